@@ -1,0 +1,53 @@
+# avert: two commands set up a fresh machine.
+#   make demo   creates .venv, installs avert, runs the demo on the synthetic city
+#   make test   creates .venv, installs avert + test tools, runs lint, types and every test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Every test marker runs (PostgreSQL and browser included); -n 2 uses both cores.
+PYTEST_ARGS ?= -n 2 -q
+
+.PHONY: demo test test-fast lint install browser-deps bench docs clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/avert demo
+
+# Debian's chromium renders the briefing in the browser tests (no browser download).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium missing and not root: run 'sudo apt-get install chromium' for the browser tests"; \
+	  fi; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+test: $(STAMP) browser-deps lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -n 2 -q -m "not slow and not postgres and not browser and not shared"
+
+docs: $(STAMP)
+	$(BIN)/python -m avert.docs_gen
+
+bench: $(STAMP)
+	for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) avert-demo avert-demo.db .pytest_cache .mypy_cache .ruff_cache

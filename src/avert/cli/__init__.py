@@ -1,0 +1,96 @@
+"""The ``avert`` command line: thin commands over :mod:`avert.workflows`.
+
+Each command group lives in its own module with a ``register(app)`` function; this
+module builds the root app, resolves ``--db`` into settings, and turns avert's own
+errors into one clear line and exit code 1 (2 for usage errors, as Click does).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Annotated
+
+import typer
+
+from avert import __version__
+from avert.cli._common import err_console
+from avert.config.settings import load_settings
+from avert.errors import AvertError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="avert",
+    help=(
+        "avert: violence reduction analysis for police forces and partners. "
+        "Load records, define violence, find the few victims, offenders, places and "
+        "times that carry most harm, and brief the daily meeting."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+analyse_app = typer.Typer(
+    help="Analyses (concentration, VOLT, risk, groups, retaliation).",
+    no_args_is_help=True,
+)
+app.add_typer(analyse_app, name="analyse")
+
+
+def _version(value: bool) -> None:  # noqa: FBT001 - Typer passes it positionally
+    if value:
+        typer.echo(f"avert {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL or SQLite file (default: AVERT_DATABASE_URL, else sqlite:///avert.db).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """avert command line."""
+    ctx.obj = load_settings().with_overrides(database_url=db)
+
+
+# Command modules, each with register(app) (or register(analyse_app) for analyses).
+_COMMANDS = ("db", "ingest", "status", "definition", "synth", "demo", "brief")
+_ANALYSES = ("analyse_volt", "analyse_networks")
+for _name in _COMMANDS:
+    try:
+        _module = importlib.import_module(f"avert.cli.{_name}")
+    except ModuleNotFoundError as _err:  # pragma: no cover - during development only
+        if _err.name != f"avert.cli.{_name}":
+            raise
+        continue
+    _module.register(app)
+for _name in _ANALYSES:
+    try:
+        _module = importlib.import_module(f"avert.cli.{_name}")
+    except ModuleNotFoundError as _err:  # pragma: no cover - during development only
+        if _err.name != f"avert.cli.{_name}":
+            raise
+        continue
+    _module.register(analyse_app)
+
+
+def main() -> None:
+    """Entry point of the ``avert`` script."""
+    try:
+        app(standalone_mode=True)
+    except AvertError as err:
+        err_console.print(f"[bold red]error:[/] {err}")
+        sys.exit(1)

@@ -1,0 +1,56 @@
+"""The avert error tree: every error avert raises on purpose is an ``AvertError``.
+
+Bad input rows are *data*, not exceptions: they go to the quarantine table. These
+exceptions are for whole-file or whole-call failures (unreadable file, bad
+configuration, missing table), so that the CLI and web boundary can render them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AvertError",
+    "AvertWarning",
+    "ConfigError",
+    "IngestError",
+    "NotFittedError",
+    "NotFound",
+    "PermissionDenied",
+    "SchemaError",
+    "StoreError",
+]
+
+
+class AvertError(Exception):
+    """Base class of every error avert raises on purpose."""
+
+
+class ConfigError(AvertError, ValueError):
+    """A configuration file or parameter is invalid; the message names file and key."""
+
+
+class SchemaError(AvertError, ValueError):
+    """A frame is missing columns or has columns of the wrong type."""
+
+
+class IngestError(AvertError):
+    """A whole input file cannot be read (unreadable, no recognisable header)."""
+
+
+class NotFittedError(AvertError, ValueError, AttributeError):
+    """A model was used before ``fit``."""
+
+
+class NotFound(AvertError, LookupError):  # noqa: N818 - name set by STYLE.md
+    """A requested record, table or file does not exist."""
+
+
+class PermissionDenied(AvertError, PermissionError):  # noqa: N818 - name set by STYLE.md
+    """The current role may not see or do this."""
+
+
+class StoreError(AvertError):
+    """The database refused an operation or is at the wrong schema version."""
+
+
+class AvertWarning(UserWarning):
+    """Base class of avert's warnings."""

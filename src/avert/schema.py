@@ -1,0 +1,539 @@
+"""Canonical tables of avert, as Polars schemas, in one place.
+
+Every other module imports column names, types, enumerations and primary keys from
+here: the store generates its SQL tables from :data:`TABLES`, ingest maps each source
+onto these schemas, and analyses document which of these columns they need.
+
+The tables follow ``DESIGN.md`` ("Canonical tables") and the record bundle contract
+``FORMATS.md``. Identifiers are stable strings from the source system (avert adds
+none that a re-load would change); times are naive local datetimes; where a source
+gives only a month (data.police.uk) ``occurred_from``/``occurred_to`` span the month
+and ``time_precision`` is ``"month"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import polars as pl
+
+from avert.errors import SchemaError
+
+__all__ = [
+    "ACTIONS",
+    "AGE_RANGES",
+    "ASB",
+    "ASB_CATEGORIES",
+    "ATTENDANCES",
+    "AUDIT",
+    "CLASSIFICATIONS",
+    "CONTINUUM_LEVELS",
+    "ETHNICITIES",
+    "GROUPS",
+    "GROUP_MEMBERS",
+    "HATE_STRANDS",
+    "INCIDENTS",
+    "INJURY_LEVELS",
+    "INTELLIGENCE",
+    "INTEL_SUBJECT_TYPES",
+    "INTEL_TOPICS",
+    "INVOLVEMENTS",
+    "LOADS",
+    "OUTCOMES",
+    "PEOPLE",
+    "PERSON_IDENTITY",
+    "QUARANTINE",
+    "RELATIONSHIPS",
+    "RELATIONSHIP_KINDS",
+    "RIPE_STRANDS",
+    "ROLES",
+    "SEXES",
+    "STOPS",
+    "TABLES",
+    "TIME_PRECISIONS",
+    "WEAPONS",
+    "TableSpec",
+    "check_frame",
+    "empty_frame",
+]
+
+# --- enumerations (FORMATS.md) -------------------------------------------------
+ROLES: Final = ("victim", "suspect", "offender", "witness")
+WEAPONS: Final = ("none", "knife", "firearm", "other")
+HATE_STRANDS: Final = (
+    "race",
+    "religion",
+    "sexual_orientation",
+    "disability",
+    "transgender",
+)
+INJURY_LEVELS: Final = ("none", "minor", "serious", "fatal")
+SEXES: Final = ("M", "F", "X", "U")
+ETHNICITIES: Final = ("Asian", "Black", "Mixed", "White", "Other", "Unknown")
+AGE_RANGES: Final = ("under 10", "10-17", "18-24", "25-34", "over 34")
+RELATIONSHIP_KINDS: Final = (
+    "sibling",
+    "parent",
+    "partner",
+    "ex_partner",
+    "associate",
+    "same_address",
+)
+ASB_CATEGORIES: Final = ("personal", "nuisance", "environmental")
+INTEL_SUBJECT_TYPES: Final = ("person", "place", "group")
+INTEL_TOPICS: Final = ("weapon", "drugs", "conflict", "exploitation", "other")
+TIME_PRECISIONS: Final = ("exact", "day", "month")
+CONTINUUM_LEVELS: Final = ("peer_group", "street_gang", "organised_network")
+RIPE_STRANDS: Final = ("reassurance", "intelligence", "prevention", "enforcement")
+
+_DT: Final = pl.Datetime("us")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One canonical table: its name, Polars schema, primary key and column docs."""
+
+    name: str
+    schema: pl.Schema
+    primary_key: tuple[str, ...]
+    doc: str
+    columns: dict[str, str] = field(default_factory=dict)
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        """Column names in canonical order."""
+        return list(self.schema.names())
+
+
+def _spec(
+    name: str,
+    doc: str,
+    cols: list[tuple[str, pl.DataType, str]],
+    primary_key: tuple[str, ...],
+    indexes: tuple[tuple[str, ...], ...] = (),
+) -> TableSpec:
+    return TableSpec(
+        name=name,
+        schema=pl.Schema([(c, t) for c, t, _ in cols]),
+        primary_key=primary_key,
+        doc=doc,
+        columns={c: d for c, _, d in cols},
+        indexes=indexes,
+    )
+
+
+_PLACE: Final[list[tuple[str, pl.DataType, str]]] = [
+    ("lat", pl.Float64(), "WGS84 latitude"),
+    ("lon", pl.Float64(), "WGS84 longitude"),
+    (
+        "x",
+        pl.Float64(),
+        "projected easting in metres (settings CRS, EPSG:27700 default)",
+    ),
+    ("y", pl.Float64(), "projected northing in metres"),
+]
+_PROVENANCE: Final[list[tuple[str, pl.DataType, str]]] = [
+    ("load_id", pl.String(), "the load that added this row (table loads)"),
+    ("source_file", pl.String(), "file the row came from (as given to ingest)"),
+    ("source_line", pl.Int64(), "1-based physical line of the row in its file"),
+]
+
+INCIDENTS: Final = _spec(
+    "incidents",
+    "One row per recorded crime or police-recorded incident (ASB rows of police.uk included).",
+    [
+        (
+            "incident_id",
+            pl.String(),
+            "stable id: the source's id, or a deterministic content key",
+        ),
+        (
+            "source",
+            pl.String(),
+            "source system, e.g. 'policeuk' or the bundle's manifest source",
+        ),
+        ("force", pl.String(), "force that recorded it (police.uk 'Falls within')"),
+        (
+            "offence_code",
+            pl.String(),
+            "Home Office offence classification code, e.g. 8N",
+        ),
+        (
+            "crime_type",
+            pl.String(),
+            "data.police.uk category, e.g. 'Violence and sexual offences'",
+        ),
+        ("occurred_from", _DT, "start of the offence (or first instant of the month)"),
+        ("occurred_to", _DT, "end of the window (or last instant of the month)"),
+        ("time_precision", pl.String(), "exact | day | month"),
+        *_PLACE,
+        ("location", pl.String(), "place description, e.g. police.uk 'On or near ...'"),
+        ("lsoa", pl.String(), "LSOA code"),
+        ("lsoa_name", pl.String(), "LSOA name"),
+        ("ward", pl.String(), "ward code or name"),
+        ("borough", pl.String(), "borough / local authority code or name"),
+        ("domestic", pl.Boolean(), "domestic abuse flag"),
+        ("weapon", pl.String(), "none | knife | firearm | other"),
+        ("hate", pl.String(), "';'-separated hate strands (race, religion, ...)"),
+        ("gang_related", pl.Boolean(), "recorded as gang/group related"),
+        ("injury", pl.String(), "none | minor | serious | fatal"),
+        ("outcome", pl.String(), "latest outcome"),
+        ("context", pl.String(), "free context text from the source"),
+        (
+            "has_source_id",
+            pl.Boolean(),
+            "false when the source gave no id (key derived from content)",
+        ),
+        (
+            "has_location",
+            pl.Boolean(),
+            "false when the source gave no usable coordinates",
+        ),
+        *_PROVENANCE,
+    ],
+    ("incident_id",),
+    indexes=(("occurred_from",), ("crime_type",), ("offence_code",)),
+)
+
+OUTCOMES: Final = _spec(
+    "outcomes",
+    "police.uk outcome events; the latest one per crime is copied onto incidents.outcome.",
+    [
+        ("incident_id", pl.String(), "Crime ID"),
+        ("month", pl.Date(), "first day of the month of the outcome"),
+        ("outcome", pl.String(), "police.uk 'Outcome type'"),
+        ("force", pl.String(), "force that reported it"),
+        *_PROVENANCE,
+    ],
+    ("incident_id", "month", "outcome"),
+)
+
+STOPS: Final = _spec(
+    "stops",
+    "One row per stop and search (person or vehicle).",
+    [
+        (
+            "stop_id",
+            pl.String(),
+            "stable id: the source's id, or a deterministic content key",
+        ),
+        ("source", pl.String(), "source system"),
+        ("force", pl.String(), "force (from the police.uk file name when known)"),
+        ("occurred_at", _DT, "date and time of the search"),
+        (
+            "search_type",
+            pl.String(),
+            "Person search | Vehicle search | Person and Vehicle search",
+        ),
+        *_PLACE,
+        ("has_location", pl.Boolean(), "false when the source gave no coordinates"),
+        ("part_of_operation", pl.Boolean(), "part of a policing operation"),
+        ("operation_name", pl.String(), "policing operation"),
+        ("legislation", pl.String(), "power used"),
+        ("object_of_search", pl.String(), "what was searched for"),
+        ("outcome", pl.String(), "outcome"),
+        ("outcome_linked", pl.Boolean(), "outcome linked to object of search"),
+        (
+            "removal_outer_clothing",
+            pl.Boolean(),
+            "removal of more than just outer clothing",
+        ),
+        ("age_range", pl.String(), "under 10 | 10-17 | 18-24 | 25-34 | over 34"),
+        ("sex", pl.String(), "M | F | X | U"),
+        ("ethnicity", pl.String(), "self-defined, census top-level group"),
+        (
+            "ethnicity_detail",
+            pl.String(),
+            "self-defined ethnicity as given (18+1 census codes)",
+        ),
+        ("officer_ethnicity", pl.String(), "officer-defined top-level group"),
+        ("person_id", pl.String(), "person searched, when known"),
+        *_PROVENANCE,
+    ],
+    ("stop_id",),
+    indexes=(("occurred_at",),),
+)
+
+PEOPLE: Final = _spec(
+    "people",
+    "Person known to the system (pseudonymous key; no identities here).",
+    [
+        ("person_id", pl.String(), "pseudonymous stable key"),
+        ("birth_year", pl.Int32(), "year of birth"),
+        ("sex", pl.String(), "M | F | X | U"),
+        ("ethnicity", pl.String(), "self-defined, census top-level group"),
+        ("vulnerable", pl.Boolean(), "recorded vulnerability"),
+        ("source", pl.String(), "source system"),
+        *_PROVENANCE,
+    ],
+    ("person_id",),
+)
+
+PERSON_IDENTITY: Final = _spec(
+    "person_identity",
+    "Restricted personal identifiers; never leaves the police role.",
+    [
+        ("person_id", pl.String(), "key into people"),
+        ("name", pl.String(), "full name"),
+        ("date_of_birth", pl.Date(), "date of birth"),
+        ("address", pl.String(), "address"),
+        *_PROVENANCE,
+    ],
+    ("person_id",),
+)
+
+INVOLVEMENTS: Final = _spec(
+    "involvements",
+    "A person's role in an incident.",
+    [
+        ("incident_id", pl.String(), "key into incidents"),
+        ("person_id", pl.String(), "key into people"),
+        ("role", pl.String(), "victim | suspect | offender | witness"),
+        ("outcome", pl.String(), "outcome for this person"),
+        *_PROVENANCE,
+    ],
+    ("incident_id", "person_id", "role"),
+    indexes=(("person_id",),),
+)
+
+RELATIONSHIPS: Final = _spec(
+    "relationships",
+    "A link between two people.",
+    [
+        ("person_a", pl.String(), "first person"),
+        ("person_b", pl.String(), "second person (for parent: a is parent of b)"),
+        (
+            "kind",
+            pl.String(),
+            "sibling | parent | partner | ex_partner | associate | same_address",
+        ),
+        ("source", pl.String(), "source system"),
+        ("valid_from", pl.Date(), "start of validity"),
+        ("valid_to", pl.Date(), "end of validity"),
+        *_PROVENANCE,
+    ],
+    ("person_a", "person_b", "kind"),
+)
+
+ASB: Final = _spec(
+    "asb",
+    "Anti-social behaviour report from a person-level source.",
+    [
+        ("asb_id", pl.String(), "stable id"),
+        ("source", pl.String(), "source system"),
+        ("occurred_at", _DT, "when"),
+        ("category", pl.String(), "personal | nuisance | environmental"),
+        *_PLACE,
+        ("caller_id", pl.String(), "person reporting (the victim for personal ASB)"),
+        ("vulnerable_caller", pl.Boolean(), "caller recorded as vulnerable"),
+        *_PROVENANCE,
+    ],
+    ("asb_id",),
+    indexes=(("occurred_at",),),
+)
+
+ATTENDANCES: Final = _spec(
+    "attendances",
+    "Emergency department assault attendance (Cardiff Model).",
+    [
+        ("attendance_id", pl.String(), "stable id"),
+        ("source", pl.String(), "source system"),
+        ("occurred_at", _DT, "time of the assault, as told"),
+        *_PLACE,
+        ("weapon", pl.String(), "none | knife | firearm | other"),
+        ("age_range", pl.String(), "age band"),
+        ("sex", pl.String(), "M | F | X | U"),
+        *_PROVENANCE,
+    ],
+    ("attendance_id",),
+)
+
+INTELLIGENCE: Final = _spec(
+    "intelligence",
+    "Intelligence log entry (no free text is stored in analytics tables).",
+    [
+        ("intel_id", pl.String(), "stable id"),
+        ("source", pl.String(), "source system"),
+        ("recorded_at", _DT, "when recorded"),
+        ("subject_type", pl.String(), "person | place | group"),
+        ("subject_id", pl.String(), "person_id, group_id or 'lat,lon'"),
+        ("grading", pl.String(), "3x5x2 grading, e.g. B2"),
+        ("topic", pl.String(), "weapon | drugs | conflict | exploitation | other"),
+        *_PROVENANCE,
+    ],
+    ("intel_id",),
+)
+
+GROUPS: Final = _spec(
+    "groups",
+    "A declared group or network.",
+    [
+        ("group_id", pl.String(), "stable id"),
+        ("name", pl.String(), "name"),
+        (
+            "continuum",
+            pl.String(),
+            "declared continuum level, when the source gives one",
+        ),
+        ("source", pl.String(), "source system"),
+        *_PROVENANCE,
+    ],
+    ("group_id",),
+)
+
+GROUP_MEMBERS: Final = _spec(
+    "group_members",
+    "Declared membership of a person in a group.",
+    [
+        ("group_id", pl.String(), "key into groups"),
+        ("person_id", pl.String(), "key into people"),
+        ("since", pl.Date(), "member since"),
+        *_PROVENANCE,
+    ],
+    ("group_id", "person_id"),
+)
+
+ACTIONS: Final = _spec(
+    "actions",
+    "Delivery-plan / tasking action (RIPE).",
+    [
+        ("action_id", pl.String(), "stable id"),
+        (
+            "strand",
+            pl.String(),
+            "reassurance | intelligence | prevention | enforcement",
+        ),
+        ("title", pl.String(), "what is to be done"),
+        ("lead_organisation", pl.String(), "lead partner"),
+        ("owner", pl.String(), "accountable owner"),
+        ("target_type", pl.String(), "person | place | group | area"),
+        ("target_id", pl.String(), "id of the target"),
+        ("due", pl.Date(), "due date"),
+        ("status", pl.String(), "open | in_progress | done | cancelled"),
+        ("evidence", pl.String(), "evidence of completion"),
+    ],
+    ("action_id",),
+)
+
+CLASSIFICATIONS: Final = _spec(
+    "classifications",
+    "Derived: each incident classified under a violence definition profile, with harm.",
+    [
+        ("incident_id", pl.String(), "key into incidents"),
+        ("profile", pl.String(), "definition profile id, e.g. avb-2010"),
+        ("in_definition", pl.Boolean(), "inside the definition"),
+        (
+            "category",
+            pl.String(),
+            "first matching core category (documented precedence)",
+        ),
+        ("rule_ids", pl.String(), "';'-separated ids of every matching rule"),
+        ("resolution", pl.String(), "offence_code | category | possible"),
+        ("harm_days", pl.Float64(), "Cambridge Crime Harm Index weight in days"),
+        ("harm_source", pl.String(), "where the harm weight comes from"),
+    ],
+    ("incident_id", "profile"),
+)
+
+QUARANTINE: Final = _spec(
+    "quarantine",
+    "Input rows that were rejected (kind=rejected) or reported as conflicting duplicates.",
+    [
+        (
+            "quarantine_id",
+            pl.String(),
+            "deterministic key: file digest, line, column, reason",
+        ),
+        ("load_id", pl.String(), "the load that found it"),
+        ("kind", pl.String(), "rejected | duplicate"),
+        ("source_file", pl.String(), "file"),
+        ("line", pl.Int64(), "1-based physical line number (0 = the file as a whole)"),
+        ("column", pl.String(), "offending column, when one"),
+        ("reason", pl.String(), "why it was rejected"),
+        ("raw", pl.String(), "the raw text of the row"),
+        ("target_table", pl.String(), "table the row was meant for"),
+    ],
+    ("quarantine_id",),
+)
+
+LOADS: Final = _spec(
+    "loads",
+    "One row per file per load: what came in and what happened to it.",
+    [
+        ("load_id", pl.String(), "id of the load (one transaction)"),
+        ("source_file", pl.String(), "file as given"),
+        ("file_sha256", pl.String(), "digest of the file's bytes"),
+        ("kind", pl.String(), "detected kind, e.g. policeuk-street"),
+        ("loaded_at", _DT, "when"),
+        ("rows", pl.Int64(), "data rows read"),
+        ("loaded", pl.Int64(), "rows added"),
+        ("quarantined", pl.Int64(), "rows rejected to quarantine"),
+        ("duplicates", pl.Int64(), "rows already present (same key)"),
+    ],
+    ("load_id", "source_file"),
+)
+
+AUDIT: Final = _spec(
+    "audit",
+    "Append-only log: who saw or changed what.",
+    [
+        ("audit_id", pl.String(), "unique id"),
+        ("at", _DT, "when"),
+        ("user_name", pl.String(), "who"),
+        ("role", pl.String(), "their role"),
+        ("action", pl.String(), "view | export | change | ..."),
+        ("object", pl.String(), "what, e.g. person:P123"),
+        ("reason", pl.String(), "stated reason"),
+    ],
+    ("audit_id",),
+)
+
+TABLES: Final[dict[str, TableSpec]] = {
+    t.name: t
+    for t in (
+        INCIDENTS,
+        OUTCOMES,
+        STOPS,
+        PEOPLE,
+        PERSON_IDENTITY,
+        INVOLVEMENTS,
+        RELATIONSHIPS,
+        ASB,
+        ATTENDANCES,
+        INTELLIGENCE,
+        GROUPS,
+        GROUP_MEMBERS,
+        ACTIONS,
+        CLASSIFICATIONS,
+        QUARANTINE,
+        LOADS,
+        AUDIT,
+    )
+}
+
+
+def empty_frame(spec: TableSpec) -> pl.DataFrame:
+    """Return an empty frame with the table's canonical schema."""
+    return pl.DataFrame(schema=spec.schema)
+
+
+def check_frame(
+    frame: pl.DataFrame, required: list[str] | tuple[str, ...], *, name: str
+) -> None:
+    """Raise :class:`SchemaError` when ``frame`` lacks any of ``required`` columns.
+
+    Parameters
+    ----------
+    frame
+        The frame to check.
+    required
+        Column names that must be present.
+    name
+        What the frame is, for the message (e.g. ``"incidents"``).
+    """
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        msg = f"{name} is missing columns {missing}; see avert.schema.{name.upper()}"
+        raise SchemaError(msg)

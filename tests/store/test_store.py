@@ -1,0 +1,148 @@
+"""Store round trips on SQLite and PostgreSQL: types, filters, transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from avert.errors import NotFound, StoreError
+from avert.schema import INCIDENTS, TABLES
+from avert.store import Store, normalise_url
+
+
+def _incidents() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c"],
+            "occurred_from": [
+                dt.datetime(2024, 1, 1, 22, 15),
+                dt.datetime(2024, 2, 1, 3, 0, 0, 123456),
+                None,
+            ],
+            "domestic": [True, False, None],
+            "x": [530000.5, None, 1.0],
+            "source_line": [2, 3, 4],
+            "hate": ["race;religion", None, ""],
+        }
+    )
+
+
+def test_round_trip_keeps_canonical_types(any_store: Store) -> None:
+    with any_store.transaction() as tx:
+        assert tx.append("incidents", _incidents()) == 3
+    back = any_store.read_frame("incidents", order_by=["incident_id"])
+    assert back.schema == INCIDENTS.schema
+    assert back["incident_id"].to_list() == ["a", "b", "c"]
+    assert back["occurred_from"].to_list()[:2] == [
+        dt.datetime(2024, 1, 1, 22, 15),
+        dt.datetime(2024, 2, 1, 3, 0, 0, 123456),
+    ]
+    assert back["domestic"].to_list() == [True, False, None]
+    assert back["hate"].to_list() == ["race;religion", None, ""]
+
+
+def test_filters_select_by_time_and_membership(any_store: Store) -> None:
+    with any_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    after = any_store.read_frame(
+        "incidents",
+        columns=["incident_id"],
+        where=[("occurred_from", ">=", dt.datetime(2024, 1, 15))],
+    )
+    assert after["incident_id"].to_list() == ["b"]
+    chosen = any_store.read_frame(
+        "incidents", columns=["incident_id"], where=[("incident_id", "in", ["a", "c"])]
+    )
+    assert sorted(chosen["incident_id"].to_list()) == ["a", "c"]
+    nothing = any_store.read_frame(
+        "incidents", columns=["incident_id"], where=[("incident_id", "in", [])]
+    )
+    assert nothing.height == 0
+
+
+def test_transaction_rolls_back_on_error(any_store: Store) -> None:
+    with any_store.transaction() as tx:
+        tx.append("incidents", _incidents().head(1))
+
+    def killed_mid_load() -> None:
+        with any_store.transaction() as tx:
+            tx.append("incidents", _incidents().tail(2))
+            raise RuntimeError("killed mid-load")
+
+    with pytest.raises(RuntimeError):
+        killed_mid_load()
+    assert any_store.count("incidents") == 1
+
+
+def test_existing_returns_stored_rows_by_key(any_store: Store) -> None:
+    with any_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+        found = tx.existing("incidents", pl.DataFrame({"incident_id": ["b", "zz"]}))
+    assert found["incident_id"].to_list() == ["b"]
+    assert found.schema == INCIDENTS.schema
+
+
+def test_counts_cover_every_table(any_store: Store) -> None:
+    counts = any_store.counts()
+    assert set(counts) == set(TABLES)
+    assert all(n == 0 for n in counts.values())
+
+
+def test_replace_rows_swaps_a_slice(any_store: Store) -> None:
+    frame = pl.DataFrame(
+        {
+            "incident_id": ["a", "b"],
+            "profile": ["p1", "p1"],
+            "in_definition": [True, False],
+        }
+    )
+    any_store.replace_rows("classifications", frame, where=[("profile", "=", "p1")])
+    any_store.replace_rows(
+        "classifications", frame.head(1), where=[("profile", "=", "p1")]
+    )
+    assert any_store.count("classifications") == 1
+
+
+def test_unknown_table_is_not_found(sqlite_store: Store) -> None:
+    with pytest.raises(NotFound, match="No table"):
+        sqlite_store.read_frame("nope")
+
+
+def test_check_refuses_a_missing_or_stale_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(StoreError, match="avert db init"):
+        Store(str(tmp_path / "missing.db")).check()
+    stale = Store(str(tmp_path / "stale.db"))
+    with stale.engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (a)")
+    with pytest.raises(StoreError, match="avert db upgrade"):
+        stale.check()
+
+
+@pytest.mark.parametrize(
+    ("given", "dialect", "adbc_suffix"),
+    [
+        ("avert.db", "sqlite", "/avert.db"),
+        ("sqlite:///x/y.db", "sqlite", "/x/y.db"),
+        ("sqlite:////tmp/abs.db", "sqlite", "/tmp/abs.db"),
+        ("postgresql://u@h/db", "postgresql", "postgresql://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql", "postgresql://u@h/db"),
+    ],
+)
+def test_normalise_url(given: str, dialect: str, adbc_suffix: str) -> None:
+    url = normalise_url(given)
+    assert url.dialect == dialect
+    assert url.adbc.endswith(adbc_suffix)
+
+
+def test_unsupported_urls_are_refused() -> None:
+    with pytest.raises(StoreError, match="Unsupported"):
+        normalise_url("mysql://u@h/db")
+    with pytest.raises(StoreError, match="in-memory"):
+        normalise_url("sqlite:///:memory:")
+
+
+def test_sqlite_uses_wal(sqlite_store: Store) -> None:
+    mode = sqlite_store.query("PRAGMA journal_mode")
+    assert mode.item() == "wal"
