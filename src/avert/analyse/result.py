@@ -1,0 +1,87 @@
+"""The result convention of :mod:`avert.analyse`: results that explain themselves.
+
+Every analysis returns a frozen dataclass (a subclass of :class:`Result`) holding a
+tidy per-entity ``frame``, scalar summaries as attributes, the parameters echoed back
+in ``params``, and ``explain()`` rows that name the method, its source and any
+caveat (what population the list was drawn from, what was unavailable). The
+convention follows the estimator/result objects of scikit-learn and PySAL esda
+(``STYLE.md`` §3.3, "Results explain themselves").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+__all__ = ["Result", "json_object", "jsonable"]
+
+
+def jsonable(value: Any) -> Any:
+    """Return ``value`` converted to plain JSON types (NaN and infinities become None).
+
+    Dates and datetimes become ISO strings, tuples become lists, mappings become
+    dicts with string keys, and numpy scalars become Python numbers.
+    """
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, pl.DataFrame):
+        return [jsonable(row) for row in value.to_dicts()]
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):
+        return isoformat()
+    item = getattr(value, "item", None)  # numpy scalar
+    if callable(item):
+        return jsonable(item())
+    return str(value)
+
+
+def json_object(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``mapping`` as a JSON-ready dict (see :func:`jsonable`)."""
+    return {str(k): jsonable(v) for k, v in mapping.items()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Result:
+    """Base of every analysis result.
+
+    Attributes
+    ----------
+    frame
+        The tidy per-entity table (one row per person, place, time slot ...).
+    params
+        The parameters the analysis ran with, echoed back (window, population ...).
+    method
+        One line naming the method.
+    source
+        The paper, guideline or seed paragraph the method follows.
+    notes
+        Caveats the reader must see: population, unavailable measures, fallbacks.
+    """
+
+    frame: pl.DataFrame
+    params: Mapping[str, Any] = field(default_factory=dict)
+    method: str = ""
+    source: str = ""
+    notes: tuple[str, ...] = ()
+
+    def explain(self) -> pl.DataFrame:
+        """Return rows (``item``, ``text``) naming the method, source, parameters and notes."""
+        items: list[tuple[str, str]] = [
+            ("method", self.method),
+            ("source", self.source),
+        ]
+        items += [(f"param:{k}", str(jsonable(v))) for k, v in self.params.items()]
+        items += [("note", n) for n in self.notes]
+        return pl.DataFrame(items, schema=["item", "text"], orient="row")

@@ -1,0 +1,523 @@
+"""Individual risk: offender RFGH, repeat-victim risk and ASB escalation risk.
+
+Each score is a sum of named parts (``part_*`` columns, each ``weight x points``
+from a band table of ``config/defaults/risk.toml``), returned beside the score with
+the raw measures behind every part, so that a meeting sees *why* someone is on a
+list. Every list states its window and its population.
+
+Methods
+-------
+* **Offender score: Recency, Frequency, Gravity, Harm** (RFG/RFGH), as UK integrated
+  offender management scores its cohort (Home Office & MoJ 2015, *IOM Key
+  Principles*): recency = days since the last offence; frequency = offences in the
+  window; gravity = the most serious offence, in Cambridge Crime Harm Index days;
+  harm = total CCHI days (Sherman, Neyroud & Neyroud 2016).
+* **Repeat-victim risk**: victimisations in the last 12 months, time since the last
+  (repeats come soon: Polvi et al. 1991; Farrell & Pease 1993), recorded
+  vulnerability, domestic abuse (3+ in 12 months is the usual MARAC escalation
+  criterion).
+* **ASB escalation risk** for callers and places (seed ¶7-8): reports in the window
+  (six months by default) with a step at the ASB case review ("community trigger")
+  threshold of three reports, recency, a vulnerable caller (the Pilkington lesson),
+  personal ASB, and any violence after the first report (the caller as a victim, or
+  at the place). ``meets_case_review`` flags the community trigger.
+
+Ranking rule: people are ranked by their own score only, ties broken by their id —
+never by any group membership or demographic attribute (DOMAIN.md, the lesson of
+the Gangs Violence Matrix).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import numpy as np
+import polars as pl
+
+from avert.analyse.places import cell_expr
+from avert.analyse.result import Result, json_object
+from avert.config.risk import (
+    AsbRiskConfig,
+    Bands,
+    OffenderRiskConfig,
+    RiskConfig,
+    VictimRiskConfig,
+    default_risk_config,
+)
+from avert.errors import SchemaError
+from avert.schema import check_frame
+
+__all__ = [
+    "RiskResult",
+    "asb_escalation_risk",
+    "offender_risk",
+    "risk_lists_to_dict",
+    "victim_risk",
+]
+
+AsbUnit = Literal["caller", "place"]
+_TIE_RULE: Final = (
+    "ranked by score (highest first), ties by id; never by group membership"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RiskResult(Result):
+    """A ranked risk list.
+
+    ``frame`` has ``rank``, the id column (``id_column``), ``score``, the
+    ``part_*`` columns (which add up to ``score``) and the raw measures behind them.
+    """
+
+    kind: str
+    id_column: str
+    at: dt.datetime
+    window_days: int
+    population: str
+    parts: tuple[str, ...]
+
+    def to_dict(self, *, top: int | None = 50) -> dict[str, Any]:
+        """Return one list of the documented JSON contract (``docs/analyses.md``)."""
+        frame = self.frame if top is None else self.frame.head(top)
+        return json_object(
+            {
+                "kind": self.kind,
+                "id_column": self.id_column,
+                "at": self.at,
+                "window_days": self.window_days,
+                "window": {
+                    "from": self.at - dt.timedelta(days=self.window_days),
+                    "to": self.at,
+                },
+                "population": self.population,
+                "n_population": self.frame.height,
+                "parts": list(self.parts),
+                "ranking": _TIE_RULE,
+                "rows": frame,
+                "params": dict(self.params),
+                "method": self.method,
+                "source": self.source,
+                "notes": list(self.notes),
+            }
+        )
+
+
+def _start(at: dt.datetime, window_days: int) -> dt.datetime:
+    return at - dt.timedelta(days=window_days)
+
+
+def _in_window(col: str, at: dt.datetime, window_days: int) -> pl.Expr:
+    return (pl.col(col) > _start(at, window_days)) & (pl.col(col) <= at)
+
+
+def _days_since(col: str, at: dt.datetime) -> pl.Expr:
+    return ((pl.lit(at) - pl.col(col)).dt.total_seconds() / 86_400.0).alias(
+        "days_since_last"
+    )
+
+
+def _part(
+    frame: pl.DataFrame, bands: Bands, weight: float, value_col: str
+) -> pl.Series:
+    values = frame[value_col].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    return pl.Series(weight * bands.points_for(values), dtype=pl.Float64)
+
+
+def _rank(frame: pl.DataFrame, id_col: str, parts: Sequence[str]) -> pl.DataFrame:
+    scored = frame.with_columns(
+        pl.sum_horizontal([pl.col(p) for p in parts]).alias("score")
+    )
+    scored = scored.sort(["score", id_col], descending=[True, False])
+    scored = scored.with_columns(
+        pl.int_range(1, scored.height + 1, dtype=pl.Int64).alias("rank")
+    )
+    first = ["rank", id_col, "score", *parts]
+    return scored.select(first + [c for c in scored.columns if c not in first])
+
+
+def _config(config: RiskConfig | None) -> RiskConfig:
+    return default_risk_config() if config is None else config
+
+
+def offender_risk(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    config: RiskConfig | OffenderRiskConfig | None = None,
+) -> RiskResult:
+    """Score offenders by Recency, Frequency, Gravity and Harm (RFGH).
+
+    Parameters
+    ----------
+    incidents
+        ``incident_id``, ``occurred_from``, ``harm_days`` (CCHI days; null counts 0).
+    involvements
+        ``incident_id``, ``person_id``, ``role``.
+    at
+        Date and time of scoring; the window is ``(at - window_days, at]``.
+    config
+        Risk configuration (default: ``config/defaults/risk.toml``).
+
+    Returns
+    -------
+    RiskResult
+        ``rank``, ``person_id``, ``score``, ``part_recency``, ``part_frequency``,
+        ``part_gravity``, ``part_harm``, and ``days_since_last``, ``n_offences``,
+        ``max_harm_days``, ``harm_days``, ``last_at``. Population: every person with
+        at least one offence (configured roles) in the window.
+    """
+    cfg = config.offender if isinstance(config, RiskConfig) else config
+    cfg = cfg or _config(None).offender
+    check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
+    check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
+    if "harm_days" not in incidents.columns:
+        msg = (
+            "offender risk needs incidents.harm_days (gravity and harm): run "
+            "'avert classify' or join the classifications table first."
+        )
+        raise SchemaError(msg)
+    inc = incidents.filter(_in_window("occurred_from", at, cfg.window_days)).select(
+        "incident_id",
+        "occurred_from",
+        pl.col("harm_days").cast(pl.Float64).fill_null(0.0),
+    )
+    per = (
+        involvements.lazy()
+        .filter(pl.col("role").is_in(list(cfg.roles)))
+        .select("incident_id", "person_id")
+        .unique()
+        .join(inc.lazy(), on="incident_id", how="inner")
+        .collect()
+        .group_by("person_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_offences"),
+            pl.col("occurred_from").max().alias("last_at"),
+            pl.col("harm_days").max().alias("max_harm_days"),
+            pl.col("harm_days").sum().alias("harm_days"),
+        )
+        .with_columns(_days_since("last_at", at))
+    )
+    w = cfg.weights
+    per = per.with_columns(
+        _part(per, cfg.recency, w["recency"], "days_since_last").alias("part_recency"),
+        _part(per, cfg.frequency, w["frequency"], "n_offences").alias("part_frequency"),
+        _part(per, cfg.gravity, w["gravity"], "max_harm_days").alias("part_gravity"),
+        _part(per, cfg.harm, w["harm"], "harm_days").alias("part_harm"),
+    )
+    parts = ("part_recency", "part_frequency", "part_gravity", "part_harm")
+    return RiskResult(
+        frame=_rank(per, "person_id", parts),
+        params={"roles": list(cfg.roles), "weights": dict(w), "ranking": _TIE_RULE},
+        method="Recency-Frequency-Gravity-Harm (RFGH) banded score, sum of named parts",
+        source=cfg.source,
+        notes=(),
+        kind="offender",
+        id_column="person_id",
+        at=at,
+        window_days=cfg.window_days,
+        population=(
+            f"every person with at least one incident as {'/'.join(cfg.roles)} in the "
+            f"{cfg.window_days} days to {at:%Y-%m-%d %H:%M}"
+        ),
+        parts=parts,
+    )
+
+
+def victim_risk(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    people: pl.DataFrame | None = None,
+    *,
+    at: dt.datetime,
+    config: RiskConfig | VictimRiskConfig | None = None,
+) -> RiskResult:
+    """Score victims by repeats, recency, vulnerability and domestic abuse.
+
+    Parameters
+    ----------
+    incidents
+        ``incident_id``, ``occurred_from``; optional ``domestic``.
+    involvements
+        ``incident_id``, ``person_id``, ``role``.
+    people
+        ``person_id``, ``vulnerable`` (optional; without it vulnerability scores 0).
+    at
+        Date and time of scoring; the window is ``(at - window_days, at]``.
+    config
+        Risk configuration.
+
+    Returns
+    -------
+    RiskResult
+        ``rank``, ``person_id``, ``score``, ``part_repeats``, ``part_recency``,
+        ``part_vulnerability``, ``part_domestic``, with ``n_victimisations``,
+        ``days_since_last``, ``vulnerable``, ``n_domestic``, ``last_at``.
+        Population: every person victimised at least once in the window.
+    """
+    cfg = config.victim if isinstance(config, RiskConfig) else config
+    cfg = cfg or _config(None).victim
+    check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
+    check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
+    notes: list[str] = []
+    domestic = (
+        pl.col("domestic").cast(pl.Boolean).fill_null(value=False)
+        if "domestic" in incidents.columns
+        else pl.lit(value=False)
+    )
+    if "domestic" not in incidents.columns:
+        notes.append("incidents has no 'domestic' flag: the domestic part scores 0.")
+    inc = incidents.filter(_in_window("occurred_from", at, cfg.window_days)).select(
+        "incident_id", "occurred_from", domestic.alias("domestic")
+    )
+    per = (
+        involvements.lazy()
+        .filter(pl.col("role") == "victim")
+        .select("incident_id", "person_id")
+        .join(inc.lazy(), on="incident_id", how="inner")
+        .collect()
+        .group_by("person_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_victimisations"),
+            pl.col("occurred_from").max().alias("last_at"),
+            pl.col("domestic").sum().cast(pl.Int64).alias("n_domestic"),
+        )
+        .with_columns(_days_since("last_at", at))
+    )
+    if people is not None and "vulnerable" in people.columns:
+        check_frame(people, ["person_id"], name="people")
+        vul = people.select(
+            "person_id", pl.col("vulnerable").cast(pl.Boolean).fill_null(value=False)
+        ).unique("person_id", keep="first")
+        per = per.join(vul, on="person_id", how="left").with_columns(
+            pl.col("vulnerable").fill_null(value=False)
+        )
+    else:
+        notes.append("No people.vulnerable: the vulnerability part scores 0.")
+        per = per.with_columns(pl.lit(value=False).alias("vulnerable"))
+    w = cfg.weights
+    per = per.with_columns(
+        _part(per, cfg.repeats, w["repeats"], "n_victimisations").alias("part_repeats"),
+        _part(per, cfg.recency, w["recency"], "days_since_last").alias("part_recency"),
+        (
+            pl.col("vulnerable").cast(pl.Float64)
+            * cfg.vulnerability.points
+            * w["vulnerability"]
+        ).alias("part_vulnerability"),
+        _part(per, cfg.domestic, w["domestic"], "n_domestic").alias("part_domestic"),
+    )
+    parts = ("part_repeats", "part_recency", "part_vulnerability", "part_domestic")
+    return RiskResult(
+        frame=_rank(per, "person_id", parts),
+        params={"weights": dict(w), "ranking": _TIE_RULE},
+        method="repeat-victim risk: banded repeats, recency, vulnerability, domestic abuse",
+        source=cfg.source,
+        notes=tuple(notes),
+        kind="victim",
+        id_column="person_id",
+        at=at,
+        window_days=cfg.window_days,
+        population=(
+            f"every person victimised at least once in the {cfg.window_days} days to "
+            f"{at:%Y-%m-%d %H:%M}"
+        ),
+        parts=parts,
+    )
+
+
+def _violence(incidents: pl.DataFrame) -> pl.DataFrame:
+    if "in_definition" in incidents.columns:
+        return incidents.filter(pl.col("in_definition").fill_null(value=False))
+    return incidents
+
+
+def asb_escalation_risk(
+    asb: pl.DataFrame,
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame | None = None,
+    *,
+    at: dt.datetime,
+    unit: AsbUnit = "caller",
+    config: RiskConfig | AsbRiskConfig | None = None,
+) -> RiskResult:
+    """Score ASB callers or places for escalation to violence.
+
+    Parameters
+    ----------
+    asb
+        ``asb_id``, ``occurred_at``, ``caller_id`` (callers) or ``x``/``y`` (places);
+        optional ``vulnerable_caller``, ``category``.
+    incidents
+        Violent incidents (rows with ``in_definition`` false are left out when that
+        column is present): ``incident_id``, ``occurred_from``, and ``x``/``y`` for
+        places.
+    involvements
+        ``incident_id``, ``person_id``, ``role`` (callers: violence against the caller
+        is an incident where the caller is a victim). Without it the violence part
+        of callers scores 0.
+    at
+        Date and time of scoring; the window is ``(at - window_days, at]``.
+    unit
+        ``caller`` (person reporting) or ``place`` (grid cell of ``cell_size_m``).
+    config
+        Risk configuration.
+
+    Returns
+    -------
+    RiskResult
+        ``rank``, id (``person_id`` or ``place_id``), ``score``, ``part_repeats``,
+        ``part_recency``, ``part_vulnerable``, ``part_personal``,
+        ``part_violence_after``, with ``n_reports``, ``days_since_last``,
+        ``first_at``, ``last_at``, ``any_vulnerable``, ``any_personal``,
+        ``n_violence_after`` and ``meets_case_review`` (``n_reports`` at or above the
+        community trigger). Population: every caller (place) with at least one ASB
+        report in the window.
+    """
+    cfg = config.asb if isinstance(config, RiskConfig) else config
+    cfg = cfg or _config(None).asb
+    check_frame(asb, ["occurred_at"], name="asb")
+    check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
+    notes: list[str] = []
+    id_col = "person_id" if unit == "caller" else "place_id"
+    if unit == "caller":
+        check_frame(asb, ["caller_id"], name="asb")
+        key = pl.col("caller_id").alias(id_col)
+    else:
+        check_frame(asb, ["x", "y"], name="asb")
+        key = cell_expr(cfg.cell_size_m, alias=id_col)
+    vulnerable = (
+        pl.col("vulnerable_caller").cast(pl.Boolean).fill_null(value=False)
+        if "vulnerable_caller" in asb.columns
+        else pl.lit(value=False)
+    )
+    personal = (
+        (pl.col("category") == "personal").fill_null(value=False)
+        if "category" in asb.columns
+        else pl.lit(value=False)
+    )
+    reports = (
+        asb.filter(_in_window("occurred_at", at, cfg.window_days))
+        .select(key, "occurred_at", vulnerable.alias("_v"), personal.alias("_p"))
+        .filter(pl.col(id_col).is_not_null())
+    )
+    per = (
+        reports.group_by(id_col)
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_reports"),
+            pl.col("occurred_at").min().alias("first_at"),
+            pl.col("occurred_at").max().alias("last_at"),
+            pl.col("_v").any().alias("any_vulnerable"),
+            pl.col("_p").any().alias("any_personal"),
+        )
+        .with_columns(_days_since("last_at", at))
+    )
+    violent = _violence(incidents).filter(
+        (pl.col("occurred_from") > _start(at, cfg.window_days))
+        & (pl.col("occurred_from") <= at)
+    )
+    if unit == "caller":
+        if involvements is None:
+            notes.append(
+                "No involvements: violence against callers cannot be seen (part scores 0)."
+            )
+            events = pl.DataFrame(
+                schema={id_col: pl.String, "occurred_from": pl.Datetime("us")}
+            )
+        else:
+            events = (
+                involvements.filter(pl.col("role") == "victim")
+                .select("incident_id", pl.col("person_id").alias(id_col))
+                .unique()
+                .join(violent.select("incident_id", "occurred_from"), on="incident_id")
+                .select(id_col, "occurred_from")
+            )
+    else:
+        check_frame(incidents, ["x", "y"], name="incidents")
+        events = violent.select(
+            cell_expr(cfg.cell_size_m, alias=id_col), "occurred_from"
+        )
+    after = (
+        events.join(per.select(id_col, "first_at"), on=id_col, how="inner")
+        .filter(pl.col("occurred_from") > pl.col("first_at"))
+        .group_by(id_col)
+        .agg(pl.len().cast(pl.Int64).alias("n_violence_after"))
+    )
+    per = per.join(after, on=id_col, how="left").with_columns(
+        pl.col("n_violence_after").fill_null(0),
+        (pl.col("n_reports") >= cfg.trigger_reports).alias("meets_case_review"),
+    )
+    w = cfg.weights
+    per = per.with_columns(
+        _part(per, cfg.repeats, w["repeats"], "n_reports").alias("part_repeats"),
+        _part(per, cfg.recency, w["recency"], "days_since_last").alias("part_recency"),
+        (
+            pl.col("any_vulnerable").cast(pl.Float64)
+            * cfg.vulnerable.points
+            * w["vulnerable"]
+        ).alias("part_vulnerable"),
+        (
+            pl.col("any_personal").cast(pl.Float64)
+            * cfg.personal.points
+            * w["personal"]
+        ).alias("part_personal"),
+        (
+            (pl.col("n_violence_after") > 0).cast(pl.Float64)
+            * cfg.violence_after.points
+            * w["violence_after"]
+        ).alias("part_violence_after"),
+    )
+    parts = (
+        "part_repeats",
+        "part_recency",
+        "part_vulnerable",
+        "part_personal",
+        "part_violence_after",
+    )
+    what = "caller" if unit == "caller" else f"{cfg.cell_size_m:g} m grid cell"
+    return RiskResult(
+        frame=_rank(per, id_col, parts),
+        params={
+            "unit": unit,
+            "cell_size_m": cfg.cell_size_m if unit == "place" else None,
+            "trigger_reports": cfg.trigger_reports,
+            "weights": dict(w),
+            "violence": "incidents with in_definition true"
+            if "in_definition" in incidents.columns
+            else "every incident given",
+            "ranking": _TIE_RULE,
+        },
+        method="ASB escalation risk: repeats (community trigger step), recency, vulnerable caller, personal ASB, violence after ASB",
+        source=cfg.source,
+        notes=tuple(notes),
+        kind=f"asb_{unit}",
+        id_column=id_col,
+        at=at,
+        window_days=cfg.window_days,
+        population=(
+            f"every {what} with at least one ASB report in the {cfg.window_days} days to "
+            f"{at:%Y-%m-%d %H:%M}"
+        ),
+        parts=parts,
+    )
+
+
+def risk_lists_to_dict(
+    results: Sequence[RiskResult],
+    *,
+    top: int | None = 50,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Wrap risk lists in the documented ``avert analyse risk --json`` envelope."""
+    return json_object(
+        {
+            "analysis": "risk",
+            "version": 1,
+            "kind": results[0].kind.split("_")[0] if results else None,
+            "top": top,
+            **dict(extra or {}),
+            "lists": [r.to_dict(top=top) for r in results],
+        }
+    )

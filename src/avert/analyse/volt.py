@@ -1,0 +1,620 @@
+"""VOLT profiles: victims, offenders, locations and times, and where they overlap.
+
+The seed adopts the victim-offender-location-time (VOLT) model (¶10): find the few
+victims, offenders, places and times that carry most harm, and "the victims,
+offenders and locations that overlap". Repeat incidence should attract an enhanced
+response (¶16), so every profile carries repeats and a trend.
+
+Methods
+-------
+* **Profiles** (per victim, offender, place): incidents in the window, harm (sum of
+  Cambridge Crime Harm Index days, when ``harm_days`` is given), first and last
+  date, repeats (``n - 1``), and trend = incidents in the later half of the window
+  minus incidents in the earlier half.
+* **Repeat rate** of a population (Farrell & Pease 1993; Home Office repeat
+  victimisation measure): ``(incidents - entities) / incidents``, the share of
+  incidents that were repeats against the same entity; and the share of entities
+  with two or more incidents.
+* **Time**: hour-of-week (Monday 00:00 = 0 ... Sunday 23:00 = 167) only from
+  incidents with exact times; calendar months from every incident. data.police.uk
+  gives only the month, so hour-of-week is then reported as unavailable, never
+  invented.
+* **Overlaps**: victim-offender overlap (Jennings, Piquero & Reingle 2012): the
+  share of victims who are also offenders in the window and vice versa; places where
+  priority offenders (top fraction by harm) and repeat victims meet; the peak
+  hour-of-week and month of each priority place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import polars as pl
+
+from avert.analyse.places import cell_expr
+from avert.analyse.result import Result, json_object
+from avert.errors import ConfigError
+from avert.schema import check_frame
+
+__all__ = [
+    "VoltResult",
+    "person_profiles",
+    "place_profiles",
+    "time_profiles",
+    "volt_overlaps",
+    "volt_profiles",
+    "window_incidents",
+]
+
+_SOURCE: Final = (
+    "AVB delivery plan 2010 ¶10 (VOLT, 80/20) and ¶16 (enhanced response to repeats); "
+    "Farrell & Pease (1993) repeat victimisation; Jennings, Piquero & Reingle (2012) "
+    "victim-offender overlap; Sherman (2007) power few."
+)
+
+
+def _check_window(window_days: int) -> None:
+    if not (isinstance(window_days, int) and window_days > 0):
+        msg = f"The 'window_days' parameter must be a positive int. Got {window_days!r} instead."
+        raise ConfigError(msg)
+
+
+def window_incidents(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> pl.DataFrame:
+    """Return incidents with ``at - window_days < occurred_from <= at``.
+
+    Parameters
+    ----------
+    incidents
+        Needs ``occurred_from``.
+    at
+        End of the window (inclusive).
+    window_days
+        Length of the window in days.
+    """
+    _check_window(window_days)
+    check_frame(incidents, ["occurred_from"], name="incidents")
+    start = at - dt.timedelta(days=window_days)
+    return incidents.filter(
+        (pl.col("occurred_from") > start) & (pl.col("occurred_from") <= at)
+    )
+
+
+def _harm(incidents: pl.DataFrame) -> pl.Expr:
+    if "harm_days" in incidents.columns:
+        return pl.col("harm_days").cast(pl.Float64).fill_null(0.0)
+    return pl.lit(None, dtype=pl.Float64)
+
+
+def _profile(
+    keyed: pl.DataFrame, key: str, *, at: dt.datetime, window_days: int
+) -> pl.DataFrame:
+    """Aggregate (key, incident_id, occurred_from, harm) rows into a profile."""
+    mid = at - dt.timedelta(days=window_days / 2)
+    return (
+        keyed.group_by(key)
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_incidents"),
+            pl.col("harm").sum().alias("harm_days"),
+            pl.col("harm").is_null().all().alias("_no_harm"),
+            pl.col("occurred_from").min().alias("first_at"),
+            pl.col("occurred_from").max().alias("last_at"),
+            (pl.col("occurred_from") > mid).sum().cast(pl.Int64).alias("n_later_half"),
+        )
+        .with_columns(
+            pl.when(pl.col("_no_harm"))
+            .then(None)
+            .otherwise(pl.col("harm_days"))
+            .alias("harm_days"),
+            (pl.col("n_incidents") - 1).alias("n_repeats"),
+            (pl.col("n_incidents") - pl.col("n_later_half")).alias("n_earlier_half"),
+            ((pl.lit(at) - pl.col("last_at")).dt.total_days())
+            .cast(pl.Int64)
+            .alias("days_since_last"),
+        )
+        .with_columns(
+            (pl.col("n_later_half") - pl.col("n_earlier_half")).alias("trend"),
+        )
+        .drop("_no_harm")
+        .sort(
+            [pl.col("harm_days").fill_null(0.0), "n_incidents", key],
+            descending=[True, True, False],
+        )
+    )
+
+
+def person_profiles(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    *,
+    roles: Sequence[str],
+    at: dt.datetime,
+    window_days: int = 365,
+) -> pl.DataFrame:
+    """Profile every person with at least one incident in ``roles`` in the window.
+
+    Parameters
+    ----------
+    incidents
+        ``incident_id``, ``occurred_from``; optional ``harm_days``.
+    involvements
+        ``incident_id``, ``person_id``, ``role``.
+    roles
+        Involvement roles that count (e.g. ``("victim",)``).
+    at, window_days
+        The window ``(at - window_days, at]``.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``person_id``, ``n_incidents``, ``harm_days``, ``first_at``, ``last_at``,
+        ``n_later_half``, ``n_repeats``, ``n_earlier_half``, ``days_since_last``,
+        ``trend``; sorted by harm, then incidents, then ``person_id``.
+    """
+    check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
+    check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
+    inc = window_incidents(incidents, at=at, window_days=window_days).select(
+        "incident_id", "occurred_from", _harm(incidents).alias("harm")
+    )
+    pairs = involvements.lazy().filter(pl.col("role").is_in(list(roles)))
+    pairs = pairs.select("incident_id", "person_id")
+    if len(set(roles)) > 1:  # (incident, person, role) is the key: one role is unique
+        pairs = pairs.unique()
+    keyed = pairs.join(inc.lazy(), on="incident_id", how="inner").collect()
+    return _profile(keyed, "person_id", at=at, window_days=window_days)
+
+
+def _place_col(incidents: pl.DataFrame, cell_size_m: float | None) -> pl.Expr:
+    if cell_size_m is None:
+        check_frame(incidents, ["lsoa"], name="incidents")
+        return pl.col("lsoa").alias("place_id")
+    check_frame(incidents, ["x", "y"], name="incidents")
+    return cell_expr(cell_size_m, alias="place_id")
+
+
+def place_profiles(
+    incidents: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    window_days: int = 365,
+    cell_size_m: float | None = None,
+) -> pl.DataFrame:
+    """Profile every place (LSOA, or grid cell of ``cell_size_m``) with an incident.
+
+    Returns the columns of :func:`person_profiles` keyed by ``place_id``.
+    """
+    check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
+    inc = window_incidents(incidents, at=at, window_days=window_days)
+    keyed = inc.select(
+        "incident_id",
+        "occurred_from",
+        _harm(incidents).alias("harm"),
+        _place_col(incidents, cell_size_m),
+    ).filter(pl.col("place_id").is_not_null())
+    return _profile(keyed, "place_id", at=at, window_days=window_days)
+
+
+def _exact(incidents: pl.DataFrame) -> pl.Expr:
+    if "time_precision" in incidents.columns:
+        return pl.col("time_precision") == "exact"
+    return pl.lit(value=True)
+
+
+def time_profiles(
+    incidents: pl.DataFrame,
+) -> tuple[pl.DataFrame | None, pl.DataFrame, int]:
+    """Return (hour-of-week profile or None, monthly profile, incidents without a time).
+
+    Hour-of-week (0 = Monday 00:00-00:59 ... 167 = Sunday 23:00) counts only incidents
+    with ``time_precision == "exact"`` and is ``None`` when there are none (e.g.
+    data.police.uk, month precision only). The month profile uses ``occurred_from``
+    truncated to the month and counts every incident.
+    """
+    check_frame(incidents, ["occurred_from"], name="incidents")
+    harm = _harm(incidents).alias("harm")
+    exact = incidents.filter(_exact(incidents) & pl.col("occurred_from").is_not_null())
+    how: pl.DataFrame | None = None
+    if exact.height:
+        counts = (
+            exact.select(
+                (
+                    (pl.col("occurred_from").dt.weekday().cast(pl.Int32) - 1) * 24
+                    + pl.col("occurred_from").dt.hour().cast(pl.Int32)
+                ).alias("hour_of_week"),
+                harm,
+            )
+            .group_by("hour_of_week")
+            .agg(
+                pl.len().cast(pl.Int64).alias("n_incidents"),
+                pl.col("harm").sum().alias("harm_days"),
+            )
+        )
+        slots = pl.DataFrame(
+            {"hour_of_week": pl.int_range(0, 168, eager=True).cast(pl.Int32)}
+        )
+        how = (
+            slots.join(counts, on="hour_of_week", how="left")
+            .with_columns(
+                pl.col("n_incidents").fill_null(0),
+                pl.col("harm_days").fill_null(0.0)
+                if "harm_days" in incidents.columns
+                else pl.lit(None, dtype=pl.Float64).alias("harm_days"),
+                (pl.col("hour_of_week") // 24).alias("day_of_week"),
+                (pl.col("hour_of_week") % 24).alias("hour"),
+            )
+            .sort("hour_of_week")
+        )
+    months = (
+        incidents.filter(pl.col("occurred_from").is_not_null())
+        .select(
+            pl.col("occurred_from").dt.truncate("1mo").dt.date().alias("month"), harm
+        )
+        .group_by("month")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_incidents"),
+            pl.col("harm").sum().alias("harm_days"),
+        )
+        .sort("month")
+    )
+    if "harm_days" not in incidents.columns:
+        months = months.with_columns(pl.lit(None, dtype=pl.Float64).alias("harm_days"))
+    return how, months, incidents.height - exact.height
+
+
+def _repeat_summary(profile: pl.DataFrame, dimension: str) -> dict[str, Any]:
+    n_entities = profile.height
+    n_incidents = int(profile["n_incidents"].sum()) if n_entities else 0
+    repeats = int((profile["n_incidents"] >= 2).sum()) if n_entities else 0
+    harm = profile["harm_days"]
+    return {
+        "dimension": dimension,
+        "n_entities": n_entities,
+        "n_incidents": n_incidents,
+        "harm_days": None if harm.null_count() == n_entities else float(harm.sum()),
+        "repeat_rate": (n_incidents - n_entities) / n_incidents
+        if n_incidents
+        else None,
+        "share_entities_repeat": repeats / n_entities if n_entities else None,
+    }
+
+
+def volt_overlaps(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    window_days: int = 365,
+    cell_size_m: float | None = None,
+    offender_roles: Sequence[str] = ("offender",),
+    priority_top: float = 0.05,
+    repeat_min: int = 2,
+    profiles: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+) -> tuple[dict[str, Any], pl.DataFrame]:
+    """Victim-offender overlap and the places where priority offenders and repeat victims meet.
+
+    Parameters
+    ----------
+    incidents, involvements
+        Canonical tables (``harm_days`` optional: without it priority is by count).
+    at, window_days
+        The window.
+    cell_size_m
+        Places are grid cells of this size; ``None`` means LSOA.
+    offender_roles
+        Roles that make a person an offender.
+    priority_top
+        Fraction of offenders, highest harm (then count) first, that are "priority".
+    repeat_min
+        Victimisations in the window that make a repeat victim.
+    profiles
+        Victim and offender profiles already computed by :func:`person_profiles`
+        for the same window (saves recomputing them).
+
+    Returns
+    -------
+    tuple[dict, pl.DataFrame]
+        The overlap shares, and one row per place where both meet:
+        ``place_id``, ``n_priority_offender_incidents``, ``n_repeat_victim_incidents``,
+        sorted by their sum.
+    """
+    if profiles is None:
+        victims = person_profiles(
+            incidents, involvements, roles=("victim",), at=at, window_days=window_days
+        )
+        offenders = person_profiles(
+            incidents,
+            involvements,
+            roles=offender_roles,
+            at=at,
+            window_days=window_days,
+        )
+    else:
+        victims, offenders = profiles
+    both = (
+        victims.select("person_id")
+        .join(offenders.select("person_id"), on="person_id")
+        .height
+    )
+    n_priority = (
+        max(1, round(priority_top * offenders.height)) if offenders.height else 0
+    )
+    priority = offenders.head(n_priority).select("person_id")
+    repeat = victims.filter(pl.col("n_incidents") >= repeat_min).select("person_id")
+    inc = (
+        window_incidents(incidents, at=at, window_days=window_days)
+        .select("incident_id", _place_col(incidents, cell_size_m))
+        .filter(pl.col("place_id").is_not_null())
+    )
+    inv = involvements.select("incident_id", "person_id", "role")
+
+    def place_counts(
+        people: pl.DataFrame, roles: Sequence[str], name: str
+    ) -> pl.DataFrame:
+        return (
+            inv.lazy()
+            .filter(pl.col("role").is_in(list(roles)))
+            .join(people.lazy(), on="person_id", how="semi")
+            .select("incident_id")
+            .unique()
+            .join(inc.lazy(), on="incident_id")
+            .group_by("place_id")
+            .agg(pl.len().cast(pl.Int64).alias(name))
+            .collect()
+        )
+
+    meet = (
+        place_counts(priority, offender_roles, "n_priority_offender_incidents")
+        .join(
+            place_counts(repeat, ("victim",), "n_repeat_victim_incidents"),
+            on="place_id",
+        )
+        .sort(
+            [
+                pl.col("n_priority_offender_incidents")
+                + pl.col("n_repeat_victim_incidents"),
+                "place_id",
+            ],
+            descending=[True, False],
+        )
+    )
+    summary = {
+        "n_victims": victims.height,
+        "n_offenders": offenders.height,
+        "n_victim_offenders": both,
+        "share_victims_also_offenders": both / victims.height
+        if victims.height
+        else None,
+        "share_offenders_also_victims": both / offenders.height
+        if offenders.height
+        else None,
+        "n_priority_offenders": n_priority,
+        "priority_offenders": f"top {priority_top:g} of offenders by harm, then count",
+        "n_repeat_victims": repeat.height,
+        "repeat_victims": f"victims with {repeat_min}+ incidents in the window",
+        "n_places_where_they_meet": meet.height,
+    }
+    return summary, meet
+
+
+def _peak_times(
+    incidents: pl.DataFrame, places: pl.DataFrame, *, cell_size_m: float | None
+) -> pl.DataFrame:
+    keyed = incidents.select(
+        _place_col(incidents, cell_size_m),
+        pl.col("occurred_from"),
+        _exact(incidents).alias("_exact"),
+    ).join(places.select("place_id"), on="place_id", how="semi")
+    how = (
+        keyed.filter(pl.col("_exact"))
+        .with_columns(
+            (
+                (pl.col("occurred_from").dt.weekday().cast(pl.Int32) - 1) * 24
+                + pl.col("occurred_from").dt.hour().cast(pl.Int32)
+            ).alias("peak_hour_of_week")
+        )
+        .group_by("place_id", "peak_hour_of_week")
+        .agg(pl.len().cast(pl.Int64).alias("n_at_peak_hour"))
+        .sort(
+            ["place_id", "n_at_peak_hour", "peak_hour_of_week"],
+            descending=[False, True, False],
+        )
+        .group_by("place_id", maintain_order=True)
+        .first()
+    )
+    month = (
+        keyed.with_columns(
+            pl.col("occurred_from").dt.truncate("1mo").dt.date().alias("peak_month")
+        )
+        .group_by("place_id", "peak_month")
+        .agg(pl.len().cast(pl.Int64).alias("n_in_peak_month"))
+        .sort(
+            ["place_id", "n_in_peak_month", "peak_month"],
+            descending=[False, True, False],
+        )
+        .group_by("place_id", maintain_order=True)
+        .first()
+    )
+    return (
+        places.select("place_id", "n_incidents", "harm_days")
+        .join(how, on="place_id", how="left")
+        .join(month, on="place_id", how="left")
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoltResult(Result):
+    """VOLT profiles and overlaps.
+
+    ``frame`` is the summary: one row per dimension (victim, offender, place) with
+    ``n_entities``, ``n_incidents``, ``harm_days``, ``repeat_rate``,
+    ``share_entities_repeat``.
+    """
+
+    victims: pl.DataFrame
+    offenders: pl.DataFrame
+    places: pl.DataFrame
+    hour_of_week: pl.DataFrame | None
+    months: pl.DataFrame
+    overlaps: dict[str, Any]
+    meeting_places: pl.DataFrame
+    peak_times: pl.DataFrame
+
+    def to_dict(self, *, top: int = 20) -> dict[str, Any]:
+        """Return the documented JSON contract (``docs/analyses.md``, version 1)."""
+        return json_object(
+            {
+                "analysis": "volt",
+                "version": 1,
+                "params": dict(self.params),
+                "summary": self.frame,
+                "victims": self.victims.head(top),
+                "offenders": self.offenders.head(top),
+                "places": self.places.head(top),
+                "hour_of_week_available": self.hour_of_week is not None,
+                "hour_of_week": self.hour_of_week,
+                "months": self.months,
+                "overlaps": self.overlaps,
+                "meeting_places": self.meeting_places.head(top),
+                "peak_times": self.peak_times,
+                "method": self.method,
+                "source": self.source,
+                "notes": list(self.notes),
+            }
+        )
+
+
+def volt_profiles(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame | None = None,
+    *,
+    at: dt.datetime,
+    window_days: int = 365,
+    cell_size_m: float | None = None,
+    offender_roles: Sequence[str] = ("offender",),
+    priority_top: float = 0.05,
+    n_priority_places: int = 20,
+) -> VoltResult:
+    """Victim, offender, location and time profiles with their overlaps.
+
+    Parameters
+    ----------
+    incidents
+        ``incident_id``, ``occurred_from``, ``time_precision``, ``lsoa`` or ``x``/``y``;
+        optional ``harm_days``. Restrict to the definition (e.g. violence) first.
+    involvements
+        ``incident_id``, ``person_id``, ``role``; ``None`` (open data) gives place and
+        time profiles only.
+    at, window_days
+        Profiles cover ``(at - window_days, at]``.
+    cell_size_m
+        Places are grid cells of this size; ``None`` means LSOA.
+    offender_roles
+        Roles that make a person an offender.
+    priority_top
+        Fraction of offenders that are priority (overlaps).
+    n_priority_places
+        How many of the highest-harm places get peak times.
+
+    Returns
+    -------
+    VoltResult
+    """
+    _check_window(window_days)
+    check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
+    notes: list[str] = []
+    inc = window_incidents(incidents, at=at, window_days=window_days)
+    if "harm_days" not in incidents.columns:
+        notes.append(
+            "No harm_days column: harm is unavailable (run 'avert classify'); ranked by count."
+        )
+    places = place_profiles(
+        inc, at=at, window_days=window_days, cell_size_m=cell_size_m
+    )
+    how, months, n_inexact = time_profiles(inc)
+    if how is None:
+        notes.append(
+            "Time of day is unavailable: no incident in the window has an exact time "
+            "(data.police.uk gives the month only). Months are reported."
+        )
+    elif n_inexact:
+        notes.append(
+            f"Hour-of-week leaves out {n_inexact} incidents without an exact time."
+        )
+    summaries = [_repeat_summary(places, "place")]
+    empty_people = pl.DataFrame(
+        schema={
+            "person_id": pl.String,
+            "n_incidents": pl.Int64,
+            "harm_days": pl.Float64,
+        }
+    )
+    victims = offenders = empty_people
+    overlaps: dict[str, Any] = {}
+    meet = pl.DataFrame(schema={"place_id": pl.String})
+    if involvements is None:
+        notes.append(
+            "No involvements (open data): victim and offender profiles are unavailable."
+        )
+    else:
+        victims = person_profiles(
+            inc, involvements, roles=("victim",), at=at, window_days=window_days
+        )
+        offenders = person_profiles(
+            inc, involvements, roles=offender_roles, at=at, window_days=window_days
+        )
+        summaries = [
+            _repeat_summary(victims, "victim"),
+            _repeat_summary(offenders, "offender"),
+            *summaries,
+        ]
+        overlaps, meet = volt_overlaps(
+            inc,
+            involvements,
+            at=at,
+            window_days=window_days,
+            cell_size_m=cell_size_m,
+            offender_roles=offender_roles,
+            priority_top=priority_top,
+            profiles=(victims, offenders),
+        )
+    peaks = _peak_times(inc, places.head(n_priority_places), cell_size_m=cell_size_m)
+    summary = pl.DataFrame(
+        summaries,
+        schema={
+            "dimension": pl.String,
+            "n_entities": pl.Int64,
+            "n_incidents": pl.Int64,
+            "harm_days": pl.Float64,
+            "repeat_rate": pl.Float64,
+            "share_entities_repeat": pl.Float64,
+        },
+    )
+    return VoltResult(
+        frame=summary,
+        params={
+            "at": at,
+            "window_days": window_days,
+            "from": at - dt.timedelta(days=window_days),
+            "place_unit": "lsoa" if cell_size_m is None else "cell",
+            "cell_size_m": cell_size_m,
+            "offender_roles": list(offender_roles),
+            "priority_top": priority_top,
+            "population": "every victim, offender and place with at least one incident in the window",
+            "n_incidents": inc.height,
+        },
+        method="VOLT profiles (counts, harm, repeats, trend), time profiles, overlaps",
+        source=_SOURCE,
+        notes=tuple(notes),
+        victims=victims,
+        offenders=offenders,
+        places=places,
+        hour_of_week=how,
+        months=months,
+        overlaps=overlaps,
+        meeting_places=meet,
+        peak_times=peaks,
+    )

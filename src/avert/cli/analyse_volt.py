@@ -1,0 +1,198 @@
+"""``avert analyse concentration|volt|risk``: the 80/20 of VOLT and individual risk.
+
+Thin commands over :mod:`avert.workflows.analysis`; ``--json`` prints the documented,
+versioned contract of ``docs/analyses.md`` that other tools read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from rich.table import Table
+
+from avert.analyse.concentration import Entity, Measure
+from avert.analyse.risk import risk_lists_to_dict
+from avert.cli._common import console, get_settings, get_store, print_json
+from avert.workflows.analysis import RiskKind, run_concentration, run_risk, run_volt
+
+__all__ = ["register"]
+
+_JSON = Annotated[
+    bool, typer.Option("--json", help="Print the documented JSON (docs/analyses.md).")
+]
+_PROFILE = Annotated[
+    str | None,
+    typer.Option(
+        "--definition",
+        help="Definition profile of the classifications (default: settings).",
+    ),
+]
+
+
+def _fmt(value: float | None, pct: bool = False) -> str:  # noqa: FBT001 - internal
+    if value is None or value != value:
+        return "n/a"
+    return f"{100 * value:.1f} %" if pct else f"{value:.3f}"
+
+
+def concentration(
+    ctx: typer.Context,
+    entity: Annotated[
+        str, typer.Option(help="offender | victim | place | group")
+    ] = "place",
+    measure: Annotated[str, typer.Option(help="count | harm (CCHI days)")] = "count",
+    cell: Annotated[
+        float | None,
+        typer.Option(
+            "--cell",
+            help="Places as grid cells of this size in metres (default: LSOA).",
+        ),
+    ] = None,
+    date_from: Annotated[
+        dt.datetime | None,
+        typer.Option("--from", help="Start of the window (inclusive)."),
+    ] = None,
+    date_to: Annotated[
+        dt.datetime | None, typer.Option("--to", help="End of the window (exclusive).")
+    ] = None,
+    all_incidents: Annotated[
+        bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
+    ] = False,
+    definition: _PROFILE = None,
+    as_json: _JSON = False,
+) -> None:
+    """How concentrated violence is: Lorenz curve, Gini, generalised Gini, top shares."""
+    if entity not in ("offender", "victim", "place", "group"):
+        raise typer.BadParameter(
+            "must be offender, victim, place or group", param_hint="--entity"
+        )
+    if measure not in ("count", "harm"):
+        raise typer.BadParameter("must be count or harm", param_hint="--measure")
+    profile = definition or get_settings(ctx).definition
+    result = run_concentration(
+        get_store(ctx),
+        entity=cast(Entity, entity),
+        measure=cast(Measure, measure),
+        cell_size_m=cell,
+        date_from=date_from,
+        date_to=date_to,
+        profile=profile,
+        violence_only=not all_incidents,
+    )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    console.print(
+        f"[bold]Concentration of {measure} over {entity}s[/] — population: {result.population}"
+    )
+    console.print(
+        f"entities {result.n_entities} (with events {result.n_entities_with_events}), "
+        f"events {result.n_events}, total {result.total:g}"
+    )
+    console.print(
+        f"Gini {_fmt(result.gini)}   generalised Gini {_fmt(result.generalised_gini)}"
+    )
+    table = Table("top fraction of entities", "share of the measure")
+    for key, value in result.top_shares.items():
+        table.add_row(f"{100 * float(key):g} %", _fmt(value, pct=True))
+    console.print(table)
+    for key, inverse in result.entities_for_shares.items():
+        console.print(
+            f"{100 * float(key):g} % of the measure: "
+            f"{_fmt(inverse['share_of_entities'], pct=True)} "
+            f"of entities ({int(inverse['n_entities'])})"
+        )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def volt(
+    ctx: typer.Context,
+    at: Annotated[
+        dt.datetime | None,
+        typer.Option("--at", help="End of the window (default: latest incident)."),
+    ] = None,
+    window_days: Annotated[
+        int, typer.Option("--window-days", help="Length of the window.")
+    ] = 365,
+    cell: Annotated[
+        float | None, typer.Option("--cell", help="Places as grid cells (m).")
+    ] = None,
+    top: Annotated[
+        int, typer.Option("--top", help="Rows per profile in the output.")
+    ] = 20,
+    all_incidents: Annotated[
+        bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
+    ] = False,
+    definition: _PROFILE = None,
+    as_json: _JSON = False,
+) -> None:
+    """Victim, offender, location and time profiles and their overlaps."""
+    profile = definition or get_settings(ctx).definition
+    result = run_volt(
+        get_store(ctx),
+        at=at,
+        window_days=window_days,
+        cell_size_m=cell,
+        profile=profile,
+        violence_only=not all_incidents,
+    )
+    if as_json:
+        print_json(result.to_dict(top=top))
+        return
+    console.print(f"[bold]VOLT[/] window {window_days} days to {result.params['at']}")
+    console.print(result.frame)
+    console.print(result.places.head(top))
+    if result.overlaps:
+        for key, value in result.overlaps.items():
+            console.print(f"{key}: {value}")
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def risk(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Option(help="offender | victim | asb")] = "offender",
+    top: Annotated[int, typer.Option("--top", help="Rows per list.")] = 50,
+    at: Annotated[
+        dt.datetime | None,
+        typer.Option("--at", help="Scoring date (default: latest record)."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="A risk TOML laid over config/defaults/risk.toml."
+        ),
+    ] = None,
+    definition: _PROFILE = None,
+    as_json: _JSON = False,
+) -> None:
+    """Ranked risk lists; every score is a sum of named parts shown beside it."""
+    if kind not in ("offender", "victim", "asb"):
+        raise typer.BadParameter("must be offender, victim or asb", param_hint="--kind")
+    profile = definition or get_settings(ctx).definition
+    results = run_risk(
+        get_store(ctx),
+        kind=cast(RiskKind, kind),
+        at=at,
+        config_path=config,
+        profile=profile,
+    )
+    if as_json:
+        print_json(risk_lists_to_dict(results, top=top, extra={"definition": profile}))
+        return
+    for result in results:
+        console.print(f"[bold]{result.kind} risk[/] — population: {result.population}")
+        console.print(result.frame.head(top))
+        for note in result.notes:
+            console.print(f"[yellow]note:[/] {note}")
+
+
+def register(analyse_app: typer.Typer) -> None:
+    """Add ``concentration``, ``volt`` and ``risk`` to the ``avert analyse`` group."""
+    analyse_app.command("concentration")(concentration)
+    analyse_app.command("volt")(volt)
+    analyse_app.command("risk")(risk)

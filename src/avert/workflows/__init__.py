@@ -1,0 +1,1 @@
+"""Workflows: the only modules where ingest, store and analyses meet."""

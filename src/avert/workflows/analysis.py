@@ -1,0 +1,298 @@
+"""Workflows of the VOLT analyses: read the store, call the pure analyses.
+
+The only place where :mod:`avert.store` and :mod:`avert.analyse` (concentration,
+VOLT, risk) meet. Incidents get ``in_definition`` and ``harm_days`` from the
+classifications table of the chosen definition profile (filled by ``avert
+classify``); when that table is empty the analyses say so: counts run over every
+incident, and harm-based measures stop with a message to run ``avert classify``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from avert.analyse.concentration import (
+    ConcentrationResult,
+    Entity,
+    Measure,
+    measure_concentration,
+)
+from avert.analyse.risk import (
+    RiskResult,
+    asb_escalation_risk,
+    offender_risk,
+    victim_risk,
+)
+from avert.analyse.volt import VoltResult, volt_profiles
+from avert.config.risk import load_risk_config
+from avert.errors import NotFound, SchemaError
+from avert.store import Store
+
+__all__ = [
+    "AnalysisFrames",
+    "load_analysis_incidents",
+    "run_concentration",
+    "run_risk",
+    "run_volt",
+]
+
+RiskKind = Literal["offender", "victim", "asb"]
+_INCIDENT_COLUMNS = (
+    "incident_id",
+    "crime_type",
+    "offence_code",
+    "occurred_from",
+    "time_precision",
+    "x",
+    "y",
+    "lsoa",
+    "domestic",
+)
+
+
+class AnalysisFrames:
+    """Incidents of a window with classification columns, and what was done to them."""
+
+    def __init__(
+        self,
+        incidents: pl.DataFrame,
+        area: pl.DataFrame,
+        *,
+        profile: str,
+        classified: bool,
+        notes: Sequence[str],
+    ) -> None:
+        self.incidents = incidents
+        self.area = area
+        self.profile = profile
+        self.classified = classified
+        self.notes = tuple(notes)
+
+
+def load_analysis_incidents(
+    store: Store,
+    *,
+    profile: str,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    violence_only: bool = True,
+) -> AnalysisFrames:
+    """Read incidents of the window and attach ``in_definition`` and ``harm_days``.
+
+    Parameters
+    ----------
+    store
+        The database.
+    profile
+        Definition profile of the classifications (e.g. ``avb-2010``).
+    date_from, date_to
+        Window on ``occurred_from`` (``date_from <= t < date_to``); open when None.
+    violence_only
+        Keep only incidents inside the definition (when classified).
+
+    Returns
+    -------
+    AnalysisFrames
+        ``incidents`` (analysed), ``area`` (every incident of the window, for place
+        populations) and notes saying what happened.
+    """
+    where: list[tuple[str, str, object]] = []
+    if date_from is not None:
+        where.append(("occurred_from", ">=", date_from))
+    if date_to is not None:
+        where.append(("occurred_from", "<", date_to))
+    area = store.read_frame("incidents", columns=list(_INCIDENT_COLUMNS), where=where)
+    classes = store.read_frame(
+        "classifications",
+        columns=["incident_id", "in_definition", "category", "harm_days"],
+        where=[("profile", "=", profile)],
+    )
+    notes: list[str] = []
+    if classes.height == 0:
+        notes.append(
+            f"No classifications for definition '{profile}': every incident is analysed "
+            "and harm is unavailable (run 'avert classify' first)."
+        )
+        return AnalysisFrames(
+            area, area, profile=profile, classified=False, notes=notes
+        )
+    incidents = area.join(classes, on="incident_id", how="left")
+    n_unclassified = int(incidents["in_definition"].null_count())
+    if n_unclassified:
+        notes.append(
+            f"{n_unclassified} incidents have no classification and are left out."
+        )
+    if violence_only:
+        incidents = incidents.filter(pl.col("in_definition").fill_null(value=False))
+        notes.append(f"Incidents inside the '{profile}' definition of violence only.")
+    return AnalysisFrames(
+        incidents, area, profile=profile, classified=True, notes=notes
+    )
+
+
+def _require_harm(frames: AnalysisFrames) -> None:
+    if not frames.classified:
+        msg = (
+            f"Harm is unavailable: the classifications table has no rows for definition "
+            f"'{frames.profile}'. Run 'avert classify' first, or use --measure count."
+        )
+        raise SchemaError(msg)
+
+
+def _with_notes(
+    result: ConcentrationResult, notes: Sequence[str]
+) -> ConcentrationResult:
+    from dataclasses import replace
+
+    return replace(result, notes=(*notes, *result.notes))
+
+
+def run_concentration(
+    store: Store,
+    *,
+    entity: Entity,
+    measure: Measure = "count",
+    cell_size_m: float | None = None,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    profile: str = "avb-2010",
+    violence_only: bool = True,
+) -> ConcentrationResult:
+    """Concentration of violence (or all incidents when unclassified) over an entity."""
+    frames = load_analysis_incidents(
+        store,
+        profile=profile,
+        date_from=date_from,
+        date_to=date_to,
+        violence_only=violence_only,
+    )
+    if measure == "harm":
+        _require_harm(frames)
+    involvements = None
+    group_members = None
+    if entity in ("offender", "victim", "group"):
+        involvements = store.read_frame(
+            "involvements", columns=["incident_id", "person_id", "role"]
+        )
+    if entity == "group":
+        group_members = store.read_frame(
+            "group_members", columns=["group_id", "person_id"]
+        )
+    result = measure_concentration(
+        frames.incidents,
+        involvements,
+        entity=entity,
+        measure=measure,
+        cell_size_m=cell_size_m,
+        area=frames.area if entity == "place" else None,
+        group_members=group_members,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    return _with_notes(result, frames.notes)
+
+
+def _default_at(frames: AnalysisFrames) -> dt.datetime:
+    latest = frames.area["occurred_from"].max() if frames.area.height else None
+    if not isinstance(latest, dt.datetime):
+        msg = "There are no incidents in the store (or in the window): nothing to analyse."
+        raise NotFound(msg)
+    return latest
+
+
+def run_volt(
+    store: Store,
+    *,
+    at: dt.datetime | None = None,
+    window_days: int = 365,
+    cell_size_m: float | None = None,
+    profile: str = "avb-2010",
+    violence_only: bool = True,
+) -> VoltResult:
+    """VOLT profiles of the window ending at ``at`` (default: the latest incident)."""
+    frames = load_analysis_incidents(
+        store,
+        profile=profile,
+        date_to=None if at is None else at + dt.timedelta(microseconds=1),
+        violence_only=violence_only,
+    )
+    when = at or _default_at(frames)
+    involvements = store.read_frame(
+        "involvements", columns=["incident_id", "person_id", "role"]
+    )
+    result = volt_profiles(
+        frames.incidents,
+        involvements if involvements.height else None,
+        at=when,
+        window_days=window_days,
+        cell_size_m=cell_size_m,
+    )
+    from dataclasses import replace
+
+    return replace(result, notes=(*frames.notes, *result.notes))
+
+
+def run_risk(
+    store: Store,
+    *,
+    kind: RiskKind,
+    at: dt.datetime | None = None,
+    config_path: str | Path | None = None,
+    profile: str = "avb-2010",
+) -> list[RiskResult]:
+    """Risk lists: offender (RFGH), victim, or ASB (callers and places)."""
+    config = load_risk_config(config_path)
+    frames = load_analysis_incidents(
+        store,
+        profile=profile,
+        date_to=None if at is None else at + dt.timedelta(microseconds=1),
+    )
+    involvements = store.read_frame(
+        "involvements", columns=["incident_id", "person_id", "role"]
+    )
+    from dataclasses import replace
+
+    if kind == "offender":
+        _require_harm(frames)
+        when = at or _default_at(frames)
+        results = [
+            offender_risk(frames.incidents, involvements, at=when, config=config)
+        ]
+    elif kind == "victim":
+        when = at or _default_at(frames)
+        people = store.read_frame("people", columns=["person_id", "vulnerable"])
+        results = [
+            victim_risk(frames.incidents, involvements, people, at=when, config=config)
+        ]
+    else:
+        asb = store.read_frame(
+            "asb",
+            columns=[
+                "asb_id",
+                "occurred_at",
+                "category",
+                "x",
+                "y",
+                "caller_id",
+                "vulnerable_caller",
+            ],
+        )
+        if asb.height == 0:
+            msg = "The asb table is empty: load a bundle with an asb file first."
+            raise NotFound(msg)
+        latest = asb["occurred_at"].max()
+        when = at or (
+            latest if isinstance(latest, dt.datetime) else _default_at(frames)
+        )
+        results = [
+            asb_escalation_risk(
+                asb, frames.incidents, involvements, at=when, unit=unit, config=config
+            )
+            for unit in ("caller", "place")
+        ]
+    return [replace(r, notes=(*frames.notes, *r.notes)) for r in results]

@@ -1,0 +1,114 @@
+"""``avert analyse concentration|volt|risk --json`` against a small SQLite store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.store import Store
+
+T0 = dt.datetime(2024, 5, 1, 21, 0)
+
+
+def _fill(store: Store, *, classify: bool) -> None:
+    n = 12
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "source": ["test"] * n,
+            "occurred_from": [T0 + dt.timedelta(days=i) for i in range(n)],
+            "time_precision": ["exact"] * n,
+            "x": [100.0 + 10 * (i % 3) for i in range(n)],
+            "y": [100.0] * (n - 2) + [900.0, 900.0],
+            "lsoa": ["A"] * (n - 2) + ["B", "C"],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)] * 2,
+            "person_id": [f"o{i % 2}" for i in range(n)]
+            + [f"v{i % 5}" for i in range(n)],
+            "role": ["offender"] * n + ["victim"] * n,
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append("involvements", involvements)
+        if classify:
+            tx.append(
+                "classifications",
+                pl.DataFrame(
+                    {
+                        "incident_id": incidents["incident_id"],
+                        "profile": ["avb-2010"] * n,
+                        "in_definition": [i != 0 for i in range(n)],
+                        "harm_days": [float(i) for i in range(n)],
+                    }
+                ),
+            )
+
+
+def _run(store: Store, *args: str) -> dict[str, object]:
+    result = CliRunner().invoke(
+        app, ["--db", store.url.sqlalchemy, "analyse", *args, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_concentration_volt_risk_json(sqlite_store: Store) -> None:
+    _fill(sqlite_store, classify=True)
+    out = _run(
+        sqlite_store,
+        "concentration",
+        "--entity",
+        "place",
+        "--measure",
+        "harm",
+        "--cell",
+        "250",
+    )
+    for key in (
+        "n_entities",
+        "total",
+        "gini",
+        "generalised_gini",
+        "top_shares",
+        "lorenz",
+        "population",
+    ):
+        assert key in out
+    assert set(out["top_shares"]) == {"0.01", "0.05", "0.1", "0.2"}  # type: ignore[arg-type]
+    assert out["n_events"] == 11  # the unclassified-out incident i0 is left out
+    assert "zeros included" in str(out["population"])
+    volt = _run(sqlite_store, "volt")
+    assert volt["hour_of_week_available"] is True
+    risk = _run(sqlite_store, "risk", "--kind", "offender", "--top", "1")
+    lists = risk["lists"]
+    assert isinstance(lists, list)
+    assert len(lists[0]["rows"]) == 1
+    assert lists[0]["n_population"] == 2
+
+
+def test_harm_without_classification_says_run_classify(sqlite_store: Store) -> None:
+    _fill(sqlite_store, classify=False)
+    count = _run(sqlite_store, "concentration", "--entity", "offender")
+    assert any("avert classify" in n for n in count["notes"])  # type: ignore[union-attr]
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "concentration",
+            "--measure",
+            "harm",
+            "--json",
+        ],
+    )
+    assert result.exit_code != 0
+    assert "avert classify" in str(result.exception) + result.output

@@ -1,0 +1,230 @@
+"""Risk: RFGH parts, repeat victims, ASB escalation, ranking rule, configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from avert.analyse.risk import (
+    asb_escalation_risk,
+    offender_risk,
+    risk_lists_to_dict,
+    victim_risk,
+)
+from avert.config.risk import default_risk_config, load_risk_config
+from avert.errors import ConfigError, SchemaError
+
+AT = dt.datetime(2024, 12, 31, 12, 0)
+
+
+def _planted_offenders(seed: int = 5) -> tuple[pl.DataFrame, pl.DataFrame, set[str]]:
+    """500 occasional offenders (1-2 offences) and 20 planted high-rate ones (10-25)."""
+    rng = np.random.default_rng(seed)
+    people = [f"p{i:03d}" for i in range(500)]
+    high = [f"h{i:02d}" for i in range(20)]
+    offences = rng.integers(1, 3, 500).tolist() + rng.integers(10, 26, 20).tolist()
+    who = np.repeat(people + high, offences)
+    n = who.size
+    days = rng.integers(0, 365, n)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "occurred_from": [AT - dt.timedelta(days=int(d)) for d in days],
+            "harm_days": rng.choice(
+                [2.0, 10.0, 30.0, 365.0], n, p=[0.5, 0.3, 0.15, 0.05]
+            ),
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": incidents["incident_id"],
+            "person_id": who,
+            "role": ["offender"] * n,
+        }
+    )
+    return incidents, involvements, set(high)
+
+
+def test_planted_high_rate_offenders_top_the_list() -> None:
+    incidents, involvements, high = _planted_offenders()
+    res = offender_risk(incidents, involvements, at=AT)
+    top20 = set(res.frame.head(20)["person_id"].to_list())
+    assert len(top20 & high) >= 16  # >= 80 %
+    parts = res.frame.select(res.parts).sum_horizontal()
+    assert np.allclose(parts.to_numpy(), res.frame["score"].to_numpy())
+    assert res.frame["rank"].to_list() == list(range(1, res.frame.height + 1))
+    assert "365 days" in res.population
+
+
+def test_rfgh_parts_follow_bands() -> None:
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c", "old"],
+            "occurred_from": [
+                AT - dt.timedelta(days=10),
+                AT - dt.timedelta(days=100),
+                AT - dt.timedelta(days=200),
+                AT - dt.timedelta(days=400),
+            ],
+            "harm_days": [365.0, 10.0, None, 5000.0],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c", "old"],
+            "person_id": ["x", "x", "y", "x"],
+            "role": ["offender"] * 4,
+        }
+    )
+    res = offender_risk(incidents, involvements, at=AT)
+    x = res.frame.filter(pl.col("person_id") == "x").to_dicts()[0]
+    assert x["n_offences"] == 2  # 'old' is outside the 365-day window
+    assert x["part_recency"] == 5  # last offence 10 days ago: <= 30 days
+    assert x["part_frequency"] == 2
+    assert x["part_gravity"] == 5  # 365 CCHI days
+    assert x["part_harm"] == 4  # 375 days total
+    assert x["score"] == 16
+    y = res.frame.filter(pl.col("person_id") == "y").to_dicts()[0]
+    assert y["part_gravity"] == 0  # null harm counts 0 days
+    with pytest.raises(SchemaError, match="classify"):
+        offender_risk(incidents.drop("harm_days"), involvements, at=AT)
+
+
+def test_ties_broken_by_person_id_only() -> None:
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b"],
+            "occurred_from": [AT, AT],
+            "harm_days": [10.0, 10.0],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["a", "b"],
+            "person_id": ["zz", "aa"],
+            "role": ["offender", "offender"],
+        }
+    )
+    res = offender_risk(incidents, involvements, at=AT)
+    assert res.frame["person_id"].to_list() == ["aa", "zz"]
+
+
+def test_victim_risk_parts() -> None:
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c", "d"],
+            "occurred_from": [AT - dt.timedelta(days=d) for d in (3, 40, 200, 5)],
+            "domestic": [True, True, True, False],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c", "d"],
+            "person_id": ["v1", "v1", "v1", "v2"],
+            "role": ["victim"] * 4,
+        }
+    )
+    people = pl.DataFrame({"person_id": ["v1", "v2"], "vulnerable": [False, True]})
+    res = victim_risk(incidents, involvements, people, at=AT)
+    v1 = res.frame.filter(pl.col("person_id") == "v1").to_dicts()[0]
+    assert (
+        v1["part_repeats"],
+        v1["part_recency"],
+        v1["part_vulnerability"],
+        v1["part_domestic"],
+    ) == (3, 3, 0, 4)
+    v2 = res.frame.filter(pl.col("person_id") == "v2").to_dicts()[0]
+    assert (
+        v2["part_repeats"],
+        v2["part_recency"],
+        v2["part_vulnerability"],
+        v2["part_domestic"],
+    ) == (0, 3, 2, 0)
+    assert res.frame["person_id"].to_list() == ["v1", "v2"]
+
+
+def _asb_city(
+    seed: int = 11,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, set[str]]:
+    """200 callers with one or two reports; 5 planted chains: repeated ASB then violence."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(200):
+        for _ in range(int(rng.integers(1, 3))):
+            rows.append((f"c{i:03d}", int(rng.integers(1, 180)), rng.random() < 0.05))
+    chains = {f"k{i}" for i in range(5)}
+    for c in chains:
+        rows += [(c, d, False) for d in (150, 120, 90, 60)]
+    asb = pl.DataFrame(
+        {
+            "asb_id": [f"a{i}" for i in range(len(rows))],
+            "occurred_at": [AT - dt.timedelta(days=d) for _, d, _ in rows],
+            "caller_id": [c for c, _, _ in rows],
+            "vulnerable_caller": [v for _, _, v in rows],
+            "category": ["personal"] * len(rows),
+            "x": rng.random(len(rows)) * 5000,
+            "y": rng.random(len(rows)) * 5000,
+        }
+    )
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"v{c}" for c in sorted(chains)] + ["before"],
+            "occurred_from": [AT - dt.timedelta(days=30)] * 5
+            + [AT - dt.timedelta(days=170)],
+            "in_definition": [True] * 6,
+            "x": [100.0] * 6,
+            "y": [100.0] * 6,
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": incidents["incident_id"],
+            "person_id": [*sorted(chains), "k0"],
+            "role": ["victim"] * 6,
+        }
+    )
+    return asb, incidents, involvements, chains
+
+
+def test_asb_escalation_chains_rank_in_top_decile() -> None:
+    asb, incidents, involvements, chains = _asb_city()
+    res = asb_escalation_risk(asb, incidents, involvements, at=AT, unit="caller")
+    decile = res.frame.head(max(1, res.frame.height // 10))
+    assert chains <= set(decile["person_id"].to_list())
+    k0 = res.frame.filter(pl.col("person_id") == "k0").to_dicts()[0]
+    assert (
+        k0["n_violence_after"] == 1
+    )  # the earlier incident came before the first report
+    assert k0["meets_case_review"] is True
+    assert "182 days" in res.population
+    places = asb_escalation_risk(asb, incidents, involvements, at=AT, unit="place")
+    assert places.id_column == "place_id"
+    assert places.frame["place_id"].str.starts_with("250m:").all()
+    out = risk_lists_to_dict([res, places], top=5)
+    assert out["kind"] == "asb"
+    assert [lst["kind"] for lst in out["lists"]] == ["asb_caller", "asb_place"]
+    assert len(out["lists"][0]["rows"]) == 5
+
+
+def test_config_sources_and_overrides(tmp_path: Path) -> None:
+    cfg = default_risk_config()
+    assert cfg.offender.window_days == 365
+    assert all(
+        b.source for b in (cfg.offender.recency, cfg.victim.domestic, cfg.asb.repeats)
+    )
+    override = tmp_path / "risk.toml"
+    override.write_text(
+        '[asb]\ntrigger_reports = 2\n[offender.weights]\nharm = 2.0\nsource = "local"\n'
+    )
+    local = load_risk_config(override)
+    assert local.asb.trigger_reports == 2
+    assert local.offender.weights["harm"] == 2.0
+    assert local.offender.window_days == 365
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[offender.frequency]\nbands = [[3, 1], [2, 2]]\n")
+    with pytest.raises(ConfigError, match=r"offender\.frequency\.bands"):
+        load_risk_config(bad)

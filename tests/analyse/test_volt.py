@@ -1,0 +1,108 @@
+"""VOLT profiles, time profiles (month-only data) and overlaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from avert.analyse.volt import person_profiles, time_profiles, volt_profiles
+
+AT = dt.datetime(2024, 6, 30, 23, 0)
+
+
+@pytest.fixture
+def tables() -> tuple[pl.DataFrame, pl.DataFrame]:
+    t = [
+        dt.datetime(2024, 6, 3, 22, 15),  # Monday 22:00 -> hour_of_week 22
+        dt.datetime(2024, 6, 10, 22, 40),  # Monday 22:00
+        dt.datetime(2024, 3, 1, 1, 0),  # Friday 01:00 -> 4*24+1 = 97
+        dt.datetime(2023, 8, 1, 12, 0),
+        dt.datetime(2022, 1, 1, 12, 0),  # outside a 365-day window
+    ]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i2", "i3", "i4", "i5"],
+            "occurred_from": t,
+            "time_precision": ["exact", "exact", "exact", "day", "exact"],
+            "lsoa": ["A", "A", "B", "A", "A"],
+            "harm_days": [10.0, 365.0, 2.0, 30.0, 999.0],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i2", "i3", "i4", "i1", "i2", "i3"],
+            "person_id": ["o1", "o1", "o2", "o3", "v1", "v1", "o1"],
+            "role": [
+                "offender",
+                "offender",
+                "offender",
+                "offender",
+                "victim",
+                "victim",
+                "victim",
+            ],
+        }
+    )
+    return incidents, involvements
+
+
+def test_person_profiles(tables: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    incidents, involvements = tables
+    prof = person_profiles(
+        incidents, involvements, roles=("offender",), at=AT, window_days=365
+    )
+    o1 = prof.filter(pl.col("person_id") == "o1").to_dicts()[0]
+    assert o1["n_incidents"] == 2
+    assert o1["harm_days"] == pytest.approx(375.0)
+    assert o1["n_repeats"] == 1
+    assert o1["trend"] == 2  # both in the later half of the window
+    assert prof["person_id"].to_list()[0] == "o1"  # highest harm first
+    assert prof.height == 3  # o1, o2, o3; i5 is outside the window
+
+
+def test_volt_overlap_and_time(tables: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    incidents, involvements = tables
+    res = volt_profiles(incidents, involvements, at=AT, window_days=365)
+    assert res.overlaps["n_victim_offenders"] == 1  # o1 is also a victim
+    assert res.overlaps["share_victims_also_offenders"] == pytest.approx(0.5)
+    assert res.overlaps["share_offenders_also_victims"] == pytest.approx(1 / 3)
+    assert res.hour_of_week is not None
+    assert res.hour_of_week.height == 168
+    peak = res.hour_of_week.sort("n_incidents", descending=True).row(0, named=True)
+    assert peak["hour_of_week"] == 22
+    assert peak["n_incidents"] == 2
+    place_a = res.peak_times.filter(pl.col("place_id") == "A").to_dicts()[0]
+    assert place_a["peak_hour_of_week"] == 22
+    assert any("without an exact time" in n for n in res.notes)
+    summary = {r["dimension"]: r for r in res.frame.to_dicts()}
+    # victims: v1 twice, o1 once -> 3 victimisations, 2 victims: repeat rate 1/3
+    assert summary["victim"]["repeat_rate"] == pytest.approx(1 / 3)
+    out = res.to_dict()
+    assert out["hour_of_week_available"] is True
+
+
+def test_month_only_data_says_time_of_day_unavailable() -> None:
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c"],
+            "occurred_from": [
+                dt.datetime(2019, 1, 1),
+                dt.datetime(2019, 1, 1),
+                dt.datetime(2019, 2, 1),
+            ],
+            "time_precision": ["month"] * 3,
+            "lsoa": ["E1", "E1", "E2"],
+        }
+    )
+    how, months, n_inexact = time_profiles(incidents)
+    assert how is None
+    assert months["n_incidents"].to_list() == [2, 1]
+    assert n_inexact == 3
+    res = volt_profiles(incidents, None, at=dt.datetime(2019, 2, 28), window_days=365)
+    assert res.hour_of_week is None
+    assert any("Time of day is unavailable" in n for n in res.notes)
+    assert any("harm is unavailable" in n for n in res.notes)
+    assert res.places["place_id"].to_list() == ["E1", "E2"]
+    assert res.to_dict()["hour_of_week"] is None
