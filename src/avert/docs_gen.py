@@ -69,7 +69,18 @@ def settings_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
-PAGES = {"cli.md": cli_reference, "settings.md": settings_reference}
+def definitions_reference() -> str:
+    """Every offence code per category with its harm weight and source (from TOML)."""
+    from avert.config.definitions import render_docs
+
+    return render_docs()
+
+
+PAGES = {
+    "cli.md": cli_reference,
+    "settings.md": settings_reference,
+    "definitions.md": definitions_reference,
+}
 
 
 def write_all(docs: Path) -> list[Path]:

@@ -1,0 +1,171 @@
+"""``avert definition ...`` and ``avert classify`` end to end (CliRunner, SQLite store)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import typer
+from typer.testing import CliRunner
+
+from avert.cli.definition import register
+from avert.config.definitions import load_profile
+from avert.config.settings import Settings
+from avert.store import Store
+from avert.workflows.definitions import classify_store
+
+runner = CliRunner()
+
+
+def make_app(db: str = "sqlite:///unused.db") -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def root(ctx: typer.Context) -> None:
+        ctx.obj = Settings(database_url=db)
+
+    register(app)
+    return app
+
+
+def invoke(args: list[str], db: str = "sqlite:///unused.db") -> tuple[int, str]:
+    result = runner.invoke(make_app(db), args)
+    return result.exit_code, result.output
+
+
+def test_explain_json_contract() -> None:
+    code, out = invoke(
+        [
+            "definition", "explain", "--offence-code", "105A", "--weapon", "knife",
+            "--domestic", "--hate", "race", "--suspects", "3", "--json",
+        ]
+    )  # fmt: skip
+    assert code == 0, out
+    payload = json.loads(out)
+    assert payload == {
+        "in_definition": True,
+        "category": "hate_crime",
+        "rule_ids": [
+            "hate.race",
+            "hate.domestic_abuse",
+            "ext.weapon",
+            "ext.group_offending",
+        ],
+        "harm_days": 2.5,
+        "harm_source": payload["harm_source"],
+    }
+    assert "common assault" in payload["harm_source"]
+    code, out = invoke(["definition", "explain", "--offence-code", "105A", "--json"])
+    assert json.loads(out)["in_definition"] is False
+
+
+def test_explain_who_profile_and_unknown_code() -> None:
+    code, out = invoke(
+        [
+            "definition",
+            "explain",
+            "--offence-code",
+            "105A",
+            "--definition",
+            "who-broad",
+            "--json",
+        ]
+    )
+    assert code == 0
+    assert json.loads(out)["category"] == "violence_against_the_person"
+    code, _ = invoke(["definition", "explain", "--offence-code", "8X", "--json"])
+    assert code != 0
+
+
+def test_show_validate_diff(tmp_path: Path) -> None:
+    code, out = invoke(["definition", "show", "--json"])
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["id"] == "avb-2010"
+    assert shown["rules"][0]["id"] == "msv.homicide"
+    code, out = invoke(["definition", "validate"])
+    assert code == 0
+    assert "ok  avb-2010" in out
+    assert "ok  who-broad" in out
+    code, out = invoke(["definition", "diff", "avb-2010", "who-broad", "--json"])
+    assert code == 0
+    assert "34A" in json.loads(out)["codes_added"]["robbery"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        Path(load_profile("avb-2010").path).read_text().replace('["34B"]', '["34Z"]'),
+        encoding="utf-8",
+    )
+    result = runner.invoke(make_app(), ["definition", "validate", str(bad)])
+    assert result.exit_code != 0
+    assert "unknown offence code '34Z'" in str(result.exception)
+
+
+def test_docs_check_and_write(tmp_path: Path) -> None:
+    page = tmp_path / "definitions.md"
+    code, _ = invoke(["definition", "docs", "--output", str(page), "--check"])
+    assert code == 1
+    code, _ = invoke(["definition", "docs", "--output", str(page)])
+    assert code == 0
+    code, out = invoke(["definition", "docs", "--output", str(page), "--check"])
+    assert code == 0, out
+
+
+def _seed(store: Store) -> None:
+    t = dt.datetime(2024, 5, 1, 22)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c", "d"],
+            "source": "test",
+            "offence_code": ["8N", "105A", "105A", None],
+            "crime_type": [None, None, None, "Burglary"],
+            "occurred_from": [t, t, t + dt.timedelta(days=30), t],
+            "weapon": ["none", "none", "none", None],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["b", "c"],
+            "person_id": ["v1", "v1"],
+            "role": ["victim", "victim"],
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append("involvements", involvements)
+
+
+def test_classify_store_reports_moves(sqlite_store: Store, tmp_path: Path) -> None:
+    _seed(sqlite_store)
+    first = classify_store(sqlite_store, profile="avb-2010")
+    assert (first.incidents, first.in_definition, first.new) == (4, 3, 4)
+    stored = sqlite_store.read_frame("classifications").sort("incident_id")
+    assert stored["in_definition"].to_list() == [True, True, True, False]
+    assert stored["category"].to_list()[1] == "violence_repeat_victim"
+    # switch the repeat-victim extension off: b and c move out, a stays
+    text = Path(load_profile("avb-2010").path).read_text(encoding="utf-8")
+    path = tmp_path / "no-repeat.toml"
+    path.write_text(
+        text.replace(
+            'enabled = true\nid = "ext.repeat_victim"',
+            'enabled = false\nid = "ext.repeat_victim"',
+        ),
+        encoding="utf-8",
+    )
+    second = classify_store(sqlite_store, profile=load_profile(path))
+    assert (second.moved_in, second.moved_out, second.new) == (0, 2, 0)
+    assert second.moved_out_ids == ("b", "c")
+    assert sqlite_store.count("classifications") == 4
+
+
+def test_classify_command(sqlite_store: Store) -> None:
+    _seed(sqlite_store)
+    db = f"sqlite:///{sqlite_store.url.adbc}"
+    code, out = invoke(["classify"], db)
+    assert code == 0, out
+    assert "4 incidents, 3 in the definition" in out
+    code, out = invoke(["classify", "--definition", "who-broad"], db)
+    assert code == 0, out
+    assert "who-broad: 4 incidents, 3 in the definition" in out
+    assert sqlite_store.count("classifications") == 8

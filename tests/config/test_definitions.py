@@ -1,0 +1,221 @@
+"""Loading, validating and comparing definition profiles and the harm table."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from avert.config.definitions import (
+    available_profiles,
+    diff_profiles,
+    load_harm,
+    load_profile,
+)
+from avert.errors import ConfigError
+
+TEST_DATA = Path(__file__).resolve().parents[1] / "data" / "home-office-2017-18"
+AVB_PATH = Path(load_profile("avb-2010").path)
+
+
+def test_builtin_profiles_load() -> None:
+    assert available_profiles() == ["avb-2010", "who-broad"]
+    avb = load_profile("avb-2010")
+    assert avb.precedence[:6] == (
+        "most_serious_violence",
+        "serious_sexual",
+        "personal_robbery",
+        "assault_with_injury",
+        "harassment",
+        "hate_crime",
+    )
+    assert {r.category for r in avb.rules} == set(avb.precedence[:6])
+    assert len({r.id for r in avb.rules}) == len(avb.rules)
+    who = load_profile("who-broad")
+    assert not who.weapon.enabled
+    assert not who.group_offending.enabled
+    assert not who.repeat_victim.enabled
+
+
+def test_harm_table_covers_every_home_office_code_with_a_source() -> None:
+    import polars as pl
+
+    catalogue = pl.read_csv(
+        TEST_DATA / "offence-code-to-policeuk-category.csv",
+        schema_overrides={"Offence_Code": pl.String},
+    )
+    harm = load_harm()
+    assert set(catalogue["Offence_Code"]) == set(harm.codes)
+    for code, entry in harm.codes.items():
+        assert entry.source.strip(), code
+        assert entry.days >= 0, code
+        assert (not entry.derived) or entry.reason.strip(), code
+    # published CCHI anchors
+    assert harm.codes["1/4.1/4.10/4.2"].days == 5475
+    assert harm.codes["19C"].days == 1825
+    assert harm.codes["34B"].days == 365
+    assert not harm.codes["19C"].derived
+
+
+def test_expected_weight_is_the_national_mix_mean() -> None:
+    harm = load_harm()
+    robbery = [harm.codes["34A"], harm.codes["34B"]]
+    n = sum(c.national_count for c in robbery)
+    mean = sum(c.days * c.national_count for c in robbery) / n
+    assert harm.expected["robbery"].days == pytest.approx(mean)
+    assert harm.expected["robbery"].n_offences == 77_104
+    # fraud is not published on police.uk: left out of "other crime"
+    other = [
+        c for c in harm.codes.values() if c.policeuk_category.lower() == "other crime"
+    ]
+    published = sum(c.national_count for c in other if c.policeuk_published)
+    assert harm.expected["other crime"].n_offences == published
+    assert published < sum(c.national_count for c in other)
+
+
+def _write(tmp_path: Path, old: str, new: str) -> Path:
+    text = AVB_PATH.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "violence.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'offence_codes = ["8N"]',
+            'offence_codes = ["8X"]',
+            "rules[5].offence_codes: unknown offence code '8X'",
+        ),
+        (
+            'id = "awi.on_constable"',
+            'id = "awi.assault_with_injury"',
+            "rules[7].id: duplicate rule id",
+        ),
+        (
+            '    "violence_repeat_victim",\n]',
+            "]",
+            "categories.violence_repeat_victim: category is missing from profile.precedence",
+        ),
+        (
+            "min_suspects = 3",
+            "min_suspects = 1",
+            "extensions.group_offending.min_suspects: must be an integer >= 2",
+        ),
+        (
+            '{ weapon_in = ["knife", "firearm", "other"] }',
+            '{ weapon_in = ["sword"] }',
+            "rules[10].require_any[0]",
+        ),
+        (
+            "window_days = 365",
+            "window_dayz = 365",
+            "extensions.repeat_victim.window_dayz: unknown key",
+        ),
+        (
+            'direction = "both"',
+            'direction = "after"',
+            "direction: must be 'both' or 'prior'",
+        ),
+        ("[asb_bridge]", "[asb_bridge\n", "not valid TOML"),
+    ],
+)
+def test_config_errors_name_file_and_key(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    path = _write(tmp_path, old, new)
+    with pytest.raises(ConfigError) as info:
+        load_profile(path)
+    assert str(info.value).startswith("violence.toml: ") or "violence.toml" in str(
+        info.value
+    )
+    assert message in str(info.value)
+
+
+def test_unknown_profile_and_missing_file() -> None:
+    with pytest.raises(ConfigError, match="Unknown definition profile 'avb-2099'"):
+        load_profile("avb-2099")
+    with pytest.raises(ConfigError, match="no such definition file"):
+        load_profile("/nonexistent/violence.toml")
+
+
+HARM_ROW = """
+[codes."8N"]
+description = "Assault with injury"
+policeuk_category = "Violence and sexual offences"
+days = 10.0
+derived = true
+source = "Sentencing Council"
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            'reason = "medium community order"\nweight = 3\n',
+            "harm.toml: codes.8N.weight: unknown key",
+        ),
+        ("", "harm.toml: codes.8N.reason: a derived weight needs the reasoning"),
+        (
+            'reason = "x"\nnational_count = -1\n',
+            "codes.8N.national_count: must be an integer >= 0",
+        ),
+    ],
+)
+def test_harm_errors(tmp_path: Path, extra: str, message: str) -> None:
+    path = tmp_path / "harm.toml"
+    path.write_text(HARM_ROW + extra, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_harm(path)
+    assert message in str(info.value)
+
+
+def test_small_harm_table_loads(tmp_path: Path) -> None:
+    path = tmp_path / "harm.toml"
+    path.write_text(HARM_ROW + 'reason = "medium community order"\n', encoding="utf-8")
+    harm = load_harm(path)
+    assert harm.codes["8N"].days == 10.0
+    assert harm.expected["violence and sexual offences"].days == 10.0
+    # a profile naming codes this table lacks is refused
+    with pytest.raises(ConfigError, match="unknown offence code"):
+        load_profile("avb-2010", harm=harm)
+
+
+def test_diff_profiles(tmp_path: Path) -> None:
+    avb = load_profile("avb-2010")
+    assert diff_profiles(avb, avb).same
+    changed = load_profile(
+        _write(tmp_path, 'offence_codes = ["8N"]', 'offence_codes = ["8N", "105A"]')
+    )
+    d = diff_profiles(avb, changed)
+    assert d.codes_added["assault_with_injury"] == ("105A",)
+    assert d.rules_changed == ("awi.assault_with_injury",)
+    assert not d.same
+    assert "+ assault_with_injury: 105A" in d.lines()
+    who = diff_profiles(avb, load_profile("who-broad"))
+    assert "34A" in who.codes_added["robbery"]
+    assert "rob.personal" in who.rules_removed
+
+
+def test_policeuk_resolution_is_derived_from_the_codes() -> None:
+    avb = load_profile("avb-2010")
+    vso = avb.policeuk["violence and sexual offences"]
+    assert vso.status == "possible"
+    assert vso.in_definition
+    assert 0.5 < vso.in_share < 0.6
+    assert avb.policeuk["robbery"].category == "personal_robbery"
+    assert avb.policeuk["burglary"].status == "out"
+    assert not avb.policeuk["public order"].in_definition
+    who = load_profile("who-broad")
+    assert who.policeuk["violence and sexual offences"].status == "in"
+
+
+def test_files_parse_as_plain_toml() -> None:
+    # the defaults are plain TOML any deployment can copy and edit
+    for pid in available_profiles():
+        with Path(load_profile(pid).path).open("rb") as fh:
+            assert tomllib.load(fh)["profile"]["id"] == pid

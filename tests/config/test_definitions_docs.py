@@ -1,0 +1,29 @@
+"""docs/definitions.md is generated from the TOML files and must not go stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from avert.config.definitions import load_harm, render_docs
+
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "definitions.md"
+
+
+def test_definitions_page_is_current() -> None:
+    assert PAGE.read_text(encoding="utf-8") == render_docs(), (
+        "docs/definitions.md is stale: run 'avert definition docs'"
+    )
+
+
+def test_page_lists_every_code_of_every_category_with_its_weight() -> None:
+    text = render_docs()
+    harm = load_harm()
+    assert (
+        "| `8N` | Assault with injury | `awi.assault_with_injury` | 10 | yes |" in text
+    )
+    assert (
+        "| `19C` | Rape of a female aged 16 and over | `sex.rape` | 1,825 | no |"
+        in text
+    )
+    for code in harm.codes:
+        assert f"| `{code}` |" in text, code
