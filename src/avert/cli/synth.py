@@ -1,0 +1,106 @@
+"""``avert synth``: generate the synthetic city as a record bundle with ``truth.json``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from avert.cli._common import console
+from avert.errors import ConfigError
+
+__all__ = ["register", "synth"]
+
+
+def synth(
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed", help="Random seed: the same seed gives a byte-identical bundle."
+        ),
+    ] = 0,
+    people: Annotated[
+        int, typer.Option("--people", help="Residents of the city.")
+    ] = 50_000,
+    days: Annotated[
+        int, typer.Option("--days", help="Length of the period in days.")
+    ] = 730,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write the bundle to.")
+    ] = Path("synthetic-city"),
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    end_date: Annotated[
+        str | None,
+        typer.Option(
+            "--end-date",
+            help="The city's last day, YYYY-MM-DD (extract at 06:00). Default 2026-11-24.",
+        ),
+    ] = None,
+) -> None:
+    """Generate a synthetic city with planted truth and write it as a record bundle."""
+    from avert.synth import CityConfig, make_city, write_bundle
+
+    if fmt not in ("csv", "parquet"):
+        msg = f"--format must be csv or parquet, got {fmt!r}"
+        raise ConfigError(msg)
+    kwargs: dict[str, object] = {"people": people, "days": days}
+    if end_date is not None:
+        try:
+            kwargs["end_date"] = date.fromisoformat(end_date)
+        except ValueError as err:
+            msg = f"--end-date must be YYYY-MM-DD, got {end_date!r}"
+            raise ConfigError(msg) from err
+    config = CityConfig(**kwargs)  # type: ignore[arg-type]
+    started = datetime.now()
+    if console.is_terminal:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("synthetic city", total=None)
+            city = make_city(
+                config,
+                seed=seed,
+                progress=lambda step: bar.update(
+                    task, description=f"synthetic city: {step}"
+                ),
+            )
+            bar.update(task, description="writing bundle")
+            write_bundle(city, out, fmt="parquet" if fmt == "parquet" else "csv")
+    else:
+        city = make_city(config, seed=seed)
+        write_bundle(city, out, fmt="parquet" if fmt == "parquet" else "csv")
+    seconds = (datetime.now() - started).total_seconds()
+    table = Table(title=f"Synthetic city (seed {seed}) written to {out}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, frame in city.frames().items():
+        table.add_row(name, f"{frame.height:,}")
+    truth = city.truth.fields
+    table.add_row("[dim]truth: groups[/]", str(len(truth["groups"])))
+    table.add_row("[dim]truth: reprisal pairs[/]", str(len(truth["reprisal_pairs"])))
+    table.add_row(
+        "[dim]truth: escalation chains[/]", str(len(truth["escalation_chains"]))
+    )
+    table.add_row(
+        "[dim]truth: high-rate offenders[/]", str(len(truth["high_rate_offenders"]))
+    )
+    table.add_row(
+        "[dim]truth: top-20 % offender harm share[/]",
+        f"{truth['top20_offender_harm_share']:.3f}",
+    )
+    console.print(table)
+    console.print(
+        f"{city.config.people:,} residents, {city.config.days} days to {city.extracted_at.isoformat()}; {seconds:.1f} s"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``synth`` to the root app."""
+    app.command("synth")(synth)

@@ -1,0 +1,76 @@
+"""``avert synth`` writes a bundle and prints a summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from avert.cli import app
+
+
+def test_synth_command_writes_bundle(tmp_path: Path) -> None:
+    out = tmp_path / "city"
+    result = CliRunner().invoke(
+        app,
+        [
+            "synth",
+            "--seed",
+            "2",
+            "--people",
+            "1500",
+            "--days",
+            "60",
+            "--out",
+            str(out),
+            "--end-date",
+            "2025-03-01",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "reprisal pairs" in result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["extracted_at"] == "2025-03-01T06:00:00"
+    assert (out / "incidents.csv").stat().st_size > 0
+    truth = json.loads((out / "truth.json").read_text(encoding="utf-8"))
+    assert truth["seed"] == 2
+
+
+def test_synth_command_parquet(tmp_path: Path) -> None:
+    out = tmp_path / "pq"
+    result = CliRunner().invoke(
+        app,
+        [
+            "synth",
+            "--people",
+            "1500",
+            "--days",
+            "60",
+            "--out",
+            str(out),
+            "--format",
+            "parquet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "incidents.parquet").exists()
+    assert not (out / "incidents.csv").exists()
+
+
+def test_synth_command_rejects_bad_date(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "synth",
+            "--people",
+            "1500",
+            "--days",
+            "60",
+            "--out",
+            str(tmp_path),
+            "--end-date",
+            "soon",
+        ],
+    )
+    assert result.exit_code != 0

@@ -1,0 +1,354 @@
+"""The generated data show what truth.json says was planted."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from avert.synth import City, CityConfig, make_city, offender_harm_share, tiny_city
+from avert.synth._tables import harm_days, offence_mix
+
+
+def _read(bundle: Path, name: str) -> pl.DataFrame:
+    return pl.read_csv(
+        bundle / f"{name}.csv", infer_schema_length=0, try_parse_dates=False
+    )
+
+
+def _ts(col: str) -> pl.Expr:
+    return pl.col(col).str.to_datetime("%Y-%m-%dT%H:%M:%S")
+
+
+def test_top20_harm_share_matches_the_written_data(small_bundle: Path) -> None:
+    truth = json.loads((small_bundle / "truth.json").read_text(encoding="utf-8"))
+    inc = _read(small_bundle, "incidents")
+    inv = _read(small_bundle, "involvements")
+    # recomputed independently from the CSV files
+    harm = inc.select(
+        "incident_id", pl.Series("h", harm_days(inc["offence_code"].to_numpy()))
+    )
+    per = (
+        inv.filter(pl.col("role").is_in(["suspect", "offender"]))
+        .unique(["incident_id", "person_id"])
+        .join(harm, on="incident_id")
+        .group_by("person_id")
+        .agg(pl.col("h").sum())
+        .sort("h", descending=True)
+    )
+    k = int(np.ceil(0.2 * per.height))
+    share = per["h"].head(k).sum() / per["h"].sum()
+    assert abs(share - truth["top20_offender_harm_share"]) < 0.01
+    assert 0.5 < share < 1.0  # heavy tailed, not degenerate
+
+
+def test_harm_weights_are_avert_own() -> None:
+    w = harm_days(np.array(["105A", "8N", "5D", "1/4.1/4.10/4.2", "no-such-code"]))
+    assert w[0] < w[1] < w[2] < w[3]
+    assert w[4] == 0.0
+    assert (harm_days(offence_mix()["offence_code"].to_numpy()) > 0).mean() > 0.9
+
+
+def test_every_reprisal_pair_exists(small_city: City) -> None:
+    truth = small_city.truth.fields
+    assert len(truth["reprisal_pairs"]) > 0
+    inc = small_city.incidents.select("incident_id", "occurred_from").to_dict(
+        as_series=False
+    )
+    when = dict(zip(inc["incident_id"], inc["occurred_from"], strict=True))
+    inv = small_city.involvements
+    members = {g["group_id"]: set(g["members"]) for g in truth["groups"]}
+    rivals = {g["group_id"]: set(g["rivals"]) for g in truth["groups"]}
+    max_days = small_city.config.reprisal_max_days
+    for pair in truth["reprisal_pairs"]:
+        o, r = pair["original_incident_id"], pair["reprisal_incident_id"]
+        assert o in when
+        assert r in when
+        assert timedelta(0) < when[r] - when[o] <= timedelta(days=max_days)
+        vg, tg = pair["victim_group"], pair["target_group"]
+        assert pair["retaliating_group"] == vg
+        assert tg in rivals[vg]
+        orig = inv.filter(pl.col("incident_id") == o)
+        rep = inv.filter(pl.col("incident_id") == r)
+        assert set(orig.filter(pl.col("role") == "victim")["person_id"]) <= members[vg]
+        assert set(orig.filter(pl.col("role") != "victim")["person_id"]) <= members[tg]
+        assert set(rep.filter(pl.col("role") == "victim")["person_id"]) <= members[tg]
+        assert set(rep.filter(pl.col("role") != "victim")["person_id"]) <= members[vg]
+
+
+def test_escalation_chains_exist(small_bundle: Path) -> None:
+    truth = json.loads((small_bundle / "truth.json").read_text(encoding="utf-8"))
+    chains = truth["escalation_chains"]
+    assert len(chains) >= 1
+    asb = _read(small_bundle, "asb").with_columns(_ts("occurred_at"))
+    inc = _read(small_bundle, "incidents").with_columns(_ts("occurred_at"))
+    inv = _read(small_bundle, "involvements")
+    people = _read(small_bundle, "people")
+    for chain in chains:
+        reports = asb.filter(pl.col("asb_id").is_in(chain["asb_ids"]))
+        assert reports.height == len(chain["asb_ids"]) >= 3
+        assert set(reports["caller_id"]) == {chain["caller_id"]}
+        assert reports["vulnerable_caller"].to_list() == ["true"] * reports.height
+        assert (
+            people.filter(pl.col("person_id") == chain["caller_id"])[
+                "vulnerable"
+            ].item()
+            == "true"
+        )
+        assert reports["occurred_at"].max() - reports["occurred_at"].min() <= timedelta(
+            days=182
+        )  # type: ignore[operator]
+        violence = inc.filter(pl.col("incident_id") == chain["incident_id"])
+        assert violence["crime_type"].item() == "Violence and sexual offences"
+        assert violence["occurred_at"].item() > reports["occurred_at"].max()
+        victims = inv.filter(
+            (pl.col("incident_id") == chain["incident_id"])
+            & (pl.col("role") == "victim")
+        )
+        assert victims["person_id"].to_list() == [chain["caller_id"]]
+
+
+def test_high_rate_offenders_are_recent_and_heavy(small_city: City) -> None:
+    truth = small_city.truth.fields
+    high = truth["high_rate_offenders"]
+    assert len(high) == small_city.config.n_high_rate
+    end = small_city.extracted_at
+    off = small_city.involvements.filter(pl.col("role") == "offender").join(
+        small_city.incidents.select("incident_id", "occurred_from"), on="incident_id"
+    )
+    stats = off.group_by("person_id").agg(
+        pl.len().alias("n"), pl.col("occurred_from").max().alias("last")
+    )
+    mine = stats.filter(pl.col("person_id").is_in(high))
+    assert mine.height == len(high)
+    assert (mine["last"] > end - timedelta(days=31)).all()
+    # planted high-rate offenders dominate the offence counts
+    top = stats.sort(["n", "person_id"], descending=[True, False]).head(len(high))
+    assert top["person_id"].is_in(high).mean() >= 0.8
+
+
+def test_groups_co_offend_mostly_inside(medium_city: City) -> None:
+    truth = medium_city.truth.fields
+    group_of = {p: g["group_id"] for g in truth["groups"] for p in g["members"]}
+    assert {g["continuum"] for g in truth["groups"]} == {
+        "peer_group",
+        "street_gang",
+        "organised_network",
+    }
+    inv = medium_city.involvements.filter(pl.col("role").is_in(["suspect", "offender"]))
+    pairs = inv.join(inv, on="incident_id", suffix="_b").filter(
+        pl.col("person_id") < pl.col("person_id_b")
+    )
+    a = pairs["person_id"].to_list()
+    b = pairs["person_id_b"].to_list()
+    member_pairs = [
+        (group_of.get(x), group_of.get(y))
+        for x, y in zip(a, b, strict=True)
+        if x in group_of or y in group_of
+    ]
+    inside = sum(1 for x, y in member_pairs if x is not None and x == y)
+    assert inside / len(member_pairs) > 0.8
+    # every member co-offends with another member of their group at least once
+    inside_people = {
+        p
+        for x, y, pa, pb in zip(
+            [group_of.get(v) for v in a],
+            [group_of.get(v) for v in b],
+            a,
+            b,
+            strict=True,
+        )
+        if x is not None and x == y
+        for p in (pa, pb)
+    }
+    assert len(inside_people) / len(group_of) > 0.9
+    declared = set(medium_city.groups["group_id"])
+    assert 0 < len(declared) < len(truth["groups"])  # some groups only
+
+
+def test_continuum_behaviour_differs(medium_city: City) -> None:
+    truth = medium_city.truth.fields
+    level = {p: g["continuum"] for g in truth["groups"] for p in g["members"]}
+    inv = medium_city.involvements.filter(pl.col("role").is_in(["suspect", "offender"]))
+    inc = inv.with_columns(
+        pl.col("person_id").replace_strict(level, default=None).alias("level")
+    ).drop_nulls("level")
+    inc = inc.unique(["incident_id", "level"]).join(
+        medium_city.incidents, on="incident_id"
+    )
+    prof = (
+        inc.with_columns(pl.Series("h", harm_days(inc["offence_code"].to_numpy())))
+        .group_by("level")
+        .agg(
+            (pl.col("weapon") == "firearm").mean().alias("firearm"),
+            (pl.col("weapon") != "none").mean().alias("weapon"),
+            pl.col("h").mean().alias("harm"),
+        )
+    )
+    p = {r["level"]: r for r in prof.to_dicts()}
+    assert p["organised_network"]["firearm"] >= 0.15
+    assert (
+        p["organised_network"]["harm"]
+        > p["street_gang"]["harm"]
+        > p["peer_group"]["harm"]
+    )
+    assert p["street_gang"]["weapon"] > 0.25 > p["peer_group"]["weapon"]
+
+
+def test_domestic_dyads_escalate(medium_city: City) -> None:
+    truth = medium_city.truth.fields
+    inc = medium_city.incidents.select(
+        "incident_id", "occurred_from", "offence_code", "domestic"
+    )
+    rising = 0
+    escalating = [d for d in truth["domestic_dyads"] if d["escalating"]]
+    assert len(escalating) > 5
+    for dyad in escalating:
+        rows = inc.filter(pl.col("incident_id").is_in(dyad["incident_ids"])).sort(
+            "occurred_from"
+        )
+        assert rows["domestic"].all()
+        h = harm_days(rows["offence_code"].to_numpy())
+        gaps = (
+            np.diff(rows["occurred_from"].to_numpy())
+            .astype("timedelta64[s]")
+            .astype(float)
+        )
+        if h[-1] > h[0] and gaps[-1] < gaps[0]:
+            rising += 1
+    assert rising / len(escalating) > 0.8
+    share = truth["rates_realised"]["domestic_share_of_violence_against_the_person"]
+    assert abs(share - medium_city.config.domestic_share_violence) < 0.08
+
+
+def test_stop_disproportionality_is_planted() -> None:
+    city = make_city(
+        CityConfig(people=5_000, days=365, stops_per_1000_per_year=600), seed=3
+    )
+    truth = city.truth.fields["stops"]
+    pop = city.truth.fields["population"]["by_ethnicity"]
+    counts = city.stops.group_by("ethnicity").len().to_dict(as_series=False)
+    n = dict(zip(counts["ethnicity"], counts["len"], strict=True))
+    ratio = (n["Black"] / pop["Black"]) / (n["White"] / pop["White"])
+    assert ratio == pytest.approx(truth["realised_ratios"]["Black"])
+    assert ratio == pytest.approx(truth["planted_ratios"]["Black"], rel=0.2)
+
+
+def test_ed_attendances_mostly_unknown_to_police(medium_city: City) -> None:
+    att = medium_city.truth.fields["attendances"]
+    assert att["reported_share_realised"] == pytest.approx(
+        medium_city.config.ed_reported_share, abs=0.01
+    )
+    linked = {i for _, i in att["links"]}
+    injured = medium_city.incidents.filter(pl.col("incident_id").is_in(list(linked)))
+    assert injured.height == len(linked)
+    assert injured["injury"].is_in(["minor", "serious"]).all()
+
+
+def test_rhythms_and_concentration(medium_city: City) -> None:
+    inc = medium_city.incidents.filter(
+        pl.col("crime_type") == "Violence and sexual offences", ~pl.col("domestic")
+    )
+    t = inc["occurred_from"]
+    weekend_night = (
+        (t.dt.weekday().is_in([5, 6]) & (t.dt.hour() >= 20))
+        | (t.dt.weekday().is_in([6, 7]) & (t.dt.hour() < 4))
+    ).mean()
+    # four of 168 weekly hours x 4 = 16/168 ~ 9.5 % if flat
+    assert weekend_night is not None
+    assert weekend_night > 0.15
+    summer = t.dt.month().is_in([6, 7, 8]).mean()
+    winter = t.dt.month().is_in([12, 1, 2]).mean()
+    assert summer > winter  # type: ignore[operator]
+    places = medium_city.incidents.group_by(
+        "x", "y"
+    ).len()  # jittered points: use cells
+    cells = medium_city.incidents.group_by("lsoa").len().sort("len", descending=True)
+    top5 = cells["len"].head(max(1, cells.height // 20)).sum() / cells["len"].sum()
+    assert top5 > 0.1
+    assert places.height > 0
+
+
+def test_repeat_victims_and_families(medium_city: City) -> None:
+    truth = medium_city.truth.fields
+    assert truth["repeat_victims"]["repeat_victim_share"] > 0.1
+    assert truth["repeat_victims"]["victimisations_by_repeat_victims_share"] > 0.3
+    assert len(truth["families"]["offending_families"]) > 10
+    assert len(truth["near_repeat_pairs"]) > 10
+
+
+def test_intelligence_quality(medium_city: City) -> None:
+    intel = medium_city.intelligence
+    good = set(medium_city.truth.fields["intelligence"]["accurate_ids"])
+    graded = intel.with_columns(pl.col("intel_id").is_in(list(good)).alias("acc"))
+    acc = graded.filter(pl.col("acc"))["grading"].str.slice(0, 1)
+    bad = graded.filter(~pl.col("acc"))["grading"].str.slice(0, 1)
+    assert acc.is_in(["A", "B", "C"]).all()
+    assert bad.is_in(["C", "D", "E"]).all()
+    groups = {g["group_id"]: g["continuum"] for g in medium_city.truth.fields["groups"]}
+    on_ocn = intel.filter(
+        pl.col("subject_id").is_in(
+            [g for g, lv in groups.items() if lv == "organised_network"]
+        )
+    )
+    assert on_ocn["topic"].is_in(["drugs", "exploitation", "weapon"]).mean() > 0.8  # type: ignore[operator]
+
+
+def test_tiny_city_is_deterministic() -> None:
+    a, b = tiny_city(4), tiny_city(4)
+    for name, frame in a.frames().items():
+        assert frame.equals(b.frames()[name]), name
+    assert a.truth.fields == b.truth.fields
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["105A", "8N", "5D", "46", "34B"]), min_size=1, max_size=30
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_offender_harm_share_properties(codes: list[str], rnd: object) -> None:
+    n = len(codes)
+    incidents = pl.DataFrame(
+        {"incident_id": [f"I{i}" for i in range(n)], "offence_code": codes}
+    )
+    people = [f"P{i % 7}" for i in range(n)]
+    inv = pl.DataFrame(
+        {
+            "incident_id": incidents["incident_id"],
+            "person_id": people,
+            "role": ["suspect"] * n,
+        }
+    )
+    share = offender_harm_share(incidents, inv)
+    assert 0.2 - 1e-9 <= share <= 1.0 + 1e-9 or share == 0.0
+    shuffled = inv.sample(fraction=1.0, shuffle=True, seed=1)
+    assert offender_harm_share(incidents, shuffled) == pytest.approx(share)
+
+
+@pytest.mark.slow
+def test_default_city_truth() -> None:
+    city = make_city(seed=0)
+    t = city.truth.fields
+    assert city.incidents.height > 10_000
+    assert len(t["high_rate_offenders"]) >= 50
+    assert len(t["reprisal_pairs"]) >= 30
+    assert len(t["escalation_chains"]) >= 5
+    assert (
+        abs(
+            offender_harm_share(city.incidents, city.involvements)
+            - t["top20_offender_harm_share"]
+        )
+        < 1e-12
+    )
+    last_day = city.extracted_at - timedelta(days=1)
+    recent = city.incidents.filter(pl.col("occurred_from") >= last_day)
+    assert recent.height > 10
+    assert datetime.fromisoformat(t["extracted_at"]) == city.extracted_at
