@@ -1,0 +1,238 @@
+"""``avert analyse groups | person | retaliation | families``: networks on the command line.
+
+Thin commands over :mod:`avert.workflows.networks`. JSON contracts (``--json``):
+
+* ``groups``: ``{"groups": [{"group_id", "members", "continuum", "band", "reasons", ...}]}``
+* ``person ID``: the person's network picture (own risk first, then ties and groups)
+* ``retaliation``: ``{"alerts": [{"incident_id", "victim_id",
+  "at_risk_of_retaliation_from", "possible_targets", "reasons", ...}]}``
+* ``families``: ``{"families": [{"family_id", "family_size", "harm_days_as_offender", ...}]}``
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from avert.analyse.result import jsonable
+from avert.cli._common import console, get_settings, get_store, print_json
+from avert.config.networks import NetworksConfig, load_networks_config
+from avert.workflows.networks import (
+    family_report,
+    groups_report,
+    person_report,
+    retaliation_report,
+)
+
+__all__ = ["register"]
+
+_CONFIG_HELP = "Networks TOML overriding config/defaults/networks.toml."
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help=_CONFIG_HELP, show_default=False)
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print stable JSON.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="End of the analysis window (ISO datetime; default: latest incident).",
+        show_default=False,
+    ),
+]
+
+
+def _when(value: str | None, name: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError as err:
+        msg = f"{name} must be an ISO date or datetime such as 2024-05-01T06:00; got {value!r}"
+        raise typer.BadParameter(msg) from err
+
+
+def _config(path: Path | None) -> NetworksConfig:
+    return load_networks_config(path)
+
+
+def groups(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    as_of: AsOfOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Groups (Leiden communities + declared), continuum level, matrix band and reasons."""
+    result = groups_report(
+        get_store(ctx),
+        as_of=_when(as_of, "--as-of"),
+        profile=get_settings(ctx).definition,
+        config=_config(config),
+    )
+    payload = result.to_json()
+    if as_json:
+        print_json(jsonable(payload))
+        return
+    table = Table(title=f"groups ({len(payload['groups'])})")
+    for col in (
+        "group",
+        "origin",
+        "size",
+        "continuum",
+        "band",
+        "harm days",
+        "trend",
+        "first reason",
+    ):
+        table.add_column(col)
+    for g in payload["groups"]:
+        table.add_row(
+            g["group_id"],
+            g["origin"],
+            str(g["size"]),
+            g["continuum"],
+            g["band"],
+            f"{g['harm_days']:.0f}",
+            g["trend"],
+            g["reasons"][0] if g["reasons"] else "",
+        )
+    console.print(table)
+
+
+def person(
+    ctx: typer.Context,
+    person_id: Annotated[str, typer.Argument(help="The person's pseudonymous id.")],
+    as_json: JsonOpt = False,
+    as_of: AsOfOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """A person's network picture: own risk, co-offenders, kin, groups, exposure."""
+    picture = person_report(
+        get_store(ctx),
+        person_id,
+        as_of=_when(as_of, "--as-of"),
+        profile=get_settings(ctx).definition,
+        config=_config(config),
+    )
+    if as_json:
+        print_json(jsonable(picture))
+        return
+    risk = picture["risk"]
+    console.print(
+        f"[bold]{person_id}[/]  own risk score: {risk['score'] if risk else 'n/a'}"
+    )
+    m = picture["metrics"]
+    console.print(
+        f"degree {m['degree']}, betweenness {m['betweenness']:.1f}, "
+        f"exposure {m['exposure']:.2f} ({m['n_network_victims']} of {m['n_network']} contacts victimised)"
+    )
+    console.print(
+        "groups: " + (", ".join(g["group_id"] for g in picture["groups"]) or "none")
+    )
+    console.print(
+        "co-offenders: "
+        + (", ".join(c["person_id"] for c in picture["co_offenders"]) or "none")
+    )
+    console.print(
+        "family: "
+        + (
+            ", ".join(f"{f['person_id']} ({f['kind']})" for f in picture["family"])
+            or "none"
+        )
+    )
+    console.print(f"[dim]{picture['note']}[/]")
+
+
+def retaliation(
+    ctx: typer.Context,
+    since: Annotated[
+        str, typer.Option("--since", help="Start of the alert window (ISO datetime).")
+    ],
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="End of the alert window (default: no end).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Retaliation alerts: group-linked victims of violence, who may retaliate, on whom."""
+    start = _when(since, "--since")
+    assert start is not None
+    result = retaliation_report(
+        get_store(ctx),
+        since=start,
+        until=_when(until, "--until"),
+        profile=get_settings(ctx).definition,
+        config=_config(config),
+    )
+    payload = result.to_json()
+    if as_json:
+        print_json(jsonable(payload))
+        return
+    table = Table(title=f"retaliation alerts ({len(payload['alerts'])})")
+    for col in (
+        "incident",
+        "victim",
+        "may retaliate",
+        "possible targets",
+        "live until",
+    ):
+        table.add_column(col)
+    for a in payload["alerts"]:
+        table.add_row(
+            a["incident_id"],
+            a["victim_id"],
+            ", ".join(a["at_risk_of_retaliation_from"][:6]),
+            ", ".join(a["possible_targets"][:6]),
+            a["live_until"],
+        )
+    console.print(table)
+
+
+def families(
+    ctx: typer.Context, as_json: JsonOpt = False, config: ConfigOpt = None
+) -> None:
+    """Family units (kin and same-address links) with harm across crime types."""
+    frame = family_report(
+        get_store(ctx), profile=get_settings(ctx).definition, config=_config(config)
+    )
+    if as_json:
+        print_json({"families": jsonable(frame)})
+        return
+    table = Table(title=f"families ({frame.height})")
+    for col in (
+        "family",
+        "size",
+        "harm as offender",
+        "harm as victim",
+        "domestic",
+        "youth violence",
+        "crime types",
+    ):
+        table.add_column(col)
+    for r in frame.head(50).to_dicts():
+        table.add_row(
+            r["family_id"],
+            str(r["family_size"]),
+            f"{r['harm_days_as_offender']:.0f}",
+            f"{r['harm_days_as_victim']:.0f}",
+            str(r["n_domestic"]),
+            str(r["n_youth_violence"]),
+            ", ".join(r["crime_types"]),
+        )
+    console.print(table)
+
+
+def register(analyse_app: typer.Typer) -> None:
+    """Add ``groups``, ``person``, ``retaliation`` and ``families`` to ``avert analyse``."""
+    analyse_app.command("groups")(groups)
+    analyse_app.command("person")(person)
+    analyse_app.command("retaliation")(retaliation)
+    analyse_app.command("families")(families)

@@ -1,0 +1,244 @@
+"""Network workflows: read the store, run :mod:`avert.analyse.networks`, return results.
+
+The only place where the store and the network analyses meet. Incidents are joined
+with their classification under the settings' definition profile (``in_definition``,
+``category``, ``harm_days``); when the ``classifications`` table holds no rows for
+that profile, incidents are classified on the fly with
+:func:`avert.classify.violence.classify_with_harm`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from avert.analyse.families import family_edges, family_harm, family_units
+from avert.analyse.networks import (
+    GroupsResult,
+    RetaliationResult,
+    analyse_groups,
+    group_membership,
+    person_network,
+    retaliation_alerts,
+)
+from avert.config.networks import NetworksConfig, default_networks_config
+from avert.store import Store
+from avert.store.database import Filter
+
+__all__ = [
+    "NetworkFrames",
+    "family_report",
+    "groups_report",
+    "person_report",
+    "read_network_frames",
+    "retaliation_report",
+]
+
+_INCIDENT_COLUMNS = (
+    "incident_id",
+    "occurred_from",
+    "weapon",
+    "domestic",
+    "crime_type",
+    "offence_code",
+)
+
+
+@dataclass(frozen=True)
+class NetworkFrames:
+    """The frames the network analyses need, read from one store."""
+
+    incidents: pl.DataFrame
+    involvements: pl.DataFrame
+    relationships: pl.DataFrame
+    group_members: pl.DataFrame
+    groups: pl.DataFrame
+    people: pl.DataFrame
+
+
+def _classified(
+    store: Store, incidents: pl.DataFrame, involvements: pl.DataFrame, profile: str
+) -> pl.DataFrame:
+    cls = store.read_frame(
+        "classifications",
+        columns=["incident_id", "in_definition", "category", "harm_days"],
+        where=[("profile", "=", profile)],
+    )
+    if cls.height == 0 and incidents.height > 0:
+        from avert.classify.violence import classify_with_harm
+
+        full = store.read_frame("incidents")
+        cls = classify_with_harm(full, involvements, profile).select(
+            "incident_id", "in_definition", "category", "harm_days"
+        )
+    return incidents.join(cls, on="incident_id", how="left").with_columns(
+        pl.col("in_definition").fill_null(False), pl.col("harm_days").fill_null(0.0)
+    )
+
+
+def read_network_frames(
+    store: Store,
+    *,
+    profile: str = "avb-2010",
+    until: dt.datetime | None = None,
+) -> NetworkFrames:
+    """Read incidents (classified), involvements, relationships, group members, people.
+
+    Parameters
+    ----------
+    store
+        The store.
+    profile
+        Violence definition profile id whose classifications are joined.
+    until
+        Read incidents up to this time only (None: all).
+    """
+    where: list[Filter] = [("occurred_from", "<=", until)] if until is not None else []
+    incidents = store.read_frame(
+        "incidents", columns=list(_INCIDENT_COLUMNS), where=where
+    )
+    involvements = store.read_frame(
+        "involvements", columns=["incident_id", "person_id", "role"]
+    )
+    incidents = _classified(store, incidents, involvements, profile)
+    return NetworkFrames(
+        incidents=incidents,
+        involvements=involvements,
+        relationships=store.read_frame(
+            "relationships",
+            columns=["person_a", "person_b", "kind", "valid_from", "valid_to"],
+        ),
+        group_members=store.read_frame(
+            "group_members", columns=["group_id", "person_id"]
+        ),
+        groups=store.read_frame("groups", columns=["group_id", "continuum"]),
+        people=store.read_frame("people", columns=["person_id", "birth_year"]),
+    )
+
+
+def groups_report(
+    store: Store,
+    *,
+    as_of: dt.datetime | None = None,
+    profile: str = "avb-2010",
+    config: NetworksConfig | None = None,
+) -> GroupsResult:
+    """Groups (detected and declared) with continuum level, band and reasons."""
+    cfg = config or default_networks_config()
+    frames = read_network_frames(store, profile=profile, until=as_of)
+    return analyse_groups(
+        frames.incidents,
+        frames.involvements,
+        group_members=frames.group_members,
+        groups=frames.groups,
+        as_of=as_of,
+        config=cfg,
+    )
+
+
+def _own_risk(frames: NetworkFrames, at: dt.datetime) -> pl.DataFrame | None:
+    try:
+        from avert.analyse.risk import offender_risk
+    except ImportError:  # pragma: no cover - while issue 5 is in progress
+        return None
+    return offender_risk(frames.incidents, frames.involvements, at=at).frame
+
+
+def person_report(
+    store: Store,
+    person_id: str,
+    *,
+    as_of: dt.datetime | None = None,
+    profile: str = "avb-2010",
+    config: NetworksConfig | None = None,
+) -> dict[str, Any]:
+    """One person's network picture (own risk first, then ties, groups, exposure)."""
+    cfg = config or default_networks_config()
+    frames = read_network_frames(store, profile=profile, until=as_of)
+    groups = analyse_groups(
+        frames.incidents,
+        frames.involvements,
+        group_members=frames.group_members,
+        as_of=as_of,
+        config=cfg,
+    )
+    at = groups.params["as_of"]
+    return person_network(
+        person_id,
+        incidents=frames.incidents,
+        involvements=frames.involvements,
+        co_edges=groups.co_edges,
+        membership=groups.membership,
+        family_edges=family_edges(frames.relationships, config=cfg),
+        risk=_own_risk(frames, at),
+        as_of=at,
+        config=cfg,
+    )
+
+
+def retaliation_report(
+    store: Store,
+    *,
+    since: dt.datetime,
+    until: dt.datetime | None = None,
+    profile: str = "avb-2010",
+    config: NetworksConfig | None = None,
+) -> RetaliationResult:
+    """Retaliation alerts for violent incidents between ``since`` and ``until``.
+
+    Groups and ties are found from the history up to ``since`` (what the daily
+    meeting knew when the alert window opened); the incidents in the window raise
+    the alerts.
+    """
+    cfg = config or default_networks_config()
+    frames = read_network_frames(store, profile=profile, until=until)
+    history = frames.incidents.filter(pl.col("occurred_from") < since)
+    if history.height:
+        groups = analyse_groups(
+            history,
+            frames.involvements,
+            group_members=frames.group_members,
+            as_of=since,
+            config=cfg,
+        )
+        membership, co_edges = groups.membership, groups.co_edges
+    else:  # no history before the window: declared groups only
+        membership = group_membership(
+            pl.DataFrame(
+                schema={
+                    "group_id": pl.String,
+                    "person_id": pl.String,
+                    "origin": pl.String,
+                }
+            ),
+            frames.group_members,
+        )
+        co_edges = None
+    return retaliation_alerts(
+        frames.incidents,
+        frames.involvements,
+        membership,
+        since=since,
+        until=until,
+        co_edges=co_edges,
+        family_edges=family_edges(frames.relationships, config=cfg),
+        config=cfg,
+    )
+
+
+def family_report(
+    store: Store,
+    *,
+    profile: str = "avb-2010",
+    config: NetworksConfig | None = None,
+) -> pl.DataFrame:
+    """Family units with harm across crime types (see :func:`family_harm`)."""
+    cfg = config or default_networks_config()
+    frames = read_network_frames(store, profile=profile)
+    units = family_units(frames.relationships, config=cfg)
+    return family_harm(
+        units, frames.incidents, frames.involvements, people=frames.people, config=cfg
+    )

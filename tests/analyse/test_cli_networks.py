@@ -1,0 +1,112 @@
+"""``avert analyse groups|person|retaliation|families --json`` against a SQLite store."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+from networks_world import world
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.store import Store
+
+
+def _fill(store: Store) -> None:
+    incidents, involvements, relationships = world()
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            incidents.select("incident_id", "occurred_from", "weapon").with_columns(
+                pl.lit("test").alias("source"), pl.lit("exact").alias("time_precision")
+            ),
+        )
+        tx.append("involvements", involvements)
+        tx.append("relationships", relationships)
+        tx.append(
+            "group_members",
+            pl.DataFrame({"group_id": ["G-East", "G-East"], "person_id": ["a1", "a2"]}),
+        )
+        tx.append(
+            "classifications",
+            incidents.select(
+                "incident_id",
+                pl.lit("avb-2010").alias("profile"),
+                "in_definition",
+                "harm_days",
+            ),
+        )
+
+
+def _run(store: Store, *args: str) -> dict[str, object]:
+    result = CliRunner().invoke(
+        app, ["--db", store.url.sqlalchemy, "analyse", *args, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert isinstance(out, dict)
+    return out
+
+
+def test_groups_person_retaliation_json(sqlite_store: Store) -> None:
+    _fill(sqlite_store)
+    groups = _run(sqlite_store, "groups")
+    by_id = {g["group_id"]: g for g in groups["groups"]}  # type: ignore[union-attr]
+    assert set(by_id) == {"net-a1", "net-b1", "G-East"}
+    assert by_id["net-a1"]["members"] == ["a1", "a2", "a3", "a4"]
+    for g in by_id.values():
+        assert set(g) >= {"group_id", "members", "continuum", "band", "reasons"}
+        assert g["continuum"] in {"peer_group", "street_gang", "organised_network"}
+        assert g["band"] in {"high", "medium", "low"}
+
+    person = _run(sqlite_store, "person", "a1")
+    assert person["person_id"] == "a1"
+    assert {g["group_id"] for g in person["groups"]} == {"net-a1", "G-East"}  # type: ignore[union-attr]
+    assert person["family"] == [{"person_id": "s1", "kind": "sibling"}]
+
+    alerts = _run(
+        sqlite_store,
+        "retaliation",
+        "--since",
+        "2024-11-26T00:00",
+        "--until",
+        "2024-11-27T00:00",
+    )["alerts"]
+    assert isinstance(alerts, list)
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert alert["incident_id"] == "X1"
+    assert alert["victim_id"] == "b1"
+    assert alert["at_risk_of_retaliation_from"] == ["b1", "b2", "b3"]
+    assert set(alert["possible_targets"]) >= {"a1"}
+    assert alert["reasons"]
+
+    fams = _run(sqlite_store, "families")["families"]
+    assert isinstance(fams, list)
+    assert {f["family_id"] for f in fams} == {"fam-a1"}
+
+
+def test_bad_datetime_is_a_usage_error(sqlite_store: Store) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "retaliation",
+            "--since",
+            "yesterday",
+        ],
+    )
+    assert result.exit_code == 2
+
+
+def test_retaliation_without_history_uses_declared_groups(sqlite_store: Store) -> None:
+    _fill(sqlite_store)
+    alerts = _run(sqlite_store, "retaliation", "--since", "2023-01-01")["alerts"]
+    assert isinstance(alerts, list)
+    x2 = [a for a in alerts if a["incident_id"] == "X2"]
+    assert len(x2) == 1
+    assert x2[0]["victim_groups"] == ["G-East"]
+    assert x2[0]["victim_linked"] is True
+    assert "a1" in x2[0]["at_risk_of_retaliation_from"]

@@ -1,0 +1,161 @@
+"""Unit tests of avert.analyse.families on small literal frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from avert.analyse import families as fam
+from avert.errors import SchemaError
+
+T = dt.datetime(2024, 6, 1, 22, 0)
+
+
+def _relationships() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "person_a": ["mum", "mum", "k1", "dad", "x1", "y1", "q1"],
+            "person_b": ["k1", "k2", "k2", "mum", "x2", "y2", "q2"],
+            "kind": [
+                "parent",
+                "parent",
+                "sibling",
+                "ex_partner",
+                "same_address",
+                "associate",
+                "sibling",
+            ],
+            "valid_from": [None, None, None, None, dt.date(2024, 1, 1), None, None],
+            "valid_to": [None, None, None, None, None, None, dt.date(2020, 1, 1)],
+        },
+        schema_overrides={"valid_from": pl.Date, "valid_to": pl.Date},
+    )
+
+
+def test_family_edges_orders_pairs_and_drops_associates() -> None:
+    edges = fam.family_edges(_relationships())
+    assert ("y1", "y2") not in set(
+        zip(edges["person_a"], edges["person_b"], strict=True)
+    )
+    assert (edges["person_a"] < edges["person_b"]).all()
+    assert ("dad", "mum", "ex_partner") in set(edges.iter_rows())
+
+
+def test_family_edges_validity_date() -> None:
+    on = fam.family_edges(_relationships(), on=dt.date(2023, 6, 1))
+    pairs = set(zip(on["person_a"], on["person_b"], strict=True))
+    assert ("x1", "x2") not in pairs  # valid only from 2024
+    assert ("q1", "q2") not in pairs  # ended 2020
+    assert ("k1", "k2") in pairs
+
+
+def test_family_units_are_connected_components() -> None:
+    units = fam.family_units(_relationships())
+    by = dict(zip(units["person_id"], units["family_id"], strict=True))
+    assert by["mum"] == by["k1"] == by["k2"] == by["dad"] == "fam-dad"
+    assert by["x1"] == by["x2"] == "fam-x1"
+    assert "y1" not in by
+    assert units.filter(pl.col("family_id") == "fam-dad")[
+        "family_size"
+    ].unique().to_list() == [4]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 15), st.integers(0, 15)), min_size=1, max_size=30)
+)
+def test_family_units_partition_people(pairs: list[tuple[int, int]]) -> None:
+    rel = pl.DataFrame(
+        {
+            "person_a": [f"p{a}" for a, _ in pairs],
+            "person_b": [f"p{b}" for _, b in pairs],
+            "kind": ["sibling"] * len(pairs),
+        }
+    )
+    units = fam.family_units(rel)
+    # each person in exactly one unit; every link inside one unit
+    assert units["person_id"].n_unique() == units.height
+    by = dict(zip(units["person_id"], units["family_id"], strict=True))
+    for a, b in pairs:
+        if a != b:
+            assert by[f"p{a}"] == by[f"p{b}"]
+    sizes = units.group_by("family_id").agg(pl.len(), pl.col("family_size").first())
+    assert (sizes["len"] == sizes["family_size"]).all()
+
+
+def test_family_harm_across_crime_types() -> None:
+    units = fam.family_units(_relationships())
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["d1", "y1", "t1", "o1"],
+            "occurred_from": [T, T, T, T],
+            "harm_days": [100.0, 300.0, 5.0, 999.0],
+            "in_definition": [True, True, False, True],
+            "domestic": [True, False, False, False],
+            "category": ["domestic_abuse", "assault_with_injury", None, "robbery"],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["d1", "d1", "y1", "y1", "t1", "o1"],
+            "person_id": ["dad", "mum", "k1", "stranger", "k2", "nobody"],
+            "role": ["offender", "victim", "victim", "suspect", "offender", "offender"],
+        }
+    )
+    people = pl.DataFrame(
+        {
+            "person_id": ["k1", "k2", "mum", "dad"],
+            "birth_year": [2008, 2010, 1985, 1980],
+        }
+    )
+    out = fam.family_harm(units, incidents, involvements, people=people)
+    row = out.filter(pl.col("family_id") == "fam-dad").row(0, named=True)
+    assert row["n_incidents"] == 3
+    assert row["harm_days_as_offender"] == pytest.approx(105.0)
+    assert row["harm_days_as_victim"] == pytest.approx(400.0)
+    assert row["n_domestic"] == 1
+    assert row["n_youth_violence"] == 1  # k1 (16) victim of y1; t1 not violent
+    assert row["both_domestic_and_youth_violence"]
+    assert row["crime_types"] == ["assault_with_injury", "domestic_abuse"]
+    assert row["n_offenders"] == 2
+    assert row["n_victims"] == 2
+    assert out["family_id"][0] == "fam-dad"  # most harm first
+    other = out.filter(pl.col("family_id") == "fam-x1").row(0, named=True)
+    assert other["n_incidents"] == 0
+    assert not other["has_domestic_abuse"]
+
+
+def test_family_harm_without_people_has_no_youth_violence() -> None:
+    units = fam.family_units(_relationships())
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["y1"],
+            "occurred_from": [T],
+            "harm_days": [300.0],
+            "in_definition": [True],
+        }
+    )
+    involvements = pl.DataFrame(
+        {"incident_id": ["y1"], "person_id": ["k1"], "role": ["victim"]}
+    )
+    out = fam.family_harm(units, incidents, involvements)
+    assert out.filter(pl.col("family_id") == "fam-dad")["n_youth_violence"].item() == 0
+    with pytest.raises(SchemaError, match="harm_days"):
+        fam.family_harm(units, incidents.drop("harm_days"), involvements)
+
+
+def test_sibling_offending() -> None:
+    rel = _relationships()
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["a", "a", "b", "c", "c"],
+            "person_id": ["k1", "k2", "k1", "q1", "mum"],
+            "role": ["offender", "suspect", "offender", "offender", "victim"],
+        }
+    )
+    out = fam.sibling_offending(rel, involvements)
+    assert out.rows() == [("k1", "k2", 2, 1, 1)]

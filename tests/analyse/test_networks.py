@@ -1,0 +1,449 @@
+"""Unit tests of avert.analyse.networks on small literal frames."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from networks_world import _day
+from networks_world import world as _world
+
+from avert.analyse import networks as nw
+from avert.config.networks import (
+    ContinuumRule,
+    NetworksConfig,
+    load_networks_config,
+)
+from avert.errors import ConfigError, NotFound, SchemaError
+
+
+def test_co_offending_edges_counts_and_weights() -> None:
+    incidents, involvements, _ = _world()
+    edges = nw.co_offending_edges(incidents, involvements, as_of=_day(340))
+    assert (edges.get_column("person_a") < edges.get_column("person_b")).all()
+    b12 = edges.filter((pl.col("person_a") == "b1") & (pl.col("person_b") == "b2")).row(
+        0, named=True
+    )
+    assert b12["n_incidents"] == 6
+    # weight = sum of 0.5**(age/365) * (1 + log1p(20)/log1p(365))
+    expected = sum(
+        0.5 ** ((340 - (30 * k + 5)) / 365) * (1 + math.log1p(20) / math.log1p(365))
+        for k in range(6)
+    )
+    assert b12["weight"] == pytest.approx(expected, rel=1e-9)
+    # the reprisal pair b2-b3 gets one more shared incident
+    b23 = edges.filter((pl.col("person_a") == "b2") & (pl.col("person_b") == "b3")).row(
+        0, named=True
+    )
+    assert b23["n_incidents"] == 7
+    # victims are never tied as co-offenders
+    assert not edges.filter(pl.col("person_a").str.starts_with("v")).height
+
+
+def test_co_offending_window_and_cap() -> None:
+    incidents, involvements, _ = _world()
+    cfg = NetworksConfig()
+    small = NetworksConfig(graph=type(cfg.graph)(window_days=10))
+    edges = nw.co_offending_edges(
+        incidents, involvements, as_of=_day(340), config=small
+    )
+    assert set(edges.get_column("person_a")) == {"b2"}  # only X2 in the last 10 days
+    capped = NetworksConfig(graph=type(cfg.graph)(max_offenders_per_incident=2))
+    edges = nw.co_offending_edges(
+        incidents, involvements, as_of=_day(340), config=capped
+    )
+    assert not edges.filter(
+        pl.col("person_a").str.starts_with("b")
+        & (pl.col("person_b") == "b3")
+        & (pl.col("person_a") == "b1")
+    ).height
+
+
+def test_missing_columns_raise_schema_error() -> None:
+    incidents, involvements, _ = _world()
+    with pytest.raises(SchemaError, match="harm_days"):
+        nw.co_offending_edges(incidents.drop("harm_days"), involvements)
+
+
+def test_detect_groups_recovers_the_two_groups() -> None:
+    incidents, involvements, _ = _world()
+    edges = nw.co_offending_edges(incidents, involvements, as_of=_day(340))
+    groups = nw.detect_groups(edges)
+    by_group = (
+        groups.group_by("group_id").agg(pl.col("person_id").sort()).sort("group_id")
+    )
+    assert by_group.get_column("group_id").to_list() == ["net-a1", "net-b1"]
+    assert by_group.get_column("person_id").to_list() == [
+        ["a1", "a2", "a3", "a4"],
+        ["b1", "b2", "b3"],
+    ]
+    # deterministic
+    assert nw.detect_groups(edges).equals(groups)
+
+
+def test_min_group_size_drops_small_communities() -> None:
+    incidents, involvements, _ = _world()
+    edges = nw.co_offending_edges(incidents, involvements, as_of=_day(340))
+    cfg = NetworksConfig(
+        communities=type(NetworksConfig().communities)(min_group_size=4)
+    )
+    groups = nw.detect_groups(edges, config=cfg)
+    assert set(groups.get_column("group_id")) == {"net-a1"}
+
+
+def test_analyse_groups_profiles_continuum_band_and_reasons() -> None:
+    incidents, involvements, _ = _world()
+    declared = pl.DataFrame(
+        {"group_id": ["G-East"] * 3, "person_id": ["a1", "a2", "zz"]}
+    )
+    result = nw.analyse_groups(
+        incidents, involvements, group_members=declared, as_of=_day(340)
+    )
+    frame = result.frame
+    a = frame.filter(pl.col("group_id") == "net-a1").row(0, named=True)
+    b = frame.filter(pl.col("group_id") == "net-b1").row(0, named=True)
+    g = frame.filter(pl.col("group_id") == "G-East").row(0, named=True)
+    assert a["size"] == 4
+    assert a["n_incidents"] == 9  # 8 group incidents + X1
+    assert a["violence_share"] == pytest.approx(1.0)
+    assert a["weapon_share"] == pytest.approx(1.0)
+    assert a["longevity_days"] == pytest.approx(330.0)
+    assert a["n_conflicts"] == 2
+    assert a["rivals"] == ["net-b1"]
+    assert a["continuum"] == "street_gang"
+    # B: thefts, 1 in 7 violent, two conflicts (< 3): a peer group by the defaults
+    assert b["continuum"] == "peer_group"
+    assert b["violence_share"] == pytest.approx(1 / 7)
+    assert a["band"] in {"high", "medium"}
+    assert any(r.startswith("continuum street_gang") for r in a["reasons"])
+    assert any("violent conflicts" in r for r in a["reasons"])
+    # declared group: 'zz' has no record, so corroboration is 2 of 3
+    assert g["origin"] == "declared"
+    assert g["corroborated_share"] == pytest.approx(2 / 3)
+    payload = result.to_json()
+    ga = next(x for x in payload["groups"] if x["group_id"] == "net-a1")
+    assert ga["members"] == ["a1", "a2", "a3", "a4"]
+    assert set(ga) >= {"group_id", "members", "continuum", "band", "reasons"}
+    assert result.explain().height >= 3
+
+
+def test_continuum_rules_first_match_wins() -> None:
+    profiles = pl.DataFrame(
+        {
+            "size": [8, 8, 2],
+            "longevity_days": [800.0, 100.0, 800.0],
+            "firearm_share": [0.5, 0.0, 0.5],
+            "violence_share": [0.5, 0.5, 0.5],
+        }
+    )
+    cfg = NetworksConfig(
+        continuum=(
+            ContinuumRule(
+                "organised_network",
+                {"size": 5, "longevity_days": 540},
+                {"firearm_share": 0.1},
+            ),
+            ContinuumRule("street_gang", {"size": 3}, {"violence_share": 0.4}),
+            ContinuumRule("peer_group"),
+        )
+    )
+    out = nw.assign_continuum(profiles, config=cfg)
+    assert out.get_column("continuum").to_list() == [
+        "organised_network",
+        "street_gang",
+        "peer_group",
+    ]
+    assert "firearm_share 0.5 >= 0.1" in out.get_column("continuum_reason")[0]
+
+
+def test_matrix_bands_follow_the_score() -> None:
+    profiles = pl.DataFrame(
+        {
+            "group_id": ["hi", "mid", "lo"],
+            "origin": ["detected"] * 3,
+            "harm_days": [5000.0, 500.0, 10.0],
+            "n_incidents": [10, 5, 2],
+            "violence_share": [0.9, 0.5, 0.0],
+            "weapon_share": [0.5, 0.0, 0.0],
+            "firearm_share": [0.2, 0.0, 0.0],
+            "n_conflicts": [3, 0, 0],
+            "n_rivals": [1, 0, 0],
+            "trend": ["rising", "stable", "falling"],
+            "recent_incidents": [8, 2, 0],
+            "previous_incidents": [2, 2, 2],
+        }
+    )
+    out = nw.prioritise_groups(profiles)
+    rows = {r["group_id"]: r for r in out.to_dicts()}
+    assert rows["hi"]["matrix_score"] == 3 + 3 + 1
+    assert rows["hi"]["band"] == "high"
+    assert rows["mid"]["matrix_score"] == 2 + 1 + 0
+    assert rows["mid"]["band"] == "low"
+    assert rows["lo"]["matrix_score"] == 1 + 1 - 1
+    assert rows["lo"]["band"] == "low"
+    assert out.get_column("group_id").to_list()[0] == "hi"
+    assert any("firearms" in r for r in rows["hi"]["reasons"])
+
+
+def test_person_metrics_exposure_and_betweenness() -> None:
+    edges = pl.DataFrame(
+        {
+            "person_a": ["p1", "p2", "p3"],
+            "person_b": ["p2", "p3", "p4"],
+            "weight": [1.0, 2.0, 1.0],
+        }
+    )
+    family = pl.DataFrame({"person_a": ["p1"], "person_b": ["k1"], "kind": ["sibling"]})
+    victims = pl.DataFrame({"person_id": ["p2", "k1"]})
+    m = nw.person_metrics(edges, family_edges=family, victimised=victims)
+    rows = {r["person_id"]: r for r in m.to_dicts()}
+    assert rows["p2"]["degree"] == 2
+    assert rows["p2"]["weighted_degree"] == pytest.approx(3.0)
+    assert rows["p2"]["betweenness"] == pytest.approx(2.0)  # on paths p1-p3, p1-p4
+    assert rows["p1"]["exposure"] == pytest.approx(1.0)  # p2 and k1 both victims
+    assert rows["p3"]["exposure"] == pytest.approx(0.5)
+    assert rows["p4"]["exposure"] == pytest.approx(0.0)
+    no_family = NetworksConfig(
+        exposure=type(NetworksConfig().exposure)(include_family=False)
+    )
+    m2 = nw.person_metrics(
+        edges, family_edges=family, victimised=victims, config=no_family
+    )
+    assert m2.filter(pl.col("person_id") == "p1").get_column("n_network").item() == 1
+
+
+def test_rank_equal_risk_different_membership_ranks_equal() -> None:
+    risk = pl.DataFrame(
+        {
+            "person_id": ["m", "n", "o"],
+            "score": [5.0, 5.0, 9.0],
+            "part_harm": [1.0, 1.0, 2.0],
+        }
+    )
+    membership = pl.DataFrame(
+        {
+            "group_id": ["net-x", "net-x", "G1"],
+            "person_id": ["n", "o", "n"],
+            "origin": ["detected", "detected", "declared"],
+        }
+    )
+    ranked = nw.rank_people(risk, membership=membership)
+    assert ranked.get_column("person_id").to_list() == ["o", "m", "n"]
+    ranks = dict(
+        zip(ranked.get_column("person_id"), ranked.get_column("rank"), strict=True)
+    )
+    assert ranks["m"] == ranks["n"] == 2
+    assert ranks["o"] == 1
+    assert ranked.filter(pl.col("person_id") == "n").get_column(
+        "groups"
+    ).item().to_list() == ["G1", "net-x"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    scores=st.lists(st.integers(0, 5), min_size=2, max_size=12),
+    groups=st.lists(st.sampled_from(["g1", "g2", None]), min_size=12, max_size=12),
+)
+def test_rank_never_depends_on_membership(
+    scores: list[int], groups: list[str | None]
+) -> None:
+    people = [f"p{i:02d}" for i in range(len(scores))]
+    risk = pl.DataFrame({"person_id": people, "score": [float(s) for s in scores]})
+    rows = [
+        (g, p, "detected")
+        for p, g in zip(people, groups, strict=False)
+        if g is not None
+    ]
+    membership = pl.DataFrame(
+        rows,
+        schema={"group_id": pl.String, "person_id": pl.String, "origin": pl.String},
+        orient="row",
+    )
+    with_m = nw.rank_people(risk, membership=membership)
+    without = nw.rank_people(risk)
+    assert with_m.select("person_id", "rank").equals(
+        without.select("person_id", "rank")
+    )
+    ranks = dict(
+        zip(with_m.get_column("person_id"), with_m.get_column("rank"), strict=True)
+    )
+    for p, s in zip(people, scores, strict=True):
+        for q, t in zip(people, scores, strict=True):
+            if s == t:
+                assert ranks[p] == ranks[q]
+
+
+def test_retaliation_alert_names_retaliators_and_targets() -> None:
+    incidents, involvements, relationships = _world()
+    from avert.analyse.families import family_edges
+
+    result = nw.analyse_groups(incidents, involvements, as_of=_day(329))
+    fam = family_edges(relationships)
+    alerts = nw.retaliation_alerts(
+        incidents,
+        involvements,
+        result.membership,
+        since=_day(330),
+        until=_day(330.5),
+        co_edges=result.co_edges,
+        family_edges=fam,
+    )
+    assert alerts.frame.height == 1
+    alert = alerts.to_json()["alerts"][0]
+    assert alert["incident_id"] == "X1"
+    assert alert["victim_id"] == "b1"
+    # the victim and their group: b2 and b3 are the later reprisal's suspects
+    assert alert["at_risk_of_retaliation_from"] == ["b1", "b2", "b3"]
+    assert set(alert["possible_targets"]) == {"a1", "a2", "a3", "a4"}
+    assert alert["rival_groups"] == ["net-a1"]
+    assert any("named by this incident" in r for r in alert["reasons"])
+    # the reprisal X2 (victim a2, group A) raises its own alert naming b2, b3 as targets
+    later = nw.retaliation_alerts(
+        incidents,
+        involvements,
+        result.membership,
+        since=_day(331),
+        co_edges=result.co_edges,
+        family_edges=fam,
+    )
+    row = later.to_json()["alerts"][0]
+    assert row["victim_id"] == "a2"
+    assert {"b2", "b3"} <= set(row["possible_targets"])
+    assert "a1" in row["at_risk_of_retaliation_from"]
+    assert "b2" not in row["at_risk_of_retaliation_from"]
+    assert row["live_until"] == "2024-12-13T12:00:00"  # day 333 + 14 days
+
+
+def test_retaliation_unknown_offender_uses_earlier_conflicts() -> None:
+    incidents, involvements, _ = _world()
+    result = nw.analyse_groups(incidents, involvements, as_of=_day(340))
+    extra_inc = pl.DataFrame(
+        [("X3", _day(345), 500.0, True, "knife")],
+        schema=incidents.columns,
+        orient="row",
+    )
+    extra_inv = pl.DataFrame(
+        [("X3", "b3", "victim")], schema=involvements.columns, orient="row"
+    )
+    alerts = nw.retaliation_alerts(
+        pl.concat([incidents, extra_inc]),
+        pl.concat([involvements, extra_inv]),
+        result.membership,
+        since=_day(344),
+    )
+    row = alerts.to_json()["alerts"][0]
+    assert row["victim_id"] == "b3"
+    assert row["rival_groups"] == ["net-a1"]
+    assert any("earlier recorded violence" in r for r in row["reasons"])
+    assert set(row["possible_targets"]) == {"a1", "a2", "a3", "a4"}
+
+
+def test_unlinked_victims_of_group_offenders() -> None:
+    incidents, involvements, _ = _world()
+    result = nw.analyse_groups(incidents, involvements, as_of=_day(340))
+    # victims v0..v7 are in no group; group A hurt them
+    off = NetworksConfig(
+        retaliation=type(NetworksConfig().retaliation)(unlinked_victims=False)
+    )
+    none = nw.retaliation_alerts(
+        incidents,
+        involvements,
+        result.membership,
+        since=_day(0),
+        until=_day(300),
+        config=off,
+    )
+    assert none.frame.height == 0
+    assert none.to_json() == {"alerts": []}
+    alerts = nw.retaliation_alerts(
+        incidents, involvements, result.membership, since=_day(0), until=_day(300)
+    )
+    assert alerts.frame.height == 8
+    assert not alerts.frame["victim_linked"].any()
+    row = alerts.to_json()["alerts"][0]
+    assert row["at_risk_of_retaliation_from"] == [row["victim_id"]]
+    assert row["rival_groups"] == ["net-a1"]
+    assert any("in no known group" in r for r in row["reasons"])
+
+
+def test_person_network_picture() -> None:
+    incidents, involvements, relationships = _world()
+    from avert.analyse.families import family_edges
+
+    result = nw.analyse_groups(incidents, involvements, as_of=_day(340))
+    risk = pl.DataFrame({"person_id": ["a1"], "score": [7.0], "part_recency": [3.0]})
+    pic = nw.person_network(
+        "a1",
+        incidents=incidents,
+        involvements=involvements,
+        co_edges=result.co_edges,
+        membership=result.membership,
+        family_edges=family_edges(relationships),
+        risk=risk,
+        as_of=_day(340),
+    )
+    assert pic["risk"]["score"] == 7.0
+    assert {c["person_id"] for c in pic["co_offenders"]} == {"a2", "a4"}
+    assert pic["family"] == [{"person_id": "s1", "kind": "sibling"}]
+    assert pic["groups"] == [{"group_id": "net-a1", "origin": "detected"}]
+    assert pic["metrics"]["component_size"] == 4
+    # a2 (victim of X2 at day 333) is in a1's network: exposure 1 of 3 (a2, a4, s1)
+    assert pic["metrics"]["exposure"] == pytest.approx(1 / 3)
+    with pytest.raises(NotFound):
+        nw.person_network(
+            "nobody",
+            incidents=incidents,
+            involvements=involvements,
+            co_edges=result.co_edges,
+            membership=result.membership,
+        )
+
+
+def test_victim_offender_edges() -> None:
+    incidents, involvements, _ = _world()
+    vo = nw.victim_offender_edges(incidents, involvements)
+    row = vo.filter(
+        (pl.col("offender_id") == "b2") & (pl.col("victim_id") == "a2")
+    ).row(0, named=True)
+    assert row["n_incidents"] == 1
+    assert row["n_violent"] == 1
+    assert row["harm_days"] == 1800.0
+
+
+def test_config_defaults_file_matches_builtin_and_errors_name_key(tmp_path) -> None:
+    loaded = load_networks_config()
+    builtin = NetworksConfig()
+    assert loaded.graph == builtin.graph
+    assert loaded.continuum == builtin.continuum
+    assert loaded.matrix == builtin.matrix
+    assert loaded.retaliation == builtin.retaliation
+    bad = tmp_path / "n.toml"
+    bad.write_text("[communities]\nresolution = -1\n")
+    with pytest.raises(ConfigError, match=r"communities.resolution"):
+        load_networks_config(bad)
+    bad.write_text(
+        '[[continuum.rules]]\nlevel = "street_gang"\nall_of = { height = 3 }\n'
+    )
+    with pytest.raises(ConfigError, match="unknown measure"):
+        load_networks_config(bad)
+    ok = tmp_path / "ok.toml"
+    ok.write_text("[retaliation]\nwindow_days = 7\n")
+    assert load_networks_config(ok).retaliation.window_days == 7
+
+
+def test_declared_continuum_shown_beside_rules() -> None:
+    incidents, involvements, _ = _world()
+    declared = pl.DataFrame(
+        {"group_id": ["G-East"] * 3, "person_id": ["a1", "a2", "a3"]}
+    )
+    groups = pl.DataFrame({"group_id": ["G-East"], "continuum": ["organised_network"]})
+    result = nw.analyse_groups(
+        incidents, involvements, group_members=declared, groups=groups, as_of=_day(340)
+    )
+    g = next(x for x in result.to_json()["groups"] if x["group_id"] == "G-East")
+    assert g["declared_continuum"] == "organised_network"
+    assert g["continuum"] == "street_gang"
+    assert any("declared level organised_network differs" in r for r in g["reasons"])
