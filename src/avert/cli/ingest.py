@@ -1,0 +1,160 @@
+"""``avert ingest policeuk|bundle``: load files with nothing lost, one transaction."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from avert.cli._common import console, get_settings, get_store, print_json
+from avert.workflows.load import LoadReport, ProgressFn, load_files
+
+__all__ = ["register"]
+
+ingest_app = typer.Typer(
+    help="Load police.uk files or an avert record bundle (nothing is dropped).",
+    no_args_is_help=True,
+)
+
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict", help="Fail the whole load (nothing written) on any rejected row."
+    ),
+]
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="Print one JSON object per file instead of a table."),
+]
+
+
+def _show(report: LoadReport, *, as_json: bool) -> None:
+    if as_json:
+        print_json(report.as_json())
+        return
+    table = Table(title=f"load {report.load_id}")
+    for name in ("file", "kind", "rows", "loaded", "quarantined", "duplicates"):
+        table.add_column(name, justify="left" if name in ("file", "kind") else "right")
+    for f in report.files:
+        table.add_row(
+            f.file,
+            f.kind,
+            str(f.rows),
+            str(f.loaded),
+            str(f.quarantined),
+            str(f.duplicates),
+        )
+    for name in report.skipped:
+        table.add_row(name, "skipped", "0", "0", "0", "0")
+    table.add_row(
+        "total",
+        "",
+        str(report.rows),
+        str(report.loaded),
+        str(report.quarantined),
+        str(report.duplicates),
+        style="bold",
+    )
+    console.print(table)
+    notes = [f for f in report.files if f.note]
+    for f in notes:
+        console.print(f"[yellow]{f.file}[/]: {f.note}")
+    conflicts = sum(f.conflicts for f in report.files)
+    if report.quarantined or conflicts:
+        console.print(
+            f"{report.quarantined} row(s) rejected and {conflicts} conflicting "
+            "duplicate(s) reported: see 'avert quarantine list'."
+        )
+
+
+def _run(
+    ctx: typer.Context,
+    paths: list[str],
+    *,
+    kind: str,
+    strict: bool,
+    as_json: bool,
+    crs: str | None,
+) -> None:
+    settings = get_settings(ctx)
+    store = get_store(ctx)
+    store.close()  # see avert.workflows.load: no pooled sqlite3 beside ADBC
+    use_crs = crs or settings.crs
+    show_bar = sys.stdout.isatty() and not as_json
+    if not show_bar:
+        report = load_files(
+            store,
+            paths,
+            kind=kind,  # type: ignore[arg-type]
+            strict=strict,
+            crs=use_crs,
+        )
+    else:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("loading", total=None)
+
+            def step(name: str, done: int, total: int) -> None:
+                bar.update(
+                    task,
+                    completed=done,
+                    total=total,
+                    description=f"loading {name}"[-60:],
+                )
+
+            progress: ProgressFn = step
+            report = load_files(
+                store,
+                paths,
+                kind=kind,  # type: ignore[arg-type]
+                strict=strict,
+                crs=use_crs,
+                progress=progress,
+            )
+    _show(report, as_json=as_json)
+
+
+@ingest_app.command("policeuk")
+def policeuk(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="data.police.uk CSV files, folders (YYYY-MM/ archive layout) or zips."
+        ),
+    ],
+    strict: StrictOpt = False,
+    as_json: JsonOpt = False,
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            "--crs", help="Projected CRS for x/y (default: settings crs, EPSG:27700)."
+        ),
+    ] = None,
+) -> None:
+    """Load data.police.uk street, outcomes and stop-and-search files."""
+    _run(ctx, paths, kind="policeuk", strict=strict, as_json=as_json, crs=crs)
+
+
+@ingest_app.command("bundle")
+def bundle(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="An avert record bundle: folder or zip.")],
+    strict: StrictOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load an avert record bundle (format v1, docs/bundle.md)."""
+    _run(ctx, [path], kind="bundle", strict=strict, as_json=as_json, crs=None)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``ingest`` group to the root app."""
+    app.add_typer(ingest_app, name="ingest")

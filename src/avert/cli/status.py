@@ -1,0 +1,151 @@
+"""``avert status`` and ``avert quarantine list|export``: what is in the database.
+
+``avert status --json`` prints a stable object that other tools read::
+
+    {"tables": {"incidents": N, "stops": N, "quarantine": N, ...},
+     "incidents": {"by_source": {...}, "by_force": {...}, "by_month": {...}},
+     "stops": {...same...},
+     "quarantine": {"rejected": N, "duplicate": N, "by_file": {...}},
+     "loads": {"files": N, "last_loaded_at": "..."}}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from avert.cli._common import console, get_store, print_json
+from avert.store import Store
+
+__all__ = ["register", "status_summary"]
+
+quarantine_app = typer.Typer(
+    help="Rows that were rejected or reported as conflicting duplicates.",
+    no_args_is_help=True,
+)
+
+
+def _month_expr(store: Store, column: str) -> str:
+    if store.dialect == "postgresql":
+        return f"to_char(\"{column}\", 'YYYY-MM')"
+    return f'substr("{column}", 1, 7)'
+
+
+def _grouped(store: Store, table: str, expr: str) -> dict[str, int]:
+    frame = store.query(
+        f'SELECT {expr} AS k, COUNT(*) AS n FROM "{table}" GROUP BY 1 ORDER BY 1'
+    )
+    return {
+        ("(none)" if k is None else str(k)): int(n)
+        for k, n in zip(frame["k"].to_list(), frame["n"].to_list(), strict=True)
+    }
+
+
+def status_summary(store: Store) -> dict[str, Any]:
+    """Counts per table, and per source, force and month for incidents and stops."""
+    out: dict[str, Any] = {"tables": store.counts()}
+    for table, when in (("incidents", "occurred_from"), ("stops", "occurred_at")):
+        out[table] = {
+            "by_source": _grouped(store, table, '"source"'),
+            "by_force": _grouped(store, table, '"force"'),
+            "by_month": _grouped(store, table, _month_expr(store, when)),
+        }
+    out["quarantine"] = {
+        "rejected": 0,
+        "duplicate": 0,
+        **_grouped(store, "quarantine", '"kind"'),
+        "by_file": _grouped(store, "quarantine", '"source_file"'),
+    }
+    last = store.query('SELECT MAX("loaded_at") AS t FROM "loads"')
+    out["loads"] = {
+        "files": out["tables"]["loads"],
+        "last_loaded_at": None if last.height == 0 else last["t"][0],
+    }
+    return out
+
+
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print stable JSON.")] = False,
+) -> None:
+    """Row counts per table; incidents and stops per source, force and month."""
+    store = get_store(ctx)
+    store.close()  # see avert.workflows.load: no pooled sqlite3 beside ADBC
+    summary = status_summary(store)
+    if as_json:
+        print_json(summary)
+        return
+    table = Table(title="tables")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in summary["tables"].items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+    for name in ("incidents", "stops"):
+        for key in ("by_source", "by_force"):
+            groups = summary[name][key]
+            if groups:
+                console.print(
+                    f"{name} {key.replace('_', ' ')}: "
+                    + ", ".join(f"{k} {v:,}" for k, v in groups.items())
+                )
+        months = summary[name]["by_month"]
+        if months:
+            console.print(
+                f"{name} months: {min(months)} .. {max(months)} ({len(months)})"
+            )
+    q = summary["quarantine"]
+    console.print(
+        f"quarantine: {q['rejected']:,} rejected, {q['duplicate']:,} duplicate"
+    )
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", help="Rows to show.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show quarantined rows: file, line, column, reason."""
+    store = get_store(ctx)
+    store.close()  # see avert.workflows.load: no pooled sqlite3 beside ADBC
+    frame = store.read_frame(
+        "quarantine", order_by=("source_file", "line", "kind")
+    ).head(limit)
+    if as_json:
+        print_json(frame.to_dicts())
+        return
+    table = Table(title=f"quarantine (first {limit})")
+    for name in ("kind", "source_file", "line", "column", "reason"):
+        table.add_column(name, overflow="fold")
+    for row in frame.iter_rows(named=True):
+        table.add_row(
+            row["kind"],
+            row["source_file"],
+            str(row["line"]),
+            row["column"] or "",
+            row["reason"],
+        )
+    console.print(table)
+
+
+@quarantine_app.command("export")
+def quarantine_export(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="CSV file to write.")],
+) -> None:
+    """Write every quarantined row (with its raw text) to a CSV file."""
+    store = get_store(ctx)
+    store.close()  # see avert.workflows.load: no pooled sqlite3 beside ADBC
+    frame = store.read_frame("quarantine", order_by=("source_file", "line", "kind"))
+    frame.write_csv(path)
+    console.print(f"{frame.height:,} quarantined row(s) written to {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``status`` and the ``quarantine`` group to the root app."""
+    app.command("status")(status)
+    app.add_typer(quarantine_app, name="quarantine")

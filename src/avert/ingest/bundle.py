@@ -1,0 +1,520 @@
+"""The avert record bundle, format v1 (``FORMATS.md``; documented in ``docs/bundle.md``).
+
+A bundle is a folder or a zip holding ``manifest.json`` and one file per table, CSV
+(``incidents.csv``) or Parquet (``incidents.parquet``). Whole-bundle problems (no
+manifest, unknown format or version, no incidents file, a required column missing,
+a table given twice) raise :class:`~avert.errors.IngestError`; row problems (missing
+required value, wrong type, value outside an enumeration, bad coordinates, dangling
+reference) send the row to quarantine. For Parquet files, ``line`` is the 1-based
+row number.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Final
+
+import numpy as np
+import polars as pl
+
+from avert.errors import IngestError
+from avert.ingest._csv import LINE_COL, read_csv
+from avert.ingest._rows import Check, split_rows
+from avert.ingest.geo import coordinate_problem, from_crs, project
+from avert.ingest.result import PROBLEM_SCHEMA, Parsed
+from avert.ingest.sources import SourceFile, sha256_hex
+from avert.schema import (
+    AGE_RANGES,
+    ASB_CATEGORIES,
+    ETHNICITIES,
+    HATE_STRANDS,
+    INJURY_LEVELS,
+    INTEL_SUBJECT_TYPES,
+    INTEL_TOPICS,
+    RELATIONSHIP_KINDS,
+    ROLES,
+    SEXES,
+    WEAPONS,
+)
+
+__all__ = [
+    "BUNDLE_COLUMNS",
+    "FORMAT",
+    "REFERENCES",
+    "VERSION",
+    "Bundle",
+    "open_bundle",
+    "parse_bundle_table",
+]
+
+FORMAT: Final = "avert-bundle"
+VERSION: Final = 1
+
+# column spec: (name, type, required). type: str | float | int | bool | datetime |
+# date | hate | a tuple of allowed values
+ColType = str | tuple[str, ...]
+_COORDS: Final[list[tuple[str, ColType, bool]]] = [
+    ("lat", "float", False),
+    ("lon", "float", False),
+    ("x", "float", False),
+    ("y", "float", False),
+]
+#: Tables in load order (referenced tables first) and their columns.
+BUNDLE_COLUMNS: Final[dict[str, list[tuple[str, ColType, bool]]]] = {
+    "people": [
+        ("person_id", "str", True),
+        ("birth_year", "int", False),
+        ("sex", SEXES, False),
+        ("ethnicity", ETHNICITIES, False),
+        ("vulnerable", "bool", False),
+    ],
+    "incidents": [
+        ("incident_id", "str", True),
+        ("offence_code", "str", False),
+        ("crime_type", "str", False),
+        ("occurred_at", "datetime", True),
+        ("occurred_to", "datetime", False),
+        *_COORDS,
+        ("lsoa", "str", False),
+        ("ward", "str", False),
+        ("borough", "str", False),
+        ("domestic", "bool", False),
+        ("weapon", WEAPONS, False),
+        ("hate", "hate", False),
+        ("gang_related", "bool", False),
+        ("injury", INJURY_LEVELS, False),
+        ("outcome", "str", False),
+    ],
+    "involvements": [
+        ("incident_id", "str", True),
+        ("person_id", "str", True),
+        ("role", ROLES, True),
+    ],
+    "relationships": [
+        ("person_a", "str", True),
+        ("person_b", "str", True),
+        ("kind", RELATIONSHIP_KINDS, True),
+        ("valid_from", "date", False),
+        ("valid_to", "date", False),
+    ],
+    "groups": [("group_id", "str", True), ("name", "str", False)],
+    "group_members": [
+        ("group_id", "str", True),
+        ("person_id", "str", True),
+        ("since", "date", False),
+    ],
+    "asb": [
+        ("asb_id", "str", True),
+        ("occurred_at", "datetime", True),
+        ("category", ASB_CATEGORIES, False),
+        *_COORDS,
+        ("caller_id", "str", False),
+        ("vulnerable_caller", "bool", False),
+    ],
+    "stops": [
+        ("stop_id", "str", True),
+        ("occurred_at", "datetime", True),
+        *_COORDS,
+        ("legislation", "str", False),
+        ("object_of_search", "str", False),
+        ("outcome", "str", False),
+        ("age_range", AGE_RANGES, False),
+        ("sex", SEXES, False),
+        ("ethnicity", ETHNICITIES, False),
+        ("officer_ethnicity", ETHNICITIES, False),
+        ("person_id", "str", False),
+    ],
+    "attendances": [
+        ("attendance_id", "str", True),
+        ("occurred_at", "datetime", True),
+        *_COORDS,
+        ("weapon", WEAPONS, False),
+        ("age_range", AGE_RANGES, False),
+        ("sex", SEXES, False),
+    ],
+    "intelligence": [
+        ("intel_id", "str", True),
+        ("recorded_at", "datetime", True),
+        ("subject_type", INTEL_SUBJECT_TYPES, True),
+        ("subject_id", "str", True),
+        ("grading", "str", False),
+        ("topic", INTEL_TOPICS, False),
+    ],
+}
+#: table -> [(column, referenced table)]: rows with a dangling reference are rejected.
+REFERENCES: Final[dict[str, list[tuple[str, str]]]] = {
+    "involvements": [("incident_id", "incidents"), ("person_id", "people")],
+    "relationships": [("person_a", "people"), ("person_b", "people")],
+    "group_members": [("group_id", "groups"), ("person_id", "people")],
+}
+_RENAME: Final = {"incidents": {"occurred_at": "occurred_from"}}
+_HAS_SOURCE: Final = {
+    "incidents",
+    "people",
+    "relationships",
+    "groups",
+    "asb",
+    "stops",
+    "attendances",
+    "intelligence",
+}
+_DT_FORMATS: Final = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+
+
+@dataclass
+class Bundle:
+    """An opened bundle: manifest, one source file per table, skipped names."""
+
+    path: str
+    manifest: dict[str, object]
+    files: dict[str, SourceFile]
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def crs(self) -> str:
+        """CRS of the bundle's x/y columns."""
+        return str(self.manifest.get("crs") or "EPSG:27700")
+
+    @property
+    def source(self) -> str:
+        """The manifest's source text."""
+        return str(self.manifest.get("source") or "bundle")
+
+    def units(self, *, crs: str = "EPSG:27700") -> list[Callable[[], Parsed]]:
+        """One parse step per table present, in load order (referenced tables first)."""
+
+        def unit(table: str) -> Callable[[], Parsed]:
+            src = self.files[table]
+            return lambda: parse_bundle_table(
+                src.read_bytes(),
+                table,
+                name=src.name,
+                parquet=src.basename.endswith(".parquet"),
+                bundle_crs=self.crs,
+                source=self.source,
+                crs=crs,
+            )
+
+        return [unit(t) for t in BUNDLE_COLUMNS if t in self.files]
+
+
+def _read_manifest(data: bytes, where: str) -> dict[str, object]:
+    try:
+        manifest = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        msg = f"{where}: manifest.json is not valid JSON: {err}"
+        raise IngestError(msg) from err
+    if not isinstance(manifest, dict):
+        msg = f"{where}: manifest.json must be a JSON object"
+        raise IngestError(msg)
+    if manifest.get("format") != FORMAT:
+        msg = (
+            f"{where}: manifest format is {manifest.get('format')!r}, "
+            f"expected {FORMAT!r}"
+        )
+        raise IngestError(msg)
+    if manifest.get("version") != VERSION:
+        msg = (
+            f"{where}: unknown bundle version {manifest.get('version')!r}; "
+            f"this avert reads version {VERSION}"
+        )
+        raise IngestError(msg)
+    return manifest
+
+
+def open_bundle(path: str | Path) -> Bundle:
+    """Open a bundle folder or zip and check its manifest.
+
+    Raises
+    ------
+    IngestError
+        No such path, no ``manifest.json``, wrong format or version, no incidents
+        file, or a table given both as CSV and Parquet.
+    """
+    path = Path(path)
+    names: dict[str, Callable[[], bytes]] = {}
+    if path.is_dir():
+        for child in sorted(p for p in path.iterdir() if p.is_file()):
+            names[child.name] = child.read_bytes
+    elif path.is_file() and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            members = [i.filename for i in zf.infolist() if not i.is_dir()]
+        prefix = ""
+        if "manifest.json" not in members:
+            tops = [m for m in members if PurePosixPath(m).name == "manifest.json"]
+            if len(tops) == 1:
+                prefix = tops[0][: -len("manifest.json")]
+
+        def reader(member: str) -> Callable[[], bytes]:
+            def read() -> bytes:
+                with zipfile.ZipFile(path) as zf:
+                    return zf.read(member)
+
+            return read
+
+        for m in sorted(members):
+            if m.startswith(prefix) and "/" not in m[len(prefix) :]:
+                names[m[len(prefix) :]] = reader(m)
+    elif path.exists():
+        msg = f"{path} is neither a folder nor a zip: a bundle is one of these"
+        raise IngestError(msg)
+    else:
+        msg = f"No such bundle: {path}"
+        raise IngestError(msg)
+    if "manifest.json" not in names:
+        msg = f"{path}: missing manifest.json (a bundle needs one; see docs/bundle.md)"
+        raise IngestError(msg)
+    manifest = _read_manifest(names["manifest.json"](), str(path))
+    files: dict[str, SourceFile] = {}
+    skipped: list[str] = []
+    for name, read in names.items():
+        if name == "manifest.json":
+            continue
+        stem, _, ext = name.rpartition(".")
+        if stem in BUNDLE_COLUMNS and ext in ("csv", "parquet"):
+            if stem in files:
+                msg = (
+                    f"{path}: table {stem} given twice ({files[stem].basename}, {name})"
+                )
+                raise IngestError(msg)
+            files[stem] = SourceFile(f"{path}/{name}", name, read)
+        else:
+            skipped.append(f"{path}/{name}")
+    if "incidents" not in files:
+        msg = f"{path}: no incidents.csv or incidents.parquet (required)"
+        raise IngestError(msg)
+    return Bundle(str(path), manifest, files, skipped)
+
+
+def _to_text(frame: pl.DataFrame) -> pl.DataFrame:
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            continue
+        if dtype == pl.Boolean:
+            exprs.append(pl.col(name).cast(pl.String).str.to_lowercase())
+        else:
+            exprs.append(pl.col(name).cast(pl.String))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _parse(col: str, kind: ColType) -> pl.Expr:
+    """Typed value of a text column (null where it does not parse)."""
+    value = pl.col(col).str.strip_chars()
+    if kind == "float":
+        return value.cast(pl.Float64, strict=False)
+    if kind == "int":
+        return value.cast(pl.Int64, strict=False)
+    if kind == "bool":
+        return value.str.to_lowercase().replace_strict(
+            {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
+        )
+    if kind == "datetime":
+        v = value.str.replace("T", " ", literal=True)
+        return pl.coalesce(
+            [v.str.to_datetime(f, strict=False, time_unit="us") for f in _DT_FORMATS]
+        )
+    if kind == "date":
+        return value.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    return value
+
+
+def _checks(frame: pl.DataFrame, table: str, crs: str) -> list[Check]:
+    checks: list[Check] = []
+    for name, kind, required in BUNDLE_COLUMNS[table]:
+        if name not in frame.columns:
+            continue
+        raw = pl.col(name)
+        present = raw.str.strip_chars().fill_null("") != ""
+        if required:
+            checks.append(
+                (pl.lit(name), pl.when(~present).then(pl.lit("required value missing")))
+            )
+        if isinstance(kind, tuple):
+            ok = raw.str.strip_chars().is_in(list(kind))
+            checks.append(
+                (
+                    pl.lit(name),
+                    pl.when(present & ~ok).then(
+                        pl.format("not one of {}: {}", pl.lit("|".join(kind)), raw)
+                    ),
+                )
+            )
+        elif kind == "hate":
+            parts = raw.str.split(";").list.eval(pl.element().str.strip_chars())
+            ok = parts.list.eval(pl.element().is_in(list(HATE_STRANDS))).list.all()
+            checks.append(
+                (
+                    pl.lit(name),
+                    pl.when(present & ~ok).then(
+                        pl.format(
+                            "not ';'-separated strands of {}: {}",
+                            pl.lit("|".join(HATE_STRANDS)),
+                            raw,
+                        )
+                    ),
+                )
+            )
+        elif kind != "str":
+            checks.append(
+                (
+                    pl.lit(name),
+                    pl.when(present & _parse(name, kind).is_null()).then(
+                        pl.format("not a {}: {}", pl.lit(kind), raw)
+                    ),
+                )
+            )
+    if "lat" in frame.columns and "lon" in frame.columns:
+        checks.append(coordinate_problem("lon", "lat", crs=crs))
+    if table == "incidents":
+
+        def given(c: str) -> pl.Expr:
+            if c not in frame.columns:
+                return pl.lit(False)
+            return pl.col(c).str.strip_chars().fill_null("") != ""
+
+        checks.append(
+            (
+                pl.lit("offence_code"),
+                pl.when(~given("offence_code") & ~given("crime_type")).then(
+                    pl.lit("neither offence_code nor crime_type given")
+                ),
+            )
+        )
+        checks.append(
+            (
+                pl.lit("lat"),
+                pl.when(
+                    ~(given("lat") & given("lon")) & ~(given("x") & given("y"))
+                ).then(pl.lit("no location: give lat/lon or x/y")),
+            )
+        )
+    return checks
+
+
+def _locate(frame: pl.DataFrame, *, bundle_crs: str, crs: str) -> pl.DataFrame:
+    """Fill lat/lon and x/y (settings CRS) from whichever pair the bundle gives."""
+
+    def floats(c: str) -> np.ndarray:  # type: ignore[type-arg]
+        if c not in frame.columns:
+            return np.full(frame.height, np.nan)
+        return (
+            frame.select(_parse(c, "float")).to_series().to_numpy().astype(np.float64)
+        )
+
+    lat, lon, bx, by = floats("lat"), floats("lon"), floats("x"), floats("y")
+    need = np.isnan(lat) & ~np.isnan(bx) & ~np.isnan(by)
+    if need.any():
+        glon, glat = from_crs(bx[need], by[need], source_crs=bundle_crs)
+        lon[need], lat[need] = glon, glat
+    x, y = project(lon, lat, crs=crs)
+    same = need & (bundle_crs.upper() == crs.upper())
+    x[same], y[same] = bx[same], by[same]
+    return frame.with_columns(
+        pl.Series("lat", lat).fill_nan(None),
+        pl.Series("lon", lon).fill_nan(None),
+        pl.Series("x", x).fill_nan(None),
+        pl.Series("y", y).fill_nan(None),
+        pl.Series("has_location", ~np.isnan(lat)),
+    )
+
+
+def parse_bundle_table(
+    data: bytes,
+    table: str,
+    *,
+    name: str,
+    parquet: bool = False,
+    bundle_crs: str = "EPSG:27700",
+    source: str = "bundle",
+    crs: str = "EPSG:27700",
+) -> Parsed:
+    """Parse one bundle table file (CSV or Parquet bytes) into a canonical frame.
+
+    Raises
+    ------
+    IngestError
+        When a required column is missing or the file cannot be read at all.
+    """
+    digest = sha256_hex(data)
+    if parquet:
+        try:
+            frame = pl.read_parquet(io.BytesIO(data))
+        except Exception as err:  # polars raises several types for corrupt files
+            msg = f"{name}: not a readable Parquet file: {err}"
+            raise IngestError(msg) from err
+        frame = (
+            _to_text(frame)
+            .with_row_index(LINE_COL, offset=1)
+            .with_columns(pl.col(LINE_COL).cast(pl.Int64))
+        )
+        header = [c for c in frame.columns if c != LINE_COL]
+        bad = pl.DataFrame(schema=PROBLEM_SCHEMA)
+        rows = frame.height
+    else:
+        csv = read_csv(data)
+        frame, header, rows = csv.frame, csv.header, csv.rows
+        bad = csv.bad.select(
+            "line",
+            pl.lit(None, dtype=pl.String).alias("column"),
+            "reason",
+            "raw",
+            pl.lit("rejected").alias("kind"),
+            pl.lit(table).alias("target_table"),
+        )
+    missing = [c for c, _, req in BUNDLE_COLUMNS[table] if req and c not in header]
+    if missing:
+        msg = f"{name}: required column(s) {missing} missing from the header"
+        raise IngestError(msg)
+    good, problems = split_rows(frame, header, _checks(frame, table, crs), target=table)
+    kind = f"bundle-{table}"
+    if any(c in ("lat", "x") for c, _, _ in BUNDLE_COLUMNS[table]):
+        good = _locate(good, bundle_crs=bundle_crs, crs=crs)
+    exprs: list[pl.Expr] = []
+    for col, ctype, _ in BUNDLE_COLUMNS[table]:
+        if col in ("lat", "lon", "x", "y"):
+            continue
+        target = _RENAME.get(table, {}).get(col, col)
+        if col not in good.columns:
+            continue
+        if ctype == "hate":
+            exprs.append(
+                pl.col(col)
+                .str.split(";")
+                .list.eval(pl.element().str.strip_chars())
+                .list.join(";")
+                .alias(target)
+            )
+        elif isinstance(ctype, tuple):
+            exprs.append(pl.col(col).str.strip_chars().alias(target))
+        else:
+            exprs.append(_parse(col, ctype).alias(target))
+    if "lat" in good.columns:
+        exprs += [pl.col(c) for c in ("lat", "lon", "x", "y", "has_location")]
+    if table in _HAS_SOURCE:
+        exprs.append(pl.lit(source).alias("source"))
+    if table == "incidents":
+        date_only = pl.col("occurred_at").str.strip_chars().str.len_chars() <= 10
+        exprs += [
+            pl.when(date_only)
+            .then(pl.lit("day"))
+            .otherwise(pl.lit("exact"))
+            .alias("time_precision"),
+            pl.lit(True).alias("has_source_id"),
+        ]
+    if table == "people" and "birth_year" in good.columns:
+        exprs = [
+            e
+            if e.meta.output_name() != "birth_year"
+            else _parse("birth_year", "int").cast(pl.Int32).alias("birth_year")
+            for e in exprs
+        ]
+    exprs += [pl.lit(name).alias("source_file"), pl.col(LINE_COL).alias("source_line")]
+    out = good.select(exprs)
+    problems = pl.concat([bad, problems]).sort("line")
+    return Parsed(name, digest, kind, rows, {table: out}, problems)

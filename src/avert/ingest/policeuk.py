@@ -1,0 +1,598 @@
+"""data.police.uk files: street, outcomes, stop and search (archive CSVs and API JSON).
+
+The kind is detected from the header by a required subset of columns (forces add or
+drop optional columns), never from the file name; the file name only supplies the
+force of a stop-and-search file (``YYYY-MM-<force>-stop-and-search.csv``).
+Mapping rules and quarantine reasons are documented in ``docs/formats.md``.
+
+Source: data.police.uk "About" page (archive layout, column meanings, anonymised
+map points) and the police.uk API documentation (``stops-force``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import polars as pl
+
+from avert.ingest._csv import LINE_COL, CsvTable, read_csv
+from avert.ingest._rows import split_rows
+from avert.ingest.geo import coordinate_problem, project
+from avert.ingest.keys import content_keys
+from avert.ingest.result import Parsed, problems_frame
+from avert.ingest.sources import SourceFile, sha256_hex
+from avert.schema import AGE_RANGES
+
+__all__ = [
+    "KINDS",
+    "REDUCED_CRIME_TYPES",
+    "detect_kind",
+    "parse_policeuk",
+    "parse_policeuk_bytes",
+]
+
+STREET, OUTCOMES, STOPS = "policeuk-street", "policeuk-outcomes", "policeuk-stops"
+REDUCED, API_STOPS = "policeuk-reduced", "policeuk-api-stops"
+UNKNOWN: Final = "unknown"
+
+#: kind -> (required header subset, target table)
+KINDS: Final[dict[str, tuple[frozenset[str], str]]] = {
+    STREET: (
+        frozenset(
+            {"Crime ID", "Month", "Falls within", "Longitude", "Latitude", "Crime type"}
+        ),
+        "incidents",
+    ),
+    OUTCOMES: (frozenset({"Crime ID", "Month", "Outcome type"}), "outcomes"),
+    STOPS: (
+        frozenset(
+            {"Type", "Date", "Latitude", "Longitude", "Object of search", "Outcome"}
+        ),
+        "stops",
+    ),
+    REDUCED: (frozenset({"month", "type", "longitude", "latitude"}), "incidents"),
+}
+
+#: Categories of the reduced teaching copy -> data.police.uk crime types.
+REDUCED_CRIME_TYPES: Final = {
+    "violent or sexual": "Violence and sexual offences",
+    "robbery": "Robbery",
+    "weapon possession": "Possession of weapons",
+    "burglary": "Burglary",
+    "drugs": "Drugs",
+    "public order": "Public order",
+    "criminal damage or arson": "Criminal damage and arson",
+    "theft from person": "Theft from the person",
+    "other theft": "Other theft",
+    "vehicle crime": "Vehicle crime",
+    "shoplifting": "Shoplifting",
+    "bicycle theft": "Bicycle theft",
+    "other": "Other crime",
+    "anti-social behaviour": "Anti-social behaviour",
+}
+
+_MONTH_RE: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
+_STOP_FILE_RE: Final = re.compile(
+    r"^(\d{4}-\d{2})-(.+?)-(stop-and-search\.csv|stops-force\.json)$", re.IGNORECASE
+)
+_SEX: Final = {"male": "M", "female": "F", "other": "X"}
+_BOOL: Final = {"true": True, "false": False, "yes": True, "no": False}
+_ETHNIC_PREFIX: Final = (
+    ("White", "White"),
+    ("Black", "Black"),
+    ("Asian", "Asian"),
+    ("Mixed", "Mixed"),
+    ("Other ethnic group - Not stated", "Unknown"),
+    ("Other", "Other"),
+)
+_STOP_CSV_COLUMNS: Final = (
+    "Type",
+    "Date",
+    "Part of a policing operation",
+    "Policing operation",
+    "Latitude",
+    "Longitude",
+    "Gender",
+    "Age range",
+    "Self-defined ethnicity",
+    "Officer-defined ethnicity",
+    "Legislation",
+    "Object of search",
+    "Outcome",
+    "Outcome linked to object of search",
+    "Removal of more than just outer clothing",
+)
+
+
+def detect_kind(header: Sequence[str]) -> str | None:
+    """Return the police.uk kind whose required columns the header holds, else None."""
+    names = set(header)
+    for kind, (required, _) in KINDS.items():
+        if required <= names:
+            return kind
+    return None
+
+
+def force_from_name(basename: str) -> str | None:
+    """The force slug of ``YYYY-MM-<force>-stop-and-search.csv`` (None otherwise)."""
+    m = _STOP_FILE_RE.match(basename)
+    return m.group(2).lower() if m else None
+
+
+def parse_policeuk(source: SourceFile, *, crs: str = "EPSG:27700") -> Parsed:
+    """Read one police.uk file (any supported kind) into canonical frames."""
+    # The bytes travel in a list that the parser empties, so no caller frame keeps
+    # them alive: they are freed as soon as the CSV is parsed (peak memory).
+    return _parse(
+        [source.read_bytes()], name=source.name, basename=source.basename, crs=crs
+    )
+
+
+def parse_policeuk_bytes(
+    data: bytes, *, name: str, basename: str, crs: str = "EPSG:27700"
+) -> Parsed:
+    """Parse police.uk file bytes; pure (no I/O).
+
+    Parameters
+    ----------
+    data
+        File bytes.
+    name
+        The file as given (stored as ``source_file``).
+    basename
+        File name (for the force of stop-and-search files).
+    crs
+        Target CRS of ``x``/``y``.
+    """
+    return _parse([data], name=name, basename=basename, crs=crs)
+
+
+def _parse(holder: list[bytes], *, name: str, basename: str, crs: str) -> Parsed:
+    data = holder.pop()
+    digest = sha256_hex(data)
+    if basename.lower().endswith(".json"):
+        return _parse_api_stops(
+            data, name=name, basename=basename, digest=digest, crs=crs
+        )
+    table = read_csv(data)
+    if table.header and detect_kind(table.header) is not None:
+        del data  # the bytes are no longer needed: free them before mapping
+    if not table.header and table.rows == 0:
+        return Parsed(
+            name,
+            digest,
+            UNKNOWN,
+            0,
+            problems=problems_frame([(0, None, "empty file", None, "rejected", None)]),
+        )
+    kind = detect_kind(table.header)
+    if kind is None:
+        return _unrecognised(data, table, name=name, digest=digest)
+    target = KINDS[kind][1]
+    bad = table.bad.select(
+        pl.col("line"),
+        pl.lit(None, dtype=pl.String).alias("column"),
+        pl.col("reason"),
+        pl.col("raw"),
+        pl.lit("rejected").alias("kind"),
+        pl.lit(target).alias("target_table"),
+    )
+    frame = table.frame
+    if kind == STREET:
+        out, problems = _street(frame, table.header, name=name, crs=crs)
+    elif kind == OUTCOMES:
+        out, problems = _outcomes(frame, table.header, name=name)
+    elif kind == STOPS:
+        out, problems = _stops(
+            frame, table.header, name=name, force=force_from_name(basename), crs=crs
+        )
+    else:
+        out, problems = _reduced(frame, table.header, name=name, crs=crs)
+    problems = pl.concat([bad, problems]).sort("line")
+    return Parsed(name, digest, kind, table.rows, {target: out}, problems)
+
+
+def _unrecognised(data: bytes, table: CsvTable, *, name: str, digest: str) -> Parsed:
+    """A file with no police.uk header: every non-blank line goes to quarantine."""
+    text = data.decode("utf-8", "replace").lstrip("\ufeff")
+    lines = pl.Series("raw", text.splitlines(), dtype=pl.String)
+    header = ",".join(table.header)
+    looks_like_data = bool(re.match(r"^[0-9a-f]{64},\d{4}-\d{2},|^\d{4}-\d{2}", header))
+    why = (
+        "missing header: the first line looks like data"
+        if looks_like_data
+        else f"unrecognised header (not a police.uk street, outcomes or stop-and-search file): {header[:200]}"
+    )
+    frame = (
+        pl.DataFrame({"raw": lines})
+        .with_row_index("line", offset=1)
+        .with_columns(pl.col("line").cast(pl.Int64))
+        .filter(pl.col("raw").str.strip_chars() != "")
+    )
+    if not looks_like_data:
+        frame = frame.filter(pl.col("line") > 1)
+    problems = frame.select(
+        "line",
+        pl.lit(None, dtype=pl.String).alias("column"),
+        pl.lit(why).alias("reason"),
+        "raw",
+        pl.lit("rejected").alias("kind"),
+        pl.lit(None, dtype=pl.String).alias("target_table"),
+    )
+    if problems.height == 0:
+        problems = problems_frame([(0, None, why, header, "rejected", None)])
+        return Parsed(name, digest, UNKNOWN, 0, problems=problems)
+    return Parsed(name, digest, UNKNOWN, problems.height, problems=problems)
+
+
+def _col(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """The column as given, or nulls when the file lacks it (optional columns)."""
+    if name in frame.columns:
+        return pl.col(name)
+    return pl.lit(None, dtype=pl.String)
+
+
+def _month_check(column: str) -> tuple[pl.Expr, pl.Expr]:
+    value = pl.col(column).str.strip_chars()
+    bad = value.is_null() | ~value.str.contains(_MONTH_RE).fill_null(False)
+    return pl.lit(column), pl.when(bad).then(
+        pl.lit("bad month (want YYYY-MM): ") + pl.col(column).fill_null("<blank>")
+    )
+
+
+def _coord_check(lon: str, lat: str, crs: str) -> tuple[pl.Expr, pl.Expr]:
+    column, reason = coordinate_problem(lon, lat, crs=crs)
+    return column, reason
+
+
+def _with_xy(frame: pl.DataFrame, lon: str, lat: str, *, crs: str) -> pl.DataFrame:
+    """Add float lat/lon, projected x/y and has_location.
+
+    police.uk coordinates are anonymised snap points, so a file holds far fewer
+    distinct points than rows: each distinct pair is projected once and joined back
+    (only the coordinate columns are joined, never the whole frame).
+    """
+    coords = frame.select(
+        pl.col(lon).cast(pl.Float64, strict=False).alias("lon"),
+        pl.col(lat).cast(pl.Float64, strict=False).alias("lat"),
+    )
+    points = coords.drop_nulls().unique()
+    lon_a = points["lon"].to_numpy().astype(np.float64, copy=False)
+    lat_a = points["lat"].to_numpy().astype(np.float64, copy=False)
+    x, y = project(lon_a, lat_a, crs=crs)
+    points = points.with_columns(
+        pl.Series("x", x).fill_nan(None), pl.Series("y", y).fill_nan(None)
+    )
+    located = coords.join(points, on=["lon", "lat"], how="left", maintain_order="left")
+    return frame.with_columns(
+        located["lon"],
+        located["lat"],
+        located["x"],
+        located["y"],
+        located["lat"].is_not_null().alias("has_location"),
+    )
+
+
+def _month_span(column: str) -> list[pl.Expr]:
+    start = (pl.col(column).str.strip_chars() + "-01").str.to_datetime(
+        "%Y-%m-%d", time_unit="us"
+    )
+    return [
+        start.alias("occurred_from"),
+        (start.dt.offset_by("1mo") - pl.duration(microseconds=1)).alias("occurred_to"),
+        pl.lit("month").alias("time_precision"),
+    ]
+
+
+def _street(
+    frame: pl.DataFrame, header: Sequence[str], *, name: str, crs: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    good, problems = split_rows(
+        frame,
+        header,
+        [_month_check("Month"), _coord_check("Longitude", "Latitude", crs)],
+        target="incidents",
+    )
+    # only rows without a Crime ID need a content key (ordinal among equal rows)
+    missing = good["Crime ID"].is_null()
+    where = missing.arg_true()
+    keys = pl.Series("_key", [], dtype=pl.String).extend_constant(None, good.height)
+    if where.len():
+        keys = keys.scatter(
+            where, content_keys(good.filter(missing), list(header), prefix="puk-")
+        )
+    good = _with_xy(good.with_columns(keys), "Longitude", "Latitude", crs=crs)
+    crime_id = _col(good, "Crime ID")
+    out = good.select(
+        pl.coalesce(crime_id, pl.col("_key")).alias("incident_id"),
+        pl.lit("policeuk").alias("source"),
+        _col(good, "Falls within").alias("force"),
+        _col(good, "Crime type").alias("crime_type"),
+        *_month_span("Month"),
+        "lat",
+        "lon",
+        "x",
+        "y",
+        _col(good, "Location").alias("location"),
+        _col(good, "LSOA code").alias("lsoa"),
+        _col(good, "LSOA name").alias("lsoa_name"),
+        _col(good, "Last outcome category").alias("outcome"),
+        _col(good, "Context").alias("context"),
+        crime_id.is_not_null().alias("has_source_id"),
+        "has_location",
+        pl.lit(name).alias("source_file"),
+        pl.col(LINE_COL).alias("source_line"),
+    )
+    return out, problems
+
+
+def _outcomes(
+    frame: pl.DataFrame, header: Sequence[str], *, name: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    good, problems = split_rows(
+        frame,
+        header,
+        [
+            (
+                pl.lit("Crime ID"),
+                pl.when(pl.col("Crime ID").is_null()).then(
+                    pl.lit("no Crime ID: an outcome cannot be joined to a crime")
+                ),
+            ),
+            _month_check("Month"),
+            (
+                pl.lit("Outcome type"),
+                pl.when(pl.col("Outcome type").is_null()).then(
+                    pl.lit("blank outcome type")
+                ),
+            ),
+        ],
+        target="outcomes",
+    )
+    out = good.select(
+        _col(good, "Crime ID").alias("incident_id"),
+        (pl.col("Month").str.strip_chars() + "-01")
+        .str.to_date("%Y-%m-%d")
+        .alias("month"),
+        _col(good, "Outcome type").alias("outcome"),
+        _col(good, "Falls within").alias("force"),
+        pl.lit(name).alias("source_file"),
+        pl.col(LINE_COL).alias("source_line"),
+    )
+    return out, problems
+
+
+def _parse_stop_time(column: str) -> pl.Expr:
+    """ISO 8601 with offset (fractional seconds optional) -> naive Europe/London."""
+    value = pl.col(column).str.strip_chars()
+    with_tz = value.str.to_datetime(
+        "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_unit="us"
+    )
+    return with_tz.dt.convert_time_zone("Europe/London").dt.replace_time_zone(None)
+
+
+def _bool_check(frame: pl.DataFrame, column: str) -> tuple[pl.Expr, pl.Expr]:
+    if column not in frame.columns:
+        return pl.lit(column), pl.lit(None, dtype=pl.String)
+    value = pl.col(column).str.strip_chars().str.to_lowercase()
+    bad = value.is_not_null() & ~value.is_in(list(_BOOL))
+    return pl.lit(column), pl.when(bad).then(
+        pl.lit("not true/false: ") + pl.col(column)
+    )
+
+
+def _as_bool(frame: pl.DataFrame, column: str) -> pl.Expr:
+    if column not in frame.columns:
+        return pl.lit(None, dtype=pl.Boolean)
+    return (
+        pl.col(column)
+        .str.strip_chars()
+        .str.to_lowercase()
+        .replace_strict(_BOOL, default=None, return_dtype=pl.Boolean)
+    )
+
+
+def _ethnic_group(value: pl.Expr) -> pl.Expr:
+    out: pl.Expr = (
+        pl.when(value.is_null())
+        .then(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.lit("Unknown"))
+    )
+    for prefix, group in reversed(_ETHNIC_PREFIX):
+        out = pl.when(value.str.starts_with(prefix)).then(pl.lit(group)).otherwise(out)
+    return out
+
+
+def _stops(
+    frame: pl.DataFrame,
+    header: Sequence[str],
+    *,
+    name: str,
+    force: str | None,
+    crs: str,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    occurred = _parse_stop_time("Date")
+    gender = _col(frame, "Gender")
+    age = _col(frame, "Age range")
+    checks = [
+        (
+            pl.lit("Date"),
+            pl.when(occurred.is_null()).then(
+                pl.lit("bad date (want ISO 8601 with offset): ")
+                + pl.col("Date").fill_null("<blank>")
+            ),
+        ),
+        _coord_check("Longitude", "Latitude", crs),
+        (
+            pl.lit("Gender"),
+            pl.when(
+                gender.is_not_null() & ~gender.str.to_lowercase().is_in(list(_SEX))
+            ).then(pl.lit("unknown gender: ") + gender),
+        ),
+        (
+            pl.lit("Age range"),
+            pl.when(age.is_not_null() & ~age.is_in(list(AGE_RANGES))).then(
+                pl.lit("unknown age range: ") + age
+            ),
+        ),
+        _bool_check(frame, "Part of a policing operation"),
+        _bool_check(frame, "Outcome linked to object of search"),
+        _bool_check(frame, "Removal of more than just outer clothing"),
+    ]
+    good, problems = split_rows(frame, header, checks, target="stops")
+    keys = content_keys(good, list(header), prefix="pus-", salt=force or "")
+    good = _with_xy(good, "Longitude", "Latitude", crs=crs)
+    self_defined = _col(good, "Self-defined ethnicity")
+    out = good.select(
+        pl.lit(keys).alias("stop_id"),
+        pl.lit("policeuk").alias("source"),
+        pl.lit(force, dtype=pl.String).alias("force"),
+        _parse_stop_time("Date").alias("occurred_at"),
+        _col(good, "Type").alias("search_type"),
+        "lat",
+        "lon",
+        "x",
+        "y",
+        "has_location",
+        _as_bool(good, "Part of a policing operation").alias("part_of_operation"),
+        _col(good, "Policing operation").alias("operation_name"),
+        _col(good, "Legislation").alias("legislation"),
+        _col(good, "Object of search").alias("object_of_search"),
+        _col(good, "Outcome").alias("outcome"),
+        _as_bool(good, "Outcome linked to object of search").alias("outcome_linked"),
+        _as_bool(good, "Removal of more than just outer clothing").alias(
+            "removal_outer_clothing"
+        ),
+        _col(good, "Age range").alias("age_range"),
+        _col(good, "Gender")
+        .str.to_lowercase()
+        .replace_strict(_SEX, default=None, return_dtype=pl.String)
+        .alias("sex"),
+        _ethnic_group(self_defined).alias("ethnicity"),
+        self_defined.alias("ethnicity_detail"),
+        _ethnic_group(_col(good, "Officer-defined ethnicity")).alias(
+            "officer_ethnicity"
+        ),
+        pl.lit(name).alias("source_file"),
+        pl.col(LINE_COL).alias("source_line"),
+    )
+    return out, problems
+
+
+def _reduced(
+    frame: pl.DataFrame, header: Sequence[str], *, name: str, crs: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    kind = pl.col("type").str.strip_chars().str.to_lowercase()
+    checks = [
+        _month_check("month"),
+        (
+            pl.lit("type"),
+            pl.when(~kind.is_in(list(REDUCED_CRIME_TYPES)).fill_null(True)).then(
+                pl.lit("unknown category: ") + pl.col("type").fill_null("<blank>")
+            ),
+        ),
+        _coord_check("longitude", "latitude", crs),
+    ]
+    good, problems = split_rows(frame, header, checks, target="incidents")
+    keys = content_keys(good, list(header), prefix="pur-")
+    good = _with_xy(good, "longitude", "latitude", crs=crs)
+    out = good.select(
+        pl.lit(keys).alias("incident_id"),
+        pl.lit("policeuk-reduced").alias("source"),
+        kind.replace_strict(REDUCED_CRIME_TYPES, return_dtype=pl.String).alias(
+            "crime_type"
+        ),
+        *_month_span("month"),
+        "lat",
+        "lon",
+        "x",
+        "y",
+        _col(good, "location_type").alias("location"),
+        pl.lit(False).alias("has_source_id"),
+        "has_location",
+        pl.lit(name).alias("source_file"),
+        pl.col(LINE_COL).alias("source_line"),
+    )
+    return out, problems
+
+
+def _parse_api_stops(
+    data: bytes, *, name: str, basename: str, digest: str, crs: str
+) -> Parsed:
+    """police.uk API ``stops-force`` JSON: an array of objects; "line" = record number."""
+    try:
+        records = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        why = f"not valid JSON: {err}"
+        return Parsed(
+            name,
+            digest,
+            UNKNOWN,
+            0,
+            problems=problems_frame([(0, None, why, None, "rejected", None)]),
+        )
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        why = "not a police.uk API stop-and-search array of objects"
+        return Parsed(
+            name,
+            digest,
+            UNKNOWN,
+            0,
+            problems=problems_frame([(0, None, why, None, "rejected", None)]),
+        )
+    if not records:
+        return Parsed(name, digest, API_STOPS, 0, {"stops": pl.DataFrame()})
+    flat = pl.json_normalize(records, separator=".", infer_schema_length=None)
+
+    def text(col: str) -> pl.Expr:
+        if col not in flat.columns:
+            return pl.lit(None, dtype=pl.String)
+        return pl.col(col).cast(pl.String)
+
+    frame = (
+        flat.select(
+            text("type").alias("Type"),
+            text("datetime").alias("Date"),
+            text("operation").str.to_titlecase().alias("Part of a policing operation"),
+            text("operation_name").alias("Policing operation"),
+            text("location.latitude").alias("Latitude"),
+            text("location.longitude").alias("Longitude"),
+            text("gender").alias("Gender"),
+            text("age_range").alias("Age range"),
+            text("self_defined_ethnicity").alias("Self-defined ethnicity"),
+            text("officer_defined_ethnicity").alias("Officer-defined ethnicity"),
+            text("legislation").alias("Legislation"),
+            text("object_of_search").alias("Object of search"),
+            text("outcome").alias("Outcome"),
+            text("outcome_linked_to_object_of_search")
+            .str.to_titlecase()
+            .alias("Outcome linked to object of search"),
+            text("removal_of_more_than_outer_clothing")
+            .str.to_titlecase()
+            .alias("Removal of more than just outer clothing"),
+        )
+        .with_columns(
+            [
+                pl.when(pl.col(c).str.strip_chars() == "")
+                .then(None)
+                .otherwise(pl.col(c))
+                .alias(c)
+                for c in _STOP_CSV_COLUMNS
+            ]
+        )
+        .with_row_index(LINE_COL, offset=1)
+        .with_columns(pl.col(LINE_COL).cast(pl.Int64))
+    )
+    out, problems = _stops(
+        frame,
+        list(_STOP_CSV_COLUMNS),
+        name=name,
+        force=force_from_name(basename),
+        crs=crs,
+    )
+    out = out.with_columns(pl.lit("policeuk-api").alias("source"))
+    return Parsed(name, digest, API_STOPS, frame.height, {"stops": out}, problems)

@@ -1,0 +1,98 @@
+"""What a parser returns for one file, and what a load reports for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import polars as pl
+
+__all__ = ["PROBLEM_SCHEMA", "FileReport", "Parsed", "problems_frame"]
+
+#: Columns of a problem frame (one row per rejected or conflicting input row).
+PROBLEM_SCHEMA: Final = pl.Schema(
+    [
+        ("line", pl.Int64()),
+        ("column", pl.String()),
+        ("reason", pl.String()),
+        ("raw", pl.String()),
+        ("kind", pl.String()),
+        ("target_table", pl.String()),
+    ]
+)
+
+
+def problems_frame(
+    rows: list[tuple[int, str | None, str, str | None, str, str | None]] | None = None,
+) -> pl.DataFrame:
+    """Build a problem frame from a few literal rows (file-level problems)."""
+    return pl.DataFrame(rows or [], schema=PROBLEM_SCHEMA, orient="row")
+
+
+@dataclass
+class Parsed:
+    """One input file after parsing, before it meets the store.
+
+    Attributes
+    ----------
+    file
+        The file as given (``archive.zip!member`` for zip members).
+    sha256
+        Digest of the file's bytes.
+    kind
+        Detected kind, e.g. ``policeuk-street`` or ``bundle-incidents``.
+    rows
+        Data rows read (non-blank physical lines after the header; records for JSON).
+    frames
+        Canonical frames per table; each carries ``source_line``.
+    problems
+        Rejected rows (schema :data:`PROBLEM_SCHEMA`), one row per input row.
+    """
+
+    file: str
+    sha256: str
+    kind: str
+    rows: int
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    problems: pl.DataFrame = field(default_factory=problems_frame)
+
+
+@dataclass
+class FileReport:
+    """What happened to one file: ``rows == loaded + quarantined + duplicates``.
+
+    ``quarantined`` counts rows rejected (``kind='rejected'``); ``duplicates`` counts
+    rows whose key was already present (in the same file, an earlier file of the load
+    or the database). Duplicates whose fields differ are also written to the
+    quarantine table with ``kind='duplicate'`` and counted in ``conflicts``.
+    """
+
+    file: str
+    kind: str
+    rows: int
+    loaded: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    sha256: str = ""
+    note: str | None = None
+
+    @property
+    def balanced(self) -> bool:
+        """True when every row is accounted for."""
+        return self.rows == self.loaded + self.quarantined + self.duplicates
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable JSON object: file, kind, rows, loaded, quarantined, duplicates."""
+        out: dict[str, Any] = {
+            "file": self.file,
+            "kind": self.kind,
+            "rows": self.rows,
+            "loaded": self.loaded,
+            "quarantined": self.quarantined,
+            "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
+        }
+        if self.note:
+            out["note"] = self.note
+        return out

@@ -1,0 +1,210 @@
+"""Bundle ingest (FORMATS.md v1): good bundle, bad bundles, references, idempotence."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from avert.errors import IngestError
+from avert.store import Store
+from avert.workflows.load import load_files
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "bundle-example"
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    """A writable copy of the example bundle."""
+    return Path(shutil.copytree(EXAMPLE, tmp_path / "bundle"))
+
+
+def _load(store: Store, path: Path, **kw: object) -> dict[str, dict[str, object]]:
+    report = load_files(store, [path], kind="bundle", **kw)  # type: ignore[arg-type]
+    assert all(f.balanced for f in report.files)
+    return {Path(f.file).stem: f.as_dict() for f in report.files}
+
+
+def _rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_example_bundle_loads_everything(sqlite_store: Store) -> None:
+    files = _load(sqlite_store, EXAMPLE)
+    assert {k: v["loaded"] for k, v in files.items()} == {
+        "people": 4,
+        "incidents": 5,
+        "involvements": 6,
+        "relationships": 2,
+        "groups": 1,
+        "group_members": 2,
+        "asb": 1,
+        "stops": 2,
+    }
+    inc = sqlite_store.read_frame("incidents", order_by=("incident_id",))
+    assert inc["source"].unique().to_list() == [
+        "example RMS extract (invented records)"
+    ]
+    assert inc["has_location"].all()
+    three = inc.row(2, named=True)  # given as x/y only: lat/lon filled in
+    assert (three["x"], three["y"]) == (530000.0, 180000.0)
+    assert 51.4 < three["lat"] < 51.6
+    assert three["hate"] == "race;religion"
+    assert inc.row(4, named=True)["time_precision"] == "day"
+    assert sqlite_store.count("quarantine") == 0
+
+
+def test_zip_and_parquet_bundles_give_the_same_rows(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    parquet = tmp_path / "pq"
+    parquet.mkdir()
+    shutil.copy(EXAMPLE / "manifest.json", parquet)
+    for csv in EXAMPLE.glob("*.csv"):
+        frame = pl.read_csv(csv, infer_schema_length=0)
+        if csv.stem == "people":
+            frame = frame.with_columns(
+                pl.col("birth_year").cast(pl.Int64),
+                (pl.col("vulnerable") == "true").alias("vulnerable"),
+            )
+        frame.write_parquet(parquet / f"{csv.stem}.parquet")
+    archive = tmp_path / "b.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in parquet.iterdir():
+            zf.write(f, f"extract/{f.name}")
+    files = _load(sqlite_store, archive)
+    assert files["incidents"]["loaded"] == 5
+    assert files["people"]["loaded"] == 4
+    people = sqlite_store.read_frame("people", order_by=("person_id",))
+    assert people["birth_year"].to_list() == [2004, 1999, 2007, 1985]
+    assert people["vulnerable"].to_list() == [False, True, False, None]
+    # the CSV version of the same records: all duplicates
+    again = _load(sqlite_store, EXAMPLE)
+    assert sum(v["loaded"] for v in again.values()) == 0  # type: ignore[misc]
+
+
+def test_missing_manifest(bundle: Path, sqlite_store: Store) -> None:
+    (bundle / "manifest.json").unlink()
+    with pytest.raises(IngestError, match=r"missing manifest\.json"):
+        load_files(sqlite_store, [bundle], kind="bundle")
+
+
+def test_unknown_version(bundle: Path, sqlite_store: Store) -> None:
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    (bundle / "manifest.json").write_text(json.dumps(manifest | {"version": 2}))
+    with pytest.raises(IngestError, match="unknown bundle version 2"):
+        load_files(sqlite_store, [bundle], kind="bundle")
+
+
+def test_missing_incidents_and_missing_required_column(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    _rewrite(
+        bundle / "involvements.csv",
+        "incident_id,person_id,role",
+        "incident_id,person_id,rol",
+    )
+    with pytest.raises(IngestError, match=r"required column\(s\) \['role'\]"):
+        load_files(sqlite_store, [bundle], kind="bundle")
+    assert sqlite_store.count("incidents") == 0  # one transaction: nothing half-loaded
+    (bundle / "incidents.csv").unlink()
+    with pytest.raises(IngestError, match="no incidents"):
+        load_files(sqlite_store, [bundle], kind="bundle")
+
+
+def test_wrong_enum_is_quarantined_with_column(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    _rewrite(bundle / "involvements.csv", "INC-2,P-3,victim", "INC-2,P-3,bystander")
+    _rewrite(
+        bundle / "incidents.csv",
+        "false,none,,false,minor",
+        "false,machete,,false,minor",
+    )
+    files = _load(sqlite_store, bundle)
+    assert files["involvements"]["quarantined"] == 1
+    assert files["incidents"]["quarantined"] == 1
+    q = sqlite_store.read_frame("quarantine", order_by=("target_table",))
+    assert q["column"].to_list() == ["weapon", "role"]
+    assert "machete" in q["reason"][0]
+    assert "bystander" in q["reason"][1]
+
+
+def test_bad_types_and_required_values(bundle: Path, sqlite_store: Store) -> None:
+    _rewrite(bundle / "people.csv", "P-2,1999", "P-2,nineteen")
+    _rewrite(bundle / "incidents.csv", "2026-10-02T01:40:00", "not-a-date")
+    _rewrite(bundle / "incidents.csv", "INC-4,,Public order", "INC-4,,")
+    files = _load(sqlite_store, bundle)
+    assert files["people"]["quarantined"] == 1
+    assert files["incidents"]["quarantined"] == 2
+    reasons = sqlite_store.read_frame("quarantine")["reason"].to_list()
+    assert any("not a int: nineteen" in r for r in reasons)
+    assert any("neither offence_code nor crime_type" in r for r in reasons)
+
+
+def test_dangling_references_are_quarantined_not_half_loaded(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    with (bundle / "involvements.csv").open("a") as f:
+        f.write("INC-404,P-1,victim\nINC-1,P-404,witness\n")
+    # INC-2 rejected (bad month) -> its involvement must be rejected too
+    _rewrite(bundle / "incidents.csv", "2026-10-02T01:40:00", "bad")
+    files = _load(sqlite_store, bundle)
+    assert files["involvements"]["quarantined"] == 3
+    assert files["involvements"]["loaded"] == 5
+    q = sqlite_store.read_frame("quarantine").filter(
+        pl.col("target_table") == "involvements"
+    )
+    assert sorted(q["column"].to_list()) == ["incident_id", "incident_id", "person_id"]
+    assert any("INC-404 not found in incidents" in r for r in q["reason"].to_list())
+    stored = sqlite_store.read_frame("involvements")
+    assert "INC-404" not in stored["incident_id"].to_list()
+
+
+def test_references_to_stored_rows_are_accepted(
+    bundle: Path, sqlite_store: Store, tmp_path: Path
+) -> None:
+    _load(sqlite_store, EXAMPLE)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    shutil.copy(EXAMPLE / "manifest.json", extra)
+    (extra / "incidents.csv").write_text(
+        "incident_id,crime_type,occurred_at,lat,lon\nINC-9,Robbery,2026-11-01T10:00:00,51.5,-0.1\n"
+    )
+    (extra / "involvements.csv").write_text(
+        "incident_id,person_id,role\nINC-9,P-1,victim\n"
+    )
+    files = _load(sqlite_store, extra)
+    assert files["involvements"]["loaded"] == 1
+
+
+def test_duplicate_ids_keep_first_and_report(bundle: Path, sqlite_store: Store) -> None:
+    with (bundle / "people.csv").open("a") as f:
+        f.write("P-1,2004,M,Black,false\nP-1,2005,M,Black,false\n")
+    files = _load(sqlite_store, bundle)
+    assert (files["people"]["loaded"], files["people"]["duplicates"]) == (4, 2)
+    assert files["people"]["conflicts"] == 1
+    q = sqlite_store.read_frame("quarantine").row(0, named=True)
+    assert (q["kind"], q["line"], q["column"]) == ("duplicate", 7, "birth_year")
+
+
+def test_reload_is_idempotent(bundle: Path, sqlite_store: Store) -> None:
+    _rewrite(bundle / "people.csv", "P-2,1999,M", "P-2,1999,Q")
+    _load(sqlite_store, bundle)
+    counts = sqlite_store.counts()
+    files = _load(sqlite_store, bundle)
+    assert sum(int(v["loaded"]) for v in files.values()) == 0  # type: ignore[call-overload]
+    assert sqlite_store.counts() == counts
+
+
+def test_strict_bundle_fails_on_rejection(bundle: Path, sqlite_store: Store) -> None:
+    _rewrite(bundle / "involvements.csv", "INC-2,P-3,victim", "INC-2,P-3,bystander")
+    with pytest.raises(IngestError, match="strict"):
+        load_files(sqlite_store, [bundle], kind="bundle", strict=True)
+    assert sum(sqlite_store.counts().values()) == 0

@@ -1,0 +1,450 @@
+"""police.uk ingest: every case of issue 2 item 5 has a test here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from avert.errors import IngestError
+from avert.ingest.policeuk import detect_kind, force_from_name, parse_policeuk_bytes
+from avert.store import Store
+from avert.workflows.load import load_files
+
+from .helpers import OUTCOMES_HEADER, STOPS_HEADER, STREET_HEADER, street_row, write
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "policeuk"
+CID1, CID2 = "a" * 64, "b" * 64
+
+
+def _one(store: Store, path: Path, **kw: object) -> dict[str, object]:
+    report = load_files(store, [path], **kw)  # type: ignore[arg-type]
+    assert len(report.files) == 1
+    out = report.files[0].as_dict()
+    assert report.files[0].balanced
+    return out
+
+
+def _quarantine(store: Store) -> pl.DataFrame:
+    return store.read_frame("quarantine", order_by=("line",))
+
+
+def test_detect_kind_by_required_subset() -> None:
+    assert detect_kind(STREET_HEADER.split(",")) == "policeuk-street"
+    assert detect_kind(OUTCOMES_HEADER.split(",")) == "policeuk-outcomes"
+    stops = [c for c in STOPS_HEADER.split(",") if c != "Policing operation"]
+    assert detect_kind(stops) == "policeuk-stops"
+    assert detect_kind(["month", "type", "location_type", "longitude", "latitude"]) == (
+        "policeuk-reduced"
+    )
+    assert detect_kind(["LSOA", "population"]) is None
+    assert force_from_name("2019-01-btp-stop-and-search.csv") == "btp"
+
+
+def test_street_maps_to_month_incidents_with_projection() -> None:
+    parsed = parse_policeuk_bytes(
+        "\n".join([STREET_HEADER, street_row(CID1, crime_type="Robbery")]).encode(),
+        name="s.csv",
+        basename="s.csv",
+    )
+    row = parsed.frames["incidents"].row(0, named=True)
+    assert row["incident_id"] == CID1
+    assert row["occurred_from"] == dt.datetime(2018, 7, 1)
+    assert row["occurred_to"] == dt.datetime(2018, 7, 31, 23, 59, 59, 999999)
+    assert row["time_precision"] == "month"
+    assert row["force"] == "West Yorkshire Police"
+    # Royston, Barnsley: grid reference SE 39 11, i.e. about (439,700, 411,500) m
+    assert 439_000 < row["x"] < 440_500
+    assert 411_000 < row["y"] < 412_000
+    assert row["has_source_id"]
+    assert row["has_location"]
+
+
+def test_identical_asb_rows_are_distinct_reports_with_stable_keys(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    lines = [STREET_HEADER, street_row(), street_row(), street_row()]
+    a = write(tmp_path / "a" / "2018-07-wy-street.csv", lines)
+    b = write(tmp_path / "b" / "renamed.csv", lines)
+    pa = parse_policeuk_bytes(a.read_bytes(), name=str(a), basename=a.name)
+    pb = parse_policeuk_bytes(b.read_bytes(), name=str(b), basename=b.name)
+    keys = pa.frames["incidents"]["incident_id"].to_list()
+    assert len(set(keys)) == 3
+    assert keys == pb.frames["incidents"]["incident_id"].to_list()
+    assert not any(pa.frames["incidents"]["has_source_id"])
+    assert _one(sqlite_store, a)["loaded"] == 3
+
+
+def test_blank_coordinates_are_kept_without_location(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "s.csv", [STREET_HEADER, street_row(CID1, lon="", lat="")])
+    assert _one(sqlite_store, path)["loaded"] == 1
+    row = sqlite_store.read_frame("incidents").row(0, named=True)
+    assert row["has_location"] is False
+    assert row["lat"] is None
+    assert row["x"] is None
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "column", "words"),
+    [
+        ("-1.4", "95.0", "Latitude", "latitude out of range"),
+        ("abc", "53.5", "Longitude", "not a number"),
+        ("151.2", "-33.8", "Latitude", "outside the UK"),
+        ("-1.4", "", "Latitude", "latitude missing"),
+    ],
+)
+def test_out_of_range_coordinates_are_quarantined(
+    sqlite_store: Store, tmp_path: Path, lon: str, lat: str, column: str, words: str
+) -> None:
+    path = write(
+        tmp_path / "s.csv", [STREET_HEADER, street_row(CID1, lon=lon, lat=lat)]
+    )
+    assert _one(sqlite_store, path)["quarantined"] == 1
+    q = _quarantine(sqlite_store).row(0, named=True)
+    assert (q["line"], q["column"], q["kind"]) == (2, column, "rejected")
+    assert words in q["reason"]
+    assert q["raw"].startswith(CID1)
+
+
+@pytest.mark.parametrize("month", ["2018-13", "18-07", "July 2018", ""])
+def test_bad_month_is_quarantined(
+    sqlite_store: Store, tmp_path: Path, month: str
+) -> None:
+    path = write(
+        tmp_path / "s.csv",
+        [STREET_HEADER, street_row(CID1), street_row(CID2, month=month)],
+    )
+    out = _one(sqlite_store, path)
+    assert (out["loaded"], out["quarantined"]) == (1, 1)
+    q = _quarantine(sqlite_store).row(0, named=True)
+    assert (q["line"], q["column"]) == (3, "Month")
+    assert "bad month" in q["reason"]
+
+
+def test_truncated_last_line_is_quarantined_with_raw_text(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    full = street_row(CID2)
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join([STREET_HEADER, street_row(CID1), full[:40]]))
+    out = _one(sqlite_store, path)
+    assert (out["rows"], out["loaded"], out["quarantined"]) == (2, 1, 1)
+    q = _quarantine(sqlite_store).row(0, named=True)
+    assert q["line"] == 3
+    assert q["raw"] == full[:40]
+    assert "wrong number of fields" in q["reason"]
+
+
+def test_latin1_and_bom_files_load(sqlite_store: Store, tmp_path: Path) -> None:
+    latin = write(
+        tmp_path / "l.csv",
+        [STREET_HEADER, street_row(CID1, location="On or near Café")],
+        encoding="latin-1",
+    )
+    bom = tmp_path / "b.csv"
+    bom.write_bytes(
+        ("\ufeff" + STREET_HEADER + "\r\n" + street_row(CID2) + "\r\n").encode()
+    )
+    assert _one(sqlite_store, latin)["loaded"] == 1
+    assert _one(sqlite_store, bom)["loaded"] == 1
+    locations = set(sqlite_store.read_frame("incidents")["location"].to_list())
+    assert "On or near Café" in locations
+
+
+def test_blank_lines_are_skipped_not_counted(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "s.csv",
+        [STREET_HEADER, "", street_row(CID1), "", "", street_row(CID2), ""],
+    )
+    out = _one(sqlite_store, path)
+    assert (out["rows"], out["loaded"], out["quarantined"]) == (2, 2, 0)
+    assert sorted(sqlite_store.read_frame("incidents")["source_line"].to_list()) == [
+        3,
+        6,
+    ]
+
+
+def test_missing_header_quarantines_every_line(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "s.csv", [street_row(CID1), street_row(CID2)])
+    out = _one(sqlite_store, path)
+    assert (out["kind"], out["rows"], out["quarantined"], out["loaded"]) == (
+        "unknown",
+        2,
+        2,
+        0,
+    )
+    q = _quarantine(sqlite_store)
+    assert q["line"].to_list() == [1, 2]
+    assert all("missing header" in r for r in q["reason"].to_list())
+
+
+def test_wrong_header_and_wrong_kind_file_are_quarantined(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "census.csv",
+        ["LSOA code,population", "E01000001,1500", "E01000002,1600"],
+    )
+    out = _one(sqlite_store, path)
+    assert (out["kind"], out["rows"], out["quarantined"]) == ("unknown", 2, 2)
+    reasons = _quarantine(sqlite_store)["reason"].to_list()
+    assert all("unrecognised header" in r for r in reasons)
+
+
+def test_empty_file_is_reported_not_fatal(sqlite_store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    out = _one(sqlite_store, path)
+    assert (out["rows"], out["loaded"]) == (0, 0)
+    assert out["note"] == "empty file"
+    q = _quarantine(sqlite_store).row(0, named=True)
+    assert (q["line"], q["reason"]) == (0, "empty file")
+
+
+def test_header_only_file_loads_nothing(sqlite_store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path / "s.csv", [STREET_HEADER])
+    assert _one(sqlite_store, path) | {"file": ""} == {
+        "file": "",
+        "kind": "policeuk-street",
+        "rows": 0,
+        "loaded": 0,
+        "quarantined": 0,
+        "duplicates": 0,
+        "conflicts": 0,
+    }
+
+
+def test_duplicate_crime_id_within_file_keeps_first_and_reports_differences(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "s.csv",
+        [
+            STREET_HEADER,
+            street_row(CID1, crime_type="Robbery"),
+            street_row(CID1, crime_type="Robbery"),
+            street_row(CID1, crime_type="Robbery", location="On or near Elsewhere"),
+        ],
+    )
+    out = _one(sqlite_store, path)
+    assert (out["loaded"], out["duplicates"], out["conflicts"]) == (1, 2, 1)
+    q = _quarantine(sqlite_store).row(0, named=True)
+    assert (q["kind"], q["line"], q["column"]) == ("duplicate", 4, "location")
+    assert "On or near Elsewhere (kept: On or near Ash Mount)" in q["reason"]
+    assert sqlite_store.read_frame("incidents")["location"].to_list() == [
+        "On or near Ash Mount"
+    ]
+
+
+def test_duplicate_crime_id_across_files_is_counted(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    a = write(
+        tmp_path / "2018-07" / "2018-07-wy-street.csv",
+        [STREET_HEADER, street_row(CID1)],
+    )
+    b = write(
+        tmp_path / "2018-08" / "2018-08-wy-street.csv",
+        [
+            STREET_HEADER,
+            street_row(CID1, outcome="Under investigation"),
+            street_row(CID2),
+        ],
+    )
+    report = load_files(sqlite_store, [tmp_path])
+    assert [(f.loaded, f.duplicates) for f in report.files] == [(1, 0), (1, 1)]
+    assert {f.file for f in report.files} == {str(a), str(b)}
+
+
+def test_zip_with_non_csv_junk_and_archive_layout(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "unpacked"
+    write(
+        folder / "2018-07" / "2018-07-wy-street.csv", [STREET_HEADER, street_row(CID1)]
+    )
+    archive = tmp_path / "archive.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(
+            folder / "2018-07" / "2018-07-wy-street.csv",
+            "2018-07/2018-07-wy-street.csv",
+        )
+        zf.writestr("2018-07/notes.txt", "not data")
+        zf.writestr("__MACOSX/2018-07/._2018-07-wy-street.csv", b"\x00\x05\x16\x07junk")
+        zf.writestr("logo.png", b"\x89PNG\r\n\x1a\n")
+    report = load_files(sqlite_store, [archive])
+    assert [f.loaded for f in report.files] == [1]
+    assert len(report.skipped) == 3
+    assert report.files[0].file == f"{archive}!2018-07/2018-07-wy-street.csv"
+    # the same file from the unpacked folder: same key, a duplicate, nothing added
+    again = load_files(sqlite_store, [folder])
+    assert (again.loaded, again.duplicates) == (0, 1)
+    assert sqlite_store.count("incidents") == 1
+
+
+def test_missing_path_is_an_ingest_error(sqlite_store: Store, tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="No such file"):
+        load_files(sqlite_store, [tmp_path / "nope.csv"])
+
+
+def test_loading_twice_adds_nothing_anywhere(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    shutil.copytree(DATA, tmp_path / "policeuk")
+    write(
+        tmp_path / "policeuk" / "bad.csv",
+        [STREET_HEADER, street_row(CID1, month="bad")],
+    )
+    first = load_files(sqlite_store, [tmp_path / "policeuk"])
+    counts = sqlite_store.counts()
+    assert first.quarantined == 1
+    assert first.loaded > 0
+    second = load_files(sqlite_store, [tmp_path / "policeuk"])
+    assert second.loaded == 0
+    assert sqlite_store.counts() == counts
+    assert all(f.balanced for f in second.files)
+
+
+def test_strict_fails_whole_load_and_leaves_database_unchanged(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    write(tmp_path / "d" / "good.csv", [STREET_HEADER, street_row(CID1)])
+    write(tmp_path / "d" / "z-bad.csv", [STREET_HEADER, street_row(CID2, lat="999")])
+    before = sqlite_store.counts()
+    with pytest.raises(IngestError, match="strict"):
+        load_files(sqlite_store, [tmp_path / "d"], strict=True)
+    assert sqlite_store.counts() == before
+    assert load_files(sqlite_store, [tmp_path / "d"]).loaded == 1
+
+
+def test_error_mid_load_rolls_back_everything(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "d" / "a.csv", [STREET_HEADER, street_row(CID1)])
+    write(tmp_path / "d" / "b.csv", [STREET_HEADER, street_row(CID2)])
+    from avert.store.database import Transaction
+
+    calls = {"n": 0}
+    real = Transaction.append
+
+    def failing(self: Transaction, table: str, frame: pl.DataFrame) -> int:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # as a kill would
+        return real(self, table, frame)
+
+    monkeypatch.setattr(Transaction, "append", failing)
+    with pytest.raises(KeyboardInterrupt):
+        load_files(sqlite_store, [tmp_path / "d"])
+    monkeypatch.undo()
+    assert sqlite_store.counts()["incidents"] == 0
+    assert sqlite_store.counts()["loads"] == 0
+
+
+def test_outcomes_join_sets_latest_outcome(sqlite_store: Store, tmp_path: Path) -> None:
+    write(
+        tmp_path / "2018-07" / "2018-07-wy-street.csv",
+        [
+            STREET_HEADER,
+            street_row(CID1, crime_type="Robbery", outcome="Under investigation"),
+        ],
+    )
+    write(
+        tmp_path / "2018-08" / "2018-08-wy-outcomes.csv",
+        [
+            OUTCOMES_HEADER,
+            f"{CID1},2018-08,{'x'},{'x'},,,,,,Suspect charged",
+            f"{CID1},2018-09,x,x,,,,,,Offender sent to prison",
+            ",2018-09,x,x,,,,,,Orphan outcome",
+        ],
+    )
+    report = load_files(sqlite_store, [tmp_path])
+    outcomes = next(f for f in report.files if f.kind == "policeuk-outcomes")
+    assert (outcomes.loaded, outcomes.quarantined) == (2, 1)
+    row = sqlite_store.read_frame("incidents").row(0, named=True)
+    assert row["outcome"] == "Offender sent to prison"
+
+
+def test_outcomes_loaded_before_street_still_update(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    o = write(
+        tmp_path / "o.csv",
+        [OUTCOMES_HEADER, f"{CID1},2018-08,x,x,,,,,,Suspect charged"],
+    )
+    s = write(
+        tmp_path / "s.csv", [STREET_HEADER, street_row(CID1, crime_type="Robbery")]
+    )
+    load_files(sqlite_store, [o])
+    load_files(sqlite_store, [s])
+    assert sqlite_store.read_frame("incidents")["outcome"].to_list() == [
+        "Suspect charged"
+    ]
+
+
+def test_stops_dates_sex_ethnicity_and_force(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "2019-06-south-yorkshire-stop-and-search.csv",
+        [
+            STOPS_HEADER,
+            "Person search,2019-06-01T22:34:11.187000+00:00,False,,53.38,-1.47,Male,18-24,"
+            "Black/African/Caribbean/Black British - Caribbean,Black,Misuse of Drugs Act 1971 (section 23),"
+            "Controlled drugs,Arrest,True,False",
+            "Vehicle search,2019-01-01T00:00:00+00:00,,,,,,,Other ethnic group - Not stated,,,,,,",
+            "Vehicle search,2019-01-01T00:00:00+00:00,,,,,,,Other ethnic group - Not stated,,,,,,",
+            "Person search,yesterday,,,,,,,,,,,,,",
+        ],
+    )
+    out = _one(sqlite_store, path)
+    assert (out["loaded"], out["quarantined"]) == (3, 1)
+    stops = sqlite_store.read_frame("stops", order_by=("source_line",))
+    first = stops.row(0, named=True)
+    assert first["occurred_at"] == dt.datetime(2019, 6, 1, 23, 34, 11, 187000)  # BST
+    assert (first["sex"], first["ethnicity"], first["force"]) == (
+        "M",
+        "Black",
+        "south-yorkshire",
+    )
+    assert first["ethnicity_detail"].endswith("Caribbean")
+    assert (first["outcome_linked"], first["removal_outer_clothing"]) == (True, False)
+    blank = stops.row(1, named=True)
+    assert blank["has_location"] is False
+    assert blank["sex"] is None
+    assert blank["ethnicity"] == "Unknown"
+    assert stops["stop_id"].n_unique() == 3
+    assert _quarantine(sqlite_store).row(0, named=True)["column"] == "Date"
+
+
+def test_real_subsets_load_and_reconcile(sqlite_store: Store) -> None:
+    report = load_files(sqlite_store, [DATA])
+    by_name = {Path(f.file).name: f for f in report.files}
+    assert all(f.balanced for f in report.files)
+    assert report.quarantined == 0
+    london = by_name["2019-06-city-of-london-street.csv"]
+    assert (london.rows, london.duplicates) == (922, 27)  # 53 rows share 26 Crime IDs
+    wy = by_name["2018-07-west-yorkshire-street.csv"]
+    assert (wy.rows, wy.loaded) == (300, 300)  # identical ASB rows are all kept
+    cumbria = by_name["2019-01-cumbria-stop-and-search.csv"]
+    assert cumbria.loaded == 119
+    api = by_name["2024-09-metropolitan-stops-force.json"]
+    assert (api.kind, api.loaded) == ("policeuk-api-stops", 50)
+    reduced = by_name["london-crimes-2022-01-reduced-sample.csv"]
+    assert (reduced.kind, reduced.loaded) == ("policeuk-reduced", 50)
+    assert sqlite_store.count("stops") == 119 + 81 + 50
+    asb = sqlite_store.read_frame(
+        "incidents", where=[("crime_type", "=", "Anti-social behaviour")]
+    )
+    assert asb.height > 0
+    assert not asb["has_source_id"].any()

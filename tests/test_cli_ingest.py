@@ -1,0 +1,160 @@
+"""CLI: avert ingest policeuk|bundle, avert status, avert quarantine list|export."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.errors import IngestError
+from avert.store import Store
+
+DATA = Path(__file__).resolve().parent / "data"
+STREET_HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+    "LSOA name,Crime type,Last outcome category,Context"
+)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Created through Store, not 'avert db init': that command leaves a pooled
+    # sqlite3 connection open in this (shared CliRunner) process, and a second SQLite
+    # library (ADBC) writing beside it in WAL mode can corrupt the file.
+    path = tmp_path_factory.mktemp("cli") / "template.db"
+    store = Store(f"sqlite:///{path}")
+    store.upgrade()
+    store.close()
+    return path
+
+
+@pytest.fixture
+def db(template: Path, tmp_path: Path) -> str:
+    shutil.copy(template, tmp_path / "cli.db")
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def _bad_file(tmp_path: Path) -> Path:
+    path = tmp_path / "bad" / "2018-07-x-street.csv"
+    path.parent.mkdir()
+    path.write_text(
+        STREET_HEADER + "\n" + ",2018-99,A,A,-1.4,53.5,On or near X,E1,N,Robbery,,\n"
+    )
+    return path
+
+
+def test_ingest_json_status_json_and_quarantine(db: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad = _bad_file(tmp_path)
+    result = runner.invoke(
+        app,
+        ["--db", db, "ingest", "policeuk", str(DATA / "policeuk"), str(bad), "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)
+    data_files = [f for f in files if f["kind"] != "skipped"]
+    for f in data_files:
+        assert {"file", "kind", "rows", "loaded", "quarantined", "duplicates"} <= set(f)
+        assert f["rows"] == f["loaded"] + f["quarantined"] + f["duplicates"]
+    assert [f["quarantined"] for f in data_files if f["file"] == str(bad)] == [1]
+    assert any(
+        f["kind"] == "skipped" and f["file"].endswith("README.md") for f in files
+    )
+
+    status = runner.invoke(app, ["--db", db, "status", "--json"])
+    assert status.exit_code == 0, status.output
+    summary = json.loads(status.stdout)
+    loaded = sum(f["loaded"] for f in data_files)
+    tables = summary["tables"]
+    assert tables["incidents"] + tables["stops"] == loaded
+    assert (
+        tables["quarantine"]
+        == summary["quarantine"]["rejected"] + summary["quarantine"]["duplicate"]
+    )
+    assert summary["quarantine"]["rejected"] == 1
+    assert summary["stops"]["by_force"]["cumbria"] == 119
+    assert "2019-06" in summary["incidents"]["by_month"]
+
+    listed = runner.invoke(
+        app, ["--db", db, "quarantine", "list", "--json", "--limit", "500"]
+    )
+    rows = json.loads(listed.stdout)
+    assert [r["line"] for r in rows if r["kind"] == "rejected"] == [2]
+    out = tmp_path / "q.csv"
+    exported = runner.invoke(app, ["--db", db, "quarantine", "export", str(out)])
+    assert exported.exit_code == 0
+    assert pl.read_csv(out).height == tables["quarantine"]
+
+    human = runner.invoke(app, ["--db", db, "status"])
+    assert human.exit_code == 0
+    assert "incidents" in human.stdout
+    table = runner.invoke(app, ["--db", db, "quarantine", "list"])
+    assert table.exit_code == 0
+    assert "2018-99" in table.stdout
+
+
+def test_ingest_twice_prints_duplicates(db: str) -> None:
+    runner = CliRunner()
+    path = str(DATA / "policeuk" / "2019-06")
+    first = json.loads(
+        runner.invoke(app, ["--db", db, "ingest", "policeuk", path, "--json"]).stdout
+    )
+    second = json.loads(
+        runner.invoke(app, ["--db", db, "ingest", "policeuk", path, "--json"]).stdout
+    )
+    assert first[0]["loaded"] == 895
+    assert first[0]["duplicates"] == 27
+    assert second[0]["loaded"] == 0
+    assert second[0]["duplicates"] == 922
+    text = runner.invoke(app, ["--db", db, "ingest", "policeuk", path])
+    assert text.exit_code == 0
+    assert "922" in text.stdout
+    assert "total" in text.stdout
+
+
+def test_strict_exits_1_and_loads_nothing(db: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["--db", db, "ingest", "policeuk", str(_bad_file(tmp_path)), "--strict"]
+    )
+    assert result.exit_code == 1
+    assert isinstance(result.exception, IngestError)
+    status = json.loads(runner.invoke(app, ["--db", db, "status", "--json"]).stdout)
+    assert sum(status["tables"].values()) == 0
+
+
+def test_unreadable_input_exits_1(db: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["--db", db, "ingest", "policeuk", str(tmp_path / "nope")]
+    )
+    assert result.exit_code == 1
+    assert isinstance(result.exception, IngestError)
+
+
+def test_ingest_bundle_and_crs_option(db: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["--db", db, "ingest", "bundle", str(DATA / "bundle-example"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sum(f["loaded"] for f in json.loads(result.stdout)) == 23
+    cumbria = str(DATA / "policeuk" / "2019-01" / "2019-01-cumbria-stop-and-search.csv")
+    wgs = runner.invoke(
+        app, ["--db", db, "ingest", "policeuk", cumbria, "--crs", "EPSG:3857", "--json"]
+    )
+    assert wgs.exit_code == 0, wgs.output
+    status = json.loads(runner.invoke(app, ["--db", db, "status", "--json"]).stdout)
+    assert status["tables"]["stops"] == 2 + 119
+
+
+def test_progress_bar_is_off_when_not_a_tty(db: str) -> None:
+    result = CliRunner().invoke(
+        app, ["--db", db, "ingest", "policeuk", str(DATA / "policeuk" / "2019-06")]
+    )
+    assert "loading" not in result.stdout
+    assert "\x1b[" not in result.stdout or "━" not in result.stdout.split("load")[0]
