@@ -7,13 +7,23 @@ errors into one clear line and exit code 1 (2 for usage errors, as Click does).
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Annotated
 
 import typer
 
 from avert import __version__
+from avert.cli import (
+    analyse_networks,
+    analyse_volt,
+    brief,
+    db,
+    definition,
+    demo,
+    ingest,
+    status,
+    synth,
+)
 from avert.cli._common import err_console
 from avert.config.settings import load_settings
 from avert.errors import AvertError
@@ -66,24 +76,11 @@ def root(
     ctx.obj = load_settings().with_overrides(database_url=db)
 
 
-# Command modules, each with register(app) (or register(analyse_app) for analyses).
-_COMMANDS = ("db", "ingest", "status", "definition", "synth", "demo", "brief")
-_ANALYSES = ("analyse_volt", "analyse_networks")
-for _name in _COMMANDS:
-    try:
-        _module = importlib.import_module(f"avert.cli.{_name}")
-    except ModuleNotFoundError as _err:  # pragma: no cover - during development only
-        if _err.name != f"avert.cli.{_name}":
-            raise
-        continue
+# Each command group lives in its own module with register(app) (or
+# register(analyse_app) for the analyses); the order here is the order of --help.
+for _module in (db, ingest, status, definition, synth, demo, brief):
     _module.register(app)
-for _name in _ANALYSES:
-    try:
-        _module = importlib.import_module(f"avert.cli.{_name}")
-    except ModuleNotFoundError as _err:  # pragma: no cover - during development only
-        if _err.name != f"avert.cli.{_name}":
-            raise
-        continue
+for _module in (analyse_volt, analyse_networks):
     _module.register(analyse_app)
 
 

@@ -1,0 +1,91 @@
+"""Benchmark: one day's briefing on a SQLite store of 1 M incidents (target < 2 s).
+
+Builds the store in a temporary folder with the Store API (seeded synthetic frames of
+tests/briefing/factory.py: 1,000,000 incidents over three years, their
+classifications, involvements, people, ASB, intelligence), then times
+``run_briefing`` for one day without the PDF, and the PDF separately. Prints the
+measured figures; nothing is hard-coded.
+
+    .venv/bin/python benchmarks/briefing.py [--incidents N] [--repeat K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from avert.report.render import render_briefing_html, render_pdf  # noqa: E402
+from avert.store import Store  # noqa: E402
+from avert.workflows.briefing import run_briefing  # noqa: E402
+from briefing.factory import make_frames, write_store  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=1095)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    at = dt.datetime(2025, 3, 10, 8)
+    with tempfile.TemporaryDirectory(prefix="avert-bench-") as tmp:
+        t = time.perf_counter()
+        frames = make_frames(args.incidents, at=at, days=args.days, seed=1)
+        store = Store(f"sqlite:///{Path(tmp) / 'avert.db'}")
+        store.upgrade()
+        write_store(store, frames)
+        build_s = time.perf_counter() - t
+        print(
+            f"store: {store.count('incidents'):,} incidents, "
+            f"{store.count('involvements'):,} involvements, "
+            f"{store.count('asb'):,} ASB, built in {build_s:.1f} s"
+        )
+        times: list[float] = []
+        files = None
+        for i in range(args.repeat):
+            files = run_briefing(
+                store,
+                at=at - dt.timedelta(days=i),
+                out_dir=Path(tmp) / f"d{i}",
+                pdf=False,
+            )
+            times.append(files.timings["total_s"])
+        assert files is not None
+        b = files.briefing
+        print(
+            f"briefing, one day, HTML + JSON (no PDF): median {statistics.median(times):.3f} s, "
+            f"min {min(times):.3f} s, max {max(times):.3f} s over {len(times)} days "
+            f"(target < 2 s)"
+        )
+        print(
+            "  last run steps: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in files.timings.items())
+        )
+        print(
+            f"  content: {b.summary['n_incidents']} violent incidents, "
+            f"{len(b.people)} people, {len(b.repeat_victims)} repeat victims, "
+            f"{len(b.retaliation)} retaliation alerts, {len(b.places)} places "
+            f"({b.places_summary.get('n_events', 0)} events in 28 days)"
+        )
+        html = render_briefing_html(b)
+        t = time.perf_counter()
+        render_pdf(html, Path(tmp) / "briefing.pdf")
+        pdf_s = time.perf_counter() - t
+        size = (Path(tmp) / "briefing.pdf").stat().st_size
+        print(f"PDF (WeasyPrint) of that day: {pdf_s:.2f} s, {size / 1024:.0f} kB")
+        partner = run_briefing(
+            store, at=at, out_dir=Path(tmp) / "p", audience="partner", pdf=False
+        )
+        print(f"partner audience, one day: {partner.timings['total_s']:.3f} s")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""``avert brief``: the daily risk briefing as HTML, PDF and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from avert.cli._common import console, get_settings, get_store, print_json
+from avert.errors import ConfigError
+from avert.pseudonymise import KEY_ENV
+from avert.workflows.briefing import read_boundaries, run_briefing
+
+__all__ = ["register"]
+
+
+def _parse_at(value: str) -> dt.datetime:
+    try:
+        at = dt.datetime.fromisoformat(value)
+    except ValueError as err:
+        msg = f"--at must be an ISO date or date-time (e.g. 2026-11-24T08:00). Got {value!r}."
+        raise ConfigError(msg) from err
+    return at.replace(tzinfo=None)
+
+
+def brief(
+    ctx: typer.Context,
+    at: Annotated[
+        str,
+        typer.Option(
+            "--at",
+            help="End of the window: ISO date-time, e.g. 2026-11-24T08:00 (a date means 00:00).",
+        ),
+    ],
+    hours: Annotated[int, typer.Option("--hours", help="Window length in hours.")] = 24,
+    area: Annotated[
+        str | None, typer.Option("--area", help="Brief on one borough only.")
+    ] = None,
+    audience: Annotated[
+        str,
+        typer.Option(
+            "--audience",
+            help="police, or partner (stable pseudonyms, police-only fields dropped).",
+        ),
+    ] = "police",
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for briefing.html, .pdf and .json.")
+    ] = Path("briefing"),
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            "--boundaries",
+            help="CSV of area outlines with a WKT geometry column in the store's CRS.",
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf/--no-pdf", help="Write the PDF too.")
+    ] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the briefing JSON to standard output.")
+    ] = False,
+) -> None:
+    """Write the daily risk briefing (HTML, PDF, JSON) for the window ending at --at."""
+    if audience not in ("police", "partner"):
+        msg = f"--audience must be police or partner. Got {audience!r}."
+        raise ConfigError(msg)
+    when = _parse_at(at)
+    store = get_store(ctx)
+    settings = get_settings(ctx)
+    outlines = read_boundaries(boundaries, area=area) if boundaries else []
+    files = run_briefing(
+        store,
+        at=when,
+        out_dir=out,
+        hours=hours,
+        area=area,
+        audience="partner" if audience == "partner" else "police",
+        profile=settings.definition,
+        pseudonym_key=os.environ.get(KEY_ENV),
+        boundaries=outlines,
+        pdf=pdf,
+    )
+    if as_json:
+        print_json(files.briefing.to_json())
+        return
+    b = files.briefing
+    console.print(
+        f"[bold]Daily risk briefing[/] {b.window_from:%Y-%m-%d %H:%M} to "
+        f"{b.window_to:%Y-%m-%d %H:%M} ({b.audience}): "
+        f"{b.summary['n_incidents']} violent incidents, "
+        f"{b.summary['n_people']} people of concern, {len(b.places)} places."
+    )
+    console.print(b.trend["line"])
+    for path in (files.html, files.pdf, files.json):
+        if path is not None:
+            console.print(f"  wrote {path}")
+    console.print(
+        "  timings: " + ", ".join(f"{k} {v:.2f}" for k, v in files.timings.items())
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``avert brief`` to the root app."""
+    app.command("brief")(brief)

@@ -1,0 +1,62 @@
+"""``avert demo``: the synthetic city end to end (what ``make demo`` runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from avert.cli._common import console
+
+__all__ = ["register"]
+
+
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", help="Report folder (replaced).")
+    ] = Path("avert-demo"),
+    db: Annotated[
+        Path, typer.Option("--demo-db", help="SQLite file for the demo (replaced).")
+    ] = Path("avert-demo.db"),
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic city.")] = 0,
+    people: Annotated[
+        int | None, typer.Option(help="People in the city (default 50,000).")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option(help="Days of records (default 730).")
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf/--no-pdf", help="Write the briefing PDF.")
+    ] = True,
+) -> None:
+    """Generate the synthetic city, load it, run every analysis, write avert-demo/."""
+    from avert.workflows.demo import run_demo
+
+    with console.status("avert demo") as status:
+        report = run_demo(
+            out_dir=out,
+            database=db,
+            seed=seed,
+            people=people,
+            days=days,
+            pdf=pdf,
+            progress=lambda name: status.update(f"avert demo: {name}"),
+        )
+    table = Table(title="avert demo")
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    table.add_column("result")
+    for name, seconds, detail in report.steps:
+        table.add_row(name, f"{seconds:.2f}", detail)
+    console.print(table)
+    console.print(
+        f"Open [bold]{report.index.resolve()}[/] (database: {report.database})."
+    )
+    console.print(f"Total {report.seconds:.1f} s.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demo`` to the root app."""
+    app.command("demo")(demo)

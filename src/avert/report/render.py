@@ -1,0 +1,111 @@
+"""Render templates to self-contained HTML, and HTML to PDF with WeasyPrint.
+
+One Jinja2 environment (autoescape on for HTML: every record value is escaped) loads
+the packaged templates. Pages carry their CSS inline and their charts as inline SVG,
+so they open from a file or an e-mail with no network; the PDF is made from the same
+HTML by WeasyPrint (CSS paged media), never from a second layout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from avert.briefing import Briefing
+from avert.report.charts import CATEGORY_COLOURS, places_map_svg
+
+__all__ = ["environment", "render_briefing_html", "render_html", "render_pdf"]
+
+
+def _when(value: Any, fmt: str = "%a %d %b %Y %H:%M") -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime(fmt)
+    if isinstance(value, str) and value:
+        try:
+            return dt.datetime.fromisoformat(value).strftime(fmt)
+        except ValueError:
+            return value
+    return "" if value is None else str(value)
+
+
+def _num(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, int | float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _pct(value: Any) -> str:
+    return "–" if value is None else f"{float(value) * 100:.0f} %"
+
+
+def _label(value: Any) -> str:
+    return "" if value is None else str(value).replace("_", " ")
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The report Jinja2 environment (packaged templates, HTML autoescape, strict)."""
+    env = Environment(
+        loader=PackageLoader("avert.report", "templates"),
+        autoescape=select_autoescape(["html", "htm", "xml"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = _when
+    env.filters["num"] = _num
+    env.filters["pct"] = _pct
+    env.filters["label"] = _label
+    env.globals["category_colours"] = CATEGORY_COLOURS
+    return env
+
+
+def render_html(template: str, /, **context: Any) -> str:
+    """Render a packaged template with ``context`` (values are HTML-escaped)."""
+    return environment().get_template(template).render(**context)
+
+
+def render_briefing_html(
+    briefing: Briefing,
+    *,
+    title: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> str:
+    """Return the self-contained HTML page of a daily briefing.
+
+    ``data`` is ``briefing.to_json()`` when the caller has it already.
+    """
+    svg = places_map_svg(
+        list(briefing.places),
+        list(briefing.map_points),
+        cell_size_m=float(briefing.places_summary.get("cell_size_m", 100.0)),
+        boundaries=list(briefing.boundaries),
+        title=f"Places for the next 24 hours from {briefing.at:%d %b %Y %H:%M}",
+    )
+    return render_html(
+        "briefing.html",
+        b=briefing,
+        data=briefing.to_json() if data is None else data,
+        map_svg=Markup(svg),  # built from numbers and escaped labels
+        title=title or "Daily risk briefing",
+    )
+
+
+def render_pdf(html: str, path: str | Path) -> Path:
+    """Write ``html`` as a PDF at ``path`` with WeasyPrint; return the path.
+
+    The HTML must be self-contained (it is: inline CSS and SVG), so WeasyPrint
+    fetches nothing.
+    """
+    import weasyprint  # imported here: slow to import and only needed for PDFs
+
+    out = Path(path)
+    weasyprint.HTML(string=html, base_url=str(out.parent)).write_pdf(out)
+    return out

@@ -1,0 +1,218 @@
+"""Pure assembly of the daily briefing (avert.briefing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+
+from avert.briefing import daily_briefing
+from avert.errors import ConfigError, SchemaError
+from avert.pseudonymise import Pseudonymiser
+from briefing.factory import make_frames
+
+AT = dt.datetime(2025, 3, 10, 8)
+
+
+@pytest.fixture(scope="module")
+def frames() -> dict[str, pl.DataFrame]:
+    return make_frames(6000, at=AT, seed=7)
+
+
+def _brief(frames, **kw):
+    f = frames
+    return daily_briefing(
+        f["incidents"],
+        f["involvements"],
+        at=kw.pop("at", AT),
+        people=f["people"],
+        identities=f["identities"],
+        groups=f["groups"],
+        group_members=f["group_members"],
+        asb=f["asb"],
+        intelligence=f["intelligence"],
+        actions=f["actions"],
+        **kw,
+    )
+
+
+def test_every_incident_in_window_and_definition_none_missing(frames) -> None:
+    b = _brief(frames)
+    inc = frames["incidents"]
+    expected = set(
+        inc.filter(
+            pl.col("in_definition")
+            & (pl.col("occurred_from") >= AT - dt.timedelta(hours=24))
+            & (pl.col("occurred_from") < AT)
+        )["incident_id"].to_list()
+    )
+    listed = [i["incident_id"] for i in b.incidents]
+    assert expected, "the factory must put violence in the window"
+    assert len(listed) == len(set(listed))
+    assert set(listed) == expected
+    by_id = {r["incident_id"]: r for r in inc.to_dicts()}
+    for item in b.incidents:
+        rec = by_id[item["incident_id"]]
+        assert rec["in_definition"]
+        assert AT - dt.timedelta(hours=24) <= rec["occurred_from"] < AT
+        assert item["links"]["incident_id"] == [item["incident_id"]]
+        assert item["reasons"][0].startswith("in definition avb-2010")
+
+
+def test_sections_ranked_highest_harm_first_with_reasons_and_links(frames) -> None:
+    b = _brief(frames)
+    harms = [i["harm_days"] for i in b.incidents]
+    assert harms == sorted(harms, reverse=True)
+    assert [i["rank"] for i in b.incidents] == list(range(1, len(harms) + 1))
+    today = [v["harm_today"] for v in b.repeat_victims]
+    assert today == sorted(today, reverse=True)
+    scores = [p["score"] for p in b.people]
+    assert scores == sorted(scores, reverse=True)
+    for section in (b.incidents, b.repeat_victims, b.people, b.asb_callers, b.places):
+        for item in section:
+            assert item["reasons"], item
+            assert item["links"], item
+    # people link back to incidents listed in the window
+    listed = {i["incident_id"] for i in b.incidents}
+    for p in b.people:
+        assert set(p["links"]["incident_id"]) <= listed
+        assert sum(p["parts"].values()) == pytest.approx(p["score"])
+
+
+def test_json_contract(frames) -> None:
+    j = _brief(frames).to_json()
+    for key in (
+        "window",
+        "incidents",
+        "retaliation",
+        "repeat_victims",
+        "people",
+        "places",
+        "audience",
+    ):
+        assert key in j
+    assert set(j["window"]) == {"from", "to"}
+    assert set(j["incidents"][0]) >= {"incident_id", "category", "harm_days", "reasons"}
+    assert set(j["places"][0]) >= {"x", "y", "score"}
+    assert j["audience"] == "police"
+    json.dumps(j)  # plain JSON types only
+
+
+def test_places_find_the_planted_hot_cell(frames) -> None:
+    b = _brief(frames)
+    assert b.places[0]["cell_id"] == "100m:E4070:N2880"
+    assert 0 < b.places_summary["share_events"] <= 1
+
+
+def test_trend_compares_with_a_year_earlier(frames) -> None:
+    b = _brief(frames)
+    p7, p28 = b.trend["periods"]
+    inc = frames["incidents"].filter(pl.col("in_definition"))
+    n7 = inc.filter(
+        (pl.col("occurred_from") >= AT - dt.timedelta(days=7))
+        & (pl.col("occurred_from") < AT)
+    ).height
+    assert p7["count"] == n7
+    assert p28["year_earlier_to"] == AT - dt.timedelta(days=364)
+    assert b.trend["line"].startswith("Violence: last 7 days")
+
+
+def test_area_filter(frames) -> None:
+    b = _brief(frames, area="northfield")
+    assert b.incidents
+    assert {i["borough"] for i in b.incidents} == {"Northfield"}
+
+
+def test_partner_audience_pseudonymises_and_drops(frames) -> None:
+    p = Pseudonymiser("test-key")
+    b = _brief(frames, audience="partner", pseudonymiser=p)
+    text = json.dumps(b.to_json())
+    for name in frames["identities"]["name"].to_list()[:300]:
+        assert name not in text
+    assert "Crimson Kestrels" not in text
+    assert "Youth outreach" not in text  # action title about a person: withheld
+    assert any(a["title"].startswith("[title withheld") for a in b.actions)
+    assert '"PER' not in text
+    assert '"INC' not in text
+    assert "GRP1" not in text
+    first = b.incidents[0]
+    assert first["incident_id"].startswith("I-")
+    assert "location" not in first
+    assert "x" not in first
+    assert b.to_json()["audience"] == "partner"
+    assert b.pseudonyms
+    assert "HMAC" in b.pseudonyms["method"]
+    # stable: same key, same pseudonyms; the police view maps to them
+    again = _brief(frames, audience="partner", pseudonymiser=Pseudonymiser("test-key"))
+    assert [i["incident_id"] for i in again.incidents] == [
+        i["incident_id"] for i in b.incidents
+    ]
+    police = _brief(frames)
+    assert {p("incident", i["incident_id"]) for i in police.incidents} == {
+        i["incident_id"] for i in b.incidents
+    }
+
+
+def test_month_precision_briefs_on_the_month() -> None:
+    inc = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c", "d"],
+            "occurred_from": [dt.datetime(2019, 6, 1)] * 3 + [dt.datetime(2018, 6, 1)],
+            "time_precision": ["month"] * 4,
+            "x": [530000.0, 530010.0, 531000.0, 530000.0],
+            "y": [180000.0, 180010.0, 181000.0, 180000.0],
+            "in_definition": [True, True, False, True],
+            "category": ["assault_with_injury", "harassment", None, "harassment"],
+            "harm_days": [180.0, 20.0, 1.0, 20.0],
+        }
+    )
+    b = daily_briefing(inc, at=dt.datetime(2019, 8, 15, 8))
+    assert b.precision == "month"
+    assert (b.window_from, b.window_to) == (
+        dt.datetime(2019, 6, 1),
+        dt.datetime(2019, 7, 1),
+    )
+    assert [i["incident_id"] for i in b.incidents] == ["a", "b"]
+    assert any("month" in n and "cannot show" in n for n in b.notes)
+    assert b.trend["periods"][0]["year_earlier"] == 1
+
+
+def test_retaliation_alerts_are_passed_through_and_pseudonymised(frames) -> None:
+    inc_id = frames["incidents"]["incident_id"][0]
+    alerts = pl.DataFrame(
+        {
+            "incident_id": [inc_id],
+            "victim_id": ["PER0"],
+            "occurred_from": [AT - dt.timedelta(days=2)],
+            "live_until": [AT + dt.timedelta(days=12)],
+            "victim_groups": [["GRP1"]],
+            "rival_groups": [["GRP2"]],
+            "at_risk_of_retaliation_from": [["PER1", "PER2"]],
+            "possible_targets": [["PER5"]],
+            "reasons": [["victim PER0 of violence is linked to group(s) GRP1"]],
+        }
+    )
+    b = _brief(frames, retaliation=alerts)
+    assert b.retaliation[0]["links"]["person_id"] == ["PER0", "PER1", "PER2", "PER5"]
+    partner = _brief(frames, retaliation=alerts, audience="partner")
+    text = json.dumps(partner.to_json())
+    assert "PER0" not in text
+    assert "GRP1" not in text
+    assert partner.retaliation[0]["victim_id"].startswith("P-")
+
+
+def test_bad_options_raise(frames) -> None:
+    with pytest.raises(ConfigError):
+        _brief(frames, audience="public")
+    with pytest.raises(ConfigError):
+        _brief(frames, hours=0)
+    with pytest.raises(SchemaError):
+        daily_briefing(frames["incidents"].drop("harm_days"), at=AT)
+
+
+def test_empty_window_is_an_empty_briefing(frames) -> None:
+    b = _brief(frames, at=dt.datetime(2030, 1, 1))
+    assert b.incidents == ()
+    assert b.summary["n_incidents"] == 0

@@ -1,0 +1,209 @@
+"""The briefing workflow and CLI against a SQLite store, and the partner leak test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zlib
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.store import Store
+from avert.workflows.briefing import read_boundaries, run_briefing
+from briefing.factory import make_frames, write_store
+
+AT = dt.datetime(2025, 3, 10, 8)
+
+
+@pytest.fixture(scope="module")
+def seeded(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Store, dict[str, pl.DataFrame]]:
+    path = tmp_path_factory.mktemp("brief") / "avert.db"
+    store = Store(f"sqlite:///{path}")
+    store.upgrade()
+    frames = make_frames(3000, at=AT, seed=11)
+    write_store(store, frames)
+    return store, frames
+
+
+def _pdf_text_bytes(pdf: bytes) -> bytes:
+    """The PDF's bytes with every Flate stream inflated (metadata, text operators)."""
+    out = [pdf]
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(out)
+
+
+def test_run_briefing_writes_three_files(seeded, tmp_path: Path) -> None:
+    store, frames = seeded
+    files = run_briefing(store, at=AT, out_dir=tmp_path, pdf=True)
+    assert files.html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert files.pdf is not None
+    assert files.pdf.read_bytes()[:5] == b"%PDF-"
+    data = json.loads(files.json.read_text(encoding="utf-8"))
+    expected = set(
+        frames["incidents"]
+        .filter(
+            pl.col("in_definition")
+            & (pl.col("occurred_from") >= AT - dt.timedelta(days=1))
+            & (pl.col("occurred_from") < AT)
+        )["incident_id"]
+        .to_list()
+    )
+    assert {i["incident_id"] for i in data["incidents"]} == expected
+    assert data["audience"] == "police"
+    html = files.html.read_text(encoding="utf-8")
+    for item in data["incidents"]:
+        assert f'id="incident-{item["incident_id"]}"' in html
+    assert "<script" not in html
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert "Testname Zq" in html  # the police see names
+    audit = store.read_frame("audit")
+    assert audit.filter(pl.col("action") == "export").height >= 1
+
+
+def test_partner_outputs_leak_no_names_or_ids(seeded, tmp_path: Path) -> None:
+    store, frames = seeded
+    files = run_briefing(store, at=AT, out_dir=tmp_path, audience="partner", pdf=True)
+    assert files.pdf is not None
+    blobs = {
+        "html": files.html.read_bytes(),
+        "json": files.json.read_bytes(),
+        "pdf": _pdf_text_bytes(files.pdf.read_bytes()),
+    }
+    seeds = [
+        *frames["identities"]["name"].to_list(),
+        *frames["identities"]["address"].to_list(),
+        "Crimson Kestrels",
+        "Blue Herons",
+    ]
+    ids = {
+        *frames["involvements"]["person_id"].to_list(),
+        *frames["incidents"]["incident_id"].to_list(),
+        "GRP1",
+        "GRP2",
+        *frames["intelligence"]["intel_id"].to_list(),
+        *frames["asb"]["asb_id"].to_list(),
+    }
+    for kind, blob in blobs.items():
+        text = blob.decode("utf-8", errors="replace")
+        for s in seeds:
+            assert s not in text, (kind, s)
+        # ids are whole tokens (PER1 is inside PER12): compare tokens
+        tokens = set(re.findall(r"[A-Z]{3}\d+", text))
+        assert not (tokens & ids), (kind, sorted(tokens & ids)[:5])
+    data = json.loads(blobs["json"])
+    assert data["audience"] == "partner"
+    assert data["incidents"]
+    assert all(i["incident_id"].startswith("I-") for i in data["incidents"])
+
+
+def test_cli_brief(seeded, tmp_path: Path) -> None:
+    store, _ = seeded
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            store.url.adbc,
+            "brief",
+            "--at",
+            AT.isoformat(),
+            "--area",
+            "Northfield",
+            "--out",
+            str(out),
+            "--no-pdf",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Daily risk briefing" in result.output
+    data = json.loads((out / "briefing.json").read_text(encoding="utf-8"))
+    assert data["area"] == "Northfield"
+    assert not (out / "briefing.pdf").exists()
+
+
+def test_read_boundaries(tmp_path: Path) -> None:
+    csv = tmp_path / "b.csv"
+    csv.write_text(
+        "LAD22NM,geometry_wkt_epsg27700\n"
+        '"Northfield","MULTIPOLYGON (((405000 285000, 408000 285000, 408000 291000, 405000 285000)))"\n'
+        '"Other","POLYGON ((1 1, 2 2, 3 1, 1 1))"\n',
+        encoding="utf-8",
+    )
+    outlines = read_boundaries(csv, area="northfield")
+    assert outlines == [
+        (
+            "Northfield",
+            [
+                [
+                    (405000.0, 285000.0),
+                    (408000.0, 285000.0),
+                    (408000.0, 291000.0),
+                    (405000.0, 285000.0),
+                ]
+            ],
+        )
+    ]
+
+
+def test_month_precision_store_briefs_on_the_latest_month(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    month = dt.datetime(2019, 6, 1)
+    inc = pl.DataFrame(
+        {
+            "incident_id": ["pu1", "pu2", "pu3", "pu0"],
+            "source": "policeuk",
+            "crime_type": [
+                "Violence and sexual offences",
+                "Robbery",
+                "Shoplifting",
+                "Robbery",
+            ],
+            "occurred_from": [month, month, month, dt.datetime(2018, 6, 1)],
+            "occurred_to": [dt.datetime(2019, 6, 30, 23, 59, 59)] * 3
+            + [dt.datetime(2018, 6, 30)],
+            "time_precision": "month",
+            "x": [530000.0, 530020.0, 531000.0, 530000.0],
+            "y": [180000.0, 180020.0, 181000.0, 180000.0],
+        }
+    )
+    classes = pl.DataFrame(
+        {
+            "incident_id": ["pu1", "pu2", "pu3", "pu0"],
+            "profile": "avb-2010",
+            "in_definition": [True, True, False, True],
+            "category": [
+                "assault_with_injury",
+                "personal_robbery",
+                None,
+                "personal_robbery",
+            ],
+            "harm_days": [30.0, 365.0, 1.0, 365.0],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", inc)
+        tx.append("classifications", classes)
+    files = run_briefing(
+        sqlite_store, at=dt.datetime(2019, 8, 15, 8), out_dir=tmp_path, pdf=False
+    )
+    data = json.loads(files.json.read_text(encoding="utf-8"))
+    assert data["precision"] == "month"
+    assert data["window"] == {
+        "from": "2019-06-01T00:00:00",
+        "to": "2019-07-01T00:00:00",
+    }
+    assert [i["incident_id"] for i in data["incidents"]] == ["pu2", "pu1"]
+    assert data["trend"]["periods"][0]["year_earlier"] == 1
+    assert any("cannot show" in n for n in data["notes"])

@@ -1,0 +1,32 @@
+"""The demo runs end to end on a small city and writes a page a person can open."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from avert.workflows.demo import run_demo
+
+
+def test_demo_writes_index_briefing_and_json(tmp_path: Path) -> None:
+    report = run_demo(
+        out_dir=tmp_path / "demo",
+        database=tmp_path / "demo.db",
+        seed=3,
+        people=4_000,
+        days=180,
+        pdf=False,
+    )
+    html = report.index.read_text(encoding="utf-8")
+    assert "briefing/briefing.html" in html
+    assert (tmp_path / "demo" / "briefing" / "briefing.html").exists()
+    for name in ("concentration_offender", "risk_offender", "groups", "retaliation"):
+        payload = json.loads((tmp_path / "demo" / "json" / f"{name}.json").read_text())
+        assert payload, name
+    load = json.loads((tmp_path / "demo" / "json" / "load.json").read_text())
+    assert all(
+        f["rows"] == f["loaded"] + f["quarantined"] + f["duplicates"] for f in load
+    )
+    assert sum(f["quarantined"] for f in load) == 0
+    assert 0 < report.figures["offender_top20_harm_share"] <= 1
+    assert report.steps[0][0] == "generate the synthetic city"
