@@ -16,6 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+from avert.config._checks import fail as _fail
+from avert.config._checks import integer as _integer
+from avert.config._checks import number as _number
 from avert.errors import ConfigError
 from avert.schema import CONTINUUM_LEVELS, RELATIONSHIP_KINDS, ROLES
 
@@ -182,26 +185,6 @@ class NetworksConfig:
     retaliation: RetaliationConfig = field(default_factory=RetaliationConfig)
     families: FamilyConfig = field(default_factory=FamilyConfig)
     source: str = "built-in defaults"
-
-
-def _fail(where: str, key: str, problem: str) -> ConfigError:
-    return ConfigError(f"{where}: [{key}] {problem}")
-
-
-def _number(where: str, key: str, value: Any, *, minimum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(where, key, f"must be a number; got {value!r}")
-    if minimum is not None and value < minimum:
-        raise _fail(where, key, f"must be >= {minimum}; got {value!r}")
-    return float(value)
-
-
-def _integer(where: str, key: str, value: Any, *, minimum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(where, key, f"must be an integer; got {value!r}")
-    if minimum is not None and value < minimum:
-        raise _fail(where, key, f"must be >= {minimum}; got {value!r}")
-    return value
 
 
 def _pair(where: str, key: str, value: Any) -> tuple[float, float]:

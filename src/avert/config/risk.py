@@ -21,6 +21,9 @@ from typing import Any, Final, Literal
 import numpy as np
 import numpy.typing as npt
 
+from avert.config._checks import fail as _fail
+from avert.config._checks import integer as _integer
+from avert.config._checks import number as _number
 from avert.errors import ConfigError
 from avert.schema import ROLES
 
@@ -136,24 +139,6 @@ class RiskConfig:
     origin: str
 
 
-def _fail(where: str, key: str, problem: str) -> ConfigError:
-    return ConfigError(f"{where}: [{key}] {problem}")
-
-
-def _number(where: str, key: str, value: Any, *, minimum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(where, key, f"must be a number; got {value!r}")
-    if minimum is not None and value < minimum:
-        raise _fail(where, key, f"must be >= {minimum}; got {value!r}")
-    return float(value)
-
-
-def _integer(where: str, key: str, value: Any, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise _fail(where, key, f"must be an integer >= {minimum}; got {value!r}")
-    return value
-
-
 def _table(where: str, raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     node: Any = raw
     for part in key.split("."):
@@ -219,7 +204,9 @@ def _parse(raw: Mapping[str, Any], where: str) -> RiskConfig:
             f"must be a non-empty list of {list(ROLES)}; got {roles!r}",
         )
     offender = OffenderRiskConfig(
-        window_days=_integer(where, "offender.window_days", off.get("window_days")),
+        window_days=_integer(
+            where, "offender.window_days", off.get("window_days"), minimum=1
+        ),
         roles=tuple(roles),
         weights=_weights(
             where, raw, "offender.weights", ("recency", "frequency", "gravity", "harm")
@@ -232,7 +219,9 @@ def _parse(raw: Mapping[str, Any], where: str) -> RiskConfig:
     )
     vic = _table(where, raw, "victim")
     victim = VictimRiskConfig(
-        window_days=_integer(where, "victim.window_days", vic.get("window_days")),
+        window_days=_integer(
+            where, "victim.window_days", vic.get("window_days"), minimum=1
+        ),
         weights=_weights(
             where,
             raw,
@@ -247,12 +236,14 @@ def _parse(raw: Mapping[str, Any], where: str) -> RiskConfig:
     )
     asb_raw = _table(where, raw, "asb")
     asb = AsbRiskConfig(
-        window_days=_integer(where, "asb.window_days", asb_raw.get("window_days")),
+        window_days=_integer(
+            where, "asb.window_days", asb_raw.get("window_days"), minimum=1
+        ),
         cell_size_m=_number(
             where, "asb.cell_size_m", asb_raw.get("cell_size_m"), minimum=1
         ),
         trigger_reports=_integer(
-            where, "asb.trigger_reports", asb_raw.get("trigger_reports")
+            where, "asb.trigger_reports", asb_raw.get("trigger_reports"), minimum=1
         ),
         weights=_weights(
             where,
