@@ -448,3 +448,15 @@ def test_real_subsets_load_and_reconcile(sqlite_store: Store) -> None:
     )
     assert asb.height > 0
     assert not asb["has_source_id"].any()
+
+
+def test_stray_quote_in_header_does_not_swallow_the_rows(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # Found by the corruption property test: a lone '"' in the header made the CSV
+    # readers treat every data line as part of the header record.
+    header = STREET_HEADER.replace("Last outcome category", '"')
+    path = write(tmp_path / "s.csv", [header, street_row(CID1), street_row(CID2)])
+    out = _one(sqlite_store, path)
+    assert out["rows"] == 2
+    assert out["rows"] == out["loaded"] + out["quarantined"] + out["duplicates"]

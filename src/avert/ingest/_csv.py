@@ -184,8 +184,14 @@ def read_csv(data: bytes) -> CsvTable:
     good = (fields == width) & ~blank
     bad_idx = np.flatnonzero(~good & ~blank)
     line_no = np.arange(2, n_lines + 2, dtype=np.int64)
+    source = text_bytes
+    if b'"' in text_bytes[: int(b_starts[0])]:
+        # The header was split from line 1 alone; a stray quote in it must not make
+        # Polars swallow the data lines, so it reads them under a clean header.
+        clean = ",".join(f"c{i}" for i in range(width)).encode() + b"\n"
+        source = clean + text_bytes[int(b_starts[0]) :]
     frame = pl.read_csv(
-        text_bytes,
+        source,
         has_header=True,
         infer_schema=False,
         truncate_ragged_lines=True,
@@ -219,8 +225,10 @@ def _read_with_csv(text_bytes: bytes, header: list[str], encoding: str) -> CsvTa
     """
     text = text_bytes.decode("utf-8")
     physical = [line.rstrip("\r") for line in text.split("\n")]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    next(reader, None)
+    # The header is its first physical line (see split_header): a stray quote in it
+    # must not swallow the data lines, so the reader starts on line 2.
+    body = text.split("\n", 1)[1] if "\n" in text else ""
+    reader = csv.reader(io.StringIO(body, newline=""))
     width = len(header)
     cols: list[list[str | None]] = [[] for _ in range(width)]
     lines: list[int] = []
@@ -231,7 +239,7 @@ def _read_with_csv(text_bytes: bytes, header: list[str], encoding: str) -> CsvTa
     start = 2
     try:
         for record in reader:
-            end = reader.line_num
+            end = reader.line_num + 1  # physical line number (the header is line 1)
             if not record:
                 start = end + 1
                 continue
