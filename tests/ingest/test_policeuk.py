@@ -460,3 +460,30 @@ def test_stray_quote_in_header_does_not_swallow_the_rows(
     out = _one(sqlite_store, path)
     assert out["rows"] == 2
     assert out["rows"] == out["loaded"] + out["quarantined"] + out["duplicates"]
+
+
+def test_stray_quotes_in_header_and_row_keep_every_line_accounted(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # Found by the corruption property test: with a stray quote in the header AND
+    # in a row, the row's open quote swallowed the following lines into one record
+    # whose width matched the (equally broken) header, so four lines went missing.
+    header = STREET_HEADER.replace("Last outcome category", '"')
+    broken = street_row("c" * 64, outcome='"')
+    rows = [street_row(c * 64) for c in "defg"]
+    path = write(tmp_path / "s.csv", [header, broken, *rows])
+    out = _one(sqlite_store, path)
+    assert out["rows"] == 5
+    assert out["rows"] == out["loaded"] + out["quarantined"] + out["duplicates"]
+
+
+def test_stray_quote_in_last_field_does_not_merge_two_lines_into_a_row(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # Found by the corruption property test: an open quote in the last field ran to
+    # the end of the file and made a record of the header's width out of two lines.
+    broken = street_row("c" * 64) + '"'
+    path = write(tmp_path / "s.csv", [STREET_HEADER, broken, street_row("d" * 64)])
+    out = _one(sqlite_store, path)
+    assert out["rows"] == 2
+    assert out["rows"] == out["loaded"] + out["quarantined"] + out["duplicates"]

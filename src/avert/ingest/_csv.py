@@ -82,7 +82,13 @@ def decode(data: bytes) -> tuple[bytes, str]:
 
 
 def split_header(line: str) -> list[str]:
-    """Split one CSV line into stripped field names (RFC 4180 quoting)."""
+    """Split one CSV line into stripped field names (RFC 4180 quoting).
+
+    A header with an unbalanced quote is split on every comma instead: quoting it
+    would merge names and hide the broken column from the width checks.
+    """
+    if line.count('"') % 2:
+        return [f.strip().lstrip("\ufeff") for f in line.split(",")]
     fields = next(csv.reader([line]), [])
     return [f.strip().lstrip("\ufeff") for f in fields]
 
@@ -243,7 +249,13 @@ def _read_with_csv(text_bytes: bytes, header: list[str], encoding: str) -> CsvTa
             if not record:
                 start = end + 1
                 continue
-            if len(record) == width:
+            # A record over several lines is an RFC 4180 multi-line field only when
+            # its quotes balance; an odd count is a stray quote that ran to the end
+            # of the file, and every line it swallowed is reported on its own.
+            balanced = start == end or (
+                sum(physical[n - 1].count('"') for n in range(start, end + 1)) % 2 == 0
+            )
+            if len(record) == width and balanced:
                 rows += 1
                 for j, value in enumerate(record):
                     cols[j].append(value or None)
