@@ -12,59 +12,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from avert.cli._common import console, get_store, print_json
-from avert.store import Store
+from avert.store import audit
+from avert.store.summary import status_summary
 
-__all__ = ["register", "status_summary"]
+__all__ = ["register"]
 
 quarantine_app = typer.Typer(
     help="Rows that were rejected or reported as conflicting duplicates.",
     no_args_is_help=True,
 )
-
-
-def _month_expr(store: Store, column: str) -> str:
-    if store.dialect == "postgresql":
-        return f"to_char(\"{column}\", 'YYYY-MM')"
-    return f'substr("{column}", 1, 7)'
-
-
-def _grouped(store: Store, table: str, expr: str) -> dict[str, int]:
-    frame = store.query(
-        f'SELECT {expr} AS k, COUNT(*) AS n FROM "{table}" GROUP BY 1 ORDER BY 1'
-    )
-    return {
-        ("(none)" if k is None else str(k)): int(n)
-        for k, n in zip(frame["k"].to_list(), frame["n"].to_list(), strict=True)
-    }
-
-
-def status_summary(store: Store) -> dict[str, Any]:
-    """Counts per table, and per source, force and month for incidents and stops."""
-    out: dict[str, Any] = {"tables": store.counts()}
-    for table, when in (("incidents", "occurred_from"), ("stops", "occurred_at")):
-        out[table] = {
-            "by_source": _grouped(store, table, '"source"'),
-            "by_force": _grouped(store, table, '"force"'),
-            "by_month": _grouped(store, table, _month_expr(store, when)),
-        }
-    out["quarantine"] = {
-        "rejected": 0,
-        "duplicate": 0,
-        **_grouped(store, "quarantine", '"kind"'),
-        "by_file": _grouped(store, "quarantine", '"source_file"'),
-    }
-    last = store.query('SELECT MAX("loaded_at") AS t FROM "loads"')
-    out["loads"] = {
-        "files": out["tables"]["loads"],
-        "last_loaded_at": None if last.height == 0 else last["t"][0],
-    }
-    return out
 
 
 def status(
@@ -142,6 +104,12 @@ def quarantine_export(
     store.close()  # see avert.workflows.load: no pooled sqlite3 beside ADBC
     frame = store.read_frame("quarantine", order_by=("source_file", "line", "kind"))
     frame.write_csv(path)
+    audit.record(
+        store,
+        action="export",
+        obj=f"quarantine:{path}",
+        reason="quarantined rows exported with their raw text",
+    )
     console.print(f"{frame.height:,} quarantined row(s) written to {path}")
 
 

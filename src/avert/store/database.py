@@ -183,6 +183,28 @@ class Transaction:
             cur.execute(f'DROP TABLE "{temp}"')
         return _cast_to_spec(pl.from_arrow(result), spec)  # type: ignore[arg-type]
 
+    @contextmanager
+    def deferred_indexes(self, table: str) -> Iterator[None]:
+        """Drop the secondary indexes of ``table`` for the block; recreate them after.
+
+        For bulk appends: maintaining secondary B-trees row by row costs more than
+        building them once from the finished table (one sort per index). The indexes
+        are dropped and recreated inside this transaction (DDL is transactional in
+        SQLite and PostgreSQL), so an error or a kill leaves them as before; they are
+        rebuilt from the SQLAlchemy models (:mod:`avert.store.tables`), with exactly
+        the names and columns of the migrations. When the block raises, nothing is
+        recreated: the transaction is rolled back anyway.
+        """
+        from avert.store.tables import table_for
+
+        indexes = sorted(table_for(table).indexes, key=lambda ix: str(ix.name))
+        dialect = _sqlalchemy_dialect(self.dialect)
+        for index in indexes:
+            self.execute(f'DROP INDEX IF EXISTS "{index.name}"')
+        yield
+        for index in indexes:
+            self.execute(str(sa.schema.CreateIndex(index).compile(dialect=dialect)))
+
     def execute(self, sql: str, params: Sequence[object] = ()) -> None:
         """Run one statement (placeholders: ``?``; translated for PostgreSQL)."""
         with self._conn.cursor() as cur:
@@ -193,6 +215,16 @@ class Transaction:
         with self._conn.cursor() as cur:
             cur.execute(_placeholders(sql, self.dialect), list(params))
             return pl.from_arrow(cur.fetch_arrow_table())  # type: ignore[return-value]
+
+
+def _sqlalchemy_dialect(dialect: Dialect) -> sa.engine.Dialect:
+    if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.dialect()  # type: ignore[no-untyped-call]
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.dialect()  # type: ignore[no-untyped-call,no-any-return]
 
 
 def _arrow_for_sqlite(data: pa.Table) -> pa.Table:

@@ -14,11 +14,9 @@ the page, and :mod:`avert.report` writes ``briefing.html``, ``briefing.pdf`` and
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import re
 import time
-import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,7 +41,7 @@ from avert.errors import NotFound
 from avert.pseudonymise import Pseudonymiser
 from avert.report.render import render_briefing_html, render_pdf
 from avert.schema import TABLES
-from avert.store import Store
+from avert.store import Store, audit
 
 __all__ = [
     "BriefingFiles",
@@ -604,20 +602,11 @@ def _audit(
     store: Store, *, at: dt.datetime, audience: str, area: str | None, user: str | None
 ) -> None:
     """Record the export in the audit log (DESIGN.md: every export is audited)."""
-    try:
-        who = user or getpass.getuser()
-    except (KeyError, OSError):
-        who = "unknown"
-    row = pl.DataFrame(
-        {
-            "audit_id": [uuid.uuid4().hex],
-            "at": [dt.datetime.now().replace(microsecond=0)],
-            "user_name": [who],
-            "role": [audience],
-            "action": ["export"],
-            "object": [f"briefing:{at:%Y-%m-%dT%H:%M}" + (f":{area}" if area else "")],
-            "reason": ["daily risk briefing"],
-        }
+    audit.record(
+        store,
+        action="export",
+        obj=f"briefing:{at:%Y-%m-%dT%H:%M}" + (f":{area}" if area else ""),
+        reason="daily risk briefing",
+        role=audience,
+        user=user,
     )
-    with store.transaction() as tx:
-        tx.append("audit", row)

@@ -25,7 +25,7 @@ from avert.analyse.networks import (
     retaliation_alerts,
 )
 from avert.config.networks import NetworksConfig, default_networks_config
-from avert.store import Store
+from avert.store import Store, audit
 from avert.store.database import Filter
 
 __all__ = [
@@ -154,8 +154,20 @@ def person_report(
     as_of: dt.datetime | None = None,
     profile: str = "avb-2010",
     config: NetworksConfig | None = None,
+    reason: str = "network picture of a person (avert analyse person)",
+    user: str | None = None,
 ) -> dict[str, Any]:
-    """One person's network picture (own risk first, then ties, groups, exposure)."""
+    """One person's network picture (own risk first, then ties, groups, exposure).
+
+    The view is written to the audit log first (DESIGN.md: every view of a person).
+    """
+    audit.record(
+        store,
+        action="view",
+        obj=f"person:{person_id}",
+        reason=reason,
+        user=user,
+    )
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile, until=as_of)
     groups = analyse_groups(

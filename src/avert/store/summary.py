@@ -1,0 +1,57 @@
+"""What is in the database: counts per table, source, force and month.
+
+The stable ``avert status --json`` object is built here, where the SQL lives::
+
+    {"tables": {"incidents": N, "stops": N, "quarantine": N, ...},
+     "incidents": {"by_source": {...}, "by_force": {...}, "by_month": {...}},
+     "stops": {...same...},
+     "quarantine": {"rejected": N, "duplicate": N, "by_file": {...}},
+     "loads": {"files": N, "last_loaded_at": "..."}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from avert.store.database import Store
+
+__all__ = ["status_summary"]
+
+
+def _month_expr(store: Store, column: str) -> str:
+    if store.dialect == "postgresql":
+        return f"to_char(\"{column}\", 'YYYY-MM')"
+    return f'substr("{column}", 1, 7)'
+
+
+def _grouped(store: Store, table: str, expr: str) -> dict[str, int]:
+    frame = store.query(
+        f'SELECT {expr} AS k, COUNT(*) AS n FROM "{table}" GROUP BY 1 ORDER BY 1'
+    )
+    return {
+        ("(none)" if k is None else str(k)): int(n)
+        for k, n in zip(frame["k"].to_list(), frame["n"].to_list(), strict=True)
+    }
+
+
+def status_summary(store: Store) -> dict[str, Any]:
+    """Counts per table, and per source, force and month for incidents and stops."""
+    out: dict[str, Any] = {"tables": store.counts()}
+    for table, when in (("incidents", "occurred_from"), ("stops", "occurred_at")):
+        out[table] = {
+            "by_source": _grouped(store, table, '"source"'),
+            "by_force": _grouped(store, table, '"force"'),
+            "by_month": _grouped(store, table, _month_expr(store, when)),
+        }
+    out["quarantine"] = {
+        "rejected": 0,
+        "duplicate": 0,
+        **_grouped(store, "quarantine", '"kind"'),
+        "by_file": _grouped(store, "quarantine", '"source_file"'),
+    }
+    last = store.query('SELECT MAX("loaded_at") AS t FROM "loads"')
+    out["loads"] = {
+        "files": out["tables"]["loads"],
+        "last_loaded_at": None if last.height == 0 else last["t"][0],
+    }
+    return out
