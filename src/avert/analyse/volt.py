@@ -157,14 +157,50 @@ def person_profiles(
     """
     check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
     check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
-    inc = window_incidents(incidents, at=at, window_days=window_days).select(
-        "incident_id", "occurred_from", _harm(incidents).alias("harm")
+    joined = _window_involvements(
+        incidents, involvements, at=at, window_days=window_days, cell_size_m=None
     )
-    pairs = involvements.lazy().filter(pl.col("role").is_in(list(roles)))
-    pairs = pairs.select("incident_id", "person_id")
+    return _people_profile(joined, roles, at=at, window_days=window_days)
+
+
+def _window_involvements(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    window_days: int,
+    cell_size_m: float | None,
+    with_place: bool = False,
+) -> pl.DataFrame:
+    """Involvements of the window joined once to time, harm (and place) of the incident.
+
+    Every person-level profile and overlap reads this one join instead of joining
+    the string ``incident_id`` again for each role (the costly step at 1 M rows).
+    """
+    cols = [
+        pl.col("incident_id"),
+        pl.col("occurred_from"),
+        _harm(incidents).alias("harm"),
+    ]
+    if with_place:
+        cols.append(_place_col(incidents, cell_size_m))
+    inc = window_incidents(incidents, at=at, window_days=window_days).select(cols)
+    return (
+        involvements.lazy()
+        .select("incident_id", "person_id", "role")
+        .join(inc.lazy(), on="incident_id", how="inner")
+        .collect()
+    )
+
+
+def _people_profile(
+    joined: pl.DataFrame, roles: Sequence[str], *, at: dt.datetime, window_days: int
+) -> pl.DataFrame:
+    keyed = joined.filter(pl.col("role").is_in(list(roles))).select(
+        "incident_id", "person_id", "occurred_from", "harm"
+    )
     if len(set(roles)) > 1:  # (incident, person, role) is the key: one role is unique
-        pairs = pairs.unique()
-    keyed = pairs.join(inc.lazy(), on="incident_id", how="inner").collect()
+        keyed = keyed.unique(["incident_id", "person_id"])
     return _profile(keyed, "person_id", at=at, window_days=window_days)
 
 
@@ -293,6 +329,7 @@ def volt_overlaps(
     priority_top: float = 0.05,
     repeat_min: int = 2,
     profiles: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+    joined: pl.DataFrame | None = None,
 ) -> tuple[dict[str, Any], pl.DataFrame]:
     """Victim-offender overlap and the places where priority offenders and repeat victims meet.
 
@@ -313,6 +350,9 @@ def volt_overlaps(
     profiles
         Victim and offender profiles already computed by :func:`person_profiles`
         for the same window (saves recomputing them).
+    joined
+        The window's involvements joined to ``place_id`` (internal, from
+        :func:`volt_profiles`; saves the join).
 
     Returns
     -------
@@ -344,23 +384,26 @@ def volt_overlaps(
     )
     priority = offenders.head(n_priority).select("person_id")
     repeat = victims.filter(pl.col("n_incidents") >= repeat_min).select("person_id")
-    inc = (
-        window_incidents(incidents, at=at, window_days=window_days)
-        .select("incident_id", _place_col(incidents, cell_size_m))
-        .filter(pl.col("place_id").is_not_null())
-    )
-    inv = involvements.select("incident_id", "person_id", "role")
+    if joined is None or "place_id" not in joined.columns:
+        joined = _window_involvements(
+            incidents,
+            involvements,
+            at=at,
+            window_days=window_days,
+            cell_size_m=cell_size_m,
+            with_place=True,
+        )
+    placed = joined.filter(pl.col("place_id").is_not_null())
 
     def place_counts(
         people: pl.DataFrame, roles: Sequence[str], name: str
     ) -> pl.DataFrame:
         return (
-            inv.lazy()
+            placed.lazy()
             .filter(pl.col("role").is_in(list(roles)))
             .join(people.lazy(), on="person_id", how="semi")
-            .select("incident_id")
+            .select("incident_id", "place_id")
             .unique()
-            .join(inc.lazy(), on="incident_id")
             .group_by("place_id")
             .agg(pl.len().cast(pl.Int64).alias(name))
             .collect()
@@ -560,11 +603,20 @@ def volt_profiles(
             "No involvements (open data): victim and offender profiles are unavailable."
         )
     else:
-        victims = person_profiles(
-            inc, involvements, roles=("victim",), at=at, window_days=window_days
+        check_frame(
+            involvements, ["incident_id", "person_id", "role"], name="involvements"
         )
-        offenders = person_profiles(
-            inc, involvements, roles=offender_roles, at=at, window_days=window_days
+        joined = _window_involvements(
+            inc,
+            involvements,
+            at=at,
+            window_days=window_days,
+            cell_size_m=cell_size_m,
+            with_place=True,
+        )
+        victims = _people_profile(joined, ("victim",), at=at, window_days=window_days)
+        offenders = _people_profile(
+            joined, offender_roles, at=at, window_days=window_days
         )
         summaries = [
             _repeat_summary(victims, "victim"),
@@ -580,6 +632,7 @@ def volt_profiles(
             offender_roles=offender_roles,
             priority_top=priority_top,
             profiles=(victims, offenders),
+            joined=joined,
         )
     peaks = _peak_times(inc, places.head(n_priority_places), cell_size_m=cell_size_m)
     summary = pl.DataFrame(
