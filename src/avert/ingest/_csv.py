@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -24,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-__all__ = ["CsvTable", "decode", "read_csv", "split_header"]
+__all__ = ["CsvTable", "decode", "read_csv", "read_csv_parts", "split_header"]
 
 _CHUNK: Final = 1 << 26  # 64 MiB per numpy scan step
 _NL, _CR, _COMMA, _QUOTE = 10, 13, 44, 34
@@ -291,3 +292,64 @@ def _read_with_csv(text_bytes: bytes, header: list[str], encoding: str) -> CsvTa
     return CsvTable(
         header, frame, _bad_frame(bad_lines, bad_raw, bad_reason), rows, encoding
     )
+
+
+def read_csv_parts(
+    data: bytes, *, part_lines: int, first_part_lines: int | None = None
+) -> Iterator[CsvTable] | None:
+    """Read a big CSV file in parts of ``part_lines`` physical lines.
+
+    Each part is read by :func:`read_csv` (under the file's header line) and its line
+    numbers are shifted to the file's, so the parts together give exactly the rows,
+    malformed lines and counts of reading the whole file at once, while only one
+    part's frames exist at a time (peak memory).
+
+    Returns None when the file cannot be split that way: it has at most
+    ``part_lines`` data lines, or some line holds an odd number of quote characters
+    (a quoted field may span lines, so only the whole-file reader is exact).
+
+    Parameters
+    ----------
+    data
+        The raw file bytes (any of the supported encodings).
+    part_lines
+        Physical lines per part (after the header).
+    first_part_lines
+        Lines of the first part (default ``part_lines``): a smaller first part lets
+        a consumer start sooner.
+    """
+    text_bytes, _ = decode(data)
+    del data
+    arr = np.frombuffer(text_bytes, dtype=np.uint8)
+    nl = _positions(arr, _NL)
+    if nl.size <= part_lines + 1:
+        return None
+    if b'"' in text_bytes and np.any(_count_before(arr, _QUOTE, nl) % 2 == 1):
+        return None
+    first = max(1, min(first_part_lines or part_lines, part_lines))
+    # a part starting after data line c (physical line c + 1) begins at the byte after
+    # the newline nl[c] and numbers its lines from c
+    cuts = np.concatenate([[0], np.arange(first, nl.size, part_lines)])
+    starts = nl[cuts] + 1
+    stops = np.append(starts[1:], arr.size)
+    del nl, arr
+    return _parts(text_bytes, starts.tolist(), stops.tolist(), cuts.tolist())
+
+
+def _parts(
+    text_bytes: bytes, starts: list[int], stops: list[int], offsets: list[int]
+) -> Iterator[CsvTable]:
+    header = text_bytes[: starts[0]]
+    if not header.endswith(b"\n"):
+        header += b"\n"
+    for start, stop, offset in zip(starts, stops, offsets, strict=True):
+        if start < stop:
+            # no local keeps a part alive while the generator waits (peak memory)
+            yield _shift(read_csv(header + text_bytes[start:stop]), offset)
+
+
+def _shift(table: CsvTable, offset: int) -> CsvTable:
+    if offset:
+        table.frame = table.frame.with_columns(pl.col(LINE_COL) + offset)
+        table.bad = table.bad.with_columns(pl.col("line") + offset)
+    return table

@@ -11,33 +11,45 @@ map points) and the police.uk API documentation (``stops-force``).
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 import numpy as np
 import polars as pl
 
-from avert.ingest._csv import LINE_COL, CsvTable, read_csv
+from avert.errors import IngestError
+from avert.ingest._csv import (
+    LINE_COL,
+    CsvTable,
+    read_csv,
+    read_csv_parts,
+    split_header,
+)
 from avert.ingest._rows import split_rows
 from avert.ingest.geo import coordinate_problem, project
-from avert.ingest.keys import content_keys
+from avert.ingest.keys import ContentKeyer
 from avert.ingest.result import Parsed, problems_frame
 from avert.ingest.sources import SourceFile, sha256_hex
 from avert.schema import AGE_RANGES
 
 __all__ = [
     "KINDS",
+    "PART_LINES",
     "REDUCED_CRIME_TYPES",
     "detect_kind",
     "parse_policeuk",
     "parse_policeuk_bytes",
+    "parse_policeuk_parts",
 ]
 
 STREET, OUTCOMES, STOPS = "policeuk-street", "policeuk-outcomes", "policeuk-stops"
 REDUCED, API_STOPS = "policeuk-reduced", "policeuk-api-stops"
 UNKNOWN: Final = "unknown"
+#: physical lines per part when a big file is read part by part (peak memory)
+PART_LINES = 1_000_000
 
 #: kind -> (required header subset, target table)
 KINDS: Final[dict[str, tuple[frozenset[str], str]]] = {
@@ -132,6 +144,75 @@ def parse_policeuk(source: SourceFile, *, crs: str = "EPSG:27700") -> Parsed:
     )
 
 
+def parse_policeuk_parts(
+    source: SourceFile, *, crs: str = "EPSG:27700", part_lines: int | None = None
+) -> Iterator[Parsed]:
+    """Read one police.uk file as consecutive parts of at most ``part_lines`` lines.
+
+    A big CSV file of a recognised kind is read, mapped and keyed part by part (the
+    first part a quarter of the others, so that a load starts writing sooner), so
+    only one part's frames exist at a time (a national-year street file needs about
+    a fifth of the memory of reading it whole). Every part carries the whole file's
+    name, digest and kind and the file's own line numbers; its ``rows`` are the data
+    rows of that part, and content keys count identical rows over earlier parts, so
+    the parts hold exactly what :func:`parse_policeuk` returns in one piece. Small
+    files, JSON, unrecognised files and files whose quoted fields may span lines
+    come as one part.
+    """
+    if part_lines is None:
+        part_lines = PART_LINES
+    data = source.read_bytes()
+    kind = None
+    if not source.basename.lower().endswith(".json"):
+        first = data[: data.find(b"\n")] if b"\n" in data else b""
+        if first.startswith(codecs.BOM_UTF8):
+            first = first[len(codecs.BOM_UTF8) :]
+        kind = detect_kind(split_header(first.decode("utf-8", "replace")))
+    holder = [data]
+    del data
+    name, basename = source.name, source.basename
+    parts = (
+        None
+        if kind is None
+        else read_csv_parts(
+            holder[0], part_lines=part_lines, first_part_lines=part_lines // 4
+        )
+    )
+    if parts is None:  # small, not police.uk, or a quoted field may span lines
+        yield _parse(holder, name=name, basename=basename, crs=crs)
+        return
+    digest = sha256_hex(holder[0])
+    holder.clear()  # the parts keep the (decoded) bytes they still need
+    keyer: ContentKeyer | None = None
+    for table in parts:
+        part_kind = detect_kind(table.header)
+        if part_kind is None:  # cannot happen: the header was recognised above
+            msg = f"{name}: header not recognised when read in parts"
+            raise IngestError(msg)
+        if keyer is None:
+            keyer = _keyer(part_kind, table.header, basename=basename)
+        parsed = _map(
+            table,
+            part_kind,
+            name=name,
+            basename=basename,
+            digest=digest,
+            crs=crs,
+            keyer=keyer,
+        )
+        del table  # only the mapped part stays alive while it is written
+        yield parsed
+        del parsed
+
+
+def _keyer(kind: str, header: Sequence[str], *, basename: str) -> ContentKeyer:
+    if kind == STOPS:
+        return ContentKeyer(header, prefix="pus-", salt=force_from_name(basename) or "")
+    if kind == REDUCED:
+        return ContentKeyer(header, prefix="pur-")
+    return ContentKeyer(header, prefix="puk-")
+
+
 def parse_policeuk_bytes(
     data: bytes, *, name: str, basename: str, crs: str = "EPSG:27700"
 ) -> Parsed:
@@ -172,6 +253,23 @@ def _parse(holder: list[bytes], *, name: str, basename: str, crs: str) -> Parsed
     kind = detect_kind(table.header)
     if kind is None:
         return _unrecognised(data, table, name=name, digest=digest)
+    keyer = _keyer(kind, table.header, basename=basename)
+    return _map(
+        table, kind, name=name, basename=basename, digest=digest, crs=crs, keyer=keyer
+    )
+
+
+def _map(
+    table: CsvTable,
+    kind: str,
+    *,
+    name: str,
+    basename: str,
+    digest: str,
+    crs: str,
+    keyer: ContentKeyer,
+) -> Parsed:
+    """Map a read CSV table (a whole file or one part) of a known kind."""
     target = KINDS[kind][1]
     bad = table.bad.select(
         pl.col("line"),
@@ -183,15 +281,20 @@ def _parse(holder: list[bytes], *, name: str, basename: str, crs: str) -> Parsed
     )
     frame = table.frame
     if kind == STREET:
-        out, problems = _street(frame, table.header, name=name, crs=crs)
+        out, problems = _street(frame, table.header, name=name, crs=crs, keyer=keyer)
     elif kind == OUTCOMES:
         out, problems = _outcomes(frame, table.header, name=name)
     elif kind == STOPS:
         out, problems = _stops(
-            frame, table.header, name=name, force=force_from_name(basename), crs=crs
+            frame,
+            table.header,
+            name=name,
+            force=force_from_name(basename),
+            crs=crs,
+            keyer=keyer,
         )
     else:
-        out, problems = _reduced(frame, table.header, name=name, crs=crs)
+        out, problems = _reduced(frame, table.header, name=name, crs=crs, keyer=keyer)
     problems = pl.concat([bad, problems]).sort("line")
     return Parsed(name, digest, kind, table.rows, {target: out}, problems)
 
@@ -289,7 +392,12 @@ def _month_span(column: str) -> list[pl.Expr]:
 
 
 def _street(
-    frame: pl.DataFrame, header: Sequence[str], *, name: str, crs: str
+    frame: pl.DataFrame,
+    header: Sequence[str],
+    *,
+    name: str,
+    crs: str,
+    keyer: ContentKeyer,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     good, problems = split_rows(
         frame,
@@ -302,9 +410,7 @@ def _street(
     where = missing.arg_true()
     keys = pl.Series("_key", [], dtype=pl.String).extend_constant(None, good.height)
     if where.len():
-        keys = keys.scatter(
-            where, content_keys(good.filter(missing), list(header), prefix="puk-")
-        )
+        keys = keys.scatter(where, keyer.keys(good.filter(missing)))
     good = _with_xy(good.with_columns(keys), "Longitude", "Latitude", crs=crs)
     crime_id = _col(good, "Crime ID")
     out = good.select(
@@ -414,6 +520,7 @@ def _stops(
     name: str,
     force: str | None,
     crs: str,
+    keyer: ContentKeyer | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     occurred = _parse_stop_time("Date")
     gender = _col(frame, "Gender")
@@ -444,7 +551,9 @@ def _stops(
         _bool_check(frame, "Removal of more than just outer clothing"),
     ]
     good, problems = split_rows(frame, header, checks, target="stops")
-    keys = content_keys(good, list(header), prefix="pus-", salt=force or "")
+    if keyer is None:
+        keyer = ContentKeyer(header, prefix="pus-", salt=force or "")
+    keys = keyer.keys(good)
     good = _with_xy(good, "Longitude", "Latitude", crs=crs)
     self_defined = _col(good, "Self-defined ethnicity")
     out = good.select(
@@ -484,7 +593,12 @@ def _stops(
 
 
 def _reduced(
-    frame: pl.DataFrame, header: Sequence[str], *, name: str, crs: str
+    frame: pl.DataFrame,
+    header: Sequence[str],
+    *,
+    name: str,
+    crs: str,
+    keyer: ContentKeyer,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     kind = pl.col("type").str.strip_chars().str.to_lowercase()
     checks = [
@@ -498,7 +612,7 @@ def _reduced(
         _coord_check("longitude", "latitude", crs),
     ]
     good, problems = split_rows(frame, header, checks, target="incidents")
-    keys = content_keys(good, list(header), prefix="pur-")
+    keys = keyer.keys(good)
     good = _with_xy(good, "longitude", "latitude", crs=crs)
     out = good.select(
         pl.lit(keys).alias("incident_id"),

@@ -155,7 +155,20 @@ class Transaction:
         spec = TABLES[table]
         if frame.height == 0:
             return 0
-        data = conform(frame, spec).to_arrow()
+        conformed = conform(frame, spec)
+        if self.dialect == "sqlite":
+            # A column left out of the INSERT is NULL (no table has defaults), so
+            # all-null columns are not bound at all (~10 % faster for police.uk rows).
+            conformed = _times_as_sqlite_text(
+                conformed.select(
+                    c
+                    for c in conformed.columns
+                    if c in spec.primary_key
+                    or conformed[c].null_count() < conformed.height
+                )
+            )
+        data = conformed.to_arrow()
+        del conformed
         if self.dialect == "sqlite":
             data = _arrow_for_sqlite(data)
         with self._conn.cursor() as cur:
@@ -225,6 +238,24 @@ def _sqlalchemy_dialect(dialect: Dialect) -> sa.engine.Dialect:
     from sqlalchemy.dialects import postgresql
 
     return postgresql.dialect()  # type: ignore[no-untyped-call,no-any-return]
+
+
+def _times_as_sqlite_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Format naive microsecond datetimes and dates as the text ADBC would store.
+
+    The ADBC SQLite driver stores them as ISO text (``YYYY-MM-DDTHH:MM:SS.ffffff``,
+    ``YYYY-MM-DD``) but formats each value in its bind loop, at about 1 us a value;
+    Polars formats a whole column at once, and the stored text is the same byte for
+    byte (checked for every year 1-9999 in ``tests/ingest/test_parts.py``).
+    """
+    exprs = [
+        pl.col(name).dt.strftime("%Y-%m-%dT%H:%M:%S%.6f")
+        if dtype == pl.Datetime("us")
+        else pl.col(name).dt.strftime("%Y-%m-%d")
+        for name, dtype in frame.schema.items()
+        if dtype in (pl.Datetime("us"), pl.Date())
+    ]
+    return frame.with_columns(exprs) if exprs else frame
 
 
 def _arrow_for_sqlite(data: pa.Table) -> pa.Table:

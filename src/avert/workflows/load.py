@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import queue
+import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +40,12 @@ ProgressFn = Callable[[str, int, int], None]
 _PROVENANCE = ("load_id", "source_file", "source_line")
 #: rows per Arrow batch handed to the database (bounds the extra memory of a load)
 _APPEND_ROWS = 500_000
+#: SQLite page cache of a load's connection, KiB
+_SQLITE_CACHE_KIB = 262_144
+#: once a load has more new rows than this for a table, the table's secondary
+#: indexes are dropped for the rest of the load and rebuilt once at its end (same
+#: transaction): one sort per index instead of a B-tree insert per row
+_DEFER_INDEX_ROWS = 200_000
 #: columns not compared when a key repeats (updated after load from other tables)
 _NOT_COMPARED = {"incidents": {"outcome"}}
 #: derived columns, never compared (they follow from lat/lon)
@@ -127,17 +136,28 @@ def load_files(
         skipped=skipped,
     )
     total = len(units)
-    with store.transaction() as tx:
+    with store.transaction() as tx, ExitStack() as deferred:
         if tx.dialect == "sqlite":
             # a bigger page cache (256 MiB) for this connection: random-key B-tree inserts
             # (64-hex Crime IDs) otherwise thrash the default 2 MiB cache
-            tx.execute("PRAGMA cache_size = -262144")
-        state = _State(tx, references)
-        for i, unit in enumerate(units):
-            parsed = unit()
-            if progress is not None:
-                progress(parsed.file, i, total)
-            report.files.append(_write(tx, parsed, report.load_id, state, references))
+            tx.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
+        state = _State(tx, references, deferred)
+        # A big file comes in parts (bounded memory); its report sums theirs. The
+        # next part is parsed in a thread while this one is written (Polars and the
+        # ADBC driver release the GIL), so parsing and writing overlap on two cores.
+        current = -1
+        with closing(_parsed_ahead(units)) as ahead:
+            for i, parsed in ahead:
+                if i != current:
+                    current = i
+                    report.files.append(FileReport(parsed.file, parsed.kind, 0))
+                    if progress is not None:
+                        progress(parsed.file, i, total)
+                part = _write(tx, parsed, report.load_id, state, references)
+                del parsed
+                _add(report.files[-1], part)
+        # rebuild the indexes dropped for bulk appends (still inside the transaction)
+        deferred.close()
         if progress is not None:
             progress("", total, total)
         rejected = [f for f in report.files if f.quarantined or f.kind == "unknown"]
@@ -155,8 +175,75 @@ def load_files(
     return report
 
 
+def _add(total: FileReport, part: FileReport) -> None:
+    """Sum the counts of one more part of the same file into ``total``."""
+    total.sha256 = part.sha256
+    total.rows += part.rows
+    total.loaded += part.loaded
+    total.quarantined += part.quarantined
+    total.duplicates += part.duplicates
+    total.conflicts += part.conflicts
+    total.note = total.note or part.note
+
+
+_DONE: Any = object()
+
+
+def _parsed_ahead(units: Sequence[Unit]) -> Generator[tuple[int, Parsed]]:
+    """Yield (unit index, part) in order, parsing one part ahead in a thread.
+
+    At most two parts exist at a time: the one being written and the next. An error
+    in the parser is raised here, in order; when the consumer stops early, the
+    thread stops after the part it is parsing.
+    """
+    slots = threading.Semaphore(2)
+    items: queue.Queue[Any] = queue.Queue()
+    stop = threading.Event()
+
+    def take_slot() -> bool:
+        while not slots.acquire(timeout=0.05):
+            if stop.is_set():
+                return False
+        return not stop.is_set()
+
+    def produce() -> None:
+        try:
+            for i, unit in enumerate(units):
+                parts = iter(unit())
+                while take_slot():
+                    try:
+                        parsed = next(parts)
+                    except StopIteration:
+                        slots.release()
+                        break
+                    items.put((i, parsed))
+                    del parsed
+                if stop.is_set():
+                    return
+            items.put(_DONE)
+        except BaseException as err:  # handed to the consumer, raised there
+            items.put(err)
+
+    thread = threading.Thread(target=produce, name="avert-parse", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            del item
+            slots.release()
+    finally:
+        stop.set()
+        thread.join()
+
+
 # --- planning ---------------------------------------------------------------------
-Unit = Callable[[], Parsed]
+#: one input file: its parsed parts, in file order (one part for most files)
+Unit = Callable[[], Iterable[Parsed]]
 References = dict[str, list[tuple[str, str]]]
 
 
@@ -164,13 +251,13 @@ def _plan(
     paths: Sequence[str | Path], *, kind: str, crs: str
 ) -> tuple[list[Unit], list[str], References]:
     if kind == "policeuk":
-        from avert.ingest.policeuk import parse_policeuk
+        from avert.ingest.policeuk import parse_policeuk_parts
         from avert.ingest.sources import expand_paths
 
         files, skipped = expand_paths(paths)
 
         def unit_for(source: Any) -> Unit:
-            return lambda: parse_policeuk(source, crs=crs)
+            return lambda: parse_policeuk_parts(source, crs=crs)
 
         return [unit_for(f) for f in files], skipped, {}
     if kind == "bundle":
@@ -180,7 +267,11 @@ def _plan(
             msg = f"Give exactly one bundle (folder or zip), not {len(paths)} paths"
             raise IngestError(msg)
         bundle = open_bundle(paths[0])
-        return bundle.units(crs=crs), bundle.skipped, REFERENCES
+
+        def whole(parse: Callable[[], Parsed]) -> Unit:
+            return lambda: [parse()]
+
+        return [whole(u) for u in bundle.units(crs=crs)], bundle.skipped, REFERENCES
     msg = f"Unknown ingest kind {kind!r}: use 'policeuk' or 'bundle'"
     raise IngestError(msg)
 
@@ -189,13 +280,59 @@ def _plan(
 class _State:
     """What the load has accepted so far (for references) and what it touched."""
 
-    def __init__(self, tx: Transaction, references: References) -> None:
+    def __init__(
+        self, tx: Transaction, references: References, deferred: ExitStack
+    ) -> None:
         self.tx = tx
         self.referenced = {t for rules in references.values() for _, t in rules}
         self.accepted: dict[str, list[pl.DataFrame]] = {}
         self.touched_outcomes = False
         self.file_problems = 0
         self._nonempty: dict[str, bool] = {}
+        self._deferred = deferred
+        self._deferred_tables: set[str] = set()
+        self._appended: dict[str, int] = {}
+        #: per table: were there rows before this load (asked before its first append)
+        self._had_rows: dict[str, bool] = {}
+        #: per table: hashes of the keys this load appended (while _had_rows is False)
+        self._written: dict[str, list[pl.Series]] = {}
+
+    def before_append(self, table: str, rows: int) -> None:
+        """Count rows about to be appended; defer the table's indexes past a size."""
+        self._appended[table] = self._appended.get(table, 0) + rows
+        if self._appended[table] > _DEFER_INDEX_ROWS:
+            self.defer_indexes(table)
+
+    def defer_indexes(self, table: str) -> None:
+        """Drop the table's secondary indexes until the end of the load (once)."""
+        if table not in self._deferred_tables:
+            self._deferred_tables.add(table)
+            self._deferred.enter_context(self.tx.deferred_indexes(table))
+
+    def had_rows_before_load(self, table: str) -> bool:
+        """Whether the table held rows when this load first touched it."""
+        if table not in self._had_rows:
+            self._had_rows[table] = self.table_has_rows(table)
+        return self._had_rows[table]
+
+    def remember_written(self, table: str, keys: pl.DataFrame) -> None:
+        """Remember hashes of keys appended to a table that was empty before the load."""
+        if not self.had_rows_before_load(table) and keys.height:
+            self._written.setdefault(table, []).append(_key_hash(keys))
+
+    def maybe_written(self, table: str, keys: pl.DataFrame) -> pl.Series:
+        """Mask of ``keys`` that this load may already have appended to ``table``.
+
+        A hash match is only a candidate (the caller looks candidates up exactly);
+        a key whose hash matches nothing written was certainly not written.
+        """
+        written = self._written.get(table)
+        if not written:
+            return pl.select(pl.repeat(False, keys.height)).to_series()
+        seen = pl.concat(written)
+        if len(written) > 1:
+            self._written[table] = [seen]
+        return _key_hash(keys).is_in(seen.implode())
 
     def table_has_rows(self, table: str) -> bool:
         if not self._nonempty.get(table):
@@ -209,6 +346,11 @@ class _State:
     def accepted_keys(self, table: str) -> pl.DataFrame | None:
         parts = self.accepted.get(table)
         return pl.concat(parts) if parts else None
+
+
+def _key_hash(keys: pl.DataFrame) -> pl.Series:
+    """An in-process 64-bit hash per key row (a filter only, never stored)."""
+    return keys.select(pl.struct(keys.columns).hash(seed=0)).to_series()
 
 
 def _write(
@@ -230,10 +372,12 @@ def _write(
         )
         frame, ref_problems = _check_references(tx, table, frame, state, references)
         problems.append(ref_problems)
+        state.had_rows_before_load(table)  # ask before this load appends to it
         new, dups, conflicts = _split_duplicates(tx, table, frame, state)
         report.duplicates += dups
         report.conflicts += conflicts.height
         problems.append(conflicts)
+        state.before_append(table, new.height)
         # In primary-key order, B-tree inserts append instead of splitting pages at
         # random (measured ~40 % faster into SQLite for 64-hex Crime IDs).
         # Rows are gathered chunk by chunk, so no sorted copy of a big frame is made.
@@ -244,6 +388,7 @@ def _write(
             del chunk
         if new.height:
             state.mark_written(table)
+            state.remember_written(table, new.select(spec.primary_key))
         if table in state.referenced:
             pk = list(spec.primary_key)
             state.accepted.setdefault(table, []).append(
@@ -333,6 +478,13 @@ def _split_duplicates(
         if rest.height == 0:
             return first, 0, pl.DataFrame(schema=PROBLEM_SCHEMA)
         new, seen_before = first, first.clear()
+    elif not state.had_rows_before_load(table):
+        # only this load's rows are stored: look up just the keys whose hash matches
+        # one it appended (exactly, in the database), not every key of the part
+        maybe = state.maybe_written(table, first.select(pk))
+        stored = tx.existing(table, first.filter(maybe).select(pk))
+        new = first.join(stored.select(pk), on=pk, how="anti")
+        seen_before = first.join(stored.select(pk), on=pk, how="semi")
     else:
         stored = tx.existing(table, first.select(pk))
         new = first.join(stored.select(pk), on=pk, how="anti")
