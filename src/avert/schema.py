@@ -27,6 +27,7 @@ __all__ = [
     "ASB_CATEGORIES",
     "ATTENDANCES",
     "AUDIT",
+    "BUNDLE_FORMAT",
     "CLASSIFICATIONS",
     "CONTINUUM_LEVELS",
     "ETHNICITIES",
@@ -53,6 +54,7 @@ __all__ = [
     "TABLES",
     "TIME_PRECISIONS",
     "WEAPONS",
+    "BundleColType",
     "TableSpec",
     "check_frame",
     "empty_frame",
@@ -88,6 +90,99 @@ CONTINUUM_LEVELS: Final = ("peer_group", "street_gang", "organised_network")
 RIPE_STRANDS: Final = ("reassurance", "intelligence", "prevention", "enforcement")
 
 _DT: Final = pl.Datetime("us")
+
+# --- the record bundle contract (FORMATS.md), read by ingest, written by synth -----
+# column spec: (name, type, required). type: str | float | int | bool | datetime |
+# date | hate | a tuple of allowed values
+BundleColType = str | tuple[str, ...]
+_COORDS: Final[list[tuple[str, BundleColType, bool]]] = [
+    ("lat", "float", False),
+    ("lon", "float", False),
+    ("x", "float", False),
+    ("y", "float", False),
+]
+#: The avert record bundle, format v1 (FORMATS.md): tables in load order (referenced tables first) and their columns.
+BUNDLE_FORMAT: Final[dict[str, list[tuple[str, BundleColType, bool]]]] = {
+    "people": [
+        ("person_id", "str", True),
+        ("birth_year", "int", False),
+        ("sex", SEXES, False),
+        ("ethnicity", ETHNICITIES, False),
+        ("vulnerable", "bool", False),
+    ],
+    "incidents": [
+        ("incident_id", "str", True),
+        ("offence_code", "str", False),
+        ("crime_type", "str", False),
+        ("occurred_at", "datetime", True),
+        ("occurred_to", "datetime", False),
+        *_COORDS,
+        ("lsoa", "str", False),
+        ("ward", "str", False),
+        ("borough", "str", False),
+        ("domestic", "bool", False),
+        ("weapon", WEAPONS, False),
+        ("hate", "hate", False),
+        ("gang_related", "bool", False),
+        ("injury", INJURY_LEVELS, False),
+        ("outcome", "str", False),
+    ],
+    "involvements": [
+        ("incident_id", "str", True),
+        ("person_id", "str", True),
+        ("role", ROLES, True),
+    ],
+    "relationships": [
+        ("person_a", "str", True),
+        ("person_b", "str", True),
+        ("kind", RELATIONSHIP_KINDS, True),
+        ("valid_from", "date", False),
+        ("valid_to", "date", False),
+    ],
+    "groups": [("group_id", "str", True), ("name", "str", False)],
+    "group_members": [
+        ("group_id", "str", True),
+        ("person_id", "str", True),
+        ("since", "date", False),
+    ],
+    "asb": [
+        ("asb_id", "str", True),
+        ("occurred_at", "datetime", True),
+        ("category", ASB_CATEGORIES, False),
+        *_COORDS,
+        ("caller_id", "str", False),
+        ("vulnerable_caller", "bool", False),
+    ],
+    "stops": [
+        ("stop_id", "str", True),
+        ("occurred_at", "datetime", True),
+        *_COORDS,
+        ("legislation", "str", False),
+        ("object_of_search", "str", False),
+        ("outcome", "str", False),
+        ("age_range", AGE_RANGES, False),
+        ("sex", SEXES, False),
+        ("ethnicity", ETHNICITIES, False),
+        ("officer_ethnicity", ETHNICITIES, False),
+        ("person_id", "str", False),
+    ],
+    "attendances": [
+        ("attendance_id", "str", True),
+        ("occurred_at", "datetime", True),
+        *_COORDS,
+        ("weapon", WEAPONS, False),
+        ("age_range", AGE_RANGES, False),
+        ("sex", SEXES, False),
+    ],
+    "intelligence": [
+        ("intel_id", "str", True),
+        ("recorded_at", "datetime", True),
+        ("subject_type", INTEL_SUBJECT_TYPES, True),
+        ("subject_id", "str", True),
+        ("grading", "str", False),
+        ("topic", INTEL_TOPICS, False),
+    ],
+}
 
 
 @dataclass(frozen=True)

@@ -29,17 +29,9 @@ from avert.ingest.geo import coordinate_problem, from_crs, project
 from avert.ingest.result import PROBLEM_SCHEMA, Parsed
 from avert.ingest.sources import SourceFile, sha256_hex
 from avert.schema import (
-    AGE_RANGES,
-    ASB_CATEGORIES,
-    ETHNICITIES,
+    BUNDLE_FORMAT,
     HATE_STRANDS,
-    INJURY_LEVELS,
-    INTEL_SUBJECT_TYPES,
-    INTEL_TOPICS,
-    RELATIONSHIP_KINDS,
-    ROLES,
-    SEXES,
-    WEAPONS,
+    BundleColType,
 )
 
 __all__ = [
@@ -55,97 +47,8 @@ __all__ = [
 FORMAT: Final = "avert-bundle"
 VERSION: Final = 1
 
-# column spec: (name, type, required). type: str | float | int | bool | datetime |
-# date | hate | a tuple of allowed values
-ColType = str | tuple[str, ...]
-_COORDS: Final[list[tuple[str, ColType, bool]]] = [
-    ("lat", "float", False),
-    ("lon", "float", False),
-    ("x", "float", False),
-    ("y", "float", False),
-]
-#: Tables in load order (referenced tables first) and their columns.
-BUNDLE_COLUMNS: Final[dict[str, list[tuple[str, ColType, bool]]]] = {
-    "people": [
-        ("person_id", "str", True),
-        ("birth_year", "int", False),
-        ("sex", SEXES, False),
-        ("ethnicity", ETHNICITIES, False),
-        ("vulnerable", "bool", False),
-    ],
-    "incidents": [
-        ("incident_id", "str", True),
-        ("offence_code", "str", False),
-        ("crime_type", "str", False),
-        ("occurred_at", "datetime", True),
-        ("occurred_to", "datetime", False),
-        *_COORDS,
-        ("lsoa", "str", False),
-        ("ward", "str", False),
-        ("borough", "str", False),
-        ("domestic", "bool", False),
-        ("weapon", WEAPONS, False),
-        ("hate", "hate", False),
-        ("gang_related", "bool", False),
-        ("injury", INJURY_LEVELS, False),
-        ("outcome", "str", False),
-    ],
-    "involvements": [
-        ("incident_id", "str", True),
-        ("person_id", "str", True),
-        ("role", ROLES, True),
-    ],
-    "relationships": [
-        ("person_a", "str", True),
-        ("person_b", "str", True),
-        ("kind", RELATIONSHIP_KINDS, True),
-        ("valid_from", "date", False),
-        ("valid_to", "date", False),
-    ],
-    "groups": [("group_id", "str", True), ("name", "str", False)],
-    "group_members": [
-        ("group_id", "str", True),
-        ("person_id", "str", True),
-        ("since", "date", False),
-    ],
-    "asb": [
-        ("asb_id", "str", True),
-        ("occurred_at", "datetime", True),
-        ("category", ASB_CATEGORIES, False),
-        *_COORDS,
-        ("caller_id", "str", False),
-        ("vulnerable_caller", "bool", False),
-    ],
-    "stops": [
-        ("stop_id", "str", True),
-        ("occurred_at", "datetime", True),
-        *_COORDS,
-        ("legislation", "str", False),
-        ("object_of_search", "str", False),
-        ("outcome", "str", False),
-        ("age_range", AGE_RANGES, False),
-        ("sex", SEXES, False),
-        ("ethnicity", ETHNICITIES, False),
-        ("officer_ethnicity", ETHNICITIES, False),
-        ("person_id", "str", False),
-    ],
-    "attendances": [
-        ("attendance_id", "str", True),
-        ("occurred_at", "datetime", True),
-        *_COORDS,
-        ("weapon", WEAPONS, False),
-        ("age_range", AGE_RANGES, False),
-        ("sex", SEXES, False),
-    ],
-    "intelligence": [
-        ("intel_id", "str", True),
-        ("recorded_at", "datetime", True),
-        ("subject_type", INTEL_SUBJECT_TYPES, True),
-        ("subject_id", "str", True),
-        ("grading", "str", False),
-        ("topic", INTEL_TOPICS, False),
-    ],
-}
+#: Tables in load order (referenced tables first) and their columns (FORMATS.md).
+BUNDLE_COLUMNS: Final = BUNDLE_FORMAT
 #: table -> [(column, referenced table)]: rows with a dangling reference are rejected.
 REFERENCES: Final[dict[str, list[tuple[str, str]]]] = {
     "involvements": [("incident_id", "incidents"), ("person_id", "people")],
@@ -303,7 +206,7 @@ def _to_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(exprs) if exprs else frame
 
 
-def _parse(col: str, kind: ColType) -> pl.Expr:
+def _parse(col: str, kind: BundleColType) -> pl.Expr:
     """Typed value of a text column (null where it does not parse)."""
     value = pl.col(col).str.strip_chars()
     if kind == "float":

@@ -15,73 +15,16 @@ from typing import Final, Literal
 import polars as pl
 
 from avert.errors import ConfigError
+from avert.schema import BUNDLE_FORMAT
 from avert.synth.city import City
 
 __all__ = ["BUNDLE_COLUMNS", "write_bundle"]
 
-_PLACE: Final = ["lat", "lon", "x", "y"]
 
 #: Columns of each bundle file, in order, exactly as ``FORMATS.md`` lists them.
+#: Column names of each bundle file, from the contract in :data:`avert.schema.BUNDLE_FORMAT`.
 BUNDLE_COLUMNS: Final[dict[str, list[str]]] = {
-    "incidents": [
-        "incident_id",
-        "offence_code",
-        "crime_type",
-        "occurred_at",
-        "occurred_to",
-        *_PLACE,
-        "lsoa",
-        "ward",
-        "borough",
-        "domestic",
-        "weapon",
-        "hate",
-        "gang_related",
-        "injury",
-        "outcome",
-    ],
-    "people": ["person_id", "birth_year", "sex", "ethnicity", "vulnerable"],
-    "involvements": ["incident_id", "person_id", "role"],
-    "relationships": ["person_a", "person_b", "kind", "valid_from", "valid_to"],
-    "asb": [
-        "asb_id",
-        "occurred_at",
-        "category",
-        *_PLACE,
-        "caller_id",
-        "vulnerable_caller",
-    ],
-    "stops": [
-        "stop_id",
-        "occurred_at",
-        *_PLACE,
-        "legislation",
-        "object_of_search",
-        "outcome",
-        "age_range",
-        "sex",
-        "ethnicity",
-        "officer_ethnicity",
-        "person_id",
-    ],
-    "attendances": [
-        "attendance_id",
-        "occurred_at",
-        *_PLACE,
-        "weapon",
-        "age_range",
-        "sex",
-    ],
-    "intelligence": [
-        "intel_id",
-        "recorded_at",
-        "subject_type",
-        "subject_id",
-        "grading",
-        "topic",
-    ],
-    "groups": ["group_id", "name"],
-    "group_members": ["group_id", "person_id", "since"],
+    table: [name for name, _, _ in columns] for table, columns in BUNDLE_FORMAT.items()
 }
 
 
