@@ -158,3 +158,24 @@ def test_progress_bar_is_off_when_not_a_tty(db: str) -> None:
     )
     assert "loading" not in result.stdout
     assert "\x1b[" not in result.stdout or "━" not in result.stdout.split("load")[0]
+
+
+def test_init_ingest_status_in_one_process_keep_the_database_sound(
+    tmp_path: Path,
+) -> None:
+    # The whole CLI sequence in one process (SQLAlchemy's sqlite3 and ADBC's SQLite
+    # side by side) leaves a sound database; tests/store pins the NullPool guard.
+    db = f"sqlite:///{tmp_path / 'one.db'}"
+    runner = CliRunner()
+    for args in (
+        ["db", "init"],
+        ["ingest", "policeuk", str(DATA / "policeuk")],
+        ["status", "--json"],
+        ["ingest", "policeuk", str(DATA / "policeuk")],
+        ["db", "upgrade"],
+    ):
+        result = runner.invoke(app, ["--db", db, *args])
+        assert result.exit_code == 0, result.output
+    store = Store(db)
+    assert store.query("PRAGMA integrity_check").item() == "ok"
+    assert store.count("incidents") > 0

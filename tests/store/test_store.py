@@ -146,3 +146,12 @@ def test_unsupported_urls_are_refused() -> None:
 def test_sqlite_uses_wal(sqlite_store: Store) -> None:
     mode = sqlite_store.query("PRAGMA journal_mode")
     assert mode.item() == "wal"
+
+
+def test_sqlite_engine_keeps_no_pooled_connection(sqlite_store: Store) -> None:
+    # Python's sqlite3 (SQLAlchemy) and ADBC's SQLite are two libraries in one
+    # process; a sqlite3 connection left open beside ADBC writes drops ADBC's POSIX
+    # locks when it closes and can corrupt a WAL database. No pooling, ever.
+    import sqlalchemy as sa
+
+    assert isinstance(sqlite_store.engine.pool, sa.pool.NullPool)

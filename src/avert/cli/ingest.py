@@ -81,7 +81,6 @@ def _run(
 ) -> None:
     settings = get_settings(ctx)
     store = get_store(ctx)
-    store.close()  # see avert.workflows.load: no pooled sqlite3 beside ADBC
     use_crs = crs or settings.crs
     show_bar = sys.stdout.isatty() and not as_json
     if not show_bar:

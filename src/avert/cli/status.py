@@ -35,7 +35,6 @@ def status(
 ) -> None:
     """Row counts per table; incidents and stops per source, force and month."""
     store = get_store(ctx)
-    store.close()  # see avert.workflows.load: no pooled sqlite3 beside ADBC
     summary = status_summary(store)
     if as_json:
         print_json(summary)
@@ -73,7 +72,6 @@ def quarantine_list(
 ) -> None:
     """Show quarantined rows: file, line, column, reason."""
     store = get_store(ctx)
-    store.close()  # see avert.workflows.load: no pooled sqlite3 beside ADBC
     frame = store.read_frame(
         "quarantine", order_by=("source_file", "line", "kind")
     ).head(limit)
@@ -101,7 +99,6 @@ def quarantine_export(
 ) -> None:
     """Write every quarantined row (with its raw text) to a CSV file."""
     store = get_store(ctx)
-    store.close()  # see avert.workflows.load: no pooled sqlite3 beside ADBC
     frame = store.read_frame("quarantine", order_by=("source_file", "line", "kind"))
     frame.write_csv(path)
     audit.record(

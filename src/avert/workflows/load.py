@@ -127,10 +127,6 @@ def load_files(
         Unreadable input, a bad bundle, or (``strict``) any rejected row.
     """
     units, skipped, references = _plan(paths, kind=kind, crs=crs)
-    # Two SQLite libraries in one process (Python's sqlite3 behind SQLAlchemy, and
-    # ADBC's) do not see each other's POSIX locks: a pooled sqlite3 connection left
-    # open while ADBC writes in WAL mode can corrupt the file. Release it first.
-    store.close()
     report = LoadReport(
         load_id=f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
         skipped=skipped,
