@@ -173,7 +173,7 @@ def _index_sql(store: Store) -> list[str]:
 
 def test_deferred_indexes_are_rebuilt_identically(sqlite_store: Store) -> None:
     before = _index_sql(sqlite_store)
-    assert any("ix_incidents_crime_type" in s for s in before)
+    assert any("ix_incidents_occurred_from" in s for s in before)
     with sqlite_store.transaction() as tx, tx.deferred_indexes("incidents"):
         gone = tx.query(
             "SELECT name FROM sqlite_master WHERE type = 'index' "
@@ -210,7 +210,7 @@ def test_error_in_a_later_file_leaves_nothing(
         load_files(sqlite_store, [good, bad])
     assert sqlite_store.count("incidents") == 0
     assert sqlite_store.count("loads") == 0
-    assert any("ix_incidents_crime_type" in s for s in _index_sql(sqlite_store))
+    assert any("ix_incidents_occurred_from" in s for s in _index_sql(sqlite_store))
 
 
 @settings(

@@ -132,7 +132,8 @@ def load_files(
         skipped=skipped,
     )
     total = len(units)
-    with store.transaction() as tx, ExitStack() as deferred:
+    # bulk: appended pages are written once (rollback journal), not twice (WAL)
+    with store.transaction(bulk=True) as tx, ExitStack() as deferred:
         if tx.dialect == "sqlite":
             # a bigger page cache (256 MiB) for this connection: random-key B-tree inserts
             # (64-hex Crime IDs) otherwise thrash the default 2 MiB cache
