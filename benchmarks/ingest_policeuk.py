@@ -8,7 +8,14 @@ measures, each in a fresh subprocess (so peak RSS is per step):
 * avert's parse alone (bytes -> canonical frames, no database), whole and in parts;
 * end-to-end ``load_files`` into SQLite (and PostgreSQL with ``--postgres``), with
   the main thread's time split (cProfile) into waiting for the parser thread, ADBC
-  appends, index rebuild and commit.
+  appends, index rebuild and commit;
+* SQLite's own floor: copying the loaded incidents into an empty twin table inside
+  SQLite (``INSERT INTO twin SELECT * FROM incidents WHERE 1``: the WHERE defeats
+  SQLite's page-transfer shortcut, so every row is decoded, re-encoded and inserted
+  into the table and primary-key B-trees, in the loader's rollback-journal mode),
+  then indexing ``occurred_from`` and committing. No parsing, checking, binding or
+  Python: no loader can write these rows into SQLite faster on this machine, so
+  ``floor / read_csv`` bounds the ratio any SQLite ingest can reach.
 
 Prints seconds, the ratio ingest / Polars read_csv, rows per second and peak RSS.
 Nothing is hard-coded: every figure is measured in the run.
@@ -85,6 +92,9 @@ def step(name: str, path: str, db: str) -> None:
         (source,), _ = expand_paths([path])
         for part in parse_policeuk_parts(source):  # as in a load: part by part
             del part
+    elif name == "floor":
+        print(json.dumps(sqlite_floor(db)))
+        return
     else:
         import cProfile
 
@@ -123,6 +133,35 @@ _SPLIT = (
     ("commit", "dbapi.py", "commit"),
     ("write step (checks, keys, appends)", "load.py", "_write"),
 )
+
+
+def sqlite_floor(url: str) -> dict[str, float]:
+    """Seconds SQLite itself needs to insert the loaded incidents again (see above)."""
+    import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+    path = url.removeprefix("sqlite:///")
+    conn = sqlite_dbapi.connect(path, autocommit=True)  # explicit BEGIN / COMMIT
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT sql FROM sqlite_master WHERE type='table' AND name='incidents'"
+            )
+            ddl = str(cur.fetchone()[0])
+            cur.execute("PRAGMA journal_mode = delete")  # as the loader does
+            cur.execute("PRAGMA cache_size = -262144")
+            cur.execute(ddl.replace("incidents", "incidents_twin", 1))
+            t0 = time.perf_counter()
+            cur.execute("BEGIN")
+            cur.execute("INSERT INTO incidents_twin SELECT * FROM incidents WHERE 1")
+            inserted = time.perf_counter()
+            cur.execute("CREATE INDEX ix_twin ON incidents_twin (occurred_from)")
+            cur.execute("COMMIT")
+            done = time.perf_counter()
+            cur.execute("DROP TABLE incidents_twin")
+            cur.execute("PRAGMA journal_mode = wal")
+    finally:
+        conn.close()
+    return {"insert": inserted - t0, "index": done - inserted, "seconds": done - t0}
 
 
 def where_time_goes(profile: object) -> dict[str, float]:
@@ -210,6 +249,14 @@ def main() -> None:
             )
             for label, secs in load["split"].items():
                 print(f"    {label:36s} {secs:7.2f} s")
+            if label == "sqlite":
+                floor = run("floor", path, url)
+                print(
+                    f"SQLite's own floor        {floor['seconds']:7.2f} s  "
+                    f"ratio {floor['seconds'] / polars['seconds']:.2f}  "
+                    f"(row copy inside SQLite {floor['insert']:.2f} s + "
+                    f"occurred_from index {floor['index']:.2f} s)"
+                )
         if args.postgres:
             server.cleanup()
 

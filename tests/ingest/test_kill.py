@@ -33,16 +33,16 @@ _CHILD = textwrap.dedent(
 
     load._SQLITE_CACHE_KIB = 64      # spill dirty pages to the file early
     load._APPEND_ROWS = 500          # many appends, so the kill lands mid-load
-    real = Transaction.append
+    real = Transaction.append_arrow
     calls = {"n": 0}
 
-    def append(self, table, frame):
+    def append_arrow(self, table, data):
         calls["n"] += 1
         if calls["n"] == 6:
             os.kill(os.getpid(), signal.SIGKILL)
-        return real(self, table, frame)
+        return real(self, table, data)
 
-    Transaction.append = append
+    Transaction.append_arrow = append_arrow
     load.load_files(Store(sys.argv[1]), [sys.argv[2]])
     """
 )

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from avert.errors import IngestError
@@ -335,15 +336,15 @@ def test_error_mid_load_rolls_back_everything(
     from avert.store.database import Transaction
 
     calls = {"n": 0}
-    real = Transaction.append
+    real = Transaction.append_arrow
 
-    def failing(self: Transaction, table: str, frame: pl.DataFrame) -> int:
+    def failing(self: Transaction, table: str, data: pa.Table) -> int:
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt  # as a kill would
-        return real(self, table, frame)
+        return real(self, table, data)
 
-    monkeypatch.setattr(Transaction, "append", failing)
+    monkeypatch.setattr(Transaction, "append_arrow", failing)
     with pytest.raises(KeyboardInterrupt):
         load_files(sqlite_store, [tmp_path / "d"])
     monkeypatch.undo()

@@ -152,9 +152,17 @@ class Transaction:
 
     def append(self, table: str, frame: pl.DataFrame) -> int:
         """Append rows of ``frame`` (conformed to the table's schema); return the count."""
-        spec = TABLES[table]
         if frame.height == 0:
             return 0
+        return self.append_arrow(table, self.arrow_for(table, frame))
+
+    def arrow_for(self, table: str, frame: pl.DataFrame) -> pa.Table:
+        """The rows of ``frame`` as the Arrow batch :meth:`append_arrow` writes.
+
+        Pure (no database access), so a loader can prepare the next batch in
+        another thread while the database writes this one.
+        """
+        spec = TABLES[table]
         conformed = conform(frame, spec)
         if self.dialect == "sqlite":
             # A column left out of the INSERT is NULL (no table has defaults), so
@@ -167,13 +175,15 @@ class Transaction:
                     or conformed[c].null_count() < conformed.height
                 )
             )
-        data = conformed.to_arrow()
-        del conformed
-        if self.dialect == "sqlite":
-            data = _arrow_for_sqlite(data)
+        return conformed.to_arrow()
+
+    def append_arrow(self, table: str, data: pa.Table) -> int:
+        """Append a batch made by :meth:`arrow_for`; return its row count."""
+        if data.num_rows == 0:
+            return 0
         with self._conn.cursor() as cur:
             cur.adbc_ingest(table, data, mode="append")
-        return frame.height
+        return int(data.num_rows)
 
     def existing(self, table: str, keys: pl.DataFrame) -> pl.DataFrame:
         """Return the stored rows of ``table`` whose primary key is in ``keys``.
@@ -256,12 +266,6 @@ def _times_as_sqlite_text(frame: pl.DataFrame) -> pl.DataFrame:
         if dtype in (pl.Datetime("us"), pl.Date())
     ]
     return frame.with_columns(exprs) if exprs else frame
-
-
-def _arrow_for_sqlite(data: pa.Table) -> pa.Table:
-    # SQLite has no boolean; ADBC writes bool as INTEGER already. Timestamps become
-    # ISO text with microseconds, which sorts and compares correctly as text.
-    return data
 
 
 def _placeholders(sql: str, dialect: Dialect) -> str:

@@ -19,6 +19,7 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -375,14 +376,7 @@ def _write(
         report.conflicts += conflicts.height
         problems.append(conflicts)
         state.before_append(table, new.height)
-        # In primary-key order, B-tree inserts append instead of splitting pages at
-        # random (measured ~40 % faster into SQLite for 64-hex Crime IDs).
-        # Rows are gathered chunk by chunk, so no sorted copy of a big frame is made.
-        order = new.select(pl.arg_sort_by(list(spec.primary_key))).to_series()
-        for start in range(0, new.height, _APPEND_ROWS):
-            chunk = new[order.slice(start, _APPEND_ROWS)]
-            report.loaded += tx.append(table, chunk)
-            del chunk
+        report.loaded += _append_sorted(tx, table, new)
         if new.height:
             state.mark_written(table)
             state.remember_written(table, new.select(spec.primary_key))
@@ -405,6 +399,35 @@ def _write(
         report.note = rejected.filter(pl.col("line") == 0)["reason"][0]
     _write_quarantine(tx, all_problems, parsed, load_id, state)
     return report
+
+
+def _append_sorted(tx: Transaction, table: str, new: pl.DataFrame) -> int:
+    """Append ``new`` in primary-key order, preparing each batch while the last is written.
+
+    In primary-key order, B-tree inserts append instead of splitting pages at random
+    (measured ~40 % faster into SQLite for 64-hex Crime IDs). Rows are gathered batch
+    by batch, so no sorted copy of a big frame is made; the next batch is gathered
+    and converted to Arrow in a worker thread while the database writes the current
+    one (the ADBC driver releases the GIL), so the writer's core only writes.
+    """
+    if new.height == 0:
+        return 0
+    order = new.select(pl.arg_sort_by(list(TABLES[table].primary_key))).to_series()
+    starts = range(0, new.height, _APPEND_ROWS)
+
+    def prepare(start: int) -> Any:
+        return tx.arrow_for(table, new[order.slice(start, _APPEND_ROWS)])
+
+    loaded = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="avert-batch") as pool:
+        pending = pool.submit(prepare, starts[0])
+        for following in [*starts[1:], None]:
+            batch = pending.result()
+            if following is not None:
+                pending = pool.submit(prepare, following)
+            loaded += tx.append_arrow(table, batch)
+            del batch
+    return loaded
 
 
 def _dup_keys(frame: pl.DataFrame, new: pl.DataFrame, pk: list[str]) -> pl.DataFrame:
