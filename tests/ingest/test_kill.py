@@ -97,3 +97,33 @@ def test_sigkill_mid_load_leaves_database_as_before(
     assert report.loaded > report.rows // 2
     mode = sqlite_store.query("PRAGMA journal_mode")
     assert mode.row(0)[0] == "wal"
+
+
+def test_failed_load_returns_to_wal(sqlite_store: Store, tmp_path: Path) -> None:
+    from avert.errors import IngestError
+
+    bad = tmp_path / "2018-07-bad-street.csv"
+    bad.write_text((REAL / "2018-07-west-yorkshire-street.csv").read_text() + "1,2,3\n")
+    with pytest.raises(IngestError, match="--strict"):
+        load_files(sqlite_store, [bad], strict=True)
+    assert sqlite_store.query("PRAGMA journal_mode").row(0)[0] == "wal"
+    assert sqlite_store.count("incidents") == 0
+
+
+def test_load_beside_an_open_reader_stays_in_wal(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+    reader = sqlite_dbapi.connect(sqlite_store.url.adbc)
+    try:
+        with reader.cursor() as cur:  # an open read transaction, as a web app holds
+            cur.execute("SELECT COUNT(*) FROM incidents")
+            cur.fetchall()
+            report = load_files(sqlite_store, [REAL])
+            assert report.loaded == report.rows > 0
+            cur.execute("PRAGMA journal_mode")
+            assert cur.fetchall()[0][0] == "wal"
+    finally:
+        reader.close()
+    assert sqlite_store.count("incidents") == report.loaded
