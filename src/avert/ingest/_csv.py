@@ -8,6 +8,11 @@ Python; only lines containing quote characters are re-counted with :mod:`csv`.
 When quoted fields span lines (rows no longer map one-to-one onto physical lines)
 the whole file is read with :mod:`csv` instead (slow, exact, rare).
 
+The pre-scan is one pass over the bytes in small chunks through a reused buffer
+(fresh memory is costly: every new page is a page fault), recording each newline
+and the commas and quotes of each line; a file read in parts is scanned once and each
+part reads its share of that scan instead of scanning again.
+
 Encodings: UTF-8, UTF-8 with BOM and, when the bytes are not valid UTF-8, latin-1
 (ISO-8859-1, as older police extracts are); the text is normalised to UTF-8.
 """
@@ -19,7 +24,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -94,28 +99,88 @@ def split_header(line: str) -> list[str]:
     return [f.strip().lstrip("\ufeff") for f in fields]
 
 
-def _positions(arr: npt.NDArray[np.uint8], byte: int) -> npt.NDArray[np.int64]:
-    parts = [
-        np.flatnonzero(arr[off : off + _CHUNK] == byte) + off
-        for off in range(0, arr.size, _CHUNK)
-    ]
-    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+_SCAN_CHUNK: Final = 1 << 22  # 4 MiB per scan step (stays in cache)
+_PIECE_LINES: Final = 50_000  # lines per Polars read of a part (~10 MiB)
+_MANY: Final = 255  # a line's comma count is kept as a byte: 255 means "count again"
 
 
-def _count_before(
-    arr: npt.NDArray[np.uint8], byte: int, positions: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """For sorted ``positions``, how many ``byte`` occur strictly before each."""
-    out = np.empty(positions.size, dtype=np.int64)
-    base, j = 0, 0
-    for off in range(0, arr.size, _CHUNK):
-        hits = np.flatnonzero(arr[off : off + _CHUNK] == byte)
-        hi = int(np.searchsorted(positions, off + _CHUNK, side="left"))
-        out[j:hi] = base + np.searchsorted(hits, positions[j:hi] - off, side="left")
-        base += hits.size
-        j = hi
-    out[j:] = base
-    return out
+#: newline positions or per-line counts (int32 under 2 GiB, else int64)
+_Ints = npt.NDArray[Any]
+
+
+@dataclass
+class _Scan:
+    """Every newline of a buffer and the commas and quotes of each line.
+
+    Line ``j`` runs from the byte after newline ``nl[j - 1]`` (0 for ``j = 0``) up
+    to ``nl[j]`` (the buffer's end for ``j = nl.size``); ``commas[j]`` and
+    ``quotes[j]`` count its commas and quotes (``quotes`` is None when the buffer
+    holds no quote at all). Comma counts are bytes (:data:`_MANY` = 255 or more,
+    counted again from the line when needed); positions and quote counts are
+    32-bit when the buffer is under 2 GiB, to keep memory low.
+    """
+
+    nl: _Ints
+    commas: _Ints
+    quotes: _Ints | None
+
+    def line_quotes(self, lo: int, hi: int) -> npt.NDArray[np.int64]:
+        """Quotes of lines ``lo`` to ``hi - 1``."""
+        if self.quotes is None:
+            return np.zeros(max(hi - lo, 0), dtype=np.int64)
+        return self.quotes[lo:hi].astype(np.int64)
+
+
+def _scan(arr: npt.NDArray[np.uint8]) -> _Scan:
+    """One chunked pass over ``arr``: newline positions, commas and quotes per line."""
+    small = arr.size < 2**31
+    dtype = np.int32 if small else np.int64
+    nls: list[_Ints] = []
+    commas: list[_Ints] = []
+    quotes: list[_Ints | int] = []
+    buf = np.empty(min(_SCAN_CHUNK, arr.size), dtype=np.bool_)
+    n_commas = n_quotes = 0  # totals so far
+    c_last = q_last = 0  # totals before the previous newline
+    for off in range(0, arr.size, _SCAN_CHUNK):
+        chunk = arr[off : off + _SCAN_CHUNK]
+        hit = buf[: chunk.size]
+        local = np.flatnonzero(np.equal(chunk, _NL, out=hit))
+        at = np.flatnonzero(np.equal(chunk, _COMMA, out=hit))
+        before = np.searchsorted(at, local) + n_commas
+        commas.append(
+            np.minimum(np.diff(before, prepend=c_last), _MANY).astype(np.uint8)
+        )
+        c_last = int(before[-1]) if before.size else c_last
+        n_commas += at.size
+        if np.equal(chunk, _QUOTE, out=hit).any():
+            at = np.flatnonzero(hit)
+            before = np.searchsorted(at, local) + n_quotes
+            quotes.append(np.diff(before, prepend=q_last).astype(dtype))
+            q_last = int(before[-1]) if before.size else q_last
+            n_quotes += at.size
+        elif local.size and n_quotes != q_last:  # quotes of a line begun earlier
+            first = np.zeros(local.size, dtype=dtype)
+            first[0] = n_quotes - q_last
+            quotes.append(first)
+            q_last = n_quotes
+        else:
+            quotes.append(local.size)  # no quote in these lines: zeros
+            q_last = n_quotes if local.size else q_last
+        nls.append((local + off).astype(dtype))
+    commas.append(np.array([min(n_commas - c_last, _MANY)], dtype=np.uint8))
+    nl: _Ints = np.concatenate(nls) if nls else np.empty(0, dtype=dtype)
+    line_commas = np.concatenate(commas)
+    del nls, commas
+    line_quotes = None
+    if n_quotes:
+        line_quotes = np.concatenate(
+            [
+                q if isinstance(q, np.ndarray) else np.zeros(q, dtype=dtype)
+                for q in quotes
+            ]
+            + [np.array([n_quotes - q_last], dtype=dtype)]
+        )
+    return _Scan(nl, line_commas, line_quotes)
 
 
 def _empty(header: list[str]) -> pl.DataFrame:
@@ -157,56 +222,97 @@ def read_csv(data: bytes) -> CsvTable:
         problems.
     """
     text_bytes, encoding = decode(data)
-    arr = np.frombuffer(text_bytes, dtype=np.uint8)
-    nl = _positions(arr, _NL)
-    ends = np.concatenate([nl, np.array([arr.size], dtype=np.int64)])
-    starts = np.concatenate([np.array([0], dtype=np.int64), nl + 1])
-    if starts[-1] == arr.size:  # the file ends with a newline: no final line
-        starts, ends = starts[:-1], ends[:-1]
-    if starts.size == 0:
+    del data
+    scan = _scan(np.frombuffer(text_bytes, dtype=np.uint8))
+    size = len(text_bytes)
+    n_total = scan.nl.size + int(
+        size > 0 and (scan.nl.size == 0 or scan.nl[-1] != size - 1)
+    )
+    if n_total == 0:
         return CsvTable([], _empty([]), _bad_frame([], [], []), 0, encoding)
-    # strip a CR before each LF
-    last = np.maximum(ends - 1, 0)
-    has_cr = (ends > starts) & (arr[last] == _CR)
-    ends_text = ends - has_cr.astype(np.int64)
-    header_line = text_bytes[starts[0] : ends_text[0]].decode("utf-8")
+    end0 = int(scan.nl[0]) + 1 if scan.nl.size else size
+    return _read_lines(
+        text_bytes, scan, text_bytes[:end0], 1, n_total, encoding, whole=True
+    )
+
+
+def _read_lines(
+    text_bytes: bytes,
+    scan: _Scan,
+    head: bytes,
+    lo: int,
+    hi: int,
+    encoding: str,
+    *,
+    whole: bool,
+) -> CsvTable:
+    """Read lines ``lo`` to ``hi - 1`` (0 = the header line) of scanned bytes.
+
+    ``head`` is the header line with its line end. The table is exactly what
+    reading ``head`` followed by those lines as a file of its own gives, except
+    that line numbers are the file's. ``whole``: the lines are the rest of the file
+    after ``head`` (``text_bytes`` is then Polars' source, not a copy).
+    """
+    arr = np.frombuffer(text_bytes, dtype=np.uint8)
+    size = arr.size
+    nl = scan.nl
+    offset = lo - 1
+    b_starts = nl[lo - 1 : hi - 1].astype(np.int64) + 1
+    b_ends = nl[lo:hi].astype(np.int64)
+    if b_ends.size < b_starts.size:  # the last line has no newline
+        b_ends = np.append(b_ends, size)
+    head_text = head[:-1] if head.endswith(b"\n") else head
+    header_line = head_text.removesuffix(b"\r").decode("utf-8")
     header = _unique_names(split_header(header_line))
-    b_starts, b_ends = starts[1:], ends_text[1:]
     n_lines = b_starts.size
     if n_lines == 0:
         return CsvTable(header, _empty(header), _bad_frame([], [], []), 0, encoding)
+    # strip a CR before each LF
+    has_cr = (b_ends > b_starts) & (arr[np.maximum(b_ends - 1, 0)] == _CR)
+    b_ends = b_ends - has_cr.astype(np.int64)
     blank = b_ends == b_starts
-    cut = np.concatenate([[ends[0]], ends[1:]])  # line boundaries (the '\n' positions)
-    commas = np.diff(_count_before(arr, _COMMA, cut))
-    quotes = np.diff(_count_before(arr, _QUOTE, cut))
+    commas = scan.commas[lo:hi].astype(np.int64)
+    for i in np.flatnonzero(commas == _MANY).tolist():  # 255 or more: count exactly
+        commas[i] = text_bytes.count(b",", int(b_starts[i]), int(b_ends[i]))
+    quotes = scan.line_quotes(lo, hi)
     fields = commas + 1
     quoted = np.flatnonzero(quotes > 0)
+    stop = int(nl[hi - 1]) + 1 if hi - 1 < nl.size else size
+    body = memoryview(text_bytes)[int(b_starts[0]) : stop]
+
     if quoted.size:
         if np.any(quotes[quoted] % 2 == 1):
-            return _read_with_csv(text_bytes, header, encoding)
+            return _read_with_csv_at(
+                text_bytes if whole else b"".join((head, body)),
+                header,
+                encoding,
+                offset,
+            )
         for i in quoted.tolist():
             raw = text_bytes[b_starts[i] : b_ends[i]].decode("utf-8")
             fields[i] = len(next(csv.reader([raw]), []))
     width = len(header)
     good = (fields == width) & ~blank
     bad_idx = np.flatnonzero(~good & ~blank)
-    line_no = np.arange(2, n_lines + 2, dtype=np.int64)
-    source = text_bytes
-    if b'"' in text_bytes[: int(b_starts[0])]:
+    line_no = np.arange(2 + offset, n_lines + 2 + offset, dtype=np.int64)
+    frame: pl.DataFrame | None = None
+    if b'"' in head:
         # The header was split from line 1 alone; a stray quote in it must not make
         # Polars swallow the data lines, so it reads them under a clean header.
         clean = ",".join(f"c{i}" for i in range(width)).encode() + b"\n"
-        source = clean + text_bytes[int(b_starts[0]) :]
-    frame = pl.read_csv(
-        source,
-        has_header=True,
-        infer_schema=False,
-        truncate_ragged_lines=True,
-        raise_if_empty=False,
-        new_columns=header,
-    )
+        frame = _polars(b"".join((clean, body)), header)
+    elif whole:
+        frame = _polars(text_bytes, header)  # no copy of a whole file
+    else:
+        if not quotes.any():
+            frame = _read_pieces(text_bytes, nl, head, header, lo, hi)
+        if frame is None:
+            frame = _polars(b"".join((head, body)), header)  # one copy of a part
     if frame.height != n_lines or frame.width != width:
-        return _read_with_csv(text_bytes, header, encoding)
+        del frame
+        return _read_with_csv_at(
+            text_bytes if whole else b"".join((head, body)), header, encoding, offset
+        )
     frame = frame.with_columns(pl.Series(LINE_COL, line_no))
     if not good.all():  # a filter copies every column: only when there is a bad line
         frame = frame.filter(pl.Series(good))
@@ -218,8 +324,55 @@ def read_csv(data: bytes) -> CsvTable:
         f"wrong number of fields: {fields[i]} (header has {width})"
         for i in bad_idx.tolist()
     ]
-    bad = _bad_frame((bad_idx + 2).tolist(), raws, reasons)
+    bad = _bad_frame((bad_idx + 2 + offset).tolist(), raws, reasons)
     return CsvTable(header, frame, bad, int((~blank).sum()), encoding)
+
+
+def _polars(source: bytes, header: list[str]) -> pl.DataFrame:
+    return pl.read_csv(
+        source,
+        has_header=True,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+        new_columns=header,
+    )
+
+
+def _read_pieces(
+    text_bytes: bytes,
+    nl: _Ints,
+    head: bytes,
+    header: list[str],
+    lo: int,
+    hi: int,
+) -> pl.DataFrame | None:
+    """Read lines ``lo`` to ``hi - 1`` (no quote characters) in pieces under ``head``.
+
+    Each piece is copied behind the header and read on its own: small copies reuse
+    freed memory, where one copy of a whole part takes fresh pages (page faults
+    cost more than the copy). Without quotes a line's fields depend on that line
+    alone, so when every piece gives one row per line the rows are those of reading
+    the part at once. None when a piece does not (the caller reads it at once).
+    """
+    view = memoryview(text_bytes)
+    frames = []
+    for a in range(lo, hi, _PIECE_LINES):
+        b = min(a + _PIECE_LINES, hi)
+        stop = int(nl[b - 1]) + 1 if b - 1 < nl.size else len(text_bytes)
+        source = b"".join((head, view[int(nl[a - 1]) + 1 : stop]))
+        frame = _polars(source, header)
+        del source
+        if frame.height != b - a or frame.width != len(header):
+            return None
+        frames.append(frame)
+    return pl.concat(frames, how="vertical")
+
+
+def _read_with_csv_at(
+    text_bytes: bytes, header: list[str], encoding: str, offset: int
+) -> CsvTable:
+    return _shift(_read_with_csv(text_bytes, header, encoding), offset)
 
 
 def _read_with_csv(text_bytes: bytes, header: list[str], encoding: str) -> CsvTable:
@@ -320,32 +473,38 @@ def read_csv_parts(
     """
     text_bytes, _ = decode(data)
     del data
-    arr = np.frombuffer(text_bytes, dtype=np.uint8)
-    nl = _positions(arr, _NL)
+    scan = _scan(np.frombuffer(text_bytes, dtype=np.uint8))
+    nl = scan.nl
     if nl.size <= part_lines + 1:
         return None
-    if b'"' in text_bytes and np.any(_count_before(arr, _QUOTE, nl) % 2 == 1):
-        return None
+    if scan.quotes is not None:
+        # quotes before each newline: an odd count means a quoted field may span it
+        odd = np.bitwise_xor.accumulate(scan.quotes[: nl.size] & 1)
+        if odd.any():
+            return None
     first = max(1, min(first_part_lines or part_lines, part_lines))
-    # a part starting after data line c (physical line c + 1) begins at the byte after
-    # the newline nl[c] and numbers its lines from c
+    # a part starting after data line c (physical line c + 1) holds the lines c + 1
+    # onwards (0 = the header line) and numbers its lines from c
     cuts = np.concatenate([[0], np.arange(first, nl.size, part_lines)])
-    starts = nl[cuts] + 1
-    stops = np.append(starts[1:], arr.size)
-    del nl, arr
-    return _parts(text_bytes, starts.tolist(), stops.tolist(), cuts.tolist())
+    size = len(text_bytes)
+    n_total = nl.size + int(nl[-1] != size - 1)
+    return _parts(text_bytes, scan, cuts.tolist(), n_total)
 
 
 def _parts(
-    text_bytes: bytes, starts: list[int], stops: list[int], offsets: list[int]
+    text_bytes: bytes, scan: _Scan, cuts: list[int], n_total: int
 ) -> Iterator[CsvTable]:
-    header = text_bytes[: starts[0]]
-    if not header.endswith(b"\n"):
-        header += b"\n"
-    for start, stop, offset in zip(starts, stops, offsets, strict=True):
-        if start < stop:
+    head = text_bytes[: int(scan.nl[0]) + 1]
+    encoding = "utf-8"
+    if head.startswith(codecs.BOM_UTF8):  # as decoding the part would
+        head, encoding = head[len(codecs.BOM_UTF8) :], "utf-8-sig"
+    his = [*cuts[1:], n_total - 1]
+    for cut, hi in zip(cuts, his, strict=True):
+        if cut < hi:
             # no local keeps a part alive while the generator waits (peak memory)
-            yield _shift(read_csv(header + text_bytes[start:stop]), offset)
+            yield _read_lines(
+                text_bytes, scan, head, cut + 1, hi + 1, encoding, whole=False
+            )
 
 
 def _shift(table: CsvTable, offset: int) -> CsvTable:

@@ -22,21 +22,57 @@ def split_rows(
     checks: Sequence[Check],
     *,
     target: str,
+    failing: pl.Expr | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Apply checks in order; return good rows and one problem per failing row.
 
     The first failing check names the row's column and reason; ``raw`` is the row's
     fields joined by commas (the header's columns, blank for missing).
+
+    ``failing`` (optional) is a cheap boolean expression that is true on every row
+    some check fails on (true on more rows is allowed, never on fewer): the checks'
+    reasons, which build text, are then evaluated on those few rows only, instead
+    of on every row.
     """
     column: pl.Expr = pl.lit(None, dtype=pl.String)
     reason: pl.Expr = pl.lit(None, dtype=pl.String)
     for col_expr, why in reversed(checks):
         column = pl.when(why.is_not_null()).then(col_expr).otherwise(column)
         reason = pl.when(why.is_not_null()).then(why).otherwise(reason)
-    marked = frame.with_columns(column.alias("_qcol"), reason.alias("_qwhy"))
-    if marked["_qwhy"].null_count() == marked.height:  # all good: no copies
-        return frame, pl.DataFrame(schema=PROBLEM_SCHEMA)
-    bad = marked.filter(pl.col("_qwhy").is_not_null())
+    if failing is None:
+        # lazy: common subexpressions of the checks (casts, strips) are computed once
+        marked = (
+            frame.lazy()
+            .with_columns(column.alias("_qcol"), reason.alias("_qwhy"))
+            .collect()
+        )
+        if marked["_qwhy"].null_count() == marked.height:  # all good: no copies
+            return frame, pl.DataFrame(schema=PROBLEM_SCHEMA)
+        bad = marked.filter(pl.col("_qwhy").is_not_null())
+        good = marked.filter(pl.col("_qwhy").is_null()).drop("_qcol", "_qwhy")
+    else:
+        maybe = (
+            frame.lazy()
+            .with_columns(failing.fill_null(False).alias("_qbad"))
+            .select("_qbad")
+            .collect()
+            .to_series()
+        )
+        if not maybe.any():  # all good: no copies
+            return frame, pl.DataFrame(schema=PROBLEM_SCHEMA)
+        marked = (
+            frame.filter(maybe)
+            .lazy()
+            .with_columns(column.alias("_qcol"), reason.alias("_qwhy"))
+            .collect()
+        )
+        passed = marked["_qwhy"].is_null()
+        if passed.all():
+            return frame, pl.DataFrame(schema=PROBLEM_SCHEMA)
+        bad = marked.filter(~passed)
+        # rows the cheap test flagged but every check passes are good rows
+        maybe = maybe.scatter(maybe.arg_true().filter(passed), False)
+        good = frame.filter(~maybe)
     problems = bad.select(
         pl.col(LINE_COL).alias("line"),
         pl.col("_qcol").alias("column"),
@@ -45,5 +81,4 @@ def split_rows(
         pl.lit("rejected").alias("kind"),
         pl.lit(target).alias("target_table"),
     ).cast(PROBLEM_SCHEMA)
-    good = marked.filter(pl.col("_qwhy").is_null()).drop("_qcol", "_qwhy")
     return good, problems

@@ -17,7 +17,13 @@ from pyproj.exceptions import CRSError
 
 from avert.errors import ConfigError
 
-__all__ = ["UK_BOUNDS", "coordinate_problem", "from_crs", "project"]
+__all__ = [
+    "UK_BOUNDS",
+    "coordinate_failing",
+    "coordinate_problem",
+    "from_crs",
+    "project",
+]
 
 #: Generous (lon_min, lon_max, lat_min, lat_max) box around the UK, Channel Islands,
 #: Isle of Man, Shetland and St Kilda; checked when the CRS is British National Grid.
@@ -74,6 +80,32 @@ def coordinate_problem(
     outside [-90, 90] x [-180, 180], or, for British National Grid, outside
     :data:`UK_BOUNDS`.
     """
+    column: pl.Expr = pl.lit(None, dtype=pl.String)
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    for cond, name, why in reversed(_coordinate_cases(lon_raw, lat_raw, crs=crs)):
+        column = pl.when(cond.fill_null(False)).then(pl.lit(name)).otherwise(column)
+        reason = pl.when(cond.fill_null(False)).then(why).otherwise(reason)
+    return column, reason
+
+
+def coordinate_failing(
+    lon_raw: str, lat_raw: str, *, crs: str = "EPSG:27700"
+) -> pl.Expr:
+    """Boolean expression: true exactly where :func:`coordinate_problem` gives a reason.
+
+    It evaluates only the conditions (no reason text is built), so a caller can find
+    the few bad rows cheaply and build reasons for those rows alone.
+    """
+    out: pl.Expr = pl.lit(False)
+    for cond, _, _ in _coordinate_cases(lon_raw, lat_raw, crs=crs):
+        out = out | cond.fill_null(False)
+    return out
+
+
+def _coordinate_cases(
+    lon_raw: str, lat_raw: str, *, crs: str
+) -> list[tuple[pl.Expr, str, pl.Expr]]:
+    """(condition, column, reason) of each way a pair is bad, first match wins."""
     lon_s, lat_s = pl.col(lon_raw), pl.col(lat_raw)
     lon, lat = (
         lon_s.cast(pl.Float64, strict=False),
@@ -119,9 +151,4 @@ def coordinate_problem(
                 pl.lit("longitude outside the UK for EPSG:27700: ") + lon_s,
             ),
         ]
-    column: pl.Expr = pl.lit(None, dtype=pl.String)
-    reason: pl.Expr = pl.lit(None, dtype=pl.String)
-    for cond, name, why in reversed(cases):
-        column = pl.when(cond.fill_null(False)).then(pl.lit(name)).otherwise(column)
-        reason = pl.when(cond.fill_null(False)).then(why).otherwise(reason)
-    return column, reason
+    return cases

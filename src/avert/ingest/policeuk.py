@@ -15,6 +15,7 @@ import codecs
 import json
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
 import numpy as np
@@ -29,7 +30,7 @@ from avert.ingest._csv import (
     split_header,
 )
 from avert.ingest._rows import split_rows
-from avert.ingest.geo import coordinate_problem, project
+from avert.ingest.geo import coordinate_failing, coordinate_problem, project
 from avert.ingest.keys import ContentKeyer
 from avert.ingest.result import Parsed, problems_frame
 from avert.ingest.sources import SourceFile, sha256_hex
@@ -169,19 +170,25 @@ def parse_policeuk_parts(
             first = first[len(codecs.BOM_UTF8) :]
         kind = detect_kind(split_header(first.decode("utf-8", "replace")))
     holder = [data]
-    del data
     name, basename = source.name, source.basename
-    parts = (
-        None
-        if kind is None
-        else read_csv_parts(
-            holder[0], part_lines=part_lines, first_part_lines=part_lines // 4
-        )
-    )
-    if parts is None:  # small, not police.uk, or a quoted field may span lines
+    if kind is None:
+        del data
         yield _parse(holder, name=name, basename=basename, crs=crs)
         return
-    digest = sha256_hex(holder[0])
+    # The digest is computed in a thread (hashlib releases the GIL) while the bytes
+    # are scanned and the first part is read: the load's writer is idle until then.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avert-sha256")
+    digest_job = pool.submit(sha256_hex, data)
+    pool.shutdown(wait=False)  # the thread ends with the digest
+    del data
+    parts = read_csv_parts(
+        holder[0], part_lines=part_lines, first_part_lines=part_lines // 4
+    )
+    if parts is None:  # small, or a quoted field may span lines
+        yield _parse(
+            holder, name=name, basename=basename, crs=crs, digest=digest_job.result()
+        )
+        return
     holder.clear()  # the parts keep the (decoded) bytes they still need
     keyer: ContentKeyer | None = None
     for table in parts:
@@ -191,6 +198,7 @@ def parse_policeuk_parts(
             raise IngestError(msg)
         if keyer is None:
             keyer = _keyer(part_kind, table.header, basename=basename)
+        digest = digest_job.result()
         parsed = _map(
             table,
             part_kind,
@@ -232,9 +240,17 @@ def parse_policeuk_bytes(
     return _parse([data], name=name, basename=basename, crs=crs)
 
 
-def _parse(holder: list[bytes], *, name: str, basename: str, crs: str) -> Parsed:
+def _parse(
+    holder: list[bytes],
+    *,
+    name: str,
+    basename: str,
+    crs: str,
+    digest: str | None = None,
+) -> Parsed:
     data = holder.pop()
-    digest = sha256_hex(data)
+    if digest is None:
+        digest = sha256_hex(data)
     if basename.lower().endswith(".json"):
         return _parse_api_stops(
             data, name=name, basename=basename, digest=digest, crs=crs
@@ -339,10 +355,23 @@ def _col(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.lit(None, dtype=pl.String)
 
 
-def _month_check(column: str) -> tuple[pl.Expr, pl.Expr]:
+def _month_bad(column: str) -> pl.Expr:
+    """True where the month is blank or not ``YYYY-MM`` (the month check fails)."""
     value = pl.col(column).str.strip_chars()
-    bad = value.is_null() | ~value.str.contains(_MONTH_RE).fill_null(False)
-    return pl.lit(column), pl.when(bad).then(
+    return value.is_null() | ~value.str.contains(_MONTH_RE).fill_null(False)
+
+
+def _month_failing(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """:func:`_month_bad` of every row, testing each distinct month once."""
+    if column not in frame.columns:
+        return _month_bad(column)
+    values = frame.get_column(column).unique().to_frame()
+    bad = values.filter(_month_bad(column)).to_series().drop_nulls()
+    return pl.col(column).is_null() | pl.col(column).is_in(bad)
+
+
+def _month_check(column: str) -> tuple[pl.Expr, pl.Expr]:
+    return pl.lit(column), pl.when(_month_bad(column)).then(
         pl.lit("bad month (want YYYY-MM): ") + pl.col(column).fill_null("<blank>")
     )
 
@@ -359,9 +388,13 @@ def _with_xy(frame: pl.DataFrame, lon: str, lat: str, *, crs: str) -> pl.DataFra
     distinct points than rows: each distinct pair is projected once and joined back
     (only the coordinate columns are joined, never the whole frame).
     """
-    coords = frame.select(
-        pl.col(lon).cast(pl.Float64, strict=False).alias("lon"),
-        pl.col(lat).cast(pl.Float64, strict=False).alias("lat"),
+    coords = (
+        frame.lazy()
+        .select(
+            pl.col(lon).cast(pl.Float64, strict=False).alias("lon"),
+            pl.col(lat).cast(pl.Float64, strict=False).alias("lat"),
+        )
+        .collect()
     )
     points = coords.drop_nulls().unique()
     lon_a = points["lon"].to_numpy().astype(np.float64, copy=False)
@@ -380,15 +413,34 @@ def _with_xy(frame: pl.DataFrame, lon: str, lat: str, *, crs: str) -> pl.DataFra
     )
 
 
-def _month_span(column: str) -> list[pl.Expr]:
-    start = (pl.col(column).str.strip_chars() + "-01").str.to_datetime(
-        "%Y-%m-%d", time_unit="us"
-    )
+def _month_span(frame: pl.DataFrame, column: str) -> list[pl.Expr]:
+    """occurred_from/to/time_precision of a ``YYYY-MM`` column (checked first).
+
+    A file holds few distinct months, so each distinct value is converted once and
+    mapped back (the same values as converting every row, several times faster).
+    """
+
+    def span(value: pl.Expr) -> list[pl.Expr]:
+        start = (value.str.strip_chars() + "-01").str.to_datetime(
+            "%Y-%m-%d", time_unit="us"
+        )
+        return [
+            start.alias("occurred_from"),
+            (start.dt.offset_by("1mo") - pl.duration(microseconds=1)).alias(
+                "occurred_to"
+            ),
+        ]
+
+    months = frame.get_column(column)
+    if months.is_empty() or months.has_nulls():  # nulls fail the month check
+        return [*span(pl.col(column)), pl.lit("month").alias("time_precision")]
+    spans = months.unique().to_frame().with_columns(span(pl.col(column)))
     return [
-        start.alias("occurred_from"),
-        (start.dt.offset_by("1mo") - pl.duration(microseconds=1)).alias("occurred_to"),
-        pl.lit("month").alias("time_precision"),
-    ]
+        pl.col(column)
+        .replace_strict(spans[column], spans[name], return_dtype=pl.Datetime("us"))
+        .alias(name)
+        for name in ("occurred_from", "occurred_to")
+    ] + [pl.lit("month").alias("time_precision")]
 
 
 def _street(
@@ -404,6 +456,8 @@ def _street(
         header,
         [_month_check("Month"), _coord_check("Longitude", "Latitude", crs)],
         target="incidents",
+        failing=_month_failing(frame, "Month")
+        | coordinate_failing("Longitude", "Latitude", crs=crs),
     )
     # only rows without a Crime ID need a content key (ordinal among equal rows)
     missing = good["Crime ID"].is_null()
@@ -413,25 +467,30 @@ def _street(
         keys = keys.scatter(where, keyer.keys(good.filter(missing)))
     good = _with_xy(good.with_columns(keys), "Longitude", "Latitude", crs=crs)
     crime_id = _col(good, "Crime ID")
-    out = good.select(
-        pl.coalesce(crime_id, pl.col("_key")).alias("incident_id"),
-        pl.lit("policeuk").alias("source"),
-        _col(good, "Falls within").alias("force"),
-        _col(good, "Crime type").alias("crime_type"),
-        *_month_span("Month"),
-        "lat",
-        "lon",
-        "x",
-        "y",
-        _col(good, "Location").alias("location"),
-        _col(good, "LSOA code").alias("lsoa"),
-        _col(good, "LSOA name").alias("lsoa_name"),
-        _col(good, "Last outcome category").alias("outcome"),
-        _col(good, "Context").alias("context"),
-        crime_id.is_not_null().alias("has_source_id"),
-        "has_location",
-        pl.lit(name).alias("source_file"),
-        pl.col(LINE_COL).alias("source_line"),
+    span = _month_span(good, "Month")
+    out = (
+        good.lazy()
+        .select(
+            pl.coalesce(crime_id, pl.col("_key")).alias("incident_id"),
+            pl.lit("policeuk").alias("source"),
+            _col(good, "Falls within").alias("force"),
+            _col(good, "Crime type").alias("crime_type"),
+            *span,
+            "lat",
+            "lon",
+            "x",
+            "y",
+            _col(good, "Location").alias("location"),
+            _col(good, "LSOA code").alias("lsoa"),
+            _col(good, "LSOA name").alias("lsoa_name"),
+            _col(good, "Last outcome category").alias("outcome"),
+            _col(good, "Context").alias("context"),
+            crime_id.is_not_null().alias("has_source_id"),
+            "has_location",
+            pl.lit(name).alias("source_file"),
+            pl.col(LINE_COL).alias("source_line"),
+        )
+        .collect()
     )
     return out, problems
 
@@ -458,6 +517,9 @@ def _outcomes(
             ),
         ],
         target="outcomes",
+        failing=pl.col("Crime ID").is_null()
+        | _month_failing(frame, "Month")
+        | pl.col("Outcome type").is_null(),
     )
     out = good.select(
         _col(good, "Crime ID").alias("incident_id"),
@@ -611,7 +673,15 @@ def _reduced(
         ),
         _coord_check("longitude", "latitude", crs),
     ]
-    good, problems = split_rows(frame, header, checks, target="incidents")
+    good, problems = split_rows(
+        frame,
+        header,
+        checks,
+        target="incidents",
+        failing=_month_failing(frame, "month")
+        | ~kind.is_in(list(REDUCED_CRIME_TYPES)).fill_null(True)
+        | coordinate_failing("longitude", "latitude", crs=crs),
+    )
     keys = keyer.keys(good)
     good = _with_xy(good, "longitude", "latitude", crs=crs)
     out = good.select(
@@ -620,7 +690,7 @@ def _reduced(
         kind.replace_strict(REDUCED_CRIME_TYPES, return_dtype=pl.String).alias(
             "crime_type"
         ),
-        *_month_span("month"),
+        *_month_span(good, "month"),
         "lat",
         "lon",
         "x",
