@@ -247,8 +247,8 @@ def main() -> None:
                 f"{n / load['seconds']:,.0f} rows/s  "
                 f"peak RSS {load['peak_rss_mib']:,.0f} MiB (target <= 4096)"
             )
-            for label, secs in load["split"].items():
-                print(f"    {label:36s} {secs:7.2f} s")
+            for part, secs in load["split"].items():
+                print(f"    {part:36s} {secs:7.2f} s")
             if label == "sqlite":
                 floor = run("floor", path, url)
                 print(
