@@ -155,3 +155,10 @@ def test_sqlite_engine_keeps_no_pooled_connection(sqlite_store: Store) -> None:
     import sqlalchemy as sa
 
     assert isinstance(sqlite_store.engine.pool, sa.pool.NullPool)
+
+
+def test_new_sqlite_database_has_16_kib_pages(sqlite_store: Store) -> None:
+    from avert.store.database import SQLITE_PAGE_BYTES
+
+    assert sqlite_store.query("PRAGMA page_size").row(0)[0] == SQLITE_PAGE_BYTES
+    assert sqlite_store.query("PRAGMA journal_mode").row(0)[0] == "wal"
