@@ -311,3 +311,20 @@ def test_parts_and_deferred_indexes_on_both_stores(
     )
     assert any_store.count("incidents") == 60
     assert _index_names(any_store) == before
+
+
+def test_progress_moves_part_by_part(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(policeuk, "PART_LINES", 20)
+    path = _street_file(tmp_path)  # 63 data lines: parts of 5, 20, 20, 18 lines
+    calls: list[tuple[str, int, int]] = []
+    report = load_files(
+        sqlite_store, [path], progress=lambda *a: calls.append((a[0], a[1], a[2]))
+    )
+    read = [c[0] for c in calls if "rows read" in c[0]]
+    assert read == [
+        f"{path} ({n} rows read)" for n in (5, 25, 45, report.files[0].rows)
+    ]
+    assert calls[0] == (str(path), 0, 1)
+    assert calls[-2:] == [(load.FINISHING, 1, 1), ("", 1, 1)]

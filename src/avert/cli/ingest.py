@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from avert.cli._common import console, get_settings, get_store, print_json
-from avert.workflows.load import LoadReport, ProgressFn, load_files
+from avert.workflows.load import FINISHING, LoadReport, ProgressFn, load_files
 
 __all__ = ["register"]
 
@@ -106,7 +106,7 @@ def _run(
                     task,
                     completed=done,
                     total=total,
-                    description=f"loading {name}"[-60:],
+                    description=_bar_label(name),
                 )
 
             progress: ProgressFn = step
@@ -119,6 +119,13 @@ def _run(
                 progress=progress,
             )
     _show(report, as_json=as_json)
+
+
+def _bar_label(name: str) -> str:
+    """What the progress bar says: the file (and rows so far), then the last step."""
+    if not name:
+        return "done"
+    return (name if name == FINISHING else f"loading {name}")[-70:]
 
 
 @ingest_app.command("policeuk")

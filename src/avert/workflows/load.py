@@ -34,10 +34,14 @@ from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
 
-__all__ = ["LoadReport", "ProgressFn", "load_files"]
+__all__ = ["FINISHING", "LoadReport", "ProgressFn", "load_files"]
 
-#: progress(file_name, files_done, files_total)
+#: progress(what, files_done, files_total): called before each file, after each part
+#: of a file (``what`` then names the file and its rows so far), before the final
+#: index rebuild and commit, and once at the end (``what`` empty)
 ProgressFn = Callable[[str, int, int], None]
+#: what the progress callback is told while indexes are rebuilt and the load commits
+FINISHING = "rebuilding indexes and committing"
 _PROVENANCE = ("load_id", "source_file", "source_line")
 #: rows per Arrow batch handed to the database (bounds the extra memory of a load)
 _APPEND_ROWS = 500_000
@@ -154,7 +158,12 @@ def load_files(
                 part = _write(tx, parsed, report.load_id, state, references)
                 del parsed
                 _add(report.files[-1], part)
+                if progress is not None:  # a big file moves part by part
+                    done = report.files[-1]
+                    progress(f"{done.file} ({done.rows:,} rows read)", i, total)
         # rebuild the indexes dropped for bulk appends (still inside the transaction)
+        if progress is not None:
+            progress(FINISHING, total, total)
         deferred.close()
         if progress is not None:
             progress("", total, total)
