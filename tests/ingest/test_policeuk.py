@@ -488,3 +488,29 @@ def test_stray_quote_in_last_field_does_not_merge_two_lines_into_a_row(
     out = _one(sqlite_store, path)
     assert out["rows"] == 2
     assert out["rows"] == out["loaded"] + out["quarantined"] + out["duplicates"]
+
+
+def test_first_in_file_is_kept_when_keys_interleave(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # keys out of order and repeated: the load sorts by key, stably, so the first
+    # row of each key in the file is still the one kept
+    path = write(
+        tmp_path / "s.csv",
+        [
+            STREET_HEADER,
+            street_row(CID2, location="On or near B first"),
+            street_row(CID1, location="On or near A first"),
+            street_row(CID2, location="On or near B second"),
+            street_row(CID1, location="On or near A second"),
+        ],
+    )
+    out = _one(sqlite_store, path)
+    assert (out["loaded"], out["duplicates"], out["conflicts"]) == (2, 2, 2)
+    kept = sqlite_store.read_frame("incidents").sort("incident_id")
+    assert dict(zip(kept["incident_id"], kept["location"], strict=True)) == {
+        CID1: "On or near A first",
+        CID2: "On or near B first",
+    }
+    lines = sorted(_quarantine(sqlite_store)["line"].to_list())
+    assert lines == [4, 5]

@@ -223,6 +223,7 @@ def _parsed_ahead(units: Sequence[Unit]) -> Generator[tuple[int, Parsed]]:
                     except StopIteration:
                         slots.release()
                         break
+                    _sort_by_key(parsed)  # here, off the writer's thread
                     items.put((i, parsed))
                     del parsed
                 if stop.is_set():
@@ -246,6 +247,25 @@ def _parsed_ahead(units: Sequence[Unit]) -> Generator[tuple[int, Parsed]]:
     finally:
         stop.set()
         thread.join()
+
+
+def _sort_by_key(parsed: Parsed) -> None:
+    """Sort each frame of ``parsed`` by its table's primary key (stable).
+
+    The writer appends in key order (see :func:`_append_sorted`); sorting in the
+    parser thread spares the writer a sort and a gather per batch. The sort is
+    stable, so rows with equal keys keep their file order and "the first" of
+    repeated keys is still the first in the file.
+    """
+    for table, frame in parsed.frames.items():
+        pk = list(TABLES[table].primary_key)
+        if frame.height > 1 and all(c in frame.columns for c in pk):
+            parsed.frames[table] = frame.sort(pk, maintain_order=True)
+
+
+def _sorted_by_key(frame: pl.DataFrame, pk: Sequence[str]) -> bool:
+    """Whether Polars knows ``frame`` is sorted by a one-column key (cheap flag)."""
+    return len(pk) == 1 and bool(frame[pk[0]].flags["SORTED_ASC"])
 
 
 # --- planning ---------------------------------------------------------------------
@@ -421,11 +441,18 @@ def _append_sorted(tx: Transaction, table: str, new: pl.DataFrame) -> int:
     """
     if new.height == 0:
         return 0
-    order = new.select(pl.arg_sort_by(list(TABLES[table].primary_key))).to_series()
+    pk = list(TABLES[table].primary_key)
     starts = range(0, new.height, _APPEND_ROWS)
+    if _sorted_by_key(new, pk):  # sorted by the parser thread: batches are slices
 
-    def prepare(start: int) -> Any:
-        return tx.arrow_for(table, new[order.slice(start, _APPEND_ROWS)])
+        def prepare(start: int) -> Any:
+            return tx.arrow_for(table, new.slice(start, _APPEND_ROWS))
+
+    else:
+        order = new.select(pl.arg_sort_by(pk)).to_series()
+
+        def prepare(start: int) -> Any:
+            return tx.arrow_for(table, new[order.slice(start, _APPEND_ROWS)])
 
     loaded = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="avert-batch") as pool:
@@ -497,7 +524,11 @@ def _split_duplicates(
     """Split rows into new rows, a duplicate count, and conflicting-duplicate problems."""
     spec = TABLES[table]
     pk = list(spec.primary_key)
-    is_first = frame.select(pl.struct(pk).is_first_distinct()).to_series()
+    if _sorted_by_key(frame, pk):  # equal keys are neighbours: compare with the last
+        key = frame[pk[0]]
+        is_first = key.ne_missing(key.shift(1)).fill_null(True)
+    else:
+        is_first = frame.select(pl.struct(pk).is_first_distinct()).to_series()
     if is_first.all():  # the usual case: no copies of a big frame
         first, rest = frame, frame.clear()
     else:
