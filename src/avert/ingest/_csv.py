@@ -13,6 +13,13 @@ The pre-scan is one pass over the bytes in small chunks through a reused buffer
 and the commas and quotes of each line; a file read in parts is scanned once and each
 part reads its share of that scan instead of scanning again.
 
+A big plain file need not be held at all: :func:`scan_file` streams it once (a
+thread reads and hashes 8 MiB chunks while the caller checks UTF-8 and scans them,
+the same scan as of the whole buffer), then :func:`read_file_parts` reads each
+part's byte range from disk into one reused buffer, giving exactly the parts of
+:func:`read_csv_parts`. A change of the file in between (size, times, or a part's
+range no longer bounded by newlines) is an :class:`~avert.errors.IngestError`.
+
 Encodings: UTF-8, UTF-8 with BOM and, when the bytes are not valid UTF-8, latin-1
 (ISO-8859-1, as older police extracts are); the text is normalised to UTF-8.
 """
@@ -21,7 +28,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
+import os
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
@@ -30,7 +41,18 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-__all__ = ["CsvTable", "decode", "read_csv", "read_csv_parts", "split_header"]
+from avert.errors import IngestError
+
+__all__ = [
+    "CsvTable",
+    "FileScan",
+    "decode",
+    "read_csv",
+    "read_csv_parts",
+    "read_file_parts",
+    "scan_file",
+    "split_header",
+]
 
 _CHUNK: Final = 1 << 26  # 64 MiB per numpy scan step
 _NL, _CR, _COMMA, _QUOTE = 10, 13, 44, 34
@@ -131,56 +153,87 @@ class _Scan:
         return self.quotes[lo:hi].astype(np.int64)
 
 
-def _scan(arr: npt.NDArray[np.uint8]) -> _Scan:
-    """One chunked pass over ``arr``: newline positions, commas and quotes per line."""
-    small = arr.size < 2**31
-    dtype = np.int32 if small else np.int64
-    nls: list[_Ints] = []
-    commas: list[_Ints] = []
-    quotes: list[_Ints | int] = []
-    buf = np.empty(min(_SCAN_CHUNK, arr.size), dtype=np.bool_)
-    n_commas = n_quotes = 0  # totals so far
-    c_last = q_last = 0  # totals before the previous newline
-    for off in range(0, arr.size, _SCAN_CHUNK):
-        chunk = arr[off : off + _SCAN_CHUNK]
-        hit = buf[: chunk.size]
+class _Scanner:
+    """:func:`_scan` fed chunk by chunk: the same result whatever the chunking.
+
+    A line may span chunks: the totals of commas and quotes so far and at the last
+    newline carry its counts over, so feeding a file in pieces as it is read gives
+    exactly the scan of the whole buffer (no need to hold it).
+    """
+
+    def __init__(self, size: int) -> None:
+        # positions and quote counts are 32-bit under 2 GiB (memory)
+        self.dtype = np.int32 if size < 2**31 else np.int64
+        self.nls: list[_Ints] = []
+        self.commas: list[_Ints] = []
+        self.quotes: list[_Ints | int] = []
+        self.buf = np.empty(min(_SCAN_CHUNK, size), dtype=np.bool_)
+        self.n_commas = self.n_quotes = 0  # totals so far
+        self.c_last = self.q_last = 0  # totals before the previous newline
+        self.off = 0  # bytes fed so far
+
+    def feed(self, arr: npt.NDArray[np.uint8]) -> None:
+        """Scan the next bytes of the buffer (in steps of :data:`_SCAN_CHUNK`)."""
+        for start in range(0, arr.size, _SCAN_CHUNK):
+            self._step(arr[start : start + _SCAN_CHUNK])
+
+    def _step(self, chunk: npt.NDArray[np.uint8]) -> None:
+        dtype = self.dtype
+        if self.buf.size < chunk.size:  # more bytes than announced: still exact
+            self.buf = np.empty(_SCAN_CHUNK, dtype=np.bool_)
+        hit = self.buf[: chunk.size]
         local = np.flatnonzero(np.equal(chunk, _NL, out=hit))
         at = np.flatnonzero(np.equal(chunk, _COMMA, out=hit))
-        before = np.searchsorted(at, local) + n_commas
-        commas.append(
-            np.minimum(np.diff(before, prepend=c_last), _MANY).astype(np.uint8)
+        before = np.searchsorted(at, local) + self.n_commas
+        self.commas.append(
+            np.minimum(np.diff(before, prepend=self.c_last), _MANY).astype(np.uint8)
         )
-        c_last = int(before[-1]) if before.size else c_last
-        n_commas += at.size
+        self.c_last = int(before[-1]) if before.size else self.c_last
+        self.n_commas += at.size
         if np.equal(chunk, _QUOTE, out=hit).any():
             at = np.flatnonzero(hit)
-            before = np.searchsorted(at, local) + n_quotes
-            quotes.append(np.diff(before, prepend=q_last).astype(dtype))
-            q_last = int(before[-1]) if before.size else q_last
-            n_quotes += at.size
-        elif local.size and n_quotes != q_last:  # quotes of a line begun earlier
+            before = np.searchsorted(at, local) + self.n_quotes
+            self.quotes.append(np.diff(before, prepend=self.q_last).astype(dtype))
+            self.q_last = int(before[-1]) if before.size else self.q_last
+            self.n_quotes += at.size
+        elif local.size and self.n_quotes != self.q_last:  # a line begun earlier
             first = np.zeros(local.size, dtype=dtype)
-            first[0] = n_quotes - q_last
-            quotes.append(first)
-            q_last = n_quotes
+            first[0] = self.n_quotes - self.q_last
+            self.quotes.append(first)
+            self.q_last = self.n_quotes
         else:
-            quotes.append(local.size)  # no quote in these lines: zeros
-            q_last = n_quotes if local.size else q_last
-        nls.append((local + off).astype(dtype))
-    commas.append(np.array([min(n_commas - c_last, _MANY)], dtype=np.uint8))
-    nl: _Ints = np.concatenate(nls) if nls else np.empty(0, dtype=dtype)
-    line_commas = np.concatenate(commas)
-    del nls, commas
-    line_quotes = None
-    if n_quotes:
-        line_quotes = np.concatenate(
-            [
-                q if isinstance(q, np.ndarray) else np.zeros(q, dtype=dtype)
-                for q in quotes
-            ]
-            + [np.array([n_quotes - q_last], dtype=dtype)]
+            self.quotes.append(local.size)  # no quote in these lines: zeros
+            self.q_last = self.n_quotes if local.size else self.q_last
+        self.nls.append((local + self.off).astype(dtype))
+        self.off += chunk.size
+
+    def finish(self) -> _Scan:
+        """The scan of every byte fed (the scanner is spent)."""
+        dtype = self.dtype
+        self.commas.append(
+            np.array([min(self.n_commas - self.c_last, _MANY)], dtype=np.uint8)
         )
-    return _Scan(nl, line_commas, line_quotes)
+        nl: _Ints = np.concatenate(self.nls) if self.nls else np.empty(0, dtype=dtype)
+        line_commas = np.concatenate(self.commas)
+        self.nls, self.commas = [], []
+        line_quotes = None
+        if self.n_quotes:
+            line_quotes = np.concatenate(
+                [
+                    q if isinstance(q, np.ndarray) else np.zeros(q, dtype=dtype)
+                    for q in self.quotes
+                ]
+                + [np.array([self.n_quotes - self.q_last], dtype=dtype)]
+            )
+        self.quotes = []
+        return _Scan(nl, line_commas, line_quotes)
+
+
+def _scan(arr: npt.NDArray[np.uint8]) -> _Scan:
+    """One chunked pass over ``arr``: newline positions, commas and quotes per line."""
+    scanner = _Scanner(arr.size)
+    scanner.feed(arr)
+    return scanner.finish()
 
 
 def _empty(header: list[str]) -> pl.DataFrame:
@@ -237,7 +290,7 @@ def read_csv(data: bytes) -> CsvTable:
 
 
 def _read_lines(
-    text_bytes: bytes,
+    text_bytes: bytes | bytearray,
     scan: _Scan,
     head: bytes,
     lo: int,
@@ -245,18 +298,24 @@ def _read_lines(
     encoding: str,
     *,
     whole: bool,
+    offset: int | None = None,
+    size: int | None = None,
 ) -> CsvTable:
     """Read lines ``lo`` to ``hi - 1`` (0 = the header line) of scanned bytes.
 
     ``head`` is the header line with its line end. The table is exactly what
     reading ``head`` followed by those lines as a file of its own gives, except
     that line numbers are the file's. ``whole``: the lines are the rest of the file
-    after ``head`` (``text_bytes`` is then Polars' source, not a copy).
+    after ``head`` (``text_bytes`` is then Polars' source, not a copy). ``offset``:
+    lines are numbered from ``offset + 2`` (default ``lo + 1``: the file's numbers
+    when ``text_bytes`` is the whole file). ``size``: only the first ``size`` bytes
+    of ``text_bytes`` are scanned text (default all; a reused, longer buffer).
     """
-    arr = np.frombuffer(text_bytes, dtype=np.uint8)
+    arr = np.frombuffer(text_bytes, dtype=np.uint8, count=-1 if size is None else size)
     size = arr.size
     nl = scan.nl
-    offset = lo - 1
+    if offset is None:
+        offset = lo - 1
     b_starts = nl[lo - 1 : hi - 1].astype(np.int64) + 1
     b_ends = nl[lo:hi].astype(np.int64)
     if b_ends.size < b_starts.size:  # the last line has no newline
@@ -301,11 +360,11 @@ def _read_lines(
         # Polars swallow the data lines, so it reads them under a clean header.
         clean = ",".join(f"c{i}" for i in range(width)).encode() + b"\n"
         frame = _polars(b"".join((clean, body)), header)
-    elif whole:
+    elif whole and isinstance(text_bytes, bytes):
         frame = _polars(text_bytes, header)  # no copy of a whole file
     else:
         if not quotes.any():
-            frame = _read_pieces(text_bytes, nl, head, header, lo, hi)
+            frame = _read_pieces(text_bytes, nl, head, header, lo, hi, size)
         if frame is None:
             frame = _polars(b"".join((head, body)), header)  # one copy of a part
     if frame.height != n_lines or frame.width != width:
@@ -340,12 +399,13 @@ def _polars(source: bytes, header: list[str]) -> pl.DataFrame:
 
 
 def _read_pieces(
-    text_bytes: bytes,
+    text_bytes: bytes | bytearray,
     nl: _Ints,
     head: bytes,
     header: list[str],
     lo: int,
     hi: int,
+    size: int,
 ) -> pl.DataFrame | None:
     """Read lines ``lo`` to ``hi - 1`` (no quote characters) in pieces under ``head``.
 
@@ -359,7 +419,7 @@ def _read_pieces(
     frames = []
     for a in range(lo, hi, _PIECE_LINES):
         b = min(a + _PIECE_LINES, hi)
-        stop = int(nl[b - 1]) + 1 if b - 1 < nl.size else len(text_bytes)
+        stop = int(nl[b - 1]) + 1 if b - 1 < nl.size else size
         source = b"".join((head, view[int(nl[a - 1]) + 1 : stop]))
         frame = _polars(source, header)
         del source
@@ -370,12 +430,14 @@ def _read_pieces(
 
 
 def _read_with_csv_at(
-    text_bytes: bytes, header: list[str], encoding: str, offset: int
+    text_bytes: bytes | bytearray, header: list[str], encoding: str, offset: int
 ) -> CsvTable:
     return _shift(_read_with_csv(text_bytes, header, encoding), offset)
 
 
-def _read_with_csv(text_bytes: bytes, header: list[str], encoding: str) -> CsvTable:
+def _read_with_csv(
+    text_bytes: bytes | bytearray, header: list[str], encoding: str
+) -> CsvTable:
     """Exact slow path for files whose quoted fields span physical lines.
 
     A record spanning several lines is a row when its field count matches the
@@ -474,6 +536,16 @@ def read_csv_parts(
     text_bytes, _ = decode(data)
     del data
     scan = _scan(np.frombuffer(text_bytes, dtype=np.uint8))
+    plan = _plan_parts(scan, len(text_bytes), part_lines, first_part_lines)
+    if plan is None:
+        return None
+    return _parts(text_bytes, scan, *plan)
+
+
+def _plan_parts(
+    scan: _Scan, size: int, part_lines: int, first_part_lines: int | None
+) -> tuple[list[int], int] | None:
+    """Cuts (last line before each part) and total lines, or None: not splittable."""
     nl = scan.nl
     if nl.size <= part_lines + 1:
         return None
@@ -486,9 +558,8 @@ def read_csv_parts(
     # a part starting after data line c (physical line c + 1) holds the lines c + 1
     # onwards (0 = the header line) and numbers its lines from c
     cuts = np.concatenate([[0], np.arange(first, nl.size, part_lines)])
-    size = len(text_bytes)
     n_total = nl.size + int(nl[-1] != size - 1)
-    return _parts(text_bytes, scan, cuts.tolist(), n_total)
+    return cuts.tolist(), n_total
 
 
 def _parts(
@@ -512,3 +583,283 @@ def _shift(table: CsvTable, offset: int) -> CsvTable:
         table.frame = table.frame.with_columns(pl.col(LINE_COL) + offset)
         table.bad = table.bad.with_columns(pl.col("line") + offset)
     return table
+
+
+# --- a plain file streamed once, then read part by part from disk ---------------------
+_READ_CHUNK: Final = 1 << 23  # 8 MiB per read of a streamed file (reused buffers)
+_READ_BUFFERS: Final = 3  # one being read and scanned while the others are hashed
+
+#: what identifies a file's content cheaply: size, mtime and ctime (nanoseconds)
+_Stamp = tuple[int, int, int]
+
+
+def _stamp(fh: io.FileIO) -> _Stamp:
+    st = os.fstat(fh.fileno())
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def _read_full(fh: io.FileIO, view: memoryview) -> int:
+    """Fill ``view`` from the file's position; fewer bytes only at the end of file."""
+    got = 0
+    while got < len(view):
+        n = fh.readinto(view[got:])
+        if not n:
+            break
+        got += n
+    return got
+
+
+def _changed(name: str) -> IngestError:
+    return IngestError(
+        f"{name} changed while it was being read (size, time or line ends differ "
+        "from the first pass): load it again once it is no longer being written"
+    )
+
+
+@dataclass
+class FileScan:
+    """A file streamed once: its digest, its BOM and the scan of its text.
+
+    Attributes
+    ----------
+    digest
+        Hex SHA-256 of the file's bytes (BOM included).
+    bom
+        Bytes of the UTF-8 byte order mark at its start (0 or 3): the text (what
+        :func:`decode` returns) starts there.
+    size
+        Bytes of text (after the BOM).
+    scan
+        Newlines, commas and quotes of the text (positions relative to the text).
+    stamp
+        Size, mtime and ctime when streamed, to detect a change before a part read.
+    """
+
+    digest: str
+    bom: int
+    size: int
+    scan: _Scan
+    stamp: _Stamp
+
+
+def _read_ahead(
+    fh: io.FileIO,
+    hasher: Any,
+    free: queue.SimpleQueue[bytearray | None],
+    filled: queue.SimpleQueue[tuple[bytearray, int] | BaseException],
+    stop: threading.Event,
+) -> None:
+    """Read the file into free buffers, hand each to the scanner, then hash it.
+
+    Runs in a thread: reading and hashing release the GIL, so they overlap the
+    scan. The scanner only reads a buffer and gives it back when done; this thread
+    alone writes buffers, after hashing the one it filled before, so a buffer is
+    never overwritten while still in use.
+    """
+    try:
+        while not stop.is_set():
+            buffer = free.get()
+            if buffer is None:
+                return
+            with memoryview(buffer) as view:
+                got = _read_full(fh, view)
+                filled.put((buffer, got))
+                if not got:
+                    return
+                hasher.update(view[:got])
+    except BaseException as err:  # handed to the scanning thread, raised there
+        filled.put(err)
+
+
+def scan_file(fh: io.FileIO, *, name: str) -> FileScan | None:
+    """Stream a file once: SHA-256, UTF-8 validity and the line scan, in bounded memory.
+
+    A thread reads the file from its start in chunks of 8 MiB into a few reused
+    buffers (fresh memory costs page faults) and hashes each chunk (reading and
+    :mod:`hashlib` release the GIL) while the calling thread checks it with an
+    incremental UTF-8 decoder (pure-ASCII chunks skipped, as :func:`decode` does)
+    and scans it (:class:`_Scanner`, the same result as :func:`_scan` of the whole
+    text). Only the scan (a few bytes per line) is kept.
+
+    Parameters
+    ----------
+    fh
+        The file, opened unbuffered for reading (``open(path, "rb", buffering=0)``).
+    name
+        The file as shown to the user (error messages).
+
+    Returns
+    -------
+    FileScan or None
+        None when the file is not valid UTF-8 (it is then latin-1, which only the
+        whole-file reader re-encodes).
+
+    Raises
+    ------
+    IngestError
+        When the file changed while it was read (size or times differ).
+    OSError
+        When reading fails.
+    """
+    stamp = _stamp(fh)
+    size = stamp[0]
+    fh.seek(0)
+    hasher = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    free: queue.SimpleQueue[bytearray | None] = queue.SimpleQueue()
+    for _ in range(_READ_BUFFERS):
+        free.put(bytearray(min(_READ_CHUNK, max(size, 1))))
+    filled: queue.SimpleQueue[tuple[bytearray, int] | BaseException] = (
+        queue.SimpleQueue()
+    )
+    bom = len(codecs.BOM_UTF8) if fh.read(3) == codecs.BOM_UTF8 else 0
+    skip = bom  # BOM bytes still to skip (the first chunks may be tiny)
+    scanner = _Scanner(size - bom)
+    fh.seek(0)
+    stop = threading.Event()
+    reader = threading.Thread(
+        target=_read_ahead,
+        args=(fh, hasher, free, filled, stop),
+        name="avert-read-sha256",
+        daemon=True,
+    )
+    reader.start()
+    done = 0
+    try:
+        while True:
+            item = filled.get()
+            if isinstance(item, BaseException):
+                raise item
+            buffer, got = item
+            done += got
+            if not got or done > size:  # end of file, or it grew
+                break
+            with memoryview(buffer) as view:
+                cut = min(skip, got)  # as decode(): the text follows the BOM
+                skip -= cut
+                chunk = view[cut:got]
+                arr = np.frombuffer(chunk, dtype=np.uint8)
+                # a pure-ASCII chunk with no sequence pending is valid: skip decoding
+                if decoder.getstate()[0] or int(arr.max(initial=0)) >= 0x80:
+                    decoder.decode(chunk, final=False)
+                scanner.feed(arr)
+                del arr, chunk  # release the buffer before handing it back
+            free.put(buffer)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    finally:
+        stop.set()
+        free.put(None)  # wakes the reader if it waits for a buffer
+        reader.join()
+    if done != size or _stamp(fh) != stamp:
+        raise _changed(name)
+    return FileScan(hasher.hexdigest(), bom, size - bom, scanner.finish(), stamp)
+
+
+def read_file_parts(
+    fh: io.FileIO,
+    streamed: FileScan,
+    *,
+    name: str,
+    part_lines: int,
+    first_part_lines: int | None = None,
+) -> Iterator[CsvTable] | None:
+    """:func:`read_csv_parts` of a streamed file: each part reads only its own bytes.
+
+    The parts are exactly those of ``read_csv_parts(<the file's bytes>, ...)``:
+    each part reads its byte range from the file (through one reused buffer) and is
+    read with the slice of the whole file's scan that covers it.
+
+    Parameters
+    ----------
+    fh
+        The file :func:`scan_file` streamed (kept open while the parts are read).
+    streamed
+        What :func:`scan_file` returned.
+    name
+        The file as shown to the user (error messages).
+    part_lines, first_part_lines
+        As :func:`read_csv_parts`.
+
+    Returns
+    -------
+    Iterator of CsvTable, or None
+        None when the file cannot be split (as :func:`read_csv_parts`).
+
+    Raises
+    ------
+    IngestError
+        While iterating, when the file changed since it was streamed: its size or
+        times differ, or a part's byte range no longer starts and ends at a newline.
+    """
+    plan = _plan_parts(streamed.scan, streamed.size, part_lines, first_part_lines)
+    if plan is None:
+        return None
+    return _file_parts(fh, streamed, *plan, name=name)
+
+
+def _read_at(fh: io.FileIO, view: memoryview, at: int) -> int:
+    fh.seek(at)
+    return _read_full(fh, view)
+
+
+def _file_parts(
+    fh: io.FileIO, streamed: FileScan, cuts: list[int], n_total: int, *, name: str
+) -> Iterator[CsvTable]:
+    scan, bom = streamed.scan, streamed.bom
+    nl = scan.nl
+    head = bytearray(int(nl[0]) + 1)
+    with memoryview(head) as view:
+        got = _read_at(fh, view, bom)
+    if got != len(head) or head[-1] != _NL or _stamp(fh) != streamed.stamp:
+        raise _changed(name)
+    header = bytes(head)
+    encoding = "utf-8"
+    if header.startswith(codecs.BOM_UTF8):  # as the in-memory parts do
+        header, encoding = header[len(codecs.BOM_UTF8) :], "utf-8-sig"
+    his = [*cuts[1:], n_total - 1]
+    # each part is read with the newline before it, so that its scan slice starts
+    # at 0 and the bytes prove the part still begins where a line begins
+    starts = [int(nl[cut]) for cut in cuts]
+    stops = [int(nl[hi]) + 1 if hi < nl.size else streamed.size for hi in his]
+    sizes = [b - a for a, b in zip(starts, stops, strict=True)]
+    buffer = bytearray()
+    for k, (cut, hi) in enumerate(zip(cuts, his, strict=True)):
+        if cut >= hi:
+            continue
+        n = sizes[k]
+        if len(buffer) < n:  # grow once to the biggest part still to come
+            buffer = bytearray()
+            buffer = bytearray(max(sizes[k:]))
+        with memoryview(buffer) as view:
+            got = _read_at(fh, view[:n], bom + starts[k])
+        ends_at_newline = hi >= nl.size or buffer[n - 1] == _NL
+        if (
+            got != n
+            or buffer[0] != _NL
+            or not ends_at_newline
+            or _stamp(fh) != streamed.stamp
+        ):
+            raise _changed(name)
+        lo, hi1 = cut + 1, hi + 1
+        sub = _Scan(
+            nl[lo - 1 : hi1] - starts[k],
+            scan.commas[lo - 1 : hi1],
+            None if scan.quotes is None else scan.quotes[lo - 1 : hi1],
+        )
+        table = _read_lines(
+            buffer,
+            sub,
+            header,
+            1,
+            hi1 - lo + 1,
+            encoding,
+            whole=False,
+            offset=lo - 1,
+            size=n,
+        )
+        del sub
+        # no local keeps a part alive while the generator waits (peak memory)
+        yield table
+        del table

@@ -12,9 +12,11 @@ map points) and the police.uk API documentation (``stops-force``).
 from __future__ import annotations
 
 import codecs
+import io
 import json
+import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
@@ -27,6 +29,8 @@ from avert.ingest._csv import (
     CsvTable,
     read_csv,
     read_csv_parts,
+    read_file_parts,
+    scan_file,
     split_header,
 )
 from avert.ingest._rows import split_rows
@@ -40,6 +44,7 @@ __all__ = [
     "KINDS",
     "PART_LINES",
     "REDUCED_CRIME_TYPES",
+    "STREAM_MIN_BYTES",
     "detect_kind",
     "parse_policeuk",
     "parse_policeuk_bytes",
@@ -51,6 +56,10 @@ REDUCED, API_STOPS = "policeuk-reduced", "policeuk-api-stops"
 UNKNOWN: Final = "unknown"
 #: physical lines per part when a big file is read part by part (peak memory)
 PART_LINES = 1_000_000
+#: a plain file at least this big is streamed and read part by part from disk
+#: (smaller files are read whole: they rarely hold more than one part)
+STREAM_MIN_BYTES = 32 << 20
+_PEEK_BYTES: Final = 1 << 16  # the header line is looked for in the first 64 KiB
 
 #: kind -> (required header subset, target table)
 KINDS: Final[dict[str, tuple[frozenset[str], str]]] = {
@@ -159,18 +168,45 @@ def parse_policeuk_parts(
     the parts hold exactly what :func:`parse_policeuk` returns in one piece. Small
     files, JSON, unrecognised files and files whose quoted fields may span lines
     come as one part.
+
+    A plain file on disk of at least :data:`STREAM_MIN_BYTES` is never held whole:
+    it is streamed once (digest, UTF-8 check and line scan,
+    :func:`~avert.ingest._csv.scan_file`) and each part then reads its own bytes
+    from the file. When that cannot give the parts (not UTF-8, a quote that may
+    span lines, too few lines) the file is read whole as any other file, so the
+    results never depend on the path taken.
+
+    Raises
+    ------
+    IngestError
+        When the file cannot be read, or changed between the first pass and the
+        reading of a part.
     """
     if part_lines is None:
         part_lines = PART_LINES
+    name, basename = source.name, source.basename
+    path = source.path
+    if path is not None and not basename.lower().endswith(".json"):
+        try:
+            # unbuffered: chunks and parts are read straight into reused buffers
+            with path.open("rb", buffering=0) as fh:
+                parts = _stream_parts(fh, name=name, part_lines=part_lines)
+                if parts is not None:
+                    tables, digest = parts
+                    yield from _mapped_parts(
+                        tables, lambda: digest, name=name, basename=basename, crs=crs
+                    )
+                    return
+        except OSError as err:
+            msg = f"Cannot read {name}: {err}"
+            raise IngestError(msg) from err
+    # today's path: the whole file in memory (zip members, small or odd files)
     data = source.read_bytes()
     kind = None
-    if not source.basename.lower().endswith(".json"):
+    if not basename.lower().endswith(".json"):
         first = data[: data.find(b"\n")] if b"\n" in data else b""
-        if first.startswith(codecs.BOM_UTF8):
-            first = first[len(codecs.BOM_UTF8) :]
-        kind = detect_kind(split_header(first.decode("utf-8", "replace")))
+        kind = _header_kind(first)
     holder = [data]
-    name, basename = source.name, source.basename
     if kind is None:
         del data
         yield _parse(holder, name=name, basename=basename, crs=crs)
@@ -181,15 +217,60 @@ def parse_policeuk_parts(
     digest_job = pool.submit(sha256_hex, data)
     pool.shutdown(wait=False)  # the thread ends with the digest
     del data
-    parts = read_csv_parts(
+    in_memory = read_csv_parts(
         holder[0], part_lines=part_lines, first_part_lines=part_lines // 4
     )
-    if parts is None:  # small, or a quoted field may span lines
+    if in_memory is None:  # small, or a quoted field may span lines
         yield _parse(
             holder, name=name, basename=basename, crs=crs, digest=digest_job.result()
         )
         return
     holder.clear()  # the parts keep the (decoded) bytes they still need
+    yield from _mapped_parts(
+        in_memory, digest_job.result, name=name, basename=basename, crs=crs
+    )
+
+
+def _header_kind(first: bytes) -> str | None:
+    """The kind named by a file's first line (bytes, BOM allowed), else None."""
+    if first.startswith(codecs.BOM_UTF8):
+        first = first[len(codecs.BOM_UTF8) :]
+    return detect_kind(split_header(first.decode("utf-8", "replace")))
+
+
+def _stream_parts(
+    fh: io.FileIO, *, name: str, part_lines: int
+) -> tuple[Iterator[CsvTable], str] | None:
+    """The parts of a big plain file read from disk and its digest, else None.
+
+    None sends the file down the whole-file path: too small, no newline in its
+    first 64 KiB, not a police.uk header, not UTF-8 or not splittable.
+    """
+    if os.fstat(fh.fileno()).st_size < STREAM_MIN_BYTES:
+        return None
+    peek = fh.read(_PEEK_BYTES) or b""
+    if b"\n" not in peek or _header_kind(peek[: peek.find(b"\n")]) is None:
+        return None
+    streamed = scan_file(fh, name=name)
+    if streamed is None:  # not UTF-8: latin-1 is re-encoded by the whole reader
+        return None
+    tables = read_file_parts(
+        fh, streamed, name=name, part_lines=part_lines, first_part_lines=part_lines // 4
+    )
+    if tables is None:
+        return None
+    return tables, streamed.digest
+
+
+def _mapped_parts(
+    parts: Iterator[CsvTable],
+    digest: Callable[[], str],
+    *,
+    name: str,
+    basename: str,
+    crs: str,
+) -> Iterator[Parsed]:
+    """Map and key the read parts of one file (keys count over earlier parts)."""
     keyer: ContentKeyer | None = None
     for table in parts:
         part_kind = detect_kind(table.header)
@@ -198,13 +279,12 @@ def parse_policeuk_parts(
             raise IngestError(msg)
         if keyer is None:
             keyer = _keyer(part_kind, table.header, basename=basename)
-        digest = digest_job.result()
         parsed = _map(
             table,
             part_kind,
             name=name,
             basename=basename,
-            digest=digest,
+            digest=digest(),
             crs=crs,
             keyer=keyer,
         )

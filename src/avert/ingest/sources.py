@@ -28,11 +28,16 @@ def sha256_hex(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One input file: its display name, its base name, and how to read its bytes."""
+    """One input file: its display name, its base name, and how to read its bytes.
+
+    ``path`` is set for a plain file on disk (not a zip member): a big file can then
+    be streamed and read part by part instead of held whole.
+    """
 
     name: str
     basename: str
     reader: Callable[[], bytes] = field(repr=False, compare=False)
+    path: Path | None = field(default=None, repr=False, compare=False)
 
     def read_bytes(self) -> bytes:
         """The file's bytes (raises :class:`IngestError` when unreadable)."""
@@ -123,7 +128,9 @@ def expand_paths(
                     skipped += skip
                 elif child.name.lower().endswith(suffixes):
                     files.append(
-                        SourceFile(str(child), child.name, _file_reader(child))
+                        SourceFile(
+                            str(child), child.name, _file_reader(child), path=child
+                        )
                     )
                 else:
                     skipped.append(str(child))
@@ -133,5 +140,7 @@ def expand_paths(
             skipped += skip
         else:
             # A file named explicitly is always read, whatever its name.
-            files.append(SourceFile(str(path), path.name, _file_reader(path)))
+            files.append(
+                SourceFile(str(path), path.name, _file_reader(path), path=path)
+            )
     return files, skipped
