@@ -85,6 +85,18 @@ class CsvTable:
     encoding: str
 
 
+def _check_utf8(
+    decoder: codecs.IncrementalDecoder, chunk: memoryview, arr: npt.NDArray[np.uint8]
+) -> None:
+    """Feed the next chunk (``arr``: its bytes as numpy) to an incremental decoder.
+
+    A pure-ASCII chunk with no multi-byte sequence pending is valid UTF-8 and is not
+    decoded at all (most police.uk files). Raises :class:`UnicodeDecodeError`.
+    """
+    if decoder.getstate()[0] or int(arr.max(initial=0)) >= 0x80:
+        decoder.decode(chunk, final=False)
+
+
 def decode(data: bytes) -> tuple[bytes, str]:
     """Return ``data`` as UTF-8 bytes without BOM, and the encoding it was in.
 
@@ -99,10 +111,7 @@ def decode(data: bytes) -> tuple[bytes, str]:
     try:
         view = memoryview(data)
         for off in range(0, len(data), _CHUNK):
-            pending = decoder.getstate()[0]
-            if not pending and int(arr[off : off + _CHUNK].max(initial=0)) < 0x80:
-                continue  # pure ASCII chunk: valid UTF-8, nothing to decode
-            decoder.decode(view[off : off + _CHUNK], final=False)
+            _check_utf8(decoder, view[off : off + _CHUNK], arr[off : off + _CHUNK])
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return data.decode("latin-1").encode("utf-8"), "latin-1"
@@ -739,9 +748,7 @@ def scan_file(fh: io.FileIO, *, name: str) -> FileScan | None:
                 skip -= cut
                 chunk = view[cut:got]
                 arr = np.frombuffer(chunk, dtype=np.uint8)
-                # a pure-ASCII chunk with no sequence pending is valid: skip decoding
-                if decoder.getstate()[0] or int(arr.max(initial=0)) >= 0x80:
-                    decoder.decode(chunk, final=False)
+                _check_utf8(decoder, chunk, arr)
                 scanner.feed(arr)
                 del arr, chunk  # release the buffer before handing it back
             free.put(buffer)
