@@ -53,7 +53,7 @@ def test_explain_json_contract() -> None:
             "ext.weapon",
             "ext.group_offending",
         ],
-        "harm_days": 2.5,
+        "harm_days": 1.0,
         "harm_source": payload["harm_source"],
     }
     assert "common assault" in payload["harm_source"]
