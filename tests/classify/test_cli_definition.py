@@ -55,8 +55,10 @@ def test_explain_json_contract() -> None:
         ],
         "harm_days": 1.0,
         "harm_source": payload["harm_source"],
+        "harm_table": payload["harm_table"],
     }
     assert "common assault" in payload["harm_source"]
+    assert payload["harm_table"].startswith("packaged avert table (harm.toml)")
     code, out = invoke(["definition", "explain", "--offence-code", "105A", "--json"])
     assert json.loads(out)["in_definition"] is False
 

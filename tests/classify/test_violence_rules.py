@@ -336,6 +336,7 @@ def test_explain_contract() -> None:
         "rule_ids",
         "harm_days",
         "harm_source",
+        "harm_table",
     }
     assert payload["category"] == "assault_with_injury"
     assert payload["rule_ids"] == [

@@ -569,6 +569,7 @@ class Explanation:
     harm_source: str
     resolution: str | None
     clauses: tuple[str, ...]
+    harm_table: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """The JSON contract of ``avert definition explain --json``."""
@@ -578,6 +579,7 @@ class Explanation:
             "rule_ids": list(self.rule_ids),
             "harm_days": self.harm_days,
             "harm_source": self.harm_source,
+            "harm_table": self.harm_table,
         }
 
 
@@ -683,6 +685,7 @@ def explain(
         harm_source=source,
         resolution=out["resolution"],
         clauses=clauses,
+        harm_table=harm.describe(),
     )
 
 

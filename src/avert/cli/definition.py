@@ -44,7 +44,8 @@ HarmOpt = Annotated[
     Path | None,
     typer.Option(
         "--harm",
-        help="Harm TOML file (default: the packaged CCHI table).",
+        help="Harm TOML file (default: the 'harm_table' setting, else the packaged "
+        "CCHI table).",
         show_default=False,
     ),
 ]
@@ -55,6 +56,14 @@ def _definition(ctx: typer.Context, value: str | None) -> str:
     return value if value is not None else get_settings(ctx).definition
 
 
+def harm_path(ctx: typer.Context, value: Path | None) -> Path | None:
+    """``--harm`` if given, else the ``harm_table`` setting, else ``None`` (packaged)."""
+    if value is not None:
+        return value
+    setting = get_settings(ctx).harm_table.strip()
+    return Path(setting) if setting else None
+
+
 @definition_app.command("show")
 def show(
     ctx: typer.Context,
@@ -63,7 +72,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show a profile: categories by precedence, rules, codes and extensions."""
-    harm = load_harm(harm_file)
+    harm = load_harm(harm_path(ctx, harm_file))
     prof = load_profile(_definition(ctx, definition), harm=harm)
     if as_json:
         print_json(
@@ -119,7 +128,7 @@ def validate(
     harm_file: HarmOpt = None,
 ) -> None:
     """Check profiles and the harm table; exit 1 naming file and key on the first error."""
-    harm = load_harm(harm_file)
+    harm = load_harm(harm_path(ctx, harm_file))
     names = files or available_profiles()
     for name in names:
         prof = load_profile(name, harm=harm)
@@ -129,18 +138,19 @@ def validate(
         console.print(
             f"ok  {prof.id} ({prof.path}): {len(prof.rules)} rules, {n_codes} codes"
         )
-    console.print(f"ok  harm table ({harm.path}): {len(harm.codes)} codes")
+    console.print(f"ok  harm table {harm.describe()}: {len(harm.codes)} codes")
 
 
 @definition_app.command("diff")
 def diff(
+    ctx: typer.Context,
     a: Annotated[str, typer.Argument(help="First profile (id or TOML file).")],
     b: Annotated[str, typer.Argument(help="Second profile (id or TOML file).")],
     harm_file: HarmOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show what differs between two profiles: codes per category, rules, parameters."""
-    harm = load_harm(harm_file)
+    harm = load_harm(harm_path(ctx, harm_file))
     d = diff_profiles(load_profile(a, harm=harm), load_profile(b, harm=harm))
     if as_json:
         print_json(
@@ -209,7 +219,7 @@ def explain_cmd(
     if offence_code is None and crime_type is None:
         msg = "Give --offence-code or --crime-type."
         raise ConfigError(msg)
-    harm = load_harm(harm_file)
+    harm = load_harm(harm_path(ctx, harm_file))
     prof = load_profile(_definition(ctx, definition), harm=harm)
     result = explain(
         offence_code,
@@ -234,6 +244,7 @@ def explain_cmd(
     for clause in result.clauses:
         console.print(f"  because {clause}")
     console.print(f"harm: {result.harm_days} days ({result.harm_source})")
+    console.print(f"harm table: {result.harm_table}")
 
 
 @definition_app.command("docs")
@@ -275,13 +286,14 @@ def classify(
     from avert.workflows.definitions import classify_store
 
     store = get_store(ctx)
-    harm = load_harm(harm_file)
+    harm = load_harm(harm_path(ctx, harm_file))
     prof = load_profile(_definition(ctx, definition), harm=harm)
     report = classify_store(store, profile=prof, harm=harm)
     console.print(
         f"{report.profile}: {report.incidents:,} incidents, {report.in_definition:,} in the "
         f"definition, harm {report.harm_days:,.1f} days"
     )
+    console.print(f"harm table: {harm.describe()}")
     console.print(
         f"moved in: {report.moved_in:,}  moved out: {report.moved_out:,}  "
         f"recategorised: {report.recategorised:,}  newly classified: {report.new:,}"

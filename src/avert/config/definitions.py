@@ -216,6 +216,28 @@ class HarmTable:
     expected: Mapping[str, ExpectedHarm]
     unweighted: Mapping[str, str]
     method: Mapping[str, Any] = field(default_factory=dict)
+    title: str = ""
+    source_file: str = ""
+    source_sha256: str = ""
+
+    @property
+    def packaged(self) -> bool:
+        """True for avert's packaged ``harm.toml``."""
+        return Path(self.path).resolve() == _default_path(_HARM_FILE).resolve()
+
+    def describe(self) -> str:
+        """Which table this is, in one line: packaged, or imported from which file.
+
+        E.g. ``packaged avert table (harm.toml): CCHI weights derived from sentencing
+        guidelines`` or ``harm_cchi.toml, imported from CCHI 2026.xlsx (sha256 3f2a...)``.
+        """
+        name = Path(self.path).name
+        head = f"packaged avert table ({name})" if self.packaged else str(self.path)
+        if self.title:
+            head += f": {self.title}"
+        if self.source_file:
+            head += f"; imported from {self.source_file} (sha256 {self.source_sha256})"
+        return head
 
     @property
     def code_lookup(self) -> dict[str, str]:
@@ -413,7 +435,9 @@ def load_harm(path: str | Path | None = None) -> HarmTable:
     data = _read_toml(file_path)
     name = file_path.name
     top = _Reader(data, name)
-    top.check_keys({"method", "codes", "policeuk_unweighted"})
+    top.check_keys({"table", "method", "codes", "policeuk_unweighted"})
+    table_r = top.sub("table", required=False)
+    table_r.check_keys({"title", "source_file", "source_sha256", "imported", "note"})
     codes_r = top.sub("codes")
     codes: dict[str, HarmCode] = {}
     seen_alias: dict[str, str] = {}
@@ -492,6 +516,9 @@ def load_harm(path: str | Path | None = None) -> HarmTable:
         expected=MappingProxyType(expected),
         unweighted=MappingProxyType(unweighted),
         method=MappingProxyType(method),
+        title=table_r.str_("title", ""),
+        source_file=table_r.str_("source_file", ""),
+        source_sha256=table_r.str_("source_sha256", ""),
     )
 
 
@@ -962,6 +989,18 @@ def render_docs(
         "(Sherman, Neyroud & Neyroud 2016). *derived* weights were derived by avert by the "
         "CCHI method from the sentencing guideline named as the source, with the reasoning "
         "given; check them against the published CCHI before relying on a single value.",
+        "",
+        "Every default weight lies inside the range of CCHI 2026 days published for its "
+        "Police Recorded Crime offence subgroup, and equals it where the range is one "
+        "value (a test checks each code against that table). Fines convert at the CCHI's "
+        "rate: band A 1 day, B 2, C 3 (see the method below).",
+        "",
+        "A force that holds the official Cambridge spreadsheet can use its per-code values: "
+        "`avert harm import CCHI.xlsx --out harm-cchi.toml` writes a harm table that "
+        "records the workbook's file name and SHA-256 digest, and setting `harm_table` "
+        "(`AVERT_HARM_TABLE=harm-cchi.toml`) or `--harm harm-cchi.toml` makes it the "
+        "table used by `avert classify`; `avert definition explain` names the table "
+        "each weight came from.",
         "",
     ]
     for pid in profiles:

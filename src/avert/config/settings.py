@@ -35,6 +35,21 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "AVERT_DEFINITION",
         "Violence definition profile id, or a path to a violence TOML file.",
     ),
+    (
+        "harm_table",
+        "",
+        "AVERT_HARM_TABLE",
+        "Harm TOML file, e.g. one written by 'avert harm import' from the Cambridge "
+        "CCHI spreadsheet; empty means avert's packaged CCHI table.",
+    ),
+    (
+        "timezone",
+        "Europe/London",
+        "AVERT_TIMEZONE",
+        "IANA time zone of the force. Stored times are local wall-clock times in this "
+        "zone: a time given with an offset or Z (command options, bundle files) is "
+        "converted to it; a time without one is taken as local.",
+    ),
 )
 
 
@@ -45,6 +60,8 @@ class Settings:
     database_url: str = "sqlite:///avert.db"
     crs: str = "EPSG:27700"
     definition: str = "avb-2010"
+    harm_table: str = ""
+    timezone: str = "Europe/London"
 
     def with_overrides(self, **overrides: str | None) -> Settings:
         """Return a copy with every non-None override applied."""
