@@ -112,3 +112,14 @@ def test_harm_without_classification_says_run_classify(sqlite_store: Store) -> N
     )
     assert result.exit_code != 0
     assert "avert classify" in str(result.exception) + result.output
+
+
+def test_volt_text_shows_distinct_incidents_and_pairs(sqlite_store: Store) -> None:
+    _fill(sqlite_store, classify=True)
+    result = CliRunner().invoke(
+        app, ["--db", sqlite_store.url.sqlalchemy, "analyse", "volt"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "shape:" not in result.output  # no raw Polars frame
+    assert "pairs" in result.output
+    assert "place (LSOA)" in result.output

@@ -106,3 +106,54 @@ def test_month_only_data_says_time_of_day_unavailable() -> None:
     assert any("harm is unavailable" in n for n in res.notes)
     assert res.places["place_id"].to_list() == ["E1", "E2"]
     assert res.to_dict()["hour_of_week"] is None
+
+
+def test_summary_counts_distinct_incidents_and_pairs_apart() -> None:
+    # one incident with two victims and two offenders, one with one of each
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i2"],
+            "occurred_from": [dt.datetime(2024, 6, 1), dt.datetime(2024, 6, 2)],
+            "time_precision": ["exact", "exact"],
+            "lsoa": ["A", "B"],
+            "harm_days": [100.0, 10.0],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i1", "i1", "i1", "i2", "i2"],
+            "person_id": ["v1", "v2", "o1", "o2", "v1", "o1"],
+            "role": ["victim", "victim", "offender", "offender", "victim", "offender"],
+        }
+    )
+    res = volt_profiles(incidents, involvements, at=AT, window_days=365)
+    summary = {r["dimension"]: r for r in res.frame.to_dicts()}
+    for dim in ("victim", "offender", "place"):
+        assert summary[dim]["n_incidents"] == 2, dim
+        assert summary[dim]["harm_days"] == pytest.approx(110.0), dim
+    assert summary["victim"]["n_pairs"] == 3
+    assert summary["victim"]["pair_harm_days"] == pytest.approx(210.0)
+    assert summary["offender"]["n_pairs"] == 3
+    assert summary["place"]["n_pairs"] == 2
+    assert summary["victim"]["repeat_rate"] == pytest.approx(1 / 3)  # over pairs
+    assert res.to_dict()["summary"][0]["n_pairs"] == 3
+
+
+def test_places_fall_back_to_grid_cells_when_no_area_is_known() -> None:
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c"],
+            "occurred_from": [dt.datetime(2024, 6, 1)] * 3,
+            "lsoa": pl.Series([None, None, None], dtype=pl.String),
+            "x": [100.0, 120.0, 900.0],
+            "y": [100.0, 110.0, 900.0],
+        }
+    )
+    res = volt_profiles(incidents, None, at=AT, window_days=365)
+    assert res.places.height == 2  # two 250 m cells
+    assert res.params["place_unit"] == "cell"
+    assert any("grid cells of 250 m" in n for n in res.notes)
+    none = incidents.drop("x", "y")
+    res = volt_profiles(none, None, at=AT, window_days=365)
+    assert res.places.height == 0
+    assert any("(LSOA) or coordinates" in n for n in res.notes)

@@ -49,6 +49,9 @@ __all__ = [
     "window_incidents",
 ]
 
+#: Grid cell size (m) used for places when no incident of the window has an LSOA.
+FALLBACK_CELL_M: Final = 250.0
+
 _SOURCE: Final = (
     "AVB delivery plan 2010 ¶10 (VOLT, 80/20) and ¶16 (enhanced response to repeats); "
     "Farrell & Pease (1993) repeat victimisation; Jennings, Piquero & Reingle (2012) "
@@ -193,22 +196,31 @@ def _window_involvements(
     )
 
 
-def _people_profile(
-    joined: pl.DataFrame, roles: Sequence[str], *, at: dt.datetime, window_days: int
-) -> pl.DataFrame:
+def _people_keyed(joined: pl.DataFrame, roles: Sequence[str]) -> pl.DataFrame:
+    """One row per (person, incident) in ``roles``."""
     keyed = joined.filter(pl.col("role").is_in(list(roles))).select(
         "incident_id", "person_id", "occurred_from", "harm"
     )
     if len(set(roles)) > 1:  # (incident, person, role) is the key: one role is unique
         keyed = keyed.unique(["incident_id", "person_id"])
-    return _profile(keyed, "person_id", at=at, window_days=window_days)
+    return keyed
+
+
+def _people_profile(
+    joined: pl.DataFrame, roles: Sequence[str], *, at: dt.datetime, window_days: int
+) -> pl.DataFrame:
+    return _profile(
+        _people_keyed(joined, roles), "person_id", at=at, window_days=window_days
+    )
 
 
 def _place_col(incidents: pl.DataFrame, cell_size_m: float | None) -> pl.Expr:
     if cell_size_m is None:
-        check_frame(incidents, ["lsoa"], name="incidents")
+        if "lsoa" not in incidents.columns:
+            return pl.lit(None, dtype=pl.String).alias("place_id")
         return pl.col("lsoa").alias("place_id")
-    check_frame(incidents, ["x", "y"], name="incidents")
+    if "x" not in incidents.columns or "y" not in incidents.columns:
+        return pl.lit(None, dtype=pl.String).alias("place_id")
     return cell_expr(cell_size_m, alias="place_id")
 
 
@@ -225,13 +237,58 @@ def place_profiles(
     """
     check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
     inc = window_incidents(incidents, at=at, window_days=window_days)
-    keyed = inc.select(
+    return _profile(
+        _place_keyed(inc, cell_size_m), "place_id", at=at, window_days=window_days
+    )
+
+
+def _place_keyed(inc: pl.DataFrame, cell_size_m: float | None) -> pl.DataFrame:
+    """One row per incident with a place: incident_id, occurred_from, harm, place_id."""
+    return inc.select(
         "incident_id",
         "occurred_from",
-        _harm(incidents).alias("harm"),
-        _place_col(incidents, cell_size_m),
+        _harm(inc).alias("harm"),
+        _place_col(inc, cell_size_m),
     ).filter(pl.col("place_id").is_not_null())
-    return _profile(keyed, "place_id", at=at, window_days=window_days)
+
+
+def _has_values(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
+    return all(
+        c in frame.columns and frame[c].null_count() < frame.height for c in columns
+    )
+
+
+def _place_unit(
+    inc: pl.DataFrame, cell_size_m: float | None, notes: list[str]
+) -> tuple[float | None, bool]:
+    """Which places to profile: (cell size or None for LSOA, whether any place is known).
+
+    LSOA when asked and known; grid cells of :data:`FALLBACK_CELL_M` when no incident of
+    the window has an LSOA but some have coordinates; a note says which and why.
+    """
+    if inc.height == 0:
+        return cell_size_m, True
+    if cell_size_m is not None:
+        if _has_values(inc, ["x", "y"]):
+            return cell_size_m, True
+        notes.append(
+            "No incident in the window has coordinates (x, y): the place profile is "
+            "empty. Give places as areas (leave out --cell) if the records have LSOAs."
+        )
+        return cell_size_m, False
+    if _has_values(inc, ["lsoa"]):
+        return None, True
+    if _has_values(inc, ["x", "y"]):
+        notes.append(
+            "No incident in the window has an area (LSOA): places are grid cells of "
+            f"{FALLBACK_CELL_M:g} m from the coordinates instead."
+        )
+        return FALLBACK_CELL_M, True
+    notes.append(
+        "No incident in the window has an area (LSOA) or coordinates (x, y): the place "
+        "profile is empty."
+    )
+    return None, False
 
 
 def _exact(incidents: pl.DataFrame) -> pl.Expr:
@@ -301,19 +358,39 @@ def time_profiles(
     return how, months, incidents.height - exact.height
 
 
-def _repeat_summary(profile: pl.DataFrame, dimension: str) -> dict[str, Any]:
+def _distinct(keyed: pl.DataFrame) -> tuple[int, float | None]:
+    """Distinct incidents of (incident_id, harm) rows and their harm, each counted once."""
+    inc = keyed.select("incident_id", "harm").unique("incident_id")
+    harm = inc["harm"]
+    no_harm = inc.height == 0 or harm.null_count() == inc.height
+    return inc.height, None if no_harm else float(harm.sum())
+
+
+def _repeat_summary(
+    profile: pl.DataFrame, dimension: str, keyed: pl.DataFrame
+) -> dict[str, Any]:
+    """One summary row: distinct incidents and their harm, and entity-incident pairs.
+
+    ``keyed`` holds one row per (entity, incident) with ``incident_id`` and ``harm``.
+    An incident with two victims is one incident (``n_incidents``, ``harm_days``) and
+    two victim-incident pairs (``n_pairs``, ``pair_harm_days``); the repeat rate is
+    over pairs (repeats against the same entity).
+    """
     n_entities = profile.height
-    n_incidents = int(profile["n_incidents"].sum()) if n_entities else 0
+    n_pairs = int(profile["n_incidents"].sum()) if n_entities else 0
     repeats = int((profile["n_incidents"] >= 2).sum()) if n_entities else 0
-    harm = profile["harm_days"]
+    pair_harm = profile["harm_days"]
+    n_incidents, harm = _distinct(keyed)
     return {
         "dimension": dimension,
         "n_entities": n_entities,
         "n_incidents": n_incidents,
-        "harm_days": None if harm.null_count() == n_entities else float(harm.sum()),
-        "repeat_rate": (n_incidents - n_entities) / n_incidents
-        if n_incidents
-        else None,
+        "harm_days": harm,
+        "n_pairs": n_pairs,
+        "pair_harm_days": None
+        if pair_harm.null_count() == n_entities
+        else float(pair_harm.sum()),
+        "repeat_rate": (n_pairs - n_entities) / n_pairs if n_pairs else None,
         "share_entities_repeat": repeats / n_entities if n_entities else None,
     }
 
@@ -493,7 +570,10 @@ class VoltResult(Result):
     """VOLT profiles and overlaps.
 
     ``frame`` is the summary: one row per dimension (victim, offender, place) with
-    ``n_entities``, ``n_incidents``, ``harm_days``, ``repeat_rate``,
+    ``n_entities``; ``n_incidents`` and ``harm_days``: distinct incidents with at least
+    one such entity and their harm, each incident once; ``n_pairs`` and
+    ``pair_harm_days``: entity-incident pairs (an incident with two victims is two
+    victim pairs) and their harm; ``repeat_rate`` (over pairs) and
     ``share_entities_repeat``.
     """
 
@@ -507,11 +587,11 @@ class VoltResult(Result):
     peak_times: pl.DataFrame
 
     def to_dict(self, *, top: int = 20) -> dict[str, Any]:
-        """Return the documented JSON contract (``docs/analyses.md``, version 1)."""
+        """Return the documented JSON contract (``docs/analyses.md``, version 2)."""
         return json_object(
             {
                 "analysis": "volt",
-                "version": 1,
+                "version": 2,
                 "params": dict(self.params),
                 "summary": self.frame,
                 "victims": self.victims.head(top),
@@ -574,9 +654,16 @@ def volt_profiles(
         notes.append(
             "No harm_days column: harm is unavailable (run 'avert classify'); ranked by count."
         )
-    places = place_profiles(
-        inc, at=at, window_days=window_days, cell_size_m=cell_size_m
-    )
+    cell_size_m, _ = _place_unit(inc, cell_size_m, notes)
+    place_keyed = _place_keyed(inc, cell_size_m)
+    places = _profile(place_keyed, "place_id", at=at, window_days=window_days)
+    n_unplaced = inc.height - place_keyed.height
+    if n_unplaced and place_keyed.height:
+        notes.append(
+            f"{n_unplaced} incidents of the window have no "
+            f"{'area (LSOA)' if cell_size_m is None else 'coordinates'} and are not in "
+            "the place profile."
+        )
     how, months, n_inexact = time_profiles(inc)
     if how is None:
         notes.append(
@@ -587,7 +674,7 @@ def volt_profiles(
         notes.append(
             f"Hour-of-week leaves out {n_inexact} incidents without an exact time."
         )
-    summaries = [_repeat_summary(places, "place")]
+    summaries = [_repeat_summary(places, "place", place_keyed)]
     empty_people = pl.DataFrame(
         schema={
             "person_id": pl.String,
@@ -614,13 +701,15 @@ def volt_profiles(
             cell_size_m=cell_size_m,
             with_place=True,
         )
-        victims = _people_profile(joined, ("victim",), at=at, window_days=window_days)
-        offenders = _people_profile(
-            joined, offender_roles, at=at, window_days=window_days
+        victim_keyed = _people_keyed(joined, ("victim",))
+        offender_keyed = _people_keyed(joined, offender_roles)
+        victims = _profile(victim_keyed, "person_id", at=at, window_days=window_days)
+        offenders = _profile(
+            offender_keyed, "person_id", at=at, window_days=window_days
         )
         summaries = [
-            _repeat_summary(victims, "victim"),
-            _repeat_summary(offenders, "offender"),
+            _repeat_summary(victims, "victim", victim_keyed),
+            _repeat_summary(offenders, "offender", offender_keyed),
             *summaries,
         ]
         overlaps, meet = volt_overlaps(
@@ -642,6 +731,8 @@ def volt_profiles(
             "n_entities": pl.Int64,
             "n_incidents": pl.Int64,
             "harm_days": pl.Float64,
+            "n_pairs": pl.Int64,
+            "pair_harm_days": pl.Float64,
             "repeat_rate": pl.Float64,
             "share_entities_repeat": pl.Float64,
         },

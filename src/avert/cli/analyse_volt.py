@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, cast
 
+import polars as pl
 import typer
 from rich.table import Table
 
@@ -144,13 +145,62 @@ def volt(
         print_json(result.to_dict(top=top))
         return
     console.print(f"[bold]VOLT[/] window {window_days} days to {result.params['at']}")
-    console.print(result.frame)
-    console.print(result.places.head(top))
+    console.print(_summary_table(result.frame))
+    unit = (
+        "LSOA"
+        if result.params["place_unit"] == "lsoa"
+        else f"{result.params['cell_size_m']:g} m cell"
+    )
+    places = Table(
+        f"place ({unit})", "incidents", "harm days", "repeats", "trend", "last"
+    )
+    for row in result.places.head(top).iter_rows(named=True):
+        places.add_row(
+            str(row["place_id"]),
+            f"{row['n_incidents']:,}",
+            _days(row["harm_days"]),
+            f"{row['n_repeats']:,}",
+            f"{row['trend']:+d}",
+            str(row["last_at"])[:16],
+        )
+    console.print(places)
     if result.overlaps:
         for key, value in result.overlaps.items():
             console.print(f"{key}: {value}")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
+
+
+def _days(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def _summary_table(frame: pl.DataFrame) -> Table:
+    """The VOLT summary: distinct incidents and harm per row, pairs under their own name."""
+    table = Table(
+        "",
+        "entities",
+        "incidents",
+        "harm days",
+        "entity-incident pairs",
+        "pair harm days",
+        "repeat rate",
+    )
+    for row in frame.iter_rows(named=True):
+        table.add_row(
+            f"{row['dimension']}s",
+            f"{row['n_entities']:,}",
+            f"{row['n_incidents']:,}",
+            _days(row["harm_days"]),
+            f"{row['n_pairs']:,}",
+            _days(row["pair_harm_days"]),
+            _fmt(row["repeat_rate"], pct=True),
+        )
+    table.caption = (
+        "incidents and harm: distinct incidents, each once; pairs: an incident with "
+        "two victims is two victim pairs"
+    )
+    return table
 
 
 def risk(
