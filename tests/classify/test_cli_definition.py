@@ -171,3 +171,35 @@ def test_classify_command(sqlite_store: Store) -> None:
     assert code == 0, out
     assert "who-broad: 4 incidents, 3 in the definition" in out
     assert sqlite_store.count("classifications") == 8
+
+
+def test_classify_shows_police_uk_rows_under_their_category(
+    sqlite_store: Store,
+) -> None:
+    t = dt.datetime(2024, 5, 1)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c", "d"],
+            "source": "test",
+            "offence_code": ["8N", None, None, None],
+            "crime_type": [
+                None,
+                "Violence and sexual offences",
+                "Violence and sexual offences",
+                "Shoplifting",
+            ],
+            "occurred_from": [t] * 4,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+    report = classify_store(sqlite_store, profile="avb-2010")
+    assert report.by_category == {
+        "assault_with_injury": 1,
+        "police.uk: violence and sexual offences": 2,
+        "": 1,
+    }
+    code, out = invoke(["classify"], f"sqlite:///{sqlite_store.url.adbc}")
+    assert code == 0, out
+    assert "police.uk: violence and sexual offences" in out
+    assert "(none)" not in out

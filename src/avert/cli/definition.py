@@ -304,7 +304,7 @@ def classify(
         console.print("  out: " + ", ".join(report.moved_out_ids[:show_ids]))
     table = Table("category", "incidents")
     for cat, n in sorted(report.by_category.items(), key=lambda kv: -kv[1]):
-        table.add_row(cat or "(none)", f"{n:,}")
+        table.add_row(cat or "(not in the definition)", f"{n:,}")
     console.print(table)
 
 

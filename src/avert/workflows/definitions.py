@@ -17,7 +17,7 @@ from avert.config.definitions import HarmTable, Profile, load_harm, load_profile
 from avert.schema import CLASSIFICATIONS
 from avert.store import Store
 
-__all__ = ["ClassifyReport", "Moves", "classify_store", "compare"]
+__all__ = ["ClassifyReport", "Moves", "category_counts", "classify_store", "compare"]
 
 _INCIDENT_COLUMNS = (
     "incident_id",
@@ -38,7 +38,8 @@ class ClassifyReport:
     ``moved_in`` / ``moved_out`` count incidents that were classified before under the
     same profile id and changed ``in_definition``; ``new`` counts incidents classified
     for the first time; ``recategorised`` counts those in before and after under another
-    category. ``by_category`` maps each category (``""`` = none) to its count now.
+    category. ``by_category`` maps each category to its count now (see
+    :func:`category_counts`: ``""`` = not in the definition).
     """
 
     profile: str
@@ -90,6 +91,33 @@ def compare(previous: pl.DataFrame, current: pl.DataFrame) -> Moves:
     )
 
 
+def category_counts(current: pl.DataFrame, incidents: pl.DataFrame) -> pl.DataFrame:
+    """Incidents per category of a classification, every in-definition row under one.
+
+    A row in the definition on its offence code counts under its profile category. A
+    data.police.uk row in the definition on its category alone, when that category
+    spans several profile categories (e.g. "violence and sexual offences"), has no
+    profile category: it counts under ``police.uk: <category>``. Rows outside the
+    definition count under ``""``.
+    """
+    ptype = incidents.select(
+        "incident_id", pl.col("crime_type").str.strip_chars().str.to_lowercase()
+    )
+    labelled = current.select("incident_id", "in_definition", "category").join(
+        ptype, on="incident_id", how="left"
+    )
+    label = (
+        pl.when(pl.col("category").is_not_null())
+        .then(pl.col("category"))
+        .when(pl.col("in_definition") & pl.col("crime_type").is_not_null())
+        .then(pl.lit("police.uk: ") + pl.col("crime_type"))
+        .when(pl.col("in_definition"))
+        .then(pl.lit("(in, no category)"))
+        .otherwise(pl.lit(""))
+    )
+    return labelled.group_by(label.alias("category")).len()
+
+
 def classify_store(
     store: Store,
     *,
@@ -130,7 +158,7 @@ def classify_store(
         current.select(CLASSIFICATIONS.names),
         where=[("profile", "=", prof.id)],
     )
-    counts = current.group_by(pl.col("category").fill_null("")).len()
+    counts = category_counts(current, incidents)
     return ClassifyReport(
         profile=prof.id,
         incidents=current.height,
