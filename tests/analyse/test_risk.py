@@ -94,7 +94,7 @@ def test_rfgh_parts_follow_bands() -> None:
         offender_risk(incidents.drop("harm_days"), involvements, at=AT)
 
 
-def test_ties_broken_by_person_id_only() -> None:
+def test_exact_ties_fall_back_to_person_id() -> None:
     incidents = pl.DataFrame(
         {
             "incident_id": ["a", "b"],
@@ -111,6 +111,60 @@ def test_ties_broken_by_person_id_only() -> None:
     )
     res = offender_risk(incidents, involvements, at=AT)
     assert res.frame["person_id"].to_list() == ["aa", "zz"]
+
+
+def _two_offenders(
+    harm: tuple[float, float], days_ago: tuple[int, int]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b"],
+            "occurred_from": [AT - dt.timedelta(days=d) for d in days_ago],
+            "harm_days": list(harm),
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["a", "b"],
+            "person_id": ["aa", "zz"],
+            "role": ["offender", "offender"],
+        }
+    )
+    return incidents, involvements
+
+
+def test_equal_scores_rank_by_harm_days_then_recency_not_by_id() -> None:
+    # same bands, so the same score; zz has more harm: zz first although "aa" < "zz"
+    res = offender_risk(*_two_offenders((10.0, 12.0), (5, 5)), at=AT)
+    assert res.frame["score"].n_unique() == 1
+    assert res.frame["person_id"].to_list() == ["zz", "aa"]
+    cols = res.frame.columns
+    assert cols[: cols.index("harm_days") + 1] == [
+        "rank",
+        "person_id",
+        "score",
+        "harm_days",
+    ]  # the tie-break figure is shown beside the score
+    # same harm and score; zz offended more recently: zz first
+    res = offender_risk(*_two_offenders((10.0, 10.0), (20, 3)), at=AT)
+    assert res.frame["score"].n_unique() == 1
+    assert res.frame["person_id"].to_list() == ["zz", "aa"]
+    assert "harm days, then recency" in res.to_dict()["ranking"]
+
+
+def test_victim_ties_rank_by_counts_then_recency() -> None:
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b"],
+            "occurred_from": [AT - dt.timedelta(days=6), AT - dt.timedelta(days=2)],
+        }
+    )
+    involvements = pl.DataFrame(
+        {"incident_id": ["a", "b"], "person_id": ["aa", "zz"], "role": ["victim"] * 2}
+    )
+    res = victim_risk(incidents, involvements, at=AT)
+    assert res.frame["score"].n_unique() == 1
+    assert res.frame["person_id"].to_list() == ["zz", "aa"]
 
 
 def test_victim_risk_parts() -> None:

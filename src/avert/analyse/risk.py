@@ -22,9 +22,12 @@ Methods
   personal ASB, and any violence after the first report (the caller as a victim, or
   at the place). ``meets_case_review`` flags the community trigger.
 
-Ranking rule: people are ranked by their own score only, ties broken by their id —
-never by any group membership or demographic attribute (DOMAIN.md, the lesson of
-the Gangs Violence Matrix).
+Ranking rule: people are ranked by their own score; because the banded parts saturate
+(many people share a score), ties are broken by the continuous figures behind the
+score, shown beside it (offenders: total harm days, then recency, offences, gravity;
+victims: victimisations, then recency, domestic incidents; ASB: reports, then recency,
+violence after), and only then by id — never by any group membership or demographic
+attribute (DOMAIN.md, the lesson of the Gangs Violence Matrix).
 """
 
 from __future__ import annotations
@@ -51,16 +54,21 @@ from avert.errors import SchemaError
 from avert.schema import check_frame
 
 __all__ = [
+    "ASB_TIES",
+    "OFFENDER_TIES",
+    "VICTIM_TIES",
     "RiskResult",
     "asb_escalation_risk",
     "offender_risk",
+    "ranking_rule",
     "risk_lists_to_dict",
     "victim_risk",
 ]
 
 AsbUnit = Literal["caller", "place"]
 _TIE_RULE: Final = (
-    "ranked by score (highest first), ties by id; never by group membership"
+    "ranked by score (highest first), then by the continuous figures behind it, then "
+    "by id; never by group membership"
 )
 
 
@@ -95,7 +103,7 @@ class RiskResult(Result):
                 "population": self.population,
                 "n_population": self.frame.height,
                 "parts": list(self.parts),
-                "ranking": _TIE_RULE,
+                "ranking": self.params.get("ranking", _TIE_RULE),
                 "rows": frame,
                 "params": dict(self.params),
                 "method": self.method,
@@ -126,15 +134,71 @@ def _part(
     return pl.Series(weight * bands.points_for(values), dtype=pl.Float64)
 
 
-def _rank(frame: pl.DataFrame, id_col: str, parts: Sequence[str]) -> pl.DataFrame:
+#: Tie-breaks after the score, per list: the continuous figures behind the banded parts
+#: (bands saturate, so many people share a score), as (column, highest first).
+OFFENDER_TIES: Final[tuple[tuple[str, bool], ...]] = (
+    ("harm_days", True),
+    ("days_since_last", False),
+    ("n_offences", True),
+    ("max_harm_days", True),
+)
+VICTIM_TIES: Final[tuple[tuple[str, bool], ...]] = (
+    ("n_victimisations", True),
+    ("days_since_last", False),
+    ("n_domestic", True),
+)
+ASB_TIES: Final[tuple[tuple[str, bool], ...]] = (
+    ("n_reports", True),
+    ("days_since_last", False),
+    ("n_violence_after", True),
+)
+_TIE_NAMES: Final[dict[str, str]] = {
+    "harm_days": "harm days",
+    "days_since_last": "recency (most recent first)",
+    "n_offences": "offences",
+    "max_harm_days": "gravity",
+    "n_victimisations": "victimisations",
+    "n_domestic": "domestic incidents",
+    "n_reports": "reports",
+    "n_violence_after": "violence after the first report",
+}
+
+
+def ranking_rule(ties: Sequence[tuple[str, bool]]) -> str:
+    """The ranking rule of a list in words, e.g. for ``params["ranking"]``."""
+    steps = ", then ".join(_TIE_NAMES.get(c, c) for c, _ in ties)
+    return (
+        f"ranked by score (highest first); ties by {steps}"
+        + (", then " if steps else "")
+        + "by id; never by group membership"
+    )
+
+
+def _rank(
+    frame: pl.DataFrame,
+    id_col: str,
+    parts: Sequence[str],
+    ties: Sequence[tuple[str, bool]] = (),
+) -> pl.DataFrame:
+    """Score = sum of parts; rank by score, then the continuous ``ties``, then id.
+
+    The tie columns are placed beside the score so that a reader sees why two people
+    with the same score are in this order.
+    """
     scored = frame.with_columns(
         pl.sum_horizontal([pl.col(p) for p in parts]).alias("score")
     )
-    scored = scored.sort(["score", id_col], descending=[True, False])
+    tie_cols = [c for c, _ in ties if c in scored.columns]
+    desc = [d for c, d in ties if c in scored.columns]
+    scored = scored.sort(
+        ["score", *tie_cols, id_col],
+        descending=[True, *desc, False],
+        nulls_last=True,
+    )
     scored = scored.with_columns(
         pl.int_range(1, scored.height + 1, dtype=pl.Int64).alias("rank")
     )
-    first = ["rank", id_col, "score", *parts]
+    first = ["rank", id_col, "score", *tie_cols, *parts]
     return scored.select(first + [c for c in scored.columns if c not in first])
 
 
@@ -210,8 +274,12 @@ def offender_risk(
     )
     parts = ("part_recency", "part_frequency", "part_gravity", "part_harm")
     return RiskResult(
-        frame=_rank(per, "person_id", parts),
-        params={"roles": list(cfg.roles), "weights": dict(w), "ranking": _TIE_RULE},
+        frame=_rank(per, "person_id", parts, OFFENDER_TIES),
+        params={
+            "roles": list(cfg.roles),
+            "weights": dict(w),
+            "ranking": ranking_rule(OFFENDER_TIES),
+        },
         method="Recency-Frequency-Gravity-Harm (RFGH) banded score, sum of named parts",
         source=cfg.source,
         notes=(),
@@ -311,8 +379,8 @@ def victim_risk(
     )
     parts = ("part_repeats", "part_recency", "part_vulnerability", "part_domestic")
     return RiskResult(
-        frame=_rank(per, "person_id", parts),
-        params={"weights": dict(w), "ranking": _TIE_RULE},
+        frame=_rank(per, "person_id", parts, VICTIM_TIES),
+        params={"weights": dict(w), "ranking": ranking_rule(VICTIM_TIES)},
         method="repeat-victim risk: banded repeats, recency, vulnerability, domestic abuse",
         source=cfg.source,
         notes=tuple(notes),
@@ -478,7 +546,7 @@ def asb_escalation_risk(
     )
     what = "caller" if unit == "caller" else f"{cfg.cell_size_m:g} m grid cell"
     return RiskResult(
-        frame=_rank(per, id_col, parts),
+        frame=_rank(per, id_col, parts, ASB_TIES),
         params={
             "unit": unit,
             "cell_size_m": cfg.cell_size_m if unit == "place" else None,
@@ -487,7 +555,7 @@ def asb_escalation_risk(
             "violence": "incidents with in_definition true"
             if "in_definition" in incidents.columns
             else "every incident given",
-            "ranking": _TIE_RULE,
+            "ranking": ranking_rule(ASB_TIES),
         },
         method="ASB escalation risk: repeats (community trigger step), recency, vulnerable caller, personal ASB, violence after ASB",
         source=cfg.source,
