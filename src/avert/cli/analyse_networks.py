@@ -11,7 +11,6 @@ Thin commands over :mod:`avert.workflows.networks`. JSON contracts (``--json``):
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from rich.table import Table
 
 from avert.analyse.result import jsonable
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._time import TIME_HELP, when
 from avert.config.networks import NetworksConfig, load_networks_config
 from avert.workflows.networks import (
     family_report,
@@ -39,20 +39,10 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option(
         "--as-of",
-        help="End of the analysis window (ISO datetime; default: latest incident).",
+        help="End of the analysis window (default: latest incident). " + TIME_HELP,
         show_default=False,
     ),
 ]
-
-
-def _when(value: str | None, name: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError as err:
-        msg = f"{name} must be an ISO date or datetime such as 2024-05-01T06:00; got {value!r}"
-        raise typer.BadParameter(msg) from err
 
 
 def _config(path: Path | None) -> NetworksConfig:
@@ -68,7 +58,7 @@ def groups(
     """Groups (Leiden communities + declared), continuum level, matrix band and reasons."""
     result = groups_report(
         get_store(ctx),
-        as_of=_when(as_of, "--as-of"),
+        as_of=when(ctx, as_of, "--as-of"),
         profile=get_settings(ctx).definition,
         config=_config(config),
     )
@@ -113,7 +103,7 @@ def person(
     picture = person_report(
         get_store(ctx),
         person_id,
-        as_of=_when(as_of, "--as-of"),
+        as_of=when(ctx, as_of, "--as-of"),
         profile=get_settings(ctx).definition,
         config=_config(config),
     )
@@ -149,13 +139,13 @@ def person(
 def retaliation(
     ctx: typer.Context,
     since: Annotated[
-        str, typer.Option("--since", help="Start of the alert window (ISO datetime).")
+        str, typer.Option("--since", help="Start of the alert window. " + TIME_HELP)
     ],
     until: Annotated[
         str | None,
         typer.Option(
             "--until",
-            help="End of the alert window (default: no end).",
+            help="End of the alert window (default: no end). " + TIME_HELP,
             show_default=False,
         ),
     ] = None,
@@ -163,12 +153,12 @@ def retaliation(
     config: ConfigOpt = None,
 ) -> None:
     """Retaliation alerts: group-linked victims of violence, who may retaliate, on whom."""
-    start = _when(since, "--since")
+    start = when(ctx, since, "--since")
     assert start is not None
     result = retaliation_report(
         get_store(ctx),
         since=start,
-        until=_when(until, "--until"),
+        until=when(ctx, until, "--until"),
         profile=get_settings(ctx).definition,
         config=_config(config),
     )

@@ -6,7 +6,6 @@ versioned contract of ``docs/analyses.md`` that other tools read.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -17,6 +16,7 @@ from rich.table import Table
 from avert.analyse.concentration import Entity, Measure
 from avert.analyse.risk import risk_lists_to_dict
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._time import TIME_HELP, when
 from avert.workflows.analysis import RiskKind, run_concentration, run_risk, run_volt
 
 __all__ = ["register"]
@@ -53,11 +53,12 @@ def concentration(
         ),
     ] = None,
     date_from: Annotated[
-        dt.datetime | None,
-        typer.Option("--from", help="Start of the window (inclusive)."),
+        str | None,
+        typer.Option("--from", help="Start of the window (inclusive). " + TIME_HELP),
     ] = None,
     date_to: Annotated[
-        dt.datetime | None, typer.Option("--to", help="End of the window (exclusive).")
+        str | None,
+        typer.Option("--to", help="End of the window (exclusive). " + TIME_HELP),
     ] = None,
     all_incidents: Annotated[
         bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
@@ -78,8 +79,8 @@ def concentration(
         entity=cast(Entity, entity),
         measure=cast(Measure, measure),
         cell_size_m=cell,
-        date_from=date_from,
-        date_to=date_to,
+        date_from=when(ctx, date_from, "--from"),
+        date_to=when(ctx, date_to, "--to"),
         profile=profile,
         violence_only=not all_incidents,
     )
@@ -113,8 +114,10 @@ def concentration(
 def volt(
     ctx: typer.Context,
     at: Annotated[
-        dt.datetime | None,
-        typer.Option("--at", help="End of the window (default: latest incident)."),
+        str | None,
+        typer.Option(
+            "--at", help="End of the window (default: latest incident). " + TIME_HELP
+        ),
     ] = None,
     window_days: Annotated[
         int, typer.Option("--window-days", help="Length of the window.")
@@ -135,7 +138,7 @@ def volt(
     profile = definition or get_settings(ctx).definition
     result = run_volt(
         get_store(ctx),
-        at=at,
+        at=when(ctx, at, "--at"),
         window_days=window_days,
         cell_size_m=cell,
         profile=profile,
@@ -208,8 +211,10 @@ def risk(
     kind: Annotated[str, typer.Option(help="offender | victim | asb")] = "offender",
     top: Annotated[int, typer.Option("--top", help="Rows per list.")] = 50,
     at: Annotated[
-        dt.datetime | None,
-        typer.Option("--at", help="Scoring date (default: latest record)."),
+        str | None,
+        typer.Option(
+            "--at", help="Scoring date (default: latest record). " + TIME_HELP
+        ),
     ] = None,
     config: Annotated[
         Path | None,
@@ -227,7 +232,7 @@ def risk(
     results = run_risk(
         get_store(ctx),
         kind=cast(RiskKind, kind),
-        at=at,
+        at=when(ctx, at, "--at"),
         config_path=config,
         profile=profile,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 from typing import Annotated
@@ -10,20 +9,13 @@ from typing import Annotated
 import typer
 
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._time import TIME_HELP
+from avert.config.timezone import parse_local
 from avert.errors import ConfigError
 from avert.pseudonymise import KEY_ENV
 from avert.workflows.briefing import read_boundaries, run_briefing
 
 __all__ = ["register"]
-
-
-def _parse_at(value: str) -> dt.datetime:
-    try:
-        at = dt.datetime.fromisoformat(value)
-    except ValueError as err:
-        msg = f"--at must be an ISO date or date-time (e.g. 2026-11-24T08:00). Got {value!r}."
-        raise ConfigError(msg) from err
-    return at.replace(tzinfo=None)
 
 
 def brief(
@@ -32,7 +24,8 @@ def brief(
         str,
         typer.Option(
             "--at",
-            help="End of the window: ISO date-time, e.g. 2026-11-24T08:00 (a date means 00:00).",
+            help="End of the window, e.g. 2026-11-24T08:00 (a date means 00:00). "
+            + TIME_HELP,
         ),
     ],
     hours: Annotated[int, typer.Option("--hours", help="Window length in hours.")] = 24,
@@ -67,9 +60,9 @@ def brief(
     if audience not in ("police", "partner"):
         msg = f"--audience must be police or partner. Got {audience!r}."
         raise ConfigError(msg)
-    when = _parse_at(at)
-    store = get_store(ctx)
     settings = get_settings(ctx)
+    when = parse_local(at, settings.timezone, option="--at")
+    store = get_store(ctx)
     outlines = read_boundaries(boundaries, area=area) if boundaries else []
     files = run_briefing(
         store,

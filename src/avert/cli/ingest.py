@@ -90,6 +90,7 @@ def _run(
             kind=kind,  # type: ignore[arg-type]
             strict=strict,
             crs=use_crs,
+            timezone=settings.timezone,
         )
     else:
         with Progress(
@@ -116,6 +117,7 @@ def _run(
                 kind=kind,  # type: ignore[arg-type]
                 strict=strict,
                 crs=use_crs,
+                timezone=settings.timezone,
                 progress=progress,
             )
     _show(report, as_json=as_json)

@@ -22,6 +22,7 @@ from typing import Final
 import numpy as np
 import polars as pl
 
+from avert.config.timezone import DEFAULT_TIMEZONE, local_datetime_expr
 from avert.errors import IngestError
 from avert.ingest._csv import LINE_COL, read_csv
 from avert.ingest._rows import Check, split_rows
@@ -88,7 +89,9 @@ class Bundle:
         """The manifest's source text."""
         return str(self.manifest.get("source") or "bundle")
 
-    def units(self, *, crs: str = "EPSG:27700") -> list[Callable[[], Parsed]]:
+    def units(
+        self, *, crs: str = "EPSG:27700", timezone: str = DEFAULT_TIMEZONE
+    ) -> list[Callable[[], Parsed]]:
         """One parse step per table present, in load order (referenced tables first)."""
 
         def unit(table: str) -> Callable[[], Parsed]:
@@ -101,6 +104,7 @@ class Bundle:
                 bundle_crs=self.crs,
                 source=self.source,
                 crs=crs,
+                timezone=timezone,
             )
 
         return [unit(t) for t in BUNDLE_COLUMNS if t in self.files]
@@ -206,8 +210,12 @@ def _to_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(exprs) if exprs else frame
 
 
-def _parse(col: str, kind: BundleColType) -> pl.Expr:
-    """Typed value of a text column (null where it does not parse)."""
+def _parse(col: str, kind: BundleColType, timezone: str = DEFAULT_TIMEZONE) -> pl.Expr:
+    """Typed value of a text column (null where it does not parse).
+
+    Date-times with an offset or ``Z`` are converted to local time in ``timezone``;
+    those without are local already (:mod:`avert.config.timezone`).
+    """
     value = pl.col(col).str.strip_chars()
     if kind == "float":
         return value.cast(pl.Float64, strict=False)
@@ -218,10 +226,7 @@ def _parse(col: str, kind: BundleColType) -> pl.Expr:
             {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
         )
     if kind == "datetime":
-        v = value.str.replace("T", " ", literal=True)
-        return pl.coalesce(
-            [v.str.to_datetime(f, strict=False, time_unit="us") for f in _DT_FORMATS]
-        )
+        return local_datetime_expr(value, timezone, _DT_FORMATS)
     if kind == "date":
         return value.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
     return value
@@ -336,6 +341,7 @@ def parse_bundle_table(
     bundle_crs: str = "EPSG:27700",
     source: str = "bundle",
     crs: str = "EPSG:27700",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> Parsed:
     """Parse one bundle table file (CSV or Parquet bytes) into a canonical frame.
 
@@ -396,7 +402,7 @@ def parse_bundle_table(
         elif isinstance(ctype, tuple):
             exprs.append(pl.col(col).str.strip_chars().alias(target))
         else:
-            exprs.append(_parse(col, ctype).alias(target))
+            exprs.append(_parse(col, ctype, timezone).alias(target))
     if "lat" in good.columns:
         exprs += [pl.col(c) for c in ("lat", "lon", "x", "y", "has_location")]
     if table in _HAS_SOURCE:

@@ -103,6 +103,7 @@ def load_files(
     strict: bool = False,
     crs: str = "EPSG:27700",
     progress: ProgressFn | None = None,
+    timezone: str = "Europe/London",
 ) -> LoadReport:
     """Load police.uk files or one avert bundle into ``store`` in one transaction.
 
@@ -118,6 +119,9 @@ def load_files(
         Fail the whole load (nothing written) when any row is rejected.
     crs
         Projected CRS of ``x``/``y`` (settings ``crs``).
+    timezone
+        Zone of stored times (settings ``timezone``): bundle times with an offset are
+        converted to it.
     progress
         Called before each file and once at the end.
 
@@ -131,7 +135,7 @@ def load_files(
     IngestError
         Unreadable input, a bad bundle, or (``strict``) any rejected row.
     """
-    units, skipped, references = _plan(paths, kind=kind, crs=crs)
+    units, skipped, references = _plan(paths, kind=kind, crs=crs, timezone=timezone)
     report = LoadReport(
         load_id=f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
         skipped=skipped,
@@ -275,7 +279,11 @@ References = dict[str, list[tuple[str, str]]]
 
 
 def _plan(
-    paths: Sequence[str | Path], *, kind: str, crs: str
+    paths: Sequence[str | Path],
+    *,
+    kind: str,
+    crs: str,
+    timezone: str = "Europe/London",
 ) -> tuple[list[Unit], list[str], References]:
     if kind == "policeuk":
         from avert.ingest.policeuk import parse_policeuk_parts
@@ -298,7 +306,8 @@ def _plan(
         def whole(parse: Callable[[], Parsed]) -> Unit:
             return lambda: [parse()]
 
-        return [whole(u) for u in bundle.units(crs=crs)], bundle.skipped, REFERENCES
+        units = bundle.units(crs=crs, timezone=timezone)
+        return [whole(u) for u in units], bundle.skipped, REFERENCES
     msg = f"Unknown ingest kind {kind!r}: use 'policeuk' or 'bundle'"
     raise IngestError(msg)
 

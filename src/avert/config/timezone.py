@@ -1,0 +1,137 @@
+"""One rule for times at the edges: aware times convert to the force's zone, naive are local.
+
+avert stores wall-clock times of the force's own zone (setting ``timezone``, default
+``Europe/London``) without an offset, because that is what police records and the
+daily meeting use. Every time that comes in at an edge goes through this module:
+
+* a time with an offset or ``Z`` (``2024-07-01T06:00+00:00``, ``...Z``,
+  ``...+01:00``) is converted to the zone's local time (07:00 in a London summer) and
+  the offset dropped;
+* a time without one is already local and kept as it is.
+
+:func:`parse_local` does it for one command-line value, :func:`local_datetime_expr`
+for a text column (the bundle reader).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+
+from avert.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_TIMEZONE",
+    "check_timezone",
+    "local_datetime_expr",
+    "parse_local",
+    "to_local",
+]
+
+#: The zone of stored times unless the ``timezone`` setting says otherwise.
+DEFAULT_TIMEZONE: Final = "Europe/London"
+
+# a time of day, then an offset: Z, +01, +0100 or +01:00
+_WITH_OFFSET: Final = (
+    r"^(.*\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([Zz]|[+-]\d{2}(?::?\d{2})?)$"
+)
+
+
+@lru_cache(maxsize=16)
+def check_timezone(name: str) -> ZoneInfo:
+    """The zone called ``name`` (IANA, e.g. ``Europe/London``); ConfigError if unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        msg = (
+            f"Unknown time zone {name!r} (setting 'timezone', AVERT_TIMEZONE): "
+            "give an IANA name such as Europe/London"
+        )
+        raise ConfigError(msg) from err
+
+
+def to_local(value: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> dt.datetime:
+    """Naive local time of ``value``: aware times are converted, naive ones kept.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> to_local(dt.datetime(2024, 7, 1, 6, tzinfo=dt.UTC))
+    datetime.datetime(2024, 7, 1, 7, 0)
+    >>> to_local(dt.datetime(2024, 7, 1, 6))
+    datetime.datetime(2024, 7, 1, 6, 0)
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=None)
+    return value.astimezone(check_timezone(timezone)).replace(tzinfo=None)
+
+
+def parse_local(
+    text: str, timezone: str = DEFAULT_TIMEZONE, *, option: str = "time"
+) -> dt.datetime:
+    """Parse an ISO date or date-time given at an edge into a naive local time.
+
+    ``2024-07-01`` is midnight; ``2024-07-01T06:00`` is 06:00 local;
+    ``2024-07-01T06:00+00:00`` and ``2024-07-01T06:00Z`` are 07:00 local in a London
+    summer. ``option`` names the option in the error message.
+
+    Raises
+    ------
+    ConfigError
+        When ``text`` is not an ISO date or date-time, or the zone is unknown.
+    """
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError as err:
+        msg = (
+            f"{option} must be an ISO date or date-time such as 2024-05-01T06:00 "
+            f"(local time) or 2024-05-01T05:00Z; got {text!r}"
+        )
+        raise ConfigError(msg) from err
+    return to_local(value, timezone)
+
+
+def local_datetime_expr(
+    text: pl.Expr, timezone: str, formats: Sequence[str]
+) -> pl.Expr:
+    """Naive local datetimes of a text column; values with an offset are converted.
+
+    ``text`` is stripped text with ``T`` or a space between date and time. Values
+    without an offset are parsed with the first matching of ``formats`` and kept;
+    values ending in ``Z`` or ``+HH``, ``+HHMM``, ``+HH:MM`` are parsed without it,
+    moved to UTC and converted to ``timezone``. Null where nothing parses.
+    """
+    check_timezone(timezone)
+    v = text.str.replace("T", " ", literal=True)
+    base = v.str.extract(_WITH_OFFSET, 1)
+    offset = v.str.extract(_WITH_OFFSET, 2)
+    naive = pl.coalesce(
+        [
+            pl.coalesce(base, v).str.to_datetime(f, strict=False, time_unit="us")
+            for f in formats
+        ]
+    )
+    digits = offset.str.replace_all(":", "", literal=True)
+    minutes = (
+        pl.when(offset.str.to_uppercase() == "Z")
+        .then(pl.lit(0))
+        .otherwise(
+            pl.when(digits.str.starts_with("-")).then(pl.lit(-1)).otherwise(pl.lit(1))
+            * (
+                digits.str.slice(1, 2).cast(pl.Int64, strict=False) * 60
+                + digits.str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0)
+            )
+        )
+    )
+    utc = naive - pl.duration(minutes=minutes)
+    local = (
+        utc.dt.replace_time_zone("UTC")
+        .dt.convert_time_zone(timezone)
+        .dt.replace_time_zone(None)
+    )
+    return pl.when(offset.is_null()).then(naive).otherwise(local)

@@ -1,0 +1,56 @@
+"""Bundle times with an offset or Z are accepted and converted to the force's zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from avert.store import Store
+from avert.workflows.load import load_files
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "bundle-example"
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(EXAMPLE, tmp_path / "bundle"))
+
+
+def _rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_offset_and_z_times_load_as_local_time(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    inc = bundle / "incidents.csv"
+    # INC-1 22:15 UTC in October (BST, +01:00) -> 23:15 local
+    _rewrite(inc, "2026-10-01T22:15:00,", "2026-10-01T22:15:00Z,")
+    # INC-2 01:40+01:00 is 01:40 local; its end 02:10 UTC -> 03:10 local
+    _rewrite(
+        inc,
+        "2026-10-02T01:40:00,2026-10-02T02:10:00",
+        "2026-10-02T01:40:00+01:00,2026-10-02T02:10:00+00:00",
+    )
+    report = load_files(sqlite_store, [bundle], kind="bundle")
+    by_file = {Path(f.file).stem: f for f in report.files}
+    assert by_file["incidents"].quarantined == 0
+    got = sqlite_store.read_frame("incidents").sort("incident_id")
+    rows = {r["incident_id"]: r for r in got.to_dicts()}
+    assert rows["INC-1"]["occurred_from"] == dt.datetime(2026, 10, 1, 23, 15)
+    assert rows["INC-2"]["occurred_from"] == dt.datetime(2026, 10, 2, 1, 40)
+    assert rows["INC-2"]["occurred_to"] == dt.datetime(2026, 10, 2, 3, 10)
+    assert rows["INC-1"]["time_precision"] == "exact"
+
+
+def test_another_zone_from_the_setting(bundle: Path, sqlite_store: Store) -> None:
+    _rewrite(bundle / "incidents.csv", "2026-10-01T22:15:00,", "2026-10-01T22:15:00Z,")
+    load_files(sqlite_store, [bundle], kind="bundle", timezone="UTC")
+    got = sqlite_store.read_frame("incidents").filter(pl.col("incident_id") == "INC-1")
+    assert got["occurred_from"][0] == dt.datetime(2026, 10, 1, 22, 15)
