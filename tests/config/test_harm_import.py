@@ -103,3 +103,29 @@ def test_cli_import_then_explain_names_the_table_from_the_setting(
     assert payload["harm_days"] == 40.0
     assert "CCHI 2026.xlsx" in payload["harm_table"]
     assert "CCHI value from CCHI 2026.xlsx" in payload["harm_source"]
+
+
+def test_header_guess_and_named_columns(tmp_path: Path) -> None:
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = "CCHI 2026 values sheet"
+    ws.append(
+        ["Offence classification title", "CCHI category", "Home Office code", "Days"]
+    )
+    ws.append(["Shoplifting", "theft", "46", 1])
+    ws.append(["Bicycle theft", "theft", "44", 2])
+    xlsx = tmp_path / "book.xlsx"
+    book.save(xlsx)
+    table = load_harm(import_cchi_workbook(xlsx, tmp_path / "a.toml").path)
+    assert table.codes["44"].days == 2.0
+    assert table.codes["46"].description == "Shoplifting"
+    ws["D1"] = "Value"
+    ws["C1"] = "Ref"
+    book.save(xlsx)
+    with pytest.raises(ConfigError, match="no header row"):
+        import_cchi_workbook(xlsx, tmp_path / "b.toml")
+    report = import_cchi_workbook(
+        xlsx, tmp_path / "c.toml", code_column="ref", days_column="VALUE"
+    )
+    assert report.matched_codes == 2

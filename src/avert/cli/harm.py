@@ -36,10 +36,28 @@ def import_cmd(
     sheet: Annotated[
         str, typer.Option("--sheet", help="Sheet with one row per classification.")
     ] = CCHI_SHEET,
+    code_column: Annotated[
+        str | None,
+        typer.Option(
+            "--code-column",
+            help="Header of the Home Office classification code column (default: guessed).",
+            show_default=False,
+        ),
+    ] = None,
+    days_column: Annotated[
+        str | None,
+        typer.Option(
+            "--days-column",
+            help="Header of the CCHI days column (default: guessed).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Write a harm TOML from the official CCHI spreadsheet (file name and sha256 recorded)."""
-    report = import_cchi_workbook(path, out, sheet=sheet)
+    report = import_cchi_workbook(
+        path, out, sheet=sheet, code_column=code_column, days_column=days_column
+    )
     if as_json:
         print_json(
             {

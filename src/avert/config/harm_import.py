@@ -23,6 +23,7 @@ import hashlib
 import json
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -72,37 +73,66 @@ def _norm(text: object) -> str:
     return re.sub(r"\s+", " ", str(text or "")).strip().lower()
 
 
-def _find_columns(header: list[object]) -> tuple[int, int, int | None] | None:
+def _code_score(name: str) -> int:
+    """How surely a header names the Home Office classification code (0 = not)."""
+    if not name or "athena" in name or "urn" in name:
+        return 0
+    words = set(re.split(r"[^a-z0-9]+", name))
+    if "code" in words and ({"ho", "hocr", "home"} & words or "home office" in name):
+        return 3
+    if name in {"offence code", "classification code", "crime code"}:
+        return 2
+    if "classification" in words and not {"title", "description", "name"} & words:
+        return 1
+    return 0
+
+
+def _days_score(name: str) -> int:
+    """How surely a header names the CCHI value in days (0 = not)."""
+    if not name or "code" in name:
+        return 0
+    if "cchi" in name and ("day" in name or "value" in name):
+        return 3
+    if "day" in name:
+        return 2
+    if "cchi" in name:
+        return 1
+    return 0
+
+
+def _find_columns(
+    header: list[object],
+    code_column: str | None = None,
+    days_column: str | None = None,
+) -> tuple[int, int, int | None] | None:
+    """Indices of the code, days and (optional) title columns of a header row.
+
+    Named columns (``code_column``, ``days_column``; case and spacing ignored) win;
+    otherwise the header that most surely names each is taken.
+    """
     names = [_norm(h) for h in header]
-    code_col = days_col = title_col = None
-    for i, name in enumerate(names):
-        if not name:
-            continue
-        is_athena = "athena" in name or "urn" in name
-        if (
-            code_col is None
-            and not is_athena
-            and (
-                ("code" in name and ("home office" in name or "ho" in name.split()))
-                or "classification" in name
-                or name in {"ho code", "hocr code", "offence code"}
-            )
-        ):
-            code_col = i
-        elif (
-            days_col is None
-            and ("cchi" in name or "days" in name)
-            and "code" not in name
-        ):
-            days_col = i
-        elif (
-            title_col is None
-            and not is_athena
-            and ("offence" in name or "title" in name or "description" in name)
-        ):
-            title_col = i
-    if code_col is None or days_col is None:
+
+    def best(score: Callable[[str], int], wanted: str | None) -> int | None:
+        if wanted is not None:
+            key = _norm(wanted)
+            return names.index(key) if key in names else None
+        scored = [(score(n), -i) for i, n in enumerate(names) if score(n) > 0]
+        return -max(scored)[1] if scored else None
+
+    code_col = best(_code_score, code_column)
+    days_col = best(_days_score, days_column)
+    if code_col is None or days_col is None or code_col == days_col:
         return None
+    title_col = next(
+        (
+            i
+            for i, n in enumerate(names)
+            if i not in (code_col, days_col)
+            and "athena" not in n
+            and any(w in n for w in ("offence", "title", "description", "name"))
+        ),
+        None,
+    )
     return code_col, days_col, title_col
 
 
@@ -112,13 +142,20 @@ def _code_text(value: object) -> str:
     return str(value).strip()
 
 
-def read_cchi_rows(path: Path, sheet: str = CCHI_SHEET) -> list[CchiRow]:
+def read_cchi_rows(
+    path: Path,
+    sheet: str = CCHI_SHEET,
+    *,
+    code_column: str | None = None,
+    days_column: str | None = None,
+) -> list[CchiRow]:
     """Rows of the CCHI sheet: Home Office classification code, title and CCHI days.
 
     The header row is found in the first rows of the sheet by its column names (a code
     column naming the Home Office classification, a value column naming CCHI or days).
-    Rows without a classification code (ATHENA-only rows) or without a numeric value are
-    skipped.
+    ``code_column`` and ``days_column`` name the header cells when the guess would be
+    wrong. Rows without a classification code (ATHENA-only rows) or without a numeric
+    value are skipped.
 
     Raises
     ------
@@ -142,7 +179,7 @@ def read_cchi_rows(path: Path, sheet: str = CCHI_SHEET) -> list[CchiRow]:
         columns = None
         line = 0
         for line, row in enumerate(rows, start=1):
-            columns = _find_columns(list(row))
+            columns = _find_columns(list(row), code_column, days_column)
             if columns is not None or line >= _HEADER_SCAN_ROWS:
                 break
         if columns is None:
@@ -223,6 +260,8 @@ def import_cchi_workbook(
     *,
     sheet: str = CCHI_SHEET,
     base: HarmTable | None = None,
+    code_column: str | None = None,
+    days_column: str | None = None,
 ) -> ImportReport:
     """Write a harm TOML from the Cambridge CCHI workbook.
 
@@ -234,6 +273,9 @@ def import_cchi_workbook(
         The harm TOML to write (refused if it exists).
     sheet
         Sheet name (default ``CCHI 2026 values sheet``).
+    code_column, days_column
+        Header cells of the classification code and of the CCHI days, when the
+        guess from the header row would be wrong.
     base
         Table whose codes, descriptions, police.uk categories and national counts are
         kept (default: the packaged table).
@@ -248,7 +290,9 @@ def import_cchi_workbook(
         raise ConfigError(msg)
     base = base if base is not None else load_harm()
     digest = hashlib.sha256(workbook.read_bytes()).hexdigest()
-    rows = read_cchi_rows(workbook, sheet)
+    rows = read_cchi_rows(
+        workbook, sheet, code_column=code_column, days_column=days_column
+    )
     if not rows:
         msg = f"{workbook}: sheet {sheet!r} has no rows with a classification code and CCHI days"
         raise ConfigError(msg)
