@@ -123,3 +123,16 @@ def test_volt_text_shows_distinct_incidents_and_pairs(sqlite_store: Store) -> No
     assert "shape:" not in result.output  # no raw Polars frame
     assert "pairs" in result.output
     assert "place (LSOA)" in result.output
+
+
+def test_risk_text_shows_tie_break_figures_beside_the_score(
+    sqlite_store: Store,
+) -> None:
+    _fill(sqlite_store, classify=True)
+    result = CliRunner().invoke(
+        app, ["--db", sqlite_store.url.sqlalchemy, "analyse", "risk"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "shape:" not in result.output
+    assert "harm days" in result.output
+    assert "ties by harm days, then recency" in " ".join(result.output.split())

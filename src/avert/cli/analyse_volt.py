@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from avert.analyse.concentration import Entity, Measure
-from avert.analyse.risk import risk_lists_to_dict
+from avert.analyse.risk import RiskResult, risk_lists_to_dict
 from avert.cli._common import console, get_settings, get_store, print_json
 from avert.cli._time import TIME_HELP, when
 from avert.workflows.analysis import RiskKind, run_concentration, run_risk, run_volt
@@ -206,6 +206,48 @@ def _summary_table(frame: pl.DataFrame) -> Table:
     return table
 
 
+_RISK_HEADERS = {
+    "harm_days": "harm days",
+    "days_since_last": "days since",
+    "n_offences": "offences",
+    "max_harm_days": "gravity",
+    "n_victimisations": "victimis.",
+    "n_domestic": "domestic",
+    "n_reports": "reports",
+    "n_violence_after": "violence after",
+}
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value == value else "n/a"
+    return "" if value is None else str(value)
+
+
+def _risk_table(result: RiskResult, top: int) -> Table:
+    """Rank, id, score, the tie-break figures beside it, then the parts in one column."""
+    cols = result.frame.columns
+    first_part = min(cols.index(p) for p in result.parts) if result.parts else len(cols)
+    ties = cols[cols.index("score") + 1 : first_part]
+    table = Table("rank", "score")
+    table.add_column(result.id_column, no_wrap=True)
+    for c in ties:
+        table.add_column(_RISK_HEADERS.get(c, c), justify="right")
+    table.add_column("parts")
+    for row in result.frame.head(top).iter_rows(named=True):
+        table.add_row(
+            str(row["rank"]),
+            f"{row['score']:g}",
+            str(row[result.id_column]),
+            *(_cell(row[c]) for c in ties),
+            "+".join(f"{row[p]:g}" for p in result.parts),
+        )
+    table.caption = "parts: " + " + ".join(
+        p.removeprefix("part_") for p in result.parts
+    )
+    return table
+
+
 def risk(
     ctx: typer.Context,
     kind: Annotated[str, typer.Option(help="offender | victim | asb")] = "offender",
@@ -241,7 +283,8 @@ def risk(
         return
     for result in results:
         console.print(f"[bold]{result.kind} risk[/] — population: {result.population}")
-        console.print(result.frame.head(top))
+        console.print(_risk_table(result, top))
+        console.print(f"[dim]{result.params.get('ranking', '')}[/]")
         for note in result.notes:
             console.print(f"[yellow]note:[/] {note}")
 
