@@ -35,6 +35,14 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "AVERT_DEFINITION",
         "Violence definition profile id, or a path to a violence TOML file.",
     ),
+    (
+        "file_mode",
+        "600",
+        "AVERT_FILE_MODE",
+        "Octal mode of the files avert writes (database, briefings, exports, demo): "
+        "600 owner-only by default; folders get x where files can read (600 -> 700). "
+        "640 shares read access with the owner's group. See docs/audit.md.",
+    ),
 )
 
 
@@ -45,6 +53,7 @@ class Settings:
     database_url: str = "sqlite:///avert.db"
     crs: str = "EPSG:27700"
     definition: str = "avb-2010"
+    file_mode: str = "600"
 
     def with_overrides(self, **overrides: str | None) -> Settings:
         """Return a copy with every non-None override applied."""
