@@ -22,6 +22,7 @@ from avert.files import (
     private_mkdir,
     private_write_bytes,
     private_write_text,
+    restore_cells,
     write_csv,
 )
 
@@ -103,8 +104,9 @@ def test_neutralise_the_issue_payloads(tmp_path: Path) -> None:
                 "plain, text",
                 None,
                 "a=b",
+                "'quoted",
             ],
-            "line": [1, -2, 3, 4, 5, 6, 7, 8, 9],
+            "line": [1, -2, 3, 4, 5, 6, 7, 8, 9, 10],
         }
     )
     out = write_csv(frame, tmp_path / "q.csv")
@@ -120,7 +122,9 @@ def test_neutralise_the_issue_payloads(tmp_path: Path) -> None:
         "plain, text",
         None,
         "a=b",
+        "''quoted",
     ]
+    assert restore_cells(back)["raw"].to_list() == frame["raw"].to_list()
     assert back["line"].to_list() == frame["line"].to_list()  # numbers untouched
 
 
@@ -135,10 +139,11 @@ def test_no_cell_starts_a_formula_and_nothing_is_lost(cells: list[str | None]) -
             continue
         assert after is not None
         assert not after.startswith(FORMULA_PREFIXES)
-        if before.startswith(FORMULA_PREFIXES):
+        if before.startswith((*FORMULA_PREFIXES, "'")):
             assert after == "'" + before
         else:
             assert after == before
+    assert restore_cells(neutralise_cells(frame))["c"].to_list() == cells
     # What a spreadsheet reads back from the written CSV is the neutralised text.
     text = neutralise_cells(frame).write_csv()
     back = pl.read_csv(io.StringIO(text), schema={"c": pl.String})

@@ -16,7 +16,9 @@ mode can read, so ``640`` gives folders ``750``.
 * :func:`neutralise_cells` and :func:`write_csv` make CSV exports safe to open in a
   spreadsheet: a text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
   carriage return would be read as a formula (``=HYPERLINK(...)``, ``+cmd|...``), so it
-  gets a leading single quote (OWASP, "CSV Injection"). Numbers are left as they are.
+  gets a leading single quote (OWASP, "CSV Injection"), and so does a cell already
+  beginning with a quote, so :func:`restore_cells` gives the exact text back.
+  Numbers are left as they are.
   Data-interchange files meant for programs (the synthetic record bundle) are written
   verbatim: a quote would change the data.
 
@@ -48,6 +50,7 @@ __all__ = [
     "private_mkdir",
     "private_write_bytes",
     "private_write_text",
+    "restore_cells",
     "restrict",
     "write_csv",
 ]
@@ -56,7 +59,9 @@ __all__ = [
 DEFAULT_FILE_MODE: Final = 0o600
 #: First characters that make a spreadsheet read a cell as a formula (OWASP).
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_START: Final = r"^[=+\-@\t\r]"
+#: Cells quoted by :func:`neutralise_cells`: formulas, and cells that already begin
+#: with a quote (so that :func:`restore_cells` can undo it without ambiguity).
+_QUOTED_START: Final = r"^[=+\-@\t\r']"
 
 Mode = int | str | None
 
@@ -177,13 +182,26 @@ def neutralise_cells(frame: pl.DataFrame) -> pl.DataFrame:
     """Prefix a single quote to text cells a spreadsheet would run as a formula.
 
     A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-    becomes ``'`` + the cell (OWASP CSV injection guidance); other cells, nulls and
-    non-text columns are unchanged. The original value is the cell without its
-    first character wherever a quote was added.
+    becomes ``'`` + the cell (OWASP CSV injection guidance); so does a cell that
+    already begins with ``'``, which makes the change reversible
+    (:func:`restore_cells`). Other cells, nulls and non-text columns are unchanged.
     """
     exprs = [
-        pl.when(pl.col(name).str.contains(_FORMULA_START))
+        pl.when(pl.col(name).str.contains(_QUOTED_START))
         .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+    ]
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def restore_cells(frame: pl.DataFrame) -> pl.DataFrame:
+    """Undo :func:`neutralise_cells`: drop the leading quote of every text cell."""
+    exprs = [
+        pl.when(pl.col(name).str.starts_with("'"))
+        .then(pl.col(name).str.slice(1))
         .otherwise(pl.col(name))
         .alias(name)
         for name, dtype in frame.schema.items()

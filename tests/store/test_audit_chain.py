@@ -271,3 +271,17 @@ def test_migration_chains_rows_written_before_it(sqlite_store: Store) -> None:
     assert audit.verify(sqlite_store).ok
     audit.record(sqlite_store, action="view", obj="person:3", reason="after")
     assert audit.verify(sqlite_store).ok
+
+
+def test_the_user_is_the_account_not_the_claimed_logname(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+    import pwd
+
+    account = pwd.getpwuid(os.getuid()).pw_name
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    assert audit.current_user() == account
+    monkeypatch.setenv("LOGNAME", "the_chief_constable")
+    assert audit.current_user() == f"{account} (LOGNAME the_chief_constable)"

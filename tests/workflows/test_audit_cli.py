@@ -86,3 +86,35 @@ def test_export_is_private_safe_and_audited(
     assert (last["action"], last["object"]) == ("export", f"audit:{out}")
     assert f"location={out}; rows=3" in last["detail"]
     assert audit.verify(sqlite_store).ok
+
+
+def test_an_unfiltered_export_verifies_away_from_the_database(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    _fill(sqlite_store)
+    audit.record(
+        sqlite_store,
+        action="view",
+        obj='\'quoted,\n"odd"',
+        reason="-1",
+        detail="\tx",
+        user="=cmd",
+    )
+    out = tmp_path / "audit.csv"
+    assert _invoke(sqlite_store, "export", str(out))[0] == 0
+    code, text = _invoke(sqlite_store, "verify", "--csv", str(out))
+    assert code == 0, text
+    assert "4 row(s) checked" in text  # the export row itself came after
+    # An edit of the exported file is found too.
+    frame = pl.read_csv(out, infer_schema=False)
+    frame.with_columns(
+        pl.when(pl.col("seq") == "2")
+        .then(pl.lit("nobody"))
+        .otherwise(pl.col("user_name"))
+        .alias("user_name")
+    ).write_csv(out)
+    code, text = _invoke(sqlite_store, "verify", "--csv", str(out), "--json")
+    assert code == 1
+    assert [(p["seq"], p["kind"]) for p in json.loads(text)["problems"]] == [
+        (2, "edited")
+    ]

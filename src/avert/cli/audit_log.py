@@ -60,10 +60,19 @@ def verify(
             show_default=False,
         ),
     ] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="Check an unfiltered 'avert audit export' file instead of the database.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print stable JSON.")] = False,
 ) -> None:
     """Recompute the hash chain; exit 1 on any gap, edit, deletion, insertion or reorder."""
-    result = verify_audit(get_store(ctx), head=head)
+    store = None if csv is not None else get_store(ctx)
+    result = verify_audit(store, head=head, csv=csv)
     if as_json:
         print_json(result.to_dict())
     else:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ __all__ = [
     "record",
     "row_hash",
     "verify",
+    "verify_rows",
 ]
 
 #: ``prev_hash`` of the first row.
@@ -76,11 +78,28 @@ _AT_FORMAT_POLARS: Final = "%Y-%m-%dT%H:%M:%S%.6f"
 
 
 def current_user() -> str:
-    """The operating-system user (the CLI has no accounts; see docs/audit.md)."""
+    """The operating-system account running avert (the CLI has no accounts).
+
+    The account of the process's user id (from the kernel, not the environment);
+    when ``LOGNAME``/``USER`` name someone else, that claim is kept beside it:
+    ``alice (LOGNAME bob)``. Neither identifies the person at the keyboard
+    (docs/audit.md).
+    """
     try:
-        return getpass.getuser()
+        claimed: str | None = getpass.getuser()
     except (KeyError, OSError):
-        return "unknown"
+        claimed = None
+    try:
+        import pwd
+
+        account: str | None = pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, OSError):  # pragma: no cover - not POSIX
+        account = None
+    if account is None:
+        return claimed or "unknown"
+    if claimed and claimed != account:
+        return f"{account} (LOGNAME {claimed})"
+    return account
 
 
 # --- canonical text and hashes ---------------------------------------------------
@@ -233,7 +252,7 @@ def record(
         "action": action,
         "object": obj,
         "reason": reason,
-        "detail": detail,
+        "detail": detail or None,
     }
     with store.transaction() as tx:
         _lock(tx)
@@ -334,7 +353,15 @@ def verify(store: Store, *, head: tuple[int, str] | None = None) -> Verification
     :mod:`hashlib` call per row (no vectorised SHA-256 exists in Polars or Arrow),
     about a second per million rows.
     """
-    frame = store.read_frame("audit", order_by=["seq", "at", "audit_id"])
+    return verify_rows(
+        store.read_frame("audit", order_by=["seq", "at", "audit_id"]), head=head
+    )
+
+
+def verify_rows(
+    frame: pl.DataFrame, *, head: tuple[int, str] | None = None
+) -> Verification:
+    """:func:`verify` over audit rows already read (e.g. from an export)."""
     problems: list[Problem] = []
     unchained = frame.filter(
         pl.col("seq").is_null()
