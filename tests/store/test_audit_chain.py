@@ -285,3 +285,39 @@ def test_the_user_is_the_account_not_the_claimed_logname(
     assert audit.current_user() == account
     monkeypatch.setenv("LOGNAME", "the_chief_constable")
     assert audit.current_user() == f"{account} (LOGNAME the_chief_constable)"
+
+
+@pytest.mark.postgres
+def test_a_role_that_may_only_insert_and_select_can_append(
+    postgres_store: Store,
+) -> None:
+    """The hardening docs/audit.md recommends: the app cannot edit, yet can append."""
+    import re
+    import uuid
+
+    role = f"avert_app_{uuid.uuid4().hex[:8]}"
+    with postgres_store.engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        conn.exec_driver_sql(f'GRANT SELECT, INSERT ON "audit" TO "{role}"')
+        conn.commit()
+    try:
+        url = postgres_store.url.adbc
+        limited_url = (
+            re.sub(r"://[^@/]*@", f"://{role}@", url)
+            if re.search(r"://[^@/]*@", url)
+            else url.replace("://", f"://{role}@", 1)
+        )
+        limited = Store(limited_url)
+        _fill(limited, 3)
+        assert audit.verify(limited).ok
+        with pytest.raises(Exception, match="permission denied"):
+            _sql(limited, "UPDATE audit SET reason = 'x' WHERE seq = 1")
+        with pytest.raises(Exception, match="permission denied"):
+            _sql(limited, "DELETE FROM audit WHERE seq = 1")
+        assert audit.read(postgres_store)["seq"].to_list() == [1, 2, 3]
+        limited.close()
+    finally:
+        with postgres_store.engine.connect() as conn:
+            conn.exec_driver_sql(f'REVOKE ALL ON "audit" FROM "{role}"')
+            conn.exec_driver_sql(f'DROP ROLE "{role}"')
+            conn.commit()

@@ -7,7 +7,7 @@ The log is tamper-evident (docs/audit.md). Each row carries ``seq`` (1, 2, 3, ..
 ``prev_hash`` (the ``row_hash`` of row ``seq - 1``; 64 zeros for the first row) and
 ``row_hash``: the SHA-256 of the row's canonical text (:func:`canonical_text`), which
 holds every column and ``prev_hash``. Appends are serialised (SQLite: the write lock
-is taken before the last row is read; PostgreSQL: a self-exclusive table lock), and a
+is taken before the last row is read; PostgreSQL: a transaction advisory lock), and a
 unique ``seq`` makes a forked chain impossible. :func:`verify` recomputes the chain
 and reports every gap, edited row, deleted row, inserted row and reordering.
 
@@ -74,6 +74,8 @@ CHAIN_FIELDS: Final = (
     "prev_hash",
 )
 _AT_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%f"
+#: PostgreSQL advisory lock key of audit appends (any fixed 64-bit number).
+_PG_LOCK_KEY: Final = 0x6176_6572_7461_7564
 _AT_FORMAT_POLARS: Final = "%Y-%m-%dT%H:%M:%S%.6f"
 
 
@@ -208,8 +210,9 @@ def _lock(tx: Transaction) -> None:
         # timeout) before the last row is read; it changes nothing.
         tx.execute('UPDATE "audit" SET "seq" = "seq" WHERE 0 = 1')
     else:
-        # Conflicts with itself and with writes, not with readers.
-        tx.execute('LOCK TABLE "audit" IN SHARE ROW EXCLUSIVE MODE')
+        # A transaction-scoped advisory lock: needs no privilege on the table, so
+        # a role that may only INSERT and SELECT audit rows can append (docs/audit.md).
+        tx.query("SELECT pg_advisory_xact_lock(?)", [_PG_LOCK_KEY])
 
 
 def record(
