@@ -29,8 +29,9 @@ that the Python API is private by default too, not only the CLI.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Final
@@ -45,6 +46,7 @@ __all__ = [
     "FORMULA_PREFIXES",
     "file_mode",
     "folder_mode",
+    "looser_than_allowed",
     "neutralise_cells",
     "private_files",
     "private_mkdir",
@@ -123,6 +125,19 @@ def restrict(path: str | Path, *, mode: Mode = None) -> None:
     """Set an existing file to the file mode (no effect when it does not exist)."""
     with suppress(FileNotFoundError):
         Path(path).chmod(file_mode(mode))
+
+
+def looser_than_allowed(
+    paths: Iterable[str | Path], *, mode: Mode = None
+) -> list[Path]:
+    """The existing files among ``paths`` whose mode grants more than the file mode."""
+    allowed = file_mode(mode)
+    found = []
+    for path in map(Path, paths):
+        with suppress(FileNotFoundError):
+            if stat.S_IMODE(path.stat().st_mode) & ~allowed:
+                found.append(path)
+    return found
 
 
 def private_mkdir(path: str | Path, *, mode: Mode = None) -> Path:

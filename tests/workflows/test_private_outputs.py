@@ -89,3 +89,20 @@ def test_pdf_is_private(tmp_path: Path) -> None:
     assert out.read_bytes()[:5] == b"%PDF-"
     assert mode_of(out) == 0o600
     assert mode_of(out.parent) == 0o700
+
+
+def test_db_upgrade_warns_about_a_loose_old_database(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    db = tmp_path / "old.db"
+    Store(str(db)).upgrade()
+    db.chmod(0o644)
+    result = CliRunner().invoke(app, ["--db", str(db), "db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "readable beyond file_mode" in result.output
+    assert mode_of(db) == 0o644  # told, not changed behind the owner's back
+    db.chmod(0o600)
+    result = CliRunner().invoke(app, ["--db", str(db), "db", "upgrade"])
+    assert "readable beyond" not in result.output
