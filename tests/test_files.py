@@ -45,6 +45,15 @@ def test_setting_relaxes(monkeypatch: pytest.MonkeyPatch) -> None:
     assert folder_mode(0o644) == 0o755
 
 
+def test_relaxed_setting_reaches_the_written_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AVERT_FILE_MODE", "640")
+    out = write_csv(pl.DataFrame({"a": ["x"]}), tmp_path / "team" / "a.csv")
+    assert mode_of(out) == 0o640
+    assert mode_of(out.parent) == 0o750
+
+
 @pytest.mark.parametrize("bad", ["999", "755", "400", "1600", "rw", "044"])
 def test_bad_modes_are_refused(bad: str) -> None:
     with pytest.raises(ConfigError):

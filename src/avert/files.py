@@ -178,7 +178,7 @@ def private_write_bytes(path: str | Path, data: bytes, *, mode: Mode = None) -> 
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            os.fchmod(handle.fileno(), fmode)
+        Path(tmp).chmod(fmode)  # mkstemp made it 0600; the setting may relax it
         Path(tmp).replace(target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
