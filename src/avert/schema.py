@@ -195,6 +195,7 @@ class TableSpec:
     doc: str
     columns: dict[str, str] = field(default_factory=dict)
     indexes: tuple[tuple[str, ...], ...] = ()
+    unique: tuple[tuple[str, ...], ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -208,6 +209,7 @@ def _spec(
     cols: list[tuple[str, pl.DataType, str]],
     primary_key: tuple[str, ...],
     indexes: tuple[tuple[str, ...], ...] = (),
+    unique: tuple[tuple[str, ...], ...] = (),
 ) -> TableSpec:
     return TableSpec(
         name=name,
@@ -216,6 +218,7 @@ def _spec(
         doc=doc,
         columns={c: d for c, _, d in cols},
         indexes=indexes,
+        unique=unique,
     )
 
 
@@ -574,7 +577,7 @@ LOADS: Final = _spec(
 
 AUDIT: Final = _spec(
     "audit",
-    "Append-only log: who saw or changed what.",
+    "Append-only log: who saw or changed what; each row hash-chained to the one before.",
     [
         ("audit_id", pl.String(), "unique id"),
         ("at", _DT, "when"),
@@ -583,8 +586,21 @@ AUDIT: Final = _spec(
         ("action", pl.String(), "view | export | change | ..."),
         ("object", pl.String(), "what, e.g. person:P123"),
         ("reason", pl.String(), "stated reason"),
+        (
+            "detail",
+            pl.String(),
+            "output location, audience, people shown (count and digest)",
+        ),
+        ("seq", pl.Int64(), "position in the chain: 1, 2, 3, ... with no gaps"),
+        ("prev_hash", pl.String(), "row_hash of row seq - 1 (64 zeros for seq 1)"),
+        (
+            "row_hash",
+            pl.String(),
+            "sha256 of the row's canonical text and prev_hash (docs/audit.md)",
+        ),
     ],
     ("audit_id",),
+    unique=(("seq",),),
 )
 
 TABLES: Final[dict[str, TableSpec]] = {

@@ -59,11 +59,15 @@ def test_groups_person_retaliation_json(sqlite_store: Store) -> None:
         assert g["continuum"] in {"peer_group", "street_gang", "organised_network"}
         assert g["band"] in {"high", "medium", "low"}
 
-    assert sqlite_store.count("audit") == 0
+    audit = sqlite_store.read_frame("audit", order_by=["seq"])
+    assert audit.select("action", "object").rows() == [("view", "analysis:groups")]
     person = _run(sqlite_store, "person", "a1")
     assert person["person_id"] == "a1"
-    audit = sqlite_store.read_frame("audit")
-    assert audit.select("action", "object").rows() == [("view", "person:a1")]
+    audit = sqlite_store.read_frame("audit", order_by=["seq"])
+    assert audit.select("action", "object").rows() == [
+        ("view", "analysis:groups"),
+        ("view", "person:a1"),
+    ]
     assert {g["group_id"] for g in person["groups"]} == {"net-a1", "G-East"}  # type: ignore[union-attr]
     assert person["family"] == [{"person_id": "s1", "kind": "sibling"}]
 

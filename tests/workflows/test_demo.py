@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 from avert.workflows.demo import run_demo
 
 
 def test_demo_writes_index_briefing_and_json(tmp_path: Path) -> None:
-    report = run_demo(
-        out_dir=tmp_path / "demo",
-        database=tmp_path / "demo.db",
-        seed=3,
-        people=4_000,
-        days=180,
-        pdf=False,
-    )
+    old_umask = os.umask(0o022)
+    try:
+        report = run_demo(
+            out_dir=tmp_path / "demo",
+            database=tmp_path / "demo.db",
+            seed=3,
+            people=4_000,
+            days=180,
+            pdf=False,
+        )
+    finally:
+        os.umask(old_umask)
+    # Everything the demo wrote is private, like a deployment's outputs.
+    demo_dir = tmp_path / "demo"
+    for path in [demo_dir, *demo_dir.rglob("*"), tmp_path / "demo.db"]:
+        expected = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path
     html = report.index.read_text(encoding="utf-8")
     assert "briefing/briefing.html" in html
     assert (tmp_path / "demo" / "briefing" / "briefing.html").exists()

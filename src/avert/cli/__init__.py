@@ -16,6 +16,7 @@ from avert import __version__
 from avert.cli import (
     analyse_networks,
     analyse_volt,
+    audit_log,
     brief,
     db,
     definition,
@@ -79,7 +80,7 @@ def root(
 
 # Each command group lives in its own module with register(app) (or
 # register(analyse_app) for the analyses); the order here is the order of --help.
-for _module in (db, ingest, status, definition, harm, synth, demo, brief):
+for _module in (db, ingest, status, definition, harm, synth, demo, brief, audit_log):
     _module.register(app)
 for _module in (analyse_volt, analyse_networks):
     _module.register(analyse_app)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from avert.cli._common import console, get_store
+from avert.cli._common import console, err_console, get_store
+from avert.files import looser_than_allowed
+from avert.store import Store
 
 __all__ = ["register"]
 
@@ -19,6 +21,7 @@ def init(ctx: typer.Context) -> None:
     store = get_store(ctx, check=False)
     store.upgrade()
     console.print(f"Database ready at revision {store.revision()}: {store.url.adbc}")
+    _warn_loose(store)
 
 
 @db_app.command("upgrade")
@@ -28,6 +31,21 @@ def upgrade(ctx: typer.Context) -> None:
     before = store.revision()
     store.upgrade()
     console.print(f"Database at revision {store.revision()} (was {before}).")
+    _warn_loose(store)
+
+
+def _warn_loose(store: Store) -> None:
+    """Warn when an existing SQLite file is readable beyond the file_mode setting."""
+    if store.dialect != "sqlite":
+        return
+    base = store.url.adbc
+    for path in looser_than_allowed(
+        f"{base}{suffix}" for suffix in ("", "-wal", "-shm", "-journal")
+    ):
+        err_console.print(
+            f"[yellow]warning:[/] {path} holds personal data and is readable beyond "
+            f"file_mode (AVERT_FILE_MODE): run 'chmod 600 {base}*' (docs/audit.md)"
+        )
 
 
 @db_app.command("revision")

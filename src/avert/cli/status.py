@@ -18,8 +18,8 @@ import typer
 from rich.table import Table
 
 from avert.cli._common import console, get_store, print_json
-from avert.store import audit
 from avert.store.summary import status_summary
+from avert.workflows.quarantine import export_quarantine, quarantine_rows
 
 __all__ = ["register"]
 
@@ -71,10 +71,7 @@ def quarantine_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show quarantined rows: file, line, column, reason."""
-    store = get_store(ctx)
-    frame = store.read_frame(
-        "quarantine", order_by=("source_file", "line", "kind")
-    ).head(limit)
+    frame = quarantine_rows(get_store(ctx), limit=limit)
     if as_json:
         print_json(frame.to_dicts())
         return
@@ -97,17 +94,12 @@ def quarantine_export(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="CSV file to write.")],
 ) -> None:
-    """Write every quarantined row (with its raw text) to a CSV file."""
-    store = get_store(ctx)
-    frame = store.read_frame("quarantine", order_by=("source_file", "line", "kind"))
-    frame.write_csv(path)
-    audit.record(
-        store,
-        action="export",
-        obj=f"quarantine:{path}",
-        reason="quarantined rows exported with their raw text",
-    )
-    console.print(f"{frame.height:,} quarantined row(s) written to {path}")
+    """Write every quarantined row (with its raw text) to a private CSV file.
+
+    Cells that a spreadsheet would run as a formula get a leading quote.
+    """
+    n = export_quarantine(get_store(ctx), path)
+    console.print(f"{n:,} quarantined row(s) written to {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -50,6 +50,14 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "zone: a time given with an offset or Z (command options, bundle files) is "
         "converted to it; a time without one is taken as local.",
     ),
+    (
+        "file_mode",
+        "600",
+        "AVERT_FILE_MODE",
+        "Octal mode of the files avert writes (database, briefings, exports, demo): "
+        "600 owner-only by default; folders get x where files can read (600 -> 700). "
+        "640 shares read access with the owner's group. See docs/audit.md.",
+    ),
 )
 
 
@@ -62,6 +70,7 @@ class Settings:
     definition: str = "avb-2010"
     harm_table: str = ""
     timezone: str = "Europe/London"
+    file_mode: str = "600"
 
     def with_overrides(self, **overrides: str | None) -> Settings:
         """Return a copy with every non-None override applied."""

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from avert.briefing import Briefing
+from avert.files import private_write_bytes
 from avert.report.charts import CATEGORY_COLOURS, places_map_svg
 
 __all__ = ["environment", "render_briefing_html", "render_html", "render_pdf"]
@@ -102,10 +103,11 @@ def render_pdf(html: str, path: str | Path) -> Path:
     """Write ``html`` as a PDF at ``path`` with WeasyPrint; return the path.
 
     The HTML must be self-contained (it is: inline CSS and SVG), so WeasyPrint
-    fetches nothing.
+    fetches nothing. The file is private (:mod:`avert.files`).
     """
     import weasyprint  # imported here: slow to import and only needed for PDFs
 
     out = Path(path)
-    weasyprint.HTML(string=html, base_url=str(out.parent)).write_pdf(out)
-    return out
+    pdf = weasyprint.HTML(string=html, base_url=str(out.parent)).write_pdf()
+    assert pdf is not None  # no target: WeasyPrint returns the bytes
+    return private_write_bytes(out, pdf)  # personal data: owner-only by default

@@ -22,6 +22,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from avert.errors import NotFound, StoreError
+from avert.files import private_files, private_mkdir
 from avert.schema import TABLES, TableSpec
 
 __all__ = ["Filter", "Store", "Transaction", "normalise_url"]
@@ -84,7 +85,11 @@ def _adbc_connect(url: DatabaseURL) -> Any:
     if url.dialect == "sqlite":
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
-        conn = sqlite_dbapi.connect(url.adbc)
+        if Path(url.adbc).exists():
+            conn = sqlite_dbapi.connect(url.adbc)
+        else:  # a new database file is private (its -wal/-shm take its mode)
+            with private_files():
+                conn = sqlite_dbapi.connect(url.adbc)
         cur = conn.cursor()
         # One writer waits for another instead of failing at once.
         cur.execute("PRAGMA busy_timeout = 30000")
@@ -331,8 +336,10 @@ class Store:
         from avert.store.migrate import upgrade
 
         if self.dialect == "sqlite":
-            Path(self.url.adbc).parent.mkdir(parents=True, exist_ok=True)
-            with self.engine.connect() as conn:
+            # The database holds personal data: a new file (and the -wal, -shm and
+            # -journal files SQLite gives its mode) and new folders are private.
+            private_mkdir(Path(self.url.adbc).parent)
+            with private_files(), self.engine.connect() as conn:
                 # Only a new, empty database takes a page size (no effect later).
                 conn.exec_driver_sql(f"PRAGMA page_size = {SQLITE_PAGE_BYTES}")
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")

@@ -52,7 +52,8 @@ def _build(spec: TableSpec) -> sa.Table:
         )
         for name, dtype in spec.schema.items()
     ]
-    table = sa.Table(spec.name, metadata, *cols)
+    uniques = [sa.UniqueConstraint(*u) for u in spec.unique]
+    table = sa.Table(spec.name, metadata, *cols, *uniques)
     for index_cols in spec.indexes:
         sa.Index(None, *(table.c[c] for c in index_cols))
     return table

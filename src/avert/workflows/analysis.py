@@ -5,6 +5,12 @@ VOLT, risk) meet. Incidents get ``in_definition`` and ``harm_days`` from the
 classifications table of the chosen definition profile (filled by ``avert
 classify``); when that table is empty the analyses say so: counts run over every
 incident, and harm-based measures stop with a message to run ``avert classify``.
+
+Every result that names people (concentration over offenders, victims or groups, VOLT,
+the risk lists) is written to the audit log before it is returned (DESIGN.md: every
+view of a person), with the people it holds as a count and a digest
+(:func:`avert.store.audit.describe`), so the CLI, the web app and the Python API are
+all audited here. ``user`` defaults to the operating-system user.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import polars as pl
 
@@ -31,7 +37,7 @@ from avert.analyse.risk import (
 from avert.analyse.volt import VoltResult, volt_profiles
 from avert.config.risk import load_risk_config
 from avert.errors import NotFound, SchemaError
-from avert.store import Store
+from avert.store import Store, audit
 
 __all__ = [
     "AnalysisFrames",
@@ -162,8 +168,14 @@ def run_concentration(
     date_to: dt.datetime | None = None,
     profile: str = "avb-2010",
     violence_only: bool = True,
+    user: str | None = None,
+    reason: str = "concentration of violence (avert analyse concentration)",
 ) -> ConcentrationResult:
-    """Concentration of violence (or all incidents when unclassified) over an entity."""
+    """Concentration of violence (or all incidents when unclassified) over an entity.
+
+    Over offenders, victims or groups the result names people (or groups of them):
+    it is audited (``user``, ``reason``) before it is returned.
+    """
     frames = load_analysis_incidents(
         store,
         profile=profile,
@@ -194,6 +206,23 @@ def run_concentration(
         date_from=date_from,
         date_to=date_to,
     )
+    if entity in ("offender", "victim"):
+        _audit_view(
+            store,
+            f"analysis:concentration:{entity}",
+            people=result.frame["entity_id"],
+            reason=reason,
+            user=user,
+        )
+    elif entity == "group":
+        _audit_view(
+            store,
+            "analysis:concentration:group",
+            people=None,
+            reason=reason,
+            user=user,
+            groups=result.frame.height,
+        )
     return _with_notes(result, frames.notes)
 
 
@@ -213,8 +242,13 @@ def run_volt(
     cell_size_m: float | None = None,
     profile: str = "avb-2010",
     violence_only: bool = True,
+    user: str | None = None,
+    reason: str = "VOLT profiles (avert analyse volt)",
 ) -> VoltResult:
-    """VOLT profiles of the window ending at ``at`` (default: the latest incident)."""
+    """VOLT profiles of the window ending at ``at`` (default: the latest incident).
+
+    The victim and offender profiles name people: audited before they are returned.
+    """
     frames = load_analysis_incidents(
         store,
         profile=profile,
@@ -232,6 +266,13 @@ def run_volt(
         window_days=window_days,
         cell_size_m=cell_size_m,
     )
+    _audit_view(
+        store,
+        "analysis:volt",
+        people=pl.concat([result.victims["person_id"], result.offenders["person_id"]]),
+        reason=reason,
+        user=user,
+    )
     from dataclasses import replace
 
     return replace(result, notes=(*frames.notes, *result.notes))
@@ -244,8 +285,13 @@ def run_risk(
     at: dt.datetime | None = None,
     config_path: str | Path | None = None,
     profile: str = "avb-2010",
+    user: str | None = None,
+    reason: str = "risk lists (avert analyse risk)",
 ) -> list[RiskResult]:
-    """Risk lists: offender (RFGH), victim, or ASB (callers and places)."""
+    """Risk lists: offender (RFGH), victim, or ASB (callers and places).
+
+    The lists name people (offenders, victims, callers): audited before returned.
+    """
     config = load_risk_config(config_path)
     frames = load_analysis_incidents(
         store,
@@ -295,4 +341,36 @@ def run_risk(
             )
             for unit in ("caller", "place")
         ]
+    shown = [r.frame[r.id_column] for r in results if r.id_column in _PERSON_ID_COLUMNS]
+    _audit_view(
+        store,
+        f"analysis:risk:{kind}",
+        people=pl.concat(shown) if shown else None,
+        reason=reason,
+        user=user,
+    )
     return [replace(r, notes=(*frames.notes, *r.notes)) for r in results]
+
+
+#: Id columns of risk lists that hold people (an ASB place list holds cells).
+_PERSON_ID_COLUMNS: Final = frozenset({"person_id", "caller_id"})
+
+
+def _audit_view(
+    store: Store,
+    obj: str,
+    *,
+    people: pl.Series | None,
+    reason: str,
+    user: str | None,
+    groups: int | None = None,
+) -> None:
+    """Record that a result naming people was handed to the caller."""
+    audit.record(
+        store,
+        action="view",
+        obj=obj,
+        reason=reason,
+        user=user,
+        detail=audit.describe(people=people, groups=groups),
+    )

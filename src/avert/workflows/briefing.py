@@ -38,6 +38,7 @@ from avert.briefing import (
 )
 from avert.config.networks import default_networks_config
 from avert.errors import NotFound
+from avert.files import private_mkdir, private_write_text
 from avert.pseudonymise import Pseudonymiser
 from avert.report.render import render_briefing_html, render_pdf
 from avert.schema import TABLES
@@ -576,16 +577,13 @@ def run_briefing(
         notes=notes,
     )
     timings["assemble_s"] = time.perf_counter() - t1
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = private_mkdir(out_dir)  # personal data: owner-only files and folders
     t2 = time.perf_counter()
     data = briefing.to_json()
     html = render_briefing_html(briefing, data=data)
-    html_path = out / "briefing.html"
-    html_path.write_text(html, encoding="utf-8")
-    json_path = out / "briefing.json"
-    json_path.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8"
+    html_path = private_write_text(out / "briefing.html", html)
+    json_path = private_write_text(
+        out / "briefing.json", json.dumps(data, indent=2, ensure_ascii=False)
     )
     timings["write_html_json_s"] = time.perf_counter() - t2
     pdf_path: Path | None = None

@@ -24,6 +24,7 @@ from typing import Any
 
 from avert.analyse.concentration import Entity
 from avert.analyse.result import jsonable
+from avert.files import private_files, private_mkdir, private_write_text
 from avert.report.render import render_html
 from avert.store import Store
 from avert.synth import CityConfig, make_city, write_bundle
@@ -60,9 +61,8 @@ def _remove_database(path: Path) -> None:
 
 
 def _write_json(path: Path, payload: Any) -> None:
-    path.write_text(
-        json.dumps(jsonable(payload), indent=2, default=str, ensure_ascii=False),
-        encoding="utf-8",
+    private_write_text(
+        path, json.dumps(jsonable(payload), indent=2, default=str, ensure_ascii=False)
     )
 
 
@@ -92,12 +92,37 @@ def run_demo(
         Also write the briefing PDF.
     progress
         Called with the name of each step as it starts.
+
+    Everything the demo writes (database, report folder, bundle) is private like
+    real outputs (:mod:`avert.files`): the demo shows what a deployment does.
     """
+    with private_files():
+        return _run_demo(
+            out_dir=out_dir,
+            database=database,
+            seed=seed,
+            people=people,
+            days=days,
+            pdf=pdf,
+            progress=progress,
+        )
+
+
+def _run_demo(
+    *,
+    out_dir: str | Path,
+    database: str | Path,
+    seed: int,
+    people: int | None,
+    days: int | None,
+    pdf: bool,
+    progress: ProgressFn | None,
+) -> DemoReport:
     out = Path(out_dir)
     db_path = Path(database)
     if out.exists():
         shutil.rmtree(out)
-    (out / "json").mkdir(parents=True)
+    private_mkdir(out / "json")
     _remove_database(db_path)
     steps: list[tuple[str, float, str]] = []
     say = progress or (lambda _name: None)
@@ -203,7 +228,8 @@ def run_demo(
 
     figures = _figures(city, results, risks, retaliation)
     index = out / "index.html"
-    index.write_text(
+    private_write_text(
+        index,
         render_html(
             "demo_index.html",
             city=city,
@@ -217,7 +243,6 @@ def run_demo(
             offender_risk=risks["offender"][0].frame.head(15).to_dicts(),
             parts=list(risks["offender"][0].parts),
         ),
-        encoding="utf-8",
     )
     store.close()
     return DemoReport(out, db_path, index, steps, figures)

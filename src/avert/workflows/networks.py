@@ -125,11 +125,16 @@ def groups_report(
     as_of: dt.datetime | None = None,
     profile: str = "avb-2010",
     config: NetworksConfig | None = None,
+    user: str | None = None,
+    reason: str = "groups and their members (avert analyse groups)",
 ) -> GroupsResult:
-    """Groups (detected and declared) with continuum level, band and reasons."""
+    """Groups (detected and declared) with continuum level, band and reasons.
+
+    The members are people: the result is audited before it is returned.
+    """
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile, until=as_of)
-    return analyse_groups(
+    result = analyse_groups(
         frames.incidents,
         frames.involvements,
         group_members=frames.group_members,
@@ -137,6 +142,16 @@ def groups_report(
         as_of=as_of,
         config=cfg,
     )
+    _audit_view(store, "analysis:groups", result.membership["person_id"], reason, user)
+    return result
+
+
+def _audit_view(
+    store: Store, obj: str, people: pl.Series, reason: str, user: str | None
+) -> None:
+    """Record that a result naming ``people`` was handed to the caller."""
+    detail = audit.describe(people=people)
+    audit.record(store, action="view", obj=obj, reason=reason, user=user, detail=detail)
 
 
 def _own_risk(frames: NetworkFrames, at: dt.datetime) -> pl.DataFrame | None:
@@ -198,12 +213,15 @@ def retaliation_report(
     until: dt.datetime | None = None,
     profile: str = "avb-2010",
     config: NetworksConfig | None = None,
+    user: str | None = None,
+    reason: str = "retaliation alerts (avert analyse retaliation)",
 ) -> RetaliationResult:
     """Retaliation alerts for violent incidents between ``since`` and ``until``.
 
     Groups and ties are found from the history up to ``since`` (what the daily
     meeting knew when the alert window opened); the incidents in the window raise
-    the alerts.
+    the alerts. Victims, possible retaliators and targets are people: the alerts
+    are audited before they are returned.
     """
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile, until=until)
@@ -229,7 +247,7 @@ def retaliation_report(
             frames.group_members,
         )
         co_edges = None
-    return retaliation_alerts(
+    result = retaliation_alerts(
         frames.incidents,
         frames.involvements,
         membership,
@@ -239,6 +257,16 @@ def retaliation_report(
         family_edges=family_edges(frames.relationships, config=cfg),
         config=cfg,
     )
+    alerts = result.frame
+    people = pl.concat(
+        [
+            alerts["victim_id"],
+            alerts["at_risk_of_retaliation_from"].explode(),
+            alerts["possible_targets"].explode(),
+        ]
+    )
+    _audit_view(store, "analysis:retaliation", people, reason, user)
+    return result
 
 
 def family_report(
@@ -246,11 +274,19 @@ def family_report(
     *,
     profile: str = "avb-2010",
     config: NetworksConfig | None = None,
+    user: str | None = None,
+    reason: str = "family units and their harm (avert analyse families)",
 ) -> pl.DataFrame:
-    """Family units with harm across crime types (see :func:`family_harm`)."""
+    """Family units with harm across crime types (see :func:`family_harm`).
+
+    Families are people (their ids name a member): audited before returned.
+    """
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile)
     units = family_units(frames.relationships, config=cfg)
-    return family_harm(
+    result = family_harm(
         units, frames.incidents, frames.involvements, people=frames.people, config=cfg
     )
+    members = units.join(result.select("family_id"), on="family_id", how="semi")
+    _audit_view(store, "analysis:families", members["person_id"], reason, user)
+    return result

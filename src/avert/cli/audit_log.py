@@ -1,0 +1,146 @@
+"""``avert audit verify|list|export``: the audit log for the data protection officer.
+
+Thin commands over :mod:`avert.workflows.audit`. ``verify`` exits 1 when the chain
+shows any gap, edit, deletion, insertion or reorder (docs/audit.md). JSON contracts:
+
+* ``verify --json``: ``{"ok", "rows", "head": {"seq", "row_hash"}, "problems": [{"seq", "kind", "message"}]}``
+* ``list --json``: ``[{"seq", "at", "user_name", "role", "action", "object", "reason", "detail", ...}]``
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from avert.cli._common import console, get_store, print_json
+from avert.workflows.audit import audit_rows, export_audit, verify_audit
+
+__all__ = ["register"]
+
+audit_app = typer.Typer(
+    help="The audit log: verify its hash chain, list and export it.",
+    no_args_is_help=True,
+)
+
+SinceOpt = Annotated[
+    dt.datetime | None,
+    typer.Option("--since", help="Rows at or after this time.", show_default=False),
+]
+UntilOpt = Annotated[
+    dt.datetime | None,
+    typer.Option("--until", help="Rows before this time.", show_default=False),
+]
+UserOpt = Annotated[
+    str | None,
+    typer.Option("--user", help="Rows of this user only.", show_default=False),
+]
+ActionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--action",
+        help="Rows of this action only (view, export, ...).",
+        show_default=False,
+    ),
+]
+
+
+@audit_app.command("verify")
+def verify(
+    ctx: typer.Context,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            "--head",
+            help="A head noted earlier (SEQ:ROW_HASH, as printed here): it must still "
+            "be in the log unchanged. Catches a cut tail and a rebuilt chain.",
+            show_default=False,
+        ),
+    ] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="Check an unfiltered 'avert audit export' file instead of the database.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print stable JSON.")] = False,
+) -> None:
+    """Recompute the hash chain; exit 1 on any gap, edit, deletion, insertion or reorder."""
+    store = None if csv is not None else get_store(ctx)
+    result = verify_audit(store, head=head, csv=csv)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        for problem in result.problems:
+            console.print(f"[bold red]{problem.kind}[/] {problem.message}")
+        state = "[green]intact[/]" if result.ok else "[bold red]BROKEN[/]"
+        console.print(f"audit chain {state}: {result.rows:,} row(s) checked")
+        if result.head_seq is not None:
+            console.print(
+                f"head {result.head_seq}:{result.head_hash} "
+                "(note it outside the database; check it later with --head)"
+            )
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("list")
+def list_rows(
+    ctx: typer.Context,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    user: UserOpt = None,
+    action: ActionOpt = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Show the last N matching rows.")
+    ] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Audit rows (newest last): when, who, role, action, object, reason, detail."""
+    frame = audit_rows(
+        get_store(ctx), since=since, until=until, user_name=user, action=action
+    ).tail(limit)
+    if as_json:
+        print_json(frame.to_dicts())
+        return
+    table = Table(title=f"audit log (last {frame.height})")
+    for name in ("seq", "at", "user", "role", "action", "object", "reason", "detail"):
+        table.add_column(name, overflow="fold")
+    for row in frame.iter_rows(named=True):
+        table.add_row(
+            str(row["seq"]),
+            str(row["at"]),
+            row["user_name"],
+            row["role"],
+            row["action"],
+            row["object"],
+            row["reason"],
+            row["detail"] or "",
+        )
+    console.print(table)
+
+
+@audit_app.command("export")
+def export(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="CSV file to write.")],
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    user: UserOpt = None,
+    action: ActionOpt = None,
+) -> None:
+    """Write the audit rows (with seq and hashes) to a private, spreadsheet-safe CSV."""
+    n = export_audit(
+        get_store(ctx), path, since=since, until=until, user_name=user, action=action
+    )
+    console.print(f"{n:,} audit row(s) written to {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``audit`` group to the root app."""
+    app.add_typer(audit_app, name="audit")

@@ -1,0 +1,174 @@
+"""Every command and workflow that shows person ids writes an audit row (issue 13.2).
+
+The audit happens in the workflows, so the CLI, the web app and the Python API all
+pass through it; the row says what was shown and the people in it (a count and a
+digest), and the chain stays intact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.store import Store, audit
+from avert.synth import CityConfig, make_city, write_bundle
+from avert.workflows.analysis import run_volt
+from avert.workflows.definitions import classify_store
+from avert.workflows.load import load_files
+
+
+@pytest.fixture(scope="module")
+def city_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A small synthetic city, loaded and classified (every table the commands read)."""
+    root = tmp_path_factory.mktemp("audited")
+    city = make_city(dataclasses.replace(CityConfig(), people=2_000, days=120), seed=1)
+    write_bundle(city, root / "bundle")
+    store = Store(f"sqlite:///{root / 'avert.db'}")
+    store.upgrade()
+    load_files(store, [root / "bundle"], kind="bundle")
+    classify_store(store, profile="avb-2010")
+    with store.transaction() as tx:
+        tx.append(
+            "quarantine",
+            pl.DataFrame(
+                {
+                    "quarantine_id": ["q1"],
+                    "kind": ["rejected"],
+                    "source_file": ["x.csv"],
+                    "line": [2],
+                    "reason": ["test"],
+                    "raw": ["P123,Jane Doe,1990"],
+                }
+            ),
+        )
+    yield store
+    store.close()
+
+
+def _since(store: Store) -> str:
+    latest = store.read_frame("incidents", columns=["occurred_from"])[
+        "occurred_from"
+    ].max()
+    assert isinstance(latest, dt.datetime)
+    return (latest - dt.timedelta(days=60)).isoformat()
+
+
+#: (command line, audit object, shows people by id)
+PERSON_COMMANDS = [
+    (["analyse", "volt"], "analysis:volt", True),
+    (["analyse", "risk", "--kind", "offender"], "analysis:risk:offender", True),
+    (["analyse", "risk", "--kind", "victim"], "analysis:risk:victim", True),
+    (["analyse", "risk", "--kind", "asb"], "analysis:risk:asb", True),
+    (
+        ["analyse", "concentration", "--entity", "offender"],
+        "analysis:concentration:offender",
+        True,
+    ),
+    (
+        ["analyse", "concentration", "--entity", "victim"],
+        "analysis:concentration:victim",
+        True,
+    ),
+    (
+        ["analyse", "concentration", "--entity", "group"],
+        "analysis:concentration:group",
+        False,
+    ),
+    (["analyse", "groups"], "analysis:groups", True),
+    (["analyse", "retaliation", "--since", "SINCE"], "analysis:retaliation", False),
+    (["analyse", "families"], "analysis:families", True),
+    (["quarantine", "list"], "quarantine:list", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "obj", "people"),
+    PERSON_COMMANDS,
+    ids=[" ".join(a[:3]) for a, _, _ in PERSON_COMMANDS],
+)
+@pytest.mark.parametrize("as_json", [False, True], ids=["table", "json"])
+def test_command_that_prints_people_is_audited(
+    city_store: Store, args: list[str], obj: str, *, people: bool, as_json: bool
+) -> None:
+    before = city_store.count("audit")
+    line = [_since(city_store) if a == "SINCE" else a for a in args]
+    result = CliRunner().invoke(
+        app,
+        ["--db", city_store.url.sqlalchemy, *line, *(["--json"] if as_json else [])],
+    )
+    assert result.exit_code == 0, result.output
+    rows = audit.read(city_store)
+    assert rows.height == before + 1
+    new = rows.row(rows.height - 1, named=True)
+    assert (new["action"], new["object"]) == ("view", obj)
+    assert new["user_name"] == audit.current_user()
+    if people:
+        assert new["detail"].startswith("people=")
+        n = int(new["detail"].split(";")[0].removeprefix("people="))
+        assert n > 0
+    assert audit.verify(city_store).ok
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyse", "concentration", "--entity", "place"],
+        ["status"],
+    ],
+)
+def test_commands_without_people_write_no_row(
+    city_store: Store, args: list[str]
+) -> None:
+    before = city_store.count("audit")
+    result = CliRunner().invoke(app, ["--db", city_store.url.sqlalchemy, *args])
+    assert result.exit_code == 0, result.output
+    assert city_store.count("audit") == before
+
+
+def test_python_api_is_audited_with_the_caller(city_store: Store) -> None:
+    result = run_volt(city_store, user="analyst7", reason="weekly review")
+    row = audit.read(city_store, user="analyst7").row(0, named=True)
+    assert (row["object"], row["reason"]) == ("analysis:volt", "weekly review")
+    shown = pl.concat([result.victims["person_id"], result.offenders["person_id"]])
+    n, digest = audit.people_digest(shown)
+    assert row["detail"] == f"people={n}; people_sha256={digest}"
+
+
+def test_quarantine_export_is_audited_private_and_safe(
+    city_store: Store, tmp_path: Path
+) -> None:
+    with city_store.transaction() as tx:
+        tx.append(
+            "quarantine",
+            pl.DataFrame(
+                {
+                    "quarantine_id": ["q2"],
+                    "kind": ["rejected"],
+                    "source_file": ['=HYPERLINK("http://x")'],
+                    "line": [3],
+                    "reason": ["@SUM(1)"],
+                    "raw": ["+cmd|' /C calc'!A0"],
+                }
+            ),
+        )
+    out = tmp_path / "exports" / "q.csv"
+    result = CliRunner().invoke(
+        app, ["--db", city_store.url.sqlalchemy, "quarantine", "export", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert out.parent.stat().st_mode & 0o777 == 0o700
+    text = out.read_text()
+    assert "'=HYPERLINK" in text
+    assert "'@SUM(1)" in text
+    assert "'+cmd" in text
+    row = audit.read(city_store, action="export").row(-1, named=True)
+    assert row["object"] == f"quarantine:{out}"
+    assert f"location={out}" in row["detail"]
