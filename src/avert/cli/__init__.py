@@ -16,6 +16,7 @@ from avert import __version__
 from avert.cli import (
     analyse_networks,
     analyse_volt,
+    board,
     brief,
     db,
     definition,
@@ -82,6 +83,7 @@ for _module in (db, ingest, status, definition, synth, demo, brief):
     _module.register(app)
 for _module in (analyse_volt, analyse_networks):
     _module.register(analyse_app)
+board.register(app, analyse_app)
 
 
 def main() -> None:

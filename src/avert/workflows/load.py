@@ -99,10 +99,11 @@ def load_files(
     store: Store,
     paths: Sequence[str | Path],
     *,
-    kind: Literal["policeuk", "bundle"] = "policeuk",
+    kind: Literal["policeuk", "bundle", "table"] = "policeuk",
     strict: bool = False,
     crs: str = "EPSG:27700",
     progress: ProgressFn | None = None,
+    parse: Callable[[Path], Parsed] | None = None,
 ) -> LoadReport:
     """Load police.uk files or one avert bundle into ``store`` in one transaction.
 
@@ -120,6 +121,9 @@ def load_files(
         Projected CRS of ``x``/``y`` (settings ``crs``).
     progress
         Called before each file and once at the end.
+    parse
+        With ``kind="table"``: the parser of each file (one :class:`Parsed` per
+        file), e.g. :func:`avert.ingest.population.parse_population`.
 
     Returns
     -------
@@ -131,7 +135,7 @@ def load_files(
     IngestError
         Unreadable input, a bad bundle, or (``strict``) any rejected row.
     """
-    units, skipped, references = _plan(paths, kind=kind, crs=crs)
+    units, skipped, references = _plan(paths, kind=kind, crs=crs, parse=parse)
     report = LoadReport(
         load_id=f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
         skipped=skipped,
@@ -275,8 +279,19 @@ References = dict[str, list[tuple[str, str]]]
 
 
 def _plan(
-    paths: Sequence[str | Path], *, kind: str, crs: str
+    paths: Sequence[str | Path],
+    *,
+    kind: str,
+    crs: str,
+    parse: Callable[[Path], Parsed] | None = None,
 ) -> tuple[list[Unit], list[str], References]:
+    if kind == "table" and parse is not None:
+        table_parse = parse
+
+        def table_unit(path: Path) -> Unit:
+            return lambda: [table_parse(path)]
+
+        return [table_unit(Path(p)) for p in paths], [], {}
     if kind == "policeuk":
         from avert.ingest.policeuk import parse_policeuk_parts
         from avert.ingest.sources import expand_paths
