@@ -520,8 +520,10 @@ def seasonal_change(
     ``expected`` is the model's prediction with the step switched off, for every
     period given: what the baseline's season and trend lead one to expect.
     """
-    import statsmodels.api as sm
     from scipy import stats
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     y_all = np.asarray(counts, dtype=np.float64)
     base = np.asarray(baseline, dtype=bool)
@@ -551,7 +553,7 @@ def seasonal_change(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            pois = sm.GLM(y, x, family=sm.families.Poisson()).fit()
+            pois = GLM(y, x, family=Poisson()).fit()
         except Exception:
             return None
         params = np.asarray(pois.params)
@@ -563,7 +565,7 @@ def seasonal_change(
         over = stats.chi2.sf(float(pois.pearson_chi2), dof) < overdispersion_p
         if family == "negbin" or (family == "auto" and over and dispersion > 1):
             try:
-                nb = sm.NegativeBinomial(y, x, loglike_method="nb2").fit(
+                nb = NegativeBinomial(y, x, loglike_method="nb2").fit(
                     disp=0, maxiter=200, start_params=np.append(params, 0.1)
                 )
                 if nb.mle_retvals.get("converged", False):
@@ -609,8 +611,9 @@ def _baseline_trend_significant(
     trend_p: float,
 ) -> bool:
     """Whether a linear trend is significant in the baseline alone (see above)."""
-    import statsmodels.api as sm
     from scipy import stats
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     x_all, names = design_matrix(
         periods, base, unit="month", trend=True, months_present=months_base
@@ -622,7 +625,7 @@ def _baseline_trend_significant(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            fit = sm.GLM(y, x, family=sm.families.Poisson()).fit()
+            fit = GLM(y, x, family=Poisson()).fit()
         except Exception:
             return False
     j = names.index("trend_per_year")
