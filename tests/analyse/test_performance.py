@@ -153,14 +153,14 @@ def test_glm_rate_ratio_agrees_with_statsmodels() -> None:
     assert np.allclose(xm, x)
 
 
-def test_negative_binomial_used_when_overdispersed() -> None:
+def test_quasi_poisson_when_overdispersed_and_negbin_on_request() -> None:
     rng = np.random.default_rng(5)
     mu = np.full(36, 40.0)
     y = rng.negative_binomial(2, 2 / (2 + mu))
     base = np.array([m <= BASE[1] for m in MONTHS])
     est = seasonal_change(y, MONTHS, base, ~base, family="auto")
     assert est is not None
-    assert est.family == "negbin"
+    assert est.family == "quasipoisson"
     x, _ = design_matrix(
         MONTHS,
         ~base,
@@ -168,8 +168,21 @@ def test_negative_binomial_used_when_overdispersed() -> None:
         trend=est.trend_used,
         months_present=list(range(1, 13)),
     )
+    quasi = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale="X2", use_t=True)
+    lo, hi = np.exp(quasi.conf_int()[-1])
+    assert est.rate_ratio == pytest.approx(math.exp(quasi.params[-1]), rel=1e-8)
+    assert (est.ci_low, est.ci_high) == (
+        pytest.approx(lo, rel=1e-6),
+        pytest.approx(hi, rel=1e-6),
+    )
+    assert est.p_value == pytest.approx(quasi.pvalues[-1], rel=1e-6)
+    nb_est = seasonal_change(
+        y, MONTHS, base, ~base, family="negbin", trend=est.trend_used
+    )
+    assert nb_est is not None
+    assert nb_est.family == "negbin"
     nb = sm.NegativeBinomial(y, x, loglike_method="nb2").fit(disp=0, maxiter=200)
-    assert est.rate_ratio == pytest.approx(math.exp(nb.params[-2]), rel=1e-4)
+    assert nb_est.rate_ratio == pytest.approx(math.exp(nb.params[-2]), rel=1e-4)
 
 
 def _frame(counts_by_area: dict[str, np.ndarray]) -> pl.DataFrame:
