@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app
@@ -171,3 +172,71 @@ def test_equality_cli_places_stops(sqlite_store: Store, tmp_path: Path) -> None:
     assert areas[("Alpha", "Black")]["residents"] == 75
     assert areas[("Alpha", "Black")]["searches"] == 20
     assert out["equality_impact_assessment"]["significantly_above_1"]
+
+
+def test_equality_cli_list_make_up(sqlite_store: Store, tmp_path: Path) -> None:
+    pops = tmp_path / "pops-2021.csv"
+    pops.write_text(
+        "area,ethnicity,population\nX,White,9000\nX,Black,1000\nX,all,10000\n",
+        encoding="utf-8",
+    )
+    _invoke(sqlite_store, "ingest", "population", str(pops))
+    n = 40
+    people = pl.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(n)],
+            "sex": ["M"] * n,
+            "birth_year": [2000] * n,
+            "ethnicity": ["Black" if i < 10 else "White" for i in range(n)],
+        }
+    )
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "source": ["t"] * n,
+            "occurred_from": [dt.datetime(2024, 3, 1)] * n,
+        }
+    )
+    inv = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "person_id": [f"p{i}" for i in range(n)],
+            "role": ["offender"] * n,
+        }
+    )
+    stops = pl.DataFrame(
+        {
+            "stop_id": ["s1", "s2"],
+            "source": ["t", "t"],
+            "occurred_at": [dt.datetime(2024, 3, 1)] * 2,
+            "ethnicity": ["Black", "White"],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("people", people)
+        tx.append("incidents", incidents)
+        tx.append("involvements", inv)
+        tx.append("stops", stops)
+    listed = tmp_path / "top.txt"
+    listed.write_text("person_id\np0\np1\np2\np3\np4\np5\np20\n", encoding="utf-8")
+    out = json.loads(
+        _invoke(
+            sqlite_store,
+            "analyse",
+            "equality",
+            "--areas",
+            "X",
+            "--list",
+            str(listed),
+            "--json",
+        )
+    )
+    made = out["lists"][0]
+    assert made["list"] == "top"
+    black = next(
+        r
+        for r in made["make_up"]
+        if r["dimension"] == "ethnicity" and r["category"] == "Black"
+    )
+    assert (black["listed"], black["pool"]) == (6, 10)
+    assert black["ratio"] == pytest.approx((6 / 10) / (1 / 30))

@@ -582,8 +582,14 @@ def list_make_up(
             (pl.col("pool") / pl.col("pool").sum()).alias("share_pool"),
             (pl.col("listed") / pl.col("pool")).alias("rate_listed_of_pool"),
             r.alias("ratio"),
-            lo.alias("ci_low"),
-            hi.alias("ci_high"),
+            pl.when(pl.col("category") == ref)
+            .then(pl.lit(None, dtype=pl.Float64))
+            .otherwise(lo)
+            .alias("ci_low"),
+            pl.when(pl.col("category") == ref)
+            .then(pl.lit(None, dtype=pl.Float64))
+            .otherwise(hi)
+            .alias("ci_high"),
         ).drop("_c", "_n2")
         if residents is not None and residents.height:
             rr = residents.filter(pl.col("dimension") == dim).select(

@@ -7,6 +7,7 @@ objects of ``docs/performance.md`` and ``docs/equality.md``.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, cast
 
 import typer
@@ -264,12 +265,29 @@ def equality(
             help="Officer-defined instead of self-defined ethnicity.",
         ),
     ] = False,
+    list_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--list",
+            help="A priority list: a file of person ids (one a line, or a CSV whose "
+            "first column is person_id); its make-up against everyone with an "
+            "offence in the window.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Print the documented JSON (docs/equality.md)."),
     ] = False,
 ) -> None:
     """Stop and search per 1,000 residents by ethnic group; ratios to White; EIA summary."""
+    people = None
+    if list_file is not None:
+        lines = list_file.read_text(encoding="utf-8").splitlines()
+        people = [
+            line.split(",")[0].strip()
+            for line in lines
+            if line.strip() and line.split(",")[0].strip() != "person_id"
+        ]
     result = run_equality(
         get_store(ctx),
         force=force,
@@ -278,6 +296,8 @@ def equality(
         population_year=population_year,
         areas=[a.strip() for a in areas.split(",")] if areas else None,
         ethnicity="officer_ethnicity" if officer else "ethnicity",
+        list_people=people,
+        list_name=list_file.stem if list_file else "list",
     )
     if as_json:
         print_json(result.to_dict())
@@ -299,6 +319,13 @@ def equality(
             f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}",
         )
     console.print(table)
+    for made in result.lists:
+        console.print(f"[bold]Make-up of list '{made.list_name}'[/] against its pool")
+        console.print(
+            made.frame.select(
+                "dimension", "category", "listed", "pool", "ratio", "ci_low", "ci_high"
+            )
+        )
     for note in (*result.notes, *result.force.notes):
         console.print(f"[yellow]note:[/] {note}")
 
