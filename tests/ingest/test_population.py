@@ -145,9 +145,8 @@ def test_confidence_and_centroids(tmp_path: Path) -> None:
     assert got.problems["line"].to_list() == [3]
 
 
-def test_load_is_idempotent_and_quarantines(
-    sqlite_store: Store, tmp_path: Path
-) -> None:
+def test_load_is_idempotent_and_quarantines(any_store: Store, tmp_path: Path) -> None:
+    sqlite_store = any_store  # SQLite and PostgreSQL
     path = _write(tmp_path, "census-2011-lsoa.csv", CENSUS_2011)
     first = load_population(sqlite_store, [path])
     assert first.files[0].balanced

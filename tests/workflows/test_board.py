@@ -240,3 +240,33 @@ def test_equality_cli_list_make_up(sqlite_store: Store, tmp_path: Path) -> None:
     )
     assert (black["listed"], black["pool"]) == (6, 10)
     assert black["ratio"] == pytest.approx((6 / 10) / (1 / 30))
+
+
+def test_performance_leaves_out_a_cut_last_period(sqlite_store: Store) -> None:
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    out = json.loads(
+        _invoke(
+            sqlite_store,
+            "analyse",
+            "performance",
+            "--by",
+            "borough",
+            "--no-categories",
+            "--baseline-from",
+            "2022-01-15",
+            "--baseline-to",
+            "2023-12-31",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-12-15",
+            "--json",
+        )
+    )
+    north = next(
+        v for v in out["verdicts"] if v["area"] == "North" and v["flag"] == "all"
+    )
+    assert north["chart"][0]["period"] == "2022-01-01"
+    assert north["chart"][-1]["period"] == "2024-11-01"
+    assert any("incomplete" in n for n in out["notes"])

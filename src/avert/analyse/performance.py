@@ -64,6 +64,7 @@ __all__ = [
     "confidence_beside_crime",
     "most_similar_areas",
     "performance",
+    "period_start",
     "run_rules",
     "seasonal_change",
     "trajectory",
@@ -119,6 +120,13 @@ _Z95: Final = 1.959963984540054
 def _period_expr(column: str, unit: Unit) -> pl.Expr:
     every = "1mo" if unit == "month" else "1w"
     return pl.col(column).cast(pl.Datetime("us")).dt.truncate(every).cast(pl.Date)
+
+
+def period_start(day: dt.date, unit: Unit) -> dt.date:
+    """First day of the month (or the Monday of the week) holding ``day``."""
+    if unit == "month":
+        return day.replace(day=1)
+    return day - dt.timedelta(days=day.weekday())
 
 
 def periods_between(start: dt.date, end: dt.date, unit: Unit) -> list[dt.date]:

@@ -37,6 +37,7 @@ from avert.analyse.performance import (
     build_series,
     most_similar_areas,
     performance,
+    period_start,
 )
 from avert.analyse.result import jsonable
 from avert.errors import NotFound
@@ -161,6 +162,18 @@ def run_performance(
     if by is not None and by not in AREA_FIELDS:
         msg = f"--by must be one of {', '.join(AREA_FIELDS)}, not {by!r}"
         raise NotFound(msg)
+    # whole periods only: the baseline starts at its period's first day, and a
+    # last period that --to cuts short is left out (a partial count is no fall)
+    baseline_from = period_start(baseline_from, unit)
+    date_from = period_start(date_from, unit)
+    cut_notes: list[str] = []
+    last = period_start(date_to, unit)
+    if period_start(date_to + dt.timedelta(days=1), unit) == last:
+        cut_notes.append(
+            f"The {unit} starting {last} ends after --to {date_to}: it is incomplete "
+            "and left out."
+        )
+        date_to = last - dt.timedelta(days=1)
     incidents, notes = _incidents(
         store,
         by=by,
@@ -210,7 +223,7 @@ def run_performance(
     return replace(
         result,
         params={**result.params, "by": by, "definition": profile},
-        notes=(*notes, *result.notes),
+        notes=(*cut_notes, *notes, *result.notes),
     )
 
 
