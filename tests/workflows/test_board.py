@@ -172,6 +172,22 @@ def test_equality_cli_places_stops(sqlite_store: Store, tmp_path: Path) -> None:
     assert areas[("Alpha", "Black")]["residents"] == 75
     assert areas[("Alpha", "Black")]["searches"] == 20
     assert out["equality_impact_assessment"]["significantly_above_1"]
+    per_lsoa = json.loads(
+        _invoke(
+            sqlite_store,
+            "analyse",
+            "equality",
+            "--force",
+            "test-force",
+            "--area-level",
+            "lsoa",
+            "--json",
+        )
+    )
+    lsoa = {(r["area"], r["group"]): r for r in per_lsoa["areas"]["rates"]}
+    assert lsoa[("E1", "Black")]["searches"] == 20
+    assert lsoa[("E1", "Black")]["residents"] == 50
+    assert lsoa[("E3", "White")]["searches"] == 10
 
 
 def test_equality_cli_list_make_up(sqlite_store: Store, tmp_path: Path) -> None:

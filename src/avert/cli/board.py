@@ -265,6 +265,12 @@ def equality(
             help="Officer-defined instead of self-defined ethnicity.",
         ),
     ] = False,
+    area_level: Annotated[
+        str,
+        typer.Option(
+            "--area-level", help="Per-area rates by la (local authority) or lsoa."
+        ),
+    ] = "la",
     list_file: Annotated[
         Path | None,
         typer.Option(
@@ -280,6 +286,8 @@ def equality(
     ] = False,
 ) -> None:
     """Stop and search per 1,000 residents by ethnic group; ratios to White; EIA summary."""
+    if area_level not in ("la", "lsoa"):
+        raise typer.BadParameter("must be la or lsoa", param_hint="--area-level")
     people = None
     if list_file is not None:
         lines = list_file.read_text(encoding="utf-8").splitlines()
@@ -297,6 +305,7 @@ def equality(
         areas=[a.strip() for a in areas.split(",")] if areas else None,
         ethnicity="officer_ethnicity" if officer else "ethnicity",
         list_people=people,
+        area_level="lsoa" if area_level == "lsoa" else "la",
         list_name=list_file.stem if list_file else "list",
     )
     if as_json:

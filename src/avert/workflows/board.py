@@ -266,6 +266,7 @@ def run_equality(
     max_km: float = 5.0,
     list_people: Sequence[str] | None = None,
     list_name: str = "list",
+    area_level: Literal["la", "lsoa"] = "la",
 ) -> BoardEquality:
     """Stop and search against census denominators, per force and per area.
 
@@ -285,6 +286,9 @@ def run_equality(
         ``ethnicity`` (self-defined, the GOV.UK measure) or ``officer_ethnicity``.
     max_km
         Farthest a stop may be from its nearest centroid.
+    area_level
+        ``la``: rates per local authority (the placed LSOAs' parent areas);
+        ``lsoa``: per LSOA (small numbers: read the intervals).
     list_people
         Person ids of a priority list: its make-up against everyone with an offence
         (suspect or offender) in the window.
@@ -381,7 +385,21 @@ def run_equality(
     )
     area_result = None
     in_force = placed.filter(pl.col("parent").is_in(list(force_areas)))
-    if in_force.height and by_area.height:
+    if in_force.height and area_level == "lsoa":
+        lsoa_res = (
+            eth_rows.filter(pl.col("parent_area").is_in(list(force_areas)))
+            .select("area", pl.col("ethnicity").alias("group"), "population")
+            .rename({"area": "lsoa"})
+        )
+        if lsoa_res.height:
+            area_result = stop_search_equality(
+                in_force, lsoa_res, area="lsoa", ethnicity=ethnicity
+            )
+        else:
+            notes.append(
+                f"No LSOA ethnic-group residents for {year}: per-LSOA rates left out."
+            )
+    elif in_force.height and by_area.height:
         area_result = stop_search_equality(
             in_force.rename({"parent": "area_name"}),
             by_area.rename({"area": "area_name"}),
