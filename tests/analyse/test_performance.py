@@ -22,6 +22,7 @@ from avert.analyse.performance import (
     seasonal_change,
     trajectory,
     u_chart,
+    xmr_chart,
 )
 
 MONTHS = pl.date_range(
@@ -301,3 +302,37 @@ def test_trajectory_and_peers_and_confidence() -> None:
     )
     joined = confidence_beside_crime(survey, series)
     assert joined["count"].to_list() == [25]
+
+
+def test_xmr_chart_and_harm_verdict() -> None:
+    rng = np.random.default_rng(8)
+    harm = rng.gamma(2.0, 500.0, 36)
+    harm[24:] *= 0.5
+    base = np.array([m <= BASE[1] for m in MONTHS])
+    chart = xmr_chart(harm, base)
+    mr = np.abs(np.diff(harm[:24])).mean() / 1.128
+    assert chart.centre == pytest.approx(harm[:24].mean())
+    assert chart.ucl[0] == pytest.approx(harm[:24].mean() + 3 * mr)
+    assert (
+        list(chart.rules["run_8"])
+        == _rules_by_hand(list(harm), chart.centre, [mr] * 36)["run_8"]
+    )
+    frame = pl.DataFrame(
+        {
+            "area": "A",
+            "category": "all",
+            "flag": "all",
+            "period": MONTHS,
+            "count": [30] * 36,
+            "harm": harm,
+        }
+    )
+    res = performance(frame, baseline=BASE, recent=RECENT, measure="harm", trend=False)
+    row = res.series[0].row()
+    assert row["measure"] == "harm"
+    assert row["family"] == "quasipoisson"
+    x, _ = design_matrix(MONTHS, ~base, unit="month", trend=False)
+    fit = sm.GLM(harm, x, family=sm.families.Poisson()).fit(scale="X2", use_t=True)
+    assert row["rate_ratio"] == pytest.approx(math.exp(fit.params[-1]), rel=1e-6)
+    assert res.series[0].spc is not None
+    assert res.series[0].spc.kind == "x"

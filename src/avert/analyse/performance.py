@@ -70,6 +70,7 @@ __all__ = [
     "trajectory",
     "u_chart",
     "verdict",
+    "xmr_chart",
 ]
 
 Unit = Literal["month", "week"]
@@ -274,7 +275,7 @@ class SPCChart:
     Every flag array marks the points that belong to a pattern that breaks a rule.
     """
 
-    kind: Literal["c", "u"]
+    kind: Literal["c", "u", "x"]
     values: tuple[float, ...]
     centre: float
     sigma: tuple[float, ...]
@@ -446,6 +447,34 @@ def u_chart(
         sigma=tuple(float(v) for v in sigma),
         baseline=tuple(bool(v) for v in base),
         rules=run_rules(u, centre, sigma),
+    )
+
+
+def xmr_chart(
+    values: Sequence[float] | F64, baseline: Sequence[bool] | Bools
+) -> SPCChart:
+    """An XmR (individuals) chart: centre = baseline mean, sigma = mean moving range / 1.128.
+
+    For measures that are not counts (harm in CCHI days): the moving ranges are
+    those between consecutive baseline points (Wheeler & Chambers 1992,
+    *Understanding Statistical Process Control*; NHS England "Making data count").
+    """
+    x = np.asarray(values, dtype=np.float64)
+    base = np.asarray(baseline, dtype=bool)
+    if not base.any():
+        msg = "a control chart needs at least one baseline point"
+        raise ValueError(msg)
+    centre = float(x[base].mean())
+    pairs = base[1:] & base[:-1]
+    mr = np.abs(np.diff(x))[pairs]
+    sigma = np.full(x.size, float(mr.mean() / 1.128) if mr.size else 0.0)
+    return SPCChart(
+        kind="x",
+        values=tuple(float(v) for v in x),
+        centre=centre,
+        sigma=tuple(float(v) for v in sigma),
+        baseline=tuple(bool(v) for v in base),
+        rules=run_rules(x, centre, sigma),
     )
 
 
@@ -861,6 +890,7 @@ class SeriesResult:
     peers: tuple[str, ...] = ()
     peer_rate_ratio: float | None = None
     confidence: pl.DataFrame | None = None
+    measure: str = "count"
 
     def row(self) -> dict[str, Any]:
         """The verdict row: area, category, flag, verdict, rate ratio, CI, p-value."""
@@ -871,6 +901,7 @@ class SeriesResult:
             "area": self.area,
             "category": self.category,
             "flag": self.flag,
+            "measure": self.measure,
             "verdict": self.verdict,
             "rate_ratio": c.rate_ratio if c else None,
             "ci_low": c.ci_low if c else None,
@@ -883,6 +914,12 @@ class SeriesResult:
             "of_last": self.looked_at,
             "baseline_count": int(baseline["count"].sum()),
             "recent_count": int(recent["count"].sum()),
+            "baseline_harm": float(baseline["harm"].sum())
+            if baseline["harm"].null_count() < baseline.height
+            else None,
+            "recent_harm": float(recent["harm"].sum())
+            if recent["harm"].null_count() < recent.height
+            else None,
             "recent_expected": float(recent["expected"].sum()) if c else None,
             "population": self.population,
             "recent_rate_per_1000": (
@@ -941,6 +978,10 @@ def _series_result(
 ) -> SeriesResult:
     periods: list[dt.date] = part["period"].to_list()
     counts = part["count"].to_numpy().astype(np.float64)
+    harm = settings["measure"] == "harm"
+    values = (
+        part["harm"].fill_null(0.0).to_numpy().astype(np.float64) if harm else counts
+    )
     base = part["period"].is_between(baseline[0], baseline[1]).to_numpy()
     rec = part["period"].is_between(recent[0], recent[1]).to_numpy() & ~base
     n_base = int(base.sum())
@@ -951,13 +992,14 @@ def _series_result(
     )
     change = (
         seasonal_change(
-            counts,
+            values,
             periods,
             base,
             rec,
             unit=unit,
             trend=settings["trend"],
-            family=settings["family"],
+            # harm is a weighted sum, not a count: its variance is estimated
+            family="quasipoisson" if harm else settings["family"],
             overdispersion_p=settings["overdispersion_p"],
             trend_p=settings["trend_p"],
         )
@@ -966,16 +1008,18 @@ def _series_result(
     )
     word, below, looked = verdict(
         change,
-        counts,
+        values,
         rec,
         alpha=settings["alpha"],
         sustained_min=settings["sustained_min"],
         sustained_of=settings["sustained_of"],
     )
-    spc = c_chart(counts, base) if n_base else None
+    spc = (
+        (xmr_chart(values, base) if harm else c_chart(counts, base)) if n_base else None
+    )
     u_spc = (
         u_chart(counts, np.full(counts.size, population / 1000), base)
-        if n_base and population
+        if n_base and population and not harm
         else None
     )
     chart = part.select("period", "count", "harm").with_columns(
@@ -1000,8 +1044,8 @@ def _series_result(
     if target is not None and n_base:
         target_frame = trajectory(
             periods,
-            counts,
-            baseline_level=float(counts[base].mean()),
+            values,
+            baseline_level=float(values[base].mean()),
             change=target[0],
             start=recent[0],
             by=target[1],
@@ -1019,6 +1063,7 @@ def _series_result(
         spc=spc,
         u_spc=u_spc,
         target=target_frame,
+        measure=str(settings["measure"]),
     )
 
 
@@ -1038,6 +1083,7 @@ def performance(
     min_baseline_events: int = DEFAULTS["min_baseline_events"],
     family: Family = "auto",
     trend: Trend = "auto",
+    measure: Literal["count", "harm"] = "count",
 ) -> PerformanceResult:
     """Verdicts, control charts and chart data for every series of :func:`build_series`.
 
@@ -1063,6 +1109,11 @@ def performance(
         area's total series.
     alpha, sustained_min, sustained_of, min_baseline_events, family, trend
         See :data:`VERDICTS` and :data:`DEFAULTS`.
+    measure
+        ``count`` (default) or ``harm``: the verdict and control chart on harm
+        (CCHI days) per period, with a quasi-Poisson model (harm is a weighted sum
+        whose variance is estimated) and an XmR chart; the event count still
+        decides ``insufficient_data``.
     """
     check_cols = ("area", "category", "flag", "period", "count")
     missing = [c for c in check_cols if c not in series.columns]
@@ -1080,6 +1131,7 @@ def performance(
         "min_baseline_events": min_baseline_events,
         "family": family,
         "trend": trend,
+        "measure": measure,
     }
     pops = dict(populations or {})
     if "harm" not in series.columns:

@@ -139,6 +139,9 @@ def performance(
         dt.datetime, typer.Option("--to", help="Last day of the recent period.")
     ],
     unit: Annotated[str, typer.Option("--unit", help="month | week")] = "month",
+    measure: Annotated[
+        str, typer.Option("--measure", help="count | harm (CCHI days; needs classify)")
+    ] = "count",
     by: Annotated[
         str | None,
         typer.Option("--by", help=f"Area field: {' | '.join(AREA_FIELDS)}."),
@@ -186,6 +189,8 @@ def performance(
         raise typer.BadParameter(
             "must be auto, poisson or negbin", param_hint="--family"
         )
+    if measure not in ("count", "harm"):
+        raise typer.BadParameter("must be count or harm", param_hint="--measure")
     if (target is None) != (target_by is None):
         raise typer.BadParameter("give --target and --target-by together")
     result = run_performance(
@@ -205,6 +210,7 @@ def performance(
         sustained_min=sustained_min,
         sustained_of=sustained_of,
         family=cast(Family, family),
+        measure="harm" if measure == "harm" else "count",
     )
     if as_json:
         print_json(result.to_dict())

@@ -40,7 +40,7 @@ from avert.analyse.performance import (
     period_start,
 )
 from avert.analyse.result import jsonable
-from avert.errors import NotFound
+from avert.errors import NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
 from avert.workflows.load import LoadReport, load_files
@@ -157,6 +157,7 @@ def run_performance(
     sustained_of: int = 6,
     family: Family = "auto",
     trend: Trend = "auto",
+    measure: Literal["count", "harm"] = "count",
 ) -> PerformanceResult:
     """Series of the store's incidents judged against a seasonal baseline (issue 18)."""
     if by is not None and by not in AREA_FIELDS:
@@ -182,6 +183,12 @@ def run_performance(
         profile=profile,
         violence_only=violence_only,
     )
+    if measure == "harm" and "harm_days" not in incidents.columns:
+        msg = (
+            f"Harm is unavailable: no classifications for definition '{profile}'. "
+            "Run 'avert classify' first, or judge counts."
+        )
+        raise SchemaError(msg)
     series = build_series(
         incidents,
         unit=unit,
@@ -217,6 +224,7 @@ def run_performance(
         sustained_of=sustained_of,
         family=family,
         trend=trend,
+        measure=measure,
     )
     from dataclasses import replace
 
