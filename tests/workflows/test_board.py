@@ -100,6 +100,9 @@ def test_performance_cli_json(sqlite_store: Store, tmp_path: Path) -> None:
         north["chart"][0]
     )
     assert north["confidence"][0]["pct_agree"] == 52
+    assert set(north["peers"]) == {"South", "East"}
+    assert north["peer_rate_ratio"] is not None
+    assert out["similar_areas"][0]["rank"] == 1
     assert north["target"][-1]["target"] is not None
     assert rows[("South", "all", "all")]["verdict"] in (
         "no_significant_change",
