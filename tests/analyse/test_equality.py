@@ -263,3 +263,45 @@ def test_south_yorkshire_against_census_by_hand() -> None:
                 pytest.approx(hi),
             )
     assert res.not_stated["not_stated"][0] == searches["not stated"]
+
+
+def test_police_age_residents_rebands_single_years_only() -> None:
+    from avert.analyse.denominators import police_age_residents
+
+    single = pl.DataFrame(
+        {
+            "area": ["K"] * 4,
+            "area_name": ["E&W"] * 4,
+            "parent_area": [""] * 4,
+            "year": [2021] * 4,
+            "sex": ["F", "M", "F", "M"],
+            "age_band": ["17-17", "17-17", "18-18", "90+"],
+            "ethnicity": ["all"] * 4,
+            "population": [10, 12, 7, 3],
+        }
+    )
+    got = police_age_residents(single, ["K"])
+    assert dict(zip(got["age_range"], got["population"], strict=True)) == {
+        "10-17": 22,
+        "18-24": 7,
+        "over 34": 3,
+    }
+    broad = single.with_columns(pl.lit("16-29").alias("age_band"))
+    assert police_age_residents(broad, ["K"]).height == 0
+
+
+def test_by_age_rates_with_age_residents() -> None:
+    stops = _stops(["White"] * 10)
+    ages = pl.DataFrame({"age_range": ["18-24"], "population": [2000]})
+    res = stop_search_equality(
+        stops,
+        pl.DataFrame({"group": ["White"], "population": [10_000]}),
+        age_residents=ages,
+    )
+    row = res.by_age.filter(pl.col("group") == "all").row(0, named=True)
+    assert row["searches"] == 10
+    assert row["rate_per_1000_of_band"] == pytest.approx(10 / 2000 * 1000)
+    assert (
+        res.by_age.filter(pl.col("group") == "White")["rate_per_1000_of_band"][0]
+        is None
+    )

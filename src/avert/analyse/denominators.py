@@ -13,7 +13,14 @@ from collections.abc import Sequence
 
 import polars as pl
 
-__all__ = ["area_features", "area_totals", "group_residents", "latest_year"]
+__all__ = [
+    "POLICE_AGE_RANGES",
+    "area_features",
+    "area_totals",
+    "group_residents",
+    "latest_year",
+    "police_age_residents",
+]
 
 _TOTAL = (pl.col("sex") == "all") & (pl.col("age_band") == "all")
 
@@ -171,3 +178,60 @@ def area_features(
         ).rename({"asked": "area"})
         frame = frame.join(wide, on="area", how="left")
     return frame
+
+
+#: police.uk age ranges as inclusive years
+POLICE_AGE_RANGES: tuple[tuple[str, int, int], ...] = (
+    ("under 10", 0, 9),
+    ("10-17", 10, 17),
+    ("18-24", 18, 24),
+    ("25-34", 25, 34),
+    ("over 34", 35, 999),
+)
+
+
+def police_age_residents(
+    populations: pl.DataFrame, areas: Sequence[str], *, year: int | None = None
+) -> pl.DataFrame:
+    """Residents of ``areas`` by police age range (``age_range``, ``population``).
+
+    Uses rows with an age band and no sex or ethnicity split (or both sexes summed
+    when only ``M``/``F`` rows exist). A band is used only when it lies inside one
+    police range (single years always do; ONS broad bands such as ``16-29`` do not):
+    if any band straddles two ranges, nothing is returned rather than a wrong
+    denominator.
+    """
+    rows = populations.filter(
+        (pl.col("age_band") != "all") & (pl.col("ethnicity") == "all")
+    )
+    if year is not None:
+        rows = rows.filter(pl.col("year") == year)
+    both = rows.filter(pl.col("sex") == "all")
+    if both.height == 0:
+        both = rows.filter(pl.col("sex").is_in(["M", "F"]))
+    empty = pl.DataFrame(schema={"age_range": pl.String, "population": pl.Int64})
+    if both.height == 0:
+        return empty
+    got = _resolve(
+        both.select(
+            "area", "area_name", "parent_area", "year", "age_band", "population"
+        ),
+        areas,
+    )
+    if got.height == 0:
+        return empty
+    bands = got.with_columns(
+        pl.col("age_band").str.extract(r"^(\d+)", 1).cast(pl.Int64).alias("_lo"),
+        pl.when(pl.col("age_band").str.ends_with("+"))
+        .then(pl.lit(999))
+        .otherwise(pl.col("age_band").str.extract(r"-(\d+)$", 1).cast(pl.Int64))
+        .alias("_hi"),
+    )
+    label: pl.Expr = pl.lit(None, dtype=pl.String)
+    for name, lo, hi in POLICE_AGE_RANGES:
+        inside = (pl.col("_lo") >= lo) & (pl.col("_hi") <= hi)
+        label = pl.when(inside).then(pl.lit(name)).otherwise(label)
+    bands = bands.with_columns(label.alias("age_range"))
+    if bands["age_range"].null_count():
+        return empty
+    return bands.group_by("age_range").agg(pl.col("population").sum()).sort("age_range")

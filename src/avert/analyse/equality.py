@@ -276,8 +276,9 @@ def stop_search_equality(
     EqualityResult
         ``frame``: area, group, searches, residents, rate_per_1000,
         ratio_to_white, ci_low, ci_high, significantly_above_1; ``by_legislation``
-        the same per power; ``by_age`` searches per age band and group (rate per
-        1,000 residents of the band when ``age_residents`` is given);
+        the same per power; ``by_age`` searches per age band and group (and group
+        ``all``; its rate per 1,000 residents of the band when ``age_residents``
+        is given);
         ``outcomes`` find and arrest rates per group with Wilson intervals;
         ``trend`` searches and ratio per period; ``not_stated`` searches with no
         recorded ethnicity per area.
@@ -334,8 +335,15 @@ def stop_search_equality(
         by_leg = pl.DataFrame()
     by_age = pl.DataFrame()
     if "age_range" in s.columns:
+        aged = s.with_columns(pl.col("age_range").fill_null("not recorded"))
+        # one row per band and group, plus group "all" (every search in the band)
         by_age = (
-            s.with_columns(pl.col("age_range").fill_null("not recorded"))
+            pl.concat(
+                [
+                    aged.select("area", "age_range", "group"),
+                    aged.select("area", "age_range", pl.lit("all").alias("group")),
+                ]
+            )
             .group_by("area", "age_range", "group")
             .agg(pl.len().cast(pl.Int64).alias("searches"))
             .with_columns(
@@ -348,10 +356,13 @@ def stop_search_equality(
             ages = age_residents.group_by("age_range").agg(
                 pl.col("population").sum().alias("residents_of_band")
             )
+            # residents by age and ethnicity are rarely published small-area: the
+            # rate is given for group "all" only
             by_age = by_age.join(ages, on="age_range", how="left").with_columns(
-                (pl.col("searches") / pl.col("residents_of_band") * 1000).alias(
-                    "rate_per_1000_of_band_all_groups"
-                )
+                pl.when(pl.col("group") == "all")
+                .then(pl.col("searches") / pl.col("residents_of_band") * 1000)
+                .otherwise(pl.lit(None, dtype=pl.Float64))
+                .alias("rate_per_1000_of_band")
             )
         by_age = by_age.sort("area", "age_range", "group")
     outcomes = _outcomes(s)

@@ -20,6 +20,7 @@ from avert.analyse.denominators import (
     area_totals,
     group_residents,
     latest_year,
+    police_age_residents,
 )
 from avert.analyse.equality import (
     EqualityResult,
@@ -385,11 +386,18 @@ def run_equality(
         notes.append(f"No census ethnic-group residents for: {', '.join(missing)}.")
     force_res = by_area.group_by("group").agg(pl.col("population").sum())
     label = force or "force area"
+    ages = police_age_residents(pops, list(force_areas))
+    if ages.height == 0:
+        notes.append(
+            "No residents by single year of age (or police age range) for the force "
+            "area: searches by age band are shown as counts and shares, not rates."
+        )
     force_result = stop_search_equality(
         stops.with_columns(pl.lit(label).alias("_force")),
         force_res.with_columns(pl.lit(label).alias("_force")),
         area="_force",
         ethnicity=ethnicity,
+        age_residents=ages if ages.height else None,
     )
     area_result = None
     in_force = placed.filter(pl.col("parent").is_in(list(force_areas)))
