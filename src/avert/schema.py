@@ -23,12 +23,14 @@ from avert.errors import SchemaError
 __all__ = [
     "ACTIONS",
     "AGE_RANGES",
+    "AREA_CENTROIDS",
     "ASB",
     "ASB_CATEGORIES",
     "ATTENDANCES",
     "AUDIT",
     "BUNDLE_FORMAT",
     "CLASSIFICATIONS",
+    "CONFIDENCE_SURVEY",
     "CONTINUUM_LEVELS",
     "ETHNICITIES",
     "GROUPS",
@@ -44,6 +46,7 @@ __all__ = [
     "OUTCOMES",
     "PEOPLE",
     "PERSON_IDENTITY",
+    "POPULATIONS",
     "QUARANTINE",
     "RELATIONSHIPS",
     "RELATIONSHIP_KINDS",
@@ -603,6 +606,72 @@ AUDIT: Final = _spec(
     unique=(("seq",),),
 )
 
+POPULATIONS: Final = _spec(
+    "populations",
+    "Residents of an area (census or mid-year estimate), whole or broken down; the denominators of rates.",
+    [
+        ("area", pl.String(), "area code as the source gives it, e.g. E01000001"),
+        ("year", pl.Int32(), "census or estimate year"),
+        ("sex", pl.String(), "all | M | F"),
+        (
+            "age_band",
+            pl.String(),
+            "all | 'A-B' (inclusive years) | 'A+' (A and over)",
+        ),
+        (
+            "ethnicity",
+            pl.String(),
+            "all | census top-level group (Asian, Black, Mixed, White, Other)",
+        ),
+        ("population", pl.Int64(), "residents"),
+        ("area_name", pl.String(), "area name (the code when the source gives none)"),
+        (
+            "area_type",
+            pl.String(),
+            "lsoa | msoa | la | utla | region | national | area",
+        ),
+        (
+            "parent_area",
+            pl.String(),
+            "containing area (e.g. the LSOA's local authority name); empty when not given",
+        ),
+        (
+            "source",
+            pl.String(),
+            "detected layout of the file, e.g. census-2011-lsoa-ethnicity",
+        ),
+        *_PROVENANCE,
+    ],
+    ("area", "year", "sex", "age_band", "ethnicity"),
+)
+
+CONFIDENCE_SURVEY: Final = _spec(
+    "confidence_survey",
+    "Public confidence measure: % who agree the police and council deal with what matters.",
+    [
+        ("area", pl.String(), "area code or name"),
+        ("period", pl.Date(), "first day of the survey period"),
+        ("measure", pl.String(), "question id (default deal_with_what_matters)"),
+        ("pct_agree", pl.Float64(), "% of respondents who agree (0-100)"),
+        ("respondents", pl.Int64(), "respondents, when given"),
+        ("source", pl.String(), "survey name or file"),
+        *_PROVENANCE,
+    ],
+    ("area", "period", "measure"),
+)
+
+AREA_CENTROIDS: Final = _spec(
+    "area_centroids",
+    "A point per area (e.g. ONS LSOA centroids): places stops and events in areas.",
+    [
+        ("area", pl.String(), "area code, e.g. E01000001"),
+        ("lat", pl.Float64(), "WGS84 latitude of the centroid"),
+        ("lon", pl.Float64(), "WGS84 longitude of the centroid"),
+        *_PROVENANCE,
+    ],
+    ("area",),
+)
+
 TABLES: Final[dict[str, TableSpec]] = {
     t.name: t
     for t in (
@@ -623,6 +692,9 @@ TABLES: Final[dict[str, TableSpec]] = {
         QUARANTINE,
         LOADS,
         AUDIT,
+        POPULATIONS,
+        CONFIDENCE_SURVEY,
+        AREA_CENTROIDS,
     )
 }
 

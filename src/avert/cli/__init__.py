@@ -17,6 +17,7 @@ from avert.cli import (
     analyse_networks,
     analyse_volt,
     audit_log,
+    board,
     brief,
     db,
     definition,
@@ -84,6 +85,7 @@ for _module in (db, ingest, status, definition, harm, synth, demo, brief, audit_
     _module.register(app)
 for _module in (analyse_volt, analyse_networks):
     _module.register(analyse_app)
+board.register(app, analyse_app)
 
 
 def main() -> None:

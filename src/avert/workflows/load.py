@@ -99,11 +99,12 @@ def load_files(
     store: Store,
     paths: Sequence[str | Path],
     *,
-    kind: Literal["policeuk", "bundle"] = "policeuk",
+    kind: Literal["policeuk", "bundle", "table"] = "policeuk",
     strict: bool = False,
     crs: str = "EPSG:27700",
     progress: ProgressFn | None = None,
     timezone: str = "Europe/London",
+    parse: Callable[[Path], Parsed] | None = None,
 ) -> LoadReport:
     """Load police.uk files or one avert bundle into ``store`` in one transaction.
 
@@ -124,6 +125,9 @@ def load_files(
         converted to it.
     progress
         Called before each file and once at the end.
+    parse
+        With ``kind="table"``: the parser of each file (one :class:`Parsed` per
+        file), e.g. :func:`avert.ingest.population.parse_population`.
 
     Returns
     -------
@@ -135,7 +139,9 @@ def load_files(
     IngestError
         Unreadable input, a bad bundle, or (``strict``) any rejected row.
     """
-    units, skipped, references = _plan(paths, kind=kind, crs=crs, timezone=timezone)
+    units, skipped, references = _plan(
+        paths, kind=kind, crs=crs, timezone=timezone, parse=parse
+    )
     report = LoadReport(
         load_id=f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
         skipped=skipped,
@@ -284,7 +290,15 @@ def _plan(
     kind: str,
     crs: str,
     timezone: str = "Europe/London",
+    parse: Callable[[Path], Parsed] | None = None,
 ) -> tuple[list[Unit], list[str], References]:
+    if kind == "table" and parse is not None:
+        table_parse = parse
+
+        def table_unit(path: Path) -> Unit:
+            return lambda: [table_parse(path)]
+
+        return [table_unit(Path(p)) for p in paths], [], {}
     if kind == "policeuk":
         from avert.ingest.policeuk import parse_policeuk_parts
         from avert.ingest.sources import expand_paths

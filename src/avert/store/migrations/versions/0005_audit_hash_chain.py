@@ -10,7 +10,7 @@ Rows already in the log are chained here in the order they were written (time, t
 id): the chain proves nothing about what happened to them before this revision.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-01 21:10:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,237 @@
+"""Denominators from the ``populations`` table: residents of areas and of groups.
+
+Pure helpers shared by performance (rates per 1,000, most similar areas) and
+equality (residents by self-defined ethnic group). An area is matched by its code,
+then by its name, then as the sum of the areas whose ``parent_area`` it is (an
+LSOA file gives a local authority's residents); the year is the one asked for, else
+the latest year the area has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+__all__ = [
+    "POLICE_AGE_RANGES",
+    "area_features",
+    "area_totals",
+    "group_residents",
+    "latest_year",
+    "police_age_residents",
+]
+
+_TOTAL = (pl.col("sex") == "all") & (pl.col("age_band") == "all")
+
+
+def latest_year(populations: pl.DataFrame, *, ethnicity: bool = False) -> int | None:
+    """The latest year with rows (with an ethnicity breakdown when asked)."""
+    rows = (
+        populations.filter(pl.col("ethnicity") != "all") if ethnicity else populations
+    )
+    if rows.height == 0:
+        return None
+    return int(rows["year"].max())  # type: ignore[arg-type]
+
+
+def _resolve(
+    rows: pl.DataFrame, areas: Sequence[str], *, value: str = "population"
+) -> pl.DataFrame:
+    """Rows of ``rows`` summed per asked area: by code, else name, else as a parent."""
+    asked = pl.DataFrame(
+        {"asked": list(dict.fromkeys(areas))}, schema={"asked": pl.String}
+    )
+    keys = [
+        c
+        for c in rows.columns
+        if c not in ("area", "area_name", "parent_area", value, "year")
+    ]
+    out = []
+    for col in ("area", "area_name", "parent_area"):
+        hit = asked.join(rows, left_on="asked", right_on=col, how="inner")
+        if hit.height:
+            # the latest year per asked area at this level
+            hit = hit.filter(pl.col("year") == pl.col("year").max().over("asked"))
+            out.append(
+                hit.group_by("asked", *keys).agg(
+                    pl.col(value).sum(), pl.col("year").first()
+                )
+            )
+            asked = asked.join(hit.select("asked").unique(), on="asked", how="anti")
+        if asked.height == 0:
+            break
+    if not out:
+        return pl.DataFrame(
+            schema={
+                "asked": pl.String,
+                **{k: rows.schema[k] for k in keys},
+                value: pl.Int64,
+                "year": pl.Int32,
+            }
+        )
+    return pl.concat(out, how="diagonal_relaxed")
+
+
+def area_totals(
+    populations: pl.DataFrame, areas: Sequence[str], *, year: int | None = None
+) -> dict[str, float]:
+    """Residents of each area (all sexes, ages and groups), where known."""
+    rows = populations.filter(_TOTAL & (pl.col("ethnicity") == "all"))
+    if year is not None:
+        rows = rows.filter(pl.col("year") == year)
+    got = _resolve(
+        rows.select("area", "area_name", "parent_area", "year", "population"), areas
+    )
+    return {str(a): float(p) for a, p in got.select("asked", "population").iter_rows()}
+
+
+def group_residents(
+    populations: pl.DataFrame,
+    areas: Sequence[str] | None = None,
+    *,
+    year: int | None = None,
+) -> pl.DataFrame:
+    """Residents by self-defined ethnic group: ``area``, ``group``, ``population``.
+
+    ``areas`` None: every area of the year's ethnicity rows as they are.
+    """
+    rows = populations.filter(_TOTAL & (pl.col("ethnicity") != "all"))
+    if year is not None:
+        rows = rows.filter(pl.col("year") == year)
+    rows = rows.select(
+        "area",
+        "area_name",
+        "parent_area",
+        "year",
+        pl.col("ethnicity").alias("group"),
+        "population",
+    )
+    if areas is None:
+        return rows.group_by("area", "group").agg(pl.col("population").sum())
+    got = _resolve(rows, areas)
+    return got.select(pl.col("asked").alias("area"), "group", "population")
+
+
+def area_features(
+    populations: pl.DataFrame, areas: Sequence[str], *, year: int | None = None
+) -> pl.DataFrame:
+    """Population and census make-up per area, for :func:`most_similar_areas`.
+
+    Columns: ``area``, ``population`` and, where the populations table has them,
+    ``share_<group>`` (ethnic groups), ``share_male`` and ``share_age_<band>``.
+    """
+    totals = area_totals(populations, areas, year=year)
+    frame = pl.DataFrame(
+        {"area": list(totals), "population": list(totals.values())},
+        schema={"area": pl.String, "population": pl.Float64},
+    )
+    groups = group_residents(populations, list(totals), year=year)
+    if groups.height:
+        wide = groups.with_columns(
+            (pl.col("population") / pl.col("population").sum().over("area")).alias("s")
+        ).pivot(on="group", index="area", values="s")
+        wide = wide.rename(
+            {c: f"share_{c.lower()}" for c in wide.columns if c != "area"}
+        )
+        frame = frame.join(wide, on="area", how="left")
+    sexes = populations.filter(
+        (pl.col("age_band") == "all")
+        & (pl.col("ethnicity") == "all")
+        & (pl.col("sex") != "all")
+    )
+    if year is not None:
+        sexes = sexes.filter(pl.col("year") == year)
+    if sexes.height:
+        got = _resolve(
+            sexes.select(
+                "area", "area_name", "parent_area", "year", "sex", "population"
+            ),
+            list(totals),
+        )
+        male = got.group_by("asked").agg(
+            (
+                pl.col("population").filter(pl.col("sex") == "M").sum()
+                / pl.col("population").sum()
+            ).alias("share_male")
+        )
+        frame = frame.join(male.rename({"asked": "area"}), on="area", how="left")
+    ages = populations.filter(
+        (pl.col("sex") == "all")
+        & (pl.col("ethnicity") == "all")
+        & (pl.col("age_band") != "all")
+    )
+    if year is not None:
+        ages = ages.filter(pl.col("year") == year)
+    if ages.height:
+        got = _resolve(
+            ages.select(
+                "area", "area_name", "parent_area", "year", "age_band", "population"
+            ),
+            list(totals),
+        )
+        wide = got.with_columns(
+            (pl.col("population") / pl.col("population").sum().over("asked")).alias("s")
+        ).pivot(on="age_band", index="asked", values="s")
+        wide = wide.rename(
+            {c: f"share_age_{c}" for c in wide.columns if c != "asked"}
+        ).rename({"asked": "area"})
+        frame = frame.join(wide, on="area", how="left")
+    return frame
+
+
+#: police.uk age ranges as inclusive years
+POLICE_AGE_RANGES: tuple[tuple[str, int, int], ...] = (
+    ("under 10", 0, 9),
+    ("10-17", 10, 17),
+    ("18-24", 18, 24),
+    ("25-34", 25, 34),
+    ("over 34", 35, 999),
+)
+
+
+def police_age_residents(
+    populations: pl.DataFrame, areas: Sequence[str], *, year: int | None = None
+) -> pl.DataFrame:
+    """Residents of ``areas`` by police age range (``age_range``, ``population``).
+
+    Uses rows with an age band and no sex or ethnicity split (or both sexes summed
+    when only ``M``/``F`` rows exist). A band is used only when it lies inside one
+    police range (single years always do; ONS broad bands such as ``16-29`` do not):
+    if any band straddles two ranges, nothing is returned rather than a wrong
+    denominator.
+    """
+    rows = populations.filter(
+        (pl.col("age_band") != "all") & (pl.col("ethnicity") == "all")
+    )
+    if year is not None:
+        rows = rows.filter(pl.col("year") == year)
+    both = rows.filter(pl.col("sex") == "all")
+    if both.height == 0:
+        both = rows.filter(pl.col("sex").is_in(["M", "F"]))
+    empty = pl.DataFrame(schema={"age_range": pl.String, "population": pl.Int64})
+    if both.height == 0:
+        return empty
+    got = _resolve(
+        both.select(
+            "area", "area_name", "parent_area", "year", "age_band", "population"
+        ),
+        areas,
+    )
+    if got.height == 0:
+        return empty
+    bands = got.with_columns(
+        pl.col("age_band").str.extract(r"^(\d+)", 1).cast(pl.Int64).alias("_lo"),
+        pl.when(pl.col("age_band").str.ends_with("+"))
+        .then(pl.lit(999))
+        .otherwise(pl.col("age_band").str.extract(r"-(\d+)$", 1).cast(pl.Int64))
+        .alias("_hi"),
+    )
+    label: pl.Expr = pl.lit(None, dtype=pl.String)
+    for name, lo, hi in POLICE_AGE_RANGES:
+        inside = (pl.col("_lo") >= lo) & (pl.col("_hi") <= hi)
+        label = pl.when(inside).then(pl.lit(name)).otherwise(label)
+    bands = bands.with_columns(label.alias("age_range"))
+    if bands["age_range"].null_count():
+        return empty
+    return bands.group_by("age_range").agg(pl.col("population").sum()).sort("age_range")

@@ -1,0 +1,727 @@
+"""Equality monitoring: stop and search and priority lists against residents.
+
+Section C of the AVB delivery plan (2010) warns that enforcement may "adversely impact
+upon young people"; the Gangs Violence Matrix was later found to list young Black men
+out of all proportion (Amnesty International, *Trapped in the Matrix*, 2018; ICO
+enforcement notice to the MPS, 2018). Every list and power avert supports is therefore
+shown beside who it falls on.
+
+Method
+------
+* **Rates**: searches (or listed people) per 1,000 residents of each self-defined
+  ethnic group, residents from the census (``populations`` table).
+* **Disproportionality**: the ratio of a group's rate to the White rate (the
+  GOV.UK *Ethnicity facts and figures* "stop and search" measure and the Home Office
+  *Police powers and procedures* statistics) with a 95 % log-normal interval
+  ``exp(log RR ± 1.96·√(1/a − 1/n₁ + 1/c − 1/n₂))`` (Katz, Baptista, Azen & Pike
+  1978, *Biometrics* 34:469), where ``a``/``n₁`` are the group's searches/residents
+  and ``c``/``n₂`` the White group's. A ratio is *significantly above 1* when the
+  interval's lower end is above 1.
+* **Find and arrest rates**: the share of searches whose outcome was linked to the
+  object of the search, and the share ending in arrest, with Wilson 95 % intervals
+  (Wilson 1927).
+* **No recorded ethnicity**: searches whose self-defined ethnicity is missing or
+  "Not stated" are counted and shown as a share, never dropped silently.
+* **Placing stops**: a stop with coordinates goes to the area of the nearest area
+  centroid (ONS LSOA centroids) within ``max_km``; coordinates of data.police.uk are
+  already snapped to an anonymised map point, so an LSOA is approximate.
+
+Pure: frames in, typed results out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import polars as pl
+
+from avert.analyse.result import Result, json_object, jsonable
+from avert.errors import SchemaError
+
+__all__ = [
+    "GROUPS",
+    "LEGISLATION",
+    "EqualityResult",
+    "ListMakeUp",
+    "equality_impact_summary",
+    "katz_ratio",
+    "legislation_group",
+    "list_make_up",
+    "place_stops",
+    "stop_search_equality",
+    "wilson",
+]
+
+#: self-defined top-level groups, the reference group first
+GROUPS: Final = ("White", "Asian", "Black", "Mixed", "Other")
+REFERENCE: Final = "White"
+#: the powers reported separately (data.police.uk "Legislation" text, by prefix)
+LEGISLATION: Final[dict[str, str]] = {
+    "PACE s.1": "Police and Criminal Evidence Act 1984 (section 1)",
+    "Misuse of Drugs Act s.23": "Misuse of Drugs Act 1971 (section 23)",
+    "s.60": "Criminal Justice and Public Order Act 1994 (section 60)",
+}
+_Z: Final = 1.959963984540054
+_KM_PER_DEG: Final = 111.195
+
+
+def katz_ratio(
+    a: pl.Expr, n1: pl.Expr, c: pl.Expr, n2: pl.Expr
+) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Ratio of rates ``(a/n1)/(c/n2)`` and its 95 % log (Katz) interval, as expressions.
+
+    Null when a count or a denominator is zero (no interval can be given).
+    """
+    ok = (a > 0) & (c > 0) & (n1 > 0) & (n2 > 0)
+    ratio = (a / n1) / (c / n2)
+    se = (1 / a - 1 / n1 + 1 / c - 1 / n2).clip(lower_bound=0).sqrt()
+    lo = (ratio.log() - _Z * se).exp()
+    hi = (ratio.log() + _Z * se).exp()
+    none = pl.lit(None, dtype=pl.Float64)
+    return (
+        pl.when(ok).then(ratio).otherwise(none),
+        pl.when(ok).then(lo).otherwise(none),
+        pl.when(ok).then(hi).otherwise(none),
+    )
+
+
+def wilson(k: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Share ``k/n`` and its Wilson 95 % interval, as expressions (null when n = 0)."""
+    p = k / n
+    denom = 1 + _Z**2 / n
+    centre = (p + _Z**2 / (2 * n)) / denom
+    half = _Z * (p * (1 - p) / n + _Z**2 / (4 * n**2)).sqrt() / denom
+    none = pl.lit(None, dtype=pl.Float64)
+    ok = n > 0
+    return (
+        pl.when(ok).then(p).otherwise(none),
+        pl.when(ok).then(centre - half).otherwise(none),
+        pl.when(ok).then(centre + half).otherwise(none),
+    )
+
+
+def legislation_group(column: str = "legislation") -> pl.Expr:
+    """``PACE s.1``, ``Misuse of Drugs Act s.23``, ``s.60`` or ``other`` (null: not recorded)."""
+    text = pl.col(column).cast(pl.String)
+    out: pl.Expr = (
+        pl.when(text.is_null()).then(pl.lit("not recorded")).otherwise(pl.lit("other"))
+    )
+    for name, prefix in LEGISLATION.items():
+        out = pl.when(text.str.starts_with(prefix)).then(pl.lit(name)).otherwise(out)
+    return out
+
+
+def place_stops(
+    stops: pl.DataFrame, centroids: pl.DataFrame, *, max_km: float = 5.0
+) -> pl.Series:
+    """The area of the nearest centroid to each stop (null without coordinates).
+
+    ``stops`` has ``lat``/``lon``; ``centroids`` has ``area``, ``lat``, ``lon``.
+    Distances use an equirectangular projection at the centroids' mean latitude
+    (error well under 1 % at LSOA distances); a stop farther than ``max_km`` from
+    every centroid gets null.
+    """
+    from scipy.spatial import cKDTree
+
+    if centroids.height == 0 or stops.height == 0:
+        return pl.Series("area", [None] * stops.height, dtype=pl.String)
+    lat0 = math.radians(float(centroids["lat"].mean()))  # type: ignore[arg-type]
+    scale = np.array([math.cos(lat0), 1.0]) * _KM_PER_DEG
+    pts = centroids.select("lon", "lat").to_numpy() * scale
+    tree = cKDTree(pts)
+    xy = stops.select(
+        pl.col("lon").cast(pl.Float64), pl.col("lat").cast(pl.Float64)
+    ).to_numpy()
+    has = ~np.isnan(xy).any(axis=1)
+    out = np.full(stops.height, None, dtype=object)
+    if has.any():
+        dist, idx = tree.query(xy[has] * scale, k=1)
+        names = np.asarray(centroids["area"].to_list(), dtype=object)
+        found = np.where(dist <= max_km, names[idx], None)
+        out[has] = found
+    return pl.Series("area", out.tolist(), dtype=pl.String)
+
+
+def _group_expr(column: str) -> pl.Expr:
+    value = pl.col(column).cast(pl.String)
+    return (
+        pl.when(value.is_in(list(GROUPS))).then(value).otherwise(pl.lit("not stated"))
+    )
+
+
+def _ratios(
+    counts: pl.DataFrame, keys: Sequence[str], *, count: str, residents: str
+) -> pl.DataFrame:
+    """Add rate per 1,000, ratio to the White rate and its interval within ``keys``."""
+    ref = counts.filter(pl.col("group") == REFERENCE).select(
+        *keys, pl.col(count).alias("_c"), pl.col(residents).alias("_n2")
+    )
+    joined = (
+        counts.join(ref, on=list(keys), how="left")
+        if keys
+        else counts.join(ref, how="cross")
+    )
+    ratio, lo, hi = katz_ratio(
+        pl.col(count).cast(pl.Float64),
+        pl.col(residents).cast(pl.Float64),
+        pl.col("_c").cast(pl.Float64),
+        pl.col("_n2").cast(pl.Float64),
+    )
+    return (
+        joined.with_columns(
+            (pl.col(count) / pl.col(residents) * 1000).alias("rate_per_1000"),
+            ratio.alias("ratio_to_white"),
+            # the White row is the reference: ratio 1 by definition, no interval
+            pl.when(pl.col("group") == REFERENCE)
+            .then(pl.lit(None, dtype=pl.Float64))
+            .otherwise(lo)
+            .alias("ci_low"),
+            pl.when(pl.col("group") == REFERENCE)
+            .then(pl.lit(None, dtype=pl.Float64))
+            .otherwise(hi)
+            .alias("ci_high"),
+        )
+        .with_columns(
+            (pl.col("ci_low") > 1).fill_null(value=False).alias("significantly_above_1")
+        )
+        .drop("_c", "_n2")
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class EqualityResult(Result):
+    """Stop and search by group: ``frame`` holds rates and ratios per area and group.
+
+    Attributes
+    ----------
+    by_legislation, by_age, outcomes, trend, not_stated
+        Tidy frames (see :func:`stop_search_equality`).
+    """
+
+    by_legislation: pl.DataFrame = field(default_factory=pl.DataFrame)
+    by_age: pl.DataFrame = field(default_factory=pl.DataFrame)
+    outcomes: pl.DataFrame = field(default_factory=pl.DataFrame)
+    trend: pl.DataFrame = field(default_factory=pl.DataFrame)
+    not_stated: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    def flagged(self) -> pl.DataFrame:
+        """Rows of every frame whose ratio is significantly above 1."""
+        parts = []
+        for name, frame in (
+            ("rates", self.frame),
+            ("legislation", self.by_legislation),
+        ):
+            if "significantly_above_1" in frame.columns:
+                parts.append(
+                    frame.filter(pl.col("significantly_above_1"))
+                    .select("area", "group", "ratio_to_white", "ci_low", "ci_high")
+                    .with_columns(pl.lit(name).alias("table"))
+                )
+        return pl.concat(parts, how="diagonal") if parts else pl.DataFrame()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: every frame, parameters, method, source and notes."""
+        return {
+            "rates": jsonable(self.frame),
+            "by_legislation": jsonable(self.by_legislation),
+            "by_age": jsonable(self.by_age),
+            "outcomes": jsonable(self.outcomes),
+            "trend": jsonable(self.trend),
+            "not_stated": jsonable(self.not_stated),
+            "params": json_object(self.params),
+            "method": self.method,
+            "source": self.source,
+            "notes": list(self.notes),
+        }
+
+
+def stop_search_equality(
+    stops: pl.DataFrame,
+    residents: pl.DataFrame,
+    *,
+    area: str | None = None,
+    ethnicity: str = "ethnicity",
+    age_residents: pl.DataFrame | None = None,
+    trend_unit: str = "1mo",
+) -> EqualityResult:
+    """Searches per 1,000 residents by self-defined ethnic group, ratios to White.
+
+    Parameters
+    ----------
+    stops
+        One row per search: ``ethnicity`` (top-level group; null or ``Unknown`` =
+        not stated), ``occurred_at``, ``legislation``, ``age_range``,
+        ``outcome``, ``outcome_linked`` and, with ``area``, the area column.
+    residents
+        ``group`` and ``population`` (and the ``area`` column when ``area`` is
+        given): residents of each self-defined group.
+    area
+        Column of ``stops`` and ``residents`` naming the area (None: one area,
+        ``all``, e.g. the force).
+    ethnicity
+        Column of ``stops`` with the self-defined group (``officer_ethnicity`` for
+        the officer's view).
+    age_residents
+        ``age_range`` (police bands) and ``population``: all residents by age band,
+        for search rates by age (ethnicity by age is rarely published small-area).
+    trend_unit
+        Polars truncation unit of the trend (``1mo``, ``1q``, ``1y``).
+
+    Returns
+    -------
+    EqualityResult
+        ``frame``: area, group, searches, residents, rate_per_1000,
+        ratio_to_white, ci_low, ci_high, significantly_above_1; ``by_legislation``
+        the same per power; ``by_age`` searches per age band and group (and group
+        ``all``; its rate per 1,000 residents of the band when ``age_residents``
+        is given);
+        ``outcomes`` find and arrest rates per group with Wilson intervals;
+        ``trend`` searches and ratio per period; ``not_stated`` searches with no
+        recorded ethnicity per area.
+    """
+    for col in (ethnicity,):
+        if col not in stops.columns:
+            msg = f"stops need a '{col}' column"
+            raise SchemaError(msg)
+    area_expr = pl.col(area).cast(pl.String) if area else pl.lit("all")
+    s = stops.with_columns(
+        area_expr.fill_null("not placed").alias("area"),
+        _group_expr(ethnicity).alias("group"),
+    )
+    res = (
+        residents.with_columns(
+            (pl.col(area).cast(pl.String) if area else pl.lit("all")).alias("area"),
+        )
+        .group_by("area", "group")
+        .agg(pl.col("population").sum().alias("residents"))
+    )
+    grid = (
+        res.select("area")
+        .unique()
+        .join(pl.DataFrame({"group": list(GROUPS)}), how="cross")
+    )
+    counts = s.group_by("area", "group").agg(pl.len().cast(pl.Int64).alias("searches"))
+    rates = (
+        grid.join(counts, on=["area", "group"], how="left")
+        .join(res, on=["area", "group"], how="left")
+        .with_columns(pl.col("searches").fill_null(0))
+    )
+    rates = _ratios(rates, ["area"], count="searches", residents="residents").sort(
+        "area", "group"
+    )
+    # by legislation (every area together when placed, else as given)
+    if "legislation" in s.columns:
+        leg = s.with_columns(legislation_group().alias("power"))
+        by_leg = (
+            grid.join(pl.DataFrame({"power": [*LEGISLATION, "other"]}), how="cross")
+            .join(
+                leg.group_by("area", "power", "group").agg(
+                    pl.len().cast(pl.Int64).alias("searches")
+                ),
+                on=["area", "power", "group"],
+                how="left",
+            )
+            .join(res, on=["area", "group"], how="left")
+            .with_columns(pl.col("searches").fill_null(0))
+        )
+        by_leg = _ratios(
+            by_leg, ["area", "power"], count="searches", residents="residents"
+        ).sort("area", "power", "group")
+    else:
+        by_leg = pl.DataFrame()
+    by_age = pl.DataFrame()
+    if "age_range" in s.columns:
+        aged = s.with_columns(pl.col("age_range").fill_null("not recorded"))
+        # one row per band and group, plus group "all" (every search in the band)
+        by_age = (
+            pl.concat(
+                [
+                    aged.select("area", "age_range", "group"),
+                    aged.select("area", "age_range", pl.lit("all").alias("group")),
+                ]
+            )
+            .group_by("area", "age_range", "group")
+            .agg(pl.len().cast(pl.Int64).alias("searches"))
+            .with_columns(
+                (
+                    pl.col("searches") / pl.col("searches").sum().over("area", "group")
+                ).alias("share_of_group")
+            )
+        )
+        if age_residents is not None and age_residents.height:
+            ages = age_residents.group_by("age_range").agg(
+                pl.col("population").sum().alias("residents_of_band")
+            )
+            # residents by age and ethnicity are rarely published small-area: the
+            # rate is given for group "all" only
+            by_age = by_age.join(ages, on="age_range", how="left").with_columns(
+                pl.when(pl.col("group") == "all")
+                .then(pl.col("searches") / pl.col("residents_of_band") * 1000)
+                .otherwise(pl.lit(None, dtype=pl.Float64))
+                .alias("rate_per_1000_of_band")
+            )
+        by_age = by_age.sort("area", "age_range", "group")
+    outcomes = _outcomes(s)
+    trend = pl.DataFrame()
+    if "occurred_at" in s.columns:
+        per = (
+            s.filter(pl.col("occurred_at").is_not_null())
+            .with_columns(
+                pl.col("occurred_at")
+                .dt.truncate(trend_unit)
+                .cast(pl.Date)
+                .alias("period")
+            )
+            .group_by("area", "period", "group")
+            .agg(pl.len().cast(pl.Int64).alias("searches"))
+        )
+        periods = per.select("period").unique()
+        trend = (
+            grid.join(periods, how="cross")
+            .join(per, on=["area", "period", "group"], how="left")
+            .join(res, on=["area", "group"], how="left")
+            .with_columns(pl.col("searches").fill_null(0))
+        )
+        trend = _ratios(
+            trend, ["area", "period"], count="searches", residents="residents"
+        ).sort("area", "period", "group")
+    not_stated = (
+        s.group_by("area")
+        .agg(
+            pl.len().cast(pl.Int64).alias("searches"),
+            (pl.col("group") == "not stated").sum().alias("not_stated"),
+        )
+        .with_columns(
+            (pl.col("not_stated") / pl.col("searches")).alias("share_not_stated")
+        )
+        .sort("area")
+    )
+    total = s.height
+    missing = int((s["group"] == "not stated").sum())
+    notes = [
+        f"{missing} of {total} searches ({(missing / total if total else 0):.1%}) have no "
+        "recorded self-defined ethnicity: they are in no group's rate and are shown in "
+        "'not_stated'."
+    ]
+    unplaced = int((s["area"] == "not placed").sum()) if area else 0
+    if unplaced:
+        notes.append(
+            f"{unplaced} searches could not be placed in an area (no coordinates): "
+            "they count in force totals only."
+        )
+    return EqualityResult(
+        frame=rates,
+        by_legislation=by_leg,
+        by_age=by_age,
+        outcomes=outcomes,
+        trend=trend,
+        not_stated=not_stated,
+        params={"area": area, "ethnicity": ethnicity, "reference": REFERENCE},
+        method=(
+            "Searches per 1,000 residents by self-defined ethnic group; ratio to the "
+            "White rate with a 95 % log (Katz) interval; find and arrest rates with "
+            "Wilson intervals."
+        ),
+        source=(
+            "GOV.UK Ethnicity facts and figures, 'Stop and search'; Home Office 'Police "
+            "powers and procedures'; Katz et al. (1978) Biometrics 34:469; Wilson "
+            "(1927) JASA 22:209; AVB delivery plan 2010, Section C."
+        ),
+        notes=tuple(notes),
+    )
+
+
+def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
+    if "outcome" not in s.columns:
+        return pl.DataFrame()
+    linked = (
+        pl.col("outcome_linked").fill_null(value=False)
+        if "outcome_linked" in s.columns
+        else pl.lit(value=False)
+    )
+    arrest = pl.col("outcome").cast(pl.String).str.to_lowercase().str.contains("arrest")
+    agg = s.group_by("area", "group").agg(
+        pl.len().cast(pl.Int64).alias("searches"),
+        linked.sum().alias("finds"),
+        arrest.fill_null(value=False).sum().alias("arrests"),
+    )
+    f, flo, fhi = wilson(pl.col("finds"), pl.col("searches"))
+    a, alo, ahi = wilson(pl.col("arrests"), pl.col("searches"))
+    return agg.with_columns(
+        f.alias("find_rate"),
+        flo.alias("find_ci_low"),
+        fhi.alias("find_ci_high"),
+        a.alias("arrest_rate"),
+        alo.alias("arrest_ci_low"),
+        ahi.alias("arrest_ci_high"),
+    ).sort("area", "group")
+
+
+# --- priority lists -----------------------------------------------------------------
+AGE_BANDS: Final = (
+    ("under 10", 0, 9),
+    ("10-17", 10, 17),
+    ("18-24", 18, 24),
+    ("25-34", 25, 34),
+    ("over 34", 35, 200),
+)
+
+
+def age_band_expr(age: pl.Expr) -> pl.Expr:
+    """The police age range of an age in years (null when unknown)."""
+    out: pl.Expr = pl.lit(None, dtype=pl.String)
+    for name, lo, hi in reversed(AGE_BANDS):
+        out = pl.when(age.is_between(lo, hi)).then(pl.lit(name)).otherwise(out)
+    return out
+
+
+@dataclass(frozen=True)
+class ListMakeUp:
+    """Who is on a list against who it was drawn from (and against residents).
+
+    ``frame``: dimension (sex, age_band, ethnicity), category, listed, pool,
+    share_listed, share_pool, rate_listed_of_pool, ratio (listing rate of the
+    category / listing rate of the reference category) with ci_low, ci_high and
+    significantly_above_1; with residents also ``residents``, ``per_1000_residents``,
+    ``ratio_residents`` and its interval.
+    """
+
+    list_name: str
+    frame: pl.DataFrame
+    references: Mapping[str, str]
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "list": self.list_name,
+            "make_up": jsonable(self.frame),
+            "references": dict(self.references),
+            "notes": list(self.notes),
+        }
+
+
+def list_make_up(
+    listed: Sequence[str] | pl.Series,
+    pool: pl.DataFrame,
+    *,
+    at_year: int,
+    residents: pl.DataFrame | None = None,
+    list_name: str = "list",
+) -> ListMakeUp:
+    """The make-up of a priority list by sex, age band and ethnicity.
+
+    Parameters
+    ----------
+    listed
+        Person ids on the list (RFGH people, people of concern, group members,
+        taskings ...).
+    pool
+        The population the list was drawn from: ``person_id``, ``sex``,
+        ``birth_year``, ``ethnicity`` (e.g. everyone with an offence in the window).
+    at_year
+        Year at which ages are taken (age = at_year - birth_year).
+    residents
+        Optional ``dimension``, ``category``, ``population``: residents by sex,
+        age band or ethnicity, for rates per 1,000 residents.
+    list_name
+        Name shown with the result.
+
+    Notes
+    -----
+    The ratio compares the chance of being listed, given one is in the pool,
+    between a category and the reference (ethnicity White, sex F, age band the
+    pool's largest band), with the same log (Katz) interval as stop and search.
+    Unknown values are their own category (``unknown``), never dropped.
+    """
+    ids = pl.Series("person_id", list(listed), dtype=pl.String).unique()
+    p = pool.select(
+        pl.col("person_id").cast(pl.String),
+        pl.col("sex").cast(pl.String).fill_null("unknown").alias("sex"),
+        age_band_expr(pl.lit(at_year) - pl.col("birth_year"))
+        .fill_null("unknown")
+        .alias("age_band"),
+        _group_expr("ethnicity")
+        .str.replace("not stated", "unknown")
+        .alias("ethnicity"),
+    ).unique("person_id")
+    p = p.with_columns(pl.col("person_id").is_in(ids.implode()).alias("_listed"))
+    notes: list[str] = []
+    off_pool = ids.filter(~ids.is_in(p["person_id"].implode())).len()
+    if off_pool:
+        notes.append(f"{off_pool} listed people are not in the pool and are left out.")
+    parts = []
+    refs: dict[str, str] = {}
+    for dim in ("sex", "age_band", "ethnicity"):
+        agg = p.group_by(pl.col(dim).alias("category")).agg(
+            pl.col("_listed").sum().cast(pl.Int64).alias("listed"),
+            pl.len().cast(pl.Int64).alias("pool"),
+        )
+        if dim == "ethnicity":
+            ref = REFERENCE
+        elif dim == "sex":
+            ref = "F"
+        else:
+            known = agg.filter(pl.col("category") != "unknown")
+            ref = (
+                str(known.sort("pool", descending=True)["category"][0])
+                if known.height
+                else "unknown"
+            )
+        refs[dim] = ref
+        ref_row = agg.filter(pl.col("category") == ref).select(
+            pl.col("listed").alias("_c"), pl.col("pool").alias("_n2")
+        )
+        if ref_row.height == 0:
+            ref_row = pl.DataFrame(
+                {"_c": [0], "_n2": [0]}, schema={"_c": pl.Int64, "_n2": pl.Int64}
+            )
+        agg = agg.join(ref_row, how="cross")
+        r, lo, hi = katz_ratio(
+            pl.col("listed").cast(pl.Float64),
+            pl.col("pool").cast(pl.Float64),
+            pl.col("_c").cast(pl.Float64),
+            pl.col("_n2").cast(pl.Float64),
+        )
+        agg = agg.with_columns(
+            pl.lit(dim).alias("dimension"),
+            (pl.col("listed") / pl.col("listed").sum()).alias("share_listed"),
+            (pl.col("pool") / pl.col("pool").sum()).alias("share_pool"),
+            (pl.col("listed") / pl.col("pool")).alias("rate_listed_of_pool"),
+            r.alias("ratio"),
+            pl.when(pl.col("category") == ref)
+            .then(pl.lit(None, dtype=pl.Float64))
+            .otherwise(lo)
+            .alias("ci_low"),
+            pl.when(pl.col("category") == ref)
+            .then(pl.lit(None, dtype=pl.Float64))
+            .otherwise(hi)
+            .alias("ci_high"),
+        ).drop("_c", "_n2")
+        if residents is not None and residents.height:
+            rr = residents.filter(pl.col("dimension") == dim).select(
+                pl.col("category").cast(pl.String),
+                pl.col("population").alias("residents"),
+            )
+            agg = agg.join(rr, on="category", how="left")
+            ref_res = agg.filter(pl.col("category") == ref).select(
+                pl.col("listed").alias("_c"), pl.col("residents").alias("_n2")
+            )
+            if ref_res.height == 0:
+                ref_res = pl.DataFrame(
+                    {"_c": [0], "_n2": [0]}, schema={"_c": pl.Int64, "_n2": pl.Int64}
+                )
+            agg = agg.join(ref_res, how="cross")
+            r2, lo2, hi2 = katz_ratio(
+                pl.col("listed").cast(pl.Float64),
+                pl.col("residents").cast(pl.Float64),
+                pl.col("_c").cast(pl.Float64),
+                pl.col("_n2").cast(pl.Float64),
+            )
+            agg = agg.with_columns(
+                (pl.col("listed") / pl.col("residents") * 1000).alias(
+                    "per_1000_residents"
+                ),
+                r2.alias("ratio_residents"),
+                lo2.alias("ci_low_residents"),
+                hi2.alias("ci_high_residents"),
+            ).drop("_c", "_n2")
+        parts.append(agg)
+    frame = pl.concat(parts, how="diagonal_relaxed").with_columns(
+        (pl.col("ci_low") > 1).fill_null(value=False).alias("significantly_above_1")
+    )
+    first = ["dimension", "category", "listed", "pool"]
+    frame = frame.select(first + [c for c in frame.columns if c not in first]).sort(
+        "dimension", "category"
+    )
+    return ListMakeUp(
+        list_name=list_name, frame=frame, references=refs, notes=tuple(notes)
+    )
+
+
+# --- Equality Impact Assessment --------------------------------------------------------
+def equality_impact_summary(
+    stops: EqualityResult | None, lists: Sequence[ListMakeUp] = ()
+) -> dict[str, Any]:
+    """An Equality Impact Assessment summary generated from the data.
+
+    Returns a JSON-ready dict: ``monitored`` (what is monitored and how),
+    ``figures`` (headline rates and ratios), ``significantly_above_1`` (every ratio
+    whose 95 % interval lies above 1, with where it was found) and ``not_stated``.
+    """
+    monitored = []
+    figures: list[dict[str, Any]] = []
+    flags: list[dict[str, Any]] = []
+    not_stated: list[dict[str, Any]] = []
+    if stops is not None:
+        monitored.append(
+            "Stop and search: searches per 1,000 residents by self-defined ethnic group, "
+            "ratio to the White rate (95 % log interval), by power, age band, find and "
+            "arrest rate, and trend; searches with no recorded ethnicity."
+        )
+        figures += jsonable(
+            stops.frame.select(
+                "area",
+                "group",
+                "searches",
+                "residents",
+                "rate_per_1000",
+                "ratio_to_white",
+                "ci_low",
+                "ci_high",
+            )
+        )
+        for row in stops.flagged().to_dicts():
+            flags.append(
+                {"what": f"stop and search ({row['table']})", **json_object(row)}
+            )
+        not_stated += jsonable(stops.not_stated)
+    for made in lists:
+        monitored.append(
+            f"Priority list '{made.list_name}': make-up by sex, age band and ethnicity "
+            "against the pool it was drawn from (and residents where known)."
+        )
+        figures += [
+            {"list": made.list_name, **row}
+            for row in jsonable(
+                made.frame.select(
+                    "dimension",
+                    "category",
+                    "listed",
+                    "pool",
+                    "ratio",
+                    "ci_low",
+                    "ci_high",
+                )
+            )
+        ]
+        for row in made.frame.filter(pl.col("significantly_above_1")).to_dicts():
+            flags.append(
+                {
+                    "what": f"list {made.list_name}",
+                    "dimension": row["dimension"],
+                    "category": row["category"],
+                    "ratio": jsonable(row["ratio"]),
+                    "ci_low": jsonable(row["ci_low"]),
+                    "ci_high": jsonable(row["ci_high"]),
+                    "reference": made.references.get(row["dimension"]),
+                }
+            )
+    return {
+        "title": "Equality Impact Assessment (generated from the data)",
+        "source": "AVB delivery plan 2010, Section C; Equality Act 2010 s.149 (public sector equality duty)",
+        "monitored": monitored,
+        "figures": figures,
+        "significantly_above_1": flags,
+        "not_stated": not_stated,
+        "reading": (
+            "A ratio is significantly above 1 when the lower end of its 95 % interval "
+            "is above 1. A ratio is a measure of difference, not of its cause: "
+            "residents are not the population available to be searched, and the "
+            "census is dated."
+        ),
+    }

@@ -1,0 +1,357 @@
+"""``avert ingest population|confidence|centroids`` and ``avert analyse performance|equality``.
+
+Thin commands over :mod:`avert.workflows.board`; ``--json`` prints the documented
+objects of ``docs/performance.md`` and ``docs/equality.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from rich.table import Table
+
+from avert.analyse.performance import Family, Unit
+from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli.ingest import _show as show_load
+from avert.workflows.board import (
+    AREA_FIELDS,
+    load_centroids,
+    load_confidence,
+    load_population,
+    run_equality,
+    run_performance,
+)
+
+__all__ = ["register"]
+
+_STRICT = Annotated[
+    bool,
+    typer.Option(
+        "--strict", help="Fail the whole load (nothing written) on any rejected row."
+    ),
+]
+_JSON_LOAD = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object per file.")
+]
+
+
+def population(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(help="Population CSV files.")],
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Census/estimate year (default: from the file)."),
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Column mapping for the simple layout, e.g. --map area=LSOA21CD "
+            "--map population=Total (canonical=file column).",
+        ),
+    ] = None,
+    area_type: Annotated[
+        str | None,
+        typer.Option("--area-type", help="lsoa | la | utla | ... (default: detected)."),
+    ] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(
+            "--layout",
+            help="census-lsoa-ethnicity-wide | ons-custom-long | ons-midyear-wide | "
+            "simple (default: detected from the header).",
+        ),
+    ] = None,
+    strict: _STRICT = False,
+    as_json: _JSON_LOAD = False,
+) -> None:
+    """Load residents per area (census or mid-year estimates; docs/performance.md)."""
+    pairs: dict[str, str] = {}
+    for item in mapping or []:
+        if "=" not in item:
+            raise typer.BadParameter("use canonical=column", param_hint="--map")
+        key, _, value = item.partition("=")
+        pairs[key.strip()] = value.strip()
+    report = load_population(
+        get_store(ctx),
+        paths,
+        year=year,
+        mapping=pairs or None,
+        area_type=area_type,
+        layout=layout,
+        strict=strict,
+    )
+    show_load(report, as_json=as_json)
+
+
+def confidence(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[str], typer.Argument(help="CSV: area, period, pct_agree [, respondents].")
+    ],
+    measure: Annotated[
+        str, typer.Option("--measure", help="Question id stored with the rows.")
+    ] = "deal_with_what_matters",
+    strict: _STRICT = False,
+    as_json: _JSON_LOAD = False,
+) -> None:
+    """Load a public confidence survey series (% who agree)."""
+    report = load_confidence(get_store(ctx), paths, measure=measure, strict=strict)
+    show_load(report, as_json=as_json)
+
+
+def centroids(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[str], typer.Argument(help="CSV: area code, latitude, longitude.")
+    ],
+    strict: _STRICT = False,
+    as_json: _JSON_LOAD = False,
+) -> None:
+    """Load area centroids (e.g. ONS LSOA centroids) to place stops in areas."""
+    report = load_centroids(get_store(ctx), paths, strict=strict)
+    show_load(report, as_json=as_json)
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def performance(
+    ctx: typer.Context,
+    baseline_from: Annotated[
+        dt.datetime, typer.Option("--baseline-from", help="First day of the baseline.")
+    ],
+    baseline_to: Annotated[
+        dt.datetime, typer.Option("--baseline-to", help="Last day of the baseline.")
+    ],
+    date_from: Annotated[
+        dt.datetime, typer.Option("--from", help="First day of the recent period.")
+    ],
+    date_to: Annotated[
+        dt.datetime, typer.Option("--to", help="Last day of the recent period.")
+    ],
+    unit: Annotated[str, typer.Option("--unit", help="month | week")] = "month",
+    measure: Annotated[
+        str, typer.Option("--measure", help="count | harm (CCHI days; needs classify)")
+    ] = "count",
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help=f"Area field: {' | '.join(AREA_FIELDS)}."),
+    ] = None,
+    target: Annotated[
+        float | None,
+        typer.Option("--target", help="Target change, e.g. -0.10 for 10 % fewer."),
+    ] = None,
+    target_by: Annotated[
+        dt.datetime | None, typer.Option("--target-by", help="Date of the target.")
+    ] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
+    sustained_min: Annotated[
+        int, typer.Option("--sustained-min", help="N of the last M below expectation.")
+    ] = 5,
+    sustained_of: Annotated[
+        int, typer.Option("--sustained-of", help="M recent periods looked at.")
+    ] = 6,
+    family: Annotated[
+        str, typer.Option("--family", help="auto | poisson | negbin")
+    ] = "auto",
+    population_year: Annotated[
+        int | None, typer.Option("--population-year", help="Year of the populations.")
+    ] = None,
+    no_categories: Annotated[
+        bool, typer.Option("--no-categories", help="Only area totals and flags.")
+    ] = False,
+    all_incidents: Annotated[
+        bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
+    ] = False,
+    definition: Annotated[
+        str | None, typer.Option("--definition", help="Definition profile.")
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print {verdicts: [...], ...} (docs/performance.md)."
+        ),
+    ] = False,
+) -> None:
+    """Significant and sustained change against a seasonal baseline, per series."""
+    if unit not in ("month", "week"):
+        raise typer.BadParameter("must be month or week", param_hint="--unit")
+    if family not in ("auto", "poisson", "negbin"):
+        raise typer.BadParameter(
+            "must be auto, poisson or negbin", param_hint="--family"
+        )
+    if measure not in ("count", "harm"):
+        raise typer.BadParameter("must be count or harm", param_hint="--measure")
+    if (target is None) != (target_by is None):
+        raise typer.BadParameter("give --target and --target-by together")
+    result = run_performance(
+        get_store(ctx),
+        unit=cast(Unit, unit),
+        by=by,
+        baseline_from=baseline_from.date(),
+        baseline_to=baseline_to.date(),
+        date_from=date_from.date(),
+        date_to=date_to.date(),
+        profile=definition or get_settings(ctx).definition,
+        violence_only=not all_incidents,
+        by_category=not no_categories,
+        population_year=population_year,
+        target=(target, target_by.date()) if target is not None and target_by else None,
+        alpha=alpha,
+        sustained_min=sustained_min,
+        sustained_of=sustained_of,
+        family=cast(Family, family),
+        measure="harm" if measure == "harm" else "count",
+    )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    table = Table(
+        "area",
+        "category",
+        "flag",
+        "verdict",
+        "rate ratio",
+        "95 % CI",
+        "p",
+        "recent/expected",
+    )
+    for s in result.series:
+        row = s.row()
+        table.add_row(
+            s.area,
+            s.category,
+            s.flag,
+            s.verdict,
+            _fmt(row["rate_ratio"]),
+            f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}",
+            _fmt(row["p_value"]),
+            f"{row['recent_count']}/{_fmt(row['recent_expected'])}",
+        )
+    console.print(table)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def equality(
+    ctx: typer.Context,
+    force: Annotated[
+        str | None, typer.Option("--force", help="Force of the stops (stops.force).")
+    ] = None,
+    date_from: Annotated[
+        dt.datetime | None, typer.Option("--from", help="First day.")
+    ] = None,
+    date_to: Annotated[
+        dt.datetime | None, typer.Option("--to", help="Last day.")
+    ] = None,
+    population_year: Annotated[
+        int | None,
+        typer.Option("--population-year", help="Census year of the denominators."),
+    ] = None,
+    areas: Annotated[
+        str | None,
+        typer.Option(
+            "--areas",
+            help="Comma-separated areas (local authorities) making up the force area.",
+        ),
+    ] = None,
+    officer: Annotated[
+        bool,
+        typer.Option(
+            "--officer-defined",
+            help="Officer-defined instead of self-defined ethnicity.",
+        ),
+    ] = False,
+    area_level: Annotated[
+        str,
+        typer.Option(
+            "--area-level", help="Per-area rates by la (local authority) or lsoa."
+        ),
+    ] = "la",
+    list_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--list",
+            help="A priority list: a file of person ids (one a line, or a CSV whose "
+            "first column is person_id); its make-up against everyone with an "
+            "offence in the window.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the documented JSON (docs/equality.md)."),
+    ] = False,
+) -> None:
+    """Stop and search per 1,000 residents by ethnic group; ratios to White; EIA summary."""
+    if area_level not in ("la", "lsoa"):
+        raise typer.BadParameter("must be la or lsoa", param_hint="--area-level")
+    people = None
+    if list_file is not None:
+        lines = list_file.read_text(encoding="utf-8").splitlines()
+        people = [
+            line.split(",")[0].strip()
+            for line in lines
+            if line.strip() and line.split(",")[0].strip() != "person_id"
+        ]
+    result = run_equality(
+        get_store(ctx),
+        force=force,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+        population_year=population_year,
+        areas=[a.strip() for a in areas.split(",")] if areas else None,
+        ethnicity="officer_ethnicity" if officer else "ethnicity",
+        list_people=people,
+        area_level="lsoa" if area_level == "lsoa" else "la",
+        list_name=list_file.stem if list_file else "list",
+    )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    console.print(
+        f"[bold]Stop and search by ethnic group[/] — force area: "
+        f"{', '.join(result.force_areas)} (census {result.population_year})"
+    )
+    table = Table(
+        "group", "searches", "residents", "per 1,000", "ratio to White", "95 % CI"
+    )
+    for row in result.force.frame.iter_rows(named=True):
+        table.add_row(
+            row["group"],
+            str(row["searches"]),
+            _fmt(row["residents"]),
+            _fmt(row["rate_per_1000"]),
+            _fmt(row["ratio_to_white"]),
+            f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}",
+        )
+    console.print(table)
+    for made in result.lists:
+        console.print(f"[bold]Make-up of list '{made.list_name}'[/] against its pool")
+        console.print(
+            made.frame.select(
+                "dimension", "category", "listed", "pool", "ratio", "ci_low", "ci_high"
+            )
+        )
+    for note in (*result.notes, *result.force.notes):
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def register(app: typer.Typer, analyse_app: typer.Typer) -> None:
+    """Add the population loaders to ``avert ingest`` and the analyses to ``avert analyse``."""
+    from avert.cli.ingest import ingest_app
+
+    ingest_app.command("population")(population)
+    ingest_app.command("confidence")(confidence)
+    ingest_app.command("centroids")(centroids)
+    analyse_app.command("performance")(performance)
+    analyse_app.command("equality")(equality)
+    del app

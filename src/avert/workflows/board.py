@@ -1,0 +1,473 @@
+"""Workflows of the board's evidence: populations in, performance and equality out.
+
+The only place where the store, the population parsers and
+:mod:`avert.analyse.performance` / :mod:`avert.analyse.equality` meet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from avert.analyse.denominators import (
+    area_features,
+    area_totals,
+    group_residents,
+    latest_year,
+    police_age_residents,
+)
+from avert.analyse.equality import (
+    EqualityResult,
+    ListMakeUp,
+    equality_impact_summary,
+    list_make_up,
+    place_stops,
+    stop_search_equality,
+)
+from avert.analyse.performance import (
+    Family,
+    PerformanceResult,
+    Trend,
+    Unit,
+    build_series,
+    most_similar_areas,
+    performance,
+    period_start,
+)
+from avert.analyse.result import jsonable
+from avert.errors import NotFound, SchemaError
+from avert.ingest.population import parse_centroids, parse_confidence, parse_population
+from avert.store import Store
+from avert.workflows.load import LoadReport, load_files
+
+__all__ = [
+    "AREA_FIELDS",
+    "BoardEquality",
+    "load_centroids",
+    "load_confidence",
+    "load_population",
+    "run_equality",
+    "run_performance",
+]
+
+#: incident columns a performance series can be split by
+AREA_FIELDS = ("lsoa", "lsoa_name", "ward", "borough", "force")
+
+
+def load_population(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    year: int | None = None,
+    mapping: Mapping[str, str] | None = None,
+    area_type: str | None = None,
+    layout: str | None = None,
+    strict: bool = False,
+) -> LoadReport:
+    """Load population files (layouts in :mod:`avert.ingest.population`), one transaction."""
+    parse = partial(
+        parse_population, year=year, mapping=mapping, area_type=area_type, layout=layout
+    )
+    return load_files(store, paths, kind="table", parse=parse, strict=strict)
+
+
+def load_confidence(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    measure: str = "deal_with_what_matters",
+    strict: bool = False,
+) -> LoadReport:
+    """Load confidence survey series (area, period, pct_agree), one transaction."""
+    parse = partial(parse_confidence, measure=measure)
+    return load_files(store, paths, kind="table", parse=parse, strict=strict)
+
+
+def load_centroids(
+    store: Store, paths: Sequence[str | Path], *, strict: bool = False
+) -> LoadReport:
+    """Load area centroids (e.g. ONS LSOA centroids), one transaction."""
+    return load_files(store, paths, kind="table", parse=parse_centroids, strict=strict)
+
+
+# --- performance --------------------------------------------------------------------
+def _incidents(
+    store: Store,
+    *,
+    by: str | None,
+    date_from: dt.date,
+    date_to: dt.date,
+    profile: str,
+    violence_only: bool,
+) -> tuple[pl.DataFrame, list[str]]:
+    cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
+    if by and by not in cols:
+        cols.append(by)
+    where = [
+        ("occurred_from", ">=", dt.datetime.combine(date_from, dt.time())),
+        (
+            "occurred_from",
+            "<",
+            dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
+        ),
+    ]
+    inc = store.read_frame("incidents", columns=cols, where=where)
+    classes = store.read_frame(
+        "classifications",
+        columns=["incident_id", "in_definition", "category", "harm_days"],
+        where=[("profile", "=", profile)],
+    )
+    notes: list[str] = []
+    if classes.height == 0:
+        notes.append(
+            f"No classifications for definition '{profile}': every incident counts, "
+            "categories are police.uk crime types and harm is unavailable."
+        )
+        return inc.with_columns(pl.col("crime_type").alias("category")), notes
+    inc = inc.join(classes, on="incident_id", how="left")
+    if violence_only:
+        inc = inc.filter(pl.col("in_definition").fill_null(value=False))
+        notes.append(f"Incidents inside the '{profile}' definition of violence only.")
+    return inc, notes
+
+
+def run_performance(
+    store: Store,
+    *,
+    unit: Unit = "month",
+    by: str | None = None,
+    baseline_from: dt.date,
+    baseline_to: dt.date,
+    date_from: dt.date,
+    date_to: dt.date,
+    profile: str = "avb-2010",
+    violence_only: bool = True,
+    by_category: bool = True,
+    flags: Sequence[str] = ("weapon", "domestic"),
+    population_year: int | None = None,
+    target: tuple[float, dt.date] | None = None,
+    peers: int = 5,
+    alpha: float = 0.05,
+    sustained_min: int = 5,
+    sustained_of: int = 6,
+    family: Family = "auto",
+    trend: Trend = "auto",
+    measure: Literal["count", "harm"] = "count",
+) -> PerformanceResult:
+    """Series of the store's incidents judged against a seasonal baseline (issue 18)."""
+    if by is not None and by not in AREA_FIELDS:
+        msg = f"--by must be one of {', '.join(AREA_FIELDS)}, not {by!r}"
+        raise NotFound(msg)
+    # whole periods only: the baseline starts at its period's first day, and a
+    # last period that --to cuts short is left out (a partial count is no fall)
+    baseline_from = period_start(baseline_from, unit)
+    date_from = period_start(date_from, unit)
+    cut_notes: list[str] = []
+    last = period_start(date_to, unit)
+    if period_start(date_to + dt.timedelta(days=1), unit) == last:
+        cut_notes.append(
+            f"The {unit} starting {last} ends after --to {date_to}: it is incomplete "
+            "and left out."
+        )
+        date_to = last - dt.timedelta(days=1)
+    incidents, notes = _incidents(
+        store,
+        by=by,
+        date_from=baseline_from,
+        date_to=date_to,
+        profile=profile,
+        violence_only=violence_only,
+    )
+    if measure == "harm" and "harm_days" not in incidents.columns:
+        msg = (
+            f"Harm is unavailable: no classifications for definition '{profile}'. "
+            "Run 'avert classify' first, or judge counts."
+        )
+        raise SchemaError(msg)
+    series = build_series(
+        incidents,
+        unit=unit,
+        area=by,
+        date_from=baseline_from,
+        date_to=date_to,
+        by_category=by_category,
+        flags=flags,
+    )
+    pops_table = store.read_frame("populations")
+    areas = series["area"].unique().to_list()
+    populations = (
+        area_totals(pops_table, areas, year=population_year)
+        if pops_table.height
+        else {}
+    )
+    similar = None
+    if by is not None and populations and peers > 0 and len(populations) > 2:
+        features = area_features(pops_table, list(populations), year=population_year)
+        similar = most_similar_areas(features, k=peers)
+    survey = store.read_frame("confidence_survey")
+    result = performance(
+        series,
+        unit=unit,
+        baseline=(baseline_from, baseline_to),
+        recent=(date_from, date_to),
+        populations=populations,
+        target=target,
+        similar=similar,
+        survey=survey.select("area", "period", "pct_agree") if survey.height else None,
+        alpha=alpha,
+        sustained_min=sustained_min,
+        sustained_of=sustained_of,
+        family=family,
+        trend=trend,
+        measure=measure,
+    )
+    from dataclasses import replace
+
+    return replace(
+        result,
+        params={**result.params, "by": by, "definition": profile},
+        notes=(*cut_notes, *notes, *result.notes),
+    )
+
+
+# --- equality -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class BoardEquality:
+    """Stop and search for the force and per area, list make-ups and the EIA summary."""
+
+    force: EqualityResult
+    areas: EqualityResult | None
+    lists: tuple[ListMakeUp, ...] = ()
+    force_areas: tuple[str, ...] = ()
+    population_year: int | None = None
+    notes: tuple[str, ...] = ()
+    eia: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "force": self.force.to_dict(),
+            "areas": self.areas.to_dict() if self.areas else None,
+            "lists": [m.to_dict() for m in self.lists],
+            "force_areas": list(self.force_areas),
+            "population_year": self.population_year,
+            "notes": list(self.notes),
+            "equality_impact_assessment": jsonable(self.eia),
+        }
+
+
+def run_equality(
+    store: Store,
+    *,
+    force: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    population_year: int | None = None,
+    areas: Sequence[str] | None = None,
+    ethnicity: Literal["ethnicity", "officer_ethnicity"] = "ethnicity",
+    min_share: float = 0.01,
+    max_km: float = 5.0,
+    list_people: Sequence[str] | None = None,
+    list_name: str = "list",
+    area_level: Literal["la", "lsoa"] = "la",
+) -> BoardEquality:
+    """Stop and search against census denominators, per force and per area.
+
+    Parameters
+    ----------
+    force
+        Keep the stops of this force (``stops.force``); None: every stop.
+    date_from, date_to
+        Window on ``occurred_at`` (inclusive days).
+    population_year
+        Census year of the denominators (default: the latest with ethnic groups).
+    areas
+        The areas making up the force area (local authority names or codes, or
+        area codes). Default: the parent areas (local authorities) of the LSOAs
+        holding at least ``min_share`` of the placed stops.
+    ethnicity
+        ``ethnicity`` (self-defined, the GOV.UK measure) or ``officer_ethnicity``.
+    max_km
+        Farthest a stop may be from its nearest centroid.
+    area_level
+        ``la``: rates per local authority (the placed LSOAs' parent areas);
+        ``lsoa``: per LSOA (small numbers: read the intervals).
+    list_people
+        Person ids of a priority list: its make-up against everyone with an offence
+        (suspect or offender) in the window.
+    """
+    where: list[tuple[str, str, object]] = []
+    if force:
+        where.append(("force", "=", force))
+    if date_from:
+        where.append(("occurred_at", ">=", dt.datetime.combine(date_from, dt.time())))
+    if date_to:
+        where.append(
+            (
+                "occurred_at",
+                "<",
+                dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
+            )
+        )
+    stops = store.read_frame("stops", where=where)
+    if stops.height == 0:
+        msg = (
+            "No stops in the store for this force and window ('avert ingest policeuk')."
+        )
+        raise NotFound(msg)
+    pops = store.read_frame("populations")
+    lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
+    year = (
+        population_year
+        or latest_year(lsoa_rows, ethnicity=True)
+        or latest_year(pops, ethnicity=True)
+    )
+    if year is None:
+        msg = (
+            "No population with an ethnic-group breakdown: load census denominators "
+            "with 'avert ingest population' first."
+        )
+        raise NotFound(msg)
+    notes: list[str] = []
+    eth_rows = pops.filter(
+        (pl.col("year") == year)
+        & (pl.col("sex") == "all")
+        & (pl.col("age_band") == "all")
+        & (pl.col("ethnicity") != "all")
+    )
+    # stops are placed in LSOAs of any year's rows (latest first), parents from them
+    small = lsoa_rows.filter(pl.col("parent_area") != "").sort("year", descending=True)
+    parent_of = small.select("area", "parent_area").unique("area", keep="first")
+    placed = stops.with_columns(pl.lit(None, pl.String).alias("lsoa"))
+    if small.height:
+        centroids = store.read_frame("area_centroids")
+        centroids = centroids.join(parent_of.select("area"), on="area", how="semi")
+        if centroids.height:
+            placed = stops.with_columns(
+                place_stops(stops, centroids, max_km=max_km).alias("lsoa")
+            )
+        else:
+            notes.append(
+                "No area centroids for these LSOAs ('avert ingest centroids'): stops are "
+                "not placed in areas."
+            )
+    placed = placed.join(
+        parent_of.rename({"area": "lsoa", "parent_area": "parent"}),
+        on="lsoa",
+        how="left",
+    )
+    if areas:
+        force_areas = tuple(areas)
+    else:
+        located = placed.filter(pl.col("parent").is_not_null())
+        if located.height == 0:
+            msg = (
+                "Cannot tell the force area: no stop could be placed. Give the areas "
+                "(--areas 'Barnsley,Doncaster,...')."
+            )
+            raise NotFound(msg)
+        shares = located.group_by("parent").agg((pl.len() / located.height).alias("s"))
+        force_areas = tuple(
+            sorted(shares.filter(pl.col("s") >= min_share)["parent"].to_list())
+        )
+        notes.append(
+            f"Force area taken as the areas holding at least {min_share:.0%} of the "
+            f"placed stops: {', '.join(force_areas)} (give --areas to set it)."
+        )
+    by_area = group_residents(eth_rows, list(force_areas), year=year)
+    missing = sorted(set(force_areas) - set(by_area["area"].unique().to_list()))
+    if missing:
+        notes.append(f"No census ethnic-group residents for: {', '.join(missing)}.")
+    force_res = by_area.group_by("group").agg(pl.col("population").sum())
+    label = force or "force area"
+    ages = police_age_residents(pops, list(force_areas))
+    if ages.height == 0:
+        notes.append(
+            "No residents by single year of age (or police age range) for the force "
+            "area: searches by age band are shown as counts and shares, not rates."
+        )
+    force_result = stop_search_equality(
+        stops.with_columns(pl.lit(label).alias("_force")),
+        force_res.with_columns(pl.lit(label).alias("_force")),
+        area="_force",
+        ethnicity=ethnicity,
+        age_residents=ages if ages.height else None,
+    )
+    area_result = None
+    in_force = placed.filter(pl.col("parent").is_in(list(force_areas)))
+    if in_force.height and area_level == "lsoa":
+        lsoa_res = (
+            eth_rows.filter(pl.col("parent_area").is_in(list(force_areas)))
+            .select("area", pl.col("ethnicity").alias("group"), "population")
+            .rename({"area": "lsoa"})
+        )
+        if lsoa_res.height:
+            area_result = stop_search_equality(
+                in_force, lsoa_res, area="lsoa", ethnicity=ethnicity
+            )
+        else:
+            notes.append(
+                f"No LSOA ethnic-group residents for {year}: per-LSOA rates left out."
+            )
+    elif in_force.height and by_area.height:
+        area_result = stop_search_equality(
+            in_force.rename({"parent": "area_name"}),
+            by_area.rename({"area": "area_name"}),
+            area="area_name",
+            ethnicity=ethnicity,
+        )
+    lists: tuple[ListMakeUp, ...] = ()
+    if list_people is not None:
+        lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
+    eia = equality_impact_summary(force_result, lists)
+    return BoardEquality(
+        force=force_result,
+        areas=area_result,
+        lists=lists,
+        force_areas=force_areas,
+        population_year=year,
+        notes=tuple(notes),
+        eia=eia,
+    )
+
+
+def _list_make_up(
+    store: Store,
+    people: Sequence[str],
+    name: str,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> ListMakeUp:
+    """A list's make-up against everyone with an offence in the window."""
+    inv = store.read_frame(
+        "involvements",
+        columns=["incident_id", "person_id", "role"],
+        where=[("role", "in", ["suspect", "offender"])],
+    )
+    where: list[tuple[str, str, object]] = []
+    if date_from:
+        where.append(("occurred_from", ">=", dt.datetime.combine(date_from, dt.time())))
+    if date_to:
+        where.append(
+            (
+                "occurred_from",
+                "<",
+                dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
+            )
+        )
+    inc = store.read_frame("incidents", columns=["incident_id"], where=where)
+    pool_ids = inv.join(inc, on="incident_id", how="semi")["person_id"].unique()
+    people_frame = store.read_frame(
+        "people", columns=["person_id", "sex", "birth_year", "ethnicity"]
+    )
+    pool = people_frame.join(
+        pl.DataFrame({"person_id": pool_ids}), on="person_id", how="semi"
+    )
+    at_year = (date_to or dt.date.today()).year
+    return list_make_up(people, pool, at_year=at_year, list_name=name)

@@ -1,0 +1,307 @@
+"""Equality: rates, ratios and intervals recomputed by hand; synthetic city recovery."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from collections import Counter
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from avert.analyse.equality import (
+    equality_impact_summary,
+    legislation_group,
+    list_make_up,
+    place_stops,
+    stop_search_equality,
+)
+
+Z = 1.959963984540054
+
+
+def _katz(a: float, n1: float, c: float, n2: float) -> tuple[float, float, float]:
+    r = (a / n1) / (c / n2)
+    se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+    return r, r * math.exp(-Z * se), r * math.exp(Z * se)
+
+
+def _stops(groups: list[str | None]) -> pl.DataFrame:
+    n = len(groups)
+    return pl.DataFrame(
+        {
+            "ethnicity": groups,
+            "occurred_at": [dt.datetime(2024, 1 + i % 3, 1) for i in range(n)],
+            "legislation": ["Misuse of Drugs Act 1971 (section 23)"] * n,
+            "age_range": ["18-24"] * n,
+            "outcome": [
+                "Arrest" if i % 4 == 0 else "A no further action disposal"
+                for i in range(n)
+            ],
+            "outcome_linked": [i % 2 == 0 for i in range(n)],
+        },
+        schema_overrides={"ethnicity": pl.String},
+    )
+
+
+def test_rates_ratio_and_interval_by_hand() -> None:
+    groups = (
+        ["White"] * 40 + ["Black"] * 30 + ["Asian"] * 10 + [None] * 5 + ["Unknown"] * 5
+    )
+    residents = pl.DataFrame(
+        {
+            "group": ["White", "Black", "Asian", "Mixed", "Other"],
+            "population": [10_000, 1_500, 2_000, 500, 400],
+        }
+    )
+    res = stop_search_equality(_stops(groups), residents)
+    black = res.frame.filter(pl.col("group") == "Black").row(0, named=True)
+    r, lo, hi = _katz(30, 1500, 40, 10_000)
+    assert black["rate_per_1000"] == pytest.approx(20.0)
+    assert black["ratio_to_white"] == pytest.approx(r)
+    assert (black["ci_low"], black["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
+    assert black["significantly_above_1"]
+    white = res.frame.filter(pl.col("group") == "White").row(0, named=True)
+    assert white["ratio_to_white"] == pytest.approx(1.0)
+    assert white["ci_low"] is None
+    mixed = res.frame.filter(pl.col("group") == "Mixed").row(0, named=True)
+    assert mixed["searches"] == 0
+    assert mixed["ratio_to_white"] is None
+    ns = res.not_stated.row(0, named=True)
+    assert (ns["not_stated"], ns["searches"]) == (10, 90)
+    assert "10 of 90" in res.notes[0]
+    out = res.outcomes.filter(pl.col("group") == "White").row(0, named=True)
+    assert out["find_rate"] == pytest.approx(20 / 40)
+    assert out["arrest_rate"] == pytest.approx(10 / 40)
+    p, n = 0.5, 40
+    centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
+    half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / (1 + Z**2 / n)
+    assert out["find_ci_low"] == pytest.approx(centre - half)
+    leg = res.by_legislation.filter(
+        (pl.col("power") == "Misuse of Drugs Act s.23") & (pl.col("group") == "Black")
+    )
+    assert leg["ratio_to_white"][0] == pytest.approx(r)
+    assert res.trend.filter(pl.col("group") == "Black")["searches"].sum() == 30
+    eia = equality_impact_summary(res)
+    assert any(f["group"] == "Black" for f in eia["significantly_above_1"])
+
+
+def test_legislation_groups() -> None:
+    frame = pl.DataFrame(
+        {
+            "legislation": [
+                "Police and Criminal Evidence Act 1984 (section 1)",
+                "Misuse of Drugs Act 1971 (section 23)",
+                "Criminal Justice and Public Order Act 1994 (section 60)",
+                "Firearms Act 1968 (section 47)",
+                None,
+            ]
+        }
+    )
+    assert frame.select(legislation_group().alias("p"))["p"].to_list() == [
+        "PACE s.1",
+        "Misuse of Drugs Act s.23",
+        "s.60",
+        "other",
+        "not recorded",
+    ]
+
+
+def test_place_stops_nearest_centroid() -> None:
+    cents = pl.DataFrame(
+        {"area": ["A", "B"], "lat": [53.38, 53.50], "lon": [-1.47, -1.10]}
+    )
+    stops = pl.DataFrame(
+        {"lat": [53.381, 53.49, None, 10.0], "lon": [-1.471, -1.11, None, 10.0]}
+    )
+    assert place_stops(stops, cents).to_list() == ["A", "B", None, None]
+
+
+def test_list_make_up_against_pool_and_residents() -> None:
+    pool = pl.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(100)],
+            "sex": ["M"] * 60 + ["F"] * 40,
+            "birth_year": [2004] * 50 + [1980] * 50,
+            "ethnicity": ["Black"] * 20 + ["White"] * 70 + [None] * 10,
+        }
+    )
+    listed = [f"p{i}" for i in range(15)] + [
+        "p50",
+        "p51",
+        "p52",
+        "p53",
+        "p54",
+        "nobody",
+    ]
+    residents = pl.DataFrame(
+        {
+            "dimension": ["ethnicity"] * 2,
+            "category": ["Black", "White"],
+            "population": [1000, 9000],
+        }
+    )
+    made = list_make_up(
+        listed, pool, at_year=2024, residents=residents, list_name="rfgh"
+    )
+    eth = made.frame.filter(pl.col("dimension") == "ethnicity")
+    black = eth.filter(pl.col("category") == "Black").row(0, named=True)
+    r, lo, _hi = _katz(15, 20, 5, 70)
+    assert (black["listed"], black["pool"]) == (15, 20)
+    assert black["ratio"] == pytest.approx(r)
+    assert black["ci_low"] == pytest.approx(lo)
+    assert black["significantly_above_1"]
+    r2, _, _ = _katz(15, 1000, 5, 9000)
+    assert black["ratio_residents"] == pytest.approx(r2)
+    assert "unknown" in eth["category"].to_list()
+    assert made.references["age_band"] in ("18-24", "over 34")
+    assert "1 listed" in made.notes[0]
+    eia = equality_impact_summary(None, [made])
+    assert any(f["category"] == "Black" for f in eia["significantly_above_1"])
+
+
+@pytest.mark.slow
+def test_synthetic_city_planted_ratio_recovered() -> None:
+    from avert.synth import CityConfig, make_city
+
+    city = make_city(CityConfig(people=50_000, days=730), seed=0)
+    truth = city.truth.fields
+    pop = truth["population"]["by_ethnicity"]
+    residents = pl.DataFrame({"group": list(pop), "population": list(pop.values())})
+    res = stop_search_equality(city.stops, residents)
+    for row in res.frame.iter_rows(named=True):
+        group = row["group"]
+        assert row["ratio_to_white"] == pytest.approx(
+            truth["stops"]["realised_ratios"][group]
+        )
+        if group != "White":
+            planted = truth["stops"]["planted_ratios"][group]
+            assert row["ci_low"] <= planted <= row["ci_high"], group
+
+
+# --- South Yorkshire 2019-2021 against the 2011 census, recomputed from the raw CSVs ---
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+SY = ("Barnsley", "Doncaster", "Rotherham", "Sheffield")
+_TOP = {
+    "White": ("WhiteBrit", "Irish", "GypsyTraveller", "OtherWhite"),
+    "Black": ("BlkAfrican", "BlkCaribbean", "OtherBlk"),
+    "Asian": ("Indian", "Pakistani", "Bangladeshi", "Chinese", "OtherAsian"),
+    "Mixed": ("Mixed",),
+    "Other": ("Arab", "Other"),
+}
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_south_yorkshire_against_census_by_hand() -> None:
+    from avert.ingest.policeuk import parse_policeuk_parts  # the real ingest of stops
+    from avert.ingest.sources import expand_paths
+
+    stops_dir = SHARED / "police-uk-stop-and-search-south-yorkshire-2019-2021"
+    census = (
+        SHARED
+        / "census-2011-ethnicity-lsoa-england-wales"
+        / "census-2011-ethnic-group-lsoa.csv"
+    )
+    if not stops_dir.exists() or not census.exists():
+        pytest.skip("../shared/data is absent")
+    # independent: plain csv module, prefixes of the self-defined ethnicity text
+    searches: Counter[str] = Counter()
+    for path in sorted(stops_dir.glob("*.csv")):
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                text = row["Self-defined ethnicity"]
+                group = next(
+                    (
+                        g
+                        for g in ("White", "Black", "Asian", "Mixed")
+                        if text.startswith(g)
+                    ),
+                    None,
+                )
+                if (
+                    group is None
+                    and text.startswith("Other ethnic group")
+                    and "Not stated" not in text
+                ):
+                    group = "Other"
+                searches[group or "not stated"] += 1
+    residents: Counter[str] = Counter()
+    with census.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["lad_name"] in SY:
+                for group, cols in _TOP.items():
+                    residents[group] += sum(int(row[c]) for c in cols)
+    # avert: the real parser and the analysis
+    files, _ = expand_paths([stops_dir])
+    frames = [
+        p.frames["stops"]
+        for f in files
+        for p in parse_policeuk_parts(f, crs="EPSG:27700")
+    ]
+    stops = pl.concat(frames, how="diagonal_relaxed")
+    res = stop_search_equality(
+        stops,
+        pl.DataFrame(
+            {"group": list(residents), "population": list(residents.values())}
+        ),
+    )
+    for row in res.frame.iter_rows(named=True):
+        g = row["group"]
+        assert row["searches"] == searches[g]
+        assert row["residents"] == residents[g]
+        assert row["rate_per_1000"] == pytest.approx(searches[g] / residents[g] * 1000)
+        if g != "White":
+            r, lo, hi = _katz(
+                searches[g], residents[g], searches["White"], residents["White"]
+            )
+            assert row["ratio_to_white"] == pytest.approx(r)
+            assert (row["ci_low"], row["ci_high"]) == (
+                pytest.approx(lo),
+                pytest.approx(hi),
+            )
+    assert res.not_stated["not_stated"][0] == searches["not stated"]
+
+
+def test_police_age_residents_rebands_single_years_only() -> None:
+    from avert.analyse.denominators import police_age_residents
+
+    single = pl.DataFrame(
+        {
+            "area": ["K"] * 4,
+            "area_name": ["E&W"] * 4,
+            "parent_area": [""] * 4,
+            "year": [2021] * 4,
+            "sex": ["F", "M", "F", "M"],
+            "age_band": ["17-17", "17-17", "18-18", "90+"],
+            "ethnicity": ["all"] * 4,
+            "population": [10, 12, 7, 3],
+        }
+    )
+    got = police_age_residents(single, ["K"])
+    assert dict(zip(got["age_range"], got["population"], strict=True)) == {
+        "10-17": 22,
+        "18-24": 7,
+        "over 34": 3,
+    }
+    broad = single.with_columns(pl.lit("16-29").alias("age_band"))
+    assert police_age_residents(broad, ["K"]).height == 0
+
+
+def test_by_age_rates_with_age_residents() -> None:
+    stops = _stops(["White"] * 10)
+    ages = pl.DataFrame({"age_range": ["18-24"], "population": [2000]})
+    res = stop_search_equality(
+        stops,
+        pl.DataFrame({"group": ["White"], "population": [10_000]}),
+        age_residents=ages,
+    )
+    row = res.by_age.filter(pl.col("group") == "all").row(0, named=True)
+    assert row["searches"] == 10
+    assert row["rate_per_1000_of_band"] == pytest.approx(10 / 2000 * 1000)
+    assert (
+        res.by_age.filter(pl.col("group") == "White")["rate_per_1000_of_band"][0]
+        is None
+    )

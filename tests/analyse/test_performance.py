@@ -1,0 +1,338 @@
+"""Performance: SPC limits and run rules, the seasonal GLM, verdicts, targets, peers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+import statsmodels.api as sm
+
+from avert.analyse.performance import (
+    VERDICTS,
+    build_series,
+    c_chart,
+    confidence_beside_crime,
+    design_matrix,
+    most_similar_areas,
+    performance,
+    run_rules,
+    seasonal_change,
+    trajectory,
+    u_chart,
+    xmr_chart,
+)
+
+MONTHS = pl.date_range(
+    dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True
+).to_list()
+BASE = (dt.date(2022, 1, 1), dt.date(2023, 12, 31))
+RECENT = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+
+
+def _series(rng: np.random.Generator, step: float, level: float = 40.0) -> np.ndarray:
+    mu = np.array(
+        [
+            level * (1 + 0.15 * math.cos(2 * math.pi * (m.month - 7) / 12))
+            for m in MONTHS
+        ]
+    )
+    mu[24:] *= 1 + step
+    return rng.poisson(mu)
+
+
+# --- an independent computation of the rules, written plainly with loops ----------
+def _rules_by_hand(
+    x: list[float], centre: float, sigma: list[float]
+) -> dict[str, list[bool]]:
+    n = len(x)
+    beyond = [
+        x[i] > centre + 3 * sigma[i] or x[i] < max(0.0, centre - 3 * sigma[i])
+        for i in range(n)
+    ]
+    run8 = [False] * n
+    for start in range(n - 7):
+        window = x[start : start + 8]
+        if all(v > centre for v in window) or all(v < centre for v in window):
+            for j in range(start, start + 8):
+                run8[j] = True
+    two3 = [False] * n
+    for start in range(n - 2):
+        for sign in (1, -1):
+            idx = [
+                j
+                for j in range(start, start + 3)
+                if sign * (x[j] - centre) > 2 * sigma[j]
+            ]
+            if len(idx) >= 2:
+                for j in idx:
+                    two3[j] = True
+    trend = [False] * n
+    for start in range(n - 5):
+        w = x[start : start + 6]
+        if all(w[i + 1] > w[i] for i in range(5)) or all(
+            w[i + 1] < w[i] for i in range(5)
+        ):
+            for j in range(start, start + 6):
+                trend[j] = True
+    return {
+        "beyond_3sigma": beyond,
+        "run_8": run8,
+        "two_of_three_2sigma": two3,
+        "trend_6": trend,
+    }
+
+
+def test_c_chart_limits_and_rules_match_hand_computation() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        counts = rng.poisson(rng.uniform(2, 40), 40).astype(float)
+        counts[25:] += rng.integers(-10, 10)  # shifts make rules fire
+        counts = np.maximum(counts, 0)
+        base = np.arange(40) < 20
+        chart = c_chart(counts, base)
+        cbar = counts[:20].mean()
+        assert chart.centre == pytest.approx(cbar)
+        assert chart.ucl[0] == pytest.approx(cbar + 3 * math.sqrt(cbar))
+        assert chart.lcl[0] == pytest.approx(max(0.0, cbar - 3 * math.sqrt(cbar)))
+        expected = _rules_by_hand(list(counts), cbar, [math.sqrt(cbar)] * 40)
+        for rule, flags in expected.items():
+            assert list(chart.rules[rule]) == flags, rule
+
+
+def test_rules_fire_on_planted_patterns() -> None:
+    sig = [1.0] * 12
+    assert any(run_rules([1.5] * 8 + [0] * 4, 0.0, sig)["run_8"])
+    assert not any(run_rules([1.5] * 7 + [-1] * 5, 0.0, sig)["run_8"])
+    assert run_rules([0, 2.5, 0, 2.5, 0, 0, 0, 0, 0, 0, 0, 0], 0.0, sig)[
+        "two_of_three_2sigma"
+    ][1]
+    assert any(run_rules([0, 1, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0], 10.0, sig)["trend_6"])
+    assert not any(
+        run_rules([0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0], 10.0, sig)["trend_6"]
+    )
+    assert run_rules([0.0] * 11 + [3.5], 0.0, sig)["beyond_3sigma"][-1]
+
+
+def test_u_chart_limits_match_formula() -> None:
+    counts = np.array([10, 12, 8, 30, 11, 9], dtype=float)
+    exposure = np.array([5.0, 6.0, 4.0, 5.0, 5.5, 4.5])
+    base = np.array([True, True, True, False, False, False])
+    chart = u_chart(counts, exposure, base)
+    ubar = 30 / 15
+    assert chart.centre == pytest.approx(ubar)
+    assert chart.ucl == pytest.approx(
+        tuple(ubar + 3 * math.sqrt(ubar / n) for n in exposure)
+    )
+    assert chart.rules["beyond_3sigma"][3]
+
+
+def test_glm_rate_ratio_agrees_with_statsmodels() -> None:
+    rng = np.random.default_rng(11)
+    y = _series(rng, -0.2)
+    base = np.array([m <= BASE[1] for m in MONTHS])
+    rec = ~base
+    est = seasonal_change(y, MONTHS, base, rec, trend=True, family="poisson")
+    assert est is not None
+    x = np.column_stack(
+        [np.ones(36)]
+        + [
+            (np.array([m.month for m in MONTHS]) == k).astype(float)
+            for k in range(2, 13)
+        ]
+        + [np.array([(m - MONTHS[0]).days / 365.25 for m in MONTHS]), rec.astype(float)]
+    )
+    fit = sm.GLM(y, x, family=sm.families.Poisson()).fit()
+    lo, hi = np.exp(fit.conf_int()[-1])
+    assert est.rate_ratio == pytest.approx(math.exp(fit.params[-1]), rel=1e-8)
+    assert est.ci_low == pytest.approx(lo, rel=1e-6)
+    assert est.ci_high == pytest.approx(hi, rel=1e-6)
+    assert est.p_value == pytest.approx(fit.pvalues[-1], rel=1e-6)
+    xm, _ = design_matrix(MONTHS, rec, unit="month", trend=True)
+    assert np.allclose(xm, x)
+
+
+def test_quasi_poisson_when_overdispersed_and_negbin_on_request() -> None:
+    rng = np.random.default_rng(5)
+    mu = np.full(36, 40.0)
+    y = rng.negative_binomial(2, 2 / (2 + mu))
+    base = np.array([m <= BASE[1] for m in MONTHS])
+    est = seasonal_change(y, MONTHS, base, ~base, family="auto")
+    assert est is not None
+    assert est.family == "quasipoisson"
+    x, _ = design_matrix(
+        MONTHS,
+        ~base,
+        unit="month",
+        trend=est.trend_used,
+        months_present=list(range(1, 13)),
+    )
+    quasi = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale="X2", use_t=True)
+    lo, hi = np.exp(quasi.conf_int()[-1])
+    assert est.rate_ratio == pytest.approx(math.exp(quasi.params[-1]), rel=1e-8)
+    assert (est.ci_low, est.ci_high) == (
+        pytest.approx(lo, rel=1e-6),
+        pytest.approx(hi, rel=1e-6),
+    )
+    assert est.p_value == pytest.approx(quasi.pvalues[-1], rel=1e-6)
+    nb_est = seasonal_change(
+        y, MONTHS, base, ~base, family="negbin", trend=est.trend_used
+    )
+    assert nb_est is not None
+    assert nb_est.family == "negbin"
+    nb = sm.NegativeBinomial(y, x, loglike_method="nb2").fit(disp=0, maxiter=200)
+    assert nb_est.rate_ratio == pytest.approx(math.exp(nb.params[-2]), rel=1e-4)
+
+
+def _frame(counts_by_area: dict[str, np.ndarray]) -> pl.DataFrame:
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "area": a,
+                "category": "all",
+                "flag": "all",
+                "period": MONTHS,
+                "count": c.astype(np.int64),
+            }
+        )
+        for a, c in counts_by_area.items()
+    )
+
+
+def test_planted_step_found_and_flat_series_mostly_quiet() -> None:
+    rng = np.random.default_rng(2026)
+    stepped = performance(
+        _frame({f"S{i}": _series(rng, -0.25) for i in range(40)}),
+        baseline=BASE,
+        recent=RECENT,
+    )
+    found = (
+        stepped.frame["verdict"]
+        .is_in(["significant_sustained_reduction", "significant_reduction"])
+        .mean()
+    )
+    assert found >= 0.9
+    flat = performance(
+        _frame({f"F{i:03d}": _series(rng, 0.0) for i in range(200)}),
+        baseline=BASE,
+        recent=RECENT,
+    )
+    false_rate = flat.frame["verdict"].str.starts_with("significant").mean()
+    assert (
+        false_rate <= 0.075
+    )  # nominal 5 %; benchmarks/performance_verdicts.py measures it
+
+
+def test_verdict_vocabulary_and_insufficient_data() -> None:
+    short = _frame({"A": np.array([0] * 20 + [1] * 16)})
+    res = performance(short, baseline=BASE, recent=RECENT)
+    assert res.frame["verdict"].to_list() == ["insufficient_data"]
+    assert set(VERDICTS) == {
+        "significant_sustained_reduction",
+        "significant_reduction",
+        "no_significant_change",
+        "significant_increase",
+        "insufficient_data",
+    }
+    payload = res.to_dict()
+    assert payload["verdicts"][0]["chart"][0]["period"] == "2022-01-01"
+
+
+def test_build_series_zero_fills_and_flags() -> None:
+    inc = pl.DataFrame(
+        {
+            "occurred_from": [
+                dt.datetime(2024, 1, 5),
+                dt.datetime(2024, 3, 9),
+                dt.datetime(2024, 3, 10),
+            ],
+            "borough": ["X", "X", "Y"],
+            "category": ["assault", "robbery", "assault"],
+            "weapon": ["knife", "none", None],
+            "domestic": [False, True, None],
+            "harm_days": [10.0, 2.0, 1.0],
+        }
+    )
+    s = build_series(inc, unit="month", area="borough")
+    x_all = s.filter(
+        (pl.col("area") == "X")
+        & (pl.col("category") == "all")
+        & (pl.col("flag") == "all")
+    )
+    assert x_all["count"].to_list() == [1, 0, 1]
+    assert x_all["harm"].to_list() == [10.0, 0.0, 2.0]
+    knife = s.filter((pl.col("area") == "X") & (pl.col("flag") == "weapon"))
+    assert knife["count"].sum() == 1
+    dom = s.filter(pl.col("flag") == "domestic")
+    assert dom["count"].sum() == 1
+    weekly = build_series(inc, unit="week")
+    assert weekly["period"].min() == dt.date(2024, 1, 1)  # Monday
+
+
+def test_trajectory_and_peers_and_confidence() -> None:
+    tr = trajectory(
+        MONTHS[:4],
+        [100, 95, 90, 70],
+        baseline_level=100,
+        change=-0.10,
+        start=MONTHS[0],
+        by=MONTHS[3],
+    )
+    assert tr["target"].to_list()[-1] == pytest.approx(90.0)
+    assert tr["on_track"].to_list()[-1]
+    feats = pl.DataFrame(
+        {
+            "area": ["a", "b", "c", "d"],
+            "population": [1000, 1100, 50000, 52000],
+            "share_black": [0.1, 0.12, 0.4, 0.38],
+        }
+    )
+    peers = most_similar_areas(feats, k=1)
+    assert dict(zip(peers["area"], peers["peer"], strict=True)) == {
+        "a": "b",
+        "b": "a",
+        "c": "d",
+        "d": "c",
+    }
+    series = _frame({"a": np.arange(36)})
+    survey = pl.DataFrame(
+        {"area": ["a"], "period": [dt.date(2024, 2, 15)], "pct_agree": [55.0]}
+    )
+    joined = confidence_beside_crime(survey, series)
+    assert joined["count"].to_list() == [25]
+
+
+def test_xmr_chart_and_harm_verdict() -> None:
+    rng = np.random.default_rng(8)
+    harm = rng.gamma(2.0, 500.0, 36)
+    harm[24:] *= 0.5
+    base = np.array([m <= BASE[1] for m in MONTHS])
+    chart = xmr_chart(harm, base)
+    mr = np.abs(np.diff(harm[:24])).mean() / 1.128
+    assert chart.centre == pytest.approx(harm[:24].mean())
+    assert chart.ucl[0] == pytest.approx(harm[:24].mean() + 3 * mr)
+    assert (
+        list(chart.rules["run_8"])
+        == _rules_by_hand(list(harm), chart.centre, [mr] * 36)["run_8"]
+    )
+    frame = pl.DataFrame(
+        {
+            "area": "A",
+            "category": "all",
+            "flag": "all",
+            "period": MONTHS,
+            "count": [30] * 36,
+            "harm": harm,
+        }
+    )
+    res = performance(frame, baseline=BASE, recent=RECENT, measure="harm", trend=False)
+    row = res.series[0].row()
+    assert row["measure"] == "harm"
+    assert row["family"] == "quasipoisson"
+    x, _ = design_matrix(MONTHS, ~base, unit="month", trend=False)
+    fit = sm.GLM(harm, x, family=sm.families.Poisson()).fit(scale="X2", use_t=True)
+    assert row["rate_ratio"] == pytest.approx(math.exp(fit.params[-1]), rel=1e-6)
+    assert res.series[0].spc is not None
+    assert res.series[0].spc.kind == "x"

@@ -1,0 +1,204 @@
+"""Population, confidence survey and centroid files: layouts, bad rows, idempotent loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from avert.errors import IngestError
+from avert.ingest.population import (
+    detect_layout,
+    parse_centroids,
+    parse_confidence,
+    parse_population,
+)
+from avert.store import Store
+from avert.workflows.board import load_centroids, load_confidence, load_population
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def shared_data(name: str) -> Path:
+    """A folder of ../shared/data, skipping the test when absent."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"../shared/data is absent ({path} not found)")
+    return path
+
+
+CENSUS_2011 = (
+    "lsoa11cd,msoa11cd,lad_name,region_name,persons,WhiteBrit,Irish,GypsyTraveller,"
+    "OtherWhite,Mixed,Indian,Pakistani,Bangladeshi,Chinese,OtherAsian,BlkAfrican,"
+    "BlkCaribbean,OtherBlk,Arab,Other\n"
+    "E01000001,E02000001,City of London,London,1465,968,32,1,237,54,49,3,3,44,29,6,1,4,6,28\n"
+    ",E02000001,City of London,London,10,1,1,1,1,1,1,1,1,1,1,0,0,0,0,0\n"
+    "E01000003,E02000001,City of London,London,x,1,1,1,1,1,1,1,1,1,1,0,0,0,0,0\n"
+)
+ONS_LONG = (
+    "Upper tier local authorities Code,Upper tier local authorities,"
+    "Ethnic group (8 categories) Code,Ethnic group,Observation\n"
+    "E06000001,Hartlepool,-8,Does not apply,0\n"
+    "E06000001,Hartlepool,1,Asian,1599\n"
+    "E06000001,Hartlepool,2,Black,445\n"
+    "E06000001,Hartlepool,4,White British,80000\n"
+    "E06000001,Hartlepool,5,White Other,300\n"
+    "E06000001,Hartlepool,7,Other ethnic group,100\n"
+)
+MIDYEAR = (
+    "LSOA11CD,LSOA11NM,MSOA11CD,MSOA11NM,LAD11CD,LAD11NM,Persons_All-Ages,Persons_0-15,"
+    "Males_All-Ages,Males_0-15,Females_All-Ages,Females_0-15\n"
+    "E01000001,City of London 001A,E02000001,x,E09000001,City of London,1636,258,886,139,750,119\n"
+)
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_census_wide_sums_groups_and_rejects_bad_rows(tmp_path: Path) -> None:
+    parsed = parse_population(_write(tmp_path, "census-2011-lsoa.csv", CENSUS_2011))
+    rows = parsed.frames["populations"]
+    assert parsed.kind == "population-census-lsoa-ethnicity-wide"
+    got = dict(zip(rows["ethnicity"], rows["population"], strict=True))
+    assert got == {
+        "all": 1465,
+        "White": 1238,
+        "Mixed": 54,
+        "Asian": 128,
+        "Black": 11,
+        "Other": 34,
+    }
+    assert rows["year"].unique().to_list() == [2011]
+    assert rows["parent_area"].unique().to_list() == ["City of London"]
+    assert sorted(parsed.problems["line"].to_list()) == [3, 4]
+    assert parsed.rows == rows.height + 2
+
+
+def test_ons_long_maps_codes_and_adds_total(tmp_path: Path) -> None:
+    parsed = parse_population(_write(tmp_path, "census-2021-utla.csv", ONS_LONG))
+    rows = parsed.frames["populations"]
+    got = dict(zip(rows["ethnicity"], rows["population"], strict=True))
+    assert got == {
+        "Asian": 1599,
+        "Black": 445,
+        "White": 80300,
+        "Other": 100,
+        "all": 82444,
+    }
+    assert set(rows["area_type"]) == {"utla"}
+    assert set(rows["area_name"]) == {"Hartlepool"}
+
+
+def test_midyear_wide_sex_and_age(tmp_path: Path) -> None:
+    parsed = parse_population(_write(tmp_path, "london-mid2019-pop.csv", MIDYEAR))
+    rows = parsed.frames["populations"].sort("sex", "age_band")
+    assert rows.select("sex", "age_band", "population").rows() == [
+        ("F", "0-15", 119),
+        ("F", "all", 750),
+        ("M", "0-15", 139),
+        ("M", "all", 886),
+        ("all", "0-15", 258),
+        ("all", "all", 1636),
+    ]
+    assert set(rows["year"]) == {2019}
+
+
+def test_simple_layout_with_mapping_and_year(tmp_path: Path) -> None:
+    path = _write(tmp_path, "pops.csv", "LSOA21CD,Total\nE01,100\nE02,-3\n")
+    assert detect_layout(["LSOA21CD", "Total"]) == "simple"
+    with pytest.raises(IngestError, match="--map"):
+        parse_population(path, year=2022)  # no area/population columns to guess
+    parsed = parse_population(
+        path, year=2022, mapping={"area": "LSOA21CD", "population": "Total"}
+    )
+    assert parsed.frames["populations"]["population"].to_list() == [100]
+    assert parsed.problems["line"].to_list() == [3]
+
+
+def test_no_year_is_a_file_problem(tmp_path: Path) -> None:
+    path = _write(tmp_path, "pops.csv", "area,population\nA,1\n")
+    parsed = parse_population(path)
+    assert parsed.frames["populations"].height == 0
+    assert parsed.problems["line"].to_list() == [0]
+
+
+def test_confidence_and_centroids(tmp_path: Path) -> None:
+    survey = _write(
+        tmp_path,
+        "survey.csv",
+        "area,period,pct_agree,respondents\nX,2024 Q2,55.5,300\nX,2024-07,61%,\nX,bad,50,1\nY,2024-01-01,120,1\n",
+    )
+    parsed = parse_confidence(survey)
+    frame = parsed.frames["confidence_survey"]
+    assert frame["period"].cast(pl.String).to_list() == ["2024-04-01", "2024-07-01"]
+    assert frame["pct_agree"].to_list() == [55.5, 61.0]
+    assert sorted(parsed.problems["line"].to_list()) == [4, 5]
+    cent = _write(
+        tmp_path, "c.csv", "LSOACD,latitude,longitude\nE01,51.5,-0.1\nE02,95,0\n"
+    )
+    got = parse_centroids(cent)
+    assert got.frames["area_centroids"]["area"].to_list() == ["E01"]
+    assert got.problems["line"].to_list() == [3]
+
+
+def test_load_is_idempotent_and_quarantines(any_store: Store, tmp_path: Path) -> None:
+    sqlite_store = any_store  # SQLite and PostgreSQL
+    path = _write(tmp_path, "census-2011-lsoa.csv", CENSUS_2011)
+    first = load_population(sqlite_store, [path])
+    assert first.files[0].balanced
+    assert first.loaded == 6
+    assert first.quarantined == 2
+    again = load_population(sqlite_store, [path])
+    assert again.loaded == 0
+    assert again.duplicates == 6
+    assert sqlite_store.count("populations") == 6
+    assert sqlite_store.count("quarantine") == 2
+    assert sqlite_store.count("loads") == 1
+    load_confidence(
+        sqlite_store,
+        [_write(tmp_path, "s.csv", "area,period,pct_agree\nX,2024-01,50\n")],
+    )
+    load_centroids(
+        sqlite_store,
+        [_write(tmp_path, "c.csv", "LSOACD,latitude,longitude\nE01,51.5,-0.1\n")],
+    )
+    assert sqlite_store.count("confidence_survey") == 1
+    assert sqlite_store.count("area_centroids") == 1
+
+
+def test_strict_load_writes_nothing(sqlite_store: Store, tmp_path: Path) -> None:
+    path = _write(tmp_path, "census-2011-lsoa.csv", CENSUS_2011)
+    with pytest.raises(IngestError):
+        load_population(sqlite_store, [path], strict=True)
+    assert sqlite_store.count("populations") == 0
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_shared_population_files_load(sqlite_store: Store) -> None:
+    files = [
+        *shared_data("census-2011-ethnicity-lsoa-england-wales").glob("*.csv"),
+        *shared_data("census-2021-age-sex-england-wales").glob("*.csv"),
+        *shared_data("census-2021-ethnicity-upper-tier-la-england-wales").glob("*.csv"),
+        *shared_data("london-lsoa-population-mid2019-mid2020").glob("*.csv"),
+    ]
+    report = load_population(sqlite_store, files)
+    assert report.quarantined == 0
+    assert all(f.balanced for f in report.files)
+    pops = sqlite_store.read_frame("populations")
+    e_w_2011 = pops.filter(
+        (pl.col("year") == 2011)
+        & (pl.col("ethnicity") == "all")
+        & (pl.col("area_type") == "lsoa")
+    )["population"].sum()
+    assert e_w_2011 == 56_075_912  # the published total (README of the file)
+    total_2021 = pops.filter(
+        (pl.col("year") == 2021)
+        & (pl.col("area_type") == "utla")
+        & (pl.col("ethnicity") == "all")
+    )["population"].sum()
+    assert total_2021 == pytest.approx(59_597_565, abs=200)  # ONS rounds cells

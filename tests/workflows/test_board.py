@@ -1,0 +1,291 @@
+"""``avert analyse performance|equality`` and ``avert ingest population`` end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.store import Store
+
+
+def _incidents(seed: int = 0) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    months = pl.date_range(dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True)
+    for borough, level, step in (
+        ("North", 40, 0.6),
+        ("South", 40, 1.0),
+        ("East", 35, 1.0),
+    ):
+        for i, m in enumerate(months.to_list()):
+            n = rng.poisson(level * (step if i >= 24 else 1.0))
+            for k in range(n):
+                rows.append(
+                    {
+                        "occurred_from": dt.datetime(m.year, m.month, 1 + k % 27, 12),
+                        "borough": borough,
+                        "crime_type": "Violence and sexual offences"
+                        if k % 3
+                        else "Robbery",
+                        "weapon": "knife" if k % 10 == 0 else "none",
+                        "domestic": k % 4 == 0,
+                    }
+                )
+    frame = pl.DataFrame(rows)
+    return frame.with_columns(
+        pl.format("i{}", pl.int_range(pl.len())).alias("incident_id"),
+        pl.lit("test").alias("source"),
+        pl.lit("exact").alias("time_precision"),
+    )
+
+
+def _invoke(store: Store, *args: str) -> str:
+    result = CliRunner().invoke(app, ["--db", store.url.sqlalchemy, *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_performance_cli_json(sqlite_store: Store, tmp_path: Path) -> None:
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    pops = tmp_path / "boroughs-2021.csv"
+    pops.write_text(
+        "area,population\nNorth,100000\nSouth,90000\nEast,80000\n", encoding="utf-8"
+    )
+    _invoke(sqlite_store, "ingest", "population", str(pops), "--json")
+    survey = tmp_path / "survey.csv"
+    survey.write_text(
+        "area,period,pct_agree\nNorth,2024 Q1,52\nNorth,2024 Q3,58\n", encoding="utf-8"
+    )
+    _invoke(sqlite_store, "ingest", "confidence", str(survey))
+    out = json.loads(
+        _invoke(
+            sqlite_store,
+            "analyse",
+            "performance",
+            "--unit",
+            "month",
+            "--by",
+            "borough",
+            "--baseline-from",
+            "2022-01-01",
+            "--baseline-to",
+            "2023-12-31",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-12-31",
+            "--target",
+            "-0.10",
+            "--target-by",
+            "2024-12-31",
+            "--json",
+        )
+    )
+    rows = {(v["area"], v["category"], v["flag"]): v for v in out["verdicts"]}
+    north = rows[("North", "all", "all")]
+    assert north["verdict"] == "significant_sustained_reduction"
+    assert north["ci_high"] < 1
+    assert north["population"] == 100000
+    assert north["recent_rate_per_1000"] is not None
+    assert len(north["chart"]) == 36
+    assert {"period", "count", "expected", "ucl", "lcl", "run_8"} <= set(
+        north["chart"][0]
+    )
+    assert north["confidence"][0]["pct_agree"] == 52
+    assert set(north["peers"]) == {"South", "East"}
+    assert north["peer_rate_ratio"] is not None
+    assert out["similar_areas"][0]["rank"] == 1
+    assert north["target"][-1]["target"] is not None
+    assert rows[("South", "all", "all")]["verdict"] in (
+        "no_significant_change",
+        "significant_increase",
+        "significant_reduction",
+    )
+    assert ("North", "Robbery", "all") in rows
+    assert ("North", "all", "weapon") in rows
+    assert set(out["definitions"]) >= {
+        "insufficient_data",
+        "significant_sustained_reduction",
+    }
+    text = _invoke(
+        sqlite_store,
+        "analyse",
+        "performance",
+        "--by",
+        "borough",
+        "--no-categories",
+        "--baseline-from",
+        "2022-01-01",
+        "--baseline-to",
+        "2023-12-31",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+    )
+    assert "North" in text
+
+
+def test_equality_cli_places_stops(sqlite_store: Store, tmp_path: Path) -> None:
+    census = tmp_path / "census-2011.csv"
+    census.write_text(
+        "lsoa11cd,lad_name,persons,WhiteBrit,Mixed,Indian,BlkAfrican,Other\n"
+        "E1,Alpha,1000,800,50,50,50,50\nE2,Alpha,1000,900,25,25,25,25\nE3,Beta,2000,1500,100,100,200,100\n",
+        encoding="utf-8",
+    )
+    cents = tmp_path / "cents.csv"
+    cents.write_text(
+        "LSOACD,latitude,longitude\nE1,53.0,-1.0\nE2,53.05,-1.0\nE3,53.5,-1.5\n",
+        encoding="utf-8",
+    )
+    _invoke(sqlite_store, "ingest", "population", str(census))
+    _invoke(sqlite_store, "ingest", "centroids", str(cents))
+    n = 60
+    stops = pl.DataFrame(
+        {
+            "stop_id": [f"s{i}" for i in range(n)],
+            "source": ["t"] * n,
+            "force": ["test-force"] * n,
+            "occurred_at": [dt.datetime(2024, 1 + i % 6, 3) for i in range(n)],
+            "lat": [53.001 if i % 3 else 53.499 for i in range(n)],
+            "lon": [-1.0 if i % 3 else -1.5 for i in range(n)],
+            "ethnicity": ["Black" if i % 2 else "White" for i in range(n)],
+            "legislation": ["Police and Criminal Evidence Act 1984 (section 1)"] * n,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("stops", stops)
+    out = json.loads(
+        _invoke(sqlite_store, "analyse", "equality", "--force", "test-force", "--json")
+    )
+    assert out["force_areas"] == ["Alpha", "Beta"]
+    force = {r["group"]: r for r in out["force"]["rates"]}
+    assert force["Black"]["searches"] == 30
+    assert force["Black"]["residents"] == 275
+    assert force["White"]["residents"] == 3200
+    areas = {(r["area"], r["group"]): r for r in out["areas"]["rates"]}
+    assert areas[("Alpha", "Black")]["residents"] == 75
+    assert areas[("Alpha", "Black")]["searches"] == 20
+    assert out["equality_impact_assessment"]["significantly_above_1"]
+    per_lsoa = json.loads(
+        _invoke(
+            sqlite_store,
+            "analyse",
+            "equality",
+            "--force",
+            "test-force",
+            "--area-level",
+            "lsoa",
+            "--json",
+        )
+    )
+    lsoa = {(r["area"], r["group"]): r for r in per_lsoa["areas"]["rates"]}
+    assert lsoa[("E1", "Black")]["searches"] == 20
+    assert lsoa[("E1", "Black")]["residents"] == 50
+    assert lsoa[("E3", "White")]["searches"] == 10
+
+
+def test_equality_cli_list_make_up(sqlite_store: Store, tmp_path: Path) -> None:
+    pops = tmp_path / "pops-2021.csv"
+    pops.write_text(
+        "area,ethnicity,population\nX,White,9000\nX,Black,1000\nX,all,10000\n",
+        encoding="utf-8",
+    )
+    _invoke(sqlite_store, "ingest", "population", str(pops))
+    n = 40
+    people = pl.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(n)],
+            "sex": ["M"] * n,
+            "birth_year": [2000] * n,
+            "ethnicity": ["Black" if i < 10 else "White" for i in range(n)],
+        }
+    )
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "source": ["t"] * n,
+            "occurred_from": [dt.datetime(2024, 3, 1)] * n,
+        }
+    )
+    inv = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "person_id": [f"p{i}" for i in range(n)],
+            "role": ["offender"] * n,
+        }
+    )
+    stops = pl.DataFrame(
+        {
+            "stop_id": ["s1", "s2"],
+            "source": ["t", "t"],
+            "occurred_at": [dt.datetime(2024, 3, 1)] * 2,
+            "ethnicity": ["Black", "White"],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("people", people)
+        tx.append("incidents", incidents)
+        tx.append("involvements", inv)
+        tx.append("stops", stops)
+    listed = tmp_path / "top.txt"
+    listed.write_text("person_id\np0\np1\np2\np3\np4\np5\np20\n", encoding="utf-8")
+    out = json.loads(
+        _invoke(
+            sqlite_store,
+            "analyse",
+            "equality",
+            "--areas",
+            "X",
+            "--list",
+            str(listed),
+            "--json",
+        )
+    )
+    made = out["lists"][0]
+    assert made["list"] == "top"
+    black = next(
+        r
+        for r in made["make_up"]
+        if r["dimension"] == "ethnicity" and r["category"] == "Black"
+    )
+    assert (black["listed"], black["pool"]) == (6, 10)
+    assert black["ratio"] == pytest.approx((6 / 10) / (1 / 30))
+
+
+def test_performance_leaves_out_a_cut_last_period(sqlite_store: Store) -> None:
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    out = json.loads(
+        _invoke(
+            sqlite_store,
+            "analyse",
+            "performance",
+            "--by",
+            "borough",
+            "--no-categories",
+            "--baseline-from",
+            "2022-01-15",
+            "--baseline-to",
+            "2023-12-31",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-12-15",
+            "--json",
+        )
+    )
+    north = next(
+        v for v in out["verdicts"] if v["area"] == "North" and v["flag"] == "all"
+    )
+    assert north["chart"][0]["period"] == "2022-01-01"
+    assert north["chart"][-1]["period"] == "2024-11-01"
+    assert any("incomplete" in n for n in out["notes"])
