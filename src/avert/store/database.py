@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +24,13 @@ import sqlalchemy as sa
 from avert.errors import NotFound, StoreError
 from avert.schema import TABLES, TableSpec
 
-__all__ = ["Filter", "Store", "Transaction", "normalise_url"]
+__all__ = ["Filter", "Schema", "Store", "Transaction", "normalise_url"]
 
 Dialect = Literal["sqlite", "postgresql"]
 #: (column, operator, value); operator one of = != < <= > >= in
 Filter = tuple[str, str, object]
+#: column name -> Polars dtype of a query's result, in the query's column order
+Schema = Mapping[str, pl.DataType]
 #: page size of new SQLite databases: 16 KiB pages append 6 M police.uk rows ~14 %
 #: faster than SQLite's default 4 KiB (fewer pages to allocate and link)
 SQLITE_PAGE_BYTES: Final = 16_384
@@ -112,9 +114,19 @@ def _to_sql_value(value: object, dialect: Dialect) -> object:
 
 def _cast_to_spec(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
     """Cast a frame read from the database back to the canonical dtypes."""
+    return _cast_to_schema(frame, spec.schema)
+
+
+def _cast_to_schema(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
+    """Cast each column of ``frame`` to its dtype in ``schema`` (others untouched).
+
+    SQLite keeps datetimes and dates as ISO text (parsed here); every other
+    difference is a plain cast, strict: a value that does not fit its canonical type
+    is an error, never a silent null.
+    """
     exprs = []
     for name in frame.columns:
-        dtype = spec.schema.get(name)
+        dtype = schema.get(name)
         if dtype is None:
             continue
         src = frame.schema[name]
@@ -128,8 +140,70 @@ def _cast_to_spec(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
         elif dtype == pl.Date and src == pl.String:
             exprs.append(col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
         else:
-            exprs.append(col.cast(dtype, strict=False))
+            exprs.append(col.cast(dtype, strict=True))
     return frame.with_columns(exprs) if exprs else frame
+
+
+def _sqlite_literal(dtype: pl.DataType) -> str:
+    """A SQL literal whose SQLite storage class is the one ``dtype`` is stored in."""
+    if dtype.is_float():
+        return "0.0"
+    if dtype.is_integer() or dtype == pl.Boolean:
+        return "0"
+    if dtype == pl.Binary:
+        return "X''"
+    return "''"  # text, and SQLite's ISO text for dates and datetimes
+
+
+def _fetch(
+    conn: Any, dialect: Dialect, sql: str, params: Sequence[object], schema: Schema
+) -> pl.DataFrame:
+    """Run ``sql`` (placeholders already in the dialect's form) into a typed frame.
+
+    The frame has exactly the columns of ``schema``, in its dtypes; the query must
+    return those columns, in that order, or :class:`StoreError` is raised.
+
+    The ADBC SQLite driver infers each column's Arrow type from the first batch of
+    rows (1,024) and fails on a later value of another storage class: a column that
+    is NULL in every early row is typed INT64, and text further down then raises
+    "Type mismatch in column N". So on SQLite the query runs behind one first row of
+    typed literals (``''`` for text, ``0`` for integers, ``0.0`` for reals, from
+    ``schema``), which fixes every column's type before any stored row is read; that
+    row is dropped. SQLite outputs a ``UNION ALL`` arm by arm, and the inner query's
+    ``ORDER BY`` is kept (it is neither overridden nor part of a join).
+    PostgreSQL types its results from the declared column types.
+    """
+    names = list(schema)
+    sql = sql.strip().rstrip(";")
+    with conn.cursor() as cur:
+        if dialect == "sqlite":
+            # the result's names (LIMIT 0 reads no rows, an aggregate included)
+            cur.execute(f"SELECT * FROM ({sql}) LIMIT 0", list(params))
+            got = cur.fetch_arrow_table().column_names
+            _check_names(got, names, sql)
+            first = ", ".join(
+                f'{_sqlite_literal(dtype)} AS "{name}"'
+                for name, dtype in schema.items()
+            )
+            cur.execute(f"SELECT {first} UNION ALL SELECT * FROM ({sql})", list(params))
+            arrow = cur.fetch_arrow_table().slice(1)
+        else:
+            cur.execute(sql, list(params))
+            arrow = cur.fetch_arrow_table()
+            _check_names(arrow.column_names, names, sql)
+    if arrow.num_rows == 0:
+        return pl.DataFrame(schema=schema)
+    frame = pl.from_arrow(arrow)
+    assert isinstance(frame, pl.DataFrame)
+    return _cast_to_schema(frame, schema)
+
+
+def _check_names(got: Sequence[str], names: Sequence[str], sql: str) -> None:
+    if list(got) != list(names):
+        msg = (
+            f"Query returns columns {list(got)}, its schema names {list(names)}: {sql}"
+        )
+        raise StoreError(msg)
 
 
 def conform(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
@@ -204,10 +278,15 @@ class Transaction:
             cur.adbc_ingest(temp, data, mode="create", temporary=True)
             on = " AND ".join(f't."{c}" = k."{c}"' for c in pk)
             cols = ", ".join(f't."{c}"' for c in spec.names)
-            cur.execute(f'SELECT {cols} FROM "{table}" t JOIN "{temp}" k ON {on}')
-            result = cur.fetch_arrow_table()
-            cur.execute(f'DROP TABLE "{temp}"')
-        return _cast_to_spec(pl.from_arrow(result), spec)  # type: ignore[arg-type]
+        found = _fetch(
+            self._conn,
+            self.dialect,
+            f'SELECT {cols} FROM "{table}" t JOIN "{temp}" k ON {on}',
+            (),
+            spec.schema,
+        )
+        self.execute(f'DROP TABLE "{temp}"')
+        return found
 
     @contextmanager
     def deferred_indexes(self, table: str) -> Iterator[None]:
@@ -236,11 +315,17 @@ class Transaction:
         with self._conn.cursor() as cur:
             cur.execute(_placeholders(sql, self.dialect), list(params))
 
-    def query(self, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
-        """Run a query inside the transaction and return a frame."""
-        with self._conn.cursor() as cur:
-            cur.execute(_placeholders(sql, self.dialect), list(params))
-            return pl.from_arrow(cur.fetch_arrow_table())  # type: ignore[return-value]
+    def query(
+        self, sql: str, params: Sequence[object] = (), *, schema: Schema
+    ) -> pl.DataFrame:
+        """Run a query inside the transaction; a frame typed by ``schema``.
+
+        ``schema`` names the result's columns in order with their dtypes (see
+        :meth:`Store.query`).
+        """
+        return _fetch(
+            self._conn, self.dialect, _placeholders(sql, self.dialect), params, schema
+        )
 
 
 def _sqlalchemy_dialect(dialect: Dialect) -> sa.engine.Dialect:
@@ -434,16 +519,11 @@ class Store:
         sql, params = self._select_sql(table, names, where, order_by)
         conn = _adbc_connect(self.url)
         try:
-            with conn.cursor() as cur:
-                cur.execute(sql, params)
-                arrow = cur.fetch_arrow_table()
+            return _fetch(
+                conn, self.dialect, sql, params, {c: spec.schema[c] for c in names}
+            )
         finally:
             conn.close()
-        frame = pl.from_arrow(arrow)
-        assert isinstance(frame, pl.DataFrame)
-        if frame.height == 0:
-            return pl.DataFrame(schema={c: spec.schema[c] for c in names})
-        return _cast_to_spec(frame, spec).select(names)
 
     def _select_sql(
         self,
@@ -488,25 +568,46 @@ class Store:
             sql += " ORDER BY " + ", ".join(f'"{c}"' for c in order_by)
         return _placeholders(sql, self.dialect), params
 
-    def query(self, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
-        """Run a read-only query (placeholders ``?``) and return a raw frame."""
+    def query(
+        self, sql: str, params: Sequence[object] = (), *, schema: Schema
+    ) -> pl.DataFrame:
+        """Run a read-only query (placeholders ``?``) into a frame typed by ``schema``.
+
+        ``schema`` names every column the query returns, in order, with its Polars
+        dtype (take them from :mod:`avert.schema` where a column is a table's); the
+        result never depends on which rows come first (:class:`StoreError` when the
+        query's columns differ from the schema's names).
+        """
+        conn = _adbc_connect(self.url)
+        try:
+            return _fetch(
+                conn, self.dialect, _placeholders(sql, self.dialect), params, schema
+            )
+        finally:
+            conn.close()
+
+    def pragma(self, name: str) -> str:
+        """The value of a SQLite ``PRAGMA`` (e.g. ``journal_mode``), as text."""
+        if self.dialect != "sqlite" or not re.fullmatch(r"[a-z_]+", name):
+            msg = f"No SQLite pragma {name!r} on this {self.dialect} store"
+            raise StoreError(msg)
         conn = _adbc_connect(self.url)
         try:
             with conn.cursor() as cur:
-                cur.execute(_placeholders(sql, self.dialect), list(params))
-                arrow = cur.fetch_arrow_table()
+                cur.execute(f"PRAGMA {name}")
+                row = cur.fetchone()
         finally:
             conn.close()
-        frame = pl.from_arrow(arrow)
-        assert isinstance(frame, pl.DataFrame)
-        return frame
+        return "" if row is None else str(row[0])
 
     def count(self, table: str) -> int:
         """Number of rows in a canonical table."""
         if table not in TABLES:
             msg = f"No table {table!r}"
             raise NotFound(msg)
-        frame = self.query(f'SELECT COUNT(*) AS n FROM "{table}"')
+        frame = self.query(
+            f'SELECT COUNT(*) AS n FROM "{table}"', schema={"n": pl.Int64()}
+        )
         return int(frame["n"][0])
 
     def counts(self) -> dict[str, int]:

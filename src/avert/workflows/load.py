@@ -363,7 +363,9 @@ class _State:
 
     def table_has_rows(self, table: str) -> bool:
         if not self._nonempty.get(table):
-            found = self.tx.query(f'SELECT 1 AS one FROM "{table}" LIMIT 1')
+            found = self.tx.query(
+                f'SELECT 1 AS one FROM "{table}" LIMIT 1', schema={"one": pl.Int64()}
+            )
             self._nonempty[table] = found.height > 0
         return self._nonempty[table]
 
@@ -677,6 +679,7 @@ def _record_loads(tx: Transaction, report: LoadReport) -> None:
         found = tx.query(
             f"SELECT source_file, file_sha256 FROM loads WHERE file_sha256 IN ({marks})",
             part,
+            schema=TABLES["loads"].schema_of("source_file", "file_sha256"),
         )
         known |= (
             set(
