@@ -104,7 +104,8 @@ def test_query_is_typed_by_its_schema(any_store: Store) -> None:
         'SELECT "crime_type" FROM "incidents" WHERE 1 = 0',
         schema={"crime_type": pl.String()},
     )
-    assert none.schema == pl.Schema({"crime_type": pl.String()}) and none.height == 0
+    assert none.schema == pl.Schema({"crime_type": pl.String()})
+    assert none.height == 0
 
 
 def test_query_order_and_limit_are_kept(any_store: Store) -> None:
