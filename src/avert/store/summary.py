@@ -15,10 +15,10 @@ from typing import Any
 
 import polars as pl
 
-from avert.schema import LOADS
+from avert.schema import CLASSIFICATIONS, LOADS
 from avert.store.database import Store
 
-__all__ = ["status_summary"]
+__all__ = ["classified_profiles", "status_summary"]
 
 
 def _month_expr(store: Store, column: str) -> str:
@@ -62,3 +62,12 @@ def status_summary(store: Store) -> dict[str, Any]:
         "last_loaded_at": None if last is None else last.isoformat(),
     }
     return out
+
+
+def classified_profiles(store: Store) -> list[str]:
+    """Ids of the definition profiles that have rows in ``classifications``."""
+    frame = store.query(
+        'SELECT DISTINCT "profile" FROM "classifications" ORDER BY 1',
+        schema=CLASSIFICATIONS.schema_of("profile"),
+    )
+    return [str(p) for p in frame["profile"].to_list()]

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,14 +28,24 @@ from typing import Any, Literal
 
 import polars as pl
 
-from avert.errors import IngestError
+from avert.config.definitions import HarmTable, load_harm, load_profile
+from avert.errors import ConfigError, IngestError, NotFound
 from avert.ingest.keys import row_text
 from avert.ingest.result import PROBLEM_SCHEMA, FileReport, Parsed
 from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
+from avert.store.summary import classified_profiles
+from avert.workflows.definitions import ClassifyReport, classify_store
 
-__all__ = ["FINISHING", "LoadReport", "ProgressFn", "load_files"]
+__all__ = [
+    "FINISHING",
+    "LoadReport",
+    "ProgressFn",
+    "Refresh",
+    "load_files",
+    "refresh_after_load",
+]
 
 #: progress(what, files_done, files_total): called before each file, after each part
 #: of a file (``what`` then names the file and its rows so far), before the final
@@ -180,6 +191,86 @@ def load_files(
             _update_outcomes(tx, report.load_id)
         _record_loads(tx, report)
     return report
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What :func:`refresh_after_load` brought up to date after a load."""
+
+    #: one report per definition profile (re)classified
+    classified: tuple[ClassifyReport, ...] = ()
+    #: stored profiles that could not be reloaded by id (a TOML file elsewhere):
+    #: their classifications miss the new rows until 'avert classify --definition FILE'
+    not_refreshed: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for the command line."""
+        if not self.classified and not self.not_refreshed:
+            return "Nothing new to classify."
+        parts = [
+            f"{r.profile} ({r.incidents:,} incidents, {r.in_definition:,} in the "
+            f"definition, {r.new:,} new)"
+            for r in self.classified
+        ]
+        line = f"Classified under {', '.join(parts)} in {self.seconds:.1f} s."
+        if self.not_refreshed:
+            line += (
+                f" Not refreshed: {', '.join(self.not_refreshed)} (not a packaged "
+                "profile): run 'avert classify --definition FILE'."
+            )
+        return line
+
+
+def refresh_after_load(
+    store: Store,
+    report: LoadReport,
+    *,
+    definition: str,
+    harm: HarmTable | None = None,
+) -> Refresh:
+    """Bring what is derived from the stored records up to date after a load.
+
+    The one place where a load's dependants are refreshed, so that ``avert ingest``
+    leaves the store ready to brief. Today: the ``classifications`` (with harm) of
+    the configured ``definition`` and of every other profile already classified in
+    the store, recomputed for the whole store by the classify workflow
+    (:func:`avert.workflows.definitions.classify_store`). The whole store, not only
+    the loaded rows: a new incident can change the category of older ones (repeat
+    victims), and it is cheap (``benchmarks/ingest_bundle.py`` reports it).
+    Further derived tables (e.g. stored detected groups) add their refresh here.
+
+    Nothing is done when the load added no rows and ``definition`` is classified.
+
+    Parameters
+    ----------
+    store
+        The store just loaded.
+    report
+        The load's report (from :func:`load_files`).
+    definition
+        The configured definition profile (settings ``definition``): an id or a TOML
+        path.
+    harm
+        Harm weights (default: the packaged CCHI table).
+    """
+    t0 = time.perf_counter()
+    harm = harm if harm is not None else load_harm()
+    wanted = load_profile(definition, harm=harm)
+    stored = classified_profiles(store)
+    if report.loaded == 0 and wanted.id in stored:
+        return Refresh()
+    profiles = [wanted]
+    missing: list[str] = []
+    for profile_id in stored:
+        if profile_id == wanted.id:
+            continue
+        try:
+            profiles.append(load_profile(profile_id, harm=harm))
+        except (ConfigError, NotFound):
+            missing.append(profile_id)
+    classified = tuple(classify_store(store, profile=p, harm=harm) for p in profiles)
+    return Refresh(classified, tuple(missing), time.perf_counter() - t0)
 
 
 def _add(total: FileReport, part: FileReport) -> None:
