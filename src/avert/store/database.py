@@ -21,6 +21,7 @@ import polars as pl
 import pyarrow as pa
 import sqlalchemy as sa
 
+from avert.config.settings import DEFAULT_LOCK_TIMEOUT_S
 from avert.errors import NotFound, StoreError
 from avert.schema import TABLES, TableSpec
 
@@ -82,14 +83,18 @@ def normalise_url(url: str) -> DatabaseURL:
     return DatabaseURL("sqlite", f"sqlite:///{absolute}", absolute)
 
 
-def _adbc_connect(url: DatabaseURL) -> Any:
+def _adbc_connect(
+    url: DatabaseURL, *, lock_timeout_s: float, autocommit: bool = False
+) -> Any:
+    """An ADBC connection that waits up to ``lock_timeout_s`` for other commands' locks."""
     if url.dialect == "sqlite":
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
-        conn = sqlite_dbapi.connect(url.adbc)
+        conn = sqlite_dbapi.connect(url.adbc, autocommit=autocommit)
         cur = conn.cursor()
-        # One writer waits for another instead of failing at once.
-        cur.execute("PRAGMA busy_timeout = 30000")
+        # A command waits for another's lock (a load, a classification) instead of
+        # failing at once; past the timeout it fails with SQLITE_BUSY (_lock_errors).
+        cur.execute(f"PRAGMA busy_timeout = {int(lock_timeout_s * 1000)}")
         cur.execute("PRAGMA foreign_keys = OFF")
         # Memory-mapped reads: a third faster on indexed lookups in big stores
         # (measured by benchmarks/briefing.py); address space only, not RAM.
@@ -98,7 +103,38 @@ def _adbc_connect(url: DatabaseURL) -> Any:
         return conn
     import adbc_driver_postgresql.dbapi as pg_dbapi
 
-    return pg_dbapi.connect(url.adbc)
+    conn = pg_dbapi.connect(url.adbc, autocommit=autocommit)
+    with conn.cursor() as cur:
+        # every lock wait of this session ends after the timeout (SQLSTATE 55P03)
+        # (0 would mean no limit in PostgreSQL: wait at least 1 ms)
+        cur.execute(f"SET lock_timeout = {max(1, int(lock_timeout_s * 1000))}")
+    return conn
+
+
+#: the PostgreSQL advisory lock key that serialises avert loads (any fixed int8)
+_PG_LOAD_LOCK: Final = 0x61766572_74_4C4F
+
+
+def _is_lock_error(err: BaseException) -> bool:
+    """Whether ``err`` is a lock wait that ran out (SQLite busy, PostgreSQL 55P03)."""
+    text = str(err).lower()
+    return (
+        "database is locked" in text
+        or "database table is locked" in text
+        or "sqlite_busy" in text
+        or "lock timeout" in text
+        or "55p03" in text
+    )
+
+
+def _lock_message(url: DatabaseURL, lock_timeout_s: float, what: str) -> str:
+    where = url.adbc if url.dialect == "sqlite" else "the PostgreSQL database"
+    return (
+        f"{what}: another avert command (a load or a classification) held {where} "
+        f"for more than {lock_timeout_s:g} s (setting lock_timeout_s, "
+        "AVERT_LOCK_TIMEOUT_S). Nothing was written by this command; run it again "
+        "when the other one has finished, or raise the timeout."
+    )
 
 
 def _to_sql_value(value: object, dialect: Dialect) -> object:
@@ -328,6 +364,11 @@ class Transaction:
         )
 
 
+def _sqlite_exec(conn: Any, sql: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(sql)
+
+
 def _sqlalchemy_dialect(dialect: Dialect) -> sa.engine.Dialect:
     if dialect == "sqlite":
         from sqlalchemy.dialects import sqlite
@@ -370,6 +411,13 @@ class Store:
     ----------
     url
         ``sqlite:///PATH``, a plain file path, or ``postgresql://...``.
+    lock_timeout_s
+        How long a command waits for a lock another command holds (a load, a
+        classification) before it fails with :class:`StoreError` (settings
+        ``lock_timeout_s``). Writers on SQLite take the write lock when their
+        transaction begins (``BEGIN IMMEDIATE``), so they wait for each other there
+        rather than fail midway; loads on PostgreSQL wait for each other on an
+        advisory lock.
 
     Examples
     --------
@@ -379,8 +427,11 @@ class Store:
     ...     tx.append("incidents", frame)
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+    ) -> None:
         self.url = normalise_url(url)
+        self.lock_timeout_s = lock_timeout_s
         self._engine: sa.Engine | None = None
 
     @property
@@ -398,7 +449,9 @@ class Store:
                 # closing a file drops the other's POSIX locks (a known way to
                 # corrupt a WAL database). NullPool closes each connection at once.
                 self._engine = sa.create_engine(
-                    self.url.sqlalchemy, poolclass=sa.pool.NullPool
+                    self.url.sqlalchemy,
+                    poolclass=sa.pool.NullPool,
+                    connect_args={"timeout": self.lock_timeout_s},
                 )
             else:
                 self._engine = sa.create_engine(self.url.sqlalchemy)
@@ -467,29 +520,100 @@ class Store:
             another connection has the database open the mode cannot change and
             the load runs in WAL as usual. No effect on PostgreSQL.
         """
-        journal = bulk and self.dialect == "sqlite" and self._journal_mode("delete")
+        sqlite = self.dialect == "sqlite"
+        # a load switches WAL -> rollback journal only when no one else has the
+        # database open (first back to WAL: a mode left by a killed load)
+        journal = (
+            bulk
+            and sqlite
+            and self._journal_mode("wal", wait=False)
+            and self._journal_mode("delete", wait=False)
+        )
+        failed = False
         try:
-            conn = _adbc_connect(self.url)
+            with self._lock_errors("The database is busy"):
+                # SQLite: autocommit off in the driver, the transaction is ours
+                conn = _adbc_connect(
+                    self.url, lock_timeout_s=self.lock_timeout_s, autocommit=sqlite
+                )
             try:
-                yield Transaction(conn, self.dialect)
-                conn.commit()
+                with self._lock_errors("The database is busy"):
+                    self._begin(conn, bulk=bulk)
+                    yield Transaction(conn, self.dialect)
+                    if sqlite:
+                        _sqlite_exec(conn, "COMMIT")
+                    else:
+                        conn.commit()
             except BaseException:
-                conn.rollback()
+                failed = True
+                self._rollback(conn)
                 raise
             finally:
                 conn.close()
         finally:
-            if journal:
-                self._journal_mode("wal")
+            if journal and not self._journal_mode("wal", wait=True) and not failed:
+                msg = (
+                    f"The load committed, but {self.url.adbc} stays in rollback-"
+                    f"journal mode: other commands held it for more than "
+                    f"{self.lock_timeout_s:g} s afterwards. The next load returns it "
+                    "to WAL mode."
+                )
+                raise StoreError(msg)
 
-    def _journal_mode(self, mode: Literal["delete", "wal"]) -> bool:
-        """Set SQLite's journal mode; False when another connection prevents it."""
+    def _begin(self, conn: Any, *, bulk: bool) -> None:
+        """Start a write transaction, waiting (up to the timeout) for other writers.
+
+        SQLite: ``BEGIN IMMEDIATE`` takes the write lock now, while the connection
+        holds nothing, so the busy timeout applies. A deferred transaction that read
+        first and then wrote (e.g. dropped indexes for a bulk load) would be refused
+        at once with "database is locked", as two overlapping loads were. PostgreSQL:
+        loads wait for each other on one advisory lock (two loads of the same keys
+        would otherwise fail on the primary key of whichever commits second).
+        """
+        if self.dialect == "sqlite":
+            _sqlite_exec(conn, "BEGIN IMMEDIATE")
+        elif bulk:
+            with conn.cursor() as cur:
+                cur.execute(f"SELECT pg_advisory_xact_lock({_PG_LOAD_LOCK})")
+                cur.fetchall()
+
+    def _rollback(self, conn: Any) -> None:
+        """Roll back; a transaction that never began has nothing to undo."""
+        try:
+            if self.dialect == "sqlite":
+                _sqlite_exec(conn, "ROLLBACK")
+            else:
+                conn.rollback()
+        except Exception:  # "no transaction is active": nothing to undo
+            return
+
+    @contextmanager
+    def _lock_errors(self, what: str) -> Iterator[None]:
+        """Turn a lock wait that ran out into a :class:`StoreError` saying so."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except Exception as err:
+            if _is_lock_error(err):
+                raise StoreError(
+                    _lock_message(self.url, self.lock_timeout_s, what)
+                ) from err
+            raise
+
+    def _journal_mode(self, mode: Literal["delete", "wal"], *, wait: bool) -> bool:
+        """Set SQLite's journal mode; False when another connection prevents it.
+
+        ``wait``: up to the lock timeout for other connections to let go (to return
+        to WAL after a load); else give up at once (a load then keeps WAL).
+        """
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
         conn = sqlite_dbapi.connect(self.url.adbc, autocommit=True)
+        busy_ms = int(self.lock_timeout_s * 1000) if wait else 0
         try:
             with conn.cursor() as cur:
-                cur.execute("PRAGMA busy_timeout = 0")  # never wait: just keep WAL
+                cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
                 cur.execute(f"PRAGMA journal_mode = {mode}")
                 row = cur.fetchone()
         except sqlite_dbapi.Error:  # "database is locked": others have it open
@@ -517,11 +641,13 @@ class Store:
             msg = f"{table} has no columns {unknown}"
             raise NotFound(msg)
         sql, params = self._select_sql(table, names, where, order_by)
-        conn = _adbc_connect(self.url)
+        with self._lock_errors("Could not read the database"):
+            conn = _adbc_connect(self.url, lock_timeout_s=self.lock_timeout_s)
         try:
-            return _fetch(
-                conn, self.dialect, sql, params, {c: spec.schema[c] for c in names}
-            )
+            with self._lock_errors("Could not read the database"):
+                return _fetch(
+                    conn, self.dialect, sql, params, {c: spec.schema[c] for c in names}
+                )
         finally:
             conn.close()
 
@@ -578,11 +704,13 @@ class Store:
         result never depends on which rows come first (:class:`StoreError` when the
         query's columns differ from the schema's names).
         """
-        conn = _adbc_connect(self.url)
+        with self._lock_errors("Could not read the database"):
+            conn = _adbc_connect(self.url, lock_timeout_s=self.lock_timeout_s)
         try:
-            return _fetch(
-                conn, self.dialect, _placeholders(sql, self.dialect), params, schema
-            )
+            with self._lock_errors("Could not read the database"):
+                return _fetch(
+                    conn, self.dialect, _placeholders(sql, self.dialect), params, schema
+                )
         finally:
             conn.close()
 
@@ -591,7 +719,7 @@ class Store:
         if self.dialect != "sqlite" or not re.fullmatch(r"[a-z_]+", name):
             msg = f"No SQLite pragma {name!r} on this {self.dialect} store"
             raise StoreError(msg)
-        conn = _adbc_connect(self.url)
+        conn = _adbc_connect(self.url, lock_timeout_s=self.lock_timeout_s)
         try:
             with conn.cursor() as cur:
                 cur.execute(f"PRAGMA {name}")
