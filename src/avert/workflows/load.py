@@ -19,7 +19,7 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
@@ -35,6 +35,7 @@ from avert.ingest.result import PROBLEM_SCHEMA, FileReport, Parsed
 from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
+from avert.store.loads import has_rows, record_loads, set_page_cache, update_outcomes
 from avert.store.summary import classified_profiles
 from avert.workflows.definitions import ClassifyReport, classify_store
 
@@ -150,10 +151,9 @@ def load_files(
     total = len(units)
     # bulk: appended pages are written once (rollback journal), not twice (WAL)
     with store.transaction(bulk=True) as tx, ExitStack() as deferred:
-        if tx.dialect == "sqlite":
-            # a bigger page cache (256 MiB) for this connection: random-key B-tree inserts
-            # (64-hex Crime IDs) otherwise thrash the default 2 MiB cache
-            tx.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
+        # a bigger page cache (256 MiB) for this connection: random-key B-tree inserts
+        # (64-hex Crime IDs) otherwise thrash SQLite's default 2 MiB cache
+        set_page_cache(tx, _SQLITE_CACHE_KIB)
         state = _State(tx, references, deferred)
         # A big file comes in parts (bounded memory); its report sums theirs. The
         # next part is parsed in a thread while this one is written (Polars and the
@@ -188,7 +188,7 @@ def load_files(
             )
             raise IngestError(msg)
         if state.touched_outcomes:
-            _update_outcomes(tx, report.load_id)
+            update_outcomes(tx, report.load_id)
         _record_loads(tx, report)
     return report
 
@@ -454,10 +454,7 @@ class _State:
 
     def table_has_rows(self, table: str) -> bool:
         if not self._nonempty.get(table):
-            found = self.tx.query(
-                f'SELECT 1 AS one FROM "{table}" LIMIT 1', schema={"one": pl.Int64()}
-            )
-            self._nonempty[table] = found.height > 0
+            self._nonempty[table] = has_rows(self.tx, table)
         return self._nonempty[table]
 
     def mark_written(self, table: str) -> None:
@@ -742,65 +739,28 @@ def _write_quarantine(
         state.mark_written("quarantine")
 
 
-def _update_outcomes(tx: Transaction, load_id: str) -> None:
-    """Set incidents.outcome to the latest police.uk outcome of each touched crime."""
-    tx.execute(
-        "UPDATE incidents SET outcome = ("
-        " SELECT o.outcome FROM outcomes o WHERE o.incident_id = incidents.incident_id"
-        " ORDER BY o.month DESC, o.source_line DESC LIMIT 1)"
-        " WHERE incident_id IN (SELECT incident_id FROM outcomes WHERE load_id = ?)"
-        " OR (load_id = ? AND incident_id IN (SELECT incident_id FROM outcomes))",
-        [load_id, load_id],
-    )
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _record_loads(tx: Transaction, report: LoadReport) -> None:
     """Add a loads row for each (file, digest) not recorded before."""
-    files = [f for f in report.files if f.sha256]
-    if not files:
-        return
-    known: set[tuple[str, str]] = set()
-    for part in _chunks(sorted({f.sha256 for f in files}), 500):
-        marks = ", ".join("?" for _ in part)
-        found = tx.query(
-            f"SELECT source_file, file_sha256 FROM loads WHERE file_sha256 IN ({marks})",
-            part,
-            schema=TABLES["loads"].schema_of("source_file", "file_sha256"),
-        )
-        known |= (
-            set(
-                zip(
-                    found["source_file"].to_list(),
-                    found["file_sha256"].to_list(),
-                    strict=True,
-                )
-            )
-            if found.height
-            else set()
-        )
+    files = _unique_files(f for f in report.files if f.sha256)
     now = dt.datetime.now()
-    rows = [
-        {
-            "load_id": report.load_id,
-            "source_file": f.file,
-            "file_sha256": f.sha256,
-            "kind": f.kind,
-            "loaded_at": now,
-            "rows": f.rows,
-            "loaded": f.loaded,
-            "quarantined": f.quarantined,
-            "duplicates": f.duplicates,
-        }
-        for f in _unique_files(files)
-        if (f.file, f.sha256) not in known
-    ]
-    if rows:
-        tx.append("loads", pl.DataFrame(rows, schema=TABLES["loads"].schema))
+    rows = pl.DataFrame(
+        [
+            {
+                "load_id": report.load_id,
+                "source_file": f.file,
+                "file_sha256": f.sha256,
+                "kind": f.kind,
+                "loaded_at": now,
+                "rows": f.rows,
+                "loaded": f.loaded,
+                "quarantined": f.quarantined,
+                "duplicates": f.duplicates,
+            }
+            for f in files
+        ],
+        schema=TABLES["loads"].schema,
+    )
+    record_loads(tx, rows)
 
 
 def _unique_files(files: Iterable[FileReport]) -> list[FileReport]:
