@@ -70,6 +70,26 @@ _READER = textwrap.dedent(
 )
 
 
+#: one long read (a read transaction held open HOLD seconds, like a slow report)
+_LONG_READER = textwrap.dedent(
+    """
+    import sys, time
+    import adbc_driver_sqlite.dbapi as dbapi
+
+    conn = dbapi.connect(sys.argv[1])  # a transaction begins with the first read
+    with conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM incidents")
+        cur.fetchall()
+        print("ready", flush=True)
+        time.sleep(float(sys.argv[2]))
+    conn.close()
+    print("done", flush=True)
+    """
+)
+#: longer than the 30 s SQLite busy timeout avert had before lock_timeout_s
+_LONG_READ_S = 35
+
+
 @contextmanager
 def _child(code: str, *args: str) -> Iterator[subprocess.Popen[str]]:
     """Start an avert process and wait until it says it is ready."""
@@ -129,18 +149,28 @@ def test_a_load_that_waits_too_long_fails_clearly(any_store: Store) -> None:
 def test_a_load_while_commands_read(sqlite_store: Store) -> None:
     url = sqlite_store.url.sqlalchemy
     load_files(sqlite_store, [DATA / "2018-07"])  # something to read
-    # a reader that keeps reading (short reads, like brief, analyse, status)
-    child = subprocess.Popen(
-        [sys.executable, "-c", _READER, url, "4"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    assert child.stdout is not None
-    assert child.stdout.readline().strip() == "ready"
-    report = load_files(sqlite_store, [STREET])
-    out = _finish(child)
+    readers: list[subprocess.Popen[str]] = []
+
+    def progress(what: str, done: int, total: int) -> None:
+        # inside the load's transaction, once it has left WAL for the rollback
+        # journal: commands start reading, and go on after the load has committed
+        if not readers:
+            child = subprocess.Popen(
+                [sys.executable, "-c", _READER, url, "6"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+            )
+            readers.append(child)
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "ready"
+            time.sleep(0.5)
+
+    report = load_files(sqlite_store, [STREET], progress=progress)
+    # back in WAL although readers were reading when the load ended
+    assert sqlite_store.pragma("journal_mode") == "wal"
+    out = _finish(readers[0])
     assert report.loaded > 0
     assert int(out.split()[-1]) > 0  # every read succeeded (waited, never failed)
     assert sqlite_store.pragma("journal_mode") == "wal"
@@ -155,3 +185,31 @@ def test_the_lock_timeout_setting_is_checked() -> None:
     for bad in ("soon", "-1", "nan"):
         with pytest.raises(ConfigError, match="lock_timeout_s"):
             load_settings({"AVERT_LOCK_TIMEOUT_S": bad}).lock_timeout()
+
+
+@pytest.mark.slow
+def test_a_load_outwaits_a_long_read(sqlite_store: Store) -> None:
+    # a report reading for longer than the old fixed 30 s busy timeout, from inside
+    # the load (rollback journal): the load's commit waits for it, then succeeds
+    readers: list[subprocess.Popen[str]] = []
+    hold = str(_LONG_READ_S)
+
+    def progress(what: str, done: int, total: int) -> None:
+        if not readers:
+            child = subprocess.Popen(
+                [sys.executable, "-c", _LONG_READER, sqlite_store.url.adbc, hold],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            readers.append(child)
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "ready"
+
+    load_files(sqlite_store, [DATA / "2018-07"])
+    t0 = time.monotonic()
+    report = load_files(sqlite_store, [STREET], progress=progress)
+    assert report.loaded > 0
+    assert time.monotonic() - t0 > _LONG_READ_S - 5  # it waited for the reader
+    _finish(readers[0])
+    assert sqlite_store.pragma("journal_mode") == "wal"
