@@ -93,3 +93,12 @@ def test_no_classify_leaves_classification_to_the_user(
     assert result.exit_code == 0, result.output
     assert "Classified" not in result.output
     assert Store("avert.db").count("classifications") == 0
+
+
+def test_a_bad_definition_setting_says_the_load_committed(sqlite_store: Store) -> None:
+    from avert.errors import ConfigError
+
+    report = load_files(sqlite_store, [DATA / "policeuk" / "2019-06"])
+    with pytest.raises(ConfigError, match="The load committed"):
+        refresh_after_load(sqlite_store, report, definition="no-such-profile")
+    assert sqlite_store.count("incidents") == report.loaded

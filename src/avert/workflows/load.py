@@ -255,8 +255,15 @@ def refresh_after_load(
         Harm weights (default: the packaged CCHI table).
     """
     t0 = time.perf_counter()
-    harm = harm if harm is not None else load_harm()
-    wanted = load_profile(definition, harm=harm)
+    try:
+        harm = harm if harm is not None else load_harm()
+        wanted = load_profile(definition, harm=harm)
+    except ConfigError as err:
+        msg = (
+            f"The load committed, but it could not be classified: {err} "
+            "(fix the 'definition' setting, then run 'avert classify')"
+        )
+        raise ConfigError(msg) from err
     stored = classified_profiles(store)
     if report.loaded == 0 and wanted.id in stored:
         return Refresh()
