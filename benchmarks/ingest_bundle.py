@@ -5,8 +5,10 @@ involvements, written as CSV (or Parquet with ``--parquet``). With ``--synth PEO
 it writes the bundle with ``avert.synth`` instead (``--rate``: crimes per 1,000 residents
 a year, default 700 as in ``benchmarks/synth_city.py``; ``--synth 400000 1095`` gives
 about 1 M incidents) and reports its incident count.
-Prints build time, load seconds in total and split by step, rows/s and peak RSS, all
-measured in this run (the load runs in a fresh subprocess).
+Prints build time, load seconds in total and split by step, rows/s and peak RSS, and
+the extra time ``avert ingest`` spends after the load classifying the store
+(``refresh_after_load``, issue 12.7), all measured in this run (the load runs in a
+fresh subprocess).
 
 Usage: ``python benchmarks/ingest_bundle.py [--incidents 1000000] [--parquet]
 [--synth 400000 1095 [--rate 700]] [--postgres]``
@@ -104,7 +106,7 @@ def step(path: str, db: str) -> None:
     from ingest_policeuk import where_time_goes
 
     from avert.store import Store
-    from avert.workflows.load import load_files
+    from avert.workflows.load import load_files, refresh_after_load
 
     store = Store(db)
     store.upgrade()
@@ -116,10 +118,15 @@ def step(path: str, db: str) -> None:
     profile.disable()
     seconds = time.perf_counter() - t0
     assert all(f.balanced for f in report.files)
+    t1 = time.perf_counter()
+    refreshed = refresh_after_load(store, report, definition="avb-2010")
+    classify_seconds = time.perf_counter() - t1
+    assert refreshed.classified
     print(
         json.dumps(
             {
                 "seconds": seconds,
+                "classify_seconds": classify_seconds,
                 "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                 / 1024,
                 "files": [f.as_dict() for f in report.files],
@@ -194,6 +201,12 @@ def main() -> None:
                 f"{label:10s} {inc['rows']:,} incidents, {rows:,} rows in all: "
                 f"{result['seconds']:.1f} s (target < 30 s), {rows / result['seconds']:,.0f} rows/s, "
                 f"peak RSS {result['peak_rss_mib']:,.0f} MiB"
+            )
+            print(
+                f"    then classified the store (as avert ingest does): "
+                f"{result['classify_seconds']:.1f} s, "
+                f"+{100 * result['classify_seconds'] / result['seconds']:.0f} % "
+                "of the load"
             )
             for label, secs in result["split"].items():
                 print(f"    {label:36s} {secs:7.2f} s")

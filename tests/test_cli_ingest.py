@@ -177,5 +177,5 @@ def test_init_ingest_status_in_one_process_keep_the_database_sound(
         result = runner.invoke(app, ["--db", db, *args])
         assert result.exit_code == 0, result.output
     store = Store(db)
-    assert store.query("PRAGMA integrity_check").item() == "ok"
+    assert store.pragma("integrity_check") == "ok"
     assert store.count("incidents") > 0

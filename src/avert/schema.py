@@ -205,6 +205,14 @@ class TableSpec:
         """Column names in canonical order."""
         return list(self.schema.names())
 
+    def schema_of(self, *names: str) -> dict[str, pl.DataType]:
+        """The canonical dtypes of ``names``, in that order (a query's result schema)."""
+        unknown = [n for n in names if n not in self.schema]
+        if unknown:
+            msg = f"{self.name} has no columns {unknown}"
+            raise SchemaError(msg)
+        return {n: self.schema[n] for n in names}
+
 
 def _spec(
     name: str,

@@ -85,8 +85,8 @@ def test_sigkill_mid_load_leaves_database_as_before(
     db = Path(sqlite_store.url.adbc)
     # the kill left a hot journal behind, with pages of the load in the file
     assert db.with_name(db.name + "-journal").exists()
-    check = sqlite_store.query("PRAGMA integrity_check")
-    assert check.row(0)[0] == "ok"
+    check = sqlite_store.pragma("integrity_check")
+    assert check == "ok"
     after = _snapshot(sqlite_store)
     for table, frame in before.items():
         assert after[table].equals(frame), table
@@ -95,8 +95,8 @@ def test_sigkill_mid_load_leaves_database_as_before(
     # (the ASB rows of the first copy repeat those of the real file: same content key)
     assert report.loaded + report.duplicates == report.rows
     assert report.loaded > report.rows // 2
-    mode = sqlite_store.query("PRAGMA journal_mode")
-    assert mode.row(0)[0] == "wal"
+    mode = sqlite_store.pragma("journal_mode")
+    assert mode == "wal"
 
 
 def test_failed_load_returns_to_wal(sqlite_store: Store, tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_failed_load_returns_to_wal(sqlite_store: Store, tmp_path: Path) -> None
     bad.write_text((REAL / "2018-07-west-yorkshire-street.csv").read_text() + "1,2,3\n")
     with pytest.raises(IngestError, match="--strict"):
         load_files(sqlite_store, [bad], strict=True)
-    assert sqlite_store.query("PRAGMA journal_mode").row(0)[0] == "wal"
+    assert sqlite_store.pragma("journal_mode") == "wal"
     assert sqlite_store.count("incidents") == 0
 
 

@@ -166,7 +166,8 @@ def test_load_in_parts_equals_load_whole(
 def _index_sql(store: Store) -> list[str]:
     found = store.query(
         "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        "ORDER BY name"
+        "ORDER BY name",
+        schema={"sql": pl.String()},
     )
     return [str(s) for s in found["sql"].to_list()]
 
@@ -177,7 +178,8 @@ def test_deferred_indexes_are_rebuilt_identically(sqlite_store: Store) -> None:
     with sqlite_store.transaction() as tx, tx.deferred_indexes("incidents"):
         gone = tx.query(
             "SELECT name FROM sqlite_master WHERE type = 'index' "
-            "AND tbl_name = 'incidents' AND sql IS NOT NULL"
+            "AND tbl_name = 'incidents' AND sql IS NOT NULL",
+            schema={"name": pl.String()},
         )
         assert gone.height == 0
     assert _index_sql(sqlite_store) == before
@@ -262,7 +264,8 @@ def test_append_stores_times_as_adbc_would(
             "SELECT i.occurred_from AS a, r.occurred_from AS b, p.date_of_birth AS c, "
             "d.date_of_birth AS d FROM incidents i JOIN _ref r USING (incident_id) "
             "JOIN person_identity p ON p.person_id = i.incident_id "
-            "JOIN _refd d ON d.person_id = i.incident_id"
+            "JOIN _refd d ON d.person_id = i.incident_id",
+            schema=dict.fromkeys("abcd", pl.String()),
         )
         tx.execute("DROP TABLE _ref")
         tx.execute("DROP TABLE _refd")
@@ -290,7 +293,9 @@ def _index_names(store: Store) -> set[str]:
         sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'incidents'"
     else:
         sql = "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'incidents'"
-    return {str(n) for n in store.query(sql)["name"].to_list()}
+    return {
+        str(n) for n in store.query(sql, schema={"name": pl.String()})["name"].to_list()
+    }
 
 
 def test_parts_and_deferred_indexes_on_both_stores(

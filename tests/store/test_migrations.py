@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -24,5 +25,8 @@ def test_upgrade_is_repeatable(sqlite_store: Store) -> None:
 
 def test_downgrade_to_base_drops_every_table(sqlite_store: Store) -> None:
     downgrade(sqlite_store.engine, "base")
-    tables = sqlite_store.query("SELECT name FROM sqlite_master WHERE type='table'")
+    tables = sqlite_store.query(
+        "SELECT name FROM sqlite_master WHERE type='table'",
+        schema={"name": pl.String()},
+    )
     assert set(tables["name"].to_list()) <= {"alembic_version"}

@@ -144,8 +144,8 @@ def test_unsupported_urls_are_refused() -> None:
 
 
 def test_sqlite_uses_wal(sqlite_store: Store) -> None:
-    mode = sqlite_store.query("PRAGMA journal_mode")
-    assert mode.item() == "wal"
+    mode = sqlite_store.pragma("journal_mode")
+    assert mode == "wal"
 
 
 def test_sqlite_engine_keeps_no_pooled_connection(sqlite_store: Store) -> None:
@@ -160,5 +160,5 @@ def test_sqlite_engine_keeps_no_pooled_connection(sqlite_store: Store) -> None:
 def test_new_sqlite_database_has_16_kib_pages(sqlite_store: Store) -> None:
     from avert.store.database import SQLITE_PAGE_BYTES
 
-    assert sqlite_store.query("PRAGMA page_size").row(0)[0] == SQLITE_PAGE_BYTES
-    assert sqlite_store.query("PRAGMA journal_mode").row(0)[0] == "wal"
+    assert sqlite_store.pragma("page_size") == str(SQLITE_PAGE_BYTES)
+    assert sqlite_store.pragma("journal_mode") == "wal"

@@ -28,7 +28,8 @@ def get_settings(ctx: typer.Context) -> Settings:
 
 def get_store(ctx: typer.Context, *, check: bool = True) -> Store:
     """The store named by ``--db`` / ``AVERT_DATABASE_URL``; checked to be at head."""
-    store = Store(get_settings(ctx).database_url)
+    settings = get_settings(ctx)
+    store = Store(settings.database_url, lock_timeout_s=settings.lock_timeout())
     if check:
         store.check()
     return store

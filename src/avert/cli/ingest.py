@@ -9,8 +9,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from avert.cli._common import console, get_settings, get_store, print_json
-from avert.workflows.load import FINISHING, LoadReport, ProgressFn, load_files
+from avert.cli._common import console, err_console, get_settings, get_store, print_json
+from avert.workflows.load import (
+    FINISHING,
+    LoadReport,
+    ProgressFn,
+    load_files,
+    refresh_after_load,
+)
 
 __all__ = ["register"]
 
@@ -28,6 +34,14 @@ StrictOpt = Annotated[
 JsonOpt = Annotated[
     bool,
     typer.Option("--json", help="Print one JSON object per file instead of a table."),
+]
+ClassifyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--classify/--no-classify",
+        help="After the load, classify the store under the configured definition "
+        "(and every definition already classified), with harm.",
+    ),
 ]
 
 
@@ -78,6 +92,7 @@ def _run(
     strict: bool,
     as_json: bool,
     crs: str | None,
+    classify: bool = True,
 ) -> None:
     settings = get_settings(ctx)
     store = get_store(ctx)
@@ -121,6 +136,12 @@ def _run(
                 progress=progress,
             )
     _show(report, as_json=as_json)
+    if classify:
+        if show_bar:
+            console.print("classifying ...", end="\r")
+        refreshed = refresh_after_load(store, report, definition=settings.definition)
+        # standard output stays the JSON document under --json
+        (err_console if as_json else console).print(refreshed.summary())
 
 
 def _bar_label(name: str) -> str:
@@ -141,6 +162,7 @@ def policeuk(
     ],
     strict: StrictOpt = False,
     as_json: JsonOpt = False,
+    classify: ClassifyOpt = True,
     crs: Annotated[
         str | None,
         typer.Option(
@@ -149,7 +171,15 @@ def policeuk(
     ] = None,
 ) -> None:
     """Load data.police.uk street, outcomes and stop-and-search files."""
-    _run(ctx, paths, kind="policeuk", strict=strict, as_json=as_json, crs=crs)
+    _run(
+        ctx,
+        paths,
+        kind="policeuk",
+        strict=strict,
+        as_json=as_json,
+        crs=crs,
+        classify=classify,
+    )
 
 
 @ingest_app.command("bundle")
@@ -158,9 +188,18 @@ def bundle(
     path: Annotated[str, typer.Argument(help="An avert record bundle: folder or zip.")],
     strict: StrictOpt = False,
     as_json: JsonOpt = False,
+    classify: ClassifyOpt = True,
 ) -> None:
     """Load an avert record bundle (format v1, docs/bundle.md)."""
-    _run(ctx, [path], kind="bundle", strict=strict, as_json=as_json, crs=None)
+    _run(
+        ctx,
+        [path],
+        kind="bundle",
+        strict=strict,
+        as_json=as_json,
+        crs=None,
+        classify=classify,
+    )
 
 
 def register(app: typer.Typer) -> None:

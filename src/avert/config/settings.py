@@ -12,7 +12,9 @@ import os
 from dataclasses import dataclass, fields, replace
 from typing import Final
 
-__all__ = ["SETTINGS", "Settings", "load_settings"]
+from avert.errors import ConfigError
+
+__all__ = ["DEFAULT_LOCK_TIMEOUT_S", "SETTINGS", "Settings", "load_settings"]
 
 #: (name, default, environment variable, help)
 SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
@@ -58,7 +60,17 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "600 owner-only by default; folders get x where files can read (600 -> 700). "
         "640 shares read access with the owner's group. See docs/audit.md.",
     ),
+    (
+        "lock_timeout_s",
+        "600",
+        "AVERT_LOCK_TIMEOUT_S",
+        "Seconds a command waits for another avert command that holds the database "
+        "(a load, a classification) before it stops with a clear message; nothing is "
+        "written then. SQLite busy timeout; PostgreSQL lock_timeout.",
+    ),
 )
+#: default of the ``lock_timeout_s`` setting, seconds
+DEFAULT_LOCK_TIMEOUT_S: Final = 600.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,21 @@ class Settings:
     harm_table: str = ""
     timezone: str = "Europe/London"
     file_mode: str = "600"
+    lock_timeout_s: str = "600"
+
+    def lock_timeout(self) -> float:
+        """``lock_timeout_s`` as seconds (a number >= 0)."""
+        try:
+            seconds = float(self.lock_timeout_s)
+        except ValueError:
+            seconds = -1.0
+        if not seconds >= 0:
+            msg = (
+                f"lock_timeout_s (AVERT_LOCK_TIMEOUT_S) must be a number of seconds "
+                f">= 0, not {self.lock_timeout_s!r}"
+            )
+            raise ConfigError(msg)
+        return seconds
 
     def with_overrides(self, **overrides: str | None) -> Settings:
         """Return a copy with every non-None override applied."""

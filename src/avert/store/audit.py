@@ -212,7 +212,11 @@ def _lock(tx: Transaction) -> None:
     else:
         # A transaction-scoped advisory lock: needs no privilege on the table, so
         # a role that may only INSERT and SELECT audit rows can append (docs/audit.md).
-        tx.query("SELECT pg_advisory_xact_lock(?)", [_PG_LOCK_KEY])
+        tx.query(
+            "SELECT CAST(pg_advisory_xact_lock(?) AS TEXT) AS locked",
+            [_PG_LOCK_KEY],
+            schema={"locked": pl.String()},
+        )
 
 
 def record(
@@ -261,7 +265,8 @@ def record(
         _lock(tx)
         last = tx.query(
             'SELECT "seq", "row_hash" FROM "audit" '
-            'WHERE "seq" = (SELECT MAX("seq") FROM "audit")'
+            'WHERE "seq" = (SELECT MAX("seq") FROM "audit")',
+            schema=AUDIT.schema_of("seq", "row_hash"),
         )
         if last.height:
             row["seq"] = int(last["seq"][0]) + 1

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +21,18 @@ import polars as pl
 import pyarrow as pa
 import sqlalchemy as sa
 
+from avert.config.settings import DEFAULT_LOCK_TIMEOUT_S
 from avert.errors import NotFound, StoreError
 from avert.files import private_files, private_mkdir
 from avert.schema import TABLES, TableSpec
 
-__all__ = ["Filter", "Store", "Transaction", "normalise_url"]
+__all__ = ["Filter", "Schema", "Store", "Transaction", "normalise_url"]
 
 Dialect = Literal["sqlite", "postgresql"]
 #: (column, operator, value); operator one of = != < <= > >= in
 Filter = tuple[str, str, object]
+#: column name -> Polars dtype of a query's result, in the query's column order
+Schema = Mapping[str, pl.DataType]
 #: page size of new SQLite databases: 16 KiB pages append 6 M police.uk rows ~14 %
 #: faster than SQLite's default 4 KiB (fewer pages to allocate and link)
 SQLITE_PAGE_BYTES: Final = 16_384
@@ -81,18 +84,22 @@ def normalise_url(url: str) -> DatabaseURL:
     return DatabaseURL("sqlite", f"sqlite:///{absolute}", absolute)
 
 
-def _adbc_connect(url: DatabaseURL) -> Any:
+def _adbc_connect(
+    url: DatabaseURL, *, lock_timeout_s: float, autocommit: bool = False
+) -> Any:
+    """An ADBC connection that waits up to ``lock_timeout_s`` for other commands' locks."""
     if url.dialect == "sqlite":
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
         if Path(url.adbc).exists():
-            conn = sqlite_dbapi.connect(url.adbc)
+            conn = sqlite_dbapi.connect(url.adbc, autocommit=autocommit)
         else:  # a new database file is private (its -wal/-shm take its mode)
             with private_files():
-                conn = sqlite_dbapi.connect(url.adbc)
+                conn = sqlite_dbapi.connect(url.adbc, autocommit=autocommit)
         cur = conn.cursor()
-        # One writer waits for another instead of failing at once.
-        cur.execute("PRAGMA busy_timeout = 30000")
+        # A command waits for another's lock (a load, a classification) instead of
+        # failing at once; past the timeout it fails with SQLITE_BUSY (_lock_errors).
+        cur.execute(f"PRAGMA busy_timeout = {int(lock_timeout_s * 1000)}")
         cur.execute("PRAGMA foreign_keys = OFF")
         # Memory-mapped reads: a third faster on indexed lookups in big stores
         # (measured by benchmarks/briefing.py); address space only, not RAM.
@@ -101,7 +108,38 @@ def _adbc_connect(url: DatabaseURL) -> Any:
         return conn
     import adbc_driver_postgresql.dbapi as pg_dbapi
 
-    return pg_dbapi.connect(url.adbc)
+    conn = pg_dbapi.connect(url.adbc, autocommit=autocommit)
+    with conn.cursor() as cur:
+        # every lock wait of this session ends after the timeout (SQLSTATE 55P03)
+        # (0 would mean no limit in PostgreSQL: wait at least 1 ms)
+        cur.execute(f"SET lock_timeout = {max(1, int(lock_timeout_s * 1000))}")
+    return conn
+
+
+#: the PostgreSQL advisory lock key that serialises avert loads (any fixed int8)
+_PG_LOAD_LOCK: Final = 0x61766572_74_4C4F
+
+
+def _is_lock_error(err: BaseException) -> bool:
+    """Whether ``err`` is a lock wait that ran out (SQLite busy, PostgreSQL 55P03)."""
+    text = str(err).lower()
+    return (
+        "database is locked" in text
+        or "database table is locked" in text
+        or "sqlite_busy" in text
+        or "lock timeout" in text
+        or "55p03" in text
+    )
+
+
+def _lock_message(url: DatabaseURL, lock_timeout_s: float, what: str) -> str:
+    where = url.adbc if url.dialect == "sqlite" else "the PostgreSQL database"
+    return (
+        f"{what}: another avert command (a load or a classification) held {where} "
+        f"for more than {lock_timeout_s:g} s (setting lock_timeout_s, "
+        "AVERT_LOCK_TIMEOUT_S). Nothing was written by this command; run it again "
+        "when the other one has finished, or raise the timeout."
+    )
 
 
 def _to_sql_value(value: object, dialect: Dialect) -> object:
@@ -117,9 +155,19 @@ def _to_sql_value(value: object, dialect: Dialect) -> object:
 
 def _cast_to_spec(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
     """Cast a frame read from the database back to the canonical dtypes."""
+    return _cast_to_schema(frame, spec.schema)
+
+
+def _cast_to_schema(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
+    """Cast each column of ``frame`` to its dtype in ``schema`` (others untouched).
+
+    SQLite keeps datetimes and dates as ISO text (parsed here); every other
+    difference is a plain cast, strict: a value that does not fit its canonical type
+    is an error, never a silent null.
+    """
     exprs = []
     for name in frame.columns:
-        dtype = spec.schema.get(name)
+        dtype = schema.get(name)
         if dtype is None:
             continue
         src = frame.schema[name]
@@ -133,8 +181,70 @@ def _cast_to_spec(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
         elif dtype == pl.Date and src == pl.String:
             exprs.append(col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
         else:
-            exprs.append(col.cast(dtype, strict=False))
+            exprs.append(col.cast(dtype, strict=True))
     return frame.with_columns(exprs) if exprs else frame
+
+
+def _sqlite_literal(dtype: pl.DataType) -> str:
+    """A SQL literal whose SQLite storage class is the one ``dtype`` is stored in."""
+    if dtype.is_float():
+        return "0.0"
+    if dtype.is_integer() or dtype == pl.Boolean:
+        return "0"
+    if dtype == pl.Binary:
+        return "X''"
+    return "''"  # text, and SQLite's ISO text for dates and datetimes
+
+
+def _fetch(
+    conn: Any, dialect: Dialect, sql: str, params: Sequence[object], schema: Schema
+) -> pl.DataFrame:
+    """Run ``sql`` (placeholders already in the dialect's form) into a typed frame.
+
+    The frame has exactly the columns of ``schema``, in its dtypes; the query must
+    return those columns, in that order, or :class:`StoreError` is raised.
+
+    The ADBC SQLite driver infers each column's Arrow type from the first batch of
+    rows (1,024) and fails on a later value of another storage class: a column that
+    is NULL in every early row is typed INT64, and text further down then raises
+    "Type mismatch in column N". So on SQLite the query runs behind one first row of
+    typed literals (``''`` for text, ``0`` for integers, ``0.0`` for reals, from
+    ``schema``), which fixes every column's type before any stored row is read; that
+    row is dropped. SQLite outputs a ``UNION ALL`` arm by arm, and the inner query's
+    ``ORDER BY`` is kept (it is neither overridden nor part of a join).
+    PostgreSQL types its results from the declared column types.
+    """
+    names = list(schema)
+    sql = sql.strip().rstrip(";")
+    with conn.cursor() as cur:
+        if dialect == "sqlite":
+            # the result's names (LIMIT 0 reads no rows, an aggregate included)
+            cur.execute(f"SELECT * FROM ({sql}) LIMIT 0", list(params))
+            got = cur.fetch_arrow_table().column_names
+            _check_names(got, names, sql)
+            first = ", ".join(
+                f'{_sqlite_literal(dtype)} AS "{name}"'
+                for name, dtype in schema.items()
+            )
+            cur.execute(f"SELECT {first} UNION ALL SELECT * FROM ({sql})", list(params))
+            arrow = cur.fetch_arrow_table().slice(1)
+        else:
+            cur.execute(sql, list(params))
+            arrow = cur.fetch_arrow_table()
+            _check_names(arrow.column_names, names, sql)
+    if arrow.num_rows == 0:
+        return pl.DataFrame(schema=schema)
+    frame = pl.from_arrow(arrow)
+    assert isinstance(frame, pl.DataFrame)
+    return _cast_to_schema(frame, schema)
+
+
+def _check_names(got: Sequence[str], names: Sequence[str], sql: str) -> None:
+    if list(got) != list(names):
+        msg = (
+            f"Query returns columns {list(got)}, its schema names {list(names)}: {sql}"
+        )
+        raise StoreError(msg)
 
 
 def conform(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
@@ -209,10 +319,15 @@ class Transaction:
             cur.adbc_ingest(temp, data, mode="create", temporary=True)
             on = " AND ".join(f't."{c}" = k."{c}"' for c in pk)
             cols = ", ".join(f't."{c}"' for c in spec.names)
-            cur.execute(f'SELECT {cols} FROM "{table}" t JOIN "{temp}" k ON {on}')
-            result = cur.fetch_arrow_table()
-            cur.execute(f'DROP TABLE "{temp}"')
-        return _cast_to_spec(pl.from_arrow(result), spec)  # type: ignore[arg-type]
+        found = _fetch(
+            self._conn,
+            self.dialect,
+            f'SELECT {cols} FROM "{table}" t JOIN "{temp}" k ON {on}',
+            (),
+            spec.schema,
+        )
+        self.execute(f'DROP TABLE "{temp}"')
+        return found
 
     @contextmanager
     def deferred_indexes(self, table: str) -> Iterator[None]:
@@ -241,11 +356,22 @@ class Transaction:
         with self._conn.cursor() as cur:
             cur.execute(_placeholders(sql, self.dialect), list(params))
 
-    def query(self, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
-        """Run a query inside the transaction and return a frame."""
-        with self._conn.cursor() as cur:
-            cur.execute(_placeholders(sql, self.dialect), list(params))
-            return pl.from_arrow(cur.fetch_arrow_table())  # type: ignore[return-value]
+    def query(
+        self, sql: str, params: Sequence[object] = (), *, schema: Schema
+    ) -> pl.DataFrame:
+        """Run a query inside the transaction; a frame typed by ``schema``.
+
+        ``schema`` names the result's columns in order with their dtypes (see
+        :meth:`Store.query`).
+        """
+        return _fetch(
+            self._conn, self.dialect, _placeholders(sql, self.dialect), params, schema
+        )
+
+
+def _sqlite_exec(conn: Any, sql: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(sql)
 
 
 def _sqlalchemy_dialect(dialect: Dialect) -> sa.engine.Dialect:
@@ -290,6 +416,13 @@ class Store:
     ----------
     url
         ``sqlite:///PATH``, a plain file path, or ``postgresql://...``.
+    lock_timeout_s
+        How long a command waits for a lock another command holds (a load, a
+        classification) before it fails with :class:`StoreError` (settings
+        ``lock_timeout_s``). Writers on SQLite take the write lock when their
+        transaction begins (``BEGIN IMMEDIATE``), so they wait for each other there
+        rather than fail midway; loads on PostgreSQL wait for each other on an
+        advisory lock.
 
     Examples
     --------
@@ -299,8 +432,11 @@ class Store:
     ...     tx.append("incidents", frame)
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+    ) -> None:
         self.url = normalise_url(url)
+        self.lock_timeout_s = lock_timeout_s
         self._engine: sa.Engine | None = None
 
     @property
@@ -318,7 +454,9 @@ class Store:
                 # closing a file drops the other's POSIX locks (a known way to
                 # corrupt a WAL database). NullPool closes each connection at once.
                 self._engine = sa.create_engine(
-                    self.url.sqlalchemy, poolclass=sa.pool.NullPool
+                    self.url.sqlalchemy,
+                    poolclass=sa.pool.NullPool,
+                    connect_args={"timeout": self.lock_timeout_s},
                 )
             else:
                 self._engine = sa.create_engine(self.url.sqlalchemy)
@@ -389,29 +527,100 @@ class Store:
             another connection has the database open the mode cannot change and
             the load runs in WAL as usual. No effect on PostgreSQL.
         """
-        journal = bulk and self.dialect == "sqlite" and self._journal_mode("delete")
+        sqlite = self.dialect == "sqlite"
+        # a load switches WAL -> rollback journal only when no one else has the
+        # database open (first back to WAL: a mode left by a killed load)
+        journal = (
+            bulk
+            and sqlite
+            and self._journal_mode("wal", wait=False)
+            and self._journal_mode("delete", wait=False)
+        )
+        failed = False
         try:
-            conn = _adbc_connect(self.url)
+            with self._lock_errors("The database is busy"):
+                # SQLite: autocommit off in the driver, the transaction is ours
+                conn = _adbc_connect(
+                    self.url, lock_timeout_s=self.lock_timeout_s, autocommit=sqlite
+                )
             try:
-                yield Transaction(conn, self.dialect)
-                conn.commit()
+                with self._lock_errors("The database is busy"):
+                    self._begin(conn, bulk=bulk)
+                    yield Transaction(conn, self.dialect)
+                    if sqlite:
+                        _sqlite_exec(conn, "COMMIT")
+                    else:
+                        conn.commit()
             except BaseException:
-                conn.rollback()
+                failed = True
+                self._rollback(conn)
                 raise
             finally:
                 conn.close()
         finally:
-            if journal:
-                self._journal_mode("wal")
+            if journal and not self._journal_mode("wal", wait=True) and not failed:
+                msg = (
+                    f"The load committed, but {self.url.adbc} stays in rollback-"
+                    f"journal mode: other commands held it for more than "
+                    f"{self.lock_timeout_s:g} s afterwards. The next load returns it "
+                    "to WAL mode."
+                )
+                raise StoreError(msg)
 
-    def _journal_mode(self, mode: Literal["delete", "wal"]) -> bool:
-        """Set SQLite's journal mode; False when another connection prevents it."""
+    def _begin(self, conn: Any, *, bulk: bool) -> None:
+        """Start a write transaction, waiting (up to the timeout) for other writers.
+
+        SQLite: ``BEGIN IMMEDIATE`` takes the write lock now, while the connection
+        holds nothing, so the busy timeout applies. A deferred transaction that read
+        first and then wrote (e.g. dropped indexes for a bulk load) would be refused
+        at once with "database is locked", as two overlapping loads were. PostgreSQL:
+        loads wait for each other on one advisory lock (two loads of the same keys
+        would otherwise fail on the primary key of whichever commits second).
+        """
+        if self.dialect == "sqlite":
+            _sqlite_exec(conn, "BEGIN IMMEDIATE")
+        elif bulk:
+            with conn.cursor() as cur:
+                cur.execute(f"SELECT pg_advisory_xact_lock({_PG_LOAD_LOCK})")
+                cur.fetchall()
+
+    def _rollback(self, conn: Any) -> None:
+        """Roll back; a transaction that never began has nothing to undo."""
+        try:
+            if self.dialect == "sqlite":
+                _sqlite_exec(conn, "ROLLBACK")
+            else:
+                conn.rollback()
+        except Exception:  # "no transaction is active": nothing to undo
+            return
+
+    @contextmanager
+    def _lock_errors(self, what: str) -> Iterator[None]:
+        """Turn a lock wait that ran out into a :class:`StoreError` saying so."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except Exception as err:
+            if _is_lock_error(err):
+                raise StoreError(
+                    _lock_message(self.url, self.lock_timeout_s, what)
+                ) from err
+            raise
+
+    def _journal_mode(self, mode: Literal["delete", "wal"], *, wait: bool) -> bool:
+        """Set SQLite's journal mode; False when another connection prevents it.
+
+        ``wait``: up to the lock timeout for other connections to let go (to return
+        to WAL after a load); else give up at once (a load then keeps WAL).
+        """
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
         conn = sqlite_dbapi.connect(self.url.adbc, autocommit=True)
+        busy_ms = int(self.lock_timeout_s * 1000) if wait else 0
         try:
             with conn.cursor() as cur:
-                cur.execute("PRAGMA busy_timeout = 0")  # never wait: just keep WAL
+                cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
                 cur.execute(f"PRAGMA journal_mode = {mode}")
                 row = cur.fetchone()
         except sqlite_dbapi.Error:  # "database is locked": others have it open
@@ -439,18 +648,15 @@ class Store:
             msg = f"{table} has no columns {unknown}"
             raise NotFound(msg)
         sql, params = self._select_sql(table, names, where, order_by)
-        conn = _adbc_connect(self.url)
+        with self._lock_errors("Could not read the database"):
+            conn = _adbc_connect(self.url, lock_timeout_s=self.lock_timeout_s)
         try:
-            with conn.cursor() as cur:
-                cur.execute(sql, params)
-                arrow = cur.fetch_arrow_table()
+            with self._lock_errors("Could not read the database"):
+                return _fetch(
+                    conn, self.dialect, sql, params, {c: spec.schema[c] for c in names}
+                )
         finally:
             conn.close()
-        frame = pl.from_arrow(arrow)
-        assert isinstance(frame, pl.DataFrame)
-        if frame.height == 0:
-            return pl.DataFrame(schema={c: spec.schema[c] for c in names})
-        return _cast_to_spec(frame, spec).select(names)
 
     def _select_sql(
         self,
@@ -495,25 +701,48 @@ class Store:
             sql += " ORDER BY " + ", ".join(f'"{c}"' for c in order_by)
         return _placeholders(sql, self.dialect), params
 
-    def query(self, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
-        """Run a read-only query (placeholders ``?``) and return a raw frame."""
-        conn = _adbc_connect(self.url)
+    def query(
+        self, sql: str, params: Sequence[object] = (), *, schema: Schema
+    ) -> pl.DataFrame:
+        """Run a read-only query (placeholders ``?``) into a frame typed by ``schema``.
+
+        ``schema`` names every column the query returns, in order, with its Polars
+        dtype (take them from :mod:`avert.schema` where a column is a table's); the
+        result never depends on which rows come first (:class:`StoreError` when the
+        query's columns differ from the schema's names).
+        """
+        with self._lock_errors("Could not read the database"):
+            conn = _adbc_connect(self.url, lock_timeout_s=self.lock_timeout_s)
         try:
-            with conn.cursor() as cur:
-                cur.execute(_placeholders(sql, self.dialect), list(params))
-                arrow = cur.fetch_arrow_table()
+            with self._lock_errors("Could not read the database"):
+                return _fetch(
+                    conn, self.dialect, _placeholders(sql, self.dialect), params, schema
+                )
         finally:
             conn.close()
-        frame = pl.from_arrow(arrow)
-        assert isinstance(frame, pl.DataFrame)
-        return frame
+
+    def pragma(self, name: str) -> str:
+        """The value of a SQLite ``PRAGMA`` (e.g. ``journal_mode``), as text."""
+        if self.dialect != "sqlite" or not re.fullmatch(r"[a-z_]+", name):
+            msg = f"No SQLite pragma {name!r} on this {self.dialect} store"
+            raise StoreError(msg)
+        conn = _adbc_connect(self.url, lock_timeout_s=self.lock_timeout_s)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"PRAGMA {name}")
+                row = cur.fetchone()
+        finally:
+            conn.close()
+        return "" if row is None else str(row[0])
 
     def count(self, table: str) -> int:
         """Number of rows in a canonical table."""
         if table not in TABLES:
             msg = f"No table {table!r}"
             raise NotFound(msg)
-        frame = self.query(f'SELECT COUNT(*) AS n FROM "{table}"')
+        frame = self.query(
+            f'SELECT COUNT(*) AS n FROM "{table}"', schema={"n": pl.Int64()}
+        )
         return int(frame["n"][0])
 
     def counts(self) -> dict[str, int]:

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
+
+from avert.schema import CLASSIFICATIONS, LOADS
 from avert.store.database import Store
 
-__all__ = ["status_summary"]
+__all__ = ["classified_profiles", "status_summary"]
 
 
 def _month_expr(store: Store, column: str) -> str:
@@ -26,7 +29,8 @@ def _month_expr(store: Store, column: str) -> str:
 
 def _grouped(store: Store, table: str, expr: str) -> dict[str, int]:
     frame = store.query(
-        f'SELECT {expr} AS k, COUNT(*) AS n FROM "{table}" GROUP BY 1 ORDER BY 1'
+        f'SELECT {expr} AS k, COUNT(*) AS n FROM "{table}" GROUP BY 1 ORDER BY 1',
+        schema={"k": pl.String(), "n": pl.Int64()},
     )
     return {
         ("(none)" if k is None else str(k)): int(n)
@@ -49,9 +53,21 @@ def status_summary(store: Store) -> dict[str, Any]:
         **_grouped(store, "quarantine", '"kind"'),
         "by_file": _grouped(store, "quarantine", '"source_file"'),
     }
-    last = store.query('SELECT MAX("loaded_at") AS t FROM "loads"')
+    last = store.query(
+        'SELECT MAX("loaded_at") AS t FROM "loads"',
+        schema={"t": LOADS.schema["loaded_at"]},
+    )["t"][0]
     out["loads"] = {
         "files": out["tables"]["loads"],
-        "last_loaded_at": None if last.height == 0 else last["t"][0],
+        "last_loaded_at": None if last is None else last.isoformat(),
     }
     return out
+
+
+def classified_profiles(store: Store) -> list[str]:
+    """Ids of the definition profiles that have rows in ``classifications``."""
+    frame = store.query(
+        'SELECT DISTINCT "profile" FROM "classifications" ORDER BY 1',
+        schema=CLASSIFICATIONS.schema_of("profile"),
+    )
+    return [str(p) for p in frame["profile"].to_list()]

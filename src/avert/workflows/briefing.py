@@ -188,6 +188,7 @@ def _latest_month_start(store: Store, at: dt.datetime) -> dt.datetime | None:
         'SELECT MAX("occurred_from") AS m FROM "incidents" '
         'WHERE "time_precision" = \'month\' AND "occurred_from" < ?',
         [value],
+        schema={"m": TABLES["incidents"].schema["occurred_from"]},
     )
     raw = frame["m"][0] if frame.height else None
     if raw is None:
@@ -255,6 +256,7 @@ def _person_history(
             _sql_time(store, since),
             _sql_time(store, until),
         ],
+        schema={**inv_schema, **inc_schema},  # the SELECT's columns, in order
     )
     if raw.height == 0:
         return pl.DataFrame(schema=inv_schema), pl.DataFrame(schema=inc_schema)

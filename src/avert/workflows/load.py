@@ -17,8 +17,9 @@ import datetime as dt
 import hashlib
 import queue
 import threading
+import time
 import uuid
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
@@ -27,14 +28,25 @@ from typing import Any, Literal
 
 import polars as pl
 
-from avert.errors import IngestError
+from avert.config.definitions import HarmTable, load_harm, load_profile
+from avert.errors import ConfigError, IngestError, NotFound
 from avert.ingest.keys import row_text
 from avert.ingest.result import PROBLEM_SCHEMA, FileReport, Parsed
 from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
+from avert.store.loads import has_rows, record_loads, set_page_cache, update_outcomes
+from avert.store.summary import classified_profiles
+from avert.workflows.definitions import ClassifyReport, classify_store
 
-__all__ = ["FINISHING", "LoadReport", "ProgressFn", "load_files"]
+__all__ = [
+    "FINISHING",
+    "LoadReport",
+    "ProgressFn",
+    "Refresh",
+    "load_files",
+    "refresh_after_load",
+]
 
 #: progress(what, files_done, files_total): called before each file, after each part
 #: of a file (``what`` then names the file and its rows so far), before the final
@@ -149,10 +161,9 @@ def load_files(
     total = len(units)
     # bulk: appended pages are written once (rollback journal), not twice (WAL)
     with store.transaction(bulk=True) as tx, ExitStack() as deferred:
-        if tx.dialect == "sqlite":
-            # a bigger page cache (256 MiB) for this connection: random-key B-tree inserts
-            # (64-hex Crime IDs) otherwise thrash the default 2 MiB cache
-            tx.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
+        # a bigger page cache (256 MiB) for this connection: random-key B-tree inserts
+        # (64-hex Crime IDs) otherwise thrash SQLite's default 2 MiB cache
+        set_page_cache(tx, _SQLITE_CACHE_KIB)
         state = _State(tx, references, deferred)
         # A big file comes in parts (bounded memory); its report sums theirs. The
         # next part is parsed in a thread while this one is written (Polars and the
@@ -187,9 +198,96 @@ def load_files(
             )
             raise IngestError(msg)
         if state.touched_outcomes:
-            _update_outcomes(tx, report.load_id)
+            update_outcomes(tx, report.load_id)
         _record_loads(tx, report)
     return report
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What :func:`refresh_after_load` brought up to date after a load."""
+
+    #: one report per definition profile (re)classified
+    classified: tuple[ClassifyReport, ...] = ()
+    #: stored profiles that could not be reloaded by id (a TOML file elsewhere):
+    #: their classifications miss the new rows until 'avert classify --definition FILE'
+    not_refreshed: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for the command line."""
+        if not self.classified and not self.not_refreshed:
+            return "Nothing new to classify."
+        parts = [
+            f"{r.profile} ({r.incidents:,} incidents, {r.in_definition:,} in the "
+            f"definition, {r.new:,} new)"
+            for r in self.classified
+        ]
+        line = f"Classified under {', '.join(parts)} in {self.seconds:.1f} s."
+        if self.not_refreshed:
+            line += (
+                f" Not refreshed: {', '.join(self.not_refreshed)} (not a packaged "
+                "profile): run 'avert classify --definition FILE'."
+            )
+        return line
+
+
+def refresh_after_load(
+    store: Store,
+    report: LoadReport,
+    *,
+    definition: str,
+    harm: HarmTable | None = None,
+) -> Refresh:
+    """Bring what is derived from the stored records up to date after a load.
+
+    The one place where a load's dependants are refreshed, so that ``avert ingest``
+    leaves the store ready to brief. Today: the ``classifications`` (with harm) of
+    the configured ``definition`` and of every other profile already classified in
+    the store, recomputed for the whole store by the classify workflow
+    (:func:`avert.workflows.definitions.classify_store`). The whole store, not only
+    the loaded rows: a new incident can change the category of older ones (repeat
+    victims), and it is cheap (``benchmarks/ingest_bundle.py`` reports it).
+    Further derived tables (e.g. stored detected groups) add their refresh here.
+
+    Nothing is done when the load added no rows and ``definition`` is classified.
+
+    Parameters
+    ----------
+    store
+        The store just loaded.
+    report
+        The load's report (from :func:`load_files`).
+    definition
+        The configured definition profile (settings ``definition``): an id or a TOML
+        path.
+    harm
+        Harm weights (default: the packaged CCHI table).
+    """
+    t0 = time.perf_counter()
+    try:
+        harm = harm if harm is not None else load_harm()
+        wanted = load_profile(definition, harm=harm)
+    except ConfigError as err:
+        msg = (
+            f"The load committed, but it could not be classified: {err} "
+            "(fix the 'definition' setting, then run 'avert classify')"
+        )
+        raise ConfigError(msg) from err
+    stored = classified_profiles(store)
+    if report.loaded == 0 and wanted.id in stored:
+        return Refresh()
+    profiles = [wanted]
+    missing: list[str] = []
+    for profile_id in stored:
+        if profile_id == wanted.id:
+            continue
+        try:
+            profiles.append(load_profile(profile_id, harm=harm))
+        except (ConfigError, NotFound):
+            missing.append(profile_id)
+    classified = tuple(classify_store(store, profile=p, harm=harm) for p in profiles)
+    return Refresh(classified, tuple(missing), time.perf_counter() - t0)
 
 
 def _add(total: FileReport, part: FileReport) -> None:
@@ -386,8 +484,7 @@ class _State:
 
     def table_has_rows(self, table: str) -> bool:
         if not self._nonempty.get(table):
-            found = self.tx.query(f'SELECT 1 AS one FROM "{table}" LIMIT 1')
-            self._nonempty[table] = found.height > 0
+            self._nonempty[table] = has_rows(self.tx, table)
         return self._nonempty[table]
 
     def mark_written(self, table: str) -> None:
@@ -672,64 +769,28 @@ def _write_quarantine(
         state.mark_written("quarantine")
 
 
-def _update_outcomes(tx: Transaction, load_id: str) -> None:
-    """Set incidents.outcome to the latest police.uk outcome of each touched crime."""
-    tx.execute(
-        "UPDATE incidents SET outcome = ("
-        " SELECT o.outcome FROM outcomes o WHERE o.incident_id = incidents.incident_id"
-        " ORDER BY o.month DESC, o.source_line DESC LIMIT 1)"
-        " WHERE incident_id IN (SELECT incident_id FROM outcomes WHERE load_id = ?)"
-        " OR (load_id = ? AND incident_id IN (SELECT incident_id FROM outcomes))",
-        [load_id, load_id],
-    )
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _record_loads(tx: Transaction, report: LoadReport) -> None:
     """Add a loads row for each (file, digest) not recorded before."""
-    files = [f for f in report.files if f.sha256]
-    if not files:
-        return
-    known: set[tuple[str, str]] = set()
-    for part in _chunks(sorted({f.sha256 for f in files}), 500):
-        marks = ", ".join("?" for _ in part)
-        found = tx.query(
-            f"SELECT source_file, file_sha256 FROM loads WHERE file_sha256 IN ({marks})",
-            part,
-        )
-        known |= (
-            set(
-                zip(
-                    found["source_file"].to_list(),
-                    found["file_sha256"].to_list(),
-                    strict=True,
-                )
-            )
-            if found.height
-            else set()
-        )
+    files = _unique_files(f for f in report.files if f.sha256)
     now = dt.datetime.now()
-    rows = [
-        {
-            "load_id": report.load_id,
-            "source_file": f.file,
-            "file_sha256": f.sha256,
-            "kind": f.kind,
-            "loaded_at": now,
-            "rows": f.rows,
-            "loaded": f.loaded,
-            "quarantined": f.quarantined,
-            "duplicates": f.duplicates,
-        }
-        for f in _unique_files(files)
-        if (f.file, f.sha256) not in known
-    ]
-    if rows:
-        tx.append("loads", pl.DataFrame(rows, schema=TABLES["loads"].schema))
+    rows = pl.DataFrame(
+        [
+            {
+                "load_id": report.load_id,
+                "source_file": f.file,
+                "file_sha256": f.sha256,
+                "kind": f.kind,
+                "loaded_at": now,
+                "rows": f.rows,
+                "loaded": f.loaded,
+                "quarantined": f.quarantined,
+                "duplicates": f.duplicates,
+            }
+            for f in files
+        ],
+        schema=TABLES["loads"].schema,
+    )
+    record_loads(tx, rows)
 
 
 def _unique_files(files: Iterable[FileReport]) -> list[FileReport]:

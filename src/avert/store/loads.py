@@ -1,0 +1,81 @@
+"""The SQL a load needs beyond appending rows, as named functions on its transaction.
+
+:mod:`avert.workflows.load` decides what to write; the statements live here, in the
+store (the only package that talks SQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import polars as pl
+
+from avert.errors import NotFound
+from avert.schema import LOADS, TABLES
+from avert.store.database import Transaction
+
+__all__ = ["has_rows", "record_loads", "set_page_cache", "update_outcomes"]
+
+#: digests per ``IN (...)`` lookup of recorded loads
+_DIGESTS_PER_QUERY = 500
+
+
+def set_page_cache(tx: Transaction, kib: int) -> None:
+    """Give this (SQLite) connection a page cache of ``kib`` KiB; no-op elsewhere."""
+    if tx.dialect == "sqlite":
+        tx.execute(f"PRAGMA cache_size = -{int(kib)}")
+
+
+def has_rows(tx: Transaction, table: str) -> bool:
+    """Whether ``table`` holds any row (as seen inside ``tx``)."""
+    if table not in TABLES:
+        msg = f"No table {table!r}"
+        raise NotFound(msg)
+    found = tx.query(
+        f'SELECT 1 AS one FROM "{table}" LIMIT 1', schema={"one": pl.Int64()}
+    )
+    return found.height > 0
+
+
+def update_outcomes(tx: Transaction, load_id: str) -> None:
+    """Set ``incidents.outcome`` to the latest police.uk outcome of each touched crime.
+
+    Touched: crimes with an outcome row of load ``load_id``, and crimes of that load
+    with any stored outcome.
+    """
+    tx.execute(
+        "UPDATE incidents SET outcome = ("
+        " SELECT o.outcome FROM outcomes o WHERE o.incident_id = incidents.incident_id"
+        " ORDER BY o.month DESC, o.source_line DESC LIMIT 1)"
+        " WHERE incident_id IN (SELECT incident_id FROM outcomes WHERE load_id = ?)"
+        " OR (load_id = ? AND incident_id IN (SELECT incident_id FROM outcomes))",
+        [load_id, load_id],
+    )
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def record_loads(tx: Transaction, rows: pl.DataFrame) -> int:
+    """Append the ``loads`` rows whose (source_file, file_sha256) is not yet recorded.
+
+    ``rows`` has the columns of :data:`avert.schema.LOADS`; returns how many were added.
+    """
+    if rows.height == 0:
+        return 0
+    pair = ["source_file", "file_sha256"]
+    known = [pl.DataFrame(schema=LOADS.schema_of(*pair))]
+    for part in _chunks(sorted(set(rows["file_sha256"].to_list())), _DIGESTS_PER_QUERY):
+        marks = ", ".join("?" for _ in part)
+        known.append(
+            tx.query(
+                "SELECT source_file, file_sha256 FROM loads "
+                f"WHERE file_sha256 IN ({marks})",
+                part,
+                schema=LOADS.schema_of(*pair),
+            )
+        )
+    new = rows.join(pl.concat(known), on=pair, how="anti")
+    return tx.append("loads", new)

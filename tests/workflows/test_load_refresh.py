@@ -1,0 +1,104 @@
+"""Ingest leaves the store ready to brief (issue 12.7): a load classifies the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.store import Store
+from avert.synth import tiny_city, write_bundle
+from avert.workflows.definitions import classify_store
+from avert.workflows.load import load_files, refresh_after_load
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+AT = "2026-11-24T06:00"
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("bundle")
+    write_bundle(tiny_city(0), folder)
+    return folder
+
+
+def _classified(store: Store, profile: str) -> int:
+    return store.read_frame(
+        "classifications", columns=["incident_id"], where=[("profile", "=", profile)]
+    ).height
+
+
+def test_refresh_classifies_every_incident(any_store: Store) -> None:
+    report = load_files(any_store, [DATA / "policeuk" / "2019-06"])
+    refreshed = refresh_after_load(any_store, report, definition="avb-2010")
+    assert [r.profile for r in refreshed.classified] == ["avb-2010"]
+    assert _classified(any_store, "avb-2010") == any_store.count("incidents") > 0
+    assert "avb-2010" in refreshed.summary()
+    # a second profile classified by hand is refreshed by the next load too
+    classify_store(any_store, profile="who-broad")
+    more = load_files(any_store, [DATA / "bundle-example"], kind="bundle")
+    assert more.loaded > 0
+    again = refresh_after_load(any_store, more, definition="avb-2010")
+    assert sorted(r.profile for r in again.classified) == ["avb-2010", "who-broad"]
+    for profile in ("avb-2010", "who-broad"):
+        assert _classified(any_store, profile) == any_store.count("incidents")
+    # a load that adds nothing changes nothing
+    same = load_files(any_store, [DATA / "bundle-example"], kind="bundle")
+    assert refresh_after_load(any_store, same, definition="avb-2010").classified == ()
+
+
+def test_a_profile_that_cannot_be_reloaded_is_reported(sqlite_store: Store) -> None:
+    report = load_files(sqlite_store, [DATA / "policeuk" / "2019-06"])
+    refresh_after_load(sqlite_store, report, definition="avb-2010")
+    frame = sqlite_store.read_frame("classifications").with_columns(
+        profile=pl.lit("local-file-profile")
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("classifications", frame)
+    more = load_files(sqlite_store, [DATA / "bundle-example"], kind="bundle")
+    refreshed = refresh_after_load(sqlite_store, more, definition="avb-2010")
+    assert refreshed.not_refreshed == ("local-file-profile",)
+    assert "avert classify --definition FILE" in refreshed.summary()
+
+
+def test_ingest_then_brief_without_classify(
+    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AVERT_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    for args in (
+        ["db", "init"],
+        ["ingest", "policeuk", str(DATA / "policeuk" / "2019-06")],
+        ["ingest", "bundle", str(bundle), "--json"],
+        ["brief", "--at", AT, "--no-pdf", "--out", "briefing"],
+        ["analyse", "concentration", "--entity", "offender", "--measure", "harm"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, f"avert {' '.join(args)}: {result.output}"
+    assert (tmp_path / "briefing" / "briefing.json").exists()
+
+
+def test_no_classify_leaves_classification_to_the_user(
+    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AVERT_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "init"]).exit_code == 0
+    result = runner.invoke(app, ["ingest", "bundle", str(bundle), "--no-classify"])
+    assert result.exit_code == 0, result.output
+    assert "Classified" not in result.output
+    assert Store("avert.db").count("classifications") == 0
+
+
+def test_a_bad_definition_setting_says_the_load_committed(sqlite_store: Store) -> None:
+    from avert.errors import ConfigError
+
+    report = load_files(sqlite_store, [DATA / "policeuk" / "2019-06"])
+    with pytest.raises(ConfigError, match="The load committed"):
+        refresh_after_load(sqlite_store, report, definition="no-such-profile")
+    assert sqlite_store.count("incidents") == report.loaded
