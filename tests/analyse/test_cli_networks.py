@@ -113,3 +113,22 @@ def test_retaliation_without_history_uses_declared_groups(sqlite_store: Store) -
     assert x2[0]["victim_groups"] == ["G-East"]
     assert x2[0]["victim_linked"] is True
     assert "a1" in x2[0]["at_risk_of_retaliation_from"]
+
+
+def test_retaliation_table_shows_strength(sqlite_store: Store) -> None:
+    _fill(sqlite_store)
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "retaliation",
+            "--since",
+            "2024-11-26",
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "strong" in result.stdout
+    assert "X1" in result.stdout

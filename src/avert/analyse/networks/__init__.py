@@ -49,6 +49,7 @@ from avert.analyse.networks._graph import (
 from avert.analyse.networks._groups import (
     GroupsResult,
     analyse_groups,
+    community_resolution,
     detect_groups,
     group_membership,
     match_groups,
@@ -69,6 +70,7 @@ __all__ = [
     "analyse_groups",
     "assign_continuum",
     "co_offending_edges",
+    "community_resolution",
     "detect_groups",
     "group_conflicts",
     "group_membership",

@@ -39,9 +39,11 @@ def detect_groups(
     Parameters
     ----------
     co_edges
-        Output of :func:`co_offending_edges` (``person_a``, ``person_b``, ``weight``).
+        Output of :func:`co_offending_edges` (``person_a``, ``person_b``, ``weight``;
+        ``n_incidents`` used when present).
     config
-        ``communities.resolution``, ``min_group_size``, ``n_iterations`` and ``seed``.
+        ``communities.objective``, ``cpm_density`` (CPM) or ``resolution``
+        (modularity), ``min_group_size``, ``n_iterations`` and ``seed``.
 
     Returns
     -------
@@ -52,14 +54,23 @@ def detect_groups(
 
     Notes
     -----
-    ``Graph.community_leiden(objective_function="modularity", weights=...,
-    resolution=...)``; randomness is seeded from ``communities.seed`` through a
+    ``Graph.community_leiden(objective_function=..., weights="weight",
+    resolution=...)``. With the constant Potts model (``objective = "cpm"``, the
+    default) the resolution is :func:`community_resolution`: ``cpm_density`` times
+    the mean weight of one shared incident, so a group's member pairs share on
+    average more than ``cpm_density`` incidents, whatever the size of the graph (no
+    resolution limit; modularity at force scale merges small groups joined by a
+    few random ties). Randomness is seeded from ``communities.seed`` through a
     private ``random.Random`` so repeated runs agree and global state is untouched.
 
     References
     ----------
     Traag, V. A., Waltman, L. & van Eck, N. J. (2019) From Louvain to Leiden:
     guaranteeing well-connected communities. Scientific Reports 9, 5233.
+    Traag, V. A., Van Dooren, P. & Nesterov, Y. (2011) Narrow scope for
+    resolution-limit-free community detection. Physical Review E 84, 016114.
+    Fortunato, S. & Barthelemy, M. (2007) Resolution limit in community detection.
+    PNAS 104(1), 36-41.
     """
     cfg = _config(config).communities
     check_frame(co_edges, ["person_a", "person_b", "weight"], name="co_edges")
@@ -71,9 +82,9 @@ def detect_groups(
     ig.set_random_number_generator(random.Random(cfg.seed))
     try:
         clustering = graph.community_leiden(
-            objective_function="modularity",
+            objective_function="CPM" if cfg.objective == "cpm" else "modularity",
             weights="weight",
-            resolution=cfg.resolution,
+            resolution=community_resolution(co_edges, config=config),
             n_iterations=cfg.n_iterations,
         )
     finally:
@@ -92,6 +103,28 @@ def detect_groups(
         .select("group_id", "person_id", pl.lit("detected").alias("origin"))
         .sort("group_id", "person_id")
     )
+
+
+def community_resolution(
+    co_edges: pl.DataFrame, *, config: NetworksConfig | None = None
+) -> float:
+    """The Leiden resolution :func:`detect_groups` uses on these ties.
+
+    Modularity: ``communities.resolution``. Constant Potts model: ``cpm_density``
+    times the mean weight of one shared incident (``sum(weight) / sum(n_incidents)``;
+    the mean tie weight when ``n_incidents`` is absent), i.e. a density threshold in
+    the graph's own weight units.
+    """
+    cfg = _config(config).communities
+    if cfg.objective != "cpm":
+        return cfg.resolution
+    total = float(co_edges.get_column("weight").sum()) if co_edges.height else 0.0
+    if "n_incidents" in co_edges.columns:
+        count = float(co_edges.get_column("n_incidents").sum())
+    else:
+        count = float(co_edges.height)
+    per_incident = total / count if count > 0 and total > 0 else 1.0
+    return cfg.cpm_density * per_incident
 
 
 def group_membership(
@@ -349,13 +382,14 @@ def analyse_groups(
             "as_of": end,
             "window_days": cfg.graph.window_days,
             "half_life_days": cfg.graph.half_life_days,
-            "resolution": cfg.communities.resolution,
+            "objective": cfg.communities.objective,
+            "resolution": community_resolution(edges, config=cfg),
             "min_group_size": cfg.communities.min_group_size,
             "config": cfg.source,
         },
         method=(
             "co-offending graph (recency- and harm-weighted) -> Leiden communities "
-            "(modularity) + declared groups -> profiles -> continuum rules -> "
+            f"({cfg.communities.objective}) + declared groups -> profiles -> continuum rules -> "
             "network prioritisation matrix (harm x threat x trend)"
         ),
         source=_SOURCE_GROUPS,

@@ -27,10 +27,10 @@ def _rule_expr(rule: ContinuumRule) -> tuple[pl.Expr, pl.Expr]:
             pl.format(f"{measure} {{}} >= {_fmt(threshold)}", pl.col(measure).round(2))
         )
     if rule.any_of:
-        any_holds: pl.Expr = pl.lit(False)
+        n_any: pl.Expr = pl.lit(0, dtype=pl.Int64)
         for measure, threshold in rule.any_of.items():
             cond = pl.col(measure) >= threshold
-            any_holds = any_holds | cond
+            n_any = n_any + cond.cast(pl.Int64)
             parts.append(
                 pl.when(cond).then(
                     pl.format(
@@ -38,7 +38,7 @@ def _rule_expr(rule: ContinuumRule) -> tuple[pl.Expr, pl.Expr]:
                     )
                 )
             )
-        holds = holds & any_holds
+        holds = holds & (n_any >= rule.min_any)
     text = (
         pl.concat_list(parts).list.drop_nulls().list.join("; ") if parts else pl.lit("")
     )

@@ -53,9 +53,10 @@ def group_profiles(
         One row per group: ``group_id``, ``origin``, ``size``, ``n_active_members``,
         ``corroborated_share``, ``n_incidents``, ``harm_days``,
         ``harm_days_per_member``, ``harm_days_per_incident``, ``violence_share``,
-        ``weapon_share``, ``firearm_share``, ``first_at``, ``last_at``,
+        ``n_violent_incidents``, ``weapon_share``, ``firearm_share``,
+        ``gang_flag_share``, ``first_at``, ``last_at``,
         ``longevity_days``, ``recent_incidents``, ``previous_incidents``, ``trend``,
-        ``n_conflicts``, ``n_rivals``, ``rivals`` (list).
+        ``n_conflicts``, ``n_rivals``, ``max_rival_conflicts``, ``rivals`` (list).
 
     Notes
     -----
@@ -112,7 +113,7 @@ def _tied_members(mem: pl.DataFrame, co_edges: pl.DataFrame | None) -> pl.DataFr
 
 
 def _conflict_counts(conflicts: pl.DataFrame) -> pl.DataFrame:
-    """Per group, violent conflicts (either side) and the sorted list of rivals."""
+    """Per group: violent conflicts (either side), the most with one rival, rivals."""
     sides = pl.concat(
         [
             conflicts.select(
@@ -127,8 +128,12 @@ def _conflict_counts(conflicts: pl.DataFrame) -> pl.DataFrame:
             ),
         ]
     )
-    return sides.group_by("group_id").agg(
-        pl.col("n_incidents").sum().cast(pl.Int64).alias("n_conflicts"),
+    per_rival = sides.group_by("group_id", "rival").agg(
+        pl.col("n_incidents").sum().cast(pl.Int64).alias("_n")
+    )
+    return per_rival.group_by("group_id").agg(
+        pl.col("_n").sum().cast(pl.Int64).alias("n_conflicts"),
+        pl.col("_n").max().cast(pl.Int64).alias("max_rival_conflicts"),
         pl.col("rival").unique().sort().alias("rivals"),
     )
 
@@ -167,9 +172,9 @@ def _profiles(
     )
     keys = gi_people.select("_g", "_i").unique()
     facts = inc.select(
-        pl.col("occurred_from", "harm_days", "in_definition", "weapon").gather(
-            keys.get_column("_i")
-        )
+        pl.col(
+            "occurred_from", "harm_days", "in_definition", "weapon", "gang_related"
+        ).gather(keys.get_column("_i"))
     )
     gi = (
         pl.concat([keys, facts], how="horizontal").join(codes, on="_g").drop("_g", "_i")
@@ -178,7 +183,9 @@ def _profiles(
         pl.len().cast(pl.Int64).alias("n_incidents"),
         pl.col("harm_days").sum().alias("harm_days"),
         pl.col("in_definition").mean().alias("violence_share"),
+        pl.col("in_definition").sum().cast(pl.Int64).alias("n_violent_incidents"),
         (pl.col("weapon") != "none").mean().alias("weapon_share"),
+        pl.col("gang_related").mean().alias("gang_flag_share"),
         (pl.col("weapon") == "firearm").mean().alias("firearm_share"),
         pl.col("occurred_from").min().alias("first_at"),
         pl.col("occurred_from").max().alias("last_at"),
@@ -217,10 +224,14 @@ def _profiles(
                 "recent_incidents",
                 "previous_incidents",
                 "n_conflicts",
+                "max_rival_conflicts",
+                "n_violent_incidents",
                 "_tied",
             ).fill_null(0),
             pl.col("harm_days").fill_null(0.0),
-            pl.col("violence_share", "weapon_share", "firearm_share").fill_null(0.0),
+            pl.col(
+                "violence_share", "weapon_share", "firearm_share", "gang_flag_share"
+            ).fill_null(0.0),
             pl.col("rivals").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         )
         .with_columns(
@@ -258,8 +269,10 @@ def _profiles(
         "harm_days_per_member",
         "harm_days_per_incident",
         "violence_share",
+        "n_violent_incidents",
         "weapon_share",
         "firearm_share",
+        "gang_flag_share",
         "first_at",
         "last_at",
         "longevity_days",
@@ -268,5 +281,6 @@ def _profiles(
         "trend",
         "n_conflicts",
         "n_rivals",
+        "max_rival_conflicts",
         "rivals",
     ).sort("group_id")

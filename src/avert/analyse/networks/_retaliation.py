@@ -40,24 +40,36 @@ _ALERT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "victim_id": pl.String(),
     "occurred_from": pl.Datetime("us"),
     "live_until": pl.Datetime("us"),
+    "strength": pl.String(),
     "victim_linked": pl.Boolean(),
     "victim_groups": pl.List(pl.String()),
     "rival_groups": pl.List(pl.String()),
     "at_risk_of_retaliation_from": pl.List(pl.String()),
     "possible_targets": pl.List(pl.String()),
+    "n_possible_targets": pl.Int64(),
+    "target_groups": pl.List(pl.String()),
     "reasons": pl.List(pl.String()),
 }
 
 
 def _capped_list(
-    frame: pl.DataFrame, keys: list[str], value: str, order: str, cap: int, name: str
+    frame: pl.DataFrame,
+    keys: list[str],
+    value: str,
+    order: str,
+    cap: int,
+    name: str,
+    *,
+    ranked: bool = False,
 ) -> pl.DataFrame:
+    """The first ``cap`` values per key by ``order`` (sorted by id unless ``ranked``)."""
+    head = pl.col(value).head(cap)
     return (
         frame.sort([*keys, order, value])
         .unique([*keys, value], keep="first", maintain_order=True)
         .group_by(keys, maintain_order=True)
         .agg(
-            pl.col(value).head(cap).sort().alias(name),
+            (head if ranked else head.sort()).alias(name),
             pl.len().cast(pl.Int64).alias(f"n_{name}"),
         )
     )
@@ -138,12 +150,17 @@ def retaliation_alerts(
     retal_lists = _retaliators(base, vg, mem, offenders, co_edges, family_edges, cfg)
     own_groups = vg.select(*_KEYS, "group_id")
     rivals = _rivals(base, own_groups, sides.offender_groups, mem, inc, inv, cfg, until)
-    rival_lists = rivals.group_by(*_KEYS).agg(
-        pl.col("rival_id").unique().sort().alias("rival_groups"),
-        pl.col("rival_id").filter(pl.col("_o") == 0).unique().sort().alias("_named"),
-        pl.col("rival_id").filter(pl.col("_o") == 1).unique().sort().alias("_earlier"),
+    rival_lists = (
+        rivals.sort([*_KEYS, "_rank"])
+        .group_by(*_KEYS, maintain_order=True)
+        .agg(
+            pl.col("rival_id").alias("rival_groups"),
+            pl.col("rival_id").filter(pl.col("_o") == 0).alias("_named"),
+            pl.col("rival_id").filter(pl.col("_o") == 1).alias("_against"),
+            pl.col("rival_id").filter(pl.col("_o") == 2).alias("_by"),
+        )
     )
-    target_lists = _targets(base, offenders, rivals, mem, rc.max_people)
+    target_lists = _targets(base, offenders, rivals, mem, co_edges, rc.max_targets)
     vgroups = own_groups.group_by(_KEYS).agg(
         pl.col("group_id").unique().sort().alias("victim_groups")
     )
@@ -158,14 +175,20 @@ def retaliation_alerts(
                 "victim_groups",
                 "rival_groups",
                 "_named",
-                "_earlier",
+                "_against",
+                "_by",
                 "at_risk_of_retaliation_from",
                 "possible_targets",
+                "target_groups",
             ).fill_null(empty),
             pl.col("n_at_risk_of_retaliation_from", "n_possible_targets").fill_null(0),
             (pl.col("occurred_from") + pl.duration(days=rc.window_days)).alias(
                 "live_until"
             ),
+            pl.when(pl.col("victim_linked"))
+            .then(pl.lit("strong"))
+            .otherwise(pl.lit("weak"))
+            .alias("strength"),
         )
     )
     frame = (
@@ -173,7 +196,7 @@ def retaliation_alerts(
             pl.concat_list(_reasons(cfg)).list.drop_nulls().alias("reasons")
         )
         .select(list(_ALERT_SCHEMA))
-        .sort("occurred_from", "incident_id", "victim_id")
+        .sort("strength", "occurred_from", "incident_id", "victim_id")
     )
     return _retaliation_result(frame, cfg, since, until)
 
@@ -304,13 +327,24 @@ def _retaliators(
     family_edges: pl.DataFrame | None,
     cfg: NetworksConfig,
 ) -> pl.DataFrame:
-    """Who may retaliate: the victim, then group members, co-offenders and kin."""
+    """Who may retaliate: the victim, then group members, co-offenders, kin, allies."""
     rc = cfg.retaliation
+    members = mem.select("group_id", pl.col("person_id").alias("other_id"))
     parts = [
-        vg.join(
-            mem.select("group_id", pl.col("person_id").alias("other_id")), on="group_id"
-        ).select(*_KEYS, "other_id", pl.lit(0).alias("_o"), pl.lit(0.0).alias("_w"))
+        vg.join(members, on="group_id").select(
+            *_KEYS, "other_id", pl.lit(0).alias("_o"), pl.lit(0.0).alias("_w")
+        )
     ]
+    if co_edges is not None and co_edges.height > 0 and rc.ally_min_incidents > 0:
+        allies = _allied_groups(mem, co_edges, rc.ally_min_incidents)
+        parts.append(
+            vg.select(*_KEYS, "group_id")
+            .join(allies, on="group_id")
+            .join(members.rename({"group_id": "ally_id"}), on="ally_id")
+            .select(
+                *_KEYS, "other_id", pl.lit(3).alias("_o"), -pl.col("_n").alias("_w")
+            )
+        )
     if co_edges is not None and co_edges.height > 0:
         co = _both_ways(co_edges, "co_offender").rename({"person_id": "victim_id"})
         parts.append(
@@ -357,6 +391,47 @@ def _retaliators(
     )
 
 
+def _allied_groups(
+    mem: pl.DataFrame, co_edges: pl.DataFrame, min_incidents: int
+) -> pl.DataFrame:
+    """Pairs of groups whose members co-offended together in ``min_incidents`` or more.
+
+    ``group_id``, ``ally_id``, ``_n`` (shared incidents, summed over member pairs).
+    Two groups that offend together are allies (or two views of one group split by
+    sparse records): a reprisal may come from either.
+    """
+    n = (
+        pl.col("n_incidents").cast(pl.Float64)
+        if "n_incidents" in co_edges.columns
+        else pl.lit(1.0)
+    )
+    ties = co_edges.select("person_a", "person_b", n.alias("_n"))
+    ga = mem.select(pl.col("group_id"), pl.col("person_id").alias("person_a"))
+    gb = mem.select(
+        pl.col("group_id").alias("ally_id"), pl.col("person_id").alias("person_b")
+    )
+    pairs = (
+        ties.join(ga, on="person_a")
+        .join(gb, on="person_b")
+        .filter(pl.col("group_id") != pl.col("ally_id"))
+    )
+    both = pl.concat(
+        [
+            pairs.select("group_id", "ally_id", "_n"),
+            pairs.select(
+                pl.col("ally_id").alias("group_id"),
+                pl.col("group_id").alias("ally_id"),
+                "_n",
+            ),
+        ]
+    )
+    return (
+        both.group_by("group_id", "ally_id")
+        .agg(pl.col("_n").sum())
+        .filter(pl.col("_n") >= min_incidents)
+    )
+
+
 def _rivals(
     base: pl.DataFrame,
     own_groups: pl.DataFrame,
@@ -367,11 +442,22 @@ def _rivals(
     cfg: NetworksConfig,
     until: dt.datetime | None,
 ) -> pl.DataFrame:
-    """Rival groups: the offenders' groups (``_o`` 0), then earlier conflicts (1)."""
+    """Rival groups of each alert, ranked (``_rank`` 0 first).
+
+    ``_o`` 0: a group of the incident's own suspects/offenders; 1: a group with
+    violence against the victim's group in the last ``rival_history_days``; 2: a
+    group the victim's group attacked in that time. Within 1 and 2 the most recent
+    conflict comes first. ``_last`` is the latest such conflict (null for 0).
+    """
     named = (
         base.join(offender_groups, on="incident_id")
         .join(own_groups, on=[*_KEYS, "group_id"], how="anti")
-        .select(*_KEYS, pl.col("group_id").alias("rival_id"), pl.lit(0).alias("_o"))
+        .select(
+            *_KEYS,
+            pl.col("group_id").alias("rival_id"),
+            pl.lit(0).alias("_o"),
+            pl.lit(None, dtype=pl.Datetime("us")).alias("_last"),
+        )
     )
     history = _conflict_incidents(
         mem, inc, inv, roles=cfg.graph.roles, start=None, end=until
@@ -379,30 +465,50 @@ def _rivals(
     sides = pl.concat(
         [
             history.select(
-                pl.col("offender_group_id").alias("group_id"),
-                pl.col("victim_group_id").alias("rival_id"),
+                pl.col("victim_group_id").alias("group_id"),
+                pl.col("offender_group_id").alias("rival_id"),
+                pl.lit(1).alias("_o"),
                 pl.col("occurred_from").alias("_at"),
                 pl.col("incident_id").alias("_cid"),
             ),
             history.select(
-                pl.col("victim_group_id").alias("group_id"),
-                pl.col("offender_group_id").alias("rival_id"),
+                pl.col("offender_group_id").alias("group_id"),
+                pl.col("victim_group_id").alias("rival_id"),
+                pl.lit(2).alias("_o"),
                 pl.col("occurred_from").alias("_at"),
                 pl.col("incident_id").alias("_cid"),
             ),
         ]
     )
+    horizon = dt.timedelta(days=cfg.retaliation.rival_history_days)
     earlier = (
         own_groups.join(base.select(*_KEYS, "occurred_from"), on=_KEYS)
         .join(sides, on="group_id")
         .filter(
             (pl.col("_at") < pl.col("occurred_from"))
+            & (pl.col("_at") >= pl.col("occurred_from") - horizon)
             & (pl.col("_cid") != pl.col("incident_id"))
         )
-        .select(*_KEYS, "rival_id", pl.lit(1).alias("_o"))
+        .group_by(*_KEYS, "rival_id", "_o")
+        .agg(pl.col("_at").max().alias("_last"))
     )
-    return pl.concat([named, earlier]).join(
-        own_groups.rename({"group_id": "rival_id"}), on=[*_KEYS, "rival_id"], how="anti"
+    rivals = (
+        pl.concat([named, earlier.select(named.columns)])
+        .join(
+            own_groups.rename({"group_id": "rival_id"}),
+            on=[*_KEYS, "rival_id"],
+            how="anti",
+        )
+        # a group is ranked once, at its best reason
+        .sort(
+            [*_KEYS, "_o", "_last", "rival_id"],
+            descending=[False, False, False, True, False],
+            nulls_last=True,
+        )
+        .unique([*_KEYS, "rival_id"], keep="first", maintain_order=True)
+    )
+    return rivals.with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).over(_KEYS).alias("_rank")
     )
 
 
@@ -411,26 +517,73 @@ def _targets(
     offenders: pl.DataFrame,
     rivals: pl.DataFrame,
     mem: pl.DataFrame,
+    co_edges: pl.DataFrame | None,
     cap: int,
 ) -> pl.DataFrame:
-    """Possible targets: the incident's suspects/offenders, then rival members."""
+    """Possible targets, ranked: the incident's suspects/offenders, then rival members.
+
+    Members of a better-ranked rival group come first (see :func:`_rivals`); within a
+    group, the closest co-offenders of the incident's suspects/offenders first (the
+    sum of their tie weights), then by id. At most ``cap`` are listed (``possible_targets``), all are counted
+    (``n_possible_targets``), and ``target_groups`` summarises each rival group.
+    """
+    members = mem.select(
+        pl.col("group_id").alias("rival_id"), pl.col("person_id").alias("other_id")
+    )
+    in_rivals = rivals.join(members, on="rival_id").filter(
+        pl.col("other_id") != pl.col("victim_id")
+    )
+    ranked = in_rivals.select(
+        *_KEYS, "other_id", (pl.col("_rank") + 1).cast(pl.Float64).alias("_ord")
+    )
+    if co_edges is not None and co_edges.height > 0:
+        ties = (
+            offenders.rename({"other_id": "person_id"})
+            .join(_both_ways(co_edges, "co_offender"), on="person_id")
+            .group_by("incident_id", "other_id")
+            .agg(pl.col("weight").sum().alias("_tie"))
+        )
+        # within a rival group, stronger ties to the suspects first (_tie < 1e9)
+        ranked = ranked.join(ties, on=["incident_id", "other_id"], how="left").select(
+            *_KEYS,
+            "other_id",
+            pl.col("_ord") - pl.col("_tie").fill_null(0.0).clip(0.0, 1e9 - 1) / 1e9,
+        )
     targets = pl.concat(
         [
             base.join(offenders, on="incident_id").select(
-                *_KEYS, "other_id", pl.lit(0).alias("_ord")
+                *_KEYS, "other_id", pl.lit(0.0).alias("_ord")
             ),
-            rivals.select(*_KEYS, "rival_id", "_o")
-            .join(
-                mem.select(
-                    pl.col("group_id").alias("rival_id"),
-                    pl.col("person_id").alias("other_id"),
-                ),
-                on="rival_id",
-            )
-            .select(*_KEYS, "other_id", (pl.col("_o") + 1).alias("_ord")),
+            ranked,
         ]
     ).filter(pl.col("other_id") != pl.col("victim_id"))
-    return _capped_list(targets, _KEYS, "other_id", "_ord", cap, "possible_targets")
+    lists = _capped_list(
+        targets, _KEYS, "other_id", "_ord", cap, "possible_targets", ranked=True
+    )
+    why = {
+        0: "named by this incident's suspects/offenders",
+        1: "recent violence against the victim's group",
+        2: "recently attacked by the victim's group",
+    }
+    summary = (
+        in_rivals.group_by(*_KEYS, "rival_id", "_o", "_rank", "_last")
+        .agg(pl.len().alias("_n"))
+        .sort([*_KEYS, "_rank"])
+        .with_columns(
+            pl.format(
+                "{} ({}{}): {} members",
+                pl.col("rival_id"),
+                pl.col("_o").replace_strict(why, return_dtype=pl.String),
+                pl.when(pl.col("_last").is_not_null())
+                .then(pl.format(", last {}", pl.col("_last").dt.to_string("%Y-%m-%d")))
+                .otherwise(pl.lit("")),
+                pl.col("_n"),
+            ).alias("_line")
+        )
+        .group_by(_KEYS, maintain_order=True)
+        .agg(pl.col("_line").alias("target_groups"))
+    )
+    return lists.join(summary, on=_KEYS, how="full", coalesce=True)
 
 
 def _reasons(cfg: NetworksConfig) -> list[pl.Expr]:
@@ -454,7 +607,7 @@ def _reasons(cfg: NetworksConfig) -> list[pl.Expr]:
             )
         ),
         pl.format(
-            "the victim and {} linked people (group members, co-offenders{}) may retaliate",
+            "the victim and {} linked people (group members, co-offenders{}, allied groups) may retaliate",
             pl.col("n_at_risk_of_retaliation_from") - 1,
             pl.lit(", kin" if rc.include_family else ""),
         ),
@@ -469,16 +622,30 @@ def _reasons(cfg: NetworksConfig) -> list[pl.Expr]:
                 pl.col("_named").list.join(", "),
             )
         ),
-        pl.when(pl.col("_earlier").list.len() > 0).then(
+        pl.when(pl.col("_against").list.len() > 0).then(
             pl.format(
-                "earlier recorded violence with group(s): {}",
-                pl.col("_earlier").list.join(", "),
+                f"recent violence (last {rc.rival_history_days} days) against the "
+                "victim's group by group(s): {}",
+                pl.col("_against").list.join(", "),
             )
         ),
-        pl.when(pl.col("n_possible_targets") > rc.max_people).then(
+        pl.when(pl.col("_by").list.len() > 0).then(
             pl.format(
-                f"target list shows the first {rc.max_people} of {{}}",
+                f"the victim's group attacked group(s) in the last {rc.rival_history_days} days: {{}}",
+                pl.col("_by").list.join(", "),
+            )
+        ),
+        pl.when(pl.col("n_possible_targets") > rc.max_targets).then(
+            pl.format(
+                f"possible targets: the first {rc.max_targets} of {{}} shown, ranked "
+                "(the incident's suspects/offenders, then rival groups in order: {})",
                 pl.col("n_possible_targets"),
+                pl.col("target_groups").list.join("; "),
+            )
+        ),
+        pl.when(pl.col("strength") == "weak").then(
+            pl.lit(
+                "weak alert: the victim is in no known group (linked by the attack only)"
             )
         ),
         pl.format(
