@@ -610,3 +610,54 @@ def test_retaliation_targets_ranked_capped_and_strong_first() -> None:
     assert z["target_groups"][1].startswith("R2 (recent violence against the victim's")
     assert any("the first 5 of 10 shown" in r for r in z["reasons"])
     assert any("weak alert" in r for r in alerts[1]["reasons"])
+
+
+def test_allied_groups_may_retaliate_last() -> None:
+    """Members of a group that co-offended with the victim's group are listed last."""
+    membership = pl.DataFrame(
+        [
+            *[("G1", p, "detected") for p in ("g1a", "g1b", "g1c")],
+            *[("G2", p, "detected") for p in ("g2a", "g2b", "g2c")],
+            *[("R1", p, "detected") for p in ("r1a", "r1b", "r1c")],
+        ],
+        schema=["group_id", "person_id", "origin"],
+        orient="row",
+    )
+    co_edges = pl.DataFrame(
+        {
+            "person_a": ["g1a", "g1c"],
+            "person_b": ["g2a", "x9"],
+            "weight": [1.0, 5.0],
+            "n_incidents": [1, 3],
+        }
+    )
+    incidents = pl.DataFrame(
+        [("Z", _day(30), 100.0, True, "knife")],
+        schema=["incident_id", "occurred_from", "harm_days", "in_definition", "weapon"],
+        orient="row",
+    )
+    involvements = pl.DataFrame(
+        [("Z", "r1a", "suspect"), ("Z", "g1b", "victim")],
+        schema=["incident_id", "person_id", "role"],
+        orient="row",
+    )
+
+    def at_risk(ally_min_incidents: int) -> list[str]:
+        cfg = NetworksConfig(
+            retaliation=type(NetworksConfig().retaliation)(
+                ally_min_incidents=ally_min_incidents
+            )
+        )
+        frame = nw.retaliation_alerts(
+            incidents,
+            involvements,
+            membership,
+            since=_day(29),
+            co_edges=co_edges,
+            config=cfg,
+        ).frame
+        return sorted(frame.get_column("at_risk_of_retaliation_from")[0])
+
+    assert at_risk(0) == ["g1a", "g1b", "g1c"]
+    assert at_risk(1) == ["g1a", "g1b", "g1c", "g2a", "g2b", "g2c"]
+    assert at_risk(2) == ["g1a", "g1b", "g1c"]
