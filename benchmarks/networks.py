@@ -261,31 +261,13 @@ def stored_groups(result: nw.GroupsResult) -> None:
     """Write the groups as stored detected groups, then read them back (timed)."""
     from avert.store import Store
     from avert.store.detected import replace_detected_groups
-    from avert.workflows.networks import read_detected_groups
+    from avert.workflows.networks import detected_group_rows, read_detected_groups
 
-    at = result.params["as_of"]
-    groups = result.frame.select(
-        "group_id",
-        pl.lit(at).alias("as_of"),
-        pl.lit(at).alias("computed_at"),
-        pl.lit("benchmark").alias("profile"),
-        pl.lit("leiden-cpm").alias("method"),
-        pl.lit("{}").alias("params"),
-        "size",
-        "continuum",
-        "continuum_reason",
-        "band",
-        "matrix_score",
-        "n_incidents",
-        "harm_days",
-        "violence_share",
-        "weapon_share",
-        "trend",
-        "n_conflicts",
-        pl.col("rivals").list.join(";"),
-    )
-    members = result.membership.select(
-        "group_id", "person_id", pl.lit(at).alias("as_of")
+    groups, members = detected_group_rows(
+        result,
+        profile="benchmark",
+        computed_at=dt.datetime.now(),
+        config=default_networks_config(),
     )
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'avert.db'}")

@@ -34,6 +34,7 @@ from avert.store.detected import replace_detected_groups
 __all__ = [
     "DetectedGroups",
     "NetworkFrames",
+    "detected_group_rows",
     "family_report",
     "groups_report",
     "person_report",
@@ -323,9 +324,30 @@ def refresh_detected_groups(
     result = analyse_groups(
         frames.incidents, frames.involvements, as_of=as_of, config=cfg
     )
+    groups, members = detected_group_rows(
+        result,
+        profile=profile,
+        computed_at=dt.datetime.now().replace(microsecond=0),
+        config=cfg,
+    )
+    replace_detected_groups(store, groups, members)
+    return read_detected_groups(store)
+
+
+def detected_group_rows(
+    result: GroupsResult,
+    *,
+    profile: str,
+    computed_at: dt.datetime,
+    config: NetworksConfig,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows of ``detected_groups`` and ``detected_group_members`` for a result.
+
+    Only detected groups are kept (declared ones live in ``groups``); ``as_of`` is the
+    result's, ``method`` and ``params`` say how the groups were found.
+    """
+    cfg = config
     at = result.params["as_of"]
-    computed_at = dt.datetime.now().replace(microsecond=0)
-    method = f"leiden-{cfg.communities.objective}"
     params = {
         "objective": cfg.communities.objective,
         "resolution": result.params["resolution"],
@@ -336,13 +358,12 @@ def refresh_detected_groups(
         "half_life_days": cfg.graph.half_life_days,
         "config": cfg.source,
     }
-    frame = result.frame.filter(pl.col("origin") == "detected")
-    groups = frame.select(
+    groups = result.frame.filter(pl.col("origin") == "detected").select(
         "group_id",
         pl.lit(at, dtype=pl.Datetime("us")).alias("as_of"),
         pl.lit(computed_at, dtype=pl.Datetime("us")).alias("computed_at"),
         pl.lit(profile).alias("profile"),
-        pl.lit(method).alias("method"),
+        pl.lit(f"leiden-{cfg.communities.objective}").alias("method"),
         pl.lit(json.dumps(params, sort_keys=True)).alias("params"),
         "size",
         "continuum",
@@ -362,12 +383,10 @@ def refresh_detected_groups(
         "person_id",
         pl.lit(at, dtype=pl.Datetime("us")).alias("as_of"),
     )
-    replace_detected_groups(
-        store,
+    return (
         groups.select(DETECTED_GROUPS.names),
         members.select(DETECTED_GROUP_MEMBERS.names),
     )
-    return read_detected_groups(store)
 
 
 def read_detected_groups(store: Store) -> DetectedGroups:

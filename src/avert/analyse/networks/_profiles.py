@@ -9,6 +9,7 @@ import polars as pl
 from avert.analyse.networks._common import (
     _US_PER_DAY,
     _as_of,
+    _both_ways,
     _check_incidents,
     _check_involvements,
     _config,
@@ -89,17 +90,8 @@ def _tied_members(mem: pl.DataFrame, co_edges: pl.DataFrame | None) -> pl.DataFr
     """Per group, the number of members with a co-offending tie to another member."""
     if co_edges is None or co_edges.height == 0:
         return pl.DataFrame(schema={"group_id": pl.String, "_tied": pl.Int64})
-    both = pl.concat(
-        [
-            co_edges.select(
-                pl.col("person_a").alias("person_id"),
-                pl.col("person_b").alias("other"),
-            ),
-            co_edges.select(
-                pl.col("person_b").alias("person_id"),
-                pl.col("person_a").alias("other"),
-            ),
-        ]
+    both = _both_ways(co_edges, "co_offender").select(
+        "person_id", pl.col("other_id").alias("other")
     )
     return (
         mem.join(both, on="person_id")
