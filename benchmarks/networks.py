@@ -116,14 +116,15 @@ def ari(labels_true: np.ndarray, labels_pred: np.ndarray) -> float:
     """Adjusted Rand index (Hubert & Arabie 1985) from the contingency table."""
     _, t = np.unique(labels_true, return_inverse=True)
     _, p = np.unique(labels_pred, return_inverse=True)
-    table = np.zeros((t.max() + 1, p.max() + 1), np.int64)
-    np.add.at(table, (t, p), 1)
+    # the non-zero cells of the contingency table only (a dense table of 11 k planted
+    # x 20 k found labels would take 1.8 GB)
+    _, cells = np.unique(t.astype(np.int64) * (p.max() + 1) + p, return_counts=True)
 
     def comb2(x: np.ndarray) -> float:
         return float((x * (x - 1) // 2).sum())
 
-    index = comb2(table.ravel())
-    a, b = comb2(table.sum(1)), comb2(table.sum(0))
+    index = comb2(cells)
+    a, b = comb2(np.bincount(t)), comb2(np.bincount(p))
     n = comb2(np.array([labels_true.size]))
     expected = a * b / n
     return (index - expected) / (0.5 * (a + b) - expected)
