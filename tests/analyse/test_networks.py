@@ -606,8 +606,13 @@ def test_retaliation_targets_ranked_capped_and_strong_first() -> None:
     assert z["rival_groups"] == ["R1", "R2", "R3"]  # R4's violence is too old
     assert z["possible_targets"] == ["r1a", "r1b", "r1c", "r2a", "r2b"]
     assert z["n_possible_targets"] == 10
-    assert z["target_groups"][0].startswith("R1 (named by this incident's suspects")
-    assert z["target_groups"][1].startswith("R2 (recent violence against the victim's")
+    assert z["rival_group_reasons"] == [
+        "named_by_suspects",
+        "recent_violence_against_victim_group",
+        "recently_attacked_by_victim_group",
+    ]
+    assert z["rival_group_sizes"] == [3, 4, 3]
+    assert any("R1 (named by this incident's suspects" in r for r in z["reasons"])
     assert any("the first 5 of 10 shown" in r for r in z["reasons"])
     assert any("weak alert" in r for r in alerts[1]["reasons"])
 

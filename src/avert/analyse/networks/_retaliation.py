@@ -47,7 +47,8 @@ _ALERT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "at_risk_of_retaliation_from": pl.List(pl.String()),
     "possible_targets": pl.List(pl.String()),
     "n_possible_targets": pl.Int64(),
-    "target_groups": pl.List(pl.String()),
+    "rival_group_reasons": pl.List(pl.String()),
+    "rival_group_sizes": pl.List(pl.Int64()),
     "reasons": pl.List(pl.String()),
 }
 
@@ -111,10 +112,16 @@ def retaliation_alerts(
     -------
     RetaliationResult
         ``frame`` columns: ``incident_id``, ``victim_id``, ``occurred_from``,
-        ``live_until`` (occurred + ``window_days``), ``victim_groups``,
-        ``rival_groups``, ``at_risk_of_retaliation_from`` (the victim and the people
-        linked to them who may retaliate), ``possible_targets`` (the incident's suspects/offenders
-        and members of rival groups), ``reasons``.
+        ``live_until`` (occurred + ``window_days``), ``strength`` (``strong``: the
+        victim is in a known group; ``weak``: linked by the attack only),
+        ``victim_linked``, ``victim_groups``, ``rival_groups`` (ranked: named by the
+        incident's suspects, then recent violence against the victim's group, then
+        recently attacked by it), ``at_risk_of_retaliation_from`` (the victim and the
+        people linked to them who may retaliate), ``possible_targets`` (ranked: the
+        incident's suspects/offenders, then members of the rival groups in rank order;
+        at most ``max_targets``), ``n_possible_targets`` (all of them),
+        ``rival_group_reasons`` and ``rival_group_sizes`` (aligned with
+        ``rival_groups``), ``reasons``. Strong alerts come first.
 
     Notes
     -----
@@ -150,11 +157,19 @@ def retaliation_alerts(
     retal_lists = _retaliators(base, vg, mem, offenders, co_edges, family_edges, cfg)
     own_groups = vg.select(*_KEYS, "group_id")
     rivals = _rivals(base, own_groups, sides.offender_groups, mem, inc, inv, cfg, until)
+    sizes = mem.group_by(pl.col("group_id").alias("rival_id")).agg(
+        pl.len().cast(pl.Int64).alias("_size")
+    )
     rival_lists = (
-        rivals.sort([*_KEYS, "_rank"])
+        rivals.join(sizes, on="rival_id", how="left")
+        .sort([*_KEYS, "_rank"])
         .group_by(*_KEYS, maintain_order=True)
         .agg(
             pl.col("rival_id").alias("rival_groups"),
+            pl.col("_o")
+            .replace_strict(_RIVAL_REASONS, return_dtype=pl.String)
+            .alias("rival_group_reasons"),
+            pl.col("_size").fill_null(0).alias("rival_group_sizes"),
             pl.col("rival_id").filter(pl.col("_o") == 0).alias("_named"),
             pl.col("rival_id").filter(pl.col("_o") == 1).alias("_against"),
             pl.col("rival_id").filter(pl.col("_o") == 2).alias("_by"),
@@ -179,8 +194,10 @@ def retaliation_alerts(
                 "_by",
                 "at_risk_of_retaliation_from",
                 "possible_targets",
-                "target_groups",
+                "rival_group_reasons",
+                "_target_groups",
             ).fill_null(empty),
+            pl.col("rival_group_sizes").fill_null(pl.lit([], dtype=pl.List(pl.Int64))),
             pl.col("n_at_risk_of_retaliation_from", "n_possible_targets").fill_null(0),
             (pl.col("occurred_from") + pl.duration(days=rc.window_days)).alias(
                 "live_until"
@@ -202,6 +219,12 @@ def retaliation_alerts(
 
 
 _KEYS: Final = ["incident_id", "victim_id"]
+#: Why a group is a rival of an alert, by rank class (see :func:`_rivals`).
+_RIVAL_REASONS: Final = {
+    0: "named_by_suspects",
+    1: "recent_violence_against_victim_group",
+    2: "recently_attacked_by_victim_group",
+}
 
 
 @dataclass(frozen=True)
@@ -525,7 +548,8 @@ def _targets(
     Members of a better-ranked rival group come first (see :func:`_rivals`); within a
     group, the closest co-offenders of the incident's suspects/offenders first (the
     sum of their tie weights), then by id. At most ``cap`` are listed (``possible_targets``), all are counted
-    (``n_possible_targets``), and ``target_groups`` summarises each rival group.
+    (``n_possible_targets``), and ``_target_groups`` summarises each rival group
+    for the reasons (ids in text: never an output column of its own).
     """
     members = mem.select(
         pl.col("group_id").alias("rival_id"), pl.col("person_id").alias("other_id")
@@ -581,7 +605,7 @@ def _targets(
             ).alias("_line")
         )
         .group_by(_KEYS, maintain_order=True)
-        .agg(pl.col("_line").alias("target_groups"))
+        .agg(pl.col("_line").alias("_target_groups"))
     )
     return lists.join(summary, on=_KEYS, how="full", coalesce=True)
 
@@ -640,7 +664,7 @@ def _reasons(cfg: NetworksConfig) -> list[pl.Expr]:
                 f"possible targets: the first {rc.max_targets} of {{}} shown, ranked "
                 "(the incident's suspects/offenders, then rival groups in order: {})",
                 pl.col("n_possible_targets"),
-                pl.col("target_groups").list.join("; "),
+                pl.col("_target_groups").list.join("; "),
             )
         ),
         pl.when(pl.col("strength") == "weak").then(
