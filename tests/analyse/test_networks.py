@@ -470,10 +470,10 @@ def _ring_of_cliques(n_cliques: int, size: int) -> pl.DataFrame:
 
 def test_cpm_has_no_resolution_limit_where_modularity_merges() -> None:
     """Fortunato & Barthelemy's ring of cliques: modularity merges neighbours, CPM not."""
-    edges = _ring_of_cliques(60, 4)
+    edges = _ring_of_cliques(60, 5)
     cpm = nw.detect_groups(edges)
     assert cpm.get_column("group_id").n_unique() == 60
-    assert (cpm.group_by("group_id").len().get_column("len") == 4).all()
+    assert (cpm.group_by("group_id").len().get_column("len") == 5).all()
     modularity = NetworksConfig(
         communities=CommunityConfig(objective="modularity", resolution=1.0)
     )

@@ -87,7 +87,7 @@ class CommunityConfig:
     """Leiden community detection: constant Potts model (default) or modularity."""
 
     objective: str = "cpm"
-    cpm_density: float = 0.2
+    cpm_density: float = 0.05
     resolution: float = 1.0
     min_group_size: int = 3
     n_iterations: int = 2
