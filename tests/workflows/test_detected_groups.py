@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import polars as pl
-import pytest
 
 from avert.analyse import networks as nw
 from avert.store import Store
@@ -38,7 +37,6 @@ def _fill(store: Store) -> None:
         )
 
 
-@pytest.mark.parametrize("any_store", ["sqlite", "postgres"], indirect=True)
 def test_refresh_stores_groups_with_their_as_of_and_read_returns_them(
     any_store: Store,
 ) -> None:
