@@ -4,38 +4,11 @@ from __future__ import annotations
 
 import json
 
-import polars as pl
-from networks_world import world
+from networks_world import fill_store as _fill
 from typer.testing import CliRunner
 
 from avert.cli import app
 from avert.store import Store
-
-
-def _fill(store: Store) -> None:
-    incidents, involvements, relationships = world()
-    with store.transaction() as tx:
-        tx.append(
-            "incidents",
-            incidents.select("incident_id", "occurred_from", "weapon").with_columns(
-                pl.lit("test").alias("source"), pl.lit("exact").alias("time_precision")
-            ),
-        )
-        tx.append("involvements", involvements)
-        tx.append("relationships", relationships)
-        tx.append(
-            "group_members",
-            pl.DataFrame({"group_id": ["G-East", "G-East"], "person_id": ["a1", "a2"]}),
-        )
-        tx.append(
-            "classifications",
-            incidents.select(
-                "incident_id",
-                pl.lit("avb-2010").alias("profile"),
-                "in_definition",
-                "harm_days",
-            ),
-        )
 
 
 def _run(store: Store, *args: str) -> dict[str, object]:

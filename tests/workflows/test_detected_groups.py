@@ -14,27 +14,7 @@ from avert.workflows.networks import read_detected_groups, refresh_detected_grou
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analyse"))
 from networks_world import _day, world
-
-
-def _fill(store: Store) -> None:
-    incidents, involvements, _ = world()
-    with store.transaction() as tx:
-        tx.append(
-            "incidents",
-            incidents.select("incident_id", "occurred_from", "weapon").with_columns(
-                pl.lit("test").alias("source"), pl.lit("exact").alias("time_precision")
-            ),
-        )
-        tx.append("involvements", involvements)
-        tx.append(
-            "classifications",
-            incidents.select(
-                "incident_id",
-                pl.lit("avb-2010").alias("profile"),
-                "in_definition",
-                "harm_days",
-            ),
-        )
+from networks_world import fill_store as _fill
 
 
 def test_refresh_stores_groups_with_their_as_of_and_read_returns_them(
