@@ -1,19 +1,25 @@
 """Benchmark: co-offending graph + Leiden + group matrix on 1 M incidents / 300 k people.
 
 Synthetic frames are generated here with numpy (planted groups of 3-15 people doing
-60 % of incidents, the rest by random people alone or in pairs), then timed:
+60 % of incidents, the rest by random people alone or in pairs; violence, weapons and
+victims at random, so no planted group is a street gang or an organised network),
+then, for each seed:
 
-1. ``co_offending_edges`` (graph build from involvements),
-2. ``detect_groups`` (igraph Leiden, modularity),
-3. conflicts + profiles + continuum + matrix (``group_conflicts``, ``group_profiles``,
-   ``assign_continuum``, ``prioritise_groups``),
-4. the networkx baseline: ``nx.Graph`` from the same edge list and
-   ``nx.community.louvain_communities`` (on a subsample of edges when asked).
+1. the whole pipeline ``analyse_groups`` with the default configuration (Leiden with
+   the constant Potts model, the continuum rules of ``networks.toml``), timed, with
+   the adjusted Rand index (ARI) against the planted groups and the continuum labels;
+2. the method before issue 12.6 (Leiden with modularity at resolution 1 and the
+   earlier continuum rules) on the same frames, for comparison;
+3. stages timed stand-alone (``co_offending_edges``, ``detect_groups``) for the first
+   seed; the first seed's groups written to a SQLite store as stored detected groups
+   (``replace_detected_groups``) and read back as the briefing would
+   (``read_detected_groups``), both timed; and the networkx baseline
+   (``nx.community.louvain_communities``) unless ``--skip-nx``.
 
-Prints seconds per stage, peak RSS (``resource.getrusage``), and the adjusted Rand
-index of each method against the planted groups. Nothing is hard-coded.
+Prints seconds per stage, peak RSS (``resource.getrusage``; the first figure is
+after the default pipeline alone) and the ARI of each method. Nothing is hard-coded.
 
-Run: ``.venv/bin/python benchmarks/networks.py [--incidents N] [--people N] [--nx-edges N]``
+Run: ``.venv/bin/python benchmarks/networks.py [--incidents N] [--people N] [--seeds 1,2,3] [--skip-nx]``
 """
 
 from __future__ import annotations
@@ -22,13 +28,20 @@ import argparse
 import datetime as dt
 import resource
 import sys
+import tempfile
 import time
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from avert.analyse import networks as nw
-from avert.config.networks import CommunityConfig, NetworksConfig
+from avert.config.networks import (
+    ContinuumRule,
+    NetworksConfig,
+    default_networks_config,
+)
 
 
 def peak_rss_mb() -> float:
@@ -103,14 +116,15 @@ def ari(labels_true: np.ndarray, labels_pred: np.ndarray) -> float:
     """Adjusted Rand index (Hubert & Arabie 1985) from the contingency table."""
     _, t = np.unique(labels_true, return_inverse=True)
     _, p = np.unique(labels_pred, return_inverse=True)
-    table = np.zeros((t.max() + 1, p.max() + 1), np.int64)
-    np.add.at(table, (t, p), 1)
+    # the non-zero cells of the contingency table only (a dense table of 11 k planted
+    # x 20 k found labels would take 1.8 GB)
+    _, cells = np.unique(t.astype(np.int64) * (p.max() + 1) + p, return_counts=True)
 
     def comb2(x: np.ndarray) -> float:
         return float((x * (x - 1) // 2).sum())
 
-    index = comb2(table.ravel())
-    a, b = comb2(table.sum(1)), comb2(table.sum(0))
+    index = comb2(cells)
+    a, b = comb2(np.bincount(t)), comb2(np.bincount(p))
     n = comb2(np.array([labels_true.size]))
     expected = a * b / n
     return (index - expected) / (0.5 * (a + b) - expected)
@@ -130,76 +144,158 @@ def score_partition(
     return ari(group_of[planted], pred_p)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=1_000_000)
-    parser.add_argument("--people", type=int, default=300_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--nx-edges", type=int, default=0, help="networkx on this many edges (0: all)"
-    )
-    parser.add_argument("--skip-nx", action="store_true")
-    parser.add_argument(
-        "--resolution", type=float, default=1.0, help="Leiden resolution"
-    )
-    parser.add_argument("--repeat", type=int, default=2, help="runs of analyse_groups")
-    args = parser.parse_args()
+#: The continuum rules before issue 12.6 (one measure of several was enough).
+PREVIOUS_RULES = (
+    ContinuumRule(
+        "organised_network",
+        {"longevity_days": 365, "size": 5},
+        {"firearm_share": 0.15},
+    ),
+    ContinuumRule(
+        "street_gang",
+        {"longevity_days": 90, "size": 3},
+        {"violence_share": 0.5, "weapon_share": 0.2, "n_conflicts": 3},
+    ),
+    ContinuumRule("peer_group"),
+)
 
-    t = time.perf_counter()
-    incidents, involvements, group_of = make_frames(
-        args.incidents, args.people, args.seed
-    )
-    print(
-        f"frames: {incidents.height:,} incidents, {involvements.height:,} involvements, "
-        f"{args.people:,} people, {int(group_of.max()) + 1:,} planted groups "
-        f"({time.perf_counter() - t:.1f} s to generate)"
-    )
-    cfg = NetworksConfig(communities=CommunityConfig(resolution=args.resolution))
-    as_of = incidents.get_column("occurred_from").max()
-    assert isinstance(as_of, dt.datetime)
 
-    # the whole pipeline: offending rows -> graph -> Leiden -> conflicts -> profiles
-    # -> continuum -> matrix (analyse_groups shares the offending rows between steps)
-    for run in range(1, args.repeat + 1):
-        w0, c0 = time.perf_counter(), time.process_time()
-        result = nw.analyse_groups(incidents, involvements, as_of=as_of, config=cfg)
-        w1, c1 = time.perf_counter(), time.process_time()
-        edges = result.co_edges
-        matrix = result.frame
-        print(
-            f"run {run}: TOTAL graph build + Leiden + matrix (analyse_groups): "
-            f"{w1 - w0:.2f} s wall, {c1 - c0:.2f} s CPU; {edges.height:,} co-offending "
-            f"edges, {matrix.height:,} groups"
-        )
-    # stages timed stand-alone (each re-derives what it needs)
-    w2 = time.perf_counter()
-    nw.co_offending_edges(incidents, involvements, as_of=as_of, config=cfg)
-    w3 = time.perf_counter()
-    detected = nw.detect_groups(edges, config=cfg)
-    w4 = time.perf_counter()
-    print(
-        f"  stage: co_offending_edges {w3 - w2:.2f} s; detect_groups (igraph Leiden) {w4 - w3:.2f} s"
-    )
-    print(f"peak RSS so far: {peak_rss_mb():,.0f} MB")
-    print("bands:", dict(matrix.group_by("band").len().iter_rows()))
-    print("continuum:", dict(matrix.group_by("continuum").len().iter_rows()))
-
+def ari_of(detected: pl.DataFrame, group_of: np.ndarray) -> float:
+    """ARI of detected groups (``group_id``, ``person_id``) against planted groups."""
     codes = detected.with_columns(
         pl.col("group_id").rank("dense").cast(pl.Int64).alias("c")
     )
-    print(
-        f"ARI (Leiden, resolution {args.resolution:g}, vs planted, members of planted groups): "
-        f"{score_partition(group_of, codes['person_id'].to_list(), codes['c'].to_numpy()):.3f}"
+    return score_partition(
+        group_of, codes["person_id"].to_list(), codes["c"].to_numpy()
     )
 
-    if args.skip_nx:
-        return
+
+def labels(frame: pl.DataFrame) -> str:
+    """Continuum label counts, highest level first."""
+    counts = dict(frame.group_by("continuum").len().iter_rows())
+    order = ("organised_network", "street_gang", "peer_group")
+    return ", ".join(f"{k} {counts.get(k, 0):,}" for k in order)
+
+
+def run_seed(args: argparse.Namespace, seed: int, first: bool) -> dict[str, float]:
+    """Both methods on one seed's frames; returns the ARIs."""
+    t = time.perf_counter()
+    incidents, involvements, group_of = make_frames(args.incidents, args.people, seed)
+    print(
+        f"seed {seed}: {incidents.height:,} incidents, {involvements.height:,} "
+        f"involvements, {args.people:,} people, {int(group_of.max()) + 1:,} planted "
+        f"groups ({time.perf_counter() - t:.1f} s to generate)"
+    )
+    as_of = incidents.get_column("occurred_from").max()
+    assert isinstance(as_of, dt.datetime)
+    cfg = default_networks_config()
+    if args.only == "before":
+        return {
+            "cpm": float("nan"),
+            "modularity": run_before(args, cfg, incidents, involvements, group_of),
+        }
+    w0, c0 = time.perf_counter(), time.process_time()
+    result = nw.analyse_groups(incidents, involvements, as_of=as_of, config=cfg)
+    w1, c1 = time.perf_counter(), time.process_time()
+    detected = result.membership.filter(pl.col("origin") == "detected")
+    cpm = ari_of(detected, group_of)
+    print(
+        f"  default ({cfg.communities.objective}, cpm_density "
+        f"{cfg.communities.cpm_density:g} -> resolution "
+        f"{result.params['resolution']:.4f}): analyse_groups {w1 - w0:.2f} s wall, "
+        f"{c1 - c0:.2f} s CPU; {result.co_edges.height:,} edges, "
+        f"{result.frame.height:,} groups; ARI {cpm:.3f}"
+    )
+    print(f"    continuum: {labels(result.frame)}")
+    print(f"    bands: {dict(result.frame.group_by('band').len().iter_rows())}")
+    if first:
+        print(f"  peak RSS after the default pipeline: {peak_rss_mb():,.0f} MB")
+        w2 = time.perf_counter()
+        nw.co_offending_edges(incidents, involvements, as_of=as_of, config=cfg)
+        w3 = time.perf_counter()
+        nw.detect_groups(result.co_edges, config=cfg)
+        w4 = time.perf_counter()
+        print(
+            f"  stage: co_offending_edges {w3 - w2:.2f} s; detect_groups "
+            f"(igraph Leiden, CPM) {w4 - w3:.2f} s"
+        )
+        stored_groups(result)
+    if args.only == "default":
+        return {"cpm": cpm, "modularity": float("nan")}
+    mod = run_before(args, cfg, incidents, involvements, group_of)
+    if first and not args.skip_nx:
+        networkx_baseline(args, result.co_edges, group_of, seed)
+    return {"cpm": cpm, "modularity": mod}
+
+
+def run_before(
+    args: argparse.Namespace,
+    cfg: NetworksConfig,
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    group_of: np.ndarray,
+) -> float:
+    """The method before issue 12.6 on the same frames; returns its ARI."""
+    as_of = incidents.get_column("occurred_from").max()
+    assert isinstance(as_of, dt.datetime)
+    old = replace(
+        cfg,
+        communities=replace(
+            cfg.communities, objective="modularity", resolution=args.resolution
+        ),
+        continuum=PREVIOUS_RULES,
+    )
+    w5 = time.perf_counter()
+    before = nw.analyse_groups(incidents, involvements, as_of=as_of, config=old)
+    w6 = time.perf_counter()
+    mod = ari_of(before.membership.filter(pl.col("origin") == "detected"), group_of)
+    print(
+        f"  before (modularity, resolution {args.resolution:g}, previous rules): "
+        f"analyse_groups {w6 - w5:.2f} s wall; {before.frame.height:,} groups; "
+        f"ARI {mod:.3f}"
+    )
+    print(f"    continuum: {labels(before.frame)}")
+    return mod
+
+
+def stored_groups(result: nw.GroupsResult) -> None:
+    """Write the groups as stored detected groups, then read them back (timed)."""
+    from avert.store import Store
+    from avert.store.detected import replace_detected_groups
+    from avert.workflows.networks import detected_group_rows, read_detected_groups
+
+    groups, members = detected_group_rows(
+        result,
+        profile="benchmark",
+        computed_at=dt.datetime.now(),
+        config=default_networks_config(),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{Path(tmp) / 'avert.db'}")
+        store.upgrade()
+        w0 = time.perf_counter()
+        replace_detected_groups(store, groups, members)
+        w1 = time.perf_counter()
+        stored = read_detected_groups(store)
+        w2 = time.perf_counter()
+        store.close()
+    print(
+        f"  stored detected groups (SQLite): write {groups.height:,} groups / "
+        f"{members.height:,} members {w1 - w0:.2f} s; read_detected_groups "
+        f"{w2 - w1:.2f} s ({stored.membership.height:,} members read)"
+    )
+
+
+def networkx_baseline(
+    args: argparse.Namespace, edges: pl.DataFrame, group_of: np.ndarray, seed: int
+) -> None:
+    """networkx Louvain on the same edges (or a sample of them)."""
     import networkx as nx
 
     sub = (
         edges
         if args.nx_edges <= 0
-        else edges.sample(n=min(args.nx_edges, edges.height), seed=args.seed)
+        else edges.sample(n=min(args.nx_edges, edges.height), seed=seed)
     )
     t4 = time.perf_counter()
     graph = nx.Graph()
@@ -207,23 +303,57 @@ def main() -> None:
         sub.select("person_a", "person_b", "weight").iter_rows()
     )
     t5 = time.perf_counter()
-    comms = nx.community.louvain_communities(graph, weight="weight", seed=args.seed)
+    comms = nx.community.louvain_communities(graph, weight="weight", seed=seed)
     t6 = time.perf_counter()
     print(
-        f"networkx baseline on {sub.height:,} edges: build {t5 - t4:.2f} s, "
+        f"  networkx baseline on {sub.height:,} edges: build {t5 - t4:.2f} s, "
         f"louvain_communities {t6 - t5:.2f} s, total {t6 - t4:.2f} s "
         f"({len(comms):,} communities)"
     )
-    people, labels = [], []
+    people, labels_ = [], []
     for i, c in enumerate(comms):
-        if len(c) >= cfg.communities.min_group_size:
+        if len(c) >= 3:
             people.extend(c)
-            labels.extend([i] * len(c))
+            labels_.extend([i] * len(c))
     print(
-        f"ARI (networkx Louvain vs planted): "
-        f"{score_partition(group_of, people, np.array(labels, np.int64)):.3f}"
+        f"  ARI (networkx Louvain vs planted): "
+        f"{score_partition(group_of, people, np.array(labels_, np.int64)):.3f}"
     )
-    print(f"peak RSS including networkx: {peak_rss_mb():,.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--people", type=int, default=300_000)
+    parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
+    parser.add_argument(
+        "--nx-edges", type=int, default=0, help="networkx on this many edges (0: all)"
+    )
+    parser.add_argument("--skip-nx", action="store_true")
+    parser.add_argument(
+        "--resolution",
+        type=float,
+        default=1.0,
+        help="modularity resolution of the 'before' method",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("both", "default", "before"),
+        default="both",
+        help="run one method only (peak RSS of that method alone)",
+    )
+    args = parser.parse_args()
+    seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
+    aris = [run_seed(args, seed, i == 0) for i, seed in enumerate(seeds)]
+    for method in ("cpm", "modularity"):
+        values = [a[method] for a in aris if a[method] == a[method]]
+        if not values:
+            continue
+        print(
+            f"ARI {method} over seeds {seeds}: min {min(values):.3f}, "
+            f"mean {sum(values) / len(values):.3f}"
+        )
+    print(f"peak RSS of the whole run: {peak_rss_mb():,.0f} MB")
 
 
 if __name__ == "__main__":

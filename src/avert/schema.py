@@ -32,6 +32,8 @@ __all__ = [
     "CLASSIFICATIONS",
     "CONFIDENCE_SURVEY",
     "CONTINUUM_LEVELS",
+    "DETECTED_GROUPS",
+    "DETECTED_GROUP_MEMBERS",
     "ETHNICITIES",
     "GROUPS",
     "GROUP_MEMBERS",
@@ -548,6 +550,44 @@ CLASSIFICATIONS: Final = _spec(
     ("incident_id", "profile"),
 )
 
+DETECTED_GROUPS: Final = _spec(
+    "detected_groups",
+    "Derived: groups detected from recorded co-offending, as of one time (the latest run).",
+    [
+        ("group_id", pl.String(), "net- + the smallest member person_id"),
+        ("as_of", _DT, "end of the history the groups were found in"),
+        ("computed_at", _DT, "when the run was made"),
+        ("profile", pl.String(), "violence definition profile of the run"),
+        ("method", pl.String(), "how the groups were found, e.g. leiden-cpm"),
+        ("params", pl.String(), "JSON: the run's parameters (resolution, window, ...)"),
+        ("size", pl.Int64(), "members"),
+        ("continuum", pl.String(), "peer_group | street_gang | organised_network"),
+        ("continuum_reason", pl.String(), "the rule and thresholds that placed it"),
+        ("band", pl.String(), "prioritisation matrix band: high | medium | low"),
+        ("matrix_score", pl.Int64(), "harm level + threat level + trend"),
+        ("n_incidents", pl.Int64(), "incidents of members in the window"),
+        ("harm_days", pl.Float64(), "members' crime harm (CCHI days) in the window"),
+        ("violence_share", pl.Float64(), "share of incidents inside the definition"),
+        ("weapon_share", pl.Float64(), "share of incidents with a weapon"),
+        ("trend", pl.String(), "rising | stable | falling"),
+        ("n_conflicts", pl.Int64(), "violent incidents with other groups"),
+        ("rivals", pl.String(), "';'-separated ids of groups in conflict with it"),
+    ],
+    ("group_id",),
+)
+
+DETECTED_GROUP_MEMBERS: Final = _spec(
+    "detected_group_members",
+    "Derived: the members of each detected group (see detected_groups).",
+    [
+        ("group_id", pl.String(), "key into detected_groups"),
+        ("person_id", pl.String(), "key into people"),
+        ("as_of", _DT, "as detected_groups.as_of"),
+    ],
+    ("group_id", "person_id"),
+    (("person_id",),),
+)
+
 QUARANTINE: Final = _spec(
     "quarantine",
     "Input rows that were rejected (kind=rejected) or reported as conflicting duplicates.",
@@ -697,6 +737,8 @@ TABLES: Final[dict[str, TableSpec]] = {
         GROUP_MEMBERS,
         ACTIONS,
         CLASSIFICATIONS,
+        DETECTED_GROUPS,
+        DETECTED_GROUP_MEMBERS,
         QUARANTINE,
         LOADS,
         AUDIT,

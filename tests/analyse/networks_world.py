@@ -6,6 +6,8 @@ import datetime as dt
 
 import polars as pl
 
+from avert.store import Store
+
 T0 = dt.datetime(2024, 1, 1, 12, 0)
 
 
@@ -52,3 +54,30 @@ def world() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         orient="row",
     )
     return incidents, involvements, relationships
+
+
+def fill_store(store: Store) -> None:
+    """Write the world (incidents, involvements, kin, a declared group, classifications)."""
+    incidents, involvements, relationships = world()
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            incidents.select("incident_id", "occurred_from", "weapon").with_columns(
+                pl.lit("test").alias("source"), pl.lit("exact").alias("time_precision")
+            ),
+        )
+        tx.append("involvements", involvements)
+        tx.append("relationships", relationships)
+        tx.append(
+            "group_members",
+            pl.DataFrame({"group_id": ["G-East", "G-East"], "person_id": ["a1", "a2"]}),
+        )
+        tx.append(
+            "classifications",
+            incidents.select(
+                "incident_id",
+                pl.lit("avb-2010").alias("profile"),
+                "in_definition",
+                "harm_days",
+            ),
+        )

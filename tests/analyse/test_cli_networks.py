@@ -4,38 +4,11 @@ from __future__ import annotations
 
 import json
 
-import polars as pl
-from networks_world import world
+from networks_world import fill_store as _fill
 from typer.testing import CliRunner
 
 from avert.cli import app
 from avert.store import Store
-
-
-def _fill(store: Store) -> None:
-    incidents, involvements, relationships = world()
-    with store.transaction() as tx:
-        tx.append(
-            "incidents",
-            incidents.select("incident_id", "occurred_from", "weapon").with_columns(
-                pl.lit("test").alias("source"), pl.lit("exact").alias("time_precision")
-            ),
-        )
-        tx.append("involvements", involvements)
-        tx.append("relationships", relationships)
-        tx.append(
-            "group_members",
-            pl.DataFrame({"group_id": ["G-East", "G-East"], "person_id": ["a1", "a2"]}),
-        )
-        tx.append(
-            "classifications",
-            incidents.select(
-                "incident_id",
-                pl.lit("avb-2010").alias("profile"),
-                "in_definition",
-                "harm_days",
-            ),
-        )
 
 
 def _run(store: Store, *args: str) -> dict[str, object]:
@@ -117,3 +90,22 @@ def test_retaliation_without_history_uses_declared_groups(sqlite_store: Store) -
     assert x2[0]["victim_groups"] == ["G-East"]
     assert x2[0]["victim_linked"] is True
     assert "a1" in x2[0]["at_risk_of_retaliation_from"]
+
+
+def test_retaliation_table_shows_strength(sqlite_store: Store) -> None:
+    _fill(sqlite_store)
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "retaliation",
+            "--since",
+            "2024-11-26",
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "strong" in result.stdout
+    assert "X1" in result.stdout

@@ -13,6 +13,7 @@ from networks_world import world as _world
 
 from avert.analyse import networks as nw
 from avert.config.networks import (
+    CommunityConfig,
     ContinuumRule,
     NetworksConfig,
     load_networks_config,
@@ -337,7 +338,7 @@ def test_retaliation_unknown_offender_uses_earlier_conflicts() -> None:
     row = alerts.to_json()["alerts"][0]
     assert row["victim_id"] == "b3"
     assert row["rival_groups"] == ["net-a1"]
-    assert any("earlier recorded violence" in r for r in row["reasons"])
+    assert any("recent violence" in r and "net-a1" in r for r in row["reasons"])
     assert set(row["possible_targets"]) == {"a1", "a2", "a3", "a4"}
 
 
@@ -447,3 +448,221 @@ def test_declared_continuum_shown_beside_rules() -> None:
     assert g["declared_continuum"] == "organised_network"
     assert g["continuum"] == "street_gang"
     assert any("declared level organised_network differs" in r for r in g["reasons"])
+
+
+def _ring_of_cliques(n_cliques: int, size: int) -> pl.DataFrame:
+    """Cliques of ``size`` people, each tied to the next by one shared incident."""
+    rows = []
+    for c in range(n_cliques):
+        members = [f"p{c:03d}-{i}" for i in range(size)]
+        rows += [
+            (members[i], members[j]) for i in range(size) for j in range(i + 1, size)
+        ]
+        rows.append((members[0], f"p{(c + 1) % n_cliques:03d}-1"))
+    edges = pl.DataFrame(rows, schema=["person_a", "person_b"], orient="row")
+    return edges.select(
+        pl.min_horizontal("person_a", "person_b").alias("person_a"),
+        pl.max_horizontal("person_a", "person_b").alias("person_b"),
+        pl.lit(1.0).alias("weight"),
+        pl.lit(1, dtype=pl.Int64).alias("n_incidents"),
+    )
+
+
+def test_cpm_has_no_resolution_limit_where_modularity_merges() -> None:
+    """Fortunato & Barthelemy's ring of cliques: modularity merges neighbours, CPM not."""
+    edges = _ring_of_cliques(60, 5)
+    cpm = nw.detect_groups(edges)
+    assert cpm.get_column("group_id").n_unique() == 60
+    assert (cpm.group_by("group_id").len().get_column("len") == 5).all()
+    modularity = NetworksConfig(
+        communities=CommunityConfig(objective="modularity", resolution=1.0)
+    )
+    merged = nw.detect_groups(edges, config=modularity)
+    assert merged.get_column("group_id").n_unique() < 60
+    # the CPM resolution is cpm_density x the mean weight of one shared incident
+    doubled = edges.with_columns(pl.col("weight") * 2)
+    assert nw.community_resolution(doubled) == pytest.approx(
+        2 * nw.community_resolution(edges)
+    )
+    assert nw.community_resolution(edges) == pytest.approx(
+        NetworksConfig().communities.cpm_density
+    )
+
+
+def test_continuum_min_any_needs_several_kinds_of_evidence() -> None:
+    profiles = pl.DataFrame(
+        {
+            "size": [6, 6, 6],
+            "violence_share": [0.9, 0.9, 0.1],
+            "weapon_share": [0.5, 0.0, 0.5],
+            "max_rival_conflicts": [0, 0, 4],
+        }
+    )
+    rule = ContinuumRule(
+        "street_gang",
+        {"size": 3},
+        {"violence_share": 0.5, "weapon_share": 0.3, "max_rival_conflicts": 3},
+        min_any=2,
+    )
+    cfg = NetworksConfig(continuum=(rule, ContinuumRule("peer_group")))
+    out = nw.assign_continuum(profiles, config=cfg)
+    assert out.get_column("continuum").to_list() == [
+        "street_gang",
+        "peer_group",
+        "street_gang",
+    ]
+
+
+def test_profiles_count_rivalry_violence_and_gang_flags() -> None:
+    incidents, involvements, _ = _world()
+    flagged = incidents.with_columns(
+        pl.col("incident_id").str.starts_with("A").alias("gang_related")
+    )
+    frame = nw.analyse_groups(flagged, involvements, as_of=_day(340)).frame
+    a = frame.filter(pl.col("group_id") == "net-a1").row(0, named=True)
+    b = frame.filter(pl.col("group_id") == "net-b1").row(0, named=True)
+    assert a["n_violent_incidents"] == 9
+    assert a["gang_flag_share"] == pytest.approx(8 / 9)
+    assert a["max_rival_conflicts"] == 2  # X1 and X2, both with net-b1
+    assert b["n_violent_incidents"] == 1
+    assert b["gang_flag_share"] == 0.0
+
+
+def test_default_rules_call_random_violence_a_peer_group() -> None:
+    """Violence without weapons, rivalry or gang flags is not a street gang."""
+    profiles = pl.DataFrame(
+        {
+            "size": [9],
+            "n_incidents": [54],
+            "longevity_days": [1000.0],
+            "violence_share": [0.35],
+            "n_violent_incidents": [19],
+            "weapon_share": [0.15],
+            "firearm_share": [0.02],
+            "gang_flag_share": [0.0],
+            "n_conflicts": [6],
+            "max_rival_conflicts": [1],
+        }
+    )
+    out = nw.assign_continuum(profiles)
+    assert out.get_column("continuum").to_list() == ["peer_group"]
+
+
+def test_config_objective_and_min_any_are_checked(tmp_path) -> None:
+    bad = tmp_path / "n.toml"
+    bad.write_text('[communities]\nobjective = "louvain"\n')
+    with pytest.raises(ConfigError, match=r"communities.objective"):
+        load_networks_config(bad)
+    bad.write_text(
+        '[[continuum.rules]]\nlevel = "street_gang"\nany_of = { size = 3 }\n'
+        'min_any = 2\n\n[[continuum.rules]]\nlevel = "peer_group"\n'
+    )
+    with pytest.raises(ConfigError, match=r"min_any"):
+        load_networks_config(bad)
+    assert load_networks_config().communities == NetworksConfig().communities
+
+
+def test_retaliation_targets_ranked_capped_and_strong_first() -> None:
+    """Rivals named by the suspects first, then recent violence against the victim's group."""
+    members = {
+        "G1": ["g1a", "g1b", "g1c"],
+        "R1": ["r1a", "r1b", "r1c"],
+        "R2": ["r2a", "r2b", "r2c", "r2d"],
+        "R3": ["r3a", "r3b", "r3c"],
+        "R4": ["r4a", "r4b", "r4c"],
+    }
+    membership = pl.DataFrame(
+        [(g, p, "detected") for g, ps in members.items() for p in ps],
+        schema=["group_id", "person_id", "origin"],
+        orient="row",
+    )
+    rows = [
+        ("OLD", -500, "r4a", "g1b"),  # R4 hurt G1 long ago: outside the history
+        ("C2", 10, "r2a", "g1b"),  # R2 hurt G1 recently
+        ("C3", 20, "g1c", "r3a"),  # G1 hurt R3 recently
+        ("W", 29, "r1a", "u1"),  # a victim in no group: a weak alert
+        ("Z", 30, "r1a", "g1a"),  # the alert: R1 named by the suspect
+    ]
+    incidents = pl.DataFrame(
+        [(i, _day(d), 100.0, True, "knife") for i, d, _, _ in rows],
+        schema=["incident_id", "occurred_from", "harm_days", "in_definition", "weapon"],
+        orient="row",
+    )
+    involvements = pl.DataFrame(
+        [(i, o, "suspect") for i, _, o, _ in rows]
+        + [(i, v, "victim") for i, _, _, v in rows],
+        schema=["incident_id", "person_id", "role"],
+        orient="row",
+    )
+    cfg = NetworksConfig(retaliation=type(NetworksConfig().retaliation)(max_targets=5))
+    alerts = nw.retaliation_alerts(
+        incidents, involvements, membership, since=_day(25), config=cfg
+    ).to_json()["alerts"]
+    assert [(a["incident_id"], a["strength"]) for a in alerts] == [
+        ("Z", "strong"),
+        ("W", "weak"),
+    ]
+    z = alerts[0]
+    assert z["rival_groups"] == ["R1", "R2", "R3"]  # R4's violence is too old
+    assert z["possible_targets"] == ["r1a", "r1b", "r1c", "r2a", "r2b"]
+    assert z["n_possible_targets"] == 10
+    assert z["rival_group_reasons"] == [
+        "named_by_suspects",
+        "recent_violence_against_victim_group",
+        "recently_attacked_by_victim_group",
+    ]
+    assert z["rival_group_sizes"] == [3, 4, 3]
+    assert any("R1 (named by this incident's suspects" in r for r in z["reasons"])
+    assert any("the first 5 of 10 shown" in r for r in z["reasons"])
+    assert any("weak alert" in r for r in alerts[1]["reasons"])
+
+
+def test_allied_groups_may_retaliate_last() -> None:
+    """Members of a group that co-offended with the victim's group are listed last."""
+    membership = pl.DataFrame(
+        [
+            *[("G1", p, "detected") for p in ("g1a", "g1b", "g1c")],
+            *[("G2", p, "detected") for p in ("g2a", "g2b", "g2c")],
+            *[("R1", p, "detected") for p in ("r1a", "r1b", "r1c")],
+        ],
+        schema=["group_id", "person_id", "origin"],
+        orient="row",
+    )
+    co_edges = pl.DataFrame(
+        {
+            "person_a": ["g1a", "g1c"],
+            "person_b": ["g2a", "x9"],
+            "weight": [1.0, 5.0],
+            "n_incidents": [1, 3],
+        }
+    )
+    incidents = pl.DataFrame(
+        [("Z", _day(30), 100.0, True, "knife")],
+        schema=["incident_id", "occurred_from", "harm_days", "in_definition", "weapon"],
+        orient="row",
+    )
+    involvements = pl.DataFrame(
+        [("Z", "r1a", "suspect"), ("Z", "g1b", "victim")],
+        schema=["incident_id", "person_id", "role"],
+        orient="row",
+    )
+
+    def at_risk(ally_min_incidents: int) -> list[str]:
+        cfg = NetworksConfig(
+            retaliation=type(NetworksConfig().retaliation)(
+                ally_min_incidents=ally_min_incidents
+            )
+        )
+        frame = nw.retaliation_alerts(
+            incidents,
+            involvements,
+            membership,
+            since=_day(29),
+            co_edges=co_edges,
+            config=cfg,
+        ).frame
+        return sorted(frame.get_column("at_risk_of_retaliation_from")[0])
+
+    assert at_risk(0) == ["g1a", "g1b", "g1c"]
+    assert at_risk(1) == ["g1a", "g1b", "g1c", "g2a", "g2b", "g2c"]
+    assert at_risk(2) == ["g1a", "g1b", "g1c"]

@@ -168,6 +168,7 @@ def retaliation(
         return
     table = Table(title=f"retaliation alerts ({len(payload['alerts'])})")
     for col in (
+        "alert",
         "incident",
         "victim",
         "may retaliate",
@@ -176,11 +177,14 @@ def retaliation(
     ):
         table.add_column(col)
     for a in payload["alerts"]:
+        shown = a["possible_targets"][:6]
+        more = a["n_possible_targets"] - len(shown)
         table.add_row(
+            a["strength"],
             a["incident_id"],
             a["victim_id"],
             ", ".join(a["at_risk_of_retaliation_from"][:6]),
-            ", ".join(a["possible_targets"][:6]),
+            ", ".join(shown) + (f" (+{more})" if more > 0 else ""),
             a["live_until"],
         )
     console.print(table)

@@ -23,6 +23,7 @@ from avert.errors import ConfigError
 from avert.schema import CONTINUUM_LEVELS, RELATIONSHIP_KINDS, ROLES
 
 __all__ = [
+    "COMMUNITY_OBJECTIVES",
     "CONTINUUM_MEASURES",
     "RETALIATION_TRIGGERS",
     "ActivityConfig",
@@ -47,6 +48,10 @@ RETALIATION_TRIGGERS: Final = (
     "inter_group",
 )
 
+#: Objectives of Leiden community detection: the constant Potts model (no resolution
+#: limit; Traag, Van Dooren & Nesterov 2011) or modularity (Newman & Girvan 2004).
+COMMUNITY_OBJECTIVES: Final = ("cpm", "modularity")
+
 #: Group measures a continuum rule may test (columns of the group profile).
 CONTINUUM_MEASURES: Final = (
     "size",
@@ -55,11 +60,14 @@ CONTINUUM_MEASURES: Final = (
     "harm_days_per_member",
     "harm_days_per_incident",
     "violence_share",
+    "n_violent_incidents",
     "weapon_share",
     "firearm_share",
+    "gang_flag_share",
     "longevity_days",
     "n_conflicts",
     "n_rivals",
+    "max_rival_conflicts",
 )
 
 
@@ -76,8 +84,10 @@ class GraphConfig:
 
 @dataclass(frozen=True)
 class CommunityConfig:
-    """Leiden community detection (modularity objective)."""
+    """Leiden community detection: constant Potts model (default) or modularity."""
 
+    objective: str = "cpm"
+    cpm_density: float = 0.05
     resolution: float = 1.0
     min_group_size: int = 3
     n_iterations: int = 2
@@ -97,11 +107,12 @@ class ActivityConfig:
 
 @dataclass(frozen=True)
 class ContinuumRule:
-    """One continuum rule: every ``all_of`` threshold and one ``any_of`` threshold."""
+    """One continuum rule: every ``all_of`` threshold and ``min_any`` of ``any_of``."""
 
     level: str
     all_of: Mapping[str, float] = field(default_factory=dict)
     any_of: Mapping[str, float] = field(default_factory=dict)
+    min_any: int = 1
 
 
 @dataclass(frozen=True)
@@ -133,6 +144,9 @@ class RetaliationConfig:
     include_family: bool = True
     origins: tuple[str, ...] = ("detected", "declared")
     max_people: int = 50
+    max_targets: int = 10
+    rival_history_days: int = 365
+    ally_min_incidents: int = 1
     triggers: tuple[str, ...] = (
         "in_definition",
         "weapon",
@@ -160,13 +174,19 @@ def _default_rules() -> tuple[ContinuumRule, ...]:
     return (
         ContinuumRule(
             "organised_network",
-            {"longevity_days": 365, "size": 5},
+            {"longevity_days": 365, "size": 5, "n_incidents": 10},
             {"firearm_share": 0.15},
         ),
         ContinuumRule(
             "street_gang",
-            {"longevity_days": 90, "size": 3},
-            {"violence_share": 0.5, "weapon_share": 0.2, "n_conflicts": 3},
+            {"longevity_days": 90, "size": 3, "n_violent_incidents": 5},
+            {
+                "violence_share": 0.5,
+                "weapon_share": 0.3,
+                "max_rival_conflicts": 3,
+                "gang_flag_share": 0.25,
+            },
+            min_any=2,
         ),
         ContinuumRule("peer_group"),
     )
@@ -229,6 +249,8 @@ _KNOWN: Final[dict[str, set[str]]] = {
         "max_offenders_per_incident",
     },
     "communities": {
+        "objective",
+        "cpm_density",
         "resolution",
         "min_group_size",
         "n_iterations",
@@ -256,6 +278,9 @@ _KNOWN: Final[dict[str, set[str]]] = {
         "include_family",
         "origins",
         "max_people",
+        "max_targets",
+        "rival_history_days",
+        "ally_min_incidents",
         "triggers",
         "unlinked_victims",
     },
@@ -299,14 +324,23 @@ def _rules(where: str, raw: Any) -> tuple[ContinuumRule, ...]:
                 f"{key}.level",
                 f"must be one of {list(CONTINUUM_LEVELS)}; got {level!r}",
             )
-        unknown = sorted(set(item) - {"level", "all_of", "any_of"})
+        unknown = sorted(set(item) - {"level", "all_of", "any_of", "min_any"})
         if unknown:
             raise _fail(where, key, f"unknown keys {unknown}")
+        any_of = _thresholds(where, f"{key}.any_of", item.get("any_of", {}))
+        min_any = _integer(where, f"{key}.min_any", item.get("min_any", 1), minimum=1)
+        if any_of and min_any > len(any_of):
+            raise _fail(
+                where,
+                f"{key}.min_any",
+                f"must be at most the number of any_of thresholds ({len(any_of)})",
+            )
         rules.append(
             ContinuumRule(
                 level,
                 _thresholds(where, f"{key}.all_of", item.get("all_of", {})),
-                _thresholds(where, f"{key}.any_of", item.get("any_of", {})),
+                any_of,
+                min_any,
             )
         )
     if rules[-1].all_of or rules[-1].any_of:
@@ -354,7 +388,21 @@ def _parse(raw: Mapping[str, Any], where: str) -> NetworksConfig:
         ),
     )
     c = _section(where, raw, "communities")
+    objective = c.get("objective", d.communities.objective)
+    if objective not in COMMUNITY_OBJECTIVES:
+        raise _fail(
+            where,
+            "communities.objective",
+            f"must be one of {list(COMMUNITY_OBJECTIVES)}; got {objective!r}",
+        )
     communities = CommunityConfig(
+        objective=objective,
+        cpm_density=_number(
+            where,
+            "communities.cpm_density",
+            c.get("cpm_density", d.communities.cpm_density),
+            minimum=1e-9,
+        ),
         resolution=_number(
             where,
             "communities.resolution",
@@ -484,6 +532,24 @@ def _parse(raw: Mapping[str, Any], where: str) -> NetworksConfig:
             "retaliation.max_people",
             r.get("max_people", d.retaliation.max_people),
             minimum=1,
+        ),
+        max_targets=_integer(
+            where,
+            "retaliation.max_targets",
+            r.get("max_targets", d.retaliation.max_targets),
+            minimum=1,
+        ),
+        rival_history_days=_integer(
+            where,
+            "retaliation.rival_history_days",
+            r.get("rival_history_days", d.retaliation.rival_history_days),
+            minimum=1,
+        ),
+        ally_min_incidents=_integer(
+            where,
+            "retaliation.ally_min_incidents",
+            r.get("ally_min_incidents", d.retaliation.ally_min_incidents),
+            minimum=0,
         ),
         triggers=_strings(
             where,

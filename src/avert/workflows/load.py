@@ -213,6 +213,9 @@ class Refresh:
     #: their classifications miss the new rows until 'avert classify --definition FILE'
     not_refreshed: tuple[str, ...] = ()
     seconds: float = 0.0
+    #: groups detected in the history and stored for the briefing (None: not run,
+    #: the store holds no person-level involvements)
+    detected_groups: int | None = None
 
     def summary(self) -> str:
         """One line for the command line."""
@@ -224,6 +227,8 @@ class Refresh:
             for r in self.classified
         ]
         line = f"Classified under {', '.join(parts)} in {self.seconds:.1f} s."
+        if self.detected_groups is not None:
+            line += f" {self.detected_groups:,} groups detected and stored."
         if self.not_refreshed:
             line += (
                 f" Not refreshed: {', '.join(self.not_refreshed)} (not a packaged "
@@ -248,7 +253,9 @@ def refresh_after_load(
     (:func:`avert.workflows.definitions.classify_store`). The whole store, not only
     the loaded rows: a new incident can change the category of older ones (repeat
     victims), and it is cheap (``benchmarks/ingest_bundle.py`` reports it).
-    Further derived tables (e.g. stored detected groups) add their refresh here.
+    Then the groups detected from the co-offending history are stored
+    (:func:`avert.workflows.networks.refresh_detected_groups`) when the store holds
+    person-level involvements. Further derived tables add their refresh here.
 
     Nothing is done when the load added no rows and ``definition`` is classified.
 
@@ -287,7 +294,14 @@ def refresh_after_load(
         except (ConfigError, NotFound):
             missing.append(profile_id)
     classified = tuple(classify_store(store, profile=p, harm=harm) for p in profiles)
-    return Refresh(classified, tuple(missing), time.perf_counter() - t0)
+    groups = None
+    if store.count("involvements"):
+        # Detected groups are stored once here, so the briefing only reads them
+        # (workflows.networks.read_detected_groups).
+        from avert.workflows.networks import refresh_detected_groups
+
+        groups = refresh_detected_groups(store, profile=wanted.id).groups.height
+    return Refresh(classified, tuple(missing), time.perf_counter() - t0, groups)
 
 
 def _add(total: FileReport, part: FileReport) -> None:

@@ -10,7 +10,8 @@ that profile, incidents are classified on the fly with
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -25,15 +26,21 @@ from avert.analyse.networks import (
     retaliation_alerts,
 )
 from avert.config.networks import NetworksConfig, default_networks_config
+from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS
 from avert.store import Store, audit
 from avert.store.database import Filter
+from avert.store.detected import replace_detected_groups
 
 __all__ = [
+    "DetectedGroups",
     "NetworkFrames",
+    "detected_group_rows",
     "family_report",
     "groups_report",
     "person_report",
+    "read_detected_groups",
     "read_network_frames",
+    "refresh_detected_groups",
     "retaliation_report",
 ]
 
@@ -41,6 +48,8 @@ _INCIDENT_COLUMNS = (
     "incident_id",
     "occurred_from",
     "weapon",
+    "gang_related",
+    "injury",
     "domestic",
     "crime_type",
     "offence_code",
@@ -290,3 +299,155 @@ def family_report(
     members = units.join(result.select("family_id"), on="family_id", how="semi")
     _audit_view(store, "analysis:families", members["person_id"], reason, user)
     return result
+
+
+@dataclass(frozen=True)
+class DetectedGroups:
+    """Groups detected from the history, as stored by :func:`refresh_detected_groups`.
+
+    Attributes
+    ----------
+    as_of
+        End of the history the groups were found in (None: nothing stored).
+    computed_at
+        When the refresh ran.
+    method, params
+        How the groups were found (e.g. ``leiden-cpm``) and the run's parameters.
+    groups
+        One row per group (:data:`avert.schema.DETECTED_GROUPS`): size, continuum,
+        band, harm, rivals.
+    membership
+        ``group_id``, ``person_id``, ``origin`` (``"detected"``): ready for
+        :func:`avert.analyse.networks.group_membership` with the declared members.
+    """
+
+    as_of: dt.datetime | None
+    computed_at: dt.datetime | None
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+    groups: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=DETECTED_GROUPS.schema)
+    )
+    membership: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={"group_id": pl.String, "person_id": pl.String, "origin": pl.String}
+        )
+    )
+
+
+def refresh_detected_groups(
+    store: Store,
+    as_of: dt.datetime | None = None,
+    *,
+    profile: str = "avb-2010",
+    config: NetworksConfig | None = None,
+) -> DetectedGroups:
+    """Detect groups in the history up to ``as_of`` once, and store them.
+
+    Runs :func:`avert.analyse.networks.analyse_groups` on the store's incidents up to
+    ``as_of`` (default: the latest incident) without declared groups, and replaces
+    the stored ``detected_groups`` and ``detected_group_members`` in one transaction.
+    Call it after each load (ingest) or on a schedule; readers such as the daily
+    briefing then only read (:func:`read_detected_groups`).
+
+    Returns
+    -------
+    DetectedGroups
+        What was stored.
+    """
+    cfg = config or default_networks_config()
+    frames = read_network_frames(store, profile=profile, until=as_of)
+    result = analyse_groups(
+        frames.incidents, frames.involvements, as_of=as_of, config=cfg
+    )
+    groups, members = detected_group_rows(
+        result,
+        profile=profile,
+        computed_at=dt.datetime.now().replace(microsecond=0),
+        config=cfg,
+    )
+    replace_detected_groups(store, groups, members)
+    return read_detected_groups(store)
+
+
+def detected_group_rows(
+    result: GroupsResult,
+    *,
+    profile: str,
+    computed_at: dt.datetime,
+    config: NetworksConfig,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows of ``detected_groups`` and ``detected_group_members`` for a result.
+
+    Only detected groups are kept (declared ones live in ``groups``); ``as_of`` is the
+    result's, ``method`` and ``params`` say how the groups were found.
+    """
+    cfg = config
+    at = result.params["as_of"]
+    params = {
+        "objective": cfg.communities.objective,
+        "resolution": result.params["resolution"],
+        "cpm_density": cfg.communities.cpm_density,
+        "min_group_size": cfg.communities.min_group_size,
+        "seed": cfg.communities.seed,
+        "window_days": cfg.graph.window_days,
+        "half_life_days": cfg.graph.half_life_days,
+        "config": cfg.source,
+    }
+    groups = result.frame.filter(pl.col("origin") == "detected").select(
+        "group_id",
+        pl.lit(at, dtype=pl.Datetime("us")).alias("as_of"),
+        pl.lit(computed_at, dtype=pl.Datetime("us")).alias("computed_at"),
+        pl.lit(profile).alias("profile"),
+        pl.lit(f"leiden-{cfg.communities.objective}").alias("method"),
+        pl.lit(json.dumps(params, sort_keys=True)).alias("params"),
+        "size",
+        "continuum",
+        "continuum_reason",
+        "band",
+        "matrix_score",
+        "n_incidents",
+        "harm_days",
+        "violence_share",
+        "weapon_share",
+        "trend",
+        "n_conflicts",
+        pl.col("rivals").list.join(";").alias("rivals"),
+    )
+    members = result.membership.filter(pl.col("origin") == "detected").select(
+        "group_id",
+        "person_id",
+        pl.lit(at, dtype=pl.Datetime("us")).alias("as_of"),
+    )
+    return (
+        groups.select(DETECTED_GROUPS.names),
+        members.select(DETECTED_GROUP_MEMBERS.names),
+    )
+
+
+def read_detected_groups(store: Store) -> DetectedGroups:
+    """The groups stored by the last :func:`refresh_detected_groups` (only reads).
+
+    When nothing is stored, ``as_of`` is None and the frames are empty (a run that
+    found no groups reads the same way).
+    """
+    groups = store.read_frame("detected_groups", order_by=["group_id"])
+    members = store.read_frame(
+        "detected_group_members",
+        columns=["group_id", "person_id"],
+        order_by=["group_id", "person_id"],
+    )
+    membership = members.with_columns(pl.lit("detected").alias("origin"))
+    if groups.height == 0:
+        return DetectedGroups(
+            as_of=None, computed_at=None, method="", membership=membership
+        )
+    first = groups.row(0, named=True)
+    return DetectedGroups(
+        as_of=first["as_of"],
+        computed_at=first["computed_at"],
+        method=str(first["method"]),
+        params=json.loads(first["params"] or "{}"),
+        groups=groups,
+        membership=membership,
+    )

@@ -5,7 +5,7 @@ public confidence survey series (``avert ingest confidence``) and area centroids
 place stops in LSOAs (``avert ingest centroids``).
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 21:20:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,140 @@
+"""Shared helpers of the network analyses: input checks, windows, offending rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Final
+
+import polars as pl
+
+from avert.config.networks import NetworksConfig
+from avert.schema import check_frame
+
+_US_PER_DAY: Final = 86_400_000_000
+
+
+_INCIDENT_COLUMNS: Final = (
+    "incident_id",
+    "occurred_from",
+    "harm_days",
+    "in_definition",
+)
+
+
+_INVOLVEMENT_COLUMNS: Final = ("incident_id", "person_id", "role")
+
+
+_SOURCE_GROUPS: Final = (
+    "Leiden: Traag, Waltman & van Eck (2019) Sci Rep 9:5233; co-offending: Reiss (1988), "
+    "Sarnecki (2001); group audit and conflicts: Kennedy (2011) Don't Shoot / GVI; "
+    "matrix: UK OCG mapping (Home Office 2014), MoRiLE; continuum: AVB delivery plan "
+    "2010 ¶30-38, Eurogang definition (Weerman et al. 2009)"
+)
+
+
+_SOURCE_EXPOSURE: Final = (
+    "Papachristos, Wildeman & Roberto (2015) Soc Sci Med 125:139-150; Green, Horel & "
+    "Papachristos (2017) JAMA Intern Med 177(3):326-333"
+)
+
+
+def _config(config: NetworksConfig | None) -> NetworksConfig:
+    return config if config is not None else NetworksConfig()
+
+
+def _check_incidents(incidents: pl.DataFrame) -> pl.DataFrame:
+    check_frame(incidents, list(_INCIDENT_COLUMNS), name="incidents")
+    cols: list[pl.Expr] = [
+        pl.col("incident_id").cast(pl.String),
+        pl.col("occurred_from").cast(pl.Datetime("us")),
+        pl.col("harm_days").cast(pl.Float64).fill_null(0.0),
+        pl.col("in_definition").cast(pl.Boolean).fill_null(False),
+    ]
+    if "weapon" in incidents.columns:
+        cols.append(pl.col("weapon").cast(pl.String).fill_null("none"))
+    else:
+        cols.append(pl.lit("none").alias("weapon"))
+    if "gang_related" in incidents.columns:
+        cols.append(pl.col("gang_related").cast(pl.Boolean).fill_null(False))
+    else:
+        cols.append(pl.lit(False).alias("gang_related"))
+    if "injury" in incidents.columns:
+        cols.append(pl.col("injury").cast(pl.String).fill_null("none"))
+    else:
+        cols.append(pl.lit("none").alias("injury"))
+    return incidents.select(cols)
+
+
+def _check_involvements(involvements: pl.DataFrame) -> pl.DataFrame:
+    check_frame(involvements, list(_INVOLVEMENT_COLUMNS), name="involvements")
+    return involvements.select(
+        pl.col("incident_id").cast(pl.String),
+        pl.col("person_id").cast(pl.String),
+        pl.col("role").cast(pl.String),
+    )
+
+
+def _as_of(incidents: pl.DataFrame, as_of: dt.datetime | None) -> dt.datetime:
+    if as_of is not None:
+        return as_of
+    latest = incidents.get_column("occurred_from").max()
+    if not isinstance(latest, dt.datetime):
+        return dt.datetime(1970, 1, 1)
+    return latest
+
+
+def _epoch_us(value: dt.datetime) -> int:
+    return (value - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
+
+
+def _age_days(as_of: dt.datetime) -> pl.Expr:
+    return (pl.lit(_epoch_us(as_of)) - pl.col("occurred_from").dt.epoch("us")).cast(
+        pl.Float64
+    ) / float(_US_PER_DAY)
+
+
+def _offending(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    *,
+    roles: Sequence[str],
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> pl.DataFrame:
+    """One row per (incident, person) recorded in ``roles``, with incident facts."""
+    # _i: the incident's row number, an integer key for later self-comparisons
+    window = incidents.lazy().with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i")
+    )
+    if start is not None:
+        window = window.filter(pl.col("occurred_from") >= start)
+    if end is not None:
+        window = window.filter(pl.col("occurred_from") <= end)
+    return (
+        involvements.lazy()
+        .filter(pl.col("role").is_in(list(roles)))
+        .select("incident_id", "person_id")
+        .unique()
+        .join(window, on="incident_id", how="inner")
+        .collect()
+    )
+
+
+def _both_ways(edges: pl.DataFrame, kind: str) -> pl.DataFrame:
+    weight = pl.col("weight") if "weight" in edges.columns else pl.lit(1.0)
+    base = edges.select("person_a", "person_b", weight.cast(pl.Float64).alias("weight"))
+    return pl.concat(
+        [
+            base.select(
+                pl.col("person_a").alias("person_id"),
+                pl.col("person_b").alias("other_id"),
+                "weight",
+            ),
+            base.select(
+                pl.col("person_b").alias("person_id"),
+                pl.col("person_a").alias("other_id"),
+                "weight",
+            ),
+        ]
+    ).with_columns(pl.lit(kind).alias("link"))

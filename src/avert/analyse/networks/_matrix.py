@@ -1,0 +1,230 @@
+"""The continuum rules and the network prioritisation matrix (seed ¶30-38, ¶35)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from avert.analyse.networks._common import (
+    _config,
+)
+from avert.config.networks import ContinuumRule, NetworksConfig
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _rule_expr(rule: ContinuumRule) -> tuple[pl.Expr, pl.Expr]:
+    """(holds, reason) expressions of one continuum rule."""
+    holds: pl.Expr = pl.lit(True)
+    parts: list[pl.Expr] = []
+    for measure, threshold in rule.all_of.items():
+        cond = pl.col(measure) >= threshold
+        holds = holds & cond
+        parts.append(
+            pl.format(f"{measure} {{}} >= {_fmt(threshold)}", pl.col(measure).round(2))
+        )
+    if rule.any_of:
+        n_any: pl.Expr = pl.lit(0, dtype=pl.Int64)
+        for measure, threshold in rule.any_of.items():
+            cond = pl.col(measure) >= threshold
+            n_any = n_any + cond.cast(pl.Int64)
+            parts.append(
+                pl.when(cond).then(
+                    pl.format(
+                        f"{measure} {{}} >= {_fmt(threshold)}", pl.col(measure).round(2)
+                    )
+                )
+            )
+        holds = holds & (n_any >= rule.min_any)
+    text = (
+        pl.concat_list(parts).list.drop_nulls().list.join("; ") if parts else pl.lit("")
+    )
+    reason = (
+        pl.format(f"continuum {rule.level} by rule: {{}}", text)
+        if parts
+        else pl.lit(f"continuum {rule.level}: default level (no higher rule holds)")
+    )
+    return holds, reason
+
+
+def assign_continuum(
+    profiles: pl.DataFrame,
+    *,
+    config: NetworksConfig | None = None,
+) -> pl.DataFrame:
+    """Place each group on the continuum by the first configured rule that holds.
+
+    Parameters
+    ----------
+    profiles
+        Output of :func:`group_profiles`.
+    config
+        ``continuum`` rules, tried from the top (highest level first).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``profiles`` with ``continuum`` and ``continuum_reason``.
+
+    Notes
+    -----
+    Levels follow the seed's continuum (AVB delivery plan 2010 ¶30-38: peer group
+    → street gang → organised criminal network). Default thresholds follow the
+    Eurogang definition (durability), the Home Office 2011 gang definition
+    (violence, conflict) and UK OCG mapping (firearms, serious harm, longevity).
+    """
+    cfg = _config(config)
+    level: Any = None
+    reason: Any = None
+    for rule in cfg.continuum:
+        holds, text = _rule_expr(rule)
+        if level is None:
+            level = pl.when(holds).then(pl.lit(rule.level))
+            reason = pl.when(holds).then(text)
+        else:
+            level = level.when(holds).then(pl.lit(rule.level))
+            reason = reason.when(holds).then(text)
+    return profiles.with_columns(
+        level.otherwise(pl.lit(None, dtype=pl.String)).alias("continuum"),
+        reason.otherwise(pl.lit(None, dtype=pl.String)).alias("continuum_reason"),
+    )
+
+
+def prioritise_groups(
+    profiles: pl.DataFrame,
+    *,
+    config: NetworksConfig | None = None,
+) -> pl.DataFrame:
+    """Band groups by harm, threat and trend: the network prioritisation matrix.
+
+    Parameters
+    ----------
+    profiles
+        Output of :func:`group_profiles` (optionally with ``continuum_reason``).
+    config
+        ``matrix`` thresholds.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``profiles`` with ``harm_level`` (1-3), ``threat_points``, ``threat_level``
+        (1-3), ``trend_points`` (-1, 0, +1), ``matrix_score`` (their sum), ``band``
+        (``high`` | ``medium`` | ``low``) and ``reasons`` (list of strings), sorted
+        by band, score, harm and ``group_id``.
+
+    Notes
+    -----
+    After the seed's Criminal Networks Prioritisation Matrix (¶35), UK OCG mapping
+    (threat and harm scoring) and MoRiLE (impact × likelihood): harm is the members'
+    Cambridge Crime Harm Index days; threat counts one point each for violence share,
+    weapon share, firearm share and conflicts over their thresholds.
+    """
+    m = _config(config).matrix
+    h0, h1 = m.harm_days
+    v = pl.col("violence_share") >= m.threat_violence_share
+    w = pl.col("weapon_share") >= m.threat_weapon_share
+    f = pl.col("firearm_share") >= m.threat_firearm_share
+    c = (pl.col("n_conflicts") >= m.threat_conflicts) & (pl.col("n_conflicts") > 0)
+    out = profiles.with_columns(
+        (
+            1
+            + (pl.col("harm_days") >= h0).cast(pl.Int64)
+            + (pl.col("harm_days") >= h1).cast(pl.Int64)
+        ).alias("harm_level"),
+        (
+            v.cast(pl.Int64) + w.cast(pl.Int64) + f.cast(pl.Int64) + c.cast(pl.Int64)
+        ).alias("threat_points"),
+        pl.when(pl.col("trend") == "rising")
+        .then(1)
+        .when(pl.col("trend") == "falling")
+        .then(-1)
+        .otherwise(0)
+        .cast(pl.Int64)
+        .alias("trend_points"),
+    ).with_columns(
+        (
+            1
+            + (pl.col("threat_points") >= m.threat_levels[0]).cast(pl.Int64)
+            + (pl.col("threat_points") >= m.threat_levels[1]).cast(pl.Int64)
+        ).alias("threat_level"),
+    )
+    out = out.with_columns(
+        (pl.col("harm_level") + pl.col("threat_level") + pl.col("trend_points")).alias(
+            "matrix_score"
+        )
+    ).with_columns(
+        pl.when(pl.col("matrix_score") >= m.bands[1])
+        .then(pl.lit("high"))
+        .when(pl.col("matrix_score") >= m.bands[0])
+        .then(pl.lit("medium"))
+        .otherwise(pl.lit("low"))
+        .alias("band"),
+    )
+    reasons = [
+        pl.format(
+            "band {}: score {} = harm level {} + threat level {} + trend {}",
+            pl.col("band"),
+            pl.col("matrix_score"),
+            pl.col("harm_level"),
+            pl.col("threat_level"),
+            pl.col("trend_points"),
+        ),
+        pl.format(
+            f"harm: {{}} crime harm days in {{}} incidents (levels at {_fmt(h0)} and {_fmt(h1)})",
+            pl.col("harm_days").round(0),
+            pl.col("n_incidents"),
+        ),
+        pl.when(v).then(
+            pl.format(
+                f"threat: violence in {{}}% of incidents (>= {_fmt(100 * m.threat_violence_share)}%)",
+                (100 * pl.col("violence_share")).round(0),
+            )
+        ),
+        pl.when(w).then(
+            pl.format(
+                f"threat: weapons in {{}}% of incidents (>= {_fmt(100 * m.threat_weapon_share)}%)",
+                (100 * pl.col("weapon_share")).round(0),
+            )
+        ),
+        pl.when(f).then(
+            pl.format(
+                f"threat: firearms in {{}}% of incidents (>= {_fmt(100 * m.threat_firearm_share)}%)",
+                (100 * pl.col("firearm_share")).round(0),
+            )
+        ),
+        pl.when(c).then(
+            pl.format(
+                "threat: {} violent conflicts with {} rival groups",
+                pl.col("n_conflicts"),
+                pl.col("n_rivals"),
+            )
+        ),
+        pl.format(
+            "trend: {} ({} incidents in the recent window, {} in the one before)",
+            pl.col("trend"),
+            pl.col("recent_incidents"),
+            pl.col("previous_incidents"),
+        ),
+    ]
+    if "continuum_reason" in out.columns:
+        reasons.append(pl.col("continuum_reason"))
+    if "corroborated_share" in out.columns:
+        reasons.append(
+            pl.when(
+                (pl.col("origin") == "declared") & (pl.col("corroborated_share") < 0.5)
+            ).then(
+                pl.format(
+                    "caution: only {}% of declared members have a recorded co-offending tie to another member",
+                    (100 * pl.col("corroborated_share")).round(0),
+                )
+            )
+        )
+    band_order = pl.col("band").replace_strict(
+        {"high": 0, "medium": 1, "low": 2}, return_dtype=pl.Int64
+    )
+    return out.with_columns(
+        pl.concat_list(reasons).list.drop_nulls().alias("reasons")
+    ).sort(band_order, -pl.col("matrix_score"), -pl.col("harm_days"), "group_id")

@@ -1,0 +1,378 @@
+"""People in networks: exposure, degree, betweenness; ranking by own risk only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from avert.analyse.networks._common import (
+    _as_of,
+    _both_ways,
+    _check_incidents,
+    _check_involvements,
+    _config,
+)
+from avert.analyse.networks._graph import to_igraph
+from avert.config.networks import NetworksConfig
+from avert.errors import NotFound
+from avert.schema import check_frame
+
+
+def victims_of_violence(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> pl.DataFrame:
+    """People recorded as victim of an incident inside the violence definition.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``person_id``, ``n_victimisations``, ``last_victimised_at``.
+    """
+    inc = _check_incidents(incidents)
+    inv = _check_involvements(involvements)
+    rows = (
+        inv.filter(pl.col("role") == "victim")
+        .select("incident_id", "person_id")
+        .unique()
+        .join(inc.filter(pl.col("in_definition")), on="incident_id")
+    )
+    if since is not None:
+        rows = rows.filter(pl.col("occurred_from") >= since)
+    if until is not None:
+        rows = rows.filter(pl.col("occurred_from") <= until)
+    return (
+        rows.group_by("person_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_victimisations"),
+            pl.col("occurred_from").max().alias("last_victimised_at"),
+        )
+        .sort("person_id")
+    )
+
+
+def person_metrics(
+    co_edges: pl.DataFrame,
+    *,
+    family_edges: pl.DataFrame | None = None,
+    victimised: pl.DataFrame | None = None,
+    config: NetworksConfig | None = None,
+    with_betweenness: bool = True,
+) -> pl.DataFrame:
+    """Network facts per person: degree, betweenness and exposure to victims.
+
+    Parameters
+    ----------
+    co_edges
+        Output of :func:`co_offending_edges`.
+    family_edges
+        Kin and same-address ties (``person_a``, ``person_b``), e.g. from
+        :func:`avert.analyse.families.family_edges`; counted in exposure when
+        ``exposure.include_family``.
+    victimised
+        People recently victims of violence (``person_id``), e.g.
+        :func:`victims_of_violence` over ``exposure.window_days``.
+    config
+        ``exposure.include_family`` and ``communities.betweenness_cutoff``.
+    with_betweenness
+        Compute betweenness (the slowest part on large graphs).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``person_id``, ``degree`` (co-offenders), ``weighted_degree``,
+        ``betweenness``, ``n_family``, ``n_network``, ``n_network_victims``,
+        ``exposure`` (share of the first-degree network who were victims).
+
+    Notes
+    -----
+    Exposure follows Papachristos, Wildeman & Roberto (2015) and Green, Horel &
+    Papachristos (2017): being close to victims of gun violence in the co-offending
+    network predicts one's own victimisation. Betweenness is Brandes' algorithm
+    in igraph, limited to paths of at most ``betweenness_cutoff`` hops (0: none).
+    """
+    cfg = _config(config)
+    check_frame(co_edges, ["person_a", "person_b"], name="co_edges")
+    co = _both_ways(co_edges, "co_offender")
+    deg = co.group_by("person_id").agg(
+        pl.len().cast(pl.Int64).alias("degree"),
+        pl.col("weight").sum().alias("weighted_degree"),
+    )
+    fam = (
+        _both_ways(family_edges.select("person_a", "person_b"), "family").unique(
+            ["person_id", "other_id"]
+        )
+        if family_edges is not None
+        else pl.DataFrame(
+            schema={
+                "person_id": pl.String,
+                "other_id": pl.String,
+                "weight": pl.Float64,
+                "link": pl.String,
+            }
+        )
+    )
+    nfam = fam.group_by("person_id").agg(pl.len().cast(pl.Int64).alias("n_family"))
+    network = pl.concat([co, fam]) if cfg.exposure.include_family else co
+    network = network.select("person_id", "other_id").unique()
+    vic = (
+        victimised.select("person_id").unique().with_columns(pl.lit(True).alias("_v"))
+        if victimised is not None
+        else pl.DataFrame(schema={"person_id": pl.String, "_v": pl.Boolean})
+    )
+    expo = (
+        network.join(vic.rename({"person_id": "other_id"}), on="other_id", how="left")
+        .group_by("person_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_network"),
+            pl.col("_v")
+            .fill_null(False)
+            .sum()
+            .cast(pl.Int64)
+            .alias("n_network_victims"),
+        )
+        .with_columns(
+            (pl.col("n_network_victims") / pl.col("n_network")).alias("exposure")
+        )
+    )
+    people = pl.concat(
+        [deg.select("person_id"), nfam.select("person_id"), expo.select("person_id")]
+    ).unique()
+    if with_betweenness and co_edges.height > 0:
+        graph, names = to_igraph(co_edges, weight=None)
+        cutoff = cfg.communities.betweenness_cutoff or None
+        btw = pl.DataFrame(
+            {
+                "person_id": names,
+                "betweenness": np.asarray(
+                    graph.betweenness(cutoff=cutoff), dtype=np.float64
+                ),
+            },
+            schema={"person_id": pl.String, "betweenness": pl.Float64},
+        )
+    else:
+        btw = pl.DataFrame(schema={"person_id": pl.String, "betweenness": pl.Float64})
+    return (
+        people.join(deg, on="person_id", how="left")
+        .join(btw, on="person_id", how="left")
+        .join(nfam, on="person_id", how="left")
+        .join(expo, on="person_id", how="left")
+        .with_columns(
+            pl.col("degree", "n_family", "n_network", "n_network_victims").fill_null(0),
+            pl.col("weighted_degree", "betweenness", "exposure").fill_null(0.0),
+        )
+        .select(
+            "person_id",
+            "degree",
+            "weighted_degree",
+            "betweenness",
+            "n_family",
+            "n_network",
+            "n_network_victims",
+            "exposure",
+        )
+        .sort("person_id")
+    )
+
+
+def rank_people(
+    risk: pl.DataFrame,
+    *,
+    metrics: pl.DataFrame | None = None,
+    membership: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Rank people by their own risk score, with network facts shown beside.
+
+    Parameters
+    ----------
+    risk
+        ``person_id`` and ``score`` (own recorded behaviour, e.g.
+        ``avert.analyse.risk.offender_risk``); other columns (``part_*``) are kept.
+    metrics
+        Output of :func:`person_metrics` (optional), joined beside.
+    membership
+        Output of :func:`group_membership` (optional): the groups a person is linked
+        to, listed beside as ``groups`` — never used for ordering.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``rank`` (1 = highest score; equal scores share a rank), then the risk
+        columns, then network facts; ordered by ``score`` descending, ties by
+        ``person_id``.
+
+    Notes
+    -----
+    The lesson of the MPS Gangs Violence Matrix (ICO 2018): people are prioritised by
+    their own recorded behaviour, never by a label. Two people with the same score
+    rank equally whatever their group membership.
+    """
+    check_frame(risk, ["person_id", "score"], name="risk")
+    out = risk.with_columns(
+        pl.col("person_id").cast(pl.String), pl.col("score").cast(pl.Float64)
+    )
+    out = out.with_columns(
+        pl.col("score").rank("min", descending=True).cast(pl.Int64).alias("rank")
+    )
+    if metrics is not None:
+        out = out.join(
+            metrics.drop(
+                [c for c in metrics.columns if c in out.columns and c != "person_id"]
+            ),
+            on="person_id",
+            how="left",
+        )
+    if membership is not None:
+        groups = membership.group_by("person_id").agg(
+            pl.col("group_id").unique().sort().alias("groups")
+        )
+        out = out.join(groups, on="person_id", how="left").with_columns(
+            pl.col("groups").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+        )
+    out = out.sort(["score", "person_id"], descending=[True, False], nulls_last=True)
+    return out.select("rank", *[c for c in out.columns if c != "rank"])
+
+
+def person_network(
+    person_id: str,
+    *,
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    co_edges: pl.DataFrame,
+    membership: pl.DataFrame,
+    family_edges: pl.DataFrame | None = None,
+    risk: pl.DataFrame | None = None,
+    as_of: dt.datetime | None = None,
+    config: NetworksConfig | None = None,
+) -> dict[str, Any]:
+    """One person's network picture: own risk first, then ties, groups and exposure.
+
+    Parameters
+    ----------
+    person_id
+        The person.
+    incidents, involvements
+        As for :func:`co_offending_edges`.
+    co_edges, membership
+        From :func:`analyse_groups`.
+    family_edges
+        Kin ties (optional).
+    risk
+        Own risk scores (``person_id``, ``score``, ``part_*``), optional.
+    as_of
+        Reference time for exposure (default: latest incident).
+    config
+        Network settings.
+
+    Returns
+    -------
+    dict
+        ``person_id``, ``risk`` (own score and parts, or None), ``roles`` (counts by
+        role), ``co_offenders`` (``person_id``, ``n_incidents``, ``weight``),
+        ``family`` (``person_id``, ``kind``), ``groups``, ``metrics`` (degree,
+        betweenness in the person's component, exposure) and ``victimised_contacts``.
+
+    Raises
+    ------
+    NotFound
+        When the person has no involvement, tie or membership at all.
+    """
+    cfg = _config(config)
+    inc = _check_incidents(incidents)
+    inv = _check_involvements(involvements)
+    end = _as_of(inc, as_of)
+    own = inv.filter(pl.col("person_id") == person_id)
+    ties = co_edges.filter(
+        (pl.col("person_a") == person_id) | (pl.col("person_b") == person_id)
+    )
+    groups = membership.filter(pl.col("person_id") == person_id)
+    fam = (
+        family_edges.filter(
+            (pl.col("person_a") == person_id) | (pl.col("person_b") == person_id)
+        )
+        if family_edges is not None
+        else pl.DataFrame(
+            schema={"person_a": pl.String, "person_b": pl.String, "kind": pl.String}
+        )
+    )
+    if own.height == 0 and ties.height == 0 and groups.height == 0 and fam.height == 0:
+        msg = f"person {person_id!r} has no involvements, ties or group links"
+        raise NotFound(msg)
+    co_list = (
+        ties.with_columns(
+            pl.when(pl.col("person_a") == person_id)
+            .then(pl.col("person_b"))
+            .otherwise(pl.col("person_a"))
+            .alias("person_id")
+        )
+        .select("person_id", "n_incidents", pl.col("weight").round(4), "last_at")
+        .sort(["weight", "person_id"], descending=[True, False])
+    )
+    fam_list = (
+        fam.with_columns(
+            pl.when(pl.col("person_a") == person_id)
+            .then(pl.col("person_b"))
+            .otherwise(pl.col("person_a"))
+            .alias("person_id")
+        )
+        .select("person_id", "kind")
+        .unique()
+        .sort("person_id", "kind")
+    )
+    # metrics on the person's connected component only (cheap and exact)
+    metrics: dict[str, Any] = {"degree": co_list.height, "betweenness": 0.0}
+    if co_edges.height > 0 and ties.height > 0:
+        graph, names = to_igraph(co_edges, weight=None)
+        idx = names.index(person_id)
+        comp = graph.subcomponent(idx)
+        sub = graph.induced_subgraph(comp)
+        sub_idx = sorted(comp).index(idx)
+        metrics["betweenness"] = float(sub.betweenness(vertices=[sub_idx])[0])
+        metrics["component_size"] = len(comp)
+    since = end - dt.timedelta(days=cfg.exposure.window_days)
+    vic = victims_of_violence(inc, inv, since=since, until=end)
+    contacts = co_list.select("person_id")
+    if cfg.exposure.include_family:
+        contacts = pl.concat([contacts, fam_list.select("person_id")]).unique()
+    hit = contacts.join(vic, on="person_id").sort("person_id")
+    metrics["n_network"] = contacts.height
+    metrics["n_network_victims"] = hit.height
+    metrics["exposure"] = hit.height / contacts.height if contacts.height else 0.0
+    risk_row: dict[str, Any] | None = None
+    if risk is not None:
+        rows = risk.filter(pl.col("person_id") == person_id).to_dicts()
+        risk_row = rows[0] if rows else None
+    roles = (
+        own.group_by("role")
+        .agg(pl.col("incident_id").n_unique().alias("n"))
+        .sort("role")
+    )
+    return {
+        "person_id": person_id,
+        "as_of": end.isoformat(),
+        "risk": risk_row,
+        "roles": dict(
+            zip(
+                roles.get_column("role").to_list(),
+                roles.get_column("n").to_list(),
+                strict=True,
+            )
+        ),
+        "co_offenders": co_list.to_dicts(),
+        "family": fam_list.to_dicts(),
+        "groups": groups.select("group_id", "origin").sort("group_id").to_dicts(),
+        "metrics": metrics,
+        "victimised_contacts": hit.to_dicts(),
+        "note": (
+            "Ranked by own risk only; network facts are context, not a score."
+            if risk_row is not None
+            else "No own risk score in the risk window (nothing scored): network "
+            "facts are context, not a score."
+        ),
+    }
