@@ -32,6 +32,12 @@ from avert.analyse.forecast._base import Forecaster, Risk
 from avert.analyse.forecast._blend import Blend
 from avert.analyse.forecast._evaluate import evaluate_days, select_top, summarise
 from avert.analyse.forecast._grid import Events, Grid, to_days
+from avert.analyse.forecast._plan import (
+    ForecastPlan,
+    backtest_share,
+    budget_cells,
+    plan_patrols,
+)
 from avert.analyse.forecast._sepp import GridSEPP
 from avert.analyse.forecast._simple import (
     Counting,
@@ -48,16 +54,20 @@ __all__ = [
     "Counting",
     "Decay",
     "Events",
+    "ForecastPlan",
     "Forecaster",
     "Grid",
     "GridSEPP",
     "ProspectiveKDE",
     "RetrospectiveKDE",
     "Risk",
+    "backtest_share",
+    "budget_cells",
     "decay_weights",
     "evaluate_days",
     "forecast_grid",
     "make_model",
+    "plan_patrols",
     "select_top",
     "summarise",
     "to_days",

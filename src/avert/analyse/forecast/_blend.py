@@ -17,9 +17,13 @@ the coverage threshold are ordered by their neighbourhood instead of by index, a
 (2) a cell with a stable record outranks one whose events all fell eleven months
 ago. The settings (half-life one year, sigma one cell, weight 0.25) were chosen on
 Toronto assault days of 2020 (90 days, before the 2021 test period) among a handful of
-round values, and checked on a synthetic city (``benchmarks/forecast.py``); a penalised
-Poisson regression over cell-days on lagged counts (Osgood 2000) was tried and was
-both worse (hit rate at 1 % 0.426 vs 0.441 for the count) and 1000x slower.
+round values, and checked on a synthetic city (``benchmarks/forecast.py``). Also tried on those
+days and rejected: a penalised Poisson regression over cell-days on lagged counts of
+the cell and its neighbours (Osgood 2000), refitted per forecast — worse (hit rate at
+1 % 0.426 vs 0.441 for the count) and 4 s a day; a same-weekday count (worse); a
+short-term near-repeat term (no gain); choosing half-life and weight per forecast by
+backtesting on the last 28 days (worse than the fixed values, 1.5-2 s a day). The model
+uses every event it is given (no window): with longer history it gains most.
 
 Sources: the empirical-Bayes idea of borrowing strength from neighbours
 (Clayton & Kaldor 1987, *Biometrics* 43); kernel smoothing of counts (Chainey,

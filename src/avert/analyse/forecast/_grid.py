@@ -94,6 +94,27 @@ class Grid:
         ny = int(np.floor((y[ok].max() - y0) / cell_size_m)) + 1
         return cls((x0, y0), float(cell_size_m), (ny, nx))
 
+    @classmethod
+    def anchored(
+        cls, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], cell_size_m: float
+    ) -> Grid:
+        """Return the grid over the points whose cells are avert's stable cells.
+
+        The origin is a multiple of ``cell_size_m`` (cells anchored at the CRS origin,
+        as :mod:`avert.analyse.places`), so cell ``(row, col)`` is the place cell
+        ``E{col + x0 / s}:N{row + y0 / s}``.
+        """
+        ok = np.isfinite(x) & np.isfinite(y)
+        if not ok.any():
+            msg = "No finite coordinates to build a grid from."
+            raise ConfigError(msg)
+        s = float(cell_size_m)
+        i0 = np.floor(x[ok].min() / s)
+        j0 = np.floor(y[ok].min() / s)
+        nx = int(np.floor(x[ok].max() / s) - i0) + 1
+        ny = int(np.floor(y[ok].max() / s) - j0) + 1
+        return cls((float(i0 * s), float(j0 * s)), s, (ny, nx))
+
 
 def to_days(value: dt.datetime | dt.date) -> float:
     """Return a naive datetime (or date, at midnight) as days since 1970-01-01."""
