@@ -22,6 +22,7 @@ from avert.cli import (
     demo,
     forecast,
     ingest,
+    ingest_table,
     status,
     synth,
 )
@@ -79,7 +80,17 @@ def root(
 
 # Each command group lives in its own module with register(app) (or
 # register(analyse_app) for the analyses); the order here is the order of --help.
-for _module in (db, ingest, status, definition, synth, demo, brief, forecast):
+for _module in (
+    db,
+    ingest,
+    ingest_table,
+    status,
+    definition,
+    synth,
+    demo,
+    brief,
+    forecast,
+):
     _module.register(app)
 for _module in (analyse_volt, analyse_networks):
     _module.register(analyse_app)

@@ -99,10 +99,11 @@ def load_files(
     store: Store,
     paths: Sequence[str | Path],
     *,
-    kind: Literal["policeuk", "bundle"] = "policeuk",
+    kind: Literal["policeuk", "bundle", "table"] = "policeuk",
     strict: bool = False,
     crs: str = "EPSG:27700",
     progress: ProgressFn | None = None,
+    mapping: str | Path | None = None,
 ) -> LoadReport:
     """Load police.uk files or one avert bundle into ``store`` in one transaction.
 
@@ -113,7 +114,8 @@ def load_files(
     paths
         police.uk files / folders / zips, or (``kind="bundle"``) one bundle folder or zip.
     kind
-        ``"policeuk"`` or ``"bundle"``.
+        ``"policeuk"``, ``"bundle"`` or ``"table"`` (any incident CSV/Parquet through
+        the TOML ``mapping``, see :mod:`avert.ingest.table`).
     strict
         Fail the whole load (nothing written) when any row is rejected.
     crs
@@ -131,7 +133,7 @@ def load_files(
     IngestError
         Unreadable input, a bad bundle, or (``strict``) any rejected row.
     """
-    units, skipped, references = _plan(paths, kind=kind, crs=crs)
+    units, skipped, references = _plan(paths, kind=kind, crs=crs, mapping=mapping)
     report = LoadReport(
         load_id=f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
         skipped=skipped,
@@ -275,7 +277,11 @@ References = dict[str, list[tuple[str, str]]]
 
 
 def _plan(
-    paths: Sequence[str | Path], *, kind: str, crs: str
+    paths: Sequence[str | Path],
+    *,
+    kind: str,
+    crs: str,
+    mapping: str | Path | None = None,
 ) -> tuple[list[Unit], list[str], References]:
     if kind == "policeuk":
         from avert.ingest.policeuk import parse_policeuk_parts
@@ -299,7 +305,29 @@ def _plan(
             return lambda: [parse()]
 
         return [whole(u) for u in bundle.units(crs=crs)], bundle.skipped, REFERENCES
-    msg = f"Unknown ingest kind {kind!r}: use 'policeuk' or 'bundle'"
+    if kind == "table":
+        from avert.ingest.sources import expand_paths
+        from avert.ingest.table import parse_table, read_mapping
+
+        if mapping is None:
+            msg = "A table load needs a mapping (--mapping MAP.toml)"
+            raise IngestError(msg)
+        spec = read_mapping(mapping)
+        files, skipped = expand_paths(paths, suffixes=(".csv", ".parquet"))
+
+        def table_unit(source: Any) -> Unit:
+            return lambda: [
+                parse_table(
+                    source.read_bytes(),
+                    spec,
+                    name=source.name,
+                    crs=crs,
+                    parquet=source.basename.lower().endswith(".parquet"),
+                )
+            ]
+
+        return [table_unit(f) for f in files], skipped, {}
+    msg = f"Unknown ingest kind {kind!r}: use 'policeuk', 'bundle' or 'table'"
     raise IngestError(msg)
 
 
