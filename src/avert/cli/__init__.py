@@ -15,6 +15,7 @@ import typer
 from avert import __version__
 from avert.cli import (
     analyse_networks,
+    analyse_places,
     analyse_volt,
     brief,
     db,
@@ -92,7 +93,7 @@ for _module in (
     forecast,
 ):
     _module.register(app)
-for _module in (analyse_volt, analyse_networks):
+for _module in (analyse_volt, analyse_networks, analyse_places):
     _module.register(analyse_app)
 
 
