@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import ClassVar, Final, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from avert.analyse.forecast._base import Forecaster, Risk
 from avert.analyse.forecast._grid import Events, Grid
@@ -74,6 +75,8 @@ class Counting(Forecaster):
 
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
         ev = _window(past, t0, self.window_days)
+        if self.decay == "none":  # integer counts: no weight array to build
+            return np.bincount(ev.cell, minlength=self.grid.n_cells).astype(np.float64)
         w = decay_weights(t0 - ev.t, self.decay, self.decay_days)
         return np.bincount(ev.cell, weights=w, minlength=self.grid.n_cells).astype(
             np.float64
@@ -94,7 +97,8 @@ def _splat(
     row = ev.cell // nx
     fx = ev.x - (grid.origin_xy[0] + (col + 0.5) * s)  # offset from own cell centre
     fy = ev.y - (grid.origin_xy[1] + (row + 0.5) * s)
-    out = np.zeros(grid.n_cells)
+    idx: list[npt.NDArray[np.int64]] = []
+    val: list[Risk] = []
     for dr in range(-r, r + 1):
         rr = row + dr
         for dc in range(-r, r + 1):
@@ -104,12 +108,14 @@ def _splat(
             k = kernel(d2)  # type: ignore[operator]
             ok &= k > 0
             if ok.any():
-                out += np.bincount(
-                    rr[ok] * nx + cc[ok],
-                    weights=weights[ok] * k[ok],
-                    minlength=out.size,
-                )
-    return out
+                idx.append(rr[ok] * nx + cc[ok])
+                val.append(weights[ok] * k[ok])
+    if not idx:
+        return np.zeros(grid.n_cells)
+    # one bincount over every (cell, contribution) pair, not one per offset
+    return np.bincount(
+        np.concatenate(idx), weights=np.concatenate(val), minlength=grid.n_cells
+    ).astype(np.float64)
 
 
 class RetrospectiveKDE(Forecaster):
