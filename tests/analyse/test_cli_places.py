@@ -71,3 +71,35 @@ def test_gistar_and_hotspots_cli(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "cells" in json.loads(res.output)
+
+
+def test_near_repeat_zones_only_when_contagion_found() -> None:
+    import datetime as dt
+
+    from avert.workflows.places import near_repeat_zones
+
+    f = _contagious(1)
+    at = dt.datetime(2025, 1, 1)
+    last = f["occurred_at"].max()
+    at = last + dt.timedelta(hours=1)  # type: ignore[operator]
+    z = near_repeat_zones(
+        f, at=at, hours=24 * 30, space_bands_m=[0, 100, 200], time_bands_days=[0, 7, 14]
+    )
+    assert z.radius_m >= 100
+    assert z.days == 7
+    assert z.zones.height > 0
+    assert (z.zones["radius_m"] == z.radius_m).all()
+    shuffled = f.with_columns(
+        pl.Series(
+            "occurred_at", f["occurred_at"].sample(fraction=1, shuffle=True, seed=3)
+        )
+    )
+    none = near_repeat_zones(
+        shuffled,
+        at=at,
+        hours=24 * 30,
+        space_bands_m=[0, 100, 200],
+        time_bands_days=[0, 7, 14],
+    )
+    assert none.zones.is_empty()
+    assert "No near-repeat contagion" in none.note

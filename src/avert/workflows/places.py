@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,14 @@ from avert.analyse.gistar import GiStarResult, emerging_hotspots, gi_star
 from avert.analyse.nearrepeat import KnoxResult, knox_test
 from avert.errors import ConfigError
 
-__all__ = ["count_grid", "run_emerging", "run_gistar", "run_near_repeat"]
+__all__ = [
+    "NearRepeatZones",
+    "count_grid",
+    "near_repeat_zones",
+    "run_emerging",
+    "run_gistar",
+    "run_near_repeat",
+]
 
 
 def _window(
@@ -142,3 +149,99 @@ def run_emerging(
         .sort("_o", "trend_z", descending=[False, True])
         .drop("_o")
     )
+
+
+@dataclass(frozen=True)
+class NearRepeatZones:
+    """Zones of raised near-repeat risk around the last hours' incidents.
+
+    ``zones``: one row per recent incident (``x``, ``y``, ``occurred_at``,
+    ``radius_m``, ``until``), empty when the user's own data shows no contagion.
+    ``radius_m`` / ``days``: the extent of the contiguous significant Knox bands
+    nearest to (0 m, 0 days); ``knox``: the test they come from.
+    """
+
+    zones: pl.DataFrame
+    radius_m: float
+    days: float
+    knox: KnoxResult
+    note: str
+
+
+def near_repeat_zones(
+    events: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    hours: float = 24.0,
+    history_days: float = 365.0,
+    space_bands_m: Sequence[float] = (0, 100, 200, 300, 400, 500),
+    time_bands_days: Sequence[float] = (0, 7, 14, 21, 28),
+    n_sims: int = 99,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> NearRepeatZones:
+    """Mark near-repeat zones around the incidents of ``[at - hours, at)``, only if a
+    Knox test on the ``history_days`` before ``at`` finds contagion.
+
+    The zone of each recent incident is a disc of ``radius_m`` for ``days`` after it:
+    the largest space and time edges reached by significant (p <= alpha, ratio > 1)
+    bands contiguous with the first band (0 m, 0 days). This is what the briefing's
+    places section marks; nothing is marked when the first band is not significant.
+    """
+    past = events.filter(
+        (pl.col("occurred_at") < at)
+        & (pl.col("occurred_at") >= at - dt.timedelta(days=history_days))
+    )
+    knox = run_near_repeat(
+        past,
+        space_bands_m=space_bands_m,
+        time_bands_days=time_bands_days,
+        n_sims=n_sims,
+        seed=seed,
+    )
+    f = knox.frame.with_columns(
+        sig=(pl.col("p_value") <= alpha) & (pl.col("ratio") > 1)
+    ).filter(pl.col("time_hi_days").is_finite())
+    s_edges = sorted(set(f["space_lo_m"].to_list()))
+    t_edges = sorted(set(f["time_lo_days"].to_list()))
+    sig = {
+        (r["space_lo_m"], r["time_lo_days"]): (
+            r["sig"],
+            r["space_hi_m"],
+            r["time_hi_days"],
+        )
+        for r in f.iter_rows(named=True)
+    }
+    radius = 0.0
+    days = 0.0
+    if sig.get((s_edges[0], t_edges[0]), (False,))[0]:
+        for lo in s_edges:  # along space, in the first time band
+            ok, hi, _ = sig[(lo, t_edges[0])]
+            if not ok:
+                break
+            radius = hi
+        for lo in t_edges:  # along time, in the first space band
+            ok, _, hi = sig[(s_edges[0], lo)]
+            if not ok:
+                break
+            days = hi
+    recent = events.filter(
+        (pl.col("occurred_at") < at)
+        & (pl.col("occurred_at") >= at - dt.timedelta(hours=hours))
+    ).select("x", "y", "occurred_at")
+    if radius == 0.0:
+        note = (
+            "No near-repeat contagion in the first band (0-"
+            f"{f['space_hi_m'][0]:g} m, 0-{f['time_hi_days'][0]:g} days) of the last "
+            f"{history_days:g} days: no zones marked."
+        )
+        return NearRepeatZones(recent.head(0), 0.0, 0.0, knox, note)
+    zones = recent.with_columns(
+        radius_m=pl.lit(radius),
+        until=pl.col("occurred_at") + dt.timedelta(days=days),
+    )
+    note = (
+        f"Near repeats in your own data: within {radius:g} m and {days:g} days of an "
+        f"incident the risk is raised (Knox test, {n_sims} permutations, alpha {alpha})."
+    )
+    return NearRepeatZones(zones, radius, days, knox, note)
