@@ -183,3 +183,18 @@ def test_toronto_file_loads_every_row(sqlite_store: Store) -> None:
     assert f.balanced
     assert f.loaded + f.duplicates == 155_116
     assert f.quarantined == 0
+
+
+def test_table_load_on_both_databases_is_idempotent(
+    tmp_path: Path, any_store: Store
+) -> None:
+    path = _write(tmp_path)
+    first = load_files(
+        any_store, [path], kind="table", mapping=TORONTO_MAPPING, crs="EPSG:32617"
+    )
+    again = load_files(
+        any_store, [path], kind="table", mapping=TORONTO_MAPPING, crs="EPSG:32617"
+    )
+    assert (first.loaded, first.quarantined) == (2, 4)
+    assert again.loaded == 0
+    assert any_store.read_frame("incidents").height == 2
