@@ -15,6 +15,7 @@ import typer
 from avert import __version__
 from avert.cli import (
     analyse_networks,
+    analyse_places,
     analyse_volt,
     audit_log,
     board,
@@ -22,8 +23,10 @@ from avert.cli import (
     db,
     definition,
     demo,
+    forecast,
     harm,
     ingest,
+    ingest_table,
     status,
     synth,
 )
@@ -81,9 +84,21 @@ def root(
 
 # Each command group lives in its own module with register(app) (or
 # register(analyse_app) for the analyses); the order here is the order of --help.
-for _module in (db, ingest, status, definition, harm, synth, demo, brief, audit_log):
+for _module in (
+    db,
+    ingest,
+    ingest_table,
+    status,
+    definition,
+    harm,
+    synth,
+    demo,
+    brief,
+    forecast,
+    audit_log,
+):
     _module.register(app)
-for _module in (analyse_volt, analyse_networks):
+for _module in (analyse_volt, analyse_networks, analyse_places):
     _module.register(analyse_app)
 board.register(app, analyse_app)
 

@@ -117,6 +117,7 @@ def load_files(
     progress: ProgressFn | None = None,
     timezone: str = "Europe/London",
     parse: Callable[[Path], Parsed] | None = None,
+    mapping: str | Path | None = None,
 ) -> LoadReport:
     """Load police.uk files or one avert bundle into ``store`` in one transaction.
 
@@ -127,7 +128,8 @@ def load_files(
     paths
         police.uk files / folders / zips, or (``kind="bundle"``) one bundle folder or zip.
     kind
-        ``"policeuk"`` or ``"bundle"``.
+        ``"policeuk"``, ``"bundle"`` or ``"table"`` (any incident CSV/Parquet through
+        the TOML ``mapping``, see :mod:`avert.ingest.table`).
     strict
         Fail the whole load (nothing written) when any row is rejected.
     crs
@@ -152,7 +154,7 @@ def load_files(
         Unreadable input, a bad bundle, or (``strict``) any rejected row.
     """
     units, skipped, references = _plan(
-        paths, kind=kind, crs=crs, timezone=timezone, parse=parse
+        paths, kind=kind, crs=crs, timezone=timezone, parse=parse, mapping=mapping
     )
     report = LoadReport(
         load_id=f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
@@ -403,14 +405,15 @@ def _plan(
     crs: str,
     timezone: str = "Europe/London",
     parse: Callable[[Path], Parsed] | None = None,
+    mapping: str | Path | None = None,
 ) -> tuple[list[Unit], list[str], References]:
     if kind == "table" and parse is not None:
         table_parse = parse
 
-        def table_unit(path: Path) -> Unit:
+        def parsed_unit(path: Path) -> Unit:
             return lambda: [table_parse(path)]
 
-        return [table_unit(Path(p)) for p in paths], [], {}
+        return [parsed_unit(Path(p)) for p in paths], [], {}
     if kind == "policeuk":
         from avert.ingest.policeuk import parse_policeuk_parts
         from avert.ingest.sources import expand_paths
@@ -434,7 +437,29 @@ def _plan(
 
         units = bundle.units(crs=crs, timezone=timezone)
         return [whole(u) for u in units], bundle.skipped, REFERENCES
-    msg = f"Unknown ingest kind {kind!r}: use 'policeuk' or 'bundle'"
+    if kind == "table":
+        from avert.ingest.sources import expand_paths
+        from avert.ingest.table import parse_table, read_mapping
+
+        if mapping is None:
+            msg = "A table load needs a mapping (--mapping MAP.toml)"
+            raise IngestError(msg)
+        spec = read_mapping(mapping)
+        files, skipped = expand_paths(paths, suffixes=(".csv", ".parquet"))
+
+        def table_unit(source: Any) -> Unit:
+            return lambda: [
+                parse_table(
+                    source.read_bytes(),
+                    spec,
+                    name=source.name,
+                    crs=crs,
+                    parquet=source.basename.lower().endswith(".parquet"),
+                )
+            ]
+
+        return [table_unit(f) for f in files], skipped, {}
+    msg = f"Unknown ingest kind {kind!r}: use 'policeuk', 'bundle' or 'table'"
     raise IngestError(msg)
 
 

@@ -1,0 +1,218 @@
+"""Next-day place forecasts: every avert model on the reference protocol (Toronto)
+and on a synthetic city.
+
+Protocol (``../shared/reference/forecast-toronto/README.md``, exact): Toronto Police
+Service assaults 2017-2021 projected to EPSG:32617, 150 m grid over all kept events,
+test days 2021-01-01 .. 2021-03-31, training events ``[d - 365 days, d)``, prediction at
+``d 00:00``, event-weighted hit rate at 1/2/5/10 % of the bbox and the active cells,
+PAI, open_cp's tie rule. The ``counting`` rows are checked against open_cp's per-day
+hits. Seconds: median wall clock and median CPU time of the thread per day (the
+machine may be shared; CPU time is then the fair figure, and the speed-up uses it).
+For the default model, a 95 % interval for its hit-rate difference to the
+counting grid is computed by resampling test days (2,000 bootstrap resamples,
+seeded). Seconds are fit + predict per day, single-threaded.
+
+``--validation`` runs the same protocol on 90 days of 2020 (every 4th day from
+2020-01-02): the period the default model's settings were chosen on.
+
+A second check that nothing is tuned to Toronto: a synthetic city of avert's
+generator (``avert.synth.make_city``, 200,000 residents, three years, every incident),
+250 m cells, test days the last 90 days, training the 365 days before each.
+
+Run: ``.venv/bin/python benchmarks/forecast.py [--validation] [--models a,b]``.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _v in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "POLARS_MAX_THREADS",
+):
+    os.environ[_v] = "1"
+
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
+from pyproj import Transformer  # noqa: E402
+
+from avert.analyse.forecast import (  # noqa: E402
+    Events,
+    Grid,
+    evaluate_days,
+    make_model,
+    summarise,
+)
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CSV = (
+    SHARED
+    / "data"
+    / "incidents-toronto-major-crime-indicators-2017-2021"
+    / "toronto-mci-2017-2021.csv"
+)
+REF = SHARED / "reference" / "forecast-toronto" / "opencp_toronto_per_day.csv"
+OPENCP = {  # the reference README's table: (bbox 1,2,5,10 %), (active 1,2,5,10 %), s/day
+    "counting": ((0.425, 0.563, 0.733, 0.835), (0.176, 0.246, 0.394, 0.522), 0.004),
+    "retro": ((0.362, 0.485, 0.678, 0.807), (0.158, 0.224, 0.363, 0.492), 2.62),
+    "pro": ((0.216, 0.306, 0.472, 0.612), (0.096, 0.143, 0.231, 0.348), 1.73),
+    "sepp": ((0.432, 0.574, 0.740, 0.846), (0.165, 0.257, 0.394, 0.533), 15.8),
+}
+# "@all": trained on every event before the day instead of the protocol's 365 days
+MODELS = ("counting", "retro", "pro", "sepp", "default", "default@all")
+COVER = (0.01, 0.02, 0.05, 0.10)
+
+
+def toronto() -> tuple[Events, Grid, np.ndarray]:
+    """Read Toronto assaults as events on the protocol's grid, and the active mask."""
+    f = pl.read_csv(CSV).filter(pl.col("mci_category") == "Assault")
+    tr = Transformer.from_crs(4326, 32617, always_xy=True)
+    x, y = tr.transform(f["longitude"].to_numpy(), f["latitude"].to_numpy())
+    f = f.with_columns(
+        x=pl.Series(x),
+        y=pl.Series(y),
+        occurred_at=pl.col("occurrence_date").str.to_date().cast(pl.Datetime("us"))
+        + pl.duration(hours=pl.col("occurrence_hour")),
+    )
+    grid = Grid.covering(np.asarray(x), np.asarray(y), 150.0)
+    ev = Events.from_frame(f, grid)
+    active = np.zeros(grid.n_cells, dtype=bool)
+    active[ev.cell] = True
+    return ev, grid, active
+
+
+def synthetic() -> tuple[Events, Grid, np.ndarray, list[dt.date]]:
+    """A synthetic city's incidents (x, y in EPSG:27700), 250 m grid, last 90 days."""
+    from avert.synth import CityConfig, make_city
+
+    city = make_city(CityConfig(people=200_000, days=3 * 365), seed=1)
+    f = city.incidents.rename({"occurred_from": "occurred_at"}).drop_nulls(["x", "y"])
+    grid = Grid.covering(f["x"].to_numpy(), f["y"].to_numpy(), 250.0)
+    ev = Events.from_frame(f, grid)
+    active = np.zeros(grid.n_cells, dtype=bool)
+    active[ev.cell] = True
+    last = dt.date.fromtimestamp(0) + dt.timedelta(days=int(ev.t.max()))
+    days = [last - dt.timedelta(days=89 - i) for i in range(90)]
+    return ev, grid, active, days
+
+
+def bootstrap_diff(
+    a: pl.DataFrame, b: pl.DataFrame, col: str, reps: int = 2000
+) -> tuple[float, float, float]:
+    """Event-weighted hit-rate difference a - b and its 95 % day-resampling interval."""
+    n = a["n_test"].to_numpy().astype(float)
+    ha = a[col].to_numpy().astype(float)
+    hb = b[col].to_numpy().astype(float)
+    rng = np.random.default_rng(20210101)
+    idx = rng.integers(0, n.size, size=(reps, n.size))
+    d = (ha[idx].sum(1) - hb[idx].sum(1)) / n[idx].sum(1)
+    return float((ha.sum() - hb.sum()) / n.sum()), *np.quantile(d, [0.025, 0.975])
+
+
+def run(
+    label: str,
+    ev: Events,
+    grid: Grid,
+    active: np.ndarray,
+    days: list[dt.date],
+    models: list[str],
+    *,
+    compare: bool,
+) -> dict[str, pl.DataFrame]:
+    print(f"\n## {label}: {len(days)} days, {grid.shape[0]} x {grid.shape[1]} cells")
+    print(
+        "| model | HR 1 % | HR 2 % | HR 5 % | HR 10 % | PAI 5 % (bbox) | s/day "
+        "| CPU s/day | open_cp s/day | speed-up (CPU) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    out: dict[str, pl.DataFrame] = {}
+    for label_ in models:
+        name, _, hist = label_.partition("@")
+        per_day = evaluate_days(
+            lambda g, name=name: make_model(name, g),
+            ev,
+            grid,
+            days,
+            active=active,
+            train_days=None if hist == "all" else 365.0,
+        )
+        out[label_] = per_day
+        s = summarise(per_day)
+        cells = []
+        for c in COVER:
+            hb = s.filter((pl.col("basis") == "bbox") & (pl.col("coverage") == c))
+            ha = s.filter((pl.col("basis") == "active") & (pl.col("coverage") == c))
+            cells.append(f"{hb['hit_rate'][0]:.3f} / {ha['hit_rate'][0]:.3f}")
+        pai = s.filter((pl.col("basis") == "bbox") & (pl.col("coverage") == 0.05))
+        sec = float(per_day["fit_predict_s"].median())
+        cpu = float(per_day["fit_predict_cpu_s"].median())
+        ref = OPENCP.get(name) if compare and not hist else None
+        ref_s = f"{ref[2]}" if ref else "-"
+        speed = f"{ref[2] / max(cpu, 1e-6):.0f}x" if ref else "-"
+        print(
+            f"| {label_} | {' | '.join(cells)} | {pai['pai'][0]:.2f} | {sec:.4f} "
+            f"| {cpu:.4f} | {ref_s} | {speed} |",
+            flush=True,
+        )
+    for a in ("default", "default@all"):
+        if a not in out or "counting" not in out:
+            continue
+        print(f"\n{a} minus counting (365 days): hit rate, 95 % day bootstrap:")
+        for basis in ("bbox", "active"):
+            for c in COVER:
+                col = f"hits_{basis}_{round(c * 100)}"
+                d, lo, hi = bootstrap_diff(out[a], out["counting"], col)
+                print(f"- {basis} {round(c * 100)} %: {d:+.4f} [{lo:+.4f}, {hi:+.4f}]")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--validation", action="store_true")
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--no-synthetic", action="store_true")
+    args = ap.parse_args()
+    models = args.models.split(",")
+    if not CSV.exists():
+        print(f"skipped: {CSV} is absent")
+        sys.exit(0)
+    ev, grid, active = toronto()
+    if args.validation:
+        days = [dt.date(2020, 1, 2) + dt.timedelta(days=4 * i) for i in range(90)]
+        run("Toronto validation (2020)", ev, grid, active, days, models, compare=False)
+    else:
+        days = [dt.date(2021, 1, 1) + dt.timedelta(days=i) for i in range(90)]
+        out = run(
+            "Toronto test (2021 Q1)", ev, grid, active, days, models, compare=True
+        )
+        if "counting" in out and REF.exists():
+            ref = pl.read_csv(REF).filter(pl.col("predictor") == "counting")
+            cols = [c for c in ref.columns if c.startswith(("hits_", "n_"))]
+            cols = [c for c in cols if c in out["counting"].columns]
+            same = (
+                out["counting"].select(cols).to_numpy() == ref.select(cols).to_numpy()
+            )
+            print(
+                f"\nopen_cp counting hits reproduced on {int(same.all(1).sum())} of 90 days"
+            )
+        print("\nopen_cp's best per column (reference README):")
+        for i, c in enumerate(COVER):
+            bb = max(v[0][i] for v in OPENCP.values())
+            aa = max(v[1][i] for v in OPENCP.values())
+            print(f"- {round(c * 100)} %: bbox {bb:.3f}, active {aa:.3f}")
+    if not args.no_synthetic:
+        sev, sgrid, sactive, sdays = synthetic()
+        run(
+            "Synthetic city (seed 1)", sev, sgrid, sactive, sdays, models, compare=False
+        )
+
+
+if __name__ == "__main__":
+    main()

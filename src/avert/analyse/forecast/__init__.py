@@ -1,0 +1,139 @@
+"""Place forecasts for the next hours: one contract, several models, honest evaluation.
+
+Every model is a :class:`Forecaster`: built on a :class:`Grid`, ``fit(events)`` with
+a Polars frame of ``x``, ``y`` (metres) and ``occurred_at``, then
+``predict(at, horizon)`` gives a risk per cell, an array of shape ``(ny, nx)`` with
+row 0 the southernmost row and column 0 the westernmost. The models:
+
+========== ============================================================ ==============
+name       method                                                       source
+========== ============================================================ ==============
+counting   events per cell over a trailing window                       open_cp naive
+retro      retrospective KDE (quartic/Gaussian), any window and decay   Chainey 2008
+pro        prospective hotspot, 1/(1+cells) x 1/(1+weeks)               Bowers 2004
+sepp       grid self-exciting point process, EM, tie-robust             Mohler 2011/15
+default    decayed count + a little of its neighbourhood                see ``_blend``
+========== ============================================================ ==============
+
+:func:`forecast_grid` is the functional form the evaluation uses;
+:func:`evaluate_days` and :func:`summarise` implement the rolling-origin protocol
+(hit rate and PAI, bbox and active bases, open_cp's tie rule).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Final
+
+import polars as pl
+
+from avert.analyse.forecast._base import Forecaster, Risk
+from avert.analyse.forecast._blend import Blend
+from avert.analyse.forecast._evaluate import evaluate_days, select_top, summarise
+from avert.analyse.forecast._grid import Events, Grid, to_days
+from avert.analyse.forecast._plan import (
+    ForecastPlan,
+    backtest_share,
+    budget_cells,
+    plan_patrols,
+)
+from avert.analyse.forecast._sepp import GridSEPP
+from avert.analyse.forecast._simple import (
+    Counting,
+    Decay,
+    ProspectiveKDE,
+    RetrospectiveKDE,
+    decay_weights,
+)
+from avert.errors import ConfigError
+
+__all__ = [
+    "MODELS",
+    "Blend",
+    "Counting",
+    "Decay",
+    "Events",
+    "ForecastPlan",
+    "Forecaster",
+    "Grid",
+    "GridSEPP",
+    "ProspectiveKDE",
+    "RetrospectiveKDE",
+    "Risk",
+    "backtest_share",
+    "budget_cells",
+    "decay_weights",
+    "evaluate_days",
+    "forecast_grid",
+    "make_model",
+    "plan_patrols",
+    "select_top",
+    "summarise",
+    "to_days",
+]
+
+MODELS: Final[dict[str, Callable[..., Forecaster]]] = {
+    "default": Blend,
+    "counting": Counting,
+    "retro": RetrospectiveKDE,
+    "pro": ProspectiveKDE,
+    "sepp": GridSEPP,
+}
+
+
+def make_model(name: str, grid: Grid, **params: Any) -> Forecaster:
+    """Return the model called ``name`` (a key of :data:`MODELS`) on ``grid``."""
+    try:
+        factory = MODELS[name]
+    except KeyError:
+        msg = f"Unknown forecast model {name!r}; choose one of {sorted(MODELS)}."
+        raise ConfigError(msg) from None
+    return factory(grid, **params)
+
+
+def forecast_grid(
+    events: pl.DataFrame,
+    *,
+    origin_xy: tuple[float, float],
+    cell_size_m: float,
+    shape: tuple[int, int],
+    at: dt.datetime | dt.date,
+    model: str = "default",
+    horizon: dt.timedelta = dt.timedelta(days=1),
+    **params: Any,
+) -> Risk:
+    """Return the risk of every cell for ``[at, at + horizon)``, shape ``(ny, nx)``.
+
+    Parameters
+    ----------
+    events
+        Polars frame with ``x``, ``y`` (metres, any projected CRS) and
+        ``occurred_at`` (naive local datetimes); only events before ``at`` are used.
+    origin_xy
+        South-west corner of cell ``(0, 0)``.
+    cell_size_m
+        Side of a cell in metres.
+    shape
+        ``(ny, nx)``: rows from the south, columns from the west.
+    at
+        Start of the forecast period.
+    model
+        A key of :data:`MODELS`; ``"default"`` is the best model measured.
+    horizon
+        Length of the forecast period (one day by default).
+    params
+        Options of the model (e.g. ``window_days=365`` for ``counting``).
+
+    Examples
+    --------
+    >>> import datetime as dt, polars as pl
+    >>> ev = pl.DataFrame({"x": [5.0, 5.0, 25.0], "y": [5.0, 6.0, 5.0],
+    ...     "occurred_at": [dt.datetime(2024, 1, d) for d in (1, 2, 3)]})
+    >>> r = forecast_grid(ev, origin_xy=(0, 0), cell_size_m=10, shape=(2, 3),
+    ...     at=dt.datetime(2024, 1, 10), model="counting")
+    >>> r.tolist()
+    [[2.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
+    """
+    grid = Grid((float(origin_xy[0]), float(origin_xy[1])), float(cell_size_m), shape)
+    return make_model(model, grid, **params).fit(events).predict(at, horizon)

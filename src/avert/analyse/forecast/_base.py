@@ -1,0 +1,74 @@
+"""The one contract of every forecaster: ``fit(events)`` then ``predict(at, horizon)``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from typing import ClassVar, Self
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from avert.analyse.forecast._grid import Events, Grid, to_days
+from avert.errors import ConfigError, NotFittedError
+
+__all__ = ["Forecaster", "Risk"]
+
+Risk = npt.NDArray[np.float64]
+
+
+class Forecaster(ABC):
+    """A model of where events will happen next, on a fixed grid.
+
+    ``fit(events)`` stores (and, for fitted models, learns from) the history;
+    ``predict(at, horizon)`` returns an array of shape ``grid.shape`` (row = y index
+    from the south, column = x index from the west) whose larger values mark cells
+    more likely to hold events in ``[at, at + horizon)``. Only events before ``at``
+    are ever used. Subclasses document their method and source.
+    """
+
+    name: ClassVar[str] = ""
+    method: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
+        self._events: Events | None = None
+
+    def fit(self, events: pl.DataFrame | Events) -> Self:
+        """Store the history (``x``, ``y`` in metres, ``occurred_at``) and fit the model."""
+        self._events = (
+            events
+            if isinstance(events, Events)
+            else Events.from_frame(events, self.grid)
+        )
+        self._fit(self._events)
+        return self
+
+    def _fit(self, events: Events) -> None:  # noqa: B027 - optional hook
+        """Learn parameters from the history (nothing for fixed-form models)."""
+
+    @property
+    def events(self) -> Events:
+        """The fitted history; raises :class:`NotFittedError` before ``fit``."""
+        if self._events is None:
+            msg = f"{type(self).__name__} is not fitted; call fit(events) first."
+            raise NotFittedError(msg)
+        return self._events
+
+    def predict(
+        self, at: dt.datetime | dt.date, horizon: dt.timedelta = dt.timedelta(days=1)
+    ) -> Risk:
+        """Return the risk of each cell for ``[at, at + horizon)``, shape ``grid.shape``."""
+        hours = horizon.total_seconds() / 3600.0
+        if hours <= 0:
+            msg = f"horizon must be positive; got {horizon!r}."
+            raise ConfigError(msg)
+        t0 = to_days(at)
+        risk = self._predict(self.events.before(t0), t0, hours / 24.0)
+        return np.asarray(risk, dtype=np.float64).reshape(self.grid.shape)
+
+    @abstractmethod
+    def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
+        """Return a flat risk per cell from the events before ``t0`` (days)."""

@@ -1,0 +1,179 @@
+"""The forecast grid and the event arrays every forecaster reads.
+
+A grid is ``shape = (ny, nx)`` square cells of side ``cell_size_m`` whose south-west
+corner is ``origin_xy``; cell ``(row, col)`` covers
+``[x0 + col * s, x0 + (col + 1) * s) x [y0 + row * s, y0 + (row + 1) * s)``, so row 0
+is the southernmost row and column 0 the westernmost. The flat index of a cell is
+``row * nx + col`` (row-major), the order the evaluation's tie rule uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from avert.errors import ConfigError
+from avert.schema import check_frame
+
+__all__ = ["DAY_US", "Events", "Grid", "to_days"]
+
+DAY_US: Final = 86_400_000_000
+_MAX_CELLS: Final = 25_000_000
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A rectangle of square cells (see the module docstring for the layout)."""
+
+    origin_xy: tuple[float, float]
+    cell_size_m: float
+    shape: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        ny, nx = self.shape
+        if not (self.cell_size_m > 0 and np.isfinite(self.cell_size_m)):
+            msg = f"cell_size_m must be a positive number; got {self.cell_size_m!r}."
+            raise ConfigError(msg)
+        if ny < 1 or nx < 1 or ny * nx > _MAX_CELLS:
+            msg = f"shape must be (ny, nx) with 1 <= ny * nx <= {_MAX_CELLS}; got {self.shape!r}."
+            raise ConfigError(msg)
+
+    @property
+    def n_cells(self) -> int:
+        """Number of cells, ``ny * nx``."""
+        return int(self.shape[0] * self.shape[1])
+
+    @property
+    def cell_area_km2(self) -> float:
+        """Area of one cell in square kilometres."""
+        return float(self.cell_size_m) ** 2 / 1e6
+
+    def cell_index(
+        self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.int64]:
+        """Return the flat cell index of each point, -1 outside the grid or non-finite."""
+        ny, nx = self.shape
+        with np.errstate(invalid="ignore"):
+            col = np.floor((x - self.origin_xy[0]) / self.cell_size_m)
+            row = np.floor((y - self.origin_xy[1]) / self.cell_size_m)
+        ok = np.isfinite(col) & np.isfinite(row)
+        ok &= (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
+        out = np.full(x.shape, -1, dtype=np.int64)
+        out[ok] = row[ok].astype(np.int64) * nx + col[ok].astype(np.int64)
+        return out
+
+    def centres(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Return the x and y of every cell centre, each of shape ``(ny, nx)``."""
+        ny, nx = self.shape
+        xs = self.origin_xy[0] + (np.arange(nx) + 0.5) * self.cell_size_m
+        ys = self.origin_xy[1] + (np.arange(ny) + 0.5) * self.cell_size_m
+        gx, gy = np.meshgrid(xs, ys)
+        return gx, gy
+
+    @classmethod
+    def covering(
+        cls, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], cell_size_m: float
+    ) -> Grid:
+        """Return the grid of the evaluation protocol over the given points.
+
+        ``origin = (floor(min x), floor(min y))`` and
+        ``n = floor((max - origin) / cell_size_m) + 1`` along each axis.
+        """
+        ok = np.isfinite(x) & np.isfinite(y)
+        if not ok.any():
+            msg = "No finite coordinates to build a grid from."
+            raise ConfigError(msg)
+        x0 = float(np.floor(x[ok].min()))
+        y0 = float(np.floor(y[ok].min()))
+        nx = int(np.floor((x[ok].max() - x0) / cell_size_m)) + 1
+        ny = int(np.floor((y[ok].max() - y0) / cell_size_m)) + 1
+        return cls((x0, y0), float(cell_size_m), (ny, nx))
+
+    @classmethod
+    def anchored(
+        cls, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], cell_size_m: float
+    ) -> Grid:
+        """Return the grid over the points whose cells are avert's stable cells.
+
+        The origin is a multiple of ``cell_size_m`` (cells anchored at the CRS origin,
+        as :mod:`avert.analyse.places`), so cell ``(row, col)`` is the place cell
+        ``E{col + x0 / s}:N{row + y0 / s}``.
+        """
+        ok = np.isfinite(x) & np.isfinite(y)
+        if not ok.any():
+            msg = "No finite coordinates to build a grid from."
+            raise ConfigError(msg)
+        s = float(cell_size_m)
+        i0 = np.floor(x[ok].min() / s)
+        j0 = np.floor(y[ok].min() / s)
+        nx = int(np.floor(x[ok].max() / s) - i0) + 1
+        ny = int(np.floor(y[ok].max() / s) - j0) + 1
+        return cls((float(i0 * s), float(j0 * s)), s, (ny, nx))
+
+
+def to_days(value: dt.datetime | dt.date) -> float:
+    """Return a naive datetime (or date, at midnight) as days since 1970-01-01."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    delta = value - dt.datetime(1970, 1, 1)
+    return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86_400.0
+
+
+@dataclass(frozen=True)
+class Events:
+    """Events inside a grid as arrays: flat cell index and time in days, time-sorted."""
+
+    cell: npt.NDArray[np.int64]
+    t: npt.NDArray[np.float64]
+    x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+
+    @classmethod
+    def from_frame(cls, events: pl.DataFrame, grid: Grid) -> Events:
+        """Read ``x``, ``y`` (metres) and ``occurred_at`` from ``events``.
+
+        Rows outside the grid, without coordinates or without a time are dropped.
+        Time-zone aware times are read as their wall-clock time.
+        """
+        check_frame(events, ["x", "y", "occurred_at"], name="events")
+        when = events.get_column("occurred_at")
+        if when.dtype == pl.Date:
+            when = when.cast(pl.Datetime("us"))
+        if not isinstance(when.dtype, pl.Datetime):
+            msg = f"events.occurred_at must be a datetime; got {when.dtype}."
+            raise ConfigError(msg)
+        if when.dtype.time_zone is not None:  # type: ignore[union-attr]
+            when = when.dt.replace_time_zone(None)
+        t = when.dt.epoch("us").cast(pl.Float64).to_numpy() / DAY_US
+        x = events.get_column("x").cast(pl.Float64).to_numpy()
+        y = events.get_column("y").cast(pl.Float64).to_numpy()
+        cell = grid.cell_index(x, y)
+        ok = (cell >= 0) & np.isfinite(t)
+        order = np.argsort(t[ok], kind="stable")
+        return cls(cell[ok][order], t[ok][order], x[ok][order], y[ok][order])
+
+    def before(self, t_days: float, window_days: float | None = None) -> Events:
+        """Return the events with ``t_days - window_days <= t < t_days``."""
+        hi = int(np.searchsorted(self.t, t_days, side="left"))
+        lo = (
+            0
+            if window_days is None
+            else int(np.searchsorted(self.t, t_days - window_days, side="left"))
+        )
+        return Events(self.cell[lo:hi], self.t[lo:hi], self.x[lo:hi], self.y[lo:hi])
+
+    def between(self, start: float, end: float) -> Events:
+        """Return the events with ``start <= t < end``."""
+        lo = int(np.searchsorted(self.t, start, side="left"))
+        hi = int(np.searchsorted(self.t, end, side="left"))
+        return Events(self.cell[lo:hi], self.t[lo:hi], self.x[lo:hi], self.y[lo:hi])
+
+    def __len__(self) -> int:
+        return int(self.t.size)

@@ -1,0 +1,181 @@
+"""A patrol plan: the top cells of a forecast for a budget, with the share of events
+such a plan caught when backtested on the user's own recent days (never in-sample)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import polars as pl
+
+from avert.analyse.forecast._base import Forecaster, Risk
+from avert.analyse.forecast._evaluate import select_top
+from avert.analyse.forecast._grid import Events, Grid, to_days
+from avert.analyse.result import Result
+from avert.errors import ConfigError
+
+__all__ = ["ForecastPlan", "backtest_share", "budget_cells", "plan_patrols"]
+
+_SOURCE: Final = (
+    "Chainey, Tompson & Uhlig (2008) (hit rate, PAI); rolling-origin backtest on the "
+    "user's own last days (Tashman 2000, Int. J. Forecasting 16)"
+)
+
+
+def budget_cells(
+    grid: Grid, *, cells: int | None = None, km2: float | None = None
+) -> int:
+    """Return the number of cells of a patrol budget given in cells or in km²."""
+    if (cells is None) == (km2 is None):
+        msg = "Give the patrol budget either in cells or in km², not both."
+        raise ConfigError(msg)
+    k = int(cells) if cells is not None else int(np.floor(km2 / grid.cell_area_km2))  # type: ignore[operator]
+    if not 1 <= k <= grid.n_cells:
+        msg = f"The patrol budget must cover 1 to {grid.n_cells} cells; got {k}."
+        raise ConfigError(msg)
+    return k
+
+
+def backtest_share(
+    make_model: Callable[[Grid], Forecaster],
+    events: Events,
+    grid: Grid,
+    at: dt.datetime,
+    k: int,
+    *,
+    days: int = 90,
+    horizon: dt.timedelta = dt.timedelta(days=1),
+) -> tuple[float | None, int, int]:
+    """Return (share of events caught, events, days) by the top ``k`` cells, backtested.
+
+    For each of the ``days`` periods of length ``horizon`` ending at ``at``, the model
+    is fitted on the events before the period's start and its top ``k`` cells are
+    scored on the period's events. The share is event-weighted (None without events).
+    """
+    step = horizon.total_seconds() / 86_400.0
+    t_at = to_days(at)
+    hits = 0
+    total = 0
+    used = 0
+    for b in range(days, 0, -1):
+        t0 = t_at - b * step
+        past = events.before(t0)
+        if len(past) == 0:
+            continue
+        test = events.between(t0, t0 + step)
+        start = dt.datetime(1970, 1, 1) + dt.timedelta(days=t0)
+        risk = make_model(grid).fit(past).predict(start, horizon)
+        chosen = np.zeros(grid.n_cells, dtype=bool)
+        chosen[select_top(risk, k)] = True
+        hits += int(chosen[test.cell].sum())
+        total += len(test)
+        used += 1
+    return (hits / total if total else None), total, used
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForecastPlan(Result):
+    """The top cells of a forecast for a patrol budget.
+
+    ``frame``: ``rank``, ``row``, ``col``, ``x``, ``y`` (cell centre, metres),
+    ``risk`` and ``cell_id`` (avert's stable cell id when the grid is CRS-anchored).
+
+    Attributes
+    ----------
+    risk
+        The whole forecast grid, shape ``(ny, nx)``.
+    grid
+        The grid.
+    k
+        Cells in the plan.
+    area_km2
+        Area of the plan.
+    backtest_share
+        Share of events the same plan caught over the backtest days (None if none).
+    backtest_events, backtest_days
+        Events and days that share is measured on.
+    """
+
+    risk: Risk
+    grid: Grid
+    k: int
+    area_km2: float
+    backtest_share: float | None
+    backtest_events: int
+    backtest_days: int
+
+
+def plan_patrols(
+    model: Callable[[Grid], Forecaster],
+    events: Events,
+    grid: Grid,
+    *,
+    at: dt.datetime,
+    horizon: dt.timedelta = dt.timedelta(days=1),
+    k: int,
+    backtest_days: int = 90,
+    model_name: str = "default",
+) -> ForecastPlan:
+    """Forecast ``[at, at + horizon)`` and return its top ``k`` cells with the
+    backtested share they can be expected to cover."""
+    fitted = model(grid)
+    risk = fitted.fit(events.before(to_days(at))).predict(at, horizon)
+    top = select_top(risk, k)
+    top = top[np.lexsort((-top, -risk.ravel()[top]))]
+    nx = grid.shape[1]
+    s = grid.cell_size_m
+    rows = top // nx
+    cols = top % nx
+    x0, y0 = grid.origin_xy
+    frame = pl.DataFrame(
+        {
+            "rank": np.arange(1, top.size + 1),
+            "row": rows,
+            "col": cols,
+            "x": x0 + (cols + 0.5) * s,
+            "y": y0 + (rows + 0.5) * s,
+            "risk": risk.ravel()[top],
+        }
+    )
+    label = f"{int(s)}m" if float(s).is_integer() else f"{s}m"
+    anchored = float(x0 / s).is_integer() and float(y0 / s).is_integer()
+    if anchored:
+        frame = frame.with_columns(
+            cell_id=pl.format(
+                "{}:E{}:N{}",
+                pl.lit(label),
+                (pl.col("col") + int(x0 / s)),
+                (pl.col("row") + int(y0 / s)),
+            )
+        )
+    share, n_ev, n_days = backtest_share(
+        model, events, grid, at, k, days=backtest_days, horizon=horizon
+    )
+    notes = [
+        f"Expected share = share of events the same budget caught, backtested on the "
+        f"{n_days} periods before {at:%Y-%m-%d %H:%M} ({n_ev} events); never in-sample."
+    ]
+    return ForecastPlan(
+        frame=frame,
+        params={
+            "model": model_name,
+            "at": at,
+            "horizon_hours": horizon.total_seconds() / 3600,
+            "cell_size_m": s,
+            "cells": k,
+            "backtest_days": backtest_days,
+        },
+        method=getattr(fitted, "method", ""),
+        source=f"{getattr(fitted, 'source', '')}; {_SOURCE}",
+        notes=tuple(notes),
+        risk=risk,
+        grid=grid,
+        k=k,
+        area_km2=k * grid.cell_area_km2,
+        backtest_share=share,
+        backtest_events=n_ev,
+        backtest_days=n_days,
+    )

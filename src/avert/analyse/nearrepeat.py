@@ -1,0 +1,198 @@
+"""Near repeat: the Knox test of space-time clustering, as in Ratcliffe's Near Repeat
+Calculator.
+
+For every pair of events closer than the largest space band, the pair is counted in
+the cell (space band, time band) of its distance and of the gap between its times.
+Under the null of no space-time interaction, *which* event happened *when* is
+independent of *where*: the times are permuted among the events (locations kept),
+``n_sims`` times with a seeded generator, and the pairs counted again. For each cell:
+
+* ``expected`` = mean count over the permutations, ``ratio`` = observed / expected
+  (the Knox ratio; > 1 means more pairs close in space *and* time than chance);
+* ``p_value`` = (1 + #permutations with a count >= observed) / (1 + n_sims), the
+  one-sided Monte Carlo p-value (Besag & Diggle 1977). With 99 runs the smallest
+  possible p is 0.01; with 999, 0.001.
+
+Bands are half-open ``[lo, hi)`` in metres and days; give ``[0, 1, 100, ...]`` for a
+"same place" band as the calculator does. Pairs whose time gap is at least the largest
+time edge fall in a final ``beyond`` time band (``time_hi`` = inf), so the rows of a
+space band add up to all its pairs.
+
+Sources: Knox (1964), "The detection of space-time interactions", *Applied
+Statistics* 13; Besag & Diggle (1977) *Applied Statistics* 26 (Monte Carlo tests);
+Ratcliffe (2009) Near Repeat Calculator v1.3 (Temple University / NIJ); Johnson &
+Bowers (2004) *Eur. J. Criminol.* 1 (near-repeat burglary); Townsley, Homel &
+Chaseling (2003) *Br. J. Criminol.* 43.
+
+Vectorised: the pairs come from a k-d tree (``scipy.spatial.cKDTree.query_pairs``)
+once; each permutation is one gather, one subtraction and one ``bincount`` over the
+pairs. Cost grows with the number of close pairs times ``n_sims``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import polars as pl
+from scipy.spatial import cKDTree
+
+from avert.analyse.result import Result
+from avert.errors import ConfigError
+from avert.schema import check_frame
+
+__all__ = ["KnoxResult", "knox_test"]
+
+_METHOD: Final = (
+    "Knox test of space-time interaction, Monte Carlo null by permuting times"
+)
+_SOURCE: Final = (
+    "Knox (1964) Applied Statistics 13; Besag & Diggle (1977) Applied Statistics 26; "
+    "Ratcliffe (2009) Near Repeat Calculator; Johnson & Bowers (2004) Eur. J. "
+    "Criminol. 1"
+)
+_MAX_PAIRS: Final = 50_000_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class KnoxResult(Result):
+    """Observed and expected pairs per (space band, time band).
+
+    ``frame`` columns: ``space_lo_m``, ``space_hi_m``, ``time_lo_days``,
+    ``time_hi_days``, ``observed``, ``expected``, ``ratio``, ``p_value``.
+
+    Attributes
+    ----------
+    n_events
+        Events tested (with coordinates and a time).
+    n_pairs
+        Pairs closer than the largest space band.
+    n_sims
+        Permutations run.
+    """
+
+    n_events: int
+    n_pairs: int
+    n_sims: int
+
+    def significant(self, alpha: float = 0.05) -> pl.DataFrame:
+        """Cells with more pairs than chance at level ``alpha`` (ratio > 1)."""
+        return self.frame.filter((pl.col("p_value") <= alpha) & (pl.col("ratio") > 1))
+
+
+def _edges(values: Sequence[float], name: str) -> np.ndarray:  # type: ignore[type-arg]
+    e = np.asarray(values, dtype=np.float64)
+    if e.size < 2 or e[0] != 0 or np.any(np.diff(e) <= 0) or not np.all(np.isfinite(e)):
+        msg = f"{name} must be increasing finite edges starting at 0, e.g. [0, 100, 200]; got {list(values)!r}."
+        raise ConfigError(msg)
+    return e
+
+
+def knox_test(
+    events: pl.DataFrame,
+    *,
+    space_bands_m: Sequence[float] = (0, 100, 200, 300, 400, 500),
+    time_bands_days: Sequence[float] = (0, 7, 14, 21, 28),
+    n_sims: int = 99,
+    seed: int = 0,
+    x: str = "x",
+    y: str = "y",
+    time: str = "occurred_at",
+) -> KnoxResult:
+    """Run the Knox test on ``events`` (projected ``x``, ``y`` in metres and a time).
+
+    Parameters
+    ----------
+    events
+        One row per event; rows without coordinates or time are left out.
+    space_bands_m, time_bands_days
+        Band edges (half-open ``[lo, hi)``), starting at 0.
+    n_sims
+        Permutations of the times (99 or 999 as in the calculator).
+    seed
+        Seed of the permutations (same seed, same p-values).
+    """
+    check_frame(events, [x, y, time], name="events")
+    se = _edges(space_bands_m, "space_bands_m")
+    te = _edges(time_bands_days, "time_bands_days")
+    if n_sims < 1:
+        msg = f"n_sims must be at least 1; got {n_sims}."
+        raise ConfigError(msg)
+    when = events.get_column(time)
+    if when.dtype == pl.Date:
+        when = when.cast(pl.Datetime("us"))
+    t = when.dt.epoch("us").cast(pl.Float64).to_numpy() / 86_400e6
+    xs = events.get_column(x).cast(pl.Float64).to_numpy()
+    ys = events.get_column(y).cast(pl.Float64).to_numpy()
+    ok = np.isfinite(xs) & np.isfinite(ys) & np.isfinite(t)
+    xs, ys, t = xs[ok], ys[ok], t[ok]
+    n = int(t.size)
+    pairs = (
+        cKDTree(np.column_stack([xs, ys])).query_pairs(
+            r=float(np.nextafter(se[-1], 0)), output_type="ndarray"
+        )
+        if n > 1
+        else np.empty((0, 2), dtype=np.int64)
+    )
+    if pairs.shape[0] > _MAX_PAIRS:
+        msg = (
+            f"{pairs.shape[0]} pairs within {se[-1]} m: too many for a Monte Carlo "
+            "test; use a shorter period, a smaller area or smaller space bands."
+        )
+        raise ConfigError(msg)
+    i, j = pairs[:, 0], pairs[:, 1]
+    d = np.hypot(xs[i] - xs[j], ys[i] - ys[j])
+    sbin = np.searchsorted(se, d, side="right") - 1  # [lo, hi)
+    n_t = te.size  # te.size - 1 bands + 1 beyond
+    n_cells = (se.size - 1) * n_t
+
+    def counts(tt: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+        gap = np.abs(tt[i] - tt[j])
+        tbin = np.minimum(np.searchsorted(te, gap, side="right") - 1, n_t - 1)
+        return np.bincount(sbin * n_t + tbin, minlength=n_cells)
+
+    observed = counts(t)
+    rng = np.random.default_rng(seed)
+    total = np.zeros(n_cells)
+    at_least = np.zeros(n_cells)
+    for _ in range(n_sims):
+        c = counts(t[rng.permutation(n)])
+        total += c
+        at_least += c >= observed
+    expected = total / n_sims
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(expected > 0, observed / expected, np.nan)
+    t_hi = np.append(te[1:], np.inf)
+    frame = pl.DataFrame(
+        {
+            "space_lo_m": np.repeat(se[:-1], n_t),
+            "space_hi_m": np.repeat(se[1:], n_t),
+            "time_lo_days": np.tile(te, se.size - 1),
+            "time_hi_days": np.tile(t_hi, se.size - 1),
+            "observed": observed.astype(np.int64),
+            "expected": expected,
+            "ratio": ratio,
+            "p_value": (1.0 + at_least) / (1.0 + n_sims),
+        }
+    )
+    return KnoxResult(
+        frame=frame,
+        params={
+            "space_bands_m": [float(v) for v in se],
+            "time_bands_days": [float(v) for v in te],
+            "n_sims": n_sims,
+            "seed": seed,
+        },
+        method=_METHOD,
+        source=_SOURCE,
+        notes=(
+            f"{int((~ok).sum())} events without coordinates or time left out.",
+            f"Smallest possible p-value with {n_sims} permutations: "
+            f"{1 / (1 + n_sims):.3g}.",
+        ),
+        n_events=n,
+        n_pairs=int(pairs.shape[0]),
+        n_sims=n_sims,
+    )

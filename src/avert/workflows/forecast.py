@@ -1,0 +1,310 @@
+"""Workflows of place forecasting: read events (store or CSV), evaluate, forecast.
+
+The only place where the store and files meet :mod:`avert.analyse.forecast`.
+:func:`places_forecast` is what the briefing's places section calls: the top cells
+for a patrol budget and the share such a plan caught on the user's own last 90 days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from avert.analyse.forecast import (
+    MODELS,
+    Events,
+    ForecastPlan,
+    Grid,
+    budget_cells,
+    evaluate_days,
+    make_model,
+    plan_patrols,
+    summarise,
+)
+from avert.analyse.result import json_object
+from avert.errors import ConfigError, IngestError
+from avert.store import Store
+from avert.workflows.analysis import load_analysis_incidents
+
+__all__ = [
+    "Evaluation",
+    "events_from_csv",
+    "events_from_store",
+    "parse_horizon",
+    "places_forecast",
+    "plan_to_dict",
+    "run_forecast",
+    "run_forecast_evaluation",
+    "write_forecast",
+]
+
+
+def parse_horizon(text: str) -> dt.timedelta:
+    """Return a horizon such as ``24h``, ``1d``, ``7d`` or ``90m`` as a timedelta."""
+    t = text.strip().lower()
+    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+    if len(t) < 2 or t[-1] not in units:
+        msg = f"A horizon is a number and a unit (m, h, d, w), e.g. 24h; got {text!r}."
+        raise ConfigError(msg)
+    try:
+        value = float(t[:-1])
+    except ValueError:
+        msg = f"A horizon is a number and a unit (m, h, d, w), e.g. 24h; got {text!r}."
+        raise ConfigError(msg) from None
+    if value <= 0:
+        msg = f"The horizon must be positive; got {text!r}."
+        raise ConfigError(msg)
+    return dt.timedelta(**{units[t[-1]]: value})
+
+
+def events_from_store(
+    store: Store, *, profile: str, violence_only: bool = True
+) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """Return incidents with coordinates as ``x``, ``y``, ``occurred_at`` and notes.
+
+    Violence of the definition profile when classified, else every incident (the
+    notes say which).
+    """
+    frames = load_analysis_incidents(
+        store, profile=profile, violence_only=violence_only
+    )
+    ev = (
+        frames.incidents.select("x", "y", pl.col("occurred_from").alias("occurred_at"))
+        .drop_nulls()
+        .filter(pl.col("x").is_finite() & pl.col("y").is_finite())
+    )
+    return ev, frames.notes
+
+
+def events_from_csv(
+    path: Path, *, x: str = "x", y: str = "y", time: str = "occurred_at"
+) -> pl.DataFrame:
+    """Read a CSV or Parquet file of events with projected ``x``, ``y`` and a time."""
+    if not path.exists():
+        msg = f"{path}: no such file."
+        raise IngestError(msg)
+    frame = (
+        pl.read_parquet(path)
+        if path.suffix.lower() == ".parquet"
+        else pl.read_csv(path, infer_schema_length=10_000, try_parse_dates=True)
+    )
+    missing = [c for c in (x, y, time) if c not in frame.columns]
+    if missing:
+        msg = f"{path}: missing columns {missing} (need x, y in metres and a time)."
+        raise IngestError(msg)
+    when = frame.get_column(time)
+    if when.dtype == pl.String:
+        when = when.str.to_datetime(strict=False)
+    return pl.DataFrame(
+        {
+            "x": frame.get_column(x).cast(pl.Float64, strict=False),
+            "y": frame.get_column(y).cast(pl.Float64, strict=False),
+            "occurred_at": when.cast(pl.Datetime("us"), strict=False),
+        }
+    ).drop_nulls()
+
+
+def _grid(events: pl.DataFrame, cell_size_m: float, *, anchored: bool) -> Grid:
+    if events.height == 0:
+        msg = "No events with coordinates and a time to forecast from."
+        raise ConfigError(msg)
+    x = events["x"].to_numpy().astype(np.float64)
+    y = events["y"].to_numpy().astype(np.float64)
+    return (
+        Grid.anchored(x, y, cell_size_m)
+        if anchored
+        else Grid.covering(x, y, cell_size_m)
+    )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Per-day hits and summaries of a rolling-origin evaluation, per model."""
+
+    per_day: dict[str, pl.DataFrame]
+    summary: pl.DataFrame
+    grid: Grid
+    days: tuple[dt.date, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (summary rows and per-day rows per model)."""
+        return json_object(
+            {
+                "grid": {
+                    "origin_xy": self.grid.origin_xy,
+                    "cell_size_m": self.grid.cell_size_m,
+                    "shape": self.grid.shape,
+                },
+                "days": [self.days[0], self.days[-1]] if self.days else [],
+                "summary": self.summary,
+                "per_day": dict(self.per_day),
+            }
+        )
+
+
+def run_forecast_evaluation(
+    events: pl.DataFrame,
+    *,
+    models: Sequence[str] = ("counting", "default"),
+    cell_size_m: float = 150.0,
+    start: dt.date | None = None,
+    days: int = 90,
+    train_days: float | None = 365.0,
+    coverages: Sequence[float] = (0.01, 0.02, 0.05, 0.10),
+) -> Evaluation:
+    """Rolling-origin evaluation (the protocol of ``docs/places.md``) of each model.
+
+    The grid covers every event (``origin = floor(min)``); the active basis is the
+    cells with at least one event. Test days run from ``start`` (default: ``days``
+    before the last event's day) for ``days`` days.
+    """
+    for m in models:
+        if m not in MODELS:
+            msg = f"Unknown forecast model {m!r}; choose from {sorted(MODELS)}."
+            raise ConfigError(msg)
+    grid = _grid(events, cell_size_m, anchored=False)
+    ev = Events.from_frame(events, grid)
+    active = np.zeros(grid.n_cells, dtype=bool)
+    active[ev.cell] = True
+    last = dt.date(1970, 1, 1) + dt.timedelta(days=int(np.floor(ev.t.max())))
+    first = start if start is not None else last - dt.timedelta(days=days - 1)
+    test_days = tuple(first + dt.timedelta(days=i) for i in range(days))
+    per_day: dict[str, pl.DataFrame] = {}
+    summaries = []
+    for m in models:
+        pd = evaluate_days(
+            partial(make_model, m),
+            ev,
+            grid,
+            test_days,
+            coverages=coverages,
+            train_days=train_days,
+            active=active,
+        )
+        per_day[m] = pd
+        summaries.append(summarise(pd).with_columns(model=pl.lit(m)))
+    summary = pl.concat(summaries).select("model", pl.exclude("model"))
+    return Evaluation(per_day, summary, grid, test_days)
+
+
+def run_forecast(
+    events: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    horizon: dt.timedelta = dt.timedelta(days=1),
+    cell_size_m: float = 150.0,
+    model: str = "default",
+    cells: int | None = None,
+    km2: float | None = None,
+    backtest_days: int = 90,
+) -> ForecastPlan:
+    """Forecast ``[at, at + horizon)`` and plan the top cells for a patrol budget.
+
+    The grid is anchored at the CRS origin so the cells are avert's stable place
+    cells; the expected share is backtested on the ``backtest_days`` before ``at``.
+    """
+    grid = _grid(events, cell_size_m, anchored=True)
+    ev = Events.from_frame(events, grid)
+    k = budget_cells(grid, cells=cells, km2=km2)
+    make_model(model, grid)  # check the name early
+    return plan_patrols(
+        partial(make_model, model),
+        ev,
+        grid,
+        at=at,
+        horizon=horizon,
+        k=k,
+        backtest_days=backtest_days,
+        model_name=model,
+    )
+
+
+def places_forecast(
+    store: Store,
+    *,
+    at: dt.datetime,
+    profile: str,
+    cells: int | None = 20,
+    km2: float | None = None,
+    cell_size_m: float = 150.0,
+    horizon: dt.timedelta = dt.timedelta(days=1),
+) -> ForecastPlan:
+    """The briefing's places: top cells for the next ``horizon`` and their measured share.
+
+    Reads the violence of ``profile`` (every incident when unclassified) before
+    ``at`` from the store; ``plan.backtest_share`` is the share the same budget caught
+    over the user's last 90 days, the figure to print (never an in-sample share).
+    """
+    events, notes = events_from_store(store, profile=profile)
+    events = events.filter(pl.col("occurred_at") < at)
+    plan = run_forecast(
+        events,
+        at=at,
+        horizon=horizon,
+        cell_size_m=cell_size_m,
+        cells=cells if km2 is None else None,
+        km2=km2,
+    )
+    from dataclasses import replace
+
+    return replace(plan, notes=(*notes, *plan.notes))
+
+
+def write_forecast(plan: ForecastPlan, out_dir: Path) -> dict[str, Path]:
+    """Write ``grid.csv`` (every cell with risk > 0), ``top_cells.csv`` and
+    ``forecast.json`` (parameters, budget, backtested share) into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    g = plan.grid
+    flat = plan.risk.ravel()
+    nz = np.flatnonzero(flat > 0)
+    nx = g.shape[1]
+    grid_frame = pl.DataFrame(
+        {
+            "row": nz // nx,
+            "col": nz % nx,
+            "x": g.origin_xy[0] + (nz % nx + 0.5) * g.cell_size_m,
+            "y": g.origin_xy[1] + (nz // nx + 0.5) * g.cell_size_m,
+            "risk": flat[nz],
+        }
+    )
+    paths = {
+        "grid": out_dir / "grid.csv",
+        "top_cells": out_dir / "top_cells.csv",
+        "json": out_dir / "forecast.json",
+    }
+    grid_frame.write_csv(paths["grid"])
+    plan.frame.write_csv(paths["top_cells"])
+    paths["json"].write_text(
+        json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    return paths
+
+
+def plan_to_dict(plan: ForecastPlan) -> dict[str, object]:
+    """JSON-ready form of a forecast plan."""
+    return json_object(
+        {
+            "params": dict(plan.params),
+            "grid": {
+                "origin_xy": plan.grid.origin_xy,
+                "cell_size_m": plan.grid.cell_size_m,
+                "shape": plan.grid.shape,
+            },
+            "cells": plan.k,
+            "area_km2": plan.area_km2,
+            "expected_share_backtested": plan.backtest_share,
+            "backtest_events": plan.backtest_events,
+            "backtest_days": plan.backtest_days,
+            "method": plan.method,
+            "source": plan.source,
+            "notes": list(plan.notes),
+            "top_cells": plan.frame,
+        }
+    )

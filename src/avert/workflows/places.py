@@ -1,0 +1,247 @@
+"""Workflows of the place statistics: near repeat (Knox), Gi* and emerging hotspots.
+
+Events come from the store (violence of the definition profile when classified, else
+every incident) or from a CSV/Parquet file with ``x``, ``y`` and ``occurred_at``
+(:func:`avert.workflows.forecast.events_from_csv`). Grids are anchored at the CRS
+origin, so cells carry avert's stable cell ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from avert.analyse.forecast import Events, Grid, to_days
+from avert.analyse.gistar import GiStarResult, emerging_hotspots, gi_star
+from avert.analyse.nearrepeat import KnoxResult, knox_test
+from avert.errors import ConfigError
+
+__all__ = [
+    "NearRepeatZones",
+    "count_grid",
+    "near_repeat_zones",
+    "run_emerging",
+    "run_gistar",
+    "run_near_repeat",
+]
+
+
+def _window(
+    events: pl.DataFrame, date_from: dt.datetime | None, date_to: dt.datetime | None
+) -> pl.DataFrame:
+    if date_from is not None:
+        events = events.filter(pl.col("occurred_at") >= date_from)
+    if date_to is not None:
+        events = events.filter(pl.col("occurred_at") < date_to)
+    if events.height == 0:
+        msg = "No events with coordinates and a time in the window."
+        raise ConfigError(msg)
+    return events
+
+
+def count_grid(
+    events: pl.DataFrame, cell_size_m: float
+) -> tuple[Grid, npt.NDArray[np.float64], Events]:
+    """Return the anchored grid over ``events``, counts per cell ``(ny, nx)`` and events."""
+    grid = Grid.anchored(
+        events["x"].to_numpy().astype(np.float64),
+        events["y"].to_numpy().astype(np.float64),
+        cell_size_m,
+    )
+    ev = Events.from_frame(events, grid)
+    counts = np.bincount(ev.cell, minlength=grid.n_cells).astype(np.float64)
+    return grid, counts.reshape(grid.shape), ev
+
+
+def _cell_ids(frame: pl.DataFrame, grid: Grid) -> pl.DataFrame:
+    s = grid.cell_size_m
+    label = f"{int(s)}m" if float(s).is_integer() else f"{s}m"
+    i0 = round(grid.origin_xy[0] / s)
+    j0 = round(grid.origin_xy[1] / s)
+    return frame.with_columns(
+        cell_id=pl.format(
+            "{}:E{}:N{}", pl.lit(label), pl.col("col") + i0, pl.col("row") + j0
+        ),
+        x=grid.origin_xy[0] + (pl.col("col") + 0.5) * s,
+        y=grid.origin_xy[1] + (pl.col("row") + 0.5) * s,
+    )
+
+
+def run_near_repeat(
+    events: pl.DataFrame,
+    *,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    space_bands_m: Sequence[float] = (0, 100, 200, 300, 400, 500),
+    time_bands_days: Sequence[float] = (0, 7, 14, 21, 28),
+    n_sims: int = 99,
+    seed: int = 0,
+) -> KnoxResult:
+    """Knox test of the window's events (see :func:`avert.analyse.nearrepeat.knox_test`)."""
+    return knox_test(
+        _window(events, date_from, date_to),
+        space_bands_m=space_bands_m,
+        time_bands_days=time_bands_days,
+        n_sims=n_sims,
+        seed=seed,
+    )
+
+
+def run_gistar(
+    events: pl.DataFrame,
+    *,
+    cell_size_m: float = 150.0,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    radius: int = 1,
+    alpha: float = 0.05,
+) -> GiStarResult:
+    """Gi* of the window's counts per cell; the frame gains ``cell_id``, ``x``, ``y``."""
+    grid, counts, _ = count_grid(_window(events, date_from, date_to), cell_size_m)
+    res = gi_star(counts, radius=radius, alpha=alpha)
+    return replace(res, frame=_cell_ids(res.frame, grid))
+
+
+def run_emerging(
+    events: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    slices: int = 12,
+    slice_days: float = 7.0,
+    cell_size_m: float = 150.0,
+    radius: int = 1,
+    alpha: float = 0.05,
+) -> pl.DataFrame:
+    """Emerging hotspot classes over ``slices`` periods of ``slice_days`` before ``at``.
+
+    Returns the cells with a pattern other than ``none`` (``cell_id``, ``x``, ``y``,
+    ``pattern``, ``hot_slices``, ``trend_z``, ``trend_p``), newest patterns first.
+    """
+    if slices < 3 or slice_days <= 0:
+        msg = "emerging hotspots need at least 3 slices of positive length."
+        raise ConfigError(msg)
+    start = at - dt.timedelta(days=slices * slice_days)
+    ev_frame = _window(events, start, at)
+    grid, _, ev = count_grid(ev_frame, cell_size_m)
+    k = np.floor((ev.t - to_days(start)) / slice_days).astype(np.int64)
+    k = np.clip(k, 0, slices - 1)
+    flat = np.bincount(k * grid.n_cells + ev.cell, minlength=slices * grid.n_cells)
+    cube: npt.NDArray[np.float64] = flat.reshape(slices, *grid.shape).astype(np.float64)
+    em = emerging_hotspots(cube, alpha=alpha, radius=radius)
+    order = {
+        "new": 0,
+        "intensifying": 1,
+        "consecutive": 2,
+        "persistent": 3,
+        "sporadic": 4,
+        "oscillating": 5,
+        "diminishing": 6,
+        "historical": 7,
+    }
+    return (
+        _cell_ids(em.filter(pl.col("pattern") != "none"), grid)
+        .with_columns(_o=pl.col("pattern").replace_strict(order, default=9))
+        .sort("_o", "trend_z", descending=[False, True])
+        .drop("_o")
+    )
+
+
+@dataclass(frozen=True)
+class NearRepeatZones:
+    """Zones of raised near-repeat risk around the last hours' incidents.
+
+    ``zones``: one row per recent incident (``x``, ``y``, ``occurred_at``,
+    ``radius_m``, ``until``), empty when the user's own data shows no contagion.
+    ``radius_m`` / ``days``: the extent of the contiguous significant Knox bands
+    nearest to (0 m, 0 days); ``knox``: the test they come from.
+    """
+
+    zones: pl.DataFrame
+    radius_m: float
+    days: float
+    knox: KnoxResult
+    note: str
+
+
+def near_repeat_zones(
+    events: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    hours: float = 24.0,
+    history_days: float = 365.0,
+    space_bands_m: Sequence[float] = (0, 100, 200, 300, 400, 500),
+    time_bands_days: Sequence[float] = (0, 7, 14, 21, 28),
+    n_sims: int = 99,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> NearRepeatZones:
+    """Mark near-repeat zones around the incidents of ``[at - hours, at)``, only if a
+    Knox test on the ``history_days`` before ``at`` finds contagion.
+
+    The zone of each recent incident is a disc of ``radius_m`` for ``days`` after it:
+    the largest space and time edges reached by significant (p <= alpha, ratio > 1)
+    bands contiguous with the first band (0 m, 0 days). This is what the briefing's
+    places section marks; nothing is marked when the first band is not significant.
+    """
+    past = events.filter(
+        (pl.col("occurred_at") < at)
+        & (pl.col("occurred_at") >= at - dt.timedelta(days=history_days))
+    )
+    knox = run_near_repeat(
+        past,
+        space_bands_m=space_bands_m,
+        time_bands_days=time_bands_days,
+        n_sims=n_sims,
+        seed=seed,
+    )
+    f = knox.frame.with_columns(
+        sig=(pl.col("p_value") <= alpha) & (pl.col("ratio") > 1)
+    ).filter(pl.col("time_hi_days").is_finite())
+    s_edges = sorted(set(f["space_lo_m"].to_list()))
+    t_edges = sorted(set(f["time_lo_days"].to_list()))
+    sig = {
+        (r["space_lo_m"], r["time_lo_days"]): (
+            r["sig"],
+            r["space_hi_m"],
+            r["time_hi_days"],
+        )
+        for r in f.iter_rows(named=True)
+    }
+    radius = 0.0
+    days = 0.0
+    if sig.get((s_edges[0], t_edges[0]), (False,))[0]:
+        for lo in s_edges:  # along space, in the first time band
+            ok, hi, _ = sig[(lo, t_edges[0])]
+            if not ok:
+                break
+            radius = hi
+        for lo in t_edges:  # along time, in the first space band
+            ok, _, hi = sig[(s_edges[0], lo)]
+            if not ok:
+                break
+            days = hi
+    recent = events.filter(
+        (pl.col("occurred_at") < at)
+        & (pl.col("occurred_at") >= at - dt.timedelta(hours=hours))
+    ).select("x", "y", "occurred_at")
+    if radius == 0.0:
+        note = (
+            "No near-repeat contagion in the first band (0-"
+            f"{f['space_hi_m'][0]:g} m, 0-{f['time_hi_days'][0]:g} days) of the last "
+            f"{history_days:g} days: no zones marked."
+        )
+        return NearRepeatZones(recent.head(0), 0.0, 0.0, knox, note)
+    zones = recent.with_columns(
+        radius_m=pl.lit(radius),
+        until=pl.col("occurred_at") + dt.timedelta(days=days),
+    )
+    note = (
+        f"Near repeats in your own data: within {radius:g} m and {days:g} days of an "
+        f"incident the risk is raised (Knox test, {n_sims} permutations, alpha {alpha})."
+    )
+    return NearRepeatZones(zones, radius, days, knox, note)

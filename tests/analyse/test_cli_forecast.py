@@ -1,0 +1,124 @@
+"""``avert forecast`` and ``avert forecast evaluate`` on a CSV and on a SQLite store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.errors import ConfigError
+from avert.store import Store
+from avert.workflows.forecast import parse_horizon, places_forecast
+
+T0 = dt.datetime(2024, 1, 1)
+
+
+def _frame(n: int = 800, seed: int = 0) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    hot = np.array([[1050.0, 1050.0], [1550.0, 1250.0], [450.0, 1750.0]])
+    pick = rng.choice(3, n, p=[0.6, 0.3, 0.1])
+    xy = hot[pick] + rng.normal(0, 25, (n, 2))
+    return pl.DataFrame(
+        {
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "occurred_at": [
+                T0 + dt.timedelta(hours=int(h)) for h in rng.integers(0, 200 * 24, n)
+            ],
+        }
+    )
+
+
+def test_parse_horizon() -> None:
+    assert parse_horizon("24h") == dt.timedelta(hours=24)
+    assert parse_horizon("7d") == dt.timedelta(days=7)
+    for bad in ("", "h", "-1h", "3x"):
+        with pytest.raises(ConfigError):
+            parse_horizon(bad)
+
+
+def test_forecast_writes_grid_top_cells_and_backtested_share(tmp_path: Path) -> None:
+    csv = tmp_path / "ev.csv"
+    _frame().write_csv(csv)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        app,
+        [
+            "forecast",
+            "--csv",
+            str(csv),
+            "--at",
+            "2024-07-01T00:00",
+            "--cells",
+            "3",
+            "--cell",
+            "100",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    assert payload["cells"] == 3
+    assert payload["backtest_days"] == 90
+    assert 0.3 < payload["expected_share_backtested"] <= 1.0
+    top = pl.read_csv(out / "top_cells.csv")
+    assert top.height == 3
+    assert top["cell_id"][0] == "100m:E10:N10"  # the biggest hotspot's cell
+    assert (out / "grid.csv").exists()
+
+
+def test_evaluate_on_csv_reports_both_bases(tmp_path: Path) -> None:
+    csv = tmp_path / "ev.csv"
+    _frame().write_csv(csv)
+    res = CliRunner().invoke(
+        app,
+        [
+            "forecast",
+            "evaluate",
+            "--csv",
+            str(csv),
+            "--days",
+            "10",
+            "--cell",
+            "100",
+            "--models",
+            "counting,default,sepp",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    summary = pl.DataFrame(payload["summary"])
+    assert set(summary["basis"]) == {"bbox", "active"}
+    assert set(summary["model"]) == {"counting", "default", "sepp"}
+    assert summary["hit_rate"].is_between(0, 1).all()
+
+
+def test_places_forecast_reads_the_store(sqlite_store: Store) -> None:
+    f = _frame(300)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(f.height)],
+            "source": ["test"] * f.height,
+            "occurred_from": f["occurred_at"],
+            "time_precision": ["exact"] * f.height,
+            "x": f["x"],
+            "y": f["y"],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+    plan = places_forecast(
+        sqlite_store, at=dt.datetime(2024, 7, 1), profile="avb-2010", cells=5
+    )
+    assert plan.frame.height == 5
+    assert plan.backtest_share is not None
+    assert any("No classifications" in n for n in plan.notes)

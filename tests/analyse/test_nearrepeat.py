@@ -1,0 +1,97 @@
+"""Knox test: recovers planted contagion, finds none in a time-shuffled copy."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from avert.analyse.nearrepeat import knox_test
+from avert.errors import ConfigError
+
+T0 = dt.datetime(2024, 1, 1)
+
+
+def _contagious(seed: int, n: int = 400, share: float = 0.5) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 5000, n)
+    y = rng.uniform(0, 5000, n)
+    t = rng.uniform(0, 365, n)
+    k = rng.random(n) < share  # these get a follower within 50 m and 3 days
+    fx = x[k] + rng.normal(0, 25, k.sum())
+    fy = y[k] + rng.normal(0, 25, k.sum())
+    ft = t[k] + rng.uniform(0, 3, k.sum())
+    days = np.concatenate([t, ft])
+    return pl.DataFrame(
+        {
+            "x": np.concatenate([x, fx]),
+            "y": np.concatenate([y, fy]),
+            "occurred_at": [T0 + dt.timedelta(days=float(d)) for d in days],
+        }
+    )
+
+
+def _cell(result: pl.DataFrame, space_hi: float, time_hi: float) -> dict[str, float]:
+    return result.filter(
+        (pl.col("space_hi_m") == space_hi) & (pl.col("time_hi_days") == time_hi)
+    ).to_dicts()[0]
+
+
+def test_knox_recovers_planted_contagion_and_not_in_shuffled_copy() -> None:
+    f = _contagious(1)
+    r = knox_test(f, space_bands_m=[0, 100, 200], time_bands_days=[0, 7, 14], n_sims=99)
+    near = _cell(r.frame, 100, 7)
+    assert near["ratio"] > 3
+    assert near["p_value"] == pytest.approx(0.01)
+    assert not r.significant().is_empty()
+    shuffled = f.with_columns(
+        pl.Series(
+            "occurred_at", f["occurred_at"].sample(fraction=1, shuffle=True, seed=3)
+        )
+    )
+    s = knox_test(
+        shuffled, space_bands_m=[0, 100, 200], time_bands_days=[0, 7, 14], n_sims=99
+    )
+    assert _cell(s.frame, 100, 7)["p_value"] > 0.05
+
+
+def test_knox_counts_every_close_pair_once_and_is_seeded() -> None:
+    f = _contagious(2, n=120)
+    r = knox_test(f, space_bands_m=[0, 150], time_bands_days=[0, 10], n_sims=19, seed=4)
+    xs, ys = f["x"].to_numpy(), f["y"].to_numpy()
+    d = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
+    iu = np.triu_indices(len(xs), 1)
+    assert int(r.frame["observed"].sum()) == int((d[iu] < 150).sum()) == r.n_pairs
+    again = knox_test(
+        f, space_bands_m=[0, 150], time_bands_days=[0, 10], n_sims=19, seed=4
+    )
+    assert r.frame.equals(again.frame)
+    # expected counts of a band add up to its pairs (permutation keeps the pairs)
+    assert r.frame["expected"].sum() == pytest.approx(r.n_pairs)
+
+
+@pytest.mark.slow
+def test_knox_finds_the_synthetic_citys_near_repeat_burglaries() -> None:
+    from avert.synth import make_city
+
+    inc = make_city(seed=0).incidents.rename({"occurred_from": "occurred_at"})
+    burglary = inc.filter(pl.col("crime_type") == "Burglary")
+    bands = {"space_bands_m": [0, 100, 200, 400], "time_bands_days": [0, 7, 14, 28]}
+    r = knox_test(burglary, n_sims=999, **bands)  # type: ignore[arg-type]
+    assert _cell(r.frame, 100, 7)["p_value"] < 0.05
+    shuffled = burglary.with_columns(
+        pl.Series(
+            "occurred_at",
+            burglary["occurred_at"].sample(fraction=1, shuffle=True, seed=5),
+        )
+    )
+    s = knox_test(shuffled, n_sims=999, **bands)  # type: ignore[arg-type]
+    assert _cell(s.frame, 100, 7)["p_value"] > 0.1
+
+
+@pytest.mark.parametrize("bad", [[100, 200], [0], [0, 50, 50]])
+def test_bad_bands(bad: list[float]) -> None:
+    with pytest.raises(ConfigError):
+        knox_test(_contagious(0, n=10), space_bands_m=bad)

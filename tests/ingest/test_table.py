@@ -1,0 +1,200 @@
+"""``avert ingest table``: any incident table through a TOML mapping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+import avert
+from avert.cli import app
+from avert.errors import ConfigError, IngestError
+from avert.ingest.table import parse_table, read_mapping
+from avert.store import Store
+from avert.workflows.load import load_files
+
+TORONTO_MAPPING = (
+    Path(avert.__file__).parent / "config" / "mappings" / "toronto-mci.toml"
+)
+SHARED_CSV = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "data"
+    / "incidents-toronto-major-crime-indicators-2017-2021"
+    / "toronto-mci-2017-2021.csv"
+)
+
+CSV = (
+    "occurrence_date,occurrence_hour,mci_category,premises_type,neighbourhood,latitude,longitude\n"
+    "2021-01-01,3,Assault,House,A,43.70,-79.40\n"
+    "2021-01-01,3,Assault,House,A,43.70,-79.40\n"  # identical row: a second incident
+    "2021-01-02,25,Assault,House,A,43.70,-79.40\n"  # bad hour
+    "2021-01-02,4,Robbery,Outside,B,,\n"  # no place: rejected, as in a bundle
+    "not-a-date,4,Robbery,Outside,B,43.71,-79.41\n"
+    "2021-01-03,5,Robbery,Outside\n"  # ragged line
+)
+
+
+def _write(tmp_path: Path, text: str = CSV, name: str = "tor.csv") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_toronto_mapping_parses_rows_and_quarantines_with_file_lines(
+    tmp_path: Path,
+) -> None:
+    spec = read_mapping(TORONTO_MAPPING)
+    parsed = parse_table(
+        _write(tmp_path).read_bytes(), spec, name="tor.csv", crs="EPSG:32617"
+    )
+    inc = parsed.frames["incidents"]
+    assert parsed.rows == 6
+    assert inc.height == 2
+    assert inc["incident_id"].n_unique() == 2
+    assert inc["source_line"].to_list() == [2, 3]
+    assert inc["occurred_from"][0].hour == 3
+    assert inc["source"][0] == "toronto-mci"
+    assert "offence_code" not in inc.columns  # harm unknown: no categories mapped
+    assert 600_000 < inc["x"][0] < 700_000  # UTM 17N easting
+    assert sorted(parsed.problems["line"].to_list()) == [4, 5, 6, 7]
+    assert parsed.rows == inc.height + parsed.problems.height
+
+
+def test_categories_give_offence_codes(tmp_path: Path) -> None:
+    m = tmp_path / "m.toml"
+    m.write_text(
+        TORONTO_MAPPING.read_text() + '\n[categories]\n"Robbery" = "34B"\n',
+        encoding="utf-8",
+    )
+    parsed = parse_table(
+        _write(tmp_path).read_bytes(), read_mapping(m), name="t.csv", crs="EPSG:32617"
+    )
+    inc = parsed.frames["incidents"]
+    assert inc["offence_code"].to_list() == [None, None]  # assaults: unmapped
+    text = CSV + "2021-01-04,6,Robbery,Outside,B,43.71,-79.41\n"
+    parsed = parse_table(
+        _write(tmp_path, text).read_bytes(),
+        read_mapping(m),
+        name="t.csv",
+        crs="EPSG:32617",
+    )
+    robbery = parsed.frames["incidents"].filter(pl.col("crime_type") == "Robbery")
+    assert robbery["offence_code"].to_list() == ["34B"]
+
+
+@pytest.mark.parametrize(
+    ("body", "match"),
+    [
+        ("[columns]\ncrime_type = 'c'\n", "occurred_at"),
+        ("[columns]\noccurred_at = 't'\nlat = 'a'\n", "lat with lon"),
+        ("[columns]\noccurred_at = 't'\nnope = 'a'\n", "unknown keys"),
+        ("[columns]\noccurred_at = 't'\n[categories]\nA = '1'\n", "crime_type"),
+        ("not toml [", "TOML"),
+    ],
+)
+def test_bad_mappings_name_the_problem(tmp_path: Path, body: str, match: str) -> None:
+    m = tmp_path / "m.toml"
+    m.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError, match=match):
+        read_mapping(m)
+
+
+def test_missing_mapped_column_is_a_file_error(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="latitude"):
+        parse_table(
+            b"occurrence_date,occurrence_hour,mci_category,neighbourhood\n",
+            read_mapping(TORONTO_MAPPING),
+            name="x.csv",
+        )
+
+
+def test_cli_load_is_idempotent_with_quarantine(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    db = tmp_path / "cli.db"
+    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    sqlite_store = Store(f"sqlite:///{db}")
+    args = [
+        "--db",
+        str(db),
+        "ingest",
+        "table",
+        str(path),
+        "--mapping",
+        str(TORONTO_MAPPING),
+        "--crs",
+        "EPSG:32617",
+        "--json",
+    ]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    rep = json.loads(first.output)[0]
+    assert (rep["rows"], rep["loaded"], rep["quarantined"]) == (6, 2, 4)
+    second = CliRunner().invoke(app, args)
+    rep2 = json.loads(second.output)[0]
+    assert rep2["loaded"] == 0
+    assert sqlite_store.read_frame("incidents").height == 2
+    assert sqlite_store.read_frame("quarantine").height == 4
+
+
+def test_parquet_table(tmp_path: Path, sqlite_store: Store) -> None:
+    frame = pl.DataFrame(
+        {
+            "id": ["a", "b"],
+            "when": ["01/02/2024 10:30", "02/02/2024 11:00"],
+            "type": ["Violence", "Violence"],
+            "e": [430000.0, 430100.0],
+            "n": [433000.0, 433100.0],
+        }
+    )
+    p = tmp_path / "f.parquet"
+    frame.write_parquet(p)
+    m = tmp_path / "m.toml"
+    m.write_text(
+        "[table]\nsource='force'\ncrs='EPSG:27700'\ntime_format='%d/%m/%Y %H:%M'\n"
+        "[columns]\nincident_id='id'\noccurred_at='when'\ncrime_type='type'\nx='e'\ny='n'\n",
+        encoding="utf-8",
+    )
+    report = load_files(sqlite_store, [p], kind="table", mapping=m)
+    assert report.loaded == 2
+    inc = sqlite_store.read_frame("incidents")
+    assert sorted(inc["incident_id"].to_list()) == ["a", "b"]
+    assert inc["x"].to_list() == pytest.approx([430000.0, 430100.0], abs=1e-3)
+    assert inc.sort("incident_id")["occurred_from"][0].day == 1
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_toronto_file_loads_every_row(sqlite_store: Store) -> None:
+    if not SHARED_CSV.exists():
+        pytest.skip("../shared is absent here: Toronto load skipped")
+    report = load_files(
+        sqlite_store,
+        [SHARED_CSV],
+        kind="table",
+        mapping=TORONTO_MAPPING,
+        crs="EPSG:32617",
+    )
+    f = report.files[0]
+    assert f.rows == 155_116
+    assert f.balanced
+    assert f.loaded + f.duplicates == 155_116
+    assert f.quarantined == 0
+
+
+def test_table_load_on_both_databases_is_idempotent(
+    tmp_path: Path, any_store: Store
+) -> None:
+    path = _write(tmp_path)
+    first = load_files(
+        any_store, [path], kind="table", mapping=TORONTO_MAPPING, crs="EPSG:32617"
+    )
+    again = load_files(
+        any_store, [path], kind="table", mapping=TORONTO_MAPPING, crs="EPSG:32617"
+    )
+    assert (first.loaded, first.quarantined) == (2, 4)
+    assert again.loaded == 0
+    assert any_store.read_frame("incidents").height == 2
