@@ -21,8 +21,10 @@ from avert.cli import (
     definition,
     demo,
     ingest,
+    serve,
     status,
     synth,
+    users,
 )
 from avert.cli._common import err_console
 from avert.config.settings import load_settings
@@ -78,7 +80,7 @@ def root(
 
 # Each command group lives in its own module with register(app) (or
 # register(analyse_app) for the analyses); the order here is the order of --help.
-for _module in (db, ingest, status, definition, synth, demo, brief):
+for _module in (db, ingest, status, definition, synth, demo, brief, serve, users):
     _module.register(app)
 for _module in (analyse_volt, analyse_networks):
     _module.register(analyse_app)

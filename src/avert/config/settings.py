@@ -9,7 +9,7 @@ reference in ``docs/settings.md`` is written.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Final
 
 __all__ = ["SETTINGS", "Settings", "load_settings"]
@@ -35,6 +35,40 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "AVERT_DEFINITION",
         "Violence definition profile id, or a path to a violence TOML file.",
     ),
+    (
+        "secret_key",
+        "",
+        "AVERT_SECRET_KEY",
+        "Web app secret that signs session cookies and CSRF tokens: at least 32 "
+        "characters from a secrets manager. Required by 'avert serve' outside the "
+        "demo; never printed. Changing it signs everyone out.",
+    ),
+    (
+        "session_idle_minutes",
+        "30",
+        "AVERT_SESSION_IDLE_MINUTES",
+        "Web sessions end after this many minutes without a request.",
+    ),
+    (
+        "login_max_failures",
+        "5",
+        "AVERT_LOGIN_MAX_FAILURES",
+        "Failed logins in a row that lock a web account.",
+    ),
+    (
+        "login_lockout_minutes",
+        "15",
+        "AVERT_LOGIN_LOCKOUT_MINUTES",
+        "How long a locked web account stays locked.",
+    ),
+    (
+        "map_tile_url",
+        "",
+        "AVERT_MAP_TILE_URL",
+        "Optional map tile URL template for the web app's maps. Empty (the default): "
+        "maps are drawn as inline SVG from the store's own coordinates and nothing "
+        "is fetched at run time.",
+    ),
 )
 
 
@@ -45,6 +79,11 @@ class Settings:
     database_url: str = "sqlite:///avert.db"
     crs: str = "EPSG:27700"
     definition: str = "avb-2010"
+    secret_key: str = field(default="", repr=False)
+    session_idle_minutes: str = "30"
+    login_max_failures: str = "5"
+    login_lockout_minutes: str = "15"
+    map_tile_url: str = ""
 
     def with_overrides(self, **overrides: str | None) -> Settings:
         """Return a copy with every non-None override applied."""

@@ -11,11 +11,12 @@ The stable ``avert status --json`` object is built here, where the SQL lives::
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from avert.store.database import Store
 
-__all__ = ["status_summary"]
+__all__ = ["latest_incident_at", "status_summary"]
 
 
 def _month_expr(store: Store, column: str) -> str:
@@ -55,3 +56,12 @@ def status_summary(store: Store) -> dict[str, Any]:
         "last_loaded_at": None if last.height == 0 else last["t"][0],
     }
     return out
+
+
+def latest_incident_at(store: Store) -> dt.datetime | None:
+    """Start time of the most recent incident in the store (None when empty)."""
+    frame = store.query('SELECT MAX("occurred_from") AS t FROM "incidents"')
+    value = None if frame.height == 0 else frame["t"][0]
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value if isinstance(value, dt.datetime) else None
