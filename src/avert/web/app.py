@@ -14,7 +14,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -29,8 +29,10 @@ from avert import __version__
 from avert.config.settings import Settings
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.report import environment as report_environment
-from avert.store import Store
 from avert.web.auth import LoginRequired
+
+if TYPE_CHECKING:
+    from avert.store import Store
 
 __all__ = ["MIN_SECRET_CHARS", "WebContext", "create_app"]
 
@@ -239,10 +241,19 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     return app
 
 
+def _leaf_routes(routes: list[Any]) -> list[Any]:
+    """Routes with included routers opened up (FastAPI keeps them nested)."""
+    out: list[Any] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        out.extend(_leaf_routes(inner.routes) if inner is not None else [route])
+    return out
+
+
 def routes_with_actions(app: FastAPI) -> list[tuple[str, str, str | None]]:
     """(method, path, declared action) for every route of ``app`` (tests, docs)."""
     out: list[tuple[str, str, str | None]] = []
-    for route in app.routes:
+    for route in _leaf_routes(list(app.routes)):
         endpoint: Any = getattr(route, "endpoint", None)
         methods = getattr(route, "methods", None) or {"GET"}
         for method in sorted(methods - {"HEAD"}):

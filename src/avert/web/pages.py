@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from avert.errors import PermissionDenied
 from avert.policy import audience_for, decide
 from avert.report import places_map_svg
-from avert.store.summary import latest_incident_at
 from avert.web.auth import authorize, csrf_token, current_user, requires, sign_in
 from avert.web.auth import sign_out as end_session
 from avert.workflows import views
@@ -77,22 +76,13 @@ def _parse_at(value: str | None, default: dt.datetime) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError as err:
         msg = f"Not a date and time: {value!r} (use e.g. 2026-11-24T06:00)"
-        raise PermissionDenied(msg) from err
+        raise HTTPException(400, msg) from err
     return parsed.replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
 def default_at(request: Request) -> tuple[dt.datetime, str | None]:
     """Now, or the end of the last day with data when the store has none recently."""
-    now = dt.datetime.now().replace(second=0, microsecond=0)
-    latest = latest_incident_at(_ctx(request).store)
-    if latest is None or now - latest <= dt.timedelta(days=2):
-        return now, None
-    day_end = dt.datetime.combine(latest.date() + dt.timedelta(days=1), dt.time(6))
-    note = (
-        f"No incidents recorded in the last two days; showing the window ending "
-        f"{day_end:%d %b %Y %H:%M}, after the last day with data."
-    )
-    return day_end, note
+    return views.default_window_end(_ctx(request).store)
 
 
 # --- sign in and out ------------------------------------------------------------------

@@ -211,7 +211,7 @@ def authenticate(
         _audit_login(store, username, ok=False, reason=f"locked until {locked}")
         raise PermissionDenied(refused)
     if not _verify(str(row["password_hash"]), password):
-        failures = int(row["failed_logins"] or 0) + 1
+        failures = int(str(row["failed_logins"] or 0)) + 1
         limit = int(settings.login_max_failures)
         lock = (
             now + dt.timedelta(minutes=int(settings.login_lockout_minutes))

@@ -24,7 +24,7 @@ from avert.errors import NotFound, PermissionDenied
 from avert.policy import audience_for, decide
 from avert.pseudonymise import Pseudonymiser
 from avert.store import Store, audit
-from avert.store.summary import status_summary
+from avert.store.summary import latest_incident_at, status_summary
 from avert.workflows.briefing import read_briefing_frames
 from avert.workflows.networks import groups_report, person_report
 from avert.workflows.users import User
@@ -36,6 +36,7 @@ __all__ = [
     "audit_rows",
     "briefing_view",
     "data_view",
+    "default_window_end",
     "groups_view",
     "incidents_view",
     "makeup",
@@ -59,6 +60,27 @@ class BriefingView:
 
 def _pseudonymiser(settings: Settings) -> Pseudonymiser:
     return Pseudonymiser(getattr(settings, "pseudonym_key", None) or None)
+
+
+def default_window_end(
+    store: Store, *, now: dt.datetime | None = None
+) -> tuple[dt.datetime, str | None]:
+    """Where a briefing window ends by default, and a note when it is not now.
+
+    Now, unless the store holds no incident in the last two days (a demo city, or
+    a store loaded from an archive): then 06:00 after the last day with data, so the
+    page shows the most recent day rather than an empty one, and says so.
+    """
+    now = now or dt.datetime.now().replace(second=0, microsecond=0)
+    latest = latest_incident_at(store)
+    if latest is None or now - latest <= dt.timedelta(days=2):
+        return now, None
+    day_end = dt.datetime.combine(latest.date() + dt.timedelta(days=1), dt.time(6))
+    note = (
+        "No incidents recorded in the last two days; showing the window ending "
+        f"{day_end:%d %b %Y %H:%M}, after the last day with data."
+    )
+    return day_end, note
 
 
 def briefing_view(
@@ -169,7 +191,9 @@ def incidents_view(
     if category:
         rows = rows.filter(pl.col("category") == category)
     if flag == "weapon":
-        rows = rows.filter(pl.col("weapon").is_not_null() & (pl.col("weapon") != "none"))
+        rows = rows.filter(
+            pl.col("weapon").is_not_null() & (pl.col("weapon") != "none")
+        )
     elif flag in ("domestic", "gang_related"):
         rows = rows.filter(pl.col(flag).fill_null(value=False))
     elif flag == "hate":
@@ -190,9 +214,7 @@ def incidents_view(
         role=user.role,
         user=user.username,
     )
-    categories = (
-        rows.group_by("category").len().sort("len", descending=True).to_dicts()
-    )
+    categories = rows.group_by("category").len().sort("len", descending=True).to_dicts()
     out: dict[str, Any] = jsonable(
         {
             "total": total,
