@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from avert.config.settings import load_settings
-from avert.policy import ROLES
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows.demo import run_demo
 from avert.workflows.users import add_user
 from web.helpers import PASSWORD, SECRET, World
+
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
@@ -27,8 +27,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     )
     url = f"sqlite:///{root / 'web.db'}"
     store = Store(url)
-    for role in ROLES:
-        add_user(store, role, password=PASSWORD, role=role, org=f"{role}-org")
     add_user(store, "officer-e", password=PASSWORD, role="officer", area="AREA-E")
     settings = load_settings({}).with_overrides(database_url=url, secret_key=SECRET)
     people = store.read_frame("people", columns=["person_id"])

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 
 from avert.config.settings import Settings
 from avert.store import Store
+from avert.workflows.demo import DEMO_PASSWORD
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = DEMO_PASSWORD  # the demo makes one account per role with it
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 
 
@@ -38,7 +39,11 @@ def signed_in(app: FastAPI, username: str) -> TestClient:
     page = client.get("/login")
     response = client.post(
         "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text

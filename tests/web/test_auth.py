@@ -29,7 +29,11 @@ def test_session_cookie_is_httponly_and_samesite_strict(world: World) -> None:
     page = client.get("/login")
     response = client.post(
         "/login",
-        data={"username": "chair", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+        data={
+            "username": "chair",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+        },
         follow_redirects=False,
     )
     cookie = response.headers["set-cookie"].lower()
@@ -102,6 +106,7 @@ def test_disabled_accounts_lose_session_and_tokens(world: World) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     assert api.get("/api/v1/incidents", headers=headers).status_code == 200
     set_disabled(world.store, "leaver", disabled=True)
+    world.app.state.accounts.clear()  # else within auth.ACCOUNT_CACHE_S seconds
     assert client.get("/today", follow_redirects=False).status_code == 303
     assert api.get("/api/v1/incidents", headers=headers).status_code == 401
 

@@ -61,7 +61,9 @@ def base_url(world: World) -> Iterator[str]:
 def browser() -> Iterator[object]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
-        reason = "chromium is not installed (Debian package 'chromium'; make browser-deps)"
+        reason = (
+            "chromium is not installed (Debian package 'chromium'; make browser-deps)"
+        )
         print(reason)
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright

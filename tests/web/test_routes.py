@@ -89,7 +89,9 @@ def test_person_page_asks_for_a_purpose_then_audits_it(world: World) -> None:
     form = client.get(f"/people/{person}")
     assert "purpose" in form.text.lower()
     token = csrf_of(form.text)
-    refused = client.post(f"/people/{person}", data={"csrf_token": token, "purpose": ""})
+    refused = client.post(
+        f"/people/{person}", data={"csrf_token": token, "purpose": ""}
+    )
     assert refused.status_code == 400
     page = client.post(
         f"/people/{person}",

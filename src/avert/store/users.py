@@ -11,7 +11,14 @@ import polars as pl
 from avert.schema import API_TOKENS, USERS
 from avert.store.database import Store
 
-__all__ = ["put_token", "put_user", "read_tokens", "read_user", "read_users"]
+__all__ = [
+    "put_token",
+    "put_user",
+    "read_token",
+    "read_tokens",
+    "read_user",
+    "read_users",
+]
 
 
 def read_users(store: Store) -> pl.DataFrame:
@@ -35,6 +42,12 @@ def read_tokens(store: Store, *, username: str | None = None) -> pl.DataFrame:
     """API tokens (digests only), optionally of one user."""
     where = [("username", "=", username)] if username is not None else []
     return store.read_frame("api_tokens", where=where, order_by=["created_at"])
+
+
+def read_token(store: Store, token_id: str) -> dict[str, object] | None:
+    """One token row by its public id, or None."""
+    rows = store.read_frame("api_tokens", where=[("token_id", "=", token_id)])
+    return rows.row(0, named=True) if rows.height else None
 
 
 def put_token(store: Store, row: dict[str, object]) -> None:

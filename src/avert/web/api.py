@@ -48,6 +48,7 @@ def briefing(
         at=_parse_at(at, fallback),
         hours=hours,
         area=area or None,
+        cache=ctx.briefings,
     )
     return view.data
 

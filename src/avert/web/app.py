@@ -30,6 +30,7 @@ from avert.config.settings import Settings
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.report import environment as report_environment
 from avert.web.auth import LoginRequired
+from avert.workflows.views import BriefingCache
 
 if TYPE_CHECKING:
     from avert.store import Store
@@ -65,6 +66,7 @@ class WebContext:
     store: Store
     templates: Jinja2Templates
     demo: bool
+    briefings: BriefingCache
 
 
 class SecurityHeaders:
@@ -219,7 +221,8 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.avert = WebContext(settings, store, _templates(), demo)
+    app.state.accounts = {}  # username -> (read at, account): see auth._account
+    app.state.avert = WebContext(settings, store, _templates(), demo, BriefingCache())
     idle_s = int(settings.session_idle_minutes) * 60
     app.add_middleware(
         SessionMiddleware,

@@ -84,11 +84,27 @@ def _session_user(request: Request, ctx: WebContext) -> User | None:
     if not isinstance(seen, int) or now - seen > idle_s:
         request.session.clear()
         return None
-    user = current_account(ctx.store, name)  # a disabled account is signed out
+    user = _account(request, ctx, name)  # a disabled account is signed out
     if user is None:
         request.session.clear()
         return None
     request.session["seen"] = now
+    return user
+
+
+#: Seconds an account read from the store is reused by sessions: a disabled account
+#: or a changed role takes effect within this time.
+ACCOUNT_CACHE_S = 5.0
+
+
+def _account(request: Request, ctx: WebContext, name: str) -> User | None:
+    cache: dict[str, tuple[float, User | None]] = request.app.state.accounts
+    hit = cache.get(name)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < ACCOUNT_CACHE_S:
+        return hit[1]
+    user = current_account(ctx.store, name)
+    cache[name] = (now, user)
     return user
 
 

@@ -39,6 +39,8 @@ NAV: tuple[tuple[str, str, str], ...] = (
 )
 
 MAX_HOURS = 24 * 31
+#: Dates outside these years are refused (400), not computed with.
+MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
 def _ctx(request: Request) -> WebContext:
@@ -77,6 +79,9 @@ def _parse_at(value: str | None, default: dt.datetime) -> dt.datetime:
     except ValueError as err:
         msg = f"Not a date and time: {value!r} (use e.g. 2026-11-24T06:00)"
         raise HTTPException(400, msg) from err
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        msg = f"{value!r} is outside the years {MIN_YEAR}-{MAX_YEAR}"
+        raise HTTPException(400, msg)
     return parsed.replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
@@ -135,7 +140,13 @@ def _briefing_context(
     when = _parse_at(at, fallback)
     hours = max(1, min(hours, MAX_HOURS))
     view = views.briefing_view(
-        ctx.store, ctx.settings, user=user, at=when, hours=hours, area=area or None
+        ctx.store,
+        ctx.settings,
+        user=user,
+        at=when,
+        hours=hours,
+        area=area or None,
+        cache=ctx.briefings,
     )
     b = view.briefing
     svg = places_map_svg(

@@ -25,7 +25,14 @@ from avert.config.settings import Settings
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.policy import ROLES
 from avert.store import Store, audit
-from avert.store.users import put_token, put_user, read_tokens, read_user, read_users
+from avert.store.users import (
+    put_token,
+    put_user,
+    read_token,
+    read_tokens,
+    read_user,
+    read_users,
+)
 
 __all__ = [
     "MIN_PASSWORD_CHARS",
@@ -322,19 +329,25 @@ def list_tokens(store: Store, username: str | None = None) -> pl.DataFrame:
     return read_tokens(store, username=username).drop("token_sha256")
 
 
+#: A token's use is written to the audit log (and its ``last_used_at`` stamped) at
+#: most once per this many seconds; every API answer writes its own audit row too.
+TOKEN_USE_AUDIT_EVERY_S = 60
+
+
 def user_for_token(store: Store, token: str) -> User | None:
     """The live user a bearer token belongs to, or None (bad, revoked, disabled).
 
-    A successful use is audited (``token-use``) and stamps ``last_used_at``.
+    A use is audited (``token-use``) and stamps ``last_used_at``, at most once per
+    :data:`TOKEN_USE_AUDIT_EVERY_S` per token (each API answer also writes its own
+    audit row naming the user, so no use goes unrecorded).
     """
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != _TOKEN_PREFIX:
         return None
     token_id, secret = parts[1], parts[2]
-    rows = read_tokens(store).filter(pl.col("token_id") == token_id)
-    if rows.height == 0:
+    row = read_token(store, token_id)
+    if row is None:
         return None
-    row = rows.row(0, named=True)
     if row["revoked_at"] is not None or not hmac.compare_digest(
         str(row["token_sha256"]), _digest(secret)
     ):
@@ -342,7 +355,13 @@ def user_for_token(store: Store, token: str) -> User | None:
     user = current_account(store, str(row["username"]))
     if user is None:
         return None
-    row["last_used_at"] = _now()
+    now = _now()
+    last = row["last_used_at"]
+    if isinstance(last, dt.datetime) and (now - last).total_seconds() < (
+        TOKEN_USE_AUDIT_EVERY_S
+    ):
+        return user
+    row["last_used_at"] = now
     put_token(store, row)
     audit.record(
         store,

@@ -12,6 +12,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +33,7 @@ from avert.workflows.networks import groups_report, person_report
 from avert.workflows.users import User
 
 __all__ = [
+    "BriefingCache",
     "BriefingView",
     "as_json",
     "audit_csv",
@@ -56,6 +60,44 @@ class BriefingView:
 
     briefing: Briefing
     data: dict[str, Any]
+
+
+class BriefingCache:
+    """Briefings computed for a window, kept a short while for everyone who asks.
+
+    The meeting's chair, twenty officers and the partners all open *Today* within a
+    few minutes; each audience's briefing for one window is computed once. An entry
+    is used for ``ttl_s`` seconds and only while the store has had no new load (the
+    number of rows in ``loads`` is part of the key), so fresh data shows at once; a
+    re-classification shows within ``ttl_s``. One lock per key: concurrent requests
+    for the same window wait for one computation instead of repeating it.
+    """
+
+    def __init__(self, ttl_s: float = 60.0, max_entries: int = 64) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[tuple[object, ...], tuple[float, BriefingView]] = {}
+        self._locks: dict[tuple[object, ...], threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(
+        self, key: tuple[object, ...], compute: Callable[[], BriefingView]
+    ) -> BriefingView:
+        """The cached briefing for ``key``, computing it (once) when absent or old."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            hit = self._entries.get(key)
+            if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+                return hit[1]
+            value = compute()
+            with self._guard:
+                if len(self._entries) >= self.max_entries:
+                    oldest = min(self._entries, key=lambda k: self._entries[k][0])
+                    self._entries.pop(oldest, None)
+                    self._locks.pop(oldest, None)
+                self._entries[key] = (time.monotonic(), value)
+            return value
 
 
 def _pseudonymiser(settings: Settings) -> Pseudonymiser:
@@ -91,6 +133,7 @@ def briefing_view(
     at: dt.datetime,
     hours: int = 24,
     area: str | None = None,
+    cache: BriefingCache | None = None,
 ) -> BriefingView:
     """The daily briefing for the window ending at ``at``, under the user's audience.
 
@@ -103,37 +146,46 @@ def briefing_view(
     if not decision:
         raise PermissionDenied(decision.reason)
     audience = audience_for(user.role)
-    frames, notes = read_briefing_frames(
-        store, at=at, hours=hours, profile=settings.definition, audience=audience
-    )
-    briefing = daily_briefing(
-        frames["incidents"],
-        frames["involvements"],
-        at=at,
-        hours=hours,
-        area=area,
-        audience=audience,
-        people=frames["people"],
-        identities=frames["identities"],
-        groups=frames["groups"],
-        group_members=frames["group_members"],
-        asb=frames["asb"],
-        intelligence=frames["intelligence"],
-        actions=frames["actions"],
-        retaliation=frames.get("retaliation"),
-        pseudonymiser=_pseudonymiser(settings),
-        profile=settings.definition,
-        notes=notes,
-    )
+
+    def compute() -> BriefingView:
+        frames, notes = read_briefing_frames(
+            store, at=at, hours=hours, profile=settings.definition, audience=audience
+        )
+        briefing = daily_briefing(
+            frames["incidents"],
+            frames["involvements"],
+            at=at,
+            hours=hours,
+            area=area,
+            audience=audience,
+            people=frames["people"],
+            identities=frames["identities"],
+            groups=frames["groups"],
+            group_members=frames["group_members"],
+            asb=frames["asb"],
+            intelligence=frames["intelligence"],
+            actions=frames["actions"],
+            retaliation=frames.get("retaliation"),
+            pseudonymiser=_pseudonymiser(settings),
+            profile=settings.definition,
+            notes=notes,
+        )
+        return BriefingView(briefing, briefing.to_json())
+
+    if cache is None:
+        view = compute()
+    else:
+        key = (at, hours, area, audience, settings.definition, store.count("loads"))
+        view = cache.get(key, compute)
     audit.record(
         store,
         action="view",
         obj=f"briefing:{at:%Y-%m-%dT%H:%M}" + (f":{area}" if area else ""),
-        reason=f"web briefing, {len(briefing.people)} people listed",
+        reason=f"web briefing, {len(view.briefing.people)} people listed",
         role=user.role,
         user=user.username,
     )
-    return BriefingView(briefing, briefing.to_json())
+    return view
 
 
 def incidents_view(
