@@ -23,6 +23,7 @@ from avert.errors import SchemaError
 __all__ = [
     "ACTIONS",
     "AGE_RANGES",
+    "API_TOKENS",
     "AREA_CENTROIDS",
     "ASB",
     "ASB_CATEGORIES",
@@ -58,6 +59,7 @@ __all__ = [
     "STOPS",
     "TABLES",
     "TIME_PRECISIONS",
+    "USERS",
     "WEAPONS",
     "BundleColType",
     "TableSpec",
@@ -720,6 +722,38 @@ AREA_CENTROIDS: Final = _spec(
     ("area",),
 )
 
+USERS: Final = _spec(
+    "users",
+    "Web app accounts: one row per user, with role, organisation and area scope.",
+    [
+        ("username", pl.String(), "login name"),
+        ("password_hash", pl.String(), "Argon2id hash (never the password)"),
+        ("role", pl.String(), "admin | analyst | chair | officer | partner | board"),
+        ("org", pl.String(), "organisation (scopes partner actions)"),
+        ("area", pl.String(), "area the user works in, when scoped"),
+        ("disabled", pl.Boolean(), "true: cannot log in or use tokens"),
+        ("failed_logins", pl.Int64(), "failed logins since the last success"),
+        ("locked_until", _DT, "no login before this time (lockout)"),
+        ("created_at", _DT, "when the account was made"),
+        ("updated_at", _DT, "last change to the account"),
+    ],
+    ("username",),
+)
+
+API_TOKENS: Final = _spec(
+    "api_tokens",
+    "API bearer tokens: only a SHA-256 digest of each secret is kept.",
+    [
+        ("token_id", pl.String(), "public part of the token (shown in lists)"),
+        ("username", pl.String(), "owner"),
+        ("token_sha256", pl.String(), "digest of the secret part"),
+        ("created_at", _DT, "when issued"),
+        ("revoked_at", _DT, "when revoked (null: live)"),
+        ("last_used_at", _DT, "last use"),
+    ],
+    ("token_id",),
+)
+
 TABLES: Final[dict[str, TableSpec]] = {
     t.name: t
     for t in (
@@ -745,6 +779,8 @@ TABLES: Final[dict[str, TableSpec]] = {
         POPULATIONS,
         CONFIDENCE_SURVEY,
         AREA_CENTROIDS,
+        USERS,
+        API_TOKENS,
     )
 }
 

@@ -27,8 +27,10 @@ from avert.cli import (
     harm,
     ingest,
     ingest_table,
+    serve,
     status,
     synth,
+    users,
 )
 from avert.cli._common import err_console
 from avert.config.settings import load_settings
@@ -96,6 +98,8 @@ for _module in (
     brief,
     forecast,
     audit_log,
+    serve,
+    users,
 ):
     _module.register(app)
 for _module in (analyse_volt, analyse_networks, analyse_places):

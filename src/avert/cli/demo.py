@@ -32,7 +32,7 @@ def demo(
     ] = True,
 ) -> None:
     """Generate the synthetic city, load it, run every analysis, write avert-demo/."""
-    from avert.workflows.demo import run_demo
+    from avert.workflows.demo import DEMO_PASSWORD, run_demo
 
     with console.status("avert demo") as status:
         report = run_demo(
@@ -55,6 +55,11 @@ def demo(
         f"Open [bold]{report.index.resolve()}[/] (database: {report.database})."
     )
     console.print(f"Total {report.seconds:.1f} s.")
+    console.print(
+        "Web app: run [bold]avert serve --demo[/] and open http://127.0.0.1:8000/ "
+        "as chair (or admin, analyst, officer, partner, board) with the demo "
+        f"password '{DEMO_PASSWORD}' (synthetic city only)."
+    )
 
 
 def register(app: typer.Typer) -> None:

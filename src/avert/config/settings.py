@@ -9,7 +9,7 @@ reference in ``docs/settings.md`` is written.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Final
 
 from avert.errors import ConfigError
@@ -68,6 +68,40 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "(a load, a classification) before it stops with a clear message; nothing is "
         "written then. SQLite busy timeout; PostgreSQL lock_timeout.",
     ),
+    (
+        "secret_key",
+        "",
+        "AVERT_SECRET_KEY",
+        "Web app secret that signs session cookies and CSRF tokens: at least 32 "
+        "characters from a secrets manager. Required by 'avert serve' outside the "
+        "demo; never printed. Changing it signs everyone out.",
+    ),
+    (
+        "session_idle_minutes",
+        "30",
+        "AVERT_SESSION_IDLE_MINUTES",
+        "Web sessions end after this many minutes without a request.",
+    ),
+    (
+        "login_max_failures",
+        "5",
+        "AVERT_LOGIN_MAX_FAILURES",
+        "Failed logins in a row that lock a web account.",
+    ),
+    (
+        "login_lockout_minutes",
+        "15",
+        "AVERT_LOGIN_LOCKOUT_MINUTES",
+        "How long a locked web account stays locked.",
+    ),
+    (
+        "map_tile_url",
+        "",
+        "AVERT_MAP_TILE_URL",
+        "Optional map tile URL template for the web app's maps. Empty (the default): "
+        "maps are drawn as inline SVG from the store's own coordinates and nothing "
+        "is fetched at run time.",
+    ),
 )
 #: default of the ``lock_timeout_s`` setting, seconds
 DEFAULT_LOCK_TIMEOUT_S: Final = 600.0
@@ -84,6 +118,11 @@ class Settings:
     timezone: str = "Europe/London"
     file_mode: str = "600"
     lock_timeout_s: str = "600"
+    secret_key: str = field(default="", repr=False)
+    session_idle_minutes: str = "30"
+    login_max_failures: str = "5"
+    login_lockout_minutes: str = "15"
+    map_tile_url: str = ""
 
     def lock_timeout(self) -> float:
         """``lock_timeout_s`` as seconds (a number >= 0)."""

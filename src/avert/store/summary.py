@@ -11,14 +11,15 @@ The stable ``avert status --json`` object is built here, where the SQL lives::
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import polars as pl
 
-from avert.schema import CLASSIFICATIONS, LOADS
+from avert.schema import CLASSIFICATIONS, INCIDENTS, LOADS
 from avert.store.database import Store
 
-__all__ = ["classified_profiles", "status_summary"]
+__all__ = ["classified_profiles", "latest_incident_at", "status_summary"]
 
 
 def _month_expr(store: Store, column: str) -> str:
@@ -71,3 +72,13 @@ def classified_profiles(store: Store) -> list[str]:
         schema=CLASSIFICATIONS.schema_of("profile"),
     )
     return [str(p) for p in frame["profile"].to_list()]
+
+
+def latest_incident_at(store: Store) -> dt.datetime | None:
+    """Start time of the most recent incident in the store (None when empty)."""
+    frame = store.query(
+        'SELECT MAX("occurred_from") AS "occurred_from" FROM "incidents"',
+        schema=INCIDENTS.schema_of("occurred_from"),
+    )
+    value = None if frame.height == 0 else frame["occurred_from"][0]
+    return value if isinstance(value, dt.datetime) else None

@@ -25,6 +25,7 @@ from typing import Any
 from avert.analyse.concentration import Entity
 from avert.analyse.result import jsonable
 from avert.files import private_files, private_mkdir, private_write_text
+from avert.policy import ROLES
 from avert.report.render import render_html
 from avert.store import Store
 from avert.synth import CityConfig, make_city, write_bundle
@@ -33,6 +34,7 @@ from avert.workflows.briefing import run_briefing
 from avert.workflows.definitions import classify_store
 from avert.workflows.load import load_files
 from avert.workflows.networks import groups_report, retaliation_report
+from avert.workflows.users import add_user
 
 __all__ = ["DemoReport", "run_demo"]
 
@@ -214,6 +216,11 @@ def _run_demo(
         lambda: run_briefing(store, at=at, out_dir=out / "briefing", pdf=pdf),
         lambda b: f"{b.html.name}" + (", PDF" if pdf else ""),
     )
+    step(
+        "web app accounts (one per role)",
+        lambda: _demo_accounts(store),
+        lambda names: ", ".join(names),
+    )
 
     for name, result in results.items():
         _write_json(out / "json" / f"{name}.json", result.to_dict())
@@ -246,6 +253,21 @@ def _run_demo(
     )
     store.close()
     return DemoReport(out, db_path, index, steps, figures)
+
+
+#: The demo city's web password for every role's account. Published, so never a
+#: secret: only the synthetic demo database holds these accounts.
+DEMO_PASSWORD = "avert-demo-password"
+_DEMO_ORGS = {"partner": "council", "board": "violence reduction board"}
+
+
+def _demo_accounts(store: Store) -> list[str]:
+    """One web account per role in the demo database (password :data:`DEMO_PASSWORD`)."""
+    for role in ROLES:
+        add_user(
+            store, role, password=DEMO_PASSWORD, role=role, org=_DEMO_ORGS.get(role)
+        )
+    return list(ROLES)
 
 
 def _figures(

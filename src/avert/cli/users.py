@@ -1,0 +1,168 @@
+"""``avert users ...``: web app accounts, roles and API tokens.
+
+Passwords come from the ``AVERT_PASSWORD`` environment variable or a hidden prompt,
+never from a command argument (arguments are visible to other users of the machine
+and kept in shell history).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from avert.cli._common import console, err_console, get_store, print_json
+from avert.policy import ROLES
+
+__all__ = ["register"]
+
+PASSWORD_ENV = "AVERT_PASSWORD"
+
+users_app = typer.Typer(
+    help="Web app accounts: add, list, disable, enable, set-role, reset-password, token.",
+    no_args_is_help=True,
+)
+
+RoleOpt = Annotated[
+    str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.", show_default=False)
+]
+
+
+def _password() -> str:
+    value = os.environ.get(PASSWORD_ENV)
+    if value:
+        return value
+    if not os.isatty(0):
+        err_console.print(
+            f"No password: set {PASSWORD_ENV} or run in a terminal to be prompted."
+        )
+        raise typer.Exit(2)
+    first = typer.prompt("Password", hide_input=True)
+    second = typer.prompt("Repeat password", hide_input=True)
+    if first != second:
+        err_console.print("The passwords differ.")
+        raise typer.Exit(2)
+    return str(first)
+
+
+@users_app.command("add")
+def add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: RoleOpt,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organisation (partners: required).")
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option("--area", help="Area the user is scoped to.")
+    ] = None,
+) -> None:
+    """Create an account (password from AVERT_PASSWORD or a prompt)."""
+    from avert.workflows.users import add_user
+
+    user = add_user(
+        get_store(ctx), username, password=_password(), role=role, org=org, area=area
+    )
+    console.print(f"User {user.username} added with role {user.role}.")
+
+
+@users_app.command("list")
+def list_(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every account with role, organisation, area and state (no password hashes)."""
+    from avert.workflows.users import list_users
+
+    users = list_users(get_store(ctx))
+    if as_json:
+        print_json(users.to_dicts())
+        return
+    table = Table(title="users")
+    for col in ("username", "role", "org", "area", "state"):
+        table.add_column(col)
+    for row in users.iter_rows(named=True):
+        state = "disabled" if row["disabled"] else "active"
+        if row["locked_until"] is not None:
+            state += f", locked until {row['locked_until']}"
+        table.add_row(
+            row["username"], row["role"], row["org"] or "", row["area"] or "", state
+        )
+    console.print(table)
+
+
+@users_app.command("disable")
+def disable(
+    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Login name.")]
+) -> None:
+    """Stop an account from signing in or using its tokens."""
+    from avert.workflows.users import set_disabled
+
+    set_disabled(get_store(ctx), username, disabled=True)
+    console.print(f"User {username} disabled.")
+
+
+@users_app.command("enable")
+def enable(
+    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Login name.")]
+) -> None:
+    """Allow a disabled account again."""
+    from avert.workflows.users import set_disabled
+
+    set_disabled(get_store(ctx), username, disabled=False)
+    console.print(f"User {username} enabled.")
+
+
+@users_app.command("set-role")
+def set_role_(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: RoleOpt,
+) -> None:
+    """Change an account's role."""
+    from avert.workflows.users import set_role
+
+    set_role(get_store(ctx), username, role)
+    console.print(f"User {username} now has role {role}.")
+
+
+@users_app.command("reset-password")
+def reset_password_(
+    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Login name.")]
+) -> None:
+    """Set a new password (from AVERT_PASSWORD or a prompt) and clear any lockout."""
+    from avert.workflows.users import reset_password
+
+    reset_password(get_store(ctx), username, _password())
+    console.print(f"Password of {username} reset.")
+
+
+@users_app.command("token")
+def token(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    revoke: Annotated[
+        str | None,
+        typer.Option("--revoke", help="Revoke the token with this id instead."),
+    ] = None,
+) -> None:
+    """Print a new API token for USERNAME once (only its digest is kept)."""
+    from avert.workflows.users import issue_token, revoke_token
+
+    store = get_store(ctx)
+    if revoke:
+        revoke_token(store, revoke)
+        console.print(f"Token {revoke} revoked.")
+        return
+    value = issue_token(store, username)
+    err_console.print(
+        "New API token (shown once; send it as 'Authorization: Bearer TOKEN'):"
+    )
+    typer.echo(value)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``users`` group to the root app."""
+    app.add_typer(users_app, name="users")

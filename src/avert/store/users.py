@@ -1,0 +1,56 @@
+"""Web app accounts and API tokens in the store (tables ``users``, ``api_tokens``).
+
+Only this module reads or writes those tables. Rows are small, so updates replace the
+row in one transaction (:meth:`Store.replace_rows`).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from avert.schema import API_TOKENS, USERS
+from avert.store.database import Store
+
+__all__ = [
+    "put_token",
+    "put_user",
+    "read_token",
+    "read_tokens",
+    "read_user",
+    "read_users",
+]
+
+
+def read_users(store: Store) -> pl.DataFrame:
+    """Every account, in username order (password hashes included: callers drop them)."""
+    return store.read_frame("users", order_by=["username"])
+
+
+def read_user(store: Store, username: str) -> dict[str, object] | None:
+    """One account as a dict, or None when there is no such user."""
+    rows = store.read_frame("users", where=[("username", "=", username)])
+    return rows.row(0, named=True) if rows.height else None
+
+
+def put_user(store: Store, row: dict[str, object]) -> None:
+    """Insert or replace one account (keyed by ``username``)."""
+    frame = pl.DataFrame([row], schema=USERS.schema)
+    store.replace_rows("users", frame, where=[("username", "=", row["username"])])
+
+
+def read_tokens(store: Store, *, username: str | None = None) -> pl.DataFrame:
+    """API tokens (digests only), optionally of one user."""
+    where = [("username", "=", username)] if username is not None else []
+    return store.read_frame("api_tokens", where=where, order_by=["created_at"])
+
+
+def read_token(store: Store, token_id: str) -> dict[str, object] | None:
+    """One token row by its public id, or None."""
+    rows = store.read_frame("api_tokens", where=[("token_id", "=", token_id)])
+    return rows.row(0, named=True) if rows.height else None
+
+
+def put_token(store: Store, row: dict[str, object]) -> None:
+    """Insert or replace one token row (keyed by ``token_id``)."""
+    frame = pl.DataFrame([row], schema=API_TOKENS.schema)
+    store.replace_rows("api_tokens", frame, where=[("token_id", "=", row["token_id"])])

@@ -1,0 +1,116 @@
+"""The JSON API under ``/api/v1/``: the same workflows and policy as the pages.
+
+Callers authenticate with ``Authorization: Bearer TOKEN`` (``avert users token``);
+an unauthenticated call gets 401, a forbidden one 403 with the policy's reason.
+Every answer is what the caller's role may see: partners and the board get the
+pseudonymised briefing and no person endpoint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from avert.web.auth import authorize, current_user, requires
+from avert.web.pages import MAX_HOURS, _parse_at, default_at
+from avert.workflows import views
+
+if TYPE_CHECKING:
+    from avert.web.app import WebContext
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize)])
+
+
+def _ctx(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.avert
+    return ctx
+
+
+@router.get("/briefing")
+@requires("view-today")
+def briefing(
+    request: Request,
+    at: Annotated[str | None, Query(description="End of the window, ISO 8601.")] = None,
+    hours: Annotated[int, Query(ge=1, le=MAX_HOURS)] = 24,
+    area: str | None = None,
+) -> dict[str, Any]:
+    """The daily briefing JSON (docs/briefing.md) as the caller's role may see it."""
+    ctx = _ctx(request)
+    fallback, _ = default_at(request)
+    view = views.briefing_view(
+        ctx.store,
+        ctx.settings,
+        user=current_user(request),
+        at=_parse_at(at, fallback),
+        hours=hours,
+        area=area or None,
+        cache=ctx.briefings,
+    )
+    return view.data
+
+
+@router.get("/incidents")
+@requires("view-incidents")
+def incidents(
+    request: Request,
+    date_from: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    area: str | None = None,
+    category: str | None = None,
+    flag: str | None = None,
+) -> dict[str, Any]:
+    """Incidents in the definition, highest harm first (at most 500 listed)."""
+    ctx = _ctx(request)
+    end, _ = default_at(request)
+    date_to = _parse_at(to, end)
+    found = views.incidents_view(
+        ctx.store,
+        ctx.settings,
+        user=current_user(request),
+        date_from=_parse_at(date_from, date_to - dt.timedelta(days=7)),
+        date_to=date_to,
+        area=area or None,
+        category=category or None,
+        flag=flag or None,
+    )
+    return found
+
+
+@router.get("/people/{person_id}")
+@requires("view-person")
+def person(
+    request: Request,
+    person_id: str,
+    purpose: Annotated[
+        str, Query(min_length=4, description="Why the record is opened (audited).")
+    ],
+) -> dict[str, Any]:
+    """One person's record (police roles only; audited with the purpose)."""
+    ctx = _ctx(request)
+    found = views.person_view(
+        ctx.store,
+        ctx.settings,
+        user=current_user(request),
+        person_id=person_id,
+        purpose=purpose,
+    )
+    return found
+
+
+@router.get("/audit")
+@requires("view-audit")
+def audit(
+    request: Request,
+    user_name: str | None = None,
+    action: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+) -> dict[str, Any]:
+    """Audit rows, newest first (admin only)."""
+    rows = views.audit_rows(
+        _ctx(request).store, user_name=user_name, action=action, limit=limit
+    )
+    return {"rows": views.as_json(rows.to_dicts())}

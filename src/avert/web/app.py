@@ -1,0 +1,266 @@
+"""Build the web app: ``create_app(settings, store)`` returns a FastAPI (ASGI) app.
+
+Nothing happens at import time (datasette's ``Datasette.app()`` is the model): the
+CLI's ``avert serve`` and the tests each build their own app around their own store.
+The app is a thin edge over :mod:`avert.workflows`: pages and the JSON API call the
+same workflow functions, every route declares the action it performs
+(:func:`avert.web.auth.requires`), and one function, :func:`avert.policy.decide`,
+says whether the signed-in user may perform it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, PackageLoader
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from avert import __version__
+from avert.config.settings import Settings
+from avert.errors import ConfigError, NotFound, PermissionDenied
+from avert.report import environment as report_environment
+from avert.web.auth import LoginRequired
+from avert.workflows.views import BriefingCache
+
+if TYPE_CHECKING:
+    from avert.store import Store
+
+__all__ = ["MIN_SECRET_CHARS", "WebContext", "create_app"]
+
+#: Shortest ``AVERT_SECRET_KEY`` accepted (256 bits of base64 text is 43 characters).
+MIN_SECRET_CHARS = 32
+
+log = logging.getLogger("avert.web")
+
+#: Content-Security-Policy: scripts only from avert itself (no inline script, no
+#: eval, no CDN); inline style attributes are allowed for the SVG maps and badges.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+)
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """What every request handler needs: settings, the store, the templates."""
+
+    settings: Settings
+    store: Store
+    templates: Jinja2Templates
+    demo: bool
+    briefings: BriefingCache
+
+
+class SecurityHeaders:
+    """ASGI middleware: security headers on every response, and a request log line.
+
+    The log line holds the method, the route *template* (``/people/{person_id}``,
+    never the person id), the status and the time: no personal data.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + list(SECURITY_HEADERS)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            log.info(
+                "%s %s %s %.1f ms",
+                scope.get("method"),
+                template,
+                status,
+                (time.perf_counter() - start) * 1000,
+            )
+
+
+def _check_secret(settings: Settings, *, demo: bool) -> str:
+    key = settings.secret_key
+    if len(key) >= MIN_SECRET_CHARS:
+        return key
+    if demo:
+        return secrets.token_urlsafe(32)  # the demo's sessions end with the process
+    msg = (
+        "avert serve needs a secret key of at least "
+        f"{MIN_SECRET_CHARS} characters in AVERT_SECRET_KEY (it signs session "
+        "cookies and CSRF tokens), e.g. from: python -c 'import secrets; "
+        "print(secrets.token_urlsafe(32))'. Refusing to start without one."
+    )
+    raise ConfigError(msg)
+
+
+def _templates() -> Jinja2Templates:
+    report_env = report_environment()
+    templates = Jinja2Templates(
+        env=report_env.overlay(
+            loader=ChoiceLoader(
+                [PackageLoader("avert.web", "templates"), report_env.loader]  # type: ignore[list-item]
+            )
+        )
+    )
+    return templates
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in (
+        request.headers.get("accept", "")
+    )
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    """One error answer: JSON for the API, a page for people; never a traceback."""
+    if _wants_json(request):
+        return JSONResponse({"ok": False, "status": status, "error": message}, status)
+    ctx: WebContext = request.app.state.avert
+    return ctx.templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "status": status,
+            "message": message,
+            "user": None,
+            "nav": [],
+            "csrf": "",
+            "audience": None,
+        },
+        status_code=status,
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse(
+                {"ok": False, "status": 401, "error": "authentication required"},
+                401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(PermissionDenied)
+    async def denied(request: Request, exc: PermissionDenied) -> Response:
+        return _error(request, 403, str(exc))
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return _error(request, 404, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("error in %s", getattr(request.scope.get("route"), "path", "?"))
+        return _error(request, 500, "Something went wrong; it has been logged.")
+
+
+def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastAPI:
+    """Build the avert web app around ``store``.
+
+    Parameters
+    ----------
+    settings
+        Resolved settings; ``secret_key`` (``AVERT_SECRET_KEY``) must hold at least
+        :data:`MIN_SECRET_CHARS` characters unless ``demo``.
+    store
+        The database (at the newest schema revision).
+    demo
+        The synthetic demo city: a random secret per process is allowed.
+
+    Raises
+    ------
+    ConfigError
+        When no usable secret key is set outside the demo.
+    """
+    from avert.web import api, pages
+
+    secret = _check_secret(settings, demo=demo)
+    app = FastAPI(
+        title="avert",
+        version=__version__,
+        description="Violence reduction: the daily briefing, incidents, people "
+        "(police roles), places, groups and the audit log. Bearer tokens from "
+        "'avert users token'.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.accounts = {}  # username -> (read at, account): see auth._account
+    app.state.avert = WebContext(settings, store, _templates(), demo, BriefingCache())
+    idle_s = int(settings.session_idle_minutes) * 60
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="avert_session",
+        max_age=max(idle_s, 60) * 16,  # the idle timeout is enforced per request
+        same_site="strict",
+        https_only=False,
+    )
+    app.add_middleware(SecurityHeaders)
+    _install_error_handlers(app)
+    app.mount(
+        "/static",
+        StaticFiles(packages=[("avert.web", "static")]),
+        name="static",
+    )
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    return app
+
+
+def _leaf_routes(routes: list[Any]) -> list[Any]:
+    """Routes with included routers opened up (FastAPI keeps them nested)."""
+    out: list[Any] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        out.extend(_leaf_routes(inner.routes) if inner is not None else [route])
+    return out
+
+
+def routes_with_actions(app: FastAPI) -> list[tuple[str, str, str | None]]:
+    """(method, path, declared action) for every route of ``app`` (tests, docs)."""
+    out: list[tuple[str, str, str | None]] = []
+    for route in _leaf_routes(list(app.routes)):
+        endpoint: Any = getattr(route, "endpoint", None)
+        methods = getattr(route, "methods", None) or {"GET"}
+        for method in sorted(methods - {"HEAD"}):
+            out.append(
+                (method, getattr(route, "path", ""), getattr(endpoint, "action", None))
+            )
+    return out

@@ -1,0 +1,163 @@
+"""Who is asking, and may they: sessions, bearer tokens, CSRF and the route policy.
+
+Every route declares its action with :func:`requires`; the router-wide dependency
+:func:`authorize` finds the signed-in user (a signed session cookie, or an API bearer
+token), checks the CSRF token on every unsafe request made with a cookie, asks
+:func:`avert.policy.decide`, and refuses (401, 403) with the policy's reason. A route
+without a declared action is refused too (fail closed), and a test enumerates every
+route so that none is forgotten.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from fastapi import Request
+
+from avert.errors import PermissionDenied
+from avert.policy import decide
+from avert.workflows.users import User, current_account, user_for_token
+
+if TYPE_CHECKING:
+    from avert.web.app import WebContext
+
+__all__ = [
+    "LoginRequired",
+    "authorize",
+    "csrf_token",
+    "requires",
+    "sign_in",
+    "sign_out",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class LoginRequired(Exception):  # noqa: N818 - an answer, not a fault
+    """No signed-in user: pages redirect to /login, the API answers 401."""
+
+
+def requires(action: str) -> Callable[[F], F]:
+    """Declare the policy action a route performs (read by :func:`authorize`)."""
+
+    def mark(endpoint: F) -> F:
+        endpoint.action = action  # type: ignore[attr-defined]
+        return endpoint
+
+    return mark
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (made on first use); forms send it back."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def sign_in(request: Request, user: User) -> None:
+    """Start a fresh session for ``user`` (a new CSRF token; no fixation)."""
+    request.session.clear()
+    request.session["user"] = user.username
+    request.session["seen"] = int(time.time())
+    request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def sign_out(request: Request) -> None:
+    """End the session."""
+    request.session.clear()
+
+
+def _session_user(request: Request, ctx: WebContext) -> User | None:
+    name = request.session.get("user")
+    if not isinstance(name, str):
+        return None
+    seen = request.session.get("seen")
+    idle_s = int(ctx.settings.session_idle_minutes) * 60
+    now = int(time.time())
+    if not isinstance(seen, int) or now - seen > idle_s:
+        request.session.clear()
+        return None
+    user = _account(request, ctx, name)  # a disabled account is signed out
+    if user is None:
+        request.session.clear()
+        return None
+    request.session["seen"] = now
+    return user
+
+
+#: Seconds an account read from the store is reused by sessions: a disabled account
+#: or a changed role takes effect within this time.
+ACCOUNT_CACHE_S = 5.0
+
+
+def _account(request: Request, ctx: WebContext, name: str) -> User | None:
+    cache: dict[str, tuple[float, User | None]] = request.app.state.accounts
+    hit = cache.get(name)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < ACCOUNT_CACHE_S:
+        return hit[1]
+    user = current_account(ctx.store, name)
+    cache[name] = (now, user)
+    return user
+
+
+def _bearer_user(request: Request, ctx: WebContext) -> User | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return user_for_token(ctx.store, token.strip())
+
+
+async def _check_csrf(request: Request) -> None:
+    expected = request.session.get("csrf")
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if (
+        not isinstance(expected, str)
+        or sent is None
+        or not hmac.compare_digest(expected, sent)
+    ):
+        msg = "The form's security token is missing or out of date: reload the page."
+        raise PermissionDenied(msg)
+
+
+async def authorize(request: Request) -> None:
+    """Router-wide dependency: identify the user and apply the route's policy."""
+    ctx: WebContext = request.app.state.avert
+    endpoint = request.scope.get("endpoint")
+    action = getattr(endpoint, "action", None)
+    if action is None:
+        msg = "This route declares no action, so nobody may use it."
+        raise PermissionDenied(msg)
+    bearer = "authorization" in request.headers
+    user = _bearer_user(request, ctx) if bearer else _session_user(request, ctx)
+    request.state.user = user
+    if request.method in _UNSAFE and not bearer:
+        await _check_csrf(request)
+    if action == "public":
+        return
+    if user is None:
+        raise LoginRequired
+    area = request.query_params.get("area") or None
+    decision = decide(user.role, action, user_area=user.area, resource_area=area)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def current_user(request: Request) -> User:
+    """The user :func:`authorize` found (routes that are not public)."""
+    user = getattr(request.state, "user", None)
+    if not isinstance(user, User):
+        raise LoginRequired
+    return user

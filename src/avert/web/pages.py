@@ -1,0 +1,351 @@
+"""HTML pages: Today, Incidents, Person, Places, Groups, Data, Audit, sign-in.
+
+Each route declares its policy action (:func:`avert.web.auth.requires`) and calls one
+workflow in :mod:`avert.workflows.views`; templates only render what they are given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+
+from avert.errors import PermissionDenied
+from avert.policy import audience_for, decide
+from avert.report import places_map_svg
+from avert.web.auth import authorize, csrf_token, current_user, requires, sign_in
+from avert.web.auth import sign_out as end_session
+from avert.workflows import views
+from avert.workflows.users import User, authenticate
+
+if TYPE_CHECKING:
+    from avert.web.app import WebContext
+
+__all__ = ["NAV", "router"]
+
+router = APIRouter(dependencies=[Depends(authorize)])
+
+#: The navigation bar: (label, path, action); each user sees what the policy allows.
+NAV: tuple[tuple[str, str, str], ...] = (
+    ("Today", "/today", "view-today"),
+    ("Incidents", "/incidents", "view-incidents"),
+    ("Places", "/places", "view-places"),
+    ("Groups", "/groups", "view-groups"),
+    ("Data", "/data", "view-data"),
+    ("Audit", "/audit", "view-audit"),
+)
+
+MAX_HOURS = 24 * 31
+#: Dates outside these years are refused (400), not computed with.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
+def _ctx(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.avert
+    return ctx
+
+
+def _page(
+    request: Request, template: str, status: int = 200, **context: Any
+) -> Response:
+    user: User | None = getattr(request.state, "user", None)
+    nav = [
+        (label, path)
+        for label, path, action in NAV
+        if user is not None and decide(user.role, action).allowed
+    ]
+    return _ctx(request).templates.TemplateResponse(
+        request,
+        template,
+        {
+            "user": user,
+            "nav": nav,
+            "csrf": csrf_token(request),
+            "audience": audience_for(user.role) if user else None,
+            **context,
+        },
+        status_code=status,
+    )
+
+
+def _parse_at(value: str | None, default: dt.datetime) -> dt.datetime:
+    if not value:
+        return default
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as err:
+        msg = f"Not a date and time: {value!r} (use e.g. 2026-11-24T06:00)"
+        raise HTTPException(400, msg) from err
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        msg = f"{value!r} is outside the years {MIN_YEAR}-{MAX_YEAR}"
+        raise HTTPException(400, msg)
+    return parsed.replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def default_at(request: Request) -> tuple[dt.datetime, str | None]:
+    """Now, or the end of the last day with data when the store has none recently."""
+    return views.default_window_end(_ctx(request).store)
+
+
+# --- sign in and out ------------------------------------------------------------------
+@router.get("/login")
+@requires("public")
+def login_form(request: Request) -> Response:
+    """The sign-in form."""
+    return _page(request, "login.html", error=None)
+
+
+@router.post("/login")
+@requires("public")
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+) -> Response:
+    """Check the password (with lockout), start a session, go to Today."""
+    ctx = _ctx(request)
+    try:
+        user = authenticate(ctx.store, username, password, settings=ctx.settings)
+    except PermissionDenied as err:
+        return _page(request, "login.html", status=401, error=str(err))
+    sign_in(request, user)
+    return RedirectResponse("/today", status_code=303)
+
+
+@router.post("/logout")
+@requires("sign-out")
+def logout(request: Request) -> Response:
+    """End the session."""
+    end_session(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/")
+@requires("view-today")
+def home(request: Request) -> Response:
+    """The start page is Today."""
+    return RedirectResponse("/today", status_code=303)
+
+
+# --- Today ----------------------------------------------------------------------------
+def _briefing_context(
+    request: Request, at: str | None, hours: int, area: str | None
+) -> dict[str, Any]:
+    ctx = _ctx(request)
+    user = current_user(request)
+    fallback, note = default_at(request)
+    when = _parse_at(at, fallback)
+    hours = max(1, min(hours, MAX_HOURS))
+    view = views.briefing_view(
+        ctx.store,
+        ctx.settings,
+        user=user,
+        at=when,
+        hours=hours,
+        area=area or None,
+        cache=ctx.briefings,
+    )
+    b = view.briefing
+    svg = places_map_svg(
+        list(b.places),
+        list(b.map_points),
+        cell_size_m=float(b.places_summary.get("cell_size_m", 100.0)),
+        boundaries=list(b.boundaries),
+        title=f"Places for the next 24 hours from {b.at:%d %b %Y %H:%M}",
+    )
+    people = [str(p.get("person_id")) for p in view.data["people"]]
+    makeup = (
+        views.makeup(ctx.store, people, at=when)
+        if audience_for(user.role) == "police"
+        else None
+    )
+    return {
+        "b": b,
+        "data": view.data,
+        "map_svg": Markup(svg),  # built from numbers and escaped labels
+        "at_value": f"{when:%Y-%m-%dT%H:%M}",
+        "hours": hours,
+        "area": area or "",
+        "default_note": note if not at else None,
+        "makeup": makeup,
+    }
+
+
+@router.get("/today")
+@requires("view-today")
+def today(
+    request: Request, at: str | None = None, hours: int = 24, area: str | None = None
+) -> Response:
+    """The daily briefing for the window ending now (or at a chosen time)."""
+    return _page(request, "today.html", **_briefing_context(request, at, hours, area))
+
+
+@router.get("/today/briefing")
+@requires("view-today")
+def today_fragment(
+    request: Request, at: str | None = None, hours: int = 24, area: str | None = None
+) -> Response:
+    """The briefing alone (htmx swaps it in when the window changes)."""
+    return _page(
+        request, "_today_briefing.html", **_briefing_context(request, at, hours, area)
+    )
+
+
+# --- Incidents ------------------------------------------------------------------------
+@router.get("/incidents")
+@requires("view-incidents")
+def incidents(
+    request: Request,
+    date_from: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    area: str | None = None,
+    category: str | None = None,
+    flag: str | None = None,
+) -> Response:
+    """Incidents in the definition, filtered by time, area, category and flag."""
+    ctx = _ctx(request)
+    end, _ = default_at(request)
+    date_to = _parse_at(to, end)
+    start = _parse_at(date_from, date_to - dt.timedelta(days=7))
+    found = views.incidents_view(
+        ctx.store,
+        ctx.settings,
+        user=current_user(request),
+        date_from=start,
+        date_to=date_to,
+        area=area or None,
+        category=category or None,
+        flag=flag or None,
+    )
+    return _page(
+        request,
+        "incidents.html",
+        found=found,
+        filters={
+            "from": f"{start:%Y-%m-%dT%H:%M}",
+            "to": f"{date_to:%Y-%m-%dT%H:%M}",
+            "area": area or "",
+            "category": category or "",
+            "flag": flag or "",
+        },
+    )
+
+
+# --- Person ---------------------------------------------------------------------------
+@router.get("/people/{person_id}")
+@requires("view-person")
+def person_purpose(request: Request, person_id: str) -> Response:
+    """Ask for the purpose before a person's record is opened."""
+    return _page(request, "person_purpose.html", person_id=person_id, error=None)
+
+
+@router.post("/people/{person_id}")
+@requires("view-person")
+def person(
+    request: Request, person_id: str, purpose: Annotated[str, Form()] = ""
+) -> Response:
+    """One person's record (audited with the stated purpose)."""
+    ctx = _ctx(request)
+    if len(purpose.strip()) < 4:
+        return _page(
+            request,
+            "person_purpose.html",
+            status=400,
+            person_id=person_id,
+            error="State the purpose of viewing this person (a few words).",
+        )
+    found = views.person_view(
+        ctx.store,
+        ctx.settings,
+        user=current_user(request),
+        person_id=person_id,
+        purpose=purpose,
+    )
+    return _page(request, "person.html", person_id=person_id, found=found)
+
+
+# --- Places, Groups, Data, Audit -------------------------------------------------------
+@router.get("/places")
+@requires("view-places")
+def places(request: Request, at: str | None = None) -> Response:
+    """Where to deploy: the places map and cells of the briefing."""
+    return _page(request, "places.html", **_briefing_context(request, at, 24, None))
+
+
+@router.get("/groups")
+@requires("view-groups")
+def groups(request: Request) -> Response:
+    """Groups with continuum level, matrix band and reasons."""
+    ctx = _ctx(request)
+    found = views.groups_view(ctx.store, ctx.settings, user=current_user(request))
+    return _page(request, "groups.html", found=found)
+
+
+@router.get("/data")
+@requires("view-data")
+def data(request: Request) -> Response:
+    """Loads, quarantine counts, last load per source, stale-data warnings."""
+    return _page(request, "data.html", found=views.data_view(_ctx(request).store))
+
+
+def _audit_filters(
+    user_name: str | None, action: str | None, since: str | None, until: str | None
+) -> dict[str, Any]:
+    return {
+        "user_name": user_name or None,
+        "action": action or None,
+        "since": _parse_at(since, dt.datetime.min) if since else None,
+        "until": _parse_at(until, dt.datetime.max) if until else None,
+    }
+
+
+@router.get("/audit")
+@requires("view-audit")
+def audit_page(
+    request: Request,
+    user_name: str | None = None,
+    action: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    """The audit log, newest first, with filters and CSV export."""
+    rows = views.audit_rows(
+        _ctx(request).store, **_audit_filters(user_name, action, since, until)
+    )
+    return _page(
+        request,
+        "audit.html",
+        rows=rows.to_dicts(),
+        filters={
+            "user_name": user_name or "",
+            "action": action or "",
+            "since": since or "",
+            "until": until or "",
+        },
+    )
+
+
+@router.get("/audit.csv")
+@requires("export-audit")
+def audit_export(
+    request: Request,
+    user_name: str | None = None,
+    action: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    """The filtered audit log as CSV (cells neutralised for spreadsheets); audited."""
+    ctx = _ctx(request)
+    user = current_user(request)
+    rows = views.audit_rows(
+        ctx.store, limit=1_000_000, **_audit_filters(user_name, action, since, until)
+    )
+    views.record_export(ctx.store, user=user, what="audit.csv", n_rows=rows.height)
+    return Response(
+        views.audit_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="avert-audit.csv"'},
+    )

@@ -1,0 +1,374 @@
+"""Accounts of the web app: users, roles, passwords, API tokens and sign-in.
+
+Passwords are hashed with Argon2id (RFC 9106; ``argon2-cffi``'s defaults, which
+follow the RFC's second recommended option) and never stored or logged. API tokens
+are 32 random bytes shown once; the store keeps only their SHA-256 digest (a token is
+high-entropy, so a fast digest is safe, unlike a password). Sign-in locks an account
+after ``login_max_failures`` failures in a row for ``login_lockout_minutes``. Every
+change of an account, every sign-in (and failed sign-in) and every token use is in
+the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import polars as pl
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from avert.config.settings import Settings
+from avert.errors import ConfigError, NotFound, PermissionDenied
+from avert.policy import ROLES
+from avert.store import Store, audit
+from avert.store.users import (
+    put_token,
+    put_user,
+    read_token,
+    read_tokens,
+    read_user,
+    read_users,
+)
+
+__all__ = [
+    "MIN_PASSWORD_CHARS",
+    "User",
+    "add_user",
+    "authenticate",
+    "issue_token",
+    "list_users",
+    "reset_password",
+    "revoke_token",
+    "set_disabled",
+    "set_role",
+    "user_for_token",
+]
+
+#: Shortest password accepted (NCSC password guidance: length over complexity).
+MIN_PASSWORD_CHARS = 12
+_TOKEN_PREFIX = "avt"
+_HASHER = PasswordHasher()
+# A hash of a random password: verifying against it when the user does not exist
+# keeps the time of a failed sign-in the same for known and unknown names.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in user, as the web app and the policy see them."""
+
+    username: str
+    role: str
+    org: str | None = None
+    area: str | None = None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        msg = f"Unknown role {role!r}; roles are {', '.join(ROLES)}"
+        raise ConfigError(msg)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        msg = f"A password needs at least {MIN_PASSWORD_CHARS} characters."
+        raise ConfigError(msg)
+
+
+def _user_row(store: Store, username: str) -> dict[str, object]:
+    row = read_user(store, username)
+    if row is None:
+        msg = f"No user {username!r}"
+        raise NotFound(msg)
+    return row
+
+
+def add_user(
+    store: Store,
+    username: str,
+    *,
+    password: str,
+    role: str,
+    org: str | None = None,
+    area: str | None = None,
+    by: str | None = None,
+) -> User:
+    """Create an account (audited as ``change``); the name must be new."""
+    _check_role(role)
+    _check_password(password)
+    if not username or not username.replace("-", "").replace(".", "").isalnum():
+        msg = "A username is letters, digits, '.' and '-' only."
+        raise ConfigError(msg)
+    if read_user(store, username) is not None:
+        msg = f"User {username!r} exists already"
+        raise ConfigError(msg)
+    now = _now()
+    put_user(
+        store,
+        {
+            "username": username,
+            "password_hash": _HASHER.hash(password),
+            "role": role,
+            "org": org,
+            "area": area,
+            "disabled": False,
+            "failed_logins": 0,
+            "locked_until": None,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    audit.record(
+        store,
+        action="change",
+        obj=f"user:{username}",
+        reason=f"account created with role {role}",
+        role="admin",
+        user=by,
+    )
+    return User(username, role, org, area)
+
+
+def list_users(store: Store) -> pl.DataFrame:
+    """Every account without its password hash."""
+    return read_users(store).drop("password_hash")
+
+
+def _update(
+    store: Store, username: str, *, reason: str, by: str | None, **changes: object
+) -> None:
+    row = _user_row(store, username)
+    row.update(changes, updated_at=_now())
+    put_user(store, row)
+    audit.record(
+        store,
+        action="change",
+        obj=f"user:{username}",
+        reason=reason,
+        role="admin",
+        user=by,
+    )
+
+
+def set_disabled(
+    store: Store, username: str, *, disabled: bool, by: str | None = None
+) -> None:
+    """Disable (or enable) an account; a disabled user's tokens stop working too."""
+    _update(
+        store,
+        username,
+        reason="account disabled" if disabled else "account enabled",
+        by=by,
+        disabled=disabled,
+    )
+
+
+def set_role(store: Store, username: str, role: str, *, by: str | None = None) -> None:
+    """Change an account's role."""
+    _check_role(role)
+    before = _user_row(store, username)["role"]
+    _update(store, username, reason=f"role {before} -> {role}", by=by, role=role)
+
+
+def reset_password(
+    store: Store, username: str, password: str, *, by: str | None = None
+) -> None:
+    """Set a new password and clear any lockout."""
+    _check_password(password)
+    _update(
+        store,
+        username,
+        reason="password reset",
+        by=by,
+        password_hash=_HASHER.hash(password),
+        failed_logins=0,
+        locked_until=None,
+    )
+
+
+def authenticate(
+    store: Store, username: str, password: str, *, settings: Settings
+) -> User:
+    """Check a sign-in; return the user or raise :class:`PermissionDenied`.
+
+    Failures count towards the lockout; every attempt is audited (``login`` or
+    ``login-failed`` with the reason). The message never says whether the name
+    exists.
+    """
+    row = read_user(store, username)
+    now = _now()
+    refused = "Sign-in refused: wrong name or password, or the account is locked."
+    if row is None:
+        _verify(_DUMMY_HASH, password)
+        _audit_login(store, username, ok=False, reason="no such user")
+        raise PermissionDenied(refused)
+    locked = row["locked_until"]
+    if row["disabled"]:
+        _audit_login(store, username, ok=False, reason="account disabled")
+        raise PermissionDenied(refused)
+    if isinstance(locked, dt.datetime) and locked > now:
+        _audit_login(store, username, ok=False, reason=f"locked until {locked}")
+        raise PermissionDenied(refused)
+    if not _verify(str(row["password_hash"]), password):
+        failures = int(str(row["failed_logins"] or 0)) + 1
+        limit = int(settings.login_max_failures)
+        lock = (
+            now + dt.timedelta(minutes=int(settings.login_lockout_minutes))
+            if failures >= limit
+            else None
+        )
+        row.update(failed_logins=failures, locked_until=lock, updated_at=now)
+        put_user(store, row)
+        why = f"wrong password ({failures} in a row)" + (", locked" if lock else "")
+        _audit_login(store, username, ok=False, reason=why, role=str(row["role"]))
+        raise PermissionDenied(refused)
+    if row["failed_logins"] or row["locked_until"] is not None:
+        row.update(failed_logins=0, locked_until=None, updated_at=now)
+        put_user(store, row)
+    _audit_login(store, username, ok=True, reason="signed in", role=str(row["role"]))
+    return _as_user(row)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _audit_login(
+    store: Store, username: str, *, ok: bool, reason: str, role: str = "unknown"
+) -> None:
+    audit.record(
+        store,
+        action="login" if ok else "login-failed",
+        obj=f"user:{username}",
+        reason=reason,
+        role=role,
+        user=username,
+    )
+
+
+def _as_user(row: dict[str, object]) -> User:
+    return User(
+        username=str(row["username"]),
+        role=str(row["role"]),
+        org=row["org"] if isinstance(row["org"], str) else None,
+        area=row["area"] if isinstance(row["area"], str) else None,
+    )
+
+
+def current_account(store: Store, username: str) -> User | None:
+    """The live account of a signed-in user, or None when gone or disabled."""
+    row = read_user(store, username)
+    if row is None or row["disabled"]:
+        return None
+    return _as_user(row)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(store: Store, username: str, *, by: str | None = None) -> str:
+    """Make a new API token for ``username`` and return it (shown once, never kept)."""
+    _user_row(store, username)
+    token_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    put_token(
+        store,
+        {
+            "token_id": token_id,
+            "username": username,
+            "token_sha256": _digest(secret),
+            "created_at": _now(),
+            "revoked_at": None,
+            "last_used_at": None,
+        },
+    )
+    audit.record(
+        store,
+        action="change",
+        obj=f"token:{token_id}",
+        reason=f"API token issued to {username}",
+        role="admin",
+        user=by,
+    )
+    return f"{_TOKEN_PREFIX}_{token_id}_{secret}"
+
+
+def revoke_token(store: Store, token_id: str, *, by: str | None = None) -> None:
+    """Revoke a token by its public id (the part after ``avt_``)."""
+    rows = read_tokens(store).filter(pl.col("token_id") == token_id)
+    if rows.height == 0:
+        msg = f"No token {token_id!r}"
+        raise NotFound(msg)
+    row = rows.row(0, named=True)
+    row["revoked_at"] = _now()
+    put_token(store, row)
+    audit.record(
+        store,
+        action="change",
+        obj=f"token:{token_id}",
+        reason="API token revoked",
+        role="admin",
+        user=by,
+    )
+
+
+def list_tokens(store: Store, username: str | None = None) -> pl.DataFrame:
+    """Tokens (public id, owner, dates), never their digests."""
+    return read_tokens(store, username=username).drop("token_sha256")
+
+
+#: A token's use is written to the audit log (and its ``last_used_at`` stamped) at
+#: most once per this many seconds; every API answer writes its own audit row too.
+TOKEN_USE_AUDIT_EVERY_S = 60
+
+
+def user_for_token(store: Store, token: str) -> User | None:
+    """The live user a bearer token belongs to, or None (bad, revoked, disabled).
+
+    A use is audited (``token-use``) and stamps ``last_used_at``, at most once per
+    :data:`TOKEN_USE_AUDIT_EVERY_S` per token (each API answer also writes its own
+    audit row naming the user, so no use goes unrecorded).
+    """
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != _TOKEN_PREFIX:
+        return None
+    token_id, secret = parts[1], parts[2]
+    row = read_token(store, token_id)
+    if row is None:
+        return None
+    if row["revoked_at"] is not None or not hmac.compare_digest(
+        str(row["token_sha256"]), _digest(secret)
+    ):
+        return None
+    user = current_account(store, str(row["username"]))
+    if user is None:
+        return None
+    now = _now()
+    last = row["last_used_at"]
+    if isinstance(last, dt.datetime) and (now - last).total_seconds() < (
+        TOKEN_USE_AUDIT_EVERY_S
+    ):
+        return user
+    row["last_used_at"] = now
+    put_token(store, row)
+    audit.record(
+        store,
+        action="token-use",
+        obj=f"token:{token_id}",
+        reason="API request",
+        role=user.role,
+        user=user.username,
+    )
+    return user

@@ -1,0 +1,488 @@
+"""What each page and API answer of the web app shows, audited, per signed-in user.
+
+The web app is a thin edge: every route calls one function here, which reads the
+store, calls the pure analyses and the briefing, applies the user's audience
+(partners and the board see pseudonyms only, :func:`avert.policy.audience_for`) and
+writes the audit row *before* returning person-level data. The same functions serve
+the HTML pages and the JSON API, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from avert.analyse.result import jsonable
+from avert.briefing import Briefing, daily_briefing
+from avert.config.settings import Settings
+from avert.errors import NotFound, PermissionDenied
+from avert.policy import audience_for, decide
+from avert.pseudonymise import Pseudonymiser
+from avert.store import Store, audit
+from avert.store.summary import latest_incident_at, status_summary
+from avert.workflows.briefing import read_briefing_frames
+from avert.workflows.networks import groups_report, person_report
+from avert.workflows.users import User
+
+__all__ = [
+    "BriefingCache",
+    "BriefingView",
+    "as_json",
+    "audit_csv",
+    "audit_rows",
+    "briefing_view",
+    "data_view",
+    "default_window_end",
+    "groups_view",
+    "incidents_view",
+    "makeup",
+    "person_view",
+    "record_export",
+]
+
+#: Rows an incidents list shows at most (the rest are counted, not listed).
+MAX_LIST_ROWS = 500
+#: Days after which the Data page warns that a source is stale.
+STALE_AFTER_DAYS = 7
+
+
+@dataclass(frozen=True)
+class BriefingView:
+    """A briefing as one user may see it: the object (to render) and its JSON."""
+
+    briefing: Briefing
+    data: dict[str, Any]
+
+
+class BriefingCache:
+    """Briefings computed for a window, kept a short while for everyone who asks.
+
+    The meeting's chair, twenty officers and the partners all open *Today* within a
+    few minutes; each audience's briefing for one window is computed once. An entry
+    is used for ``ttl_s`` seconds and only while the store has had no new load (the
+    number of rows in ``loads`` is part of the key), so fresh data shows at once; a
+    re-classification shows within ``ttl_s``. One lock per key: concurrent requests
+    for the same window wait for one computation instead of repeating it.
+    """
+
+    def __init__(self, ttl_s: float = 60.0, max_entries: int = 64) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[tuple[object, ...], tuple[float, BriefingView]] = {}
+        self._locks: dict[tuple[object, ...], threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(
+        self, key: tuple[object, ...], compute: Callable[[], BriefingView]
+    ) -> BriefingView:
+        """The cached briefing for ``key``, computing it (once) when absent or old."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            hit = self._entries.get(key)
+            if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+                return hit[1]
+            value = compute()
+            with self._guard:
+                if len(self._entries) >= self.max_entries:
+                    oldest = min(self._entries, key=lambda k: self._entries[k][0])
+                    self._entries.pop(oldest, None)
+                    self._locks.pop(oldest, None)
+                self._entries[key] = (time.monotonic(), value)
+            return value
+
+
+def _pseudonymiser(settings: Settings) -> Pseudonymiser:
+    return Pseudonymiser(getattr(settings, "pseudonym_key", None) or None)
+
+
+def default_window_end(
+    store: Store, *, now: dt.datetime | None = None
+) -> tuple[dt.datetime, str | None]:
+    """Where a briefing window ends by default, and a note when it is not now.
+
+    Now, unless the store holds no incident in the last two days (a demo city, or
+    a store loaded from an archive): then 06:00 after the last day with data, so the
+    page shows the most recent day rather than an empty one, and says so.
+    """
+    now = now or dt.datetime.now().replace(second=0, microsecond=0)
+    latest = latest_incident_at(store)
+    if latest is None or now - latest <= dt.timedelta(days=2):
+        return now, None
+    day_end = dt.datetime.combine(latest.date() + dt.timedelta(days=1), dt.time(6))
+    note = (
+        "No incidents recorded in the last two days; showing the window ending "
+        f"{day_end:%d %b %Y %H:%M}, after the last day with data."
+    )
+    return day_end, note
+
+
+def briefing_view(
+    store: Store,
+    settings: Settings,
+    *,
+    user: User,
+    at: dt.datetime,
+    hours: int = 24,
+    area: str | None = None,
+    cache: BriefingCache | None = None,
+) -> BriefingView:
+    """The daily briefing for the window ending at ``at``, under the user's audience.
+
+    A police-audience briefing lists people, so it is audited as a view before it
+    is returned; a partner briefing holds pseudonyms only and is audited too (it is
+    still a disclosure of the shared picture).
+    """
+    area = area or user.area
+    decision = decide(user.role, "view-today", user_area=user.area, resource_area=area)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    audience = audience_for(user.role)
+
+    def compute() -> BriefingView:
+        frames, notes = read_briefing_frames(
+            store, at=at, hours=hours, profile=settings.definition, audience=audience
+        )
+        briefing = daily_briefing(
+            frames["incidents"],
+            frames["involvements"],
+            at=at,
+            hours=hours,
+            area=area,
+            audience=audience,
+            people=frames["people"],
+            identities=frames["identities"],
+            groups=frames["groups"],
+            group_members=frames["group_members"],
+            asb=frames["asb"],
+            intelligence=frames["intelligence"],
+            actions=frames["actions"],
+            retaliation=frames.get("retaliation"),
+            pseudonymiser=_pseudonymiser(settings),
+            profile=settings.definition,
+            notes=notes,
+        )
+        return BriefingView(briefing, briefing.to_json())
+
+    if cache is None:
+        view = compute()
+    else:
+        key = (at, hours, area, audience, settings.definition, store.count("loads"))
+        view = cache.get(key, compute)
+    audit.record(
+        store,
+        action="view",
+        obj=f"briefing:{at:%Y-%m-%dT%H:%M}" + (f":{area}" if area else ""),
+        reason=f"web briefing, {len(view.briefing.people)} people listed",
+        role=user.role,
+        user=user.username,
+    )
+    return view
+
+
+def incidents_view(
+    store: Store,
+    settings: Settings,
+    *,
+    user: User,
+    date_from: dt.datetime,
+    date_to: dt.datetime,
+    area: str | None = None,
+    category: str | None = None,
+    flag: str | None = None,
+) -> dict[str, Any]:
+    """Classified incidents in ``[date_from, date_to)``, filtered, highest harm first.
+
+    Each row says why it is in the definition (the matching rule ids). The search is
+    audited (``search`` with its filters). Partners get pseudonymised incident ids.
+    """
+    area = area or user.area
+    decision = decide(
+        user.role, "view-incidents", user_area=user.area, resource_area=area
+    )
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    where: list[tuple[str, str, object]] = [
+        ("occurred_from", ">=", date_from),
+        ("occurred_from", "<", date_to),
+    ]
+    columns = [
+        "incident_id",
+        "source",
+        "crime_type",
+        "offence_code",
+        "occurred_from",
+        "time_precision",
+        "location",
+        "lsoa",
+        "borough",
+        "domestic",
+        "weapon",
+        "hate",
+        "gang_related",
+    ]
+    incidents = store.read_frame("incidents", columns=columns, where=where)
+    classes = store.read_frame(
+        "classifications",
+        columns=["incident_id", "in_definition", "category", "harm_days", "rule_ids"],
+        where=[("profile", "=", settings.definition)],
+    )
+    rows = incidents.join(classes, on="incident_id", how="inner").filter(
+        pl.col("in_definition")
+    )
+    if area:
+        rows = rows.filter((pl.col("borough") == area) | (pl.col("lsoa") == area))
+    if category:
+        rows = rows.filter(pl.col("category") == category)
+    if flag == "weapon":
+        rows = rows.filter(
+            pl.col("weapon").is_not_null() & (pl.col("weapon") != "none")
+        )
+    elif flag in ("domestic", "gang_related"):
+        rows = rows.filter(pl.col(flag).fill_null(value=False))
+    elif flag == "hate":
+        rows = rows.filter(pl.col("hate").is_not_null() & (pl.col("hate") != ""))
+    rows = rows.sort(["harm_days", "occurred_from"], descending=True, nulls_last=True)
+    total = rows.height
+    shown = rows.head(MAX_LIST_ROWS)
+    if audience_for(user.role) == "partner":
+        shown = _pseudonymiser(settings).column(shown, "incident_id", "incident")
+    audit.record(
+        store,
+        action="search",
+        obj="incidents",
+        reason=(
+            f"from {date_from:%Y-%m-%d} to {date_to:%Y-%m-%d}; area={area or 'all'}; "
+            f"category={category or 'all'}; flag={flag or 'any'}; {total} found"
+        ),
+        role=user.role,
+        user=user.username,
+    )
+    categories = rows.group_by("category").len().sort("len", descending=True).to_dicts()
+    out: dict[str, Any] = jsonable(
+        {
+            "total": total,
+            "shown": shown.height,
+            "incidents": shown.to_dicts(),
+            "by_category": categories,
+        }
+    )
+    return out
+
+
+def person_view(
+    store: Store,
+    settings: Settings,
+    *,
+    user: User,
+    person_id: str,
+    purpose: str,
+) -> dict[str, Any]:
+    """One person's page: own risk, history, links and groups (police roles only).
+
+    The view is audited with the stated ``purpose`` before anything is read.
+    """
+    decision = decide(user.role, "view-person")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    purpose = purpose.strip()
+    if len(purpose) < 4:
+        msg = "State the purpose of viewing this person (a few words)."
+        raise PermissionDenied(msg)
+    people = store.read_frame("people", where=[("person_id", "=", person_id)])
+    if people.height == 0:
+        audit.record(
+            store,
+            action="view",
+            obj=f"person:{person_id}",
+            reason=f"{purpose} (not found)",
+            role=user.role,
+            user=user.username,
+        )
+        msg = f"No person {person_id!r}"
+        raise NotFound(msg)
+    report = person_report(
+        store,
+        person_id,
+        profile=settings.definition,
+        reason=purpose,
+        user=user.username,
+    )
+    involvements = store.read_frame(
+        "involvements", where=[("person_id", "=", person_id)]
+    )
+    ids = involvements["incident_id"].unique().to_list()
+    history = (
+        store.read_frame(
+            "incidents",
+            columns=["incident_id", "occurred_from", "crime_type", "offence_code"],
+            where=[("incident_id", "in", ids)],
+        )
+        .join(involvements.select("incident_id", "role"), on="incident_id")
+        .sort("occurred_from", descending=True)
+    )
+    out: dict[str, Any] = jsonable(
+        {
+            "person": people.row(0, named=True),
+            "network": report,
+            "history": history.to_dicts(),
+        }
+    )
+    return out
+
+
+def groups_view(store: Store, settings: Settings, *, user: User) -> dict[str, Any]:
+    """Groups with continuum level, matrix band and reasons (partners: pseudonyms)."""
+    decision = decide(user.role, "view-groups")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    groups: list[dict[str, Any]] = groups_report(
+        store, profile=settings.definition
+    ).to_json()["groups"]
+    if audience_for(user.role) == "partner":
+        pseudo = _pseudonymiser(settings)
+        for g in groups:
+            g["group_id"] = pseudo("group", str(g["group_id"]))
+            g["rivals"] = [pseudo("group", str(r)) for r in g.get("rivals") or []]
+            g["members"] = []  # partners see the size, never who
+    audit.record(
+        store,
+        action="view",
+        obj="groups",
+        reason=f"web groups page, {len(groups)} groups",
+        role=user.role,
+        user=user.username,
+    )
+    return {"groups": groups}
+
+
+def data_view(store: Store) -> dict[str, Any]:
+    """Loads, quarantine counts, last load per source, and stale-data warnings."""
+    summary = status_summary(store)
+    loads = store.read_frame("loads", order_by=["loaded_at"])
+    last = (
+        loads.group_by("kind")
+        .agg(
+            pl.col("loaded_at").max().alias("last_loaded_at"),
+            pl.col("rows").sum(),
+            pl.col("quarantined").sum(),
+            pl.len().alias("files"),
+        )
+        .sort("kind")
+    )
+    now = dt.datetime.now()
+    stale = [
+        f"{row['kind']}: last loaded {row['last_loaded_at']:%Y-%m-%d %H:%M}, over "
+        f"{STALE_AFTER_DAYS} days ago"
+        for row in last.iter_rows(named=True)
+        if row["last_loaded_at"] is not None
+        and now - row["last_loaded_at"] > dt.timedelta(days=STALE_AFTER_DAYS)
+    ]
+    return {"summary": summary, "sources": last.to_dicts(), "stale": stale}
+
+
+def audit_rows(
+    store: Store,
+    *,
+    user_name: str | None = None,
+    action: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 1000,
+) -> pl.DataFrame:
+    """Audit rows, newest first, filtered (for the data protection officer)."""
+    where: list[tuple[str, str, object]] = []
+    if user_name:
+        where.append(("user_name", "=", user_name))
+    if action:
+        where.append(("action", "=", action))
+    if since:
+        where.append(("at", ">=", since))
+    if until:
+        where.append(("at", "<", until))
+    rows = store.read_frame("audit", where=where, order_by=["at"])
+    return rows.reverse().head(limit)
+
+
+def as_json(value: Any) -> Any:
+    """``value`` with dates, frames and numpy values made JSON-ready."""
+    return jsonable(value)
+
+
+def record_export(store: Store, *, user: User, what: str, n_rows: int) -> None:
+    """Audit an export made from the web app (before its bytes are sent)."""
+    audit.record(
+        store,
+        action="export",
+        obj=what,
+        reason=f"web export, {n_rows} rows",
+        role=user.role,
+        user=user.username,
+    )
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def audit_csv(rows: pl.DataFrame) -> str:
+    """Audit rows as CSV text, every cell neutralised against formula injection."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(rows.columns)
+    for row in rows.iter_rows():
+        writer.writerow([_safe_cell(v) for v in row])
+    return out.getvalue()
+
+
+def makeup(store: Store, person_ids: list[str], *, at: dt.datetime) -> dict[str, Any]:
+    """Make-up of a list of people by sex, age band and ethnicity (counts only).
+
+    Shown beside every list of people so that a list that over-represents a group
+    is seen at once (the Gangs Violence Matrix lesson); the equality analysis
+    compares it with the population the list was drawn from.
+    """
+    if not person_ids:
+        return {"n": 0, "sex": {}, "age_band": {}, "ethnicity": {}}
+    people = store.read_frame(
+        "people",
+        columns=["person_id", "sex", "birth_year", "ethnicity"],
+        where=[("person_id", "in", person_ids)],
+    )
+    age = at.year - pl.col("birth_year")
+    banded = people.with_columns(
+        pl.when(age < 18)
+        .then(pl.lit("under 18"))
+        .when(age < 25)
+        .then(pl.lit("18-24"))
+        .when(age < 35)
+        .then(pl.lit("25-34"))
+        .when(age.is_not_null())
+        .then(pl.lit("35+"))
+        .otherwise(pl.lit("unknown"))
+        .alias("age_band")
+    )
+
+    def counts(col: str) -> dict[str, int]:
+        grouped = banded.group_by(pl.col(col).fill_null("not stated")).len()
+        return {str(k): int(v) for k, v in grouped.sort(col).iter_rows()}
+
+    return {
+        "n": people.height,
+        "sex": counts("sex"),
+        "age_band": counts("age_band"),
+        "ethnicity": counts("ethnicity"),
+    }

@@ -1,0 +1,156 @@
+"""Sign-in, sessions, CSRF, lockout, tokens and the secret key."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from avert.errors import ConfigError
+from avert.web import create_app
+from avert.workflows.users import (
+    add_user,
+    issue_token,
+    reset_password,
+    revoke_token,
+    set_disabled,
+)
+from web.helpers import PASSWORD, World, csrf_of, signed_in
+
+
+def test_refuses_to_start_without_a_secret_key(world: World) -> None:
+    weak = world.settings.with_overrides(secret_key="short")
+    with pytest.raises(ConfigError, match="AVERT_SECRET_KEY"):
+        create_app(weak, world.store)
+    create_app(weak, world.store, demo=True)  # the demo may use a random key
+
+
+def test_session_cookie_is_httponly_and_samesite_strict(world: World) -> None:
+    client = TestClient(world.app)
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": "chair",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+        },
+        follow_redirects=False,
+    )
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
+
+
+def test_forms_without_the_csrf_token_are_refused(world: World) -> None:
+    client = TestClient(world.app)
+    client.get("/login")
+    response = client.post("/login", data={"username": "chair", "password": PASSWORD})
+    assert response.status_code == 403
+    signed = signed_in(world.app, "chair")
+    person = sorted(world.person_ids)[0]
+    bad = signed.post(f"/people/{person}", data={"purpose": "a good purpose"})
+    assert bad.status_code == 403
+    wrong = signed.post(
+        f"/people/{person}", data={"purpose": "a good purpose", "csrf_token": "x" * 43}
+    )
+    assert wrong.status_code == 403
+
+
+def test_lockout_after_repeated_failures(world: World) -> None:
+    add_user(world.store, "locky", password=PASSWORD, role="analyst")
+    client = TestClient(world.app)
+    token = csrf_of(client.get("/login").text)
+    limit = int(world.settings.login_max_failures)
+    for _ in range(limit):
+        bad = client.post(
+            "/login",
+            data={"username": "locky", "password": "wrong" * 4, "csrf_token": token},
+        )
+        assert bad.status_code == 401
+    good = client.post(
+        "/login",
+        data={"username": "locky", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert good.status_code == 401, "a locked account must refuse the right password"
+    audit = world.store.read_frame("audit")
+    actions = audit.filter(audit["user_name"] == "locky")["action"].to_list()
+    assert actions.count("login-failed") == limit + 1
+    reset_password(world.store, "locky", PASSWORD)  # an admin reset clears the lock
+    again = client.post(
+        "/login",
+        data={"username": "locky", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert again.status_code == 303
+
+
+def test_idle_sessions_expire(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import avert.web.auth as auth
+
+    client = signed_in(world.app, "analyst")
+    assert client.get("/data").status_code == 200
+    idle_s = int(world.settings.session_idle_minutes) * 60
+    real = auth.time.time
+    monkeypatch.setattr(auth.time, "time", lambda: real() + idle_s + 5)
+    response = client.get("/data", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+
+
+def test_disabled_accounts_lose_session_and_tokens(world: World) -> None:
+    add_user(world.store, "leaver", password=PASSWORD, role="officer")
+    client = signed_in(world.app, "leaver")
+    token = issue_token(world.store, "leaver")
+    api = TestClient(world.app)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/incidents", headers=headers).status_code == 200
+    set_disabled(world.store, "leaver", disabled=True)
+    world.app.state.accounts.clear()  # else within auth.ACCOUNT_CACHE_S seconds
+    assert client.get("/today", follow_redirects=False).status_code == 303
+    assert api.get("/api/v1/incidents", headers=headers).status_code == 401
+
+
+def test_revoked_and_forged_tokens_get_401(world: World) -> None:
+    token = issue_token(world.store, "analyst")
+    api = TestClient(world.app)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/incidents", headers=headers).status_code == 200
+    forged = token[:-4] + "AAAA"
+    bad = {"Authorization": f"Bearer {forged}"}
+    assert api.get("/api/v1/incidents", headers=bad).status_code == 401
+    revoke_token(world.store, token.split("_")[1])
+    assert api.get("/api/v1/incidents", headers=headers).status_code == 401
+    stored = world.store.read_frame("api_tokens")
+    assert token.split("_", 2)[2] not in " ".join(stored["token_sha256"].to_list())
+
+
+def test_security_headers_on_every_answer(world: World) -> None:
+    client = TestClient(world.app)
+    for url in ("/login", "/today", "/api/v1/briefing", "/static/htmx.min.js"):
+        headers = client.get(url, follow_redirects=False).headers
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_errors_carry_status_and_no_traceback(world: World) -> None:
+    client = signed_in(world.app, "analyst")
+    response = client.get("/today", params={"at": "not-a-date"})
+    assert response.status_code == 400
+    assert "Not a date and time" in response.text
+    assert "Traceback" not in response.text
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json()["status"] == 404
+
+
+def test_pages_hold_no_inline_script(world: World) -> None:
+    client = signed_in(world.app, "chair")
+    for url in ("/today", "/incidents", "/places", "/groups", "/login"):
+        html = client.get(url).text
+        for tag in html.split("<script")[1:]:
+            assert "src=" in tag.split(">")[0], f"inline script on {url}"

@@ -1,0 +1,126 @@
+"""The web app in headless Chromium: every role signs in; screenshots are kept.
+
+Screenshots go to ``benchmarks/out/`` (not committed): ``web-today-<role>.png`` and
+``web-person.png``. A Content-Security-Policy violation or a script error shows as a
+console error and fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from avert.policy import ROLES
+from web.helpers import PASSWORD, World
+
+OUT = Path(__file__).resolve().parents[2] / "benchmarks" / "out"
+PERSON_ID = re.compile(r"\bP\d{7}\b")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def base_url(world: World) -> Iterator[str]:
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        reason = (
+            "chromium is not installed (Debian package 'chromium'; make browser-deps)"
+        )
+        print(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as play:
+        launched = play.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _sign_in(browser: object, base_url: str, username: str) -> tuple[object, list[str]]:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/today")
+    return page, errors
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_signs_in_and_sees_its_nav(
+    world: World, base_url: str, browser: object, role: str
+) -> None:
+    page, errors = _sign_in(browser, base_url, role)
+    nav = page.inner_text("nav.bar")  # type: ignore[attr-defined]
+    assert ("Audit" in nav) == (role == "admin")
+    assert ("Data" in nav) == (role in ("admin", "analyst"))
+    text = page.inner_text("body")  # type: ignore[attr-defined]
+    assert "Daily risk briefing" in text
+    if role in ("partner", "board"):
+        assert not set(PERSON_ID.findall(page.content())) & world.person_ids  # type: ignore[attr-defined]
+        assert "PSEUDONYMS ONLY" in text
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / f"web-today-{role}.png"))  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_window_change_swaps_the_briefing_and_person_page_opens(
+    world: World, base_url: str, browser: object
+) -> None:
+    page, errors = _sign_in(browser, base_url, "chair")
+    page.fill("input[name=hours]", "168")  # type: ignore[attr-defined]
+    with page.expect_response(lambda r: "/today/briefing" in r.url):  # type: ignore[attr-defined]
+        page.click("form.window button")  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    assert "Window" in page.inner_text("#briefing")  # type: ignore[attr-defined]
+    link = page.locator("#briefing a[href^='/people/']").first  # type: ignore[attr-defined]
+    link.click()
+    page.fill("input[name=purpose]", "daily meeting check")  # type: ignore[attr-defined]
+    page.click("form button[type=submit] >> nth=-1")  # type: ignore[attr-defined]
+    page.wait_for_selector("#history")  # type: ignore[attr-defined]
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / "web-person.png"), full_page=True)  # type: ignore[attr-defined]
+    assert errors == [], errors

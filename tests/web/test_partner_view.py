@@ -1,0 +1,64 @@
+"""Partners see pseudonyms only: crawl every page and answer a partner can reach."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlparse
+
+from fastapi.testclient import TestClient
+
+from avert.workflows.users import issue_token
+from web.helpers import World, signed_in
+
+#: Raw person ids of the synthetic city (pseudonyms look like "P-1a2b3c4d5e6f").
+PERSON_ID = re.compile(r"\bP\d{7}\b")
+
+
+def _crawl(client: TestClient, start: str, limit: int = 60) -> dict[str, str]:
+    """Every same-site page reachable from ``start`` by links (GET only)."""
+    seen: dict[str, str] = {}
+    queue = [start]
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        response = client.get(url)
+        seen[url] = f"{response.status_code}\n{response.text}"
+        if "text/html" not in response.headers.get("content-type", ""):
+            continue
+        for href in re.findall(r'href="([^"#]+)"', response.text):
+            target = urljoin(url, href.replace("&amp;", "&"))
+            parsed = urlparse(target)
+            if parsed.netloc in ("", "testserver") and parsed.path not in seen:
+                queue.append(parsed.path + (f"?{parsed.query}" if parsed.query else ""))
+    return seen
+
+
+def test_partner_crawl_from_today_shows_no_person_id(world: World) -> None:
+    client = signed_in(world.app, "partner")
+    pages = _crawl(client, "/today")
+    assert "/today" in pages
+    assert len(pages) >= 5, sorted(pages)
+    for url, body in pages.items():
+        found = set(PERSON_ID.findall(body)) & world.person_ids
+        assert not found, f"{url} shows person ids {sorted(found)[:5]}"
+
+
+def test_police_see_person_ids_where_partners_do_not(world: World) -> None:
+    police = signed_in(world.app, "chair").get("/today").text
+    partner = signed_in(world.app, "partner").get("/today").text
+    assert set(PERSON_ID.findall(police)) & world.person_ids, (
+        "the check needs a briefing that names people for the police"
+    )
+    assert not set(PERSON_ID.findall(partner)) & world.person_ids
+
+
+def test_partner_api_answers_hold_no_person_id(world: World) -> None:
+    token = issue_token(world.store, "partner")
+    api = TestClient(world.app)
+    headers = {"Authorization": f"Bearer {token}"}
+    for url in ("/api/v1/briefing", "/api/v1/incidents", "/api/v1/briefing?hours=168"):
+        response = api.get(url, headers=headers)
+        assert response.status_code == 200, url
+        assert not set(PERSON_ID.findall(response.text)) & world.person_ids, url
+    assert api.get("/api/v1/audit", headers=headers).status_code == 403
