@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
+from avert.access import KEY_ENV
 from avert.cli._common import console, get_settings, get_store, print_json
 from avert.errors import ConfigError
-from avert.pseudonymise import KEY_ENV
 from avert.workflows.briefing import read_boundaries, run_briefing
 
 __all__ = ["register"]

@@ -25,20 +25,18 @@ from typing import Final
 
 import polars as pl
 
+from avert.access import Audience, Pseudonymiser
 from avert.analyse.networks import group_membership, retaliation_alerts
+from avert.analyse.trend import YEAR_DAYS, month_window
 from avert.briefing import (
     LOOKBACK_DAYS,
     REPEAT_WINDOW_DAYS,
-    YEAR_DAYS,
-    Audience,
     Boundary,
     Briefing,
     daily_briefing,
-    month_window,
 )
 from avert.config.networks import default_networks_config
 from avert.errors import NotFound
-from avert.pseudonymise import Pseudonymiser
 from avert.report.render import render_briefing_html, render_pdf
 from avert.schema import TABLES
 from avert.store import Store, audit
@@ -562,14 +560,9 @@ def run_briefing(
         hours=hours,
         area=area,
         audience=audience,
-        people=frames["people"],
-        identities=frames["identities"],
-        groups=frames["groups"],
-        group_members=frames["group_members"],
-        asb=frames["asb"],
-        intelligence=frames["intelligence"],
-        actions=frames["actions"],
-        retaliation=frames.get("retaliation"),
+        tables={
+            k: v for k, v in frames.items() if k not in ("incidents", "involvements")
+        },
         boundaries=boundaries,
         pseudonymiser=Pseudonymiser(pseudonym_key),
         profile=profile,
