@@ -195,12 +195,26 @@ def key_entropy_bits(key: str) -> float:
     return n * per_char
 
 
+def _period(key: str) -> int:
+    """Length of the shortest pattern that repeats to make ``key`` (its own length if none).
+
+    >>> _period("abcabcab"), _period("abcd")
+    (3, 4)
+    """
+    n = len(key)
+    for p in range(1, n // 2 + 1):
+        if all(key[i] == key[i - p] for i in range(p, n)):
+            return p
+    return n
+
+
 def check_key(key: str | None) -> str:
     """Return ``key`` if it is fit to pseudonymise real data; else a ConfigError.
 
     Refused: no key, the published :data:`DEMO_KEY`, fewer than
     :data:`MIN_KEY_LENGTH` characters, or under :data:`MIN_KEY_BITS` bits of estimated
-    entropy. The message never repeats the key.
+    entropy (a key that repeats a shorter pattern counts only that pattern). The
+    message never repeats the key.
     """
     if not key:
         msg = f"Partner outputs need a pseudonym key and none is set. {_KEY_HELP}"
@@ -218,6 +232,9 @@ def check_key(key: str | None) -> str:
         )
         raise ConfigError(msg)
     bits = key_entropy_bits(key)
+    period = _period(key)
+    if period <= len(key) // 2:
+        bits = min(bits, key_entropy_bits(key[:period]))
     if bits < MIN_KEY_BITS:
         msg = (
             f"The pseudonym key looks guessable (about {bits:.0f} bits of entropy; at "

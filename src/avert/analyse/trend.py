@@ -15,7 +15,14 @@ from typing import Final, Literal, TypedDict
 
 import polars as pl
 
-__all__ = ["YEAR_DAYS", "Trend", "TrendPeriod", "month_window", "year_on_year"]
+__all__ = [
+    "COVERAGE_KEYS",
+    "YEAR_DAYS",
+    "Trend",
+    "TrendPeriod",
+    "month_window",
+    "year_on_year",
+]
 
 YEAR_DAYS: Final = 364  # 52 weeks: the same weekdays a year earlier
 
@@ -63,20 +70,30 @@ def _change(now: int, before: int) -> float | None:
     return None if before == 0 else (now - before) / before
 
 
+#: Columns that say where a record came from: periods are compared on the same ones.
+COVERAGE_KEYS: Final = ("source", "force")
+
+
+def _label(key: tuple[object, ...]) -> str:
+    return "/".join(str(k) for k in key if k is not None) or "(unnamed source)"
+
+
 def year_on_year(
-    events: pl.DataFrame,
+    incidents: pl.DataFrame,
     *,
     at: dt.datetime,
     precision: Literal["exact", "month"],
     window_from: dt.datetime,
     window_to: dt.datetime,
 ) -> Trend:
-    """Counts of ``events`` (``occurred_from``) now and a year earlier.
+    """Counts of violence now and a year earlier, on like-for-like sources.
 
     Parameters
     ----------
-    events
-        The events to count (e.g. in-definition violence), with ``occurred_from``.
+    incidents
+        Incidents with ``occurred_from`` and ``in_definition`` (only in-definition
+        rows are counted; all rows say which sources supplied each period), and
+        optionally ``source`` and ``force`` (:data:`COVERAGE_KEYS`).
     at
         End of the recent periods (exact data: the last 7 and 28 days before ``at``).
     precision
@@ -84,22 +101,45 @@ def year_on_year(
         month a year earlier, and report the previous month's count.
     window_from, window_to
         The briefing window (used for month data).
+
+    Like with like: a period and its year-earlier period are compared only on the
+    sources (``source`` and ``force``) that supplied records to both; when they share
+    none, the change is None and the line says that no comparable baseline exists.
     """
+    keys = [k for k in COVERAGE_KEYS if k in incidents.columns]
+    violent = (
+        incidents.filter(pl.col("in_definition").fill_null(value=False))
+        if "in_definition" in incidents.columns
+        else incidents
+    )
 
-    def count(a: dt.datetime, b: dt.datetime) -> int:
-        return events.filter(
-            (pl.col("occurred_from") >= a) & (pl.col("occurred_from") < b)
-        ).height
+    def between(a: dt.datetime, b: dt.datetime) -> pl.Expr:
+        return (pl.col("occurred_from") >= a) & (pl.col("occurred_from") < b)
 
-    periods: list[TrendPeriod] = []
-    prev: int | None
+    def sources(a: dt.datetime, b: dt.datetime) -> set[tuple[object, ...]]:
+        if not keys:
+            return set()
+        return set(incidents.filter(between(a, b)).select(keys).unique().iter_rows())
+
+    def count(
+        a: dt.datetime, b: dt.datetime, only: set[tuple[object, ...]] | None
+    ) -> int:
+        rows = violent.filter(between(a, b))
+        if only is not None and keys:
+            allowed = pl.DataFrame(
+                list(only),
+                schema=[(k, incidents.schema[k]) for k in keys],
+                orient="row",
+            )
+            rows = rows.join(allowed, on=keys, how="semi", nulls_equal=True)
+        return rows.height
+
     if precision == "month":
         prev_from, _ = month_window(window_from - dt.timedelta(days=1))
         ly_from, ly_to = month_window(
             dt.datetime(window_from.year - 1, window_from.month, 1)
         )
         spans = [("this month", window_from, window_to, ly_from, ly_to)]
-        prev = count(prev_from, window_from)
     else:
         year = dt.timedelta(days=YEAR_DAYS)
         spans = [
@@ -112,11 +152,15 @@ def year_on_year(
             )
             for d in (7, 28)
         ]
-        prev = None
+    periods: list[TrendPeriod] = []
     parts = []
     for label, a, b, ya, yb in spans:
-        now, before = count(a, b), count(ya, yb)
-        ch = _change(now, before)
+        now_src, before_src = sources(a, b), sources(ya, yb)
+        common = now_src & before_src
+        like = now_src == before_src or not before_src
+        only = None if like else common
+        now, before = count(a, b, only), count(ya, yb, only)
+        ch = _change(now, before) if (like or common) else None
         periods.append(
             {
                 "period": label,
@@ -129,9 +173,23 @@ def year_on_year(
                 "change": ch,
             }
         )
+        if not like and not common:
+            parts.append(
+                f"{label} {now} (no comparable baseline: a year earlier only "
+                + ", ".join(sorted(_label(k) for k in before_src))
+                + " supplied records)"
+            )
+            continue
         pct = "no baseline" if ch is None else f"{ch * 100:+.0f} %"
-        parts.append(f"{label} {now} (a year earlier {before}, {pct})")
+        same = (
+            ""
+            if like
+            else (", on " + ", ".join(sorted(_label(k) for k in common)) + " only")
+        )
+        parts.append(f"{label} {now} (a year earlier {before}, {pct}{same})")
     line = "Violence: " + "; ".join(parts)
-    if prev is not None:
+    prev: int | None = None
+    if precision == "month":
+        prev = count(prev_from, window_from, None)
         line += f"; previous month {prev}"
     return {"line": line + ".", "periods": periods, "previous_month": prev}

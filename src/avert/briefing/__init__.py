@@ -243,7 +243,7 @@ def daily_briefing(
     acts = actions_section(ctx)
     _name_groups(ctx, [*inc.items, *people.items])
     trend = year_on_year(
-        ctx.violent,
+        ctx.incidents,
         at=at,
         precision=ctx.precision,
         window_from=ctx.window_from,

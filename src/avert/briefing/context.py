@@ -27,12 +27,19 @@ from avert.access import (
 )
 from avert.analyse.risk import victim_risk
 from avert.analyse.trend import month_window
-from avert.briefing.model import LOOKBACK_DAYS, Precision
+from avert.briefing.model import Precision
 from avert.config.risk import RiskConfig
 from avert.errors import ConfigError
 from avert.schema import check_frame
 
-__all__ = ["BriefingContext", "links", "prepare"]
+__all__ = [
+    "BriefingContext",
+    "choose_window",
+    "links",
+    "month_start",
+    "prepare",
+    "window_for",
+]
 
 _INCIDENT_REQUIRED: Final = (
     "incident_id",
@@ -126,30 +133,71 @@ def col_or(frame: pl.DataFrame, name: str, default: Any, dtype: pl.DataType) -> 
     return pl.lit(default, dtype=dtype).alias(name)
 
 
-def choose_window(
-    incidents: pl.DataFrame, *, at: dt.datetime, hours: int
+def month_start(at: dt.datetime) -> dt.datetime:
+    """First instant of the month holding ``at``; months before it are complete."""
+    return dt.datetime(at.year, at.month, 1)
+
+
+def window_for(
+    at: dt.datetime,
+    hours: int,
+    *,
+    latest_exact: dt.datetime | None,
+    latest_month: dt.datetime | None,
 ) -> tuple[dt.datetime, dt.datetime, Precision, list[str]]:
-    """The window to brief on: the last ``hours``, or a month for month-only data."""
+    """The window to brief on, from what the data holds before ``at``.
+
+    ``latest_exact``: the latest incident before ``at`` whose time is not month-only;
+    ``latest_month``: the latest month-precision month that is complete before ``at``
+    (starts before :func:`month_start` of ``at``). Exact-time sources win: the window
+    is the last ``hours`` unless only month-precision data reaches that late, in
+    which case it is the last complete month (data.police.uk publishes months).
+    """
     start = at - dt.timedelta(hours=hours)
-    lookback = incidents.filter(
-        (pl.col("occurred_from") >= at - dt.timedelta(days=LOOKBACK_DAYS))
-        & (pl.col("occurred_from") < at)
-    )
-    precision = col_or(incidents, "time_precision", "exact", pl.String())
-    precise = lookback.filter(precision != "month").height
-    monthly = incidents.filter((precision == "month") & (pl.col("occurred_from") < at))
-    if precise > 0 or monthly.height == 0:
-        return start, at, "exact", []
-    latest = monthly.get_column("occurred_from").max()
-    assert isinstance(latest, dt.datetime)
-    m_from, m_to = month_window(latest)
+    if latest_month is None or (
+        latest_exact is not None and latest_exact >= latest_month
+    ):
+        notes = []
+        if latest_exact is not None and latest_exact < start:
+            notes.append(
+                f"No incident with an exact time in the window: the latest is from "
+                f"{latest_exact:%d %b %Y %H:%M}."
+            )
+        return start, at, "exact", notes
+    m_from, m_to = month_window(latest_month)
     notes = [
         "Month-precision source (data.police.uk): dates are the month only and places "
         "are snapped to anonymous map points, so this briefing cannot show the last "
         f"{hours} hours, times of day, people, repeat victims, retaliation risks or "
-        f"intelligence. It briefs on the latest month available, {m_from:%B %Y}.",
+        f"intelligence. It briefs on {m_from:%B %Y}, the last complete month with data "
+        f"before {at:%d %b %Y %H:%M}."
     ]
     return m_from, m_to, "month", notes
+
+
+def choose_window(
+    incidents: pl.DataFrame, *, at: dt.datetime, hours: int
+) -> tuple[dt.datetime, dt.datetime, Precision, list[str]]:
+    """The window to brief on: the last ``hours``, or a month for month-only data.
+
+    See :func:`window_for`; the latest times are taken from ``incidents``.
+    """
+    precision = col_or(incidents, "time_precision", "exact", pl.String())
+    is_month = precision == "month"
+    latest_exact = incidents.filter(~is_month & (pl.col("occurred_from") < at))[
+        "occurred_from"
+    ].max()
+    latest_month = incidents.filter(
+        is_month & (pl.col("occurred_from") < month_start(at))
+    )["occurred_from"].max()
+    assert latest_exact is None or isinstance(latest_exact, dt.datetime)
+    assert latest_month is None or isinstance(latest_month, dt.datetime)
+    return window_for(
+        at,
+        hours,
+        latest_exact=latest_exact,
+        latest_month=None if latest_month is None else month_start(latest_month),
+    )
 
 
 @dataclass(frozen=True)
@@ -195,11 +243,13 @@ class BriefingContext:
 
     @cached_property
     def window(self) -> pl.DataFrame:
-        """In-definition incidents of the window."""
-        return self.violent.filter(
-            (pl.col("occurred_from") >= self.window_from)
-            & (pl.col("occurred_from") < self.window_to)
+        """In-definition incidents of the window (exact windows: no month-only rows)."""
+        inside = (pl.col("occurred_from") >= self.window_from) & (
+            pl.col("occurred_from") < self.window_to
         )
+        if self.precision == "exact" and "time_precision" in self.violent.columns:
+            inside = inside & (pl.col("time_precision").fill_null("exact") != "month")
+        return self.violent.filter(inside)
 
     @cached_property
     def involvements(self) -> pl.DataFrame:

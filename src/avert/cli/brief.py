@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from avert.access import KEY_ENV
 from avert.cli._common import console, get_settings, get_store, print_json
 from avert.errors import ConfigError
 from avert.workflows.briefing import read_boundaries, run_briefing
@@ -79,7 +77,8 @@ def brief(
         area=area,
         audience="partner" if audience == "partner" else "police",
         profile=settings.definition,
-        pseudonym_key=os.environ.get(KEY_ENV),
+        pseudonym_key=settings.pseudonym_key,
+        pseudonym_rotation=settings.pseudonym_rotation,
         boundaries=outlines,
         pdf=pdf,
     )

@@ -9,7 +9,7 @@ reference in ``docs/settings.md`` is written.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Final
 
 __all__ = ["SETTINGS", "Settings", "load_settings"]
@@ -35,6 +35,24 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "AVERT_DEFINITION",
         "Violence definition profile id, or a path to a violence TOML file.",
     ),
+    (
+        "pseudonym_key",
+        "",
+        "AVERT_PSEUDONYM_KEY",
+        "Secret key of the partner pseudonyms (HMAC-SHA256): at least 32 random "
+        'characters, e.g. from python -c "import secrets; '
+        'print(secrets.token_urlsafe(32))". Partner outputs are refused without it '
+        "(outside 'avert demo'). Keep it with the police; it is never printed. A "
+        "stable key lets partners link one person across briefings: see "
+        "pseudonym_rotation.",
+    ),
+    (
+        "pseudonym_rotation",
+        "none",
+        "AVERT_PSEUDONYM_ROTATION",
+        "none, monthly or quarterly: derive a new pseudonym key from the secret each "
+        "period (HMAC), so partner outputs of different periods cannot be linked.",
+    ),
 )
 
 
@@ -45,6 +63,9 @@ class Settings:
     database_url: str = "sqlite:///avert.db"
     crs: str = "EPSG:27700"
     definition: str = "avb-2010"
+    #: a secret: never shown in repr or logs
+    pseudonym_key: str = field(default="", repr=False)
+    pseudonym_rotation: str = "none"
 
     def with_overrides(self, **overrides: str | None) -> Settings:
         """Return a copy with every non-None override applied."""

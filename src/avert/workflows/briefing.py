@@ -14,6 +14,7 @@ the page, and :mod:`avert.report` writes ``briefing.html``, ``briefing.pdf`` and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import time
@@ -21,11 +22,11 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
-from avert.access import Audience, Pseudonymiser
+from avert.access import Audience, check_audience, pseudonymiser_for
 from avert.analyse.networks import group_membership, retaliation_alerts
 from avert.analyse.trend import YEAR_DAYS, month_window
 from avert.briefing import (
@@ -35,11 +36,11 @@ from avert.briefing import (
     Briefing,
     daily_briefing,
 )
+from avert.briefing.context import month_start, window_for
 from avert.config.networks import default_networks_config
 from avert.errors import NotFound
 from avert.report.render import render_briefing_html, render_pdf
-from avert.schema import TABLES
-from avert.store import Store, audit
+from avert.store import Store, audit, queries
 
 __all__ = [
     "BriefingFiles",
@@ -50,6 +51,8 @@ __all__ = [
 
 _INCIDENT_COLUMNS: Final = (
     "incident_id",
+    "source",
+    "force",
     "offence_code",
     "crime_type",
     "occurred_from",
@@ -60,6 +63,8 @@ _INCIDENT_COLUMNS: Final = (
     "y",
     "location",
     "lsoa",
+    "lsoa_name",
+    "ward",
     "borough",
     "domestic",
     "weapon",
@@ -68,17 +73,11 @@ _INCIDENT_COLUMNS: Final = (
     "injury",
     "outcome",
 )
-_CLASS_COLUMNS: Final = (
-    "incident_id",
-    "in_definition",
-    "category",
-    "rule_ids",
-    "harm_days",
-    "harm_source",
-)
 #: columns enough for places, trend and risk (incidents outside the window)
 _LIGHT_COLUMNS: Final = (
     "incident_id",
+    "source",
+    "force",
     "occurred_from",
     "time_precision",
     "x",
@@ -87,7 +86,6 @@ _LIGHT_COLUMNS: Final = (
     "domestic",
     "weapon",
 )
-_CHUNK: Final = 20_000
 _READ_THREADS: Final = 4
 _INTEL_COLUMNS: Final = (
     "intel_id",
@@ -122,152 +120,37 @@ class BriefingFiles:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _chunked_in(
-    store: Store,
-    table: str,
-    column: str,
-    values: Sequence[str],
-    *,
-    columns: Sequence[str],
-    where: Sequence[tuple[str, str, object]] = (),
-) -> pl.DataFrame:
-    """``read_frame`` with ``column IN values``, in chunks (SQL parameter limits)."""
-    uniq = sorted(set(values))
-    parts = [
-        store.read_frame(
-            table,
-            columns=list(columns),
-            where=[*where, (column, "in", uniq[i : i + _CHUNK])],
-        )
-        for i in range(0, len(uniq), _CHUNK)
-    ]
-    if not parts:
-        return _empty(table, columns)
-    return pl.concat(parts, how="vertical")
+def _choose_reads(
+    store: Store, recent: pl.DataFrame, *, at: dt.datetime, hours: int
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The month to read when only month-precision data reaches ``at``; else None.
 
-
-def _empty(table: str, columns: Sequence[str]) -> pl.DataFrame:
-    spec = TABLES[table]
-    return pl.DataFrame(schema={c: spec.schema[c] for c in columns})
-
-
-def _incidents_between(
-    store: Store,
-    start: dt.datetime,
-    end: dt.datetime,
-    columns: Sequence[str] = _INCIDENT_COLUMNS,
-) -> pl.DataFrame:
-    return store.read_frame(
-        "incidents",
-        columns=list(columns),
-        where=[("occurred_from", ">=", start), ("occurred_from", "<", end)],
-    )
-
-
-def _classify(store: Store, incidents: pl.DataFrame, profile: str) -> pl.DataFrame:
-    classes = _chunked_in(
-        store,
-        "classifications",
-        "incident_id",
-        incidents["incident_id"].to_list(),
-        columns=_CLASS_COLUMNS,
-        where=[("profile", "=", profile)],
-    )
-    return incidents.join(classes, on="incident_id", how="left")
-
-
-def _latest_month_start(store: Store, at: dt.datetime) -> dt.datetime | None:
-    """First instant of the latest month-precision month starting before ``at``."""
-    value: object = (
-        at.strftime("%Y-%m-%dT%H:%M:%S.%f") if store.dialect == "sqlite" else at
-    )
-    frame = store.query(
-        'SELECT MAX("occurred_from") AS m FROM "incidents" '
-        'WHERE "time_precision" = \'month\' AND "occurred_from" < ?',
-        [value],
-    )
-    raw = frame["m"][0] if frame.height else None
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        return dt.datetime.fromisoformat(raw[:19])
-    assert isinstance(raw, dt.datetime)
-    return raw
-
-
-_JSON_VALUES: Final = {
-    "sqlite": "SELECT value FROM json_each(?)",
-    "postgresql": "SELECT json_array_elements_text(?::json)",
-}
-
-
-def _sql_time(store: Store, value: dt.datetime) -> object:
-    return (
-        value.strftime("%Y-%m-%dT%H:%M:%S.%f") if store.dialect == "sqlite" else value
-    )
-
-
-def _person_history(
-    store: Store,
-    person_ids: Sequence[str],
-    *,
-    since: dt.datetime,
-    until: dt.datetime,
-    profile: str,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Involvements and classified incidents of ``person_ids`` in ``[since, until)``.
-
-    One query joins involvements (index on person_id) to incidents and their
-    classification, so a store of millions of rows returns only these people's year.
+    The same rule as :func:`avert.briefing.context.window_for`, from two indexed
+    queries instead of the whole table.
     """
-    inv_schema: dict[str, pl.DataType] = {
-        "incident_id": pl.String(),
-        "person_id": pl.String(),
-        "role": pl.String(),
-    }
-    inc_schema: dict[str, pl.DataType] = {
-        "incident_id": pl.String(),
-        "occurred_from": pl.Datetime("us"),
-        "domestic": pl.Boolean(),
-        "in_definition": pl.Boolean(),
-        "category": pl.String(),
-        "harm_days": pl.Float64(),
-    }
-    if not person_ids:
-        return pl.DataFrame(schema=inv_schema), pl.DataFrame(schema=inc_schema)
-    sql = (
-        'SELECT v."incident_id", v."person_id", v."role", i."occurred_from", '
-        'i."domestic", c."in_definition", c."category", c."harm_days" '
-        'FROM "involvements" v JOIN "incidents" i ON i."incident_id" = v."incident_id" '
-        'LEFT JOIN "classifications" c ON c."incident_id" = v."incident_id" '
-        'AND c."profile" = ? '
-        f'WHERE v."person_id" IN ({_JSON_VALUES[store.dialect]}) '
-        'AND i."occurred_from" >= ? AND i."occurred_from" < ?'
+    if recent.filter(pl.col("time_precision").fill_null("exact") != "month").height:
+        return None
+    latest_month = queries.latest_time(store, before=month_start(at), precision="month")
+    if latest_month is None:
+        return None
+    latest_exact = queries.latest_time(store, before=at, precision="exact")
+    m_from, m_to, precision, _ = window_for(
+        at, hours, latest_exact=latest_exact, latest_month=month_start(latest_month)
     )
-    raw = store.query(
-        sql,
-        [
-            profile,
-            json.dumps(sorted(set(person_ids))),
-            _sql_time(store, since),
-            _sql_time(store, until),
-        ],
-    )
-    if raw.height == 0:
-        return pl.DataFrame(schema=inv_schema), pl.DataFrame(schema=inc_schema)
-    when = pl.col("occurred_from")
-    if raw.schema["occurred_from"] == pl.String:
-        when = when.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
-    frame = raw.with_columns(
-        when.cast(pl.Datetime("us")).alias("occurred_from"),
-        pl.col("domestic").cast(pl.Boolean),
-        pl.col("in_definition").cast(pl.Boolean),
-        pl.col("harm_days").cast(pl.Float64),
-        pl.col("incident_id", "person_id", "role", "category").cast(pl.String),
-    )
-    inv = frame.select(list(inv_schema)).unique()
-    inc = frame.select(list(inc_schema)).unique("incident_id", keep="first")
-    return inv, inc
+    return (m_from, m_to) if precision == "month" else None
+
+
+def _month_reads(
+    store: Store, m_from: dt.datetime, m_to: dt.datetime
+) -> list[pl.DataFrame]:
+    """The month (every column, first so it wins), the month before, a year before."""
+    prev_from, _ = month_window(m_from - dt.timedelta(days=1))
+    ly_from, ly_to = month_window(dt.datetime(m_from.year - 1, m_from.month, 1))
+    return [
+        queries.incidents_between(store, m_from, m_to, _INCIDENT_COLUMNS),
+        queries.incidents_between(store, prev_from, m_from, _LIGHT_COLUMNS),
+        queries.incidents_between(store, ly_from, ly_to, _LIGHT_COLUMNS),
+    ]
 
 
 def read_briefing_frames(
@@ -290,15 +173,14 @@ def read_briefing_frames(
     window_from = at - dt.timedelta(hours=hours)
     recent_from = min(window_from, at - dt.timedelta(days=LOOKBACK_DAYS))
     year = dt.timedelta(days=YEAR_DAYS)
+    between = queries.incidents_between
     # Independent reads run on a few threads: each read has its own connection and
     # the drivers release the GIL while SQLite / PostgreSQL work.
     with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
-        f_window = pool.submit(_incidents_between, store, window_from, at)
-        f_recent = pool.submit(
-            _incidents_between, store, recent_from, window_from, _LIGHT_COLUMNS
-        )
+        f_window = pool.submit(between, store, window_from, at, _INCIDENT_COLUMNS)
+        f_recent = pool.submit(between, store, recent_from, window_from, _LIGHT_COLUMNS)
         f_year = pool.submit(
-            _incidents_between,
+            between,
             store,
             at - year - dt.timedelta(days=LOOKBACK_DAYS),
             at - year,
@@ -331,27 +213,15 @@ def read_briefing_frames(
         recent = pl.concat(
             [f_window.result(), f_recent.result()], how="diagonal_relaxed"
         )
+        month = _choose_reads(store, recent, at=at, hours=hours)
         parts = [recent, f_year.result()]
-        precise = recent.filter(
-            pl.col("time_precision").fill_null("exact") != "month"
-        ).height
-        if precise == 0:
-            month = _latest_month_start(store, at)
-            if month is not None:
-                m_from, m_to = month_window(month)
-                prev_from, _ = month_window(m_from - dt.timedelta(days=1))
-                ly_from, ly_to = month_window(
-                    dt.datetime(m_from.year - 1, m_from.month, 1)
-                )
-                parts += [
-                    _incidents_between(store, prev_from, m_to),
-                    _incidents_between(store, ly_from, ly_to),
-                ]
+        if month is not None:
+            parts = [*_month_reads(store, *month), *parts]
         incidents = pl.concat(parts, how="diagonal_relaxed").unique(
-            "incident_id", keep="first"
+            "incident_id", keep="first", maintain_order=True
         )
-        f_classified = pool.submit(_classify, store, incidents, profile)
-        involvements = _chunked_in(
+        f_classified = pool.submit(queries.read_classified, store, incidents, profile)
+        involvements = queries.read_in(
             store,
             "involvements",
             "incident_id",
@@ -370,7 +240,7 @@ def read_briefing_frames(
         )
         # the last year of the linked people (risk scores): one indexed join in SQL
         f_history = pool.submit(
-            _person_history,
+            queries.person_history,
             store,
             linked,
             since=at - dt.timedelta(days=REPEAT_WINDOW_DAYS),
@@ -378,7 +248,7 @@ def read_briefing_frames(
             profile=profile,
         )
         f_people = pool.submit(
-            _chunked_in,
+            queries.read_in,
             store,
             "people",
             "person_id",
@@ -387,7 +257,7 @@ def read_briefing_frames(
         )
         f_identities = (
             pool.submit(
-                _chunked_in,
+                queries.read_in,
                 store,
                 "person_identity",
                 "person_id",
@@ -398,7 +268,7 @@ def read_briefing_frames(
             else None
         )
         f_asb = pool.submit(
-            _chunked_in,
+            queries.read_in,
             store,
             "asb",
             "caller_id",
@@ -434,31 +304,11 @@ def read_briefing_frames(
         identities = (
             f_identities.result()
             if f_identities is not None
-            else _empty("person_identity", ("person_id", "name"))
+            else queries.empty("person_identity", ("person_id", "name"))
         )
         groups, group_members = f_groups.result(), f_members.result()
         asb, intelligence = f_asb.result(), f_intel.result()
         actions = f_actions.result()
-    retaliation: pl.DataFrame | None = None
-    if group_members.height and involvements.height:
-        cfg = default_networks_config()
-        detected = pl.DataFrame(schema={"group_id": pl.String, "person_id": pl.String})
-        membership = group_membership(detected, group_members)
-        classified = incidents.with_columns(
-            pl.col("in_definition").fill_null(value=False)
-        )
-        retaliation = retaliation_alerts(
-            classified,
-            involvements,
-            membership,
-            since=at - dt.timedelta(days=cfg.retaliation.window_days),
-            until=at,
-            config=cfg,
-        ).frame
-        notes.append(
-            "Retaliation alerts use declared groups (group_members); groups detected "
-            "from co-offending come from 'avert analyse networks'."
-        )
     frames = {
         "incidents": incidents,
         "involvements": involvements,
@@ -470,9 +320,38 @@ def read_briefing_frames(
         "intelligence": intelligence,
         "actions": actions,
     }
+    retaliation = _retaliation(incidents, involvements, group_members, at=at)
     if retaliation is not None:
         frames["retaliation"] = retaliation
+        notes.append(
+            "Retaliation alerts use declared groups (group_members); groups detected "
+            "from co-offending are not yet used here (see 'avert analyse groups')."
+        )
     return frames, notes
+
+
+def _retaliation(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    group_members: pl.DataFrame,
+    *,
+    at: dt.datetime,
+) -> pl.DataFrame | None:
+    """Retaliation alerts from declared groups (None without groups or people)."""
+    if not (group_members.height and involvements.height):
+        return None
+    cfg = default_networks_config()
+    detected = pl.DataFrame(schema={"group_id": pl.String, "person_id": pl.String})
+    membership = group_membership(detected, group_members)
+    classified = incidents.with_columns(pl.col("in_definition").fill_null(value=False))
+    return retaliation_alerts(
+        classified,
+        involvements,
+        membership,
+        since=at - dt.timedelta(days=cfg.retaliation.window_days),
+        until=at,
+        config=cfg,
+    ).frame
 
 
 _RING = re.compile(r"\(([^()]+)\)")
@@ -511,6 +390,32 @@ def read_boundaries(
     return out
 
 
+def _people_shown(data: dict[str, Any]) -> list[str]:
+    """Every person id the briefing shows (as shown: pseudonyms for partners)."""
+    ids: set[str] = set()
+    for section in (
+        "incidents",
+        "retaliation",
+        "repeat_victims",
+        "asb_callers",
+        "people",
+    ):
+        for item in data.get(section) or []:
+            ids.update(item.get("links", {}).get("person_id") or [])
+    for item in data.get("intelligence", {}).get("items") or []:
+        ids.update(item.get("links", {}).get("person_id") or [])
+    for item in data.get("actions") or []:
+        ids.update(item.get("links", {}).get("person_id") or [])
+    return sorted(ids)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def run_briefing(
     store: Store,
     *,
@@ -521,11 +426,18 @@ def run_briefing(
     audience: Audience = "police",
     profile: str = "avb-2010",
     pseudonym_key: str | None = None,
+    pseudonym_rotation: str = "none",
+    allow_demo_key: bool = False,
     boundaries: Sequence[Boundary] = (),
     pdf: bool = True,
     user: str | None = None,
 ) -> BriefingFiles:
     """Brief on the window ending at ``at`` and write HTML, PDF and JSON to ``out_dir``.
+
+    The export is recorded in the audit log *before* any file is written (output
+    folder, audience, the number and digest of the people shown), so an export
+    without its audit row cannot exist; each file appears whole (written to a
+    temporary name, then renamed).
 
     Parameters
     ----------
@@ -537,19 +449,35 @@ def run_briefing(
         Folder for ``briefing.html``, ``briefing.pdf`` and ``briefing.json``.
     hours, area, audience, profile
         See :func:`avert.briefing.daily_briefing`.
-    pseudonym_key
-        The deployment's pseudonym key (``AVERT_PSEUDONYM_KEY``); demo key if None.
+    pseudonym_key, pseudonym_rotation
+        The deployment's pseudonym secret and rotation (settings ``pseudonym_key``,
+        ``pseudonym_rotation``); a partner briefing is refused without a real key.
+    allow_demo_key
+        Accept a missing key and use the published demo key (``avert demo`` only).
     boundaries
         Area outlines for the map (:func:`read_boundaries`).
     pdf
         Also write the PDF (WeasyPrint; the slowest step).
     user
         Who exported, for the audit log (default: the operating-system user).
+
+    Raises
+    ------
+    ConfigError
+        A partner briefing without a fit pseudonym key (:func:`avert.access.check_key`).
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    aud = check_audience(audience)
+    pseudonymiser = (
+        pseudonymiser_for(
+            pseudonym_key, rotation=pseudonym_rotation, at=at, allow_demo=allow_demo_key
+        )
+        if aud == "partner"
+        else None
+    )
     frames, notes = read_briefing_frames(
-        store, at=at, hours=hours, profile=profile, audience=audience
+        store, at=at, hours=hours, profile=profile, audience=aud
     )
     timings["read_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -559,12 +487,12 @@ def run_briefing(
         at=at,
         hours=hours,
         area=area,
-        audience=audience,
+        audience=aud,
         tables={
             k: v for k, v in frames.items() if k not in ("incidents", "involvements")
         },
         boundaries=boundaries,
-        pseudonymiser=Pseudonymiser(pseudonym_key),
+        pseudonymiser=pseudonymiser,
         profile=profile,
         notes=notes,
     )
@@ -573,33 +501,60 @@ def run_briefing(
     out.mkdir(parents=True, exist_ok=True)
     t2 = time.perf_counter()
     data = briefing.to_json()
+    _audit(
+        store,
+        at=at,
+        audience=aud,
+        area=area,
+        out=out,
+        people=_people_shown(data),
+        user=user,
+    )
     html = render_briefing_html(briefing, data=data)
     html_path = out / "briefing.html"
-    html_path.write_text(html, encoding="utf-8")
     json_path = out / "briefing.json"
-    json_path.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
+    _write_atomic(json_path, json.dumps(data, indent=2, ensure_ascii=False))
+    _write_atomic(html_path, html)
     timings["write_html_json_s"] = time.perf_counter() - t2
     pdf_path: Path | None = None
     if pdf:
         t3 = time.perf_counter()
-        pdf_path = render_pdf(html, out / "briefing.pdf")
+        tmp_pdf = render_pdf(html, out / ".briefing.pdf.tmp")
+        pdf_path = out / "briefing.pdf"
+        tmp_pdf.replace(pdf_path)
         timings["pdf_s"] = time.perf_counter() - t3
-    _audit(store, at=at, audience=audience, area=area, user=user)
     timings["total_s"] = time.perf_counter() - t0
     return BriefingFiles(briefing, html_path, json_path, pdf_path, timings)
 
 
 def _audit(
-    store: Store, *, at: dt.datetime, audience: str, area: str | None, user: str | None
+    store: Store,
+    *,
+    at: dt.datetime,
+    audience: str,
+    area: str | None,
+    out: Path,
+    people: Sequence[str],
+    user: str | None,
 ) -> None:
-    """Record the export in the audit log (DESIGN.md: every export is audited)."""
+    """Record the export in the audit log (DESIGN.md: every export is audited).
+
+    The object names the briefing and where it was written; the reason names the
+    audience and the people shown: their number and a SHA-256 digest of their
+    sorted ids as shown (pseudonyms for partners), so the data protection officer
+    can check a list against the row.
+    """
+    digest = hashlib.sha256("\n".join(people).encode("utf-8")).hexdigest()[:16]
     audit.record(
         store,
         action="export",
-        obj=f"briefing:{at:%Y-%m-%dT%H:%M}" + (f":{area}" if area else ""),
-        reason="daily risk briefing",
+        obj=f"briefing:{at:%Y-%m-%dT%H:%M}"
+        + (f":{area}" if area else "")
+        + f" -> {out.resolve()}",
+        reason=(
+            f"daily risk briefing for the {audience} audience; shows "
+            f"{len(people)} people (sha256 of sorted ids {digest})"
+        ),
         role=audience,
         user=user,
     )
