@@ -8,7 +8,7 @@ forecast) can replace :func:`places_section`: it takes the context and returns a
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import polars as pl
 
@@ -51,6 +51,23 @@ def window_map_points(ctx: BriefingContext, *, cell_size_m: float) -> list[MapPo
     return cast(list[MapPoint], pts.to_dicts())
 
 
+def _reasons(row: dict[str, Any], *, lookback: int, bandwidth_m: float) -> list[str]:
+    """Why a cell is listed; a cell with no violence of its own says why it ranks."""
+    reasons = [f"KDE score {row['score']:.1f} (rank {row['rank']})"]
+    if row["n_events"]:
+        reasons.append(
+            f"{row['n_events']} violent incidents in this cell in the last "
+            f"{lookback} days, harm {row['harm_days']:.0f} days"
+        )
+    else:
+        reasons.append(
+            f"no violent incident in this cell in the last {lookback} days: it ranks "
+            f"for violence in the cells around it (within {bandwidth_m:g} m, kernel "
+            "smoothing), a place where the next incident is likely but none is recorded"
+        )
+    return reasons
+
+
 def places_section(
     ctx: BriefingContext,
     *,
@@ -82,11 +99,7 @@ def places_section(
             PlaceItem,
             {
                 **row,
-                "reasons": [
-                    f"KDE score {row['score']:.1f} (rank {row['rank']})",
-                    f"{row['n_events']} violent incidents in this cell in the last "
-                    f"{lookback} days, harm {row['harm_days']:.0f} days",
-                ],
+                "reasons": _reasons(row, lookback=lookback, bandwidth_m=bandwidth_m),
                 "links": {"cell_id": [row["cell_id"]]},
             },
         )

@@ -15,11 +15,13 @@ from typing import Final, Literal
 
 import polars as pl
 
+from avert.errors import NotFound
 from avert.schema import TABLES
-from avert.store.database import _JSON_IN, Store, _to_sql_value
+from avert.store.database import _JSON_IN, Store, _cast_to_spec, _to_sql_value
 
 __all__ = [
     "CLASS_COLUMNS",
+    "classified_between",
     "empty",
     "incidents_between",
     "latest_time",
@@ -101,6 +103,57 @@ def read_classified(
         where=[("profile", "=", profile)],
     )
     return incidents.join(classes, on="incident_id", how="left")
+
+
+def classified_between(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    columns: Sequence[str],
+    profile: str,
+) -> pl.DataFrame:
+    """Incidents with ``start <= occurred_from < end`` joined to their classification.
+
+    One indexed range read joined in SQL to ``classifications`` (primary key
+    ``incident_id, profile``): the classification columns (:data:`CLASS_COLUMNS`)
+    are null for incidents not classified under ``profile``.
+    """
+    inc_spec, cls_spec = TABLES["incidents"], TABLES["classifications"]
+    names = [c for c in columns if c != "incident_id"]
+    unknown = [c for c in names if c not in inc_spec.schema]
+    if unknown:
+        msg = f"incidents has no columns {unknown}"
+        raise NotFound(msg)
+    extra = [c for c in CLASS_COLUMNS if c != "incident_id"]
+    sql = (
+        'SELECT i."incident_id"'
+        + "".join(f', i."{c}"' for c in names)
+        + "".join(f', c."{c}"' for c in extra)
+        + ' FROM "incidents" i LEFT JOIN "classifications" c '
+        'ON c."incident_id" = i."incident_id" AND c."profile" = ? '
+        'WHERE i."occurred_from" >= ? AND i."occurred_from" < ?'
+    )
+    raw = store.query(
+        sql,
+        [
+            profile,
+            _to_sql_value(start, store.dialect),
+            _to_sql_value(end, store.dialect),
+        ],
+    )
+    schema = {
+        "incident_id": inc_spec.schema["incident_id"],
+        **{c: inc_spec.schema[c] for c in names},
+        **{c: cls_spec.schema[c] for c in extra},
+    }
+    if raw.height == 0:
+        return pl.DataFrame(schema=schema)
+    typed = _cast_to_spec(_cast_to_spec(raw, inc_spec), cls_spec)
+    out: pl.DataFrame = typed.with_columns(
+        pl.col(c).cast(t) for c, t in schema.items() if typed.schema[c] != t
+    )
+    return out
 
 
 def _as_datetime(raw: object) -> dt.datetime | None:

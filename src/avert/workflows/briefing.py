@@ -107,6 +107,7 @@ _ACTION_COLUMNS: Final = (
     "status",
 )
 _ASB_WINDOW_DAYS: Final = 182
+_INDENT_MAX_ITEMS: Final = 2_000
 
 
 @dataclass(frozen=True)
@@ -120,36 +121,39 @@ class BriefingFiles:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _choose_reads(
-    store: Store, recent: pl.DataFrame, *, at: dt.datetime, hours: int
+def _choose_month(
+    store: Store, *, at: dt.datetime, hours: int
 ) -> tuple[dt.datetime, dt.datetime] | None:
-    """The month to read when only month-precision data reaches ``at``; else None.
+    """The month to brief on when only month-precision data reaches ``at``; else None.
 
-    The same rule as :func:`avert.briefing.context.window_for`, from two indexed
-    queries instead of the whole table.
+    The rule of :func:`avert.briefing.context.window_for`, from indexed queries
+    instead of the whole table: exact-time data in the last 28 days means an exact
+    window, without asking for months.
     """
-    if recent.filter(pl.col("time_precision").fill_null("exact") != "month").height:
+    latest_exact = queries.latest_time(store, before=at, precision="exact")
+    if latest_exact is not None and latest_exact >= at - dt.timedelta(
+        days=LOOKBACK_DAYS
+    ):
         return None
     latest_month = queries.latest_time(store, before=month_start(at), precision="month")
     if latest_month is None:
         return None
-    latest_exact = queries.latest_time(store, before=at, precision="exact")
     m_from, m_to, precision, _ = window_for(
         at, hours, latest_exact=latest_exact, latest_month=month_start(latest_month)
     )
     return (m_from, m_to) if precision == "month" else None
 
 
-def _month_reads(
-    store: Store, m_from: dt.datetime, m_to: dt.datetime
-) -> list[pl.DataFrame]:
-    """The month (every column, first so it wins), the month before, a year before."""
+def _month_spans(
+    m_from: dt.datetime, m_to: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime, tuple[str, ...]]]:
+    """The month (every column), the month before and the same month a year before."""
     prev_from, _ = month_window(m_from - dt.timedelta(days=1))
     ly_from, ly_to = month_window(dt.datetime(m_from.year - 1, m_from.month, 1))
     return [
-        queries.incidents_between(store, m_from, m_to, _INCIDENT_COLUMNS),
-        queries.incidents_between(store, prev_from, m_from, _LIGHT_COLUMNS),
-        queries.incidents_between(store, ly_from, ly_to, _LIGHT_COLUMNS),
+        (m_from, m_to, _INCIDENT_COLUMNS),
+        (prev_from, m_from, _LIGHT_COLUMNS),
+        (ly_from, ly_to, _LIGHT_COLUMNS),
     ]
 
 
@@ -173,19 +177,32 @@ def read_briefing_frames(
     window_from = at - dt.timedelta(hours=hours)
     recent_from = min(window_from, at - dt.timedelta(days=LOOKBACK_DAYS))
     year = dt.timedelta(days=YEAR_DAYS)
-    between = queries.incidents_between
+
+    def between(a: dt.datetime, b: dt.datetime, columns: Sequence[str]) -> pl.DataFrame:
+        return queries.classified_between(store, a, b, columns=columns, profile=profile)
+
     # Independent reads run on a few threads: each read has its own connection and
     # the drivers release the GIL while SQLite / PostgreSQL work.
+    month = _choose_month(store, at=at, hours=hours)
     with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
-        f_window = pool.submit(between, store, window_from, at, _INCIDENT_COLUMNS)
-        f_recent = pool.submit(between, store, recent_from, window_from, _LIGHT_COLUMNS)
-        f_year = pool.submit(
-            between,
-            store,
-            at - year - dt.timedelta(days=LOOKBACK_DAYS),
-            at - year,
-            _LIGHT_COLUMNS,
-        )
+        if month is None:
+            f_parts = [
+                pool.submit(between, window_from, at, _INCIDENT_COLUMNS),
+                pool.submit(between, recent_from, window_from, _LIGHT_COLUMNS),
+                pool.submit(
+                    between,
+                    at - year - dt.timedelta(days=LOOKBACK_DAYS),
+                    at - year,
+                    _LIGHT_COLUMNS,
+                ),
+            ]
+        else:
+            # month data: the month (every column), the month before, a year before
+            window_from, window_to = month
+            f_parts = [
+                pool.submit(between, a, b, cols)
+                for a, b, cols in _month_spans(window_from, window_to)
+            ]
         f_groups = pool.submit(
             store.read_frame, "groups", columns=["group_id", "name", "continuum"]
         )
@@ -210,17 +227,16 @@ def read_briefing_frames(
             columns=list(_ACTION_COLUMNS),
             where=[("status", "in", ["open", "in_progress"])],
         )
-        recent = pl.concat(
-            [f_window.result(), f_recent.result()], how="diagonal_relaxed"
+        parts = [f.result() for f in f_parts]
+        # the window and the 28 days before it (exact), or the month
+        recent = (
+            pl.concat(parts[:2], how="diagonal_relaxed") if month is None else parts[0]
         )
-        month = _choose_reads(store, recent, at=at, hours=hours)
-        parts = [recent, f_year.result()]
-        if month is not None:
-            parts = [*_month_reads(store, *month), *parts]
-        incidents = pl.concat(parts, how="diagonal_relaxed").unique(
-            "incident_id", keep="first", maintain_order=True
-        )
-        f_classified = pool.submit(queries.read_classified, store, incidents, profile)
+        incidents = pl.concat(parts, how="diagonal_relaxed")
+        if month is None:
+            incidents = incidents.unique(
+                "incident_id", keep="first", maintain_order=True
+            )
         involvements = queries.read_in(
             store,
             "involvements",
@@ -285,9 +301,8 @@ def read_briefing_frames(
                 ("occurred_at", "<", at),
             ],
         )
-        classified = f_classified.result()
-        if incidents.height and classified["in_definition"].null_count() == (
-            classified.height
+        if incidents.height and incidents["in_definition"].null_count() == (
+            incidents.height
         ):
             msg = (
                 f"No classifications for definition '{profile}' of these incidents: "
@@ -298,7 +313,7 @@ def read_briefing_frames(
         history = history.join(
             incidents.select("incident_id"), on="incident_id", how="anti"
         )
-        incidents = pl.concat([classified, history], how="diagonal_relaxed")
+        incidents = pl.concat([incidents, history], how="diagonal_relaxed")
         involvements = pl.concat([involvements, history_inv], how="vertical").unique()
         people = f_people.result()
         identities = (
@@ -513,7 +528,9 @@ def run_briefing(
     html = render_briefing_html(briefing, data=data)
     html_path = out / "briefing.html"
     json_path = out / "briefing.json"
-    _write_atomic(json_path, json.dumps(data, indent=2, ensure_ascii=False))
+    # indented for reading when small; compact (the C encoder, ~10x faster) when big
+    indent = 2 if len(briefing.incidents) <= _INDENT_MAX_ITEMS else None
+    _write_atomic(json_path, json.dumps(data, indent=indent, ensure_ascii=False))
     _write_atomic(html_path, html)
     timings["write_html_json_s"] = time.perf_counter() - t2
     pdf_path: Path | None = None
