@@ -25,8 +25,11 @@ _SHOWN: Final = (
     "hate",
     "gang_related",
     "injury",
+    "force",
     "borough",
+    "ward",
     "lsoa",
+    "lsoa_name",
     "location",
     "outcome",
     "x",
@@ -42,7 +45,7 @@ def _reasons(profile: str) -> pl.Expr:
                 "in definition {}: {} ({})",
                 pl.lit(profile),
                 pl.col("category"),
-                pl.col("rule_ids"),
+                pl.col("rule_ids").str.replace_all(r";\s*", "; "),
             ),
             pl.when(pl.col("harm_days").is_not_null()).then(
                 pl.format(

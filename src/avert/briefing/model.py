@@ -108,8 +108,11 @@ class IncidentItem(TypedDict, total=False):
     hate: str
     gang_related: bool
     injury: str
+    force: str | None
     borough: str | None
+    ward: str | None
     lsoa: str | None
+    lsoa_name: str | None
     location: str | None  # police only
     outcome: str | None  # police only
     x: float | None  # police only

@@ -86,9 +86,12 @@ def places_map_svg(
     width_px: int = 640,
     height_px: int = 480,
     margin_m: float = 300.0,
+    context_m: float = 1500.0,
     title: str = "Places for today",
 ) -> str:
     """Return an SVG map of the top cells, the window's incidents and area outlines.
+
+    The legend (cells, dot colours) is written beside the map by the page.
 
     Parameters
     ----------
@@ -104,13 +107,24 @@ def places_map_svg(
         Size of the drawing.
     margin_m
         Space around the cells and points, in metres.
+    context_m
+        With cells, the map shows at least this far (metres) from their centre;
+        incidents outside the frame are clipped.
     title
         Accessible title of the image.
     """
-    xs = [float(c["x"]) for c in cells] + [float(p["x"]) for p in points]
-    ys = [float(c["y"]) for c in cells] + [float(p["y"]) for p in points]
+    # the map frames the top cells (with room around them) when there are any, so
+    # 100 m cells stay visible on a force-wide month; else the incidents
+    framed = cells if cells else points
+    xs = [float(c["x"]) for c in framed]
+    ys = [float(c["y"]) for c in framed]
     xs = [v for v in xs if math.isfinite(v)]
     ys = [v for v in ys if math.isfinite(v)]
+    if cells and xs:
+        pad = max(0.0, context_m - (max(xs) - min(xs)) / 2)
+        pad_y = max(0.0, context_m - (max(ys) - min(ys)) / 2)
+        xs += [min(xs) - pad, max(xs) + pad]
+        ys += [min(ys) - pad_y, max(ys) + pad_y]
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="map" '
         f'width="{width_px}" height="{height_px}" viewBox="0 0 {width_px} {height_px}">'
@@ -179,10 +193,12 @@ def places_map_svg(
                 f'<line x1="{_fmt(px(cx))}" y1="{_fmt(py(cy))}" x2="{_fmt(tx + 3)}" '
                 f'y2="{_fmt(ty - 4)}" stroke="#67001f" stroke-width="0.7"/>'
             )
+        x0, y0, x1, y1 = taken[-1]  # the label's box, on a white ground
         labels.append(
+            f'<rect x="{_fmt(x0)}" y="{_fmt(y0)}" width="{_fmt(x1 - x0)}" '
+            f'height="{_fmt(y1 - y0)}" fill="#ffffff" fill-opacity="0.85"/>'
             f'<text x="{_fmt(tx)}" y="{_fmt(ty)}" font-size="11" fill="#67001f" '
-            f'font-weight="bold" stroke="#fff" stroke-width="2.5" '
-            f'paint-order="stroke">{text}</text>'
+            f'font-weight="bold">{text}</text>'
         )
     for p in points:
         x, y = float(p["x"]), float(p["y"])
@@ -209,12 +225,6 @@ def places_map_svg(
         f'<line x1="10" y1="{yb}" x2="{_fmt(10 + bar_px)}" y2="{yb}" stroke="#222" '
         f'stroke-width="2"/><text x="{_fmt(14 + bar_px)}" y="{yb + 4}" font-size="11" '
         f'fill="#222">{bar_m:g} m</text>'
-    )
-    legend_x = width_px - 10
-    parts.append(
-        f'<text x="{legend_x}" y="{yb + 4}" font-size="11" fill="#222" '
-        'text-anchor="end">shaded squares: top cells (rank); dots: incidents in the '
-        "window, coloured by category (legend below)</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
