@@ -40,6 +40,11 @@ def test_rank_labels_of_clustered_cells_do_not_overlap() -> None:
     for a, b in itertools.combinations(boxes, 2):
         overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
         assert not overlap, (a, b)
+    for box in boxes:  # inside the 640 x 480 drawing
+        assert box[0] >= 0, box
+        assert box[1] >= 0, box
+        assert box[2] <= 640, box
+        assert box[3] <= 480, box
     for k in range(1, 11):
         assert f'font-weight="bold">{k}</text>' in svg
 

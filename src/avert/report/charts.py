@@ -193,10 +193,10 @@ def places_map_svg(
                 f'<line x1="{_fmt(px(cx))}" y1="{_fmt(py(cy))}" x2="{_fmt(tx + 3)}" '
                 f'y2="{_fmt(ty - 4)}" stroke="#67001f" stroke-width="0.7"/>'
             )
-        x0, y0, x1, y1 = taken[-1]  # the label's box, on a white ground
+        bx0, by0, bx1, by1 = taken[-1]  # the label's box, on a white ground
         labels.append(
-            f'<rect x="{_fmt(x0)}" y="{_fmt(y0)}" width="{_fmt(x1 - x0)}" '
-            f'height="{_fmt(y1 - y0)}" fill="#ffffff" fill-opacity="0.85"/>'
+            f'<rect x="{_fmt(bx0)}" y="{_fmt(by0)}" width="{_fmt(bx1 - bx0)}" '
+            f'height="{_fmt(by1 - by0)}" fill="#ffffff" fill-opacity="0.85"/>'
             f'<text x="{_fmt(tx)}" y="{_fmt(ty)}" font-size="11" fill="#67001f" '
             f'font-weight="bold">{text}</text>'
         )
