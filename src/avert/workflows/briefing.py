@@ -19,7 +19,7 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -157,6 +157,98 @@ def _month_spans(
     ]
 
 
+def _submit_table_reads(
+    pool: ThreadPoolExecutor, store: Store, *, window_from: dt.datetime, at: dt.datetime
+) -> dict[str, Future[pl.DataFrame]]:
+    """Start the reads that do not depend on the incidents (groups, intel, actions)."""
+    return {
+        "groups": pool.submit(
+            store.read_frame, "groups", columns=["group_id", "name", "continuum"]
+        ),
+        "group_members": pool.submit(
+            store.read_frame, "group_members", columns=["group_id", "person_id"]
+        ),
+        "callers": pool.submit(
+            store.read_frame,
+            "asb",
+            columns=["caller_id"],
+            where=[("occurred_at", ">=", window_from), ("occurred_at", "<", at)],
+        ),
+        "intelligence": pool.submit(
+            store.read_frame,
+            "intelligence",
+            columns=list(_INTEL_COLUMNS),
+            where=[("recorded_at", ">=", window_from), ("recorded_at", "<", at)],
+        ),
+        "actions": pool.submit(
+            store.read_frame,
+            "actions",
+            columns=list(_ACTION_COLUMNS),
+            where=[("status", "in", ["open", "in_progress"])],
+        ),
+    }
+
+
+def _submit_person_reads(
+    pool: ThreadPoolExecutor,
+    store: Store,
+    linked: Sequence[str],
+    *,
+    callers: Sequence[str],
+    at: dt.datetime,
+    profile: str,
+    audience: Audience,
+) -> dict[str, Future[Any]]:
+    """Start the reads about the window's people: their year, flags, names, ASB."""
+    out: dict[str, Future[Any]] = {
+        # the last year of the linked people (risk scores): one indexed join in SQL
+        "history": pool.submit(
+            queries.person_history,
+            store,
+            linked,
+            since=at - dt.timedelta(days=REPEAT_WINDOW_DAYS),
+            until=at,
+            profile=profile,
+        ),
+        "people": pool.submit(
+            queries.read_in,
+            store,
+            "people",
+            "person_id",
+            linked,
+            columns=("person_id", "vulnerable"),
+        ),
+        "asb": pool.submit(
+            queries.read_in,
+            store,
+            "asb",
+            "caller_id",
+            callers,
+            columns=(
+                "asb_id",
+                "occurred_at",
+                "category",
+                "caller_id",
+                "vulnerable_caller",
+            ),
+            where=[
+                ("occurred_at", ">=", at - dt.timedelta(days=_ASB_WINDOW_DAYS)),
+                ("occurred_at", "<", at),
+            ],
+        ),
+    }
+    if audience == "police":  # partners never get names: not even read
+        out["identities"] = pool.submit(
+            queries.read_in,
+            store,
+            "person_identity",
+            "person_id",
+            linked,
+            columns=("person_id", "name"),
+        )
+    return out
+
+
 def read_briefing_frames(
     store: Store,
     *,
@@ -203,30 +295,7 @@ def read_briefing_frames(
                 pool.submit(between, a, b, cols)
                 for a, b, cols in _month_spans(window_from, window_to)
             ]
-        f_groups = pool.submit(
-            store.read_frame, "groups", columns=["group_id", "name", "continuum"]
-        )
-        f_members = pool.submit(
-            store.read_frame, "group_members", columns=["group_id", "person_id"]
-        )
-        f_callers = pool.submit(
-            store.read_frame,
-            "asb",
-            columns=["caller_id"],
-            where=[("occurred_at", ">=", window_from), ("occurred_at", "<", at)],
-        )
-        f_intel = pool.submit(
-            store.read_frame,
-            "intelligence",
-            columns=list(_INTEL_COLUMNS),
-            where=[("recorded_at", ">=", window_from), ("recorded_at", "<", at)],
-        )
-        f_actions = pool.submit(
-            store.read_frame,
-            "actions",
-            columns=list(_ACTION_COLUMNS),
-            where=[("status", "in", ["open", "in_progress"])],
-        )
+        f_other = _submit_table_reads(pool, store, window_from=window_from, at=at)
         parts = [f.result() for f in f_parts]
         # the window and the 28 days before it (exact), or the month
         recent = (
@@ -254,52 +323,14 @@ def read_briefing_frames(
             .unique()
             .to_list()
         )
-        # the last year of the linked people (risk scores): one indexed join in SQL
-        f_history = pool.submit(
-            queries.person_history,
+        f_people = _submit_person_reads(
+            pool,
             store,
             linked,
-            since=at - dt.timedelta(days=REPEAT_WINDOW_DAYS),
-            until=at,
+            callers=f_other["callers"].result()["caller_id"].drop_nulls().to_list(),
+            at=at,
             profile=profile,
-        )
-        f_people = pool.submit(
-            queries.read_in,
-            store,
-            "people",
-            "person_id",
-            linked,
-            columns=("person_id", "vulnerable"),
-        )
-        f_identities = (
-            pool.submit(
-                queries.read_in,
-                store,
-                "person_identity",
-                "person_id",
-                linked,
-                columns=("person_id", "name"),
-            )
-            if audience == "police"
-            else None
-        )
-        f_asb = pool.submit(
-            queries.read_in,
-            store,
-            "asb",
-            "caller_id",
-            f_callers.result()["caller_id"].drop_nulls().to_list(),
-            columns=(
-                "asb_id",
-                "occurred_at",
-                "category",
-                "caller_id",
-                "vulnerable_caller",
-            ),
-            where=[
-                ("occurred_at", ">=", at - dt.timedelta(days=_ASB_WINDOW_DAYS)),
-                ("occurred_at", "<", at),
-            ],
+            audience=audience,
         )
         if incidents.height and incidents["in_definition"].null_count() == (
             incidents.height
@@ -309,32 +340,22 @@ def read_briefing_frames(
                 "run 'avert classify' first."
             )
             raise NotFound(msg)
-        history_inv, history = f_history.result()
+        history_inv, history = f_people["history"].result()
         history = history.join(
             incidents.select("incident_id"), on="incident_id", how="anti"
         )
-        incidents = pl.concat([incidents, history], how="diagonal_relaxed")
-        involvements = pl.concat([involvements, history_inv], how="vertical").unique()
-        people = f_people.result()
-        identities = (
-            f_identities.result()
-            if f_identities is not None
-            else queries.empty("person_identity", ("person_id", "name"))
-        )
-        groups, group_members = f_groups.result(), f_members.result()
-        asb, intelligence = f_asb.result(), f_intel.result()
-        actions = f_actions.result()
-    frames = {
-        "incidents": incidents,
-        "involvements": involvements,
-        "people": people,
-        "identities": identities,
-        "groups": groups,
-        "group_members": group_members,
-        "asb": asb,
-        "intelligence": intelligence,
-        "actions": actions,
-    }
+        frames = {
+            "incidents": pl.concat([incidents, history], how="diagonal_relaxed"),
+            "involvements": pl.concat(
+                [involvements, history_inv], how="vertical"
+            ).unique(),
+            **{name: f.result() for name, f in f_people.items() if name != "history"},
+            **{name: f.result() for name, f in f_other.items() if name != "callers"},
+        }
+    if "identities" not in frames:
+        frames["identities"] = queries.empty("person_identity", ("person_id", "name"))
+    incidents, involvements = frames["incidents"], frames["involvements"]
+    group_members = frames["group_members"]
     retaliation = _retaliation(incidents, involvements, group_members, at=at)
     if retaliation is not None:
         frames["retaliation"] = retaliation
