@@ -117,3 +117,15 @@ def test_person_history(any_store: Store) -> None:
         "e1": None,
         "e2": 20.0,
     }
+
+
+def test_read_classified_matches_the_joined_range_read(any_store: Store) -> None:
+    _seed(any_store)
+    a, b = dt.datetime(2019, 5, 1), dt.datetime(2019, 8, 1)
+    cols = ("incident_id", "occurred_from")
+    joined = queries.classified_between(
+        any_store, a, b, columns=cols, profile="avb-2010"
+    ).sort("incident_id")
+    plain = queries.incidents_between(any_store, a, b, cols)
+    by_id = queries.read_classified(any_store, plain, "avb-2010").sort("incident_id")
+    assert by_id.select(joined.columns).equals(joined)

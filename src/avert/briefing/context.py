@@ -337,7 +337,8 @@ def _pseudonym_note(p: Pseudonymiser) -> dict[str, Any]:
         "method": "HMAC-SHA256 keyed hash, 12 hex digits (48 bits), prefixed by kind",
         "key": "DEMO default key (not secret): set AVERT_PSEUDONYM_KEY"
         if p.is_demo_key
-        else "deployment key (AVERT_PSEUDONYM_KEY)",
+        else "deployment key (AVERT_PSEUDONYM_KEY)"
+        + (f", rotated: key of {p.period}" if p.period else ", stable across outputs"),
         "dropped": list(PARTNER_DROPPED),
     }
 
