@@ -77,6 +77,23 @@ def _fmt(v: float) -> str:
     return f"{v:.1f}"
 
 
+def _scale_bar(width_m: float, scale: float, height_px: int) -> str:
+    """A scale bar: a round number of metres near a fifth of the map's width."""
+    target = width_m / 5
+    bar_m = 10 ** math.floor(math.log10(target))
+    for step in (5, 2, 1):
+        if step * bar_m <= target:
+            bar_m *= step
+            break
+    bar_px = bar_m * scale
+    yb = height_px - 8
+    return (
+        f'<line x1="10" y1="{yb}" x2="{_fmt(10 + bar_px)}" y2="{yb}" stroke="#222" '
+        f'stroke-width="2"/><text x="{_fmt(14 + bar_px)}" y="{yb + 4}" font-size="11" '
+        f'fill="#222">{bar_m:g} m</text>'
+    )
+
+
 def places_map_svg(
     cells: Sequence[Mapping[str, Any]],
     points: Sequence[Mapping[str, Any]],
@@ -212,19 +229,6 @@ def places_map_svg(
         )
     parts.extend(labels)  # rank labels above the dots
     parts.append("</g>")
-    # scale bar: a round number of metres near a fifth of the width
-    target = (x1 - x0) / 5
-    bar_m = 10 ** math.floor(math.log10(target))
-    for step in (5, 2, 1):
-        if step * bar_m <= target:
-            bar_m *= step
-            break
-    bar_px = bar_m * scale
-    yb = height_px - 8
-    parts.append(
-        f'<line x1="10" y1="{yb}" x2="{_fmt(10 + bar_px)}" y2="{yb}" stroke="#222" '
-        f'stroke-width="2"/><text x="{_fmt(14 + bar_px)}" y="{yb + 4}" font-size="11" '
-        f'fill="#222">{bar_m:g} m</text>'
-    )
+    parts.append(_scale_bar(x1 - x0, scale, height_px))
     parts.append("</svg>")
     return "".join(parts)
