@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import secrets
 import statistics
 import sys
 import tempfile
@@ -81,7 +82,12 @@ def main() -> None:
         size = (Path(tmp) / "briefing.pdf").stat().st_size
         print(f"PDF (WeasyPrint) of that day: {pdf_s:.2f} s, {size / 1024:.0f} kB")
         partner = run_briefing(
-            store, at=at, out_dir=Path(tmp) / "p", audience="partner", pdf=False
+            store,
+            at=at,
+            out_dir=Path(tmp) / "p",
+            audience="partner",
+            pdf=False,
+            pseudonym_key=secrets.token_urlsafe(32),
         )
         print(f"partner audience, one day: {partner.timings['total_s']:.3f} s")
         store.close()

@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import multiprocessing as mp
 import re
+import secrets
 import socket
 import statistics
 import sys
@@ -46,7 +47,9 @@ def _serve(url: str, port: int) -> None:
 
     from avert.web import create_app
 
-    settings = load_settings({}).with_overrides(database_url=url, secret_key=SECRET)
+    settings = load_settings({}).with_overrides(
+        database_url=url, secret_key=SECRET, pseudonym_key=secrets.token_urlsafe(32)
+    )
     app = create_app(settings, Store(url))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 

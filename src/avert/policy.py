@@ -18,9 +18,10 @@ partner   partner agencies: the shared picture, pseudonyms only
 board     the board: plan, performance and equality; no person-level views
 ========  ==================================================================
 
-Partners and the board never see a person id, name, date of birth, address or
-intelligence text: their *audience* is ``partner`` (:func:`audience_for`), under
-which every output is pseudonymised before it leaves avert.
+Roles and their audiences are :mod:`avert.access`'s: partners and the board never
+see a person id, name, date of birth, address or intelligence text; their
+*audience* is ``partner`` (:func:`avert.access.audience_of`), under which every
+output is pseudonymised before it leaves avert.
 """
 
 from __future__ import annotations
@@ -28,30 +29,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from avert.access import ROLES, audience_of
+
 __all__ = [
     "ACTIONS",
     "GRANTS",
     "ROLES",
     "Action",
     "Decision",
-    "audience_for",
     "decide",
 ]
 
-Role = Literal["admin", "analyst", "chair", "officer", "partner", "board"]
-
-#: Every role, in the order lists show them.
-ROLES: Final[tuple[str, ...]] = (
-    "admin",
-    "analyst",
-    "chair",
-    "officer",
-    "partner",
-    "board",
-)
-
 #: Roles that see raw person identifiers (the police audience).
-POLICE_ROLES: Final = frozenset({"admin", "analyst", "chair", "officer"})
+POLICE_ROLES: Final = frozenset(r for r in ROLES if audience_of(r) == "police")
 
 
 @dataclass(frozen=True)
@@ -166,8 +156,3 @@ def decide(
             f"{resource_area!r}",
         )
     return Decision(True, f"role {role!r} may {action}")
-
-
-def audience_for(role: str) -> Literal["police", "partner"]:
-    """The briefing audience of a role: partners and the board see pseudonyms only."""
-    return "police" if role in POLICE_ROLES else "partner"

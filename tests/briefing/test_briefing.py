@@ -8,9 +8,9 @@ import json
 import polars as pl
 import pytest
 
+from avert.access import Pseudonymiser
 from avert.briefing import daily_briefing
 from avert.errors import ConfigError, SchemaError
-from avert.pseudonymise import Pseudonymiser
 from briefing.factory import make_frames
 
 AT = dt.datetime(2025, 3, 10, 8)
@@ -27,13 +27,16 @@ def _brief(frames, **kw):
         f["incidents"],
         f["involvements"],
         at=kw.pop("at", AT),
-        people=f["people"],
-        identities=f["identities"],
-        groups=f["groups"],
-        group_members=f["group_members"],
-        asb=f["asb"],
-        intelligence=f["intelligence"],
-        actions=f["actions"],
+        tables={
+            "people": f["people"],
+            "identities": f["identities"],
+            "groups": f["groups"],
+            "group_members": f["group_members"],
+            "asb": f["asb"],
+            "intelligence": f["intelligence"],
+            "actions": f["actions"],
+            "retaliation": kw.pop("retaliation", None),
+        },
         **kw,
     )
 

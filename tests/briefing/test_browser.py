@@ -31,13 +31,18 @@ def test_briefing_renders_in_headless_chromium(tmp_path: Path) -> None:
         f["incidents"],
         f["involvements"],
         at=AT,
-        people=f["people"],
-        identities=f["identities"],
-        groups=f["groups"],
-        group_members=f["group_members"],
-        asb=f["asb"],
-        intelligence=f["intelligence"],
-        actions=f["actions"],
+        tables={
+            k: f[k]
+            for k in (
+                "people",
+                "identities",
+                "groups",
+                "group_members",
+                "asb",
+                "intelligence",
+                "actions",
+            )
+        },
         boundaries=[
             (
                 "Northfield",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import zlib
@@ -12,12 +13,16 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from avert.access import Pseudonymiser
 from avert.cli import app
+from avert.errors import ConfigError
 from avert.store import Store
 from avert.workflows.briefing import read_boundaries, run_briefing
 from briefing.factory import make_frames, write_store
 
 AT = dt.datetime(2025, 3, 10, 8)
+#: a real-looking deployment key for tests (random, 43 characters)
+KEY = "q3Jx0v7Qe9LrT2mZbW8yKc1NfHs5PdUa6GiVoXjE4nR"
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +78,9 @@ def test_run_briefing_writes_three_files(seeded, tmp_path: Path) -> None:
 
 def test_partner_outputs_leak_no_names_or_ids(seeded, tmp_path: Path) -> None:
     store, frames = seeded
-    files = run_briefing(store, at=AT, out_dir=tmp_path, audience="partner", pdf=True)
+    files = run_briefing(
+        store, at=AT, out_dir=tmp_path, audience="partner", pdf=True, pseudonym_key=KEY
+    )
     assert files.pdf is not None
     blobs = {
         "html": files.html.read_bytes(),
@@ -207,3 +214,131 @@ def test_month_precision_store_briefs_on_the_latest_month(
     assert [i["incident_id"] for i in data["incidents"]] == ["pu2", "pu1"]
     assert data["trend"]["periods"][0]["year_earlier"] == 1
     assert any("cannot show" in n for n in data["notes"])
+
+
+def test_partner_briefing_is_refused_without_a_real_key(seeded, tmp_path: Path) -> None:
+    store, _ = seeded
+    for key in (None, "", "short", "a" * 40, "avert-demo-pseudonym-key-not-secret"):
+        with pytest.raises(ConfigError, match="AVERT_PSEUDONYM_KEY"):
+            run_briefing(
+                store,
+                at=AT,
+                out_dir=tmp_path / "x",
+                audience="partner",
+                pdf=False,
+                pseudonym_key=key,
+            )
+    assert not (tmp_path / "x").exists()
+    # the demo may use the published key; the police audience needs none
+    run_briefing(
+        store,
+        at=AT,
+        out_dir=tmp_path / "d",
+        audience="partner",
+        pdf=False,
+        allow_demo_key=True,
+    )
+    run_briefing(store, at=AT, out_dir=tmp_path / "p", pdf=False)
+
+
+def test_cli_partner_brief_needs_the_key_setting(
+    seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = seeded
+    args = [
+        "--db",
+        store.url.adbc,
+        "brief",
+        "--at",
+        AT.isoformat(),
+        "--audience",
+        "partner",
+        "--out",
+        str(tmp_path / "o"),
+        "--no-pdf",
+    ]
+    monkeypatch.delenv("AVERT_PSEUDONYM_KEY", raising=False)
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code != 0
+    assert isinstance(refused.exception, ConfigError)
+    assert "AVERT_PSEUDONYM_KEY" in str(refused.exception)
+    monkeypatch.setenv("AVERT_PSEUDONYM_KEY", KEY)
+    ok = CliRunner().invoke(app, args)
+    assert ok.exit_code == 0, ok.output
+    assert KEY not in ok.output
+    assert KEY not in (tmp_path / "o" / "briefing.json").read_text(encoding="utf-8")
+
+
+def test_partner_pseudonyms_resist_the_candidate_id_attack(
+    seeded, tmp_path: Path
+) -> None:
+    """Hash every candidate id with the demo key and no key: nothing matches."""
+    store, frames = seeded
+    files = run_briefing(
+        store, at=AT, out_dir=tmp_path, audience="partner", pdf=False, pseudonym_key=KEY
+    )
+    text = files.json.read_text(encoding="utf-8")
+    shown = set(re.findall(r"\b[PIGNAT]-[0-9A-F]{12}\b", text))
+    assert len(shown) > 10
+    candidates = {
+        "person": frames["involvements"]["person_id"].unique().to_list(),
+        "incident": frames["incidents"]["incident_id"].to_list(),
+        "group": ["GRP1", "GRP2"],
+    }
+    for guess in (Pseudonymiser(None), Pseudonymiser(b"\x00"), Pseudonymiser("x")):
+        hits = {guess(kind, i) for kind, ids in candidates.items() for i in ids} & shown
+        assert not hits
+    # the same attack with the real key finds them: the test can fail
+    real = Pseudonymiser(KEY)
+    assert {real(k, i) for k, ids in candidates.items() for i in ids} & shown
+
+
+def test_audit_row_names_location_audience_and_people(seeded, tmp_path: Path) -> None:
+    store, _ = seeded
+    before = store.read_frame("audit").height
+    files = run_briefing(store, at=AT, out_dir=tmp_path / "b", pdf=False)
+    rows = store.read_frame("audit").tail(store.read_frame("audit").height - before)
+    assert rows.height == 1
+    row = rows.to_dicts()[0]
+    assert str((tmp_path / "b").resolve()) in row["object"]
+    assert row["role"] == "police"
+    data = json.loads(files.json.read_text(encoding="utf-8"))
+    items = [
+        *(
+            it
+            for k in (
+                "incidents",
+                "people",
+                "repeat_victims",
+                "asb_callers",
+                "retaliation",
+                "actions",
+            )
+            for it in data[k]
+        ),
+        *data["intelligence"]["items"],
+    ]
+    people = sorted({p for it in items for p in it["links"]["person_id"]})
+    digest = hashlib.sha256("\n".join(people).encode()).hexdigest()[:16]
+    assert f"shows {len(people)} people" in row["reason"]
+    assert digest in row["reason"]
+
+
+def test_audit_row_exists_before_any_output(
+    seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure (or kill) while rendering leaves the audit row and no partial file."""
+    store, _ = seeded
+    before = store.read_frame("audit").height
+    out = tmp_path / "k"
+
+    def boom(html: str, path: Path) -> Path:
+        assert store.read_frame("audit").height == before + 1, "audit row first"
+        msg = "killed during the PDF"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr("avert.workflows.briefing.render_pdf", boom)
+    with pytest.raises(RuntimeError):
+        run_briefing(store, at=AT, out_dir=out, pdf=True)
+    assert store.read_frame("audit").height == before + 1
+    assert not (out / "briefing.pdf").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     url = f"sqlite:///{root / 'web.db'}"
     store = Store(url)
     add_user(store, "officer-e", password=PASSWORD, role="officer", area="AREA-E")
-    settings = load_settings({}).with_overrides(database_url=url, secret_key=SECRET)
+    settings = load_settings({}).with_overrides(
+        database_url=url, secret_key=SECRET, pseudonym_key=secrets.token_urlsafe(32)
+    )
     people = store.read_frame("people", columns=["person_id"])
     return World(
         store, settings, create_app(settings, store), frozenset(people["person_id"])

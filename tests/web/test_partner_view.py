@@ -62,3 +62,16 @@ def test_partner_api_answers_hold_no_person_id(world: World) -> None:
         assert response.status_code == 200, url
         assert not set(PERSON_ID.findall(response.text)) & world.person_ids, url
     assert api.get("/api/v1/audit", headers=headers).status_code == 403
+
+
+def test_partner_pages_refused_without_a_real_pseudonym_key(world: World) -> None:
+    from avert.web import create_app
+
+    weak = world.settings.with_overrides(pseudonym_key="short")
+    app = create_app(weak, world.store)
+    client = signed_in(app, "partner")
+    response = client.get("/today")
+    assert response.status_code == 503
+    assert "pseudonym" in response.text.lower()
+    assert not set(PERSON_ID.findall(response.text)) & world.person_ids
+    assert signed_in(app, "chair").get("/today").status_code == 200

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from avert.policy import ACTIONS, GRANTS, ROLES, audience_for, decide
+from avert.access import audience_of
+from avert.policy import ACTIONS, GRANTS, ROLES, decide
 
 
 def test_every_action_has_grants_and_every_grant_an_action() -> None:
@@ -36,8 +37,8 @@ def test_area_scope_limits_a_scoped_user_only() -> None:
 
 
 def test_partners_and_board_see_pseudonyms() -> None:
-    assert audience_for("partner") == "partner"
-    assert audience_for("board") == "partner"
-    assert {audience_for(r) for r in ("admin", "analyst", "chair", "officer")} == {
+    assert audience_of("partner") == "partner"
+    assert audience_of("board") == "partner"
+    assert {audience_of(r) for r in ("admin", "analyst", "chair", "officer")} == {
         "police"
     }

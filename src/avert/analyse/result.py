@@ -26,7 +26,16 @@ def jsonable(value: Any) -> Any:
     Dates and datetimes become ISO strings, tuples become lists, mappings become
     dicts with string keys, and numpy scalars become Python numbers.
     """
-    if value is None or isinstance(value, bool | str):
+    t = type(value)  # fast paths for the plain types that make most of a payload
+    if t is str or t is bool or value is None:
+        return value
+    if t is float:
+        return value if math.isfinite(value) else None
+    if t is dict:
+        return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
+    if t is list:
+        return [jsonable(v) for v in value]
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, int):
         return int(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,6 @@ from avert.cli._common import console, get_settings, get_store, print_json
 from avert.cli._time import TIME_HELP
 from avert.config.timezone import parse_local
 from avert.errors import ConfigError
-from avert.pseudonymise import KEY_ENV
 from avert.workflows.briefing import read_boundaries, run_briefing
 
 __all__ = ["register"]
@@ -72,7 +70,8 @@ def brief(
         area=area,
         audience="partner" if audience == "partner" else "police",
         profile=settings.definition,
-        pseudonym_key=os.environ.get(KEY_ENV),
+        pseudonym_key=settings.pseudonym_key,
+        pseudonym_rotation=settings.pseudonym_rotation,
         boundaries=outlines,
         pdf=pdf,
     )

@@ -102,6 +102,24 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "maps are drawn as inline SVG from the store's own coordinates and nothing "
         "is fetched at run time.",
     ),
+    (
+        "pseudonym_key",
+        "",
+        "AVERT_PSEUDONYM_KEY",
+        "Secret key of the partner pseudonyms (HMAC-SHA256): at least 32 random "
+        'characters, e.g. from python -c "import secrets; '
+        'print(secrets.token_urlsafe(32))". Partner outputs are refused without it '
+        "(outside 'avert demo'). Keep it with the police; it is never printed. A "
+        "stable key lets partners link one person across briefings: see "
+        "pseudonym_rotation.",
+    ),
+    (
+        "pseudonym_rotation",
+        "none",
+        "AVERT_PSEUDONYM_ROTATION",
+        "none, monthly or quarterly: derive a new pseudonym key from the secret each "
+        "period (HMAC), so partner outputs of different periods cannot be linked.",
+    ),
 )
 #: default of the ``lock_timeout_s`` setting, seconds
 DEFAULT_LOCK_TIMEOUT_S: Final = 600.0
@@ -123,6 +141,9 @@ class Settings:
     login_max_failures: str = "5"
     login_lockout_minutes: str = "15"
     map_tile_url: str = ""
+    #: a secret: never shown in repr or logs
+    pseudonym_key: str = field(default="", repr=False)
+    pseudonym_rotation: str = "none"
 
     def lock_timeout(self) -> float:
         """``lock_timeout_s`` as seconds (a number >= 0)."""

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Final
 
-__all__ = ["CATEGORY_COLOURS", "places_map_svg"]
+__all__ = ["CATEGORY_COLOURS", "OTHER_COLOUR", "places_map_svg"]
 
 #: Dot colour per violence category (colour-blind safe Okabe-Ito palette).
 CATEGORY_COLOURS: Final = {
@@ -25,10 +25,73 @@ CATEGORY_COLOURS: Final = {
     "hate_crime": "#56B4E9",
     "violence_extension": "#999999",
 }
+#: Dot colour of any other category.
+OTHER_COLOUR: Final = "#333333"
+_LABEL_W: Final = 7.0  # px per digit of a rank label (font-size 11, bold)
+_LABEL_H: Final = 11.0
+
+
+def _overlaps(
+    box: tuple[float, float, float, float],
+    boxes: Sequence[tuple[float, float, float, float]],
+) -> bool:
+    x0, y0, x1, y1 = box
+    return any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes)
+
+
+def _place_label(
+    cx: float,
+    cy: float,
+    half: float,
+    text: str,
+    taken: list[tuple[float, float, float, float]],
+) -> tuple[float, float, bool]:
+    """Where to write a cell's rank so it overlaps no other label or cell.
+
+    Tries right, left, above and below the cell, then further out; returns the text
+    origin and whether a leader line is needed (label away from its cell).
+    """
+    w, h = _LABEL_W * len(text) + 2, _LABEL_H
+    gap = 2.0
+    for reach in (0.0, 8.0, 16.0, 26.0, 38.0):
+        leader = reach > 0
+        for dx, dy in (
+            (half + gap + reach, 0.0),
+            (-(half + gap + reach) - w, 0.0),
+            (-w / 2, -(half + gap + reach) - h / 2),
+            (-w / 2, half + gap + reach + h / 2),
+            (half + gap + reach, -(half + reach)),
+            (-(half + gap + reach) - w, half + reach),
+        ):
+            x0, y0 = cx + dx, cy + dy - h / 2
+            box = (x0, y0, x0 + w, y0 + h)
+            if not _overlaps(box, taken):
+                taken.append(box)
+                return x0 + 1, y0 + h - 1.5, leader
+    x0, y0 = cx + half + gap, cy - h / 2
+    taken.append((x0, y0, x0 + w, y0 + h))
+    return x0 + 1, y0 + h - 1.5, False
 
 
 def _fmt(v: float) -> str:
     return f"{v:.1f}"
+
+
+def _scale_bar(width_m: float, scale: float, height_px: int) -> str:
+    """A scale bar: a round number of metres near a fifth of the map's width."""
+    target = width_m / 5
+    bar_m = 10 ** math.floor(math.log10(target))
+    for step in (5, 2, 1):
+        if step * bar_m <= target:
+            bar_m *= step
+            break
+    bar_px = bar_m * scale
+    yb = height_px - 8
+    return (
+        f'<line x1="10" y1="{yb}" x2="{_fmt(10 + bar_px)}" y2="{yb}" stroke="#222" '
+        f'stroke-width="2"/><text x="{_fmt(14 + bar_px)}" y="{yb + 4}" font-size="11" '
+        f'fill="#222">{bar_m:g} m</text>'
+    )
 
 
 def places_map_svg(
@@ -40,9 +103,12 @@ def places_map_svg(
     width_px: int = 640,
     height_px: int = 480,
     margin_m: float = 300.0,
+    context_m: float = 1500.0,
     title: str = "Places for today",
 ) -> str:
     """Return an SVG map of the top cells, the window's incidents and area outlines.
+
+    The legend (cells, dot colours) is written beside the map by the page.
 
     Parameters
     ----------
@@ -58,13 +124,24 @@ def places_map_svg(
         Size of the drawing.
     margin_m
         Space around the cells and points, in metres.
+    context_m
+        With cells, the map shows at least this far (metres) from their centre;
+        incidents outside the frame are clipped.
     title
         Accessible title of the image.
     """
-    xs = [float(c["x"]) for c in cells] + [float(p["x"]) for p in points]
-    ys = [float(c["y"]) for c in cells] + [float(p["y"]) for p in points]
+    # the map frames the top cells (with room around them) when there are any, so
+    # 100 m cells stay visible on a force-wide month; else the incidents
+    framed = cells if cells else points
+    xs = [float(c["x"]) for c in framed]
+    ys = [float(c["y"]) for c in framed]
     xs = [v for v in xs if math.isfinite(v)]
     ys = [v for v in ys if math.isfinite(v)]
+    if cells and xs:
+        pad = max(0.0, context_m - (max(xs) - min(xs)) / 2)
+        pad_y = max(0.0, context_m - (max(ys) - min(ys)) / 2)
+        xs += [min(xs) - pad, max(xs) + pad]
+        ys += [min(ys) - pad_y, max(ys) + pad_y]
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="map" '
         f'width="{width_px}" height="{height_px}" viewBox="0 0 {width_px} {height_px}">'
@@ -105,49 +182,53 @@ def places_map_svg(
             )
     top = max((float(c["score"]) for c in cells), default=1.0) or 1.0
     side = cell_size_m * scale
-    for c in cells:
+    half = max(side / 2, 2.0)
+    # every cell square is an obstacle for every rank label
+    taken = [
+        (
+            px(float(c["x"])) - half,
+            py(float(c["y"])) - half,
+            px(float(c["x"])) + half,
+            py(float(c["y"])) + half,
+        )
+        for c in cells
+    ]
+    labels: list[str] = []
+    for c in sorted(cells, key=lambda c: int(c["rank"])):
         alpha = 0.25 + 0.65 * float(c["score"]) / top
         cx, cy = float(c["x"]), float(c["y"])
         parts.append(
-            f'<rect x="{_fmt(px(cx - cell_size_m / 2))}" y="{_fmt(py(cy + cell_size_m / 2))}" '
-            f'width="{_fmt(side)}" height="{_fmt(side)}" fill="#b2182b" '
+            f'<rect x="{_fmt(px(cx) - half)}" y="{_fmt(py(cy) - half)}" '
+            f'width="{_fmt(2 * half)}" height="{_fmt(2 * half)}" fill="#b2182b" '
             f'fill-opacity="{alpha:.2f}" stroke="#67001f" stroke-width="1">'
             f"<title>rank {int(c['rank'])}: score {float(c['score']):.1f}</title></rect>"
         )
-        parts.append(
-            f'<text x="{_fmt(px(cx) + side / 2 + 2)}" y="{_fmt(py(cy) - side / 2)}" '
-            f'font-size="11" fill="#67001f" font-weight="bold">{int(c["rank"])}</text>'
+        text = str(int(c["rank"]))
+        tx, ty, leader = _place_label(px(cx), py(cy), half, text, taken)
+        if leader:
+            labels.append(
+                f'<line x1="{_fmt(px(cx))}" y1="{_fmt(py(cy))}" x2="{_fmt(tx + 3)}" '
+                f'y2="{_fmt(ty - 4)}" stroke="#67001f" stroke-width="0.7"/>'
+            )
+        bx0, by0, bx1, by1 = taken[-1]  # the label's box, on a white ground
+        labels.append(
+            f'<rect x="{_fmt(bx0)}" y="{_fmt(by0)}" width="{_fmt(bx1 - bx0)}" '
+            f'height="{_fmt(by1 - by0)}" fill="#ffffff" fill-opacity="0.85"/>'
+            f'<text x="{_fmt(tx)}" y="{_fmt(ty)}" font-size="11" fill="#67001f" '
+            f'font-weight="bold">{text}</text>'
         )
     for p in points:
         x, y = float(p["x"]), float(p["y"])
         if not (math.isfinite(x) and math.isfinite(y)):
             continue
-        colour = CATEGORY_COLOURS.get(str(p.get("category")), "#333333")
+        colour = CATEGORY_COLOURS.get(str(p.get("category")), OTHER_COLOUR)
         label = escape(f"{p.get('incident_id', '')} {p.get('category', '')}")
         parts.append(
             f'<circle cx="{_fmt(px(x))}" cy="{_fmt(py(y))}" r="4" fill="{colour}" '
             f'stroke="#222" stroke-width="0.6"><title>{label}</title></circle>'
         )
+    parts.extend(labels)  # rank labels above the dots
     parts.append("</g>")
-    # scale bar: a round number of metres near a fifth of the width
-    target = (x1 - x0) / 5
-    bar_m = 10 ** math.floor(math.log10(target))
-    for step in (5, 2, 1):
-        if step * bar_m <= target:
-            bar_m *= step
-            break
-    bar_px = bar_m * scale
-    yb = height_px - 8
-    parts.append(
-        f'<line x1="10" y1="{yb}" x2="{_fmt(10 + bar_px)}" y2="{yb}" stroke="#222" '
-        f'stroke-width="2"/><text x="{_fmt(14 + bar_px)}" y="{yb + 4}" font-size="11" '
-        f'fill="#222">{bar_m:g} m</text>'
-    )
-    legend_x = width_px - 10
-    parts.append(
-        f'<text x="{legend_x}" y="{yb + 4}" font-size="11" fill="#222" '
-        'text-anchor="end">shaded squares: top cells (rank); dots: incidents in the '
-        "window</text>"
-    )
+    parts.append(_scale_bar(x1 - x0, scale, height_px))
     parts.append("</svg>")
     return "".join(parts)

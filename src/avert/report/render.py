@@ -9,18 +9,26 @@ HTML by WeasyPrint (CSS paged media), never from a second layout.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from avert.briefing import Briefing
 from avert.files import private_write_bytes
-from avert.report.charts import CATEGORY_COLOURS, places_map_svg
+from avert.report.charts import CATEGORY_COLOURS, OTHER_COLOUR, places_map_svg
 
-__all__ = ["environment", "render_briefing_html", "render_html", "render_pdf"]
+__all__ = [
+    "LIST_LIMITS",
+    "MAP_POINTS_LIMIT",
+    "environment",
+    "render_briefing_html",
+    "render_html",
+    "render_pdf",
+]
 
 
 def _when(value: Any, fmt: str = "%a %d %b %Y %H:%M") -> str:
@@ -73,6 +81,43 @@ def render_html(template: str, /, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
+#: Rows shown per list on the page (highest harm first); the rest are counted, and
+#: every item is in briefing.json. Keeps any window's PDF to about 30 pages.
+LIST_LIMITS: Final = {
+    "incidents": 40,
+    "retaliation": 20,
+    "repeat_victims": 20,
+    "asb_callers": 20,
+    "intelligence": 30,
+    "actions": 20,
+}
+#: Incidents drawn on the map (highest harm first).
+MAP_POINTS_LIMIT: Final = 400
+
+
+def _map_points(points: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The highest-harm points, at most :data:`MAP_POINTS_LIMIT` (stable order)."""
+    if len(points) <= MAP_POINTS_LIMIT:
+        return list(points)
+    ranked = sorted(
+        range(len(points)), key=lambda i: -(points[i].get("harm_days") or 0.0)
+    )
+    keep = sorted(ranked[:MAP_POINTS_LIMIT])
+    return [points[i] for i in keep]
+
+
+def _legend(points: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, int]]:
+    """(category, colour, count) of the categories of the mapped points."""
+    counts: dict[str, int] = {}
+    for p in points:
+        key = str(p.get("category"))
+        counts[key] = counts.get(key, 0) + 1
+    order = [c for c in CATEGORY_COLOURS if c in counts] + sorted(
+        c for c in counts if c not in CATEGORY_COLOURS
+    )
+    return [(c, CATEGORY_COLOURS.get(c, OTHER_COLOUR), counts[c]) for c in order]
+
+
 def render_briefing_html(
     briefing: Briefing,
     *,
@@ -81,11 +126,14 @@ def render_briefing_html(
 ) -> str:
     """Return the self-contained HTML page of a daily briefing.
 
-    ``data`` is ``briefing.to_json()`` when the caller has it already.
+    ``data`` is ``briefing.to_json()`` when the caller has it already. Long lists
+    show their first :data:`LIST_LIMITS` rows and count the rest (all are in the
+    JSON); the map draws at most :data:`MAP_POINTS_LIMIT` incidents.
     """
+    points = _map_points(briefing.map_points)
     svg = places_map_svg(
         list(briefing.places),
-        list(briefing.map_points),
+        points,
         cell_size_m=float(briefing.places_summary.get("cell_size_m", 100.0)),
         boundaries=list(briefing.boundaries),
         title=f"Places for the next 24 hours from {briefing.at:%d %b %Y %H:%M}",
@@ -95,6 +143,9 @@ def render_briefing_html(
         b=briefing,
         data=briefing.to_json() if data is None else data,
         map_svg=Markup(svg),  # built from numbers and escaped labels
+        map_legend=_legend(points),
+        map_shown=(len(points), len(briefing.map_points)),
+        limits=LIST_LIMITS,
         title=title or "Daily risk briefing",
     )
 

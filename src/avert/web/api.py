@@ -49,6 +49,7 @@ def briefing(
         hours=hours,
         area=area or None,
         cache=ctx.briefings,
+        allow_demo_key=ctx.demo,
     )
     return view.data
 
@@ -76,6 +77,7 @@ def incidents(
         area=area or None,
         category=category or None,
         flag=flag or None,
+        allow_demo_key=ctx.demo,
     )
     return found
 

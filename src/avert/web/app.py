@@ -176,6 +176,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def denied(request: Request, exc: PermissionDenied) -> Response:
         return _error(request, 403, str(exc))
 
+    @app.exception_handler(ConfigError)
+    async def not_configured(request: Request, exc: ConfigError) -> Response:
+        # e.g. a partner page while no real pseudonym key is set: say so, show nothing
+        return _error(request, 503, f"avert is not configured for this: {exc}")
+
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
         return _error(request, 404, str(exc))

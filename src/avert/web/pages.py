@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from avert.access import audience_of
 from avert.errors import PermissionDenied
-from avert.policy import audience_for, decide
+from avert.policy import decide
 from avert.report import places_map_svg
 from avert.web.auth import authorize, csrf_token, current_user, requires, sign_in
 from avert.web.auth import sign_out as end_session
@@ -64,7 +65,7 @@ def _page(
             "user": user,
             "nav": nav,
             "csrf": csrf_token(request),
-            "audience": audience_for(user.role) if user else None,
+            "audience": audience_of(user.role) if user else None,
             **context,
         },
         status_code=status,
@@ -147,6 +148,7 @@ def _briefing_context(
         hours=hours,
         area=area or None,
         cache=ctx.briefings,
+        allow_demo_key=ctx.demo,
     )
     b = view.briefing
     svg = places_map_svg(
@@ -159,7 +161,7 @@ def _briefing_context(
     people = [str(p.get("person_id")) for p in view.data["people"]]
     makeup = (
         views.makeup(ctx.store, people, at=when)
-        if audience_for(user.role) == "police"
+        if audience_of(user.role) == "police"
         else None
     )
     return {
@@ -219,6 +221,7 @@ def incidents(
         area=area or None,
         category=category or None,
         flag=flag or None,
+        allow_demo_key=ctx.demo,
     )
     return _page(
         request,
@@ -280,7 +283,9 @@ def places(request: Request, at: str | None = None) -> Response:
 def groups(request: Request) -> Response:
     """Groups with continuum level, matrix band and reasons."""
     ctx = _ctx(request)
-    found = views.groups_view(ctx.store, ctx.settings, user=current_user(request))
+    found = views.groups_view(
+        ctx.store, ctx.settings, user=current_user(request), allow_demo_key=ctx.demo
+    )
     return _page(request, "groups.html", found=found)
 
 

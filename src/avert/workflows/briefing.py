@@ -14,35 +14,35 @@ the page, and :mod:`avert.report` writes ``briefing.html``, ``briefing.pdf`` and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
+from avert.access import Audience, check_audience, pseudonymiser_for
 from avert.analyse.networks import group_membership, retaliation_alerts
+from avert.analyse.trend import YEAR_DAYS, month_window
 from avert.briefing import (
     LOOKBACK_DAYS,
     REPEAT_WINDOW_DAYS,
-    YEAR_DAYS,
-    Audience,
     Boundary,
     Briefing,
     daily_briefing,
-    month_window,
 )
+from avert.briefing.context import month_start, window_for
 from avert.config.networks import default_networks_config
 from avert.errors import NotFound
 from avert.files import private_mkdir, private_write_text
-from avert.pseudonymise import Pseudonymiser
 from avert.report.render import render_briefing_html, render_pdf
-from avert.schema import TABLES
-from avert.store import Store, audit
+from avert.store import Store, audit, queries
+from avert.workflows.networks import read_detected_groups
 
 __all__ = [
     "BriefingFiles",
@@ -53,6 +53,8 @@ __all__ = [
 
 _INCIDENT_COLUMNS: Final = (
     "incident_id",
+    "source",
+    "force",
     "offence_code",
     "crime_type",
     "occurred_from",
@@ -63,6 +65,8 @@ _INCIDENT_COLUMNS: Final = (
     "y",
     "location",
     "lsoa",
+    "lsoa_name",
+    "ward",
     "borough",
     "domestic",
     "weapon",
@@ -71,17 +75,11 @@ _INCIDENT_COLUMNS: Final = (
     "injury",
     "outcome",
 )
-_CLASS_COLUMNS: Final = (
-    "incident_id",
-    "in_definition",
-    "category",
-    "rule_ids",
-    "harm_days",
-    "harm_source",
-)
 #: columns enough for places, trend and risk (incidents outside the window)
 _LIGHT_COLUMNS: Final = (
     "incident_id",
+    "source",
+    "force",
     "occurred_from",
     "time_precision",
     "x",
@@ -90,7 +88,6 @@ _LIGHT_COLUMNS: Final = (
     "domestic",
     "weapon",
 )
-_CHUNK: Final = 20_000
 _READ_THREADS: Final = 4
 _INTEL_COLUMNS: Final = (
     "intel_id",
@@ -112,6 +109,7 @@ _ACTION_COLUMNS: Final = (
     "status",
 )
 _ASB_WINDOW_DAYS: Final = 182
+_INDENT_MAX_ITEMS: Final = 2_000
 
 
 @dataclass(frozen=True)
@@ -125,154 +123,132 @@ class BriefingFiles:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _chunked_in(
-    store: Store,
-    table: str,
-    column: str,
-    values: Sequence[str],
-    *,
-    columns: Sequence[str],
-    where: Sequence[tuple[str, str, object]] = (),
-) -> pl.DataFrame:
-    """``read_frame`` with ``column IN values``, in chunks (SQL parameter limits)."""
-    uniq = sorted(set(values))
-    parts = [
-        store.read_frame(
-            table,
-            columns=list(columns),
-            where=[*where, (column, "in", uniq[i : i + _CHUNK])],
-        )
-        for i in range(0, len(uniq), _CHUNK)
-    ]
-    if not parts:
-        return _empty(table, columns)
-    return pl.concat(parts, how="vertical")
+def _choose_month(
+    store: Store, *, at: dt.datetime, hours: int
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The month to brief on when only month-precision data reaches ``at``; else None.
 
-
-def _empty(table: str, columns: Sequence[str]) -> pl.DataFrame:
-    spec = TABLES[table]
-    return pl.DataFrame(schema={c: spec.schema[c] for c in columns})
-
-
-def _incidents_between(
-    store: Store,
-    start: dt.datetime,
-    end: dt.datetime,
-    columns: Sequence[str] = _INCIDENT_COLUMNS,
-) -> pl.DataFrame:
-    return store.read_frame(
-        "incidents",
-        columns=list(columns),
-        where=[("occurred_from", ">=", start), ("occurred_from", "<", end)],
-    )
-
-
-def _classify(store: Store, incidents: pl.DataFrame, profile: str) -> pl.DataFrame:
-    classes = _chunked_in(
-        store,
-        "classifications",
-        "incident_id",
-        incidents["incident_id"].to_list(),
-        columns=_CLASS_COLUMNS,
-        where=[("profile", "=", profile)],
-    )
-    return incidents.join(classes, on="incident_id", how="left")
-
-
-def _latest_month_start(store: Store, at: dt.datetime) -> dt.datetime | None:
-    """First instant of the latest month-precision month starting before ``at``."""
-    value: object = (
-        at.strftime("%Y-%m-%dT%H:%M:%S.%f") if store.dialect == "sqlite" else at
-    )
-    frame = store.query(
-        'SELECT MAX("occurred_from") AS m FROM "incidents" '
-        'WHERE "time_precision" = \'month\' AND "occurred_from" < ?',
-        [value],
-        schema={"m": TABLES["incidents"].schema["occurred_from"]},
-    )
-    raw = frame["m"][0] if frame.height else None
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        return dt.datetime.fromisoformat(raw[:19])
-    assert isinstance(raw, dt.datetime)
-    return raw
-
-
-_JSON_VALUES: Final = {
-    "sqlite": "SELECT value FROM json_each(?)",
-    "postgresql": "SELECT json_array_elements_text(?::json)",
-}
-
-
-def _sql_time(store: Store, value: dt.datetime) -> object:
-    return (
-        value.strftime("%Y-%m-%dT%H:%M:%S.%f") if store.dialect == "sqlite" else value
-    )
-
-
-def _person_history(
-    store: Store,
-    person_ids: Sequence[str],
-    *,
-    since: dt.datetime,
-    until: dt.datetime,
-    profile: str,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Involvements and classified incidents of ``person_ids`` in ``[since, until)``.
-
-    One query joins involvements (index on person_id) to incidents and their
-    classification, so a store of millions of rows returns only these people's year.
+    The rule of :func:`avert.briefing.context.window_for`, from indexed queries
+    instead of the whole table: exact-time data in the last 28 days means an exact
+    window, without asking for months.
     """
-    inv_schema: dict[str, pl.DataType] = {
-        "incident_id": pl.String(),
-        "person_id": pl.String(),
-        "role": pl.String(),
+    latest_exact = queries.latest_time(store, before=at, precision="exact")
+    if latest_exact is not None and latest_exact >= at - dt.timedelta(
+        days=LOOKBACK_DAYS
+    ):
+        return None
+    latest_month = queries.latest_time(store, before=month_start(at), precision="month")
+    if latest_month is None:
+        return None
+    m_from, m_to, precision, _ = window_for(
+        at, hours, latest_exact=latest_exact, latest_month=month_start(latest_month)
+    )
+    return (m_from, m_to) if precision == "month" else None
+
+
+def _month_spans(
+    m_from: dt.datetime, m_to: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime, tuple[str, ...]]]:
+    """The month (every column), the month before and the same month a year before."""
+    prev_from, _ = month_window(m_from - dt.timedelta(days=1))
+    ly_from, ly_to = month_window(dt.datetime(m_from.year - 1, m_from.month, 1))
+    return [
+        (m_from, m_to, _INCIDENT_COLUMNS),
+        (prev_from, m_from, _LIGHT_COLUMNS),
+        (ly_from, ly_to, _LIGHT_COLUMNS),
+    ]
+
+
+def _submit_table_reads(
+    pool: ThreadPoolExecutor, store: Store, *, window_from: dt.datetime, at: dt.datetime
+) -> dict[str, Future[pl.DataFrame]]:
+    """Start the reads that do not depend on the incidents (groups, intel, actions)."""
+    return {
+        "groups": pool.submit(
+            store.read_frame, "groups", columns=["group_id", "name", "continuum"]
+        ),
+        "group_members": pool.submit(
+            store.read_frame, "group_members", columns=["group_id", "person_id"]
+        ),
+        "callers": pool.submit(
+            store.read_frame,
+            "asb",
+            columns=["caller_id"],
+            where=[("occurred_at", ">=", window_from), ("occurred_at", "<", at)],
+        ),
+        "intelligence": pool.submit(
+            store.read_frame,
+            "intelligence",
+            columns=list(_INTEL_COLUMNS),
+            where=[("recorded_at", ">=", window_from), ("recorded_at", "<", at)],
+        ),
+        "actions": pool.submit(
+            store.read_frame,
+            "actions",
+            columns=list(_ACTION_COLUMNS),
+            where=[("status", "in", ["open", "in_progress"])],
+        ),
     }
-    inc_schema: dict[str, pl.DataType] = {
-        "incident_id": pl.String(),
-        "occurred_from": pl.Datetime("us"),
-        "domestic": pl.Boolean(),
-        "in_definition": pl.Boolean(),
-        "category": pl.String(),
-        "harm_days": pl.Float64(),
+
+
+def _submit_person_reads(
+    pool: ThreadPoolExecutor,
+    store: Store,
+    linked: Sequence[str],
+    *,
+    callers: Sequence[str],
+    at: dt.datetime,
+    profile: str,
+    audience: Audience,
+) -> dict[str, Future[Any]]:
+    """Start the reads about the window's people: their year, flags, names, ASB."""
+    out: dict[str, Future[Any]] = {
+        # the last year of the linked people (risk scores): one indexed join in SQL
+        "history": pool.submit(
+            queries.person_history,
+            store,
+            linked,
+            since=at - dt.timedelta(days=REPEAT_WINDOW_DAYS),
+            until=at,
+            profile=profile,
+        ),
+        "people": pool.submit(
+            queries.read_in,
+            store,
+            "people",
+            "person_id",
+            linked,
+            columns=("person_id", "vulnerable"),
+        ),
+        "asb": pool.submit(
+            queries.read_in,
+            store,
+            "asb",
+            "caller_id",
+            callers,
+            columns=(
+                "asb_id",
+                "occurred_at",
+                "category",
+                "caller_id",
+                "vulnerable_caller",
+            ),
+            where=[
+                ("occurred_at", ">=", at - dt.timedelta(days=_ASB_WINDOW_DAYS)),
+                ("occurred_at", "<", at),
+            ],
+        ),
     }
-    if not person_ids:
-        return pl.DataFrame(schema=inv_schema), pl.DataFrame(schema=inc_schema)
-    sql = (
-        'SELECT v."incident_id", v."person_id", v."role", i."occurred_from", '
-        'i."domestic", c."in_definition", c."category", c."harm_days" '
-        'FROM "involvements" v JOIN "incidents" i ON i."incident_id" = v."incident_id" '
-        'LEFT JOIN "classifications" c ON c."incident_id" = v."incident_id" '
-        'AND c."profile" = ? '
-        f'WHERE v."person_id" IN ({_JSON_VALUES[store.dialect]}) '
-        'AND i."occurred_from" >= ? AND i."occurred_from" < ?'
-    )
-    raw = store.query(
-        sql,
-        [
-            profile,
-            json.dumps(sorted(set(person_ids))),
-            _sql_time(store, since),
-            _sql_time(store, until),
-        ],
-        schema={**inv_schema, **inc_schema},  # the SELECT's columns, in order
-    )
-    if raw.height == 0:
-        return pl.DataFrame(schema=inv_schema), pl.DataFrame(schema=inc_schema)
-    when = pl.col("occurred_from")
-    if raw.schema["occurred_from"] == pl.String:
-        when = when.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
-    frame = raw.with_columns(
-        when.cast(pl.Datetime("us")).alias("occurred_from"),
-        pl.col("domestic").cast(pl.Boolean),
-        pl.col("in_definition").cast(pl.Boolean),
-        pl.col("harm_days").cast(pl.Float64),
-        pl.col("incident_id", "person_id", "role", "category").cast(pl.String),
-    )
-    inv = frame.select(list(inv_schema)).unique()
-    inc = frame.select(list(inc_schema)).unique("incident_id", keep="first")
-    return inv, inc
+    if audience == "police":  # partners never get names: not even read
+        out["identities"] = pool.submit(
+            queries.read_in,
+            store,
+            "person_identity",
+            "person_id",
+            linked,
+            columns=("person_id", "name"),
+        )
+    return out
 
 
 def read_briefing_frames(
@@ -295,68 +271,44 @@ def read_briefing_frames(
     window_from = at - dt.timedelta(hours=hours)
     recent_from = min(window_from, at - dt.timedelta(days=LOOKBACK_DAYS))
     year = dt.timedelta(days=YEAR_DAYS)
+
+    def between(a: dt.datetime, b: dt.datetime, columns: Sequence[str]) -> pl.DataFrame:
+        return queries.classified_between(store, a, b, columns=columns, profile=profile)
+
     # Independent reads run on a few threads: each read has its own connection and
     # the drivers release the GIL while SQLite / PostgreSQL work.
+    month = _choose_month(store, at=at, hours=hours)
     with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
-        f_window = pool.submit(_incidents_between, store, window_from, at)
-        f_recent = pool.submit(
-            _incidents_between, store, recent_from, window_from, _LIGHT_COLUMNS
+        if month is None:
+            f_parts = [
+                pool.submit(between, window_from, at, _INCIDENT_COLUMNS),
+                pool.submit(between, recent_from, window_from, _LIGHT_COLUMNS),
+                pool.submit(
+                    between,
+                    at - year - dt.timedelta(days=LOOKBACK_DAYS),
+                    at - year,
+                    _LIGHT_COLUMNS,
+                ),
+            ]
+        else:
+            # month data: the month (every column), the month before, a year before
+            window_from, window_to = month
+            f_parts = [
+                pool.submit(between, a, b, cols)
+                for a, b, cols in _month_spans(window_from, window_to)
+            ]
+        f_other = _submit_table_reads(pool, store, window_from=window_from, at=at)
+        parts = [f.result() for f in f_parts]
+        # the window and the 28 days before it (exact), or the month
+        recent = (
+            pl.concat(parts[:2], how="diagonal_relaxed") if month is None else parts[0]
         )
-        f_year = pool.submit(
-            _incidents_between,
-            store,
-            at - year - dt.timedelta(days=LOOKBACK_DAYS),
-            at - year,
-            _LIGHT_COLUMNS,
-        )
-        f_groups = pool.submit(
-            store.read_frame, "groups", columns=["group_id", "name", "continuum"]
-        )
-        f_members = pool.submit(
-            store.read_frame, "group_members", columns=["group_id", "person_id"]
-        )
-        f_callers = pool.submit(
-            store.read_frame,
-            "asb",
-            columns=["caller_id"],
-            where=[("occurred_at", ">=", window_from), ("occurred_at", "<", at)],
-        )
-        f_intel = pool.submit(
-            store.read_frame,
-            "intelligence",
-            columns=list(_INTEL_COLUMNS),
-            where=[("recorded_at", ">=", window_from), ("recorded_at", "<", at)],
-        )
-        f_actions = pool.submit(
-            store.read_frame,
-            "actions",
-            columns=list(_ACTION_COLUMNS),
-            where=[("status", "in", ["open", "in_progress"])],
-        )
-        recent = pl.concat(
-            [f_window.result(), f_recent.result()], how="diagonal_relaxed"
-        )
-        parts = [recent, f_year.result()]
-        precise = recent.filter(
-            pl.col("time_precision").fill_null("exact") != "month"
-        ).height
-        if precise == 0:
-            month = _latest_month_start(store, at)
-            if month is not None:
-                m_from, m_to = month_window(month)
-                prev_from, _ = month_window(m_from - dt.timedelta(days=1))
-                ly_from, ly_to = month_window(
-                    dt.datetime(m_from.year - 1, m_from.month, 1)
-                )
-                parts += [
-                    _incidents_between(store, prev_from, m_to),
-                    _incidents_between(store, ly_from, ly_to),
-                ]
-        incidents = pl.concat(parts, how="diagonal_relaxed").unique(
-            "incident_id", keep="first"
-        )
-        f_classified = pool.submit(_classify, store, incidents, profile)
-        involvements = _chunked_in(
+        incidents = pl.concat(parts, how="diagonal_relaxed")
+        if month is None:
+            incidents = incidents.unique(
+                "incident_id", keep="first", maintain_order=True
+            )
+        involvements = queries.read_in(
             store,
             "involvements",
             "incident_id",
@@ -373,111 +325,103 @@ def read_briefing_frames(
             .unique()
             .to_list()
         )
-        # the last year of the linked people (risk scores): one indexed join in SQL
-        f_history = pool.submit(
-            _person_history,
+        f_people = _submit_person_reads(
+            pool,
             store,
             linked,
-            since=at - dt.timedelta(days=REPEAT_WINDOW_DAYS),
-            until=at,
+            callers=f_other["callers"].result()["caller_id"].drop_nulls().to_list(),
+            at=at,
             profile=profile,
+            audience=audience,
         )
-        f_people = pool.submit(
-            _chunked_in,
-            store,
-            "people",
-            "person_id",
-            linked,
-            columns=("person_id", "vulnerable"),
-        )
-        f_identities = (
-            pool.submit(
-                _chunked_in,
-                store,
-                "person_identity",
-                "person_id",
-                linked,
-                columns=("person_id", "name"),
-            )
-            if audience == "police"
-            else None
-        )
-        f_asb = pool.submit(
-            _chunked_in,
-            store,
-            "asb",
-            "caller_id",
-            f_callers.result()["caller_id"].drop_nulls().to_list(),
-            columns=(
-                "asb_id",
-                "occurred_at",
-                "category",
-                "caller_id",
-                "vulnerable_caller",
-            ),
-            where=[
-                ("occurred_at", ">=", at - dt.timedelta(days=_ASB_WINDOW_DAYS)),
-                ("occurred_at", "<", at),
-            ],
-        )
-        classified = f_classified.result()
-        if incidents.height and classified["in_definition"].null_count() == (
-            classified.height
+        if incidents.height and incidents["in_definition"].null_count() == (
+            incidents.height
         ):
             msg = (
                 f"No classifications for definition '{profile}' of these incidents: "
                 "run 'avert classify' first."
             )
             raise NotFound(msg)
-        history_inv, history = f_history.result()
+        history_inv, history = f_people["history"].result()
         history = history.join(
             incidents.select("incident_id"), on="incident_id", how="anti"
         )
-        incidents = pl.concat([classified, history], how="diagonal_relaxed")
-        involvements = pl.concat([involvements, history_inv], how="vertical").unique()
-        people = f_people.result()
-        identities = (
-            f_identities.result()
-            if f_identities is not None
-            else _empty("person_identity", ("person_id", "name"))
-        )
-        groups, group_members = f_groups.result(), f_members.result()
-        asb, intelligence = f_asb.result(), f_intel.result()
-        actions = f_actions.result()
-    retaliation: pl.DataFrame | None = None
-    if group_members.height and involvements.height:
-        cfg = default_networks_config()
-        detected = pl.DataFrame(schema={"group_id": pl.String, "person_id": pl.String})
-        membership = group_membership(detected, group_members)
-        classified = incidents.with_columns(
-            pl.col("in_definition").fill_null(value=False)
-        )
-        retaliation = retaliation_alerts(
-            classified,
-            involvements,
-            membership,
-            since=at - dt.timedelta(days=cfg.retaliation.window_days),
-            until=at,
-            config=cfg,
-        ).frame
-        notes.append(
-            "Retaliation alerts use declared groups (group_members); groups detected "
-            "from co-offending come from 'avert analyse networks'."
-        )
-    frames = {
-        "incidents": incidents,
-        "involvements": involvements,
-        "people": people,
-        "identities": identities,
-        "groups": groups,
-        "group_members": group_members,
-        "asb": asb,
-        "intelligence": intelligence,
-        "actions": actions,
-    }
+        frames = {
+            "incidents": pl.concat([incidents, history], how="diagonal_relaxed"),
+            "involvements": pl.concat(
+                [involvements, history_inv], how="vertical"
+            ).unique(),
+            **{name: f.result() for name, f in f_people.items() if name != "history"},
+            **{name: f.result() for name, f in f_other.items() if name != "callers"},
+        }
+    if "identities" not in frames:
+        frames["identities"] = queries.empty("person_identity", ("person_id", "name"))
+    incidents, involvements = frames["incidents"], frames["involvements"]
+    detected, note = _stored_groups(store, at=at)
+    retaliation = _retaliation(
+        incidents, involvements, frames["group_members"], detected, at=at
+    )
     if retaliation is not None:
+        # strong alerts (the victim is in a known group) first, then harm
+        if "strength" in retaliation.columns:
+            retaliation = retaliation.sort(
+                pl.col("strength") != "strong", maintain_order=True
+            )
         frames["retaliation"] = retaliation
+        notes.append(note)
     return frames, notes
+
+
+def _stored_groups(store: Store, *, at: dt.datetime) -> tuple[pl.DataFrame, str]:
+    """Detected groups stored by the last refresh, when they are not from after ``at``.
+
+    Groups are detected once per load (:func:`avert.workflows.networks.
+    refresh_detected_groups`) and only read here, so the briefing stays fast; groups
+    found in a history later than the briefing's window are not used (they would
+    let later records into a past briefing).
+    """
+    stored = read_detected_groups(store)
+    empty = pl.DataFrame(schema={"group_id": pl.String, "person_id": pl.String})
+    if stored.as_of is None:
+        return empty, (
+            "Retaliation alerts use declared groups only: no detected groups are "
+            "stored yet (they are stored by each 'avert ingest')."
+        )
+    if stored.as_of > at:
+        return empty, (
+            f"Retaliation alerts use declared groups only: the stored detected "
+            f"groups are as of {stored.as_of:%d %b %Y %H:%M}, after this window."
+        )
+    age_days = (at - stored.as_of).total_seconds() / 86400
+    return stored.membership.select("group_id", "person_id"), (
+        f"Retaliation alerts use declared groups and {stored.groups.height:,} groups "
+        f"detected from co-offending as of {stored.as_of:%d %b %Y %H:%M} "
+        f"({age_days:.0f} days before the window ends)."
+    )
+
+
+def _retaliation(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    group_members: pl.DataFrame,
+    detected: pl.DataFrame,
+    *,
+    at: dt.datetime,
+) -> pl.DataFrame | None:
+    """Retaliation alerts from declared and stored detected groups (None without)."""
+    if not ((group_members.height or detected.height) and involvements.height):
+        return None
+    cfg = default_networks_config()
+    membership = group_membership(detected, group_members)
+    classified = incidents.with_columns(pl.col("in_definition").fill_null(value=False))
+    return retaliation_alerts(
+        classified,
+        involvements,
+        membership,
+        since=at - dt.timedelta(days=cfg.retaliation.window_days),
+        until=at,
+        config=cfg,
+    ).frame
 
 
 _RING = re.compile(r"\(([^()]+)\)")
@@ -516,6 +460,85 @@ def read_boundaries(
     return out
 
 
+def _people_shown(data: dict[str, Any]) -> list[str]:
+    """Every person id the briefing shows (as shown: pseudonyms for partners)."""
+    ids: set[str] = set()
+    for section in (
+        "incidents",
+        "retaliation",
+        "repeat_victims",
+        "asb_callers",
+        "people",
+    ):
+        for item in data.get(section) or []:
+            ids.update(item.get("links", {}).get("person_id") or [])
+    for item in data.get("intelligence", {}).get("items") or []:
+        ids.update(item.get("links", {}).get("person_id") or [])
+    for item in data.get("actions") or []:
+        ids.update(item.get("links", {}).get("person_id") or [])
+    return sorted(ids)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole and owner-only (temporary file, rename)."""
+    private_write_text(path, text)
+
+
+def build_briefing(
+    store: Store,
+    *,
+    at: dt.datetime,
+    hours: int = 24,
+    area: str | None = None,
+    audience: Audience = "police",
+    profile: str = "avb-2010",
+    pseudonym_key: str | None = None,
+    pseudonym_rotation: str = "none",
+    allow_demo_key: bool = False,
+    boundaries: Sequence[Boundary] = (),
+    timings: dict[str, float] | None = None,
+) -> Briefing:
+    """Read the store and assemble the briefing for a window (no files, no audit).
+
+    The one place a briefing is built: :func:`run_briefing` writes it to files and
+    the web app shows it; each caller records its own audit row. Parameters as in
+    :func:`run_briefing`; ``timings`` (when given) receives ``read_s`` and
+    ``assemble_s``.
+    """
+    t0 = time.perf_counter()
+    aud = check_audience(audience)
+    pseudonymiser = (
+        pseudonymiser_for(
+            pseudonym_key, rotation=pseudonym_rotation, at=at, allow_demo=allow_demo_key
+        )
+        if aud == "partner"
+        else None
+    )
+    frames, notes = read_briefing_frames(
+        store, at=at, hours=hours, profile=profile, audience=aud
+    )
+    t1 = time.perf_counter()
+    briefing = daily_briefing(
+        frames["incidents"],
+        frames["involvements"],
+        at=at,
+        hours=hours,
+        area=area,
+        audience=aud,
+        tables={
+            k: v for k, v in frames.items() if k not in ("incidents", "involvements")
+        },
+        boundaries=boundaries,
+        pseudonymiser=pseudonymiser,
+        profile=profile,
+        notes=notes,
+    )
+    if timings is not None:
+        timings["read_s"] = t1 - t0
+        timings["assemble_s"] = time.perf_counter() - t1
+    return briefing
+
+
 def run_briefing(
     store: Store,
     *,
@@ -526,11 +549,18 @@ def run_briefing(
     audience: Audience = "police",
     profile: str = "avb-2010",
     pseudonym_key: str | None = None,
+    pseudonym_rotation: str = "none",
+    allow_demo_key: bool = False,
     boundaries: Sequence[Boundary] = (),
     pdf: bool = True,
     user: str | None = None,
 ) -> BriefingFiles:
     """Brief on the window ending at ``at`` and write HTML, PDF and JSON to ``out_dir``.
+
+    The export is recorded in the audit log *before* any file is written (output
+    folder, audience, the number and digest of the people shown), so an export
+    without its audit row cannot exist; each file appears whole (written to a
+    temporary name, then renamed).
 
     Parameters
     ----------
@@ -542,71 +572,101 @@ def run_briefing(
         Folder for ``briefing.html``, ``briefing.pdf`` and ``briefing.json``.
     hours, area, audience, profile
         See :func:`avert.briefing.daily_briefing`.
-    pseudonym_key
-        The deployment's pseudonym key (``AVERT_PSEUDONYM_KEY``); demo key if None.
+    pseudonym_key, pseudonym_rotation
+        The deployment's pseudonym secret and rotation (settings ``pseudonym_key``,
+        ``pseudonym_rotation``); a partner briefing is refused without a real key.
+    allow_demo_key
+        Accept a missing key and use the published demo key (``avert demo`` only).
     boundaries
         Area outlines for the map (:func:`read_boundaries`).
     pdf
         Also write the PDF (WeasyPrint; the slowest step).
     user
         Who exported, for the audit log (default: the operating-system user).
+
+    Raises
+    ------
+    ConfigError
+        A partner briefing without a fit pseudonym key (:func:`avert.access.check_key`).
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    frames, notes = read_briefing_frames(
-        store, at=at, hours=hours, profile=profile, audience=audience
-    )
-    timings["read_s"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    briefing = daily_briefing(
-        frames["incidents"],
-        frames["involvements"],
+    aud = check_audience(audience)
+    briefing = build_briefing(
+        store,
         at=at,
         hours=hours,
         area=area,
-        audience=audience,
-        people=frames["people"],
-        identities=frames["identities"],
-        groups=frames["groups"],
-        group_members=frames["group_members"],
-        asb=frames["asb"],
-        intelligence=frames["intelligence"],
-        actions=frames["actions"],
-        retaliation=frames.get("retaliation"),
-        boundaries=boundaries,
-        pseudonymiser=Pseudonymiser(pseudonym_key),
+        audience=aud,
         profile=profile,
-        notes=notes,
+        pseudonym_key=pseudonym_key,
+        pseudonym_rotation=pseudonym_rotation,
+        allow_demo_key=allow_demo_key,
+        boundaries=boundaries,
+        timings=timings,
     )
-    timings["assemble_s"] = time.perf_counter() - t1
     out = private_mkdir(out_dir)  # personal data: owner-only files and folders
     t2 = time.perf_counter()
     data = briefing.to_json()
-    html = render_briefing_html(briefing, data=data)
-    html_path = private_write_text(out / "briefing.html", html)
-    json_path = private_write_text(
-        out / "briefing.json", json.dumps(data, indent=2, ensure_ascii=False)
+    _audit(
+        store,
+        at=at,
+        audience=aud,
+        area=area,
+        out=out,
+        people=_people_shown(data),
+        user=user,
     )
+    html = render_briefing_html(briefing, data=data)
+    html_path = out / "briefing.html"
+    json_path = out / "briefing.json"
+    # indented for reading when small; compact (the C encoder, ~10x faster) when big
+    indent = 2 if len(briefing.incidents) <= _INDENT_MAX_ITEMS else None
+    _write_atomic(json_path, json.dumps(data, indent=indent, ensure_ascii=False))
+    _write_atomic(html_path, html)
     timings["write_html_json_s"] = time.perf_counter() - t2
     pdf_path: Path | None = None
     if pdf:
         t3 = time.perf_counter()
-        pdf_path = render_pdf(html, out / "briefing.pdf")
+        tmp_pdf = render_pdf(html, out / ".briefing.pdf.tmp")
+        pdf_path = out / "briefing.pdf"
+        tmp_pdf.replace(pdf_path)
         timings["pdf_s"] = time.perf_counter() - t3
-    _audit(store, at=at, audience=audience, area=area, user=user)
     timings["total_s"] = time.perf_counter() - t0
     return BriefingFiles(briefing, html_path, json_path, pdf_path, timings)
 
 
 def _audit(
-    store: Store, *, at: dt.datetime, audience: str, area: str | None, user: str | None
+    store: Store,
+    *,
+    at: dt.datetime,
+    audience: str,
+    area: str | None,
+    out: Path,
+    people: Sequence[str],
+    user: str | None,
 ) -> None:
-    """Record the export in the audit log (DESIGN.md: every export is audited)."""
+    """Record the export in the audit log (DESIGN.md: every export is audited).
+
+    The object names the briefing and where it was written; the reason names the
+    audience and the people shown: their number and a SHA-256 digest of their
+    sorted ids as shown (pseudonyms for partners), so the data protection officer
+    can check a list against the row.
+    """
+    digest = hashlib.sha256("\n".join(people).encode("utf-8")).hexdigest()[:16]
     audit.record(
         store,
         action="export",
-        obj=f"briefing:{at:%Y-%m-%dT%H:%M}" + (f":{area}" if area else ""),
-        reason="daily risk briefing",
+        obj=f"briefing:{at:%Y-%m-%dT%H:%M}"
+        + (f":{area}" if area else "")
+        + f" -> {out.resolve()}",
+        reason=(
+            f"daily risk briefing for the {audience} audience; shows "
+            f"{len(people)} people (sha256 of sorted ids {digest})"
+        ),
         role=audience,
         user=user,
+        detail=audit.describe(
+            people=people, location=str(out.resolve()), audience=audience
+        ),
     )

@@ -2,7 +2,7 @@
 
 The web app is a thin edge: every route calls one function here, which reads the
 store, calls the pure analyses and the briefing, applies the user's audience
-(partners and the board see pseudonyms only, :func:`avert.policy.audience_for`) and
+(partners and the board see pseudonyms only, :func:`avert.policy.audience_of`) and
 writes the audit row *before* returning person-level data. The same functions serve
 the HTML pages and the JSON API, so the two cannot disagree.
 """
@@ -20,15 +20,15 @@ from typing import Any
 
 import polars as pl
 
+from avert.access import Pseudonymiser, audience_of, pseudonymiser_for
 from avert.analyse.result import jsonable
-from avert.briefing import Briefing, daily_briefing
+from avert.briefing import Briefing
 from avert.config.settings import Settings
 from avert.errors import NotFound, PermissionDenied
-from avert.policy import audience_for, decide
-from avert.pseudonymise import Pseudonymiser
+from avert.policy import decide
 from avert.store import Store, audit
 from avert.store.summary import latest_incident_at, status_summary
-from avert.workflows.briefing import read_briefing_frames
+from avert.workflows.briefing import build_briefing
 from avert.workflows.networks import groups_report, person_report
 from avert.workflows.users import User
 
@@ -100,8 +100,14 @@ class BriefingCache:
             return value
 
 
-def _pseudonymiser(settings: Settings) -> Pseudonymiser:
-    return Pseudonymiser(getattr(settings, "pseudonym_key", None) or None)
+def _pseudonymiser(settings: Settings, *, allow_demo_key: bool) -> Pseudonymiser:
+    """The partner pseudonymiser of the deployment (refused without a real key)."""
+    return pseudonymiser_for(
+        settings.pseudonym_key or None,
+        rotation=settings.pseudonym_rotation,
+        at=dt.datetime.now(),
+        allow_demo=allow_demo_key,
+    )
 
 
 def default_window_end(
@@ -134,6 +140,7 @@ def briefing_view(
     hours: int = 24,
     area: str | None = None,
     cache: BriefingCache | None = None,
+    allow_demo_key: bool = False,
 ) -> BriefingView:
     """The daily briefing for the window ending at ``at``, under the user's audience.
 
@@ -145,30 +152,19 @@ def briefing_view(
     decision = decide(user.role, "view-today", user_area=user.area, resource_area=area)
     if not decision:
         raise PermissionDenied(decision.reason)
-    audience = audience_for(user.role)
+    audience = audience_of(user.role)
 
     def compute() -> BriefingView:
-        frames, notes = read_briefing_frames(
-            store, at=at, hours=hours, profile=settings.definition, audience=audience
-        )
-        briefing = daily_briefing(
-            frames["incidents"],
-            frames["involvements"],
+        briefing = build_briefing(
+            store,
             at=at,
             hours=hours,
             area=area,
             audience=audience,
-            people=frames["people"],
-            identities=frames["identities"],
-            groups=frames["groups"],
-            group_members=frames["group_members"],
-            asb=frames["asb"],
-            intelligence=frames["intelligence"],
-            actions=frames["actions"],
-            retaliation=frames.get("retaliation"),
-            pseudonymiser=_pseudonymiser(settings),
             profile=settings.definition,
-            notes=notes,
+            pseudonym_key=settings.pseudonym_key or None,
+            pseudonym_rotation=settings.pseudonym_rotation,
+            allow_demo_key=allow_demo_key,
         )
         return BriefingView(briefing, briefing.to_json())
 
@@ -198,6 +194,7 @@ def incidents_view(
     area: str | None = None,
     category: str | None = None,
     flag: str | None = None,
+    allow_demo_key: bool = False,
 ) -> dict[str, Any]:
     """Classified incidents in ``[date_from, date_to)``, filtered, highest harm first.
 
@@ -253,8 +250,10 @@ def incidents_view(
     rows = rows.sort(["harm_days", "occurred_from"], descending=True, nulls_last=True)
     total = rows.height
     shown = rows.head(MAX_LIST_ROWS)
-    if audience_for(user.role) == "partner":
-        shown = _pseudonymiser(settings).column(shown, "incident_id", "incident")
+    if audience_of(user.role) == "partner":
+        shown = _pseudonymiser(settings, allow_demo_key=allow_demo_key).column(
+            shown, "incident_id", "incident"
+        )
     audit.record(
         store,
         action="search",
@@ -339,7 +338,9 @@ def person_view(
     return out
 
 
-def groups_view(store: Store, settings: Settings, *, user: User) -> dict[str, Any]:
+def groups_view(
+    store: Store, settings: Settings, *, user: User, allow_demo_key: bool = False
+) -> dict[str, Any]:
     """Groups with continuum level, matrix band and reasons (partners: pseudonyms)."""
     decision = decide(user.role, "view-groups")
     if not decision:
@@ -347,8 +348,8 @@ def groups_view(store: Store, settings: Settings, *, user: User) -> dict[str, An
     groups: list[dict[str, Any]] = groups_report(
         store, profile=settings.definition
     ).to_json()["groups"]
-    if audience_for(user.role) == "partner":
-        pseudo = _pseudonymiser(settings)
+    if audience_of(user.role) == "partner":
+        pseudo = _pseudonymiser(settings, allow_demo_key=allow_demo_key)
         for g in groups:
             g["group_id"] = pseudo("group", str(g["group_id"]))
             g["rivals"] = [pseudo("group", str(r)) for r in g.get("rivals") or []]

@@ -1,0 +1,466 @@
+"""Who may see what: audiences and roles, keyed pseudonyms, and the partner rules.
+
+Every page of avert (the daily briefing today, the web app next) is made for one
+*audience*. This module owns the three things each page must agree on:
+
+1. **Roles and audiences.** A role is what a user is (``admin``, ``analyst``,
+   ``chair``, ``officer``, ``partner``, ``board``); an audience is what a page shows.
+   Police roles see the ``police`` view; ``partner`` and ``board`` see the
+   ``partner`` view (:func:`audience_of`).
+2. **Keyed pseudonyms.** Police identifiers (person ids, crime reference numbers,
+   group ids) are personal data in partner hands: the partner view replaces each
+   with a keyed hash,
+
+       pseudonym = PREFIX + "-" + hex(HMAC-SHA256(key, kind + ":" + id))[:12]
+
+   (RFC 2104 HMAC; the approach of the ICO's *Anonymisation, pseudonymisation and
+   privacy enhancing technologies* guidance, 2022: a keyed hash whose key the police
+   keep). Without the key a pseudonym cannot be turned back into the id, or
+   recomputed from a guessed id; so the key must be a real secret
+   (:func:`check_key`: at least :data:`MIN_KEY_LENGTH` characters and
+   :data:`MIN_KEY_BITS` bits of estimated entropy). The same id and key always give
+   the same pseudonym, so **a stable key lets partners link one person across
+   briefings**; a rotation period (:data:`ROTATIONS`) derives a key per month or
+   quarter from the secret (``HMAC-SHA256(secret, "avert-period:" + period)``), so
+   pseudonyms of different periods cannot be linked.
+3. **What the partner view may hold** (:data:`POLICE_ONLY`): never a person id, name,
+   date of birth, address, intelligence text or any other police-only field.
+   :func:`redact_frames` applies the rules to canonical frames *before* a page is
+   assembled, so no later step can see a police id.
+
+:data:`DEMO_KEY` is a published, non-secret key for the synthetic demo city only
+(``avert demo``); every other partner output refuses it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Final, Literal
+
+import polars as pl
+
+from avert.errors import ConfigError
+
+__all__ = [
+    "AUDIENCES",
+    "DEMO_KEY",
+    "KEY_ENV",
+    "MIN_KEY_BITS",
+    "MIN_KEY_LENGTH",
+    "PARTNER_DROPPED",
+    "POLICE_ONLY",
+    "PREFIXES",
+    "ROLES",
+    "ROTATIONS",
+    "Audience",
+    "Pseudonymiser",
+    "Role",
+    "Rotation",
+    "audience_of",
+    "check_audience",
+    "check_key",
+    "key_entropy_bits",
+    "period_of",
+    "pseudonymiser_for",
+    "redact_frames",
+]
+
+Audience = Literal["police", "partner"]
+Role = Literal["admin", "analyst", "chair", "officer", "partner", "board"]
+Rotation = Literal["none", "monthly", "quarterly"]
+
+AUDIENCES: Final[tuple[Audience, ...]] = ("police", "partner")
+ROLES: Final[tuple[Role, ...]] = (
+    "admin",
+    "analyst",
+    "chair",
+    "officer",
+    "partner",
+    "board",
+)
+ROTATIONS: Final[tuple[Rotation, ...]] = ("none", "monthly", "quarterly")
+_AUDIENCE_OF_ROLE: Final[dict[Role, Audience]] = {
+    "admin": "police",
+    "analyst": "police",
+    "chair": "police",
+    "officer": "police",
+    "partner": "partner",
+    "board": "partner",
+}
+
+#: Environment variable holding the deployment's pseudonym key (setting ``pseudonym_key``).
+KEY_ENV: Final = "AVERT_PSEUDONYM_KEY"
+#: Published default key for the synthetic demo only (NOT a secret).
+DEMO_KEY: Final = "avert-demo-pseudonym-key-not-secret"
+#: Shortest accepted deployment key (characters).
+MIN_KEY_LENGTH: Final = 32
+#: Least accepted estimated entropy of a key (bits): length x Shannon entropy per character.
+MIN_KEY_BITS: Final = 100.0
+#: Pseudonym prefix per kind of identifier.
+PREFIXES: Final = {
+    "person": "P",
+    "incident": "I",
+    "group": "G",
+    "intel": "N",
+    "asb": "A",
+    "action": "T",
+    "place": "L",
+}
+_KEY_HELP: Final = (
+    f"Set {KEY_ENV} to a random secret of at least {MIN_KEY_LENGTH} characters, e.g. "
+    'the output of: python -c "import secrets; print(secrets.token_urlsafe(32))" '
+    "(keep it with the police; never give it to partners)."
+)
+
+#: Columns partners never see, by canonical table (dropped or replaced by pseudonyms).
+POLICE_ONLY: Final[Mapping[str, tuple[str, ...]]] = {
+    "incidents": ("lat", "lon", "x", "y", "location", "outcome", "context"),
+    "person_identity": ("name", "date_of_birth", "address", "postcode"),
+    "groups": ("name",),
+    "intelligence": ("subject_id", "text", "source"),
+    "actions": ("title",),
+}
+#: What the partner view drops, in words (printed on every partner page).
+PARTNER_DROPPED: Final = (
+    "names, dates of birth and addresses (person_identity)",
+    "exact locations (lat, lon, x, y, location text) of incidents",
+    "outcomes and free context text",
+    "group names",
+    "intelligence items and subjects (counts by grading only)",
+    "titles of actions that target a person, group or incident",
+)
+#: Identifier columns replaced by pseudonyms, by canonical table: (column, kind).
+_ID_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
+    "incidents": (("incident_id", "incident"),),
+    "involvements": (("incident_id", "incident"), ("person_id", "person")),
+    "people": (("person_id", "person"),),
+    "group_members": (("group_id", "group"), ("person_id", "person")),
+    "groups": (("group_id", "group"),),
+    "asb": (("asb_id", "asb"), ("caller_id", "person")),
+    "intelligence": (("intel_id", "intel"),),
+    "retaliation": (("incident_id", "incident"), ("victim_id", "person")),
+}
+_ID_LIST_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
+    "retaliation": (
+        ("at_risk_of_retaliation_from", "person"),
+        ("possible_targets", "person"),
+        ("victim_groups", "group"),
+        ("rival_groups", "group"),
+    ),
+}
+_WITHHELD_TITLE: Final = "[title withheld: the action targets a person or group]"
+
+
+def audience_of(role: str) -> Audience:
+    """The audience a role sees (``police`` or ``partner``).
+
+    >>> audience_of("chair"), audience_of("board")
+    ('police', 'partner')
+    """
+    if role not in _AUDIENCE_OF_ROLE:
+        msg = f"Unknown role {role!r}: use one of {', '.join(ROLES)}."
+        raise ConfigError(msg)
+    return _AUDIENCE_OF_ROLE[role]  # type: ignore[index]
+
+
+def check_audience(audience: str) -> Audience:
+    """Return ``audience`` if it is ``police`` or ``partner``; else a ConfigError."""
+    if audience not in AUDIENCES:
+        msg = f"The 'audience' parameter must be 'police' or 'partner'. Got {audience!r} instead."
+        raise ConfigError(msg)
+    return "partner" if audience == "partner" else "police"
+
+
+def key_entropy_bits(key: str) -> float:
+    """Estimated entropy of ``key`` in bits: length x Shannon entropy of its characters.
+
+    An estimate, not a proof: a random key scores close to its true entropy, a
+    repeated pattern scores low.
+
+    >>> key_entropy_bits("aaaa") == 0
+    True
+    >>> round(key_entropy_bits("abcd"), 1)
+    8.0
+    """
+    if not key:
+        return 0.0
+    counts = Counter(key)
+    n = len(key)
+    per_char = -sum(c / n * math.log2(c / n) for c in counts.values())
+    return n * per_char
+
+
+def _period(key: str) -> int:
+    """Length of the shortest pattern that repeats to make ``key`` (its own length if none).
+
+    >>> _period("abcabcab"), _period("abcd")
+    (3, 4)
+    """
+    n = len(key)
+    for p in range(1, n // 2 + 1):
+        if all(key[i] == key[i - p] for i in range(p, n)):
+            return p
+    return n
+
+
+def check_key(key: str | None) -> str:
+    """Return ``key`` if it is fit to pseudonymise real data; else a ConfigError.
+
+    Refused: no key, the published :data:`DEMO_KEY`, fewer than
+    :data:`MIN_KEY_LENGTH` characters, or under :data:`MIN_KEY_BITS` bits of estimated
+    entropy (a key that repeats a shorter pattern counts only that pattern). The
+    message never repeats the key.
+    """
+    if not key:
+        msg = f"Partner outputs need a pseudonym key and none is set. {_KEY_HELP}"
+        raise ConfigError(msg)
+    if key == DEMO_KEY:
+        msg = (
+            "Partner outputs refuse the published demo pseudonym key (anyone can "
+            f"reverse its pseudonyms). {_KEY_HELP}"
+        )
+        raise ConfigError(msg)
+    if len(key) < MIN_KEY_LENGTH:
+        msg = (
+            f"The pseudonym key is too short ({len(key)} characters; at least "
+            f"{MIN_KEY_LENGTH} needed). {_KEY_HELP}"
+        )
+        raise ConfigError(msg)
+    bits = key_entropy_bits(key)
+    period = _period(key)
+    if period <= len(key) // 2:
+        bits = min(bits, key_entropy_bits(key[:period]))
+    if bits < MIN_KEY_BITS:
+        msg = (
+            f"The pseudonym key looks guessable (about {bits:.0f} bits of entropy; at "
+            f"least {MIN_KEY_BITS:.0f} needed: avoid repeated patterns). {_KEY_HELP}"
+        )
+        raise ConfigError(msg)
+    return key
+
+
+def period_of(at: dt.datetime | dt.date, rotation: str) -> str | None:
+    """The key period holding ``at``: ``2025-03`` (monthly), ``2025-Q1`` (quarterly).
+
+    >>> period_of(dt.date(2025, 5, 2), "quarterly")
+    '2025-Q2'
+    >>> period_of(dt.date(2025, 5, 2), "none") is None
+    True
+    """
+    if rotation == "none":
+        return None
+    if rotation == "monthly":
+        return f"{at.year:04d}-{at.month:02d}"
+    if rotation == "quarterly":
+        return f"{at.year:04d}-Q{(at.month - 1) // 3 + 1}"
+    msg = f"The pseudonym rotation must be one of {', '.join(ROTATIONS)}. Got {rotation!r}."
+    raise ConfigError(msg)
+
+
+class Pseudonymiser:
+    """Keyed, stable pseudonyms (HMAC-SHA256) for record identifiers.
+
+    Parameters
+    ----------
+    key
+        The deployment's secret (setting ``pseudonym_key``); :data:`DEMO_KEY` when
+        absent. Use :func:`pseudonymiser_for` to build one that checks the key.
+    period
+        Key period (:func:`period_of`): the pseudonyms use the key derived from the
+        secret for that period, so different periods cannot be linked.
+
+    Examples
+    --------
+    >>> p = Pseudonymiser("k")
+    >>> p("person", "P123") == p("person", "P123")
+    True
+    >>> p("person", "P123").startswith("P-")
+    True
+    >>> Pseudonymiser("k", period="2025-01")("person", "P123") == p("person", "P123")
+    False
+    """
+
+    def __init__(
+        self, key: str | bytes | None = None, *, period: str | None = None
+    ) -> None:
+        raw = DEMO_KEY if key is None or key == "" else key
+        secret = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+        self.is_demo_key = secret == DEMO_KEY.encode("utf-8")
+        self.period = period
+        self._key = (
+            secret
+            if period is None
+            else hmac.digest(secret, f"avert-period:{period}".encode(), "sha256")
+        )
+        self._cache: dict[tuple[str, str], str] = {}
+
+    def __repr__(self) -> str:
+        # never print the key
+        return f"Pseudonymiser(demo={self.is_demo_key}, period={self.period!r})"
+
+    @property
+    def fingerprint(self) -> str:
+        """A short digest that tells keys apart without revealing them."""
+        return hashlib.sha256(b"avert-key-fingerprint:" + self._key).hexdigest()[:8]
+
+    def __call__(self, kind: str, value: str) -> str:
+        """Return the pseudonym of one identifier of the given kind."""
+        cached = self._cache.get((kind, value))
+        if cached is not None:
+            return cached
+        prefix = PREFIXES.get(kind, "X")
+        token = hmac.digest(self._key, f"{kind}:{value}".encode(), "sha256").hex()
+        out = f"{prefix}-{token[:12].upper()}"
+        self._cache[(kind, value)] = out
+        return out
+
+    def many(self, kind: str, values: Iterable[str | None]) -> list[str | None]:
+        """Pseudonyms of ``values`` (None stays None)."""
+        return [None if v is None else self(kind, v) for v in values]
+
+    def column(self, frame: pl.DataFrame, column: str, kind: str) -> pl.DataFrame:
+        """Return ``frame`` with ``column`` replaced by pseudonyms.
+
+        Each distinct value is hashed once (a frame of a million rows with a thousand
+        people costs a thousand HMACs), then mapped back with a join.
+        """
+        distinct = frame.get_column(column).drop_nulls().unique()
+        mapping = pl.DataFrame(
+            {
+                column: distinct,
+                "_pseudonym": self.many(kind, distinct.cast(pl.String).to_list()),
+            },
+            schema={column: frame.schema[column], "_pseudonym": pl.String},
+        )
+        return (
+            frame.join(mapping, on=column, how="left", maintain_order="left")
+            .with_columns(pl.col("_pseudonym").alias(column))
+            .drop("_pseudonym")
+        )
+
+    def list_column(self, frame: pl.DataFrame, column: str, kind: str) -> pl.DataFrame:
+        """Return ``frame`` with a list-of-ids ``column`` replaced by pseudonyms."""
+        if column not in frame.columns or frame.height == 0:
+            return frame
+        return frame.with_columns(
+            pl.Series(
+                column,
+                [self.many(kind, v or []) for v in frame[column].to_list()],
+                dtype=pl.List(pl.String),
+            )
+        )
+
+
+def pseudonymiser_for(
+    key: str | None,
+    *,
+    rotation: str = "none",
+    at: dt.datetime | dt.date | None = None,
+    allow_demo: bool = False,
+) -> Pseudonymiser:
+    """The pseudonymiser of a partner output, refusing keys unfit for real data.
+
+    Parameters
+    ----------
+    key
+        The deployment secret (setting ``pseudonym_key``).
+    rotation
+        ``none`` (one stable key: partners can link a person across outputs),
+        ``monthly`` or ``quarterly`` (a key per period, derived from the secret).
+    at
+        The time the output is about (chooses the period); needed unless ``none``.
+    allow_demo
+        Accept a missing key and use :data:`DEMO_KEY` (``avert demo`` only).
+
+    Raises
+    ------
+    ConfigError
+        No key, the demo key, a short or guessable key (unless ``allow_demo``), or
+        an unknown rotation.
+    """
+    if allow_demo and not key:
+        return Pseudonymiser(None)
+    check_key(key)
+    if rotation != "none" and at is None:
+        msg = "A rotating pseudonym key needs the time of the output ('at')."
+        raise ConfigError(msg)
+    if rotation not in ROTATIONS:
+        period_of(dt.date.min, rotation)  # raises the ConfigError
+    period = None if rotation == "none" or at is None else period_of(at, rotation)
+    return Pseudonymiser(key, period=period)
+
+
+def _withhold_actions(p: Pseudonymiser, actions: pl.DataFrame) -> pl.DataFrame:
+    kinds = {"person": "person", "group": "group", "incident": "incident"}
+    mapped = [
+        p(kinds[t], i) if t in kinds and i is not None else (i if t == "area" else None)
+        for t, i in zip(
+            actions["target_type"].to_list(),
+            actions["target_id"].to_list(),
+            strict=True,
+        )
+    ]
+    return actions.with_columns(
+        pl.Series("target_id", mapped, dtype=pl.String),
+        # free text about a person or group may name them: withheld
+        pl.when(pl.col("target_type").is_in(["person", "group", "incident"]))
+        .then(pl.lit(_WITHHELD_TITLE))
+        .otherwise(pl.col("title"))
+        .alias("title"),
+        pl.Series(
+            "action_id",
+            p.many("action", actions["action_id"].cast(pl.String).to_list()),
+            dtype=pl.String,
+        ),
+    )
+
+
+def redact_frames(
+    p: Pseudonymiser, frames: Mapping[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    """Apply the partner rules to canonical frames (by table name).
+
+    Every identifier becomes its pseudonym; incidents lose exact places, outcomes and
+    context; group names, identities and intelligence subjects are emptied; actions
+    that target a person, group or incident lose their title. Tables not named here
+    pass unchanged.
+    """
+    out = dict(frames)
+    for name, cols in _ID_COLUMNS.items():
+        if name not in out:
+            continue
+        frame = out[name]
+        for col, kind in cols:
+            if col in frame.columns and frame.height:
+                frame = p.column(frame, col, kind)
+        out[name] = frame
+    if "incidents" in out:
+        inc = out["incidents"]
+        out["incidents"] = inc.drop(
+            [c for c in POLICE_ONLY["incidents"] if c in inc.columns]
+        )
+    if "groups" in out:
+        out["groups"] = out["groups"].with_columns(
+            pl.lit(None, dtype=pl.String).alias("name")
+        )
+    if "identities" in out:
+        out["identities"] = out["identities"].clear()
+    if "intelligence" in out:
+        out["intelligence"] = out["intelligence"].with_columns(
+            pl.lit(None, dtype=pl.String).alias("subject_id")
+        )
+    if "actions" in out and out["actions"].height:
+        out["actions"] = _withhold_actions(p, out["actions"])
+    for name, list_cols in _ID_LIST_COLUMNS.items():
+        if name not in out:
+            continue
+        frame = out[name]
+        for col, kind in list_cols:
+            frame = p.list_column(frame, col, kind)
+        out[name] = frame
+    return out

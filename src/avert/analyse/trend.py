@@ -1,0 +1,195 @@
+"""Year-on-year trend: violence in recent periods against the same periods a year earlier.
+
+Method: counts of incidents whose ``occurred_from`` falls in each period, against the
+same period 52 weeks earlier (364 days, so weekdays align; NPCC and ONS practice
+for short-period comparisons) for exact-time data, or the same calendar month a
+year earlier for month-precision data (data.police.uk publishes months only).
+A change is ``(now - before) / before``; with no incident a year earlier there is no
+baseline and the change is None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final, Literal, TypedDict
+
+import polars as pl
+
+__all__ = [
+    "COVERAGE_KEYS",
+    "YEAR_DAYS",
+    "Trend",
+    "TrendPeriod",
+    "month_window",
+    "year_on_year",
+]
+
+YEAR_DAYS: Final = 364  # 52 weeks: the same weekdays a year earlier
+
+
+#: One period and the same period a year earlier (``change`` None: no baseline).
+TrendPeriod = TypedDict(
+    "TrendPeriod",
+    {
+        "period": str,
+        "from": dt.datetime,
+        "to": dt.datetime,
+        "count": int,
+        "year_earlier_from": dt.datetime,
+        "year_earlier_to": dt.datetime,
+        "year_earlier": int,
+        "change": float | None,
+    },
+)
+
+
+class Trend(TypedDict):
+    """The trend line, its periods and (month data) the previous month's count."""
+
+    line: str
+    periods: list[TrendPeriod]
+    previous_month: int | None
+
+
+def month_window(month_start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Return ``[first instant of the month, first instant of the next month)``.
+
+    >>> month_window(dt.datetime(2024, 12, 9))
+    (datetime.datetime(2024, 12, 1, 0, 0), datetime.datetime(2025, 1, 1, 0, 0))
+    """
+    start = dt.datetime(month_start.year, month_start.month, 1)
+    nxt = (
+        dt.datetime(start.year + 1, 1, 1)
+        if start.month == 12
+        else dt.datetime(start.year, start.month + 1, 1)
+    )
+    return start, nxt
+
+
+def _change(now: int, before: int) -> float | None:
+    return None if before == 0 else (now - before) / before
+
+
+#: Columns that say where a record came from: periods are compared on the same ones.
+COVERAGE_KEYS: Final = ("source", "force")
+
+
+def _label(key: tuple[object, ...]) -> str:
+    return "/".join(str(k) for k in key if k is not None) or "(unnamed source)"
+
+
+def year_on_year(
+    incidents: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    precision: Literal["exact", "month"],
+    window_from: dt.datetime,
+    window_to: dt.datetime,
+) -> Trend:
+    """Counts of violence now and a year earlier, on like-for-like sources.
+
+    Parameters
+    ----------
+    incidents
+        Incidents with ``occurred_from`` and ``in_definition`` (only in-definition
+        rows are counted; all rows say which sources supplied each period), and
+        optionally ``source`` and ``force`` (:data:`COVERAGE_KEYS`).
+    at
+        End of the recent periods (exact data: the last 7 and 28 days before ``at``).
+    precision
+        ``month``: compare the month ``[window_from, window_to)`` with the same
+        month a year earlier, and report the previous month's count.
+    window_from, window_to
+        The briefing window (used for month data).
+
+    Like with like: a period and its year-earlier period are compared only on the
+    sources (``source`` and ``force``) that supplied records to both; when they share
+    none, the change is None and the line says that no comparable baseline exists.
+    """
+    keys = [k for k in COVERAGE_KEYS if k in incidents.columns]
+    violent = (
+        incidents.filter(pl.col("in_definition").fill_null(value=False))
+        if "in_definition" in incidents.columns
+        else incidents
+    )
+
+    def between(a: dt.datetime, b: dt.datetime) -> pl.Expr:
+        return (pl.col("occurred_from") >= a) & (pl.col("occurred_from") < b)
+
+    def sources(a: dt.datetime, b: dt.datetime) -> set[tuple[object, ...]]:
+        if not keys:
+            return set()
+        return set(incidents.filter(between(a, b)).select(keys).unique().iter_rows())
+
+    def count(
+        a: dt.datetime, b: dt.datetime, only: set[tuple[object, ...]] | None
+    ) -> int:
+        rows = violent.filter(between(a, b))
+        if only is not None and keys:
+            allowed = pl.DataFrame(
+                list(only),
+                schema=[(k, incidents.schema[k]) for k in keys],
+                orient="row",
+            )
+            rows = rows.join(allowed, on=keys, how="semi", nulls_equal=True)
+        return rows.height
+
+    if precision == "month":
+        prev_from, _ = month_window(window_from - dt.timedelta(days=1))
+        ly_from, ly_to = month_window(
+            dt.datetime(window_from.year - 1, window_from.month, 1)
+        )
+        spans = [("this month", window_from, window_to, ly_from, ly_to)]
+    else:
+        year = dt.timedelta(days=YEAR_DAYS)
+        spans = [
+            (
+                f"last {d} days",
+                at - dt.timedelta(days=d),
+                at,
+                at - dt.timedelta(days=d) - year,
+                at - year,
+            )
+            for d in (7, 28)
+        ]
+    periods: list[TrendPeriod] = []
+    parts = []
+    for label, a, b, ya, yb in spans:
+        now_src, before_src = sources(a, b), sources(ya, yb)
+        common = now_src & before_src
+        like = now_src == before_src or not before_src
+        only = None if like else common
+        now, before = count(a, b, only), count(ya, yb, only)
+        ch = _change(now, before) if (like or common) else None
+        periods.append(
+            {
+                "period": label,
+                "from": a,
+                "to": b,
+                "count": now,
+                "year_earlier_from": ya,
+                "year_earlier_to": yb,
+                "year_earlier": before,
+                "change": ch,
+            }
+        )
+        if not like and not common:
+            parts.append(
+                f"{label} {now} (no comparable baseline: a year earlier only "
+                + ", ".join(sorted(_label(k) for k in before_src))
+                + " supplied records)"
+            )
+            continue
+        pct = "no baseline" if ch is None else f"{ch * 100:+.0f} %"
+        same = (
+            ""
+            if like
+            else (", on " + ", ".join(sorted(_label(k) for k in common)) + " only")
+        )
+        parts.append(f"{label} {now} (a year earlier {before}, {pct}{same})")
+    line = "Violence: " + "; ".join(parts)
+    prev: int | None = None
+    if precision == "month":
+        prev = count(prev_from, window_from, None)
+        line += f"; previous month {prev}"
+    return {"line": line + ".", "periods": periods, "previous_month": prev}

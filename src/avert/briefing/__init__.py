@@ -1,0 +1,293 @@
+"""The daily risk briefing: the page the daily risk meeting chair opens at 8 a.m.
+
+The seed's daily risk management meeting (MPA 2010 delivery plan, ¶ on daily risk
+management and footnote 2: Operation Verano "reviews violent incident and
+intelligence from the last 24 hours and informs Operation Blunt deployments") needs,
+highest harm first and each with its reasons:
+
+1. the violent incidents of the window (the AVB definition), with harm, weapon,
+   domestic / hate / group flags, linked people and groups
+   (:func:`~avert.briefing.incidents.incidents_section`);
+2. retaliation alerts, repeat victims hit again, vulnerable ASB callers at
+   escalation risk (:mod:`~avert.briefing.retaliation`, :mod:`~avert.briefing.victims`,
+   :mod:`~avert.briefing.asb`);
+3. people of concern: the top offender-risk people linked to the window's
+   incidents, with their score parts (RFGH, :func:`avert.analyse.risk.offender_risk`);
+4. places for today: the top cells of a recency- and harm-weighted kernel density of
+   the last 28 days (:mod:`~avert.briefing.places`);
+5. intelligence in the window by grading, and open actions due;
+6. a one-line trend (:func:`avert.analyse.trend.year_on_year`).
+
+The package is pure: frames in, a frozen :class:`Briefing` out; no I/O, no database,
+no clock. :func:`prepare` checks and normalises the inputs once (and applies the
+partner rules of :mod:`avert.access` before anything is assembled); each section is a
+function of the resulting :class:`BriefingContext`, usable alone; :func:`daily_briefing`
+assembles them. Every item carries ``links`` (the record ids it came from) and
+``reasons`` (why it is on the page). The JSON contract is typed in
+:mod:`avert.briefing.model` and documented in docs/briefing.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from avert.access import Audience, Pseudonymiser
+from avert.analyse.trend import month_window, year_on_year
+from avert.briefing.actions import actions_section
+from avert.briefing.asb import asb_callers_section
+from avert.briefing.context import BriefingContext, prepare
+from avert.briefing.incidents import incidents_section
+from avert.briefing.intelligence import intelligence_section
+from avert.briefing.model import (
+    LOOKBACK_DAYS,
+    REPEAT_WINDOW_DAYS,
+    YEAR_DAYS,
+    Boundary,
+    Briefing,
+    IncidentItem,
+    PersonItem,
+    Summary,
+)
+from avert.briefing.people import people_section
+from avert.briefing.places import places_section
+from avert.briefing.retaliation import retaliation_section
+from avert.briefing.victims import repeat_victims_section
+from avert.config.risk import RiskConfig
+
+__all__ = [
+    "LOOKBACK_DAYS",
+    "REPEAT_WINDOW_DAYS",
+    "YEAR_DAYS",
+    "Audience",
+    "Boundary",
+    "Briefing",
+    "BriefingContext",
+    "BriefingOptions",
+    "actions_section",
+    "asb_callers_section",
+    "daily_briefing",
+    "incidents_section",
+    "intelligence_section",
+    "month_window",
+    "people_section",
+    "places_section",
+    "prepare",
+    "repeat_victims_section",
+    "retaliation_section",
+]
+
+
+@dataclass(frozen=True)
+class BriefingOptions:
+    """Lengths of the lists and the places grid.
+
+    ``top_people``: people of concern listed; ``n_cells``: place cells listed;
+    ``cell_size_m``, ``bandwidth_m``: grid and kernel of the places map (metres).
+    """
+
+    top_people: int = 10
+    n_cells: int = 10
+    cell_size_m: float = 100.0
+    bandwidth_m: float = 250.0
+
+
+def _name_groups(
+    ctx: BriefingContext, items: Sequence[IncidentItem | PersonItem]
+) -> None:
+    """Add ``group_names`` to items (police audience only)."""
+    names = ctx.group_names
+    if ctx.partner or not names.height:
+        return
+    gmap = dict(zip(names["group_id"].to_list(), names["name"].to_list(), strict=True))
+    for item in items:
+        item["group_names"] = {g: gmap.get(g) for g in item.get("groups", [])}
+
+
+def _summary(ctx: BriefingContext, **counts: int) -> Summary:
+    window = ctx.window
+    by_category = (
+        window.group_by("category")
+        .agg(pl.len().alias("n"), pl.col("harm_days").sum().alias("harm_days"))
+        .sort(["harm_days", "category"], descending=[True, False])
+    )
+    return {
+        "n_incidents": window.height,
+        "harm_days": float(window["harm_days"].fill_null(0.0).sum()),
+        "by_category": by_category.to_dicts(),  # type: ignore[typeddict-item]
+        "n_retaliation": counts["n_retaliation"],
+        "n_repeat_victims": counts["n_repeat_victims"],
+        "n_asb_callers": counts["n_asb_callers"],
+        "n_people": counts["n_people"],
+        "n_intelligence": counts["n_intelligence"],
+        "n_actions_due": counts["n_actions_due"],
+    }
+
+
+def _methods(ctx: BriefingContext, places_method: str) -> dict[str, str]:
+    return {
+        "incidents": f"violence definition {ctx.profile}; harm = Cambridge Crime Harm Index days",
+        "people": "offender RFGH score, avert.analyse.risk.offender_risk",
+        "repeat_victims": "avert.analyse.risk.victim_risk (365 days)",
+        "asb_callers": "avert.analyse.risk.asb_escalation_risk (callers)",
+        "retaliation": "avert.analyse.networks.retaliation_alerts",
+        "places": places_method,
+        "trend": f"counts of in-definition incidents; a year earlier = {YEAR_DAYS} days before",
+    }
+
+
+def daily_briefing(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame | None = None,
+    *,
+    at: dt.datetime,
+    hours: int = 24,
+    area: str | None = None,
+    audience: str = "police",
+    tables: Mapping[str, pl.DataFrame | None] | None = None,
+    boundaries: Sequence[Boundary] = (),
+    pseudonymiser: Pseudonymiser | None = None,
+    risk_config: RiskConfig | None = None,
+    profile: str = "avb-2010",
+    options: BriefingOptions | None = None,
+    notes: Sequence[str] = (),
+) -> Briefing:
+    """Assemble the daily risk briefing from canonical frames.
+
+    Parameters
+    ----------
+    incidents
+        Incidents joined to their classification (``avert.classify`` /
+        ``classifications`` table): ``incident_id``, ``occurred_from``,
+        ``in_definition``, ``category``, ``harm_days``; optional ``rule_ids``,
+        ``harm_source``, ``time_precision``, ``x``, ``y``, ``lat``, ``lon``,
+        ``borough``, ``lsoa``, ``offence_code``, ``crime_type``, ``weapon``,
+        ``domestic``, ``hate``, ``gang_related``, ``injury``, ``outcome``,
+        ``location``. It must hold the window, the 28 days before ``at`` (places),
+        the same 28 days a year (364 days) earlier (trend) and, for people in the
+        window, their incidents of the last 365 days (risk scores).
+    involvements
+        ``incident_id``, ``person_id``, ``role`` for those incidents.
+    at
+        End of the window (e.g. 08:00 on the day of the meeting).
+    hours
+        Length of the window in hours (24 by default).
+    area
+        Brief on one borough only (matched to ``incidents.borough``,
+        case-insensitively). ASB and intelligence carry no borough and stay whole.
+    audience
+        ``"police"`` or ``"partner"`` (stable pseudonyms, police-only fields
+        dropped: :mod:`avert.access`).
+    tables
+        Optional canonical tables by name (``avert.schema``): ``people``,
+        ``identities`` (``person_identity``, police audience only), ``groups``,
+        ``group_members``, ``asb``, ``intelligence``, ``actions``, and
+        ``retaliation`` (alerts of :func:`avert.analyse.networks.retaliation_alerts`;
+        without it no alert is shown).
+    boundaries
+        Area outlines for the map, in the incidents' projected CRS.
+    pseudonymiser
+        Keyed pseudonyms for the partner audience (default: the demo key; the
+        workflow refuses it for real data, :func:`avert.access.pseudonymiser_for`).
+    risk_config
+        Risk score configuration (default ``config/defaults/risk.toml``).
+    profile
+        Id of the violence definition the classification used.
+    options
+        List lengths and the places grid (:class:`BriefingOptions`).
+    notes
+        Notes from the caller (e.g. what the store could not provide).
+
+    Returns
+    -------
+    Briefing
+        Sections ranked highest harm first (people by their own risk score, then
+        harm), every item with ``links`` and ``reasons``.
+
+    Raises
+    ------
+    ConfigError
+        Bad ``audience``, ``hours`` or table name.
+    SchemaError
+        ``incidents`` lacks the classification columns.
+    """
+    opts = options or BriefingOptions()
+    ctx = prepare(
+        incidents,
+        involvements,
+        at=at,
+        hours=hours,
+        area=area,
+        audience=audience,
+        tables=tables,
+        pseudonymiser=pseudonymiser,
+        risk_config=risk_config,
+        profile=profile,
+        notes=notes,
+    )
+    places = places_section(
+        ctx,
+        n_cells=opts.n_cells,
+        cell_size_m=opts.cell_size_m,
+        bandwidth_m=opts.bandwidth_m,
+    )
+    inc = incidents_section(ctx)
+    ret = retaliation_section(ctx)
+    victims = repeat_victims_section(ctx)
+    asb = asb_callers_section(ctx)
+    people = people_section(ctx, top=opts.top_people)
+    intel = intelligence_section(ctx)
+    acts = actions_section(ctx)
+    _name_groups(ctx, [*inc.items, *people.items])
+    trend = year_on_year(
+        ctx.incidents,
+        at=at,
+        precision=ctx.precision,
+        window_from=ctx.window_from,
+        window_to=ctx.window_to,
+    )
+    summary = _summary(
+        ctx,
+        n_retaliation=len(ret.items),
+        n_repeat_victims=len(victims.items),
+        n_asb_callers=len(asb.items),
+        n_people=len(people.items),
+        n_intelligence=intel["n"],
+        n_actions_due=len(acts.items),
+    )
+    all_notes = [
+        *ctx.notes,
+        *places.notes,
+        *ret.notes,
+        *people.notes,
+        *acts.notes,
+    ]
+    return Briefing(
+        at=at,
+        window_from=ctx.window_from,
+        window_to=ctx.window_to,
+        hours=hours,
+        area=area,
+        audience=ctx.audience,
+        precision=ctx.precision,
+        profile=profile,
+        incidents=tuple(inc.items),
+        retaliation=tuple(ret.items),
+        repeat_victims=tuple(victims.items),
+        asb_callers=tuple(asb.items),
+        people=tuple(people.items),
+        places=tuple(places.items),
+        places_summary=places.summary,
+        intelligence=intel,
+        actions=tuple(acts.items),
+        trend=trend,
+        summary=summary,
+        map_points=tuple(places.map_points),
+        boundaries=tuple(boundaries),
+        notes=tuple(all_notes),
+        pseudonyms=ctx.pseudonyms,
+        methods=_methods(ctx, places.method),
+    )

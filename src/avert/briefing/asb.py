@@ -1,0 +1,78 @@
+"""Section 2c: vulnerable ASB callers at escalation risk (ASB case review threshold)."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import polars as pl
+
+from avert.analyse.risk import asb_escalation_risk
+from avert.briefing.context import BriefingContext, links
+from avert.briefing.model import AsbCallerItem, Section
+from avert.briefing.victims import score_line
+
+__all__ = ["asb_callers_section"]
+
+
+def asb_callers_section(ctx: BriefingContext) -> Section[AsbCallerItem]:
+    """Vulnerable callers who reported ASB in the window, by escalation score."""
+    asb = ctx.frames["asb"]
+    if not asb.height:
+        return Section([])
+    inc = ctx.incidents
+    ar = asb_escalation_risk(
+        asb,
+        inc.select("incident_id", "occurred_from", "in_definition"),
+        ctx.involvements,
+        at=ctx.window_to,
+        unit="caller",
+        config=ctx.risk_config,
+    )
+    callers = (
+        ar.frame.filter(
+            pl.col("any_vulnerable") & (pl.col("last_at") >= ctx.window_from)
+        )
+        .join(ctx.names, on="person_id", how="left")
+        .drop("rank")
+        .sort(["score", "person_id"], descending=[True, False])
+        .with_row_index("rank", offset=1)
+    )
+    ids_by_caller = (
+        asb.filter(
+            (pl.col("occurred_at") >= ctx.window_from)
+            & (pl.col("occurred_at") < ctx.window_to)
+        )
+        .select(pl.col("caller_id").alias("person_id"), "asb_id")
+        .group_by("person_id")
+        .agg(pl.col("asb_id").sort().alias("asb_ids"))
+    )
+    callers = callers.join(ids_by_caller, on="person_id", how="left")
+    items: list[AsbCallerItem] = []
+    for row in callers.to_dicts():
+        parts = {k: v for k, v in row.items() if k.startswith("part_")}
+        for k in parts:
+            row.pop(k)
+        row["parts"] = parts
+        if ctx.partner:
+            row.pop("name", None)
+        row["reasons"] = [
+            "vulnerable caller reporting ASB in the window",
+            f"{row['n_reports']} ASB reports in {ar.window_days} days"
+            + (
+                " — meets the ASB case review threshold"
+                if row["meets_case_review"]
+                else ""
+            ),
+            score_line("escalation score", row["score"], parts),
+        ]
+        if row["n_violence_after"]:
+            row["reasons"].append(
+                f"{row['n_violence_after']} violent incident(s) against the caller "
+                "after the first report"
+            )
+        row["links"] = {
+            **links((), [row["person_id"]]),
+            "asb_id": list(row.pop("asb_ids") or []),
+        }
+        items.append(cast(AsbCallerItem, row))
+    return Section(items)

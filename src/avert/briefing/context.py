@@ -1,0 +1,441 @@
+"""The checked, normalised and (for partners) redacted inputs every section reads.
+
+:func:`prepare` validates the options, fills missing optional tables with empty
+frames of the right columns, filters to one area, chooses the window (the last
+``hours``, or the last complete month for month-precision data) and applies the
+partner rules of :mod:`avert.access` *before* any section runs, so no section of a
+partner briefing can see a police id. Each section function takes the resulting
+:class:`BriefingContext` and can be called alone (the web app renders one at a time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Final
+
+import polars as pl
+
+from avert.access import (
+    PARTNER_DROPPED,
+    Audience,
+    Pseudonymiser,
+    check_audience,
+    redact_frames,
+)
+from avert.analyse.risk import victim_risk
+from avert.analyse.trend import month_window
+from avert.briefing.model import Precision
+from avert.config.risk import RiskConfig
+from avert.errors import ConfigError
+from avert.schema import check_frame
+
+__all__ = [
+    "BriefingContext",
+    "choose_window",
+    "links",
+    "month_start",
+    "prepare",
+    "window_for",
+]
+
+_INCIDENT_REQUIRED: Final = (
+    "incident_id",
+    "occurred_from",
+    "in_definition",
+    "category",
+    "harm_days",
+)
+OFFENDING_ROLES: Final = ("suspect", "offender")
+#: Columns of each optional input, filled with nulls when absent.
+_OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
+    "involvements": {
+        "incident_id": pl.String(),
+        "person_id": pl.String(),
+        "role": pl.String(),
+    },
+    "people": {"person_id": pl.String(), "vulnerable": pl.Boolean()},
+    "identities": {"person_id": pl.String(), "name": pl.String()},
+    "groups": {"group_id": pl.String(), "name": pl.String(), "continuum": pl.String()},
+    "group_members": {"group_id": pl.String(), "person_id": pl.String()},
+    "asb": {
+        "asb_id": pl.String(),
+        "occurred_at": pl.Datetime("us"),
+        "caller_id": pl.String(),
+        "vulnerable_caller": pl.Boolean(),
+        "category": pl.String(),
+    },
+    "intelligence": {
+        "intel_id": pl.String(),
+        "recorded_at": pl.Datetime("us"),
+        "subject_type": pl.String(),
+        "subject_id": pl.String(),
+        "grading": pl.String(),
+        "topic": pl.String(),
+    },
+    "actions": {
+        "action_id": pl.String(),
+        "strand": pl.String(),
+        "title": pl.String(),
+        "lead_organisation": pl.String(),
+        "owner": pl.String(),
+        "target_type": pl.String(),
+        "target_id": pl.String(),
+        "due": pl.Date(),
+        "status": pl.String(),
+    },
+    "retaliation": {
+        "incident_id": pl.String(),
+        "victim_id": pl.String(),
+        "victim_groups": pl.List(pl.String()),
+        "rival_groups": pl.List(pl.String()),
+        "at_risk_of_retaliation_from": pl.List(pl.String()),
+        "possible_targets": pl.List(pl.String()),
+        "reasons": pl.List(pl.String()),
+        "live_until": pl.Datetime("us"),
+    },
+}
+
+
+def links(
+    incident_ids: Sequence[str | None] = (),
+    person_ids: Sequence[str | None] = (),
+    group_ids: Sequence[str | None] = (),
+) -> dict[str, list[str]]:
+    """The ``links`` of an item: sorted distinct ids by kind (None dropped)."""
+    return {
+        "incident_id": sorted({i for i in incident_ids if i is not None}),
+        "person_id": sorted({p for p in person_ids if p is not None}),
+        "group_id": sorted({g for g in group_ids if g is not None}),
+    }
+
+
+def _opt(
+    frame: pl.DataFrame | None, columns: Mapping[str, pl.DataType]
+) -> pl.DataFrame:
+    """The frame, or an empty one with the given columns; missing columns as nulls."""
+    if frame is None:
+        return pl.DataFrame(schema=dict(columns))
+    extra = [
+        pl.lit(None, dtype=t).alias(c)
+        for c, t in columns.items()
+        if c not in frame.columns
+    ]
+    return frame.with_columns(extra) if extra else frame
+
+
+def col_or(frame: pl.DataFrame, name: str, default: Any, dtype: pl.DataType) -> pl.Expr:
+    """``frame[name]`` cast and with nulls filled, or a constant column if absent."""
+    if name in frame.columns:
+        return pl.col(name).cast(dtype).fill_null(default)
+    return pl.lit(default, dtype=dtype).alias(name)
+
+
+def month_start(at: dt.datetime) -> dt.datetime:
+    """First instant of the month holding ``at``; months before it are complete."""
+    return dt.datetime(at.year, at.month, 1)
+
+
+def window_for(
+    at: dt.datetime,
+    hours: int,
+    *,
+    latest_exact: dt.datetime | None,
+    latest_month: dt.datetime | None,
+) -> tuple[dt.datetime, dt.datetime, Precision, list[str]]:
+    """The window to brief on, from what the data holds before ``at``.
+
+    ``latest_exact``: the latest incident before ``at`` whose time is not month-only;
+    ``latest_month``: the latest month-precision month that is complete before ``at``
+    (starts before :func:`month_start` of ``at``). Exact-time sources win: the window
+    is the last ``hours`` unless only month-precision data reaches that late, in
+    which case it is the last complete month (data.police.uk publishes months).
+    """
+    start = at - dt.timedelta(hours=hours)
+    if latest_month is None or (
+        latest_exact is not None and latest_exact >= latest_month
+    ):
+        notes = []
+        if latest_exact is not None and latest_exact < start:
+            notes.append(
+                f"No incident with an exact time in the window: the latest is from "
+                f"{latest_exact:%d %b %Y %H:%M}."
+            )
+        return start, at, "exact", notes
+    m_from, m_to = month_window(latest_month)
+    notes = [
+        "Month-precision source (data.police.uk): dates are the month only and places "
+        "are snapped to anonymous map points, so this briefing cannot show the last "
+        f"{hours} hours, times of day, people, repeat victims, retaliation risks or "
+        f"intelligence. It briefs on {m_from:%B %Y}, the last complete month with data "
+        f"before {at:%d %b %Y %H:%M}."
+    ]
+    return m_from, m_to, "month", notes
+
+
+def choose_window(
+    incidents: pl.DataFrame, *, at: dt.datetime, hours: int
+) -> tuple[dt.datetime, dt.datetime, Precision, list[str]]:
+    """The window to brief on: the last ``hours``, or a month for month-only data.
+
+    See :func:`window_for`; the latest times are taken from ``incidents``.
+    """
+    precision = col_or(incidents, "time_precision", "exact", pl.String())
+    is_month = precision == "month"
+    latest_exact = incidents.filter(~is_month & (pl.col("occurred_from") < at))[
+        "occurred_from"
+    ].max()
+    latest_month = incidents.filter(
+        is_month & (pl.col("occurred_from") < month_start(at))
+    )["occurred_from"].max()
+    assert latest_exact is None or isinstance(latest_exact, dt.datetime)
+    assert latest_month is None or isinstance(latest_month, dt.datetime)
+    return window_for(
+        at,
+        hours,
+        latest_exact=latest_exact,
+        latest_month=None if latest_month is None else month_start(latest_month),
+    )
+
+
+@dataclass(frozen=True)
+class BriefingContext:
+    """Everything a section needs: the window, the audience and the (redacted) frames.
+
+    ``frames`` holds canonical tables by name (``incidents`` filtered to the area,
+    with ``in_definition`` boolean and ``harm_days`` float); for the partner
+    audience every id in them is a pseudonym and police-only columns are gone.
+    ``located`` is the violent incidents with exact ``x``, ``y`` (ids pseudonymised
+    for partners) for the places section, or None when incidents have no place.
+    """
+
+    at: dt.datetime
+    hours: int
+    area: str | None
+    audience: Audience
+    profile: str
+    window_from: dt.datetime
+    window_to: dt.datetime
+    precision: Precision
+    frames: Mapping[str, pl.DataFrame]
+    located: pl.DataFrame | None
+    pseudonymiser: Pseudonymiser
+    risk_config: RiskConfig | None = None
+    notes: tuple[str, ...] = ()
+    pseudonyms: dict[str, Any] | None = field(default=None)
+
+    @property
+    def partner(self) -> bool:
+        """True for the partner audience."""
+        return self.audience == "partner"
+
+    @property
+    def incidents(self) -> pl.DataFrame:
+        """All incidents given (area-filtered, redacted for partners)."""
+        return self.frames["incidents"]
+
+    @cached_property
+    def violent(self) -> pl.DataFrame:
+        """In-definition incidents."""
+        return self.incidents.filter(pl.col("in_definition"))
+
+    @cached_property
+    def window(self) -> pl.DataFrame:
+        """In-definition incidents of the window (exact windows: no month-only rows)."""
+        inside = (pl.col("occurred_from") >= self.window_from) & (
+            pl.col("occurred_from") < self.window_to
+        )
+        if self.precision == "exact" and "time_precision" in self.violent.columns:
+            inside = inside & (pl.col("time_precision").fill_null("exact") != "month")
+        return self.violent.filter(inside)
+
+    @cached_property
+    def involvements(self) -> pl.DataFrame:
+        """``incident_id``, ``person_id``, ``role`` as strings."""
+        return self.frames["involvements"].select(
+            pl.col("incident_id").cast(pl.String),
+            pl.col("person_id").cast(pl.String),
+            pl.col("role").cast(pl.String),
+        )
+
+    @cached_property
+    def window_involvements(self) -> pl.DataFrame:
+        """Involvements in the window's incidents."""
+        return self.involvements.join(
+            self.window.select("incident_id"), on="incident_id", how="semi"
+        )
+
+    @cached_property
+    def names(self) -> pl.DataFrame:
+        """``person_id``, ``name`` (empty for partners)."""
+        return (
+            self.frames["identities"]
+            .select(pl.col("person_id").cast(pl.String), pl.col("name").cast(pl.String))
+            .unique("person_id", keep="first")
+        )
+
+    @cached_property
+    def members(self) -> pl.DataFrame:
+        """``group_id``, ``person_id`` of declared group membership."""
+        return self.frames["group_members"].select(
+            pl.col("group_id").cast(pl.String), pl.col("person_id").cast(pl.String)
+        )
+
+    @cached_property
+    def group_names(self) -> pl.DataFrame:
+        """``group_id``, ``name`` (names null for partners)."""
+        return self.frames["groups"].select(
+            pl.col("group_id").cast(pl.String), pl.col("name").cast(pl.String)
+        )
+
+    @cached_property
+    def person_groups(self) -> pl.DataFrame:
+        """``person_id``, ``groups`` (sorted list of group ids)."""
+        return self.members.group_by("person_id").agg(
+            pl.col("group_id").unique().sort().alias("groups")
+        )
+
+    @cached_property
+    def harm_by_incident(self) -> pl.DataFrame:
+        """``incident_id``, ``harm_days`` (0 for null) of the window."""
+        return self.window.select("incident_id", pl.col("harm_days").fill_null(0.0))
+
+    @cached_property
+    def victim_facts(self) -> pl.DataFrame:
+        """The repeat-victim risk frame (:func:`avert.analyse.risk.victim_risk`)."""
+        if self.involvements.height == 0:
+            return pl.DataFrame(
+                schema={"person_id": pl.String, "n_victimisations": pl.Int64}
+            )
+        inc = self.incidents
+        people = self.frames["people"]
+        return victim_risk(
+            inc.select(
+                "incident_id",
+                "occurred_from",
+                col_or(inc, "domestic", False, pl.Boolean()),
+            ),
+            self.involvements,
+            people if "vulnerable" in people.columns else None,
+            at=self.window_to,
+            config=self.risk_config,
+        ).frame
+
+
+def _check_hours(hours: int) -> None:
+    if not (isinstance(hours, int) and 0 < hours <= 24 * 31):
+        msg = (
+            f"The 'hours' parameter must be an int in (0, 744]. Got {hours!r} instead."
+        )
+        raise ConfigError(msg)
+
+
+def _pseudonym_note(p: Pseudonymiser) -> dict[str, Any]:
+    return {
+        "method": "HMAC-SHA256 keyed hash, 12 hex digits (48 bits), prefixed by kind",
+        "key": "DEMO default key (not secret): set AVERT_PSEUDONYM_KEY"
+        if p.is_demo_key
+        else "deployment key (AVERT_PSEUDONYM_KEY)"
+        + (f", rotated: key of {p.period}" if p.period else ", stable across outputs"),
+        "dropped": list(PARTNER_DROPPED),
+    }
+
+
+def _located(inc: pl.DataFrame, p: Pseudonymiser | None) -> pl.DataFrame | None:
+    """Violent incidents with exact x, y (before redaction; ids pseudonymised)."""
+    if not {"x", "y"} <= set(inc.columns):
+        return None
+    out = inc.filter(pl.col("in_definition")).select(
+        "incident_id", "occurred_from", "category", "harm_days", "x", "y"
+    )
+    return p.column(out, "incident_id", "incident") if p and out.height else out
+
+
+def prepare(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame | None = None,
+    *,
+    at: dt.datetime,
+    hours: int = 24,
+    area: str | None = None,
+    audience: str = "police",
+    tables: Mapping[str, pl.DataFrame | None] | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
+    risk_config: RiskConfig | None = None,
+    profile: str = "avb-2010",
+    notes: Sequence[str] = (),
+) -> BriefingContext:
+    """Check and normalise the inputs of a briefing; see :func:`daily_briefing`.
+
+    ``tables`` holds the optional canonical frames by name (``people``,
+    ``identities``, ``groups``, ``group_members``, ``asb``, ``intelligence``,
+    ``actions``, ``retaliation``).
+    """
+    aud = check_audience(audience)
+    _check_hours(hours)
+    check_frame(incidents, list(_INCIDENT_REQUIRED), name="incidents")
+    given = dict(tables or {})
+    unknown = set(given) - set(_OPTIONAL)
+    if unknown:
+        msg = f"Unknown briefing tables: {', '.join(sorted(unknown))}."
+        raise ConfigError(msg)
+    all_notes = list(notes)
+    frames: dict[str, pl.DataFrame] = {
+        "involvements": _opt(involvements, _OPTIONAL["involvements"]),
+        **{
+            name: _opt(given.get(name), cols)
+            for name, cols in _OPTIONAL.items()
+            if name != "involvements"
+        },
+    }
+    partner = aud == "partner"
+    p = pseudonymiser or Pseudonymiser()
+    pseudonyms: dict[str, Any] | None = None
+    if partner:
+        pseudonyms = _pseudonym_note(p)
+        if p.is_demo_key:
+            all_notes.append(
+                "Partner pseudonyms use the published demo key: set AVERT_PSEUDONYM_KEY "
+                "for real data."
+            )
+    inc = incidents
+    if area is not None:
+        if "borough" not in inc.columns:
+            msg = "--area needs incidents.borough, which these incidents lack."
+            raise ConfigError(msg)
+        inc = inc.filter(pl.col("borough").str.to_lowercase() == area.lower())
+        all_notes.append(
+            f"Area {area}: incidents, places and trend cover this borough only; ASB and "
+            "intelligence carry no borough and are shown for the whole force."
+        )
+    inc = inc.with_columns(
+        pl.col("in_definition").cast(pl.Boolean).fill_null(value=False),
+        pl.col("harm_days").cast(pl.Float64),
+    )
+    window_from, window_to, precision, window_notes = choose_window(
+        inc, at=at, hours=hours
+    )
+    all_notes.extend(window_notes)
+    # places are computed on exact coordinates; only cells reach the partner
+    located = _located(inc, p if partner else None)
+    frames["incidents"] = inc
+    if partner:
+        frames = redact_frames(p, frames)
+    return BriefingContext(
+        at=at,
+        hours=hours,
+        area=area,
+        audience=aud,
+        profile=profile,
+        window_from=window_from,
+        window_to=window_to,
+        precision=precision,
+        frames=frames,
+        located=located,
+        pseudonymiser=p,
+        risk_config=risk_config,
+        notes=tuple(all_notes),
+        pseudonyms=pseudonyms,
+    )

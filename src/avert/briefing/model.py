@@ -1,0 +1,398 @@
+"""The briefing's JSON contract in code: typed items, sections and the frozen Briefing.
+
+Every item has ``rank``, ``reasons`` (why it is on the page, in words) and ``links``
+(the record ids it came from). The same shapes are documented in docs/briefing.md;
+:meth:`Briefing.to_json` is the ``briefing.json`` file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import (
+    Any,
+    Final,
+    Generic,
+    Literal,
+    NotRequired,
+    Required,
+    TypedDict,
+    TypeVar,
+)
+
+from avert.access import Audience
+from avert.analyse.result import jsonable
+from avert.analyse.trend import Trend
+
+__all__ = [
+    "GROUP_SIZE",
+    "LOOKBACK_DAYS",
+    "REPEAT_WINDOW_DAYS",
+    "YEAR_DAYS",
+    "ActionItem",
+    "AsbCallerItem",
+    "Boundary",
+    "Briefing",
+    "IncidentItem",
+    "IncidentPerson",
+    "Intelligence",
+    "IntelligenceItem",
+    "Links",
+    "MapPoint",
+    "PersonItem",
+    "PlaceItem",
+    "PlacesSection",
+    "PlacesSummary",
+    "Precision",
+    "RepeatVictimItem",
+    "RetaliationItem",
+    "Section",
+    "Summary",
+]
+
+#: One area outline: (name, rings), each ring a list of (x, y) metres.
+Boundary = tuple[str, list[list[tuple[float, float]]]]
+Precision = Literal["exact", "month"]
+
+LOOKBACK_DAYS: Final = 28
+YEAR_DAYS: Final = 364  # 52 weeks: the same weekdays a year earlier
+REPEAT_WINDOW_DAYS: Final = 365
+GROUP_SIZE: Final = 3  # DESIGN.md: group offending = 3 or more suspects/offenders
+
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Section(Generic[_T]):
+    """One section's ranked items and its notes for the notes box."""
+
+    items: list[_T]
+    notes: list[str] = field(default_factory=list)
+
+
+class Links(TypedDict, total=False):
+    """Record ids an item came from, by kind (each list sorted, no duplicates)."""
+
+    incident_id: Required[list[str]]
+    person_id: Required[list[str]]
+    group_id: Required[list[str]]
+    asb_id: list[str]
+    intel_id: list[str]
+    action_id: list[str]
+    cell_id: list[str]
+
+
+class IncidentPerson(TypedDict):
+    """A person linked to an incident (``name`` for the police audience only)."""
+
+    person_id: str
+    role: str
+    name: NotRequired[str | None]
+    groups: list[str]
+
+
+class IncidentItem(TypedDict, total=False):
+    """A violent incident of the window. Optional fields appear when the store has them."""
+
+    rank: Required[int]
+    incident_id: Required[str]
+    occurred_from: Required[dt.datetime]
+    time_precision: str | None
+    category: Required[str | None]
+    harm_days: Required[float | None]
+    offence_code: str | None
+    crime_type: str | None
+    weapon: str
+    domestic: bool
+    hate: str
+    gang_related: bool
+    injury: str
+    force: str | None
+    borough: str | None
+    ward: str | None
+    lsoa: str | None
+    lsoa_name: str | None
+    location: str | None  # police only
+    outcome: str | None  # police only
+    x: float | None  # police only
+    y: float | None  # police only
+    group: Required[bool]
+    people: Required[list[IncidentPerson]]
+    groups: Required[list[str]]
+    reasons: Required[list[str]]
+    links: Required[Links]
+    group_names: dict[str, str | None]  # police only
+
+
+class RetaliationItem(TypedDict, total=False):
+    """A live retaliation alert (columns of ``retaliation_alerts`` plus harm)."""
+
+    rank: Required[int]
+    incident_id: Required[str]
+    victim_id: Required[str]
+    occurred_from: dt.datetime
+    live_until: dt.datetime | None
+    victim_groups: list[str]
+    rival_groups: list[str]
+    at_risk_of_retaliation_from: list[str]
+    possible_targets: list[str]
+    harm_days: float
+    category: str | None
+    reasons: Required[list[str]]
+    links: Required[Links]
+
+
+class RepeatVictimItem(TypedDict, total=False):
+    """A repeat victim hit again in the window (``victim_risk`` columns)."""
+
+    rank: Required[int]
+    person_id: Required[str]
+    name: str | None  # police only
+    today: Required[list[str]]
+    harm_today: Required[float]
+    n_victimisations: Required[int]
+    n_domestic: int
+    vulnerable: bool | None
+    last_at: dt.datetime
+    days_since_last: float
+    score: Required[float]
+    parts: Required[dict[str, float]]
+    reasons: Required[list[str]]
+    links: Required[Links]
+
+
+class AsbCallerItem(TypedDict, total=False):
+    """A vulnerable ASB caller at escalation risk (``asb_escalation_risk`` columns)."""
+
+    rank: Required[int]
+    person_id: Required[str]
+    name: str | None  # police only
+    n_reports: Required[int]
+    first_at: dt.datetime
+    last_at: dt.datetime
+    days_since_last: float
+    any_vulnerable: bool
+    any_personal: bool
+    meets_case_review: bool
+    n_violence_after: int
+    score: Required[float]
+    parts: Required[dict[str, float]]
+    reasons: Required[list[str]]
+    links: Required[Links]
+
+
+class PersonItem(TypedDict, total=False):
+    """A person of concern: offending in the window, ranked by own RFGH score."""
+
+    rank: Required[int]
+    person_id: Required[str]
+    name: str | None  # police only
+    today: Required[list[str]]
+    roles_today: Required[list[str]]
+    harm_today: Required[float]
+    score: Required[float]
+    n_offences: int | None
+    harm_days: float | None
+    max_harm_days: float | None
+    last_at: dt.datetime | None
+    days_since_last: float | None
+    groups: Required[list[str]]
+    parts: Required[dict[str, float]]
+    reasons: Required[list[str]]
+    links: Required[Links]
+    group_names: dict[str, str | None]  # police only
+
+
+class PlaceItem(TypedDict):
+    """A grid cell for the coming day (cell centre ``x``, ``y`` in metres)."""
+
+    rank: int
+    cell_id: str
+    x: float
+    y: float
+    score: float
+    n_events: int
+    harm_days: float
+    reasons: list[str]
+    links: dict[str, list[str]]
+
+
+class PlacesSummary(TypedDict, total=False):
+    """What the listed cells hold of the lookback's violence."""
+
+    n_events: int
+    share_events: float
+    share_harm: float
+    area_km2: float
+    cell_size_m: float
+    bandwidth_m: float
+    lookback_days: int
+    line: str
+    method: str
+    source: str
+
+
+class MapPoint(TypedDict):
+    """An incident of the window on the map (partners: snapped to cell centres)."""
+
+    incident_id: str
+    category: str | None
+    harm_days: float | None
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class PlacesSection:
+    """The places section: ranked cells, their summary, the window's map points.
+
+    Any method (the recent-hotspot KDE today, a forecast tomorrow) returns this.
+    """
+
+    items: list[PlaceItem]
+    summary: PlacesSummary
+    map_points: list[MapPoint]
+    method: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class IntelligenceItem(TypedDict):
+    """An intelligence report of the window (police audience only)."""
+
+    rank: int
+    intel_id: str
+    recorded_at: dt.datetime
+    subject_type: str | None
+    subject_id: str | None
+    grading: str | None
+    topic: str | None
+    linked_today: bool | None
+    reasons: list[str]
+    links: Links
+
+
+class Intelligence(TypedDict):
+    """Intelligence in the window: counts by grading, items for the police."""
+
+    n: int
+    by_grading: dict[str, int]
+    items: list[IntelligenceItem]
+    line: str
+
+
+class ActionItem(TypedDict):
+    """An open delivery-plan action due by the end of the window."""
+
+    rank: int
+    action_id: str
+    strand: str | None
+    title: str | None
+    lead_organisation: str | None
+    owner: str | None
+    target_type: str | None
+    target_id: str | None
+    due: dt.date
+    status: str
+    overdue_days: int
+    reasons: list[str]
+    links: Links
+
+
+class CategoryCount(TypedDict):
+    """Incidents and harm of one category in the window."""
+
+    category: str | None
+    n: int
+    harm_days: float
+
+
+class Summary(TypedDict):
+    """Counts of every section."""
+
+    n_incidents: int
+    harm_days: float
+    by_category: list[CategoryCount]
+    n_retaliation: int
+    n_repeat_victims: int
+    n_asb_callers: int
+    n_people: int
+    n_intelligence: int
+    n_actions_due: int
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """A daily risk briefing, ready to render (HTML/PDF) or export (JSON).
+
+    Every item has ``rank``, ``reasons`` (list of strings) and ``links``
+    (:class:`Links`).
+    """
+
+    at: dt.datetime
+    window_from: dt.datetime
+    window_to: dt.datetime
+    hours: int
+    area: str | None
+    audience: Audience
+    precision: Precision
+    profile: str
+    incidents: tuple[IncidentItem, ...]
+    retaliation: tuple[RetaliationItem, ...]
+    repeat_victims: tuple[RepeatVictimItem, ...]
+    asb_callers: tuple[AsbCallerItem, ...]
+    people: tuple[PersonItem, ...]
+    places: tuple[PlaceItem, ...]
+    places_summary: PlacesSummary
+    intelligence: Intelligence
+    actions: tuple[ActionItem, ...]
+    trend: Trend
+    summary: Summary
+    map_points: tuple[MapPoint, ...] = ()
+    boundaries: tuple[Boundary, ...] = ()
+    notes: tuple[str, ...] = ()
+    pseudonyms: dict[str, Any] | None = None
+    methods: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the briefing as JSON-ready data (the ``briefing.json`` contract).
+
+        Keys: ``window`` (``from``, ``to``), ``at``, ``hours``, ``area``,
+        ``audience``, ``precision``, ``profile``, ``summary``, ``trend``,
+        ``incidents``, ``retaliation``, ``repeat_victims``, ``asb_callers``,
+        ``people``, ``places`` (cells with ``x``, ``y``, ``score``),
+        ``places_summary``, ``intelligence``, ``actions``, ``map``, ``notes``,
+        ``pseudonyms``, ``methods``.
+        """
+        out: dict[str, Any] = jsonable(
+            {
+                "briefing": "avert daily risk briefing",
+                "version": 1,
+                "window": {"from": self.window_from, "to": self.window_to},
+                "at": self.at,
+                "hours": self.hours,
+                "area": self.area,
+                "audience": self.audience,
+                "precision": self.precision,
+                "profile": self.profile,
+                "summary": self.summary,
+                "trend": self.trend,
+                "incidents": list(self.incidents),
+                "retaliation": list(self.retaliation),
+                "repeat_victims": list(self.repeat_victims),
+                "asb_callers": list(self.asb_callers),
+                "people": list(self.people),
+                "places": list(self.places),
+                "places_summary": self.places_summary,
+                "intelligence": self.intelligence,
+                "actions": list(self.actions),
+                "map": {
+                    "points": list(self.map_points),
+                    "boundaries": [name for name, _ in self.boundaries],
+                },
+                "notes": list(self.notes),
+                "pseudonyms": self.pseudonyms,
+                "methods": self.methods,
+            }
+        )
+        return out

@@ -1,0 +1,90 @@
+"""Section 3: people of concern, ranked by their own offender-risk (RFGH) score."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import polars as pl
+
+from avert.analyse.risk import offender_risk
+from avert.briefing.context import OFFENDING_ROLES, BriefingContext, links
+from avert.briefing.model import PersonItem, Section
+from avert.briefing.victims import score_line
+
+__all__ = ["people_section"]
+
+
+def people_section(ctx: BriefingContext, *, top: int = 10) -> Section[PersonItem]:
+    """The ``top`` suspects/offenders of the window by RFGH score, then harm.
+
+    Group links are shown, never used to rank (DESIGN.md).
+    """
+    offending = ctx.window_involvements.filter(
+        pl.col("role").is_in(list(OFFENDING_ROLES))
+    )
+    if not offending.height:
+        return Section([])
+    orisk = offender_risk(
+        ctx.incidents.select("incident_id", "occurred_from", "harm_days"),
+        ctx.involvements,
+        at=ctx.window_to,
+        config=ctx.risk_config,
+    )
+    today = (
+        offending.join(ctx.harm_by_incident, on="incident_id")
+        .group_by("person_id")
+        .agg(
+            pl.col("incident_id").unique().sort().alias("today"),
+            pl.col("role").unique().sort().alias("roles_today"),
+            pl.col("harm_days").sum().alias("harm_today"),
+        )
+    )
+    ranked = (
+        today.join(orisk.frame.drop("rank"), on="person_id", how="left")
+        .with_columns(pl.col("score").fill_null(0.0))
+        .join(ctx.names, on="person_id", how="left")
+        .join(ctx.person_groups, on="person_id", how="left")
+        .sort(["score", "harm_today", "person_id"], descending=[True, True, False])
+        .head(top)
+        .with_row_index("rank", offset=1)
+    )
+    items: list[PersonItem] = []
+    for row in ranked.to_dicts():
+        parts = {
+            k: (v if v is not None else 0.0)
+            for k, v in row.items()
+            if k.startswith("part_")
+        }
+        for k in parts:
+            row.pop(k)
+        row["parts"] = parts
+        if ctx.partner:
+            row.pop("name", None)
+        row["groups"] = row.get("groups") or []
+        row["reasons"] = [
+            f"{'/'.join(row['roles_today'])} in {len(row['today'])} incident(s) in "
+            f"the window (harm {row['harm_today']:.0f} days)",
+            score_line("offender risk (RFGH)", row["score"], parts),
+        ]
+        if not row.get("n_offences"):
+            row["reasons"].append(
+                "no offender-risk score: no incident in the scored roles "
+                f"({', '.join(orisk.params.get('roles', []))}) in "
+                f"{orisk.window_days} days"
+            )
+        else:
+            row["reasons"].append(
+                f"{row['n_offences']} offences in {orisk.window_days} days, "
+                f"most serious {row['max_harm_days']:.0f} harm days"
+            )
+        row["links"] = links(row["today"], [row["person_id"]], row["groups"])
+        items.append(cast(PersonItem, row))
+    notes = (
+        [
+            f"People of concern are ranked by their own RFGH score (population: "
+            f"{orisk.population}); group links are shown, never used to rank."
+        ]
+        if items
+        else []
+    )
+    return Section(items, notes)

@@ -1,0 +1,77 @@
+"""Section 2a: live retaliation alerts, highest harm first.
+
+The alerts come from the caller (:func:`avert.analyse.networks.retaliation_alerts`
+over declared or stored detected groups); this section keeps those still live at the
+end of the window, adds each incident's harm and category, and (partners) rebuilds
+the reasons, which the analysis wrote with police ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import polars as pl
+
+from avert.briefing.context import BriefingContext, links
+from avert.briefing.model import RetaliationItem, Section
+
+__all__ = ["retaliation_section"]
+
+
+def _partner_reasons(row: dict[str, Any]) -> list[str]:
+    reasons = [
+        f"victim {row['victim_id']} of violence is linked to group(s) "
+        + ", ".join(row.get("victim_groups") or []),
+        f"{len(row.get('at_risk_of_retaliation_from') or [])} linked people "
+        "may retaliate",
+    ]
+    if row.get("rival_groups"):
+        reasons.append("rival group(s): " + ", ".join(row["rival_groups"]))
+    if row.get("live_until") is not None:
+        reasons.append(f"alert live until {row['live_until']:%Y-%m-%d %H:%M}")
+    return reasons
+
+
+def retaliation_section(ctx: BriefingContext) -> Section[RetaliationItem]:
+    """Alerts live at the end of the window (no alerts without groups)."""
+    ret = ctx.frames["retaliation"]
+    if not ret.height:
+        if ctx.frames["group_members"].height == 0:
+            return Section(
+                [], ["No groups recorded: no retaliation alerts can be raised."]
+            )
+        return Section([])
+    live = (
+        ret.filter(
+            pl.col("live_until").is_null() | (pl.col("live_until") >= ctx.window_to)
+        )
+        .join(
+            ctx.incidents.select(
+                "incident_id", pl.col("harm_days").fill_null(0.0), "category"
+            ),
+            on="incident_id",
+            how="left",
+        )
+        .sort(
+            [pl.col("harm_days").fill_null(0.0), "incident_id", "victim_id"],
+            descending=[True, False, False],
+        )
+        .with_row_index("rank", offset=1)
+    )
+    items: list[RetaliationItem] = []
+    for row in live.to_dicts():
+        people_ids = [
+            row["victim_id"],
+            *(row.get("at_risk_of_retaliation_from") or []),
+            *(row.get("possible_targets") or []),
+        ]
+        row["links"] = links(
+            [row["incident_id"]],
+            people_ids,
+            [*(row.get("victim_groups") or []), *(row.get("rival_groups") or [])],
+        )
+        row["reasons"] = (
+            _partner_reasons(row) if ctx.partner else list(row.get("reasons") or [])
+        )
+        items.append(cast(RetaliationItem, row))
+    return Section(items)

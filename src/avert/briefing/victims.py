@@ -1,0 +1,62 @@
+"""Section 2b: repeat victims hit again in the window (victim risk, 365 days)."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import polars as pl
+
+from avert.briefing.context import BriefingContext, links
+from avert.briefing.model import REPEAT_WINDOW_DAYS, RepeatVictimItem, Section
+
+__all__ = ["repeat_victims_section", "score_line"]
+
+
+def score_line(label: str, score: float, parts: dict[str, float]) -> str:
+    """``label S = part a + part b``: a score with its named parts."""
+    return f"{label} {score:.1f} = " + " + ".join(
+        f"{k[5:]} {v:g}" for k, v in parts.items()
+    )
+
+
+def repeat_victims_section(ctx: BriefingContext) -> Section[RepeatVictimItem]:
+    """Victims of the window with 2+ victimisations in 365 days, most harm first."""
+    victim_facts = ctx.victim_facts
+    if not victim_facts.height:
+        return Section([])
+    hit = (
+        ctx.window_involvements.filter(pl.col("role") == "victim")
+        .join(ctx.harm_by_incident, on="incident_id")
+        .group_by("person_id")
+        .agg(
+            pl.col("incident_id").unique().sort().alias("today"),
+            pl.col("harm_days").sum().alias("harm_today"),
+        )
+        .join(victim_facts, on="person_id")
+        .filter(pl.col("n_victimisations") >= 2)
+        .join(ctx.names, on="person_id", how="left")
+        .sort(["harm_today", "score", "person_id"], descending=[True, True, False])
+        .drop("rank")
+        .with_row_index("rank", offset=1)
+    )
+    items: list[RepeatVictimItem] = []
+    for row in hit.to_dicts():
+        parts = {k: v for k, v in row.items() if k.startswith("part_")}
+        row["parts"] = parts
+        for k in parts:
+            row.pop(k)
+        if ctx.partner:
+            row.pop("name", None)
+        row["reasons"] = [
+            f"victim again in the window ({len(row['today'])} incident(s), harm "
+            f"{row['harm_today']:.0f} days)",
+            f"{row['n_victimisations']} victimisations in {REPEAT_WINDOW_DAYS} days",
+            score_line("repeat-victim score", row["score"], parts),
+        ]
+        if row.get("vulnerable"):
+            row["reasons"].append("recorded as vulnerable")
+        if row.get("n_domestic"):
+            row["reasons"].append(f"{row['n_domestic']} domestic abuse incident(s)")
+        row["links"] = links(row["today"], [row["person_id"]])
+        items.append(cast(RepeatVictimItem, row))
+    return Section(items)

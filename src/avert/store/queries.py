@@ -1,0 +1,254 @@
+"""Named read queries of the briefing (and the web app next): the SQL lives here only.
+
+Workflows call these functions by name; none of them spells SQL or branches on the
+database dialect. Values are encoded by the store's own rules
+(:func:`avert.store.database._to_sql_value`: ISO text for times on SQLite), and long
+id lists travel as one JSON parameter (:data:`avert.store.database._JSON_IN`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Final, Literal
+
+import polars as pl
+
+from avert.errors import NotFound
+from avert.schema import TABLES
+from avert.store.database import _JSON_IN, Store, _cast_to_spec, _to_sql_value
+
+__all__ = [
+    "CLASS_COLUMNS",
+    "classified_between",
+    "empty",
+    "incidents_between",
+    "latest_time",
+    "person_history",
+    "read_classified",
+    "read_in",
+]
+
+#: Classification columns joined onto incidents.
+CLASS_COLUMNS: Final = (
+    "incident_id",
+    "in_definition",
+    "category",
+    "rule_ids",
+    "harm_days",
+    "harm_source",
+)
+_CHUNK: Final = 20_000
+
+
+def empty(table: str, columns: Sequence[str]) -> pl.DataFrame:
+    """An empty frame with the canonical types of ``table``'s ``columns``."""
+    spec = TABLES[table]
+    return pl.DataFrame(schema={c: spec.schema[c] for c in columns})
+
+
+def read_in(
+    store: Store,
+    table: str,
+    column: str,
+    values: Sequence[str],
+    *,
+    columns: Sequence[str],
+    where: Sequence[tuple[str, str, object]] = (),
+) -> pl.DataFrame:
+    """Rows of ``table`` whose ``column`` is in ``values`` (read in chunks)."""
+    uniq = sorted(set(values))
+    parts = [
+        store.read_frame(
+            table,
+            columns=list(columns),
+            where=[*where, (column, "in", uniq[i : i + _CHUNK])],
+        )
+        for i in range(0, len(uniq), _CHUNK)
+    ]
+    if not parts:
+        return empty(table, columns)
+    return pl.concat(parts, how="vertical")
+
+
+def incidents_between(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    columns: Sequence[str],
+) -> pl.DataFrame:
+    """Incidents with ``start <= occurred_from < end`` (indexed range read)."""
+    return store.read_frame(
+        "incidents",
+        columns=list(columns),
+        where=[("occurred_from", ">=", start), ("occurred_from", "<", end)],
+    )
+
+
+def read_classified(
+    store: Store, incidents: pl.DataFrame, profile: str
+) -> pl.DataFrame:
+    """``incidents`` left-joined to their classification under ``profile``.
+
+    Incidents without a classification keep null ``in_definition``, ``category``
+    and ``harm_days`` (the caller decides what that means).
+    """
+    classes = read_in(
+        store,
+        "classifications",
+        "incident_id",
+        incidents["incident_id"].to_list(),
+        columns=CLASS_COLUMNS,
+        where=[("profile", "=", profile)],
+    )
+    return incidents.join(classes, on="incident_id", how="left")
+
+
+def classified_between(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    columns: Sequence[str],
+    profile: str,
+) -> pl.DataFrame:
+    """Incidents with ``start <= occurred_from < end`` joined to their classification.
+
+    One indexed range read joined in SQL to ``classifications`` (primary key
+    ``incident_id, profile``): the classification columns (:data:`CLASS_COLUMNS`)
+    are null for incidents not classified under ``profile``.
+    """
+    inc_spec, cls_spec = TABLES["incidents"], TABLES["classifications"]
+    names = [c for c in columns if c != "incident_id"]
+    unknown = [c for c in names if c not in inc_spec.schema]
+    if unknown:
+        msg = f"incidents has no columns {unknown}"
+        raise NotFound(msg)
+    extra = [c for c in CLASS_COLUMNS if c != "incident_id"]
+    sql = (
+        'SELECT i."incident_id"'
+        + "".join(f', i."{c}"' for c in names)
+        + "".join(f', c."{c}"' for c in extra)
+        + ' FROM "incidents" i LEFT JOIN "classifications" c '
+        'ON c."incident_id" = i."incident_id" AND c."profile" = ? '
+        'WHERE i."occurred_from" >= ? AND i."occurred_from" < ?'
+    )
+    schema = {
+        "incident_id": inc_spec.schema["incident_id"],
+        **{c: inc_spec.schema[c] for c in names},
+        **{c: cls_spec.schema[c] for c in extra},
+    }
+    raw = store.query(
+        sql,
+        [
+            profile,
+            _to_sql_value(start, store.dialect),
+            _to_sql_value(end, store.dialect),
+        ],
+        schema=schema,
+    )
+    if raw.height == 0:
+        return pl.DataFrame(schema=schema)
+    typed = _cast_to_spec(_cast_to_spec(raw, inc_spec), cls_spec)
+    out: pl.DataFrame = typed.with_columns(
+        pl.col(c).cast(t) for c, t in schema.items() if typed.schema[c] != t
+    )
+    return out
+
+
+def _as_datetime(raw: object) -> dt.datetime | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return dt.datetime.fromisoformat(raw[:26])
+    assert isinstance(raw, dt.datetime)
+    return raw.replace(tzinfo=None)
+
+
+def latest_time(
+    store: Store, *, before: dt.datetime, precision: Literal["month", "exact"]
+) -> dt.datetime | None:
+    """Latest ``occurred_from`` before ``before`` of month-precision or other incidents.
+
+    ``precision="month"`` gives the first instant of the latest month-precision month
+    starting before ``before``; ``"exact"`` the latest incident whose time is not
+    month-only (exact or day). None when there is none.
+    """
+    test = (
+        "\"time_precision\" = 'month'"
+        if precision == "month"
+        else '("time_precision" IS NULL OR "time_precision" <> \'month\')'
+    )
+    frame = store.query(
+        f'SELECT MAX("occurred_from") AS m FROM "incidents" '
+        f'WHERE {test} AND "occurred_from" < ?',
+        [_to_sql_value(before, store.dialect)],
+        schema={"m": pl.Datetime("us")},
+    )
+    return _as_datetime(frame["m"][0] if frame.height else None)
+
+
+def person_history(
+    store: Store,
+    person_ids: Sequence[str],
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    profile: str,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Involvements and classified incidents of ``person_ids`` in ``[since, until)``.
+
+    One query joins involvements (index on person_id) to incidents and their
+    classification, so a store of millions of rows returns only these people's year.
+    Returns ``(involvements, incidents)``.
+    """
+    inv_schema: dict[str, pl.DataType] = {
+        "incident_id": pl.String(),
+        "person_id": pl.String(),
+        "role": pl.String(),
+    }
+    inc_schema: dict[str, pl.DataType] = {
+        "incident_id": pl.String(),
+        "occurred_from": pl.Datetime("us"),
+        "domestic": pl.Boolean(),
+        "in_definition": pl.Boolean(),
+        "category": pl.String(),
+        "harm_days": pl.Float64(),
+    }
+    if not person_ids:
+        return pl.DataFrame(schema=inv_schema), pl.DataFrame(schema=inc_schema)
+    sql = (
+        'SELECT v."incident_id", v."person_id", v."role", i."occurred_from", '
+        'i."domestic", c."in_definition", c."category", c."harm_days" '
+        'FROM "involvements" v JOIN "incidents" i ON i."incident_id" = v."incident_id" '
+        'LEFT JOIN "classifications" c ON c."incident_id" = v."incident_id" '
+        'AND c."profile" = ? '
+        f'WHERE v."person_id" IN ({_JSON_IN[store.dialect]}) '
+        'AND i."occurred_from" >= ? AND i."occurred_from" < ?'
+    )
+    raw = store.query(
+        sql,
+        [
+            profile,
+            json.dumps(sorted(set(person_ids))),
+            _to_sql_value(since, store.dialect),
+            _to_sql_value(until, store.dialect),
+        ],
+        schema={**inv_schema, **inc_schema},  # the SELECT's columns, in order
+    )
+    if raw.height == 0:
+        return pl.DataFrame(schema=inv_schema), pl.DataFrame(schema=inc_schema)
+    when = pl.col("occurred_from")
+    if raw.schema["occurred_from"] == pl.String:
+        when = when.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
+    frame = raw.with_columns(
+        when.cast(pl.Datetime("us")).alias("occurred_from"),
+        pl.col("domestic").cast(pl.Boolean),
+        pl.col("in_definition").cast(pl.Boolean),
+        pl.col("harm_days").cast(pl.Float64),
+        pl.col("incident_id", "person_id", "role", "category").cast(pl.String),
+    )
+    inv = frame.select(list(inv_schema)).unique()
+    inc = frame.select(list(inc_schema)).unique("incident_id", keep="first")
+    return inv, inc

@@ -1,0 +1,193 @@
+"""Month-precision data brief honestly (issue 12.3): the window, the sources, the trend."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from avert.analyse.trend import year_on_year
+from avert.briefing import daily_briefing
+from avert.briefing.context import window_for
+from avert.report.render import LIST_LIMITS, render_briefing_html
+from avert.store import Store
+from avert.workflows.briefing import run_briefing
+
+
+def _month_rows(
+    month: dt.datetime, n: int, *, force: str = "City of London Police", start: int = 0
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "incident_id": [
+                f"{force[:3]}{month:%Y%m}-{i}" for i in range(start, start + n)
+            ],
+            "source": "policeuk",
+            "force": force,
+            "crime_type": "Violence and sexual offences",
+            "occurred_from": month,
+            "time_precision": "month",
+            "location": [f"On or near Street {i % 7}" for i in range(n)],
+            "lsoa": "E01000001",
+            "lsoa_name": "City of London 001A",
+            "x": [530000.0 + (i % 50) * 20 for i in range(n)],
+            "y": [180000.0 + (i % 40) * 20 for i in range(n)],
+        }
+    )
+
+
+def _classes(inc: pl.DataFrame) -> pl.DataFrame:
+    return inc.select(
+        "incident_id",
+        pl.lit("avb-2010").alias("profile"),
+        pl.lit(True).alias("in_definition"),
+        pl.lit("assault_with_injury").alias("category"),
+        pl.lit("vap.injury;vap.abh;a.rule.with.a.very.long.identifier").alias(
+            "rule_ids"
+        ),
+        (pl.int_range(pl.len()) % 30 + 1).cast(pl.Float64).alias("harm_days"),
+    )
+
+
+def test_window_is_the_last_complete_month_before_at() -> None:
+    oct_, nov = dt.datetime(2022, 10, 1), dt.datetime(2022, 11, 1)
+    at = dt.datetime(2022, 11, 1, 6)
+    # November's records exist, but November is not over at 06:00 on 1 November
+    inc = pl.concat([_month_rows(oct_, 3), _month_rows(nov, 2)]).with_columns(
+        in_definition=pl.lit(True), category=pl.lit("x"), harm_days=pl.lit(1.0)
+    )
+    b = daily_briefing(inc, at=at)
+    assert (b.window_from, b.window_to) == (oct_, nov)
+    assert b.window_to <= at
+    assert any("last complete month" in n for n in b.notes)
+
+
+def test_exact_time_sources_win_over_month_sources() -> None:
+    month = dt.datetime(2019, 12, 1)
+    # exact-time data newer than the month data: an exact window, even if empty
+    w = window_for(
+        dt.datetime(2030, 1, 1),
+        24,
+        latest_exact=dt.datetime(2025, 3, 10, 2),
+        latest_month=month,
+    )
+    assert w[2] == "exact"
+    assert w[:2] == (dt.datetime(2029, 12, 31), dt.datetime(2030, 1, 1))
+    assert "latest is from 10 Mar 2025" in w[3][0]
+    # exact data covering the same month as the month data: exact wins
+    assert (
+        window_for(
+            dt.datetime(2020, 1, 10),
+            24,
+            latest_exact=dt.datetime(2019, 12, 20),
+            latest_month=month,
+        )[2]
+        == "exact"
+    )
+    # only older exact data: the month
+    assert (
+        window_for(
+            dt.datetime(2020, 1, 10),
+            24,
+            latest_exact=dt.datetime(2019, 6, 1),
+            latest_month=month,
+        )[2]
+        == "month"
+    )
+
+
+def test_exact_window_lists_no_month_only_rows() -> None:
+    at = dt.datetime(2019, 7, 1, 8)
+    inc = pl.DataFrame(
+        {
+            "incident_id": ["exact1", "month1"],
+            "occurred_from": [dt.datetime(2019, 7, 1, 2), dt.datetime(2019, 7, 1)],
+            "time_precision": ["exact", "month"],
+            "in_definition": [True, True],
+            "category": ["assault_with_injury"] * 2,
+            "harm_days": [30.0, 30.0],
+        }
+    )
+    b = daily_briefing(inc, at=at)
+    assert b.precision == "exact"
+    assert [i["incident_id"] for i in b.incidents] == ["exact1"]
+
+
+def test_trend_compares_like_with_like() -> None:
+    feb, feb21 = dt.datetime(2022, 2, 1), dt.datetime(2021, 2, 1)
+    london = _month_rows(feb, 50, force="Metropolitan Police Service")
+    city = _month_rows(feb, 5)
+    city_ly = _month_rows(feb21, 4)
+    rows = pl.concat([london, city, city_ly]).with_columns(in_definition=pl.lit(True))
+    t = year_on_year(
+        rows,
+        at=dt.datetime(2022, 3, 15),
+        precision="month",
+        window_from=feb,
+        window_to=dt.datetime(2022, 3, 1),
+    )
+    period = t["periods"][0]
+    # compared on the City of London only: 5 against 4, not 55 against 4
+    assert (period["count"], period["year_earlier"]) == (5, 4)
+    assert period["change"] == pytest.approx(0.25)
+    assert "City of London Police" in t["line"]
+    # no shared source: no comparable baseline, no percentage
+    only_met = pl.concat([london, city_ly]).with_columns(in_definition=pl.lit(True))
+    t2 = year_on_year(
+        only_met,
+        at=dt.datetime(2022, 3, 15),
+        precision="month",
+        window_from=feb,
+        window_to=dt.datetime(2022, 3, 1),
+    )
+    assert t2["periods"][0]["change"] is None
+    assert "no comparable baseline" in t2["line"]
+    assert "%" not in t2["line"]
+
+
+def test_month_store_briefs_fields_and_caps_the_page(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    months = [dt.datetime(2019, m, 1) for m in (5, 6)]
+    inc = pl.concat([_month_rows(m, 600, start=i * 600) for i, m in enumerate(months)])
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", inc)
+        tx.append("classifications", _classes(inc))
+    files = run_briefing(
+        sqlite_store, at=dt.datetime(2019, 7, 1, 6), out_dir=tmp_path, pdf=False
+    )
+    data = json.loads(files.json.read_text(encoding="utf-8"))
+    assert data["window"] == {
+        "from": "2019-06-01T00:00:00",
+        "to": "2019-07-01T00:00:00",
+    }
+    assert len(data["incidents"]) == 600  # the full list is in the JSON
+    for item in data["incidents"]:
+        assert item["crime_type"] == "Violence and sexual offences"
+        assert item["location"].startswith("On or near")
+        assert item["lsoa_name"] == "City of London 001A"
+    html = files.html.read_text(encoding="utf-8")
+    assert html.count('<tr id="incident-') == LIST_LIMITS["incidents"]
+    assert "City of London 001A" in html
+    assert "Violence and sexual offences" in html
+    assert "June 2019" in html
+    assert "are in briefing.json" in html
+
+
+def test_any_window_gives_a_short_pdf(sqlite_store: Store) -> None:
+    """5,000 incidents in the window still give a PDF of at most 30 pages."""
+    weasyprint = pytest.importorskip("weasyprint")
+    month = dt.datetime(2019, 6, 1)
+    inc = _month_rows(month, 5000).with_columns(
+        pl.col("x") + pl.int_range(pl.len()).cast(pl.Float64) * 37.0
+    )
+    b = daily_briefing(
+        inc.join(_classes(inc).drop("profile"), on="incident_id"),
+        at=dt.datetime(2019, 7, 2),
+    )
+    html = render_briefing_html(b)
+    pages = len(weasyprint.HTML(string=html).render().pages)
+    assert pages <= 30, pages

@@ -1,0 +1,131 @@
+"""Named store reads of the briefing (avert.store.queries) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from avert.store import Store, queries
+
+
+def _seed(store: Store) -> None:
+    inc = pl.DataFrame(
+        {
+            "incident_id": ["m1", "m2", "e1", "e2", "e3"],
+            "source": ["policeuk", "policeuk", "force", "force", "force"],
+            "crime_type": ["Robbery", None, None, None, None],
+            "occurred_from": [
+                dt.datetime(2019, 5, 1),
+                dt.datetime(2019, 6, 1),
+                dt.datetime(2019, 6, 3, 10, 15, 30, 123456),
+                dt.datetime(2019, 6, 20, 23, 59),
+                dt.datetime(2019, 7, 2, 1),
+            ],
+            "time_precision": ["month", "month", "exact", None, "exact"],
+        }
+    )
+    classes = pl.DataFrame(
+        {
+            "incident_id": ["m1", "e1", "e2"],
+            "profile": ["avb-2010"] * 3,
+            "in_definition": [True, False, True],
+            "category": ["personal_robbery", None, "harassment"],
+            "harm_days": [365.0, None, 20.0],
+        }
+    )
+    inv = pl.DataFrame(
+        {
+            "incident_id": ["e1", "e2", "e3"],
+            "person_id": ["P1", "P1", "P2"],
+            "role": ["victim", "suspect", "victim"],
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", inc)
+        tx.append("classifications", classes)
+        tx.append("involvements", inv)
+
+
+def test_classified_between_joins_in_sql_and_types_from_the_schema(
+    any_store: Store,
+) -> None:
+    _seed(any_store)
+    got = queries.classified_between(
+        any_store,
+        dt.datetime(2019, 5, 1),
+        dt.datetime(2019, 7, 1),
+        columns=("incident_id", "source", "crime_type", "occurred_from"),
+        profile="avb-2010",
+    ).sort("incident_id")
+    assert got["incident_id"].to_list() == ["e1", "e2", "m1", "m2"]
+    assert got.schema["occurred_from"] == pl.Datetime("us")
+    assert got.schema["in_definition"] == pl.Boolean
+    assert got.schema["harm_days"] == pl.Float64
+    assert got["in_definition"].to_list() == [False, True, True, None]
+    assert got["occurred_from"][0] == dt.datetime(2019, 6, 3, 10, 15, 30, 123456)
+    other = queries.classified_between(
+        any_store,
+        dt.datetime(2019, 5, 1),
+        dt.datetime(2019, 7, 1),
+        columns=("incident_id",),
+        profile="who-broad",
+    )
+    assert other.height == 4
+    assert other["in_definition"].null_count() == 4
+    empty = queries.classified_between(
+        any_store,
+        dt.datetime(2030, 1, 1),
+        dt.datetime(2030, 2, 1),
+        columns=("incident_id", "occurred_from"),
+        profile="avb-2010",
+    )
+    assert empty.height == 0
+    assert empty.schema["occurred_from"] == pl.Datetime("us")
+
+
+def test_latest_time_by_precision(any_store: Store) -> None:
+    _seed(any_store)
+    at = dt.datetime(2019, 7, 1)
+    assert queries.latest_time(any_store, before=at, precision="month") == dt.datetime(
+        2019, 6, 1
+    )
+    # a null precision counts as exact
+    assert queries.latest_time(any_store, before=at, precision="exact") == dt.datetime(
+        2019, 6, 20, 23, 59
+    )
+    assert (
+        queries.latest_time(
+            any_store, before=dt.datetime(2019, 1, 1), precision="month"
+        )
+        is None
+    )
+
+
+def test_person_history(any_store: Store) -> None:
+    _seed(any_store)
+    inv, inc = queries.person_history(
+        any_store,
+        ["P1"],
+        since=dt.datetime(2019, 1, 1),
+        until=dt.datetime(2019, 7, 1),
+        profile="avb-2010",
+    )
+    assert sorted(inv["incident_id"].to_list()) == ["e1", "e2"]
+    assert inc.schema["occurred_from"] == pl.Datetime("us")
+    assert dict(zip(inc["incident_id"], inc["harm_days"], strict=True)) == {
+        "e1": None,
+        "e2": 20.0,
+    }
+
+
+def test_read_classified_matches_the_joined_range_read(any_store: Store) -> None:
+    _seed(any_store)
+    a, b = dt.datetime(2019, 5, 1), dt.datetime(2019, 8, 1)
+    cols = ("incident_id", "occurred_from")
+    joined = queries.classified_between(
+        any_store, a, b, columns=cols, profile="avb-2010"
+    ).sort("incident_id")
+    plain = queries.incidents_between(any_store, a, b, cols)
+    by_id = queries.read_classified(any_store, plain, "avb-2010").sort("incident_id")
+    assert by_id.select(joined.columns).equals(joined)

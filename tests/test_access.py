@@ -1,0 +1,124 @@
+"""The access module: roles, keys, rotation and the partner rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import polars as pl
+import pytest
+
+from avert.access import (
+    DEMO_KEY,
+    Pseudonymiser,
+    audience_of,
+    check_key,
+    pseudonymiser_for,
+    redact_frames,
+)
+from avert.config.settings import load_settings
+from avert.errors import ConfigError
+
+KEY = "q3Jx0v7Qe9LrT2mZbW8yKc1NfHs5PdUa6GiVoXjE4nR"
+
+
+def test_roles_map_to_audiences() -> None:
+    assert {
+        r: audience_of(r) for r in ("admin", "analyst", "chair", "officer")
+    } == dict.fromkeys(("admin", "analyst", "chair", "officer"), "police")
+    assert audience_of("partner") == audience_of("board") == "partner"
+    with pytest.raises(ConfigError):
+        audience_of("public")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [None, "", DEMO_KEY, "k" * 31, "ab" * 20, "0123456789" * 3 + "01", "password" * 5],
+)
+def test_unfit_keys_are_refused_without_echoing_them(key: str | None) -> None:
+    with pytest.raises(ConfigError, match="AVERT_PSEUDONYM_KEY") as err:
+        check_key(key)
+    if key:
+        assert key not in str(err.value)
+
+
+def test_random_keys_pass() -> None:
+    for _ in range(20):
+        assert check_key(secrets.token_urlsafe(32))
+        assert check_key(secrets.token_hex(16))
+
+
+def test_rotation_gives_one_key_per_period() -> None:
+    jan = pseudonymiser_for(KEY, rotation="monthly", at=dt.datetime(2025, 1, 31, 8))
+    jan2 = pseudonymiser_for(KEY, rotation="monthly", at=dt.datetime(2025, 1, 2))
+    feb = pseudonymiser_for(KEY, rotation="monthly", at=dt.datetime(2025, 2, 1))
+    q1 = pseudonymiser_for(KEY, rotation="quarterly", at=dt.datetime(2025, 3, 1))
+    stable = pseudonymiser_for(KEY, rotation="none", at=dt.datetime(2025, 3, 1))
+    assert jan("person", "P1") == jan2("person", "P1")
+    assert len({p("person", "P1") for p in (jan, feb, q1, stable)}) == 4
+    assert stable("person", "P1") == Pseudonymiser(KEY)("person", "P1")
+    assert KEY not in repr(jan)
+    with pytest.raises(ConfigError):
+        pseudonymiser_for(KEY, rotation="weekly", at=dt.datetime(2025, 3, 1))
+
+
+def test_demo_key_only_when_allowed() -> None:
+    assert pseudonymiser_for(None, allow_demo=True).is_demo_key
+    with pytest.raises(ConfigError):
+        pseudonymiser_for(None)
+
+
+def test_settings_hold_the_key_and_never_print_it() -> None:
+    s = load_settings(
+        {"AVERT_PSEUDONYM_KEY": KEY, "AVERT_PSEUDONYM_ROTATION": "quarterly"}
+    )
+    assert s.pseudonym_key == KEY
+    assert s.pseudonym_rotation == "quarterly"
+    assert KEY not in repr(s)
+    assert KEY not in str(s)
+
+
+def test_redact_frames_leaves_no_police_id_or_field() -> None:
+    p = Pseudonymiser(KEY)
+    frames = {
+        "incidents": pl.DataFrame(
+            {
+                "incident_id": ["INC1"],
+                "x": [1.0],
+                "location": ["High St"],
+                "lsoa": ["E01"],
+            }
+        ),
+        "involvements": pl.DataFrame(
+            {"incident_id": ["INC1"], "person_id": ["PER1"], "role": ["victim"]}
+        ),
+        "identities": pl.DataFrame({"person_id": ["PER1"], "name": ["Ann Smith"]}),
+        "groups": pl.DataFrame({"group_id": ["GRP1"], "name": ["Kestrels"]}),
+        "intelligence": pl.DataFrame(
+            {"intel_id": ["N1"], "subject_type": ["person"], "subject_id": ["PER1"]}
+        ),
+        "actions": pl.DataFrame(
+            {
+                "action_id": ["A1", "A2"],
+                "title": ["Visit PER1", "Lighting in the park"],
+                "target_type": ["person", "area"],
+                "target_id": ["PER1", "Northfield"],
+            }
+        ),
+        "retaliation": pl.DataFrame(
+            {
+                "incident_id": ["INC1"],
+                "victim_id": ["PER1"],
+                "possible_targets": [["PER2"]],
+                "rival_groups": [["GRP1"]],
+            }
+        ),
+    }
+    out = redact_frames(p, frames)
+    text = " ".join(str(f.to_dicts()) for f in out.values())
+    for secret in ("INC1", "PER1", "PER2", "GRP1", "Ann Smith", "Kestrels", "High St"):
+        assert secret not in text, secret
+    assert "x" not in out["incidents"].columns
+    assert out["incidents"]["lsoa"].to_list() == ["E01"]
+    assert out["actions"]["title"][1] == "Lighting in the park"
+    assert out["actions"]["target_id"][1] == "Northfield"

@@ -1,0 +1,41 @@
+"""SQL lives only in avert.store: workflows and the CLI hold none (issue 14.3)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "avert"
+#: SQL keywords, dialect branches and the store's raw escape hatches
+_SQL = re.compile(
+    r"\b(SELECT|INSERT INTO|DELETE FROM|UPDATE \"|CREATE (TABLE|INDEX)|json_each|"
+    r"json_array_elements)\b|\.query\(|\.execute\(|\bdialect\b"
+)
+#: load.py is being moved into the store by the store work (issue 14.3, load part)
+_PENDING = {"load.py"}
+
+
+def _files() -> list[Path]:
+    return sorted(
+        p
+        for d in ("workflows", "cli")
+        for p in (SRC / d).glob("*.py")
+        if p.name not in _PENDING
+    )
+
+
+@pytest.mark.parametrize("path", _files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_sql_outside_the_store(path: Path) -> None:
+    hits = [
+        f"{path.name}:{n}: {line.strip()}"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _SQL.search(line)
+    ]
+    assert not hits, hits
+
+
+def test_the_check_can_fail() -> None:
+    assert _SQL.search('frame = store.query("SELECT 1")')
+    assert _SQL.search('if store.dialect == "sqlite":')
