@@ -18,6 +18,7 @@ from ``AVERT_DATABASE_URL`` so the commands stay exactly as written.
 from __future__ import annotations
 
 import re
+import secrets
 import shlex
 import shutil
 from pathlib import Path
@@ -46,6 +47,9 @@ def tour_commands(readme: Path = README) -> list[list[str]]:
         words = shlex.split(line, comments=True)
         if words and words[0] == "avert":
             commands.append(words[1:])
+        elif words and words[0] == "export":  # export NAME=VALUE: ["export", N, V]
+            name, _, value = words[1].partition("=")
+            commands.append(["export", name, value])
     return commands
 
 
@@ -61,6 +65,8 @@ def test_the_tour_has_its_commands() -> None:
 def _small(command: list[str], small_data: Path) -> list[str]:
     """The command on small data: test files for ../shared, a smaller city, no PDF."""
     out = [str(small_data) if w.startswith(SHARED_PREFIX) else w for w in command]
+    if out[0] == "export":
+        return out
     if out[0] == "synth":
         for flag, value in (("--people", "3000"), ("--days", "120")):
             out[out.index(flag) + 1] = value
@@ -75,6 +81,11 @@ def _run_tour(
     monkeypatch.chdir(folder)
     runner = CliRunner()
     for args in commands:
+        if args[0] == "export":
+            # a value made by a command (e.g. a fresh secret) is made here alike
+            value = secrets.token_urlsafe(32) if "$(" in args[2] else args[2]
+            monkeypatch.setenv(args[1], value)
+            continue
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (
             f"README tour: 'avert {shlex.join(args)}' failed:\n{result.output}\n"

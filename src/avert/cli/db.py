@@ -36,15 +36,10 @@ def upgrade(ctx: typer.Context) -> None:
 
 def _warn_loose(store: Store) -> None:
     """Warn when an existing SQLite file is readable beyond the file_mode setting."""
-    if store.dialect != "sqlite":
-        return
-    base = store.url.adbc
-    for path in looser_than_allowed(
-        f"{base}{suffix}" for suffix in ("", "-wal", "-shm", "-journal")
-    ):
+    for path in looser_than_allowed(store.local_files()):
         err_console.print(
             f"[yellow]warning:[/] {path} holds personal data and is readable beyond "
-            f"file_mode (AVERT_FILE_MODE): run 'chmod 600 {base}*' (docs/audit.md)"
+            f"file_mode (AVERT_FILE_MODE): run 'chmod 600 {path}' (docs/audit.md)"
         )
 
 

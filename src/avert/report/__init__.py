@@ -5,6 +5,7 @@ Reports render results; they never recompute analysis logic (``DESIGN.md``).
 
 from avert.report.charts import places_map_svg
 from avert.report.render import (
+    briefing_page_context,
     environment,
     render_briefing_html,
     render_html,
@@ -12,6 +13,7 @@ from avert.report.render import (
 )
 
 __all__ = [
+    "briefing_page_context",
     "environment",
     "places_map_svg",
     "render_briefing_html",

@@ -73,6 +73,9 @@ def environment() -> Environment:
     env.filters["pct"] = _pct
     env.filters["label"] = _label
     env.globals["category_colours"] = CATEGORY_COLOURS
+    # where a person's id links to (the web app's record page, police roles only);
+    # None in files: a report names people but opens nothing
+    env.globals["person_href"] = None
     return env
 
 
@@ -130,6 +133,21 @@ def render_briefing_html(
     show their first :data:`LIST_LIMITS` rows and count the rest (all are in the
     JSON); the map draws at most :data:`MAP_POINTS_LIMIT` incidents.
     """
+    return render_html(
+        "briefing.html",
+        **briefing_page_context(briefing, data=data),
+        title=title or "Daily risk briefing",
+    )
+
+
+def briefing_page_context(
+    briefing: Briefing, *, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the briefing templates need: the briefing, its JSON, the map, the limits.
+
+    One place for the report page and the web app, which renders the same
+    sections (``_briefing_sections.html``) inside its own pages.
+    """
     points = _map_points(briefing.map_points)
     svg = places_map_svg(
         list(briefing.places),
@@ -138,16 +156,14 @@ def render_briefing_html(
         boundaries=list(briefing.boundaries),
         title=f"Places for the next 24 hours from {briefing.at:%d %b %Y %H:%M}",
     )
-    return render_html(
-        "briefing.html",
-        b=briefing,
-        data=briefing.to_json() if data is None else data,
-        map_svg=Markup(svg),  # built from numbers and escaped labels
-        map_legend=_legend(points),
-        map_shown=(len(points), len(briefing.map_points)),
-        limits=LIST_LIMITS,
-        title=title or "Daily risk briefing",
-    )
+    return {
+        "b": briefing,
+        "data": briefing.to_json() if data is None else data,
+        "map_svg": Markup(svg),  # built from numbers and escaped labels
+        "map_legend": _legend(points),
+        "map_shown": (len(points), len(briefing.map_points)),
+        "limits": LIST_LIMITS,
+    }
 
 
 def render_pdf(html: str, path: str | Path) -> Path:

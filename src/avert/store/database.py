@@ -462,6 +462,13 @@ class Store:
                 self._engine = sa.create_engine(self.url.sqlalchemy)
         return self._engine
 
+    def local_files(self) -> list[str]:
+        """The files of a SQLite database (with its journals); none for PostgreSQL."""
+        if self.dialect != "sqlite":
+            return []
+        base = self.url.adbc
+        return [f"{base}{suffix}" for suffix in ("", "-wal", "-shm", "-journal")]
+
     def close(self) -> None:
         """Release pooled connections."""
         if self._engine is not None:

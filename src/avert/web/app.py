@@ -67,6 +67,14 @@ class WebContext:
     templates: Jinja2Templates
     demo: bool
     briefings: BriefingCache
+    #: the same templates for the police audience: person ids open their record
+    police_templates: Jinja2Templates | None = None
+
+    def templates_for(self, audience: str | None) -> Jinja2Templates:
+        """Templates for an audience (people link to their page for the police)."""
+        if audience == "police" and self.police_templates is not None:
+            return self.police_templates
+        return self.templates
 
 
 class SecurityHeaders:
@@ -123,16 +131,16 @@ def _check_secret(settings: Settings, *, demo: bool) -> str:
     raise ConfigError(msg)
 
 
-def _templates() -> Jinja2Templates:
+def _templates(*, person_href: str | None = None) -> Jinja2Templates:
+    """The web templates over the report's (briefing sections, filters, macros)."""
     report_env = report_environment()
-    templates = Jinja2Templates(
-        env=report_env.overlay(
-            loader=ChoiceLoader(
-                [PackageLoader("avert.web", "templates"), report_env.loader]  # type: ignore[list-item]
-            )
+    env = report_env.overlay(
+        loader=ChoiceLoader(
+            [PackageLoader("avert.web", "templates"), report_env.loader]  # type: ignore[list-item]
         )
     )
-    return templates
+    env.globals = {**report_env.globals, "person_href": person_href}
+    return Jinja2Templates(env=env)
 
 
 def _wants_json(request: Request) -> bool:
@@ -227,7 +235,14 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
         openapi_url="/openapi.json",
     )
     app.state.accounts = {}  # username -> (read at, account): see auth._account
-    app.state.avert = WebContext(settings, store, _templates(), demo, BriefingCache())
+    app.state.avert = WebContext(
+        settings,
+        store,
+        _templates(),
+        demo,
+        BriefingCache(),
+        police_templates=_templates(person_href="/people/"),
+    )
     idle_s = int(settings.session_idle_minutes) * 60
     app.add_middleware(
         SessionMiddleware,

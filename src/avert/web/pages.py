@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from markupsafe import Markup
 
 from avert.access import audience_of
 from avert.errors import PermissionDenied
 from avert.policy import decide
-from avert.report import places_map_svg
+from avert.report import briefing_page_context
 from avert.web.auth import authorize, csrf_token, current_user, requires, sign_in
 from avert.web.auth import sign_out as end_session
 from avert.workflows import views
@@ -58,17 +57,22 @@ def _page(
         for label, path, action in NAV
         if user is not None and decide(user.role, action).allowed
     ]
-    return _ctx(request).templates.TemplateResponse(
-        request,
-        template,
-        {
-            "user": user,
-            "nav": nav,
-            "csrf": csrf_token(request),
-            "audience": audience_of(user.role) if user else None,
-            **context,
-        },
-        status_code=status,
+    audience = audience_of(user.role) if user else None
+    return (
+        _ctx(request)
+        .templates_for(audience)
+        .TemplateResponse(
+            request,
+            template,
+            {
+                "user": user,
+                "nav": nav,
+                "csrf": csrf_token(request),
+                "audience": audience,
+                **context,
+            },
+            status_code=status,
+        )
     )
 
 
@@ -151,13 +155,6 @@ def _briefing_context(
         allow_demo_key=ctx.demo,
     )
     b = view.briefing
-    svg = places_map_svg(
-        list(b.places),
-        list(b.map_points),
-        cell_size_m=float(b.places_summary.get("cell_size_m", 100.0)),
-        boundaries=list(b.boundaries),
-        title=f"Places for the next 24 hours from {b.at:%d %b %Y %H:%M}",
-    )
     people = [str(p.get("person_id")) for p in view.data["people"]]
     makeup = (
         views.makeup(ctx.store, people, at=when)
@@ -165,9 +162,7 @@ def _briefing_context(
         else None
     )
     return {
-        "b": b,
-        "data": view.data,
-        "map_svg": Markup(svg),  # built from numbers and escaped labels
+        **briefing_page_context(b, data=view.data),
         "at_value": f"{when:%Y-%m-%dT%H:%M}",
         "hours": hours,
         "area": area or "",
