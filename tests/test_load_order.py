@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -212,6 +213,7 @@ def test_load_order_then_every_read_on_sqlite(
     store.upgrade()
     store.close()
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AVERT_PSEUDONYM_KEY", secrets.token_urlsafe(32))
     _check_same_counts(run_order(store.url.sqlalchemy, order, sources, tmp_path))
 
 
@@ -226,6 +228,7 @@ def test_load_order_then_every_read_on_postgresql(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AVERT_PSEUDONYM_KEY", secrets.token_urlsafe(32))
     _check_same_counts(
         run_order(postgres_store.url.sqlalchemy, order, sources, tmp_path)
     )
