@@ -19,6 +19,7 @@ from avert.cli import (
     brief,
     db,
     definition,
+    delivery,
     demo,
     ingest,
     serve,
@@ -80,7 +81,18 @@ def root(
 
 # Each command group lives in its own module with register(app) (or
 # register(analyse_app) for the analyses); the order here is the order of --help.
-for _module in (db, ingest, status, definition, synth, demo, brief, serve, users):
+for _module in (
+    db,
+    ingest,
+    status,
+    definition,
+    synth,
+    demo,
+    brief,
+    serve,
+    users,
+    delivery,
+):
     _module.register(app)
 for _module in (analyse_volt, analyse_networks):
     _module.register(analyse_app)
