@@ -208,7 +208,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     ConfigError
         When no usable secret key is set outside the demo.
     """
-    from avert.web import api, pages
+    from avert.web import api, delivery, pages
 
     secret = _check_secret(settings, demo=demo)
     app = FastAPI(
@@ -240,6 +240,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
         name="static",
     )
     app.include_router(pages.router)
+    app.include_router(delivery.router)
     app.include_router(api.router)
     return app
 

@@ -33,6 +33,7 @@ from avert.delivery.model import (
     check_tasking_transition,
     check_transition,
     parse_item,
+    subject_key,
     with_overdue,
 )
 from avert.delivery.planfile import (
@@ -662,7 +663,7 @@ def taskings_for_briefing(
 ) -> dict[str, list[dict[str, Any]]]:
     """Taskings for the briefing of the window ending ``at``.
 
-    ``due``: open, due in the next 24 hours; ``overdue``: open, due before ``at``;
+    ``due``: open, due within the next 24 hours (inclusive); ``overdue``: open, due before ``at``;
     ``done``: done in the window (``at - hours`` to ``at``), with their results.
     """
     rows = store.read_frame("taskings", order_by=["due"])
@@ -674,7 +675,7 @@ def taskings_for_briefing(
         "due": rows.filter(
             is_open
             & (pl.col("due") >= at)
-            & (pl.col("due") < at + dt.timedelta(days=1))
+            & (pl.col("due") <= at + dt.timedelta(days=1))
         ).to_dicts(),
         "done": rows.filter(
             (pl.col("status") == "done") & (done_at >= since) & (done_at < at)
@@ -853,3 +854,196 @@ def board_pack(
         role="board",
     )
     return written
+
+
+# --- the meeting view ----------------------------------------------------------------
+#: Briefing sections whose items can be tasked: (section, item kind, id key, title).
+MEETING_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("retaliation", "retaliation", "incident_id", "Retaliation alerts"),
+    ("incidents", "incident", "incident_id", "Violent incidents"),
+    ("repeat_victims", "repeat_victim", "person_id", "Repeat victims"),
+    ("asb_callers", "asb_caller", "person_id", "Vulnerable ASB callers"),
+    ("people", "person", "person_id", "People of concern"),
+    ("places", "cell", "cell_id", "Places"),
+)
+
+
+def meeting_view(
+    store: Store,
+    briefing: dict[str, Any],
+    *,
+    user: User,
+    at: dt.datetime,
+    hours: int = 24,
+) -> dict[str, Any]:
+    """Today's briefing items with their taskings, and the taskings of the window.
+
+    ``briefing`` is the briefing JSON the user may see (partners: pseudonyms). Each
+    item says whether its subject is already tasked (no double visits). Taskings
+    shown to partners name the item by kind only.
+    """
+    decision = decide(user.role, "view-meeting")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    police = audience_for(user.role) == "police"
+    live = store.read_frame("taskings").filter(pl.col("status") != "cancelled")
+    by_subject: dict[str, dict[str, Any]] = {}
+    for row in live.sort("created_at").to_dicts():
+        by_subject[subject_key(row["item_kind"], row["item_id"])] = row
+    sections = []
+    for section, kind, key, title in MEETING_SECTIONS:
+        items = []
+        for row in briefing.get(section) or []:
+            ident = row.get(key)
+            if ident is None:
+                continue
+            reasons = row.get("reasons") or []
+            items.append(
+                {
+                    "kind": kind,
+                    "id": str(ident),
+                    "item": f"{kind}:{ident}",
+                    "reasons": reasons[:2],
+                    "harm": row.get("harm_days"),
+                    "tasked": by_subject.get(subject_key(kind, str(ident)))
+                    if police
+                    else None,
+                }
+            )
+        sections.append({"section": section, "title": title, "items": items[:15]})
+    window = taskings_for_briefing(store, at=at, hours=hours)
+    if not police:
+        for rows in window.values():
+            for row in rows:
+                if ITEM_KINDS.get(row["item_kind"]) == "person":
+                    row["item_id"] = "(person)"
+    return {"sections": sections, "taskings": window}
+
+
+# --- the demo city -------------------------------------------------------------------
+#: The day of the 2010 example plan that the demo city's last day plays.
+_DEMO_PLAN_DAY = dt.date(2010, 10, 15)
+_DEMO_LEADS = ("police", "council", "probation", "police", "council")
+
+
+def seed_demo_plan(
+    store: Store, settings: Settings, *, at: dt.datetime, days: int = 30
+) -> dict[str, int]:
+    """Give the demo city a living board: the example plan, actions on its top-harm
+    subjects, and ``days`` days of taskings from the meeting with their results.
+
+    The example plan is moved so that its 15 October 2010 is the city's last day.
+    Each day at 09:00 the chair tasks the two highest-harm violent incidents of the
+    last 24 hours (and the victim of the first); the result is recorded the next
+    morning, except for the last day's taskings (due) and one in seven (overdue).
+    """
+    chair = User("chair", "chair", org="police")
+    shift = (at.date() - _DEMO_PLAN_DAY).days
+    result = import_plan(
+        store, EXAMPLE_PLAN, user=chair, text=example_plan_text(), shift_days=shift
+    )
+    top, _ = _harm_frames(store, settings.definition, at.date())
+    rows = []
+    for i, subject in enumerate(
+        top.filter(pl.col("subject_type").is_in(["person", "place"]))
+        .sort("harm", descending=True)
+        .head(len(_DEMO_LEADS))
+        .to_dicts()
+    ):
+        person = subject["subject_type"] == "person"
+        rows.append(
+            Action(
+                action_id=f"D{i + 1:02d}",
+                title=(
+                    "Offender management and safeguarding plan"
+                    if person
+                    else "Problem-solving plan for a top-harm place"
+                ),
+                strand="enforcement" if person and i % 2 == 0 else "prevention",
+                plan_id=result.plan_id,
+                objective_id="E1" if person and i % 2 == 0 else "P1",
+                lead_organisation=_DEMO_LEADS[i],
+                owner=None if i == 3 else f"{_DEMO_LEADS[i]} lead",
+                approach="specialist" if person else "targeted",
+                target_type=subject["subject_type"],
+                target_id=str(subject["subject_id"]),
+                due=at.date() + dt.timedelta(days=14 * (i - 1)),
+                status=("open", "in_progress", "done", "open", "proposed")[i],
+                rag=("amber", "green", "green", "red", None)[i],
+                rag_reason=("started late", None, None, "no owner yet", None)[i],
+                evidence="Plan agreed at the meeting." if i == 2 else None,
+                review_date=at.date() + dt.timedelta(days=28),
+            ).row()
+        )
+    _save(store, "action", rows, user=chair, reason="demo actions")
+    n_taskings = _demo_taskings(store, settings, chair=chair, at=at, days=days)
+    return {"plan_rows": result.created, "actions": len(rows), "taskings": n_taskings}
+
+
+def _demo_taskings(
+    store: Store, settings: Settings, *, chair: User, at: dt.datetime, days: int
+) -> int:
+    start = at - dt.timedelta(days=days)
+    incidents = store.read_frame(
+        "incidents",
+        columns=["incident_id", "occurred_from"],
+        where=[("occurred_from", ">=", start), ("occurred_from", "<", at)],
+    ).join(
+        store.read_frame(
+            "classifications",
+            columns=["incident_id", "harm_days"],
+            where=[("profile", "=", settings.definition), ("in_definition", "=", True)],
+        ),
+        on="incident_id",
+    )
+    victims = store.read_frame(
+        "involvements",
+        columns=["incident_id", "person_id"],
+        where=[("role", "=", "victim")],
+    ).unique("incident_id", keep="first")
+    meeting_day = pl.col("occurred_from").dt.truncate("1d") + pl.duration(days=1)
+    picks = (
+        incidents.with_columns(meeting_day.alias("day"))
+        .sort(["day", "harm_days", "incident_id"], descending=[False, True, False])
+        .group_by("day", maintain_order=True)
+        .head(2)
+        .join(victims, on="incident_id", how="left")
+    )
+    orgs = ("police", "council", "probation", "nhs")
+    n = 0
+    for i, row in enumerate(picks.to_dicts()):
+        when = row["day"] + dt.timedelta(hours=9)
+        if when > at + dt.timedelta(hours=3):
+            continue
+        items = [
+            (f"incident:{row['incident_id']}", "Visit the victim; CCTV and witnesses")
+        ]
+        if row["person_id"] and i % 2 == 0:
+            items.append((f"repeat_victim:{row['person_id']}", "Safeguarding visit"))
+        for item, what in items:
+            try:
+                tasked = add_tasking(
+                    store,
+                    item,
+                    what=what,
+                    assignee=f"{orgs[n % len(orgs)]} duty officer",
+                    organisation=orgs[n % len(orgs)],
+                    due=when + dt.timedelta(days=1),
+                    user=chair,
+                    now=when,
+                )
+            except ConfigError:
+                continue  # already tasked: no double visits
+            n += 1
+            next_day = when + dt.timedelta(days=1)
+            if next_day <= at and n % 7 != 0:
+                record_tasking_result(
+                    store,
+                    tasked["tasking_id"],
+                    result="Done: victim seen, safety advice given"
+                    if n % 3
+                    else "Done: no reply, card left, revisit booked",
+                    user=chair,
+                    now=next_day,
+                )
+    return n
