@@ -127,3 +127,21 @@ def test_shift_moves_every_date() -> None:
     for a, b in zip(moved.actions, doc.actions, strict=True):
         if b.due is not None:
             assert a.due == b.due + dt.timedelta(days=10)
+
+
+def test_short_forms_subject_rag_and_supporting() -> None:
+    text = (
+        "plan: {id: p, title: t, board: b}\n"
+        "actions:\n"
+        "  - {id: A1, strand: Enforcement, title: x, subject: 'person:P1',\n"
+        "     rag: green, supporting: 'council; nhs', status: In Progress}\n"
+        "  - {id: A2, strand: enforcement, title: y, subject: 'dog:rex'}\n"
+    )
+    doc = parse_plan(text)
+    assert [e.line for e in doc.errors] == [5]
+    a1 = doc.actions[0]
+    assert (a1.target_type, a1.target_id) == ("person", "P1")
+    assert a1.rag == "green"
+    assert a1.supporting == ("council", "nhs")
+    assert a1.status == "in_progress"
+    assert a1.strand == "enforcement"

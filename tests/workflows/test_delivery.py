@@ -203,3 +203,22 @@ def test_overdue_tasking_and_officer_cannot_task(sqlite_store: Store) -> None:
         delivery.add_tasking(
             sqlite_store, "incident:I1", what="x", user=User("o", "officer")
         )
+
+
+def test_import_update_and_tasking_on_both_databases(any_store: Store) -> None:
+    first = delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    assert first.created == 18
+    assert delivery.import_plan(any_store, EXAMPLE, user=CHAIR).created == 0
+    delivery.update_action(any_store, "A08", {"status": "open"}, user=CHAIR)
+    row = delivery.add_tasking(any_store, "place:L1", what="Patrol", user=CHAIR)
+    delivery.record_tasking_result(
+        any_store, row["tasking_id"], result="ok", user=CHAIR
+    )
+    versions = any_store.read_frame("delivery_history", order_by=["version"])
+    assert versions.filter(versions["entity_id"] == "A08")["version"].to_list() == [
+        1,
+        2,
+    ]
+    settings = load_settings({})
+    checks = delivery.board_checks(any_store, settings, today=dt.date(2010, 10, 1))
+    assert checks.summary["duplicated_subjects"] == 1

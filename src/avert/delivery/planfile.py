@@ -302,7 +302,20 @@ def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
             r.error("supporting", "'supporting' must be a list of organisations")
             supporting = []
         subject_type = subject_id = None
-        subject = r.child("subject")
+        raw_subject = node.get("subject")
+        subject = None
+        if isinstance(raw_subject, str):  # "person:P1" in short
+            kind, _, ident = raw_subject.partition(":")
+            subject_type, subject_id = kind.strip().lower(), ident.strip() or None
+            if subject_type not in SUBJECT_TYPES or subject_id is None:
+                r.error(
+                    "subject",
+                    f"subject {raw_subject!r} is not TYPE:ID with TYPE one of "
+                    f"{', '.join(SUBJECT_TYPES)}",
+                )
+                subject_type = subject_id = None
+        else:
+            subject = r.child("subject")
         if subject is not None:
             subject.unknown({"type", "id"})
             subject_type = subject.choice("type", SUBJECT_TYPES, required=True)

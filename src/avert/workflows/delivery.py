@@ -1010,40 +1010,52 @@ def _demo_taskings(
         .join(victims, on="incident_id", how="left")
     )
     orgs = ("police", "council", "probation", "nhs")
-    n = 0
+    created: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for i, row in enumerate(picks.to_dicts()):
         when = row["day"] + dt.timedelta(hours=9)
         if when > at + dt.timedelta(hours=3):
             continue
         items = [
-            (f"incident:{row['incident_id']}", "Visit the victim; CCTV and witnesses")
+            ("incident", row["incident_id"], "Visit the victim; CCTV and witnesses")
         ]
         if row["person_id"] and i % 2 == 0:
-            items.append((f"repeat_victim:{row['person_id']}", "Safeguarding visit"))
-        for item, what in items:
-            try:
-                tasked = add_tasking(
-                    store,
-                    item,
-                    what=what,
-                    assignee=f"{orgs[n % len(orgs)]} duty officer",
-                    organisation=orgs[n % len(orgs)],
-                    due=when + dt.timedelta(days=1),
-                    user=chair,
-                    now=when,
-                )
-            except ConfigError:
+            items.append(("repeat_victim", row["person_id"], "Safeguarding visit"))
+        for kind, ident, what in items:
+            subject = subject_key(kind, str(ident))
+            if subject in seen:
                 continue  # already tasked: no double visits
-            n += 1
+            seen.add(subject)
+            org = orgs[len(created) % len(orgs)]
+            tasking = {
+                "tasking_id": f"T{when:%Y%m%d}-{uuid.uuid4().hex[:6]}",
+                "what": what,
+                "assignee": f"{org} duty officer",
+                "organisation": org,
+                "due": when + dt.timedelta(days=1),
+                "item_kind": kind,
+                "item_id": str(ident),
+                "status": "open",
+                "created_at": when,
+                "created_by": chair.username,
+            }
+            created.append(tasking)
             next_day = when + dt.timedelta(days=1)
-            if next_day <= at and n % 7 != 0:
-                record_tasking_result(
-                    store,
-                    tasked["tasking_id"],
-                    result="Done: victim seen, safety advice given"
-                    if n % 3
-                    else "Done: no reply, card left, revisit booked",
-                    user=chair,
-                    now=next_day,
+            if next_day <= at and len(created) % 7 != 0:
+                done = "Done: victim seen, safety advice given"
+                results.append(
+                    {
+                        **tasking,
+                        "status": "done",
+                        "result": done
+                        if len(created) % 3
+                        else "Done: no reply, card left, revisit booked",
+                        "result_at": next_day,
+                        "result_by": chair.username,
+                    }
                 )
+    _save(store, "tasking", created, user=chair, reason="demo taskings")
+    _save(store, "tasking", results, user=chair, reason="demo tasking results")
+    n = len(created)
     return n
