@@ -165,3 +165,12 @@ def test_officer_and_board_cannot_task(world: World) -> None:
         assert response.status_code == 403, role
     board = signed_in(world.app, "board")
     assert board.get("/meeting").status_code == 403
+
+
+def test_partner_meeting_shows_what_is_tasked_under_pseudonyms(world: World) -> None:
+    page = signed_in(world.app, "partner").get("/meeting")
+    assert page.status_code == 200
+    tasked = world.store.read_frame("taskings")["item_id"].to_list()
+    assert "TASKED" in page.text  # partners see it too: no double visits
+    assert not set(tasked) & set(re.findall(r"\b[IP]\d{7,8}\b", page.text))
+    assert "Task this" not in page.text

@@ -111,7 +111,12 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
     fallback, _ = default_at(request)
     when = _parse_at(at, fallback)
     found = delivery.meeting_view(
-        ctx.store, context["data"], user=current_user(request), at=when, hours=hours
+        ctx.store,
+        context["data"],
+        user=current_user(request),
+        at=when,
+        hours=hours,
+        settings=ctx.settings,
     )
     return _page(
         request,

@@ -296,6 +296,13 @@ def export_plan(
         ).to_dicts()
     ]
     text = dump_plan(plan, objectives, actions)
+    audit.record(
+        store,
+        action="export",
+        obj=f"plan:{plan.plan_id}",
+        reason=f"plan export, {len(actions)} actions"
+        + (f" to {Path(path).name}" if path is not None else ""),
+    )
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
@@ -375,8 +382,19 @@ def _visible(frame: pl.DataFrame, user: User) -> pl.DataFrame:
     return frame
 
 
+#: Subject types a partner or board member sees as keyed pseudonyms (as the
+#: briefing does); areas and cohorts are not identifiers of anyone.
+_PSEUDONYMOUS = {
+    "person": "person",
+    "group": "group",
+    "incident": "incident",
+    "place": "place",
+}
+
+
 def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.DataFrame:
-    """Person subjects as pseudonyms for partners and the board."""
+    """Person, group, incident and place subjects as pseudonyms for partners and the
+    board."""
     if audience_for(user.role) == "police" or frame.height == 0:
         return frame
     pseudo = _pseudonymiser(settings)
@@ -386,7 +404,9 @@ def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.Dat
         pl.Series(
             "target_id",
             [
-                pseudo("person", str(i)) if k == "person" and i is not None else i
+                pseudo(_PSEUDONYMOUS[k], str(i))
+                if k in _PSEUDONYMOUS and i is not None
+                else i
                 for k, i in zip(kinds, ids, strict=True)
             ],
             dtype=pl.String,
@@ -875,20 +895,30 @@ def meeting_view(
     user: User,
     at: dt.datetime,
     hours: int = 24,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Today's briefing items with their taskings, and the taskings of the window.
 
     ``briefing`` is the briefing JSON the user may see (partners: pseudonyms). Each
-    item says whether its subject is already tasked (no double visits). Taskings
-    shown to partners name the item by kind only.
+    item says whether its subject is already tasked (no double visits), for
+    partners too: their items and the taskings carry the same keyed pseudonyms.
     """
     decision = decide(user.role, "view-meeting")
     if not decision:
         raise PermissionDenied(decision.reason)
     police = audience_for(user.role) == "police"
+    pseudo = _pseudonymiser(settings)
+
+    def shown_id(kind: str, ident: str) -> str:
+        subject = ITEM_KINDS.get(kind, kind)
+        if police or subject not in ("person", "incident", "group"):
+            return ident
+        return pseudo(subject, ident)
+
     live = store.read_frame("taskings").filter(pl.col("status") != "cancelled")
     by_subject: dict[str, dict[str, Any]] = {}
     for row in live.sort("created_at").to_dicts():
+        row["item_id"] = shown_id(row["item_kind"], row["item_id"])
         by_subject[subject_key(row["item_kind"], row["item_id"])] = row
     sections = []
     for section, kind, key, title in MEETING_SECTIONS:
@@ -905,18 +935,14 @@ def meeting_view(
                     "item": f"{kind}:{ident}",
                     "reasons": reasons[:2],
                     "harm": row.get("harm_days"),
-                    "tasked": by_subject.get(subject_key(kind, str(ident)))
-                    if police
-                    else None,
+                    "tasked": by_subject.get(subject_key(kind, str(ident))),
                 }
             )
         sections.append({"section": section, "title": title, "items": items[:15]})
     window = taskings_for_briefing(store, at=at, hours=hours)
-    if not police:
-        for rows in window.values():
-            for row in rows:
-                if ITEM_KINDS.get(row["item_kind"]) == "person":
-                    row["item_id"] = "(person)"
+    for rows in window.values():
+        for row in rows:
+            row["item_id"] = shown_id(row["item_kind"], row["item_id"])
     return {"sections": sections, "taskings": window}
 
 
