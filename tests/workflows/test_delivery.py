@@ -222,3 +222,29 @@ def test_import_update_and_tasking_on_both_databases(any_store: Store) -> None:
     settings = load_settings({})
     checks = delivery.board_checks(any_store, settings, today=dt.date(2010, 10, 1))
     assert checks.summary["duplicated_subjects"] == 1
+
+
+def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
+    planned: Store, tmp_path: Path
+) -> None:
+    delivery.update_action(planned, "A04", {"status": "in_progress"}, user=CHAIR)
+    delivery.update_action(
+        planned, "A04", {"status": "done", "evidence": "DSA signed"}, user=CHAIR
+    )
+    month = f"{dt.date.today():%Y-%m}"
+    settings = load_settings({})
+    data = delivery.board_pack_data(planned, settings, month=month)
+    completed = {a["action_id"]: a["evidence"] for a in data["completed"]}
+    assert completed["A04"] == "DSA signed"
+    before = delivery.board_pack_data(planned, settings, month="2010-01")
+    assert before["completed"] == []
+    written = delivery.board_pack(
+        planned, settings, month=month, out_dir=tmp_path, pdf=True
+    )
+    pdf = tmp_path / f"board-pack-{month}.pdf"
+    assert pdf in written
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    html = (tmp_path / f"board-pack-{month}.html").read_text(encoding="utf-8")
+    assert "DSA signed" in html
+    exports = planned.read_frame("audit", where=[("action", "=", "export")])
+    assert f"board-pack:{month}" in exports["object"].to_list()

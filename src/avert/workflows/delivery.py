@@ -718,7 +718,7 @@ def _harm_frames(
     end = dt.datetime.combine(today, dt.time())
     incidents = store.read_frame(
         "incidents",
-        columns=["incident_id", "occurred_from", "location"],
+        columns=["incident_id", "occurred_from", "location", "borough"],
         where=[("occurred_from", ">=", start), ("occurred_from", "<", end)],
     )
     classes = store.read_frame(
@@ -727,30 +727,31 @@ def _harm_frames(
         where=[("profile", "=", profile), ("in_definition", "=", True)],
     )
     harm = incidents.join(classes, on="incident_id").select(
-        "incident_id", "location", pl.col("harm_days").fill_null(0.0)
+        "incident_id", "location", "borough", pl.col("harm_days").fill_null(0.0)
     )
+    area = pl.col("borough").drop_nulls().mode().sort().first().alias("area")
     inv = store.read_frame(
         "involvements", columns=["incident_id", "person_id", "role"]
     ).join(harm, on="incident_id")
     people = (
         inv.group_by("person_id")
-        .agg(pl.col("harm_days").sum().alias("harm"))
-        .select(pl.lit("person").alias("subject_type"), "person_id", "harm")
+        .agg(pl.col("harm_days").sum().alias("harm"), area)
+        .select(pl.lit("person").alias("subject_type"), "person_id", "harm", "area")
         .rename({"person_id": "subject_id"})
     )
     places = (
         harm.filter(pl.col("location").is_not_null())
         .group_by("location")
-        .agg(pl.col("harm_days").sum().alias("harm"))
-        .select(pl.lit("place").alias("subject_type"), "location", "harm")
+        .agg(pl.col("harm_days").sum().alias("harm"), area)
+        .select(pl.lit("place").alias("subject_type"), "location", "harm", "area")
         .rename({"location": "subject_id"})
     )
     members = store.read_frame("group_members", columns=["group_id", "person_id"])
     groups = (
         members.join(people, left_on="person_id", right_on="subject_id")
         .group_by("group_id")
-        .agg(pl.col("harm").sum())
-        .select(pl.lit("group").alias("subject_type"), "group_id", "harm")
+        .agg(pl.col("harm").sum(), pl.col("area").drop_nulls().mode().sort().first())
+        .select(pl.lit("group").alias("subject_type"), "group_id", "harm", "area")
         .rename({"group_id": "subject_id"})
     )
     top = pl.concat(
@@ -993,6 +994,7 @@ def seed_demo_plan(
                 approach="specialist" if person else "targeted",
                 target_type=subject["subject_type"],
                 target_id=str(subject["subject_id"]),
+                area=subject["area"],
                 due=at.date() + dt.timedelta(days=14 * (i - 1)),
                 status=("open", "in_progress", "done", "open", "proposed")[i],
                 rag=("amber", "green", "green", "red", None)[i],

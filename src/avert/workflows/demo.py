@@ -32,7 +32,7 @@ from avert.synth import CityConfig, make_city, write_bundle
 from avert.workflows.analysis import RiskKind, run_concentration, run_risk, run_volt
 from avert.workflows.briefing import run_briefing
 from avert.workflows.definitions import classify_store
-from avert.workflows.delivery import seed_demo_plan
+from avert.workflows.delivery import board_pack, seed_demo_plan
 from avert.workflows.load import load_files
 from avert.workflows.networks import groups_report, retaliation_report
 from avert.workflows.users import add_user
@@ -205,6 +205,17 @@ def run_demo(
             f"{r['plan_rows']} plan rows, {r['actions']} actions on top-harm "
             f"subjects, {r['taskings']} taskings"
         ),
+    )
+    step(
+        "board pack of the last month",
+        lambda: board_pack(
+            store,
+            load_settings({}),
+            month=f"{at:%Y-%m}",
+            out_dir=out / "board",
+            pdf=pdf,
+        ),
+        lambda paths: ", ".join(p.name for p in paths),
     )
 
     for name, result in results.items():
