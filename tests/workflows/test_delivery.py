@@ -248,3 +248,24 @@ def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
     assert "DSA signed" in html
     exports = planned.read_frame("audit", where=[("action", "=", "export")])
     assert f"board-pack:{month}" in exports["object"].to_list()
+
+
+@pytest.mark.parametrize(
+    "old", ["proposed", "open", "in_progress", "done", "cancelled"]
+)
+def test_update_action_enforces_every_transition(sqlite_store: Store, old: str) -> None:
+    from avert.delivery import ACTION_TRANSITIONS, STATUSES, Action
+
+    rows = [Action(f"X-{new}", "t", "prevention", status=old).row() for new in STATUSES]
+    delivery._save(sqlite_store, "action", rows, user=CHAIR, reason="setup")
+    for new in STATUSES:
+        if new == old or new in ACTION_TRANSITIONS[old]:
+            row = delivery.update_action(
+                sqlite_store, f"X-{new}", {"status": new}, user=CHAIR
+            )
+            assert row["status"] == new
+        else:
+            with pytest.raises(ConfigError, match="cannot move"):
+                delivery.update_action(
+                    sqlite_store, f"X-{new}", {"status": new}, user=CHAIR
+                )
