@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import polars as pl
@@ -31,6 +32,17 @@ def test_plan_board_counts_match_the_store(world: World) -> None:
         ]
         assert cells[:5] == wanted, (strand, cells, wanted)
     assert "subjects under two boards" in page.text
+    assert "secondary-schools-top-wards" in page.text.split('id="duplicates"')[1]
+    by_org = page.text.split('id="by-org"')[1].split("</table>")[0]
+    overdue = (
+        actions.filter(pl.col("status").is_in(["open", "in_progress"]))
+        .filter(pl.col("due") < dt.date.today())
+        .filter(pl.col("lead_organisation") == "police")
+        .height
+    )
+    police = re.search(r"<td>police</td>((?:<td>\d+</td>){4})", by_org)
+    assert police, by_org
+    assert int(re.findall(r"\d+", police.group(1))[2]) == overdue
 
 
 def test_every_role_sees_the_board_and_filters_work(world: World) -> None:

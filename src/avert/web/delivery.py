@@ -42,8 +42,10 @@ def plan(
     board = delivery.plan_board(
         ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
     )
-    checks = delivery.board_checks(ctx.store, ctx.settings)
-    return _page(request, "plan.html", board=board, checks=checks.summary)
+    checks = delivery.checks_view(ctx.store, ctx.settings, user=user)
+    return _page(
+        request, "plan.html", board=board, checks=checks["summary"], found=checks
+    )
 
 
 @router.get("/plan/mine")

@@ -56,6 +56,7 @@ __all__ = [
     "action_page",
     "add_tasking",
     "board_checks",
+    "checks_view",
     "example_plan_text",
     "export_plan",
     "import_plan",
@@ -731,7 +732,9 @@ def _harm_frames(
     )
     area = pl.col("borough").drop_nulls().mode().sort().first().alias("area")
     inv = store.read_frame(
-        "involvements", columns=["incident_id", "person_id", "role"]
+        "involvements",
+        columns=["incident_id", "person_id", "role"],
+        where=[("incident_id", "in", harm["incident_id"].to_list())],
     ).join(harm, on="incident_id")
     people = (
         inv.group_by("person_id")
@@ -784,6 +787,35 @@ def board_checks(
         top=top,
         repeat_victims=victims,
     )
+
+
+def checks_view(
+    store: Store, settings: Settings, *, user: User, today: dt.date | None = None
+) -> dict[str, Any]:
+    """The checks as a user may see them (subjects pseudonymised for partners)."""
+    decision = decide(user.role, "view-plan")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    checks = board_checks(store, settings, today=today)
+    dups = checks.duplicates
+    if audience_for(user.role) != "police" and dups.height:
+        pseudo = _pseudonymiser(settings)
+        dups = dups.with_columns(
+            pl.Series(
+                "target_id",
+                [
+                    pseudo(_PSEUDONYMOUS[k], i) if k in _PSEUDONYMOUS else i
+                    for k, i in zip(dups["target_type"], dups["target_id"], strict=True)
+                ],
+                dtype=pl.String,
+            )
+        )
+    return {
+        "summary": checks.summary,
+        "by_org": checks.overdue_by_org.to_dicts(),
+        "duplicates": dups.to_dicts(),
+        "approaches": checks.approaches.to_dicts(),
+    }
 
 
 # --- board pack ----------------------------------------------------------------------
@@ -842,7 +874,9 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
         "objectives": store.read_frame("objectives", order_by=["strand"]).to_dicts(),
         "checks": checks.summary,
         "missing": checks.missing.to_dicts(),
-        "duplicates": checks.duplicates.to_dicts(),
+        "duplicates": checks_view(store, settings, user=board_user, today=today)[
+            "duplicates"
+        ],
         "approaches": checks.approaches.to_dicts(),
     }
 
