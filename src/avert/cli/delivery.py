@@ -74,7 +74,10 @@ def task_add(
             "--from", help="Briefing item KIND:ID, e.g. incident:I123, person:P1."
         ),
     ],
-    what: Annotated[str, typer.Option("--what", help="What is to be done.")],
+    what: Annotated[
+        str | None,
+        typer.Option("--what", help="What is to be done (default: follow up ITEM)."),
+    ] = None,
     who: Annotated[str | None, typer.Option("--who", help="Who does it.")] = None,
     org: Annotated[
         str | None, typer.Option("--org", help="Their organisation.")
@@ -91,7 +94,7 @@ def task_add(
     row = delivery.add_tasking(
         store,
         item,
-        what=what,
+        what=what or f"Follow up {item}",
         assignee=who,
         organisation=org,
         due=_due(due),
