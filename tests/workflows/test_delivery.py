@@ -269,3 +269,19 @@ def test_update_action_enforces_every_transition(sqlite_store: Store, old: str) 
                 delivery.update_action(
                     sqlite_store, f"X-{new}", {"status": new}, user=CHAIR
                 )
+
+
+def test_lists_that_name_people_are_audited(planned: Store) -> None:
+    delivery.read_taskings(planned, user=CHAIR)
+    delivery.my_actions(planned, None, user=CHAIR)
+    delivery.plan_board(planned, None, user=CHAIR)
+    delivery.meeting_view(planned, {}, user=CHAIR, at=dt.datetime(2026, 11, 24, 6))
+    objects = set(
+        planned.read_frame("audit", where=[("user_name", "=", "chair1")])["object"]
+    )
+    assert {
+        "taskings",
+        "my-actions",
+        "plan-board",
+        "meeting:2026-11-24T06:00",
+    } <= objects

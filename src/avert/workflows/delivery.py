@@ -494,6 +494,14 @@ def my_actions(
     rows = actions.filter(mine.fill_null(value=False)).sort(
         ["overdue", "due"], descending=[True, False], nulls_last=True
     )
+    audit.record(
+        store,
+        action="view",
+        obj="my-actions",
+        reason=f"my actions, {rows.height} listed",
+        role=user.role,
+        user=user.username,
+    )
     return _shown(rows, user, settings).to_dicts()
 
 
@@ -572,10 +580,22 @@ def action_page(
 
 
 # --- taskings ------------------------------------------------------------------------
-def read_taskings(store: Store, *, status: str | None = None) -> pl.DataFrame:
-    """Taskings, newest first (optionally of one status)."""
+def read_taskings(
+    store: Store, *, status: str | None = None, user: User | None = None
+) -> pl.DataFrame:
+    """Taskings, newest first (optionally of one status); audited (they name people)."""
+    user = user or _system_user()
     where = [("status", "=", status)] if status else []
-    return store.read_frame("taskings", where=where, order_by=["created_at"]).reverse()
+    rows = store.read_frame("taskings", where=where, order_by=["created_at"]).reverse()
+    audit.record(
+        store,
+        action="view",
+        obj="taskings",
+        reason=f"tasking list ({status or 'all'}), {rows.height} listed",
+        role=user.role,
+        user=user.username,
+    )
+    return rows
 
 
 def taskings_for_item(store: Store, item: str) -> pl.DataFrame:
@@ -975,6 +995,15 @@ def meeting_view(
             )
         sections.append({"section": section, "title": title, "items": items[:15]})
     window = taskings_for_briefing(store, at=at, hours=hours)
+    audit.record(
+        store,
+        action="view",
+        obj=f"meeting:{at:%Y-%m-%dT%H:%M}",
+        reason="meeting view, "
+        + ", ".join(f"{len(v)} taskings {k}" for k, v in window.items()),
+        role=user.role,
+        user=user.username,
+    )
     for rows in window.values():
         for row in rows:
             row["item_id"] = shown_id(row["item_kind"], row["item_id"])
