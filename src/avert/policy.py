@@ -81,6 +81,14 @@ ACTIONS: Final[dict[str, Action]] = {
         Action("view-audit", "the audit log"),
         Action("export-audit", "the audit log as CSV"),
         Action("sign-out", "end one's own session"),
+        Action("view-plan", "the delivery plan board, my actions, an action's page"),
+        Action(
+            "edit-action",
+            "change a plan action's status, RAG, evidence, owner, review date",
+            scope="org",
+        ),
+        Action("view-meeting", "the daily meeting: briefing items and taskings"),
+        Action("create-tasking", "task a briefing item and record its result"),
     )
 }
 
@@ -96,6 +104,10 @@ GRANTS: Final[dict[str, frozenset[str]]] = {
     "view-data": frozenset({"admin", "analyst"}),
     "view-audit": frozenset({"admin"}),
     "export-audit": frozenset({"admin"}),
+    "view-plan": frozenset(ROLES),
+    "edit-action": frozenset({"admin", "analyst", "chair", "partner"}),
+    "view-meeting": frozenset({"admin", "analyst", "chair", "officer", "partner"}),
+    "create-tasking": frozenset({"admin", "analyst", "chair"}),
 }
 
 
@@ -116,6 +128,8 @@ def decide(
     *,
     user_area: str | None = None,
     resource_area: str | None = None,
+    user_org: str | None = None,
+    resource_org: str | None = None,
 ) -> Decision:
     """May a user with ``role`` perform ``action`` (on a resource in ``resource_area``)?
 
@@ -129,6 +143,10 @@ def decide(
         The area the user is scoped to (None: every area).
     resource_area
         The area asked for (None: no particular area, i.e. "mine" for a scoped user).
+    user_org
+        The organisation of the user (partners are scoped to it).
+    resource_org
+        The organisation that owns the resource (e.g. an action's lead organisation).
 
     Examples
     --------
@@ -154,5 +172,15 @@ def decide(
             False,
             f"{role} scoped to area {user_area!r} may not {action} area "
             f"{resource_area!r}",
+        )
+    if (
+        spec.scope == "org"
+        and role == "partner"
+        and resource_org is not None
+        and (not user_org or resource_org != user_org)
+    ):
+        return Decision(
+            False,
+            f"partner of {user_org!r} may not {action} of {resource_org!r}",
         )
     return Decision(True, f"role {role!r} may {action}")

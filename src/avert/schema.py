@@ -33,6 +33,7 @@ __all__ = [
     "CLASSIFICATIONS",
     "CONFIDENCE_SURVEY",
     "CONTINUUM_LEVELS",
+    "DELIVERY_HISTORY",
     "DETECTED_GROUPS",
     "DETECTED_GROUP_MEMBERS",
     "ETHNICITIES",
@@ -46,9 +47,11 @@ __all__ = [
     "INTEL_TOPICS",
     "INVOLVEMENTS",
     "LOADS",
+    "OBJECTIVES",
     "OUTCOMES",
     "PEOPLE",
     "PERSON_IDENTITY",
+    "PLANS",
     "POPULATIONS",
     "QUARANTINE",
     "RELATIONSHIPS",
@@ -58,6 +61,7 @@ __all__ = [
     "SEXES",
     "STOPS",
     "TABLES",
+    "TASKINGS",
     "TIME_PRECISIONS",
     "USERS",
     "WEAPONS",
@@ -512,7 +516,7 @@ GROUP_MEMBERS: Final = _spec(
 
 ACTIONS: Final = _spec(
     "actions",
-    "Delivery-plan / tasking action (RIPE).",
+    "Delivery-plan action (RIPE): who does what to which VOLT subject, by when.",
     [
         ("action_id", pl.String(), "stable id"),
         (
@@ -523,13 +527,117 @@ ACTIONS: Final = _spec(
         ("title", pl.String(), "what is to be done"),
         ("lead_organisation", pl.String(), "lead partner"),
         ("owner", pl.String(), "accountable owner"),
-        ("target_type", pl.String(), "person | place | group | area"),
-        ("target_id", pl.String(), "id of the target"),
+        (
+            "target_type",
+            pl.String(),
+            "subject: person | place | group | area | cohort | incident",
+        ),
+        ("target_id", pl.String(), "id of the subject"),
         ("due", pl.Date(), "due date"),
-        ("status", pl.String(), "open | in_progress | done | cancelled"),
-        ("evidence", pl.String(), "evidence of completion"),
+        (
+            "status",
+            pl.String(),
+            "proposed | open | in_progress | done | cancelled (overdue is derived)",
+        ),
+        ("evidence", pl.String(), "evidence notes (of progress or completion)"),
+        ("plan_id", pl.String(), "key into plans"),
+        ("objective_id", pl.String(), "key into objectives"),
+        ("supporting", pl.String(), "';'-separated supporting partners"),
+        ("approach", pl.String(), "universal | targeted | specialist"),
+        ("rag", pl.String(), "red | amber | green"),
+        ("rag_reason", pl.String(), "why that RAG rating"),
+        ("review_date", pl.Date(), "next review"),
+        ("board", pl.String(), "board or strategy the action belongs to"),
+        ("area", pl.String(), "area (borough or LSOA) the action works in"),
+        ("updated_at", _DT, "last change"),
+        ("version", pl.Int64(), "1 when created, +1 per change"),
     ],
     ("action_id",),
+)
+
+PLANS: Final = _spec(
+    "plans",
+    "A delivery plan: its period and the board that owns it.",
+    [
+        ("plan_id", pl.String(), "stable id"),
+        ("title", pl.String(), "title"),
+        ("board", pl.String(), "owning board"),
+        ("period_start", pl.Date(), "first day of the plan"),
+        ("period_end", pl.Date(), "last day of the plan"),
+        ("updated_at", _DT, "last change"),
+        ("version", pl.Int64(), "1 when created, +1 per change"),
+    ],
+    ("plan_id",),
+)
+
+OBJECTIVES: Final = _spec(
+    "objectives",
+    "A plan objective under one RIPE strand, tied to a measure with baseline and target.",
+    [
+        ("objective_id", pl.String(), "stable id"),
+        ("plan_id", pl.String(), "key into plans"),
+        (
+            "strand",
+            pl.String(),
+            "reassurance | intelligence | prevention | enforcement",
+        ),
+        ("title", pl.String(), "the objective"),
+        ("indicator", pl.String(), "indicator name (computed by the performance work)"),
+        ("indicator_filter", pl.String(), "filter of the indicator, e.g. borough=X"),
+        ("baseline", pl.Float64(), "value at the start"),
+        ("target", pl.Float64(), "value to reach"),
+        ("updated_at", _DT, "last change"),
+        ("version", pl.Int64(), "1 when created, +1 per change"),
+    ],
+    ("objective_id",),
+)
+
+TASKINGS: Final = _spec(
+    "taskings",
+    "A tasking from the daily meeting: what, who, by when, from which briefing item.",
+    [
+        ("tasking_id", pl.String(), "stable id"),
+        ("what", pl.String(), "what is to be done"),
+        ("assignee", pl.String(), "who"),
+        ("organisation", pl.String(), "their organisation"),
+        ("due", _DT, "by when"),
+        (
+            "item_kind",
+            pl.String(),
+            "briefing item: incident | retaliation | repeat_victim | person | place "
+            "| group | cell | area",
+        ),
+        ("item_id", pl.String(), "id of the briefing item"),
+        ("status", pl.String(), "open | done | cancelled"),
+        ("result", pl.String(), "result recorded (the next day)"),
+        ("created_at", _DT, "when tasked"),
+        ("created_by", pl.String(), "who tasked it"),
+        ("result_at", _DT, "when the result was recorded"),
+        ("result_by", pl.String(), "who recorded it"),
+        ("updated_at", _DT, "last change"),
+        ("version", pl.Int64(), "1 when created, +1 per change"),
+    ],
+    ("tasking_id",),
+    indexes=(("item_kind", "item_id"),),
+)
+
+DELIVERY_HISTORY: Final = _spec(
+    "delivery_history",
+    "Every change of a plan, objective, action or tasking: who, when, before, after.",
+    [
+        ("change_id", pl.String(), "unique id"),
+        ("at", _DT, "when"),
+        ("user_name", pl.String(), "who"),
+        ("role", pl.String(), "their role"),
+        ("entity", pl.String(), "plan | objective | action | tasking"),
+        ("entity_id", pl.String(), "id of the changed row"),
+        ("version", pl.Int64(), "the row's version after the change"),
+        ("change", pl.String(), "create | update"),
+        ("before_json", pl.String(), "the row before (JSON; null when created)"),
+        ("after_json", pl.String(), "the row after (JSON)"),
+    ],
+    ("change_id",),
+    indexes=(("entity", "entity_id"),),
 )
 
 CLASSIFICATIONS: Final = _spec(
@@ -770,6 +878,10 @@ TABLES: Final[dict[str, TableSpec]] = {
         GROUPS,
         GROUP_MEMBERS,
         ACTIONS,
+        PLANS,
+        OBJECTIVES,
+        TASKINGS,
+        DELIVERY_HISTORY,
         CLASSIFICATIONS,
         DETECTED_GROUPS,
         DETECTED_GROUP_MEMBERS,

@@ -124,3 +124,24 @@ def test_window_change_swaps_the_briefing_and_person_page_opens(
     OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUT / "web-person.png"), full_page=True)  # type: ignore[attr-defined]
     assert errors == [], errors
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", ["chair", "partner"])
+def test_plan_board_and_meeting_render(
+    world: World, base_url: str, browser: object, role: str
+) -> None:
+    page, errors = _sign_in(browser, base_url, role)
+    page.goto(f"{base_url}/plan")  # type: ignore[attr-defined]
+    text = page.inner_text("body")  # type: ignore[attr-defined]
+    assert "Delivery plan" in text
+    assert "subjects under two boards" in text
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / f"web-plan-{role}.png"), full_page=True)  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/meeting")  # type: ignore[attr-defined]
+    assert "Taskings" in page.inner_text("body")  # type: ignore[attr-defined]
+    if role == "partner":
+        assert not set(PERSON_ID.findall(page.content())) & world.person_ids  # type: ignore[attr-defined]
+    page.screenshot(path=str(OUT / f"web-meeting-{role}.png"))  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]

@@ -50,7 +50,8 @@ def _get_cases(world: World) -> list[tuple[str, str]]:
     for method, path, action in routes_with_actions(world.app):
         if method != "GET" or path in BUILT_IN or action is None:
             continue
-        url = path.replace("{person_id}", _person(world))
+        # A05 is led by the council, the demo partner's organisation
+        url = path.replace("{person_id}", _person(world)).replace("{action_id}", "A05")
         if path == "/api/v1/people/{person_id}":
             url += "?purpose=route+matrix+test"
         cases.append((url, action))

@@ -22,6 +22,7 @@ from avert.cli import (
     brief,
     db,
     definition,
+    delivery,
     demo,
     forecast,
     harm,
@@ -100,6 +101,7 @@ for _module in (
     audit_log,
     serve,
     users,
+    delivery,
 ):
     _module.register(app)
 for _module in (analyse_volt, analyse_networks, analyse_places):

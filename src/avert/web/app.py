@@ -26,6 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from avert import __version__
+from avert.access import check_key
 from avert.config.settings import Settings
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.report import environment as report_environment
@@ -131,6 +132,14 @@ def _check_secret(settings: Settings, *, demo: bool) -> str:
     raise ConfigError(msg)
 
 
+def _usable_key(key: str) -> bool:
+    try:
+        check_key(key or None)
+    except ConfigError:
+        return False
+    return True
+
+
 def _templates(*, person_href: str | None = None) -> Jinja2Templates:
     """The web templates over the report's (briefing sections, filters, macros)."""
     report_env = report_environment()
@@ -221,9 +230,13 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     ConfigError
         When no usable secret key is set outside the demo.
     """
-    from avert.web import api, pages
+    from avert.web import api, delivery, pages
 
     secret = _check_secret(settings, demo=demo)
+    if demo and not _usable_key(settings.pseudonym_key):
+        # the demo city's partner pages: a random key per run (a real secret, so
+        # pseudonyms cannot be reversed; they change when the demo restarts)
+        settings = settings.with_overrides(pseudonym_key=secrets.token_urlsafe(32))
     app = FastAPI(
         title="avert",
         version=__version__,
@@ -260,6 +273,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
         name="static",
     )
     app.include_router(pages.router)
+    app.include_router(delivery.router)
     app.include_router(api.router)
     return app
 

@@ -34,6 +34,8 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("Incidents", "/incidents", "view-incidents"),
     ("Places", "/places", "view-places"),
     ("Groups", "/groups", "view-groups"),
+    ("Meeting", "/meeting", "view-meeting"),
+    ("Plan", "/plan", "view-plan"),
     ("Data", "/data", "view-data"),
     ("Audit", "/audit", "view-audit"),
 )

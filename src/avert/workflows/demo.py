@@ -24,6 +24,7 @@ from typing import Any
 
 from avert.analyse.concentration import Entity
 from avert.analyse.result import jsonable
+from avert.config.settings import load_settings
 from avert.files import private_files, private_mkdir, private_write_text
 from avert.policy import ROLES
 from avert.report.render import render_html
@@ -32,6 +33,7 @@ from avert.synth import CityConfig, make_city, write_bundle
 from avert.workflows.analysis import RiskKind, run_concentration, run_risk, run_volt
 from avert.workflows.briefing import run_briefing
 from avert.workflows.definitions import classify_store
+from avert.workflows.delivery import board_pack, seed_demo_plan
 from avert.workflows.load import load_files
 from avert.workflows.networks import groups_report, retaliation_report
 from avert.workflows.users import add_user
@@ -220,6 +222,25 @@ def _run_demo(
         "web app accounts (one per role)",
         lambda: _demo_accounts(store),
         lambda names: ", ".join(names),
+    )
+    step(
+        "delivery plan and a month of taskings",
+        lambda: seed_demo_plan(store, load_settings({}), at=at),
+        lambda r: (
+            f"{r['plan_rows']} plan rows, {r['actions']} actions on top-harm "
+            f"subjects, {r['taskings']} taskings"
+        ),
+    )
+    step(
+        "board pack of the last month",
+        lambda: board_pack(
+            store,
+            load_settings({}),
+            month=f"{at:%Y-%m}",
+            out_dir=out / "board",
+            pdf=pdf,
+        ),
+        lambda paths: ", ".join(p.name for p in paths),
     )
 
     for name, result in results.items():

@@ -1,0 +1,182 @@
+"""``avert plan ...``, ``avert task ...``, ``avert board pack``: the delivery plan.
+
+Thin commands over :mod:`avert.workflows.delivery`. The CLI has no accounts: changes
+are recorded under the operating-system user (role analyst) in the history and the
+audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from avert.cli._common import console, get_settings, get_store, print_json
+from avert.workflows import delivery
+
+__all__ = ["register"]
+
+plan_app = typer.Typer(
+    help="The delivery plan as a YAML file: import, export.", no_args_is_help=True
+)
+task_app = typer.Typer(
+    help="Taskings from the daily meeting: add, list, done, result.",
+    no_args_is_help=True,
+)
+board_app = typer.Typer(help="The board: monthly board pack.", no_args_is_help=True)
+
+
+@plan_app.command("import")
+def plan_import(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Plan file (YAML, docs/delivery.md).")],
+) -> None:
+    """Validate and store a plan file (every error with its line; idempotent)."""
+    store = get_store(ctx)
+    result = delivery.import_plan(store, path)
+    console.print(result.line())
+
+
+@plan_app.command("export")
+def plan_export(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Where to write the plan file.")],
+    plan_id: Annotated[
+        str | None, typer.Option("--plan", help="Plan id (default: the first).")
+    ] = None,
+) -> None:
+    """Write the stored plan as a plan file."""
+    store = get_store(ctx)
+    delivery.export_plan(store, path, plan_id=plan_id)
+    console.print(f"wrote {path}")
+
+
+def _due(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as err:
+        msg = f"--due {value!r} is not a date or date and time (e.g. 2026-11-25T12:00)"
+        raise typer.BadParameter(msg) from err
+    return parsed.replace(tzinfo=None)
+
+
+@task_app.command("add")
+def task_add(
+    ctx: typer.Context,
+    item: Annotated[
+        str,
+        typer.Option(
+            "--from", help="Briefing item KIND:ID, e.g. incident:I123, person:P1."
+        ),
+    ],
+    what: Annotated[
+        str | None,
+        typer.Option("--what", help="What is to be done (default: follow up ITEM)."),
+    ] = None,
+    who: Annotated[str | None, typer.Option("--who", help="Who does it.")] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Their organisation.")
+    ] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", help="By when (default: in 24 hours).")
+    ] = None,
+    anyway: Annotated[
+        bool, typer.Option("--anyway", help="Task it even if it is already tasked.")
+    ] = False,
+) -> None:
+    """Task a briefing item; an item already tasked says so (no double visits)."""
+    store = get_store(ctx)
+    row = delivery.add_tasking(
+        store,
+        item,
+        what=what or f"Follow up {item}",
+        assignee=who,
+        organisation=org,
+        due=_due(due),
+        anyway=anyway,
+    )
+    console.print(f"{row['tasking_id']}: {item} due {row['due']:%Y-%m-%d %H:%M}")
+
+
+@task_app.command("list")
+def task_list(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option("--status", help="open | done | cancelled.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Taskings, newest first."""
+    rows = delivery.read_taskings(get_store(ctx), status=status)
+    if as_json:
+        print_json(rows.to_dicts())
+        return
+    table = Table("id", "item", "what", "who", "due", "status", "result")
+    for r in rows.iter_rows(named=True):
+        table.add_row(
+            r["tasking_id"],
+            f"{r['item_kind']}:{r['item_id']}",
+            r["what"],
+            r["assignee"] or r["organisation"] or "",
+            f"{r['due']:%Y-%m-%d %H:%M}" if r["due"] else "",
+            r["status"],
+            r["result"] or "",
+        )
+    console.print(table)
+
+
+@task_app.command("done")
+def task_done(
+    ctx: typer.Context,
+    tasking_id: Annotated[str, typer.Argument(help="Tasking id.")],
+    result: Annotated[
+        str | None, typer.Option("--result", help="What was done / found.")
+    ] = None,
+) -> None:
+    """Mark a tasking done (with its result)."""
+    row = delivery.record_tasking_result(get_store(ctx), tasking_id, result=result)
+    console.print(f"{row['tasking_id']}: {row['status']}")
+
+
+@task_app.command("result")
+def task_result(
+    ctx: typer.Context,
+    tasking_id: Annotated[str, typer.Argument(help="Tasking id.")],
+    result: Annotated[str, typer.Argument(help="The result, recorded the next day.")],
+) -> None:
+    """Record a tasking's result without changing its status."""
+    row = delivery.record_tasking_result(
+        get_store(ctx), tasking_id, result=result, status=None
+    )
+    console.print(f"{row['tasking_id']}: result recorded ({row['status']})")
+
+
+@board_app.command("pack")
+def board_pack(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path(
+        "board-pack"
+    ),
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Write a PDF.")] = True,
+) -> None:
+    """Write the month's board pack (HTML and PDF): plan status, overdue and
+    completed actions with evidence, the principle checks."""
+    settings = get_settings(ctx)
+    written = delivery.board_pack(
+        get_store(ctx), settings, month=month, out_dir=out, pdf=pdf
+    )
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``plan``, ``task`` and ``board`` to the root app."""
+    app.add_typer(plan_app, name="plan")
+    app.add_typer(task_app, name="task")
+    app.add_typer(board_app, name="board")

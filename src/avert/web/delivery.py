@@ -1,0 +1,187 @@
+"""Delivery plan pages: the plan board, my actions, an action with its history, and
+the daily meeting (today's briefing items with "task this", and the taskings).
+
+Each route declares its policy action and calls :mod:`avert.workflows.delivery`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from avert.errors import ConfigError
+from avert.web.auth import authorize, current_user, requires
+from avert.web.pages import _briefing_context, _ctx, _page, _parse_at, default_at
+from avert.workflows import delivery
+
+__all__ = ["router"]
+
+router = APIRouter(dependencies=[Depends(authorize)])
+
+
+def _back_to_meeting(at: str, error: str | None = None) -> Response:
+    """Back to the meeting view (the same window), with the error to show."""
+    query = {k: v for k, v in (("at", at), ("error", error)) if v}
+    return RedirectResponse(
+        "/meeting" + (f"?{urlencode(query)}" if query else ""), status_code=303
+    )
+
+
+@router.get("/plan")
+@requires("view-plan")
+def plan(
+    request: Request, lead: str | None = None, area: str | None = None
+) -> Response:
+    """The plan board: strand x status, RAG, actions, filters, the checks."""
+    ctx = _ctx(request)
+    user = current_user(request)
+    board = delivery.plan_board(
+        ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
+    )
+    checks = delivery.checks_view(ctx.store, ctx.settings, user=user)
+    return _page(
+        request, "plan.html", board=board, checks=checks["summary"], found=checks
+    )
+
+
+@router.get("/plan/mine")
+@requires("view-plan")
+def mine(request: Request) -> Response:
+    """Actions the user owns or their organisation leads."""
+    ctx = _ctx(request)
+    rows = delivery.my_actions(ctx.store, ctx.settings, user=current_user(request))
+    return _page(request, "my_actions.html", actions=rows)
+
+
+@router.get("/plan/actions/{action_id}")
+@requires("view-plan")
+def action(request: Request, action_id: str) -> Response:
+    """One action, its history, and (when allowed) a form to change it."""
+    ctx = _ctx(request)
+    found = delivery.action_page(
+        ctx.store, ctx.settings, user=current_user(request), action_id=action_id
+    )
+    return _page(request, "action.html", found=found, error=None)
+
+
+@router.post("/plan/actions/{action_id}")
+@requires("edit-action")
+def edit_action(
+    request: Request,
+    action_id: str,
+    status: Annotated[str, Form()] = "",
+    rag: Annotated[str, Form()] = "",
+    rag_reason: Annotated[str, Form()] = "",
+    evidence: Annotated[str, Form()] = "",
+    review_date: Annotated[str, Form()] = "",
+) -> Response:
+    """Change status, RAG, evidence or review date (versioned and audited)."""
+    ctx = _ctx(request)
+    user = current_user(request)
+    changes = {
+        "status": status,
+        "rag": rag,
+        "rag_reason": rag_reason,
+        "evidence": evidence,
+        "review_date": review_date,
+    }
+    try:
+        delivery.update_action(
+            ctx.store,
+            action_id,
+            {k: v for k, v in changes.items() if k != "status" or v},
+            user=user,
+        )
+    except ConfigError as err:
+        found = delivery.action_page(
+            ctx.store, ctx.settings, user=user, action_id=action_id
+        )
+        return _page(request, "action.html", status=400, found=found, error=str(err))
+    return RedirectResponse(f"/plan/actions/{action_id}", status_code=303)
+
+
+@router.get("/meeting")
+@requires("view-meeting")
+def meeting(request: Request, at: str | None = None, hours: int = 24) -> Response:
+    """Today's briefing items, each with "task this", and the window's taskings."""
+    ctx = _ctx(request)
+    context = _briefing_context(request, at, hours, None)
+    fallback, _ = default_at(request)
+    when = _parse_at(at, fallback)
+    found = delivery.meeting_view(
+        ctx.store,
+        context["data"],
+        user=current_user(request),
+        at=when,
+        hours=hours,
+        settings=ctx.settings,
+    )
+    return _page(
+        request,
+        "meeting.html",
+        meeting=found,
+        at_value=context["at_value"],
+        due_value=f"{when + dt.timedelta(days=1):%Y-%m-%dT%H:%M}",
+        window=context["b"],
+        error=request.query_params.get("error"),
+    )
+
+
+def _due(due: str, at: str) -> dt.datetime | None:
+    """The form's due time; else 24 hours after the meeting's window; else None."""
+    if due:
+        return _parse_at(due, dt.datetime.now())
+    if at:
+        return _parse_at(at, dt.datetime.now()) + dt.timedelta(days=1)
+    return None
+
+
+@router.post("/meeting/task")
+@requires("create-tasking")
+def task(
+    request: Request,
+    item: Annotated[str, Form()],
+    what: Annotated[str, Form()] = "",
+    assignee: Annotated[str, Form()] = "",
+    organisation: Annotated[str, Form()] = "",
+    due: Annotated[str, Form()] = "",
+    at: Annotated[str, Form()] = "",
+) -> Response:
+    """Create a tasking from a briefing item; an item already tasked says so."""
+    ctx = _ctx(request)
+    try:
+        delivery.add_tasking(
+            ctx.store,
+            item,
+            what=what or f"Follow up {item}",
+            assignee=assignee or None,
+            organisation=organisation or None,
+            due=_due(due, at),
+            user=current_user(request),
+        )
+    except ConfigError as err:
+        return _back_to_meeting(at, str(err))
+    return _back_to_meeting(at)
+
+
+@router.post("/meeting/taskings/{tasking_id}")
+@requires("create-tasking")
+def tasking_result(
+    request: Request,
+    tasking_id: str,
+    result: Annotated[str, Form()] = "",
+    at: Annotated[str, Form()] = "",
+) -> Response:
+    """Record a tasking's result and mark it done."""
+    ctx = _ctx(request)
+    try:
+        delivery.record_tasking_result(
+            ctx.store, tasking_id, result=result, user=current_user(request)
+        )
+    except ConfigError as err:
+        return _back_to_meeting(at, str(err))
+    return _back_to_meeting(at)

@@ -1,0 +1,147 @@
+"""Plan files: the example parses, round-trips, and every error has its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from avert.delivery.planfile import dump_plan, parse_plan, shift_plan
+
+DOCS = Path(__file__).parents[2] / "docs" / "example-plan.yaml"
+SHIPPED = Path(__file__).parents[2] / "src" / "avert" / "delivery" / "example-plan.yaml"
+
+
+def test_example_plan_parses_and_is_the_shipped_one() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    assert text == SHIPPED.read_text(encoding="utf-8")
+    doc = parse_plan(text)
+    assert doc.errors == []
+    assert doc.plan is not None
+    assert {o.strand for o in doc.objectives} == {
+        "reassurance",
+        "intelligence",
+        "prevention",
+        "enforcement",
+    }
+    assert len(doc.actions) >= 10
+    a06 = next(a for a in doc.actions if a.action_id == "A06")
+    assert a06.strand == "prevention"  # from its objective
+    assert a06.board == "London Serious Youth Violence Board"
+    a01 = next(a for a in doc.actions if a.action_id == "A01")
+    assert a01.board == doc.plan.board  # the plan's board by default
+    assert a01.supporting == ("council", "london-councils")
+
+
+def test_dump_then_parse_is_the_same_plan() -> None:
+    doc = parse_plan(DOCS.read_text(encoding="utf-8"))
+    assert doc.plan is not None
+    again = parse_plan(dump_plan(doc.plan, doc.objectives, doc.actions))
+    assert again.errors == []
+    assert again.plan == doc.plan
+    assert sorted(again.actions, key=lambda a: a.action_id) == sorted(
+        doc.actions, key=lambda a: a.action_id
+    )
+    assert {o.objective_id: o for o in again.objectives} == {
+        o.objective_id: o for o in doc.objectives
+    }
+
+
+BAD = """\
+plan:
+  id: p1
+  title: A plan
+  board: The board
+  period: {start: 2026-01-01, end: 2025-01-01}
+objectives:
+  - id: O1
+    strand: prevension
+    title: Fewer stabbings
+  - id: O2
+    strand: enforcement
+    title: Catch them
+    measure: {indicator: msv, baseline: lots}
+actions:
+  - id: A1
+    objective: O2
+    title: Sweep
+    due: 2026-02-30
+    colour: blue
+  - id: A1
+    strand: enforcement
+    title: Duplicate id
+  - id: A3
+    objective: O9
+    title: No such objective
+    rag: {rating: red}
+    subject: {type: dog, id: rex}
+  - id: A4
+    title: No strand
+    status: finished
+"""
+
+
+def test_every_error_is_reported_with_its_line() -> None:
+    errors = parse_plan(BAD).errors
+    got = {e.line: e.message for e in errors}
+    expected = {
+        5: "before it starts",
+        8: "'prevension'",
+        13: "'lots' is not a number",
+        18: "'2026-02-30' is not a date",
+        19: "unknown field 'colour'",
+        20: "'A1' repeats line 15",
+        23: "A3: needs a 'strand'",
+        24: "no objective 'O9'",
+        27: "type 'dog'",
+        28: "A4: needs a 'strand'",
+        30: "status 'finished'",
+    }
+    for line, words in expected.items():
+        assert words in got.get(line, ""), (line, got)
+    assert errors == sorted(errors, key=lambda e: e.line)
+
+
+def test_red_rating_needs_a_reason_on_its_line() -> None:
+    text = BAD.split("actions:")[0] + (
+        "actions:\n  - id: A1\n    objective: O2\n    title: Sweep\n"
+        "    rag: {rating: red}\n"
+    )
+    errors = [e for e in parse_plan(text).errors if "RAG" in e.message]
+    assert [e.line for e in errors] == [18]
+
+
+def test_yaml_syntax_error_has_its_line() -> None:
+    errors = parse_plan("plan:\n  id: p\n  title: [unclosed\n  board: b\n").errors
+    assert len(errors) == 1
+    assert errors[0].line in (3, 4, 5)
+    assert "YAML" in errors[0].message
+
+
+def test_shift_moves_every_date() -> None:
+    doc = parse_plan(DOCS.read_text(encoding="utf-8"))
+    moved = shift_plan(doc, 10)
+    assert moved.plan is not None
+    assert doc.plan is not None
+    assert doc.plan.period_start is not None
+    assert moved.plan.period_start == doc.plan.period_start + dt.timedelta(days=10)
+    for a, b in zip(moved.actions, doc.actions, strict=True):
+        if b.due is not None:
+            assert a.due == b.due + dt.timedelta(days=10)
+
+
+def test_short_forms_subject_rag_and_supporting() -> None:
+    text = (
+        "plan: {id: p, title: t, board: b}\n"
+        "actions:\n"
+        "  - {id: A1, strand: Enforcement, title: x, subject: 'person:P1',\n"
+        "     rag: green, supporting: 'council; nhs', status: In Progress}\n"
+        "  - {id: A2, strand: enforcement, title: y, subject: 'dog:rex'}\n"
+    )
+    doc = parse_plan(text)
+    assert [e.line for e in doc.errors] == [5]
+    a1 = doc.actions[0]
+    assert (a1.target_type, a1.target_id) == ("person", "P1")
+    assert a1.rag == "green"
+    assert a1.supporting == ("council", "nhs")
+    assert a1.status == "in_progress"
+    assert a1.strand == "enforcement"

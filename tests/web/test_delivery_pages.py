@@ -1,0 +1,188 @@
+"""Plan board, my actions, action page with history, the meeting view and taskings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import polars as pl
+
+from avert.policy import ROLES
+from web.helpers import World, csrf_of, signed_in
+
+
+def _actions(world: World) -> pl.DataFrame:
+    return world.store.read_frame("actions")
+
+
+def test_plan_board_counts_match_the_store(world: World) -> None:
+    page = signed_in(world.app, "chair").get("/plan")
+    assert page.status_code == 200
+    grid = page.text.split('id="plan-grid"')[1].split("</table>")[0]
+    actions = _actions(world)
+    for strand in ("reassurance", "intelligence", "prevention", "enforcement"):
+        row = re.search(rf"<th>{strand}</th>(.*?)</tr>", grid, re.S)
+        assert row, strand
+        cells = [int(c) for c in re.findall(r">(\d+)</td>", row.group(1))]
+        wanted = [
+            actions.filter(
+                (pl.col("strand") == strand) & (pl.col("status") == status)
+            ).height
+            for status in ("proposed", "open", "in_progress", "done", "cancelled")
+        ]
+        assert cells[:5] == wanted, (strand, cells, wanted)
+    assert "subjects under two boards" in page.text
+    assert "secondary-schools-top-wards" in page.text.split('id="duplicates"')[1]
+    by_org = page.text.split('id="by-org"')[1].split("</table>")[0]
+    overdue = (
+        actions.filter(pl.col("status").is_in(["open", "in_progress"]))
+        .filter(pl.col("due") < dt.date.today())
+        .filter(pl.col("lead_organisation") == "police")
+        .height
+    )
+    police = re.search(r"<td>police</td>((?:<td>\d+</td>){4})", by_org)
+    assert police, by_org
+    assert int(re.findall(r"\d+", police.group(1))[2]) == overdue
+
+
+def test_every_role_sees_the_board_and_filters_work(world: World) -> None:
+    for role in ROLES:
+        assert signed_in(world.app, role).get("/plan").status_code == 200, role
+    page = signed_in(world.app, "chair").get("/plan", params={"lead": "probation"})
+    listed = set(re.findall(r'href="/plan/actions/([^"]+)"', page.text))
+    expected = set(
+        _actions(world).filter(pl.col("lead_organisation") == "probation")["action_id"]
+    )
+    assert listed == expected
+
+
+def test_partner_sees_and_changes_only_own_organisation(world: World) -> None:
+    client = signed_in(world.app, "partner")  # org: council
+    board = client.get("/plan").text
+    listed = set(re.findall(r'href="/plan/actions/([^"]+)"', board))
+    council = set(
+        _actions(world).filter(pl.col("lead_organisation") == "council")["action_id"]
+    )
+    assert listed == council
+    police_led = sorted(
+        _actions(world).filter(pl.col("lead_organisation") == "police")["action_id"]
+    )[0]
+    assert client.get(f"/plan/actions/{police_led}").status_code == 403
+    page = client.get("/plan/actions/A05")
+    assert page.status_code == 200
+    token = csrf_of(page.text)
+    refused = client.post(
+        f"/plan/actions/{police_led}",
+        data={"csrf_token": token, "evidence": "not mine"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403
+    before = _actions(world).filter(pl.col("action_id") == "A05")["version"][0]
+    saved = client.post(
+        "/plan/actions/A05",
+        data={
+            "csrf_token": token,
+            "status": "in_progress",
+            "rag": "green",
+            "evidence": "15 schools signed up",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    after = _actions(world).filter(pl.col("action_id") == "A05")
+    assert after["version"][0] == before + 1
+    assert after["evidence"][0] == "15 schools signed up"
+    history = client.get("/plan/actions/A05").text
+    assert "15 schools signed up" in history
+    assert "partner (partner)" in history
+
+
+def test_bad_transition_is_a_400_with_the_reason(world: World) -> None:
+    client = signed_in(world.app, "chair")
+    page = client.get("/plan/actions/A01")  # done
+    response = client.post(
+        "/plan/actions/A01",
+        data={"csrf_token": csrf_of(page.text), "status": "cancelled", "rag": "green"},
+    )
+    assert response.status_code == 400
+    assert "cannot move from" in response.text
+
+
+def test_edit_needs_csrf(world: World) -> None:
+    client = signed_in(world.app, "chair")
+    response = client.post("/plan/actions/A05", data={"evidence": "x"})
+    assert response.status_code == 403
+
+
+def test_meeting_task_this_round_trip(world: World) -> None:
+    client = signed_in(world.app, "chair")
+    page = client.get("/meeting")
+    assert page.status_code == 200
+    items = re.findall(r'name="item" value="([^"]+)"', page.text)
+    assert items, "the meeting view offers no item to task"
+    item = items[0]
+    token = csrf_of(page.text)
+    at = re.findall(r'name="at" value="([^"]+)"', page.text)[0]
+    made = client.post(
+        "/meeting/task",
+        data={
+            "csrf_token": token,
+            "item": item,
+            "what": "Visit today",
+            "assignee": "PC Z",
+            "at": at,
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    _kind, ident = item.split(":", 1)
+    taskings = world.store.read_frame("taskings", where=[("item_id", "=", ident)])
+    assert "Visit today" in taskings["what"].to_list()
+    again = client.post(
+        "/meeting/task",
+        data={"csrf_token": token, "item": item, "what": "Visit again"},
+    )
+    assert "already tasked" in again.text
+    after = client.get("/meeting").text
+    assert "TASKED" in after
+    assert "Visit today" in after  # due in the next 24 hours
+    tasking_id = taskings.filter(pl.col("what") == "Visit today")["tasking_id"][0]
+    done = client.post(
+        f"/meeting/taskings/{tasking_id}",
+        data={"csrf_token": token, "result": "Seen, all well"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    row = world.store.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
+    assert row["status"][0] == "done"
+    assert row["result"][0] == "Seen, all well"
+
+
+def test_month_of_demo_taskings_shows_on_the_meeting(world: World) -> None:
+    taskings = world.store.read_frame("taskings")
+    assert taskings.height >= 20
+    assert taskings.filter(pl.col("status") == "done").height >= 10
+    page = signed_in(world.app, "chair").get("/meeting").text
+    assert "tasking-overdue" in page or "tasking-done" in page
+
+
+def test_officer_and_board_cannot_task(world: World) -> None:
+    for role in ("officer", "partner"):
+        client = signed_in(world.app, role)
+        page = client.get("/plan")
+        response = client.post(
+            "/meeting/task",
+            data={"csrf_token": csrf_of(page.text), "item": "incident:X", "what": "x"},
+        )
+        assert response.status_code == 403, role
+    board = signed_in(world.app, "board")
+    assert board.get("/meeting").status_code == 403
+
+
+def test_partner_meeting_shows_what_is_tasked_under_pseudonyms(world: World) -> None:
+    page = signed_in(world.app, "partner").get("/meeting")
+    assert page.status_code == 200
+    tasked = world.store.read_frame("taskings")["item_id"].to_list()
+    assert "TASKED" in page.text  # partners see it too: no double visits
+    assert not set(tasked) & set(re.findall(r"\b[IP]\d{7,8}\b", page.text))
+    assert "Task this" not in page.text

@@ -1,0 +1,287 @@
+"""The delivery plan in the store: import, versions and audit, scoping, taskings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from avert.config.settings import load_settings
+from avert.errors import ConfigError, PermissionDenied
+from avert.store import Store
+from avert.workflows import delivery
+from avert.workflows.users import User
+
+EXAMPLE = Path(__file__).parents[2] / "docs" / "example-plan.yaml"
+CHAIR = User("chair1", "chair")
+POLICE_PARTNER = User("pp", "partner", org="police")
+COUNCIL = User("cc", "partner", org="council")
+
+
+@pytest.fixture
+def planned(sqlite_store: Store) -> Store:
+    delivery.import_plan(sqlite_store, EXAMPLE, user=CHAIR)
+    return sqlite_store
+
+
+def test_import_is_idempotent_and_export_round_trips(
+    planned: Store, tmp_path: Path
+) -> None:
+    n_history = planned.count("delivery_history")
+    again = delivery.import_plan(planned, EXAMPLE, user=CHAIR)
+    assert (again.created, again.updated) == (0, 0)
+    assert planned.count("delivery_history") == n_history
+    out = tmp_path / "plan.yaml"
+    delivery.export_plan(planned, out)
+    third = delivery.import_plan(planned, out, user=CHAIR)
+    assert (third.created, third.updated) == (0, 0)
+    assert planned.count("actions") == 12
+    assert planned.count("objectives") == 5
+
+
+def test_import_errors_list_every_line_and_store_nothing(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace("strand: prevention", "strand: preventive", 1)
+    text = text.replace("due: 2010-07-31", "due: 31/07/2010", 1)
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        delivery.import_plan(sqlite_store, bad)
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if "preventive" in line]
+    due = [n for n, line in enumerate(text.splitlines(), 1) if "31/07/2010" in line]
+    message = str(err.value)
+    assert f"bad.yaml:{lines[0]}:" in message
+    assert f"bad.yaml:{due[0]}:" in message
+    assert sqlite_store.count("actions") == 0
+
+
+def test_import_refuses_a_forbidden_status_change_with_its_line(
+    planned: Store, tmp_path: Path
+) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    # A01 is done; done -> open is not a transition (done -> in_progress is)
+    start = text.index("  - id: A01")
+    status = text.index("status: done", start)
+    changed = text[:status] + "status: open" + text[status + len("status: done") :]
+    path = tmp_path / "p.yaml"
+    path.write_text(changed, encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot move from 'done' to 'open'") as err:
+        delivery.import_plan(planned, path)
+    line = text[:start].count("\n") + 1
+    assert f"p.yaml:{line}:" in str(err.value)
+
+
+def test_every_change_is_versioned_and_audited(planned: Store) -> None:
+    before = planned.read_frame("actions").filter(
+        planned.read_frame("actions")["action_id"] == "A04"
+    )
+    assert before["version"][0] == 1
+    delivery.update_action(
+        planned, "A04", {"status": "in_progress", "evidence": "DSA drafted"}, user=CHAIR
+    )
+    delivery.update_action(
+        planned, "A04", {"rag": "amber", "rag_reason": "signing next week"}, user=CHAIR
+    )
+    history = planned.read_frame(
+        "delivery_history", where=[("entity_id", "=", "A04")], order_by=["version"]
+    )
+    assert history["version"].to_list() == [1, 2, 3]
+    assert history["change"].to_list() == ["create", "update", "update"]
+    assert history["user_name"].to_list() == ["chair1"] * 3
+    second = history.row(1, named=True)
+    assert json.loads(second["before_json"])["status"] == "open"
+    assert json.loads(second["after_json"])["status"] == "in_progress"
+    assert json.loads(second["after_json"])["evidence"] == "DSA drafted"
+    audit = planned.read_frame("audit", where=[("object", "=", "action:A04")])
+    assert audit.height == 3
+    assert set(audit["action"]) == {"change"}
+    row = delivery.read_actions(planned).filter(
+        delivery.read_actions(planned)["action_id"] == "A04"
+    )
+    assert row["version"][0] == 3
+
+
+def test_update_refuses_bad_transitions_and_values(planned: Store) -> None:
+    with pytest.raises(ConfigError, match="cannot move"):
+        delivery.update_action(planned, "A01", {"status": "open"}, user=CHAIR)
+    with pytest.raises(ConfigError, match="RAG red needs a reason"):
+        delivery.update_action(
+            planned, "A02", {"rag": "red", "rag_reason": ""}, user=CHAIR
+        )
+    with pytest.raises(ConfigError, match="not a date"):
+        delivery.update_action(planned, "A02", {"due": "soon"}, user=CHAIR)
+    history = planned.read_frame("delivery_history", where=[("entity_id", "=", "A01")])
+    assert history.height == 1  # nothing recorded for refused changes
+
+
+def test_partner_changes_only_own_organisation_and_own_fields(planned: Store) -> None:
+    # A05 is led by the council
+    delivery.update_action(planned, "A05", {"evidence": "15 schools"}, user=COUNCIL)
+    with pytest.raises(PermissionDenied, match="may not edit-action"):
+        delivery.update_action(planned, "A02", {"evidence": "x"}, user=COUNCIL)
+    with pytest.raises(PermissionDenied, match="may not change"):
+        delivery.update_action(
+            planned, "A05", {"lead_organisation": "police"}, user=COUNCIL
+        )
+    with pytest.raises(PermissionDenied):
+        delivery.action_page(planned, None, user=COUNCIL, action_id="A02")
+    board = delivery.plan_board(planned, None, user=COUNCIL, today=dt.date(2010, 10, 1))
+    assert {a["lead_organisation"] for a in board["actions"]} == {"council"}
+    assert sum(sum(row.values()) for row in board["grid"].values()) >= 2
+
+
+def test_person_subjects_are_pseudonyms_for_partners(planned: Store) -> None:
+    delivery.update_action(planned, "A05", {"evidence": "e"}, user=CHAIR)
+    rows = planned.read_frame("actions").to_dicts()
+    a05 = next(r for r in rows if r["action_id"] == "A05")
+    a05.update(target_type="person", target_id="P0000042")
+    delivery._save(planned, "action", [a05], user=CHAIR, reason="test subject")
+    settings = load_settings({})
+    police = delivery.action_page(planned, settings, user=CHAIR, action_id="A05")
+    assert police["action"]["target_id"] == "P0000042"
+    for page in (
+        delivery.action_page(planned, settings, user=COUNCIL, action_id="A05"),
+        delivery.plan_board(planned, settings, user=COUNCIL),
+        delivery.my_actions(planned, settings, user=COUNCIL),
+    ):
+        assert "P0000042" not in json.dumps(page, default=str)
+
+
+def test_tasking_round_trip(sqlite_store: Store) -> None:
+    day1 = dt.datetime(2026, 11, 24, 9, 0)
+    row = delivery.add_tasking(
+        sqlite_store,
+        "repeat_victim:P7",
+        what="Visit and safety plan",
+        assignee="PC Smith",
+        organisation="police",
+        due=dt.datetime(2026, 11, 25, 9, 0),
+        user=CHAIR,
+        now=day1,
+    )
+    # the same person from another briefing item is already tasked
+    with pytest.raises(ConfigError, match="already tasked"):
+        delivery.add_tasking(sqlite_store, "person:P7", what="Visit", user=CHAIR)
+    assert delivery.taskings_for_item(sqlite_store, "person:P7").height == 1
+    briefing1 = delivery.taskings_for_briefing(
+        sqlite_store, at=day1 + dt.timedelta(hours=1)
+    )
+    assert [t["tasking_id"] for t in briefing1["due"]] == [row["tasking_id"]]
+    day2 = dt.datetime(2026, 11, 25, 8, 0)
+    delivery.record_tasking_result(
+        sqlite_store,
+        row["tasking_id"],
+        result="Seen; plan agreed",
+        user=CHAIR,
+        now=day2,
+    )
+    briefing2 = delivery.taskings_for_briefing(
+        sqlite_store, at=dt.datetime(2026, 11, 25, 9)
+    )
+    assert [t["result"] for t in briefing2["done"]] == ["Seen; plan agreed"]
+    assert briefing2["due"] == []
+    assert briefing2["overdue"] == []
+    history = sqlite_store.read_frame(
+        "delivery_history", where=[("entity_id", "=", row["tasking_id"])]
+    )
+    assert sorted(history["version"].to_list()) == [1, 2]
+
+
+def test_overdue_tasking_and_officer_cannot_task(sqlite_store: Store) -> None:
+    at = dt.datetime(2026, 11, 24, 9, 0)
+    delivery.add_tasking(
+        sqlite_store, "cell:c-12", what="Patrol", due=at - dt.timedelta(hours=2),
+        user=CHAIR, now=at - dt.timedelta(days=1),
+    )  # fmt: skip
+    shown = delivery.taskings_for_briefing(sqlite_store, at=at)
+    assert [t["item_id"] for t in shown["overdue"]] == ["c-12"]
+    with pytest.raises(PermissionDenied):
+        delivery.add_tasking(
+            sqlite_store, "incident:I1", what="x", user=User("o", "officer")
+        )
+
+
+def test_import_update_and_tasking_on_both_databases(any_store: Store) -> None:
+    first = delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    assert first.created == 18
+    assert delivery.import_plan(any_store, EXAMPLE, user=CHAIR).created == 0
+    delivery.update_action(any_store, "A08", {"status": "open"}, user=CHAIR)
+    row = delivery.add_tasking(any_store, "place:L1", what="Patrol", user=CHAIR)
+    delivery.record_tasking_result(
+        any_store, row["tasking_id"], result="ok", user=CHAIR
+    )
+    versions = any_store.read_frame("delivery_history", order_by=["version"])
+    assert versions.filter(versions["entity_id"] == "A08")["version"].to_list() == [
+        1,
+        2,
+    ]
+    settings = load_settings({})
+    checks = delivery.board_checks(any_store, settings, today=dt.date(2010, 10, 1))
+    assert checks.summary["duplicated_subjects"] == 1
+
+
+def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
+    planned: Store, tmp_path: Path
+) -> None:
+    delivery.update_action(planned, "A04", {"status": "in_progress"}, user=CHAIR)
+    delivery.update_action(
+        planned, "A04", {"status": "done", "evidence": "DSA signed"}, user=CHAIR
+    )
+    month = f"{dt.date.today():%Y-%m}"
+    settings = load_settings({})
+    data = delivery.board_pack_data(planned, settings, month=month)
+    completed = {a["action_id"]: a["evidence"] for a in data["completed"]}
+    assert completed["A04"] == "DSA signed"
+    before = delivery.board_pack_data(planned, settings, month="2010-01")
+    assert before["completed"] == []
+    written = delivery.board_pack(
+        planned, settings, month=month, out_dir=tmp_path, pdf=True
+    )
+    pdf = tmp_path / f"board-pack-{month}.pdf"
+    assert pdf in written
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    html = (tmp_path / f"board-pack-{month}.html").read_text(encoding="utf-8")
+    assert "DSA signed" in html
+    exports = planned.read_frame("audit", where=[("action", "=", "export")])
+    assert f"board-pack:{month}" in exports["object"].to_list()
+
+
+@pytest.mark.parametrize(
+    "old", ["proposed", "open", "in_progress", "done", "cancelled"]
+)
+def test_update_action_enforces_every_transition(sqlite_store: Store, old: str) -> None:
+    from avert.delivery import ACTION_TRANSITIONS, STATUSES, Action
+
+    rows = [Action(f"X-{new}", "t", "prevention", status=old).row() for new in STATUSES]
+    delivery._save(sqlite_store, "action", rows, user=CHAIR, reason="setup")
+    for new in STATUSES:
+        if new == old or new in ACTION_TRANSITIONS[old]:
+            row = delivery.update_action(
+                sqlite_store, f"X-{new}", {"status": new}, user=CHAIR
+            )
+            assert row["status"] == new
+        else:
+            with pytest.raises(ConfigError, match="cannot move"):
+                delivery.update_action(
+                    sqlite_store, f"X-{new}", {"status": new}, user=CHAIR
+                )
+
+
+def test_lists_that_name_people_are_audited(planned: Store) -> None:
+    delivery.read_taskings(planned, user=CHAIR)
+    delivery.my_actions(planned, None, user=CHAIR)
+    delivery.plan_board(planned, None, user=CHAIR)
+    delivery.meeting_view(planned, {}, user=CHAIR, at=dt.datetime(2026, 11, 24, 6))
+    objects = set(
+        planned.read_frame("audit", where=[("user_name", "=", "chair1")])["object"]
+    )
+    assert {
+        "taskings",
+        "my-actions",
+        "plan-board",
+        "meeting:2026-11-24T06:00",
+    } <= objects

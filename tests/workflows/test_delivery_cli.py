@@ -1,0 +1,72 @@
+"""``avert plan``, ``avert task`` and ``avert board pack`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.store import Store
+
+EXAMPLE = Path(__file__).parents[2] / "docs" / "example-plan.yaml"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    Store(url).upgrade()
+    return url
+
+
+def _run(db: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["--db", db, *args])
+    error = f"{result.exception}" if result.exception else ""
+    return result.exit_code, result.output + error
+
+
+def test_plan_import_export_task_round_trip(db: str, tmp_path: Path) -> None:
+    code, out = _run(db, "plan", "import", str(EXAMPLE))
+    assert code == 0, out
+    assert "18 created" in out
+    code, out = _run(db, "plan", "import", str(EXAMPLE))
+    assert "0 created, 0 updated, 18 unchanged" in out
+    exported = tmp_path / "out.yaml"
+    assert _run(db, "plan", "export", str(exported))[0] == 0
+    assert "id: A12" in exported.read_text(encoding="utf-8")
+
+    code, out = _run(
+        db, "task", "add", "--from", "incident:I9", "--what", "Visit", "--who", "PC A"
+    )
+    assert code == 0, out
+    tasking_id = out.split(":")[0].strip()
+    code, out = _run(db, "task", "add", "--from", "retaliation:I9", "--what", "Visit")
+    assert code == 1
+    assert "already tasked" in out
+    assert _run(db, "task", "result", tasking_id, "nobody home")[0] == 0
+    assert _run(db, "task", "done", tasking_id)[0] == 0
+    rows = json.loads(_run(db, "task", "list", "--json")[1])
+    assert [(r["status"], r["result"]) for r in rows] == [("done", "nobody home")]
+
+
+def test_plan_import_error_lines(db: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "plan:\n  id: x\n  title: t\n  board: b\nactions:\n  - id: A\n", "utf-8"
+    )
+    code, out = _run(db, "plan", "import", str(bad))
+    assert code == 1
+    assert "bad.yaml:6:" in out
+
+
+def test_board_pack_html(db: str, tmp_path: Path) -> None:
+    _run(db, "plan", "import", str(EXAMPLE))
+    code, out = _run(
+        db, "board", "pack", "--month", "2010-10", "--out", str(tmp_path), "--no-pdf"
+    )
+    assert code == 0, out
+    html = (tmp_path / "board-pack-2010-10.html").read_text(encoding="utf-8")
+    assert "Plan status by RIPE strand" in html
+    assert "secondary-schools-top-wards" in html  # the duplicated subject
