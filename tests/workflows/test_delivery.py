@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ from avert.errors import ConfigError, PermissionDenied
 from avert.store import Store
 from avert.workflows import delivery
 from avert.workflows.users import User
+
+#: a real pseudonym key for the partner views of these tests
+KEY = secrets.token_urlsafe(32)
+SETTINGS = load_settings({"AVERT_PSEUDONYM_KEY": KEY})
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "example-plan.yaml"
 CHAIR = User("chair1", "chair")
@@ -128,8 +133,10 @@ def test_partner_changes_only_own_organisation_and_own_fields(planned: Store) ->
             planned, "A05", {"lead_organisation": "police"}, user=COUNCIL
         )
     with pytest.raises(PermissionDenied):
-        delivery.action_page(planned, None, user=COUNCIL, action_id="A02")
-    board = delivery.plan_board(planned, None, user=COUNCIL, today=dt.date(2010, 10, 1))
+        delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A02")
+    board = delivery.plan_board(
+        planned, SETTINGS, user=COUNCIL, today=dt.date(2010, 10, 1)
+    )
     assert {a["lead_organisation"] for a in board["actions"]} == {"council"}
     assert sum(sum(row.values()) for row in board["grid"].values()) >= 2
 
@@ -140,7 +147,7 @@ def test_person_subjects_are_pseudonyms_for_partners(planned: Store) -> None:
     a05 = next(r for r in rows if r["action_id"] == "A05")
     a05.update(target_type="person", target_id="P0000042")
     delivery._save(planned, "action", [a05], user=CHAIR, reason="test subject")
-    settings = load_settings({})
+    settings = load_settings({"AVERT_PSEUDONYM_KEY": KEY})
     police = delivery.action_page(planned, settings, user=CHAIR, action_id="A05")
     assert police["action"]["target_id"] == "P0000042"
     for page in (
@@ -219,7 +226,7 @@ def test_import_update_and_tasking_on_both_databases(any_store: Store) -> None:
         1,
         2,
     ]
-    settings = load_settings({})
+    settings = load_settings({"AVERT_PSEUDONYM_KEY": KEY})
     checks = delivery.board_checks(any_store, settings, today=dt.date(2010, 10, 1))
     assert checks.summary["duplicated_subjects"] == 1
 
@@ -232,7 +239,7 @@ def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
         planned, "A04", {"status": "done", "evidence": "DSA signed"}, user=CHAIR
     )
     month = f"{dt.date.today():%Y-%m}"
-    settings = load_settings({})
+    settings = load_settings({"AVERT_PSEUDONYM_KEY": KEY})
     data = delivery.board_pack_data(planned, settings, month=month)
     completed = {a["action_id"]: a["evidence"] for a in data["completed"]}
     assert completed["A04"] == "DSA signed"
@@ -273,8 +280,8 @@ def test_update_action_enforces_every_transition(sqlite_store: Store, old: str) 
 
 def test_lists_that_name_people_are_audited(planned: Store) -> None:
     delivery.read_taskings(planned, user=CHAIR)
-    delivery.my_actions(planned, None, user=CHAIR)
-    delivery.plan_board(planned, None, user=CHAIR)
+    delivery.my_actions(planned, SETTINGS, user=CHAIR)
+    delivery.plan_board(planned, SETTINGS, user=CHAIR)
     delivery.meeting_view(planned, {}, user=CHAIR, at=dt.datetime(2026, 11, 24, 6))
     objects = set(
         planned.read_frame("audit", where=[("user_name", "=", "chair1")])["object"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ from typer.testing import CliRunner
 
 from avert.cli import app
 from avert.store import Store
+
+#: a real pseudonym key for the partner views of these tests
+KEY = secrets.token_urlsafe(32)
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "example-plan.yaml"
 
@@ -22,7 +26,9 @@ def db(tmp_path: Path) -> str:
 
 
 def _run(db: str, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["--db", db, *args])
+    result = CliRunner().invoke(
+        app, ["--db", db, *args], env={"AVERT_PSEUDONYM_KEY": KEY}
+    )
     error = f"{result.exception}" if result.exception else ""
     return result.exit_code, result.output + error
 

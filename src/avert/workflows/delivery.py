@@ -967,11 +967,11 @@ def meeting_view(
     if not decision:
         raise PermissionDenied(decision.reason)
     police = audience_of(user.role) == "police"
-    pseudo = _pseudonymiser(settings)
+    pseudo = None if police else _pseudonymiser(settings)
 
     def shown_id(kind: str, ident: str) -> str:
         subject = ITEM_KINDS.get(kind, kind)
-        if police or subject not in ("person", "incident", "group"):
+        if pseudo is None or subject not in ("person", "incident", "group"):
             return ident
         return pseudo(subject, ident)
 

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+import secrets
 import shutil
 import time
 from collections.abc import Callable
@@ -223,9 +224,14 @@ def _run_demo(
         lambda: _demo_accounts(store),
         lambda names: ", ".join(names),
     )
+    # partner-audience outputs of the demo (the board pack) need a real key: a
+    # random one per run, never printed (pseudonyms change from run to run)
+    demo_settings = load_settings({}).with_overrides(
+        pseudonym_key=secrets.token_urlsafe(32)
+    )
     step(
         "delivery plan and a month of taskings",
-        lambda: seed_demo_plan(store, load_settings({}), at=at),
+        lambda: seed_demo_plan(store, demo_settings, at=at),
         lambda r: (
             f"{r['plan_rows']} plan rows, {r['actions']} actions on top-harm "
             f"subjects, {r['taskings']} taskings"
@@ -235,7 +241,7 @@ def _run_demo(
         "board pack of the last month",
         lambda: board_pack(
             store,
-            load_settings({}),
+            demo_settings,
             month=f"{at:%Y-%m}",
             out_dir=out / "board",
             pdf=pdf,
