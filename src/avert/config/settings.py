@@ -35,6 +35,35 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "AVERT_DEFINITION",
         "Violence definition profile id, or a path to a violence TOML file.",
     ),
+    # --- ingest limits (avert.ingest.limits): a file over one is refused, not loaded
+    (
+        "ingest_max_file_bytes",
+        "8G",
+        "AVERT_INGEST_MAX_FILE_BYTES",
+        "Largest input file, uncompressed (a plain file or a zip member); bigger "
+        "files are refused and quarantined. Sizes: 8G, 512M, 1048576.",
+    ),
+    (
+        "ingest_max_archive_bytes",
+        "32G",
+        "AVERT_INGEST_MAX_ARCHIVE_BYTES",
+        "Largest total uncompressed size of one zip's members (nested zips "
+        "included); members past it are refused.",
+    ),
+    (
+        "ingest_max_ratio",
+        "200",
+        "AVERT_INGEST_MAX_RATIO",
+        "Largest compression ratio of a zip member of 1 MiB or more (text is about "
+        "10:1, zip bombs 1000:1); a member over it is refused unread.",
+    ),
+    (
+        "ingest_max_line_bytes",
+        "1M",
+        "AVERT_INGEST_MAX_LINE_BYTES",
+        "Longest line of an input file; a file with a longer line is refused "
+        "(quoted fields up to this size are read).",
+    ),
 )
 
 
@@ -45,6 +74,10 @@ class Settings:
     database_url: str = "sqlite:///avert.db"
     crs: str = "EPSG:27700"
     definition: str = "avb-2010"
+    ingest_max_file_bytes: str = "8G"
+    ingest_max_archive_bytes: str = "32G"
+    ingest_max_ratio: str = "200"
+    ingest_max_line_bytes: str = "1M"
 
     def with_overrides(self, **overrides: str | None) -> Settings:
         """Return a copy with every non-None override applied."""

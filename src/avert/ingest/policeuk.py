@@ -27,6 +27,7 @@ from avert.errors import IngestError
 from avert.ingest._csv import (
     LINE_COL,
     CsvTable,
+    decode,
     read_csv,
     read_csv_parts,
     read_file_parts,
@@ -36,7 +37,8 @@ from avert.ingest._csv import (
 from avert.ingest._rows import split_rows
 from avert.ingest.geo import coordinate_failing, coordinate_problem, project
 from avert.ingest.keys import ContentKeyer
-from avert.ingest.result import Parsed, problems_frame
+from avert.ingest.limits import DEFAULT_LIMITS, Limits
+from avert.ingest.result import Parsed, problems_frame, refused
 from avert.ingest.sources import SourceFile, sha256_hex
 from avert.schema import AGE_RANGES
 
@@ -97,7 +99,7 @@ REDUCED_CRIME_TYPES: Final = {
     "anti-social behaviour": "Anti-social behaviour",
 }
 
-_MONTH_RE: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
+_MONTH_RE: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # ASCII digits only
 _STOP_FILE_RE: Final = re.compile(
     r"^(\d{4}-\d{2})-(.+?)-(stop-and-search\.csv|stops-force\.json)$", re.IGNORECASE
 )
@@ -155,7 +157,39 @@ def parse_policeuk(source: SourceFile, *, crs: str = "EPSG:27700") -> Parsed:
 
 
 def parse_policeuk_parts(
-    source: SourceFile, *, crs: str = "EPSG:27700", part_lines: int | None = None
+    source: SourceFile,
+    *,
+    crs: str = "EPSG:27700",
+    part_lines: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Iterator[Parsed]:
+    """:func:`_policeuk_parts`, with any failure before the first part as a refusal.
+
+    A file that cannot be read at all (over a limit, unreadable, not text, a
+    parser failure) is one :func:`~avert.ingest.result.refused` part naming the
+    reason, so that one odd file never sinks a load. A failure after parts were
+    handed on (the file changed while it was read) is raised: those parts may
+    already be written, and only the whole load's rollback undoes them.
+    """
+    started = False
+    try:
+        for parsed in _policeuk_parts(
+            source, crs=crs, part_lines=part_lines, limits=limits
+        ):
+            started = True
+            yield parsed
+    except Exception as err:
+        if started:
+            raise
+        yield refused(source.name, err)
+
+
+def _policeuk_parts(
+    source: SourceFile,
+    *,
+    crs: str,
+    part_lines: int | None,
+    limits: Limits,
 ) -> Iterator[Parsed]:
     """Read one police.uk file as consecutive parts of at most ``part_lines`` lines.
 
@@ -185,12 +219,16 @@ def parse_policeuk_parts(
     if part_lines is None:
         part_lines = PART_LINES
     name, basename = source.name, source.basename
+    if source.refusal is not None:
+        raise source.refusal
     path = source.path
     if path is not None and not basename.lower().endswith(".json"):
         try:
             # unbuffered: chunks and parts are read straight into reused buffers
             with path.open("rb", buffering=0) as fh:
-                parts = _stream_parts(fh, name=name, part_lines=part_lines)
+                parts = _stream_parts(
+                    fh, name=name, part_lines=part_lines, limits=limits
+                )
                 if parts is not None:
                     tables, digest = parts
                     yield from _mapped_parts(
@@ -201,7 +239,7 @@ def parse_policeuk_parts(
             msg = f"Cannot read {name}: {err}"
             raise IngestError(msg) from err
     # today's path: the whole file in memory (zip members, small or odd files)
-    data = source.read_bytes()
+    data = source.read_bytes(limits)
     kind = None
     if not basename.lower().endswith(".json"):
         first = data[: data.find(b"\n")] if b"\n" in data else b""
@@ -209,7 +247,7 @@ def parse_policeuk_parts(
     holder = [data]
     if kind is None:
         del data
-        yield _parse(holder, name=name, basename=basename, crs=crs)
+        yield _parse(holder, name=name, basename=basename, crs=crs, limits=limits)
         return
     # The digest is computed in a thread (hashlib releases the GIL) while the bytes
     # are scanned and the first part is read: the load's writer is idle until then.
@@ -218,11 +256,19 @@ def parse_policeuk_parts(
     pool.shutdown(wait=False)  # the thread ends with the digest
     del data
     in_memory = read_csv_parts(
-        holder[0], part_lines=part_lines, first_part_lines=part_lines // 4
+        holder[0],
+        part_lines=part_lines,
+        first_part_lines=part_lines // 4,
+        limits=limits,
     )
     if in_memory is None:  # small, or a quoted field may span lines
         yield _parse(
-            holder, name=name, basename=basename, crs=crs, digest=digest_job.result()
+            holder,
+            name=name,
+            basename=basename,
+            crs=crs,
+            digest=digest_job.result(),
+            limits=limits,
         )
         return
     holder.clear()  # the parts keep the (decoded) bytes they still need
@@ -235,11 +281,12 @@ def _header_kind(first: bytes) -> str | None:
     """The kind named by a file's first line (bytes, BOM allowed), else None."""
     if first.startswith(codecs.BOM_UTF8):
         first = first[len(codecs.BOM_UTF8) :]
+    first = first.split(b"\r", 1)[0]  # CRLF, or an old Mac file's bare CR
     return detect_kind(split_header(first.decode("utf-8", "replace")))
 
 
 def _stream_parts(
-    fh: io.FileIO, *, name: str, part_lines: int
+    fh: io.FileIO, *, name: str, part_lines: int, limits: Limits
 ) -> tuple[Iterator[CsvTable], str] | None:
     """The parts of a big plain file read from disk and its digest, else None.
 
@@ -249,9 +296,15 @@ def _stream_parts(
     if os.fstat(fh.fileno()).st_size < STREAM_MIN_BYTES:
         return None
     peek = fh.read(_PEEK_BYTES) or b""
-    if b"\n" not in peek or _header_kind(peek[: peek.find(b"\n")]) is None:
+    if b"\n" not in peek:
+        # the first line is longer than the peek: measure it without holding it
+        fh.seek(0)
+        streamed = scan_file(fh, name=name, limits=limits)
+        del streamed  # within the limits: read whole, as any odd file
         return None
-    streamed = scan_file(fh, name=name)
+    if _header_kind(peek[: peek.find(b"\n")]) is None:
+        return None
+    streamed = scan_file(fh, name=name, limits=limits)
     if streamed is None:  # not UTF-8: latin-1 is re-encoded by the whole reader
         return None
     tables = read_file_parts(
@@ -327,6 +380,7 @@ def _parse(
     basename: str,
     crs: str,
     digest: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Parsed:
     data = holder.pop()
     if digest is None:
@@ -335,7 +389,7 @@ def _parse(
         return _parse_api_stops(
             data, name=name, basename=basename, digest=digest, crs=crs
         )
-    table = read_csv(data)
+    table = read_csv(data, limits=limits)
     if table.header and detect_kind(table.header) is not None:
         del data  # the bytes are no longer needed: free them before mapping
     if not table.header and table.rows == 0:
@@ -396,9 +450,21 @@ def _map(
 
 
 def _unrecognised(data: bytes, table: CsvTable, *, name: str, digest: str) -> Parsed:
-    """A file with no police.uk header: every non-blank line goes to quarantine."""
-    text = data.decode("utf-8", "replace").lstrip("\ufeff")
-    lines = pl.Series("raw", text.splitlines(), dtype=pl.String)
+    """A file with no police.uk header: every non-blank line goes to quarantine.
+
+    Lines are split on LF, CRLF and CR only (as the CSV reader does), never on form
+    feeds or other Unicode line breaks; NUL bytes are shown as U+FFFD.
+    """
+    text = (
+        decode(data)[0]
+        .decode("utf-8", "replace")
+        .replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\x00", "\ufffd")
+    )
+    if text.endswith("\n"):
+        text = text[:-1]
+    lines = pl.Series("raw", text.split("\n") if text else [], dtype=pl.String)
     header = ",".join(table.header)
     looks_like_data = bool(re.match(r"^[0-9a-f]{64},\d{4}-\d{2},|^\d{4}-\d{2}", header))
     why = (
