@@ -38,7 +38,7 @@ from avert.ingest._rows import split_rows
 from avert.ingest.geo import coordinate_failing, coordinate_problem, project
 from avert.ingest.keys import ContentKeyer
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
-from avert.ingest.result import Parsed, problems_frame, refused
+from avert.ingest.result import PROBLEM_SCHEMA, Parsed, problems_frame, refused
 from avert.ingest.sources import SourceFile, sha256_hex
 from avert.schema import AGE_RANGES
 
@@ -876,15 +876,14 @@ def _parse_api_stops(
         )
     if not records:
         return Parsed(name, digest, API_STOPS, 0, {"stops": pl.DataFrame()})
-    flat = pl.json_normalize(records, separator=".", infer_schema_length=None)
+    flat, odd = _api_columns(records)
 
     def text(col: str) -> pl.Expr:
-        if col not in flat.columns:
-            return pl.lit(None, dtype=pl.String)
-        return pl.col(col).cast(pl.String)
+        return pl.col(col)
 
     frame = (
-        flat.select(
+        pl.DataFrame(flat, schema=dict.fromkeys(flat, pl.String()))
+        .select(
             text("type").alias("Type"),
             text("datetime").alias("Date"),
             text("operation").str.to_titlecase().alias("Part of a policing operation"),
@@ -917,6 +916,20 @@ def _parse_api_stops(
         .with_row_index(LINE_COL, offset=1)
         .with_columns(pl.col(LINE_COL).cast(pl.Int64))
     )
+    odd_problems = pl.DataFrame(
+        {
+            "line": list(odd),
+            "column": [c for c, _, _ in odd.values()],
+            "reason": [why for _, why, _ in odd.values()],
+            "raw": [raw for _, _, raw in odd.values()],
+            "kind": ["rejected"] * len(odd),
+            "target_table": ["stops"] * len(odd),
+        },
+        schema=PROBLEM_SCHEMA,
+    )
+    frame = frame.filter(
+        ~pl.col(LINE_COL).is_in(pl.Series(list(odd), dtype=pl.Int64).implode())
+    )
     out, problems = _stops(
         frame,
         list(_STOP_CSV_COLUMNS),
@@ -925,4 +938,86 @@ def _parse_api_stops(
         crs=crs,
     )
     out = out.with_columns(pl.lit("policeuk-api").alias("source"))
-    return Parsed(name, digest, API_STOPS, frame.height, {"stops": out}, problems)
+    problems = pl.concat([odd_problems, problems]).sort("line")
+    return Parsed(name, digest, API_STOPS, len(records), {"stops": out}, problems)
+
+
+#: the API fields read, flattened (``location.latitude``: a field of an object)
+_API_FIELDS: Final = (
+    "type",
+    "datetime",
+    "operation",
+    "operation_name",
+    "location.latitude",
+    "location.longitude",
+    "gender",
+    "age_range",
+    "self_defined_ethnicity",
+    "officer_defined_ethnicity",
+    "legislation",
+    "object_of_search",
+    "outcome",
+    "outcome_linked_to_object_of_search",
+    "removal_of_more_than_outer_clothing",
+)
+
+
+def _api_text(value: object) -> str | None:
+    """A plain JSON value as text (``true`` -> ``True``), else ValueError."""
+    if value is None or isinstance(value, str):
+        if value is not None and "\x00" in value:
+            msg = "NUL character (a database cannot store it)"
+            raise ValueError(msg)
+        if value is not None and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as err:  # a lone surrogate escape
+                msg = f"not valid Unicode text ({err.reason})"
+                raise ValueError(msg) from err
+        return value
+    if isinstance(value, bool | int | float):
+        return str(value)
+    msg = f"{type(value).__name__} where a plain value is expected"
+    raise ValueError(msg)
+
+
+def _api_columns(
+    records: list[dict[str, object]],
+) -> tuple[dict[str, list[str | None]], dict[int, tuple[str, str, str]]]:
+    """The fields read of each record, as text, and the records that do not fit.
+
+    JSON gives every value its own type: a ``location`` that is text in one record
+    and an object in the next, or a list where a value belongs, would make a typed
+    frame fail as a whole. Each record is checked on its own (the records are
+    Python objects already, one pass): one that does not fit is quarantined
+    (record number, field, reason, its JSON), the others load.
+    """
+    flat: dict[str, list[str | None]] = {f: [] for f in _API_FIELDS}
+    odd: dict[int, tuple[str, str, str]] = {}
+    for number, record in enumerate(records, start=1):
+        values: list[str | None] = []
+        for f in _API_FIELDS:
+            outer, _, inner = f.partition(".")
+            value = record.get(outer)
+            try:
+                if inner and value is not None:
+                    if not isinstance(value, dict):
+                        msg = f"{type(value).__name__} where an object is expected"
+                        raise ValueError(msg)
+                    value = value.get(inner)
+                values.append(_api_text(value))
+            except ValueError as err:
+                raw = (
+                    json.dumps(record, ensure_ascii=False, default=str)
+                    .encode("utf-8", "backslashreplace")
+                    .decode("utf-8")
+                )
+                odd[number] = (f, f"{f}: {err}", raw.replace("\x00", "\ufffd"))
+                break
+        else:
+            for f, v in zip(_API_FIELDS, values, strict=True):
+                flat[f].append(v)
+            continue
+        for f in _API_FIELDS:  # keep the record numbers aligned: an empty row
+            flat[f].append(None)
+    return flat, odd
