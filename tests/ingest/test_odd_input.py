@@ -79,13 +79,13 @@ def test_blank_lines_cost_nothing(sqlite_store: Store, tmp_path: Path) -> None:
     assert lines["source_line"].to_list() == [2, 3 + (40 << 20)]
 
 
-def test_nul_byte_line_is_quarantined(sqlite_store: Store, tmp_path: Path) -> None:
+def test_nul_byte_line_is_quarantined(any_store: Store, tmp_path: Path) -> None:
     rows = _rows(3)
     rows[1] = rows[1].replace("Ash Mount", "Ash\x00Mount")
     path = write(tmp_path / "nul.csv", [STREET_HEADER, *rows])
-    (f,) = load_files(sqlite_store, [path]).files
+    (f,) = load_files(any_store, [path]).files
     assert (f.rows, f.loaded, f.quarantined) == (3, 2, 1)
-    (row,) = _quarantine(sqlite_store).rows(named=True)
+    (row,) = _quarantine(any_store).rows(named=True)
     assert row["line"] == 3
     assert "NUL" in row["reason"]
     assert "\x00" not in row["raw"]
@@ -372,7 +372,7 @@ def test_bundle_table_with_a_long_line_is_refused_others_load(
 
 # --- police.uk API JSON ------------------------------------------------------------
 def test_api_json_with_mixed_types_quarantines_the_odd_records(
-    sqlite_store: Store, tmp_path: Path
+    any_store: Store, tmp_path: Path
 ) -> None:
     base = {
         "type": "Person search",
@@ -393,6 +393,6 @@ def test_api_json_with_mixed_types_quarantines_the_odd_records(
     ]
     path = tmp_path / "2019-01-cumbria-stops-force.json"
     path.write_text(json.dumps(records))
-    (f,) = load_files(sqlite_store, [path]).files
+    (f,) = load_files(any_store, [path]).files
     assert (f.rows, f.loaded, f.quarantined) == (6, 2, 4)
-    assert _quarantine(sqlite_store)["line"].to_list() == [2, 3, 4, 5]
+    assert _quarantine(any_store)["line"].to_list() == [2, 3, 4, 5]
