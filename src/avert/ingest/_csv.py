@@ -199,13 +199,15 @@ def _fix_line_ends(data: bytes) -> bytes:
     Rows are split on LF, CRLF and CR only (never on form feeds or other Unicode
     line breaks); the length of the text is unchanged.
     """
-    n_cr = data.count(b"\r") - data.endswith(b"\r")  # a last CR ends the last line
-    if n_cr <= 0 or n_cr == data.count(b"\r\n"):
+    if data.find(b"\r", 0, len(data) - 1) < 0:  # a last CR ends the last line
+        return data
+    arr = np.frombuffer(data, dtype=np.uint8)
+    cr = np.flatnonzero(arr[:-1] == _CR)
+    bare = cr[arr[cr + 1] != _NL]
+    if not bare.size:
         return data
     buf = bytearray(data)
     arr = np.frombuffer(buf, dtype=np.uint8)
-    cr = np.flatnonzero(arr[:-1] == _CR)
-    bare = cr[arr[cr + 1] != _NL]
     arr[bare] = _NL
     del arr
     return bytes(buf)
@@ -267,8 +269,6 @@ def _squeeze_blank(text: bytes) -> tuple[bytes, _LineMap | None]:
     costs one pass and leaves nothing behind.
     """
     leading = text[:1] in (b"\n", b"\r")
-    if not leading and text.count(b"\n\n") + text.count(b"\n\r\n") < _SQUEEZE_BLANK:
-        return text, None
     view = memoryview(text)
     pieces: list[memoryview] = []
     at: list[int] = []
@@ -307,13 +307,25 @@ class _Prepared:
     lines: _LineMap | None
 
 
-def _prepare(data: bytes) -> _Prepared:
-    """Normalise line ends, decode, quarantine NUL lines, squeeze blank lines."""
+def _prepare(data: bytes) -> tuple[_Prepared, _Scan]:
+    """Normalise line ends, decode, quarantine NUL lines; scan, squeezing blank lines.
+
+    The scan stops early at :data:`_SQUEEZE_BLANK` blank lines (or a blank first
+    line): the blank lines are then squeezed out and the shorter text scanned, so
+    they never cost a scan entry each.
+    """
     text, encoding, odd = _decode(_fix_line_ends(data))
     del data
     text = _nul_lines(text, odd)
-    text, lines = _squeeze_blank(text)
-    return _Prepared(text, encoding, odd, lines)
+    prepared = _Prepared(text, encoding, odd, None)
+    if text[:1] not in (b"\n", b"\r"):
+        scanner = _Scanner(len(text))
+        if scanner.feed(np.frombuffer(text, dtype=np.uint8), stop_blank=True):
+            return prepared, scanner.finish()
+        del scanner
+    prepared.text, prepared.lines = _squeeze_blank(text)
+    del text
+    return prepared, _scan(np.frombuffer(prepared.text, dtype=np.uint8))
 
 
 def _finish(table: CsvTable, prepared: _Prepared) -> CsvTable:
@@ -424,16 +436,19 @@ class _Scanner:
         self.last_nl = -1  # position of the last newline
         self.longest = 0  # bytes of the longest line ended so far
         self.longest_line = 1  # its 1-based number
-        #: what only the whole-file path normalises (see scan_file)
-        self.cr = self.crlf = 0  # CR bytes, and CRs followed by LF
         self.blank = 0  # lines of at most one byte (blank, or nearly)
-        self.nul = False
-        self.last_byte = 0
 
-    def feed(self, arr: npt.NDArray[np.uint8]) -> None:
-        """Scan the next bytes of the buffer (in steps of :data:`_SCAN_CHUNK`)."""
+    def feed(self, arr: npt.NDArray[np.uint8], *, stop_blank: bool = False) -> bool:
+        """Scan the next bytes of the buffer (in steps of :data:`_SCAN_CHUNK`).
+
+        ``stop_blank``: stop (and return False) once :data:`_SQUEEZE_BLANK` lines of
+        at most one byte were seen: the caller squeezes blank lines out first.
+        """
         for start in range(0, arr.size, _SCAN_CHUNK):
             self._step(arr[start : start + _SCAN_CHUNK])
+            if stop_blank and self.blank >= _SQUEEZE_BLANK:
+                return False
+        return True
 
     def _step(self, chunk: npt.NDArray[np.uint8]) -> None:
         dtype = self.dtype
@@ -450,15 +465,6 @@ class _Scanner:
             self.blank += int(np.count_nonzero(lengths <= 2))
             self.last_nl = int(ends[-1])
             self.n_lines += local.size
-        if np.equal(chunk, _CR, out=hit).any():
-            self.cr += int(np.count_nonzero(hit))
-            inner = local[local > 0]
-            self.crlf += int(np.count_nonzero(chunk[inner - 1] == _CR))
-        if local.size and local[0] == 0 and self.last_byte == _CR:
-            self.crlf += 1
-        self.nul = self.nul or (chunk.size > 0 and int(chunk.min()) == 0)
-        if chunk.size:
-            self.last_byte = int(chunk[-1])
         at = np.flatnonzero(np.equal(chunk, _COMMA, out=hit))
         before = np.searchsorted(at, local) + self.n_commas
         self.commas.append(
@@ -560,10 +566,9 @@ def read_csv(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> CsvTable:
     Refused
         When a line is over the limit.
     """
-    prepared = _prepare(data)
+    prepared, scan = _prepare(data)
     del data
     text_bytes, encoding = prepared.text, prepared.encoding
-    scan = _scan(np.frombuffer(text_bytes, dtype=np.uint8))
     _check_lines(scan, prepared, limits)
     size = len(text_bytes)
     n_total = scan.nl.size + int(
@@ -839,10 +844,9 @@ def read_csv_parts(
     Refused
         When a line is over the limit.
     """
-    prepared = _prepare(data)
+    prepared, scan = _prepare(data)
     del data
     text_bytes = prepared.text
-    scan = _scan(np.frombuffer(text_bytes, dtype=np.uint8))
     _check_lines(scan, prepared, limits)
     plan = _plan_parts(scan, len(text_bytes), part_lines, first_part_lines)
     if plan is None:
@@ -1041,6 +1045,8 @@ def scan_file(
     )
     reader.start()
     done = 0
+    bare_cr = nul = False  # a CR not before LF (a line end), a NUL byte
+    last = 0  # the byte before the current chunk
     try:
         while True:
             item = filled.get()
@@ -1057,9 +1063,16 @@ def scan_file(
                 arr = np.frombuffer(chunk, dtype=np.uint8)
                 _check_utf8(decoder, chunk, arr)
                 scanner.feed(arr)
+                if arr.size:
+                    nul = int(arr.min()) == 0
+                    if last == _CR and arr[0] != _NL:
+                        bare_cr = True
+                    cr = np.flatnonzero(arr[:-1] == _CR)
+                    bare_cr = bare_cr or bool((arr[cr + 1] != _NL).any())
+                    last = int(arr[-1])
                 del arr, chunk  # release the buffer before handing it back
             free.put(buffer)
-            if scanner.nul or scanner.blank >= _SQUEEZE_BLANK:
+            if nul or bare_cr or scanner.blank >= _SQUEEZE_BLANK:
                 return None  # only the whole-file path normalises these
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -1070,9 +1083,6 @@ def scan_file(
         reader.join()
     if done != size or _stamp(fh) != stamp:
         raise _changed(name)
-    # a bare CR (a line end only the whole path reads); a last CR ends the last line
-    if scanner.cr - int(scanner.last_byte == _CR) != scanner.crlf:
-        return None
     scan = scanner.finish()
     _check_lines(scan, None, limits)
     return FileScan(hasher.hexdigest(), bom, size - bom, scan, stamp)

@@ -224,6 +224,9 @@ def _policeuk_parts(
     path = source.path
     if path is not None and not basename.lower().endswith(".json"):
         try:
+            too_big = limits.file_too_big(path.stat().st_size, name)
+            if too_big is not None:
+                raise too_big
             # unbuffered: chunks and parts are read straight into reused buffers
             with path.open("rb", buffering=0) as fh:
                 parts = _stream_parts(
