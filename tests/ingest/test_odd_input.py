@@ -396,3 +396,48 @@ def test_api_json_with_mixed_types_quarantines_the_odd_records(
     (f,) = load_files(any_store, [path]).files
     assert (f.rows, f.loaded, f.quarantined) == (6, 2, 4)
     assert _quarantine(any_store)["line"].to_list() == [2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("odd", [b"a,b\rc,d", b"a,\x00b"], ids=["bare-cr", "nul"])
+def test_streamed_scan_leaves_odd_files_to_the_whole_file_reader(
+    tmp_path: Path, odd: bytes
+) -> None:
+    from avert.ingest._csv import scan_file
+
+    path = tmp_path / "odd.csv"
+    path.write_bytes(b"h1,h2\n" + b"1,2\n" * 1000 + odd + b"\n3,4\n")
+    with path.open("rb", buffering=0) as fh:
+        assert scan_file(fh, name=str(path)) is None
+    clean = tmp_path / "clean.csv"
+    clean.write_bytes(b"h1,h2\r\n" + b"1,2\r\n" * 1000)
+    with clean.open("rb", buffering=0) as fh:
+        assert scan_file(fh, name=str(clean)) is not None
+
+
+def test_big_zip_member_is_unpacked_to_disk_and_read_in_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from avert.ingest import policeuk
+
+    monkeypatch.setattr(policeuk, "STREAM_MIN_BYTES", 1000)
+    unpacked: list[Path] = []
+    real = policeuk._unpacked
+
+    def spy(*args: object, **kw: object) -> Path:
+        path = real(*args, **kw)  # type: ignore[arg-type]
+        unpacked.append(path)
+        return path
+
+    monkeypatch.setattr(policeuk, "_unpacked", spy)
+    body = _street(500)
+    path = tmp_path / "a.zip"
+    path.write_bytes(_zip({"2018-07/2018-07-x-street.csv": body}))
+    (source,), _ = sources.expand_paths([path])
+    parts = list(policeuk.parse_policeuk_parts(source, part_lines=100))
+    assert len(parts) > 1  # read part by part from the unpacked file
+    assert sum(p.rows for p in parts) == 500
+    assert parts[0].file == f"{path}!2018-07/2018-07-x-street.csv"
+    whole = policeuk.parse_policeuk_bytes(body, name="x", basename="x.csv")
+    assert parts[0].sha256 == whole.sha256
+    (tmp,) = unpacked
+    assert not tmp.exists()  # the temporary copy is gone

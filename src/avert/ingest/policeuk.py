@@ -16,8 +16,13 @@ import io
 import json
 import os
 import re
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Final
 
 import numpy as np
@@ -62,6 +67,7 @@ PART_LINES = 1_000_000
 #: (smaller files are read whole: they rarely hold more than one part)
 STREAM_MIN_BYTES = 32 << 20
 _PEEK_BYTES: Final = 1 << 16  # the header line is looked for in the first 64 KiB
+_UNPACK_CHUNK: Final = 8 << 20  # bytes per copy step of a zip member to disk
 
 #: kind -> (required header subset, target table)
 KINDS: Final[dict[str, tuple[frozenset[str], str]]] = {
@@ -206,9 +212,12 @@ def _policeuk_parts(
     A plain file on disk of at least :data:`STREAM_MIN_BYTES` is never held whole:
     it is streamed once (digest, UTF-8 check and line scan,
     :func:`~avert.ingest._csv.scan_file`) and each part then reads its own bytes
-    from the file. When that cannot give the parts (not UTF-8, a quote that may
-    span lines, too few lines) the file is read whole as any other file, so the
-    results never depend on the path taken.
+    from the file. A zip member that big is first unpacked, in chunks, to a private
+    temporary folder (removed after the file is read) and read the same way, so the
+    memory of a load is bounded by its part size, not by the size of a member. When
+    that cannot give the parts (not UTF-8, a quote that may span lines, too few
+    lines) the file is read whole as any other file, so the results never depend on
+    the path taken.
 
     Raises
     ------
@@ -221,7 +230,47 @@ def _policeuk_parts(
     name, basename = source.name, source.basename
     if source.refusal is not None:
         raise source.refusal
-    path = source.path
+    with ExitStack() as stack:
+        path = source.path
+        if (
+            path is None
+            and source.opener is not None
+            and source.size >= STREAM_MIN_BYTES
+            and not basename.lower().endswith(".json")
+        ):
+            path = _unpacked(source, stack, limits)
+            source = SourceFile(name, basename, path.read_bytes, path=path)
+        yield from _read_parts(
+            source, path, crs=crs, part_lines=part_lines, limits=limits
+        )
+
+
+def _unpacked(source: SourceFile, stack: ExitStack, limits: Limits) -> Path:
+    """Unpack a zip member to a private temporary file (removed with ``stack``)."""
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="avert-member-"))
+    path = Path(folder) / "member"
+    assert source.opener is not None
+    try:
+        with source.opener() as src, path.open("wb") as dst:
+            shutil.copyfileobj(src, dst, _UNPACK_CHUNK)
+    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        msg = f"Cannot read {source.name}: {err}"
+        raise IngestError(msg) from err
+    too_big = limits.file_too_big(path.stat().st_size, source.name)
+    if too_big is not None:
+        raise too_big
+    return path
+
+
+def _read_parts(
+    source: SourceFile,
+    path: Path | None,
+    *,
+    crs: str,
+    part_lines: int,
+    limits: Limits,
+) -> Iterator[Parsed]:
+    name, basename = source.name, source.basename
     if path is not None and not basename.lower().endswith(".json"):
         try:
             too_big = limits.file_too_big(path.stat().st_size, name)

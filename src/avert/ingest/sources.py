@@ -55,6 +55,11 @@ class SourceFile:
     reader: Callable[[], bytes] = field(repr=False, compare=False)
     path: Path | None = field(default=None, repr=False, compare=False)
     refusal: Refused | None = field(default=None, repr=False, compare=False)
+    #: a zip member: opens it as a stream, and its (declared) uncompressed size
+    opener: Callable[[], IO[bytes]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    size: int = 0
 
     def read_bytes(self, limits: Limits = DEFAULT_LIMITS) -> bytes:
         """The file's bytes.
@@ -104,6 +109,12 @@ class _Archive:
             return self.open().read(member)
 
         return read
+
+    def opener(self, member: str) -> Callable[[], IO[bytes]]:
+        def open_member() -> IO[bytes]:
+            return self.open().open(member)
+
+        return open_member
 
     def close(self) -> None:
         if self._zip is not None:
@@ -205,7 +216,13 @@ def _expand_zip(
             continue
         out.archive_total += info.file_size
         out.files.append(
-            SourceFile(shown, PurePosixPath(member).name, archive.reader(member))
+            SourceFile(
+                shown,
+                PurePosixPath(member).name,
+                archive.reader(member),
+                opener=archive.opener(member),
+                size=info.file_size,
+            )
         )
 
 
