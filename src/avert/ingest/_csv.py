@@ -75,8 +75,8 @@ LINE_COL: Final = "_line"
 _FIELD_LIMIT: Final = (1 << 31) - 1
 #: blank lines squeezed out of the text (line numbers mapped back) from this many on
 _SQUEEZE_BLANK: Final = 4096
-_BLANK_RUN: Final = re.compile(rb"\n[\r\n]+")
-_LEADING_BLANK: Final = re.compile(rb"[\r\n]+")
+#: the start of a run of blank lines (a long run is followed with numpy)
+_BLANK_RUN: Final = re.compile(rb"\n[\r\n]{1,64}")
 _REPLACEMENT: Final = "\ufffd".encode()
 
 
@@ -261,37 +261,47 @@ class _LineMap:
         return table
 
 
+def _run_end(arr: npt.NDArray[np.uint8], start: int) -> int:
+    """The first position from ``start`` that is not CR or LF (the end of a run)."""
+    for a in range(start, arr.size, _SCAN_CHUNK):
+        seg = arr[a : a + _SCAN_CHUNK]
+        hit = np.flatnonzero((seg != _NL) & (seg != _CR))
+        if hit.size:
+            return a + int(hit[0])
+    return int(arr.size)
+
+
 def _squeeze_blank(text: bytes) -> tuple[bytes, _LineMap | None]:
     """Drop blank lines before the header, and all blank lines when very many.
 
     A blank line is empty or a lone CR before LF. Runs are found by a regular
-    expression (one match per run, not per line), so a gigabyte of line breaks
-    costs one pass and leaves nothing behind.
+    expression (one match per run, not per line) and a long run is followed with
+    numpy, so a gigabyte of line breaks costs a few passes and leaves nothing behind.
     """
-    leading = text[:1] in (b"\n", b"\r")
+    arr = np.frombuffer(text, dtype=np.uint8)
     view = memoryview(text)
     pieces: list[memoryview] = []
     at: list[int] = []
     removed: list[int] = []
     gone = pos = 0
     line = 1  # line number (squeezed text) of the line starting at pos
-    first = _LEADING_BLANK.match(text) if leading else None
-    if first is not None:
-        gone = text.count(b"\n", 0, first.end())
+    if text[:1] in (b"\n", b"\r"):
+        pos = _run_end(arr, 0)
+        gone = text.count(b"\n", 0, pos)
         at.append(1)
         removed.append(gone)
-        pos = first.end()
-    for m in _BLANK_RUN.finditer(text, pos):
+    while (m := _BLANK_RUN.search(text, pos)) is not None:
         keep = m.start() + 1  # the line end before the run stays
+        end = m.end() if m.end() - m.start() <= 64 else _run_end(arr, m.end())
         pieces.append(view[pos:keep])
         line += text.count(b"\n", pos, keep)
-        gone += text.count(b"\n", keep, m.end())
+        gone += text.count(b"\n", keep, end)
         at.append(line)
         removed.append(gone)
-        pos = m.end()
+        pos = end
     pieces.append(view[pos:])
     squeezed = b"".join(pieces)
-    del pieces, view
+    del pieces, view, arr
     return squeezed, _LineMap(
         np.asarray(at, dtype=np.int64), np.asarray(removed, dtype=np.int64)
     )
