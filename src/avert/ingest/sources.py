@@ -87,12 +87,17 @@ def _file_reader(path: Path) -> Callable[[], bytes]:
 
 
 class _Archive:
-    """A zip opened once for all its members (reopening per member is quadratic)."""
+    """A zip opened once for all its members (reopening per member is quadratic).
+
+    It is closed once its last member to be read has been read (and after the
+    listing), so a folder of many zips never holds them all open.
+    """
 
     def __init__(self, shown: str, source: Path | bytes) -> None:
         self.shown = shown
         self._source = source
         self._zip: zipfile.ZipFile | None = None
+        self.pending = 0  # members still to be read
 
     def open(self) -> zipfile.ZipFile:
         if self._zip is None:
@@ -105,16 +110,30 @@ class _Archive:
         return self._zip
 
     def reader(self, member: str) -> Callable[[], bytes]:
+        self.pending += 1
+
         def read() -> bytes:
-            return self.open().read(member)
+            try:
+                return self.open().read(member)
+            finally:
+                self._done()
 
         return read
 
     def opener(self, member: str) -> Callable[[], IO[bytes]]:
         def open_member() -> IO[bytes]:
-            return self.open().open(member)
+            # an open member keeps the file open after the archive is closed
+            try:
+                return self.open().open(member)
+            finally:
+                self._done()
 
         return open_member
+
+    def _done(self) -> None:
+        self.pending -= 1
+        if self.pending <= 0:
+            self.close()
 
     def close(self) -> None:
         if self._zip is not None:
@@ -224,6 +243,7 @@ def _expand_zip(
                 size=info.file_size,
             )
         )
+    archive.close()  # listed: reopened at the first read (few files held open)
 
 
 def _zip_files(
