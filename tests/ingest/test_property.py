@@ -143,7 +143,8 @@ def _build(lines: list[str], data: st.DataObject) -> tuple[bytes, bool, int]:
     if encoding == "utf-8-sig":
         text = text.replace(b"\xef\xbb\xbf", b"")
         text = b"\xef\xbb\xbf" + text
-    non_blank = sum(1 for x in out if x.strip() != "")
+    # after the byte operations: a NUL put into a blank line makes it a row
+    non_blank = sum(1 for x in encoded[1:] if x.strip())
     return text, predictable and encoding != "latin-1", non_blank
 
 
