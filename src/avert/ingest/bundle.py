@@ -127,7 +127,9 @@ class Bundle:
                     return refused(src.name, err, target=table)
                 except IngestError:
                     raise
-                except Exception as err:  # a parser failure on odd input
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as err:  # a parser failure (or Polars panic)
                     return refused(src.name, err, target=table)
 
             return parse

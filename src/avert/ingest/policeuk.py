@@ -184,7 +184,9 @@ def parse_policeuk_parts(
         ):
             started = True
             yield parsed
-    except Exception as err:
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as err:  # also a Polars panic (a BaseException) on odd input
         if started:
             raise
         yield refused(source.name, err)
