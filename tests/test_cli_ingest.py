@@ -55,7 +55,7 @@ def test_ingest_json_status_json_and_quarantine(db: str, tmp_path: Path) -> None
         app,
         ["--db", db, "ingest", "policeuk", str(DATA / "policeuk"), str(bad), "--json"],
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # loaded, but a row was rejected
     files = json.loads(result.stdout)
     data_files = [f for f in files if f["kind"] != "skipped"]
     for f in data_files:
@@ -179,3 +179,64 @@ def test_init_ingest_status_in_one_process_keep_the_database_sound(
     store = Store(db)
     assert store.pragma("integrity_check") == "ok"
     assert store.count("incidents") > 0
+
+
+def _odd_folder(tmp_path: Path) -> Path:
+    """A folder of one good file and the three odd files of issue 12.2."""
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    row = "abc{},2018-07,WY,WY,-1.409547,53.598298,On or near X,E1,N,Robbery,,"
+    good = [STREET_HEADER, *(row.format(i) for i in range(3))]
+    (folder / "good.csv").write_text("\n".join(good) + "\n")
+    mac = [STREET_HEADER, *(row.format(i + 10) for i in range(4))]
+    (folder / "mac.csv").write_bytes(("\r".join(mac) + "\r").encode())
+    long_line = "x" * ((1 << 20) + 10)
+    (folder / "long.csv").write_text("\n".join([*good, long_line]) + "\n")
+    (folder / "random.csv").write_bytes(bytes(range(256)) * 40)
+    return folder
+
+
+def test_odd_files_never_sink_a_folder_load(db: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    folder = _odd_folder(tmp_path)
+    result = runner.invoke(
+        app, ["--db", db, "ingest", "policeuk", str(folder), "--json"]
+    )
+    assert result.exit_code == 3, result.output
+    files = {Path(f["file"]).name: f for f in json.loads(result.stdout)}
+    assert files["good.csv"]["loaded"] == 3
+    assert files["mac.csv"]["loaded"] == 4  # CR-only line ends read as lines
+    assert "error" not in files["mac.csv"]
+    assert files["long.csv"]["kind"] == "refused"
+    assert "ingest_max_line_bytes" in files["long.csv"]["error"]
+    assert files["random.csv"]["error"]
+    store = Store(db)
+    quarantined = store.query("SELECT source_file, line, reason FROM quarantine")
+    store.close()
+    by_file = {Path(f).name for f in quarantined["source_file"].to_list()}
+    assert {"long.csv", "random.csv"} <= by_file
+    long_row = quarantined.filter(pl.col("source_file").str.ends_with("long.csv"))
+    assert long_row["line"].to_list() == [0]
+    # the table names the refusal too, and --accept-rejects exits 0
+    again = runner.invoke(
+        app, ["--db", db, "ingest", "policeuk", str(folder), "--accept-rejects"]
+    )
+    assert again.exit_code == 0, again.output
+    assert "ingest_max_line_bytes" in again.stdout.replace("\n", "")
+
+
+def test_odd_files_with_strict_load_nothing(db: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["--db", db, "ingest", "policeuk", str(_odd_folder(tmp_path)), "--strict"]
+    )
+    assert result.exit_code == 1
+    status = json.loads(runner.invoke(app, ["--db", db, "status", "--json"]).stdout)
+    assert sum(status["tables"].values()) == 0
+
+
+def test_clean_load_exits_0(db: str) -> None:
+    result = CliRunner().invoke(
+        app, ["--db", db, "ingest", "policeuk", str(DATA / "policeuk" / "2019-06")]
+    )
+    assert result.exit_code == 0, result.output

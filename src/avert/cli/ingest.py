@@ -1,4 +1,10 @@
-"""``avert ingest policeuk|bundle``: load files with nothing lost, one transaction."""
+"""``avert ingest policeuk|bundle``: load files with nothing lost, one transaction.
+
+Exit codes: 0 every file and row loaded (or was a duplicate); 3 the load committed
+but some input was rejected (a file refused or not read as data, or a row
+quarantined), unless ``--accept-rejects``; 1 an error, nothing loaded (also
+``--strict`` with any rejection); 2 a usage error.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from avert.cli._common import console, err_console, get_settings, get_store, print_json
+from avert.ingest.limits import Limits
 from avert.workflows.load import (
     FINISHING,
     LoadReport,
@@ -18,7 +25,15 @@ from avert.workflows.load import (
     refresh_after_load,
 )
 
-__all__ = ["register"]
+__all__ = ["EXIT_REJECTED", "register"]
+
+#: exit code of a load that committed but rejected some input (see module docstring)
+EXIT_REJECTED = 3
+_EXIT_HELP = (
+    " Exit codes: 0 all loaded; 3 loaded, but a file was refused or a row "
+    "quarantined (0 with --accept-rejects); 1 error, nothing loaded (--strict: "
+    "any rejection)."
+)
 
 ingest_app = typer.Typer(
     help="Load police.uk files or an avert record bundle (nothing is dropped).",
@@ -33,7 +48,26 @@ StrictOpt = Annotated[
 ]
 JsonOpt = Annotated[
     bool,
-    typer.Option("--json", help="Print one JSON object per file instead of a table."),
+    typer.Option(
+        "--json",
+        help="Print one JSON object per file instead of a table (a refused file "
+        "has an 'error' field).",
+    ),
+]
+AcceptOpt = Annotated[
+    bool,
+    typer.Option(
+        "--accept-rejects",
+        help="Exit 0 even when a file was refused or a row quarantined.",
+    ),
+]
+FollowOpt = Annotated[
+    bool,
+    typer.Option(
+        "--follow-links",
+        help="Read symbolic links that point outside the input folder (refused by "
+        "default).",
+    ),
 ]
 ClassifyOpt = Annotated[
     bool,
@@ -73,9 +107,11 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
         style="bold",
     )
     console.print(table)
-    notes = [f for f in report.files if f.note]
-    for f in notes:
-        console.print(f"[yellow]{f.file}[/]: {f.note}")
+    for f in report.files:
+        if f.error:
+            console.print(f"[red]{f.file}[/]: {f.error}", markup=False)
+        elif f.note:
+            console.print(f"[yellow]{f.file}[/]: {f.note}")
     conflicts = sum(f.conflicts for f in report.files)
     if report.quarantined or conflicts:
         console.print(
@@ -93,10 +129,18 @@ def _run(
     as_json: bool,
     crs: str | None,
     classify: bool = True,
+    accept_rejects: bool,
+    follow_links: bool,
 ) -> None:
     settings = get_settings(ctx)
     store = get_store(ctx)
     use_crs = crs or settings.crs
+    limits = Limits.from_settings(
+        file_bytes=settings.ingest_max_file_bytes,
+        archive_bytes=settings.ingest_max_archive_bytes,
+        ratio=settings.ingest_max_ratio,
+        line_bytes=settings.ingest_max_line_bytes,
+    )
     show_bar = sys.stdout.isatty() and not as_json
     if not show_bar:
         report = load_files(
@@ -106,6 +150,8 @@ def _run(
             strict=strict,
             crs=use_crs,
             timezone=settings.timezone,
+            limits=limits,
+            follow_links=follow_links,
         )
     else:
         with Progress(
@@ -134,6 +180,8 @@ def _run(
                 crs=use_crs,
                 timezone=settings.timezone,
                 progress=progress,
+                limits=limits,
+                follow_links=follow_links,
             )
     _show(report, as_json=as_json)
     if classify:
@@ -142,6 +190,8 @@ def _run(
         refreshed = refresh_after_load(store, report, definition=settings.definition)
         # standard output stays the JSON document under --json
         (err_console if as_json else console).print(refreshed.summary())
+    if report.rejected_files and not accept_rejects:
+        raise typer.Exit(EXIT_REJECTED)
 
 
 def _bar_label(name: str) -> str:
@@ -151,7 +201,10 @@ def _bar_label(name: str) -> str:
     return (name if name == FINISHING else f"loading {name}")[-70:]
 
 
-@ingest_app.command("policeuk")
+@ingest_app.command(
+    "policeuk",
+    help="Load data.police.uk street, outcomes and stop-and-search files." + _EXIT_HELP,
+)
 def policeuk(
     ctx: typer.Context,
     paths: Annotated[
@@ -163,6 +216,8 @@ def policeuk(
     strict: StrictOpt = False,
     as_json: JsonOpt = False,
     classify: ClassifyOpt = True,
+    accept_rejects: AcceptOpt = False,
+    follow_links: FollowOpt = False,
     crs: Annotated[
         str | None,
         typer.Option(
@@ -179,16 +234,23 @@ def policeuk(
         as_json=as_json,
         crs=crs,
         classify=classify,
+        accept_rejects=accept_rejects,
+        follow_links=follow_links,
     )
 
 
-@ingest_app.command("bundle")
+@ingest_app.command(
+    "bundle",
+    help="Load an avert record bundle (format v1, docs/bundle.md)." + _EXIT_HELP,
+)
 def bundle(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="An avert record bundle: folder or zip.")],
     strict: StrictOpt = False,
     as_json: JsonOpt = False,
     classify: ClassifyOpt = True,
+    accept_rejects: AcceptOpt = False,
+    follow_links: FollowOpt = False,
 ) -> None:
     """Load an avert record bundle (format v1, docs/bundle.md)."""
     _run(
@@ -199,6 +261,8 @@ def bundle(
         as_json=as_json,
         crs=None,
         classify=classify,
+        accept_rejects=accept_rejects,
+        follow_links=follow_links,
     )
 
 

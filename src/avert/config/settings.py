@@ -120,6 +120,35 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "none, monthly or quarterly: derive a new pseudonym key from the secret each "
         "period (HMAC), so partner outputs of different periods cannot be linked.",
     ),
+    # --- ingest limits (avert.ingest.limits): a file over one is refused, not loaded
+    (
+        "ingest_max_file_bytes",
+        "8G",
+        "AVERT_INGEST_MAX_FILE_BYTES",
+        "Largest input file, uncompressed (a plain file or a zip member); bigger "
+        "files are refused and quarantined. Sizes: 8G, 512M, 1048576.",
+    ),
+    (
+        "ingest_max_archive_bytes",
+        "32G",
+        "AVERT_INGEST_MAX_ARCHIVE_BYTES",
+        "Largest total uncompressed size of one zip's members (nested zips "
+        "included); members past it are refused.",
+    ),
+    (
+        "ingest_max_ratio",
+        "200",
+        "AVERT_INGEST_MAX_RATIO",
+        "Largest compression ratio of a zip member of 1 MiB or more (text is about "
+        "10:1, zip bombs 1000:1); a member over it is refused unread.",
+    ),
+    (
+        "ingest_max_line_bytes",
+        "1M",
+        "AVERT_INGEST_MAX_LINE_BYTES",
+        "Longest line of an input file; a file with a longer line is refused "
+        "(quoted fields up to this size are read).",
+    ),
 )
 #: default of the ``lock_timeout_s`` setting, seconds
 DEFAULT_LOCK_TIMEOUT_S: Final = 600.0
@@ -144,6 +173,10 @@ class Settings:
     #: a secret: never shown in repr or logs
     pseudonym_key: str = field(default="", repr=False)
     pseudonym_rotation: str = "none"
+    ingest_max_file_bytes: str = "8G"
+    ingest_max_archive_bytes: str = "32G"
+    ingest_max_ratio: str = "200"
+    ingest_max_line_bytes: str = "1M"
 
     def lock_timeout(self) -> float:
         """``lock_timeout_s`` as seconds (a number >= 0)."""

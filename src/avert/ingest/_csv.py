@@ -21,7 +21,18 @@ part's byte range from disk into one reused buffer, giving exactly the parts of
 range no longer bounded by newlines) is an :class:`~avert.errors.IngestError`.
 
 Encodings: UTF-8, UTF-8 with BOM and, when the bytes are not valid UTF-8, latin-1
-(ISO-8859-1, as older police extracts are); the text is normalised to UTF-8.
+(ISO-8859-1, as older police extracts are); the text is normalised to UTF-8. A file
+that is UTF-8 but for a few lines (some line has a valid multi-byte UTF-8 character
+and no more lines are invalid than valid) is read as UTF-8, and each invalid line is
+quarantined (shown decoded as latin-1) instead of re-decoding the whole file.
+
+Odd input is normalised before the scan (:func:`_prepare`), so the fast and exact
+paths see the same text: rows split only on LF, CRLF and a bare CR (old Mac files:
+each bare CR becomes LF, same length); a line holding a NUL byte is quarantined (the
+NUL shown as U+FFFD; PostgreSQL text cannot hold it); blank lines before the header,
+or very many blank lines, are squeezed out of the text and the line numbers mapped
+back (:class:`_LineMap`), so that blank lines cost neither memory nor time; a line
+longer than the limit (:class:`~avert.ingest.limits.Limits`) refuses the file.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ import hashlib
 import io
 import os
 import queue
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +54,7 @@ import numpy.typing as npt
 import polars as pl
 
 from avert.errors import IngestError
+from avert.ingest.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
     "CsvTable",
@@ -57,6 +70,14 @@ __all__ = [
 _CHUNK: Final = 1 << 26  # 64 MiB per numpy scan step
 _NL, _CR, _COMMA, _QUOTE = 10, 13, 44, 34
 LINE_COL: Final = "_line"
+#: the csv module's own field limit (128 KiB by default) is lifted: line length is
+#: bounded by :attr:`Limits.line_bytes` before any line reaches it
+_FIELD_LIMIT: Final = (1 << 31) - 1
+#: blank lines squeezed out of the text (line numbers mapped back) from this many on
+_SQUEEZE_BLANK: Final = 4096
+#: the start of a run of blank lines (a long run is followed with numpy)
+_BLANK_RUN: Final = re.compile(rb"\n[\r\n]{1,64}")
+_REPLACEMENT: Final = "\ufffd".encode()
 
 
 @dataclass
@@ -101,8 +122,19 @@ def decode(data: bytes) -> tuple[bytes, str]:
     """Return ``data`` as UTF-8 bytes without BOM, and the encoding it was in.
 
     UTF-8 validity is checked incrementally (bounded memory); invalid UTF-8 is read
-    as latin-1 and re-encoded.
+    as latin-1 and re-encoded (a mostly UTF-8 file keeps its valid lines: see
+    :func:`_decode`).
     """
+    text, encoding, _ = _decode(data)
+    return text, encoding
+
+
+#: physical line number -> (raw text, reason): lines quarantined whatever they hold
+_Odd = dict[int, tuple[str, str]]
+
+
+def _decode(data: bytes) -> tuple[bytes, str, _Odd]:
+    """:func:`decode`, and the lines (1-based) that had to be read as latin-1."""
     encoding = "utf-8"
     if data.startswith(codecs.BOM_UTF8):
         data, encoding = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
@@ -114,8 +146,231 @@ def decode(data: bytes) -> tuple[bytes, str]:
             _check_utf8(decoder, view[off : off + _CHUNK], arr[off : off + _CHUNK])
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return data.decode("latin-1").encode("utf-8"), "latin-1"
-    return data, encoding
+        return _decode_lines(data, arr, encoding)
+    return data, encoding, {}
+
+
+def _decode_lines(
+    data: bytes, arr: npt.NDArray[np.uint8], encoding: str
+) -> tuple[bytes, str, _Odd]:
+    """Decode a file that is not valid UTF-8: per line when it is mostly UTF-8.
+
+    Only lines holding a byte of 0x80 or more are looked at (found with numpy). When
+    some line holds valid multi-byte UTF-8 and no more lines are invalid than valid,
+    the file is UTF-8 with a few stray bytes: each invalid line is re-encoded from
+    latin-1 and reported (quarantined), the rest stays as it is. Otherwise the file
+    is latin-1 throughout (a single stray byte in ASCII text is latin-1 too).
+    """
+    nl = np.flatnonzero(arr == _NL)
+    high = np.flatnonzero(arr >= 0x80)
+    candidates = np.unique(np.searchsorted(nl, high)).tolist()
+    starts = [0 if i == 0 else int(nl[i - 1]) + 1 for i in candidates]
+    ends = [int(nl[i]) if i < nl.size else len(data) for i in candidates]
+    bad: list[int] = []
+    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        try:
+            data[a:b].decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(k)
+    valid = len(candidates) - len(bad)
+    if valid == 0 or len(bad) > valid:
+        return data.decode("latin-1").encode("utf-8"), "latin-1", {}
+    odd: _Odd = {}
+    pieces: list[bytes | memoryview] = []
+    view = memoryview(data)
+    pos = 0
+    for k in bad:
+        a, b = starts[k], ends[k]
+        text = data[a:b].decode("latin-1")
+        pieces += [view[pos:a], text.encode("utf-8")]
+        pos = b
+        odd[candidates[k] + 1] = (
+            text.rstrip("\r"),
+            "not valid UTF-8 although the rest of the file is (shown read as "
+            "latin-1): check the line's encoding",
+        )
+    pieces.append(view[pos:])
+    return b"".join(pieces), encoding, odd
+
+
+def _fix_line_ends(data: bytes) -> bytes:
+    """Every bare CR (one not followed by LF) as LF: old Mac files, mixed files.
+
+    Rows are split on LF, CRLF and CR only (never on form feeds or other Unicode
+    line breaks); the length of the text is unchanged.
+    """
+    if data.find(b"\r", 0, len(data) - 1) < 0:  # a last CR ends the last line
+        return data
+    arr = np.frombuffer(data, dtype=np.uint8)
+    cr = np.flatnonzero(arr[:-1] == _CR)
+    bare = cr[arr[cr + 1] != _NL]
+    if not bare.size:
+        return data
+    buf = bytearray(data)
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    arr[bare] = _NL
+    del arr
+    return bytes(buf)
+
+
+def _nul_lines(text: bytes, odd: _Odd) -> bytes:
+    """Quarantine each line holding a NUL byte; the NUL becomes U+FFFD in the text."""
+    if b"\x00" not in text:
+        return text
+    arr = np.frombuffer(text, dtype=np.uint8)
+    nl = np.flatnonzero(arr == _NL)
+    for i in np.unique(np.searchsorted(nl, np.flatnonzero(arr == 0))).tolist():
+        a = 0 if i == 0 else int(nl[i - 1]) + 1
+        b = int(nl[i]) if i < nl.size else len(text)
+        raw = text[a:b].decode("utf-8", "replace").replace("\x00", "\ufffd")
+        odd[i + 1] = (
+            raw.rstrip("\r"),
+            "NUL byte in the line (a database cannot store it)",
+        )
+    del arr
+    return text.replace(b"\x00", _REPLACEMENT)
+
+
+@dataclass
+class _LineMap:
+    """Line numbers of a text whose blank lines were squeezed out -> the file's.
+
+    After ``at[k]`` (a line number of the squeezed text), ``removed[k]`` blank lines
+    precede it in the file; a few numbers per run of blank lines, none per line.
+    """
+
+    at: npt.NDArray[np.int64]
+    removed: npt.NDArray[np.int64]
+
+    def lines(self, numbers: pl.Series) -> pl.Series:
+        """The file's line numbers of the squeezed text's ``numbers``."""
+        idx = np.searchsorted(self.at, numbers.to_numpy(), side="right") - 1
+        extra = np.where(idx >= 0, self.removed[np.maximum(idx, 0)], 0)
+        return numbers + pl.Series(extra, dtype=pl.Int64)
+
+    def line(self, number: int) -> int:
+        """One line number."""
+        return int(self.lines(pl.Series([number], dtype=pl.Int64))[0])
+
+    def apply(self, table: CsvTable) -> CsvTable:
+        """``table`` (read from the squeezed text) with the file's line numbers."""
+        table.frame = table.frame.with_columns(
+            self.lines(table.frame[LINE_COL]).alias(LINE_COL)
+        )
+        table.bad = table.bad.with_columns(self.lines(table.bad["line"]).alias("line"))
+        return table
+
+
+def _run_end(arr: npt.NDArray[np.uint8], start: int) -> int:
+    """The first position from ``start`` that is not CR or LF (the end of a run)."""
+    for a in range(start, arr.size, _SCAN_CHUNK):
+        seg = arr[a : a + _SCAN_CHUNK]
+        hit = np.flatnonzero((seg != _NL) & (seg != _CR))
+        if hit.size:
+            return a + int(hit[0])
+    return int(arr.size)
+
+
+def _squeeze_blank(text: bytes) -> tuple[bytes, _LineMap | None]:
+    """Drop blank lines before the header, and all blank lines when very many.
+
+    A blank line is empty or a lone CR before LF. Runs are found by a regular
+    expression (one match per run, not per line) and a long run is followed with
+    numpy, so a gigabyte of line breaks costs a few passes and leaves nothing behind.
+    """
+    arr = np.frombuffer(text, dtype=np.uint8)
+    view = memoryview(text)
+    pieces: list[memoryview] = []
+    at: list[int] = []
+    removed: list[int] = []
+    gone = pos = 0
+    line = 1  # line number (squeezed text) of the line starting at pos
+    if text[:1] in (b"\n", b"\r"):
+        pos = _run_end(arr, 0)
+        gone = text.count(b"\n", 0, pos)
+        at.append(1)
+        removed.append(gone)
+    while (m := _BLANK_RUN.search(text, pos)) is not None:
+        keep = m.start() + 1  # the line end before the run stays
+        end = m.end() if m.end() - m.start() <= 64 else _run_end(arr, m.end())
+        pieces.append(view[pos:keep])
+        line += text.count(b"\n", pos, keep)
+        gone += text.count(b"\n", keep, end)
+        at.append(line)
+        removed.append(gone)
+        pos = end
+    pieces.append(view[pos:])
+    squeezed = b"".join(pieces)
+    del pieces, view, arr
+    return squeezed, _LineMap(
+        np.asarray(at, dtype=np.int64), np.asarray(removed, dtype=np.int64)
+    )
+
+
+@dataclass
+class _Prepared:
+    """File bytes made ready to scan: UTF-8 text, its encoding, odd lines, line map."""
+
+    text: bytes
+    encoding: str
+    odd: _Odd
+    lines: _LineMap | None
+
+
+def _prepare(data: bytes) -> tuple[_Prepared, _Scan]:
+    """Normalise line ends, decode, quarantine NUL lines; scan, squeezing blank lines.
+
+    The scan stops early at :data:`_SQUEEZE_BLANK` blank lines (or a blank first
+    line): the blank lines are then squeezed out and the shorter text scanned, so
+    they never cost a scan entry each.
+    """
+    text, encoding, odd = _decode(_fix_line_ends(data))
+    del data
+    text = _nul_lines(text, odd)
+    prepared = _Prepared(text, encoding, odd, None)
+    if text[:1] not in (b"\n", b"\r"):
+        scanner = _Scanner(len(text))
+        if scanner.feed(np.frombuffer(text, dtype=np.uint8), stop_blank=True):
+            return prepared, scanner.finish()
+        del scanner
+    prepared.text, prepared.lines = _squeeze_blank(text)
+    del text
+    return prepared, _scan(np.frombuffer(prepared.text, dtype=np.uint8))
+
+
+def _finish(table: CsvTable, prepared: _Prepared) -> CsvTable:
+    """The file's line numbers, and its odd lines moved to the malformed lines."""
+    if prepared.lines is not None:
+        table = prepared.lines.apply(table)
+    odd = prepared.odd
+    if not odd:
+        return table
+    numbers = pl.Series(list(odd), dtype=pl.Int64)
+    in_frame = table.frame[LINE_COL].filter(
+        table.frame[LINE_COL].is_in(numbers.implode())
+    )
+    in_bad = table.bad["line"].filter(table.bad["line"].is_in(numbers.implode()))
+    if in_frame.len() == 0 and in_bad.len() == 0:
+        return table
+    table.frame = table.frame.filter(~pl.col(LINE_COL).is_in(in_frame.implode()))
+    moved = [*in_frame.to_list(), *in_bad.to_list()]
+    table.bad = pl.concat(
+        [
+            table.bad.filter(~pl.col("line").is_in(in_bad.implode())),
+            _bad_frame(moved, [odd[n][0] for n in moved], [odd[n][1] for n in moved]),
+        ]
+    ).sort("line")
+    return table
+
+
+def _check_lines(scan: _Scan, prepared: _Prepared | None, limits: Limits) -> None:
+    """Refuse the text when its longest line is over the limit."""
+    line = scan.longest_line
+    if prepared is not None and prepared.lines is not None:
+        line = prepared.lines.line(line)
+    refused = limits.line_too_long(scan.longest, line)
+    if refused is not None:
+        raise refused
 
 
 def split_header(line: str) -> list[str]:
@@ -126,7 +381,11 @@ def split_header(line: str) -> list[str]:
     """
     if line.count('"') % 2:
         return [f.strip().lstrip("\ufeff") for f in line.split(",")]
-    fields = next(csv.reader([line]), [])
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    try:
+        fields = next(csv.reader([line]), [])
+    except csv.Error:  # a line break or NUL inside: no header of a known kind
+        fields = line.split(",")
     return [f.strip().lstrip("\ufeff") for f in fields]
 
 
@@ -154,6 +413,9 @@ class _Scan:
     nl: _Ints
     commas: _Ints
     quotes: _Ints | None
+    #: bytes of the longest line (line end included) and its 1-based number
+    longest: int = 0
+    longest_line: int = 1
 
     def line_quotes(self, lo: int, hi: int) -> npt.NDArray[np.int64]:
         """Quotes of lines ``lo`` to ``hi - 1``."""
@@ -180,11 +442,23 @@ class _Scanner:
         self.n_commas = self.n_quotes = 0  # totals so far
         self.c_last = self.q_last = 0  # totals before the previous newline
         self.off = 0  # bytes fed so far
+        self.n_lines = 0  # newlines so far
+        self.last_nl = -1  # position of the last newline
+        self.longest = 0  # bytes of the longest line ended so far
+        self.longest_line = 1  # its 1-based number
+        self.blank = 0  # lines of at most one byte (blank, or nearly)
 
-    def feed(self, arr: npt.NDArray[np.uint8]) -> None:
-        """Scan the next bytes of the buffer (in steps of :data:`_SCAN_CHUNK`)."""
+    def feed(self, arr: npt.NDArray[np.uint8], *, stop_blank: bool = False) -> bool:
+        """Scan the next bytes of the buffer (in steps of :data:`_SCAN_CHUNK`).
+
+        ``stop_blank``: stop (and return False) once :data:`_SQUEEZE_BLANK` lines of
+        at most one byte were seen: the caller squeezes blank lines out first.
+        """
         for start in range(0, arr.size, _SCAN_CHUNK):
             self._step(arr[start : start + _SCAN_CHUNK])
+            if stop_blank and self.blank >= _SQUEEZE_BLANK:
+                return False
+        return True
 
     def _step(self, chunk: npt.NDArray[np.uint8]) -> None:
         dtype = self.dtype
@@ -192,6 +466,15 @@ class _Scanner:
             self.buf = np.empty(_SCAN_CHUNK, dtype=np.bool_)
         hit = self.buf[: chunk.size]
         local = np.flatnonzero(np.equal(chunk, _NL, out=hit))
+        if local.size:
+            ends = local + self.off
+            lengths = np.diff(ends, prepend=self.last_nl)
+            j = int(np.argmax(lengths))
+            if int(lengths[j]) > self.longest:
+                self.longest, self.longest_line = int(lengths[j]), self.n_lines + j + 1
+            self.blank += int(np.count_nonzero(lengths <= 2))
+            self.last_nl = int(ends[-1])
+            self.n_lines += local.size
         at = np.flatnonzero(np.equal(chunk, _COMMA, out=hit))
         before = np.searchsorted(at, local) + self.n_commas
         self.commas.append(
@@ -235,7 +518,10 @@ class _Scanner:
                 + [np.array([self.n_quotes - self.q_last], dtype=dtype)]
             )
         self.quotes = []
-        return _Scan(nl, line_commas, line_quotes)
+        tail = self.off - 1 - self.last_nl  # the last line, when it has no newline
+        if tail > self.longest:
+            self.longest, self.longest_line = tail, self.n_lines + 1
+        return _Scan(nl, line_commas, line_quotes, self.longest, self.longest_line)
 
 
 def _scan(arr: npt.NDArray[np.uint8]) -> _Scan:
@@ -269,23 +555,31 @@ def _unique_names(header: list[str]) -> list[str]:
     return out
 
 
-def read_csv(data: bytes) -> CsvTable:
+def read_csv(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> CsvTable:
     """Read CSV bytes into well-formed rows (with line numbers) and malformed lines.
 
     Parameters
     ----------
     data
         The raw file bytes (any of the supported encodings).
+    limits
+        A line longer than ``limits.line_bytes`` refuses the file.
 
     Returns
     -------
     CsvTable
         Header, rows, malformed lines and counts; blank lines are neither rows nor
         problems.
+
+    Raises
+    ------
+    Refused
+        When a line is over the limit.
     """
-    text_bytes, encoding = decode(data)
+    prepared, scan = _prepare(data)
     del data
-    scan = _scan(np.frombuffer(text_bytes, dtype=np.uint8))
+    text_bytes, encoding = prepared.text, prepared.encoding
+    _check_lines(scan, prepared, limits)
     size = len(text_bytes)
     n_total = scan.nl.size + int(
         size > 0 and (scan.nl.size == 0 or scan.nl[-1] != size - 1)
@@ -293,9 +587,10 @@ def read_csv(data: bytes) -> CsvTable:
     if n_total == 0:
         return CsvTable([], _empty([]), _bad_frame([], [], []), 0, encoding)
     end0 = int(scan.nl[0]) + 1 if scan.nl.size else size
-    return _read_lines(
+    table = _read_lines(
         text_bytes, scan, text_bytes[:end0], 1, n_total, encoding, whole=True
     )
+    return _finish(table, prepared)
 
 
 def _read_lines(
@@ -459,6 +754,7 @@ def _read_with_csv(
     # The header is its first physical line (see split_header): a stray quote in it
     # must not swallow the data lines, so the reader starts on line 2.
     body = text.split("\n", 1)[1] if "\n" in text else ""
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     reader = csv.reader(io.StringIO(body, newline=""))
     width = len(header)
     cols: list[list[str | None]] = [[] for _ in range(width)]
@@ -478,7 +774,12 @@ def _read_with_csv(
             # its quotes balance; an odd count is a stray quote that ran to the end
             # of the file, and every line it swallowed is reported on its own.
             balanced = start == end or (
-                sum(physical[n - 1].count('"') for n in range(start, end + 1)) % 2 == 0
+                sum(
+                    physical[n - 1].count('"')
+                    for n in range(start, min(end, len(physical)) + 1)
+                )
+                % 2
+                == 0
             )
             if len(record) == width and balanced:
                 rows += 1
@@ -500,7 +801,7 @@ def _read_with_csv(
                         f"{start}-{end} and has {len(record)} fields (header has {width})"
                     )
             start = end + 1
-    except csv.Error as err:  # e.g. NUL bytes: the rest of the file is reported
+    except csv.Error as err:  # cannot happen (no NUL, fields bounded): reported
         for n in range(start, len(physical) + 1):
             raw = physical[n - 1]
             if raw.strip():
@@ -519,7 +820,11 @@ def _read_with_csv(
 
 
 def read_csv_parts(
-    data: bytes, *, part_lines: int, first_part_lines: int | None = None
+    data: bytes,
+    *,
+    part_lines: int,
+    first_part_lines: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[CsvTable] | None:
     """Read a big CSV file in parts of ``part_lines`` physical lines.
 
@@ -541,14 +846,23 @@ def read_csv_parts(
     first_part_lines
         Lines of the first part (default ``part_lines``): a smaller first part lets
         a consumer start sooner.
+    limits
+        As :func:`read_csv`.
+
+    Raises
+    ------
+    Refused
+        When a line is over the limit.
     """
-    text_bytes, _ = decode(data)
+    prepared, scan = _prepare(data)
     del data
-    scan = _scan(np.frombuffer(text_bytes, dtype=np.uint8))
+    text_bytes = prepared.text
+    _check_lines(scan, prepared, limits)
     plan = _plan_parts(scan, len(text_bytes), part_lines, first_part_lines)
     if plan is None:
         return None
-    return _parts(text_bytes, scan, *plan)
+    prepared.text = b""  # the parts hold the text
+    return (_finish(table, prepared) for table in _parts(text_bytes, scan, *plan))
 
 
 def _plan_parts(
@@ -680,7 +994,9 @@ def _read_ahead(
         filled.put(err)
 
 
-def scan_file(fh: io.FileIO, *, name: str) -> FileScan | None:
+def scan_file(
+    fh: io.FileIO, *, name: str, limits: Limits = DEFAULT_LIMITS
+) -> FileScan | None:
     """Stream a file once: SHA-256, UTF-8 validity and the line scan, in bounded memory.
 
     A thread reads the file from its start in chunks of 8 MiB into a few reused
@@ -696,17 +1012,22 @@ def scan_file(fh: io.FileIO, *, name: str) -> FileScan | None:
         The file, opened unbuffered for reading (``open(path, "rb", buffering=0)``).
     name
         The file as shown to the user (error messages).
+    limits
+        A line longer than ``limits.line_bytes`` refuses the file.
 
     Returns
     -------
     FileScan or None
         None when the file is not valid UTF-8 (it is then latin-1, which only the
-        whole-file reader re-encodes).
+        whole-file reader re-encodes), or holds what only the whole-file reader
+        normalises (a bare CR, a NUL byte, many blank lines).
 
     Raises
     ------
     IngestError
         When the file changed while it was read (size or times differ).
+    Refused
+        When a line is over the limit.
     OSError
         When reading fails.
     """
@@ -734,6 +1055,8 @@ def scan_file(fh: io.FileIO, *, name: str) -> FileScan | None:
     )
     reader.start()
     done = 0
+    bare_cr = nul = False  # a CR not before LF (a line end), a NUL byte
+    last = 0  # the byte before the current chunk
     try:
         while True:
             item = filled.get()
@@ -750,8 +1073,17 @@ def scan_file(fh: io.FileIO, *, name: str) -> FileScan | None:
                 arr = np.frombuffer(chunk, dtype=np.uint8)
                 _check_utf8(decoder, chunk, arr)
                 scanner.feed(arr)
+                if arr.size:
+                    nul = int(arr.min()) == 0
+                    if last == _CR and arr[0] != _NL:
+                        bare_cr = True
+                    cr = np.flatnonzero(arr[:-1] == _CR)
+                    bare_cr = bare_cr or bool((arr[cr + 1] != _NL).any())
+                    last = int(arr[-1])
                 del arr, chunk  # release the buffer before handing it back
             free.put(buffer)
+            if nul or bare_cr or scanner.blank >= _SQUEEZE_BLANK:
+                return None  # only the whole-file path normalises these
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
@@ -761,7 +1093,9 @@ def scan_file(fh: io.FileIO, *, name: str) -> FileScan | None:
         reader.join()
     if done != size or _stamp(fh) != stamp:
         raise _changed(name)
-    return FileScan(hasher.hexdigest(), bom, size - bom, scanner.finish(), stamp)
+    scan = scanner.finish()
+    _check_lines(scan, None, limits)
+    return FileScan(hasher.hexdigest(), bom, size - bom, scan, stamp)
 
 
 def read_file_parts(

@@ -7,6 +7,12 @@ a table given twice) raise :class:`~avert.errors.IngestError`; row problems (mis
 required value, wrong type, value outside an enumeration, bad coordinates, dangling
 reference) send the row to quarantine. For Parquet files, ``line`` is the 1-based
 row number.
+
+File names are matched case-insensitively (``involvements.CSV`` is the involvements
+table). Every other file the bundle holds, in its top folder or any sub-folder, is
+listed as skipped (reported, never read). A table file over a limit
+(:class:`~avert.ingest.limits.Limits`) or one that cannot be parsed at all is refused
+and reported, and the other tables load.
 """
 
 from __future__ import annotations
@@ -27,8 +33,16 @@ from avert.errors import IngestError
 from avert.ingest._csv import LINE_COL, read_csv
 from avert.ingest._rows import Check, split_rows
 from avert.ingest.geo import coordinate_problem, from_crs, project
-from avert.ingest.result import PROBLEM_SCHEMA, Parsed
-from avert.ingest.sources import SourceFile, sha256_hex
+from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
+from avert.ingest.result import PROBLEM_SCHEMA, Parsed, refused
+from avert.ingest.sources import (
+    SourceFile,
+    _Archive,
+    _member_refusal,
+    _refused_file,
+    _walk,
+    sha256_hex,
+)
 from avert.schema import (
     BUNDLE_FORMAT,
     HATE_STRANDS,
@@ -78,6 +92,7 @@ class Bundle:
     manifest: dict[str, object]
     files: dict[str, SourceFile]
     skipped: list[str] = field(default_factory=list)
+    limits: Limits = DEFAULT_LIMITS
 
     @property
     def crs(self) -> str:
@@ -96,18 +111,42 @@ class Bundle:
 
         def unit(table: str) -> Callable[[], Parsed]:
             src = self.files[table]
-            return lambda: parse_bundle_table(
-                src.read_bytes(),
-                table,
-                name=src.name,
-                parquet=src.basename.endswith(".parquet"),
-                bundle_crs=self.crs,
-                source=self.source,
-                crs=crs,
-                timezone=timezone,
-            )
 
-        return [unit(t) for t in BUNDLE_COLUMNS if t in self.files]
+            def parse() -> Parsed:
+                # a file refused or unparseable as a whole is reported, the other
+                # tables load; a bad bundle (missing column...) stays an error
+                try:
+                    return parse_bundle_table(
+                        src.read_bytes(self.limits),
+                        table,
+                        name=src.name,
+                        parquet=src.basename.lower().endswith(".parquet"),
+                        bundle_crs=self.crs,
+                        source=self.source,
+                        crs=crs,
+                        timezone=timezone,
+                        limits=self.limits,
+                    )
+                except Refused as err:
+                    return refused(src.name, err, target=table)
+                except IngestError:
+                    raise
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as err:  # a parser failure (or Polars panic)
+                    return refused(src.name, err, target=table)
+
+            return parse
+
+        def refused_unit(src: SourceFile) -> Callable[[], Parsed]:
+            return lambda: refused(src.name, src.refusal or Refused(src.name))
+
+        refused_units = [
+            refused_unit(src)
+            for key, src in self.files.items()
+            if key.startswith("refused:")
+        ]
+        return [unit(t) for t in BUNDLE_COLUMNS if t in self.files] + refused_units
 
 
 def _read_manifest(data: bytes, where: str) -> dict[str, object]:
@@ -134,7 +173,9 @@ def _read_manifest(data: bytes, where: str) -> dict[str, object]:
     return manifest
 
 
-def open_bundle(path: str | Path) -> Bundle:
+def open_bundle(
+    path: str | Path, *, limits: Limits = DEFAULT_LIMITS, follow_links: bool = False
+) -> Bundle:
     """Open a bundle folder or zip and check its manifest.
 
     Raises
@@ -144,58 +185,81 @@ def open_bundle(path: str | Path) -> Bundle:
         file, or a table given both as CSV and Parquet.
     """
     path = Path(path)
-    names: dict[str, Callable[[], bytes]] = {}
+    names: dict[str, SourceFile] = {}  # top-level file names -> file
+    skipped: list[str] = []
     if path.is_dir():
-        for child in sorted(p for p in path.iterdir() if p.is_file()):
-            names[child.name] = child.read_bytes
+        for child, why in _walk(path, follow_links=follow_links):
+            rel = child.relative_to(path).as_posix()
+            if why is not None:
+                names.setdefault(
+                    "/" + rel, _refused_file(str(child), Refused(why))
+                )  # never a table name: reported as refused below
+            elif "/" in rel:
+                skipped.append(str(child))
+            else:
+                names[rel] = SourceFile(
+                    f"{path}/{rel}", rel, child.read_bytes, path=child
+                )
     elif path.is_file() and zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            members = [i.filename for i in zf.infolist() if not i.is_dir()]
+        archive = _Archive(str(path), path)
+        try:
+            infos = [i for i in archive.open().infolist() if not i.is_dir()]
+        except (OSError, zipfile.BadZipFile, EOFError) as err:
+            msg = f"Cannot open zip {path}: {err}"
+            raise IngestError(msg) from err
+        members = [i.filename for i in infos]
         prefix = ""
-        if "manifest.json" not in members:
-            tops = [m for m in members if PurePosixPath(m).name == "manifest.json"]
+        if not any(m.lower() == "manifest.json" for m in members):
+            tops = [
+                m for m in members if PurePosixPath(m).name.lower() == "manifest.json"
+            ]
             if len(tops) == 1:
                 prefix = tops[0][: -len("manifest.json")]
-
-        def reader(member: str) -> Callable[[], bytes]:
-            def read() -> bytes:
-                with zipfile.ZipFile(path) as zf:
-                    return zf.read(member)
-
-            return read
-
-        for m in sorted(members):
-            if m.startswith(prefix) and "/" not in m[len(prefix) :]:
-                names[m[len(prefix) :]] = reader(m)
+        total = 0
+        for info in sorted(infos, key=lambda i: i.filename):
+            m = info.filename
+            rel = m[len(prefix) :]
+            if not m.startswith(prefix) or "/" in rel:
+                skipped.append(f"{path}!{m}")
+                continue
+            shown = f"{path}/{rel}"
+            refusal = _member_refusal(info, shown, limits, total)
+            if refusal is not None:
+                names[rel] = _refused_file(shown, refusal)
+                continue
+            total += info.file_size
+            names[rel] = SourceFile(shown, rel, archive.reader(m))
     elif path.exists():
         msg = f"{path} is neither a folder nor a zip: a bundle is one of these"
         raise IngestError(msg)
     else:
         msg = f"No such bundle: {path}"
         raise IngestError(msg)
-    if "manifest.json" not in names:
+    manifest_name = next((n for n in names if n.lower() == "manifest.json"), None)
+    if manifest_name is None:
         msg = f"{path}: missing manifest.json (a bundle needs one; see docs/bundle.md)"
         raise IngestError(msg)
-    manifest = _read_manifest(names["manifest.json"](), str(path))
+    manifest = _read_manifest(names[manifest_name].read_bytes(limits), str(path))
     files: dict[str, SourceFile] = {}
-    skipped: list[str] = []
-    for name, read in names.items():
-        if name == "manifest.json":
+    for name, src in names.items():
+        if name == manifest_name:
             continue
-        stem, _, ext = name.rpartition(".")
+        stem, _, ext = name.lower().rpartition(".")
         if stem in BUNDLE_COLUMNS and ext in ("csv", "parquet"):
             if stem in files:
                 msg = (
                     f"{path}: table {stem} given twice ({files[stem].basename}, {name})"
                 )
                 raise IngestError(msg)
-            files[stem] = SourceFile(f"{path}/{name}", name, read)
+            files[stem] = src
+        elif src.refusal is not None:
+            files[f"refused:{name}"] = src
         else:
-            skipped.append(f"{path}/{name}")
+            skipped.append(src.name)
     if "incidents" not in files:
         msg = f"{path}: no incidents.csv or incidents.parquet (required)"
         raise IngestError(msg)
-    return Bundle(str(path), manifest, files, skipped)
+    return Bundle(str(path), manifest, files, sorted(skipped), limits)
 
 
 def _to_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -219,8 +283,8 @@ def _parse(col: str, kind: BundleColType, timezone: str = DEFAULT_TIMEZONE) -> p
     value = pl.col(col).str.strip_chars()
     if kind == "float":
         return value.cast(pl.Float64, strict=False)
-    if kind == "int":
-        return value.cast(pl.Int64, strict=False)
+    if kind == "int":  # 32-bit, as the store's integer columns (birth_year)
+        return value.cast(pl.Int32, strict=False)
     if kind == "bool":
         return value.str.to_lowercase().replace_strict(
             {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
@@ -342,6 +406,7 @@ def parse_bundle_table(
     source: str = "bundle",
     crs: str = "EPSG:27700",
     timezone: str = DEFAULT_TIMEZONE,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Parsed:
     """Parse one bundle table file (CSV or Parquet bytes) into a canonical frame.
 
@@ -366,7 +431,7 @@ def parse_bundle_table(
         bad = pl.DataFrame(schema=PROBLEM_SCHEMA)
         rows = frame.height
     else:
-        csv = read_csv(data)
+        csv = read_csv(data, limits=limits)
         frame, header, rows = csv.frame, csv.header, csv.rows
         bad = csv.bad.select(
             "line",
@@ -380,7 +445,18 @@ def parse_bundle_table(
     if missing:
         msg = f"{name}: required column(s) {missing} missing from the header"
         raise IngestError(msg)
-    good, problems = split_rows(frame, header, _checks(frame, table, crs), target=table)
+    checks = _checks(frame, table, crs)
+    if parquet:  # CSV lines with a NUL byte are quarantined by the CSV reader
+        checks = [
+            (
+                pl.lit(c),
+                pl.when(pl.col(c).str.contains("\x00", literal=True)).then(
+                    pl.lit("NUL byte in the value (a database cannot store it)")
+                ),
+            )
+            for c in header
+        ] + checks
+    good, problems = split_rows(frame, header, checks, target=table)
     kind = f"bundle-{table}"
     if any(c in ("lat", "x") for c, _, _ in BUNDLE_COLUMNS[table]):
         good = _locate(good, bundle_crs=bundle_crs, crs=crs)

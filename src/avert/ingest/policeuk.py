@@ -16,8 +16,13 @@ import io
 import json
 import os
 import re
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Final
 
 import numpy as np
@@ -27,6 +32,7 @@ from avert.errors import IngestError
 from avert.ingest._csv import (
     LINE_COL,
     CsvTable,
+    decode,
     read_csv,
     read_csv_parts,
     read_file_parts,
@@ -36,7 +42,8 @@ from avert.ingest._csv import (
 from avert.ingest._rows import split_rows
 from avert.ingest.geo import coordinate_failing, coordinate_problem, project
 from avert.ingest.keys import ContentKeyer
-from avert.ingest.result import Parsed, problems_frame
+from avert.ingest.limits import DEFAULT_LIMITS, Limits
+from avert.ingest.result import PROBLEM_SCHEMA, Parsed, problems_frame, refused
 from avert.ingest.sources import SourceFile, sha256_hex
 from avert.schema import AGE_RANGES
 
@@ -60,6 +67,7 @@ PART_LINES = 1_000_000
 #: (smaller files are read whole: they rarely hold more than one part)
 STREAM_MIN_BYTES = 32 << 20
 _PEEK_BYTES: Final = 1 << 16  # the header line is looked for in the first 64 KiB
+_UNPACK_CHUNK: Final = 8 << 20  # bytes per copy step of a zip member to disk
 
 #: kind -> (required header subset, target table)
 KINDS: Final[dict[str, tuple[frozenset[str], str]]] = {
@@ -97,7 +105,7 @@ REDUCED_CRIME_TYPES: Final = {
     "anti-social behaviour": "Anti-social behaviour",
 }
 
-_MONTH_RE: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
+_MONTH_RE: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # ASCII digits only
 _STOP_FILE_RE: Final = re.compile(
     r"^(\d{4}-\d{2})-(.+?)-(stop-and-search\.csv|stops-force\.json)$", re.IGNORECASE
 )
@@ -155,7 +163,41 @@ def parse_policeuk(source: SourceFile, *, crs: str = "EPSG:27700") -> Parsed:
 
 
 def parse_policeuk_parts(
-    source: SourceFile, *, crs: str = "EPSG:27700", part_lines: int | None = None
+    source: SourceFile,
+    *,
+    crs: str = "EPSG:27700",
+    part_lines: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Iterator[Parsed]:
+    """:func:`_policeuk_parts`, with any failure before the first part as a refusal.
+
+    A file that cannot be read at all (over a limit, unreadable, not text, a
+    parser failure) is one :func:`~avert.ingest.result.refused` part naming the
+    reason, so that one odd file never sinks a load. A failure after parts were
+    handed on (the file changed while it was read) is raised: those parts may
+    already be written, and only the whole load's rollback undoes them.
+    """
+    started = False
+    try:
+        for parsed in _policeuk_parts(
+            source, crs=crs, part_lines=part_lines, limits=limits
+        ):
+            started = True
+            yield parsed
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as err:  # also a Polars panic (a BaseException) on odd input
+        if started:
+            raise
+        yield refused(source.name, err)
+
+
+def _policeuk_parts(
+    source: SourceFile,
+    *,
+    crs: str,
+    part_lines: int | None,
+    limits: Limits,
 ) -> Iterator[Parsed]:
     """Read one police.uk file as consecutive parts of at most ``part_lines`` lines.
 
@@ -172,9 +214,12 @@ def parse_policeuk_parts(
     A plain file on disk of at least :data:`STREAM_MIN_BYTES` is never held whole:
     it is streamed once (digest, UTF-8 check and line scan,
     :func:`~avert.ingest._csv.scan_file`) and each part then reads its own bytes
-    from the file. When that cannot give the parts (not UTF-8, a quote that may
-    span lines, too few lines) the file is read whole as any other file, so the
-    results never depend on the path taken.
+    from the file. A zip member that big is first unpacked, in chunks, to a private
+    temporary folder (removed after the file is read) and read the same way, so the
+    memory of a load is bounded by its part size, not by the size of a member. When
+    that cannot give the parts (not UTF-8, a quote that may span lines, too few
+    lines) the file is read whole as any other file, so the results never depend on
+    the path taken.
 
     Raises
     ------
@@ -185,12 +230,59 @@ def parse_policeuk_parts(
     if part_lines is None:
         part_lines = PART_LINES
     name, basename = source.name, source.basename
-    path = source.path
+    if source.refusal is not None:
+        raise source.refusal
+    with ExitStack() as stack:
+        path = source.path
+        if (
+            path is None
+            and source.opener is not None
+            and source.size >= STREAM_MIN_BYTES
+            and not basename.lower().endswith(".json")
+        ):
+            path = _unpacked(source, stack, limits)
+            source = SourceFile(name, basename, path.read_bytes, path=path)
+        yield from _read_parts(
+            source, path, crs=crs, part_lines=part_lines, limits=limits
+        )
+
+
+def _unpacked(source: SourceFile, stack: ExitStack, limits: Limits) -> Path:
+    """Unpack a zip member to a private temporary file (removed with ``stack``)."""
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="avert-member-"))
+    path = Path(folder) / "member"
+    assert source.opener is not None
+    try:
+        with source.opener() as src, path.open("wb") as dst:
+            shutil.copyfileobj(src, dst, _UNPACK_CHUNK)
+    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        msg = f"Cannot read {source.name}: {err}"
+        raise IngestError(msg) from err
+    too_big = limits.file_too_big(path.stat().st_size, source.name)
+    if too_big is not None:
+        raise too_big
+    return path
+
+
+def _read_parts(
+    source: SourceFile,
+    path: Path | None,
+    *,
+    crs: str,
+    part_lines: int,
+    limits: Limits,
+) -> Iterator[Parsed]:
+    name, basename = source.name, source.basename
     if path is not None and not basename.lower().endswith(".json"):
         try:
+            too_big = limits.file_too_big(path.stat().st_size, name)
+            if too_big is not None:
+                raise too_big
             # unbuffered: chunks and parts are read straight into reused buffers
             with path.open("rb", buffering=0) as fh:
-                parts = _stream_parts(fh, name=name, part_lines=part_lines)
+                parts = _stream_parts(
+                    fh, name=name, part_lines=part_lines, limits=limits
+                )
                 if parts is not None:
                     tables, digest = parts
                     yield from _mapped_parts(
@@ -201,7 +293,7 @@ def parse_policeuk_parts(
             msg = f"Cannot read {name}: {err}"
             raise IngestError(msg) from err
     # today's path: the whole file in memory (zip members, small or odd files)
-    data = source.read_bytes()
+    data = source.read_bytes(limits)
     kind = None
     if not basename.lower().endswith(".json"):
         first = data[: data.find(b"\n")] if b"\n" in data else b""
@@ -209,7 +301,7 @@ def parse_policeuk_parts(
     holder = [data]
     if kind is None:
         del data
-        yield _parse(holder, name=name, basename=basename, crs=crs)
+        yield _parse(holder, name=name, basename=basename, crs=crs, limits=limits)
         return
     # The digest is computed in a thread (hashlib releases the GIL) while the bytes
     # are scanned and the first part is read: the load's writer is idle until then.
@@ -218,11 +310,19 @@ def parse_policeuk_parts(
     pool.shutdown(wait=False)  # the thread ends with the digest
     del data
     in_memory = read_csv_parts(
-        holder[0], part_lines=part_lines, first_part_lines=part_lines // 4
+        holder[0],
+        part_lines=part_lines,
+        first_part_lines=part_lines // 4,
+        limits=limits,
     )
     if in_memory is None:  # small, or a quoted field may span lines
         yield _parse(
-            holder, name=name, basename=basename, crs=crs, digest=digest_job.result()
+            holder,
+            name=name,
+            basename=basename,
+            crs=crs,
+            digest=digest_job.result(),
+            limits=limits,
         )
         return
     holder.clear()  # the parts keep the (decoded) bytes they still need
@@ -235,11 +335,12 @@ def _header_kind(first: bytes) -> str | None:
     """The kind named by a file's first line (bytes, BOM allowed), else None."""
     if first.startswith(codecs.BOM_UTF8):
         first = first[len(codecs.BOM_UTF8) :]
+    first = first.split(b"\r", 1)[0]  # CRLF, or an old Mac file's bare CR
     return detect_kind(split_header(first.decode("utf-8", "replace")))
 
 
 def _stream_parts(
-    fh: io.FileIO, *, name: str, part_lines: int
+    fh: io.FileIO, *, name: str, part_lines: int, limits: Limits
 ) -> tuple[Iterator[CsvTable], str] | None:
     """The parts of a big plain file read from disk and its digest, else None.
 
@@ -249,9 +350,15 @@ def _stream_parts(
     if os.fstat(fh.fileno()).st_size < STREAM_MIN_BYTES:
         return None
     peek = fh.read(_PEEK_BYTES) or b""
-    if b"\n" not in peek or _header_kind(peek[: peek.find(b"\n")]) is None:
+    if b"\n" not in peek:
+        # the first line is longer than the peek: measure it without holding it
+        fh.seek(0)
+        streamed = scan_file(fh, name=name, limits=limits)
+        del streamed  # within the limits: read whole, as any odd file
         return None
-    streamed = scan_file(fh, name=name)
+    if _header_kind(peek[: peek.find(b"\n")]) is None:
+        return None
+    streamed = scan_file(fh, name=name, limits=limits)
     if streamed is None:  # not UTF-8: latin-1 is re-encoded by the whole reader
         return None
     tables = read_file_parts(
@@ -327,6 +434,7 @@ def _parse(
     basename: str,
     crs: str,
     digest: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Parsed:
     data = holder.pop()
     if digest is None:
@@ -335,7 +443,7 @@ def _parse(
         return _parse_api_stops(
             data, name=name, basename=basename, digest=digest, crs=crs
         )
-    table = read_csv(data)
+    table = read_csv(data, limits=limits)
     if table.header and detect_kind(table.header) is not None:
         del data  # the bytes are no longer needed: free them before mapping
     if not table.header and table.rows == 0:
@@ -396,9 +504,21 @@ def _map(
 
 
 def _unrecognised(data: bytes, table: CsvTable, *, name: str, digest: str) -> Parsed:
-    """A file with no police.uk header: every non-blank line goes to quarantine."""
-    text = data.decode("utf-8", "replace").lstrip("\ufeff")
-    lines = pl.Series("raw", text.splitlines(), dtype=pl.String)
+    """A file with no police.uk header: every non-blank line goes to quarantine.
+
+    Lines are split on LF, CRLF and CR only (as the CSV reader does), never on form
+    feeds or other Unicode line breaks; NUL bytes are shown as U+FFFD.
+    """
+    text = (
+        decode(data)[0]
+        .decode("utf-8", "replace")
+        .replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\x00", "\ufffd")
+    )
+    if text.endswith("\n"):
+        text = text[:-1]
+    lines = pl.Series("raw", text.split("\n") if text else [], dtype=pl.String)
     header = ",".join(table.header)
     looks_like_data = bool(re.match(r"^[0-9a-f]{64},\d{4}-\d{2},|^\d{4}-\d{2}", header))
     why = (
@@ -810,15 +930,14 @@ def _parse_api_stops(
         )
     if not records:
         return Parsed(name, digest, API_STOPS, 0, {"stops": pl.DataFrame()})
-    flat = pl.json_normalize(records, separator=".", infer_schema_length=None)
+    flat, odd = _api_columns(records)
 
     def text(col: str) -> pl.Expr:
-        if col not in flat.columns:
-            return pl.lit(None, dtype=pl.String)
-        return pl.col(col).cast(pl.String)
+        return pl.col(col)
 
     frame = (
-        flat.select(
+        pl.DataFrame(flat, schema=dict.fromkeys(flat, pl.String()))
+        .select(
             text("type").alias("Type"),
             text("datetime").alias("Date"),
             text("operation").str.to_titlecase().alias("Part of a policing operation"),
@@ -851,6 +970,20 @@ def _parse_api_stops(
         .with_row_index(LINE_COL, offset=1)
         .with_columns(pl.col(LINE_COL).cast(pl.Int64))
     )
+    odd_problems = pl.DataFrame(
+        {
+            "line": list(odd),
+            "column": [c for c, _, _ in odd.values()],
+            "reason": [why for _, why, _ in odd.values()],
+            "raw": [raw for _, _, raw in odd.values()],
+            "kind": ["rejected"] * len(odd),
+            "target_table": ["stops"] * len(odd),
+        },
+        schema=PROBLEM_SCHEMA,
+    )
+    frame = frame.filter(
+        ~pl.col(LINE_COL).is_in(pl.Series(list(odd), dtype=pl.Int64).implode())
+    )
     out, problems = _stops(
         frame,
         list(_STOP_CSV_COLUMNS),
@@ -859,4 +992,86 @@ def _parse_api_stops(
         crs=crs,
     )
     out = out.with_columns(pl.lit("policeuk-api").alias("source"))
-    return Parsed(name, digest, API_STOPS, frame.height, {"stops": out}, problems)
+    problems = pl.concat([odd_problems, problems]).sort("line")
+    return Parsed(name, digest, API_STOPS, len(records), {"stops": out}, problems)
+
+
+#: the API fields read, flattened (``location.latitude``: a field of an object)
+_API_FIELDS: Final = (
+    "type",
+    "datetime",
+    "operation",
+    "operation_name",
+    "location.latitude",
+    "location.longitude",
+    "gender",
+    "age_range",
+    "self_defined_ethnicity",
+    "officer_defined_ethnicity",
+    "legislation",
+    "object_of_search",
+    "outcome",
+    "outcome_linked_to_object_of_search",
+    "removal_of_more_than_outer_clothing",
+)
+
+
+def _api_text(value: object) -> str | None:
+    """A plain JSON value as text (``true`` -> ``True``), else ValueError."""
+    if value is None or isinstance(value, str):
+        if value is not None and "\x00" in value:
+            msg = "NUL character (a database cannot store it)"
+            raise ValueError(msg)
+        if value is not None and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as err:  # a lone surrogate escape
+                msg = f"not valid Unicode text ({err.reason})"
+                raise ValueError(msg) from err
+        return value
+    if isinstance(value, bool | int | float):
+        return str(value)
+    msg = f"{type(value).__name__} where a plain value is expected"
+    raise ValueError(msg)
+
+
+def _api_columns(
+    records: list[dict[str, object]],
+) -> tuple[dict[str, list[str | None]], dict[int, tuple[str, str, str]]]:
+    """The fields read of each record, as text, and the records that do not fit.
+
+    JSON gives every value its own type: a ``location`` that is text in one record
+    and an object in the next, or a list where a value belongs, would make a typed
+    frame fail as a whole. Each record is checked on its own (the records are
+    Python objects already, one pass): one that does not fit is quarantined
+    (record number, field, reason, its JSON), the others load.
+    """
+    flat: dict[str, list[str | None]] = {f: [] for f in _API_FIELDS}
+    odd: dict[int, tuple[str, str, str]] = {}
+    for number, record in enumerate(records, start=1):
+        values: list[str | None] = []
+        for f in _API_FIELDS:
+            outer, _, inner = f.partition(".")
+            value = record.get(outer)
+            try:
+                if inner and value is not None:
+                    if not isinstance(value, dict):
+                        msg = f"{type(value).__name__} where an object is expected"
+                        raise ValueError(msg)
+                    value = value.get(inner)
+                values.append(_api_text(value))
+            except ValueError as err:
+                raw = (
+                    json.dumps(record, ensure_ascii=False, default=str)
+                    .encode("utf-8", "backslashreplace")
+                    .decode("utf-8")
+                )
+                odd[number] = (f, f"{f}: {err}", raw.replace("\x00", "\ufffd"))
+                break
+        else:
+            for f, v in zip(_API_FIELDS, values, strict=True):
+                flat[f].append(v)
+            continue
+        for f in _API_FIELDS:  # keep the record numbers aligned: an empty row
+            flat[f].append(None)
+    return flat, odd

@@ -7,7 +7,17 @@ from typing import Any, Final
 
 import polars as pl
 
-__all__ = ["PROBLEM_SCHEMA", "FileReport", "Parsed", "problems_frame"]
+__all__ = [
+    "PROBLEM_SCHEMA",
+    "REFUSED",
+    "FileReport",
+    "Parsed",
+    "problems_frame",
+    "refused",
+]
+
+#: kind of a file refused as a whole (a limit, unreadable, a parser failure)
+REFUSED: Final = "refused"
 
 #: Columns of a problem frame (one row per rejected or conflicting input row).
 PROBLEM_SCHEMA: Final = pl.Schema(
@@ -57,6 +67,28 @@ class Parsed:
     problems: pl.DataFrame = field(default_factory=problems_frame)
 
 
+def refused(name: str, err: BaseException, *, target: str | None = None) -> Parsed:
+    """A file refused as a whole: no rows, one problem at line 0 naming the reason.
+
+    ``err`` is what stopped it: avert's own refusals (limits, unreadable files) give
+    their message; anything else (a parser failure on odd input) is named with its
+    type, so that it can be reported and fixed, and the load goes on.
+    """
+    from avert.errors import AvertError
+
+    why = str(err) if isinstance(err, AvertError) else f"{type(err).__name__}: {err}"
+    why = why.replace("\x00", "\ufffd")[:2000] or type(err).__name__
+    if not why.startswith("not read"):
+        why = f"not read: {why}"
+    return Parsed(
+        name,
+        "",
+        REFUSED,
+        0,
+        problems=problems_frame([(0, None, why, None, "rejected", target)]),
+    )
+
+
 @dataclass
 class FileReport:
     """What happened to one file: ``rows == loaded + quarantined + duplicates``.
@@ -76,6 +108,8 @@ class FileReport:
     conflicts: int = 0
     sha256: str = ""
     note: str | None = None
+    #: why the file as a whole was refused or not read as data (None: it was read)
+    error: str | None = None
 
     @property
     def balanced(self) -> bool:
@@ -95,4 +129,6 @@ class FileReport:
         }
         if self.note:
             out["note"] = self.note
+        if self.error:
+            out["error"] = self.error
         return out

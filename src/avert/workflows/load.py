@@ -31,7 +31,8 @@ import polars as pl
 from avert.config.definitions import HarmTable, load_harm, load_profile
 from avert.errors import ConfigError, IngestError, NotFound
 from avert.ingest.keys import row_text
-from avert.ingest.result import PROBLEM_SCHEMA, FileReport, Parsed
+from avert.ingest.limits import DEFAULT_LIMITS, Limits
+from avert.ingest.result import PROBLEM_SCHEMA, REFUSED, FileReport, Parsed
 from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
@@ -97,6 +98,11 @@ class LoadReport:
         """Rows already present."""
         return sum(f.duplicates for f in self.files)
 
+    @property
+    def rejected_files(self) -> list[FileReport]:
+        """Files refused or not read as data, or with a rejected row."""
+        return [f for f in self.files if f.error or f.quarantined]
+
     def as_json(self) -> list[dict[str, Any]]:
         """One object per file (skipped files have kind ``skipped``)."""
         out = [f.as_dict() for f in self.files]
@@ -118,6 +124,8 @@ def load_files(
     timezone: str = "Europe/London",
     parse: Callable[[Path], Parsed] | None = None,
     mapping: str | Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    follow_links: bool = False,
 ) -> LoadReport:
     """Load police.uk files or one avert bundle into ``store`` in one transaction.
 
@@ -142,6 +150,11 @@ def load_files(
     parse
         With ``kind="table"``: the parser of each file (one :class:`Parsed` per
         file), e.g. :func:`avert.ingest.population.parse_population`.
+    limits
+        Size, ratio and line limits: a file over one is refused (reported with
+        ``error`` and quarantined at line 0), the others load.
+    follow_links
+        Read symbolic links that point out of a given folder (default: refused).
 
     Returns
     -------
@@ -154,7 +167,14 @@ def load_files(
         Unreadable input, a bad bundle, or (``strict``) any rejected row.
     """
     units, skipped, references = _plan(
-        paths, kind=kind, crs=crs, timezone=timezone, parse=parse, mapping=mapping
+        paths,
+        kind=kind,
+        crs=crs,
+        timezone=timezone,
+        parse=parse,
+        mapping=mapping,
+        limits=limits,
+        follow_links=follow_links,
     )
     report = LoadReport(
         load_id=f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
@@ -190,7 +210,9 @@ def load_files(
         deferred.close()
         if progress is not None:
             progress("", total, total)
-        rejected = [f for f in report.files if f.quarantined or f.kind == "unknown"]
+        rejected = [
+            f for f in report.files if f.quarantined or f.kind in ("unknown", REFUSED)
+        ]
         if strict and (rejected or state.file_problems):
             n = sum(f.quarantined for f in rejected) + state.file_problems
             msg = (
@@ -315,6 +337,7 @@ def _add(total: FileReport, part: FileReport) -> None:
     total.duplicates += part.duplicates
     total.conflicts += part.conflicts
     total.note = total.note or part.note
+    total.error = total.error or part.error
 
 
 _DONE: Any = object()
@@ -406,6 +429,8 @@ def _plan(
     timezone: str = "Europe/London",
     parse: Callable[[Path], Parsed] | None = None,
     mapping: str | Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    follow_links: bool = False,
 ) -> tuple[list[Unit], list[str], References]:
     if kind == "table" and parse is not None:
         table_parse = parse
@@ -418,10 +443,10 @@ def _plan(
         from avert.ingest.policeuk import parse_policeuk_parts
         from avert.ingest.sources import expand_paths
 
-        files, skipped = expand_paths(paths)
+        files, skipped = expand_paths(paths, limits=limits, follow_links=follow_links)
 
         def unit_for(source: Any) -> Unit:
-            return lambda: parse_policeuk_parts(source, crs=crs)
+            return lambda: parse_policeuk_parts(source, crs=crs, limits=limits)
 
         return [unit_for(f) for f in files], skipped, {}
     if kind == "bundle":
@@ -430,7 +455,7 @@ def _plan(
         if len(paths) != 1:
             msg = f"Give exactly one bundle (folder or zip), not {len(paths)} paths"
             raise IngestError(msg)
-        bundle = open_bundle(paths[0])
+        bundle = open_bundle(paths[0], limits=limits, follow_links=follow_links)
 
         def whole(parse: Callable[[], Parsed]) -> Unit:
             return lambda: [parse()]
@@ -585,6 +610,8 @@ def _write(
     state.file_problems += rejected.filter(pl.col("line") == 0).height
     if rejected.filter(pl.col("line") == 0).height:
         report.note = rejected.filter(pl.col("line") == 0)["reason"][0]
+    if parsed.kind in ("unknown", REFUSED) and rejected.height:
+        report.error = report.note or rejected["reason"][0]
     _write_quarantine(tx, all_problems, parsed, load_id, state)
     return report
 
@@ -767,11 +794,19 @@ def _split_duplicates(
     return new, n_dups, conflicts
 
 
-def _quarantine_ids(digest: str, frame: pl.DataFrame) -> pl.Series:
+def _quarantine_ids(digest: str, file: str, frame: pl.DataFrame) -> pl.Series:
+    """Deterministic ids: file digest and name, line, kind, table (and, for a file
+    refused unread, its reason): a file loaded again under the same name adds
+    nothing, under another name its rows are quarantined again under that name, so
+    that a load's report and the quarantine table always agree."""
     keys = frame.select(
         pl.concat_str(
             [
                 pl.lit(digest),
+                pl.lit(file),
+                pl.when(pl.lit(digest) == "")
+                .then(pl.col("reason"))
+                .otherwise(pl.lit("")),
                 pl.col("line").cast(pl.String),
                 pl.col("kind"),
                 pl.col("target_table").fill_null(""),
@@ -795,7 +830,7 @@ def _write_quarantine(
         ["line", "kind", "target_table"], keep="first", maintain_order=True
     )
     frame = problems.with_columns(
-        _quarantine_ids(parsed.sha256, problems),
+        _quarantine_ids(parsed.sha256, parsed.file, problems),
         pl.lit(load_id).alias("load_id"),
         pl.lit(parsed.file).alias("source_file"),
     )

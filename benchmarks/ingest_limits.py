@@ -1,0 +1,226 @@
+"""Benchmark: hostile inputs against the ingest limits (issue 13.3).
+
+Builds, in a temporary folder, the small inputs that took avert down in the fault
+trial, and loads each into a fresh SQLite store in a fresh subprocess (so peak RSS is
+per case), printing the outcome (loaded rows, or the refusal and its reason), the
+seconds and the peak RSS:
+
+* ``newlines_zip``: a police.uk street file of a header and 1 GiB of line breaks,
+  zipped (about 1 MB): refused unread by the compression-ratio limit;
+* ``newlines_plain``: the same file unzipped (1 GiB on disk): blank lines are
+  squeezed out, the header's file loads with 0 rows;
+* ``single_line``: one line of 1 GiB: refused by the line-length limit, streamed in
+  bounded memory;
+* ``bundle_zip``: a bundle zip whose incidents.csv repeats one row 16 M times
+  (about 1.6 GB from a few MB): refused unread by the compression-ratio limit;
+* ``rows_zip``: a zip of one street file of ``--zip-rows`` distinct rows (2 M by
+  default; the trial's was 6.8 M from 4 MB): loaded part by part from a temporary
+  unpacked copy, peak RSS bounded by the part size;
+* ``members_N``: zips of N small police.uk members each (N = 500 and 2000 by
+  default): seconds per member stay flat (the archive is opened once).
+
+The limits are the settings' defaults (``docs/settings.md``); nothing is hard-coded
+in the figures: every one is measured in the run.
+
+Usage: ``python benchmarks/ingest_limits.py [--gib 1] [--bundle-rows 16000000]
+[--zip-rows 2000000] [--members 500 2000] [--case NAME]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+STREET_HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+    "LSOA name,Crime type,Last outcome category,Context"
+)
+_BLOCK = 64 << 20
+
+
+def _row(i: int) -> str:
+    return (
+        f"id{i:08d},2018-07,West Yorkshire Police,West Yorkshire Police,-1.409547,"
+        "53.598298,On or near Ash Mount,E01007329,Barnsley 003A,Violence and sexual "
+        "offences,,"
+    )
+
+
+def _write_repeated(fh: object, head: bytes, unit: bytes, total: int) -> None:
+    """Write ``head`` then ``unit`` repeated to about ``total`` bytes, in blocks."""
+    write = fh.write  # type: ignore[attr-defined]
+    write(head)
+    block = unit * max(1, _BLOCK // len(unit))
+    left = total
+    while left > 0:
+        piece = block[: min(len(block), left - left % len(unit) or len(unit))]
+        write(piece)
+        left -= len(piece)
+
+
+def build(case: str, folder: Path, args: argparse.Namespace) -> Path:
+    """Write the input of one case; return the path to load."""
+    gib = int(args.gib * (1 << 30))
+    head = (STREET_HEADER + "\n").encode()
+    if case == "newlines_zip":
+        path = folder / "newlines.zip"
+        with (
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf,
+            zf.open("2018-07/2018-07-x-street.csv", "w", force_zip64=True) as fh,
+        ):
+            _write_repeated(fh, head, b"\n", gib)
+        return path
+    if case == "newlines_plain":
+        path = folder / "2018-07-x-street.csv"
+        with path.open("wb") as fh:
+            _write_repeated(fh, head + (_row(0) + "\n").encode(), b"\n", gib)
+            fh.write((_row(1) + "\n").encode())
+        return path
+    if case == "single_line":
+        path = folder / "line.csv"
+        with path.open("wb") as fh:
+            _write_repeated(fh, head, b"x", gib)
+        return path
+    if case == "bundle_zip":
+        path = folder / "bundle.zip"
+        manifest = {"format": "avert-bundle", "version": 1, "source": "benchmark"}
+        incidents = b"incident_id,occurred_at,offence_code,crime_type,lat,lon\n"
+        row = b"I-1,2024-01-01 10:00,8P,Violence with injury,51.5,-0.1\n"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("manifest.json", json.dumps(manifest))
+            with zf.open("incidents.csv", "w", force_zip64=True) as fh:
+                _write_repeated(fh, incidents, row, len(row) * args.bundle_rows)
+        return path
+    if case == "rows_zip":
+        path = folder / "rows.zip"
+        with (
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf,
+            zf.open("2018-07/2018-07-x-street.csv", "w", force_zip64=True) as fh,
+        ):
+            fh.write(head)
+            step = 100_000
+            for start in range(0, args.zip_rows, step):
+                stop = min(start + step, args.zip_rows)
+                fh.write(
+                    ("\n".join(_row(i) for i in range(start, stop)) + "\n").encode()
+                )
+        return path
+    if case.startswith("members_"):
+        n = int(case.split("_")[1])
+        path = folder / f"members-{n}.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            for i in range(n):
+                body = "\n".join([STREET_HEADER, _row(2 * i), _row(2 * i + 1)])
+                zf.writestr(f"2018-07/2018-07-f{i:05d}-street.csv", body + "\n")
+        return path
+    msg = f"unknown case {case}"
+    raise SystemExit(msg)
+
+
+def run(case: str, path: str, db: str) -> None:
+    """Load one input in this (fresh) process and print JSON."""
+    from avert.store import Store
+    from avert.workflows.load import load_files
+
+    store = Store(db)
+    store.upgrade()
+    t0 = time.perf_counter()
+    report = load_files(
+        store, [path], kind="bundle" if "bundle" in case else "policeuk"
+    )
+    seconds = time.perf_counter() - t0
+    store.close()
+    # getattr: the same step also measures versions before FileReport.error
+    errors = sorted({e for f in report.files if (e := getattr(f, "error", None))})
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                / 1024,
+                "files": len(report.files),
+                "rows": report.rows,
+                "loaded": report.loaded,
+                "refused": sum(1 for f in report.files if f.kind == "refused"),
+                "errors": [e[:160] for e in errors[:2]],
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gib", type=float, default=1.0)
+    parser.add_argument("--bundle-rows", type=int, default=16_000_000)
+    parser.add_argument("--members", type=int, nargs="*", default=[500, 2000])
+    parser.add_argument("--zip-rows", type=int, default=2_000_000)
+    parser.add_argument("--case", action="append", default=None)
+    parser.add_argument("--step", default=None)
+    parser.add_argument("--file", default="")
+    parser.add_argument("--db", default="")
+    args = parser.parse_args()
+    if args.step:
+        run(args.step, args.file, args.db)
+        return
+    cases = args.case or [
+        "newlines_zip",
+        "newlines_plain",
+        "single_line",
+        "bundle_zip",
+        "rows_zip",
+        *(f"members_{n}" for n in args.members),
+    ]
+    for case in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            t0 = time.perf_counter()
+            path = build(case, folder, args)
+            built = time.perf_counter() - t0
+            size = path.stat().st_size
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--step",
+                    case,
+                    "--file",
+                    str(path),
+                    "--db",
+                    f"sqlite:///{folder / 'bench.db'}",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode != 0:
+                print(f"{case:15s} FAILED (exit {out.returncode}): {out.stderr[-500:]}")
+                continue
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            outcome = (
+                f"refused {r['refused']} of {r['files']} file(s)"
+                if r["refused"]
+                else f"loaded {r['loaded']:,} of {r['rows']:,} rows"
+            )
+            per = (
+                f"  {1000 * r['seconds'] / r['files']:.1f} ms per member"
+                if case.startswith("members_")
+                else ""
+            )
+            print(
+                f"{case:15s} input {size / 2**20:9.1f} MiB (built in {built:.0f} s)  "
+                f"{outcome:32s} {r['seconds']:7.2f} s  peak RSS "
+                f"{r['peak_rss_mib']:7.0f} MiB{per}"
+            )
+            for e in r["errors"]:
+                print(f"{'':15s} reason: {e}")
+
+
+if __name__ == "__main__":
+    main()
