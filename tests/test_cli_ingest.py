@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from avert.cli import app
 from avert.errors import IngestError
+from avert.schema import QUARANTINE
 from avert.store import Store
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -211,7 +212,10 @@ def test_odd_files_never_sink_a_folder_load(db: str, tmp_path: Path) -> None:
     assert "ingest_max_line_bytes" in files["long.csv"]["error"]
     assert files["random.csv"]["error"]
     store = Store(db)
-    quarantined = store.query("SELECT source_file, line, reason FROM quarantine")
+    quarantined = store.query(
+        "SELECT source_file, line, reason FROM quarantine",
+        schema=QUARANTINE.schema_of("source_file", "line", "reason"),
+    )
     store.close()
     by_file = {Path(f).name for f in quarantined["source_file"].to_list()}
     assert {"long.csv", "random.csv"} <= by_file

@@ -100,7 +100,7 @@ DEMO_KEY: Final = "avert-demo-pseudonym-key-not-secret"
 #: Shortest accepted deployment key (characters).
 MIN_KEY_LENGTH: Final = 32
 #: Least accepted estimated entropy of a key (bits): length x Shannon entropy per character.
-MIN_KEY_BITS: Final = 100.0
+MIN_KEY_BITS: Final = 80.0
 #: Pseudonym prefix per kind of identifier.
 PREFIXES: Final = {
     "person": "P",

@@ -19,6 +19,7 @@ import pytest
 from avert.ingest import sources
 from avert.ingest._csv import read_csv
 from avert.ingest.limits import Limits
+from avert.schema import INCIDENTS, QUARANTINE
 from avert.store import Store
 from avert.workflows.load import LoadReport, load_files
 
@@ -37,7 +38,8 @@ def _by_name(report: LoadReport) -> dict[str, dict[str, object]]:
 
 def _quarantine(store: Store) -> pl.DataFrame:
     return store.query(
-        "SELECT source_file, line, reason, raw FROM quarantine ORDER BY source_file, line"
+        "SELECT source_file, line, reason, raw FROM quarantine ORDER BY source_file, line",
+        schema=QUARANTINE.schema_of("source_file", "line", "reason", "raw"),
     )
 
 
@@ -75,7 +77,10 @@ def test_blank_lines_cost_nothing(sqlite_store: Store, tmp_path: Path) -> None:
     report = load_files(sqlite_store, [path])
     (f,) = report.files
     assert (f.rows, f.loaded) == (2, 2)
-    lines = sqlite_store.query("SELECT source_line FROM incidents ORDER BY 1")
+    lines = sqlite_store.query(
+        "SELECT source_line FROM incidents ORDER BY 1",
+        schema=INCIDENTS.schema_of("source_line"),
+    )
     assert lines["source_line"].to_list() == [2, 3 + (40 << 20)]
 
 
@@ -102,7 +107,10 @@ def test_one_latin1_line_does_not_turn_the_file_to_latin1(
     path.write_bytes(data)
     (f,) = load_files(sqlite_store, [path]).files
     assert (f.rows, f.loaded, f.quarantined) == (4, 3, 1)
-    locations = sqlite_store.query("SELECT DISTINCT location FROM incidents")
+    locations = sqlite_store.query(
+        "SELECT DISTINCT location FROM incidents",
+        schema=INCIDENTS.schema_of("location"),
+    )
     assert locations["location"].to_list() == ["On or near Café £"]
     (row,) = _quarantine(sqlite_store).rows(named=True)
     assert row["line"] == 5
@@ -296,7 +304,9 @@ def test_same_file_under_a_second_name_quarantines_under_that_name(
     for path in (first, second, first):
         (f,) = load_files(sqlite_store, [path]).files
         stored = sqlite_store.query(
-            "SELECT COUNT(*) AS n FROM quarantine WHERE source_file = ?", [str(path)]
+            "SELECT COUNT(*) AS n FROM quarantine WHERE source_file = ?",
+            [str(path)],
+            schema={"n": pl.Int64()},
         )["n"][0]
         assert f.quarantined == stored == 1
 

@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -156,6 +157,7 @@ def _agree(store: Store, report: LoadReport) -> None:
             "SELECT COUNT(*) AS n FROM quarantine "
             "WHERE source_file = ? AND kind = 'rejected' AND line > 0",
             [f.file],
+            schema={"n": pl.Int64()},
         )["n"][0]
         assert stored == f.quarantined
         if f.kind in ("refused", "unknown"):
