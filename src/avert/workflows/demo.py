@@ -36,7 +36,11 @@ from avert.workflows.briefing import run_briefing
 from avert.workflows.definitions import classify_store
 from avert.workflows.delivery import board_pack, seed_demo_plan
 from avert.workflows.load import load_files
-from avert.workflows.networks import groups_report, retaliation_report
+from avert.workflows.networks import (
+    groups_report,
+    refresh_detected_groups,
+    retaliation_report,
+)
 from avert.workflows.users import add_user
 
 __all__ = ["DemoReport", "run_demo"]
@@ -172,6 +176,15 @@ def _run_demo(
         "classify violence (avb-2010) and harm",
         lambda: classify_store(store, profile="avb-2010"),
         lambda r: f"{r.in_definition:,} of {r.incidents:,} incidents in the definition",
+    )
+    step(
+        "detect and store groups (as 'avert ingest' does)",
+        lambda: refresh_detected_groups(store, profile="avb-2010"),
+        lambda g: (
+            f"{g.groups.height:,} groups as of {g.as_of:%d %b %Y}"
+            if g.as_of
+            else "none"
+        ),
     )
     at = dt.datetime.combine(city.config.end_date, dt.time(6, 0))
     results: dict[str, Any] = {}
