@@ -15,7 +15,6 @@ from fastapi.responses import RedirectResponse, Response
 from avert.access import audience_of
 from avert.errors import PermissionDenied
 from avert.policy import decide
-from avert.report import briefing_page_context
 from avert.web.auth import authorize, csrf_token, current_user, requires, sign_in
 from avert.web.auth import sign_out as end_session
 from avert.workflows import views
@@ -156,20 +155,13 @@ def _briefing_context(
         cache=ctx.briefings,
         allow_demo_key=ctx.demo,
     )
-    b = view.briefing
-    people = [str(p.get("person_id")) for p in view.data["people"]]
-    makeup = (
-        views.makeup(ctx.store, people, at=when)
-        if audience_of(user.role) == "police"
-        else None
-    )
     return {
-        **briefing_page_context(b, data=view.data),
+        **view.page,
         "at_value": f"{when:%Y-%m-%dT%H:%M}",
         "hours": hours,
         "area": area or "",
         "default_note": note if not at else None,
-        "makeup": makeup,
+        "makeup": view.makeup,
     }
 
 

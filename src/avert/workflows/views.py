@@ -15,7 +15,7 @@ import io
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -26,6 +26,7 @@ from avert.briefing import Briefing
 from avert.config.settings import Settings
 from avert.errors import NotFound, PermissionDenied
 from avert.policy import decide
+from avert.report import briefing_page_context
 from avert.store import Store, audit
 from avert.store.summary import latest_incident_at, status_summary
 from avert.workflows.briefing import build_briefing
@@ -56,10 +57,17 @@ STALE_AFTER_DAYS = 7
 
 @dataclass(frozen=True)
 class BriefingView:
-    """A briefing as one user may see it: the object (to render) and its JSON."""
+    """A briefing as one user may see it: the object (to render) and its JSON.
+
+    ``page`` is what the briefing templates need (map, legend, list limits) and
+    ``makeup`` the make-up of the people of concern (police audiences): both made
+    once per cached briefing, not per request.
+    """
 
     briefing: Briefing
     data: dict[str, Any]
+    page: dict[str, Any] = field(default_factory=dict)
+    makeup: dict[str, Any] | None = None
 
 
 class BriefingCache:
@@ -166,7 +174,14 @@ def briefing_view(
             pseudonym_rotation=settings.pseudonym_rotation,
             allow_demo_key=allow_demo_key,
         )
-        return BriefingView(briefing, briefing.to_json())
+        data = briefing.to_json()
+        people = [str(p.get("person_id")) for p in data["people"]]
+        return BriefingView(
+            briefing,
+            data,
+            page=briefing_page_context(briefing, data=data),
+            makeup=makeup(store, people, at=at) if audience == "police" else None,
+        )
 
     if cache is None:
         view = compute()
