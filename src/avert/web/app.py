@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -31,7 +33,7 @@ from avert.config.settings import Settings
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.report import environment as report_environment
 from avert.web.auth import LoginRequired
-from avert.workflows.views import BriefingCache
+from avert.workflows.views import BriefingCache, BriefingView
 
 if TYPE_CHECKING:
     from avert.store import Store
@@ -70,6 +72,11 @@ class WebContext:
     briefings: BriefingCache
     #: the same templates for the police audience: person ids open their record
     police_templates: Jinja2Templates | None = None
+    #: rendered briefing HTML per cached briefing (dropped with the briefing)
+    fragments: weakref.WeakKeyDictionary[BriefingView, dict[Any, str]] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
+    fragments_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def templates_for(self, audience: str | None) -> Jinja2Templates:
         """Templates for an audience (people link to their page for the police)."""

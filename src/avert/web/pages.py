@@ -10,7 +10,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from avert.access import audience_of
 from avert.errors import PermissionDenied
@@ -155,7 +156,7 @@ def _briefing_context(
         cache=ctx.briefings,
         allow_demo_key=ctx.demo,
     )
-    return {
+    context = {
         **view.page,
         "at_value": f"{when:%Y-%m-%dT%H:%M}",
         "hours": hours,
@@ -163,6 +164,30 @@ def _briefing_context(
         "default_note": note if not at else None,
         "makeup": view.makeup,
     }
+    context["briefing_html"] = _briefing_html(ctx, view, user, context)
+    return context
+
+
+def _briefing_html(
+    ctx: WebContext, view: views.BriefingView, user: User, context: dict[str, Any]
+) -> Markup:
+    """The briefing's HTML (``_today_briefing.html``), rendered once per briefing.
+
+    Everyone of one audience who opens the same window shares the cached briefing
+    (:class:`avert.workflows.views.BriefingCache`), so its HTML is rendered once
+    too; only the page around it (navigation, the user, the form's token) is
+    rendered per request. Autoescaped like every template.
+    """
+    audience = audience_of(user.role)
+    key = (audience, context["default_note"])
+    with ctx.fragments_lock:
+        html = ctx.fragments.setdefault(view, {}).get(key)
+    if html is None:  # two first requests may both render: the same HTML
+        template = ctx.templates_for(audience).get_template("_today_briefing.html")
+        html = template.render(**context, audience=audience)
+        with ctx.fragments_lock:
+            ctx.fragments.setdefault(view, {})[key] = html
+    return Markup(html)
 
 
 @router.get("/today")
@@ -180,9 +205,7 @@ def today_fragment(
     request: Request, at: str | None = None, hours: int = 24, area: str | None = None
 ) -> Response:
     """The briefing alone (htmx swaps it in when the window changes)."""
-    return _page(
-        request, "_today_briefing.html", **_briefing_context(request, at, hours, area)
-    )
+    return HTMLResponse(_briefing_context(request, at, hours, area)["briefing_html"])
 
 
 # --- Incidents ------------------------------------------------------------------------

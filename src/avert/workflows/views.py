@@ -55,7 +55,7 @@ MAX_LIST_ROWS = 500
 STALE_AFTER_DAYS = 7
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (caches)
 class BriefingView:
     """A briefing as one user may see it: the object (to render) and its JSON.
 
