@@ -9,9 +9,10 @@ pseudonymised briefing and no person endpoint.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import MAX_HOURS, _parse_at, default_at
@@ -30,14 +31,18 @@ def _ctx(request: Request) -> WebContext:
     return ctx
 
 
-@router.get("/briefing")
+@router.get(
+    "/briefing",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
 @requires("view-today")
 def briefing(
     request: Request,
     at: Annotated[str | None, Query(description="End of the window, ISO 8601.")] = None,
     hours: Annotated[int, Query(ge=1, le=MAX_HOURS)] = 24,
     area: str | None = None,
-) -> dict[str, Any]:
+) -> Response:
     """The daily briefing JSON (docs/briefing.md) as the caller's role may see it."""
     ctx = _ctx(request)
     fallback, _ = default_at(request)
@@ -51,7 +56,14 @@ def briefing(
         cache=ctx.briefings,
         allow_demo_key=ctx.demo,
     )
-    return view.data
+    # the JSON of one cached briefing is encoded once for every caller
+    with ctx.fragments_lock:
+        body = ctx.fragments.setdefault(view, {}).get("json")
+    if body is None:
+        body = json.dumps(view.data, ensure_ascii=False)
+        with ctx.fragments_lock:
+            ctx.fragments.setdefault(view, {})["json"] = body
+    return Response(body, media_type="application/json")
 
 
 @router.get("/incidents")
