@@ -8,7 +8,7 @@ as a whole). The defaults are far above any real data.police.uk or bundle file (
 national year of street crime is about 1.5 GB, its lines under 1 KiB, its zips
 compress about tenfold) and far below what exhausts an ordinary machine.
 
-Source: issue 13.3 (fault trial: 1 MB zip of newlines, 1 GiB line, 16 M-row bundle).
+Motivated by a fault trial: a 1 MB zip of newlines, a 1 GiB line, a 16 M-row bundle.
 """
 
 from __future__ import annotations

@@ -160,7 +160,7 @@ def run_performance(
     trend: Trend = "auto",
     measure: Literal["count", "harm"] = "count",
 ) -> PerformanceResult:
-    """Series of the store's incidents judged against a seasonal baseline (issue 18)."""
+    """Series of the store's incidents judged against a seasonal baseline."""
     if by is not None and by not in AREA_FIELDS:
         msg = f"--by must be one of {', '.join(AREA_FIELDS)}, not {by!r}"
         raise NotFound(msg)
