@@ -11,6 +11,7 @@ import pytest
 from avert.access import Pseudonymiser
 from avert.briefing import daily_briefing
 from avert.errors import ConfigError, SchemaError
+from avert.report import render_briefing_html
 from briefing.factory import make_frames
 
 AT = dt.datetime(2025, 3, 10, 8)
@@ -204,6 +205,40 @@ def test_retaliation_alerts_are_passed_through_and_pseudonymised(frames) -> None
     assert "PER0" not in text
     assert "GRP1" not in text
     assert partner.retaliation[0]["victim_id"].startswith("P-")
+
+
+def test_strong_alerts_come_first_and_weak_ones_apart(frames) -> None:
+    """Strong alerts (victim in a known group) lead even with less harm (12.6)."""
+    inc = frames["incidents"].sort("harm_days", descending=True)
+    high, low = inc["incident_id"][0], inc["incident_id"][-1]
+    assert inc["harm_days"][0] > (inc["harm_days"][-1] or 0.0)
+    live = AT + dt.timedelta(days=12)
+    alerts = pl.DataFrame(
+        {
+            "incident_id": [high, low],
+            "victim_id": ["PER7", "PER8"],
+            "occurred_from": [AT - dt.timedelta(days=1)] * 2,
+            "live_until": [live, live],
+            "strength": ["weak", "strong"],
+            "victim_groups": [[], ["GRP1"]],
+            "rival_groups": [["GRP2"], ["GRP2"]],
+            "at_risk_of_retaliation_from": [["PER7"], ["PER8"]],
+            "possible_targets": [["PER9"], [f"PER{k}" for k in range(20, 30)]],
+            "n_possible_targets": [1, 14],
+            "reasons": [["weak"], ["strong"]],
+        }
+    )
+    b = _brief(frames, retaliation=alerts)
+    assert [a["strength"] for a in b.retaliation] == ["strong", "weak"]
+    assert [a["incident_id"] for a in b.retaliation] == [low, high]
+    assert b.retaliation[0]["n_possible_targets"] == 14
+    assert b.summary["n_retaliation"] == 2
+    assert b.summary["n_retaliation_strong"] == 1
+    html = render_briefing_html(b)
+    strong_at = html.index("Strong: the victim is in a known group")
+    weak_at = html.index("Weak: the victim is linked to a group conflict")
+    assert strong_at < html.index("PER8") < weak_at < html.index("PER7", weak_at)
+    assert "and 9 more" in html
 
 
 def test_bad_options_raise(frames) -> None:

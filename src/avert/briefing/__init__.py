@@ -119,6 +119,7 @@ def _summary(ctx: BriefingContext, **counts: int) -> Summary:
         "harm_days": float(window["harm_days"].fill_null(0.0).sum()),
         "by_category": by_category.to_dicts(),  # type: ignore[typeddict-item]
         "n_retaliation": counts["n_retaliation"],
+        "n_retaliation_strong": counts["n_retaliation_strong"],
         "n_repeat_victims": counts["n_repeat_victims"],
         "n_asb_callers": counts["n_asb_callers"],
         "n_people": counts["n_people"],
@@ -252,6 +253,7 @@ def daily_briefing(
     summary = _summary(
         ctx,
         n_retaliation=len(ret.items),
+        n_retaliation_strong=sum(1 for a in ret.items if a["strength"] == "strong"),
         n_repeat_victims=len(victims.items),
         n_asb_callers=len(asb.items),
         n_people=len(people.items),

@@ -93,6 +93,8 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         "rival_groups": pl.List(pl.String()),
         "at_risk_of_retaliation_from": pl.List(pl.String()),
         "possible_targets": pl.List(pl.String()),
+        "n_possible_targets": pl.Int64(),
+        "strength": pl.String(),
         "reasons": pl.List(pl.String()),
         "live_until": pl.Datetime("us"),
     },

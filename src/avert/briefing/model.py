@@ -136,7 +136,9 @@ class RetaliationItem(TypedDict, total=False):
     victim_groups: list[str]
     rival_groups: list[str]
     at_risk_of_retaliation_from: list[str]
-    possible_targets: list[str]
+    possible_targets: list[str]  # ranked: the incident's suspects, then rival members
+    n_possible_targets: Required[int]  # all of them (the list is capped)
+    strength: Required[str]  # "strong": victim in a known group; "weak": by the attack
     harm_days: float
     category: str | None
     reasons: Required[list[str]]
@@ -314,6 +316,7 @@ class Summary(TypedDict):
     harm_days: float
     by_category: list[CategoryCount]
     n_retaliation: int
+    n_retaliation_strong: int  # of which the victim is in a known group
     n_repeat_victims: int
     n_asb_callers: int
     n_people: int

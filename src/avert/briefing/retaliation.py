@@ -1,9 +1,17 @@
-"""Section 2a: live retaliation alerts, highest harm first.
+"""Section 2a: live retaliation alerts, strong first, then highest harm first.
 
 The alerts come from the caller (:func:`avert.analyse.networks.retaliation_alerts`
 over declared or stored detected groups); this section keeps those still live at the
 end of the window, adds each incident's harm and category, and (partners) rebuilds
 the reasons, which the analysis wrote with police ids.
+
+Strong alerts (the victim is in a known group) come before weak ones (the victim is
+linked to a group conflict by the attack only): on the synthetic cities the strong
+ones foresee most planted reprisals with a fraction of the alerts
+(``benchmarks/retaliation.py``), so a meeting that reads from the top acts on them
+first. Each item carries its ``strength`` and the ranked ``possible_targets`` (the
+incident's own suspects, then members of rival groups in rank order) with
+``n_possible_targets`` counting all of them.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ def _partner_reasons(row: dict[str, Any]) -> list[str]:
 
 
 def retaliation_section(ctx: BriefingContext) -> Section[RetaliationItem]:
-    """Alerts live at the end of the window (no alerts without groups)."""
+    """Alerts live at the end of the window, strong first (no alerts without groups)."""
     ret = ctx.frames["retaliation"]
     if not ret.height:
         if ctx.frames["group_members"].height == 0:
@@ -53,13 +61,23 @@ def retaliation_section(ctx: BriefingContext) -> Section[RetaliationItem]:
             how="left",
         )
         .sort(
-            [pl.col("harm_days").fill_null(0.0), "incident_id", "victim_id"],
-            descending=[True, False, False],
+            [
+                pl.col("strength").fill_null("strong") != "strong",
+                pl.col("harm_days").fill_null(0.0),
+                "incident_id",
+                "victim_id",
+            ],
+            descending=[False, True, False, False],
         )
         .with_row_index("rank", offset=1)
     )
     items: list[RetaliationItem] = []
     for row in live.to_dicts():
+        row["strength"] = row.get("strength") or "strong"
+        targets = row.get("possible_targets") or []
+        row["n_possible_targets"] = max(
+            row.get("n_possible_targets") or 0, len(targets)
+        )
         people_ids = [
             row["victim_id"],
             *(row.get("at_risk_of_retaliation_from") or []),
