@@ -1,0 +1,374 @@
+"""Peer groups, street gangs and organised networks: their incidents and rivalries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from avert.schema import CONTINUUM_LEVELS
+from avert.synth.city._base import (
+    DAY_S,
+    F64,
+    I64,
+    ROLE_OFFENDER,
+    ROLE_SUSPECT,
+    ROLE_VICTIM,
+    _choice,
+    _Ctx,
+    _Events,
+    _pick,
+)
+from avert.synth.city._events import _injury_for, _weapons_for
+from avert.synth.city._population import _place_in_cells, _residents
+
+_GROUP_MIX: dict[str, dict[str, float]] = {
+    "peer_group": {
+        "58D": 0.25,
+        "58A": 0.1,
+        "9A": 0.1,
+        "59": 0.05,
+        "46": 0.2,
+        "92E": 0.15,
+        "49": 0.1,
+        "105A": 0.05,
+    },
+    "street_gang": {
+        "8N": 0.25,
+        "5D": 0.1,
+        "34B": 0.15,
+        "105A": 0.1,
+        "3B": 0.05,
+        "10D": 0.15,
+        "92A": 0.15,
+        "92D": 0.05,
+    },
+    "organised_network": {
+        "10A": 0.2,
+        "106": 0.15,
+        "36": 0.05,
+        "5D": 0.15,
+        "34A": 0.1,
+        "92A": 0.25,
+        "10B": 0.1,
+    },
+}
+_GROUP_WEAPON = {
+    "peer_group": (0.0, 0.0, 0.02),
+    "street_gang": (0.4, 0.03, 0.05),
+    "organised_network": (0.25, 0.35, 0.05),
+}
+_GROUP_SIZE = {
+    "peer_group": (4, 8),
+    "street_gang": (8, 18),
+    "organised_network": (6, 12),
+}
+_GROUP_AGE = {
+    "peer_group": (13, 21),
+    "street_gang": (15, 30),
+    "organised_network": (22, 55),
+}
+_GROUP_RADIUS = {"peer_group": 1, "street_gang": 1, "organised_network": 3}
+_GROUP_GANG_FLAG = {"peer_group": 0.05, "street_gang": 0.7, "organised_network": 0.4}
+_GROUP_SINCE_YEARS = {
+    "peer_group": (0.0, 0.5),
+    "street_gang": (0.5, 3.0),
+    "organised_network": (2.0, 8.0),
+}
+_NAMES_A = (
+    "North",
+    "South",
+    "East",
+    "West",
+    "Park",
+    "Hill",
+    "Canal",
+    "Market",
+    "Bridge",
+    "Green",
+    "Moor",
+    "Heath",
+)
+_NAMES_B = ("Boys", "Crew", "Block", "Mandem", "Gang", "Firm", "Set", "Lot")
+
+
+def _groups(
+    ctx: _Ctx, geo: dict[str, Any], pp: dict[str, Any], off: dict[str, Any]
+) -> list[dict[str, Any]]:
+    cfg, rng = ctx.cfg, ctx.rng
+    scale = cfg.people / 100_000
+    counts = {
+        "peer_group": max(cfg.min_peer_groups, round(cfg.peer_groups_per_100k * scale)),
+        "street_gang": max(
+            cfg.min_street_gangs, round(cfg.street_gangs_per_100k * scale)
+        ),
+        "organised_network": max(
+            cfg.min_organised_networks, round(cfg.organised_networks_per_100k * scale)
+        ),
+    }
+    taken = np.zeros(pp["n"], bool)
+    taken[off["high"]] = True  # keep high-rate offenders out of groups: a clean truth
+    groups: list[dict[str, Any]] = []
+    nx, ny = geo["nx"], geo["ny"]
+    anchor_w = geo["pop_w"].copy()
+    anchor_w[geo["estates"]] *= 4.0
+    for level in ("organised_network", "street_gang", "peer_group"):
+        for _ in range(counts[level]):
+            anchor = int(_pick(rng, np.cumsum(anchor_w), 1)[0])
+            r = _GROUP_RADIUS[level]
+            ac, ar = anchor % nx, anchor // nx
+            cols = np.arange(max(0, ac - r), min(nx, ac + r + 1))
+            rows = np.arange(max(0, ar - r), min(ny, ar + r + 1))
+            cells = (rows[:, None] * nx + cols[None, :]).ravel()
+            cand = np.concatenate(
+                [np.arange(pp["cell_start"][c], pp["cell_start"][c + 1]) for c in cells]
+            )
+            lo, hi = _GROUP_AGE[level]
+            a = pp["age"][cand]
+            ok = (
+                (a >= lo)
+                & (a <= hi)
+                & ~taken[cand]
+                & (pp["male"][cand] | (rng.random(len(cand)) < 0.15))
+            )
+            cand = cand[ok]
+            smin, smax = _GROUP_SIZE[level]
+            size = int(rng.integers(smin, smax + 1))
+            if len(cand) < 3:
+                continue
+            members = np.sort(
+                rng.choice(cand, size=min(size, len(cand)), replace=False)
+            )
+            taken[members] = True
+            gid = f"G{len(groups) + 1:03d}"
+            name = f"{_NAMES_A[int(rng.integers(0, len(_NAMES_A)))]} {_NAMES_B[int(rng.integers(0, len(_NAMES_B)))]}"
+            groups.append(
+                {
+                    "group_id": gid,
+                    "name": name,
+                    "continuum": level,
+                    "members": members,
+                    "cells": np.sort(cells),
+                    "rivals": [],
+                }
+            )
+    # rivalries among street gangs: pairs, then a second ring for some
+    gangs = [g for g in groups if g["continuum"] == "street_gang"]
+    order = rng.permutation(len(gangs))
+    pairs: list[tuple[int, int]] = []
+    for i in range(0, len(order) - 1, 2):
+        pairs.append((int(order[i]), int(order[i + 1])))
+    for i in range(1, len(order) - 1, 2):
+        if rng.random() < 0.5:
+            pairs.append((int(order[i]), int(order[i + 1])))
+    for a_i, b_i in pairs:
+        gangs[a_i]["rivals"].append(gangs[b_i]["group_id"])
+        gangs[b_i]["rivals"].append(gangs[a_i]["group_id"])
+    for g in groups:
+        g["rivals"] = sorted(g["rivals"])
+        off["offender"][g["members"]] = True
+        if g["continuum"] == "peer_group":
+            # peer-group members offend mostly together, at a low level
+            off["propensity"][g["members"]] *= 0.2
+        elif g["continuum"] == "organised_network":
+            # network members rarely offend alone: their record is the network's
+            off["propensity"][g["members"]] *= 0.3
+        else:
+            # gang and network members also offend alone
+            off["propensity"][g["members"]] = np.maximum(
+                off["propensity"][g["members"]], 0.5
+            )
+    return groups
+
+
+def _group_incidents(
+    ctx: _Ctx,
+    geo: dict[str, Any],
+    pp: dict[str, Any],
+    off: dict[str, Any],
+    groups: list[dict[str, Any]],
+    ev: _Events,
+    vcum: F64,
+) -> None:
+    cfg, rng = ctx.cfg, ctx.rng
+    for level in CONTINUUM_LEVELS:
+        gs = [g for g in groups if g["continuum"] == level]
+        if not gs:
+            continue
+        sizes = np.array([len(g["members"]) for g in gs])
+        members = np.concatenate([g["members"] for g in gs])
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        lam = cfg.group_incidents_per_member_year * sizes * max(ctx.years, 0.5) / 2.7
+        n_g = np.maximum(rng.poisson(lam), 6)
+        g_of = np.repeat(np.arange(len(gs)), n_g)
+        n = len(g_of)
+        code = ctx.codes_of(_GROUP_MIX[level], n)
+        t = ctx.times("night", n)
+        cells = np.concatenate([g["cells"] for g in gs])
+        c_sizes = np.array([len(g["cells"]) for g in gs])
+        c_starts = np.r_[0, np.cumsum(c_sizes)[:-1]]
+        in_territory = rng.random(n) < 0.8
+        terr = cells[
+            c_starts[g_of] + np.floor(rng.random(n) * c_sizes[g_of]).astype(np.int64)
+        ]
+        anywhere = _pick(rng, np.cumsum(geo["pop_w"]), n)
+        place = _place_in_cells(ctx, geo, np.where(in_territory, terr, anywhere))
+        knife, fire, other = _GROUP_WEAPON[level]
+        weapon = _weapons_for(ctx, code, knife=knife, firearm=fire, other=other)
+        gang = rng.random(n) < _GROUP_GANG_FLAG[level]
+        ids = ev.add(
+            t=t,
+            code=code,
+            place=place,
+            part="group",
+            weapon=weapon,
+            injury=_injury_for(ctx, code),
+            gang=gang,
+        )
+        k = 2 + _choice(rng, [0.5, 0.35, 0.15], n)
+        inc = np.repeat(np.arange(n), k)
+        who = members[
+            starts[g_of[inc]]
+            + np.floor(rng.random(len(inc)) * sizes[g_of[inc]]).astype(np.int64)
+        ]
+        pairs = np.unique(np.stack([inc, who], axis=1), axis=0)
+        role = np.where(rng.random(n) < cfg.charged_share, ROLE_OFFENDER, ROLE_SUSPECT)
+        ev.involve(ids[pairs[:, 0]], pairs[:, 1], role[pairs[:, 0]])
+        # outside co-offenders are peripheral associates: local residents with no
+        # other planted offending, so they attach to the group as leaves; peer groups
+        # are small and have none
+        outsider_share = 0.0 if level == "peer_group" else cfg.group_outsider_share
+        outsider = rng.random(n) < outsider_share
+        o_who = _residents(ctx, pp, np.where(in_territory, terr, anywhere))
+        outsider &= off["propensity"][o_who] == 0
+        in_group = np.zeros(pp["n"], bool)
+        in_group[members] = True
+        outsider &= ~in_group[o_who]
+        ev.involve(ids[outsider], o_who[outsider], role[outsider])
+        victims = _residents(ctx, pp, np.where(in_territory, terr, anywhere))
+        has_v = ctx.has_victim[code] & ~in_group[victims]
+        ev.involve(ids[has_v], victims[has_v], ROLE_VICTIM)
+
+
+def _rivalry(
+    ctx: _Ctx,
+    geo: dict[str, Any],
+    pp: dict[str, Any],
+    groups: list[dict[str, Any]],
+    ev: _Events,
+) -> list[dict[str, Any]]:
+    """Attacks between rival gangs and the reprisals that follow within days."""
+    cfg, rng = ctx.cfg, ctx.rng
+    by_id = {g["group_id"]: g for g in groups}
+    pairs = sorted(
+        {tuple(sorted((g["group_id"], r))) for g in groups for r in g["rivals"]}
+    )
+    if not pairs:
+        return []
+    n_pair = (
+        rng.poisson(
+            cfg.rival_attacks_per_rivalry_year * max(ctx.years, 0.5), len(pairs)
+        )
+        + 1
+    )
+    p_of = np.repeat(np.arange(len(pairs)), n_pair)
+    n = len(p_of)
+    flip = rng.random(n) < 0.5
+    att = np.array(
+        [
+            by_id[pairs[i][1] if f else pairs[i][0]]["group_id"]
+            for i, f in zip(p_of, flip, strict=True)
+        ]
+    )
+    vic = np.array(
+        [
+            by_id[pairs[i][0] if f else pairs[i][1]]["group_id"]
+            for i, f in zip(p_of, flip, strict=True)
+        ]
+    )
+    # the last reprisal must fall inside the period: originals stop max_days before the end
+    latest = ctx.horizon_s - int(cfg.reprisal_max_days * DAY_S) - 1
+    t = np.minimum(ctx.times("night", n), latest)
+
+    def member(gids: npt.NDArray[np.str_]) -> I64:
+        return np.array(
+            [
+                by_id[g]["members"][int(rng.integers(0, len(by_id[g]["members"])))]
+                for g in gids
+            ],
+            np.int64,
+        )
+
+    def cells_of(gids: npt.NDArray[np.str_]) -> I64:
+        return np.array(
+            [
+                by_id[g]["cells"][int(rng.integers(0, len(by_id[g]["cells"])))]
+                for g in gids
+            ],
+            np.int64,
+        )
+
+    code = ctx.codes_of({"8N": 0.45, "5D": 0.25, "34B": 0.1, "3B": 0.1, "105A": 0.1}, n)
+    place = _place_in_cells(ctx, geo, cells_of(vic))
+    weapon = _weapons_for(ctx, code, knife=0.45, firearm=0.07, other=0.08)
+    gang = rng.random(n) < 0.8
+    ids = ev.add(
+        t=t,
+        code=code,
+        place=place,
+        part="rival_attack",
+        weapon=weapon,
+        injury=_injury_for(ctx, code),
+        gang=gang,
+    )
+    victim = member(vic)
+    attacker = member(att)
+    ev.involve(ids, victim, ROLE_VICTIM)
+    role = np.where(rng.random(n) < cfg.charged_share, ROLE_OFFENDER, ROLE_SUSPECT)
+    ev.involve(ids, attacker, role)
+    second = rng.random(n) < 0.5
+    att2 = member(att)
+    second &= att2 != attacker
+    ev.involve(ids[second], att2[second], role[second])
+    # reprisals: the victim's group hits back at the attackers' group within days
+    rep = rng.random(n) < cfg.reprisal_probability
+    ri = np.flatnonzero(rep)
+    delay = np.clip(
+        rng.exponential(cfg.reprisal_mean_days * DAY_S, len(ri)),
+        6 * 3600,
+        cfg.reprisal_max_days * DAY_S,
+    ).astype(np.int64)
+    t_r = t[ri] + delay
+    m = len(ri)
+    code_r = ctx.codes_of({"5D": 0.4, "8N": 0.35, "2": 0.1, "3B": 0.05, "34B": 0.1}, m)
+    place_r = _place_in_cells(ctx, geo, cells_of(att[ri]))
+    weapon_r = _weapons_for(ctx, code_r, knife=0.5, firearm=0.12, other=0.08)
+    ids_r = ev.add(
+        t=t_r,
+        code=code_r,
+        place=place_r,
+        part="reprisal",
+        weapon=weapon_r,
+        injury=_injury_for(ctx, code_r),
+        gang=rng.random(m) < 0.85,
+    )
+    target = np.where(rng.random(m) < 0.6, attacker[ri], member(att[ri]))
+    ev.involve(ids_r, target, ROLE_VICTIM)
+    avenger = np.where(rng.random(m) < 0.3, victim[ri], member(vic[ri]))
+    avenger = np.where(avenger == target, member(vic[ri]), avenger)
+    role_r = np.where(rng.random(m) < cfg.charged_share, ROLE_OFFENDER, ROLE_SUSPECT)
+    ev.involve(ids_r, avenger, role_r)
+    helper = member(vic[ri])
+    two = (rng.random(m) < 0.5) & (helper != avenger)
+    ev.involve(ids_r[two], helper[two], role_r[two])
+    return [
+        {
+            "original": int(o),
+            "reprisal": int(r),
+            "victim_group": str(v),
+            "retaliating_group": str(v),
+            "target_group": str(a),
+        }
+        for o, r, v, a in zip(ids[ri], ids_r, vic[ri], att[ri], strict=True)
+    ]
