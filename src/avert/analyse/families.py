@@ -216,6 +216,35 @@ def family_harm(
         name="incidents",
     )
     check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
+    inc = _family_incidents(incidents, since=since, until=until)
+    rows = _family_rows(units, inc, involvements, people, cfg)
+    out = _family_stats(units, rows)
+    return (
+        out.sort(["_total", "family_id"], descending=[True, False])
+        .drop("_total")
+        .select(
+            "family_id",
+            "family_size",
+            "n_incidents",
+            "n_offenders",
+            "n_victims",
+            "harm_days_as_offender",
+            "harm_days_as_victim",
+            "n_domestic",
+            "n_youth_violence",
+            "crime_types",
+            "n_crime_types",
+            "has_domestic_abuse",
+            "has_youth_violence",
+            "both_domestic_and_youth_violence",
+        )
+    )
+
+
+def _family_incidents(
+    incidents: pl.DataFrame, *, since: dt.datetime | None, until: dt.datetime | None
+) -> pl.DataFrame:
+    """Incidents in the window, typed, with ``domestic`` and ``crime_type`` filled."""
     type_col = next(
         (
             c
@@ -244,6 +273,17 @@ def family_harm(
         inc = inc.filter(pl.col("occurred_from") >= since)
     if until is not None:
         inc = inc.filter(pl.col("occurred_from") <= until)
+    return inc
+
+
+def _family_rows(
+    units: pl.DataFrame,
+    inc: pl.DataFrame,
+    involvements: pl.DataFrame,
+    people: pl.DataFrame | None,
+    cfg: NetworksConfig,
+) -> pl.DataFrame:
+    """Family members' involvements with offender, victim and youth-violence flags."""
     rows = (
         involvements.select(
             pl.col("incident_id").cast(pl.String),
@@ -284,6 +324,11 @@ def family_harm(
             & (pl.col("_off") | pl.col("_vic"))
         ).alias("_yv")
     )
+    return rows
+
+
+def _family_stats(units: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """Per family: incidents, harm as offender and victim, domestic and youth counts."""
     per_incident = rows.group_by("family_id", "incident_id").agg(
         pl.col("harm_days").first(),
         pl.col("domestic").first(),
@@ -341,26 +386,7 @@ def family_harm(
             ),
         )
     )
-    return (
-        out.sort(["_total", "family_id"], descending=[True, False])
-        .drop("_total")
-        .select(
-            "family_id",
-            "family_size",
-            "n_incidents",
-            "n_offenders",
-            "n_victims",
-            "harm_days_as_offender",
-            "harm_days_as_victim",
-            "n_domestic",
-            "n_youth_violence",
-            "crime_types",
-            "n_crime_types",
-            "has_domestic_abuse",
-            "has_youth_violence",
-            "both_domestic_and_youth_violence",
-        )
-    )
+    return out
 
 
 def sibling_offending(

@@ -190,47 +190,16 @@ def recent_hotspots(
     (['100m:E5300:N1800'], 0.667)
     """
     check_frame(incidents, ["occurred_from", "x", "y"], name="incidents")
-    for name, value in (
-        ("cell_size_m", cell_size_m),
-        ("bandwidth_m", bandwidth_m),
-        ("recency_unit_days", recency_unit_days),
-    ):
-        _check_positive(name, value)
-    if not (isinstance(lookback_days, int) and lookback_days > 0):
-        msg = (
-            "The 'lookback_days' parameter of recent_hotspots must be a positive int. "
-            f"Got {lookback_days!r} instead."
-        )
-        raise ConfigError(msg)
-    if not (isinstance(n_cells, int) and n_cells > 0):
-        msg = f"The 'n_cells' parameter of recent_hotspots must be a positive int. Got {n_cells!r} instead."
-        raise ConfigError(msg)
-    if not (isinstance(harm_power, int | float) and 0 <= harm_power <= 2):
-        msg = f"The 'harm_power' parameter of recent_hotspots must be a number in [0, 2]. Got {harm_power!r} instead."
-        raise ConfigError(msg)
-    if kernel not in ("quartic", "gaussian"):
-        msg = f"The 'kernel' parameter of recent_hotspots must be 'quartic' or 'gaussian'. Got {kernel!r} instead."
-        raise ConfigError(msg)
-
-    start = at - dt.timedelta(days=lookback_days)
-    harm = (
-        pl.col("harm_days").cast(pl.Float64).fill_null(0.0).clip(lower_bound=0.0)
-        if "harm_days" in incidents.columns
-        else pl.lit(0.0)
+    _check_hotspot_options(
+        lookback_days=lookback_days,
+        cell_size_m=cell_size_m,
+        bandwidth_m=bandwidth_m,
+        kernel=kernel,
+        recency_unit_days=recency_unit_days,
+        harm_power=harm_power,
+        n_cells=n_cells,
     )
-    events = incidents.filter(
-        (pl.col("occurred_from") >= start)
-        & (pl.col("occurred_from") < at)
-        & pl.col("x").is_finite()
-        & pl.col("y").is_finite()
-    ).select(
-        pl.col("x").cast(pl.Float64),
-        pl.col("y").cast(pl.Float64),
-        harm.alias("harm_days"),
-        ((pl.lit(at) - pl.col("occurred_from")).dt.total_seconds() / 86_400.0).alias(
-            "age_days"
-        ),
-    )
+    events = _recent_events(incidents, at=at, lookback_days=lookback_days)
     params = {
         "at": at,
         "lookback_days": lookback_days,
@@ -267,36 +236,14 @@ def recent_hotspots(
             bandwidth_m=float(bandwidth_m),
         )
 
-    x = events["x"].to_numpy()
-    y = events["y"].to_numpy()
     harm_days = events["harm_days"].to_numpy()
-    weight = (1.0 / (1.0 + events["age_days"].to_numpy() / recency_unit_days)) * (
-        (1.0 + harm_days) ** harm_power
-    )
-    reach_m = bandwidth_m if kernel == "quartic" else 3.0 * bandwidth_m
-    r = math.ceil(reach_m / cell_size_m)
-    ix = np.floor(x / cell_size_m).astype(np.int64)
-    iy = np.floor(y / cell_size_m).astype(np.int64)
-    ix0, iy0 = int(ix.min()) - r, int(iy.min()) - r
-    nx, ny = int(ix.max()) + r - ix0 + 1, int(iy.max()) + r - iy0 + 1
-    if nx * ny > _MAX_GRID_CELLS:
-        msg = (
-            f"A {cell_size_m} m grid over these events has {nx * ny} cells; choose a "
-            "larger cell_size_m or map one area at a time (--area)."
-        )
-        raise ConfigError(msg)
-    offsets = np.arange(-r, r + 1, dtype=np.int64)
-    grid_x, grid_y = np.meshgrid(offsets, offsets, indexing="ij")
-    dx_cells, dy_cells = grid_x.ravel(), grid_y.ravel()
-    # cells (events x stencil) and the distance of each event to each cell centre
-    cx = ix[:, None] + dx_cells[None, :]
-    cy = iy[:, None] + dy_cells[None, :]
-    ddx = (cx + 0.5) * cell_size_m - x[:, None]
-    ddy = (cy + 0.5) * cell_size_m - y[:, None]
-    dens = _kernel_values(ddx * ddx + ddy * ddy, bandwidth_m=bandwidth_m, kernel=kernel)
-    flat = ((cx - ix0) * ny + (cy - iy0)).ravel()
-    surface = np.bincount(
-        flat, weights=(dens * weight[:, None]).ravel(), minlength=nx * ny
+    surface, ix, iy, ix0, iy0, nx, ny = _weighted_kde(
+        events,
+        cell_size_m=cell_size_m,
+        bandwidth_m=bandwidth_m,
+        kernel=kernel,
+        recency_unit_days=recency_unit_days,
+        harm_power=harm_power,
     )
     k = min(n_cells, int(np.count_nonzero(surface > 0)))
     top = np.argpartition(-surface, k - 1)[:k] if k > 0 else np.array([], np.int64)
@@ -348,3 +295,121 @@ def recent_hotspots(
         cell_size_m=float(cell_size_m),
         bandwidth_m=float(bandwidth_m),
     )
+
+
+def _check_hotspot_options(
+    *,
+    lookback_days: int,
+    cell_size_m: float,
+    bandwidth_m: float,
+    kernel: str,
+    recency_unit_days: float,
+    harm_power: float,
+    n_cells: int,
+) -> None:
+    """Raise ConfigError naming the first option of recent_hotspots out of range."""
+    for name, value in (
+        ("cell_size_m", cell_size_m),
+        ("bandwidth_m", bandwidth_m),
+        ("recency_unit_days", recency_unit_days),
+    ):
+        _check_positive(name, value)
+    if not (isinstance(lookback_days, int) and lookback_days > 0):
+        msg = (
+            "The 'lookback_days' parameter of recent_hotspots must be a positive int. "
+            f"Got {lookback_days!r} instead."
+        )
+        raise ConfigError(msg)
+    if not (isinstance(n_cells, int) and n_cells > 0):
+        msg = f"The 'n_cells' parameter of recent_hotspots must be a positive int. Got {n_cells!r} instead."
+        raise ConfigError(msg)
+    if not (isinstance(harm_power, int | float) and 0 <= harm_power <= 2):
+        msg = f"The 'harm_power' parameter of recent_hotspots must be a number in [0, 2]. Got {harm_power!r} instead."
+        raise ConfigError(msg)
+    if kernel not in ("quartic", "gaussian"):
+        msg = f"The 'kernel' parameter of recent_hotspots must be 'quartic' or 'gaussian'. Got {kernel!r} instead."
+        raise ConfigError(msg)
+
+
+def _recent_events(
+    incidents: pl.DataFrame, *, at: dt.datetime, lookback_days: int
+) -> pl.DataFrame:
+    """Events in ``[at - lookback_days, at)`` with a place: x, y, harm_days, age_days."""
+    start = at - dt.timedelta(days=lookback_days)
+    harm = (
+        pl.col("harm_days").cast(pl.Float64).fill_null(0.0).clip(lower_bound=0.0)
+        if "harm_days" in incidents.columns
+        else pl.lit(0.0)
+    )
+    return incidents.filter(
+        (pl.col("occurred_from") >= start)
+        & (pl.col("occurred_from") < at)
+        & pl.col("x").is_finite()
+        & pl.col("y").is_finite()
+    ).select(
+        pl.col("x").cast(pl.Float64),
+        pl.col("y").cast(pl.Float64),
+        harm.alias("harm_days"),
+        ((pl.lit(at) - pl.col("occurred_from")).dt.total_seconds() / 86_400.0).alias(
+            "age_days"
+        ),
+    )
+
+
+_Grid = tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    int,
+    int,
+    int,
+    int,
+]
+
+
+def _weighted_kde(
+    events: pl.DataFrame,
+    *,
+    cell_size_m: float,
+    bandwidth_m: float,
+    kernel: Kernel,
+    recency_unit_days: float,
+    harm_power: float,
+) -> _Grid:
+    """Recency- and harm-weighted KDE on a grid around the events.
+
+    Returns the flat surface (``nx * ny`` cells, index ``(ix - ix0) * ny + (iy - iy0)``),
+    each event's cell indices ``ix``, ``iy``, and the grid origin and shape.
+    """
+    x = events["x"].to_numpy()
+    y = events["y"].to_numpy()
+    harm_days = events["harm_days"].to_numpy()
+    weight = (1.0 / (1.0 + events["age_days"].to_numpy() / recency_unit_days)) * (
+        (1.0 + harm_days) ** harm_power
+    )
+    reach_m = bandwidth_m if kernel == "quartic" else 3.0 * bandwidth_m
+    r = math.ceil(reach_m / cell_size_m)
+    ix = np.floor(x / cell_size_m).astype(np.int64)
+    iy = np.floor(y / cell_size_m).astype(np.int64)
+    ix0, iy0 = int(ix.min()) - r, int(iy.min()) - r
+    nx, ny = int(ix.max()) + r - ix0 + 1, int(iy.max()) + r - iy0 + 1
+    if nx * ny > _MAX_GRID_CELLS:
+        msg = (
+            f"A {cell_size_m} m grid over these events has {nx * ny} cells; choose a "
+            "larger cell_size_m or map one area at a time (--area)."
+        )
+        raise ConfigError(msg)
+    offsets = np.arange(-r, r + 1, dtype=np.int64)
+    grid_x, grid_y = np.meshgrid(offsets, offsets, indexing="ij")
+    dx_cells, dy_cells = grid_x.ravel(), grid_y.ravel()
+    # cells (events x stencil) and the distance of each event to each cell centre
+    cx = ix[:, None] + dx_cells[None, :]
+    cy = iy[:, None] + dy_cells[None, :]
+    ddx = (cx + 0.5) * cell_size_m - x[:, None]
+    ddy = (cy + 0.5) * cell_size_m - y[:, None]
+    dens = _kernel_values(ddx * ddx + ddy * ddy, bandwidth_m=bandwidth_m, kernel=kernel)
+    flat = ((cx - ix0) * ny + (cy - iy0)).ravel()
+    surface = np.bincount(
+        flat, weights=(dens * weight[:, None]).ravel(), minlength=nx * ny
+    )
+    return np.asarray(surface, dtype=np.float64), ix, iy, ix0, iy0, nx, ny

@@ -450,6 +450,62 @@ def asb_escalation_risk(
     check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
     notes: list[str] = []
     id_col = "person_id" if unit == "caller" else "place_id"
+    per = _asb_reports(asb, at=at, unit=unit, cfg=cfg, id_col=id_col)
+    per = _asb_violence_after(
+        per,
+        incidents,
+        involvements,
+        at=at,
+        unit=unit,
+        cfg=cfg,
+        id_col=id_col,
+        notes=notes,
+    )
+    per = _asb_parts(per, cfg)
+    parts = (
+        "part_repeats",
+        "part_recency",
+        "part_vulnerable",
+        "part_personal",
+        "part_violence_after",
+    )
+    what = "caller" if unit == "caller" else f"{cfg.cell_size_m:g} m grid cell"
+    return RiskResult(
+        frame=_rank(per, id_col, parts, ASB_TIES),
+        params={
+            "unit": unit,
+            "cell_size_m": cfg.cell_size_m if unit == "place" else None,
+            "trigger_reports": cfg.trigger_reports,
+            "weights": dict(cfg.weights),
+            "violence": "incidents with in_definition true"
+            if "in_definition" in incidents.columns
+            else "every incident given",
+            "ranking": ranking_rule(ASB_TIES),
+        },
+        method="ASB escalation risk: repeats (community trigger step), recency, vulnerable caller, personal ASB, violence after ASB",
+        source=cfg.source,
+        notes=tuple(notes),
+        kind=f"asb_{unit}",
+        id_column=id_col,
+        at=at,
+        window_days=cfg.window_days,
+        population=(
+            f"every {what} with at least one ASB report in the {cfg.window_days} days to "
+            f"{at:%Y-%m-%d %H:%M}"
+        ),
+        parts=parts,
+    )
+
+
+def _asb_reports(
+    asb: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    unit: AsbUnit,
+    cfg: AsbRiskConfig,
+    id_col: str,
+) -> pl.DataFrame:
+    """Per caller (place): reports in the window, first and last, vulnerable, personal."""
     if unit == "caller":
         check_frame(asb, ["caller_id"], name="asb")
         key = pl.col("caller_id").alias(id_col)
@@ -482,6 +538,21 @@ def asb_escalation_risk(
         )
         .with_columns(_days_since("last_at", at))
     )
+    return per
+
+
+def _asb_violence_after(
+    per: pl.DataFrame,
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame | None,
+    *,
+    at: dt.datetime,
+    unit: AsbUnit,
+    cfg: AsbRiskConfig,
+    id_col: str,
+    notes: list[str],
+) -> pl.DataFrame:
+    """``per`` plus violence against the caller (in the place) after its first report."""
     violent = _violence(incidents).filter(
         (pl.col("occurred_from") > _start(at, cfg.window_days))
         & (pl.col("occurred_from") <= at)
@@ -517,8 +588,13 @@ def asb_escalation_risk(
         pl.col("n_violence_after").fill_null(0),
         (pl.col("n_reports") >= cfg.trigger_reports).alias("meets_case_review"),
     )
+    return per
+
+
+def _asb_parts(per: pl.DataFrame, cfg: AsbRiskConfig) -> pl.DataFrame:
+    """The five weighted score parts of the ASB escalation score."""
     w = cfg.weights
-    per = per.with_columns(
+    return per.with_columns(
         _part(per, cfg.repeats, w["repeats"], "n_reports").alias("part_repeats"),
         _part(per, cfg.recency, w["recency"], "days_since_last").alias("part_recency"),
         (
@@ -536,39 +612,6 @@ def asb_escalation_risk(
             * cfg.violence_after.points
             * w["violence_after"]
         ).alias("part_violence_after"),
-    )
-    parts = (
-        "part_repeats",
-        "part_recency",
-        "part_vulnerable",
-        "part_personal",
-        "part_violence_after",
-    )
-    what = "caller" if unit == "caller" else f"{cfg.cell_size_m:g} m grid cell"
-    return RiskResult(
-        frame=_rank(per, id_col, parts, ASB_TIES),
-        params={
-            "unit": unit,
-            "cell_size_m": cfg.cell_size_m if unit == "place" else None,
-            "trigger_reports": cfg.trigger_reports,
-            "weights": dict(w),
-            "violence": "incidents with in_definition true"
-            if "in_definition" in incidents.columns
-            else "every incident given",
-            "ranking": ranking_rule(ASB_TIES),
-        },
-        method="ASB escalation risk: repeats (community trigger step), recency, vulnerable caller, personal ASB, violence after ASB",
-        source=cfg.source,
-        notes=tuple(notes),
-        kind=f"asb_{unit}",
-        id_column=id_col,
-        at=at,
-        window_days=cfg.window_days,
-        population=(
-            f"every {what} with at least one ASB report in the {cfg.window_days} days to "
-            f"{at:%Y-%m-%d %H:%M}"
-        ),
-        parts=parts,
     )
 
 
