@@ -46,7 +46,7 @@ def test_family_edges_orders_pairs_and_drops_associates() -> None:
 
 
 def test_family_edges_validity_date() -> None:
-    on = fam.family_edges(_relationships(), on=dt.date(2023, 6, 1))
+    on = fam.family_edges(_relationships(), as_of=dt.date(2023, 6, 1))
     pairs = set(zip(on["person_a"], on["person_b"], strict=True))
     assert ("x1", "x2") not in pairs  # valid only from 2024
     assert ("q1", "q2") not in pairs  # ended 2020

@@ -47,7 +47,7 @@ def family_edges(
     relationships: pl.DataFrame,
     *,
     kinds: Sequence[str] | None = None,
-    on: dt.date | None = None,
+    as_of: dt.date | None = None,
     config: NetworksConfig | None = None,
 ) -> pl.DataFrame:
     """Kin and same-address ties, one row per unordered pair and kind.
@@ -58,7 +58,7 @@ def family_edges(
         ``person_a``, ``person_b``, ``kind``; ``valid_from``/``valid_to`` optional.
     kinds
         Kinds kept (default ``families.kinds`` of the config).
-    on
+    as_of
         Keep only links valid on this date (null bounds are open). None: all.
     config
         Network settings.
@@ -71,15 +71,16 @@ def family_edges(
     check_frame(relationships, ["person_a", "person_b", "kind"], name="relationships")
     keep = list(kinds) if kinds is not None else list(_cfg(config).families.kinds)
     rel = relationships.filter(pl.col("kind").is_in(keep))
-    if on is not None:
+    if as_of is not None:
         if "valid_from" in rel.columns:
             rel = rel.filter(
                 pl.col("valid_from").is_null()
-                | (pl.col("valid_from").cast(pl.Date) <= on)
+                | (pl.col("valid_from").cast(pl.Date) <= as_of)
             )
         if "valid_to" in rel.columns:
             rel = rel.filter(
-                pl.col("valid_to").is_null() | (pl.col("valid_to").cast(pl.Date) >= on)
+                pl.col("valid_to").is_null()
+                | (pl.col("valid_to").cast(pl.Date) >= as_of)
             )
     a = pl.col("person_a").cast(pl.String)
     b = pl.col("person_b").cast(pl.String)
@@ -98,7 +99,7 @@ def family_edges(
 def family_units(
     relationships: pl.DataFrame,
     *,
-    on: dt.date | None = None,
+    as_of: dt.date | None = None,
     config: NetworksConfig | None = None,
 ) -> pl.DataFrame:
     """Family units: connected components of kin and same-address links.
@@ -107,7 +108,7 @@ def family_units(
     ----------
     relationships
         As for :func:`family_edges`.
-    on
+    as_of
         Validity date (None: all links).
     config
         ``families.kinds``.
@@ -123,7 +124,7 @@ def family_units(
     Components are found with ``scipy.sparse.csgraph.connected_components`` on the
     undirected link graph (linear time).
     """
-    edges = family_edges(relationships, on=on, config=config)
+    edges = family_edges(relationships, as_of=as_of, config=config)
     schema = {"person_id": pl.String, "family_id": pl.String, "family_size": pl.Int64}
     if edges.height == 0:
         return pl.DataFrame(schema=schema)
