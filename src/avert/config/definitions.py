@@ -963,99 +963,114 @@ def render_docs(
         "",
     ]
     for pid in profiles:
-        p = load_profile(pid, harm=harm)
+        lines += _profile_docs(load_profile(pid, harm=harm), harm)
+    lines += _harm_docs(harm)
+    return "\n".join(lines)
+
+
+def _profile_docs(p: Profile, harm: HarmTable) -> list[str]:
+    """The section of one profile: categories, rules, codes and police.uk."""
+    lines: list[str] = []
+    lines += [
+        f"## Profile `{p.id}`: {p.title}",
+        "",
+        _md(p.description),
+        "",
+        f"Source: {_md(p.source)}",
+        "",
+    ]
+    lines += ["Precedence: " + " > ".join(f"`{c}`" for c in p.precedence), ""]
+    for cid in p.precedence:
+        lines += _category_docs(p, cid, harm)
+    if p.violence_related_codes:
         lines += [
-            f"## Profile `{p.id}`: {p.title}",
+            "### Violence-related codes (extensions)",
             "",
-            _md(p.description),
-            "",
-            f"Source: {_md(p.source)}",
+            ", ".join(
+                f"`{c}`" for c in sorted(p.violence_related_codes, key=_code_sort_key)
+            ),
             "",
         ]
-        lines += ["Precedence: " + " > ".join(f"`{c}`" for c in p.precedence), ""]
-        for cid in p.precedence:
-            cat = p.categories[cid]
-            lines += [f"### `{cid}`: {_md(cat.title)}", ""]
-            if cat.seed:
-                lines += [f"Seed: {_md(cat.seed)}", ""]
-            crules = [r for r in p.rules if r.category == cid]
-            for r in crules:
-                cond = ""
-                if r.require_any:
-                    cond = " when any of: " + "; ".join(
-                        c.describe() for c in r.require_any
-                    )
-                scope = (
-                    "any offence"
-                    if r.offence_codes is None
-                    else f"{len(r.offence_codes)} codes"
-                )
-                lines.append(f"- `{r.id}`: {_md(r.clause)} ({scope}{cond})")
-            for ext in (p.weapon, p.group_offending, p.repeat_victim):
-                if ext.enabled and ext.category == cid:
-                    lines.append(f"- `{ext.id}`: {_ext_text(p, ext)}")
-            lines.append("")
-            codes = sorted(
-                {c for r in crules if r.offence_codes for c in r.offence_codes},
-                key=_code_sort_key,
+    if p.asb_bridge.enabled:
+        a = p.asb_bridge
+        lines += [
+            "### ASB bridge",
+            "",
+            f"An ASB report escalates when its caller made {a.min_reports} or more reports "
+            f"within {a.window_days} days ({a.min_reports_vulnerable} for a vulnerable caller), "
+            f"or {a.min_reports} or more reports were made in the same {_fmt_days(a.place_cell_m)} m "
+            "cell within the window (ASB case review threshold). Rule ids: `asb.repeat_caller`, "
+            "`asb.repeat_caller_vulnerable`, `asb.repeat_place`.",
+            "",
+        ]
+    lines += [
+        "### data.police.uk categories (no offence code)",
+        "",
+        f"A `possible` category counts as in when at least {p.policeuk_possible_min_share:.0%} "
+        "of its national 2017/18 offences are in on their code alone.",
+        "",
+        "| category | resolution | in definition | category in profile | share of national offences in | expected harm (days) |",
+        "|---|---|---|---|---:|---:|",
+    ]
+    for name, pc in sorted(p.policeuk.items()):
+        exp = harm.expected.get(name)
+        res = "possible" if pc.status == "possible" else f"category ({pc.status})"
+        lines.append(
+            f"| {name} | {res} | {'yes' if pc.in_definition else 'no'} | {pc.category or ''} | {pc.in_share:.1%} | "
+            f"{_fmt_days(exp.days) if exp else 'none'} |"
+        )
+    lines.append("")
+    return lines
+
+
+def _category_docs(p: Profile, cid: str, harm: HarmTable) -> list[str]:
+    """One category: its rules and extensions, then a table of its codes."""
+    lines: list[str] = []
+    cat = p.categories[cid]
+    lines += [f"### `{cid}`: {_md(cat.title)}", ""]
+    if cat.seed:
+        lines += [f"Seed: {_md(cat.seed)}", ""]
+    crules = [r for r in p.rules if r.category == cid]
+    for r in crules:
+        cond = ""
+        if r.require_any:
+            cond = " when any of: " + "; ".join(c.describe() for c in r.require_any)
+        scope = (
+            "any offence"
+            if r.offence_codes is None
+            else f"{len(r.offence_codes)} codes"
+        )
+        lines.append(f"- `{r.id}`: {_md(r.clause)} ({scope}{cond})")
+    for ext in (p.weapon, p.group_offending, p.repeat_victim):
+        if ext.enabled and ext.category == cid:
+            lines.append(f"- `{ext.id}`: {_ext_text(p, ext)}")
+    lines.append("")
+    codes = sorted(
+        {c for r in crules if r.offence_codes for c in r.offence_codes},
+        key=_code_sort_key,
+    )
+    if codes:
+        lines += [
+            "| code | offence | rules | harm (days) | derived | source |",
+            "|---|---|---|---:|---|---|",
+        ]
+        for c in codes:
+            h = harm.codes[c]
+            rids = ", ".join(
+                f"`{r.id}`" for r in crules if r.offence_codes and c in r.offence_codes
             )
-            if codes:
-                lines += [
-                    "| code | offence | rules | harm (days) | derived | source |",
-                    "|---|---|---|---:|---|---|",
-                ]
-                for c in codes:
-                    h = harm.codes[c]
-                    rids = ", ".join(
-                        f"`{r.id}`"
-                        for r in crules
-                        if r.offence_codes and c in r.offence_codes
-                    )
-                    src = h.source + (f". Reasoning: {h.reason}" if h.reason else "")
-                    lines.append(
-                        f"| `{c}` | {_md(h.description)} | {rids} | {_fmt_days(h.days)} | "
-                        f"{'yes' if h.derived else 'no'} | {_md(src)} |"
-                    )
-                lines.append("")
-        if p.violence_related_codes:
-            lines += [
-                "### Violence-related codes (extensions)",
-                "",
-                ", ".join(
-                    f"`{c}`"
-                    for c in sorted(p.violence_related_codes, key=_code_sort_key)
-                ),
-                "",
-            ]
-        if p.asb_bridge.enabled:
-            a = p.asb_bridge
-            lines += [
-                "### ASB bridge",
-                "",
-                f"An ASB report escalates when its caller made {a.min_reports} or more reports "
-                f"within {a.window_days} days ({a.min_reports_vulnerable} for a vulnerable caller), "
-                f"or {a.min_reports} or more reports were made in the same {_fmt_days(a.place_cell_m)} m "
-                "cell within the window (ASB case review threshold). Rule ids: `asb.repeat_caller`, "
-                "`asb.repeat_caller_vulnerable`, `asb.repeat_place`.",
-                "",
-            ]
-        lines += [
-            "### data.police.uk categories (no offence code)",
-            "",
-            f"A `possible` category counts as in when at least {p.policeuk_possible_min_share:.0%} "
-            "of its national 2017/18 offences are in on their code alone.",
-            "",
-            "| category | resolution | in definition | category in profile | share of national offences in | expected harm (days) |",
-            "|---|---|---|---|---:|---:|",
-        ]
-        for name, pc in sorted(p.policeuk.items()):
-            exp = harm.expected.get(name)
-            res = "possible" if pc.status == "possible" else f"category ({pc.status})"
+            src = h.source + (f". Reasoning: {h.reason}" if h.reason else "")
             lines.append(
-                f"| {name} | {res} | {'yes' if pc.in_definition else 'no'} | {pc.category or ''} | {pc.in_share:.1%} | "
-                f"{_fmt_days(exp.days) if exp else 'none'} |"
+                f"| `{c}` | {_md(h.description)} | {rids} | {_fmt_days(h.days)} | "
+                f"{'yes' if h.derived else 'no'} | {_md(src)} |"
             )
         lines.append("")
+    return lines
+
+
+def _harm_docs(harm: HarmTable) -> list[str]:
+    """The method and the weight of every code of the harm table."""
+    lines: list[str] = []
     lines += ["## Harm weights of all codes", "", "Method:", ""]
     for key, value in harm.method.items():
         lines.append(f"- {key}: {_md(str(value))}")
@@ -1071,7 +1086,7 @@ def render_docs(
             f"{_fmt_days(h.days)} | {'yes' if h.derived else 'no'} |"
         )
     lines.append("")
-    return "\n".join(lines)
+    return lines
 
 
 def _ext_text(
