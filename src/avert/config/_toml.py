@@ -279,7 +279,8 @@ def check(where: str, key: str, value: Any, hint: Any, c: Constraint) -> Any:
     """``value`` checked against the type ``hint`` and the constraint ``c``."""
     if c.parse is not None:
         return c.parse(where, key, value)
-    origin, args = get_origin(hint), get_args(hint)
+    if hint is str and c.choices is None and isinstance(value, str):
+        return value  # the common case, first
     if hint is bool:
         if not isinstance(value, bool):
             raise fail(where, key, f"must be true or false; got {value!r}")
@@ -288,6 +289,7 @@ def check(where: str, key: str, value: Any, hint: Any, c: Constraint) -> Any:
         return _integer(where, key, value, c)
     if hint is float:
         return _number(where, key, value, c)
+    origin, args = get_origin(hint), get_args(hint)
     if hint is str or origin is Literal:
         choices = tuple(args) if origin is Literal else c.choices
         return _string(where, key, value, Constraint(choices=choices))
@@ -338,8 +340,8 @@ def build(cls: type[T], table: Any, where: str, key: str = "", **given: Any) -> 
     if not isinstance(table, Mapping):
         raise fail(where, key, "must be a table")
     specs = _options(cls)
-    unknown = sorted(set(table) - set(specs))
-    if unknown:
+    if not table.keys() <= specs.keys():
+        unknown = sorted(set(table) - set(specs))
         raise fail(
             where,
             _join(key, unknown[0]),
@@ -347,11 +349,10 @@ def build(cls: type[T], table: Any, where: str, key: str = "", **given: Any) -> 
         )
     values: dict[str, Any] = {}
     for name, (hint, constraint, required) in specs.items():
-        sub = _join(key, name)
         if name in table:
-            values[name] = check(where, sub, table[name], hint, constraint)
+            values[name] = check(where, _join(key, name), table[name], hint, constraint)
         elif required:
-            raise fail(where, sub, "missing")
+            raise fail(where, _join(key, name), "missing")
     return cls(**values, **given)
 
 
