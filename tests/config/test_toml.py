@@ -145,3 +145,29 @@ def test_networks_defaults_written_back_out_reload_the_same(tmp_path: Path) -> N
     assert dataclasses.replace(again, source="x") == dataclasses.replace(
         NetworksConfig(), source="x"
     )
+
+
+def test_bytes_that_are_not_utf8_are_a_config_error(tmp_path: Path) -> None:
+    bad = tmp_path / "latin.toml"
+    bad.write_bytes(b'title = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match=r"latin\.toml: not valid TOML"):
+        read_file(bad, "thing")
+
+
+def test_every_packaged_file_loads_through_its_loader() -> None:
+    from avert.config.definitions import PROFILES, load_harm, load_profile
+    from avert.config.risk import load_risk_config
+    from avert.ingest.table import read_mapping
+
+    defaults = packaged_path("networks.toml").parent
+    loaders = {
+        "networks.toml": load_networks_config,
+        "risk.toml": load_risk_config,
+        "harm.toml": load_harm,
+        **dict.fromkeys(PROFILES.values(), load_profile),
+    }
+    assert {p.name for p in defaults.glob("*.toml")} == set(loaders)
+    for name, load in loaders.items():
+        assert load(defaults / name) is not None
+    for mapping in (defaults.parent / "mappings").glob("*.toml"):
+        assert read_mapping(mapping).columns

@@ -142,7 +142,7 @@ def read_file(path: Path, what: str, where: str | None = None) -> dict[str, Any]
     except OSError as err:
         msg = f"{where}: cannot read {what} ({err.strerror})"
         raise ConfigError(msg) from err
-    except tomllib.TOMLDecodeError as err:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         msg = f"{where}: not valid TOML ({err})"
         raise ConfigError(msg) from err
 
