@@ -14,8 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from avert.store import Store
+
+# Property tests check invariants, not speed (speed lives in benchmarks/): no
+# per-example deadline, which a busy machine would turn into failures.
+settings.register_profile("avert", deadline=None)
+settings.load_profile("avert")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

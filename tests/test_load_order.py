@@ -169,7 +169,8 @@ def run_order(
         kind, path = sources[name]
         # the quarantine source is rejected input on purpose: accepted, not exit 3
         avert("ingest", kind, str(path), "--json", "--accept-rejects")
-    person = next(csv.DictReader((sources["bundle"][1] / "people.csv").open()))
+    with (sources["bundle"][1] / "people.csv").open(encoding="utf-8") as fh:
+        person = next(csv.DictReader(fh))
     outputs = {}
     for command in read_commands(person["person_id"], out):
         outputs[" ".join(command[:3])] = avert(*command)

@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from avert.classify import classify_with_harm, explain, violence
-from avert.config.definitions import load_profile
+from avert.config.definitions import load_harm, load_profile
 from avert.schema import CLASSIFICATIONS
 
 AVB = load_profile("avb-2010")
+HARM = load_harm()
 WHO = load_profile("who-broad")
 
 
@@ -391,12 +392,13 @@ def test_rows_classify_independently_of_order_and_company(
             "hate": pl.String,
         },
     )
-    whole = classify_with_harm(frame, None, AVB)
+    # the harm table is loaded once: loading it per call made this test 15 s long
+    whole = classify_with_harm(frame, None, AVB, HARM)
     assert whole["incident_id"].to_list() == frame["incident_id"].to_list()
     shuffled = frame.sample(fraction=1.0, shuffle=True, seed=len(records))
-    again = classify_with_harm(shuffled, None, AVB).sort("incident_id")
+    again = classify_with_harm(shuffled, None, AVB, HARM).sort("incident_id")
     assert again.equals(whole.sort("incident_id"))
-    alone = classify_with_harm(frame.head(1), None, AVB)
+    alone = classify_with_harm(frame.head(1), None, AVB, HARM)
     assert alone.row(0) == whole.row(0)
     # in the definition exactly when a rule matched or the police.uk category is in
     has_rule = whole["rule_ids"].is_not_null()

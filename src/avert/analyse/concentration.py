@@ -77,7 +77,7 @@ Entity = Literal["offender", "victim", "place", "group"]
 Measure = Literal["count", "harm"]
 Values = pl.Series | npt.NDArray[Any] | Sequence[float]
 
-#: Top fractions reported by default (issue 5: 1 %, 5 %, 10 %, 20 %).
+#: Top fractions reported by default (1 %, 5 %, 10 %, 20 %).
 DEFAULT_TOPS: Final = (0.01, 0.05, 0.1, 0.2)
 #: Shares of the measure whose smallest carrying fraction of entities is reported.
 DEFAULT_SHARES: Final = (0.5, 0.8)

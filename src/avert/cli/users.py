@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from avert.cli._common import console, err_console, get_store, print_json
+from avert.config.settings import load_settings
 from avert.policy import ROLES
 
 __all__ = ["register"]
@@ -31,7 +32,7 @@ RoleOpt = Annotated[
 
 
 def _password() -> str:
-    value = os.environ.get(PASSWORD_ENV)
+    value = load_settings().password
     if value:
         return value
     if not os.isatty(0):

@@ -19,14 +19,21 @@ the key, e.g. ``violence.toml: rules[3].offence_codes: unknown offence code '8X'
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from importlib import resources
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
+from avert.config._toml import (
+    Constraint,
+    build,
+    check,
+    fail,
+    option,
+    packaged_path,
+    read_file,
+)
 from avert.errors import ConfigError
 from avert.schema import HATE_STRANDS, INJURY_LEVELS, ROLES, WEAPONS
 
@@ -67,6 +74,8 @@ _CONDITION_VALUES: Final[Mapping[str, tuple[str, ...]]] = {
     "hate_strand_in": HATE_STRANDS,
 }
 PoliceUkStatus = Literal["in", "out", "possible"]
+_ANY: Final = Constraint()
+_NON_EMPTY: Final = Constraint(non_empty=True)
 
 
 # --- dataclasses ---------------------------------------------------------------------
@@ -91,15 +100,30 @@ class Condition:
         return f"{noun[self.kind]} in {', '.join(self.values)}"
 
 
-@dataclass(frozen=True)
+def _codes_list(where: str, key: str, value: Any) -> tuple[str, ...]:
+    codes: tuple[str, ...] = check(where, key, value, tuple[str, ...], _NON_EMPTY)
+    if ANY_CODE in codes and len(codes) > 1:
+        raise fail(where, key, "'*' must stand alone")
+    return codes
+
+
+def _conditions(where: str, key: str, value: Any) -> tuple[Condition, ...]:
+    if not isinstance(value, list):
+        raise fail(where, key, "must be a list of condition tables")
+    return tuple(
+        _parse_condition(item, where, f"{key}[{j}]") for j, item in enumerate(value)
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Rule:
     """A rule: offence codes (``None`` = any record) and any-of conditions."""
 
-    id: str
-    category: str
-    clause: str
-    offence_codes: tuple[str, ...] | None
-    require_any: tuple[Condition, ...] = ()
+    id: str = option()
+    category: str = option()
+    clause: str = option("")
+    offence_codes: tuple[str, ...] | None = option(parse=_codes_list)
+    require_any: tuple[Condition, ...] = option((), parse=_conditions)
 
     @property
     def code_only(self) -> bool:
@@ -112,52 +136,52 @@ class Category:
     """A category of the definition (core or extension)."""
 
     id: str
-    title: str
-    seed: str = ""
+    title: str = option()
+    seed: str = option("")
 
 
 @dataclass(frozen=True)
 class WeaponExtension:
     """Violence-related offence involving a weapon (seed paragraph 7)."""
 
-    enabled: bool
-    id: str = "ext.weapon"
-    category: str = "violence_weapon"
-    weapons: tuple[str, ...] = ("knife", "firearm", "other")
-    implied_by_codes: tuple[str, ...] = ()
+    enabled: bool = option(False)
+    id: str = option("ext.weapon")
+    category: str = option("violence_weapon")
+    weapons: tuple[str, ...] = option(("knife", "firearm", "other"), choices=WEAPONS)
+    implied_by_codes: tuple[str, ...] = option(())
 
 
 @dataclass(frozen=True)
 class GroupExtension:
     """Violence-related offence with group offending (>= ``min_suspects``)."""
 
-    enabled: bool
-    id: str = "ext.group_offending"
-    category: str = "violence_group"
-    min_suspects: int = 3
-    roles: tuple[str, ...] = ("suspect", "offender")
+    enabled: bool = option(False)
+    id: str = option("ext.group_offending")
+    category: str = option("violence_group")
+    min_suspects: int = option(3, minimum=2)
+    roles: tuple[str, ...] = option(("suspect", "offender"), choices=ROLES)
 
 
 @dataclass(frozen=True)
 class RepeatVictimExtension:
     """Violence-related offence whose victim suffered another within ``window_days``."""
 
-    enabled: bool
-    id: str = "ext.repeat_victim"
-    category: str = "violence_repeat_victim"
-    window_days: int = 365
-    direction: Literal["both", "prior"] = "both"
+    enabled: bool = option(False)
+    id: str = option("ext.repeat_victim")
+    category: str = option("violence_repeat_victim")
+    window_days: int = option(365, minimum=1)
+    direction: Literal["both", "prior"] = option("both")
 
 
 @dataclass(frozen=True)
 class AsbBridge:
     """ASB that escalates: repeat reports by a caller or at a place (seed paragraph 8)."""
 
-    enabled: bool
-    window_days: int = 183
-    min_reports: int = 3
-    min_reports_vulnerable: int = 2
-    place_cell_m: float = 10.0
+    enabled: bool = option(False)
+    window_days: int = option(183, minimum=1)
+    min_reports: int = option(3, minimum=1)
+    min_reports_vulnerable: int = option(2, minimum=1)
+    place_cell_m: float = option(10.0, above=0)
 
 
 @dataclass(frozen=True)
@@ -179,22 +203,22 @@ class PoliceUkCategory:
     in_definition: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HarmCode:
     """The harm weight of one Home Office offence code."""
 
     code: str
-    description: str
-    offence_group: str
-    offence_subgroup: str
-    policeuk_category: str
-    days: float
-    derived: bool
-    source: str
-    reason: str = ""
-    national_count: int = 0
-    aliases: tuple[str, ...] = ()
-    policeuk_published: bool = True
+    description: str = option()
+    offence_group: str = option("")
+    offence_subgroup: str = option("")
+    policeuk_category: str = option()
+    days: float = option(minimum=0)
+    derived: bool = option()
+    source: str = option()
+    reason: str = option("")
+    national_count: int = option(0, minimum=0)
+    aliases: tuple[str, ...] = option(())
+    policeuk_published: bool = option(True)
 
 
 @dataclass(frozen=True)
@@ -309,87 +333,33 @@ def normalise_code(code: str, lookup: Mapping[str, str]) -> str:
     return lookup.get(key, key)
 
 
-class _Reader:
-    """Typed access to a parsed TOML table with ConfigError messages naming file and key."""
-
-    def __init__(self, data: Mapping[str, Any], file: str, prefix: str = "") -> None:
-        self.data = data
-        self.file = file
-        self.prefix = prefix
-
-    def fail(self, key: str, message: str) -> ConfigError:
-        return ConfigError(f"{self.file}: {self.prefix}{key}: {message}")
-
-    def check_keys(self, allowed: set[str]) -> None:
-        unknown = sorted(set(self.data) - allowed)
-        if unknown:
-            raise self.fail(
-                unknown[0], f"unknown key; allowed keys are {sorted(allowed)}"
-            )
-
-    def sub(self, key: str, *, required: bool = True) -> _Reader:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                raise self.fail(key, "missing table")
-            value = {}
-        if not isinstance(value, dict):
-            raise self.fail(key, f"must be a table, got {type(value).__name__}")
-        return _Reader(value, self.file, f"{self.prefix}{key}.")
-
-    def str_(self, key: str, default: str | None = None) -> str:
-        value = self.data.get(key, default)
-        if value is None:
-            raise self.fail(key, "missing")
-        if not isinstance(value, str):
-            raise self.fail(key, f"must be a string, got {value!r}")
-        return value
-
-    def bool_(self, key: str, *, default: bool | None = None) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            raise self.fail(key, f"must be true or false, got {value!r}")
-        return value
-
-    def int_(self, key: str, default: int, *, minimum: int = 0) -> int:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(key, f"must be an integer >= {minimum}, got {value!r}")
-        return value
-
-    def float_(self, key: str, default: float, *, positive: bool = True) -> float:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"must be a number, got {value!r}")
-        if positive and value <= 0:
-            raise self.fail(key, f"must be > 0, got {value!r}")
-        return float(value)
-
-    def strs(self, key: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        value = self.data.get(key, default)
-        if value is None:
-            raise self.fail(key, "missing")
-        if not isinstance(value, list | tuple) or not all(
-            isinstance(v, str) for v in value
-        ):
-            raise self.fail(key, f"must be a list of strings, got {value!r}")
-        return tuple(value)
+def _table(
+    where: str, key: str, value: Any, *, required: bool = True
+) -> Mapping[str, Any]:
+    """The table at ``key`` (empty when left out and not ``required``)."""
+    if value is None:
+        if required:
+            raise fail(where, key, "missing table")
+        return {}
+    if not isinstance(value, Mapping):
+        raise fail(where, key, f"must be a table, got {type(value).__name__}")
+    return value
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as err:
-        msg = f"{path}: no such definition file"
-        raise ConfigError(msg) from err
-    except tomllib.TOMLDecodeError as err:
-        msg = f"{path}: not valid TOML: {err}"
-        raise ConfigError(msg) from err
+def _only(where: str, key: str, table: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        name = f"{key}.{unknown[0]}" if key else unknown[0]
+        raise fail(where, name, f"unknown key; allowed keys are {sorted(allowed)}")
+
+
+def _text(where: str, key: str, value: Any) -> str:
+    text: str = check(where, key, value, str, _ANY)
+    return text
 
 
 def _default_path(name: str) -> Path:
-    return Path(str(resources.files("avert.config") / "defaults" / name))
+    return packaged_path(name)
 
 
 def available_profiles() -> list[str]:
@@ -398,6 +368,17 @@ def available_profiles() -> list[str]:
 
 
 # --- harm ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _HarmHead:
+    """The ``[table]`` of a harm file: where an imported table came from."""
+
+    title: str = option("")
+    source_file: str = option("")
+    source_sha256: str = option("")
+    imported: str = option("")
+    note: str = option("")
+
+
 def load_harm(path: str | Path | None = None) -> HarmTable:
     """Load and validate a harm table (default: the packaged ``harm.toml``).
 
@@ -432,64 +413,58 @@ def load_harm(path: str | Path | None = None) -> HarmTable:
     171-183.
     """
     file_path = Path(path) if path is not None else _default_path(_HARM_FILE)
-    data = _read_toml(file_path)
+    data = read_file(file_path, "harm table")
     name = file_path.name
-    top = _Reader(data, name)
-    top.check_keys({"table", "method", "codes", "policeuk_unweighted"})
-    table_r = top.sub("table", required=False)
-    table_r.check_keys({"title", "source_file", "source_sha256", "imported", "note"})
-    codes_r = top.sub("codes")
+    _only(name, "", data, {"table", "method", "codes", "policeuk_unweighted"})
+    head = build(_HarmHead, data.get("table", {}), name, "table")
+    codes = _harm_codes(name, _table(name, "codes", data.get("codes")))
+    raw_unweighted = _table(
+        name, "policeuk_unweighted", data.get("policeuk_unweighted"), required=False
+    )
+    unweighted = {
+        k.strip().lower(): _text(name, f"policeuk_unweighted.{k}", v)
+        for k, v in raw_unweighted.items()
+    }
+    return HarmTable(
+        path=str(file_path),
+        codes=MappingProxyType(codes),
+        expected=MappingProxyType(_expected(codes)),
+        unweighted=MappingProxyType(unweighted),
+        method=MappingProxyType(dict(data.get("method", {}))),
+        title=head.title,
+        source_file=head.source_file,
+        source_sha256=head.source_sha256,
+    )
+
+
+def _harm_codes(where: str, table: Mapping[str, Any]) -> dict[str, HarmCode]:
+    """Every ``[codes.X]`` table, checked: reasons, sources and unique aliases."""
     codes: dict[str, HarmCode] = {}
     seen_alias: dict[str, str] = {}
-    allowed = {
-        "description",
-        "offence_group",
-        "offence_subgroup",
-        "policeuk_category",
-        "days",
-        "derived",
-        "source",
-        "reason",
-        "national_count",
-        "aliases",
-        "policeuk_published",
-    }
-    for code in codes_r.data:
-        r = codes_r.sub(code)
-        r.check_keys(allowed)
-        days = r.float_("days", -1.0, positive=False)
-        if days < 0:
-            raise r.fail("days", f"must be >= 0, got {days!r}")
-        derived = r.bool_("derived")
-        reason = r.str_("reason", "")
-        if derived and not reason.strip():
-            raise r.fail("reason", "a derived weight needs the reasoning in 'reason'")
-        source = r.str_("source")
-        if not source.strip():
-            raise r.fail("source", "every weight needs a source")
-        aliases = r.strs("aliases", ())
-        for key in (code, *aliases):
-            if key.upper() in seen_alias:
-                raise r.fail(
-                    "aliases", f"{key!r} already used by {seen_alias[key.upper()]!r}"
+    for code, raw in table.items():
+        key = f"codes.{code}"
+        entry = build(HarmCode, _table(where, key, raw), where, key, code=code)
+        if entry.derived and not entry.reason.strip():
+            raise fail(
+                where,
+                f"{key}.reason",
+                "a derived weight needs the reasoning in 'reason'",
+            )
+        if not entry.source.strip():
+            raise fail(where, f"{key}.source", "every weight needs a source")
+        for name in (code, *entry.aliases):
+            if name.upper() in seen_alias:
+                used = seen_alias[name.upper()]
+                raise fail(
+                    where, f"{key}.aliases", f"{name!r} already used by {used!r}"
                 )
-            seen_alias[key.upper()] = code
-        codes[code] = HarmCode(
-            code=code,
-            description=r.str_("description"),
-            offence_group=r.str_("offence_group", ""),
-            offence_subgroup=r.str_("offence_subgroup", ""),
-            policeuk_category=r.str_("policeuk_category"),
-            days=days,
-            derived=derived,
-            source=source,
-            reason=reason,
-            national_count=r.int_("national_count", 0),
-            aliases=aliases,
-            policeuk_published=r.bool_("policeuk_published", default=True),
-        )
-    unweighted_r = top.sub("policeuk_unweighted", required=False)
-    unweighted = {k.strip().lower(): unweighted_r.str_(k) for k in unweighted_r.data}
+            seen_alias[name.upper()] = code
+        codes[code] = entry
+    return codes
+
+
+def _expected(codes: Mapping[str, HarmCode]) -> dict[str, ExpectedHarm]:
+    """Expected weight of each police.uk category under the national offence mix."""
     expected: dict[str, ExpectedHarm] = {}
     groups: dict[str, list[HarmCode]] = {}
     for entry in codes.values():
@@ -509,17 +484,7 @@ def load_harm(path: str | Path | None = None) -> HarmTable:
             n_offences=n,
             source=f"expected CCHI weight of police.uk category '{cat}': {how}; an expectation, not the harm of this record",
         )
-    method = dict(top.data.get("method", {}))
-    return HarmTable(
-        path=str(file_path),
-        codes=MappingProxyType(codes),
-        expected=MappingProxyType(expected),
-        unweighted=MappingProxyType(unweighted),
-        method=MappingProxyType(method),
-        title=table_r.str_("title", ""),
-        source_file=table_r.str_("source_file", ""),
-        source_sha256=table_r.str_("source_sha256", ""),
-    )
+    return expected
 
 
 # --- profiles ------------------------------------------------------------------------
@@ -537,17 +502,19 @@ def _resolve_profile_path(name_or_path: str | Path) -> Path:
     return path
 
 
-def _parse_condition(item: object, r: _Reader, key: str) -> Condition:
+def _parse_condition(item: object, where: str, key: str) -> Condition:
     if not isinstance(item, dict) or len(item) != 1:
-        raise r.fail(key, f"each condition must be a table with one key, got {item!r}")
+        raise fail(
+            where, key, f"each condition must be a table with one key, got {item!r}"
+        )
     ((kind, value),) = item.items()
     if kind == "domestic":
         if value is not True:
-            raise r.fail(key, "domestic must be true")
+            raise fail(where, key, "domestic must be true")
         return Condition("domestic")
     if kind == "flag":
         if not isinstance(value, str) or not value.isidentifier():
-            raise r.fail(key, f"flag must name a column, got {value!r}")
+            raise fail(where, key, f"flag must name a column, got {value!r}")
         return Condition("flag", (value,))
     if kind in _CONDITION_VALUES:
         if (
@@ -555,21 +522,24 @@ def _parse_condition(item: object, r: _Reader, key: str) -> Condition:
             or not value
             or not all(isinstance(v, str) for v in value)
         ):
-            raise r.fail(key, f"{kind} must be a non-empty list of strings")
+            raise fail(where, key, f"{kind} must be a non-empty list of strings")
         bad = [v for v in value if v not in _CONDITION_VALUES[kind]]
         if bad:
-            raise r.fail(
-                key, f"{kind} values {bad} not in {list(_CONDITION_VALUES[kind])}"
+            raise fail(
+                where,
+                key,
+                f"{kind} values {bad} not in {list(_CONDITION_VALUES[kind])}",
             )
         return Condition(kind, tuple(value))  # type: ignore[arg-type]
-    raise r.fail(
+    raise fail(
+        where,
         key,
         f"unknown condition {kind!r}; use weapon_in, injury_in, domestic, hate_strand_in or flag",
     )
 
 
 def _check_codes(
-    codes: tuple[str, ...], r: _Reader, key: str, harm: HarmTable
+    codes: tuple[str, ...], where: str, key: str, harm: HarmTable
 ) -> tuple[str, ...]:
     lookup = harm.code_lookup
     out: list[str] = []
@@ -579,11 +549,35 @@ def _check_codes(
             continue
         canon = lookup.get(code.strip().upper())
         if canon is None:
-            raise r.fail(
-                key, f"unknown offence code {code!r} (not in {Path(harm.path).name})"
+            raise fail(
+                where,
+                key,
+                f"unknown offence code {code!r} (not in {Path(harm.path).name})",
             )
         out.append(canon)
     return tuple(dict.fromkeys(out))
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ProfileHead:
+    """The ``[profile]`` table of a violence definition file."""
+
+    id: str = option()
+    title: str = option()
+    source: str = option()
+    description: str = option("")
+    precedence: tuple[str, ...] = option()
+    policeuk_possible_min_share: float = option(0.5, minimum=0.0, maximum=1.0)
+
+
+@dataclass(frozen=True)
+class _Extensions:
+    """The ``[extensions]`` table: violence-related codes and the three extensions."""
+
+    violence_related_codes: tuple[str, ...] = option(())
+    weapon: WeaponExtension = option(factory=WeaponExtension)
+    group_offending: GroupExtension = option(factory=GroupExtension)
+    repeat_victim: RepeatVictimExtension = option(factory=RepeatVictimExtension)
 
 
 def load_profile(
@@ -611,183 +605,148 @@ def load_profile(
     """
     harm = harm if harm is not None else load_harm()
     path = _resolve_profile_path(name_or_path)
-    data = _read_toml(path)
+    data = read_file(path, "definition")
     name = path.name
-    top = _Reader(data, name)
-    top.check_keys({"profile", "categories", "rules", "extensions", "asb_bridge"})
-    pr = top.sub("profile")
-    pr.check_keys(
-        {
-            "id",
-            "title",
-            "source",
-            "description",
-            "precedence",
-            "policeuk_possible_min_share",
-        }
+    _only(
+        name, "", data, {"profile", "categories", "rules", "extensions", "asb_bridge"}
     )
-    precedence = pr.strs("precedence")
-    if len(set(precedence)) != len(precedence):
-        raise pr.fail("precedence", "lists a category twice")
-    cats_r = top.sub("categories")
-    categories: dict[str, Category] = {}
-    for cid in cats_r.data:
-        cr = cats_r.sub(cid)
-        cr.check_keys({"title", "seed"})
-        categories[cid] = Category(cid, cr.str_("title"), cr.str_("seed", ""))
-    for cid in precedence:
-        if cid not in categories:
-            raise pr.fail(
-                "precedence", f"category {cid!r} is not defined under [categories]"
-            )
-    for cid in categories:
-        if cid not in precedence:
-            raise cats_r.fail(cid, "category is missing from profile.precedence")
-    raw_rules = data.get("rules", [])
-    if not isinstance(raw_rules, list):
-        raise top.fail("rules", "must be an array of tables [[rules]]")
-    rules: list[Rule] = []
-    ids: set[str] = set()
-    for i, raw in enumerate(raw_rules):
-        if not isinstance(raw, dict):
-            raise top.fail(f"rules[{i}]", "must be a table")
-        rr = _Reader(raw, name, f"rules[{i}].")
-        rr.check_keys({"id", "category", "clause", "offence_codes", "require_any"})
-        rid = rr.str_("id")
-        if rid in ids:
-            raise rr.fail("id", f"duplicate rule id {rid!r}")
-        ids.add(rid)
-        cat = rr.str_("category")
-        if cat not in categories:
-            raise rr.fail("category", f"unknown category {cat!r}")
-        codes = _check_codes(rr.strs("offence_codes"), rr, "offence_codes", harm)
-        if not codes:
-            raise rr.fail("offence_codes", "must not be empty")
-        if ANY_CODE in codes and len(codes) > 1:
-            raise rr.fail("offence_codes", "'*' must stand alone")
-        req = raw.get("require_any", [])
-        if not isinstance(req, list):
-            raise rr.fail("require_any", "must be a list of condition tables")
-        conditions = tuple(
-            _parse_condition(item, rr, f"require_any[{j}]")
-            for j, item in enumerate(req)
-        )
-        rules.append(
-            Rule(
-                id=rid,
-                category=cat,
-                clause=rr.str_("clause", ""),
-                offence_codes=None if codes == (ANY_CODE,) else codes,
-                require_any=conditions,
-            )
-        )
-    ext = top.sub("extensions", required=False)
-    ext.check_keys(
-        {"violence_related_codes", "weapon", "group_offending", "repeat_victim"}
+    head = build(
+        _ProfileHead, _table(name, "profile", data.get("profile")), name, "profile"
     )
-    vr_codes = _check_codes(
-        ext.strs("violence_related_codes", ()), ext, "violence_related_codes", harm
-    )
-
-    def ext_cat(r: _Reader, default: str, *, enabled: bool) -> str:
-        cid = r.str_("category", default)
-        if enabled and cid not in categories:
-            raise r.fail("category", f"unknown category {cid!r}")
-        return cid
-
-    def ext_id(r: _Reader, default: str) -> str:
-        rid = r.str_("id", default)
-        if rid in ids:
-            raise r.fail("id", f"duplicate rule id {rid!r}")
-        ids.add(rid)
-        return rid
-
-    wr = ext.sub("weapon", required=False)
-    wr.check_keys({"enabled", "id", "category", "weapons", "implied_by_codes"})
-    w_on = wr.bool_("enabled", default=False)
-    weapons = wr.strs("weapons", ("knife", "firearm", "other"))
-    if any(w not in WEAPONS for w in weapons):
-        raise wr.fail("weapons", f"values must be in {list(WEAPONS)}")
-    weapon = WeaponExtension(
-        enabled=w_on,
-        id=ext_id(wr, "ext.weapon"),
-        category=ext_cat(wr, "violence_weapon", enabled=w_on),
-        weapons=weapons,
-        implied_by_codes=_check_codes(
-            wr.strs("implied_by_codes", ()), wr, "implied_by_codes", harm
-        ),
-    )
-    gr = ext.sub("group_offending", required=False)
-    gr.check_keys({"enabled", "id", "category", "min_suspects", "roles"})
-    g_on = gr.bool_("enabled", default=False)
-    roles = gr.strs("roles", ("suspect", "offender"))
-    if any(x not in ROLES for x in roles):
-        raise gr.fail("roles", f"values must be in {list(ROLES)}")
-    group = GroupExtension(
-        enabled=g_on,
-        id=ext_id(gr, "ext.group_offending"),
-        category=ext_cat(gr, "violence_group", enabled=g_on),
-        min_suspects=gr.int_("min_suspects", 3, minimum=2),
-        roles=roles,
-    )
-    rvr = ext.sub("repeat_victim", required=False)
-    rvr.check_keys({"enabled", "id", "category", "window_days", "direction"})
-    rv_on = rvr.bool_("enabled", default=False)
-    direction = rvr.str_("direction", "both")
-    if direction not in ("both", "prior"):
-        raise rvr.fail("direction", f"must be 'both' or 'prior', got {direction!r}")
-    repeat = RepeatVictimExtension(
-        enabled=rv_on,
-        id=ext_id(rvr, "ext.repeat_victim"),
-        category=ext_cat(rvr, "violence_repeat_victim", enabled=rv_on),
-        window_days=rvr.int_("window_days", 365, minimum=1),
-        direction="both" if direction == "both" else "prior",
-    )
-    if (w_on or g_on or rv_on) and not vr_codes:
-        raise ext.fail("violence_related_codes", "an enabled extension needs this list")
-    ar = top.sub("asb_bridge", required=False)
-    ar.check_keys(
-        {
-            "enabled",
-            "window_days",
-            "min_reports",
-            "min_reports_vulnerable",
-            "place_cell_m",
-        }
-    )
-    asb = AsbBridge(
-        enabled=ar.bool_("enabled", default=False),
-        window_days=ar.int_("window_days", 183, minimum=1),
-        min_reports=ar.int_("min_reports", 3, minimum=1),
-        min_reports_vulnerable=ar.int_("min_reports_vulnerable", 2, minimum=1),
-        place_cell_m=ar.float_("place_cell_m", 10.0),
-    )
+    categories = _categories(name, data.get("categories"), head.precedence)
+    rules = _rules(name, data.get("rules", []), categories, harm)
+    ext = _extensions(name, data.get("extensions"), categories, rules, harm)
+    asb_raw = _table(name, "asb_bridge", data.get("asb_bridge"), required=False)
     profile = Profile(
-        id=pr.str_("id"),
-        title=pr.str_("title"),
-        source=pr.str_("source"),
-        description=pr.str_("description", ""),
+        id=head.id,
+        title=head.title,
+        source=head.source,
+        description=head.description,
         path=str(path),
-        precedence=precedence,
+        precedence=head.precedence,
         categories=MappingProxyType(categories),
-        rules=tuple(rules),
-        violence_related_codes=vr_codes,
-        weapon=weapon,
-        group_offending=group,
-        repeat_victim=repeat,
-        asb_bridge=asb,
-        policeuk_possible_min_share=_share(pr),
+        rules=rules,
+        violence_related_codes=ext.violence_related_codes,
+        weapon=ext.weapon,
+        group_offending=ext.group_offending,
+        repeat_victim=ext.repeat_victim,
+        asb_bridge=build(AsbBridge, asb_raw, name, "asb_bridge"),
+        policeuk_possible_min_share=head.policeuk_possible_min_share,
         policeuk=MappingProxyType({}),
         code_lookup=MappingProxyType(harm.code_lookup),
     )
     return _with_policeuk(profile, harm)
 
 
-def _share(r: _Reader) -> float:
-    value = r.float_("policeuk_possible_min_share", 0.5, positive=False)
-    if not 0.0 <= value <= 1.0:
-        raise r.fail("policeuk_possible_min_share", f"must be in [0, 1], got {value!r}")
-    return value
+def _categories(
+    where: str, raw: Any, precedence: tuple[str, ...]
+) -> dict[str, Category]:
+    """The ``[categories]``, each named exactly once in ``profile.precedence``."""
+    if len(set(precedence)) != len(precedence):
+        raise fail(where, "profile.precedence", "lists a category twice")
+    table = _table(where, "categories", raw)
+    categories = {
+        cid: build(
+            Category,
+            _table(where, f"categories.{cid}", value),
+            where,
+            f"categories.{cid}",
+            id=cid,
+        )
+        for cid, value in table.items()
+    }
+    for cid in precedence:
+        if cid not in categories:
+            raise fail(
+                where,
+                "profile.precedence",
+                f"category {cid!r} is not defined under [categories]",
+            )
+    for cid in categories:
+        if cid not in precedence:
+            raise fail(
+                where,
+                f"categories.{cid}",
+                "category is missing from profile.precedence",
+            )
+    return categories
+
+
+def _rules(
+    where: str, raw: Any, categories: Mapping[str, Category], harm: HarmTable
+) -> tuple[Rule, ...]:
+    """The ``[[rules]]``: unique ids, known categories, codes of the harm table."""
+    if not isinstance(raw, list):
+        raise fail(where, "rules", "must be an array of tables [[rules]]")
+    rules: list[Rule] = []
+    ids: set[str] = set()
+    for i, item in enumerate(raw):
+        key = f"rules[{i}]"
+        rule = build(Rule, _table(where, key, item), where, key)
+        if rule.id in ids:
+            raise fail(where, f"{key}.id", f"duplicate rule id {rule.id!r}")
+        ids.add(rule.id)
+        if rule.category not in categories:
+            raise fail(where, f"{key}.category", f"unknown category {rule.category!r}")
+        codes = _check_codes(
+            rule.offence_codes or (), where, f"{key}.offence_codes", harm
+        )
+        rules.append(
+            replace(rule, offence_codes=None if codes == (ANY_CODE,) else codes)
+        )
+    return tuple(rules)
+
+
+def _extensions(
+    where: str,
+    raw: Any,
+    categories: Mapping[str, Category],
+    rules: tuple[Rule, ...],
+    harm: HarmTable,
+) -> _Extensions:
+    """``[extensions]``: enabled ones need known categories and violence codes."""
+    ext = build(
+        _Extensions,
+        _table(where, "extensions", raw, required=False),
+        where,
+        "extensions",
+    )
+    ids = {r.id for r in rules}
+    for name in ("weapon", "group_offending", "repeat_victim"):
+        one = getattr(ext, name)
+        key = f"extensions.{name}"
+        if one.id in ids:
+            raise fail(where, f"{key}.id", f"duplicate rule id {one.id!r}")
+        ids.add(one.id)
+        if one.enabled and one.category not in categories:
+            raise fail(where, f"{key}.category", f"unknown category {one.category!r}")
+    enabled = (
+        ext.weapon.enabled or ext.group_offending.enabled or ext.repeat_victim.enabled
+    )
+    if enabled and not ext.violence_related_codes:
+        raise fail(
+            where,
+            "extensions.violence_related_codes",
+            "an enabled extension needs this list",
+        )
+    return replace(
+        ext,
+        violence_related_codes=_check_codes(
+            ext.violence_related_codes,
+            where,
+            "extensions.violence_related_codes",
+            harm,
+        ),
+        weapon=replace(
+            ext.weapon,
+            implied_by_codes=_check_codes(
+                ext.weapon.implied_by_codes,
+                where,
+                "extensions.weapon.implied_by_codes",
+                harm,
+            ),
+        ),
+    )
 
 
 def code_only_rules(profile: Profile, code: str) -> list[str]:
@@ -1004,99 +963,114 @@ def render_docs(
         "",
     ]
     for pid in profiles:
-        p = load_profile(pid, harm=harm)
+        lines += _profile_docs(load_profile(pid, harm=harm), harm)
+    lines += _harm_docs(harm)
+    return "\n".join(lines)
+
+
+def _profile_docs(p: Profile, harm: HarmTable) -> list[str]:
+    """The section of one profile: categories, rules, codes and police.uk."""
+    lines: list[str] = []
+    lines += [
+        f"## Profile `{p.id}`: {p.title}",
+        "",
+        _md(p.description),
+        "",
+        f"Source: {_md(p.source)}",
+        "",
+    ]
+    lines += ["Precedence: " + " > ".join(f"`{c}`" for c in p.precedence), ""]
+    for cid in p.precedence:
+        lines += _category_docs(p, cid, harm)
+    if p.violence_related_codes:
         lines += [
-            f"## Profile `{p.id}`: {p.title}",
+            "### Violence-related codes (extensions)",
             "",
-            _md(p.description),
-            "",
-            f"Source: {_md(p.source)}",
+            ", ".join(
+                f"`{c}`" for c in sorted(p.violence_related_codes, key=_code_sort_key)
+            ),
             "",
         ]
-        lines += ["Precedence: " + " > ".join(f"`{c}`" for c in p.precedence), ""]
-        for cid in p.precedence:
-            cat = p.categories[cid]
-            lines += [f"### `{cid}`: {_md(cat.title)}", ""]
-            if cat.seed:
-                lines += [f"Seed: {_md(cat.seed)}", ""]
-            crules = [r for r in p.rules if r.category == cid]
-            for r in crules:
-                cond = ""
-                if r.require_any:
-                    cond = " when any of: " + "; ".join(
-                        c.describe() for c in r.require_any
-                    )
-                scope = (
-                    "any offence"
-                    if r.offence_codes is None
-                    else f"{len(r.offence_codes)} codes"
-                )
-                lines.append(f"- `{r.id}`: {_md(r.clause)} ({scope}{cond})")
-            for ext in (p.weapon, p.group_offending, p.repeat_victim):
-                if ext.enabled and ext.category == cid:
-                    lines.append(f"- `{ext.id}`: {_ext_text(p, ext)}")
-            lines.append("")
-            codes = sorted(
-                {c for r in crules if r.offence_codes for c in r.offence_codes},
-                key=_code_sort_key,
+    if p.asb_bridge.enabled:
+        a = p.asb_bridge
+        lines += [
+            "### ASB bridge",
+            "",
+            f"An ASB report escalates when its caller made {a.min_reports} or more reports "
+            f"within {a.window_days} days ({a.min_reports_vulnerable} for a vulnerable caller), "
+            f"or {a.min_reports} or more reports were made in the same {_fmt_days(a.place_cell_m)} m "
+            "cell within the window (ASB case review threshold). Rule ids: `asb.repeat_caller`, "
+            "`asb.repeat_caller_vulnerable`, `asb.repeat_place`.",
+            "",
+        ]
+    lines += [
+        "### data.police.uk categories (no offence code)",
+        "",
+        f"A `possible` category counts as in when at least {p.policeuk_possible_min_share:.0%} "
+        "of its national 2017/18 offences are in on their code alone.",
+        "",
+        "| category | resolution | in definition | category in profile | share of national offences in | expected harm (days) |",
+        "|---|---|---|---|---:|---:|",
+    ]
+    for name, pc in sorted(p.policeuk.items()):
+        exp = harm.expected.get(name)
+        res = "possible" if pc.status == "possible" else f"category ({pc.status})"
+        lines.append(
+            f"| {name} | {res} | {'yes' if pc.in_definition else 'no'} | {pc.category or ''} | {pc.in_share:.1%} | "
+            f"{_fmt_days(exp.days) if exp else 'none'} |"
+        )
+    lines.append("")
+    return lines
+
+
+def _category_docs(p: Profile, cid: str, harm: HarmTable) -> list[str]:
+    """One category: its rules and extensions, then a table of its codes."""
+    lines: list[str] = []
+    cat = p.categories[cid]
+    lines += [f"### `{cid}`: {_md(cat.title)}", ""]
+    if cat.seed:
+        lines += [f"Seed: {_md(cat.seed)}", ""]
+    crules = [r for r in p.rules if r.category == cid]
+    for r in crules:
+        cond = ""
+        if r.require_any:
+            cond = " when any of: " + "; ".join(c.describe() for c in r.require_any)
+        scope = (
+            "any offence"
+            if r.offence_codes is None
+            else f"{len(r.offence_codes)} codes"
+        )
+        lines.append(f"- `{r.id}`: {_md(r.clause)} ({scope}{cond})")
+    for ext in (p.weapon, p.group_offending, p.repeat_victim):
+        if ext.enabled and ext.category == cid:
+            lines.append(f"- `{ext.id}`: {_ext_text(p, ext)}")
+    lines.append("")
+    codes = sorted(
+        {c for r in crules if r.offence_codes for c in r.offence_codes},
+        key=_code_sort_key,
+    )
+    if codes:
+        lines += [
+            "| code | offence | rules | harm (days) | derived | source |",
+            "|---|---|---|---:|---|---|",
+        ]
+        for c in codes:
+            h = harm.codes[c]
+            rids = ", ".join(
+                f"`{r.id}`" for r in crules if r.offence_codes and c in r.offence_codes
             )
-            if codes:
-                lines += [
-                    "| code | offence | rules | harm (days) | derived | source |",
-                    "|---|---|---|---:|---|---|",
-                ]
-                for c in codes:
-                    h = harm.codes[c]
-                    rids = ", ".join(
-                        f"`{r.id}`"
-                        for r in crules
-                        if r.offence_codes and c in r.offence_codes
-                    )
-                    src = h.source + (f". Reasoning: {h.reason}" if h.reason else "")
-                    lines.append(
-                        f"| `{c}` | {_md(h.description)} | {rids} | {_fmt_days(h.days)} | "
-                        f"{'yes' if h.derived else 'no'} | {_md(src)} |"
-                    )
-                lines.append("")
-        if p.violence_related_codes:
-            lines += [
-                "### Violence-related codes (extensions)",
-                "",
-                ", ".join(
-                    f"`{c}`"
-                    for c in sorted(p.violence_related_codes, key=_code_sort_key)
-                ),
-                "",
-            ]
-        if p.asb_bridge.enabled:
-            a = p.asb_bridge
-            lines += [
-                "### ASB bridge",
-                "",
-                f"An ASB report escalates when its caller made {a.min_reports} or more reports "
-                f"within {a.window_days} days ({a.min_reports_vulnerable} for a vulnerable caller), "
-                f"or {a.min_reports} or more reports were made in the same {_fmt_days(a.place_cell_m)} m "
-                "cell within the window (ASB case review threshold). Rule ids: `asb.repeat_caller`, "
-                "`asb.repeat_caller_vulnerable`, `asb.repeat_place`.",
-                "",
-            ]
-        lines += [
-            "### data.police.uk categories (no offence code)",
-            "",
-            f"A `possible` category counts as in when at least {p.policeuk_possible_min_share:.0%} "
-            "of its national 2017/18 offences are in on their code alone.",
-            "",
-            "| category | resolution | in definition | category in profile | share of national offences in | expected harm (days) |",
-            "|---|---|---|---|---:|---:|",
-        ]
-        for name, pc in sorted(p.policeuk.items()):
-            exp = harm.expected.get(name)
-            res = "possible" if pc.status == "possible" else f"category ({pc.status})"
+            src = h.source + (f". Reasoning: {h.reason}" if h.reason else "")
             lines.append(
-                f"| {name} | {res} | {'yes' if pc.in_definition else 'no'} | {pc.category or ''} | {pc.in_share:.1%} | "
-                f"{_fmt_days(exp.days) if exp else 'none'} |"
+                f"| `{c}` | {_md(h.description)} | {rids} | {_fmt_days(h.days)} | "
+                f"{'yes' if h.derived else 'no'} | {_md(src)} |"
             )
         lines.append("")
+    return lines
+
+
+def _harm_docs(harm: HarmTable) -> list[str]:
+    """The method and the weight of every code of the harm table."""
+    lines: list[str] = []
     lines += ["## Harm weights of all codes", "", "Method:", ""]
     for key, value in harm.method.items():
         lines.append(f"- {key}: {_md(str(value))}")
@@ -1112,7 +1086,7 @@ def render_docs(
             f"{_fmt_days(h.days)} | {'yes' if h.derived else 'no'} |"
         )
     lines.append("")
-    return "\n".join(lines)
+    return lines
 
 
 def _ext_text(

@@ -20,7 +20,6 @@ say so in their source. The TOML records the workbook's file name and SHA-256 di
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import statistics
 from collections.abc import Callable
@@ -28,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from avert.config.definitions import HarmTable, _code_sort_key, load_harm
+from avert.config._toml import toml_value
+from avert.config.definitions import HarmCode, HarmTable, _code_sort_key, load_harm
 from avert.errors import ConfigError
 
 __all__ = [
@@ -44,6 +44,11 @@ CCHI_SHEET: Final = "CCHI 2026 values sheet"
 _HEADER_SCAN_ROWS: Final = 30
 _SLASH = re.compile(r"^0*(\d+)\s*/\s*0*(\d+)$")
 _DECIMAL = re.compile(r"^\d+\.\d+$")
+_MATCHING: Final = (
+    "a row matches a packaged code by the code or alias itself, N/SS as N.S, or N/SS "
+    "as the only packaged code numbered N; several rows: their median; rows matching "
+    "no code are codes of their own (policeuk_published = false)"
+)
 
 
 @dataclass(frozen=True)
@@ -236,22 +241,135 @@ def _leading_number(code: str) -> int | None:
     return digits if digits != 10_000 else None
 
 
-def _toml_str(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(float(value)) if isinstance(value, float) else str(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return _toml_str(str(value))
-
-
 def _fmt(days: float) -> str:
     return f"{days:g}"
+
+
+def _median_reason(values: list[float]) -> dict[str, Any]:
+    if min(values) == max(values):
+        return {}
+    return {
+        "reason": f"median of {len(values)} CCHI rows ranging "
+        f"{_fmt(min(values))}-{_fmt(max(values))} days"
+    }
+
+
+def _by_number(base: HarmTable) -> dict[int, list[str]]:
+    """Packaged codes by their leading number (decimal codes left out)."""
+    by_number: dict[int, list[str]] = {}
+    for code in base.codes:
+        n = _leading_number(code)
+        if n is not None and not _DECIMAL.match(code):
+            by_number.setdefault(n, []).append(code)
+    return by_number
+
+
+def _match_rows(
+    rows: list[CchiRow], base: HarmTable, by_number: dict[int, list[str]]
+) -> tuple[dict[str, list[CchiRow]], dict[str, list[CchiRow]]]:
+    """Rows per matched packaged code, and rows per code of their own."""
+    matched: dict[str, list[CchiRow]] = {}
+    own: dict[str, list[CchiRow]] = {}
+    for row in rows:
+        canon = _match(row.code, base, by_number)
+        if canon is None:
+            own.setdefault(row.code.upper(), []).append(row)
+        else:
+            matched.setdefault(canon, []).append(row)
+    return matched, own
+
+
+def _head_lines(
+    workbook: Path, sheet: str, digest: str, summary: str, base: HarmTable
+) -> list[str]:
+    """The file comment, ``[table]``, ``[method]`` and ``[policeuk_unweighted]``."""
+    src = f"{workbook.name} (sha256 {digest})"
+    lines = [
+        f"# Harm table imported by `avert harm import` from {workbook.name}, sheet {sheet!r}.",
+        "# Use it with the harm_table setting (AVERT_HARM_TABLE) or --harm FILE.",
+        "",
+        "[table]",
+        f"title = {toml_value(f'Cambridge Crime Harm Index values from {workbook.name}')}",
+        f"source_file = {toml_value(workbook.name)}",
+        f"source_sha256 = {toml_value(digest)}",
+        f"imported = {toml_value(summary)}",
+        "",
+        "[method]",
+        'scale = "cchi"',
+        'unit = "days"',
+        f"source = {toml_value('CCHI values per Home Office classification from ' + src)}",
+        f"matching = {toml_value(_MATCHING)}",
+    ]
+    if "national_mix" in base.method:
+        lines.append(f"national_mix = {toml_value(base.method['national_mix'])}")
+    if base.unweighted:
+        lines += ["", "[policeuk_unweighted]"]
+        lines += [
+            f"{toml_value(k)} = {toml_value(v)}" for k, v in base.unweighted.items()
+        ]
+    return lines
+
+
+def _packaged_fields(
+    entry: HarmCode, hits: list[CchiRow] | None, src: str, workbook: str
+) -> dict[str, Any]:
+    """The TOML keys of a packaged code: the workbook's median, or the packaged weight."""
+    fields: dict[str, Any] = {
+        "description": entry.description,
+        "offence_group": entry.offence_group,
+        "offence_subgroup": entry.offence_subgroup,
+        "policeuk_category": entry.policeuk_category,
+        "national_count": entry.national_count,
+    }
+    if entry.aliases:
+        fields["aliases"] = list(entry.aliases)
+    if not entry.policeuk_published:
+        fields["policeuk_published"] = False
+    if not hits:
+        fields["days"] = entry.days
+        fields["derived"] = entry.derived
+        fields["source"] = f"not in {workbook}: packaged avert weight ({entry.source})"
+        if entry.reason:
+            fields["reason"] = entry.reason
+        return fields
+    values = [h.days for h in hits]
+    listed = "; ".join(f"{h.code} {h.title}".strip() for h in hits[:6])
+    more = f" and {len(hits) - 6} more" if len(hits) > 6 else ""
+    fields["days"] = float(statistics.median(values))
+    fields["derived"] = False
+    fields["source"] = f"CCHI value from {src}, row(s) {listed}{more}"
+    return fields | _median_reason(values)
+
+
+def _own_fields(
+    code: str,
+    hits: list[CchiRow],
+    base: HarmTable,
+    by_number: dict[int, list[str]],
+    src: str,
+) -> dict[str, Any]:
+    """The TOML keys of a workbook code that matches no packaged code."""
+    values = [h.days for h in hits]
+    number = _leading_number(code)
+    sibling = by_number.get(number, []) if number is not None else []
+    parent = base.codes[sibling[0]] if sibling else None
+    fields: dict[str, Any] = {
+        "description": hits[0].title or code,
+        "offence_group": parent.offence_group if parent else "",
+        "offence_subgroup": parent.offence_subgroup if parent else "",
+        "policeuk_category": parent.policeuk_category if parent else "Other crime",
+        "policeuk_published": False,
+        "days": float(statistics.median(values)),
+        "derived": False,
+        "source": f"CCHI value from {src}, line {hits[0].line}",
+    }
+    return fields | _median_reason(values)
+
+
+def _code_lines(code: str, fields: dict[str, Any]) -> list[str]:
+    return ["", f"[codes.{toml_value(code)}]"] + [
+        f"{k} = {toml_value(v)}" for k, v in fields.items()
+    ]
 
 
 def import_cchi_workbook(
@@ -296,103 +414,21 @@ def import_cchi_workbook(
     if not rows:
         msg = f"{workbook}: sheet {sheet!r} has no rows with a classification code and CCHI days"
         raise ConfigError(msg)
-    by_number: dict[int, list[str]] = {}
-    for code in base.codes:
-        n = _leading_number(code)
-        if n is not None and not _DECIMAL.match(code):
-            by_number.setdefault(n, []).append(code)
-    matched: dict[str, list[CchiRow]] = {}
-    own: dict[str, list[CchiRow]] = {}
-    for row in rows:
-        canon = _match(row.code, base, by_number)
-        if canon is None:
-            own.setdefault(row.code.upper(), []).append(row)
-        else:
-            matched.setdefault(canon, []).append(row)
+    by_number = _by_number(base)
+    matched, own = _match_rows(rows, base, by_number)
     src = f"{workbook.name} (sha256 {digest})"
-    lines = [
-        f"# Harm table imported by `avert harm import` from {workbook.name}, sheet {sheet!r}.",
-        "# Use it with the harm_table setting (AVERT_HARM_TABLE) or --harm FILE.",
-        "",
-        "[table]",
-        f"title = {_toml_str(f'Cambridge Crime Harm Index values from {workbook.name}')}",
-        f"source_file = {_toml_str(workbook.name)}",
-        f"source_sha256 = {_toml_str(digest)}",
-        f"imported = {_toml_str(f'{len(rows)} rows of sheet {sheet!r}; {len(matched)} packaged codes matched, {len(own)} own codes')}",
-        "",
-        "[method]",
-        'scale = "cchi"',
-        'unit = "days"',
-        f"source = {_toml_str('CCHI values per Home Office classification from ' + src)}",
-        f"matching = {_toml_str('a row matches a packaged code by the code or alias itself, N/SS as N.S, or N/SS as the only packaged code numbered N; several rows: their median; rows matching no code are codes of their own (policeuk_published = false)')}",
-    ]
-    for key, value in base.method.items():
-        if key in {"national_mix"}:
-            lines.append(f"{key} = {_toml_value(value)}")
-    if base.unweighted:
-        lines += ["", "[policeuk_unweighted]"]
-        lines += [
-            f"{_toml_str(k)} = {_toml_str(v)}" for k, v in base.unweighted.items()
-        ]
+    summary = (
+        f"{len(rows)} rows of sheet {sheet!r}; {len(matched)} packaged codes matched, "
+        f"{len(own)} own codes"
+    )
+    lines = _head_lines(workbook, sheet, digest, summary, base)
     for code in sorted(base.codes, key=_code_sort_key):
-        entry = base.codes[code]
-        hits = matched.get(code)
-        fields: dict[str, Any] = {
-            "description": entry.description,
-            "offence_group": entry.offence_group,
-            "offence_subgroup": entry.offence_subgroup,
-            "policeuk_category": entry.policeuk_category,
-            "national_count": entry.national_count,
-        }
-        if entry.aliases:
-            fields["aliases"] = list(entry.aliases)
-        if not entry.policeuk_published:
-            fields["policeuk_published"] = False
-        if hits:
-            values = [h.days for h in hits]
-            fields["days"] = float(statistics.median(values))
-            fields["derived"] = False
-            listed = "; ".join(f"{h.code} {h.title}".strip() for h in hits[:6])
-            more = f" and {len(hits) - 6} more" if len(hits) > 6 else ""
-            fields["source"] = f"CCHI value from {src}, row(s) {listed}{more}"
-            if min(values) != max(values):
-                fields["reason"] = (
-                    f"median of {len(values)} CCHI rows ranging "
-                    f"{_fmt(min(values))}-{_fmt(max(values))} days"
-                )
-        else:
-            fields["days"] = entry.days
-            fields["derived"] = entry.derived
-            fields["source"] = (
-                f"not in {workbook.name}: packaged avert weight ({entry.source})"
-            )
-            if entry.reason:
-                fields["reason"] = entry.reason
-        lines += ["", f"[codes.{_toml_str(code)}]"]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in fields.items()]
+        fields = _packaged_fields(
+            base.codes[code], matched.get(code), src, workbook.name
+        )
+        lines += _code_lines(code, fields)
     for code in sorted(own, key=_code_sort_key):
-        hits = own[code]
-        values = [h.days for h in hits]
-        number = _leading_number(code)
-        sibling = by_number.get(number, []) if number is not None else []
-        parent = base.codes[sibling[0]] if sibling else None
-        fields = {
-            "description": hits[0].title or code,
-            "offence_group": parent.offence_group if parent else "",
-            "offence_subgroup": parent.offence_subgroup if parent else "",
-            "policeuk_category": parent.policeuk_category if parent else "Other crime",
-            "policeuk_published": False,
-            "days": float(statistics.median(values)),
-            "derived": False,
-            "source": f"CCHI value from {src}, line {hits[0].line}",
-        }
-        if min(values) != max(values):
-            fields["reason"] = (
-                f"median of {len(values)} CCHI rows ranging "
-                f"{_fmt(min(values))}-{_fmt(max(values))} days"
-            )
-        lines += ["", f"[codes.{_toml_str(code)}]"]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in fields.items()]
+        lines += _code_lines(code, _own_fields(code, own[code], base, by_number, src))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     load_harm(out)  # the written table must load

@@ -10,21 +10,19 @@ result: an error names the file and the key.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from avert.config._checks import fail as _fail
-from avert.config._checks import integer as _integer
-from avert.config._checks import number as _number
-from avert.errors import ConfigError
+from avert.config._toml import fail as _fail
+from avert.config._toml import integer as _integer
+from avert.config._toml import merge, read
+from avert.config._toml import number as _number
 from avert.schema import ROLES
 
 __all__ = [
@@ -39,7 +37,6 @@ __all__ = [
 ]
 
 Direction = Literal["at_most", "at_least"]
-_DEFAULT: Final = "avert/config/defaults/risk.toml"
 
 
 @dataclass(frozen=True)
@@ -261,38 +258,6 @@ def _parse(raw: Mapping[str, Any], where: str) -> RiskConfig:
     return RiskConfig(offender=offender, victim=victim, asb=asb, origin=where)
 
 
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _read(path: str | Path | None) -> tuple[dict[str, Any], str]:
-    if path is None:
-        text = (
-            resources.files("avert.config")
-            .joinpath("defaults/risk.toml")
-            .read_text("utf-8")
-        )
-        where = _DEFAULT
-    else:
-        where = str(path)
-        try:
-            text = Path(path).read_text("utf-8")
-        except OSError as err:
-            msg = f"{where}: cannot read risk configuration ({err.strerror})"
-            raise ConfigError(msg) from err
-    try:
-        return tomllib.loads(text), where
-    except tomllib.TOMLDecodeError as err:
-        msg = f"{where}: not valid TOML ({err})"
-        raise ConfigError(msg) from err
-
-
 def load_risk_config(path: str | Path | None = None) -> RiskConfig:
     """Read and validate the risk configuration.
 
@@ -312,9 +277,9 @@ def load_risk_config(path: str | Path | None = None) -> RiskConfig:
         When a file cannot be read or a key is missing, unknown or out of range; the
         message names the file and the key.
     """
-    raw, where = _read(None)
+    raw, where = read(None, packaged="risk.toml", what="risk configuration")
     if path is not None:
-        over, where_over = _read(path)
+        over, where_over = read(path, packaged="risk.toml", what="risk configuration")
         unknown = sorted(set(over) - {"offender", "victim", "asb"})
         if unknown:
             raise _fail(
@@ -322,7 +287,7 @@ def load_risk_config(path: str | Path | None = None) -> RiskConfig:
                 ",".join(unknown),
                 "unknown tables; allowed offender, victim, asb",
             )
-        raw = _merge(raw, over)
+        raw = merge(raw, over)
         where = f"{where_over} over {where}"
     return _parse(raw, where)
 

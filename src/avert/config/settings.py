@@ -3,7 +3,15 @@
 Settings are read at the edges only (CLI, web, workflows) and passed inward as
 arguments; analyses never read the environment. Each setting has a name, a default,
 an environment variable and a help line in :data:`SETTINGS`, from which the settings
-reference in ``docs/settings.md`` is written.
+reference in ``docs/settings.md`` is written and the defaults of :class:`Settings`
+are taken. Every secret (database URL with its password, web secret key, pseudonym
+key, account password) and every path avert reads (database, definition, harm table)
+is a setting; nothing else reads ``AVERT_*`` variables.
+
+>>> load_settings({"AVERT_CRS": "EPSG:32617"}).crs
+'EPSG:32617'
+>>> "secret" in repr(load_settings({"AVERT_SECRET_KEY": "secret"}))
+False
 """
 
 from __future__ import annotations
@@ -120,6 +128,14 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "none, monthly or quarterly: derive a new pseudonym key from the secret each "
         "period (HMAC), so partner outputs of different periods cannot be linked.",
     ),
+    (
+        "password",
+        "",
+        "AVERT_PASSWORD",
+        "Password that 'avert users add' and 'avert users reset-password' give the "
+        "account, so that scripts need no prompt; without it they prompt (hidden). "
+        "Never a command argument; never printed.",
+    ),
     # --- ingest limits (avert.ingest.limits): a file over one is refused, not loaded
     (
         "ingest_max_file_bytes",
@@ -150,33 +166,42 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "(quoted fields up to this size are read).",
     ),
 )
+#: default of each setting, by name: the one place defaults are written
+_DEFAULTS: Final[dict[str, str]] = {name: default for name, default, _, _ in SETTINGS}
 #: default of the ``lock_timeout_s`` setting, seconds
-DEFAULT_LOCK_TIMEOUT_S: Final = 600.0
+DEFAULT_LOCK_TIMEOUT_S: Final = float(_DEFAULTS["lock_timeout_s"])
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved settings (defaults < environment < explicit arguments)."""
+    """Resolved settings (defaults < environment < explicit arguments).
 
-    database_url: str = "sqlite:///avert.db"
-    crs: str = "EPSG:27700"
-    definition: str = "avb-2010"
-    harm_table: str = ""
-    timezone: str = "Europe/London"
-    file_mode: str = "600"
-    lock_timeout_s: str = "600"
-    secret_key: str = field(default="", repr=False)
-    session_idle_minutes: str = "30"
-    login_max_failures: str = "5"
-    login_lockout_minutes: str = "15"
-    map_tile_url: str = ""
+    One field per row of :data:`SETTINGS`, in its order, defaults taken from it;
+    secrets are left out of ``repr``.
+    """
+
+    database_url: str = _DEFAULTS["database_url"]
+    crs: str = _DEFAULTS["crs"]
+    definition: str = _DEFAULTS["definition"]
+    harm_table: str = _DEFAULTS["harm_table"]
+    timezone: str = _DEFAULTS["timezone"]
+    file_mode: str = _DEFAULTS["file_mode"]
+    lock_timeout_s: str = _DEFAULTS["lock_timeout_s"]
     #: a secret: never shown in repr or logs
-    pseudonym_key: str = field(default="", repr=False)
-    pseudonym_rotation: str = "none"
-    ingest_max_file_bytes: str = "8G"
-    ingest_max_archive_bytes: str = "32G"
-    ingest_max_ratio: str = "200"
-    ingest_max_line_bytes: str = "1M"
+    secret_key: str = field(default=_DEFAULTS["secret_key"], repr=False)
+    session_idle_minutes: str = _DEFAULTS["session_idle_minutes"]
+    login_max_failures: str = _DEFAULTS["login_max_failures"]
+    login_lockout_minutes: str = _DEFAULTS["login_lockout_minutes"]
+    map_tile_url: str = _DEFAULTS["map_tile_url"]
+    #: a secret: never shown in repr or logs
+    pseudonym_key: str = field(default=_DEFAULTS["pseudonym_key"], repr=False)
+    pseudonym_rotation: str = _DEFAULTS["pseudonym_rotation"]
+    #: a secret: never shown in repr or logs
+    password: str = field(default=_DEFAULTS["password"], repr=False)
+    ingest_max_file_bytes: str = _DEFAULTS["ingest_max_file_bytes"]
+    ingest_max_archive_bytes: str = _DEFAULTS["ingest_max_archive_bytes"]
+    ingest_max_ratio: str = _DEFAULTS["ingest_max_ratio"]
+    ingest_max_line_bytes: str = _DEFAULTS["ingest_max_line_bytes"]
 
     def lock_timeout(self) -> float:
         """``lock_timeout_s`` as seconds (a number >= 0)."""

@@ -22,15 +22,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import polars as pl
 
-from avert.errors import ConfigError, IngestError
+from avert.config._toml import Constraint, check, fail, read_file
+from avert.errors import IngestError
 from avert.ingest._csv import LINE_COL, read_csv
 from avert.ingest.bundle import parse_bundle_table
 from avert.ingest.keys import ContentKeyer
@@ -38,6 +38,7 @@ from avert.ingest.result import Parsed
 
 __all__ = ["TableMapping", "parse_table", "read_mapping"]
 
+_ANY: Final = Constraint()
 _COLUMN_KEYS: Final = (
     "incident_id",
     "occurred_at",
@@ -89,52 +90,40 @@ class TableMapping:
 def read_mapping(path: str | Path) -> TableMapping:
     """Read and check a mapping TOML file; errors name the file and the key."""
     p = Path(path)
-    try:
-        raw: dict[str, Any] = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        msg = f"{p}: not a readable TOML mapping: {err}"
-        raise ConfigError(msg) from err
+    where = str(p)
+    raw = read_file(p, "mapping")
     table = raw.get("table", {})
     cols = raw.get("columns", {})
     cats = raw.get("categories", {})
-    if not isinstance(table, dict) or not isinstance(cols, dict):
-        msg = f"{p}: [table] and [columns] must be tables."
-        raise ConfigError(msg)
+    if not isinstance(table, dict):
+        raise fail(where, "table", "must be a table")
+    if not isinstance(cols, dict):
+        raise fail(where, "columns", "must be a table")
     unknown = sorted(set(cols) - set(_COLUMN_KEYS))
     if unknown:
-        msg = f"{p}: [columns] has unknown keys {unknown}; known: {list(_COLUMN_KEYS)}."
-        raise ConfigError(msg)
+        msg = f"unknown keys {unknown}; known: {list(_COLUMN_KEYS)}"
+        raise fail(where, "columns", msg)
     if not all(isinstance(v, str) and v for v in cols.values()):
-        msg = f"{p}: every [columns] value must be a column name (text)."
-        raise ConfigError(msg)
+        raise fail(where, "columns", "every value must be a column name (text)")
     if "occurred_at" not in cols:
-        msg = f"{p}: [columns] needs occurred_at (the column holding the time)."
-        raise ConfigError(msg)
-    has_ll = "lat" in cols and "lon" in cols
-    has_xy = "x" in cols and "y" in cols
+        msg = "needs occurred_at (the column holding the time)"
+        raise fail(where, "columns", msg)
     if ("lat" in cols) != ("lon" in cols) or ("x" in cols) != ("y" in cols):
-        msg = f"{p}: give lat with lon, and x with y."
-        raise ConfigError(msg)
-    if has_ll and has_xy:
-        msg = f"{p}: give either lat/lon or x/y, not both."
-        raise ConfigError(msg)
+        raise fail(where, "columns", "give lat with lon, and x with y")
+    if {"lat", "lon"} <= cols.keys() and {"x", "y"} <= cols.keys():
+        raise fail(where, "columns", "give either lat/lon or x/y, not both")
     if not isinstance(cats, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in cats.items()
     ):
-        msg = f"{p}: [categories] maps category text to an offence code (text)."
-        raise ConfigError(msg)
+        msg = "maps category text to an offence code (text)"
+        raise fail(where, "categories", msg)
     if cats and "crime_type" not in cols:
-        msg = f"{p}: [categories] needs a crime_type column in [columns]."
-        raise ConfigError(msg)
-    source = table.get("source", p.stem)
-    crs = table.get("crs", "EPSG:4326")
+        raise fail(where, "categories", "needs a crime_type column in [columns]")
+    source = check(where, "table.source", table.get("source", p.stem), str, _ANY)
+    crs = check(where, "table.crs", table.get("crs", "EPSG:4326"), str, _ANY)
     fmt = table.get("time_format")
-    if not isinstance(source, str) or not isinstance(crs, str):
-        msg = f"{p}: [table] source and crs must be text."
-        raise ConfigError(msg)
-    if fmt is not None and not isinstance(fmt, str):
-        msg = f"{p}: [table] time_format must be text."
-        raise ConfigError(msg)
+    if fmt is not None:
+        fmt = check(where, "table.time_format", fmt, str, _ANY)
     return TableMapping(source, dict(cols), fmt, crs, dict(cats))
 
 

@@ -25,6 +25,7 @@ from avert.analyse.networks import (
     person_network,
     retaliation_alerts,
 )
+from avert.analyse.risk import offender_risk
 from avert.config.networks import NetworksConfig, default_networks_config
 from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS
 from avert.store import Store, audit
@@ -163,11 +164,7 @@ def _audit_view(
     audit.record(store, action="view", obj=obj, reason=reason, user=user, detail=detail)
 
 
-def _own_risk(frames: NetworkFrames, at: dt.datetime) -> pl.DataFrame | None:
-    try:
-        from avert.analyse.risk import offender_risk
-    except ImportError:  # pragma: no cover - while issue 5 is in progress
-        return None
+def _own_risk(frames: NetworkFrames, at: dt.datetime) -> pl.DataFrame:
     return offender_risk(frames.incidents, frames.involvements, at=at).frame
 
 

@@ -1,7 +1,7 @@
 """detected groups stored with their as-of time
 
 Groups detected from recorded co-offending (``avert.analyse.networks``) are computed
-once and stored, so the daily briefing only reads them (issue 12.6).
+once and stored, so the daily briefing only reads them.
 
 Revision ID: 0003
 Revises: 0002

@@ -1,4 +1,4 @@
-"""populations, confidence_survey and area_centroids (issue 18)
+"""populations, confidence_survey and area_centroids
 
 Denominators for rates and equality monitoring (``avert ingest population``), the
 public confidence survey series (``avert ingest confidence``) and area centroids that

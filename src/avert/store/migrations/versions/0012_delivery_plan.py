@@ -1,6 +1,6 @@
 """delivery plan: plans, objectives, taskings, change history; actions extended
 
-Issue 17. The ``actions`` table (read by the briefing's "actions due" section) keeps
+The ``actions`` table (read by the briefing's "actions due" section) keeps
 its columns and gains the plan's: plan, objective, supporting partners, approach
 level, RAG with reason, review date, board, area, last change and version. New
 tables hold plans, objectives under RIPE strands, taskings from the daily meeting,
@@ -17,8 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-# The issue gave down_revision "0002"; this branch already holds the web app's 0011,
-# so 0012 follows it here (the lead re-chains at merge).
+# follows the web app's 0011
 down_revision = "0011"
 branch_labels = None
 depends_on = None

@@ -15,7 +15,7 @@ from avert.errors import IngestError
 from avert.schema import QUARANTINE
 from avert.store import Store
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 STREET_HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
     "LSOA name,Crime type,Last outcome category,Context"
