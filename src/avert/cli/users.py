@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from avert.cli._common import console, err_console, get_store, print_json
-from avert.policy import ROLES
+from avert.config.choices import ROLES
 
 __all__ = ["register"]
 

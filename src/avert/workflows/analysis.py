@@ -41,6 +41,10 @@ from avert.store import Store, audit
 
 __all__ = [
     "AnalysisFrames",
+    "Entity",
+    "Measure",
+    "RiskKind",
+    "RiskResult",
     "load_analysis_incidents",
     "run_concentration",
     "run_risk",

@@ -41,6 +41,7 @@ from avert.analyse.performance import (
     period_start,
 )
 from avert.analyse.result import jsonable
+from avert.config.choices import AREA_FIELDS
 from avert.errors import NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
@@ -49,6 +50,8 @@ from avert.workflows.load import LoadReport, load_files
 __all__ = [
     "AREA_FIELDS",
     "BoardEquality",
+    "Family",
+    "Unit",
     "load_centroids",
     "load_confidence",
     "load_population",
@@ -57,7 +60,6 @@ __all__ = [
 ]
 
 #: incident columns a performance series can be split by
-AREA_FIELDS = ("lsoa", "lsoa_name", "ward", "borough", "force")
 
 
 def load_population(
