@@ -41,3 +41,24 @@ def test_the_check_can_fail() -> None:
     assert _SQL.search("rows = store._query(sql, schema=schema)")
     assert _SQL.search('tx._execute("DELETE FROM audit")')
     assert not _SQL.search("frame = store.read_frame('incidents')")
+
+
+_PRIVATE_CALL = re.compile(r"\._(query|execute)\(")
+
+
+def test_the_raw_escape_hatches_are_private_to_the_store() -> None:
+    """``Store._query`` / ``Transaction._query`` / ``._execute``: store modules only."""
+    from avert.store.database import Store, Transaction
+
+    for cls in (Store, Transaction):
+        assert not hasattr(cls, "query"), cls
+        assert not hasattr(cls, "execute"), cls
+    hits = [
+        f"{path.relative_to(SRC)}:{n}"
+        for path in sorted(SRC.rglob("*.py"))
+        if path.relative_to(SRC).parts[0] != "store"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _PRIVATE_CALL.search(line)
+    ]
+    assert not hits, hits
+    assert _PRIVATE_CALL.search("frame = store._query(sql, schema=schema)")
