@@ -44,6 +44,7 @@ from typing import Final, Literal
 
 import polars as pl
 
+from avert.config.choices import ROLES, Role
 from avert.errors import ConfigError
 
 __all__ = [
@@ -71,18 +72,9 @@ __all__ = [
 ]
 
 Audience = Literal["police", "partner"]
-Role = Literal["admin", "analyst", "chair", "officer", "partner", "board"]
 Rotation = Literal["none", "monthly", "quarterly"]
 
 AUDIENCES: Final[tuple[Audience, ...]] = ("police", "partner")
-ROLES: Final[tuple[Role, ...]] = (
-    "admin",
-    "analyst",
-    "chair",
-    "officer",
-    "partner",
-    "board",
-)
 ROTATIONS: Final[tuple[Rotation, ...]] = ("none", "monthly", "quarterly")
 _AUDIENCE_OF_ROLE: Final[dict[Role, Audience]] = {
     "admin": "police",

@@ -30,7 +30,7 @@ def test_verify_passes_then_fails_after_an_edit(any_store: Store) -> None:
     assert "intact" in out
     assert "head 3:" in out
     with any_store.transaction() as tx:
-        tx.execute("DELETE FROM audit WHERE seq = 2")
+        tx._execute("DELETE FROM audit WHERE seq = 2")
     code, out = _invoke(any_store, "verify", "--json")
     assert code == 1
     payload = json.loads(out)
@@ -44,7 +44,7 @@ def test_verify_checks_a_noted_head(sqlite_store: Store) -> None:
     noted = f"{head.head_seq}:{head.head_hash}"
     assert _invoke(sqlite_store, "verify", "--head", noted)[0] == 0
     with sqlite_store.transaction() as tx:
-        tx.execute("DELETE FROM audit WHERE seq = 3")
+        tx._execute("DELETE FROM audit WHERE seq = 3")
     code, out = _invoke(sqlite_store, "verify", "--head", noted)
     assert code == 1
     assert "deleted" in out

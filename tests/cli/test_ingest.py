@@ -212,7 +212,7 @@ def test_odd_files_never_sink_a_folder_load(db: str, tmp_path: Path) -> None:
     assert "ingest_max_line_bytes" in files["long.csv"]["error"]
     assert files["random.csv"]["error"]
     store = Store(db)
-    quarantined = store.query(
+    quarantined = store._query(
         "SELECT source_file, line, reason FROM quarantine",
         schema=QUARANTINE.schema_of("source_file", "line", "reason"),
     )

@@ -37,7 +37,7 @@ def _by_name(report: LoadReport) -> dict[str, dict[str, object]]:
 
 
 def _quarantine(store: Store) -> pl.DataFrame:
-    return store.query(
+    return store._query(
         "SELECT source_file, line, reason, raw FROM quarantine ORDER BY source_file, line",
         schema=QUARANTINE.schema_of("source_file", "line", "reason", "raw"),
     )
@@ -77,7 +77,7 @@ def test_blank_lines_cost_nothing(sqlite_store: Store, tmp_path: Path) -> None:
     report = load_files(sqlite_store, [path])
     (f,) = report.files
     assert (f.rows, f.loaded) == (2, 2)
-    lines = sqlite_store.query(
+    lines = sqlite_store._query(
         "SELECT source_line FROM incidents ORDER BY 1",
         schema=INCIDENTS.schema_of("source_line"),
     )
@@ -107,7 +107,7 @@ def test_one_latin1_line_does_not_turn_the_file_to_latin1(
     path.write_bytes(data)
     (f,) = load_files(sqlite_store, [path]).files
     assert (f.rows, f.loaded, f.quarantined) == (4, 3, 1)
-    locations = sqlite_store.query(
+    locations = sqlite_store._query(
         "SELECT DISTINCT location FROM incidents",
         schema=INCIDENTS.schema_of("location"),
     )
@@ -303,7 +303,7 @@ def test_same_file_under_a_second_name_quarantines_under_that_name(
     shutil.copy(first, second)
     for path in (first, second, first):
         (f,) = load_files(sqlite_store, [path]).files
-        stored = sqlite_store.query(
+        stored = sqlite_store._query(
             "SELECT COUNT(*) AS n FROM quarantine WHERE source_file = ?",
             [str(path)],
             schema={"n": pl.Int64()},

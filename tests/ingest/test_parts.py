@@ -164,7 +164,7 @@ def test_load_in_parts_equals_load_whole(
 
 
 def _index_sql(store: Store) -> list[str]:
-    found = store.query(
+    found = store._query(
         "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         "ORDER BY name",
         schema={"sql": pl.String()},
@@ -176,7 +176,7 @@ def test_deferred_indexes_are_rebuilt_identically(sqlite_store: Store) -> None:
     before = _index_sql(sqlite_store)
     assert any("ix_incidents_occurred_from" in s for s in before)
     with sqlite_store.transaction() as tx, tx.deferred_indexes("incidents"):
-        gone = tx.query(
+        gone = tx._query(
             "SELECT name FROM sqlite_master WHERE type = 'index' "
             "AND tbl_name = 'incidents' AND sql IS NOT NULL",
             schema={"name": pl.String()},
@@ -253,22 +253,22 @@ def test_append_stores_times_as_adbc_would(
         }
     )
     with sqlite_store.transaction() as tx:
-        tx.execute("DELETE FROM incidents")
-        tx.execute("DELETE FROM person_identity")
+        tx._execute("DELETE FROM incidents")
+        tx._execute("DELETE FROM person_identity")
         tx.append("incidents", frame)
         tx.append("person_identity", days)
         with tx._conn.cursor() as cur:  # the driver's own formatting, for reference
             cur.adbc_ingest("_ref", frame.to_arrow(), mode="create", temporary=True)
             cur.adbc_ingest("_refd", days.to_arrow(), mode="create", temporary=True)
-        got = tx.query(
+        got = tx._query(
             "SELECT i.occurred_from AS a, r.occurred_from AS b, p.date_of_birth AS c, "
             "d.date_of_birth AS d FROM incidents i JOIN _ref r USING (incident_id) "
             "JOIN person_identity p ON p.person_id = i.incident_id "
             "JOIN _refd d ON d.person_id = i.incident_id",
             schema=dict.fromkeys("abcd", pl.String()),
         )
-        tx.execute("DROP TABLE _ref")
-        tx.execute("DROP TABLE _refd")
+        tx._execute("DROP TABLE _ref")
+        tx._execute("DROP TABLE _refd")
     assert got.height == len(moments)
     assert got["a"].eq_missing(got["b"]).all()
     assert got["c"].eq_missing(got["d"]).all()
@@ -294,7 +294,8 @@ def _index_names(store: Store) -> set[str]:
     else:
         sql = "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'incidents'"
     return {
-        str(n) for n in store.query(sql, schema={"name": pl.String()})["name"].to_list()
+        str(n)
+        for n in store._query(sql, schema={"name": pl.String()})["name"].to_list()
     }
 
 

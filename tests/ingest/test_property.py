@@ -153,7 +153,7 @@ def _agree(store: Store, report: LoadReport) -> None:
     """Every file balanced; the quarantine table holds what the report says."""
     for f in report.files:
         assert f.rows == f.loaded + f.quarantined + f.duplicates
-        stored = store.query(
+        stored = store._query(
             "SELECT COUNT(*) AS n FROM quarantine "
             "WHERE source_file = ? AND kind = 'rejected' AND line > 0",
             [f.file],

@@ -29,7 +29,7 @@ def _fill(store: Store, n: int = 5) -> None:
 
 def _sql(store: Store, sql: str) -> None:
     with store.transaction() as tx:
-        tx.execute(sql)
+        tx._execute(sql)
 
 
 def _kinds(store: Store) -> set[tuple[int | None, str]]:
@@ -62,7 +62,7 @@ def test_edit_is_found(any_store: Store) -> None:
 def test_time_edit_is_found(any_store: Store) -> None:
     _fill(any_store)
     with any_store.transaction() as tx:
-        tx.execute(
+        tx._execute(
             "UPDATE audit SET at = ? WHERE seq = 2",
             [
                 dt.datetime(2020, 1, 1).strftime("%Y-%m-%dT%H:%M:%S.%f")

@@ -25,7 +25,7 @@ def test_upgrade_is_repeatable(sqlite_store: Store) -> None:
 
 def test_downgrade_to_base_drops_every_table(sqlite_store: Store) -> None:
     downgrade(sqlite_store.engine, "base")
-    tables = sqlite_store.query(
+    tables = sqlite_store._query(
         "SELECT name FROM sqlite_master WHERE type='table'",
         schema={"name": pl.String()},
     )

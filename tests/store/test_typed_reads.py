@@ -88,19 +88,19 @@ def test_query_is_typed_by_its_schema(any_store: Store) -> None:
     schema = INCIDENTS.schema_of(
         "incident_id", "crime_type", "x", "domestic", "occurred_from"
     )
-    got = any_store.query(sql, schema=schema)
+    got = any_store._query(sql, schema=schema)
     assert got.schema == pl.Schema(schema)
     assert got["crime_type"].drop_nulls().to_list() == ["Robbery", "Other theft"]
     with any_store.transaction() as tx:
-        again = tx.query(sql, schema=schema)
+        again = tx._query(sql, schema=schema)
     assert again.equals(got)
     # an aggregate over a late column, and an empty result, keep the schema
-    top = any_store.query(
+    top = any_store._query(
         'SELECT MAX("occurred_from") AS m, COUNT("crime_type") AS n FROM "incidents"',
         schema={"m": pl.Datetime("us"), "n": pl.Int64()},
     )
     assert top.row(0) == (dt.datetime(2024, 2, 1, 3, 0, 0, 123456), 2)
-    none = any_store.query(
+    none = any_store._query(
         'SELECT "crime_type" FROM "incidents" WHERE 1 = 0',
         schema={"crime_type": pl.String()},
     )
@@ -111,7 +111,7 @@ def test_query_is_typed_by_its_schema(any_store: Store) -> None:
 def test_query_order_and_limit_are_kept(any_store: Store) -> None:
     with any_store.transaction() as tx:
         tx.append("incidents", _late_values())
-    got = any_store.query(
+    got = any_store._query(
         'SELECT "incident_id" FROM "incidents" ORDER BY "incident_id" DESC LIMIT 3',
         schema={"incident_id": pl.String()},
     )
@@ -120,7 +120,7 @@ def test_query_order_and_limit_are_kept(any_store: Store) -> None:
 
 def test_query_columns_must_match_the_schema(any_store: Store) -> None:
     with pytest.raises(StoreError, match="returns columns"):
-        any_store.query(
+        any_store._query(
             'SELECT "incident_id" AS a FROM "incidents"',
             schema={"incident_id": pl.String()},
         )

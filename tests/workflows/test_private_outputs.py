@@ -39,8 +39,8 @@ def test_new_sqlite_database_and_its_wal_files_are_private(tmp_path: Path) -> No
     assert mode_of(db) == 0o600
     assert mode_of(db.parent) == 0o700
     with store.transaction() as tx:  # the -wal and -shm live while a writer is open
-        tx.execute('CREATE TABLE "t" ("a" INTEGER)')
-        tx.execute('INSERT INTO "t" VALUES (1)')
+        tx._execute('CREATE TABLE "t" ("a" INTEGER)')
+        tx._execute('INSERT INTO "t" VALUES (1)')
         for suffix in ("-wal", "-shm"):
             assert mode_of(Path(f"{db}{suffix}")) == 0o600, suffix
     audit.record(store, action="view", obj="person:P1", reason="test")
@@ -51,7 +51,7 @@ def test_a_database_made_by_a_plain_transaction_is_private(tmp_path: Path) -> No
     db = tmp_path / "plain.db"
     store = Store(str(db))
     with store.transaction() as tx:
-        tx.execute("CREATE TABLE t (a INTEGER)")
+        tx._execute("CREATE TABLE t (a INTEGER)")
     assert mode_of(db) == 0o600
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from avert.config.settings import Settings, load_settings
-from avert.store import Store
+
+if TYPE_CHECKING:
+    from avert.workflows.admin import Store
 
 __all__ = ["console", "err_console", "get_settings", "get_store", "print_json"]
 
@@ -28,11 +30,9 @@ def get_settings(ctx: typer.Context) -> Settings:
 
 def get_store(ctx: typer.Context, *, check: bool = True) -> Store:
     """The store named by ``--db`` / ``AVERT_DATABASE_URL``; checked to be at head."""
-    settings = get_settings(ctx)
-    store = Store(settings.database_url, lock_timeout_s=settings.lock_timeout())
-    if check:
-        store.check()
-    return store
+    from avert.workflows.admin import open_store
+
+    return open_store(get_settings(ctx), check=check)
 
 
 def print_json(payload: Any) -> None:

@@ -12,7 +12,6 @@ import datetime as dt
 import typer
 
 from avert.cli._common import get_settings
-from avert.config.timezone import parse_local
 from avert.errors import ConfigError
 
 __all__ = ["TIME_HELP", "when"]
@@ -25,6 +24,8 @@ def when(ctx: typer.Context, value: str | None, option: str) -> dt.datetime | No
     """The local time of a time option (``None`` when not given); usage error if bad."""
     if value is None:
         return None
+    from avert.config.timezone import parse_local
+
     try:
         return parse_local(value, get_settings(ctx).timezone, option=option)
     except ConfigError as err:

@@ -12,21 +12,16 @@ Thin commands over :mod:`avert.workflows.networks`. JSON contracts (``--json``):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from avert.analyse.result import jsonable
 from avert.cli._common import console, get_settings, get_store, print_json
 from avert.cli._time import TIME_HELP, when
-from avert.config.networks import NetworksConfig, load_networks_config
-from avert.workflows.networks import (
-    family_report,
-    groups_report,
-    person_report,
-    retaliation_report,
-)
+
+if TYPE_CHECKING:
+    from avert.config.networks import NetworksConfig
 
 __all__ = ["register"]
 
@@ -46,6 +41,8 @@ AsOfOpt = Annotated[
 
 
 def _config(path: Path | None) -> NetworksConfig:
+    from avert.config.networks import load_networks_config
+
     return load_networks_config(path)
 
 
@@ -56,6 +53,9 @@ def groups(
     config: ConfigOpt = None,
 ) -> None:
     """Groups (Leiden communities + declared), continuum level, matrix band and reasons."""
+    from avert.report.payload import jsonable
+    from avert.workflows.networks import groups_report
+
     result = groups_report(
         get_store(ctx),
         as_of=when(ctx, as_of, "--as-of"),
@@ -100,6 +100,9 @@ def person(
     config: ConfigOpt = None,
 ) -> None:
     """A person's network picture: own risk, co-offenders, kin, groups, exposure."""
+    from avert.report.payload import jsonable
+    from avert.workflows.networks import person_report
+
     picture = person_report(
         get_store(ctx),
         person_id,
@@ -153,6 +156,9 @@ def retaliation(
     config: ConfigOpt = None,
 ) -> None:
     """Retaliation alerts: group-linked victims of violence, who may retaliate, on whom."""
+    from avert.report.payload import jsonable
+    from avert.workflows.networks import retaliation_report
+
     start = when(ctx, since, "--since")
     assert start is not None
     result = retaliation_report(
@@ -194,6 +200,9 @@ def families(
     ctx: typer.Context, as_json: JsonOpt = False, config: ConfigOpt = None
 ) -> None:
     """Family units (kin and same-address links) with harm across crime types."""
+    from avert.report.payload import jsonable
+    from avert.workflows.networks import family_report
+
     frame = family_report(
         get_store(ctx), profile=get_settings(ctx).definition, config=_config(config)
     )

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from avert.analyse.result import json_object
 from avert.cli._common import console, get_settings, get_store, print_json
 from avert.errors import ConfigError
-from avert.workflows.forecast import events_from_csv, events_from_store
-from avert.workflows.places import run_emerging, run_gistar, run_near_repeat
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["register"]
 
@@ -39,6 +38,8 @@ _CELL = Annotated[float, typer.Option("--cell", help="Cell size in metres.")]
 def _events(
     ctx: typer.Context, csv: Path | None, *, all_incidents: bool
 ) -> pl.DataFrame:
+    from avert.workflows.forecast import events_from_csv, events_from_store
+
     if csv is not None:
         return events_from_csv(csv)
     ev, _ = events_from_store(
@@ -81,6 +82,9 @@ def near_repeat(
     as_json: _JSON = False,
 ) -> None:
     """Knox near-repeat test: observed/expected pairs and p-values per band."""
+    from avert.report.payload import json_object
+    from avert.workflows.places import run_near_repeat
+
     res = run_near_repeat(
         _events(ctx, csv, all_incidents=all_incidents),
         date_from=date_from,
@@ -127,6 +131,11 @@ def gistar(
     as_json: _JSON = False,
 ) -> None:
     """Getis-Ord Gi* per cell with a false-discovery-rate correction: hot and cold spots."""
+    import polars as pl
+
+    from avert.report.payload import json_object
+    from avert.workflows.places import run_gistar
+
     res = run_gistar(
         _events(ctx, csv, all_incidents=all_incidents),
         cell_size_m=cell,
@@ -172,6 +181,9 @@ def hotspots(
     as_json: _JSON = False,
 ) -> None:
     """Emerging hot spots: new, intensifying, persistent, diminishing, sporadic ... cells."""
+    from avert.report.payload import json_object
+    from avert.workflows.places import run_emerging
+
     try:
         when = dt.datetime.fromisoformat(at).replace(tzinfo=None)
     except ValueError as err:

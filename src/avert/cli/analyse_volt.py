@@ -7,17 +7,18 @@ versioned contract of ``docs/analyses.md`` that other tools read.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from avert.analyse.concentration import Entity, Measure
-from avert.analyse.risk import RiskResult, risk_lists_to_dict
 from avert.cli._common import console, get_settings, get_store, print_json
 from avert.cli._time import TIME_HELP, when
-from avert.workflows.analysis import RiskKind, run_concentration, run_risk, run_volt
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from avert.workflows.analysis import Entity, Measure, RiskKind, RiskResult
 
 __all__ = ["register"]
 
@@ -67,6 +68,8 @@ def concentration(
     as_json: _JSON = False,
 ) -> None:
     """How concentrated violence is: Lorenz curve, Gini, generalised Gini, top shares."""
+    from avert.workflows.analysis import run_concentration
+
     if entity not in ("offender", "victim", "place", "group"):
         raise typer.BadParameter(
             "must be offender, victim, place or group", param_hint="--entity"
@@ -76,8 +79,8 @@ def concentration(
     profile = definition or get_settings(ctx).definition
     result = run_concentration(
         get_store(ctx),
-        entity=cast(Entity, entity),
-        measure=cast(Measure, measure),
+        entity=cast("Entity", entity),
+        measure=cast("Measure", measure),
         cell_size_m=cell,
         date_from=when(ctx, date_from, "--from"),
         date_to=when(ctx, date_to, "--to"),
@@ -135,6 +138,8 @@ def volt(
     as_json: _JSON = False,
 ) -> None:
     """Victim, offender, location and time profiles and their overlaps."""
+    from avert.workflows.analysis import run_volt
+
     profile = definition or get_settings(ctx).definition
     result = run_volt(
         get_store(ctx),
@@ -268,12 +273,15 @@ def risk(
     as_json: _JSON = False,
 ) -> None:
     """Ranked risk lists; every score is a sum of named parts shown beside it."""
+    from avert.report.payload import risk_lists_to_dict
+    from avert.workflows.analysis import run_risk
+
     if kind not in ("offender", "victim", "asb"):
         raise typer.BadParameter("must be offender, victim or asb", param_hint="--kind")
     profile = definition or get_settings(ctx).definition
     results = run_risk(
         get_store(ctx),
-        kind=cast(RiskKind, kind),
+        kind=cast("RiskKind", kind),
         at=when(ctx, at, "--at"),
         config_path=config,
         profile=profile,

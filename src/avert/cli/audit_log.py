@@ -17,7 +17,6 @@ import typer
 from rich.table import Table
 
 from avert.cli._common import console, get_store, print_json
-from avert.workflows.audit import audit_rows, export_audit, verify_audit
 
 __all__ = ["register"]
 
@@ -71,6 +70,8 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print stable JSON.")] = False,
 ) -> None:
     """Recompute the hash chain; exit 1 on any gap, edit, deletion, insertion or reorder."""
+    from avert.workflows.audit import verify_audit
+
     store = None if csv is not None else get_store(ctx)
     result = verify_audit(store, head=head, csv=csv)
     if as_json:
@@ -102,6 +103,8 @@ def list_rows(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Audit rows (newest last): when, who, role, action, object, reason, detail."""
+    from avert.workflows.audit import audit_rows
+
     frame = audit_rows(
         get_store(ctx), since=since, until=until, user_name=user, action=action
     ).tail(limit)
@@ -135,6 +138,8 @@ def export(
     action: ActionOpt = None,
 ) -> None:
     """Write the audit rows (with seq and hashes) to a private, spreadsheet-safe CSV."""
+    from avert.workflows.audit import export_audit
+
     n = export_audit(
         get_store(ctx), path, since=since, until=until, user_name=user, action=action
     )

@@ -8,22 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.table import Table
 
-from avert.analyse.performance import Family, Unit
 from avert.cli._common import console, get_settings, get_store, print_json
 from avert.cli.ingest import _show as show_load
-from avert.workflows.board import (
-    AREA_FIELDS,
-    load_centroids,
-    load_confidence,
-    load_population,
-    run_equality,
-    run_performance,
-)
+from avert.config.choices import AREA_FIELDS
+
+if TYPE_CHECKING:
+    from avert.workflows.board import Family, Unit
 
 __all__ = ["register"]
 
@@ -69,6 +64,8 @@ def population(
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load residents per area (census or mid-year estimates; docs/performance.md)."""
+    from avert.workflows.board import load_population
+
     pairs: dict[str, str] = {}
     for item in mapping or []:
         if "=" not in item:
@@ -99,6 +96,8 @@ def confidence(
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load a public confidence survey series (% who agree)."""
+    from avert.workflows.board import load_confidence
+
     report = load_confidence(get_store(ctx), paths, measure=measure, strict=strict)
     show_load(report, as_json=as_json)
 
@@ -112,6 +111,8 @@ def centroids(
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load area centroids (e.g. ONS LSOA centroids) to place stops in areas."""
+    from avert.workflows.board import load_centroids
+
     report = load_centroids(get_store(ctx), paths, strict=strict)
     show_load(report, as_json=as_json)
 
@@ -183,6 +184,8 @@ def performance(
     ] = False,
 ) -> None:
     """Significant and sustained change against a seasonal baseline, per series."""
+    from avert.workflows.board import run_performance
+
     if unit not in ("month", "week"):
         raise typer.BadParameter("must be month or week", param_hint="--unit")
     if family not in ("auto", "poisson", "negbin"):
@@ -195,7 +198,7 @@ def performance(
         raise typer.BadParameter("give --target and --target-by together")
     result = run_performance(
         get_store(ctx),
-        unit=cast(Unit, unit),
+        unit=cast("Unit", unit),
         by=by,
         baseline_from=baseline_from.date(),
         baseline_to=baseline_to.date(),
@@ -209,7 +212,7 @@ def performance(
         alpha=alpha,
         sustained_min=sustained_min,
         sustained_of=sustained_of,
-        family=cast(Family, family),
+        family=cast("Family", family),
         measure="harm" if measure == "harm" else "count",
     )
     if as_json:
@@ -292,6 +295,8 @@ def equality(
     ] = False,
 ) -> None:
     """Stop and search per 1,000 residents by ethnic group; ratios to White; EIA summary."""
+    from avert.workflows.board import run_equality
+
     if area_level not in ("la", "lsoa"):
         raise typer.BadParameter("must be la or lsoa", param_hint="--area-level")
     people = None

@@ -9,9 +9,7 @@ import typer
 
 from avert.cli._common import console, get_settings, get_store, print_json
 from avert.cli._time import TIME_HELP
-from avert.config.timezone import parse_local
 from avert.errors import ConfigError
-from avert.workflows.briefing import read_boundaries, run_briefing
 
 __all__ = ["register"]
 
@@ -55,6 +53,9 @@ def brief(
     ] = False,
 ) -> None:
     """Write the daily risk briefing (HTML, PDF, JSON) for the window ending at --at."""
+    from avert.config.timezone import parse_local
+    from avert.workflows.briefing import read_boundaries, run_briefing
+
     if audience not in ("police", "partner"):
         msg = f"--audience must be police or partner. Got {audience!r}."
         raise ConfigError(msg)

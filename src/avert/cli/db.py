@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import typer
 
 from avert.cli._common import console, err_console, get_store
-from avert.files import looser_than_allowed
-from avert.store import Store
 
 __all__ = ["register"]
 
@@ -18,25 +19,26 @@ db_app = typer.Typer(
 @db_app.command("init")
 def init(ctx: typer.Context) -> None:
     """Create the database (SQLite file or PostgreSQL schema) at the newest revision."""
-    store = get_store(ctx, check=False)
-    store.upgrade()
-    console.print(f"Database ready at revision {store.revision()}: {store.url.adbc}")
-    _warn_loose(store)
+    from avert.workflows.admin import migrate_database
+
+    done = migrate_database(get_store(ctx, check=False))
+    console.print(f"Database ready at revision {done.after}: {done.location}")
+    _warn_loose(done.loose)
 
 
 @db_app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
     """Migrate an existing database to the newest revision (safe to repeat)."""
-    store = get_store(ctx, check=False)
-    before = store.revision()
-    store.upgrade()
-    console.print(f"Database at revision {store.revision()} (was {before}).")
-    _warn_loose(store)
+    from avert.workflows.admin import migrate_database
+
+    done = migrate_database(get_store(ctx, check=False))
+    console.print(f"Database at revision {done.after} (was {done.before}).")
+    _warn_loose(done.loose)
 
 
-def _warn_loose(store: Store) -> None:
+def _warn_loose(loose: Sequence[Path]) -> None:
     """Warn when an existing SQLite file is readable beyond the file_mode setting."""
-    for path in looser_than_allowed(store.local_files()):
+    for path in loose:
         err_console.print(
             f"[yellow]warning:[/] {path} holds personal data and is readable beyond "
             f"file_mode (AVERT_FILE_MODE): run 'chmod 600 {path}' (docs/audit.md)"
@@ -46,10 +48,10 @@ def _warn_loose(store: Store) -> None:
 @db_app.command("revision")
 def revision(ctx: typer.Context) -> None:
     """Print the schema revision of the database and the newest one avert knows."""
-    from avert.store.migrate import head_revision
+    from avert.workflows.admin import database_revision
 
-    store = get_store(ctx, check=False)
-    console.print(f"database: {store.revision()}  newest: {head_revision()}")
+    current, newest = database_revision(get_store(ctx, check=False))
+    console.print(f"database: {current}  newest: {newest}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,6 @@
 """``avert definition show|validate|diff|explain|docs`` and ``avert classify``.
 
-Thin commands over :mod:`avert.config.definitions`, :mod:`avert.classify` and
+Thin commands over :mod:`avert.config.definitions` and
 :mod:`avert.workflows.definitions`. ``--definition`` takes a profile id (``avb-2010``,
 ``who-broad``) or a violence TOML file; its default is the ``definition`` setting
 (``AVERT_DEFINITION``).
@@ -15,13 +15,6 @@ import typer
 from rich.table import Table
 
 from avert.cli._common import console, get_settings, get_store, print_json
-from avert.config.definitions import (
-    available_profiles,
-    diff_profiles,
-    load_harm,
-    load_profile,
-    render_docs,
-)
 from avert.errors import ConfigError
 
 __all__ = ["register"]
@@ -72,6 +65,8 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show a profile: categories by precedence, rules, codes and extensions."""
+    from avert.config.definitions import load_harm, load_profile
+
     harm = load_harm(harm_path(ctx, harm_file))
     prof = load_profile(_definition(ctx, definition), harm=harm)
     if as_json:
@@ -128,6 +123,8 @@ def validate(
     harm_file: HarmOpt = None,
 ) -> None:
     """Check profiles and the harm table; exit 1 naming file and key on the first error."""
+    from avert.config.definitions import available_profiles, load_harm, load_profile
+
     harm = load_harm(harm_path(ctx, harm_file))
     names = files or available_profiles()
     for name in names:
@@ -150,6 +147,8 @@ def diff(
     as_json: JsonOpt = False,
 ) -> None:
     """Show what differs between two profiles: codes per category, rules, parameters."""
+    from avert.config.definitions import diff_profiles, load_harm, load_profile
+
     harm = load_harm(harm_path(ctx, harm_file))
     d = diff_profiles(load_profile(a, harm=harm), load_profile(b, harm=harm))
     if as_json:
@@ -214,7 +213,8 @@ def explain_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Explain how one hypothetical record classifies, and its harm weight."""
-    from avert.classify import explain
+    from avert.config.definitions import load_harm, load_profile
+    from avert.workflows.definitions import explain
 
     if offence_code is None and crime_type is None:
         msg = "Give --offence-code or --crime-type."
@@ -260,6 +260,8 @@ def docs(
     ] = False,
 ) -> None:
     """Write docs/definitions.md (every code per category, harm weight, source) from the TOML."""
+    from avert.config.definitions import render_docs
+
     text = render_docs()
     if check:
         current = output.read_text(encoding="utf-8") if output.exists() else ""
@@ -283,6 +285,7 @@ def classify(
     ] = 10,
 ) -> None:
     """Recompute the classifications table for a definition; report what moved in and out."""
+    from avert.config.definitions import load_harm, load_profile
     from avert.workflows.definitions import classify_store
 
     store = get_store(ctx)

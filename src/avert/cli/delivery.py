@@ -15,7 +15,6 @@ import typer
 from rich.table import Table
 
 from avert.cli._common import console, get_settings, get_store, print_json
-from avert.workflows import delivery
 
 __all__ = ["register"]
 
@@ -35,6 +34,8 @@ def plan_import(
     path: Annotated[Path, typer.Argument(help="Plan file (YAML, docs/delivery.md).")],
 ) -> None:
     """Validate and store a plan file (every error with its line; idempotent)."""
+    from avert.workflows import delivery
+
     store = get_store(ctx)
     result = delivery.import_plan(store, path)
     console.print(result.line())
@@ -49,6 +50,8 @@ def plan_export(
     ] = None,
 ) -> None:
     """Write the stored plan as a plan file."""
+    from avert.workflows import delivery
+
     store = get_store(ctx)
     delivery.export_plan(store, path, plan_id=plan_id)
     console.print(f"wrote {path}")
@@ -90,6 +93,8 @@ def task_add(
     ] = False,
 ) -> None:
     """Task a briefing item; an item already tasked says so (no double visits)."""
+    from avert.workflows import delivery
+
     store = get_store(ctx)
     row = delivery.add_tasking(
         store,
@@ -112,6 +117,8 @@ def task_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Taskings, newest first."""
+    from avert.workflows import delivery
+
     rows = delivery.read_taskings(get_store(ctx), status=status)
     if as_json:
         print_json(rows.to_dicts())
@@ -139,6 +146,8 @@ def task_done(
     ] = None,
 ) -> None:
     """Mark a tasking done (with its result)."""
+    from avert.workflows import delivery
+
     row = delivery.record_tasking_result(get_store(ctx), tasking_id, result=result)
     console.print(f"{row['tasking_id']}: {row['status']}")
 
@@ -150,6 +159,8 @@ def task_result(
     result: Annotated[str, typer.Argument(help="The result, recorded the next day.")],
 ) -> None:
     """Record a tasking's result without changing its status."""
+    from avert.workflows import delivery
+
     row = delivery.record_tasking_result(
         get_store(ctx), tasking_id, result=result, status=None
     )
@@ -167,6 +178,8 @@ def board_pack(
 ) -> None:
     """Write the month's board pack (HTML and PDF): plan status, overdue and
     completed actions with evidence, the principle checks."""
+    from avert.workflows import delivery
+
     settings = get_settings(ctx)
     written = delivery.board_pack(
         get_store(ctx), settings, month=month, out_dir=out, pdf=pdf

@@ -10,24 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from avert.analyse.forecast import MODELS
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.config.choices import FORECAST_MODELS as MODELS
 from avert.errors import ConfigError
-from avert.workflows.forecast import (
-    events_from_csv,
-    events_from_store,
-    parse_horizon,
-    plan_to_dict,
-    run_forecast,
-    run_forecast_evaluation,
-    write_forecast,
-)
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["register"]
 
@@ -61,6 +54,8 @@ def _parse_at(value: str) -> dt.datetime:
 def _events(
     ctx: typer.Context, csv: Path | None, *, all_incidents: bool
 ) -> pl.DataFrame:
+    from avert.workflows.forecast import events_from_csv, events_from_store
+
     if csv is not None:
         return events_from_csv(csv)
     events, _ = events_from_store(
@@ -113,6 +108,13 @@ def forecast(
         raise typer.BadParameter("is required (or use a subcommand)", param_hint="--at")
     if cells is None and km2 is None:
         cells = 20
+    from avert.workflows.forecast import (
+        parse_horizon,
+        plan_to_dict,
+        run_forecast,
+        write_forecast,
+    )
+
     when = _parse_at(at)
     events = _events(ctx, csv, all_incidents=all_incidents)
     plan = run_forecast(
@@ -180,6 +182,10 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Rolling-origin evaluation: hit rate and PAI per coverage, bbox and active cells."""
+    import polars as pl
+
+    from avert.workflows.forecast import run_forecast_evaluation
+
     try:
         covs = [float(c) / 100 for c in coverages.split(",") if c.strip()]
         first = dt.date.fromisoformat(start) if start else None

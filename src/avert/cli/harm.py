@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from avert.cli._common import console, print_json
-from avert.config.harm_import import CCHI_SHEET, import_cchi_workbook
+from avert.config.choices import CCHI_SHEET
 
 __all__ = ["register"]
 
@@ -55,6 +55,8 @@ def import_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Write a harm TOML from the official CCHI spreadsheet (file name and sha256 recorded)."""
+    from avert.config.harm_import import import_cchi_workbook
+
     report = import_cchi_workbook(
         path, out, sheet=sheet, code_column=code_column, days_column=days_column
     )

@@ -9,21 +9,16 @@ quarantined), unless ``--accept-rejects``; 1 an error, nothing loaded (also
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from avert.cli._common import console, err_console, get_settings, get_store, print_json
-from avert.ingest.limits import Limits
-from avert.workflows.load import (
-    FINISHING,
-    LoadReport,
-    ProgressFn,
-    load_files,
-    refresh_after_load,
-)
+
+if TYPE_CHECKING:
+    from avert.workflows.load import LoadReport, ProgressFn
 
 __all__ = ["EXIT_REJECTED", "register"]
 
@@ -132,15 +127,12 @@ def _run(
     accept_rejects: bool,
     follow_links: bool,
 ) -> None:
+    from avert.workflows.load import ingest_limits, load_files, refresh_after_load
+
     settings = get_settings(ctx)
     store = get_store(ctx)
     use_crs = crs or settings.crs
-    limits = Limits.from_settings(
-        file_bytes=settings.ingest_max_file_bytes,
-        archive_bytes=settings.ingest_max_archive_bytes,
-        ratio=settings.ingest_max_ratio,
-        line_bytes=settings.ingest_max_line_bytes,
-    )
+    limits = ingest_limits(settings)
     show_bar = sys.stdout.isatty() and not as_json
     if not show_bar:
         report = load_files(
@@ -196,6 +188,8 @@ def _run(
 
 def _bar_label(name: str) -> str:
     """What the progress bar says: the file (and rows so far), then the last step."""
+    from avert.workflows.load import FINISHING
+
     if not name:
         return "done"
     return (name if name == FINISHING else f"loading {name}")[-70:]

@@ -13,7 +13,6 @@ import typer
 
 from avert.cli._common import get_settings, get_store
 from avert.cli.ingest import JsonOpt, StrictOpt, _show, ingest_app
-from avert.workflows.load import load_files
 
 __all__ = ["register"]
 
@@ -40,6 +39,8 @@ def table(
     ] = None,
 ) -> None:
     """Load any incident table through a column mapping (id, time, offence, place)."""
+    from avert.workflows.load import load_files
+
     report = load_files(
         get_store(ctx),
         paths,

@@ -18,8 +18,6 @@ import typer
 from rich.table import Table
 
 from avert.cli._common import console, get_store, print_json
-from avert.store.summary import status_summary
-from avert.workflows.quarantine import export_quarantine, quarantine_rows
 
 __all__ = ["register"]
 
@@ -34,8 +32,9 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print stable JSON.")] = False,
 ) -> None:
     """Row counts per table; incidents and stops per source, force and month."""
-    store = get_store(ctx)
-    summary = status_summary(store)
+    from avert.workflows.admin import store_status
+
+    summary = store_status(get_store(ctx))
     if as_json:
         print_json(summary)
         return
@@ -71,6 +70,8 @@ def quarantine_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show quarantined rows: file, line, column, reason."""
+    from avert.workflows.quarantine import quarantine_rows
+
     frame = quarantine_rows(get_store(ctx), limit=limit)
     if as_json:
         print_json(frame.to_dicts())
@@ -98,6 +99,8 @@ def quarantine_export(
 
     Cells that a spreadsheet would run as a formula get a leading quote.
     """
+    from avert.workflows.quarantine import export_quarantine
+
     n = export_quarantine(get_store(ctx), path)
     console.print(f"{n:,} quarantined row(s) written to {path}")
 

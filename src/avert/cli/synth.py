@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from avert.cli._common import console
@@ -42,21 +41,22 @@ def synth(
     ] = None,
 ) -> None:
     """Generate a synthetic city with planted truth and write it as a record bundle."""
-    from avert.synth import CityConfig, make_city, write_bundle
+    from avert.workflows.synth import synthetic_city
 
     if fmt not in ("csv", "parquet"):
         msg = f"--format must be csv or parquet, got {fmt!r}"
         raise ConfigError(msg)
-    kwargs: dict[str, object] = {"people": people, "days": days}
+    last_day = None
     if end_date is not None:
         try:
-            kwargs["end_date"] = date.fromisoformat(end_date)
+            last_day = date.fromisoformat(end_date)
         except ValueError as err:
             msg = f"--end-date must be YYYY-MM-DD, got {end_date!r}"
             raise ConfigError(msg) from err
-    config = CityConfig(**kwargs)  # type: ignore[arg-type]
     started = datetime.now()
     if console.is_terminal:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -64,18 +64,26 @@ def synth(
             console=console,
         ) as bar:
             task = bar.add_task("synthetic city", total=None)
-            city = make_city(
-                config,
+            city = synthetic_city(
+                out,
                 seed=seed,
+                people=people,
+                days=days,
+                end_date=last_day,
+                fmt="parquet" if fmt == "parquet" else "csv",
                 progress=lambda step: bar.update(
                     task, description=f"synthetic city: {step}"
                 ),
             )
-            bar.update(task, description="writing bundle")
-            write_bundle(city, out, fmt="parquet" if fmt == "parquet" else "csv")
     else:
-        city = make_city(config, seed=seed)
-        write_bundle(city, out, fmt="parquet" if fmt == "parquet" else "csv")
+        city = synthetic_city(
+            out,
+            seed=seed,
+            people=people,
+            days=days,
+            end_date=last_day,
+            fmt="parquet" if fmt == "parquet" else "csv",
+        )
     seconds = (datetime.now() - started).total_seconds()
     table = Table(title=f"Synthetic city (seed {seed}) written to {out}")
     table.add_column("table")

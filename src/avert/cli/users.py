@@ -15,7 +15,7 @@ from rich.table import Table
 
 from avert.cli._common import console, err_console, get_store, print_json
 from avert.config.settings import load_settings
-from avert.policy import ROLES
+from avert.config.choices import ROLES
 
 __all__ = ["register"]
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from avert.config._toml import toml_value
+from avert.config.choices import CCHI_SHEET
 from avert.config.definitions import HarmCode, HarmTable, _code_sort_key, load_harm
 from avert.errors import ConfigError
 
@@ -39,8 +40,6 @@ __all__ = [
     "read_cchi_rows",
 ]
 
-#: Sheet of the Cambridge workbook that holds one row per classification.
-CCHI_SHEET: Final = "CCHI 2026 values sheet"
 _HEADER_SCAN_ROWS: Final = 30
 _SLASH = re.compile(r"^0*(\d+)\s*/\s*0*(\d+)$")
 _DECIMAL = re.compile(r"^\d+\.\d+$")

@@ -209,11 +209,11 @@ def _lock(tx: Transaction) -> None:
     if tx.dialect == "sqlite":
         # A write statement takes SQLite's write lock (waiting up to the busy
         # timeout) before the last row is read; it changes nothing.
-        tx.execute('UPDATE "audit" SET "seq" = "seq" WHERE 0 = 1')
+        tx._execute('UPDATE "audit" SET "seq" = "seq" WHERE 0 = 1')
     else:
         # A transaction-scoped advisory lock: needs no privilege on the table, so
         # a role that may only INSERT and SELECT audit rows can append (docs/audit.md).
-        tx.query(
+        tx._query(
             "SELECT CAST(pg_advisory_xact_lock(?) AS TEXT) AS locked",
             [_PG_LOCK_KEY],
             schema={"locked": pl.String()},
@@ -270,7 +270,7 @@ def record(
     # write lock through its sleeping busy handler: seconds of tail latency.
     with _APPEND_LOCK, store.transaction() as tx:
         _lock(tx)
-        last = tx.query(
+        last = tx._query(
             'SELECT "seq", "row_hash" FROM "audit" '
             'WHERE "seq" = (SELECT MAX("seq") FROM "audit")',
             schema=AUDIT.schema_of("seq", "row_hash"),

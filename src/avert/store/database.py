@@ -326,7 +326,7 @@ class Transaction:
             (),
             spec.schema,
         )
-        self.execute(f'DROP TABLE "{temp}"')
+        self._execute(f'DROP TABLE "{temp}"')
         return found
 
     @contextmanager
@@ -346,23 +346,23 @@ class Transaction:
         indexes = sorted(table_for(table).indexes, key=lambda ix: str(ix.name))
         dialect = _sqlalchemy_dialect(self.dialect)
         for index in indexes:
-            self.execute(f'DROP INDEX IF EXISTS "{index.name}"')
+            self._execute(f'DROP INDEX IF EXISTS "{index.name}"')
         yield
         for index in indexes:
-            self.execute(str(sa.schema.CreateIndex(index).compile(dialect=dialect)))
+            self._execute(str(sa.schema.CreateIndex(index).compile(dialect=dialect)))
 
-    def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+    def _execute(self, sql: str, params: Sequence[object] = ()) -> None:
         """Run one statement (placeholders: ``?``; translated for PostgreSQL)."""
         with self._conn.cursor() as cur:
             cur.execute(_placeholders(sql, self.dialect), list(params))
 
-    def query(
+    def _query(
         self, sql: str, params: Sequence[object] = (), *, schema: Schema
     ) -> pl.DataFrame:
         """Run a query inside the transaction; a frame typed by ``schema``.
 
         ``schema`` names the result's columns in order with their dtypes (see
-        :meth:`Store.query`).
+        :meth:`Store._query`).
         """
         return _fetch(
             self._conn, self.dialect, _placeholders(sql, self.dialect), params, schema
@@ -708,7 +708,7 @@ class Store:
             sql += " ORDER BY " + ", ".join(f'"{c}"' for c in order_by)
         return _placeholders(sql, self.dialect), params
 
-    def query(
+    def _query(
         self, sql: str, params: Sequence[object] = (), *, schema: Schema
     ) -> pl.DataFrame:
         """Run a read-only query (placeholders ``?``) into a frame typed by ``schema``.
@@ -747,7 +747,7 @@ class Store:
         if table not in TABLES:
             msg = f"No table {table!r}"
             raise NotFound(msg)
-        frame = self.query(
+        frame = self._query(
             f'SELECT COUNT(*) AS n FROM "{table}"', schema={"n": pl.Int64()}
         )
         return int(frame["n"][0])

@@ -46,7 +46,7 @@ def put_versioned(
         for start in range(0, len(ids), _CHUNK):
             part = ids[start : start + _CHUNK]
             marks = ", ".join("?" for _ in part)
-            tx.execute(f'DELETE FROM "{table}" WHERE "{key}" IN ({marks})', part)
+            tx._execute(f'DELETE FROM "{table}" WHERE "{key}" IN ({marks})', part)
         tx.append(table, rows)
         tx.append("delivery_history", history)
     return len(ids)

@@ -27,7 +27,7 @@ def replace_detected_groups(
     """
     with store.transaction() as tx:
         for table in _TABLES:
-            tx.execute(f'DELETE FROM "{table}"')
+            tx._execute(f'DELETE FROM "{table}"')
         tx.append("detected_groups", groups)
         tx.append("detected_group_members", members)
     return groups.height

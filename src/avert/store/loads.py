@@ -23,7 +23,7 @@ _DIGESTS_PER_QUERY = 500
 def set_page_cache(tx: Transaction, kib: int) -> None:
     """Give this (SQLite) connection a page cache of ``kib`` KiB; no-op elsewhere."""
     if tx.dialect == "sqlite":
-        tx.execute(f"PRAGMA cache_size = -{int(kib)}")
+        tx._execute(f"PRAGMA cache_size = -{int(kib)}")
 
 
 def has_rows(tx: Transaction, table: str) -> bool:
@@ -31,7 +31,7 @@ def has_rows(tx: Transaction, table: str) -> bool:
     if table not in TABLES:
         msg = f"No table {table!r}"
         raise NotFound(msg)
-    found = tx.query(
+    found = tx._query(
         f'SELECT 1 AS one FROM "{table}" LIMIT 1', schema={"one": pl.Int64()}
     )
     return found.height > 0
@@ -43,7 +43,7 @@ def update_outcomes(tx: Transaction, load_id: str) -> None:
     Touched: crimes with an outcome row of load ``load_id``, and crimes of that load
     with any stored outcome.
     """
-    tx.execute(
+    tx._execute(
         "UPDATE incidents SET outcome = ("
         " SELECT o.outcome FROM outcomes o WHERE o.incident_id = incidents.incident_id"
         " ORDER BY o.month DESC, o.source_line DESC LIMIT 1)"
@@ -70,7 +70,7 @@ def record_loads(tx: Transaction, rows: pl.DataFrame) -> int:
     for part in _chunks(sorted(set(rows["file_sha256"].to_list())), _DIGESTS_PER_QUERY):
         marks = ", ".join("?" for _ in part)
         known.append(
-            tx.query(
+            tx._query(
                 "SELECT source_file, file_sha256 FROM loads "
                 f"WHERE file_sha256 IN ({marks})",
                 part,

@@ -139,7 +139,7 @@ def classified_between(
         **{c: inc_spec.schema[c] for c in names},
         **{c: cls_spec.schema[c] for c in extra},
     }
-    raw = store.query(
+    raw = store._query(
         sql,
         [
             profile,
@@ -180,7 +180,7 @@ def latest_time(
         if precision == "month"
         else '("time_precision" IS NULL OR "time_precision" <> \'month\')'
     )
-    frame = store.query(
+    frame = store._query(
         f'SELECT MAX("occurred_from") AS m FROM "incidents" '
         f'WHERE {test} AND "occurred_from" < ?',
         [_to_sql_value(before, store.dialect)],
@@ -227,7 +227,7 @@ def person_history(
         f'WHERE v."person_id" IN ({_JSON_IN[store.dialect]}) '
         'AND i."occurred_from" >= ? AND i."occurred_from" < ?'
     )
-    raw = store.query(
+    raw = store._query(
         sql,
         [
             profile,

@@ -29,7 +29,7 @@ def _month_expr(store: Store, column: str) -> str:
 
 
 def _grouped(store: Store, table: str, expr: str) -> dict[str, int]:
-    frame = store.query(
+    frame = store._query(
         f'SELECT {expr} AS k, COUNT(*) AS n FROM "{table}" GROUP BY 1 ORDER BY 1',
         schema={"k": pl.String(), "n": pl.Int64()},
     )
@@ -54,7 +54,7 @@ def status_summary(store: Store) -> dict[str, Any]:
         **_grouped(store, "quarantine", '"kind"'),
         "by_file": _grouped(store, "quarantine", '"source_file"'),
     }
-    last = store.query(
+    last = store._query(
         'SELECT MAX("loaded_at") AS t FROM "loads"',
         schema={"t": LOADS.schema["loaded_at"]},
     )["t"][0]
@@ -67,7 +67,7 @@ def status_summary(store: Store) -> dict[str, Any]:
 
 def classified_profiles(store: Store) -> list[str]:
     """Ids of the definition profiles that have rows in ``classifications``."""
-    frame = store.query(
+    frame = store._query(
         'SELECT DISTINCT "profile" FROM "classifications" ORDER BY 1',
         schema=CLASSIFICATIONS.schema_of("profile"),
     )
@@ -76,7 +76,7 @@ def classified_profiles(store: Store) -> list[str]:
 
 def latest_incident_at(store: Store) -> dt.datetime | None:
     """Start time of the most recent incident in the store (None when empty)."""
-    frame = store.query(
+    frame = store._query(
         'SELECT MAX("occurred_from") AS "occurred_from" FROM "incidents"',
         schema=INCIDENTS.schema_of("occurred_from"),
     )

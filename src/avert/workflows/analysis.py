@@ -41,6 +41,10 @@ from avert.store import Store, audit
 
 __all__ = [
     "AnalysisFrames",
+    "Entity",
+    "Measure",
+    "RiskKind",
+    "RiskResult",
     "load_analysis_incidents",
     "run_concentration",
     "run_risk",
@@ -87,8 +91,20 @@ def load_analysis_incidents(
     date_from: dt.datetime | None = None,
     date_to: dt.datetime | None = None,
     violence_only: bool = True,
+    columns: Sequence[str] = _INCIDENT_COLUMNS,
 ) -> AnalysisFrames:
-    """Read incidents of the window and attach ``in_definition`` and ``harm_days``.
+    """Read incidents of the window and attach ``in_definition``, ``category``, ``harm_days``.
+
+    The one reader of classified incidents for the analyses (VOLT, risk,
+    concentration, places, forecasts, performance, equality), with one policy when
+    classifications are missing:
+
+    * the definition has no stored classifications at all: every incident of the
+      window is analysed, without classification columns (the analyses then say
+      harm is unavailable), ``classified`` is False and a note says to run
+      ``avert classify``; nothing is classified on the fly;
+    * some incidents have none (loaded with ``--no-classify`` since): a note counts
+      them; they are left out under ``violence_only``, else kept with nulls.
 
     Parameters
     ----------
@@ -100,6 +116,8 @@ def load_analysis_incidents(
         Window on ``occurred_from`` (``date_from <= t < date_to``); open when None.
     violence_only
         Keep only incidents inside the definition (when classified).
+    columns
+        Incident columns to read (the classification columns are added).
 
     Returns
     -------
@@ -112,7 +130,7 @@ def load_analysis_incidents(
         where.append(("occurred_from", ">=", date_from))
     if date_to is not None:
         where.append(("occurred_from", "<", date_to))
-    area = store.read_frame("incidents", columns=list(_INCIDENT_COLUMNS), where=where)
+    area = store.read_frame("incidents", columns=list(columns), where=where)
     classes = store.read_frame(
         "classifications",
         columns=["incident_id", "in_definition", "category", "harm_days"],
@@ -131,7 +149,9 @@ def load_analysis_incidents(
     n_unclassified = int(incidents["in_definition"].null_count())
     if n_unclassified:
         notes.append(
-            f"{n_unclassified} incidents have no classification and are left out."
+            f"{n_unclassified} incidents have no classification under '{profile}' "
+            + ("and are left out." if violence_only else "and count in no category.")
+            + " Run 'avert classify' to classify them."
         )
     if violence_only:
         incidents = incidents.filter(pl.col("in_definition").fill_null(value=False))

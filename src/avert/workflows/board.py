@@ -41,14 +41,18 @@ from avert.analyse.performance import (
     period_start,
 )
 from avert.analyse.result import jsonable
+from avert.config.choices import AREA_FIELDS
 from avert.errors import NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
+from avert.workflows.analysis import load_analysis_incidents
 from avert.workflows.load import LoadReport, load_files
 
 __all__ = [
     "AREA_FIELDS",
     "BoardEquality",
+    "Family",
+    "Unit",
     "load_centroids",
     "load_confidence",
     "load_population",
@@ -57,7 +61,6 @@ __all__ = [
 ]
 
 #: incident columns a performance series can be split by
-AREA_FIELDS = ("lsoa", "lsoa_name", "ward", "borough", "force")
 
 
 def load_population(
@@ -106,35 +109,29 @@ def _incidents(
     profile: str,
     violence_only: bool,
 ) -> tuple[pl.DataFrame, list[str]]:
+    """Incidents of the days through the one reader of classified incidents.
+
+    Unclassified (no stored classifications for ``profile``): every incident counts
+    and the categories are police.uk crime types.
+    """
     cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
     if by and by not in cols:
         cols.append(by)
-    where = [
-        ("occurred_from", ">=", dt.datetime.combine(date_from, dt.time())),
-        (
-            "occurred_from",
-            "<",
-            dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
-        ),
-    ]
-    inc = store.read_frame("incidents", columns=cols, where=where)
-    classes = store.read_frame(
-        "classifications",
-        columns=["incident_id", "in_definition", "category", "harm_days"],
-        where=[("profile", "=", profile)],
+    frames = load_analysis_incidents(
+        store,
+        profile=profile,
+        date_from=dt.datetime.combine(date_from, dt.time()),
+        date_to=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
+        violence_only=violence_only,
+        columns=cols,
     )
-    notes: list[str] = []
-    if classes.height == 0:
-        notes.append(
-            f"No classifications for definition '{profile}': every incident counts, "
-            "categories are police.uk crime types and harm is unavailable."
-        )
-        return inc.with_columns(pl.col("crime_type").alias("category")), notes
-    inc = inc.join(classes, on="incident_id", how="left")
-    if violence_only:
-        inc = inc.filter(pl.col("in_definition").fill_null(value=False))
-        notes.append(f"Incidents inside the '{profile}' definition of violence only.")
-    return inc, notes
+    notes = list(frames.notes)
+    if not frames.classified:
+        notes.append("Categories are police.uk crime types.")
+        return frames.incidents.with_columns(
+            pl.col("crime_type").alias("category")
+        ), notes
+    return frames.incidents, notes
 
 
 def run_performance(

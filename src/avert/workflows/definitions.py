@@ -12,12 +12,19 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from avert.classify import classify_with_harm
+from avert.classify import classify_with_harm, explain
 from avert.config.definitions import HarmTable, Profile, load_harm, load_profile
 from avert.schema import CLASSIFICATIONS
 from avert.store import Store
 
-__all__ = ["ClassifyReport", "Moves", "category_counts", "classify_store", "compare"]
+__all__ = [
+    "ClassifyReport",
+    "Moves",
+    "category_counts",
+    "classify_store",
+    "compare",
+    "explain",
+]
 
 _INCIDENT_COLUMNS = (
     "incident_id",

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import polars as pl
 
 from avert.config.definitions import HarmTable, load_harm, load_profile
+from avert.config.settings import Settings
 from avert.errors import ConfigError, IngestError, NotFound
 from avert.ingest.keys import row_text
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
@@ -45,6 +46,7 @@ __all__ = [
     "LoadReport",
     "ProgressFn",
     "Refresh",
+    "ingest_limits",
     "load_files",
     "refresh_after_load",
 ]
@@ -875,3 +877,13 @@ def _unique_files(files: Iterable[FileReport]) -> list[FileReport]:
             seen.add(f.file)
             out.append(f)
     return out
+
+
+def ingest_limits(settings: Settings) -> Limits:
+    """The resource limits of a load from the ``ingest_max_*`` settings."""
+    return Limits.from_settings(
+        file_bytes=settings.ingest_max_file_bytes,
+        archive_bytes=settings.ingest_max_archive_bytes,
+        ratio=settings.ingest_max_ratio,
+        line_bytes=settings.ingest_max_line_bytes,
+    )

@@ -1,0 +1,82 @@
+"""Workflows of administration: open the store, create and migrate it, say what it holds.
+
+The command line (``avert db ...``, ``avert status``) and the web app's data page
+reach the store through these functions, never through :mod:`avert.store` itself
+(the thin-edge contract in ``pyproject.toml``). The quarantine, which holds raw
+personal data and is audited, has its own module (:mod:`avert.workflows.quarantine`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from avert.config.settings import Settings
+from avert.files import looser_than_allowed
+from avert.store import Store
+from avert.store.migrate import head_revision
+from avert.store.summary import status_summary
+
+__all__ = [
+    "Migration",
+    "Store",
+    "database_revision",
+    "loose_files",
+    "migrate_database",
+    "open_store",
+    "store_status",
+]
+
+
+def open_store(settings: Settings, *, check: bool = True) -> Store:
+    """The store named by the ``database_url`` setting; checked to be at head.
+
+    ``check=False`` opens a store that may not exist yet or be behind (for
+    ``avert db init|upgrade|revision``).
+    """
+    store = Store(settings.database_url, lock_timeout_s=settings.lock_timeout())
+    if check:
+        store.check()
+    return store
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """What a migration did: the revision before and after, and where the data is."""
+
+    before: str | None
+    after: str | None
+    location: str
+    #: local database files readable beyond the ``file_mode`` setting
+    loose: tuple[Path, ...]
+
+
+def migrate_database(store: Store) -> Migration:
+    """Create the database, or migrate it, to the newest revision (safe to repeat)."""
+    before = store.revision()
+    store.upgrade()
+    return Migration(
+        before=before,
+        after=store.revision(),
+        location=store.url.adbc,
+        loose=tuple(loose_files(store)),
+    )
+
+
+def loose_files(store: Store) -> list[Path]:
+    """The store's local files (SQLite) readable beyond the ``file_mode`` setting."""
+    return looser_than_allowed(store.local_files())
+
+
+def database_revision(store: Store) -> tuple[str | None, str | None]:
+    """(the revision the database is at, the newest revision this avert knows)."""
+    return store.revision(), head_revision()
+
+
+def store_status(store: Store) -> dict[str, Any]:
+    """The stable ``avert status --json`` object (see :mod:`avert.store.summary`).
+
+    Counts only: no person is shown, so nothing is written to the audit log.
+    """
+    return status_summary(store)

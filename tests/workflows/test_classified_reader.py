@@ -1,0 +1,88 @@
+"""One reader of classified incidents, one policy when classifications are missing.
+
+The analyses (``workflows.analysis``) and the board's performance figures
+(``workflows.board``) read incidents through ``load_analysis_incidents``: with no
+stored classification they analyse every incident and say so; with some incidents
+unclassified they count them in a note and leave them out of violence-only figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from avert.store import Store
+from avert.workflows.analysis import load_analysis_incidents
+from avert.workflows.board import _incidents as board_incidents
+from avert.workflows.definitions import classify_store
+
+_DAY = dt.date(2024, 6, 1)
+
+
+def _append(store: Store, ids: list[str], crime_types: list[str]) -> None:
+    at = dt.datetime.combine(_DAY, dt.time(12))
+    frame = pl.DataFrame(
+        {
+            "incident_id": ids,
+            "source": ["test"] * len(ids),
+            "occurred_from": [at] * len(ids),
+            "time_precision": ["exact"] * len(ids),
+            "crime_type": crime_types,
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", frame)
+
+
+def _both(
+    store: Store, *, violence_only: bool
+) -> tuple[set[str], set[str], tuple[str, ...], list[str]]:
+    frames = load_analysis_incidents(
+        store,
+        profile="avb-2010",
+        date_from=dt.datetime.combine(_DAY, dt.time()),
+        date_to=dt.datetime.combine(_DAY + dt.timedelta(days=1), dt.time()),
+        violence_only=violence_only,
+    )
+    board, notes = board_incidents(
+        store,
+        by=None,
+        date_from=_DAY,
+        date_to=_DAY,
+        profile="avb-2010",
+        violence_only=violence_only,
+    )
+    return (
+        set(frames.incidents["incident_id"]),
+        set(board["incident_id"]),
+        frames.notes,
+        notes,
+    )
+
+
+def test_no_classifications_every_incident_counts_in_both(sqlite_store: Store) -> None:
+    _append(sqlite_store, ["v1", "t1"], ["Violence and sexual offences", "Shoplifting"])
+    analysed, board, notes, board_notes = _both(sqlite_store, violence_only=True)
+    assert analysed == board == {"v1", "t1"}
+    assert any("No classifications for definition 'avb-2010'" in n for n in notes)
+    assert board_notes[: len(notes)] == list(
+        notes
+    )  # the same policy, said the same way
+
+
+def test_unclassified_incidents_are_counted_and_left_out_in_both(
+    sqlite_store: Store,
+) -> None:
+    _append(sqlite_store, ["v1", "t1"], ["Violence and sexual offences", "Shoplifting"])
+    classify_store(sqlite_store, profile="avb-2010")
+    _append(sqlite_store, ["v2"], ["Violence and sexual offences"])  # not classified
+    analysed, board, notes, board_notes = _both(sqlite_store, violence_only=True)
+    assert analysed == board == {"v1"}
+    assert any(
+        "1 incidents have no classification" in n and "left out" in n for n in notes
+    )
+    assert board_notes == list(notes)
+    analysed, board, notes, _ = _both(sqlite_store, violence_only=False)
+    assert analysed == board == {"v1", "t1", "v2"}
+    assert any("count in no category" in n for n in notes)
