@@ -14,8 +14,8 @@ import typer
 from rich.table import Table
 
 from avert.cli._common import console, err_console, get_store, print_json
-from avert.config.settings import load_settings
 from avert.config.choices import ROLES
+from avert.config.settings import load_settings
 
 __all__ = ["register"]
 
