@@ -57,6 +57,8 @@ __all__ = [
     "PREFIXES",
     "ROLES",
     "ROTATIONS",
+    "SMALL_CELL",
+    "SMALL_CELL_RULE",
     "Audience",
     "Pseudonymiser",
     "Role",
@@ -68,6 +70,7 @@ __all__ = [
     "period_of",
     "pseudonymiser_for",
     "redact_frames",
+    "suppress_small_counts",
 ]
 
 Audience = Literal["police", "partner"]
@@ -154,6 +157,19 @@ _ID_LIST_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
     ),
 }
 _WITHHELD_TITLE: Final = "[title withheld: the action targets a person or group]"
+#: Smallest count of people a partner table shows (counts 1 to SMALL_CELL - 1 are withheld).
+SMALL_CELL: Final = 5
+_ZERO_LAST: Final = 2**62
+#: The small-cell rule, in words (printed beside every partner make-up).
+SMALL_CELL_RULE: Final = (
+    f"[c]: withheld. Counts of 1 to {SMALL_CELL - 1} people are withheld, and so is "
+    "the next smallest count (a zero only when there is no other) of a breakdown "
+    "that would otherwise have one withheld cell, as it could be worked out from "
+    "the total; shares, rates and ratios of a withheld cell are withheld with it. "
+    "(GSS/ONS disclosure "
+    "control: threshold rule with secondary suppression; '[c]' is the GOV.UK "
+    "symbol for confidential.)"
+)
 
 
 def audience_of(role: str) -> Audience:
@@ -464,3 +480,60 @@ def redact_frames(
             frame = p.list_column(frame, col, kind)
         out[name] = frame
     return out
+
+
+def suppress_small_counts(
+    frame: pl.DataFrame,
+    counts: Iterable[str],
+    *,
+    by: str,
+    derived: Iterable[str] = (),
+    min_count: int = SMALL_CELL,
+) -> pl.DataFrame:
+    """Withhold small counts of people from a partner table (:data:`SMALL_CELL_RULE`).
+
+    For each column of ``counts``: a value from 1 to ``min_count - 1`` is withheld
+    (primary suppression); within each breakdown (rows sharing ``by``) that then has
+    exactly one withheld cell, the smallest remaining non-zero count is withheld too
+    (secondary suppression: otherwise total minus the rest gives it back). Withheld
+    counts become null and ``<count>_withheld`` says so; every column of ``derived``
+    (shares, rates, ratios, intervals) is nulled on a row with any withheld count.
+    Zeros are shown, unless a breakdown has no other cell to withhold beside its one
+    small count (a list of 3 men, none of other sexes: a zero is withheld with it).
+
+    >>> f = pl.DataFrame({"d": ["sex"] * 3, "category": ["F", "M", "unknown"],
+    ...                   "listed": [2, 30, 0]})
+    >>> suppress_small_counts(f, ["listed"], by="d")["listed"].to_list()
+    [None, None, 0]
+    """
+    out = frame.with_row_index("_row")
+    withheld_any = pl.lit(value=False)
+    for col in counts:
+        value = pl.col(col)
+        primary = value.is_between(1, min_count - 1).fill_null(value=False)
+        out = out.with_columns(primary.alias("_p"))
+        n_primary = pl.col("_p").sum().over(by)
+        # the smallest count not yet withheld (non-zero first), first row on ties
+        candidate = (~pl.col("_p")) & value.is_not_null()
+        key = pl.when(candidate).then(
+            pl.when(value > 0).then(value).otherwise(pl.lit(_ZERO_LAST))
+        )
+        smallest = key.rank("ordinal").over(by) == 1
+        secondary = (n_primary == 1) & candidate & smallest.fill_null(value=False)
+        out = out.with_columns((pl.col("_p") | secondary).alias(f"{col}_withheld"))
+        out = out.with_columns(
+            pl.when(pl.col(f"{col}_withheld"))
+            .then(pl.lit(None, dtype=out.schema[col]))
+            .otherwise(value)
+            .alias(col)
+        ).drop("_p")
+        withheld_any = withheld_any | pl.col(f"{col}_withheld")
+    nulls = [
+        pl.when(withheld_any)
+        .then(pl.lit(None, dtype=out.schema[c]))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in derived
+        if c in out.columns
+    ]
+    return out.with_columns(nulls).sort("_row").drop("_row")

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from avert.errors import ConfigError
 from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import _briefing_context, _ctx, _page, _parse_at, default_at
-from avert.workflows import delivery
+from avert.workflows import delivery, views
 
 __all__ = ["router"]
 
@@ -128,6 +128,9 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
         due_value=f"{when + dt.timedelta(days=1):%Y-%m-%dT%H:%M}",
         window=context["b"],
         error=request.query_params.get("error"),
+        taskings_makeup=views.taskings_makeup(
+            ctx.store, ctx.settings, user=current_user(request), at=when, hours=hours
+        ),
     )
 
 

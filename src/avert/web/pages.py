@@ -162,7 +162,6 @@ def _briefing_context(
         "hours": hours,
         "area": area or "",
         "default_note": note if not at else None,
-        "makeup": view.makeup,
     }
     context["briefing_html"] = _briefing_html(ctx, view, user, context)
     return context
