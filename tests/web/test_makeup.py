@@ -141,3 +141,25 @@ def test_meeting_shows_the_make_up_of_people_tasked(world: World) -> None:
     if people.height == 0:
         pytest.skip("the demo city tasked no person")
     assert 'id="makeup-taskings"' in html
+
+
+@pytest.mark.parametrize("username", ["chair", "partner"])
+def test_plan_shows_the_make_up_of_people_it_targets(
+    world: World, username: str
+) -> None:
+    actions = world.store.read_frame("actions").filter(
+        (pl.col("target_type") == "person")
+        & ~pl.col("status").is_in(["done", "cancelled"])
+    )
+    if username == "partner":
+        org = world.store.read_frame("users").filter(pl.col("username") == username)
+        actions = actions.filter(pl.col("lead_organisation") == org["org"][0])
+    html = signed_in(world.app, username).get("/plan").text
+    if actions.height == 0:
+        assert 'id="makeup-plan-people"' not in html
+        return
+    assert 'id="makeup-plan-people"' in html
+    n = actions["target_id"].n_unique()
+    assert f"Make-up of the {n} people targeted" in html
+    if username == "partner":
+        assert not set(PERSON_ID.findall(html)) & world.person_ids

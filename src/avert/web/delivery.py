@@ -43,8 +43,16 @@ def plan(
         ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
     )
     checks = delivery.checks_view(ctx.store, ctx.settings, user=user)
+    made = views.plan_makeup(
+        ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
+    )
     return _page(
-        request, "plan.html", board=board, checks=checks["summary"], found=checks
+        request,
+        "plan.html",
+        board=board,
+        checks=checks["summary"],
+        found=checks,
+        plan_makeup=made,
     )
 
 

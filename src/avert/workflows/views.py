@@ -49,6 +49,7 @@ __all__ = [
     "incidents_view",
     "list_makeup",
     "person_view",
+    "plan_makeup",
     "record_export",
     "taskings_makeup",
 ]
@@ -565,4 +566,46 @@ def taskings_makeup(
         audience=audience_of(user.role),
         key="taskings",
         label="people tasked (overdue, due or done)",
+    )
+
+
+def plan_makeup(
+    store: Store,
+    settings: Settings,
+    *,
+    user: User,
+    lead: str | None = None,
+    area: str | None = None,
+) -> dict[str, Any] | None:
+    """The make-up of the people the delivery plan's open actions target.
+
+    The actions of the plan board as the user sees it (partners: their
+    organisation's; the same ``lead`` and ``area`` filters) whose subject is a
+    person and which are not done or cancelled, against the suspects and offenders
+    of the last :data:`GROUP_POOL_DAYS` days (:func:`list_makeup`).
+    """
+    decision = decide(user.role, "view-plan")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    actions = store.read_frame(
+        "actions",
+        columns=["target_type", "target_id", "status", "lead_organisation", "area"],
+        where=[("target_type", "=", "person")],
+    ).filter(~pl.col("status").is_in(["done", "cancelled"]))
+    if audience_of(user.role) == "partner":
+        actions = actions.filter(pl.col("lead_organisation") == (user.org or ""))
+    if lead:
+        actions = actions.filter(pl.col("lead_organisation") == lead)
+    if area:
+        actions = actions.filter(pl.col("area") == area)
+    until, _ = default_window_end(store)
+    return list_makeup(
+        store,
+        settings,
+        actions["target_id"].drop_nulls().to_list(),
+        since=until - dt.timedelta(days=GROUP_POOL_DAYS),
+        until=until,
+        audience=audience_of(user.role),
+        key="plan_people",
+        label="people targeted by open actions of the plan",
     )
