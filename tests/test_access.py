@@ -135,10 +135,14 @@ def test_small_counts_are_withheld_with_secondary_suppression() -> None:
             "listed": [2, 30, 0, 7, 6, 9, 1],
             "pool": [10, 40, 3, 20, 20, 20, 0],
             "ratio": [1.0, 2.0, None, 4.0, 5.0, 6.0, 7.0],
+            "share": [0.1, 0.2, 0.0, 0.3, 0.4, 0.5, 0.6],
         }
     )
     out = suppress_small_counts(
-        frame, ["listed", "pool"], by="dimension", derived=["ratio"]
+        frame,
+        ["listed", "pool"],
+        by="dimension",
+        derived={"ratio": ["listed", "pool"], "share": ["listed"]},
     )
     # primary: 2 and 1; secondary in 'sex' (one primary): the next smallest, M 30
     assert out["listed"].to_list() == [None, None, 0, 7, None, 9, None]
@@ -150,7 +154,9 @@ def test_small_counts_are_withheld_with_secondary_suppression() -> None:
     assert out["pool"].to_list() == [None, 40, None, 20, 20, 20, 0]
     # derived figures go with any withheld count of their row
     assert out["ratio"].to_list() == [None, None, None, 4.0, None, 6.0, None]
-    assert out.columns[:5] == frame.columns
+    # a share of the list goes only with the list's count
+    assert out["share"].to_list() == [None, None, 0.0, 0.3, None, 0.5, None]
+    assert out.columns[:6] == frame.columns
 
 
 def test_a_lone_small_cell_takes_a_zero_with_it() -> None:

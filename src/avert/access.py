@@ -487,7 +487,7 @@ def suppress_small_counts(
     counts: Iterable[str],
     *,
     by: str,
-    derived: Iterable[str] = (),
+    derived: Mapping[str, Iterable[str]] | None = None,
     min_count: int = SMALL_CELL,
 ) -> pl.DataFrame:
     """Withhold small counts of people from a partner table (:data:`SMALL_CELL_RULE`).
@@ -496,8 +496,9 @@ def suppress_small_counts(
     (primary suppression); within each breakdown (rows sharing ``by``) that then has
     exactly one withheld cell, the smallest remaining non-zero count is withheld too
     (secondary suppression: otherwise total minus the rest gives it back). Withheld
-    counts become null and ``<count>_withheld`` says so; every column of ``derived``
-    (shares, rates, ratios, intervals) is nulled on a row with any withheld count.
+    counts become null and ``<count>_withheld`` says so; each column of ``derived``
+    (shares, rates, ratios, intervals), mapped to the counts it is computed from, is
+    nulled on a row where one of those counts is withheld.
     Zeros are shown, unless a breakdown has no other cell to withhold beside its one
     small count (a list of 3 men, none of other sexes: a zero is withheld with it).
 
@@ -507,7 +508,6 @@ def suppress_small_counts(
     [None, None, 0]
     """
     out = frame.with_row_index("_row")
-    withheld_any = pl.lit(value=False)
     for col in counts:
         value = pl.col(col)
         primary = value.is_between(1, min_count - 1).fill_null(value=False)
@@ -527,13 +527,12 @@ def suppress_small_counts(
             .otherwise(value)
             .alias(col)
         ).drop("_p")
-        withheld_any = withheld_any | pl.col(f"{col}_withheld")
     nulls = [
-        pl.when(withheld_any)
+        pl.when(pl.any_horizontal([pl.col(f"{s}_withheld") for s in sources]))
         .then(pl.lit(None, dtype=out.schema[c]))
         .otherwise(pl.col(c))
         .alias(c)
-        for c in derived
-        if c in out.columns
+        for c, sources in (derived or {}).items()
+        if c in out.columns and sources
     ]
     return out.with_columns(nulls).sort("_row").drop("_row")

@@ -120,7 +120,15 @@ def test_listed_people_outside_the_pool_are_counted_and_said() -> None:
     )
     assert made["n"] == 2
     assert made["added_to_pool"] == 1
-    assert made["n_pool"] == 3
-    assert sum(r["listed"] for r in made["rows"] if r["dimension"] == "sex") == 2
+    assert made["n_pool"] == 2
+    sex = {r["category"]: r for r in made["rows"] if r["dimension"] == "sex"}
+    assert {k: (r["listed"], r["pool"]) for k, r in sex.items()} == {
+        "F": (0, 1),
+        "M": (2, 1),
+    }
+    asian = next(r for r in made["rows"] if r["category"] == "Asian")
+    assert (asian["listed"], asian["pool"], asian["share_listed"]) == (1, 0, 0.5)
+    # not drawn from the pool: no listing-rate ratio
+    assert all(r["ratio"] is None for r in made["rows"])
     assert any("not among the offenders" in n for n in made["notes"])
     assert any("Residents" in n for n in made["notes"])

@@ -115,7 +115,7 @@ def test_partner_make_up_withholds_small_cells_and_names_nobody(world: World) ->
                     seen_withheld = True
                     assert value is None
                     assert row["ratio"] is None
-                    assert row["share_listed"] is None
+                    assert row[f"share_{col}"] is None
         dims = Counter(r["dimension"] for r in block["rows"] if r["listed_withheld"])
         assert all(n != 1 for n in dims.values()), "secondary suppression"
     assert seen_withheld, "a ten-person list has small cells to withhold"

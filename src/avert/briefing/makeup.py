@@ -17,10 +17,10 @@ Pools (who a list is drawn from; the briefing's window):
 * repeat victims: victims of the window's violent incidents;
 * vulnerable ASB callers: callers who reported ASB in the window.
 
-A listed person outside the pool (a possible target or group member who did not
-offend in the window) is added to it, and the make-up says how many: counts of the
-list are always whole, and the ratio then compares the list with the pool and the
-list together.
+A list with people outside its pool (possible targets or group members who did not
+offend in the window) is not drawn from that pool alone: its make-up gives the
+list's own counts and shares beside the pool's (and the comparison with residents),
+says how many are outside, and gives no listing-rate ratio, which would mean nothing.
 
 Pure: frames in, JSON-ready dicts out.
 """
@@ -58,20 +58,20 @@ LISTS: Final[Mapping[str, tuple[str, str]]] = {
     "retaliation_targets": ("possible targets of retaliation", POOL_OFFENDERS),
     "group_members": ("members of the groups in the briefing", POOL_OFFENDERS),
 }
-#: Columns computed from a count: withheld with it under the small-cell rule.
-DERIVED: Final = (
-    "share_listed",
-    "share_pool",
-    "rate_listed_of_pool",
-    "ratio",
-    "ci_low",
-    "ci_high",
-    "significantly_above_1",
-    "per_1000_residents",
-    "ratio_residents",
-    "ci_low_residents",
-    "ci_high_residents",
-)
+#: Columns computed from the counts: withheld with the counts they come from.
+DERIVED: Final[Mapping[str, tuple[str, ...]]] = {
+    "share_listed": ("listed",),
+    "share_pool": ("pool",),
+    "rate_listed_of_pool": ("listed", "pool"),
+    "ratio": ("listed", "pool"),
+    "ci_low": ("listed", "pool"),
+    "ci_high": ("listed", "pool"),
+    "significantly_above_1": ("listed", "pool"),
+    "per_1000_residents": ("listed",),
+    "ratio_residents": ("listed",),
+    "ci_low_residents": ("listed",),
+    "ci_high_residents": ("listed",),
+}
 _DEMOGRAPHICS: Final = {
     "person_id": pl.String(),
     "sex": pl.String(),
@@ -126,8 +126,8 @@ def make_up(
     -------
     dict
         ``list``, ``label``, ``n`` (people listed), ``pool`` (in words),
-        ``n_pool``, ``added_to_pool`` (listed people outside the pool, counted in
-        it), ``residents`` (True when compared with residents), ``rows`` (one per
+        ``n_pool``, ``added_to_pool`` (listed people outside the pool: then the
+        rows have no ratio to the pool), ``residents`` (True when compared with residents), ``rows`` (one per
         dimension and category: ``listed``, ``pool``, shares, ``ratio`` with
         ``ci_low``/``ci_high``, and with residents ``per_1000_residents``,
         ``ratio_residents`` and its interval; for partners ``listed_withheld``,
@@ -137,19 +137,34 @@ def make_up(
     ids = list(dict.fromkeys(str(i) for i in listed if i is not None))
     pool_ids = {str(i) for i in pool if i is not None}
     outside = [i for i in ids if i not in pool_ids]
-    everyone = pl.DataFrame(
-        {"person_id": sorted(pool_ids | set(outside))}, schema={"person_id": pl.String}
-    )
-    frame = everyone.join(_demographics(people), on="person_id", how="left")
+    demographics = _demographics(people)
+
+    def frame_of(who: Iterable[str]) -> pl.DataFrame:
+        keys = pl.DataFrame({"person_id": sorted(who)}, schema={"person_id": pl.String})
+        return keys.join(demographics, on="person_id", how="left")
+
     known = residents if residents is not None and residents.height else None
-    made = list_make_up(ids, frame, at_year=at_year, residents=known, list_name=key)
-    rows = made.frame
-    notes = list(made.notes)
-    if outside:
+    notes: list[str] = []
+    if not outside:
+        made = list_make_up(
+            ids, frame_of(pool_ids), at_year=at_year, residents=known, list_name=key
+        )
+        rows = made.frame
+        notes += made.notes
+    else:
+        # not drawn from the pool: the list's own counts (and residents), the
+        # pool's counts beside them, and no listing-rate ratio
+        made = list_make_up(
+            ids, frame_of(ids), at_year=at_year, residents=known, list_name=key
+        )
+        rows = _beside_pool(
+            made.frame,
+            list_make_up([], frame_of(pool_ids), at_year=at_year).frame,
+        )
         notes.append(
-            f"{len(outside)} of the {len(ids)} listed are not among the {pool_label}; "
-            "they are counted in the pool, so the ratio compares the list with the "
-            "pool and the list together."
+            f"{len(outside)} of the {len(ids)} listed are not among the {pool_label}: "
+            "the list is not drawn from them alone, so it is compared by shares "
+            "(and with residents), with no listing-rate ratio."
         )
     if known is None:
         notes.append("Residents by sex, age and ethnicity are not known for this area.")
@@ -164,7 +179,7 @@ def make_up(
         "label": label,
         "n": len(ids),
         "pool": pool_label,
-        "n_pool": everyone.height,
+        "n_pool": len(pool_ids),
         "added_to_pool": len(outside),
         "residents": known is not None,
         "rows": jsonable(rows),
@@ -172,6 +187,30 @@ def make_up(
         "notes": notes,
         "disclosure": disclosure,
     }
+
+
+def _beside_pool(listed: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
+    """The list's make-up with the pool's counts and shares beside it, no ratio."""
+    keys = ["dimension", "category"]
+    out = listed.drop("pool", "share_pool").join(
+        pool.select(*keys, "pool", "share_pool"), on=keys, how="full", coalesce=True
+    )
+    none = pl.lit(None, dtype=pl.Float64)
+    return (
+        out.with_columns(
+            pl.col("listed").fill_null(0),
+            pl.col("pool").fill_null(0),
+            pl.col("share_listed").fill_null(0.0),
+            pl.col("share_pool").fill_null(0.0),
+            none.alias("rate_listed_of_pool"),
+            none.alias("ratio"),
+            none.alias("ci_low"),
+            none.alias("ci_high"),
+            pl.lit(value=False).alias("significantly_above_1"),
+        )
+        .select(listed.columns)
+        .sort(keys)
+    )
 
 
 def _ids(items: Sequence[Mapping[str, Any]], field: str) -> list[str]:
