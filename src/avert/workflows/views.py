@@ -493,22 +493,10 @@ def list_makeup(
     listed = sorted({str(p) for p in person_ids if p is not None})
     if not listed:
         return None
-    incidents = queries.classified_between(
-        store,
-        since,
-        until,
-        columns=["incident_id", "borough"],
-        profile=settings.definition,
-    ).filter(pl.col("in_definition").fill_null(value=False))
-    involved = queries.read_in(
-        store,
-        "involvements",
-        "incident_id",
-        incidents["incident_id"].to_list(),
-        columns=("incident_id", "person_id", "role"),
-        where=[("role", "in", list(OFFENDING_ROLES))],
+    offenders = queries.offenders_between(
+        store, since, until, profile=settings.definition, roles=OFFENDING_ROLES
     )
-    pool = involved["person_id"].unique().to_list()
+    pool = offenders["person_id"].unique().to_list()
     people = queries.read_in(
         store,
         "people",
@@ -516,7 +504,7 @@ def list_makeup(
         sorted({*pool, *listed}),
         columns=("person_id", "sex", "birth_year", "ethnicity"),
     )
-    areas = [area] if area else incidents["borough"].drop_nulls().unique().to_list()
+    areas = [area] if area else offenders["borough"].drop_nulls().unique().to_list()
     return make_up(
         listed,
         pool,
