@@ -10,11 +10,13 @@ import pytest
 
 from avert.access import (
     DEMO_KEY,
+    SMALL_CELL,
     Pseudonymiser,
     audience_of,
     check_key,
     pseudonymiser_for,
     redact_frames,
+    suppress_small_counts,
 )
 from avert.config.settings import load_settings
 from avert.errors import ConfigError
@@ -122,3 +124,45 @@ def test_redact_frames_leaves_no_police_id_or_field() -> None:
     assert out["incidents"]["lsoa"].to_list() == ["E01"]
     assert out["actions"]["title"][1] == "Lighting in the park"
     assert out["actions"]["target_id"][1] == "Northfield"
+
+
+# --- small-cell rule (make-up tables for partners) ----------------------------------
+def test_small_counts_are_withheld_with_secondary_suppression() -> None:
+    frame = pl.DataFrame(
+        {
+            "dimension": ["sex"] * 3 + ["ethnicity"] * 4,
+            "category": ["F", "M", "unknown", "Asian", "Black", "Other", "White"],
+            "listed": [2, 30, 0, 7, 6, 9, 1],
+            "pool": [10, 40, 3, 20, 20, 20, 0],
+            "ratio": [1.0, 2.0, None, 4.0, 5.0, 6.0, 7.0],
+            "share": [0.1, 0.2, 0.0, 0.3, 0.4, 0.5, 0.6],
+        }
+    )
+    out = suppress_small_counts(
+        frame,
+        ["listed", "pool"],
+        by="dimension",
+        derived={"ratio": ["listed", "pool"], "share": ["listed"]},
+    )
+    # primary: 2 and 1; secondary in 'sex' (one primary): the next smallest, M 30
+    assert out["listed"].to_list() == [None, None, 0, 7, None, 9, None]
+    # ethnicity has two primaries already: no secondary
+    assert out["listed_withheld"].to_list() == [
+        True, True, False, False, True, False, True
+    ]  # fmt: skip
+    # pool: 3 (primary) then the smallest other non-zero of 'sex', F 10
+    assert out["pool"].to_list() == [None, 40, None, 20, 20, 20, 0]
+    # derived figures go with any withheld count of their row
+    assert out["ratio"].to_list() == [None, None, None, 4.0, None, 6.0, None]
+    # a share of the list goes only with the list's count
+    assert out["share"].to_list() == [None, None, 0.0, 0.3, None, 0.5, None]
+    assert out.columns[:6] == frame.columns
+
+
+def test_a_lone_small_cell_takes_a_zero_with_it() -> None:
+    frame = pl.DataFrame(
+        {"dimension": ["sex"] * 3, "category": ["F", "M", "X"], "listed": [0, 3, 0]}
+    )
+    out = suppress_small_counts(frame, ["listed"], by="dimension")
+    assert out["listed"].null_count() == 2, "3 men of 3 must not be readable"
+    assert SMALL_CELL == 5

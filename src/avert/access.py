@@ -58,6 +58,8 @@ __all__ = [
     "PREFIXES",
     "ROLES",
     "ROTATIONS",
+    "SMALL_CELL",
+    "SMALL_CELL_RULE",
     "Audience",
     "Pseudonymiser",
     "Role",
@@ -69,6 +71,7 @@ __all__ = [
     "period_of",
     "pseudonymiser_for",
     "redact_frames",
+    "suppress_small_counts",
 ]
 
 Audience = Literal["police", "partner"]
@@ -146,6 +149,19 @@ _ID_LIST_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
     ),
 }
 _WITHHELD_TITLE: Final = "[title withheld: the action targets a person or group]"
+#: Smallest count of people a partner table shows (counts 1 to SMALL_CELL - 1 are withheld).
+SMALL_CELL: Final = 5
+_ZERO_LAST: Final = 2**62
+#: The small-cell rule, in words (printed beside every partner make-up).
+SMALL_CELL_RULE: Final = (
+    f"[c]: withheld. Counts of 1 to {SMALL_CELL - 1} people are withheld, and so is "
+    "the next smallest count (a zero only when there is no other) of a breakdown "
+    "that would otherwise have one withheld cell, as it could be worked out from "
+    "the total; shares, rates and ratios of a withheld cell are withheld with it. "
+    "(GSS/ONS disclosure "
+    "control: threshold rule with secondary suppression; '[c]' is the GOV.UK "
+    "symbol for confidential.)"
+)
 
 
 def audience_of(role: str) -> Audience:
@@ -456,3 +472,59 @@ def redact_frames(
             frame = p.list_column(frame, col, kind)
         out[name] = frame
     return out
+
+
+def suppress_small_counts(
+    frame: pl.DataFrame,
+    counts: Iterable[str],
+    *,
+    by: str,
+    derived: Mapping[str, Iterable[str]] | None = None,
+    min_count: int = SMALL_CELL,
+) -> pl.DataFrame:
+    """Withhold small counts of people from a partner table (:data:`SMALL_CELL_RULE`).
+
+    For each column of ``counts``: a value from 1 to ``min_count - 1`` is withheld
+    (primary suppression); within each breakdown (rows sharing ``by``) that then has
+    exactly one withheld cell, the smallest remaining non-zero count is withheld too
+    (secondary suppression: otherwise total minus the rest gives it back). Withheld
+    counts become null and ``<count>_withheld`` says so; each column of ``derived``
+    (shares, rates, ratios, intervals), mapped to the counts it is computed from, is
+    nulled on a row where one of those counts is withheld.
+    Zeros are shown, unless a breakdown has no other cell to withhold beside its one
+    small count (a list of 3 men, none of other sexes: a zero is withheld with it).
+
+    >>> f = pl.DataFrame({"d": ["sex"] * 3, "category": ["F", "M", "unknown"],
+    ...                   "listed": [2, 30, 0]})
+    >>> suppress_small_counts(f, ["listed"], by="d")["listed"].to_list()
+    [None, None, 0]
+    """
+    out = frame.with_row_index("_row")
+    for col in counts:
+        value = pl.col(col)
+        primary = value.is_between(1, min_count - 1).fill_null(value=False)
+        out = out.with_columns(primary.alias("_p"))
+        n_primary = pl.col("_p").sum().over(by)
+        # the smallest count not yet withheld (non-zero first), first row on ties
+        candidate = (~pl.col("_p")) & value.is_not_null()
+        key = pl.when(candidate).then(
+            pl.when(value > 0).then(value).otherwise(pl.lit(_ZERO_LAST))
+        )
+        smallest = key.rank("ordinal").over(by) == 1
+        secondary = (n_primary == 1) & candidate & smallest.fill_null(value=False)
+        out = out.with_columns((pl.col("_p") | secondary).alias(f"{col}_withheld"))
+        out = out.with_columns(
+            pl.when(pl.col(f"{col}_withheld"))
+            .then(pl.lit(None, dtype=out.schema[col]))
+            .otherwise(value)
+            .alias(col)
+        ).drop("_p")
+    nulls = [
+        pl.when(pl.any_horizontal([pl.col(f"{s}_withheld") for s in sources]))
+        .then(pl.lit(None, dtype=out.schema[c]))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c, sources in (derived or {}).items()
+        if c in out.columns and sources
+    ]
+    return out.with_columns(nulls).sort("_row").drop("_row")

@@ -305,3 +305,51 @@ def test_by_age_rates_with_age_residents() -> None:
         res.by_age.filter(pl.col("group") == "White")["rate_per_1000_of_band"][0]
         is None
     )
+
+
+def test_residents_by_dimension_feed_the_list_make_up() -> None:
+    from avert.analyse.denominators import residents_by_dimension
+
+    rows = [
+        ("all", "all", "all", 1000),
+        ("M", "all", "all", 480),
+        ("F", "all", "all", 520),
+        ("all", "18-24", "all", 100),
+        ("all", "25-34", "all", 150),
+        ("all", "all", "White", 800),
+        ("all", "all", "Black", 200),
+    ]
+    pops = pl.DataFrame(
+        {
+            "area": ["E1"] * len(rows),
+            "year": [2021] * len(rows),
+            "sex": [r[0] for r in rows],
+            "age_band": [r[1] for r in rows],
+            "ethnicity": [r[2] for r in rows],
+            "population": [r[3] for r in rows],
+            "area_name": ["Town"] * len(rows),
+            "area_type": ["la"] * len(rows),
+            "parent_area": [""] * len(rows),
+        }
+    )
+    got = residents_by_dimension(pops, ["Town"])
+    assert {(d, c): p for d, c, p in got.iter_rows()} == {
+        ("sex", "M"): 480,
+        ("sex", "F"): 520,
+        ("age_band", "18-24"): 100,
+        ("age_band", "25-34"): 150,
+        ("ethnicity", "White"): 800,
+        ("ethnicity", "Black"): 200,
+    }
+    assert residents_by_dimension(pops, ["Elsewhere"]).height == 0
+    pool = pl.DataFrame(
+        {
+            "person_id": ["a", "b", "c", "d"],
+            "sex": ["M", "M", "F", "F"],
+            "birth_year": [2000, 2000, 1995, 1995],
+            "ethnicity": ["Black", "White", "White", "White"],
+        }
+    )
+    made = list_make_up(["a", "b"], pool, at_year=2021, residents=got)
+    black = made.frame.filter(pl.col("category") == "Black").row(0, named=True)
+    assert black["per_1000_residents"] == pytest.approx(1 / 200 * 1000)

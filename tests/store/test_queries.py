@@ -129,3 +129,26 @@ def test_read_classified_matches_the_joined_range_read(any_store: Store) -> None
     plain = queries.incidents_between(any_store, a, b, cols)
     by_id = queries.read_classified(any_store, plain, "avb-2010").sort("incident_id")
     assert by_id.select(joined.columns).equals(joined)
+
+
+def test_offenders_between_is_the_pool_of_the_make_up(any_store: Store) -> None:
+    _seed(any_store)
+    with any_store.transaction() as tx:
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {
+                    "incident_id": ["e1", "m1", "m1"],
+                    "person_id": ["P3", "P4", "P5"],
+                    "role": ["offender", "offender", "witness"],
+                }
+            ),
+        )
+    a, b = dt.datetime(2019, 5, 1), dt.datetime(2019, 7, 1)
+    got = queries.offenders_between(any_store, a, b, profile="avb-2010")
+    # e2 (in definition, suspect P1) and m1 (offender P4); not e1 (out of the
+    # definition), not the witness, not e3 (after the window)
+    assert sorted(got["person_id"].to_list()) == ["P1", "P4"]
+    assert got.schema == {"person_id": pl.String, "borough": pl.String}
+    none = queries.offenders_between(any_store, a, b, profile="who-broad")
+    assert none.height == 0

@@ -145,3 +145,24 @@ def test_plan_board_and_meeting_render(
     page.screenshot(path=str(OUT / f"web-meeting-{role}.png"))  # type: ignore[attr-defined]
     assert errors == [], errors
     page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", ["chair", "partner"])
+def test_today_people_section_shows_its_make_up(
+    world: World, base_url: str, browser: object, role: str
+) -> None:
+    page, errors = _sign_in(browser, base_url, role)
+    page.goto(f"{base_url}/today?hours=72")  # type: ignore[attr-defined]
+    aside = page.locator("#makeup-people")  # type: ignore[attr-defined]
+    assert aside.is_visible()
+    text = aside.inner_text()
+    assert "Make-up of the" in text
+    for heading in ("sex", "age band", "ethnicity"):
+        assert heading in text
+    if role == "partner":
+        assert "[c]" in text
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.locator("#people").screenshot(path=str(OUT / f"web-today-makeup-{role}.png"))  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]

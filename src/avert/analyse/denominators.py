@@ -20,6 +20,7 @@ __all__ = [
     "group_residents",
     "latest_year",
     "police_age_residents",
+    "residents_by_dimension",
 ]
 
 _TOTAL = (pl.col("sex") == "all") & (pl.col("age_band") == "all")
@@ -235,3 +236,57 @@ def police_age_residents(
     if bands["age_range"].null_count():
         return empty
     return bands.group_by("age_range").agg(pl.col("population").sum()).sort("age_range")
+
+
+def residents_by_dimension(
+    populations: pl.DataFrame, areas: Sequence[str], *, year: int | None = None
+) -> pl.DataFrame:
+    """Residents of ``areas`` by sex, police age range and ethnic group.
+
+    ``dimension`` (``sex``, ``age_band``, ``ethnicity``), ``category``,
+    ``population``: the ``residents`` of :func:`avert.analyse.equality.list_make_up`.
+    A dimension the table cannot give is left out (an empty frame when none).
+    """
+    schema = {"dimension": pl.String, "category": pl.String, "population": pl.Int64}
+    parts = [pl.DataFrame(schema=schema)]
+    if areas and populations.height:
+        sexes = populations.filter(
+            (pl.col("age_band") == "all")
+            & (pl.col("ethnicity") == "all")
+            & pl.col("sex").is_in(["M", "F"])
+        )
+        if year is not None:
+            sexes = sexes.filter(pl.col("year") == year)
+        got = _resolve(
+            sexes.select(
+                "area", "area_name", "parent_area", "year", "sex", "population"
+            ),
+            areas,
+        )
+        parts.append(
+            got.group_by(pl.col("sex").alias("category")).agg(
+                pl.lit("sex").alias("dimension"), pl.col("population").sum()
+            )
+        )
+        ages = police_age_residents(populations, areas, year=year)
+        parts.append(
+            ages.select(
+                pl.lit("age_band").alias("dimension"),
+                pl.col("age_range").alias("category"),
+                "population",
+            )
+        )
+        groups = group_residents(populations, areas, year=year)
+        parts.append(
+            groups.group_by(pl.col("group").alias("category")).agg(
+                pl.lit("ethnicity").alias("dimension"), pl.col("population").sum()
+            )
+        )
+    return (
+        pl.concat(
+            [f.select(list(schema)).cast(schema) for f in parts],  # type: ignore[arg-type]
+            how="vertical",
+        )
+        .filter(pl.col("population") > 0)
+        .sort("dimension", "category")
+    )

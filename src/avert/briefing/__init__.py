@@ -16,7 +16,9 @@ highest harm first and each with its reasons:
 4. places for today: the top cells of a recency- and harm-weighted kernel density of
    the last 28 days (:mod:`~avert.briefing.places`);
 5. intelligence in the window by grading, and open actions due;
-6. a one-line trend (:func:`avert.analyse.trend.year_on_year`).
+6. a one-line trend (:func:`avert.analyse.trend.year_on_year`);
+7. beside every list of people, its make-up by sex, age band and ethnicity against
+   the population it was drawn from (:mod:`~avert.briefing.makeup`).
 
 The package is pure: frames in, a frozen :class:`Briefing` out; no I/O, no database,
 no clock. :func:`prepare` checks and normalises the inputs once (and applies the
@@ -42,6 +44,7 @@ from avert.briefing.asb import asb_callers_section
 from avert.briefing.context import BriefingContext, prepare
 from avert.briefing.incidents import incidents_section
 from avert.briefing.intelligence import intelligence_section
+from avert.briefing.makeup import make_up_section
 from avert.briefing.model import (
     LOOKBACK_DAYS,
     REPEAT_WINDOW_DAYS,
@@ -72,6 +75,7 @@ __all__ = [
     "daily_briefing",
     "incidents_section",
     "intelligence_section",
+    "make_up_section",
     "month_window",
     "people_section",
     "places_section",
@@ -243,6 +247,23 @@ def daily_briefing(
     intel = intelligence_section(ctx)
     acts = actions_section(ctx)
     _name_groups(ctx, [*inc.items, *people.items])
+    named_groups = {
+        g
+        for item in [*inc.items, *people.items]
+        for g in item.get("groups", [])  # type: ignore[attr-defined]
+    } | {
+        g
+        for alert in ret.items
+        for g in [*alert.get("victim_groups", []), *alert.get("rival_groups", [])]
+    }
+    make_up = make_up_section(
+        ctx,
+        people=people.items,  # type: ignore[arg-type]
+        repeat_victims=victims.items,  # type: ignore[arg-type]
+        asb_callers=asb.items,  # type: ignore[arg-type]
+        retaliation=ret.items,  # type: ignore[arg-type]
+        groups=named_groups,
+    )
     trend = year_on_year(
         ctx.incidents,
         at=at,
@@ -292,4 +313,5 @@ def daily_briefing(
         notes=tuple(all_notes),
         pseudonyms=ctx.pseudonyms,
         methods=_methods(ctx, places.method),
+        make_up=make_up,
     )

@@ -56,7 +56,13 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         "person_id": pl.String(),
         "role": pl.String(),
     },
-    "people": {"person_id": pl.String(), "vulnerable": pl.Boolean()},
+    "people": {
+        "person_id": pl.String(),
+        "vulnerable": pl.Boolean(),
+        "sex": pl.String(),
+        "birth_year": pl.Int32(),
+        "ethnicity": pl.String(),
+    },
     "identities": {"person_id": pl.String(), "name": pl.String()},
     "groups": {"group_id": pl.String(), "name": pl.String(), "continuum": pl.String()},
     "group_members": {"group_id": pl.String(), "person_id": pl.String()},
@@ -85,6 +91,12 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         "target_id": pl.String(),
         "due": pl.Date(),
         "status": pl.String(),
+    },
+    # residents of the area by dimension (sex, age_band, ethnicity) and category
+    "residents": {
+        "dimension": pl.String(),
+        "category": pl.String(),
+        "population": pl.Int64(),
     },
     "retaliation": {
         "incident_id": pl.String(),
@@ -373,7 +385,7 @@ def prepare(
 
     ``tables`` holds the optional canonical frames by name (``people``,
     ``identities``, ``groups``, ``group_members``, ``asb``, ``intelligence``,
-    ``actions``, ``retaliation``).
+    ``actions``, ``residents``, ``retaliation``).
     """
     aud = check_audience(audience)
     _check_hours(hours)

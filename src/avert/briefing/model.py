@@ -356,6 +356,9 @@ class Briefing:
     notes: tuple[str, ...] = ()
     pseudonyms: dict[str, Any] | None = None
     methods: dict[str, str] = field(default_factory=dict)
+    #: make-up of each list of people by sex, age band and ethnicity
+    #: (:mod:`avert.briefing.makeup`), keyed by list
+    make_up: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """Return the briefing as JSON-ready data (the ``briefing.json`` contract).
@@ -364,7 +367,8 @@ class Briefing:
         ``audience``, ``precision``, ``profile``, ``summary``, ``trend``,
         ``incidents``, ``retaliation``, ``repeat_victims``, ``asb_callers``,
         ``people``, ``places`` (cells with ``x``, ``y``, ``score``),
-        ``places_summary``, ``intelligence``, ``actions``, ``map``, ``notes``,
+        ``places_summary``, ``intelligence``, ``actions``, ``make_up`` (each list
+        of people by sex, age band and ethnicity), ``map``, ``notes``,
         ``pseudonyms``, ``methods``.
         """
         out: dict[str, Any] = jsonable(
@@ -389,6 +393,7 @@ class Briefing:
                 "places_summary": self.places_summary,
                 "intelligence": self.intelligence,
                 "actions": list(self.actions),
+                "make_up": self.make_up,
                 "map": {
                     "points": list(self.map_points),
                     "boundaries": [name for name, _ in self.boundaries],

@@ -25,6 +25,7 @@ __all__ = [
     "empty",
     "incidents_between",
     "latest_time",
+    "offenders_between",
     "person_history",
     "read_classified",
     "read_in",
@@ -252,3 +253,42 @@ def person_history(
     inv = frame.select(list(inv_schema)).unique()
     inc = frame.select(list(inc_schema)).unique("incident_id", keep="first")
     return inv, inc
+
+
+def offenders_between(
+    store: Store,
+    since: dt.datetime,
+    until: dt.datetime,
+    *,
+    profile: str,
+    roles: Sequence[str] = ("suspect", "offender"),
+) -> pl.DataFrame:
+    """People in ``roles`` of in-definition incidents with ``since <= occurred_from < until``.
+
+    One query (involvements joined to incidents and their classification under
+    ``profile``): ``person_id`` and the incident's ``borough``, distinct. The pool a
+    list of people is drawn from (the make-up beside every list).
+    """
+    schema: dict[str, pl.DataType] = {"person_id": pl.String(), "borough": pl.String()}
+    if not roles:
+        return pl.DataFrame(schema=schema)
+    marks = ", ".join("?" for _ in roles)
+    sql = (
+        'SELECT DISTINCT v."person_id", i."borough" FROM "involvements" v '
+        'JOIN "incidents" i ON i."incident_id" = v."incident_id" '
+        'JOIN "classifications" c ON c."incident_id" = v."incident_id" '
+        'AND c."profile" = ? '
+        'WHERE i."occurred_from" >= ? AND i."occurred_from" < ? '
+        f'AND c."in_definition" AND v."role" IN ({marks})'
+    )
+    raw = store.query(
+        sql,
+        [
+            profile,
+            _to_sql_value(since, store.dialect),
+            _to_sql_value(until, store.dialect),
+            *roles,
+        ],
+        schema=schema,
+    )
+    return raw.select(pl.col(c).cast(t) for c, t in schema.items())

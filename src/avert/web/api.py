@@ -8,14 +8,20 @@ pseudonymised briefing and no person endpoint.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from avert.web.auth import authorize, current_user, requires
-from avert.web.pages import MAX_HOURS, _parse_at, default_at
+from avert.web.pages import (
+    MAX_HOURS,
+    IncidentFilters,
+    _parse_at,
+    default_at,
+    find_incidents,
+    incident_filters,
+)
 from avert.workflows import views
 
 if TYPE_CHECKING:
@@ -57,41 +63,19 @@ def briefing(
         allow_demo_key=ctx.demo,
     )
     # the JSON of one cached briefing is encoded once for every caller
-    with ctx.fragments_lock:
-        body = ctx.fragments.setdefault(view, {}).get("json")
-    if body is None:
-        body = json.dumps(view.data, ensure_ascii=False)
-        with ctx.fragments_lock:
-            ctx.fragments.setdefault(view, {})["json"] = body
+    body = ctx.fragment(
+        view, ("json",), lambda: json.dumps(view.data, ensure_ascii=False)
+    )
     return Response(body, media_type="application/json")
 
 
 @router.get("/incidents")
 @requires("view-incidents")
 def incidents(
-    request: Request,
-    date_from: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
-    area: str | None = None,
-    category: str | None = None,
-    flag: str | None = None,
+    request: Request, filters: Annotated[IncidentFilters, Depends(incident_filters)]
 ) -> dict[str, Any]:
     """Incidents in the definition, highest harm first (at most 500 listed)."""
-    ctx = _ctx(request)
-    end, _ = default_at(request)
-    date_to = _parse_at(to, end)
-    found = views.incidents_view(
-        ctx.store,
-        ctx.settings,
-        user=current_user(request),
-        date_from=_parse_at(date_from, date_to - dt.timedelta(days=7)),
-        date_to=date_to,
-        area=area or None,
-        category=category or None,
-        flag=flag or None,
-        allow_demo_key=ctx.demo,
-    )
-    return found
+    return find_incidents(request, filters)
 
 
 @router.get("/people/{person_id}")

@@ -15,6 +15,7 @@ import secrets
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -72,11 +73,30 @@ class WebContext:
     briefings: BriefingCache
     #: the same templates for the police audience: person ids open their record
     police_templates: Jinja2Templates | None = None
-    #: rendered briefing HTML per cached briefing (dropped with the briefing)
+    #: encoded forms of each cached briefing (its HTML per audience, its JSON),
+    #: dropped with the briefing: see :meth:`fragment`
     fragments: weakref.WeakKeyDictionary[BriefingView, dict[Any, str]] = field(
         default_factory=weakref.WeakKeyDictionary
     )
     fragments_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fragment(
+        self, view: BriefingView, key: tuple[Any, ...], make: Callable[[], str]
+    ) -> str:
+        """The text ``make()`` gives for a cached briefing, made once per ``key``.
+
+        Everyone of one audience who opens the same window shares the cached
+        briefing (:class:`avert.workflows.views.BriefingCache`), so its HTML and its
+        JSON are encoded once too; the text lives as long as the briefing does.
+        Two first requests may both make it: the same text.
+        """
+        with self.fragments_lock:
+            text = self.fragments.setdefault(view, {}).get(key)
+        if text is None:
+            text = make()
+            with self.fragments_lock:
+                self.fragments.setdefault(view, {})[key] = text
+        return text
 
     def templates_for(self, audience: str | None) -> Jinja2Templates:
         """Templates for an audience (people link to their page for the police)."""

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from avert.errors import ConfigError
 from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import _briefing_context, _ctx, _page, _parse_at, default_at
-from avert.workflows import delivery
+from avert.workflows import delivery, views
 
 __all__ = ["router"]
 
@@ -43,8 +43,16 @@ def plan(
         ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
     )
     checks = delivery.checks_view(ctx.store, ctx.settings, user=user)
+    made = views.plan_makeup(
+        ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
+    )
     return _page(
-        request, "plan.html", board=board, checks=checks["summary"], found=checks
+        request,
+        "plan.html",
+        board=board,
+        checks=checks["summary"],
+        found=checks,
+        plan_makeup=made,
     )
 
 
@@ -128,6 +136,9 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
         due_value=f"{when + dt.timedelta(days=1):%Y-%m-%dT%H:%M}",
         window=context["b"],
         error=request.query_params.get("error"),
+        taskings_makeup=views.taskings_makeup(
+            ctx.store, ctx.settings, user=current_user(request), at=when, hours=hours
+        ),
     )
 
 

@@ -7,6 +7,7 @@ workflow in :mod:`avert.workflows.views`; templates only render what they are gi
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -24,7 +25,7 @@ from avert.workflows.users import User, authenticate
 if TYPE_CHECKING:
     from avert.web.app import WebContext
 
-__all__ = ["NAV", "router"]
+__all__ = ["NAV", "IncidentFilters", "find_incidents", "incident_filters", "router"]
 
 router = APIRouter(dependencies=[Depends(authorize)])
 
@@ -97,6 +98,69 @@ def default_at(request: Request) -> tuple[dt.datetime, str | None]:
     return views.default_window_end(_ctx(request).store)
 
 
+@dataclass(frozen=True)
+class IncidentFilters:
+    """The incidents search of a page or API call, parsed once (one parser for both).
+
+    ``date_to`` defaults to :func:`default_at`, ``date_from`` to seven days before
+    it; empty strings mean "no filter".
+    """
+
+    date_from: dt.datetime
+    date_to: dt.datetime
+    area: str | None
+    category: str | None
+    flag: str | None
+
+    def as_form(self) -> dict[str, str]:
+        """The filters as the form's values (``from``, ``to``, ...)."""
+        return {
+            "from": f"{self.date_from:%Y-%m-%dT%H:%M}",
+            "to": f"{self.date_to:%Y-%m-%dT%H:%M}",
+            "area": self.area or "",
+            "category": self.category or "",
+            "flag": self.flag or "",
+        }
+
+
+def incident_filters(
+    request: Request,
+    date_from: Annotated[
+        str | None, Query(alias="from", description="Start, ISO 8601.")
+    ] = None,
+    to: Annotated[str | None, Query(description="End (excluded), ISO 8601.")] = None,
+    area: str | None = None,
+    category: str | None = None,
+    flag: str | None = None,
+) -> IncidentFilters:
+    """Parse the incidents filters of a request (a FastAPI dependency)."""
+    end, _ = default_at(request)
+    date_to = _parse_at(to, end)
+    return IncidentFilters(
+        date_from=_parse_at(date_from, date_to - dt.timedelta(days=7)),
+        date_to=date_to,
+        area=area or None,
+        category=category or None,
+        flag=flag or None,
+    )
+
+
+def find_incidents(request: Request, filters: IncidentFilters) -> dict[str, Any]:
+    """The incidents the signed-in user may see for ``filters`` (audited search)."""
+    ctx = _ctx(request)
+    return views.incidents_view(
+        ctx.store,
+        ctx.settings,
+        user=current_user(request),
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        area=filters.area,
+        category=filters.category,
+        flag=filters.flag,
+        allow_demo_key=ctx.demo,
+    )
+
+
 # --- sign in and out ------------------------------------------------------------------
 @router.get("/login")
 @requires("public")
@@ -162,7 +226,6 @@ def _briefing_context(
         "hours": hours,
         "area": area or "",
         "default_note": note if not at else None,
-        "makeup": view.makeup,
     }
     context["briefing_html"] = _briefing_html(ctx, view, user, context)
     return context
@@ -179,14 +242,12 @@ def _briefing_html(
     rendered per request. Autoescaped like every template.
     """
     audience = audience_of(user.role)
-    key = (audience, context["default_note"])
-    with ctx.fragments_lock:
-        html = ctx.fragments.setdefault(view, {}).get(key)
-    if html is None:  # two first requests may both render: the same HTML
-        template = ctx.templates_for(audience).get_template("_today_briefing.html")
-        html = template.render(**context, audience=audience)
-        with ctx.fragments_lock:
-            ctx.fragments.setdefault(view, {})[key] = html
+    template = ctx.templates_for(audience).get_template("_today_briefing.html")
+    html = ctx.fragment(
+        view,
+        ("html", audience, context["default_note"]),
+        lambda: template.render(**context, audience=audience),
+    )
     return Markup(html)
 
 
@@ -212,41 +273,11 @@ def today_fragment(
 @router.get("/incidents")
 @requires("view-incidents")
 def incidents(
-    request: Request,
-    date_from: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
-    area: str | None = None,
-    category: str | None = None,
-    flag: str | None = None,
+    request: Request, filters: Annotated[IncidentFilters, Depends(incident_filters)]
 ) -> Response:
     """Incidents in the definition, filtered by time, area, category and flag."""
-    ctx = _ctx(request)
-    end, _ = default_at(request)
-    date_to = _parse_at(to, end)
-    start = _parse_at(date_from, date_to - dt.timedelta(days=7))
-    found = views.incidents_view(
-        ctx.store,
-        ctx.settings,
-        user=current_user(request),
-        date_from=start,
-        date_to=date_to,
-        area=area or None,
-        category=category or None,
-        flag=flag or None,
-        allow_demo_key=ctx.demo,
-    )
-    return _page(
-        request,
-        "incidents.html",
-        found=found,
-        filters={
-            "from": f"{start:%Y-%m-%dT%H:%M}",
-            "to": f"{date_to:%Y-%m-%dT%H:%M}",
-            "area": area or "",
-            "category": category or "",
-            "flag": flag or "",
-        },
-    )
+    found = find_incidents(request, filters)
+    return _page(request, "incidents.html", found=found, filters=filters.as_form())
 
 
 # --- Person ---------------------------------------------------------------------------

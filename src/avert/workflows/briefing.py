@@ -27,6 +27,7 @@ from typing import Any, Final
 import polars as pl
 
 from avert.access import Audience, check_audience, pseudonymiser_for
+from avert.analyse.denominators import residents_by_dimension
 from avert.analyse.networks import group_membership, retaliation_alerts
 from avert.analyse.trend import YEAR_DAYS, month_window
 from avert.briefing import (
@@ -48,6 +49,7 @@ __all__ = [
     "BriefingFiles",
     "read_boundaries",
     "read_briefing_frames",
+    "read_residents",
     "run_briefing",
 ]
 
@@ -108,6 +110,8 @@ _ACTION_COLUMNS: Final = (
     "due",
     "status",
 )
+#: people columns the briefing reads: flags, and sex, age and ethnicity (make-up)
+_PEOPLE_COLUMNS: Final = ("person_id", "vulnerable", "sex", "birth_year", "ethnicity")
 _ASB_WINDOW_DAYS: Final = 182
 _INDENT_MAX_ITEMS: Final = 2_000
 
@@ -217,8 +221,8 @@ def _submit_person_reads(
             store,
             "people",
             "person_id",
-            linked,
-            columns=("person_id", "vulnerable"),
+            sorted({*linked, *callers}),
+            columns=_PEOPLE_COLUMNS,
         ),
         "asb": pool.submit(
             queries.read_in,
@@ -369,7 +373,45 @@ def read_briefing_frames(
             )
         frames["retaliation"] = retaliation
         notes.append(note)
+    frames["people"] = _more_people(store, frames, retaliation)
     return frames, notes
+
+
+def _more_people(
+    store: Store, frames: dict[str, pl.DataFrame], retaliation: pl.DataFrame | None
+) -> pl.DataFrame:
+    """``people`` rows also for group members and possible targets (make-up lists)."""
+    people = frames["people"]
+    wanted = set(frames["group_members"]["person_id"].drop_nulls().to_list())
+    if retaliation is not None and "possible_targets" in retaliation.columns:
+        wanted |= set(
+            retaliation["possible_targets"].explode().drop_nulls().cast(pl.String)
+        )
+    missing = sorted(wanted - set(people["person_id"].to_list()))
+    if not missing:
+        return people
+    more = queries.read_in(
+        store, "people", "person_id", missing, columns=_PEOPLE_COLUMNS
+    )
+    return pl.concat([people, more], how="diagonal_relaxed")
+
+
+def read_residents(store: Store, areas: Sequence[str]) -> pl.DataFrame:
+    """Residents of ``areas`` by sex, police age range and ethnic group (make-up).
+
+    Rows of the areas by code or name, or whose parent they are (an LSOA file gives
+    a borough's residents): :func:`avert.analyse.denominators.residents_by_dimension`.
+    Empty when the store holds no population for them (``avert ingest population``).
+    """
+    names = sorted({a for a in areas if a})
+    if not names:
+        return residents_by_dimension(pl.DataFrame(), [])
+    parts = [
+        store.read_frame("populations", where=[(column, "in", names)])
+        for column in ("area", "area_name", "parent_area")
+    ]
+    rows = pl.concat(parts, how="vertical").unique()
+    return residents_by_dimension(rows, names)
 
 
 def _stored_groups(store: Store, *, at: dt.datetime) -> tuple[pl.DataFrame, str]:
@@ -517,6 +559,14 @@ def build_briefing(
     frames, notes = read_briefing_frames(
         store, at=at, hours=hours, profile=profile, audience=aud
     )
+    if area:
+        areas = [area]
+    else:  # the boroughs of the window: the force area the briefing covers
+        recent = frames["incidents"].filter(
+            pl.col("occurred_from") >= at - dt.timedelta(hours=hours)
+        )
+        areas = recent["borough"].drop_nulls().unique().to_list()
+    frames["residents"] = read_residents(store, areas)
     t1 = time.perf_counter()
     briefing = daily_briefing(
         frames["incidents"],

@@ -12,23 +12,27 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from avert.access import Pseudonymiser, audience_of, pseudonymiser_for
+from avert.access import Audience, Pseudonymiser, audience_of, pseudonymiser_for
 from avert.analyse.result import jsonable
 from avert.briefing import Briefing
+from avert.briefing.context import OFFENDING_ROLES
+from avert.briefing.makeup import make_up
 from avert.config.settings import Settings
+from avert.delivery import ITEM_KINDS
 from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.policy import decide
 from avert.report import briefing_page_context
-from avert.store import Store, audit
+from avert.store import Store, audit, queries
 from avert.store.summary import latest_incident_at, status_summary
-from avert.workflows.briefing import build_briefing
+from avert.workflows.briefing import build_briefing, read_residents
+from avert.workflows.delivery import taskings_for_briefing
 from avert.workflows.networks import groups_report, person_report
 from avert.workflows.users import User
 
@@ -43,30 +47,33 @@ __all__ = [
     "default_window_end",
     "groups_view",
     "incidents_view",
-    "makeup",
+    "list_makeup",
     "person_view",
+    "plan_makeup",
     "record_export",
+    "taskings_makeup",
 ]
 
 #: Rows an incidents list shows at most (the rest are counted, not listed).
 MAX_LIST_ROWS = 500
 #: Days after which the Data page warns that a source is stale.
 STALE_AFTER_DAYS = 7
+#: Days of offending the group members' make-up is compared with (the year before).
+GROUP_POOL_DAYS = 365
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity (caches)
 class BriefingView:
     """A briefing as one user may see it: the object (to render) and its JSON.
 
-    ``page`` is what the briefing templates need (map, legend, list limits) and
-    ``makeup`` the make-up of the people of concern (police audiences): both made
-    once per cached briefing, not per request.
+    ``page`` is what the briefing templates need (map, legend, list limits), made
+    once per cached briefing, not per request. The make-up of every list of people
+    is in the briefing itself (``data["make_up"]``, :mod:`avert.briefing.makeup`).
     """
 
     briefing: Briefing
     data: dict[str, Any]
     page: dict[str, Any] = field(default_factory=dict)
-    makeup: dict[str, Any] | None = None
 
 
 class BriefingCache:
@@ -174,12 +181,8 @@ def briefing_view(
             allow_demo_key=allow_demo_key,
         )
         data = briefing.to_json()
-        people = [str(p.get("person_id")) for p in data["people"]]
         return BriefingView(
-            briefing,
-            data,
-            page=briefing_page_context(briefing, data=data),
-            makeup=makeup(store, people, at=at) if audience == "police" else None,
+            briefing, data, page=briefing_page_context(briefing, data=data)
         )
 
     if cache is None:
@@ -362,6 +365,18 @@ def groups_view(
     groups: list[dict[str, Any]] = groups_report(
         store, profile=settings.definition
     ).to_json()["groups"]
+    members = [str(m) for g in groups for m in g.get("members") or []]
+    until, _ = default_window_end(store)
+    made = list_makeup(
+        store,
+        settings,
+        members,
+        since=until - dt.timedelta(days=GROUP_POOL_DAYS),
+        until=until,
+        audience=audience_of(user.role),
+        key="group_members",
+        label="members of the groups listed",
+    )
     if audience_of(user.role) == "partner":
         pseudo = _pseudonymiser(settings, allow_demo_key=allow_demo_key)
         for g in groups:
@@ -376,7 +391,7 @@ def groups_view(
         role=user.role,
         user=user.username,
     )
-    return {"groups": groups}
+    return {"groups": groups, "make_up": made}
 
 
 def data_view(store: Store) -> dict[str, Any]:
@@ -453,41 +468,132 @@ def audit_csv(rows: pl.DataFrame) -> str:
     return neutralise_cells(rows.cast(pl.String)).write_csv()
 
 
-def makeup(store: Store, person_ids: list[str], *, at: dt.datetime) -> dict[str, Any]:
-    """Make-up of a list of people by sex, age band and ethnicity (counts only).
+def list_makeup(
+    store: Store,
+    settings: Settings,
+    person_ids: Sequence[str],
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    audience: Audience,
+    key: str,
+    label: str,
+    area: str | None = None,
+) -> dict[str, Any] | None:
+    """The make-up of a list of people shown by the web app (None for an empty list).
 
-    Shown beside every list of people so that a list that over-represents a group
-    is seen at once (the Gangs Violence Matrix lesson); the equality analysis
-    compares it with the population the list was drawn from.
+    By sex, age band and ethnicity against the suspects and offenders of the
+    violent incidents from ``since`` to ``until`` (the population lists are drawn
+    from) and against the residents of ``area`` (or of the boroughs of those
+    incidents) where the store has them: :func:`avert.briefing.makeup.make_up`
+    over :func:`avert.analyse.equality.list_make_up`, the one make-up of avert.
+    Counts only; for partners the small-cell rule applies
+    (:data:`avert.access.SMALL_CELL_RULE`), so no person can be singled out.
     """
-    if not person_ids:
-        return {"n": 0, "sex": {}, "age_band": {}, "ethnicity": {}}
-    people = store.read_frame(
+    listed = sorted({str(p) for p in person_ids if p is not None})
+    if not listed:
+        return None
+    offenders = queries.offenders_between(
+        store, since, until, profile=settings.definition, roles=OFFENDING_ROLES
+    )
+    pool = offenders["person_id"].unique().to_list()
+    people = queries.read_in(
+        store,
         "people",
-        columns=["person_id", "sex", "birth_year", "ethnicity"],
-        where=[("person_id", "in", person_ids)],
+        "person_id",
+        sorted({*pool, *listed}),
+        columns=("person_id", "sex", "birth_year", "ethnicity"),
     )
-    age = at.year - pl.col("birth_year")
-    banded = people.with_columns(
-        pl.when(age < 18)
-        .then(pl.lit("under 18"))
-        .when(age < 25)
-        .then(pl.lit("18-24"))
-        .when(age < 35)
-        .then(pl.lit("25-34"))
-        .when(age.is_not_null())
-        .then(pl.lit("35+"))
-        .otherwise(pl.lit("unknown"))
-        .alias("age_band")
+    areas = [area] if area else offenders["borough"].drop_nulls().unique().to_list()
+    return make_up(
+        listed,
+        pool,
+        people,
+        at_year=until.year,
+        key=key,
+        label=label,
+        pool_label=(
+            "suspects and offenders of violent incidents from "
+            f"{since:%d %b %Y} to {until:%d %b %Y}"
+        ),
+        audience=audience,
+        residents=read_residents(store, areas),
     )
 
-    def counts(col: str) -> dict[str, int]:
-        grouped = banded.group_by(pl.col(col).fill_null("not stated")).len()
-        return {str(k): int(v) for k, v in grouped.sort(col).iter_rows()}
 
-    return {
-        "n": people.height,
-        "sex": counts("sex"),
-        "age_band": counts("age_band"),
-        "ethnicity": counts("ethnicity"),
-    }
+def taskings_makeup(
+    store: Store,
+    settings: Settings,
+    *,
+    user: User,
+    at: dt.datetime,
+    hours: int = 24,
+) -> dict[str, Any] | None:
+    """The make-up of the people tasked in the meeting's window (person subjects).
+
+    Taskings overdue, due or done for the window ending ``at``
+    (:func:`avert.workflows.delivery.taskings_for_briefing`) whose subject is a
+    person; compared with the window's suspects and offenders (:func:`list_makeup`).
+    """
+    decision = decide(user.role, "view-meeting")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    window = taskings_for_briefing(store, at=at, hours=hours)
+    people = [
+        str(row["item_id"])
+        for rows in window.values()
+        for row in rows
+        if ITEM_KINDS.get(row["item_kind"], row["item_kind"]) == "person"
+    ]
+    return list_makeup(
+        store,
+        settings,
+        people,
+        since=at - dt.timedelta(hours=hours),
+        until=at,
+        audience=audience_of(user.role),
+        key="taskings",
+        label="people tasked (overdue, due or done)",
+    )
+
+
+def plan_makeup(
+    store: Store,
+    settings: Settings,
+    *,
+    user: User,
+    lead: str | None = None,
+    area: str | None = None,
+) -> dict[str, Any] | None:
+    """The make-up of the people the delivery plan's open actions target.
+
+    The actions of the plan board as the user sees it (partners: their
+    organisation's; the same ``lead`` and ``area`` filters) whose subject is a
+    person and which are not done or cancelled, against the suspects and offenders
+    of the last :data:`GROUP_POOL_DAYS` days (:func:`list_makeup`).
+    """
+    decision = decide(user.role, "view-plan")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    actions = store.read_frame(
+        "actions",
+        columns=["target_type", "target_id", "status", "lead_organisation", "area"],
+        where=[("target_type", "=", "person")],
+    ).filter(~pl.col("status").is_in(["done", "cancelled"]))
+    if audience_of(user.role) == "partner":
+        actions = actions.filter(pl.col("lead_organisation") == (user.org or ""))
+    if lead:
+        actions = actions.filter(pl.col("lead_organisation") == lead)
+    if area:
+        actions = actions.filter(pl.col("area") == area)
+    until, _ = default_window_end(store)
+    return list_makeup(
+        store,
+        settings,
+        actions["target_id"].drop_nulls().to_list(),
+        since=until - dt.timedelta(days=GROUP_POOL_DAYS),
+        until=until,
+        audience=audience_of(user.role),
+        key="plan_people",
+        label="people targeted by open actions of the plan",
+    )

@@ -1,0 +1,278 @@
+"""The make-up of every list of people by sex, age band and ethnicity, beside the list.
+
+Equality monitoring (AVB delivery plan 2010, Section C; the Gangs Violence Matrix
+lesson, Amnesty International 2018): every list of people avert shows carries who
+it falls on, against the population it was drawn from and against residents where
+they are known. The figures come from one function,
+:func:`avert.analyse.equality.list_make_up` (counts, shares, the ratio of listing
+rates with its 95 % Katz interval); this module says which pool each briefing list
+is drawn from and applies the partner small-cell rule
+(:func:`avert.access.suppress_small_counts`, :data:`avert.access.SMALL_CELL_RULE`)
+so a make-up never points at one person.
+
+Pools (who a list is drawn from; the briefing's window):
+
+* people of concern, retaliation possible targets, group members (and taskings,
+  web app): suspects and offenders of the window's violent incidents;
+* repeat victims: victims of the window's violent incidents;
+* vulnerable ASB callers: callers who reported ASB in the window.
+
+A list with people outside its pool (possible targets or group members who did not
+offend in the window) is not drawn from that pool alone: its make-up gives the
+list's own counts and shares beside the pool's (and the comparison with residents),
+says how many are outside, and gives no listing-rate ratio, which would mean nothing.
+
+Pure: frames in, JSON-ready dicts out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+import polars as pl
+
+from avert.access import SMALL_CELL_RULE, Audience, suppress_small_counts
+from avert.analyse.equality import list_make_up
+from avert.analyse.result import jsonable
+from avert.briefing.context import OFFENDING_ROLES, BriefingContext
+
+__all__ = [
+    "DERIVED",
+    "LISTS",
+    "POOL_OFFENDERS",
+    "make_up",
+    "make_up_section",
+]
+
+#: Pool of lists drawn from offending, in words.
+POOL_OFFENDERS: Final = "suspects and offenders of the window's violent incidents"
+#: The briefing's lists of people: key -> (label, pool in words).
+LISTS: Final[Mapping[str, tuple[str, str]]] = {
+    "people": ("people of concern (RFGH)", POOL_OFFENDERS),
+    "repeat_victims": (
+        "repeat victims hit again",
+        "victims of the window's violent incidents",
+    ),
+    "asb_callers": ("vulnerable ASB callers", "callers who reported ASB in the window"),
+    "retaliation_targets": ("possible targets of retaliation", POOL_OFFENDERS),
+    "group_members": ("members of the groups in the briefing", POOL_OFFENDERS),
+}
+#: Columns computed from the counts: withheld with the counts they come from.
+DERIVED: Final[Mapping[str, tuple[str, ...]]] = {
+    "share_listed": ("listed",),
+    "share_pool": ("pool",),
+    "rate_listed_of_pool": ("listed", "pool"),
+    "ratio": ("listed", "pool"),
+    "ci_low": ("listed", "pool"),
+    "ci_high": ("listed", "pool"),
+    "significantly_above_1": ("listed", "pool"),
+    "per_1000_residents": ("listed",),
+    "ratio_residents": ("listed",),
+    "ci_low_residents": ("listed",),
+    "ci_high_residents": ("listed",),
+}
+_DEMOGRAPHICS: Final = {
+    "person_id": pl.String(),
+    "sex": pl.String(),
+    "birth_year": pl.Int32(),
+    "ethnicity": pl.String(),
+}
+
+
+def _demographics(people: pl.DataFrame) -> pl.DataFrame:
+    """``person_id``, ``sex``, ``birth_year``, ``ethnicity`` (nulls where absent)."""
+    cols = [
+        (pl.col(c) if c in people.columns else pl.lit(None)).cast(t).alias(c)
+        for c, t in _DEMOGRAPHICS.items()
+    ]
+    return people.select(cols).unique("person_id", keep="first")
+
+
+def make_up(
+    listed: Iterable[str],
+    pool: Iterable[str],
+    people: pl.DataFrame,
+    *,
+    at_year: int,
+    key: str,
+    label: str,
+    pool_label: str,
+    audience: Audience = "police",
+    residents: pl.DataFrame | None = None,
+) -> dict[str, Any]:
+    """The make-up of one list, JSON-ready, as the audience may see it.
+
+    Parameters
+    ----------
+    listed
+        Person ids on the list (as shown: pseudonyms for partners).
+    pool
+        Person ids of the population the list was drawn from (same id space).
+    people
+        ``person_id`` with ``sex``, ``birth_year``, ``ethnicity`` (missing people
+        and columns count as ``unknown``).
+    at_year
+        Year at which ages are taken.
+    key, label, pool_label
+        The list's key (``make_up`` of the briefing JSON), and in words, the list
+        and its pool.
+    audience
+        ``partner``: the small-cell rule applies (:data:`SMALL_CELL_RULE`).
+    residents
+        ``dimension``, ``category``, ``population`` of the area's residents, or None.
+
+    Returns
+    -------
+    dict
+        ``list``, ``label``, ``n`` (people listed), ``pool`` (in words),
+        ``n_pool``, ``added_to_pool`` (listed people outside the pool: then the
+        rows have no ratio to the pool), ``residents`` (True when compared with residents), ``rows`` (one per
+        dimension and category: ``listed``, ``pool``, shares, ``ratio`` with
+        ``ci_low``/``ci_high``, and with residents ``per_1000_residents``,
+        ``ratio_residents`` and its interval; for partners ``listed_withheld``,
+        ``pool_withheld``), ``references``, ``notes`` and ``disclosure`` (the
+        small-cell rule, partners only).
+    """
+    ids = list(dict.fromkeys(str(i) for i in listed if i is not None))
+    pool_ids = {str(i) for i in pool if i is not None}
+    outside = [i for i in ids if i not in pool_ids]
+    demographics = _demographics(people)
+
+    def frame_of(who: Iterable[str]) -> pl.DataFrame:
+        keys = pl.DataFrame({"person_id": sorted(who)}, schema={"person_id": pl.String})
+        return keys.join(demographics, on="person_id", how="left")
+
+    known = residents if residents is not None and residents.height else None
+    notes: list[str] = []
+    if not outside:
+        made = list_make_up(
+            ids, frame_of(pool_ids), at_year=at_year, residents=known, list_name=key
+        )
+        rows = made.frame
+        notes += made.notes
+    else:
+        # not drawn from the pool: the list's own counts (and residents), the
+        # pool's counts beside them, and no listing-rate ratio
+        made = list_make_up(
+            ids, frame_of(ids), at_year=at_year, residents=known, list_name=key
+        )
+        rows = _beside_pool(
+            made.frame,
+            list_make_up([], frame_of(pool_ids), at_year=at_year).frame,
+        )
+        notes.append(
+            f"{len(outside)} of the {len(ids)} listed are not among the {pool_label}: "
+            "the list is not drawn from them alone, so it is compared by shares "
+            "(and with residents), with no listing-rate ratio."
+        )
+    if known is None:
+        notes.append("Residents by sex, age and ethnicity are not known for this area.")
+    disclosure = None
+    if audience == "partner":
+        rows = suppress_small_counts(
+            rows, ["listed", "pool"], by="dimension", derived=DERIVED
+        )
+        disclosure = SMALL_CELL_RULE
+    return {
+        "list": key,
+        "label": label,
+        "n": len(ids),
+        "pool": pool_label,
+        "n_pool": len(pool_ids),
+        "added_to_pool": len(outside),
+        "residents": known is not None,
+        "rows": jsonable(rows),
+        "references": dict(made.references),
+        "notes": notes,
+        "disclosure": disclosure,
+    }
+
+
+def _beside_pool(listed: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
+    """The list's make-up with the pool's counts and shares beside it, no ratio."""
+    keys = ["dimension", "category"]
+    out = listed.drop("pool", "share_pool").join(
+        pool.select(*keys, "pool", "share_pool"), on=keys, how="full", coalesce=True
+    )
+    none = pl.lit(None, dtype=pl.Float64)
+    return (
+        out.with_columns(
+            pl.col("listed").fill_null(0),
+            pl.col("pool").fill_null(0),
+            pl.col("share_listed").fill_null(0.0),
+            pl.col("share_pool").fill_null(0.0),
+            none.alias("rate_listed_of_pool"),
+            none.alias("ratio"),
+            none.alias("ci_low"),
+            none.alias("ci_high"),
+            pl.lit(value=False).alias("significantly_above_1"),
+        )
+        .select(listed.columns)
+        .sort(keys)
+    )
+
+
+def _ids(items: Sequence[Mapping[str, Any]], field: str) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        value = item.get(field)
+        if isinstance(value, list):
+            out.extend(str(v) for v in value if v is not None)
+        elif value is not None:
+            out.append(str(value))
+    return out
+
+
+def make_up_section(
+    ctx: BriefingContext,
+    *,
+    people: Sequence[Mapping[str, Any]],
+    repeat_victims: Sequence[Mapping[str, Any]],
+    asb_callers: Sequence[Mapping[str, Any]],
+    retaliation: Sequence[Mapping[str, Any]],
+    groups: Iterable[str],
+) -> dict[str, dict[str, Any]]:
+    """The make-up of each list of people of a briefing, keyed as :data:`LISTS`.
+
+    ``groups``: the group ids the briefing names (their declared members are the
+    ``group_members`` list). Lists without anyone are left out.
+    """
+    win = ctx.window_involvements
+    offenders = win.filter(pl.col("role").is_in(list(OFFENDING_ROLES)))["person_id"]
+    victims = win.filter(pl.col("role") == "victim")["person_id"]
+    asb = ctx.frames["asb"]
+    callers = asb.filter(
+        (pl.col("occurred_at") >= ctx.window_from)
+        & (pl.col("occurred_at") < ctx.window_to)
+    )["caller_id"]
+    wanted = set(groups)
+    members = ctx.members.filter(pl.col("group_id").is_in(sorted(wanted)))["person_id"]
+    lists: dict[str, tuple[list[str], list[str]]] = {
+        "people": (_ids(people, "person_id"), offenders.to_list()),
+        "repeat_victims": (_ids(repeat_victims, "person_id"), victims.to_list()),
+        "asb_callers": (_ids(asb_callers, "person_id"), callers.to_list()),
+        "retaliation_targets": (
+            _ids(retaliation, "possible_targets"),
+            offenders.to_list(),
+        ),
+        "group_members": (members.to_list(), offenders.to_list()),
+    }
+    residents = ctx.frames.get("residents")
+    out: dict[str, dict[str, Any]] = {}
+    for key, (listed, pool) in lists.items():
+        if not listed:
+            continue
+        label, pool_label = LISTS[key]
+        out[key] = make_up(
+            listed,
+            pool,
+            ctx.frames["people"],
+            at_year=ctx.window_to.year,
+            key=key,
+            label=label,
+            pool_label=pool_label,
+            audience=ctx.audience,
+            residents=residents,
+        )
+    return out
