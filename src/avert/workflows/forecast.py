@@ -330,6 +330,7 @@ def briefing_places(
     space_bands_m: Sequence[float] = (0, 100, 200),
     time_bands_days: Sequence[float] = (0, 7, 14),
     zone_hours: float = 24.0,
+    knox_max_pairs: int = 1_000_000,
 ) -> PlacesForecast | None:
     """The briefing's places: the backtested forecast and the near-repeat zones.
 
@@ -339,7 +340,9 @@ def briefing_places(
     ``backtest_days`` before ``at``, each forecast only from the days before it
     (never in-sample). Near-repeat zones mark the incidents of the last
     ``zone_hours`` when a Knox test (``knox_sims`` permutations, seeded) on the
-    ``knox_history_days`` before ``at`` finds contagion in the first band.
+    ``knox_history_days`` before ``at`` finds contagion in the first band (on
+    dense data a seeded sample of the events, so that about ``knox_max_pairs``
+    pairs are tested).
 
     The result is memoised by store, as-of time, options and a fingerprint of the
     events read (their number and time sum), so a second briefing for the same
@@ -368,6 +371,7 @@ def briefing_places(
         tuple(space_bands_m),
         tuple(time_bands_days),
         zone_hours,
+        knox_max_pairs,
         events.height,
         events["occurred_at"].dt.epoch("us").sum(),
         float(events["x"].sum()),
@@ -386,28 +390,45 @@ def briefing_places(
         cells=cells,
         backtest_days=backtest_days,
     )
-    nr = near_repeat_zones(
-        events,
-        at=at,
-        hours=zone_hours,
-        history_days=knox_history_days,
-        space_bands_m=space_bands_m,
-        time_bands_days=time_bands_days,
-        n_sims=knox_sims,
-    )
-    first = nr.knox.frame.row(0, named=True)
-    result = PlacesForecast(
-        plan=plan,
-        zones=nr.zones,
-        zone_radius_m=nr.radius_m,
-        zone_days=nr.days,
-        first_band_ratio=_finite(first["ratio"]),
-        first_band_p=_finite(first["p_value"]),
-        knox_history_days=knox_history_days,
-        knox_sims=knox_sims,
-        zones_note=nr.note,
-        notes=notes,
-    )
+    try:
+        nr = near_repeat_zones(
+            events,
+            at=at,
+            hours=zone_hours,
+            history_days=knox_history_days,
+            space_bands_m=space_bands_m,
+            time_bands_days=time_bands_days,
+            n_sims=knox_sims,
+            max_pairs=knox_max_pairs,
+        )
+    except ConfigError as exc:  # e.g. no event in the Knox test's year
+        result = PlacesForecast(
+            plan=plan,
+            zones=events.head(0),
+            zone_radius_m=0.0,
+            zone_days=0.0,
+            first_band_ratio=None,
+            first_band_p=None,
+            knox_history_days=knox_history_days,
+            knox_sims=knox_sims,
+            zones_note=f"No near-repeat test: {exc}",
+            notes=notes,
+        )
+    else:
+        first = nr.knox.frame.row(0, named=True)
+        sampled = [n for n in nr.knox.notes if "seeded random" in n]
+        result = PlacesForecast(
+            plan=plan,
+            zones=nr.zones,
+            zone_radius_m=nr.radius_m,
+            zone_days=nr.days,
+            first_band_ratio=_finite(first["ratio"]),
+            first_band_p=_finite(first["p_value"]),
+            knox_history_days=knox_history_days,
+            knox_sims=knox_sims,
+            zones_note=" ".join([nr.note, *sampled]),
+            notes=notes,
+        )
     with _CACHE_LOCK:
         _BRIEFING_CACHE[key] = result
         while len(_BRIEFING_CACHE) > _BRIEFING_CACHE_SIZE:
