@@ -95,3 +95,34 @@ def test_knox_finds_the_synthetic_citys_near_repeat_burglaries() -> None:
 def test_bad_bands(bad: list[float]) -> None:
     with pytest.raises(ConfigError):
         knox_test(_contagious(0, n=10), space_bands_m=bad)
+
+
+def test_max_pairs_samples_dense_data_to_bound_the_work() -> None:
+    f = _contagious(1, n=1500)
+    # a dense blob: 3,000 events within ~40 m (millions of close pairs)
+    rng = np.random.default_rng(4)
+    blob = pl.DataFrame(
+        {
+            "x": 2500 + rng.normal(0, 40, 3000),
+            "y": 2500 + rng.normal(0, 40, 3000),
+            "occurred_at": [
+                T0 + dt.timedelta(days=float(d)) for d in rng.uniform(0, 365, 3000)
+            ],
+        }
+    )
+    dense = pl.concat([f, blob])
+    r = knox_test(
+        dense,
+        space_bands_m=[0, 100, 200],
+        time_bands_days=[0, 7, 14],
+        n_sims=99,
+        max_pairs=200_000,
+    )
+    assert r.n_pairs <= 300_000
+    assert r.n_events < dense.height
+    assert any("seeded random" in n for n in r.notes)
+    full = knox_test(
+        f, space_bands_m=[0, 100, 200], time_bands_days=[0, 7, 14], max_pairs=10**9
+    )
+    assert full.n_events == f.height  # under the bound: every event
+    assert not any("seeded random" in n for n in full.notes)

@@ -100,6 +100,7 @@ def knox_test(
     x: str = "x",
     y: str = "y",
     time: str = "occurred_at",
+    max_pairs: int | None = None,
 ) -> KnoxResult:
     """Run the Knox test on ``events`` (projected ``x``, ``y`` in metres and a time).
 
@@ -113,6 +114,13 @@ def knox_test(
         Permutations of the times (99 or 999 as in the calculator).
     seed
         Seed of the permutations (same seed, same p-values).
+    max_pairs
+        Bound on the pairs tested (None: every pair, up to 50 million). When more
+        pairs lie within the largest space band, a seeded random share of the
+        events is tested, so that about ``max_pairs`` pairs remain (the pairs are
+        counted first without being listed); the test stays exact for the sample
+        (times are permuted among the sampled events) and a note says how many
+        events were used. ``n_events`` is then the sample's size.
     """
     check_frame(events, [x, y, time], name="events")
     se = _edges(space_bands_m, "space_bands_m")
@@ -128,6 +136,21 @@ def knox_test(
     ys = events.get_column(y).cast(pl.Float64).to_numpy()
     ok = np.isfinite(xs) & np.isfinite(ys) & np.isfinite(t)
     xs, ys, t = xs[ok], ys[ok], t[ok]
+    n_all = int(t.size)
+    sampled_note: tuple[str, ...] = ()
+    if max_pairs is not None and n_all > 1:
+        r = float(np.nextafter(se[-1], 0))
+        tree = cKDTree(np.column_stack([xs, ys]))
+        # ordered pairs including each point with itself: (count - n) / 2 pairs
+        n_close = (int(tree.count_neighbors(tree, r)) - n_all) // 2
+        if n_close > max_pairs:
+            share = float(np.sqrt(max_pairs / n_close))
+            keep = np.random.default_rng(seed).random(n_all) < share
+            xs, ys, t = xs[keep], ys[keep], t[keep]
+            sampled_note = (
+                f"{n_close:,} pairs within {se[-1]:g} m: tested on a seeded random "
+                f"{share:.1%} of the events ({int(keep.sum()):,} of {n_all:,}).",
+            )
     n = int(t.size)
     pairs = (
         cKDTree(np.column_stack([xs, ys])).query_pairs(
@@ -188,6 +211,7 @@ def knox_test(
         method=_METHOD,
         source=_SOURCE,
         notes=(
+            *sampled_note,
             f"{int((~ok).sum())} events without coordinates or time left out.",
             f"Smallest possible p-value with {n_sims} permutations: "
             f"{1 / (1 + n_sims):.3g}.",

@@ -13,8 +13,10 @@ highest harm first and each with its reasons:
    :mod:`~avert.briefing.asb`);
 3. people of concern: the top offender-risk people linked to the window's
    incidents, with their score parts (RFGH, :func:`avert.analyse.risk.offender_risk`);
-4. places for today: the top cells of a recency- and harm-weighted kernel density of
-   the last 28 days (:mod:`~avert.briefing.places`);
+4. places for the next 24 hours: the default forecast's top cells with the share
+   they caught when backtested on the user's own last 90 days, and near-repeat
+   zones where a Knox test finds contagion (month data: the last 28 days'
+   hotspots) (:mod:`~avert.briefing.places`);
 5. intelligence in the window by grading, and open actions due;
 6. a one-line trend (:func:`avert.analyse.trend.year_on_year`);
 7. beside every list of people, its make-up by sex, age band and ethnicity against
@@ -56,7 +58,7 @@ from avert.briefing.model import (
     Summary,
 )
 from avert.briefing.people import people_section
-from avert.briefing.places import places_section
+from avert.briefing.places import PlacesForecast, places_section
 from avert.briefing.retaliation import retaliation_section
 from avert.briefing.victims import repeat_victims_section
 from avert.config.risk import RiskConfig
@@ -70,6 +72,7 @@ __all__ = [
     "Briefing",
     "BriefingContext",
     "BriefingOptions",
+    "PlacesForecast",
     "actions_section",
     "asb_callers_section",
     "daily_briefing",
@@ -159,6 +162,7 @@ def daily_briefing(
     profile: str = "avb-2010",
     options: BriefingOptions | None = None,
     notes: Sequence[str] = (),
+    places_forecast: PlacesForecast | None = None,
 ) -> Briefing:
     """Assemble the daily risk briefing from canonical frames.
 
@@ -205,6 +209,10 @@ def daily_briefing(
         List lengths and the places grid (:class:`BriefingOptions`).
     notes
         Notes from the caller (e.g. what the store could not provide).
+    places_forecast
+        The backtested forecast and near-repeat zones for the places section
+        (:func:`avert.workflows.forecast.briefing_places`); without it, or with
+        month-precision data, places are the last 28 days' hotspots.
 
     Returns
     -------
@@ -238,6 +246,7 @@ def daily_briefing(
         n_cells=opts.n_cells,
         cell_size_m=opts.cell_size_m,
         bandwidth_m=opts.bandwidth_m,
+        forecast=places_forecast,
     )
     inc = incidents_section(ctx)
     ret = retaliation_section(ctx)

@@ -220,8 +220,37 @@ class PlaceItem(TypedDict):
     links: dict[str, list[str]]
 
 
+class NearRepeatZone(TypedDict):
+    """A disc of raised near-repeat risk around an incident of the last 24 hours.
+
+    Partners get the centre of the incident's cell, not its exact place.
+    """
+
+    x: float
+    y: float
+    occurred_at: dt.datetime
+    radius_m: float
+    until: dt.datetime
+
+
+class NearRepeat(TypedDict):
+    """Near-repeat zones, marked only where a Knox test on the user's own last
+    year of violence finds contagion in the first band (0 m, 0 days)."""
+
+    contagion: bool
+    radius_m: float
+    days: float
+    first_band_ratio: float | None
+    first_band_p: float | None
+    history_days: float
+    n_sims: int
+    zones: list[NearRepeatZone]
+    line: str
+
+
 class PlacesSummary(TypedDict, total=False):
-    """What the listed cells hold of the lookback's violence."""
+    """What the listed cells hold of the lookback's violence, or (forecast) the
+    share the same number of cells caught when backtested on the last days."""
 
     n_events: int
     share_events: float
@@ -233,6 +262,15 @@ class PlacesSummary(TypedDict, total=False):
     line: str
     method: str
     source: str
+    kind: str  # "forecast" (backtested) or "recent_hotspots" (month data)
+    model: str
+    horizon_hours: float
+    expected_share: float | None
+    backtest_days: int
+    backtest_events: int
+    backtest_from: dt.datetime
+    backtest_to: dt.datetime
+    near_repeat: NearRepeat
 
 
 class MapPoint(TypedDict):

@@ -1,28 +1,74 @@
-"""Section 4: places for the coming day, and the window's incidents on the map.
+"""Section 5: places for the coming day, and the window's incidents on the map.
 
-Today's method is a recency- and harm-weighted kernel density of the last 28 days'
-violence (:func:`avert.analyse.hotspots.recent_hotspots`). Any other method (e.g. a
-forecast) can replace :func:`places_section`: it takes the context and returns a
-:class:`~avert.briefing.model.PlacesSection`; :func:`window_map_points` stays.
+With exact-time data the caller (:func:`avert.workflows.forecast.briefing_places`)
+passes a :class:`PlacesForecast`: the default forecast model's top cells for the
+next 24 hours, the share the same number of cells caught when the model was
+backtested on the user's own last 90 days (never an in-sample share), and the
+near-repeat zones around the last 24 hours' incidents when a Knox test on the
+user's own last year finds contagion. Without it (month-precision data, or a
+caller with frames only) the section falls back to a recency- and harm-weighted
+kernel density of the last 28 days (:func:`avert.analyse.hotspots.recent_hotspots`),
+whose share is in-sample and says so. :func:`window_map_points` stays.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any, cast
 
 import polars as pl
 
+from avert.analyse.forecast import ForecastPlan
 from avert.analyse.hotspots import recent_hotspots
 from avert.briefing.context import BriefingContext
 from avert.briefing.model import (
     LOOKBACK_DAYS,
     MapPoint,
+    NearRepeat,
+    NearRepeatZone,
     PlaceItem,
     PlacesSection,
     PlacesSummary,
 )
 
-__all__ = ["places_section", "window_map_points"]
+__all__ = ["PlacesForecast", "places_section", "window_map_points"]
+
+
+@dataclass(frozen=True)
+class PlacesForecast:
+    """The backtested forecast and the near-repeat zones the places section prints.
+
+    Attributes
+    ----------
+    plan
+        Top cells for the next ``horizon`` (:func:`avert.analyse.forecast.
+        plan_patrols`), with ``backtest_share`` measured on the days before ``at``.
+    zones
+        ``x``, ``y``, ``occurred_at``, ``radius_m``, ``until``: one disc per
+        incident of the last 24 hours; empty without contagion.
+    zone_radius_m, zone_days
+        Extent of the significant Knox bands next to (0 m, 0 days); 0 without.
+    first_band_ratio, first_band_p
+        Knox ratio and p-value of the first band (0-100 m, 0-7 days by default).
+    knox_history_days, knox_sims
+        The days before ``at`` the Knox test ran on, and its permutations.
+    zones_note
+        One sentence saying what the test found.
+    notes
+        What the data could not give (e.g. unclassified incidents).
+    """
+
+    plan: ForecastPlan
+    zones: pl.DataFrame
+    zone_radius_m: float
+    zone_days: float
+    first_band_ratio: float | None
+    first_band_p: float | None
+    knox_history_days: float
+    knox_sims: int
+    zones_note: str
+    notes: tuple[str, ...] = ()
 
 
 def window_map_points(ctx: BriefingContext, *, cell_size_m: float) -> list[MapPoint]:
@@ -68,15 +114,194 @@ def _reasons(row: dict[str, Any], *, lookback: int, bandwidth_m: float) -> list[
     return reasons
 
 
+def _cell_ids(cell_size_m: float) -> pl.Expr:
+    s = cell_size_m
+    label = f"{int(s)}m" if float(s).is_integer() else f"{s}m"
+    return pl.format(
+        "{}:E{}:N{}",
+        pl.lit(label),
+        (pl.col("x") / s).floor().cast(pl.Int64),
+        (pl.col("y") / s).floor().cast(pl.Int64),
+    )
+
+
+def _recent_by_cell(
+    ctx: BriefingContext, cell_size_m: float, lookback: int
+) -> dict[str, tuple[int, float]]:
+    """Violent incidents and harm per cell id over the ``lookback`` days before ``at``."""
+    located = ctx.located
+    if located is None:
+        return {}
+    recent = located.filter(
+        (pl.col("occurred_from") >= ctx.at - dt.timedelta(days=lookback))
+        & (pl.col("occurred_from") < ctx.at)
+        & pl.col("x").is_finite()
+        & pl.col("y").is_finite()
+    )
+    by_cell = (
+        recent.with_columns(cell_id=_cell_ids(cell_size_m))
+        .group_by("cell_id")
+        .agg(pl.len().alias("n"), pl.col("harm_days").fill_null(0.0).sum().alias("h"))
+    )
+    return {r[0]: (int(r[1]), float(r[2])) for r in by_cell.iter_rows()}
+
+
+def _zone_items(
+    ctx: BriefingContext, fc: PlacesForecast, cell_size_m: float
+) -> list[NearRepeatZone]:
+    z = fc.zones
+    if z.height == 0:
+        return []
+    if ctx.partner:  # partners see the centre of the incident's cell only
+        s = cell_size_m
+        z = z.with_columns(
+            x=((pl.col("x") / s).floor() + 0.5) * s,
+            y=((pl.col("y") / s).floor() + 0.5) * s,
+        )
+    return cast(
+        list[NearRepeatZone],
+        z.select("x", "y", "occurred_at", "radius_m", "until").to_dicts(),
+    )
+
+
+def _in_zone(
+    x: float, y: float, zones: list[NearRepeatZone], cell_size_m: float
+) -> bool:
+    """A cell (centre ``x``, ``y``) touches a zone's disc."""
+    half = cell_size_m / 2
+    for z in zones:
+        dx = max(abs(x - z["x"]) - half, 0.0)
+        dy = max(abs(y - z["y"]) - half, 0.0)
+        if dx * dx + dy * dy <= z["radius_m"] ** 2:
+            return True
+    return False
+
+
+def _forecast_section(
+    ctx: BriefingContext, fc: PlacesForecast, *, cell_size_m: float
+) -> PlacesSection:
+    """Places from the backtested forecast, with near-repeat zones."""
+    plan = fc.plan
+    s = plan.grid.cell_size_m
+    flat = plan.risk.ravel()
+    positive = flat[flat > 0]
+    mean_risk = float(positive.mean()) if positive.size else 1.0
+    recent = _recent_by_cell(ctx, s, LOOKBACK_DAYS)
+    zones = _zone_items(ctx, fc, s)
+    horizon_h = float(plan.params.get("horizon_hours", 24.0))
+    items: list[PlaceItem] = []
+    for row in plan.frame.to_dicts():
+        cid = str(row.get("cell_id") or f"{row['row']}:{row['col']}")
+        n, harm = recent.get(cid, (0, 0.0))
+        score = float(row["risk"]) / mean_risk if mean_risk > 0 else 0.0
+        reasons = [
+            f"forecast rank {row['rank']}: {score:.1f} times the risk of the average "
+            "cell with recorded violence (the cell's own record, recent years "
+            "weighing more, and a little of its neighbours')"
+        ]
+        if n:
+            reasons.append(
+                f"{n} violent incidents in this cell in the last {LOOKBACK_DAYS} "
+                f"days, harm {harm:.0f} days"
+            )
+        else:
+            reasons.append(
+                f"no violent incident in this cell in the last {LOOKBACK_DAYS} days: "
+                "it ranks for its longer record and its neighbours'"
+            )
+        if zones and _in_zone(float(row["x"]), float(row["y"]), zones, s):
+            reasons.append(
+                "inside a near-repeat zone of an incident in the last 24 hours"
+            )
+        items.append(
+            cast(
+                PlaceItem,
+                {
+                    "rank": int(row["rank"]),
+                    "cell_id": cid,
+                    "x": float(row["x"]),
+                    "y": float(row["y"]),
+                    "score": score,
+                    "n_events": n,
+                    "harm_days": harm,
+                    "reasons": reasons,
+                    "links": {"cell_id": [cid]},
+                },
+            )
+        )
+    share = plan.backtest_share
+    at = plan.params.get("at", ctx.at)
+    bt_from = at - dt.timedelta(hours=horizon_h * plan.backtest_days)
+    if share is None:
+        line = (
+            f"Forecast for the next {horizon_h:g} hours: the top {plan.k} cells "
+            f"({plan.area_km2:.2f} km²). No located violence in the {plan.backtest_days} "
+            "days before to backtest on: no expected share."
+        )
+    else:
+        line = (
+            f"Expected share {share * 100:.0f} %: the top {plan.k} cells "
+            f"({plan.area_km2:.2f} km²) forecast for the next {horizon_h:g} hours. "
+            f"On your own last {plan.backtest_days} days ({bt_from:%d %b} to "
+            f"{at:%d %b %Y}, {plan.backtest_events:,} incidents), {plan.k} cells "
+            "chosen each day the same way, from the days before only, caught "
+            f"{share * 100:.0f} % of the next day's violence (a backtest, never "
+            "in-sample)."
+        )
+    near: NearRepeat = {
+        "contagion": fc.zone_radius_m > 0,
+        "radius_m": fc.zone_radius_m,
+        "days": fc.zone_days,
+        "first_band_ratio": fc.first_band_ratio,
+        "first_band_p": fc.first_band_p,
+        "history_days": fc.knox_history_days,
+        "n_sims": fc.knox_sims,
+        "zones": zones,
+        "line": fc.zones_note,
+    }
+    summary: PlacesSummary = {
+        "kind": "forecast",
+        "model": str(plan.params.get("model", "default")),
+        "horizon_hours": horizon_h,
+        "expected_share": share,
+        "backtest_days": plan.backtest_days,
+        "backtest_events": plan.backtest_events,
+        "backtest_from": bt_from,
+        "backtest_to": at,
+        "area_km2": plan.area_km2,
+        "cell_size_m": s,
+        "lookback_days": LOOKBACK_DAYS,
+        "line": line,
+        "method": plan.method,
+        "source": plan.source,
+        "near_repeat": near,
+    }
+    method = f"{plan.method} — backtested on the last {plan.backtest_days} days"
+    return PlacesSection(
+        items,
+        summary,
+        window_map_points(ctx, cell_size_m=cell_size_m),
+        method=method,
+        notes=list(fc.notes),
+    )
+
+
 def places_section(
     ctx: BriefingContext,
     *,
     n_cells: int = 10,
     cell_size_m: float = 100.0,
     bandwidth_m: float = 250.0,
+    forecast: PlacesForecast | None = None,
 ) -> PlacesSection:
-    """Top ``n_cells`` grid cells of the recent-hotspot surface, with the map points."""
+    """Top cells for the coming day, with the map points.
+
+    With ``forecast`` (exact-time data): the backtested forecast and near-repeat
+    zones; else the top ``n_cells`` of the recent-hotspot surface (in-sample share).
+    """
     located = ctx.located
+    if forecast is not None and ctx.precision != "month":
+        return _forecast_section(ctx, forecast, cell_size_m=cell_size_m)
     if located is None:
         return PlacesSection(
             [], {}, [], notes=["Incidents have no x/y: no places map."]
@@ -106,6 +331,7 @@ def places_section(
         for row in hot.frame.to_dicts()
     ]
     summary: PlacesSummary = {
+        "kind": "recent_hotspots",
         "n_events": hot.n_events,
         "share_events": hot.share_events,
         "share_harm": hot.share_harm,
@@ -117,7 +343,8 @@ def places_section(
             f"The top {len(items)} cells ({hot.area_km2:.2f} km²) held "
             f"{hot.share_events * 100:.0f} % of the last {lookback} days' "
             f"violence ({hot.n_events} incidents with a place) and "
-            f"{hot.share_harm * 100:.0f} % of its harm."
+            f"{hot.share_harm * 100:.0f} % of its harm (in-sample: the same days "
+            "the cells were chosen on)."
         ),
         "method": hot.method,
         "source": hot.source,

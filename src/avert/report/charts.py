@@ -105,6 +105,7 @@ def places_map_svg(
     margin_m: float = 300.0,
     context_m: float = 1500.0,
     title: str = "Places for today",
+    zones: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """Return an SVG map of the top cells, the window's incidents and area outlines.
 
@@ -129,6 +130,8 @@ def places_map_svg(
         incidents outside the frame are clipped.
     title
         Accessible title of the image.
+    zones
+        Near-repeat zones: ``x``, ``y``, ``radius_m``, drawn as dashed discs.
     """
     # the map frames the top cells (with room around them) when there are any, so
     # 100 m cells stay visible on a force-wide month; else the incidents
@@ -180,6 +183,16 @@ def places_map_svg(
                 f'<polygon points="{path}" fill="none" stroke="#8a8a8a" '
                 f'stroke-width="1"><title>{escape(str(name))}</title></polygon>'
             )
+    for z in zones:
+        zx, zy, zr = float(z["x"]), float(z["y"]), float(z["radius_m"])
+        if not (math.isfinite(zx) and math.isfinite(zy) and zr > 0):
+            continue
+        parts.append(
+            f'<circle cx="{_fmt(px(zx))}" cy="{_fmt(py(zy))}" '
+            f'r="{_fmt(max(zr * scale, 3.0))}" fill="#fdae61" fill-opacity="0.3" '
+            'stroke="#d95f02" stroke-width="1" stroke-dasharray="3,2">'
+            f"<title>near-repeat zone, {zr:g} m</title></circle>"
+        )
     top = max((float(c["score"]) for c in cells), default=1.0) or 1.0
     side = cell_size_m * scale
     half = max(side / 2, 2.0)

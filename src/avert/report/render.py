@@ -93,6 +93,7 @@ LIST_LIMITS: Final = {
     "asb_callers": 20,
     "intelligence": 30,
     "actions": 20,
+    "zones": 20,
 }
 #: Incidents drawn on the map (highest harm first).
 MAP_POINTS_LIMIT: Final = 400
@@ -155,6 +156,7 @@ def briefing_page_context(
         cell_size_m=float(briefing.places_summary.get("cell_size_m", 100.0)),
         boundaries=list(briefing.boundaries),
         title=f"Places for the next 24 hours from {briefing.at:%d %b %Y %H:%M}",
+        zones=briefing.places_summary.get("near_repeat", {}).get("zones", []),
     )
     return {
         "b": briefing,

@@ -281,7 +281,7 @@ def offenders_between(
         'WHERE i."occurred_from" >= ? AND i."occurred_from" < ? '
         f'AND c."in_definition" AND v."role" IN ({marks})'
     )
-    raw = store.query(
+    raw = store._query(
         sql,
         [
             profile,

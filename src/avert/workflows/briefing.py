@@ -4,8 +4,10 @@ Reads only what the day needs (so a store of a million incidents briefs in well 
 two seconds): the incidents of the last 28 days (window, places, retaliation), the
 same 28 days a year earlier (trend), the involvements of the recent incidents, the
 last year of incidents of the people linked to the window (risk scores), the ASB
-history of the window's callers, the window's intelligence, open actions, groups.
-Classification columns come from the ``classifications`` table of the definition
+history of the window's callers, the window's intelligence, open actions, groups;
+beside them, the located violence of the last two years and 90 days for the places
+forecast, backtested on those 90 days, and the near-repeat zones
+(:func:`avert.workflows.forecast.briefing_places`). Classification columns come from the ``classifications`` table of the definition
 profile (``avert classify``). Then :func:`avert.briefing.daily_briefing` assembles
 the page, and :mod:`avert.report` writes ``briefing.html``, ``briefing.pdf`` and
 ``briefing.json``. Each export is recorded in the ``audit`` table.
@@ -35,6 +37,7 @@ from avert.briefing import (
     REPEAT_WINDOW_DAYS,
     Boundary,
     Briefing,
+    BriefingOptions,
     daily_briefing,
 )
 from avert.briefing.context import month_start, window_for
@@ -43,6 +46,7 @@ from avert.errors import NotFound
 from avert.files import private_mkdir, private_write_text
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit, queries
+from avert.workflows.forecast import briefing_places
 from avert.workflows.networks import read_detected_groups
 
 __all__ = [
@@ -556,9 +560,22 @@ def build_briefing(
         if aud == "partner"
         else None
     )
-    frames, notes = read_briefing_frames(
-        store, at=at, hours=hours, profile=profile, audience=aud
-    )
+    opts = BriefingOptions()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the backtested forecast and the Knox test run beside the reads
+        f_places = pool.submit(
+            briefing_places,
+            store,
+            at=at,
+            profile=profile,
+            area=area,
+            cells=opts.n_cells,
+            cell_size_m=opts.cell_size_m,
+        )
+        frames, notes = read_briefing_frames(
+            store, at=at, hours=hours, profile=profile, audience=aud
+        )
+        places = f_places.result()
     if area:
         areas = [area]
     else:  # the boroughs of the window: the force area the briefing covers
@@ -582,6 +599,8 @@ def build_briefing(
         pseudonymiser=pseudonymiser,
         profile=profile,
         notes=notes,
+        options=opts,
+        places_forecast=places,
     )
     if timings is not None:
         timings["read_s"] = t1 - t0

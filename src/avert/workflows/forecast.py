@@ -1,18 +1,24 @@
 """Workflows of place forecasting: read events (store or CSV), evaluate, forecast.
 
 The only place where the store and files meet :mod:`avert.analyse.forecast`.
-:func:`places_forecast` is what the briefing's places section calls: the top cells
-for a patrol budget and the share such a plan caught on the user's own last 90 days.
+:func:`places_forecast` gives the top cells for a patrol budget and the share such a
+plan caught on the user's own last 90 days; :func:`briefing_places` is what the
+daily briefing calls: the same backtested forecast plus the near-repeat zones
+(:func:`avert.workflows.places.near_repeat_zones`), read by time window from the
+store and memoised per as-of time (the web app and repeated briefings reuse it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import polars as pl
@@ -29,12 +35,15 @@ from avert.analyse.forecast import (
     summarise,
 )
 from avert.analyse.result import json_object
+from avert.briefing import PlacesForecast
 from avert.errors import ConfigError, IngestError
-from avert.store import Store
+from avert.store import Store, queries
 from avert.workflows.analysis import load_analysis_incidents
+from avert.workflows.places import near_repeat_zones
 
 __all__ = [
     "Evaluation",
+    "briefing_places",
     "events_from_csv",
     "events_from_store",
     "parse_horizon",
@@ -252,9 +261,184 @@ def places_forecast(
         cells=cells if km2 is None else None,
         km2=km2,
     )
-    from dataclasses import replace
-
     return replace(plan, notes=(*notes, *plan.notes))
+
+
+#: Briefing places by (store, as-of, options, data fingerprint): the backtest and
+#: the Knox test are computed once per as-of time and reused (web app, re-runs).
+_BRIEFING_CACHE: Final[OrderedDict[Hashable, PlacesForecast]] = OrderedDict()
+_BRIEFING_CACHE_SIZE: Final = 32
+_CACHE_LOCK: Final = threading.Lock()
+
+
+def recent_violence(
+    store: Store,
+    *,
+    at: dt.datetime,
+    days: float,
+    profile: str,
+    area: str | None = None,
+) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """Located violence of ``[at - days, at)`` with an exact or day time, by time window.
+
+    ``x``, ``y``, ``occurred_at``: the incidents in the definition ``profile``
+    (every incident when none is classified), month-precision rows left out (they
+    cannot say which day), ``area`` matched to the borough case-insensitively.
+    """
+    frame = queries.classified_between(
+        store,
+        at - dt.timedelta(days=days),
+        at,
+        columns=("occurred_from", "time_precision", "x", "y", "borough"),
+        profile=profile,
+    )
+    notes: tuple[str, ...] = ()
+    if frame.height and frame["in_definition"].null_count() == frame.height:
+        notes = (
+            f"Places forecast: no classifications for '{profile}': every incident "
+            "is forecast (run 'avert classify').",
+        )
+    else:
+        frame = frame.filter(pl.col("in_definition").fill_null(value=False))
+    if area is not None:
+        frame = frame.filter(
+            pl.col("borough").str.to_lowercase() == area.strip().lower()
+        )
+    events = (
+        frame.filter(pl.col("time_precision").fill_null("exact") != "month")
+        .select("x", "y", pl.col("occurred_from").alias("occurred_at"))
+        .drop_nulls()
+        .filter(pl.col("x").is_finite() & pl.col("y").is_finite())
+    )
+    return events, notes
+
+
+def briefing_places(
+    store: Store,
+    *,
+    at: dt.datetime,
+    profile: str,
+    area: str | None = None,
+    cells: int = 10,
+    cell_size_m: float = 100.0,
+    horizon: dt.timedelta = dt.timedelta(days=1),
+    model: str = "default",
+    history_days: float = 2 * 365.0,
+    backtest_days: int = 90,
+    knox_history_days: float = 365.0,
+    knox_sims: int = 99,
+    space_bands_m: Sequence[float] = (0, 100, 200),
+    time_bands_days: Sequence[float] = (0, 7, 14),
+    zone_hours: float = 24.0,
+    knox_max_pairs: int = 1_000_000,
+) -> PlacesForecast | None:
+    """The briefing's places: the backtested forecast and the near-repeat zones.
+
+    Reads the located violence of the ``history_days + backtest_days`` before
+    ``at`` (one indexed range read), forecasts ``[at, at + horizon)`` with
+    ``model``, and measures the share ``cells`` cells caught on each of the
+    ``backtest_days`` before ``at``, each forecast only from the days before it
+    (never in-sample). Near-repeat zones mark the incidents of the last
+    ``zone_hours`` when a Knox test (``knox_sims`` permutations, seeded) on the
+    ``knox_history_days`` before ``at`` finds contagion in the first band (on
+    dense data a seeded sample of the events, so that about ``knox_max_pairs``
+    pairs are tested).
+
+    The result is memoised by store, as-of time, options and a fingerprint of the
+    events read (their number and time sum), so a second briefing for the same
+    as-of time (the web app, a re-run) costs one read. None when no located
+    violence precedes ``at``.
+    """
+    span = history_days + backtest_days * horizon.total_seconds() / 86_400.0
+    events, notes = recent_violence(
+        store, at=at, days=max(span, knox_history_days), profile=profile, area=area
+    )
+    if events.height == 0:
+        return None
+    key: Hashable = (
+        str(store.url),
+        profile,
+        at,
+        area,
+        cells,
+        cell_size_m,
+        horizon,
+        model,
+        history_days,
+        backtest_days,
+        knox_history_days,
+        knox_sims,
+        tuple(space_bands_m),
+        tuple(time_bands_days),
+        zone_hours,
+        knox_max_pairs,
+        events.height,
+        events["occurred_at"].dt.epoch("us").sum(),
+        float(events["x"].sum()),
+    )
+    with _CACHE_LOCK:
+        hit = _BRIEFING_CACHE.get(key)
+        if hit is not None:
+            _BRIEFING_CACHE.move_to_end(key)
+            return hit
+    plan = run_forecast(
+        events.filter(pl.col("occurred_at") >= at - dt.timedelta(days=span)),
+        at=at,
+        horizon=horizon,
+        cell_size_m=cell_size_m,
+        model=model,
+        cells=cells,
+        backtest_days=backtest_days,
+    )
+    try:
+        nr = near_repeat_zones(
+            events,
+            at=at,
+            hours=zone_hours,
+            history_days=knox_history_days,
+            space_bands_m=space_bands_m,
+            time_bands_days=time_bands_days,
+            n_sims=knox_sims,
+            max_pairs=knox_max_pairs,
+        )
+    except ConfigError as exc:  # e.g. no event in the Knox test's year
+        result = PlacesForecast(
+            plan=plan,
+            zones=events.head(0),
+            zone_radius_m=0.0,
+            zone_days=0.0,
+            first_band_ratio=None,
+            first_band_p=None,
+            knox_history_days=knox_history_days,
+            knox_sims=knox_sims,
+            zones_note=f"No near-repeat test: {exc}",
+            notes=notes,
+        )
+    else:
+        first = nr.knox.frame.row(0, named=True)
+        sampled = [n for n in nr.knox.notes if "seeded random" in n]
+        result = PlacesForecast(
+            plan=plan,
+            zones=nr.zones,
+            zone_radius_m=nr.radius_m,
+            zone_days=nr.days,
+            first_band_ratio=_finite(first["ratio"]),
+            first_band_p=_finite(first["p_value"]),
+            knox_history_days=knox_history_days,
+            knox_sims=knox_sims,
+            zones_note=" ".join([nr.note, *sampled]),
+            notes=notes,
+        )
+    with _CACHE_LOCK:
+        _BRIEFING_CACHE[key] = result
+        while len(_BRIEFING_CACHE) > _BRIEFING_CACHE_SIZE:
+            _BRIEFING_CACHE.popitem(last=False)
+    return result
+
+
+def _finite(value: object) -> float | None:
+    v = float(value)  # type: ignore[arg-type]
+    return v if np.isfinite(v) else None
 
 
 def write_forecast(plan: ForecastPlan, out_dir: Path) -> dict[str, Path]:

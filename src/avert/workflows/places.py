@@ -81,6 +81,7 @@ def run_near_repeat(
     time_bands_days: Sequence[float] = (0, 7, 14, 21, 28),
     n_sims: int = 99,
     seed: int = 0,
+    max_pairs: int | None = None,
 ) -> KnoxResult:
     """Knox test of the window's events (see :func:`avert.analyse.nearrepeat.knox_test`)."""
     return knox_test(
@@ -89,6 +90,7 @@ def run_near_repeat(
         time_bands_days=time_bands_days,
         n_sims=n_sims,
         seed=seed,
+        max_pairs=max_pairs,
     )
 
 
@@ -179,6 +181,7 @@ def near_repeat_zones(
     n_sims: int = 99,
     alpha: float = 0.05,
     seed: int = 0,
+    max_pairs: int | None = 1_000_000,
 ) -> NearRepeatZones:
     """Mark near-repeat zones around the incidents of ``[at - hours, at)``, only if a
     Knox test on the ``history_days`` before ``at`` finds contagion.
@@ -187,6 +190,8 @@ def near_repeat_zones(
     the largest space and time edges reached by significant (p <= alpha, ratio > 1)
     bands contiguous with the first band (0 m, 0 days). This is what the briefing's
     places section marks; nothing is marked when the first band is not significant.
+    ``max_pairs`` bounds the Knox test's work on dense data (a seeded sample of the
+    events, said in ``knox.notes``; None: every pair).
     """
     past = events.filter(
         (pl.col("occurred_at") < at)
@@ -198,6 +203,7 @@ def near_repeat_zones(
         time_bands_days=time_bands_days,
         n_sims=n_sims,
         seed=seed,
+        max_pairs=max_pairs,
     )
     f = knox.frame.with_columns(
         sig=(pl.col("p_value") <= alpha) & (pl.col("ratio") > 1)

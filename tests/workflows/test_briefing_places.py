@@ -1,0 +1,171 @@
+"""The briefing's places: the backtested forecast figure with its window, and
+near-repeat zones only where the user's own data shows contagion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from avert.analyse.forecast import Grid, forecast_grid, select_top
+from avert.briefing import daily_briefing
+from avert.store import Store
+from avert.workflows.briefing import build_briefing, run_briefing
+from avert.workflows.forecast import briefing_places, recent_violence
+from briefing.factory import make_frames, write_store
+
+AT = dt.datetime(2025, 3, 10, 8)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    path = tmp_path_factory.mktemp("places") / "avert.db"
+    store = Store(f"sqlite:///{path}")
+    store.upgrade()
+    write_store(store, make_frames(4000, at=AT, days=400, seed=5))
+    return store
+
+
+def _backtest_by_hand(events: pl.DataFrame, at: dt.datetime, k: int) -> float:
+    """The share k cells caught over the 90 days before ``at``, each day's cells
+    forecast through :func:`forecast_grid` from the events before that day only."""
+    s = 100.0
+    x = events["x"].to_numpy()
+    y = events["y"].to_numpy()
+    grid = Grid.anchored(x, y, s)
+    hits = total = 0
+    for b in range(90, 0, -1):
+        d0 = at - dt.timedelta(days=b)
+        past = events.filter(pl.col("occurred_at") < d0)
+        test = events.filter(
+            (pl.col("occurred_at") >= d0)
+            & (pl.col("occurred_at") < d0 + dt.timedelta(days=1))
+        )
+        risk = forecast_grid(
+            past, origin_xy=grid.origin_xy, cell_size_m=s, shape=grid.shape, at=d0
+        )
+        top = set(select_top(risk, k).tolist())
+        cells = grid.cell_index(test["x"].to_numpy(), test["y"].to_numpy())
+        hits += sum(int(c) in top for c in cells)
+        total += test.height
+    return hits / total
+
+
+def test_briefing_places_print_the_backtested_share_and_its_window(
+    seeded: Store, tmp_path: Path
+) -> None:
+    b = build_briefing(seeded, at=AT)
+    ps = b.places_summary
+    assert ps["kind"] == "forecast"
+    assert ps["backtest_days"] == 90
+    assert ps["backtest_to"] == AT
+    assert ps["backtest_from"] == AT - dt.timedelta(days=90)
+    events, _ = recent_violence(seeded, at=AT, days=2 * 365 + 90, profile="avb-2010")
+    expected = _backtest_by_hand(events, AT, len(b.places))
+    assert ps["expected_share"] == pytest.approx(expected)
+    n_backtest = events.filter(
+        pl.col("occurred_at") >= AT - dt.timedelta(days=90)
+    ).height
+    assert ps["backtest_events"] == n_backtest
+    assert f"Expected share {expected * 100:.0f} %" in ps["line"]
+    assert "last 90 days" in ps["line"]
+    assert "never in-sample" in ps["line"]
+    assert len(b.places) == 10
+    assert all(p["reasons"][0].startswith("forecast rank") for p in b.places)
+    files = run_briefing(seeded, at=AT, out_dir=tmp_path, pdf=False)
+    html = files.html.read_text(encoding="utf-8")
+    assert f"Expected share {expected * 100:.0f} %" in html
+    assert "Places for the next 24 hours" in html
+
+
+def test_briefing_places_use_no_later_event(seeded: Store) -> None:
+    """The forecast and its backtest see only events before the as-of time."""
+    early = briefing_places(seeded, at=AT - dt.timedelta(days=30), profile="avb-2010")
+    assert early is not None
+    assert early.plan.backtest_share is not None
+    assert early.plan.params["at"] == AT - dt.timedelta(days=30)
+    # memoised: the same as-of time and data give the same object
+    again = briefing_places(seeded, at=AT - dt.timedelta(days=30), profile="avb-2010")
+    assert again is early
+
+
+def _contagious(seed: int, n: int = 500, shuffle: bool = False) -> pl.DataFrame:
+    """Events over a year; half get a follower within ~25 m and 3 days."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 5000, n)
+    y = rng.uniform(0, 5000, n)
+    t = rng.uniform(0, 365, n)
+    k = rng.random(n) < 0.5
+    days = np.concatenate([t, t[k] + rng.uniform(0, 3, k.sum())])
+    if shuffle:
+        days = rng.permutation(days)
+    start = AT - dt.timedelta(days=366)
+    return pl.DataFrame(
+        {
+            "incident_id": [f"I{i}" for i in range(days.size)],
+            "occurred_from": [start + dt.timedelta(days=float(d)) for d in days],
+            "x": np.concatenate([x, x[k] + rng.normal(0, 25, k.sum())]),
+            "y": np.concatenate([y, y[k] + rng.normal(0, 25, k.sum())]),
+            "time_precision": "exact",
+            "source": "test",
+        }
+    )
+
+
+def _store(tmp_path: Path, frame: pl.DataFrame) -> Store:
+    store = Store(f"sqlite:///{tmp_path / 'nr.db'}")
+    store.upgrade()
+    with store.transaction() as tx:
+        tx.append("incidents", frame)
+    return store
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_near_repeat_zones_only_where_contagion_is_planted(
+    tmp_path: Path, shuffle: bool
+) -> None:
+    frame = _contagious(2, shuffle=shuffle)
+    store = _store(tmp_path, frame)
+    fc = briefing_places(store, at=AT, profile="avb-2010")
+    assert fc is not None
+    recent = frame.filter(pl.col("occurred_from") >= AT - dt.timedelta(hours=24))
+    classified = frame.with_columns(
+        in_definition=pl.lit(value=True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(180.0),
+    )
+    b = daily_briefing(classified, at=AT, places_forecast=fc)
+    near = b.places_summary["near_repeat"]
+    if shuffle:
+        assert fc.first_band_p is not None
+        assert fc.first_band_p > 0.05
+        assert not near["contagion"]
+        assert near["zones"] == []
+        assert "No near-repeat contagion" in near["line"]
+    else:
+        assert recent.height > 0
+        assert fc.first_band_p == pytest.approx(0.01)
+        assert near["contagion"]
+        assert near["radius_m"] >= 100
+        assert len(near["zones"]) == recent.height
+        assert {z["until"] - z["occurred_at"] for z in near["zones"]} == {
+            dt.timedelta(days=near["days"])
+        }
+
+
+def test_partner_zones_are_snapped_to_cell_centres(tmp_path: Path) -> None:
+    frame = _contagious(2)
+    fc = briefing_places(_store(tmp_path, frame), at=AT, profile="avb-2010")
+    assert fc is not None
+    classified = frame.with_columns(
+        in_definition=pl.lit(value=True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(180.0),
+    )
+    b = daily_briefing(classified, at=AT, places_forecast=fc, audience="partner")
+    zones = b.places_summary["near_repeat"]["zones"]
+    assert zones
+    assert all((z["x"] - 50) % 100 == 0 and (z["y"] - 50) % 100 == 0 for z in zones)
