@@ -194,3 +194,35 @@ def test_many_one_character_lines_are_read() -> None:
     table = read_csv(b"h\n" + b"x\n" * 5000)
     assert table.rows == 5000
     assert table.frame["_line"][-1] == 5001
+
+
+def test_a_long_value_in_a_filtered_column_does_not_panic() -> None:
+    """The root of the Polars panic once seen in the fuzz test (issue 13.5).
+
+    Polars 2.1's ``pl.format`` panicked (``assertion failed: i < self.len()``) on a
+    column read by its CSV reader that holds a long value (a field over 128 KiB),
+    once filtered (as rows are when a malformed line is dropped): the reason text
+    of a bad value killed the parse and the whole table was refused. Reason texts
+    are now joined with ``concat_str``. These are the fuzz case's bytes (whether
+    Polars panics depends on where its reader cuts the text: thread count).
+    """
+    from avert.ingest.bundle import parse_bundle_table
+
+    lines = [
+        "incident_id,offence_code,crime_type,occurred_at,occurred_to,lat,lon,x,y,"
+        "lsoa,ward,borough,domestic,weapon,hate,gang_related,injury,outcome",
+        "INC-3,8N,Violence and sexual offences,20\u00e926-10-03T18:05:00,,,530000.0,"
+        "180000.0,,,Southwark,true,other,race;religion,false,minor,Under investigation",
+        "\x04_",
+        'INC-4,,Public order,2026-10-04T12:00:00,"' + "y" * 133_120 + '",51.4613,'
+        "-0.1156,,,,,Lambeth,false,,,false,none,",
+        "INC-4,,Public order,2026-10-04T12:00:00,,51.4613,-0.1156,,,,,Lambeth,false,,,"
+        "false,none,",
+        "INC-?,??C,Violence and sexual offences,????-??-??,,??.????,-?.????,,,,,"
+        "Camden,,firearm,,true,fatal,Charged\r",
+    ]
+    parsed = parse_bundle_table("\n".join(lines).encode(), "incidents", name="x")
+    assert parsed.kind == "bundle-incidents"
+    assert parsed.problems["line"].to_list() == [2, 3, 4, 6]
+    assert parsed.problems["reason"][2].startswith("not a datetime: yyy")
+    assert parsed.frames["incidents"]["source_line"].to_list() == [5]

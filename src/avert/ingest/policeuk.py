@@ -16,9 +16,6 @@ import io
 import json
 import os
 import re
-import shutil
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -45,7 +42,7 @@ from avert.ingest.geo import coordinate_failing, coordinate_problem, project
 from avert.ingest.keys import ContentKeyer
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
 from avert.ingest.result import PROBLEM_SCHEMA, Parsed, problems_frame, refused
-from avert.ingest.sources import SourceFile, sha256_hex
+from avert.ingest.sources import SourceFile, sha256_hex, unpack_member
 from avert.schema import AGE_RANGES
 
 __all__ = [
@@ -64,11 +61,12 @@ REDUCED, API_STOPS = "policeuk-reduced", "policeuk-api-stops"
 UNKNOWN: Final = "unknown"
 #: physical lines per part when a big file is read part by part (peak memory)
 PART_LINES = 1_000_000
+#: a zip member as big as :data:`STREAM_MIN_BYTES` is unpacked to a private file
+_unpacked = unpack_member
 #: a plain file at least this big is streamed and read part by part from disk
 #: (smaller files are read whole: they rarely hold more than one part)
 STREAM_MIN_BYTES = 32 << 20
 _PEEK_BYTES: Final = 1 << 16  # the header line is looked for in the first 64 KiB
-_UNPACK_CHUNK: Final = 8 << 20  # bytes per copy step of a zip member to disk
 
 #: kind -> (required header subset, target table)
 KINDS: Final[dict[str, tuple[frozenset[str], str]]] = {
@@ -246,23 +244,6 @@ def _policeuk_parts(
         yield from _read_parts(
             source, path, crs=crs, part_lines=part_lines, limits=limits
         )
-
-
-def _unpacked(source: SourceFile, stack: ExitStack, limits: Limits) -> Path:
-    """Unpack a zip member to a private temporary file (removed with ``stack``)."""
-    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="avert-member-"))
-    path = Path(folder) / "member"
-    assert source.opener is not None
-    try:
-        with source.opener() as src, path.open("wb") as dst:
-            shutil.copyfileobj(src, dst, _UNPACK_CHUNK)
-    except (OSError, zipfile.BadZipFile, EOFError) as err:
-        msg = f"Cannot read {source.name}: {err}"
-        raise IngestError(msg) from err
-    too_big = limits.file_too_big(path.stat().st_size, source.name)
-    if too_big is not None:
-        raise too_big
-    return path
 
 
 def _read_parts(
