@@ -44,9 +44,12 @@ import io
 import os
 import queue
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -59,7 +62,11 @@ from avert.ingest.limits import DEFAULT_LIMITS, Limits
 __all__ = [
     "CsvTable",
     "FileScan",
+    "Normalised",
+    "TextFile",
     "decode",
+    "normalise_file",
+    "open_text",
     "read_csv",
     "read_csv_parts",
     "read_file_parts",
@@ -244,6 +251,8 @@ class _LineMap:
 
     def lines(self, numbers: pl.Series) -> pl.Series:
         """The file's line numbers of the squeezed text's ``numbers``."""
+        if not self.at.size:  # nothing was squeezed (many one-character lines)
+            return numbers
         idx = np.searchsorted(self.at, numbers.to_numpy(), side="right") - 1
         extra = np.where(idx >= 0, self.removed[np.maximum(idx, 0)], 0)
         return numbers + pl.Series(extra, dtype=pl.Int64)
@@ -392,6 +401,7 @@ def split_header(line: str) -> list[str]:
 _SCAN_CHUNK: Final = 1 << 22  # 4 MiB per scan step (stays in cache)
 _PIECE_LINES: Final = 50_000  # lines per Polars read of a part (~10 MiB)
 _MANY: Final = 255  # a line's comma count is kept as a byte: 255 means "count again"
+_DENSE_STEP: Final = 1 << 18  # scan step where lines are short (under 32 bytes)
 
 
 #: newline positions or per-line counts (int32 under 2 GiB, else int64)
@@ -454,18 +464,28 @@ class _Scanner:
         ``stop_blank``: stop (and return False) once :data:`_SQUEEZE_BLANK` lines of
         at most one byte were seen: the caller squeezes blank lines out first.
         """
-        for start in range(0, arr.size, _SCAN_CHUNK):
-            self._step(arr[start : start + _SCAN_CHUNK])
+        step, start = _SCAN_CHUNK, 0
+        while start < arr.size:
+            chunk = arr[start : start + step]
+            if self.buf.size < chunk.size:  # more bytes than announced: still exact
+                self.buf = np.empty(_SCAN_CHUNK, dtype=np.bool_)
+            hit = np.equal(chunk, _NL, out=self.buf[: chunk.size])
+            if step > _DENSE_STEP and np.count_nonzero(hit) > chunk.size // 32:
+                # many short lines (blank ones?): small steps bound the temporaries
+                # (tens of bytes per line) and stop soon after the blank lines
+                step = _DENSE_STEP
+                continue
+            self._step(chunk)
+            start += chunk.size
             if stop_blank and self.blank >= _SQUEEZE_BLANK:
                 return False
         return True
 
     def _step(self, chunk: npt.NDArray[np.uint8]) -> None:
+        """Scan ``chunk``; ``self.buf`` holds ``chunk == LF`` already."""
         dtype = self.dtype
-        if self.buf.size < chunk.size:  # more bytes than announced: still exact
-            self.buf = np.empty(_SCAN_CHUNK, dtype=np.bool_)
         hit = self.buf[: chunk.size]
-        local = np.flatnonzero(np.equal(chunk, _NL, out=hit))
+        local = np.flatnonzero(hit)
         if local.size:
             ends = local + self.off
             lengths = np.diff(ends, prepend=self.last_nl)
@@ -671,7 +691,7 @@ def _read_lines(
             frame = _read_pieces(text_bytes, nl, head, header, lo, hi, size)
         if frame is None:
             frame = _polars(b"".join((head, body)), header)  # one copy of a part
-    if frame.height != n_lines or frame.width != width:
+    if frame is None or frame.height != n_lines or frame.width != width:
         del frame
         return _read_with_csv_at(
             text_bytes if whole else b"".join((head, body)), header, encoding, offset
@@ -691,15 +711,21 @@ def _read_lines(
     return CsvTable(header, frame, bad, int((~blank).sum()), encoding)
 
 
-def _polars(source: bytes, header: list[str]) -> pl.DataFrame:
-    return pl.read_csv(
-        source,
-        has_header=True,
-        infer_schema=False,
-        truncate_ragged_lines=True,
-        raise_if_empty=False,
-        new_columns=header,
-    )
+def _polars(source: bytes, header: list[str]) -> pl.DataFrame | None:
+    """Polars' read of ``source``; None when Polars cannot read it (the exact reader
+    then does): a quoted field with text after its closing quote (``"ab"c``, which
+    RFC 4180 readers such as :mod:`csv` read as ``abc``) makes it raise."""
+    try:
+        return pl.read_csv(
+            source,
+            has_header=True,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+            new_columns=header,
+        )
+    except pl.exceptions.ComputeError:
+        return None
 
 
 def _read_pieces(
@@ -727,7 +753,7 @@ def _read_pieces(
         source = b"".join((head, view[int(nl[a - 1]) + 1 : stop]))
         frame = _polars(source, header)
         del source
-        if frame.height != b - a or frame.width != len(header):
+        if frame is None or frame.height != b - a or frame.width != len(header):
             return None
         frames.append(frame)
     return pl.concat(frames, how="vertical")
@@ -995,7 +1021,12 @@ def _read_ahead(
 
 
 def scan_file(
-    fh: io.FileIO, *, name: str, limits: Limits = DEFAULT_LIMITS
+    fh: io.FileIO,
+    *,
+    name: str,
+    limits: Limits = DEFAULT_LIMITS,
+    why: list[str] | None = None,
+    blank_ok: bool = False,
 ) -> FileScan | None:
     """Stream a file once: SHA-256, UTF-8 validity and the line scan, in bounded memory.
 
@@ -1014,13 +1045,19 @@ def scan_file(
         The file as shown to the user (error messages).
     limits
         A line longer than ``limits.line_bytes`` refuses the file.
+    why
+        When given, the reason for a None is appended to it: ``"encoding"``,
+        ``"cr"``, ``"nul"`` or ``"blank"``.
+    blank_ok
+        Do not stop at many short lines (a text whose blank lines are gone already:
+        :func:`normalise_file`).
 
     Returns
     -------
     FileScan or None
         None when the file is not valid UTF-8 (it is then latin-1, which only the
-        whole-file reader re-encodes), or holds what only the whole-file reader
-        normalises (a bare CR, a NUL byte, many blank lines).
+        whole-file reader re-encodes), or holds what must be normalised first (a
+        bare CR, a NUL byte, many blank lines: :func:`open_text` does it streamed).
 
     Raises
     ------
@@ -1042,7 +1079,12 @@ def scan_file(
     filled: queue.SimpleQueue[tuple[bytearray, int] | BaseException] = (
         queue.SimpleQueue()
     )
-    bom = len(codecs.BOM_UTF8) if fh.read(3) == codecs.BOM_UTF8 else 0
+    start = fh.read(4) or b""
+    bom = len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0
+    if start[bom : bom + 1] in (b"\n", b"\r"):  # blank lines before the header
+        if why is not None:
+            why.append("blank")
+        return None
     skip = bom  # BOM bytes still to skip (the first chunks may be tiny)
     scanner = _Scanner(size - bom)
     fh.seek(0)
@@ -1072,7 +1114,7 @@ def scan_file(
                 chunk = view[cut:got]
                 arr = np.frombuffer(chunk, dtype=np.uint8)
                 _check_utf8(decoder, chunk, arr)
-                scanner.feed(arr)
+                whole = scanner.feed(arr, stop_blank=not blank_ok)
                 if arr.size:
                     nul = int(arr.min()) == 0
                     if last == _CR and arr[0] != _NL:
@@ -1082,10 +1124,15 @@ def scan_file(
                     last = int(arr[-1])
                 del arr, chunk  # release the buffer before handing it back
             free.put(buffer)
-            if nul or bare_cr or scanner.blank >= _SQUEEZE_BLANK:
-                return None  # only the whole-file path normalises these
+            many_blank = not whole
+            if nul or bare_cr or many_blank:  # normalised first (open_text)
+                if why is not None:
+                    why.append("nul" if nul else "cr" if bare_cr else "blank")
+                return None
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
+        if why is not None:
+            why.append("encoding")
         return None
     finally:
         stop.set()
@@ -1204,3 +1251,319 @@ def _file_parts(
         # no local keeps a part alive while the generator waits (peak memory)
         yield table
         del table
+
+
+# --- a big file normalised streamed: blank lines, bare CR and NUL cost no memory -----
+_NORM_CHUNK: Final = 1 << 18  # bytes per normalising step (numpy temporaries ~40x)
+
+
+@dataclass
+class Normalised:
+    """What :func:`normalise_file` did to a file, to map its text back to the file.
+
+    Attributes
+    ----------
+    digest
+        Hex SHA-256 of the file's bytes (BOM included).
+    bom
+        The file started with a UTF-8 byte order mark (not copied to the text).
+    lines
+        Line numbers of the text -> the file's (None: no line was removed).
+    odd
+        Lines quarantined whatever they hold (a NUL byte), by the file's number.
+    """
+
+    digest: str
+    bom: bool
+    lines: _LineMap | None
+    odd: _Odd
+
+    def apply(self, table: CsvTable) -> CsvTable:
+        """``table`` (read from the normalised text) in the file's terms.
+
+        Line numbers become the file's, lines with a NUL byte are malformed lines
+        (as :func:`read_csv` of the whole file reports them), and the encoding
+        names the file's BOM.
+        """
+        table = _finish(table, _Prepared(b"", table.encoding, self.odd, self.lines))
+        if self.bom and table.encoding == "utf-8":
+            table.encoding = "utf-8-sig"
+        return table
+
+    def line_numbers(self, numbers: pl.Series) -> pl.Series:
+        """The file's line numbers of the normalised text's ``numbers``."""
+        return numbers if self.lines is None else self.lines.lines(numbers)
+
+
+class _Normaliser:
+    """State of :func:`normalise_file` between steps (a line may span steps)."""
+
+    def __init__(self, out: Any, *, limits: Limits, squeeze: bool) -> None:
+        self.out = out
+        self.limits = limits
+        self.squeeze = squeeze
+        self.line = 0  # lines of the file (line ends fixed) before the current step
+        self.kept = 0  # lines written before the current step
+        self.removed = 0  # blank lines dropped so far
+        self.last_removed = 0  # blank lines before the last line written
+        self.at: list[npt.NDArray[np.int64]] = []
+        self.gone: list[npt.NDArray[np.int64]] = []
+        self.odd: _Odd = {}
+
+    def step(self, data: bytes) -> bytes:
+        """Normalise the complete lines of ``data``; return the rest (a line begun).
+
+        A CR at the very end is not yet a line end (an LF may follow it).
+        """
+        cut = data.rfind(b"\n") + 1
+        cr = data.rfind(b"\r", cut, len(data) - 1)  # a bare CR: no LF after cut
+        if cr >= 0:
+            cut = cr + 1
+        if cut:
+            self._lines(data[:cut])
+        rest = data[cut:]
+        refused = self.limits.line_too_long(len(rest), self.line + 1)
+        if refused is not None:  # over the limit before it even ends: never held
+            raise refused
+        return rest
+
+    def last(self, data: bytes) -> None:
+        """Normalise the last line (no line end, or a last CR)."""
+        if data.endswith((b"\n", b"\r")):
+            self._lines(data)  # a last CR becomes LF (the same line to the reader)
+        elif data:
+            self._lines(data + b"\n", drop_last=True)
+
+    def _lines(self, data: bytes, *, drop_last: bool = False) -> None:
+        if self.squeeze and not data.strip(b"\n"):  # only blank lines: none kept
+            self.line += len(data)
+            self.removed += len(data)
+            return
+        arr = np.frombuffer(data, dtype=np.uint8)
+        changed = False
+        if b"\r" in data:  # a bare CR (not before LF) ends a line: it becomes LF
+            cr = np.flatnonzero(arr == _CR)
+            after = arr[np.minimum(cr + 1, arr.size - 1)]
+            bare = cr[(cr + 1 >= arr.size) | (after != _NL)]
+            if bare.size:
+                arr = arr.copy()
+                arr[bare] = _NL
+                changed = True
+        ends = np.flatnonzero(arr == _NL)
+        starts = np.concatenate([[0], ends[:-1] + 1])
+        lengths = ends - starts + 1  # with the LF, as the scan counts them
+        k = int(np.argmax(lengths))
+        refused = self.limits.line_too_long(int(lengths[k]), self.line + k + 1)
+        if refused is not None:
+            raise refused
+        if b"\x00" in data:
+            self._nul_lines(arr, starts, ends)
+        blank = np.zeros(ends.size, dtype=np.bool_)
+        if self.squeeze:
+            first = arr[np.minimum(starts, arr.size - 1)]
+            blank = (lengths == 1) | ((lengths == 2) & (first == _CR))
+        if blank.any() or self.removed != self.last_removed:
+            # blank lines before each kept line; a map entry where that number moves
+            removed = self.removed + np.cumsum(blank)
+            before = removed[~blank]
+            numbers = self.kept + np.arange(1, before.size + 1, dtype=np.int64)
+            moved = np.flatnonzero(np.diff(before, prepend=self.last_removed) != 0)
+            self.at.append(numbers[moved])
+            self.gone.append(before[moved].astype(np.int64))
+            if before.size:
+                self.last_removed = int(before[-1])
+            self.removed = int(removed[-1])
+        if blank.any():
+            mask = np.ones(arr.size, dtype=np.bool_)
+            mask[ends[blank]] = False
+            mask[starts[blank & (lengths == 2)]] = False
+            arr = arr[mask]
+            changed = True
+        text = arr.tobytes() if changed else data
+        if b"\x00" in data:
+            text = text.replace(b"\x00", _REPLACEMENT)
+        self.out.write(text[:-1] if drop_last else text)
+        self.line += ends.size
+        self.kept += ends.size - int(blank.sum())
+
+    def _nul_lines(
+        self,
+        arr: npt.NDArray[np.uint8],
+        starts: npt.NDArray[np.int64],
+        ends: npt.NDArray[np.int64],
+    ) -> None:
+        """Each line holding a NUL byte is odd (quarantined), shown with U+FFFD."""
+        for i in np.unique(np.searchsorted(ends, np.flatnonzero(arr == 0))).tolist():
+            raw = arr[int(starts[i]) : int(ends[i])].tobytes()
+            text = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
+            self.odd[self.line + i + 1] = (
+                text.rstrip("\r"),
+                "NUL byte in the line (a database cannot store it)",
+            )
+
+    def line_map(self) -> _LineMap | None:
+        """The map of the text's line numbers to the file's (None: none removed)."""
+        if not any(a.size for a in self.at):
+            return None
+        return _LineMap(np.concatenate(self.at), np.concatenate(self.gone))
+
+
+def normalise_file(
+    fh: io.FileIO, out: Any, *, limits: Limits, squeeze: bool
+) -> Normalised:
+    """Copy a file's text to ``out`` as the whole-file reader would see it, streamed.
+
+    The file is read in steps of 256 KiB (memory stays bounded, whatever its size):
+    the BOM is dropped, each bare CR becomes LF, each NUL byte becomes U+FFFD (its
+    line is recorded as odd, to be quarantined) and, with ``squeeze``, blank lines
+    (empty, or a lone CR) are dropped while a few numbers per run of them map the
+    text's line numbers back to the file's: a gigabyte of line breaks leaves a text
+    of its other lines and a map of a few bytes. A line longer than the limit
+    refuses the file as soon as it is met (never held). Bytes stay as they are
+    otherwise (the text may still need decoding: latin-1 is left to the reader).
+
+    Raises
+    ------
+    Refused
+        When a line is over the limit.
+    OSError
+        When reading or writing fails.
+    """
+    fh.seek(0)
+    hasher = hashlib.sha256()
+    first = fh.read(len(codecs.BOM_UTF8)) or b""
+    hasher.update(first)
+    bom = first == codecs.BOM_UTF8
+    state = _Normaliser(out, limits=limits, squeeze=squeeze)
+    rest = b"" if bom else first
+    while chunk := fh.read(_NORM_CHUNK):
+        hasher.update(chunk)
+        rest = state.step(rest + chunk)
+    state.last(rest)
+    return Normalised(hasher.hexdigest(), bom, state.line_map(), state.odd)
+
+
+@dataclass
+class TextFile:
+    """A big plain file made ready to be read part by part (see :func:`open_text`).
+
+    Attributes
+    ----------
+    fh
+        The file, or its normalised private copy (kept open by the caller's stack).
+    name
+        The file as shown to the user.
+    digest
+        Hex SHA-256 of the file's own bytes.
+    streamed
+        The scan of ``fh``; None when it is not UTF-8 (only the whole-file reader
+        re-encodes latin-1).
+    normalised
+        How the copy maps back to the file; None when ``fh`` is the file itself.
+    limits
+        The limits to read ``fh`` with.
+    """
+
+    fh: io.FileIO
+    name: str
+    digest: str
+    streamed: FileScan | None
+    normalised: Normalised | None
+    limits: Limits
+
+    def first_line(self) -> bytes:
+        """The text's first line, without its line end (bounded by the line limit)."""
+        start = 0 if self.streamed is None else self.streamed.bom
+        got = b""
+        self.fh.seek(start)
+        while b"\n" not in got and len(got) <= self.limits.line_bytes:
+            block = self.fh.read(1 << 16)
+            if not block:
+                break
+            got += block
+        return got.split(b"\n", 1)[0]
+
+    def parts(
+        self, *, part_lines: int, first_part_lines: int | None = None
+    ) -> Iterator[CsvTable] | None:
+        """The parts of :func:`read_file_parts`, in the file's terms; None: cannot.
+
+        A text that is not UTF-8 is read in parts in memory (:func:`read_csv_parts`:
+        latin-1 is re-encoded as a whole).
+        """
+        tables: Iterator[CsvTable] | None
+        if self.streamed is None:
+            tables = read_csv_parts(
+                self.read_bytes(),
+                part_lines=part_lines,
+                first_part_lines=first_part_lines,
+                limits=self.limits,
+            )
+        else:
+            tables = read_file_parts(
+                self.fh,
+                self.streamed,
+                name=self.name,
+                part_lines=part_lines,
+                first_part_lines=first_part_lines,
+            )
+        if tables is None or self.normalised is None:
+            return tables
+        return (self.normalised.apply(t) for t in tables)
+
+    def read_bytes(self) -> bytes:
+        """All of the text (the normalised copy: blank lines are not in it)."""
+        self.fh.seek(0)
+        return self.fh.readall()
+
+    def read_whole(self) -> CsvTable:
+        """:func:`read_csv` of the text, in the file's terms (one table)."""
+        table = read_csv(self.read_bytes(), limits=self.limits)
+        return table if self.normalised is None else self.normalised.apply(table)
+
+
+def open_text(
+    fh: io.FileIO, *, name: str, limits: Limits, stack: ExitStack
+) -> TextFile:
+    """Stream a big plain file once; normalise it to a private copy when it must be.
+
+    :func:`scan_file` gives the digest and the scan when the file can be read part
+    by part as it is. When it cannot (many blank lines, blank lines before the
+    header, a bare CR, a NUL byte, or not UTF-8), the file is copied by
+    :func:`normalise_file` into a private temporary folder (removed with
+    ``stack``), blank lines dropped: the copy is what the whole-file reader would
+    read, and it is scanned instead. Either way memory stays bounded by a few bytes
+    per non-blank line (the scan), never by the file's size or its blank lines.
+
+    Raises
+    ------
+    Refused
+        When a line is over the limit.
+    IngestError
+        When the file changed while it was read.
+    OSError
+        When reading or writing fails.
+    """
+    why: list[str] = []
+    streamed = scan_file(fh, name=name, limits=limits, why=why)
+    if streamed is not None:
+        return TextFile(fh, name, streamed.digest, streamed, None, limits)
+    stamp = _stamp(fh)
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="avert-")))
+    squeeze = "blank" in why
+    with (folder / "text").open("wb") as out:
+        normalised = normalise_file(fh, out, limits=limits, squeeze=squeeze)
+    if _stamp(fh) != stamp:
+        raise _changed(name)
+    # a NUL byte shows as U+FFFD (3 bytes): lines were checked before, in the file
+    relaxed = replace(limits, line_bytes=3 * limits.line_bytes)
+    text: io.FileIO = stack.enter_context((folder / "text").open("rb", buffering=0))
+    why = []
+    streamed = scan_file(text, name=name, limits=relaxed, why=why, blank_ok=squeeze)
+    if streamed is None and "blank" in why:  # many blank lines after a CR or NUL
+        with (folder / "squeezed").open("wb") as out:
+            again = normalise_file(text, out, limits=relaxed, squeeze=True)
+        normalised.lines = again.lines
+        text = stack.enter_context((folder / "squeezed").open("rb", buffering=0))
+        streamed = scan_file(text, name=name, limits=relaxed, blank_ok=True)
+    return TextFile(text, name, normalised.digest, streamed, normalised, relaxed)

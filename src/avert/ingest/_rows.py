@@ -10,10 +10,21 @@ from avert.ingest._csv import LINE_COL
 from avert.ingest.keys import row_text
 from avert.ingest.result import PROBLEM_SCHEMA
 
-__all__ = ["Check", "split_rows"]
+__all__ = ["Check", "join_text", "split_rows"]
 
 #: (column name expression, reason expression: null when the row passes)
 Check = tuple[pl.Expr, pl.Expr]
+
+
+def join_text(*parts: pl.Expr | str) -> pl.Expr:
+    """Text of ``parts`` (literal text or text expressions); null where one is null.
+
+    Used instead of ``pl.format``: Polars 2.1 ``format`` panics (``assertion
+    failed: i < self.len()``) on a text column read by its CSV reader that holds a
+    long value (tens of KiB) and was then filtered, as problem rows are;
+    ``concat_str`` reads the same column correctly.
+    """
+    return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in parts])
 
 
 def split_rows(

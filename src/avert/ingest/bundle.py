@@ -20,7 +20,8 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Final
@@ -30,8 +31,8 @@ import polars as pl
 
 from avert.config.timezone import DEFAULT_TIMEZONE, local_datetime_expr
 from avert.errors import IngestError
-from avert.ingest._csv import LINE_COL, read_csv
-from avert.ingest._rows import Check, split_rows
+from avert.ingest._csv import LINE_COL, CsvTable, open_text, read_csv
+from avert.ingest._rows import Check, join_text, split_rows
 from avert.ingest.geo import coordinate_problem, from_crs, project
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
 from avert.ingest.result import PROBLEM_SCHEMA, Parsed, refused
@@ -42,6 +43,7 @@ from avert.ingest.sources import (
     _refused_file,
     _walk,
     sha256_hex,
+    unpack_member,
 )
 from avert.schema import (
     BUNDLE_FORMAT,
@@ -52,7 +54,9 @@ from avert.schema import (
 __all__ = [
     "BUNDLE_COLUMNS",
     "FORMAT",
+    "PART_LINES",
     "REFERENCES",
+    "STREAM_MIN_BYTES",
     "VERSION",
     "Bundle",
     "open_bundle",
@@ -61,6 +65,10 @@ __all__ = [
 
 FORMAT: Final = "avert-bundle"
 VERSION: Final = 1
+#: physical lines per part of a big CSV table file (peak memory of a load)
+PART_LINES = 1_000_000
+#: a CSV table file (or zip member) at least this big is read part by part from disk
+STREAM_MIN_BYTES = 32 << 20
 
 #: Tables in load order (referenced tables first) and their columns (FORMATS.md).
 BUNDLE_COLUMNS: Final = BUNDLE_FORMAT
@@ -106,40 +114,28 @@ class Bundle:
 
     def units(
         self, *, crs: str = "EPSG:27700", timezone: str = DEFAULT_TIMEZONE
-    ) -> list[Callable[[], Parsed]]:
-        """One parse step per table present, in load order (referenced tables first)."""
+    ) -> list[Callable[[], Iterable[Parsed]]]:
+        """One parse step per table present, in load order (referenced tables first).
 
-        def unit(table: str) -> Callable[[], Parsed]:
+        Each step gives the table's parts: one for most files; a big CSV file comes
+        part by part (:func:`parse_table_parts`), so the memory of a load is
+        bounded by the part size, not by the size of a table.
+        """
+
+        def unit(table: str) -> Callable[[], Iterable[Parsed]]:
             src = self.files[table]
+            return lambda: parse_table_parts(
+                src,
+                table,
+                bundle_crs=self.crs,
+                source=self.source,
+                crs=crs,
+                timezone=timezone,
+                limits=self.limits,
+            )
 
-            def parse() -> Parsed:
-                # a file refused or unparseable as a whole is reported, the other
-                # tables load; a bad bundle (missing column...) stays an error
-                try:
-                    return parse_bundle_table(
-                        src.read_bytes(self.limits),
-                        table,
-                        name=src.name,
-                        parquet=src.basename.lower().endswith(".parquet"),
-                        bundle_crs=self.crs,
-                        source=self.source,
-                        crs=crs,
-                        timezone=timezone,
-                        limits=self.limits,
-                    )
-                except Refused as err:
-                    return refused(src.name, err, target=table)
-                except IngestError:
-                    raise
-                except (KeyboardInterrupt, SystemExit):
-                    raise
-                except BaseException as err:  # a parser failure (or Polars panic)
-                    return refused(src.name, err, target=table)
-
-            return parse
-
-        def refused_unit(src: SourceFile) -> Callable[[], Parsed]:
-            return lambda: refused(src.name, src.refusal or Refused(src.name))
+        def refused_unit(src: SourceFile) -> Callable[[], Iterable[Parsed]]:
+            return lambda: [refused(src.name, src.refusal or Refused(src.name))]
 
         refused_units = [
             refused_unit(src)
@@ -147,6 +143,129 @@ class Bundle:
             if key.startswith("refused:")
         ]
         return [unit(t) for t in BUNDLE_COLUMNS if t in self.files] + refused_units
+
+
+def parse_table_parts(
+    src: SourceFile,
+    table: str,
+    *,
+    bundle_crs: str = "EPSG:27700",
+    source: str = "bundle",
+    crs: str = "EPSG:27700",
+    timezone: str = DEFAULT_TIMEZONE,
+    limits: Limits = DEFAULT_LIMITS,
+    part_lines: int | None = None,
+) -> Iterator[Parsed]:
+    """Parse one bundle table file as consecutive parts (one for most files).
+
+    A CSV file (or zip member, unpacked to a private temporary file first) of at
+    least :data:`STREAM_MIN_BYTES` is streamed once (digest, line scan; blank lines
+    dropped on the way, :func:`~avert.ingest._csv.open_text`) and read from disk
+    part by part of ``part_lines`` lines, each part checked and mapped alone:
+    together the parts hold exactly the rows, problems and line numbers of the
+    whole file read at once (a quoted field that may span lines, or a file that is
+    not UTF-8, is read whole). Each part carries the whole file's digest; its
+    ``rows`` are the rows of that part.
+
+    A file refused or unparseable as a whole is one refused part (reported, the
+    other tables load); a bad bundle (a required column missing) is an error. A
+    failure after a part was handed on is raised: only the load's rollback undoes
+    what was written.
+    """
+    started = False
+    try:
+        for parsed in _table_parts(
+            src,
+            table,
+            bundle_crs=bundle_crs,
+            source=source,
+            crs=crs,
+            timezone=timezone,
+            limits=limits,
+            part_lines=PART_LINES if part_lines is None else part_lines,
+        ):
+            started = True
+            yield parsed
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except Refused as err:
+        if started:
+            raise
+        yield refused(src.name, err, target=table)
+    except IngestError:
+        raise
+    except BaseException as err:  # a parser failure (or a Polars panic)
+        if started:
+            raise
+        yield refused(src.name, err, target=table)
+
+
+def _table_parts(
+    src: SourceFile,
+    table: str,
+    *,
+    bundle_crs: str,
+    source: str,
+    crs: str,
+    timezone: str,
+    limits: Limits,
+    part_lines: int,
+) -> Iterator[Parsed]:
+    parquet = src.basename.lower().endswith(".parquet")
+    if src.refusal is not None:
+        raise src.refusal
+    with ExitStack() as stack:
+        path = src.path
+        if (
+            not parquet
+            and path is None
+            and src.opener is not None
+            and src.size >= STREAM_MIN_BYTES
+        ):
+            path = unpack_member(src, stack, limits)
+        if not parquet and path is not None:
+            size = path.stat().st_size
+            too_big = limits.file_too_big(size, src.name)
+            if too_big is not None:
+                raise too_big
+            if size >= STREAM_MIN_BYTES:
+                try:
+                    fh = stack.enter_context(path.open("rb", buffering=0))
+                    text = open_text(fh, name=src.name, limits=limits, stack=stack)
+                except OSError as err:
+                    msg = f"Cannot read {src.name}: {err}"
+                    raise IngestError(msg) from err
+                parts = text.parts(
+                    part_lines=part_lines, first_part_lines=part_lines // 4
+                )
+                for csv in [text.read_whole()] if parts is None else parts:
+                    yield _map_table(
+                        csv.frame,
+                        csv.header,
+                        csv.rows,
+                        _bad_lines(csv, table),
+                        table,
+                        name=src.name,
+                        digest=text.digest,
+                        parquet=False,
+                        bundle_crs=bundle_crs,
+                        source=source,
+                        crs=crs,
+                        timezone=timezone,
+                    )
+                    del csv  # only the mapped part stays alive while it is written
+                return
+        yield parse_bundle_table(
+            src.read_bytes(limits),
+            table,
+            name=src.name,
+            parquet=parquet,
+            bundle_crs=bundle_crs,
+            source=source,
+            crs=crs,
+            timezone=timezone,
+            limits=limits,
+        )
 
 
 def _read_manifest(data: bytes, where: str) -> dict[str, object]:
@@ -228,7 +347,13 @@ def open_bundle(
                 names[rel] = _refused_file(shown, refusal)
                 continue
             total += info.file_size
-            names[rel] = SourceFile(shown, rel, archive.reader(m))
+            names[rel] = SourceFile(
+                shown,
+                rel,
+                archive.reader(m),
+                opener=archive.opener(m),
+                size=info.file_size,
+            )
     elif path.exists():
         msg = f"{path} is neither a folder nor a zip: a bundle is one of these"
         raise IngestError(msg)
@@ -313,7 +438,7 @@ def _checks(frame: pl.DataFrame, table: str, crs: str) -> list[Check]:
                 (
                     pl.lit(name),
                     pl.when(present & ~ok).then(
-                        pl.format("not one of {}: {}", pl.lit("|".join(kind)), raw)
+                        join_text("not one of ", "|".join(kind), ": ", raw)
                     ),
                 )
             )
@@ -324,9 +449,10 @@ def _checks(frame: pl.DataFrame, table: str, crs: str) -> list[Check]:
                 (
                     pl.lit(name),
                     pl.when(present & ~ok).then(
-                        pl.format(
-                            "not ';'-separated strands of {}: {}",
-                            pl.lit("|".join(HATE_STRANDS)),
+                        join_text(
+                            "not ';'-separated strands of ",
+                            "|".join(HATE_STRANDS),
+                            ": ",
                             raw,
                         )
                     ),
@@ -337,7 +463,7 @@ def _checks(frame: pl.DataFrame, table: str, crs: str) -> list[Check]:
                 (
                     pl.lit(name),
                     pl.when(present & _parse(name, kind).is_null()).then(
-                        pl.format("not a {}: {}", pl.lit(kind), raw)
+                        join_text("not a ", kind, ": ", raw)
                     ),
                 )
             )
@@ -432,15 +558,53 @@ def parse_bundle_table(
         rows = frame.height
     else:
         csv = read_csv(data, limits=limits)
+        del data
         frame, header, rows = csv.frame, csv.header, csv.rows
-        bad = csv.bad.select(
-            "line",
-            pl.lit(None, dtype=pl.String).alias("column"),
-            "reason",
-            "raw",
-            pl.lit("rejected").alias("kind"),
-            pl.lit(table).alias("target_table"),
-        )
+        bad = _bad_lines(csv, table)
+    return _map_table(
+        frame,
+        header,
+        rows,
+        bad,
+        table,
+        name=name,
+        digest=digest,
+        parquet=parquet,
+        bundle_crs=bundle_crs,
+        source=source,
+        crs=crs,
+        timezone=timezone,
+    )
+
+
+def _bad_lines(csv: CsvTable, table: str) -> pl.DataFrame:
+    """The malformed lines of a read CSV as problems of ``table``."""
+    return csv.bad.select(
+        "line",
+        pl.lit(None, dtype=pl.String).alias("column"),
+        "reason",
+        "raw",
+        pl.lit("rejected").alias("kind"),
+        pl.lit(table).alias("target_table"),
+    )
+
+
+def _map_table(
+    frame: pl.DataFrame,
+    header: list[str],
+    rows: int,
+    bad: pl.DataFrame,
+    table: str,
+    *,
+    name: str,
+    digest: str,
+    parquet: bool,
+    bundle_crs: str,
+    source: str,
+    crs: str,
+    timezone: str,
+) -> Parsed:
+    """Check and map read rows (a whole table file or one part of it)."""
     missing = [c for c, _, req in BUNDLE_COLUMNS[table] if req and c not in header]
     if missing:
         msg = f"{name}: required column(s) {missing} missing from the header"

@@ -16,9 +16,6 @@ import io
 import json
 import os
 import re
-import shutil
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -32,11 +29,12 @@ from avert.errors import IngestError
 from avert.ingest._csv import (
     LINE_COL,
     CsvTable,
+    Normalised,
+    TextFile,
     decode,
+    open_text,
     read_csv,
     read_csv_parts,
-    read_file_parts,
-    scan_file,
     split_header,
 )
 from avert.ingest._rows import split_rows
@@ -44,7 +42,7 @@ from avert.ingest.geo import coordinate_failing, coordinate_problem, project
 from avert.ingest.keys import ContentKeyer
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
 from avert.ingest.result import PROBLEM_SCHEMA, Parsed, problems_frame, refused
-from avert.ingest.sources import SourceFile, sha256_hex
+from avert.ingest.sources import SourceFile, sha256_hex, unpack_member
 from avert.schema import AGE_RANGES
 
 __all__ = [
@@ -63,11 +61,12 @@ REDUCED, API_STOPS = "policeuk-reduced", "policeuk-api-stops"
 UNKNOWN: Final = "unknown"
 #: physical lines per part when a big file is read part by part (peak memory)
 PART_LINES = 1_000_000
+#: a zip member as big as :data:`STREAM_MIN_BYTES` is unpacked to a private file
+_unpacked = unpack_member
 #: a plain file at least this big is streamed and read part by part from disk
 #: (smaller files are read whole: they rarely hold more than one part)
 STREAM_MIN_BYTES = 32 << 20
 _PEEK_BYTES: Final = 1 << 16  # the header line is looked for in the first 64 KiB
-_UNPACK_CHUNK: Final = 8 << 20  # bytes per copy step of a zip member to disk
 
 #: kind -> (required header subset, target table)
 KINDS: Final[dict[str, tuple[frozenset[str], str]]] = {
@@ -247,23 +246,6 @@ def _policeuk_parts(
         )
 
 
-def _unpacked(source: SourceFile, stack: ExitStack, limits: Limits) -> Path:
-    """Unpack a zip member to a private temporary file (removed with ``stack``)."""
-    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="avert-member-"))
-    path = Path(folder) / "member"
-    assert source.opener is not None
-    try:
-        with source.opener() as src, path.open("wb") as dst:
-            shutil.copyfileobj(src, dst, _UNPACK_CHUNK)
-    except (OSError, zipfile.BadZipFile, EOFError) as err:
-        msg = f"Cannot read {source.name}: {err}"
-        raise IngestError(msg) from err
-    too_big = limits.file_too_big(path.stat().st_size, source.name)
-    if too_big is not None:
-        raise too_big
-    return path
-
-
 def _read_parts(
     source: SourceFile,
     path: Path | None,
@@ -279,14 +261,11 @@ def _read_parts(
             if too_big is not None:
                 raise too_big
             # unbuffered: chunks and parts are read straight into reused buffers
-            with path.open("rb", buffering=0) as fh:
-                parts = _stream_parts(
-                    fh, name=name, part_lines=part_lines, limits=limits
-                )
-                if parts is not None:
-                    tables, digest = parts
-                    yield from _mapped_parts(
-                        tables, lambda: digest, name=name, basename=basename, crs=crs
+            with ExitStack() as stack, path.open("rb", buffering=0) as fh:
+                text = _open_text(fh, name=name, limits=limits, stack=stack)
+                if text is not None:
+                    yield from _text_parts(
+                        text, basename=basename, crs=crs, part_lines=part_lines
                     )
                     return
         except OSError as err:
@@ -339,34 +318,47 @@ def _header_kind(first: bytes) -> str | None:
     return detect_kind(split_header(first.decode("utf-8", "replace")))
 
 
-def _stream_parts(
-    fh: io.FileIO, *, name: str, part_lines: int, limits: Limits
-) -> tuple[Iterator[CsvTable], str] | None:
-    """The parts of a big plain file read from disk and its digest, else None.
+def _open_text(
+    fh: io.FileIO, *, name: str, limits: Limits, stack: ExitStack
+) -> TextFile | None:
+    """A big plain file streamed once (normalised when it must be), else None.
 
-    None sends the file down the whole-file path: too small, no newline in its
-    first 64 KiB, not a police.uk header, not UTF-8 or not splittable.
+    None (a file under :data:`STREAM_MIN_BYTES`) sends the file down the whole-file
+    path.
     """
     if os.fstat(fh.fileno()).st_size < STREAM_MIN_BYTES:
         return None
-    peek = fh.read(_PEEK_BYTES) or b""
-    if b"\n" not in peek:
-        # the first line is longer than the peek: measure it without holding it
-        fh.seek(0)
-        streamed = scan_file(fh, name=name, limits=limits)
-        del streamed  # within the limits: read whole, as any odd file
-        return None
-    if _header_kind(peek[: peek.find(b"\n")]) is None:
-        return None
-    streamed = scan_file(fh, name=name, limits=limits)
-    if streamed is None:  # not UTF-8: latin-1 is re-encoded by the whole reader
-        return None
-    tables = read_file_parts(
-        fh, streamed, name=name, part_lines=part_lines, first_part_lines=part_lines // 4
+    return open_text(fh, name=name, limits=limits, stack=stack)
+
+
+def _text_parts(
+    text: TextFile, *, basename: str, crs: str, part_lines: int
+) -> Iterator[Parsed]:
+    """The parsed parts of a streamed file: from disk, or read whole when it must be.
+
+    A file of a known kind whose lines can be split is read part by part from disk
+    (the file, or its normalised copy); otherwise it is read whole: the file as it
+    is when it needed no normalising (exactly today's whole-file path), else the
+    normalised copy, whose blank lines are gone.
+    """
+    name = text.name
+    kind = _header_kind(text.first_line())
+    if kind is not None:
+        parts = text.parts(part_lines=part_lines, first_part_lines=part_lines // 4)
+        if parts is not None:
+            yield from _mapped_parts(
+                parts, lambda: text.digest, name=name, basename=basename, crs=crs
+            )
+            return
+    yield _parse(
+        [text.read_bytes()],
+        name=name,
+        basename=basename,
+        crs=crs,
+        digest=text.digest,
+        limits=text.limits,
+        normalised=text.normalised,
     )
-    if tables is None:
-        return None
-    return tables, streamed.digest
 
 
 def _mapped_parts(
@@ -435,7 +427,9 @@ def _parse(
     crs: str,
     digest: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    normalised: Normalised | None = None,
 ) -> Parsed:
+    """Parse a whole file; ``normalised``: the bytes are its normalised text."""
     data = holder.pop()
     if digest is None:
         digest = sha256_hex(data)
@@ -444,6 +438,8 @@ def _parse(
             data, name=name, basename=basename, digest=digest, crs=crs
         )
     table = read_csv(data, limits=limits)
+    if normalised is not None:
+        table = normalised.apply(table)
     if table.header and detect_kind(table.header) is not None:
         del data  # the bytes are no longer needed: free them before mapping
     if not table.header and table.rows == 0:
@@ -456,7 +452,9 @@ def _parse(
         )
     kind = detect_kind(table.header)
     if kind is None:
-        return _unrecognised(data, table, name=name, digest=digest)
+        return _unrecognised(
+            data, table, name=name, digest=digest, normalised=normalised
+        )
     keyer = _keyer(kind, table.header, basename=basename)
     return _map(
         table, kind, name=name, basename=basename, digest=digest, crs=crs, keyer=keyer
@@ -503,7 +501,14 @@ def _map(
     return Parsed(name, digest, kind, table.rows, {target: out}, problems)
 
 
-def _unrecognised(data: bytes, table: CsvTable, *, name: str, digest: str) -> Parsed:
+def _unrecognised(
+    data: bytes,
+    table: CsvTable,
+    *,
+    name: str,
+    digest: str,
+    normalised: Normalised | None = None,
+) -> Parsed:
     """A file with no police.uk header: every non-blank line goes to quarantine.
 
     Lines are split on LF, CRLF and CR only (as the CSV reader does), never on form
@@ -534,6 +539,8 @@ def _unrecognised(data: bytes, table: CsvTable, *, name: str, digest: str) -> Pa
     )
     if not looks_like_data:
         frame = frame.filter(pl.col("line") > 1)
+    if normalised is not None:  # the file's line numbers (its blank lines counted)
+        frame = frame.with_columns(normalised.line_numbers(frame["line"]))
     problems = frame.select(
         "line",
         pl.lit(None, dtype=pl.String).alias("column"),

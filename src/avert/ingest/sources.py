@@ -19,8 +19,11 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Final
@@ -28,9 +31,16 @@ from typing import IO, Final
 from avert.errors import IngestError
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
 
-__all__ = ["MAX_ZIP_DEPTH", "SourceFile", "expand_paths", "sha256_hex"]
+__all__ = [
+    "MAX_ZIP_DEPTH",
+    "SourceFile",
+    "expand_paths",
+    "sha256_hex",
+    "unpack_member",
+]
 
 DATA_SUFFIXES = (".csv", ".json")
+_UNPACK_CHUNK: Final = 8 << 20  # bytes per copy step of a zip member to disk
 #: zips inside zips are read down to this depth (a deeper one is refused)
 MAX_ZIP_DEPTH: Final = 3
 
@@ -80,6 +90,32 @@ class SourceFile:
         except (OSError, zipfile.BadZipFile, KeyError, EOFError) as err:
             msg = f"Cannot read {self.name}: {err}"
             raise IngestError(msg) from err
+
+
+def unpack_member(source: SourceFile, stack: ExitStack, limits: Limits) -> Path:
+    """Unpack a zip member to a private temporary file (removed with ``stack``).
+
+    It is copied in chunks (never held); a member that unpacks to more than the
+    file-size limit is refused (the archive's declared size was checked before).
+
+    Raises
+    ------
+    IngestError
+        When the member cannot be unpacked; :class:`Refused` when over the limit.
+    """
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="avert-member-"))
+    path = Path(folder) / "member"
+    assert source.opener is not None
+    try:
+        with source.opener() as src, path.open("wb") as dst:
+            shutil.copyfileobj(src, dst, _UNPACK_CHUNK)
+    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        msg = f"Cannot read {source.name}: {err}"
+        raise IngestError(msg) from err
+    too_big = limits.file_too_big(path.stat().st_size, source.name)
+    if too_big is not None:
+        raise too_big
+    return path
 
 
 def _file_reader(path: Path) -> Callable[[], bytes]:

@@ -32,6 +32,7 @@ import polars as pl
 from avert.config._toml import Constraint, check, fail, read_file
 from avert.errors import IngestError
 from avert.ingest._csv import LINE_COL, read_csv
+from avert.ingest._rows import join_text
 from avert.ingest.bundle import parse_bundle_table
 from avert.ingest.keys import ContentKeyer
 from avert.ingest.result import Parsed
@@ -180,7 +181,7 @@ def parse_table(
         day = when.str.slice(0, 10)
         when = (
             pl.when(hour.is_between(0, 23))
-            .then(pl.format("{} {}:00", day, hour.cast(pl.String).str.zfill(2)))
+            .then(join_text(day, " ", hour.cast(pl.String).str.zfill(2), ":00"))
             .otherwise(None)
         )
     exprs: list[pl.Expr] = [when.alias("occurred_at")]

@@ -31,6 +31,7 @@ import polars as pl
 from avert.config.definitions import HarmTable, load_harm, load_profile
 from avert.config.settings import Settings
 from avert.errors import ConfigError, IngestError, NotFound
+from avert.ingest._rows import join_text
 from avert.ingest.keys import row_text
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
 from avert.ingest.result import PROBLEM_SCHEMA, REFUSED, FileReport, Parsed
@@ -458,12 +459,8 @@ def _plan(
             msg = f"Give exactly one bundle (folder or zip), not {len(paths)} paths"
             raise IngestError(msg)
         bundle = open_bundle(paths[0], limits=limits, follow_links=follow_links)
-
-        def whole(parse: Callable[[], Parsed]) -> Unit:
-            return lambda: [parse()]
-
-        units = bundle.units(crs=crs, timezone=timezone)
-        return [whole(u) for u in units], bundle.skipped, REFERENCES
+        units = bundle.units(crs=crs, timezone=timezone)  # a big table in parts
+        return list(units), bundle.skipped, REFERENCES
     if kind == "table":
         from avert.ingest.sources import expand_paths
         from avert.ingest.table import parse_table, read_mapping
@@ -690,11 +687,10 @@ def _check_references(
             bad.select(
                 pl.col("source_line").alias("line"),
                 pl.lit(column).alias("column"),
-                pl.format(
-                    "{} {} not found in {} (neither in this bundle nor stored)",
-                    pl.lit(column),
+                join_text(
+                    f"{column} ",
                     pl.col(column),
-                    pl.lit(ref_table),
+                    f" not found in {ref_table} (neither in this bundle nor stored)",
                 ).alias("reason"),
                 row_text([c for c in frame.columns if c not in _PROVENANCE]).alias(
                     "raw"
@@ -764,11 +760,12 @@ def _split_duplicates(
     )
     diffs = [
         pl.when(~pl.col(c).eq_missing(pl.col(f"{c}__kept"))).then(
-            pl.format(
-                "{}: {} (kept: {})",
-                pl.lit(c),
+            join_text(
+                f"{c}: ",
                 pl.col(c).cast(pl.String).fill_null("<blank>"),
+                " (kept: ",
                 pl.col(f"{c}__kept").cast(pl.String).fill_null("<blank>"),
+                ")",
             )
         )
         for c in compared
