@@ -83,7 +83,7 @@ def test_brief_at_with_an_offset_is_local_time(
         seen.update(kw)
         raise CapturedError
 
-    monkeypatch.setattr("avert.cli.brief.run_briefing", fake_run_briefing)
+    monkeypatch.setattr("avert.workflows.briefing.run_briefing", fake_run_briefing)
     for at, want in [
         ("2024-07-01T06:00+00:00", dt.datetime(2024, 7, 1, 7)),
         ("2024-07-01T06:00", dt.datetime(2024, 7, 1, 6)),
