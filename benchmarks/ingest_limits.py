@@ -5,14 +5,25 @@ trial, and loads each into a fresh SQLite store in a fresh subprocess (so peak R
 per case), printing the outcome (loaded rows, or the refusal and its reason), the
 seconds and the peak RSS:
 
+* ``baseline``: a street file of two rows (the RSS of the interpreter, its
+  libraries and an empty load, to read the others against);
 * ``newlines_zip``: a police.uk street file of a header and 1 GiB of line breaks,
   zipped (about 1 MB): refused unread by the compression-ratio limit;
-* ``newlines_plain``: the same file unzipped (1 GiB on disk): blank lines are
-  squeezed out, the header's file loads with 0 rows;
+* ``newlines_plain``: the same file unzipped (1 GiB on disk), a row before and
+  after the line breaks: streamed, and copied without its blank lines to a private
+  file that is read in parts (2 rows loaded, peak RSS far below the file's size);
 * ``single_line``: one line of 1 GiB: refused by the line-length limit, streamed in
   bounded memory;
 * ``bundle_zip``: a bundle zip whose incidents.csv repeats one row 16 M times
   (about 1.6 GB from a few MB): refused unread by the compression-ratio limit;
+* ``bundle_blank``: a bundle folder whose incidents.csv is two rows around 1 GiB of
+  line breaks: streamed, the blank lines dropped on the way, 2 rows loaded;
+* ``bundle_rows``: a legitimate bundle zip of ``--bundle-zip-rows`` distinct
+  incidents (2 M by default, about 10:1 compressed): unpacked to a private file and
+  loaded part by part, peak RSS bounded by the part size;
+* ``bundle_parquet``: a bundle folder whose incidents.parquet repeats one row
+  ``--parquet-rows`` times (4 M by default, a few hundred KB): decoded slice by
+  slice (1 row loaded, the others duplicates), peak RSS bounded by the slice;
 * ``rows_zip``: a zip of one street file of ``--zip-rows`` distinct rows (2 M by
   default; the trial's was 6.8 M from 4 MB): loaded part by part from a temporary
   unpacked copy, peak RSS bounded by the part size;
@@ -23,7 +34,8 @@ The limits are the settings' defaults (``docs/settings.md``); nothing is hard-co
 in the figures: every one is measured in the run.
 
 Usage: ``python benchmarks/ingest_limits.py [--gib 1] [--bundle-rows 16000000]
-[--zip-rows 2000000] [--members 500 2000] [--case NAME]``
+[--bundle-zip-rows 2000000] [--parquet-rows 4000000] [--zip-rows 2000000]
+[--members 500 2000] [--case NAME]``
 """
 
 from __future__ import annotations
@@ -53,6 +65,15 @@ def _row(i: int) -> str:
     )
 
 
+def _bundle_row(i: int) -> bytes:
+    """One distinct bundle incident (time, place and offence vary with ``i``)."""
+    return (
+        f"B-{i:09d},2024-{1 + i % 12:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d},"
+        f"{('8N', '34B', '105A')[i % 3]},Violence with injury,"
+        f"{51.3 + (i % 9973) / 20000:.5f},{-0.4 + (i % 7919) / 15000:.5f}\n"
+    ).encode()
+
+
 def _write_repeated(fh: object, head: bytes, unit: bytes, total: int) -> None:
     """Write ``head`` then ``unit`` repeated to about ``total`` bytes, in blocks."""
     write = fh.write  # type: ignore[attr-defined]
@@ -69,6 +90,10 @@ def build(case: str, folder: Path, args: argparse.Namespace) -> Path:
     """Write the input of one case; return the path to load."""
     gib = int(args.gib * (1 << 30))
     head = (STREET_HEADER + "\n").encode()
+    if case == "baseline":
+        path = folder / "2018-07-x-street.csv"
+        path.write_text("\n".join([STREET_HEADER, _row(0), _row(1)]) + "\n")
+        return path
     if case == "newlines_zip":
         path = folder / "newlines.zip"
         with (
@@ -97,6 +122,45 @@ def build(case: str, folder: Path, args: argparse.Namespace) -> Path:
             zf.writestr("manifest.json", json.dumps(manifest))
             with zf.open("incidents.csv", "w", force_zip64=True) as fh:
                 _write_repeated(fh, incidents, row, len(row) * args.bundle_rows)
+        return path
+    if case == "bundle_blank":
+        path = folder / "bundle"
+        path.mkdir()
+        manifest = {"format": "avert-bundle", "version": 1, "source": "benchmark"}
+        (path / "manifest.json").write_text(json.dumps(manifest))
+        head = b"incident_id,occurred_at,offence_code,crime_type,lat,lon\n"
+        with (path / "incidents.csv").open("wb") as fh:
+            _write_repeated(fh, head + _bundle_row(0), b"\n", gib)
+            fh.write(_bundle_row(1))
+        return path
+    if case == "bundle_rows":
+        path = folder / "bundle-rows.zip"
+        manifest = {"format": "avert-bundle", "version": 1, "source": "benchmark"}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("manifest.json", json.dumps(manifest))
+            with zf.open("incidents.csv", "w", force_zip64=True) as fh:
+                fh.write(b"incident_id,occurred_at,offence_code,crime_type,lat,lon\n")
+                step = 100_000
+                for start in range(0, args.bundle_zip_rows, step):
+                    stop = min(start + step, args.bundle_zip_rows)
+                    fh.write(b"".join(_bundle_row(i) for i in range(start, stop)))
+        return path
+    if case == "bundle_parquet":
+        import polars as pl
+
+        path = folder / "bundle"
+        path.mkdir()
+        manifest = {"format": "avert-bundle", "version": 1, "source": "benchmark"}
+        (path / "manifest.json").write_text(json.dumps(manifest))
+        n = args.parquet_rows
+        row = _bundle_row(0).decode().strip().split(",")
+        columns = ["incident_id", "occurred_at", "offence_code", "crime_type"]
+        pl.DataFrame(
+            {
+                c: pl.repeat(v, n, eager=True)
+                for c, v in zip([*columns, "lat", "lon"], row, strict=True)
+            }
+        ).write_parquet(path / "incidents.parquet")
         return path
     if case == "rows_zip":
         path = folder / "rows.zip"
@@ -161,6 +225,8 @@ def main() -> None:
     parser.add_argument("--bundle-rows", type=int, default=16_000_000)
     parser.add_argument("--members", type=int, nargs="*", default=[500, 2000])
     parser.add_argument("--zip-rows", type=int, default=2_000_000)
+    parser.add_argument("--bundle-zip-rows", type=int, default=2_000_000)
+    parser.add_argument("--parquet-rows", type=int, default=4_000_000)
     parser.add_argument("--case", action="append", default=None)
     parser.add_argument("--step", default=None)
     parser.add_argument("--file", default="")
@@ -170,10 +236,14 @@ def main() -> None:
         run(args.step, args.file, args.db)
         return
     cases = args.case or [
+        "baseline",
         "newlines_zip",
         "newlines_plain",
         "single_line",
         "bundle_zip",
+        "bundle_blank",
+        "bundle_rows",
+        "bundle_parquet",
         "rows_zip",
         *(f"members_{n}" for n in args.members),
     ]
@@ -183,7 +253,8 @@ def main() -> None:
             t0 = time.perf_counter()
             path = build(case, folder, args)
             built = time.perf_counter() - t0
-            size = path.stat().st_size
+            files = sorted(path.rglob("*")) if path.is_dir() else [path]
+            size = sum(f.stat().st_size for f in files if f.is_file())
             out = subprocess.run(
                 [
                     sys.executable,

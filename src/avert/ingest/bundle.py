@@ -167,6 +167,9 @@ def parse_table_parts(
     not UTF-8, is read whole). Each part carries the whole file's digest; its
     ``rows`` are the rows of that part.
 
+    A Parquet table is read in slices of ``part_lines`` rows the same way (a few
+    KB of Parquet may hold millions of rows).
+
     A file refused or unparseable as a whole is one refused part (reported, the
     other tables load); a bad bundle (a required column missing) is an error. A
     failure after a part was handed on is raised: only the load's rollback undoes
@@ -214,6 +217,18 @@ def _table_parts(
     parquet = src.basename.lower().endswith(".parquet")
     if src.refusal is not None:
         raise src.refusal
+    if parquet:
+        yield from _parquet_parts(
+            src,
+            table,
+            bundle_crs=bundle_crs,
+            source=source,
+            crs=crs,
+            timezone=timezone,
+            limits=limits,
+            part_lines=part_lines,
+        )
+        return
     with ExitStack() as stack:
         path = src.path
         if (
@@ -522,6 +537,65 @@ def _locate(frame: pl.DataFrame, *, bundle_crs: str, crs: str) -> pl.DataFrame:
     )
 
 
+def _parquet_parts(
+    src: SourceFile,
+    table: str,
+    *,
+    bundle_crs: str,
+    source: str,
+    crs: str,
+    timezone: str,
+    limits: Limits,
+    part_lines: int,
+) -> Iterator[Parsed]:
+    """A Parquet table in slices of ``part_lines`` rows (line = the row number).
+
+    Parquet compresses repeated values to almost nothing (16 M identical rows take
+    a few hundred KB), so a small file can hold rows that would exhaust memory read
+    at once: its rows are counted from its metadata and each slice is decoded,
+    checked and mapped alone.
+    """
+    data = src.read_bytes(limits)
+    digest = sha256_hex(data)
+    try:
+        scan = pl.scan_parquet(io.BytesIO(data))
+        total = int(scan.select(pl.len()).collect().item())
+    except Exception as err:  # polars raises several types for corrupt files
+        msg = f"{src.name}: not a readable Parquet file: {err}"
+        raise IngestError(msg) from err
+    for start in range(0, max(total, 1), part_lines):
+        try:
+            frame = scan.slice(start, part_lines).collect()
+        except Exception as err:
+            msg = f"{src.name}: not a readable Parquet file: {err}"
+            raise IngestError(msg) from err
+        frame = _parquet_rows(frame, start)
+        yield _map_table(
+            frame,
+            [c for c in frame.columns if c != LINE_COL],
+            frame.height,
+            pl.DataFrame(schema=PROBLEM_SCHEMA),
+            table,
+            name=src.name,
+            digest=digest,
+            parquet=True,
+            bundle_crs=bundle_crs,
+            source=source,
+            crs=crs,
+            timezone=timezone,
+        )
+        del frame
+
+
+def _parquet_rows(frame: pl.DataFrame, start: int = 0) -> pl.DataFrame:
+    """Parquet rows as text, numbered from ``start + 1`` (their ``line``)."""
+    return (
+        _to_text(frame)
+        .with_row_index(LINE_COL, offset=start + 1)
+        .with_columns(pl.col(LINE_COL).cast(pl.Int64))
+    )
+
+
 def parse_bundle_table(
     data: bytes,
     table: str,
@@ -548,11 +622,7 @@ def parse_bundle_table(
         except Exception as err:  # polars raises several types for corrupt files
             msg = f"{name}: not a readable Parquet file: {err}"
             raise IngestError(msg) from err
-        frame = (
-            _to_text(frame)
-            .with_row_index(LINE_COL, offset=1)
-            .with_columns(pl.col(LINE_COL).cast(pl.Int64))
-        )
+        frame = _parquet_rows(frame)
         header = [c for c in frame.columns if c != LINE_COL]
         bad = pl.DataFrame(schema=PROBLEM_SCHEMA)
         rows = frame.height
