@@ -63,7 +63,7 @@ def test_briefing_places_print_the_backtested_share_and_its_window(
     assert ps["backtest_days"] == 90
     assert ps["backtest_to"] == AT
     assert ps["backtest_from"] == AT - dt.timedelta(days=90)
-    events, _ = recent_violence(seeded, at=AT, days=2 * 365 + 90, profile="avb-2010")
+    events, _ = recent_violence(seeded, at=AT, days=365 + 90, profile="avb-2010")
     expected = _backtest_by_hand(events, AT, len(b.places))
     assert ps["expected_share"] == pytest.approx(expected)
     n_backtest = events.filter(

@@ -5,7 +5,7 @@ two seconds): the incidents of the last 28 days (window, places, retaliation), t
 same 28 days a year earlier (trend), the involvements of the recent incidents, the
 last year of incidents of the people linked to the window (risk scores), the ASB
 history of the window's callers, the window's intelligence, open actions, groups;
-beside them, the located violence of the last two years and 90 days for the places
+beside them, the located violence of the last 365 + 90 days for the places
 forecast, backtested on those 90 days, and the near-repeat zones
 (:func:`avert.workflows.forecast.briefing_places`). Classification columns come from the ``classifications`` table of the definition
 profile (``avert classify``). Then :func:`avert.briefing.daily_briefing` assembles

@@ -323,14 +323,14 @@ def briefing_places(
     cell_size_m: float = 100.0,
     horizon: dt.timedelta = dt.timedelta(days=1),
     model: str = "default",
-    history_days: float = 2 * 365.0,
+    history_days: float = 365.0,
     backtest_days: int = 90,
     knox_history_days: float = 365.0,
     knox_sims: int = 99,
     space_bands_m: Sequence[float] = (0, 100, 200),
     time_bands_days: Sequence[float] = (0, 7, 14),
     zone_hours: float = 24.0,
-    knox_max_pairs: int = 1_000_000,
+    knox_max_pairs: int = 300_000,
 ) -> PlacesForecast | None:
     """The briefing's places: the backtested forecast and the near-repeat zones.
 

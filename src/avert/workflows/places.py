@@ -181,7 +181,7 @@ def near_repeat_zones(
     n_sims: int = 99,
     alpha: float = 0.05,
     seed: int = 0,
-    max_pairs: int | None = 1_000_000,
+    max_pairs: int | None = 300_000,
 ) -> NearRepeatZones:
     """Mark near-repeat zones around the incidents of ``[at - hours, at)``, only if a
     Knox test on the ``history_days`` before ``at`` finds contagion.
