@@ -292,3 +292,166 @@ def test_lists_that_name_people_are_audited(planned: Store) -> None:
         "plan-board",
         "meeting:2026-11-24T06:00",
     } <= objects
+
+
+def _measured_store(store: Store) -> None:
+    """2024-2025: North has 10 most serious violence incidents a month in 2024 and
+    6 in 2025 (2 with a knife); South 5 assaults a month throughout."""
+    import polars as pl
+
+    rows, classes = [], []
+    for year in (2024, 2025):
+        for month in range(1, 13):
+            n_north = 10 if year == 2024 else 6
+            for borough, n, category in (
+                ("North", n_north, "most_serious_violence"),
+                ("South", 5, "assault_with_injury"),
+            ):
+                for k in range(n):
+                    iid = f"{borough}{year}{month:02d}{k}"
+                    rows.append(
+                        {
+                            "incident_id": iid,
+                            "source": "test",
+                            "occurred_from": dt.datetime(year, month, 1 + k, 12),
+                            "time_precision": "exact",
+                            "borough": borough,
+                            "weapon": "knife"
+                            if borough == "North" and k < 2
+                            else "none",
+                        }
+                    )
+                    classes.append(
+                        {
+                            "incident_id": iid,
+                            "profile": "avb-2010",
+                            "in_definition": True,
+                            "category": category,
+                            "harm_days": 10.0,
+                        }
+                    )
+    # data reach the last day of December 2025
+    rows.append(
+        {
+            "incident_id": "last",
+            "source": "test",
+            "occurred_from": dt.datetime(2025, 12, 31, 23),
+            "time_precision": "exact",
+            "borough": "South",
+            "weapon": "none",
+        }
+    )
+    classes.append(
+        {
+            "incident_id": "last",
+            "profile": "avb-2010",
+            "in_definition": False,
+            "category": None,
+            "harm_days": 0.0,
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", pl.DataFrame(rows))
+        tx.append("classifications", pl.DataFrame(classes))
+
+
+MEASURED_PLAN = """\
+plan: {id: p, title: Test plan, board: Test board, period: {start: 2025-01-01, end: 2025-12-31}}
+objectives:
+  - {id: O1, strand: prevention, title: MSV in North down 30 %,
+     measure: {indicator: most_serious_violence, filter: borough=North, baseline: 120, target: 84}}
+  - {id: O2, strand: prevention, title: Violence in South down,
+     measure: {indicator: violence, filter: borough=South, baseline: 50, target: 40}}
+  - {id: O3, strand: prevention, title: MSV in North with a measured baseline,
+     measure: {indicator: most_serious_violence, filter: borough=North, target: 100}}
+  - {id: O4, strand: enforcement, title: Weapon-enabled violence,
+     measure: {indicator: violence, filter: flag=weapon; per=quarter, baseline: 30, target: 24}}
+  - {id: O5, strand: reassurance, title: Confidence,
+     measure: {indicator: public_confidence, baseline: 0.6, target: 0.7}}
+  - {id: O6, strand: prevention, title: Not a category,
+     measure: {indicator: knife_crime, baseline: 10, target: 5}}
+  - {id: O7, strand: prevention, title: No target,
+     measure: {indicator: violence}}
+actions: []
+"""
+
+
+def test_objective_measures_against_targets(sqlite_store: Store) -> None:
+    _measured_store(sqlite_store)
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)
+    rows = {
+        m["objective_id"]: m
+        for m in delivery.objective_measures(
+            sqlite_store, SETTINGS, today=dt.date(2026, 1, 15)
+        )
+    }
+    o1 = rows["O1"]
+    assert (o1["window_from"], o1["window_to"]) == (
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+    )
+    assert o1["current"] == 72
+    assert o1["path"] == pytest.approx(84)
+    assert o1["status"] == "on_track"
+    assert o1["verdict"] == "significant_sustained_reduction"
+    assert o1["measured_baseline"] == 120
+    assert (rows["O2"]["current"], rows["O2"]["status"]) == (60, "off_track")
+    o3 = rows["O3"]
+    assert (o3["baseline"], o3["baseline_source"], o3["status"]) == (
+        120,
+        "measured",
+        "on_track",
+    )
+    # the last quarter: 3 months x 2 knife incidents
+    assert (rows["O4"]["current"], rows["O4"]["status"]) == (6, "on_track")
+    assert rows["O5"]["status"] == "not_measured"
+    assert "public_confidence" in rows["O5"]["reason"]
+    assert rows["O6"]["status"] == "not_measured"
+    assert "not a category" in rows["O6"]["reason"]
+    assert (rows["O7"]["status"], rows["O7"]["reason"]) == ("not_measured", "no target")
+    # halfway through the plan the path is halfway: 30 MSV in the first half of
+    # 2025 against the 60 of the second half of 2024
+    mid = {
+        m["objective_id"]: m
+        for m in delivery.objective_measures(
+            sqlite_store, SETTINGS, today=dt.date(2025, 7, 1)
+        )
+    }
+    assert mid["O1"]["window_to"] == dt.date(2025, 6, 30)
+    assert mid["O1"]["current"] == 60 + 36
+    assert mid["O1"]["path"] == pytest.approx(120 - 36 * 180 / 364, abs=0.01)
+    assert mid["O1"]["status"] == "on_track"
+    # before the data cover a year: insufficient
+    early = delivery.objective_measures(
+        sqlite_store, SETTINGS, today=dt.date(2024, 7, 1)
+    )
+    assert {m["objective_id"]: m["status"] for m in early}["O1"] == "insufficient_data"
+
+
+def test_taskings_with_result_measure(sqlite_store: Store) -> None:
+    plan = """\
+plan: {id: p, title: T, board: B, period: {start: 2026-01-01, end: 2026-12-31}}
+objectives:
+  - {id: I1, strand: intelligence, title: Results recorded,
+     measure: {indicator: taskings_with_result, filter: per=month, baseline: 0.5, target: 0.9}}
+"""
+    _measured_store(sqlite_store)
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=plan)
+    for i in range(4):
+        row = delivery.add_tasking(
+            sqlite_store,
+            f"incident:I{i}",
+            what="Visit",
+            user=CHAIR,
+            due=dt.datetime(2025, 12, 10 + i, 9),
+            now=dt.datetime(2025, 12, 9 + i, 9),
+        )
+        if i < 3:
+            delivery.record_tasking_result(
+                sqlite_store, row["tasking_id"], result="done", user=CHAIR
+            )
+    (m,) = delivery.objective_measures(
+        sqlite_store, SETTINGS, today=dt.date(2026, 1, 15)
+    )
+    assert m["current"] == 0.75
+    assert m["status"] == "on_track"  # the plan has not started: the path is 0.5

@@ -43,8 +43,14 @@ def plan(
         ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
     )
     checks = delivery.checks_view(ctx.store, ctx.settings, user=user)
+    measures = delivery.objective_measures(ctx.store, ctx.settings)
     return _page(
-        request, "plan.html", board=board, checks=checks["summary"], found=checks
+        request,
+        "plan.html",
+        board=board,
+        checks=checks["summary"],
+        found=checks,
+        measures=measures,
     )
 
 
