@@ -455,3 +455,50 @@ objectives:
     )
     assert m["current"] == 0.75
     assert m["status"] == "on_track"  # the plan has not started: the path is 0.5
+
+
+def test_tasking_round_trip_through_the_daily_briefings(sqlite_store: Store) -> None:
+    """Created from a briefing item, shown due in the next briefing, result
+    recorded, shown done the day after (and a replayed briefing shows it as it was)."""
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    day1 = dt.datetime(2025, 3, 10, 8)
+    write_store(sqlite_store, make_frames(1500, at=day1 + dt.timedelta(days=3), seed=5))
+    first = build_briefing(sqlite_store, at=day1)
+    incident = first.incidents[0]["incident_id"]
+    assert "tasked" not in first.incidents[0]
+    row = delivery.add_tasking(
+        sqlite_store,
+        f"incident:{incident}",
+        what="Visit the victim",
+        organisation="council",
+        user=CHAIR,
+        now=day1 + dt.timedelta(hours=1),
+    )
+    # the same window, after the meeting: the item says it is tasked
+    after = build_briefing(sqlite_store, at=day1 + dt.timedelta(hours=2))
+    marked = {i["incident_id"]: i.get("tasked") for i in after.incidents}
+    assert marked[incident]["tasking_id"] == row["tasking_id"]  # type: ignore[index]
+    day2 = day1 + dt.timedelta(days=1)
+    second = build_briefing(sqlite_store, at=day2)
+    assert [t["tasking_id"] for t in second.taskings["due"]] == [row["tasking_id"]]
+    assert second.taskings["done"] == []
+    delivery.record_tasking_result(
+        sqlite_store,
+        row["tasking_id"],
+        result="Seen; safety plan agreed",
+        user=CHAIR,
+        now=day2 + dt.timedelta(hours=6),
+    )
+    third = build_briefing(sqlite_store, at=day2 + dt.timedelta(days=1))
+    done = third.taskings["done"]
+    assert [(t["tasking_id"], t["result"]) for t in done] == [
+        (row["tasking_id"], "Seen; safety plan agreed")
+    ]
+    assert third.taskings["due"] == third.taskings["overdue"] == []
+    # yesterday's briefing made again today shows the tasking as it stood then
+    again = build_briefing(sqlite_store, at=day2)
+    assert [(t["tasking_id"], t["result"]) for t in again.taskings["due"]] == [
+        (row["tasking_id"], None)
+    ]

@@ -16,7 +16,9 @@ highest harm first and each with its reasons:
 4. places for today: the top cells of a recency- and harm-weighted kernel density of
    the last 28 days (:mod:`~avert.briefing.places`);
 5. intelligence in the window by grading, and open actions due;
-6. a one-line trend (:func:`avert.analyse.trend.year_on_year`).
+6. a one-line trend (:func:`avert.analyse.trend.year_on_year`);
+7. the daily meeting's taskings overdue, due and done, and on every item whose
+   subject is already tasked, that tasking (:mod:`~avert.briefing.taskings`).
 
 The package is pure: frames in, a frozen :class:`Briefing` out; no I/O, no database,
 no clock. :func:`prepare` checks and normalises the inputs once (and applies the
@@ -55,6 +57,7 @@ from avert.briefing.model import (
 from avert.briefing.people import people_section
 from avert.briefing.places import places_section
 from avert.briefing.retaliation import retaliation_section
+from avert.briefing.taskings import mark_tasked, taskings_section
 from avert.briefing.victims import repeat_victims_section
 from avert.config.risk import RiskConfig
 
@@ -78,6 +81,7 @@ __all__ = [
     "prepare",
     "repeat_victims_section",
     "retaliation_section",
+    "taskings_section",
 ]
 
 
@@ -184,7 +188,8 @@ def daily_briefing(
     tables
         Optional canonical tables by name (``avert.schema``): ``people``,
         ``identities`` (``person_identity``, police audience only), ``groups``,
-        ``group_members``, ``asb``, ``intelligence``, ``actions``, and
+        ``group_members``, ``asb``, ``intelligence``, ``actions``, ``taskings``
+        (with ``listed``: the audience may read the tasking), and
         ``retaliation`` (alerts of :func:`avert.analyse.networks.retaliation_alerts`;
         without it no alert is shown).
     boundaries
@@ -242,6 +247,18 @@ def daily_briefing(
     intel = intelligence_section(ctx)
     acts = actions_section(ctx)
     _name_groups(ctx, [*inc.items, *people.items])
+    tasks = taskings_section(ctx)
+    mark_tasked(
+        ctx,
+        {
+            "incidents": ("incident", "incident_id", inc.items),
+            "retaliation": ("retaliation", "incident_id", ret.items),
+            "repeat_victims": ("repeat_victim", "person_id", victims.items),
+            "asb_callers": ("asb_caller", "person_id", asb.items),
+            "people": ("person", "person_id", people.items),
+            "places": ("cell", "cell_id", places.items),
+        },
+    )
     trend = year_on_year(
         ctx.incidents,
         at=at,
@@ -290,4 +307,5 @@ def daily_briefing(
         notes=tuple(all_notes),
         pseudonyms=ctx.pseudonyms,
         methods=_methods(ctx, places.method),
+        taskings=tasks,
     )

@@ -47,6 +47,7 @@ from avert.delivery.planfile import (
     parse_plan,
     shift_plan,
 )
+from avert.delivery.taskings import for_briefing
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.policy import decide
 from avert.schema import TABLES
@@ -714,26 +715,14 @@ def record_tasking_result(
 def taskings_for_briefing(
     store: Store, *, at: dt.datetime, hours: int = 24
 ) -> dict[str, list[dict[str, Any]]]:
-    """Taskings for the briefing of the window ending ``at``.
+    """Taskings for the briefing of the window ending ``at``, as they stood at ``at``.
 
-    ``due``: open, due within the next 24 hours (inclusive); ``overdue``: open, due before ``at``;
-    ``done``: done in the window (``at - hours`` to ``at``), with their results.
+    ``due``: open, due within the next 24 hours (inclusive); ``overdue``: open, due
+    before ``at``; ``done``: done in the window (``at - hours`` to ``at``), with their
+    results (:func:`avert.delivery.taskings.for_briefing`).
     """
-    rows = store.read_frame("taskings", order_by=["due"])
-    since = at - dt.timedelta(hours=hours)
-    is_open = pl.col("status") == "open"
-    done_at = pl.coalesce("result_at", "updated_at")
-    return {
-        "overdue": rows.filter(is_open & (pl.col("due") < at)).to_dicts(),
-        "due": rows.filter(
-            is_open
-            & (pl.col("due") >= at)
-            & (pl.col("due") <= at + dt.timedelta(days=1))
-        ).to_dicts(),
-        "done": rows.filter(
-            (pl.col("status") == "done") & (done_at >= since) & (done_at < at)
-        ).to_dicts(),
-    }
+    rows = store.read_frame("taskings", where=[("created_at", "<=", at)])
+    return {k: v.to_dicts() for k, v in for_briefing(rows, at=at, hours=hours).items()}
 
 
 # --- checks --------------------------------------------------------------------------
@@ -1360,6 +1349,11 @@ def meeting_view(
             )
         sections.append({"section": section, "title": title, "items": items[:15]})
     window = taskings_for_briefing(store, at=at, hours=hours)
+    if user.role == "partner":  # their organisation's taskings, as in the briefing
+        window = {
+            k: [r for r in v if r["organisation"] == (user.org or "")]
+            for k, v in window.items()
+        }
     audit.record(
         store,
         action="view",
