@@ -502,3 +502,48 @@ def test_tasking_round_trip_through_the_daily_briefings(sqlite_store: Store) -> 
     assert [(t["tasking_id"], t["result"]) for t in again.taskings["due"]] == [
         (row["tasking_id"], None)
     ]
+
+
+def test_plan_objective_and_tasking_changes_are_versioned_and_audited(
+    planned: Store,
+) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    changed = text.replace(
+        "title: MPS Anti-Violence Strategy delivery plan",
+        "title: MPS Anti-Violence Strategy delivery plan (revised)",
+    ).replace("target: 1000", "target: 950")
+    assert changed.count("(revised)") == 1
+    assert "target: 950" in changed
+    result = delivery.import_plan(planned, "plan.yaml", user=CHAIR, text=changed)
+    assert (result.created, result.updated) == (0, 2)
+    for entity, ident, field, old, new in (
+        ("plan", "avb-2010", "title", "MPS Anti-Violence Strategy delivery plan",
+         "MPS Anti-Violence Strategy delivery plan (revised)"),
+        ("objective", "P1", "target", 1000.0, 950.0),
+    ):  # fmt: skip
+        history = planned.read_frame(
+            "delivery_history",
+            where=[("entity", "=", entity), ("entity_id", "=", ident)],
+            order_by=["version"],
+        )
+        assert history["version"].to_list() == [1, 2]
+        last = history.row(1, named=True)
+        assert (last["user_name"], last["change"]) == ("chair1", "update")
+        assert json.loads(last["before_json"])[field] == old
+        assert json.loads(last["after_json"])[field] == new
+        audit = planned.read_frame(
+            "audit", where=[("object", "=", f"{entity}:{ident}")]
+        )
+        assert audit["action"].to_list() == ["change", "change"]
+    row = delivery.add_tasking(planned, "person:P9", what="Visit", user=CHAIR)
+    delivery.record_tasking_result(
+        planned, row["tasking_id"], result="Seen", user=CHAIR
+    )
+    history = planned.read_frame(
+        "delivery_history", where=[("entity_id", "=", row["tasking_id"])]
+    )
+    assert sorted(history["change"].to_list()) == ["create", "update"]
+    audit = planned.read_frame(
+        "audit", where=[("object", "=", f"tasking:{row['tasking_id']}")]
+    )
+    assert audit.height == 2

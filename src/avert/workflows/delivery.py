@@ -137,6 +137,7 @@ def _save(
     *,
     user: User,
     reason: str,
+    now: dt.datetime | None = None,
 ) -> tuple[int, int, int]:
     """Version, store, history and audit the rows that changed.
 
@@ -146,7 +147,7 @@ def _save(
     spec = TABLES[table]
     key = spec.primary_key[0]
     before = _read_rows(store, entity, [str(r[key]) for r in rows])
-    now = _now()
+    now = now or _now()
     out_rows: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     created = updated = 0
@@ -225,11 +226,13 @@ def import_plan(
     user: User | None = None,
     text: str | None = None,
     shift_days: int = 0,
+    now: dt.datetime | None = None,
 ) -> ImportResult:
     """Read a plan file and store it; an unchanged file changes nothing (idempotent).
 
     ``shift_days`` moves every date of the plan (the demo city replays the 2010
-    example plan in its own period).
+    example plan in its own period); ``now`` is the time its changes are recorded
+    at (default: now; the demo records them at its own last day).
 
     Raises
     ------
@@ -266,7 +269,8 @@ def import_plan(
         ("objective", [o.row() for o in doc.objectives]),
         ("action", [a.row() for a in doc.actions]),
     ):
-        for i, n in enumerate(_save(store, entity, rows, user=user, reason=reason)):
+        saved = _save(store, entity, rows, user=user, reason=reason, now=now)
+        for i, n in enumerate(saved):
             totals[i] += n
     return ImportResult(doc.plan.plan_id, *totals)
 
@@ -1389,7 +1393,12 @@ def seed_demo_plan(
     chair = User("chair", "chair", org="police")
     shift = (at.date() - _DEMO_PLAN_DAY).days
     result = import_plan(
-        store, EXAMPLE_PLAN, user=chair, text=example_plan_text(), shift_days=shift
+        store,
+        EXAMPLE_PLAN,
+        user=chair,
+        text=example_plan_text(),
+        shift_days=shift,
+        now=at,
     )
     top, _ = _harm_frames(store, settings.definition, at.date())
     rows = []
@@ -1425,7 +1434,7 @@ def seed_demo_plan(
                 review_date=at.date() + dt.timedelta(days=28),
             ).row()
         )
-    _save(store, "action", rows, user=chair, reason="demo actions")
+    _save(store, "action", rows, user=chair, reason="demo actions", now=at)
     _rescale_demo_measures(store, settings, chair=chair, at=at)
     n_taskings = _demo_taskings(store, settings, chair=chair, at=at, days=days)
     return {"plan_rows": result.created, "actions": len(rows), "taskings": n_taskings}
@@ -1448,7 +1457,7 @@ def _rescale_demo_measures(
             continue
         ratio = obj["target"] / obj["baseline"]
         rows.append({**obj, "baseline": round(new, 2), "target": round(new * ratio, 2)})
-    _save(store, "objective", rows, user=chair, reason="demo measures rescaled")
+    _save(store, "objective", rows, user=chair, reason="demo measures rescaled", now=at)
 
 
 def _demo_taskings(
