@@ -405,9 +405,10 @@ def test_objective_measures_against_targets(sqlite_store: Store) -> None:
     # the last quarter: 3 months x 2 knife incidents
     assert (rows["O4"]["current"], rows["O4"]["status"]) == (6, "on_track")
     assert rows["O5"]["status"] == "not_measured"
-    assert "public_confidence" in rows["O5"]["reason"]
+    assert "reported by hand" in rows["O5"]["reason"]
     assert rows["O6"]["status"] == "not_measured"
-    assert "not a category" in rows["O6"]["reason"]
+    assert "nor a category" in rows["O6"]["reason"]
+    assert rows["O6"]["series"] is None
     assert (rows["O7"]["status"], rows["O7"]["reason"]) == ("not_measured", "no target")
     # halfway through the plan the path is halfway: 30 MSV in the first half of
     # 2025 against the 60 of the second half of 2024

@@ -1072,8 +1072,10 @@ def objective_measures(
         if spec.kind == "series" and spec.category != "all":
             known = _categories_of(profile)
             if known is not None and spec.category not in known:
-                row["reason"] = (
-                    f"{spec.category!r} is not a category of definition {profile!r}"
+                row.update(
+                    series=None,
+                    reason=f"reported by hand (not a series of avert nor a "
+                    f"category of {profile})",
                 )
                 continue
         if window_end is None:
