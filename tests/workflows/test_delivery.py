@@ -548,3 +548,37 @@ def test_plan_objective_and_tasking_changes_are_versioned_and_audited(
         "audit", where=[("object", "=", f"tasking:{row['tasking_id']}")]
     )
     assert audit.height == 2
+
+
+def test_harm_measure_without_classifications_is_insufficient(
+    sqlite_store: Store,
+) -> None:
+    import polars as pl
+
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": ["a", "b"],
+                    "source": ["test", "test"],
+                    "occurred_from": [
+                        dt.datetime(2025, 1, 1, 12),
+                        dt.datetime(2025, 3, 31, 12),
+                    ],
+                    "time_precision": ["exact", "exact"],
+                }
+            ),
+        )
+    plan = """\
+plan: {id: p, title: T, board: B}
+objectives:
+  - {id: H1, strand: prevention, title: Harm down,
+     measure: {indicator: violence, filter: measure=harm, baseline: 10, target: 5}}
+"""
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=plan)
+    (m,) = delivery.objective_measures(
+        sqlite_store, SETTINGS, today=dt.date(2025, 4, 2)
+    )
+    assert m["status"] == "insufficient_data"
+    assert "Harm is unavailable" in m["reason"]

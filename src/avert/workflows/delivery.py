@@ -48,7 +48,7 @@ from avert.delivery.planfile import (
     shift_plan,
 )
 from avert.delivery.taskings import for_briefing
-from avert.errors import ConfigError, NotFound, PermissionDenied
+from avert.errors import ConfigError, NotFound, PermissionDenied, SchemaError
 from avert.policy import decide
 from avert.schema import TABLES
 from avert.store import Store, audit, queries
@@ -1109,9 +1109,17 @@ def objective_measures(
                 recent_from = w_from
             key = (spec.area_field, profile, spec.measure, recent_from, window_end)
             if key not in runs:
-                runs[key] = _measure_run(
-                    store, spec, profile=profile, recent_from=recent_from, to=window_end
-                )
+                try:
+                    runs[key] = _measure_run(
+                        store,
+                        spec,
+                        profile=profile,
+                        recent_from=recent_from,
+                        to=window_end,
+                    )
+                except (SchemaError, NotFound) as err:  # e.g. harm without classify
+                    row.update(status="insufficient_data", reason=str(err))
+                    continue
             result, first_full = runs[key]
             monthly = _monthly(result, spec)
             if monthly is None:
