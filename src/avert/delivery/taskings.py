@@ -58,15 +58,16 @@ def as_at(taskings: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:
 
 
 def for_briefing(
-    taskings: pl.DataFrame, *, at: dt.datetime, hours: int = 24
+    taskings: pl.DataFrame, *, at: dt.datetime, hours: int = 24, replay: bool = True
 ) -> dict[str, pl.DataFrame]:
     """The briefing's taskings: ``overdue``, ``due``, ``done`` (see :data:`SECTIONS`).
 
     ``overdue``: open at ``at`` and due before it; ``due``: open, due in the next 24
     hours (inclusive); ``done``: done in the window (``at - hours`` to ``at``), with
-    their results. Each sorted by due time, then id.
+    their results. Each sorted by due time, then id. ``replay``: as they stood at
+    ``at`` (:func:`as_at`); False: as they stand now (a live meeting view).
     """
-    rows = as_at(taskings, at).sort(["due", "tasking_id"])
+    rows = (as_at(taskings, at) if replay else taskings).sort(["due", "tasking_id"])
     since = at - dt.timedelta(hours=hours)
     is_open = pl.col("status") == "open"
     done_at = pl.coalesce("result_at", "updated_at")

@@ -717,16 +717,19 @@ def record_tasking_result(
 
 
 def taskings_for_briefing(
-    store: Store, *, at: dt.datetime, hours: int = 24
+    store: Store, *, at: dt.datetime, hours: int = 24, as_at: bool = True
 ) -> dict[str, list[dict[str, Any]]]:
     """Taskings for the briefing of the window ending ``at``, as they stood at ``at``.
 
     ``due``: open, due within the next 24 hours (inclusive); ``overdue``: open, due
     before ``at``; ``done``: done in the window (``at - hours`` to ``at``), with their
-    results (:func:`avert.delivery.taskings.for_briefing`).
+    results (:func:`avert.delivery.taskings.for_briefing`). ``as_at=False``: as they
+    stand now (the meeting view, where taskings made at the meeting count at once).
     """
-    rows = store.read_frame("taskings", where=[("created_at", "<=", at)])
-    return {k: v.to_dicts() for k, v in for_briefing(rows, at=at, hours=hours).items()}
+    where = [("created_at", "<=", at)] if as_at else []
+    rows = store.read_frame("taskings", where=where)
+    parts = for_briefing(rows, at=at, hours=hours, replay=as_at)
+    return {k: v.to_dicts() for k, v in parts.items()}
 
 
 # --- checks --------------------------------------------------------------------------
@@ -1362,7 +1365,7 @@ def meeting_view(
                 }
             )
         sections.append({"section": section, "title": title, "items": items[:15]})
-    window = taskings_for_briefing(store, at=at, hours=hours)
+    window = taskings_for_briefing(store, at=at, hours=hours, as_at=False)
     if user.role == "partner":  # their organisation's taskings, as in the briefing
         window = {
             k: [r for r in v if r["organisation"] == (user.org or "")]
