@@ -229,6 +229,14 @@ def test_import_update_and_tasking_on_both_databases(any_store: Store) -> None:
     settings = load_settings({"AVERT_PSEUDONYM_KEY": KEY})
     checks = delivery.board_checks(any_store, settings, today=dt.date(2010, 10, 1))
     assert checks.summary["duplicated_subjects"] == 1
+    # measures need data: an empty store says so for every series measure
+    measures = delivery.objective_measures(any_store, settings)
+    assert {m["objective_id"]: m["status"] for m in measures}["P1"] == (
+        "insufficient_data"
+    )
+    assert delivery.taskings_for_briefing(
+        any_store, at=dt.datetime.now() + dt.timedelta(hours=1)
+    )["done"]
 
 
 def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
