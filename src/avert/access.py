@@ -428,6 +428,39 @@ def _withhold_actions(p: Pseudonymiser, actions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+#: Tasking items whose id is a person, incident, group or place (pseudonymised);
+#: cells and areas are not identifiers of anyone.
+_TASKING_ITEM_KINDS: Final = {
+    "incident": "incident",
+    "retaliation": "incident",
+    "repeat_victim": "person",
+    "person": "person",
+    "asb_caller": "person",
+    "group": "group",
+    "place": "place",
+}
+
+
+def _withhold_taskings(p: Pseudonymiser, taskings: pl.DataFrame) -> pl.DataFrame:
+    """Item ids as pseudonyms; what, who and result only of the listed taskings
+    (the partner's own organisation's): of the others, only that they exist."""
+    kinds = taskings["item_kind"].to_list()
+    ids = taskings["item_id"].to_list()
+    mapped = [
+        p(_TASKING_ITEM_KINDS[k], str(i)) if k in _TASKING_ITEM_KINDS and i else i
+        for k, i in zip(kinds, ids, strict=True)
+    ]
+    listed = pl.col("listed").fill_null(value=False)
+    return taskings.with_columns(
+        pl.Series("item_id", mapped, dtype=pl.String),
+        *(
+            pl.when(listed).then(pl.col(c)).otherwise(None).alias(c)
+            for c in ("what", "assignee", "result")
+            if c in taskings.columns
+        ),
+    )
+
+
 def redact_frames(
     p: Pseudonymiser, frames: Mapping[str, pl.DataFrame]
 ) -> dict[str, pl.DataFrame]:
@@ -464,6 +497,8 @@ def redact_frames(
         )
     if "actions" in out and out["actions"].height:
         out["actions"] = _withhold_actions(p, out["actions"])
+    if "taskings" in out and out["taskings"].height:
+        out["taskings"] = _withhold_taskings(p, out["taskings"])
     for name, list_cols in _ID_LIST_COLUMNS.items():
         if name not in out:
             continue

@@ -136,6 +136,7 @@ def test_plan_board_and_meeting_render(
     text = page.inner_text("body")  # type: ignore[attr-defined]
     assert "Delivery plan" in text
     assert "subjects under two boards" in text
+    assert "each measure against its baseline and target" in text
     OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUT / f"web-plan-{role}.png"), full_page=True)  # type: ignore[attr-defined]
     page.goto(f"{base_url}/meeting")  # type: ignore[attr-defined]

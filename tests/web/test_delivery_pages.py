@@ -186,3 +186,24 @@ def test_partner_meeting_shows_what_is_tasked_under_pseudonyms(world: World) -> 
     assert "TASKED" in page.text  # partners see it too: no double visits
     assert not set(tasked) & set(re.findall(r"\b[IP]\d{7,8}\b", page.text))
     assert "Task this" not in page.text
+
+
+def test_today_shows_the_taskings_and_partners_only_their_own(world: World) -> None:
+    """The briefing on Today lists the meeting's taskings; a partner sees only their
+    organisation's, with pseudonyms."""
+    chair = signed_in(world.app, "chair").get("/today").text
+    assert 'id="taskings"' in chair
+    assert "tasking-" in chair  # the demo's month of taskings reaches the last day
+    partner = signed_in(world.app, "partner").get("/today").text
+    assert 'id="taskings"' in partner
+    own = world.store.read_frame("taskings")
+    org = world.store.read_frame("users").filter(pl.col("username") == "partner")[
+        "org"
+    ][0]
+    others = own.filter(pl.col("organisation") != org)["tasking_id"].to_list()
+    rows = re.findall(r'<tr class="tasking-\w+">.*?</tr>', partner, flags=re.S)
+    assert rows, "the partner's organisation has taskings in the demo"
+    assert not any(t in r for r in rows for t in others)
+    assert not set(own["item_id"].to_list()) & set(
+        re.findall(r"\b[IP]\d{7,8}\b", partner)
+    )

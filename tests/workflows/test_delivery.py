@@ -229,6 +229,14 @@ def test_import_update_and_tasking_on_both_databases(any_store: Store) -> None:
     settings = load_settings({"AVERT_PSEUDONYM_KEY": KEY})
     checks = delivery.board_checks(any_store, settings, today=dt.date(2010, 10, 1))
     assert checks.summary["duplicated_subjects"] == 1
+    # measures need data: an empty store says so for every series measure
+    measures = delivery.objective_measures(any_store, settings)
+    assert {m["objective_id"]: m["status"] for m in measures}["P1"] == (
+        "insufficient_data"
+    )
+    assert delivery.taskings_for_briefing(
+        any_store, at=dt.datetime.now() + dt.timedelta(hours=1)
+    )["done"]
 
 
 def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
@@ -292,3 +300,293 @@ def test_lists_that_name_people_are_audited(planned: Store) -> None:
         "plan-board",
         "meeting:2026-11-24T06:00",
     } <= objects
+
+
+def _measured_store(store: Store) -> None:
+    """2024-2025: North has 10 most serious violence incidents a month in 2024 and
+    6 in 2025 (2 with a knife); South 5 assaults a month throughout."""
+    import polars as pl
+
+    rows, classes = [], []
+    for year in (2024, 2025):
+        for month in range(1, 13):
+            n_north = 10 if year == 2024 else 6
+            for borough, n, category in (
+                ("North", n_north, "most_serious_violence"),
+                ("South", 5, "assault_with_injury"),
+            ):
+                for k in range(n):
+                    iid = f"{borough}{year}{month:02d}{k}"
+                    rows.append(
+                        {
+                            "incident_id": iid,
+                            "source": "test",
+                            "occurred_from": dt.datetime(year, month, 1 + k, 12),
+                            "time_precision": "exact",
+                            "borough": borough,
+                            "weapon": "knife"
+                            if borough == "North" and k < 2
+                            else "none",
+                        }
+                    )
+                    classes.append(
+                        {
+                            "incident_id": iid,
+                            "profile": "avb-2010",
+                            "in_definition": True,
+                            "category": category,
+                            "harm_days": 10.0,
+                        }
+                    )
+    # data reach the last day of December 2025
+    rows.append(
+        {
+            "incident_id": "last",
+            "source": "test",
+            "occurred_from": dt.datetime(2025, 12, 31, 23),
+            "time_precision": "exact",
+            "borough": "South",
+            "weapon": "none",
+        }
+    )
+    classes.append(
+        {
+            "incident_id": "last",
+            "profile": "avb-2010",
+            "in_definition": False,
+            "category": None,
+            "harm_days": 0.0,
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", pl.DataFrame(rows))
+        tx.append("classifications", pl.DataFrame(classes))
+
+
+MEASURED_PLAN = """\
+plan: {id: p, title: Test plan, board: Test board, period: {start: 2025-01-01, end: 2025-12-31}}
+objectives:
+  - {id: O1, strand: prevention, title: MSV in North down 30 %,
+     measure: {indicator: most_serious_violence, filter: borough=North, baseline: 120, target: 84}}
+  - {id: O2, strand: prevention, title: Violence in South down,
+     measure: {indicator: violence, filter: borough=South, baseline: 50, target: 40}}
+  - {id: O3, strand: prevention, title: MSV in North with a measured baseline,
+     measure: {indicator: most_serious_violence, filter: borough=North, target: 100}}
+  - {id: O4, strand: enforcement, title: Weapon-enabled violence,
+     measure: {indicator: violence, filter: flag=weapon; per=quarter, baseline: 30, target: 24}}
+  - {id: O5, strand: reassurance, title: Confidence,
+     measure: {indicator: public_confidence, baseline: 0.6, target: 0.7}}
+  - {id: O6, strand: prevention, title: Not a category,
+     measure: {indicator: knife_crime, baseline: 10, target: 5}}
+  - {id: O7, strand: prevention, title: No target,
+     measure: {indicator: violence}}
+actions: []
+"""
+
+
+def test_objective_measures_against_targets(sqlite_store: Store) -> None:
+    _measured_store(sqlite_store)
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)
+    rows = {
+        m["objective_id"]: m
+        for m in delivery.objective_measures(
+            sqlite_store, SETTINGS, today=dt.date(2026, 1, 15)
+        )
+    }
+    o1 = rows["O1"]
+    assert (o1["window_from"], o1["window_to"]) == (
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+    )
+    assert o1["current"] == 72
+    assert o1["path"] == pytest.approx(84)
+    assert o1["status"] == "on_track"
+    assert o1["verdict"] == "significant_sustained_reduction"
+    assert o1["measured_baseline"] == 120
+    assert (rows["O2"]["current"], rows["O2"]["status"]) == (60, "off_track")
+    o3 = rows["O3"]
+    assert (o3["baseline"], o3["baseline_source"], o3["status"]) == (
+        120,
+        "measured",
+        "on_track",
+    )
+    # the last quarter: 3 months x 2 knife incidents
+    assert (rows["O4"]["current"], rows["O4"]["status"]) == (6, "on_track")
+    assert rows["O5"]["status"] == "not_measured"
+    assert "reported by hand" in rows["O5"]["reason"]
+    assert rows["O6"]["status"] == "not_measured"
+    assert "nor a category" in rows["O6"]["reason"]
+    assert rows["O6"]["series"] is None
+    assert (rows["O7"]["status"], rows["O7"]["reason"]) == ("not_measured", "no target")
+    # halfway through the plan the path is halfway: 30 MSV in the first half of
+    # 2025 against the 60 of the second half of 2024
+    mid = {
+        m["objective_id"]: m
+        for m in delivery.objective_measures(
+            sqlite_store, SETTINGS, today=dt.date(2025, 7, 1)
+        )
+    }
+    assert mid["O1"]["window_to"] == dt.date(2025, 6, 30)
+    assert mid["O1"]["current"] == 60 + 36
+    assert mid["O1"]["path"] == pytest.approx(120 - 36 * 180 / 364, abs=0.01)
+    assert mid["O1"]["status"] == "on_track"
+    # before the data cover a year: insufficient
+    early = delivery.objective_measures(
+        sqlite_store, SETTINGS, today=dt.date(2024, 7, 1)
+    )
+    assert {m["objective_id"]: m["status"] for m in early}["O1"] == "insufficient_data"
+
+
+def test_taskings_with_result_measure(sqlite_store: Store) -> None:
+    plan = """\
+plan: {id: p, title: T, board: B, period: {start: 2026-01-01, end: 2026-12-31}}
+objectives:
+  - {id: I1, strand: intelligence, title: Results recorded,
+     measure: {indicator: taskings_with_result, filter: per=month, baseline: 0.5, target: 0.9}}
+"""
+    _measured_store(sqlite_store)
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=plan)
+    for i in range(4):
+        row = delivery.add_tasking(
+            sqlite_store,
+            f"incident:I{i}",
+            what="Visit",
+            user=CHAIR,
+            due=dt.datetime(2025, 12, 10 + i, 9),
+            now=dt.datetime(2025, 12, 9 + i, 9),
+        )
+        if i < 3:
+            delivery.record_tasking_result(
+                sqlite_store, row["tasking_id"], result="done", user=CHAIR
+            )
+    (m,) = delivery.objective_measures(
+        sqlite_store, SETTINGS, today=dt.date(2026, 1, 15)
+    )
+    assert m["current"] == 0.75
+    assert m["status"] == "on_track"  # the plan has not started: the path is 0.5
+
+
+def test_tasking_round_trip_through_the_daily_briefings(sqlite_store: Store) -> None:
+    """Created from a briefing item, shown due in the next briefing, result
+    recorded, shown done the day after (and a replayed briefing shows it as it was)."""
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    day1 = dt.datetime(2025, 3, 10, 8)
+    write_store(sqlite_store, make_frames(1500, at=day1 + dt.timedelta(days=3), seed=5))
+    first = build_briefing(sqlite_store, at=day1)
+    incident = first.incidents[0]["incident_id"]
+    assert "tasked" not in first.incidents[0]
+    row = delivery.add_tasking(
+        sqlite_store,
+        f"incident:{incident}",
+        what="Visit the victim",
+        organisation="council",
+        user=CHAIR,
+        now=day1 + dt.timedelta(hours=1),
+    )
+    # the same window, after the meeting: the item says it is tasked
+    after = build_briefing(sqlite_store, at=day1 + dt.timedelta(hours=2))
+    marked = {i["incident_id"]: i.get("tasked") for i in after.incidents}
+    assert marked[incident]["tasking_id"] == row["tasking_id"]  # type: ignore[index]
+    day2 = day1 + dt.timedelta(days=1)
+    second = build_briefing(sqlite_store, at=day2)
+    assert [t["tasking_id"] for t in second.taskings["due"]] == [row["tasking_id"]]
+    assert second.taskings["done"] == []
+    delivery.record_tasking_result(
+        sqlite_store,
+        row["tasking_id"],
+        result="Seen; safety plan agreed",
+        user=CHAIR,
+        now=day2 + dt.timedelta(hours=6),
+    )
+    third = build_briefing(sqlite_store, at=day2 + dt.timedelta(days=1))
+    done = third.taskings["done"]
+    assert [(t["tasking_id"], t["result"]) for t in done] == [
+        (row["tasking_id"], "Seen; safety plan agreed")
+    ]
+    assert third.taskings["due"] == third.taskings["overdue"] == []
+    # yesterday's briefing made again today shows the tasking as it stood then
+    again = build_briefing(sqlite_store, at=day2)
+    assert [(t["tasking_id"], t["result"]) for t in again.taskings["due"]] == [
+        (row["tasking_id"], None)
+    ]
+
+
+def test_plan_objective_and_tasking_changes_are_versioned_and_audited(
+    planned: Store,
+) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    changed = text.replace(
+        "title: MPS Anti-Violence Strategy delivery plan",
+        "title: MPS Anti-Violence Strategy delivery plan (revised)",
+    ).replace("target: 1000", "target: 950")
+    assert changed.count("(revised)") == 1
+    assert "target: 950" in changed
+    result = delivery.import_plan(planned, "plan.yaml", user=CHAIR, text=changed)
+    assert (result.created, result.updated) == (0, 2)
+    for entity, ident, field, old, new in (
+        ("plan", "avb-2010", "title", "MPS Anti-Violence Strategy delivery plan",
+         "MPS Anti-Violence Strategy delivery plan (revised)"),
+        ("objective", "P1", "target", 1000.0, 950.0),
+    ):  # fmt: skip
+        history = planned.read_frame(
+            "delivery_history",
+            where=[("entity", "=", entity), ("entity_id", "=", ident)],
+            order_by=["version"],
+        )
+        assert history["version"].to_list() == [1, 2]
+        last = history.row(1, named=True)
+        assert (last["user_name"], last["change"]) == ("chair1", "update")
+        assert json.loads(last["before_json"])[field] == old
+        assert json.loads(last["after_json"])[field] == new
+        audit = planned.read_frame(
+            "audit", where=[("object", "=", f"{entity}:{ident}")]
+        )
+        assert audit["action"].to_list() == ["change", "change"]
+    row = delivery.add_tasking(planned, "person:P9", what="Visit", user=CHAIR)
+    delivery.record_tasking_result(
+        planned, row["tasking_id"], result="Seen", user=CHAIR
+    )
+    history = planned.read_frame(
+        "delivery_history", where=[("entity_id", "=", row["tasking_id"])]
+    )
+    assert sorted(history["change"].to_list()) == ["create", "update"]
+    audit = planned.read_frame(
+        "audit", where=[("object", "=", f"tasking:{row['tasking_id']}")]
+    )
+    assert audit.height == 2
+
+
+def test_harm_measure_without_classifications_is_insufficient(
+    sqlite_store: Store,
+) -> None:
+    import polars as pl
+
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": ["a", "b"],
+                    "source": ["test", "test"],
+                    "occurred_from": [
+                        dt.datetime(2025, 1, 1, 12),
+                        dt.datetime(2025, 3, 31, 12),
+                    ],
+                    "time_precision": ["exact", "exact"],
+                }
+            ),
+        )
+    plan = """\
+plan: {id: p, title: T, board: B}
+objectives:
+  - {id: H1, strand: prevention, title: Harm down,
+     measure: {indicator: violence, filter: measure=harm, baseline: 10, target: 5}}
+"""
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=plan)
+    (m,) = delivery.objective_measures(
+        sqlite_store, SETTINGS, today=dt.date(2025, 4, 2)
+    )
+    assert m["status"] == "insufficient_data"
+    assert "Harm is unavailable" in m["reason"]

@@ -21,6 +21,8 @@ highest harm first and each with its reasons:
 6. a one-line trend (:func:`avert.analyse.trend.year_on_year`);
 7. beside every list of people, its make-up by sex, age band and ethnicity against
    the population it was drawn from (:mod:`~avert.briefing.makeup`).
+8. the daily meeting's taskings overdue, due and done, and on every item whose
+   subject is already tasked, that tasking (:mod:`~avert.briefing.taskings`).
 
 The package is pure: frames in, a frozen :class:`Briefing` out; no I/O, no database,
 no clock. :func:`prepare` checks and normalises the inputs once (and applies the
@@ -60,6 +62,7 @@ from avert.briefing.model import (
 from avert.briefing.people import people_section
 from avert.briefing.places import PlacesForecast, places_section
 from avert.briefing.retaliation import retaliation_section
+from avert.briefing.taskings import mark_tasked, taskings_section
 from avert.briefing.victims import repeat_victims_section
 from avert.config.risk import RiskConfig
 
@@ -85,6 +88,7 @@ __all__ = [
     "prepare",
     "repeat_victims_section",
     "retaliation_section",
+    "taskings_section",
 ]
 
 
@@ -193,7 +197,8 @@ def daily_briefing(
     tables
         Optional canonical tables by name (``avert.schema``): ``people``,
         ``identities`` (``person_identity``, police audience only), ``groups``,
-        ``group_members``, ``asb``, ``intelligence``, ``actions``, and
+        ``group_members``, ``asb``, ``intelligence``, ``actions``, ``taskings``
+        (with ``listed``: the audience may read the tasking), and
         ``retaliation`` (alerts of :func:`avert.analyse.networks.retaliation_alerts`;
         without it no alert is shown).
     boundaries
@@ -273,6 +278,18 @@ def daily_briefing(
         retaliation=ret.items,  # type: ignore[arg-type]
         groups=named_groups,
     )
+    tasks = taskings_section(ctx)
+    mark_tasked(
+        ctx,
+        {
+            "incidents": ("incident", "incident_id", inc.items),
+            "retaliation": ("retaliation", "incident_id", ret.items),
+            "repeat_victims": ("repeat_victim", "person_id", victims.items),
+            "asb_callers": ("asb_caller", "person_id", asb.items),
+            "people": ("person", "person_id", people.items),
+            "places": ("cell", "cell_id", places.items),
+        },
+    )
     trend = year_on_year(
         ctx.incidents,
         at=at,
@@ -323,4 +340,5 @@ def daily_briefing(
         pseudonyms=ctx.pseudonyms,
         methods=_methods(ctx, places.method),
         make_up=make_up,
+        taskings=tasks,
     )

@@ -98,6 +98,23 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         "category": pl.String(),
         "population": pl.Int64(),
     },
+    # the daily meeting's taskings (table taskings); ``listed``: the audience may
+    # read it (partners: their organisation's), else only that its subject is tasked
+    "taskings": {
+        "tasking_id": pl.String(),
+        "what": pl.String(),
+        "assignee": pl.String(),
+        "organisation": pl.String(),
+        "due": pl.Datetime("us"),
+        "item_kind": pl.String(),
+        "item_id": pl.String(),
+        "status": pl.String(),
+        "result": pl.String(),
+        "created_at": pl.Datetime("us"),
+        "result_at": pl.Datetime("us"),
+        "updated_at": pl.Datetime("us"),
+        "listed": pl.Boolean(),
+    },
     "retaliation": {
         "incident_id": pl.String(),
         "victim_id": pl.String(),

@@ -48,6 +48,8 @@ __all__ = [
     "RetaliationItem",
     "Section",
     "Summary",
+    "TaskedMark",
+    "TaskingItem",
 ]
 
 #: One area outline: (name, rings), each ring a list of (x, y) metres.
@@ -123,6 +125,7 @@ class IncidentItem(TypedDict, total=False):
     reasons: Required[list[str]]
     links: Required[Links]
     group_names: dict[str, str | None]  # police only
+    tasked: TaskedMark
 
 
 class RetaliationItem(TypedDict, total=False):
@@ -143,6 +146,7 @@ class RetaliationItem(TypedDict, total=False):
     category: str | None
     reasons: Required[list[str]]
     links: Required[Links]
+    tasked: TaskedMark
 
 
 class RepeatVictimItem(TypedDict, total=False):
@@ -162,6 +166,7 @@ class RepeatVictimItem(TypedDict, total=False):
     parts: Required[dict[str, float]]
     reasons: Required[list[str]]
     links: Required[Links]
+    tasked: TaskedMark
 
 
 class AsbCallerItem(TypedDict, total=False):
@@ -182,6 +187,7 @@ class AsbCallerItem(TypedDict, total=False):
     parts: Required[dict[str, float]]
     reasons: Required[list[str]]
     links: Required[Links]
+    tasked: TaskedMark
 
 
 class PersonItem(TypedDict, total=False):
@@ -204,6 +210,7 @@ class PersonItem(TypedDict, total=False):
     reasons: Required[list[str]]
     links: Required[Links]
     group_names: dict[str, str | None]  # police only
+    tasked: TaskedMark
 
 
 class PlaceItem(TypedDict):
@@ -218,6 +225,7 @@ class PlaceItem(TypedDict):
     harm_days: float
     reasons: list[str]
     links: dict[str, list[str]]
+    tasked: NotRequired[TaskedMark]
 
 
 class NearRepeatZone(TypedDict):
@@ -339,6 +347,39 @@ class ActionItem(TypedDict):
     links: Links
 
 
+class TaskedMark(TypedDict):
+    """On a briefing item whose subject already has a tasking: which, by whom, how far.
+
+    ``what`` is null when the audience may not read the tasking (a partner, another
+    organisation's tasking): the item still says it is tasked (no double visits).
+    """
+
+    tasking_id: str
+    organisation: str | None
+    status: str
+    due: dt.datetime | None
+    what: str | None
+
+
+class TaskingItem(TypedDict):
+    """A tasking of the daily meeting in the briefing (due, overdue or done)."""
+
+    rank: int
+    tasking_id: str
+    what: str | None
+    assignee: str | None
+    organisation: str | None
+    due: dt.datetime | None
+    item: str
+    item_kind: str
+    item_id: str
+    status: str
+    result: str | None
+    result_at: dt.datetime | None
+    reasons: list[str]
+    links: Links
+
+
 class CategoryCount(TypedDict):
     """Incidents and harm of one category in the window."""
 
@@ -397,6 +438,8 @@ class Briefing:
     #: make-up of each list of people by sex, age band and ethnicity
     #: (:mod:`avert.briefing.makeup`), keyed by list
     make_up: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the daily meeting's taskings: ``overdue``, ``due``, ``done`` (lists of items)
+    taskings: dict[str, list[TaskingItem]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """Return the briefing as JSON-ready data (the ``briefing.json`` contract).
@@ -406,7 +449,7 @@ class Briefing:
         ``incidents``, ``retaliation``, ``repeat_victims``, ``asb_callers``,
         ``people``, ``places`` (cells with ``x``, ``y``, ``score``),
         ``places_summary``, ``intelligence``, ``actions``, ``make_up`` (each list
-        of people by sex, age band and ethnicity), ``map``, ``notes``,
+        of people by sex, age band and ethnicity), ``taskings``, ``map``, ``notes``,
         ``pseudonyms``, ``methods``.
         """
         out: dict[str, Any] = jsonable(
@@ -432,6 +475,7 @@ class Briefing:
                 "intelligence": self.intelligence,
                 "actions": list(self.actions),
                 "make_up": self.make_up,
+                "taskings": {k: list(v) for k, v in self.taskings.items()},
                 "map": {
                     "points": list(self.map_points),
                     "boundaries": [name for name, _ in self.boundaries],

@@ -51,6 +51,13 @@ def brief(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the briefing JSON to standard output.")
     ] = False,
+    org: Annotated[
+        str | None,
+        typer.Option(
+            "--org",
+            help="Partner organisation: its taskings are listed (partner only).",
+        ),
+    ] = None,
 ) -> None:
     """Write the daily risk briefing (HTML, PDF, JSON) for the window ending at --at."""
     from avert.config.timezone import parse_local
@@ -75,6 +82,7 @@ def brief(
         pseudonym_rotation=settings.pseudonym_rotation,
         boundaries=outlines,
         pdf=pdf,
+        organisation=org,
     )
     if as_json:
         print_json(files.briefing.to_json())

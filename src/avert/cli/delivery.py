@@ -19,7 +19,8 @@ from avert.cli._common import console, get_settings, get_store, print_json
 __all__ = ["register"]
 
 plan_app = typer.Typer(
-    help="The delivery plan as a YAML file: import, export.", no_args_is_help=True
+    help="The delivery plan: import and export its YAML file, its status.",
+    no_args_is_help=True,
 )
 task_app = typer.Typer(
     help="Taskings from the daily meeting: add, list, done, result.",
@@ -55,6 +56,50 @@ def plan_export(
     store = get_store(ctx)
     delivery.export_plan(store, path, plan_id=plan_id)
     console.print(f"wrote {path}")
+
+
+def _value(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return (
+        f"{value:.2f}" if abs(value) < 10 and value != round(value) else f"{value:,.0f}"
+    )
+
+
+@plan_app.command("status")
+def plan_status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Plan status by strand, the checks, and each objective's measure against its
+    target (on track, off track, insufficient data, not measured)."""
+    from avert.workflows import delivery
+
+    found = delivery.plan_status(get_store(ctx), get_settings(ctx))
+    if as_json:
+        print_json(found)
+        return
+    grid = Table("strand", *(s.replace("_", " ") for s in found["statuses"]))
+    for strand, row in found["grid"].items():
+        grid.add_row(strand, *(str(row[s]) for s in found["statuses"]))
+    console.print(f"Plan status as at {found['today']}")
+    console.print(grid)
+    table = Table("objective", "baseline", "target", "now", "path", "status")
+    table.columns[0].overflow = table.columns[-1].overflow = "fold"
+    for m in found["measures"]:
+        table.add_row(
+            f"{m['objective_id']}\n{m['series'] or m['indicator'] or '-'}",
+            _value(m["baseline"]),
+            _value(m["target"]),
+            _value(m["current"]),
+            _value(m["path"]),
+            m["status"].replace("_", " ")
+            + (f" ({m['verdict'].replace('_', ' ')})" if m["verdict"] else ""),
+        )
+    console.print(table)
+    for m in found["measures"]:
+        if m["reason"]:
+            console.print(f"{m['objective_id']}: {m['reason']}")
 
 
 def _due(value: str | None) -> dt.datetime | None:

@@ -46,6 +46,7 @@ def plan(
     made = views.plan_makeup(
         ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
     )
+    measures = delivery.objective_measures(ctx.store, ctx.settings)
     return _page(
         request,
         "plan.html",
@@ -53,6 +54,7 @@ def plan(
         checks=checks["summary"],
         found=checks,
         plan_makeup=made,
+        measures=measures,
     )
 
 

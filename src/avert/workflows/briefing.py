@@ -116,6 +116,22 @@ _ACTION_COLUMNS: Final = (
 )
 #: people columns the briefing reads: flags, and sex, age and ethnicity (make-up)
 _PEOPLE_COLUMNS: Final = ("person_id", "vulnerable", "sex", "birth_year", "ethnicity")
+_TASKING_COLUMNS: Final = (
+    "tasking_id",
+    "what",
+    "assignee",
+    "organisation",
+    "due",
+    "item_kind",
+    "item_id",
+    "status",
+    "result",
+    "created_at",
+    "result_at",
+    "updated_at",
+)
+#: Taskings older than this (created) neither show nor mark items as tasked.
+_TASKING_DAYS: Final = 365
 _ASB_WINDOW_DAYS: Final = 182
 _INDENT_MAX_ITEMS: Final = 2_000
 
@@ -195,6 +211,16 @@ def _submit_table_reads(
             "actions",
             columns=list(_ACTION_COLUMNS),
             where=[("status", "in", ["open", "in_progress"])],
+        ),
+        # the meeting's taskings of the last year that existed at ``at``
+        "taskings": pool.submit(
+            store.read_frame,
+            "taskings",
+            columns=list(_TASKING_COLUMNS),
+            where=[
+                ("created_at", ">=", at - dt.timedelta(days=_TASKING_DAYS)),
+                ("created_at", "<=", at),
+            ],
         ),
     }
 
@@ -522,12 +548,29 @@ def _people_shown(data: dict[str, Any]) -> list[str]:
         ids.update(item.get("links", {}).get("person_id") or [])
     for item in data.get("actions") or []:
         ids.update(item.get("links", {}).get("person_id") or [])
+    for items in (data.get("taskings") or {}).values():
+        for item in items:
+            ids.update(item.get("links", {}).get("person_id") or [])
     return sorted(ids)
 
 
 def _write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` whole and owner-only (temporary file, rename)."""
     private_write_text(path, text)
+
+
+def _listed_taskings(
+    taskings: pl.DataFrame, audience: Audience, organisation: str | None
+) -> pl.DataFrame:
+    """``listed``: the police read every tasking; a partner only their own
+    organisation's (the others only mark their items as tasked)."""
+    if audience == "police":
+        return taskings.with_columns(pl.lit(value=True).alias("listed"))
+    return taskings.with_columns(
+        (pl.col("organisation") == (organisation or ""))
+        .fill_null(value=False)
+        .alias("listed")
+    )
 
 
 def build_briefing(
@@ -543,6 +586,7 @@ def build_briefing(
     allow_demo_key: bool = False,
     boundaries: Sequence[Boundary] = (),
     timings: dict[str, float] | None = None,
+    organisation: str | None = None,
 ) -> Briefing:
     """Read the store and assemble the briefing for a window (no files, no audit).
 
@@ -550,6 +594,7 @@ def build_briefing(
     the web app shows it; each caller records its own audit row. Parameters as in
     :func:`run_briefing`; ``timings`` (when given) receives ``read_s`` and
     ``assemble_s``.
+    ``organisation``: a partner briefing lists that organisation's taskings only.
     """
     t0 = time.perf_counter()
     aud = check_audience(audience)
@@ -584,6 +629,7 @@ def build_briefing(
         )
         areas = recent["borough"].drop_nulls().unique().to_list()
     frames["residents"] = read_residents(store, areas)
+    frames["taskings"] = _listed_taskings(frames["taskings"], aud, organisation)
     t1 = time.perf_counter()
     briefing = daily_briefing(
         frames["incidents"],
@@ -623,6 +669,7 @@ def run_briefing(
     boundaries: Sequence[Boundary] = (),
     pdf: bool = True,
     user: str | None = None,
+    organisation: str | None = None,
 ) -> BriefingFiles:
     """Brief on the window ending at ``at`` and write HTML, PDF and JSON to ``out_dir``.
 
@@ -652,6 +699,9 @@ def run_briefing(
         Also write the PDF (WeasyPrint; the slowest step).
     user
         Who exported, for the audit log (default: the operating-system user).
+    organisation
+        The partner organisation a partner briefing is for: its taskings are
+        listed; other organisations' taskings only mark their items as tasked.
 
     Raises
     ------
@@ -673,6 +723,7 @@ def run_briefing(
         allow_demo_key=allow_demo_key,
         boundaries=boundaries,
         timings=timings,
+        organisation=organisation,
     )
     out = private_mkdir(out_dir)  # personal data: owner-only files and folders
     t2 = time.perf_counter()

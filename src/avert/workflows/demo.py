@@ -227,16 +227,7 @@ def _run_demo(
         lambda: retaliation_report(store, since=at - dt.timedelta(days=7), until=at),
         lambda r: f"{len(r.to_json()['alerts'])} alerts",
     )
-    briefing = step(
-        "daily briefing of the last day",
-        lambda: run_briefing(store, at=at, out_dir=out / "briefing", pdf=pdf),
-        lambda b: f"{b.html.name}" + (", PDF" if pdf else ""),
-    )
-    step(
-        "web app accounts (one per role)",
-        lambda: _demo_accounts(store),
-        lambda names: ", ".join(names),
-    )
+    # the plan and taskings come before the briefing (it shows the taskings);
     # partner-audience outputs of the demo (the board pack) need a real key: a
     # random one per run, never printed (pseudonyms change from run to run)
     demo_settings = load_settings({}).with_overrides(
@@ -249,6 +240,16 @@ def _run_demo(
             f"{r['plan_rows']} plan rows, {r['actions']} actions on top-harm "
             f"subjects, {r['taskings']} taskings"
         ),
+    )
+    briefing = step(
+        "daily briefing of the last day",
+        lambda: run_briefing(store, at=at, out_dir=out / "briefing", pdf=pdf),
+        lambda b: f"{b.html.name}" + (", PDF" if pdf else ""),
+    )
+    step(
+        "web app accounts (one per role)",
+        lambda: _demo_accounts(store),
+        lambda names: ", ".join(names),
     )
     step(
         "board pack of the last month",

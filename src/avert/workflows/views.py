@@ -167,6 +167,8 @@ def briefing_view(
     if not decision:
         raise PermissionDenied(decision.reason)
     audience = audience_of(user.role)
+    # a partner's briefing lists their own organisation's taskings
+    organisation = user.org if audience == "partner" else None
 
     def compute() -> BriefingView:
         briefing = build_briefing(
@@ -179,6 +181,7 @@ def briefing_view(
             pseudonym_key=settings.pseudonym_key or None,
             pseudonym_rotation=settings.pseudonym_rotation,
             allow_demo_key=allow_demo_key,
+            organisation=organisation,
         )
         data = briefing.to_json()
         return BriefingView(
@@ -188,7 +191,16 @@ def briefing_view(
     if cache is None:
         view = compute()
     else:
-        key = (at, hours, area, audience, settings.definition, store.count("loads"))
+        key = (
+            at,
+            hours,
+            area,
+            audience,
+            settings.definition,
+            store.count("loads"),
+            organisation,
+            store.count("delivery_history"),  # a tasking made or done since
+        )
         view = cache.get(key, compute)
     audit.record(
         store,

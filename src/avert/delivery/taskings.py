@@ -1,0 +1,94 @@
+"""Taskings as the daily briefing sees them: as at the meeting, due, overdue, done.
+
+Pure: a frame of table ``taskings`` in, frames out. The briefing of the window ending
+``at`` must show the taskings as they stood at ``at``, also when it is made later
+(a past briefing replayed): a tasking created after ``at`` is not there yet, and
+one done or cancelled after ``at`` was still open (:func:`as_at`).
+:func:`for_briefing` splits them as the meeting reads them; :func:`tasked_subjects`
+says which subjects already have a tasking (no double visits).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from avert.delivery.model import ITEM_KINDS
+
+__all__ = ["SECTIONS", "as_at", "for_briefing", "subject_expr", "tasked_subjects"]
+
+#: The briefing's taskings, in the order the meeting reads them.
+SECTIONS = ("overdue", "due", "done")
+
+
+def subject_expr(kind: str = "item_kind", ident: str = "item_id") -> pl.Expr:
+    """``type:id`` of the subject a tasking's item is about (``repeat_victim:P1`` ->
+    ``person:P1``), as :func:`avert.delivery.model.subject_key` does for one item."""
+    return pl.concat_str(
+        pl.col(kind).replace_strict(ITEM_KINDS, default=pl.col(kind)),
+        pl.lit(":"),
+        pl.col(ident),
+    )
+
+
+def as_at(taskings: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:
+    """The taskings that existed at ``at``, with their status and result then.
+
+    Created after ``at``: left out. Done (result recorded, or last changed) after
+    ``at``: open, without its result. Cancelled after ``at``: open.
+    """
+    done_at = pl.coalesce("result_at", "updated_at")
+    later = pl.col("updated_at").fill_null(at) > at
+    rows = taskings.filter(
+        pl.col("created_at").is_null() | (pl.col("created_at") <= at)
+    )
+    return rows.with_columns(
+        pl.when((pl.col("status") == "done") & (done_at.fill_null(at) > at))
+        .then(pl.lit("open"))
+        .when((pl.col("status") == "cancelled") & later)
+        .then(pl.lit("open"))
+        .otherwise(pl.col("status"))
+        .alias("status"),
+        pl.when(pl.col("result_at").fill_null(at) > at)
+        .then(pl.lit(None, pl.String))
+        .otherwise(pl.col("result"))
+        .alias("result"),
+    )
+
+
+def for_briefing(
+    taskings: pl.DataFrame, *, at: dt.datetime, hours: int = 24, replay: bool = True
+) -> dict[str, pl.DataFrame]:
+    """The briefing's taskings: ``overdue``, ``due``, ``done`` (see :data:`SECTIONS`).
+
+    ``overdue``: open at ``at`` and due before it; ``due``: open, due in the next 24
+    hours (inclusive); ``done``: done in the window (``at - hours`` to ``at``), with
+    their results. Each sorted by due time, then id. ``replay``: as they stood at
+    ``at`` (:func:`as_at`); False: as they stand now (a live meeting view).
+    """
+    rows = (as_at(taskings, at) if replay else taskings).sort(["due", "tasking_id"])
+    since = at - dt.timedelta(hours=hours)
+    is_open = pl.col("status") == "open"
+    done_at = pl.coalesce("result_at", "updated_at")
+    return {
+        "overdue": rows.filter(is_open & (pl.col("due") < at)),
+        "due": rows.filter(
+            is_open
+            & (pl.col("due") >= at)
+            & (pl.col("due") <= at + dt.timedelta(days=1))
+        ),
+        "done": rows.filter(
+            (pl.col("status") == "done") & (done_at >= since) & (done_at < at)
+        ),
+    }
+
+
+def tasked_subjects(taskings: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:
+    """The latest open or done tasking of each subject at ``at`` (column ``subject``)."""
+    live = as_at(taskings, at).filter(pl.col("status") != "cancelled")
+    return (
+        live.with_columns(subject_expr().alias("subject"))
+        .sort(["created_at", "tasking_id"], nulls_last=False)
+        .unique("subject", keep="last", maintain_order=True)
+    )
