@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -171,3 +172,20 @@ def test_every_packaged_file_loads_through_its_loader() -> None:
         assert load(defaults / name) is not None
     for mapping in (defaults.parent / "mappings").glob("*.toml"):
         assert read_mapping(mapping).columns
+
+
+def test_risk_keys_are_checked_where_they_are_declared(tmp_path: Path) -> None:
+    from avert.config.risk import load_risk_config
+
+    bad = tmp_path / "risk.toml"
+    for body, message in [
+        ("[asb]\nwindow_dayz = 3\n", "asb.window_dayz: unknown key"),
+        ("[offender]\nroles = []\n", "offender.roles: must not be empty"),
+        ("[offender]\nroles = ['bystander']\n", "offender.roles: unknown values"),
+        ("[victim.vulnerability]\npoints = -1\n", "victim.vulnerability.points"),
+        ("[asb.recency]\nsource = ''\n", "asb.recency: needs a non-empty 'source'"),
+        ("[asb.weights]\nloud = 2\n", "asb.weights: unknown keys ['loud']"),
+    ]:
+        bad.write_text(body, encoding="utf-8")
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            load_risk_config(bad)

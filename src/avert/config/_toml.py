@@ -52,6 +52,7 @@ from avert.errors import ConfigError
 __all__ = [
     "Constraint",
     "Defaults",
+    "Parser",
     "build",
     "check",
     "dumps",

@@ -19,10 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from avert.config._toml import fail as _fail
-from avert.config._toml import integer as _integer
-from avert.config._toml import merge, read
-from avert.config._toml import number as _number
+from avert.config._toml import Parser, build, fail, merge, number, option, read
 from avert.schema import ROLES
 
 __all__ = [
@@ -75,187 +72,135 @@ class Bands:
         return max(self.points, default=0.0)
 
 
+def _source_line(where: str, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        table = key.rsplit(".", 1)[0]
+        raise fail(
+            where,
+            table,
+            "needs a non-empty 'source' line (where the numbers come from)",
+        )
+    return value
+
+
+def _bands(direction: Direction) -> Parser:
+    """Parser of a ``[section.part]`` table of ``bands`` and ``source``."""
+
+    def parse(where: str, key: str, table: Any) -> Bands:
+        if not isinstance(table, Mapping):
+            raise fail(where, key, "missing table")
+        _known(where, key, table, {"bands", "source"})
+        rows = table.get("bands")
+        if not isinstance(rows, list) or not all(
+            isinstance(r, list) and len(r) == 2 for r in rows
+        ):
+            raise fail(
+                where, f"{key}.bands", "must be a list of [threshold, points] pairs"
+            )
+        th = tuple(number(where, f"{key}.bands", r[0]) for r in rows)
+        pts = tuple(number(where, f"{key}.bands", r[1], minimum=0) for r in rows)
+        if any(b <= a for a, b in pairwise(th)):
+            msg = f"thresholds must increase; got {list(th)}"
+            raise fail(where, f"{key}.bands", msg)
+        source = _source_line(where, f"{key}.source", table.get("source"))
+        return Bands(th, pts, direction, source)
+
+    return parse
+
+
+def _weights(*names: str) -> Parser:
+    """Parser of a ``[section.weights]`` table: one weight >= 0 per part (default 1)."""
+
+    def parse(where: str, key: str, table: Any) -> dict[str, float]:
+        if not isinstance(table, Mapping):
+            raise fail(where, key, "missing table")
+        _source_line(where, f"{key}.source", table.get("source"))
+        _known(where, key, table, {*names, "source"})
+        return {
+            n: number(where, f"{key}.{n}", table.get(n, 1.0), minimum=0) for n in names
+        }
+
+    return parse
+
+
+def _known(where: str, key: str, table: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        msg = f"unknown keys {unknown}; allowed {sorted(allowed)}"
+        raise fail(where, key, msg)
+
+
 @dataclass(frozen=True)
 class Flag:
     """Points given when a yes/no condition holds."""
 
-    points: float
-    source: str
+    points: float = option(minimum=0)
+    source: str = option(parse=_source_line)
 
 
 @dataclass(frozen=True)
 class OffenderRiskConfig:
     """Recency-Frequency-Gravity-Harm (RFGH) offender score."""
 
-    window_days: int
-    roles: tuple[str, ...]
-    weights: Mapping[str, float]
-    recency: Bands
-    frequency: Bands
-    gravity: Bands
-    harm: Bands
-    source: str
+    window_days: int = option(minimum=1)
+    roles: tuple[str, ...] = option(choices=ROLES, non_empty=True)
+    weights: Mapping[str, float] = option(
+        parse=_weights("recency", "frequency", "gravity", "harm")
+    )
+    recency: Bands = option(parse=_bands("at_most"))
+    frequency: Bands = option(parse=_bands("at_least"))
+    gravity: Bands = option(parse=_bands("at_least"))
+    harm: Bands = option(parse=_bands("at_least"))
+    source: str = option(parse=_source_line)
+    window_source: str = option("")
+    roles_source: str = option("")
 
 
 @dataclass(frozen=True)
 class VictimRiskConfig:
     """Repeat-victim risk."""
 
-    window_days: int
-    weights: Mapping[str, float]
-    repeats: Bands
-    recency: Bands
-    vulnerability: Flag
-    domestic: Bands
-    source: str
+    window_days: int = option(minimum=1)
+    weights: Mapping[str, float] = option(
+        parse=_weights("repeats", "recency", "vulnerability", "domestic")
+    )
+    repeats: Bands = option(parse=_bands("at_least"))
+    recency: Bands = option(parse=_bands("at_most"))
+    vulnerability: Flag = option()
+    domestic: Bands = option(parse=_bands("at_least"))
+    source: str = option(parse=_source_line)
+    window_source: str = option("")
 
 
 @dataclass(frozen=True)
 class AsbRiskConfig:
     """ASB escalation risk for callers and places."""
 
-    window_days: int
-    cell_size_m: float
-    trigger_reports: int
-    weights: Mapping[str, float]
-    repeats: Bands
-    recency: Bands
-    vulnerable: Flag
-    personal: Flag
-    violence_after: Flag
-    source: str
+    window_days: int = option(minimum=1)
+    cell_size_m: float = option(minimum=1)
+    trigger_reports: int = option(minimum=1)
+    weights: Mapping[str, float] = option(
+        parse=_weights("repeats", "recency", "vulnerable", "personal", "violence_after")
+    )
+    repeats: Bands = option(parse=_bands("at_least"))
+    recency: Bands = option(parse=_bands("at_most"))
+    vulnerable: Flag = option()
+    personal: Flag = option()
+    violence_after: Flag = option()
+    source: str = option(parse=_source_line)
+    window_source: str = option("")
+    cell_source: str = option("")
+    trigger_source: str = option("")
 
 
 @dataclass(frozen=True)
 class RiskConfig:
     """All risk settings, with the file(s) they came from."""
 
-    offender: OffenderRiskConfig
-    victim: VictimRiskConfig
-    asb: AsbRiskConfig
-    origin: str
-
-
-def _table(where: str, raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    node: Any = raw
-    for part in key.split("."):
-        node = node.get(part) if isinstance(node, Mapping) else None
-    if not isinstance(node, Mapping):
-        raise _fail(where, key, "missing table")
-    return node
-
-
-def _source(where: str, table: Mapping[str, Any], key: str) -> str:
-    value = table.get("source")
-    if not isinstance(value, str) or not value.strip():
-        raise _fail(
-            where, key, "needs a non-empty 'source' line (where the numbers come from)"
-        )
-    return value
-
-
-def _bands(where: str, raw: Mapping[str, Any], key: str, direction: Direction) -> Bands:
-    table = _table(where, raw, key)
-    rows = table.get("bands")
-    if not isinstance(rows, list) or not all(
-        isinstance(r, list) and len(r) == 2 for r in rows
-    ):
-        raise _fail(
-            where, f"{key}.bands", "must be a list of [threshold, points] pairs"
-        )
-    th = tuple(_number(where, f"{key}.bands", r[0]) for r in rows)
-    pts = tuple(_number(where, f"{key}.bands", r[1], minimum=0) for r in rows)
-    if any(b <= a for a, b in pairwise(th)):
-        raise _fail(where, f"{key}.bands", f"thresholds must increase; got {list(th)}")
-    return Bands(th, pts, direction, _source(where, table, key))
-
-
-def _flag(where: str, raw: Mapping[str, Any], key: str) -> Flag:
-    table = _table(where, raw, key)
-    return Flag(
-        _number(where, f"{key}.points", table.get("points"), minimum=0),
-        _source(where, table, key),
-    )
-
-
-def _weights(
-    where: str, raw: Mapping[str, Any], key: str, names: tuple[str, ...]
-) -> dict[str, float]:
-    table = _table(where, raw, key)
-    _source(where, table, key)
-    unknown = sorted(set(table) - {*names, "source"})
-    if unknown:
-        raise _fail(where, key, f"unknown keys {unknown}; allowed {list(names)}")
-    return {
-        n: _number(where, f"{key}.{n}", table.get(n, 1.0), minimum=0) for n in names
-    }
-
-
-def _parse(raw: Mapping[str, Any], where: str) -> RiskConfig:
-    off = _table(where, raw, "offender")
-    roles = off.get("roles", ["offender"])
-    if not isinstance(roles, list) or not roles or any(r not in ROLES for r in roles):
-        raise _fail(
-            where,
-            "offender.roles",
-            f"must be a non-empty list of {list(ROLES)}; got {roles!r}",
-        )
-    offender = OffenderRiskConfig(
-        window_days=_integer(
-            where, "offender.window_days", off.get("window_days"), minimum=1
-        ),
-        roles=tuple(roles),
-        weights=_weights(
-            where, raw, "offender.weights", ("recency", "frequency", "gravity", "harm")
-        ),
-        recency=_bands(where, raw, "offender.recency", "at_most"),
-        frequency=_bands(where, raw, "offender.frequency", "at_least"),
-        gravity=_bands(where, raw, "offender.gravity", "at_least"),
-        harm=_bands(where, raw, "offender.harm", "at_least"),
-        source=_source(where, off, "offender"),
-    )
-    vic = _table(where, raw, "victim")
-    victim = VictimRiskConfig(
-        window_days=_integer(
-            where, "victim.window_days", vic.get("window_days"), minimum=1
-        ),
-        weights=_weights(
-            where,
-            raw,
-            "victim.weights",
-            ("repeats", "recency", "vulnerability", "domestic"),
-        ),
-        repeats=_bands(where, raw, "victim.repeats", "at_least"),
-        recency=_bands(where, raw, "victim.recency", "at_most"),
-        vulnerability=_flag(where, raw, "victim.vulnerability"),
-        domestic=_bands(where, raw, "victim.domestic", "at_least"),
-        source=_source(where, vic, "victim"),
-    )
-    asb_raw = _table(where, raw, "asb")
-    asb = AsbRiskConfig(
-        window_days=_integer(
-            where, "asb.window_days", asb_raw.get("window_days"), minimum=1
-        ),
-        cell_size_m=_number(
-            where, "asb.cell_size_m", asb_raw.get("cell_size_m"), minimum=1
-        ),
-        trigger_reports=_integer(
-            where, "asb.trigger_reports", asb_raw.get("trigger_reports"), minimum=1
-        ),
-        weights=_weights(
-            where,
-            raw,
-            "asb.weights",
-            ("repeats", "recency", "vulnerable", "personal", "violence_after"),
-        ),
-        repeats=_bands(where, raw, "asb.repeats", "at_least"),
-        recency=_bands(where, raw, "asb.recency", "at_most"),
-        vulnerable=_flag(where, raw, "asb.vulnerable"),
-        personal=_flag(where, raw, "asb.personal"),
-        violence_after=_flag(where, raw, "asb.violence_after"),
-        source=_source(where, asb_raw, "asb"),
-    )
-    return RiskConfig(offender=offender, victim=victim, asb=asb, origin=where)
+    offender: OffenderRiskConfig = option()
+    victim: VictimRiskConfig = option()
+    asb: AsbRiskConfig = option()
+    origin: str = ""
 
 
 def load_risk_config(path: str | Path | None = None) -> RiskConfig:
@@ -282,14 +227,14 @@ def load_risk_config(path: str | Path | None = None) -> RiskConfig:
         over, where_over = read(path, packaged="risk.toml", what="risk configuration")
         unknown = sorted(set(over) - {"offender", "victim", "asb"})
         if unknown:
-            raise _fail(
+            raise fail(
                 where_over,
                 ",".join(unknown),
                 "unknown tables; allowed offender, victim, asb",
             )
         raw = merge(raw, over)
         where = f"{where_over} over {where}"
-    return _parse(raw, where)
+    return build(RiskConfig, raw, where, origin=where)
 
 
 def default_risk_config() -> RiskConfig:
