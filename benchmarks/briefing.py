@@ -49,8 +49,10 @@ def main() -> None:
             f"{store.count('asb'):,} ASB, built in {build_s:.1f} s"
         )
         times: list[float] = []
+        cpus: list[float] = []
         files = None
         for i in range(args.repeat):
+            c0 = time.process_time()
             files = run_briefing(
                 store,
                 at=at - dt.timedelta(days=i),
@@ -58,12 +60,13 @@ def main() -> None:
                 pdf=False,
             )
             times.append(files.timings["total_s"])
+            cpus.append(time.process_time() - c0)
         assert files is not None
         b = files.briefing
         print(
             f"briefing, one day, HTML + JSON (no PDF): median {statistics.median(times):.3f} s, "
             f"min {min(times):.3f} s, max {max(times):.3f} s over {len(times)} days "
-            f"(target < 2 s)"
+            f"(target < 2 s); median CPU {statistics.median(cpus):.3f} s"
         )
         print(
             "  last run steps: "
@@ -73,7 +76,8 @@ def main() -> None:
             f"  content: {b.summary['n_incidents']} violent incidents, "
             f"{len(b.people)} people, {len(b.repeat_victims)} repeat victims, "
             f"{len(b.retaliation)} retaliation alerts, {len(b.places)} places "
-            f"({b.places_summary.get('n_events', 0)} events in 28 days)"
+            f"(expected share {b.places_summary.get('expected_share')}, backtested on "
+            f"{b.places_summary.get('backtest_events')} events of 90 days)"
         )
         html = render_briefing_html(b)
         t = time.perf_counter()
@@ -90,6 +94,28 @@ def main() -> None:
             pseudonym_key=secrets.token_urlsafe(32),
         )
         print(f"partner audience, one day: {partner.timings['total_s']:.3f} s")
+        # the places forecast's share of the cost: the same days without it (the
+        # 28-day hotspots), then again with it (as-of times already memoised)
+        import avert.workflows.briefing as wb
+
+        real = wb.briefing_places
+        for label, fn in (
+            ("without the places forecast", None),
+            ("with the places forecast, memoised as-of", real),
+        ):
+            wb.briefing_places = (lambda *a, **k: None) if fn is None else fn  # type: ignore[assignment]
+            cpu: list[float] = []
+            for i in range(args.repeat):
+                c = time.process_time()
+                run_briefing(
+                    store,
+                    at=at - dt.timedelta(days=i),
+                    out_dir=Path(tmp) / f"c{i}",
+                    pdf=False,
+                )
+                cpu.append(time.process_time() - c)
+            print(f"{label}: median CPU {statistics.median(cpu):.3f} s per day")
+        wb.briefing_places = real
         store.close()
 
 

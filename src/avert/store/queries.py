@@ -113,12 +113,14 @@ def classified_between(
     *,
     columns: Sequence[str],
     profile: str,
+    class_columns: Sequence[str] = CLASS_COLUMNS,
 ) -> pl.DataFrame:
     """Incidents with ``start <= occurred_from < end`` joined to their classification.
 
     One indexed range read joined in SQL to ``classifications`` (primary key
-    ``incident_id, profile``): the classification columns (:data:`CLASS_COLUMNS`)
-    are null for incidents not classified under ``profile``.
+    ``incident_id, profile``): the classification columns (``class_columns``, by
+    default :data:`CLASS_COLUMNS`) are null for incidents not classified under
+    ``profile``.
     """
     inc_spec, cls_spec = TABLES["incidents"], TABLES["classifications"]
     names = [c for c in columns if c != "incident_id"]
@@ -126,7 +128,7 @@ def classified_between(
     if unknown:
         msg = f"incidents has no columns {unknown}"
         raise NotFound(msg)
-    extra = [c for c in CLASS_COLUMNS if c != "incident_id"]
+    extra = [c for c in class_columns if c != "incident_id"]
     sql = (
         'SELECT i."incident_id"'
         + "".join(f', i."{c}"' for c in names)

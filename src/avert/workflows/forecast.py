@@ -289,8 +289,15 @@ def recent_violence(
         store,
         at - dt.timedelta(days=days),
         at,
-        columns=("occurred_from", "time_precision", "x", "y", "borough"),
+        columns=(
+            "occurred_from",
+            "time_precision",
+            "x",
+            "y",
+            *(("borough",) if area is not None else ()),
+        ),
         profile=profile,
+        class_columns=("in_definition",),
     )
     notes: tuple[str, ...] = ()
     if frame.height and frame["in_definition"].null_count() == frame.height:
