@@ -4,14 +4,19 @@ Run ``python benchmarks/performance_verdicts.py [--series 200] [--seeds 0 1 2]``
 each seed it draws series of 36 months (24 baseline, 12 recent) with a seasonal
 cycle (amplitude 15 %, peak in July) and prints, measured:
 
-- the false ``significant_*`` rate on flat series (no change; issue 18 target <= 5 %),
-  for Poisson counts and for over-dispersed (negative binomial, size 10) counts;
-- the share of series with a planted -25 % step judged a significant reduction
-  (sustained or not) and judged ``significant_sustained_reduction``, at several
-  monthly levels.
+- the false ``significant_*`` rate on flat series (no change; issue 18 target <= 5 %):
+  Poisson counts at 10, 30 and 100 a month, and over-dispersed counts (negative
+  binomial of size 30, 10, 3 and 1.5 at 30 a month, i.e. Pearson dispersion about
+  2, 4, 11 and 21; size 3 at 10 a month, dispersion about 4.3), with the share of
+  series the model judged over-dispersed (quasi-Poisson);
+- the power: the share of series with a planted -25 % step judged a significant
+  reduction (sustained or not) and judged ``significant_sustained_reduction``, for
+  Poisson counts at 10, 30 and 100 a month and negative binomial size 10 at 30 and
+  100 a month.
 
 Every series goes through :func:`avert.analyse.performance.performance` with its
-defaults (``family="auto"``, ``trend="auto"``, alpha 0.05, 5 of the last 6).
+defaults (``family="auto"``, ``trend="auto"``, alpha 0.05, 5 of the last 6) unless
+``--family`` is given.
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ import argparse
 import datetime as dt
 import math
 import time
+from typing import cast
 
 import numpy as np
 import polars as pl
 
-from avert.analyse.performance import performance
+from avert.analyse.performance import Family, performance
 
 MONTHS = pl.date_range(
     dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True
@@ -32,10 +38,30 @@ MONTHS = pl.date_range(
 BASE = (dt.date(2022, 1, 1), dt.date(2023, 12, 31))
 RECENT = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
 
+#: (label, monthly level, negative binomial size or None for Poisson)
+FLAT: tuple[tuple[str, float, float | None], ...] = (
+    ("poisson", 10.0, None),
+    ("poisson", 30.0, None),
+    ("poisson", 100.0, None),
+    ("negbin size 30", 30.0, 30.0),
+    ("negbin size 10", 30.0, 10.0),
+    ("negbin size 3", 30.0, 3.0),
+    ("negbin size 1.5", 30.0, 1.5),
+    ("negbin size 3", 10.0, 3.0),
+)
+STEP: tuple[tuple[str, float, float | None], ...] = (
+    ("poisson", 10.0, None),
+    ("poisson", 30.0, None),
+    ("poisson", 100.0, None),
+    ("negbin size 10", 30.0, 10.0),
+    ("negbin size 10", 100.0, 10.0),
+)
 
-def _draw(
+
+def draw(
     rng: np.random.Generator, n: int, level: float, step: float, size: float | None
 ) -> pl.DataFrame:
+    """``n`` monthly series (areas ``S0000``...) of the shape described above."""
     season = np.array(
         [1 + 0.15 * math.cos(2 * math.pi * (m.month - 7) / 12) for m in MONTHS]
     )
@@ -58,34 +84,40 @@ def _draw(
     )
 
 
-def measure(seed: int, n: int) -> None:
+def _share(mask: pl.Series) -> float:
+    return float(cast(float, mask.mean()))
+
+
+def measure(seed: int, n: int, family: Family) -> None:
     rng = np.random.default_rng(seed)
-    for label, size in (
-        ("poisson", None),
-        ("negbin size 10", 10.0),
-        ("negbin size 3", 3.0),
-    ):
+    for label, level, size in FLAT:
         t0 = time.perf_counter()
-        flat = performance(_draw(rng, n, 30.0, 0.0, size), baseline=BASE, recent=RECENT)
-        rate = float(flat.frame["verdict"].str.starts_with("significant").mean())  # type: ignore[arg-type]
+        flat = performance(
+            draw(rng, n, level, 0.0, size), baseline=BASE, recent=RECENT, family=family
+        ).frame
+        rate = _share(flat["verdict"].str.starts_with("significant"))
+        quasi = _share(flat["family"] == "quasipoisson")
         print(
-            f"seed {seed} flat {label:14s} level 30: false significant_* "
-            f"{rate:.3f} ({int(rate * n)}/{n}) in {time.perf_counter() - t0:.1f} s"
+            f"seed {seed} flat {label:15s} level {level:3.0f}: false significant_* "
+            f"{rate:.3f} ({round(rate * n)}/{n}), quasi-Poisson {quasi:.2f}, "
+            f"{time.perf_counter() - t0:.1f} s",
+            flush=True,
         )
-    for level in (10.0, 30.0, 100.0):
-        res = performance(
-            _draw(rng, n, level, -0.25, None), baseline=BASE, recent=RECENT
+    for label, level, size in STEP:
+        verdicts = performance(
+            draw(rng, n, level, -0.25, size),
+            baseline=BASE,
+            recent=RECENT,
+            family=family,
+        ).frame["verdict"]
+        found = _share(
+            verdicts.is_in(["significant_reduction", "significant_sustained_reduction"])
         )
-        verdicts = res.frame["verdict"]
-        found = float(
-            verdicts.is_in(
-                ["significant_reduction", "significant_sustained_reduction"]
-            ).mean()
-        )  # type: ignore[arg-type]
-        sustained = float((verdicts == "significant_sustained_reduction").mean())  # type: ignore[arg-type]
+        sustained = _share(verdicts == "significant_sustained_reduction")
         print(
-            f"seed {seed} step -25 % level {level:5.0f}/month: significant reduction "
-            f"{found:.3f}, sustained {sustained:.3f}"
+            f"seed {seed} step -25 % {label:15s} level {level:3.0f}: significant "
+            f"reduction {found:.3f}, sustained {sustained:.3f}",
+            flush=True,
         )
 
 
@@ -93,9 +125,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--series", type=int, default=200)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument(
+        "--family",
+        default="auto",
+        choices=["auto", "poisson", "quasipoisson", "negbin"],
+    )
     args = parser.parse_args()
     for seed in args.seeds:
-        measure(seed, args.series)
+        measure(seed, args.series, cast(Family, args.family))
 
 
 if __name__ == "__main__":

@@ -89,6 +89,14 @@ ACTIONS: Final[dict[str, Action]] = {
         ),
         Action("view-meeting", "the daily meeting: briefing items and taskings"),
         Action("create-tasking", "task a briefing item and record its result"),
+        Action(
+            "view-performance",
+            "performance verdicts, control charts, targets (aggregates only)",
+        ),
+        Action(
+            "view-equality",
+            "stop and search equality figures and the EIA summary (aggregates only)",
+        ),
     )
 }
 
@@ -108,6 +116,9 @@ GRANTS: Final[dict[str, frozenset[str]]] = {
     "edit-action": frozenset({"admin", "analyst", "chair", "partner"}),
     "view-meeting": frozenset({"admin", "analyst", "chair", "officer", "partner"}),
     "create-tasking": frozenset({"admin", "analyst", "chair"}),
+    # aggregates only (no person, no list member): the board and partners too
+    "view-performance": frozenset({"admin", "analyst", "chair", "board", "partner"}),
+    "view-equality": frozenset({"admin", "analyst", "chair", "board", "partner"}),
 }
 
 

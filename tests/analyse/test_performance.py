@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 
 from avert.analyse.performance import (
     VERDICTS,
@@ -154,7 +155,7 @@ def test_glm_rate_ratio_agrees_with_statsmodels() -> None:
     assert np.allclose(xm, x)
 
 
-def test_quasi_poisson_when_overdispersed_and_negbin_on_request() -> None:
+def test_quasi_poisson_scale_from_the_baseline_and_negbin_on_request() -> None:
     rng = np.random.default_rng(5)
     mu = np.full(36, 40.0)
     y = rng.negative_binomial(2, 2 / (2 + mu))
@@ -169,14 +170,29 @@ def test_quasi_poisson_when_overdispersed_and_negbin_on_request() -> None:
         trend=est.trend_used,
         months_present=list(range(1, 13)),
     )
-    quasi = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale="X2", use_t=True)
-    lo, hi = np.exp(quasi.conf_int()[-1])
-    assert est.rate_ratio == pytest.approx(math.exp(quasi.params[-1]), rel=1e-8)
-    assert (est.ci_low, est.ci_high) == (
-        pytest.approx(lo, rel=1e-6),
-        pytest.approx(hi, rel=1e-6),
+    # statsmodels directly: the whole fit's and the baseline fit's Pearson scale
+    whole = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale="X2")
+    baseline = sm.GLM(y[base], x[base][:, :-1], family=sm.families.Poisson()).fit(
+        scale="X2"
     )
-    assert est.p_value == pytest.approx(quasi.pvalues[-1], rel=1e-6)
+    scale = max(whole.scale, baseline.scale, 1.0)
+    quasi = sm.GLM(y, x, family=sm.families.Poisson()).fit(scale=scale)
+    q = stats.t.ppf(0.975, baseline.df_resid)
+    gamma, se = quasi.params[-1], quasi.bse[-1]
+    assert est.rate_ratio == pytest.approx(math.exp(gamma), rel=1e-8)
+    assert est.scale == pytest.approx(scale, rel=1e-8)
+    assert est.dof == baseline.df_resid
+    assert (est.ci_low, est.ci_high) == (
+        pytest.approx(math.exp(gamma - q * se), rel=1e-6),
+        pytest.approx(math.exp(gamma + q * se), rel=1e-6),
+    )
+    assert est.p_value == pytest.approx(
+        2 * stats.t.sf(abs(gamma / se), baseline.df_resid), rel=1e-6
+    )
+    # Poisson data under "auto": still quasi-Poisson, scale floored at 1
+    flat = seasonal_change(rng.poisson(mu), MONTHS, base, ~base, family="auto")
+    assert flat is not None
+    assert flat.scale >= 1.0
     nb_est = seasonal_change(
         y, MONTHS, base, ~base, family="negbin", trend=est.trend_used
     )
@@ -201,7 +217,17 @@ def _frame(counts_by_area: dict[str, np.ndarray]) -> pl.DataFrame:
     )
 
 
-def test_planted_step_found_and_flat_series_mostly_quiet() -> None:
+def _negbin(rng: np.random.Generator, size: float, level: float = 30.0) -> np.ndarray:
+    mu = np.array(
+        [
+            level * (1 + 0.15 * math.cos(2 * math.pi * (m.month - 7) / 12))
+            for m in MONTHS
+        ]
+    )
+    return rng.negative_binomial(size, size / (size + mu))
+
+
+def test_planted_step_found() -> None:
     rng = np.random.default_rng(2026)
     stepped = performance(
         _frame({f"S{i}": _series(rng, -0.25) for i in range(40)}),
@@ -214,15 +240,35 @@ def test_planted_step_found_and_flat_series_mostly_quiet() -> None:
         .mean()
     )
     assert found >= 0.9
+
+
+@pytest.mark.parametrize("size", [None, 10.0, 3.0])
+def test_false_significance_on_200_flat_series_at_most_5_percent(
+    size: float | None,
+) -> None:
+    """Issue 18: on 200 seeded flat series the false significant_* rate <= 5 %.
+
+    Poisson, and over-dispersed (negative binomial size 10 and 3 at 30 a month:
+    dispersion about 4 and 11). The Poisson GLM with the quasi-Poisson scale only
+    when a χ² test found over-dispersion (the method before) gave 6 % and 5.5 % on
+    the over-dispersed draws of this seed.
+    """
+    rng = np.random.default_rng(20)
     flat = performance(
-        _frame({f"F{i:03d}": _series(rng, 0.0) for i in range(200)}),
+        _frame(
+            {
+                f"F{i:03d}": _series(rng, 0.0, 30.0)
+                if size is None
+                else _negbin(rng, size)
+                for i in range(200)
+            }
+        ),
         baseline=BASE,
         recent=RECENT,
     )
     false_rate = flat.frame["verdict"].str.starts_with("significant").mean()
-    assert (
-        false_rate <= 0.075
-    )  # nominal 5 %; benchmarks/performance_verdicts.py measures it
+    assert isinstance(false_rate, float)
+    assert false_rate <= 0.05
 
 
 def test_verdict_vocabulary_and_insufficient_data() -> None:

@@ -216,9 +216,14 @@ class EqualityResult(Result):
             ("legislation", self.by_legislation),
         ):
             if "significantly_above_1" in frame.columns:
+                keep = [
+                    c
+                    for c in ("area", "power", "group", "ratio_to_white")
+                    if c in frame.columns
+                ]
                 parts.append(
                     frame.filter(pl.col("significantly_above_1"))
-                    .select("area", "group", "ratio_to_white", "ci_low", "ci_high")
+                    .select(*keep, "ci_low", "ci_high")
                     .with_columns(pl.lit(name).alias("table"))
                 )
         return pl.concat(parts, how="diagonal") if parts else pl.DataFrame()

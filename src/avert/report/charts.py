@@ -13,7 +13,15 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Final
 
-__all__ = ["CATEGORY_COLOURS", "OTHER_COLOUR", "places_map_svg"]
+__all__ = [
+    "CATEGORY_COLOURS",
+    "OTHER_COLOUR",
+    "SERIES_COLOURS",
+    "bar_chart_svg",
+    "interval_chart_svg",
+    "line_chart_svg",
+    "places_map_svg",
+]
 
 #: Dot colour per violence category (colour-blind safe Okabe-Ito palette).
 CATEGORY_COLOURS: Final = {
@@ -244,4 +252,376 @@ def places_map_svg(
     parts.append("</g>")
     parts.append(_scale_bar(x1 - x0, scale, height_px))
     parts.append("</svg>")
+    return "".join(parts)
+
+
+# --- time series and interval charts (board statistics) -------------------------------
+#: Colours of the board charts (Okabe-Ito, colour-blind safe).
+SERIES_COLOURS: Final = {
+    "observed": "#1b1b1b",
+    "centre": "#0072B2",
+    "limit": "#D55E00",
+    "warning": "#E69F00",
+    "expected": "#0072B2",
+    "target": "#009E73",
+    "signal": "#D55E00",
+    "confidence": "#CC79A7",
+    "recent": "#eef3f8",
+}
+
+
+def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Round tick values covering ``lo``..``hi`` (about ``n`` of them)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / max(n, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks = []
+    v = start
+    while v <= hi + step * 1e-9:
+        ticks.append(round(v, 10))
+        v += step
+    return ticks
+
+
+def _tick_label(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.2g}"
+
+
+def line_chart_svg(
+    x_labels: Sequence[str],
+    lines: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    y_label: str = "",
+    shade: Sequence[bool] | None = None,
+    shade_label: str = "",
+    markers: Sequence[bool] | None = None,
+    marker_label: str = "",
+    right: Mapping[str, Any] | None = None,
+    width_px: int = 640,
+    height_px: int = 240,
+    y_zero: bool = True,
+) -> str:
+    """A line chart over periods, as an inline SVG string (no script).
+
+    Parameters
+    ----------
+    x_labels
+        One label per period (e.g. ``2024-01``); about 8 are written on the axis.
+    lines
+        Each ``{"name", "values", "colour", "dash" (optional), "width" (optional)}``;
+        a None value leaves a gap.
+    title
+        Accessible title (``<title>``) of the image.
+    shade
+        Periods to shade (e.g. the recent period), with ``shade_label`` in the legend.
+    markers
+        Periods whose first line's point is ringed (e.g. run-rule signals).
+    right
+        A line on a right-hand axis: ``{"name", "values", "colour", "label"}`` (e.g.
+        % who agree beside crime).
+    y_zero
+        Start the left axis at 0.
+    """
+    n = len(x_labels)
+    left, right_pad, top, bottom = 48, 48 if right else 12, 26, 34
+    w, h = width_px - left - right_pad, height_px - top - bottom
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
+        f'width="{width_px}" height="{height_px}" viewBox="0 0 {width_px} {height_px}">'
+        f"<title>{escape(title)}</title>"
+    )
+    values = [
+        float(v)
+        for line in lines
+        for v in line["values"]
+        if v is not None and math.isfinite(float(v))
+    ]
+    if n == 0 or not values:
+        return (
+            head + f'<text x="{width_px / 2}" y="{height_px / 2}" text-anchor="middle" '
+            'font-size="12" fill="#555">No data to chart</text></svg>'
+        )
+    lo = 0.0 if y_zero else min(values)
+    ticks = _nice_ticks(lo, max(values))
+    y0, y1 = ticks[0], ticks[-1] if ticks[-1] > ticks[0] else ticks[0] + 1
+
+    def px(i: int) -> float:
+        return left + (w * (i + 0.5) / n)
+
+    def py(v: float, a: float = y0, b: float = y1) -> float:
+        return top + h - (v - a) / (b - a) * h
+
+    parts = [head]
+    if shade is not None:
+        for i, on in enumerate(shade):
+            if on:
+                parts.append(
+                    f'<rect x="{_fmt(left + w * i / n)}" y="{top}" '
+                    f'width="{_fmt(w / n + 0.3)}" height="{h}" '
+                    f'fill="{SERIES_COLOURS["recent"]}"/>'
+                )
+    for t in ticks:
+        y = py(t)
+        parts.append(
+            f'<line x1="{left}" y1="{_fmt(y)}" x2="{left + w}" y2="{_fmt(y)}" '
+            f'stroke="#e3e3e3" stroke-width="1"/><text x="{left - 4}" y="{_fmt(y + 3.5)}" '
+            f'font-size="10" text-anchor="end" fill="#444">{_tick_label(t)}</text>'
+        )
+    every = max(1, math.ceil(n / 8))
+    for i in range(0, n, every):
+        parts.append(
+            f'<text x="{_fmt(px(i))}" y="{top + h + 14}" font-size="10" '
+            f'text-anchor="middle" fill="#444">{escape(x_labels[i])}</text>'
+        )
+    parts.append(
+        f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" '
+        'stroke="#888" stroke-width="1"/>'
+    )
+    if y_label:
+        parts.append(
+            f'<text x="12" y="{top + h / 2}" font-size="10" fill="#444" '
+            f'text-anchor="middle" transform="rotate(-90 12 {top + h / 2})">'
+            f"{escape(y_label)}</text>"
+        )
+
+    def path(vals: Sequence[Any], a: float, b: float) -> list[str]:
+        runs: list[list[str]] = [[]]
+        for i, v in enumerate(vals):
+            if v is None or not math.isfinite(float(v)):
+                runs.append([])
+                continue
+            runs[-1].append(f"{_fmt(px(i))},{_fmt(py(float(v), a, b))}")
+        return [" ".join(r) for r in runs if r]
+
+    legend: list[tuple[str, str, str]] = []
+    for line in lines:
+        colour = str(line.get("colour", SERIES_COLOURS["observed"]))
+        dash = line.get("dash")
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        for pts in path(line["values"], y0, y1):
+            parts.append(
+                f'<polyline points="{pts}" fill="none" stroke="{colour}" '
+                f'stroke-width="{line.get("width", 1.5)}"{dash_attr}/>'
+            )
+        if line.get("dots"):
+            for i, v in enumerate(line["values"]):
+                if v is not None and math.isfinite(float(v)):
+                    parts.append(
+                        f'<circle cx="{_fmt(px(i))}" cy="{_fmt(py(float(v)))}" r="2" '
+                        f'fill="{colour}"/>'
+                    )
+        if line["name"]:
+            legend.append((str(line["name"]), colour, str(dash or "")))
+    if markers is not None and lines:
+        first = lines[0]["values"]
+        for i, on in enumerate(markers):
+            v = first[i] if i < len(first) else None
+            if on and v is not None:
+                parts.append(
+                    f'<circle cx="{_fmt(px(i))}" cy="{_fmt(py(float(v)))}" r="4.5" '
+                    f'fill="none" stroke="{SERIES_COLOURS["signal"]}" stroke-width="1.8">'
+                    f"<title>{escape(marker_label)} {escape(x_labels[i])}</title></circle>"
+                )
+        if any(markers):
+            legend.append((marker_label, SERIES_COLOURS["signal"], "ring"))
+    if right is not None:
+        rvals = [
+            float(v)
+            for v in right["values"]
+            if v is not None and math.isfinite(float(v))
+        ]
+        if rvals:
+            rticks = _nice_ticks(min(rvals), max(rvals))
+            a, b = rticks[0], rticks[-1] if rticks[-1] > rticks[0] else rticks[0] + 1
+            colour = str(right.get("colour", SERIES_COLOURS["confidence"]))
+            for t in rticks:
+                parts.append(
+                    f'<text x="{left + w + 4}" y="{_fmt(py(t, a, b) + 3.5)}" '
+                    f'font-size="10" fill="{colour}">{_tick_label(t)}</text>'
+                )
+            for pts in path(right["values"], a, b):
+                parts.append(
+                    f'<polyline points="{pts}" fill="none" stroke="{colour}" '
+                    'stroke-width="2"/>'
+                )
+            for i, v in enumerate(right["values"]):
+                if v is not None and math.isfinite(float(v)):
+                    parts.append(
+                        f'<circle cx="{_fmt(px(i))}" cy="{_fmt(py(float(v), a, b))}" '
+                        f'r="3" fill="{colour}"/>'
+                    )
+            legend.append((str(right["name"]), colour, ""))
+    if shade is not None and any(shade) and shade_label:
+        legend.append((shade_label, SERIES_COLOURS["recent"], "box"))
+    x = left
+    for name, colour, style in legend:
+        if style == "box":
+            mark = (
+                f'<rect x="{x}" y="6" width="14" height="10" fill="{colour}" '
+                'stroke="#bbb"/>'
+            )
+        elif style == "ring":
+            mark = (
+                f'<circle cx="{x + 7}" cy="11" r="4" fill="none" stroke="{colour}" '
+                'stroke-width="1.8"/>'
+            )
+        else:
+            dash_attr = f' stroke-dasharray="{style}"' if style else ""
+            mark = (
+                f'<line x1="{x}" y1="11" x2="{x + 14}" y2="11" stroke="{colour}" '
+                f'stroke-width="2"{dash_attr}/>'
+            )
+        parts.append(
+            mark + f'<text x="{x + 18}" y="15" font-size="10" fill="#222">'
+            f"{escape(name)}</text>"
+        )
+        x += 26 + int(5.6 * len(name))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def interval_chart_svg(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    reference: float = 1.0,
+    log: bool = True,
+    x_label: str = "ratio to the White rate (95 % interval)",
+    width_px: int = 560,
+) -> str:
+    """A forest plot: one row per ``{"label", "value", "low", "high", "flag"}``.
+
+    The reference line (1: no difference) is drawn; ``log`` puts the axis on a log
+    scale (ratios); a row with ``flag`` true (interval above the reference) is
+    drawn in the signal colour. Rows without a value are listed as "no estimate".
+    """
+    longest = max((len(str(r["label"])) for r in rows), default=8)
+    row_h, top, left, pad = 20, 24, max(90, int(6.2 * longest) + 12), 20
+    height_px = top + row_h * max(len(rows), 1) + 30
+    w = width_px - left - pad
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
+        f'width="{width_px}" height="{height_px}" viewBox="0 0 {width_px} {height_px}">'
+        f"<title>{escape(title)}</title>"
+    )
+    vals = [
+        float(r[k])
+        for r in rows
+        for k in ("value", "low", "high")
+        if r.get(k) is not None and math.isfinite(float(r[k])) and float(r[k]) > 0
+    ] + [reference]
+    lo, hi = min(vals), max(vals)
+    if log:
+        a, b = math.log(lo) - 0.1, math.log(hi) + 0.1
+    else:
+        a, b = min(lo, 0.0), hi * 1.05
+
+    def tx(v: float) -> float:
+        u = math.log(max(v, 1e-9)) if log else v
+        return left + (u - a) / (b - a) * w
+
+    parts = [head]
+    if log:
+        ticks = [
+            t
+            for t in (0.1, 0.2, 0.25, 0.5, 1, 2, 3, 4, 5, 10, 20, 50)
+            if math.exp(a) <= t <= math.exp(b)
+        ]
+    else:
+        ticks = _nice_ticks(a, b)
+    axis_y = top + row_h * max(len(rows), 1)
+    for t in ticks:
+        parts.append(
+            f'<line x1="{_fmt(tx(t))}" y1="{top - 4}" x2="{_fmt(tx(t))}" y2="{axis_y}" '
+            f'stroke="#e3e3e3"/><text x="{_fmt(tx(t))}" y="{axis_y + 12}" '
+            f'font-size="10" text-anchor="middle" fill="#444">{t:g}</text>'
+        )
+    parts.append(
+        f'<line x1="{_fmt(tx(reference))}" y1="{top - 6}" x2="{_fmt(tx(reference))}" '
+        f'y2="{axis_y}" stroke="#555" stroke-width="1.2" stroke-dasharray="4 3"/>'
+        f'<text x="{left + w / 2}" y="{axis_y + 26}" font-size="10" '
+        f'text-anchor="middle" fill="#444">{escape(x_label)}</text>'
+    )
+    for k, r in enumerate(rows):
+        y = top + row_h * k + row_h / 2
+        parts.append(
+            f'<text x="{left - 6}" y="{_fmt(y + 3.5)}" font-size="11" '
+            f'text-anchor="end" fill="#222">{escape(str(r["label"]))}</text>'
+        )
+        v, lo_v, hi_v = r.get("value"), r.get("low"), r.get("high")
+        if v is None or not float(v) > 0:
+            parts.append(
+                f'<text x="{left + 4}" y="{_fmt(y + 3.5)}" font-size="10" '
+                'fill="#777">no estimate</text>'
+            )
+            continue
+        colour = SERIES_COLOURS["signal"] if r.get("flag") else "#0072B2"
+        if lo_v is not None and hi_v is not None and float(lo_v) > 0:
+            parts.append(
+                f'<line x1="{_fmt(tx(float(lo_v)))}" y1="{_fmt(y)}" '
+                f'x2="{_fmt(tx(float(hi_v)))}" y2="{_fmt(y)}" stroke="{colour}" '
+                'stroke-width="2"/>'
+            )
+        parts.append(
+            f'<rect x="{_fmt(tx(float(v)) - 4)}" y="{_fmt(y - 4)}" width="8" '
+            f'height="8" fill="{colour}"><title>{escape(str(r["label"]))}: '
+            f"{float(v):.2f}</title></rect>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bar_chart_svg(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    x_label: str,
+    width_px: int = 560,
+    digits: int = 1,
+) -> str:
+    """Horizontal bars, one per ``{"label", "value", "flag"}`` (flag: signal colour)."""
+    longest = max((len(str(r["label"])) for r in rows), default=8)
+    row_h, top, left, pad = 20, 8, max(90, int(6.2 * longest) + 12), 60
+    height_px = top + row_h * max(len(rows), 1) + 28
+    w = width_px - left - pad
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
+        f'width="{width_px}" height="{height_px}" viewBox="0 0 {width_px} {height_px}">'
+        f"<title>{escape(title)}</title>"
+    )
+    top_v = max(
+        (float(r["value"]) for r in rows if r.get("value") is not None), default=0
+    )
+    top_v = top_v or 1.0
+    parts = [head]
+    for k, r in enumerate(rows):
+        y = top + row_h * k
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 14}" font-size="11" text-anchor="end" '
+            f'fill="#222">{escape(str(r["label"]))}</text>'
+        )
+        v = r.get("value")
+        if v is None:
+            parts.append(
+                f'<text x="{left + 4}" y="{y + 14}" font-size="10" fill="#777">'
+                "no estimate</text>"
+            )
+            continue
+        bw = w * float(v) / top_v
+        colour = SERIES_COLOURS["signal"] if r.get("flag") else "#0072B2"
+        parts.append(
+            f'<rect x="{left}" y="{y + 3}" width="{_fmt(bw)}" height="{row_h - 6}" '
+            f'fill="{colour}"/><text x="{_fmt(left + bw + 4)}" y="{y + 14}" '
+            f'font-size="10" fill="#222">{float(v):,.{digits}f}</text>'
+        )
+    axis_y = top + row_h * max(len(rows), 1)
+    parts.append(
+        f'<line x1="{left}" y1="{axis_y}" x2="{left + w}" y2="{axis_y}" stroke="#888"/>'
+        f'<text x="{left + w / 2}" y="{axis_y + 18}" font-size="10" '
+        f'text-anchor="middle" fill="#444">{escape(x_label)}</text></svg>'
+    )
     return "".join(parts)

@@ -257,7 +257,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     ConfigError
         When no usable secret key is set outside the demo.
     """
-    from avert.web import api, delivery, pages
+    from avert.web import api, board, delivery, pages
 
     secret = _check_secret(settings, demo=demo)
     if demo and not _usable_key(settings.pseudonym_key):
@@ -301,6 +301,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     )
     app.include_router(pages.router)
     app.include_router(delivery.router)
+    app.include_router(board.router)
     app.include_router(api.router)
     return app
 

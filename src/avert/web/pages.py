@@ -37,6 +37,8 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("Groups", "/groups", "view-groups"),
     ("Meeting", "/meeting", "view-meeting"),
     ("Plan", "/plan", "view-plan"),
+    ("Performance", "/performance", "view-performance"),
+    ("Equality", "/equality", "view-equality"),
     ("Data", "/data", "view-data"),
     ("Audit", "/audit", "view-audit"),
 )

@@ -53,6 +53,8 @@ __all__ = [
     "BoardEquality",
     "Family",
     "Unit",
+    "board_statistics",
+    "board_windows",
     "load_centroids",
     "load_confidence",
     "load_population",
@@ -468,3 +470,158 @@ def _list_make_up(
     )
     at_year = (date_to or dt.date.today()).year
     return list_make_up(people, pool, at_year=at_year, list_name=name)
+
+
+# --- the board's statistics for pages and the pack ----------------------------------
+def _month_start(day: dt.date, months: int) -> dt.date:
+    """First day of the month ``months`` after (negative: before) ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def board_windows(
+    store: Store, *, end: dt.date, recent_months: int = 12, baseline_months: int = 24
+) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]] | None:
+    """Baseline and recent windows (whole months) ending with ``end``'s month.
+
+    The recent period is the last ``recent_months`` months to the end of ``end``'s
+    month; the baseline the ``baseline_months`` before it, cut to the first whole
+    month with data. With less than 24 months of data the recent period shrinks so
+    that the baseline keeps 12 months (the model's minimum). None when there are
+    fewer than 13 whole months.
+    """
+    last = _month_start(end, 1) - dt.timedelta(days=1)
+    earliest = _month_start(end, -(recent_months + baseline_months) + 1)
+    seen = store.read_frame(
+        "incidents",
+        columns=["occurred_from"],
+        where=[
+            ("occurred_from", ">=", dt.datetime.combine(earliest, dt.time())),
+            (
+                "occurred_from",
+                "<",
+                dt.datetime.combine(last, dt.time()) + dt.timedelta(days=1),
+            ),
+        ],
+    )
+    first_seen = seen["occurred_from"].min() if seen.height else None
+    if not isinstance(first_seen, dt.datetime):
+        return None
+    first = first_seen.date()
+    start = first if first.day == 1 else _month_start(first, 1)
+    months = (last.year - start.year) * 12 + last.month - start.month + 1
+    if months < 13:
+        return None
+    recent = min(recent_months, months - 12)
+    base = min(baseline_months, months - recent)
+    recent_from = _month_start(end, -recent + 1)
+    baseline_from = _month_start(recent_from, -base)
+    return (
+        (baseline_from, recent_from - dt.timedelta(days=1)),
+        (recent_from, last),
+    )
+
+
+def board_statistics(
+    store: Store,
+    *,
+    end: dt.date,
+    by: str | None = None,
+    target: tuple[float, dt.date] | None = None,
+    measure: Literal["count", "harm"] = "count",
+    profile: str = "avb-2010",
+    equality_months: int = 12,
+    performance: bool = True,
+    equality: bool = True,
+) -> dict[str, Any]:
+    """Performance verdicts and equality figures with their SVG charts, for pages.
+
+    Performance: :func:`run_performance` over :func:`board_windows` ending with
+    ``end``'s month (monthly series, force total, categories and flags, or per
+    ``by`` area). Equality: :func:`run_equality` over the ``equality_months`` months
+    to the end of ``end``'s month. A part that cannot be computed (too little data,
+    no stops, no census denominators) says why in its ``note``; the other part is
+    still given; ``performance=False`` or ``equality=False`` leaves that part out
+    (``available`` false, no note). Every chart is an SVG string
+    (``avert.report.board_charts``).
+    """
+    from avert.analyse.performance import VERDICTS
+    from avert.report.board_charts import equality_charts, series_charts, series_title
+
+    out: dict[str, Any] = {"end": end, "definitions": dict(VERDICTS)}
+    windows = board_windows(store, end=end) if performance else None
+    perf: dict[str, Any] = {"available": False, "note": None, "series": []}
+    if not performance:
+        pass
+    elif windows is None:
+        perf["note"] = (
+            "Fewer than 13 whole months of incidents up to this month: no baseline "
+            "to judge against (12 months at least)."
+        )
+    else:
+        (b0, b1), (r0, r1) = windows
+        try:
+            result = run_performance(
+                store,
+                unit="month",
+                by=by,
+                baseline_from=b0,
+                baseline_to=b1,
+                date_from=r0,
+                date_to=r1,
+                profile=profile,
+                target=target,
+                measure=measure,
+            )
+        except (NotFound, SchemaError) as err:
+            perf["note"] = str(err)
+        else:
+            rows = []
+            for s in result.series:
+                row = s.row()
+                row["title"] = series_title(s)
+                # charts for the totals of each area (and their flags); the
+                # categories are in the table
+                row["charts"] = series_charts(s) if s.category == "all" else {}
+                rows.append(row)
+            perf.update(
+                available=True,
+                series=rows,
+                baseline=(b0, b1),
+                recent=(r0, r1),
+                notes=list(result.notes),
+                method=result.method,
+                source=result.source,
+                counts={v: sum(1 for r in rows if r["verdict"] == v) for v in VERDICTS},
+            )
+    out["performance"] = perf
+    eq: dict[str, Any] = {"available": False, "note": None}
+    e_from = _month_start(end, -equality_months + 1)
+    e_to = _month_start(end, 1) - dt.timedelta(days=1)
+    try:
+        found = (
+            run_equality(store, date_from=e_from, date_to=e_to) if equality else None
+        )
+    except (NotFound, SchemaError) as err:
+        found, eq["note"] = None, str(err)
+    if found is not None:
+        force = found.force
+        eq.update(
+            available=True,
+            window=(e_from, e_to),
+            population_year=found.population_year,
+            force_areas=list(found.force_areas),
+            rates=force.frame.to_dicts(),
+            by_legislation=force.by_legislation.to_dicts(),
+            by_age=force.by_age.to_dicts(),
+            outcomes=force.outcomes.to_dicts(),
+            not_stated=force.not_stated.to_dicts(),
+            areas=found.areas.frame.to_dicts() if found.areas is not None else [],
+            eia=dict(found.eia),
+            charts=equality_charts(force),
+            notes=[*found.notes, *force.notes],
+            method=force.method,
+            source=force.source,
+        )
+    out["equality"] = eq
+    return out

@@ -1282,11 +1282,16 @@ def board_pack(
 ) -> list[Path]:
     """Write ``board-pack-YYYY-MM.html`` (and ``.pdf``) in ``out_dir``; audited."""
     from avert.report import render_html, render_pdf
+    from avert.workflows.board import board_statistics
 
     data = board_pack_data(store, settings, month=month)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    html = render_html("board_pack.html", d=data, title=f"Board pack {month}")
+    _first, nxt = _month_bounds(month)
+    stats = board_statistics(store, end=nxt - dt.timedelta(days=1))
+    html = render_html(
+        "board_pack.html", d=data, stats=stats, title=f"Board pack {month}"
+    )
     written = [out / f"board-pack-{month}.html"]
     written[0].write_text(html, encoding="utf-8")
     if pdf:

@@ -1,0 +1,245 @@
+"""The board's charts: performance series and equality figures as inline SVG.
+
+Built from the typed results of :mod:`avert.analyse.performance` and
+:mod:`avert.analyse.equality` with the plain chart functions of
+:mod:`avert.report.charts`; the same SVG goes in the web pages, the board pack's
+HTML and (through WeasyPrint) its PDF.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from avert.analyse.equality import EqualityResult
+from avert.analyse.performance import SeriesResult
+from avert.report.charts import (
+    SERIES_COLOURS,
+    bar_chart_svg,
+    interval_chart_svg,
+    line_chart_svg,
+)
+
+__all__ = ["equality_charts", "series_charts", "series_title"]
+
+_RULE_NAMES = {
+    "beyond_3sigma": "beyond 3 sigma",
+    "run_8": "run of 8",
+    "two_of_three_2sigma": "2 of 3 beyond 2 sigma",
+    "trend_6": "trend of 6",
+}
+
+
+def series_title(s: SeriesResult) -> str:
+    """``area · category · flag`` without the ``all`` parts."""
+    parts = ["Whole area" if s.area == "all" else s.area]
+    if s.category != "all":
+        parts.append(s.category.replace("_", " "))
+    if s.flag != "all":
+        parts.append(f"{s.flag} flagged")
+    return " · ".join(parts)
+
+
+def _labels(chart: pl.DataFrame) -> list[str]:
+    return [f"{p:%Y-%m}" for p in chart["period"].to_list()]
+
+
+def series_charts(s: SeriesResult) -> dict[str, str]:
+    """SVG charts of one series: ``spc``, ``expected``, ``target``, ``confidence``.
+
+    ``spc``: the control chart (c-chart of counts, XmR of harm) with centre line,
+    3-sigma limits and 2-sigma warning limits from the baseline, the points that
+    break a run rule ringed, the recent period shaded. ``expected``: the counts
+    beside the seasonal baseline expectation (the model without the step).
+    ``target``: observed against the target trajectory (when a target was set).
+    ``confidence``: the survey's % who agree beside the crime count.
+    Charts that do not apply are left out.
+    """
+    out: dict[str, str] = {}
+    chart = s.chart
+    labels = _labels(chart)
+    recent = chart["recent"].to_list()
+    name = series_title(s)
+    unit = "harm (CCHI days)" if s.measure == "harm" else "count"
+    if s.spc is not None:
+        spc = s.spc
+        signals = list(spc.signal)
+        fired = sorted(_RULE_NAMES.get(k, k) for k, v in spc.rules.items() if any(v))
+        out["spc"] = line_chart_svg(
+            labels,
+            [
+                {"name": unit, "values": list(spc.values), "dots": True},
+                {
+                    "name": "centre (baseline)",
+                    "values": [spc.centre] * len(labels),
+                    "colour": SERIES_COLOURS["centre"],
+                    "width": 1,
+                },
+                {
+                    "name": "3-sigma limits",
+                    "values": list(spc.ucl),
+                    "colour": SERIES_COLOURS["limit"],
+                    "dash": "5 3",
+                    "width": 1,
+                },
+                {
+                    "name": "",
+                    "values": list(spc.lcl),
+                    "colour": SERIES_COLOURS["limit"],
+                    "dash": "5 3",
+                    "width": 1,
+                }
+                if any(v > 0 for v in spc.lcl)
+                else {"name": "", "values": []},
+                {
+                    "name": "2-sigma",
+                    "values": list(spc.upper_2sigma),
+                    "colour": SERIES_COLOURS["warning"],
+                    "dash": "2 3",
+                    "width": 1,
+                },
+            ],
+            title=f"Control chart ({spc.kind}-chart), {name}: "
+            + (f"signals: {', '.join(fired)}" if fired else "no run-rule signal"),
+            y_label=unit,
+            shade=recent,
+            shade_label="recent period",
+            markers=signals,
+            marker_label="run-rule signal",
+        )
+    if s.change is not None:
+        values = (
+            chart["harm"].to_list() if s.measure == "harm" else chart["count"].to_list()
+        )
+        out["expected"] = line_chart_svg(
+            labels,
+            [
+                {"name": f"actual {unit}", "values": values, "dots": True},
+                {
+                    "name": "seasonal baseline expectation",
+                    "values": chart["expected"].to_list(),
+                    "colour": SERIES_COLOURS["expected"],
+                    "dash": "6 3",
+                },
+            ],
+            title=f"Actual against the seasonal expectation, {name}: rate ratio "
+            f"{s.change.rate_ratio:.2f} ({s.change.ci_low:.2f} to "
+            f"{s.change.ci_high:.2f})",
+            y_label=unit,
+            shade=recent,
+            shade_label="recent period",
+        )
+    if s.target is not None and s.target.height:
+        t = s.target
+        out["target"] = line_chart_svg(
+            _labels(t),
+            [
+                {"name": "observed", "values": t["observed"].to_list(), "dots": True},
+                {
+                    "name": "mean of last 3",
+                    "values": t["observed_smoothed"].to_list(),
+                    "colour": "#555555",
+                    "width": 1,
+                },
+                {
+                    "name": "target trajectory",
+                    "values": t["target"].to_list(),
+                    "colour": SERIES_COLOURS["target"],
+                    "dash": "6 3",
+                    "width": 2,
+                },
+            ],
+            title=f"Against the target trajectory, {name}",
+            y_label=unit,
+        )
+    if s.confidence is not None and s.confidence.height:
+        c = s.confidence
+        out["confidence"] = line_chart_svg(
+            _labels(c),
+            [{"name": "crimes (count)", "values": c["count"].to_list(), "dots": True}],
+            right={
+                "name": "% who agree police and council deal with what matters",
+                "values": c["pct_agree"].to_list(),
+            },
+            title=f"Confidence survey beside crime, {name}",
+            y_label="count",
+        )
+    return out
+
+
+def _ratio_rows(frame: pl.DataFrame, label: str = "group") -> list[dict[str, Any]]:
+    return [
+        {
+            "label": r[label],
+            "value": r["ratio_to_white"],
+            "low": r["ci_low"],
+            "high": r["ci_high"],
+            "flag": bool(r.get("significantly_above_1")),
+        }
+        for r in frame.to_dicts()
+        if r[label] != "White"
+    ]
+
+
+def equality_charts(result: EqualityResult) -> dict[str, str]:
+    """SVG charts of stop and search: ``rates`` and ``ratios`` (the force's frame),
+    ``legislation`` (ratios per power) and ``outcomes`` (find rate per group)."""
+    out: dict[str, str] = {}
+    frame = result.frame
+    if frame.height:
+        rates = frame.sort("group")
+        out["rates"] = bar_chart_svg(
+            [
+                {
+                    "label": r["group"],
+                    "value": r["rate_per_1000"],
+                    "flag": bool(r.get("significantly_above_1")),
+                }
+                for r in rates.to_dicts()
+            ],
+            title="Searches per 1,000 residents by self-defined ethnic group",
+            x_label="searches per 1,000 residents",
+        )
+        out["ratios"] = interval_chart_svg(
+            _ratio_rows(rates),
+            title="Disproportionality: ratio of each group's search rate to the "
+            "White rate, 95 % interval",
+        )
+    leg = result.by_legislation
+    if leg.height and "power" in leg.columns:
+        rows = leg.filter(pl.col("group") != "White").sort("power", "group")
+        out["legislation"] = interval_chart_svg(
+            [
+                {
+                    "label": f"{r['power']}: {r['group']}",
+                    "value": r["ratio_to_white"],
+                    "low": r["ci_low"],
+                    "high": r["ci_high"],
+                    "flag": bool(r.get("significantly_above_1")),
+                }
+                for r in rows.to_dicts()
+            ],
+            title="Ratio to the White rate by power, 95 % interval",
+            width_px=620,
+        )
+    oc = result.outcomes
+    if oc.height and "find_rate" in oc.columns:
+        out["outcomes"] = bar_chart_svg(
+            [
+                {"label": r["group"], "value": (r["find_rate"] or 0) * 100}
+                for r in oc.sort("group").to_dicts()
+            ],
+            title="Find rate: searches whose outcome was linked to the object of "
+            "the search, % by group",
+            x_label="% of searches with a linked find",
+        )
+    return out
+
+
+def as_markup(charts: Mapping[str, str]) -> dict[str, Any]:
+    """The charts as Markup (built from numbers and escaped labels)."""
+    from markupsafe import Markup
+
+    return {k: Markup(v) for k, v in charts.items()}

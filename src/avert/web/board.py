@@ -1,0 +1,94 @@
+"""The board's pages: performance verdicts with their charts, and equality.
+
+Aggregates only (no person, no list member): each route declares its policy action
+and calls :func:`avert.workflows.board.board_statistics`, the same function the
+board pack uses, so the page and the pack show the same figures and charts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+
+from avert.web.auth import authorize, requires
+from avert.web.pages import _ctx, _page, default_at
+from avert.workflows.board import AREA_FIELDS, board_statistics
+
+__all__ = ["router"]
+
+router = APIRouter(dependencies=[Depends(authorize)])
+
+
+def _month_end(request: Request, month: str | None) -> dt.date:
+    """Last day of ``month`` (``YYYY-MM``), else of the last whole month with data."""
+    if month:
+        try:
+            first = dt.date.fromisoformat(f"{month}-01")
+        except ValueError as err:
+            raise HTTPException(
+                400, f"Not a month: {month!r} (use e.g. 2026-10)"
+            ) from err
+        return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    at, _ = default_at(request)
+    # the month before the one holding the latest data is the last whole one,
+    # unless the data reach the month's last day
+    day = at.date() - dt.timedelta(days=1)
+    nxt = day + dt.timedelta(days=1)
+    return day if nxt.day == 1 else day.replace(day=1) - dt.timedelta(days=1)
+
+
+def _target(change: float | None, by: str | None) -> tuple[float, dt.date] | None:
+    if change is None or not by:
+        return None
+    try:
+        return change, dt.date.fromisoformat(by)
+    except ValueError as err:
+        raise HTTPException(400, f"Not a date: {by!r}") from err
+
+
+@router.get("/performance")
+@requires("view-performance")
+def performance(
+    request: Request,
+    month: str | None = None,
+    by: str | None = None,
+    measure: Literal["count", "harm"] = "count",
+    target: float | None = None,
+    target_by: str | None = None,
+) -> Response:
+    """Verdicts per series (seasonal GLM), control charts, expectation, target."""
+    if by and by not in AREA_FIELDS:
+        raise HTTPException(400, f"by must be one of {', '.join(AREA_FIELDS)}")
+    end = _month_end(request, month)
+    stats = board_statistics(
+        _ctx(request).store,
+        end=end,
+        by=by or None,
+        target=_target(target, target_by),
+        measure=measure,
+    )
+    return _page(
+        request,
+        "performance.html",
+        stats=stats,
+        form={
+            "month": f"{end:%Y-%m}",
+            "by": by or "",
+            "measure": measure,
+            "target": "" if target is None else target,
+            "target_by": target_by or "",
+        },
+        area_fields=AREA_FIELDS,
+    )
+
+
+@router.get("/equality")
+@requires("view-equality")
+def equality(request: Request, month: str | None = None) -> Response:
+    """Stop and search against residents and the Equality Impact Assessment."""
+    end = _month_end(request, month)
+    stats = board_statistics(_ctx(request).store, end=end, performance=False)
+    return _page(request, "equality.html", stats=stats, form={"month": f"{end:%Y-%m}"})

@@ -1,0 +1,110 @@
+"""The board's SVG charts: valid SVG, gaps, limits, signals and flagged intervals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import polars as pl
+
+from avert.analyse.performance import performance
+from avert.report.board_charts import series_charts
+from avert.report.charts import (
+    SERIES_COLOURS,
+    bar_chart_svg,
+    interval_chart_svg,
+    line_chart_svg,
+)
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def test_line_chart_is_valid_svg_with_gaps_markers_and_right_axis() -> None:
+    svg = line_chart_svg(
+        ["2024-01", "2024-02", "2024-03", "2024-04"],
+        [{"name": "count <b>", "values": [3, None, 5, 4]}],
+        title="A & B",
+        markers=[False, False, True, False],
+        marker_label="signal",
+        right={"name": "% agree", "values": [50, 52, None, 55]},
+        shade=[False, False, True, True],
+        shade_label="recent",
+    )
+    root = ET.fromstring(svg)
+    assert root.tag == f"{NS}svg"
+    assert root.find(f"{NS}title").text == "A & B"  # type: ignore[union-attr]
+    # each gap splits its line in two polylines (left and right axis)
+    assert len(root.findall(f"{NS}polyline")) == 2 + 2
+    rings = [
+        c
+        for c in root.iter(f"{NS}circle")
+        if c.get("stroke") == SERIES_COLOURS["signal"] and c.get("fill") == "none"
+    ]
+    assert len(rings) == 2  # the ringed point and its legend mark
+    assert "count &lt;b&gt;" in svg  # labels are escaped
+
+
+def test_empty_charts_say_so() -> None:
+    svg = line_chart_svg([], [], title="nothing")
+    assert "No data to chart" in svg
+    ET.fromstring(svg)
+
+
+def test_interval_and_bar_charts_flag_rows_above_one() -> None:
+    svg = interval_chart_svg(
+        [
+            {"label": "Black", "value": 3.0, "low": 2.0, "high": 4.5, "flag": True},
+            {"label": "Asian", "value": 1.1, "low": 0.8, "high": 1.5, "flag": False},
+            {"label": "Other", "value": None, "low": None, "high": None},
+        ],
+        title="ratios",
+    )
+    root = ET.fromstring(svg)
+    squares = [r for r in root.iter(f"{NS}rect") if r.get("width") == "8"]
+    assert [s.get("fill") for s in squares] == [SERIES_COLOURS["signal"], "#0072B2"]
+    assert "no estimate" in svg
+    bars = bar_chart_svg(
+        [{"label": "Black", "value": 12.5, "flag": True}], title="r", x_label="x"
+    )
+    ET.fromstring(bars)
+    assert "12.5" in bars
+
+
+def test_series_charts_draw_limits_from_the_baseline() -> None:
+    months = pl.date_range(
+        dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True
+    ).to_list()
+    rng = np.random.default_rng(3)
+    counts = rng.poisson([40] * 24 + [25] * 12)
+    series = pl.DataFrame(
+        {
+            "area": "A",
+            "category": "all",
+            "flag": "all",
+            "period": months,
+            "count": counts.astype(np.int64),
+        }
+    )
+    res = performance(
+        series,
+        baseline=(dt.date(2022, 1, 1), dt.date(2023, 12, 31)),
+        recent=(dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+        target=(-0.1, dt.date(2024, 12, 31)),
+    )
+    charts = series_charts(res.series[0])
+    assert set(charts) == {"spc", "expected", "target"}
+    spc = ET.fromstring(charts["spc"])
+    centre = float(np.mean(counts[:24]))
+    ucl = centre + 3 * math.sqrt(centre)
+    # the dashed upper limit line is flat at the baseline's centre + 3 sigma
+    dashed = [
+        p
+        for p in spc.iter(f"{NS}polyline")
+        if p.get("stroke") == SERIES_COLOURS["limit"]
+    ]
+    ys = {pt.split(",")[1] for pt in dashed[0].get("points", "").split()}
+    assert len(ys) == 1
+    assert "signals:" in spc.find(f"{NS}title").text  # type: ignore[union-attr]
+    assert ucl > centre

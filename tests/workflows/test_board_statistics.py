@@ -1,0 +1,162 @@
+"""Board statistics: the performance and equality pages and board-pack sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import polars as pl
+import pytest
+from fastapi import FastAPI
+
+from avert.config.settings import load_settings
+from avert.store import Store
+from avert.web import create_app
+from avert.workflows.board import board_statistics, board_windows
+from avert.workflows.users import add_user
+from web.helpers import PASSWORD, SECRET, signed_in
+from workflows.test_board import _incidents, _invoke
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def _svgs(html: str) -> list[ET.Element]:
+    """Every inline SVG of a page, parsed as XML (fails on invalid SVG)."""
+    out = []
+    rest = html
+    while "<svg" in rest:
+        start = rest.index("<svg")
+        end = rest.index("</svg>", start) + len("</svg>")
+        out.append(ET.fromstring(rest[start:end]))
+        rest = rest[end:]
+    return out
+
+
+def _stocked(store: Store, tmp_path: Path) -> None:
+    """Three years of monthly incidents (North falls by 40 %), census and stops."""
+    with store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    census = tmp_path / "census-2011.csv"
+    census.write_text(
+        "lsoa11cd,lad_name,persons,WhiteBrit,Mixed,Indian,BlkAfrican,Other\n"
+        "E1,Alpha,1000,800,50,50,50,50\nE2,Alpha,1000,900,25,25,25,25\n"
+        "E3,Beta,2000,1500,100,100,200,100\n",
+        encoding="utf-8",
+    )
+    cents = tmp_path / "cents.csv"
+    cents.write_text(
+        "LSOACD,latitude,longitude\nE1,53.0,-1.0\nE2,53.05,-1.0\nE3,53.5,-1.5\n",
+        encoding="utf-8",
+    )
+    _invoke(store, "ingest", "population", str(census))
+    _invoke(store, "ingest", "centroids", str(cents))
+    n = 60
+    stops = pl.DataFrame(
+        {
+            "stop_id": [f"s{i}" for i in range(n)],
+            "source": ["t"] * n,
+            "force": ["test-force"] * n,
+            "occurred_at": [dt.datetime(2024, 1 + i % 6, 3) for i in range(n)],
+            "lat": [53.001 if i % 3 else 53.499 for i in range(n)],
+            "lon": [-1.0 if i % 3 else -1.5 for i in range(n)],
+            "ethnicity": ["Black" if i % 2 else "White" for i in range(n)],
+            "legislation": ["Police and Criminal Evidence Act 1984 (section 1)"] * n,
+            "outcome": [
+                "Arrest" if i % 5 == 0 else "A no further action" for i in range(n)
+            ],
+            "outcome_linked": [i % 4 == 0 for i in range(n)],
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("stops", stops)
+
+
+def test_windows_keep_a_12_month_baseline(sqlite_store: Store) -> None:
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    assert board_windows(sqlite_store, end=dt.date(2024, 12, 31)) == (
+        (dt.date(2022, 1, 1), dt.date(2023, 12, 31)),
+        (dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+    )
+    # 18 months of data: 12 baseline, 6 recent
+    assert board_windows(sqlite_store, end=dt.date(2023, 6, 15)) == (
+        (dt.date(2022, 1, 1), dt.date(2022, 12, 31)),
+        (dt.date(2023, 1, 1), dt.date(2023, 6, 30)),
+    )
+    assert board_windows(sqlite_store, end=dt.date(2022, 12, 31)) is None
+
+
+def test_board_statistics_verdicts_charts_and_equality(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    _stocked(sqlite_store, tmp_path)
+    stats = board_statistics(sqlite_store, end=dt.date(2024, 12, 31), by="borough")
+    perf = stats["performance"]
+    assert perf["available"]
+    north = next(
+        r
+        for r in perf["series"]
+        if r["area"] == "North" and r["category"] == "all" and r["flag"] == "all"
+    )
+    assert north["verdict"] == "significant_sustained_reduction"
+    assert set(north["charts"]) >= {"spc", "expected"}
+    for svg in north["charts"].values():
+        assert ET.fromstring(svg).tag == f"{SVG_NS}svg"
+    eq = stats["equality"]
+    assert eq["available"], eq["note"]
+    assert {r["group"] for r in eq["rates"]} >= {"Black", "White"}
+    assert set(eq["charts"]) >= {"rates", "ratios", "outcomes"}
+    assert eq["eia"]["significantly_above_1"]
+
+
+def test_board_pack_has_both_sections(sqlite_store: Store, tmp_path: Path) -> None:
+    _stocked(sqlite_store, tmp_path)
+    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    from avert.workflows.delivery import board_pack
+
+    (html_path,) = board_pack(
+        sqlite_store, settings, month="2024-12", out_dir=tmp_path / "pack", pdf=False
+    )
+    html = html_path.read_text(encoding="utf-8")
+    assert 'id="performance"' in html
+    assert 'id="equality"' in html
+    assert "Equality Impact Assessment" in html
+    assert "significant sustained reduction" in html
+    svgs = _svgs(html)
+    assert len(svgs) >= 4
+    assert all(s.find(f"{SVG_NS}title") is not None for s in svgs)
+
+
+@pytest.fixture
+def board_app(sqlite_store: Store, tmp_path: Path) -> FastAPI:
+    _stocked(sqlite_store, tmp_path)
+    for role in ("board", "officer"):
+        add_user(sqlite_store, role, password=PASSWORD, role=role)
+    settings = load_settings({}).with_overrides(
+        database_url=sqlite_store.url.sqlalchemy, secret_key=SECRET
+    )
+    return create_app(settings, sqlite_store)
+
+
+def test_performance_and_equality_pages(board_app: FastAPI) -> None:
+    client = signed_in(board_app, "board")
+    page = client.get("/performance?month=2024-12&by=borough")
+    assert page.status_code == 200, page.text[:500]
+    assert "significant sustained reduction" in page.text
+    assert "<script>" not in page.text  # CSP: no inline script
+    assert len(_svgs(page.text)) >= 6
+    target = client.get("/performance?month=2024-12&target=-0.1&target_by=2025-12-31")
+    assert "target trajectory" in target.text
+    eq = client.get("/equality?month=2024-12")
+    assert eq.status_code == 200
+    assert "Equality Impact Assessment" in eq.text
+    assert "No ethnicity stated" in eq.text
+    assert len(_svgs(eq.text)) >= 3
+    assert client.get("/performance?month=nonsense").status_code == 400
+
+
+def test_officers_may_not_open_the_board_pages(board_app: FastAPI) -> None:
+    client = signed_in(board_app, "officer")
+    assert client.get("/performance").status_code == 403
+    assert client.get("/equality").status_code == 403
