@@ -208,3 +208,23 @@ def test_partner_sees_own_taskings_and_only_marks_of_others(frames) -> None:
     assert (item["tasked"]["organisation"], item["tasked"]["what"]) == ("council", None)
     assert [t["tasking_id"] for t in b2.taskings["due"]] == ["T5"]
     assert "Visit the victim" not in json.dumps(b2.to_json(), default=str)
+
+
+def test_people_tasked_have_their_make_up(frames) -> None:
+    """The taskings list of people carries its make-up like every list (18.2)."""
+    person = str(frames["people"]["person_id"][0])
+    taskings = _taskings(_window_incident(frames)).with_columns(
+        pl.when(pl.col("item_id") == "PX1")
+        .then(pl.lit(person))
+        .otherwise(pl.col("item_id"))
+        .alias("item_id")
+    )
+    b = _brief(frames, taskings)
+    made = b.make_up["taskings"]
+    assert made["n"] == 1  # T2 (overdue) is the one tasking with a person subject
+    sex = frames["people"].filter(pl.col("person_id") == person)["sex"][0]
+    listed = {
+        r["category"]: r["listed"] for r in made["rows"] if r["dimension"] == "sex"
+    }
+    assert listed[sex if sex is not None else "unknown"] == 1
+    assert b.to_json()["make_up"]["taskings"]["n"] == 1

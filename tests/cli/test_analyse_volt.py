@@ -94,6 +94,39 @@ def test_concentration_volt_risk_json(sqlite_store: Store) -> None:
     assert lists[0]["n_population"] == 2
 
 
+def test_risk_lists_carry_their_make_up(sqlite_store: Store) -> None:
+    """Each person list's top rows against its whole population (issue 18.2)."""
+    _fill(sqlite_store, classify=True)
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "people",
+            pl.DataFrame(
+                {
+                    "person_id": ["o0", "o1"],
+                    "source": ["test", "test"],
+                    "sex": ["M", "F"],
+                    "birth_year": [2001, 1980],
+                    "ethnicity": ["Black", "White"],
+                }
+            ),
+        )
+    risk = _run(sqlite_store, "risk", "--kind", "offender", "--top", "1")
+    made = risk["lists"][0]["make_up"]  # type: ignore[index]
+    top_id = risk["lists"][0]["rows"][0]["person_id"]  # type: ignore[index]
+    assert made["n"] == 1 and made["n_pool"] == 2
+    sex = {r["category"]: r for r in made["rows"] if r["dimension"] == "sex"}
+    listed_sex = "M" if top_id == "o0" else "F"
+    assert sex[listed_sex]["listed"] == 1 and sex[listed_sex]["pool"] == 1
+    other = "F" if listed_sex == "M" else "M"
+    assert sex[other]["listed"] == 0 and sex[other]["pool"] == 1
+    text = CliRunner().invoke(
+        app,
+        ["--db", sqlite_store.url.sqlalchemy, "analyse", "risk", "--top", "1"],
+    )
+    assert text.exit_code == 0, text.output
+    assert "make-up" in text.output
+
+
 def test_harm_without_classification_says_run_classify(sqlite_store: Store) -> None:
     _fill(sqlite_store, classify=False)
     count = _run(sqlite_store, "concentration", "--entity", "offender")

@@ -270,14 +270,6 @@ def daily_briefing(
         for alert in ret.items
         for g in [*alert.get("victim_groups", []), *alert.get("rival_groups", [])]
     }
-    make_up = make_up_section(
-        ctx,
-        people=people.items,  # type: ignore[arg-type]
-        repeat_victims=victims.items,  # type: ignore[arg-type]
-        asb_callers=asb.items,  # type: ignore[arg-type]
-        retaliation=ret.items,  # type: ignore[arg-type]
-        groups=named_groups,
-    )
     tasks = taskings_section(ctx)
     mark_tasked(
         ctx,
@@ -289,6 +281,15 @@ def daily_briefing(
             "people": ("person", "person_id", people.items),
             "places": ("cell", "cell_id", places.items),
         },
+    )
+    make_up = make_up_section(
+        ctx,
+        people=people.items,  # type: ignore[arg-type]
+        repeat_victims=victims.items,  # type: ignore[arg-type]
+        asb_callers=asb.items,  # type: ignore[arg-type]
+        retaliation=ret.items,  # type: ignore[arg-type]
+        groups=named_groups,
+        taskings=[t for part in tasks.values() for t in part],  # type: ignore[misc]
     )
     trend = year_on_year(
         ctx.incidents,

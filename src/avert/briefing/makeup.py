@@ -36,6 +36,7 @@ from avert.access import SMALL_CELL_RULE, Audience, suppress_small_counts
 from avert.analyse.equality import list_make_up
 from avert.analyse.result import jsonable
 from avert.briefing.context import OFFENDING_ROLES, BriefingContext
+from avert.delivery.model import ITEM_KINDS
 
 __all__ = [
     "DERIVED",
@@ -57,6 +58,11 @@ LISTS: Final[Mapping[str, tuple[str, str]]] = {
     "asb_callers": ("vulnerable ASB callers", "callers who reported ASB in the window"),
     "retaliation_targets": ("possible targets of retaliation", POOL_OFFENDERS),
     "group_members": ("members of the groups in the briefing", POOL_OFFENDERS),
+    "taskings": (
+        "people the meeting tasked (overdue, due or done)",
+        "victims, suspects and offenders of the window's violent incidents and "
+        "callers who reported ASB in it",
+    ),
 }
 #: Columns computed from the counts: withheld with the counts they come from.
 DERIVED: Final[Mapping[str, tuple[str, ...]]] = {
@@ -232,11 +238,14 @@ def make_up_section(
     asb_callers: Sequence[Mapping[str, Any]],
     retaliation: Sequence[Mapping[str, Any]],
     groups: Iterable[str],
+    taskings: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, dict[str, Any]]:
     """The make-up of each list of people of a briefing, keyed as :data:`LISTS`.
 
     ``groups``: the group ids the briefing names (their declared members are the
-    ``group_members`` list). Lists without anyone are left out.
+    ``group_members`` list). ``taskings``: the taskings section's items; those whose
+    subject is a person make the ``taskings`` list. Lists without anyone are left
+    out.
     """
     win = ctx.window_involvements
     offenders = win.filter(pl.col("role").is_in(list(OFFENDING_ROLES)))["person_id"]
@@ -257,6 +266,15 @@ def make_up_section(
             offenders.to_list(),
         ),
         "group_members": (members.to_list(), offenders.to_list()),
+        "taskings": (
+            [
+                str(t["item_id"])
+                for t in taskings
+                if ITEM_KINDS.get(str(t.get("item_kind")), "") == "person"
+                and t.get("item_id") is not None
+            ],
+            [*offenders.to_list(), *victims.to_list(), *callers.to_list()],
+        ),
     }
     residents = ctx.frames.get("residents")
     out: dict[str, dict[str, Any]] = {}

@@ -7,7 +7,7 @@ versioned contract of ``docs/analyses.md`` that other tools read.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.table import Table
@@ -253,6 +253,22 @@ def _risk_table(result: RiskResult, top: int) -> Table:
     return table
 
 
+def _make_up_line(made: dict[str, Any]) -> str:
+    """One line per dimension: the listed share of each category (pool share)."""
+    lines = [f"[bold]make-up[/] of {made['label']} against {made['pool']}:"]
+    rows = made.get("rows") or []
+    for dim in ("sex", "age_band", "ethnicity"):
+        cells = [
+            f"{r['category']} {r['listed']} ({(r.get('share_listed') or 0):.0%}"
+            f" vs {(r.get('share_pool') or 0):.0%})"
+            for r in rows
+            if r["dimension"] == dim
+        ]
+        if cells:
+            lines.append(f"  {dim.replace('_', ' ')}: " + ", ".join(cells))
+    return "\n".join(lines)
+
+
 def risk(
     ctx: typer.Context,
     kind: Annotated[str, typer.Option(help="offender | victim | asb")] = "offender",
@@ -274,7 +290,7 @@ def risk(
 ) -> None:
     """Ranked risk lists; every score is a sum of named parts shown beside it."""
     from avert.report.payload import risk_lists_to_dict
-    from avert.workflows.analysis import run_risk
+    from avert.workflows.analysis import risk_make_ups, run_risk
 
     if kind not in ("offender", "victim", "asb"):
         raise typer.BadParameter("must be offender, victim or asb", param_hint="--kind")
@@ -286,13 +302,19 @@ def risk(
         config_path=config,
         profile=profile,
     )
+    make_ups = risk_make_ups(get_store(ctx), results, top=top)
     if as_json:
-        print_json(risk_lists_to_dict(results, top=top, extra={"definition": profile}))
+        payload = risk_lists_to_dict(results, top=top, extra={"definition": profile})
+        for item, made in zip(payload["lists"], make_ups, strict=True):
+            item["make_up"] = made
+        print_json(payload)
         return
-    for result in results:
+    for result, made in zip(results, make_ups, strict=True):
         console.print(f"[bold]{result.kind} risk[/] — population: {result.population}")
         console.print(_risk_table(result, top))
         console.print(f"[dim]{result.params.get('ranking', '')}[/]")
+        if made is not None:
+            console.print(_make_up_line(made))
         for note in result.notes:
             console.print(f"[yellow]note:[/] {note}")
 

@@ -37,7 +37,7 @@ from avert.analyse.risk import (
 from avert.analyse.volt import VoltResult, volt_profiles
 from avert.config.risk import load_risk_config
 from avert.errors import NotFound, SchemaError
-from avert.store import Store, audit
+from avert.store import Store, audit, queries
 
 __all__ = [
     "AnalysisFrames",
@@ -394,3 +394,46 @@ def _audit_view(
         user=user,
         detail=audit.describe(people=people, groups=groups),
     )
+
+
+def risk_make_ups(
+    store: Store, results: Sequence[RiskResult], *, top: int | None = 50
+) -> list[dict[str, object] | None]:
+    """The make-up of each risk list's top ``top`` people against its whole population.
+
+    A risk list is drawn from its population (every offender, victim or caller the
+    list scored, :attr:`RiskResult.population`); the people shown are the first
+    ``top`` rows. Each make-up counts them by sex, age band and ethnicity against
+    that population, with the ratio and its 95 % interval
+    (:func:`avert.briefing.makeup.make_up` over
+    :func:`avert.analyse.equality.list_make_up`, the one make-up of avert). Lists of
+    places have none (None at their position).
+    """
+    from avert.briefing.makeup import make_up
+
+    out: list[dict[str, object] | None] = []
+    for result in results:
+        if result.id_column != "person_id" or result.frame.height == 0:
+            out.append(None)
+            continue
+        pool = result.frame["person_id"].cast(pl.String).to_list()
+        listed = pool if top is None else pool[:top]
+        people = queries.read_in(
+            store,
+            "people",
+            "person_id",
+            pool,
+            columns=("person_id", "sex", "birth_year", "ethnicity"),
+        )
+        out.append(
+            make_up(
+                listed,
+                pool,
+                people,
+                at_year=result.at.year,
+                key=result.kind,
+                label=f"the top {len(listed):,} of the {result.kind} risk list",
+                pool_label=result.population,
+            )
+        )
+    return out
