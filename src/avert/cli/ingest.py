@@ -135,6 +135,13 @@ def _run(
     settings = get_settings(ctx)
     store = get_store(ctx)
     use_crs = crs or settings.crs
+    harm = None
+    if classify:
+        # the configured harm table, as 'avert classify' uses (checked before loading)
+        from avert.cli.definition import harm_path
+        from avert.config.definitions import load_harm
+
+        harm = load_harm(harm_path(ctx, None))
     limits = Limits.from_settings(
         file_bytes=settings.ingest_max_file_bytes,
         archive_bytes=settings.ingest_max_archive_bytes,
@@ -187,7 +194,9 @@ def _run(
     if classify:
         if show_bar:
             console.print("classifying ...", end="\r")
-        refreshed = refresh_after_load(store, report, definition=settings.definition)
+        refreshed = refresh_after_load(
+            store, report, definition=settings.definition, harm=harm
+        )
         # standard output stays the JSON document under --json
         (err_console if as_json else console).print(refreshed.summary())
     if report.rejected_files and not accept_rejects:
