@@ -47,9 +47,12 @@ def brief(
             help="CSV of area outlines with a WKT geometry column in the store's CRS.",
         ),
     ] = None,
-    pdf: Annotated[
-        bool, typer.Option("--pdf/--no-pdf", help="Write the PDF too.")
-    ] = True,
+    no_pdf: Annotated[
+        bool, typer.Option("--no-pdf", help="Skip the PDF (HTML and JSON only).")
+    ] = False,
+    _pdf: Annotated[
+        bool, typer.Option("--pdf", hidden=True, help="The default: write the PDF.")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the briefing JSON to standard output.")
     ] = False,
@@ -73,7 +76,7 @@ def brief(
         pseudonym_key=settings.pseudonym_key,
         pseudonym_rotation=settings.pseudonym_rotation,
         boundaries=outlines,
-        pdf=pdf,
+        pdf=not no_pdf,
     )
     if as_json:
         print_json(files.briefing.to_json())

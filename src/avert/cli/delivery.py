@@ -163,13 +163,18 @@ def board_pack(
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path(
         "board-pack"
     ),
-    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Write a PDF.")] = True,
+    no_pdf: Annotated[
+        bool, typer.Option("--no-pdf", help="Skip the PDF (HTML only).")
+    ] = False,
+    _pdf: Annotated[
+        bool, typer.Option("--pdf", hidden=True, help="The default: write the PDF.")
+    ] = False,
 ) -> None:
     """Write the month's board pack (HTML and PDF): plan status, overdue and
     completed actions with evidence, the principle checks."""
     settings = get_settings(ctx)
     written = delivery.board_pack(
-        get_store(ctx), settings, month=month, out_dir=out, pdf=pdf
+        get_store(ctx), settings, month=month, out_dir=out, pdf=not no_pdf
     )
     for path in written:
         console.print(f"wrote {path}")

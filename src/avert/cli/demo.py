@@ -27,9 +27,12 @@ def demo(
     days: Annotated[
         int | None, typer.Option(help="Days of records (default 730).")
     ] = None,
-    pdf: Annotated[
-        bool, typer.Option("--pdf/--no-pdf", help="Write the briefing PDF.")
-    ] = True,
+    no_pdf: Annotated[
+        bool, typer.Option("--no-pdf", help="Skip the briefing PDF.")
+    ] = False,
+    _pdf: Annotated[
+        bool, typer.Option("--pdf", hidden=True, help="The default: write the PDF.")
+    ] = False,
 ) -> None:
     """Generate the synthetic city, load it, run every analysis, write avert-demo/."""
     from avert.workflows.demo import DEMO_PASSWORD, run_demo
@@ -41,7 +44,7 @@ def demo(
             seed=seed,
             people=people,
             days=days,
-            pdf=pdf,
+            pdf=not no_pdf,
             progress=lambda name: status.update(f"avert demo: {name}"),
         )
     table = Table(title="avert demo")

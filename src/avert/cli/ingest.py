@@ -69,13 +69,18 @@ FollowOpt = Annotated[
         "default).",
     ),
 ]
-ClassifyOpt = Annotated[
+NoClassifyOpt = Annotated[
     bool,
     typer.Option(
-        "--classify/--no-classify",
-        help="After the load, classify the store under the configured definition "
-        "(and every definition already classified), with harm.",
+        "--no-classify",
+        help="Do not classify after the load (by default the store is classified "
+        "under the configured definition, and every definition already classified, "
+        "with harm).",
     ),
+]
+OldClassifyOpt = Annotated[
+    bool,
+    typer.Option("--classify", hidden=True, help="The default: classify the load."),
 ]
 
 
@@ -224,7 +229,8 @@ def policeuk(
     ],
     strict: StrictOpt = False,
     as_json: JsonOpt = False,
-    classify: ClassifyOpt = True,
+    no_classify: NoClassifyOpt = False,
+    _classify: OldClassifyOpt = False,
     accept_rejects: AcceptOpt = False,
     follow_links: FollowOpt = False,
     crs: Annotated[
@@ -242,7 +248,7 @@ def policeuk(
         strict=strict,
         as_json=as_json,
         crs=crs,
-        classify=classify,
+        classify=not no_classify,
         accept_rejects=accept_rejects,
         follow_links=follow_links,
     )
@@ -257,7 +263,8 @@ def bundle(
     path: Annotated[str, typer.Argument(help="An avert record bundle: folder or zip.")],
     strict: StrictOpt = False,
     as_json: JsonOpt = False,
-    classify: ClassifyOpt = True,
+    no_classify: NoClassifyOpt = False,
+    _classify: OldClassifyOpt = False,
     accept_rejects: AcceptOpt = False,
     follow_links: FollowOpt = False,
 ) -> None:
@@ -269,7 +276,7 @@ def bundle(
         strict=strict,
         as_json=as_json,
         crs=None,
-        classify=classify,
+        classify=not no_classify,
         accept_rejects=accept_rejects,
         follow_links=follow_links,
     )
