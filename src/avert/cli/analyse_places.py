@@ -9,10 +9,10 @@ from typing import Annotated
 
 import polars as pl
 import typer
-from rich.table import Table
 
 from avert.analyse.result import json_object
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._table import Col, print_table
 from avert.errors import ConfigError
 from avert.workflows.forecast import events_from_csv, events_from_store
 from avert.workflows.places import run_emerging, run_gistar, run_near_repeat
@@ -58,10 +58,17 @@ def _floats(text: str, name: str) -> list[float]:
 
 
 def _table(frame: pl.DataFrame, limit: int = 30) -> None:
-    t = Table(*frame.columns)
-    for row in frame.head(limit).iter_rows():
-        t.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
-    console.print(t)
+    """The first column is an id (a cell, a band): kept whole; the others are figures."""
+    print_table(
+        [
+            Col(c, "id" if k == 0 else "fixed", "left" if k == 0 else "right", drop=k)
+            for k, c in enumerate(frame.columns)
+        ],
+        [
+            [f"{v:.4g}" if isinstance(v, float) else str(v) for v in row]
+            for row in frame.head(limit).iter_rows()
+        ],
+    )
 
 
 def near_repeat(

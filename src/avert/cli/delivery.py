@@ -12,9 +12,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._common import (
+    check_out_dir,
+    check_out_file,
+    console,
+    get_settings,
+    get_store,
+    print_json,
+)
+from avert.cli._table import Col, print_table
 from avert.workflows import delivery
 
 __all__ = ["register"]
@@ -47,8 +54,12 @@ def plan_export(
     plan_id: Annotated[
         str | None, typer.Option("--plan", help="Plan id (default: the first).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace PATH if it exists.")
+    ] = False,
 ) -> None:
     """Write the stored plan as a plan file."""
+    check_out_file(path, force=force, option="PATH")
     store = get_store(ctx)
     delivery.export_plan(store, path, plan_id=plan_id)
     console.print(f"wrote {path}")
@@ -71,7 +82,9 @@ def task_add(
     item: Annotated[
         str,
         typer.Option(
-            "--from", help="Briefing item KIND:ID, e.g. incident:I123, person:P1."
+            "--item",
+            "--from",
+            help="Briefing item KIND:ID, e.g. incident:I123, person:P1.",
         ),
     ],
     what: Annotated[
@@ -116,18 +129,29 @@ def task_list(
     if as_json:
         print_json(rows.to_dicts())
         return
-    table = Table("id", "item", "what", "who", "due", "status", "result")
-    for r in rows.iter_rows(named=True):
-        table.add_row(
-            r["tasking_id"],
-            f"{r['item_kind']}:{r['item_id']}",
-            r["what"],
-            r["assignee"] or r["organisation"] or "",
-            f"{r['due']:%Y-%m-%d %H:%M}" if r["due"] else "",
-            r["status"],
-            r["result"] or "",
-        )
-    console.print(table)
+    print_table(
+        [
+            Col("id", "id"),
+            Col("item", "id"),
+            Col("what", "text"),
+            Col("who", "text", drop=2),
+            Col("due", "fixed", drop=3),
+            Col("status", "fixed"),
+            Col("result", "text", drop=1),
+        ],
+        [
+            [
+                r["tasking_id"],
+                f"{r['item_kind']}:{r['item_id']}",
+                r["what"],
+                r["assignee"] or r["organisation"] or "",
+                f"{r['due']:%Y-%m-%d %H:%M}" if r["due"] else "",
+                r["status"],
+                r["result"] or "",
+            ]
+            for r in rows.iter_rows(named=True)
+        ],
+    )
 
 
 @task_app.command("done")
@@ -172,6 +196,7 @@ def board_pack(
 ) -> None:
     """Write the month's board pack (HTML and PDF): plan status, overdue and
     completed actions with evidence, the principle checks."""
+    check_out_dir(out)
     settings = get_settings(ctx)
     written = delivery.board_pack(
         get_store(ctx), settings, month=month, out_dir=out, pdf=not no_pdf

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from avert.cli._common import console
+from avert.cli._common import check_out_dir, console
 
 __all__ = ["register"]
 
@@ -36,6 +36,8 @@ def demo(
 ) -> None:
     """Generate the synthetic city, load it, run every analysis, write avert-demo/."""
     from avert.workflows.demo import DEMO_PASSWORD, run_demo
+
+    check_out_dir(out)
 
     with console.status("avert demo") as status:
         report = run_demo(

@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from avert.cli._common import console, err_console, get_settings, get_store, print_json
+from avert.cli._table import Col, print_table
 from avert.ingest.limits import Limits
 from avert.workflows.load import (
     FINISHING,
@@ -88,30 +88,40 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
     if as_json:
         print_json(report.as_json())
         return
-    table = Table(title=f"load {report.load_id}")
-    for name in ("file", "kind", "rows", "loaded", "quarantined", "duplicates"):
-        table.add_column(name, justify="left" if name in ("file", "kind") else "right")
-    for f in report.files:
-        table.add_row(
+    rows = [
+        [
             f.file,
             f.kind,
             str(f.rows),
             str(f.loaded),
             str(f.quarantined),
             str(f.duplicates),
-        )
-    for name in report.skipped:
-        table.add_row(name, "skipped", "0", "0", "0", "0")
-    table.add_row(
-        "total",
-        "",
-        str(report.rows),
-        str(report.loaded),
-        str(report.quarantined),
-        str(report.duplicates),
-        style="bold",
+        ]
+        for f in report.files
+    ]
+    rows += [[name, "skipped", "0", "0", "0", "0"] for name in report.skipped]
+    rows.append(
+        [
+            "total",
+            "",
+            str(report.rows),
+            str(report.loaded),
+            str(report.quarantined),
+            str(report.duplicates),
+        ]
     )
-    console.print(table)
+    print_table(
+        [
+            Col("file", "text"),
+            Col("kind", "fixed"),
+            Col("rows", "fixed", "right"),
+            Col("loaded", "fixed", "right"),
+            Col("quarantined", "fixed", "right"),
+            Col("duplicates", "fixed", "right"),
+        ],
+        rows,
+        title=f"load {report.load_id}",
+    )
     for f in report.files:
         if f.error:
             console.print(f"[red]{f.file}[/]: {f.error}", markup=False)

@@ -10,7 +10,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from avert.cli._common import console
+from avert.cli._common import check_out_dir, console
 from avert.errors import ConfigError
 
 __all__ = ["register", "synth"]
@@ -44,6 +44,7 @@ def synth(
     """Generate a synthetic city with planted truth and write it as a record bundle."""
     from avert.synth import CityConfig, make_city, write_bundle
 
+    check_out_dir(out)
     if fmt not in ("csv", "parquet"):
         msg = f"--format must be csv or parquet, got {fmt!r}"
         raise ConfigError(msg)
