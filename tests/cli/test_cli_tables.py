@@ -117,6 +117,7 @@ COMMANDS = [
     ["task", "list"],
     ["audit", "list"],
     ["users", "list"],
+    ["synth", "--people", "1500", "--days", "60", "--out", "{root}/synthetic"],
 ]  # fmt: skip
 
 

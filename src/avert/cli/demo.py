@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from avert.cli._common import check_out_dir, console
+from avert.cli._table import Col, print_table
 
 __all__ = ["register"]
 
@@ -49,13 +49,11 @@ def demo(
             pdf=not no_pdf,
             progress=lambda name: status.update(f"avert demo: {name}"),
         )
-    table = Table(title="avert demo")
-    table.add_column("step")
-    table.add_column("seconds", justify="right")
-    table.add_column("result")
-    for name, seconds, detail in report.steps:
-        table.add_row(name, f"{seconds:.2f}", detail)
-    console.print(table)
+    print_table(
+        [Col("step", "text"), Col("seconds", "fixed", "right"), Col("result", "text")],
+        [[name, f"{seconds:.2f}", detail] for name, seconds, detail in report.steps],
+        title="avert demo",
+    )
     console.print(
         f"Open [bold]{report.index.resolve()}[/] (database: {report.database})."
     )
