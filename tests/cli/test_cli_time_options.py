@@ -122,3 +122,20 @@ def test_old_and_new_names_give_the_same_result(sqlite_store: Store) -> None:
     # the first listing is itself audited: the second one shows one row more
     assert [r["seq"] for r in b][: len(a)] == [r["seq"] for r in a]
     assert len(b) == len(a) + 1
+
+
+def test_every_time_option_takes_the_same_formats(sqlite_store: Store) -> None:
+    """Minutes without seconds and an offset work in the place statistics too."""
+    _store(sqlite_store)
+    out = _json(
+        sqlite_store,
+        "analyse",
+        "near-repeat",
+        "--sims",
+        "9",
+        "--from",
+        "2024-05-01T06:00",
+        "--to",
+        "2024-07-01T06:00+01:00",
+    )
+    assert out["n_events"] == 12

@@ -3,7 +3,6 @@ CSV/Parquet file (x, y in metres and occurred_at)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,7 @@ import typer
 from avert.analyse.result import json_object
 from avert.cli._common import console, get_settings, get_store, print_json
 from avert.cli._table import Col, print_table
+from avert.cli._time import TIME_HELP, when
 from avert.errors import ConfigError
 from avert.workflows.forecast import events_from_csv, events_from_store
 from avert.workflows.places import run_emerging, run_gistar, run_near_repeat
@@ -24,10 +24,12 @@ _CSV = Annotated[
     typer.Option("--csv", help="Events from this CSV/Parquet instead of the store."),
 ]
 _FROM = Annotated[
-    dt.datetime | None, typer.Option("--from", help="Start of the window (inclusive).")
+    str | None,
+    typer.Option("--from", help="Start of the window (inclusive). " + TIME_HELP),
 ]
 _TO = Annotated[
-    dt.datetime | None, typer.Option("--to", help="End of the window (exclusive).")
+    str | None,
+    typer.Option("--to", help="End of the window (exclusive). " + TIME_HELP),
 ]
 _ALL = Annotated[
     bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
@@ -90,8 +92,8 @@ def near_repeat(
     """Knox near-repeat test: observed/expected pairs and p-values per band."""
     res = run_near_repeat(
         _events(ctx, csv, all_incidents=all_incidents),
-        date_from=date_from,
-        date_to=date_to,
+        date_from=when(ctx, date_from, "--from"),
+        date_to=when(ctx, date_to, "--to"),
         space_bands_m=_floats(space, "--space"),
         time_bands_days=_floats(time, "--time"),
         n_sims=sims,
@@ -137,8 +139,8 @@ def gistar(
     res = run_gistar(
         _events(ctx, csv, all_incidents=all_incidents),
         cell_size_m=cell,
-        date_from=date_from,
-        date_to=date_to,
+        date_from=when(ctx, date_from, "--from"),
+        date_to=when(ctx, date_to, "--to"),
         radius=radius,
         alpha=alpha,
     )
@@ -162,7 +164,9 @@ def gistar(
 
 def hotspots(
     ctx: typer.Context,
-    at: Annotated[str, typer.Option("--at", help="End of the last slice (ISO).")],
+    at: Annotated[
+        str, typer.Option("--at", help="End of the last slice. " + TIME_HELP)
+    ],
     slices: Annotated[int, typer.Option("--slices", help="Number of slices.")] = 12,
     slice_days: Annotated[
         float, typer.Option("--slice-days", help="Days per slice.")
@@ -179,14 +183,11 @@ def hotspots(
     as_json: _JSON = False,
 ) -> None:
     """Emerging hot spots: new, intensifying, persistent, diminishing, sporadic ... cells."""
-    try:
-        when = dt.datetime.fromisoformat(at).replace(tzinfo=None)
-    except ValueError as err:
-        msg = f"--at must be an ISO date-time; got {at!r}."
-        raise ConfigError(msg) from err
+    end = when(ctx, at, "--at")
+    assert end is not None
     frame = run_emerging(
         _events(ctx, csv, all_incidents=all_incidents),
-        at=when,
+        at=end,
         slices=slices,
         slice_days=slice_days,
         cell_size_m=cell,
