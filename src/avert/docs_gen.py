@@ -46,6 +46,8 @@ def cli_reference() -> str:
         "# CLI reference",
         "",
         "Generated from `avert --help` by `python -m avert.docs_gen`; do not edit by hand.",
+        "Conventions shared by every command (time windows, flags, tables, exit codes):",
+        "`docs/command-line.md`.",
         "",
     ]
     for path, text in _walk(app, command, ["avert"]):

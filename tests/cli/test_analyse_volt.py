@@ -113,12 +113,15 @@ def test_risk_lists_carry_their_make_up(sqlite_store: Store) -> None:
     risk = _run(sqlite_store, "risk", "--kind", "offender", "--top", "1")
     made = risk["lists"][0]["make_up"]  # type: ignore[index]
     top_id = risk["lists"][0]["rows"][0]["person_id"]  # type: ignore[index]
-    assert made["n"] == 1 and made["n_pool"] == 2
+    assert made["n"] == 1
+    assert made["n_pool"] == 2
     sex = {r["category"]: r for r in made["rows"] if r["dimension"] == "sex"}
     listed_sex = "M" if top_id == "o0" else "F"
-    assert sex[listed_sex]["listed"] == 1 and sex[listed_sex]["pool"] == 1
+    assert sex[listed_sex]["listed"] == 1
+    assert sex[listed_sex]["pool"] == 1
     other = "F" if listed_sex == "M" else "M"
-    assert sex[other]["listed"] == 0 and sex[other]["pool"] == 1
+    assert sex[other]["listed"] == 0
+    assert sex[other]["pool"] == 1
     text = CliRunner().invoke(
         app,
         ["--db", sqlite_store.url.sqlalchemy, "analyse", "risk", "--top", "1"],

@@ -102,3 +102,50 @@ def test_a_bad_definition_setting_says_the_load_committed(sqlite_store: Store) -
     with pytest.raises(ConfigError, match="The load committed"):
         refresh_after_load(sqlite_store, report, definition="no-such-profile")
     assert sqlite_store.count("incidents") == report.loaded
+
+
+def test_ingest_and_classify_use_the_harm_table_setting(
+    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest classifies with the configured ``harm_table``, as ``avert classify`` does."""
+    import re
+
+    from avert.config.definitions import load_harm
+
+    packaged = (
+        Path(__file__).resolve().parents[2] / "src/avert/config/defaults/harm.toml"
+    )
+    own = tmp_path / "own-harm.toml"
+    # every weight one day: nothing like the packaged table
+    own.write_text(
+        re.sub(
+            r"^days = .*$",
+            "days = 1.0",
+            packaged.read_text(encoding="utf-8"),
+            flags=re.M,
+        ),
+        encoding="utf-8",
+    )
+    assert load_harm(own).codes != load_harm().codes
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AVERT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("AVERT_HARM_TABLE", str(own))
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "init"]).exit_code == 0
+    result = runner.invoke(app, ["ingest", "bundle", str(bundle)])
+    assert result.exit_code == 0, result.output
+
+    def harm_days() -> list[float]:
+        frame = Store("avert.db").read_frame(
+            "classifications", columns=["incident_id", "harm_days", "in_definition"]
+        )
+        inside = frame.filter(pl.col("in_definition")).sort("incident_id")
+        return inside["harm_days"].to_list()
+
+    after_ingest = harm_days()
+    assert after_ingest
+    assert set(after_ingest) <= {0.0, 1.0}, "ingest used the packaged harm table"
+    result = runner.invoke(app, ["classify"])
+    assert result.exit_code == 0, result.output
+    assert "own-harm.toml" in result.output.replace("\n", "")  # a long path wraps
+    assert harm_days() == after_ingest

@@ -39,6 +39,28 @@ from avert.errors import AvertError
 
 __all__ = ["app", "main"]
 
+
+def _flags_without_type() -> None:
+    """``--help`` shows a flag (``--json``, ``--help``) as a flag, without ``<bool>``.
+
+    Typer's rich help prints a type beside every option, flags included; a flag takes
+    no value, so the type column stays empty for it.
+    """
+    from typer.core import TyperOption
+
+    if getattr(TyperOption.display_type_rich, "avert_flags", False):
+        return
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_bool_flag else shown(self, ctx)
+
+    display_type_rich.avert_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign,assignment]
+
+
+_flags_without_type()
+
 app = typer.Typer(
     name="avert",
     help=(

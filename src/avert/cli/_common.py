@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -14,7 +16,15 @@ from avert.config.settings import Settings, load_settings
 if TYPE_CHECKING:
     from avert.workflows.admin import Store
 
-__all__ = ["console", "err_console", "get_settings", "get_store", "print_json"]
+__all__ = [
+    "check_out_dir",
+    "check_out_file",
+    "console",
+    "err_console",
+    "get_settings",
+    "get_store",
+    "print_json",
+]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -33,6 +43,47 @@ def get_store(ctx: typer.Context, *, check: bool = True) -> Store:
     from avert.workflows.admin import open_store
 
     return open_store(get_settings(ctx), check=check)
+
+
+def _writable_folder(path: Path, option: str) -> None:
+    """Usage error unless files can be created in folder ``path`` (or where it would go)."""
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        msg = f"{path}: {probe} is a file, not a folder"
+        raise typer.BadParameter(msg, param_hint=option)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        msg = f"cannot write to {path}: {probe} is not writable"
+        raise typer.BadParameter(msg, param_hint=option)
+
+
+def check_out_dir(path: Path, option: str = "--out") -> None:
+    """Usage error (exit 2) unless ``path`` is a folder that can be written (or made).
+
+    A folder's own files (briefing.html, ...) are replaced: that is what the command
+    is for; a *file* where the folder should be is refused.
+    """
+    if path.exists() and not path.is_dir():
+        msg = f"{path} exists and is a file: give a folder"
+        raise typer.BadParameter(msg, param_hint=option)
+    _writable_folder(path, option)
+
+
+def check_out_file(path: Path, *, force: bool, option: str = "--out") -> None:
+    """Usage error (exit 2) unless file ``path`` can be written.
+
+    An existing file is replaced only with ``force`` (``--force``); a folder never.
+    """
+    if path.is_dir():
+        msg = f"{path} is a folder: give a file name"
+        raise typer.BadParameter(msg, param_hint=option)
+    if path.exists() and not force:
+        msg = f"{path} exists: give --force to replace it, or another name"
+        raise typer.BadParameter(msg, param_hint=option)
+    _writable_folder(path.parent, option)
 
 
 def print_json(payload: Any) -> None:

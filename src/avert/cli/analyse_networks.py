@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
 
 if TYPE_CHECKING:
@@ -66,30 +66,32 @@ def groups(
     if as_json:
         print_json(jsonable(payload))
         return
-    table = Table(title=f"groups ({len(payload['groups'])})")
-    for col in (
-        "group",
-        "origin",
-        "size",
-        "continuum",
-        "band",
-        "harm days",
-        "trend",
-        "first reason",
-    ):
-        table.add_column(col)
-    for g in payload["groups"]:
-        table.add_row(
-            g["group_id"],
-            g["origin"],
-            str(g["size"]),
-            g["continuum"],
-            g["band"],
-            f"{g['harm_days']:.0f}",
-            g["trend"],
-            g["reasons"][0] if g["reasons"] else "",
-        )
-    console.print(table)
+    print_table(
+        [
+            Col("group", "id"),
+            Col("origin", "fixed", drop=3),
+            Col("size", "fixed", "right"),
+            Col("continuum", "fixed", drop=2),
+            Col("band", "fixed"),
+            Col("harm days", "fixed", "right"),
+            Col("trend", "fixed", drop=1),
+            Col("first reason", "text", drop=4),
+        ],
+        [
+            [
+                g["group_id"],
+                g["origin"],
+                str(g["size"]),
+                g["continuum"],
+                g["band"],
+                f"{g['harm_days']:.0f}",
+                g["trend"],
+                g["reasons"][0] if g["reasons"] else "",
+            ]
+            for g in payload["groups"]
+        ],
+        title=f"groups ({len(payload['groups'])})",
+    )
 
 
 def person(
@@ -142,13 +144,19 @@ def person(
 def retaliation(
     ctx: typer.Context,
     since: Annotated[
-        str, typer.Option("--since", help="Start of the alert window. " + TIME_HELP)
+        str,
+        typer.Option(
+            "--from",
+            "--since",
+            help="Start of the alert window (inclusive). " + TIME_HELP,
+        ),
     ],
     until: Annotated[
         str | None,
         typer.Option(
+            "--to",
             "--until",
-            help="End of the alert window (default: no end). " + TIME_HELP,
+            help="End of the alert window (exclusive; default: no end). " + TIME_HELP,
             show_default=False,
         ),
     ] = None,
@@ -159,12 +167,12 @@ def retaliation(
     from avert.report.payload import jsonable
     from avert.workflows.networks import retaliation_report
 
-    start = when(ctx, since, "--since")
+    start = when(ctx, since, "--from")
     assert start is not None
     result = retaliation_report(
         get_store(ctx),
         since=start,
-        until=when(ctx, until, "--until"),
+        until=when(ctx, until, "--to"),
         profile=get_settings(ctx).definition,
         config=_config(config),
     )
@@ -172,28 +180,32 @@ def retaliation(
     if as_json:
         print_json(jsonable(payload))
         return
-    table = Table(title=f"retaliation alerts ({len(payload['alerts'])})")
-    for col in (
-        "alert",
-        "incident",
-        "victim",
-        "may retaliate",
-        "possible targets",
-        "live until",
-    ):
-        table.add_column(col)
+    rows = []
     for a in payload["alerts"]:
         shown = a["possible_targets"][:6]
         more = a["n_possible_targets"] - len(shown)
-        table.add_row(
-            a["strength"],
-            a["incident_id"],
-            a["victim_id"],
-            ", ".join(a["at_risk_of_retaliation_from"][:6]),
-            ", ".join(shown) + (f" (+{more})" if more > 0 else ""),
-            a["live_until"],
+        rows.append(
+            [
+                a["strength"],
+                a["incident_id"],
+                a["victim_id"],
+                ", ".join(a["at_risk_of_retaliation_from"][:6]),
+                ", ".join(shown) + (f" (+{more})" if more > 0 else ""),
+                str(a["live_until"])[:16],
+            ]
         )
-    console.print(table)
+    print_table(
+        [
+            Col("alert", "fixed"),
+            Col("incident", "id"),
+            Col("victim", "id"),
+            Col("may retaliate", "ids", drop=2),
+            Col("possible targets", "ids", drop=3),
+            Col("live until", "fixed", drop=1),
+        ],
+        rows,
+        title=f"retaliation alerts ({len(payload['alerts'])})",
+    )
 
 
 def families(
@@ -209,28 +221,30 @@ def families(
     if as_json:
         print_json({"families": jsonable(frame)})
         return
-    table = Table(title=f"families ({frame.height})")
-    for col in (
-        "family",
-        "size",
-        "harm as offender",
-        "harm as victim",
-        "domestic",
-        "youth violence",
-        "crime types",
-    ):
-        table.add_column(col)
-    for r in frame.head(50).to_dicts():
-        table.add_row(
-            r["family_id"],
-            str(r["family_size"]),
-            f"{r['harm_days_as_offender']:.0f}",
-            f"{r['harm_days_as_victim']:.0f}",
-            str(r["n_domestic"]),
-            str(r["n_youth_violence"]),
-            ", ".join(r["crime_types"]),
-        )
-    console.print(table)
+    print_table(
+        [
+            Col("family", "id"),
+            Col("size", "fixed", "right"),
+            Col("harm as offender", "fixed", "right"),
+            Col("harm as victim", "fixed", "right"),
+            Col("domestic", "fixed", "right", drop=2),
+            Col("youth violence", "fixed", "right", drop=3),
+            Col("crime types", "ids", drop=1),
+        ],
+        [
+            [
+                r["family_id"],
+                str(r["family_size"]),
+                f"{r['harm_days_as_offender']:.0f}",
+                f"{r['harm_days_as_victim']:.0f}",
+                str(r["n_domestic"]),
+                str(r["n_youth_violence"]),
+                ", ".join(r["crime_types"]),
+            ]
+            for r in frame.head(50).to_dicts()
+        ],
+        title=f"families ({frame.height})",
+    )
 
 
 def register(analyse_app: typer.Typer) -> None:

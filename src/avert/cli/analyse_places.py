@@ -3,14 +3,14 @@ CSV/Parquet file (x, y in metres and occurred_at)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._table import Col, print_table
+from avert.cli._time import TIME_HELP, when
 from avert.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -23,10 +23,12 @@ _CSV = Annotated[
     typer.Option("--csv", help="Events from this CSV/Parquet instead of the store."),
 ]
 _FROM = Annotated[
-    dt.datetime | None, typer.Option("--from", help="Start of the window (inclusive).")
+    str | None,
+    typer.Option("--from", help="Start of the window (inclusive). " + TIME_HELP),
 ]
 _TO = Annotated[
-    dt.datetime | None, typer.Option("--to", help="End of the window (exclusive).")
+    str | None,
+    typer.Option("--to", help="End of the window (exclusive). " + TIME_HELP),
 ]
 _ALL = Annotated[
     bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
@@ -59,10 +61,17 @@ def _floats(text: str, name: str) -> list[float]:
 
 
 def _table(frame: pl.DataFrame, limit: int = 30) -> None:
-    t = Table(*frame.columns)
-    for row in frame.head(limit).iter_rows():
-        t.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
-    console.print(t)
+    """The first column is an id (a cell, a band): kept whole; the others are figures."""
+    print_table(
+        [
+            Col(c, "id" if k == 0 else "fixed", "left" if k == 0 else "right", drop=k)
+            for k, c in enumerate(frame.columns)
+        ],
+        [
+            [f"{v:.4g}" if isinstance(v, float) else str(v) for v in row]
+            for row in frame.head(limit).iter_rows()
+        ],
+    )
 
 
 def near_repeat(
@@ -87,8 +96,8 @@ def near_repeat(
 
     res = run_near_repeat(
         _events(ctx, csv, all_incidents=all_incidents),
-        date_from=date_from,
-        date_to=date_to,
+        date_from=when(ctx, date_from, "--from"),
+        date_to=when(ctx, date_to, "--to"),
         space_bands_m=_floats(space, "--space"),
         time_bands_days=_floats(time, "--time"),
         n_sims=sims,
@@ -139,8 +148,8 @@ def gistar(
     res = run_gistar(
         _events(ctx, csv, all_incidents=all_incidents),
         cell_size_m=cell,
-        date_from=date_from,
-        date_to=date_to,
+        date_from=when(ctx, date_from, "--from"),
+        date_to=when(ctx, date_to, "--to"),
         radius=radius,
         alpha=alpha,
     )
@@ -164,7 +173,9 @@ def gistar(
 
 def hotspots(
     ctx: typer.Context,
-    at: Annotated[str, typer.Option("--at", help="End of the last slice (ISO).")],
+    at: Annotated[
+        str, typer.Option("--at", help="End of the last slice. " + TIME_HELP)
+    ],
     slices: Annotated[int, typer.Option("--slices", help="Number of slices.")] = 12,
     slice_days: Annotated[
         float, typer.Option("--slice-days", help="Days per slice.")
@@ -184,14 +195,11 @@ def hotspots(
     from avert.report.payload import json_object
     from avert.workflows.places import run_emerging
 
-    try:
-        when = dt.datetime.fromisoformat(at).replace(tzinfo=None)
-    except ValueError as err:
-        msg = f"--at must be an ISO date-time; got {at!r}."
-        raise ConfigError(msg) from err
+    end = when(ctx, at, "--at")
+    assert end is not None
     frame = run_emerging(
         _events(ctx, csv, all_incidents=all_incidents),
-        at=when,
+        at=end,
         slices=slices,
         slice_days=slice_days,
         cell_size_m=cell,

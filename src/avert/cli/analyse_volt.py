@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.table import Table
 
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
 
 if TYPE_CHECKING:
@@ -100,10 +100,16 @@ def concentration(
     console.print(
         f"Gini {_fmt(result.gini)}   generalised Gini {_fmt(result.generalised_gini)}"
     )
-    table = Table("top fraction of entities", "share of the measure")
-    for key, value in result.top_shares.items():
-        table.add_row(f"{100 * float(key):g} %", _fmt(value, pct=True))
-    console.print(table)
+    print_table(
+        [
+            Col("top fraction of entities", "fixed", "right"),
+            Col("share of the measure", "fixed", "right"),
+        ],
+        [
+            [f"{100 * float(key):g} %", _fmt(value, pct=True)]
+            for key, value in result.top_shares.items()
+        ],
+    )
     for key, inverse in result.entities_for_shares.items():
         console.print(
             f"{100 * float(key):g} % of the measure: "
@@ -123,7 +129,12 @@ def volt(
         ),
     ] = None,
     window_days: Annotated[
-        int, typer.Option("--window-days", help="Length of the window.")
+        int,
+        typer.Option(
+            "--days",
+            "--window-days",
+            help="Length of the window ending at --at, in days.",
+        ),
     ] = 365,
     cell: Annotated[
         float | None, typer.Option("--cell", help="Places as grid cells (m).")
@@ -153,25 +164,33 @@ def volt(
         print_json(result.to_dict(top=top))
         return
     console.print(f"[bold]VOLT[/] window {window_days} days to {result.params['at']}")
-    console.print(_summary_table(result.frame))
+    _summary_table(result.frame)
     unit = (
         "LSOA"
         if result.params["place_unit"] == "lsoa"
         else f"{result.params['cell_size_m']:g} m cell"
     )
-    places = Table(
-        f"place ({unit})", "incidents", "harm days", "repeats", "trend", "last"
+    print_table(
+        [
+            Col(f"place ({unit})", "id"),
+            Col("incidents", "fixed", "right"),
+            Col("harm days", "fixed", "right"),
+            Col("repeats", "fixed", "right", drop=2),
+            Col("trend", "fixed", "right", drop=3),
+            Col("last", "fixed", drop=1),
+        ],
+        [
+            [
+                str(row["place_id"]),
+                f"{row['n_incidents']:,}",
+                _days(row["harm_days"]),
+                f"{row['n_repeats']:,}",
+                f"{row['trend']:+d}",
+                str(row["last_at"])[:16],
+            ]
+            for row in result.places.head(top).iter_rows(named=True)
+        ],
     )
-    for row in result.places.head(top).iter_rows(named=True):
-        places.add_row(
-            str(row["place_id"]),
-            f"{row['n_incidents']:,}",
-            _days(row["harm_days"]),
-            f"{row['n_repeats']:,}",
-            f"{row['trend']:+d}",
-            str(row["last_at"])[:16],
-        )
-    console.print(places)
     if result.overlaps:
         for key, value in result.overlaps.items():
             console.print(f"{key}: {value}")
@@ -183,32 +202,33 @@ def _days(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f}"
 
 
-def _summary_table(frame: pl.DataFrame) -> Table:
+def _summary_table(frame: pl.DataFrame) -> None:
     """The VOLT summary: distinct incidents and harm per row, pairs under their own name."""
-    table = Table(
-        "",
-        "entities",
-        "incidents",
-        "harm days",
-        "entity-incident pairs",
-        "pair harm days",
-        "repeat rate",
+    print_table(
+        [
+            Col("", "id"),
+            Col("entities", "fixed", "right"),
+            Col("incidents", "fixed", "right"),
+            Col("harm days", "fixed", "right"),
+            Col("entity-incident pairs", "fixed", "right", drop=2),
+            Col("pair harm days", "fixed", "right", drop=1),
+            Col("repeat rate", "fixed", "right"),
+        ],
+        [
+            [
+                f"{row['dimension']}s",
+                f"{row['n_entities']:,}",
+                f"{row['n_incidents']:,}",
+                _days(row["harm_days"]),
+                f"{row['n_pairs']:,}",
+                _days(row["pair_harm_days"]),
+                _fmt(row["repeat_rate"], pct=True),
+            ]
+            for row in frame.iter_rows(named=True)
+        ],
+        caption="incidents and harm: distinct incidents, each once; pairs: an incident "
+        "with two victims is two victim pairs",
     )
-    for row in frame.iter_rows(named=True):
-        table.add_row(
-            f"{row['dimension']}s",
-            f"{row['n_entities']:,}",
-            f"{row['n_incidents']:,}",
-            _days(row["harm_days"]),
-            f"{row['n_pairs']:,}",
-            _days(row["pair_harm_days"]),
-            _fmt(row["repeat_rate"], pct=True),
-        )
-    table.caption = (
-        "incidents and harm: distinct incidents, each once; pairs: an incident with "
-        "two victims is two victim pairs"
-    )
-    return table
 
 
 _RISK_HEADERS = {
@@ -229,28 +249,39 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _risk_table(result: RiskResult, top: int) -> Table:
-    """Rank, id, score, the tie-break figures beside it, then the parts in one column."""
+def _risk_table(result: RiskResult, top: int) -> None:
+    """Rank, id, score, the tie-break figures beside it, then the parts in one column.
+
+    On a narrow terminal the last tie-break figures are left out first, then the parts.
+    """
     cols = result.frame.columns
     first_part = min(cols.index(p) for p in result.parts) if result.parts else len(cols)
     ties = cols[cols.index("score") + 1 : first_part]
-    table = Table("rank", "score")
-    table.add_column(result.id_column, no_wrap=True)
-    for c in ties:
-        table.add_column(_RISK_HEADERS.get(c, c), justify="right")
-    table.add_column("parts")
-    for row in result.frame.head(top).iter_rows(named=True):
-        table.add_row(
+    header = [
+        Col("rank", "fixed", "right"),
+        Col("score", "fixed", "right"),
+        Col(result.id_column, "id"),
+        *(
+            Col(_RISK_HEADERS.get(c, c), "fixed", "right", drop=1 + k)
+            for k, c in enumerate(ties)
+        ),
+        Col("parts", "fixed", drop=len(ties) + 1),
+    ]
+    rows = [
+        [
             str(row["rank"]),
             f"{row['score']:g}",
             str(row[result.id_column]),
             *(_cell(row[c]) for c in ties),
             "+".join(f"{row[p]:g}" for p in result.parts),
-        )
-    table.caption = "parts: " + " + ".join(
-        p.removeprefix("part_") for p in result.parts
+        ]
+        for row in result.frame.head(top).iter_rows(named=True)
+    ]
+    print_table(
+        header,
+        rows,
+        caption="parts: " + " + ".join(p.removeprefix("part_") for p in result.parts),
     )
-    return table
 
 
 def _make_up_line(made: dict[str, Any]) -> str:
@@ -276,7 +307,9 @@ def risk(
     at: Annotated[
         str | None,
         typer.Option(
-            "--at", help="Scoring date (default: latest record). " + TIME_HELP
+            "--as-of",
+            "--at",
+            help="Score as of this moment (default: latest record). " + TIME_HELP,
         ),
     ] = None,
     config: Annotated[
@@ -298,7 +331,7 @@ def risk(
     results = run_risk(
         get_store(ctx),
         kind=cast("RiskKind", kind),
-        at=when(ctx, at, "--at"),
+        at=when(ctx, at, "--as-of"),
         config_path=config,
         profile=profile,
     )
@@ -311,7 +344,7 @@ def risk(
         return
     for result, made in zip(results, make_ups, strict=True):
         console.print(f"[bold]{result.kind} risk[/] — population: {result.population}")
-        console.print(_risk_table(result, top))
+        _risk_table(result, top)
         console.print(f"[dim]{result.params.get('ranking', '')}[/]")
         if made is not None:
             console.print(_make_up_line(made))

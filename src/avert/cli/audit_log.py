@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from avert.cli._common import console, get_store, print_json
+from avert.cli._common import check_out_file, console, get_store, print_json
+from avert.cli._table import Col, print_table
 
 __all__ = ["register"]
 
@@ -27,11 +27,13 @@ audit_app = typer.Typer(
 
 SinceOpt = Annotated[
     dt.datetime | None,
-    typer.Option("--since", help="Rows at or after this time.", show_default=False),
+    typer.Option(
+        "--from", "--since", help="Rows at or after this time.", show_default=False
+    ),
 ]
 UntilOpt = Annotated[
     dt.datetime | None,
-    typer.Option("--until", help="Rows before this time.", show_default=False),
+    typer.Option("--to", "--until", help="Rows before this time.", show_default=False),
 ]
 UserOpt = Annotated[
     str | None,
@@ -111,21 +113,32 @@ def list_rows(
     if as_json:
         print_json(frame.to_dicts())
         return
-    table = Table(title=f"audit log (last {frame.height})")
-    for name in ("seq", "at", "user", "role", "action", "object", "reason", "detail"):
-        table.add_column(name, overflow="fold")
-    for row in frame.iter_rows(named=True):
-        table.add_row(
-            str(row["seq"]),
-            str(row["at"]),
-            row["user_name"],
-            row["role"],
-            row["action"],
-            row["object"],
-            row["reason"],
-            row["detail"] or "",
-        )
-    console.print(table)
+    print_table(
+        [
+            Col("seq", "fixed", "right"),
+            Col("at", "fixed"),
+            Col("user", "id"),
+            Col("role", "fixed", drop=2),
+            Col("action", "fixed"),
+            Col("object", "text"),
+            Col("reason", "text", drop=3),
+            Col("detail", "text", drop=1),
+        ],
+        [
+            [
+                str(row["seq"]),
+                str(row["at"])[:19],
+                row["user_name"],
+                row["role"],
+                row["action"],
+                row["object"],
+                row["reason"],
+                row["detail"] or "",
+            ]
+            for row in frame.iter_rows(named=True)
+        ],
+        title=f"audit log (last {frame.height})",
+    )
 
 
 @audit_app.command("export")
@@ -136,10 +149,14 @@ def export(
     until: UntilOpt = None,
     user: UserOpt = None,
     action: ActionOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace PATH if it exists.")
+    ] = False,
 ) -> None:
     """Write the audit rows (with seq and hashes) to a private, spreadsheet-safe CSV."""
     from avert.workflows.audit import export_audit
 
+    check_out_file(path, force=force, option="PATH")
     n = export_audit(
         get_store(ctx), path, since=since, until=until, user_name=user, action=action
     )

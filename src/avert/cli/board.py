@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
-from rich.table import Table
 
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._table import Col, print_table
 from avert.cli.ingest import _show as show_load
 from avert.config.choices import AREA_FIELDS
 
@@ -218,29 +218,34 @@ def performance(
     if as_json:
         print_json(result.to_dict())
         return
-    table = Table(
-        "area",
-        "category",
-        "flag",
-        "verdict",
-        "rate ratio",
-        "95 % CI",
-        "p",
-        "recent/expected",
-    )
+    rows = []
     for s in result.series:
         row = s.row()
-        table.add_row(
-            s.area,
-            s.category,
-            s.flag,
-            s.verdict,
-            _fmt(row["rate_ratio"]),
-            f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}",
-            _fmt(row["p_value"]),
-            f"{row['recent_count']}/{_fmt(row['recent_expected'])}",
+        rows.append(
+            [
+                s.area,
+                s.category,
+                s.flag,
+                s.verdict,
+                _fmt(row["rate_ratio"]),
+                f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}",
+                _fmt(row["p_value"]),
+                f"{row['recent_count']}/{_fmt(row['recent_expected'])}",
+            ]
         )
-    console.print(table)
+    print_table(
+        [
+            Col("area", "id"),
+            Col("category", "ids"),
+            Col("flag", "fixed"),
+            Col("verdict", "text", drop=1),
+            Col("rate ratio", "fixed", "right"),
+            Col("95 % CI", "fixed", "right", drop=3),
+            Col("p", "fixed", "right", drop=2),
+            Col("recent/expected", "fixed", "right", drop=4),
+        ],
+        rows,
+    )
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
 
@@ -326,25 +331,49 @@ def equality(
         f"[bold]Stop and search by ethnic group[/] — force area: "
         f"{', '.join(result.force_areas)} (census {result.population_year})"
     )
-    table = Table(
-        "group", "searches", "residents", "per 1,000", "ratio to White", "95 % CI"
+    print_table(
+        [
+            Col("group", "ids"),
+            Col("searches", "fixed", "right"),
+            Col("residents", "fixed", "right"),
+            Col("per 1,000", "fixed", "right"),
+            Col("ratio to White", "fixed", "right"),
+            Col("95 % CI", "fixed", "right", drop=1),
+        ],
+        [
+            [
+                row["group"],
+                str(row["searches"]),
+                _fmt(row["residents"]),
+                _fmt(row["rate_per_1000"]),
+                _fmt(row["ratio_to_white"]),
+                f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}",
+            ]
+            for row in result.force.frame.iter_rows(named=True)
+        ],
     )
-    for row in result.force.frame.iter_rows(named=True):
-        table.add_row(
-            row["group"],
-            str(row["searches"]),
-            _fmt(row["residents"]),
-            _fmt(row["rate_per_1000"]),
-            _fmt(row["ratio_to_white"]),
-            f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}",
-        )
-    console.print(table)
     for made in result.lists:
-        console.print(f"[bold]Make-up of list '{made.list_name}'[/] against its pool")
-        console.print(
-            made.frame.select(
-                "dimension", "category", "listed", "pool", "ratio", "ci_low", "ci_high"
-            )
+        print_table(
+            [
+                Col("dimension", "fixed"),
+                Col("category", "ids"),
+                Col("listed", "fixed", "right"),
+                Col("pool", "fixed", "right"),
+                Col("ratio", "fixed", "right"),
+                Col("95 % CI", "fixed", "right", drop=1),
+            ],
+            [
+                [
+                    str(r["dimension"]),
+                    str(r["category"]),
+                    _fmt(r["listed"]),
+                    _fmt(r["pool"]),
+                    _fmt(r["ratio"]),
+                    f"{_fmt(r['ci_low'])}-{_fmt(r['ci_high'])}",
+                ]
+                for r in made.frame.iter_rows(named=True)
+            ],
+            title=f"Make-up of list '{made.list_name}' against its pool",
         )
     for note in (*result.notes, *result.force.notes):
         console.print(f"[yellow]note:[/] {note}")

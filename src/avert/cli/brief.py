@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._common import (
+    check_out_dir,
+    console,
+    get_settings,
+    get_store,
+    print_json,
+)
 from avert.cli._time import TIME_HELP
 from avert.errors import ConfigError
 
@@ -45,9 +51,12 @@ def brief(
             help="CSV of area outlines with a WKT geometry column in the store's CRS.",
         ),
     ] = None,
-    pdf: Annotated[
-        bool, typer.Option("--pdf/--no-pdf", help="Write the PDF too.")
-    ] = True,
+    no_pdf: Annotated[
+        bool, typer.Option("--no-pdf", help="Skip the PDF (HTML and JSON only).")
+    ] = False,
+    _pdf: Annotated[
+        bool, typer.Option("--pdf", hidden=True, help="The default: write the PDF.")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the briefing JSON to standard output.")
     ] = False,
@@ -66,8 +75,11 @@ def brief(
     if audience not in ("police", "partner"):
         msg = f"--audience must be police or partner. Got {audience!r}."
         raise ConfigError(msg)
+    check_out_dir(out)
     settings = get_settings(ctx)
     when = parse_local(at, settings.timezone, option="--at")
+    if area is not None:
+        check_area(ctx, area)
     store = get_store(ctx)
     outlines = read_boundaries(boundaries, area=area) if boundaries else []
     files = run_briefing(
@@ -81,7 +93,7 @@ def brief(
         pseudonym_key=settings.pseudonym_key,
         pseudonym_rotation=settings.pseudonym_rotation,
         boundaries=outlines,
-        pdf=pdf,
+        pdf=not no_pdf,
         organisation=org,
     )
     if as_json:
@@ -101,6 +113,22 @@ def brief(
     console.print(
         "  timings: " + ", ".join(f"{k} {v:.2f}" for k, v in files.timings.items())
     )
+
+
+def check_area(ctx: typer.Context, area: str) -> None:
+    """Usage error (exit 2) when ``area`` names no area of the store, listing the known."""
+    from avert.workflows.briefing import known_areas
+
+    known = known_areas(get_store(ctx))
+    if area.lower() in {a.lower() for a in known}:
+        return
+    if not known:
+        msg = f"no area {area!r}: the store's incidents have no area (borough)"
+    else:
+        shown = ", ".join(known[:20])
+        more = f" (the first 20 of {len(known)})" if len(known) > 20 else ""
+        msg = f"no area {area!r} in the store. Known areas{more}: {shown}"
+    raise typer.BadParameter(msg, param_hint="--area")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._table import Col, print_table
 from avert.errors import ConfigError
 
 __all__ = ["register"]
@@ -99,18 +99,26 @@ def show(
         )
         return
     console.print(f"[bold]{prof.id}[/]: {prof.title}  ({prof.path})")
-    table = Table("category", "rule", "codes", "conditions")
+    rows: list[list[str]] = []
     for cid in prof.precedence:
         for r in prof.rules:
             if r.category == cid:
                 codes = ", ".join(r.offence_codes) if r.offence_codes else "any"
-                table.add_row(
-                    cid, r.id, codes, "; ".join(c.describe() for c in r.require_any)
+                rows.append(
+                    [cid, r.id, codes, "; ".join(c.describe() for c in r.require_any)]
                 )
         for ext in (prof.weapon, prof.group_offending, prof.repeat_victim):
             if ext.enabled and ext.category == cid:
-                table.add_row(cid, ext.id, "violence-related", "extension")
-    console.print(table)
+                rows.append([cid, ext.id, "violence-related", "extension"])
+    print_table(
+        [
+            Col("category", "ids"),
+            Col("rule", "id"),
+            Col("codes", "ids"),
+            Col("conditions", "text", drop=1),
+        ],
+        rows,
+    )
 
 
 @definition_app.command("validate")
@@ -305,10 +313,13 @@ def classify(
         console.print("  in:  " + ", ".join(report.moved_in_ids[:show_ids]))
     if show_ids and report.moved_out_ids:
         console.print("  out: " + ", ".join(report.moved_out_ids[:show_ids]))
-    table = Table("category", "incidents")
-    for cat, n in sorted(report.by_category.items(), key=lambda kv: -kv[1]):
-        table.add_row(cat or "(not in the definition)", f"{n:,}")
-    console.print(table)
+    print_table(
+        [Col("category", "id"), Col("incidents", "fixed", "right")],
+        [
+            [cat or "(not in the definition)", f"{n:,}"]
+            for cat, n in sorted(report.by_category.items(), key=lambda kv: -kv[1])
+        ],
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -12,9 +12,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._common import (
+    check_out_dir,
+    check_out_file,
+    console,
+    get_settings,
+    get_store,
+    print_json,
+)
+from avert.cli._table import Col, print_table
 
 __all__ = ["register"]
 
@@ -49,10 +56,14 @@ def plan_export(
     plan_id: Annotated[
         str | None, typer.Option("--plan", help="Plan id (default: the first).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace PATH if it exists.")
+    ] = False,
 ) -> None:
     """Write the stored plan as a plan file."""
     from avert.workflows import delivery
 
+    check_out_file(path, force=force, option="PATH")
     store = get_store(ctx)
     delivery.export_plan(store, path, plan_id=plan_id)
     console.print(f"wrote {path}")
@@ -79,24 +90,39 @@ def plan_status(
     if as_json:
         print_json(found)
         return
-    grid = Table("strand", *(s.replace("_", " ") for s in found["statuses"]))
-    for strand, row in found["grid"].items():
-        grid.add_row(strand, *(str(row[s]) for s in found["statuses"]))
     console.print(f"Plan status as at {found['today']}")
-    console.print(grid)
-    table = Table("objective", "baseline", "target", "now", "path", "status")
-    table.columns[0].overflow = table.columns[-1].overflow = "fold"
-    for m in found["measures"]:
-        table.add_row(
-            f"{m['objective_id']}\n{m['series'] or m['indicator'] or '-'}",
-            _value(m["baseline"]),
-            _value(m["target"]),
-            _value(m["current"]),
-            _value(m["path"]),
-            m["status"].replace("_", " ")
-            + (f" ({m['verdict'].replace('_', ' ')})" if m["verdict"] else ""),
-        )
-    console.print(table)
+    print_table(
+        [
+            Col("strand", "id"),
+            *(Col(s.replace("_", " "), "fixed", "right") for s in found["statuses"]),
+        ],
+        [
+            [strand, *(str(row[s]) for s in found["statuses"])]
+            for strand, row in found["grid"].items()
+        ],
+    )
+    print_table(
+        [
+            Col("objective", "text"),
+            Col("baseline", "fixed", "right", drop=3),
+            Col("target", "fixed", "right"),
+            Col("now", "fixed", "right"),
+            Col("path", "fixed", "right", drop=2),
+            Col("status", "text"),
+        ],
+        [
+            [
+                f"{m['objective_id']} {m['series'] or m['indicator'] or '-'}",
+                _value(m["baseline"]),
+                _value(m["target"]),
+                _value(m["current"]),
+                _value(m["path"]),
+                m["status"].replace("_", " ")
+                + (f" ({m['verdict'].replace('_', ' ')})" if m["verdict"] else ""),
+            ]
+            for m in found["measures"]
+        ],
+    )
     for m in found["measures"]:
         if m["reason"]:
             console.print(f"{m['objective_id']}: {m['reason']}")
@@ -119,7 +145,9 @@ def task_add(
     item: Annotated[
         str,
         typer.Option(
-            "--from", help="Briefing item KIND:ID, e.g. incident:I123, person:P1."
+            "--item",
+            "--from",
+            help="Briefing item KIND:ID, e.g. incident:I123, person:P1.",
         ),
     ],
     what: Annotated[
@@ -168,18 +196,29 @@ def task_list(
     if as_json:
         print_json(rows.to_dicts())
         return
-    table = Table("id", "item", "what", "who", "due", "status", "result")
-    for r in rows.iter_rows(named=True):
-        table.add_row(
-            r["tasking_id"],
-            f"{r['item_kind']}:{r['item_id']}",
-            r["what"],
-            r["assignee"] or r["organisation"] or "",
-            f"{r['due']:%Y-%m-%d %H:%M}" if r["due"] else "",
-            r["status"],
-            r["result"] or "",
-        )
-    console.print(table)
+    print_table(
+        [
+            Col("id", "id"),
+            Col("item", "id"),
+            Col("what", "text"),
+            Col("who", "text", drop=2),
+            Col("due", "fixed", drop=3),
+            Col("status", "fixed"),
+            Col("result", "text", drop=1),
+        ],
+        [
+            [
+                r["tasking_id"],
+                f"{r['item_kind']}:{r['item_id']}",
+                r["what"],
+                r["assignee"] or r["organisation"] or "",
+                f"{r['due']:%Y-%m-%d %H:%M}" if r["due"] else "",
+                r["status"],
+                r["result"] or "",
+            ]
+            for r in rows.iter_rows(named=True)
+        ],
+    )
 
 
 @task_app.command("done")
@@ -219,15 +258,21 @@ def board_pack(
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path(
         "board-pack"
     ),
-    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Write a PDF.")] = True,
+    no_pdf: Annotated[
+        bool, typer.Option("--no-pdf", help="Skip the PDF (HTML only).")
+    ] = False,
+    _pdf: Annotated[
+        bool, typer.Option("--pdf", hidden=True, help="The default: write the PDF.")
+    ] = False,
 ) -> None:
     """Write the month's board pack (HTML and PDF): plan status, overdue and
     completed actions with evidence, the principle checks."""
     from avert.workflows import delivery
 
+    check_out_dir(out)
     settings = get_settings(ctx)
     written = delivery.board_pack(
-        get_store(ctx), settings, month=month, out_dir=out, pdf=pdf
+        get_store(ctx), settings, month=month, out_dir=out, pdf=not no_pdf
     )
     for path in written:
         console.print(f"wrote {path}")

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from avert.cli._common import console
+from avert.cli._common import check_out_dir, console
+from avert.cli._table import Col, print_table
 
 __all__ = ["register"]
 
@@ -27,12 +27,17 @@ def demo(
     days: Annotated[
         int | None, typer.Option(help="Days of records (default 730).")
     ] = None,
-    pdf: Annotated[
-        bool, typer.Option("--pdf/--no-pdf", help="Write the briefing PDF.")
-    ] = True,
+    no_pdf: Annotated[
+        bool, typer.Option("--no-pdf", help="Skip the briefing PDF.")
+    ] = False,
+    _pdf: Annotated[
+        bool, typer.Option("--pdf", hidden=True, help="The default: write the PDF.")
+    ] = False,
 ) -> None:
     """Generate the synthetic city, load it, run every analysis, write avert-demo/."""
     from avert.workflows.demo import DEMO_PASSWORD, run_demo
+
+    check_out_dir(out)
 
     with console.status("avert demo") as status:
         report = run_demo(
@@ -41,16 +46,14 @@ def demo(
             seed=seed,
             people=people,
             days=days,
-            pdf=pdf,
+            pdf=not no_pdf,
             progress=lambda name: status.update(f"avert demo: {name}"),
         )
-    table = Table(title="avert demo")
-    table.add_column("step")
-    table.add_column("seconds", justify="right")
-    table.add_column("result")
-    for name, seconds, detail in report.steps:
-        table.add_row(name, f"{seconds:.2f}", detail)
-    console.print(table)
+    print_table(
+        [Col("step", "text"), Col("seconds", "fixed", "right"), Col("result", "text")],
+        [[name, f"{seconds:.2f}", detail] for name, seconds, detail in report.steps],
+        title="avert demo",
+    )
     console.print(
         f"Open [bold]{report.index.resolve()}[/] (database: {report.database})."
     )

@@ -13,9 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._common import (
+    check_out_dir,
+    console,
+    get_settings,
+    get_store,
+    print_json,
+)
+from avert.cli._table import Col, print_table
 from avert.config.choices import FORECAST_MODELS as MODELS
 from avert.errors import ConfigError
 
@@ -115,6 +121,7 @@ def forecast(
         write_forecast,
     )
 
+    check_out_dir(out)
     when = _parse_at(at)
     events = _events(ctx, csv, all_incidents=all_incidents)
     plan = run_forecast(
@@ -140,16 +147,25 @@ def forecast(
         f"{plan.k} cells ({plan.area_km2:.2f} km²) for {horizon} from {when:%Y-%m-%d %H:%M}; "
         f"expected share, backtested on the last {plan.backtest_days} days: {share}"
     )
-    table = Table("rank", "cell", "x", "y", "risk")
-    for r in plan.frame.head(20).iter_rows(named=True):
-        table.add_row(
-            str(r["rank"]),
-            str(r.get("cell_id", f"{r['row']},{r['col']}")),
-            f"{r['x']:.0f}",
-            f"{r['y']:.0f}",
-            f"{r['risk']:.4g}",
-        )
-    console.print(table)
+    print_table(
+        [
+            Col("rank", "fixed", "right"),
+            Col("cell", "id"),
+            Col("x", "fixed", "right", drop=2),
+            Col("y", "fixed", "right", drop=2),
+            Col("risk", "fixed", "right", drop=1),
+        ],
+        [
+            [
+                str(r["rank"]),
+                str(r.get("cell_id", f"{r['row']},{r['col']}")),
+                f"{r['x']:.0f}",
+                f"{r['y']:.0f}",
+                f"{r['risk']:.4g}",
+            ]
+            for r in plan.frame.head(20).iter_rows(named=True)
+        ],
+    )
     console.print(f"Wrote {', '.join(str(p) for p in files.values())}")
 
 
@@ -161,7 +177,11 @@ def evaluate(
     ] = "counting,default",
     start: Annotated[
         str | None,
-        typer.Option("--start", help="First test day (default: the last --days days)."),
+        typer.Option(
+            "--from",
+            "--start",
+            help="First test day (default: the last --days days).",
+        ),
     ] = None,
     days: Annotated[int, typer.Option("--days", help="Number of test days.")] = 90,
     train_days: Annotated[
@@ -190,7 +210,7 @@ def evaluate(
         covs = [float(c) / 100 for c in coverages.split(",") if c.strip()]
         first = dt.date.fromisoformat(start) if start else None
     except ValueError as err:
-        msg = f"Bad --coverages or --start: {err}"
+        msg = f"Bad --coverages or --from: {err}"
         raise ConfigError(msg) from err
     events = _events(ctx, csv, all_incidents=all_incidents)
     ev = run_forecast_evaluation(
@@ -209,9 +229,8 @@ def evaluate(
     if as_json:
         print_json(ev.to_dict())
         return
-    table = Table("model", "basis", "coverage", "hit rate", "PAI", "mean daily")
-    for r in ev.summary.iter_rows(named=True):
-        table.add_row(
+    rows = [
+        [
             r["model"],
             r["basis"],
             f"{100 * r['coverage']:g} %",
@@ -220,12 +239,24 @@ def evaluate(
             "n/a"
             if r["mean_daily_hit_rate"] is None
             else f"{r['mean_daily_hit_rate']:.3f}",
-        )
+        ]
+        for r in ev.summary.iter_rows(named=True)
+    ]
     console.print(
         f"{len(ev.days)} test days from {ev.days[0]}; grid {ev.grid.shape[0]} x "
         f"{ev.grid.shape[1]} cells of {ev.grid.cell_size_m:g} m"
     )
-    console.print(table)
+    print_table(
+        [
+            Col("model", "id"),
+            Col("basis", "fixed"),
+            Col("coverage", "fixed", "right"),
+            Col("hit rate", "fixed", "right"),
+            Col("PAI", "fixed", "right"),
+            Col("mean daily", "fixed", "right", drop=1),
+        ],
+        rows,
+    )
 
 
 def register(app: typer.Typer) -> None:

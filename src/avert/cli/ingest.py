@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from avert.cli._common import console, err_console, get_settings, get_store, print_json
+from avert.cli._table import Col, print_table
 
 if TYPE_CHECKING:
     from avert.workflows.load import LoadReport, ProgressFn
@@ -64,13 +64,18 @@ FollowOpt = Annotated[
         "default).",
     ),
 ]
-ClassifyOpt = Annotated[
+NoClassifyOpt = Annotated[
     bool,
     typer.Option(
-        "--classify/--no-classify",
-        help="After the load, classify the store under the configured definition "
-        "(and every definition already classified), with harm.",
+        "--no-classify",
+        help="Do not classify after the load (by default the store is classified "
+        "under the configured definition, and every definition already classified, "
+        "with harm).",
     ),
+]
+OldClassifyOpt = Annotated[
+    bool,
+    typer.Option("--classify", hidden=True, help="The default: classify the load."),
 ]
 
 
@@ -78,30 +83,40 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
     if as_json:
         print_json(report.as_json())
         return
-    table = Table(title=f"load {report.load_id}")
-    for name in ("file", "kind", "rows", "loaded", "quarantined", "duplicates"):
-        table.add_column(name, justify="left" if name in ("file", "kind") else "right")
-    for f in report.files:
-        table.add_row(
+    rows = [
+        [
             f.file,
             f.kind,
             str(f.rows),
             str(f.loaded),
             str(f.quarantined),
             str(f.duplicates),
-        )
-    for name in report.skipped:
-        table.add_row(name, "skipped", "0", "0", "0", "0")
-    table.add_row(
-        "total",
-        "",
-        str(report.rows),
-        str(report.loaded),
-        str(report.quarantined),
-        str(report.duplicates),
-        style="bold",
+        ]
+        for f in report.files
+    ]
+    rows += [[name, "skipped", "0", "0", "0", "0"] for name in report.skipped]
+    rows.append(
+        [
+            "total",
+            "",
+            str(report.rows),
+            str(report.loaded),
+            str(report.quarantined),
+            str(report.duplicates),
+        ]
     )
-    console.print(table)
+    print_table(
+        [
+            Col("file", "text"),
+            Col("kind", "fixed"),
+            Col("rows", "fixed", "right"),
+            Col("loaded", "fixed", "right"),
+            Col("quarantined", "fixed", "right"),
+            Col("duplicates", "fixed", "right"),
+        ],
+        rows,
+        title=f"load {report.load_id}",
+    )
     for f in report.files:
         if f.error:
             console.print(f"[red]{f.file}[/]: {f.error}", markup=False)
@@ -132,6 +147,13 @@ def _run(
     settings = get_settings(ctx)
     store = get_store(ctx)
     use_crs = crs or settings.crs
+    harm = None
+    if classify:
+        # the configured harm table, as 'avert classify' uses (checked before loading)
+        from avert.cli.definition import harm_path
+        from avert.config.definitions import load_harm
+
+        harm = load_harm(harm_path(ctx, None))
     limits = ingest_limits(settings)
     show_bar = sys.stdout.isatty() and not as_json
     if not show_bar:
@@ -179,7 +201,9 @@ def _run(
     if classify:
         if show_bar:
             console.print("classifying ...", end="\r")
-        refreshed = refresh_after_load(store, report, definition=settings.definition)
+        refreshed = refresh_after_load(
+            store, report, definition=settings.definition, harm=harm
+        )
         # standard output stays the JSON document under --json
         (err_console if as_json else console).print(refreshed.summary())
     if report.rejected_files and not accept_rejects:
@@ -209,7 +233,8 @@ def policeuk(
     ],
     strict: StrictOpt = False,
     as_json: JsonOpt = False,
-    classify: ClassifyOpt = True,
+    no_classify: NoClassifyOpt = False,
+    _classify: OldClassifyOpt = False,
     accept_rejects: AcceptOpt = False,
     follow_links: FollowOpt = False,
     crs: Annotated[
@@ -227,7 +252,7 @@ def policeuk(
         strict=strict,
         as_json=as_json,
         crs=crs,
-        classify=classify,
+        classify=not no_classify,
         accept_rejects=accept_rejects,
         follow_links=follow_links,
     )
@@ -242,7 +267,8 @@ def bundle(
     path: Annotated[str, typer.Argument(help="An avert record bundle: folder or zip.")],
     strict: StrictOpt = False,
     as_json: JsonOpt = False,
-    classify: ClassifyOpt = True,
+    no_classify: NoClassifyOpt = False,
+    _classify: OldClassifyOpt = False,
     accept_rejects: AcceptOpt = False,
     follow_links: FollowOpt = False,
 ) -> None:
@@ -254,7 +280,7 @@ def bundle(
         strict=strict,
         as_json=as_json,
         crs=None,
-        classify=classify,
+        classify=not no_classify,
         accept_rejects=accept_rejects,
         follow_links=follow_links,
     )

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from avert.cli._common import console, get_store, print_json
+from avert.cli._common import check_out_file, console, get_store, print_json
+from avert.cli._table import Col, print_table
 
 __all__ = ["register"]
 
@@ -38,12 +38,11 @@ def status(
     if as_json:
         print_json(summary)
         return
-    table = Table(title="tables")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for name, n in summary["tables"].items():
-        table.add_row(name, f"{n:,}")
-    console.print(table)
+    print_table(
+        [Col("table", "id"), Col("rows", "fixed", "right")],
+        [[name, f"{n:,}"] for name, n in summary["tables"].items()],
+        title="tables",
+    )
     for name in ("incidents", "stops"):
         for key in ("by_source", "by_force"):
             groups = summary[name][key]
@@ -76,24 +75,35 @@ def quarantine_list(
     if as_json:
         print_json(frame.to_dicts())
         return
-    table = Table(title=f"quarantine (first {limit})")
-    for name in ("kind", "source_file", "line", "column", "reason"):
-        table.add_column(name, overflow="fold")
-    for row in frame.iter_rows(named=True):
-        table.add_row(
-            row["kind"],
-            row["source_file"],
-            str(row["line"]),
-            row["column"] or "",
-            row["reason"],
-        )
-    console.print(table)
+    print_table(
+        [
+            Col("kind", "fixed"),
+            Col("source_file", "text"),
+            Col("line", "fixed", "right"),
+            Col("column", "text", drop=1),
+            Col("reason", "text"),
+        ],
+        [
+            [
+                row["kind"],
+                row["source_file"],
+                str(row["line"]),
+                row["column"] or "",
+                row["reason"],
+            ]
+            for row in frame.iter_rows(named=True)
+        ],
+        title=f"quarantine (first {limit})",
+    )
 
 
 @quarantine_app.command("export")
 def quarantine_export(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="CSV file to write.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace PATH if it exists.")
+    ] = False,
 ) -> None:
     """Write every quarantined row (with its raw text) to a private CSV file.
 
@@ -101,6 +111,7 @@ def quarantine_export(
     """
     from avert.workflows.quarantine import export_quarantine
 
+    check_out_file(path, force=force, option="PATH")
     n = export_quarantine(get_store(ctx), path)
     console.print(f"{n:,} quarantined row(s) written to {path}")
 

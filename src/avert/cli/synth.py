@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from avert.cli._common import console
+from avert.cli._common import check_out_dir, console
+from avert.cli._table import Col, print_table
 from avert.errors import ConfigError
 
 __all__ = ["register", "synth"]
@@ -43,6 +43,7 @@ def synth(
     """Generate a synthetic city with planted truth and write it as a record bundle."""
     from avert.workflows.synth import synthetic_city
 
+    check_out_dir(out)
     if fmt not in ("csv", "parquet"):
         msg = f"--format must be csv or parquet, got {fmt!r}"
         raise ConfigError(msg)
@@ -85,25 +86,23 @@ def synth(
             fmt="parquet" if fmt == "parquet" else "csv",
         )
     seconds = (datetime.now() - started).total_seconds()
-    table = Table(title=f"Synthetic city (seed {seed}) written to {out}")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for name, frame in city.frames().items():
-        table.add_row(name, f"{frame.height:,}")
     truth = city.truth.fields
-    table.add_row("[dim]truth: groups[/]", str(len(truth["groups"])))
-    table.add_row("[dim]truth: reprisal pairs[/]", str(len(truth["reprisal_pairs"])))
-    table.add_row(
-        "[dim]truth: escalation chains[/]", str(len(truth["escalation_chains"]))
+    rows = [[name, f"{frame.height:,}"] for name, frame in city.frames().items()]
+    rows += [
+        ["truth: groups", str(len(truth["groups"]))],
+        ["truth: reprisal pairs", str(len(truth["reprisal_pairs"]))],
+        ["truth: escalation chains", str(len(truth["escalation_chains"]))],
+        ["truth: high-rate offenders", str(len(truth["high_rate_offenders"]))],
+        [
+            "truth: top-20 % offender harm share",
+            f"{truth['top20_offender_harm_share']:.3f}",
+        ],
+    ]
+    print_table(
+        [Col("table", "text"), Col("rows", "fixed", "right")],
+        rows,
+        title=f"Synthetic city (seed {seed}) written to {out}",
     )
-    table.add_row(
-        "[dim]truth: high-rate offenders[/]", str(len(truth["high_rate_offenders"]))
-    )
-    table.add_row(
-        "[dim]truth: top-20 % offender harm share[/]",
-        f"{truth['top20_offender_harm_share']:.3f}",
-    )
-    console.print(table)
     console.print(
         f"{city.config.people:,} residents, {city.config.days} days to {city.extracted_at.isoformat()}; {seconds:.1f} s"
     )

@@ -11,9 +11,9 @@ import os
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from avert.cli._common import console, err_console, get_store, print_json
+from avert.cli._table import Col, print_table
 from avert.config.choices import ROLES
 from avert.config.settings import load_settings
 
@@ -81,17 +81,25 @@ def list_(
     if as_json:
         print_json(users.to_dicts())
         return
-    table = Table(title="users")
-    for col in ("username", "role", "org", "area", "state"):
-        table.add_column(col)
+    rows = []
     for row in users.iter_rows(named=True):
         state = "disabled" if row["disabled"] else "active"
         if row["locked_until"] is not None:
             state += f", locked until {row['locked_until']}"
-        table.add_row(
-            row["username"], row["role"], row["org"] or "", row["area"] or "", state
+        rows.append(
+            [row["username"], row["role"], row["org"] or "", row["area"] or "", state]
         )
-    console.print(table)
+    print_table(
+        [
+            Col("username", "id"),
+            Col("role", "fixed"),
+            Col("org", "text"),
+            Col("area", "text"),
+            Col("state", "text"),
+        ],
+        rows,
+        title="users",
+    )
 
 
 @users_app.command("disable")

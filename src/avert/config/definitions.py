@@ -958,7 +958,8 @@ def render_docs(
         "`avert harm import CCHI.xlsx --out harm-cchi.toml` writes a harm table that "
         "records the workbook's file name and SHA-256 digest, and setting `harm_table` "
         "(`AVERT_HARM_TABLE=harm-cchi.toml`) or `--harm harm-cchi.toml` makes it the "
-        "table used by `avert classify`; `avert definition explain` names the table "
+        "table used by `avert classify` and by the classification after `avert ingest`; "
+        "`avert definition explain` names the table "
         "each weight came from.",
         "",
     ]

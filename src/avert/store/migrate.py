@@ -41,9 +41,26 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
 
 
 def current_revision(engine: sa.Engine) -> str | None:
-    """The revision stored in the database's ``alembic_version`` table."""
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    """The revision stored in the database's ``alembic_version`` table.
+
+    Usually a command's first contact with the database: a server that cannot be
+    reached (or refuses the login) raises :class:`StoreError` with one clear line.
+    """
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
+        from avert.errors import StoreError
+
+        orig = err.orig if err.orig is not None else err
+        lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+        reason = (lines[0] if lines else type(orig).__name__).rstrip(".")
+        url = engine.url.render_as_string(hide_password=True)
+        msg = (
+            f"Cannot connect to the database {url}: {reason}. Check that the server "
+            "is running and the URL (AVERT_DATABASE_URL or --db; docs/postgresql.md)."
+        )
+        raise StoreError(msg) from None
 
 
 def head_revision() -> str | None:

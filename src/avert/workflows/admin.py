@@ -33,11 +33,14 @@ def open_store(settings: Settings, *, check: bool = True) -> Store:
     """The store named by the ``database_url`` setting; checked to be at head.
 
     ``check=False`` opens a store that may not exist yet or be behind (for
-    ``avert db init|upgrade|revision``).
+    ``avert db init|upgrade|revision``); it still connects, so an unreachable
+    server fails here with one clear line.
     """
     store = Store(settings.database_url, lock_timeout_s=settings.lock_timeout())
     if check:
         store.check()
+    else:
+        store.revision()
     return store
 
 

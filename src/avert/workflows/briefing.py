@@ -790,3 +790,9 @@ def _audit(
             people=people, location=str(out.resolve()), audience=audience
         ),
     )
+
+
+def known_areas(store: Store) -> list[str]:
+    """The areas ``--area`` can name: the distinct ``incidents.borough`` values, sorted."""
+    boroughs = store.read_frame("incidents", columns=["borough"])["borough"]
+    return sorted(str(b) for b in boroughs.drop_nulls().unique().to_list())

@@ -1,0 +1,134 @@
+"""Clear errors instead of tracebacks (issue 12.8): an unreachable PostgreSQL server,
+an unwritable or existing ``--out``, an ``--area`` that names no known area."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from avert.cli import app, main
+from avert.errors import NotFound
+from avert.store import Store
+
+
+def _run(store: Store, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app, ["--db", store.url.sqlalchemy, *args], env={"COLUMNS": "200"}
+    )
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    # one line, without the frame of Click's error box
+    return result.exit_code, " ".join(result.output.replace("│", " ").split())
+
+
+def test_unreachable_postgresql_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AVERT_DATABASE_URL", "postgresql://nobody:secret@127.0.0.1:1/x")
+    for command in (["status"], ["db", "init"]):
+        monkeypatch.setattr(sys, "argv", ["avert", *command])
+        with pytest.raises(SystemExit) as exit_:
+            main()
+        assert exit_.value.code == 1
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        assert "Cannot connect to the database" in err
+        assert "127.0.0.1" in err
+        assert "secret" not in err, "the password is never printed"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["quarantine", "export"], ["audit", "export"], ["plan", "export"]],
+)
+def test_an_existing_file_is_replaced_only_with_force(
+    sqlite_store: Store, tmp_path: Path, command: list[str]
+) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("keep me", encoding="utf-8")
+    code, output = _run(sqlite_store, *command, str(target))
+    assert code == 2, output
+    assert "exists: give --force" in output
+    assert target.read_text(encoding="utf-8") == "keep me"
+    if command[0] != "plan":  # no plan stored: --force then reaches that message
+        code, output = _run(sqlite_store, *command, str(target), "--force")
+        assert code == 0, output
+        assert target.read_text(encoding="utf-8") != "keep me"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["brief", "--at", "2026-11-24T06:00", "--no-pdf"],
+        ["forecast", "--at", "2026-11-20"],
+        ["board", "pack", "--month", "2026-10", "--no-pdf"],
+        ["synth", "--people", "1000", "--days", "30"],
+        ["demo", "--no-pdf"],
+    ],
+)
+def test_out_must_be_a_writable_folder(
+    sqlite_store: Store, tmp_path: Path, command: list[str]
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("", encoding="utf-8")
+    code, output = _run(sqlite_store, *command, "--out", str(a_file))
+    assert code == 2, output
+    assert "exists and is a file" in output
+    code, output = _run(sqlite_store, *command, "--out", str(a_file / "sub"))
+    assert code == 2, output
+    assert "is a file, not a folder" in output
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anywhere"
+)
+def test_an_unwritable_folder_is_refused(sqlite_store: Store, tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        code, output = _run(sqlite_store, "quarantine", "export", str(locked / "q.csv"))
+        assert code == 2, output
+        assert "is not writable" in output
+    finally:
+        locked.chmod(0o700)
+
+
+def test_an_unknown_area_lists_the_known_ones(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    n = 25
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": [f"i{i}" for i in range(n)],
+                    "source": ["test"] * n,
+                    "occurred_from": [dt.datetime(2026, 11, 23, 12)] * n,
+                    "borough": [f"Borough {i:02d}" for i in range(n)],
+                }
+            ),
+        )
+    out = str(tmp_path / "b")
+    code, output = _run(
+        sqlite_store, "brief", "--at", "2026-11-24T06:00", "--area", "Nowhere",
+        "--no-pdf", "--out", out,
+    )  # fmt: skip
+    assert code == 2, output
+    assert "no area 'Nowhere'" in output
+    assert "the first 20 of 25" in output
+    assert "Borough 00" in output
+    assert "Borough 24" not in output
+    # a known area (any case) passes the check; this store is then not classified
+    with pytest.raises(NotFound, match="avert classify"):
+        _run(
+            sqlite_store, "brief", "--at", "2026-11-24T06:00", "--area", "borough 03",
+            "--no-pdf", "--out", out,
+        )  # fmt: skip

@@ -1,0 +1,49 @@
+"""Boolean options are plain flags in ``--help`` (issue 12.8): no ``<bool>`` type,
+no ``--x/--no-x`` pair where one flag is meant, old spellings still accepted."""
+
+from __future__ import annotations
+
+import pytest
+from cli_tree import command_tree
+from typer.testing import CliRunner
+
+from avert.cli import app
+
+COMMANDS = sorted(command_tree())
+
+
+@pytest.mark.parametrize("path", ["", *COMMANDS])
+def test_help_shows_flags_as_flags(path: str) -> None:
+    result = CliRunner().invoke(
+        app, [*path.split(), "--help"], env={"COLUMNS": "80", "NO_COLOR": "1"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "<bool>" not in result.output
+    assert "BOOLEAN" not in result.output
+    assert " / --no-" not in result.output
+
+
+def test_no_option_is_an_on_off_pair() -> None:
+    pairs = [
+        (path, param.opts, param.secondary_opts)
+        for path, cmd in command_tree().items()
+        for param in cmd.params
+        if getattr(param, "secondary_opts", None)
+    ]
+    assert pairs == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["brief", "--pdf", "--help"],
+        ["brief", "--no-pdf", "--help"],
+        ["demo", "--pdf", "--help"],
+        ["board", "pack", "--pdf", "--help"],
+        ["ingest", "bundle", "--classify", "--help"],
+        ["ingest", "policeuk", "--no-classify", "--help"],
+    ],
+)
+def test_old_and_new_flag_spellings_parse(args: list[str]) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
