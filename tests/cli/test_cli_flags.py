@@ -4,10 +4,10 @@ no ``--x/--no-x`` pair where one flag is meant, old spellings still accepted."""
 from __future__ import annotations
 
 import pytest
-from cli_tree import command_tree
 from typer.testing import CliRunner
 
 from avert.cli import app
+from cli.cli_tree import command_tree
 
 COMMANDS = sorted(command_tree())
 

@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
-from cli_tree import command_tree
+
+from cli.cli_tree import command_tree
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import polars as pl
 import pytest
-from cli_tree import command_tree
 from typer.testing import CliRunner
 
 from avert.cli import app
 from avert.store import Store
+from cli.cli_tree import command_tree
 
 #: (command, the option's name, its older alias)
 ALIASES = [

@@ -25,6 +25,7 @@ __all__ = [
     "empty",
     "incidents_between",
     "latest_time",
+    "located_between",
     "offenders_between",
     "person_history",
     "read_classified",
@@ -143,6 +144,48 @@ def classified_between(
         **{c: cls_spec.schema[c] for c in extra},
     }
     raw = store._query(
+        sql,
+        [
+            profile,
+            _to_sql_value(start, store.dialect),
+            _to_sql_value(end, store.dialect),
+        ],
+        schema=schema,
+    )
+    if raw.height == 0:
+        return pl.DataFrame(schema=schema)
+    typed = _cast_to_spec(_cast_to_spec(raw, inc_spec), cls_spec)
+    out: pl.DataFrame = typed.with_columns(
+        pl.col(c).cast(t) for c, t in schema.items() if typed.schema[c] != t
+    )
+    return out
+
+
+def located_between(
+    store: Store, start: dt.datetime, end: dt.datetime, *, profile: str
+) -> pl.DataFrame:
+    """``occurred_from``, ``x``, ``y``, ``in_definition`` of the located incidents with
+    ``start <= occurred_from < end`` and a time finer than a month.
+
+    The lean read of the places forecast: no id, no text, filtered in SQL;
+    ``in_definition`` is null for incidents not classified under ``profile``.
+    """
+    inc_spec, cls_spec = TABLES["incidents"], TABLES["classifications"]
+    sql = (
+        'SELECT i."occurred_from", i."x", i."y", c."in_definition" '
+        'FROM "incidents" i LEFT JOIN "classifications" c '
+        'ON c."incident_id" = i."incident_id" AND c."profile" = ? '
+        'WHERE i."occurred_from" >= ? AND i."occurred_from" < ? '
+        'AND i."x" IS NOT NULL AND i."y" IS NOT NULL '
+        'AND (i."time_precision" IS NULL OR i."time_precision" <> \'month\')'
+    )
+    schema = {
+        "occurred_from": inc_spec.schema["occurred_from"],
+        "x": inc_spec.schema["x"],
+        "y": inc_spec.schema["y"],
+        "in_definition": cls_spec.schema["in_definition"],
+    }
+    raw = store.query(
         sql,
         [
             profile,

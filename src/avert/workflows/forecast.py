@@ -285,20 +285,21 @@ def recent_violence(
     (every incident when none is classified), month-precision rows left out (they
     cannot say which day), ``area`` matched to the borough case-insensitively.
     """
-    frame = queries.classified_between(
-        store,
-        at - dt.timedelta(days=days),
-        at,
-        columns=(
-            "occurred_from",
-            "time_precision",
-            "x",
-            "y",
-            *(("borough",) if area is not None else ()),
-        ),
-        profile=profile,
-        class_columns=("in_definition",),
-    )
+    start = at - dt.timedelta(days=days)
+    if area is None:
+        frame = queries.located_between(store, start, at, profile=profile)
+    else:
+        frame = queries.classified_between(
+            store,
+            start,
+            at,
+            columns=("occurred_from", "time_precision", "x", "y", "borough"),
+            profile=profile,
+            class_columns=("in_definition",),
+        ).filter(
+            (pl.col("borough").str.to_lowercase() == area.strip().lower())
+            & (pl.col("time_precision").fill_null("exact") != "month")
+        )
     notes: tuple[str, ...] = ()
     if frame.height and frame["in_definition"].null_count() == frame.height:
         notes = (
@@ -307,13 +308,8 @@ def recent_violence(
         )
     else:
         frame = frame.filter(pl.col("in_definition").fill_null(value=False))
-    if area is not None:
-        frame = frame.filter(
-            pl.col("borough").str.to_lowercase() == area.strip().lower()
-        )
     events = (
-        frame.filter(pl.col("time_precision").fill_null("exact") != "month")
-        .select("x", "y", pl.col("occurred_from").alias("occurred_at"))
+        frame.select("x", "y", pl.col("occurred_from").alias("occurred_at"))
         .drop_nulls()
         .filter(pl.col("x").is_finite() & pl.col("y").is_finite())
     )
