@@ -162,3 +162,11 @@ def test_identical_across_processes(tmp_path: Path) -> None:
         subprocess.run([sys.executable, "-c", code], check=True, env=env)
         outs.append(_files(out))
     assert outs[0] == outs[1]
+
+
+def test_a_small_city_with_no_stops_writes_its_bundle(tmp_path: Path) -> None:
+    """Empty id columns are typed text, not numpy objects the CSV writer refuses."""
+    city = make_city(CityConfig(people=1000, days=30), seed=0)
+    assert city.stops.schema["person_id"] == pl.String
+    write_bundle(city, tmp_path / "b")
+    assert (tmp_path / "b" / "stops.csv").exists()

@@ -73,7 +73,7 @@ def _asb_frame(
                 "lon": lon,
                 "x": x,
                 "y": y,
-                "caller_id": person_ids[safe],
+                "caller_id": pl.Series(values=person_ids[safe], dtype=pl.String),
                 "vulnerable_caller": pp["vulnerable"][safe],
                 "_known": known,
             }
@@ -205,7 +205,7 @@ def _stops(
             "sex": np.where(pp["male"][who], "M", "F"),
             "ethnicity": self_eth,
             "officer_ethnicity": officer,
-            "person_id": person_ids[who],
+            "person_id": pl.Series(values=person_ids[who], dtype=pl.String),
         }
     )
     stops_by = np.bincount(pp["eth"][who], minlength=len(ETHNIC)).astype(np.float64)
@@ -503,8 +503,8 @@ def _relationships(
     )
     out = pl.DataFrame(
         {
-            "person_a": person_ids[a[keep]],
-            "person_b": person_ids[b[keep]],
+            "person_a": pl.Series(values=person_ids[a[keep]], dtype=pl.String),
+            "person_b": pl.Series(values=person_ids[b[keep]], dtype=pl.String),
             "kind": rel["kind"].to_numpy()[keep],
             "source": np.full(int(keep.sum()), SOURCE),
         }
