@@ -185,7 +185,7 @@ def located_between(
         "y": inc_spec.schema["y"],
         "in_definition": cls_spec.schema["in_definition"],
     }
-    raw = store.query(
+    raw = store._query(
         sql,
         [
             profile,
