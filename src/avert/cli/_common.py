@@ -39,10 +39,16 @@ def get_settings(ctx: typer.Context) -> Settings:
 
 
 def get_store(ctx: typer.Context, *, check: bool = True) -> Store:
-    """The store named by ``--db`` / ``AVERT_DATABASE_URL``; checked to be at head."""
+    """The store named by ``--db`` / ``AVERT_DATABASE_URL``; checked to be at head.
+
+    The store's pooled connections are released when the command's context closes
+    (a PostgreSQL connection left to the garbage collector is a leak).
+    """
     from avert.workflows.admin import open_store
 
-    return open_store(get_settings(ctx), check=check)
+    store = open_store(get_settings(ctx), check=check)
+    ctx.call_on_close(store.close)
+    return store
 
 
 def _writable_folder(path: Path, option: str) -> None:
