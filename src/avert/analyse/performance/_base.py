@@ -1,0 +1,50 @@
+"""Shared vocabulary of the performance analysis: units, verdicts and defaults."""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+Unit = Literal["month", "week"]
+Family = Literal["auto", "poisson", "quasipoisson", "negbin"]
+Trend = bool | Literal["auto"]
+F64 = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+#: the fixed vocabulary of verdicts, each with its written definition
+VERDICTS: Final[dict[str, str]] = {
+    "significant_sustained_reduction": (
+        "The recent period's rate ratio against the seasonal baseline expectation is "
+        "below 1 with p < alpha (two-sided Wald test of the step term), AND the count "
+        "was below the baseline expectation (season and trend, without the step) in "
+        "at least sustained_min of the last sustained_of periods."
+    ),
+    "significant_reduction": (
+        "The rate ratio is below 1 with p < alpha, but the reduction is not yet "
+        "sustained (fewer than sustained_min of the last sustained_of periods below "
+        "the expectation)."
+    ),
+    "no_significant_change": "The rate ratio's p-value is alpha or more.",
+    "significant_increase": "The rate ratio is above 1 with p < alpha.",
+    "insufficient_data": (
+        "Fewer than min_baseline_periods baseline periods, fewer than "
+        "min_baseline_events events in the baseline, no recent period, no event in "
+        "the recent period, or the model could not be fitted."
+    ),
+}
+
+#: stated defaults of the verdict and the model
+DEFAULTS: Final[dict[str, Any]] = {
+    "alpha": 0.05,
+    "sustained_min": 5,
+    "sustained_of": 6,
+    "min_baseline_periods": {"month": 12, "week": 52},
+    "min_baseline_events": 20,
+    "family": "auto",
+    "trend": "auto",
+    "trend_p": 0.001,
+}
+
+_Z95: Final = 1.959963984540054

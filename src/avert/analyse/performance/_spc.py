@@ -1,0 +1,226 @@
+"""Statistical process control: c-, u- and XmR charts with the standard run rules."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from avert.analyse.performance._base import F64, Bools
+
+
+# --- statistical process control ----------------------------------------------------
+@dataclass(frozen=True)
+class SPCChart:
+    """A Shewhart chart: values, centre line and limits per point, run-rule flags.
+
+    ``sigma`` is per point (constant for a c-chart, ``√(ū/nᵢ)`` for a u-chart).
+    Every flag array marks the points that belong to a pattern that breaks a rule.
+    """
+
+    kind: Literal["c", "u", "x"]
+    values: tuple[float, ...]
+    centre: float
+    sigma: tuple[float, ...]
+    baseline: tuple[bool, ...]
+    rules: Mapping[str, tuple[bool, ...]]
+
+    @property
+    def ucl(self) -> tuple[float, ...]:
+        """Upper control limit (centre + 3 sigma)."""
+        return tuple(self.centre + 3 * s for s in self.sigma)
+
+    @property
+    def lcl(self) -> tuple[float, ...]:
+        """Lower control limit (centre - 3 sigma, floored at 0)."""
+        return tuple(max(0.0, self.centre - 3 * s) for s in self.sigma)
+
+    @property
+    def upper_2sigma(self) -> tuple[float, ...]:
+        """Upper warning limit (centre + 2 sigma)."""
+        return tuple(self.centre + 2 * s for s in self.sigma)
+
+    @property
+    def lower_2sigma(self) -> tuple[float, ...]:
+        """Lower warning limit (centre - 2 sigma, floored at 0)."""
+        return tuple(max(0.0, self.centre - 2 * s) for s in self.sigma)
+
+    @property
+    def signal(self) -> tuple[bool, ...]:
+        """Points flagged by any rule."""
+        arrays = list(self.rules.values())
+        return tuple(any(a[i] for a in arrays) for i in range(len(self.values)))
+
+    def frame(self) -> pl.DataFrame:
+        """One row per point: value, centre, limits and the flag of each rule."""
+        n = len(self.values)
+        return pl.DataFrame(
+            {
+                "value": list(self.values),
+                "centre": [self.centre] * n,
+                "ucl": list(self.ucl),
+                "lcl": list(self.lcl),
+                "upper_2sigma": list(self.upper_2sigma),
+                "lower_2sigma": list(self.lower_2sigma),
+                "baseline": list(self.baseline),
+                **{k: list(v) for k, v in self.rules.items()},
+            },
+            schema_overrides={"centre": pl.Float64, "value": pl.Float64},
+        )
+
+
+def _runs_on_side(side: npt.NDArray[np.int8], length: int) -> Bools:
+    """Points in a run of at least ``length`` consecutive equal non-zero sides."""
+    n = side.size
+    out = np.zeros(n, dtype=bool)
+    if n < length:
+        return out
+    windows = np.lib.stride_tricks.sliding_window_view(side, length)
+    hit = (np.abs(windows.sum(axis=1)) == length) & (windows[:, 0] != 0)
+    for offset in range(length):  # loop over the window length, not the rows
+        out[offset : offset + hit.size] |= hit
+    return out
+
+
+def run_rules(
+    values: Sequence[float] | F64,
+    centre: float,
+    sigma: Sequence[float] | F64 | float,
+) -> dict[str, tuple[bool, ...]]:
+    """The standard run rules on a control chart.
+
+    Parameters
+    ----------
+    values
+        The plotted values, in time order.
+    centre
+        Centre line (from the baseline).
+    sigma
+        One sigma per point (or one for all).
+
+    Returns
+    -------
+    dict
+        ``beyond_3sigma`` (a point above the upper or below the lower 3-sigma limit),
+        ``run_8`` (8 or more consecutive points strictly on one side of the centre
+        line; a point on the line breaks the run), ``two_of_three_2sigma`` (2 of 3
+        consecutive points beyond 2 sigma on the same side: every point beyond 2
+        sigma in such a window is marked), ``trend_6`` (6 or more consecutive points
+        each strictly above, or each strictly below, the one before; a tie breaks
+        the trend). Montgomery (2013) §6.3; Western Electric (1956); NHS England
+        "Making data count" (2019).
+    """
+    x = np.asarray(values, dtype=np.float64)
+    s = np.broadcast_to(np.asarray(sigma, dtype=np.float64), x.shape)
+    n = x.size
+    beyond3 = (x > centre + 3 * s) | (x < np.maximum(0.0, centre - 3 * s) - 1e-12)
+    beyond3 &= s > 0
+    side = np.sign(x - centre).astype(np.int8)
+    run8 = _runs_on_side(side, 8)
+    hi2 = (x > centre + 2 * s) & (s > 0)
+    lo2 = (x < centre - 2 * s) & (s > 0)
+    two3 = np.zeros(n, dtype=bool)
+    if n >= 3:
+        for flags in (hi2, lo2):
+            win = np.lib.stride_tricks.sliding_window_view(flags, 3)
+            hit = win.sum(axis=1) >= 2
+            for offset in range(3):
+                two3[offset : offset + hit.size] |= hit & win[:, offset]
+    trend = np.zeros(n, dtype=bool)
+    if n >= 6:
+        step = np.sign(np.diff(x)).astype(np.int8)  # n - 1 steps
+        steps5 = _runs_on_side(step, 5)  # 5 steps in one direction = 6 points
+        trend[:-1] |= steps5
+        trend[1:] |= steps5
+    return {
+        "beyond_3sigma": tuple(bool(v) for v in beyond3),
+        "run_8": tuple(bool(v) for v in run8),
+        "two_of_three_2sigma": tuple(bool(v) for v in two3),
+        "trend_6": tuple(bool(v) for v in trend),
+    }
+
+
+def c_chart(
+    counts: Sequence[float] | F64, baseline: Sequence[bool] | Bools
+) -> SPCChart:
+    """A c-chart of counts: centre ``c̄`` = mean baseline count, sigma ``√c̄``.
+
+    Limits come from the ``baseline`` points only and apply to every point.
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    base = np.asarray(baseline, dtype=bool)
+    if not base.any():
+        msg = "a control chart needs at least one baseline point"
+        raise ValueError(msg)
+    centre = float(c[base].mean())
+    sigma = np.full(c.size, math.sqrt(max(centre, 0.0)))
+    return SPCChart(
+        kind="c",
+        values=tuple(float(v) for v in c),
+        centre=centre,
+        sigma=tuple(float(v) for v in sigma),
+        baseline=tuple(bool(v) for v in base),
+        rules=run_rules(c, centre, sigma),
+    )
+
+
+def u_chart(
+    counts: Sequence[float] | F64,
+    exposure: Sequence[float] | F64,
+    baseline: Sequence[bool] | Bools,
+) -> SPCChart:
+    """A u-chart of rates ``uᵢ = cᵢ/nᵢ``: centre ``ū = Σc/Σn`` over the baseline.
+
+    ``exposure`` is the area of opportunity per point (e.g. residents / 1,000, so
+    the rate is per 1,000 residents); sigma of point ``i`` is ``√(ū/nᵢ)``.
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    n = np.asarray(exposure, dtype=np.float64)
+    base = np.asarray(baseline, dtype=bool)
+    if not base.any() or np.any(n <= 0):
+        msg = "a u-chart needs baseline points and positive exposure"
+        raise ValueError(msg)
+    centre = float(c[base].sum() / n[base].sum())
+    u = c / n
+    sigma = np.sqrt(centre / n)
+    return SPCChart(
+        kind="u",
+        values=tuple(float(v) for v in u),
+        centre=centre,
+        sigma=tuple(float(v) for v in sigma),
+        baseline=tuple(bool(v) for v in base),
+        rules=run_rules(u, centre, sigma),
+    )
+
+
+def xmr_chart(
+    values: Sequence[float] | F64, baseline: Sequence[bool] | Bools
+) -> SPCChart:
+    """An XmR (individuals) chart: centre = baseline mean, sigma = mean moving range / 1.128.
+
+    For measures that are not counts (harm in CCHI days): the moving ranges are
+    those between consecutive baseline points (Wheeler & Chambers 1992,
+    *Understanding Statistical Process Control*; NHS England "Making data count").
+    """
+    x = np.asarray(values, dtype=np.float64)
+    base = np.asarray(baseline, dtype=bool)
+    if not base.any():
+        msg = "a control chart needs at least one baseline point"
+        raise ValueError(msg)
+    centre = float(x[base].mean())
+    pairs = base[1:] & base[:-1]
+    mr = np.abs(np.diff(x))[pairs]
+    sigma = np.full(x.size, float(mr.mean() / 1.128) if mr.size else 0.0)
+    return SPCChart(
+        kind="x",
+        values=tuple(float(v) for v in x),
+        centre=centre,
+        sigma=tuple(float(v) for v in sigma),
+        baseline=tuple(bool(v) for v in base),
+        rules=run_rules(x, centre, sigma),
+    )
