@@ -1,0 +1,64 @@
+"""The delivery plan in the store: import/export, actions, taskings, checks, the board.
+
+Every change of a plan, objective, action or tasking goes through :func:`_save`: the
+new row gets the next version, ``delivery_history`` keeps who, when, and the row
+before and after (JSON), and the audit log gets a ``change`` row. Reads that show
+person subjects to partners or the board pseudonymise them
+(:class:`avert.pseudonymise.Pseudonymiser`, as :mod:`avert.workflows.views` does).
+"""
+
+from __future__ import annotations
+
+from avert.workflows.delivery._actions import (
+    action_page,
+    my_actions,
+    plan_board,
+    read_actions,
+    update_action,
+)
+from avert.workflows.delivery._checks import board_checks, checks_view
+from avert.workflows.delivery._common import EXAMPLE_PLAN
+from avert.workflows.delivery._common import _save as _save
+from avert.workflows.delivery._demo import seed_demo_plan
+from avert.workflows.delivery._measures import objective_measures, plan_status
+from avert.workflows.delivery._meeting import meeting_view
+from avert.workflows.delivery._pack import board_pack, board_pack_data
+from avert.workflows.delivery._planfile import (
+    ImportResult,
+    example_plan_text,
+    export_plan,
+    import_plan,
+)
+from avert.workflows.delivery._taskings import (
+    add_tasking,
+    read_taskings,
+    record_tasking_result,
+    taskings_for_briefing,
+    taskings_for_item,
+)
+
+__all__ = [
+    "EXAMPLE_PLAN",
+    "ImportResult",
+    "action_page",
+    "add_tasking",
+    "board_checks",
+    "board_pack",
+    "board_pack_data",
+    "checks_view",
+    "example_plan_text",
+    "export_plan",
+    "import_plan",
+    "meeting_view",
+    "my_actions",
+    "objective_measures",
+    "plan_board",
+    "plan_status",
+    "read_actions",
+    "read_taskings",
+    "record_tasking_result",
+    "seed_demo_plan",
+    "taskings_for_briefing",
+    "taskings_for_item",
+    "update_action",
+]

@@ -1,0 +1,292 @@
+"""Actions: reading, editing under the policy, the plan board and an action's page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import polars as pl
+
+from avert.access import audience_of
+from avert.config.settings import Settings
+from avert.delivery.model import (
+    ACTION_TRANSITIONS,
+    STATUSES,
+    STRANDS,
+    check_transition,
+    with_overdue,
+)
+from avert.errors import ConfigError, NotFound, PermissionDenied
+from avert.policy import decide
+from avert.store import Store, audit
+from avert.workflows.delivery._common import (
+    EDITABLE_FIELDS,
+    PARTNER_FIELDS,
+    _pseudonymiser,
+    _read_rows,
+    _save,
+)
+from avert.workflows.delivery._planfile import _action_of
+from avert.workflows.users import User
+
+
+# --- actions -------------------------------------------------------------------------
+def read_actions(store: Store, *, today: dt.date | None = None) -> pl.DataFrame:
+    """Every action with ``overdue`` and ``overdue_days`` derived for ``today``."""
+    rows = store.read_frame("actions", order_by=["action_id"])
+    return with_overdue(rows, today or dt.date.today())
+
+
+def _may_edit(user: User, row: dict[str, Any]) -> None:
+    decision = decide(
+        user.role,
+        "edit-action",
+        user_org=user.org,
+        resource_org=row.get("lead_organisation") or "",
+    )
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def update_action(
+    store: Store, action_id: str, changes: dict[str, Any], *, user: User
+) -> dict[str, Any]:
+    """Change fields of one action (status moves along the transition table).
+
+    Partners change only their own organisation's actions, and only
+    :data:`PARTNER_FIELDS`. Returns the new row.
+    """
+    old = _read_rows(store, "action", [action_id]).get(action_id)
+    if old is None:
+        msg = f"No action {action_id!r}"
+        raise NotFound(msg)
+    _may_edit(user, old)
+    allowed = PARTNER_FIELDS if user.role == "partner" else EDITABLE_FIELDS
+    refused = sorted(set(changes) - allowed)
+    if refused:
+        msg = f"{user.role} may not change {', '.join(refused)} of an action"
+        raise PermissionDenied(msg)
+    clean = {k: (v if v != "" else None) for k, v in changes.items()}
+    if "supporting" in clean and isinstance(clean["supporting"], (list, tuple)):
+        clean["supporting"] = ";".join(clean["supporting"]) or None
+    for key in ("due", "review_date"):
+        value = clean.get(key)
+        if isinstance(value, str):
+            try:
+                clean[key] = dt.date.fromisoformat(value)
+            except ValueError as err:
+                msg = f"{key} {value!r} is not a date (YYYY-MM-DD)"
+                raise ConfigError(msg) from err
+    new = {**old, **clean}
+    if new.get("status") is None:
+        new["status"] = old["status"]
+    check_transition(old["status"], new["status"])
+    problems = _action_of(new).problems()
+    if problems:
+        raise ConfigError("; ".join(problems))
+    _save(store, "action", [new], user=user, reason="action update")
+    return _read_rows(store, "action", [action_id])[action_id]
+
+
+def _visible(frame: pl.DataFrame, user: User) -> pl.DataFrame:
+    """Actions a user may see: partners only their own organisation's."""
+    if user.role == "partner":
+        return frame.filter(pl.col("lead_organisation") == (user.org or ""))
+    return frame
+
+
+#: Subject types a partner or board member sees as keyed pseudonyms (as the
+#: briefing does); areas and cohorts are not identifiers of anyone.
+_PSEUDONYMOUS = {
+    "person": "person",
+    "group": "group",
+    "incident": "incident",
+    "place": "place",
+}
+
+
+def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.DataFrame:
+    """Person, group, incident and place subjects as pseudonyms for partners and the
+    board."""
+    if audience_of(user.role) == "police" or frame.height == 0:
+        return frame
+    pseudo = _pseudonymiser(settings)
+    ids = frame["target_id"].to_list()
+    kinds = frame["target_type"].to_list()
+    return frame.with_columns(
+        pl.Series(
+            "target_id",
+            [
+                pseudo(_PSEUDONYMOUS[k], str(i))
+                if k in _PSEUDONYMOUS and i is not None
+                else i
+                for k, i in zip(kinds, ids, strict=True)
+            ],
+            dtype=pl.String,
+        )
+    )
+
+
+def plan_board(
+    store: Store,
+    settings: Settings | None,
+    *,
+    user: User,
+    lead: str | None = None,
+    area: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """The plan board: strand x status counts, RAG counts, and the actions listed."""
+    decision = decide(user.role, "view-plan")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    today = today or dt.date.today()
+    actions = _visible(read_actions(store, today=today), user)
+    if lead:
+        actions = actions.filter(pl.col("lead_organisation") == lead)
+    if area:
+        actions = actions.filter(pl.col("area") == area)
+    statuses = [*STATUSES, "overdue"]
+    grid = {s: dict.fromkeys(statuses, 0) for s in STRANDS}
+    for row in actions.group_by("strand", "status").len().iter_rows(named=True):
+        if row["strand"] in grid:
+            grid[row["strand"]][row["status"]] = int(row["len"])
+    for row in (
+        actions.filter(pl.col("overdue")).group_by("strand").len().iter_rows(named=True)
+    ):
+        if row["strand"] in grid:
+            grid[row["strand"]]["overdue"] = int(row["len"])
+    rag = {
+        str(k or "unrated"): int(v)
+        for k, v in actions.group_by("rag").len().sort("rag").iter_rows()
+    }
+    leads = sorted(
+        x
+        for x in _visible(store.read_frame("actions"), user)["lead_organisation"]
+        .drop_nulls()
+        .unique()
+        .to_list()
+    )
+    areas = sorted(
+        store.read_frame("actions", columns=["area"])["area"].drop_nulls().unique()
+    )
+    audit.record(
+        store,
+        action="view",
+        obj="plan-board",
+        reason=f"plan board, {actions.height} actions (lead={lead or 'all'}, "
+        f"area={area or 'all'})",
+        role=user.role,
+        user=user.username,
+    )
+    return {
+        "today": today,
+        "grid": grid,
+        "statuses": statuses,
+        "rag": rag,
+        "actions": _shown(actions, user, settings).to_dicts(),
+        "leads": leads,
+        "areas": list(areas),
+        "lead": lead or "",
+        "area": area or "",
+    }
+
+
+def my_actions(
+    store: Store, settings: Settings | None, *, user: User, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Actions a user owns, and (for a user with an organisation) their org leads."""
+    decision = decide(user.role, "view-plan")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    actions = _visible(read_actions(store, today=today), user)
+    mine = pl.col("owner") == user.username
+    if user.org:
+        mine = mine | (pl.col("lead_organisation") == user.org)
+    rows = actions.filter(mine.fill_null(value=False)).sort(
+        ["overdue", "due"], descending=[True, False], nulls_last=True
+    )
+    audit.record(
+        store,
+        action="view",
+        obj="my-actions",
+        reason=f"my actions, {rows.height} listed",
+        role=user.role,
+        user=user.username,
+    )
+    return _shown(rows, user, settings).to_dicts()
+
+
+def action_page(
+    store: Store,
+    settings: Settings | None,
+    *,
+    user: User,
+    action_id: str,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """One action with its history (newest first); partners: own organisation only."""
+    decision = decide(user.role, "view-plan")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    rows = read_actions(store, today=today).filter(pl.col("action_id") == action_id)
+    if rows.height == 0:
+        msg = f"No action {action_id!r}"
+        raise NotFound(msg)
+    row = rows.row(0, named=True)
+    if user.role == "partner" and row["lead_organisation"] != (user.org or ""):
+        msg = (
+            f"partner of {user.org!r} may not see action {action_id!r} "
+            f"(led by {row['lead_organisation']!r})"
+        )
+        raise PermissionDenied(msg)
+    shown = _shown(rows, user, settings).row(0, named=True)
+    history = store.read_frame(
+        "delivery_history",
+        where=[("entity", "=", "action"), ("entity_id", "=", action_id)],
+        order_by=["version"],
+    )
+    changes: list[dict[str, Any]] = []
+    for h in reversed(history.to_dicts()):
+        before = json.loads(h["before_json"]) if h["before_json"] else {}
+        after = json.loads(h["after_json"]) if h["after_json"] else {}
+        diff = {
+            k: (before.get(k), after.get(k))
+            for k in sorted(set(before) | set(after))
+            if before.get(k) != after.get(k)
+        }
+        if audience_of(user.role) != "police" and "target_id" in diff:
+            diff["target_id"] = ("(pseudonymised)", "(pseudonymised)")
+        changes.append(
+            {
+                "at": h["at"],
+                "user_name": h["user_name"],
+                "role": h["role"],
+                "version": h["version"],
+                "change": h["change"],
+                "diff": diff,
+            }
+        )
+    may_edit = bool(
+        decide(
+            user.role,
+            "edit-action",
+            user_org=user.org,
+            resource_org=row["lead_organisation"] or "",
+        )
+    )
+    audit.record(
+        store,
+        action="view",
+        obj=f"action:{action_id}",
+        reason="action page",
+        role=user.role,
+        user=user.username,
+    )
+    return {
+        "action": shown,
+        "history": changes,
+        "may_edit": may_edit,
+        "statuses": [row["status"], *sorted(ACTION_TRANSITIONS[row["status"]])],
+    }

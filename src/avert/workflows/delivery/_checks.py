@@ -1,0 +1,131 @@
+"""Accountability checks and the operating principles, computed from the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from avert.access import audience_of
+from avert.config.settings import Settings
+from avert.delivery.checks import Checks, run_checks
+from avert.errors import PermissionDenied
+from avert.policy import decide
+from avert.store import Store
+from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
+from avert.workflows.delivery._common import _pseudonymiser
+from avert.workflows.users import User
+
+# --- checks --------------------------------------------------------------------------
+#: Top-harm subjects per kind the "no action" check looks at.
+TOP_N = 20
+#: Days of incidents behind the top-harm subjects and repeat victims.
+CHECK_DAYS = 365
+
+
+def _harm_frames(
+    store: Store, profile: str, today: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(top-harm subjects, repeat victims) over the last :data:`CHECK_DAYS` days."""
+    start = dt.datetime.combine(today - dt.timedelta(days=CHECK_DAYS), dt.time())
+    end = dt.datetime.combine(today, dt.time())
+    incidents = store.read_frame(
+        "incidents",
+        columns=["incident_id", "occurred_from", "location", "borough"],
+        where=[("occurred_from", ">=", start), ("occurred_from", "<", end)],
+    )
+    classes = store.read_frame(
+        "classifications",
+        columns=["incident_id", "in_definition", "harm_days"],
+        where=[("profile", "=", profile), ("in_definition", "=", True)],
+    )
+    harm = incidents.join(classes, on="incident_id").select(
+        "incident_id", "location", "borough", pl.col("harm_days").fill_null(0.0)
+    )
+    area = pl.col("borough").drop_nulls().mode().sort().first().alias("area")
+    inv = store.read_frame(
+        "involvements",
+        columns=["incident_id", "person_id", "role"],
+        where=[("incident_id", "in", harm["incident_id"].to_list())],
+    ).join(harm, on="incident_id")
+    people = (
+        inv.group_by("person_id")
+        .agg(pl.col("harm_days").sum().alias("harm"), area)
+        .select(pl.lit("person").alias("subject_type"), "person_id", "harm", "area")
+        .rename({"person_id": "subject_id"})
+    )
+    places = (
+        harm.filter(pl.col("location").is_not_null())
+        .group_by("location")
+        .agg(pl.col("harm_days").sum().alias("harm"), area)
+        .select(pl.lit("place").alias("subject_type"), "location", "harm", "area")
+        .rename({"location": "subject_id"})
+    )
+    members = store.read_frame("group_members", columns=["group_id", "person_id"])
+    groups = (
+        members.join(people, left_on="person_id", right_on="subject_id")
+        .group_by("group_id")
+        .agg(pl.col("harm").sum(), pl.col("area").drop_nulls().mode().sort().first())
+        .select(pl.lit("group").alias("subject_type"), "group_id", "harm", "area")
+        .rename({"group_id": "subject_id"})
+    )
+    top = pl.concat(
+        [
+            f.sort(["harm", "subject_id"], descending=[True, False]).head(TOP_N)
+            for f in (people, places, groups)
+        ]
+    )
+    victims = (
+        inv.filter(pl.col("role") == "victim")
+        .group_by("person_id")
+        .agg(pl.col("incident_id").n_unique().alias("n"))
+        .filter(pl.col("n") >= 2)
+        .select("person_id")
+    )
+    return top, victims
+
+
+def board_checks(
+    store: Store, settings: Settings, *, today: dt.date | None = None
+) -> Checks:
+    """The accountability and principle checks on the stored plan and data."""
+    today = today or dt.date.today()
+    top, victims = _harm_frames(store, settings.definition, today)
+    return run_checks(
+        read_actions(store, today=today),
+        store.read_frame("objectives"),
+        store.read_frame("taskings"),
+        today=today,
+        top=top,
+        repeat_victims=victims,
+    )
+
+
+def checks_view(
+    store: Store, settings: Settings, *, user: User, today: dt.date | None = None
+) -> dict[str, Any]:
+    """The checks as a user may see them (subjects pseudonymised for partners)."""
+    decision = decide(user.role, "view-plan")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    checks = board_checks(store, settings, today=today)
+    dups = checks.duplicates
+    if audience_of(user.role) != "police" and dups.height:
+        pseudo = _pseudonymiser(settings)
+        dups = dups.with_columns(
+            pl.Series(
+                "target_id",
+                [
+                    pseudo(_PSEUDONYMOUS[k], i) if k in _PSEUDONYMOUS else i
+                    for k, i in zip(dups["target_type"], dups["target_id"], strict=True)
+                ],
+                dtype=pl.String,
+            )
+        )
+    return {
+        "summary": checks.summary,
+        "by_org": checks.overdue_by_org.to_dicts(),
+        "duplicates": dups.to_dicts(),
+        "approaches": checks.approaches.to_dicts(),
+    }

@@ -1,0 +1,134 @@
+"""Shared by the delivery workflows: versioned saves, history and audit, pseudonyms."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+import polars as pl
+
+from avert.access import Pseudonymiser, pseudonymiser_for
+from avert.config.settings import Settings
+from avert.schema import TABLES
+from avert.store import Store, audit
+from avert.store.delivery import DELIVERY_TABLES, put_versioned
+from avert.workflows.users import User
+
+#: The example plan shipped with avert (also ``docs/example-plan.yaml``).
+EXAMPLE_PLAN = "example-plan.yaml"
+#: The system user of CLI changes when no account is named.
+_BOOKKEEPING = ("updated_at", "version")
+#: Fields a partner may change on their own organisation's actions.
+PARTNER_FIELDS = frozenset(
+    {"status", "rag", "rag_reason", "evidence", "review_date", "owner"}
+)
+#: Fields anyone with edit-action may change from the web or CLI.
+EDITABLE_FIELDS = PARTNER_FIELDS | frozenset(
+    {"due", "lead_organisation", "approach", "supporting", "title", "area", "board"}
+)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _system_user() -> User:
+    return User(username=audit.current_user(), role="analyst")
+
+
+def _pseudonymiser(settings: Settings | None) -> Pseudonymiser:
+    """The deployment's partner pseudonymiser (refused without a real key)."""
+    return pseudonymiser_for(
+        settings.pseudonym_key or None if settings else None,
+        rotation=settings.pseudonym_rotation if settings else "none",
+        at=dt.datetime.now(),
+    )
+
+
+def _json(row: dict[str, Any] | None) -> str | None:
+    if row is None:
+        return None
+    clean = {k: v for k, v in row.items() if k not in _BOOKKEEPING}
+    return json.dumps(clean, default=str, sort_keys=True)
+
+
+def _read_rows(store: Store, entity: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    table = DELIVERY_TABLES[entity]
+    key = TABLES[table].primary_key[0]
+    if not ids:
+        return {}
+    rows = store.read_frame(table, where=[(key, "in", ids)])
+    return {str(r[key]): r for r in rows.to_dicts()}
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    keys = (set(a) | set(b)) - set(_BOOKKEEPING)
+    return all(a.get(k) == b.get(k) for k in keys)
+
+
+def _save(
+    store: Store,
+    entity: str,
+    rows: list[dict[str, Any]],
+    *,
+    user: User,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> tuple[int, int, int]:
+    """Version, store, history and audit the rows that changed.
+
+    Returns (created, updated, unchanged).
+    """
+    table = DELIVERY_TABLES[entity]
+    spec = TABLES[table]
+    key = spec.primary_key[0]
+    before = _read_rows(store, entity, [str(r[key]) for r in rows])
+    now = now or _now()
+    out_rows: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    created = updated = 0
+    for row in rows:
+        full = {c: row.get(c) for c in spec.names}
+        old = before.get(str(full[key]))
+        if old is not None and _same(full, old):
+            continue
+        full["version"] = int(old["version"] or 0) + 1 if old else 1
+        full["updated_at"] = now
+        if old is None:
+            created += 1
+        else:
+            updated += 1
+        out_rows.append(full)
+        history.append(
+            {
+                "change_id": uuid.uuid4().hex,
+                "at": now,
+                "user_name": user.username,
+                "role": user.role,
+                "entity": entity,
+                "entity_id": str(full[key]),
+                "version": full["version"],
+                "change": "update" if old else "create",
+                "before_json": _json(old),
+                "after_json": _json(full),
+            }
+        )
+    if out_rows:
+        put_versioned(
+            store,
+            entity,
+            pl.DataFrame(out_rows, schema=spec.schema),
+            pl.DataFrame(history, schema=TABLES["delivery_history"].schema),
+        )
+        for h in history:
+            audit.record(
+                store,
+                action="change",
+                obj=f"{entity}:{h['entity_id']}",
+                reason=f"{reason}: {h['change']} version {h['version']}",
+                role=user.role,
+                user=user.username,
+            )
+    return created, updated, len(rows) - created - updated

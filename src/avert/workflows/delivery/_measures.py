@@ -1,0 +1,382 @@
+"""Objectives' measures against their targets, through the performance engine."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from avert.analyse.performance import PerformanceResult
+from avert.config.definitions import load_profile
+from avert.config.settings import Settings
+from avert.delivery.measures import MeasureSpec, judge, parse_measure, path_value
+from avert.errors import ConfigError, NotFound, SchemaError
+from avert.store import Store, queries
+from avert.workflows.board import run_performance
+from avert.workflows.delivery._actions import plan_board
+from avert.workflows.delivery._checks import board_checks
+from avert.workflows.delivery._common import _system_user
+
+# --- objective measures --------------------------------------------------------------
+#: Months of history before the recent period behind a measure's performance verdict.
+VERDICT_BASELINE_MONTHS = 36
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after (or before) ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _categories_of(profile: str) -> frozenset[str] | None:
+    """The categories of a definition profile (None when it cannot be loaded)."""
+    try:
+        return frozenset(load_profile(profile).precedence)
+    except (ConfigError, OSError):
+        return None
+
+
+def _measure_window_end(store: Store, today: dt.date) -> dt.date | None:
+    """The last day of the last complete month with data, on or before ``today``.
+
+    Month-precision data (police.uk) covers its whole latest month; exact data
+    covers up to the day of its latest incident.
+    """
+    before = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
+    ends = []
+    month = queries.latest_time(store, before=before, precision="month")
+    if month is not None:
+        ends.append(_add_months(month.date(), 1) - dt.timedelta(days=1))
+    exact = queries.latest_time(store, before=before, precision="exact")
+    if exact is not None:
+        ends.append(exact.date())
+    if not ends:
+        return None
+    data_to = min(max(ends), today)
+    if (data_to + dt.timedelta(days=1)).day == 1:
+        return data_to
+    return data_to.replace(day=1) - dt.timedelta(days=1)
+
+
+def _monthly(result: PerformanceResult, spec: MeasureSpec) -> pl.DataFrame | None:
+    """``period``, ``value`` of the measure's series in a performance result.
+
+    None when the category is not a series of the result (no such category);
+    zeros when the area or flag simply had no event.
+    """
+    column = "harm" if spec.measure == "harm" else "count"
+    area = spec.area.lower() if spec.area_field else "all"
+    totals = [s for s in result.series if s.category == "all" and s.flag == "all"]
+    if not totals:
+        return None
+    for s in result.series:
+        if (
+            s.area.lower() == area
+            and s.category == spec.category
+            and s.flag == spec.flag
+        ):
+            return s.chart.select(
+                "period", pl.col(column).fill_null(0).cast(pl.Float64).alias("value")
+            )
+    if spec.category != "all" and not any(
+        s.category == spec.category for s in result.series
+    ):
+        return None
+    return totals[0].chart.select("period", pl.lit(0.0).alias("value"))
+
+
+def _first_full_month(store: Store, result: PerformanceResult) -> dt.date | None:
+    """The first month the data cover whole: the first month with any incident when
+    the data start on its first day, else the month after."""
+    totals = [
+        s.chart.select("period", "count")
+        for s in result.series
+        if s.category == "all" and s.flag == "all"
+    ]
+    if not totals:
+        return None
+    counts = pl.concat(totals).group_by("period").agg(pl.col("count").sum())
+    first = counts.filter(pl.col("count") > 0)["period"].min()
+    if not isinstance(first, dt.date):
+        return None
+    day_one = dt.datetime.combine(first, dt.time())
+    on_day_one = store.read_frame(
+        "incidents",
+        columns=["incident_id"],
+        where=[
+            ("occurred_from", ">=", day_one),
+            ("occurred_from", "<", day_one + dt.timedelta(days=1)),
+        ],
+    )
+    return first if on_day_one.height else _add_months(first, 1)
+
+
+def _measure_run(
+    store: Store,
+    spec: MeasureSpec,
+    *,
+    profile: str,
+    recent_from: dt.date,
+    to: dt.date,
+) -> tuple[PerformanceResult, dt.date | None]:
+    """The performance run behind a measure, and the first full month of data.
+
+    Up to 36 months of baseline before ``recent_from``, from the first full month
+    of data (no zero-filled months before the data start).
+    """
+
+    def run(baseline_from: dt.date) -> PerformanceResult:
+        return run_performance(
+            store,
+            by=spec.area_field,
+            baseline_from=baseline_from,
+            baseline_to=recent_from - dt.timedelta(days=1),
+            date_from=recent_from,
+            date_to=to,
+            profile=profile,
+            peers=0,
+            measure=spec.measure,
+        )
+
+    baseline_from = _add_months(recent_from, -VERDICT_BASELINE_MONTHS)
+    try:
+        result = run(baseline_from)
+        first = _first_full_month(store, result)
+        if first is not None and baseline_from < first < recent_from:
+            result = run(first)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        # the seasonal model failed on these counts: the values without a verdict
+        # (one baseline month is too few to fit a model)
+        result = run_performance(
+            store,
+            by=spec.area_field,
+            baseline_from=_add_months(baseline_from, -1),
+            baseline_to=baseline_from - dt.timedelta(days=1),
+            date_from=baseline_from,
+            date_to=to,
+            profile=profile,
+            peers=0,
+            measure=spec.measure,
+        )
+        result = dataclasses.replace(
+            result,
+            series=tuple(dataclasses.replace(x, verdict="") for x in result.series),
+        )
+        first = _first_full_month(store, result)
+    return result, first
+
+
+def _sum_between(monthly: pl.DataFrame, start: dt.date, end: dt.date) -> float:
+    return float(monthly.filter(pl.col("period").is_between(start, end))["value"].sum())
+
+
+def _taskings_share(
+    taskings: pl.DataFrame, start: dt.date, end: dt.date
+) -> float | None:
+    """Share of the taskings due in ``start``..``end`` that have a result."""
+    due = taskings.filter(
+        (pl.col("status") != "cancelled")
+        & pl.col("due").dt.date().is_between(start, end)
+    )
+    if due.height == 0:
+        return None
+    return float(due["result"].is_not_null().sum()) / due.height
+
+
+def objective_measures(
+    store: Store, settings: Settings, *, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Every objective's measure against its baseline and target, as at ``today``.
+
+    The measure (``avert.delivery.measures.parse_measure``) names a series of the
+    performance engine (:func:`avert.workflows.board.run_performance`) or a store
+    figure. Its *current value* is the last ``per`` (default 12) complete months of
+    data up to ``today``; the *path* runs in a straight line from the baseline at
+    the plan's start to the target at its end; the status is on or off track
+    against the path (or insufficient data, or not measured: see
+    ``MEASURE_STATUSES``). The performance *verdict* of the same series compares
+    the months since the plan started (or the current months) with the seasonal
+    expectation of the up to 36 months before. A plan without a baseline gets the
+    measured value of the ``per`` before its start.
+    """
+    today = today or dt.date.today()
+    objectives = store.read_frame("objectives", order_by=["plan_id", "objective_id"])
+    if objectives.height == 0:
+        return []
+    plans = {p["plan_id"]: p for p in store.read_frame("plans").to_dicts()}
+    window_end = _measure_window_end(store, today)
+    runs: dict[tuple[Any, ...], tuple[PerformanceResult, dt.date | None]] = {}
+    taskings: pl.DataFrame | None = None
+    out: list[dict[str, Any]] = []
+    for obj in objectives.to_dicts():
+        spec = parse_measure(obj["indicator"], obj["indicator_filter"])
+        plan = plans.get(obj["plan_id"]) or {}
+        start, end = plan.get("period_start"), plan.get("period_end")
+        row: dict[str, Any] = {
+            "objective_id": obj["objective_id"],
+            "plan_id": obj["plan_id"],
+            "strand": obj["strand"],
+            "title": obj["title"],
+            "indicator": obj["indicator"],
+            "filter": obj["indicator_filter"],
+            "series": spec.label() if spec.kind != "unknown" else None,
+            "per": spec.per,
+            "baseline": obj["baseline"],
+            "baseline_source": "plan" if obj["baseline"] is not None else None,
+            "measured_baseline": None,
+            "target": obj["target"],
+            "current": None,
+            "path": None,
+            "window_from": None,
+            "window_to": None,
+            "status": "not_measured",
+            "verdict": None,
+            "rate_ratio": None,
+            "p_value": None,
+            "reason": spec.problem,
+        }
+        out.append(row)
+        if spec.kind == "unknown":
+            if spec.problem is None or spec.problem == "no indicator":
+                row["reason"] = "no indicator" if not obj["indicator"] else None
+            if row["reason"] is None:
+                row["reason"] = f"avert does not compute {obj['indicator']!r}"
+            continue
+        profile = spec.definition or settings.definition
+        if spec.kind == "series" and spec.category != "all":
+            known = _categories_of(profile)
+            if known is not None and spec.category not in known:
+                row.update(
+                    series=None,
+                    reason=f"reported by hand (not a series of avert nor a "
+                    f"category of {profile})",
+                )
+                continue
+        if window_end is None:
+            row.update(status="insufficient_data", reason="no incidents in the store")
+            continue
+        w_from = _add_months(window_end, 1 - spec.months)
+        row.update(window_from=w_from, window_to=window_end)
+        before_start = (
+            (
+                _add_months(start, -spec.months),
+                _add_months(start, 0) - dt.timedelta(days=1),
+            )
+            if start is not None
+            else None
+        )
+        first_full: dt.date | None
+        if spec.kind == "store":
+            if taskings is None:
+                taskings = store.read_frame("taskings")
+            current = _taskings_share(taskings, w_from, window_end)
+            first_due = taskings["due"].min() if taskings.height else None
+            first_full = (
+                first_due.date() if isinstance(first_due, dt.datetime) else None
+            )
+            measured_base = (
+                _taskings_share(taskings, *before_start) if before_start else None
+            )
+        else:
+            recent_from = _add_months(start, 0) if start is not None else w_from
+            if not (w_from <= recent_from <= window_end):
+                recent_from = w_from
+            key = (spec.area_field, profile, spec.measure, recent_from, window_end)
+            if key not in runs:
+                try:
+                    runs[key] = _measure_run(
+                        store,
+                        spec,
+                        profile=profile,
+                        recent_from=recent_from,
+                        to=window_end,
+                    )
+                except (SchemaError, NotFound) as err:  # e.g. harm without classify
+                    row.update(status="insufficient_data", reason=str(err))
+                    continue
+            result, first_full = runs[key]
+            monthly = _monthly(result, spec)
+            if monthly is None:
+                row["reason"] = (
+                    f"{spec.category!r} is not a category of definition {profile!r}"
+                )
+                continue
+            current = (
+                _sum_between(monthly, w_from, window_end)
+                if first_full is not None and first_full <= w_from
+                else None
+            )
+            measured_base = (
+                _sum_between(monthly, *before_start)
+                if before_start
+                and first_full is not None
+                and first_full <= before_start[0]
+                else None
+            )
+            series = next(
+                (
+                    s
+                    for s in result.series
+                    if s.area.lower()
+                    == (spec.area.lower() if spec.area_field else "all")
+                    and s.category == spec.category
+                    and s.flag == spec.flag
+                ),
+                None,
+            )
+            if series is not None:
+                row["verdict"] = series.verdict or None
+                if series.change is not None:
+                    row["rate_ratio"] = series.change.rate_ratio
+                    row["p_value"] = series.change.p_value
+        row["measured_baseline"] = measured_base
+        if row["baseline"] is None and measured_base is not None:
+            row.update(baseline=measured_base, baseline_source="measured")
+        row["current"] = current
+        if row["target"] is None:
+            row["reason"] = "no target"
+            continue
+        if current is None or row["baseline"] is None:
+            row.update(
+                status="insufficient_data",
+                reason=(
+                    f"data cover {first_full:%b %Y} onwards, not the "
+                    f"{spec.months} months to {window_end:%b %Y}"
+                    if current is None and first_full is not None
+                    else "no data for the current months"
+                    if current is None
+                    else "no baseline: the plan states none and the data do not "
+                    "cover the months before its start"
+                ),
+            )
+            continue
+        path = path_value(
+            row["baseline"], row["target"], start=start, end=end, at=window_end
+        )
+        row.update(
+            path=path,
+            status=judge(current, path, baseline=row["baseline"], target=row["target"]),
+            reason=None,
+        )
+    return out
+
+
+def plan_status(
+    store: Store, settings: Settings, *, today: dt.date | None = None
+) -> dict[str, Any]:
+    """What ``avert plan status`` prints: the strand x status grid, the summary of
+    the checks and each objective's measure against its target (audited view)."""
+    user = _system_user()
+    board = plan_board(store, settings, user=user, today=today)
+    checks = board_checks(store, settings, today=board["today"])
+    return {
+        "today": board["today"],
+        "grid": board["grid"],
+        "statuses": board["statuses"],
+        "rag": board["rag"],
+        "checks": checks.summary,
+        "measures": objective_measures(store, settings, today=board["today"]),
+    }

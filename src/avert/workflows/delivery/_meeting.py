@@ -1,0 +1,104 @@
+"""The meeting view: today's briefing items with their taskings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from avert.access import audience_of
+from avert.config.settings import Settings
+from avert.delivery.model import (
+    ITEM_KINDS,
+    subject_key,
+)
+from avert.errors import PermissionDenied
+from avert.policy import decide
+from avert.store import Store, audit
+from avert.workflows.delivery._common import _pseudonymiser
+from avert.workflows.delivery._taskings import taskings_for_briefing
+from avert.workflows.users import User
+
+# --- the meeting view ----------------------------------------------------------------
+#: Briefing sections whose items can be tasked: (section, item kind, id key, title).
+MEETING_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("retaliation", "retaliation", "incident_id", "Retaliation alerts"),
+    ("incidents", "incident", "incident_id", "Violent incidents"),
+    ("repeat_victims", "repeat_victim", "person_id", "Repeat victims"),
+    ("asb_callers", "asb_caller", "person_id", "Vulnerable ASB callers"),
+    ("people", "person", "person_id", "People of concern"),
+    ("places", "cell", "cell_id", "Places"),
+)
+
+
+def meeting_view(
+    store: Store,
+    briefing: dict[str, Any],
+    *,
+    user: User,
+    at: dt.datetime,
+    hours: int = 24,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Today's briefing items with their taskings, and the taskings of the window.
+
+    ``briefing`` is the briefing JSON the user may see (partners: pseudonyms). Each
+    item says whether its subject is already tasked (no double visits), for
+    partners too: their items and the taskings carry the same keyed pseudonyms.
+    """
+    decision = decide(user.role, "view-meeting")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    police = audience_of(user.role) == "police"
+    pseudo = None if police else _pseudonymiser(settings)
+
+    def shown_id(kind: str, ident: str) -> str:
+        subject = ITEM_KINDS.get(kind, kind)
+        if pseudo is None or subject not in ("person", "incident", "group"):
+            return ident
+        return pseudo(subject, ident)
+
+    live = store.read_frame("taskings").filter(pl.col("status") != "cancelled")
+    by_subject: dict[str, dict[str, Any]] = {}
+    for row in live.sort("created_at").to_dicts():
+        row["item_id"] = shown_id(row["item_kind"], row["item_id"])
+        by_subject[subject_key(row["item_kind"], row["item_id"])] = row
+    sections = []
+    for section, kind, key, title in MEETING_SECTIONS:
+        items = []
+        for row in briefing.get(section) or []:
+            ident = row.get(key)
+            if ident is None:
+                continue
+            reasons = row.get("reasons") or []
+            items.append(
+                {
+                    "kind": kind,
+                    "id": str(ident),
+                    "item": f"{kind}:{ident}",
+                    "reasons": reasons[:2],
+                    "harm": row.get("harm_days"),
+                    "tasked": by_subject.get(subject_key(kind, str(ident))),
+                }
+            )
+        sections.append({"section": section, "title": title, "items": items[:15]})
+    window = taskings_for_briefing(store, at=at, hours=hours, as_at=False)
+    if user.role == "partner":  # their organisation's taskings, as in the briefing
+        window = {
+            k: [r for r in v if r["organisation"] == (user.org or "")]
+            for k, v in window.items()
+        }
+    audit.record(
+        store,
+        action="view",
+        obj=f"meeting:{at:%Y-%m-%dT%H:%M}",
+        reason="meeting view, "
+        + ", ".join(f"{len(v)} taskings {k}" for k, v in window.items()),
+        role=user.role,
+        user=user.username,
+    )
+    for rows in window.values():
+        for row in rows:
+            row["item_id"] = shown_id(row["item_kind"], row["item_id"])
+    return {"sections": sections, "taskings": window}

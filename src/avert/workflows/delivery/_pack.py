@@ -1,0 +1,120 @@
+"""The board pack: plan status, actions, checks, measures and statistics (HTML, PDF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from avert.config.settings import Settings
+from avert.delivery.model import (
+    STATUSES,
+)
+from avert.errors import ConfigError
+from avert.store import Store, audit
+from avert.workflows.delivery._actions import _shown, plan_board, read_actions
+from avert.workflows.delivery._checks import board_checks, checks_view
+from avert.workflows.delivery._measures import objective_measures
+from avert.workflows.users import User
+
+
+# --- board pack ----------------------------------------------------------------------
+def _month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except ValueError as err:
+        msg = f"--month {month!r} is not YYYY-MM"
+        raise ConfigError(msg) from err
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, nxt
+
+
+def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str, Any]:
+    """What the board pack of ``month`` shows (persons pseudonymised: board audience).
+
+    Status is as at the end of the month (or today, if earlier): plan status by
+    strand and by lead partner, overdue actions, actions completed in the month
+    with their evidence, objectives with measure, baseline and target, and the
+    principle checks.
+    """
+    first, nxt = _month_bounds(month)
+    today = min(nxt - dt.timedelta(days=1), dt.date.today())
+    board_user = User(username=audit.current_user(), role="board")
+    actions = read_actions(store, today=today)
+    shown = _shown(actions, board_user, settings)
+    grid = plan_board(store, settings, user=board_user, today=today)["grid"]
+    completed = store.read_frame(
+        "delivery_history",
+        where=[
+            ("entity", "=", "action"),
+            ("at", ">=", dt.datetime.combine(first, dt.time())),
+            ("at", "<", dt.datetime.combine(nxt, dt.time())),
+        ],
+    )
+    done_ids = {
+        h["entity_id"]
+        for h in completed.to_dicts()
+        if json.loads(h["after_json"] or "{}").get("status") == "done"
+        and json.loads(h["before_json"] or "{}").get("status") != "done"
+    }
+    checks = board_checks(store, settings, today=today)
+    return {
+        "month": month,
+        "today": today,
+        "plans": store.read_frame("plans").to_dicts(),
+        "grid": grid,
+        "statuses": [*STATUSES, "overdue"],
+        "by_org": checks.overdue_by_org.to_dicts(),
+        "overdue": shown.filter(pl.col("overdue"))
+        .sort("overdue_days", descending=True)
+        .to_dicts(),
+        "completed": shown.filter(
+            pl.col("action_id").is_in(sorted(done_ids)) & (pl.col("status") == "done")
+        ).to_dicts(),
+        "objectives": store.read_frame("objectives", order_by=["strand"]).to_dicts(),
+        "measures": objective_measures(store, settings, today=today),
+        "checks": checks.summary,
+        "missing": checks.missing.to_dicts(),
+        "duplicates": checks_view(store, settings, user=board_user, today=today)[
+            "duplicates"
+        ],
+        "approaches": checks.approaches.to_dicts(),
+    }
+
+
+def board_pack(
+    store: Store,
+    settings: Settings,
+    *,
+    month: str,
+    out_dir: str | Path,
+    pdf: bool = True,
+) -> list[Path]:
+    """Write ``board-pack-YYYY-MM.html`` (and ``.pdf``) in ``out_dir``; audited."""
+    from avert.report import render_html, render_pdf
+    from avert.workflows.board import board_statistics
+
+    data = board_pack_data(store, settings, month=month)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _first, nxt = _month_bounds(month)
+    stats = board_statistics(store, end=nxt - dt.timedelta(days=1))
+    html = render_html(
+        "board_pack.html", d=data, stats=stats, title=f"Board pack {month}"
+    )
+    written = [out / f"board-pack-{month}.html"]
+    written[0].write_text(html, encoding="utf-8")
+    if pdf:
+        written.append(render_pdf(html, out / f"board-pack-{month}.pdf"))
+    audit.record(
+        store,
+        action="export",
+        obj=f"board-pack:{month}",
+        reason=f"board pack, {len(data['overdue'])} overdue, "
+        f"{len(data['completed'])} completed",
+        role="board",
+    )
+    return written

@@ -1,0 +1,174 @@
+"""Plan files: import and export of the YAML plan (idempotent, errors with lines)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from avert.delivery.model import (
+    Action,
+    Objective,
+    Plan,
+    check_transition,
+)
+from avert.delivery.planfile import (
+    PlanFileError,
+    dump_plan,
+    parse_plan,
+    shift_plan,
+)
+from avert.errors import ConfigError, NotFound
+from avert.store import Store, audit
+from avert.workflows.delivery._common import (
+    _BOOKKEEPING,
+    EXAMPLE_PLAN,
+    _read_rows,
+    _save,
+    _system_user,
+)
+from avert.workflows.users import User
+
+
+# --- plan files ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportResult:
+    """What a plan import did."""
+
+    plan_id: str
+    created: int
+    updated: int
+    unchanged: int
+
+    def line(self) -> str:
+        """One line for the CLI."""
+        return (
+            f"plan {self.plan_id}: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+def _plan_errors(path: str, errors: list[PlanFileError]) -> ConfigError:
+    lines = "\n".join(f"  {path}:{e.line}: {e.message}" for e in errors)
+    return ConfigError(f"{len(errors)} error(s) in plan file {path}:\n{lines}")
+
+
+def import_plan(
+    store: Store,
+    path: str | Path,
+    *,
+    user: User | None = None,
+    text: str | None = None,
+    shift_days: int = 0,
+    now: dt.datetime | None = None,
+) -> ImportResult:
+    """Read a plan file and store it; an unchanged file changes nothing (idempotent).
+
+    ``shift_days`` moves every date of the plan (the demo city replays the 2010
+    example plan in its own period); ``now`` is the time its changes are recorded
+    at (default: now; the demo records them at its own last day).
+
+    Raises
+    ------
+    ConfigError
+        Listing every error of the file with its line (nothing is stored then),
+        including status changes the transition table forbids.
+    """
+    user = user or _system_user()
+    src = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            msg = f"Cannot read plan file {src}: {err}"
+            raise ConfigError(msg) from err
+    doc = parse_plan(text)
+    if shift_days:
+        doc = shift_plan(doc, shift_days)
+    errors = list(doc.errors)
+    stored = _read_rows(store, "action", [a.action_id for a in doc.actions])
+    for action in doc.actions:
+        old = stored.get(action.action_id)
+        try:
+            check_transition(old["status"] if old else None, action.status)
+        except ConfigError as err:
+            line = doc.lines.get(f"action:{action.action_id}", 1)
+            errors.append(PlanFileError(line, f"action {action.action_id}: {err}"))
+    if errors or doc.plan is None:
+        raise _plan_errors(src, sorted(errors, key=lambda e: e.line))
+    reason = f"plan import {Path(src).name}"
+    totals = [0, 0, 0]
+    for entity, rows in (
+        ("plan", [doc.plan.row()]),
+        ("objective", [o.row() for o in doc.objectives]),
+        ("action", [a.row() for a in doc.actions]),
+    ):
+        saved = _save(store, entity, rows, user=user, reason=reason, now=now)
+        for i, n in enumerate(saved):
+            totals[i] += n
+    return ImportResult(doc.plan.plan_id, *totals)
+
+
+def _action_of(row: dict[str, Any]) -> Action:
+    fields = {f.name for f in dataclasses.fields(Action)}
+    values = {k: v for k, v in row.items() if k in fields}
+    values["supporting"] = tuple(
+        s for s in (row.get("supporting") or "").split(";") if s
+    )
+    return Action(**values)
+
+
+def export_plan(
+    store: Store, path: str | Path | None = None, *, plan_id: str | None = None
+) -> str:
+    """The stored plan as plan-file text (written to ``path`` when given)."""
+    plans = store.read_frame("plans", order_by=["plan_id"])
+    if plans.height == 0:
+        msg = "No delivery plan stored: import one with 'avert plan import PATH'"
+        raise NotFound(msg)
+    if plan_id is not None:
+        plans = plans.filter(pl.col("plan_id") == plan_id)
+        if plans.height == 0:
+            msg = f"No plan {plan_id!r}"
+            raise NotFound(msg)
+    p = plans.row(0, named=True)
+    plan = Plan(
+        p["plan_id"], p["title"], p["board"], p["period_start"], p["period_end"]
+    )
+    objectives = [
+        Objective(**{k: v for k, v in r.items() if k not in _BOOKKEEPING})
+        for r in store.read_frame(
+            "objectives", where=[("plan_id", "=", plan.plan_id)]
+        ).to_dicts()
+    ]
+    actions = [
+        _action_of(r)
+        for r in store.read_frame(
+            "actions", where=[("plan_id", "=", plan.plan_id)]
+        ).to_dicts()
+    ]
+    text = dump_plan(plan, objectives, actions)
+    audit.record(
+        store,
+        action="export",
+        obj=f"plan:{plan.plan_id}",
+        reason=f"plan export, {len(actions)} actions"
+        + (f" to {Path(path).name}" if path is not None else ""),
+    )
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def example_plan_text() -> str:
+    """The example plan shipped with avert (built from the 2010 seed report)."""
+    return (
+        resources.files("avert.delivery")
+        .joinpath(EXAMPLE_PLAN)
+        .read_text(encoding="utf-8")
+    )

@@ -1,0 +1,157 @@
+"""Taskings from the daily meeting: add, record a result, read for the briefing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import polars as pl
+
+from avert.delivery.model import (
+    ITEM_KINDS,
+    check_tasking_transition,
+    parse_item,
+)
+from avert.delivery.taskings import for_briefing
+from avert.errors import ConfigError, NotFound, PermissionDenied
+from avert.policy import decide
+from avert.store import Store, audit
+from avert.workflows.delivery._common import _now, _read_rows, _save, _system_user
+from avert.workflows.users import User
+
+
+# --- taskings ------------------------------------------------------------------------
+def read_taskings(
+    store: Store, *, status: str | None = None, user: User | None = None
+) -> pl.DataFrame:
+    """Taskings, newest first (optionally of one status); audited (they name people)."""
+    user = user or _system_user()
+    where = [("status", "=", status)] if status else []
+    rows = store.read_frame("taskings", where=where, order_by=["created_at"]).reverse()
+    audit.record(
+        store,
+        action="view",
+        obj="taskings",
+        reason=f"tasking list ({status or 'all'}), {rows.height} listed",
+        role=user.role,
+        user=user.username,
+    )
+    return rows
+
+
+def taskings_for_item(store: Store, item: str) -> pl.DataFrame:
+    """Open and done taskings about the same subject as briefing item ``item``.
+
+    ``repeat_victim:P1`` and ``person:P1`` are the same person, ``cell:c1`` and
+    ``place:c1`` the same place: two agencies must not visit a family twice.
+    """
+    kind, ident = parse_item(item)
+    kinds = [k for k, s in ITEM_KINDS.items() if s == ITEM_KINDS[kind]]
+    rows = store.read_frame(
+        "taskings",
+        where=[("item_id", "=", ident), ("item_kind", "in", kinds)],
+        order_by=["created_at"],
+    )
+    return rows.filter(pl.col("status") != "cancelled")
+
+
+def add_tasking(
+    store: Store,
+    item: str,
+    *,
+    what: str,
+    assignee: str | None = None,
+    organisation: str | None = None,
+    due: dt.datetime | None = None,
+    user: User | None = None,
+    anyway: bool = False,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Create a tasking from a briefing item (``incident:I123``).
+
+    Raises
+    ------
+    ConfigError
+        When the item's subject already has an open or done tasking (it says which),
+        unless ``anyway``.
+    """
+    user = user or _system_user()
+    decision = decide(user.role, "create-tasking")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    kind, ident = parse_item(item)
+    if not what.strip():
+        msg = "A tasking needs a 'what' (what is to be done)"
+        raise ConfigError(msg)
+    already = taskings_for_item(store, item)
+    if already.height and not anyway:
+        first = already.row(0, named=True)
+        msg = (
+            f"{item} is already tasked: {first['tasking_id']} to "
+            f"{first['assignee'] or first['organisation'] or '?'} "
+            f"({first['status']}, due {first['due']:%Y-%m-%d %H:%M}): {first['what']}"
+        )
+        raise ConfigError(msg)
+    now = now or _now()
+    tasking_id = f"T{now:%Y%m%d}-{uuid.uuid4().hex[:6]}"
+    row: dict[str, Any] = {
+        "tasking_id": tasking_id,
+        "what": what.strip(),
+        "assignee": assignee,
+        "organisation": organisation,
+        "due": due or now + dt.timedelta(days=1),
+        "item_kind": kind,
+        "item_id": ident,
+        "status": "open",
+        "created_at": now,
+        "created_by": user.username,
+    }
+    _save(store, "tasking", [row], user=user, reason=f"tasking from {kind}")
+    return _read_rows(store, "tasking", [tasking_id])[tasking_id]
+
+
+def record_tasking_result(
+    store: Store,
+    tasking_id: str,
+    *,
+    result: str | None = None,
+    status: str | None = "done",
+    user: User | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Record a tasking's result (and move it to ``status``: done by default)."""
+    user = user or _system_user()
+    decision = decide(user.role, "create-tasking")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    old = _read_rows(store, "tasking", [tasking_id]).get(tasking_id)
+    if old is None:
+        msg = f"No tasking {tasking_id!r}"
+        raise NotFound(msg)
+    new = dict(old)
+    if status is not None:
+        check_tasking_transition(old["status"], status)
+        new["status"] = status
+    if result is not None:
+        new["result"] = result.strip() or None
+        new["result_at"] = now or _now()
+        new["result_by"] = user.username
+    _save(store, "tasking", [new], user=user, reason="tasking result")
+    return _read_rows(store, "tasking", [tasking_id])[tasking_id]
+
+
+def taskings_for_briefing(
+    store: Store, *, at: dt.datetime, hours: int = 24, as_at: bool = True
+) -> dict[str, list[dict[str, Any]]]:
+    """Taskings for the briefing of the window ending ``at``, as they stood at ``at``.
+
+    ``due``: open, due within the next 24 hours (inclusive); ``overdue``: open, due
+    before ``at``; ``done``: done in the window (``at - hours`` to ``at``), with their
+    results (:func:`avert.delivery.taskings.for_briefing`). ``as_at=False``: as they
+    stand now (the meeting view, where taskings made at the meeting count at once).
+    """
+    where = [("created_at", "<=", at)] if as_at else []
+    rows = store.read_frame("taskings", where=where)
+    parts = for_briefing(rows, at=at, hours=hours, replay=as_at)
+    return {k: v.to_dicts() for k, v in parts.items()}
