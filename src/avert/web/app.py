@@ -34,7 +34,7 @@ from avert.config.settings import Settings
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.report import environment as report_environment
 from avert.web.auth import LoginRequired
-from avert.workflows.views import BriefingCache, BriefingView
+from avert.workflows.views import BriefingCache, BriefingView, ResultCache
 
 if TYPE_CHECKING:
     from avert.store import Store
@@ -73,6 +73,10 @@ class WebContext:
     briefings: BriefingCache
     #: the same templates for the police audience: person ids open their record
     police_templates: Jinja2Templates | None = None
+    #: the board pages' statistics, shared for ten minutes (seasonal GLMs are slow)
+    board_stats: ResultCache[Any] = field(
+        default_factory=lambda: ResultCache(ttl_s=600.0, max_entries=16)
+    )
     #: encoded forms of each cached briefing (its HTML per audience, its JSON),
     #: dropped with the briefing: see :meth:`fragment`
     fragments: weakref.WeakKeyDictionary[BriefingView, dict[Any, str]] = field(

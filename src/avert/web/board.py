@@ -15,7 +15,8 @@ from fastapi.responses import Response
 
 from avert.web.auth import authorize, requires
 from avert.web.pages import _ctx, _page, default_at
-from avert.workflows.board import AREA_FIELDS, board_statistics
+from avert.workflows.board import AREA_FIELDS
+from avert.workflows.views import board_statistics_view
 
 __all__ = ["router"]
 
@@ -63,8 +64,10 @@ def performance(
     if by and by not in AREA_FIELDS:
         raise HTTPException(400, f"by must be one of {', '.join(AREA_FIELDS)}")
     end = _month_end(request, month)
-    stats = board_statistics(
-        _ctx(request).store,
+    ctx = _ctx(request)
+    stats = board_statistics_view(
+        ctx.store,
+        ctx.board_stats,
         end=end,
         by=by or None,
         target=_target(target, target_by),
@@ -90,5 +93,8 @@ def performance(
 def equality(request: Request, month: str | None = None) -> Response:
     """Stop and search against residents and the Equality Impact Assessment."""
     end = _month_end(request, month)
-    stats = board_statistics(_ctx(request).store, end=end, performance=False)
+    ctx = _ctx(request)
+    stats = board_statistics_view(
+        ctx.store, ctx.board_stats, end=end, performance=False
+    )
     return _page(request, "equality.html", stats=stats, form={"month": f"{end:%Y-%m}"})

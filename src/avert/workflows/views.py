@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import polars as pl
 
@@ -76,28 +76,26 @@ class BriefingView:
     page: dict[str, Any] = field(default_factory=dict)
 
 
-class BriefingCache:
-    """Briefings computed for a window, kept a short while for everyone who asks.
+T = TypeVar("T")
 
-    The meeting's chair, twenty officers and the partners all open *Today* within a
-    few minutes; each audience's briefing for one window is computed once. An entry
-    is used for ``ttl_s`` seconds and only while the store has had no new load (the
-    number of rows in ``loads`` is part of the key), so fresh data shows at once; a
-    re-classification shows within ``ttl_s``. One lock per key: concurrent requests
-    for the same window wait for one computation instead of repeating it.
+
+class ResultCache(Generic[T]):
+    """Results computed for a key, kept a short while for everyone who asks.
+
+    An entry is used for ``ttl_s`` seconds; callers put the number of rows in
+    ``loads`` in the key, so fresh data shows at once. One lock per key: concurrent
+    requests for the same key wait for one computation instead of repeating it.
     """
 
     def __init__(self, ttl_s: float = 60.0, max_entries: int = 64) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
-        self._entries: dict[tuple[object, ...], tuple[float, BriefingView]] = {}
+        self._entries: dict[tuple[object, ...], tuple[float, T]] = {}
         self._locks: dict[tuple[object, ...], threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(
-        self, key: tuple[object, ...], compute: Callable[[], BriefingView]
-    ) -> BriefingView:
-        """The cached briefing for ``key``, computing it (once) when absent or old."""
+    def get(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """The cached result for ``key``, computing it (once) when absent or old."""
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
@@ -112,6 +110,41 @@ class BriefingCache:
                     self._locks.pop(oldest, None)
                 self._entries[key] = (time.monotonic(), value)
             return value
+
+
+class BriefingCache(ResultCache[BriefingView]):
+    """Briefings computed for a window, kept a short while for everyone who asks.
+
+    The meeting's chair, twenty officers and the partners all open *Today* within a
+    few minutes; each audience's briefing for one window is computed once. An entry
+    is used for ``ttl_s`` seconds and only while the store has had no new load (the
+    number of rows in ``loads`` is part of the key), so fresh data shows at once; a
+    re-classification shows within ``ttl_s``.
+    """
+
+
+def board_statistics_view(
+    store: Store, cache: ResultCache[Any] | None = None, **options: Any
+) -> Any:
+    """:func:`avert.workflows.board.board_statistics`, shared for ten minutes.
+
+    The board pages fit a seasonal GLM per series (seconds on a force's data); a
+    board meeting opens the same month many times. The key is the options and the
+    number of loads, so a new load is seen at once.
+    """
+    from avert.workflows.board import board_statistics
+
+    def compute() -> Any:
+        return board_statistics(store, **options)
+
+    if cache is None:
+        return compute()
+    key = (
+        tuple(sorted((k, repr(v)) for k, v in options.items())),
+        store.count("loads"),
+        store.count("populations"),
+    )
+    return cache.get(key, compute)
 
 
 def _pseudonymiser(settings: Settings, *, allow_demo_key: bool) -> Pseudonymiser:

@@ -1,0 +1,65 @@
+"""The web's shared results: briefings and board statistics (avert.workflows.views)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+import pytest
+
+from avert.store import Store
+from avert.workflows import board, views
+
+
+def test_result_cache_computes_once_per_key_and_expires() -> None:
+    cache: views.ResultCache[int] = views.ResultCache(ttl_s=60.0)
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert cache.get(("a",), compute) == 1
+    assert cache.get(("a",), compute) == 1
+    assert cache.get(("b",), compute) == 2
+    cache.ttl_s = 0.0
+    assert cache.get(("a",), compute) == 3
+
+
+def test_board_statistics_are_shared_until_a_new_load(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def fake(store: Store, **options: Any) -> dict[str, Any]:
+        calls.append(options)
+        return {"n": len(calls)}
+
+    monkeypatch.setattr(board, "board_statistics", fake)
+    cache: views.ResultCache[Any] = views.ResultCache(ttl_s=600.0)
+    end = dt.date(2026, 11, 30)
+    first = views.board_statistics_view(sqlite_store, cache, end=end, by=None)
+    assert views.board_statistics_view(sqlite_store, cache, end=end, by=None) is first
+    assert len(calls) == 1
+    views.board_statistics_view(sqlite_store, cache, end=end, performance=False)
+    assert len(calls) == 2  # other options: computed
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "loads",
+            pl.DataFrame(
+                {
+                    "load_id": ["L1"],
+                    "source_file": ["x.csv"],
+                    "file_sha256": ["0" * 64],
+                    "kind": ["bundle"],
+                    "loaded_at": [dt.datetime(2026, 12, 1)],
+                    "rows": [1],
+                    "loaded": [1],
+                    "quarantined": [0],
+                    "duplicates": [0],
+                }
+            ),
+        )
+    views.board_statistics_view(sqlite_store, cache, end=end, by=None)
+    assert len(calls) == 3  # a new load is seen at once
