@@ -73,7 +73,7 @@ def settings_reference() -> str:
 
 def definitions_reference() -> str:
     """Every offence code per category with its harm weight and source (from TOML)."""
-    from avert.config.definitions import render_docs
+    from avert.config.definition_docs import render_docs
 
     return render_docs()
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from avert.config.definition_docs import diff_profiles
 from avert.config.definitions import (
     available_profiles,
-    diff_profiles,
     load_harm,
     load_profile,
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from avert.config.definitions import load_harm, render_docs
+from avert.config.definition_docs import render_docs
+from avert.config.definitions import load_harm
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "definitions.md"
 

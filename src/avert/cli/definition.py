@@ -155,7 +155,8 @@ def diff(
     as_json: JsonOpt = False,
 ) -> None:
     """Show what differs between two profiles: codes per category, rules, parameters."""
-    from avert.config.definitions import diff_profiles, load_harm, load_profile
+    from avert.config.definition_docs import diff_profiles
+    from avert.config.definitions import load_harm, load_profile
 
     harm = load_harm(harm_path(ctx, harm_file))
     d = diff_profiles(load_profile(a, harm=harm), load_profile(b, harm=harm))
@@ -268,7 +269,7 @@ def docs(
     ] = False,
 ) -> None:
     """Write docs/definitions.md (every code per category, harm weight, source) from the TOML."""
-    from avert.config.definitions import render_docs
+    from avert.config.definition_docs import render_docs
 
     text = render_docs()
     if check:
