@@ -239,6 +239,10 @@ def test_strong_alerts_come_first_and_weak_ones_apart(frames) -> None:
     weak_at = html.index("Weak: the victim is linked to a group conflict")
     assert strong_at < html.index("PER8") < weak_at < html.index("PER7", weak_at)
     assert "and 9 more" in html
+    partner = _brief(frames, retaliation=alerts, audience="partner")
+    weak = next(a for a in partner.retaliation if a["strength"] == "weak")
+    assert "in no known group" in weak["reasons"][0]
+    assert "group(s) " not in weak["reasons"][0]
 
 
 def test_bad_options_raise(frames) -> None:

@@ -27,9 +27,16 @@ __all__ = ["retaliation_section"]
 
 
 def _partner_reasons(row: dict[str, Any]) -> list[str]:
-    reasons = [
+    groups = row.get("victim_groups") or []
+    victim = (
         f"victim {row['victim_id']} of violence is linked to group(s) "
-        + ", ".join(row.get("victim_groups") or []),
+        + ", ".join(groups)
+        if groups
+        else f"victim {row['victim_id']} is in no known group but was hurt by a "
+        "group-linked suspect (a weak alert: linked by the attack only)"
+    )
+    reasons = [
+        victim,
         f"{len(row.get('at_risk_of_retaliation_from') or [])} linked people "
         "may retaliate",
     ]
