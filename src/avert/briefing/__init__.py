@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -57,6 +58,7 @@ from avert.briefing.model import (
     Briefing,
     IncidentItem,
     PersonItem,
+    Section,
     Summary,
 )
 from avert.briefing.people import people_section
@@ -116,6 +118,46 @@ def _name_groups(
     gmap = dict(zip(names["group_id"].to_list(), names["name"].to_list(), strict=True))
     for item in items:
         item["group_names"] = {g: gmap.get(g) for g in item.get("groups", [])}
+
+
+def _tasked_and_made_up(
+    ctx: BriefingContext,
+    inc: Section[Any],
+    ret: Section[Any],
+    victims: Section[Any],
+    asb: Section[Any],
+    people: Section[Any],
+    places: Any,
+    tasks: Mapping[str, Sequence[Any]],
+) -> dict[str, dict[str, Any]]:
+    """Mark the items already tasked, then the make-up of every list of people."""
+    mark_tasked(
+        ctx,
+        {
+            "incidents": ("incident", "incident_id", inc.items),
+            "retaliation": ("retaliation", "incident_id", ret.items),
+            "repeat_victims": ("repeat_victim", "person_id", victims.items),
+            "asb_callers": ("asb_caller", "person_id", asb.items),
+            "people": ("person", "person_id", people.items),
+            "places": ("cell", "cell_id", places.items),
+        },
+    )
+    named_groups = {
+        g for item in [*inc.items, *people.items] for g in item.get("groups", [])
+    } | {
+        g
+        for alert in ret.items
+        for g in [*alert.get("victim_groups", []), *alert.get("rival_groups", [])]
+    }
+    return make_up_section(
+        ctx,
+        people=people.items,
+        repeat_victims=victims.items,
+        asb_callers=asb.items,
+        retaliation=ret.items,
+        groups=named_groups,
+        taskings=[t for part in tasks.values() for t in part],
+    )
 
 
 def _summary(ctx: BriefingContext, **counts: int) -> Summary:
@@ -261,36 +303,8 @@ def daily_briefing(
     intel = intelligence_section(ctx)
     acts = actions_section(ctx)
     _name_groups(ctx, [*inc.items, *people.items])
-    named_groups = {
-        g
-        for item in [*inc.items, *people.items]
-        for g in item.get("groups", [])  # type: ignore[attr-defined]
-    } | {
-        g
-        for alert in ret.items
-        for g in [*alert.get("victim_groups", []), *alert.get("rival_groups", [])]
-    }
     tasks = taskings_section(ctx)
-    mark_tasked(
-        ctx,
-        {
-            "incidents": ("incident", "incident_id", inc.items),
-            "retaliation": ("retaliation", "incident_id", ret.items),
-            "repeat_victims": ("repeat_victim", "person_id", victims.items),
-            "asb_callers": ("asb_caller", "person_id", asb.items),
-            "people": ("person", "person_id", people.items),
-            "places": ("cell", "cell_id", places.items),
-        },
-    )
-    make_up = make_up_section(
-        ctx,
-        people=people.items,  # type: ignore[arg-type]
-        repeat_victims=victims.items,  # type: ignore[arg-type]
-        asb_callers=asb.items,  # type: ignore[arg-type]
-        retaliation=ret.items,  # type: ignore[arg-type]
-        groups=named_groups,
-        taskings=[t for part in tasks.values() for t in part],  # type: ignore[misc]
-    )
+    make_up = _tasked_and_made_up(ctx, inc, ret, victims, asb, people, places, tasks)
     trend = year_on_year(
         ctx.incidents,
         at=at,
