@@ -1,10 +1,11 @@
-"""Shared pieces of the command line: the store from ``--db``, JSON output, errors."""
+"""Shared pieces of the command line: the store from ``--db``, events, JSON output, errors."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +15,12 @@ from rich.console import Console
 from avert.config.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from avert.workflows.admin import Store
 
 __all__ = [
+    "check_choice",
     "check_out_dir",
     "check_out_file",
     "console",
@@ -24,6 +28,7 @@ __all__ = [
     "get_settings",
     "get_store",
     "print_json",
+    "read_events",
 ]
 
 console = Console()
@@ -49,6 +54,33 @@ def get_store(ctx: typer.Context, *, check: bool = True) -> Store:
     store = open_store(get_settings(ctx), check=check)
     ctx.call_on_close(store.close)
     return store
+
+
+def read_events(
+    ctx: typer.Context, csv: Path | None, *, all_incidents: bool
+) -> pl.DataFrame:
+    """Events with ``x``, ``y``, ``occurred_at``: from ``--csv`` if given, else the store.
+
+    From the store, the violence of the configured definition profile, or every
+    incident with ``--all-incidents``.
+    """
+    from avert.workflows.forecast import events_from_csv, events_from_store
+
+    if csv is not None:
+        return events_from_csv(csv)
+    events, _ = events_from_store(
+        get_store(ctx),
+        profile=get_settings(ctx).definition,
+        violence_only=not all_incidents,
+    )
+    return events
+
+
+def check_choice(value: str, choices: Sequence[str], option: str) -> None:
+    """Usage error (exit 2) unless ``value`` is one of ``choices``: "must be a, b or c"."""
+    if value not in choices:
+        listed = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+        raise typer.BadParameter(f"must be {listed}", param_hint=option)
 
 
 def _writable_folder(path: Path, option: str) -> None:

@@ -12,11 +12,12 @@ Thin commands over :mod:`avert.workflows.networks`. JSON contracts (``--json``):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._options import StableJsonOpt
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
 
@@ -29,7 +30,6 @@ _CONFIG_HELP = "Networks TOML overriding config/defaults/networks.toml."
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help=_CONFIG_HELP, show_default=False)
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print stable JSON.")]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(
@@ -46,9 +46,19 @@ def _config(path: Path | None) -> NetworksConfig:
     return load_networks_config(path)
 
 
+class _Scope(TypedDict):
+    profile: str
+    config: NetworksConfig
+
+
+def _scope(ctx: typer.Context, config: Path | None) -> _Scope:
+    """What every network report is read under: the definition profile and --config."""
+    return {"profile": get_settings(ctx).definition, "config": _config(config)}
+
+
 def groups(
     ctx: typer.Context,
-    as_json: JsonOpt = False,
+    as_json: StableJsonOpt = False,
     as_of: AsOfOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -59,8 +69,7 @@ def groups(
     result = groups_report(
         get_store(ctx),
         as_of=when(ctx, as_of, "--as-of"),
-        profile=get_settings(ctx).definition,
-        config=_config(config),
+        **_scope(ctx, config),
     )
     payload = result.to_json()
     if as_json:
@@ -97,7 +106,7 @@ def groups(
 def person(
     ctx: typer.Context,
     person_id: Annotated[str, typer.Argument(help="The person's pseudonymous id.")],
-    as_json: JsonOpt = False,
+    as_json: StableJsonOpt = False,
     as_of: AsOfOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -109,8 +118,7 @@ def person(
         get_store(ctx),
         person_id,
         as_of=when(ctx, as_of, "--as-of"),
-        profile=get_settings(ctx).definition,
-        config=_config(config),
+        **_scope(ctx, config),
     )
     if as_json:
         print_json(jsonable(picture))
@@ -160,7 +168,7 @@ def retaliation(
             show_default=False,
         ),
     ] = None,
-    as_json: JsonOpt = False,
+    as_json: StableJsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Retaliation alerts: group-linked victims of violence, who may retaliate, on whom."""
@@ -173,8 +181,7 @@ def retaliation(
         get_store(ctx),
         since=start,
         until=when(ctx, until, "--to"),
-        profile=get_settings(ctx).definition,
-        config=_config(config),
+        **_scope(ctx, config),
     )
     payload = result.to_json()
     if as_json:
@@ -209,15 +216,13 @@ def retaliation(
 
 
 def families(
-    ctx: typer.Context, as_json: JsonOpt = False, config: ConfigOpt = None
+    ctx: typer.Context, as_json: StableJsonOpt = False, config: ConfigOpt = None
 ) -> None:
     """Family units (kin and same-address links) with harm across crime types."""
     from avert.report.payload import jsonable
     from avert.workflows.networks import family_report
 
-    frame = family_report(
-        get_store(ctx), profile=get_settings(ctx).definition, config=_config(config)
-    )
+    frame = family_report(get_store(ctx), **_scope(ctx, config))
     if as_json:
         print_json({"families": jsonable(frame)})
         return

@@ -3,12 +3,14 @@ CSV/Parquet file (x, y in metres and occurred_at)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
-from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._common import console, print_json, read_events
+from avert.cli._options import AllIncidentsOpt, CellOpt, FromOpt, JsonOpt, ToOpt
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
 from avert.errors import ConfigError
@@ -22,34 +24,8 @@ _CSV = Annotated[
     Path | None,
     typer.Option("--csv", help="Events from this CSV/Parquet instead of the store."),
 ]
-_FROM = Annotated[
-    str | None,
-    typer.Option("--from", help="Start of the window (inclusive). " + TIME_HELP),
-]
-_TO = Annotated[
-    str | None,
-    typer.Option("--to", help="End of the window (exclusive). " + TIME_HELP),
-]
-_ALL = Annotated[
-    bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
-]
-_JSON = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-_CELL = Annotated[float, typer.Option("--cell", help="Cell size in metres.")]
-
-
-def _events(
-    ctx: typer.Context, csv: Path | None, *, all_incidents: bool
-) -> pl.DataFrame:
-    from avert.workflows.forecast import events_from_csv, events_from_store
-
-    if csv is not None:
-        return events_from_csv(csv)
-    ev, _ = events_from_store(
-        get_store(ctx),
-        profile=get_settings(ctx).definition,
-        violence_only=not all_incidents,
-    )
-    return ev
+_RADIUS = Annotated[int, typer.Option("--radius", help="Neighbours within r cells.")]
+_ALPHA = Annotated[float, typer.Option("--alpha", help="False discovery rate.")]
 
 
 def _floats(text: str, name: str) -> list[float]:
@@ -58,6 +34,36 @@ def _floats(text: str, name: str) -> list[float]:
     except ValueError as err:
         msg = f"{name} must be comma-separated numbers; got {text!r}."
         raise ConfigError(msg) from err
+
+
+class _Statistic(Protocol):
+    """What every place statistic's result names beside its figures."""
+
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def notes(self) -> tuple[str, ...]: ...
+
+
+def _print_result(result: _Statistic, **figures: object) -> None:
+    """A place statistic as JSON: its parameters, ``figures``, method, source, notes."""
+    from avert.report.payload import json_object
+
+    print_json(
+        json_object(
+            {
+                "params": dict(result.params),
+                **figures,
+                "method": result.method,
+                "source": result.source,
+                "notes": list(result.notes),
+            }
+        )
+    )
 
 
 def _table(frame: pl.DataFrame, limit: int = 30) -> None:
@@ -84,18 +90,17 @@ def near_repeat(
     ] = "0,7,14,21,28",
     sims: Annotated[int, typer.Option("--sims", help="Permutations (99 or 999).")] = 99,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations.")] = 0,
-    date_from: _FROM = None,
-    date_to: _TO = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
     csv: _CSV = None,
-    all_incidents: _ALL = False,
-    as_json: _JSON = False,
+    all_incidents: AllIncidentsOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Knox near-repeat test: observed/expected pairs and p-values per band."""
-    from avert.report.payload import json_object
     from avert.workflows.places import run_near_repeat
 
     res = run_near_repeat(
-        _events(ctx, csv, all_incidents=all_incidents),
+        read_events(ctx, csv, all_incidents=all_incidents),
         date_from=when(ctx, date_from, "--from"),
         date_to=when(ctx, date_to, "--to"),
         space_bands_m=_floats(space, "--space"),
@@ -104,19 +109,7 @@ def near_repeat(
         seed=seed,
     )
     if as_json:
-        print_json(
-            json_object(
-                {
-                    "params": dict(res.params),
-                    "n_events": res.n_events,
-                    "n_pairs": res.n_pairs,
-                    "bands": res.frame,
-                    "method": res.method,
-                    "source": res.source,
-                    "notes": list(res.notes),
-                }
-            )
-        )
+        _print_result(res, n_events=res.n_events, n_pairs=res.n_pairs, bands=res.frame)
         return
     console.print(
         f"{res.n_events} events, {res.n_pairs} pairs in range, {sims} permutations"
@@ -126,27 +119,22 @@ def near_repeat(
 
 def gistar(
     ctx: typer.Context,
-    cell: _CELL = 150.0,
-    radius: Annotated[
-        int, typer.Option("--radius", help="Neighbours within r cells.")
-    ] = 1,
-    alpha: Annotated[
-        float, typer.Option("--alpha", help="False discovery rate.")
-    ] = 0.05,
-    date_from: _FROM = None,
-    date_to: _TO = None,
+    cell: CellOpt = 150.0,
+    radius: _RADIUS = 1,
+    alpha: _ALPHA = 0.05,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
     csv: _CSV = None,
-    all_incidents: _ALL = False,
-    as_json: _JSON = False,
+    all_incidents: AllIncidentsOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Getis-Ord Gi* per cell with a false-discovery-rate correction: hot and cold spots."""
     import polars as pl
 
-    from avert.report.payload import json_object
     from avert.workflows.places import run_gistar
 
     res = run_gistar(
-        _events(ctx, csv, all_incidents=all_incidents),
+        read_events(ctx, csv, all_incidents=all_incidents),
         cell_size_m=cell,
         date_from=when(ctx, date_from, "--from"),
         date_to=when(ctx, date_to, "--to"),
@@ -155,17 +143,7 @@ def gistar(
     )
     spots = res.frame.filter(pl.col("spot") != "none").sort("z", descending=True)
     if as_json:
-        print_json(
-            json_object(
-                {
-                    "params": dict(res.params),
-                    "spots": spots,
-                    "method": res.method,
-                    "source": res.source,
-                    "notes": list(res.notes),
-                }
-            )
-        )
+        _print_result(res, spots=spots)
         return
     console.print(res.notes[0])
     _table(spots.select("cell_id", "spot", "value", "z", "q_value"))
@@ -180,16 +158,12 @@ def hotspots(
     slice_days: Annotated[
         float, typer.Option("--slice-days", help="Days per slice.")
     ] = 7.0,
-    cell: _CELL = 150.0,
-    radius: Annotated[
-        int, typer.Option("--radius", help="Neighbours within r cells.")
-    ] = 1,
-    alpha: Annotated[
-        float, typer.Option("--alpha", help="False discovery rate.")
-    ] = 0.05,
+    cell: CellOpt = 150.0,
+    radius: _RADIUS = 1,
+    alpha: _ALPHA = 0.05,
     csv: _CSV = None,
-    all_incidents: _ALL = False,
-    as_json: _JSON = False,
+    all_incidents: AllIncidentsOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Emerging hot spots: new, intensifying, persistent, diminishing, sporadic ... cells."""
     from avert.report.payload import json_object
@@ -198,7 +172,7 @@ def hotspots(
     end = when(ctx, at, "--at")
     assert end is not None
     frame = run_emerging(
-        _events(ctx, csv, all_incidents=all_incidents),
+        read_events(ctx, csv, all_incidents=all_incidents),
         at=end,
         slices=slices,
         slice_days=slice_days,

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._common import (
+    check_choice,
+    console,
+    get_settings,
+    get_store,
+    print_json,
+)
+from avert.cli._options import AllIncidentsOpt, FromOpt, ToOpt
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
 
@@ -53,29 +60,17 @@ def concentration(
             help="Places as grid cells of this size in metres (default: LSOA).",
         ),
     ] = None,
-    date_from: Annotated[
-        str | None,
-        typer.Option("--from", help="Start of the window (inclusive). " + TIME_HELP),
-    ] = None,
-    date_to: Annotated[
-        str | None,
-        typer.Option("--to", help="End of the window (exclusive). " + TIME_HELP),
-    ] = None,
-    all_incidents: Annotated[
-        bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
-    ] = False,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    all_incidents: AllIncidentsOpt = False,
     definition: _PROFILE = None,
     as_json: _JSON = False,
 ) -> None:
     """How concentrated violence is: Lorenz curve, Gini, generalised Gini, top shares."""
     from avert.workflows.analysis import run_concentration
 
-    if entity not in ("offender", "victim", "place", "group"):
-        raise typer.BadParameter(
-            "must be offender, victim, place or group", param_hint="--entity"
-        )
-    if measure not in ("count", "harm"):
-        raise typer.BadParameter("must be count or harm", param_hint="--measure")
+    check_choice(entity, ("offender", "victim", "place", "group"), "--entity")
+    check_choice(measure, ("count", "harm"), "--measure")
     profile = definition or get_settings(ctx).definition
     result = run_concentration(
         get_store(ctx),
@@ -142,9 +137,7 @@ def volt(
     top: Annotated[
         int, typer.Option("--top", help="Rows per profile in the output.")
     ] = 20,
-    all_incidents: Annotated[
-        bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
-    ] = False,
+    all_incidents: AllIncidentsOpt = False,
     definition: _PROFILE = None,
     as_json: _JSON = False,
 ) -> None:
@@ -325,8 +318,7 @@ def risk(
     from avert.report.payload import risk_lists_to_dict
     from avert.workflows.analysis import risk_make_ups, run_risk
 
-    if kind not in ("offender", "victim", "asb"):
-        raise typer.BadParameter("must be offender, victim or asb", param_hint="--kind")
+    check_choice(kind, ("offender", "victim", "asb"), "--kind")
     profile = definition or get_settings(ctx).definition
     results = run_risk(
         get_store(ctx),

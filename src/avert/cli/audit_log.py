@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from avert.cli._common import check_out_file, console, get_store, print_json
+from avert.cli._options import CsvOutArg, ForceOpt, JsonOpt, StableJsonOpt
 from avert.cli._table import Col, print_table
 
 __all__ = ["register"]
@@ -69,7 +70,7 @@ def verify(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print stable JSON.")] = False,
+    as_json: StableJsonOpt = False,
 ) -> None:
     """Recompute the hash chain; exit 1 on any gap, edit, deletion, insertion or reorder."""
     from avert.workflows.audit import verify_audit
@@ -102,7 +103,7 @@ def list_rows(
     limit: Annotated[
         int, typer.Option("--limit", help="Show the last N matching rows.")
     ] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Audit rows (newest last): when, who, role, action, object, reason, detail."""
     from avert.workflows.audit import audit_rows
@@ -144,14 +145,12 @@ def list_rows(
 @audit_app.command("export")
 def export(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="CSV file to write.")],
+    path: CsvOutArg,
     since: SinceOpt = None,
     until: UntilOpt = None,
     user: UserOpt = None,
     action: ActionOpt = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace PATH if it exists.")
-    ] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Write the audit rows (with seq and hashes) to a private, spreadsheet-safe CSV."""
     from avert.workflows.audit import export_audit

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._common import (
+    check_choice,
+    console,
+    get_settings,
+    get_store,
+    print_json,
+)
+from avert.cli._options import AllIncidentsOpt, StrictOpt
 from avert.cli._table import Col, print_table
 from avert.cli.ingest import _show as show_load
 from avert.config.choices import AREA_FIELDS
@@ -22,12 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-_STRICT = Annotated[
-    bool,
-    typer.Option(
-        "--strict", help="Fail the whole load (nothing written) on any rejected row."
-    ),
-]
 _JSON_LOAD = Annotated[
     bool, typer.Option("--json", help="Print one JSON object per file.")
 ]
@@ -60,7 +61,7 @@ def population(
             "simple (default: detected from the header).",
         ),
     ] = None,
-    strict: _STRICT = False,
+    strict: StrictOpt = False,
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load residents per area (census or mid-year estimates; docs/performance.md)."""
@@ -92,7 +93,7 @@ def confidence(
     measure: Annotated[
         str, typer.Option("--measure", help="Question id stored with the rows.")
     ] = "deal_with_what_matters",
-    strict: _STRICT = False,
+    strict: StrictOpt = False,
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load a public confidence survey series (% who agree)."""
@@ -107,7 +108,7 @@ def centroids(
     paths: Annotated[
         list[str], typer.Argument(help="CSV: area code, latitude, longitude.")
     ],
-    strict: _STRICT = False,
+    strict: StrictOpt = False,
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load area centroids (e.g. ONS LSOA centroids) to place stops in areas."""
@@ -170,9 +171,7 @@ def performance(
     no_categories: Annotated[
         bool, typer.Option("--no-categories", help="Only area totals and flags.")
     ] = False,
-    all_incidents: Annotated[
-        bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
-    ] = False,
+    all_incidents: AllIncidentsOpt = False,
     definition: Annotated[
         str | None, typer.Option("--definition", help="Definition profile.")
     ] = None,
@@ -186,14 +185,9 @@ def performance(
     """Significant and sustained change against a seasonal baseline, per series."""
     from avert.workflows.board import run_performance
 
-    if unit not in ("month", "week"):
-        raise typer.BadParameter("must be month or week", param_hint="--unit")
-    if family not in ("auto", "poisson", "negbin"):
-        raise typer.BadParameter(
-            "must be auto, poisson or negbin", param_hint="--family"
-        )
-    if measure not in ("count", "harm"):
-        raise typer.BadParameter("must be count or harm", param_hint="--measure")
+    check_choice(unit, ("month", "week"), "--unit")
+    check_choice(family, ("auto", "poisson", "negbin"), "--family")
+    check_choice(measure, ("count", "harm"), "--measure")
     if (target is None) != (target_by is None):
         raise typer.BadParameter("give --target and --target-by together")
     result = run_performance(
@@ -302,8 +296,7 @@ def equality(
     """Stop and search per 1,000 residents by ethnic group; ratios to White; EIA summary."""
     from avert.workflows.board import run_equality
 
-    if area_level not in ("la", "lsoa"):
-        raise typer.BadParameter("must be la or lsoa", param_hint="--area-level")
+    check_choice(area_level, ("la", "lsoa"), "--area-level")
     people = None
     if list_file is not None:
         lines = list_file.read_text(encoding="utf-8").splitlines()

@@ -14,6 +14,7 @@ from avert.cli._common import (
     get_store,
     print_json,
 )
+from avert.cli._options import PdfOpt
 from avert.cli._time import TIME_HELP
 from avert.errors import ConfigError
 
@@ -54,9 +55,7 @@ def brief(
     no_pdf: Annotated[
         bool, typer.Option("--no-pdf", help="Skip the PDF (HTML and JSON only).")
     ] = False,
-    _pdf: Annotated[
-        bool, typer.Option("--pdf", hidden=True, help="The default: write the PDF.")
-    ] = False,
+    _pdf: PdfOpt = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the briefing JSON to standard output.")
     ] = False,

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._options import JsonOpt
 from avert.cli._table import Col, print_table
 from avert.errors import ConfigError
 
@@ -42,7 +43,6 @@ HarmOpt = Annotated[
         show_default=False,
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _definition(ctx: typer.Context, value: str | None) -> str:

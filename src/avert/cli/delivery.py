@@ -21,6 +21,7 @@ from avert.cli._common import (
     get_store,
     print_json,
 )
+from avert.cli._options import ForceOpt, JsonOutputOpt, PdfOpt
 from avert.cli._table import Col, print_table
 
 __all__ = ["register"]
@@ -56,9 +57,7 @@ def plan_export(
     plan_id: Annotated[
         str | None, typer.Option("--plan", help="Plan id (default: the first).")
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace PATH if it exists.")
-    ] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Write the stored plan as a plan file."""
     from avert.workflows import delivery
@@ -80,7 +79,7 @@ def _value(value: float | None) -> str:
 @plan_app.command("status")
 def plan_status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    as_json: JsonOutputOpt = False,
 ) -> None:
     """Plan status by strand, the checks, and each objective's measure against its
     target (on track, off track, insufficient data, not measured)."""
@@ -187,7 +186,7 @@ def task_list(
     status: Annotated[
         str | None, typer.Option("--status", help="open | done | cancelled.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    as_json: JsonOutputOpt = False,
 ) -> None:
     """Taskings, newest first."""
     from avert.workflows import delivery
@@ -261,9 +260,7 @@ def board_pack(
     no_pdf: Annotated[
         bool, typer.Option("--no-pdf", help="Skip the PDF (HTML only).")
     ] = False,
-    _pdf: Annotated[
-        bool, typer.Option("--pdf", hidden=True, help="The default: write the PDF.")
-    ] = False,
+    _pdf: PdfOpt = False,
 ) -> None:
     """Write the month's board pack (HTML and PDF): plan status, overdue and
     completed actions with evidence, the principle checks."""

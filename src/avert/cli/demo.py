@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from avert.cli._common import check_out_dir, console
+from avert.cli._options import PdfOpt
 from avert.cli._table import Col, print_table
 
 __all__ = ["register"]
@@ -30,9 +31,7 @@ def demo(
     no_pdf: Annotated[
         bool, typer.Option("--no-pdf", help="Skip the briefing PDF.")
     ] = False,
-    _pdf: Annotated[
-        bool, typer.Option("--pdf", hidden=True, help="The default: write the PDF.")
-    ] = False,
+    _pdf: PdfOpt = False,
 ) -> None:
     """Generate the synthetic city, load it, run every analysis, write avert-demo/."""
     from avert.workflows.demo import DEMO_PASSWORD, run_demo

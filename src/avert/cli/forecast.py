@@ -10,23 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from avert.cli._common import (
-    check_out_dir,
-    console,
-    get_settings,
-    get_store,
-    print_json,
-)
+from avert.cli._common import check_out_dir, console, print_json, read_events
+from avert.cli._options import AllIncidentsOpt, CellOpt, JsonOpt
 from avert.cli._table import Col, print_table
 from avert.config.choices import FORECAST_MODELS as MODELS
 from avert.errors import ConfigError
-
-if TYPE_CHECKING:
-    import polars as pl
 
 __all__ = ["register"]
 
@@ -46,7 +38,6 @@ _CSV = Annotated[
         "instead of the store.",
     ),
 ]
-_CELL = Annotated[float, typer.Option("--cell", help="Cell size in metres.")]
 
 
 def _parse_at(value: str) -> dt.datetime:
@@ -55,21 +46,6 @@ def _parse_at(value: str) -> dt.datetime:
     except ValueError as err:
         msg = f"--at must be an ISO date or date-time (e.g. 2026-11-24T06:00); got {value!r}."
         raise ConfigError(msg) from err
-
-
-def _events(
-    ctx: typer.Context, csv: Path | None, *, all_incidents: bool
-) -> pl.DataFrame:
-    from avert.workflows.forecast import events_from_csv, events_from_store
-
-    if csv is not None:
-        return events_from_csv(csv)
-    events, _ = events_from_store(
-        get_store(ctx),
-        profile=get_settings(ctx).definition,
-        violence_only=not all_incidents,
-    )
-    return events
 
 
 @forecast_app.callback()
@@ -88,7 +64,7 @@ def forecast(
     km2: Annotated[
         float | None, typer.Option("--km2", help="Patrol budget in square km.")
     ] = None,
-    cell: _CELL = 150.0,
+    cell: CellOpt = 150.0,
     model: Annotated[
         str, typer.Option("--model", help=f"One of {', '.join(MODELS)}.")
     ] = "default",
@@ -97,9 +73,7 @@ def forecast(
         typer.Option("--backtest-days", help="Days the expected share is measured on."),
     ] = 90,
     csv: _CSV = None,
-    all_incidents: Annotated[
-        bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
-    ] = False,
+    all_incidents: AllIncidentsOpt = False,
     out: Annotated[
         Path, typer.Option("--out", help="Folder for grid.csv, top_cells.csv, .json.")
     ] = Path("forecast"),
@@ -123,7 +97,7 @@ def forecast(
 
     check_out_dir(out)
     when = _parse_at(at)
-    events = _events(ctx, csv, all_incidents=all_incidents)
+    events = read_events(ctx, csv, all_incidents=all_incidents)
     plan = run_forecast(
         events,
         at=when,
@@ -191,15 +165,13 @@ def evaluate(
     coverages: Annotated[
         str, typer.Option("--coverages", help="Coverages in percent, comma-separated.")
     ] = "1,2,5,10",
-    cell: _CELL = 150.0,
+    cell: CellOpt = 150.0,
     csv: _CSV = None,
-    all_incidents: Annotated[
-        bool, typer.Option("--all-incidents", help="Every incident, not only violence.")
-    ] = False,
+    all_incidents: AllIncidentsOpt = False,
     per_day: Annotated[
         Path | None, typer.Option("--per-day", help="Write per-day hits to this CSV.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Rolling-origin evaluation: hit rate and PAI per coverage, bbox and active cells."""
     import polars as pl
@@ -212,7 +184,7 @@ def evaluate(
     except ValueError as err:
         msg = f"Bad --coverages or --from: {err}"
         raise ConfigError(msg) from err
-    events = _events(ctx, csv, all_incidents=all_incidents)
+    events = read_events(ctx, csv, all_incidents=all_incidents)
     ev = run_forecast_evaluation(
         events,
         models=[m.strip() for m in models.split(",") if m.strip()],

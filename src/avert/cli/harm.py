@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from avert.cli._common import console, print_json
+from avert.cli._options import JsonOpt
 from avert.config.choices import CCHI_SHEET
 
 __all__ = ["register"]
@@ -52,7 +53,7 @@ def import_cmd(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write a harm TOML from the official CCHI spreadsheet (file name and sha256 recorded)."""
     from avert.config.harm_import import import_cchi_workbook

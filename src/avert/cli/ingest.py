@@ -9,12 +9,15 @@ quarantined), unless ``--accept-rejects``; 1 an error, nothing loaded (also
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from avert.cli._common import console, err_console, get_settings, get_store, print_json
+from avert.cli._options import StrictOpt
 from avert.cli._table import Col, print_table
 
 if TYPE_CHECKING:
@@ -35,12 +38,6 @@ ingest_app = typer.Typer(
     no_args_is_help=True,
 )
 
-StrictOpt = Annotated[
-    bool,
-    typer.Option(
-        "--strict", help="Fail the whole load (nothing written) on any rejected row."
-    ),
-]
 JsonOpt = Annotated[
     bool,
     typer.Option(
@@ -156,7 +153,7 @@ def _run(
         harm = load_harm(harm_path(ctx, None))
     limits = ingest_limits(settings)
     show_bar = sys.stdout.isatty() and not as_json
-    if not show_bar:
+    with _load_bar(show=show_bar) as progress:
         report = load_files(
             store,
             paths,
@@ -164,39 +161,10 @@ def _run(
             strict=strict,
             crs=use_crs,
             timezone=settings.timezone,
+            progress=progress,
             limits=limits,
             follow_links=follow_links,
         )
-    else:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("loading", total=None)
-
-            def step(name: str, done: int, total: int) -> None:
-                bar.update(
-                    task,
-                    completed=done,
-                    total=total,
-                    description=_bar_label(name),
-                )
-
-            progress: ProgressFn = step
-            report = load_files(
-                store,
-                paths,
-                kind=kind,  # type: ignore[arg-type]
-                strict=strict,
-                crs=use_crs,
-                timezone=settings.timezone,
-                progress=progress,
-                limits=limits,
-                follow_links=follow_links,
-            )
     _show(report, as_json=as_json)
     if classify:
         if show_bar:
@@ -208,6 +176,27 @@ def _run(
         (err_console if as_json else console).print(refreshed.summary())
     if report.rejected_files and not accept_rejects:
         raise typer.Exit(EXIT_REJECTED)
+
+
+@contextmanager
+def _load_bar(*, show: bool) -> Iterator[ProgressFn | None]:
+    """A progress bar on the terminal, told each file and step; ``None`` without one."""
+    if not show:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def step(name: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=_bar_label(name))
+
+        yield step
 
 
 def _bar_label(name: str) -> str:

@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 
 from avert.cli._common import get_settings, get_store
-from avert.cli.ingest import JsonOpt, StrictOpt, _show, ingest_app
+from avert.cli._options import StrictOpt
+from avert.cli.ingest import JsonOpt, _show, ingest_app
 
 __all__ = ["register"]
 

@@ -11,12 +11,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from avert.cli._common import check_out_file, console, get_store, print_json
+from avert.cli._options import CsvOutArg, ForceOpt, JsonOpt, StableJsonOpt
 from avert.cli._table import Col, print_table
 
 __all__ = ["register"]
@@ -29,7 +29,7 @@ quarantine_app = typer.Typer(
 
 def status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print stable JSON.")] = False,
+    as_json: StableJsonOpt = False,
 ) -> None:
     """Row counts per table; incidents and stops per source, force and month."""
     from avert.workflows.admin import store_status
@@ -66,7 +66,7 @@ def status(
 def quarantine_list(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", help="Rows to show.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show quarantined rows: file, line, column, reason."""
     from avert.workflows.quarantine import quarantine_rows
@@ -100,10 +100,8 @@ def quarantine_list(
 @quarantine_app.command("export")
 def quarantine_export(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="CSV file to write.")],
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace PATH if it exists.")
-    ] = False,
+    path: CsvOutArg,
+    force: ForceOpt = False,
 ) -> None:
     """Write every quarantined row (with its raw text) to a private CSV file.
 

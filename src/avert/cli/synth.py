@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -55,28 +57,7 @@ def synth(
             msg = f"--end-date must be YYYY-MM-DD, got {end_date!r}"
             raise ConfigError(msg) from err
     started = datetime.now()
-    if console.is_terminal:
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-        ) as bar:
-            task = bar.add_task("synthetic city", total=None)
-            city = synthetic_city(
-                out,
-                seed=seed,
-                people=people,
-                days=days,
-                end_date=last_day,
-                fmt="parquet" if fmt == "parquet" else "csv",
-                progress=lambda step: bar.update(
-                    task, description=f"synthetic city: {step}"
-                ),
-            )
-    else:
+    with _spinner() as progress:
         city = synthetic_city(
             out,
             seed=seed,
@@ -84,6 +65,7 @@ def synth(
             days=days,
             end_date=last_day,
             fmt="parquet" if fmt == "parquet" else "csv",
+            progress=progress,
         )
     seconds = (datetime.now() - started).total_seconds()
     truth = city.truth.fields
@@ -106,6 +88,24 @@ def synth(
     console.print(
         f"{city.config.people:,} residents, {city.config.days} days to {city.extracted_at.isoformat()}; {seconds:.1f} s"
     )
+
+
+@contextmanager
+def _spinner() -> Iterator[Callable[[str], None] | None]:
+    """On a terminal, a spinner told each step of the city; ``None`` elsewhere."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("synthetic city", total=None)
+        yield lambda step: bar.update(task, description=f"synthetic city: {step}")
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from avert.cli._common import console, err_console, get_store, print_json
+from avert.cli._options import JsonOpt
 from avert.cli._table import Col, print_table
 from avert.config.choices import ROLES
 from avert.config.settings import load_settings
@@ -26,6 +27,7 @@ users_app = typer.Typer(
     no_args_is_help=True,
 )
 
+UsernameArg = Annotated[str, typer.Argument(help="Login name.")]
 RoleOpt = Annotated[
     str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.", show_default=False)
 ]
@@ -51,7 +53,7 @@ def _password() -> str:
 @users_app.command("add")
 def add(
     ctx: typer.Context,
-    username: Annotated[str, typer.Argument(help="Login name.")],
+    username: UsernameArg,
     role: RoleOpt,
     org: Annotated[
         str | None, typer.Option("--org", help="Organisation (partners: required).")
@@ -72,7 +74,7 @@ def add(
 @users_app.command("list")
 def list_(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Every account with role, organisation, area and state (no password hashes)."""
     from avert.workflows.users import list_users
@@ -102,32 +104,30 @@ def list_(
     )
 
 
-@users_app.command("disable")
-def disable(
-    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Login name.")]
-) -> None:
-    """Stop an account from signing in or using its tokens."""
+def _set_disabled(ctx: typer.Context, username: str, *, disabled: bool) -> None:
+    """Disable or enable ``username`` and say which."""
     from avert.workflows.users import set_disabled
 
-    set_disabled(get_store(ctx), username, disabled=True)
-    console.print(f"User {username} disabled.")
+    set_disabled(get_store(ctx), username, disabled=disabled)
+    console.print(f"User {username} {'disabled' if disabled else 'enabled'}.")
+
+
+@users_app.command("disable")
+def disable(ctx: typer.Context, username: UsernameArg) -> None:
+    """Stop an account from signing in or using its tokens."""
+    _set_disabled(ctx, username, disabled=True)
 
 
 @users_app.command("enable")
-def enable(
-    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Login name.")]
-) -> None:
+def enable(ctx: typer.Context, username: UsernameArg) -> None:
     """Allow a disabled account again."""
-    from avert.workflows.users import set_disabled
-
-    set_disabled(get_store(ctx), username, disabled=False)
-    console.print(f"User {username} enabled.")
+    _set_disabled(ctx, username, disabled=False)
 
 
 @users_app.command("set-role")
 def set_role_(
     ctx: typer.Context,
-    username: Annotated[str, typer.Argument(help="Login name.")],
+    username: UsernameArg,
     role: RoleOpt,
 ) -> None:
     """Change an account's role."""
@@ -138,9 +138,7 @@ def set_role_(
 
 
 @users_app.command("reset-password")
-def reset_password_(
-    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Login name.")]
-) -> None:
+def reset_password_(ctx: typer.Context, username: UsernameArg) -> None:
     """Set a new password (from AVERT_PASSWORD or a prompt) and clear any lockout."""
     from avert.workflows.users import reset_password
 
@@ -151,7 +149,7 @@ def reset_password_(
 @users_app.command("token")
 def token(
     ctx: typer.Context,
-    username: Annotated[str, typer.Argument(help="Login name.")],
+    username: UsernameArg,
     revoke: Annotated[
         str | None,
         typer.Option("--revoke", help="Revoke the token with this id instead."),
