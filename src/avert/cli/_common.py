@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,8 @@ __all__ = [
     "get_settings",
     "get_store",
     "print_json",
+    "print_notes",
+    "profile_name",
     "read_events",
 ]
 
@@ -54,6 +56,11 @@ def get_store(ctx: typer.Context, *, check: bool = True) -> Store:
     store = open_store(get_settings(ctx), check=check)
     ctx.call_on_close(store.close)
     return store
+
+
+def profile_name(ctx: typer.Context, definition: str | None) -> str:
+    """The definition profile of ``--definition`` if given, else the setting's."""
+    return definition or get_settings(ctx).definition
 
 
 def read_events(
@@ -122,6 +129,12 @@ def check_out_file(path: Path, *, force: bool, option: str = "--out") -> None:
         msg = f"{path} exists: give --force to replace it, or another name"
         raise typer.BadParameter(msg, param_hint=option)
     _writable_folder(path.parent, option)
+
+
+def print_notes(notes: Iterable[str]) -> None:
+    """A result's notes, one line each, after its table."""
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}")
 
 
 def print_json(payload: Any) -> None:

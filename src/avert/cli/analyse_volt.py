@@ -14,9 +14,10 @@ import typer
 from avert.cli._common import (
     check_choice,
     console,
-    get_settings,
     get_store,
     print_json,
+    print_notes,
+    profile_name,
 )
 from avert.cli._options import AllIncidentsOpt, FromOpt, ToOpt
 from avert.cli._table import Col, print_table
@@ -71,7 +72,7 @@ def concentration(
 
     check_choice(entity, ("offender", "victim", "place", "group"), "--entity")
     check_choice(measure, ("count", "harm"), "--measure")
-    profile = definition or get_settings(ctx).definition
+    profile = profile_name(ctx, definition)
     result = run_concentration(
         get_store(ctx),
         entity=cast("Entity", entity),
@@ -111,8 +112,7 @@ def concentration(
             f"{_fmt(inverse['share_of_entities'], pct=True)} "
             f"of entities ({int(inverse['n_entities'])})"
         )
-    for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+    print_notes(result.notes)
 
 
 def volt(
@@ -144,7 +144,7 @@ def volt(
     """Victim, offender, location and time profiles and their overlaps."""
     from avert.workflows.analysis import run_volt
 
-    profile = definition or get_settings(ctx).definition
+    profile = profile_name(ctx, definition)
     result = run_volt(
         get_store(ctx),
         at=when(ctx, at, "--at"),
@@ -187,8 +187,7 @@ def volt(
     if result.overlaps:
         for key, value in result.overlaps.items():
             console.print(f"{key}: {value}")
-    for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+    print_notes(result.notes)
 
 
 def _days(value: float | None) -> str:
@@ -319,7 +318,7 @@ def risk(
     from avert.workflows.analysis import risk_make_ups, run_risk
 
     check_choice(kind, ("offender", "victim", "asb"), "--kind")
-    profile = definition or get_settings(ctx).definition
+    profile = profile_name(ctx, definition)
     results = run_risk(
         get_store(ctx),
         kind=cast("RiskKind", kind),
@@ -340,8 +339,7 @@ def risk(
         console.print(f"[dim]{result.params.get('ranking', '')}[/]")
         if made is not None:
             console.print(_make_up_line(made))
-        for note in result.notes:
-            console.print(f"[yellow]note:[/] {note}")
+        print_notes(result.notes)
 
 
 def register(analyse_app: typer.Typer) -> None:

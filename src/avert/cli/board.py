@@ -7,6 +7,7 @@ objects of ``docs/performance.md`` and ``docs/equality.md``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -15,9 +16,10 @@ import typer
 from avert.cli._common import (
     check_choice,
     console,
-    get_settings,
     get_store,
     print_json,
+    print_notes,
+    profile_name,
 )
 from avert.cli._options import AllIncidentsOpt, StrictOpt
 from avert.cli._table import Col, print_table
@@ -126,6 +128,11 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _ci(row: Mapping[str, object]) -> str:
+    """A row's 95 % confidence interval, ``low-high``."""
+    return f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}"
+
+
 def performance(
     ctx: typer.Context,
     baseline_from: Annotated[
@@ -198,7 +205,7 @@ def performance(
         baseline_to=baseline_to.date(),
         date_from=date_from.date(),
         date_to=date_to.date(),
-        profile=definition or get_settings(ctx).definition,
+        profile=profile_name(ctx, definition),
         violence_only=not all_incidents,
         by_category=not no_categories,
         population_year=population_year,
@@ -222,7 +229,7 @@ def performance(
                 s.flag,
                 s.verdict,
                 _fmt(row["rate_ratio"]),
-                f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}",
+                _ci(row),
                 _fmt(row["p_value"]),
                 f"{row['recent_count']}/{_fmt(row['recent_expected'])}",
             ]
@@ -240,8 +247,7 @@ def performance(
         ],
         rows,
     )
-    for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+    print_notes(result.notes)
 
 
 def equality(
@@ -340,7 +346,7 @@ def equality(
                 _fmt(row["residents"]),
                 _fmt(row["rate_per_1000"]),
                 _fmt(row["ratio_to_white"]),
-                f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}",
+                _ci(row),
             ]
             for row in result.force.frame.iter_rows(named=True)
         ],
@@ -362,14 +368,13 @@ def equality(
                     _fmt(r["listed"]),
                     _fmt(r["pool"]),
                     _fmt(r["ratio"]),
-                    f"{_fmt(r['ci_low'])}-{_fmt(r['ci_high'])}",
+                    _ci(r),
                 ]
                 for r in made.frame.iter_rows(named=True)
             ],
             title=f"Make-up of list '{made.list_name}' against its pool",
         )
-    for note in (*result.notes, *result.force.notes):
-        console.print(f"[yellow]note:[/] {note}")
+    print_notes((*result.notes, *result.force.notes))
 
 
 def register(app: typer.Typer, analyse_app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ Thin commands over :mod:`avert.config.definitions` and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from avert.cli._common import console, get_settings, get_store, print_json
 from avert.cli._options import JsonOpt
 from avert.cli._table import Col, print_table
 from avert.errors import ConfigError
+
+if TYPE_CHECKING:
+    from avert.config.definitions import HarmTable, Profile
 
 __all__ = ["register"]
 
@@ -57,6 +60,23 @@ def harm_path(ctx: typer.Context, value: Path | None) -> Path | None:
     return Path(setting) if setting else None
 
 
+def harm_table(ctx: typer.Context, value: Path | None) -> HarmTable:
+    """The harm table of :func:`harm_path`, loaded and checked."""
+    from avert.config.definitions import load_harm
+
+    return load_harm(harm_path(ctx, value))
+
+
+def _profile(
+    ctx: typer.Context, definition: str | None, harm_file: Path | None
+) -> tuple[Profile, HarmTable]:
+    """The profile of ``--definition`` (or the setting) under the ``--harm`` table."""
+    from avert.config.definitions import load_profile
+
+    harm = harm_table(ctx, harm_file)
+    return load_profile(_definition(ctx, definition), harm=harm), harm
+
+
 @definition_app.command("show")
 def show(
     ctx: typer.Context,
@@ -65,10 +85,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show a profile: categories by precedence, rules, codes and extensions."""
-    from avert.config.definitions import load_harm, load_profile
-
-    harm = load_harm(harm_path(ctx, harm_file))
-    prof = load_profile(_definition(ctx, definition), harm=harm)
+    prof, _ = _profile(ctx, definition, harm_file)
     if as_json:
         print_json(
             {
@@ -131,9 +148,9 @@ def validate(
     harm_file: HarmOpt = None,
 ) -> None:
     """Check profiles and the harm table; exit 1 naming file and key on the first error."""
-    from avert.config.definitions import available_profiles, load_harm, load_profile
+    from avert.config.definitions import available_profiles, load_profile
 
-    harm = load_harm(harm_path(ctx, harm_file))
+    harm = harm_table(ctx, harm_file)
     names = files or available_profiles()
     for name in names:
         prof = load_profile(name, harm=harm)
@@ -156,9 +173,9 @@ def diff(
 ) -> None:
     """Show what differs between two profiles: codes per category, rules, parameters."""
     from avert.config.definition_docs import diff_profiles
-    from avert.config.definitions import load_harm, load_profile
+    from avert.config.definitions import load_profile
 
-    harm = load_harm(harm_path(ctx, harm_file))
+    harm = harm_table(ctx, harm_file)
     d = diff_profiles(load_profile(a, harm=harm), load_profile(b, harm=harm))
     if as_json:
         print_json(
@@ -222,14 +239,12 @@ def explain_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Explain how one hypothetical record classifies, and its harm weight."""
-    from avert.config.definitions import load_harm, load_profile
     from avert.workflows.definitions import explain
 
     if offence_code is None and crime_type is None:
         msg = "Give --offence-code or --crime-type."
         raise ConfigError(msg)
-    harm = load_harm(harm_path(ctx, harm_file))
-    prof = load_profile(_definition(ctx, definition), harm=harm)
+    prof, harm = _profile(ctx, definition, harm_file)
     result = explain(
         offence_code,
         crime_type=crime_type,
@@ -294,12 +309,10 @@ def classify(
     ] = 10,
 ) -> None:
     """Recompute the classifications table for a definition; report what moved in and out."""
-    from avert.config.definitions import load_harm, load_profile
     from avert.workflows.definitions import classify_store
 
     store = get_store(ctx)
-    harm = load_harm(harm_path(ctx, harm_file))
-    prof = load_profile(_definition(ctx, definition), harm=harm)
+    prof, harm = _profile(ctx, definition, harm_file)
     report = classify_store(store, profile=prof, harm=harm)
     console.print(
         f"{report.profile}: {report.incidents:,} incidents, {report.in_definition:,} in the "

@@ -147,10 +147,9 @@ def _run(
     harm = None
     if classify:
         # the configured harm table, as 'avert classify' uses (checked before loading)
-        from avert.cli.definition import harm_path
-        from avert.config.definitions import load_harm
+        from avert.cli.definition import harm_table
 
-        harm = load_harm(harm_path(ctx, None))
+        harm = harm_table(ctx, None)
     limits = ingest_limits(settings)
     show_bar = sys.stdout.isatty() and not as_json
     with _load_bar(show=show_bar) as progress:
