@@ -8,6 +8,7 @@ A value with an offset or ``Z`` is converted to the configured zone (setting
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
 import typer
 
@@ -20,6 +21,10 @@ __all__ = ["TIME_HELP", "when"]
 TIME_HELP = "ISO date or date-time; local time unless it has an offset or Z."
 
 
+@overload
+def when(ctx: typer.Context, value: str, option: str) -> dt.datetime: ...
+@overload
+def when(ctx: typer.Context, value: str | None, option: str) -> dt.datetime | None: ...
 def when(ctx: typer.Context, value: str | None, option: str) -> dt.datetime | None:
     """The local time of a time option (``None`` when not given); usage error if bad."""
     if value is None:

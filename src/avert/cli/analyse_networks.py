@@ -176,7 +176,6 @@ def retaliation(
     from avert.workflows.networks import retaliation_report
 
     start = when(ctx, since, "--from")
-    assert start is not None
     result = retaliation_report(
         get_store(ctx),
         since=start,

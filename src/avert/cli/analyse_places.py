@@ -170,7 +170,6 @@ def hotspots(
     from avert.workflows.places import run_emerging
 
     end = when(ctx, at, "--at")
-    assert end is not None
     frame = run_emerging(
         read_events(ctx, csv, all_incidents=all_incidents),
         at=end,
