@@ -222,10 +222,14 @@ class TableSpec:
         return {n: self.schema[n] for n in names}
 
 
+#: a canonical column: (name, dtype, doc)
+_Column = tuple[str, pl.DataType, str]
+
+
 def _spec(
     name: str,
     doc: str,
-    cols: list[tuple[str, pl.DataType, str]],
+    cols: list[_Column],
     primary_key: tuple[str, ...],
     indexes: tuple[tuple[str, ...], ...] = (),
     unique: tuple[tuple[str, ...], ...] = (),
@@ -241,7 +245,7 @@ def _spec(
     )
 
 
-_PLACE: Final[list[tuple[str, pl.DataType, str]]] = [
+_PLACE: Final[list[_Column]] = [
     ("lat", pl.Float64(), "WGS84 latitude"),
     ("lon", pl.Float64(), "WGS84 longitude"),
     (
@@ -251,7 +255,29 @@ _PLACE: Final[list[tuple[str, pl.DataType, str]]] = [
     ),
     ("y", pl.Float64(), "projected northing in metres"),
 ]
-_PROVENANCE: Final[list[tuple[str, pl.DataType, str]]] = [
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    """The doc of a column whose values are one of ``values``: ``a | b | c``."""
+    return " | ".join(values)
+
+
+_SOURCE: Final[_Column] = ("source", pl.String(), "source system")
+_PERSON_KEY: Final[_Column] = ("person_id", pl.String(), "key into people")
+_SEX: Final[_Column] = ("sex", pl.String(), _one_of(SEXES))
+_ETHNICITY: Final[_Column] = (
+    "ethnicity",
+    pl.String(),
+    "self-defined, census top-level group",
+)
+_WEAPON: Final[_Column] = ("weapon", pl.String(), _one_of(WEAPONS))
+_STRAND: Final[_Column] = ("strand", pl.String(), _one_of(RIPE_STRANDS))
+#: the change counter of the delivery plan's editable tables
+_VERSIONED: Final[list[_Column]] = [
+    ("updated_at", _DT, "last change"),
+    ("version", pl.Int64(), "1 when created, +1 per change"),
+]
+_PROVENANCE: Final[list[_Column]] = [
     ("load_id", pl.String(), "the load that added this row (table loads)"),
     ("source_file", pl.String(), "file the row came from (as given to ingest)"),
     ("source_line", pl.Int64(), "1-based physical line of the row in its file"),
@@ -284,7 +310,7 @@ INCIDENTS: Final = _spec(
         ),
         ("occurred_from", _DT, "start of the offence (or first instant of the month)"),
         ("occurred_to", _DT, "end of the window (or last instant of the month)"),
-        ("time_precision", pl.String(), "exact | day | month"),
+        ("time_precision", pl.String(), _one_of(TIME_PRECISIONS)),
         *_PLACE,
         ("location", pl.String(), "place description, e.g. police.uk 'On or near ...'"),
         ("lsoa", pl.String(), "LSOA code"),
@@ -292,10 +318,10 @@ INCIDENTS: Final = _spec(
         ("ward", pl.String(), "ward code or name"),
         ("borough", pl.String(), "borough / local authority code or name"),
         ("domestic", pl.Boolean(), "domestic abuse flag"),
-        ("weapon", pl.String(), "none | knife | firearm | other"),
+        _WEAPON,
         ("hate", pl.String(), "';'-separated hate strands (race, religion, ...)"),
         ("gang_related", pl.Boolean(), "recorded as gang/group related"),
-        ("injury", pl.String(), "none | minor | serious | fatal"),
+        ("injury", pl.String(), _one_of(INJURY_LEVELS)),
         ("outcome", pl.String(), "latest outcome"),
         ("context", pl.String(), "free context text from the source"),
         (
@@ -338,7 +364,7 @@ STOPS: Final = _spec(
             pl.String(),
             "stable id: the source's id, or a deterministic content key",
         ),
-        ("source", pl.String(), "source system"),
+        _SOURCE,
         ("force", pl.String(), "force (from the police.uk file name when known)"),
         ("occurred_at", _DT, "date and time of the search"),
         (
@@ -359,9 +385,9 @@ STOPS: Final = _spec(
             pl.Boolean(),
             "removal of more than just outer clothing",
         ),
-        ("age_range", pl.String(), "under 10 | 10-17 | 18-24 | 25-34 | over 34"),
-        ("sex", pl.String(), "M | F | X | U"),
-        ("ethnicity", pl.String(), "self-defined, census top-level group"),
+        ("age_range", pl.String(), _one_of(AGE_RANGES)),
+        _SEX,
+        _ETHNICITY,
         (
             "ethnicity_detail",
             pl.String(),
@@ -381,10 +407,10 @@ PEOPLE: Final = _spec(
     [
         ("person_id", pl.String(), "pseudonymous stable key"),
         ("birth_year", pl.Int32(), "year of birth"),
-        ("sex", pl.String(), "M | F | X | U"),
-        ("ethnicity", pl.String(), "self-defined, census top-level group"),
+        _SEX,
+        _ETHNICITY,
         ("vulnerable", pl.Boolean(), "recorded vulnerability"),
-        ("source", pl.String(), "source system"),
+        _SOURCE,
         *_PROVENANCE,
     ],
     ("person_id",),
@@ -394,7 +420,7 @@ PERSON_IDENTITY: Final = _spec(
     "person_identity",
     "Restricted personal identifiers; never leaves the police role.",
     [
-        ("person_id", pl.String(), "key into people"),
+        _PERSON_KEY,
         ("name", pl.String(), "full name"),
         ("date_of_birth", pl.Date(), "date of birth"),
         ("address", pl.String(), "address"),
@@ -408,8 +434,8 @@ INVOLVEMENTS: Final = _spec(
     "A person's role in an incident.",
     [
         ("incident_id", pl.String(), "key into incidents"),
-        ("person_id", pl.String(), "key into people"),
-        ("role", pl.String(), "victim | suspect | offender | witness"),
+        _PERSON_KEY,
+        ("role", pl.String(), _one_of(ROLES)),
         ("outcome", pl.String(), "outcome for this person"),
         *_PROVENANCE,
     ],
@@ -423,12 +449,8 @@ RELATIONSHIPS: Final = _spec(
     [
         ("person_a", pl.String(), "first person"),
         ("person_b", pl.String(), "second person (for parent: a is parent of b)"),
-        (
-            "kind",
-            pl.String(),
-            "sibling | parent | partner | ex_partner | associate | same_address",
-        ),
-        ("source", pl.String(), "source system"),
+        ("kind", pl.String(), _one_of(RELATIONSHIP_KINDS)),
+        _SOURCE,
         ("valid_from", pl.Date(), "start of validity"),
         ("valid_to", pl.Date(), "end of validity"),
         *_PROVENANCE,
@@ -441,9 +463,9 @@ ASB: Final = _spec(
     "Anti-social behaviour report from a person-level source.",
     [
         ("asb_id", pl.String(), "stable id"),
-        ("source", pl.String(), "source system"),
+        _SOURCE,
         ("occurred_at", _DT, "when"),
-        ("category", pl.String(), "personal | nuisance | environmental"),
+        ("category", pl.String(), _one_of(ASB_CATEGORIES)),
         *_PLACE,
         ("caller_id", pl.String(), "person reporting (the victim for personal ASB)"),
         ("vulnerable_caller", pl.Boolean(), "caller recorded as vulnerable"),
@@ -458,12 +480,12 @@ ATTENDANCES: Final = _spec(
     "Emergency department assault attendance (Cardiff Model).",
     [
         ("attendance_id", pl.String(), "stable id"),
-        ("source", pl.String(), "source system"),
+        _SOURCE,
         ("occurred_at", _DT, "time of the assault, as told"),
         *_PLACE,
-        ("weapon", pl.String(), "none | knife | firearm | other"),
+        _WEAPON,
         ("age_range", pl.String(), "age band"),
-        ("sex", pl.String(), "M | F | X | U"),
+        _SEX,
         *_PROVENANCE,
     ],
     ("attendance_id",),
@@ -474,12 +496,12 @@ INTELLIGENCE: Final = _spec(
     "Intelligence log entry (no free text is stored in analytics tables).",
     [
         ("intel_id", pl.String(), "stable id"),
-        ("source", pl.String(), "source system"),
+        _SOURCE,
         ("recorded_at", _DT, "when recorded"),
-        ("subject_type", pl.String(), "person | place | group"),
+        ("subject_type", pl.String(), _one_of(INTEL_SUBJECT_TYPES)),
         ("subject_id", pl.String(), "person_id, group_id or 'lat,lon'"),
         ("grading", pl.String(), "3x5x2 grading, e.g. B2"),
-        ("topic", pl.String(), "weapon | drugs | conflict | exploitation | other"),
+        ("topic", pl.String(), _one_of(INTEL_TOPICS)),
         *_PROVENANCE,
     ],
     ("intel_id",),
@@ -496,7 +518,7 @@ GROUPS: Final = _spec(
             pl.String(),
             "declared continuum level, when the source gives one",
         ),
-        ("source", pl.String(), "source system"),
+        _SOURCE,
         *_PROVENANCE,
     ],
     ("group_id",),
@@ -507,7 +529,7 @@ GROUP_MEMBERS: Final = _spec(
     "Declared membership of a person in a group.",
     [
         ("group_id", pl.String(), "key into groups"),
-        ("person_id", pl.String(), "key into people"),
+        _PERSON_KEY,
         ("since", pl.Date(), "member since"),
         *_PROVENANCE,
     ],
@@ -519,11 +541,7 @@ ACTIONS: Final = _spec(
     "Delivery-plan action (RIPE): who does what to which VOLT subject, by when.",
     [
         ("action_id", pl.String(), "stable id"),
-        (
-            "strand",
-            pl.String(),
-            "reassurance | intelligence | prevention | enforcement",
-        ),
+        _STRAND,
         ("title", pl.String(), "what is to be done"),
         ("lead_organisation", pl.String(), "lead partner"),
         ("owner", pl.String(), "accountable owner"),
@@ -549,8 +567,7 @@ ACTIONS: Final = _spec(
         ("review_date", pl.Date(), "next review"),
         ("board", pl.String(), "board or strategy the action belongs to"),
         ("area", pl.String(), "area (borough or LSOA) the action works in"),
-        ("updated_at", _DT, "last change"),
-        ("version", pl.Int64(), "1 when created, +1 per change"),
+        *_VERSIONED,
     ],
     ("action_id",),
 )
@@ -564,8 +581,7 @@ PLANS: Final = _spec(
         ("board", pl.String(), "owning board"),
         ("period_start", pl.Date(), "first day of the plan"),
         ("period_end", pl.Date(), "last day of the plan"),
-        ("updated_at", _DT, "last change"),
-        ("version", pl.Int64(), "1 when created, +1 per change"),
+        *_VERSIONED,
     ],
     ("plan_id",),
 )
@@ -576,18 +592,13 @@ OBJECTIVES: Final = _spec(
     [
         ("objective_id", pl.String(), "stable id"),
         ("plan_id", pl.String(), "key into plans"),
-        (
-            "strand",
-            pl.String(),
-            "reassurance | intelligence | prevention | enforcement",
-        ),
+        _STRAND,
         ("title", pl.String(), "the objective"),
         ("indicator", pl.String(), "indicator name (computed by the performance work)"),
         ("indicator_filter", pl.String(), "filter of the indicator, e.g. borough=X"),
         ("baseline", pl.Float64(), "value at the start"),
         ("target", pl.Float64(), "value to reach"),
-        ("updated_at", _DT, "last change"),
-        ("version", pl.Int64(), "1 when created, +1 per change"),
+        *_VERSIONED,
     ],
     ("objective_id",),
 )
@@ -614,8 +625,7 @@ TASKINGS: Final = _spec(
         ("created_by", pl.String(), "who tasked it"),
         ("result_at", _DT, "when the result was recorded"),
         ("result_by", pl.String(), "who recorded it"),
-        ("updated_at", _DT, "last change"),
-        ("version", pl.Int64(), "1 when created, +1 per change"),
+        *_VERSIONED,
     ],
     ("tasking_id",),
     indexes=(("item_kind", "item_id"),),
@@ -671,7 +681,7 @@ DETECTED_GROUPS: Final = _spec(
         ("method", pl.String(), "how the groups were found, e.g. leiden-cpm"),
         ("params", pl.String(), "JSON: the run's parameters (resolution, window, ...)"),
         ("size", pl.Int64(), "members"),
-        ("continuum", pl.String(), "peer_group | street_gang | organised_network"),
+        ("continuum", pl.String(), _one_of(CONTINUUM_LEVELS)),
         ("continuum_reason", pl.String(), "the rule and thresholds that placed it"),
         ("band", pl.String(), "prioritisation matrix band: high | medium | low"),
         ("matrix_score", pl.Int64(), "harm level + threat level + trend"),
@@ -691,7 +701,7 @@ DETECTED_GROUP_MEMBERS: Final = _spec(
     "Derived: the members of each detected group (see detected_groups).",
     [
         ("group_id", pl.String(), "key into detected_groups"),
-        ("person_id", pl.String(), "key into people"),
+        _PERSON_KEY,
         ("as_of", _DT, "as detected_groups.as_of"),
     ],
     ("group_id", "person_id"),

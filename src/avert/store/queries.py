@@ -107,6 +107,49 @@ def read_classified(
     return incidents.join(classes, on="incident_id", how="left")
 
 
+def _range(store: Store, start: dt.datetime, end: dt.datetime) -> list[object]:
+    """The parameters of ``occurred_from >= ? AND occurred_from < ?``, encoded."""
+    return [_to_sql_value(start, store.dialect), _to_sql_value(end, store.dialect)]
+
+
+def _classified_window(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    profile: str,
+    incident_columns: Sequence[str],
+    class_columns: Sequence[str],
+    and_where: str = "",
+) -> pl.DataFrame:
+    """``incident_columns`` of the incidents with ``start <= occurred_from < end``
+    (and ``and_where``), then ``class_columns`` of their classification under
+    ``profile`` (null where none), in canonical types.
+    """
+    inc_spec, cls_spec = TABLES["incidents"], TABLES["classifications"]
+    sql = (
+        "SELECT "
+        + ", ".join(
+            [f'i."{c}"' for c in incident_columns] + [f'c."{c}"' for c in class_columns]
+        )
+        + ' FROM "incidents" i LEFT JOIN "classifications" c '
+        'ON c."incident_id" = i."incident_id" AND c."profile" = ? '
+        'WHERE i."occurred_from" >= ? AND i."occurred_from" < ?' + and_where
+    )
+    schema = {
+        **{c: inc_spec.schema[c] for c in incident_columns},
+        **{c: cls_spec.schema[c] for c in class_columns},
+    }
+    raw = store._query(sql, [profile, *_range(store, start, end)], schema=schema)
+    if raw.height == 0:
+        return pl.DataFrame(schema=schema)
+    typed = _cast_to_spec(_cast_to_spec(raw, inc_spec), cls_spec)
+    out: pl.DataFrame = typed.with_columns(
+        pl.col(c).cast(t) for c, t in schema.items() if typed.schema[c] != t
+    )
+    return out
+
+
 def classified_between(
     store: Store,
     start: dt.datetime,
@@ -123,42 +166,19 @@ def classified_between(
     default :data:`CLASS_COLUMNS`) are null for incidents not classified under
     ``profile``.
     """
-    inc_spec, cls_spec = TABLES["incidents"], TABLES["classifications"]
     names = [c for c in columns if c != "incident_id"]
-    unknown = [c for c in names if c not in inc_spec.schema]
+    unknown = [c for c in names if c not in TABLES["incidents"].schema]
     if unknown:
         msg = f"incidents has no columns {unknown}"
         raise NotFound(msg)
-    extra = [c for c in class_columns if c != "incident_id"]
-    sql = (
-        'SELECT i."incident_id"'
-        + "".join(f', i."{c}"' for c in names)
-        + "".join(f', c."{c}"' for c in extra)
-        + ' FROM "incidents" i LEFT JOIN "classifications" c '
-        'ON c."incident_id" = i."incident_id" AND c."profile" = ? '
-        'WHERE i."occurred_from" >= ? AND i."occurred_from" < ?'
+    return _classified_window(
+        store,
+        start,
+        end,
+        profile=profile,
+        incident_columns=["incident_id", *names],
+        class_columns=[c for c in class_columns if c != "incident_id"],
     )
-    schema = {
-        "incident_id": inc_spec.schema["incident_id"],
-        **{c: inc_spec.schema[c] for c in names},
-        **{c: cls_spec.schema[c] for c in extra},
-    }
-    raw = store._query(
-        sql,
-        [
-            profile,
-            _to_sql_value(start, store.dialect),
-            _to_sql_value(end, store.dialect),
-        ],
-        schema=schema,
-    )
-    if raw.height == 0:
-        return pl.DataFrame(schema=schema)
-    typed = _cast_to_spec(_cast_to_spec(raw, inc_spec), cls_spec)
-    out: pl.DataFrame = typed.with_columns(
-        pl.col(c).cast(t) for c, t in schema.items() if typed.schema[c] != t
-    )
-    return out
 
 
 def located_between(
@@ -170,37 +190,16 @@ def located_between(
     The lean read of the places forecast: no id, no text, filtered in SQL;
     ``in_definition`` is null for incidents not classified under ``profile``.
     """
-    inc_spec, cls_spec = TABLES["incidents"], TABLES["classifications"]
-    sql = (
-        'SELECT i."occurred_from", i."x", i."y", c."in_definition" '
-        'FROM "incidents" i LEFT JOIN "classifications" c '
-        'ON c."incident_id" = i."incident_id" AND c."profile" = ? '
-        'WHERE i."occurred_from" >= ? AND i."occurred_from" < ? '
-        'AND i."x" IS NOT NULL AND i."y" IS NOT NULL '
-        'AND (i."time_precision" IS NULL OR i."time_precision" <> \'month\')'
+    return _classified_window(
+        store,
+        start,
+        end,
+        profile=profile,
+        incident_columns=["occurred_from", "x", "y"],
+        class_columns=["in_definition"],
+        and_where=' AND i."x" IS NOT NULL AND i."y" IS NOT NULL '
+        'AND (i."time_precision" IS NULL OR i."time_precision" <> \'month\')',
     )
-    schema = {
-        "occurred_from": inc_spec.schema["occurred_from"],
-        "x": inc_spec.schema["x"],
-        "y": inc_spec.schema["y"],
-        "in_definition": cls_spec.schema["in_definition"],
-    }
-    raw = store._query(
-        sql,
-        [
-            profile,
-            _to_sql_value(start, store.dialect),
-            _to_sql_value(end, store.dialect),
-        ],
-        schema=schema,
-    )
-    if raw.height == 0:
-        return pl.DataFrame(schema=schema)
-    typed = _cast_to_spec(_cast_to_spec(raw, inc_spec), cls_spec)
-    out: pl.DataFrame = typed.with_columns(
-        pl.col(c).cast(t) for c, t in schema.items() if typed.schema[c] != t
-    )
-    return out
 
 
 def _as_datetime(raw: object) -> dt.datetime | None:
@@ -275,12 +274,7 @@ def person_history(
     )
     raw = store._query(
         sql,
-        [
-            profile,
-            json.dumps(sorted(set(person_ids))),
-            _to_sql_value(since, store.dialect),
-            _to_sql_value(until, store.dialect),
-        ],
+        [profile, json.dumps(sorted(set(person_ids))), *_range(store, since, until)],
         schema={**inv_schema, **inc_schema},  # the SELECT's columns, in order
     )
     if raw.height == 0:
@@ -327,13 +321,6 @@ def offenders_between(
         f'AND c."in_definition" AND v."role" IN ({marks})'
     )
     raw = store._query(
-        sql,
-        [
-            profile,
-            _to_sql_value(since, store.dialect),
-            _to_sql_value(until, store.dialect),
-            *roles,
-        ],
-        schema=schema,
+        sql, [profile, *_range(store, since, until), *roles], schema=schema
     )
     return raw.select(pl.col(c).cast(t) for c, t in schema.items())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from avert.schema import API_TOKENS, USERS
+from avert.schema import API_TOKENS, USERS, TableSpec
 from avert.store.database import Store
 
 __all__ = [
@@ -21,6 +21,20 @@ __all__ = [
 ]
 
 
+def _read_one(
+    store: Store, table: str, key: str, value: str
+) -> dict[str, object] | None:
+    """The row of ``table`` whose ``key`` is ``value`` as a dict, or None."""
+    rows = store.read_frame(table, where=[(key, "=", value)])
+    return rows.row(0, named=True) if rows.height else None
+
+
+def _put_one(store: Store, spec: TableSpec, key: str, row: dict[str, object]) -> None:
+    """Insert or replace one row of ``spec``'s table, keyed by ``key``."""
+    frame = pl.DataFrame([row], schema=spec.schema)
+    store.replace_rows(spec.name, frame, where=[(key, "=", row[key])])
+
+
 def read_users(store: Store) -> pl.DataFrame:
     """Every account, in username order (password hashes included: callers drop them)."""
     return store.read_frame("users", order_by=["username"])
@@ -28,14 +42,12 @@ def read_users(store: Store) -> pl.DataFrame:
 
 def read_user(store: Store, username: str) -> dict[str, object] | None:
     """One account as a dict, or None when there is no such user."""
-    rows = store.read_frame("users", where=[("username", "=", username)])
-    return rows.row(0, named=True) if rows.height else None
+    return _read_one(store, "users", "username", username)
 
 
 def put_user(store: Store, row: dict[str, object]) -> None:
     """Insert or replace one account (keyed by ``username``)."""
-    frame = pl.DataFrame([row], schema=USERS.schema)
-    store.replace_rows("users", frame, where=[("username", "=", row["username"])])
+    _put_one(store, USERS, "username", row)
 
 
 def read_tokens(store: Store, *, username: str | None = None) -> pl.DataFrame:
@@ -46,11 +58,9 @@ def read_tokens(store: Store, *, username: str | None = None) -> pl.DataFrame:
 
 def read_token(store: Store, token_id: str) -> dict[str, object] | None:
     """One token row by its public id, or None."""
-    rows = store.read_frame("api_tokens", where=[("token_id", "=", token_id)])
-    return rows.row(0, named=True) if rows.height else None
+    return _read_one(store, "api_tokens", "token_id", token_id)
 
 
 def put_token(store: Store, row: dict[str, object]) -> None:
     """Insert or replace one token row (keyed by ``token_id``)."""
-    frame = pl.DataFrame([row], schema=API_TOKENS.schema)
-    store.replace_rows("api_tokens", frame, where=[("token_id", "=", row["token_id"])])
+    _put_one(store, API_TOKENS, "token_id", row)

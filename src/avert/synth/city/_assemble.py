@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 from pyproj import Transformer
 
-from avert.schema import WEAPONS
+from avert.schema import INCIDENTS, WEAPONS
 from avert.synth.city._base import (
     HATE_LABELS,
     I64,
@@ -65,61 +65,36 @@ def _assemble_incidents(ctx: _Ctx, geo: dict[str, Any], ev: _Events) -> _Inciden
     ward_of_cell = (all_cells // geo["nx"]) // 4 * 100 + (all_cells % geo["nx"]) // 4
     outcome_ix = np.where(has_off, 0, np.where(has_susp, 1, 2))
     inc_id_s = inc_ids.gather(rank)
-    incidents = (
-        pl.DataFrame(
-            {
-                "incident_id": inc_id_s,
-                "offence_code": _lut(ctx.codes, code),
-                "crime_type": _lut(ctx.crime_type, code),
-                "occurred_from": _datetimes(ctx, t),
-                "lat": np.round(lat, 6),
-                "lon": np.round(lon, 6),
-                "x": x,
-                "y": y,
-                "lsoa": _area_codes("SYN", all_cells, 4).gather(cell),
-                "ward": _area_codes("SYNW", ward_of_cell, 4).gather(cell),
-                "domestic": np.concatenate(ev.domestic),
-                "weapon": _lut(WEAPONS, weapon),
-                "hate": _lut(HATE_LABELS, np.concatenate(ev.hate)),
-                "gang_related": np.concatenate(ev.gang),
-                "injury": _lut(INJURY, np.concatenate(ev.injury)),
-                "outcome": _lut(_OUTCOMES, outcome_ix),
-                "_rank": rank,
-            }
-        )
-        .with_columns(
-            pl.lit(SOURCE).alias("source"),
-            pl.lit("exact").alias("time_precision"),
-            pl.lit("Synthetic City").alias("borough"),
-            pl.col("hate").replace("", None),
-            pl.lit(None, pl.Datetime("us")).alias("occurred_to"),
-        )
-        .select(
-            "incident_id",
-            "source",
-            "offence_code",
-            "crime_type",
-            "occurred_from",
-            "occurred_to",
-            "time_precision",
-            "lat",
-            "lon",
-            "x",
-            "y",
-            "lsoa",
-            "ward",
-            "borough",
-            "domestic",
-            "weapon",
-            "hate",
-            "gang_related",
-            "injury",
-            "outcome",
-            "_rank",
-        )
-        .sort("_rank")
-        .drop("_rank")
+    generated = pl.DataFrame(
+        {
+            "incident_id": inc_id_s,
+            "offence_code": _lut(ctx.codes, code),
+            "crime_type": _lut(ctx.crime_type, code),
+            "occurred_from": _datetimes(ctx, t),
+            "lat": np.round(lat, 6),
+            "lon": np.round(lon, 6),
+            "x": x,
+            "y": y,
+            "lsoa": _area_codes("SYN", all_cells, 4).gather(cell),
+            "ward": _area_codes("SYNW", ward_of_cell, 4).gather(cell),
+            "domestic": np.concatenate(ev.domestic),
+            "weapon": _lut(WEAPONS, weapon),
+            "hate": _lut(HATE_LABELS, np.concatenate(ev.hate)),
+            "gang_related": np.concatenate(ev.gang),
+            "injury": _lut(INJURY, np.concatenate(ev.injury)),
+            "outcome": _lut(_OUTCOMES, outcome_ix),
+            "_rank": rank,
+        }
+    ).with_columns(
+        pl.lit(SOURCE).alias("source"),
+        pl.lit("exact").alias("time_precision"),
+        pl.lit("Synthetic City").alias("borough"),
+        pl.col("hate").replace("", None),
+        pl.lit(None, pl.Datetime("us")).alias("occurred_to"),
     )
+    # the canonical incident columns the city fills, in the schema's order
+    filled = [c for c in INCIDENTS.names if c in generated.columns]
+    incidents = generated.select(*filled, "_rank").sort("_rank").drop("_rank")
     return _Incidents(
         frame=incidents, t=t, place=place, rank=rank, ids=inc_ids, transformer=tr
     )

@@ -134,6 +134,13 @@ def _choice(rng: np.random.Generator, p: list[float] | F64, n: int) -> I64:
     return _pick(rng, np.cumsum(w), n)
 
 
+def _accused_roles(rng: np.random.Generator, n: int, charged_share: float) -> I64:
+    """Roles of ``n`` accused people: offender (charged) with ``charged_share``, else
+    suspect (one uniform draw each)."""
+    roles: I64 = np.where(rng.random(n) < charged_share, ROLE_OFFENDER, ROLE_SUSPECT)
+    return roles
+
+
 @dataclass
 class _Events:
     """Incidents under construction (arrays of equal length) and their involvements."""

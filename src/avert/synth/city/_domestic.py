@@ -8,15 +8,15 @@ import numpy as np
 
 from avert.synth.city._base import (
     DAY_S,
-    ROLE_OFFENDER,
     ROLE_SUSPECT,
     ROLE_VICTIM,
+    _accused_roles,
     _choice,
     _Ctx,
     _Events,
     _pick,
 )
-from avert.synth.city._events import _injury_for, _weapons_for
+from avert.synth.city._events import _add_incidents, _weapons_for
 from avert.synth.city._population import _place_in_cells, _residents
 
 
@@ -89,20 +89,18 @@ def _domestic(
     weapon = np.where(
         (ctx.is_serious[code]) & (rng.random(len(dy)) < 0.08), 1, 0
     ).astype(np.int64)
-    ids = ev.add(
+    ids = _add_incidents(
+        ctx,
+        ev,
+        "domestic",
         t=t,
         code=code,
         place=place,
-        part="domestic",
         weapon=weapon,
-        injury=_injury_for(ctx, code),
         domestic=np.ones(len(dy), bool),
     )
     ev.involve(ids, victim[dy], ROLE_VICTIM)
-    role = np.where(
-        rng.random(len(dy)) < cfg.charged_share, ROLE_OFFENDER, ROLE_SUSPECT
-    )
-    ev.involve(ids, abuser[dy], role)
+    ev.involve(ids, abuser[dy], _accused_roles(rng, len(dy), cfg.charged_share))
     ex = rng.random(d) < cfg.ex_partner_share
     return {
         "abuser": abuser,
@@ -173,13 +171,14 @@ def _asb(
     code = ctx.codes_of(
         {"105A": 0.35, "8N": 0.35, "5D": 0.1, "3B": 0.1, "8L": 0.1}, len(ei)
     )
-    ids = ev.add(
+    ids = _add_incidents(
+        ctx,
+        ev,
+        "asb_escalation",
         t=te,
         code=code,
         place=pp["home"][targets[ei]],
-        part="asb_escalation",
         weapon=_weapons_for(ctx, code, knife=0.1, firearm=0.0, other=0.1),
-        injury=_injury_for(ctx, code),
     )
     ev.involve(ids, targets[ei], ROLE_VICTIM)
     pool = np.flatnonzero(off["propensity"] > 0)

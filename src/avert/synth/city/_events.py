@@ -10,10 +10,10 @@ from avert.synth.city._base import (
     DAY_S,
     F64,
     I64,
-    ROLE_OFFENDER,
-    ROLE_SUSPECT,
     ROLE_VICTIM,
     ROLE_WITNESS,
+    B,
+    _accused_roles,
     _choice,
     _Ctx,
     _Events,
@@ -67,6 +67,35 @@ def _injury_for(ctx: _Ctx, code: I64) -> I64:
     return inj
 
 
+def _add_incidents(
+    ctx: _Ctx,
+    ev: _Events,
+    part: str,
+    *,
+    t: I64,
+    code: I64,
+    place: I64,
+    weapon: I64,
+    hate: bool = False,
+    domestic: B | None = None,
+    gang: B | None = None,
+) -> I64:
+    """Append incidents of one ``part``, drawing each one's injury from its offence
+    (then, with ``hate``, its hate strands); return their global indices."""
+    injury = _injury_for(ctx, code)
+    return ev.add(
+        t=t,
+        code=code,
+        place=place,
+        part=part,
+        weapon=weapon,
+        injury=injury,
+        hate=_hate_for(ctx, code) if hate else None,
+        domestic=domestic,
+        gang=gang,
+    )
+
+
 def _attribute(
     ctx: _Ctx,
     ev: _Events,
@@ -98,7 +127,7 @@ def _attribute(
     who = pool[_pick(rng, cum, n)]
     same = has_v & (who == victims)
     solved &= ~same
-    role = np.where(rng.random(n) < cfg.charged_share, ROLE_OFFENDER, ROLE_SUSPECT)
+    role = _accused_roles(rng, n, cfg.charged_share)
     ev.involve(events[solved], who[solved], role[solved])
     second = (
         solved
@@ -169,14 +198,8 @@ def _background(
             ),
         ),
     )
-    ids = ev.add(
-        t=t,
-        code=code,
-        place=place,
-        part="background",
-        weapon=weapon,
-        injury=_injury_for(ctx, code),
-        hate=_hate_for(ctx, code),
+    ids = _add_incidents(
+        ctx, ev, "background", t=t, code=code, place=place, weapon=weapon, hate=True
     )
     _attribute(ctx, ev, ids, code, off, victims_cum=vcum, victims=victims)
     # near-repeat followers of burglary and violence: one generation of contagion
@@ -210,14 +233,15 @@ def _background(
         ctx.at_home[code2], _residents(ctx, pp, cell2), _pick(rng, vcum, len(parents))
     )
     place2 = np.where(ctx.at_home[code2], pp["home"][victims2], place2)
-    ids2 = ev.add(
+    ids2 = _add_incidents(
+        ctx,
+        ev,
+        "near_repeat",
         t=t2,
         code=code2,
         place=place2,
-        part="near_repeat",
         weapon=weapon[parents],
-        injury=_injury_for(ctx, code2),
-        hate=_hate_for(ctx, code2),
+        hate=True,
     )
     _attribute(ctx, ev, ids2, code2, off, victims_cum=vcum, victims=victims2)
     return {
@@ -269,18 +293,9 @@ def _high_rate(
     victims = _pick(rng, vcum, n)
     place = np.where(ctx.at_home[code], pp["home"][victims], place)
     weapon = _weapons_for(ctx, code, knife=0.12, firearm=0.01, other=0.05)
-    ids = ev.add(
-        t=t,
-        code=code,
-        place=place,
-        part="high_rate",
-        weapon=weapon,
-        injury=_injury_for(ctx, code),
-        hate=_hate_for(ctx, code),
+    ids = _add_incidents(
+        ctx, ev, "high_rate", t=t, code=code, place=place, weapon=weapon, hate=True
     )
     has_v = ctx.has_victim[code] & (victims != who)
     ev.involve(ids[has_v], victims[has_v], ROLE_VICTIM)
-    role = np.where(
-        rng.random(n) < cfg.high_rate_charged_share, ROLE_OFFENDER, ROLE_SUSPECT
-    )
-    ev.involve(ids, who, role)
+    ev.involve(ids, who, _accused_roles(rng, n, cfg.high_rate_charged_share))

@@ -12,15 +12,14 @@ from avert.synth.city._base import (
     DAY_S,
     F64,
     I64,
-    ROLE_OFFENDER,
-    ROLE_SUSPECT,
     ROLE_VICTIM,
+    _accused_roles,
     _choice,
     _Ctx,
     _Events,
     _pick,
 )
-from avert.synth.city._events import _injury_for, _weapons_for
+from avert.synth.city._events import _add_incidents, _injury_for, _weapons_for
 from avert.synth.city._population import _place_in_cells, _residents
 
 _GROUP_MIX: dict[str, dict[str, float]] = {
@@ -217,14 +216,8 @@ def _group_incidents(
         knife, fire, other = _GROUP_WEAPON[level]
         weapon = _weapons_for(ctx, code, knife=knife, firearm=fire, other=other)
         gang = rng.random(n) < _GROUP_GANG_FLAG[level]
-        ids = ev.add(
-            t=t,
-            code=code,
-            place=place,
-            part="group",
-            weapon=weapon,
-            injury=_injury_for(ctx, code),
-            gang=gang,
+        ids = _add_incidents(
+            ctx, ev, "group", t=t, code=code, place=place, weapon=weapon, gang=gang
         )
         k = 2 + _choice(rng, [0.5, 0.35, 0.15], n)
         inc = np.repeat(np.arange(n), k)
@@ -233,7 +226,7 @@ def _group_incidents(
             + np.floor(rng.random(len(inc)) * sizes[g_of[inc]]).astype(np.int64)
         ]
         pairs = np.unique(np.stack([inc, who], axis=1), axis=0)
-        role = np.where(rng.random(n) < cfg.charged_share, ROLE_OFFENDER, ROLE_SUSPECT)
+        role = _accused_roles(rng, n, cfg.charged_share)
         ev.involve(ids[pairs[:, 0]], pairs[:, 1], role[pairs[:, 0]])
         # outside co-offenders are peripheral associates: local residents with no
         # other planted offending, so they attach to the group as leaves; peer groups
@@ -313,19 +306,13 @@ def _rivalry(
     place = _place_in_cells(ctx, geo, cells_of(vic))
     weapon = _weapons_for(ctx, code, knife=0.45, firearm=0.07, other=0.08)
     gang = rng.random(n) < 0.8
-    ids = ev.add(
-        t=t,
-        code=code,
-        place=place,
-        part="rival_attack",
-        weapon=weapon,
-        injury=_injury_for(ctx, code),
-        gang=gang,
+    ids = _add_incidents(
+        ctx, ev, "rival_attack", t=t, code=code, place=place, weapon=weapon, gang=gang
     )
     victim = member(vic)
     attacker = member(att)
     ev.involve(ids, victim, ROLE_VICTIM)
-    role = np.where(rng.random(n) < cfg.charged_share, ROLE_OFFENDER, ROLE_SUSPECT)
+    role = _accused_roles(rng, n, cfg.charged_share)
     ev.involve(ids, attacker, role)
     second = rng.random(n) < 0.5
     att2 = member(att)
@@ -344,6 +331,7 @@ def _rivalry(
     code_r = ctx.codes_of({"5D": 0.4, "8N": 0.35, "2": 0.1, "3B": 0.05, "34B": 0.1}, m)
     place_r = _place_in_cells(ctx, geo, cells_of(att[ri]))
     weapon_r = _weapons_for(ctx, code_r, knife=0.5, firearm=0.12, other=0.08)
+    # the gang flags are drawn after the injuries here (the city's draw order)
     ids_r = ev.add(
         t=t_r,
         code=code_r,
@@ -357,7 +345,7 @@ def _rivalry(
     ev.involve(ids_r, target, ROLE_VICTIM)
     avenger = np.where(rng.random(m) < 0.3, victim[ri], member(vic[ri]))
     avenger = np.where(avenger == target, member(vic[ri]), avenger)
-    role_r = np.where(rng.random(m) < cfg.charged_share, ROLE_OFFENDER, ROLE_SUSPECT)
+    role_r = _accused_roles(rng, m, cfg.charged_share)
     ev.involve(ids_r, avenger, role_r)
     helper = member(vic[ri])
     two = (rng.random(m) < 0.5) & (helper != avenger)

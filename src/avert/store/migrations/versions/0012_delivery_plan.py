@@ -37,6 +37,19 @@ _NEW_ACTION_COLUMNS = (
 )
 
 
+def _index_name(table: str, columns: tuple[str, ...]) -> str:
+    return op.f(f"ix_{table}_{'_'.join(columns)}")
+
+
+def _create_index(table: str, *columns: str) -> None:
+    """The non-unique index ``ix_<table>_<columns>``."""
+    op.create_index(_index_name(table, columns), table, list(columns), unique=False)
+
+
+def _drop_index(table: str, *columns: str) -> None:
+    op.drop_index(_index_name(table, columns), table_name=table)
+
+
 def upgrade() -> None:
     with op.batch_alter_table("actions") as batch:
         for name, kind in _NEW_ACTION_COLUMNS:
@@ -85,12 +98,7 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("tasking_id", name=op.f("pk_taskings")),
     )
-    op.create_index(
-        op.f("ix_taskings_item_kind_item_id"),
-        "taskings",
-        ["item_kind", "item_id"],
-        unique=False,
-    )
+    _create_index("taskings", "item_kind", "item_id")
     op.create_table(
         "delivery_history",
         sa.Column("change_id", sa.Text(), nullable=False),
@@ -105,20 +113,13 @@ def upgrade() -> None:
         sa.Column("after_json", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("change_id", name=op.f("pk_delivery_history")),
     )
-    op.create_index(
-        op.f("ix_delivery_history_entity_entity_id"),
-        "delivery_history",
-        ["entity", "entity_id"],
-        unique=False,
-    )
+    _create_index("delivery_history", "entity", "entity_id")
 
 
 def downgrade() -> None:
-    op.drop_index(
-        op.f("ix_delivery_history_entity_entity_id"), table_name="delivery_history"
-    )
+    _drop_index("delivery_history", "entity", "entity_id")
     op.drop_table("delivery_history")
-    op.drop_index(op.f("ix_taskings_item_kind_item_id"), table_name="taskings")
+    _drop_index("taskings", "item_kind", "item_id")
     op.drop_table("taskings")
     op.drop_table("objectives")
     op.drop_table("plans")
