@@ -48,6 +48,21 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the newest revision, migrated once per session (copy it).
+
+    Created through Store, not 'avert db init': that command leaves a pooled sqlite3
+    connection open in a (shared CliRunner) process, and a second SQLite library
+    (ADBC) writing beside it in WAL mode can corrupt the file.
+    """
+    path = tmp_path_factory.mktemp("template") / "avert.db"
+    store = Store(f"sqlite:///{path}")
+    store.upgrade()
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """URL of a PostgreSQL server for this test session (embedded or from the env)."""
     if os.environ.get("AVERT_TEST_POSTGRES") == "0":
