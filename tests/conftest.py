@@ -8,6 +8,7 @@ Only ``AVERT_TEST_POSTGRES=0`` skips them, and then with a printed reason.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -36,6 +37,19 @@ def shared_data(*parts: str) -> Path:
             f"../shared/data is absent here ({path} not found): real-data test skipped"
         )
     return path
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium executable, skipping the test (with a printed reason) when absent."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        reason = (
+            "chromium is not installed (Debian package 'chromium'; make browser-deps)"
+        )
+        print(reason)
+        pytest.skip(reason)
+    return found
 
 
 @pytest.fixture
