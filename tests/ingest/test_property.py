@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -48,11 +49,7 @@ _FAST = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-_LONG = settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+_LONG = settings(_FAST, max_examples=300)
 
 #: text corruptions of one line (the line stays one line)
 LINE_OPS = [
@@ -164,7 +161,8 @@ def _agree(store: Store, report: LoadReport) -> None:
             assert f.error
 
 
-def _check_policeuk(store: Store, data: st.DataObject, which: str) -> None:
+def _check_policeuk(store: Store, data: st.DataObject) -> None:
+    which = data.draw(st.sampled_from(["street", "stops"]))
     source = STREET if which == "street" else STOPS
     rows = data.draw(st.lists(st.sampled_from(source[1:]), min_size=0, max_size=20))
     text, predictable, non_blank = _build([source[0], *rows], data)
@@ -181,23 +179,6 @@ def _check_policeuk(store: Store, data: st.DataObject, which: str) -> None:
         assert f.rows == non_blank
     added = sum(after[t] - before[t] for t in ("incidents", "stops"))
     assert added == f.loaded
-
-
-@_FAST
-@given(data=st.data(), which=st.sampled_from(["street", "stops"]))
-def test_random_corruption_never_loses_a_row(
-    any_store: Store, data: st.DataObject, which: str
-) -> None:
-    _check_policeuk(any_store, data, which)
-
-
-@pytest.mark.slow
-@_LONG
-@given(data=st.data(), which=st.sampled_from(["street", "stops"]))
-def test_random_corruption_never_loses_a_row_long(
-    sqlite_store: Store, data: st.DataObject, which: str
-) -> None:
-    _check_policeuk(sqlite_store, data, which)
 
 
 @_FAST
@@ -252,23 +233,6 @@ def _check_bundle(store: Store, data: st.DataObject) -> None:
     assert added == loaded
 
 
-@_FAST
-@given(data=st.data())
-def test_random_bundle_corruption_never_crashes(
-    any_store: Store, data: st.DataObject
-) -> None:
-    _check_bundle(any_store, data)
-
-
-@pytest.mark.slow
-@_LONG
-@given(data=st.data())
-def test_random_bundle_corruption_never_crashes_long(
-    sqlite_store: Store, data: st.DataObject
-) -> None:
-    _check_bundle(sqlite_store, data)
-
-
 # --- police.uk API JSON --------------------------------------------------------------
 _GOOD = {
     "type": "Person search",
@@ -318,16 +282,30 @@ def _check_api(store: Store, data: st.DataObject) -> None:
     assert after["stops"] - before["stops"] == f.loaded
 
 
+# --- the properties, each on every corruption: fast on both stores, long on SQLite -----
+#: police.uk files (street or stops), bundles, police.uk API JSON
+CHECKS = [
+    pytest.param(_check_policeuk, id="policeuk"),
+    pytest.param(_check_bundle, id="bundle"),
+    pytest.param(_check_api, id="api"),
+]
+Check = Callable[[Store, st.DataObject], None]
+
+
+@pytest.mark.parametrize("check", CHECKS)
 @_FAST
 @given(data=st.data())
-def test_random_api_json_never_crashes(any_store: Store, data: st.DataObject) -> None:
-    _check_api(any_store, data)
+def test_random_corruption_never_crashes_nor_loses_a_row(
+    any_store: Store, data: st.DataObject, check: Check
+) -> None:
+    check(any_store, data)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("check", CHECKS)
 @_LONG
 @given(data=st.data())
-def test_random_api_json_never_crashes_long(
-    sqlite_store: Store, data: st.DataObject
+def test_random_corruption_never_crashes_nor_loses_a_row_long(
+    sqlite_store: Store, data: st.DataObject, check: Check
 ) -> None:
-    _check_api(sqlite_store, data)
+    check(sqlite_store, data)
