@@ -77,26 +77,19 @@ def test_exact_time_sources_win_over_month_sources() -> None:
     assert w[2] == "exact"
     assert w[:2] == (dt.datetime(2029, 12, 31), dt.datetime(2030, 1, 1))
     assert "latest is from 10 Mar 2025" in w[3][0]
-    # exact data covering the same month as the month data: exact wins
-    assert (
-        window_for(
+    for latest_exact, kind in (
+        # exact data covering the same month as the month data: exact wins
+        (dt.datetime(2019, 12, 20), "exact"),
+        # only older exact data: the month
+        (dt.datetime(2019, 6, 1), "month"),
+    ):
+        w = window_for(
             dt.datetime(2020, 1, 10),
             24,
-            latest_exact=dt.datetime(2019, 12, 20),
+            latest_exact=latest_exact,
             latest_month=month,
-        )[2]
-        == "exact"
-    )
-    # only older exact data: the month
-    assert (
-        window_for(
-            dt.datetime(2020, 1, 10),
-            24,
-            latest_exact=dt.datetime(2019, 6, 1),
-            latest_month=month,
-        )[2]
-        == "month"
-    )
+        )
+        assert w[2] == kind, latest_exact
 
 
 def test_exact_window_lists_no_month_only_rows() -> None:
