@@ -101,22 +101,11 @@ def build(
 
 def step(path: str, db: str) -> None:
     """Load the bundle in this (fresh) process; print JSON."""
-    import cProfile
+    from ingest_policeuk import profiled_load
 
-    from ingest_policeuk import where_time_goes
+    from avert.workflows.load import refresh_after_load
 
-    from avert.store import Store
-    from avert.workflows.load import load_files, refresh_after_load
-
-    store = Store(db)
-    store.upgrade()
-    store.close()
-    profile = cProfile.Profile()
-    t0 = time.perf_counter()
-    profile.enable()
-    report = load_files(store, [path], kind="bundle")
-    profile.disable()
-    seconds = time.perf_counter() - t0
+    store, report, seconds, split = profiled_load(db, path, kind="bundle")
     assert all(f.balanced for f in report.files)
     t1 = time.perf_counter()
     refreshed = refresh_after_load(store, report, definition="avb-2010")
@@ -129,7 +118,7 @@ def step(path: str, db: str) -> None:
                 "classify_seconds": classify_seconds,
                 "peak_rss_mib": peak_rss_mib(),
                 "files": [f.as_dict() for f in report.files],
-                "split": where_time_goes(profile),
+                "split": split,
             }
         )
     )

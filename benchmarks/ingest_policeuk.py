@@ -92,28 +92,11 @@ def step(name: str, path: str, db: str) -> None:
         print(json.dumps(sqlite_floor(db)))
         return
     else:
-        import cProfile
-
-        from avert.store import Store
-        from avert.workflows.load import load_files
-
-        store = Store(db)
-        store.upgrade()
-        store.close()
-        profile = cProfile.Profile()
-        t0 = time.perf_counter()
-        profile.enable()
-        report = load_files(store, [path])
-        profile.disable()
+        _, report, seconds, split = profiled_load(db, path)
         assert report.files[0].balanced
-        seconds = time.perf_counter() - t0
         print(
             json.dumps(
-                {
-                    "seconds": seconds,
-                    "peak_rss_mib": peak_rss_mib(),
-                    "split": where_time_goes(profile),
-                }
+                {"seconds": seconds, "peak_rss_mib": peak_rss_mib(), "split": split}
             )
         )
         return
@@ -191,6 +174,31 @@ def where_time_goes(profile: object) -> dict[str, float]:
             if func == name and file.endswith(suffix):
                 out[label] += row[3]
     return out
+
+
+def profiled_load(
+    db: str, path: str, **kw: Any
+) -> tuple[Any, Any, float, dict[str, float]]:
+    """``load_files`` of ``path`` into a freshly migrated store at ``db``, profiled.
+
+    Returns the store, the load report, the seconds of the load and where the main
+    thread's time went (``where_time_goes``).
+    """
+    import cProfile
+
+    from avert.store import Store
+    from avert.workflows.load import load_files
+
+    store = Store(db)
+    store.upgrade()
+    store.close()
+    profile = cProfile.Profile()
+    t0 = time.perf_counter()
+    profile.enable()
+    report = load_files(store, [path], **kw)
+    profile.disable()
+    seconds = time.perf_counter() - t0
+    return store, report, seconds, where_time_goes(profile)
 
 
 def run(name: str, path: Path, db: str = "") -> dict[str, Any]:

@@ -36,7 +36,7 @@ import polars as pl
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "truth"))
 
-from meeting_replay import classified_city, daily_alerts  # noqa: E402
+from meeting_replay import classified_city, daily_alerts, timed_pairs  # noqa: E402
 
 from avert.config.networks import NetworksConfig  # noqa: E402
 
@@ -96,23 +96,7 @@ def _foresight(
     alerts: pl.DataFrame,
     first: dt.datetime,
 ) -> dict[str, float]:
-    times = incidents.select("incident_id", "occurred_from")
-    pairs = (
-        pl.DataFrame(reprisal_pairs)
-        .join(
-            times.rename(
-                {"incident_id": "original_incident_id", "occurred_from": "t_o"}
-            ),
-            on="original_incident_id",
-        )
-        .join(
-            times.rename(
-                {"incident_id": "reprisal_incident_id", "occurred_from": "t_r"}
-            ),
-            on="reprisal_incident_id",
-        )
-        .filter(pl.col("t_o") >= first)
-    )
+    pairs = timed_pairs(reprisal_pairs, incidents).filter(pl.col("t_o") >= first)
     avengers = (
         inv.filter(pl.col("role").is_in(["suspect", "offender"]))
         .select(

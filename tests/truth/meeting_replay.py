@@ -58,3 +58,26 @@ def daily_alerts(
         )
         frames.append(result.frame)
     return frames
+
+
+def timed_pairs(
+    reprisal_pairs: list[dict[str, str]], incidents: pl.DataFrame
+) -> pl.DataFrame:
+    """The planted reprisal pairs with the times of the original (``t_o``) and of
+    the reprisal (``t_r``)."""
+    times = incidents.select("incident_id", "occurred_from")
+    return (
+        pl.DataFrame(reprisal_pairs)
+        .join(
+            times.rename(
+                {"incident_id": "original_incident_id", "occurred_from": "t_o"}
+            ),
+            on="original_incident_id",
+        )
+        .join(
+            times.rename(
+                {"incident_id": "reprisal_incident_id", "occurred_from": "t_r"}
+            ),
+            on="reprisal_incident_id",
+        )
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from meeting_replay import classified_city, daily_alerts
+from meeting_replay import classified_city, daily_alerts, timed_pairs
 
 from avert.analyse import networks as nw
 from avert.config.networks import NetworksConfig
@@ -107,22 +107,7 @@ def test_reprisals_flagged_before_they_happen(city: tuple[City, pl.DataFrame]) -
     c, incidents = city
     cfg = NetworksConfig()
     inv = c.involvements
-    times = incidents.select("incident_id", "occurred_from")
-    pairs = (
-        pl.DataFrame(c.truth["reprisal_pairs"])
-        .join(
-            times.rename(
-                {"incident_id": "original_incident_id", "occurred_from": "t_o"}
-            ),
-            on="original_incident_id",
-        )
-        .join(
-            times.rename(
-                {"incident_id": "reprisal_incident_id", "occurred_from": "t_r"}
-            ),
-            on="reprisal_incident_id",
-        )
-    )
+    pairs = timed_pairs(c.truth["reprisal_pairs"], incidents)
     assert pairs.height >= 20
     days = sorted(
         {t.replace(hour=0, minute=0, second=0, microsecond=0) for t in pairs["t_o"]}
