@@ -52,6 +52,11 @@ def _invoke(store: Store, *args: str) -> str:
     return result.stdout
 
 
+def _performance(store: Store, *args: str) -> str:
+    """``avert analyse performance --by borough ARGS``."""
+    return _invoke(store, "analyse", "performance", "--by", "borough", *args)
+
+
 #: the performance command's windows: two baseline years, one recent year
 WINDOWS = (
     "--baseline-from",
@@ -123,14 +128,10 @@ def test_performance_cli_json(sqlite_store: Store, tmp_path: Path) -> None:
     )
     _invoke(sqlite_store, "ingest", "confidence", str(survey))
     out = json.loads(
-        _invoke(
+        _performance(
             sqlite_store,
-            "analyse",
-            "performance",
             "--unit",
             "month",
-            "--by",
-            "borough",
             *WINDOWS,
             "--target",
             "-0.10",
@@ -165,15 +166,7 @@ def test_performance_cli_json(sqlite_store: Store, tmp_path: Path) -> None:
         "insufficient_data",
         "significant_sustained_reduction",
     }
-    text = _invoke(
-        sqlite_store,
-        "analyse",
-        "performance",
-        "--by",
-        "borough",
-        "--no-categories",
-        *WINDOWS,
-    )
+    text = _performance(sqlite_store, "--no-categories", *WINDOWS)
     assert "North" in text
 
 
@@ -281,12 +274,8 @@ def test_performance_leaves_out_a_cut_last_period(sqlite_store: Store) -> None:
     with sqlite_store.transaction() as tx:
         tx.append("incidents", _incidents())
     out = json.loads(
-        _invoke(
+        _performance(
             sqlite_store,
-            "analyse",
-            "performance",
-            "--by",
-            "borough",
             "--no-categories",
             "--baseline-from",
             "2022-01-15",
