@@ -292,20 +292,27 @@ CHECKS = [
 Check = Callable[[Store, st.DataObject], None]
 
 
+def _holds(check: Check, store: Store, profile: settings) -> None:
+    """``check`` on ``store`` for every example ``profile`` draws."""
+
+    @profile
+    @given(data=st.data())
+    def examples(data: st.DataObject) -> None:
+        check(store, data)
+
+    examples()
+
+
 @pytest.mark.parametrize("check", CHECKS)
-@_FAST
-@given(data=st.data())
 def test_random_corruption_never_crashes_nor_loses_a_row(
-    any_store: Store, data: st.DataObject, check: Check
+    any_store: Store, check: Check
 ) -> None:
-    check(any_store, data)
+    _holds(check, any_store, _FAST)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("check", CHECKS)
-@_LONG
-@given(data=st.data())
 def test_random_corruption_never_crashes_nor_loses_a_row_long(
-    sqlite_store: Store, data: st.DataObject, check: Check
+    sqlite_store: Store, check: Check
 ) -> None:
-    check(sqlite_store, data)
+    _holds(check, sqlite_store, _LONG)
