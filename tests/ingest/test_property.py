@@ -161,19 +161,30 @@ def _agree(store: Store, report: LoadReport) -> None:
             assert f.error
 
 
+def _load_one(
+    store: Store, name: str, content: bytes
+) -> tuple[LoadReport, dict[str, int], dict[str, int]]:
+    """Load one file ``name`` of ``content``, checking the report against the store.
+
+    Returns the report and the store's row counts before and after the load.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        before = store.counts()
+        report = load_files(store, [path], limits=LIMITS)
+        after = store.counts()
+        _agree(store, report)
+    return report, before, after
+
+
 def _check_policeuk(store: Store, data: st.DataObject) -> None:
     which = data.draw(st.sampled_from(["street", "stops"]))
     source = STREET if which == "street" else STOPS
     rows = data.draw(st.lists(st.sampled_from(source[1:]), min_size=0, max_size=20))
     text, predictable, non_blank = _build([source[0], *rows], data)
     name = "2019-01-cumbria-stop-and-search.csv" if which == "stops" else "street.csv"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(text)
-        before = store.counts()
-        report = load_files(store, [path], limits=LIMITS)
-        after = store.counts()
-        _agree(store, report)
+    report, before, after = _load_one(store, name, text)
     (f,) = report.files
     if f.kind not in ("unknown", "refused") and predictable:
         assert f.rows == non_blank
@@ -186,11 +197,7 @@ def _check_policeuk(store: Store, data: st.DataObject) -> None:
 def test_random_bytes_are_refused_or_quarantined(
     sqlite_store: Store, data: st.DataObject, noise: bytes
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "noise.csv"
-        path.write_bytes(noise)
-        report = load_files(sqlite_store, [path], limits=LIMITS)
-        _agree(sqlite_store, report)
+    report, _, _ = _load_one(sqlite_store, "noise.csv", noise)
     assert report.loaded == 0 or report.files[0].kind != "unknown"
 
 
@@ -269,13 +276,7 @@ def _check_api(store: Store, data: st.DataObject) -> None:
             record[key] = data.draw(_ODD_VALUES)
         records.append(record)
     text = json.dumps(records, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "2019-01-cumbria-stops-force.json"
-        path.write_bytes(text)
-        before = store.counts()
-        report = load_files(store, [path], limits=LIMITS)
-        after = store.counts()
-        _agree(store, report)
+    report, before, after = _load_one(store, "2019-01-cumbria-stops-force.json", text)
     (f,) = report.files
     if f.kind != "refused" and f.kind != "unknown":
         assert f.rows == len(records)
