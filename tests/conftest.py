@@ -8,6 +8,7 @@ Only ``AVERT_TEST_POSTGRES=0`` skips them, and then with a printed reason.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -38,6 +39,19 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium executable, skipping the test (with a printed reason) when absent."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        reason = (
+            "chromium is not installed (Debian package 'chromium'; make browser-deps)"
+        )
+        print(reason)
+        pytest.skip(reason)
+    return found
+
+
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     """A fresh SQLite store at the newest schema revision."""
@@ -45,6 +59,21 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     store.upgrade()
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the newest revision, migrated once per session (copy it).
+
+    Created through Store, not 'avert db init': that command leaves a pooled sqlite3
+    connection open in a (shared CliRunner) process, and a second SQLite library
+    (ADBC) writing beside it in WAL mode can corrupt the file.
+    """
+    path = tmp_path_factory.mktemp("template") / "avert.db"
+    store = Store(f"sqlite:///{path}")
+    store.upgrade()
+    store.close()
+    return path
 
 
 @pytest.fixture(scope="session")

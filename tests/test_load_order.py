@@ -28,20 +28,13 @@ from typer.testing import CliRunner
 from avert.cli import app
 from avert.store import Store
 from avert.synth import tiny_city, write_bundle
+from ingest.helpers import OUTCOMES_HEADER, STREET_HEADER
 
 DATA = Path(__file__).resolve().parent / "data"
 POLICEUK = DATA / "policeuk"
 SOURCES = ("street", "outcomes", "stops", "api", "bundle", "quarantine")
 #: the synthetic city's clock (tiny_city ends here)
 AT = "2026-11-24T06:00"
-STREET_HEADER = (
-    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
-    "LSOA name,Crime type,Last outcome category,Context"
-)
-OUTCOMES_HEADER = (
-    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
-    "LSOA name,Outcome type"
-)
 _REJECTED_LINES = 1_100
 
 

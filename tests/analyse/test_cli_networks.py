@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from click.testing import Result
 from networks_world import fill_store as _fill
 from typer.testing import CliRunner
 
@@ -11,10 +12,16 @@ from avert.cli import app
 from avert.store import Store
 
 
-def _run(store: Store, *args: str) -> dict[str, object]:
-    result = CliRunner().invoke(
-        app, ["--db", store.url.sqlalchemy, "analyse", *args, "--json"]
+def _analyse(store: Store, *args: str, columns: int | None = None) -> Result:
+    """``avert analyse ARGS`` on the store (in a terminal ``columns`` wide if given)."""
+    env = None if columns is None else {"COLUMNS": str(columns)}
+    return CliRunner().invoke(
+        app, ["--db", store.url.sqlalchemy, "analyse", *args], env=env
     )
+
+
+def _run(store: Store, *args: str) -> dict[str, object]:
+    result = _analyse(store, *args, "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert isinstance(out, dict)
@@ -67,17 +74,7 @@ def test_groups_person_retaliation_json(sqlite_store: Store) -> None:
 
 
 def test_bad_datetime_is_a_usage_error(sqlite_store: Store) -> None:
-    result = CliRunner().invoke(
-        app,
-        [
-            "--db",
-            sqlite_store.url.sqlalchemy,
-            "analyse",
-            "retaliation",
-            "--since",
-            "yesterday",
-        ],
-    )
+    result = _analyse(sqlite_store, "retaliation", "--since", "yesterday")
     assert result.exit_code == 2
 
 
@@ -94,18 +91,7 @@ def test_retaliation_without_history_uses_declared_groups(sqlite_store: Store) -
 
 def test_retaliation_table_shows_strength(sqlite_store: Store) -> None:
     _fill(sqlite_store)
-    result = CliRunner().invoke(
-        app,
-        [
-            "--db",
-            sqlite_store.url.sqlalchemy,
-            "analyse",
-            "retaliation",
-            "--since",
-            "2024-11-26",
-        ],
-        env={"COLUMNS": "200"},
-    )
+    result = _analyse(sqlite_store, "retaliation", "--since", "2024-11-26", columns=200)
     assert result.exit_code == 0, result.output
     assert "strong" in result.stdout
     assert "X1" in result.stdout

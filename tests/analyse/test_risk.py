@@ -184,20 +184,12 @@ def test_victim_risk_parts() -> None:
     )
     people = pl.DataFrame({"person_id": ["v1", "v2"], "vulnerable": [False, True]})
     res = victim_risk(incidents, involvements, people, at=AT)
-    v1 = res.frame.filter(pl.col("person_id") == "v1").to_dicts()[0]
-    assert (
-        v1["part_repeats"],
-        v1["part_recency"],
-        v1["part_vulnerability"],
-        v1["part_domestic"],
-    ) == (3, 3, 0, 4)
-    v2 = res.frame.filter(pl.col("person_id") == "v2").to_dicts()[0]
-    assert (
-        v2["part_repeats"],
-        v2["part_recency"],
-        v2["part_vulnerability"],
-        v2["part_domestic"],
-    ) == (0, 3, 2, 0)
+    parts = ["part_repeats", "part_recency", "part_vulnerability", "part_domestic"]
+    by_person = {
+        r.pop("person_id"): r for r in res.frame.select("person_id", *parts).to_dicts()
+    }
+    assert tuple(by_person["v1"].values()) == (3, 3, 0, 4)
+    assert tuple(by_person["v2"].values()) == (0, 3, 2, 0)
     assert res.frame["person_id"].to_list() == ["v1", "v2"]
 
 

@@ -25,6 +25,16 @@ X0, Y0 = 405_000.0, 285_000.0  # central Birmingham, EPSG:27700
 HOT = (X0 + 2_050.0, Y0 + 3_050.0)
 
 
+def _moments(
+    rng: np.random.Generator, start: dt.datetime, days: int, n: int
+) -> pl.Series:
+    """``n`` moments drawn uniformly over ``days`` days from ``start`` (microseconds)."""
+    secs = rng.uniform(0, days * 86_400, n)
+    return pl.Series([start], dtype=pl.Datetime("us")).repeat_by(n).explode() + (
+        pl.Series((secs * 1e6).astype(np.int64)).cast(pl.Duration("us"))
+    )
+
+
 def make_frames(
     n_incidents: int,
     *,
@@ -39,10 +49,7 @@ def make_frames(
     n = n_incidents
     n_people = n_people or max(50, n // 3)
     start = at - dt.timedelta(days=days)
-    secs = rng.uniform(0, days * 86_400, n)
-    occurred = pl.Series([start], dtype=pl.Datetime("us")).repeat_by(
-        n
-    ).explode() + pl.Series((secs * 1e6).astype(np.int64)).cast(pl.Duration("us"))
+    occurred = _moments(rng, start, days, n)
     kind = rng.choice(len(CATEGORIES), n, p=[0.3, 0.03, 0.07, 0.2, 0.4])
     hot = rng.random(n) < 0.15
     x = np.where(hot, HOT[0] + rng.normal(0, 40, n), X0 + rng.uniform(0, 6_000, n))
@@ -142,12 +149,7 @@ def make_frames(
     asb = pl.DataFrame(
         {
             "asb_id": np.char.add("ASB", np.arange(n_asb).astype(str)),
-            "occurred_at": pl.Series([start], dtype=pl.Datetime("us"))
-            .repeat_by(n_asb)
-            .explode()
-            + pl.Series(
-                (rng.uniform(0, days * 86_400, n_asb) * 1e6).astype(np.int64)
-            ).cast(pl.Duration("us")),
+            "occurred_at": _moments(rng, start, days, n_asb),
             "category": rng.choice(["personal", "nuisance"], n_asb),
             "caller_id": person[rng.integers(0, max(10, n_people // 10), n_asb)],
             "vulnerable_caller": rng.random(n_asb) < 0.5,
@@ -159,12 +161,7 @@ def make_frames(
     intelligence = pl.DataFrame(
         {
             "intel_id": np.char.add("INT", np.arange(n_int).astype(str)),
-            "recorded_at": pl.Series([start], dtype=pl.Datetime("us"))
-            .repeat_by(n_int)
-            .explode()
-            + pl.Series(
-                (rng.uniform(0, days * 86_400, n_int) * 1e6).astype(np.int64)
-            ).cast(pl.Duration("us")),
+            "recorded_at": _moments(rng, start, days, n_int),
             "subject_type": "person",
             "subject_id": person[rng.integers(0, n_people, n_int)],
             "grading": rng.choice(["B2", "C3", "A1", "E4"], n_int),

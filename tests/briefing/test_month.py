@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from avert.analyse.trend import year_on_year
+from avert.analyse.trend import Trend, year_on_year
 from avert.briefing import daily_briefing
 from avert.briefing.context import window_for
 from avert.report.render import LIST_LIMITS, render_briefing_html
@@ -77,26 +77,19 @@ def test_exact_time_sources_win_over_month_sources() -> None:
     assert w[2] == "exact"
     assert w[:2] == (dt.datetime(2029, 12, 31), dt.datetime(2030, 1, 1))
     assert "latest is from 10 Mar 2025" in w[3][0]
-    # exact data covering the same month as the month data: exact wins
-    assert (
-        window_for(
+    for latest_exact, kind in (
+        # exact data covering the same month as the month data: exact wins
+        (dt.datetime(2019, 12, 20), "exact"),
+        # only older exact data: the month
+        (dt.datetime(2019, 6, 1), "month"),
+    ):
+        w = window_for(
             dt.datetime(2020, 1, 10),
             24,
-            latest_exact=dt.datetime(2019, 12, 20),
+            latest_exact=latest_exact,
             latest_month=month,
-        )[2]
-        == "exact"
-    )
-    # only older exact data: the month
-    assert (
-        window_for(
-            dt.datetime(2020, 1, 10),
-            24,
-            latest_exact=dt.datetime(2019, 6, 1),
-            latest_month=month,
-        )[2]
-        == "month"
-    )
+        )
+        assert w[2] == kind, latest_exact
 
 
 def test_exact_window_lists_no_month_only_rows() -> None:
@@ -121,28 +114,25 @@ def test_trend_compares_like_with_like() -> None:
     london = _month_rows(feb, 50, force="Metropolitan Police Service")
     city = _month_rows(feb, 5)
     city_ly = _month_rows(feb21, 4)
-    rows = pl.concat([london, city, city_ly]).with_columns(in_definition=pl.lit(True))
-    t = year_on_year(
-        rows,
-        at=dt.datetime(2022, 3, 15),
-        precision="month",
-        window_from=feb,
-        window_to=dt.datetime(2022, 3, 1),
-    )
+
+    def february(*parts: pl.DataFrame) -> Trend:
+        """The year-on-year trend of February 2022 (month data) over these rows."""
+        return year_on_year(
+            pl.concat(parts).with_columns(in_definition=pl.lit(True)),
+            at=dt.datetime(2022, 3, 15),
+            precision="month",
+            window_from=feb,
+            window_to=dt.datetime(2022, 3, 1),
+        )
+
+    t = february(london, city, city_ly)
     period = t["periods"][0]
     # compared on the City of London only: 5 against 4, not 55 against 4
     assert (period["count"], period["year_earlier"]) == (5, 4)
     assert period["change"] == pytest.approx(0.25)
     assert "City of London Police" in t["line"]
     # no shared source: no comparable baseline, no percentage
-    only_met = pl.concat([london, city_ly]).with_columns(in_definition=pl.lit(True))
-    t2 = year_on_year(
-        only_met,
-        at=dt.datetime(2022, 3, 15),
-        precision="month",
-        window_from=feb,
-        window_to=dt.datetime(2022, 3, 1),
-    )
+    t2 = february(london, city_ly)
     assert t2["periods"][0]["change"] is None
     assert "no comparable baseline" in t2["line"]
     assert "%" not in t2["line"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -218,26 +219,15 @@ def test_month_precision_store_briefs_on_the_latest_month(
 
 def test_partner_briefing_is_refused_without_a_real_key(seeded, tmp_path: Path) -> None:
     store, _ = seeded
+    partner = functools.partial(
+        run_briefing, store, at=AT, audience="partner", pdf=False
+    )
     for key in (None, "", "short", "a" * 40, "avert-demo-pseudonym-key-not-secret"):
         with pytest.raises(ConfigError, match="AVERT_PSEUDONYM_KEY"):
-            run_briefing(
-                store,
-                at=AT,
-                out_dir=tmp_path / "x",
-                audience="partner",
-                pdf=False,
-                pseudonym_key=key,
-            )
+            partner(out_dir=tmp_path / "x", pseudonym_key=key)
     assert not (tmp_path / "x").exists()
     # the demo may use the published key; the police audience needs none
-    run_briefing(
-        store,
-        at=AT,
-        out_dir=tmp_path / "d",
-        audience="partner",
-        pdf=False,
-        allow_demo_key=True,
-    )
+    partner(out_dir=tmp_path / "d", allow_demo_key=True)
     run_briefing(store, at=AT, out_dir=tmp_path / "p", pdf=False)
 
 

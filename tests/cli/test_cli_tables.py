@@ -13,15 +13,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app
 from avert.store import Store
-from avert.synth import CityConfig, make_city, write_bundle
-from avert.workflows.definitions import classify_store
-from avert.workflows.load import load_files
+from loaded_city import loaded_city
 
 WIDTH = 80
 #: person, incident, group, family and area ids of the synthetic city
@@ -38,30 +35,17 @@ class City:
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     root = tmp_path_factory.mktemp("tables")
-    world = make_city(dataclasses.replace(CityConfig(), people=2_000, days=120), seed=1)
-    write_bundle(world, root / "bundle")
-    store = Store(f"sqlite:///{root / 'avert.db'}")
-    store.upgrade()
-    load_files(store, [root / "bundle"], kind="bundle")
-    classify_store(store, profile="avb-2010")
-    with store.transaction() as tx:
-        tx.append(
-            "quarantine",
-            pl.DataFrame(
-                {
-                    "quarantine_id": ["q1"],
-                    "kind": ["rejected"],
-                    "source_file": [
-                        "a/very/long/folder/name/with/many/parts/2026-11/"
-                        "2026-11-city-of-somewhere-street.csv"
-                    ],
-                    "line": [2],
-                    "column": ["Crime type"],
-                    "reason": ["unknown crime type 'Something else entirely'"],
-                    "raw": ["x"],
-                }
-            ),
-        )
+    store = loaded_city(
+        root,
+        quarantined={
+            "source_file": "a/very/long/folder/name/with/many/parts/2026-11/"
+            "2026-11-city-of-somewhere-street.csv",
+            "line": 2,
+            "column": "Crime type",
+            "reason": "unknown crime type 'Something else entirely'",
+            "raw": "x",
+        },
+    )
     (root / "pops-2021.csv").write_text(
         "area,ethnicity,population\nX,White,9000\nX,Black,1000\nX,Asian,1500\n"
         "X,all,12000\n",

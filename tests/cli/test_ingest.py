@@ -14,29 +14,14 @@ from avert.cli import app
 from avert.errors import IngestError
 from avert.schema import QUARANTINE
 from avert.store import Store
+from ingest.helpers import STREET_HEADER
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-STREET_HEADER = (
-    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
-    "LSOA name,Crime type,Last outcome category,Context"
-)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # Created through Store, not 'avert db init': that command leaves a pooled
-    # sqlite3 connection open in this (shared CliRunner) process, and a second SQLite
-    # library (ADBC) writing beside it in WAL mode can corrupt the file.
-    path = tmp_path_factory.mktemp("cli") / "template.db"
-    store = Store(f"sqlite:///{path}")
-    store.upgrade()
-    store.close()
-    return path
 
 
 @pytest.fixture
-def db(template: Path, tmp_path: Path) -> str:
-    shutil.copy(template, tmp_path / "cli.db")
+def db(template_db: Path, tmp_path: Path) -> str:
+    shutil.copy(template_db, tmp_path / "cli.db")
     return f"sqlite:///{tmp_path / 'cli.db'}"
 
 

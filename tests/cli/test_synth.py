@@ -5,29 +5,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from click.testing import Result
 from typer.testing import CliRunner
 
 from avert.cli import app
 
 
+def _synth(out: Path, *args: str) -> Result:
+    """``avert synth`` for a small city (1,500 people over 60 days) into ``out``."""
+    return CliRunner().invoke(
+        app, ["synth", "--people", "1500", "--days", "60", "--out", str(out), *args]
+    )
+
+
 def test_synth_command_writes_bundle(tmp_path: Path) -> None:
     out = tmp_path / "city"
-    result = CliRunner().invoke(
-        app,
-        [
-            "synth",
-            "--seed",
-            "2",
-            "--people",
-            "1500",
-            "--days",
-            "60",
-            "--out",
-            str(out),
-            "--end-date",
-            "2025-03-01",
-        ],
-    )
+    result = _synth(out, "--seed", "2", "--end-date", "2025-03-01")
     assert result.exit_code == 0, result.output
     assert "reprisal pairs" in result.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -39,38 +32,12 @@ def test_synth_command_writes_bundle(tmp_path: Path) -> None:
 
 def test_synth_command_parquet(tmp_path: Path) -> None:
     out = tmp_path / "pq"
-    result = CliRunner().invoke(
-        app,
-        [
-            "synth",
-            "--people",
-            "1500",
-            "--days",
-            "60",
-            "--out",
-            str(out),
-            "--format",
-            "parquet",
-        ],
-    )
+    result = _synth(out, "--format", "parquet")
     assert result.exit_code == 0, result.output
     assert (out / "incidents.parquet").exists()
     assert not (out / "incidents.csv").exists()
 
 
 def test_synth_command_rejects_bad_date(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        app,
-        [
-            "synth",
-            "--people",
-            "1500",
-            "--days",
-            "60",
-            "--out",
-            str(tmp_path),
-            "--end-date",
-            "soon",
-        ],
-    )
+    result = _synth(tmp_path, "--end-date", "soon")
     assert result.exit_code != 0

@@ -1,4 +1,4 @@
-"""Fast stores for ingest tests: one migrated template file, copied per test."""
+"""Fast stores for ingest tests: the migrated template file, copied per test."""
 
 from __future__ import annotations
 
@@ -9,16 +9,6 @@ from pathlib import Path
 import pytest
 
 from avert.store import Store
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file at the newest revision, migrated once per session."""
-    path = tmp_path_factory.mktemp("template") / "avert.db"
-    store = Store(f"sqlite:///{path}")
-    store.upgrade()
-    store.close()
-    return path
 
 
 @pytest.fixture

@@ -60,13 +60,8 @@ def _dump(store: Store) -> dict[str, pl.DataFrame]:
     return out
 
 
-@pytest.mark.parametrize("zipped", [False, True], ids=["folder", "zip"])
-def test_big_bundle_table_in_parts_equals_whole(
-    template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zipped: bool
-) -> None:
-    folder = _bundle(tmp_path)
-    path = _zip(folder) if zipped else folder
-    results = []
+def _count_parts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one for every table (or part of one) the bundle maps."""
     parts_seen: list[int] = []
     real = bundle._map_table
 
@@ -75,13 +70,28 @@ def test_big_bundle_table_in_parts_equals_whole(
         return real(*args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(bundle, "_map_table", count)
+    return parts_seen
+
+
+def _copy_of(template_db: Path, db: Path) -> Store:
+    """A store on a fresh copy of the migrated template."""
+    db.write_bytes(template_db.read_bytes())
+    return Store(f"sqlite:///{db}")
+
+
+@pytest.mark.parametrize("zipped", [False, True], ids=["folder", "zip"])
+def test_big_bundle_table_in_parts_equals_whole(
+    template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zipped: bool
+) -> None:
+    folder = _bundle(tmp_path)
+    path = _zip(folder) if zipped else folder
+    results = []
+    parts_seen = _count_parts(monkeypatch)
     for stream_min, part_lines in ((1 << 62, 10**9), (0, 40)):
         monkeypatch.setattr(bundle, "STREAM_MIN_BYTES", stream_min)
         monkeypatch.setattr(bundle, "PART_LINES", part_lines)
         parts_seen.clear()
-        db = tmp_path / f"parts-{part_lines}.db"
-        db.write_bytes(template_db.read_bytes())
-        store = Store(f"sqlite:///{db}")
+        store = _copy_of(template_db, tmp_path / f"parts-{part_lines}.db")
         report = load_files(store, [path], kind="bundle")
         by_file = {Path(f.file).name: f for f in report.files}
         inc = by_file["incidents.csv"]
@@ -130,20 +140,11 @@ def test_big_parquet_table_in_slices_equals_whole(
     (folder / "incidents.csv").unlink()
     frame.write_parquet(folder / "incidents.parquet")
     results = []
-    parts_seen: list[int] = []
-    real = bundle._map_table
-
-    def count(*args: object, **kw: object) -> object:
-        parts_seen.append(1)
-        return real(*args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(bundle, "_map_table", count)
+    parts_seen = _count_parts(monkeypatch)
     for part_lines in (10**9, 40):
         monkeypatch.setattr(bundle, "PART_LINES", part_lines)
         parts_seen.clear()
-        db = tmp_path / f"pq-{part_lines}.db"
-        db.write_bytes(template_db.read_bytes())
-        store = Store(f"sqlite:///{db}")
+        store = _copy_of(template_db, tmp_path / f"pq-{part_lines}.db")
         report = load_files(store, [folder], kind="bundle")
         inc = {Path(f.file).name: f for f in report.files}["incidents.parquet"]
         assert inc.balanced

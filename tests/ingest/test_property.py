@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -48,11 +49,7 @@ _FAST = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-_LONG = settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+_LONG = settings(_FAST, max_examples=300)
 
 #: text corruptions of one line (the line stays one line)
 LINE_OPS = [
@@ -164,18 +161,30 @@ def _agree(store: Store, report: LoadReport) -> None:
             assert f.error
 
 
-def _check_policeuk(store: Store, data: st.DataObject, which: str) -> None:
-    source = STREET if which == "street" else STOPS
-    rows = data.draw(st.lists(st.sampled_from(source[1:]), min_size=0, max_size=20))
-    text, predictable, non_blank = _build([source[0], *rows], data)
-    name = "2019-01-cumbria-stop-and-search.csv" if which == "stops" else "street.csv"
+def _load_one(
+    store: Store, name: str, content: bytes
+) -> tuple[LoadReport, dict[str, int], dict[str, int]]:
+    """Load one file ``name`` of ``content``, checking the report against the store.
+
+    Returns the report and the store's row counts before and after the load.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
-        path.write_bytes(text)
+        path.write_bytes(content)
         before = store.counts()
         report = load_files(store, [path], limits=LIMITS)
         after = store.counts()
         _agree(store, report)
+    return report, before, after
+
+
+def _check_policeuk(store: Store, data: st.DataObject) -> None:
+    which = data.draw(st.sampled_from(["street", "stops"]))
+    source = STREET if which == "street" else STOPS
+    rows = data.draw(st.lists(st.sampled_from(source[1:]), min_size=0, max_size=20))
+    text, predictable, non_blank = _build([source[0], *rows], data)
+    name = "2019-01-cumbria-stop-and-search.csv" if which == "stops" else "street.csv"
+    report, before, after = _load_one(store, name, text)
     (f,) = report.files
     if f.kind not in ("unknown", "refused") and predictable:
         assert f.rows == non_blank
@@ -184,32 +193,11 @@ def _check_policeuk(store: Store, data: st.DataObject, which: str) -> None:
 
 
 @_FAST
-@given(data=st.data(), which=st.sampled_from(["street", "stops"]))
-def test_random_corruption_never_loses_a_row(
-    any_store: Store, data: st.DataObject, which: str
-) -> None:
-    _check_policeuk(any_store, data, which)
-
-
-@pytest.mark.slow
-@_LONG
-@given(data=st.data(), which=st.sampled_from(["street", "stops"]))
-def test_random_corruption_never_loses_a_row_long(
-    sqlite_store: Store, data: st.DataObject, which: str
-) -> None:
-    _check_policeuk(sqlite_store, data, which)
-
-
-@_FAST
 @given(data=st.data(), noise=st.binary(min_size=0, max_size=3000))
 def test_random_bytes_are_refused_or_quarantined(
     sqlite_store: Store, data: st.DataObject, noise: bytes
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "noise.csv"
-        path.write_bytes(noise)
-        report = load_files(sqlite_store, [path], limits=LIMITS)
-        _agree(sqlite_store, report)
+    report, _, _ = _load_one(sqlite_store, "noise.csv", noise)
     assert report.loaded == 0 or report.files[0].kind != "unknown"
 
 
@@ -252,23 +240,6 @@ def _check_bundle(store: Store, data: st.DataObject) -> None:
     assert added == loaded
 
 
-@_FAST
-@given(data=st.data())
-def test_random_bundle_corruption_never_crashes(
-    any_store: Store, data: st.DataObject
-) -> None:
-    _check_bundle(any_store, data)
-
-
-@pytest.mark.slow
-@_LONG
-@given(data=st.data())
-def test_random_bundle_corruption_never_crashes_long(
-    sqlite_store: Store, data: st.DataObject
-) -> None:
-    _check_bundle(sqlite_store, data)
-
-
 # --- police.uk API JSON --------------------------------------------------------------
 _GOOD = {
     "type": "Person search",
@@ -305,29 +276,44 @@ def _check_api(store: Store, data: st.DataObject) -> None:
             record[key] = data.draw(_ODD_VALUES)
         records.append(record)
     text = json.dumps(records, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "2019-01-cumbria-stops-force.json"
-        path.write_bytes(text)
-        before = store.counts()
-        report = load_files(store, [path], limits=LIMITS)
-        after = store.counts()
-        _agree(store, report)
+    report, before, after = _load_one(store, "2019-01-cumbria-stops-force.json", text)
     (f,) = report.files
     if f.kind != "refused" and f.kind != "unknown":
         assert f.rows == len(records)
     assert after["stops"] - before["stops"] == f.loaded
 
 
-@_FAST
-@given(data=st.data())
-def test_random_api_json_never_crashes(any_store: Store, data: st.DataObject) -> None:
-    _check_api(any_store, data)
+# --- the properties, each on every corruption: fast on both stores, long on SQLite -----
+#: police.uk files (street or stops), bundles, police.uk API JSON
+CHECKS = [
+    pytest.param(_check_policeuk, id="policeuk"),
+    pytest.param(_check_bundle, id="bundle"),
+    pytest.param(_check_api, id="api"),
+]
+Check = Callable[[Store, st.DataObject], None]
+
+
+def _holds(check: Check, store: Store, profile: settings) -> None:
+    """``check`` on ``store`` for every example ``profile`` draws."""
+
+    @profile
+    @given(data=st.data())
+    def examples(data: st.DataObject) -> None:
+        check(store, data)
+
+    examples()
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_random_corruption_never_crashes_nor_loses_a_row(
+    any_store: Store, check: Check
+) -> None:
+    _holds(check, any_store, _FAST)
 
 
 @pytest.mark.slow
-@_LONG
-@given(data=st.data())
-def test_random_api_json_never_crashes_long(
-    sqlite_store: Store, data: st.DataObject
+@pytest.mark.parametrize("check", CHECKS)
+def test_random_corruption_never_crashes_nor_loses_a_row_long(
+    sqlite_store: Store, check: Check
 ) -> None:
-    _check_api(sqlite_store, data)
+    _holds(check, sqlite_store, _LONG)

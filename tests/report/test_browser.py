@@ -18,14 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.browser
-def test_briefing_renders_in_headless_chromium(tmp_path: Path) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        reason = (
-            "chromium is not installed (Debian package 'chromium'; make browser-deps)"
-        )
-        print(reason)
-        pytest.skip(reason)
+def test_briefing_renders_in_headless_chromium(tmp_path: Path, chromium: str) -> None:
     f = make_frames(4000, at=AT, seed=5)
     b = daily_briefing(
         f["incidents"],

@@ -53,10 +53,26 @@ def test_empty_log_verifies(any_store: Store) -> None:
     assert audit.verify(any_store).ok
 
 
-def test_edit_is_found(any_store: Store) -> None:
+@pytest.mark.parametrize(
+    ("sql", "found"),
+    [
+        pytest.param(
+            "UPDATE audit SET user_name = 'someone_else' WHERE seq = 3",
+            {(3, "edited")},
+            id="edit",
+        ),
+        pytest.param("DELETE FROM audit WHERE seq = 3", {(4, "gap")}, id="deletion"),
+        pytest.param(
+            "DELETE FROM audit WHERE seq <= 2", {(3, "gap")}, id="first-rows-deleted"
+        ),
+    ],
+)
+def test_tampering_is_found(
+    any_store: Store, sql: str, found: set[tuple[int, str]]
+) -> None:
     _fill(any_store)
-    _sql(any_store, "UPDATE audit SET user_name = 'someone_else' WHERE seq = 3")
-    assert _kinds(any_store) == {(3, "edited")}
+    _sql(any_store, sql)
+    assert _kinds(any_store) == found
 
 
 def test_time_edit_is_found(any_store: Store) -> None:
@@ -71,18 +87,6 @@ def test_time_edit_is_found(any_store: Store) -> None:
             ],
         )
     assert _kinds(any_store) == {(2, "edited")}
-
-
-def test_deletion_is_found(any_store: Store) -> None:
-    _fill(any_store)
-    _sql(any_store, "DELETE FROM audit WHERE seq = 3")
-    assert _kinds(any_store) == {(4, "gap")}
-
-
-def test_deletion_of_the_first_rows_is_found(any_store: Store) -> None:
-    _fill(any_store)
-    _sql(any_store, "DELETE FROM audit WHERE seq <= 2")
-    assert _kinds(any_store) == {(3, "gap")}
 
 
 def test_deletion_with_renumbering_is_found(any_store: Store) -> None:

@@ -9,17 +9,14 @@ issue 12.6); planted continuum levels recovered for >= 90 % of groups. The city 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import polars as pl
 import pytest
+from meeting_replay import classified_city, daily_alerts, timed_pairs
 
 from avert.analyse import networks as nw
-from avert.analyse.families import family_edges
-from avert.classify import classify_with_harm
 from avert.config.networks import NetworksConfig
-from avert.synth import City, make_city
+from avert.synth import City
 
 pytestmark = pytest.mark.slow
 
@@ -52,13 +49,7 @@ def test_adjusted_rand_index_reference_values() -> None:
 
 @pytest.fixture(scope="module")
 def city() -> tuple[City, pl.DataFrame]:
-    c = make_city(seed=SEED)
-    cls = classify_with_harm(c.incidents, c.involvements, "avb-2010")
-    incidents = c.incidents.join(
-        cls.select("incident_id", "in_definition", "category", "harm_days"),
-        on="incident_id",
-    )
-    return c, incidents
+    return classified_city(SEED)
 
 
 def _planted(c: City) -> pl.DataFrame:
@@ -116,45 +107,12 @@ def test_reprisals_flagged_before_they_happen(city: tuple[City, pl.DataFrame]) -
     c, incidents = city
     cfg = NetworksConfig()
     inv = c.involvements
-    fam = family_edges(c.relationships)
-    times = incidents.select("incident_id", "occurred_from")
-    pairs = (
-        pl.DataFrame(c.truth["reprisal_pairs"])
-        .join(
-            times.rename(
-                {"incident_id": "original_incident_id", "occurred_from": "t_o"}
-            ),
-            on="original_incident_id",
-        )
-        .join(
-            times.rename(
-                {"incident_id": "reprisal_incident_id", "occurred_from": "t_r"}
-            ),
-            on="reprisal_incident_id",
-        )
-    )
+    pairs = timed_pairs(c.truth["reprisal_pairs"], incidents)
     assert pairs.height >= 20
     days = sorted(
         {t.replace(hour=0, minute=0, second=0, microsecond=0) for t in pairs["t_o"]}
     )
-    frames = []
-    for day in days:
-        history = incidents.filter(pl.col("occurred_from") < day)
-        groups = nw.analyse_groups(
-            history, inv, group_members=c.group_members, as_of=day, config=cfg
-        )
-        alerts = nw.retaliation_alerts(
-            incidents.filter(pl.col("occurred_from") < day + dt.timedelta(days=1)),
-            inv,
-            groups.membership,
-            since=day,
-            until=day + dt.timedelta(days=1) - dt.timedelta(microseconds=1),
-            co_edges=groups.co_edges,
-            family_edges=fam,
-            config=cfg,
-        )
-        frames.append(alerts.frame)
-    alerts = pl.concat(frames)
+    alerts = pl.concat(daily_alerts(c, incidents, days, cfg))
     strong = alerts.filter(pl.col("strength") == "strong")
     assert alerts.get_column("possible_targets").list.len().max() <= (  # type: ignore[operator]
         cfg.retaliation.max_targets

