@@ -32,7 +32,7 @@ import polars as pl
 from avert.config._toml import Constraint, check, fail, read_file
 from avert.errors import IngestError
 from avert.ingest._csv import LINE_COL, read_csv
-from avert.ingest._rows import join_text
+from avert.ingest._rows import join_text, rejected_lines
 from avert.ingest.bundle import parse_bundle_table
 from avert.ingest.keys import ContentKeyer
 from avert.ingest.result import Parsed
@@ -55,6 +55,14 @@ _COLUMN_KEYS: Final = (
     "ward",
     "borough",
     "outcome",
+)
+
+#: mapped columns taken as the file gives them (the bundle's row checks follow);
+#: the id, the time and the offence code are mapped on their own
+_AS_GIVEN: Final = tuple(
+    k
+    for k in _COLUMN_KEYS
+    if k not in {"incident_id", "occurred_at", "occurred_hour", "offence_code"}
 )
 
 
@@ -185,10 +193,7 @@ def parse_table(
             .otherwise(None)
         )
     exprs: list[pl.Expr] = [when.alias("occurred_at")]
-    for key in ("occurred_to", "crime_type", "lat", "lon", "x", "y", "lsoa", "ward"):
-        if key in c:
-            exprs.append(pl.col(c[key]).alias(key))
-    for key in ("borough", "outcome"):
+    for key in _AS_GIVEN:
         if key in c:
             exprs.append(pl.col(c[key]).alias(key))
     if "offence_code" in c:
@@ -236,14 +241,7 @@ def parse_table(
     if bad.height:
         problems = pl.concat(
             [
-                bad.select(
-                    "line",
-                    pl.lit(None, dtype=pl.String).alias("column"),
-                    "reason",
-                    "raw",
-                    pl.lit("rejected").alias("kind"),
-                    pl.lit("incidents").alias("target_table"),
-                ).cast(problems.schema),
+                rejected_lines(bad, "incidents").cast(problems.schema),
                 problems,
             ]
         ).sort("line")

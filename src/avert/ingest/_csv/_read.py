@@ -11,7 +11,6 @@ the whole file is read with :mod:`csv` instead (slow, exact, rare).
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from avert.ingest._csv._table import (
     _unique_names,
     split_header,
 )
-from avert.ingest._csv._text import _check_lines, _finish, _prepare
+from avert.ingest._csv._text import _finish, _prepare, _strip_bom
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
 
 _PIECE_LINES: Final = 50_000  # lines per Polars read of a part (~10 MiB)
@@ -58,10 +57,9 @@ def read_csv(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> CsvTable:
     Refused
         When a line is over the limit.
     """
-    prepared, scan = _prepare(data)
+    prepared, scan = _prepare(data, limits)
     del data
     text_bytes, encoding = prepared.text, prepared.encoding
-    _check_lines(scan, prepared, limits)
     size = len(text_bytes)
     n_total = scan.nl.size + int(
         size > 0 and (scan.nl.size == 0 or scan.nl[-1] != size - 1)
@@ -342,10 +340,9 @@ def read_csv_parts(
     Refused
         When a line is over the limit.
     """
-    prepared, scan = _prepare(data)
+    prepared, scan = _prepare(data, limits)
     del data
     text_bytes = prepared.text
-    _check_lines(scan, prepared, limits)
     plan = _plan_parts(scan, len(text_bytes), part_lines, first_part_lines)
     if plan is None:
         return None
@@ -376,10 +373,7 @@ def _plan_parts(
 def _parts(
     text_bytes: bytes, scan: _Scan, cuts: list[int], n_total: int
 ) -> Iterator[CsvTable]:
-    head = text_bytes[: int(scan.nl[0]) + 1]
-    encoding = "utf-8"
-    if head.startswith(codecs.BOM_UTF8):  # as decoding the part would
-        head, encoding = head[len(codecs.BOM_UTF8) :], "utf-8-sig"
+    head, encoding = _strip_bom(text_bytes[: int(scan.nl[0]) + 1])  # as decode()
     his = [*cuts[1:], n_total - 1]
     for cut, hi in zip(cuts, his, strict=True):
         if cut < hi:

@@ -68,11 +68,19 @@ def decode(data: bytes) -> tuple[bytes, str]:
     return text, encoding
 
 
+def _strip_bom(data: bytes) -> tuple[bytes, str]:
+    """``data`` after its UTF-8 byte order mark, if any, and the encoding it names.
+
+    The encoding is ``utf-8-sig`` when there was a BOM, else ``utf-8``.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :], "utf-8-sig"
+    return data, "utf-8"
+
+
 def _decode(data: bytes) -> tuple[bytes, str, _Odd]:
     """:func:`decode`, and the lines (1-based) that had to be read as latin-1."""
-    encoding = "utf-8"
-    if data.startswith(codecs.BOM_UTF8):
-        data, encoding = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
+    data, encoding = _strip_bom(data)
     decoder = codecs.getincrementaldecoder("utf-8")()
     arr = np.frombuffer(data, dtype=np.uint8)
     try:
@@ -259,25 +267,30 @@ class _Prepared:
     lines: _LineMap | None
 
 
-def _prepare(data: bytes) -> tuple[_Prepared, _Scan]:
+def _prepare(data: bytes, limits: Limits) -> tuple[_Prepared, _Scan]:
     """Normalise line ends, decode, quarantine NUL lines; scan, squeezing blank lines.
 
     The scan stops early at :data:`_SQUEEZE_BLANK` blank lines (or a blank first
     line): the blank lines are then squeezed out and the shorter text scanned, so
-    they never cost a scan entry each.
+    they never cost a scan entry each. A line over ``limits`` refuses the text
+    (:class:`~avert.ingest.limits.Refused`).
     """
     text, encoding, odd = _decode(_fix_line_ends(data))
     del data
     text = _nul_lines(text, odd)
     prepared = _Prepared(text, encoding, odd, None)
+    scan = None
     if text[:1] not in (b"\n", b"\r"):
         scanner = _Scanner(len(text))
         if scanner.feed(np.frombuffer(text, dtype=np.uint8), stop_blank=True):
-            return prepared, scanner.finish()
+            scan = scanner.finish()
         del scanner
-    prepared.text, prepared.lines = _squeeze_blank(text)
-    del text
-    return prepared, _scan(np.frombuffer(prepared.text, dtype=np.uint8))
+    if scan is None:
+        prepared.text, prepared.lines = _squeeze_blank(text)
+        del text
+        scan = _scan(np.frombuffer(prepared.text, dtype=np.uint8))
+    _check_lines(scan, prepared, limits)
+    return prepared, scan
 
 
 def _finish(table: CsvTable, prepared: _Prepared) -> CsvTable:

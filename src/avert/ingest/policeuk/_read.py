@@ -24,6 +24,7 @@ from avert.ingest._csv import (
     read_csv_parts,
     split_header,
 )
+from avert.ingest._rows import rejected_lines
 from avert.ingest.keys import ContentKeyer
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
 from avert.ingest.policeuk._crimes import _outcomes, _reduced, _street
@@ -371,14 +372,7 @@ def _map(
 ) -> Parsed:
     """Map a read CSV table (a whole file or one part) of a known kind."""
     target = KINDS[kind][1]
-    bad = table.bad.select(
-        pl.col("line"),
-        pl.lit(None, dtype=pl.String).alias("column"),
-        pl.col("reason"),
-        pl.col("raw"),
-        pl.lit("rejected").alias("kind"),
-        pl.lit(target).alias("target_table"),
-    )
+    bad = rejected_lines(table.bad, target)
     frame = table.frame
     if kind == STREET:
         out, problems = _street(frame, table.header, name=name, crs=crs, keyer=keyer)
@@ -439,14 +433,7 @@ def _unrecognised(
         frame = frame.filter(pl.col("line") > 1)
     if normalised is not None:  # the file's line numbers (its blank lines counted)
         frame = frame.with_columns(normalised.line_numbers(frame["line"]))
-    problems = frame.select(
-        "line",
-        pl.lit(None, dtype=pl.String).alias("column"),
-        pl.lit(why).alias("reason"),
-        "raw",
-        pl.lit("rejected").alias("kind"),
-        pl.lit(None, dtype=pl.String).alias("target_table"),
-    )
+    problems = rejected_lines(frame.with_columns(reason=pl.lit(why)), None)
     if problems.height == 0:
         problems = problems_frame([(0, None, why, header, "rejected", None)])
         return Parsed(name, digest, UNKNOWN, 0, problems=problems)
