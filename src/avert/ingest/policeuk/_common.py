@@ -1,15 +1,65 @@
-"""Columns every police.uk kind maps alike: months, coordinates, optional columns."""
+"""What every police.uk kind maps alike: the file, months, coordinates, text columns."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import polars as pl
 
+from avert.ingest._csv import LINE_COL
 from avert.ingest.geo import coordinate_problem, project
+from avert.ingest.keys import ContentKeyer
+from avert.ingest.policeuk._kinds import REDUCED, STOPS, force_from_name
 
 _MONTH_RE: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # ASCII digits only
+#: the located columns :func:`_with_xy` adds (``has_location`` beside them)
+_XY: Final = ("lat", "lon", "x", "y")
+
+
+@dataclass(frozen=True)
+class _File:
+    """What mapping a file's rows needs beside the rows (the same for every part).
+
+    Attributes
+    ----------
+    name
+        The file as given (stored as ``source_file``).
+    crs
+        Target CRS of ``x``/``y``.
+    keyer
+        Keys the rows that carry no id of their own, counting over earlier parts.
+    force
+        The force of a stop-and-search file (from its name), else None.
+    """
+
+    name: str
+    crs: str
+    keyer: ContentKeyer
+    force: str | None
+
+    @classmethod
+    def of(
+        cls, kind: str, header: Sequence[str], *, name: str, basename: str, crs: str
+    ) -> _File:
+        """The file ``name`` (``basename``: its file name) of ``kind``."""
+        force = force_from_name(basename)
+        if kind == STOPS:
+            keyer = ContentKeyer(header, prefix="pus-", salt=force or "")
+        elif kind == REDUCED:
+            keyer = ContentKeyer(header, prefix="pur-")
+        else:
+            keyer = ContentKeyer(header, prefix="puk-")
+        return cls(name, crs, keyer, force)
+
+    def provenance(self) -> list[pl.Expr]:
+        """Where each row came from: ``source_file`` and ``source_line``."""
+        return [
+            pl.lit(self.name).alias("source_file"),
+            pl.col(LINE_COL).alias("source_line"),
+        ]
 
 
 def _col(frame: pl.DataFrame, name: str) -> pl.Expr:
@@ -17,6 +67,11 @@ def _col(frame: pl.DataFrame, name: str) -> pl.Expr:
     if name in frame.columns:
         return pl.col(name)
     return pl.lit(None, dtype=pl.String)
+
+
+def _texts(frame: pl.DataFrame, names: Mapping[str, str]) -> list[pl.Expr]:
+    """Text columns as given (file column -> canonical name), nulls where absent."""
+    return [_col(frame, column).alias(name) for column, name in names.items()]
 
 
 def _month_bad(column: str) -> pl.Expr:

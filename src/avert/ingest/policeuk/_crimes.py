@@ -3,36 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 import polars as pl
 
-from avert.ingest._csv import (
-    LINE_COL,
-)
 from avert.ingest._rows import split_rows
 from avert.ingest.geo import coordinate_failing
-from avert.ingest.keys import ContentKeyer
 from avert.ingest.policeuk._common import (
+    _XY,
     _col,
     _coord_check,
+    _File,
     _month_check,
     _month_failing,
     _month_span,
+    _texts,
     _with_xy,
 )
 from avert.ingest.policeuk._kinds import (
     REDUCED_CRIME_TYPES,
 )
 
+#: street file column -> incidents column, taken as given
+_STREET_TEXT: Final = {
+    "Location": "location",
+    "LSOA code": "lsoa",
+    "LSOA name": "lsoa_name",
+    "Last outcome category": "outcome",
+    "Context": "context",
+}
+
 
 def _street(
-    frame: pl.DataFrame,
-    header: Sequence[str],
-    *,
-    name: str,
-    crs: str,
-    keyer: ContentKeyer,
+    frame: pl.DataFrame, header: Sequence[str], file: _File
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    crs = file.crs
     good, problems = split_rows(
         frame,
         header,
@@ -46,7 +51,7 @@ def _street(
     where = missing.arg_true()
     keys = pl.Series("_key", [], dtype=pl.String).extend_constant(None, good.height)
     if where.len():
-        keys = keys.scatter(where, keyer.keys(good.filter(missing)))
+        keys = keys.scatter(where, file.keyer.keys(good.filter(missing)))
     good = _with_xy(good.with_columns(keys), "Longitude", "Latitude", crs=crs)
     crime_id = _col(good, "Crime ID")
     span = _month_span(good, "Month")
@@ -55,22 +60,13 @@ def _street(
         .select(
             pl.coalesce(crime_id, pl.col("_key")).alias("incident_id"),
             pl.lit("policeuk").alias("source"),
-            _col(good, "Falls within").alias("force"),
-            _col(good, "Crime type").alias("crime_type"),
+            *_texts(good, {"Falls within": "force", "Crime type": "crime_type"}),
             *span,
-            "lat",
-            "lon",
-            "x",
-            "y",
-            _col(good, "Location").alias("location"),
-            _col(good, "LSOA code").alias("lsoa"),
-            _col(good, "LSOA name").alias("lsoa_name"),
-            _col(good, "Last outcome category").alias("outcome"),
-            _col(good, "Context").alias("context"),
+            *_XY,
+            *_texts(good, _STREET_TEXT),
             crime_id.is_not_null().alias("has_source_id"),
             "has_location",
-            pl.lit(name).alias("source_file"),
-            pl.col(LINE_COL).alias("source_line"),
+            *file.provenance(),
         )
         .collect()
     )
@@ -78,7 +74,7 @@ def _street(
 
 
 def _outcomes(
-    frame: pl.DataFrame, header: Sequence[str], *, name: str
+    frame: pl.DataFrame, header: Sequence[str], file: _File
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     good, problems = split_rows(
         frame,
@@ -108,22 +104,16 @@ def _outcomes(
         (pl.col("Month").str.strip_chars() + "-01")
         .str.to_date("%Y-%m-%d")
         .alias("month"),
-        _col(good, "Outcome type").alias("outcome"),
-        _col(good, "Falls within").alias("force"),
-        pl.lit(name).alias("source_file"),
-        pl.col(LINE_COL).alias("source_line"),
+        *_texts(good, {"Outcome type": "outcome", "Falls within": "force"}),
+        *file.provenance(),
     )
     return out, problems
 
 
 def _reduced(
-    frame: pl.DataFrame,
-    header: Sequence[str],
-    *,
-    name: str,
-    crs: str,
-    keyer: ContentKeyer,
+    frame: pl.DataFrame, header: Sequence[str], file: _File
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    crs = file.crs
     kind = pl.col("type").str.strip_chars().str.to_lowercase()
     checks = [
         _month_check("month"),
@@ -144,7 +134,7 @@ def _reduced(
         | ~kind.is_in(list(REDUCED_CRIME_TYPES)).fill_null(True)
         | coordinate_failing("longitude", "latitude", crs=crs),
     )
-    keys = keyer.keys(good)
+    keys = file.keyer.keys(good)
     good = _with_xy(good, "longitude", "latitude", crs=crs)
     out = good.select(
         pl.lit(keys).alias("incident_id"),
@@ -153,14 +143,10 @@ def _reduced(
             "crime_type"
         ),
         *_month_span(good, "month"),
-        "lat",
-        "lon",
-        "x",
-        "y",
+        *_XY,
         _col(good, "location_type").alias("location"),
         pl.lit(False).alias("has_source_id"),
         "has_location",
-        pl.lit(name).alias("source_file"),
-        pl.col(LINE_COL).alias("source_line"),
+        *file.provenance(),
     )
     return out, problems

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
@@ -25,8 +26,8 @@ from avert.ingest._csv import (
     split_header,
 )
 from avert.ingest._rows import rejected_lines
-from avert.ingest.keys import ContentKeyer
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
+from avert.ingest.policeuk._common import _File
 from avert.ingest.policeuk._crimes import _outcomes, _reduced, _street
 from avert.ingest.policeuk._kinds import (
     KINDS,
@@ -36,12 +37,20 @@ from avert.ingest.policeuk._kinds import (
     STREET,
     UNKNOWN,
     detect_kind,
-    force_from_name,
 )
 from avert.ingest.policeuk._stops import _parse_api_stops, _stops
 from avert.ingest.result import Parsed, problems_frame, refused
 from avert.ingest.sources import SourceFile, sha256_hex, unpack_member
 
+#: how each kind's rows are checked and mapped: (rows, header, file) -> (out, problems)
+_MAPPERS: Final[
+    dict[
+        str,
+        Callable[
+            [pl.DataFrame, Sequence[str], _File], tuple[pl.DataFrame, pl.DataFrame]
+        ],
+    ]
+] = {STREET: _street, OUTCOMES: _outcomes, STOPS: _stops, REDUCED: _reduced}
 #: physical lines per part when a big file is read part by part (peak memory)
 PART_LINES = 1_000_000
 #: a zip member as big as :data:`STREAM_MIN_BYTES` is unpacked to a private file
@@ -269,34 +278,20 @@ def _mapped_parts(
     crs: str,
 ) -> Iterator[Parsed]:
     """Map and key the read parts of one file (keys count over earlier parts)."""
-    keyer: ContentKeyer | None = None
+    file: _File | None = None
     for table in parts:
         part_kind = detect_kind(table.header)
         if part_kind is None:  # cannot happen: the header was recognised above
             msg = f"{name}: header not recognised when read in parts"
             raise IngestError(msg)
-        if keyer is None:
-            keyer = _keyer(part_kind, table.header, basename=basename)
-        parsed = _map(
-            table,
-            part_kind,
-            name=name,
-            basename=basename,
-            digest=digest(),
-            crs=crs,
-            keyer=keyer,
-        )
+        if file is None:
+            file = _File.of(
+                part_kind, table.header, name=name, basename=basename, crs=crs
+            )
+        parsed = _map(table, part_kind, file, digest=digest())
         del table  # only the mapped part stays alive while it is written
         yield parsed
         del parsed
-
-
-def _keyer(kind: str, header: Sequence[str], *, basename: str) -> ContentKeyer:
-    if kind == STOPS:
-        return ContentKeyer(header, prefix="pus-", salt=force_from_name(basename) or "")
-    if kind == REDUCED:
-        return ContentKeyer(header, prefix="pur-")
-    return ContentKeyer(header, prefix="puk-")
 
 
 def parse_policeuk_bytes(
@@ -354,43 +349,17 @@ def _parse(
         return _unrecognised(
             data, table, name=name, digest=digest, normalised=normalised
         )
-    keyer = _keyer(kind, table.header, basename=basename)
-    return _map(
-        table, kind, name=name, basename=basename, digest=digest, crs=crs, keyer=keyer
-    )
+    file = _File.of(kind, table.header, name=name, basename=basename, crs=crs)
+    return _map(table, kind, file, digest=digest)
 
 
-def _map(
-    table: CsvTable,
-    kind: str,
-    *,
-    name: str,
-    basename: str,
-    digest: str,
-    crs: str,
-    keyer: ContentKeyer,
-) -> Parsed:
+def _map(table: CsvTable, kind: str, file: _File, *, digest: str) -> Parsed:
     """Map a read CSV table (a whole file or one part) of a known kind."""
     target = KINDS[kind][1]
     bad = rejected_lines(table.bad, target)
-    frame = table.frame
-    if kind == STREET:
-        out, problems = _street(frame, table.header, name=name, crs=crs, keyer=keyer)
-    elif kind == OUTCOMES:
-        out, problems = _outcomes(frame, table.header, name=name)
-    elif kind == STOPS:
-        out, problems = _stops(
-            frame,
-            table.header,
-            name=name,
-            force=force_from_name(basename),
-            crs=crs,
-            keyer=keyer,
-        )
-    else:
-        out, problems = _reduced(frame, table.header, name=name, crs=crs, keyer=keyer)
+    out, problems = _MAPPERS[kind](table.frame, table.header, file)
     problems = pl.concat([bad, problems]).sort("line")
-    return Parsed(name, digest, kind, table.rows, {target: out}, problems)
+    return Parsed(file.name, digest, kind, table.rows, {target: out}, problems)
 
 
 def _unrecognised(

@@ -12,16 +12,18 @@ from avert.ingest._csv import (
     LINE_COL,
 )
 from avert.ingest._rows import split_rows
-from avert.ingest.keys import ContentKeyer
 from avert.ingest.policeuk._common import (
+    _XY,
     _col,
     _coord_check,
+    _File,
+    _texts,
     _with_xy,
 )
 from avert.ingest.policeuk._kinds import (
     API_STOPS,
+    STOPS,
     UNKNOWN,
-    force_from_name,
 )
 from avert.ingest.result import PROBLEM_SCHEMA, Parsed, problems_frame
 from avert.schema import AGE_RANGES
@@ -96,15 +98,19 @@ def _ethnic_group(value: pl.Expr) -> pl.Expr:
     return out
 
 
+#: stop-and-search column -> stops column, taken as given
+_STOP_TEXT: Final = {
+    "Policing operation": "operation_name",
+    "Legislation": "legislation",
+    "Object of search": "object_of_search",
+    "Outcome": "outcome",
+}
+
+
 def _stops(
-    frame: pl.DataFrame,
-    header: Sequence[str],
-    *,
-    name: str,
-    force: str | None,
-    crs: str,
-    keyer: ContentKeyer | None = None,
+    frame: pl.DataFrame, header: Sequence[str], file: _File
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    crs = file.crs
     occurred = _parse_stop_time("Date")
     gender = _col(frame, "Gender")
     age = _col(frame, "Age range")
@@ -134,27 +140,19 @@ def _stops(
         _bool_check(frame, "Removal of more than just outer clothing"),
     ]
     good, problems = split_rows(frame, header, checks, target="stops")
-    if keyer is None:
-        keyer = ContentKeyer(header, prefix="pus-", salt=force or "")
-    keys = keyer.keys(good)
+    keys = file.keyer.keys(good)
     good = _with_xy(good, "Longitude", "Latitude", crs=crs)
     self_defined = _col(good, "Self-defined ethnicity")
     out = good.select(
         pl.lit(keys).alias("stop_id"),
         pl.lit("policeuk").alias("source"),
-        pl.lit(force, dtype=pl.String).alias("force"),
+        pl.lit(file.force, dtype=pl.String).alias("force"),
         _parse_stop_time("Date").alias("occurred_at"),
         _col(good, "Type").alias("search_type"),
-        "lat",
-        "lon",
-        "x",
-        "y",
+        *_XY,
         "has_location",
         _as_bool(good, "Part of a policing operation").alias("part_of_operation"),
-        _col(good, "Policing operation").alias("operation_name"),
-        _col(good, "Legislation").alias("legislation"),
-        _col(good, "Object of search").alias("object_of_search"),
-        _col(good, "Outcome").alias("outcome"),
+        *_texts(good, _STOP_TEXT),
         _as_bool(good, "Outcome linked to object of search").alias("outcome_linked"),
         _as_bool(good, "Removal of more than just outer clothing").alias(
             "removal_outer_clothing"
@@ -169,8 +167,7 @@ def _stops(
         _ethnic_group(_col(good, "Officer-defined ethnicity")).alias(
             "officer_ethnicity"
         ),
-        pl.lit(name).alias("source_file"),
-        pl.col(LINE_COL).alias("source_line"),
+        *file.provenance(),
     )
     return out, problems
 
@@ -255,13 +252,9 @@ def _parse_api_stops(
     frame = frame.filter(
         ~pl.col(LINE_COL).is_in(pl.Series(list(odd), dtype=pl.Int64).implode())
     )
-    out, problems = _stops(
-        frame,
-        list(_STOP_CSV_COLUMNS),
-        name=name,
-        force=force_from_name(basename),
-        crs=crs,
-    )
+    header = list(_STOP_CSV_COLUMNS)
+    file = _File.of(STOPS, header, name=name, basename=basename, crs=crs)
+    out, problems = _stops(frame, header, file)
     out = out.with_columns(pl.lit("policeuk-api").alias("source"))
     problems = pl.concat([odd_problems, problems]).sort("line")
     return Parsed(name, digest, API_STOPS, len(records), {"stops": out}, problems)
