@@ -565,6 +565,15 @@ def _parquet_parts(
         del frame
 
 
+def _read_parquet(data: bytes, name: str) -> pl.DataFrame:
+    """Parquet bytes as a frame; an IngestError naming the file when unreadable."""
+    try:
+        return pl.read_parquet(io.BytesIO(data))
+    except Exception as err:  # polars raises several types for corrupt files
+        msg = f"{name}: not a readable Parquet file: {err}"
+        raise IngestError(msg) from err
+
+
 def _parquet_rows(frame: pl.DataFrame, start: int = 0) -> pl.DataFrame:
     """Parquet rows as text, numbered from ``start + 1`` (their ``line``)."""
     return (
@@ -615,12 +624,7 @@ def _parse_table(
     """:func:`parse_bundle_table` of a table mapped to ``target``."""
     digest = sha256_hex(data)
     if parquet:
-        try:
-            frame = pl.read_parquet(io.BytesIO(data))
-        except Exception as err:  # polars raises several types for corrupt files
-            msg = f"{name}: not a readable Parquet file: {err}"
-            raise IngestError(msg) from err
-        frame = _parquet_rows(frame)
+        frame = _parquet_rows(_read_parquet(data, name))
         header = [c for c in frame.columns if c != LINE_COL]
         bad = pl.DataFrame(schema=PROBLEM_SCHEMA)
         rows = frame.height

@@ -154,6 +154,11 @@ def _bad_count(column: str) -> pl.Expr:
     return value.is_null() | (value < 0) | (value != value.floor())
 
 
+def _blank(column: str) -> pl.Expr:
+    """True where the column is missing or blank."""
+    return pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "")
+
+
 def _problems(
     frame: pl.DataFrame, bad: pl.Expr, column: pl.Expr, reason: pl.Expr, cols: list[str]
 ) -> pl.DataFrame:
@@ -174,6 +179,27 @@ def _first_bad_column(columns: list[str]) -> tuple[pl.Expr, pl.Expr]:
     for c in reversed(columns):
         col = pl.when(_bad_count(c)).then(pl.lit(c)).otherwise(col)
     return col, pl.lit("population is not a non-negative whole number")
+
+
+def _split_wide(
+    frame: pl.DataFrame, area: str, counts: list[str], cols: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Wide rows with an area code and whole counts, and the others rejected whole.
+
+    A rejected row names its area column when the code is missing, else its first
+    count column that is not a non-negative whole number.
+    """
+    bad_count = pl.any_horizontal([_bad_count(c) for c in counts])
+    no_area = _blank(area)
+    bad_col, reason = _first_bad_column(counts)
+    problems = _problems(
+        frame,
+        no_area | bad_count,
+        pl.when(no_area).then(pl.lit(area)).otherwise(bad_col),
+        pl.when(no_area).then(pl.lit("no area code")).otherwise(reason),
+        cols,
+    )
+    return frame.filter(~(no_area | bad_count)), problems
 
 
 def _long_from_wide(
@@ -227,17 +253,7 @@ def _census_wide(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     assert total is not None
     groups = {c: ETHNIC_COLUMNS[c.lower()] for c in cols if c.lower() in ETHNIC_COLUMNS}
     counts = [total, *groups]
-    bad_count = pl.any_horizontal([_bad_count(c) for c in counts])
-    no_area = pl.col(area).is_null() | (pl.col(area).str.strip_chars() == "")
-    bad_col, reason = _first_bad_column(counts)
-    problems = _problems(
-        frame,
-        no_area | bad_count,
-        pl.when(no_area).then(pl.lit(area)).otherwise(bad_col),
-        pl.when(no_area).then(pl.lit("no area code")).otherwise(reason),
-        cols,
-    )
-    good = frame.filter(~(no_area | bad_count))
+    good, problems = _split_wide(frame, area, counts, cols)
     parent = _col_named(cols, "lad_name", "lad11nm", "lad_code", "lad11cd")
     keys = {
         "area": pl.col(area).str.strip_chars(),
@@ -264,17 +280,7 @@ def _midyear_wide(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         if m:
             band = "all" if m.group(2) == "All-Ages" else m.group(2)
             cells[c] = (_SEX_PREFIX[m.group(1)], band, "all")
-    bad_count = pl.any_horizontal([_bad_count(c) for c in cells])
-    no_area = pl.col(area).is_null() | (pl.col(area).str.strip_chars() == "")
-    bad_col, reason = _first_bad_column(list(cells))
-    problems = _problems(
-        frame,
-        no_area | bad_count,
-        pl.when(no_area).then(pl.lit(area)).otherwise(bad_col),
-        pl.when(no_area).then(pl.lit("no area code")).otherwise(reason),
-        cols,
-    )
-    good = frame.filter(~(no_area | bad_count))
+    good, problems = _split_wide(frame, area, list(cells), cols)
     keys = {
         "area": pl.col(area).str.strip_chars(),
         "area_name": pl.col(name) if name else pl.lit(None, pl.String),
@@ -343,7 +349,7 @@ def _custom_long(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     age_col = next((c for c in code_cols[1:] if c.lower().startswith("age")), None)
     eth_col = next((c for c in code_cols[1:] if c.lower().startswith("ethnic")), None)
     eth = _ethnic_label(label_of(eth_col)) if eth_col else pl.lit("all")
-    no_area = pl.col(area).is_null() | (pl.col(area).str.strip_chars() == "")
+    no_area = _blank(area)
     bad = _bad_count(obs)
     problems = _problems(
         frame,
@@ -419,7 +425,7 @@ def _simple(
             "--map area=LSOA21CD --map population=Total"
         )
         raise IngestError(msg)
-    no_area = pl.col(area).is_null() | (pl.col(area).str.strip_chars() == "")
+    no_area = _blank(area)
     bad = _bad_count(pop)
     year_col = source("year")
     bad_year = (
@@ -586,11 +592,6 @@ def _period(value: pl.Expr) -> pl.Expr:
         (text + "-01").str.to_date("%Y-%m-%d", strict=False),
         q_date,
     )
-
-
-def _blank(column: str) -> pl.Expr:
-    """True where the column is missing or blank."""
-    return pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "")
 
 
 def _check(column: str, bad: pl.Expr, reason: str) -> Check:

@@ -33,7 +33,7 @@ from avert.config._toml import Constraint, check, fail, read_file
 from avert.errors import IngestError
 from avert.ingest._csv import LINE_COL, read_csv
 from avert.ingest._rows import join_text, rejected_lines
-from avert.ingest.bundle import parse_bundle_table
+from avert.ingest.bundle import _read_parquet, parse_bundle_table
 from avert.ingest.keys import ContentKeyer
 from avert.ingest.result import Parsed
 
@@ -141,11 +141,7 @@ def _read(
 ) -> tuple[pl.DataFrame, list[str], int, pl.DataFrame]:
     """Rows as text with the file's line numbers, header, row count, malformed lines."""
     if parquet:
-        try:
-            frame = pl.read_parquet(io.BytesIO(data))
-        except Exception as err:  # polars raises several types for corrupt files
-            msg = f"{name}: not a readable Parquet file: {err}"
-            raise IngestError(msg) from err
+        frame = _read_parquet(data, name)
         header = list(frame.columns)
         frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index(
             LINE_COL, offset=1

@@ -333,12 +333,8 @@ def read_csv_parts(
         Lines of the first part (default ``part_lines``): a smaller first part lets
         a consumer start sooner.
     limits
-        As :func:`read_csv`.
-
-    Raises
-    ------
-    Refused
-        When a line is over the limit.
+        As :func:`read_csv`: a line over the limit refuses the file
+        (:class:`~avert.ingest.limits.Refused`).
     """
     prepared, scan = _prepare(data, limits)
     del data

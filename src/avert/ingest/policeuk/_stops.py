@@ -98,15 +98,6 @@ def _ethnic_group(value: pl.Expr) -> pl.Expr:
     return out
 
 
-#: stop-and-search column -> stops column, taken as given
-_STOP_TEXT: Final = {
-    "Policing operation": "operation_name",
-    "Legislation": "legislation",
-    "Object of search": "object_of_search",
-    "Outcome": "outcome",
-}
-
-
 def _stops(
     frame: pl.DataFrame, header: Sequence[str], file: _File
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -152,7 +143,15 @@ def _stops(
         *_XY,
         "has_location",
         _as_bool(good, "Part of a policing operation").alias("part_of_operation"),
-        *_texts(good, _STOP_TEXT),
+        *_texts(
+            good,
+            {
+                "Policing operation": "operation_name",
+                "Legislation": "legislation",
+                "Object of search": "object_of_search",
+                "Outcome": "outcome",
+            },
+        ),
         _as_bool(good, "Outcome linked to object of search").alias("outcome_linked"),
         _as_bool(good, "Removal of more than just outer clothing").alias(
             "removal_outer_clothing"
