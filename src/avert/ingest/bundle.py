@@ -31,11 +31,11 @@ import polars as pl
 
 from avert.config.timezone import DEFAULT_TIMEZONE, local_datetime_expr
 from avert.errors import IngestError
-from avert.ingest._csv import LINE_COL, open_text, read_csv
+from avert.ingest._csv import LINE_COL, CsvTable, open_text, read_csv
 from avert.ingest._rows import Check, join_text, rejected_lines, split_rows
 from avert.ingest.geo import coordinate_problem, from_crs, project
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
-from avert.ingest.result import PROBLEM_SCHEMA, Parsed, refused
+from avert.ingest.result import Parsed, refused
 from avert.ingest.sources import (
     SourceFile,
     _Archive,
@@ -250,15 +250,7 @@ def _table_parts(
                 )
                 for csv in [text.read_whole()] if parts is None else parts:
                     yield _map_table(
-                        csv.frame,
-                        csv.header,
-                        csv.rows,
-                        rejected_lines(csv.bad, table),
-                        table,
-                        name=src.name,
-                        digest=text.digest,
-                        parquet=False,
-                        target=target,
+                        csv, table, name=src.name, digest=text.digest, target=target
                     )
                     del csv  # only the mapped part stays alive while it is written
                 return
@@ -550,19 +542,12 @@ def _parquet_parts(
         except Exception as err:
             msg = f"{src.name}: not a readable Parquet file: {err}"
             raise IngestError(msg) from err
-        frame = _parquet_rows(frame, start)
-        yield _map_table(
-            frame,
-            [c for c in frame.columns if c != LINE_COL],
-            frame.height,
-            pl.DataFrame(schema=PROBLEM_SCHEMA),
-            table,
-            name=src.name,
-            digest=digest,
-            parquet=True,
-            target=target,
-        )
+        rows = _parquet_rows(frame, start)
         del frame
+        yield _map_table(
+            rows, table, name=src.name, digest=digest, target=target, parquet=True
+        )
+        del rows
 
 
 def _read_parquet(data: bytes, name: str) -> pl.DataFrame:
@@ -574,13 +559,21 @@ def _read_parquet(data: bytes, name: str) -> pl.DataFrame:
         raise IngestError(msg) from err
 
 
-def _parquet_rows(frame: pl.DataFrame, start: int = 0) -> pl.DataFrame:
-    """Parquet rows as text, numbered from ``start + 1`` (their ``line``)."""
-    return (
+def _parquet_rows(frame: pl.DataFrame, start: int = 0) -> CsvTable:
+    """Parquet rows as a read table: text, numbered from ``start + 1`` (``line``).
+
+    Every row is well-formed (Parquet has no malformed lines; its text is UTF-8).
+    """
+    rows = (
         _to_text(frame)
         .with_row_index(LINE_COL, offset=start + 1)
         .with_columns(pl.col(LINE_COL).cast(pl.Int64))
     )
+    header = [c for c in rows.columns if c != LINE_COL]
+    no_bad = pl.DataFrame(
+        schema={"line": pl.Int64, "raw": pl.String, "reason": pl.String}
+    )
+    return CsvTable(header, rows, no_bad, rows.height, "utf-8")
 
 
 def parse_bundle_table(
@@ -624,41 +617,27 @@ def _parse_table(
     """:func:`parse_bundle_table` of a table mapped to ``target``."""
     digest = sha256_hex(data)
     if parquet:
-        frame = _parquet_rows(_read_parquet(data, name))
-        header = [c for c in frame.columns if c != LINE_COL]
-        bad = pl.DataFrame(schema=PROBLEM_SCHEMA)
-        rows = frame.height
+        rows = _parquet_rows(_read_parquet(data, name))
     else:
-        csv = read_csv(data, limits=limits)
+        rows = read_csv(data, limits=limits)
         del data
-        frame, header, rows = csv.frame, csv.header, csv.rows
-        bad = rejected_lines(csv.bad, table)
     return _map_table(
-        frame,
-        header,
-        rows,
-        bad,
-        table,
-        name=name,
-        digest=digest,
-        parquet=parquet,
-        target=target,
+        rows, table, name=name, digest=digest, target=target, parquet=parquet
     )
 
 
 def _map_table(
-    frame: pl.DataFrame,
-    header: list[str],
-    rows: int,
-    bad: pl.DataFrame,
+    read: CsvTable,
     table: str,
     *,
     name: str,
     digest: str,
-    parquet: bool,
     target: _Target,
+    parquet: bool = False,
 ) -> Parsed:
     """Check and map read rows (a whole table file or one part of it)."""
+    frame, header, rows = read.frame, read.header, read.rows
+    bad = rejected_lines(read.bad, table)
     missing = [c for c, _, req in BUNDLE_COLUMNS[table] if req and c not in header]
     if missing:
         msg = f"{name}: required column(s) {missing} missing from the header"
