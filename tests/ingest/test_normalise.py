@@ -22,7 +22,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import avert.ingest._csv as csvmod
+import avert.ingest._csv._normalise as normalise_mod
+import avert.ingest._csv._scan as scan_mod
 from avert.ingest._csv import CsvTable, open_text, read_csv
 from avert.ingest.limits import Limits, Refused
 
@@ -50,14 +51,14 @@ _ENDS = st.sampled_from(["\n", "\r\n", "\r"])
 
 def _whole(data: bytes) -> CsvTable:
     """The whole-file reader, made to squeeze blank lines whatever their number."""
-    with mock.patch.object(csvmod, "_SQUEEZE_BLANK", 1):
+    with mock.patch.object(scan_mod, "_SQUEEZE_BLANK", 1):
         return read_csv(data)
 
 
 def _normalised(path: Path, *, part_lines: int | None = None) -> list[CsvTable]:
     with (
         ExitStack() as stack,
-        mock.patch.object(csvmod, "_SQUEEZE_BLANK", 1),
+        mock.patch.object(scan_mod, "_SQUEEZE_BLANK", 1),
         path.open("rb", buffering=0) as fh,
     ):
         text = open_text(fh, name=str(path), limits=Limits(), stack=stack)
@@ -107,7 +108,7 @@ def test_normalised_text_reads_as_the_whole_file(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "f.csv"
         path.write_bytes(data)
-        with mock.patch.object(csvmod, "_NORM_CHUNK", chunk):
+        with mock.patch.object(normalise_mod, "_NORM_CHUNK", chunk):
             parts = _normalised(path, part_lines=part_lines)
     _same(parts, whole)
 
@@ -135,7 +136,7 @@ def test_a_long_line_is_refused_before_it_is_held(tmp_path: Path) -> None:
     path.write_bytes(b"h1,h2\n\n\n" + b"x" * 5000 + b"\n1,2\n")
     with (
         ExitStack() as stack,
-        mock.patch.object(csvmod, "_NORM_CHUNK", 64),
+        mock.patch.object(normalise_mod, "_NORM_CHUNK", 64),
         path.open("rb", buffering=0) as fh,
         pytest.raises(Refused, match="line 4 is"),
     ):

@@ -428,17 +428,18 @@ def test_big_zip_member_is_unpacked_to_disk_and_read_in_parts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from avert.ingest import policeuk
+    from avert.ingest.policeuk import _read as policeuk_read
 
-    monkeypatch.setattr(policeuk, "STREAM_MIN_BYTES", 1000)
+    monkeypatch.setattr(policeuk_read, "STREAM_MIN_BYTES", 1000)
     unpacked: list[Path] = []
-    real = policeuk._unpacked
+    real = policeuk_read._unpacked
 
     def spy(*args: object, **kw: object) -> Path:
         path = real(*args, **kw)  # type: ignore[arg-type]
         unpacked.append(path)
         return path
 
-    monkeypatch.setattr(policeuk, "_unpacked", spy)
+    monkeypatch.setattr(policeuk_read, "_unpacked", spy)
     body = _street(500)
     path = tmp_path / "a.zip"
     path.write_bytes(_zip({"2018-07/2018-07-x-street.csv": body}))

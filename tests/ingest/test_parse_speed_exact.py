@@ -16,11 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-import avert.ingest._csv as csv_module
-from avert.ingest._csv import _scan, read_csv, read_csv_parts
+import avert.ingest._csv._read as read_mod
+import avert.ingest._csv._scan as scan_mod
+from avert.ingest._csv import read_csv, read_csv_parts
+from avert.ingest._csv._scan import _scan
 from avert.ingest._rows import split_rows
 from avert.ingest.geo import coordinate_failing, coordinate_problem
-from avert.ingest.policeuk import _month_check, _month_failing, _month_span
+from avert.ingest.policeuk._common import _month_check, _month_failing, _month_span
 
 _BYTES = st.lists(
     st.sampled_from([b"a", b",", b'"', b"\n", b"\r", b"\xc3\xa9", b"," * 300]),
@@ -32,7 +34,7 @@ _BYTES = st.lists(
 @given(data=_BYTES, chunk=st.integers(1, 9))
 def test_scan_counts_commas_and_quotes_of_every_line(data: bytes, chunk: int) -> None:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(csv_module, "_SCAN_CHUNK", chunk)  # lines cross chunk borders
+        mp.setattr(scan_mod, "_SCAN_CHUNK", chunk)  # lines cross chunk borders
         scan = _scan(np.frombuffer(data, dtype=np.uint8))
     lines = data.split(b"\n")
     assert scan.nl.tolist() == [i for i, b in enumerate(data) if b == 10]
@@ -64,8 +66,8 @@ _LINE = st.sampled_from(
 def _tables(data: bytes, part_lines: int, piece_lines: int) -> tuple[object, object]:
     whole = read_csv(data)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(csv_module, "_PIECE_LINES", piece_lines)
-        mp.setattr(csv_module, "_SCAN_CHUNK", 16)
+        mp.setattr(read_mod, "_PIECE_LINES", piece_lines)
+        mp.setattr(scan_mod, "_SCAN_CHUNK", 16)
         parts = read_csv_parts(data, part_lines=part_lines)
         assert parts is not None
         tables = list(parts)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import avert.ingest.policeuk as policeuk
+import avert.ingest.policeuk._read as policeuk_read
 import avert.workflows.load as load
 from avert.errors import IngestError
 from avert.ingest._csv import read_csv, read_csv_parts
@@ -139,7 +140,7 @@ def test_load_in_parts_equals_load_whole(
     path = _street_file(tmp_path)
     results = []
     for part_lines, defer_rows in ((10**9, 10**9), (7, 10)):
-        monkeypatch.setattr(policeuk, "PART_LINES", part_lines)
+        monkeypatch.setattr(policeuk_read, "PART_LINES", part_lines)
         monkeypatch.setattr(load, "_DEFER_INDEX_ROWS", defer_rows)
         db = tmp_path / f"parts-{part_lines}.db"
         db.write_bytes(template_db.read_bytes())
@@ -195,7 +196,7 @@ def test_deferred_indexes_are_rebuilt_identically(sqlite_store: Store) -> None:
 def test_error_in_a_later_file_leaves_nothing(
     sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(policeuk, "PART_LINES", 7)
+    monkeypatch.setattr(policeuk_read, "PART_LINES", 7)
     monkeypatch.setattr(load, "_DEFER_INDEX_ROWS", 10)
     good = _street_file(tmp_path, "2018-07-a-street.csv")
     bad = _street_file(tmp_path, "2018-07-b-street.csv")
@@ -302,7 +303,7 @@ def _index_names(store: Store) -> set[str]:
 def test_parts_and_deferred_indexes_on_both_stores(
     any_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(policeuk, "PART_LINES", 7)
+    monkeypatch.setattr(policeuk_read, "PART_LINES", 7)
     monkeypatch.setattr(load, "_DEFER_INDEX_ROWS", 10)
     before = _index_names(any_store)
     assert "ix_incidents_occurred_from" in before
@@ -322,7 +323,7 @@ def test_parts_and_deferred_indexes_on_both_stores(
 def test_progress_moves_part_by_part(
     sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(policeuk, "PART_LINES", 20)
+    monkeypatch.setattr(policeuk_read, "PART_LINES", 20)
     path = _street_file(tmp_path)  # 63 data lines: parts of 5, 20, 20, 18 lines
     calls: list[tuple[str, int, int]] = []
     report = load_files(

@@ -18,8 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import avert.ingest._csv as csvmod
-import avert.ingest.policeuk as policeuk
+import avert.ingest._csv._scan as scan_mod
+import avert.ingest._csv._stream as stream_mod
+import avert.ingest.policeuk._read as policeuk_read
 from avert.errors import IngestError
 from avert.ingest._csv import CsvTable, read_csv_parts, read_file_parts, scan_file
 from avert.ingest.policeuk import parse_policeuk_parts
@@ -81,9 +82,9 @@ def test_scanner_fed_in_any_chunks_equals_the_whole_scan(
     chunks: list[int], body: bytes
 ) -> None:
     arr = np.frombuffer(body, dtype=np.uint8)
-    whole = csvmod._scan(arr)
-    with mock.patch.object(csvmod, "_SCAN_CHUNK", 5):  # steps inside a chunk too
-        scanner = csvmod._Scanner(arr.size)
+    whole = scan_mod._scan(arr)
+    with mock.patch.object(scan_mod, "_SCAN_CHUNK", 5):  # steps inside a chunk too
+        scanner = scan_mod._Scanner(arr.size)
         at = 0
         for n in chunks * (arr.size // max(sum(chunks), 1) + 1):
             scanner.feed(arr[at : at + n])
@@ -125,7 +126,7 @@ def test_streamed_parts_equal_the_in_memory_parts(
         path = Path(tmp) / "f.csv"
         path.write_bytes(data)
         in_memory = read_csv_parts(data, part_lines=part_lines, first_part_lines=first)
-        with mock.patch.object(csvmod, "_READ_CHUNK", read_chunk):
+        with mock.patch.object(stream_mod, "_READ_CHUNK", read_chunk):
             streamed = _streamed(path, part_lines, first)
     assert (streamed is None) == (in_memory is None)
     if in_memory is not None and streamed is not None:
@@ -136,14 +137,14 @@ def test_latin1_late_in_the_file_is_not_streamed(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(b"a,b\n" + b"1,2\n" * 5000 + "caf\xe9,2\n".encode("latin-1"))
     with (
-        mock.patch.object(csvmod, "_READ_CHUNK", 4096),
+        mock.patch.object(stream_mod, "_READ_CHUNK", 4096),
         path.open("rb", buffering=0) as fh,
     ):
         assert scan_file(fh, name=str(path)) is None
     # a multi-byte character cut by a chunk boundary is still valid UTF-8
     path.write_bytes(b"a,b\n" + b"1," * 2047 + "é,2\n".encode() * 3)
     with (
-        mock.patch.object(csvmod, "_READ_CHUNK", 4095),
+        mock.patch.object(stream_mod, "_READ_CHUNK", 4095),
         path.open("rb", buffering=0) as fh,
     ):
         assert scan_file(fh, name=str(path)) is not None
@@ -155,7 +156,7 @@ def test_latin1_late_in_the_file_is_not_streamed(tmp_path: Path) -> None:
 def _parse(path: Path, *, stream: bool, part_lines: int) -> list[Parsed]:
     (source,), _ = expand_paths([path])
     limit = 0 if stream else 1 << 62
-    with mock.patch.object(policeuk, "STREAM_MIN_BYTES", limit):
+    with mock.patch.object(policeuk_read, "STREAM_MIN_BYTES", limit):
         return list(parse_policeuk_parts(source, part_lines=part_lines))
 
 
@@ -177,7 +178,7 @@ def count_streamed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     'odd': a scan found what must be normalised first (or not UTF-8).
     """
     seen: list[str] = []
-    real_scan, real_parts = csvmod.scan_file, csvmod.read_file_parts
+    real_scan, real_parts = stream_mod.scan_file, stream_mod.read_file_parts
 
     def scan(*args: object, **kwargs: object) -> object:
         out = real_scan(*args, **kwargs)  # type: ignore[arg-type]
@@ -190,8 +191,8 @@ def count_streamed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append("whole" if out is None else "parts")
         return out
 
-    monkeypatch.setattr(csvmod, "scan_file", scan)
-    monkeypatch.setattr(csvmod, "read_file_parts", parts)
+    monkeypatch.setattr(stream_mod, "scan_file", scan)
+    monkeypatch.setattr(stream_mod, "read_file_parts", parts)
     return seen
 
 
@@ -274,7 +275,7 @@ def test_policeuk_latin1_and_empty_files_take_the_whole_path(
 
 def _first_part_then(path: Path, change: object) -> None:
     (source,), _ = expand_paths([path])
-    with mock.patch.object(policeuk, "STREAM_MIN_BYTES", 0):
+    with mock.patch.object(policeuk_read, "STREAM_MIN_BYTES", 0):
         parts = parse_policeuk_parts(source, part_lines=7)
         first = next(parts)
         assert first.rows > 0
@@ -298,7 +299,7 @@ def test_a_file_changed_between_scan_and_parts_is_an_error(
 
     # Same size and times put back: only the line ends betray the change.
     path.write_bytes(data)
-    monkeypatch.setattr(csvmod, "_stamp", lambda fh: (len(data), 0, 0))
+    monkeypatch.setattr(stream_mod, "_stamp", lambda fh: (len(data), 0, 0))
 
     def shift() -> None:
         with path.open("r+b") as fh:
@@ -312,13 +313,13 @@ def test_a_part_covers_only_its_own_bytes(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(("h1,h2\n" + "".join(f"{i},x\n" for i in range(1000))).encode())
     reads: list[int] = []
-    real = csvmod._read_at
+    real = stream_mod._read_at
 
     def spy(fh: object, view: memoryview, at: int) -> int:
         reads.append(len(view))
         return real(fh, view, at)  # type: ignore[arg-type]
 
-    with mock.patch.object(csvmod, "_read_at", spy):
+    with mock.patch.object(stream_mod, "_read_at", spy):
         tables = _streamed(path, 100, 25)
     assert tables is not None
     frame = pl.concat([t.frame for t in tables])
@@ -341,11 +342,11 @@ def test_load_streamed_equals_load_in_memory(
     from .test_parts import _dump, _street_file
 
     path = _street_file(tmp_path)
-    monkeypatch.setattr(policeuk, "PART_LINES", 7)
+    monkeypatch.setattr(policeuk_read, "PART_LINES", 7)
     monkeypatch.setattr(load, "_DEFER_INDEX_ROWS", 10)
     results = []
     for stream_min in (1 << 62, 0):
-        monkeypatch.setattr(policeuk, "STREAM_MIN_BYTES", stream_min)
+        monkeypatch.setattr(policeuk_read, "STREAM_MIN_BYTES", stream_min)
         db = tmp_path / f"stream-{stream_min}.db"
         db.write_bytes(template_db.read_bytes())
         store = Store(f"sqlite:///{db}")

@@ -10,7 +10,7 @@ from avert.ingest._csv import LINE_COL
 from avert.ingest.keys import row_text
 from avert.ingest.result import PROBLEM_SCHEMA
 
-__all__ = ["Check", "join_text", "split_rows"]
+__all__ = ["Check", "join_text", "rejected_lines", "split_rows"]
 
 #: (column name expression, reason expression: null when the row passes)
 Check = tuple[pl.Expr, pl.Expr]
@@ -25,6 +25,23 @@ def join_text(*parts: pl.Expr | str) -> pl.Expr:
     ``concat_str`` reads the same column correctly.
     """
     return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in parts])
+
+
+def rejected_lines(bad: pl.DataFrame, target: str | None) -> pl.DataFrame:
+    """Lines rejected whole (``line``, ``reason``, ``raw``) as problems of ``target``.
+
+    ``bad`` holds a read CSV's malformed lines (:attr:`CsvTable.bad`), or any lines
+    quarantined with their reason; ``target`` is the table they were meant for
+    (None: not known).
+    """
+    return bad.select(
+        "line",
+        pl.lit(None, dtype=pl.String).alias("column"),
+        "reason",
+        "raw",
+        pl.lit("rejected").alias("kind"),
+        pl.lit(target, dtype=pl.String).alias("target_table"),
+    )
 
 
 def split_rows(

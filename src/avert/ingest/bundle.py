@@ -32,10 +32,10 @@ import polars as pl
 from avert.config.timezone import DEFAULT_TIMEZONE, local_datetime_expr
 from avert.errors import IngestError
 from avert.ingest._csv import LINE_COL, CsvTable, open_text, read_csv
-from avert.ingest._rows import Check, join_text, split_rows
+from avert.ingest._rows import Check, join_text, rejected_lines, split_rows
 from avert.ingest.geo import coordinate_problem, from_crs, project
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
-from avert.ingest.result import PROBLEM_SCHEMA, Parsed, refused
+from avert.ingest.result import Parsed, refused
 from avert.ingest.sources import (
     SourceFile,
     _Archive,
@@ -90,6 +90,19 @@ _HAS_SOURCE: Final = {
     "intelligence",
 }
 _DT_FORMATS: Final = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+
+
+@dataclass(frozen=True)
+class _Target:
+    """How a table's rows are mapped (the same for every part of a table).
+
+    The bundle's CRS and source tag, and the load's CRS and time zone.
+    """
+
+    bundle_crs: str
+    source: str
+    crs: str
+    timezone: str
 
 
 @dataclass
@@ -180,10 +193,7 @@ def parse_table_parts(
         for parsed in _table_parts(
             src,
             table,
-            bundle_crs=bundle_crs,
-            source=source,
-            crs=crs,
-            timezone=timezone,
+            _Target(bundle_crs, source, crs, timezone),
             limits=limits,
             part_lines=PART_LINES if part_lines is None else part_lines,
         ):
@@ -204,29 +214,14 @@ def parse_table_parts(
 
 
 def _table_parts(
-    src: SourceFile,
-    table: str,
-    *,
-    bundle_crs: str,
-    source: str,
-    crs: str,
-    timezone: str,
-    limits: Limits,
-    part_lines: int,
+    src: SourceFile, table: str, target: _Target, *, limits: Limits, part_lines: int
 ) -> Iterator[Parsed]:
     parquet = src.basename.lower().endswith(".parquet")
     if src.refusal is not None:
         raise src.refusal
     if parquet:
         yield from _parquet_parts(
-            src,
-            table,
-            bundle_crs=bundle_crs,
-            source=source,
-            crs=crs,
-            timezone=timezone,
-            limits=limits,
-            part_lines=part_lines,
+            src, table, target, limits=limits, part_lines=part_lines
         )
         return
     with ExitStack() as stack:
@@ -255,30 +250,16 @@ def _table_parts(
                 )
                 for csv in [text.read_whole()] if parts is None else parts:
                     yield _map_table(
-                        csv.frame,
-                        csv.header,
-                        csv.rows,
-                        _bad_lines(csv, table),
-                        table,
-                        name=src.name,
-                        digest=text.digest,
-                        parquet=False,
-                        bundle_crs=bundle_crs,
-                        source=source,
-                        crs=crs,
-                        timezone=timezone,
+                        csv, table, name=src.name, digest=text.digest, target=target
                     )
                     del csv  # only the mapped part stays alive while it is written
                 return
-        yield parse_bundle_table(
+        yield _parse_table(
             src.read_bytes(limits),
             table,
             name=src.name,
             parquet=parquet,
-            bundle_crs=bundle_crs,
-            source=source,
-            crs=crs,
-            timezone=timezone,
+            target=target,
             limits=limits,
         )
 
@@ -538,15 +519,7 @@ def _locate(frame: pl.DataFrame, *, bundle_crs: str, crs: str) -> pl.DataFrame:
 
 
 def _parquet_parts(
-    src: SourceFile,
-    table: str,
-    *,
-    bundle_crs: str,
-    source: str,
-    crs: str,
-    timezone: str,
-    limits: Limits,
-    part_lines: int,
+    src: SourceFile, table: str, target: _Target, *, limits: Limits, part_lines: int
 ) -> Iterator[Parsed]:
     """A Parquet table in slices of ``part_lines`` rows (line = the row number).
 
@@ -569,31 +542,38 @@ def _parquet_parts(
         except Exception as err:
             msg = f"{src.name}: not a readable Parquet file: {err}"
             raise IngestError(msg) from err
-        frame = _parquet_rows(frame, start)
-        yield _map_table(
-            frame,
-            [c for c in frame.columns if c != LINE_COL],
-            frame.height,
-            pl.DataFrame(schema=PROBLEM_SCHEMA),
-            table,
-            name=src.name,
-            digest=digest,
-            parquet=True,
-            bundle_crs=bundle_crs,
-            source=source,
-            crs=crs,
-            timezone=timezone,
-        )
+        rows = _parquet_rows(frame, start)
         del frame
+        yield _map_table(
+            rows, table, name=src.name, digest=digest, target=target, parquet=True
+        )
+        del rows
 
 
-def _parquet_rows(frame: pl.DataFrame, start: int = 0) -> pl.DataFrame:
-    """Parquet rows as text, numbered from ``start + 1`` (their ``line``)."""
-    return (
+def _read_parquet(data: bytes, name: str) -> pl.DataFrame:
+    """Parquet bytes as a frame; an IngestError naming the file when unreadable."""
+    try:
+        return pl.read_parquet(io.BytesIO(data))
+    except Exception as err:  # polars raises several types for corrupt files
+        msg = f"{name}: not a readable Parquet file: {err}"
+        raise IngestError(msg) from err
+
+
+def _parquet_rows(frame: pl.DataFrame, start: int = 0) -> CsvTable:
+    """Parquet rows as a read table: text, numbered from ``start + 1`` (``line``).
+
+    Every row is well-formed (Parquet has no malformed lines; its text is UTF-8).
+    """
+    rows = (
         _to_text(frame)
         .with_row_index(LINE_COL, offset=start + 1)
         .with_columns(pl.col(LINE_COL).cast(pl.Int64))
     )
+    header = [c for c in rows.columns if c != LINE_COL]
+    no_bad = pl.DataFrame(
+        schema={"line": pl.Int64, "raw": pl.String, "reason": pl.String}
+    )
+    return CsvTable(header, rows, no_bad, rows.height, "utf-8")
 
 
 def parse_bundle_table(
@@ -615,71 +595,54 @@ def parse_bundle_table(
     IngestError
         When a required column is missing or the file cannot be read at all.
     """
-    digest = sha256_hex(data)
-    if parquet:
-        try:
-            frame = pl.read_parquet(io.BytesIO(data))
-        except Exception as err:  # polars raises several types for corrupt files
-            msg = f"{name}: not a readable Parquet file: {err}"
-            raise IngestError(msg) from err
-        frame = _parquet_rows(frame)
-        header = [c for c in frame.columns if c != LINE_COL]
-        bad = pl.DataFrame(schema=PROBLEM_SCHEMA)
-        rows = frame.height
-    else:
-        csv = read_csv(data, limits=limits)
-        del data
-        frame, header, rows = csv.frame, csv.header, csv.rows
-        bad = _bad_lines(csv, table)
-    return _map_table(
-        frame,
-        header,
-        rows,
-        bad,
+    return _parse_table(
+        data,
         table,
         name=name,
-        digest=digest,
         parquet=parquet,
-        bundle_crs=bundle_crs,
-        source=source,
-        crs=crs,
-        timezone=timezone,
+        target=_Target(bundle_crs, source, crs, timezone),
+        limits=limits,
     )
 
 
-def _bad_lines(csv: CsvTable, table: str) -> pl.DataFrame:
-    """The malformed lines of a read CSV as problems of ``table``."""
-    return csv.bad.select(
-        "line",
-        pl.lit(None, dtype=pl.String).alias("column"),
-        "reason",
-        "raw",
-        pl.lit("rejected").alias("kind"),
-        pl.lit(table).alias("target_table"),
+def _parse_table(
+    data: bytes,
+    table: str,
+    *,
+    name: str,
+    parquet: bool,
+    target: _Target,
+    limits: Limits,
+) -> Parsed:
+    """:func:`parse_bundle_table` of a table mapped to ``target``."""
+    digest = sha256_hex(data)
+    if parquet:
+        rows = _parquet_rows(_read_parquet(data, name))
+    else:
+        rows = read_csv(data, limits=limits)
+        del data
+    return _map_table(
+        rows, table, name=name, digest=digest, target=target, parquet=parquet
     )
 
 
 def _map_table(
-    frame: pl.DataFrame,
-    header: list[str],
-    rows: int,
-    bad: pl.DataFrame,
+    read: CsvTable,
     table: str,
     *,
     name: str,
     digest: str,
-    parquet: bool,
-    bundle_crs: str,
-    source: str,
-    crs: str,
-    timezone: str,
+    target: _Target,
+    parquet: bool = False,
 ) -> Parsed:
     """Check and map read rows (a whole table file or one part of it)."""
+    frame, header, rows = read.frame, read.header, read.rows
+    bad = rejected_lines(read.bad, table)
     missing = [c for c, _, req in BUNDLE_COLUMNS[table] if req and c not in header]
     if missing:
         msg = f"{name}: required column(s) {missing} missing from the header"
         raise IngestError(msg)
-    checks = _checks(frame, table, crs)
+    checks = _checks(frame, table, target.crs)
     if parquet:  # CSV lines with a NUL byte are quarantined by the CSV reader
         checks = [
             (
@@ -693,12 +656,12 @@ def _map_table(
     good, problems = split_rows(frame, header, checks, target=table)
     kind = f"bundle-{table}"
     if any(c in ("lat", "x") for c, _, _ in BUNDLE_COLUMNS[table]):
-        good = _locate(good, bundle_crs=bundle_crs, crs=crs)
+        good = _locate(good, bundle_crs=target.bundle_crs, crs=target.crs)
     exprs: list[pl.Expr] = []
     for col, ctype, _ in BUNDLE_COLUMNS[table]:
         if col in ("lat", "lon", "x", "y"):
             continue
-        target = _RENAME.get(table, {}).get(col, col)
+        name_as = _RENAME.get(table, {}).get(col, col)
         if col not in good.columns:
             continue
         if ctype == "hate":
@@ -707,16 +670,16 @@ def _map_table(
                 .str.split(";")
                 .list.eval(pl.element().str.strip_chars())
                 .list.join(";")
-                .alias(target)
+                .alias(name_as)
             )
         elif isinstance(ctype, tuple):
-            exprs.append(pl.col(col).str.strip_chars().alias(target))
+            exprs.append(pl.col(col).str.strip_chars().alias(name_as))
         else:
-            exprs.append(_parse(col, ctype, timezone).alias(target))
+            exprs.append(_parse(col, ctype, target.timezone).alias(name_as))
     if "lat" in good.columns:
         exprs += [pl.col(c) for c in ("lat", "lon", "x", "y", "has_location")]
     if table in _HAS_SOURCE:
-        exprs.append(pl.lit(source).alias("source"))
+        exprs.append(pl.lit(target.source).alias("source"))
     if table == "incidents":
         date_only = pl.col("occurred_at").str.strip_chars().str.len_chars() <= 10
         exprs += [

@@ -33,16 +33,8 @@ def content_keys(
 ) -> pl.Series:
     """Key each row by ``prefix`` + digest of its content and ordinal among equals.
 
-    Parameters
-    ----------
-    frame
-        Rows in file order.
-    columns
-        Columns that make up the content.
-    prefix
-        Short tag put before the digest, e.g. ``"puk-"``.
-    salt
-        Extra text mixed in (e.g. the force of a stop-and-search file).
+    ``frame`` holds the rows of a whole file in file order; ``columns``, ``prefix``
+    and ``salt`` are those of :class:`ContentKeyer`, which keys a file part by part.
     """
     return ContentKeyer(columns, prefix=prefix, salt=salt).keys(frame)
 

@@ -41,9 +41,10 @@ from typing import Final
 import polars as pl
 
 from avert.errors import IngestError
+from avert.ingest._rows import Check, split_rows
 from avert.ingest.keys import row_text
 from avert.ingest.result import PROBLEM_SCHEMA, Parsed, problems_frame
-from avert.schema import AREA_CENTROIDS, CONFIDENCE_SURVEY, POPULATIONS
+from avert.schema import AREA_CENTROIDS, CONFIDENCE_SURVEY, POPULATIONS, TableSpec
 
 __all__ = [
     "ETHNIC_COLUMNS",
@@ -153,6 +154,11 @@ def _bad_count(column: str) -> pl.Expr:
     return value.is_null() | (value < 0) | (value != value.floor())
 
 
+def _blank(column: str) -> pl.Expr:
+    """True where the column is missing or blank."""
+    return pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "")
+
+
 def _problems(
     frame: pl.DataFrame, bad: pl.Expr, column: pl.Expr, reason: pl.Expr, cols: list[str]
 ) -> pl.DataFrame:
@@ -173,6 +179,27 @@ def _first_bad_column(columns: list[str]) -> tuple[pl.Expr, pl.Expr]:
     for c in reversed(columns):
         col = pl.when(_bad_count(c)).then(pl.lit(c)).otherwise(col)
     return col, pl.lit("population is not a non-negative whole number")
+
+
+def _split_wide(
+    frame: pl.DataFrame, area: str, counts: list[str], cols: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Wide rows with an area code and whole counts, and the others rejected whole.
+
+    A rejected row names its area column when the code is missing, else its first
+    count column that is not a non-negative whole number.
+    """
+    bad_count = pl.any_horizontal([_bad_count(c) for c in counts])
+    no_area = _blank(area)
+    bad_col, reason = _first_bad_column(counts)
+    problems = _problems(
+        frame,
+        no_area | bad_count,
+        pl.when(no_area).then(pl.lit(area)).otherwise(bad_col),
+        pl.when(no_area).then(pl.lit("no area code")).otherwise(reason),
+        cols,
+    )
+    return frame.filter(~(no_area | bad_count)), problems
 
 
 def _long_from_wide(
@@ -226,17 +253,7 @@ def _census_wide(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     assert total is not None
     groups = {c: ETHNIC_COLUMNS[c.lower()] for c in cols if c.lower() in ETHNIC_COLUMNS}
     counts = [total, *groups]
-    bad_count = pl.any_horizontal([_bad_count(c) for c in counts])
-    no_area = pl.col(area).is_null() | (pl.col(area).str.strip_chars() == "")
-    bad_col, reason = _first_bad_column(counts)
-    problems = _problems(
-        frame,
-        no_area | bad_count,
-        pl.when(no_area).then(pl.lit(area)).otherwise(bad_col),
-        pl.when(no_area).then(pl.lit("no area code")).otherwise(reason),
-        cols,
-    )
-    good = frame.filter(~(no_area | bad_count))
+    good, problems = _split_wide(frame, area, counts, cols)
     parent = _col_named(cols, "lad_name", "lad11nm", "lad_code", "lad11cd")
     keys = {
         "area": pl.col(area).str.strip_chars(),
@@ -263,17 +280,7 @@ def _midyear_wide(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         if m:
             band = "all" if m.group(2) == "All-Ages" else m.group(2)
             cells[c] = (_SEX_PREFIX[m.group(1)], band, "all")
-    bad_count = pl.any_horizontal([_bad_count(c) for c in cells])
-    no_area = pl.col(area).is_null() | (pl.col(area).str.strip_chars() == "")
-    bad_col, reason = _first_bad_column(list(cells))
-    problems = _problems(
-        frame,
-        no_area | bad_count,
-        pl.when(no_area).then(pl.lit(area)).otherwise(bad_col),
-        pl.when(no_area).then(pl.lit("no area code")).otherwise(reason),
-        cols,
-    )
-    good = frame.filter(~(no_area | bad_count))
+    good, problems = _split_wide(frame, area, list(cells), cols)
     keys = {
         "area": pl.col(area).str.strip_chars(),
         "area_name": pl.col(name) if name else pl.lit(None, pl.String),
@@ -342,7 +349,7 @@ def _custom_long(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     age_col = next((c for c in code_cols[1:] if c.lower().startswith("age")), None)
     eth_col = next((c for c in code_cols[1:] if c.lower().startswith("ethnic")), None)
     eth = _ethnic_label(label_of(eth_col)) if eth_col else pl.lit("all")
-    no_area = pl.col(area).is_null() | (pl.col(area).str.strip_chars() == "")
+    no_area = _blank(area)
     bad = _bad_count(obs)
     problems = _problems(
         frame,
@@ -418,7 +425,7 @@ def _simple(
             "--map area=LSOA21CD --map population=Total"
         )
         raise IngestError(msg)
-    no_area = pl.col(area).is_null() | (pl.col(area).str.strip_chars() == "")
+    no_area = _blank(area)
     bad = _bad_count(pop)
     year_col = source("year")
     bad_year = (
@@ -587,6 +594,16 @@ def _period(value: pl.Expr) -> pl.Expr:
     )
 
 
+def _check(column: str, bad: pl.Expr, reason: str) -> Check:
+    """The row check naming ``column`` and ``reason`` where ``bad`` holds."""
+    return pl.lit(column), pl.when(bad).then(pl.lit(reason))
+
+
+def _canonical(frame: pl.DataFrame, table: TableSpec) -> pl.DataFrame:
+    """The table's columns that ``frame`` holds, in the table's order."""
+    return frame.select([c for c in table.names if c in frame.columns])
+
+
 def parse_confidence(
     path: str | Path,
     *,
@@ -618,29 +635,24 @@ def parse_confidence(
         .str.strip_suffix("%")
         .cast(pl.Float64, strict=False)
     )
-    bad_area = pl.col(area).is_null() | (pl.col(area).str.strip_chars() == "")
-    bad_period = _period(pl.col(period)).is_null()
-    bad_pct = value.is_null() | (value < 0) | (value > 100)
-    bad = bad_area | bad_period | bad_pct
-    problems = frame.filter(bad).select(
-        pl.col("_line").alias("line"),
-        pl.when(bad_area)
-        .then(pl.lit(area))
-        .when(bad_period)
-        .then(pl.lit(period))
-        .otherwise(pl.lit(pct))
-        .alias("column"),
-        pl.when(bad_area)
-        .then(pl.lit("no area"))
-        .when(bad_period)
-        .then(pl.lit("period is not YYYY-MM-DD, YYYY-MM or YYYY Qn"))
-        .otherwise(pl.lit("pct_agree is not a number from 0 to 100"))
-        .alias("reason"),
-        row_text(cols).alias("raw"),
-        pl.lit("rejected").alias("kind"),
-        pl.lit("confidence_survey").alias("target_table"),
+    good, problems = split_rows(
+        frame,
+        cols,
+        [
+            _check(area, _blank(area), "no area"),
+            _check(
+                period,
+                _period(pl.col(period)).is_null(),
+                "period is not YYYY-MM-DD, YYYY-MM or YYYY Qn",
+            ),
+            _check(
+                pct,
+                value.is_null() | (value < 0) | (value > 100),
+                "pct_agree is not a number from 0 to 100",
+            ),
+        ],
+        target="confidence_survey",
     )
-    good = frame.filter(~bad)
     out = good.select(
         pl.col(area).str.strip_chars().alias("area"),
         _period(pl.col(period)).alias("period"),
@@ -654,17 +666,9 @@ def parse_confidence(
         pl.lit(source or p.name).alias("source"),
         pl.col("_line").alias("source_line"),
     )
+    frames = {"confidence_survey": _canonical(out, CONFIDENCE_SURVEY)}
     return Parsed(
-        file=str(path),
-        sha256=digest,
-        kind="confidence-survey",
-        rows=frame.height,
-        frames={
-            "confidence_survey": out.select(
-                [c for c in CONFIDENCE_SURVEY.names if c in out.columns]
-            )
-        },
-        problems=problems.cast(dict(PROBLEM_SCHEMA)),  # type: ignore[arg-type]
+        str(path), digest, "confidence-survey", frame.height, frames, problems
     )
 
 
@@ -686,35 +690,21 @@ def parse_centroids(path: str | Path) -> Parsed:
         raise IngestError(msg)
     la = pl.col(lat).cast(pl.Float64, strict=False)
     lo = pl.col(lon).cast(pl.Float64, strict=False)
-    bad_area = pl.col(area).is_null() | (pl.col(area).str.strip_chars() == "")
     bad_xy = la.is_null() | lo.is_null() | (la.abs() > 90) | (lo.abs() > 180)
-    bad = bad_area | bad_xy
-    problems = frame.filter(bad).select(
-        pl.col("_line").alias("line"),
-        pl.when(bad_area).then(pl.lit(area)).otherwise(pl.lit(lat)).alias("column"),
-        pl.when(bad_area)
-        .then(pl.lit("no area code"))
-        .otherwise(pl.lit("latitude/longitude missing or out of range"))
-        .alias("reason"),
-        row_text(cols).alias("raw"),
-        pl.lit("rejected").alias("kind"),
-        pl.lit("area_centroids").alias("target_table"),
+    good, problems = split_rows(
+        frame,
+        cols,
+        [
+            _check(area, _blank(area), "no area code"),
+            _check(lat, bad_xy, "latitude/longitude missing or out of range"),
+        ],
+        target="area_centroids",
     )
-    out = frame.filter(~bad).select(
+    out = good.select(
         pl.col(area).str.strip_chars().alias("area"),
         la.alias("lat"),
         lo.alias("lon"),
         pl.col("_line").alias("source_line"),
     )
-    return Parsed(
-        file=str(path),
-        sha256=digest,
-        kind="area-centroids",
-        rows=frame.height,
-        frames={
-            "area_centroids": out.select(
-                [c for c in AREA_CENTROIDS.names if c in out.columns]
-            )
-        },
-        problems=problems.cast(dict(PROBLEM_SCHEMA)),  # type: ignore[arg-type]
-    )
+    frames = {"area_centroids": _canonical(out, AREA_CENTROIDS)}
+    return Parsed(str(path), digest, "area-centroids", frame.height, frames, problems)

@@ -32,8 +32,8 @@ import polars as pl
 from avert.config._toml import Constraint, check, fail, read_file
 from avert.errors import IngestError
 from avert.ingest._csv import LINE_COL, read_csv
-from avert.ingest._rows import join_text
-from avert.ingest.bundle import parse_bundle_table
+from avert.ingest._rows import join_text, rejected_lines
+from avert.ingest.bundle import _read_parquet, parse_bundle_table
 from avert.ingest.keys import ContentKeyer
 from avert.ingest.result import Parsed
 
@@ -55,6 +55,14 @@ _COLUMN_KEYS: Final = (
     "ward",
     "borough",
     "outcome",
+)
+
+#: mapped columns taken as the file gives them (the bundle's row checks follow);
+#: the id, the time and the offence code are mapped on their own
+_AS_GIVEN: Final = tuple(
+    k
+    for k in _COLUMN_KEYS
+    if k not in {"incident_id", "occurred_at", "occurred_hour", "offence_code"}
 )
 
 
@@ -133,11 +141,7 @@ def _read(
 ) -> tuple[pl.DataFrame, list[str], int, pl.DataFrame]:
     """Rows as text with the file's line numbers, header, row count, malformed lines."""
     if parquet:
-        try:
-            frame = pl.read_parquet(io.BytesIO(data))
-        except Exception as err:  # polars raises several types for corrupt files
-            msg = f"{name}: not a readable Parquet file: {err}"
-            raise IngestError(msg) from err
+        frame = _read_parquet(data, name)
         header = list(frame.columns)
         frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index(
             LINE_COL, offset=1
@@ -185,10 +189,7 @@ def parse_table(
             .otherwise(None)
         )
     exprs: list[pl.Expr] = [when.alias("occurred_at")]
-    for key in ("occurred_to", "crime_type", "lat", "lon", "x", "y", "lsoa", "ward"):
-        if key in c:
-            exprs.append(pl.col(c[key]).alias(key))
-    for key in ("borough", "outcome"):
+    for key in _AS_GIVEN:
         if key in c:
             exprs.append(pl.col(c[key]).alias(key))
     if "offence_code" in c:
@@ -236,14 +237,7 @@ def parse_table(
     if bad.height:
         problems = pl.concat(
             [
-                bad.select(
-                    "line",
-                    pl.lit(None, dtype=pl.String).alias("column"),
-                    "reason",
-                    "raw",
-                    pl.lit("rejected").alias("kind"),
-                    pl.lit("incidents").alias("target_table"),
-                ).cast(problems.schema),
+                rejected_lines(bad, "incidents").cast(problems.schema),
                 problems,
             ]
         ).sort("line")
