@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +15,33 @@ from avert.analyse.performance._base import F64, Bools
 
 
 # --- statistical process control ----------------------------------------------------
+class _Limit:
+    """A line of a chart, one value per point: centre + ``sigmas`` sigma.
+
+    A lower line (``sigmas`` < 0) is floored at 0: counts and rates are never
+    negative.
+    """
+
+    def __init__(self, sigmas: int, doc: str) -> None:
+        self.sigmas = sigmas
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, chart: None, owner: type[object]) -> _Limit: ...
+
+    @overload
+    def __get__(self, chart: SPCChart, owner: type[object]) -> tuple[float, ...]: ...
+
+    def __get__(
+        self, chart: SPCChart | None, owner: type[object]
+    ) -> _Limit | tuple[float, ...]:
+        if chart is None:
+            return self
+        if self.sigmas > 0:
+            return tuple(chart.centre + self.sigmas * s for s in chart.sigma)
+        return tuple(max(0.0, chart.centre + self.sigmas * s) for s in chart.sigma)
+
+
 @dataclass(frozen=True)
 class SPCChart:
     """A Shewhart chart: values, centre line and limits per point, run-rule flags.
@@ -30,25 +57,10 @@ class SPCChart:
     baseline: tuple[bool, ...]
     rules: Mapping[str, tuple[bool, ...]]
 
-    @property
-    def ucl(self) -> tuple[float, ...]:
-        """Upper control limit (centre + 3 sigma)."""
-        return tuple(self.centre + 3 * s for s in self.sigma)
-
-    @property
-    def lcl(self) -> tuple[float, ...]:
-        """Lower control limit (centre - 3 sigma, floored at 0)."""
-        return tuple(max(0.0, self.centre - 3 * s) for s in self.sigma)
-
-    @property
-    def upper_2sigma(self) -> tuple[float, ...]:
-        """Upper warning limit (centre + 2 sigma)."""
-        return tuple(self.centre + 2 * s for s in self.sigma)
-
-    @property
-    def lower_2sigma(self) -> tuple[float, ...]:
-        """Lower warning limit (centre - 2 sigma, floored at 0)."""
-        return tuple(max(0.0, self.centre - 2 * s) for s in self.sigma)
+    ucl = _Limit(3, "Upper control limit (centre + 3 sigma).")
+    lcl = _Limit(-3, "Lower control limit (centre - 3 sigma, floored at 0).")
+    upper_2sigma = _Limit(2, "Upper warning limit (centre + 2 sigma).")
+    lower_2sigma = _Limit(-2, "Lower warning limit (centre - 2 sigma, floored at 0).")
 
     @property
     def signal(self) -> tuple[bool, ...]:
