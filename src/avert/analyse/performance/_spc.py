@@ -157,6 +157,20 @@ def run_rules(
     }
 
 
+def _chart(
+    kind: Literal["c", "u", "x"], values: F64, centre: float, sigma: F64, base: Bools
+) -> SPCChart:
+    """The chart of ``values`` with its limits and run-rule flags."""
+    return SPCChart(
+        kind=kind,
+        values=tuple(float(v) for v in values),
+        centre=centre,
+        sigma=tuple(float(v) for v in sigma),
+        baseline=tuple(bool(v) for v in base),
+        rules=run_rules(values, centre, sigma),
+    )
+
+
 def c_chart(
     counts: Sequence[float] | F64, baseline: Sequence[bool] | Bools
 ) -> SPCChart:
@@ -171,14 +185,7 @@ def c_chart(
         raise ValueError(msg)
     centre = float(c[base].mean())
     sigma = np.full(c.size, math.sqrt(max(centre, 0.0)))
-    return SPCChart(
-        kind="c",
-        values=tuple(float(v) for v in c),
-        centre=centre,
-        sigma=tuple(float(v) for v in sigma),
-        baseline=tuple(bool(v) for v in base),
-        rules=run_rules(c, centre, sigma),
-    )
+    return _chart("c", c, centre, sigma, base)
 
 
 def u_chart(
@@ -200,14 +207,7 @@ def u_chart(
     centre = float(c[base].sum() / n[base].sum())
     u = c / n
     sigma = np.sqrt(centre / n)
-    return SPCChart(
-        kind="u",
-        values=tuple(float(v) for v in u),
-        centre=centre,
-        sigma=tuple(float(v) for v in sigma),
-        baseline=tuple(bool(v) for v in base),
-        rules=run_rules(u, centre, sigma),
-    )
+    return _chart("u", u, centre, sigma, base)
 
 
 def xmr_chart(
@@ -228,11 +228,4 @@ def xmr_chart(
     pairs = base[1:] & base[:-1]
     mr = np.abs(np.diff(x))[pairs]
     sigma = np.full(x.size, float(mr.mean() / 1.128) if mr.size else 0.0)
-    return SPCChart(
-        kind="x",
-        values=tuple(float(v) for v in x),
-        centre=centre,
-        sigma=tuple(float(v) for v in sigma),
-        baseline=tuple(bool(v) for v in base),
-        rules=run_rules(x, centre, sigma),
-    )
+    return _chart("x", x, centre, sigma, base)
