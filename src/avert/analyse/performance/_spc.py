@@ -171,6 +171,18 @@ def _chart(
     )
 
 
+def _with_baseline(
+    values: Sequence[float] | F64, baseline: Sequence[bool] | Bools
+) -> tuple[F64, Bools]:
+    """The values and baseline flags as arrays; ValueError without a baseline point."""
+    x = np.asarray(values, dtype=np.float64)
+    base = np.asarray(baseline, dtype=bool)
+    if not base.any():
+        msg = "a control chart needs at least one baseline point"
+        raise ValueError(msg)
+    return x, base
+
+
 def c_chart(
     counts: Sequence[float] | F64, baseline: Sequence[bool] | Bools
 ) -> SPCChart:
@@ -178,11 +190,7 @@ def c_chart(
 
     Limits come from the ``baseline`` points only and apply to every point.
     """
-    c = np.asarray(counts, dtype=np.float64)
-    base = np.asarray(baseline, dtype=bool)
-    if not base.any():
-        msg = "a control chart needs at least one baseline point"
-        raise ValueError(msg)
+    c, base = _with_baseline(counts, baseline)
     centre = float(c[base].mean())
     sigma = np.full(c.size, math.sqrt(max(centre, 0.0)))
     return _chart("c", c, centre, sigma, base)
@@ -219,11 +227,7 @@ def xmr_chart(
     those between consecutive baseline points (Wheeler & Chambers 1992,
     *Understanding Statistical Process Control*; NHS England "Making data count").
     """
-    x = np.asarray(values, dtype=np.float64)
-    base = np.asarray(baseline, dtype=bool)
-    if not base.any():
-        msg = "a control chart needs at least one baseline point"
-        raise ValueError(msg)
+    x, base = _with_baseline(values, baseline)
     centre = float(x[base].mean())
     pairs = base[1:] & base[:-1]
     mr = np.abs(np.diff(x))[pairs]
