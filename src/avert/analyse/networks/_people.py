@@ -14,6 +14,7 @@ from avert.analyse.networks._common import (
     _check_incidents,
     _check_involvements,
     _config,
+    _in_window,
 )
 from avert.analyse.networks._graph import to_igraph
 from avert.config.networks import NetworksConfig
@@ -43,12 +44,9 @@ def victims_of_violence(
         .unique()
         .join(inc.filter(pl.col("in_definition")), on="incident_id")
     )
-    if since is not None:
-        rows = rows.filter(pl.col("occurred_from") >= since)
-    if until is not None:
-        rows = rows.filter(pl.col("occurred_from") <= until)
     return (
-        rows.group_by("person_id")
+        _in_window(rows, since, until)
+        .group_by("person_id")
         .agg(
             pl.len().cast(pl.Int64).alias("n_victimisations"),
             pl.col("occurred_from").max().alias("last_victimised_at"),

@@ -13,6 +13,7 @@ from avert.analyse.networks._common import (
     _check_incidents,
     _check_involvements,
     _config,
+    _each_way,
     _offending,
 )
 from avert.analyse.networks._conflicts import group_conflicts
@@ -106,19 +107,12 @@ def _tied_members(mem: pl.DataFrame, co_edges: pl.DataFrame | None) -> pl.DataFr
 
 def _conflict_counts(conflicts: pl.DataFrame) -> pl.DataFrame:
     """Per group: violent conflicts (either side), the most with one rival, rivals."""
-    sides = pl.concat(
-        [
-            conflicts.select(
-                pl.col("offender_group_id").alias("group_id"),
-                pl.col("victim_group_id").alias("rival"),
-                "n_incidents",
-            ),
-            conflicts.select(
-                pl.col("victim_group_id").alias("group_id"),
-                pl.col("offender_group_id").alias("rival"),
-                "n_incidents",
-            ),
-        ]
+    sides = _each_way(
+        conflicts,
+        "offender_group_id",
+        "victim_group_id",
+        names=("group_id", "rival"),
+        carry=["n_incidents"],
     )
     per_rival = sides.group_by("group_id", "rival").agg(
         pl.col("n_incidents").sum().cast(pl.Int64).alias("_n")

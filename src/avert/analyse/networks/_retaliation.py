@@ -14,6 +14,7 @@ from avert.analyse.networks._common import (
     _check_incidents,
     _check_involvements,
     _config,
+    _each_way,
 )
 from avert.analyse.networks._conflicts import _conflict_incidents
 from avert.analyse.networks._groups import match_groups
@@ -485,23 +486,16 @@ def _rivals(
     history = _conflict_incidents(
         mem, inc, inv, roles=cfg.graph.roles, start=None, end=until
     )
-    sides = pl.concat(
-        [
-            history.select(
-                pl.col("victim_group_id").alias("group_id"),
-                pl.col("offender_group_id").alias("rival_id"),
-                pl.lit(1).alias("_o"),
-                pl.col("occurred_from").alias("_at"),
-                pl.col("incident_id").alias("_cid"),
-            ),
-            history.select(
-                pl.col("offender_group_id").alias("group_id"),
-                pl.col("victim_group_id").alias("rival_id"),
-                pl.lit(2).alias("_o"),
-                pl.col("occurred_from").alias("_at"),
-                pl.col("incident_id").alias("_cid"),
-            ),
-        ]
+    sides = _each_way(
+        history,
+        "victim_group_id",
+        "offender_group_id",
+        names=("group_id", "rival_id"),
+        tags=([pl.lit(1).alias("_o")], [pl.lit(2).alias("_o")]),
+        carry=[
+            pl.col("occurred_from").alias("_at"),
+            pl.col("incident_id").alias("_cid"),
+        ],
     )
     horizon = dt.timedelta(days=cfg.retaliation.rival_history_days)
     earlier = (
