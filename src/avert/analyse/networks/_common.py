@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Final, TypeVar
+from typing import Final, NamedTuple, TypeVar
 
 import polars as pl
 
-from avert.config.networks import NetworksConfig
+from avert.config.networks import GraphConfig, NetworksConfig
 from avert.schema import check_frame
 
 _US_PER_DAY: Final = 86_400_000_000
@@ -125,6 +125,33 @@ def _offending(
         .join(window, on="incident_id", how="inner")
         .collect()
     )
+
+
+class _Window(NamedTuple):
+    """Checked incidents and involvements, the graph window and its offending rows."""
+
+    inc: pl.DataFrame
+    inv: pl.DataFrame
+    start: dt.datetime
+    end: dt.datetime
+    #: one row per (incident, person) offending in the window (see :func:`_offending`)
+    off: pl.DataFrame
+
+
+def _graph_window(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    *,
+    as_of: dt.datetime | None,
+    cfg: GraphConfig,
+) -> _Window:
+    """The ``cfg.window_days`` up to ``as_of`` (default: the latest incident)."""
+    inc = _check_incidents(incidents)
+    inv = _check_involvements(involvements)
+    end = _as_of(inc, as_of)
+    start = end - dt.timedelta(days=cfg.window_days)
+    off = _offending(inc, inv, roles=cfg.roles, start=start, end=end)
+    return _Window(inc, inv, start, end, off)
 
 
 def _in_window(frame: _F, start: dt.datetime | None, end: dt.datetime | None) -> _F:

@@ -9,13 +9,11 @@ import polars as pl
 
 from avert.analyse.networks._common import (
     _US_PER_DAY,
-    _as_of,
     _both_ways,
-    _check_incidents,
-    _check_involvements,
     _config,
     _each_way,
-    _offending,
+    _graph_window,
+    _Window,
 )
 from avert.analyse.networks._conflicts import group_conflicts
 from avert.config.networks import NetworksConfig
@@ -97,22 +95,10 @@ def group_profiles(
     ``activity.trend_window_days`` with the window before it.
     """
     cfg = _config(config)
-    inc = _check_incidents(incidents)
-    inv = _check_involvements(involvements)
+    window = _graph_window(incidents, involvements, as_of=as_of, cfg=cfg.graph)
     check_frame(membership, ["group_id", "person_id", "origin"], name="membership")
-    end = _as_of(inc, as_of)
-    start = end - dt.timedelta(days=cfg.graph.window_days)
-    off = _offending(inc, inv, roles=cfg.graph.roles, start=start, end=end)
     return _profiles(
-        membership,
-        inc,
-        inv,
-        off,
-        end=end,
-        start=start,
-        co_edges=co_edges,
-        conflicts=conflicts,
-        cfg=cfg,
+        membership, window, co_edges=co_edges, conflicts=conflicts, cfg=cfg
     )
 
 
@@ -155,17 +141,14 @@ def _conflict_counts(conflicts: pl.DataFrame) -> pl.DataFrame:
 
 def _profiles(
     membership: pl.DataFrame,
-    inc: pl.DataFrame,
-    inv: pl.DataFrame,
-    off: pl.DataFrame,
+    window: _Window,
     *,
-    end: dt.datetime,
-    start: dt.datetime,
     co_edges: pl.DataFrame | None,
     conflicts: pl.DataFrame | None,
     cfg: NetworksConfig,
 ) -> pl.DataFrame:
     """Group profiles from offending rows (see :func:`group_profiles`)."""
+    inc, inv, start, end, off = window
     mem = membership.select("group_id", "person_id", "origin")
     sizes = mem.group_by("group_id", "origin").agg(
         pl.len().cast(pl.Int64).alias("size")
