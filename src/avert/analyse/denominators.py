@@ -9,7 +9,7 @@ the latest year the area has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -23,6 +23,8 @@ __all__ = [
     "residents_by_dimension",
 ]
 
+#: the columns that place a row: an area by code, name or parent, and a year
+_LEVELS = ("area", "area_name", "parent_area", "year")
 _TOTAL = (pl.col("sex") == "all") & (pl.col("age_band") == "all")
 
 
@@ -81,9 +83,7 @@ def area_totals(
     rows = populations.filter(_TOTAL & (pl.col("ethnicity") == "all"))
     if year is not None:
         rows = rows.filter(pl.col("year") == year)
-    got = _resolve(
-        rows.select("area", "area_name", "parent_area", "year", "population"), areas
-    )
+    got = _resolve(rows.select(*_LEVELS, "population"), areas)
     return {str(a): float(p) for a, p in got.select("asked", "population").iter_rows()}
 
 
@@ -100,14 +100,7 @@ def group_residents(
     rows = populations.filter(_TOTAL & (pl.col("ethnicity") != "all"))
     if year is not None:
         rows = rows.filter(pl.col("year") == year)
-    rows = rows.select(
-        "area",
-        "area_name",
-        "parent_area",
-        "year",
-        pl.col("ethnicity").alias("group"),
-        "population",
-    )
+    rows = rows.select(*_LEVELS, pl.col("ethnicity").alias("group"), "population")
     if areas is None:
         return rows.group_by("area", "group").agg(pl.col("population").sum())
     got = _resolve(rows, areas)
@@ -129,27 +122,13 @@ def area_features(
     )
     groups = group_residents(populations, list(totals), year=year)
     if groups.height:
-        wide = groups.with_columns(
-            (pl.col("population") / pl.col("population").sum().over("area")).alias("s")
-        ).pivot(on="group", index="area", values="s")
-        wide = wide.rename(
-            {c: f"share_{c.lower()}" for c in wide.columns if c != "area"}
+        shares = _shares_wide(
+            groups, on="group", index="area", name=lambda c: f"share_{c.lower()}"
         )
-        frame = frame.join(wide, on="area", how="left")
-    sexes = populations.filter(
-        (pl.col("age_band") == "all")
-        & (pl.col("ethnicity") == "all")
-        & (pl.col("sex") != "all")
-    )
-    if year is not None:
-        sexes = sexes.filter(pl.col("year") == year)
+        frame = frame.join(shares, on="area", how="left")
+    sexes = _split_by(populations, "sex", year=year)
     if sexes.height:
-        got = _resolve(
-            sexes.select(
-                "area", "area_name", "parent_area", "year", "sex", "population"
-            ),
-            list(totals),
-        )
+        got = _resolve(sexes.select(*_LEVELS, "sex", "population"), list(totals))
         male = got.group_by("asked").agg(
             (
                 pl.col("population").filter(pl.col("sex") == "M").sum()
@@ -157,28 +136,44 @@ def area_features(
             ).alias("share_male")
         )
         frame = frame.join(male.rename({"asked": "area"}), on="area", how="left")
-    ages = populations.filter(
-        (pl.col("sex") == "all")
-        & (pl.col("ethnicity") == "all")
-        & (pl.col("age_band") != "all")
-    )
-    if year is not None:
-        ages = ages.filter(pl.col("year") == year)
+    ages = _split_by(populations, "age_band", year=year)
     if ages.height:
-        got = _resolve(
-            ages.select(
-                "area", "area_name", "parent_area", "year", "age_band", "population"
-            ),
-            list(totals),
+        got = _resolve(ages.select(*_LEVELS, "age_band", "population"), list(totals))
+        shares = _shares_wide(
+            got, on="age_band", index="asked", name=lambda c: f"share_age_{c}"
         )
-        wide = got.with_columns(
-            (pl.col("population") / pl.col("population").sum().over("asked")).alias("s")
-        ).pivot(on="age_band", index="asked", values="s")
-        wide = wide.rename(
-            {c: f"share_age_{c}" for c in wide.columns if c != "asked"}
-        ).rename({"asked": "area"})
-        frame = frame.join(wide, on="area", how="left")
+        frame = frame.join(shares.rename({"asked": "area"}), on="area", how="left")
     return frame
+
+
+def _split_by(
+    populations: pl.DataFrame,
+    column: str,
+    *,
+    year: int | None,
+    keep: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """Rows split by ``column`` alone (the other two breakdowns ``all``) in ``year``.
+
+    ``keep`` chooses the values of ``column`` (default: every value but ``all``).
+    """
+    other, another = (c for c in ("sex", "age_band", "ethnicity") if c != column)
+    rows = populations.filter(
+        (pl.col(other) == "all")
+        & (pl.col(another) == "all")
+        & (keep if keep is not None else pl.col(column) != "all")
+    )
+    return rows if year is None else rows.filter(pl.col("year") == year)
+
+
+def _shares_wide(
+    rows: pl.DataFrame, *, on: str, index: str, name: Callable[[str], str]
+) -> pl.DataFrame:
+    """Each value of ``on`` as a column: its share of the residents of ``index``."""
+    wide = rows.with_columns(
+        (pl.col("population") / pl.col("population").sum().over(index)).alias("s")
+    ).pivot(on=on, index=index, values="s")
+    return wide.rename({c: name(c) for c in wide.columns if c != index})
 
 
 #: police.uk age ranges as inclusive years
@@ -213,12 +208,7 @@ def police_age_residents(
     empty = pl.DataFrame(schema={"age_range": pl.String, "population": pl.Int64})
     if both.height == 0:
         return empty
-    got = _resolve(
-        both.select(
-            "area", "area_name", "parent_area", "year", "age_band", "population"
-        ),
-        areas,
-    )
+    got = _resolve(both.select(*_LEVELS, "age_band", "population"), areas)
     if got.height == 0:
         return empty
     bands = got.with_columns(
@@ -250,19 +240,10 @@ def residents_by_dimension(
     schema = {"dimension": pl.String, "category": pl.String, "population": pl.Int64}
     parts = [pl.DataFrame(schema=schema)]
     if areas and populations.height:
-        sexes = populations.filter(
-            (pl.col("age_band") == "all")
-            & (pl.col("ethnicity") == "all")
-            & pl.col("sex").is_in(["M", "F"])
+        sexes = _split_by(
+            populations, "sex", year=year, keep=pl.col("sex").is_in(["M", "F"])
         )
-        if year is not None:
-            sexes = sexes.filter(pl.col("year") == year)
-        got = _resolve(
-            sexes.select(
-                "area", "area_name", "parent_area", "year", "sex", "population"
-            ),
-            areas,
-        )
+        got = _resolve(sexes.select(*_LEVELS, "sex", "population"), areas)
         parts.append(
             got.group_by(pl.col("sex").alias("category")).agg(
                 pl.lit("sex").alias("dimension"), pl.col("population").sum()

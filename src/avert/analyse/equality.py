@@ -165,30 +165,41 @@ def _ratios(
         if keys
         else counts.join(ref, how="cross")
     )
-    ratio, lo, hi = katz_ratio(
-        pl.col(count).cast(pl.Float64),
-        pl.col(residents).cast(pl.Float64),
-        pl.col("_c").cast(pl.Float64),
-        pl.col("_n2").cast(pl.Float64),
-    )
+    ratio, lo, hi = _katz_to_columns(count, residents)
+    # the White row is the reference: ratio 1 by definition, no interval
+    ci_low, ci_high = _no_interval_where(pl.col("group") == REFERENCE, lo, hi)
     return (
         joined.with_columns(
             (pl.col(count) / pl.col(residents) * 1000).alias("rate_per_1000"),
             ratio.alias("ratio_to_white"),
-            # the White row is the reference: ratio 1 by definition, no interval
-            pl.when(pl.col("group") == REFERENCE)
-            .then(pl.lit(None, dtype=pl.Float64))
-            .otherwise(lo)
-            .alias("ci_low"),
-            pl.when(pl.col("group") == REFERENCE)
-            .then(pl.lit(None, dtype=pl.Float64))
-            .otherwise(hi)
-            .alias("ci_high"),
+            ci_low.alias("ci_low"),
+            ci_high.alias("ci_high"),
         )
         .with_columns(
             (pl.col("ci_low") > 1).fill_null(value=False).alias("significantly_above_1")
         )
         .drop("_c", "_n2")
+    )
+
+
+def _katz_to_columns(count: str, denominator: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """:func:`katz_ratio` of ``count/denominator`` to the reference ``_c/_n2``."""
+    return katz_ratio(
+        pl.col(count).cast(pl.Float64),
+        pl.col(denominator).cast(pl.Float64),
+        pl.col("_c").cast(pl.Float64),
+        pl.col("_n2").cast(pl.Float64),
+    )
+
+
+def _no_interval_where(
+    is_reference: pl.Expr, lo: pl.Expr, hi: pl.Expr
+) -> tuple[pl.Expr, pl.Expr]:
+    """The interval ends, null on the reference row (its ratio is 1 by definition)."""
+    none = pl.lit(None, dtype=pl.Float64)
+    return (
+        pl.when(is_reference).then(none).otherwise(lo),
+        pl.when(is_reference).then(none).otherwise(hi),
     )
 
 
@@ -309,122 +320,33 @@ def stop_search_equality(
         .unique()
         .join(pl.DataFrame({"group": list(GROUPS)}), how="cross")
     )
-    counts = s.group_by("area", "group").agg(pl.len().cast(pl.Int64).alias("searches"))
-    rates = (
-        grid.join(counts, on=["area", "group"], how="left")
-        .join(res, on=["area", "group"], how="left")
-        .with_columns(pl.col("searches").fill_null(0))
-    )
-    rates = _ratios(rates, ["area"], count="searches", residents="residents").sort(
-        "area", "group"
-    )
+    rates = _search_ratios(s, grid, res)
     # by legislation (every area together when placed, else as given)
+    by_leg = pl.DataFrame()
     if "legislation" in s.columns:
-        leg = s.with_columns(legislation_group().alias("power"))
-        by_leg = (
-            grid.join(pl.DataFrame({"power": [*LEGISLATION, "other"]}), how="cross")
-            .join(
-                leg.group_by("area", "power", "group").agg(
-                    pl.len().cast(pl.Int64).alias("searches")
-                ),
-                on=["area", "power", "group"],
-                how="left",
-            )
-            .join(res, on=["area", "group"], how="left")
-            .with_columns(pl.col("searches").fill_null(0))
+        by_leg = _search_ratios(
+            s.with_columns(legislation_group().alias("power")),
+            grid,
+            res,
+            by=pl.DataFrame({"power": [*LEGISLATION, "other"]}),
         )
-        by_leg = _ratios(
-            by_leg, ["area", "power"], count="searches", residents="residents"
-        ).sort("area", "power", "group")
-    else:
-        by_leg = pl.DataFrame()
     by_age = pl.DataFrame()
     if "age_range" in s.columns:
-        aged = s.with_columns(pl.col("age_range").fill_null("not recorded"))
-        # one row per band and group, plus group "all" (every search in the band)
-        by_age = (
-            pl.concat(
-                [
-                    aged.select("area", "age_range", "group"),
-                    aged.select("area", "age_range", pl.lit("all").alias("group")),
-                ]
-            )
-            .group_by("area", "age_range", "group")
-            .agg(pl.len().cast(pl.Int64).alias("searches"))
-            .with_columns(
-                (
-                    pl.col("searches") / pl.col("searches").sum().over("area", "group")
-                ).alias("share_of_group")
-            )
-        )
-        if age_residents is not None and age_residents.height:
-            ages = age_residents.group_by("age_range").agg(
-                pl.col("population").sum().alias("residents_of_band")
-            )
-            # residents by age and ethnicity are rarely published small-area: the
-            # rate is given for group "all" only
-            by_age = by_age.join(ages, on="age_range", how="left").with_columns(
-                pl.when(pl.col("group") == "all")
-                .then(pl.col("searches") / pl.col("residents_of_band") * 1000)
-                .otherwise(pl.lit(None, dtype=pl.Float64))
-                .alias("rate_per_1000_of_band")
-            )
-        by_age = by_age.sort("area", "age_range", "group")
+        by_age = _by_age(s, age_residents)
     outcomes = _outcomes(s)
     trend = pl.DataFrame()
     if "occurred_at" in s.columns:
-        per = (
-            s.filter(pl.col("occurred_at").is_not_null())
-            .with_columns(
-                pl.col("occurred_at")
-                .dt.truncate(trend_unit)
-                .cast(pl.Date)
-                .alias("period")
-            )
-            .group_by("area", "period", "group")
-            .agg(pl.len().cast(pl.Int64).alias("searches"))
+        dated = s.filter(pl.col("occurred_at").is_not_null()).with_columns(
+            pl.col("occurred_at").dt.truncate(trend_unit).cast(pl.Date).alias("period")
         )
-        periods = per.select("period").unique()
-        trend = (
-            grid.join(periods, how="cross")
-            .join(per, on=["area", "period", "group"], how="left")
-            .join(res, on=["area", "group"], how="left")
-            .with_columns(pl.col("searches").fill_null(0))
-        )
-        trend = _ratios(
-            trend, ["area", "period"], count="searches", residents="residents"
-        ).sort("area", "period", "group")
-    not_stated = (
-        s.group_by("area")
-        .agg(
-            pl.len().cast(pl.Int64).alias("searches"),
-            (pl.col("group") == "not stated").sum().alias("not_stated"),
-        )
-        .with_columns(
-            (pl.col("not_stated") / pl.col("searches")).alias("share_not_stated")
-        )
-        .sort("area")
-    )
-    total = s.height
-    missing = int((s["group"] == "not stated").sum())
-    notes = [
-        f"{missing} of {total} searches ({(missing / total if total else 0):.1%}) have no "
-        "recorded self-defined ethnicity: they are in no group's rate and are shown in "
-        "'not_stated'."
-    ]
-    unplaced = int((s["area"] == "not placed").sum()) if area else 0
-    if unplaced:
-        notes.append(
-            f"{unplaced} searches could not be placed in an area (no coordinates): "
-            "they count in force totals only."
-        )
+        trend = _search_ratios(dated, grid, res, by=dated.select("period").unique())
     return EqualityResult(
         frame=rates,
         by_legislation=by_leg,
         by_age=by_age,
         outcomes=outcomes,
         trend=trend,
-        not_stated=not_stated,
+        not_stated=_not_stated(s),
         params={"area": area, "ethnicity": ethnicity, "reference": REFERENCE},
         method=(
             "Searches per 1,000 residents by self-defined ethnic group; ratio to the "
@@ -436,8 +358,100 @@ def stop_search_equality(
             "powers and procedures'; Katz et al. (1978) Biometrics 34:469; Wilson "
             "(1927) JASA 22:209; AVB delivery plan 2010, Section C."
         ),
-        notes=tuple(notes),
+        notes=_stop_notes(s, placed=bool(area)),
     )
+
+
+def _search_ratios(
+    s: pl.DataFrame,
+    grid: pl.DataFrame,
+    res: pl.DataFrame,
+    *,
+    by: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Searches, rates and ratios per area and group (and per value of ``by``).
+
+    ``grid`` holds every (area, group); ``by`` (one column, e.g. ``power`` or
+    ``period``) every value to report, so a cell without searches shows 0.
+    """
+    keys = ["area"] if by is None else ["area", by.columns[0]]
+    cells = grid if by is None else grid.join(by, how="cross")
+    counts = s.group_by(*keys, "group").agg(pl.len().cast(pl.Int64).alias("searches"))
+    frame = (
+        cells.join(counts, on=[*keys, "group"], how="left")
+        .join(res, on=["area", "group"], how="left")
+        .with_columns(pl.col("searches").fill_null(0))
+    )
+    return _ratios(frame, keys, count="searches", residents="residents").sort(
+        *keys, "group"
+    )
+
+
+def _by_age(s: pl.DataFrame, age_residents: pl.DataFrame | None) -> pl.DataFrame:
+    """Searches per age band and group (and group ``all``), with band rates."""
+    aged = s.with_columns(pl.col("age_range").fill_null("not recorded"))
+    # one row per band and group, plus group "all" (every search in the band)
+    by_age = (
+        pl.concat(
+            [
+                aged.select("area", "age_range", "group"),
+                aged.select("area", "age_range", pl.lit("all").alias("group")),
+            ]
+        )
+        .group_by("area", "age_range", "group")
+        .agg(pl.len().cast(pl.Int64).alias("searches"))
+        .with_columns(
+            (pl.col("searches") / pl.col("searches").sum().over("area", "group")).alias(
+                "share_of_group"
+            )
+        )
+    )
+    if age_residents is not None and age_residents.height:
+        ages = age_residents.group_by("age_range").agg(
+            pl.col("population").sum().alias("residents_of_band")
+        )
+        # residents by age and ethnicity are rarely published small-area: the
+        # rate is given for group "all" only
+        by_age = by_age.join(ages, on="age_range", how="left").with_columns(
+            pl.when(pl.col("group") == "all")
+            .then(pl.col("searches") / pl.col("residents_of_band") * 1000)
+            .otherwise(pl.lit(None, dtype=pl.Float64))
+            .alias("rate_per_1000_of_band")
+        )
+    return by_age.sort("area", "age_range", "group")
+
+
+def _not_stated(s: pl.DataFrame) -> pl.DataFrame:
+    """Searches with no recorded self-defined ethnicity, per area."""
+    return (
+        s.group_by("area")
+        .agg(
+            pl.len().cast(pl.Int64).alias("searches"),
+            (pl.col("group") == "not stated").sum().alias("not_stated"),
+        )
+        .with_columns(
+            (pl.col("not_stated") / pl.col("searches")).alias("share_not_stated")
+        )
+        .sort("area")
+    )
+
+
+def _stop_notes(s: pl.DataFrame, *, placed: bool) -> tuple[str, ...]:
+    """Notes on searches with no recorded ethnicity and (by area) not placed."""
+    total = s.height
+    missing = int((s["group"] == "not stated").sum())
+    notes = [
+        f"{missing} of {total} searches ({(missing / total if total else 0):.1%}) have no "
+        "recorded self-defined ethnicity: they are in no group's rate and are shown in "
+        "'not_stated'."
+    ]
+    unplaced = int((s["area"] == "not placed").sum()) if placed else 0
+    if unplaced:
+        notes.append(
+            f"{unplaced} searches could not be placed in an area (no coordinates): "
+            "they count in force totals only."
+        )
+    return tuple(notes)
 
 
 def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
@@ -544,17 +558,7 @@ def list_make_up(
     Unknown values are their own category (``unknown``), never dropped.
     """
     ids = pl.Series("person_id", list(listed), dtype=pl.String).unique()
-    p = pool.select(
-        pl.col("person_id").cast(pl.String),
-        pl.col("sex").cast(pl.String).fill_null("unknown").alias("sex"),
-        age_band_expr(pl.lit(at_year) - pl.col("birth_year"))
-        .fill_null("unknown")
-        .alias("age_band"),
-        _group_expr("ethnicity")
-        .str.replace("not stated", "unknown")
-        .alias("ethnicity"),
-    ).unique("person_id")
-    p = p.with_columns(pl.col("person_id").is_in(ids.implode()).alias("_listed"))
+    p = _make_up_pool(pool, ids, at_year=at_year)
     notes: list[str] = []
     off_pool = ids.filter(~ids.is_in(p["person_id"].implode())).len()
     if off_pool:
@@ -566,76 +570,8 @@ def list_make_up(
             pl.col("_listed").sum().cast(pl.Int64).alias("listed"),
             pl.len().cast(pl.Int64).alias("pool"),
         )
-        if dim == "ethnicity":
-            ref = REFERENCE
-        elif dim == "sex":
-            ref = "F"
-        else:
-            known = agg.filter(pl.col("category") != "unknown")
-            ref = (
-                str(known.sort("pool", descending=True)["category"][0])
-                if known.height
-                else "unknown"
-            )
-        refs[dim] = ref
-        ref_row = agg.filter(pl.col("category") == ref).select(
-            pl.col("listed").alias("_c"), pl.col("pool").alias("_n2")
-        )
-        if ref_row.height == 0:
-            ref_row = pl.DataFrame(
-                {"_c": [0], "_n2": [0]}, schema={"_c": pl.Int64, "_n2": pl.Int64}
-            )
-        agg = agg.join(ref_row, how="cross")
-        r, lo, hi = katz_ratio(
-            pl.col("listed").cast(pl.Float64),
-            pl.col("pool").cast(pl.Float64),
-            pl.col("_c").cast(pl.Float64),
-            pl.col("_n2").cast(pl.Float64),
-        )
-        agg = agg.with_columns(
-            pl.lit(dim).alias("dimension"),
-            (pl.col("listed") / pl.col("listed").sum()).alias("share_listed"),
-            (pl.col("pool") / pl.col("pool").sum()).alias("share_pool"),
-            (pl.col("listed") / pl.col("pool")).alias("rate_listed_of_pool"),
-            r.alias("ratio"),
-            pl.when(pl.col("category") == ref)
-            .then(pl.lit(None, dtype=pl.Float64))
-            .otherwise(lo)
-            .alias("ci_low"),
-            pl.when(pl.col("category") == ref)
-            .then(pl.lit(None, dtype=pl.Float64))
-            .otherwise(hi)
-            .alias("ci_high"),
-        ).drop("_c", "_n2")
-        if residents is not None and residents.height:
-            rr = residents.filter(pl.col("dimension") == dim).select(
-                pl.col("category").cast(pl.String),
-                pl.col("population").alias("residents"),
-            )
-            agg = agg.join(rr, on="category", how="left")
-            ref_res = agg.filter(pl.col("category") == ref).select(
-                pl.col("listed").alias("_c"), pl.col("residents").alias("_n2")
-            )
-            if ref_res.height == 0:
-                ref_res = pl.DataFrame(
-                    {"_c": [0], "_n2": [0]}, schema={"_c": pl.Int64, "_n2": pl.Int64}
-                )
-            agg = agg.join(ref_res, how="cross")
-            r2, lo2, hi2 = katz_ratio(
-                pl.col("listed").cast(pl.Float64),
-                pl.col("residents").cast(pl.Float64),
-                pl.col("_c").cast(pl.Float64),
-                pl.col("_n2").cast(pl.Float64),
-            )
-            agg = agg.with_columns(
-                (pl.col("listed") / pl.col("residents") * 1000).alias(
-                    "per_1000_residents"
-                ),
-                r2.alias("ratio_residents"),
-                lo2.alias("ci_low_residents"),
-                hi2.alias("ci_high_residents"),
-            ).drop("_c", "_n2")
-        parts.append(agg)
+        refs[dim] = ref = _reference_category(dim, agg)
+        parts.append(_dimension_make_up(agg, dim, ref, residents))
     frame = pl.concat(parts, how="diagonal_relaxed").with_columns(
         (pl.col("ci_low") > 1).fill_null(value=False).alias("significantly_above_1")
     )
@@ -646,6 +582,82 @@ def list_make_up(
     return ListMakeUp(
         list_name=list_name, frame=frame, references=refs, notes=tuple(notes)
     )
+
+
+def _make_up_pool(pool: pl.DataFrame, ids: pl.Series, *, at_year: int) -> pl.DataFrame:
+    """One row per pool person: sex, age band, ethnicity (``unknown`` kept), listed."""
+    p = pool.select(
+        pl.col("person_id").cast(pl.String),
+        pl.col("sex").cast(pl.String).fill_null("unknown").alias("sex"),
+        age_band_expr(pl.lit(at_year) - pl.col("birth_year"))
+        .fill_null("unknown")
+        .alias("age_band"),
+        _group_expr("ethnicity")
+        .str.replace("not stated", "unknown")
+        .alias("ethnicity"),
+    ).unique("person_id")
+    return p.with_columns(pl.col("person_id").is_in(ids.implode()).alias("_listed"))
+
+
+def _reference_category(dim: str, agg: pl.DataFrame) -> str:
+    """White for ethnicity, F for sex, else the pool's largest known category."""
+    if dim == "ethnicity":
+        return REFERENCE
+    if dim == "sex":
+        return "F"
+    known = agg.filter(pl.col("category") != "unknown")
+    return (
+        str(known.sort("pool", descending=True)["category"][0])
+        if known.height
+        else "unknown"
+    )
+
+
+def _dimension_make_up(
+    agg: pl.DataFrame, dim: str, ref: str, residents: pl.DataFrame | None
+) -> pl.DataFrame:
+    """Shares, listing rate and ratios to the reference category of one dimension."""
+    joined, r, lo, hi = _katz_to_reference(agg, ref, "pool")
+    ci_low, ci_high = _no_interval_where(pl.col("category") == ref, lo, hi)
+    agg = joined.with_columns(
+        pl.lit(dim).alias("dimension"),
+        (pl.col("listed") / pl.col("listed").sum()).alias("share_listed"),
+        (pl.col("pool") / pl.col("pool").sum()).alias("share_pool"),
+        (pl.col("listed") / pl.col("pool")).alias("rate_listed_of_pool"),
+        r.alias("ratio"),
+        ci_low.alias("ci_low"),
+        ci_high.alias("ci_high"),
+    ).drop("_c", "_n2")
+    if residents is None or not residents.height:
+        return agg
+    rr = residents.filter(pl.col("dimension") == dim).select(
+        pl.col("category").cast(pl.String),
+        pl.col("population").alias("residents"),
+    )
+    joined, r2, lo2, hi2 = _katz_to_reference(
+        agg.join(rr, on="category", how="left"), ref, "residents"
+    )
+    return joined.with_columns(
+        (pl.col("listed") / pl.col("residents") * 1000).alias("per_1000_residents"),
+        r2.alias("ratio_residents"),
+        lo2.alias("ci_low_residents"),
+        hi2.alias("ci_high_residents"),
+    ).drop("_c", "_n2")
+
+
+def _katz_to_reference(
+    agg: pl.DataFrame, ref: str, denominator: str
+) -> tuple[pl.DataFrame, pl.Expr, pl.Expr, pl.Expr]:
+    """``agg`` with the reference category's ``_c``/``_n2`` on every row, and the
+    Katz ratio of ``listed/denominator`` to it (0/0 when the reference is absent)."""
+    ref_row = agg.filter(pl.col("category") == ref).select(
+        pl.col("listed").alias("_c"), pl.col(denominator).alias("_n2")
+    )
+    if ref_row.height == 0:
+        ref_row = pl.DataFrame(
+            {"_c": [0], "_n2": [0]}, schema={"_c": pl.Int64, "_n2": pl.Int64}
+        )
+    return (agg.join(ref_row, how="cross"), *_katz_to_columns("listed", denominator))
 
 
 # --- Equality Impact Assessment --------------------------------------------------------

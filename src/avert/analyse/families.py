@@ -28,6 +28,13 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from avert.analyse.networks._common import (
+    _INCIDENT_COLUMNS,
+    _check_involvements,
+    _config,
+    _in_window,
+    _incident_facts,
+)
 from avert.config.networks import NetworksConfig
 from avert.schema import check_frame
 
@@ -37,10 +44,6 @@ _KIN_SOURCE: Final = (
     "AVB delivery plan 2010 ¶13 (family-centred approach); Farrington, Jolliffe, "
     "Loeber, Stouthamer-Loeber & Kalb (2001) J Adolesc 24:579-596"
 )
-
-
-def _cfg(config: NetworksConfig | None) -> NetworksConfig:
-    return config if config is not None else NetworksConfig()
 
 
 def family_edges(
@@ -69,7 +72,7 @@ def family_edges(
         ``person_a < person_b``, ``kind``.
     """
     check_frame(relationships, ["person_a", "person_b", "kind"], name="relationships")
-    keep = list(kinds) if kinds is not None else list(_cfg(config).families.kinds)
+    keep = list(kinds) if kinds is not None else list(_config(config).families.kinds)
     rel = relationships.filter(pl.col("kind").is_in(keep))
     if as_of is not None:
         if "valid_from" in rel.columns:
@@ -209,16 +212,12 @@ def family_harm(
     member aged up to ``youth_max_age`` (MPS serious youth violence counts victims
     aged 1-19) is victim or offender; age is the incident year minus birth year.
     """
-    cfg = _cfg(config)
+    cfg = _config(config)
     check_frame(units, ["person_id", "family_id", "family_size"], name="units")
-    check_frame(
-        incidents,
-        ["incident_id", "occurred_from", "harm_days", "in_definition"],
-        name="incidents",
-    )
-    check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
+    check_frame(incidents, list(_INCIDENT_COLUMNS), name="incidents")
+    inv = _check_involvements(involvements)
     inc = _family_incidents(incidents, since=since, until=until)
-    rows = _family_rows(units, inc, involvements, people, cfg)
+    rows = _family_rows(units, inc, inv, people, cfg)
     out = _family_stats(units, rows)
     return (
         out.sort(["_total", "family_id"], descending=[True, False])
@@ -255,10 +254,7 @@ def _family_incidents(
         None,
     )
     inc = incidents.select(
-        pl.col("incident_id").cast(pl.String),
-        pl.col("occurred_from").cast(pl.Datetime("us")),
-        pl.col("harm_days").cast(pl.Float64).fill_null(0.0),
-        pl.col("in_definition").cast(pl.Boolean).fill_null(False),
+        *_incident_facts(),
         (
             pl.col("domestic").cast(pl.Boolean).fill_null(False)
             if "domestic" in incidents.columns
@@ -270,28 +266,19 @@ def _family_incidents(
             else pl.lit(None, dtype=pl.String)
         ).alias("crime_type"),
     )
-    if since is not None:
-        inc = inc.filter(pl.col("occurred_from") >= since)
-    if until is not None:
-        inc = inc.filter(pl.col("occurred_from") <= until)
-    return inc
+    return _in_window(inc, since, until)
 
 
 def _family_rows(
     units: pl.DataFrame,
     inc: pl.DataFrame,
-    involvements: pl.DataFrame,
+    inv: pl.DataFrame,
     people: pl.DataFrame | None,
     cfg: NetworksConfig,
 ) -> pl.DataFrame:
     """Family members' involvements with offender, victim and youth-violence flags."""
     rows = (
-        involvements.select(
-            pl.col("incident_id").cast(pl.String),
-            pl.col("person_id").cast(pl.String),
-            "role",
-        )
-        .join(units.select("person_id", "family_id"), on="person_id")
+        inv.join(units.select("person_id", "family_id"), on="person_id")
         .join(inc, on="incident_id")
         .with_columns(
             pl.col("role").is_in(list(cfg.graph.roles)).alias("_off"),
@@ -422,12 +409,10 @@ def sibling_offending(
     sibs = family_edges(relationships, kinds=("sibling",)).select(
         "person_a", "person_b"
     )
-    check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
     off = (
-        involvements.filter(pl.col("role").is_in(list(roles)))
-        .select(
-            pl.col("incident_id").cast(pl.String), pl.col("person_id").cast(pl.String)
-        )
+        _check_involvements(involvements)
+        .filter(pl.col("role").is_in(list(roles)))
+        .select("incident_id", "person_id")
         .unique()
     )
     counts = off.group_by("person_id").agg(pl.len().cast(pl.Int64).alias("n"))

@@ -62,6 +62,16 @@ _MAX_GRID_CELLS: Final = 25_000_000
 _METHOD: Final = (
     "recency- and harm-weighted kernel density on a grid (prospective hotspot map)"
 )
+#: the columns of a hotspot frame, in order
+_COLUMNS: Final[dict[str, pl.DataType]] = {
+    "rank": pl.Int64(),
+    "cell_id": pl.String(),
+    "x": pl.Float64(),
+    "y": pl.Float64(),
+    "score": pl.Float64(),
+    "n_events": pl.Int64(),
+    "harm_days": pl.Float64(),
+}
 _SOURCE: Final = (
     "Chainey, Tompson & Uhlig (2008) Security Journal 21 (quartic KDE, hit rate, PAI); "
     "Bowers, Johnson & Pease (2004) Br. J. Criminol. 44(5) (prospective, "
@@ -210,20 +220,9 @@ def recent_hotspots(
         "harm_power": harm_power,
         "n_cells": n_cells,
     }
-    empty = pl.DataFrame(
-        schema={
-            "rank": pl.Int64,
-            "cell_id": pl.String,
-            "x": pl.Float64,
-            "y": pl.Float64,
-            "score": pl.Float64,
-            "n_events": pl.Int64,
-            "harm_days": pl.Float64,
-        }
-    )
     if events.height == 0:
         return HotspotResult(
-            frame=empty,
+            frame=pl.DataFrame(schema=_COLUMNS),
             params=params,
             method=_METHOD,
             source=_SOURCE,
@@ -235,9 +234,7 @@ def recent_hotspots(
             cell_size_m=float(cell_size_m),
             bandwidth_m=float(bandwidth_m),
         )
-
-    harm_days = events["harm_days"].to_numpy()
-    surface, ix, iy, ix0, iy0, nx, ny = _weighted_kde(
+    grid = _weighted_kde(
         events,
         cell_size_m=cell_size_m,
         bandwidth_m=bandwidth_m,
@@ -245,6 +242,34 @@ def recent_hotspots(
         recency_unit_days=recency_unit_days,
         harm_power=harm_power,
     )
+    frame, in_top = _top_cells(events, grid, n_cells=n_cells, cell_size_m=cell_size_m)
+    harm_days = events["harm_days"].to_numpy()
+    total_harm = float(harm_days.sum())
+    return HotspotResult(
+        frame=frame,
+        params=params,
+        method=_METHOD,
+        source=_SOURCE,
+        notes=(
+            "A descriptive prospective map, not a fitted forecast: hit rate and PAI on "
+            "held-out days belong to the forecasting analyses.",
+        ),
+        n_events=events.height,
+        share_events=float(in_top.sum()) / events.height,
+        share_harm=float(harm_days[in_top].sum()) / total_harm if total_harm else 0.0,
+        area_km2=frame.height * cell_size_m * cell_size_m / 1e6,
+        cell_size_m=float(cell_size_m),
+        bandwidth_m=float(bandwidth_m),
+    )
+
+
+def _top_cells(
+    events: pl.DataFrame, grid: _Grid, *, n_cells: int, cell_size_m: float
+) -> tuple[pl.DataFrame, npt.NDArray[np.bool_]]:
+    """The best ``n_cells`` cells of the surface (best first, ties by cell index),
+    with the recent events and harm inside each; and which events fall in them."""
+    surface, ix, iy, ix0, iy0, nx, ny = grid
+    harm_days = events["harm_days"].to_numpy()
     k = min(n_cells, int(np.count_nonzero(surface > 0)))
     top = np.argpartition(-surface, k - 1)[:k] if k > 0 else np.array([], np.int64)
     top = top[np.lexsort((top, -surface[top]))]
@@ -268,33 +293,9 @@ def recent_hotspots(
             "n_events": counts.astype(np.int64),
             "harm_days": harms.astype(np.float64),
         },
-        schema={
-            "rank": pl.Int64,
-            "x": pl.Float64,
-            "y": pl.Float64,
-            "score": pl.Float64,
-            "n_events": pl.Int64,
-            "harm_days": pl.Float64,
-        },
+        schema={name: dtype for name, dtype in _COLUMNS.items() if name != "cell_id"},
     )
-    frame = frame.with_columns(cell_expr(cell_size_m)).select(empty.columns)
-    total_harm = float(harm_days.sum())
-    return HotspotResult(
-        frame=frame,
-        params=params,
-        method=_METHOD,
-        source=_SOURCE,
-        notes=(
-            "A descriptive prospective map, not a fitted forecast: hit rate and PAI on "
-            "held-out days belong to the forecasting analyses.",
-        ),
-        n_events=events.height,
-        share_events=float(in_top.sum()) / events.height,
-        share_harm=float(harm_days[in_top].sum()) / total_harm if total_harm else 0.0,
-        area_km2=k * cell_size_m * cell_size_m / 1e6,
-        cell_size_m=float(cell_size_m),
-        bandwidth_m=float(bandwidth_m),
-    )
+    return frame.with_columns(cell_expr(cell_size_m)).select(list(_COLUMNS)), in_top
 
 
 def _check_hotspot_options(

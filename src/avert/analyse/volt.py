@@ -528,40 +528,55 @@ def _peak_times(
         pl.col("occurred_from"),
         _exact(incidents).alias("_exact"),
     ).join(places.select("place_id"), on="place_id", how="semi")
-    how = (
-        keyed.filter(pl.col("_exact"))
-        .with_columns(
+    how = _peak(
+        keyed.filter(pl.col("_exact")).with_columns(
             (
                 (pl.col("occurred_from").dt.weekday().cast(pl.Int32) - 1) * 24
                 + pl.col("occurred_from").dt.hour().cast(pl.Int32)
             ).alias("peak_hour_of_week")
-        )
-        .group_by("place_id", "peak_hour_of_week")
-        .agg(pl.len().cast(pl.Int64).alias("n_at_peak_hour"))
-        .sort(
-            ["place_id", "n_at_peak_hour", "peak_hour_of_week"],
-            descending=[False, True, False],
-        )
-        .group_by("place_id", maintain_order=True)
-        .first()
+        ),
+        "peak_hour_of_week",
+        count="n_at_peak_hour",
     )
-    month = (
+    month = _peak(
         keyed.with_columns(
             pl.col("occurred_from").dt.truncate("1mo").dt.date().alias("peak_month")
-        )
-        .group_by("place_id", "peak_month")
-        .agg(pl.len().cast(pl.Int64).alias("n_in_peak_month"))
-        .sort(
-            ["place_id", "n_in_peak_month", "peak_month"],
-            descending=[False, True, False],
-        )
-        .group_by("place_id", maintain_order=True)
-        .first()
+        ),
+        "peak_month",
+        count="n_in_peak_month",
     )
     return (
         places.select("place_id", "n_incidents", "harm_days")
         .join(how, on="place_id", how="left")
         .join(month, on="place_id", how="left")
+    )
+
+
+_PEOPLE_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "person_id": pl.String(),
+    "n_incidents": pl.Int64(),
+    "harm_days": pl.Float64(),
+}
+_SUMMARY_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "dimension": pl.String(),
+    "n_entities": pl.Int64(),
+    "n_incidents": pl.Int64(),
+    "harm_days": pl.Float64(),
+    "n_pairs": pl.Int64(),
+    "pair_harm_days": pl.Float64(),
+    "repeat_rate": pl.Float64(),
+    "share_entities_repeat": pl.Float64(),
+}
+
+
+def _peak(keyed: pl.DataFrame, when: str, *, count: str) -> pl.DataFrame:
+    """Per place, the value of ``when`` with the most incidents (ties: the earliest)."""
+    return (
+        keyed.group_by("place_id", when)
+        .agg(pl.len().cast(pl.Int64).alias(count))
+        .sort(["place_id", count, when], descending=[False, True, False])
+        .group_by("place_id", maintain_order=True)
+        .first()
     )
 
 
@@ -665,24 +680,9 @@ def volt_profiles(
             "the place profile."
         )
     how, months, n_inexact = time_profiles(inc)
-    if how is None:
-        notes.append(
-            "Time of day is unavailable: no incident in the window has an exact time "
-            "(data.police.uk gives the month only). Months are reported."
-        )
-    elif n_inexact:
-        notes.append(
-            f"Hour-of-week leaves out {n_inexact} incidents without an exact time."
-        )
+    notes += _time_notes(how, n_inexact)
+    victims = offenders = pl.DataFrame(schema=_PEOPLE_SCHEMA)
     summaries = [_repeat_summary(places, "place", place_keyed)]
-    empty_people = pl.DataFrame(
-        schema={
-            "person_id": pl.String,
-            "n_incidents": pl.Int64,
-            "harm_days": pl.Float64,
-        }
-    )
-    victims = offenders = empty_people
     overlaps: dict[str, Any] = {}
     meet = pl.DataFrame(schema={"place_id": pl.String})
     if involvements is None:
@@ -701,17 +701,10 @@ def volt_profiles(
             cell_size_m=cell_size_m,
             with_place=True,
         )
-        victim_keyed = _people_keyed(joined, ("victim",))
-        offender_keyed = _people_keyed(joined, offender_roles)
-        victims = _profile(victim_keyed, "person_id", at=at, window_days=window_days)
-        offenders = _profile(
-            offender_keyed, "person_id", at=at, window_days=window_days
+        victims, offenders, people_rows = _people_profiles(
+            joined, offender_roles, at=at, window_days=window_days
         )
-        summaries = [
-            _repeat_summary(victims, "victim", victim_keyed),
-            _repeat_summary(offenders, "offender", offender_keyed),
-            *summaries,
-        ]
+        summaries = [*people_rows, *summaries]
         overlaps, meet = volt_overlaps(
             inc,
             involvements,
@@ -724,19 +717,7 @@ def volt_profiles(
             joined=joined,
         )
     peaks = _peak_times(inc, places.head(n_priority_places), cell_size_m=cell_size_m)
-    summary = pl.DataFrame(
-        summaries,
-        schema={
-            "dimension": pl.String,
-            "n_entities": pl.Int64,
-            "n_incidents": pl.Int64,
-            "harm_days": pl.Float64,
-            "n_pairs": pl.Int64,
-            "pair_harm_days": pl.Float64,
-            "repeat_rate": pl.Float64,
-            "share_entities_repeat": pl.Float64,
-        },
-    )
+    summary = pl.DataFrame(summaries, schema=_SUMMARY_SCHEMA)
     return VoltResult(
         frame=summary,
         params={
@@ -762,3 +743,34 @@ def volt_profiles(
         meeting_places=meet,
         peak_times=peaks,
     )
+
+
+def _time_notes(how: pl.DataFrame | None, n_inexact: int) -> list[str]:
+    """What the time profiles leave out (no exact times, or some)."""
+    if how is None:
+        return [
+            "Time of day is unavailable: no incident in the window has an exact time "
+            "(data.police.uk gives the month only). Months are reported."
+        ]
+    if n_inexact:
+        return [f"Hour-of-week leaves out {n_inexact} incidents without an exact time."]
+    return []
+
+
+def _people_profiles(
+    joined: pl.DataFrame,
+    offender_roles: Sequence[str],
+    *,
+    at: dt.datetime,
+    window_days: int,
+) -> tuple[pl.DataFrame, pl.DataFrame, list[dict[str, Any]]]:
+    """Victim and offender profiles and their summary rows (victim first)."""
+    victim_keyed = _people_keyed(joined, ("victim",))
+    offender_keyed = _people_keyed(joined, offender_roles)
+    victims = _profile(victim_keyed, "person_id", at=at, window_days=window_days)
+    offenders = _profile(offender_keyed, "person_id", at=at, window_days=window_days)
+    summaries = [
+        _repeat_summary(victims, "victim", victim_keyed),
+        _repeat_summary(offenders, "offender", offender_keyed),
+    ]
+    return victims, offenders, summaries

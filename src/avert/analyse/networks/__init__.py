@@ -35,7 +35,8 @@ here (import from ``avert.analyse.networks``, never from the private modules):
 with declared groups, :func:`analyse_groups`), ``_conflicts`` (violence between
 groups), ``_profiles`` (group profiles), ``_matrix`` (continuum and prioritisation
 matrix), ``_people`` (people in networks) and ``_retaliation`` (alerts);
-``_common`` holds the shared input checks.
+``_common`` holds the shared input checks, time windows and edges read both ways
+(:mod:`avert.analyse.families` uses them too).
 """
 
 from __future__ import annotations

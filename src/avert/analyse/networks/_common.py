@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, NamedTuple, TypeVar
 
 import polars as pl
 
-from avert.config.networks import NetworksConfig
+from avert.config.networks import GraphConfig, NetworksConfig
 from avert.schema import check_frame
 
 _US_PER_DAY: Final = 86_400_000_000
+_F = TypeVar("_F", pl.DataFrame, pl.LazyFrame)
 
 
 _INCIDENT_COLUMNS: Final = (
@@ -43,14 +44,19 @@ def _config(config: NetworksConfig | None) -> NetworksConfig:
     return config if config is not None else NetworksConfig()
 
 
-def _check_incidents(incidents: pl.DataFrame) -> pl.DataFrame:
-    check_frame(incidents, list(_INCIDENT_COLUMNS), name="incidents")
-    cols: list[pl.Expr] = [
+def _incident_facts() -> list[pl.Expr]:
+    """The required incident columns, typed (no harm: 0 days; unknown: outside)."""
+    return [
         pl.col("incident_id").cast(pl.String),
         pl.col("occurred_from").cast(pl.Datetime("us")),
         pl.col("harm_days").cast(pl.Float64).fill_null(0.0),
         pl.col("in_definition").cast(pl.Boolean).fill_null(False),
     ]
+
+
+def _check_incidents(incidents: pl.DataFrame) -> pl.DataFrame:
+    check_frame(incidents, list(_INCIDENT_COLUMNS), name="incidents")
+    cols = _incident_facts()
     if "weapon" in incidents.columns:
         cols.append(pl.col("weapon").cast(pl.String).fill_null("none"))
     else:
@@ -104,13 +110,13 @@ def _offending(
 ) -> pl.DataFrame:
     """One row per (incident, person) recorded in ``roles``, with incident facts."""
     # _i: the incident's row number, an integer key for later self-comparisons
-    window = incidents.lazy().with_columns(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i")
+    window = _in_window(
+        incidents.lazy().with_columns(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i")
+        ),
+        start,
+        end,
     )
-    if start is not None:
-        window = window.filter(pl.col("occurred_from") >= start)
-    if end is not None:
-        window = window.filter(pl.col("occurred_from") <= end)
     return (
         involvements.lazy()
         .filter(pl.col("role").is_in(list(roles)))
@@ -121,20 +127,73 @@ def _offending(
     )
 
 
+class _Window(NamedTuple):
+    """Checked incidents and involvements, the graph window and its offending rows."""
+
+    inc: pl.DataFrame
+    inv: pl.DataFrame
+    start: dt.datetime
+    end: dt.datetime
+    #: one row per (incident, person) offending in the window (see :func:`_offending`)
+    off: pl.DataFrame
+
+
+def _graph_window(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    *,
+    as_of: dt.datetime | None,
+    cfg: GraphConfig,
+) -> _Window:
+    """The ``cfg.window_days`` up to ``as_of`` (default: the latest incident)."""
+    inc = _check_incidents(incidents)
+    inv = _check_involvements(involvements)
+    end = _as_of(inc, as_of)
+    start = end - dt.timedelta(days=cfg.window_days)
+    off = _offending(inc, inv, roles=cfg.roles, start=start, end=end)
+    return _Window(inc, inv, start, end, off)
+
+
+def _in_window(frame: _F, start: dt.datetime | None, end: dt.datetime | None) -> _F:
+    """Rows with ``start <= occurred_from <= end`` (a None bound is open)."""
+    if start is not None:
+        frame = frame.filter(pl.col("occurred_from") >= start)
+    if end is not None:
+        frame = frame.filter(pl.col("occurred_from") <= end)
+    return frame
+
+
+def _each_way(
+    frame: pl.DataFrame,
+    a: str,
+    b: str,
+    *,
+    names: tuple[str, str],
+    carry: Sequence[str | pl.Expr] = (),
+    tags: tuple[Sequence[pl.Expr], Sequence[pl.Expr]] = ((), ()),
+) -> pl.DataFrame:
+    """Each row twice, ``a`` then ``b`` as ``names`` and the other way round.
+
+    ``carry`` columns come with both; ``tags`` (expressions per direction) mark
+    which way a row reads.
+    """
+    first, second = names
+    forward, backward = tags
+    return pl.concat(
+        [
+            frame.select(
+                pl.col(a).alias(first), pl.col(b).alias(second), *forward, *carry
+            ),
+            frame.select(
+                pl.col(b).alias(first), pl.col(a).alias(second), *backward, *carry
+            ),
+        ]
+    )
+
+
 def _both_ways(edges: pl.DataFrame, kind: str) -> pl.DataFrame:
     weight = pl.col("weight") if "weight" in edges.columns else pl.lit(1.0)
     base = edges.select("person_a", "person_b", weight.cast(pl.Float64).alias("weight"))
-    return pl.concat(
-        [
-            base.select(
-                pl.col("person_a").alias("person_id"),
-                pl.col("person_b").alias("other_id"),
-                "weight",
-            ),
-            base.select(
-                pl.col("person_b").alias("person_id"),
-                pl.col("person_a").alias("other_id"),
-                "weight",
-            ),
-        ]
+    return _each_way(
+        base, "person_a", "person_b", names=("person_id", "other_id"), carry=["weight"]
     ).with_columns(pl.lit(kind).alias("link"))

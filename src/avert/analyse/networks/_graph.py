@@ -12,10 +12,10 @@ import polars as pl
 
 from avert.analyse.networks._common import (
     _age_days,
-    _as_of,
     _check_incidents,
     _check_involvements,
     _config,
+    _graph_window,
     _offending,
 )
 from avert.config.networks import GraphConfig, NetworksConfig
@@ -64,12 +64,8 @@ def co_offending_edges(
     Papachristos, A. V. (2009) Murder by structure. AJS 115(1).
     """
     cfg = _config(config).graph
-    inc = _check_incidents(incidents)
-    inv = _check_involvements(involvements)
-    end = _as_of(inc, as_of)
-    start = end - dt.timedelta(days=cfg.window_days)
-    off = _offending(inc, inv, roles=cfg.roles, start=start, end=end)
-    return _edges(off, end=end, cfg=cfg)
+    window = _graph_window(incidents, involvements, as_of=as_of, cfg=cfg)
+    return _edges(window.off, end=window.end, cfg=cfg)
 
 
 def _person_codes(persons: pl.Series) -> pl.Series:

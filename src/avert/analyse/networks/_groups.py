@@ -13,11 +13,8 @@ import polars as pl
 
 from avert.analyse.networks._common import (
     _SOURCE_GROUPS,
-    _as_of,
-    _check_incidents,
-    _check_involvements,
     _config,
-    _offending,
+    _graph_window,
 )
 from avert.analyse.networks._conflicts import _conflict_incidents, _summarise_conflicts
 from avert.analyse.networks._graph import _edges, to_igraph
@@ -326,12 +323,9 @@ def analyse_groups(
     for sources.
     """
     cfg = _config(config)
-    inc = _check_incidents(incidents)
-    inv = _check_involvements(involvements)
-    end = _as_of(inc, as_of)
-    start = end - dt.timedelta(days=cfg.graph.window_days)
     # offending rows are found once and shared by every step
-    off = _offending(inc, inv, roles=cfg.graph.roles, start=start, end=end)
+    window = _graph_window(incidents, involvements, as_of=as_of, cfg=cfg.graph)
+    inc, inv, start, end, off = window
     edges = _edges(off, end=end, cfg=cfg.graph)
     detected = detect_groups(edges, config=cfg)
     membership = group_membership(detected, group_members)
@@ -341,15 +335,7 @@ def analyse_groups(
         )
     )
     profiles = _profiles(
-        membership,
-        inc,
-        inv,
-        off,
-        end=end,
-        start=start,
-        co_edges=edges,
-        conflicts=conflicts,
-        cfg=cfg,
+        membership, window, co_edges=edges, conflicts=conflicts, cfg=cfg
     )
     placed = assign_continuum(profiles, config=cfg)
     if groups is not None and "continuum" in groups.columns:

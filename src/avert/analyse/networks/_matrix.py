@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -9,7 +10,7 @@ import polars as pl
 from avert.analyse.networks._common import (
     _config,
 )
-from avert.config.networks import ContinuumRule, NetworksConfig
+from avert.config.networks import ContinuumRule, MatrixConfig, NetworksConfig
 
 
 def _fmt(value: float) -> str:
@@ -123,20 +124,51 @@ def prioritise_groups(
     weapon share, firearm share and conflicts over their thresholds.
     """
     m = _config(config).matrix
+    over = _threats_over(m)
+    out = _matrix_scores(profiles, m, over)
+    band_order = pl.col("band").replace_strict(
+        {"high": 0, "medium": 1, "low": 2}, return_dtype=pl.Int64
+    )
+    return out.with_columns(
+        pl.concat_list(_matrix_reasons(out, m, over)).list.drop_nulls().alias("reasons")
+    ).sort(band_order, -pl.col("matrix_score"), -pl.col("harm_days"), "group_id")
+
+
+#: the shares that score a threat point: what is shared, its column, its threshold
+_THREAT_SHARES: tuple[tuple[str, str, str], ...] = (
+    ("violence", "violence_share", "threat_violence_share"),
+    ("weapons", "weapon_share", "threat_weapon_share"),
+    ("firearms", "firearm_share", "threat_firearm_share"),
+)
+
+
+def _threats_over(m: MatrixConfig) -> list[pl.Expr]:
+    """One condition per threat point: each share over its threshold, then conflicts."""
+    shares = [
+        pl.col(column) >= getattr(m, threshold)
+        for _, column, threshold in _THREAT_SHARES
+    ]
+    conflicts = (pl.col("n_conflicts") >= m.threat_conflicts) & (
+        pl.col("n_conflicts") > 0
+    )
+    return [*shares, conflicts]
+
+
+def _matrix_scores(
+    profiles: pl.DataFrame, m: MatrixConfig, over: Sequence[pl.Expr]
+) -> pl.DataFrame:
+    """Harm level, threat points and level, trend points, score and band."""
     h0, h1 = m.harm_days
-    v = pl.col("violence_share") >= m.threat_violence_share
-    w = pl.col("weapon_share") >= m.threat_weapon_share
-    f = pl.col("firearm_share") >= m.threat_firearm_share
-    c = (pl.col("n_conflicts") >= m.threat_conflicts) & (pl.col("n_conflicts") > 0)
+    threat_points: pl.Expr = over[0].cast(pl.Int64)
+    for cond in over[1:]:
+        threat_points = threat_points + cond.cast(pl.Int64)
     out = profiles.with_columns(
         (
             1
             + (pl.col("harm_days") >= h0).cast(pl.Int64)
             + (pl.col("harm_days") >= h1).cast(pl.Int64)
         ).alias("harm_level"),
-        (
-            v.cast(pl.Int64) + w.cast(pl.Int64) + f.cast(pl.Int64) + c.cast(pl.Int64)
-        ).alias("threat_points"),
+        threat_points.alias("threat_points"),
         pl.when(pl.col("trend") == "rising")
         .then(1)
         .when(pl.col("trend") == "falling")
@@ -151,7 +183,7 @@ def prioritise_groups(
             + (pl.col("threat_points") >= m.threat_levels[1]).cast(pl.Int64)
         ).alias("threat_level"),
     )
-    out = out.with_columns(
+    return out.with_columns(
         (pl.col("harm_level") + pl.col("threat_level") + pl.col("trend_points")).alias(
             "matrix_score"
         )
@@ -163,6 +195,13 @@ def prioritise_groups(
         .otherwise(pl.lit("low"))
         .alias("band"),
     )
+
+
+def _matrix_reasons(
+    out: pl.DataFrame, m: MatrixConfig, over: Sequence[pl.Expr]
+) -> list[pl.Expr]:
+    """The reasons of each group's band, null where a reason does not apply."""
+    h0, h1 = m.harm_days
     reasons = [
         pl.format(
             "band {}: score {} = harm level {} + threat level {} + trend {}",
@@ -177,25 +216,18 @@ def prioritise_groups(
             pl.col("harm_days").round(0),
             pl.col("n_incidents"),
         ),
-        pl.when(v).then(
-            pl.format(
-                f"threat: violence in {{}}% of incidents (>= {_fmt(100 * m.threat_violence_share)}%)",
-                (100 * pl.col("violence_share")).round(0),
+    ]
+    for (what, column, threshold), cond in zip(_THREAT_SHARES, over[:-1], strict=True):
+        reasons.append(
+            pl.when(cond).then(
+                pl.format(
+                    f"threat: {what} in {{}}% of incidents (>= {_fmt(100 * getattr(m, threshold))}%)",
+                    (100 * pl.col(column)).round(0),
+                )
             )
-        ),
-        pl.when(w).then(
-            pl.format(
-                f"threat: weapons in {{}}% of incidents (>= {_fmt(100 * m.threat_weapon_share)}%)",
-                (100 * pl.col("weapon_share")).round(0),
-            )
-        ),
-        pl.when(f).then(
-            pl.format(
-                f"threat: firearms in {{}}% of incidents (>= {_fmt(100 * m.threat_firearm_share)}%)",
-                (100 * pl.col("firearm_share")).round(0),
-            )
-        ),
-        pl.when(c).then(
+        )
+    reasons += [
+        pl.when(over[-1]).then(
             pl.format(
                 "threat: {} violent conflicts with {} rival groups",
                 pl.col("n_conflicts"),
@@ -222,9 +254,4 @@ def prioritise_groups(
                 )
             )
         )
-    band_order = pl.col("band").replace_strict(
-        {"high": 0, "medium": 1, "low": 2}, return_dtype=pl.Int64
-    )
-    return out.with_columns(
-        pl.concat_list(reasons).list.drop_nulls().alias("reasons")
-    ).sort(band_order, -pl.col("matrix_score"), -pl.col("harm_days"), "group_id")
+    return reasons

@@ -14,6 +14,7 @@ from avert.analyse.networks._common import (
     _check_incidents,
     _check_involvements,
     _config,
+    _in_window,
 )
 from avert.analyse.networks._graph import to_igraph
 from avert.config.networks import NetworksConfig
@@ -43,12 +44,9 @@ def victims_of_violence(
         .unique()
         .join(inc.filter(pl.col("in_definition")), on="incident_id")
     )
-    if since is not None:
-        rows = rows.filter(pl.col("occurred_from") >= since)
-    if until is not None:
-        rows = rows.filter(pl.col("occurred_from") <= until)
     return (
-        rows.group_by("person_id")
+        _in_window(rows, since, until)
+        .group_by("person_id")
         .agg(
             pl.len().cast(pl.Int64).alias("n_victimisations"),
             pl.col("occurred_from").max().alias("last_victimised_at"),
@@ -288,53 +286,27 @@ def person_network(
     inv = _check_involvements(involvements)
     end = _as_of(inc, as_of)
     own = inv.filter(pl.col("person_id") == person_id)
-    ties = co_edges.filter(
-        (pl.col("person_a") == person_id) | (pl.col("person_b") == person_id)
-    )
+    ties = _ties_of(co_edges, person_id)
     groups = membership.filter(pl.col("person_id") == person_id)
-    fam = (
-        family_edges.filter(
-            (pl.col("person_a") == person_id) | (pl.col("person_b") == person_id)
-        )
+    fam = _ties_of(
+        family_edges
         if family_edges is not None
         else pl.DataFrame(
             schema={"person_a": pl.String, "person_b": pl.String, "kind": pl.String}
-        )
+        ),
+        person_id,
     )
     if own.height == 0 and ties.height == 0 and groups.height == 0 and fam.height == 0:
         msg = f"person {person_id!r} has no involvements, ties or group links"
         raise NotFound(msg)
-    co_list = (
-        ties.with_columns(
-            pl.when(pl.col("person_a") == person_id)
-            .then(pl.col("person_b"))
-            .otherwise(pl.col("person_a"))
-            .alias("person_id")
-        )
-        .select("person_id", "n_incidents", pl.col("weight").round(4), "last_at")
-        .sort(["weight", "person_id"], descending=[True, False])
-    )
-    fam_list = (
-        fam.with_columns(
-            pl.when(pl.col("person_a") == person_id)
-            .then(pl.col("person_b"))
-            .otherwise(pl.col("person_a"))
-            .alias("person_id")
-        )
-        .select("person_id", "kind")
-        .unique()
-        .sort("person_id", "kind")
-    )
+    co_list = ties.select(
+        "person_id", "n_incidents", pl.col("weight").round(4), "last_at"
+    ).sort(["weight", "person_id"], descending=[True, False])
+    fam_list = fam.select("person_id", "kind").unique().sort("person_id", "kind")
     # metrics on the person's connected component only (cheap and exact)
     metrics: dict[str, Any] = {"degree": co_list.height, "betweenness": 0.0}
     if co_edges.height > 0 and ties.height > 0:
-        graph, names = to_igraph(co_edges, weight=None)
-        idx = names.index(person_id)
-        comp = graph.subcomponent(idx)
-        sub = graph.induced_subgraph(comp)
-        sub_idx = sorted(comp).index(idx)
-        metrics["betweenness"] = float(sub.betweenness(vertices=[sub_idx])[0])
-        metrics["component_size"] = len(comp)
+        metrics.update(_component_betweenness(co_edges, person_id))
     since = end - dt.timedelta(days=cfg.exposure.window_days)
     vic = victims_of_violence(inc, inv, since=since, until=end)
     contacts = co_list.select("person_id")
@@ -348,22 +320,11 @@ def person_network(
     if risk is not None:
         rows = risk.filter(pl.col("person_id") == person_id).to_dicts()
         risk_row = rows[0] if rows else None
-    roles = (
-        own.group_by("role")
-        .agg(pl.col("incident_id").n_unique().alias("n"))
-        .sort("role")
-    )
     return {
         "person_id": person_id,
         "as_of": end.isoformat(),
         "risk": risk_row,
-        "roles": dict(
-            zip(
-                roles.get_column("role").to_list(),
-                roles.get_column("n").to_list(),
-                strict=True,
-            )
-        ),
+        "roles": _role_counts(own),
         "co_offenders": co_list.to_dicts(),
         "family": fam_list.to_dicts(),
         "groups": groups.select("group_id", "origin").sort("group_id").to_dicts(),
@@ -376,3 +337,44 @@ def person_network(
             "facts are context, not a score."
         ),
     }
+
+
+def _ties_of(edges: pl.DataFrame, person_id: str) -> pl.DataFrame:
+    """The edges touching ``person_id``, with the other end as ``person_id``."""
+    return edges.filter(
+        (pl.col("person_a") == person_id) | (pl.col("person_b") == person_id)
+    ).with_columns(
+        pl.when(pl.col("person_a") == person_id)
+        .then(pl.col("person_b"))
+        .otherwise(pl.col("person_a"))
+        .alias("person_id")
+    )
+
+
+def _component_betweenness(co_edges: pl.DataFrame, person_id: str) -> dict[str, Any]:
+    """Betweenness of the person within their connected component, and its size."""
+    graph, names = to_igraph(co_edges, weight=None)
+    idx = names.index(person_id)
+    comp = graph.subcomponent(idx)
+    sub = graph.induced_subgraph(comp)
+    sub_idx = sorted(comp).index(idx)
+    return {
+        "betweenness": float(sub.betweenness(vertices=[sub_idx])[0]),
+        "component_size": len(comp),
+    }
+
+
+def _role_counts(own: pl.DataFrame) -> dict[str, int]:
+    """Distinct incidents per role of one person's involvements."""
+    roles = (
+        own.group_by("role")
+        .agg(pl.col("incident_id").n_unique().alias("n"))
+        .sort("role")
+    )
+    return dict(
+        zip(
+            roles.get_column("role").to_list(),
+            roles.get_column("n").to_list(),
+            strict=True,
+        )
+    )

@@ -3,21 +3,49 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 import polars as pl
 
 from avert.analyse.networks._common import (
     _US_PER_DAY,
-    _as_of,
     _both_ways,
-    _check_incidents,
-    _check_involvements,
     _config,
-    _offending,
+    _each_way,
+    _graph_window,
+    _Window,
 )
 from avert.analyse.networks._conflicts import group_conflicts
 from avert.config.networks import NetworksConfig
 from avert.schema import check_frame
+
+#: the columns of a group profile, in order
+_PROFILE_COLUMNS: Final = (
+    "group_id",
+    "origin",
+    "size",
+    "n_active_members",
+    "corroborated_share",
+    "n_incidents",
+    "harm_days",
+    "harm_days_per_member",
+    "harm_days_per_incident",
+    "violence_share",
+    "n_violent_incidents",
+    "weapon_share",
+    "firearm_share",
+    "gang_flag_share",
+    "first_at",
+    "last_at",
+    "longevity_days",
+    "recent_incidents",
+    "previous_incidents",
+    "trend",
+    "n_conflicts",
+    "n_rivals",
+    "max_rival_conflicts",
+    "rivals",
+)
 
 
 def group_profiles(
@@ -67,22 +95,10 @@ def group_profiles(
     ``activity.trend_window_days`` with the window before it.
     """
     cfg = _config(config)
-    inc = _check_incidents(incidents)
-    inv = _check_involvements(involvements)
+    window = _graph_window(incidents, involvements, as_of=as_of, cfg=cfg.graph)
     check_frame(membership, ["group_id", "person_id", "origin"], name="membership")
-    end = _as_of(inc, as_of)
-    start = end - dt.timedelta(days=cfg.graph.window_days)
-    off = _offending(inc, inv, roles=cfg.graph.roles, start=start, end=end)
     return _profiles(
-        membership,
-        inc,
-        inv,
-        off,
-        end=end,
-        start=start,
-        co_edges=co_edges,
-        conflicts=conflicts,
-        cfg=cfg,
+        membership, window, co_edges=co_edges, conflicts=conflicts, cfg=cfg
     )
 
 
@@ -106,19 +122,12 @@ def _tied_members(mem: pl.DataFrame, co_edges: pl.DataFrame | None) -> pl.DataFr
 
 def _conflict_counts(conflicts: pl.DataFrame) -> pl.DataFrame:
     """Per group: violent conflicts (either side), the most with one rival, rivals."""
-    sides = pl.concat(
-        [
-            conflicts.select(
-                pl.col("offender_group_id").alias("group_id"),
-                pl.col("victim_group_id").alias("rival"),
-                "n_incidents",
-            ),
-            conflicts.select(
-                pl.col("victim_group_id").alias("group_id"),
-                pl.col("offender_group_id").alias("rival"),
-                "n_incidents",
-            ),
-        ]
+    sides = _each_way(
+        conflicts,
+        "offender_group_id",
+        "victim_group_id",
+        names=("group_id", "rival"),
+        carry=["n_incidents"],
     )
     per_rival = sides.group_by("group_id", "rival").agg(
         pl.col("n_incidents").sum().cast(pl.Int64).alias("_n")
@@ -132,67 +141,20 @@ def _conflict_counts(conflicts: pl.DataFrame) -> pl.DataFrame:
 
 def _profiles(
     membership: pl.DataFrame,
-    inc: pl.DataFrame,
-    inv: pl.DataFrame,
-    off: pl.DataFrame,
+    window: _Window,
     *,
-    end: dt.datetime,
-    start: dt.datetime,
     co_edges: pl.DataFrame | None,
     conflicts: pl.DataFrame | None,
     cfg: NetworksConfig,
 ) -> pl.DataFrame:
     """Group profiles from offending rows (see :func:`group_profiles`)."""
-    tw = dt.timedelta(days=cfg.activity.trend_window_days)
+    inc, inv, start, end, off = window
     mem = membership.select("group_id", "person_id", "origin")
     sizes = mem.group_by("group_id", "origin").agg(
         pl.len().cast(pl.Int64).alias("size")
     )
-    # _i (from _offending) is the incident's row number in ``inc``: incident facts
-    # are gathered by position, and groups get small integer codes _g
-    codes = mem.select("group_id").unique().sort("group_id").with_row_index("_g")
-    gi_people = (
-        mem.join(codes, on="group_id")
-        .select("_g", "person_id")
-        .join(off.select("person_id", "_i"), on="person_id")
-    )
-    active = (
-        gi_people.group_by("_g")
-        .agg(pl.col("person_id").n_unique().cast(pl.Int64).alias("n_active_members"))
-        .join(codes, on="_g")
-        .drop("_g")
-    )
-    keys = gi_people.select("_g", "_i").unique()
-    facts = inc.select(
-        pl.col(
-            "occurred_from", "harm_days", "in_definition", "weapon", "gang_related"
-        ).gather(keys.get_column("_i"))
-    )
-    gi = (
-        pl.concat([keys, facts], how="horizontal").join(codes, on="_g").drop("_g", "_i")
-    )
-    stats = gi.group_by("group_id").agg(
-        pl.len().cast(pl.Int64).alias("n_incidents"),
-        pl.col("harm_days").sum().alias("harm_days"),
-        pl.col("in_definition").mean().alias("violence_share"),
-        pl.col("in_definition").sum().cast(pl.Int64).alias("n_violent_incidents"),
-        (pl.col("weapon") != "none").mean().alias("weapon_share"),
-        pl.col("gang_related").mean().alias("gang_flag_share"),
-        (pl.col("weapon") == "firearm").mean().alias("firearm_share"),
-        pl.col("occurred_from").min().alias("first_at"),
-        pl.col("occurred_from").max().alias("last_at"),
-        (pl.col("occurred_from") > end - tw)
-        .sum()
-        .cast(pl.Int64)
-        .alias("recent_incidents"),
-        (
-            (pl.col("occurred_from") <= end - tw)
-            & (pl.col("occurred_from") > end - 2 * tw)
-        )
-        .sum()
-        .cast(pl.Int64)
-        .alias("previous_incidents"),
-    )
+    tw = dt.timedelta(days=cfg.activity.trend_window_days)
+    active, stats = _incident_stats(mem, inc, off, end=end, tw=tw)
     tied = _tied_members(mem, co_edges)
     if conflicts is None:
         conflicts = group_conflicts(mem, inc, inv, since=start, until=end, config=cfg)
@@ -250,29 +212,63 @@ def _profiles(
             pl.col("rivals").list.len().cast(pl.Int64).alias("n_rivals"),
         )
     )
-    return out.select(
-        "group_id",
-        "origin",
-        "size",
-        "n_active_members",
-        "corroborated_share",
-        "n_incidents",
-        "harm_days",
-        "harm_days_per_member",
-        "harm_days_per_incident",
-        "violence_share",
-        "n_violent_incidents",
-        "weapon_share",
-        "firearm_share",
-        "gang_flag_share",
-        "first_at",
-        "last_at",
-        "longevity_days",
-        "recent_incidents",
-        "previous_incidents",
-        "trend",
-        "n_conflicts",
-        "n_rivals",
-        "max_rival_conflicts",
-        "rivals",
-    ).sort("group_id")
+    return out.select(_PROFILE_COLUMNS).sort("group_id")
+
+
+def _incident_stats(
+    mem: pl.DataFrame,
+    inc: pl.DataFrame,
+    off: pl.DataFrame,
+    *,
+    end: dt.datetime,
+    tw: dt.timedelta,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per group: active members, and the facts of the members' distinct incidents
+    (counts, harm, shares, first and last, incidents in the last ``tw`` before ``end``
+    and in the ``tw`` before that)."""
+    # _i (from _offending) is the incident's row number in ``inc``: incident facts
+    # are gathered by position, and groups get small integer codes _g
+    codes = mem.select("group_id").unique().sort("group_id").with_row_index("_g")
+    gi_people = (
+        mem.join(codes, on="group_id")
+        .select("_g", "person_id")
+        .join(off.select("person_id", "_i"), on="person_id")
+    )
+    active = (
+        gi_people.group_by("_g")
+        .agg(pl.col("person_id").n_unique().cast(pl.Int64).alias("n_active_members"))
+        .join(codes, on="_g")
+        .drop("_g")
+    )
+    keys = gi_people.select("_g", "_i").unique()
+    facts = inc.select(
+        pl.col(
+            "occurred_from", "harm_days", "in_definition", "weapon", "gang_related"
+        ).gather(keys.get_column("_i"))
+    )
+    gi = (
+        pl.concat([keys, facts], how="horizontal").join(codes, on="_g").drop("_g", "_i")
+    )
+    stats = gi.group_by("group_id").agg(
+        pl.len().cast(pl.Int64).alias("n_incidents"),
+        pl.col("harm_days").sum().alias("harm_days"),
+        pl.col("in_definition").mean().alias("violence_share"),
+        pl.col("in_definition").sum().cast(pl.Int64).alias("n_violent_incidents"),
+        (pl.col("weapon") != "none").mean().alias("weapon_share"),
+        pl.col("gang_related").mean().alias("gang_flag_share"),
+        (pl.col("weapon") == "firearm").mean().alias("firearm_share"),
+        pl.col("occurred_from").min().alias("first_at"),
+        pl.col("occurred_from").max().alias("last_at"),
+        (pl.col("occurred_from") > end - tw)
+        .sum()
+        .cast(pl.Int64)
+        .alias("recent_incidents"),
+        (
+            (pl.col("occurred_from") <= end - tw)
+            & (pl.col("occurred_from") > end - 2 * tw)
+        )
+        .sum()
+        .cast(pl.Int64)
+        .alias("previous_incidents"),
+    )
+    return active, stats

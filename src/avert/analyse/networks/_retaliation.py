@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -14,11 +15,12 @@ from avert.analyse.networks._common import (
     _check_incidents,
     _check_involvements,
     _config,
+    _each_way,
 )
 from avert.analyse.networks._conflicts import _conflict_incidents
 from avert.analyse.networks._groups import match_groups
 from avert.analyse.result import Result
-from avert.config.networks import NetworksConfig
+from avert.config.networks import NetworksConfig, RetaliationConfig
 from avert.schema import check_frame
 
 
@@ -73,6 +75,60 @@ def _capped_list(
             (head if ranked else head.sort()).alias(name),
             pl.len().cast(pl.Int64).alias(f"n_{name}"),
         )
+    )
+
+
+def _rival_lists(rivals: pl.DataFrame, mem: pl.DataFrame) -> pl.DataFrame:
+    """Per alert: rival groups in rank order, with reasons and sizes, by reason."""
+    sizes = mem.group_by(pl.col("group_id").alias("rival_id")).agg(
+        pl.len().cast(pl.Int64).alias("_size")
+    )
+    return (
+        rivals.join(sizes, on="rival_id", how="left")
+        .sort([*_KEYS, "_rank"])
+        .group_by(*_KEYS, maintain_order=True)
+        .agg(
+            pl.col("rival_id").alias("rival_groups"),
+            pl.col("_o")
+            .replace_strict(_RIVAL_REASONS, return_dtype=pl.String)
+            .alias("rival_group_reasons"),
+            pl.col("_size").fill_null(0).alias("rival_group_sizes"),
+            pl.col("rival_id").filter(pl.col("_o") == 0).alias("_named"),
+            pl.col("rival_id").filter(pl.col("_o") == 1).alias("_against"),
+            pl.col("rival_id").filter(pl.col("_o") == 2).alias("_by"),
+        )
+    )
+
+
+def _alert_lists(
+    base: pl.DataFrame, lists: Sequence[pl.DataFrame], rc: RetaliationConfig
+) -> pl.DataFrame:
+    """The alerts with their lists joined (empty where none), live-until, strength."""
+    frame = base
+    for part in lists:
+        frame = frame.join(part, on=_KEYS, how="left")
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    return frame.with_columns(
+        pl.col(
+            "victim_groups",
+            "rival_groups",
+            "_named",
+            "_against",
+            "_by",
+            "at_risk_of_retaliation_from",
+            "possible_targets",
+            "rival_group_reasons",
+            "_target_groups",
+        ).fill_null(empty),
+        pl.col("rival_group_sizes").fill_null(pl.lit([], dtype=pl.List(pl.Int64))),
+        pl.col("n_at_risk_of_retaliation_from", "n_possible_targets").fill_null(0),
+        (pl.col("occurred_from") + pl.duration(days=rc.window_days)).alias(
+            "live_until"
+        ),
+        pl.when(pl.col("victim_linked"))
+        .then(pl.lit("strong"))
+        .otherwise(pl.lit("weak"))
+        .alias("strength"),
     )
 
 
@@ -157,56 +213,12 @@ def retaliation_alerts(
     retal_lists = _retaliators(base, vg, mem, offenders, co_edges, family_edges, cfg)
     own_groups = vg.select(*_KEYS, "group_id")
     rivals = _rivals(base, own_groups, sides.offender_groups, mem, inc, inv, cfg, until)
-    sizes = mem.group_by(pl.col("group_id").alias("rival_id")).agg(
-        pl.len().cast(pl.Int64).alias("_size")
-    )
-    rival_lists = (
-        rivals.join(sizes, on="rival_id", how="left")
-        .sort([*_KEYS, "_rank"])
-        .group_by(*_KEYS, maintain_order=True)
-        .agg(
-            pl.col("rival_id").alias("rival_groups"),
-            pl.col("_o")
-            .replace_strict(_RIVAL_REASONS, return_dtype=pl.String)
-            .alias("rival_group_reasons"),
-            pl.col("_size").fill_null(0).alias("rival_group_sizes"),
-            pl.col("rival_id").filter(pl.col("_o") == 0).alias("_named"),
-            pl.col("rival_id").filter(pl.col("_o") == 1).alias("_against"),
-            pl.col("rival_id").filter(pl.col("_o") == 2).alias("_by"),
-        )
-    )
     target_lists = _targets(base, offenders, rivals, mem, co_edges, rc.max_targets)
     vgroups = own_groups.group_by(_KEYS).agg(
         pl.col("group_id").unique().sort().alias("victim_groups")
     )
-    empty = pl.lit([], dtype=pl.List(pl.String))
-    frame = (
-        base.join(vgroups, on=_KEYS, how="left")
-        .join(rival_lists, on=_KEYS, how="left")
-        .join(retal_lists, on=_KEYS, how="left")
-        .join(target_lists, on=_KEYS, how="left")
-        .with_columns(
-            pl.col(
-                "victim_groups",
-                "rival_groups",
-                "_named",
-                "_against",
-                "_by",
-                "at_risk_of_retaliation_from",
-                "possible_targets",
-                "rival_group_reasons",
-                "_target_groups",
-            ).fill_null(empty),
-            pl.col("rival_group_sizes").fill_null(pl.lit([], dtype=pl.List(pl.Int64))),
-            pl.col("n_at_risk_of_retaliation_from", "n_possible_targets").fill_null(0),
-            (pl.col("occurred_from") + pl.duration(days=rc.window_days)).alias(
-                "live_until"
-            ),
-            pl.when(pl.col("victim_linked"))
-            .then(pl.lit("strong"))
-            .otherwise(pl.lit("weak"))
-            .alias("strength"),
-        )
+    frame = _alert_lists(
+        base, [vgroups, _rival_lists(rivals, mem), retal_lists, target_lists], rc
     )
     frame = (
         frame.with_columns(
@@ -485,23 +497,16 @@ def _rivals(
     history = _conflict_incidents(
         mem, inc, inv, roles=cfg.graph.roles, start=None, end=until
     )
-    sides = pl.concat(
-        [
-            history.select(
-                pl.col("victim_group_id").alias("group_id"),
-                pl.col("offender_group_id").alias("rival_id"),
-                pl.lit(1).alias("_o"),
-                pl.col("occurred_from").alias("_at"),
-                pl.col("incident_id").alias("_cid"),
-            ),
-            history.select(
-                pl.col("offender_group_id").alias("group_id"),
-                pl.col("victim_group_id").alias("rival_id"),
-                pl.lit(2).alias("_o"),
-                pl.col("occurred_from").alias("_at"),
-                pl.col("incident_id").alias("_cid"),
-            ),
-        ]
+    sides = _each_way(
+        history,
+        "victim_group_id",
+        "offender_group_id",
+        names=("group_id", "rival_id"),
+        tags=([pl.lit(1).alias("_o")], [pl.lit(2).alias("_o")]),
+        carry=[
+            pl.col("occurred_from").alias("_at"),
+            pl.col("incident_id").alias("_cid"),
+        ],
     )
     horizon = dt.timedelta(days=cfg.retaliation.rival_history_days)
     earlier = (

@@ -38,7 +38,7 @@ Pure: frames in, typed results out (every chart's data is in the result).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -338,14 +338,7 @@ def performance(
         whose variance is estimated) and an XmR chart; the event count still
         decides ``insufficient_data``.
     """
-    check_cols = ("area", "category", "flag", "period", "count")
-    missing = [c for c in check_cols if c not in series.columns]
-    if missing:
-        msg = f"series lacks {missing}; build it with build_series()"
-        raise SchemaError(msg)
-    if baseline[1] >= recent[0]:
-        msg = "the baseline must end before the recent period starts"
-        raise ValueError(msg)
+    _check_series(series, baseline, recent)
     settings = {
         **DEFAULTS,
         "alpha": alpha,
@@ -382,28 +375,12 @@ def performance(
     if similar is not None and similar.height:
         results = _with_peers(results, similar)
     if survey is not None and survey.height:
-        joined = confidence_beside_crime(survey, series, unit=unit)
-        results = [
-            _replace(r, confidence=joined.filter(pl.col("area") == r.area).drop("area"))
-            if r.category == "all" and r.flag == "all"
-            else r
-            for r in results
-        ]
+        results = _with_confidence(results, survey, series, unit=unit)
     if not pops:
         notes.append(
             "No populations known for these areas: rates per 1,000 and u-charts are left out."
         )
-    frame = (
-        pl.DataFrame(
-            [
-                {k: v for k, v in r.row().items() if k not in ("peers", "spc_signals")}
-                for r in results
-            ],
-            infer_schema_length=None,
-        )
-        if results
-        else pl.DataFrame()
-    )
+    frame = _summary_frame(results)
     return PerformanceResult(
         frame=frame,
         series=tuple(results),
@@ -431,6 +408,52 @@ def performance(
             "delivery plan 2010 ¶4, ¶39, ¶44."
         ),
         notes=tuple(notes),
+    )
+
+
+def _check_series(
+    series: pl.DataFrame,
+    baseline: tuple[dt.date, dt.date],
+    recent: tuple[dt.date, dt.date],
+) -> None:
+    """Raise when the series lacks a column or the baseline does not come first."""
+    check_cols = ("area", "category", "flag", "period", "count")
+    missing = [c for c in check_cols if c not in series.columns]
+    if missing:
+        msg = f"series lacks {missing}; build it with build_series()"
+        raise SchemaError(msg)
+    if baseline[1] >= recent[0]:
+        msg = "the baseline must end before the recent period starts"
+        raise ValueError(msg)
+
+
+def _with_confidence(
+    results: list[SeriesResult],
+    survey: pl.DataFrame,
+    series: pl.DataFrame,
+    *,
+    unit: Unit,
+) -> list[SeriesResult]:
+    """Each area's total series with the confidence survey beside it."""
+    joined = confidence_beside_crime(survey, series, unit=unit)
+    return [
+        _replace(r, confidence=joined.filter(pl.col("area") == r.area).drop("area"))
+        if r.category == "all" and r.flag == "all"
+        else r
+        for r in results
+    ]
+
+
+def _summary_frame(results: Sequence[SeriesResult]) -> pl.DataFrame:
+    """One row per series (peers and SPC signals left to the series)."""
+    if not results:
+        return pl.DataFrame()
+    return pl.DataFrame(
+        [
+            {k: v for k, v in r.row().items() if k not in ("peers", "spc_signals")}
+            for r in results
+        ],
+        infer_schema_length=None,
     )
 
 

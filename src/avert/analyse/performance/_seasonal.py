@@ -7,7 +7,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -127,11 +127,6 @@ def seasonal_change(
     ``expected`` is the model's prediction with the step switched off, for every
     period given: what the baseline's season and trend lead one to expect.
     """
-    from scipy import stats
-    from statsmodels.discrete.discrete_model import NegativeBinomial
-    from statsmodels.genmod.families import Poisson
-    from statsmodels.genmod.generalized_linear_model import GLM
-
     y_all = np.asarray(counts, dtype=np.float64)
     base = np.asarray(baseline, dtype=bool)
     rec = np.asarray(recent, dtype=bool) & ~base
@@ -155,8 +150,41 @@ def seasonal_change(
     x_all, names = design_matrix(
         periods, rec, unit=unit, trend=use_trend, months_present=months_base
     )
-    x, y = x_all[use], y_all[use]
     k = len(names) - 1
+    fit = _fit_step(y_all, x_all, use=use, base=base, step=k, family=family)
+    if fit is None:
+        return None
+    return _estimate(fit, x_all, names, step=k, trend_used=use_trend)
+
+
+@dataclass(frozen=True)
+class _StepFit:
+    """The fitted step model: coefficients, their covariance and how to read them."""
+
+    params: F64
+    cov: F64
+    #: Pearson χ²/df of the whole Poisson fit
+    dispersion: float
+    family: Literal["poisson", "quasipoisson", "negbin"]
+    alpha_nb: float | None
+    base_disp: tuple[float, int] | None
+    quantile: float
+    scale: float
+    #: degrees of freedom of the t distribution (None: normal)
+    dist_df: float | None
+
+
+def _fit_step(
+    y_all: F64, x_all: F64, *, use: Bools, base: Bools, step: int, family: Family
+) -> _StepFit | None:
+    """Fit the step model to the baseline and recent periods (see
+    :func:`seasonal_change`); None when the Poisson fit fails."""
+    from scipy import stats
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    x, y = x_all[use], y_all[use]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -169,7 +197,7 @@ def seasonal_change(
         dispersion = float(pois.pearson_chi2) / dof
         used: Literal["poisson", "quasipoisson", "negbin"] = "poisson"
         alpha_nb: float | None = None
-        base_disp = _baseline_dispersion(y_all, x_all, base, k)
+        base_disp = _baseline_dispersion(y_all, x_all, base, step)
         quantile, scale = _Z95, 1.0  # normal inference unless quasi-Poisson
         dist_df: float | None = None
         if family in ("auto", "quasipoisson"):
@@ -194,13 +222,33 @@ def seasonal_change(
                     used = "negbin"
             except Exception:
                 pass
-    gamma, se = float(params[k]), float(math.sqrt(max(cov[k, k], 0.0)))
+    return _StepFit(
+        params=params,
+        cov=cov,
+        dispersion=dispersion,
+        family=used,
+        alpha_nb=alpha_nb,
+        base_disp=base_disp,
+        quantile=quantile,
+        scale=scale,
+        dist_df=dist_df,
+    )
+
+
+def _estimate(
+    fit: _StepFit, x_all: F64, names: Sequence[str], *, step: int, trend_used: bool
+) -> ChangeEstimate | None:
+    """The rate ratio of the step with its interval, p-value and expected counts."""
+    from scipy import stats
+
+    params, k = fit.params, step
+    gamma, se = float(params[k]), float(math.sqrt(max(fit.cov[k, k], 0.0)))
     if not math.isfinite(gamma) or not math.isfinite(se) or se == 0:
         return None
     p_value = float(
         2 * stats.norm.sf(abs(gamma / se))
-        if dist_df is None
-        else 2 * stats.t.sf(abs(gamma / se), dist_df)
+        if fit.dist_df is None
+        else 2 * stats.t.sf(abs(gamma / se), fit.dist_df)
     )
     x_off = x_all.copy()
     x_off[:, k] = 0.0
@@ -213,24 +261,40 @@ def seasonal_change(
     )
     return ChangeEstimate(
         rate_ratio=math.exp(gamma),
-        ci_low=math.exp(gamma - quantile * se),
-        ci_high=math.exp(gamma + quantile * se),
+        ci_low=math.exp(gamma - fit.quantile * se),
+        ci_high=math.exp(gamma + fit.quantile * se),
         p_value=p_value,
-        family=used,
-        dispersion=dispersion,
+        family=fit.family,
+        dispersion=fit.dispersion,
         expected=tuple(float(v) for v in expected),
         fitted=tuple(float(v) for v in fitted),
         trend_per_year=trend_coef,
-        alpha_nb=alpha_nb,
-        trend_used=use_trend,
-        scale=scale,
-        dispersion_baseline=_phi(base_disp) if base_disp is not None else None,
-        dof=dist_df,
+        alpha_nb=fit.alpha_nb,
+        trend_used=trend_used,
+        scale=fit.scale,
+        dispersion_baseline=_phi(fit.base_disp) if fit.base_disp is not None else None,
+        dof=fit.dist_df,
     )
 
 
 def _phi(base_disp: tuple[float, int] | None) -> float:
     return base_disp[0] if base_disp is not None else 0.0
+
+
+def _poisson_fit(y: F64, x: F64) -> Any:
+    """The Poisson GLM of ``y`` on ``x`` (warnings silenced); None when there is no
+    residual degree of freedom or the fit fails."""
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    if x.shape[0] <= x.shape[1]:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return GLM(y, x, family=Poisson()).fit()
+        except Exception:
+            return None
 
 
 def _baseline_dispersion(
@@ -242,19 +306,9 @@ def _baseline_dispersion(
     it is used). None when the baseline has no residual degree of freedom or the
     fit fails.
     """
-    from statsmodels.genmod.families import Poisson
-    from statsmodels.genmod.generalized_linear_model import GLM
-
-    x = np.delete(x_all[base], step, axis=1)
-    y = y_all[base]
-    if x.shape[0] <= x.shape[1]:
+    fit = _poisson_fit(y_all[base], np.delete(x_all[base], step, axis=1))
+    if fit is None:
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            fit = GLM(y, x, family=Poisson()).fit()
-        except Exception:
-            return None
     dof = int(fit.df_resid)
     chi2 = float(fit.pearson_chi2)
     if dof < 1 or not math.isfinite(chi2):
@@ -271,22 +325,14 @@ def _baseline_trend_significant(
 ) -> bool:
     """Whether a linear trend is significant in the baseline alone (see above)."""
     from scipy import stats
-    from statsmodels.genmod.families import Poisson
-    from statsmodels.genmod.generalized_linear_model import GLM
 
     x_all, names = design_matrix(
         periods, base, unit="month", trend=True, months_present=months_base
     )
-    x = x_all[base][:, :-1]  # no step column: the baseline only
-    y = y_all[base]
-    if x.shape[0] <= x.shape[1]:
+    # no step column: the baseline only
+    fit = _poisson_fit(y_all[base], x_all[base][:, :-1])
+    if fit is None:
         return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            fit = GLM(y, x, family=Poisson()).fit()
-        except Exception:
-            return False
     j = names.index("trend_per_year")
     phi = max(1.0, float(fit.pearson_chi2) / max(int(fit.df_resid), 1))
     se = math.sqrt(max(float(np.asarray(fit.cov_params())[j, j]) * phi, 0.0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +15,33 @@ from avert.analyse.performance._base import F64, Bools
 
 
 # --- statistical process control ----------------------------------------------------
+class _Limit:
+    """A line of a chart, one value per point: centre + ``sigmas`` sigma.
+
+    A lower line (``sigmas`` < 0) is floored at 0: counts and rates are never
+    negative.
+    """
+
+    def __init__(self, sigmas: int, doc: str) -> None:
+        self.sigmas = sigmas
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, chart: None, owner: type[object]) -> _Limit: ...
+
+    @overload
+    def __get__(self, chart: SPCChart, owner: type[object]) -> tuple[float, ...]: ...
+
+    def __get__(
+        self, chart: SPCChart | None, owner: type[object]
+    ) -> _Limit | tuple[float, ...]:
+        if chart is None:
+            return self
+        if self.sigmas > 0:
+            return tuple(chart.centre + self.sigmas * s for s in chart.sigma)
+        return tuple(max(0.0, chart.centre + self.sigmas * s) for s in chart.sigma)
+
+
 @dataclass(frozen=True)
 class SPCChart:
     """A Shewhart chart: values, centre line and limits per point, run-rule flags.
@@ -30,25 +57,10 @@ class SPCChart:
     baseline: tuple[bool, ...]
     rules: Mapping[str, tuple[bool, ...]]
 
-    @property
-    def ucl(self) -> tuple[float, ...]:
-        """Upper control limit (centre + 3 sigma)."""
-        return tuple(self.centre + 3 * s for s in self.sigma)
-
-    @property
-    def lcl(self) -> tuple[float, ...]:
-        """Lower control limit (centre - 3 sigma, floored at 0)."""
-        return tuple(max(0.0, self.centre - 3 * s) for s in self.sigma)
-
-    @property
-    def upper_2sigma(self) -> tuple[float, ...]:
-        """Upper warning limit (centre + 2 sigma)."""
-        return tuple(self.centre + 2 * s for s in self.sigma)
-
-    @property
-    def lower_2sigma(self) -> tuple[float, ...]:
-        """Lower warning limit (centre - 2 sigma, floored at 0)."""
-        return tuple(max(0.0, self.centre - 2 * s) for s in self.sigma)
+    ucl = _Limit(3, "Upper control limit (centre + 3 sigma).")
+    lcl = _Limit(-3, "Lower control limit (centre - 3 sigma, floored at 0).")
+    upper_2sigma = _Limit(2, "Upper warning limit (centre + 2 sigma).")
+    lower_2sigma = _Limit(-2, "Lower warning limit (centre - 2 sigma, floored at 0).")
 
     @property
     def signal(self) -> tuple[bool, ...]:
@@ -145,6 +157,32 @@ def run_rules(
     }
 
 
+def _chart(
+    kind: Literal["c", "u", "x"], values: F64, centre: float, sigma: F64, base: Bools
+) -> SPCChart:
+    """The chart of ``values`` with its limits and run-rule flags."""
+    return SPCChart(
+        kind=kind,
+        values=tuple(float(v) for v in values),
+        centre=centre,
+        sigma=tuple(float(v) for v in sigma),
+        baseline=tuple(bool(v) for v in base),
+        rules=run_rules(values, centre, sigma),
+    )
+
+
+def _with_baseline(
+    values: Sequence[float] | F64, baseline: Sequence[bool] | Bools
+) -> tuple[F64, Bools]:
+    """The values and baseline flags as arrays; ValueError without a baseline point."""
+    x = np.asarray(values, dtype=np.float64)
+    base = np.asarray(baseline, dtype=bool)
+    if not base.any():
+        msg = "a control chart needs at least one baseline point"
+        raise ValueError(msg)
+    return x, base
+
+
 def c_chart(
     counts: Sequence[float] | F64, baseline: Sequence[bool] | Bools
 ) -> SPCChart:
@@ -152,21 +190,10 @@ def c_chart(
 
     Limits come from the ``baseline`` points only and apply to every point.
     """
-    c = np.asarray(counts, dtype=np.float64)
-    base = np.asarray(baseline, dtype=bool)
-    if not base.any():
-        msg = "a control chart needs at least one baseline point"
-        raise ValueError(msg)
+    c, base = _with_baseline(counts, baseline)
     centre = float(c[base].mean())
     sigma = np.full(c.size, math.sqrt(max(centre, 0.0)))
-    return SPCChart(
-        kind="c",
-        values=tuple(float(v) for v in c),
-        centre=centre,
-        sigma=tuple(float(v) for v in sigma),
-        baseline=tuple(bool(v) for v in base),
-        rules=run_rules(c, centre, sigma),
-    )
+    return _chart("c", c, centre, sigma, base)
 
 
 def u_chart(
@@ -188,14 +215,7 @@ def u_chart(
     centre = float(c[base].sum() / n[base].sum())
     u = c / n
     sigma = np.sqrt(centre / n)
-    return SPCChart(
-        kind="u",
-        values=tuple(float(v) for v in u),
-        centre=centre,
-        sigma=tuple(float(v) for v in sigma),
-        baseline=tuple(bool(v) for v in base),
-        rules=run_rules(u, centre, sigma),
-    )
+    return _chart("u", u, centre, sigma, base)
 
 
 def xmr_chart(
@@ -207,20 +227,9 @@ def xmr_chart(
     those between consecutive baseline points (Wheeler & Chambers 1992,
     *Understanding Statistical Process Control*; NHS England "Making data count").
     """
-    x = np.asarray(values, dtype=np.float64)
-    base = np.asarray(baseline, dtype=bool)
-    if not base.any():
-        msg = "a control chart needs at least one baseline point"
-        raise ValueError(msg)
+    x, base = _with_baseline(values, baseline)
     centre = float(x[base].mean())
     pairs = base[1:] & base[:-1]
     mr = np.abs(np.diff(x))[pairs]
     sigma = np.full(x.size, float(mr.mean() / 1.128) if mr.size else 0.0)
-    return SPCChart(
-        kind="x",
-        values=tuple(float(v) for v in x),
-        centre=centre,
-        sigma=tuple(float(v) for v in sigma),
-        baseline=tuple(bool(v) for v in base),
-        rules=run_rules(x, centre, sigma),
-    )
+    return _chart("x", x, centre, sigma, base)
