@@ -16,7 +16,7 @@ from avert.config.settings import Settings
 from avert.delivery.measures import MeasureSpec, judge, parse_measure, path_value
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.store import Store, queries
-from avert.workflows.board import run_performance
+from avert.workflows.board import first_of_month, run_performance
 from avert.workflows.delivery._actions import plan_board
 from avert.workflows.delivery._checks import board_checks
 from avert.workflows.delivery._common import _system_user
@@ -24,12 +24,6 @@ from avert.workflows.delivery._common import _system_user
 # --- objective measures --------------------------------------------------------------
 #: Months of history before the recent period behind a measure's performance verdict.
 VERDICT_BASELINE_MONTHS = 36
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The first day of the month ``months`` after (or before) ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _categories_of(profile: str) -> frozenset[str] | None:
@@ -50,7 +44,7 @@ def _measure_window_end(store: Store, today: dt.date) -> dt.date | None:
     ends = []
     month = queries.latest_time(store, before=before, precision="month")
     if month is not None:
-        ends.append(_add_months(month.date(), 1) - dt.timedelta(days=1))
+        ends.append(first_of_month(month.date(), 1) - dt.timedelta(days=1))
     exact = queries.latest_time(store, before=before, precision="exact")
     if exact is not None:
         ends.append(exact.date())
@@ -122,7 +116,7 @@ def _first_full_month(store: Store, result: PerformanceResult) -> dt.date | None
             ("occurred_from", "<", day_one + dt.timedelta(days=1)),
         ],
     )
-    return first if on_day_one.height else _add_months(first, 1)
+    return first if on_day_one.height else first_of_month(first, 1)
 
 
 def _measure_run(
@@ -155,7 +149,7 @@ def _measure_run(
         )
 
     before_recent = recent_from - dt.timedelta(days=1)
-    baseline_from = _add_months(recent_from, -VERDICT_BASELINE_MONTHS)
+    baseline_from = first_of_month(recent_from, -VERDICT_BASELINE_MONTHS)
     try:
         result = run(baseline_from, before_recent, recent_from)
         first = _first_full_month(store, result)
@@ -165,7 +159,7 @@ def _measure_run(
         # the seasonal model failed on these counts: the values without a verdict
         # (one baseline month is too few to fit a model)
         result = run(
-            _add_months(baseline_from, -1),
+            first_of_month(baseline_from, -1),
             baseline_from - dt.timedelta(days=1),
             baseline_from,
         )
@@ -316,12 +310,12 @@ class _Figures:
     ) -> _Measured | None:
         """The measure over its ``per`` months to ``to`` (the window is set on
         ``row``); None when it has no value (``row`` then says why)."""
-        w_from = _add_months(to, 1 - spec.months)
+        w_from = first_of_month(to, 1 - spec.months)
         row.update(window_from=w_from, window_to=to)
         before_start = (
             (
-                _add_months(start, -spec.months),
-                _add_months(start, 0) - dt.timedelta(days=1),
+                first_of_month(start, -spec.months),
+                first_of_month(start, 0) - dt.timedelta(days=1),
             )
             if start is not None
             else None
@@ -360,7 +354,7 @@ class _Figures:
         before_start: tuple[dt.date, dt.date] | None,
     ) -> _Measured | None:
         w_from, window_end = window
-        recent_from = _add_months(start, 0) if start is not None else w_from
+        recent_from = first_of_month(start, 0) if start is not None else w_from
         if not (w_from <= recent_from <= window_end):
             recent_from = w_from
         key = (spec.area_field, profile, spec.measure, recent_from, window_end)
