@@ -46,6 +46,8 @@ from avert.errors import NotFound
 from avert.files import private_mkdir, private_write_text
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit, queries
+from avert.store.summary import classified_profiles
+from avert.workflows.analysis import classification_policy
 from avert.workflows.forecast import briefing_places
 from avert.workflows.networks import read_detected_groups
 
@@ -368,14 +370,7 @@ def read_briefing_frames(
             profile=profile,
             audience=audience,
         )
-        if incidents.height and incidents["in_definition"].null_count() == (
-            incidents.height
-        ):
-            msg = (
-                f"No classifications for definition '{profile}' of these incidents: "
-                "run 'avert classify' first."
-            )
-            raise NotFound(msg)
+        _classification_notes(store, incidents, profile=profile, notes=notes)
         history_inv, history = f_people["history"].result()
         history = history.join(
             incidents.select("incident_id"), on="incident_id", how="anti"
@@ -405,6 +400,29 @@ def read_briefing_frames(
         notes.append(note)
     frames["people"] = _more_people(store, frames, retaliation)
     return frames, notes
+
+
+def _classification_notes(
+    store: Store, incidents: pl.DataFrame, *, profile: str, notes: list[str]
+) -> None:
+    """The one policy when classifications are missing, on the briefing's reads.
+
+    :func:`avert.workflows.analysis.classification_policy`: no stored classification
+    for the definition stops the briefing (it ranks by the definition's harm);
+    incidents left unclassified since are counted in a note.
+    """
+    some = incidents["in_definition"].null_count() < incidents.height
+    stored = some or profile in classified_profiles(store)
+    read = classification_policy(
+        incidents,
+        incidents,
+        profile=profile,
+        stored=stored,
+        violence_only=False,
+        require=True,
+    )
+    if stored:  # (an empty window of an unclassified store says nothing)
+        notes.extend(read.notes)
 
 
 def _more_people(
