@@ -291,6 +291,32 @@ class _Measured:
     first_full: dt.date | None
 
 
+@dataclass(frozen=True)
+class _Window:
+    """A measure's months: the current ``start``..``end``, the same length before the
+    plan starts (None without a start), and where the verdict's recent period starts
+    (the plan's start when it falls in the current months, else ``start``)."""
+
+    start: dt.date
+    end: dt.date
+    before_plan: tuple[dt.date, dt.date] | None
+    recent_from: dt.date
+
+    @classmethod
+    def of(cls, months: int, *, start: dt.date | None, to: dt.date) -> _Window:
+        w_from = first_of_month(to, 1 - months)
+        if start is None:
+            return cls(w_from, to, None, w_from)
+        before = (
+            first_of_month(start, -months),
+            first_of_month(start, 0) - dt.timedelta(days=1),
+        )
+        recent_from = first_of_month(start, 0)
+        if not (w_from <= recent_from <= to):
+            recent_from = w_from
+        return cls(w_from, to, before, recent_from)
+
+
 class _Figures:
     """Measures' values from one store, sharing performance runs and the taskings."""
 
@@ -310,61 +336,37 @@ class _Figures:
     ) -> _Measured | None:
         """The measure over its ``per`` months to ``to`` (the window is set on
         ``row``); None when it has no value (``row`` then says why)."""
-        w_from = first_of_month(to, 1 - spec.months)
-        row.update(window_from=w_from, window_to=to)
-        before_start = (
-            (
-                first_of_month(start, -spec.months),
-                first_of_month(start, 0) - dt.timedelta(days=1),
-            )
-            if start is not None
-            else None
-        )
+        window = _Window.of(spec.months, start=start, to=to)
+        row.update(window_from=window.start, window_to=to)
         if spec.kind == "store":
-            return self._taskings_measure(w_from, to, before_start)
-        return self._series_measure(
-            row, spec, profile, start, (w_from, to), before_start
-        )
+            return self._taskings_measure(window)
+        return self._series_measure(row, spec, profile, window)
 
-    def _taskings_measure(
-        self,
-        w_from: dt.date,
-        window_end: dt.date,
-        before_start: tuple[dt.date, dt.date] | None,
-    ) -> _Measured:
+    def _taskings_measure(self, window: _Window) -> _Measured:
         if self._taskings is None:
             self._taskings = self.store.read_frame("taskings")
         taskings = self._taskings
         first_due = taskings["due"].min() if taskings.height else None
+        before = window.before_plan
         return _Measured(
-            current=_taskings_share(taskings, w_from, window_end),
-            measured_base=(
-                _taskings_share(taskings, *before_start) if before_start else None
-            ),
+            current=_taskings_share(taskings, window.start, window.end),
+            measured_base=_taskings_share(taskings, *before) if before else None,
             first_full=first_due.date() if isinstance(first_due, dt.datetime) else None,
         )
 
     def _series_measure(
-        self,
-        row: dict[str, Any],
-        spec: MeasureSpec,
-        profile: str,
-        start: dt.date | None,
-        window: tuple[dt.date, dt.date],
-        before_start: tuple[dt.date, dt.date] | None,
+        self, row: dict[str, Any], spec: MeasureSpec, profile: str, window: _Window
     ) -> _Measured | None:
-        w_from, window_end = window
-        recent_from = first_of_month(start, 0) if start is not None else w_from
-        if not (w_from <= recent_from <= window_end):
-            recent_from = w_from
-        key = (spec.area_field, profile, spec.measure, recent_from, window_end)
+        w_from, window_end = window.start, window.end
+        before_start = window.before_plan
+        key = (spec.area_field, profile, spec.measure, window.recent_from, window_end)
         if key not in self._runs:
             try:
                 self._runs[key] = _measure_run(
                     self.store,
                     spec,
                     profile=profile,
-                    recent_from=recent_from,
+                    recent_from=window.recent_from,
                     to=window_end,
                 )
             except (SchemaError, NotFound) as err:  # e.g. harm without classify
