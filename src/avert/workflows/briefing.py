@@ -40,7 +40,9 @@ from avert.briefing import (
     BriefingOptions,
     daily_briefing,
 )
+from avert.briefing.actions import ACTION_COLUMNS
 from avert.briefing.context import month_start, window_for
+from avert.briefing.intelligence import INTEL_COLUMNS
 from avert.config.networks import default_networks_config
 from avert.errors import NotFound
 from avert.files import private_mkdir, private_write_text
@@ -97,25 +99,6 @@ _LIGHT_COLUMNS: Final = (
     "weapon",
 )
 _READ_THREADS: Final = 4
-_INTEL_COLUMNS: Final = (
-    "intel_id",
-    "recorded_at",
-    "subject_type",
-    "subject_id",
-    "grading",
-    "topic",
-)
-_ACTION_COLUMNS: Final = (
-    "action_id",
-    "strand",
-    "title",
-    "lead_organisation",
-    "owner",
-    "target_type",
-    "target_id",
-    "due",
-    "status",
-)
 #: people columns the briefing reads: flags, and sex, age and ethnicity (make-up)
 _PEOPLE_COLUMNS: Final = ("person_id", "vulnerable", "sex", "birth_year", "ethnicity")
 _TASKING_COLUMNS: Final = (
@@ -205,13 +188,13 @@ def _submit_table_reads(
         "intelligence": pool.submit(
             store.read_frame,
             "intelligence",
-            columns=list(_INTEL_COLUMNS),
+            columns=list(INTEL_COLUMNS),
             where=[("recorded_at", ">=", window_from), ("recorded_at", "<", at)],
         ),
         "actions": pool.submit(
             store.read_frame,
             "actions",
-            columns=list(_ACTION_COLUMNS),
+            columns=list(ACTION_COLUMNS),
             where=[("status", "in", ["open", "in_progress"])],
         ),
         # the meeting's taskings of the last year that existed at ``at``
