@@ -355,7 +355,7 @@ class AuditFilters:
     since: str | None = None
     until: str | None = None
 
-    def query(self) -> dict[str, Any]:
+    def as_filters(self) -> dict[str, Any]:
         """The filters of :func:`avert.workflows.views.audit_rows` (times parsed)."""
         return {
             "user_name": self.user_name or None,
@@ -380,7 +380,7 @@ def audit_page(
     request: Request, filters: Annotated[AuditFilters, Depends()]
 ) -> Response:
     """The audit log, newest first, with filters and CSV export."""
-    rows = views.audit_rows(_ctx(request).store, **filters.query())
+    rows = views.audit_rows(_ctx(request).store, **filters.as_filters())
     return _page(request, "audit.html", rows=rows.to_dicts(), filters=filters.as_form())
 
 
@@ -392,7 +392,7 @@ def audit_export(
     """The filtered audit log as CSV (cells neutralised for spreadsheets); audited."""
     ctx = _ctx(request)
     user = current_user(request)
-    rows = views.audit_rows(ctx.store, limit=1_000_000, **filters.query())
+    rows = views.audit_rows(ctx.store, limit=1_000_000, **filters.as_filters())
     views.record_export(ctx.store, user=user, what="audit.csv", n_rows=rows.height)
     return Response(
         views.audit_csv(rows),

@@ -67,6 +67,18 @@ class User:
     area: str | None = None
 
 
+def audit_as(store: Store, user: User, *, action: str, obj: str, reason: str) -> None:
+    """Write the audit row of what a signed-in ``user`` did (with their role)."""
+    audit.record(
+        store,
+        action=action,
+        obj=obj,
+        reason=reason,
+        role=user.role,
+        user=user.username,
+    )
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
@@ -363,12 +375,7 @@ def user_for_token(store: Store, token: str) -> User | None:
         return user
     row["last_used_at"] = now
     put_token(store, row)
-    audit.record(
-        store,
-        action="token-use",
-        obj=f"token:{token_id}",
-        reason="API request",
-        role=user.role,
-        user=user.username,
+    audit_as(
+        store, user, action="token-use", obj=f"token:{token_id}", reason="API request"
     )
     return user
