@@ -1,9 +1,12 @@
 """One reader of classified incidents, one policy when classifications are missing.
 
-The analyses (``workflows.analysis``) and the board's performance figures
-(``workflows.board``) read incidents through ``load_analysis_incidents``: with no
-stored classification they analyse every incident and say so; with some incidents
-unclassified they count them in a note and leave them out of violence-only figures.
+The analyses (``workflows.analysis``), the board's performance figures
+(``workflows.board``) and the network analyses read incidents through
+``load_analysis_incidents``; the briefing applies the same
+``classification_policy`` to its reads. With no stored classification the analyses
+analyse every incident and say so, while the network analyses and the briefing
+stop; with some incidents unclassified a note counts them and violence-only
+figures leave them out. Nothing is classified on the fly.
 """
 
 from __future__ import annotations
@@ -11,11 +14,15 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
+from avert.errors import NotFound
 from avert.store import Store
 from avert.workflows.analysis import load_analysis_incidents
 from avert.workflows.board import _incidents as board_incidents
+from avert.workflows.briefing import read_briefing_frames
 from avert.workflows.definitions import classify_store
+from avert.workflows.networks import read_network_frames
 
 _DAY = dt.date(2024, 6, 1)
 
@@ -86,3 +93,31 @@ def test_unclassified_incidents_are_counted_and_left_out_in_both(
     analysed, board, notes, _ = _both(sqlite_store, violence_only=False)
     assert analysed == board == {"v1", "t1", "v2"}
     assert any("count in no category" in n for n in notes)
+
+
+def test_network_analyses_stop_without_classifications(sqlite_store: Store) -> None:
+    """The network analyses rank by the definition: nothing is classified on the fly."""
+    _append(sqlite_store, ["v1"], ["Violence and sexual offences"])
+    with pytest.raises(NotFound, match="avert classify"):
+        read_network_frames(sqlite_store, profile="avb-2010")
+    classify_store(sqlite_store, profile="avb-2010")
+    _append(sqlite_store, ["v2"], ["Violence and sexual offences"])  # not classified
+    frames = read_network_frames(sqlite_store, profile="avb-2010")
+    by_id = dict(frames.incidents.select("incident_id", "in_definition").iter_rows())
+    assert by_id == {"v1": True, "v2": False}
+
+
+def test_briefing_counts_unclassified_incidents_and_stops_without_any(
+    sqlite_store: Store,
+) -> None:
+    at = dt.datetime.combine(_DAY + dt.timedelta(days=1), dt.time(6))
+    _append(sqlite_store, ["v1"], ["Violence and sexual offences"])
+    with pytest.raises(NotFound, match="avert classify"):
+        read_briefing_frames(sqlite_store, at=at)
+    classify_store(sqlite_store, profile="avb-2010")
+    _, notes = read_briefing_frames(sqlite_store, at=at)
+    assert not any("classification" in n for n in notes)
+    _append(sqlite_store, ["v2"], ["Violence and sexual offences"])  # not classified
+    frames, notes = read_briefing_frames(sqlite_store, at=at)
+    assert set(frames["incidents"]["incident_id"]) == {"v1", "v2"}
+    assert any("1 incidents have no classification" in n for n in notes)

@@ -60,6 +60,7 @@ from avert.briefing.model import (
     PersonItem,
     Section,
     Summary,
+    TaskingItem,
 )
 from avert.briefing.people import people_section
 from avert.briefing.places import PlacesForecast, places_section
@@ -288,23 +289,59 @@ def daily_briefing(
         profile=profile,
         notes=notes,
     )
-    places = places_section(
-        ctx,
-        n_cells=opts.n_cells,
-        cell_size_m=opts.cell_size_m,
-        bandwidth_m=opts.bandwidth_m,
-        forecast=places_forecast,
-    )
-    inc = incidents_section(ctx)
-    ret = retaliation_section(ctx)
-    victims = repeat_victims_section(ctx)
-    asb = asb_callers_section(ctx)
-    people = people_section(ctx, top=opts.top_people)
-    intel = intelligence_section(ctx)
-    acts = actions_section(ctx)
-    _name_groups(ctx, [*inc.items, *people.items])
-    tasks = taskings_section(ctx)
-    make_up = _tasked_and_made_up(ctx, inc, ret, victims, asb, people, places, tasks)
+    return _assemble(ctx, _Sections.of(ctx, opts, places_forecast), boundaries)
+
+
+@dataclass(frozen=True)
+class _Sections:
+    """Every section of one briefing, computed from one context."""
+
+    places: Any
+    incidents: Section[Any]
+    retaliation: Section[Any]
+    victims: Section[Any]
+    asb: Section[Any]
+    people: Section[Any]
+    intelligence: Any
+    actions: Section[Any]
+    taskings: dict[str, list[TaskingItem]]
+    make_up: dict[str, dict[str, Any]]
+
+    @classmethod
+    def of(
+        cls,
+        ctx: BriefingContext,
+        opts: BriefingOptions,
+        places_forecast: PlacesForecast | None,
+    ) -> _Sections:
+        """Each section in turn, then group names, tasked marks and make-ups."""
+        places = places_section(
+            ctx,
+            n_cells=opts.n_cells,
+            cell_size_m=opts.cell_size_m,
+            bandwidth_m=opts.bandwidth_m,
+            forecast=places_forecast,
+        )
+        inc = incidents_section(ctx)
+        ret = retaliation_section(ctx)
+        victims = repeat_victims_section(ctx)
+        asb = asb_callers_section(ctx)
+        people = people_section(ctx, top=opts.top_people)
+        intel = intelligence_section(ctx)
+        acts = actions_section(ctx)
+        _name_groups(ctx, [*inc.items, *people.items])
+        tasks = taskings_section(ctx)
+        make_up = _tasked_and_made_up(
+            ctx, inc, ret, victims, asb, people, places, tasks
+        )
+        return cls(places, inc, ret, victims, asb, people, intel, acts, tasks, make_up)
+
+
+def _assemble(
+    ctx: BriefingContext, s: _Sections, boundaries: Sequence[Boundary]
+) -> Briefing:
+    """The briefing of the sections: trend, summary, notes and methods added."""
+    at = ctx.at
     trend = year_on_year(
         ctx.incidents,
         at=at,
@@ -312,48 +349,49 @@ def daily_briefing(
         window_from=ctx.window_from,
         window_to=ctx.window_to,
     )
+    ret = s.retaliation
     summary = _summary(
         ctx,
         n_retaliation=len(ret.items),
         n_retaliation_strong=sum(1 for a in ret.items if a["strength"] == "strong"),
-        n_repeat_victims=len(victims.items),
-        n_asb_callers=len(asb.items),
-        n_people=len(people.items),
-        n_intelligence=intel["n"],
-        n_actions_due=len(acts.items),
+        n_repeat_victims=len(s.victims.items),
+        n_asb_callers=len(s.asb.items),
+        n_people=len(s.people.items),
+        n_intelligence=s.intelligence["n"],
+        n_actions_due=len(s.actions.items),
     )
     all_notes = [
         *ctx.notes,
-        *places.notes,
+        *s.places.notes,
         *ret.notes,
-        *people.notes,
-        *acts.notes,
+        *s.people.notes,
+        *s.actions.notes,
     ]
     return Briefing(
         at=at,
         window_from=ctx.window_from,
         window_to=ctx.window_to,
-        hours=hours,
-        area=area,
+        hours=ctx.hours,
+        area=ctx.area,
         audience=ctx.audience,
         precision=ctx.precision,
-        profile=profile,
-        incidents=tuple(inc.items),
+        profile=ctx.profile,
+        incidents=tuple(s.incidents.items),
         retaliation=tuple(ret.items),
-        repeat_victims=tuple(victims.items),
-        asb_callers=tuple(asb.items),
-        people=tuple(people.items),
-        places=tuple(places.items),
-        places_summary=places.summary,
-        intelligence=intel,
-        actions=tuple(acts.items),
+        repeat_victims=tuple(s.victims.items),
+        asb_callers=tuple(s.asb.items),
+        people=tuple(s.people.items),
+        places=tuple(s.places.items),
+        places_summary=s.places.summary,
+        intelligence=s.intelligence,
+        actions=tuple(s.actions.items),
         trend=trend,
         summary=summary,
-        map_points=tuple(places.map_points),
+        map_points=tuple(s.places.map_points),
         boundaries=tuple(boundaries),
         notes=tuple(all_notes),
         pseudonyms=ctx.pseudonyms,
-        methods=_methods(ctx, places.method),
-        make_up=make_up,
-        taskings=tasks,
+        methods=_methods(ctx, s.places.method),
+        make_up=s.make_up,
+        taskings=s.taskings,
     )

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Final, cast
 
 import polars as pl
 
 from avert.briefing.context import BriefingContext, links
 from avert.briefing.model import ActionItem, Section
 
-__all__ = ["actions_section"]
+__all__ = ["ACTION_COLUMNS", "actions_section"]
+
+#: Columns of ``actions`` the section lists (the workflow reads these).
+ACTION_COLUMNS: Final = (
+    "action_id",
+    "strand",
+    "title",
+    "lead_organisation",
+    "owner",
+    "target_type",
+    "target_id",
+    "due",
+    "status",
+)
 
 
 def actions_section(ctx: BriefingContext) -> Section[ActionItem]:
@@ -29,19 +42,7 @@ def actions_section(ctx: BriefingContext) -> Section[ActionItem]:
         .with_row_index("rank", offset=1)
     )
     items: list[ActionItem] = []
-    for row in due.select(
-        "rank",
-        "action_id",
-        "strand",
-        "title",
-        "lead_organisation",
-        "owner",
-        "target_type",
-        "target_id",
-        "due",
-        "status",
-        "overdue_days",
-    ).to_dicts():
+    for row in due.select("rank", *ACTION_COLUMNS, "overdue_days").to_dicts():
         overdue = row["overdue_days"]
         row["reasons"] = [
             f"{row['status']} action due {row['due']}"

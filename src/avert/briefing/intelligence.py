@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Final, cast
 
 import polars as pl
 
 from avert.briefing.context import BriefingContext, links
 from avert.briefing.model import Intelligence, IntelligenceItem
 
-__all__ = ["intelligence_section"]
+__all__ = ["INTEL_COLUMNS", "intelligence_section"]
+
+#: Columns of ``intelligence`` the section lists (the workflow reads these).
+INTEL_COLUMNS: Final = (
+    "intel_id",
+    "recorded_at",
+    "subject_type",
+    "subject_id",
+    "grading",
+    "topic",
+)
 
 
 def _items(ctx: BriefingContext, intel: pl.DataFrame) -> list[IntelligenceItem]:
@@ -36,16 +46,7 @@ def _items(ctx: BriefingContext, intel: pl.DataFrame) -> list[IntelligenceItem]:
         .with_row_index("rank", offset=1)
     )
     items: list[IntelligenceItem] = []
-    for row in ranked.select(
-        "rank",
-        "intel_id",
-        "recorded_at",
-        "subject_type",
-        "subject_id",
-        "grading",
-        "topic",
-        "linked_today",
-    ).to_dicts():
+    for row in ranked.select("rank", *INTEL_COLUMNS, "linked_today").to_dicts():
         row["reasons"] = [f"graded {row['grading']}, topic {row['topic']}"]
         if row["linked_today"]:
             row["reasons"].append(

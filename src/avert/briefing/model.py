@@ -46,6 +46,7 @@ __all__ = [
     "Precision",
     "RepeatVictimItem",
     "RetaliationItem",
+    "ScoredPersonItem",
     "Section",
     "Summary",
     "TaskedMark",
@@ -149,19 +150,13 @@ class RetaliationItem(TypedDict, total=False):
     tasked: TaskedMark
 
 
-class RepeatVictimItem(TypedDict, total=False):
-    """A repeat victim hit again in the window (``victim_risk`` columns)."""
+class ScoredPersonItem(TypedDict, total=False):
+    """What every ranked list of people carries: rank, the person, the score with its
+    parts, reasons, links and the tasked mark."""
 
     rank: Required[int]
     person_id: Required[str]
     name: str | None  # police only
-    today: Required[list[str]]
-    harm_today: Required[float]
-    n_victimisations: Required[int]
-    n_domestic: int
-    vulnerable: bool | None
-    last_at: dt.datetime
-    days_since_last: float
     score: Required[float]
     parts: Required[dict[str, float]]
     reasons: Required[list[str]]
@@ -169,12 +164,21 @@ class RepeatVictimItem(TypedDict, total=False):
     tasked: TaskedMark
 
 
-class AsbCallerItem(TypedDict, total=False):
+class RepeatVictimItem(ScoredPersonItem, total=False):
+    """A repeat victim hit again in the window (``victim_risk`` columns)."""
+
+    today: Required[list[str]]
+    harm_today: Required[float]
+    n_victimisations: Required[int]
+    n_domestic: int
+    vulnerable: bool | None
+    last_at: dt.datetime
+    days_since_last: float
+
+
+class AsbCallerItem(ScoredPersonItem, total=False):
     """A vulnerable ASB caller at escalation risk (``asb_escalation_risk`` columns)."""
 
-    rank: Required[int]
-    person_id: Required[str]
-    name: str | None  # police only
     n_reports: Required[int]
     first_at: dt.datetime
     last_at: dt.datetime
@@ -183,34 +187,21 @@ class AsbCallerItem(TypedDict, total=False):
     any_personal: bool
     meets_case_review: bool
     n_violence_after: int
-    score: Required[float]
-    parts: Required[dict[str, float]]
-    reasons: Required[list[str]]
-    links: Required[Links]
-    tasked: TaskedMark
 
 
-class PersonItem(TypedDict, total=False):
+class PersonItem(ScoredPersonItem, total=False):
     """A person of concern: offending in the window, ranked by own RFGH score."""
 
-    rank: Required[int]
-    person_id: Required[str]
-    name: str | None  # police only
     today: Required[list[str]]
     roles_today: Required[list[str]]
     harm_today: Required[float]
-    score: Required[float]
     n_offences: int | None
     harm_days: float | None
     max_harm_days: float | None
     last_at: dt.datetime | None
     days_since_last: float | None
     groups: Required[list[str]]
-    parts: Required[dict[str, float]]
-    reasons: Required[list[str]]
-    links: Required[Links]
     group_names: dict[str, str | None]  # police only
-    tasked: TaskedMark
 
 
 class PlaceItem(TypedDict):

@@ -5,44 +5,7 @@ Pure (no store, no I/O): dataclasses and Polars frames in, frames and findings o
 and audits every change; the CLI and the web app call the workflows.
 """
 
-from avert.delivery.model import (
-    ACTION_TRANSITIONS,
-    APPROACHES,
-    ITEM_KINDS,
-    RAGS,
-    STATUSES,
-    STRANDS,
-    SUBJECT_TYPES,
-    TASKING_STATUSES,
-    TASKING_TRANSITIONS,
-    Action,
-    Objective,
-    Plan,
-    Tasking,
-    check_tasking_transition,
-    check_transition,
-    parse_item,
-    subject_key,
-    with_overdue,
-)
+from avert.delivery import model
+from avert.delivery.model import *  # noqa: F403  (the package's names are its model's)
 
-__all__ = [
-    "ACTION_TRANSITIONS",
-    "APPROACHES",
-    "ITEM_KINDS",
-    "RAGS",
-    "STATUSES",
-    "STRANDS",
-    "SUBJECT_TYPES",
-    "TASKING_STATUSES",
-    "TASKING_TRANSITIONS",
-    "Action",
-    "Objective",
-    "Plan",
-    "Tasking",
-    "check_tasking_transition",
-    "check_transition",
-    "parse_item",
-    "subject_key",
-    "with_overdue",
-]
+__all__ = list(model.__all__)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Any, Final
 
@@ -102,6 +103,23 @@ def _scale_bar(width_m: float, scale: float, height_px: int) -> str:
     )
 
 
+def _svg_head(css_class: str, width_px: int, height_px: int, title: str) -> str:
+    """The opening ``<svg>`` tag of a chart or map, with its accessible title."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="{css_class}" '
+        f'width="{width_px}" height="{height_px}" viewBox="0 0 {width_px} {height_px}">'
+        f"<title>{escape(title)}</title>"
+    )
+
+
+def _no_data_svg(head: str, width_px: int, height_px: int, text: str, size: int) -> str:
+    """``head`` closed with a centred grey message (nothing to draw)."""
+    return (
+        head + f'<text x="{width_px / 2}" y="{height_px / 2}" text-anchor="middle" '
+        f'font-size="{size}" fill="#555">{text}</text></svg>'
+    )
+
+
 def places_map_svg(
     cells: Sequence[Mapping[str, Any]],
     points: Sequence[Mapping[str, Any]],
@@ -141,8 +159,52 @@ def places_map_svg(
     zones
         Near-repeat zones: ``x``, ``y``, ``radius_m``, drawn as dashed discs.
     """
-    # the map frames the top cells (with room around them) when there are any, so
-    # 100 m cells stay visible on a force-wide month; else the incidents
+    xs, ys = _map_extent(cells, points, context_m=context_m)
+    head = _svg_head("map", width_px, height_px, title) + (
+        f'<rect x="0" y="0" width="{width_px}" height="{height_px}" fill="#f7f7f4" '
+        'stroke="#bbb"/>'
+    )
+    if not xs:
+        return _no_data_svg(
+            head, width_px, height_px, "No located incidents to map", 14
+        )
+    frame = _MapFrame.around(
+        xs,
+        ys,
+        margin_m=margin_m,
+        cell_size_m=cell_size_m,
+        width_px=width_px,
+        height_px=height_px,
+    )
+    squares, labels = _cell_parts(frame, cells, cell_size_m)
+    return "".join(
+        [
+            head,
+            f'<clipPath id="frame"><rect x="0" y="0" width="{width_px}" height="{height_px - 20}"/></clipPath>',
+            '<g clip-path="url(#frame)">',
+            *_outline_parts(frame, boundaries),
+            *_zone_parts(frame, zones),
+            *squares,
+            *_point_parts(frame, points),
+            *labels,  # rank labels above the dots
+            "</g>",
+            _scale_bar(frame.x1 - frame.x0, frame.scale, height_px),
+            "</svg>",
+        ]
+    )
+
+
+def _map_extent(
+    cells: Sequence[Mapping[str, Any]],
+    points: Sequence[Mapping[str, Any]],
+    *,
+    context_m: float,
+) -> tuple[list[float], list[float]]:
+    """The coordinates the map must show (empty lists: nothing located).
+
+    The map frames the top cells (with ``context_m`` around their centre) when there
+    are any, so 100 m cells stay visible on a force-wide month; else the incidents.
+    """
     framed = cells if cells else points
     xs = [float(c["x"]) for c in framed]
     ys = [float(c["y"]) for c in framed]
@@ -153,58 +215,91 @@ def places_map_svg(
         pad_y = max(0.0, context_m - (max(ys) - min(ys)) / 2)
         xs += [min(xs) - pad, max(xs) + pad]
         ys += [min(ys) - pad_y, max(ys) + pad_y]
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="map" '
-        f'width="{width_px}" height="{height_px}" viewBox="0 0 {width_px} {height_px}">'
-        f"<title>{escape(title)}</title>"
-        f'<rect x="0" y="0" width="{width_px}" height="{height_px}" fill="#f7f7f4" '
-        'stroke="#bbb"/>'
-    )
-    if not xs:
-        return (
-            head + f'<text x="{width_px / 2}" y="{height_px / 2}" text-anchor="middle" '
-            'font-size="14" fill="#555">No located incidents to map</text></svg>'
-        )
-    x0, x1 = min(xs) - margin_m - cell_size_m, max(xs) + margin_m + cell_size_m
-    y0, y1 = min(ys) - margin_m - cell_size_m, max(ys) + margin_m + cell_size_m
-    scale = min((width_px - 20) / (x1 - x0), (height_px - 40) / (y1 - y0))
-    ox = (width_px - (x1 - x0) * scale) / 2
-    oy = (height_px - 20 - (y1 - y0) * scale) / 2
+    return xs, ys
 
-    def px(x: float) -> float:
-        return ox + (x - x0) * scale
 
-    def py(y: float) -> float:
-        return oy + (y1 - y) * scale
+@dataclass(frozen=True)
+class _MapFrame:
+    """The map's extent in metres and its drawing scale (metres, y up -> pixels)."""
 
-    parts = [
-        head,
-        f'<clipPath id="frame"><rect x="0" y="0" width="{width_px}" height="{height_px - 20}"/></clipPath>',
-    ]
-    parts.append('<g clip-path="url(#frame)">')
+    x0: float
+    x1: float
+    y1: float
+    scale: float
+    ox: float
+    oy: float
+
+    @classmethod
+    def around(
+        cls,
+        xs: Sequence[float],
+        ys: Sequence[float],
+        *,
+        margin_m: float,
+        cell_size_m: float,
+        width_px: int,
+        height_px: int,
+    ) -> _MapFrame:
+        """The frame of ``xs``, ``ys`` with a margin and a cell around, centred."""
+        x0, x1 = min(xs) - margin_m - cell_size_m, max(xs) + margin_m + cell_size_m
+        y0, y1 = min(ys) - margin_m - cell_size_m, max(ys) + margin_m + cell_size_m
+        scale = min((width_px - 20) / (x1 - x0), (height_px - 40) / (y1 - y0))
+        ox = (width_px - (x1 - x0) * scale) / 2
+        oy = (height_px - 20 - (y1 - y0) * scale) / 2
+        return cls(x0=x0, x1=x1, y1=y1, scale=scale, ox=ox, oy=oy)
+
+    def px(self, x: float) -> float:
+        return self.ox + (x - self.x0) * self.scale
+
+    def py(self, y: float) -> float:
+        return self.oy + (self.y1 - y) * self.scale
+
+
+def _outline_parts(
+    frame: _MapFrame,
+    boundaries: Sequence[tuple[str, Sequence[Sequence[tuple[float, float]]]]],
+) -> list[str]:
+    """The area outlines, one polygon per ring of three or more points."""
+    parts = []
     for name, rings in boundaries:
         for ring in rings:
             if len(ring) < 3:
                 continue
-            path = " ".join(f"{_fmt(px(x))},{_fmt(py(y))}" for x, y in ring)
+            path = " ".join(f"{_fmt(frame.px(x))},{_fmt(frame.py(y))}" for x, y in ring)
             parts.append(
                 f'<polygon points="{path}" fill="none" stroke="#8a8a8a" '
                 f'stroke-width="1"><title>{escape(str(name))}</title></polygon>'
             )
+    return parts
+
+
+def _zone_parts(frame: _MapFrame, zones: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The near-repeat zones as dashed discs (at least 3 px across)."""
+    parts = []
     for z in zones:
         zx, zy, zr = float(z["x"]), float(z["y"]), float(z["radius_m"])
         if not (math.isfinite(zx) and math.isfinite(zy) and zr > 0):
             continue
         parts.append(
-            f'<circle cx="{_fmt(px(zx))}" cy="{_fmt(py(zy))}" '
-            f'r="{_fmt(max(zr * scale, 3.0))}" fill="#fdae61" fill-opacity="0.3" '
+            f'<circle cx="{_fmt(frame.px(zx))}" cy="{_fmt(frame.py(zy))}" '
+            f'r="{_fmt(max(zr * frame.scale, 3.0))}" fill="#fdae61" fill-opacity="0.3" '
             'stroke="#d95f02" stroke-width="1" stroke-dasharray="3,2">'
             f"<title>near-repeat zone, {zr:g} m</title></circle>"
         )
+    return parts
+
+
+def _cell_parts(
+    frame: _MapFrame, cells: Sequence[Mapping[str, Any]], cell_size_m: float
+) -> tuple[list[str], list[str]]:
+    """The cell squares shaded by score, and their rank labels (drawn last).
+
+    Every cell square is an obstacle for every rank label; a label placed away from
+    its cell gets a leader line.
+    """
+    px, py = frame.px, frame.py
     top = max((float(c["score"]) for c in cells), default=1.0) or 1.0
-    side = cell_size_m * scale
-    half = max(side / 2, 2.0)
-    # every cell square is an obstacle for every rank label
+    half = max(cell_size_m * frame.scale / 2, 2.0)
     taken = [
         (
             px(float(c["x"])) - half,
@@ -214,11 +309,12 @@ def places_map_svg(
         )
         for c in cells
     ]
+    squares: list[str] = []
     labels: list[str] = []
     for c in sorted(cells, key=lambda c: int(c["rank"])):
         alpha = 0.25 + 0.65 * float(c["score"]) / top
         cx, cy = float(c["x"]), float(c["y"])
-        parts.append(
+        squares.append(
             f'<rect x="{_fmt(px(cx) - half)}" y="{_fmt(py(cy) - half)}" '
             f'width="{_fmt(2 * half)}" height="{_fmt(2 * half)}" fill="#b2182b" '
             f'fill-opacity="{alpha:.2f}" stroke="#67001f" stroke-width="1">'
@@ -238,6 +334,12 @@ def places_map_svg(
             f'<text x="{_fmt(tx)}" y="{_fmt(ty)}" font-size="11" fill="#67001f" '
             f'font-weight="bold">{text}</text>'
         )
+    return squares, labels
+
+
+def _point_parts(frame: _MapFrame, points: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The incidents as dots coloured by category (unlocated ones left out)."""
+    parts = []
     for p in points:
         x, y = float(p["x"]), float(p["y"])
         if not (math.isfinite(x) and math.isfinite(y)):
@@ -245,14 +347,11 @@ def places_map_svg(
         colour = CATEGORY_COLOURS.get(str(p.get("category")), OTHER_COLOUR)
         label = escape(f"{p.get('incident_id', '')} {p.get('category', '')}")
         parts.append(
-            f'<circle cx="{_fmt(px(x))}" cy="{_fmt(py(y))}" r="4" fill="{colour}" '
-            f'stroke="#222" stroke-width="0.6"><title>{label}</title></circle>'
+            f'<circle cx="{_fmt(frame.px(x))}" cy="{_fmt(frame.py(y))}" r="4" '
+            f'fill="{colour}" stroke="#222" stroke-width="0.6"><title>{label}</title>'
+            "</circle>"
         )
-    parts.extend(labels)  # rank labels above the dots
-    parts.append("</g>")
-    parts.append(_scale_bar(x1 - x0, scale, height_px))
-    parts.append("</svg>")
-    return "".join(parts)
+    return parts
 
 
 # --- time series and interval charts (board statistics) -------------------------------
@@ -327,136 +426,205 @@ def line_chart_svg(
         Start the left axis at 0.
     """
     n = len(x_labels)
-    left, right_pad, top, bottom = 48, 48 if right else 12, 26, 34
-    w, h = width_px - left - right_pad, height_px - top - bottom
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
-        f'width="{width_px}" height="{height_px}" viewBox="0 0 {width_px} {height_px}">'
-        f"<title>{escape(title)}</title>"
-    )
-    values = [
-        float(v)
-        for line in lines
-        for v in line["values"]
-        if v is not None and math.isfinite(float(v))
-    ]
+    head = _svg_head("chart", width_px, height_px, title)
+    values = _finite([v for line in lines for v in line["values"]])
     if n == 0 or not values:
-        return (
-            head + f'<text x="{width_px / 2}" y="{height_px / 2}" text-anchor="middle" '
-            'font-size="12" fill="#555">No data to chart</text></svg>'
-        )
-    lo = 0.0 if y_zero else min(values)
-    ticks = _nice_ticks(lo, max(values))
-    y0, y1 = ticks[0], ticks[-1] if ticks[-1] > ticks[0] else ticks[0] + 1
-
-    def px(i: int) -> float:
-        return left + (w * (i + 0.5) / n)
-
-    def py(v: float, a: float = y0, b: float = y1) -> float:
-        return top + h - (v - a) / (b - a) * h
-
-    parts = [head]
-    if shade is not None:
-        for i, on in enumerate(shade):
-            if on:
-                parts.append(
-                    f'<rect x="{_fmt(left + w * i / n)}" y="{top}" '
-                    f'width="{_fmt(w / n + 0.3)}" height="{h}" '
-                    f'fill="{SERIES_COLOURS["recent"]}"/>'
-                )
-    for t in ticks:
-        y = py(t)
-        parts.append(
-            f'<line x1="{left}" y1="{_fmt(y)}" x2="{left + w}" y2="{_fmt(y)}" '
-            f'stroke="#e3e3e3" stroke-width="1"/><text x="{left - 4}" y="{_fmt(y + 3.5)}" '
-            f'font-size="10" text-anchor="end" fill="#444">{_tick_label(t)}</text>'
-        )
-    every = max(1, math.ceil(n / 8))
-    for i in range(0, n, every):
-        parts.append(
-            f'<text x="{_fmt(px(i))}" y="{top + h + 14}" font-size="10" '
-            f'text-anchor="middle" fill="#444">{escape(x_labels[i])}</text>'
-        )
-    parts.append(
-        f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" '
-        'stroke="#888" stroke-width="1"/>'
+        return _no_data_svg(head, width_px, height_px, "No data to chart", 12)
+    ticks = _nice_ticks(0.0 if y_zero else min(values), max(values))
+    frame = _ChartFrame(
+        n=n,
+        left=48,
+        top=26,
+        w=width_px - 48 - (48 if right else 12),
+        h=height_px - 26 - 34,
+        y0=ticks[0],
+        y1=ticks[-1] if ticks[-1] > ticks[0] else ticks[0] + 1,
     )
-    if y_label:
-        parts.append(
-            f'<text x="12" y="{top + h / 2}" font-size="10" fill="#444" '
-            f'text-anchor="middle" transform="rotate(-90 12 {top + h / 2})">'
-            f"{escape(y_label)}</text>"
+    parts = [head, *_shade_parts(frame, shade)]
+    parts += _axis_parts(frame, ticks, x_labels, y_label)
+    drawn, legend = _line_parts(frame, lines)
+    parts += drawn
+    if markers is not None and lines:
+        parts += _marker_parts(
+            frame, lines[0]["values"], markers, marker_label, x_labels
         )
+        if any(markers):
+            legend.append((marker_label, SERIES_COLOURS["signal"], "ring"))
+    if right is not None:
+        drawn, right_legend = _right_axis_parts(frame, right)
+        parts += drawn
+        legend += right_legend
+    if shade is not None and any(shade) and shade_label:
+        legend.append((shade_label, SERIES_COLOURS["recent"], "box"))
+    parts += _legend_parts(legend, frame.left)
+    parts.append("</svg>")
+    return "".join(parts)
 
-    def path(vals: Sequence[Any], a: float, b: float) -> list[str]:
+
+def _finite(values: Sequence[Any]) -> list[float]:
+    """The values that are numbers (None and NaN left out), as floats."""
+    return [float(v) for v in values if v is not None and math.isfinite(float(v))]
+
+
+@dataclass(frozen=True)
+class _ChartFrame:
+    """The plotting area of a line chart: ``n`` periods across, ``y0``..``y1`` up."""
+
+    n: int
+    left: int
+    top: int
+    w: int
+    h: int
+    y0: float
+    y1: float
+
+    def px(self, i: int) -> float:
+        """The x of period ``i`` (the middle of its slot)."""
+        return self.left + (self.w * (i + 0.5) / self.n)
+
+    def py(self, v: float, a: float | None = None, b: float | None = None) -> float:
+        """The y of value ``v`` on the axis ``a``..``b`` (default: the left one)."""
+        a = self.y0 if a is None else a
+        b = self.y1 if b is None else b
+        return self.top + self.h - (v - a) / (b - a) * self.h
+
+    def paths(self, vals: Sequence[Any], a: float, b: float) -> list[str]:
+        """Polyline point lists of ``vals``, broken at None and NaN."""
         runs: list[list[str]] = [[]]
         for i, v in enumerate(vals):
             if v is None or not math.isfinite(float(v)):
                 runs.append([])
                 continue
-            runs[-1].append(f"{_fmt(px(i))},{_fmt(py(float(v), a, b))}")
+            runs[-1].append(f"{_fmt(self.px(i))},{_fmt(self.py(float(v), a, b))}")
         return [" ".join(r) for r in runs if r]
 
-    legend: list[tuple[str, str, str]] = []
+    def dots(
+        self, vals: Sequence[Any], r: int, colour: str, a: float, b: float
+    ) -> list[str]:
+        """A dot at every value (None and NaN left out)."""
+        return [
+            f'<circle cx="{_fmt(self.px(i))}" cy="{_fmt(self.py(float(v), a, b))}" '
+            f'r="{r}" fill="{colour}"/>'
+            for i, v in enumerate(vals)
+            if v is not None and math.isfinite(float(v))
+        ]
+
+
+def _shade_parts(frame: _ChartFrame, shade: Sequence[bool] | None) -> list[str]:
+    """The shaded periods (e.g. the recent period) behind everything else."""
+    f = frame
+    return [
+        f'<rect x="{_fmt(f.left + f.w * i / f.n)}" y="{f.top}" '
+        f'width="{_fmt(f.w / f.n + 0.3)}" height="{f.h}" '
+        f'fill="{SERIES_COLOURS["recent"]}"/>'
+        for i, on in enumerate(shade or ())
+        if on
+    ]
+
+
+def _axis_parts(
+    frame: _ChartFrame, ticks: Sequence[float], x_labels: Sequence[str], y_label: str
+) -> list[str]:
+    """Grid lines with the left axis' ticks, about 8 period labels, the base line."""
+    f = frame
+    parts = []
+    for t in ticks:
+        y = f.py(t)
+        parts.append(
+            f'<line x1="{f.left}" y1="{_fmt(y)}" x2="{f.left + f.w}" y2="{_fmt(y)}" '
+            f'stroke="#e3e3e3" stroke-width="1"/><text x="{f.left - 4}" y="{_fmt(y + 3.5)}" '
+            f'font-size="10" text-anchor="end" fill="#444">{_tick_label(t)}</text>'
+        )
+    every = max(1, math.ceil(f.n / 8))
+    for i in range(0, f.n, every):
+        parts.append(
+            f'<text x="{_fmt(f.px(i))}" y="{f.top + f.h + 14}" font-size="10" '
+            f'text-anchor="middle" fill="#444">{escape(x_labels[i])}</text>'
+        )
+    parts.append(
+        f'<line x1="{f.left}" y1="{f.top + f.h}" x2="{f.left + f.w}" y2="{f.top + f.h}" '
+        'stroke="#888" stroke-width="1"/>'
+    )
+    if y_label:
+        parts.append(
+            f'<text x="12" y="{f.top + f.h / 2}" font-size="10" fill="#444" '
+            f'text-anchor="middle" transform="rotate(-90 12 {f.top + f.h / 2})">'
+            f"{escape(y_label)}</text>"
+        )
+    return parts
+
+
+_Legend = list[tuple[str, str, str]]  # (name, colour, style: dash, "ring" or "box")
+
+
+def _line_parts(
+    frame: _ChartFrame, lines: Sequence[Mapping[str, Any]]
+) -> tuple[list[str], _Legend]:
+    """The lines on the left axis (with their dots), and their legend entries."""
+    parts: list[str] = []
+    legend: _Legend = []
     for line in lines:
         colour = str(line.get("colour", SERIES_COLOURS["observed"]))
         dash = line.get("dash")
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        for pts in path(line["values"], y0, y1):
+        for pts in frame.paths(line["values"], frame.y0, frame.y1):
             parts.append(
                 f'<polyline points="{pts}" fill="none" stroke="{colour}" '
                 f'stroke-width="{line.get("width", 1.5)}"{dash_attr}/>'
             )
         if line.get("dots"):
-            for i, v in enumerate(line["values"]):
-                if v is not None and math.isfinite(float(v)):
-                    parts.append(
-                        f'<circle cx="{_fmt(px(i))}" cy="{_fmt(py(float(v)))}" r="2" '
-                        f'fill="{colour}"/>'
-                    )
+            parts += frame.dots(line["values"], 2, colour, frame.y0, frame.y1)
         if line["name"]:
             legend.append((str(line["name"]), colour, str(dash or "")))
-    if markers is not None and lines:
-        first = lines[0]["values"]
-        for i, on in enumerate(markers):
-            v = first[i] if i < len(first) else None
-            if on and v is not None:
-                parts.append(
-                    f'<circle cx="{_fmt(px(i))}" cy="{_fmt(py(float(v)))}" r="4.5" '
-                    f'fill="none" stroke="{SERIES_COLOURS["signal"]}" stroke-width="1.8">'
-                    f"<title>{escape(marker_label)} {escape(x_labels[i])}</title></circle>"
-                )
-        if any(markers):
-            legend.append((marker_label, SERIES_COLOURS["signal"], "ring"))
-    if right is not None:
-        rvals = [
-            float(v)
-            for v in right["values"]
-            if v is not None and math.isfinite(float(v))
-        ]
-        if rvals:
-            rticks = _nice_ticks(min(rvals), max(rvals))
-            a, b = rticks[0], rticks[-1] if rticks[-1] > rticks[0] else rticks[0] + 1
-            colour = str(right.get("colour", SERIES_COLOURS["confidence"]))
-            for t in rticks:
-                parts.append(
-                    f'<text x="{left + w + 4}" y="{_fmt(py(t, a, b) + 3.5)}" '
-                    f'font-size="10" fill="{colour}">{_tick_label(t)}</text>'
-                )
-            for pts in path(right["values"], a, b):
-                parts.append(
-                    f'<polyline points="{pts}" fill="none" stroke="{colour}" '
-                    'stroke-width="2"/>'
-                )
-            for i, v in enumerate(right["values"]):
-                if v is not None and math.isfinite(float(v)):
-                    parts.append(
-                        f'<circle cx="{_fmt(px(i))}" cy="{_fmt(py(float(v), a, b))}" '
-                        f'r="3" fill="{colour}"/>'
-                    )
-            legend.append((str(right["name"]), colour, ""))
-    if shade is not None and any(shade) and shade_label:
-        legend.append((shade_label, SERIES_COLOURS["recent"], "box"))
+    return parts, legend
+
+
+def _marker_parts(
+    frame: _ChartFrame,
+    first: Sequence[Any],
+    markers: Sequence[bool],
+    marker_label: str,
+    x_labels: Sequence[str],
+) -> list[str]:
+    """Rings around the first line's points of the marked periods."""
+    parts = []
+    for i, on in enumerate(markers):
+        v = first[i] if i < len(first) else None
+        if on and v is not None:
+            parts.append(
+                f'<circle cx="{_fmt(frame.px(i))}" cy="{_fmt(frame.py(float(v)))}" r="4.5" '
+                f'fill="none" stroke="{SERIES_COLOURS["signal"]}" stroke-width="1.8">'
+                f"<title>{escape(marker_label)} {escape(x_labels[i])}</title></circle>"
+            )
+    return parts
+
+
+def _right_axis_parts(
+    frame: _ChartFrame, right: Mapping[str, Any]
+) -> tuple[list[str], _Legend]:
+    """The right-hand line with its own ticks, dots and legend entry."""
+    rvals = _finite(right["values"])
+    if not rvals:
+        return [], []
+    rticks = _nice_ticks(min(rvals), max(rvals))
+    a, b = rticks[0], rticks[-1] if rticks[-1] > rticks[0] else rticks[0] + 1
+    colour = str(right.get("colour", SERIES_COLOURS["confidence"]))
+    parts = [
+        f'<text x="{frame.left + frame.w + 4}" y="{_fmt(frame.py(t, a, b) + 3.5)}" '
+        f'font-size="10" fill="{colour}">{_tick_label(t)}</text>'
+        for t in rticks
+    ]
+    for pts in frame.paths(right["values"], a, b):
+        parts.append(
+            f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>'
+        )
+    parts += frame.dots(right["values"], 3, colour, a, b)
+    return parts, [(str(right["name"]), colour, "")]
+
+
+def _legend_parts(legend: _Legend, left: int) -> list[str]:
+    """The legend along the top, from ``left``: a mark and a name per entry."""
+    parts = []
     x = left
     for name, colour, style in legend:
         if style == "box":
@@ -480,8 +648,25 @@ def line_chart_svg(
             f"{escape(name)}</text>"
         )
         x += 26 + int(5.6 * len(name))
-    parts.append("</svg>")
-    return "".join(parts)
+    return parts
+
+
+def _row_layout(
+    rows: Sequence[Mapping[str, Any]], top: int, bottom: int, pad: int, width_px: int
+) -> tuple[int, int, int, int, int]:
+    """``row_h, top, left, height_px, w`` of a chart with one labelled row per item.
+
+    The label column is wide enough for the longest label (at least 90 px).
+    """
+    longest = max((len(str(r["label"])) for r in rows), default=8)
+    row_h, left = 20, max(90, int(6.2 * longest) + 12)
+    return (
+        row_h,
+        top,
+        left,
+        top + row_h * max(len(rows), 1) + bottom,
+        width_px - left - pad,
+    )
 
 
 def interval_chart_svg(
@@ -499,15 +684,8 @@ def interval_chart_svg(
     scale (ratios); a row with ``flag`` true (interval above the reference) is
     drawn in the signal colour. Rows without a value are listed as "no estimate".
     """
-    longest = max((len(str(r["label"])) for r in rows), default=8)
-    row_h, top, left, pad = 20, 24, max(90, int(6.2 * longest) + 12), 20
-    height_px = top + row_h * max(len(rows), 1) + 30
-    w = width_px - left - pad
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
-        f'width="{width_px}" height="{height_px}" viewBox="0 0 {width_px} {height_px}">'
-        f"<title>{escape(title)}</title>"
-    )
+    row_h, top, left, height_px, w = _row_layout(rows, 24, 30, 20, width_px)
+    head = _svg_head("chart", width_px, height_px, title)
     vals = [
         float(r[k])
         for r in rows
@@ -584,15 +762,8 @@ def bar_chart_svg(
     digits: int = 1,
 ) -> str:
     """Horizontal bars, one per ``{"label", "value", "flag"}`` (flag: signal colour)."""
-    longest = max((len(str(r["label"])) for r in rows), default=8)
-    row_h, top, left, pad = 20, 8, max(90, int(6.2 * longest) + 12), 60
-    height_px = top + row_h * max(len(rows), 1) + 28
-    w = width_px - left - pad
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
-        f'width="{width_px}" height="{height_px}" viewBox="0 0 {width_px} {height_px}">'
-        f"<title>{escape(title)}</title>"
-    )
+    row_h, top, left, height_px, w = _row_layout(rows, 8, 28, 60, width_px)
+    head = _svg_head("chart", width_px, height_px, title)
     top_v = max(
         (float(r["value"]) for r in rows if r.get("value") is not None), default=0
     )

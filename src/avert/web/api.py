@@ -20,6 +20,7 @@ from avert.web.pages import (
     _parse_at,
     default_at,
     find_incidents,
+    find_person,
     incident_filters,
 )
 from avert.workflows import views
@@ -88,15 +89,7 @@ def person(
     ],
 ) -> dict[str, Any]:
     """One person's record (police roles only; audited with the purpose)."""
-    ctx = _ctx(request)
-    found = views.person_view(
-        ctx.store,
-        ctx.settings,
-        user=current_user(request),
-        person_id=person_id,
-        purpose=purpose,
-    )
-    return found
+    return find_person(request, person_id, purpose)
 
 
 @router.get("/audit")

@@ -163,6 +163,18 @@ def find_incidents(request: Request, filters: IncidentFilters) -> dict[str, Any]
     )
 
 
+def find_person(request: Request, person_id: str, purpose: str) -> dict[str, Any]:
+    """One person's record for the signed-in user, viewed for ``purpose`` (audited)."""
+    ctx = _ctx(request)
+    return views.person_view(
+        ctx.store,
+        ctx.settings,
+        user=current_user(request),
+        person_id=person_id,
+        purpose=purpose,
+    )
+
+
 # --- sign in and out ------------------------------------------------------------------
 @router.get("/login")
 @requires("public")
@@ -296,7 +308,6 @@ def person(
     request: Request, person_id: str, purpose: Annotated[str, Form()] = ""
 ) -> Response:
     """One person's record (audited with the stated purpose)."""
-    ctx = _ctx(request)
     if len(purpose.strip()) < 4:
         return _page(
             request,
@@ -305,13 +316,7 @@ def person(
             person_id=person_id,
             error="State the purpose of viewing this person (a few words).",
         )
-    found = views.person_view(
-        ctx.store,
-        ctx.settings,
-        user=current_user(request),
-        person_id=person_id,
-        purpose=purpose,
-    )
+    found = find_person(request, person_id, purpose)
     return _page(request, "person.html", person_id=person_id, found=found)
 
 
@@ -341,58 +346,53 @@ def data(request: Request) -> Response:
     return _page(request, "data.html", found=views.data_view(_ctx(request).store))
 
 
-def _audit_filters(
-    user_name: str | None, action: str | None, since: str | None, until: str | None
-) -> dict[str, Any]:
-    return {
-        "user_name": user_name or None,
-        "action": action or None,
-        "since": _parse_at(since, dt.datetime.min) if since else None,
-        "until": _parse_at(until, dt.datetime.max) if until else None,
-    }
+@dataclass(frozen=True)
+class AuditFilters:
+    """The audit log's filters of the page and its CSV export (one parser for both)."""
+
+    user_name: str | None = None
+    action: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def as_filters(self) -> dict[str, Any]:
+        """The filters of :func:`avert.workflows.views.audit_rows` (times parsed)."""
+        return {
+            "user_name": self.user_name or None,
+            "action": self.action or None,
+            "since": _parse_at(self.since, dt.datetime.min) if self.since else None,
+            "until": _parse_at(self.until, dt.datetime.max) if self.until else None,
+        }
+
+    def as_form(self) -> dict[str, str]:
+        """The filters as the form's values."""
+        return {
+            "user_name": self.user_name or "",
+            "action": self.action or "",
+            "since": self.since or "",
+            "until": self.until or "",
+        }
 
 
 @router.get("/audit")
 @requires("view-audit")
 def audit_page(
-    request: Request,
-    user_name: str | None = None,
-    action: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    request: Request, filters: Annotated[AuditFilters, Depends()]
 ) -> Response:
     """The audit log, newest first, with filters and CSV export."""
-    rows = views.audit_rows(
-        _ctx(request).store, **_audit_filters(user_name, action, since, until)
-    )
-    return _page(
-        request,
-        "audit.html",
-        rows=rows.to_dicts(),
-        filters={
-            "user_name": user_name or "",
-            "action": action or "",
-            "since": since or "",
-            "until": until or "",
-        },
-    )
+    rows = views.audit_rows(_ctx(request).store, **filters.as_filters())
+    return _page(request, "audit.html", rows=rows.to_dicts(), filters=filters.as_form())
 
 
 @router.get("/audit.csv")
 @requires("export-audit")
 def audit_export(
-    request: Request,
-    user_name: str | None = None,
-    action: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    request: Request, filters: Annotated[AuditFilters, Depends()]
 ) -> Response:
     """The filtered audit log as CSV (cells neutralised for spreadsheets); audited."""
     ctx = _ctx(request)
     user = current_user(request)
-    rows = views.audit_rows(
-        ctx.store, limit=1_000_000, **_audit_filters(user_name, action, since, until)
-    )
+    rows = views.audit_rows(ctx.store, limit=1_000_000, **filters.as_filters())
     views.record_export(ctx.store, user=user, what="audit.csv", n_rows=rows.height)
     return Response(
         views.audit_csv(rows),

@@ -45,6 +45,7 @@ __all__ = [
     "Measure",
     "RiskKind",
     "RiskResult",
+    "classification_policy",
     "load_analysis_incidents",
     "run_concentration",
     "run_risk",
@@ -92,19 +93,14 @@ def load_analysis_incidents(
     date_to: dt.datetime | None = None,
     violence_only: bool = True,
     columns: Sequence[str] = _INCIDENT_COLUMNS,
+    require: bool = False,
 ) -> AnalysisFrames:
     """Read incidents of the window and attach ``in_definition``, ``category``, ``harm_days``.
 
-    The one reader of classified incidents for the analyses (VOLT, risk,
-    concentration, places, forecasts, performance, equality), with one policy when
-    classifications are missing:
-
-    * the definition has no stored classifications at all: every incident of the
-      window is analysed, without classification columns (the analyses then say
-      harm is unavailable), ``classified`` is False and a note says to run
-      ``avert classify``; nothing is classified on the fly;
-    * some incidents have none (loaded with ``--no-classify`` since): a note counts
-      them; they are left out under ``violence_only``, else kept with nulls.
+    The one reader of classified incidents (VOLT, risk, concentration, places,
+    forecasts, performance, equality, the network analyses), with the one policy of
+    :func:`classification_policy` when classifications are missing (the daily
+    briefing reads its time spans joined in SQL and applies the same policy).
 
     Parameters
     ----------
@@ -118,6 +114,9 @@ def load_analysis_incidents(
         Keep only incidents inside the definition (when classified).
     columns
         Incident columns to read (the classification columns are added).
+    require
+        The caller cannot work without the definition (the network analyses, the
+        briefing): no stored classification at all is an error.
 
     Returns
     -------
@@ -136,8 +135,54 @@ def load_analysis_incidents(
         columns=["incident_id", "in_definition", "category", "harm_days"],
         where=[("profile", "=", profile)],
     )
+    joined = (
+        area
+        if classes.height == 0
+        else area.join(classes, on="incident_id", how="left")
+    )
+    return classification_policy(
+        joined,
+        area,
+        profile=profile,
+        stored=classes.height > 0,
+        violence_only=violence_only,
+        require=require,
+    )
+
+
+def classification_policy(
+    incidents: pl.DataFrame,
+    area: pl.DataFrame,
+    *,
+    profile: str,
+    stored: bool,
+    violence_only: bool,
+    require: bool = False,
+) -> AnalysisFrames:
+    """What avert does when classifications are missing: the one policy.
+
+    ``incidents`` are the window's incidents left-joined to their classification
+    under ``profile`` (null where an incident has none); ``stored`` says whether the
+    definition has any stored classification. Nothing is ever classified on the fly
+    (``avert ingest`` and ``avert classify`` classify):
+
+    * the definition has no stored classifications at all: with ``require`` (the
+      caller ranks by the definition and its harm: the daily briefing, the network
+      analyses) and incidents to read, :class:`~avert.errors.NotFound` says to run
+      ``avert classify``; else every incident of the window is analysed, without
+      classification columns (the analyses then say harm is unavailable),
+      ``classified`` is False and a note says to run ``avert classify``;
+    * some incidents have none (loaded with ``--no-classify`` since): a note counts
+      them; they are left out under ``violence_only``, else kept with nulls.
+    """
     notes: list[str] = []
-    if classes.height == 0:
+    if not stored:
+        if require and incidents.height:
+            msg = (
+                f"No classifications for definition '{profile}' of these incidents: "
+                "run 'avert classify' first."
+            )
+            raise NotFound(msg)
         notes.append(
             f"No classifications for definition '{profile}': every incident is analysed "
             "and harm is unavailable (run 'avert classify' first)."
@@ -145,7 +190,6 @@ def load_analysis_incidents(
         return AnalysisFrames(
             area, area, profile=profile, classified=False, notes=notes
         )
-    incidents = area.join(classes, on="incident_id", how="left")
     n_unclassified = int(incidents["in_definition"].null_count())
     if n_unclassified:
         notes.append(

@@ -45,6 +45,7 @@ from avert.config.choices import AREA_FIELDS
 from avert.errors import NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
+from avert.store.database import Filter
 from avert.workflows.analysis import load_analysis_incidents
 from avert.workflows.load import LoadReport, load_files
 
@@ -55,6 +56,7 @@ __all__ = [
     "Unit",
     "board_statistics",
     "board_windows",
+    "first_of_month",
     "load_centroids",
     "load_confidence",
     "load_population",
@@ -301,20 +303,13 @@ def run_equality(
         Person ids of a priority list: its make-up against everyone with an offence
         (suspect or offender) in the window.
     """
-    where: list[tuple[str, str, object]] = []
-    if force:
-        where.append(("force", "=", force))
-    if date_from:
-        where.append(("occurred_at", ">=", dt.datetime.combine(date_from, dt.time())))
-    if date_to:
-        where.append(
-            (
-                "occurred_at",
-                "<",
-                dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
-            )
-        )
-    stops = store.read_frame("stops", where=where)
+    stops = store.read_frame(
+        "stops",
+        where=[
+            *([("force", "=", force)] if force else []),
+            *_days_where("occurred_at", date_from, date_to),
+        ],
+    )
     if stops.height == 0:
         msg = (
             "No stops in the store for this force and window ('avert ingest policeuk')."
@@ -322,17 +317,7 @@ def run_equality(
         raise NotFound(msg)
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
-    year = (
-        population_year
-        or latest_year(lsoa_rows, ethnicity=True)
-        or latest_year(pops, ethnicity=True)
-    )
-    if year is None:
-        msg = (
-            "No population with an ethnic-group breakdown: load census denominators "
-            "with 'avert ingest population' first."
-        )
-        raise NotFound(msg)
+    year = _census_year(pops, lsoa_rows, population_year)
     notes: list[str] = []
     eth_rows = pops.filter(
         (pl.col("year") == year)
@@ -340,87 +325,34 @@ def run_equality(
         & (pl.col("age_band") == "all")
         & (pl.col("ethnicity") != "all")
     )
-    # stops are placed in LSOAs of any year's rows (latest first), parents from them
-    small = lsoa_rows.filter(pl.col("parent_area") != "").sort("year", descending=True)
-    parent_of = small.select("area", "parent_area").unique("area", keep="first")
-    placed = stops.with_columns(pl.lit(None, pl.String).alias("lsoa"))
-    if small.height:
-        centroids = store.read_frame("area_centroids")
-        centroids = centroids.join(parent_of.select("area"), on="area", how="semi")
-        if centroids.height:
-            placed = stops.with_columns(
-                place_stops(stops, centroids, max_km=max_km).alias("lsoa")
-            )
-        else:
-            notes.append(
-                "No area centroids for these LSOAs ('avert ingest centroids'): stops are "
-                "not placed in areas."
-            )
-    placed = placed.join(
-        parent_of.rename({"area": "lsoa", "parent_area": "parent"}),
-        on="lsoa",
-        how="left",
+    placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
+    force_areas = (
+        tuple(areas)
+        if areas
+        else _force_areas(placed, min_share=min_share, notes=notes)
     )
-    if areas:
-        force_areas = tuple(areas)
-    else:
-        located = placed.filter(pl.col("parent").is_not_null())
-        if located.height == 0:
-            msg = (
-                "Cannot tell the force area: no stop could be placed. Give the areas "
-                "(--areas 'Barnsley,Doncaster,...')."
-            )
-            raise NotFound(msg)
-        shares = located.group_by("parent").agg((pl.len() / located.height).alias("s"))
-        force_areas = tuple(
-            sorted(shares.filter(pl.col("s") >= min_share)["parent"].to_list())
-        )
-        notes.append(
-            f"Force area taken as the areas holding at least {min_share:.0%} of the "
-            f"placed stops: {', '.join(force_areas)} (give --areas to set it)."
-        )
     by_area = group_residents(eth_rows, list(force_areas), year=year)
     missing = sorted(set(force_areas) - set(by_area["area"].unique().to_list()))
     if missing:
         notes.append(f"No census ethnic-group residents for: {', '.join(missing)}.")
-    force_res = by_area.group_by("group").agg(pl.col("population").sum())
-    label = force or "force area"
-    ages = police_age_residents(pops, list(force_areas))
-    if ages.height == 0:
-        notes.append(
-            "No residents by single year of age (or police age range) for the force "
-            "area: searches by age band are shown as counts and shares, not rates."
-        )
-    force_result = stop_search_equality(
-        stops.with_columns(pl.lit(label).alias("_force")),
-        force_res.with_columns(pl.lit(label).alias("_force")),
-        area="_force",
+    force_result = _force_equality(
+        stops,
+        by_area,
+        police_age_residents(pops, list(force_areas)),
+        label=force or "force area",
         ethnicity=ethnicity,
-        age_residents=ages if ages.height else None,
+        notes=notes,
     )
-    area_result = None
-    in_force = placed.filter(pl.col("parent").is_in(list(force_areas)))
-    if in_force.height and area_level == "lsoa":
-        lsoa_res = (
-            eth_rows.filter(pl.col("parent_area").is_in(list(force_areas)))
-            .select("area", pl.col("ethnicity").alias("group"), "population")
-            .rename({"area": "lsoa"})
-        )
-        if lsoa_res.height:
-            area_result = stop_search_equality(
-                in_force, lsoa_res, area="lsoa", ethnicity=ethnicity
-            )
-        else:
-            notes.append(
-                f"No LSOA ethnic-group residents for {year}: per-LSOA rates left out."
-            )
-    elif in_force.height and by_area.height:
-        area_result = stop_search_equality(
-            in_force.rename({"parent": "area_name"}),
-            by_area.rename({"area": "area_name"}),
-            area="area_name",
-            ethnicity=ethnicity,
-        )
+    area_result = _area_equality(
+        placed.filter(pl.col("parent").is_in(list(force_areas))),
+        eth_rows,
+        by_area,
+        force_areas,
+        year=year,
+        area_level=area_level,
+        ethnicity=ethnicity,
+        notes=notes,
+    )
     lists: tuple[ListMakeUp, ...] = ()
     if list_people is not None:
         lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
@@ -436,6 +368,161 @@ def run_equality(
     )
 
 
+def _days_where(
+    column: str, date_from: dt.date | None, date_to: dt.date | None
+) -> list[Filter]:
+    """Filters keeping ``column`` within the days ``date_from``..``date_to`` (inclusive;
+    an end that is None is open)."""
+    where: list[Filter] = []
+    if date_from:
+        where.append((column, ">=", dt.datetime.combine(date_from, dt.time())))
+    if date_to:
+        where.append(
+            (
+                column,
+                "<",
+                dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
+            )
+        )
+    return where
+
+
+def _census_year(
+    pops: pl.DataFrame, lsoa_rows: pl.DataFrame, population_year: int | None
+) -> int:
+    """The census year of the denominators: the one asked, else the latest with
+    ethnic groups (LSOA rows first)."""
+    year = (
+        population_year
+        or latest_year(lsoa_rows, ethnicity=True)
+        or latest_year(pops, ethnicity=True)
+    )
+    if year is None:
+        msg = (
+            "No population with an ethnic-group breakdown: load census denominators "
+            "with 'avert ingest population' first."
+        )
+        raise NotFound(msg)
+    return year
+
+
+def _placed_stops(
+    store: Store,
+    stops: pl.DataFrame,
+    lsoa_rows: pl.DataFrame,
+    *,
+    max_km: float,
+    notes: list[str],
+) -> pl.DataFrame:
+    """The stops with ``lsoa`` (the nearest centroid's) and its ``parent`` area.
+
+    Stops are placed in LSOAs of any year's rows (latest first), parents from them;
+    both are null where a stop cannot be placed.
+    """
+    small = lsoa_rows.filter(pl.col("parent_area") != "").sort("year", descending=True)
+    parent_of = small.select("area", "parent_area").unique("area", keep="first")
+    placed = stops.with_columns(pl.lit(None, pl.String).alias("lsoa"))
+    if small.height:
+        centroids = store.read_frame("area_centroids")
+        centroids = centroids.join(parent_of.select("area"), on="area", how="semi")
+        if centroids.height:
+            placed = stops.with_columns(
+                place_stops(stops, centroids, max_km=max_km).alias("lsoa")
+            )
+        else:
+            notes.append(
+                "No area centroids for these LSOAs ('avert ingest centroids'): stops are "
+                "not placed in areas."
+            )
+    return placed.join(
+        parent_of.rename({"area": "lsoa", "parent_area": "parent"}),
+        on="lsoa",
+        how="left",
+    )
+
+
+def _force_areas(
+    placed: pl.DataFrame, *, min_share: float, notes: list[str]
+) -> tuple[str, ...]:
+    """The areas holding at least ``min_share`` of the placed stops (said in a note)."""
+    located = placed.filter(pl.col("parent").is_not_null())
+    if located.height == 0:
+        msg = (
+            "Cannot tell the force area: no stop could be placed. Give the areas "
+            "(--areas 'Barnsley,Doncaster,...')."
+        )
+        raise NotFound(msg)
+    shares = located.group_by("parent").agg((pl.len() / located.height).alias("s"))
+    force_areas = tuple(
+        sorted(shares.filter(pl.col("s") >= min_share)["parent"].to_list())
+    )
+    notes.append(
+        f"Force area taken as the areas holding at least {min_share:.0%} of the "
+        f"placed stops: {', '.join(force_areas)} (give --areas to set it)."
+    )
+    return force_areas
+
+
+def _force_equality(
+    stops: pl.DataFrame,
+    by_area: pl.DataFrame,
+    ages: pl.DataFrame,
+    *,
+    label: str,
+    ethnicity: Literal["ethnicity", "officer_ethnicity"],
+    notes: list[str],
+) -> EqualityResult:
+    """Every stop against the force area's residents (by age band where known)."""
+    force_res = by_area.group_by("group").agg(pl.col("population").sum())
+    if ages.height == 0:
+        notes.append(
+            "No residents by single year of age (or police age range) for the force "
+            "area: searches by age band are shown as counts and shares, not rates."
+        )
+    return stop_search_equality(
+        stops.with_columns(pl.lit(label).alias("_force")),
+        force_res.with_columns(pl.lit(label).alias("_force")),
+        area="_force",
+        ethnicity=ethnicity,
+        age_residents=ages if ages.height else None,
+    )
+
+
+def _area_equality(
+    in_force: pl.DataFrame,
+    eth_rows: pl.DataFrame,
+    by_area: pl.DataFrame,
+    force_areas: Sequence[str],
+    *,
+    year: int,
+    area_level: Literal["la", "lsoa"],
+    ethnicity: Literal["ethnicity", "officer_ethnicity"],
+    notes: list[str],
+) -> EqualityResult | None:
+    """The placed stops of the force area per local authority or per LSOA."""
+    if in_force.height and area_level == "lsoa":
+        lsoa_res = (
+            eth_rows.filter(pl.col("parent_area").is_in(list(force_areas)))
+            .select("area", pl.col("ethnicity").alias("group"), "population")
+            .rename({"area": "lsoa"})
+        )
+        if lsoa_res.height:
+            return stop_search_equality(
+                in_force, lsoa_res, area="lsoa", ethnicity=ethnicity
+            )
+        notes.append(
+            f"No LSOA ethnic-group residents for {year}: per-LSOA rates left out."
+        )
+    elif in_force.height and by_area.height:
+        return stop_search_equality(
+            in_force.rename({"parent": "area_name"}),
+            by_area.rename({"area": "area_name"}),
+            area="area_name",
+            ethnicity=ethnicity,
+        )
+    return None
+
+
 def _list_make_up(
     store: Store,
     people: Sequence[str],
@@ -449,18 +536,11 @@ def _list_make_up(
         columns=["incident_id", "person_id", "role"],
         where=[("role", "in", ["suspect", "offender"])],
     )
-    where: list[tuple[str, str, object]] = []
-    if date_from:
-        where.append(("occurred_from", ">=", dt.datetime.combine(date_from, dt.time())))
-    if date_to:
-        where.append(
-            (
-                "occurred_from",
-                "<",
-                dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
-            )
-        )
-    inc = store.read_frame("incidents", columns=["incident_id"], where=where)
+    inc = store.read_frame(
+        "incidents",
+        columns=["incident_id"],
+        where=_days_where("occurred_from", date_from, date_to),
+    )
     pool_ids = inv.join(inc, on="incident_id", how="semi")["person_id"].unique()
     people_frame = store.read_frame(
         "people", columns=["person_id", "sex", "birth_year", "ethnicity"]
@@ -473,7 +553,7 @@ def _list_make_up(
 
 
 # --- the board's statistics for pages and the pack ----------------------------------
-def _month_start(day: dt.date, months: int) -> dt.date:
+def first_of_month(day: dt.date, months: int) -> dt.date:
     """First day of the month ``months`` after (negative: before) ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
@@ -490,8 +570,8 @@ def board_windows(
     that the baseline keeps 12 months (the model's minimum). None when there are
     fewer than 13 whole months.
     """
-    last = _month_start(end, 1) - dt.timedelta(days=1)
-    earliest = _month_start(end, -(recent_months + baseline_months) + 1)
+    last = first_of_month(end, 1) - dt.timedelta(days=1)
+    earliest = first_of_month(end, -(recent_months + baseline_months) + 1)
     seen = store.read_frame(
         "incidents",
         columns=["occurred_from"],
@@ -508,14 +588,14 @@ def board_windows(
     if not isinstance(first_seen, dt.datetime):
         return None
     first = first_seen.date()
-    start = first if first.day == 1 else _month_start(first, 1)
+    start = first if first.day == 1 else first_of_month(first, 1)
     months = (last.year - start.year) * 12 + last.month - start.month + 1
     if months < 13:
         return None
     recent = min(recent_months, months - 12)
     base = min(baseline_months, months - recent)
-    recent_from = _month_start(end, -recent + 1)
-    baseline_from = _month_start(recent_from, -base)
+    recent_from = first_of_month(end, -recent + 1)
+    baseline_from = first_of_month(recent_from, -base)
     return (
         (baseline_from, recent_from - dt.timedelta(days=1)),
         (recent_from, last),
@@ -596,8 +676,8 @@ def board_statistics(
             )
     out["performance"] = perf
     eq: dict[str, Any] = {"available": False, "note": None}
-    e_from = _month_start(end, -equality_months + 1)
-    e_to = _month_start(end, 1) - dt.timedelta(days=1)
+    e_from = first_of_month(end, -equality_months + 1)
+    e_to = first_of_month(end, 1) - dt.timedelta(days=1)
     try:
         found = (
             run_equality(store, date_from=e_from, date_to=e_to) if equality else None

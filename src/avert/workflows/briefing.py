@@ -40,12 +40,16 @@ from avert.briefing import (
     BriefingOptions,
     daily_briefing,
 )
+from avert.briefing.actions import ACTION_COLUMNS
 from avert.briefing.context import month_start, window_for
+from avert.briefing.intelligence import INTEL_COLUMNS
 from avert.config.networks import default_networks_config
 from avert.errors import NotFound
 from avert.files import private_mkdir, private_write_text
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit, queries
+from avert.store.summary import classified_profiles
+from avert.workflows.analysis import classification_policy
 from avert.workflows.forecast import briefing_places
 from avert.workflows.networks import read_detected_groups
 
@@ -95,25 +99,6 @@ _LIGHT_COLUMNS: Final = (
     "weapon",
 )
 _READ_THREADS: Final = 4
-_INTEL_COLUMNS: Final = (
-    "intel_id",
-    "recorded_at",
-    "subject_type",
-    "subject_id",
-    "grading",
-    "topic",
-)
-_ACTION_COLUMNS: Final = (
-    "action_id",
-    "strand",
-    "title",
-    "lead_organisation",
-    "owner",
-    "target_type",
-    "target_id",
-    "due",
-    "status",
-)
 #: people columns the briefing reads: flags, and sex, age and ethnicity (make-up)
 _PEOPLE_COLUMNS: Final = ("person_id", "vulnerable", "sex", "birth_year", "ethnicity")
 _TASKING_COLUMNS: Final = (
@@ -203,13 +188,13 @@ def _submit_table_reads(
         "intelligence": pool.submit(
             store.read_frame,
             "intelligence",
-            columns=list(_INTEL_COLUMNS),
+            columns=list(INTEL_COLUMNS),
             where=[("recorded_at", ">=", window_from), ("recorded_at", "<", at)],
         ),
         "actions": pool.submit(
             store.read_frame,
             "actions",
-            columns=list(_ACTION_COLUMNS),
+            columns=list(ACTION_COLUMNS),
             where=[("status", "in", ["open", "in_progress"])],
         ),
         # the meeting's taskings of the last year that existed at ``at``
@@ -368,14 +353,7 @@ def read_briefing_frames(
             profile=profile,
             audience=audience,
         )
-        if incidents.height and incidents["in_definition"].null_count() == (
-            incidents.height
-        ):
-            msg = (
-                f"No classifications for definition '{profile}' of these incidents: "
-                "run 'avert classify' first."
-            )
-            raise NotFound(msg)
+        _classification_notes(store, incidents, profile=profile, notes=notes)
         history_inv, history = f_people["history"].result()
         history = history.join(
             incidents.select("incident_id"), on="incident_id", how="anti"
@@ -405,6 +383,29 @@ def read_briefing_frames(
         notes.append(note)
     frames["people"] = _more_people(store, frames, retaliation)
     return frames, notes
+
+
+def _classification_notes(
+    store: Store, incidents: pl.DataFrame, *, profile: str, notes: list[str]
+) -> None:
+    """The one policy when classifications are missing, on the briefing's reads.
+
+    :func:`avert.workflows.analysis.classification_policy`: no stored classification
+    for the definition stops the briefing (it ranks by the definition's harm);
+    incidents left unclassified since are counted in a note.
+    """
+    some = incidents["in_definition"].null_count() < incidents.height
+    stored = some or profile in classified_profiles(store)
+    read = classification_policy(
+        incidents,
+        incidents,
+        profile=profile,
+        stored=stored,
+        violence_only=False,
+        require=True,
+    )
+    if stored:  # (an empty window of an unclassified store says nothing)
+        notes.extend(read.notes)
 
 
 def _more_people(

@@ -117,6 +117,33 @@ def run_demo(
         )
 
 
+class _Steps:
+    """Runs the demo's steps in turn, saying each and recording its time and detail."""
+
+    def __init__(self, progress: ProgressFn | None) -> None:
+        self.done: list[tuple[str, float, str]] = []
+        self._say = progress or (lambda _name: None)
+
+    def __call__(
+        self, name: str, fn: Callable[[], Any], detail: Callable[[Any], str]
+    ) -> Any:
+        self._say(name)
+        start = time.perf_counter()
+        value = fn()
+        self.done.append((name, time.perf_counter() - start, detail(value)))
+        return value
+
+
+@dataclass
+class _Analyses:
+    """The results the demo writes as JSON and sets beside the city's truth."""
+
+    results: dict[str, Any]
+    risks: dict[str, Any]
+    groups: Any
+    retaliation: Any
+
+
 def _run_demo(
     *,
     out_dir: str | Path,
@@ -133,16 +160,7 @@ def _run_demo(
         shutil.rmtree(out)
     private_mkdir(out / "json")
     _remove_database(db_path)
-    steps: list[tuple[str, float, str]] = []
-    say = progress or (lambda _name: None)
-
-    def step(name: str, fn: Callable[[], Any], detail: Callable[[Any], str]) -> Any:
-        say(name)
-        start = time.perf_counter()
-        value = fn()
-        steps.append((name, time.perf_counter() - start, detail(value)))
-        return value
-
+    step = _Steps(progress)
     config = CityConfig()
     if people is not None:
         config = dataclasses.replace(config, people=people)
@@ -156,13 +174,46 @@ def _run_demo(
             f"{c.config.days} days to {c.config.end_date}"
         ),
     )
-    bundle = out / "bundle"
+    store = Store(f"sqlite:///{db_path.resolve()}")
+    loaded, classified = _load_city(step, city, store, out / "bundle", db_path)
+    at = dt.datetime.combine(city.config.end_date, dt.time(6, 0))
+    found = _analyses(step, store, at)
+    briefing = _plan_brief_and_board(step, store, at, out, pdf=pdf)
+    _write_results(out / "json", found, loaded)
+    figures = _figures(city, found.results, found.risks, found.retaliation)
+    index = out / "index.html"
+    private_write_text(
+        index,
+        render_html(
+            "demo_index.html",
+            city=city,
+            at=at,
+            steps=step.done,
+            figures=figures,
+            classified=classified,
+            counts=store.counts(),
+            briefing=briefing,
+            groups=found.groups.to_json()["groups"][:15],
+            offender_risk=found.risks["offender"][0].frame.head(15).to_dicts(),
+            parts=list(found.risks["offender"][0].parts),
+        ),
+    )
+    store.close()
+    return DemoReport(out, db_path, index, step.done, figures)
+
+
+def _load_city(
+    step: _Steps, city: Any, store: Store, bundle: Path, db_path: Path
+) -> tuple[Any, Any]:
+    """Write the city's bundle, load it into a new database, classify, store groups.
+
+    Returns the load's report and the classification's.
+    """
     step(
         "write the record bundle",
         lambda: write_bundle(city, bundle),
         lambda _: str(bundle),
     )
-    store = Store(f"sqlite:///{db_path.resolve()}")
     step("create the database", store.upgrade, lambda _: str(db_path))
     loaded = step(
         "load the bundle",
@@ -186,7 +237,11 @@ def _run_demo(
             else "none"
         ),
     )
-    at = dt.datetime.combine(city.config.end_date, dt.time(6, 0))
+    return loaded, classified
+
+
+def _analyses(step: _Steps, store: Store, at: dt.datetime) -> _Analyses:
+    """Concentration, VOLT, the risk lists, groups and retaliation as of ``at``."""
     results: dict[str, Any] = {}
     entities: tuple[Entity, ...] = ("offender", "victim", "place")
     for entity in entities:
@@ -227,9 +282,19 @@ def _run_demo(
         lambda: retaliation_report(store, since=at - dt.timedelta(days=7), until=at),
         lambda r: f"{len(r.to_json()['alerts'])} alerts",
     )
-    # the plan and taskings come before the briefing (it shows the taskings);
-    # partner-audience outputs of the demo (the board pack) need a real key: a
-    # random one per run, never printed (pseudonyms change from run to run)
+    return _Analyses(results, risks, groups, retaliation)
+
+
+def _plan_brief_and_board(
+    step: _Steps, store: Store, at: dt.datetime, out: Path, *, pdf: bool
+) -> Any:
+    """The plan and taskings, the briefing, the web accounts and the board pack.
+
+    The plan and taskings come before the briefing (it shows the taskings);
+    partner-audience outputs of the demo (the board pack) need a real key: a random
+    one per run, never printed (pseudonyms change from run to run). Returns the
+    briefing's result.
+    """
     demo_settings = load_settings({}).with_overrides(
         pseudonym_key=secrets.token_urlsafe(32)
     )
@@ -262,38 +327,21 @@ def _run_demo(
         ),
         lambda paths: ", ".join(p.name for p in paths),
     )
+    return briefing
 
-    for name, result in results.items():
-        _write_json(out / "json" / f"{name}.json", result.to_dict())
-    for risk_name, lists in risks.items():
+
+def _write_results(json_dir: Path, found: _Analyses, loaded: Any) -> None:
+    """The JSON of every result (risk lists: their top 50) and of the load."""
+    for name, result in found.results.items():
+        _write_json(json_dir / f"{name}.json", result.to_dict())
+    for risk_name, lists in found.risks.items():
         _write_json(
-            out / "json" / f"risk_{risk_name}.json",
+            json_dir / f"risk_{risk_name}.json",
             {"lists": [x.to_dict(top=50) for x in lists]},
         )
-    _write_json(out / "json" / "groups.json", groups.to_json())
-    _write_json(out / "json" / "retaliation.json", retaliation.to_json())
-    _write_json(out / "json" / "load.json", loaded.as_json())
-
-    figures = _figures(city, results, risks, retaliation)
-    index = out / "index.html"
-    private_write_text(
-        index,
-        render_html(
-            "demo_index.html",
-            city=city,
-            at=at,
-            steps=steps,
-            figures=figures,
-            classified=classified,
-            counts=store.counts(),
-            briefing=briefing,
-            groups=groups.to_json()["groups"][:15],
-            offender_risk=risks["offender"][0].frame.head(15).to_dicts(),
-            parts=list(risks["offender"][0].parts),
-        ),
-    )
-    store.close()
-    return DemoReport(out, db_path, index, steps, figures)
+    _write_json(json_dir / "groups.json", found.groups.to_json())
+    _write_json(json_dir / "retaliation.json", found.retaliation.to_json())
+    _write_json(json_dir / "load.json", loaded.as_json())
 
 
 #: The demo city's web password for every role's account. Published, so never a

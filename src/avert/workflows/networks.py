@@ -2,9 +2,10 @@
 
 The only place where the store and the network analyses meet. Incidents are joined
 with their classification under the settings' definition profile (``in_definition``,
-``category``, ``harm_days``); when the ``classifications`` table holds no rows for
-that profile, incidents are classified on the fly with
-:func:`avert.classify.violence.classify_with_harm`.
+``category``, ``harm_days``) by the one reader of classified incidents
+(:func:`avert.workflows.analysis.load_analysis_incidents`); when the
+``classifications`` table holds no rows for that profile, the analyses stop and say
+to run ``avert classify`` (:func:`avert.workflows.analysis.classification_policy`).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from avert.analyse.risk import offender_risk
 from avert.config.networks import NetworksConfig, default_networks_config
 from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS
 from avert.store import Store, audit
-from avert.store.database import Filter
 from avert.store.detected import replace_detected_groups
+from avert.workflows.analysis import load_analysis_incidents
 
 __all__ = [
     "DetectedGroups",
@@ -69,26 +70,6 @@ class NetworkFrames:
     people: pl.DataFrame
 
 
-def _classified(
-    store: Store, incidents: pl.DataFrame, involvements: pl.DataFrame, profile: str
-) -> pl.DataFrame:
-    cls = store.read_frame(
-        "classifications",
-        columns=["incident_id", "in_definition", "category", "harm_days"],
-        where=[("profile", "=", profile)],
-    )
-    if cls.height == 0 and incidents.height > 0:
-        from avert.classify.violence import classify_with_harm
-
-        full = store.read_frame("incidents")
-        cls = classify_with_harm(full, involvements, profile).select(
-            "incident_id", "in_definition", "category", "harm_days"
-        )
-    return incidents.join(cls, on="incident_id", how="left").with_columns(
-        pl.col("in_definition").fill_null(False), pl.col("harm_days").fill_null(0.0)
-    )
-
-
 def read_network_frames(
     store: Store,
     *,
@@ -106,17 +87,28 @@ def read_network_frames(
     until
         Read incidents up to this time only (None: all).
     """
-    where: list[Filter] = [("occurred_from", "<=", until)] if until is not None else []
-    incidents = store.read_frame(
-        "incidents", columns=list(_INCIDENT_COLUMNS), where=where
+    read = load_analysis_incidents(
+        store,
+        profile=profile,
+        date_to=None if until is None else until + dt.timedelta(microseconds=1),
+        violence_only=False,
+        columns=_INCIDENT_COLUMNS,
+        require=True,
     )
-    involvements = store.read_frame(
-        "involvements", columns=["incident_id", "person_id", "role"]
-    )
-    incidents = _classified(store, incidents, involvements, profile)
+    incidents = read.incidents
+    if not read.classified:  # no incident at all: empty classification columns
+        incidents = incidents.with_columns(
+            pl.lit(None, pl.Boolean).alias("in_definition"),
+            pl.lit(None, pl.String).alias("category"),
+            pl.lit(None, pl.Float64).alias("harm_days"),
+        )
     return NetworkFrames(
-        incidents=incidents,
-        involvements=involvements,
+        incidents=incidents.with_columns(
+            pl.col("in_definition").fill_null(False), pl.col("harm_days").fill_null(0.0)
+        ),
+        involvements=store.read_frame(
+            "involvements", columns=["incident_id", "person_id", "role"]
+        ),
         relationships=store.read_frame(
             "relationships",
             columns=["person_a", "person_b", "kind", "valid_from", "valid_to"],

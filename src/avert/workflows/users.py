@@ -67,6 +67,23 @@ class User:
     area: str | None = None
 
 
+def audit_as(store: Store, user: User, *, action: str, obj: str, reason: str) -> None:
+    """Write the audit row of what a signed-in ``user`` did (with their role)."""
+    audit.record(
+        store,
+        action=action,
+        obj=obj,
+        reason=reason,
+        role=user.role,
+        user=user.username,
+    )
+
+
+def _audit_change(store: Store, obj: str, reason: str, by: str | None) -> None:
+    """Audit an administrator's change to an account or token (``by``: who)."""
+    audit.record(store, action="change", obj=obj, reason=reason, role="admin", user=by)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
@@ -126,14 +143,7 @@ def add_user(
             "updated_at": now,
         },
     )
-    audit.record(
-        store,
-        action="change",
-        obj=f"user:{username}",
-        reason=f"account created with role {role}",
-        role="admin",
-        user=by,
-    )
+    _audit_change(store, f"user:{username}", f"account created with role {role}", by)
     return User(username, role, org, area)
 
 
@@ -148,14 +158,7 @@ def _update(
     row = _user_row(store, username)
     row.update(changes, updated_at=_now())
     put_user(store, row)
-    audit.record(
-        store,
-        action="change",
-        obj=f"user:{username}",
-        reason=reason,
-        role="admin",
-        user=by,
-    )
+    _audit_change(store, f"user:{username}", reason, by)
 
 
 def set_disabled(
@@ -294,14 +297,7 @@ def issue_token(store: Store, username: str, *, by: str | None = None) -> str:
             "last_used_at": None,
         },
     )
-    audit.record(
-        store,
-        action="change",
-        obj=f"token:{token_id}",
-        reason=f"API token issued to {username}",
-        role="admin",
-        user=by,
-    )
+    _audit_change(store, f"token:{token_id}", f"API token issued to {username}", by)
     return f"{_TOKEN_PREFIX}_{token_id}_{secret}"
 
 
@@ -314,14 +310,7 @@ def revoke_token(store: Store, token_id: str, *, by: str | None = None) -> None:
     row = rows.row(0, named=True)
     row["revoked_at"] = _now()
     put_token(store, row)
-    audit.record(
-        store,
-        action="change",
-        obj=f"token:{token_id}",
-        reason="API token revoked",
-        role="admin",
-        user=by,
-    )
+    _audit_change(store, f"token:{token_id}", "API token revoked", by)
 
 
 def list_tokens(store: Store, username: str | None = None) -> pl.DataFrame:
@@ -363,12 +352,7 @@ def user_for_token(store: Store, token: str) -> User | None:
         return user
     row["last_used_at"] = now
     put_token(store, row)
-    audit.record(
-        store,
-        action="token-use",
-        obj=f"token:{token_id}",
-        reason="API request",
-        role=user.role,
-        user=user.username,
+    audit_as(
+        store, user, action="token-use", obj=f"token:{token_id}", reason="API request"
     )
     return user

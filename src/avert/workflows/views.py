@@ -29,12 +29,12 @@ from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.policy import decide
 from avert.report import briefing_page_context
-from avert.store import Store, audit, queries
+from avert.store import Store, queries
 from avert.store.summary import latest_incident_at, status_summary
 from avert.workflows.briefing import build_briefing, read_residents
 from avert.workflows.delivery import taskings_for_briefing
 from avert.workflows.networks import groups_report, person_report
-from avert.workflows.users import User
+from avert.workflows.users import User, audit_as
 
 __all__ = [
     "BriefingCache",
@@ -235,13 +235,12 @@ def briefing_view(
             store.count("delivery_history"),  # a tasking made or done since
         )
         view = cache.get(key, compute)
-    audit.record(
+    audit_as(
         store,
+        user,
         action="view",
         obj=f"briefing:{at:%Y-%m-%dT%H:%M}" + (f":{area}" if area else ""),
         reason=f"web briefing, {len(view.briefing.people)} people listed",
-        role=user.role,
-        user=user.username,
     )
     return view
 
@@ -316,16 +315,15 @@ def incidents_view(
         shown = _pseudonymiser(settings, allow_demo_key=allow_demo_key).column(
             shown, "incident_id", "incident"
         )
-    audit.record(
+    audit_as(
         store,
+        user,
         action="search",
         obj="incidents",
         reason=(
             f"from {date_from:%Y-%m-%d} to {date_to:%Y-%m-%d}; area={area or 'all'}; "
             f"category={category or 'all'}; flag={flag or 'any'}; {total} found"
         ),
-        role=user.role,
-        user=user.username,
     )
     categories = rows.group_by("category").len().sort("len", descending=True).to_dicts()
     out: dict[str, Any] = jsonable(
@@ -360,13 +358,12 @@ def person_view(
         raise PermissionDenied(msg)
     people = store.read_frame("people", where=[("person_id", "=", person_id)])
     if people.height == 0:
-        audit.record(
+        audit_as(
             store,
+            user,
             action="view",
             obj=f"person:{person_id}",
             reason=f"{purpose} (not found)",
-            role=user.role,
-            user=user.username,
         )
         msg = f"No person {person_id!r}"
         raise NotFound(msg)
@@ -428,13 +425,12 @@ def groups_view(
             g["group_id"] = pseudo("group", str(g["group_id"]))
             g["rivals"] = [pseudo("group", str(r)) for r in g.get("rivals") or []]
             g["members"] = []  # partners see the size, never who
-    audit.record(
+    audit_as(
         store,
+        user,
         action="view",
         obj="groups",
         reason=f"web groups page, {len(groups)} groups",
-        role=user.role,
-        user=user.username,
     )
     return {"groups": groups, "make_up": made}
 
@@ -494,13 +490,8 @@ def as_json(value: Any) -> Any:
 
 def record_export(store: Store, *, user: User, what: str, n_rows: int) -> None:
     """Audit an export made from the web app (before its bytes are sent)."""
-    audit.record(
-        store,
-        action="export",
-        obj=what,
-        reason=f"web export, {n_rows} rows",
-        role=user.role,
-        user=user.username,
+    audit_as(
+        store, user, action="export", obj=what, reason=f"web export, {n_rows} rows"
     )
 
 

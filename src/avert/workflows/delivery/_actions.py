@@ -19,7 +19,7 @@ from avert.delivery.model import (
 )
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.policy import decide
-from avert.store import Store, audit
+from avert.store import Store
 from avert.workflows.delivery._common import (
     EDITABLE_FIELDS,
     PARTNER_FIELDS,
@@ -28,7 +28,7 @@ from avert.workflows.delivery._common import (
     _save,
 )
 from avert.workflows.delivery._planfile import _action_of
-from avert.workflows.users import User
+from avert.workflows.users import User, audit_as
 
 
 # --- actions -------------------------------------------------------------------------
@@ -171,14 +171,13 @@ def plan_board(
     areas = sorted(
         store.read_frame("actions", columns=["area"])["area"].drop_nulls().unique()
     )
-    audit.record(
+    audit_as(
         store,
+        user,
         action="view",
         obj="plan-board",
         reason=f"plan board, {actions.height} actions (lead={lead or 'all'}, "
         f"area={area or 'all'})",
-        role=user.role,
-        user=user.username,
     )
     return {
         "today": today,
@@ -207,13 +206,12 @@ def my_actions(
     rows = actions.filter(mine.fill_null(value=False)).sort(
         ["overdue", "due"], descending=[True, False], nulls_last=True
     )
-    audit.record(
+    audit_as(
         store,
+        user,
         action="view",
         obj="my-actions",
         reason=f"my actions, {rows.height} listed",
-        role=user.role,
-        user=user.username,
     )
     return _shown(rows, user, settings).to_dicts()
 
@@ -276,13 +274,8 @@ def action_page(
             resource_org=row["lead_organisation"] or "",
         )
     )
-    audit.record(
-        store,
-        action="view",
-        obj=f"action:{action_id}",
-        reason="action page",
-        role=user.role,
-        user=user.username,
+    audit_as(
+        store, user, action="view", obj=f"action:{action_id}", reason="action page"
     )
     return {
         "action": shown,

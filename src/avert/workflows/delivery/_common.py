@@ -14,7 +14,7 @@ from avert.config.settings import Settings
 from avert.schema import TABLES
 from avert.store import Store, audit
 from avert.store.delivery import DELIVERY_TABLES, put_versioned
-from avert.workflows.users import User
+from avert.workflows.users import User, audit_as
 
 #: The example plan shipped with avert (also ``docs/example-plan.yaml``).
 EXAMPLE_PLAN = "example-plan.yaml"
@@ -123,12 +123,11 @@ def _save(
             pl.DataFrame(history, schema=TABLES["delivery_history"].schema),
         )
         for h in history:
-            audit.record(
+            audit_as(
                 store,
+                user,
                 action="change",
                 obj=f"{entity}:{h['entity_id']}",
                 reason=f"{reason}: {h['change']} version {h['version']}",
-                role=user.role,
-                user=user.username,
             )
     return created, updated, len(rows) - created - updated

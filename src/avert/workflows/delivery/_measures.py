@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from avert.analyse.performance import PerformanceResult
+from avert.analyse.performance import PerformanceResult, SeriesResult
 from avert.config.definitions import load_profile
 from avert.config.settings import Settings
 from avert.delivery.measures import MeasureSpec, judge, parse_measure, path_value
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.store import Store, queries
-from avert.workflows.board import run_performance
+from avert.workflows.board import first_of_month, run_performance
 from avert.workflows.delivery._actions import plan_board
 from avert.workflows.delivery._checks import board_checks
 from avert.workflows.delivery._common import _system_user
@@ -23,12 +24,6 @@ from avert.workflows.delivery._common import _system_user
 # --- objective measures --------------------------------------------------------------
 #: Months of history before the recent period behind a measure's performance verdict.
 VERDICT_BASELINE_MONTHS = 36
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The first day of the month ``months`` after (or before) ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _categories_of(profile: str) -> frozenset[str] | None:
@@ -49,7 +44,7 @@ def _measure_window_end(store: Store, today: dt.date) -> dt.date | None:
     ends = []
     month = queries.latest_time(store, before=before, precision="month")
     if month is not None:
-        ends.append(_add_months(month.date(), 1) - dt.timedelta(days=1))
+        ends.append(first_of_month(month.date(), 1) - dt.timedelta(days=1))
     exact = queries.latest_time(store, before=before, precision="exact")
     if exact is not None:
         ends.append(exact.date())
@@ -61,6 +56,21 @@ def _measure_window_end(store: Store, today: dt.date) -> dt.date | None:
     return data_to.replace(day=1) - dt.timedelta(days=1)
 
 
+def _series_of(result: PerformanceResult, spec: MeasureSpec) -> SeriesResult | None:
+    """The series of ``result`` the measure names (area, category, flag), if any."""
+    area = spec.area.lower() if spec.area_field else "all"
+    return next(
+        (
+            s
+            for s in result.series
+            if s.area.lower() == area
+            and s.category == spec.category
+            and s.flag == spec.flag
+        ),
+        None,
+    )
+
+
 def _monthly(result: PerformanceResult, spec: MeasureSpec) -> pl.DataFrame | None:
     """``period``, ``value`` of the measure's series in a performance result.
 
@@ -68,19 +78,14 @@ def _monthly(result: PerformanceResult, spec: MeasureSpec) -> pl.DataFrame | Non
     zeros when the area or flag simply had no event.
     """
     column = "harm" if spec.measure == "harm" else "count"
-    area = spec.area.lower() if spec.area_field else "all"
     totals = [s for s in result.series if s.category == "all" and s.flag == "all"]
     if not totals:
         return None
-    for s in result.series:
-        if (
-            s.area.lower() == area
-            and s.category == spec.category
-            and s.flag == spec.flag
-        ):
-            return s.chart.select(
-                "period", pl.col(column).fill_null(0).cast(pl.Float64).alias("value")
-            )
+    found = _series_of(result, spec)
+    if found is not None:
+        return found.chart.select(
+            "period", pl.col(column).fill_null(0).cast(pl.Float64).alias("value")
+        )
     if spec.category != "all" and not any(
         s.category == spec.category for s in result.series
     ):
@@ -111,7 +116,7 @@ def _first_full_month(store: Store, result: PerformanceResult) -> dt.date | None
             ("occurred_from", "<", day_one + dt.timedelta(days=1)),
         ],
     )
-    return first if on_day_one.height else _add_months(first, 1)
+    return first if on_day_one.height else first_of_month(first, 1)
 
 
 def _measure_run(
@@ -128,38 +133,35 @@ def _measure_run(
     of data (no zero-filled months before the data start).
     """
 
-    def run(baseline_from: dt.date) -> PerformanceResult:
+    def run(
+        baseline_from: dt.date, baseline_to: dt.date, date_from: dt.date
+    ) -> PerformanceResult:
         return run_performance(
             store,
             by=spec.area_field,
             baseline_from=baseline_from,
-            baseline_to=recent_from - dt.timedelta(days=1),
-            date_from=recent_from,
+            baseline_to=baseline_to,
+            date_from=date_from,
             date_to=to,
             profile=profile,
             peers=0,
             measure=spec.measure,
         )
 
-    baseline_from = _add_months(recent_from, -VERDICT_BASELINE_MONTHS)
+    before_recent = recent_from - dt.timedelta(days=1)
+    baseline_from = first_of_month(recent_from, -VERDICT_BASELINE_MONTHS)
     try:
-        result = run(baseline_from)
+        result = run(baseline_from, before_recent, recent_from)
         first = _first_full_month(store, result)
         if first is not None and baseline_from < first < recent_from:
-            result = run(first)
+            result = run(first, before_recent, recent_from)
     except (ArithmeticError, ValueError, np.linalg.LinAlgError):
         # the seasonal model failed on these counts: the values without a verdict
         # (one baseline month is too few to fit a model)
-        result = run_performance(
-            store,
-            by=spec.area_field,
-            baseline_from=_add_months(baseline_from, -1),
-            baseline_to=baseline_from - dt.timedelta(days=1),
-            date_from=baseline_from,
-            date_to=to,
-            profile=profile,
-            peers=0,
-            measure=spec.measure,
+        result = run(
+            first_of_month(baseline_from, -1),
+            baseline_from - dt.timedelta(days=1),
+            baseline_from,
         )
         result = dataclasses.replace(
             result,
@@ -208,160 +210,241 @@ def objective_measures(
         return []
     plans = {p["plan_id"]: p for p in store.read_frame("plans").to_dicts()}
     window_end = _measure_window_end(store, today)
-    runs: dict[tuple[Any, ...], tuple[PerformanceResult, dt.date | None]] = {}
-    taskings: pl.DataFrame | None = None
+    figures = _Figures(store)
     out: list[dict[str, Any]] = []
     for obj in objectives.to_dicts():
         spec = parse_measure(obj["indicator"], obj["indicator_filter"])
         plan = plans.get(obj["plan_id"]) or {}
-        start, end = plan.get("period_start"), plan.get("period_end")
-        row: dict[str, Any] = {
-            "objective_id": obj["objective_id"],
-            "plan_id": obj["plan_id"],
-            "strand": obj["strand"],
-            "title": obj["title"],
-            "indicator": obj["indicator"],
-            "filter": obj["indicator_filter"],
-            "series": spec.label() if spec.kind != "unknown" else None,
-            "per": spec.per,
-            "baseline": obj["baseline"],
-            "baseline_source": "plan" if obj["baseline"] is not None else None,
-            "measured_baseline": None,
-            "target": obj["target"],
-            "current": None,
-            "path": None,
-            "window_from": None,
-            "window_to": None,
-            "status": "not_measured",
-            "verdict": None,
-            "rate_ratio": None,
-            "p_value": None,
-            "reason": spec.problem,
-        }
+        row = _measure_row(obj, spec)
         out.append(row)
-        if spec.kind == "unknown":
-            if spec.problem is None or spec.problem == "no indicator":
-                row["reason"] = "no indicator" if not obj["indicator"] else None
-            if row["reason"] is None:
-                row["reason"] = f"avert does not compute {obj['indicator']!r}"
-            continue
         profile = spec.definition or settings.definition
-        if spec.kind == "series" and spec.category != "all":
-            known = _categories_of(profile)
-            if known is not None and spec.category not in known:
-                row.update(
-                    series=None,
-                    reason=f"reported by hand (not a series of avert nor a "
-                    f"category of {profile})",
-                )
-                continue
+        if _not_measurable(row, obj, spec, profile):
+            continue
         if window_end is None:
             row.update(status="insufficient_data", reason="no incidents in the store")
             continue
-        w_from = _add_months(window_end, 1 - spec.months)
-        row.update(window_from=w_from, window_to=window_end)
-        before_start = (
-            (
-                _add_months(start, -spec.months),
-                _add_months(start, 0) - dt.timedelta(days=1),
+        start = plan.get("period_start")
+        measured = figures.measure(row, spec, profile, start=start, to=window_end)
+        if measured is not None:
+            _judge(row, spec, measured, plan, window_end)
+    return out
+
+
+def _measure_row(obj: dict[str, Any], spec: MeasureSpec) -> dict[str, Any]:
+    """An objective's row before it is measured (status ``not_measured``)."""
+    return {
+        "objective_id": obj["objective_id"],
+        "plan_id": obj["plan_id"],
+        "strand": obj["strand"],
+        "title": obj["title"],
+        "indicator": obj["indicator"],
+        "filter": obj["indicator_filter"],
+        "series": spec.label() if spec.kind != "unknown" else None,
+        "per": spec.per,
+        "baseline": obj["baseline"],
+        "baseline_source": "plan" if obj["baseline"] is not None else None,
+        "measured_baseline": None,
+        "target": obj["target"],
+        "current": None,
+        "path": None,
+        "window_from": None,
+        "window_to": None,
+        "status": "not_measured",
+        "verdict": None,
+        "rate_ratio": None,
+        "p_value": None,
+        "reason": spec.problem,
+    }
+
+
+def _not_measurable(
+    row: dict[str, Any],
+    obj: dict[str, Any],
+    spec: MeasureSpec,
+    profile: str,
+) -> bool:
+    """Whether avert cannot measure the objective (``row`` then says why)."""
+    if spec.kind == "unknown":
+        if spec.problem is None or spec.problem == "no indicator":
+            row["reason"] = "no indicator" if not obj["indicator"] else None
+        if row["reason"] is None:
+            row["reason"] = f"avert does not compute {obj['indicator']!r}"
+        return True
+    if spec.kind == "series" and spec.category != "all":
+        known = _categories_of(profile)
+        if known is not None and spec.category not in known:
+            row.update(
+                series=None,
+                reason=f"reported by hand (not a series of avert nor a "
+                f"category of {profile})",
             )
-            if start is not None
-            else None
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """A measure's current value, its value before the plan and the first full month."""
+
+    current: float | None
+    measured_base: float | None
+    first_full: dt.date | None
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A measure's months: the current ``start``..``end``, the same length before the
+    plan starts (None without a start), and where the verdict's recent period starts
+    (the plan's start when it falls in the current months, else ``start``)."""
+
+    start: dt.date
+    end: dt.date
+    before_plan: tuple[dt.date, dt.date] | None
+    recent_from: dt.date
+
+    @classmethod
+    def of(cls, months: int, *, start: dt.date | None, to: dt.date) -> _Window:
+        w_from = first_of_month(to, 1 - months)
+        if start is None:
+            return cls(w_from, to, None, w_from)
+        before = (
+            first_of_month(start, -months),
+            first_of_month(start, 0) - dt.timedelta(days=1),
         )
-        first_full: dt.date | None
+        recent_from = first_of_month(start, 0)
+        if not (w_from <= recent_from <= to):
+            recent_from = w_from
+        return cls(w_from, to, before, recent_from)
+
+
+class _Figures:
+    """Measures' values from one store, sharing performance runs and the taskings."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._runs: dict[tuple[Any, ...], tuple[PerformanceResult, dt.date | None]] = {}
+        self._taskings: pl.DataFrame | None = None
+
+    def measure(
+        self,
+        row: dict[str, Any],
+        spec: MeasureSpec,
+        profile: str,
+        *,
+        start: dt.date | None,
+        to: dt.date,
+    ) -> _Measured | None:
+        """The measure over its ``per`` months to ``to`` (the window is set on
+        ``row``); None when it has no value (``row`` then says why)."""
+        window = _Window.of(spec.months, start=start, to=to)
+        row.update(window_from=window.start, window_to=to)
         if spec.kind == "store":
-            if taskings is None:
-                taskings = store.read_frame("taskings")
-            current = _taskings_share(taskings, w_from, window_end)
-            first_due = taskings["due"].min() if taskings.height else None
-            first_full = (
-                first_due.date() if isinstance(first_due, dt.datetime) else None
-            )
-            measured_base = (
-                _taskings_share(taskings, *before_start) if before_start else None
-            )
-        else:
-            recent_from = _add_months(start, 0) if start is not None else w_from
-            if not (w_from <= recent_from <= window_end):
-                recent_from = w_from
-            key = (spec.area_field, profile, spec.measure, recent_from, window_end)
-            if key not in runs:
-                try:
-                    runs[key] = _measure_run(
-                        store,
-                        spec,
-                        profile=profile,
-                        recent_from=recent_from,
-                        to=window_end,
-                    )
-                except (SchemaError, NotFound) as err:  # e.g. harm without classify
-                    row.update(status="insufficient_data", reason=str(err))
-                    continue
-            result, first_full = runs[key]
-            monthly = _monthly(result, spec)
-            if monthly is None:
-                row["reason"] = (
-                    f"{spec.category!r} is not a category of definition {profile!r}"
+            return self._taskings_measure(window)
+        return self._series_measure(row, spec, profile, window)
+
+    def _taskings_measure(self, window: _Window) -> _Measured:
+        if self._taskings is None:
+            self._taskings = self.store.read_frame("taskings")
+        taskings = self._taskings
+        first_due = taskings["due"].min() if taskings.height else None
+        before = window.before_plan
+        return _Measured(
+            current=_taskings_share(taskings, window.start, window.end),
+            measured_base=_taskings_share(taskings, *before) if before else None,
+            first_full=first_due.date() if isinstance(first_due, dt.datetime) else None,
+        )
+
+    def _series_measure(
+        self, row: dict[str, Any], spec: MeasureSpec, profile: str, window: _Window
+    ) -> _Measured | None:
+        w_from, window_end = window.start, window.end
+        before_start = window.before_plan
+        key = (spec.area_field, profile, spec.measure, window.recent_from, window_end)
+        if key not in self._runs:
+            try:
+                self._runs[key] = _measure_run(
+                    self.store,
+                    spec,
+                    profile=profile,
+                    recent_from=window.recent_from,
+                    to=window_end,
                 )
-                continue
-            current = (
+            except (SchemaError, NotFound) as err:  # e.g. harm without classify
+                row.update(status="insufficient_data", reason=str(err))
+                return None
+        result, first_full = self._runs[key]
+        monthly = _monthly(result, spec)
+        if monthly is None:
+            row["reason"] = (
+                f"{spec.category!r} is not a category of definition {profile!r}"
+            )
+            return None
+        series = _series_of(result, spec)
+        if series is not None:
+            row["verdict"] = series.verdict or None
+            if series.change is not None:
+                row["rate_ratio"] = series.change.rate_ratio
+                row["p_value"] = series.change.p_value
+        return _Measured(
+            current=(
                 _sum_between(monthly, w_from, window_end)
                 if first_full is not None and first_full <= w_from
                 else None
-            )
-            measured_base = (
+            ),
+            measured_base=(
                 _sum_between(monthly, *before_start)
                 if before_start
                 and first_full is not None
                 and first_full <= before_start[0]
                 else None
-            )
-            series = next(
-                (
-                    s
-                    for s in result.series
-                    if s.area.lower()
-                    == (spec.area.lower() if spec.area_field else "all")
-                    and s.category == spec.category
-                    and s.flag == spec.flag
-                ),
-                None,
-            )
-            if series is not None:
-                row["verdict"] = series.verdict or None
-                if series.change is not None:
-                    row["rate_ratio"] = series.change.rate_ratio
-                    row["p_value"] = series.change.p_value
-        row["measured_baseline"] = measured_base
-        if row["baseline"] is None and measured_base is not None:
-            row.update(baseline=measured_base, baseline_source="measured")
-        row["current"] = current
-        if row["target"] is None:
-            row["reason"] = "no target"
-            continue
-        if current is None or row["baseline"] is None:
-            row.update(
-                status="insufficient_data",
-                reason=(
-                    f"data cover {first_full:%b %Y} onwards, not the "
-                    f"{spec.months} months to {window_end:%b %Y}"
-                    if current is None and first_full is not None
-                    else "no data for the current months"
-                    if current is None
-                    else "no baseline: the plan states none and the data do not "
-                    "cover the months before its start"
-                ),
-            )
-            continue
-        path = path_value(
-            row["baseline"], row["target"], start=start, end=end, at=window_end
+            ),
+            first_full=first_full,
         )
+
+
+def _judge(
+    row: dict[str, Any],
+    spec: MeasureSpec,
+    measured: _Measured,
+    plan: dict[str, Any],
+    window_end: dt.date,
+) -> None:
+    """Set the baseline (the plan's, else the measured one), the current value, the
+    path and the status on ``row``."""
+    current, first_full = measured.current, measured.first_full
+    row["measured_baseline"] = measured.measured_base
+    if row["baseline"] is None and measured.measured_base is not None:
+        row.update(baseline=measured.measured_base, baseline_source="measured")
+    row["current"] = current
+    if row["target"] is None:
+        row["reason"] = "no target"
+        return
+    if current is None or row["baseline"] is None:
         row.update(
-            path=path,
-            status=judge(current, path, baseline=row["baseline"], target=row["target"]),
-            reason=None,
+            status="insufficient_data",
+            reason=(
+                f"data cover {first_full:%b %Y} onwards, not the "
+                f"{spec.months} months to {window_end:%b %Y}"
+                if current is None and first_full is not None
+                else "no data for the current months"
+                if current is None
+                else "no baseline: the plan states none and the data do not "
+                "cover the months before its start"
+            ),
         )
-    return out
+        return
+    path = path_value(
+        row["baseline"],
+        row["target"],
+        start=plan.get("period_start"),
+        end=plan.get("period_end"),
+        at=window_end,
+    )
+    row.update(
+        path=path,
+        status=judge(current, path, baseline=row["baseline"], target=row["target"]),
+        reason=None,
+    )
 
 
 def plan_status(

@@ -15,10 +15,10 @@ from avert.delivery.model import (
 )
 from avert.errors import PermissionDenied
 from avert.policy import decide
-from avert.store import Store, audit
+from avert.store import Store
 from avert.workflows.delivery._common import _pseudonymiser
 from avert.workflows.delivery._taskings import taskings_for_briefing
-from avert.workflows.users import User
+from avert.workflows.users import User, audit_as
 
 # --- the meeting view ----------------------------------------------------------------
 #: Briefing sections whose items can be tasked: (section, item kind, id key, title).
@@ -89,14 +89,13 @@ def meeting_view(
             k: [r for r in v if r["organisation"] == (user.org or "")]
             for k, v in window.items()
         }
-    audit.record(
+    audit_as(
         store,
+        user,
         action="view",
         obj=f"meeting:{at:%Y-%m-%dT%H:%M}",
         reason="meeting view, "
         + ", ".join(f"{len(v)} taskings {k}" for k, v in window.items()),
-        role=user.role,
-        user=user.username,
     )
     for rows in window.values():
         for row in rows:

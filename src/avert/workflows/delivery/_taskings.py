@@ -16,9 +16,9 @@ from avert.delivery.model import (
 from avert.delivery.taskings import for_briefing
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.policy import decide
-from avert.store import Store, audit
+from avert.store import Store
 from avert.workflows.delivery._common import _now, _read_rows, _save, _system_user
-from avert.workflows.users import User
+from avert.workflows.users import User, audit_as
 
 
 # --- taskings ------------------------------------------------------------------------
@@ -29,13 +29,12 @@ def read_taskings(
     user = user or _system_user()
     where = [("status", "=", status)] if status else []
     rows = store.read_frame("taskings", where=where, order_by=["created_at"]).reverse()
-    audit.record(
+    audit_as(
         store,
+        user,
         action="view",
         obj="taskings",
         reason=f"tasking list ({status or 'all'}), {rows.height} listed",
-        role=user.role,
-        user=user.username,
     )
     return rows
 
