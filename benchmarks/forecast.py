@@ -69,7 +69,7 @@ OPENCP = {  # the reference README's table: (bbox 1,2,5,10 %), (active 1,2,5,10 
     "sepp": ((0.432, 0.574, 0.740, 0.846), (0.165, 0.257, 0.394, 0.533), 15.8),
 }
 # "@all": trained on every event before the day instead of the protocol's 365 days
-MODELS = ("counting", "retro", "pro", "sepp", "default", "default@all")
+MODELS = ("counting", "retro", "pro", "sepp", "blend", "default", "default@all")
 COVER = (0.01, 0.02, 0.05, 0.10)
 
 
