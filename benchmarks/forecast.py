@@ -106,6 +106,26 @@ def synthetic() -> tuple[Events, Grid, np.ndarray, list[dt.date]]:
     return ev, grid, active, days
 
 
+def opencp_best(cover: tuple[float, ...]) -> dict[str, list[float]]:
+    """open_cp's best hit rate per basis and coverage: exact (from its per-day hits)
+    for the predictors in ``opencp_toronto_per_day.csv``, the README's rounded figure
+    + 0.0005 (the largest value it can stand for) for the others (SEPP)."""
+    ref = pl.read_csv(REF) if REF.exists() else None
+    best: dict[str, list[float]] = {"bbox": [], "active": []}
+    for i, c in enumerate(cover):
+        for b, basis in enumerate(("bbox", "active")):
+            values = []
+            for name, figures in OPENCP.items():
+                rows = None if ref is None else ref.filter(pl.col("predictor") == name)
+                col = f"hits_{basis}_{round(c * 100)}"
+                if rows is not None and rows.height and col in rows.columns:
+                    values.append(float(rows[col].sum() / rows["n_test"].sum()))
+                else:
+                    values.append(figures[b][i] + 0.0005)
+            best[basis].append(max(values))
+    return best
+
+
 def bootstrap_diff(
     a: pl.DataFrame, b: pl.DataFrame, col: str, reps: int = 2000
 ) -> tuple[float, float, float]:
@@ -217,27 +237,28 @@ def main() -> None:
             print(
                 f"\nopen_cp counting hits reproduced on {int(same.all(1).sum())} of 90 days"
             )
-        print("\nopen_cp's best per column (reference README) and avert's default:")
+        best = opencp_best(COVER)
+        print(
+            "\nopen_cp's best per column (exact from its per-day hits for counting, "
+            "retro and pro; SEPP only as the README's 3-decimal figure, so the bar is "
+            "that figure + 0.0005) and avert's default:"
+        )
         for i, c in enumerate(COVER):
-            bb = max(v[0][i] for v in OPENCP.values())
-            aa = max(v[1][i] for v in OPENCP.values())
-            line = f"- {round(c * 100)} %: open_cp best bbox {bb:.3f}, active {aa:.3f}"
-            for label_ in ("default", "default@all"):
-                if label_ not in out:
-                    continue
-                s = summarise(out[label_])
-                hb, ha = (
-                    float(
-                        s.filter((pl.col("basis") == b) & (pl.col("coverage") == c))[
-                            "hit_rate"
-                        ][0]
+            line = f"- {round(c * 100)} %:"
+            for basis in ("bbox", "active"):
+                bar = best[basis][i]
+                line += f" open_cp best {basis} {bar:.4f};"
+                for label_ in ("default", "default@all"):
+                    if label_ not in out:
+                        continue
+                    s = summarise(out[label_])
+                    hr = float(
+                        s.filter(
+                            (pl.col("basis") == basis) & (pl.col("coverage") == c)
+                        )["hit_rate"][0]
                     )
-                    for b in ("bbox", "active")
-                )
-                line += (
-                    f"; {label_} bbox {hb:.3f} ({'wins' if hb > bb else 'does not win'})"
-                    f", active {ha:.3f} ({'wins' if ha > aa else 'does not win'})"
-                )
+                    verdict = "wins" if hr > bar else "does not win"
+                    line += f" {label_} {hr:.4f} ({verdict});"
             print(line)
     if not args.no_synthetic:
         sev, sgrid, sactive, sdays = synthetic()

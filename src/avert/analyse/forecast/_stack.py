@@ -26,9 +26,9 @@ horizons (Mohler et al. 2015; open_cp's reference run).
 How it was chosen (``benchmarks/forecast_candidates.py``, validation days only, each
 model seeing only the 365 days before the day, as in the protocol): on 549 Toronto
 days before 2021 and on 90 days of a synthetic city it beat the counting grid in
-15 of the 16 columns (bbox and active, 1/2/5/10 %), the former fixed blend (count
-plus 0.1 x its one-cell smoothing, kept as ``blend``) in 13 of 16, every gain
-within a few thousandths: with one year of events, the count holds nearly all there
+all 16 columns (bbox and active, 1/2/5/10 %), the former fixed blend (count plus
+0.1 x its one-cell smoothing, kept as ``blend``) in 13 of 16, every gain within a
+few thousandths: with one year of events, the count holds nearly all there
 is to know about where the next day's violence falls.
 """
 
