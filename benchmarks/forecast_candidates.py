@@ -8,9 +8,10 @@ coverage (bbox 1/2/5/10 %, active 1/2/5/10 %), Toronto | synthetic, and the medi
 CPU seconds per day. These are the rejected candidates of ``docs/places.md``.
 
     .venv/bin/python benchmarks/forecast_candidates.py [--days long|short]
-        [--train all|365] [--gbm]
+        [--train all|365] [--gbm] [--only NAMES]
 
-``--days long``: every day 2019-07-01 .. 2020-12-31 (549); ``short``: every 4th
+``--only A,B`` runs the named candidates only. ``--days long``: every day
+2019-07-01 .. 2020-12-31 (549); ``short``: every 4th
 day of 2020 (90). ``--gbm`` adds the gradient-boosted Poisson model (slow: about
 1 s a day).
 """
@@ -47,6 +48,7 @@ from avert.analyse.forecast import (  # noqa: E402
     Events,
     Forecaster,
     Grid,
+    Stacked,
     evaluate_days,
     summarise,
 )
@@ -170,7 +172,10 @@ class GBMPoisson(Forecaster):
 
 
 CANDIDATES: dict[str, Callable[[Grid], Forecaster]] = {
-    "default": lambda g: Blend(g),
+    "default (stacked)": lambda g: Stacked(g),
+    "stacked hold-out 60 days": lambda g: Stacked(g, holdout_days=60.0),
+    "stacked hold-out 120 days": lambda g: Stacked(g, holdout_days=120.0),
+    "blend (the former default)": lambda g: Blend(g),
     "half-life 90": lambda g: Blend(g, half_life_days=90.0),
     "half-life 180": lambda g: Blend(g, half_life_days=180.0),
     "half-life 730": lambda g: Blend(g, half_life_days=730.0),
@@ -219,6 +224,9 @@ def main() -> None:
     ap.add_argument("--days", choices=("long", "short"), default="long")
     ap.add_argument("--train", choices=("all", "365"), default="all")
     ap.add_argument("--gbm", action="store_true")
+    ap.add_argument(
+        "--only", default="", help="comma-separated candidate names (default: all)"
+    )
     args = ap.parse_args()
     if not CSV.exists():
         print(f"skipped: {CSV} is absent")
@@ -241,6 +249,8 @@ def main() -> None:
     )
     print("counting (365 d): " + " ".join(f"{v:.3f}" for v in base_t))
     cands: dict[str, Any] = dict(CANDIDATES)
+    if args.only:
+        cands = {k: v for k, v in cands.items() if k in args.only.split(",")}
     if args.gbm:
         cands["gbm poisson"] = lambda g: GBMPoisson(g)
     print(

@@ -19,11 +19,15 @@ from avert.analyse.forecast import (
     GridSEPP,
     ProspectiveKDE,
     RetrospectiveKDE,
+    Stacked,
+    backtest_share,
     evaluate_days,
     forecast_grid,
     make_model,
+    mixture_weights,
     select_top,
     summarise,
+    to_days,
 )
 from avert.analyse.forecast._sepp import sepp_pairs
 from avert.errors import ConfigError, NotFittedError
@@ -139,6 +143,59 @@ def test_blend_breaks_count_ties_by_neighbourhood() -> None:
     assert r[1, 1] > r[7, 7]
     r0 = Blend(GRID, half_life_days=None, smooth_weight=0.0).fit(ev).predict(AT)
     assert r0[1, 1] == r0[7, 7]
+
+
+def test_mixture_weights_recover_the_mixture() -> None:
+    rng = np.random.default_rng(3)
+    maps = rng.dirichlet(np.ones(50), size=3)
+    counts = 1e6 * (0.6 * maps[0] + 0.3 * maps[1] + 0.1 * maps[2])
+    w = mixture_weights(maps, counts)
+    assert w.tolist() == pytest.approx([0.6, 0.3, 0.1], abs=1e-3)
+    assert mixture_weights(maps, np.zeros(50)).tolist() == pytest.approx([1 / 3] * 3)
+
+
+def test_stacked_weights_follow_the_hold_out() -> None:
+    # a year of events in one cell; the last 90 days: the same cell (stable city)
+    # or its neighbours (a city whose violence drifts): the weights follow
+    old = [(550.0, 550.0)] * 40
+    old_days = [100.0 + 6 * i for i in range(40)]
+    for near, expect_count_heavy in ((False, True), (True, False)):
+        new = (
+            [(650.0, 550.0), (450.0, 550.0), (550.0, 650.0)]
+            if near
+            else [(550.0, 550.0)] * 3
+        )
+        ev = _events(old + new * 4, old_days + [5.0 + 7 * i for i in range(12)])
+        model = Stacked(GRID)
+        model.fit(ev).predict(AT)
+        w = model.weights_
+        assert w is not None
+        assert w.sum() == pytest.approx(1.0)
+        assert bool(w[0] > 0.5) is expect_count_heavy, w
+
+
+def test_backtest_learns_stacking_weights_once_before_its_first_day() -> None:
+    ev = Events.from_frame(_random_events(11, n=900, days=300), GRID)
+    t_at = to_days(AT)
+    first = t_at - 30
+    w0 = Stacked(GRID).fit_weights(ev.before(first), first)
+    frozen = Stacked(GRID).frozen(ev, first)
+    assert frozen.fixed_weights is not None
+    assert frozen.fixed_weights.tolist() == pytest.approx(w0.tolist())
+    hits = total = 0
+    for b in range(30, 0, -1):
+        t0 = t_at - b
+        model = Stacked(GRID, weights=w0.tolist()).fit(ev.before(t0))
+        risk = model.predict(dt.datetime(1970, 1, 1) + dt.timedelta(days=t0))
+        chosen = np.zeros(GRID.n_cells, dtype=bool)
+        chosen[select_top(risk, 5)] = True
+        test = ev.between(t0, t0 + 1)
+        hits += int(chosen[test.cell].sum())
+        total += len(test)
+    share, n, days = backtest_share(lambda g: Stacked(g), ev, GRID, AT, 5, days=30)
+    assert (share, n, days) == (hits / total, total, 30)
+    with pytest.raises(ConfigError, match="one per map"):
+        Stacked(GRID, weights=[1.0, 0.0])
 
 
 def test_sepp_pairs_never_link_tied_times() -> None:

@@ -126,3 +126,21 @@ def test_max_pairs_samples_dense_data_to_bound_the_work() -> None:
     )
     assert full.n_events == f.height  # under the bound: every event
     assert not any("seeded random" in n for n in full.notes)
+
+
+def test_close_pairs_are_estimated_from_a_sample_on_dense_data() -> None:
+    from scipy.spatial import cKDTree
+
+    from avert.analyse.nearrepeat import COUNT_SAMPLE_EVENTS, _close_pairs
+
+    rng = np.random.default_rng(4)
+    n = 3 * COUNT_SAMPLE_EVENTS
+    xs, ys = rng.gamma(2.0, 800.0, n), rng.gamma(2.0, 800.0, n)
+    tree = cKDTree(np.column_stack([xs, ys]))
+    exact = (int(tree.count_neighbors(tree, 150.0)) - n) // 2
+    estimate = _close_pairs(xs, ys, 150.0, seed=0)
+    assert estimate != exact  # estimated, not counted
+    assert abs(estimate - exact) / exact < 0.05
+    small = _close_pairs(xs[:1000], ys[:1000], 150.0, seed=0)
+    t_small = cKDTree(np.column_stack([xs[:1000], ys[:1000]]))
+    assert small == (int(t_small.count_neighbors(t_small, 150.0)) - 1000) // 2

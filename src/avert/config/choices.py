@@ -26,7 +26,7 @@ ROLES: Final[tuple[Role, ...]] = (
 )
 
 #: Place forecast models by name; ``default`` is the best model measured.
-FORECAST_MODELS: Final = ("default", "counting", "retro", "pro", "sepp")
+FORECAST_MODELS: Final = ("default", "blend", "counting", "retro", "pro", "sepp")
 
 #: Area fields a performance series can be split by (``avert analyse performance --by``).
 AREA_FIELDS: Final = ("lsoa", "lsoa_name", "ward", "borough", "force")

@@ -12,7 +12,9 @@ counting   events per cell over a trailing window                       open_cp 
 retro      retrospective KDE (quartic/Gaussian), any window and decay   Chainey 2008
 pro        prospective hotspot, 1/(1+cells) x 1/(1+weeks)               Bowers 2004
 sepp       grid self-exciting point process, EM, tie-robust             Mohler 2011/15
-default    decayed count + a little of its neighbourhood                see ``_blend``
+default    count maps at several scales, weighted per forecast (EM)     see ``_stack``
+blend      decayed count + 0.1 x its one-cell smoothing (the former     see ``_blend``
+           default)
 ========== ============================================================ ==============
 
 :func:`forecast_grid` is the functional form the evaluation uses;
@@ -46,6 +48,7 @@ from avert.analyse.forecast._simple import (
     RetrospectiveKDE,
     decay_weights,
 )
+from avert.analyse.forecast._stack import Stacked, mixture_weights
 from avert.errors import ConfigError
 
 __all__ = [
@@ -61,12 +64,14 @@ __all__ = [
     "ProspectiveKDE",
     "RetrospectiveKDE",
     "Risk",
+    "Stacked",
     "backtest_share",
     "budget_cells",
     "decay_weights",
     "evaluate_days",
     "forecast_grid",
     "make_model",
+    "mixture_weights",
     "plan_patrols",
     "select_top",
     "summarise",
@@ -74,7 +79,8 @@ __all__ = [
 ]
 
 MODELS: Final[dict[str, Callable[..., Forecaster]]] = {
-    "default": Blend,
+    "default": Stacked,
+    "blend": Blend,
     "counting": Counting,
     "retro": RetrospectiveKDE,
     "pro": ProspectiveKDE,

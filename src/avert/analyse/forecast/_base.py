@@ -69,6 +69,18 @@ class Forecaster(ABC):
         risk = self._predict(self.events.before(t0), t0, hours / 24.0)
         return np.asarray(risk, dtype=np.float64).reshape(self.grid.shape)
 
+    def frozen(self, events: Events, t0: float) -> Forecaster:
+        """Return a model whose learnt settings are fitted on ``events`` before ``t0``
+        (days) and then held fixed, for backtests on the days after ``t0``.
+
+        Each backtest day still refits the data (``fit(past)``); only settings the
+        model learns by search (e.g. the stacking weights of the default) are
+        learnt once, before the first day, instead of every day: the same model,
+        without look-ahead, at a fraction of the cost. Models without such settings
+        return themselves.
+        """
+        return self
+
     @abstractmethod
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
         """Return a flat risk per cell from the events before ``t0`` (days)."""

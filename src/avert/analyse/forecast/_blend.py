@@ -1,4 +1,4 @@
-"""The default forecaster: a slowly decayed count, plus a little of its neighbourhood.
+"""A slowly decayed count, plus a little of its neighbourhood (the former default).
 
 .. math:: r_c = \\tilde n_c + w\\,(G_\\sigma * \\tilde n)_c + v\\,\\tilde m_c,
           \\qquad \\tilde n_c = \\frac{\\sum_{i \\in c} 2^{-a_i / T}}{\\sum_i 2^{-a_i / T}}
@@ -50,7 +50,7 @@ __all__ = ["Blend"]
 class Blend(Forecaster):
     """Decayed long-term count plus its neighbourhood (see the module docstring)."""
 
-    name: ClassVar[str] = "default"
+    name: ClassVar[str] = "blend"
     method: ClassVar[str] = (
         "one-year half-life decayed count per cell plus 0.1 x its Gaussian "
         "smoothing (sigma one cell)"

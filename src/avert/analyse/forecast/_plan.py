@@ -53,13 +53,17 @@ def backtest_share(
 
     For each of the ``days`` periods of length ``horizon`` ending at ``at``, the model
     is fitted on the events before the period's start and its top ``k`` cells are
-    scored on the period's events. The share is event-weighted (None without events).
+    scored on the period's events. Settings a model learns by search are learnt once,
+    from the events before the first period (:meth:`Forecaster.frozen`: no
+    look-ahead). The share is event-weighted (None without events).
     """
     step = horizon.total_seconds() / 86_400.0
     t_at = to_days(at)
     hits = 0
     total = 0
     used = 0
+    t_first = t_at - days * step
+    model = make_model(grid).frozen(events.before(t_first), t_first)
     for b in range(days, 0, -1):
         t0 = t_at - b * step
         past = events.before(t0)
@@ -67,7 +71,7 @@ def backtest_share(
             continue
         test = events.between(t0, t0 + step)
         start = dt.datetime(1970, 1, 1) + dt.timedelta(days=t0)
-        risk = make_model(grid).fit(past).predict(start, horizon)
+        risk = model.fit(past).predict(start, horizon)
         chosen = np.zeros(grid.n_cells, dtype=bool)
         chosen[select_top(risk, k)] = True
         hits += int(chosen[test.cell].sum())
