@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app
+from avert.errors import ConfigError
 from avert.store import Store
 
 
@@ -294,3 +295,55 @@ def test_performance_leaves_out_a_cut_last_period(sqlite_store: Store) -> None:
     assert north["chart"][0]["period"] == "2022-01-01"
     assert north["chart"][-1]["period"] == "2024-11-01"
     assert any("incomplete" in n for n in out["notes"])
+
+
+def test_weekly_baseline_ends_before_the_week_of_from(sqlite_store: Store) -> None:
+    # 2024-01-03 is a Wednesday: its week starts on Monday 2024-01-01, the day after
+    # the baseline's last day, so the baseline needs no cut; from a Tuesday baseline
+    # end it does.
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    args = ("--unit", "week", "--no-categories", "--baseline-from", "2022-01-03")
+    out = json.loads(
+        _performance(
+            sqlite_store,
+            *args,
+            "--baseline-to",
+            "2024-01-01",
+            "--from",
+            "2024-01-02",
+            "--to",
+            "2024-06-30",
+            "--json",
+        )
+    )
+    assert any(
+        "the baseline ends the day before, 2023-12-31" in n for n in out["notes"]
+    )
+    north = next(
+        v for v in out["verdicts"] if v["area"] == "North" and v["flag"] == "all"
+    )
+    assert north["chart"][0]["period"] == "2022-01-03"
+
+
+def test_periods_out_of_order_are_a_clear_error(sqlite_store: Store) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "performance",
+            "--baseline-from",
+            "2022-01-01",
+            "--baseline-to",
+            "2024-02-01",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-12-31",
+        ],
+    )
+    # an AvertError: `avert` prints it as one line (cli.main), no traceback
+    assert isinstance(result.exception, ConfigError)
+    assert "must come in order" in str(result.exception)

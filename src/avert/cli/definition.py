@@ -331,7 +331,9 @@ def classify(
         [Col("category", "id"), Col("incidents", "fixed", "right")],
         [
             [cat or "(not in the definition)", f"{n:,}"]
-            for cat, n in sorted(report.by_category.items(), key=lambda kv: -kv[1])
+            for cat, n in sorted(
+                report.by_category.items(), key=lambda kv: (-kv[1], kv[0])
+            )
         ],
     )
 

@@ -42,7 +42,7 @@ from avert.analyse.performance import (
 )
 from avert.analyse.result import jsonable
 from avert.config.choices import AREA_FIELDS
-from avert.errors import NotFound, SchemaError
+from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
 from avert.store.database import Filter
@@ -165,18 +165,9 @@ def run_performance(
     if by is not None and by not in AREA_FIELDS:
         msg = f"--by must be one of {', '.join(AREA_FIELDS)}, not {by!r}"
         raise NotFound(msg)
-    # whole periods only: the baseline starts at its period's first day, and a
-    # last period that --to cuts short is left out (a partial count is no fall)
-    baseline_from = period_start(baseline_from, unit)
-    date_from = period_start(date_from, unit)
-    cut_notes: list[str] = []
-    last = period_start(date_to, unit)
-    if period_start(date_to + dt.timedelta(days=1), unit) == last:
-        cut_notes.append(
-            f"The {unit} starting {last} ends after --to {date_to}: it is incomplete "
-            "and left out."
-        )
-        date_to = last - dt.timedelta(days=1)
+    baseline_from, baseline_to, date_from, date_to, cut_notes = _whole_periods(
+        unit, baseline_from, baseline_to, date_from, date_to
+    )
     incidents, notes = _incidents(
         store,
         by=by,
@@ -235,6 +226,52 @@ def run_performance(
         params={**result.params, "by": by, "definition": profile},
         notes=(*cut_notes, *notes, *result.notes),
     )
+
+
+def _whole_periods(
+    unit: Unit,
+    baseline_from: dt.date,
+    baseline_to: dt.date,
+    date_from: dt.date,
+    date_to: dt.date,
+) -> tuple[dt.date, dt.date, dt.date, dt.date, list[str]]:
+    """The baseline and recent period in whole periods, with a note for each cut.
+
+    The baseline and the recent period start at their period's first day; a last
+    period that ``date_to`` cuts short is left out (a partial count is no fall); a
+    baseline reaching into the recent period's first period (a week starting before
+    ``--from``) ends the day before it.
+    """
+    if not baseline_from <= baseline_to < date_from <= date_to:
+        msg = (
+            "The periods must come in order: --baseline-from <= --baseline-to < "
+            f"--from <= --to (got {baseline_from}, {baseline_to}, {date_from}, "
+            f"{date_to})."
+        )
+        raise ConfigError(msg)
+    notes: list[str] = []
+    baseline_from = period_start(baseline_from, unit)
+    date_from = period_start(date_from, unit)
+    if baseline_to >= date_from:
+        baseline_to = date_from - dt.timedelta(days=1)
+        notes.append(
+            f"The recent period starts with the {unit} of {date_from}: the baseline "
+            f"ends the day before, {baseline_to}."
+        )
+    last = period_start(date_to, unit)
+    if period_start(date_to + dt.timedelta(days=1), unit) == last:
+        notes.append(
+            f"The {unit} starting {last} ends after --to {date_to}: it is incomplete "
+            "and left out."
+        )
+        date_to = last - dt.timedelta(days=1)
+    if date_to < date_from or baseline_to < baseline_from:
+        msg = (
+            f"No whole {unit} in the baseline or the recent period "
+            f"({baseline_from} to {baseline_to}; {date_from} to {date_to})."
+        )
+        raise ConfigError(msg)
+    return baseline_from, baseline_to, date_from, date_to, notes
 
 
 # --- equality -----------------------------------------------------------------------

@@ -105,7 +105,8 @@ def category_counts(current: pl.DataFrame, incidents: pl.DataFrame) -> pl.DataFr
     data.police.uk row in the definition on its category alone, when that category
     spans several profile categories (e.g. "violence and sexual offences"), has no
     profile category: it counts under ``police.uk: <category>``. Rows outside the
-    definition count under ``""``.
+    definition count under ``""``. Rows come most numerous first, ties by name, so
+    every run lists categories in the same order.
     """
     ptype = incidents.select(
         "incident_id", pl.col("crime_type").str.strip_chars().str.to_lowercase()
@@ -122,7 +123,11 @@ def category_counts(current: pl.DataFrame, incidents: pl.DataFrame) -> pl.DataFr
         .then(pl.lit("(in, no category)"))
         .otherwise(pl.lit(""))
     )
-    return labelled.group_by(label.alias("category")).len()
+    return (
+        labelled.group_by(label.alias("category"))
+        .len()
+        .sort(["len", "category"], descending=[True, False])
+    )
 
 
 def classify_store(

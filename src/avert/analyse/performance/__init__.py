@@ -66,7 +66,7 @@ from avert.analyse.performance._targets import (
     trajectory,
 )
 from avert.analyse.result import Result, json_object, jsonable
-from avert.errors import SchemaError
+from avert.errors import ConfigError, SchemaError
 
 __all__ = [
     "DEFAULTS",
@@ -423,8 +423,11 @@ def _check_series(
         msg = f"series lacks {missing}; build it with build_series()"
         raise SchemaError(msg)
     if baseline[1] >= recent[0]:
-        msg = "the baseline must end before the recent period starts"
-        raise ValueError(msg)
+        msg = (
+            f"the baseline must end before the recent period starts (baseline ends "
+            f"{baseline[1]}, recent period starts {recent[0]})"
+        )
+        raise ConfigError(msg)
 
 
 def _with_confidence(
