@@ -21,14 +21,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/avert demo
 
-# Debian's chromium renders the briefing in the browser tests (no browser download).
+# Debian's chromium renders the briefing in the browser tests (no browser download);
+# WeasyPrint subsets fonts with HarfBuzz-Subset (it warns without it).
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! ldconfig -p | grep -q libharfbuzz-subset; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing Debian chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "installing Debian chromium and libharfbuzz-subset0 for the browser and PDF tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libharfbuzz-subset0 >/dev/null; \
 	  else \
-	    echo "chromium missing and not root: run 'sudo apt-get install chromium' for the browser tests"; \
+	    echo "chromium or libharfbuzz-subset0 missing and not root: run 'sudo apt-get install chromium libharfbuzz-subset0' for the browser and PDF tests"; \
 	  fi; \
 	fi
 
