@@ -64,10 +64,14 @@ def for_briefing(
 
     ``overdue``: open at ``at`` and due before it; ``due``: open, due in the next 24
     hours (inclusive); ``done``: done in the window (``at - hours`` to ``at``), with
-    their results. Each sorted by due time, then id. ``replay``: as they stood at
-    ``at`` (:func:`as_at`); False: as they stand now (a live meeting view).
+    their results. Each sorted by due time, then the item tasked (kind, id), then the
+    tasking's id, so the order does not depend on the random part of tasking ids.
+    ``replay``: as they stood at ``at`` (:func:`as_at`); False: as they stand now (a
+    live meeting view).
     """
-    rows = (as_at(taskings, at) if replay else taskings).sort(["due", "tasking_id"])
+    rows = (as_at(taskings, at) if replay else taskings).sort(
+        ["due", "item_kind", "item_id", "tasking_id"]
+    )
     since = at - dt.timedelta(hours=hours)
     is_open = pl.col("status") == "open"
     done_at = pl.coalesce("result_at", "updated_at")
