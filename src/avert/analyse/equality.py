@@ -600,14 +600,15 @@ def _make_up_pool(pool: pl.DataFrame, ids: pl.Series, *, at_year: int) -> pl.Dat
 
 
 def _reference_category(dim: str, agg: pl.DataFrame) -> str:
-    """White for ethnicity, F for sex, else the pool's largest known category."""
+    """White for ethnicity, F for sex, else the pool's largest known category (the
+    first by name among equally large ones, so the choice is the same every run)."""
     if dim == "ethnicity":
         return REFERENCE
     if dim == "sex":
         return "F"
     known = agg.filter(pl.col("category") != "unknown")
     return (
-        str(known.sort("pool", descending=True)["category"][0])
+        str(known.sort(["pool", "category"], descending=[True, False])["category"][0])
         if known.height
         else "unknown"
     )
