@@ -338,8 +338,10 @@ INCIDENTS: Final = _spec(
     ],
     ("incident_id",),
     # only occurred_from is queried by range (briefing windows); every extra index
-    # costs a sort of the whole table at the end of a bulk load (migration 0002)
-    indexes=(("occurred_from",),),
+    # costs a sort of the whole table at the end of a bulk load (migration 0002).
+    # The one index also covers the places forecast's read (time, precision, x, y
+    # and the id it joins on), so that read never visits the wide rows (0013).
+    indexes=(("occurred_from", "time_precision", "x", "y", "incident_id"),),
 )
 
 OUTCOMES: Final = _spec(
@@ -668,6 +670,9 @@ CLASSIFICATIONS: Final = _spec(
         ("harm_source", pl.String(), "where the harm weight comes from"),
     ],
     ("incident_id", "profile"),
+    # covers the places forecast's join (is this incident in the definition?), so
+    # it reads the index alone, never the row (migration 0013)
+    indexes=(("incident_id", "profile", "in_definition"),),
 )
 
 DETECTED_GROUPS: Final = _spec(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import polars as pl
 
@@ -152,3 +155,21 @@ def test_offenders_between_is_the_pool_of_the_make_up(any_store: Store) -> None:
     assert got.schema == {"person_id": pl.String, "borough": pl.String}
     none = queries.offenders_between(any_store, a, b, profile="who-broad")
     assert none.height == 0
+
+
+def test_places_read_touches_only_indexes_on_sqlite(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # the places forecast reads ~400,000 rows a briefing on a big store: through
+    # covering indexes it never visits a wide incident row or a classification row
+    sql = queries._classified_window_sql(
+        "sqlite",
+        queries.LOCATED_COLUMNS,
+        ["in_definition"],
+        queries._LOCATED_WHERE,
+    )
+    params = ["avb-2010", "2025-01-01T00:00:00", "2025-02-01T00:00:00"]
+    with closing(sqlite3.connect(tmp_path / "avert.db")) as con:
+        plan = [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    assert len(plan) == 2
+    assert all("USING COVERING INDEX" in step for step in plan), plan

@@ -127,14 +127,8 @@ def _classified_window(
     ``profile`` (null where none), in canonical types.
     """
     inc_spec, cls_spec = TABLES["incidents"], TABLES["classifications"]
-    sql = (
-        "SELECT "
-        + ", ".join(
-            [f'i."{c}"' for c in incident_columns] + [f'c."{c}"' for c in class_columns]
-        )
-        + ' FROM "incidents" i LEFT JOIN "classifications" c '
-        'ON c."incident_id" = i."incident_id" AND c."profile" = ? '
-        'WHERE i."occurred_from" >= ? AND i."occurred_from" < ?' + and_where
+    sql = _classified_window_sql(
+        store.dialect, incident_columns, class_columns, and_where
     )
     schema = {
         **{c: inc_spec.schema[c] for c in incident_columns},
@@ -148,6 +142,39 @@ def _classified_window(
         pl.col(c).cast(t) for c, t in schema.items() if typed.schema[c] != t
     )
     return out
+
+
+#: classifications' index holding ``in_definition`` (migration 0013)
+_IN_DEFINITION_INDEX: Final = "ix_classifications_incident_id_profile_in_definition"
+
+
+def _classified_window_sql(
+    dialect: str,
+    incident_columns: Sequence[str],
+    class_columns: Sequence[str],
+    and_where: str = "",
+) -> str:
+    """The SQL of :func:`_classified_window` (placeholders: profile, start, end).
+
+    When ``in_definition`` is the only classification column, SQLite is told to
+    join through the index that holds it (``INDEXED BY``): its planner, with no
+    statistics, prefers the primary key's index, which makes it visit the
+    classification row of every incident as well.
+    """
+    hint = (
+        f' INDEXED BY "{_IN_DEFINITION_INDEX}"'
+        if dialect == "sqlite" and list(class_columns) == ["in_definition"]
+        else ""
+    )
+    return (
+        "SELECT "
+        + ", ".join(
+            [f'i."{c}"' for c in incident_columns] + [f'c."{c}"' for c in class_columns]
+        )
+        + f' FROM "incidents" i LEFT JOIN "classifications" c{hint} '
+        'ON c."incident_id" = i."incident_id" AND c."profile" = ? '
+        'WHERE i."occurred_from" >= ? AND i."occurred_from" < ?' + and_where
+    )
 
 
 def classified_between(
@@ -181,6 +208,14 @@ def classified_between(
     )
 
 
+#: what the places forecast reads of an incident (:func:`located_between`)
+LOCATED_COLUMNS: Final = ("occurred_from", "x", "y")
+_LOCATED_WHERE: Final = (
+    ' AND i."x" IS NOT NULL AND i."y" IS NOT NULL '
+    'AND (i."time_precision" IS NULL OR i."time_precision" <> \'month\')'
+)
+
+
 def located_between(
     store: Store, start: dt.datetime, end: dt.datetime, *, profile: str
 ) -> pl.DataFrame:
@@ -195,10 +230,9 @@ def located_between(
         start,
         end,
         profile=profile,
-        incident_columns=["occurred_from", "x", "y"],
+        incident_columns=LOCATED_COLUMNS,
         class_columns=["in_definition"],
-        and_where=' AND i."x" IS NOT NULL AND i."y" IS NOT NULL '
-        'AND (i."time_precision" IS NULL OR i."time_precision" <> \'month\')',
+        and_where=_LOCATED_WHERE,
     )
 
 
