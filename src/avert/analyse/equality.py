@@ -39,6 +39,7 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
+from avert.analyse.denominators import POLICE_AGE_RANGES
 from avert.analyse.result import Result, json_object, jsonable
 from avert.errors import SchemaError
 
@@ -481,12 +482,11 @@ def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
 
 
 # --- priority lists -----------------------------------------------------------------
-AGE_BANDS: Final = (
-    ("under 10", 0, 9),
-    ("10-17", 10, 17),
-    ("18-24", 18, 24),
-    ("25-34", 25, 34),
-    ("over 34", 35, 200),
+#: the oldest plausible age in years: an older one is a recording error (band unknown)
+_MAX_AGE: Final = 200
+#: the police.uk age ranges (inclusive years), the last one closed at ``_MAX_AGE``
+AGE_BANDS: Final = tuple(
+    (name, lo, min(hi, _MAX_AGE)) for name, lo, hi in POLICE_AGE_RANGES
 )
 
 

@@ -34,6 +34,7 @@ from avert.analyse.networks._common import (
     _config,
     _in_window,
     _incident_facts,
+    _optional,
 )
 from avert.config.networks import NetworksConfig
 from avert.schema import check_frame
@@ -255,11 +256,7 @@ def _family_incidents(
     )
     inc = incidents.select(
         *_incident_facts(),
-        (
-            pl.col("domestic").cast(pl.Boolean).fill_null(False)
-            if "domestic" in incidents.columns
-            else pl.lit(False)
-        ).alias("domestic"),
+        _optional(incidents, "domestic", False, pl.Boolean()),
         (
             pl.col(type_col).cast(pl.String)
             if type_col

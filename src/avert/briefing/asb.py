@@ -9,7 +9,7 @@ import polars as pl
 from avert.analyse.risk import asb_escalation_risk
 from avert.briefing.context import BriefingContext, links
 from avert.briefing.model import AsbCallerItem, Section
-from avert.briefing.victims import score_line
+from avert.briefing.victims import score_line, take_parts
 
 __all__ = ["asb_callers_section"]
 
@@ -49,12 +49,7 @@ def asb_callers_section(ctx: BriefingContext) -> Section[AsbCallerItem]:
     callers = callers.join(ids_by_caller, on="person_id", how="left")
     items: list[AsbCallerItem] = []
     for row in callers.to_dicts():
-        parts = {k: v for k, v in row.items() if k.startswith("part_")}
-        for k in parts:
-            row.pop(k)
-        row["parts"] = parts
-        if ctx.partner:
-            row.pop("name", None)
+        parts = take_parts(row, partner=ctx.partner)
         row["reasons"] = [
             "vulnerable caller reporting ASB in the window",
             f"{row['n_reports']} ASB reports in {ar.window_days} days"

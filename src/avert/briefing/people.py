@@ -9,7 +9,7 @@ import polars as pl
 from avert.analyse.risk import offender_risk
 from avert.briefing.context import OFFENDING_ROLES, BriefingContext, links
 from avert.briefing.model import PersonItem, Section
-from avert.briefing.victims import score_line
+from avert.briefing.victims import score_line, take_parts
 
 __all__ = ["people_section"]
 
@@ -50,16 +50,7 @@ def people_section(ctx: BriefingContext, *, top: int = 10) -> Section[PersonItem
     )
     items: list[PersonItem] = []
     for row in ranked.to_dicts():
-        parts = {
-            k: (v if v is not None else 0.0)
-            for k, v in row.items()
-            if k.startswith("part_")
-        }
-        for k in parts:
-            row.pop(k)
-        row["parts"] = parts
-        if ctx.partner:
-            row.pop("name", None)
+        parts = take_parts(row, partner=ctx.partner, missing=0.0)
         row["groups"] = row.get("groups") or []
         row["reasons"] = [
             f"{'/'.join(row['roles_today'])} in {len(row['today'])} incident(s) in "

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import polars as pl
 
 from avert.briefing.context import BriefingContext, links
 from avert.briefing.model import REPEAT_WINDOW_DAYS, RepeatVictimItem, Section
 
-__all__ = ["repeat_victims_section", "score_line"]
+__all__ = ["repeat_victims_section", "score_line", "take_parts"]
 
 
 def score_line(label: str, score: float, parts: dict[str, float]) -> str:
@@ -17,6 +17,27 @@ def score_line(label: str, score: float, parts: dict[str, float]) -> str:
     return f"{label} {score:.1f} = " + " + ".join(
         f"{k[5:]} {v:g}" for k, v in parts.items()
     )
+
+
+def take_parts(
+    row: dict[str, Any], *, partner: bool, missing: float | None = None
+) -> dict[str, Any]:
+    """Move a scored row's ``part_*`` values into ``row["parts"]`` and return them.
+
+    A null part becomes ``missing``; for a partner audience the row's ``name`` is
+    dropped too.
+    """
+    parts = {
+        k: (v if v is not None else missing)
+        for k, v in row.items()
+        if k.startswith("part_")
+    }
+    for k in parts:
+        row.pop(k)
+    row["parts"] = parts
+    if partner:
+        row.pop("name", None)
+    return parts
 
 
 def repeat_victims_section(ctx: BriefingContext) -> Section[RepeatVictimItem]:
@@ -41,12 +62,7 @@ def repeat_victims_section(ctx: BriefingContext) -> Section[RepeatVictimItem]:
     )
     items: list[RepeatVictimItem] = []
     for row in hit.to_dicts():
-        parts = {k: v for k, v in row.items() if k.startswith("part_")}
-        row["parts"] = parts
-        for k in parts:
-            row.pop(k)
-        if ctx.partner:
-            row.pop("name", None)
+        parts = take_parts(row, partner=ctx.partner)
         row["reasons"] = [
             f"victim again in the window ({len(row['today'])} incident(s), harm "
             f"{row['harm_today']:.0f} days)",

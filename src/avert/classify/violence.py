@@ -112,6 +112,18 @@ def _group_counts(
     )
 
 
+def _victim_pairs(involvements: pl.DataFrame) -> pl.LazyFrame:
+    """The distinct (``incident_id``, ``person_id``) pairs of the victims, as strings."""
+    return (
+        involvements.lazy()
+        .filter(pl.col("role") == "victim")
+        .select(
+            pl.col("incident_id").cast(pl.String), pl.col("person_id").cast(pl.String)
+        )
+        .unique()
+    )
+
+
 def _repeat_victims(
     prepared: pl.LazyFrame,
     involvements: pl.DataFrame | None,
@@ -130,14 +142,7 @@ def _repeat_victims(
         pl.col("_code").is_in(list(profile.violence_related_codes))
         & pl.col("occurred_from").is_not_null()
     )
-    victims = (
-        involvements.lazy()
-        .filter(pl.col("role") == "victim")
-        .select(
-            pl.col("incident_id").cast(pl.String), pl.col("person_id").cast(pl.String)
-        )
-        .unique()
-    )
+    victims = _victim_pairs(involvements)
     window = pl.duration(days=ext.window_days)
     rows = (
         victims.join(base, on="incident_id", how="inner")
@@ -320,16 +325,9 @@ def _row_repeat(
         .filter(pl.col("_vr") & pl.col("occurred_from").is_not_null())
         .select("incident_id", "_row", "occurred_from")
     )
-    victims = (
-        involvements.lazy()
-        .filter(pl.col("role") == "victim")
-        .select(
-            pl.col("incident_id").cast(pl.String), pl.col("person_id").cast(pl.String)
-        )
-    )
+    victims = _victim_pairs(involvements)
     window = pl.duration(days=ext.window_days)
-    # Involvements are unique per (incident_id, person_id, role) (schema primary key);
-    # a repeated row of the same incident is never its own repeat.
+    # a repeated row of the same incident is never its own repeat
     same_prev = (pl.col("person_id") == pl.col("person_id").shift(1)) & (
         pl.col("_row") != pl.col("_row").shift(1)
     )

@@ -29,6 +29,7 @@ from avert.schema import CONTINUUM_LEVELS, RELATIONSHIP_KINDS, ROLES
 __all__ = [
     "COMMUNITY_OBJECTIVES",
     "CONTINUUM_MEASURES",
+    "GROUP_HARM_MEASURES",
     "RETALIATION_TRIGGERS",
     "ActivityConfig",
     "CommunityConfig",
@@ -56,9 +57,9 @@ RETALIATION_TRIGGERS: Final = (
 #: limit; Traag, Van Dooren & Nesterov 2011) or modularity (Newman & Girvan 2004).
 COMMUNITY_OBJECTIVES: Final = ("cpm", "modularity")
 
-#: Group measures a continuum rule may test (columns of the group profile).
-CONTINUUM_MEASURES: Final = (
-    "size",
+#: A group's incident, harm, violence and weapon measures (columns of the group
+#: profile, in its order).
+GROUP_HARM_MEASURES: Final = (
     "n_incidents",
     "harm_days",
     "harm_days_per_member",
@@ -68,6 +69,12 @@ CONTINUUM_MEASURES: Final = (
     "weapon_share",
     "firearm_share",
     "gang_flag_share",
+)
+
+#: Group measures a continuum rule may test (columns of the group profile).
+CONTINUUM_MEASURES: Final = (
+    "size",
+    *GROUP_HARM_MEASURES,
     "longevity_days",
     "n_conflicts",
     "n_rivals",

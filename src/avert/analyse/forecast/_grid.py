@@ -26,6 +26,17 @@ DAY_US: Final = 86_400_000_000
 _MAX_CELLS: Final = 25_000_000
 
 
+def _finite_points(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
+    """Mask of the points with finite x and y; a ConfigError if there is none."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        msg = "No finite coordinates to build a grid from."
+        raise ConfigError(msg)
+    return ok
+
+
 @dataclass(frozen=True)
 class Grid:
     """A rectangle of square cells (see the module docstring for the layout)."""
@@ -84,10 +95,7 @@ class Grid:
         ``origin = (floor(min x), floor(min y))`` and
         ``n = floor((max - origin) / cell_size_m) + 1`` along each axis.
         """
-        ok = np.isfinite(x) & np.isfinite(y)
-        if not ok.any():
-            msg = "No finite coordinates to build a grid from."
-            raise ConfigError(msg)
+        ok = _finite_points(x, y)
         x0 = float(np.floor(x[ok].min()))
         y0 = float(np.floor(y[ok].min()))
         nx = int(np.floor((x[ok].max() - x0) / cell_size_m)) + 1
@@ -104,10 +112,7 @@ class Grid:
         as :mod:`avert.analyse.places`), so cell ``(row, col)`` is the place cell
         ``E{col + x0 / s}:N{row + y0 / s}``.
         """
-        ok = np.isfinite(x) & np.isfinite(y)
-        if not ok.any():
-            msg = "No finite coordinates to build a grid from."
-            raise ConfigError(msg)
+        ok = _finite_points(x, y)
         s = float(cell_size_m)
         i0 = np.floor(x[ok].min() / s)
         j0 = np.floor(y[ok].min() / s)

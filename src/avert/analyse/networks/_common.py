@@ -54,22 +54,23 @@ def _incident_facts() -> list[pl.Expr]:
     ]
 
 
+def _optional(
+    frame: pl.DataFrame, name: str, default: object, dtype: pl.DataType
+) -> pl.Expr:
+    """Column ``name`` of ``frame`` typed, nulls as ``default``; absent: ``default``."""
+    if name in frame.columns:
+        return pl.col(name).cast(dtype).fill_null(default)
+    return pl.lit(default, dtype=dtype).alias(name)
+
+
 def _check_incidents(incidents: pl.DataFrame) -> pl.DataFrame:
     check_frame(incidents, list(_INCIDENT_COLUMNS), name="incidents")
-    cols = _incident_facts()
-    if "weapon" in incidents.columns:
-        cols.append(pl.col("weapon").cast(pl.String).fill_null("none"))
-    else:
-        cols.append(pl.lit("none").alias("weapon"))
-    if "gang_related" in incidents.columns:
-        cols.append(pl.col("gang_related").cast(pl.Boolean).fill_null(False))
-    else:
-        cols.append(pl.lit(False).alias("gang_related"))
-    if "injury" in incidents.columns:
-        cols.append(pl.col("injury").cast(pl.String).fill_null("none"))
-    else:
-        cols.append(pl.lit("none").alias("injury"))
-    return incidents.select(cols)
+    return incidents.select(
+        *_incident_facts(),
+        _optional(incidents, "weapon", "none", pl.String()),
+        _optional(incidents, "gang_related", False, pl.Boolean()),
+        _optional(incidents, "injury", "none", pl.String()),
+    )
 
 
 def _check_involvements(involvements: pl.DataFrame) -> pl.DataFrame:

@@ -102,20 +102,12 @@ def person_metrics(
         pl.len().cast(pl.Int64).alias("degree"),
         pl.col("weight").sum().alias("weighted_degree"),
     )
-    fam = (
-        _both_ways(family_edges.select("person_a", "person_b"), "family").unique(
-            ["person_id", "other_id"]
-        )
+    kin = (
+        family_edges.select("person_a", "person_b")
         if family_edges is not None
-        else pl.DataFrame(
-            schema={
-                "person_id": pl.String,
-                "other_id": pl.String,
-                "weight": pl.Float64,
-                "link": pl.String,
-            }
-        )
+        else pl.DataFrame(schema={"person_a": pl.String, "person_b": pl.String})
     )
+    fam = _both_ways(kin, "family").unique(["person_id", "other_id"])
     nfam = fam.group_by("person_id").agg(pl.len().cast(pl.Int64).alias("n_family"))
     network = pl.concat([co, fam]) if cfg.exposure.include_family else co
     network = network.select("person_id", "other_id").unique()

@@ -16,7 +16,7 @@ from avert.analyse.networks._common import (
     _Window,
 )
 from avert.analyse.networks._conflicts import group_conflicts
-from avert.config.networks import NetworksConfig
+from avert.config.networks import GROUP_HARM_MEASURES, NetworksConfig
 from avert.schema import check_frame
 
 #: the columns of a group profile, in order
@@ -26,15 +26,7 @@ _PROFILE_COLUMNS: Final = (
     "size",
     "n_active_members",
     "corroborated_share",
-    "n_incidents",
-    "harm_days",
-    "harm_days_per_member",
-    "harm_days_per_incident",
-    "violence_share",
-    "n_violent_incidents",
-    "weapon_share",
-    "firearm_share",
-    "gang_flag_share",
+    *GROUP_HARM_MEASURES,
     "first_at",
     "last_at",
     "longevity_days",

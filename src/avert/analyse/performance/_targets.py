@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Final
 
 import numpy as np
 import polars as pl
@@ -56,6 +57,15 @@ def trajectory(
 
 
 # --- most similar areas -----------------------------------------------------------------
+#: the columns of :func:`most_similar_areas`
+_PEER_SCHEMA: Final = {
+    "area": pl.String,
+    "peer": pl.String,
+    "rank": pl.Int64,
+    "distance": pl.Float64,
+}
+
+
 def most_similar_areas(
     features: pl.DataFrame, *, area: str = "area", k: int = 5
 ) -> pl.DataFrame:
@@ -75,14 +85,7 @@ def most_similar_areas(
     """
     numeric = [c for c, t in features.schema.items() if c != area and t.is_numeric()]
     if not numeric or features.height < 2:
-        return pl.DataFrame(
-            schema={
-                "area": pl.String,
-                "peer": pl.String,
-                "rank": pl.Int64,
-                "distance": pl.Float64,
-            }
-        )
+        return pl.DataFrame(schema=_PEER_SCHEMA)
     data = features.select(
         [
             (
@@ -113,12 +116,7 @@ def most_similar_areas(
             "rank": np.tile(np.arange(1, kk + 1), features.height),
             "distance": dist[rows, order.ravel()],
         },
-        schema={
-            "area": pl.String,
-            "peer": pl.String,
-            "rank": pl.Int64,
-            "distance": pl.Float64,
-        },
+        schema=_PEER_SCHEMA,
     )
 
 
