@@ -27,15 +27,9 @@ Run: ``.venv/bin/python benchmarks/forecast.py [--validation] [--models a,b]``.
 
 from __future__ import annotations
 
-import os
+from harness import single_threaded
 
-for _v in (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "POLARS_MAX_THREADS",
-):
-    os.environ[_v] = "1"
+single_threaded()
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
@@ -127,6 +121,20 @@ def opencp_best(cover: tuple[float, ...], *, with_sepp: bool) -> dict[str, list[
     return best
 
 
+def hit_rate(summary: pl.DataFrame, basis: str, coverage: float) -> float:
+    """The hit rate of a :func:`summarise` table on one basis at one coverage."""
+    row = summary.filter((pl.col("basis") == basis) & (pl.col("coverage") == coverage))
+    return float(row["hit_rate"][0])
+
+
+def hit_rate_cells(summary: pl.DataFrame) -> list[str]:
+    """The table cells ``bbox / active`` of the hit rate, one per coverage of COVER."""
+    return [
+        f"{hit_rate(summary, 'bbox', c):.3f} / {hit_rate(summary, 'active', c):.3f}"
+        for c in COVER
+    ]
+
+
 def bootstrap_diff(
     a: pl.DataFrame, b: pl.DataFrame, col: str, reps: int = 2000
 ) -> tuple[float, float, float]:
@@ -169,11 +177,7 @@ def run(
         )
         out[label_] = per_day
         s = summarise(per_day)
-        cells = []
-        for c in COVER:
-            hb = s.filter((pl.col("basis") == "bbox") & (pl.col("coverage") == c))
-            ha = s.filter((pl.col("basis") == "active") & (pl.col("coverage") == c))
-            cells.append(f"{hb['hit_rate'][0]:.3f} / {ha['hit_rate'][0]:.3f}")
+        cells = hit_rate_cells(s)
         pai = s.filter((pl.col("basis") == "bbox") & (pl.col("coverage") == 0.05))
         sec = float(per_day["fit_predict_s"].median())
         cpu = float(per_day["fit_predict_cpu_s"].median())
@@ -218,19 +222,9 @@ def on_sepp_days(out: dict[str, pl.DataFrame], days: list[dt.date]) -> None:
     print(f"| open_cp sepp (README) | {' | '.join(figures)} |")
     for label_, per_day in out.items():
         s = summarise(per_day.filter(pl.col("day").is_in(sepp_days)))
-        cells = []
-        for c in COVER:
-            hb = s.filter((pl.col("basis") == "bbox") & (pl.col("coverage") == c))
-            ha = s.filter((pl.col("basis") == "active") & (pl.col("coverage") == c))
-            cells.append(f"{hb['hit_rate'][0]:.3f} / {ha['hit_rate'][0]:.3f}")
-        print(f"| {label_} | {' | '.join(cells)} |")
+        print(f"| {label_} | {' | '.join(hit_rate_cells(s))} |")
         wins = sum(
-            float(
-                s.filter((pl.col("basis") == basis) & (pl.col("coverage") == c))[
-                    "hit_rate"
-                ][0]
-            )
-            > OPENCP["sepp"][b][i] + 0.0005
+            hit_rate(s, basis, c) > OPENCP["sepp"][b][i] + 0.0005
             for b, basis in enumerate(("bbox", "active"))
             for i, c in enumerate(COVER)
         )

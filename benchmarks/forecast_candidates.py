@@ -18,15 +18,9 @@ day of 2020 (90). ``--gbm`` adds the gradient-boosted Poisson model (slow: about
 
 from __future__ import annotations
 
-import os
+from harness import single_threaded
 
-for _v in (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "POLARS_MAX_THREADS",
-):
-    os.environ[_v] = "1"
+single_threaded()
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402

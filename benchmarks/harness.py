@@ -18,6 +18,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+#: The thread pools of the numeric libraries that :func:`single_threaded` pins.
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "POLARS_MAX_THREADS",
+)
+
+
+def single_threaded() -> None:
+    """Pin numpy's, scipy's and polars' thread pools to one thread: call before they
+    are imported (the pools are sized on import), so CPU seconds are one core's."""
+    for name in _THREAD_VARIABLES:
+        os.environ[name] = "1"
+
 
 def peak_rss_mib() -> float:
     """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""

@@ -655,15 +655,7 @@ class Store:
             msg = f"{table} has no columns {unknown}"
             raise NotFound(msg)
         sql, params = self._select_sql(table, names, where, order_by)
-        with self._lock_errors("Could not read the database"):
-            conn = _adbc_connect(self.url, lock_timeout_s=self.lock_timeout_s)
-        try:
-            with self._lock_errors("Could not read the database"):
-                return _fetch(
-                    conn, self.dialect, sql, params, {c: spec.schema[c] for c in names}
-                )
-        finally:
-            conn.close()
+        return self._read(sql, params, {c: spec.schema[c] for c in names})
 
     def _select_sql(
         self,
@@ -718,13 +710,16 @@ class Store:
         result never depends on which rows come first (:class:`StoreError` when the
         query's columns differ from the schema's names).
         """
+        return self._read(_placeholders(sql, self.dialect), params, schema)
+
+    def _read(self, sql: str, params: Sequence[object], schema: Schema) -> pl.DataFrame:
+        """Run a read-only query already in the dialect's placeholders on a connection
+        of its own (closed after), into a frame typed by ``schema``."""
         with self._lock_errors("Could not read the database"):
             conn = _adbc_connect(self.url, lock_timeout_s=self.lock_timeout_s)
         try:
             with self._lock_errors("Could not read the database"):
-                return _fetch(
-                    conn, self.dialect, _placeholders(sql, self.dialect), params, schema
-                )
+                return _fetch(conn, self.dialect, sql, params, schema)
         finally:
             conn.close()
 

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastapi import Request
 
 from avert.errors import PermissionDenied
-from avert.policy import decide
-from avert.workflows.users import User, current_account, user_for_token
+from avert.workflows.users import User, check_allowed, current_account, user_for_token
 
 if TYPE_CHECKING:
     from avert.web.app import WebContext
@@ -150,9 +149,7 @@ async def authorize(request: Request) -> None:
     if user is None:
         raise LoginRequired
     area = request.query_params.get("area") or None
-    decision = decide(user.role, action, user_area=user.area, resource_area=area)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, action, area=area)
 
 
 def current_user(request: Request) -> User:

@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from avert.config.settings import Settings
 from avert.errors import ConfigError, NotFound, PermissionDenied
-from avert.policy import ROLES
+from avert.policy import ROLES, decide
 from avert.store import Store, audit
 from avert.store.users import (
     put_token,
@@ -39,6 +39,7 @@ __all__ = [
     "User",
     "add_user",
     "authenticate",
+    "check_allowed",
     "issue_token",
     "list_users",
     "reset_password",
@@ -65,6 +66,24 @@ class User:
     role: str
     org: str | None = None
     area: str | None = None
+
+
+def check_allowed(
+    user: User, action: str, *, area: str | None = None, org: str | None = None
+) -> None:
+    """Refuse with :class:`PermissionDenied` (the policy's reason) unless ``user`` may
+    do ``action`` (:func:`avert.policy.decide`) on what lies in ``area`` or belongs to
+    ``org`` (None: no particular area or organisation)."""
+    decision = decide(
+        user.role,
+        action,
+        user_area=user.area,
+        resource_area=area,
+        user_org=user.org,
+        resource_org=org,
+    )
+    if not decision:
+        raise PermissionDenied(decision.reason)
 
 
 def audit_as(store: Store, user: User, *, action: str, obj: str, reason: str) -> None:

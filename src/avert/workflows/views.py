@@ -27,14 +27,13 @@ from avert.config.settings import Settings
 from avert.delivery import ITEM_KINDS
 from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
-from avert.policy import decide
 from avert.report import briefing_page_context
 from avert.store import Store, queries
 from avert.store.summary import latest_incident_at, status_summary
 from avert.workflows.briefing import build_briefing, read_residents
 from avert.workflows.delivery import taskings_for_briefing
 from avert.workflows.networks import groups_report, person_report
-from avert.workflows.users import User, audit_as
+from avert.workflows.users import User, audit_as, check_allowed
 
 __all__ = [
     "BriefingCache",
@@ -196,9 +195,7 @@ def briefing_view(
     still a disclosure of the shared picture).
     """
     area = area or user.area
-    decision = decide(user.role, "view-today", user_area=user.area, resource_area=area)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "view-today", area=area)
     audience = audience_of(user.role)
     # a partner's briefing lists their own organisation's taskings
     organisation = user.org if audience == "partner" else None
@@ -263,11 +260,7 @@ def incidents_view(
     audited (``search`` with its filters). Partners get pseudonymised incident ids.
     """
     area = area or user.area
-    decision = decide(
-        user.role, "view-incidents", user_area=user.area, resource_area=area
-    )
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "view-incidents", area=area)
     where: list[tuple[str, str, object]] = [
         ("occurred_from", ">=", date_from),
         ("occurred_from", "<", date_to),
@@ -349,9 +342,7 @@ def person_view(
 
     The view is audited with the stated ``purpose`` before anything is read.
     """
-    decision = decide(user.role, "view-person")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "view-person")
     purpose = purpose.strip()
     if len(purpose) < 4:
         msg = "State the purpose of viewing this person (a few words)."
@@ -401,9 +392,7 @@ def groups_view(
     store: Store, settings: Settings, *, user: User, allow_demo_key: bool = False
 ) -> dict[str, Any]:
     """Groups with continuum level, matrix band and reasons (partners: pseudonyms)."""
-    decision = decide(user.role, "view-groups")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "view-groups")
     groups: list[dict[str, Any]] = groups_report(
         store, profile=settings.definition
     ).to_json()["groups"]
@@ -571,9 +560,7 @@ def taskings_makeup(
     (:func:`avert.workflows.delivery.taskings_for_briefing`) whose subject is a
     person; compared with the window's suspects and offenders (:func:`list_makeup`).
     """
-    decision = decide(user.role, "view-meeting")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "view-meeting")
     window = taskings_for_briefing(store, at=at, hours=hours)
     people = [
         str(row["item_id"])
@@ -608,9 +595,7 @@ def plan_makeup(
     person and which are not done or cancelled, against the suspects and offenders
     of the last :data:`GROUP_POOL_DAYS` days (:func:`list_makeup`).
     """
-    decision = decide(user.role, "view-plan")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "view-plan")
     actions = store.read_frame(
         "actions",
         columns=["target_type", "target_id", "status", "lead_organisation", "area"],

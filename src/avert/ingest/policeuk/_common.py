@@ -12,7 +12,8 @@ import polars as pl
 from avert.ingest._csv import LINE_COL
 from avert.ingest.geo import coordinate_problem, project
 from avert.ingest.keys import ContentKeyer
-from avert.ingest.policeuk._kinds import REDUCED, STOPS, force_from_name
+from avert.ingest.policeuk._kinds import REDUCED, STOPS, UNKNOWN, force_from_name
+from avert.ingest.result import Parsed, problems_frame
 
 _MONTH_RE: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # ASCII digits only
 #: the located columns :func:`_with_xy` adds (``has_location`` beside them)
@@ -60,6 +61,18 @@ class _File:
             pl.lit(self.name).alias("source_file"),
             pl.col(LINE_COL).alias("source_line"),
         ]
+
+
+def _not_policeuk(name: str, digest: str, why: str, raw: str | None = None) -> Parsed:
+    """A file of no police.uk kind: no rows read, one problem at line 0 saying
+    ``why`` (``raw``: the header it had, if any)."""
+    return Parsed(
+        name,
+        digest,
+        UNKNOWN,
+        0,
+        problems=problems_frame([(0, None, why, raw, "rejected", None)]),
+    )
 
 
 def _col(frame: pl.DataFrame, name: str) -> pl.Expr:

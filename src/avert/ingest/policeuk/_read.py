@@ -27,7 +27,7 @@ from avert.ingest._csv import (
 )
 from avert.ingest._rows import rejected_lines
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
-from avert.ingest.policeuk._common import _File
+from avert.ingest.policeuk._common import _File, _not_policeuk
 from avert.ingest.policeuk._crimes import _outcomes, _reduced, _street
 from avert.ingest.policeuk._kinds import (
     KINDS,
@@ -39,7 +39,7 @@ from avert.ingest.policeuk._kinds import (
     detect_kind,
 )
 from avert.ingest.policeuk._stops import _parse_api_stops, _stops
-from avert.ingest.result import Parsed, problems_frame, refused
+from avert.ingest.result import Parsed, refused
 from avert.ingest.sources import SourceFile, sha256_hex, unpack_member
 
 #: how each kind's rows are checked and mapped: (rows, header, file) -> (out, problems)
@@ -337,13 +337,7 @@ def _parse(
     if table.header and detect_kind(table.header) is not None:
         del data  # the bytes are no longer needed: free them before mapping
     if not table.header and table.rows == 0:
-        return Parsed(
-            name,
-            digest,
-            UNKNOWN,
-            0,
-            problems=problems_frame([(0, None, "empty file", None, "rejected", None)]),
-        )
+        return _not_policeuk(name, digest, "empty file")
     kind = detect_kind(table.header)
     if kind is None:
         return _unrecognised(
@@ -404,6 +398,5 @@ def _unrecognised(
         frame = frame.with_columns(normalised.line_numbers(frame["line"]))
     problems = rejected_lines(frame.with_columns(reason=pl.lit(why)), None)
     if problems.height == 0:
-        problems = problems_frame([(0, None, why, header, "rejected", None)])
-        return Parsed(name, digest, UNKNOWN, 0, problems=problems)
+        return _not_policeuk(name, digest, why, header)
     return Parsed(name, digest, UNKNOWN, problems.height, problems=problems)

@@ -17,15 +17,12 @@ from avert.ingest.policeuk._common import (
     _col,
     _coord_check,
     _File,
+    _not_policeuk,
     _texts,
     _with_xy,
 )
-from avert.ingest.policeuk._kinds import (
-    API_STOPS,
-    STOPS,
-    UNKNOWN,
-)
-from avert.ingest.result import PROBLEM_SCHEMA, Parsed, problems_frame
+from avert.ingest.policeuk._kinds import API_STOPS, STOPS
+from avert.ingest.result import PROBLEM_SCHEMA, Parsed
 from avert.schema import AGE_RANGES
 
 _SEX: Final = {"male": "M", "female": "F", "other": "X"}
@@ -179,22 +176,10 @@ def _parse_api_stops(
         records = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         why = f"not valid JSON: {err}"
-        return Parsed(
-            name,
-            digest,
-            UNKNOWN,
-            0,
-            problems=problems_frame([(0, None, why, None, "rejected", None)]),
-        )
+        return _not_policeuk(name, digest, why)
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         why = "not a police.uk API stop-and-search array of objects"
-        return Parsed(
-            name,
-            digest,
-            UNKNOWN,
-            0,
-            problems=problems_frame([(0, None, why, None, "rejected", None)]),
-        )
+        return _not_policeuk(name, digest, why)
     if not records:
         return Parsed(name, digest, API_STOPS, 0, {"stops": pl.DataFrame()})
     flat, odd = _api_columns(records)

@@ -28,7 +28,7 @@ from avert.workflows.delivery._common import (
     _save,
 )
 from avert.workflows.delivery._planfile import _action_of
-from avert.workflows.users import User, audit_as
+from avert.workflows.users import User, audit_as, check_allowed
 
 
 # --- actions -------------------------------------------------------------------------
@@ -39,14 +39,7 @@ def read_actions(store: Store, *, today: dt.date | None = None) -> pl.DataFrame:
 
 
 def _may_edit(user: User, row: dict[str, Any]) -> None:
-    decision = decide(
-        user.role,
-        "edit-action",
-        user_org=user.org,
-        resource_org=row.get("lead_organisation") or "",
-    )
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "edit-action", org=row.get("lead_organisation") or "")
 
 
 def update_action(
@@ -138,9 +131,7 @@ def plan_board(
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """The plan board: strand x status counts, RAG counts, and the actions listed."""
-    decision = decide(user.role, "view-plan")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "view-plan")
     today = today or dt.date.today()
     actions = _visible(read_actions(store, today=today), user)
     if lead:
@@ -196,9 +187,7 @@ def my_actions(
     store: Store, settings: Settings | None, *, user: User, today: dt.date | None = None
 ) -> list[dict[str, Any]]:
     """Actions a user owns, and (for a user with an organisation) their org leads."""
-    decision = decide(user.role, "view-plan")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "view-plan")
     actions = _visible(read_actions(store, today=today), user)
     mine = pl.col("owner") == user.username
     if user.org:
@@ -225,9 +214,7 @@ def action_page(
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """One action with its history (newest first); partners: own organisation only."""
-    decision = decide(user.role, "view-plan")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "view-plan")
     rows = read_actions(store, today=today).filter(pl.col("action_id") == action_id)
     if rows.height == 0:
         msg = f"No action {action_id!r}"

@@ -10,12 +10,10 @@ import polars as pl
 from avert.access import audience_of
 from avert.config.settings import Settings
 from avert.delivery.checks import Checks, run_checks
-from avert.errors import PermissionDenied
-from avert.policy import decide
 from avert.store import Store
 from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
 from avert.workflows.delivery._common import _pseudonymiser
-from avert.workflows.users import User
+from avert.workflows.users import User, check_allowed
 
 # --- checks --------------------------------------------------------------------------
 #: Top-harm subjects per kind the "no action" check looks at.
@@ -106,9 +104,7 @@ def checks_view(
     store: Store, settings: Settings, *, user: User, today: dt.date | None = None
 ) -> dict[str, Any]:
     """The checks as a user may see them (subjects pseudonymised for partners)."""
-    decision = decide(user.role, "view-plan")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "view-plan")
     checks = board_checks(store, settings, today=today)
     dups = checks.duplicates
     if audience_of(user.role) != "police" and dups.height:

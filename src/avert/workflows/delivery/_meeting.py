@@ -13,12 +13,10 @@ from avert.delivery.model import (
     ITEM_KINDS,
     subject_key,
 )
-from avert.errors import PermissionDenied
-from avert.policy import decide
 from avert.store import Store
 from avert.workflows.delivery._common import _pseudonymiser
 from avert.workflows.delivery._taskings import taskings_for_briefing
-from avert.workflows.users import User, audit_as
+from avert.workflows.users import User, audit_as, check_allowed
 
 # --- the meeting view ----------------------------------------------------------------
 #: Briefing sections whose items can be tasked: (section, item kind, id key, title).
@@ -47,9 +45,7 @@ def meeting_view(
     item says whether its subject is already tasked (no double visits), for
     partners too: their items and the taskings carry the same keyed pseudonyms.
     """
-    decision = decide(user.role, "view-meeting")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "view-meeting")
     police = audience_of(user.role) == "police"
     pseudo = None if police else _pseudonymiser(settings)
 

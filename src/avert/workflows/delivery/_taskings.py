@@ -14,11 +14,10 @@ from avert.delivery.model import (
     parse_item,
 )
 from avert.delivery.taskings import for_briefing
-from avert.errors import ConfigError, NotFound, PermissionDenied
-from avert.policy import decide
+from avert.errors import ConfigError, NotFound
 from avert.store import Store
 from avert.workflows.delivery._common import _now, _read_rows, _save, _system_user
-from avert.workflows.users import User, audit_as
+from avert.workflows.users import User, audit_as, check_allowed
 
 
 # --- taskings ------------------------------------------------------------------------
@@ -76,9 +75,7 @@ def add_tasking(
         unless ``anyway``.
     """
     user = user or _system_user()
-    decision = decide(user.role, "create-tasking")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "create-tasking")
     kind, ident = parse_item(item)
     if not what.strip():
         msg = "A tasking needs a 'what' (what is to be done)"
@@ -121,9 +118,7 @@ def record_tasking_result(
 ) -> dict[str, Any]:
     """Record a tasking's result (and move it to ``status``: done by default)."""
     user = user or _system_user()
-    decision = decide(user.role, "create-tasking")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check_allowed(user, "create-tasking")
     old = _read_rows(store, "tasking", [tasking_id]).get(tasking_id)
     if old is None:
         msg = f"No tasking {tasking_id!r}"
