@@ -67,9 +67,10 @@ MODELS = ("counting", "retro", "pro", "sepp", "blend", "default", "default@all")
 COVER = (0.01, 0.02, 0.05, 0.10)
 
 
-def toronto() -> tuple[Events, Grid, np.ndarray]:
-    """Read Toronto assaults as events on the protocol's grid, and the active mask."""
-    f = pl.read_csv(CSV).filter(pl.col("mci_category") == "Assault")
+def toronto(category: str = "Assault") -> tuple[Events, Grid, np.ndarray]:
+    """Read Toronto's events of one MCI category (the protocol's: assaults) on the
+    protocol's grid (150 m over that category's events), and the active mask."""
+    f = pl.read_csv(CSV).filter(pl.col("mci_category") == category)
     tr = Transformer.from_crs(4326, 32617, always_xy=True)
     x, y = tr.transform(f["longitude"].to_numpy(), f["latitude"].to_numpy())
     f = f.with_columns(
@@ -237,13 +238,24 @@ def main() -> None:
     ap.add_argument("--long-validation", action="store_true")
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--no-synthetic", action="store_true")
+    ap.add_argument(
+        "--category",
+        default="Assault",
+        help="Toronto MCI category: the protocol's Assault, or another (Robbery, "
+        "Break and Enter, Auto Theft, Theft Over) as a check on data no choice was "
+        "made on (no open_cp comparison then)",
+    )
     args = ap.parse_args()
     models = args.models.split(",")
     if not CSV.exists():
         print(f"skipped: {CSV} is absent")
         sys.exit(0)
-    ev, grid, active = toronto()
-    if args.long_validation:
+    ev, grid, active = toronto(args.category)
+    if args.category != "Assault":
+        days = [dt.date(2021, 1, 1) + dt.timedelta(days=i) for i in range(90)]
+        label = f"Toronto {args.category}, test days (2021 Q1)"
+        run(label, ev, grid, active, days, models, compare=False)
+    elif args.long_validation:
         days = [dt.date(2019, 7, 1) + dt.timedelta(days=i) for i in range(549)]
         run(
             "Toronto long validation (2019-07-01 .. 2020-12-31)",
