@@ -935,3 +935,21 @@ def check_frame(
     if missing:
         msg = f"{name} is missing columns {missing}; see avert.schema.{name.upper()}"
         raise SchemaError(msg)
+
+
+def column_or(
+    frame: pl.DataFrame, name: str, default: object, dtype: pl.DataType
+) -> pl.Expr:
+    """Column ``name`` of ``frame`` cast to ``dtype`` with nulls as ``default``, or a
+    constant ``default`` column of that name when ``frame`` has no such column (an
+    optional canonical column a source may leave out).
+
+    >>> frame = pl.DataFrame({"weapon": ["knife", None]})
+    >>> frame.select(column_or(frame, "weapon", "none", pl.String()))["weapon"].to_list()
+    ['knife', 'none']
+    >>> frame.select(column_or(frame, "domestic", False, pl.Boolean()))["domestic"].to_list()
+    [False]
+    """
+    if name in frame.columns:
+        return pl.col(name).cast(dtype).fill_null(default)
+    return pl.lit(default, dtype=dtype).alias(name)

@@ -34,10 +34,9 @@ from avert.analyse.networks._common import (
     _config,
     _in_window,
     _incident_facts,
-    _optional,
 )
 from avert.config.networks import NetworksConfig
-from avert.schema import check_frame
+from avert.schema import check_frame, column_or
 
 __all__ = ["family_edges", "family_harm", "family_units", "sibling_offending"]
 
@@ -256,7 +255,7 @@ def _family_incidents(
     )
     inc = incidents.select(
         *_incident_facts(),
-        _optional(incidents, "domestic", False, pl.Boolean()),
+        column_or(incidents, "domestic", False, pl.Boolean()),
         (
             pl.col(type_col).cast(pl.String)
             if type_col

@@ -30,7 +30,7 @@ from avert.analyse.trend import month_window
 from avert.briefing.model import Precision
 from avert.config.risk import RiskConfig
 from avert.errors import ConfigError
-from avert.schema import check_frame
+from avert.schema import check_frame, column_or
 
 __all__ = [
     "BriefingContext",
@@ -157,13 +157,6 @@ def _opt(
     return frame.with_columns(extra) if extra else frame
 
 
-def col_or(frame: pl.DataFrame, name: str, default: Any, dtype: pl.DataType) -> pl.Expr:
-    """``frame[name]`` cast and with nulls filled, or a constant column if absent."""
-    if name in frame.columns:
-        return pl.col(name).cast(dtype).fill_null(default)
-    return pl.lit(default, dtype=dtype).alias(name)
-
-
 def month_start(at: dt.datetime) -> dt.datetime:
     """First instant of the month holding ``at``; months before it are complete."""
     return dt.datetime(at.year, at.month, 1)
@@ -213,7 +206,7 @@ def choose_window(
 
     See :func:`window_for`; the latest times are taken from ``incidents``.
     """
-    precision = col_or(incidents, "time_precision", "exact", pl.String())
+    precision = column_or(incidents, "time_precision", "exact", pl.String())
     is_month = precision == "month"
     latest_exact = incidents.filter(~is_month & (pl.col("occurred_from") < at))[
         "occurred_from"
@@ -346,7 +339,7 @@ class BriefingContext:
             inc.select(
                 "incident_id",
                 "occurred_from",
-                col_or(inc, "domestic", False, pl.Boolean()),
+                column_or(inc, "domestic", False, pl.Boolean()),
             ),
             self.involvements,
             people if "vulnerable" in people.columns else None,

@@ -6,8 +6,9 @@ from typing import Final, cast
 
 import polars as pl
 
-from avert.briefing.context import OFFENDING_ROLES, BriefingContext, col_or, links
+from avert.briefing.context import OFFENDING_ROLES, BriefingContext, links
 from avert.briefing.model import GROUP_SIZE, REPEAT_WINDOW_DAYS, IncidentItem, Section
+from avert.schema import column_or
 
 __all__ = ["incidents_section"]
 
@@ -126,13 +127,13 @@ def ranked_incidents(ctx: BriefingContext) -> pl.DataFrame:
     win = window.join(_people_per_incident(ctx), on="incident_id", how="left")
     win = win.with_columns(
         pl.col("n_offending").fill_null(0),
-        col_or(window, "weapon", "none", pl.String()),
-        col_or(window, "domestic", False, pl.Boolean()),
-        col_or(window, "hate", "", pl.String()),
-        col_or(window, "gang_related", False, pl.Boolean()),
-        col_or(window, "injury", "", pl.String()),
-        col_or(window, "rule_ids", "", pl.String()),
-        col_or(window, "harm_source", "", pl.String()),
+        column_or(window, "weapon", "none", pl.String()),
+        column_or(window, "domestic", False, pl.Boolean()),
+        column_or(window, "hate", "", pl.String()),
+        column_or(window, "gang_related", False, pl.Boolean()),
+        column_or(window, "injury", "", pl.String()),
+        column_or(window, "rule_ids", "", pl.String()),
+        column_or(window, "harm_source", "", pl.String()),
     ).join(_repeat_victims(ctx), on="incident_id", how="left")
     keep = [c for c in _SHOWN if c in win.columns]
     return (

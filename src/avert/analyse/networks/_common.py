@@ -9,7 +9,7 @@ from typing import Final, NamedTuple, TypeVar
 import polars as pl
 
 from avert.config.networks import GraphConfig, NetworksConfig
-from avert.schema import check_frame
+from avert.schema import check_frame, column_or
 
 _US_PER_DAY: Final = 86_400_000_000
 _F = TypeVar("_F", pl.DataFrame, pl.LazyFrame)
@@ -54,22 +54,13 @@ def _incident_facts() -> list[pl.Expr]:
     ]
 
 
-def _optional(
-    frame: pl.DataFrame, name: str, default: object, dtype: pl.DataType
-) -> pl.Expr:
-    """Column ``name`` of ``frame`` typed, nulls as ``default``; absent: ``default``."""
-    if name in frame.columns:
-        return pl.col(name).cast(dtype).fill_null(default)
-    return pl.lit(default, dtype=dtype).alias(name)
-
-
 def _check_incidents(incidents: pl.DataFrame) -> pl.DataFrame:
     check_frame(incidents, list(_INCIDENT_COLUMNS), name="incidents")
     return incidents.select(
         *_incident_facts(),
-        _optional(incidents, "weapon", "none", pl.String()),
-        _optional(incidents, "gang_related", False, pl.Boolean()),
-        _optional(incidents, "injury", "none", pl.String()),
+        column_or(incidents, "weapon", "none", pl.String()),
+        column_or(incidents, "gang_related", False, pl.Boolean()),
+        column_or(incidents, "injury", "none", pl.String()),
     )
 
 
