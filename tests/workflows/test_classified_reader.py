@@ -120,4 +120,9 @@ def test_briefing_counts_unclassified_incidents_and_stops_without_any(
     _append(sqlite_store, ["v2"], ["Violence and sexual offences"])  # not classified
     frames, notes = read_briefing_frames(sqlite_store, at=at)
     assert set(frames["incidents"]["incident_id"]) == {"v1", "v2"}
-    assert any("1 incidents have no classification" in n for n in notes)
+    # the briefing reads a missing classification as outside the definition
+    assert any(
+        "1 incidents have no classification" in n
+        and "kept outside the definition" in n
+        for n in notes
+    )

@@ -115,8 +115,9 @@ def load_analysis_incidents(
     columns
         Incident columns to read (the classification columns are added).
     require
-        The caller cannot work without the definition (the network analyses, the
-        briefing): no stored classification at all is an error.
+        The caller cannot work without the definition (the network analyses; the
+        briefing applies :func:`classification_policy` to its own reads the same
+        way): no stored classification at all is an error.
 
     Returns
     -------
@@ -173,7 +174,8 @@ def classification_policy(
       classification columns (the analyses then say harm is unavailable),
       ``classified`` is False and a note says to run ``avert classify``;
     * some incidents have none (loaded with ``--no-classify`` since): a note counts
-      them; they are left out under ``violence_only``, else kept with nulls.
+      them; they are left out under ``violence_only``, else kept with nulls (which
+      the ``require`` callers read as outside the definition, and the note says so).
     """
     notes: list[str] = []
     if not stored:
@@ -192,10 +194,15 @@ def classification_policy(
         )
     n_unclassified = int(incidents["in_definition"].null_count())
     if n_unclassified:
+        if violence_only:
+            fate = "are left out"
+        elif require:  # ranked by the definition: outside it, as the readers treat them
+            fate = "are kept outside the definition"
+        else:
+            fate = "count in no category"
         notes.append(
             f"{n_unclassified} incidents have no classification under '{profile}' "
-            + ("and are left out." if violence_only else "and count in no category.")
-            + " Run 'avert classify' to classify them."
+            f"and {fate}. Run 'avert classify' to classify them."
         )
     if violence_only:
         incidents = incidents.filter(pl.col("in_definition").fill_null(value=False))

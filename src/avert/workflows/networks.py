@@ -86,6 +86,13 @@ def read_network_frames(
         Violence definition profile id whose classifications are joined.
     until
         Read incidents up to this time only (None: all).
+
+    Raises
+    ------
+    NotFound
+        The store holds incidents but no classification under ``profile``: the
+        network analyses rank by the definition, so they say to run
+        ``avert classify`` (nothing is classified on the fly).
     """
     read = load_analysis_incidents(
         store,

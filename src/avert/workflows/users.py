@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from avert.config.settings import Settings
 from avert.errors import ConfigError, NotFound, PermissionDenied
-from avert.policy import ROLES, decide
+from avert.policy import ROLES, Decision, decide
 from avert.store import Store, audit
 from avert.store.users import (
     put_token,
@@ -38,8 +38,10 @@ __all__ = [
     "MIN_PASSWORD_CHARS",
     "User",
     "add_user",
+    "audit_as",
     "authenticate",
     "check_allowed",
+    "is_allowed",
     "issue_token",
     "list_users",
     "reset_password",
@@ -68,13 +70,28 @@ class User:
     area: str | None = None
 
 
+def is_allowed(
+    user: User, action: str, *, area: str | None = None, org: str | None = None
+) -> bool:
+    """Whether ``user`` may do ``action`` (:func:`avert.policy.decide`) on what lies
+    in ``area`` or belongs to ``org`` (None: no particular area or organisation)."""
+    return bool(_decision(user, action, area=area, org=org))
+
+
 def check_allowed(
     user: User, action: str, *, area: str | None = None, org: str | None = None
 ) -> None:
-    """Refuse with :class:`PermissionDenied` (the policy's reason) unless ``user`` may
-    do ``action`` (:func:`avert.policy.decide`) on what lies in ``area`` or belongs to
-    ``org`` (None: no particular area or organisation)."""
-    decision = decide(
+    """Refuse with :class:`PermissionDenied` (the policy's reason) unless
+    :func:`is_allowed`."""
+    decision = _decision(user, action, area=area, org=org)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def _decision(
+    user: User, action: str, *, area: str | None, org: str | None
+) -> Decision:
+    return decide(
         user.role,
         action,
         user_area=user.area,
@@ -82,8 +99,6 @@ def check_allowed(
         user_org=user.org,
         resource_org=org,
     )
-    if not decision:
-        raise PermissionDenied(decision.reason)
 
 
 def audit_as(store: Store, user: User, *, action: str, obj: str, reason: str) -> None:

@@ -18,7 +18,6 @@ from avert.delivery.model import (
     with_overdue,
 )
 from avert.errors import ConfigError, NotFound, PermissionDenied
-from avert.policy import decide
 from avert.store import Store
 from avert.workflows.delivery._common import (
     EDITABLE_FIELDS,
@@ -28,7 +27,7 @@ from avert.workflows.delivery._common import (
     _save,
 )
 from avert.workflows.delivery._planfile import _action_of
-from avert.workflows.users import User, audit_as, check_allowed
+from avert.workflows.users import User, audit_as, check_allowed, is_allowed
 
 
 # --- actions -------------------------------------------------------------------------
@@ -253,14 +252,7 @@ def action_page(
                 "diff": diff,
             }
         )
-    may_edit = bool(
-        decide(
-            user.role,
-            "edit-action",
-            user_org=user.org,
-            resource_org=row["lead_organisation"] or "",
-        )
-    )
+    may_edit = is_allowed(user, "edit-action", org=row["lead_organisation"] or "")
     audit_as(
         store, user, action="view", obj=f"action:{action_id}", reason="action page"
     )
