@@ -25,6 +25,7 @@ from avert.analyse.forecast import (
     forecast_grid,
     make_model,
     mixture_weights,
+    plan_patrols,
     select_top,
     summarise,
     to_days,
@@ -172,6 +173,39 @@ def test_stacked_weights_follow_the_hold_out() -> None:
         assert w is not None
         assert w.sum() == pytest.approx(1.0)
         assert bool(w[0] > 0.5) is expect_count_heavy, w
+
+
+def test_stacked_parts_split_each_cells_risk() -> None:
+    ev = _random_events(5, n=600, days=400)
+    model = Stacked(GRID)
+    assert model.parts(np.arange(3)) == []  # nothing predicted yet
+    risk = model.fit(ev).predict(AT).ravel()
+    cells = np.argsort(-risk)[:10]
+    parts = model.parts(cells)
+    assert [name for name, _, _ in parts] == ["own", "near", "floor"]
+    assert "100-400 m" in parts[1][1]  # sigmas 1-4 cells of 100 m
+    total = sum(share for _, _, share in parts)
+    assert total.tolist() == pytest.approx([1.0] * 10)
+    w = model.weights_
+    assert w is not None
+    maps = model.maps(Events.from_frame(ev, GRID).before(to_days(AT)), to_days(AT))
+    own = w[0] * maps[0, cells] / risk[cells]
+    assert parts[0][2].tolist() == pytest.approx(own.tolist())
+    # the count alone: every top cell's risk is its own record
+    alone = Stacked(GRID, weights=[1.0, 0.0, 0.0, 0.0, 0.0]).fit(ev)
+    alone.predict(AT)
+    assert alone.parts(cells)[0][2].tolist() == pytest.approx([1.0] * 10)
+
+
+def test_patrol_plan_carries_the_parts_of_a_stacked_forecast() -> None:
+    ev = Events.from_frame(_random_events(6, n=600, days=400), GRID)
+    plan = plan_patrols(Stacked, ev, GRID, at=AT, k=4, backtest_days=10)
+    assert set(plan.params["parts"]) == {"own", "near", "floor"}
+    shares = plan.frame.select("part_own", "part_near", "part_floor").sum_horizontal()
+    assert shares.to_list() == pytest.approx([1.0] * 4)
+    counted = plan_patrols(Counting, ev, GRID, at=AT, k=4, backtest_days=10)
+    assert counted.params["parts"] == {}
+    assert not [c for c in counted.frame.columns if c.startswith("part_")]
 
 
 def test_backtest_learns_stacking_weights_once_before_its_first_day() -> None:

@@ -75,6 +75,10 @@ def test_briefing_places_print_the_backtested_share_and_its_window(
     assert "never in-sample" in ps["line"]
     assert len(b.places) == 10
     assert all(p["reasons"][0].startswith("forecast rank") for p in b.places)
+    # where each cell's risk comes from, in percent, largest part first
+    for p in b.places:
+        assert "% of it from " in p["reasons"][0], p["reasons"][0]
+        assert "from the cell's own record" in p["reasons"][0], p["reasons"][0]
     files = run_briefing(seeded, at=AT, out_dir=tmp_path, pdf=False)
     html = files.html.read_text(encoding="utf-8")
     assert f"Expected share {expected * 100:.0f} %" in html

@@ -14,6 +14,7 @@ whose share is in-sample and says so. :func:`window_map_points` stays.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -177,6 +178,27 @@ def _in_zone(
     return False
 
 
+def _risk_parts(row: Mapping[str, Any], params: Mapping[str, Any]) -> str:
+    """Where a cell's forecast risk comes from, largest part first (parts under
+    0.5 % left out): ", 95 % of it from the cell's own record (...), 4 % from its
+    neighbours' within about 100-400 m, ..."; the plain method for a model without
+    parts."""
+    labels: dict[str, str] = params.get("parts") or {}
+    shares = sorted(
+        ((float(row[f"part_{name}"]), text) for name, text in labels.items()),
+        reverse=True,
+    )
+    said = [(f"{100 * v:.0f} %", text) for v, text in shares if v >= 0.005]
+    if not said:
+        return (
+            " (the cell's own record, recent years weighing more, and its neighbours')"
+        )
+    (share, text), *rest = said
+    return ", " + ", ".join(
+        [f"{share} of it from {text}", *(f"{p} from {t}" for p, t in rest)]
+    )
+
+
 def _forecast_section(
     ctx: BriefingContext, fc: PlacesForecast, *, cell_size_m: float
 ) -> PlacesSection:
@@ -196,8 +218,7 @@ def _forecast_section(
         score = float(row["risk"]) / mean_risk if mean_risk > 0 else 0.0
         reasons = [
             f"forecast rank {row['rank']}: {score:.1f} times the risk of the average "
-            "cell with recorded violence (the cell's own record, recent years "
-            "weighing more, and a little of its neighbours')"
+            f"cell with recorded violence{_risk_parts(row, plan.params)}"
         ]
         if n:
             reasons.append(

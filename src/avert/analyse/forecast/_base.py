@@ -81,6 +81,17 @@ class Forecaster(ABC):
         """
         return self
 
+    def parts(
+        self, cells: npt.NDArray[np.int64]
+    ) -> list[tuple[str, str, npt.NDArray[np.float64]]]:
+        """Where the last prediction's risk in ``cells`` (flat indices) comes from.
+
+        One ``(name, label, share)`` per part of the model, the shares of each cell
+        summing to one, for the reasons a patrol plan gives; empty for models whose
+        risk is not a sum of named parts.
+        """
+        return []
+
     @abstractmethod
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
         """Return a flat risk per cell from the events before ``t0`` (days)."""

@@ -85,7 +85,9 @@ class ForecastPlan(Result):
     """The top cells of a forecast for a patrol budget.
 
     ``frame``: ``rank``, ``row``, ``col``, ``x``, ``y`` (cell centre, metres),
-    ``risk`` and ``cell_id`` (avert's stable cell id when the grid is CRS-anchored).
+    ``risk`` and ``cell_id`` (avert's stable cell id when the grid is CRS-anchored);
+    for a model made of parts (:meth:`Forecaster.parts`) also ``part_<name>``, each
+    part's share of the cell's risk, with the parts' labels in ``params["parts"]``.
 
     Attributes
     ----------
@@ -144,6 +146,11 @@ def plan_patrols(
             "risk": risk.ravel()[top],
         }
     )
+    parts = fitted.parts(top)
+    if parts:
+        frame = frame.with_columns(
+            pl.Series(f"part_{name}", share) for name, _, share in parts
+        )
     label = f"{int(s)}m" if float(s).is_integer() else f"{s}m"
     anchored = float(x0 / s).is_integer() and float(y0 / s).is_integer()
     if anchored:
@@ -171,6 +178,7 @@ def plan_patrols(
             "cell_size_m": s,
             "cells": k,
             "backtest_days": backtest_days,
+            "parts": {name: text for name, text, _ in parts},
         },
         method=getattr(fitted, "method", ""),
         source=f"{getattr(fitted, 'source', '')}; {_SOURCE}",

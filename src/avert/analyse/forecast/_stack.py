@@ -140,6 +140,7 @@ class Stacked(Forecaster):
             msg = f"weights needs {len(self.sigmas_cells) + 2} values (one per map)."
             raise ConfigError(msg)
         self.weights_: npt.NDArray[np.float64] | None = self.fixed_weights
+        self._maps: npt.NDArray[np.float64] | None = None  # of the last prediction
 
     def maps(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
         """Return the component maps at ``t0`` (days), one flat density per row."""
@@ -194,4 +195,31 @@ class Stacked(Forecaster):
             if self.fixed_weights is None
             else self.fixed_weights
         )
-        return np.asarray(self.weights_ @ self.maps(ev, t0), dtype=np.float64)
+        self._maps = self.maps(ev, t0)
+        return np.asarray(self.weights_ @ self._maps, dtype=np.float64)
+
+    def parts(
+        self, cells: npt.NDArray[np.int64]
+    ) -> list[tuple[str, str, npt.NDArray[np.float64]]]:
+        """Shares of the risk in ``cells`` from the cell's own count, from its
+        neighbours' (the smoothings) and from the uniform floor (weight x map over
+        the sum); empty before a prediction."""
+        if self._maps is None or self.weights_ is None:
+            return []
+        weighted = self.weights_[:, None] * self._maps[:, cells]
+        total = np.maximum(weighted.sum(axis=0), 1e-300)
+        s = self.grid.cell_size_m
+        near_m = (min(self.sigmas_cells) * s, max(self.sigmas_cells) * s)
+        return [
+            (
+                "own",
+                "the cell's own record (recent years weighing more)",
+                weighted[0] / total,
+            ),
+            (
+                "near",
+                f"its neighbours' within about {near_m[0]:.0f}-{near_m[1]:.0f} m",
+                weighted[1:-1].sum(axis=0) / total,
+            ),
+            ("floor", "a floor every cell has", weighted[-1] / total),
+        ]
