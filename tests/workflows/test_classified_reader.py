@@ -122,7 +122,6 @@ def test_briefing_counts_unclassified_incidents_and_stops_without_any(
     assert set(frames["incidents"]["incident_id"]) == {"v1", "v2"}
     # the briefing reads a missing classification as outside the definition
     assert any(
-        "1 incidents have no classification" in n
-        and "kept outside the definition" in n
+        "1 incidents have no classification" in n and "kept outside the definition" in n
         for n in notes
     )
