@@ -122,3 +122,22 @@ def test_places_forecast_reads_the_store(sqlite_store: Store) -> None:
     assert plan.frame.height == 5
     assert plan.backtest_share is not None
     assert any("No classifications" in n for n in plan.notes)
+
+
+def test_forecast_table_says_how_much_of_each_cells_risk_is_its_own(
+    tmp_path: Path,
+) -> None:
+    csv = tmp_path / "ev.csv"
+    _frame().write_csv(csv)
+    args = ["forecast", "--csv", str(csv), "--at", "2024-07-01T00:00", "--cells", "3"]
+    res = CliRunner().invoke(app, [*args, "--cell", "100", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "own record" in res.output
+    top = pl.read_csv(tmp_path / "top_cells.csv")
+    parts = top.select("part_own", "part_near", "part_floor").sum_horizontal()
+    assert parts.to_list() == pytest.approx([1.0] * 3)
+    counted = CliRunner().invoke(
+        app, [*args, "--model", "counting", "--out", str(tmp_path / "c")]
+    )
+    assert counted.exit_code == 0, counted.output
+    assert "own record" not in counted.output

@@ -121,6 +121,7 @@ def forecast(
         f"{plan.k} cells ({plan.area_km2:.2f} km²) for {horizon} from {when:%Y-%m-%d %H:%M}; "
         f"expected share, backtested on the last {plan.backtest_days} days: {share}"
     )
+    own = "part_own" in plan.frame.columns  # a model made of parts (the default)
     print_table(
         [
             Col("rank", "fixed", "right"),
@@ -128,6 +129,7 @@ def forecast(
             Col("x", "fixed", "right", drop=2),
             Col("y", "fixed", "right", drop=2),
             Col("risk", "fixed", "right", drop=1),
+            *([Col("own record", "fixed", "right", drop=3)] if own else []),
         ],
         [
             [
@@ -136,10 +138,17 @@ def forecast(
                 f"{r['x']:.0f}",
                 f"{r['y']:.0f}",
                 f"{r['risk']:.4g}",
+                *([f"{100 * r['part_own']:.0f} %"] if own else []),
             ]
             for r in plan.frame.head(20).iter_rows(named=True)
         ],
     )
+    if own:
+        console.print(
+            "own record: the share of a cell's risk from its own incidents; the rest "
+            "from its neighbours' and a floor every cell has (top_cells.csv: "
+            "part_own, part_near, part_floor)."
+        )
     console.print(f"Wrote {', '.join(str(p) for p in files.values())}")
 
 
