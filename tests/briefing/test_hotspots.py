@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from avert.analyse.hotspots import recent_hotspots
+from avert.briefing.places import _risk_parts
 from avert.errors import ConfigError, SchemaError
 
 AT = dt.datetime(2025, 3, 10, 8)
@@ -118,3 +119,13 @@ def test_shares_are_proportions_and_row_order_does_not_matter(rows) -> None:
     assert 0.0 <= a.share_harm <= 1.0 + 1e-9
     assert a.frame["cell_id"].to_list() == b.frame["cell_id"].to_list()
     assert int(a.frame["n_events"].sum()) == round(a.share_events * a.n_events)
+
+
+def test_a_places_reason_names_where_the_risk_comes_from() -> None:
+    labels = {"own": "its own record", "near": "its neighbours'", "floor": "a floor"}
+    row = {"part_own": 0.25, "part_near": 0.748, "part_floor": 0.002}
+    # largest first; a part under 0.5 % left out
+    assert _risk_parts(row, {"parts": labels}) == (
+        ", 75 % of it from its neighbours', 25 % from its own record"
+    )
+    assert _risk_parts({}, {"parts": {}}) == ""  # a model without parts

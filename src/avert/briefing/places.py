@@ -181,8 +181,8 @@ def _in_zone(
 def _risk_parts(row: Mapping[str, Any], params: Mapping[str, Any]) -> str:
     """Where a cell's forecast risk comes from, largest part first (parts under
     0.5 % left out): ", 95 % of it from the cell's own record (...), 4 % from its
-    neighbours' within about 100-400 m, ..."; the plain method for a model without
-    parts."""
+    neighbours' within about 100-400 m, ..."; nothing for a model without parts
+    (the section's heading names its method)."""
     labels: dict[str, str] = params.get("parts") or {}
     shares = sorted(
         ((float(row[f"part_{name}"]), text) for name, text in labels.items()),
@@ -190,9 +190,7 @@ def _risk_parts(row: Mapping[str, Any], params: Mapping[str, Any]) -> str:
     )
     said = [(f"{100 * v:.0f} %", text) for v, text in shares if v >= 0.005]
     if not said:
-        return (
-            " (the cell's own record, recent years weighing more, and its neighbours')"
-        )
+        return ""
     (share, text), *rest = said
     return ", " + ", ".join(
         [f"{share} of it from {text}", *(f"{p} from {t}" for p, t in rest)]
