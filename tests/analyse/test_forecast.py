@@ -195,6 +195,10 @@ def test_stacked_parts_split_each_cells_risk() -> None:
     alone = Stacked(GRID, weights=[1.0, 0.0, 0.0, 0.0, 0.0]).fit(ev)
     alone.predict(AT)
     assert alone.parts(cells)[0][2].tolist() == pytest.approx([1.0] * 10)
+    assert "recent years weighing more" in alone.parts(cells)[0][1]
+    flat = Stacked(GRID, half_life_days=None).fit(ev)
+    flat.predict(AT)
+    assert flat.parts(cells)[0][1] == "the cell's own record"  # no decay, none said
 
 
 def test_patrol_plan_carries_the_parts_of_a_stacked_forecast() -> None:

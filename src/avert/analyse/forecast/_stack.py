@@ -213,7 +213,8 @@ class Stacked(Forecaster):
         return [
             (
                 "own",
-                "the cell's own record (recent years weighing more)",
+                "the cell's own record"
+                + (" (recent years weighing more)" if self.half_life_days else ""),
                 weighted[0] / total,
             ),
             (
