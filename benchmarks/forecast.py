@@ -18,11 +18,18 @@ seeded). Seconds are fit + predict per day, single-threaded.
 all before the test period): six times the days, so differences of a few
 thousandths (the size of every candidate's gain) are not read from noise.
 
+``--london-stop-search`` adds London's stop and searches of 2018 H1 (police.uk), each
+April-June day trained on every search before it: a short history, another city and
+process.
+
 A second check that nothing is tuned to Toronto: a synthetic city of avert's
 generator (``avert.synth.make_city``, 200,000 residents, three years, every incident),
 250 m cells, test days the last 90 days, training the 365 days before each.
 
 Run: ``.venv/bin/python benchmarks/forecast.py [--validation] [--models a,b]``.
+A model name may carry its training window: ``default@all`` (every event before the
+day), ``default@120`` (the last 120 days: a force with a short history, compared
+with ``counting@120``).
 """
 
 from __future__ import annotations
@@ -101,6 +108,46 @@ def synthetic() -> tuple[Events, Grid, np.ndarray, list[dt.date]]:
     return ev, grid, active, days
 
 
+def london_stop_search() -> tuple[Events, Grid, np.ndarray, list[dt.date]] | None:
+    """London's stop and searches of 2018 H1 (police.uk: the Met and the City), the
+    located ones projected to EPSG:27700, 150 m grid; test days April to June, each
+    trained on every search before it (three to six months: a short history). Not
+    violence and not Toronto: a check on another city and process, no choice made on
+    the test figures. None when the files are absent."""
+    folder = SHARED / "data" / "police-uk-stop-and-search-london-2018-h1"
+    files = sorted(folder.glob("*.csv"))
+    if not files:
+        return None
+    f = pl.concat(
+        pl.read_csv(p, infer_schema_length=0).select("Date", "Latitude", "Longitude")
+        for p in files
+    ).drop_nulls(["Latitude", "Longitude"])
+    tr = Transformer.from_crs(4326, 27700, always_xy=True)
+    x, y = tr.transform(
+        f["Longitude"].cast(pl.Float64).to_numpy(),
+        f["Latitude"].cast(pl.Float64).to_numpy(),
+    )
+    f = pl.DataFrame(
+        {
+            "x": x,
+            "y": y,
+            "occurred_at": f["Date"]
+            .str.to_datetime(time_zone="UTC")
+            .dt.convert_time_zone("Europe/London")
+            .dt.replace_time_zone(None),
+        }
+    ).filter(  # Greater London's box: drops the few points placed far outside it
+        pl.col("x").is_between(490_000, 570_000)
+        & pl.col("y").is_between(150_000, 210_000)
+    )
+    grid = Grid.covering(f["x"].to_numpy(), f["y"].to_numpy(), 150.0)
+    ev = Events.from_frame(f, grid)
+    active = np.zeros(grid.n_cells, dtype=bool)
+    active[ev.cell] = True
+    days = [dt.date(2018, 4, 1) + dt.timedelta(days=i) for i in range(91)]
+    return ev, grid, active, days
+
+
 def opencp_best(cover: tuple[float, ...], *, with_sepp: bool) -> dict[str, list[float]]:
     """open_cp's best hit rate per basis and coverage on the 90 days: exact, from its
     per-day hits (counting, retro, pro). ``with_sepp`` also takes the README's SEPP
@@ -149,6 +196,14 @@ def bootstrap_diff(
     return float((ha.sum() - hb.sum()) / n.sum()), *np.quantile(d, [0.025, 0.975])
 
 
+def _train_days(hist: str) -> float | None:
+    """A model label's ``@`` part: none, 365 days (the protocol); ``all``, every
+    event before the day; a number, that many days (a force with a short history)."""
+    if hist == "all":
+        return None
+    return float(hist) if hist else 365.0
+
+
 def run(
     label: str,
     ev: Events,
@@ -174,7 +229,7 @@ def run(
             grid,
             days,
             active=active,
-            train_days=None if hist == "all" else 365.0,
+            train_days=_train_days(hist),
         )
         out[label_] = per_day
         s = summarise(per_day)
@@ -190,14 +245,16 @@ def run(
             f"| {cpu:.4f} | {ref_s} | {speed} |",
             flush=True,
         )
-    for a in ("default", "default@all"):
-        if a not in out or "counting" not in out:
+    for a in [m for m in out if m.partition("@")[0] == "default"]:
+        hist = a.partition("@")[2]
+        base = f"counting@{hist}" if f"counting@{hist}" in out else "counting"
+        if base not in out:
             continue
-        print(f"\n{a} minus counting (365 days): hit rate, 95 % day bootstrap:")
+        print(f"\n{a} minus {base}: hit rate, 95 % day bootstrap:")
         for basis in ("bbox", "active"):
             for c in COVER:
                 col = f"hits_{basis}_{round(c * 100)}"
-                d, lo, hi = bootstrap_diff(out[a], out["counting"], col)
+                d, lo, hi = bootstrap_diff(out[a], out[base], col)
                 print(f"- {basis} {round(c * 100)} %: {d:+.4f} [{lo:+.4f}, {hi:+.4f}]")
     return out
 
@@ -238,6 +295,12 @@ def main() -> None:
     ap.add_argument("--long-validation", action="store_true")
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--no-synthetic", action="store_true")
+    ap.add_argument(
+        "--london-stop-search",
+        action="store_true",
+        help="also run London's stop and searches of 2018 H1 (a short history: "
+        "every search before each day of April to June)",
+    )
     ap.add_argument(
         "--category",
         default="Assault",
@@ -315,6 +378,19 @@ def main() -> None:
                         line += f" {label_} {hr:.4f} ({verdict});"
                 print(line)
         on_sepp_days(out, days)
+    searches = london_stop_search() if args.london_stop_search else None
+    if searches is not None:
+        lev, lgrid, lactive, ldays = searches
+        short = [m if "@" in m else f"{m}@all" for m in models]
+        run(
+            "London stop and search 2018 (every search before the day)",
+            lev,
+            lgrid,
+            lactive,
+            ldays,
+            short,
+            compare=False,
+        )
     if not args.no_synthetic:
         sev, sgrid, sactive, sdays = synthetic()
         run(

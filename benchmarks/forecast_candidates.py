@@ -197,9 +197,9 @@ class StackPlus(Stacked):
         folds: int = 1,
         holdout_half_life_days: float | None = None,
     ) -> None:
-        super().__init__(grid)
+        super().__init__(grid, folds=None)
         self.extra_half_lives = extra_half_lives
-        self.folds = folds
+        self.rolling_folds = folds
         self.holdout_half_life_days = holdout_half_life_days
 
     def maps(self, events: Events, t0: float) -> np.ndarray:
@@ -211,9 +211,9 @@ class StackPlus(Stacked):
     def fit_weights(self, events: Events, t0: float) -> np.ndarray:
         ev = events
         k = len(self.sigmas_cells) + 2 + len(self.extra_half_lives)
-        step = self.holdout_days / self.folds
+        step = self.holdout_days / self.rolling_folds
         maps, counts = [], []
-        for j in range(self.folds):
+        for j in range(self.rolling_folds):
             start = t0 - self.holdout_days + j * step
             earlier = ev.before(start)
             held = ev.between(start, start + step)
@@ -233,6 +233,63 @@ class StackPlus(Stacked):
             alone[0] = 1.0
             return alone
         return mixture_weights(np.hstack(maps) / len(maps), np.concatenate(counts))
+
+
+class SameWeekday(Stacked):
+    """The default stack plus a further map: the decayed count of the events on the
+    forecast day's weekday (the weekday of each scored event when the weights are
+    cross-validated)."""
+
+    def _weekday_maps(self, events: Events, t0: float) -> np.ndarray:
+        weekday = np.floor(events.t).astype(np.int64) % 7
+        return np.vstack(
+            [
+                _density(
+                    _decayed_count(
+                        self.grid,
+                        Events(
+                            events.cell[weekday == k],
+                            events.t[weekday == k],
+                            events.x[weekday == k],
+                            events.y[weekday == k],
+                        ),
+                        t0,
+                        self.half_life_days,
+                    )
+                )
+                for k in range(7)
+            ]
+        )
+
+    def fit_weights(self, events: Events, t0: float) -> np.ndarray:
+        ev = events
+        edges = np.linspace(float(ev.t[0]) if len(ev) else t0, t0, 6)
+        block = np.clip(np.searchsorted(edges, ev.t, side="right") - 1, 0, 4)
+        weekday = np.floor(ev.t).astype(np.int64) % 7
+        maps, counts = [], []
+        for b in np.unique(block):
+            inside = block == b
+            if inside.all():
+                break
+            rest = Events(ev.cell[~inside], ev.t[~inside], ev.x[~inside], ev.y[~inside])
+            base, by_day = self.maps(rest, t0), self._weekday_maps(rest, t0)
+            for k in range(7):
+                n = np.bincount(
+                    ev.cell[inside & (weekday == k)], minlength=self.grid.n_cells
+                )
+                seen = n > 0
+                maps.append(np.vstack([base[:, seen], by_day[k][seen]]))
+                counts.append(n[seen].astype(float))
+        if not maps:
+            alone = np.zeros(len(self.sigmas_cells) + 3)
+            alone[0] = 1.0
+            return alone
+        return mixture_weights(np.hstack(maps), np.concatenate(counts))
+
+    def _predict(self, past: Events, t0: float, horizon_days: float) -> np.ndarray:
+        self.weights_ = self.fit_weights(past, t0)
+        day = self._weekday_maps(past, t0)[int(np.floor(t0)) % 7]
+        return np.asarray(self.weights_ @ np.vstack([self.maps(past, t0), day]))
 
 
 class EmpiricalBayes(Stacked):
@@ -361,8 +418,13 @@ class GeometricPool(StackPlus):
 
 CANDIDATES: dict[str, Callable[[Grid], Forecaster]] = {
     "default (stacked)": lambda g: Stacked(g),
-    "stacked hold-out 60 days": lambda g: Stacked(g, holdout_days=60.0),
-    "stacked hold-out 120 days": lambda g: Stacked(g, holdout_days=120.0),
+    "stacked 10 folds": lambda g: Stacked(g, folds=10),
+    "stacked + same weekday": lambda g: SameWeekday(g),
+    "stacked hold-out 90 days (the default until 2026-12)": lambda g: Stacked(
+        g, folds=None
+    ),
+    "stacked hold-out 60 days": lambda g: Stacked(g, folds=None, holdout_days=60.0),
+    "stacked hold-out 120 days": lambda g: Stacked(g, folds=None, holdout_days=120.0),
     "blend (the former default)": lambda g: Blend(g),
     "half-life 90": lambda g: Blend(g, half_life_days=90.0),
     "half-life 180": lambda g: Blend(g, half_life_days=180.0),

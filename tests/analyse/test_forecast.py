@@ -156,8 +156,8 @@ def test_mixture_weights_recover_the_mixture() -> None:
 
 
 def test_stacked_weights_follow_the_hold_out() -> None:
-    # a year of events in one cell; the last 90 days: the same cell (stable city)
-    # or its neighbours (a city whose violence drifts): the weights follow
+    # the former scheme (folds=None): a year of events in one cell; the last 90
+    # days: the same cell (stable city) or its neighbours (violence drifts)
     old = [(550.0, 550.0)] * 40
     old_days = [100.0 + 6 * i for i in range(40)]
     for near, expect_count_heavy in ((False, True), (True, False)):
@@ -167,12 +167,42 @@ def test_stacked_weights_follow_the_hold_out() -> None:
             else [(550.0, 550.0)] * 3
         )
         ev = _events(old + new * 4, old_days + [5.0 + 7 * i for i in range(12)])
-        model = Stacked(GRID)
+        model = Stacked(GRID, folds=None)
         model.fit(ev).predict(AT)
         w = model.weights_
         assert w is not None
         assert w.sum() == pytest.approx(1.0)
         assert bool(w[0] > 0.5) is expect_count_heavy, w
+
+
+def test_stacked_weights_follow_cross_validation() -> None:
+    # a year of events around four spots: each event in the spot's own cell
+    # (hotspots are single cells) or in a random cell of the 5 x 5 block around it
+    # (violence spreads): the weight on the count, or away from it
+    rng = np.random.default_rng(8)
+    spots = np.array([[250.0, 250.0], [750.0, 250.0], [250.0, 750.0], [750.0, 750.0]])
+    n = 400
+    at_spot = spots[rng.integers(0, 4, n)]
+    days = rng.uniform(0, 365, n).tolist()
+    for spread, expect_count_heavy in ((0, True), (2, False)):
+        step = 100.0 * rng.integers(-spread, spread + 1, size=(n, 2))
+        xy = [(float(x), float(y)) for x, y in at_spot + step]
+        model = Stacked(GRID)
+        model.fit(_events(xy, days)).predict(AT)
+        w = model.weights_
+        assert w is not None
+        assert w.sum() == pytest.approx(1.0)
+        assert bool(w[0] > 0.5) is expect_count_heavy, w
+    with pytest.raises(ConfigError, match="folds"):
+        Stacked(GRID, folds=1)
+
+
+def test_stacked_weights_need_two_blocks_of_history() -> None:
+    one = _events([(150.0, 150.0)], [3.0])
+    model = Stacked(GRID)
+    model.fit(one).predict(AT)
+    assert model.weights_ is not None
+    assert model.weights_.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
 
 
 def test_stacked_parts_split_each_cells_risk() -> None:
