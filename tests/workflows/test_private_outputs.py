@@ -106,3 +106,18 @@ def test_db_upgrade_warns_about_a_loose_old_database(tmp_path: Path) -> None:
     db.chmod(0o600)
     result = CliRunner().invoke(app, ["--db", str(db), "db", "upgrade"])
     assert "readable beyond" not in result.output
+
+
+def test_db_init_makes_a_private_file_and_does_not_warn(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    db = tmp_path / "fresh.db"
+    result = CliRunner().invoke(app, ["--db", str(db), "db", "revision"])
+    assert result.exit_code == 0, result.output
+    assert not db.exists()  # asking for the revision creates no file
+    result = CliRunner().invoke(app, ["--db", str(db), "db", "init"])
+    assert result.exit_code == 0, result.output
+    assert mode_of(db) == 0o600
+    assert "readable beyond" not in result.output

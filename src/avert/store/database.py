@@ -491,9 +491,16 @@ class Store:
         upgrade(self.engine, revision)
 
     def revision(self) -> str | None:
-        """The schema revision the database is at (None when never initialised)."""
+        """The schema revision the database is at (None when never initialised).
+
+        A SQLite file that does not exist yet is not created here (connecting would
+        make it with the process umask, readable by others): :meth:`upgrade` makes
+        it private.
+        """
         from avert.store.migrate import current_revision
 
+        if self.dialect == "sqlite" and not Path(self.url.adbc).exists():
+            return None
         return current_revision(self.engine)
 
     def check(self) -> None:
