@@ -162,14 +162,17 @@ def default_window_end(
     """Where a briefing window ends by default, and a note when it is not now.
 
     Now, unless the store holds no incident in the last two days (a demo city, or
-    a store loaded from an archive): then 06:00 after the last day with data, so the
-    page shows the most recent day rather than an empty one, and says so.
+    a store loaded from an archive): then the first 06:00 after the latest incident,
+    so the page shows the most recent day (the 24 hours holding that incident)
+    rather than an empty one, and says so.
     """
     now = now or dt.datetime.now().replace(second=0, microsecond=0)
     latest = latest_incident_at(store)
     if latest is None or now - latest <= dt.timedelta(days=2):
         return now, None
-    day_end = dt.datetime.combine(latest.date() + dt.timedelta(days=1), dt.time(6))
+    day_end = dt.datetime.combine(latest.date(), dt.time(6))
+    if day_end <= latest:
+        day_end += dt.timedelta(days=1)
     note = (
         "No incidents recorded in the last two days; showing the window ending "
         f"{day_end:%d %b %Y %H:%M}, after the last day with data."

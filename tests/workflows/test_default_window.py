@@ -1,0 +1,47 @@
+"""The web app's default briefing window on a store whose data stopped days ago."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from avert.store import Store
+from avert.workflows.views import default_window_end
+from briefing.factory import make_frames, write_store
+
+
+def test_the_default_window_holds_the_latest_incident(tmp_path: Path) -> None:
+    at = dt.datetime(2026, 11, 24, 6)
+    store = Store(str(tmp_path / "avert.db"))
+    store.upgrade()
+    frames = make_frames(200, at=at, seed=5)
+    # the demo city's case: the last incident a little before 06:00 of its day
+    latest = dt.datetime(2026, 11, 24, 5, 28)
+    last = frames["incidents"]["occurred_from"].arg_max()
+    frames["incidents"] = frames["incidents"].with_columns(
+        occurred_from=pl.when(pl.int_range(pl.len()) == last)
+        .then(pl.lit(latest))
+        .otherwise(pl.col("occurred_from"))
+    )
+    write_store(store, frames)
+    end, note = default_window_end(store, now=latest + dt.timedelta(days=8))
+    # the 24 hours ending at the first 06:00 after the latest incident hold it
+    # (a window ending a day later would show the demo city an empty day)
+    assert end - dt.timedelta(hours=24) <= latest < end
+    assert end.time() == dt.time(6)
+    assert note is not None
+    assert f"{end:%d %b %Y %H:%M}" in note
+
+
+def test_a_store_with_recent_data_briefs_now(tmp_path: Path) -> None:
+    at = dt.datetime(2026, 11, 24, 6)
+    store = Store(str(tmp_path / "avert.db"))
+    store.upgrade()
+    frames = make_frames(100, at=at, seed=6)
+    write_store(store, frames)
+    latest = frames["incidents"]["occurred_from"].max()
+    assert isinstance(latest, dt.datetime)
+    now = latest + dt.timedelta(hours=5)
+    assert default_window_end(store, now=now) == (now, None)
