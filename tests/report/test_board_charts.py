@@ -108,3 +108,24 @@ def test_series_charts_draw_limits_from_the_baseline() -> None:
     assert len(ys) == 1
     assert "signals:" in spc.find(f"{NS}title").text  # type: ignore[union-attr]
     assert ucl > centre
+
+
+def test_every_point_of_a_line_chart_is_inside_its_plot() -> None:
+    # a recent period above the last round number (230 over ticks of 50) was drawn
+    # above the plot, over the legend, and cut off by the picture's edge
+    values = [168, 201, 184, 205, 221, 217, 226, 214, 222, 200, 230, 236]
+    svg = line_chart_svg(
+        [f"2025-{m:02d}" for m in range(1, 13)],
+        [{"name": "count", "values": values}],
+        title="count",
+        height_px=240,
+    )
+    root = ET.fromstring(svg)
+    ys = [
+        float(pair.split(",")[1])
+        for line in root.findall(f"{NS}polyline")
+        for pair in (line.get("points") or "").split()
+    ]
+    top, bottom = 26, 240 - 34  # the plot's frame in line_chart_svg
+    assert ys
+    assert all(top - 1e-6 <= y <= bottom + 1e-6 for y in ys), (min(ys), max(ys))

@@ -370,18 +370,20 @@ SERIES_COLOURS: Final = {
 
 
 def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
-    """Round tick values covering ``lo``..``hi`` (about ``n`` of them)."""
+    """Round tick values covering ``lo``..``hi`` (about ``n`` of them).
+
+    The first tick is at or below ``lo`` and the last at or above ``hi``, so the
+    axis they span holds every value (0..230 gives 0, 50, ..., 250, not 0..200).
+    """
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         hi = lo + 1.0
     raw = (hi - lo) / max(n, 1)
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
     start = math.floor(lo / step) * step
-    ticks = []
-    v = start
-    while v <= hi + step * 1e-9:
-        ticks.append(round(v, 10))
-        v += step
+    ticks = [round(start, 10)]
+    while ticks[-1] < hi - step * 1e-9:
+        ticks.append(round(start + step * len(ticks), 10))
     return ticks
 
 
