@@ -181,3 +181,42 @@ def test_any_window_gives_a_short_pdf(sqlite_store: Store) -> None:
     html = render_briefing_html(b)
     pages = len(weasyprint.HTML(string=html).render().pages)
     assert pages <= 30, pages
+
+
+def test_an_unfinished_month_is_neither_counted_in_days_nor_mapped() -> None:
+    # a store of January 2022 (month-only, dated 1 January) briefed on 15 January:
+    # January is not over, so there is no month to brief on, and its rows must not
+    # count as the last 28 (or 7) days' violence or as the places of those days
+    jan = dt.datetime(2022, 1, 1)
+    inc = _month_rows(jan, 40).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(10.0),
+    )
+    for at in (dt.datetime(2022, 1, 15, 6), dt.datetime(2022, 1, 1, 12)):
+        b = daily_briefing(inc, at=at)
+        assert b.precision == "exact"
+        assert b.incidents == ()
+        assert [p["count"] for p in b.trend["periods"]] == [0, 0]
+        assert "40 month-only records" in b.trend["line"]
+        assert any(
+            "40 violent month-only records" in n and "brief at 2022-02-01" in n
+            for n in b.notes
+        ), b.notes
+        assert b.places == ()
+
+
+def test_a_month_brief_names_the_month_and_an_empty_previous_month() -> None:
+    jan = dt.datetime(2022, 1, 1)
+    inc = _month_rows(jan, 40).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(10.0),
+    )
+    b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
+    assert b.precision == "month"
+    assert "previous month: no records of any kind" in b.trend["line"]
+    assert b.places_summary is not None
+    assert "January 2022's violence" in b.places_summary["line"]
+    assert "last 31 days" not in b.places_summary["line"]
+    assert all("in January 2022" in p["reasons"][1] for p in b.places)

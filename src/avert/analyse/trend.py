@@ -5,7 +5,9 @@ same period 52 weeks earlier (364 days, so weekdays align; NPCC and ONS practice
 for short-period comparisons) for exact-time data, or the same calendar month a
 year earlier for month-precision data (data.police.uk publishes months only).
 A change is ``(now - before) / before``; with no incident a year earlier there is no
-baseline and the change is None.
+baseline and the change is None. Month-only rows never count in a 7- or 28-day
+period (their day is unknown: a month's records are all dated its first day); the
+line says how many of the periods' months were left out.
 """
 
 from __future__ import annotations
@@ -116,6 +118,18 @@ def year_on_year(
     def between(a: dt.datetime, b: dt.datetime) -> pl.Expr:
         return (pl.col("occurred_from") >= a) & (pl.col("occurred_from") < b)
 
+    month_only_left_out = 0
+    if precision == "exact" and "time_precision" in incidents.columns:
+        # a month-only row is dated the 1st of its month: it cannot be placed in a
+        # 7- or 28-day period (all of a month would count on its first day)
+        month_only = pl.col("time_precision").fill_null("exact") == "month"
+        first_month, _ = month_window(at - dt.timedelta(days=28))
+        month_only_left_out = violent.filter(
+            month_only & between(first_month, at)
+        ).height
+        incidents = incidents.filter(~month_only)
+        violent = violent.filter(~month_only)
+
     def sources(a: dt.datetime, b: dt.datetime) -> set[tuple[object, ...]]:
         if not keys:
             return set()
@@ -188,8 +202,16 @@ def year_on_year(
         )
         parts.append(f"{label} {now} (a year earlier {before}, {pct}{same})")
     line = "Violence: " + "; ".join(parts)
+    if month_only_left_out:
+        line += (
+            f"; {month_only_left_out} month-only records (data.police.uk) of these "
+            "months not counted: their day is unknown"
+        )
     prev: int | None = None
     if precision == "month":
         prev = count(prev_from, window_from, None)
-        line += f"; previous month {prev}"
+        if incidents.filter(between(prev_from, window_from)).height:
+            line += f"; previous month {prev}"
+        else:  # not a month without violence: a month the store holds nothing of
+            line += "; previous month: no records of any kind"
     return {"line": line + ".", "periods": periods, "previous_month": prev}

@@ -216,12 +216,34 @@ def choose_window(
     )["occurred_from"].max()
     assert latest_exact is None or isinstance(latest_exact, dt.datetime)
     assert latest_month is None or isinstance(latest_month, dt.datetime)
-    return window_for(
+    chosen = window_for(
         at,
         hours,
         latest_exact=latest_exact,
         latest_month=None if latest_month is None else month_start(latest_month),
     )
+    this_month = month_start(at)
+    violent = (
+        pl.col("in_definition").fill_null(value=False)
+        if "in_definition" in incidents.columns
+        else pl.lit(value=True)
+    )
+    unfinished = incidents.filter(
+        is_month
+        & violent
+        & (pl.col("occurred_from") >= this_month)
+        & (pl.col("occurred_from") < at)
+    ).height
+    if chosen[2] == "exact" and unfinished:
+        nxt = month_start(this_month + dt.timedelta(days=32))
+        chosen[3].append(
+            f"{unfinished} violent month-only records (data.police.uk) of "
+            f"{this_month:%B %Y} "
+            f"are not listed, mapped or counted: their day is unknown and the month "
+            f"is not over at {at:%d %b %Y %H:%M}; brief at {nxt:%Y-%m-%d} or later "
+            f"for {this_month:%B %Y} as a whole."
+        )
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -367,11 +389,20 @@ def _pseudonym_note(p: Pseudonymiser) -> dict[str, Any]:
     }
 
 
-def _located(inc: pl.DataFrame, p: Pseudonymiser | None) -> pl.DataFrame | None:
-    """Violent incidents with exact x, y (before redaction; ids pseudonymised)."""
+def _located(
+    inc: pl.DataFrame, p: Pseudonymiser | None, *, precision: Precision
+) -> pl.DataFrame | None:
+    """Violent incidents with exact x, y (before redaction; ids pseudonymised).
+
+    For an exact-time window month-only rows are left out: dated the first of
+    their month, they would count as the last days' violence.
+    """
     if not {"x", "y"} <= set(inc.columns):
         return None
-    out = inc.filter(pl.col("in_definition")).select(
+    violent = pl.col("in_definition")
+    if precision == "exact" and "time_precision" in inc.columns:
+        violent = violent & (pl.col("time_precision").fill_null("exact") != "month")
+    out = inc.filter(violent).select(
         "incident_id", "occurred_from", "category", "harm_days", "x", "y"
     )
     return p.column(out, "incident_id", "incident") if p and out.height else out
@@ -443,7 +474,7 @@ def prepare(
     )
     all_notes.extend(window_notes)
     # places are computed on exact coordinates; only cells reach the partner
-    located = _located(inc, p if partner else None)
+    located = _located(inc, p if partner else None, precision=precision)
     frames["incidents"] = inc
     if partner:
         frames = redact_frames(p, frames)

@@ -98,21 +98,29 @@ def window_map_points(ctx: BriefingContext, *, cell_size_m: float) -> list[MapPo
     return cast(list[MapPoint], pts.to_dicts())
 
 
-def _reasons(row: dict[str, Any], *, lookback: int, bandwidth_m: float) -> list[str]:
-    """Why a cell is listed; a cell with no violence of its own says why it ranks."""
+def _reasons(row: dict[str, Any], *, period: str, bandwidth_m: float) -> list[str]:
+    """Why a cell is listed; a cell with no violence of its own says why it ranks.
+
+    ``period`` names the days counted: "the last 28 days", or "January 2022".
+    """
     reasons = [f"KDE score {row['score']:.1f} (rank {row['rank']})"]
     if row["n_events"]:
         reasons.append(
-            f"{row['n_events']} violent incidents in this cell in the last "
-            f"{lookback} days, harm {row['harm_days']:.0f} days"
+            f"{row['n_events']} violent incidents in this cell in {period}, "
+            f"harm {row['harm_days']:.0f} days"
         )
     else:
         reasons.append(
-            f"no violent incident in this cell in the last {lookback} days: it ranks "
+            f"no violent incident in this cell in {period}: it ranks "
             f"for violence in the cells around it (within {bandwidth_m:g} m, kernel "
             "smoothing), a place where the next incident is likely but none is recorded"
         )
     return reasons
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage; one decimal under 10 % (0.4 %, not 0 %)."""
+    return f"{share * 100:.1f} %" if share < 0.1 else f"{share * 100:.0f} %"
 
 
 def _cell_ids(cell_size_m: float) -> pl.Expr:
@@ -330,6 +338,7 @@ def places_section(
     lookback = max(
         1, (ctx.window_to - ctx.window_from).days if month else LOOKBACK_DAYS
     )
+    period = f"{ctx.window_from:%B %Y}" if month else f"the last {lookback} days"
     hot = recent_hotspots(
         located,
         at=places_at,
@@ -338,12 +347,19 @@ def places_section(
         bandwidth_m=bandwidth_m,
         n_cells=n_cells,
     )
+    if hot.n_events == 0:
+        return PlacesSection(
+            [],
+            {},
+            window_map_points(ctx, cell_size_m=cell_size_m),
+            notes=[f"No violent incident with a place in {period}: no top cells."],
+        )
     items = [
         cast(
             PlaceItem,
             {
                 **row,
-                "reasons": _reasons(row, lookback=lookback, bandwidth_m=bandwidth_m),
+                "reasons": _reasons(row, period=period, bandwidth_m=bandwidth_m),
                 "links": {"cell_id": [row["cell_id"]]},
             },
         )
@@ -360,9 +376,9 @@ def places_section(
         "lookback_days": lookback,
         "line": (
             f"The top {len(items)} cells ({hot.area_km2:.2f} km²) held "
-            f"{hot.share_events * 100:.0f} % of the last {lookback} days' "
-            f"violence ({hot.n_events} incidents with a place) and "
-            f"{hot.share_harm * 100:.0f} % of its harm (in-sample: the same days "
+            f"{_percent(hot.share_events)} of {period}'s violence "
+            f"({hot.n_events} incidents with a place) and "
+            f"{_percent(hot.share_harm)} of its harm (in-sample: the same days "
             "the cells were chosen on)."
         ),
         "method": hot.method,
