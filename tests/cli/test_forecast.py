@@ -141,3 +141,37 @@ def test_forecast_table_says_how_much_of_each_cells_risk_is_its_own(
     )
     assert counted.exit_code == 0, counted.output
     assert "own record" not in counted.output
+
+
+def test_month_only_rows_are_left_out_of_day_forecasts(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # data.police.uk dates a month's records on its first day: a forecast from the
+    # 15th would learn from the rest of the month (not yet happened), all of it
+    # dated the 1st; they are left out and the command says so
+    f = _frame(300)
+    n_month = 500
+    month_xy = _frame(n_month, seed=1)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(f.height + n_month)],
+            "source": ["test"] * f.height + ["policeuk"] * n_month,
+            "occurred_from": [*f["occurred_at"], *[dt.datetime(2024, 7, 1)] * n_month],
+            "time_precision": ["exact"] * f.height + ["month"] * n_month,
+            "x": [*f["x"], *month_xy["x"]],
+            "y": [*f["y"], *month_xy["y"]],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+    db = sqlite_store.url.adbc
+    out = tmp_path / "fc"
+    args = ["--db", db, "forecast", "--at", "2024-07-15T06:00", "--cells", "3"]
+    res = CliRunner().invoke(app, [*args, "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    assert f"{n_month} month-only incidents (data.police.uk) left out" in res.output
+    plan = places_forecast(
+        sqlite_store, at=dt.datetime(2024, 7, 15, 6), profile="avb-2010", cells=3
+    )
+    assert any("month-only" in n for n in plan.notes)
+    assert plan.backtest_events < f.height  # only the exact rows (before at)

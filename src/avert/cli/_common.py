@@ -64,22 +64,35 @@ def profile_name(ctx: typer.Context, definition: str | None) -> str:
 
 
 def read_events(
-    ctx: typer.Context, csv: Path | None, *, all_incidents: bool
+    ctx: typer.Context,
+    csv: Path | None,
+    *,
+    all_incidents: bool,
+    day_resolution: bool = False,
 ) -> pl.DataFrame:
     """Events with ``x``, ``y``, ``occurred_at``: from ``--csv`` if given, else the store.
 
     From the store, the violence of the configured definition profile, or every
-    incident with ``--all-incidents``.
+    incident with ``--all-incidents``; ``day_resolution`` leaves month-only rows out
+    and says so on standard error.
     """
-    from avert.workflows.forecast import events_from_csv, events_from_store
+    from avert.workflows.forecast import (
+        MONTH_ONLY_NOTE,
+        events_from_csv,
+        events_from_store,
+    )
 
     if csv is not None:
         return events_from_csv(csv)
-    events, _ = events_from_store(
+    events, notes = events_from_store(
         get_store(ctx),
         profile=get_settings(ctx).definition,
         violence_only=not all_incidents,
+        day_resolution=day_resolution,
     )
+    for note in notes:
+        if MONTH_ONLY_NOTE in note:
+            err_console.print(f"[yellow]note:[/] {note}")
     return events
 
 

@@ -100,7 +100,7 @@ def near_repeat(
     from avert.workflows.places import run_near_repeat
 
     res = run_near_repeat(
-        read_events(ctx, csv, all_incidents=all_incidents),
+        read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
         date_from=when(ctx, date_from, "--from"),
         date_to=when(ctx, date_to, "--to"),
         space_bands_m=_floats(space, "--space"),
@@ -171,7 +171,7 @@ def hotspots(
 
     end = when(ctx, at, "--at")
     frame = run_emerging(
-        read_events(ctx, csv, all_incidents=all_incidents),
+        read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
         at=end,
         slices=slices,
         slice_days=slice_days,

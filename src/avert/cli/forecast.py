@@ -97,7 +97,7 @@ def forecast(
 
     check_out_dir(out)
     when = _parse_at(at)
-    events = read_events(ctx, csv, all_incidents=all_incidents)
+    events = read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
     plan = run_forecast(
         events,
         at=when,
@@ -193,7 +193,7 @@ def evaluate(
     except ValueError as err:
         msg = f"Bad --coverages or --from: {err}"
         raise ConfigError(msg) from err
-    events = read_events(ctx, csv, all_incidents=all_incidents)
+    events = read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
     ev = run_forecast_evaluation(
         events,
         models=[m.strip() for m in models.split(",") if m.strip()],

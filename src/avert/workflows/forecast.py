@@ -42,6 +42,7 @@ from avert.workflows.analysis import load_analysis_incidents
 from avert.workflows.places import near_repeat_zones
 
 __all__ = [
+    "MONTH_ONLY_NOTE",
     "Evaluation",
     "briefing_places",
     "events_from_csv",
@@ -73,23 +74,46 @@ def parse_horizon(text: str) -> dt.timedelta:
     return dt.timedelta(**{units[t[-1]]: value})
 
 
+#: The start of the note that says month-only rows were left out of day-level work.
+MONTH_ONLY_NOTE: Final = "month-only incidents (data.police.uk) left out"
+
+
 def events_from_store(
-    store: Store, *, profile: str, violence_only: bool = True
+    store: Store,
+    *,
+    profile: str,
+    violence_only: bool = True,
+    day_resolution: bool = False,
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
     """Return incidents with coordinates as ``x``, ``y``, ``occurred_at`` and notes.
 
     Violence of the definition profile when classified, else every incident (the
-    notes say which).
+    notes say which). ``day_resolution`` (forecasts, near repeat, emerging hot
+    spots: methods that need the day) leaves month-only rows out, with a note:
+    data.police.uk dates a whole month's records on its first day, so they would
+    all count on that day, and a forecast from mid-month would learn from the rest
+    of the month, which had not happened yet.
     """
     frames = load_analysis_incidents(
         store, profile=profile, violence_only=violence_only
     )
+    incidents, notes = frames.incidents, tuple(frames.notes)
+    if day_resolution and "time_precision" in incidents.columns:
+        month_only = pl.col("time_precision").fill_null("exact") == "month"
+        n_month_only = incidents.filter(month_only).height
+        if n_month_only:
+            incidents = incidents.filter(~month_only)
+            notes = (
+                *notes,
+                f"{n_month_only} {MONTH_ONLY_NOTE}: dated the first of their month, "
+                "they cannot say which day (docs/places.md).",
+            )
     ev = (
-        frames.incidents.select("x", "y", pl.col("occurred_from").alias("occurred_at"))
+        incidents.select("x", "y", pl.col("occurred_from").alias("occurred_at"))
         .drop_nulls()
         .filter(pl.col("x").is_finite() & pl.col("y").is_finite())
     )
-    return ev, frames.notes
+    return ev, notes
 
 
 def events_from_csv(
@@ -251,7 +275,7 @@ def places_forecast(
     ``at`` from the store; ``plan.backtest_share`` is the share the same budget caught
     over the user's last 90 days, the figure to print (never an in-sample share).
     """
-    events, notes = events_from_store(store, profile=profile)
+    events, notes = events_from_store(store, profile=profile, day_resolution=True)
     events = events.filter(pl.col("occurred_at") < at)
     plan = run_forecast(
         events,
