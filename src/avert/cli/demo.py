@@ -34,7 +34,7 @@ def demo(
     _pdf: PdfOpt = False,
 ) -> None:
     """Generate the synthetic city, load it, run every analysis, write avert-demo/."""
-    from avert.workflows.demo import DEMO_PASSWORD, run_demo
+    from avert.workflows.demo import demo_sign_in, run_demo
 
     check_out_dir(out)
 
@@ -59,8 +59,7 @@ def demo(
     console.print(f"Total {report.seconds:.1f} s.")
     console.print(
         "Web app: run [bold]avert serve --demo[/] and open http://127.0.0.1:8000/ "
-        "as chair (or admin, analyst, officer, partner, board) with the demo "
-        f"password '{DEMO_PASSWORD}' (synthetic city only)."
+        f"{demo_sign_in()}."
     )
 
 

@@ -42,6 +42,10 @@ def serve(
     store = get_store(ctx)
     app = create_app(settings, store, demo=demo)
     console.print(f"avert web app on http://{host}:{port}/ (Ctrl-C to stop)")
+    if demo:
+        from avert.workflows.demo import demo_sign_in
+
+        console.print(f"Sign in {demo_sign_in()}.")
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 

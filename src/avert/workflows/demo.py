@@ -43,7 +43,7 @@ from avert.workflows.networks import (
 )
 from avert.workflows.users import add_user
 
-__all__ = ["DemoReport", "run_demo"]
+__all__ = ["DEMO_PASSWORD", "DemoReport", "demo_sign_in", "run_demo"]
 
 ProgressFn = Callable[[str], None]
 
@@ -348,6 +348,15 @@ def _write_results(json_dir: Path, found: _Analyses, loaded: Any) -> None:
 #: secret: only the synthetic demo database holds these accounts.
 DEMO_PASSWORD = "avert-demo-password"
 _DEMO_ORGS = {"partner": "council", "board": "violence reduction board"}
+
+
+def demo_sign_in() -> str:
+    """How to sign in to the demo city: the accounts (one per role) and the password."""
+    others = ", ".join(r for r in ROLES if r != "chair")
+    return (
+        f"as chair (or {others}) with the demo password '{DEMO_PASSWORD}' "
+        "(synthetic city only)"
+    )
 
 
 def _demo_accounts(store: Store) -> list[str]:

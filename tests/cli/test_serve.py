@@ -1,0 +1,35 @@
+"""``avert serve --demo`` says how to sign in, as the README promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.store import Store
+from avert.workflows.demo import DEMO_PASSWORD
+
+
+def test_serve_demo_prints_the_demo_sign_in(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import uvicorn
+
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(kw))
+    monkeypatch.chdir(tmp_path)
+    db = sqlite_store.url.adbc
+    res = CliRunner().invoke(app, ["--db", db, "serve", "--demo", "--port", "8123"])
+    assert res.exit_code == 0, res.output
+    assert started
+    assert started[0]["port"] == 8123
+    assert "Sign in as chair" in res.output
+    assert DEMO_PASSWORD in res.output
+    plain = CliRunner().invoke(
+        app, ["--db", db, "serve"], env={"AVERT_SECRET_KEY": "k" * 40}
+    )
+    assert plain.exit_code == 0, plain.output
+    assert DEMO_PASSWORD not in plain.output
