@@ -33,6 +33,7 @@ def test_the_default_window_holds_the_latest_incident(tmp_path: Path) -> None:
     assert end.time() == dt.time(6)
     assert note is not None
     assert f"{end:%d %b %Y %H:%M}" in note
+    assert "latest incident (24 Nov 2026 05:28)" in note
 
 
 def test_a_store_with_recent_data_briefs_now(tmp_path: Path) -> None:

@@ -175,7 +175,8 @@ def default_window_end(
         day_end += dt.timedelta(days=1)
     note = (
         "No incidents recorded in the last two days; showing the window ending "
-        f"{day_end:%d %b %Y %H:%M}, after the last day with data."
+        f"{day_end:%d %b %Y %H:%M}, which holds the latest incident "
+        f"({latest:%d %b %Y %H:%M})."
     )
     return day_end, note
 
