@@ -332,3 +332,51 @@ def test_audit_row_exists_before_any_output(
         run_briefing(store, at=AT, out_dir=out, pdf=True)
     assert store.read_frame("audit").height == before + 1
     assert not (out / "briefing.pdf").exists()
+
+
+def test_store_of_exactly_a_year_gives_no_year_earlier_baseline(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # a force loads its last 365 days: the year-earlier 28 days hold one day of them
+    at = dt.datetime(2026, 11, 24, 6)
+    times = pl.datetime_range(
+        at - dt.timedelta(days=365), at, "6h", closed="left", eager=True
+    )
+    inc = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(times.len())],
+            "source": "rms",
+            "force": "Northshire",
+            "occurred_from": times,
+            "time_precision": "exact",
+            "x": 530000.0,
+            "y": 180000.0,
+        }
+    )
+    classes = inc.select(
+        "incident_id",
+        pl.lit("avb-2010").alias("profile"),
+        pl.lit(True).alias("in_definition"),
+        pl.lit("assault_with_injury").alias("category"),
+        pl.lit(10.0).alias("harm_days"),
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", inc)
+        tx.append("classifications", classes)
+    files = run_briefing(sqlite_store, at=at, out_dir=tmp_path / "a", pdf=False)
+    trend = files.briefing.trend
+    assert [p["change"] for p in trend["periods"]] == [None, None]
+    assert "rms/Northshire start inside the year-earlier period" in trend["line"]
+    # two years of the same: a baseline, compared
+    older = inc.with_columns(
+        pl.col("occurred_from") - dt.timedelta(days=365),
+        ("o" + pl.col("incident_id")).alias("incident_id"),
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", older)
+        tx.append(
+            "classifications",
+            classes.with_columns(("o" + pl.col("incident_id")).alias("incident_id")),
+        )
+    files = run_briefing(sqlite_store, at=at, out_dir=tmp_path / "b", pdf=False)
+    assert [p["change"] for p in files.briefing.trend["periods"]] == [0.0, 0.0]

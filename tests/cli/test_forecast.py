@@ -175,3 +175,15 @@ def test_month_only_rows_are_left_out_of_day_forecasts(
     )
     assert any("month-only" in n for n in plan.notes)
     assert plan.backtest_events < f.height  # only the exact rows (before at)
+
+
+def test_a_budget_larger_than_the_grid_lists_every_cell_with_a_note() -> None:
+    from avert.workflows.forecast import run_forecast
+
+    one_place = _frame(200).with_columns(x=pl.lit(1050.0), y=pl.lit(1050.0))
+    plan = run_forecast(one_place, at=dt.datetime(2024, 7, 1), cells=10)
+    assert plan.frame.height == 1  # the events span one 150 m cell
+    assert any("larger than the 1 cell the events span" in n for n in plan.notes)
+    fits = run_forecast(_frame(), at=dt.datetime(2024, 7, 1), cells=3)
+    assert fits.frame.height == 3
+    assert not any("larger than" in n for n in fits.notes)

@@ -5,7 +5,10 @@ same period 52 weeks earlier (364 days, so weekdays align; NPCC and ONS practice
 for short-period comparisons) for exact-time data, or the same calendar month a
 year earlier for month-precision data (data.police.uk publishes months only).
 A change is ``(now - before) / before``; with no incident a year earlier there is no
-baseline and the change is None. Month-only rows never count in a 7- or 28-day
+baseline and the change is None. A year-earlier period is a baseline only for the
+sources that were already supplying records before it (``established``): a store
+loaded with exactly a year of data holds only the last days of the year-earlier
+28 days, and comparing with them would print +7,000 %. Month-only rows never count in a 7- or 28-day
 period (their day is unknown: a month's records are all dated its first day); the
 line says how many of the periods' months were left out.
 """
@@ -13,6 +16,7 @@ line says how many of the periods' months were left out.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Final, Literal, TypedDict
 
 import polars as pl
@@ -76,6 +80,13 @@ def _change(now: int, before: int) -> float | None:
 COVERAGE_KEYS: Final = ("source", "force")
 
 
+def _source_keys(frame: pl.DataFrame, keys: Sequence[str]) -> set[tuple[object, ...]]:
+    """The distinct ``keys`` of ``frame``'s rows; ``{()}`` for rows without keys."""
+    if not keys:
+        return {()} if frame.height else set()
+    return set(frame.select(keys).unique().iter_rows())
+
+
 def _label(key: tuple[object, ...]) -> str:
     return "/".join(str(k) for k in key if k is not None) or "(unnamed source)"
 
@@ -87,6 +98,7 @@ def year_on_year(
     precision: Literal["exact", "month"],
     window_from: dt.datetime,
     window_to: dt.datetime,
+    established: pl.DataFrame | None = None,
 ) -> Trend:
     """Counts of violence now and a year earlier, on like-for-like sources.
 
@@ -103,6 +115,12 @@ def year_on_year(
         month a year earlier, and report the previous month's count.
     window_from, window_to
         The briefing window (used for month data).
+    established
+        Exact data: the sources (:data:`COVERAGE_KEYS` columns) that supplied
+        exact-time records in the 28 days before the year-earlier 28-day period.
+        Any other source's records may start inside the year-earlier periods, so it
+        is no baseline there (the line names it). None: not checked. (Month data
+        needs no check: a month is loaded whole or not at all.)
 
     Like with like: a period and its year-earlier period are compared only on the
     sources (``source`` and ``force``) that supplied records to both; when they share
@@ -131,9 +149,13 @@ def year_on_year(
         violent = violent.filter(~month_only)
 
     def sources(a: dt.datetime, b: dt.datetime) -> set[tuple[object, ...]]:
-        if not keys:
-            return set()
-        return set(incidents.filter(between(a, b)).select(keys).unique().iter_rows())
+        return _source_keys(incidents.filter(between(a, b)), keys)
+
+    started = (
+        None
+        if established is None or precision != "exact"
+        else _source_keys(established, keys)
+    )
 
     def count(
         a: dt.datetime, b: dt.datetime, only: set[tuple[object, ...]] | None
@@ -170,11 +192,14 @@ def year_on_year(
     parts = []
     for label, a, b, ya, yb in spans:
         now_src, before_src = sources(a, b), sources(ya, yb)
+        late = set() if started is None else before_src - started
+        before_src -= late
         common = now_src & before_src
-        like = now_src == before_src or not before_src
-        only = None if like else common
+        like = not late and (now_src == before_src or not before_src)
+        comparable = like or bool(common)
+        only = None if like or not common else common
         now, before = count(a, b, only), count(ya, yb, only)
-        ch = _change(now, before) if (like or common) else None
+        ch = _change(now, before) if comparable else None
         periods.append(
             {
                 "period": label,
@@ -187,6 +212,17 @@ def year_on_year(
                 "change": ch,
             }
         )
+        if late and not common:
+            whose = (
+                "records"
+                if not keys
+                else "records of " + ", ".join(sorted(_label(k) for k in late))
+            )
+            parts.append(
+                f"{label} {now} (no comparable baseline: the store's {whose} start "
+                "inside the year-earlier period)"
+            )
+            continue
         if not like and not common:
             parts.append(
                 f"{label} {now} (no comparable baseline: a year earlier only "

@@ -243,7 +243,9 @@ def daily_briefing(
         ``group_members``, ``asb``, ``intelligence``, ``actions``, ``taskings``
         (with ``listed``: the audience may read the tasking), and
         ``retaliation`` (alerts of :func:`avert.analyse.networks.retaliation_alerts`;
-        without it no alert is shown).
+        without it no alert is shown), ``baseline_sources`` (``source``, ``force``
+        of the exact-time records of the 28 days before the trend's year-earlier
+        28 days: only those sources are a baseline there; without it, not checked).
     boundaries
         Area outlines for the map, in the incidents' projected CRS.
     pseudonymiser
@@ -348,6 +350,7 @@ def _assemble(
         precision=ctx.precision,
         window_from=ctx.window_from,
         window_to=ctx.window_to,
+        established=ctx.frames.get("baseline_sources"),
     )
     ret = s.retaliation
     summary = _summary(

@@ -92,6 +92,9 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         "due": pl.Date(),
         "status": pl.String(),
     },
+    # the sources of exact-time records in the 28 days before the trend's year-earlier
+    # 28 days (only those are a baseline there: :func:`avert.analyse.trend.year_on_year`)
+    "baseline_sources": {"source": pl.String(), "force": pl.String()},
     # residents of the area by dimension (sex, age_band, ethnicity) and category
     "residents": {
         "dimension": pl.String(),
@@ -426,7 +429,7 @@ def prepare(
 
     ``tables`` holds the optional canonical frames by name (``people``,
     ``identities``, ``groups``, ``group_members``, ``asb``, ``intelligence``,
-    ``actions``, ``residents``, ``retaliation``).
+    ``actions``, ``residents``, ``retaliation``, ``baseline_sources``).
     """
     aud = check_audience(audience)
     _check_hours(hours)
@@ -445,6 +448,8 @@ def prepare(
             if name != "involvements"
         },
     }
+    if given.get("baseline_sources") is None:
+        del frames["baseline_sources"]  # not given: the trend does not check
     partner = aud == "partner"
     p = pseudonymiser or Pseudonymiser()
     pseudonyms: dict[str, Any] | None = None

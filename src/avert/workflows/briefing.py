@@ -168,6 +168,19 @@ def _month_spans(
     ]
 
 
+def _sources_between(
+    store: Store, start: dt.datetime, end: dt.datetime
+) -> pl.DataFrame:
+    """The sources (``source``, ``force``) of exact-time incidents in ``[start, end)``."""
+    rows = store.read_frame(
+        "incidents",
+        columns=["source", "force", "time_precision"],
+        where=[("occurred_from", ">=", start), ("occurred_from", "<", end)],
+    )
+    exact = pl.col("time_precision").fill_null("exact") != "month"
+    return rows.filter(exact).select("source", "force").unique()
+
+
 def _submit_table_reads(
     pool: ThreadPoolExecutor, store: Store, *, window_from: dt.datetime, at: dt.datetime
 ) -> dict[str, Future[pl.DataFrame]]:
@@ -317,6 +330,14 @@ def read_briefing_frames(
                 for a, b, cols in _month_spans(window_from, window_to)
             ]
         f_other = _submit_table_reads(pool, store, window_from=window_from, at=at)
+        if month is None:
+            before_year = at - year - dt.timedelta(days=LOOKBACK_DAYS)
+            f_other["baseline_sources"] = pool.submit(
+                _sources_between,
+                store,
+                before_year - dt.timedelta(days=LOOKBACK_DAYS),
+                before_year,
+            )
         parts = [f.result() for f in f_parts]
         # the window and the 28 days before it (exact), or the month
         recent = (

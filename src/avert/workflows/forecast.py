@@ -245,9 +245,9 @@ def run_forecast(
     """
     grid = _grid(events, cell_size_m, anchored=True)
     ev = Events.from_frame(events, grid)
-    k = budget_cells(grid, cells=cells, km2=km2)
+    k = budget_cells(grid, cells=cells, km2=km2, at_most_grid=True)
     make_model(model, grid)  # check the name early
-    return plan_patrols(
+    plan = plan_patrols(
         partial(make_model, model),
         ev,
         grid,
@@ -257,6 +257,15 @@ def run_forecast(
         backtest_days=backtest_days,
         model_name=model,
     )
+    asked = cells if cells is not None else (km2 or 0.0) / grid.cell_area_km2
+    if asked > k:
+        budget = f"{cells} cells" if cells is not None else f"{km2:g} km²"
+        note = (
+            f"The patrol budget ({budget}) is larger than the {k} "
+            f"cell{'' if k == 1 else 's'} the events span: every one is listed."
+        )
+        plan = replace(plan, notes=(*plan.notes, note))
+    return plan
 
 
 def places_forecast(

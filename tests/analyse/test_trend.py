@@ -1,0 +1,81 @@
+"""Year-on-year trend: like with like, and no baseline from a store that starts
+inside the year-earlier period."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from avert.analyse.trend import Trend, year_on_year
+
+AT = dt.datetime(2026, 11, 24, 6)
+
+
+def _daily(start: dt.datetime, end: dt.datetime, *, source: str) -> pl.DataFrame:
+    """Two violent incidents a day from ``start`` to ``end`` from one source."""
+    times = pl.datetime_range(start, end, "12h", closed="left", eager=True)
+    return pl.DataFrame(
+        {
+            "incident_id": [f"{source}{i}" for i in range(times.len())],
+            "occurred_from": times,
+            "in_definition": [True] * times.len(),
+            "source": [source] * times.len(),
+            "force": ["F"] * times.len(),
+        }
+    )
+
+
+def _trend(incidents: pl.DataFrame, established: pl.DataFrame | None) -> Trend:
+    return year_on_year(
+        incidents,
+        at=AT,
+        precision="exact",
+        window_from=AT - dt.timedelta(hours=24),
+        window_to=AT,
+        established=established,
+    )
+
+
+def test_a_store_starting_inside_the_year_earlier_period_is_no_baseline() -> None:
+    # exactly a year of data: the year-earlier 28 days hold only their last day
+    inc = _daily(AT - dt.timedelta(days=365), AT, source="synth")
+    unchecked = _trend(inc, None)
+    assert unchecked["periods"][1]["change"] is not None  # the old, misleading figure
+    assert unchecked["periods"][1]["change"] > 10
+    t = _trend(inc, inc.clear().select("source", "force"))
+    assert [p["change"] for p in t["periods"]] == [None, None]
+    assert [p["count"] for p in t["periods"]] == [14, 56]  # the counts stay
+    assert "start inside the year-earlier period" in t["line"]
+    assert "synth/F" in t["line"]
+    assert "%" not in t["line"]
+
+
+def test_an_established_source_is_compared_and_a_late_one_left_out() -> None:
+    old = _daily(AT - dt.timedelta(days=800), AT, source="rms")
+    late = _daily(AT - dt.timedelta(days=370), AT, source="partner")
+    inc = pl.concat([old, late])
+    before = AT - dt.timedelta(days=364 + 28)
+    est = inc.filter(
+        (pl.col("occurred_from") >= before - dt.timedelta(days=28))
+        & (pl.col("occurred_from") < before)
+    ).select("source", "force")
+    t = _trend(inc, est)
+    p7, p28 = t["periods"]
+    assert (p7["count"], p7["year_earlier"], p7["change"]) == (14, 14, 0.0)
+    assert (p28["count"], p28["year_earlier"]) == (56, 56)
+    assert "on rms/F only" in t["line"]
+    # everything established: both sources, no caveat
+    both = _trend(inc, inc.select("source", "force"))
+    assert both["periods"][1]["count"] == 112
+    assert "only" not in both["line"]
+
+
+def test_no_common_source_still_reports_the_recent_count() -> None:
+    now = _daily(AT - dt.timedelta(days=28), AT, source="new")
+    then = _daily(
+        AT - dt.timedelta(days=400), AT - dt.timedelta(days=330), source="old"
+    )
+    t = _trend(pl.concat([now, then]), None)
+    assert [p["count"] for p in t["periods"]] == [14, 56]
+    assert "last 28 days 56 (no comparable baseline" in t["line"]
