@@ -335,7 +335,7 @@ def test_audit_row_exists_before_any_output(
 
 
 def test_store_of_exactly_a_year_gives_no_year_earlier_baseline(
-    sqlite_store: Store, tmp_path: Path
+    any_store: Store, tmp_path: Path
 ) -> None:
     # a force loads its last 365 days: the year-earlier 28 days hold one day of them
     at = dt.datetime(2026, 11, 24, 6)
@@ -360,10 +360,10 @@ def test_store_of_exactly_a_year_gives_no_year_earlier_baseline(
         pl.lit("assault_with_injury").alias("category"),
         pl.lit(10.0).alias("harm_days"),
     )
-    with sqlite_store.transaction() as tx:
+    with any_store.transaction() as tx:
         tx.append("incidents", inc)
         tx.append("classifications", classes)
-    files = run_briefing(sqlite_store, at=at, out_dir=tmp_path / "a", pdf=False)
+    files = run_briefing(any_store, at=at, out_dir=tmp_path / "a", pdf=False)
     trend = files.briefing.trend
     assert [p["change"] for p in trend["periods"]] == [None, None]
     assert "rms/Northshire start inside the year-earlier period" in trend["line"]
@@ -372,11 +372,11 @@ def test_store_of_exactly_a_year_gives_no_year_earlier_baseline(
         pl.col("occurred_from") - dt.timedelta(days=365),
         ("o" + pl.col("incident_id")).alias("incident_id"),
     )
-    with sqlite_store.transaction() as tx:
+    with any_store.transaction() as tx:
         tx.append("incidents", older)
         tx.append(
             "classifications",
             classes.with_columns(("o" + pl.col("incident_id")).alias("incident_id")),
         )
-    files = run_briefing(sqlite_store, at=at, out_dir=tmp_path / "b", pdf=False)
+    files = run_briefing(any_store, at=at, out_dir=tmp_path / "b", pdf=False)
     assert [p["change"] for p in files.briefing.trend["periods"]] == [0.0, 0.0]

@@ -105,6 +105,21 @@ def test_latest_time_by_precision(any_store: Store) -> None:
     )
 
 
+def test_sources_supplying_a_stretch(any_store: Store) -> None:
+    _seed(any_store)  # forces are null: nulls match nulls
+    sources = pl.DataFrame(
+        {"source": ["force", "policeuk", "nobody"], "force": [None, None, None]},
+        schema={"source": pl.String(), "force": pl.String()},
+    )
+    june = (dt.datetime(2019, 6, 1), dt.datetime(2019, 7, 1))
+    found = queries.sources_supplying(any_store, sources, *june)
+    # policeuk's June row is month-only: it says nothing of June's days
+    assert found["source"].to_list() == ["force"]
+    assert queries.sources_supplying(
+        any_store, sources, dt.datetime(2018, 1, 1), dt.datetime(2019, 1, 1)
+    ).is_empty()
+
+
 def test_person_history(any_store: Store) -> None:
     _seed(any_store)
     inv, inc = queries.person_history(

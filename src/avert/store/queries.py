@@ -30,6 +30,7 @@ __all__ = [
     "person_history",
     "read_classified",
     "read_in",
+    "sources_supplying",
 ]
 
 #: Classification columns joined onto incidents.
@@ -266,6 +267,30 @@ def latest_time(
         schema={"m": pl.Datetime("us")},
     )
     return _as_datetime(frame["m"][0] if frame.height else None)
+
+
+def sources_supplying(
+    store: Store, sources: pl.DataFrame, start: dt.datetime, end: dt.datetime
+) -> pl.DataFrame:
+    """The rows of ``sources`` (``source``, ``force``; nulls match nulls) that have
+    an incident with a time (not month-only) in ``[start, end)``.
+
+    One query per source, each stopping at its first record in the time index: a
+    source that supplies records daily is answered at once.
+    """
+    same = "IS" if store.dialect == "sqlite" else "IS NOT DISTINCT FROM"
+    sql = (
+        'SELECT 1 AS one FROM "incidents" WHERE "occurred_from" >= ? '
+        'AND "occurred_from" < ? '
+        f'AND "source" {same} ? AND "force" {same} ? '
+        'AND ("time_precision" IS NULL OR "time_precision" <> \'month\') LIMIT 1'
+    )
+    bounds = [_to_sql_value(t, store.dialect) for t in (start, end)]
+    keep = [
+        store._query(sql, [*bounds, src, force], schema={"one": pl.Int64()}).height > 0
+        for src, force in sources.select("source", "force").iter_rows()
+    ]
+    return sources.select("source", "force").filter(pl.Series(keep, dtype=pl.Boolean))
 
 
 def person_history(

@@ -168,17 +168,10 @@ def _month_spans(
     ]
 
 
-def _sources_between(
-    store: Store, start: dt.datetime, end: dt.datetime
-) -> pl.DataFrame:
-    """The sources (``source``, ``force``) of exact-time incidents in ``[start, end)``."""
-    rows = store.read_frame(
-        "incidents",
-        columns=["source", "force", "time_precision"],
-        where=[("occurred_from", ">=", start), ("occurred_from", "<", end)],
-    )
+def _exact_sources(incidents: pl.DataFrame) -> pl.DataFrame:
+    """The distinct ``source``, ``force`` of the incidents that are not month-only."""
     exact = pl.col("time_precision").fill_null("exact") != "month"
-    return rows.filter(exact).select("source", "force").unique()
+    return incidents.filter(exact).select("source", "force").unique()
 
 
 def _submit_table_reads(
@@ -330,14 +323,7 @@ def read_briefing_frames(
                 for a, b, cols in _month_spans(window_from, window_to)
             ]
         f_other = _submit_table_reads(pool, store, window_from=window_from, at=at)
-        if month is None:
-            before_year = at - year - dt.timedelta(days=LOOKBACK_DAYS)
-            f_other["baseline_sources"] = pool.submit(
-                _sources_between,
-                store,
-                before_year - dt.timedelta(days=LOOKBACK_DAYS),
-                before_year,
-            )
+
         parts = [f.result() for f in f_parts]
         # the window and the 28 days before it (exact), or the month
         recent = (
@@ -347,6 +333,16 @@ def read_briefing_frames(
         if month is None:
             incidents = incidents.unique(
                 "incident_id", keep="first", maintain_order=True
+            )
+            # the trend's baseline: the year-earlier sources already supplying
+            # records in the 28 days before it (analyse.trend.year_on_year)
+            before_year = at - year - dt.timedelta(days=LOOKBACK_DAYS)
+            f_other["baseline_sources"] = pool.submit(
+                queries.sources_supplying,
+                store,
+                _exact_sources(parts[2]),
+                before_year - dt.timedelta(days=LOOKBACK_DAYS),
+                before_year,
             )
         involvements = queries.read_in(
             store,
