@@ -106,7 +106,7 @@ def _reasons(row: dict[str, Any], *, period: str, bandwidth_m: float) -> list[st
     reasons = [f"KDE score {row['score']:.1f} (rank {row['rank']})"]
     if row["n_events"]:
         reasons.append(
-            f"{row['n_events']} violent incidents in this cell in {period}, "
+            f"{_incidents(row['n_events'])} in this cell in {period}, "
             f"harm {row['harm_days']:.0f} days"
         )
     else:
@@ -116,6 +116,15 @@ def _reasons(row: dict[str, Any], *, period: str, bandwidth_m: float) -> list[st
             "smoothing), a place where the next incident is likely but none is recorded"
         )
     return reasons
+
+
+def _incidents(n: int) -> str:
+    """``n`` violent incident(s), in words.
+
+    >>> _incidents(1), _incidents(3)
+    ('1 violent incident', '3 violent incidents')
+    """
+    return f"{n} violent incident{'' if n == 1 else 's'}"
 
 
 def _percent(share: float) -> str:
@@ -228,7 +237,7 @@ def _forecast_section(
         ]
         if n:
             reasons.append(
-                f"{n} violent incidents in this cell in the last {LOOKBACK_DAYS} "
+                f"{_incidents(n)} in this cell in the last {LOOKBACK_DAYS} "
                 f"days, harm {harm:.0f} days"
             )
         else:

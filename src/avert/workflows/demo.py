@@ -275,7 +275,7 @@ def _analyses(step: _Steps, store: Store, at: dt.datetime) -> _Analyses:
     groups = step(
         "groups and the prioritisation matrix",
         lambda: groups_report(store, as_of=at),
-        lambda g: f"{len(g.to_json()['groups'])} groups",
+        lambda g: f"{len(g.to_json()['groups'])} groups (detected and declared)",
     )
     retaliation = step(
         "retaliation alerts (last 7 days)",
