@@ -229,3 +229,15 @@ def test_clean_load_exits_0(db: str) -> None:
         app, ["--db", db, "ingest", "policeuk", str(DATA / "policeuk" / "2019-06")]
     )
     assert result.exit_code == 0, result.output
+
+
+def test_ingest_table_names_the_folder_once(db: str) -> None:
+    result = CliRunner().invoke(
+        app, ["--db", db, "ingest", "policeuk", str(DATA / "policeuk")]
+    )
+    out = " ".join(result.output.split())  # the terminal may wrap the title
+    assert f"files in {DATA / 'policeuk'}" in out
+    table_rows = [line for line in result.output.splitlines() if line.startswith("│")]
+    assert table_rows
+    assert not [row for row in table_rows if str(DATA) in row]  # names, not paths
+    assert "README.md" in out

@@ -8,9 +8,11 @@ quarantined), unless ``--accept-rejects``; 1 an error, nothing loaded (also
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -76,44 +78,69 @@ OldClassifyOpt = Annotated[
 ]
 
 
+def _folder_and_names(files: list[str]) -> tuple[str | None, list[str]]:
+    """The files' common folder (said once in the table's title) and their names
+    below it, so a long path does not fill an 80-column terminal row by row.
+
+    >>> _folder_and_names(["/d/a/2019-01.csv", "/d/a/2019-02.csv"])
+    ('/d/a', ['2019-01.csv', '2019-02.csv'])
+    >>> _folder_and_names(["a.csv", "b.csv"])
+    (None, ['a.csv', 'b.csv'])
+    """
+    try:
+        common = os.path.commonpath(files) if files else ""
+    except ValueError:  # absolute and relative names mixed
+        return None, files
+    if common in files:
+        common = str(Path(common).parent)
+    if common in ("", ".", "/"):
+        return None, files
+    return common, [f.removeprefix(common + os.sep) for f in files]
+
+
 def _show(report: LoadReport, *, as_json: bool) -> None:
     if as_json:
         print_json(report.as_json())
         return
+    skipped = list(report.skipped)
+    folder, all_names = _folder_and_names([f.file for f in report.files] + skipped)
+    names, skipped = all_names[: len(report.files)], all_names[len(report.files) :]
+    kinds = {f.kind for f in report.files}
+    one_kind = len(kinds) == 1  # said once, in the title
     rows = [
         [
-            f.file,
-            f.kind,
+            name,
+            *([] if one_kind else [f.kind]),
             str(f.rows),
             str(f.loaded),
             str(f.quarantined),
             str(f.duplicates),
         ]
-        for f in report.files
+        for f, name in zip(report.files, names, strict=True)
     ]
-    rows += [[name, "skipped", "0", "0", "0", "0"] for name in report.skipped]
-    rows.append(
-        [
-            "total",
-            "",
-            str(report.rows),
-            str(report.loaded),
-            str(report.quarantined),
-            str(report.duplicates),
-        ]
-    )
+    if not one_kind:
+        rows += [[name, "skipped", "0", "0", "0", "0"] for name in skipped]
+    total = [str(report.rows), str(report.loaded), str(report.quarantined)]
+    rows.append(["total", *([] if one_kind else [""]), *total, str(report.duplicates)])
+    title = f"load {report.load_id}"
+    if one_kind:
+        title += f": {next(iter(kinds))}"
+    if folder:
+        title += f", files in {folder}"
     print_table(
         [
             Col("file", "text"),
-            Col("kind", "fixed"),
+            *([] if one_kind else [Col("kind", "fixed")]),
             Col("rows", "fixed", "right"),
             Col("loaded", "fixed", "right"),
             Col("quarantined", "fixed", "right"),
             Col("duplicates", "fixed", "right"),
         ],
         rows,
-        title=f"load {report.load_id}",
+        title=title,
     )
+    if one_kind and skipped:
+        console.print(f"Skipped (not {kinds.pop()} files): {', '.join(skipped)}")
     for f in report.files:
         if f.error:
             console.print(f"[red]{f.file}[/]: {f.error}", markup=False)
