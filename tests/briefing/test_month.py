@@ -183,16 +183,20 @@ def test_any_window_gives_a_short_pdf(sqlite_store: Store) -> None:
     assert pages <= 30, pages
 
 
-def test_an_unfinished_month_is_neither_counted_in_days_nor_mapped() -> None:
-    # a store of January 2022 (month-only, dated 1 January) briefed on 15 January:
-    # January is not over, so there is no month to brief on, and its rows must not
-    # count as the last 28 (or 7) days' violence or as the places of those days
-    jan = dt.datetime(2022, 1, 1)
-    inc = _month_rows(jan, 40).with_columns(
+def _violent_january() -> pl.DataFrame:
+    """40 violent month-only rows of January 2022, classified."""
+    return _month_rows(dt.datetime(2022, 1, 1), 40).with_columns(
         in_definition=pl.lit(True),
         category=pl.lit("assault_with_injury"),
         harm_days=pl.lit(10.0),
     )
+
+
+def test_an_unfinished_month_is_neither_counted_in_days_nor_mapped() -> None:
+    # a store of January 2022 (month-only, dated 1 January) briefed on 15 January:
+    # January is not over, so there is no month to brief on, and its rows must not
+    # count as the last 28 (or 7) days' violence or as the places of those days
+    inc = _violent_january()
     for at in (dt.datetime(2022, 1, 15, 6), dt.datetime(2022, 1, 1, 12)):
         b = daily_briefing(inc, at=at)
         assert b.precision == "exact"
@@ -207,12 +211,7 @@ def test_an_unfinished_month_is_neither_counted_in_days_nor_mapped() -> None:
 
 
 def test_a_month_brief_names_the_month_and_an_empty_previous_month() -> None:
-    jan = dt.datetime(2022, 1, 1)
-    inc = _month_rows(jan, 40).with_columns(
-        in_definition=pl.lit(True),
-        category=pl.lit("assault_with_injury"),
-        harm_days=pl.lit(10.0),
-    )
+    inc = _violent_january()
     b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
     assert b.precision == "month"
     assert "previous month: no records of any kind" in b.trend["line"]
