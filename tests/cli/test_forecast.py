@@ -187,3 +187,18 @@ def test_a_budget_larger_than_the_grid_lists_every_cell_with_a_note() -> None:
     fits = run_forecast(_frame(), at=dt.datetime(2024, 7, 1), cells=3)
     assert fits.frame.height == 3
     assert not any("larger than" in n for n in fits.notes)
+    # a budget in km² (rounded down to whole cells) that the grid holds: no note
+    area = run_forecast(_frame(), at=dt.datetime(2024, 7, 1), km2=0.1)
+    assert area.k == 4  # 0.1 km² of 150 m cells (0.0225 km² each)
+    assert not any("larger than" in n for n in area.notes)
+    big = run_forecast(one_place, at=dt.datetime(2024, 7, 1), km2=1.0)
+    assert any("(1 km²) is larger than the 1 cell" in n for n in big.notes)
+
+
+def test_cli_says_when_the_budget_is_larger_than_the_grid(tmp_path: Path) -> None:
+    csv = tmp_path / "one.csv"
+    _frame(200).with_columns(x=pl.lit(1050.0), y=pl.lit(1050.0)).write_csv(csv)
+    args = ["forecast", "--csv", str(csv), "--at", "2024-07-01T00:00", "--cells", "10"]
+    res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "larger than the 1 cell the events span" in " ".join(res.output.split())

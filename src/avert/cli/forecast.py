@@ -89,6 +89,7 @@ def forecast(
     if cells is None and km2 is None:
         cells = 20
     from avert.workflows.forecast import (
+        budget_note,
         parse_horizon,
         plan_to_dict,
         run_forecast,
@@ -121,6 +122,9 @@ def forecast(
         f"{plan.k} cells ({plan.area_km2:.2f} km²) for {horizon} from {when:%Y-%m-%d %H:%M}; "
         f"expected share, backtested on the last {plan.backtest_days} days: {share}"
     )
+    note = budget_note(plan, cells=cells, km2=km2)
+    if note:
+        console.print(f"[yellow]note:[/] {note}")
     own = "part_own" in plan.frame.columns  # a model made of parts (the default)
     print_table(
         [

@@ -45,6 +45,7 @@ __all__ = [
     "MONTH_ONLY_NOTE",
     "Evaluation",
     "briefing_places",
+    "budget_note",
     "events_from_csv",
     "events_from_store",
     "parse_horizon",
@@ -257,15 +258,26 @@ def run_forecast(
         backtest_days=backtest_days,
         model_name=model,
     )
-    asked = cells if cells is not None else (km2 or 0.0) / grid.cell_area_km2
-    if asked > k:
-        budget = f"{cells} cells" if cells is not None else f"{km2:g} km²"
-        note = (
-            f"The patrol budget ({budget}) is larger than the {k} "
-            f"cell{'' if k == 1 else 's'} the events span: every one is listed."
-        )
-        plan = replace(plan, notes=(*plan.notes, note))
-    return plan
+    note = budget_note(plan, cells=cells, km2=km2)
+    return plan if note is None else replace(plan, notes=(*plan.notes, note))
+
+
+def budget_note(
+    plan: ForecastPlan, *, cells: int | None = None, km2: float | None = None
+) -> str | None:
+    """What to say when the patrol budget asked for is larger than the grid of the
+    plan (the grid spans the events: a small or new store), else None."""
+    asked = budget_cells(
+        plan.grid, cells=cells, km2=km2, at_most_grid=False, check=False
+    )
+    if asked <= plan.k:
+        return None
+    budget = f"{cells} cells" if cells is not None else f"{km2:g} km²"
+    return (
+        f"The patrol budget ({budget}) is larger than the {plan.k} "
+        f"cell{'' if plan.k == 1 else 's'} the events span: every one is listed, "
+        "so the expected share says little."
+    )
 
 
 def places_forecast(
@@ -448,7 +460,7 @@ def briefing_places(
             knox_history_days=knox_history_days,
             knox_sims=knox_sims,
             zones_note=f"No near-repeat test: {exc}",
-            notes=notes,
+            notes=(*notes, *_budget(plan, cells)),
         )
     else:
         first = nr.knox.frame.row(0, named=True)
@@ -463,13 +475,18 @@ def briefing_places(
             knox_history_days=knox_history_days,
             knox_sims=knox_sims,
             zones_note=" ".join([nr.note, *sampled]),
-            notes=notes,
+            notes=(*notes, *_budget(plan, cells)),
         )
     with _CACHE_LOCK:
         _BRIEFING_CACHE[key] = result
         while len(_BRIEFING_CACHE) > _BRIEFING_CACHE_SIZE:
             _BRIEFING_CACHE.popitem(last=False)
     return result
+
+
+def _budget(plan: ForecastPlan, cells: int) -> tuple[str, ...]:
+    note = budget_note(plan, cells=cells)
+    return () if note is None else (note,)
 
 
 def _finite(value: object) -> float | None:

@@ -31,12 +31,15 @@ def budget_cells(
     cells: int | None = None,
     km2: float | None = None,
     at_most_grid: bool = False,
+    check: bool = True,
 ) -> int:
-    """Return the number of cells of a patrol budget given in cells or in km².
+    """Return the number of cells of a patrol budget given in cells or in km²
+    (whole cells: the km² rounded down).
 
     ``at_most_grid``: a budget larger than the grid is the whole grid (the grid
     spans the events, so a small or new store may hold fewer cells than a list's
-    length); otherwise it is an error.
+    length); otherwise it is an error. ``check=False`` returns the number asked for
+    without checking it against the grid.
     """
     if (cells is None) == (km2 is None):
         msg = "Give the patrol budget either in cells or in km², not both."
@@ -44,7 +47,7 @@ def budget_cells(
     k = int(cells) if cells is not None else int(np.floor(km2 / grid.cell_area_km2))  # type: ignore[operator]
     if at_most_grid:
         k = min(k, grid.n_cells)
-    if not 1 <= k <= grid.n_cells:
+    if check and not 1 <= k <= grid.n_cells:
         msg = f"The patrol budget must cover 1 to {grid.n_cells} cells; got {k}."
         raise ConfigError(msg)
     return k
