@@ -46,3 +46,30 @@ def test_a_store_with_recent_data_briefs_now(tmp_path: Path) -> None:
     assert isinstance(latest, dt.datetime)
     now = latest + dt.timedelta(hours=5)
     assert default_window_end(store, now=now) == (now, None)
+
+
+def test_a_store_of_police_uk_months_briefs_its_latest_month(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "avert.db"))
+    store.upgrade()
+    months = [
+        dt.datetime(2021, 11, 1),
+        dt.datetime(2021, 12, 1),
+        dt.datetime(2022, 1, 1),
+    ]
+    inc = pl.DataFrame(
+        {
+            "incident_id": [f"m{i}" for i in range(len(months))],
+            "source": "policeuk",
+            "occurred_from": months,
+            "time_precision": "month",
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", inc)
+    end, note = default_window_end(store, now=dt.datetime(2022, 3, 10, 9))
+    assert end == dt.datetime(2022, 2, 1, 6)  # January as a whole
+    assert note is not None
+    assert "January 2022 as a whole" in note
+    # January not over yet: now (the last complete month is briefed)
+    now = dt.datetime(2022, 1, 20, 9)
+    assert default_window_end(store, now=now) == (now, None)

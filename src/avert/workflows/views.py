@@ -20,6 +20,7 @@ import polars as pl
 
 from avert.access import Audience, Pseudonymiser, audience_of, pseudonymiser_for
 from avert.analyse.result import jsonable
+from avert.analyse.trend import month_window
 from avert.briefing import Briefing
 from avert.briefing.context import OFFENDING_ROLES
 from avert.briefing.makeup import make_up
@@ -164,12 +165,26 @@ def default_window_end(
     Now, unless the store holds no incident in the last two days (a demo city, or
     a store loaded from an archive): then the first 06:00 after the latest incident,
     so the page shows the most recent day (the 24 hours holding that incident)
-    rather than an empty one, and says so.
+    rather than an empty one, and says so. When the latest records are month-only
+    (data.police.uk dates a month's records on its first day) and their month is
+    over, 06:00 on the first of the next month: the month briefed as a whole.
     """
     now = now or dt.datetime.now().replace(second=0, microsecond=0)
     latest = latest_incident_at(store)
     if latest is None or now - latest <= dt.timedelta(days=2):
         return now, None
+    month = queries.latest_time(store, before=now, precision="month")
+    exact = queries.latest_time(store, before=now, precision="exact")
+    if month is not None and (exact is None or exact < month):
+        month_end = month_window(month)[1]
+        if month_end > now:  # the month is not over: the last complete one
+            return now, None
+        end = month_end.replace(hour=6)
+        note = (
+            "The latest records are month-only (data.police.uk); showing "
+            f"{month:%B %Y} as a whole (the window ending {end:%d %b %Y %H:%M})."
+        )
+        return end, note
     day_end = dt.datetime.combine(latest.date(), dt.time(6))
     if day_end <= latest:
         day_end += dt.timedelta(days=1)
