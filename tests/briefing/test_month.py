@@ -219,3 +219,27 @@ def test_a_month_brief_names_the_month_and_an_empty_previous_month() -> None:
     assert "January 2022's violence" in b.places_summary["line"]
     assert "last 31 days" not in b.places_summary["line"]
     assert all("in January 2022" in p["reasons"][1] for p in b.places)
+
+
+def test_a_mixed_store_says_month_rows_are_left_out_without_a_date_to_wait_for() -> (
+    None
+):
+    # exact records of one source go on through January; police.uk's January rows
+    # are month-only: the briefing stays on the exact days, so "brief on 1 February
+    # for January as a whole" would be false advice
+    exact = pl.DataFrame(
+        {
+            "incident_id": ["e1", "e2"],
+            "occurred_from": [dt.datetime(2022, 1, 10), dt.datetime(2022, 1, 14, 23)],
+            "time_precision": ["exact", "exact"],
+            "in_definition": [True, True],
+            "category": ["assault_with_injury"] * 2,
+            "harm_days": [10.0, 10.0],
+        }
+    )
+    inc = pl.concat([_violent_january(), exact], how="diagonal_relaxed")
+    b = daily_briefing(inc, at=dt.datetime(2022, 1, 15, 6))
+    assert b.precision == "exact"
+    [note] = [n for n in b.notes if "40 violent month-only records" in n]
+    assert "brief at" not in note
+    assert "sources with times" in note

@@ -366,7 +366,7 @@ def test_store_of_exactly_a_year_gives_no_year_earlier_baseline(
     files = run_briefing(any_store, at=at, out_dir=tmp_path / "a", pdf=False)
     trend = files.briefing.trend
     assert [p["change"] for p in trend["periods"]] == [None, None]
-    assert "rms/Northshire start inside the year-earlier period" in trend["line"]
+    assert "rms/Northshire supplied no records in the 28 days" in trend["line"]
     # two years of the same: a baseline, compared
     older = inc.with_columns(
         pl.col("occurred_from") - dt.timedelta(days=365),

@@ -10,7 +10,7 @@ sources that were already supplying records before it (``established``): a store
 loaded with exactly a year of data holds only the last days of the year-earlier
 28 days, and comparing with them would print +7,000 %. Month-only rows never count in a 7- or 28-day
 period (their day is unknown: a month's records are all dated its first day); the
-line says how many of the periods' months were left out.
+line says how many dated in the last 28 days were left out.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ TrendPeriod = TypedDict(
         "count": int,
         "year_earlier_from": dt.datetime,
         "year_earlier_to": dt.datetime,
-        "year_earlier": int,
+        "year_earlier": int | None,
         "change": float | None,
     },
 )
@@ -141,9 +141,8 @@ def year_on_year(
         # a month-only row is dated the 1st of its month: it cannot be placed in a
         # 7- or 28-day period (all of a month would count on its first day)
         month_only = pl.col("time_precision").fill_null("exact") == "month"
-        first_month, _ = month_window(at - dt.timedelta(days=28))
         month_only_left_out = violent.filter(
-            month_only & between(first_month, at)
+            month_only & between(at - dt.timedelta(days=28), at)
         ).height
         incidents = incidents.filter(~month_only)
         violent = violent.filter(~month_only)
@@ -208,19 +207,20 @@ def year_on_year(
                 "count": now,
                 "year_earlier_from": ya,
                 "year_earlier_to": yb,
-                "year_earlier": before,
+                "year_earlier": before if comparable else None,
                 "change": ch,
             }
         )
         if late and not common:
             whose = (
-                "records"
+                "the store"
                 if not keys
-                else "records of " + ", ".join(sorted(_label(k) for k in late))
+                else ", ".join(sorted(_label(k) for k in late))
             )
             parts.append(
-                f"{label} {now} (no comparable baseline: the store's {whose} start "
-                "inside the year-earlier period)"
+                f"{label} {now} (no comparable baseline: {whose} supplied no records "
+                "in the 28 days before the year-earlier period, so its records may "
+                "start inside it)"
             )
             continue
         if not like and not common:
@@ -240,8 +240,8 @@ def year_on_year(
     line = "Violence: " + "; ".join(parts)
     if month_only_left_out:
         line += (
-            f"; {month_only_left_out} month-only records (data.police.uk) of these "
-            "months not counted: their day is unknown"
+            f"; {month_only_left_out} month-only records (data.police.uk) dated in "
+            "the last 28 days not counted: their day is unknown"
         )
     prev: int | None = None
     if precision == "month":

@@ -15,8 +15,8 @@ highest harm first and each with its reasons:
    incidents, with their score parts (RFGH, :func:`avert.analyse.risk.offender_risk`);
 4. places for the next 24 hours: the default forecast's top cells with the share
    they caught when backtested on the user's own last 90 days, and near-repeat
-   zones where a Knox test finds contagion (month data: the last 28 days'
-   hotspots) (:mod:`~avert.briefing.places`);
+   zones where a Knox test finds contagion (month data: the month's hotspots)
+   (:mod:`~avert.briefing.places`);
 5. intelligence in the window by grading, and open actions due;
 6. a one-line trend (:func:`avert.analyse.trend.year_on_year`);
 7. beside every list of people, its make-up by sex, age band and ethnicity against
@@ -261,8 +261,8 @@ def daily_briefing(
         Notes from the caller (e.g. what the store could not provide).
     places_forecast
         The backtested forecast and near-repeat zones for the places section
-        (:func:`avert.workflows.forecast.briefing_places`); without it, or with
-        month-precision data, places are the last 28 days' hotspots.
+        (:func:`avert.workflows.forecast.briefing_places`); without it, places
+        are the last 28 days' hotspots (month-precision data: the month's).
 
     Returns
     -------

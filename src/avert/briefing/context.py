@@ -238,14 +238,21 @@ def choose_window(
         & (pl.col("occurred_from") < at)
     ).height
     if chosen[2] == "exact" and unfinished:
-        nxt = month_start(this_month + dt.timedelta(days=32))
-        chosen[3].append(
+        note = (
             f"{unfinished} violent month-only records (data.police.uk) of "
-            f"{this_month:%B %Y} "
-            f"are not listed, mapped or counted: their day is unknown and the month "
-            f"is not over at {at:%d %b %Y %H:%M}; brief at {nxt:%Y-%m-%d} or later "
-            f"for {this_month:%B %Y} as a whole."
+            f"{this_month:%B %Y} are not listed, mapped or counted: their day is "
+            "unknown"
         )
+        if latest_exact is None or latest_exact < this_month:
+            # only month-only records of this month: it can be briefed whole later
+            nxt = month_start(this_month + dt.timedelta(days=32))
+            note += (
+                f" and the month is not over at {at:%d %b %Y %H:%M}; brief at "
+                f"{nxt:%Y-%m-%d} or later for {this_month:%B %Y} as a whole."
+            )
+        else:  # exact-time sources go on: the briefing stays on their days
+            note += "; the briefing is on the sources with times."
+        chosen[3].append(note)
     return chosen
 
 

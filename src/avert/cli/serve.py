@@ -45,7 +45,7 @@ def serve(
     if demo:
         from avert.workflows.demo import demo_sign_in
 
-        console.print(f"Sign in {demo_sign_in()}.")
+        console.print(f"Sign in {demo_sign_in()} (the accounts 'avert demo' made).")
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 

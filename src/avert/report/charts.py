@@ -711,8 +711,8 @@ def interval_chart_svg(
             for t in (0.1, 0.2, 0.25, 0.5, 1, 2, 3, 4, 5, 10, 20, 50)
             if math.exp(a) <= t <= math.exp(b)
         ]
-    else:
-        ticks = _nice_ticks(a, b)
+    else:  # the axis is [a, b]: the ticks inside it
+        ticks = [t for t in _nice_ticks(a, b) if a <= t <= b]
     axis_y = top + row_h * max(len(rows), 1)
     for t in ticks:
         parts.append(

@@ -33,8 +33,9 @@ def open_store(settings: Settings, *, check: bool = True) -> Store:
     """The store named by the ``database_url`` setting; checked to be at head.
 
     ``check=False`` opens a store that may not exist yet or be behind (for
-    ``avert db init|upgrade|revision``); it still connects, so an unreachable
-    server fails here with one clear line.
+    ``avert db init|upgrade|revision``); it still connects to a PostgreSQL server,
+    so an unreachable one fails here with one clear line (a SQLite file that does
+    not exist yet is not created here: :meth:`Store.upgrade` makes it private).
     """
     store = Store(settings.database_url, lock_timeout_s=settings.lock_timeout())
     if check:
