@@ -213,9 +213,7 @@ def year_on_year(
         )
         if late and not common:
             whose = (
-                "the store"
-                if not keys
-                else ", ".join(sorted(_label(k) for k in late))
+                "the store" if not keys else ", ".join(sorted(_label(k) for k in late))
             )
             parts.append(
                 f"{label} {now} (no comparable baseline: {whose} supplied no records "

@@ -64,16 +64,16 @@ def mixture_weights(
 ) -> npt.NDArray[np.float64]:
     """Return the weights of the density ``maps`` that best explain ``counts``.
 
-    ``maps`` has one row per component (each a density over the cells, summing to
-    one), ``counts`` the events per cell to explain. The weights are non-negative,
-    sum to one and maximise the Poisson (multinomial) log-likelihood
-    ``sum_c counts_c log(sum_k w_k maps_kc)``. Because every map sums to one, the
-    maximum of the unconstrained concave function
-    ``sum_c counts_c log(sum_k w_k maps_kc) - n sum_k w_k`` over ``w >= 0`` lies on
-    the simplex (the Lagrange condition of the mixture-weight problem; Dempster,
-    Laird & Rubin 1977 give the EM step for the same optimum), so a bounded
-    quasi-Newton search (L-BFGS-B) finds it in a few tens of evaluations, where EM
-    needs hundreds.
+    ``maps`` has one row per component (a density over the cells, or the values of
+    several densities side by side, as the cross-validation folds of
+    :class:`Stacked` give), ``counts`` the events per column to explain. The
+    weights are non-negative, sum to one and maximise the Poisson (multinomial)
+    log-likelihood ``L(w) = sum_c counts_c log(sum_k w_k maps_kc)``. Scaling ``w``
+    by ``s`` adds ``n log s`` to ``L`` (``n`` the events), so the maximum of the
+    unconstrained concave function ``L(w) - n sum_k w_k`` over ``w >= 0`` has
+    ``sum_k w_k = 1``: it is the maximum on the simplex (Dempster, Laird & Rubin
+    1977 give the EM step for the same optimum), and a bounded quasi-Newton search
+    (L-BFGS-B) finds it in a few tens of evaluations, where EM needs hundreds.
 
     Examples
     --------
