@@ -8,9 +8,9 @@ A change is ``(now - before) / before``; with no incident a year earlier there i
 baseline and the change is None. A year-earlier period is a baseline only for the
 sources that were already supplying records before it (``established``): a store
 loaded with exactly a year of data holds only the last days of the year-earlier
-28 days, and comparing with them would print +7,000 %. Month-only rows never count in a 7- or 28-day
-period (their day is unknown: a month's records are all dated its first day); the
-line says how many dated in the last 28 days were left out.
+28 days, and comparing with them would print +7,000 %. Month-only rows never count
+in a 7- or 28-day period (their day is unknown: a month's records are all dated its
+first day); the line says how many dated in the last 28 days were left out.
 """
 
 from __future__ import annotations
