@@ -132,73 +132,35 @@ def year_on_year(
         if "in_definition" in incidents.columns
         else incidents
     )
-
-    def between(a: dt.datetime, b: dt.datetime) -> pl.Expr:
-        return (pl.col("occurred_from") >= a) & (pl.col("occurred_from") < b)
-
     month_only_left_out = 0
     if precision == "exact" and "time_precision" in incidents.columns:
         # a month-only row is dated the 1st of its month: it cannot be placed in a
         # 7- or 28-day period (all of a month would count on its first day)
         month_only = pl.col("time_precision").fill_null("exact") == "month"
         month_only_left_out = violent.filter(
-            month_only & between(at - dt.timedelta(days=28), at)
+            month_only & _between(at - dt.timedelta(days=28), at)
         ).height
         incidents = incidents.filter(~month_only)
         violent = violent.filter(~month_only)
-
-    def sources(a: dt.datetime, b: dt.datetime) -> set[tuple[object, ...]]:
-        return _source_keys(incidents.filter(between(a, b)), keys)
-
     started = (
         None
         if established is None or precision != "exact"
         else _source_keys(established, keys)
     )
-
-    def count(
-        a: dt.datetime, b: dt.datetime, only: set[tuple[object, ...]] | None
-    ) -> int:
-        rows = violent.filter(between(a, b))
-        if only is not None and keys:
-            allowed = pl.DataFrame(
-                list(only),
-                schema=[(k, incidents.schema[k]) for k in keys],
-                orient="row",
-            )
-            rows = rows.join(allowed, on=keys, how="semi", nulls_equal=True)
-        return rows.height
-
-    if precision == "month":
-        prev_from, _ = month_window(window_from - dt.timedelta(days=1))
-        ly_from, ly_to = month_window(
-            dt.datetime(window_from.year - 1, window_from.month, 1)
-        )
-        spans = [("this month", window_from, window_to, ly_from, ly_to)]
-    else:
-        year = dt.timedelta(days=YEAR_DAYS)
-        spans = [
-            (
-                f"last {d} days",
-                at - dt.timedelta(days=d),
-                at,
-                at - dt.timedelta(days=d) - year,
-                at - year,
-            )
-            for d in (7, 28)
-        ]
     periods: list[TrendPeriod] = []
     parts = []
-    for label, a, b, ya, yb in spans:
-        now_src, before_src = sources(a, b), sources(ya, yb)
+    for label, a, b, ya, yb in _spans(at, precision, window_from, window_to):
+        now_src = _source_keys(incidents.filter(_between(a, b)), keys)
+        before_src = _source_keys(incidents.filter(_between(ya, yb)), keys)
         late = set() if started is None else before_src - started
         before_src -= late
         common = now_src & before_src
         like = not late and (now_src == before_src or not before_src)
         comparable = like or bool(common)
         only = None if like or not common else common
-        now, before = count(a, b, only), count(ya, yb, only)
-        ch = _change(now, before) if comparable else None
+        now = _count(violent, a, b, only, keys)
+        before = _count(violent, ya, yb, only, keys)
+        change = _change(now, before) if comparable else None
         periods.append(
             {
                 "period": label,
@@ -208,33 +170,25 @@ def year_on_year(
                 "year_earlier_from": ya,
                 "year_earlier_to": yb,
                 "year_earlier": before if comparable else None,
-                "change": ch,
+                "change": change,
             }
         )
         if late and not common:
-            whose = (
-                "the store" if not keys else ", ".join(sorted(_label(k) for k in late))
-            )
+            whose = "the store" if not keys else _labels(late)
             parts.append(
                 f"{label} {now} (no comparable baseline: {whose} supplied no records "
                 "in the 28 days before the year-earlier period, so its records may "
                 "start inside it)"
             )
-            continue
-        if not like and not common:
+        elif not comparable:
             parts.append(
                 f"{label} {now} (no comparable baseline: a year earlier only "
-                + ", ".join(sorted(_label(k) for k in before_src))
-                + " supplied records)"
+                f"{_labels(before_src)} supplied records)"
             )
-            continue
-        pct = "no baseline" if ch is None else f"{ch * 100:+.0f} %"
-        same = (
-            ""
-            if like
-            else (", on " + ", ".join(sorted(_label(k) for k in common)) + " only")
-        )
-        parts.append(f"{label} {now} (a year earlier {before}, {pct}{same})")
+        else:
+            pct = "no baseline" if change is None else f"{change * 100:+.0f} %"
+            same = "" if like else f", on {_labels(common)} only"
+            parts.append(f"{label} {now} (a year earlier {before}, {pct}{same})")
     line = "Violence: " + "; ".join(parts)
     if month_only_left_out:
         line += (
@@ -243,9 +197,60 @@ def year_on_year(
         )
     prev: int | None = None
     if precision == "month":
-        prev = count(prev_from, window_from, None)
-        if incidents.filter(between(prev_from, window_from)).height:
+        prev_from, _ = month_window(window_from - dt.timedelta(days=1))
+        prev = _count(violent, prev_from, window_from, None, keys)
+        if incidents.filter(_between(prev_from, window_from)).height:
             line += f"; previous month {prev}"
         else:  # not a month without violence: a month the store holds nothing of
             line += "; previous month: no records of any kind"
     return {"line": line + ".", "periods": periods, "previous_month": prev}
+
+
+def _between(a: dt.datetime, b: dt.datetime) -> pl.Expr:
+    return (pl.col("occurred_from") >= a) & (pl.col("occurred_from") < b)
+
+
+def _spans(
+    at: dt.datetime,
+    precision: Literal["exact", "month"],
+    window_from: dt.datetime,
+    window_to: dt.datetime,
+) -> list[tuple[str, dt.datetime, dt.datetime, dt.datetime, dt.datetime]]:
+    """(label, from, to, year-earlier from, year-earlier to) of each period."""
+    if precision == "month":
+        ly_from, ly_to = month_window(
+            dt.datetime(window_from.year - 1, window_from.month, 1)
+        )
+        return [("this month", window_from, window_to, ly_from, ly_to)]
+    year = dt.timedelta(days=YEAR_DAYS)
+    return [
+        (
+            f"last {d} days",
+            at - dt.timedelta(days=d),
+            at,
+            at - dt.timedelta(days=d) - year,
+            at - year,
+        )
+        for d in (7, 28)
+    ]
+
+
+def _count(
+    violent: pl.DataFrame,
+    a: dt.datetime,
+    b: dt.datetime,
+    only: set[tuple[object, ...]] | None,
+    keys: Sequence[str],
+) -> int:
+    """Violent rows in ``[a, b)``, of the sources ``only`` when given."""
+    rows = violent.filter(_between(a, b))
+    if only is not None and keys:
+        allowed = pl.DataFrame(
+            list(only), schema=[(k, violent.schema[k]) for k in keys], orient="row"
+        )
+        rows = rows.join(allowed, on=keys, how="semi", nulls_equal=True)
+    return rows.height
+
+
+def _labels(sources: set[tuple[object, ...]]) -> str:
+    return ", ".join(sorted(_label(k) for k in sources))
