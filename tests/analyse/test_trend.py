@@ -79,4 +79,7 @@ def test_no_common_source_still_reports_the_recent_count() -> None:
     )
     t = _trend(pl.concat([now, then]), None)
     assert [p["count"] for p in t["periods"]] == [14, 56]
-    assert "last 28 days 56 (no comparable baseline" in t["line"]
+    assert (
+        "last 7 days 14; last 28 days 56 (for both, no comparable baseline"
+        in (t["line"])
+    )

@@ -148,7 +148,7 @@ def year_on_year(
         else _source_keys(established, keys)
     )
     periods: list[TrendPeriod] = []
-    parts = []
+    parts: list[tuple[str, str]] = []
     for label, a, b, ya, yb in _spans(at, precision, window_from, window_to):
         now_src = _source_keys(incidents.filter(_between(a, b)), keys)
         before_src = _source_keys(incidents.filter(_between(ya, yb)), keys)
@@ -176,20 +176,26 @@ def year_on_year(
         if late and not common:
             whose = "the store" if not keys else _labels(late)
             parts.append(
-                f"{label} {now} (no comparable baseline: {whose} supplied no records "
-                "in the 28 days before the year-earlier period, so its records may "
-                "start inside it)"
+                (
+                    f"{label} {now}",
+                    f"no comparable baseline: {whose} supplied no records in the 28 "
+                    "days before the year-earlier period, so its records may start "
+                    "inside it",
+                )
             )
         elif not comparable:
             parts.append(
-                f"{label} {now} (no comparable baseline: a year earlier only "
-                f"{_labels(before_src)} supplied records)"
+                (
+                    f"{label} {now}",
+                    "no comparable baseline: a year earlier only "
+                    f"{_labels(before_src)} supplied records",
+                )
             )
         else:
             pct = "no baseline" if change is None else f"{change * 100:+.0f} %"
             same = "" if like else f", on {_labels(common)} only"
-            parts.append(f"{label} {now} (a year earlier {before}, {pct}{same})")
-    line = "Violence: " + "; ".join(parts)
+            parts.append((f"{label} {now}", f"a year earlier {before}, {pct}{same}"))
+    line = "Violence: " + _joined(parts)
     if month_only_left_out:
         line += (
             f"; {month_only_left_out} month-only records (data.police.uk) dated in "
@@ -250,6 +256,19 @@ def _count(
         )
         rows = rows.join(allowed, on=keys, how="semi", nulls_equal=True)
     return rows.height
+
+
+def _joined(parts: list[tuple[str, str]]) -> str:
+    """``count (why)`` per period; periods with the same ``why`` share it.
+
+    >>> _joined([("last 7 days 4", "x"), ("last 28 days 9", "x")])
+    'last 7 days 4; last 28 days 9 (for both, x)'
+    >>> _joined([("last 7 days 4", "x"), ("last 28 days 9", "y")])
+    'last 7 days 4 (x); last 28 days 9 (y)'
+    """
+    if len(parts) == 2 and parts[0][1] == parts[1][1]:
+        return f"{parts[0][0]}; {parts[1][0]} (for both, {parts[0][1]})"
+    return "; ".join(f"{head} ({why})" for head, why in parts)
 
 
 def _labels(sources: set[tuple[object, ...]]) -> str:
