@@ -114,7 +114,44 @@ def near_repeat(
     console.print(
         f"{res.n_events} events, {res.n_pairs} pairs in range, {sims} permutations"
     )
-    _table(res.frame, limit=200)
+    _knox_table(res.frame)
+
+
+def _band(lo: float, hi: float) -> str:
+    """A band's edges as text: ``0-100``, or ``28+`` for an open upper edge."""
+    return f"{lo:g}+" if hi == float("inf") else f"{lo:g}-{hi:g}"
+
+
+def _knox_table(bands: pl.DataFrame) -> None:
+    """The Knox bands as Ratcliffe's calculator reads them: distance, days, the
+    observed and expected pairs, their ratio and p-value, ``*`` where the ratio is
+    above 1 at p <= 0.05 (the ratio and p are kept when the console is narrow)."""
+    rows = [
+        [
+            _band(r["space_lo_m"], r["space_hi_m"]),
+            _band(r["time_lo_days"], r["time_hi_days"]),
+            f"{r['ratio']:.2f}"
+            + (" *" if r["ratio"] > 1 and r["p_value"] <= 0.05 else ""),
+            f"{r['p_value']:.3f}",
+            str(r["observed"]),
+            f"{r['expected']:.4g}",
+        ]
+        for r in bands.iter_rows(named=True)
+    ]
+    print_table(
+        [
+            Col("metres", "id", "left"),
+            Col("days", "id", "left"),
+            Col("ratio", "fixed", "right"),
+            Col("p", "fixed", "right"),
+            Col("observed", "fixed", "right", drop=2),
+            Col("expected", "fixed", "right", drop=1),
+        ],
+        rows,
+        caption="ratio: observed / expected pairs of events this close in space and "
+        "time; p: Monte Carlo p-value over copies with the times permuted; "
+        "* near-repeat (ratio > 1, p <= 0.05)",
+    )
 
 
 def gistar(

@@ -1,0 +1,58 @@
+"""``avert analyse near-repeat`` as a user reads it at 80 columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from typer.testing import CliRunner
+
+from avert.cli import app
+
+
+def _contagious_events(tmp_path: Path, n_parents: int = 300) -> Path:
+    """Parents spread over 3 km and 200 days, each followed by a child within
+    about 40 m and 1-3 days: contagion in the closest band only."""
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 3000, (n_parents, 2))
+    days = rng.uniform(0, 200, n_parents)
+    child_xy = xy + rng.normal(0, 20, (n_parents, 2))
+    child_days = days + rng.uniform(1, 3, n_parents)
+    t0 = dt.datetime(2024, 1, 1)
+    frame = pl.DataFrame(
+        {
+            "x": np.concatenate([xy[:, 0], child_xy[:, 0]]),
+            "y": np.concatenate([xy[:, 1], child_xy[:, 1]]),
+            "occurred_at": [
+                t0 + dt.timedelta(days=float(d))
+                for d in np.concatenate([days, child_days])
+            ],
+        }
+    )
+    path = tmp_path / "events.csv"
+    frame.write_csv(path)
+    return path
+
+
+def test_near_repeat_table_keeps_ratio_and_p_at_80_columns(tmp_path: Path) -> None:
+    csv = _contagious_events(tmp_path)
+    res = CliRunner().invoke(
+        app,
+        ["analyse", "near-repeat", "--csv", str(csv), "--sims", "99"],
+        env={"COLUMNS": "80"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "not shown" not in res.output, res.output
+    header = next(line for line in res.output.splitlines() if "metres" in line)
+    assert "ratio" in header, header
+    assert " p " in header, header
+    rows = {
+        tuple(cell.strip() for cell in line.strip("│ ").split("│")[:2]): line
+        for line in res.output.splitlines()
+        if line.startswith("│")
+    }
+    assert "*" in rows[("0-100", "0-7")], res.output  # the planted contagion
+    assert "*" not in rows[("400-500", "28+")], res.output
+    assert ("0-100", "28+") in rows  # the open last time band
