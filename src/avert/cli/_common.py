@@ -74,7 +74,7 @@ def read_events(
 
     From the store, the violence of the configured definition profile, or every
     incident with ``--all-incidents``; ``day_resolution`` leaves month-only rows out
-    and says so on standard error.
+    and says so on standard error, as it says how many rows of a CSV were left out.
     """
     from avert.workflows.forecast import (
         MONTH_ONLY_NOTE,
@@ -83,16 +83,17 @@ def read_events(
     )
 
     if csv is not None:
-        return events_from_csv(csv)
-    events, notes = events_from_store(
-        get_store(ctx),
-        profile=get_settings(ctx).definition,
-        violence_only=not all_incidents,
-        day_resolution=day_resolution,
-    )
+        events, notes = events_from_csv(csv)
+    else:
+        events, notes = events_from_store(
+            get_store(ctx),
+            profile=get_settings(ctx).definition,
+            violence_only=not all_incidents,
+            day_resolution=day_resolution,
+        )
+        notes = tuple(n for n in notes if MONTH_ONLY_NOTE in n)
     for note in notes:
-        if MONTH_ONLY_NOTE in note:
-            err_console.print(f"[yellow]note:[/] {note}")
+        err_console.print(f"[yellow]note:[/] {note}")
     return events
 
 

@@ -119,8 +119,14 @@ def events_from_store(
 
 def events_from_csv(
     path: Path, *, x: str = "x", y: str = "y", time: str = "occurred_at"
-) -> pl.DataFrame:
-    """Read a CSV or Parquet file of events with projected ``x``, ``y`` and a time."""
+) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """Read a CSV or Parquet file of events with projected ``x``, ``y`` and a time.
+
+    Returns the events and notes: rows without a readable time or a finite ``x``,
+    ``y`` are left out and counted (the first such line named), never dropped
+    silently. A file none of whose times reads, or with latitude/longitude but no
+    ``x``, ``y``, is an :class:`IngestError` that says what to do.
+    """
     if not path.exists():
         msg = f"{path}: no such file."
         raise IngestError(msg)
@@ -129,20 +135,77 @@ def events_from_csv(
         if path.suffix.lower() == ".parquet"
         else pl.read_csv(path, infer_schema_length=10_000, try_parse_dates=True)
     )
-    missing = [c for c in (x, y, time) if c not in frame.columns]
-    if missing:
-        msg = f"{path}: missing columns {missing} (need x, y in metres and a time)."
-        raise IngestError(msg)
-    when = frame.get_column(time)
-    if when.dtype == pl.String:
-        when = when.str.to_datetime(strict=False)
-    return pl.DataFrame(
+    _check_event_columns(path, frame, (x, y, time))
+    raw_time = frame.get_column(time)
+    when = _read_times(raw_time).cast(pl.Datetime("us"), strict=False)
+    events = pl.DataFrame(
         {
             "x": frame.get_column(x).cast(pl.Float64, strict=False),
             "y": frame.get_column(y).cast(pl.Float64, strict=False),
-            "occurred_at": when.cast(pl.Datetime("us"), strict=False),
+            "occurred_at": when,
         }
-    ).drop_nulls()
+    )
+    unread_time = when.is_null() & raw_time.is_not_null()
+    if frame.height and unread_time.all():
+        msg = (
+            f"{path}: no value of column {time!r} reads as a date-time (line 2: "
+            f"{raw_time[0]!r}); give ISO 8601 times (2024-05-01T21:30), or load "
+            "the file with 'avert ingest table FILE --mapping MAP.toml' and its "
+            "time_format (docs/formats.md)."
+        )
+        raise IngestError(msg)
+    usable = (
+        when.is_not_null()
+        & events["x"].is_finite().fill_null(value=False)
+        & events["y"].is_finite().fill_null(value=False)
+    )
+    return events.filter(usable), _left_out_notes(path, usable, unread_time)
+
+
+def _read_times(raw: pl.Series) -> pl.Series:
+    """``raw`` as date-times: text in ISO 8601 (the format inferred from the first
+    value; null where a value does not read), all null when no format is found."""
+    if raw.dtype != pl.String:
+        return raw
+    try:
+        return raw.str.to_datetime(strict=False)
+    except pl.exceptions.ComputeError:  # polars found no format to infer
+        return pl.Series(raw.name, [None] * raw.len(), dtype=pl.Datetime("us"))
+
+
+def _check_event_columns(
+    path: Path, frame: pl.DataFrame, needed: Sequence[str]
+) -> None:
+    """An :class:`IngestError` naming the columns ``frame`` lacks, with a hint when
+    it holds latitude and longitude instead of projected metres."""
+    missing = [c for c in needed if c not in frame.columns]
+    if not missing:
+        return
+    msg = f"{path}: missing columns {missing} (need x, y in metres and a time)."
+    lower = {c.lower() for c in frame.columns}
+    if lower & {"lat", "latitude"} and lower & {"lon", "lng", "long", "longitude"}:
+        msg += (
+            " It has latitude and longitude: project them to metres first, or load "
+            "the file with 'avert ingest table FILE --mapping MAP.toml' (projected "
+            "to the store's CRS) and analyse the store."
+        )
+    raise IngestError(msg)
+
+
+def _left_out_notes(
+    path: Path, usable: pl.Series, unread_time: pl.Series
+) -> tuple[str, ...]:
+    """Say how many rows were left out and why, naming the first (file line)."""
+    n_out = usable.len() - int(usable.sum())
+    if n_out == 0:
+        return ()
+    first_line = int(usable.arg_min() or 0) + 2  # 1-based, after the header line
+    n_time = int(unread_time.sum())
+    return (
+        f"{path.name}: {n_out} of {usable.len()} rows left out ({n_time} without a "
+        f"readable time, {n_out - n_time} without finite x, y or a time; first on "
+        f"line {first_line}).",
+    )
 
 
 def _grid(events: pl.DataFrame, cell_size_m: float, *, anchored: bool) -> Grid:

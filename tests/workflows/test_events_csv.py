@@ -1,0 +1,76 @@
+"""Events read from a CSV for the place statistics: nothing dropped silently, clear
+errors for a file that cannot be read as events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from avert.errors import IngestError
+from avert.workflows.forecast import events_from_csv
+
+
+def _write(tmp_path: Path, rows: dict[str, list[object]]) -> Path:
+    path = tmp_path / "events.csv"
+    pl.DataFrame(rows).write_csv(path)
+    return path
+
+
+def test_rows_without_a_time_or_place_are_counted_with_the_first_line(
+    tmp_path: Path,
+) -> None:
+    path = _write(
+        tmp_path,
+        {
+            "x": [1.0, 2.0, None, 4.0, 5.0],
+            "y": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "occurred_at": [
+                "2024-01-01T10:00",
+                "2024-01-02T11:00",
+                "2024-01-03T12:00",
+                "not a time",
+                "2024-01-05T13:00",
+            ],
+        },
+    )
+    events, notes = events_from_csv(path)
+    assert events.height == 3
+    assert events["occurred_at"][0] == dt.datetime(2024, 1, 1, 10)
+    assert notes == (
+        "events.csv: 2 of 5 rows left out (1 without a readable time, 1 without "
+        "finite x, y or a time; first on line 4).",
+    )
+
+
+def test_a_clean_file_has_no_notes(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, {"x": [1.0], "y": [2.0], "occurred_at": ["2024-01-01T10:00"]}
+    )
+    events, notes = events_from_csv(path)
+    assert events.height == 1
+    assert notes == ()
+
+
+def test_times_in_no_readable_format_stop_with_advice(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        {
+            "x": [1.0, 2.0],
+            "y": [1.0, 2.0],
+            "occurred_at": ["03/19/2021 02:16:00 AM"] * 2,
+        },
+    )
+    with pytest.raises(IngestError, match=r"reads as a date-time \(line 2: '03/19"):
+        events_from_csv(path)
+
+
+def test_latitude_and_longitude_without_x_y_get_a_hint(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        {"Latitude": [51.5], "Longitude": [-0.1], "occurred_at": ["2024-01-01"]},
+    )
+    with pytest.raises(IngestError, match="project them to metres first"):
+        events_from_csv(path)
