@@ -112,6 +112,74 @@ def test_missing_mapped_column_is_a_file_error(tmp_path: Path) -> None:
         )
 
 
+US_TIMES = (
+    "id,when,type,lat,lon\n"
+    "1,03/19/2021 02:16:00 AM,ASSAULT,43.70,-79.40\n"
+    "2,03/20/2021 11:05:00 PM,ROBBERY,43.71,-79.41\n"
+)
+
+
+def _us_mapping(tmp_path: Path, time_format: str | None) -> Path:
+    m = tmp_path / "us.toml"
+    fmt = f"time_format = '{time_format}'\n" if time_format else ""
+    m.write_text(
+        f"[table]\nsource = 'us'\n{fmt}[columns]\nincident_id = 'id'\n"
+        "occurred_at = 'when'\ncrime_type = 'type'\nlat = 'lat'\nlon = 'lon'\n",
+        encoding="utf-8",
+    )
+    return m
+
+
+@pytest.mark.parametrize(
+    ("time_format", "match"),
+    [(None, r"set \[table\]\.time_format"), ("%d-%m-%Y", "does not read it")],
+)
+def test_times_that_never_read_stop_the_load(
+    tmp_path: Path, time_format: str | None, match: str
+) -> None:
+    """A missing or wrong time_format is a mapping error: nothing is loaded, rather
+    than every row quarantined."""
+    with pytest.raises(IngestError, match=match):
+        parse_table(
+            US_TIMES.encode(),
+            read_mapping(_us_mapping(tmp_path, time_format)),
+            name="us.csv",
+            crs="EPSG:32617",
+        )
+    parsed = parse_table(
+        US_TIMES.encode(),
+        read_mapping(_us_mapping(tmp_path, "%m/%d/%Y %I:%M:%S %p")),
+        name="us.csv",
+        crs="EPSG:32617",
+    )
+    assert parsed.frames["incidents"]["occurred_from"][1].hour == 23
+
+
+def test_cli_error_keeps_square_brackets(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Error text is printed as given: "[table]" is not read as console markup."""
+    import sys
+
+    from avert.cli import main
+
+    data = tmp_path / "us.csv"
+    data.write_text(US_TIMES, encoding="utf-8")
+    db = tmp_path / "cli.db"
+    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    args = ["avert", "--db", str(db), "ingest", "table", str(data), "--crs"]
+    mapping = str(_us_mapping(tmp_path, None))
+    monkeypatch.setattr(sys, "argv", [*args, "EPSG:32617", "--mapping", mapping])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "set [table].time_format" in err, err
+    assert Store(f"sqlite:///{db}").read_frame("quarantine").height == 0
+
+
 def test_cli_load_is_idempotent_with_quarantine(tmp_path: Path) -> None:
     path = _write(tmp_path)
     db = tmp_path / "cli.db"

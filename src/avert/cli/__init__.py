@@ -11,6 +11,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from avert import __version__
 from avert.cli import (
@@ -136,5 +137,5 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except AvertError as err:
-        err_console.print(f"[bold red]error:[/] {err}")
+        err_console.print(f"[bold red]error:[/] {escape(str(err))}")
         sys.exit(1)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from avert.config.settings import Settings, load_settings
 
@@ -93,7 +94,7 @@ def read_events(
         )
         notes = tuple(n for n in notes if MONTH_ONLY_NOTE in n)
     for note in notes:
-        err_console.print(f"[yellow]note:[/] {note}")
+        err_console.print(f"[yellow]note:[/] {escape(note)}")
     return events
 
 
@@ -148,7 +149,7 @@ def check_out_file(path: Path, *, force: bool, option: str = "--out") -> None:
 def print_notes(notes: Iterable[str]) -> None:
     """A result's notes, one line each, after its table."""
     for note in notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
 
 
 def print_json(payload: Any) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
+from rich.markup import escape
 
 from avert.cli._common import console, get_settings, get_store, print_json
 from avert.cli._options import StableJsonOpt
@@ -146,7 +147,7 @@ def person(
             or "none"
         )
     )
-    console.print(f"[dim]{picture['note']}[/]")
+    console.print(f"[dim]{escape(picture['note'])}[/]")
 
 
 def retaliation(

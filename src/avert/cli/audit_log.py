@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from avert.cli._common import check_out_file, console, get_store, print_json
 from avert.cli._options import CsvOutArg, ForceOpt, JsonOpt, StableJsonOpt
@@ -81,7 +82,7 @@ def verify(
         print_json(result.to_dict())
     else:
         for problem in result.problems:
-            console.print(f"[bold red]{problem.kind}[/] {problem.message}")
+            console.print(f"[bold red]{problem.kind}[/] {escape(problem.message)}")
         state = "[green]intact[/]" if result.ok else "[bold red]BROKEN[/]"
         console.print(f"audit chain {state}: {result.rows:,} row(s) checked")
         if result.head_seq is not None:
@@ -159,7 +160,7 @@ def export(
     n = export_audit(
         get_store(ctx), path, since=since, until=until, user_name=user, action=action
     )
-    console.print(f"{n:,} audit row(s) written to {path}")
+    console.print(f"{n:,} audit row(s) written to {path}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -108,7 +108,7 @@ def brief(
     console.print(b.trend["line"])
     for path in (files.html, files.pdf, files.json):
         if path is not None:
-            console.print(f"  wrote {path}")
+            console.print(f"  wrote {path}", markup=False)
     console.print(
         "  timings: " + ", ".join(f"{k} {v:.2f}" for k, v in files.timings.items())
     )

@@ -290,13 +290,15 @@ def docs(
     if check:
         current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current != text:
-            console.print(f"{output} is stale: run 'avert definition docs'")
+            console.print(
+                f"{output} is stale: run 'avert definition docs'", markup=False
+            )
             raise typer.Exit(1)
-        console.print(f"{output} is current")
+        console.print(f"{output} is current", markup=False)
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
-    console.print(f"wrote {output}")
+    console.print(f"wrote {output}", markup=False)
 
 
 def classify(

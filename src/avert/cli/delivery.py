@@ -65,7 +65,7 @@ def plan_export(
     check_out_file(path, force=force, option="PATH")
     store = get_store(ctx)
     delivery.export_plan(store, path, plan_id=plan_id)
-    console.print(f"wrote {path}")
+    console.print(f"wrote {path}", markup=False)
 
 
 def _value(value: float | None) -> str:
@@ -272,7 +272,7 @@ def board_pack(
         get_store(ctx), settings, month=month, out_dir=out, pdf=not no_pdf
     )
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from avert.cli._common import check_out_dir, console, print_json, read_events
 from avert.cli._options import AllIncidentsOpt, CellOpt, JsonOpt
@@ -124,7 +125,7 @@ def forecast(
     )
     note = budget_note(plan, cells=cells, km2=km2)
     if note:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
     own = "part_own" in plan.frame.columns  # a model made of parts (the default)
     print_table(
         [
@@ -153,7 +154,7 @@ def forecast(
             "from its neighbours' and a floor every cell has (top_cells.csv: "
             "part_own, part_near, part_floor)."
         )
-    console.print(f"Wrote {', '.join(str(p) for p in files.values())}")
+    console.print(f"Wrote {', '.join(str(p) for p in files.values())}", markup=False)
 
 
 @forecast_app.command("evaluate")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from avert.cli._common import console, err_console, get_settings, get_store, print_json
@@ -140,12 +141,14 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
         title=title,
     )
     if one_kind and skipped:
-        console.print(f"Skipped (not {kinds.pop()} files): {', '.join(skipped)}")
+        console.print(
+            f"Skipped (not {kinds.pop()} files): {', '.join(skipped)}", markup=False
+        )
     for f in report.files:
         if f.error:
-            console.print(f"[red]{f.file}[/]: {f.error}", markup=False)
+            console.print(f"[red]{escape(f.file)}[/]: {escape(f.error)}")
         elif f.note:
-            console.print(f"[yellow]{f.file}[/]: {f.note}")
+            console.print(f"[yellow]{escape(f.file)}[/]: {escape(f.note)}")
     conflicts = sum(f.conflicts for f in report.files)
     if report.quarantined or conflicts:
         console.print(

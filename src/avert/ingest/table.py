@@ -152,6 +152,29 @@ def _read(
     return csv.frame, list(csv.header), csv.rows, csv.bad
 
 
+def _check_some_time_reads(
+    parsed: Parsed, frame: pl.DataFrame, mapping: TableMapping, *, name: str
+) -> None:
+    """Stop the load (nothing written) when no row's time reads: the mapping's
+    ``time_format`` is missing or wrong, which is a mapping error like a missing
+    column, not thousands of bad rows to quarantine."""
+    rejected_on_time = parsed.problems.filter(pl.col("column") == "occurred_at")
+    if parsed.frames["incidents"].height or rejected_on_time.height < frame.height:
+        return
+    first = frame.get_column(mapping.columns["occurred_at"])[0]
+    given = (
+        f"time_format {mapping.time_format!r} does not read it"
+        if mapping.time_format
+        else "set [table].time_format (strptime, e.g. '%m/%d/%Y %I:%M:%S %p') "
+        "unless the times are ISO 8601"
+    )
+    msg = (
+        f"{name}: no row's time reads (first: {first!r}): {given}; nothing was "
+        "loaded (docs/formats.md)."
+    )
+    raise IngestError(msg)
+
+
 def parse_table(
     data: bytes,
     mapping: TableMapping,
@@ -165,7 +188,8 @@ def parse_table(
     Raises
     ------
     IngestError
-        When a mapped column is not in the file, or the file cannot be read.
+        When a mapped column is not in the file, no row's time reads (a missing or
+        wrong ``time_format``), or the file cannot be read.
     """
     digest = hashlib.sha256(data + mapping.digest().encode()).hexdigest()
     is_parquet = name.lower().endswith(".parquet") if parquet is None else parquet
@@ -221,6 +245,7 @@ def parse_table(
         source=mapping.source,
         crs=crs,
     )
+    _check_some_time_reads(parsed, frame, mapping, name=name)
     # back to the file's own line numbers (the Parquet copy numbers rows 1..n)
     table = parsed.frames["incidents"]
     table = table.with_columns(
