@@ -83,3 +83,35 @@ def test_no_common_source_still_reports_the_recent_count() -> None:
         "last 7 days 14; last 28 days 56 (for both, no comparable baseline"
         in (t["line"])
     )
+
+
+def test_a_year_the_store_does_not_hold_is_no_baseline_not_zero() -> None:
+    """police.uk months without the same month a year earlier: "a year earlier 0"
+    would read as a year without violence."""
+    feb = _daily(dt.datetime(2022, 2, 1), dt.datetime(2022, 3, 1), source="policeuk")
+    trend = year_on_year(
+        feb,
+        at=dt.datetime(2022, 3, 15, 6),
+        precision="month",
+        window_from=dt.datetime(2022, 2, 1),
+        window_to=dt.datetime(2022, 3, 1),
+    )
+    period = trend["periods"][0]
+    assert period["count"] == 56
+    assert period["year_earlier"] is None
+    assert period["change"] is None
+    assert "a year earlier 0" not in trend["line"]
+    assert "no records of any kind a year earlier" in trend["line"], trend["line"]
+    # the same month a year earlier, with other records but no violence: a real 0
+    quiet = _daily(
+        dt.datetime(2021, 2, 1), dt.datetime(2021, 3, 1), source="policeuk"
+    ).with_columns(pl.lit(value=False).alias("in_definition"))
+    trend = year_on_year(
+        pl.concat([quiet, feb]),
+        at=dt.datetime(2022, 3, 15, 6),
+        precision="month",
+        window_from=dt.datetime(2022, 2, 1),
+        window_to=dt.datetime(2022, 3, 1),
+    )
+    assert trend["periods"][0]["year_earlier"] == 0
+    assert "a year earlier 0, no baseline" in trend["line"], trend["line"]

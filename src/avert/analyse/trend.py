@@ -156,7 +156,7 @@ def year_on_year(
         before_src -= late
         common = now_src & before_src
         like = not late and (now_src == before_src or not before_src)
-        comparable = like or bool(common)
+        comparable = bool(before_src) and (like or bool(common))
         only = None if like or not common else common
         now = _count(violent, a, b, only, keys)
         before = _count(violent, ya, yb, only, keys)
@@ -181,6 +181,14 @@ def year_on_year(
                     f"no comparable baseline: {whose} supplied no records in the 28 "
                     "days before the year-earlier period, so its records may start "
                     "inside it",
+                )
+            )
+        elif not before_src:  # not a year without violence: one the store lacks
+            parts.append(
+                (
+                    f"{label} {now}",
+                    "no comparable baseline: the store holds no records of any kind "
+                    "a year earlier",
                 )
             )
         elif not comparable:
