@@ -183,6 +183,37 @@ def test_month_precision_briefs_on_the_month() -> None:
     assert b.trend["periods"][0]["year_earlier"] == 1
 
 
+def test_a_broad_recorded_type_says_why_it_is_in_no_single_category() -> None:
+    """police.uk's "Violence and sexual offences" meets many rules: the item says it
+    is in the definition and why no category is named (not just its harm)."""
+    inc = pl.DataFrame(
+        {
+            "incident_id": ["a", "b"],
+            "occurred_from": [dt.datetime(2019, 6, 1)] * 2,
+            "time_precision": ["month"] * 2,
+            "x": [530000.0, 530010.0],
+            "y": [180000.0, 180010.0],
+            "in_definition": [True, True],
+            "category": [None, "personal_robbery"],
+            "rule_ids": [
+                "awi.assault_with_injury;har.harassment;sex.rape",
+                "rob.personal",
+            ],
+            "crime_type": ["Violence and sexual offences", "Robbery"],
+            "harm_days": [120.0, 365.0],
+        }
+    )
+    b = daily_briefing(inc, at=dt.datetime(2019, 8, 15, 8))
+    broad = next(i for i in b.incidents if i["incident_id"] == "a")
+    assert broad["reasons"][0] == (
+        "in definition avb-2010: Violence and sexual offences meets 3 of its rules, "
+        "so no single category"
+    )
+    robbery = next(i for i in b.incidents if i["incident_id"] == "b")
+    assert robbery["reasons"][0].startswith("in definition avb-2010: personal_robbery")
+    assert not any("no single category" in r for r in robbery["reasons"])
+
+
 def test_retaliation_alerts_are_passed_through_and_pseudonymised(frames) -> None:
     inc_id = frames["incidents"]["incident_id"][0]
     alerts = pl.DataFrame(

@@ -48,6 +48,16 @@ def _reasons(profile: str) -> pl.Expr:
                 pl.col("category"),
                 pl.col("rule_ids").str.replace_all(r";\s*", "; "),
             ),
+            # a broad recorded type (police.uk's "Violence and sexual offences")
+            # meets several rules: in the definition, but in no single category
+            pl.when(pl.col("category").is_null() & (pl.col("rule_ids") != "")).then(
+                pl.format(
+                    "in definition {}: {} meets {} of its rules, so no single category",
+                    pl.lit(profile),
+                    pl.col("crime_type").fill_null("the recorded type"),
+                    pl.col("rule_ids").str.split(";").list.len(),
+                )
+            ),
             pl.when(pl.col("harm_days").is_not_null()).then(
                 pl.format(
                     "harm {} days (Cambridge Crime Harm Index{})",
@@ -136,6 +146,8 @@ def ranked_incidents(ctx: BriefingContext) -> pl.DataFrame:
         column_or(window, "harm_source", "", pl.String()),
     ).join(_repeat_victims(ctx), on="incident_id", how="left")
     keep = [c for c in _SHOWN if c in win.columns]
+    if "crime_type" not in win.columns:  # for the reasons; not shown
+        win = win.with_columns(pl.lit(None, pl.String()).alias("crime_type"))
     return (
         win.with_columns(
             _reasons(ctx.profile).alias("reasons"),
