@@ -157,3 +157,22 @@ def test_places_fall_back_to_grid_cells_when_no_area_is_known() -> None:
     res = volt_profiles(none, None, at=AT, window_days=365)
     assert res.places.height == 0
     assert any("(LSOA) or coordinates" in n for n in res.notes)
+
+
+def test_trend_needs_both_halves_of_the_window(
+    tables: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """Records starting inside the window (one month of data.police.uk) would show
+    every place and person growing: the trend is withheld with a note."""
+    incidents, involvements = tables
+    covered = volt_profiles(incidents, involvements, at=AT, window_days=365)
+    assert covered.places["trend"].null_count() == 0
+    assert not any("Trend unavailable" in n for n in covered.notes)
+    recent = incidents.filter(pl.col("occurred_from") >= dt.datetime(2024, 3, 1))
+    res = volt_profiles(recent, involvements, at=AT, window_days=365)
+    assert res.places.height > 0
+    assert res.places["trend"].null_count() == res.places.height
+    assert res.offenders["trend"].null_count() == res.offenders.height
+    assert any(
+        "Trend unavailable: the incidents start 2024-03-01" in n for n in res.notes
+    )

@@ -10,7 +10,8 @@ Methods
 * **Profiles** (per victim, offender, place): incidents in the window, harm (sum of
   Cambridge Crime Harm Index days, when ``harm_days`` is given), first and last
   date, repeats (``n - 1``), and trend = incidents in the later half of the window
-  minus incidents in the earlier half.
+  minus incidents in the earlier half (null, with a note, when the incidents given
+  start more than a day inside the window: the earlier half is then not covered).
 * **Repeat rate** of a population (Farrell & Pease 1993; Home Office repeat
   victimisation measure): ``(incidents - entities) / incidents``, the share of
   incidents that were repeats against the same entity; and the share of entities
@@ -625,6 +626,20 @@ class VoltResult(Result):
         )
 
 
+def _window_covered(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> bool:
+    """Whether the incidents reach back to the window's start (within a day).
+
+    The trend (later half minus earlier half) needs both halves covered: a store
+    whose records begin inside the window, such as one month of data.police.uk,
+    would show every place and person as growing.
+    """
+    first = incidents["occurred_from"].min() if incidents.height else None
+    start = at - dt.timedelta(days=window_days)
+    return not isinstance(first, dt.datetime) or first <= start + dt.timedelta(days=1)
+
+
 def volt_profiles(
     incidents: pl.DataFrame,
     involvements: pl.DataFrame | None = None,
@@ -716,6 +731,18 @@ def volt_profiles(
             profiles=(victims, offenders),
             joined=joined,
         )
+    if not _window_covered(incidents, at=at, window_days=window_days):
+        first = incidents["occurred_from"].min()
+        start_text = first.date().isoformat() if isinstance(first, dt.datetime) else ""
+        notes.append(
+            f"Trend unavailable: the incidents start {start_text}, inside the "
+            f"{window_days}-day window, so its earlier half is not covered (later "
+            "minus earlier would read as growth)."
+        )
+        no_trend = pl.lit(None, pl.Int64).alias("trend")
+        places = places.with_columns(no_trend)
+        victims = victims.with_columns(no_trend)
+        offenders = offenders.with_columns(no_trend)
     peaks = _peak_times(inc, places.head(n_priority_places), cell_size_m=cell_size_m)
     summary = pl.DataFrame(summaries, schema=_SUMMARY_SCHEMA)
     return VoltResult(

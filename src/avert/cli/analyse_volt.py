@@ -178,7 +178,7 @@ def volt(
                 f"{row['n_incidents']:,}",
                 _days(row["harm_days"]),
                 f"{row['n_repeats']:,}",
-                f"{row['trend']:+d}",
+                "n/a" if row["trend"] is None else f"{row['trend']:+d}",
                 str(row["last_at"])[:16],
             ]
             for row in result.places.head(top).iter_rows(named=True)
