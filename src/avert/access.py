@@ -173,7 +173,7 @@ def audience_of(role: str) -> Audience:
     if role not in _AUDIENCE_OF_ROLE:
         msg = f"Unknown role {role!r}: use one of {', '.join(ROLES)}."
         raise ConfigError(msg)
-    return _AUDIENCE_OF_ROLE[role]  # type: ignore[index]
+    return _AUDIENCE_OF_ROLE[role]  # type: ignore[index, unused-ignore]
 
 
 def check_audience(audience: str) -> Audience:

@@ -83,7 +83,7 @@ class KnoxResult(Result):
         return self.frame.filter((pl.col("p_value") <= alpha) & (pl.col("ratio") > 1))
 
 
-def _edges(values: Sequence[float], name: str) -> np.ndarray:  # type: ignore[type-arg]
+def _edges(values: Sequence[float], name: str) -> np.ndarray:  # type: ignore[type-arg, unused-ignore]
     e = np.asarray(values, dtype=np.float64)
     if e.size < 2 or e[0] != 0 or np.any(np.diff(e) <= 0) or not np.all(np.isfinite(e)):
         msg = f"{name} must be increasing finite edges starting at 0, e.g. [0, 100, 200]; got {list(values)!r}."
@@ -195,7 +195,7 @@ def knox_test(
     n_t = te.size  # te.size - 1 bands + 1 beyond
     n_cells = (se.size - 1) * n_t
 
-    def counts(tt: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+    def counts(tt: np.ndarray) -> np.ndarray:  # type: ignore[type-arg, unused-ignore]
         gap = np.abs(tt[i] - tt[j])
         tbin = np.minimum(np.searchsorted(te, gap, side="right") - 1, n_t - 1)
         return np.bincount(sbin * n_t + tbin, minlength=n_cells)

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Annotated, TypedDict
 import typer
 from rich.markup import escape
 
-from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._common import (
+    console,
+    get_settings,
+    get_store,
+    print_json,
+    print_notes,
+)
 from avert.cli._options import StableJsonOpt
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
@@ -102,6 +108,7 @@ def groups(
         ],
         title=f"groups ({len(payload['groups'])})",
     )
+    print_notes(result.notes)
 
 
 def person(

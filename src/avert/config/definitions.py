@@ -527,7 +527,7 @@ def _parse_condition(item: object, where: str, key: str) -> Condition:
                 key,
                 f"{kind} values {bad} not in {list(_CONDITION_VALUES[kind])}",
             )
-        return Condition(kind, tuple(value))  # type: ignore[arg-type]
+        return Condition(kind, tuple(value))  # type: ignore[arg-type, unused-ignore]
     raise fail(
         where,
         key,

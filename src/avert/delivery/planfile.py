@@ -94,7 +94,7 @@ def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Map:
 
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_map,  # type: ignore[arg-type]
+    _construct_map,  # type: ignore[arg-type, unused-ignore]
 )
 
 _PLAN_KEYS = {"id", "title", "board", "period"}

@@ -494,7 +494,7 @@ def _checks(frame: pl.DataFrame, table: str, crs: str) -> list[Check]:
 def _locate(frame: pl.DataFrame, *, bundle_crs: str, crs: str) -> pl.DataFrame:
     """Fill lat/lon and x/y (settings CRS) from whichever pair the bundle gives."""
 
-    def floats(c: str) -> np.ndarray:  # type: ignore[type-arg]
+    def floats(c: str) -> np.ndarray:  # type: ignore[type-arg, unused-ignore]
         if c not in frame.columns:
             return np.full(frame.height, np.nan)
         return (

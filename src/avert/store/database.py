@@ -378,10 +378,10 @@ def _sqlalchemy_dialect(dialect: Dialect) -> sa.engine.Dialect:
     if dialect == "sqlite":
         from sqlalchemy.dialects import sqlite
 
-        return sqlite.dialect()  # type: ignore[no-untyped-call]
+        return sqlite.dialect()  # type: ignore[no-untyped-call, unused-ignore]
     from sqlalchemy.dialects import postgresql
 
-    return postgresql.dialect()  # type: ignore[no-untyped-call,no-any-return]
+    return postgresql.dialect()  # type: ignore[no-untyped-call,no-any-return, unused-ignore]
 
 
 def _times_as_sqlite_text(frame: pl.DataFrame) -> pl.DataFrame:

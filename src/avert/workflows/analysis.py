@@ -420,8 +420,16 @@ def run_risk(
         reason=reason,
         user=user,
     )
-    return [replace(r, notes=(*frames.notes, *r.notes)) for r in results]
+    no_people = (NO_PEOPLE_NOTE,) if kind != "asb" and involvements.height == 0 else ()
+    return [replace(r, notes=(*no_people, *frames.notes, *r.notes)) for r in results]
 
+
+#: Why a person-level list is empty on a store of open data.
+NO_PEOPLE_NOTE: Final = (
+    "The store holds no involvements (no victims, suspects or offenders): "
+    "data.police.uk and other open incident data name no one. Load a record bundle "
+    "(docs/bundle.md) for person-level lists."
+)
 
 #: Id columns of risk lists that hold people (an ASB place list holds cells).
 _PERSON_ID_COLUMNS: Final = frozenset({"person_id", "caller_id"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -31,7 +31,7 @@ from avert.config.networks import NetworksConfig, default_networks_config
 from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS
 from avert.store import Store, audit
 from avert.store.detected import replace_detected_groups
-from avert.workflows.analysis import load_analysis_incidents
+from avert.workflows.analysis import NO_PEOPLE_NOTE, load_analysis_incidents
 
 __all__ = [
     "DetectedGroups",
@@ -152,6 +152,8 @@ def groups_report(
         config=cfg,
     )
     _audit_view(store, "analysis:groups", result.membership["person_id"], reason, user)
+    if frames.involvements.height == 0:
+        result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
     return result
 
 

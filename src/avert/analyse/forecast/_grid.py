@@ -154,7 +154,7 @@ class Events:
         if not isinstance(when.dtype, pl.Datetime):
             msg = f"events.occurred_at must be a datetime; got {when.dtype}."
             raise ConfigError(msg)
-        if when.dtype.time_zone is not None:  # type: ignore[union-attr]
+        if when.dtype.time_zone is not None:  # type: ignore[union-attr, unused-ignore]
             when = when.dt.replace_time_zone(None)
         t = when.dt.epoch("us").cast(pl.Float64).to_numpy() / DAY_US
         x = events.get_column("x").cast(pl.Float64).to_numpy()

@@ -1,0 +1,35 @@
+"""Person-level lists on a store of open data (no involvements) say why they are
+empty instead of printing an empty table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from avert.store import Store
+from avert.workflows.analysis import NO_PEOPLE_NOTE, run_risk
+from avert.workflows.load import load_files, refresh_after_load
+from avert.workflows.networks import groups_report
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_risk_and_groups_on_police_uk_data_say_no_one_is_named(
+    sqlite_store: Store,
+) -> None:
+    report = load_files(sqlite_store, [DATA / "policeuk" / "2019-06"])
+    refresh_after_load(sqlite_store, report, definition="avb-2010")
+    for kind in ("offender", "victim"):
+        (result,) = run_risk(sqlite_store, kind=kind)
+        assert result.frame.height == 0
+        assert result.notes[0] == NO_PEOPLE_NOTE
+    groups = groups_report(sqlite_store)
+    assert groups.frame.height == 0
+    assert NO_PEOPLE_NOTE in groups.notes
+
+
+def test_no_such_note_when_people_are_recorded(sqlite_store: Store) -> None:
+    report = load_files(sqlite_store, [DATA / "bundle-example"], kind="bundle")
+    refresh_after_load(sqlite_store, report, definition="avb-2010")
+    (result,) = run_risk(sqlite_store, kind="victim")
+    assert NO_PEOPLE_NOTE not in result.notes
+    assert NO_PEOPLE_NOTE not in groups_report(sqlite_store).notes
