@@ -47,6 +47,9 @@ import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 from pyproj import Transformer  # noqa: E402
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
 from avert.analyse.forecast import (  # noqa: E402
     Events,
     Grid,
@@ -54,15 +57,9 @@ from avert.analyse.forecast import (  # noqa: E402
     make_model,
     summarise,
 )
+from forecast_toronto import TORONTO_CSV, TORONTO_REF, toronto_events  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CSV = (
-    SHARED
-    / "data"
-    / "incidents-toronto-major-crime-indicators-2017-2021"
-    / "toronto-mci-2017-2021.csv"
-)
-REF = SHARED / "reference" / "forecast-toronto" / "opencp_toronto_per_day.csv"
+SHARED = REPO.parent / "shared"
 OPENCP = {  # the reference README's table: (bbox 1,2,5,10 %), (active 1,2,5,10 %), s/day
     "counting": ((0.425, 0.563, 0.733, 0.835), (0.176, 0.246, 0.394, 0.522), 0.004),
     "retro": ((0.362, 0.485, 0.678, 0.807), (0.158, 0.224, 0.363, 0.492), 2.62),
@@ -72,25 +69,6 @@ OPENCP = {  # the reference README's table: (bbox 1,2,5,10 %), (active 1,2,5,10 
 # "@all": trained on every event before the day instead of the protocol's 365 days
 MODELS = ("counting", "retro", "pro", "sepp", "blend", "default", "default@all")
 COVER = (0.01, 0.02, 0.05, 0.10)
-
-
-def toronto(category: str = "Assault") -> tuple[Events, Grid, np.ndarray]:
-    """Read Toronto's events of one MCI category (the protocol's: assaults) on the
-    protocol's grid (150 m over that category's events), and the active mask."""
-    f = pl.read_csv(CSV).filter(pl.col("mci_category") == category)
-    tr = Transformer.from_crs(4326, 32617, always_xy=True)
-    x, y = tr.transform(f["longitude"].to_numpy(), f["latitude"].to_numpy())
-    f = f.with_columns(
-        x=pl.Series(x),
-        y=pl.Series(y),
-        occurred_at=pl.col("occurrence_date").str.to_date().cast(pl.Datetime("us"))
-        + pl.duration(hours=pl.col("occurrence_hour")),
-    )
-    grid = Grid.covering(np.asarray(x), np.asarray(y), 150.0)
-    ev = Events.from_frame(f, grid)
-    active = np.zeros(grid.n_cells, dtype=bool)
-    active[ev.cell] = True
-    return ev, grid, active
 
 
 def synthetic() -> tuple[Events, Grid, np.ndarray, list[dt.date]]:
@@ -153,7 +131,7 @@ def opencp_best(cover: tuple[float, ...], *, with_sepp: bool) -> dict[str, list[
     per-day hits (counting, retro, pro). ``with_sepp`` also takes the README's SEPP
     figure + 0.0005 (the largest value its 3 decimals stand for), though SEPP's row
     covers only 18 of the days (:func:`on_sepp_days`)."""
-    ref = pl.read_csv(REF) if REF.exists() else None
+    ref = pl.read_csv(TORONTO_REF) if TORONTO_REF.exists() else None
     best: dict[str, list[float]] = {"bbox": [], "active": []}
     for i, c in enumerate(cover):
         for b, basis in enumerate(("bbox", "active")):
@@ -310,10 +288,10 @@ def main() -> None:
     )
     args = ap.parse_args()
     models = args.models.split(",")
-    if not CSV.exists():
-        print(f"skipped: {CSV} is absent")
+    if not TORONTO_CSV.exists():
+        print(f"skipped: {TORONTO_CSV} is absent")
         sys.exit(0)
-    ev, grid, active = toronto(args.category)
+    ev, grid, active = toronto_events(args.category)
     if args.category != "Assault":
         days = [dt.date(2021, 1, 1) + dt.timedelta(days=i) for i in range(90)]
         label = f"Toronto {args.category}, test days (2021 Q1)"
@@ -337,8 +315,8 @@ def main() -> None:
         out = run(
             "Toronto test (2021 Q1)", ev, grid, active, days, models, compare=True
         )
-        if "counting" in out and REF.exists():
-            ref = pl.read_csv(REF).filter(pl.col("predictor") == "counting")
+        if "counting" in out and TORONTO_REF.exists():
+            ref = pl.read_csv(TORONTO_REF).filter(pl.col("predictor") == "counting")
             cols = [c for c in ref.columns if c.startswith(("hits_", "n_"))]
             cols = [c for c in cols if c in out["counting"].columns]
             same = (

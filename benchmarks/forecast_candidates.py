@@ -36,8 +36,9 @@ import numpy as np  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from forecast import CSV, synthetic, toronto  # noqa: E402
+from forecast import synthetic  # noqa: E402
 
 from avert.analyse.forecast import (  # noqa: E402
     Blend,
@@ -50,6 +51,7 @@ from avert.analyse.forecast import (  # noqa: E402
     mixture_weights,
     summarise,
 )
+from forecast_toronto import TORONTO_CSV, toronto_events  # noqa: E402
 
 
 class Shrink(Blend):
@@ -538,11 +540,11 @@ def main() -> None:
         "--only", default="", help="comma-separated candidate names (default: all)"
     )
     args = ap.parse_args()
-    if not CSV.exists():
-        print(f"skipped: {CSV} is absent")
+    if not TORONTO_CSV.exists():
+        print(f"skipped: {TORONTO_CSV} is absent")
         return
     train = None if args.train == "all" else 365.0
-    tor = toronto()
+    tor = toronto_events()
     if args.headroom:
         headroom(tor)
         return

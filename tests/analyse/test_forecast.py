@@ -4,7 +4,6 @@ reproduction of open_cp's counting hits on Toronto (shared data)."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -32,8 +31,8 @@ from avert.analyse.forecast import (
 )
 from avert.analyse.forecast._sepp import sepp_pairs
 from avert.errors import ConfigError, NotFittedError
+from forecast_toronto import TORONTO_CSV, TORONTO_REF, toronto_events
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 AT = dt.datetime(2024, 3, 1)
 
 
@@ -331,34 +330,13 @@ def test_evaluate_and_summarise_on_literal_days() -> None:
 @pytest.mark.shared
 @pytest.mark.slow
 def test_counting_reproduces_opencp_toronto_day_by_day() -> None:
-    csv = (
-        SHARED
-        / "data"
-        / "incidents-toronto-major-crime-indicators-2017-2021"
-        / "toronto-mci-2017-2021.csv"
-    )
-    ref_path = SHARED / "reference" / "forecast-toronto" / "opencp_toronto_per_day.csv"
-    if not (csv.exists() and ref_path.exists()):
+    if not (TORONTO_CSV.exists() and TORONTO_REF.exists()):
         pytest.skip("../shared is absent here: Toronto reproduction skipped")
-    from pyproj import Transformer
-
-    f = pl.read_csv(csv).filter(pl.col("mci_category") == "Assault")
-    tr = Transformer.from_crs(4326, 32617, always_xy=True)
-    x, y = tr.transform(f["longitude"].to_numpy(), f["latitude"].to_numpy())
-    f = f.with_columns(
-        x=pl.Series(x),
-        y=pl.Series(y),
-        occurred_at=pl.col("occurrence_date").str.to_date().cast(pl.Datetime("us"))
-        + pl.duration(hours=pl.col("occurrence_hour")),
-    )
-    grid = Grid.covering(np.asarray(x), np.asarray(y), 150.0)
+    events, grid, active = toronto_events("Assault")
     assert grid.shape == (198, 277)
-    events = Events.from_frame(f, grid)
-    active = np.zeros(grid.n_cells, dtype=bool)
-    active[events.cell] = True
     assert int(active.sum()) == 8988
     days = [dt.date(2021, 1, 1) + dt.timedelta(days=i) for i in range(90)]
     got = evaluate_days(Counting, events, grid, days, active=active)
-    ref = pl.read_csv(ref_path).filter(pl.col("predictor") == "counting")
+    ref = pl.read_csv(TORONTO_REF).filter(pl.col("predictor") == "counting")
     cols = [c for c in ref.columns if c.startswith(("hits_", "n_"))]
     assert got.select(cols).to_dicts() == ref.select(cols).to_dicts()

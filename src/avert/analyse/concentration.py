@@ -641,28 +641,21 @@ def measure_concentration(
         if places is not None:
             population = places
             label = f"every {unit} of the given place set, zeros included"
-        elif cell_size_m is None:
-            population = source["lsoa"].drop_nulls().unique()
-            label = (
-                f"every {unit} with at least one recorded incident of any kind in the "
-                "area and window, zeros included"
-                if area is not None
-                else f"every {unit} with at least one analysed event (no area given)"
-            )
-        elif cell_population == "box":
+        elif cell_size_m is not None and cell_population == "box":
             population = grid_cells(source, cell_size_m=cell_size_m)
             label = (
                 f"every {unit} of the rectangle spanned by the area's recorded "
                 "incidents, zeros included"
             )
-        else:
-            population = (
-                assign_cells(source.select("x", "y"), cell_size_m=cell_size_m)[
+        else:  # the LSOAs or cells with a recorded incident
+            seen = (
+                source["lsoa"]
+                if cell_size_m is None
+                else assign_cells(source.select("x", "y"), cell_size_m=cell_size_m)[
                     "cell_id"
                 ]
-                .drop_nulls()
-                .unique()
             )
+            population = seen.drop_nulls().unique()
             label = (
                 f"every {unit} with at least one recorded incident of any kind in the "
                 "area and window, zeros included"

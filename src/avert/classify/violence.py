@@ -527,12 +527,7 @@ def classify_with_harm(
     harm = harm_table if harm_table is not None else load_harm()
     fast = _classify_keyed(incidents, involvements, prof, harm)
     if fast is None:  # pragma: no cover - 64-bit hash collision
-        lf = harm_lazy(
-            _classify_lazy(_prepare(incidents, prof), involvements, prof), harm
-        )
-        fast = lf.select(
-            "incident_id", *_OUT_COLUMNS[1:], "harm_days", "harm_source"
-        ).collect()
+        return classify_rowwise(incidents, involvements, prof, harm)
     out = fast.with_columns(profile=pl.lit(prof.id))
     return out.select(CLASSIFICATIONS.names).cast(CLASSIFICATIONS.schema)
 

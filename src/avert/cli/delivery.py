@@ -36,6 +36,9 @@ task_app = typer.Typer(
 )
 board_app = typer.Typer(help="The board: monthly board pack.", no_args_is_help=True)
 
+#: TASKING_ID of ``avert task done`` and ``avert task result``
+TaskingIdArg = Annotated[str, typer.Argument(help="Tasking id.")]
+
 
 @plan_app.command("import")
 def plan_import(
@@ -223,7 +226,7 @@ def task_list(
 @task_app.command("done")
 def task_done(
     ctx: typer.Context,
-    tasking_id: Annotated[str, typer.Argument(help="Tasking id.")],
+    tasking_id: TaskingIdArg,
     result: Annotated[
         str | None, typer.Option("--result", help="What was done / found.")
     ] = None,
@@ -238,7 +241,7 @@ def task_done(
 @task_app.command("result")
 def task_result(
     ctx: typer.Context,
-    tasking_id: Annotated[str, typer.Argument(help="Tasking id.")],
+    tasking_id: TaskingIdArg,
     result: Annotated[str, typer.Argument(help="The result, recorded the next day.")],
 ) -> None:
     """Record a tasking's result without changing its status."""

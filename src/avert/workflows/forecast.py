@@ -109,12 +109,17 @@ def events_from_store(
                 f"{n_month_only} {MONTH_ONLY_NOTE}: dated the first of their month, "
                 "they cannot say which day (docs/places.md).",
             )
-    ev = (
+    return _located_events(incidents), notes
+
+
+def _located_events(incidents: pl.DataFrame) -> pl.DataFrame:
+    """The events of a forecast: ``x``, ``y``, ``occurred_at`` of the incidents with
+    a time and finite coordinates (the rest cannot be placed in a cell)."""
+    return (
         incidents.select("x", "y", pl.col("occurred_from").alias("occurred_at"))
         .drop_nulls()
         .filter(pl.col("x").is_finite() & pl.col("y").is_finite())
     )
-    return ev, notes
 
 
 def events_from_csv(
@@ -416,12 +421,7 @@ def recent_violence(
         )
     else:
         frame = frame.filter(pl.col("in_definition").fill_null(value=False))
-    events = (
-        frame.select("x", "y", pl.col("occurred_from").alias("occurred_at"))
-        .drop_nulls()
-        .filter(pl.col("x").is_finite() & pl.col("y").is_finite())
-    )
-    return events, notes
+    return _located_events(frame), notes
 
 
 def briefing_places(
