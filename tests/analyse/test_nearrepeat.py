@@ -72,6 +72,34 @@ def test_knox_counts_every_close_pair_once_and_is_seeded() -> None:
     assert r.frame["expected"].sum() == pytest.approx(r.n_pairs)
 
 
+def test_knox_bands_are_half_open_with_an_open_last_time_band() -> None:
+    """Observed pairs per (distance, gap) band against a brute-force count, on whole
+    days so that many gaps fall exactly on a band edge (7 days is in 7-14)."""
+    rng = np.random.default_rng(11)
+    n = 200
+    f = pl.DataFrame(
+        {
+            "x": rng.integers(0, 40, n) * 10.0,
+            "y": rng.integers(0, 40, n) * 10.0,
+            "occurred_at": [
+                dt.datetime(2024, 1, 1) + dt.timedelta(days=int(d))
+                for d in rng.integers(0, 40, n)
+            ],
+        }
+    )
+    space, days = [0.0, 50.0, 100.0, 200.0], [0.0, 7.0, 14.0]
+    r = knox_test(f, space_bands_m=space, time_bands_days=days, n_sims=9)
+    xs, ys = f["x"].to_numpy(), f["y"].to_numpy()
+    t = np.array([(v - dt.datetime(2024, 1, 1)).days for v in f["occurred_at"]])
+    iu = np.triu_indices(n, 1)
+    dist = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])[iu]
+    gap = np.abs(t[:, None] - t[None, :])[iu]
+    for row in r.frame.iter_rows(named=True):
+        in_space = (dist >= row["space_lo_m"]) & (dist < row["space_hi_m"])
+        in_time = (gap >= row["time_lo_days"]) & (gap < row["time_hi_days"])
+        assert row["observed"] == int((in_space & in_time).sum()), row
+
+
 @pytest.mark.slow
 def test_knox_finds_the_synthetic_citys_near_repeat_burglaries() -> None:
     from avert.synth import make_city
