@@ -347,3 +347,22 @@ def test_periods_out_of_order_are_a_clear_error(sqlite_store: Store) -> None:
     # an AvertError: `avert` prints it as one line (cli.main), no traceback
     assert isinstance(result.exception, ConfigError)
     assert "must come in order" in str(result.exception)
+
+
+def test_force_area_from_stops_per_resident_not_share_alone() -> None:
+    """A large force's quiet borough (under 1 % of the stops) is in; a small force's
+    stray stops over the border (over 1 %) are not: stops per resident decide."""
+    from avert.workflows.board import _force_areas
+
+    stops = {"Big": 600, "Busy": 380, "Quiet": 9, "Stray": 11, "Single": 1}
+    residents = {"Big": 300_000, "Busy": 200_000, "Quiet": 60_000, "Stray": 400_000}
+    placed = pl.DataFrame({"parent": [a for a, n in stops.items() for _ in range(n)]})
+    per_parent = pl.DataFrame(
+        {"parent": list(residents), "residents": [float(v) for v in residents.values()]}
+    )
+    notes: list[str] = []
+    areas = _force_areas(placed, per_parent, min_share=0.01, notes=notes)
+    # reference: (600 + 380 + 11) / 900,000 = 1.1e-3 per resident; Quiet 1.5e-4
+    # (14 % of it), Stray 2.75e-5 (2.5 %), Single: one stop and no census row
+    assert areas == ("Big", "Busy", "Quiet")
+    assert "left out, with their stops: Stray (11), Single (1)" in notes[0]

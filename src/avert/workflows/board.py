@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import polars as pl
 
@@ -327,8 +327,9 @@ def run_equality(
         Census year of the denominators (default: the latest with ethnic groups).
     areas
         The areas making up the force area (local authority names or codes, or
-        area codes). Default: the parent areas (local authorities) of the LSOAs
-        holding at least ``min_share`` of the placed stops.
+        area codes). Default: inferred from where the stops fall
+        (:func:`_force_areas`: stops per resident against the rate of the areas
+        holding at least ``min_share`` of the placed stops).
     ethnicity
         ``ethnicity`` (self-defined, the GOV.UK measure) or ``officer_ethnicity``.
     max_km
@@ -366,7 +367,12 @@ def run_equality(
     force_areas = (
         tuple(areas)
         if areas
-        else _force_areas(placed, min_share=min_share, notes=notes)
+        else _force_areas(
+            placed,
+            _residents_per_parent(eth_rows),
+            min_share=min_share,
+            notes=notes,
+        )
     )
     by_area = group_residents(eth_rows, list(force_areas), year=year)
     missing = sorted(set(force_areas) - set(by_area["area"].unique().to_list()))
@@ -478,10 +484,32 @@ def _placed_stops(
     )
 
 
+#: An area belongs to the force area when its placed stops per resident reach this
+#: share of the rate over the areas holding at least ``min_share`` of the stops.
+FORCE_AREA_MIN_RATE_RATIO: Final = 0.1
+#: ... and when it holds at least this many placed stops (one stray stop is not enough).
+FORCE_AREA_MIN_STOPS: Final = 2
+
+
 def _force_areas(
-    placed: pl.DataFrame, *, min_share: float, notes: list[str]
+    placed: pl.DataFrame,
+    residents: pl.DataFrame,
+    *,
+    min_share: float,
+    notes: list[str],
 ) -> tuple[str, ...]:
-    """The areas holding at least ``min_share`` of the placed stops (said in a note)."""
+    """The local authorities policed by the force, inferred from where its stops fall.
+
+    A share of the stops alone misjudges both ways: a large force's quiet boroughs
+    hold under 1 % of its stops (the Met's Kingston, Richmond and Havering in January
+    2019), while a small force's stray stops over the border reach 1 % (Bedfordshire's
+    two in Huntingdonshire). Stops per resident separate them: the reference rate is
+    that of the areas holding at least ``min_share`` of the placed stops, and an area
+    is in when its own rate is at least :data:`FORCE_AREA_MIN_RATE_RATIO` of it and
+    it holds :data:`FORCE_AREA_MIN_STOPS` or more stops. ``residents``: ``parent``,
+    ``residents`` (the census of the denominators). The rule and the areas left out
+    with the most stops are said in a note.
+    """
     located = placed.filter(pl.col("parent").is_not_null())
     if located.height == 0:
         msg = (
@@ -489,15 +517,51 @@ def _force_areas(
             "(--areas 'Barnsley,Doncaster,...')."
         )
         raise NotFound(msg)
-    shares = located.group_by("parent").agg((pl.len() / located.height).alias("s"))
-    force_areas = tuple(
-        sorted(shares.filter(pl.col("s") >= min_share)["parent"].to_list())
+    per_area = (
+        located.group_by("parent")
+        .agg(pl.len().alias("stops"))
+        .join(residents, on="parent", how="left")
+        .with_columns((pl.col("stops") / located.height).alias("share"))
+    )
+    core = per_area.filter(pl.col("share") >= min_share)
+    reference = float(core["stops"].sum()) / max(float(core["residents"].sum()), 1.0)
+    rate = pl.col("stops") / pl.col("residents")
+    inside = (
+        pl.col("residents").is_not_null()
+        & (pl.col("stops") >= FORCE_AREA_MIN_STOPS)
+        & (rate >= FORCE_AREA_MIN_RATE_RATIO * reference)
+    )
+    chosen = per_area.filter(inside)
+    if chosen.height == 0:  # nothing reaches the rate: the share rule alone
+        chosen = core
+    force_areas = tuple(sorted(chosen["parent"].to_list()))
+    left_out = per_area.filter(~pl.col("parent").is_in(force_areas)).sort(
+        ["stops", "parent"], descending=[True, False]
+    )
+    said = ", ".join(
+        f"{r['parent']} ({r['stops']})" for r in left_out.head(5).to_dicts()
     )
     notes.append(
-        f"Force area taken as the areas holding at least {min_share:.0%} of the "
-        f"placed stops: {', '.join(force_areas)} (give --areas to set it)."
+        "Force area taken from where the stops fall: the areas whose placed stops per "
+        f"resident reach {FORCE_AREA_MIN_RATE_RATIO:.0%} of the rate over the areas "
+        f"holding {min_share:.0%} or more of them (and {FORCE_AREA_MIN_STOPS} or more "
+        f"stops): {', '.join(force_areas)}"
+        + (f"; left out, with their stops: {said}" if said else "")
+        + " (give --areas to set it)."
     )
     return force_areas
+
+
+def _residents_per_parent(eth_rows: pl.DataFrame) -> pl.DataFrame:
+    """``parent``, ``residents``: the LSOA residents (all ethnic groups) per parent
+    area, from the denominators' own census rows."""
+    return (
+        eth_rows.filter(
+            (pl.col("area_type") == "lsoa") & pl.col("parent_area").is_not_null()
+        )
+        .group_by(pl.col("parent_area").alias("parent"))
+        .agg(pl.col("population").sum().cast(pl.Float64).alias("residents"))
+    )
 
 
 def _force_equality(
