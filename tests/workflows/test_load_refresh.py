@@ -151,3 +151,14 @@ def test_ingest_and_classify_use_the_harm_table_setting(
     assert result.exit_code == 0, result.output
     assert "own-harm.toml" in result.output.replace("\n", "")  # a long path wraps
     assert harm_days() == after_ingest
+
+
+def test_a_store_without_incidents_has_nothing_to_classify(any_store: Store) -> None:
+    """Stop and search alone: no "Classified under avb-2010 (0 incidents ...)" line."""
+    report = load_files(
+        any_store, [DATA / "policeuk" / "2024-09-metropolitan-stops-force.json"]
+    )
+    assert report.loaded > 0
+    refreshed = refresh_after_load(any_store, report, definition="avb-2010")
+    assert refreshed.classified == ()
+    assert refreshed.summary() == "Nothing new to classify."

@@ -284,7 +284,8 @@ def refresh_after_load(
     (:func:`avert.workflows.networks.refresh_detected_groups`) when the store holds
     person-level involvements. Further derived tables add their refresh here.
 
-    Nothing is done when the load added no rows and ``definition`` is classified.
+    Nothing is done when the load added no rows and ``definition`` is classified,
+    or when the store holds no incidents (a load of stop and search or populations).
 
     Parameters
     ----------
@@ -309,8 +310,8 @@ def refresh_after_load(
         )
         raise ConfigError(msg) from err
     stored = classified_profiles(store)
-    if report.loaded == 0 and wanted.id in stored:
-        return Refresh()
+    if (report.loaded == 0 and wanted.id in stored) or store.count("incidents") == 0:
+        return Refresh()  # nothing new, or no incidents at all (stops, populations)
     profiles = [wanted]
     missing: list[str] = []
     for profile_id in stored:
