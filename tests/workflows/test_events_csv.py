@@ -74,3 +74,22 @@ def test_latitude_and_longitude_without_x_y_get_a_hint(tmp_path: Path) -> None:
     )
     with pytest.raises(IngestError, match="project them to metres first"):
         events_from_csv(path)
+
+
+def test_times_with_an_offset_become_local_times(tmp_path: Path) -> None:
+    """21:30+01:00 in a London May is 21:30 local (not 20:30, its UTC time)."""
+    path = _write(
+        tmp_path,
+        {
+            "x": [1.0, 2.0],
+            "y": [1.0, 2.0],
+            "occurred_at": ["2024-05-01T21:30:00+01:00", "2024-05-02T08:00:00+01:00"],
+        },
+    )
+    events, _ = events_from_csv(path)
+    assert events["occurred_at"].to_list() == [
+        dt.datetime(2024, 5, 1, 21, 30),
+        dt.datetime(2024, 5, 2, 8, 0),
+    ]
+    events, _ = events_from_csv(path, timezone="America/Toronto")
+    assert events["occurred_at"][0] == dt.datetime(2024, 5, 1, 16, 30)

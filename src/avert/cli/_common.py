@@ -84,7 +84,7 @@ def read_events(
     )
 
     if csv is not None:
-        events, notes = events_from_csv(csv)
+        events, notes = events_from_csv(csv, timezone=get_settings(ctx).timezone)
     else:
         events, notes = events_from_store(
             get_store(ctx),

@@ -36,6 +36,7 @@ from avert.analyse.forecast import (
 )
 from avert.analyse.result import json_object
 from avert.briefing import PlacesForecast
+from avert.config.timezone import DEFAULT_TIMEZONE
 from avert.errors import ConfigError, IngestError
 from avert.store import Store, queries
 from avert.workflows.analysis import load_analysis_incidents
@@ -123,9 +124,18 @@ def _located_events(incidents: pl.DataFrame) -> pl.DataFrame:
 
 
 def events_from_csv(
-    path: Path, *, x: str = "x", y: str = "y", time: str = "occurred_at"
+    path: Path,
+    *,
+    x: str = "x",
+    y: str = "y",
+    time: str = "occurred_at",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
     """Read a CSV or Parquet file of events with projected ``x``, ``y`` and a time.
+
+    Times with an offset (or a zone) become naive local times of ``timezone``, as
+    every time entering avert (:mod:`avert.config.timezone`); times without one are
+    local already.
 
     Returns the events and notes: rows without a readable time or a finite ``x``,
     ``y`` are left out and counted (the first such line named), never dropped
@@ -142,7 +152,10 @@ def events_from_csv(
     )
     _check_event_columns(path, frame, (x, y, time))
     raw_time = frame.get_column(time)
-    when = _read_times(raw_time).cast(pl.Datetime("us"), strict=False)
+    when = _read_times(raw_time)
+    if isinstance(when.dtype, pl.Datetime) and when.dtype.time_zone is not None:
+        when = when.dt.convert_time_zone(timezone).dt.replace_time_zone(None)
+    when = when.cast(pl.Datetime("us"), strict=False)
     events = pl.DataFrame(
         {
             "x": frame.get_column(x).cast(pl.Float64, strict=False),
