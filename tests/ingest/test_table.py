@@ -155,6 +155,46 @@ def test_times_that_never_read_stop_the_load(
     assert parsed.frames["incidents"]["occurred_from"][1].hour == 23
 
 
+HEADER = CSV.splitlines()[0] + "\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [HEADER, HEADER + "2021-01-03,5,Robbery,Outside\n"],
+    ids=["header", "ragged"],
+)
+def test_a_file_of_no_rows_loads_nothing_without_error(
+    tmp_path: Path, text: str
+) -> None:
+    """No row at all (a header only, or only malformed lines) is not a time error."""
+    parsed = parse_table(
+        text.encode(), read_mapping(TORONTO_MAPPING), name="tor.csv", crs="EPSG:32617"
+    )
+    assert parsed.frames["incidents"].height == 0
+
+
+@pytest.mark.parametrize(
+    ("rows", "match"),
+    [
+        (",3,Assault,House,A,43.70,-79.40\n", r"column 'occurrence_date' .* is empty"),
+        (
+            "2021-01-01,NA,Assault,House,A,43.70,-79.40\n",
+            r"no row's hour reads \(column 'occurrence_hour', first: 'NA'",
+        ),
+    ],
+    ids=["blank times", "bad hours"],
+)
+def test_the_stop_names_what_is_wrong(tmp_path: Path, rows: str, match: str) -> None:
+    """Blank times or unreadable hours are not blamed on a time_format."""
+    with pytest.raises(IngestError, match=match):
+        parse_table(
+            (HEADER + rows * 2).encode(),
+            read_mapping(TORONTO_MAPPING),
+            name="tor.csv",
+            crs="EPSG:32617",
+        )
+
+
 def test_cli_error_keeps_square_brackets(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

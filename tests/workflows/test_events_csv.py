@@ -93,3 +93,40 @@ def test_times_with_an_offset_become_local_times(tmp_path: Path) -> None:
     ]
     events, _ = events_from_csv(path, timezone="America/Toronto")
     assert events["occurred_at"][0] == dt.datetime(2024, 5, 1, 16, 30)
+
+
+def test_unreadable_times_stop_even_when_some_times_are_blank(tmp_path: Path) -> None:
+    """A blank time does not hide that no given time reads: the file stops with the
+    advice, naming the first unreadable time and its line."""
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "x,y,occurred_at\n1,1,\n2,2,03/19/2021 02:16:00 AM\n3,3,03/20/2021 02:16:00 AM\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(IngestError, match=r"reads as a date-time \(line 3: '03/19"):
+        events_from_csv(path)
+
+
+@pytest.mark.parametrize("text", ["", "x,y,occurred_at\n1,2,2024-01-01,extra\n"])
+def test_a_file_polars_cannot_read_is_an_ingest_error(
+    tmp_path: Path, text: str
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(IngestError, match="cannot be read"):
+        events_from_csv(path)
+
+
+def test_parquet_rows_are_counted_by_row_not_line(tmp_path: Path) -> None:
+    """A Parquet file has no lines: the first left-out row is named by its number."""
+    path = tmp_path / "events.parquet"
+    pl.DataFrame(
+        {
+            "x": [1.0, None],
+            "y": [1.0, 2.0],
+            "occurred_at": [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2)],
+        }
+    ).write_parquet(path)
+    events, notes = events_from_csv(path)
+    assert events.height == 1
+    assert notes[0].endswith("first on row 2).")

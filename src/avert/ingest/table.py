@@ -156,12 +156,37 @@ def _check_some_time_reads(
     parsed: Parsed, frame: pl.DataFrame, mapping: TableMapping, *, name: str
 ) -> None:
     """Stop the load (nothing written) when no row's time reads: the mapping's
-    ``time_format`` is missing or wrong, which is a mapping error like a missing
-    column, not thousands of bad rows to quarantine."""
+    ``time_format`` is missing or wrong (or its time column is empty, or its
+    ``occurred_hour`` column holds no hour), which is a mapping error like a missing
+    column, not thousands of bad rows to quarantine. A file of no rows passes."""
     rejected_on_time = parsed.problems.filter(pl.col("column") == "occurred_at")
-    if parsed.frames["incidents"].height or rejected_on_time.height < frame.height:
+    if (
+        not frame.height
+        or parsed.frames["incidents"].height
+        or rejected_on_time.height < frame.height
+    ):
         return
-    first = frame.get_column(mapping.columns["occurred_at"])[0]
+    column = mapping.columns["occurred_at"]
+    times = frame.get_column(column)
+    given_time = times.str.strip_chars().fill_null("") != ""
+    if not given_time.any():
+        msg = (
+            f"{name}: column {column!r} (occurred_at) is empty in every row; nothing "
+            "was loaded (docs/formats.md)."
+        )
+        raise IngestError(msg)
+    hour_column = mapping.columns.get("occurred_hour")
+    if hour_column is not None:
+        hours = frame.get_column(hour_column)
+        hour = hours.str.strip_chars().cast(pl.Int32, strict=False)
+        if not hour.is_between(0, 23).any():
+            msg = (
+                f"{name}: no row's hour reads (column {hour_column!r}, first: "
+                f"{hours[0]!r}; occurred_hour needs a whole number 0-23); nothing was "
+                "loaded (docs/formats.md)."
+            )
+            raise IngestError(msg)
+    first = times.filter(given_time)[0]
     given = (
         f"time_format {mapping.time_format!r} does not read it"
         if mapping.time_format

@@ -138,18 +138,25 @@ def events_from_csv(
     local already.
 
     Returns the events and notes: rows without a readable time or a finite ``x``,
-    ``y`` are left out and counted (the first such line named), never dropped
-    silently. A file none of whose times reads, or with latitude/longitude but no
-    ``x``, ``y``, is an :class:`IngestError` that says what to do.
+    ``y`` are left out and counted (the first named by its line, or its row in a
+    Parquet file), never dropped silently. A file that cannot be read, none of whose
+    given times reads, or with latitude/longitude but no ``x``, ``y``, is an
+    :class:`IngestError` that says what to do.
     """
     if not path.exists():
         msg = f"{path}: no such file."
         raise IngestError(msg)
-    frame = (
-        pl.read_parquet(path)
-        if path.suffix.lower() == ".parquet"
-        else pl.read_csv(path, infer_schema_length=10_000, try_parse_dates=True)
-    )
+    parquet = path.suffix.lower() == ".parquet"
+    try:
+        frame = (
+            pl.read_parquet(path)
+            if parquet
+            else pl.read_csv(path, infer_schema_length=10_000, try_parse_dates=True)
+        )
+    except pl.exceptions.PolarsError as err:  # empty, ragged or not the format
+        why = str(err).splitlines()[0] if str(err) else type(err).__name__
+        msg = f"{path}: cannot be read as {'Parquet' if parquet else 'CSV'}: {why}"
+        raise IngestError(msg) from err
     _check_event_columns(path, frame, (x, y, time))
     raw_time = frame.get_column(time)
     when = _read_times(raw_time)
@@ -164,10 +171,12 @@ def events_from_csv(
         }
     )
     unread_time = when.is_null() & raw_time.is_not_null()
-    if frame.height and unread_time.all():
+    if unread_time.any() and when.is_null().all():  # blank times aside, none reads
+        first = int(unread_time.arg_max() or 0)
         msg = (
-            f"{path}: no value of column {time!r} reads as a date-time (line 2: "
-            f"{raw_time[0]!r}); give ISO 8601 times (2024-05-01T21:30), or load "
+            f"{path}: no value of column {time!r} reads as a date-time "
+            f"({_row_name(first, parquet=parquet)}: {raw_time[first]!r}); give ISO "
+            "8601 times (2024-05-01T21:30), or load "
             "the file with 'avert ingest table FILE --mapping MAP.toml' and its "
             "time_format (docs/formats.md)."
         )
@@ -177,7 +186,14 @@ def events_from_csv(
         & events["x"].is_finite().fill_null(value=False)
         & events["y"].is_finite().fill_null(value=False)
     )
-    return events.filter(usable), _left_out_notes(path, usable, unread_time)
+    notes = _left_out_notes(path, usable, unread_time, parquet=parquet)
+    return events.filter(usable), notes
+
+
+def _row_name(index: int, *, parquet: bool) -> str:
+    """Row ``index`` (0-based) as the file numbers it: a CSV's line (the header is
+    line 1), a Parquet file's row (from 1)."""
+    return f"row {index + 1}" if parquet else f"line {index + 2}"
 
 
 def _read_times(raw: pl.Series) -> pl.Series:
@@ -211,18 +227,18 @@ def _check_event_columns(
 
 
 def _left_out_notes(
-    path: Path, usable: pl.Series, unread_time: pl.Series
+    path: Path, usable: pl.Series, unread_time: pl.Series, *, parquet: bool
 ) -> tuple[str, ...]:
-    """Say how many rows were left out and why, naming the first (file line)."""
+    """Say how many rows were left out and why, naming the first (line or row)."""
     n_out = usable.len() - int(usable.sum())
     if n_out == 0:
         return ()
-    first_line = int(usable.arg_min() or 0) + 2  # 1-based, after the header line
+    first = _row_name(int(usable.arg_min() or 0), parquet=parquet)
     n_time = int(unread_time.sum())
     return (
         f"{path.name}: {n_out} of {usable.len()} rows left out ({n_time} without a "
         f"readable time, {n_out - n_time} without finite x, y or a time; first on "
-        f"line {first_line}).",
+        f"{first}).",
     )
 
 
