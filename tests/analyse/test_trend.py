@@ -101,7 +101,9 @@ def test_a_year_the_store_does_not_hold_is_no_baseline_not_zero() -> None:
     assert period["year_earlier"] is None
     assert period["change"] is None
     assert "a year earlier 0" not in trend["line"]
-    assert "no records of any kind a year earlier" in trend["line"], trend["line"]
+    assert "no records of any kind for that period a year earlier" in trend["line"], (
+        trend["line"]
+    )
     # the same month a year earlier, with other records but no violence: a real 0
     quiet = _daily(
         dt.datetime(2021, 2, 1), dt.datetime(2021, 3, 1), source="policeuk"

@@ -188,7 +188,7 @@ def year_on_year(
                 (
                     f"{label} {now}",
                     "no comparable baseline: the store holds no records of any kind "
-                    "a year earlier",
+                    "for that period a year earlier",
                 )
             )
         elif not comparable:
