@@ -10,6 +10,7 @@ decimals. These are the rejected candidates of ``docs/places.md``.
 
     .venv/bin/python benchmarks/forecast_candidates.py [--days long|short]
         [--train all|365] [--gbm] [--only NAMES] [--headroom]
+        [--categories 'Assault,Auto Theft,...' --only NAMES]
 
 ``--only A,B`` runs the named candidates only. ``--days long``: every day
 2019-07-01 .. 2020-12-30 (549); ``short``: every 4th
@@ -418,9 +419,26 @@ class GeometricPool(StackPlus):
         return np.exp(eta - eta.max())
 
 
+class TowardCount(Stacked):
+    """The stack with its learnt weights moved ``lam`` of the way towards the count
+    map alone: ``(1 - lam) w + lam e0`` (more weight on each cell's own record)."""
+
+    def __init__(self, grid: Grid, lam: float = 0.25, **kw: Any) -> None:
+        super().__init__(grid, **kw)
+        self.lam = lam
+
+    def fit_weights(self, events: Events, t0: float) -> np.ndarray:
+        w = super().fit_weights(events, t0)
+        own = np.zeros_like(w)
+        own[0] = 1.0
+        return (1.0 - self.lam) * w + self.lam * own
+
+
 CANDIDATES: dict[str, Callable[[Grid], Forecaster]] = {
     "default (stacked)": lambda g: Stacked(g),
     "stacked 10 folds": lambda g: Stacked(g, folds=10),
+    "stacked towards count 0.25": lambda g: TowardCount(g, lam=0.25),
+    "stacked towards count 0.5": lambda g: TowardCount(g, lam=0.5),
     "stacked + same weekday": lambda g: SameWeekday(g),
     "stacked hold-out 90 days (the default until 2026-12)": lambda g: Stacked(
         g, folds=None
@@ -528,6 +546,25 @@ def headroom(data: tuple[Events, Grid, np.ndarray]) -> None:
         )
 
 
+def by_category(categories: list[str], only: list[str]) -> None:
+    """Each candidate minus counting, per Toronto category, on validation days."""
+    days = [dt.date(2019, 7, 1) + dt.timedelta(days=3 * i) for i in range(183)]
+    names = ["default (stacked)", *(n for n in only if n != "default (stacked)")]
+    print("columns: bbox 1/2/5/10 %, active 1/2/5/10 %; minus counting (365 d)")
+    for category in categories:
+        data = toronto_events(category)
+        base, _ = _score(lambda g: Counting(g), data, days, 365.0)
+        print(f"== {category}")
+        for name in names:
+            got, _ = _score(CANDIDATES[name], data, days, 365.0)
+            diff = [a - b for a, b in zip(got, base, strict=True)]
+            print(
+                f"  {name}: " + " ".join(f"{v:+.4f}" for v in diff),
+                f"(mean {np.mean(diff):+.4f})",
+                flush=True,
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", choices=("long", "short"), default="long")
@@ -539,9 +576,21 @@ def main() -> None:
     ap.add_argument(
         "--only", default="", help="comma-separated candidate names (default: all)"
     )
+    ap.add_argument(
+        "--categories",
+        default="",
+        help="Toronto MCI categories (e.g. 'Assault,Auto Theft'): each candidate "
+        "against counting and the default on every 3rd validation day from "
+        "2019-07-01 (183 days, 365-day training), no synthetic city",
+    )
     args = ap.parse_args()
     if not TORONTO_CSV.exists():
         print(f"skipped: {TORONTO_CSV} is absent")
+        return
+    if args.categories:
+        by_category(
+            args.categories.split(","), args.only.split(",") if args.only else []
+        )
         return
     train = None if args.train == "all" else 365.0
     tor = toronto_events()
