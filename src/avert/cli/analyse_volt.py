@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
+from rich.markup import escape
 
 from avert.cli._common import (
     check_choice,
@@ -186,7 +187,7 @@ def volt(
     )
     if result.overlaps:
         for key, value in result.overlaps.items():
-            console.print(f"{key}: {value}")
+            console.print(f"{key}: {value}", markup=False)
     print_notes(result.notes)
 
 
@@ -334,9 +335,11 @@ def risk(
         print_json(payload)
         return
     for result, made in zip(results, make_ups, strict=True):
-        console.print(f"[bold]{result.kind} risk[/] — population: {result.population}")
+        console.print(
+            f"[bold]{result.kind} risk[/] — population: {escape(result.population)}"
+        )
         _risk_table(result, top)
-        console.print(f"[dim]{result.params.get('ranking', '')}[/]")
+        console.print(f"[dim]{escape(str(result.params.get('ranking', '')))}[/]")
         if made is not None:
             console.print(_make_up_line(made))
         print_notes(result.notes)

@@ -22,7 +22,9 @@ def init(ctx: typer.Context) -> None:
     from avert.workflows.admin import migrate_database
 
     done = migrate_database(get_store(ctx, check=False))
-    console.print(f"Database ready at revision {done.after}: {done.location}")
+    console.print(
+        f"Database ready at revision {done.after}: {done.location}", markup=False
+    )
     _warn_loose(done.loose)
 
 

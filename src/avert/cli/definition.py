@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from avert.cli._common import console, get_settings, get_store, print_json
 from avert.cli._options import JsonOpt
@@ -115,7 +116,9 @@ def show(
             }
         )
         return
-    console.print(f"[bold]{prof.id}[/]: {prof.title}  ({prof.path})")
+    console.print(
+        f"[bold]{escape(prof.id)}[/]: {escape(prof.title)}  ({escape(str(prof.path))})"
+    )
     rows: list[list[str]] = []
     for cid in prof.precedence:
         for r in prof.rules:
@@ -160,7 +163,9 @@ def validate(
         console.print(
             f"ok  {prof.id} ({prof.path}): {len(prof.rules)} rules, {n_codes} codes"
         )
-    console.print(f"ok  harm table {harm.describe()}: {len(harm.codes)} codes")
+    console.print(
+        f"ok  harm table {harm.describe()}: {len(harm.codes)} codes", markup=False
+    )
 
 
 @definition_app.command("diff")
@@ -266,9 +271,9 @@ def explain_cmd(
         f"{verdict} of {prof.id}; category: {result.category or '-'}; resolution: {result.resolution}"
     )
     for clause in result.clauses:
-        console.print(f"  because {clause}")
-    console.print(f"harm: {result.harm_days} days ({result.harm_source})")
-    console.print(f"harm table: {result.harm_table}")
+        console.print(f"  because {clause}", markup=False)
+    console.print(f"harm: {result.harm_days} days ({result.harm_source})", markup=False)
+    console.print(f"harm table: {result.harm_table}", markup=False)
 
 
 @definition_app.command("docs")
@@ -320,7 +325,7 @@ def classify(
         f"{report.profile}: {report.incidents:,} incidents, {report.in_definition:,} in the "
         f"definition, harm {report.harm_days:,.1f} days"
     )
-    console.print(f"harm table: {harm.describe()}")
+    console.print(f"harm table: {harm.describe()}", markup=False)
     console.print(
         f"moved in: {report.moved_in:,}  moved out: {report.moved_out:,}  "
         f"recategorised: {report.recategorised:,}  newly classified: {report.new:,}"

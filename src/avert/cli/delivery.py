@@ -127,7 +127,7 @@ def plan_status(
     )
     for m in found["measures"]:
         if m["reason"]:
-            console.print(f"{m['objective_id']}: {m['reason']}")
+            console.print(f"{m['objective_id']}: {m['reason']}", markup=False)
 
 
 def _due(value: str | None) -> dt.datetime | None:
@@ -180,7 +180,9 @@ def task_add(
         due=_due(due),
         anyway=anyway,
     )
-    console.print(f"{row['tasking_id']}: {item} due {row['due']:%Y-%m-%d %H:%M}")
+    console.print(
+        f"{row['tasking_id']}: {item} due {row['due']:%Y-%m-%d %H:%M}", markup=False
+    )
 
 
 @task_app.command("list")
