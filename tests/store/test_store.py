@@ -88,6 +88,11 @@ def test_counts_cover_every_table(any_store: Store) -> None:
     counts = any_store.counts()
     assert set(counts) == set(TABLES)
     assert all(n == 0 for n in counts.values())
+    with any_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    counts = any_store.counts()
+    assert counts["incidents"] == any_store.count("incidents") == _incidents().height
+    assert sum(counts.values()) == counts["incidents"]
 
 
 def test_replace_rows_swaps_a_slice(any_store: Store) -> None:

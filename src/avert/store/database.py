@@ -755,8 +755,15 @@ class Store:
         return int(frame["n"][0])
 
     def counts(self) -> dict[str, int]:
-        """Row count of every canonical table."""
-        return {name: self.count(name) for name in TABLES}
+        """Row count of every canonical table, in one query on one connection (a
+        connection a table cost about 3 s on PostgreSQL, where each connects anew)."""
+        columns = ", ".join(
+            f'(SELECT COUNT(*) FROM "{name}") AS "{name}"' for name in TABLES
+        )
+        frame = self._query(
+            f"SELECT {columns}", schema={name: pl.Int64() for name in TABLES}
+        )
+        return {name: int(frame[name][0]) for name in TABLES}
 
     def replace_rows(
         self, table: str, frame: pl.DataFrame, *, where: Sequence[Filter]
