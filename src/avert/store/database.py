@@ -11,9 +11,11 @@ import datetime as dt
 import json
 import re
 import uuid
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -25,6 +27,7 @@ from avert.config.settings import DEFAULT_LOCK_TIMEOUT_S
 from avert.errors import NotFound, StoreError
 from avert.files import private_files, private_mkdir
 from avert.schema import TABLES, TableSpec
+from avert.store._readpool import ReadPool
 
 __all__ = ["Filter", "Schema", "Store", "Transaction", "normalise_url"]
 
@@ -438,6 +441,14 @@ class Store:
         self.url = normalise_url(url)
         self.lock_timeout_s = lock_timeout_s
         self._engine: sa.Engine | None = None
+        #: PostgreSQL reads reuse idle connections (SQLite opens one a read)
+        self._reads = ReadPool(
+            partial(
+                _adbc_connect, self.url, lock_timeout_s=lock_timeout_s, autocommit=True
+            )
+        )
+        # a store dropped without close() still closes its idle connections
+        weakref.finalize(self, self._reads.close)
 
     @property
     def dialect(self) -> Dialect:
@@ -471,6 +482,7 @@ class Store:
 
     def close(self) -> None:
         """Release pooled connections."""
+        self._reads.close()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -721,7 +733,13 @@ class Store:
 
     def _read(self, sql: str, params: Sequence[object], schema: Schema) -> pl.DataFrame:
         """Run a read-only query already in the dialect's placeholders on a connection
-        of its own (closed after), into a frame typed by ``schema``."""
+        of its own (closed after; on PostgreSQL an idle one, kept for the next read:
+        :class:`~avert.store._readpool.ReadPool`), into a frame typed by ``schema``."""
+        if self.dialect == "postgresql":
+            with self._lock_errors("Could not read the database"):
+                return self._reads.run(
+                    lambda conn: _fetch(conn, self.dialect, sql, params, schema)
+                )
         with self._lock_errors("Could not read the database"):
             conn = _adbc_connect(self.url, lock_timeout_s=self.lock_timeout_s)
         try:

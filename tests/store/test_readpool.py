@@ -1,0 +1,95 @@
+"""PostgreSQL reads reuse idle connections: counted, bounded, retried when stale,
+never shared with a forked child."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from avert.store import Store
+from avert.store._readpool import ReadPool
+
+
+class _Conn:
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.closed = False
+        self.broken = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class _Maker:
+    def __init__(self) -> None:
+        self.made: list[_Conn] = []
+
+    def __call__(self) -> _Conn:
+        self.made.append(_Conn(len(self.made)))
+        return self.made[-1]
+
+
+def _use(conn: _Conn) -> int:
+    if conn.broken:
+        raise ConnectionError("server closed the connection")
+    return conn.number
+
+
+def test_an_idle_connection_is_reused_and_the_pool_is_bounded() -> None:
+    maker = _Maker()
+    pool = ReadPool(maker, size=1)
+    assert pool.run(_use) == 0
+    assert pool.run(_use) == 0  # the same connection again
+    assert len(maker.made) == 1
+    # two readers at once: two connections; only one is kept idle
+    assert pool.run(lambda outer: (outer.number, pool.run(_use))) == (0, 1)
+    # the inner reader gave its connection back first; the outer's found no room
+    assert [c.closed for c in maker.made] == [True, False]
+    pool.close()
+    assert maker.made[1].closed
+
+
+def test_a_stale_connection_is_replaced_once_a_failing_new_one_raises() -> None:
+    maker = _Maker()
+    pool = ReadPool(maker)
+    pool.run(_use)
+    maker.made[0].broken = True  # died while idle
+    assert pool.run(_use) == 1
+    assert maker.made[0].closed
+    with pytest.raises(ValueError, match="bad query"):
+        pool.run(lambda conn: (_ for _ in ()).throw(ValueError("bad query")))
+    # tried on the idle connection and once more on a new one: both closed
+    assert [c.closed for c in maker.made] == [True, True, True]
+
+
+def test_a_forked_child_leaves_its_parents_connections_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    maker = _Maker()
+    pool = ReadPool(maker)
+    pool.run(_use)
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a forked worker
+    assert pool.run(_use) == 1
+    pool.close()
+    assert not maker.made[0].closed  # the parent's socket: never closed by the child
+    assert maker.made[1].closed
+
+
+@pytest.mark.postgres
+def test_postgresql_reads_survive_a_terminated_connection(
+    postgres_store: Store,
+) -> None:
+    assert postgres_store.count("incidents") == 0  # a connection now idle in the pool
+    engine = sa.create_engine(postgres_store.url.sqlalchemy)
+    with engine.connect() as conn:
+        killed = conn.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert killed >= 1
+    assert postgres_store.counts()["incidents"] == 0
