@@ -56,3 +56,25 @@ def test_near_repeat_table_keeps_ratio_and_p_at_80_columns(tmp_path: Path) -> No
     assert "*" in rows[("0-100", "0-7")], res.output  # the planted contagion
     assert "*" not in rows[("400-500", "28+")], res.output
     assert ("0-100", "28+") in rows  # the open last time band
+
+
+def test_a_band_with_no_expected_pair_shows_no_ratio(tmp_path: Path) -> None:
+    """Two events 10 m and 1 day apart: the 0-100 m / 0-7 day band holds the only
+    pair, every other band expects none (its ratio is n/a, not nan)."""
+    frame = pl.DataFrame(
+        {
+            "x": [0.0, 10.0],
+            "y": [0.0, 0.0],
+            "occurred_at": [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2)],
+        }
+    )
+    path = tmp_path / "two.csv"
+    frame.write_csv(path)
+    res = CliRunner().invoke(
+        app,
+        ["analyse", "near-repeat", "--csv", str(path), "--sims", "9"],
+        env={"COLUMNS": "80"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "nan" not in res.output
+    assert "n/a" in res.output

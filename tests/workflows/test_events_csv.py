@@ -130,3 +130,14 @@ def test_parquet_rows_are_counted_by_row_not_line(tmp_path: Path) -> None:
     events, notes = events_from_csv(path)
     assert events.height == 1
     assert notes[0].endswith("first on row 2).")
+
+
+def test_epoch_numbers_are_not_guessed_as_times(tmp_path: Path) -> None:
+    """An integer time column (seconds? microseconds?) stops instead of landing in
+    1970."""
+    path = tmp_path / "events.parquet"
+    pl.DataFrame(
+        {"x": [1.0], "y": [2.0], "occurred_at": [1_700_000_000]}
+    ).write_parquet(path)
+    with pytest.raises(IngestError, match="holds numbers"):
+        events_from_csv(path)

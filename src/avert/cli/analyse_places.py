@@ -130,7 +130,9 @@ def _knox_table(bands: pl.DataFrame) -> None:
         [
             _band(r["space_lo_m"], r["space_hi_m"]),
             _band(r["time_lo_days"], r["time_hi_days"]),
-            f"{r['ratio']:.2f}"
+            "n/a"  # no pair expected in the band: no ratio
+            if r["ratio"] is None or r["ratio"] != r["ratio"]
+            else f"{r['ratio']:.2f}"
             + (" *" if r["ratio"] > 1 and r["p_value"] <= 0.05 else ""),
             f"{r['p_value']:.3f}",
             str(r["observed"]),

@@ -159,6 +159,12 @@ def events_from_csv(
         raise IngestError(msg) from err
     _check_event_columns(path, frame, (x, y, time))
     raw_time = frame.get_column(time)
+    if raw_time.dtype.is_numeric():  # epoch numbers: seconds? days? never guessed
+        msg = (
+            f"{path}: column {time!r} holds numbers ({raw_time.dtype}), not "
+            "date-times: give ISO 8601 text (2024-05-01T21:30) or a datetime column."
+        )
+        raise IngestError(msg)
     when = _read_times(raw_time)
     if isinstance(when.dtype, pl.Datetime) and when.dtype.time_zone is not None:
         when = when.dt.convert_time_zone(timezone).dt.replace_time_zone(None)
