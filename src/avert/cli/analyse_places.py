@@ -3,6 +3,7 @@ CSV/Parquet file (x, y in metres and occurred_at)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
@@ -131,7 +132,7 @@ def _knox_table(bands: pl.DataFrame) -> None:
             _band(r["space_lo_m"], r["space_hi_m"]),
             _band(r["time_lo_days"], r["time_hi_days"]),
             "n/a"  # no pair expected in the band: no ratio
-            if r["ratio"] is None or r["ratio"] != r["ratio"]
+            if r["ratio"] is None or math.isnan(r["ratio"])
             else f"{r['ratio']:.2f}"
             + (" *" if r["ratio"] > 1 and r["p_value"] <= 0.05 else ""),
             f"{r['p_value']:.3f}",

@@ -27,6 +27,7 @@ from avert.errors import ConfigError
 
 __all__ = [
     "DEFAULT_TIMEZONE",
+    "ISO_DATETIME_FORMATS",
     "check_timezone",
     "local_datetime_expr",
     "parse_local",
@@ -35,6 +36,8 @@ __all__ = [
 
 #: The zone of stored times unless the ``timezone`` setting says otherwise.
 DEFAULT_TIMEZONE: Final = "Europe/London"
+#: The ISO 8601 forms of a date-time in text (``T`` or a space between date and time)
+ISO_DATETIME_FORMATS: Final = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 # a time of day, then an offset: Z, +01, +0100 or +01:00
 _WITH_OFFSET: Final = (

@@ -29,7 +29,11 @@ from typing import Final
 import numpy as np
 import polars as pl
 
-from avert.config.timezone import DEFAULT_TIMEZONE, local_datetime_expr
+from avert.config.timezone import (
+    DEFAULT_TIMEZONE,
+    ISO_DATETIME_FORMATS,
+    local_datetime_expr,
+)
 from avert.errors import IngestError
 from avert.ingest._csv import LINE_COL, CsvTable, open_text, read_csv
 from avert.ingest._rows import Check, join_text, rejected_lines, split_rows
@@ -89,7 +93,6 @@ _HAS_SOURCE: Final = {
     "attendances",
     "intelligence",
 }
-_DT_FORMATS: Final = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
 @dataclass(frozen=True)
@@ -411,7 +414,7 @@ def _parse(col: str, kind: BundleColType, timezone: str = DEFAULT_TIMEZONE) -> p
             {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
         )
     if kind == "datetime":
-        return local_datetime_expr(value, timezone, _DT_FORMATS)
+        return local_datetime_expr(value, timezone, ISO_DATETIME_FORMATS)
     if kind == "date":
         return value.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
     return value

@@ -36,7 +36,11 @@ from avert.analyse.forecast import (
 )
 from avert.analyse.result import json_object
 from avert.briefing import PlacesForecast
-from avert.config.timezone import DEFAULT_TIMEZONE
+from avert.config.timezone import (
+    DEFAULT_TIMEZONE,
+    ISO_DATETIME_FORMATS,
+    local_datetime_expr,
+)
 from avert.errors import ConfigError, IngestError
 from avert.store import Store, queries
 from avert.workflows.analysis import load_analysis_incidents
@@ -165,10 +169,7 @@ def events_from_csv(
             "date-times: give ISO 8601 text (2024-05-01T21:30) or a datetime column."
         )
         raise IngestError(msg)
-    when = _read_times(raw_time)
-    if isinstance(when.dtype, pl.Datetime) and when.dtype.time_zone is not None:
-        when = when.dt.convert_time_zone(timezone).dt.replace_time_zone(None)
-    when = when.cast(pl.Datetime("us"), strict=False)
+    when = _local_times(raw_time, timezone)
     events = pl.DataFrame(
         {
             "x": frame.get_column(x).cast(pl.Float64, strict=False),
@@ -202,15 +203,24 @@ def _row_name(index: int, *, parquet: bool) -> str:
     return f"row {index + 1}" if parquet else f"line {index + 2}"
 
 
-def _read_times(raw: pl.Series) -> pl.Series:
-    """``raw`` as date-times: text in ISO 8601 (the format inferred from the first
-    value; null where a value does not read), all null when no format is found."""
-    if raw.dtype != pl.String:
-        return raw
-    try:
-        return raw.str.to_datetime(strict=False)
-    except pl.exceptions.ComputeError:  # polars found no format to infer
-        return pl.Series(raw.name, [None] * raw.len(), dtype=pl.Datetime("us"))
+def _local_times(raw: pl.Series, timezone: str) -> pl.Series:
+    """``raw`` as naive local date-times by avert's one rule for times at the edges
+    (:mod:`avert.config.timezone`): ISO 8601 text, with an offset converted to
+    ``timezone`` (null where a value does not read); an aware datetime column
+    converted likewise; a naive one kept."""
+    if raw.dtype == pl.String:
+        return (
+            raw.to_frame("t")
+            .select(
+                local_datetime_expr(
+                    pl.col("t").str.strip_chars(), timezone, ISO_DATETIME_FORMATS
+                )
+            )
+            .to_series()
+        )
+    if isinstance(raw.dtype, pl.Datetime) and raw.dtype.time_zone is not None:
+        raw = raw.dt.convert_time_zone(timezone).dt.replace_time_zone(None)
+    return raw.cast(pl.Datetime("us"), strict=False)
 
 
 def _check_event_columns(
