@@ -13,7 +13,7 @@ import re
 import uuid
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -27,7 +27,7 @@ from avert.config.settings import DEFAULT_LOCK_TIMEOUT_S
 from avert.errors import NotFound, StoreError
 from avert.files import private_files, private_mkdir
 from avert.schema import TABLES, TableSpec
-from avert.store._readpool import ReadPool
+from avert.store._pool import ConnectionPool
 
 __all__ = ["Filter", "Schema", "Store", "Transaction", "normalise_url"]
 
@@ -117,6 +117,13 @@ def _adbc_connect(
         # (0 would mean no limit in PostgreSQL: wait at least 1 ms)
         cur.execute(f"SET lock_timeout = {max(1, int(lock_timeout_s * 1000))}")
     return conn
+
+
+def _pg_ping(conn: Any) -> None:
+    """Raise unless the PostgreSQL connection ``conn`` answers a trivial query."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1")
+        cur.fetchall()
 
 
 #: the PostgreSQL advisory lock key that serialises avert loads (any fixed int8)
@@ -441,14 +448,19 @@ class Store:
         self.url = normalise_url(url)
         self.lock_timeout_s = lock_timeout_s
         self._engine: sa.Engine | None = None
-        #: PostgreSQL reads reuse idle connections (SQLite opens one a read)
-        self._reads = ReadPool(
+        #: PostgreSQL reads and transactions reuse idle connections (SQLite opens
+        #: one each time)
+        self._reads = ConnectionPool(
             partial(
                 _adbc_connect, self.url, lock_timeout_s=lock_timeout_s, autocommit=True
             )
         )
+        self._writes = ConnectionPool(
+            partial(_adbc_connect, self.url, lock_timeout_s=lock_timeout_s)
+        )
         # a store dropped without close() still closes its idle connections
         weakref.finalize(self, self._reads.close)
+        weakref.finalize(self, self._writes.close)
 
     @property
     def dialect(self) -> Dialect:
@@ -483,6 +495,7 @@ class Store:
     def close(self) -> None:
         """Release pooled connections."""
         self._reads.close()
+        self._writes.close()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -564,25 +577,19 @@ class Store:
         )
         failed = False
         try:
-            with self._lock_errors("The database is busy"):
-                # SQLite: autocommit off in the driver, the transaction is ours
-                conn = _adbc_connect(
-                    self.url, lock_timeout_s=self.lock_timeout_s, autocommit=sqlite
-                )
-            try:
-                with self._lock_errors("The database is busy"):
-                    self._begin(conn, bulk=bulk)
-                    yield Transaction(conn, self.dialect)
-                    if sqlite:
-                        _sqlite_exec(conn, "COMMIT")
-                    else:
-                        conn.commit()
-            except BaseException:
-                failed = True
-                self._rollback(conn)
-                raise
-            finally:
-                conn.close()
+            with self._write_connection() as conn:
+                try:
+                    with self._lock_errors("The database is busy"):
+                        self._begin(conn, bulk=bulk)
+                        yield Transaction(conn, self.dialect)
+                        if sqlite:
+                            _sqlite_exec(conn, "COMMIT")
+                        else:
+                            conn.commit()
+                except BaseException:
+                    failed = True
+                    self._rollback(conn)
+                    raise
         finally:
             if journal and not self._journal_mode("wal", wait=True) and not failed:
                 msg = (
@@ -592,6 +599,27 @@ class Store:
                     "to WAL mode."
                 )
                 raise StoreError(msg)
+
+    @contextmanager
+    def _write_connection(self) -> Iterator[Any]:
+        """The connection of one transaction: on SQLite a new one in the driver's
+        autocommit mode (the transaction is begun and ended by hand, closed after);
+        on PostgreSQL an idle one from the pool, checked alive first (kept after a
+        clean end, closed after an error)."""
+        if self.dialect == "postgresql":
+            with ExitStack() as stack:
+                with self._lock_errors("The database is busy"):
+                    conn = stack.enter_context(self._writes.lease(_pg_ping))
+                yield conn
+            return
+        with self._lock_errors("The database is busy"):
+            conn = _adbc_connect(
+                self.url, lock_timeout_s=self.lock_timeout_s, autocommit=True
+            )
+        try:
+            yield conn
+        finally:
+            conn.close()
 
     def _begin(self, conn: Any, *, bulk: bool) -> None:
         """Start a write transaction, waiting (up to the timeout) for other writers.
@@ -734,7 +762,7 @@ class Store:
     def _read(self, sql: str, params: Sequence[object], schema: Schema) -> pl.DataFrame:
         """Run a read-only query already in the dialect's placeholders on a connection
         of its own (closed after; on PostgreSQL an idle one, kept for the next read:
-        :class:`~avert.store._readpool.ReadPool`), into a frame typed by ``schema``."""
+        :class:`~avert.store._pool.ConnectionPool`), into a frame typed by ``schema``."""
         if self.dialect == "postgresql":
             with self._lock_errors("Could not read the database"):
                 return self._reads.run(

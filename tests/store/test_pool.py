@@ -1,5 +1,6 @@
-"""PostgreSQL reads reuse idle connections: counted, bounded, retried when stale,
-never shared with a forked child."""
+"""PostgreSQL reads and transactions reuse idle connections: counted, bounded,
+retried (reads) or checked (transactions) when stale, never shared with a forked
+child."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from avert.store import Store
-from avert.store._readpool import ReadPool
+from avert.store._pool import ConnectionPool
 
 
 class _Conn:
@@ -39,7 +40,7 @@ def _use(conn: _Conn) -> int:
 
 def test_an_idle_connection_is_reused_and_the_pool_is_bounded() -> None:
     maker = _Maker()
-    pool = ReadPool(maker, size=1)
+    pool = ConnectionPool(maker, size=1)
     assert pool.run(_use) == 0
     assert pool.run(_use) == 0  # the same connection again
     assert len(maker.made) == 1
@@ -53,7 +54,7 @@ def test_an_idle_connection_is_reused_and_the_pool_is_bounded() -> None:
 
 def test_a_stale_connection_is_replaced_once_a_failing_new_one_raises() -> None:
     maker = _Maker()
-    pool = ReadPool(maker)
+    pool = ConnectionPool(maker)
     pool.run(_use)
     maker.made[0].broken = True  # died while idle
     assert pool.run(_use) == 1
@@ -68,7 +69,7 @@ def test_a_forked_child_leaves_its_parents_connections_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     maker = _Maker()
-    pool = ReadPool(maker)
+    pool = ConnectionPool(maker)
     pool.run(_use)
     monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a forked worker
     assert pool.run(_use) == 1
@@ -93,3 +94,53 @@ def test_postgresql_reads_survive_a_terminated_connection(
     engine.dispose()
     assert killed >= 1
     assert postgres_store.counts()["incidents"] == 0
+
+
+def test_a_transaction_connection_is_checked_kept_when_clean_closed_on_error() -> None:
+    maker = _Maker()
+    pool = ConnectionPool(maker)
+    pings: list[int] = []
+
+    def ping(conn: _Conn) -> None:
+        pings.append(conn.number)
+        _use(conn)
+
+    with pool.lease(ping) as conn:
+        assert conn.number == 0
+    assert pings == []  # a new connection is not pinged
+    with pool.lease(ping) as conn:
+        assert conn.number == 0  # the idle one again, after a ping
+    assert pings == [0]
+    maker.made[0].broken = True  # died while idle: replaced before any work
+    with pool.lease(ping) as conn:
+        assert conn.number == 1
+    assert maker.made[0].closed
+    with pytest.raises(ValueError, match="failed write"), pool.lease(ping) as conn:
+        raise ValueError("failed write")
+    assert maker.made[1].closed  # an error's connection is never handed out again
+    with pool.lease(ping) as conn:
+        assert conn.number == 2
+    pool.close()
+    assert maker.made[2].closed
+
+
+@pytest.mark.postgres
+def test_postgresql_writes_survive_a_terminated_connection(
+    postgres_store: Store,
+) -> None:
+    from avert.store import audit
+
+    audit.record(postgres_store, action="view", obj="person:P1", reason="first")
+    # its connection is now idle in the pool: the server ends it
+    engine = sa.create_engine(postgres_store.url.sqlalchemy)
+    with engine.connect() as conn:
+        killed = conn.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert killed >= 1
+    audit.record(postgres_store, action="view", obj="person:P2", reason="second")
+    assert postgres_store.count("audit") == 2
