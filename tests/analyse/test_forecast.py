@@ -204,6 +204,20 @@ def test_stacked_weights_need_two_blocks_of_history() -> None:
     assert model.weights_.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
 
 
+def test_stacked_ties_rank_by_the_count_when_the_weights_go_uniform() -> None:
+    # three events: each held-out block's events fall where no other block's did,
+    # so cross-validation puts the weight on the uniform map; the forecast must
+    # still rank the cells with events first, the busiest first
+    ev = _events([(150.0, 150.0), (150.0, 150.0), (750.0, 150.0)], [9.0, 8.0, 2.0])
+    model = Stacked(GRID)
+    risk = model.fit(ev).predict(AT).ravel()
+    assert model.weights_ is not None
+    assert model.weights_[-1] > 0.99  # all but the uniform map dropped
+    busy, quiet = Events.from_frame(ev, GRID).cell[[0, 2]].tolist()
+    assert sorted(select_top(risk, 2).tolist()) == sorted([busy, quiet])
+    assert risk[busy] > risk[quiet] > np.delete(risk, [busy, quiet]).max()
+
+
 def test_stacked_parts_split_each_cells_risk() -> None:
     ev = _random_events(5, n=600, days=400)
     model = Stacked(GRID)

@@ -55,6 +55,11 @@ __all__ = ["Stacked", "mixture_weights"]
 
 _LN2 = float(np.log(2.0))
 
+#: weight of the decayed count added to the mixture so that exact ties (all the
+#: weight on the uniform map) rank by the count, not by array order; far below any
+#: difference the mixture itself makes between cells
+_TIE_BREAK = 1e-9
+
 
 def mixture_weights(
     maps: npt.NDArray[np.float64],
@@ -247,7 +252,11 @@ class Stacked(Forecaster):
             else self.fixed_weights
         )
         self._maps = self.maps(ev, t0)
-        return np.asarray(self.weights_ @ self._maps, dtype=np.float64)
+        # A history of a few events can put every weight on the uniform map (no
+        # held-out event fell where the others did): each cell would tie and the
+        # top cells would be the first in array order. Ties go to the count.
+        mix = self.weights_ @ self._maps + _TIE_BREAK * self._maps[0]
+        return np.asarray(mix, dtype=np.float64)
 
     def parts(
         self, cells: npt.NDArray[np.int64]
