@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rich.markup import escape
 from rich.table import Table
 
 from avert.cli._common import console
@@ -122,20 +121,16 @@ def print_table(
             f"not shown, to fit {console.width} columns: {', '.join(left_out)} "
             "(a wider terminal or --json shows them)"
         )
-    # text is printed as given: "[...]" in data or messages is not console markup
-    caption_text = "; ".join(notes)
-    table = Table(
-        title=None if title is None else escape(title),
-        caption=escape(caption_text) if caption_text else None,
-    )
+    # the console reads no markup: "[...]" in data or messages prints as given
+    table = Table(title=title, caption="; ".join(notes) or None)
     for i, w in zip(shown, widths, strict=True):
         col = cols[i]
         table.add_column(
-            escape(col.header),
+            col.header,
             justify=col.justify,
             width=w,
             overflow="fold",
         )
     for row in rows:
-        table.add_row(*(escape(row[i]) for i in shown))
+        table.add_row(*(row[i] for i in shown))
     console.print(table)

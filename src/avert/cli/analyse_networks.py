@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
-from rich.markup import escape
 
 from avert.cli._common import (
     console,
@@ -23,6 +22,7 @@ from avert.cli._common import (
     get_store,
     print_json,
     print_notes,
+    styled,
 )
 from avert.cli._options import StableJsonOpt
 from avert.cli._table import Col, print_table
@@ -133,7 +133,10 @@ def person(
         return
     risk = picture["risk"]
     console.print(
-        f"[bold]{person_id}[/]  own risk score: {risk['score'] if risk else 'n/a'}"
+        styled(
+            (person_id, "bold"),
+            f"  own risk score: {risk['score'] if risk else 'n/a'}",
+        )
     )
     m = picture["metrics"]
     console.print(
@@ -154,7 +157,7 @@ def person(
             or "none"
         )
     )
-    console.print(f"[dim]{escape(picture['note'])}[/]")
+    console.print(picture["note"], style="dim")
 
 
 def retaliation(
