@@ -2,10 +2,11 @@
 
 Thin commands over :mod:`avert.workflows.networks`. JSON contracts (``--json``):
 
-* ``groups``: ``{"groups": [{"group_id", "members", "continuum", "band", "reasons", ...}]}``
+* ``groups``: ``{"groups": [{"group_id", "members", "continuum", "band", "reasons", ...}],
+  "notes": [...]}`` (the notes the table output prints under the table)
 * ``person ID``: the person's network picture (own risk first, then ties and groups)
 * ``retaliation``: ``{"alerts": [{"incident_id", "victim_id",
-  "at_risk_of_retaliation_from", "possible_targets", "reasons", ...}]}``
+  "at_risk_of_retaliation_from", "possible_targets", "reasons", ...}], "notes": [...]}``
 * ``families``: ``{"families": [{"family_id", "family_size", "harm_days_as_offender", ...}]}``
 """
 
@@ -223,6 +224,7 @@ def retaliation(
         rows,
         title=f"retaliation alerts ({len(payload['alerts'])})",
     )
+    print_notes(result.notes)
 
 
 def families(
