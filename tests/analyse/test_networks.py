@@ -358,7 +358,7 @@ def test_unlinked_victims_of_group_offenders() -> None:
         config=off,
     )
     assert none.frame.height == 0
-    assert none.to_json() == {"alerts": []}
+    assert none.to_json() == {"alerts": [], "notes": list(none.notes)}
     alerts = nw.retaliation_alerts(
         incidents, involvements, result.membership, since=_day(0), until=_day(300)
     )

@@ -202,3 +202,30 @@ def test_shared_population_files_load(sqlite_store: Store) -> None:
         & (pl.col("ethnicity") == "all")
     )["population"].sum()
     assert total_2021 == pytest.approx(59_597_565, abs=200)  # ONS rounds cells
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_lines_are_physical_after_a_field_over_several_lines(
+    tmp_path: Path, end: str
+) -> None:
+    """A quoted field over three lines: the bad row after it is reported on its own
+    physical line (5), not as the second record (line 3)."""
+    text = end.join(
+        [
+            "LSOA21CD,Name,Total",
+            'E01,"a name',
+            "over",
+            'three lines",100',
+            "E02,x,-3",
+            "E03,y,7",
+            "",
+        ]
+    )
+    path = tmp_path / "pops.csv"
+    path.write_bytes(text.encode())
+    parsed = parse_population(
+        path, year=2022, mapping={"area": "LSOA21CD", "population": "Total"}
+    )
+    assert parsed.problems["line"].to_list() == [5]
+    rows = parsed.frames["populations"].sort("area")
+    assert rows.select("area", "source_line").rows() == [("E01", 2), ("E03", 6)]

@@ -306,3 +306,21 @@ def test_table_load_on_both_databases_is_idempotent(
     assert (first.loaded, first.quarantined) == (2, 4)
     assert again.loaded == 0
     assert any_store.read_frame("incidents").height == 2
+
+
+def test_cli_table_of_a_long_file_name_fits_80_columns(tmp_path: Path) -> None:
+    """A police.uk-style name two characters wider than its column breaks after a
+    hyphen (``...-midlands-`` / ``outcomes.csv``), and no line passes 80 columns."""
+    name = "2019-06-west-midlands-outcomes.csv"
+    path = _write(tmp_path, name=name)
+    db = tmp_path / "cli.db"
+    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    args = ["--db", str(db), "ingest", "table", str(path)]
+    mapping = ["--mapping", str(TORONTO_MAPPING), "--crs", "EPSG:32617"]
+    result = CliRunner().invoke(app, [*args, *mapping], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line for line in lines if len(line) > 80] == []
+    first = next(i for i, line in enumerate(lines) if "2019-06-west-midlands-" in line)
+    assert lines[first].split("│")[1].strip() == "2019-06-west-midlands-"
+    assert lines[first + 1].split("│")[1].strip() == "outcomes.csv"

@@ -11,7 +11,6 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from avert import __version__
 from avert.cli import (
@@ -34,7 +33,7 @@ from avert.cli import (
     synth,
     users,
 )
-from avert.cli._common import err_console
+from avert.cli._common import err_console, styled
 from avert.config.settings import load_settings
 from avert.errors import AvertError
 
@@ -137,5 +136,5 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except AvertError as err:
-        err_console.print(f"[bold red]error:[/] {escape(str(err))}")
+        err_console.print(styled(("error:", "bold red"), " ", str(err)))
         sys.exit(1)

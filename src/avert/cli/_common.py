@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from avert.config.settings import Settings, load_settings
 
@@ -32,10 +32,22 @@ __all__ = [
     "print_notes",
     "profile_name",
     "read_events",
+    "styled",
 ]
 
-console = Console()
+# The consoles read no markup: text in square brackets (a file name, a raw quarantined
+# line, a crime type, an error message) prints as given. Styling is asked for
+# explicitly, with ``styled`` or a ``style=`` argument.
+console = Console(markup=False)
 err_console = Console(stderr=True)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """One line of plain ``str`` and ``(text, style)`` parts: ``("note:", "yellow")``.
+
+    Highlighted (numbers, paths) as a plain string printed on the console is.
+    """
+    return console.highlighter(Text.assemble(*parts))
 
 
 def get_settings(ctx: typer.Context) -> Settings:
@@ -94,7 +106,7 @@ def read_events(
         )
         notes = tuple(n for n in notes if MONTH_ONLY_NOTE in n)
     for note in notes:
-        err_console.print(f"[yellow]note:[/] {escape(note)}")
+        err_console.print(styled(("note:", "yellow"), " ", note))
     return events
 
 
@@ -149,7 +161,7 @@ def check_out_file(path: Path, *, force: bool, option: str = "--out") -> None:
 def print_notes(notes: Iterable[str]) -> None:
     """A result's notes, one line each, after its table."""
     for note in notes:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        console.print(styled(("note:", "yellow"), " ", note))
 
 
 def print_json(payload: Any) -> None:

@@ -7,7 +7,10 @@ chosen here, not by Rich's own shrinking (which cuts any column with an ellipsis
   cell, so they never wrap and an id is never cut (a long header wraps on words);
 - ``ids`` columns (lists of ids) wrap between ids, never inside one;
 - ``text`` columns share what is left and wrap on words (a word of up to 24
-  characters, such as an id in a sentence, is never split);
+  characters, such as an id in a sentence, is never split); a longer word (a file
+  name, a path) breaks after a ``-``, ``_`` or ``/`` so that ``2019-06-west-midlands-``
+  ends a line and ``outcomes.csv`` starts the next, and only a word with no such
+  place is folded at the column's edge;
 - when even the narrowest layout is wider than the terminal, the columns with the
   highest ``drop`` rank are left out, one by one, and the caption names them (``--json``
   has every column).
@@ -19,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rich.markup import escape
 from rich.table import Table
 
 from avert.cli._common import console
@@ -32,6 +34,8 @@ Kind = Literal["id", "fixed", "ids", "text"]
 _MIN_TEXT = 10
 #: ... nor than its longest word up to this length (ids in free text stay whole)
 _MAX_WORD = 24
+#: a word too long for its text column breaks after one of these (file names, paths)
+_BREAKS = "-_/\\"
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,30 @@ def _widths(
             least = min(natural, max(_MIN_TEXT, head, min(words, _MAX_WORD)))
         out.append((least, max(natural, least)))
     return out
+
+
+def _fold(cell: str, width: int) -> str:
+    """``cell`` with each word longer than ``width`` broken after a separator.
+
+    A break goes after the last ``-``, ``_``, ``/`` or backslash that keeps the
+    piece within ``width``; a word with none is left whole (the table folds it).
+    """
+    if all(len(word) <= width for word in cell.split()):
+        return cell
+    lines = []
+    for line in cell.split("\n"):
+        words = []
+        for word in line.split(" "):
+            pieces = []
+            while len(word) > width:
+                cut = max(word.rfind(c, 0, width) for c in _BREAKS) + 1
+                if cut == 0:
+                    break
+                pieces.append(word[:cut])
+                word = word[cut:]
+            words.append("\n".join([*pieces, word]))
+        lines.append(" ".join(words))
+    return "\n".join(lines)
 
 
 def _layout(
@@ -122,20 +150,17 @@ def print_table(
             f"not shown, to fit {console.width} columns: {', '.join(left_out)} "
             "(a wider terminal or --json shows them)"
         )
-    # text is printed as given: "[...]" in data or messages is not console markup
-    caption_text = "; ".join(notes)
-    table = Table(
-        title=None if title is None else escape(title),
-        caption=escape(caption_text) if caption_text else None,
-    )
+    # the console reads no markup: "[...]" in data or messages prints as given
+    table = Table(title=title, caption="; ".join(notes) or None)
     for i, w in zip(shown, widths, strict=True):
         col = cols[i]
         table.add_column(
-            escape(col.header),
+            col.header,
             justify=col.justify,
             width=w,
             overflow="fold",
         )
+    text = {i: w for i, w in zip(shown, widths, strict=True) if cols[i].kind == "text"}
     for row in rows:
-        table.add_row(*(escape(row[i]) for i in shown))
+        table.add_row(*(_fold(row[i], text[i]) if i in text else row[i] for i in shown))
     console.print(table)

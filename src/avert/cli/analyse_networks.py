@@ -2,10 +2,11 @@
 
 Thin commands over :mod:`avert.workflows.networks`. JSON contracts (``--json``):
 
-* ``groups``: ``{"groups": [{"group_id", "members", "continuum", "band", "reasons", ...}]}``
+* ``groups``: ``{"groups": [{"group_id", "members", "continuum", "band", "reasons", ...}],
+  "notes": [...]}`` (the notes the table output prints under the table)
 * ``person ID``: the person's network picture (own risk first, then ties and groups)
 * ``retaliation``: ``{"alerts": [{"incident_id", "victim_id",
-  "at_risk_of_retaliation_from", "possible_targets", "reasons", ...}]}``
+  "at_risk_of_retaliation_from", "possible_targets", "reasons", ...}], "notes": [...]}``
 * ``families``: ``{"families": [{"family_id", "family_size", "harm_days_as_offender", ...}]}``
 """
 
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
-from rich.markup import escape
 
 from avert.cli._common import (
     console,
@@ -23,6 +23,7 @@ from avert.cli._common import (
     get_store,
     print_json,
     print_notes,
+    styled,
 )
 from avert.cli._options import StableJsonOpt
 from avert.cli._table import Col, print_table
@@ -133,7 +134,10 @@ def person(
         return
     risk = picture["risk"]
     console.print(
-        f"[bold]{person_id}[/]  own risk score: {risk['score'] if risk else 'n/a'}"
+        styled(
+            (person_id, "bold"),
+            f"  own risk score: {risk['score'] if risk else 'n/a'}",
+        )
     )
     m = picture["metrics"]
     console.print(
@@ -154,7 +158,7 @@ def person(
             or "none"
         )
     )
-    console.print(f"[dim]{escape(picture['note'])}[/]")
+    console.print(picture["note"], style="dim")
 
 
 def retaliation(
@@ -220,6 +224,7 @@ def retaliation(
         rows,
         title=f"retaliation alerts ({len(payload['alerts'])})",
     )
+    print_notes(result.notes)
 
 
 def families(

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.markup import escape
 
 from avert.cli._common import (
     check_choice,
@@ -19,6 +18,7 @@ from avert.cli._common import (
     print_json,
     print_notes,
     profile_name,
+    styled,
 )
 from avert.cli._options import AllIncidentsOpt, FromOpt, ToOpt
 from avert.cli._table import Col, print_table
@@ -26,6 +26,7 @@ from avert.cli._time import TIME_HELP, when
 
 if TYPE_CHECKING:
     import polars as pl
+    from rich.text import Text
 
     from avert.workflows.analysis import Entity, Measure, RiskKind, RiskResult
 
@@ -88,7 +89,10 @@ def concentration(
         print_json(result.to_dict())
         return
     console.print(
-        f"[bold]Concentration of {measure} over {entity}s[/] — population: {result.population}"
+        styled(
+            (f"Concentration of {measure} over {entity}s", "bold"),
+            f" — population: {result.population}",
+        )
     )
     console.print(
         f"entities {result.n_entities} (with events {result.n_entities_with_events}), "
@@ -157,7 +161,9 @@ def volt(
     if as_json:
         print_json(result.to_dict(top=top))
         return
-    console.print(f"[bold]VOLT[/] window {window_days} days to {result.params['at']}")
+    console.print(
+        styled(("VOLT", "bold"), f" window {window_days} days to {result.params['at']}")
+    )
     _summary_table(result.frame)
     unit = (
         "LSOA"
@@ -187,7 +193,7 @@ def volt(
     )
     if result.overlaps:
         for key, value in result.overlaps.items():
-            console.print(f"{key}: {value}", markup=False)
+            console.print(f"{key}: {value}")
     print_notes(result.notes)
 
 
@@ -277,9 +283,9 @@ def _risk_table(result: RiskResult, top: int) -> None:
     )
 
 
-def _make_up_line(made: dict[str, Any]) -> str:
+def _make_up_line(made: dict[str, Any]) -> Text:
     """One line per dimension: the listed share of each category (pool share)."""
-    lines = [f"[bold]make-up[/] of {made['label']} against {made['pool']}:"]
+    lines = [f" of {made['label']} against {made['pool']}:"]
     rows = made.get("rows") or []
     for dim in ("sex", "age_band", "ethnicity"):
         cells = [
@@ -290,7 +296,7 @@ def _make_up_line(made: dict[str, Any]) -> str:
         ]
         if cells:
             lines.append(f"  {dim.replace('_', ' ')}: " + ", ".join(cells))
-    return "\n".join(lines)
+    return styled(("make-up", "bold"), "\n".join(lines))
 
 
 def risk(
@@ -336,10 +342,12 @@ def risk(
         return
     for result, made in zip(results, make_ups, strict=True):
         console.print(
-            f"[bold]{result.kind} risk[/] — population: {escape(result.population)}"
+            styled(
+                (f"{result.kind} risk", "bold"), f" — population: {result.population}"
+            )
         )
         _risk_table(result, top)
-        console.print(f"[dim]{escape(str(result.params.get('ranking', '')))}[/]")
+        console.print(str(result.params.get("ranking", "")), style="dim")
         if made is not None:
             console.print(_make_up_line(made))
         print_notes(result.notes)

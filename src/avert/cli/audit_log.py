@@ -14,9 +14,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from avert.cli._common import check_out_file, console, get_store, print_json
+from avert.cli._common import (
+    check_out_file,
+    console,
+    get_store,
+    print_json,
+    styled,
+)
 from avert.cli._options import CsvOutArg, ForceOpt, JsonOpt, StableJsonOpt
 from avert.cli._table import Col, print_table
 
@@ -82,9 +87,11 @@ def verify(
         print_json(result.to_dict())
     else:
         for problem in result.problems:
-            console.print(f"[bold red]{problem.kind}[/] {escape(problem.message)}")
-        state = "[green]intact[/]" if result.ok else "[bold red]BROKEN[/]"
-        console.print(f"audit chain {state}: {result.rows:,} row(s) checked")
+            console.print(styled((problem.kind, "bold red"), " ", problem.message))
+        state = ("intact", "green") if result.ok else ("BROKEN", "bold red")
+        console.print(
+            styled("audit chain ", state, f": {result.rows:,} row(s) checked")
+        )
         if result.head_seq is not None:
             console.print(
                 f"head {result.head_seq}:{result.head_hash} "
@@ -160,7 +167,7 @@ def export(
     n = export_audit(
         get_store(ctx), path, since=since, until=until, user_name=user, action=action
     )
-    console.print(f"{n:,} audit row(s) written to {path}", markup=False)
+    console.print(f"{n:,} audit row(s) written to {path}")
 
 
 def register(app: typer.Typer) -> None:

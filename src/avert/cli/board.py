@@ -20,6 +20,7 @@ from avert.cli._common import (
     print_json,
     print_notes,
     profile_name,
+    styled,
 )
 from avert.cli._options import AllIncidentsOpt, StrictOpt
 from avert.cli._table import Col, print_table
@@ -327,8 +328,11 @@ def equality(
         print_json(result.to_dict())
         return
     console.print(
-        f"[bold]Stop and search by ethnic group[/] — force area: "
-        f"{', '.join(result.force_areas)} (census {result.population_year})"
+        styled(
+            ("Stop and search by ethnic group", "bold"),
+            f" — force area: {', '.join(result.force_areas)} "
+            f"(census {result.population_year})",
+        )
     )
     print_table(
         [

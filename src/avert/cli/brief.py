@@ -13,6 +13,7 @@ from avert.cli._common import (
     get_settings,
     get_store,
     print_json,
+    styled,
 )
 from avert.cli._options import PdfOpt
 from avert.cli._time import TIME_HELP
@@ -100,15 +101,18 @@ def brief(
         return
     b = files.briefing
     console.print(
-        f"[bold]Daily risk briefing[/] {b.window_from:%Y-%m-%d %H:%M} to "
-        f"{b.window_to:%Y-%m-%d %H:%M} ({b.audience}): "
-        f"{b.summary['n_incidents']} violent incidents, "
-        f"{b.summary['n_people']} people of concern, {len(b.places)} places."
+        styled(
+            ("Daily risk briefing", "bold"),
+            f" {b.window_from:%Y-%m-%d %H:%M} to "
+            f"{b.window_to:%Y-%m-%d %H:%M} ({b.audience}): "
+            f"{b.summary['n_incidents']} violent incidents, "
+            f"{b.summary['n_people']} people of concern, {len(b.places)} places.",
+        )
     )
     console.print(b.trend["line"])
     for path in (files.html, files.pdf, files.json):
         if path is not None:
-            console.print(f"  wrote {path}", markup=False)
+            console.print(f"  wrote {path}")
     console.print(
         "  timings: " + ", ".join(f"{k} {v:.2f}" for k, v in files.timings.items())
     )

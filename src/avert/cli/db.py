@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from avert.cli._common import console, err_console, get_store
+from avert.cli._common import console, err_console, get_store, styled
 
 __all__ = ["register"]
 
@@ -22,9 +22,7 @@ def init(ctx: typer.Context) -> None:
     from avert.workflows.admin import migrate_database
 
     done = migrate_database(get_store(ctx, check=False))
-    console.print(
-        f"Database ready at revision {done.after}: {done.location}", markup=False
-    )
+    console.print(f"Database ready at revision {done.after}: {done.location}")
     _warn_loose(done.loose)
 
 
@@ -42,8 +40,11 @@ def _warn_loose(loose: Sequence[Path]) -> None:
     """Warn when an existing SQLite file is readable beyond the file_mode setting."""
     for path in loose:
         err_console.print(
-            f"[yellow]warning:[/] {path} holds personal data and is readable beyond "
-            f"file_mode (AVERT_FILE_MODE): run 'chmod 600 {path}' (docs/audit.md)"
+            styled(
+                ("warning:", "yellow"),
+                f" {path} holds personal data and is readable beyond "
+                f"file_mode (AVERT_FILE_MODE): run 'chmod 600 {path}' (docs/audit.md)",
+            )
         )
 
 

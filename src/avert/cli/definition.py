@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from avert.cli._common import console, get_settings, get_store, print_json
+from avert.cli._common import console, get_settings, get_store, print_json, styled
 from avert.cli._options import JsonOpt
 from avert.cli._table import Col, print_table
 from avert.errors import ConfigError
@@ -116,9 +115,7 @@ def show(
             }
         )
         return
-    console.print(
-        f"[bold]{escape(prof.id)}[/]: {escape(prof.title)}  ({escape(str(prof.path))})"
-    )
+    console.print(styled((prof.id, "bold"), f": {prof.title}  ({prof.path})"))
     rows: list[list[str]] = []
     for cid in prof.precedence:
         for r in prof.rules:
@@ -163,9 +160,7 @@ def validate(
         console.print(
             f"ok  {prof.id} ({prof.path}): {len(prof.rules)} rules, {n_codes} codes"
         )
-    console.print(
-        f"ok  harm table {harm.describe()}: {len(harm.codes)} codes", markup=False
-    )
+    console.print(f"ok  harm table {harm.describe()}: {len(harm.codes)} codes")
 
 
 @definition_app.command("diff")
@@ -271,9 +266,9 @@ def explain_cmd(
         f"{verdict} of {prof.id}; category: {result.category or '-'}; resolution: {result.resolution}"
     )
     for clause in result.clauses:
-        console.print(f"  because {clause}", markup=False)
-    console.print(f"harm: {result.harm_days} days ({result.harm_source})", markup=False)
-    console.print(f"harm table: {result.harm_table}", markup=False)
+        console.print(f"  because {clause}")
+    console.print(f"harm: {result.harm_days} days ({result.harm_source})")
+    console.print(f"harm table: {result.harm_table}")
 
 
 @definition_app.command("docs")
@@ -295,15 +290,13 @@ def docs(
     if check:
         current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current != text:
-            console.print(
-                f"{output} is stale: run 'avert definition docs'", markup=False
-            )
+            console.print(f"{output} is stale: run 'avert definition docs'")
             raise typer.Exit(1)
-        console.print(f"{output} is current", markup=False)
+        console.print(f"{output} is current")
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
-    console.print(f"wrote {output}", markup=False)
+    console.print(f"wrote {output}")
 
 
 def classify(
@@ -325,7 +318,7 @@ def classify(
         f"{report.profile}: {report.incidents:,} incidents, {report.in_definition:,} in the "
         f"definition, harm {report.harm_days:,.1f} days"
     )
-    console.print(f"harm table: {harm.describe()}", markup=False)
+    console.print(f"harm table: {harm.describe()}")
     console.print(
         f"moved in: {report.moved_in:,}  moved out: {report.moved_out:,}  "
         f"recategorised: {report.recategorised:,}  newly classified: {report.new:,}"

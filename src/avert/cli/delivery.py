@@ -68,7 +68,7 @@ def plan_export(
     check_out_file(path, force=force, option="PATH")
     store = get_store(ctx)
     delivery.export_plan(store, path, plan_id=plan_id)
-    console.print(f"wrote {path}", markup=False)
+    console.print(f"wrote {path}")
 
 
 def _value(value: float | None) -> str:
@@ -127,7 +127,7 @@ def plan_status(
     )
     for m in found["measures"]:
         if m["reason"]:
-            console.print(f"{m['objective_id']}: {m['reason']}", markup=False)
+            console.print(f"{m['objective_id']}: {m['reason']}")
 
 
 def _due(value: str | None) -> dt.datetime | None:
@@ -180,9 +180,7 @@ def task_add(
         due=_due(due),
         anyway=anyway,
     )
-    console.print(
-        f"{row['tasking_id']}: {item} due {row['due']:%Y-%m-%d %H:%M}", markup=False
-    )
+    console.print(f"{row['tasking_id']}: {item} due {row['due']:%Y-%m-%d %H:%M}")
 
 
 @task_app.command("list")
@@ -277,7 +275,7 @@ def board_pack(
         get_store(ctx), settings, month=month, out_dir=out, pdf=not no_pdf
     )
     for path in written:
-        console.print(f"wrote {path}", markup=False)
+        console.print(f"wrote {path}")
 
 
 def register(app: typer.Typer) -> None:

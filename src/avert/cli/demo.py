@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
-from avert.cli._common import check_out_dir, console
+from avert.cli._common import check_out_dir, console, styled
 from avert.cli._options import PdfOpt
 from avert.cli._table import Col, print_table
 
@@ -38,7 +39,8 @@ def demo(
 
     check_out_dir(out)
 
-    with console.status("avert demo") as status:
+    # a status line reads markup from a str: it is given Text
+    with console.status(Text("avert demo")) as status:
         report = run_demo(
             out_dir=out,
             database=db,
@@ -46,7 +48,7 @@ def demo(
             people=people,
             days=days,
             pdf=not no_pdf,
-            progress=lambda name: status.update(f"avert demo: {name}"),
+            progress=lambda name: status.update(Text(f"avert demo: {name}")),
         )
     print_table(
         [Col("step", "text"), Col("seconds", "fixed", "right"), Col("result", "text")],
@@ -54,12 +56,19 @@ def demo(
         title="avert demo",
     )
     console.print(
-        f"Open [bold]{report.index.resolve()}[/] (database: {report.database})."
+        styled(
+            "Open ",
+            (str(report.index.resolve()), "bold"),
+            f" (database: {report.database}).",
+        )
     )
     console.print(f"Total {report.seconds:.1f} s.")
     console.print(
-        "Web app: run [bold]avert serve --demo[/] and open http://127.0.0.1:8000/ "
-        f"{demo_sign_in()}."
+        styled(
+            "Web app: run ",
+            ("avert serve --demo", "bold"),
+            f" and open http://127.0.0.1:8000/ {demo_sign_in()}.",
+        )
     )
 
 

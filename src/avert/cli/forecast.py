@@ -13,9 +13,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from avert.cli._common import check_out_dir, console, print_json, read_events
+from avert.cli._common import (
+    check_out_dir,
+    console,
+    print_json,
+    print_notes,
+    read_events,
+)
 from avert.cli._options import AllIncidentsOpt, CellOpt, JsonOpt
 from avert.cli._table import Col, print_table
 from avert.config.choices import FORECAST_MODELS as MODELS
@@ -125,7 +130,7 @@ def forecast(
     )
     note = budget_note(plan, cells=cells, km2=km2)
     if note:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        print_notes([note])
     own = "part_own" in plan.frame.columns  # a model made of parts (the default)
     print_table(
         [
@@ -154,7 +159,7 @@ def forecast(
             "from its neighbours' and a floor every cell has (top_cells.csv: "
             "part_own, part_near, part_floor)."
         )
-    console.print(f"Wrote {', '.join(str(p) for p in files.values())}", markup=False)
+    console.print(f"Wrote {', '.join(str(p) for p in files.values())}")
 
 
 @forecast_app.command("evaluate")

@@ -16,10 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from avert.cli._common import console, err_console, get_settings, get_store, print_json
+from avert.cli._common import (
+    console,
+    err_console,
+    get_settings,
+    get_store,
+    print_json,
+    styled,
+)
 from avert.cli._options import StrictOpt
 from avert.cli._table import Col, print_table
 
@@ -141,14 +147,12 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
         title=title,
     )
     if one_kind and skipped:
-        console.print(
-            f"Skipped (not {kinds.pop()} files): {', '.join(skipped)}", markup=False
-        )
+        console.print(f"Skipped (not {kinds.pop()} files): {', '.join(skipped)}")
     for f in report.files:
         if f.error:
-            console.print(f"[red]{escape(f.file)}[/]: {escape(f.error)}")
+            console.print(styled((f.file, "red"), f": {f.error}"))
         elif f.note:
-            console.print(f"[yellow]{escape(f.file)}[/]: {escape(f.note)}")
+            console.print(styled((f.file, "yellow"), f": {f.note}"))
     conflicts = sum(f.conflicts for f in report.files)
     if report.quarantined or conflicts:
         console.print(
@@ -214,7 +218,7 @@ def _load_bar(*, show: bool) -> Iterator[ProgressFn | None]:
         yield None
         return
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         console=console,

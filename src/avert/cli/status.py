@@ -111,7 +111,7 @@ def quarantine_export(
 
     check_out_file(path, force=force, option="PATH")
     n = export_quarantine(get_store(ctx), path)
-    console.print(f"{n:,} quarantined row(s) written to {path}", markup=False)
+    console.print(f"{n:,} quarantined row(s) written to {path}")
 
 
 def register(app: typer.Typer) -> None:

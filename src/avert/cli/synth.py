@@ -100,7 +100,7 @@ def _spinner() -> Iterator[Callable[[str], None] | None]:
 
     with Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         TimeElapsedColumn(),
         console=console,
     ) as bar:

@@ -99,9 +99,29 @@ def _read(path: Path) -> tuple[pl.DataFrame, str]:
         msg = f"{path} is not a readable CSV: {err}"
         raise IngestError(msg) from err
     frame = frame.rename({c: c.strip() for c in frame.columns})
-    return frame.with_row_index("_line", offset=2).with_columns(
-        pl.col("_line").cast(pl.Int64)
-    ), digest
+    return frame.with_columns(_first_lines(frame, quoted=b'"' in data)), digest
+
+
+def _first_lines(frame: pl.DataFrame, *, quoted: bool) -> pl.Series:
+    """``_line``: the physical line each record of ``frame`` starts on (header: 1).
+
+    A quoted field may hold line breaks, so a record spans one line plus the line
+    feeds in its fields, and starts 2 + the lines of the records before it (a blank
+    line is a record of its own here). Without quotes each record is one line.
+    """
+    n = frame.height
+    if not quoted or frame.width == 0:
+        return pl.Series("_line", range(2, n + 2), dtype=pl.Int64)
+    span = frame.select(
+        pl.sum_horizontal(
+            pl.lit(1, pl.Int64),
+            *(
+                pl.col(c).str.count_matches("\n", literal=True).fill_null(0)
+                for c in frame.columns
+            ),
+        ).alias("_span")
+    )["_span"]
+    return (span.cum_sum() - span + 2).cast(pl.Int64).alias("_line")
 
 
 def detect_layout(columns: list[str]) -> str:

@@ -273,6 +273,8 @@ def retaliation_report(
         ]
     )
     _audit_view(store, "analysis:retaliation", people, reason, user)
+    if frames.involvements.height == 0:
+        result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
     return result
 
 

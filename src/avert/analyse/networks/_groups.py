@@ -244,7 +244,10 @@ class GroupsResult(Result):
     co_edges: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     def to_json(self) -> dict[str, Any]:
-        """Return ``{"groups": [{"group_id", "members", "continuum", "band", "reasons", ...}]}``."""
+        """Return ``{"groups": [{"group_id", "members", "continuum", "band", ...}], "notes"}``.
+
+        ``notes`` are the caveats the table output prints under the groups.
+        """
         members = self.membership.group_by("group_id").agg(
             pl.col("person_id").sort().alias("members")
         )
@@ -278,7 +281,7 @@ class GroupsResult(Result):
                 "longevity_days",
             ):
                 g[key] = round(float(g[key]), 3)
-        return {"groups": groups}
+        return {"groups": groups, "notes": list(self.notes)}
 
 
 def analyse_groups(

@@ -29,12 +29,16 @@ class RetaliationResult(Result):
     """Retaliation alerts: one row per (violent incident, group-linked victim)."""
 
     def to_json(self) -> dict[str, Any]:
-        """Return ``{"alerts": [{"incident_id", "victim_id", "at_risk_of_retaliation_from", "possible_targets", "reasons", ...}]}``."""
+        """Return ``{"alerts": [{"incident_id", "victim_id", ...}], "notes"}``.
+
+        Each alert names ``at_risk_of_retaliation_from``, ``possible_targets`` and its
+        ``reasons``; ``notes`` are the caveats the table output prints under the alerts.
+        """
         alerts = self.frame.with_columns(
             pl.col("occurred_from").dt.to_string("%Y-%m-%dT%H:%M:%S"),
             pl.col("live_until").dt.to_string("%Y-%m-%dT%H:%M:%S"),
         ).to_dicts()
-        return {"alerts": alerts}
+        return {"alerts": alerts, "notes": list(self.notes)}
 
 
 _ALERT_SCHEMA: Final[dict[str, pl.DataType]] = {

@@ -1,0 +1,87 @@
+"""Text in square brackets (a file name, a raw quarantined line, a crime type, an error
+message) prints as given on every output path: the consoles read no console markup."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+import avert.cli
+from avert.cli import app, ingest
+from avert.cli._common import print_notes
+from avert.cli._table import Col, print_table
+from avert.errors import AvertError
+from ingest.helpers import STREET_HEADER
+
+#: read as markup, "[bold]x[/]" would print "x" and a lone "[/]" would raise
+DATA = "[bold]x[/] and [/]"
+
+
+def test_an_error_prints_verbatim(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def fails(**_: object) -> None:
+        raise AvertError(f"cannot read {DATA}")
+
+    monkeypatch.setattr(avert.cli, "app", fails)
+    with pytest.raises(SystemExit) as exit_:
+        avert.cli.main()
+    assert exit_.value.code == 1
+    assert f"error: cannot read {DATA}" in capsys.readouterr().err
+
+
+def test_a_note_prints_verbatim(capsys: pytest.CaptureFixture[str]) -> None:
+    print_notes([f"crime type {DATA}"])
+    assert f"note: crime type {DATA}" in capsys.readouterr().out
+
+
+def test_table_cells_headers_title_and_caption_print_verbatim(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    print_table(
+        [Col("raw [line]", "text"), Col("n", "fixed", "right")],
+        [["1,[/] bad,ROBBERY", "1"], [DATA, "2"]],
+        title=f"t {DATA}",  # no wider than the table: a title wraps
+        caption="see [table].time_format",
+    )
+    out = capsys.readouterr().out
+    for text in ("raw [line]", "1,[/] bad", f"│ {DATA}", f"t {DATA}", "[table]"):
+        assert text in out, out
+
+
+def test_the_progress_bar_prints_a_file_name_verbatim(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, markup=False, width=100)
+    monkeypatch.setattr(ingest, "console", terminal)
+    with ingest._load_bar(show=True) as step:
+        assert step is not None
+        step(f"{DATA}.csv", 1, 2)
+    assert f"loading {DATA}.csv" in screen.getvalue()
+
+
+def test_ingest_of_a_bracketed_folder_prints_its_names_verbatim(
+    template_db: Path, tmp_path: Path
+) -> None:
+    shutil.copy(template_db, tmp_path / "cli.db")
+    folder = tmp_path / DATA.replace("/", "|")  # "[bold]x[|] and [|]"
+    folder.mkdir()
+    (folder / "2018-07-x-street.csv").write_text(
+        STREET_HEADER + "\n" + ",2018-99,A,A,-1.4,53.5,On or near X,E1,N,Robbery,,\n"
+    )
+    (folder / "2018-07-x-outcomes.csv").write_text("not,a police.uk file\n1,2\n")
+    result = CliRunner().invoke(
+        app,
+        ["--db", f"sqlite:///{tmp_path / 'cli.db'}", "ingest", "policeuk", str(folder)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 3, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert str(folder) in lines, result.output  # the title's second line
+    assert f"{folder}/2018-07-x-outcomes.csv: unrecognised header" in result.output
