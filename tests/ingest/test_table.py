@@ -238,14 +238,96 @@ def test_cli_load_is_idempotent_with_quarantine(tmp_path: Path) -> None:
         "--json",
     ]
     first = CliRunner().invoke(app, args)
-    assert first.exit_code == 0, first.output
-    rep = json.loads(first.output)[0]
+    assert first.exit_code == 3, first.output  # loaded, rows quarantined
+    rep = json.loads(first.stdout)[0]
     assert (rep["rows"], rep["loaded"], rep["quarantined"]) == (6, 2, 4)
     second = CliRunner().invoke(app, args)
-    rep2 = json.loads(second.output)[0]
+    rep2 = json.loads(second.stdout)[0]
     assert rep2["loaded"] == 0
     assert sqlite_store.read_frame("incidents").height == 2
     assert sqlite_store.read_frame("quarantine").height == 4
+    accepted = CliRunner().invoke(app, [*args, "--accept-rejects"])
+    assert accepted.exit_code == 0, accepted.output
+
+
+def test_cli_table_load_is_ready_to_brief(tmp_path: Path) -> None:
+    """As every 'avert ingest': classified after the load (docs/formats.md)."""
+    db = tmp_path / "cli.db"
+    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    args = ["--db", str(db), "ingest", "table", str(_write(tmp_path))]
+    args += ["--mapping", str(TORONTO_MAPPING), "--crs", "EPSG:32617"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3, result.output
+    assert "Classified under avb-2010" in " ".join(result.output.split())
+    store = Store(f"sqlite:///{db}")
+    assert store.read_frame("classifications").height == 2
+    db2 = tmp_path / "cli2.db"
+    assert CliRunner().invoke(app, ["--db", str(db2), "db", "init"]).exit_code == 0
+    args[1] = str(db2)
+    assert CliRunner().invoke(app, [*args, "--no-classify"]).exit_code == 3
+    assert Store(f"sqlite:///{db2}").read_frame("classifications").height == 0
+
+
+def test_cli_table_load_keeps_the_ingest_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file over AVERT_INGEST_MAX_FILE_BYTES is refused and quarantined, as in
+    every other load, not read whole."""
+    db = tmp_path / "cli.db"
+    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    monkeypatch.setenv("AVERT_INGEST_MAX_FILE_BYTES", "100")
+    args = ["--db", str(db), "ingest", "table", str(_write(tmp_path)), "--json"]
+    args += ["--mapping", str(TORONTO_MAPPING), "--crs", "EPSG:32617"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3, result.output
+    rep = json.loads(result.stdout)[0]
+    assert rep["loaded"] == 0
+    assert "not read" in rep["error"]
+    store = Store(f"sqlite:///{db}")
+    assert store.read_frame("incidents").height == 0
+    assert store.read_frame("quarantine")["line"].to_list() == [0]
+
+
+def test_times_with_an_offset_are_converted_to_the_store_zone(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """Settings ``timezone`` applies to a table as to a bundle: 12:00Z is 08:00 in
+    Toronto in June, not 13:00 (London)."""
+    data = _write(
+        tmp_path,
+        "when,type,lat,lon\n2021-06-01T12:00:00Z,Assault,43.70,-79.40\n",
+        name="z.csv",
+    )
+    m = tmp_path / "m.toml"
+    m.write_text(
+        "[table]\nsource='t'\n[columns]\noccurred_at='when'\ncrime_type='type'\n"
+        "lat='lat'\nlon='lon'\n",
+        encoding="utf-8",
+    )
+    load_files(
+        sqlite_store,
+        [data],
+        kind="table",
+        mapping=m,
+        crs="EPSG:32617",
+        timezone="America/Toronto",
+    )
+    when = sqlite_store.read_frame("incidents")["occurred_from"][0]
+    assert (when.day, when.hour) == (1, 8)
+
+
+def test_places_all_outside_the_store_crs_stop_the_load(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """A Toronto file into a store left at British National Grid: every place is
+    outside the UK. That is a setting to change, not every row to quarantine (a
+    later load with the right CRS would leave them all there)."""
+    rows = CSV.splitlines()[:3]  # the header and two good rows
+    path = _write(tmp_path, "\n".join(rows) + "\n")
+    with pytest.raises(IngestError, match=r"no row's place is inside .*AVERT_CRS"):
+        load_files(sqlite_store, [path], kind="table", mapping=TORONTO_MAPPING)
+    assert sqlite_store.read_frame("quarantine").height == 0
+    assert sqlite_store.read_frame("loads").height == 0
 
 
 def test_parquet_table(tmp_path: Path, sqlite_store: Store) -> None:

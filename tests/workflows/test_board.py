@@ -366,3 +366,21 @@ def test_force_area_from_stops_per_resident_not_share_alone() -> None:
     # (14 % of it), Stray 2.75e-5 (2.5 %), Single: one stop and no census row
     assert areas == ("Big", "Busy", "Quiet")
     assert "left out, with their stops: Stray (11), Single (1)" in notes[0]
+
+
+def test_performance_categories_add_up_to_the_total_on_police_uk_rows(
+    sqlite_store: Store,
+) -> None:
+    """A police.uk row in the definition on its category alone ("violence and sexual
+    offences": no profile category) is a series of its own, as 'avert classify' lists
+    it, not in the total but in no category."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    _invoke(sqlite_store, "classify")
+    out = json.loads(_performance(sqlite_store, *WINDOWS, "--json"))
+    north = [v for v in out["verdicts"] if v["area"] == "North" and v["flag"] == "all"]
+    total = next(v for v in north if v["category"] == "all")
+    parts = [v for v in north if v["category"] != "all"]
+    assert {v["category"] for v in parts} >= {"police.uk: violence and sexual offences"}
+    assert sum(v["baseline_count"] for v in parts) == total["baseline_count"]
+    assert sum(v["recent_count"] for v in parts) == total["recent_count"]

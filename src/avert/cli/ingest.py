@@ -172,6 +172,7 @@ def _run(
     classify: bool = True,
     accept_rejects: bool,
     follow_links: bool,
+    mapping: Path | None = None,
 ) -> None:
     from avert.workflows.load import ingest_limits, load_files, refresh_after_load
 
@@ -197,6 +198,7 @@ def _run(
             progress=progress,
             limits=limits,
             follow_links=follow_links,
+            mapping=mapping,
         )
     _show(report, as_json=as_json)
     if classify:

@@ -11,9 +11,16 @@ from typing import Annotated
 
 import typer
 
-from avert.cli._common import get_settings, get_store
 from avert.cli._options import StrictOpt
-from avert.cli.ingest import JsonOpt, _show, ingest_app
+from avert.cli.ingest import (
+    _EXIT_HELP,
+    AcceptOpt,
+    FollowOpt,
+    JsonOpt,
+    NoClassifyOpt,
+    _run,
+    ingest_app,
+)
 
 __all__ = ["register"]
 
@@ -32,6 +39,9 @@ def table(
     ],
     strict: StrictOpt = False,
     as_json: JsonOpt = False,
+    no_classify: NoClassifyOpt = False,
+    accept_rejects: AcceptOpt = False,
+    follow_links: FollowOpt = False,
     crs: Annotated[
         str | None,
         typer.Option(
@@ -40,20 +50,25 @@ def table(
     ] = None,
 ) -> None:
     """Load any incident table through a column mapping (id, time, offence, place)."""
-    from avert.workflows.load import load_files
-
-    report = load_files(
-        get_store(ctx),
+    _run(
+        ctx,
         paths,
         kind="table",
         strict=strict,
-        crs=crs or get_settings(ctx).crs,
+        as_json=as_json,
+        crs=crs,
+        classify=not no_classify,
+        accept_rejects=accept_rejects,
+        follow_links=follow_links,
         mapping=mapping,
     )
-    _show(report, as_json=as_json)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``table`` to the ``avert ingest`` group (``app`` is unused)."""
     del app
-    ingest_app.command("table")(table)
+    ingest_app.command(
+        "table",
+        help="Load any incident table through a column mapping (id, time, offence, "
+        "place)." + _EXIT_HELP,
+    )(table)

@@ -30,11 +30,13 @@ import numpy as np
 import polars as pl
 
 from avert.config._toml import Constraint, check, fail, read_file
+from avert.config.timezone import DEFAULT_TIMEZONE
 from avert.errors import IngestError
 from avert.ingest._csv import LINE_COL, read_csv
 from avert.ingest._rows import join_text, rejected_lines
 from avert.ingest.bundle import _read_parquet, parse_bundle_table
 from avert.ingest.keys import ContentKeyer
+from avert.ingest.limits import DEFAULT_LIMITS, Limits
 from avert.ingest.result import Parsed
 
 __all__ = ["TableMapping", "parse_table", "read_mapping"]
@@ -200,6 +202,34 @@ def _check_some_time_reads(
     raise IngestError(msg)
 
 
+def _check_some_place_fits(
+    parsed: Parsed, frame: pl.DataFrame, *, crs: str, name: str
+) -> None:
+    """Stop the load (nothing written) when no row loads and most rows' places are
+    outside the area of the store's CRS (British National Grid takes the UK only):
+    the store's CRS is wrong for the data (e.g. a Toronto extract into a store left
+    at EPSG:27700), which is a setting to change, not every row to quarantine (a
+    later load with the right CRS would leave them all there). A file of no rows
+    passes."""
+    outside = parsed.problems.filter(
+        pl.col("column").is_in(["lat", "lon", "x", "y"])
+        & pl.col("reason").str.contains(" outside ")
+    )
+    if (
+        not frame.height
+        or parsed.frames["incidents"].height
+        or 2 * outside["line"].n_unique() <= frame.height
+    ):
+        return
+    msg = (
+        f"{name}: no row's place is inside the area of the store's CRS {crs} (first: "
+        f"{outside['reason'][0]}); set the CRS to a projection of the data's area "
+        "(setting crs, AVERT_CRS, or --crs; e.g. EPSG:32617 for Toronto). Nothing was "
+        "loaded (docs/formats.md)."
+    )
+    raise IngestError(msg)
+
+
 def parse_table(
     data: bytes,
     mapping: TableMapping,
@@ -207,14 +237,21 @@ def parse_table(
     name: str,
     crs: str = "EPSG:27700",
     parquet: bool | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Parsed:
     """Parse one incident table (CSV or Parquet bytes) through ``mapping``.
+
+    ``timezone`` is the store's (settings ``timezone``): a time with an offset or Z
+    is converted to it, as in a bundle; ``limits`` are the ingest limits (the line
+    length).
 
     Raises
     ------
     IngestError
         When a mapped column is not in the file, no row's time reads (a missing or
-        wrong ``time_format``), or the file cannot be read.
+        wrong ``time_format``), no row's place is inside the area of the store's
+        CRS, or the file cannot be read.
     """
     digest = hashlib.sha256(data + mapping.digest().encode()).hexdigest()
     is_parquet = name.lower().endswith(".parquet") if parquet is None else parquet
@@ -269,8 +306,11 @@ def parse_table(
         bundle_crs=mapping.crs,
         source=mapping.source,
         crs=crs,
+        timezone=timezone,
+        limits=limits,
     )
     _check_some_time_reads(parsed, frame, mapping, name=name)
+    _check_some_place_fits(parsed, frame, crs=crs, name=name)
     # back to the file's own line numbers (the Parquet copy numbers rows 1..n)
     table = parsed.frames["incidents"]
     table = table.with_columns(

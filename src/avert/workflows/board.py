@@ -47,6 +47,7 @@ from avert.ingest.population import parse_centroids, parse_confidence, parse_pop
 from avert.store import Store
 from avert.store.database import Filter
 from avert.workflows.analysis import load_analysis_incidents
+from avert.workflows.definitions import category_label
 from avert.workflows.load import LoadReport, load_files
 
 __all__ = [
@@ -116,7 +117,8 @@ def _incidents(
     """Incidents of the days through the one reader of classified incidents.
 
     Unclassified (no stored classifications for ``profile``): every incident counts
-    and the categories are police.uk crime types.
+    and the categories are police.uk crime types. Classified: the categories are
+    :func:`~avert.workflows.definitions.category_label`.
     """
     cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
     if by and by not in cols:
@@ -135,7 +137,9 @@ def _incidents(
         return frames.incidents.with_columns(
             pl.col("crime_type").alias("category")
         ), notes
-    return frames.incidents, notes
+    # a police.uk row in the definition on its category alone has no profile
+    # category: it is a series of its own, as 'avert classify' lists it
+    return frames.incidents.with_columns(category_label().alias("category")), notes
 
 
 def run_performance(

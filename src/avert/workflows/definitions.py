@@ -21,6 +21,7 @@ __all__ = [
     "ClassifyReport",
     "Moves",
     "category_counts",
+    "category_label",
     "classify_store",
     "compare",
     "explain",
@@ -98,6 +99,26 @@ def compare(previous: pl.DataFrame, current: pl.DataFrame) -> Moves:
     )
 
 
+def category_label() -> pl.Expr:
+    """The category an incident counts under, from ``category``, ``in_definition``
+    and ``crime_type``: the profile category; for a data.police.uk row in the
+    definition on its category alone (no profile category, e.g. "violence and sexual
+    offences"), ``police.uk: <category>`` in lower case; ``(in, no category)`` for
+    any other row in the definition; null outside it. One label for
+    :func:`category_counts` and the performance series, so that no row in the
+    definition is in the total but in no category.
+    """
+    ptype = pl.col("crime_type").str.strip_chars().str.to_lowercase()
+    return (
+        pl.when(pl.col("category").is_not_null())
+        .then(pl.col("category"))
+        .when(pl.col("in_definition") & ptype.is_not_null())
+        .then(pl.lit("police.uk: ") + ptype)
+        .when(pl.col("in_definition"))
+        .then(pl.lit("(in, no category)"))
+    )
+
+
 def category_counts(current: pl.DataFrame, incidents: pl.DataFrame) -> pl.DataFrame:
     """Incidents per category of a classification, every in-definition row under one.
 
@@ -108,23 +129,11 @@ def category_counts(current: pl.DataFrame, incidents: pl.DataFrame) -> pl.DataFr
     definition count under ``""``. Rows come most numerous first, ties by name, so
     every run lists categories in the same order.
     """
-    ptype = incidents.select(
-        "incident_id", pl.col("crime_type").str.strip_chars().str.to_lowercase()
-    )
     labelled = current.select("incident_id", "in_definition", "category").join(
-        ptype, on="incident_id", how="left"
-    )
-    label = (
-        pl.when(pl.col("category").is_not_null())
-        .then(pl.col("category"))
-        .when(pl.col("in_definition") & pl.col("crime_type").is_not_null())
-        .then(pl.lit("police.uk: ") + pl.col("crime_type"))
-        .when(pl.col("in_definition"))
-        .then(pl.lit("(in, no category)"))
-        .otherwise(pl.lit(""))
+        incidents.select("incident_id", "crime_type"), on="incident_id", how="left"
     )
     return (
-        labelled.group_by(label.alias("category"))
+        labelled.group_by(category_label().fill_null("").alias("category"))
         .len()
         .sort(["len", "category"], descending=[True, False])
     )

@@ -33,8 +33,8 @@ from avert.config.settings import Settings
 from avert.errors import ConfigError, IngestError, NotFound
 from avert.ingest._rows import join_text
 from avert.ingest.keys import row_text
-from avert.ingest.limits import DEFAULT_LIMITS, Limits
-from avert.ingest.result import PROBLEM_SCHEMA, REFUSED, FileReport, Parsed
+from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
+from avert.ingest.result import PROBLEM_SCHEMA, REFUSED, FileReport, Parsed, refused
 from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
@@ -470,18 +470,32 @@ def _plan(
             msg = "A table load needs a mapping (--mapping MAP.toml)"
             raise IngestError(msg)
         spec = read_mapping(mapping)
-        files, skipped = expand_paths(paths, suffixes=(".csv", ".parquet"))
+        files, skipped = expand_paths(
+            paths,
+            suffixes=(".csv", ".parquet"),
+            limits=limits,
+            follow_links=follow_links,
+        )
 
-        def table_unit(source: Any) -> Unit:
-            return lambda: [
+        def table_parts(source: Any) -> list[Parsed]:
+            try:
+                data = source.read_bytes(limits)
+            except Refused as err:  # over a limit: reported and quarantined
+                return [refused(source.name, err)]
+            return [
                 parse_table(
-                    source.read_bytes(),
+                    data,
                     spec,
                     name=source.name,
                     crs=crs,
                     parquet=source.basename.lower().endswith(".parquet"),
+                    timezone=timezone,
+                    limits=limits,
                 )
             ]
+
+        def table_unit(source: Any) -> Unit:
+            return lambda: table_parts(source)
 
         return [table_unit(f) for f in files], skipped, {}
     msg = f"Unknown ingest kind {kind!r}: use 'policeuk', 'bundle' or 'table'"
