@@ -17,6 +17,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+# A worker of pytest-xdist starts with COLUMNS=80 in its environment; rich fixes a
+# console's width from COLUMNS when the console is made (the CLI's, on import), so
+# every later ``env={"COLUMNS": ...}`` of a test would be ignored under ``-n``.
+os.environ.pop("COLUMNS", None)
+
 from avert.store import Store
 
 # Property tests check invariants, not speed (speed lives in benchmarks/): no
