@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from avert.store import audit
 from avert.workflows.views import audit_csv
-from web.helpers import World, signed_in
+from web.helpers import World, csrf_of, signed_in
 
 
 def test_admin_filters_and_exports_the_audit_log(world: World) -> None:
@@ -49,3 +49,34 @@ def test_no_csv_cell_starts_a_formula(values: list[str]) -> None:
     for (cell,), original in zip(rows, values, strict=True):
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
         assert cell.endswith(original.replace("\r\n", "\n")) or "\r" in original
+
+
+def _new_rows(world: World, seen: int) -> pl.DataFrame:
+    log = world.store.read_frame("audit", order_by=["seq"])
+    return log.slice(seen)
+
+
+def test_a_person_view_is_audited_under_the_viewers_role(world: World) -> None:
+    person_id = min(world.person_ids)
+    officer = signed_in(world.app, "officer")
+    page = officer.get(f"/people/{person_id}")
+    seen = world.store.read_frame("audit").height
+    opened = officer.post(
+        f"/people/{person_id}",
+        data={"purpose": "risk meeting follow-up", "csrf_token": csrf_of(page.text)},
+    )
+    assert opened.status_code == 200
+    views = _new_rows(world, seen).filter(pl.col("object") == f"person:{person_id}")
+    assert views.select("user_name", "role", "reason").rows() == [
+        ("officer", "officer", "risk meeting follow-up")
+    ]
+
+
+def test_the_groups_page_is_audited_once_under_the_signed_in_user(
+    world: World,
+) -> None:
+    partner = signed_in(world.app, "partner")
+    seen = world.store.read_frame("audit").height
+    assert partner.get("/groups").status_code == 200
+    rows = _new_rows(world, seen).filter(pl.col("action") == "view")
+    assert rows.select("user_name", "role").rows() == [("partner", "partner")]

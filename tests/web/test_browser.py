@@ -159,3 +159,33 @@ def test_today_people_section_shows_its_make_up(
     page.locator("#people").screenshot(path=str(OUT / f"web-today-makeup-{role}.png"))  # type: ignore[attr-defined]
     assert errors == [], errors
     page.close()  # type: ignore[attr-defined]
+
+
+PHONE_PAGES = ["/today", "/incidents", "/meeting", "/plan", "/performance", "/audit"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", PHONE_PAGES)
+def test_on_a_phone_only_tables_scroll_sideways(
+    base_url: str, browser: object, path: str
+) -> None:
+    """At 390 px the page fits the screen; a wide table scrolls in its own box and
+    no column is squeezed to a word's letters (the briefing's 'why' column was)."""
+    page, errors = _sign_in(browser, base_url, "admin")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    overflow = page.evaluate(  # type: ignore[attr-defined]
+        "document.documentElement.scrollWidth - window.innerWidth"
+    )
+    assert overflow <= 1, f"{path} is {overflow} px wider than the phone"
+    narrowest = page.evaluate(  # type: ignore[attr-defined]
+        """() => Math.min(Infinity, ...[...document.querySelectorAll(
+            'main ul.reasons')].map(e => e.getBoundingClientRect().width))"""
+    )
+    assert narrowest >= 120, f"{path}: a list of reasons is {narrowest} px wide"
+    OUT.mkdir(parents=True, exist_ok=True)
+    name = path.strip("/").replace("/", "-")
+    page.screenshot(path=str(OUT / f"web-phone-{name}.png"))  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from avert.web.auth import authorize, requires
-from avert.web.pages import _ctx, _page, default_at
+from avert.web.pages import MAX_YEAR, MIN_YEAR, _ctx, _page, default_at
 from avert.workflows.board import AREA_FIELDS
 from avert.workflows.views import board_statistics_view
 
@@ -32,6 +32,9 @@ def _month_end(request: Request, month: str | None) -> dt.date:
             raise HTTPException(
                 400, f"Not a month: {month!r} (use e.g. 2026-10)"
             ) from err
+        if not MIN_YEAR <= first.year <= MAX_YEAR:
+            msg = f"{month!r} is outside the years {MIN_YEAR}-{MAX_YEAR}"
+            raise HTTPException(400, msg)
         return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     at, _ = default_at(request)
     # the month before the one holding the latest data is the last whole one,

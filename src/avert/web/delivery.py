@@ -120,6 +120,7 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
     """Today's briefing items, each with "task this", and the window's taskings."""
     ctx = _ctx(request)
     context = _briefing_context(request, at, hours, None)
+    hours = context["hours"]  # bounded as the briefing's: 1 to MAX_HOURS
     fallback, _ = default_at(request)
     when = _parse_at(at, fallback)
     found = delivery.meeting_view(
@@ -135,6 +136,7 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
         "meeting.html",
         meeting=found,
         at_value=context["at_value"],
+        hours=hours,
         due_value=f"{when + dt.timedelta(days=1):%Y-%m-%dT%H:%M}",
         window=context["b"],
         error=request.query_params.get("error"),

@@ -135,11 +135,13 @@ def groups_report(
     profile: str = "avb-2010",
     config: NetworksConfig | None = None,
     user: str | None = None,
+    role: str = "police",
     reason: str = "groups and their members (avert analyse groups)",
 ) -> GroupsResult:
     """Groups (detected and declared) with continuum level, band and reasons.
 
-    The members are people: the result is audited before it is returned.
+    The members are people: the result is audited before it is returned, as
+    ``user`` under ``role`` (the web passes the signed-in account and its role).
     """
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile, until=as_of)
@@ -151,18 +153,39 @@ def groups_report(
         as_of=as_of,
         config=cfg,
     )
-    _audit_view(store, "analysis:groups", result.membership["person_id"], reason, user)
+    _audit_view(
+        store,
+        "analysis:groups",
+        result.membership["person_id"],
+        reason,
+        user,
+        role=role,
+    )
     if frames.involvements.height == 0:
         result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
     return result
 
 
 def _audit_view(
-    store: Store, obj: str, people: pl.Series, reason: str, user: str | None
+    store: Store,
+    obj: str,
+    people: pl.Series,
+    reason: str,
+    user: str | None,
+    *,
+    role: str = "police",
 ) -> None:
     """Record that a result naming ``people`` was handed to the caller."""
     detail = audit.describe(people=people)
-    audit.record(store, action="view", obj=obj, reason=reason, user=user, detail=detail)
+    audit.record(
+        store,
+        action="view",
+        obj=obj,
+        reason=reason,
+        role=role,
+        user=user,
+        detail=detail,
+    )
 
 
 def _own_risk(frames: NetworkFrames, at: dt.datetime) -> pl.DataFrame:
@@ -178,16 +201,19 @@ def person_report(
     config: NetworksConfig | None = None,
     reason: str = "network picture of a person (avert analyse person)",
     user: str | None = None,
+    role: str = "police",
 ) -> dict[str, Any]:
     """One person's network picture (own risk first, then ties, groups, exposure).
 
-    The view is written to the audit log first (DESIGN.md: every view of a person).
+    The view is written to the audit log first (DESIGN.md: every view of a person),
+    as ``user`` under ``role`` (the web passes the signed-in account and its role).
     """
     audit.record(
         store,
         action="view",
         obj=f"person:{person_id}",
         reason=reason,
+        role=role,
         user=user,
     )
     cfg = config or default_networks_config()

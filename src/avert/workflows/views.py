@@ -383,6 +383,7 @@ def person_view(
         profile=settings.definition,
         reason=purpose,
         user=user.username,
+        role=user.role,
     )
     involvements = store.read_frame(
         "involvements", where=[("person_id", "=", person_id)]
@@ -412,8 +413,16 @@ def groups_view(
 ) -> dict[str, Any]:
     """Groups with continuum level, matrix band and reasons (partners: pseudonyms)."""
     check_allowed(user, "view-groups")
+    audience = audience_of(user.role)
+    # one audit row, under the signed-in account and role, written before the
+    # members are read (partners are then shown sizes only)
     groups: list[dict[str, Any]] = groups_report(
-        store, profile=settings.definition
+        store,
+        profile=settings.definition,
+        user=user.username,
+        role=user.role,
+        reason="web groups page"
+        + (" (sizes only, no members)" if audience == "partner" else ""),
     ).to_json()["groups"]
     members = [str(m) for g in groups for m in g.get("members") or []]
     until, _ = default_window_end(store)
@@ -423,23 +432,16 @@ def groups_view(
         members,
         since=until - dt.timedelta(days=GROUP_POOL_DAYS),
         until=until,
-        audience=audience_of(user.role),
+        audience=audience,
         key="group_members",
         label="members of the groups listed",
     )
-    if audience_of(user.role) == "partner":
+    if audience == "partner":
         pseudo = _pseudonymiser(settings, allow_demo_key=allow_demo_key)
         for g in groups:
             g["group_id"] = pseudo("group", str(g["group_id"]))
             g["rivals"] = [pseudo("group", str(r)) for r in g.get("rivals") or []]
             g["members"] = []  # partners see the size, never who
-    audit_as(
-        store,
-        user,
-        action="view",
-        obj="groups",
-        reason=f"web groups page, {len(groups)} groups",
-    )
     return {"groups": groups, "make_up": made}
 
 

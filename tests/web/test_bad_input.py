@@ -1,0 +1,53 @@
+"""Out-of-range and malformed page parameters: a 4xx page that says why, never a 500.
+
+Found by using the app: the meeting's window length, the board pages' month and
+FastAPI's own validation (a page answered its raw JSON) were not guarded.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from web.helpers import World, signed_in
+
+BAD = [
+    "/meeting?hours=99999999",
+    "/meeting?hours=-5",
+    "/performance?month=0001-01",
+    "/performance?month=9999-12",
+    "/equality?month=0001-01",
+    "/today?hours=abc",
+    "/performance?target=abc",
+]
+
+
+@pytest.mark.parametrize("path", BAD)
+def test_a_bad_parameter_is_answered_with_a_page_not_a_500(
+    world: World, path: str
+) -> None:
+    chair = signed_in(world.app, "chair")
+    response = chair.get(path)
+    assert response.status_code < 500, response.text[:300]
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Traceback" not in response.text
+
+
+def test_the_meeting_window_is_the_briefing_window(world: World) -> None:
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/meeting?hours=-5")
+    assert page.status_code == 200
+    assert page.context["hours"] == 1  # type: ignore[attr-defined]
+
+
+def test_a_malformed_api_parameter_keeps_the_api_error_shape(world: World) -> None:
+    from avert.workflows.users import issue_token
+
+    token = issue_token(world.store, "chair")
+    response = signed_in(world.app, "chair").get(
+        "/api/v1/briefing?hours=abc", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["ok"] is False
+    assert body["status"] == 422
+    assert "hours" in body["error"]
