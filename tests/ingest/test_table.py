@@ -58,16 +58,21 @@ def test_toronto_mapping_parses_rows_and_quarantines_with_file_lines(
     assert inc["source_line"].to_list() == [2, 3]
     assert inc["occurred_from"][0].hour == 3
     assert inc["source"][0] == "toronto-mci"
-    assert "offence_code" not in inc.columns  # harm unknown: no categories mapped
+    assert "offence_code" not in inc.columns  # no offence codes: expected harm
+    assert inc["crime_type"].to_list() == ["Violence and sexual offences"] * 2
     assert 600_000 < inc["x"][0] < 700_000  # UTM 17N easting
     assert sorted(parsed.problems["line"].to_list()) == [4, 5, 6, 7]
     assert parsed.rows == inc.height + parsed.problems.height
 
 
+def _toronto_without_categories() -> str:
+    return TORONTO_MAPPING.read_text().split("\n[categories]")[0]
+
+
 def test_categories_give_offence_codes(tmp_path: Path) -> None:
     m = tmp_path / "m.toml"
     m.write_text(
-        TORONTO_MAPPING.read_text() + '\n[categories]\n"Robbery" = "34B"\n',
+        _toronto_without_categories() + '\n[categories]\n"Robbery" = "34B"\n',
         encoding="utf-8",
     )
     parsed = parse_table(
@@ -84,6 +89,37 @@ def test_categories_give_offence_codes(tmp_path: Path) -> None:
     )
     robbery = parsed.frames["incidents"].filter(pl.col("crime_type") == "Robbery")
     assert robbery["offence_code"].to_list() == ["34B"]
+
+
+def test_categories_give_policeuk_types_and_keys_stay_the_files(
+    tmp_path: Path,
+) -> None:
+    """A category translated to a police.uk crime type (any case) becomes it; one
+    left out stays as the file spells it; keys are the same as without translation
+    (made from the file's own category), so a re-load with it adds nothing."""
+    text = CSV + "2021-01-04,6,Theft Over,Outside,B,43.71,-79.41\n"
+    data = _write(tmp_path, text).read_bytes()
+    plain, mapped = tmp_path / "plain.toml", tmp_path / "mapped.toml"
+    plain.write_text(_toronto_without_categories(), encoding="utf-8")
+    mapped.write_text(
+        _toronto_without_categories()
+        + '\n[categories]\n"Assault" = "violence AND sexual offences"\n',
+        encoding="utf-8",
+    )
+    before, after = (
+        parse_table(data, read_mapping(m), name="t.csv", crs="EPSG:32617").frames[
+            "incidents"
+        ]
+        for m in (plain, mapped)
+    )
+    assert before["crime_type"].to_list() == ["Assault", "Assault", "Theft Over"]
+    assert after["crime_type"].to_list() == [
+        "Violence and sexual offences",
+        "Violence and sexual offences",
+        "Theft Over",
+    ]
+    assert "offence_code" not in after.columns
+    assert after["incident_id"].to_list() == before["incident_id"].to_list()
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,11 @@ through the bundle's own row checks (:func:`avert.ingest.bundle.parse_bundle_tab
 so quarantine, one transaction and idempotent re-loads are the same as for every other
 source; line numbers in the quarantine are the file's.
 
-Harm: an incident's harm is only known to ``avert classify`` through its offence
-code. A mapping may give an offence code per category (``[categories]``); otherwise
-``offence_code`` stays empty and the incident's harm is unknown.
+Harm: an incident's harm is known to ``avert classify`` through its offence code, or
+as the expected weight of its data.police.uk category. A mapping may translate each
+of the file's categories (``[categories]``) to a Home Office offence code or to a
+police.uk category; a category it does not translate is stored as the file gives it,
+and its harm is unknown (unless it is spelled as a police.uk category is).
 
 Without an id column, each row is keyed by a digest of its mapped content and its
 ordinal among identical rows (:class:`avert.ingest.keys.ContentKeyer`), so loading the
@@ -37,6 +39,7 @@ from avert.ingest._rows import join_text, rejected_lines
 from avert.ingest.bundle import _read_parquet, parse_bundle_table
 from avert.ingest.keys import ContentKeyer
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
+from avert.ingest.policeuk import POLICEUK_CRIME_TYPES
 from avert.ingest.result import Parsed
 
 __all__ = ["TableMapping", "parse_table", "read_mapping"]
@@ -83,7 +86,8 @@ class TableMapping:
     crs
         CRS of the x/y columns (lat/lon are always WGS84).
     categories
-        Category (the ``crime_type`` column's value) -> Home Office offence code.
+        Category (the ``crime_type`` column's value) -> Home Office offence code,
+        or -> data.police.uk category (one of ``POLICEUK_CRIME_TYPES``, any case).
     """
 
     source: str
@@ -126,7 +130,7 @@ def read_mapping(path: str | Path) -> TableMapping:
     if not isinstance(cats, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in cats.items()
     ):
-        msg = "maps category text to an offence code (text)"
+        msg = "maps category text to an offence code or a police.uk category (text)"
         raise fail(where, "categories", msg)
     if cats and "crime_type" not in cols:
         raise fail(where, "categories", "needs a crime_type column in [columns]")
@@ -136,6 +140,24 @@ def read_mapping(path: str | Path) -> TableMapping:
     if fmt is not None:
         fmt = check(where, "table.time_format", fmt, str, _ANY)
     return TableMapping(source, dict(cols), fmt, crs, dict(cats))
+
+
+def _split_categories(
+    categories: dict[str, str],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """``[categories]`` as (category -> offence code, category -> police.uk category
+    spelled as police.uk spells it): a value naming a police.uk crime type (any
+    case) is one; any other value is an offence code."""
+    policeuk = {name.lower(): name for name in POLICEUK_CRIME_TYPES}
+    codes: dict[str, str] = {}
+    types: dict[str, str] = {}
+    for raw, value in categories.items():
+        name = policeuk.get(value.strip().lower())
+        if name is None:
+            codes[raw] = value.strip()
+        else:
+            types[raw] = name
+    return codes, types
 
 
 def _read(
@@ -278,16 +300,19 @@ def parse_table(
     for key in _AS_GIVEN:
         if key in c:
             exprs.append(pl.col(c[key]).alias(key))
+    codes, types = _split_categories(mapping.categories)
+    category = pl.col(c["crime_type"]).str.strip_chars() if codes or types else None
     if "offence_code" in c:
         exprs.append(pl.col(c["offence_code"]).alias("offence_code"))
-    elif mapping.categories:
+    elif codes and category is not None:
         exprs.append(
-            pl.col(c["crime_type"])
-            .str.strip_chars()
-            .replace_strict(mapping.categories, default=None, return_dtype=pl.String)
-            .alias("offence_code")
+            category.replace_strict(codes, default=None, return_dtype=pl.String).alias(
+                "offence_code"
+            )
         )
     mapped = frame.select(pl.col(LINE_COL), *exprs)
+    # keyed by the file's own category, so translating one to a police.uk
+    # category keeps the keys (a re-load with that mapping adds nothing)
     if "incident_id" in c:
         ids = frame.get_column(c["incident_id"]).alias("incident_id")
     else:
@@ -295,6 +320,10 @@ def parse_table(
         keyer = ContentKeyer(content, prefix="tbl-", salt=mapping.source)
         ids = keyer.keys(mapped).alias("incident_id")
     mapped = mapped.with_columns(ids)
+    if types:  # the others as the file gives them
+        mapped = mapped.with_columns(
+            pl.col("crime_type").str.strip_chars().replace(types).alias("crime_type")
+        )
     lines = mapped.get_column(LINE_COL).to_numpy()
     buf = io.BytesIO()
     mapped.drop(LINE_COL).write_parquet(buf)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from avert.ingest.policeuk._kinds import (
     KINDS,
+    POLICEUK_CRIME_TYPES,
     REDUCED_CRIME_TYPES,
     detect_kind,
     force_from_name,
@@ -36,6 +37,7 @@ from avert.ingest.policeuk._read import (
 __all__ = [
     "KINDS",
     "PART_LINES",
+    "POLICEUK_CRIME_TYPES",
     "REDUCED_CRIME_TYPES",
     "STREAM_MIN_BYTES",
     "detect_kind",

@@ -43,6 +43,8 @@ REDUCED_CRIME_TYPES: Final = {
     "other": "Other crime",
     "anti-social behaviour": "Anti-social behaviour",
 }
+#: The data.police.uk crime types (street files' "Crime type"), as police.uk spells them.
+POLICEUK_CRIME_TYPES: Final = frozenset(REDUCED_CRIME_TYPES.values())
 _STOP_FILE_RE: Final = re.compile(
     r"^(\d{4}-\d{2})-(.+?)-(stop-and-search\.csv|stops-force\.json)$", re.IGNORECASE
 )
