@@ -32,6 +32,21 @@ class _Maker:
         return self.made[-1]
 
 
+def _end_other_connections(store: Store) -> int:
+    """End, server-side, every other connection to ``store``'s database (as a
+    server restart or an idle timeout would); the number ended."""
+    engine = sa.create_engine(store.url.sqlalchemy)
+    with engine.connect() as conn:
+        ended = conn.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return int(ended)
+
+
 def _use(conn: _Conn) -> int:
     if conn.broken:
         raise ConnectionError("server closed the connection")
@@ -83,16 +98,7 @@ def test_postgresql_reads_survive_a_terminated_connection(
     postgres_store: Store,
 ) -> None:
     assert postgres_store.count("incidents") == 0  # a connection now idle in the pool
-    engine = sa.create_engine(postgres_store.url.sqlalchemy)
-    with engine.connect() as conn:
-        killed = conn.execute(
-            sa.text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).scalar_one()
-    engine.dispose()
-    assert killed >= 1
+    assert _end_other_connections(postgres_store) >= 1
     assert postgres_store.counts()["incidents"] == 0
 
 
@@ -132,15 +138,6 @@ def test_postgresql_writes_survive_a_terminated_connection(
 
     audit.record(postgres_store, action="view", obj="person:P1", reason="first")
     # its connection is now idle in the pool: the server ends it
-    engine = sa.create_engine(postgres_store.url.sqlalchemy)
-    with engine.connect() as conn:
-        killed = conn.execute(
-            sa.text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).scalar_one()
-    engine.dispose()
-    assert killed >= 1
+    assert _end_other_connections(postgres_store) >= 1
     audit.record(postgres_store, action="view", obj="person:P2", reason="second")
     assert postgres_store.count("audit") == 2
