@@ -231,6 +231,7 @@ def briefing_view(
             pseudonym_rotation=settings.pseudonym_rotation,
             allow_demo_key=allow_demo_key,
             organisation=organisation,
+            cell_size_m=settings.places_cell_size(),
         )
         data = briefing.to_json()
         return BriefingView(
@@ -246,6 +247,7 @@ def briefing_view(
             area,
             audience,
             settings.definition,
+            settings.places_cell_m,
             store.count("loads"),
             organisation,
             store.count("delivery_history"),  # a tasking made or done since
