@@ -106,7 +106,9 @@ def test_json_contract(frames) -> None:
 
 def test_places_find_the_planted_hot_cell(frames) -> None:
     b = _brief(frames)
-    assert b.places[0]["cell_id"] == "100m:E4070:N2880"
+    # the planted 100 m cell E4070 N2880 (407,000-407,100 E, 288,000-288,100 N)
+    # lies in the 150 m cell E2713 N1920 (406,950-407,100 E, 288,000-288,150 N)
+    assert b.places[0]["cell_id"] == "150m:E2713:N1920"
     assert 0 < b.places_summary["share_events"] <= 1
 
 

@@ -189,3 +189,34 @@ def test_on_a_phone_only_tables_scroll_sideways(
     page.screenshot(path=str(OUT / f"web-phone-{name}.png"))  # type: ignore[attr-defined]
     assert errors == [], errors
     page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_a_refused_form_says_why_in_its_target(base_url: str, browser: object) -> None:
+    """An area-scoped officer asking for another area's briefing gets the 403's
+    message in the briefing's place (htmx swaps error answers; nothing else moves),
+    and an invalid value's 422 the same way."""
+    page, errors = _sign_in(browser, base_url, "officer-e")
+    page.fill("input[name=area]", "AREA-W")  # type: ignore[attr-defined]
+    with page.expect_response(lambda r: "/today/briefing" in r.url) as answer:  # type: ignore[attr-defined]
+        page.click("form.window button")  # type: ignore[attr-defined]
+    assert answer.value.status == 403
+    alert = page.locator("#briefing [role=alert]")  # type: ignore[attr-defined]
+    alert.wait_for()
+    assert "Not allowed" in alert.inner_text()
+    assert "AREA-E" in alert.inner_text()  # the reason names the officer's own area
+    assert page.locator("nav.bar").count() == 1  # a fragment, not a page in a page  # type: ignore[attr-defined]
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / "web-today-refused.png"))  # type: ignore[attr-defined]
+    page.fill("input[name=area]", "")  # type: ignore[attr-defined]
+    page.evaluate("document.querySelector('input[name=hours]').type = 'text'")  # type: ignore[attr-defined]
+    page.fill("input[name=hours]", "many")  # type: ignore[attr-defined]
+    with page.expect_response(lambda r: "/today/briefing" in r.url) as answer:  # type: ignore[attr-defined]
+        page.click("form.window button")  # type: ignore[attr-defined]
+    assert answer.value.status == 422
+    page.wait_for_selector("#briefing #error-422")  # type: ignore[attr-defined]
+    assert "hours" in page.inner_text("#briefing")  # type: ignore[attr-defined]
+    # the browser and htmx log each 4xx answer; nothing else may be an error
+    expected = ("status of 4", "Response Status Error Code 4")
+    assert [e for e in errors if not any(x in e for x in expected)] == [], errors
+    page.close()  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ import pytest
 
 from avert.analyse.forecast import Grid, forecast_grid, select_top
 from avert.briefing import daily_briefing
+from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.store import Store
 from avert.workflows.briefing import build_briefing, run_briefing
 from avert.workflows.forecast import briefing_places, recent_violence
@@ -32,7 +33,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Store:
 def _backtest_by_hand(events: pl.DataFrame, at: dt.datetime, k: int) -> float:
     """The share k cells caught over the 90 days before ``at``, each day's cells
     forecast through :func:`forecast_grid` from the events before that day only."""
-    s = 100.0
+    s = DEFAULT_PLACES_CELL_M
     x = events["x"].to_numpy()
     y = events["y"].to_numpy()
     grid = Grid.anchored(x, y, s)
@@ -172,4 +173,5 @@ def test_partner_zones_are_snapped_to_cell_centres(tmp_path: Path) -> None:
     b = daily_briefing(classified, at=AT, places_forecast=fc, audience="partner")
     zones = b.places_summary["near_repeat"]["zones"]
     assert zones
-    assert all((z["x"] - 50) % 100 == 0 and (z["y"] - 50) % 100 == 0 for z in zones)
+    s = DEFAULT_PLACES_CELL_M
+    assert all((z["x"] - s / 2) % s == 0 and (z["y"] - s / 2) % s == 0 for z in zones)

@@ -68,6 +68,7 @@ from avert.briefing.retaliation import retaliation_section
 from avert.briefing.taskings import mark_tasked, taskings_section
 from avert.briefing.victims import repeat_victims_section
 from avert.config.risk import RiskConfig
+from avert.config.settings import DEFAULT_PLACES_CELL_M
 
 __all__ = [
     "LOOKBACK_DAYS",
@@ -100,12 +101,14 @@ class BriefingOptions:
     """Lengths of the lists and the places grid.
 
     ``top_people``: people of concern listed; ``n_cells``: place cells listed;
-    ``cell_size_m``, ``bandwidth_m``: grid and kernel of the places map (metres).
+    ``cell_size_m``, ``bandwidth_m``: grid and kernel of the places map (metres);
+    the grid's default is the ``places_cell_m`` setting's, the size the forecast
+    was evaluated at (``docs/places.md``).
     """
 
     top_people: int = 10
     n_cells: int = 10
-    cell_size_m: float = 100.0
+    cell_size_m: float = DEFAULT_PLACES_CELL_M
     bandwidth_m: float = 250.0
 
 

@@ -271,13 +271,13 @@ def _forecast_section(
     if share is None:
         line = (
             f"Forecast for the next {horizon_h:g} hours: the top {plan.k} cells "
-            f"({plan.area_km2:.2f} km²). No located violence in the {plan.backtest_days} "
+            f"of {s:g} m ({plan.area_km2:.2f} km²). No located violence in the {plan.backtest_days} "
             "days before to backtest on: no expected share."
         )
     else:
         line = (
             f"Expected share {share * 100:.0f} %: the top {plan.k} cells "
-            f"({plan.area_km2:.2f} km²) forecast for the next {horizon_h:g} hours. "
+            f"of {s:g} m ({plan.area_km2:.2f} km²) forecast for the next {horizon_h:g} hours. "
             f"On your own last {plan.backtest_days} days ({bt_from:%d %b} to "
             f"{at:%d %b %Y}, {plan.backtest_events:,} incidents), {plan.k} cells "
             "chosen each day the same way, from the days before only, caught "

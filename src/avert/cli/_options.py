@@ -56,6 +56,15 @@ ToOpt = Annotated[
 ]
 #: grid cell size of the place statistics and forecasts
 CellOpt = Annotated[float, typer.Option("--cell", help="Cell size in metres.")]
+#: grid cell size of the place forecasts: the ``places_cell_m`` setting unless given
+PlacesCellOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--cell",
+        help="Cell size in metres (default: the places_cell_m setting, 150 m, "
+        "which the web Places page and the briefing use too).",
+    ),
+]
 
 #: ``--strict`` of every loader
 StrictOpt = Annotated[

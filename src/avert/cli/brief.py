@@ -95,6 +95,7 @@ def brief(
         boundaries=outlines,
         pdf=not no_pdf,
         organisation=org,
+        cell_size_m=settings.places_cell_size(),
     )
     if as_json:
         print_json(files.briefing.to_json())

@@ -17,11 +17,12 @@ import typer
 from avert.cli._common import (
     check_out_dir,
     console,
+    get_settings,
     print_json,
     print_notes,
     read_events,
 )
-from avert.cli._options import AllIncidentsOpt, CellOpt, JsonOpt
+from avert.cli._options import AllIncidentsOpt, JsonOpt, PlacesCellOpt
 from avert.cli._table import Col, print_table
 from avert.config.choices import FORECAST_MODELS as MODELS
 from avert.errors import ConfigError
@@ -70,7 +71,7 @@ def forecast(
     km2: Annotated[
         float | None, typer.Option("--km2", help="Patrol budget in square km.")
     ] = None,
-    cell: CellOpt = 150.0,
+    cell: PlacesCellOpt = None,
     model: Annotated[
         str, typer.Option("--model", help=f"One of {', '.join(MODELS)}.")
     ] = "default",
@@ -78,6 +79,14 @@ def forecast(
         int,
         typer.Option("--backtest-days", help="Days the expected share is measured on."),
     ] = 90,
+    history_days: Annotated[
+        float,
+        typer.Option(
+            "--history-days",
+            help="Days of events the model learns from before the backtest "
+            "(0: every event); 365, as the briefing.",
+        ),
+    ] = 365.0,
     csv: _CSV = None,
     all_incidents: AllIncidentsOpt = False,
     out: Annotated[
@@ -109,11 +118,12 @@ def forecast(
         events,
         at=when,
         horizon=parse_horizon(horizon),
-        cell_size_m=cell,
+        cell_size_m=cell if cell is not None else get_settings(ctx).places_cell_size(),
         model=model,
         cells=cells,
         km2=km2,
         backtest_days=backtest_days,
+        history_days=history_days or None,
     )
     files = write_forecast(plan, out)
     if as_json:
@@ -125,7 +135,8 @@ def forecast(
         else f"{100 * plan.backtest_share:.1f} % of incidents"
     )
     console.print(
-        f"{plan.k} cells ({plan.area_km2:.2f} km²) for {horizon} from {when:%Y-%m-%d %H:%M}; "
+        f"{plan.k} cells of {plan.grid.cell_size_m:g} m ({plan.area_km2:.2f} km²) "
+        f"for {horizon} from {when:%Y-%m-%d %H:%M}; "
         f"expected share, backtested on the last {plan.backtest_days} days: {share}"
     )
     note = budget_note(plan, cells=cells, km2=km2)
@@ -184,7 +195,7 @@ def evaluate(
     coverages: Annotated[
         str, typer.Option("--coverages", help="Coverages in percent, comma-separated.")
     ] = "1,2,5,10",
-    cell: CellOpt = 150.0,
+    cell: PlacesCellOpt = None,
     csv: _CSV = None,
     all_incidents: AllIncidentsOpt = False,
     per_day: Annotated[
@@ -207,7 +218,7 @@ def evaluate(
     ev = run_forecast_evaluation(
         events,
         models=[m.strip() for m in models.split(",") if m.strip()],
-        cell_size_m=cell,
+        cell_size_m=cell if cell is not None else get_settings(ctx).places_cell_size(),
         start=first,
         days=days,
         train_days=train_days or None,

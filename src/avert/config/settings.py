@@ -22,7 +22,13 @@ from typing import Final
 
 from avert.errors import ConfigError
 
-__all__ = ["DEFAULT_LOCK_TIMEOUT_S", "SETTINGS", "Settings", "load_settings"]
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT_S",
+    "DEFAULT_PLACES_CELL_M",
+    "SETTINGS",
+    "Settings",
+    "load_settings",
+]
 
 #: (name, default, environment variable, help)
 SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
@@ -129,6 +135,15 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "period (HMAC), so partner outputs of different periods cannot be linked.",
     ),
     (
+        "places_cell_m",
+        "150",
+        "AVERT_PLACES_CELL_M",
+        "Cell size in metres of the places forecast: the web Places page, the "
+        "briefing's places and 'avert forecast' (unless --cell is given) all use it, "
+        "so the meeting and the analyst see the same top cells. 150 m is the size "
+        "the forecast was evaluated at (docs/places.md, Measured).",
+    ),
+    (
         "password",
         "",
         "AVERT_PASSWORD",
@@ -170,6 +185,8 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
 _DEFAULTS: Final[dict[str, str]] = {name: default for name, default, _, _ in SETTINGS}
 #: default of the ``lock_timeout_s`` setting, seconds
 DEFAULT_LOCK_TIMEOUT_S: Final = float(_DEFAULTS["lock_timeout_s"])
+#: default of the ``places_cell_m`` setting, metres
+DEFAULT_PLACES_CELL_M: Final = float(_DEFAULTS["places_cell_m"])
 
 
 @dataclass(frozen=True)
@@ -196,6 +213,7 @@ class Settings:
     #: a secret: never shown in repr or logs
     pseudonym_key: str = field(default=_DEFAULTS["pseudonym_key"], repr=False)
     pseudonym_rotation: str = _DEFAULTS["pseudonym_rotation"]
+    places_cell_m: str = _DEFAULTS["places_cell_m"]
     #: a secret: never shown in repr or logs
     password: str = field(default=_DEFAULTS["password"], repr=False)
     ingest_max_file_bytes: str = _DEFAULTS["ingest_max_file_bytes"]
@@ -216,6 +234,20 @@ class Settings:
             )
             raise ConfigError(msg)
         return seconds
+
+    def places_cell_size(self) -> float:
+        """``places_cell_m`` as metres (a number > 0)."""
+        try:
+            metres = float(self.places_cell_m)
+        except ValueError:
+            metres = 0.0
+        if not (metres > 0 and metres < float("inf")):
+            msg = (
+                f"places_cell_m (AVERT_PLACES_CELL_M) must be a number of metres "
+                f"> 0, not {self.places_cell_m!r}"
+            )
+            raise ConfigError(msg)
+        return metres
 
     def with_overrides(self, **overrides: str | None) -> Settings:
         """Return a copy with every non-None override applied."""

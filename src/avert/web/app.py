@@ -191,13 +191,19 @@ def _wants_json(request: Request) -> bool:
 
 
 def _error(request: Request, status: int, message: str) -> Response:
-    """One error answer: JSON for the API, a page for people; never a traceback."""
+    """One error answer: JSON for the API, a page for people; never a traceback.
+
+    An htmx request (``HX-Request`` header) gets the message alone, as a fragment
+    with the same status: ``base.html``'s htmx configuration (``responseHandling``)
+    swaps 4xx and 5xx answers into the form's target, so a refused or invalid
+    form says why where its result would have appeared.
+    """
     if _wants_json(request):
         return JSONResponse({"ok": False, "status": status, "error": message}, status)
     ctx: WebContext = request.app.state.avert
     return ctx.templates.TemplateResponse(
         request,
-        "error.html",
+        "_error_fragment.html" if request.headers.get("hx-request") else "error.html",
         {
             "status": status,
             "message": message,

@@ -44,6 +44,7 @@ from avert.briefing.actions import ACTION_COLUMNS
 from avert.briefing.context import month_start, window_for
 from avert.briefing.intelligence import INTEL_COLUMNS
 from avert.config.networks import default_networks_config
+from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.errors import NotFound
 from avert.files import private_mkdir, private_write_text
 from avert.report.render import render_briefing_html, render_pdf
@@ -605,6 +606,7 @@ def build_briefing(
     boundaries: Sequence[Boundary] = (),
     timings: dict[str, float] | None = None,
     organisation: str | None = None,
+    cell_size_m: float = DEFAULT_PLACES_CELL_M,
 ) -> Briefing:
     """Read the store and assemble the briefing for a window (no files, no audit).
 
@@ -613,6 +615,8 @@ def build_briefing(
     :func:`run_briefing`; ``timings`` (when given) receives ``read_s`` and
     ``assemble_s``.
     ``organisation``: a partner briefing lists that organisation's taskings only.
+    ``cell_size_m``: the places grid (setting ``places_cell_m``), the same as
+    ``avert forecast``'s.
     """
     t0 = time.perf_counter()
     aud = check_audience(audience)
@@ -623,7 +627,7 @@ def build_briefing(
         if aud == "partner"
         else None
     )
-    opts = BriefingOptions()
+    opts = BriefingOptions(cell_size_m=cell_size_m)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the backtested forecast and the Knox test run beside the reads
         f_places = pool.submit(
@@ -688,6 +692,7 @@ def run_briefing(
     pdf: bool = True,
     user: str | None = None,
     organisation: str | None = None,
+    cell_size_m: float = DEFAULT_PLACES_CELL_M,
 ) -> BriefingFiles:
     """Brief on the window ending at ``at`` and write HTML, PDF and JSON to ``out_dir``.
 
@@ -720,6 +725,8 @@ def run_briefing(
     organisation
         The partner organisation a partner briefing is for: its taskings are
         listed; other organisations' taskings only mark their items as tasked.
+    cell_size_m
+        Cell size of the places forecast in metres (setting ``places_cell_m``).
 
     Raises
     ------
@@ -742,6 +749,7 @@ def run_briefing(
         boundaries=boundaries,
         timings=timings,
         organisation=organisation,
+        cell_size_m=cell_size_m,
     )
     out = private_mkdir(out_dir)  # personal data: owner-only files and folders
     t2 = time.perf_counter()

@@ -36,6 +36,7 @@ from avert.analyse.forecast import (
 )
 from avert.analyse.result import json_object
 from avert.briefing import PlacesForecast
+from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.config.timezone import (
     DEFAULT_TIMEZONE,
     ISO_DATETIME_FORMATS,
@@ -47,6 +48,7 @@ from avert.workflows.analysis import load_analysis_incidents
 from avert.workflows.places import near_repeat_zones
 
 __all__ = [
+    "HISTORY_DAYS",
     "MONTH_ONLY_NOTE",
     "Evaluation",
     "briefing_places",
@@ -60,6 +62,10 @@ __all__ = [
     "run_forecast_evaluation",
     "write_forecast",
 ]
+
+#: Days of events a place forecast learns from before its backtest: the protocol's
+#: 365-day training (docs/places.md, Evaluation); the briefing reads 365 + 90 days.
+HISTORY_DAYS: Final = 365.0
 
 
 def parse_horizon(text: str) -> dt.timedelta:
@@ -300,7 +306,7 @@ def run_forecast_evaluation(
     events: pl.DataFrame,
     *,
     models: Sequence[str] = ("counting", "default"),
-    cell_size_m: float = 150.0,
+    cell_size_m: float = DEFAULT_PLACES_CELL_M,
     start: dt.date | None = None,
     days: int = 90,
     train_days: float | None = 365.0,
@@ -346,17 +352,25 @@ def run_forecast(
     *,
     at: dt.datetime,
     horizon: dt.timedelta = dt.timedelta(days=1),
-    cell_size_m: float = 150.0,
+    cell_size_m: float = DEFAULT_PLACES_CELL_M,
     model: str = "default",
     cells: int | None = None,
     km2: float | None = None,
     backtest_days: int = 90,
+    history_days: float | None = HISTORY_DAYS,
 ) -> ForecastPlan:
     """Forecast ``[at, at + horizon)`` and plan the top cells for a patrol budget.
 
     The grid is anchored at the CRS origin so the cells are avert's stable place
     cells; the expected share is backtested on the ``backtest_days`` before ``at``.
+    The model learns from the events of the ``history_days`` before the first
+    backtest period (``history_days + backtest_days`` horizons before ``at``; None:
+    every event given), so ``avert forecast``, the briefing and the web Places page
+    rank the same cells from the same store.
     """
+    if history_days is not None:
+        span = history_days + backtest_days * horizon.total_seconds() / 86_400.0
+        events = events.filter(pl.col("occurred_at") >= at - dt.timedelta(days=span))
     grid = _grid(events, cell_size_m, anchored=True)
     ev = Events.from_frame(events, grid)
     k = budget_cells(grid, cells=cells, km2=km2, at_most_grid=True)
@@ -400,10 +414,11 @@ def places_forecast(
     profile: str,
     cells: int | None = 20,
     km2: float | None = None,
-    cell_size_m: float = 150.0,
+    cell_size_m: float = DEFAULT_PLACES_CELL_M,
     horizon: dt.timedelta = dt.timedelta(days=1),
+    history_days: float | None = HISTORY_DAYS,
 ) -> ForecastPlan:
-    """The briefing's places: top cells for the next ``horizon`` and their measured share.
+    """Top cells for the next ``horizon`` and their measured share (``avert forecast``).
 
     Reads the violence of ``profile`` (every incident when unclassified) before
     ``at`` from the store; ``plan.backtest_share`` is the share the same budget caught
@@ -418,6 +433,7 @@ def places_forecast(
         cell_size_m=cell_size_m,
         cells=cells if km2 is None else None,
         km2=km2,
+        history_days=history_days,
     )
     return replace(plan, notes=(*notes, *plan.notes))
 
@@ -476,10 +492,10 @@ def briefing_places(
     profile: str,
     area: str | None = None,
     cells: int = 10,
-    cell_size_m: float = 100.0,
+    cell_size_m: float = DEFAULT_PLACES_CELL_M,
     horizon: dt.timedelta = dt.timedelta(days=1),
     model: str = "default",
-    history_days: float = 365.0,
+    history_days: float = HISTORY_DAYS,
     backtest_days: int = 90,
     knox_history_days: float = 365.0,
     knox_sims: int = 99,
@@ -538,13 +554,14 @@ def briefing_places(
             _BRIEFING_CACHE.move_to_end(key)
             return hit
     plan = run_forecast(
-        events.filter(pl.col("occurred_at") >= at - dt.timedelta(days=span)),
+        events,
         at=at,
         horizon=horizon,
         cell_size_m=cell_size_m,
         model=model,
         cells=cells,
         backtest_days=backtest_days,
+        history_days=history_days,
     )
     try:
         nr = near_repeat_zones(

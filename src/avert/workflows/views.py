@@ -24,6 +24,7 @@ from avert.analyse.trend import month_window
 from avert.briefing import Briefing
 from avert.briefing.context import OFFENDING_ROLES
 from avert.briefing.makeup import make_up
+from avert.config.risk import default_risk_config
 from avert.config.settings import Settings
 from avert.delivery import ITEM_KINDS
 from avert.errors import NotFound, PermissionDenied
@@ -231,6 +232,7 @@ def briefing_view(
             pseudonym_rotation=settings.pseudonym_rotation,
             allow_demo_key=allow_demo_key,
             organisation=organisation,
+            cell_size_m=settings.places_cell_size(),
         )
         data = briefing.to_json()
         return BriefingView(
@@ -246,6 +248,7 @@ def briefing_view(
             area,
             audience,
             settings.definition,
+            settings.places_cell_m,
             store.count("loads"),
             organisation,
             store.count("delivery_history"),  # a tasking made or done since
@@ -398,11 +401,14 @@ def person_view(
         .join(involvements.select("incident_id", "role"), on="incident_id")
         .sort("occurred_from", descending=True)
     )
+    offender = default_risk_config().offender
     out: dict[str, Any] = jsonable(
         {
             "person": people.row(0, named=True),
             "network": report,
             "history": history.to_dicts(),
+            # what the own-risk counts cover: its window and the roles it scores
+            "risk_window": {"days": offender.window_days, "roles": offender.roles},
         }
     )
     return out

@@ -1,0 +1,40 @@
+"""htmx requests that are refused or invalid answer a fragment with the message.
+
+htmx swaps 4xx answers into the form's target (``responseHandling`` in
+``base.html``), so the answer must be the message alone, with its status: a whole
+error page would put a page inside the page.
+"""
+
+from __future__ import annotations
+
+from web.helpers import World, signed_in
+
+HX = {"HX-Request": "true"}
+
+
+def test_htmx_403_is_a_fragment_with_the_reason(world: World) -> None:
+    client = signed_in(world.app, "officer-e")
+    r = client.get("/today/briefing?area=AREA-W", headers=HX)
+    assert r.status_code == 403
+    assert 'role="alert"' in r.text
+    assert "Not allowed" in r.text
+    assert "<nav" not in r.text
+    assert "<html" not in r.text
+    # the same refusal outside htmx is still a whole page
+    page = client.get("/today?area=AREA-W")
+    assert page.status_code == 403
+    assert "<nav" in page.text
+
+
+def test_htmx_422_is_a_fragment_naming_the_bad_value(world: World) -> None:
+    client = signed_in(world.app, "chair")
+    r = client.get("/today/briefing?hours=many", headers=HX)
+    assert r.status_code == 422
+    assert 'id="error-422"' in r.text
+    assert "hours" in r.text
+    assert "<nav" not in r.text
+
+
+def test_pages_tell_htmx_to_swap_error_answers(world: World) -> None:
+    html = signed_in(world.app, "chair").get("/today").text
+    assert '"[45]..", "swap": true, "error": true' in html

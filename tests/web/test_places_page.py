@@ -1,0 +1,77 @@
+"""The web Places page and ``avert forecast`` give the same answer.
+
+The daily meeting reads the page and the analyst runs the command; for the same
+store and time both list the same top cells, of the same size, with the same
+backtested share (one default: the ``places_cell_m`` setting).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from avert.cli import app as cli_app
+from web.helpers import World, signed_in
+
+CELL_ID = re.compile(r"\b\d+m:E\d+:N\d+\b")
+
+
+def _at(world: World) -> dt.datetime:
+    """06:00 after the store's last incident: the meeting's morning."""
+    last = world.store.read_frame("incidents", columns=["occurred_from"])
+    day = last["occurred_from"].max()
+    assert isinstance(day, dt.datetime)
+    return dt.datetime.combine(day.date() + dt.timedelta(days=1), dt.time(6))
+
+
+def test_places_page_lists_the_cells_avert_forecast_lists(
+    world: World, tmp_path: Path
+) -> None:
+    at = f"{_at(world):%Y-%m-%dT%H:%M}"
+    page = signed_in(world.app, "analyst").get(f"/places?at={at}")
+    assert page.status_code == 200, page.text
+    table = page.text[page.text.index("<tbody>") :]
+    on_page = list(dict.fromkeys(CELL_ID.findall(table)))
+    assert len(on_page) == 10
+
+    args = ["--db", world.settings.database_url, "forecast", "--at", at]
+    res = CliRunner().invoke(
+        cli_app, [*args, "--cells", "10", "--out", str(tmp_path), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    plan = json.loads(res.stdout)
+    assert [c["cell_id"] for c in plan["top_cells"]] == on_page
+    assert plan["grid"]["cell_size_m"] == 150.0
+    # the page says the cell size and the backtested share the command prints
+    assert "Cells of 150 m" in page.text
+    share = plan["expected_share_backtested"]
+    assert f"Expected share {share * 100:.0f} %" in page.text
+    # the default budget of the command (20 cells) starts with the same ten
+    res20 = CliRunner().invoke(cli_app, [*args, "--out", str(tmp_path / "b"), "--json"])
+    assert res20.exit_code == 0, res20.output
+    top20 = [c["cell_id"] for c in json.loads(res20.stdout)["top_cells"]]
+    assert top20[:10] == on_page
+
+
+def test_the_places_cell_size_is_one_setting(world: World, tmp_path: Path) -> None:
+    from avert.web import create_app
+
+    settings = world.settings.with_overrides(places_cell_m="250")
+    at = f"{_at(world):%Y-%m-%dT%H:%M}"
+    client = signed_in(create_app(settings, world.store), "analyst")
+    page = client.get(f"/places?at={at}")
+    assert page.status_code == 200, page.text
+    assert "Cells of 250 m" in page.text
+    cells = CELL_ID.findall(page.text[page.text.index("<tbody>") :])
+    assert cells
+    assert all(c.startswith("250m:") for c in cells)
+    args = ["--db", world.settings.database_url, "forecast", "--at", at, "--json"]
+    res = CliRunner(env={"AVERT_PLACES_CELL_M": "250"}).invoke(
+        cli_app, [*args, "--out", str(tmp_path)]
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["grid"]["cell_size_m"] == 250.0
