@@ -324,6 +324,33 @@ def test_cli_table_load_keeps_the_ingest_limits(
     assert store.read_frame("quarantine")["line"].to_list() == [0]
 
 
+def test_cli_table_load_refuses_a_file_with_a_line_over_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AVERT_INGEST_MAX_LINE_BYTES applies to a table's lines: the file holding a
+    longer line is refused and quarantined at line 0, and the other files of the
+    load still load (the table reader used the default limit, and a line over it
+    stopped the whole load)."""
+    db = tmp_path / "cli.db"
+    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    monkeypatch.setenv("AVERT_INGEST_MAX_LINE_BYTES", "100")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    header = CSV.splitlines()[0]
+    _write(folder, f"{header}\n2021-01-01,3,Assault,House,{'A' * 200},43.70,-79.40\n")
+    _write(folder, f"{header}\n2021-01-02,3,Assault,House,A,43.70,-79.40\n", "b.csv")
+    args = ["--db", str(db), "ingest", "table", str(folder), "--json"]
+    args += ["--mapping", str(TORONTO_MAPPING), "--crs", "EPSG:32617"]
+    result = CliRunner().invoke(app, [*args, "--no-classify"])
+    assert result.exit_code == 3, result.output
+    reports = {Path(r["file"]).name: r for r in json.loads(result.stdout)}
+    assert "ingest_max_line_bytes" in reports["tor.csv"]["error"]
+    assert reports["b.csv"]["loaded"] == 1
+    store = Store(f"sqlite:///{db}")
+    assert store.read_frame("incidents").height == 1
+    assert store.read_frame("quarantine")["line"].to_list() == [0]
+
+
 def test_times_with_an_offset_are_converted_to_the_store_zone(
     tmp_path: Path, sqlite_store: Store
 ) -> None:
