@@ -87,3 +87,12 @@ def test_ingest_of_a_bracketed_folder_prints_its_names_verbatim(
     # the title's second part, folded at a space where the path is long
     assert str(folder) in " ".join(title[1:]), result.output
     assert f"{folder}/2018-07-x-outcomes.csv: unrecognised header" in result.output
+
+
+def test_the_error_console_prints_verbatim(capsys: pytest.CaptureFixture[str]) -> None:
+    # 'ingest --json' prints the classification summary (profile ids from a user's
+    # definition file) on standard error
+    from avert.cli._common import err_console
+
+    err_console.print(f"Not refreshed: mine {DATA}")
+    assert f"Not refreshed: mine {DATA}" in capsys.readouterr().err

@@ -122,6 +122,31 @@ def test_categories_give_policeuk_types_and_keys_stay_the_files(
     assert after["incident_id"].to_list() == before["incident_id"].to_list()
 
 
+def test_keys_stay_the_files_when_a_category_is_given_an_offence_code(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """Translating a category to an offence code later keeps the keys too: a re-load
+    with it adds no incident (docs/formats.md); it made every such row anew."""
+    data = _write(tmp_path)
+    plain, coded = tmp_path / "plain.toml", tmp_path / "coded.toml"
+    plain.write_text(_toronto_without_categories(), encoding="utf-8")
+    coded.write_text(
+        _toronto_without_categories() + '\n[categories]\n"Assault" = "8N"\n',
+        encoding="utf-8",
+    )
+    before, after = (
+        parse_table(
+            data.read_bytes(), read_mapping(m), name="t.csv", crs="EPSG:32617"
+        ).frames["incidents"]
+        for m in (plain, coded)
+    )
+    assert after["offence_code"].to_list() == ["8N", "8N"]
+    assert after["incident_id"].to_list() == before["incident_id"].to_list()
+    for m in (plain, coded):
+        load_files(sqlite_store, [data], kind="table", crs="EPSG:32617", mapping=m)
+    assert sqlite_store.count("incidents") == 2
+
+
 @pytest.mark.parametrize(
     ("body", "match"),
     [
@@ -321,6 +346,33 @@ def test_cli_table_load_keeps_the_ingest_limits(
     assert "not read" in rep["error"]
     store = Store(f"sqlite:///{db}")
     assert store.read_frame("incidents").height == 0
+    assert store.read_frame("quarantine")["line"].to_list() == [0]
+
+
+def test_cli_table_load_refuses_a_file_with_a_line_over_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AVERT_INGEST_MAX_LINE_BYTES applies to a table's lines: the file holding a
+    longer line is refused and quarantined at line 0, and the other files of the
+    load still load (the table reader used the default limit, and a line over it
+    stopped the whole load)."""
+    db = tmp_path / "cli.db"
+    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    monkeypatch.setenv("AVERT_INGEST_MAX_LINE_BYTES", "100")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    header = CSV.splitlines()[0]
+    _write(folder, f"{header}\n2021-01-01,3,Assault,House,{'A' * 200},43.70,-79.40\n")
+    _write(folder, f"{header}\n2021-01-02,3,Assault,House,A,43.70,-79.40\n", "b.csv")
+    args = ["--db", str(db), "ingest", "table", str(folder), "--json"]
+    args += ["--mapping", str(TORONTO_MAPPING), "--crs", "EPSG:32617"]
+    result = CliRunner().invoke(app, [*args, "--no-classify"])
+    assert result.exit_code == 3, result.output
+    reports = {Path(r["file"]).name: r for r in json.loads(result.stdout)}
+    assert "ingest_max_line_bytes" in reports["tor.csv"]["error"]
+    assert reports["b.csv"]["loaded"] == 1
+    store = Store(f"sqlite:///{db}")
+    assert store.read_frame("incidents").height == 1
     assert store.read_frame("quarantine")["line"].to_list() == [0]
 
 

@@ -39,7 +39,7 @@ __all__ = [
 # line, a crime type, an error message) prints as given. Styling is asked for
 # explicitly, with ``styled`` or a ``style=`` argument.
 console = Console(markup=False)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, markup=False)
 
 
 def styled(*parts: str | tuple[str, str]) -> Text:

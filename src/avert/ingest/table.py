@@ -161,7 +161,7 @@ def _split_categories(
 
 
 def _read(
-    data: bytes, name: str, *, parquet: bool
+    data: bytes, name: str, *, parquet: bool, limits: Limits
 ) -> tuple[pl.DataFrame, list[str], int, pl.DataFrame]:
     """Rows as text with the file's line numbers, header, row count, malformed lines."""
     if parquet:
@@ -172,7 +172,7 @@ def _read(
         )
         frame = frame.with_columns(pl.col(LINE_COL).cast(pl.Int64))
         return frame, header, frame.height, pl.DataFrame()
-    csv = read_csv(data)
+    csv = read_csv(data, limits=limits)
     return csv.frame, list(csv.header), csv.rows, csv.bad
 
 
@@ -273,11 +273,12 @@ def parse_table(
     IngestError
         When a mapped column is not in the file, no row's time reads (a missing or
         wrong ``time_format``), no row's place is inside the area of the store's
-        CRS, or the file cannot be read.
+        CRS, or the file cannot be read (:class:`~avert.ingest.limits.Refused`
+        when a line is longer than ``limits`` allow).
     """
     digest = hashlib.sha256(data + mapping.digest().encode()).hexdigest()
     is_parquet = name.lower().endswith(".parquet") if parquet is None else parquet
-    frame, header, rows, bad = _read(data, name, parquet=is_parquet)
+    frame, header, rows, bad = _read(data, name, parquet=is_parquet, limits=limits)
     missing = sorted({c for c in mapping.columns.values() if c not in header})
     if missing:
         msg = f"{name}: mapped column(s) {missing} not in the file's header {header}"
@@ -312,11 +313,13 @@ def parse_table(
         )
     mapped = frame.select(pl.col(LINE_COL), *exprs)
     # keyed by the file's own category, so translating one to a police.uk
-    # category keeps the keys (a re-load with that mapping adds nothing)
+    # category or to an offence code keeps the keys (a re-load with that mapping
+    # adds nothing)
+    translated = {LINE_COL} | ({"offence_code"} if "offence_code" not in c else set())
     if "incident_id" in c:
         ids = frame.get_column(c["incident_id"]).alias("incident_id")
     else:
-        content = [k for k in mapped.columns if k != LINE_COL]
+        content = [k for k in mapped.columns if k not in translated]
         keyer = ContentKeyer(content, prefix="tbl-", salt=mapping.source)
         ids = keyer.keys(mapped).alias("incident_id")
     mapped = mapped.with_columns(ids)

@@ -479,20 +479,19 @@ def _plan(
 
         def table_parts(source: Any) -> list[Parsed]:
             try:
-                data = source.read_bytes(limits)
-            except Refused as err:  # over a limit: reported and quarantined
+                return [
+                    parse_table(
+                        source.read_bytes(limits),
+                        spec,
+                        name=source.name,
+                        crs=crs,
+                        parquet=source.basename.lower().endswith(".parquet"),
+                        timezone=timezone,
+                        limits=limits,
+                    )
+                ]
+            except Refused as err:  # over a limit (a file, a line): quarantined
                 return [refused(source.name, err)]
-            return [
-                parse_table(
-                    data,
-                    spec,
-                    name=source.name,
-                    crs=crs,
-                    parquet=source.basename.lower().endswith(".parquet"),
-                    timezone=timezone,
-                    limits=limits,
-                )
-            ]
 
         def table_unit(source: Any) -> Unit:
             return lambda: table_parts(source)
