@@ -122,31 +122,6 @@ def test_categories_give_policeuk_types_and_keys_stay_the_files(
     assert after["incident_id"].to_list() == before["incident_id"].to_list()
 
 
-def test_keys_stay_the_files_when_a_category_is_given_an_offence_code(
-    tmp_path: Path, sqlite_store: Store
-) -> None:
-    """Translating a category to an offence code later keeps the keys too: a re-load
-    with it adds no incident (docs/formats.md); it made every such row anew."""
-    data = _write(tmp_path)
-    plain, coded = tmp_path / "plain.toml", tmp_path / "coded.toml"
-    plain.write_text(_toronto_without_categories(), encoding="utf-8")
-    coded.write_text(
-        _toronto_without_categories() + '\n[categories]\n"Assault" = "8N"\n',
-        encoding="utf-8",
-    )
-    before, after = (
-        parse_table(
-            data.read_bytes(), read_mapping(m), name="t.csv", crs="EPSG:32617"
-        ).frames["incidents"]
-        for m in (plain, coded)
-    )
-    assert after["offence_code"].to_list() == ["8N", "8N"]
-    assert after["incident_id"].to_list() == before["incident_id"].to_list()
-    for m in (plain, coded):
-        load_files(sqlite_store, [data], kind="table", crs="EPSG:32617", mapping=m)
-    assert sqlite_store.count("incidents") == 2
-
-
 @pytest.mark.parametrize(
     ("body", "match"),
     [

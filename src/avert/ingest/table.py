@@ -313,13 +313,11 @@ def parse_table(
         )
     mapped = frame.select(pl.col(LINE_COL), *exprs)
     # keyed by the file's own category, so translating one to a police.uk
-    # category or to an offence code keeps the keys (a re-load with that mapping
-    # adds nothing)
-    translated = {LINE_COL} | ({"offence_code"} if "offence_code" not in c else set())
+    # category keeps the keys (a re-load with that mapping adds nothing)
     if "incident_id" in c:
         ids = frame.get_column(c["incident_id"]).alias("incident_id")
     else:
-        content = [k for k in mapped.columns if k not in translated]
+        content = [k for k in mapped.columns if k != LINE_COL]
         keyer = ContentKeyer(content, prefix="tbl-", salt=mapping.source)
         ids = keyer.keys(mapped).alias("incident_id")
     mapped = mapped.with_columns(ids)
