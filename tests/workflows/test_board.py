@@ -384,3 +384,29 @@ def test_performance_categories_add_up_to_the_total_on_police_uk_rows(
     assert {v["category"] for v in parts} >= {"police.uk: violence and sexual offences"}
     assert sum(v["baseline_count"] for v in parts) == total["baseline_count"]
     assert sum(v["recent_count"] for v in parts) == total["recent_count"]
+
+
+def test_performance_cli_says_why_data_are_insufficient(sqlite_store: Store) -> None:
+    """A 9-month baseline: the table's note and the JSON say 9 of the 12 months."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    window = [
+        "--baseline-from",
+        "2024-01-01",
+        "--baseline-to",
+        "2024-09-30",
+        "--from",
+        "2024-10-01",
+        "--to",
+        "2024-12-31",
+        "--no-categories",
+    ]
+    out = " ".join(_performance(sqlite_store, *window).split())
+    assert (
+        "insufficient_data (every series): the baseline has 9 months; the seasonal "
+        "model needs at least 12." in out
+    )
+    rows = json.loads(_performance(sqlite_store, *window, "--json"))["verdicts"]
+    assert {r["reason"] for r in rows} == {
+        "the baseline has 9 months; the seasonal model needs at least 12"
+    }

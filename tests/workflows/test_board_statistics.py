@@ -127,3 +127,40 @@ def test_officers_may_not_open_the_board_pages(board_app: FastAPI) -> None:
     client = signed_in(board_app, "officer")
     assert client.get("/performance").status_code == 403
     assert client.get("/equality").status_code == 403
+
+
+def test_board_pack_says_why_a_verdict_is_insufficient(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A category with 5 baseline events: the statistics row and the pack say so."""
+    import polars as pl
+
+    few = pl.DataFrame(
+        {
+            "incident_id": [f"w{k}" for k in range(10)],
+            "source": "test",
+            "time_precision": "exact",
+            "occurred_from": [
+                dt.datetime(2022 + 2 * (k // 5), 3, 1 + k, 12) for k in range(10)
+            ],
+            "borough": "West",
+            "crime_type": "Possession of weapons",
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+        tx.append("incidents", few)
+    stats = board_statistics(sqlite_store, end=dt.date(2024, 12, 31), equality=False)
+    rows = {r["category"]: r for r in stats["performance"]["series"]}
+    weapons = rows["Possession of weapons"]
+    assert weapons["verdict"] == "insufficient_data"
+    reason = "5 events in the baseline; at least 20 are needed"
+    assert weapons["reason"] == reason
+    assert rows["all"]["reason"] is None
+    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    from avert.workflows.delivery import board_pack
+
+    (html_path,) = board_pack(
+        sqlite_store, settings, month="2024-12", out_dir=tmp_path / "pack", pdf=False
+    )
+    assert reason in html_path.read_text(encoding="utf-8")

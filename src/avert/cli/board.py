@@ -7,7 +7,7 @@ objects of ``docs/performance.md`` and ``docs/equality.md``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -28,6 +28,7 @@ from avert.cli.ingest import _show as show_load
 from avert.config.choices import AREA_FIELDS
 
 if TYPE_CHECKING:
+    from avert.analyse.performance import SeriesResult
     from avert.workflows.board import Family, Unit
 
 __all__ = ["register"]
@@ -248,7 +249,22 @@ def performance(
         ],
         rows,
     )
-    print_notes(result.notes)
+    print_notes((*_insufficient_notes(result.series), *result.notes))
+
+
+def _insufficient_notes(series: Sequence[SeriesResult]) -> list[str]:
+    """One note per reason of the ``insufficient_data`` verdicts, naming its series
+    (all of them when every series has it)."""
+    by_reason: dict[str, list[str]] = {}
+    for s in series:
+        if s.reason:
+            by_reason.setdefault(s.reason, []).append(
+                "/".join((s.area, s.category, s.flag))
+            )
+    return [
+        f"insufficient_data ({'every series' if len(names) == len(series) else ', '.join(names)}): {reason}."
+        for reason, names in by_reason.items()
+    ]
 
 
 def equality(
