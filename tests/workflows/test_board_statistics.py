@@ -164,3 +164,36 @@ def test_board_pack_says_why_a_verdict_is_insufficient(
         sqlite_store, settings, month="2024-12", out_dir=tmp_path / "pack", pdf=False
     )
     assert reason in html_path.read_text(encoding="utf-8")
+
+
+def test_board_pack_takes_force_and_areas(sqlite_store: Store, tmp_path: Path) -> None:
+    """``avert board pack --force --areas``: the equality section of that force and
+    those areas, as ``avert analyse equality`` gives them."""
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    _stocked(sqlite_store, tmp_path)
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "board",
+            "pack",
+            "--month",
+            "2024-12",
+            "--out",
+            str(tmp_path / "pack"),
+            "--no-pdf",
+            "--force",
+            "test-force",
+            "--areas",
+            "Beta",
+        ],
+        env={"AVERT_PSEUDONYM_KEY": "k" * 40},
+    )
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "pack" / "board-pack-2024-12.html").read_text(encoding="utf-8")
+    assert "Searches by test-force 2024-01-01 to 2024-12-31" in html
+    assert "census 2011 residents of Beta." in html

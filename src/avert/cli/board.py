@@ -270,7 +270,12 @@ def _insufficient_notes(series: Sequence[SeriesResult]) -> list[str]:
 def equality(
     ctx: typer.Context,
     force: Annotated[
-        str | None, typer.Option("--force", help="Force of the stops (stops.force).")
+        str | None,
+        typer.Option(
+            "--force",
+            help="Force of the stops (stops.force; needed when the window holds "
+            "several forces' stops).",
+        ),
     ] = None,
     date_from: Annotated[
         dt.datetime | None, typer.Option("--from", help="First day.")
@@ -346,7 +351,8 @@ def equality(
     console.print(
         styled(
             ("Stop and search by ethnic group", "bold"),
-            f" — force area: {', '.join(result.force_areas)} "
+            f" — {', '.join(result.forces) or 'stops of no named force'}; force "
+            f"area: {', '.join(result.force_areas)} "
             f"(census {result.population_year})",
         )
     )
