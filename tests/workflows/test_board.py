@@ -491,3 +491,19 @@ def test_equality_without_lsoa_rows_says_they_are_missing(
     assert "--areas" in text
     found = run_equality(sqlite_store, areas=["City of London"])
     assert found.forces == ("city-of-london",)
+
+
+def test_equality_table_prints_one_na_for_no_interval(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The White row (the reference) has no interval: one 'n/a', not 'n/a-n/a'."""
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    result = CliRunner().invoke(
+        app,
+        ["--db", sqlite_store.url.sqlalchemy, "analyse", "equality"],
+        env={"COLUMNS": "160"},
+    )
+    assert result.exit_code == 0, result.output
+    white = next(line for line in result.stdout.splitlines() if "│ White" in line)
+    assert white.rstrip(" │").endswith("n/a")
+    assert "n/a-n/a" not in result.stdout

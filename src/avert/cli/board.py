@@ -131,7 +131,10 @@ def _fmt(value: object) -> str:
 
 
 def _ci(row: Mapping[str, object]) -> str:
-    """A row's 95 % confidence interval, ``low-high``."""
+    """A row's 95 % confidence interval, ``low-high``; one ``n/a`` when it has none
+    (e.g. the White row of an equality table, the reference of every ratio)."""
+    if row["ci_low"] is None and row["ci_high"] is None:
+        return "n/a"
     return f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}"
 
 
