@@ -120,6 +120,11 @@ def test_performance_and_equality_pages(board_app: FastAPI) -> None:
     assert "Equality Impact Assessment" in eq.text
     assert "No ethnicity stated" in eq.text
     assert len(_svgs(eq.text)) >= 3
+    assert "Searches by test-force" in eq.text
+    other = client.get("/equality?month=2024-12&force=other-force")
+    assert other.status_code == 200
+    assert "No stops in the store for this force and window" in other.text
+    assert 'name="force" value="other-force"' in other.text
     assert client.get("/performance?month=nonsense").status_code == 400
 
 
