@@ -103,3 +103,38 @@ def test_near_repeat_zones_only_when_contagion_found() -> None:
     )
     assert none.zones.is_empty()
     assert "No near-repeat contagion" in none.note
+
+
+def test_hotspots_table_says_counts_and_cut(monkeypatch: object) -> None:
+    """The table is cut at 50 cells: it says so, with the cells of each pattern."""
+    import pytest
+
+    import avert.workflows.places as places
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    patterns = ["new"] * 30 + ["consecutive"] * 5 + ["sporadic"] * 25
+    frame = pl.DataFrame(
+        {
+            "cell_id": [f"150m:E{k}:N1" for k in range(60)],
+            "pattern": patterns,
+            "hot_slices": [1] * 60,
+            "trend_z": [1.0] * 60,
+            "trend_p": [0.5] * 60,
+        }
+    )
+    monkeypatch.setattr(places, "run_emerging", lambda *a, **k: frame)
+    monkeypatch.setattr(
+        "avert.cli.analyse_places.read_events", lambda *a, **k: pl.DataFrame()
+    )
+    args = ["analyse", "hotspots", "--at", "2025-01-05"]
+    res = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "60 cells with a pattern: 30 new, 5 consecutive, 25 sporadic." in res.output
+    assert "First 50 of 60 cells" in res.output
+    assert res.output.count("sporadic") == 1 + 15  # the count line and 15 rows
+    every = CliRunner().invoke(app, [*args, "--limit", "0"], env={"COLUMNS": "200"})
+    assert "First" not in every.output
+    assert every.output.count("sporadic") == 1 + 25
+    payload = json.loads(CliRunner().invoke(app, [*args, "--json"]).output)
+    assert payload["counts"] == {"new": 30, "consecutive": 5, "sporadic": 25}
+    assert len(payload["cells"]) == 60

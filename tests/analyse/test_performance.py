@@ -382,3 +382,34 @@ def test_xmr_chart_and_harm_verdict() -> None:
     assert row["rate_ratio"] == pytest.approx(math.exp(fit.params[-1]), rel=1e-6)
     assert res.series[0].spc is not None
     assert res.series[0].spc.kind == "x"
+
+
+def test_insufficient_data_says_what_is_missing() -> None:
+    """The reason names the months given against the minimum, or the events."""
+    months = pl.date_range(dt.date(2024, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True)
+    short = pl.DataFrame(
+        {
+            "area": "A",
+            "category": "all",
+            "flag": "all",
+            "period": months,
+            "count": [30] * 12,
+        }
+    )
+    res = performance(
+        short,
+        baseline=(dt.date(2024, 1, 1), dt.date(2024, 9, 30)),
+        recent=(dt.date(2024, 10, 1), dt.date(2024, 12, 31)),
+    )
+    (row,) = res.to_dict()["verdicts"]
+    assert row["verdict"] == "insufficient_data"
+    assert row["reason"] == (
+        "the baseline has 9 months; the seasonal model needs at least 12"
+    )
+    few = performance(
+        _frame({"A": np.array([0] * 20 + [1] * 16)}), baseline=BASE, recent=RECENT
+    )
+    assert few.series[0].reason == "4 events in the baseline; at least 20 are needed"
+    judged = performance(_frame({"A": np.full(36, 40)}), baseline=BASE, recent=RECENT)
+    assert judged.series[0].verdict != "insufficient_data"
+    assert judged.series[0].reason is None

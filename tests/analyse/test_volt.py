@@ -176,3 +176,31 @@ def test_trend_needs_both_halves_of_the_window(
     assert any(
         "Trend unavailable: the incidents start 2024-03-01" in n for n in res.notes
     )
+
+
+def test_last_precision_says_a_month_only_last_time() -> None:
+    """police.uk rows are dated the first of their month: ``last_precision`` says
+    so, and the CLI shows the month alone."""
+    from avert.analyse.volt import place_profiles
+    from avert.cli.analyse_volt import _when
+
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["m1", "m2", "m3", "e1", "e2"],
+            "occurred_from": [
+                dt.datetime(2024, 5, 1),
+                dt.datetime(2024, 6, 1),
+                dt.datetime(2024, 6, 1),
+                dt.datetime(2024, 6, 1),  # B's last time is also exact: the finer
+                dt.datetime(2024, 6, 20, 21, 30),
+            ],
+            "time_precision": ["month", "month", "month", "exact", "exact"],
+            "lsoa": ["A", "A", "B", "B", "C"],
+        }
+    )
+    places = place_profiles(incidents, at=AT)
+    got = {r["place_id"]: r["last_precision"] for r in places.iter_rows(named=True)}
+    assert got == {"A": "month", "B": "exact", "C": "exact"}
+    assert _when(dt.datetime(2018, 7, 1), "month") == "2018-07"
+    assert _when(dt.datetime(2018, 7, 14), "day") == "2018-07-14"
+    assert _when(dt.datetime(2018, 7, 14, 21, 30), "exact") == "2018-07-14 21:30"

@@ -384,3 +384,126 @@ def test_performance_categories_add_up_to_the_total_on_police_uk_rows(
     assert {v["category"] for v in parts} >= {"police.uk: violence and sexual offences"}
     assert sum(v["baseline_count"] for v in parts) == total["baseline_count"]
     assert sum(v["recent_count"] for v in parts) == total["recent_count"]
+
+
+def test_performance_cli_says_why_data_are_insufficient(sqlite_store: Store) -> None:
+    """A 9-month baseline: the table's note and the JSON say 9 of the 12 months."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    window = [
+        "--baseline-from",
+        "2024-01-01",
+        "--baseline-to",
+        "2024-09-30",
+        "--from",
+        "2024-10-01",
+        "--to",
+        "2024-12-31",
+        "--no-categories",
+    ]
+    out = " ".join(_performance(sqlite_store, *window).split())
+    assert (
+        "insufficient_data (every series): the baseline has 9 months; the seasonal "
+        "model needs at least 12." in out
+    )
+    rows = json.loads(_performance(sqlite_store, *window, "--json"))["verdicts"]
+    assert {r["reason"] for r in rows} == {
+        "the baseline has 9 months; the seasonal model needs at least 12"
+    }
+
+
+def test_equality_names_its_force_and_asks_for_one_among_several(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """One force's stops: named. Two forces' stops: not mixed, a choice asked for."""
+    from avert.errors import ConfigError
+    from avert.workflows.board import run_equality
+
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    found = run_equality(sqlite_store)
+    assert found.forces == ("test-force",)
+    assert found.to_dict()["forces"] == ["test-force"]
+    assert found.force.frame["area"].unique().to_list() == ["test-force"]
+    other = pl.DataFrame(
+        {
+            "stop_id": ["o1", "o2", "o3"],
+            "source": ["t"] * 3,
+            "force": ["other-force"] * 3,
+            "occurred_at": [dt.datetime(2024, 2, 3)] * 3,
+            "lat": [53.001] * 3,
+            "lon": [-1.0] * 3,
+            "ethnicity": ["White"] * 3,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("stops", other)
+    with pytest.raises(
+        ConfigError,
+        match=r"of 2 forces \(test-force \(60\), "
+        r"other-force \(3\)\): choose one with --force",
+    ):
+        run_equality(sqlite_store)
+    chosen = run_equality(sqlite_store, force="other-force", areas=["Alpha"])
+    assert chosen.forces == ("other-force",)
+    assert int(chosen.force.frame["searches"].sum()) == 3
+    out = " ".join(_cli_error(sqlite_store, "analyse", "equality").split())
+    assert "choose one with --force" in out
+
+
+def _cli_error(store: Store, *args: str) -> str:
+    """The error of a command that fails (its exception: the entry point prints it)."""
+    result = CliRunner().invoke(app, ["--db", store.url.sqlalchemy, *args])
+    assert result.exit_code != 0, result.output
+    return f"{result.output}{result.exception}"
+
+
+def test_equality_without_lsoa_rows_says_they_are_missing(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Only local-authority census rows: the error names the LSOA rows it lacks."""
+    from avert.errors import NotFound
+    from avert.workflows.board import run_equality
+
+    utla = tmp_path / "utla-2021.csv"
+    utla.write_text(
+        "area,area_name,ethnicity,population\n"
+        "E09000001,City of London,White,5955\nE09000001,City of London,Black,233\n",
+        encoding="utf-8",
+    )
+    _invoke(sqlite_store, "ingest", "population", str(utla), "--area-type", "utla")
+    stops = pl.DataFrame(
+        {
+            "stop_id": ["s1", "s2"],
+            "source": ["t"] * 2,
+            "force": ["city-of-london"] * 2,
+            "occurred_at": [dt.datetime(2019, 1, 3)] * 2,
+            "lat": [51.515] * 2,
+            "lon": [-0.09] * 2,
+            "ethnicity": ["White", "Black"],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("stops", stops)
+    with pytest.raises(NotFound) as err:
+        run_equality(sqlite_store)
+    text = str(err.value)
+    assert "no LSOA census rows with their parent area (only utla rows" in text
+    assert "--areas" in text
+    found = run_equality(sqlite_store, areas=["City of London"])
+    assert found.forces == ("city-of-london",)
+
+
+def test_equality_table_prints_one_na_for_no_interval(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The White row (the reference) has no interval: one 'n/a', not 'n/a-n/a'."""
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    result = CliRunner().invoke(
+        app,
+        ["--db", sqlite_store.url.sqlalchemy, "analyse", "equality"],
+        env={"COLUMNS": "160"},
+    )
+    assert result.exit_code == 0, result.output
+    white = next(line for line in result.stdout.splitlines() if "│ White" in line)
+    assert white.rstrip(" │").endswith("n/a")
+    assert "n/a-n/a" not in result.stdout

@@ -120,6 +120,11 @@ def test_performance_and_equality_pages(board_app: FastAPI) -> None:
     assert "Equality Impact Assessment" in eq.text
     assert "No ethnicity stated" in eq.text
     assert len(_svgs(eq.text)) >= 3
+    assert "Searches by test-force" in eq.text
+    other = client.get("/equality?month=2024-12&force=other-force")
+    assert other.status_code == 200
+    assert "No stops in the store for this force and window" in other.text
+    assert 'name="force" value="other-force"' in other.text
     assert client.get("/performance?month=nonsense").status_code == 400
 
 
@@ -127,3 +132,73 @@ def test_officers_may_not_open_the_board_pages(board_app: FastAPI) -> None:
     client = signed_in(board_app, "officer")
     assert client.get("/performance").status_code == 403
     assert client.get("/equality").status_code == 403
+
+
+def test_board_pack_says_why_a_verdict_is_insufficient(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A category with 5 baseline events: the statistics row and the pack say so."""
+    import polars as pl
+
+    few = pl.DataFrame(
+        {
+            "incident_id": [f"w{k}" for k in range(10)],
+            "source": "test",
+            "time_precision": "exact",
+            "occurred_from": [
+                dt.datetime(2022 + 2 * (k // 5), 3, 1 + k, 12) for k in range(10)
+            ],
+            "borough": "West",
+            "crime_type": "Possession of weapons",
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+        tx.append("incidents", few)
+    stats = board_statistics(sqlite_store, end=dt.date(2024, 12, 31), equality=False)
+    rows = {r["category"]: r for r in stats["performance"]["series"]}
+    weapons = rows["Possession of weapons"]
+    assert weapons["verdict"] == "insufficient_data"
+    reason = "5 events in the baseline; at least 20 are needed"
+    assert weapons["reason"] == reason
+    assert rows["all"]["reason"] is None
+    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    from avert.workflows.delivery import board_pack
+
+    (html_path,) = board_pack(
+        sqlite_store, settings, month="2024-12", out_dir=tmp_path / "pack", pdf=False
+    )
+    assert reason in html_path.read_text(encoding="utf-8")
+
+
+def test_board_pack_takes_force_and_areas(sqlite_store: Store, tmp_path: Path) -> None:
+    """``avert board pack --force --areas``: the equality section of that force and
+    those areas, as ``avert analyse equality`` gives them."""
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    _stocked(sqlite_store, tmp_path)
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "board",
+            "pack",
+            "--month",
+            "2024-12",
+            "--out",
+            str(tmp_path / "pack"),
+            "--no-pdf",
+            "--force",
+            "test-force",
+            "--areas",
+            "Beta",
+        ],
+        env={"AVERT_PSEUDONYM_KEY": "k" * 40},
+    )
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "pack" / "board-pack-2024-12.html").read_text(encoding="utf-8")
+    assert "Searches by test-force 2024-01-01 to 2024-12-31" in html
+    assert "census 2011 residents of Beta." in html

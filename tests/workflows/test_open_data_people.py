@@ -33,3 +33,20 @@ def test_no_such_note_when_people_are_recorded(sqlite_store: Store) -> None:
     (result,) = run_risk(sqlite_store, kind="victim")
     assert NO_PEOPLE_NOTE not in result.notes
     assert NO_PEOPLE_NOTE not in groups_report(sqlite_store).notes
+
+
+def test_offender_concentration_on_police_uk_data_names_the_cause(
+    sqlite_store: Store,
+) -> None:
+    """Not 'no measure in the window' (there is violence): no one is named."""
+    from avert.analyse.concentration import NO_MEASURE_NOTE
+    from avert.workflows.analysis import run_concentration
+
+    report = load_files(sqlite_store, [DATA / "policeuk" / "2019-06"])
+    refresh_after_load(sqlite_store, report, definition="avb-2010")
+    for entity in ("offender", "victim"):
+        result = run_concentration(sqlite_store, entity=entity)
+        assert NO_PEOPLE_NOTE in result.notes
+        assert NO_MEASURE_NOTE not in result.notes
+    places = run_concentration(sqlite_store, entity="place")
+    assert NO_PEOPLE_NOTE not in places.notes

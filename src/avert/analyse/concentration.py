@@ -81,6 +81,8 @@ Values = pl.Series | npt.NDArray[Any] | Sequence[float]
 DEFAULT_TOPS: Final = (0.01, 0.05, 0.1, 0.2)
 #: Shares of the measure whose smallest carrying fraction of entities is reported.
 DEFAULT_SHARES: Final = (0.5, 0.8)
+#: The note of a result whose measure sums to zero.
+NO_MEASURE_NOTE: Final = "No measure in the window: concentration is undefined (null)."
 _SOURCE: Final = (
     "Lorenz curve and Gini; generalised Gini G' = max(1, n/N)(G - 1) + 1 of Bernasco & "
     "Steenbeek (2017) J. Quant. Criminol. 33:451-467; power few (Sherman 2007); law of "
@@ -444,7 +446,7 @@ def concentration_from_values(
     )
     all_notes = list(notes)
     if total <= 0:
-        all_notes.append("No measure in the window: concentration is undefined (null).")
+        all_notes.append(NO_MEASURE_NOTE)
     return ConcentrationResult(
         frame=per,
         params=dict(params or {}),

@@ -94,14 +94,40 @@ def _harm(incidents: pl.DataFrame) -> pl.Expr:
     return pl.lit(None, dtype=pl.Float64)
 
 
+#: Time precisions, finest first (``avert.schema.TIME_PRECISIONS``).
+_PRECISION_RANK: Final = {"exact": 0, "day": 1, "month": 2}
+
+
+def _precision(incidents: pl.DataFrame) -> pl.Expr:
+    """The rank of each incident's time precision (0 exact, 1 day, 2 month)."""
+    if "time_precision" not in incidents.columns:
+        return pl.lit(0, dtype=pl.Int64).alias("precision")
+    return (
+        pl.col("time_precision")
+        .replace_strict(_PRECISION_RANK, default=0, return_dtype=pl.Int64)
+        .alias("precision")
+    )
+
+
 def _profile(
     keyed: pl.DataFrame, key: str, *, at: dt.datetime, window_days: int
 ) -> pl.DataFrame:
-    """Aggregate (key, incident_id, occurred_from, harm) rows into a profile."""
+    """Aggregate (key, incident_id, occurred_from, harm, precision) rows into a
+    profile. ``last_precision``: how precise ``last_at`` is (``exact``, ``day`` or
+    ``month``, the finest among the events at that time): a police.uk record is
+    dated the first of its month and says no more."""
     mid = at - dt.timedelta(days=window_days / 2)
+    if "precision" not in keyed.columns:
+        keyed = keyed.with_columns(pl.lit(0, dtype=pl.Int64).alias("precision"))
+    names = {rank: name for name, rank in _PRECISION_RANK.items()}
     return (
         keyed.group_by(key)
         .agg(
+            pl.col("precision")
+            .filter(pl.col("occurred_from") == pl.col("occurred_from").max())
+            .min()
+            .replace_strict(names, default="exact", return_dtype=pl.String)
+            .alias("last_precision"),
             pl.len().cast(pl.Int64).alias("n_incidents"),
             pl.col("harm").sum().alias("harm_days"),
             pl.col("harm").is_null().all().alias("_no_harm"),
@@ -156,8 +182,10 @@ def person_profiles(
     -------
     pl.DataFrame
         ``person_id``, ``n_incidents``, ``harm_days``, ``first_at``, ``last_at``,
-        ``n_later_half``, ``n_repeats``, ``n_earlier_half``, ``days_since_last``,
-        ``trend``; sorted by harm, then incidents, then ``person_id``.
+        ``last_precision`` (``exact``, ``day`` or ``month``: how precise
+        ``last_at`` is), ``n_later_half``, ``n_repeats``, ``n_earlier_half``,
+        ``days_since_last``, ``trend``; sorted by harm, then incidents, then
+        ``person_id``.
     """
     check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
     check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
@@ -185,6 +213,7 @@ def _window_involvements(
         pl.col("incident_id"),
         pl.col("occurred_from"),
         _harm(incidents).alias("harm"),
+        _precision(incidents),
     ]
     if with_place:
         cols.append(_place_col(incidents, cell_size_m))
@@ -200,7 +229,7 @@ def _window_involvements(
 def _people_keyed(joined: pl.DataFrame, roles: Sequence[str]) -> pl.DataFrame:
     """One row per (person, incident) in ``roles``."""
     keyed = joined.filter(pl.col("role").is_in(list(roles))).select(
-        "incident_id", "person_id", "occurred_from", "harm"
+        "incident_id", "person_id", "occurred_from", "harm", "precision"
     )
     if len(set(roles)) > 1:  # (incident, person, role) is the key: one role is unique
         keyed = keyed.unique(["incident_id", "person_id"])
@@ -244,11 +273,13 @@ def place_profiles(
 
 
 def _place_keyed(inc: pl.DataFrame, cell_size_m: float | None) -> pl.DataFrame:
-    """One row per incident with a place: incident_id, occurred_from, harm, place_id."""
+    """One row per incident with a place: incident_id, occurred_from, harm,
+    precision, place_id."""
     return inc.select(
         "incident_id",
         "occurred_from",
         _harm(inc).alias("harm"),
+        _precision(inc),
         _place_col(inc, cell_size_m),
     ).filter(pl.col("place_id").is_not_null())
 

@@ -203,11 +203,20 @@ def hotspots(
     alpha: _ALPHA = 0.05,
     csv: _CSV = None,
     all_incidents: AllIncidentsOpt = False,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", help="Cells shown in the table (0: every cell)."),
+    ] = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """Emerging hot spots: new, intensifying, persistent, diminishing, sporadic ... cells."""
+    """Emerging hot spots: new, intensifying, persistent, diminishing, sporadic ... cells.
+
+    The table lists the cells by pattern (new first) and, within one, by trend z;
+    a line above it gives the cells of each pattern and, when the table is cut,
+    how many of them it shows.
+    """
     from avert.report.payload import json_object
-    from avert.workflows.places import run_emerging
+    from avert.workflows.places import emerging_counts, run_emerging
 
     end = when(ctx, at, "--at")
     frame = run_emerging(
@@ -219,12 +228,27 @@ def hotspots(
         radius=radius,
         alpha=alpha,
     )
+    counts = emerging_counts(frame)
     if as_json:
-        print_json(json_object({"cells": frame}))
+        print_json(json_object({"counts": counts, "cells": frame}))
         return
-    _table(
-        frame.select("cell_id", "pattern", "hot_slices", "trend_z", "trend_p"), limit=50
+    if limit < 0:
+        raise typer.BadParameter("must be 0 or more", param_hint="--limit")
+    shown = frame.height if limit == 0 else min(limit, frame.height)
+    console.print(
+        f"{frame.height} cells with a pattern"
+        + (": " + ", ".join(f"{n} {p}" for p, n in counts.items()) if counts else "")
+        + "."
     )
+    _table(
+        frame.select("cell_id", "pattern", "hot_slices", "trend_z", "trend_p"),
+        limit=shown,
+    )
+    if shown < frame.height:
+        console.print(
+            f"First {shown} of {frame.height} cells (by pattern, then trend z; "
+            "--limit 0 or --json shows every cell)."
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,8 @@ from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import polars as pl
     from rich.text import Text
 
@@ -186,7 +188,7 @@ def volt(
                 _days(row["harm_days"]),
                 f"{row['n_repeats']:,}",
                 "n/a" if row["trend"] is None else f"{row['trend']:+d}",
-                str(row["last_at"])[:16],
+                _when(row["last_at"], row.get("last_precision")),
             ]
             for row in result.places.head(top).iter_rows(named=True)
         ],
@@ -195,6 +197,18 @@ def volt(
         for key, value in result.overlaps.items():
             console.print(f"{key}: {value}")
     print_notes(result.notes)
+
+
+#: How a time of each precision is shown: a month-only record as its month.
+_TIME_FORMATS = {"month": "%Y-%m", "day": "%Y-%m-%d"}
+
+
+def _when(value: dt.datetime | None, precision: str | None) -> str:
+    """A time as precise as it is known: ``2018-07`` for a month-only record
+    (police.uk), ``2018-07-14`` for a day, ``2018-07-14 21:30`` otherwise."""
+    if value is None:
+        return "n/a"
+    return value.strftime(_TIME_FORMATS.get(precision or "", "%Y-%m-%d %H:%M"))
 
 
 def _days(value: float | None) -> str:

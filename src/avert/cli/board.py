@@ -7,7 +7,7 @@ objects of ``docs/performance.md`` and ``docs/equality.md``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -28,6 +28,7 @@ from avert.cli.ingest import _show as show_load
 from avert.config.choices import AREA_FIELDS
 
 if TYPE_CHECKING:
+    from avert.analyse.performance import SeriesResult
     from avert.workflows.board import Family, Unit
 
 __all__ = ["register"]
@@ -130,7 +131,10 @@ def _fmt(value: object) -> str:
 
 
 def _ci(row: Mapping[str, object]) -> str:
-    """A row's 95 % confidence interval, ``low-high``."""
+    """A row's 95 % confidence interval, ``low-high``; one ``n/a`` when it has none
+    (e.g. the White row of an equality table, the reference of every ratio)."""
+    if row["ci_low"] is None and row["ci_high"] is None:
+        return "n/a"
     return f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}"
 
 
@@ -248,13 +252,33 @@ def performance(
         ],
         rows,
     )
-    print_notes(result.notes)
+    print_notes((*_insufficient_notes(result.series), *result.notes))
+
+
+def _insufficient_notes(series: Sequence[SeriesResult]) -> list[str]:
+    """One note per reason of the ``insufficient_data`` verdicts, naming its series
+    (all of them when every series has it)."""
+    by_reason: dict[str, list[str]] = {}
+    for s in series:
+        if s.reason:
+            by_reason.setdefault(s.reason, []).append(
+                "/".join((s.area, s.category, s.flag))
+            )
+    return [
+        f"insufficient_data ({'every series' if len(names) == len(series) else ', '.join(names)}): {reason}."
+        for reason, names in by_reason.items()
+    ]
 
 
 def equality(
     ctx: typer.Context,
     force: Annotated[
-        str | None, typer.Option("--force", help="Force of the stops (stops.force).")
+        str | None,
+        typer.Option(
+            "--force",
+            help="Force of the stops (stops.force; needed when the window holds "
+            "several forces' stops).",
+        ),
     ] = None,
     date_from: Annotated[
         dt.datetime | None, typer.Option("--from", help="First day.")
@@ -330,7 +354,8 @@ def equality(
     console.print(
         styled(
             ("Stop and search by ethnic group", "bold"),
-            f" — force area: {', '.join(result.force_areas)} "
+            f" — {', '.join(result.forces) or 'stops of no named force'}; force "
+            f"area: {', '.join(result.force_areas)} "
             f"(census {result.population_year})",
         )
     )

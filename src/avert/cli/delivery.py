@@ -263,16 +263,39 @@ def board_pack(
     no_pdf: Annotated[
         bool, typer.Option("--no-pdf", help="Skip the PDF (HTML only).")
     ] = False,
+    force: Annotated[
+        str | None,
+        typer.Option(
+            "--force",
+            help="Force of the equality section's stops (stops.force; needed when "
+            "the store holds several forces' stops).",
+        ),
+    ] = None,
+    areas: Annotated[
+        str | None,
+        typer.Option(
+            "--areas",
+            help="Comma-separated local authorities making up the force area of the "
+            "equality section (default: inferred from where the stops fall).",
+        ),
+    ] = None,
     _pdf: PdfOpt = False,
 ) -> None:
     """Write the month's board pack (HTML and PDF): plan status, overdue and
-    completed actions with evidence, the principle checks."""
+    completed actions with evidence, the principle checks, performance verdicts and
+    stop and search equality (as 'avert analyse equality')."""
     from avert.workflows import delivery
 
     check_out_dir(out)
     settings = get_settings(ctx)
     written = delivery.board_pack(
-        get_store(ctx), settings, month=month, out_dir=out, pdf=not no_pdf
+        get_store(ctx),
+        settings,
+        month=month,
+        out_dir=out,
+        pdf=not no_pdf,
+        force=force,
+        areas=[a.strip() for a in areas.split(",") if a.strip()] if areas else None,
     )
     for path in written:
         console.print(f"wrote {path}")

@@ -93,11 +93,20 @@ def performance(
 
 @router.get("/equality")
 @requires("view-equality")
-def equality(request: Request, month: str | None = None) -> Response:
-    """Stop and search against residents and the Equality Impact Assessment."""
+def equality(
+    request: Request, month: str | None = None, force: str | None = None
+) -> Response:
+    """Stop and search against residents and the Equality Impact Assessment, of
+    ``force``'s stops (needed when the store holds several forces' stops)."""
     end = _month_end(request, month)
     ctx = _ctx(request)
+    chosen = (force or "").strip() or None
     stats = board_statistics_view(
-        ctx.store, ctx.board_stats, end=end, performance=False
+        ctx.store, ctx.board_stats, end=end, performance=False, force=chosen
     )
-    return _page(request, "equality.html", stats=stats, form={"month": f"{end:%Y-%m}"})
+    return _page(
+        request,
+        "equality.html",
+        stats=stats,
+        form={"month": f"{end:%Y-%m}", "force": chosen or ""},
+    )

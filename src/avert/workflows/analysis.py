@@ -23,6 +23,7 @@ from typing import Final, Literal
 import polars as pl
 
 from avert.analyse.concentration import (
+    NO_MEASURE_NOTE,
     ConcentrationResult,
     Entity,
     Measure,
@@ -294,6 +295,12 @@ def run_concentration(
             user=user,
             groups=result.frame.height,
         )
+    if involvements is not None and involvements.height == 0:
+        from dataclasses import replace
+
+        # no one is named: say so, not that the window has no measure
+        kept = tuple(n for n in result.notes if n != NO_MEASURE_NOTE)
+        result = replace(result, notes=(NO_PEOPLE_NOTE, *kept))
     return _with_notes(result, frames.notes)
 
 

@@ -7,7 +7,7 @@ The only place where the store, the population parsers and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -290,10 +290,13 @@ class BoardEquality:
     population_year: int | None = None
     notes: tuple[str, ...] = ()
     eia: Mapping[str, Any] = field(default_factory=dict)
+    #: the forces whose stops are counted (``stops.force``)
+    forces: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
         return {
+            "forces": list(self.forces),
             "force": self.force.to_dict(),
             "areas": self.areas.to_dict() if self.areas else None,
             "lists": [m.to_dict() for m in self.lists],
@@ -324,7 +327,9 @@ def run_equality(
     Parameters
     ----------
     force
-        Keep the stops of this force (``stops.force``); None: every stop.
+        Keep the stops of this force (``stops.force``); None: the one force of the
+        stops in the window (:class:`~avert.errors.ConfigError` naming the forces
+        when they hold several: their stops are not mixed against one area).
     date_from, date_to
         Window on ``occurred_at`` (inclusive days).
     population_year
@@ -357,6 +362,7 @@ def run_equality(
             "No stops in the store for this force and window ('avert ingest policeuk')."
         )
         raise NotFound(msg)
+    forces = _one_force(stops, force)
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
     year = _census_year(pops, lsoa_rows, population_year)
@@ -376,6 +382,7 @@ def run_equality(
             _residents_per_parent(eth_rows),
             min_share=min_share,
             notes=notes,
+            unplaced=lambda: _why_unplaced(store, stops, pops, lsoa_rows, max_km),
         )
     )
     by_area = group_residents(eth_rows, list(force_areas), year=year)
@@ -386,7 +393,7 @@ def run_equality(
         stops,
         by_area,
         police_age_residents(pops, list(force_areas)),
-        label=force or "force area",
+        label=force or (forces[0] if len(forces) == 1 else "force area"),
         ethnicity=ethnicity,
         notes=notes,
     )
@@ -412,7 +419,72 @@ def run_equality(
         population_year=year,
         notes=tuple(notes),
         eia=eia,
+        forces=forces,
     )
+
+
+def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
+    """The force of ``stops`` (the one asked, else the only one there); raise
+    :class:`ConfigError` naming the forces, most stops first, when there are several
+    and none was asked."""
+    if force:
+        return (force,)
+    per_force = (
+        stops.filter(pl.col("force").is_not_null())
+        .group_by("force")
+        .agg(pl.len().alias("stops"))
+        .sort(["stops", "force"], descending=[True, False])
+    )
+    if per_force.height <= 1:
+        return tuple(per_force["force"].to_list())
+    said = ", ".join(
+        f"{r['force']} ({r['stops']:,})" for r in per_force.head(5).to_dicts()
+    )
+    more = per_force.height - 5
+    msg = (
+        f"The stops in this window are of {per_force.height} forces ({said}"
+        + (f" and {more} more" if more > 0 else "")
+        + "): choose one with --force, e.g. --force "
+        + str(per_force["force"][0])
+        + "; one force's searches are set against its own area's residents."
+    )
+    raise ConfigError(msg)
+
+
+def _why_unplaced(
+    store: Store,
+    stops: pl.DataFrame,
+    pops: pl.DataFrame,
+    lsoa_rows: pl.DataFrame,
+    max_km: float,
+) -> str:
+    """Why no stop could be placed in an area: what is missing, first to last."""
+    with_parent = lsoa_rows.filter(
+        pl.col("parent_area").is_not_null() & (pl.col("parent_area") != "")
+    )
+    if with_parent.height == 0:
+        kinds = sorted(set(pops["area_type"].drop_nulls().to_list()))
+        loaded = (
+            f"only {', '.join(kinds)} rows are loaded"
+            if kinds
+            else "no population rows are loaded"
+        )
+        return (
+            f"no LSOA census rows with their parent area ({loaded}); stops are "
+            "placed in LSOAs by their centroids and counted in the LSOAs' parent "
+            "areas: load LSOA ethnic-group rows that name each LSOA's local "
+            "authority (e.g. the 2011 Census by LSOA, with lad_name) with 'avert "
+            "ingest population' and LSOA centroids with 'avert ingest centroids'"
+        )
+    centroids = store.read_frame("area_centroids", columns=["area"])
+    if centroids.join(with_parent.select("area"), on="area", how="semi").height == 0:
+        return (
+            "no centroids for the loaded LSOAs: load them with 'avert ingest centroids'"
+        )
+    located = stops.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    if located.height == 0:
+        return "no stop has a latitude and longitude"
+    return f"no stop lies within {max_km:g} km of a loaded LSOA centroid"
 
 
 def _days_where(
@@ -501,6 +573,7 @@ def _force_areas(
     *,
     min_share: float,
     notes: list[str],
+    unplaced: Callable[[], str] | None = None,
 ) -> tuple[str, ...]:
     """The local authorities policed by the force, inferred from where its stops fall.
 
@@ -512,13 +585,16 @@ def _force_areas(
     is in when its own rate is at least :data:`FORCE_AREA_MIN_RATE_RATIO` of it and
     it holds :data:`FORCE_AREA_MIN_STOPS` or more stops. ``residents``: ``parent``,
     ``residents`` (the census of the denominators). The rule and the areas left out
-    with the most stops are said in a note.
+    with the most stops are said in a note. ``unplaced`` says why no stop could be
+    placed, when none was.
     """
     located = placed.filter(pl.col("parent").is_not_null())
     if located.height == 0:
+        why = f": {unplaced()}" if unplaced is not None else ""
         msg = (
-            "Cannot tell the force area: no stop could be placed. Give the areas "
-            "(--areas 'Barnsley,Doncaster,...')."
+            f"Cannot tell the force area: no stop could be placed{why}. Or give the "
+            "force area's local authorities with --areas 'Barnsley,Doncaster,...' "
+            "(avert analyse equality, avert board pack)."
         )
         raise NotFound(msg)
     per_area = (
@@ -718,14 +794,19 @@ def board_statistics(
     equality_months: int = 12,
     performance: bool = True,
     equality: bool = True,
+    force: str | None = None,
+    areas: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Performance verdicts and equality figures with their SVG charts, for pages.
 
     Performance: :func:`run_performance` over :func:`board_windows` ending with
     ``end``'s month (monthly series, force total, categories and flags, or per
     ``by`` area). Equality: :func:`run_equality` over the ``equality_months`` months
-    to the end of ``end``'s month. A part that cannot be computed (too little data,
-    no stops, no census denominators) says why in its ``note``; the other part is
+    to the end of ``end``'s month, of ``force``'s stops (None: the one force of the
+    stops) against the residents of ``areas`` (None: inferred from where the stops
+    fall). A part that cannot be computed (too little data, no stops, stops of
+    several forces and none chosen, no census denominators) says why in its
+    ``note``; the other part is
     still given; ``performance=False`` or ``equality=False`` leaves that part out
     (``available`` false, no note). Every chart is an SVG string
     (``avert.report.board_charts``).
@@ -785,28 +866,33 @@ def board_statistics(
     e_to = first_of_month(end, 1) - dt.timedelta(days=1)
     try:
         found = (
-            run_equality(store, date_from=e_from, date_to=e_to) if equality else None
+            run_equality(
+                store, force=force, areas=areas, date_from=e_from, date_to=e_to
+            )
+            if equality
+            else None
         )
-    except (NotFound, SchemaError) as err:
+    except (NotFound, SchemaError, ConfigError) as err:
         found, eq["note"] = None, str(err)
     if found is not None:
-        force = found.force
+        whole = found.force
         eq.update(
             available=True,
             window=(e_from, e_to),
+            forces=list(found.forces),
             population_year=found.population_year,
             force_areas=list(found.force_areas),
-            rates=force.frame.to_dicts(),
-            by_legislation=force.by_legislation.to_dicts(),
-            by_age=force.by_age.to_dicts(),
-            outcomes=force.outcomes.to_dicts(),
-            not_stated=force.not_stated.to_dicts(),
+            rates=whole.frame.to_dicts(),
+            by_legislation=whole.by_legislation.to_dicts(),
+            by_age=whole.by_age.to_dicts(),
+            outcomes=whole.outcomes.to_dicts(),
+            not_stated=whole.not_stated.to_dicts(),
             areas=found.areas.frame.to_dicts() if found.areas is not None else [],
             eia=dict(found.eia),
-            charts=equality_charts(force),
-            notes=[*found.notes, *force.notes],
-            method=force.method,
-            source=force.source,
+            charts=equality_charts(whole),
+            notes=[*found.notes, *whole.notes],
+            method=whole.method,
+            source=whole.source,
         )
     out["equality"] = eq
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -109,6 +110,27 @@ def run_gistar(
     return replace(res, frame=_cell_ids(res.frame, grid))
 
 
+#: The emerging hot spot patterns in the order :func:`run_emerging` lists them.
+EMERGING_PATTERNS: Final = (
+    "new",
+    "intensifying",
+    "consecutive",
+    "persistent",
+    "sporadic",
+    "oscillating",
+    "diminishing",
+    "historical",
+)
+
+
+def emerging_counts(frame: pl.DataFrame) -> dict[str, int]:
+    """Cells per pattern of :func:`run_emerging`'s output, in its order (patterns
+    with no cell left out)."""
+    counts = dict(frame["pattern"].value_counts().iter_rows()) if frame.height else {}
+    ordered = [p for p in EMERGING_PATTERNS if p in counts]
+    return {p: int(counts[p]) for p in [*ordered, *sorted(set(counts) - set(ordered))]}
+
+
 def run_emerging(
     events: pl.DataFrame,
     *,
@@ -135,16 +157,7 @@ def run_emerging(
     flat = np.bincount(k * grid.n_cells + ev.cell, minlength=slices * grid.n_cells)
     cube: npt.NDArray[np.float64] = flat.reshape(slices, *grid.shape).astype(np.float64)
     em = emerging_hotspots(cube, alpha=alpha, radius=radius)
-    order = {
-        "new": 0,
-        "intensifying": 1,
-        "consecutive": 2,
-        "persistent": 3,
-        "sporadic": 4,
-        "oscillating": 5,
-        "diminishing": 6,
-        "historical": 7,
-    }
+    order = {p: k for k, p in enumerate(EMERGING_PATTERNS)}
     return (
         _cell_ids(em.filter(pl.col("pattern") != "none"), grid)
         .with_columns(_o=pl.col("pattern").replace_strict(order, default=9))

@@ -45,7 +45,15 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from avert.analyse.performance._base import DEFAULTS, VERDICTS, Family, Trend, Unit
+from avert.analyse.performance._base import (
+    DEFAULTS,
+    F64,
+    VERDICTS,
+    Bools,
+    Family,
+    Trend,
+    Unit,
+)
 from avert.analyse.performance._seasonal import (
     ChangeEstimate,
     design_matrix,
@@ -115,6 +123,8 @@ class SeriesResult:
     peer_rate_ratio: float | None = None
     confidence: pl.DataFrame | None = None
     measure: str = "count"
+    #: why the verdict is ``insufficient_data`` (None for any other verdict)
+    reason: str | None = None
 
     def row(self) -> dict[str, Any]:
         """The verdict row: area, category, flag, verdict, rate ratio, CI, p-value."""
@@ -127,6 +137,7 @@ class SeriesResult:
             "flag": self.flag,
             "measure": self.measure,
             "verdict": self.verdict,
+            "reason": self.reason,
             "rate_ratio": c.rate_ratio if c else None,
             "ci_low": c.ci_low if c else None,
             "ci_high": c.ci_high if c else None,
@@ -278,6 +289,11 @@ def _series_result(
         category=key[1],
         flag=key[2],
         verdict=word,
+        reason=(
+            _insufficient_reason(periods, counts, values, base, rec, unit, settings)
+            if word == "insufficient_data"
+            else None
+        ),
         change=change,
         below_expected=below,
         looked_at=looked,
@@ -288,6 +304,42 @@ def _series_result(
         target=target_frame,
         measure=str(settings["measure"]),
     )
+
+
+def _insufficient_reason(
+    periods: Sequence[dt.date],
+    counts: F64,
+    values: F64,
+    base: Bools,
+    rec: Bools,
+    unit: Unit,
+    settings: Mapping[str, Any],
+) -> str:
+    """What an ``insufficient_data`` series lacks, in the order :data:`VERDICTS`
+    states the conditions: baseline periods given against the minimum, baseline
+    events, a recent period, a recent event, or the model fit."""
+    n_base, need = int(base.sum()), int(settings["min_baseline_periods"][unit])
+    if n_base < need:
+        return (
+            f"the baseline has {n_base} {unit}{'' if n_base == 1 else 's'}; the "
+            f"seasonal model needs at least {need}"
+        )
+    events, need_events = int(counts[base].sum()), int(settings["min_baseline_events"])
+    if events < need_events:
+        return (
+            f"{events} event{'' if events == 1 else 's'} in the baseline; at least "
+            f"{need_events} are needed"
+        )
+    if not rec.any():
+        return f"no {unit} of the recent period in the data"
+    if values[rec].sum() <= 0:
+        return "no event in the recent period"
+    seen = {p.month for p, b in zip(periods, base, strict=True) if b}
+    unseen = sorted({p.month for p, r in zip(periods, rec, strict=True) if r} - seen)
+    if unseen:
+        names = ", ".join(dt.date(2000, m, 1).strftime("%b") for m in unseen)
+        return f"the baseline has no {names}: the recent period's season is unknown"
+    return "the seasonal model could not be fitted to these counts"
 
 
 def performance(

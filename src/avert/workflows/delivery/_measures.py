@@ -251,6 +251,7 @@ def _measure_row(obj: dict[str, Any], spec: MeasureSpec) -> dict[str, Any]:
         "window_to": None,
         "status": "not_measured",
         "verdict": None,
+        "verdict_reason": None,
         "rate_ratio": None,
         "p_value": None,
         "reason": spec.problem,
@@ -382,6 +383,7 @@ class _Figures:
         series = _series_of(result, spec)
         if series is not None:
             row["verdict"] = series.verdict or None
+            row["verdict_reason"] = series.reason if series.verdict else None
             if series.change is not None:
                 row["rate_ratio"] = series.change.rate_ratio
                 row["p_value"] = series.change.p_value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +93,14 @@ def board_pack(
     month: str,
     out_dir: str | Path,
     pdf: bool = True,
+    force: str | None = None,
+    areas: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Write ``board-pack-YYYY-MM.html`` (and ``.pdf``) in ``out_dir``; audited."""
+    """Write ``board-pack-YYYY-MM.html`` (and ``.pdf``) in ``out_dir``; audited.
+
+    ``force`` and ``areas`` choose the stops and the residents of the equality
+    section, as in :func:`avert.workflows.board.run_equality`.
+    """
     from avert.report import render_html, render_pdf
     from avert.workflows.board import board_statistics
 
@@ -101,7 +108,9 @@ def board_pack(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _first, nxt = _month_bounds(month)
-    stats = board_statistics(store, end=nxt - dt.timedelta(days=1))
+    stats = board_statistics(
+        store, end=nxt - dt.timedelta(days=1), force=force, areas=areas
+    )
     html = render_html(
         "board_pack.html", d=data, stats=stats, title=f"Board pack {month}"
     )
