@@ -65,6 +65,42 @@ def test_toronto_mapping_parses_rows_and_quarantines_with_file_lines(
     assert parsed.rows == inc.height + parsed.problems.height
 
 
+def test_a_time_that_does_not_read_is_quoted_with_what_it_was_read_with(
+    tmp_path: Path,
+) -> None:
+    """The bundle's check sees only the mapped (empty) time; the quarantine reason
+    quotes the file's value and the format (or the hour) it failed with."""
+    parsed = parse_table(
+        _write(tmp_path).read_bytes(),
+        read_mapping(TORONTO_MAPPING),
+        name="tor.csv",
+        crs="EPSG:32617",
+    )
+    reasons = dict(
+        parsed.problems.filter(pl.col("column") == "occurred_at")
+        .select("line", "reason")
+        .iter_rows()
+    )
+    assert reasons[4] == (
+        "time '2021-01-02' with hour '25' does not read as ISO 8601 (or set "
+        "[table].time_format) (occurred_hour: a whole number 0-23)"
+    )
+    assert "not-a-date" in reasons[6]  # read as a date: the bundle's own reason
+    m = tmp_path / "us.toml"
+    m.write_text(
+        "[table]\ntime_format = '%m/%d/%Y %H:%M'\n[columns]\noccurred_at = 'when'\n"
+        "crime_type = 'type'\nlat = 'lat'\nlon = 'lon'\n",
+        encoding="utf-8",
+    )
+    text = "when,type,lat,lon\n01/05/2021 23:30,Robbery,51.5,-0.1\n13/05/2021 23:30,Robbery,51.5,-0.1\n,Robbery,51.5,-0.1\n"
+    us = parse_table(text.encode(), read_mapping(m), name="us.csv", crs="EPSG:27700")
+    got = us.problems.select("line", "reason").sort("line").rows()
+    assert got == [
+        (3, "time '13/05/2021 23:30' does not read with time_format '%m/%d/%Y %H:%M'"),
+        (4, "required value missing"),  # no time given: said as before
+    ]
+
+
 def _toronto_without_categories() -> str:
     return TORONTO_MAPPING.read_text().split("\n[categories]")[0]
 

@@ -224,6 +224,47 @@ def _check_some_time_reads(
     raise IngestError(msg)
 
 
+def _name_unread_times(
+    problems: pl.DataFrame, frame: pl.DataFrame, mapping: TableMapping
+) -> pl.DataFrame:
+    """Say why a row's time was rejected when the file gave one: the bundle's check
+    sees only the mapped (unread, so empty) time and says "required value missing";
+    the reason now quotes the file's value (and hour) and what it was read with."""
+    c = mapping.columns
+    text = pl.col(c["occurred_at"]).cast(pl.String).str.strip_chars()
+    given = [text.alias("_time")]
+    if "occurred_hour" in c:
+        given.append(
+            pl.col(c["occurred_hour"]).cast(pl.String).str.strip_chars().alias("_hour")
+        )
+    values = frame.select(pl.col(LINE_COL).cast(pl.Int64).alias("line"), *given)
+    how = (
+        f"with time_format {mapping.time_format!r}"
+        if mapping.time_format
+        else "as ISO 8601 (or set [table].time_format)"
+    )
+    parts: list[pl.Expr] = [pl.lit("time '"), pl.col("_time"), pl.lit("'")]
+    if "occurred_hour" in c:
+        parts += [pl.lit(" with hour '"), pl.col("_hour").fill_null(""), pl.lit("'")]
+        how += " (occurred_hour: a whole number 0-23)"
+    parts.append(pl.lit(f" does not read {how}"))
+    unread = (
+        (pl.col("column") == "occurred_at")
+        & (pl.col("reason") == "required value missing")
+        & (pl.col("_time").fill_null("") != "")
+    )
+    return (
+        problems.join(values, on="line", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(unread)
+            .then(pl.concat_str(parts))
+            .otherwise(pl.col("reason"))
+            .alias("reason")
+        )
+        .select(problems.columns)
+    )
+
+
 def _check_some_place_fits(
     parsed: Parsed, frame: pl.DataFrame, *, crs: str, name: str
 ) -> None:
@@ -354,6 +395,7 @@ def parse_table(
         problems = problems.with_columns(
             pl.Series("line", lines[problems["line"].to_numpy() - 1].astype(np.int64))
         )
+        problems = _name_unread_times(problems, frame, mapping)
     if bad.height:
         problems = pl.concat(
             [
