@@ -229,3 +229,19 @@ def test_lines_are_physical_after_a_field_over_several_lines(
     assert parsed.problems["line"].to_list() == [5]
     rows = parsed.frames["populations"].sort("area")
     assert rows.select("area", "source_line").rows() == [("E01", 2), ("E03", 6)]
+
+
+def test_lines_are_physical_after_a_header_field_over_two_lines(
+    tmp_path: Path,
+) -> None:
+    """A quoted header name over two lines: every record starts one line later."""
+    text = "\n".join(
+        ['LSOA21CD,"Name of', ' the area",Total', "E01,a,100", "E02,x,-3", ""]
+    )
+    path = tmp_path / "pops.csv"
+    path.write_bytes(text.encode())
+    parsed = parse_population(
+        path, year=2022, mapping={"area": "LSOA21CD", "population": "Total"}
+    )
+    assert parsed.problems["line"].to_list() == [4]
+    assert parsed.frames["populations"]["source_line"].to_list() == [3]

@@ -98,20 +98,28 @@ def _read(path: Path) -> tuple[pl.DataFrame, str]:
     except pl.exceptions.PolarsError as err:
         msg = f"{path} is not a readable CSV: {err}"
         raise IngestError(msg) from err
+    # a quoted header field may hold line breaks too: the header's own lines
+    header_lines = 1 + sum(c.count("\n") for c in frame.columns)
     frame = frame.rename({c: c.strip() for c in frame.columns})
-    return frame.with_columns(_first_lines(frame, quoted=b'"' in data)), digest
+    lines = _first_lines(frame, quoted=b'"' in data, header_lines=header_lines)
+    return frame.with_columns(lines), digest
 
 
-def _first_lines(frame: pl.DataFrame, *, quoted: bool) -> pl.Series:
-    """``_line``: the physical line each record of ``frame`` starts on (header: 1).
+def _first_lines(
+    frame: pl.DataFrame, *, quoted: bool, header_lines: int = 1
+) -> pl.Series:
+    """``_line``: the physical line each record of ``frame`` starts on (the header
+    takes ``header_lines`` from line 1).
 
     A quoted field may hold line breaks, so a record spans one line plus the line
-    feeds in its fields, and starts 2 + the lines of the records before it (a blank
-    line is a record of its own here). Without quotes each record is one line.
+    feeds in its fields, and starts after the header and the lines of the records
+    before it (a blank line is a record of its own here). Without quotes each record
+    is one line.
     """
     n = frame.height
+    first = header_lines + 1
     if not quoted or frame.width == 0:
-        return pl.Series("_line", range(2, n + 2), dtype=pl.Int64)
+        return pl.Series("_line", range(first, n + first), dtype=pl.Int64)
     span = frame.select(
         pl.sum_horizontal(
             pl.lit(1, pl.Int64),
@@ -121,7 +129,7 @@ def _first_lines(frame: pl.DataFrame, *, quoted: bool) -> pl.Series:
             ),
         ).alias("_span")
     )["_span"]
-    return (span.cum_sum() - span + 2).cast(pl.Int64).alias("_line")
+    return (span.cum_sum() - span + first).cast(pl.Int64).alias("_line")
 
 
 def detect_layout(columns: list[str]) -> str:
