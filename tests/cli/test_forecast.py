@@ -202,3 +202,23 @@ def test_cli_says_when_the_budget_is_larger_than_the_grid(tmp_path: Path) -> Non
     res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert "larger than the 1 cell the events span" in " ".join(res.output.split())
+
+
+def test_forecast_learns_from_its_history_window_and_refuses_a_negative_one() -> None:
+    """``history_days`` before the backtest is what the model sees: events older
+    than that window change nothing; every event (None) includes them."""
+    from avert.workflows.forecast import run_forecast
+
+    at = dt.datetime(2024, 7, 1)
+    recent = _frame()
+    old = _frame(400, seed=3).with_columns(
+        x=pl.lit(450.0), y=pl.lit(450.0), occurred_at=pl.lit(dt.datetime(2020, 1, 1))
+    )
+    both = pl.concat([recent, old])
+    windowed = run_forecast(both, at=at, cells=3, history_days=365)
+    alone = run_forecast(recent, at=at, cells=3, history_days=365)
+    assert windowed.frame["cell_id"].to_list() == alone.frame["cell_id"].to_list()
+    every = run_forecast(both, at=at, cells=3, history_days=None)
+    assert every.grid.shape != alone.grid.shape  # the old events widen the grid
+    with pytest.raises(ConfigError, match="history_days"):
+        run_forecast(recent, at=at, cells=3, history_days=-1)

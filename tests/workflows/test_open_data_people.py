@@ -13,11 +13,16 @@ from avert.workflows.networks import groups_report
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
+def _load_open_data(store: Store) -> None:
+    """A month of police.uk street files (no one named), loaded and classified."""
+    report = load_files(store, [DATA / "policeuk" / "2019-06"])
+    refresh_after_load(store, report, definition="avb-2010")
+
+
 def test_risk_and_groups_on_police_uk_data_say_no_one_is_named(
     sqlite_store: Store,
 ) -> None:
-    report = load_files(sqlite_store, [DATA / "policeuk" / "2019-06"])
-    refresh_after_load(sqlite_store, report, definition="avb-2010")
+    _load_open_data(sqlite_store)
     for kind in ("offender", "victim"):
         (result,) = run_risk(sqlite_store, kind=kind)
         assert result.frame.height == 0
@@ -42,8 +47,7 @@ def test_offender_concentration_on_police_uk_data_names_the_cause(
     from avert.analyse.concentration import NO_MEASURE_NOTE
     from avert.workflows.analysis import run_concentration
 
-    report = load_files(sqlite_store, [DATA / "policeuk" / "2019-06"])
-    refresh_after_load(sqlite_store, report, definition="avb-2010")
+    _load_open_data(sqlite_store)
     for entity in ("offender", "victim"):
         result = run_concentration(sqlite_store, entity=entity)
         assert NO_PEOPLE_NOTE in result.notes

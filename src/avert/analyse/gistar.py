@@ -50,6 +50,7 @@ from avert.analyse.result import Result
 from avert.errors import ConfigError
 
 __all__ = [
+    "EMERGING_PATTERNS",
     "GiStarResult",
     "Neighbourhood",
     "benjamini_hochberg",
@@ -62,6 +63,19 @@ __all__ = [
 
 Neighbourhood = Literal["queen", "rook", "disc"]
 F64 = npt.NDArray[np.float64]
+
+#: The emerging hot spot patterns of :func:`emerging_hotspots` ("none" aside), from
+#: the one a patrol plan would look at first to the one it would look at last.
+EMERGING_PATTERNS: Final = (
+    "new",
+    "intensifying",
+    "consecutive",
+    "persistent",
+    "sporadic",
+    "oscillating",
+    "diminishing",
+    "historical",
+)
 _SOURCE: Final = (
     "Getis & Ord (1992) Geogr. Anal. 24; Ord & Getis (1995) Geogr. Anal. 27; "
     "Benjamini & Hochberg (1995) JRSS B 57; Caldas de Castro & Singer (2006) Geogr. "

@@ -369,6 +369,9 @@ def run_forecast(
     rank the same cells from the same store.
     """
     if history_days is not None:
+        if not history_days >= 0:
+            msg = f"history_days must be 0 or more (None: every event); got {history_days}"
+            raise ConfigError(msg)
         span = history_days + backtest_days * horizon.total_seconds() / 86_400.0
         events = events.filter(pl.col("occurred_at") >= at - dt.timedelta(days=span))
     grid = _grid(events, cell_size_m, anchored=True)

@@ -11,14 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from avert.analyse.forecast import Events, Grid, to_days
-from avert.analyse.gistar import GiStarResult, emerging_hotspots, gi_star
+from avert.analyse.gistar import (
+    EMERGING_PATTERNS,
+    GiStarResult,
+    emerging_hotspots,
+    gi_star,
+)
 from avert.analyse.nearrepeat import KnoxResult, knox_test
 from avert.errors import ConfigError
 
@@ -108,19 +112,6 @@ def run_gistar(
     grid, counts, _ = count_grid(_window(events, date_from, date_to), cell_size_m)
     res = gi_star(counts, radius=radius, alpha=alpha)
     return replace(res, frame=_cell_ids(res.frame, grid))
-
-
-#: The emerging hot spot patterns in the order :func:`run_emerging` lists them.
-EMERGING_PATTERNS: Final = (
-    "new",
-    "intensifying",
-    "consecutive",
-    "persistent",
-    "sporadic",
-    "oscillating",
-    "diminishing",
-    "historical",
-)
 
 
 def emerging_counts(frame: pl.DataFrame) -> dict[str, int]:
