@@ -182,6 +182,12 @@ def _train_days(hist: str) -> float | None:
     return float(hist) if hist else 365.0
 
 
+def _window_params(name: str, hist: str) -> dict[str, float | None]:
+    """The counting grid keeps its own 365-day window unless told otherwise: a
+    label's ``@`` part sets it too, so ``counting@all`` counts every event given."""
+    return {"window_days": _train_days(hist)} if name == "counting" and hist else {}
+
+
 def run(
     label: str,
     ev: Events,
@@ -202,7 +208,9 @@ def run(
     for label_ in models:
         name, _, hist = label_.partition("@")
         per_day = evaluate_days(
-            lambda g, name=name: make_model(name, g),
+            lambda g, name=name, hist=hist: make_model(
+                name, g, **_window_params(name, hist)
+            ),
             ev,
             grid,
             days,
