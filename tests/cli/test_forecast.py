@@ -222,3 +222,37 @@ def test_forecast_learns_from_its_history_window_and_refuses_a_negative_one() ->
     assert every.grid.shape != alone.grid.shape  # the old events widen the grid
     with pytest.raises(ConfigError, match="history_days"):
         run_forecast(recent, at=at, cells=3, history_days=-1)
+
+
+@pytest.mark.parametrize("model", ["counting", "retro"])
+def test_all_history_means_all_for_models_with_their_own_window(model: str) -> None:
+    """``train_days=None`` / ``history_days=None`` reach the counting grid and the
+    retrospective KDE too: they keep open_cp's 365 days only when told so. Ten
+    events two years ago at one place, one last week at another, and the day's
+    event at the old place: only a model that sees every event ranks it first."""
+    from avert.workflows.forecast import run_forecast, run_forecast_evaluation
+
+    day = dt.date(2024, 7, 1)
+    at = dt.datetime(2024, 7, 1)
+    old = [(75.0, 75.0, at - dt.timedelta(days=730, hours=h)) for h in range(10)]
+    rows = [*old, (1575.0, 75.0, at - dt.timedelta(days=7)), (75.0, 75.0, at)]
+    events = pl.DataFrame(rows, schema=["x", "y", "occurred_at"], orient="row")
+
+    def top_hits(train_days: float | None) -> float:
+        ev = run_forecast_evaluation(
+            events,
+            models=(model,),
+            start=day,
+            days=1,
+            train_days=train_days,
+            coverages=(0.5,),
+        )
+        s = ev.summary.filter(pl.col("basis") == "active")
+        return float(s["hit_rate"][0])
+
+    assert top_hits(None) == 1.0
+    assert top_hits(365.0) == 0.0  # the old place is outside a year's window
+    every = run_forecast(events, at=at, model=model, cells=1, history_days=None)
+    assert every.frame["col"].to_list() == [0]
+    year = run_forecast(events, at=at, model=model, cells=1, history_days=365)
+    assert year.frame["col"].to_list() == [10]

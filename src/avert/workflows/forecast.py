@@ -11,10 +11,11 @@ store and memoised per as-of time (the web app and repeated briefings reuse it).
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -26,6 +27,7 @@ import polars as pl
 from avert.analyse.forecast import (
     MODELS,
     Events,
+    Forecaster,
     ForecastPlan,
     Grid,
     budget_cells,
@@ -55,6 +57,7 @@ __all__ = [
     "budget_note",
     "events_from_csv",
     "events_from_store",
+    "model_factory",
     "parse_horizon",
     "places_forecast",
     "plan_to_dict",
@@ -302,6 +305,29 @@ class Evaluation:
         )
 
 
+#: Models with a trailing window of their own (counting and the retrospective KDE
+#: keep open_cp's 365 days unless told otherwise)
+_OWN_WINDOW: Final = frozenset(
+    name
+    for name, factory in MODELS.items()
+    if (p := inspect.signature(factory).parameters.get("window_days")) is not None
+    and p.default is not None
+)
+
+
+def model_factory(name: str, window_days: float | None) -> Callable[[Grid], Forecaster]:
+    """The model ``name`` learning from ``window_days`` of history (None: all).
+
+    A model with a trailing window of its own (:data:`_OWN_WINDOW`) is given this
+    one instead, so "all history" (``--train-days 0``, ``--history-days 0``) means
+    all for the counting grid too, not its default 365 days; the other models learn
+    from every event they are given, which the caller has already cut.
+    """
+    if name in _OWN_WINDOW:
+        return partial(make_model, name, window_days=window_days)
+    return partial(make_model, name)
+
+
 def run_forecast_evaluation(
     events: pl.DataFrame,
     *,
@@ -333,7 +359,7 @@ def run_forecast_evaluation(
     summaries = []
     for m in models:
         pd = evaluate_days(
-            partial(make_model, m),
+            model_factory(m, train_days),
             ev,
             grid,
             test_days,
@@ -379,7 +405,7 @@ def run_forecast(
     k = budget_cells(grid, cells=cells, km2=km2, at_most_grid=True)
     make_model(model, grid)  # check the name early
     plan = plan_patrols(
-        partial(make_model, model),
+        model_factory(model, history_days),
         ev,
         grid,
         at=at,
