@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from avert.analyse.gistar import (
     dual_kde,
     emerging_hotspots,
     gi_star,
+    gi_star_weights,
     hotspot_change,
     mann_kendall,
 )
@@ -31,6 +34,92 @@ def test_gi_star_agrees_with_esda(transform: str, rook: bool) -> None:
     np.testing.assert_allclose(got.z.ravel(), ref.Zs, rtol=0, atol=1e-9)
     if transform == "B":
         assert got.spot[6, 8] == "hot"
+
+
+@pytest.mark.parametrize("transform", ["B", "R"])
+@pytest.mark.parametrize(
+    ("neighbourhood", "p_norm"), [("queen", np.inf), ("disc", 2.0)]
+)
+def test_gi_star_wider_neighbourhoods_agree_with_esda(
+    transform: str, neighbourhood: str, p_norm: float
+) -> None:
+    """Radius 2 on the grid is esda's distance band of 2 cells between cell centres
+    (Chebyshev distance for queen, Euclidean for disc), the cell itself included."""
+    esda = pytest.importorskip("esda")
+    libpysal = pytest.importorskip("libpysal")
+    rng = np.random.default_rng(5)
+    y = rng.poisson(2.0, (9, 11)).astype(float)
+    rows, cols = np.mgrid[0:9, 0:11]
+    centres = np.column_stack([cols.ravel(), rows.ravel()]).astype(float)
+    w = libpysal.weights.DistanceBand(centres, threshold=2.0 + 1e-9, p=p_norm)
+    w = libpysal.weights.fill_diagonal(w, 1)
+    ref = esda.G_Local(y.ravel(), w, transform=transform, star=True, permutations=0)
+    got = gi_star(y, radius=2, neighbourhood=neighbourhood, transform=transform)  # type: ignore[arg-type]
+    np.testing.assert_allclose(got.z.ravel(), ref.Zs, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got.g.ravel(), ref.Gs, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("transform", ["B", "R"])
+@pytest.mark.parametrize("kind", ["band", "inverse distance", "band with self"])
+def test_gi_star_weights_agrees_with_esda_on_any_weights(
+    transform: str, kind: str
+) -> None:
+    """Areas (not a grid) with a distance band or inverse-distance weights, with or
+    without self weights: the same G*, z and p as esda, whose rule for an empty
+    diagonal (1, or the row's largest weight when row-standardised) is followed."""
+    esda = pytest.importorskip("esda")
+    libpysal = pytest.importorskip("libpysal")
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 10, (60, 2))
+    y = rng.poisson(3.0, 60).astype(float)
+    y[np.linalg.norm(xy - 5.0, axis=1) < 1.5] += 9  # a hot spot in the middle
+    with warnings.catch_warnings():
+        # libpysal names the islands (kept: an area with no neighbour within the
+        # band); esda says how it fills an empty diagonal
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # 1/0 of libpysal's own
+        if kind == "inverse distance":
+            w = libpysal.weights.DistanceBand(
+                xy, threshold=3.0, binary=False, alpha=-1.0
+            )
+        else:
+            w = libpysal.weights.DistanceBand(xy, threshold=2.0)
+        if kind == "band with self":
+            w = libpysal.weights.fill_diagonal(w, 1)
+        matrix = w.sparse.copy()  # before esda transforms w in place
+        ref = esda.G_Local(y, w, transform=transform, star=True, permutations=0)
+    got = gi_star_weights(y, matrix, transform=transform)  # type: ignore[arg-type]
+    np.testing.assert_allclose(got.g, ref.Gs, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got.z, ref.Zs, rtol=0, atol=1e-9)
+    assert got.frame.columns[0] == "index"
+    assert np.linalg.norm(xy[np.nanargmax(got.z)] - 5.0) < 2.5  # the planted spot
+
+
+def test_gi_star_weights_on_the_grid_is_gi_star() -> None:
+    """A grid's queen weights given as a dense matrix give what the convolution gives."""
+    rng = np.random.default_rng(8)
+    y = rng.poisson(1.0, (6, 7)).astype(float)
+    rows, cols = np.mgrid[0:6, 0:7]
+    r, c = rows.ravel(), cols.ravel()
+    queen = (np.abs(r[:, None] - r) <= 1) & (np.abs(c[:, None] - c) <= 1)
+    for transform in ("B", "R"):
+        a = gi_star_weights(y, queen.astype(float), transform=transform)  # type: ignore[arg-type]
+        b = gi_star(y, transform=transform)  # type: ignore[arg-type]
+        np.testing.assert_allclose(a.z, b.z, rtol=0, atol=1e-12)
+        assert a.frame.columns[:2] == ["row", "col"]
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        (np.ones((3, 3)), "9 x 9"),
+        (-np.eye(9), "non-negative"),
+        (np.full((9, 9), np.nan), "finite"),
+    ],
+)
+def test_gi_star_weights_refuses_bad_weights(weights: np.ndarray, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        gi_star_weights(np.arange(9.0), weights)
 
 
 def test_benjamini_hochberg_literal() -> None:
