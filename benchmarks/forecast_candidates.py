@@ -186,7 +186,24 @@ def _density(values: np.ndarray) -> np.ndarray:
     return values / max(float(values.sum()), 1e-12)
 
 
-class StackPlus(Stacked):
+class StackedMore(Stacked):
+    """The default stack with further count maps of other half-lives (``None``:
+    the flat count), weighted with the rest by the same cross-validation in time."""
+
+    def __init__(
+        self, grid: Grid, *, extra_half_lives: tuple[float | None, ...], **kw: Any
+    ) -> None:
+        super().__init__(grid, **kw)
+        self.extra_half_lives = extra_half_lives
+
+    def maps(self, events: Events, t0: float) -> np.ndarray:
+        rows = [super().maps(events, t0)]
+        for h in self.extra_half_lives:
+            rows.append(_density(_decayed_count(self.grid, events, t0, h))[None, :])
+        return np.vstack(rows)
+
+
+class StackPlus(StackedMore):
     """The default stack with further count maps of other half-lives (learnt weights),
     its weights fitted on ``folds`` rolling hold-outs (each fold's maps built at the
     fold's start) and/or on hold-out events weighted ``2 ** (-(t - start) /
@@ -201,16 +218,9 @@ class StackPlus(Stacked):
         folds: int = 1,
         holdout_half_life_days: float | None = None,
     ) -> None:
-        super().__init__(grid, folds=None)
-        self.extra_half_lives = extra_half_lives
+        super().__init__(grid, extra_half_lives=extra_half_lives, folds=None)
         self.rolling_folds = folds
         self.holdout_half_life_days = holdout_half_life_days
-
-    def maps(self, events: Events, t0: float) -> np.ndarray:
-        rows = [super().maps(events, t0)]
-        for h in self.extra_half_lives:
-            rows.append(_density(_decayed_count(self.grid, events, t0, h))[None, :])
-        return np.vstack(rows)
 
     def fit_weights(self, events: Events, t0: float) -> np.ndarray:
         ev = events
@@ -433,23 +443,6 @@ class TowardCount(Stacked):
         own = np.zeros_like(w)
         own[0] = 1.0
         return (1.0 - self.lam) * w + self.lam * own
-
-
-class StackedMore(Stacked):
-    """The default stack with further count maps of other half-lives (``None``:
-    the flat count), weighted with the rest by the same cross-validation in time."""
-
-    def __init__(
-        self, grid: Grid, *, extra_half_lives: tuple[float | None, ...], **kw: Any
-    ) -> None:
-        super().__init__(grid, **kw)
-        self.extra_half_lives = extra_half_lives
-
-    def maps(self, events: Events, t0: float) -> np.ndarray:
-        rows = [super().maps(events, t0)]
-        for h in self.extra_half_lives:
-            rows.append(_density(_decayed_count(self.grid, events, t0, h))[None, :])
-        return np.vstack(rows)
 
 
 CANDIDATES: dict[str, Callable[[Grid], Forecaster]] = {
