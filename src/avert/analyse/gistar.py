@@ -202,6 +202,7 @@ def gi_star_weights(
     if not np.isfinite(w.data).all() or (w.data < 0).any():
         msg = "weights must be finite and non-negative."
         raise ConfigError(msg)
+    w.sum_duplicates()
     w.eliminate_zeros()
     if not w.diagonal().any():
         own = np.ones(n) if transform == "B" else w.max(axis=1).toarray().ravel()
