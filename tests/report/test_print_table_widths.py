@@ -6,7 +6,11 @@ every width used must have its print rule."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import avert
 
@@ -31,3 +35,31 @@ def test_fixed_layout_tables_give_widths_summing_to_100() -> None:
         for w in widths:
             assert w is not None
             assert f"th.w{w.group(1)} {{ width: {w.group(1)}%; }}" in style, w.group(0)
+
+
+def test_long_pseudonyms_wrap_inside_their_fixed_width_cell() -> None:
+    """A fixed column does not grow for a long unbroken token (a group pseudonym
+    such as ``G-5713BB4B4088`` in the 14 % Rivals column): unless the cell may
+    break it anywhere, WeasyPrint prints it across the next column's text."""
+    weasyprint = pytest.importorskip("weasyprint")
+    style = (TEMPLATES / "_style.html").read_text()
+    html = (
+        f"<html><head>{style}</head><body><table class='cols'><thead><tr>"
+        "<th class='w4'>#</th><th class='w14'>Rivals</th><th class='w82'>Next</th>"
+        "</tr></thead><tbody><tr><td>1</td>"
+        "<td>G-5713BB4B4088DEADBEEF, G-94EA3DF0A7B0123456</td><td>targets</td>"
+        "</tr></tbody></table></body></html>"
+    )
+    page = weasyprint.HTML(string=html).render().pages[0]._page_box
+
+    def boxes(box: Any) -> Iterator[Any]:
+        yield box
+        for child in getattr(box, "children", None) or []:
+            yield from boxes(child)
+
+    cells = [b for b in boxes(page) if type(b).__name__ == "TableCellBox"]
+    rivals = cells[4]  # the body row's second cell
+    texts = [b for b in boxes(rivals) if type(b).__name__ == "TextBox"]
+    assert len(texts) >= 3  # broken over lines
+    right_edge = rivals.content_box_x() + rivals.width
+    assert all(t.position_x + t.width <= right_edge + 0.5 for t in texts)
