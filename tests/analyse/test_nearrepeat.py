@@ -100,6 +100,30 @@ def test_knox_bands_are_half_open_with_an_open_last_time_band() -> None:
         assert row["observed"] == int((in_space & in_time).sum()), row
 
 
+@pytest.mark.parametrize(
+    ("dx", "dy"),
+    [(199.31259114197988, -458.5569659401871), (320.8408567350611, 383.48552078209156)],
+)
+def test_knox_pair_exactly_at_the_largest_edge_is_left_out(
+    dx: float, dy: float
+) -> None:
+    """A pair whose distance is exactly the largest space edge (np.hypot gives 500.0)
+    while its squared distance rounds just below 500**2 (what the k-d tree compares)
+    lies outside [0, 500): it is left out, and the rest is counted."""
+    assert np.hypot(dx, dy) == 500.0
+    assert dx * dx + dy * dy < 500.0**2
+    f = pl.DataFrame(
+        {
+            "x": [0.0, dx, -10.0],
+            "y": [0.0, dy, 0.0],
+            "occurred_at": [T0, T0 + dt.timedelta(days=1), T0 + dt.timedelta(days=2)],
+        }
+    )
+    r = knox_test(f, space_bands_m=[0, 100, 500], time_bands_days=[0, 7], n_sims=9)
+    assert r.n_pairs == 1  # (0, 0)-(-10, 0); (0, 0)-(dx, dy) is at 500 m, not < 500
+    assert r.frame["observed"].to_list() == [1, 0, 0, 0]
+
+
 @pytest.mark.slow
 def test_knox_finds_the_synthetic_citys_near_repeat_burglaries() -> None:
     from avert.synth import make_city

@@ -176,9 +176,11 @@ def knox_test(
                 f"{share:.1%} of the events ({int(keep.sum()):,} of {n_all:,}).",
             )
     n = int(t.size)
+    # the tree compares squared distances, which can round to the other side of
+    # the edge than np.hypot: ask it for a hair more, then keep d < edge by np.hypot
     pairs = (
         cKDTree(np.column_stack([xs, ys])).query_pairs(
-            r=float(np.nextafter(se[-1], 0)), output_type="ndarray"
+            r=float(se[-1]) * (1 + 1e-9), output_type="ndarray"
         )
         if n > 1
         else np.empty((0, 2), dtype=np.int64)
@@ -191,6 +193,8 @@ def knox_test(
         raise ConfigError(msg)
     i, j = pairs[:, 0], pairs[:, 1]
     d = np.hypot(xs[i] - xs[j], ys[i] - ys[j])
+    inside = d < se[-1]
+    pairs, i, j, d = pairs[inside], i[inside], j[inside], d[inside]
     sbin = np.searchsorted(se, d, side="right") - 1  # [lo, hi)
     n_t = te.size  # te.size - 1 bands + 1 beyond
     n_cells = (se.size - 1) * n_t
