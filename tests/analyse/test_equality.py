@@ -377,3 +377,24 @@ def test_interval_when_searches_outnumber_residents() -> None:
     assert black["ci_low"] == pytest.approx(r * math.exp(-Z * se))
     assert black["ci_high"] == pytest.approx(r * math.exp(Z * se))
     assert black["ci_low"] < r < black["ci_high"]
+
+
+def test_searches_with_no_recorded_power_stay_in_the_table_by_power() -> None:
+    stops = _stops(["White"] * 10 + ["Black"] * 6).with_columns(
+        pl.when(pl.int_range(pl.len()) % 4 == 0)
+        .then(None)
+        .otherwise(pl.col("legislation"))
+        .alias("legislation")
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [900, 100]})
+    res = stop_search_equality(stops, residents)
+    by_power = res.by_legislation.group_by("group").agg(pl.col("searches").sum())
+    assert dict(by_power.iter_rows()) == {
+        "Asian": 0,
+        "Black": 6,
+        "Mixed": 0,
+        "Other": 0,
+        "White": 10,
+    }
+    unrecorded = res.by_legislation.filter(pl.col("power") == "not recorded")
+    assert unrecorded["searches"].sum() == 4

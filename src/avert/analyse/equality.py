@@ -342,7 +342,7 @@ def stop_search_equality(
             s.with_columns(legislation_group().alias("power")),
             grid,
             res,
-            by=pl.DataFrame({"power": [*LEGISLATION, "other"]}),
+            by=pl.DataFrame({"power": [*LEGISLATION, "other", "not recorded"]}),
         )
     by_age = pl.DataFrame()
     if "age_range" in s.columns:
