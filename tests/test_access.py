@@ -166,3 +166,29 @@ def test_a_lone_small_cell_takes_a_zero_with_it() -> None:
     out = suppress_small_counts(frame, ["listed"], by="dimension")
     assert out["listed"].null_count() == 2, "3 men of 3 must not be readable"
     assert SMALL_CELL == 5
+
+
+def test_ratios_to_a_withheld_reference_are_withheld_in_its_breakdown() -> None:
+    frame = pl.DataFrame(
+        {
+            "dimension": ["ethnicity"] * 3 + ["sex"] * 2,
+            "category": ["Asian", "Black", "White", "F", "M"],
+            "listed": [10, 20, 3, 8, 25],
+            "ratio": [0.33, 1.0, 1.0, 1.0, 0.9],
+            "share": [0.3, 0.6, 0.1, 0.24, 0.76],
+            "is_ref": [False, False, True, True, False],
+        }
+    )
+    out = suppress_small_counts(
+        frame,
+        ["listed"],
+        by="dimension",
+        derived={"ratio": ["listed"], "share": ["listed"]},
+        reference="is_ref",
+        relative=["ratio"],
+    )
+    # White (3) and Asian (10, secondary) withheld; Black's ratio would give 3 back
+    assert out["listed"].to_list() == [None, 20, None, 8, 25]
+    assert out["ratio"].to_list() == [None, None, None, 1.0, 0.9]
+    # a share is not taken to the reference: it stays
+    assert out["share"].to_list() == [None, 0.6, None, 0.24, 0.76]

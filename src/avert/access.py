@@ -157,7 +157,8 @@ SMALL_CELL_RULE: Final = (
     f"[c]: withheld. Counts of 1 to {SMALL_CELL - 1} people are withheld, and so is "
     "the next smallest count (a zero only when there is no other) of a breakdown "
     "that would otherwise have one withheld cell, as it could be worked out from "
-    "the total; shares, rates and ratios of a withheld cell are withheld with it. "
+    "the total; shares, rates and ratios of a withheld cell are withheld with it, "
+    "and every ratio to a withheld reference cell. "
     "(GSS/ONS disclosure "
     "control: threshold rule with secondary suppression; '[c]' is the GOV.UK "
     "symbol for confidential.)"
@@ -515,6 +516,8 @@ def suppress_small_counts(
     *,
     by: str,
     derived: Mapping[str, Iterable[str]] | None = None,
+    reference: str | None = None,
+    relative: Iterable[str] = (),
     min_count: int = SMALL_CELL,
 ) -> pl.DataFrame:
     """Withhold small counts of people from a partner table (:data:`SMALL_CELL_RULE`).
@@ -525,7 +528,11 @@ def suppress_small_counts(
     (secondary suppression: otherwise total minus the rest gives it back). Withheld
     counts become null and ``<count>_withheld`` says so; each column of ``derived``
     (shares, rates, ratios, intervals), mapped to the counts it is computed from, is
-    nulled on a row where one of those counts is withheld.
+    nulled on a row where one of those counts is withheld. ``reference`` names a
+    boolean column marking the row of each breakdown that ratios are taken to; the
+    ``relative`` columns of ``derived`` (ratios to it and their intervals) are nulled
+    on every row of a breakdown whose reference row has one of their counts withheld,
+    since a ratio shown beside its own row's counts gives the reference's count back.
     Zeros are shown, unless a breakdown has no other cell to withhold beside its one
     small count (a list of 3 men, none of other sexes: a zero is withheld with it).
 
@@ -554,12 +561,21 @@ def suppress_small_counts(
             .otherwise(value)
             .alias(col)
         ).drop("_p")
+    to_reference = set(relative) if reference is not None else set()
+
+    def withheld(c: str, sources: Iterable[str]) -> pl.Expr:
+        own = pl.any_horizontal([pl.col(f"{s}_withheld") for s in sources])
+        if c not in to_reference:
+            return own
+        at_reference = (own & pl.col(str(reference)).fill_null(value=False)).any()
+        return own | at_reference.over(by)
+
     nulls = [
-        pl.when(pl.any_horizontal([pl.col(f"{s}_withheld") for s in sources]))
+        pl.when(withheld(c, sources))
         .then(pl.lit(None, dtype=out.schema[c]))
         .otherwise(pl.col(c))
         .alias(c)
-        for c, sources in (derived or {}).items()
+        for c, sources in ((c, list(v)) for c, v in (derived or {}).items())
         if c in out.columns and sources
     ]
     return out.with_columns(nulls).sort("_row").drop("_row")

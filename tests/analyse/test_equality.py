@@ -359,3 +359,42 @@ def test_residents_by_dimension_feed_the_list_make_up() -> None:
     made = list_make_up(["a", "b"], pool, at_year=2021, residents=got)
     black = made.frame.filter(pl.col("category") == "Black").row(0, named=True)
     assert black["per_1000_residents"] == pytest.approx(1 / 200 * 1000)
+
+
+def test_interval_when_searches_outnumber_residents() -> None:
+    """Katz's binomial variance turns negative when a group's searches exceed its
+    residents (an LSOA of London, 2018 H1: 88 searches of 46 Black residents,
+    116 of 863 White); the interval is then that of two Poisson rates, never of
+    width zero."""
+    residents = pl.DataFrame(
+        {"group": ["White", "Black"], "population": [863, 46]},
+    )
+    res = stop_search_equality(_stops(["White"] * 116 + ["Black"] * 88), residents)
+    black = res.frame.filter(pl.col("group") == "Black").row(0, named=True)
+    r = (88 / 46) / (116 / 863)
+    se = math.sqrt(1 / 88 + 1 / 116)
+    assert black["ratio_to_white"] == pytest.approx(r)
+    assert black["ci_low"] == pytest.approx(r * math.exp(-Z * se))
+    assert black["ci_high"] == pytest.approx(r * math.exp(Z * se))
+    assert black["ci_low"] < r < black["ci_high"]
+
+
+def test_searches_with_no_recorded_power_stay_in_the_table_by_power() -> None:
+    stops = _stops(["White"] * 10 + ["Black"] * 6).with_columns(
+        pl.when(pl.int_range(pl.len()) % 4 == 0)
+        .then(None)
+        .otherwise(pl.col("legislation"))
+        .alias("legislation")
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [900, 100]})
+    res = stop_search_equality(stops, residents)
+    by_power = res.by_legislation.group_by("group").agg(pl.col("searches").sum())
+    assert dict(by_power.iter_rows()) == {
+        "Asian": 0,
+        "Black": 6,
+        "Mixed": 0,
+        "Other": 0,
+        "White": 10,
+    }
+    unrecorded = res.by_legislation.filter(pl.col("power") == "not recorded")
+    assert unrecorded["searches"].sum() == 4

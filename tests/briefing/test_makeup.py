@@ -132,3 +132,63 @@ def test_listed_people_outside_the_pool_are_counted_and_said() -> None:
     assert all(r["ratio"] is None for r in made["rows"])
     assert any("not among the offenders" in n for n in made["notes"])
     assert any("Residents" in n for n in made["notes"])
+
+
+def test_partner_make_up_gives_no_ratio_to_a_withheld_reference() -> None:
+    """A ratio shown beside its own counts would give a withheld reference back."""
+    people = pl.DataFrame(
+        {
+            "person_id": [f"P{i:02d}" for i in range(76)],
+            "sex": ["M"] * 76,
+            "birth_year": [1990] * 76,
+            "ethnicity": ["White"] * 6 + ["Black"] * 40 + ["Asian"] * 30,
+        }
+    )
+    # listed: 3 of the 6 White (withheld), 20 of the 40 Black, 10 of the 30 Asian
+    listed = [f"P{i:02d}" for i in [*range(3), *range(6, 26), *range(46, 56)]]
+    residents = pl.DataFrame(
+        {
+            "dimension": ["ethnicity"] * 3,
+            "category": ["White", "Black", "Asian"],
+            "population": [100_000, 8_000, 9_000],
+        }
+    )
+    made = make_up(
+        listed,
+        people["person_id"],
+        people,
+        at_year=2026,
+        key="people",
+        label="people",
+        pool_label="pool",
+        audience="partner",
+        residents=residents,
+    )
+    rows = {r["category"]: r for r in made["rows"] if r["dimension"] == "ethnicity"}
+    assert rows["White"]["listed"] is None
+    black = rows["Black"]
+    assert black["listed"] == 20
+    # (20/40) / (c/6) and (20/8000) / (c/100000) would give c = 3
+    for col in (
+        "ratio",
+        "ci_low",
+        "ci_high",
+        "significantly_above_1",
+        "ratio_residents",
+        "ci_low_residents",
+        "ci_high_residents",
+    ):
+        assert black[col] is None, col
+    # the police see them
+    police = make_up(
+        listed,
+        people["person_id"],
+        people,
+        at_year=2026,
+        key="people",
+        label="people",
+        pool_label="pool",
+        residents=residents,
+    )
+    shown = next(r for r in police["rows"] if r["category"] == "Black")
+    assert shown["ratio"] == 1.0

@@ -15,7 +15,9 @@ Method
   *Police powers and procedures* statistics) with a 95 % log-normal interval
   ``exp(log RR ± 1.96·√(1/a − 1/n₁ + 1/c − 1/n₂))`` (Katz, Baptista, Azen & Pike
   1978, *Biometrics* 34:469), where ``a``/``n₁`` are the group's searches/residents
-  and ``c``/``n₂`` the White group's. A ratio is *significantly above 1* when the
+  and ``c``/``n₂`` the White group's; where searches exceed residents (``a > n₁`` or
+  ``c > n₂``) the binomial variance fails and the interval is that of two Poisson
+  rates, ``√(1/a + 1/c)``. A ratio is *significantly above 1* when the
   interval's lower end is above 1.
 * **Find and arrest rates**: the share of searches whose outcome was linked to the
   object of the search, and the share ending in arrest, with Wilson 95 % intervals
@@ -75,11 +77,22 @@ def katz_ratio(
 ) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """Ratio of rates ``(a/n1)/(c/n2)`` and its 95 % log (Katz) interval, as expressions.
 
-    Null when a count or a denominator is zero (no interval can be given).
+    Null when a count or a denominator is zero (no interval can be given). Katz's
+    variance ``1/a - 1/n1 + 1/c - 1/n2`` is that of two binomial proportions; where a
+    count exceeds its denominator (more searches than residents, as in a small
+    group of one LSOA: searches are events, a person may be searched again) the
+    share is no proportion and that variance can be negative; the interval is then
+    that of two Poisson rates, ``exp(log RR ± 1.96·√(1/a + 1/c))``.
     """
     ok = (a > 0) & (c > 0) & (n1 > 0) & (n2 > 0)
     ratio = (a / n1) / (c / n2)
-    se = (1 / a - 1 / n1 + 1 / c - 1 / n2).clip(lower_bound=0).sqrt()
+    binomial = (a <= n1) & (c <= n2)
+    se = (
+        pl.when(binomial)
+        .then(1 / a - 1 / n1 + 1 / c - 1 / n2)
+        .otherwise(1 / a + 1 / c)
+        .sqrt()
+    )
     lo = (ratio.log() - _Z * se).exp()
     hi = (ratio.log() + _Z * se).exp()
     none = pl.lit(None, dtype=pl.Float64)
@@ -329,7 +342,7 @@ def stop_search_equality(
             s.with_columns(legislation_group().alias("power")),
             grid,
             res,
-            by=pl.DataFrame({"power": [*LEGISLATION, "other"]}),
+            by=pl.DataFrame({"power": [*LEGISLATION, "other", "not recorded"]}),
         )
     by_age = pl.DataFrame()
     if "age_range" in s.columns:

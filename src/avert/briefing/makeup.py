@@ -42,6 +42,7 @@ __all__ = [
     "DERIVED",
     "LISTS",
     "POOL_OFFENDERS",
+    "RELATIVE",
     "make_up",
     "make_up_section",
 ]
@@ -78,6 +79,16 @@ DERIVED: Final[Mapping[str, tuple[str, ...]]] = {
     "ci_low_residents": ("listed",),
     "ci_high_residents": ("listed",),
 }
+#: Columns computed against the reference category's row (withheld with its counts).
+RELATIVE: Final = (
+    "ratio",
+    "ci_low",
+    "ci_high",
+    "significantly_above_1",
+    "ratio_residents",
+    "ci_low_residents",
+    "ci_high_residents",
+)
 _DEMOGRAPHICS: Final = {
     "person_id": pl.String(),
     "sex": pl.String(),
@@ -176,9 +187,17 @@ def make_up(
         notes.append("Residents by sex, age and ethnicity are not known for this area.")
     disclosure = None
     if audience == "partner":
-        rows = suppress_small_counts(
-            rows, ["listed", "pool"], by="dimension", derived=DERIVED
+        is_reference = pl.col("category") == pl.col("dimension").replace_strict(
+            dict(made.references), default=None, return_dtype=pl.String
         )
+        rows = suppress_small_counts(
+            rows.with_columns(is_reference.alias("_reference")),
+            ["listed", "pool"],
+            by="dimension",
+            derived=DERIVED,
+            reference="_reference",
+            relative=RELATIVE,
+        ).drop("_reference")
         disclosure = SMALL_CELL_RULE
     return {
         "list": key,
