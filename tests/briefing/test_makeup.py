@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import Any
 
 import polars as pl
 
@@ -153,42 +154,31 @@ def test_partner_make_up_gives_no_ratio_to_a_withheld_reference() -> None:
             "population": [100_000, 8_000, 9_000],
         }
     )
-    made = make_up(
-        listed,
-        people["person_id"],
-        people,
-        at_year=2026,
-        key="people",
-        label="people",
-        pool_label="pool",
-        audience="partner",
-        residents=residents,
-    )
+
+    def made_for(audience: str) -> dict[str, Any]:
+        return make_up(
+            listed,
+            people["person_id"],
+            people,
+            at_year=2026,
+            key="people",
+            label="people",
+            pool_label="pool",
+            audience=audience,  # type: ignore[arg-type]
+            residents=residents,
+        )
+
+    made = made_for("partner")
     rows = {r["category"]: r for r in made["rows"] if r["dimension"] == "ethnicity"}
     assert rows["White"]["listed"] is None
     black = rows["Black"]
     assert black["listed"] == 20
     # (20/40) / (c/6) and (20/8000) / (c/100000) would give c = 3
-    for col in (
-        "ratio",
-        "ci_low",
-        "ci_high",
-        "significantly_above_1",
-        "ratio_residents",
-        "ci_low_residents",
-        "ci_high_residents",
-    ):
+    relative = [c for c in black if c.startswith(("ratio", "ci_", "significantly"))]
+    assert len(relative) == 7
+    for col in relative:
         assert black[col] is None, col
     # the police see them
-    police = make_up(
-        listed,
-        people["person_id"],
-        people,
-        at_year=2026,
-        key="people",
-        label="people",
-        pool_label="pool",
-        residents=residents,
-    )
+    police = made_for("police")
     shown = next(r for r in police["rows"] if r["category"] == "Black")
     assert shown["ratio"] == 1.0
