@@ -282,6 +282,8 @@ def test_verdict_vocabulary_and_insufficient_data() -> None:
         "significant_increase",
         "insufficient_data",
     }
+    # the written definition names every condition the reasons can give
+    assert "month of year the baseline never saw" in VERDICTS["insufficient_data"]
     payload = res.to_dict()
     assert payload["verdicts"][0]["chart"][0]["period"] == "2022-01-01"
 

@@ -18,13 +18,14 @@ inspectorate and the public would accept:
   1956; NHS England "Making data count", 2019).
 * **Change against a seasonal baseline** (:func:`seasonal_change`): an interrupted
   time series model (Bernal, Cummins & Gasparrini 2017, *Int J Epidemiol* 46:348):
-  ``log μₜ = α + month-of-year(t) + β·t + γ·recentₜ``, a Poisson GLM, quasi-Poisson
-  (scale = Pearson χ²/df, t inference) when the Poisson fit is over-dispersed
-  (Pearson χ² test), or on request a negative binomial (NB2), fitted by statsmodels
-  on the baseline and recent periods together. ``exp(γ)`` is the rate ratio of the
-  recent period against what the baseline's season and trend lead one to expect,
-  with its 95 % interval and p-value (Wald; t with the residual degrees of freedom
-  for quasi-Poisson, McCullagh & Nelder 1989 §4.5).
+  ``log μₜ = α + month-of-year(t) + β·t + γ·recentₜ``, a Poisson GLM with a
+  quasi-Poisson scale estimated on the baseline (Pearson χ²/df of the model fitted
+  to the baseline alone, never less than the whole fit's nor than 1), or on request
+  a plain Poisson GLM or a negative binomial (NB2), fitted by statsmodels on the
+  baseline and recent periods together. ``exp(γ)`` is the rate ratio of the recent
+  period against what the baseline's season and trend lead one to expect, with its
+  95 % interval and p-value (Wald; t with the baseline fit's residual degrees of
+  freedom for quasi-Poisson, McCullagh & Nelder 1989 §4.5).
 * **Verdicts** (:func:`verdict`): one word per series from :data:`VERDICTS`, each with
   its written definition.
 * **Targets** (:func:`trajectory`), **most similar areas** (:func:`most_similar_areas`,

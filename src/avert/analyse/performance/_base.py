@@ -31,7 +31,8 @@ VERDICTS: Final[dict[str, str]] = {
     "insufficient_data": (
         "Fewer than min_baseline_periods baseline periods, fewer than "
         "min_baseline_events events in the baseline, no recent period, no event in "
-        "the recent period, or the model could not be fitted."
+        "the recent period, a recent month of year the baseline never saw, or the "
+        "model could not be fitted."
     ),
 }
 
