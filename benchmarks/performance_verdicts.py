@@ -12,7 +12,10 @@ cycle (amplitude 15 %, peak in July) and prints, measured:
 - the power: the share of series with a planted -25 % step judged a significant
   reduction (sustained or not) and judged ``significant_sustained_reduction``, for
   Poisson counts at 10, 30 and 100 a month and negative binomial size 10 at 30 and
-  100 a month.
+  100 a month;
+- a fall that wore off: -25 % in the first 6 recent months only, then back
+  (Poisson at 30, 100 and 300 a month): the same two shares; ``sustained`` should
+  be rare.
 
 Every series goes through :func:`avert.analyse.performance.performance` with its
 defaults (``family="auto"``, ``trend="auto"``, alpha 0.05, 5 of the last 6) unless
@@ -56,17 +59,30 @@ STEP: tuple[tuple[str, float, float | None], ...] = (
     ("negbin size 10", 30.0, 10.0),
     ("negbin size 10", 100.0, 10.0),
 )
+#: a fall that wore off: -25 % in the first 6 recent months only
+WORE_OFF: tuple[tuple[str, float, float | None], ...] = (
+    ("poisson", 30.0, None),
+    ("poisson", 100.0, None),
+    ("poisson", 300.0, None),
+)
 
 
 def draw(
-    rng: np.random.Generator, n: int, level: float, step: float, size: float | None
+    rng: np.random.Generator,
+    n: int,
+    level: float,
+    step: float,
+    size: float | None,
+    *,
+    step_months: int = 12,
 ) -> pl.DataFrame:
-    """``n`` monthly series (areas ``S0000``...) of the shape described above."""
+    """``n`` monthly series (areas ``S0000``...) of the shape described above; the
+    step lasts the first ``step_months`` of the recent year."""
     season = np.array(
         [1 + 0.15 * math.cos(2 * math.pi * (m.month - 7) / 12) for m in MONTHS]
     )
     mu = level * season
-    mu[24:] *= 1 + step
+    mu[24 : 24 + step_months] *= 1 + step
     mu = np.tile(mu, (n, 1))
     counts = (
         rng.poisson(mu)
@@ -117,6 +133,23 @@ def measure(seed: int, n: int, family: Family) -> None:
         print(
             f"seed {seed} step -25 % {label:15s} level {level:3.0f}: significant "
             f"reduction {found:.3f}, sustained {sustained:.3f}",
+            flush=True,
+        )
+    for label, level, size in WORE_OFF:
+        verdicts = performance(
+            draw(rng, n, level, -0.25, size, step_months=6),
+            baseline=BASE,
+            recent=RECENT,
+            family=family,
+        ).frame["verdict"]
+        found = _share(
+            verdicts.is_in(["significant_reduction", "significant_sustained_reduction"])
+        )
+        sustained = _share(verdicts == "significant_sustained_reduction")
+        print(
+            f"seed {seed} -25 % for 6 months, then back, {label:15s} level "
+            f"{level:3.0f}: significant reduction {found:.3f}, sustained "
+            f"{sustained:.3f}",
             flush=True,
         )
 

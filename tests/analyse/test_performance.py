@@ -415,3 +415,28 @@ def test_insufficient_data_says_what_is_missing() -> None:
     judged = performance(_frame({"A": np.full(36, 40)}), baseline=BASE, recent=RECENT)
     assert judged.series[0].verdict != "insufficient_data"
     assert judged.series[0].reason is None
+
+
+def test_a_fall_that_wore_off_is_not_called_sustained() -> None:
+    """A quarter off for half the recent year, then back (slightly above): the step
+    over the year is a significant reduction, but the last months are not below
+    what the baseline leads one to expect, so it is not sustained. Counted against
+    the joint fit, whose month effects also fit the recent year, the fall lifted the
+    expectation of the later months and they all counted as below it."""
+    level = np.array(
+        [300 * (1 + 0.15 * math.cos(2 * math.pi * (m.month - 7) / 12)) for m in MONTHS]
+    )
+    wore_off, steady = level.copy(), level.copy()
+    wore_off[24:30] *= 0.75
+    wore_off[30:] *= 1.02
+    steady[24:] *= 0.8
+    res = performance(
+        _frame({"wore off": np.round(wore_off), "steady": np.round(steady)}),
+        baseline=BASE,
+        recent=RECENT,
+    )
+    got = dict(zip(res.frame["area"], res.frame["verdict"], strict=True))
+    assert got["steady"] == "significant_sustained_reduction"
+    assert got["wore off"] == "significant_reduction"
+    below = dict(zip(res.frame["area"], res.frame["below_expected"], strict=True))
+    assert below["wore off"] == 0

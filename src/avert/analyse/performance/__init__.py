@@ -237,6 +237,7 @@ def _series_result(
             # harm is a weighted sum, not a count: its variance is estimated
             family="quasipoisson" if harm else settings["family"],
             trend_p=settings["trend_p"],
+            late_periods=settings["sustained_of"],
         )
         if enough
         else None
