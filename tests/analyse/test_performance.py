@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -440,3 +441,62 @@ def test_a_fall_that_wore_off_is_not_called_sustained() -> None:
     assert got["wore off"] == "significant_reduction"
     below = dict(zip(res.frame["area"], res.frame["below_expected"], strict=True))
     assert below["wore off"] == 0
+
+
+def test_a_change_that_continues_the_baseline_trend_is_cautioned() -> None:
+    """-10 % a year throughout and no step: the model keeps no trend weaker than p
+    0.001, so some series read as a significant reduction; those whose baseline
+    shows the fall at p < 0.05 say so. Series without a trend never do."""
+    rng = np.random.default_rng(7)
+    trend = np.array(
+        [
+            100
+            * (1 + 0.15 * math.cos(2 * math.pi * (m.month - 7) / 12))
+            * 0.9 ** (i / 12)
+            for i, m in enumerate(MONTHS)
+        ]
+    )
+    res = performance(
+        _frame({f"S{i}": rng.poisson(trend) for i in range(30)}),
+        baseline=BASE,
+        recent=RECENT,
+    ).frame
+    cautioned = res.filter(pl.col("caution").is_not_null())
+    assert cautioned.height >= 5
+    assert cautioned["verdict"].str.starts_with("significant").all()
+    assert (cautioned["baseline_trend_per_year"] < 0).all()
+    assert (cautioned["baseline_trend_p"] < 0.05).all()
+    assert cautioned["caution"][0].startswith("the baseline was already falling")
+    flat = performance(
+        _frame({f"S{i}": _series(rng, -0.25, level=100.0) for i in range(30)}),
+        baseline=BASE,
+        recent=RECENT,
+    ).frame
+    assert flat["caution"].null_count() >= 27  # a chance trend (p < 0.05) at most
+
+
+def test_trend_caution_needs_a_significant_change_the_trend_way() -> None:
+    from avert.analyse.performance import ChangeEstimate, trend_caution
+
+    base = ChangeEstimate(
+        rate_ratio=0.8,
+        ci_low=0.7,
+        ci_high=0.9,
+        p_value=0.001,
+        family="quasipoisson",
+        dispersion=1.0,
+        expected=(),
+        fitted=(),
+        trend_per_year=None,
+        baseline_trend_per_year=-0.12,
+        baseline_trend_p=0.01,
+    )
+    assert trend_caution(base, "significant_sustained_reduction") is not None
+    assert trend_caution(base, "no_significant_change") is None
+    assert trend_caution(base, "significant_reduction", trend_p=0.001) is not None
+    rising = dataclasses.replace(base, baseline_trend_per_year=0.12)
+    assert trend_caution(rising, "significant_reduction") is None
+    weak = dataclasses.replace(base, baseline_trend_p=0.2)
+    assert trend_caution(weak, "significant_reduction") is None
+    kept = dataclasses.replace(base, trend_used=True)
+    assert trend_caution(kept, "significant_reduction") is None

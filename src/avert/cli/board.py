@@ -252,7 +252,23 @@ def performance(
         ],
         rows,
     )
-    print_notes((*_insufficient_notes(result.series), *result.notes))
+    print_notes(
+        (
+            *_insufficient_notes(result.series),
+            *_caution_notes(result.series),
+            *result.notes,
+        )
+    )
+
+
+def _caution_notes(series: Sequence[SeriesResult]) -> list[str]:
+    """One note per series whose significant change goes the way its baseline was
+    already going (:func:`avert.analyse.performance.trend_caution`)."""
+    return [
+        f"caution ({'/'.join((s.area, s.category, s.flag))}): {s.caution}."
+        for s in series
+        if s.caution
+    ]
 
 
 def _insufficient_notes(series: Sequence[SeriesResult]) -> list[str]:

@@ -50,6 +50,10 @@ class ChangeEstimate:
     expected_late: tuple[float, ...] | None = None
     #: the ``late_periods`` that ``expected_late`` was fitted with
     late_periods: int | None = None
+    #: the baseline's own linear trend (season and trend fitted to it alone), as a
+    #: change per year, and its p-value (whether or not the model kept it)
+    baseline_trend_per_year: float | None = None
+    baseline_trend_p: float | None = None
 
 
 def design_matrix(
@@ -161,8 +165,9 @@ def seasonal_change(
     months_rec = {p.month for p, r in zip(periods, rec, strict=True) if r}
     if not months_rec <= set(months_base):
         return None  # a recent month of year the baseline never saw
+    base_trend = _baseline_trend(y_all, periods, base, months_base)
     use_trend = (
-        _baseline_trend_significant(y_all, periods, base, months_base, trend_p)
+        base_trend is not None and base_trend[1] < trend_p
         if trend == "auto"
         else bool(trend)
     )
@@ -174,7 +179,15 @@ def seasonal_change(
     if fit is None:
         return None
     estimate = _estimate(fit, x_all, names, step=k, trend_used=use_trend)
-    if estimate is None or late_periods is None:
+    if estimate is None:
+        return None
+    if base_trend is not None:
+        estimate = replace(
+            estimate,
+            baseline_trend_per_year=math.expm1(base_trend[0]),
+            baseline_trend_p=base_trend[1],
+        )
+    if late_periods is None:
         return estimate
     late = _expected_late(y_all, x_all, use=use, rec=rec, late_periods=late_periods)
     return replace(estimate, expected_late=late, late_periods=late_periods)
@@ -370,14 +383,16 @@ def _baseline_dispersion(
     return chi2 / dof, dof
 
 
-def _baseline_trend_significant(
+def _baseline_trend(
     y_all: F64,
     periods: Sequence[dt.date],
     base: Bools,
     months_base: Sequence[int],
-    trend_p: float,
-) -> bool:
-    """Whether a linear trend is significant in the baseline alone (see above)."""
+) -> tuple[float, float] | None:
+    """The baseline's own trend: (log rate change per year, two-sided p), from a
+    Poisson fit of season and trend to the baseline alone, the standard error
+    inflated by the Pearson dispersion when above 1 and p from t with its residual
+    degrees of freedom; None when it cannot be fitted."""
     from scipy import stats
 
     x_all, names = design_matrix(
@@ -386,15 +401,15 @@ def _baseline_trend_significant(
     # no step column: the baseline only
     fit = _poisson_fit(y_all[base], x_all[base][:, :-1])
     if fit is None:
-        return False
+        return None
     j = names.index("trend_per_year")
     phi = max(1.0, float(fit.pearson_chi2) / max(int(fit.df_resid), 1))
     se = math.sqrt(max(float(np.asarray(fit.cov_params())[j, j]) * phi, 0.0))
-    if se == 0 or not math.isfinite(se):
-        return False
-    z = abs(float(np.asarray(fit.params)[j]) / se)
+    slope = float(np.asarray(fit.params)[j])
+    if se == 0 or not math.isfinite(se) or not math.isfinite(slope):
+        return None
     dof = max(int(fit.df_resid), 1)
-    return bool(2 * stats.t.sf(z, dof) < trend_p)
+    return slope, float(2 * stats.t.sf(abs(slope / se), dof))
 
 
 def verdict(

@@ -1,0 +1,45 @@
+"""The board pack's performance section prints a verdict's caution beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from avert.report import render_html
+
+
+def _stats(caution: str | None) -> dict[str, Any]:
+    row = {
+        "title": "Whole area",
+        "verdict": "significant_sustained_reduction",
+        "reason": None,
+        "caution": caution,
+        "rate_ratio": 0.8,
+        "ci_low": 0.7,
+        "ci_high": 0.9,
+        "p_value": 0.01,
+        "recent_count": 100,
+        "recent_expected": 120.0,
+        "of_last": 6,
+        "below_expected": 6,
+        "recent_rate_per_1000": None,
+        "spc_signals": {},
+        "charts": {"expected": "<svg></svg>"},
+    }
+    performance = {
+        "available": True,
+        "baseline": ("2022-01-01", "2023-12-31"),
+        "recent": ("2024-01-01", "2024-12-31"),
+        "counts": {"significant_sustained_reduction": 1},
+        "series": [row],
+        "notes": [],
+        "method": "m",
+        "source": "s",
+    }
+    return {"definitions": {}, "performance": performance}
+
+
+def test_a_caution_is_printed_under_the_verdict_and_above_the_chart() -> None:
+    said = "the baseline was already falling 9% a year (p 0.012)"
+    html = render_html("_board_performance.html", stats=_stats(said))
+    assert html.count(said) == 2  # in the table and above the chart
+    assert "aution:" not in render_html("_board_performance.html", stats=_stats(None))
