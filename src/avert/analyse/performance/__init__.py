@@ -344,7 +344,8 @@ def trend_caution(
         return None
     way = "falling" if change.baseline_trend_per_year < 0 else "rising"
     return (
-        f"the baseline was already {way} {abs(change.baseline_trend_per_year):.0%} a "
+        f"the baseline was already {way} "
+        f"{abs(change.baseline_trend_per_year) * 100:.0f} % a "
         f"year (p {change.baseline_trend_p:.3f}; not extrapolated, the model keeps "
         f"a trend at p < {trend_p:g} only): this change may be that trend going on; "
         "read it beside the chart"
