@@ -24,8 +24,10 @@ def people_section(ctx: BriefingContext, *, top: int = 10) -> Section[PersonItem
     )
     if not offending.height:
         return Section([])
+    # scored on the violence of the definition, as `avert analyse risk` and the
+    # person page score it: one score per person wherever it is shown
     orisk = offender_risk(
-        ctx.incidents.select("incident_id", "occurred_from", "harm_days"),
+        ctx.violent.select("incident_id", "occurred_from", "harm_days"),
         ctx.involvements,
         at=ctx.window_to,
         config=ctx.risk_config,

@@ -189,7 +189,10 @@ def _audit_view(
 
 
 def _own_risk(frames: NetworkFrames, at: dt.datetime) -> pl.DataFrame:
-    return offender_risk(frames.incidents, frames.involvements, at=at).frame
+    """The offender RFGH score on the violence of the definition, as `avert analyse
+    risk` and the briefing's people of concern score it."""
+    violent = frames.incidents.filter(pl.col("in_definition"))
+    return offender_risk(violent, frames.involvements, at=at).frame
 
 
 def person_report(
