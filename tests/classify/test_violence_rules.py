@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from avert.classify import classify_with_harm, explain, violence
+from avert.classify.violence import classify_rowwise
 from avert.config.definitions import load_harm, load_profile
 from avert.schema import CLASSIFICATIONS
 
@@ -253,6 +254,26 @@ def test_repeat_victim_prior_direction(tmp_path: Path) -> None:
         True,
         False,
     ]
+
+
+def test_repeat_victim_prior_direction_counts_a_tie_whatever_the_row_order(
+    tmp_path: Path,
+) -> None:
+    text = (
+        Path(AVB.path)
+        .read_text(encoding="utf-8")
+        .replace('direction = "both"', 'direction = "prior"')
+    )
+    path = tmp_path / "prior.toml"
+    path.write_text(text, encoding="utf-8")
+    prior = load_profile(path)
+    incidents, inv = _pair(0)
+    for frame in (incidents, incidents.reverse()):
+        fast = violence(frame, inv, prior)
+        rowwise = classify_rowwise(frame, inv, prior)
+        expected = [i != "c" for i in frame["incident_id"]]
+        assert fast["in_definition"].to_list() == expected
+        assert rowwise["in_definition"].to_list() == expected
 
 
 def test_policeuk_categories_resolve_through_the_national_mix() -> None:

@@ -133,7 +133,8 @@ def _repeat_victims(
 
     Victim rows of violence-related incidents are sorted by person and time; a row is a
     repeat when the same person's previous (or, with ``direction = "both"``, next)
-    violence-related incident lies within ``window_days``.
+    violence-related incident lies within ``window_days``; with ``"prior"``, one at the
+    same instant counts too, so the result does not depend on row order.
     """
     ext = profile.repeat_victim
     if involvements is None or involvements.height == 0:
@@ -157,8 +158,9 @@ def _repeat_victims(
         )
     )
     hit = (pl.col("_prev") <= window).fill_null(value=False)
-    if ext.direction == "both":
-        hit = hit | (pl.col("_next") <= window).fill_null(value=False)
+    # "prior" still counts another offence at the same instant (ties have no order)
+    ahead = window if ext.direction == "both" else pl.duration(days=0)
+    hit = hit | (pl.col("_next") <= ahead).fill_null(value=False)
     return rows.group_by("incident_id").agg(_repeat=hit.any())
 
 
@@ -337,8 +339,9 @@ def _row_repeat(
     prev_gap = pl.col("occurred_from") - pl.col("occurred_from").shift(1)
     next_gap = pl.col("occurred_from").shift(-1) - pl.col("occurred_from")
     hit = (same_prev & (prev_gap <= window)).fill_null(value=False)
-    if ext.direction == "both":
-        hit = hit | (same_next & (next_gap <= window)).fill_null(value=False)
+    # "prior" still counts another offence at the same instant (ties have no order)
+    ahead = window if ext.direction == "both" else pl.duration(days=0)
+    hit = hit | (same_next & (next_gap <= ahead)).fill_null(value=False)
     rows_hit = (
         victims.join(base, on="incident_id", how="inner")
         .sort("person_id", "occurred_from", "_row")
