@@ -119,39 +119,28 @@ def measure(seed: int, n: int, family: Family) -> None:
             f"{time.perf_counter() - t0:.1f} s",
             flush=True,
         )
-    for label, level, size in STEP:
-        verdicts = performance(
-            draw(rng, n, level, -0.25, size),
-            baseline=BASE,
-            recent=RECENT,
-            family=family,
-        ).frame["verdict"]
-        found = _share(
-            verdicts.is_in(["significant_reduction", "significant_sustained_reduction"])
-        )
-        sustained = _share(verdicts == "significant_sustained_reduction")
-        print(
-            f"seed {seed} step -25 % {label:15s} level {level:3.0f}: significant "
-            f"reduction {found:.3f}, sustained {sustained:.3f}",
-            flush=True,
-        )
-    for label, level, size in WORE_OFF:
-        verdicts = performance(
-            draw(rng, n, level, -0.25, size, step_months=6),
-            baseline=BASE,
-            recent=RECENT,
-            family=family,
-        ).frame["verdict"]
-        found = _share(
-            verdicts.is_in(["significant_reduction", "significant_sustained_reduction"])
-        )
-        sustained = _share(verdicts == "significant_sustained_reduction")
-        print(
-            f"seed {seed} -25 % for 6 months, then back, {label:15s} level "
-            f"{level:3.0f}: significant reduction {found:.3f}, sustained "
-            f"{sustained:.3f}",
-            flush=True,
-        )
+    for kind, rows, months in (
+        ("step -25 %", STEP, 12),
+        ("-25 % for 6 months, then back,", WORE_OFF, 6),
+    ):
+        for label, level, size in rows:
+            verdicts = performance(
+                draw(rng, n, level, -0.25, size, step_months=months),
+                baseline=BASE,
+                recent=RECENT,
+                family=family,
+            ).frame["verdict"]
+            found = _share(
+                verdicts.is_in(
+                    ["significant_reduction", "significant_sustained_reduction"]
+                )
+            )
+            sustained = _share(verdicts == "significant_sustained_reduction")
+            print(
+                f"seed {seed} {kind} {label:15s} level {level:3.0f}: significant "
+                f"reduction {found:.3f}, sustained {sustained:.3f}",
+                flush=True,
+            )
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from avert.classify import classify_with_harm, explain, violence
 from avert.classify.violence import classify_rowwise
-from avert.config.definitions import load_harm, load_profile
+from avert.config.definitions import Profile, load_harm, load_profile
 from avert.schema import CLASSIFICATIONS
 
 AVB = load_profile("avb-2010")
@@ -239,7 +239,8 @@ def test_repeat_victim_extension() -> None:
     ].any()
 
 
-def test_repeat_victim_prior_direction(tmp_path: Path) -> None:
+def _prior_profile(tmp_path: Path) -> Profile:
+    """The AVB profile with the repeat-victim window looking back only."""
     text = (
         Path(AVB.path)
         .read_text(encoding="utf-8")
@@ -247,7 +248,11 @@ def test_repeat_victim_prior_direction(tmp_path: Path) -> None:
     )
     path = tmp_path / "prior.toml"
     path.write_text(text, encoding="utf-8")
-    prior = load_profile(path)
+    return load_profile(path)
+
+
+def test_repeat_victim_prior_direction(tmp_path: Path) -> None:
+    prior = _prior_profile(tmp_path)
     incidents, inv = _pair(30)
     assert violence(incidents, inv, prior)["in_definition"].to_list() == [
         False,
@@ -259,14 +264,7 @@ def test_repeat_victim_prior_direction(tmp_path: Path) -> None:
 def test_repeat_victim_prior_direction_counts_a_tie_whatever_the_row_order(
     tmp_path: Path,
 ) -> None:
-    text = (
-        Path(AVB.path)
-        .read_text(encoding="utf-8")
-        .replace('direction = "both"', 'direction = "prior"')
-    )
-    path = tmp_path / "prior.toml"
-    path.write_text(text, encoding="utf-8")
-    prior = load_profile(path)
+    prior = _prior_profile(tmp_path)
     incidents, inv = _pair(0)
     for frame in (incidents, incidents.reverse()):
         fast = violence(frame, inv, prior)
