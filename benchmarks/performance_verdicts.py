@@ -15,7 +15,11 @@ cycle (amplitude 15 %, peak in July) and prints, measured:
   100 a month;
 - a fall that wore off: -25 % in the first 6 recent months only, then back
   (Poisson at 30, 100 and 300 a month): the same two shares; ``sustained`` should
-  be rare.
+  be rare;
+- a trend and no step: -10 % a year throughout (Poisson at 30 and 100 a month):
+  the share judged significant, the share ``significant_sustained_reduction``
+  (false: nothing changed but the trend) and how many of the significant carry a
+  ``caution`` (the baseline already falling).
 
 Every series goes through :func:`avert.analyse.performance.performance` with its
 defaults (``family="auto"``, ``trend="auto"``, alpha 0.05, 5 of the last 6) unless
@@ -59,6 +63,8 @@ STEP: tuple[tuple[str, float, float | None], ...] = (
     ("negbin size 10", 30.0, 10.0),
     ("negbin size 10", 100.0, 10.0),
 )
+#: monthly levels of the series with a trend and no step (-10 % a year throughout)
+TREND_LEVELS: tuple[float, ...] = (30.0, 100.0)
 #: a fall that wore off: -25 % in the first 6 recent months only
 WORE_OFF: tuple[tuple[str, float, float | None], ...] = (
     ("poisson", 30.0, None),
@@ -75,13 +81,15 @@ def draw(
     size: float | None,
     *,
     step_months: int = 12,
+    trend_per_year: float = 0.0,
 ) -> pl.DataFrame:
     """``n`` monthly series (areas ``S0000``...) of the shape described above; the
-    step lasts the first ``step_months`` of the recent year."""
+    step lasts the first ``step_months`` of the recent year; ``trend_per_year``
+    changes the level throughout (-0.1: 10 % less each year)."""
     season = np.array(
         [1 + 0.15 * math.cos(2 * math.pi * (m.month - 7) / 12) for m in MONTHS]
     )
-    mu = level * season
+    mu = level * season * (1 + trend_per_year) ** (np.arange(len(MONTHS)) / 12)
     mu[24 : 24 + step_months] *= 1 + step
     mu = np.tile(mu, (n, 1))
     counts = (
@@ -113,10 +121,11 @@ def measure(seed: int, n: int, family: Family) -> None:
         ).frame
         rate = _share(flat["verdict"].str.starts_with("significant"))
         quasi = _share(flat["family"] == "quasipoisson")
+        cautioned = int(flat["caution"].is_not_null().sum())
         print(
             f"seed {seed} flat {label:15s} level {level:3.0f}: false significant_* "
             f"{rate:.3f} ({round(rate * n)}/{n}), quasi-Poisson {quasi:.2f}, "
-            f"{time.perf_counter() - t0:.1f} s",
+            f"cautioned {cautioned}, {time.perf_counter() - t0:.1f} s",
             flush=True,
         )
     for kind, rows, months in (
@@ -141,6 +150,23 @@ def measure(seed: int, n: int, family: Family) -> None:
                 f"reduction {found:.3f}, sustained {sustained:.3f}",
                 flush=True,
             )
+    for level in TREND_LEVELS:
+        frame = performance(
+            draw(rng, n, level, 0.0, None, trend_per_year=-0.10),
+            baseline=BASE,
+            recent=RECENT,
+            family=family,
+        ).frame
+        significant = frame["verdict"].str.starts_with("significant")
+        sustained = _share(frame["verdict"] == "significant_sustained_reduction")
+        cautioned = int((significant & frame["caution"].is_not_null()).sum())
+        print(
+            f"seed {seed} -10 % a year throughout, no step, poisson level "
+            f"{level:3.0f}: significant {_share(significant):.3f}, sustained "
+            f"reduction {sustained:.3f}, cautioned {cautioned} of "
+            f"{int(significant.sum())} significant",
+            flush=True,
+        )
 
 
 def main() -> None:
