@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app
@@ -172,3 +174,27 @@ def test_risk_text_shows_tie_break_figures_beside_the_score(
     assert "shape:" not in result.output
     assert "harm days" in result.output
     assert "ties by harm days, then recency" in " ".join(result.output.split())
+
+
+def test_risk_config_setting_scores_the_list_and_the_person_alike(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Setting ``risk_config`` changes the score in the risk list and on the person
+    page alike (before, the page kept the packaged weights)."""
+    _fill(sqlite_store, classify=True)
+
+    def scores() -> tuple[float, float]:
+        listed = _run(sqlite_store, "risk", "--kind", "offender")
+        rows = listed["lists"][0]["rows"]  # type: ignore[index]
+        in_list = next(r["score"] for r in rows if r["person_id"] == "o0")
+        page = _run(sqlite_store, "person", "o0")
+        return float(in_list), float(page["risk"]["score"])  # type: ignore[index]
+
+    packaged_list, packaged_page = scores()
+    assert packaged_list == packaged_page
+    custom = tmp_path / "risk.toml"
+    custom.write_text("[offender.weights]\nharm = 4.0\n", encoding="utf-8")
+    monkeypatch.setenv("AVERT_RISK_CONFIG", str(custom))
+    custom_list, custom_page = scores()
+    assert custom_list != packaged_list
+    assert custom_page == custom_list

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from avert.config.risk import load_risk_config
 from avert.store import Store
 from avert.workflows.analysis import run_risk
+from avert.workflows.briefing import build_briefing
 from avert.workflows.networks import person_report
 from loaded_city import loaded_city
 
@@ -37,3 +39,30 @@ def test_the_person_page_shows_the_risk_list_score(city_store: Store) -> None:
         page = person_report(city_store, row["person_id"], as_of=latest)
         assert page["risk"] is not None
         assert page["risk"]["score"] == row["score"], row["person_id"]
+
+
+def test_a_custom_risk_config_scores_the_briefing_as_the_list(
+    city_store: Store, tmp_path: Path
+) -> None:
+    """With a deployment's risk TOML (setting ``risk_config``) the briefing's people
+    of concern carry the list's score under that TOML, not the packaged one."""
+    latest = city_store.read_frame("incidents", columns=["occurred_from"])[
+        "occurred_from"
+    ].max()
+    assert isinstance(latest, dt.datetime)
+    custom = tmp_path / "risk.toml"
+    custom.write_text("[offender.weights]\nharm = 4.0\n", encoding="utf-8")
+    briefing = build_briefing(
+        city_store, at=latest, risk_config=load_risk_config(custom)
+    )
+    people = briefing.to_json()["people"]
+    assert people, "the window should hold people of concern"
+    listed = run_risk(city_store, kind="offender", at=latest, config_path=custom)
+    by_id = dict(zip(*listed[0].frame.select("person_id", "score"), strict=True))
+    packaged = run_risk(city_store, kind="offender", at=latest)[0].frame
+    packaged_by_id = dict(zip(*packaged.select("person_id", "score"), strict=True))
+    scored = [p for p in people if p["person_id"] in by_id]
+    assert scored
+    assert any(by_id[p["person_id"]] != packaged_by_id[p["person_id"]] for p in scored)
+    for person in scored:
+        assert person["score"] == by_id[person["person_id"]], person["person_id"]

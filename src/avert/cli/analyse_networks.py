@@ -120,6 +120,7 @@ def person(
     config: ConfigOpt = None,
 ) -> None:
     """A person's network picture: own risk, co-offenders, kin, groups, exposure."""
+    from avert.config.risk import load_risk_config
     from avert.report.payload import jsonable
     from avert.workflows.networks import person_report
 
@@ -127,6 +128,7 @@ def person(
         get_store(ctx),
         person_id,
         as_of=when(ctx, as_of, "--as-of"),
+        risk_config=load_risk_config(get_settings(ctx).risk_config_file()),
         **_scope(ctx, config),
     )
     if as_json:

@@ -14,6 +14,7 @@ import typer
 from avert.cli._common import (
     check_choice,
     console,
+    get_settings,
     get_store,
     print_json,
     print_notes,
@@ -328,7 +329,9 @@ def risk(
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", help="A risk TOML laid over config/defaults/risk.toml."
+            "--config",
+            help="A risk TOML laid over config/defaults/risk.toml (default: the "
+            "risk_config setting, which person pages and the briefing also use).",
         ),
     ] = None,
     definition: _PROFILE = None,
@@ -344,7 +347,7 @@ def risk(
         get_store(ctx),
         kind=cast("RiskKind", kind),
         at=when(ctx, at, "--as-of"),
-        config_path=config,
+        config_path=config or get_settings(ctx).risk_config_file(),
         profile=profile,
     )
     make_ups = risk_make_ups(get_store(ctx), results, top=top)

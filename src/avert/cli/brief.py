@@ -69,6 +69,7 @@ def brief(
     ] = None,
 ) -> None:
     """Write the daily risk briefing (HTML, PDF, JSON) for the window ending at --at."""
+    from avert.config.risk import load_risk_config
     from avert.config.timezone import parse_local
     from avert.workflows.briefing import read_boundaries, run_briefing
 
@@ -96,6 +97,7 @@ def brief(
         pdf=not no_pdf,
         organisation=org,
         cell_size_m=settings.places_cell_size(),
+        risk_config=load_risk_config(settings.risk_config_file()),
     )
     if as_json:
         print_json(files.briefing.to_json())

@@ -5,7 +5,7 @@ arguments; analyses never read the environment. Each setting has a name, a defau
 an environment variable and a help line in :data:`SETTINGS`, from which the settings
 reference in ``docs/settings.md`` is written and the defaults of :class:`Settings`
 are taken. Every secret (database URL with its password, web secret key, pseudonym
-key, account password) and every path avert reads (database, definition, harm table)
+key, account password) and every path avert reads (database, definition, harm table, risk configuration)
 is a setting; nothing else reads ``AVERT_*`` variables.
 
 >>> load_settings({"AVERT_CRS": "EPSG:32617"}).crs
@@ -57,6 +57,16 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "AVERT_HARM_TABLE",
         "Harm TOML file, e.g. one written by 'avert harm import' from the Cambridge "
         "CCHI spreadsheet; empty means avert's packaged CCHI table.",
+    ),
+    (
+        "risk_config",
+        "",
+        "AVERT_RISK_CONFIG",
+        "Risk TOML laid over avert's packaged risk.toml (windows, weights and roles "
+        "of the offender, victim and ASB scores; docs/analyses.md). Every score reads "
+        "it: 'avert analyse risk' (unless --config), person pages, the briefing's "
+        "people of concern, repeat victims and ASB callers, and the web app, so a "
+        "person has one score everywhere. Empty means the packaged file.",
     ),
     (
         "timezone",
@@ -201,6 +211,7 @@ class Settings:
     crs: str = _DEFAULTS["crs"]
     definition: str = _DEFAULTS["definition"]
     harm_table: str = _DEFAULTS["harm_table"]
+    risk_config: str = _DEFAULTS["risk_config"]
     timezone: str = _DEFAULTS["timezone"]
     file_mode: str = _DEFAULTS["file_mode"]
     lock_timeout_s: str = _DEFAULTS["lock_timeout_s"]
@@ -234,6 +245,10 @@ class Settings:
             )
             raise ConfigError(msg)
         return seconds
+
+    def risk_config_file(self) -> str | None:
+        """``risk_config`` as a path, or ``None`` for the packaged risk.toml."""
+        return self.risk_config.strip() or None
 
     def places_cell_size(self) -> float:
         """``places_cell_m`` as metres (a number > 0)."""

@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from avert import __version__
 from avert.access import check_key
+from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.report import environment as report_environment
@@ -285,6 +286,8 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     from avert.web import api, board, delivery, pages
 
     secret = _check_secret(settings, demo=demo)
+    # a bad risk_config setting stops the start, not the first person page
+    load_risk_config(settings.risk_config_file())
     if demo and not _usable_key(settings.pseudonym_key):
         # the demo city's partner pages: a random key per run (a real secret, so
         # pseudonyms cannot be reversed; they change when the demo restarts)

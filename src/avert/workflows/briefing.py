@@ -44,6 +44,7 @@ from avert.briefing.actions import ACTION_COLUMNS
 from avert.briefing.context import month_start, window_for
 from avert.briefing.intelligence import INTEL_COLUMNS
 from avert.config.networks import default_networks_config
+from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.errors import NotFound
 from avert.files import private_mkdir, private_write_text
@@ -607,6 +608,7 @@ def build_briefing(
     timings: dict[str, float] | None = None,
     organisation: str | None = None,
     cell_size_m: float = DEFAULT_PLACES_CELL_M,
+    risk_config: RiskConfig | None = None,
 ) -> Briefing:
     """Read the store and assemble the briefing for a window (no files, no audit).
 
@@ -616,7 +618,8 @@ def build_briefing(
     ``assemble_s``.
     ``organisation``: a partner briefing lists that organisation's taskings only.
     ``cell_size_m``: the places grid (setting ``places_cell_m``), the same as
-    ``avert forecast``'s.
+    ``avert forecast``'s. ``risk_config``: the risk scores' configuration (setting
+    ``risk_config``; ``None``: the packaged one), as ``avert analyse risk`` uses it.
     """
     t0 = time.perf_counter()
     aud = check_audience(audience)
@@ -669,6 +672,7 @@ def build_briefing(
         notes=notes,
         options=opts,
         places_forecast=places,
+        risk_config=risk_config,
     )
     if timings is not None:
         timings["read_s"] = t1 - t0
@@ -693,6 +697,7 @@ def run_briefing(
     user: str | None = None,
     organisation: str | None = None,
     cell_size_m: float = DEFAULT_PLACES_CELL_M,
+    risk_config: RiskConfig | None = None,
 ) -> BriefingFiles:
     """Brief on the window ending at ``at`` and write HTML, PDF and JSON to ``out_dir``.
 
@@ -727,6 +732,9 @@ def run_briefing(
         listed; other organisations' taskings only mark their items as tasked.
     cell_size_m
         Cell size of the places forecast in metres (setting ``places_cell_m``).
+    risk_config
+        The risk scores' configuration (setting ``risk_config``; ``None``: the
+        packaged one), the same as ``avert analyse risk`` and person pages use.
 
     Raises
     ------
@@ -750,6 +758,7 @@ def run_briefing(
         timings=timings,
         organisation=organisation,
         cell_size_m=cell_size_m,
+        risk_config=risk_config,
     )
     out = private_mkdir(out_dir)  # personal data: owner-only files and folders
     t2 = time.perf_counter()

@@ -28,6 +28,7 @@ from avert.analyse.networks import (
 )
 from avert.analyse.risk import offender_risk
 from avert.config.networks import NetworksConfig, default_networks_config
+from avert.config.risk import RiskConfig
 from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS
 from avert.store import Store, audit
 from avert.store.detected import replace_detected_groups
@@ -188,11 +189,13 @@ def _audit_view(
     )
 
 
-def _own_risk(frames: NetworkFrames, at: dt.datetime) -> pl.DataFrame:
+def _own_risk(
+    frames: NetworkFrames, at: dt.datetime, config: RiskConfig | None
+) -> pl.DataFrame:
     """The offender RFGH score on the violence of the definition, as `avert analyse
-    risk` and the briefing's people of concern score it."""
+    risk` and the briefing's people of concern score it (with the same ``config``)."""
     violent = frames.incidents.filter(pl.col("in_definition"))
-    return offender_risk(violent, frames.involvements, at=at).frame
+    return offender_risk(violent, frames.involvements, at=at, config=config).frame
 
 
 def person_report(
@@ -202,6 +205,7 @@ def person_report(
     as_of: dt.datetime | None = None,
     profile: str = "avb-2010",
     config: NetworksConfig | None = None,
+    risk_config: RiskConfig | None = None,
     reason: str = "network picture of a person (avert analyse person)",
     user: str | None = None,
     role: str = "police",
@@ -210,6 +214,8 @@ def person_report(
 
     The view is written to the audit log first (DESIGN.md: every view of a person),
     as ``user`` under ``role`` (the web passes the signed-in account and its role).
+    ``risk_config`` scores the person's own risk (setting ``risk_config``; the
+    packaged one when ``None``), as ``avert analyse risk`` does.
     """
     audit.record(
         store,
@@ -236,7 +242,7 @@ def person_report(
         co_edges=groups.co_edges,
         membership=groups.membership,
         family_edges=family_edges(frames.relationships, config=cfg),
-        risk=_own_risk(frames, at),
+        risk=_own_risk(frames, at, risk_config),
         as_of=at,
         config=cfg,
     )

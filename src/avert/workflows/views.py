@@ -24,7 +24,7 @@ from avert.analyse.trend import month_window
 from avert.briefing import Briefing
 from avert.briefing.context import OFFENDING_ROLES
 from avert.briefing.makeup import make_up
-from avert.config.risk import default_risk_config
+from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
 from avert.delivery import ITEM_KINDS
 from avert.errors import NotFound, PermissionDenied
@@ -233,6 +233,7 @@ def briefing_view(
             allow_demo_key=allow_demo_key,
             organisation=organisation,
             cell_size_m=settings.places_cell_size(),
+            risk_config=load_risk_config(settings.risk_config_file()),
         )
         data = briefing.to_json()
         return BriefingView(
@@ -249,6 +250,7 @@ def briefing_view(
             audience,
             settings.definition,
             settings.places_cell_m,
+            settings.risk_config,
             store.count("loads"),
             organisation,
             store.count("delivery_history"),  # a tasking made or done since
@@ -380,10 +382,12 @@ def person_view(
         )
         msg = f"No person {person_id!r}"
         raise NotFound(msg)
+    risk_config = load_risk_config(settings.risk_config_file())
     report = person_report(
         store,
         person_id,
         profile=settings.definition,
+        risk_config=risk_config,
         reason=purpose,
         user=user.username,
         role=user.role,
@@ -401,7 +405,7 @@ def person_view(
         .join(involvements.select("incident_id", "role"), on="incident_id")
         .sort("occurred_from", descending=True)
     )
-    offender = default_risk_config().offender
+    offender = risk_config.offender
     out: dict[str, Any] = jsonable(
         {
             "person": people.row(0, named=True),
