@@ -66,3 +66,33 @@ def test_a_custom_risk_config_scores_the_briefing_as_the_list(
     assert any(by_id[p["person_id"]] != packaged_by_id[p["person_id"]] for p in scored)
     for person in scored:
         assert person["score"] == by_id[person["person_id"]], person["person_id"]
+
+
+def test_the_briefing_repeat_victims_carry_the_victim_list_score(
+    city_store: Store,
+) -> None:
+    """Repeat victims in the briefing count and score violence of the definition, as
+    ``avert analyse risk --kind victim`` does (before, every recorded offence)."""
+    latest = city_store.read_frame("incidents", columns=["occurred_from"])[
+        "occurred_from"
+    ].max()
+    assert isinstance(latest, dt.datetime)
+    # an hour past the last record: the briefing's window [at - hours, at) and the
+    # list's (at - 365 days, at] then hold the same incidents
+    latest += dt.timedelta(hours=1)
+    listed = run_risk(city_store, kind="victim", at=latest)[0].frame
+    by_id = {
+        row["person_id"]: (row["score"], row["n_victimisations"])
+        for row in listed.select("person_id", "score", "n_victimisations").to_dicts()
+    }
+    seen = 0
+    for hours in (24, 24 * 7, 24 * 28):
+        victims = build_briefing(city_store, at=latest, hours=hours).to_json()[
+            "repeat_victims"
+        ]
+        for victim in victims:
+            assert (victim["score"], victim["n_victimisations"]) == by_id[
+                victim["person_id"]
+            ], victim["person_id"]
+            seen += 1
+    assert seen >= 5

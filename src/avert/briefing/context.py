@@ -360,12 +360,14 @@ class BriefingContext:
 
     @cached_property
     def victim_facts(self) -> pl.DataFrame:
-        """The repeat-victim risk frame (:func:`avert.analyse.risk.victim_risk`)."""
+        """The repeat-victim risk frame (:func:`avert.analyse.risk.victim_risk`) on
+        the violence of the definition, as ``avert analyse risk --kind victim``
+        scores it: one victim score wherever it is shown."""
         if self.involvements.height == 0:
             return pl.DataFrame(
                 schema={"person_id": pl.String, "n_victimisations": pl.Int64}
             )
-        inc = self.incidents
+        inc = self.violent
         people = self.frames["people"]
         return victim_risk(
             inc.select(
