@@ -43,7 +43,8 @@ _EXIT_HELP = (
 )
 
 ingest_app = typer.Typer(
-    help="Load police.uk files or an avert record bundle (nothing is dropped).",
+    help="Load police.uk files, an avert record bundle or any incident table "
+    "(nothing is dropped), and populations, confidence surveys and area centroids.",
     no_args_is_help=True,
 )
 
