@@ -73,6 +73,19 @@ def test_groups_person_retaliation_json(sqlite_store: Store) -> None:
     assert {f["family_id"] for f in fams} == {"fam-a1"}
 
 
+def test_retaliation_to_is_exclusive(sqlite_store: Store) -> None:
+    # --to is the end of the window, exclusive (docs/command-line.md): X1 happened
+    # at 2024-11-26 12:00 exactly, so a window ending then does not hold it
+    _fill(sqlite_store)
+    window = ("retaliation", "--from", "2024-11-26T00:00", "--to")
+    at_x1 = _run(sqlite_store, *window, "2024-11-26T12:00")["alerts"]
+    assert isinstance(at_x1, list)
+    assert "X1" not in {a["incident_id"] for a in at_x1}
+    after = _run(sqlite_store, *window, "2024-11-26T12:00:01")["alerts"]
+    assert isinstance(after, list)
+    assert "X1" in {a["incident_id"] for a in after}
+
+
 def test_bad_datetime_is_a_usage_error(sqlite_store: Store) -> None:
     result = _analyse(sqlite_store, "retaliation", "--since", "yesterday")
     assert result.exit_code == 2

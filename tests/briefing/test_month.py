@@ -215,6 +215,8 @@ def test_a_month_brief_names_the_month_and_an_empty_previous_month() -> None:
     b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
     assert b.precision == "month"
     assert "previous month: no records of any kind" in b.trend["line"]
+    # the JSON says the same as the line: no count (null), not a month of 0 violence
+    assert b.trend["previous_month"] is None
     assert b.places_summary is not None
     assert "January 2022's violence" in b.places_summary["line"]
     assert "last 31 days" not in b.places_summary["line"]

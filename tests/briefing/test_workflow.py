@@ -380,3 +380,44 @@ def test_store_of_exactly_a_year_gives_no_year_earlier_baseline(
         )
     files = run_briefing(any_store, at=at, out_dir=tmp_path / "b", pdf=False)
     assert [p["change"] for p in files.briefing.trend["periods"]] == [0.0, 0.0]
+
+
+def test_a_store_without_person_records_says_why_people_lists_are_empty(
+    tmp_path: Path,
+) -> None:
+    # exact-time incidents and no involvements (a force's open incident extract):
+    # "No repeat victim was hit again" alone would read as a finding
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    at = dt.datetime(2025, 3, 10, 8)
+    times = [at - dt.timedelta(hours=h) for h in (2, 5, 30, 400)]
+    inc = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(len(times))],
+            "source": "rms",
+            "occurred_from": times,
+            "time_precision": "exact",
+        }
+    )
+    classes = inc.select(
+        "incident_id",
+        pl.lit("avb-2010").alias("profile"),
+        pl.lit(True).alias("in_definition"),
+        pl.lit("assault_with_injury").alias("category"),
+        pl.lit(10.0).alias("harm_days"),
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", inc)
+        tx.append("classifications", classes)
+    notes = run_briefing(store, at=at, out_dir=tmp_path / "a", pdf=False).briefing.notes
+    assert any("holds no involvements" in n for n in notes), notes
+    # person records exist (an older incident's victim), none in the window: no note
+    with store.transaction() as tx:
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {"incident_id": ["i3"], "person_id": ["p1"], "role": ["victim"]}
+            ),
+        )
+    notes = run_briefing(store, at=at, out_dir=tmp_path / "b", pdf=False).briefing.notes
+    assert not any("holds no involvements" in n for n in notes), notes

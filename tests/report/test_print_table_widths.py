@@ -63,3 +63,40 @@ def test_long_pseudonyms_wrap_inside_their_fixed_width_cell() -> None:
     assert len(texts) >= 3  # broken over lines
     right_edge = rivals.content_box_x() + rivals.width
     assert all(t.position_x + t.width <= right_edge + 0.5 for t in texts)
+
+
+def test_two_digit_ranks_stay_on_one_line() -> None:
+    """The 4 % rank column of an A4 page holds a bold two-digit rank on one line.
+
+    With ``overflow-wrap: anywhere`` on every fixed cell, ranks 10 to 40 of the
+    incident list printed as "1" over "0" (a London month's briefing, pages 2-5).
+    """
+    weasyprint = pytest.importorskip("weasyprint")
+    style = (TEMPLATES / "_style.html").read_text()
+    rows = "".join(
+        f"<tr><td class='rank'>{r}</td><td>personal robbery</td></tr>"
+        for r in (10, 38, 40)
+    )
+    html = (
+        f"<html><head>{style}</head><body><table class='cols'><thead><tr>"
+        "<th class='w4'>#</th><th class='w96'>Incident</th>"
+        f"</tr></thead><tbody>{rows}</tbody></table></body></html>"
+    )
+    page = weasyprint.HTML(string=html).render().pages[0]._page_box
+
+    def boxes(box: Any) -> Iterator[Any]:
+        yield box
+        for child in getattr(box, "children", None) or []:
+            yield from boxes(child)
+
+    cells = [b for b in boxes(page) if type(b).__name__ == "TableCellBox"]
+    ranks = cells[2::2]  # the body rows' first cells
+    assert len(ranks) == 3
+    for cell in ranks:
+        lines = [b for b in boxes(cell) if type(b).__name__ == "LineBox"]
+        assert len(lines) == 1, [b.text for b in boxes(cell) if hasattr(b, "text")]
+        texts = [b for b in boxes(cell) if type(b).__name__ == "TextBox"]
+        right_edge = (
+            cell.position_x + cell.width + cell.padding_left + cell.padding_right
+        )
+        assert all(t.position_x + t.width <= right_edge + 0.5 for t in texts)

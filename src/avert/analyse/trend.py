@@ -50,7 +50,11 @@ TrendPeriod = TypedDict(
 
 
 class Trend(TypedDict):
-    """The trend line, its periods and (month data) the previous month's count."""
+    """The trend line, its periods and (month data) the previous month's count.
+
+    ``previous_month`` is None for exact data and when the store holds no record of
+    any kind in the previous month (the line says so), never 0 for a missing month.
+    """
 
     line: str
     periods: list[TrendPeriod]
@@ -212,11 +216,11 @@ def year_on_year(
     prev: int | None = None
     if precision == "month":
         prev_from, _ = month_window(window_from - dt.timedelta(days=1))
-        prev = _count(violent, prev_from, window_from, None, keys)
         if incidents.filter(_between(prev_from, window_from)).height:
+            prev = _count(violent, prev_from, window_from, None, keys)
             line += f"; previous month {prev}"
         else:  # not a month without violence: a month the store holds nothing of
-            line += "; previous month: no records of any kind"
+            line += "; previous month: no records of any kind"  # prev stays None
     return {"line": line + ".", "periods": periods, "previous_month": prev}
 
 

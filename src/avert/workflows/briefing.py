@@ -51,7 +51,7 @@ from avert.files import private_mkdir, private_write_text
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit, queries
 from avert.store.summary import classified_profiles
-from avert.workflows.analysis import classification_policy
+from avert.workflows.analysis import NO_PEOPLE_NOTE, classification_policy
 from avert.workflows.forecast import briefing_places
 from avert.workflows.networks import read_detected_groups
 
@@ -373,6 +373,15 @@ def read_briefing_frames(
             audience=audience,
         )
         _classification_notes(store, incidents, profile=profile, notes=notes)
+        # an exact-time store of open incident data names no one: say so, or "no
+        # repeat victim was hit again" reads as a finding (month data's own note
+        # already says people cannot be shown)
+        if (
+            month is None
+            and not involvements.height
+            and not queries.holds_rows(store, "involvements")
+        ):
+            notes.append(NO_PEOPLE_NOTE)
         history_inv, history = f_people["history"].result()
         history = history.join(
             incidents.select("incident_id"), on="incident_id", how="anti"

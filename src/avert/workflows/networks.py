@@ -258,7 +258,7 @@ def retaliation_report(
     user: str | None = None,
     reason: str = "retaliation alerts (avert analyse retaliation)",
 ) -> RetaliationResult:
-    """Retaliation alerts for violent incidents between ``since`` and ``until``.
+    """Retaliation alerts for violent incidents in ``[since, until)``.
 
     Groups and ties are found from the history up to ``since`` (what the daily
     meeting knew when the alert window opened); the incidents in the window raise
@@ -267,7 +267,13 @@ def retaliation_report(
     """
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile, until=until)
-    history = frames.incidents.filter(pl.col("occurred_from") < since)
+    # the window's end is exclusive (--to): an incident at ``until`` is not in it
+    incidents = (
+        frames.incidents
+        if until is None
+        else frames.incidents.filter(pl.col("occurred_from") < until)
+    )
+    history = incidents.filter(pl.col("occurred_from") < since)
     if history.height:
         groups = analyse_groups(
             history,
@@ -290,7 +296,7 @@ def retaliation_report(
         )
         co_edges = None
     result = retaliation_alerts(
-        frames.incidents,
+        incidents,
         frames.involvements,
         membership,
         since=since,
