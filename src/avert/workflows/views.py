@@ -18,7 +18,13 @@ from typing import Any, Generic, TypeVar
 
 import polars as pl
 
-from avert.access import Audience, Pseudonymiser, audience_of, pseudonymiser_for
+from avert.access import (
+    POLICE_ONLY,
+    Audience,
+    Pseudonymiser,
+    audience_of,
+    pseudonymiser_for,
+)
 from avert.analyse.result import jsonable
 from avert.analyse.trend import month_window
 from avert.briefing import Briefing
@@ -279,7 +285,9 @@ def incidents_view(
     """Classified incidents in ``[date_from, date_to)``, filtered, highest harm first.
 
     Each row says why it is in the definition (the matching rule ids). The search is
-    audited (``search`` with its filters). Partners get pseudonymised incident ids.
+    audited (``search`` with its filters). Partners get pseudonymised incident ids
+    and none of the police-only columns (:data:`avert.access.POLICE_ONLY`: the
+    location text).
     """
     area = area or user.area
     check_allowed(user, "view-incidents", area=area)
@@ -327,9 +335,11 @@ def incidents_view(
     total = rows.height
     shown = rows.head(MAX_LIST_ROWS)
     if audience_of(user.role) == "partner":
+        # partners: pseudonymous ids, and no police-only column (the location text)
         shown = _pseudonymiser(settings, allow_demo_key=allow_demo_key).column(
             shown, "incident_id", "incident"
         )
+        shown = shown.drop(POLICE_ONLY["incidents"], strict=False)
     audit_as(
         store,
         user,
