@@ -36,8 +36,9 @@ from avert.delivery import ITEM_KINDS
 from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
-from avert.store import Store, queries
+from avert.store import Store, audit, queries
 from avert.store.summary import latest_incident_at, status_summary
+from avert.workflows import audit as audit_workflow
 from avert.workflows.briefing import build_briefing, read_residents
 from avert.workflows.delivery import taskings_for_briefing
 from avert.workflows.networks import groups_report, person_report
@@ -489,23 +490,37 @@ def data_view(store: Store) -> dict[str, Any]:
 def audit_rows(
     store: Store,
     *,
+    user: User,
     user_name: str | None = None,
     action: str | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     limit: int = 1000,
+    export: bool = False,
 ) -> pl.DataFrame:
-    """Audit rows, newest first, filtered (for the data protection officer)."""
-    where: list[tuple[str, str, object]] = []
-    if user_name:
-        where.append(("user_name", "=", user_name))
-    if action:
-        where.append(("action", "=", action))
-    if since:
-        where.append(("at", ">=", since))
-    if until:
-        where.append(("at", "<", until))
-    rows = store.read_frame("audit", where=where, order_by=["at"])
+    """Audit rows, newest first, filtered (for the data protection officer).
+
+    The look is audited first, under the signed-in ``user``: ``view audit:list``
+    with the filters (:func:`avert.workflows.audit.audit_rows`, as ``avert audit
+    list``), or, with ``export``, one ``export audit.csv`` row with the number of
+    rows instead.
+    """
+    if export:
+        rows = audit.read(
+            store, since=since, until=until, user=user_name, action=action
+        )
+        record_export(store, user=user, what="audit.csv", n_rows=rows.height)
+    else:
+        rows = audit_workflow.audit_rows(
+            store,
+            since=since,
+            until=until,
+            user_name=user_name,
+            action=action,
+            user=user.username,
+            role=user.role,
+            reason="audit log review (web)",
+        )
     return rows.reverse().head(limit)
 
 
