@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from avert.errors import ConfigError
+from avert.errors import ConfigError, PermissionDenied
 from avert.web import create_app
 from avert.workflows.users import (
     add_user,
@@ -154,3 +154,39 @@ def test_pages_hold_no_inline_script(world: World) -> None:
         html = client.get(url).text
         for tag in html.split("<script")[1:]:
             assert "src=" in tag.split(">")[0], f"inline script on {url}"
+
+
+def test_concurrent_failed_sign_ins_all_count_towards_the_lockout(
+    world: World,
+) -> None:
+    """Guesses sent at once must not share one failure count: 12 parallel wrong
+    passwords lock the account after the limit (they counted as 1 before)."""
+    import threading
+
+    from avert.workflows.users import authenticate
+
+    add_user(world.store, "racey", password=PASSWORD, role="analyst")
+    n = 12
+    barrier = threading.Barrier(n)
+
+    refused: list[bool] = []
+
+    def guess() -> None:
+        barrier.wait()
+        try:
+            authenticate(world.store, "racey", "wrong" * 4, settings=world.settings)
+        except PermissionDenied:
+            refused.append(True)
+
+    threads = [threading.Thread(target=guess) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(refused) == n
+    limit = int(world.settings.login_max_failures)
+    log = world.store.read_frame("audit")
+    reasons = log.filter(log["user_name"] == "racey")["reason"].to_list()
+    checked = [r for r in reasons if r.startswith("wrong password")]
+    assert len(checked) == limit, reasons
+    assert sum(r.startswith("locked until") for r in reasons) == n - limit

@@ -15,6 +15,8 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import threading
+import zlib
 from dataclasses import dataclass
 
 import polars as pl
@@ -231,6 +233,12 @@ def reset_password(
     )
 
 
+#: Sign-ins of one account are checked one at a time (a lock per stripe of names),
+#: so guesses sent at once each count towards the lockout instead of all reading
+#: the same failure count; within one process (``avert serve`` runs one).
+_SIGN_IN_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
 def authenticate(
     store: Store, username: str, password: str, *, settings: Settings
 ) -> User:
@@ -238,8 +246,16 @@ def authenticate(
 
     Failures count towards the lockout; every attempt is audited (``login`` or
     ``login-failed`` with the reason). The message never says whether the name
-    exists.
+    exists. Attempts on one account are serialised (:data:`_SIGN_IN_LOCKS`).
     """
+    stripe = zlib.crc32(username.encode("utf-8", "surrogatepass")) % len(_SIGN_IN_LOCKS)
+    with _SIGN_IN_LOCKS[stripe]:
+        return _authenticate(store, username, password, settings=settings)
+
+
+def _authenticate(
+    store: Store, username: str, password: str, *, settings: Settings
+) -> User:
     row = read_user(store, username)
     now = _now()
     refused = "Sign-in refused: wrong name or password, or the account is locked."
