@@ -190,3 +190,30 @@ def test_concurrent_failed_sign_ins_all_count_towards_the_lockout(
     checked = [r for r in reasons if r.startswith("wrong password")]
     assert len(checked) == limit, reasons
     assert sum(r.startswith("locked until") for r in reasons) == n - limit
+
+
+def test_a_password_reset_ends_the_accounts_sessions(world: World) -> None:
+    """A reset is what an admin does when a password may be known to someone
+    else: sessions signed in with the old password stop (the cookie alone kept
+    them alive before)."""
+    add_user(world.store, "resetme", password=PASSWORD, role="analyst")
+    before = signed_in(world.app, "resetme")
+    assert before.get("/data").status_code == 200
+    reset_password(world.store, "resetme", "another-long-passphrase")
+    world.app.state.accounts.clear()  # else within auth.ACCOUNT_CACHE_S seconds
+    response = before.get("/data", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+    after = TestClient(world.app)
+    token = csrf_of(after.get("/login").text)
+    signed = after.post(
+        "/login",
+        data={
+            "username": "resetme",
+            "password": "another-long-passphrase",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+    assert after.get("/data").status_code == 200

@@ -48,6 +48,7 @@ __all__ = [
     "list_users",
     "reset_password",
     "revoke_token",
+    "session_account",
     "set_disabled",
     "set_role",
     "user_for_token",
@@ -321,10 +322,22 @@ def _as_user(row: dict[str, object]) -> User:
 
 def current_account(store: Store, username: str) -> User | None:
     """The live account of a signed-in user, or None when gone or disabled."""
+    found = session_account(store, username)
+    return None if found is None else found[0]
+
+
+def session_account(store: Store, username: str) -> tuple[User, str] | None:
+    """The live account of a session and its *password stamp*, or None.
+
+    The stamp is a digest of the stored password hash (salted: it says nothing
+    about the password): a session keeps the stamp it was signed in with, so a
+    password reset ends every session made before it.
+    """
     row = read_user(store, username)
     if row is None or row["disabled"]:
         return None
-    return _as_user(row)
+    digest = hashlib.sha256(b"avert-session:" + str(row["password_hash"]).encode())
+    return _as_user(row), digest.hexdigest()[:32]
 
 
 def _digest(secret: str) -> str:
