@@ -106,3 +106,30 @@ def test_looking_at_the_audit_log_is_audited(world: World) -> None:
         ("admin", "admin", "export", "audit.csv"),
     ]
     assert "action=login" in (rows["detail"][0] or "")
+
+
+def test_a_briefing_view_audits_every_person_it_shows(world: World) -> None:
+    """The row of a briefing counts every person id the answer holds (not only
+    the people-of-concern section) and carries their digest and the audience,
+    as ``avert brief``'s row does (docs/audit.md)."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from avert.workflows.users import issue_token
+
+    token = issue_token(world.store, "chair")
+    seen = world.store.read_frame("audit").height
+    answer = TestClient(world.app).get(
+        "/api/v1/briefing",
+        params={"hours": 168},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 200
+    shown = set(re.findall(r"\bP\d{7}\b", answer.text)) & world.person_ids
+    assert len(shown) > 10, "the check needs a briefing that names people"
+    row = _new_rows(world, seen).filter(pl.col("action") == "view").row(0, named=True)
+    n, digest = audit.people_digest(sorted(shown))
+    assert f"people={n}; people_sha256={digest}" in row["detail"]
+    assert "audience=police" in row["detail"]
+    assert f"{n} people" in row["reason"]

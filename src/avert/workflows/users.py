@@ -104,8 +104,17 @@ def _decision(
     )
 
 
-def audit_as(store: Store, user: User, *, action: str, obj: str, reason: str) -> None:
-    """Write the audit row of what a signed-in ``user`` did (with their role)."""
+def audit_as(
+    store: Store,
+    user: User,
+    *,
+    action: str,
+    obj: str,
+    reason: str,
+    detail: str | None = None,
+) -> None:
+    """Write the audit row of what a signed-in ``user`` did (with their role);
+    ``detail`` as :func:`avert.store.audit.describe` makes it."""
     audit.record(
         store,
         action=action,
@@ -113,6 +122,7 @@ def audit_as(store: Store, user: User, *, action: str, obj: str, reason: str) ->
         reason=reason,
         role=user.role,
         user=user.username,
+        detail=detail,
     )
 
 

@@ -39,7 +39,7 @@ from avert.report import briefing_page_context
 from avert.store import Store, audit, queries
 from avert.store.summary import latest_incident_at, status_summary
 from avert.workflows import audit as audit_workflow
-from avert.workflows.briefing import build_briefing, read_residents
+from avert.workflows.briefing import build_briefing, people_shown, read_residents
 from avert.workflows.delivery import taskings_for_briefing
 from avert.workflows.networks import groups_report, person_report
 from avert.workflows.users import User, audit_as, check_allowed
@@ -261,12 +261,15 @@ def briefing_view(
             store.count("delivery_history"),  # a tasking made or done since
         )
         view = cache.get(key, compute)
+    # every person id the answer holds (pseudonyms for partners), as avert brief
+    shown = people_shown(view.data)
     audit_as(
         store,
         user,
         action="view",
         obj=f"briefing:{at:%Y-%m-%dT%H:%M}" + (f":{area}" if area else ""),
-        reason=f"web briefing, {len(view.briefing.people)} people listed",
+        reason=f"web briefing, shows {len(shown)} people",
+        detail=audit.describe(people=shown, audience=audience),
     )
     return view
 
