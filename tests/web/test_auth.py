@@ -217,3 +217,22 @@ def test_a_password_reset_ends_the_accounts_sessions(world: World) -> None:
     )
     assert signed.status_code == 303
     assert after.get("/data").status_code == 200
+
+
+def test_a_huge_sign_in_name_writes_a_small_audit_row(world: World) -> None:
+    """Anyone may try to sign in, and every try is audited: a 1 MB name must not
+    become a 2 MB audit row (1,000 tries would add 2 GB to the log)."""
+    client = TestClient(world.app)
+    token = csrf_of(client.get("/login").text)
+    seen = world.store.read_frame("audit").height
+    name = "u" * 1_000_000
+    refused = client.post(
+        "/login", data={"username": name, "password": "x", "csrf_token": token}
+    )
+    assert refused.status_code == 401
+    rows = world.store.read_frame("audit", order_by=["seq"]).slice(seen)
+    assert rows["action"].to_list() == ["login-failed"]
+    row = rows.row(0, named=True)
+    assert len(row["user_name"]) < 200
+    assert len(row["object"]) < 200
+    assert "1000000 characters" in row["object"]

@@ -308,16 +308,25 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+#: Longest sign-in name an audit row repeats whole: anyone may try to sign in and
+#: every try is audited, so a longer name is cut (and its length said) rather than
+#: letting one request write megabytes to the log.
+_AUDITED_NAME_CHARS = 64
+
+
 def _audit_login(
     store: Store, username: str, *, ok: bool, reason: str, role: str = "unknown"
 ) -> None:
+    name = username
+    if len(name) > _AUDITED_NAME_CHARS:
+        name = f"{name[:_AUDITED_NAME_CHARS]}... ({len(username)} characters)"
     audit.record(
         store,
         action="login" if ok else "login-failed",
-        obj=f"user:{username}",
+        obj=f"user:{name}",
         reason=reason,
         role=role,
-        user=username,
+        user=name,
     )
 
 
