@@ -80,3 +80,56 @@ def test_the_groups_page_is_audited_once_under_the_signed_in_user(
     assert partner.get("/groups").status_code == 200
     rows = _new_rows(world, seen).filter(pl.col("action") == "view")
     assert rows.select("user_name", "role").rows() == [("partner", "partner")]
+
+
+def test_looking_at_the_audit_log_is_audited(world: World) -> None:
+    """The log names staff and the people they looked at: the page and the API
+    write a ``view audit:list`` row under the admin (docs/audit.md), the export
+    one ``export`` row, as ``avert audit list`` and ``export`` do."""
+    from fastapi.testclient import TestClient
+
+    from avert.workflows.users import issue_token
+
+    admin = signed_in(world.app, "admin")
+    token = issue_token(world.store, "admin")
+    seen = world.store.read_frame("audit").height
+    assert admin.get("/audit", params={"action": "login"}).status_code == 200
+    api = TestClient(world.app).get(
+        "/api/v1/audit", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert api.status_code == 200
+    assert admin.get("/audit.csv").status_code == 200
+    rows = _new_rows(world, seen).filter(pl.col("action") != "token-use")
+    assert rows.select("user_name", "role", "action", "object").rows() == [
+        ("admin", "admin", "view", "audit:list"),
+        ("admin", "admin", "view", "audit:list"),
+        ("admin", "admin", "export", "audit.csv"),
+    ]
+    assert "action=login" in (rows["detail"][0] or "")
+
+
+def test_a_briefing_view_audits_every_person_it_shows(world: World) -> None:
+    """The row of a briefing counts every person id the answer holds (not only
+    the people-of-concern section) and carries their digest and the audience,
+    as ``avert brief``'s row does (docs/audit.md)."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from avert.workflows.users import issue_token
+
+    token = issue_token(world.store, "chair")
+    seen = world.store.read_frame("audit").height
+    answer = TestClient(world.app).get(
+        "/api/v1/briefing",
+        params={"hours": 168},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 200
+    shown = set(re.findall(r"\bP\d{7}\b", answer.text)) & world.person_ids
+    assert len(shown) > 10, "the check needs a briefing that names people"
+    row = _new_rows(world, seen).filter(pl.col("action") == "view").row(0, named=True)
+    n, digest = audit.people_digest(sorted(shown))
+    assert f"people={n}; people_sha256={digest}" in row["detail"]
+    assert "audience=police" in row["detail"]
+    assert f"{n} people" in row["reason"]

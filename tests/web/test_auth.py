@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from avert.errors import ConfigError
+from avert.errors import ConfigError, PermissionDenied
 from avert.web import create_app
 from avert.workflows.users import (
     add_user,
@@ -154,3 +154,85 @@ def test_pages_hold_no_inline_script(world: World) -> None:
         html = client.get(url).text
         for tag in html.split("<script")[1:]:
             assert "src=" in tag.split(">")[0], f"inline script on {url}"
+
+
+def test_concurrent_failed_sign_ins_all_count_towards_the_lockout(
+    world: World,
+) -> None:
+    """Guesses sent at once must not share one failure count: 12 parallel wrong
+    passwords lock the account after the limit (they counted as 1 before)."""
+    import threading
+
+    from avert.workflows.users import authenticate
+
+    add_user(world.store, "racey", password=PASSWORD, role="analyst")
+    n = 12
+    barrier = threading.Barrier(n)
+
+    refused: list[bool] = []
+
+    def guess() -> None:
+        barrier.wait()
+        try:
+            authenticate(world.store, "racey", "wrong" * 4, settings=world.settings)
+        except PermissionDenied:
+            refused.append(True)
+
+    threads = [threading.Thread(target=guess) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(refused) == n
+    limit = int(world.settings.login_max_failures)
+    log = world.store.read_frame("audit")
+    reasons = log.filter(log["user_name"] == "racey")["reason"].to_list()
+    checked = [r for r in reasons if r.startswith("wrong password")]
+    assert len(checked) == limit, reasons
+    assert sum(r.startswith("locked until") for r in reasons) == n - limit
+
+
+def test_a_password_reset_ends_the_accounts_sessions(world: World) -> None:
+    """A reset is what an admin does when a password may be known to someone
+    else: sessions signed in with the old password stop (the cookie alone kept
+    them alive before)."""
+    add_user(world.store, "resetme", password=PASSWORD, role="analyst")
+    before = signed_in(world.app, "resetme")
+    assert before.get("/data").status_code == 200
+    reset_password(world.store, "resetme", "another-long-passphrase")
+    world.app.state.accounts.clear()  # else within auth.ACCOUNT_CACHE_S seconds
+    response = before.get("/data", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+    after = TestClient(world.app)
+    token = csrf_of(after.get("/login").text)
+    signed = after.post(
+        "/login",
+        data={
+            "username": "resetme",
+            "password": "another-long-passphrase",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+    assert after.get("/data").status_code == 200
+
+
+def test_a_huge_sign_in_name_writes_a_small_audit_row(world: World) -> None:
+    """Anyone may try to sign in, and every try is audited: a 1 MB name must not
+    become a 2 MB audit row (1,000 tries would add 2 GB to the log)."""
+    client = TestClient(world.app)
+    token = csrf_of(client.get("/login").text)
+    seen = world.store.read_frame("audit").height
+    name = "u" * 1_000_000
+    refused = client.post(
+        "/login", data={"username": name, "password": "x", "csrf_token": token}
+    )
+    assert refused.status_code == 401
+    rows = world.store.read_frame("audit", order_by=["seq"]).slice(seen)
+    assert rows["action"].to_list() == ["login-failed"]
+    row = rows.row(0, named=True)
+    assert len(row["user_name"]) < 200
+    assert len(row["object"]) < 200
+    assert "1000000 characters" in row["object"]

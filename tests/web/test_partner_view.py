@@ -75,3 +75,26 @@ def test_partner_pages_refused_without_a_real_pseudonym_key(world: World) -> Non
     assert "pseudonym" in response.text.lower()
     assert not set(PERSON_ID.findall(response.text)) & world.person_ids
     assert signed_in(app, "chair").get("/today").status_code == 200
+
+
+def test_partner_incidents_hold_no_police_only_column(world: World) -> None:
+    """Partners' incident rows carry none of POLICE_ONLY["incidents"]: the
+    location text (and exact places, outcome, context) never reaches them."""
+    from avert.access import POLICE_ONLY
+
+    hidden = set(POLICE_ONLY["incidents"])
+    for role in ("partner", "chair"):
+        token = issue_token(world.store, role)
+        response = TestClient(world.app).get(
+            "/api/v1/incidents",
+            params={"from": "2000-01-01T00:00"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200
+        rows = response.json()["incidents"]
+        assert rows, "the check needs incidents"
+        shown = set(rows[0]) & hidden
+        if role == "partner":
+            assert not shown, f"partner rows hold {sorted(shown)}"
+        else:
+            assert "location" in shown  # the police keep the location

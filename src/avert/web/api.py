@@ -100,8 +100,12 @@ def audit(
     action: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
 ) -> dict[str, Any]:
-    """Audit rows, newest first (admin only)."""
+    """Audit rows, newest first (admin only; the look is audited)."""
     rows = views.audit_rows(
-        _ctx(request).store, user_name=user_name, action=action, limit=limit
+        _ctx(request).store,
+        user=current_user(request),
+        user_name=user_name,
+        action=action,
+        limit=limit,
     )
     return {"rows": views.as_json(rows.to_dicts())}

@@ -302,7 +302,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.accounts = {}  # username -> (read at, account): see auth._account
+    app.state.accounts = {}  # username -> (read at, account and stamp): auth._account
     app.state.avert = WebContext(
         settings,
         store,

@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastapi import Request
 
 from avert.errors import PermissionDenied
-from avert.workflows.users import User, check_allowed, current_account, user_for_token
+from avert.workflows.users import (
+    User,
+    check_allowed,
+    session_account,
+    user_for_token,
+)
 
 if TYPE_CHECKING:
     from avert.web.app import WebContext
@@ -61,9 +66,16 @@ def csrf_token(request: Request) -> str:
 
 
 def sign_in(request: Request, user: User) -> None:
-    """Start a fresh session for ``user`` (a new CSRF token; no fixation)."""
+    """Start a fresh session for ``user`` (a new CSRF token; no fixation).
+
+    The session keeps the account's password stamp
+    (:func:`avert.workflows.users.session_account`): a password reset ends it.
+    """
+    ctx: WebContext = request.app.state.avert
+    found = session_account(ctx.store, user.username)
     request.session.clear()
     request.session["user"] = user.username
+    request.session["pw"] = found[1] if found else ""
     request.session["seen"] = int(time.time())
     request.session["csrf"] = secrets.token_urlsafe(32)
 
@@ -83,28 +95,29 @@ def _session_user(request: Request, ctx: WebContext) -> User | None:
     if not isinstance(seen, int) or now - seen > idle_s:
         request.session.clear()
         return None
-    user = _account(request, ctx, name)  # a disabled account is signed out
-    if user is None:
+    # a disabled account, or one whose password was reset since, is signed out
+    found = _account(request, ctx, name)
+    if found is None or request.session.get("pw") != found[1]:
         request.session.clear()
         return None
     request.session["seen"] = now
-    return user
+    return found[0]
 
 
-#: Seconds an account read from the store is reused by sessions: a disabled account
-#: or a changed role takes effect within this time.
+#: Seconds an account read from the store is reused by sessions: a disabled account,
+#: a changed role or a password reset takes effect within this time.
 ACCOUNT_CACHE_S = 5.0
 
 
-def _account(request: Request, ctx: WebContext, name: str) -> User | None:
-    cache: dict[str, tuple[float, User | None]] = request.app.state.accounts
+def _account(request: Request, ctx: WebContext, name: str) -> tuple[User, str] | None:
+    cache: dict[str, tuple[float, tuple[User, str] | None]] = request.app.state.accounts
     hit = cache.get(name)
     now = time.monotonic()
     if hit is not None and now - hit[0] < ACCOUNT_CACHE_S:
         return hit[1]
-    user = current_account(ctx.store, name)
-    cache[name] = (now, user)
-    return user
+    found = session_account(ctx.store, name)
+    cache[name] = (now, found)
+    return found
 
 
 def _bearer_user(request: Request, ctx: WebContext) -> User | None:

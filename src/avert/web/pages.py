@@ -380,7 +380,9 @@ def audit_page(
     request: Request, filters: Annotated[AuditFilters, Depends()]
 ) -> Response:
     """The audit log, newest first, with filters and CSV export."""
-    rows = views.audit_rows(_ctx(request).store, **filters.as_filters())
+    rows = views.audit_rows(
+        _ctx(request).store, user=current_user(request), **filters.as_filters()
+    )
     return _page(request, "audit.html", rows=rows.to_dicts(), filters=filters.as_form())
 
 
@@ -392,8 +394,9 @@ def audit_export(
     """The filtered audit log as CSV (cells neutralised for spreadsheets); audited."""
     ctx = _ctx(request)
     user = current_user(request)
-    rows = views.audit_rows(ctx.store, limit=1_000_000, **filters.as_filters())
-    views.record_export(ctx.store, user=user, what="audit.csv", n_rows=rows.height)
+    rows = views.audit_rows(
+        ctx.store, user=user, limit=1_000_000, export=True, **filters.as_filters()
+    )
     return Response(
         views.audit_csv(rows),
         media_type="text/csv; charset=utf-8",

@@ -83,6 +83,7 @@ def audit_rows(
     user_name: str | None = None,
     action: str | None = None,
     user: str | None = None,
+    role: str = "police",
     reason: str = "audit log review (avert audit list)",
 ) -> pl.DataFrame:
     """Audit rows in chain order, filtered; the look itself is audited first.
@@ -93,14 +94,15 @@ def audit_rows(
         ``since <= at < until``.
     user_name, action
         Only rows of this user / action.
-    user, reason
-        Who is looking and why (the new audit row).
+    user, role, reason
+        Who is looking, under which role, and why (the new audit row).
     """
     audit.record(
         store,
         action="view",
         obj="audit:list",
         reason=reason,
+        role=role,
         user=user,
         detail=_filters(since, until, user_name, action) or None,
     )

@@ -57,6 +57,7 @@ from avert.workflows.networks import read_detected_groups
 
 __all__ = [
     "BriefingFiles",
+    "people_shown",
     "read_boundaries",
     "read_briefing_frames",
     "read_residents",
@@ -561,8 +562,9 @@ def read_boundaries(
     return out
 
 
-def _people_shown(data: dict[str, Any]) -> list[str]:
-    """Every person id the briefing shows (as shown: pseudonyms for partners)."""
+def people_shown(data: dict[str, Any]) -> list[str]:
+    """Every person id the briefing JSON ``data`` shows (as shown: pseudonyms for
+    partners), sorted: what its audit row counts and digests."""
     ids: set[str] = set()
     for section in (
         "incidents",
@@ -778,7 +780,7 @@ def run_briefing(
         audience=aud,
         area=area,
         out=out,
-        people=_people_shown(data),
+        people=people_shown(data),
         user=user,
     )
     html = render_briefing_html(briefing, data=data)

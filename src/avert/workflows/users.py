@@ -15,6 +15,8 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import threading
+import zlib
 from dataclasses import dataclass
 
 import polars as pl
@@ -46,6 +48,7 @@ __all__ = [
     "list_users",
     "reset_password",
     "revoke_token",
+    "session_account",
     "set_disabled",
     "set_role",
     "user_for_token",
@@ -101,8 +104,17 @@ def _decision(
     )
 
 
-def audit_as(store: Store, user: User, *, action: str, obj: str, reason: str) -> None:
-    """Write the audit row of what a signed-in ``user`` did (with their role)."""
+def audit_as(
+    store: Store,
+    user: User,
+    *,
+    action: str,
+    obj: str,
+    reason: str,
+    detail: str | None = None,
+) -> None:
+    """Write the audit row of what a signed-in ``user`` did (with their role);
+    ``detail`` as :func:`avert.store.audit.describe` makes it."""
     audit.record(
         store,
         action=action,
@@ -110,6 +122,7 @@ def audit_as(store: Store, user: User, *, action: str, obj: str, reason: str) ->
         reason=reason,
         role=user.role,
         user=user.username,
+        detail=detail,
     )
 
 
@@ -231,6 +244,12 @@ def reset_password(
     )
 
 
+#: Sign-ins of one account are checked one at a time (a lock per stripe of names),
+#: so guesses sent at once each count towards the lockout instead of all reading
+#: the same failure count; within one process (``avert serve`` runs one).
+_SIGN_IN_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
 def authenticate(
     store: Store, username: str, password: str, *, settings: Settings
 ) -> User:
@@ -238,8 +257,16 @@ def authenticate(
 
     Failures count towards the lockout; every attempt is audited (``login`` or
     ``login-failed`` with the reason). The message never says whether the name
-    exists.
+    exists. Attempts on one account are serialised (:data:`_SIGN_IN_LOCKS`).
     """
+    stripe = zlib.crc32(username.encode("utf-8", "surrogatepass")) % len(_SIGN_IN_LOCKS)
+    with _SIGN_IN_LOCKS[stripe]:
+        return _authenticate(store, username, password, settings=settings)
+
+
+def _authenticate(
+    store: Store, username: str, password: str, *, settings: Settings
+) -> User:
     row = read_user(store, username)
     now = _now()
     refused = "Sign-in refused: wrong name or password, or the account is locked."
@@ -281,16 +308,25 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+#: Longest sign-in name an audit row repeats whole: anyone may try to sign in and
+#: every try is audited, so a longer name is cut (and its length said) rather than
+#: letting one request write megabytes to the log.
+_AUDITED_NAME_CHARS = 64
+
+
 def _audit_login(
     store: Store, username: str, *, ok: bool, reason: str, role: str = "unknown"
 ) -> None:
+    name = username
+    if len(name) > _AUDITED_NAME_CHARS:
+        name = f"{name[:_AUDITED_NAME_CHARS]}... ({len(username)} characters)"
     audit.record(
         store,
         action="login" if ok else "login-failed",
-        obj=f"user:{username}",
+        obj=f"user:{name}",
         reason=reason,
         role=role,
-        user=username,
+        user=name,
     )
 
 
@@ -305,10 +341,22 @@ def _as_user(row: dict[str, object]) -> User:
 
 def current_account(store: Store, username: str) -> User | None:
     """The live account of a signed-in user, or None when gone or disabled."""
+    found = session_account(store, username)
+    return None if found is None else found[0]
+
+
+def session_account(store: Store, username: str) -> tuple[User, str] | None:
+    """The live account of a session and its *password stamp*, or None.
+
+    The stamp is a digest of the stored password hash (salted: it says nothing
+    about the password): a session keeps the stamp it was signed in with, so a
+    password reset ends every session made before it.
+    """
     row = read_user(store, username)
     if row is None or row["disabled"]:
         return None
-    return _as_user(row)
+    digest = hashlib.sha256(b"avert-session:" + str(row["password_hash"]).encode())
+    return _as_user(row), digest.hexdigest()[:32]
 
 
 def _digest(secret: str) -> str:

@@ -18,7 +18,13 @@ from typing import Any, Generic, TypeVar
 
 import polars as pl
 
-from avert.access import Audience, Pseudonymiser, audience_of, pseudonymiser_for
+from avert.access import (
+    POLICE_ONLY,
+    Audience,
+    Pseudonymiser,
+    audience_of,
+    pseudonymiser_for,
+)
 from avert.analyse.result import jsonable
 from avert.analyse.trend import month_window
 from avert.briefing import Briefing
@@ -30,9 +36,10 @@ from avert.delivery import ITEM_KINDS
 from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
-from avert.store import Store, queries
+from avert.store import Store, audit, queries
 from avert.store.summary import latest_incident_at, status_summary
-from avert.workflows.briefing import build_briefing, read_residents
+from avert.workflows import audit as audit_workflow
+from avert.workflows.briefing import build_briefing, people_shown, read_residents
 from avert.workflows.delivery import taskings_for_briefing
 from avert.workflows.networks import groups_report, person_report
 from avert.workflows.users import User, audit_as, check_allowed
@@ -256,12 +263,15 @@ def briefing_view(
             store.count("delivery_history"),  # a tasking made or done since
         )
         view = cache.get(key, compute)
+    # every person id the answer holds (pseudonyms for partners), as avert brief
+    shown = people_shown(view.data)
     audit_as(
         store,
         user,
         action="view",
         obj=f"briefing:{at:%Y-%m-%dT%H:%M}" + (f":{area}" if area else ""),
-        reason=f"web briefing, {len(view.briefing.people)} people listed",
+        reason=f"web briefing, shows {len(shown)} people",
+        detail=audit.describe(people=shown, audience=audience),
     )
     return view
 
@@ -281,7 +291,9 @@ def incidents_view(
     """Classified incidents in ``[date_from, date_to)``, filtered, highest harm first.
 
     Each row says why it is in the definition (the matching rule ids). The search is
-    audited (``search`` with its filters). Partners get pseudonymised incident ids.
+    audited (``search`` with its filters). Partners get pseudonymised incident ids
+    and none of the police-only columns (:data:`avert.access.POLICE_ONLY`: the
+    location text).
     """
     area = area or user.area
     check_allowed(user, "view-incidents", area=area)
@@ -329,9 +341,11 @@ def incidents_view(
     total = rows.height
     shown = rows.head(MAX_LIST_ROWS)
     if audience_of(user.role) == "partner":
+        # partners: pseudonymous ids, and no police-only column (the location text)
         shown = _pseudonymiser(settings, allow_demo_key=allow_demo_key).column(
             shown, "incident_id", "incident"
         )
+        shown = shown.drop(POLICE_ONLY["incidents"], strict=False)
     audit_as(
         store,
         user,
@@ -483,23 +497,37 @@ def data_view(store: Store) -> dict[str, Any]:
 def audit_rows(
     store: Store,
     *,
+    user: User,
     user_name: str | None = None,
     action: str | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     limit: int = 1000,
+    export: bool = False,
 ) -> pl.DataFrame:
-    """Audit rows, newest first, filtered (for the data protection officer)."""
-    where: list[tuple[str, str, object]] = []
-    if user_name:
-        where.append(("user_name", "=", user_name))
-    if action:
-        where.append(("action", "=", action))
-    if since:
-        where.append(("at", ">=", since))
-    if until:
-        where.append(("at", "<", until))
-    rows = store.read_frame("audit", where=where, order_by=["at"])
+    """Audit rows, newest first, filtered (for the data protection officer).
+
+    The look is audited first, under the signed-in ``user``: ``view audit:list``
+    with the filters (:func:`avert.workflows.audit.audit_rows`, as ``avert audit
+    list``), or, with ``export``, one ``export audit.csv`` row with the number of
+    rows instead.
+    """
+    if export:
+        rows = audit.read(
+            store, since=since, until=until, user=user_name, action=action
+        )
+        record_export(store, user=user, what="audit.csv", n_rows=rows.height)
+    else:
+        rows = audit_workflow.audit_rows(
+            store,
+            since=since,
+            until=until,
+            user_name=user_name,
+            action=action,
+            user=user.username,
+            role=user.role,
+            reason="audit log review (web)",
+        )
     return rows.reverse().head(limit)
 
 
