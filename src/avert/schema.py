@@ -859,6 +859,12 @@ USERS: Final = _spec(
         ("locked_until", _DT, "no login before this time (lockout)"),
         ("created_at", _DT, "when the account was made"),
         ("updated_at", _DT, "last change to the account"),
+        (
+            "session_epoch",
+            pl.Int64(),
+            "raised when the account's web sessions are ended (sign-out, password "
+            "reset): a session signed in under an older value is refused",
+        ),
     ],
     ("username",),
 )

@@ -236,3 +236,65 @@ def test_a_huge_sign_in_name_writes_a_small_audit_row(world: World) -> None:
     assert len(row["user_name"]) < 200
     assert len(row["object"]) < 200
     assert "1000000 characters" in row["object"]
+
+
+def test_signing_out_ends_copies_of_the_session_cookie(world: World) -> None:
+    """The session lives in a signed cookie: clearing it on sign-out left a copy
+    taken before (e.g. a stolen cookie) signed in. Sign-out now ends the account's
+    sessions on the server (``session_epoch``)."""
+    add_user(world.store, "signsout", password=PASSWORD, role="analyst")
+    client = signed_in(world.app, "signsout")
+    assert client.get("/data").status_code == 200
+    copy = TestClient(world.app)
+    copy.cookies.update(dict(client.cookies))
+    assert copy.get("/data").status_code == 200
+    token = csrf_of(client.get("/data").text)
+    out = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303
+    response = copy.get("/data", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+    again = signed_in(world.app, "signsout")  # a new sign-in works
+    assert again.get("/data").status_code == 200
+
+
+def test_sessions_end_after_their_maximum_age(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An active session still ends ``session_max_hours`` after sign-in."""
+    import avert.web.auth as auth
+
+    client = signed_in(world.app, "analyst")
+    max_s = world.settings.session_max_seconds()
+    idle_s = int(world.settings.session_idle_minutes) * 60
+    real = auth.time.time
+    step = 0.0
+    while step + idle_s / 2 < max_s:  # a request every half idle period
+        step += idle_s / 2
+        monkeypatch.setattr(auth.time, "time", lambda s=step: real() + s)
+        assert client.get("/data").status_code == 200
+    monkeypatch.setattr(auth.time, "time", lambda: real() + max_s + 5)
+    response = client.get("/data", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+
+
+def test_the_secure_cookie_setting(world: World) -> None:
+    secure = world.settings.with_overrides(session_cookie_secure="true")
+    client = TestClient(create_app(secure, world.store), base_url="https://testserver")
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": "chair",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+        },
+        follow_redirects=False,
+    )
+    assert "secure" in response.headers["set-cookie"].lower()
+    bad = world.settings.with_overrides(session_cookie_secure="maybe")
+    with pytest.raises(ConfigError, match="AVERT_SESSION_COOKIE_SECURE"):
+        create_app(bad, world.store)
+    with pytest.raises(ConfigError, match="AVERT_SESSION_MAX_HOURS"):
+        create_app(world.settings.with_overrides(session_max_hours="0"), world.store)

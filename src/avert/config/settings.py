@@ -107,6 +107,21 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "Web sessions end after this many minutes without a request.",
     ),
     (
+        "session_max_hours",
+        "12",
+        "AVERT_SESSION_MAX_HOURS",
+        "Web sessions end this many hours after sign-in, however active (a shift); "
+        "then the user signs in again.",
+    ),
+    (
+        "session_cookie_secure",
+        "false",
+        "AVERT_SESSION_COOKIE_SECURE",
+        "true: the session cookie is sent over HTTPS only (set it wherever 'avert "
+        "serve' is reached through TLS, e.g. behind a reverse proxy); false (the "
+        "default) also works on plain http://127.0.0.1 for a local or demo server.",
+    ),
+    (
         "login_max_failures",
         "5",
         "AVERT_LOGIN_MAX_FAILURES",
@@ -218,6 +233,8 @@ class Settings:
     #: a secret: never shown in repr or logs
     secret_key: str = field(default=_DEFAULTS["secret_key"], repr=False)
     session_idle_minutes: str = _DEFAULTS["session_idle_minutes"]
+    session_max_hours: str = _DEFAULTS["session_max_hours"]
+    session_cookie_secure: str = _DEFAULTS["session_cookie_secure"]
     login_max_failures: str = _DEFAULTS["login_max_failures"]
     login_lockout_minutes: str = _DEFAULTS["login_lockout_minutes"]
     map_tile_url: str = _DEFAULTS["map_tile_url"]
@@ -245,6 +262,33 @@ class Settings:
             )
             raise ConfigError(msg)
         return seconds
+
+    def session_max_seconds(self) -> float:
+        """``session_max_hours`` as seconds (a number of hours > 0)."""
+        try:
+            hours = float(self.session_max_hours)
+        except ValueError:
+            hours = 0.0
+        if not (hours > 0 and hours < float("inf")):
+            msg = (
+                "session_max_hours (AVERT_SESSION_MAX_HOURS) must be a number of "
+                f"hours > 0, not {self.session_max_hours!r}"
+            )
+            raise ConfigError(msg)
+        return hours * 3600
+
+    def session_cookie_https_only(self) -> bool:
+        """``session_cookie_secure`` as a bool (true/false, yes/no, 1/0)."""
+        value = self.session_cookie_secure.strip().lower()
+        if value in ("true", "yes", "1"):
+            return True
+        if value in ("false", "no", "0", ""):
+            return False
+        msg = (
+            "session_cookie_secure (AVERT_SESSION_COOKIE_SECURE) must be true or "
+            f"false, not {self.session_cookie_secure!r}"
+        )
+        raise ConfigError(msg)
 
     def risk_config_file(self) -> str | None:
         """``risk_config`` as a path, or ``None`` for the packaged risk.toml."""

@@ -286,8 +286,9 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     from avert.web import api, board, delivery, pages
 
     secret = _check_secret(settings, demo=demo)
-    # a bad risk_config setting stops the start, not the first person page
+    # a bad risk_config or session setting stops the start, not the first request
     load_risk_config(settings.risk_config_file())
+    settings.session_max_seconds()
     if demo and not _usable_key(settings.pseudonym_key):
         # the demo city's partner pages: a random key per run (a real secret, so
         # pseudonyms cannot be reversed; they change when the demo restarts)
@@ -318,7 +319,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
         session_cookie="avert_session",
         max_age=max(idle_s, 60) * 16,  # the idle timeout is enforced per request
         same_site="strict",
-        https_only=False,
+        https_only=settings.session_cookie_https_only(),
     )
     app.add_middleware(SecurityHeaders)
     _install_error_handlers(app)

@@ -22,6 +22,7 @@ from avert.errors import PermissionDenied
 from avert.workflows.users import (
     User,
     check_allowed,
+    end_sessions,
     session_account,
     user_for_token,
 )
@@ -73,16 +74,24 @@ def sign_in(request: Request, user: User) -> None:
     """
     ctx: WebContext = request.app.state.avert
     found = session_account(ctx.store, user.username)
+    now = int(time.time())
     request.session.clear()
     request.session["user"] = user.username
     request.session["pw"] = found[1] if found else ""
-    request.session["seen"] = int(time.time())
+    request.session["since"] = now
+    request.session["seen"] = now
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
 def sign_out(request: Request) -> None:
-    """End the session."""
+    """End the session, and every other session of the account: copies of its
+    cookie included (:func:`avert.workflows.users.end_sessions`)."""
+    name = request.session.get("user")
     request.session.clear()
+    if isinstance(name, str):
+        ctx: WebContext = request.app.state.avert
+        end_sessions(ctx.store, name)
+        request.app.state.accounts.pop(name, None)
 
 
 def _session_user(request: Request, ctx: WebContext) -> User | None:
@@ -90,9 +99,16 @@ def _session_user(request: Request, ctx: WebContext) -> User | None:
     if not isinstance(name, str):
         return None
     seen = request.session.get("seen")
+    since = request.session.get("since")
     idle_s = int(ctx.settings.session_idle_minutes) * 60
+    max_s = ctx.settings.session_max_seconds()
     now = int(time.time())
-    if not isinstance(seen, int) or now - seen > idle_s:
+    if (
+        not isinstance(seen, int)
+        or not isinstance(since, int)
+        or now - seen > idle_s
+        or now - since > max_s
+    ):
         request.session.clear()
         return None
     # a disabled account, or one whose password was reset since, is signed out

@@ -43,6 +43,7 @@ __all__ = [
     "audit_as",
     "authenticate",
     "check_allowed",
+    "end_sessions",
     "is_allowed",
     "issue_token",
     "list_users",
@@ -346,17 +347,41 @@ def current_account(store: Store, username: str) -> User | None:
 
 
 def session_account(store: Store, username: str) -> tuple[User, str] | None:
-    """The live account of a session and its *password stamp*, or None.
+    """The live account of a session and its *session stamp*, or None.
 
     The stamp is a digest of the stored password hash (salted: it says nothing
-    about the password): a session keeps the stamp it was signed in with, so a
-    password reset ends every session made before it.
+    about the password) and the account's ``session_epoch``: a session keeps the
+    stamp it was signed in with, so a password reset or :func:`end_sessions` ends
+    every session made before it.
     """
     row = read_user(store, username)
     if row is None or row["disabled"]:
         return None
-    digest = hashlib.sha256(b"avert-session:" + str(row["password_hash"]).encode())
+    epoch = _epoch(row)
+    digest = hashlib.sha256(f"avert-session:{epoch}:{row['password_hash']}".encode())
     return _as_user(row), digest.hexdigest()[:32]
+
+
+def _epoch(row: dict[str, object]) -> int:
+    value = row.get("session_epoch")
+    return value if isinstance(value, int) else 0
+
+
+def end_sessions(store: Store, username: str, *, reason: str = "signed out") -> None:
+    """End every web session of ``username`` (sign-out): its ``session_epoch`` is
+    raised, so the stamp of every earlier session cookie, copies included, no
+    longer matches (:func:`session_account`). Audited as a change of the account."""
+    row = read_user(store, username)
+    if row is None:
+        return
+    epoch = _epoch(row)
+    _update(
+        store,
+        username,
+        reason=f"web sessions ended ({reason})",
+        by=username,
+        session_epoch=epoch + 1,
+    )
 
 
 def _digest(secret: str) -> str:
