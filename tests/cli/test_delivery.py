@@ -96,3 +96,22 @@ def test_plan_status_shows_each_objective_measure(db: str) -> None:
         "R1": "not_measured",
     }
     assert found["grid"]["prevention"]["in_progress"] == 1
+
+
+def test_task_add_due_with_an_offset_is_converted_to_local_time(db: str) -> None:
+    """``--due`` follows the one time rule of the command line: a time with ``Z``
+    or an offset is converted to the force's zone (Europe/London: BST in July)."""
+    code, out = _run(
+        db, "task", "add", "--item", "incident:I9", "--due", "2026-07-01T06:00Z"
+    )
+    assert code == 0, out
+    code, out = _run(
+        db, "task", "add", "--item", "person:P9", "--due", "2026-01-15T06:00+01:00"
+    )
+    assert code == 0, out
+    rows = json.loads(_run(db, "task", "list", "--json")[1])
+    due = {r["item_id"]: r["due"] for r in rows}
+    assert due == {"I9": "2026-07-01 07:00:00", "P9": "2026-01-15 05:00:00"}
+    code, out = _run(db, "task", "add", "--item", "person:P8", "--due", "tomorrow")
+    assert code == 2
+    assert "--due" in out
