@@ -115,3 +115,15 @@ def test_task_add_due_with_an_offset_is_converted_to_local_time(db: str) -> None
     code, out = _run(db, "task", "add", "--item", "person:P8", "--due", "tomorrow")
     assert code == 2
     assert "--due" in out
+
+
+def test_task_list_refuses_an_unknown_status(db: str) -> None:
+    """A misspelt status listed nothing, as if there were no taskings."""
+    assert _run(db, "task", "add", "--item", "incident:I9")[0] == 0
+    code, out = _run(db, "task", "list", "--status", "opne")
+    assert code == 1
+    assert "'opne'" in out
+    assert "open, done, cancelled" in out
+    code, out = _run(db, "task", "list", "--status", "open", "--json")
+    assert code == 0
+    assert len(json.loads(out)) == 1
