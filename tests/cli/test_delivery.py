@@ -85,6 +85,15 @@ def test_plan_status_shows_each_objective_measure(db: str) -> None:
     assert code == 0, out
     assert "Plan status as at" in out
     assert "most_serious_violence" in out
+    # the checks its help promises (the example plan's actions are due in 2010)
+    checks = {
+        " ".join(line.strip("│ ").split("│")[0].split()): line.split("│")[-2].strip()
+        for line in out.splitlines()
+        if line.count("│") == 3
+    }
+    assert checks["overdue"] == "7"
+    assert checks["without an owner"] == "1"
+    assert checks["subjects under two or more boards"] == "1"
     found = json.loads(_run(db, "plan", "status", "--json")[1])
     statuses = {m["objective_id"]: m["status"] for m in found["measures"]}
     # an empty store: the series need data; the survey measure is reported by hand

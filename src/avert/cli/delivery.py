@@ -103,6 +103,29 @@ def plan_status(
             for strand, row in found["grid"].items()
         ],
     )
+    c = found["checks"]
+    print_table(
+        [
+            Col("check", "text"),
+            Col("count", "fixed", "right"),
+        ],
+        [
+            ["actions", str(c["actions"])],
+            ["overdue", str(c["overdue"])],
+            ["without an owner", str(c["no_owner"])],
+            ["without a measure", str(c["no_measure"])],
+            ["without a review date", str(c["no_review_date"])],
+            [
+                "top-harm subjects with no action",
+                f"{c['top_subjects_without_action']} of {c['top_subjects']}",
+            ],
+            [
+                "repeat victims with no enhanced response",
+                f"{c['repeat_victims_without_response']} of {c['repeat_victims']}",
+            ],
+            ["subjects under two or more boards", str(c["duplicated_subjects"])],
+        ],
+    )
     print_table(
         [
             Col("objective", "text"),
