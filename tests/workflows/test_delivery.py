@@ -618,3 +618,23 @@ def test_import_refuses_ids_of_another_plan(planned: Store) -> None:
     assert planned.count("plans") == 1
     p1 = planned.read_frame("objectives", where=[("objective_id", "=", "P1")])
     assert p1["plan_id"].to_list() == ["avb-2010"]
+
+
+def test_partner_board_offers_only_their_own_actions_areas(
+    sqlite_store: Store,
+) -> None:
+    """The area filter of a partner's board lists the areas of the actions they may
+    see (as the lead filter does), not those of other organisations' actions."""
+    text = (
+        "plan: {id: p, title: P, board: B}\nactions:\n"
+        "  - {id: A1, strand: prevention, title: a, lead: police, area: E-POLICE}\n"
+        "  - {id: A2, strand: prevention, title: b, lead: council, area: E-COUNCIL}\n"
+    )
+    delivery.import_plan(sqlite_store, "p.yaml", text=text, user=CHAIR)
+    board = delivery.plan_board(sqlite_store, SETTINGS, user=COUNCIL)
+    assert board["leads"] == ["council"]
+    assert board["areas"] == ["E-COUNCIL"]
+    assert delivery.plan_board(sqlite_store, SETTINGS, user=CHAIR)["areas"] == [
+        "E-COUNCIL",
+        "E-POLICE",
+    ]
