@@ -85,6 +85,15 @@ def test_plan_status_shows_each_objective_measure(db: str) -> None:
     assert code == 0, out
     assert "Plan status as at" in out
     assert "most_serious_violence" in out
+    # the checks its help promises (the example plan's actions are due in 2010)
+    checks = {
+        " ".join(line.strip("│ ").split("│")[0].split()): line.split("│")[-2].strip()
+        for line in out.splitlines()
+        if line.count("│") == 3
+    }
+    assert checks["overdue"] == "7"
+    assert checks["without an owner"] == "1"
+    assert checks["subjects under two or more boards"] == "1"
     found = json.loads(_run(db, "plan", "status", "--json")[1])
     statuses = {m["objective_id"]: m["status"] for m in found["measures"]}
     # an empty store: the series need data; the survey measure is reported by hand
@@ -96,3 +105,34 @@ def test_plan_status_shows_each_objective_measure(db: str) -> None:
         "R1": "not_measured",
     }
     assert found["grid"]["prevention"]["in_progress"] == 1
+
+
+def test_task_add_due_with_an_offset_is_converted_to_local_time(db: str) -> None:
+    """``--due`` follows the one time rule of the command line: a time with ``Z``
+    or an offset is converted to the force's zone (Europe/London: BST in July)."""
+    code, out = _run(
+        db, "task", "add", "--item", "incident:I9", "--due", "2026-07-01T06:00Z"
+    )
+    assert code == 0, out
+    code, out = _run(
+        db, "task", "add", "--item", "person:P9", "--due", "2026-01-15T06:00+01:00"
+    )
+    assert code == 0, out
+    rows = json.loads(_run(db, "task", "list", "--json")[1])
+    due = {r["item_id"]: r["due"] for r in rows}
+    assert due == {"I9": "2026-07-01 07:00:00", "P9": "2026-01-15 05:00:00"}
+    code, out = _run(db, "task", "add", "--item", "person:P8", "--due", "tomorrow")
+    assert code == 2
+    assert "--due" in out
+
+
+def test_task_list_refuses_an_unknown_status(db: str) -> None:
+    """A misspelt status listed nothing, as if there were no taskings."""
+    assert _run(db, "task", "add", "--item", "incident:I9")[0] == 0
+    code, out = _run(db, "task", "list", "--status", "opne")
+    assert code == 1
+    assert "'opne'" in out
+    assert "open, done, cancelled" in out
+    code, out = _run(db, "task", "list", "--status", "open", "--json")
+    assert code == 0
+    assert len(json.loads(out)) == 1

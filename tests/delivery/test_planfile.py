@@ -145,3 +145,41 @@ def test_short_forms_subject_rag_and_supporting() -> None:
     assert a1.supporting == ("council", "nhs")
     assert a1.status == "in_progress"
     assert a1.strand == "enforcement"
+
+
+def test_an_item_that_is_not_a_mapping_is_reported_on_its_own_line() -> None:
+    text = (
+        "plan: {id: p, title: P, board: B}\n"
+        "actions:\n"
+        "  - id: A1\n"
+        "    strand: prevention\n"
+        "    title: First\n"
+        "    owner: someone\n"
+        "  - just text\n"
+    )
+    errors = parse_plan(text).errors
+    assert [(e.line, e.message) for e in errors] == [
+        (7, "actions[1] must be a mapping of fields")
+    ]
+
+
+def test_a_field_given_twice_is_an_error_on_the_second() -> None:
+    """YAML keeps the last of two equal keys: the first value would be lost unseen."""
+    text = (
+        "plan: {id: p, title: P, board: B}\n"
+        "actions:\n"
+        "  - id: A1\n"
+        "    strand: prevention\n"
+        "    title: First\n"
+        "    due: 2026-01-31\n"
+        "    due: 2026-02-28\n"
+        "    rag: {rating: green, rating: red}\n"
+    )
+    got: dict[int, str] = {}
+    for e in parse_plan(text).errors:
+        got[e.line] = got.get(e.line, "") + e.message + "\n"
+    assert set(got) == {7, 8}, got
+    assert "field 'due' repeats line 6" in got[7]
+    assert "field 'rating' repeats line 8" in got[8]
+    top = parse_plan("plan: {id: p, title: P, board: B}\nplan: {id: q}\n").errors
+    assert [e.line for e in top if "field 'plan' repeats line 1" in e.message] == [2]

@@ -590,3 +590,51 @@ objectives:
     )
     assert m["status"] == "insufficient_data"
     assert "Harm is unavailable" in m["reason"]
+
+
+def test_import_refuses_ids_of_another_plan(planned: Store) -> None:
+    """Ids are keys across plans: a second plan reusing 'A01' and 'P1' took them
+    over (A05 and A06 of the first plan then pointed at the other plan's P1)."""
+    other = (
+        "plan: {id: westminster, title: Westminster plan, board: Safer Westminster}\n"
+        "objectives:\n"
+        "  - {id: P1, strand: enforcement, title: Borough objective}\n"
+        "actions:\n"
+        "  - {id: A01, strand: enforcement, title: Patrols, status: done}\n"
+        "  - {id: W1, objective: P1, title: Borough patrols}\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        delivery.import_plan(planned, "other.yaml", text=other, user=CHAIR)
+    message = str(err.value)
+    assert "other.yaml:3: objective P1: id 'P1' is an objective of plan 'avb-2010'" in (
+        message
+    )
+    assert "other.yaml:5: action A01: id 'A01' is an action of plan 'avb-2010'" in (
+        message
+    )
+    assert "W1" not in message
+    actions = planned.read_frame("actions")
+    assert set(actions["plan_id"]) == {"avb-2010"}
+    assert planned.count("plans") == 1
+    p1 = planned.read_frame("objectives", where=[("objective_id", "=", "P1")])
+    assert p1["plan_id"].to_list() == ["avb-2010"]
+
+
+def test_partner_board_offers_only_their_own_actions_areas(
+    sqlite_store: Store,
+) -> None:
+    """The area filter of a partner's board lists the areas of the actions they may
+    see (as the lead filter does), not those of other organisations' actions."""
+    text = (
+        "plan: {id: p, title: P, board: B}\nactions:\n"
+        "  - {id: A1, strand: prevention, title: a, lead: police, area: E-POLICE}\n"
+        "  - {id: A2, strand: prevention, title: b, lead: council, area: E-COUNCIL}\n"
+    )
+    delivery.import_plan(sqlite_store, "p.yaml", text=text, user=CHAIR)
+    board = delivery.plan_board(sqlite_store, SETTINGS, user=COUNCIL)
+    assert board["leads"] == ["council"]
+    assert board["areas"] == ["E-COUNCIL"]
+    assert delivery.plan_board(sqlite_store, SETTINGS, user=CHAIR)["areas"] == [
+        "E-COUNCIL",
+        "E-POLICE",
+    ]

@@ -7,7 +7,6 @@ audit log.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +22,7 @@ from avert.cli._common import (
 )
 from avert.cli._options import ForceOpt, JsonOutputOpt, PdfOpt
 from avert.cli._table import Col, print_table
+from avert.cli._time import TIME_HELP, when
 
 __all__ = ["register"]
 
@@ -103,6 +103,29 @@ def plan_status(
             for strand, row in found["grid"].items()
         ],
     )
+    c = found["checks"]
+    print_table(
+        [
+            Col("check", "text"),
+            Col("count", "fixed", "right"),
+        ],
+        [
+            ["actions", str(c["actions"])],
+            ["overdue", str(c["overdue"])],
+            ["without an owner", str(c["no_owner"])],
+            ["without a measure", str(c["no_measure"])],
+            ["without a review date", str(c["no_review_date"])],
+            [
+                "top-harm subjects with no action",
+                f"{c['top_subjects_without_action']} of {c['top_subjects']}",
+            ],
+            [
+                "repeat victims with no enhanced response",
+                f"{c['repeat_victims_without_response']} of {c['repeat_victims']}",
+            ],
+            ["subjects under two or more boards", str(c["duplicated_subjects"])],
+        ],
+    )
     print_table(
         [
             Col("objective", "text"),
@@ -130,17 +153,6 @@ def plan_status(
             console.print(f"{m['objective_id']}: {m['reason']}")
 
 
-def _due(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError as err:
-        msg = f"--due {value!r} is not a date or date and time (e.g. 2026-11-25T12:00)"
-        raise typer.BadParameter(msg) from err
-    return parsed.replace(tzinfo=None)
-
-
 @task_app.command("add")
 def task_add(
     ctx: typer.Context,
@@ -161,7 +173,11 @@ def task_add(
         str | None, typer.Option("--org", help="Their organisation.")
     ] = None,
     due: Annotated[
-        str | None, typer.Option("--due", help="By when (default: in 24 hours).")
+        str | None,
+        typer.Option(
+            "--due",
+            help="By when (default: in 24 hours; a date means 00:00). " + TIME_HELP,
+        ),
     ] = None,
     anyway: Annotated[
         bool, typer.Option("--anyway", help="Task it even if it is already tasked.")
@@ -177,7 +193,7 @@ def task_add(
         what=what or f"Follow up {item}",
         assignee=who,
         organisation=org,
-        due=_due(due),
+        due=when(ctx, due, "--due"),
         anyway=anyway,
     )
     console.print(f"{row['tasking_id']}: {item} due {row['due']:%Y-%m-%d %H:%M}")

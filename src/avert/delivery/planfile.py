@@ -60,10 +60,18 @@ class PlanDocument:
 
 
 class _Map(dict[str, Any]):
-    """A YAML mapping that remembers the line of itself and of each key."""
+    """A YAML mapping that remembers the line of itself and of each key, and the
+    keys given twice (YAML would keep the last value without a word)."""
 
     line: int = 0
     key_lines: dict[str, int]
+    repeated: list[tuple[str, int, int]]  # (key, line, line of the first)
+
+
+class _Seq(list[Any]):
+    """A YAML sequence that remembers the line of each item."""
+
+    item_lines: list[int]
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -85,10 +93,20 @@ def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Map:
     out = _Map()
     out.line = node.start_mark.line + 1
     out.key_lines = {}
+    out.repeated = []
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        out[str(key)] = loader.construct_object(value_node, deep=True)
-        out.key_lines[str(key)] = key_node.start_mark.line + 1
+        key = str(loader.construct_object(key_node, deep=True))
+        line = key_node.start_mark.line + 1
+        if key in out.key_lines:
+            out.repeated.append((key, line, out.key_lines[key]))
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = line
+    return out
+
+
+def _construct_seq(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> _Seq:
+    out = _Seq(loader.construct_object(item, deep=True) for item in node.value)
+    out.item_lines = [item.start_mark.line + 1 for item in node.value]
     return out
 
 
@@ -96,6 +114,19 @@ _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
     _construct_map,  # type: ignore[arg-type, unused-ignore]
 )
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+    _construct_seq,  # type: ignore[arg-type, unused-ignore]
+)
+
+
+def _repeated_errors(node: _Map, what: str) -> list[PlanFileError]:
+    """One error per key given twice in ``node``, on the line of the second."""
+    return [
+        PlanFileError(line, f"{what}: field {key!r} repeats line {first}")
+        for key, line, first in node.repeated
+    ]
+
 
 _PLAN_KEYS = {"id", "title", "board", "period"}
 _OBJECTIVE_KEYS = {"id", "strand", "title", "measure"}
@@ -127,6 +158,7 @@ class _Reader:
         self.doc = doc
         self.node = node
         self.what = what
+        doc.errors.extend(_repeated_errors(node, what))
 
     def line(self, key: str | None = None) -> int:
         if key is not None and key in self.node.key_lines:
@@ -213,7 +245,11 @@ def _items(doc: PlanDocument, top: _Map, key: str) -> list[_Map]:
         if isinstance(item, _Map):
             out.append(item)
         else:
-            line = top.key_lines[key] + i + 1
+            line = (
+                value.item_lines[i]
+                if isinstance(value, _Seq)
+                else top.key_lines[key] + i + 1
+            )
             doc.errors.append(
                 PlanFileError(line, f"{key}[{i}] must be a mapping of fields")
             )
@@ -375,6 +411,7 @@ def parse_plan(text: str) -> PlanDocument:
     if not isinstance(top, _Map):
         doc.errors.append(PlanFileError(1, "a plan file is a mapping with 'plan:'"))
         return doc
+    doc.errors.extend(_repeated_errors(top, "plan file"))
     for key in top:
         if key not in {"plan", "objectives", "actions"}:
             doc.errors.append(

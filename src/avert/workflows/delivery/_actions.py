@@ -151,16 +151,11 @@ def plan_board(
         str(k or "unrated"): int(v)
         for k, v in actions.group_by("rag").len().sort("rag").iter_rows()
     }
-    leads = sorted(
-        x
-        for x in _visible(store.read_frame("actions"), user)["lead_organisation"]
-        .drop_nulls()
-        .unique()
-        .to_list()
+    visible = _visible(
+        store.read_frame("actions", columns=["lead_organisation", "area"]), user
     )
-    areas = sorted(
-        store.read_frame("actions", columns=["area"])["area"].drop_nulls().unique()
-    )
+    leads = sorted(visible["lead_organisation"].drop_nulls().unique().to_list())
+    areas = sorted(visible["area"].drop_nulls().unique().to_list())
     audit_as(
         store,
         user,

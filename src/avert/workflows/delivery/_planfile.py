@@ -18,6 +18,7 @@ from avert.delivery.model import (
     check_transition,
 )
 from avert.delivery.planfile import (
+    PlanDocument,
     PlanFileError,
     dump_plan,
     parse_plan,
@@ -92,6 +93,8 @@ def import_plan(
         doc = shift_plan(doc, shift_days)
     errors = list(doc.errors)
     stored = _read_rows(store, "action", [a.action_id for a in doc.actions])
+    if doc.plan is not None:
+        errors += _other_plans_ids(store, doc, stored)
     for action in doc.actions:
         old = stored.get(action.action_id)
         try:
@@ -112,6 +115,36 @@ def import_plan(
         for i, n in enumerate(saved):
             totals[i] += n
     return ImportResult(doc.plan.plan_id, *totals)
+
+
+def _other_plans_ids(
+    store: Store, doc: PlanDocument, actions: dict[str, dict[str, Any]]
+) -> list[PlanFileError]:
+    """Objectives and actions of the file whose id is stored under another plan.
+
+    Ids are keys across plans: importing one would move it (and leave the other
+    plan's actions pointing at an objective that is no longer theirs).
+    """
+    plan_id = doc.plan.plan_id if doc.plan else None
+    objectives = _read_rows(
+        store, "objective", [o.objective_id for o in doc.objectives]
+    )
+    found = [
+        ("objective", ident, objectives.get(ident))
+        for ident in (o.objective_id for o in doc.objectives)
+    ] + [
+        ("action", ident, actions.get(ident))
+        for ident in (a.action_id for a in doc.actions)
+    ]
+    return [
+        PlanFileError(
+            doc.lines.get(f"{kind}:{ident}", 1),
+            f"{kind} {ident}: id {ident!r} is an {kind} of plan {old['plan_id']!r} "
+            "(ids are unique across plans)",
+        )
+        for kind, ident, old in found
+        if old is not None and old["plan_id"] not in (None, plan_id)
+    ]
 
 
 def _action_of(row: dict[str, Any]) -> Action:

@@ -10,6 +10,7 @@ import polars as pl
 
 from avert.delivery.model import (
     ITEM_KINDS,
+    TASKING_STATUSES,
     check_tasking_transition,
     parse_item,
 )
@@ -24,8 +25,20 @@ from avert.workflows.users import User, audit_as, check_allowed
 def read_taskings(
     store: Store, *, status: str | None = None, user: User | None = None
 ) -> pl.DataFrame:
-    """Taskings, newest first (optionally of one status); audited (they name people)."""
+    """Taskings, newest first (optionally of one status); audited (they name people).
+
+    Raises
+    ------
+    ConfigError
+        When ``status`` is not a tasking status.
+    """
     user = user or _system_user()
+    if status is not None and status not in TASKING_STATUSES:
+        msg = (
+            f"Unknown tasking status {status!r}; statuses are "
+            f"{', '.join(TASKING_STATUSES)}"
+        )
+        raise ConfigError(msg)
     where = [("status", "=", status)] if status else []
     rows = store.read_frame("taskings", where=where, order_by=["created_at"]).reverse()
     audit_as(
