@@ -163,6 +163,10 @@ def test_dangling_references_are_quarantined_not_half_loaded(
     )
     assert sorted(q["column"].to_list()) == ["incident_id", "incident_id", "person_id"]
     assert any("INC-404 not found in incidents" in r for r in q["reason"].to_list())
+    # INC-2 is in the bundle, but rejected: the reason must not say it is absent
+    (inc2,) = [r for r in q["reason"].to_list() if "INC-2 " in r]
+    assert "neither in this bundle" not in inc2
+    assert "rejected" in inc2
     stored = sqlite_store.read_frame("involvements")
     assert "INC-404" not in stored["incident_id"].to_list()
 

@@ -34,6 +34,20 @@ def test_ragged_and_truncated_lines_are_reported_with_raw_text() -> None:
     assert "wrong number of fields" in table.bad["reason"][0]
 
 
+def test_a_quoted_field_left_open_at_the_end_of_the_file_is_reported() -> None:
+    # A file cut inside a quoted field: the last record must not load with its
+    # value cut short (with or without a final line break), as it is not when a
+    # blank line follows; a literal quote inside an unquoted field still reads.
+    for tail in (b"", b"\n"):
+        table = read_csv(b'a,b\n1,b"c\n3,"cut sho' + tail)
+        assert table.frame["a"].to_list() == ["1"]
+        assert table.frame["b"].to_list() == ['b"c']
+        assert table.bad["line"].to_list() == [3]
+        assert table.bad["raw"].to_list() == ['3,"cut sho']
+        assert table.bad["reason"][0].startswith("unbalanced quote")
+        assert table.rows == 2
+
+
 def test_quoted_commas_count_as_one_field() -> None:
     table = read_csv(b'a,b\n"x,y",2\n')
     assert table.frame["a"].to_list() == ["x,y"]

@@ -224,6 +224,25 @@ def test_zip_inside_a_zip_is_read(sqlite_store: Store, tmp_path: Path) -> None:
     assert f"{path}!inner.zip!2018-07/2018-07-x-street.csv" in names
 
 
+def test_a_broken_zip_in_a_folder_is_refused_and_the_rest_loads(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # One odd file never sinks a load: a zip met in a folder that cannot be opened
+    # (cut short, or not a zip at all) is reported, the folder's other files load.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-broken.zip").write_bytes(_zip({"x.csv": _street(2)})[:40])
+    (folder / "b-empty.zip").write_bytes(b"")
+    (folder / "c.csv").write_bytes(_street(3))
+    report = load_files(sqlite_store, [folder])
+    files = _by_name(report)
+    assert files["c.csv"]["loaded"] == 3
+    for name in ("a-broken.zip", "b-empty.zip"):
+        assert files[name]["kind"] == "refused"
+        assert "Cannot open zip" in str(files[name]["error"])
+    assert _quarantine(sqlite_store)["line"].to_list() == [0, 0]
+
+
 def test_zip_bomb_member_is_refused_unread(sqlite_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "bomb.zip"
     bomb = STREET_HEADER.encode() + b"\n" * (64 << 20)

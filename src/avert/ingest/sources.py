@@ -354,7 +354,8 @@ def expand_paths(
     Raises
     ------
     IngestError
-        When a path does not exist or a zip given cannot be opened.
+        When a path does not exist or a zip given cannot be opened (a zip met in
+        a folder that cannot be opened is listed refused instead).
     """
     out = _Expansion()
     for given in paths:
@@ -370,7 +371,10 @@ def expand_paths(
                 elif why is not None:
                     out.files.append(_refused_file(str(child), Refused(why)))
                 elif child.suffix.lower() == ".zip":
-                    _zip_files(child, suffixes, limits, out)
+                    try:
+                        _zip_files(child, suffixes, limits, out)
+                    except IngestError as err:  # met in a folder: one odd file
+                        out.files.append(_refused_file(str(child), Refused(str(err))))
                 elif child.name.lower().endswith(suffixes):
                     out.files.append(
                         SourceFile(

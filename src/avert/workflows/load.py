@@ -704,7 +704,8 @@ def _check_references(
                 join_text(
                     f"{column} ",
                     pl.col(column),
-                    f" not found in {ref_table} (neither in this bundle nor stored)",
+                    f" not found in {ref_table} (not stored, and absent from this"
+                    " bundle or rejected there)",
                 ).alias("reason"),
                 row_text([c for c in frame.columns if c not in _PROVENANCE]).alias(
                     "raw"

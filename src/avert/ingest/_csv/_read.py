@@ -225,6 +225,19 @@ def _read_with_csv_at(
     return _shift(_read_with_csv(text_bytes, header, encoding), offset)
 
 
+def _open_at_end(line: str) -> bool:
+    """Whether a one-line record ends the file inside a quoted field (cut short).
+
+    Only then does the reader stop on the line it started: anywhere else an open
+    quote runs on into the next line. A quote inside an unquoted field (``b"c``)
+    is text, not an open field.
+    """
+    if '"' not in line:
+        return False
+    # a further line is swallowed into the record only when a quote is open
+    return len(list(csv.reader(io.StringIO(line + "\nz", newline="")))) == 1
+
+
 def _read_with_csv(
     text_bytes: bytes | bytearray, header: list[str], encoding: str
 ) -> CsvTable:
@@ -259,8 +272,10 @@ def _read_with_csv(
             # A record over several lines is an RFC 4180 multi-line field only when
             # its quotes balance; an odd count is a stray quote that ran to the end
             # of the file, and every line it swallowed is reported on its own.
-            balanced = start == end or (
-                sum(
+            balanced = (
+                not _open_at_end(physical[start - 1])
+                if start == end
+                else sum(
                     physical[n - 1].count('"')
                     for n in range(start, min(end, len(physical)) + 1)
                 )
@@ -282,6 +297,9 @@ def _read_with_csv(
                     bad_raw.append(raw)
                     bad_reason.append(
                         f"wrong number of fields: {len(record)} (header has {width})"
+                        if n == start == end and len(record) != width
+                        else "unbalanced quote: a quoted field is still open at the "
+                        "end of the file (truncated?)"
                         if n == start == end
                         else "unbalanced quote: the record spans lines "
                         f"{start}-{end} and has {len(record)} fields (header has {width})"
