@@ -279,6 +279,37 @@ def test_backtest_learns_stacking_weights_once_before_its_first_day() -> None:
         Stacked(GRID, weights=[1.0, 0.0])
 
 
+def test_backtest_of_a_shift_or_a_week_spans_the_days_asked() -> None:
+    """The expected share is measured on the last ``days`` days whatever the
+    horizon: an 8-hour shift on the same shift of each day, a week on the weeks
+    that end by ``at``; never on events after ``at``."""
+    ev = Events.from_frame(_random_events(12, n=3000, days=400), GRID)
+    t_at = to_days(AT)
+    shift = dt.timedelta(hours=8)
+    hits = total = 0
+    for b in range(30, 0, -1):
+        t0 = t_at - b
+        risk = (
+            Counting(GRID)
+            .fit(ev.before(t0))
+            .predict(dt.datetime(1970, 1, 1) + dt.timedelta(days=t0), shift)
+        )
+        chosen = np.zeros(GRID.n_cells, dtype=bool)
+        chosen[select_top(risk, 5)] = True
+        test = ev.between(t0, t0 + 1 / 3)
+        hits += int(chosen[test.cell].sum())
+        total += len(test)
+    got = backtest_share(Counting, ev, GRID, AT, 5, days=30, horizon=shift)
+    assert got == (hits / total, total, 30)
+    week = dt.timedelta(days=7)
+    _, n, periods = backtest_share(Counting, ev, GRID, AT, 5, days=30, horizon=week)
+    assert periods == 4  # starting 28, 21, 14 and 7 days before at
+    assert n == len(ev.between(t_at - 28, t_at))
+    plan = plan_patrols(Counting, ev, GRID, at=AT, horizon=week, k=5, backtest_days=30)
+    assert plan.backtest_days == 28
+    assert plan.backtest_events == n
+
+
 def test_sepp_pairs_never_link_tied_times() -> None:
     cell = np.array([0, 0, 0, 1])
     t = np.array([1.0, 1.0, 2.0, 1.5])

@@ -37,6 +37,7 @@ from avert.analyse.forecast._grid import Events, Grid, to_days
 from avert.analyse.forecast._plan import (
     ForecastPlan,
     backtest_share,
+    backtest_starts,
     budget_cells,
     plan_patrols,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "Risk",
     "Stacked",
     "backtest_share",
+    "backtest_starts",
     "budget_cells",
     "decay_weights",
     "evaluate_days",
