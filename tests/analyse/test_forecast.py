@@ -4,6 +4,7 @@ reproduction of open_cp's counting hits on Toronto (shared data)."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -104,6 +105,24 @@ def test_every_model_ignores_future_events(name: str) -> None:
     assert a.shape == GRID.shape
     assert np.all(np.isfinite(a))
     np.testing.assert_allclose(a, b)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_an_aware_at_is_read_in_the_zone_of_aware_events(name: str) -> None:
+    """Aware event times with an aware ``at`` in another zone: the same instant,
+    so the same forecast as in local time, and no event after ``at`` is used (read
+    as wall-clock times, 05:00 UTC let in the Toronto events of 00:00-05:00)."""
+    ev = _random_events(13)
+    later = _random_events(14, n=50, days=1).with_columns(
+        pl.col("occurred_at") + dt.timedelta(days=1, hours=1)  # 01:00-00:00 after AT
+    )
+    naive = make_model(name, GRID).fit(ev).predict(AT)
+    aware = pl.concat([ev, later]).with_columns(
+        pl.col("occurred_at").dt.replace_time_zone("America/Toronto")
+    )
+    at_utc = AT.replace(tzinfo=ZoneInfo("America/Toronto")).astimezone(dt.UTC)
+    got = make_model(name, GRID).fit(aware).predict(at_utc)
+    np.testing.assert_allclose(got, naive)
 
 
 def test_predict_before_fit_raises() -> None:

@@ -117,7 +117,8 @@ def forecast_grid(
     ----------
     events
         Polars frame with ``x``, ``y`` (metres, any projected CRS) and
-        ``occurred_at`` (naive local datetimes); only events before ``at`` are used.
+        ``occurred_at`` (naive local datetimes; aware ones are read as their
+        wall-clock time); only events before ``at`` are used.
     origin_xy
         South-west corner of cell ``(0, 0)``.
     cell_size_m
@@ -125,7 +126,8 @@ def forecast_grid(
     shape
         ``(ny, nx)``: rows from the south, columns from the west.
     at
-        Start of the forecast period.
+        Start of the forecast period (when aware and the events' times are too,
+        converted to their zone first).
     model
         A key of :data:`MODELS`; ``"default"`` is the best model measured.
     horizon
