@@ -177,6 +177,27 @@ def test_month_only_rows_are_left_out_of_day_forecasts(
     assert plan.backtest_events < f.height  # only the exact rows (before at)
 
 
+def test_forecast_at_with_an_offset_is_the_local_time_as_every_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--at ...Z`` is converted to the configured zone, as ``avert brief --at``
+    does; before, the offset was dropped, so 05:00Z in Toronto (00:00 local) was
+    05:00 local and the plan used five hours of events after the time asked."""
+    monkeypatch.setenv("AVERT_TIMEZONE", "America/Toronto")
+    csv = tmp_path / "ev.csv"
+    _frame().write_csv(csv)
+    runs = {}
+    for at in ("2024-07-01T04:00Z", "2024-07-01T00:00"):  # the same instant (EDT)
+        out = str(tmp_path / at.replace(":", ""))
+        args = ["forecast", "--csv", str(csv), "--at", at, "--cells", "3"]
+        res = CliRunner().invoke(app, [*args, "--out", out, "--json"])
+        assert res.exit_code == 0, res.output
+        runs[at] = json.loads(res.output)
+    utc, local = runs.values()
+    assert utc["params"]["at"] == local["params"]["at"] == "2024-07-01T00:00:00"
+    assert utc["expected_share_backtested"] == local["expected_share_backtested"]
+
+
 def test_a_budget_larger_than_the_grid_lists_every_cell_with_a_note() -> None:
     from avert.workflows.forecast import run_forecast
 
