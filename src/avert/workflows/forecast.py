@@ -393,6 +393,7 @@ def run_forecast(
     (``history_days + backtest_days`` days before ``at``; None: every event given), so ``avert forecast``, the briefing and the web Places page
     rank the same cells from the same store.
     """
+    events = events.filter(pl.col("occurred_at") < at)  # the grid too: only the past
     if history_days is not None:
         if not history_days >= 0:
             msg = f"history_days must be 0 or more (None: every event); got {history_days}"
