@@ -125,6 +125,19 @@ def test_an_aware_at_is_read_in_the_zone_of_aware_events(name: str) -> None:
     np.testing.assert_allclose(got, naive)
 
 
+def test_at_may_be_a_numpy_datetime64() -> None:
+    """An evaluation looping over ``np.arange`` of days passes ``np.datetime64``:
+    the same instant as the datetime, at any unit (it raised AttributeError)."""
+    ev = _random_events(15)
+    want = forecast_grid(ev, origin_xy=(0, 0), cell_size_m=100, shape=(10, 10), at=AT)
+    for at in (np.datetime64("2024-03-01"), np.datetime64("2024-03-01T00:00:00.000")):
+        got = forecast_grid(
+            ev, origin_xy=(0, 0), cell_size_m=100, shape=(10, 10), at=at
+        )
+        np.testing.assert_array_equal(got, want)
+    assert to_days(np.datetime64("1970-01-02T12:00")) == 1.5
+
+
 def test_predict_before_fit_raises() -> None:
     with pytest.raises(NotFittedError):
         Counting(GRID).predict(AT)

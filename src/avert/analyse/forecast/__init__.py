@@ -28,6 +28,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Final
 
+import numpy as np
 import polars as pl
 
 from avert.analyse.forecast._base import Forecaster, Risk
@@ -106,7 +107,7 @@ def forecast_grid(
     origin_xy: tuple[float, float],
     cell_size_m: float,
     shape: tuple[int, int],
-    at: dt.datetime | dt.date,
+    at: dt.datetime | dt.date | np.datetime64,
     model: str = "default",
     horizon: dt.timedelta = dt.timedelta(days=1),
     **params: Any,
@@ -126,8 +127,9 @@ def forecast_grid(
     shape
         ``(ny, nx)``: rows from the south, columns from the west.
     at
-        Start of the forecast period (when aware and the events' times are too,
-        converted to their zone first).
+        Start of the forecast period: a datetime (when aware and the events'
+        times are too, converted to their zone first), a date (midnight) or a
+        naive ``np.datetime64``.
     model
         A key of :data:`MODELS`; ``"default"`` is the best model measured.
     horizon

@@ -67,7 +67,9 @@ class Forecaster(ABC):
         return self._events
 
     def predict(
-        self, at: dt.datetime | dt.date, horizon: dt.timedelta = dt.timedelta(days=1)
+        self,
+        at: dt.datetime | dt.date | np.datetime64,
+        horizon: dt.timedelta = dt.timedelta(days=1),
     ) -> Risk:
         """Return the risk of each cell for ``[at, at + horizon)``, shape ``grid.shape``."""
         hours = horizon.total_seconds() / 3600.0
