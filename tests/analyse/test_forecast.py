@@ -4,6 +4,7 @@ reproduction of open_cp's counting hits on Toronto (shared data)."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -104,6 +105,37 @@ def test_every_model_ignores_future_events(name: str) -> None:
     assert a.shape == GRID.shape
     assert np.all(np.isfinite(a))
     np.testing.assert_allclose(a, b)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_an_aware_at_is_read_in_the_zone_of_aware_events(name: str) -> None:
+    """Aware event times with an aware ``at`` in another zone: the same instant,
+    so the same forecast as in local time, and no event after ``at`` is used (read
+    as wall-clock times, 05:00 UTC let in the Toronto events of 00:00-05:00)."""
+    ev = _random_events(13)
+    later = _random_events(14, n=50, days=1).with_columns(
+        pl.col("occurred_at") + dt.timedelta(days=1, hours=1)  # 01:00-00:00 after AT
+    )
+    naive = make_model(name, GRID).fit(ev).predict(AT)
+    aware = pl.concat([ev, later]).with_columns(
+        pl.col("occurred_at").dt.replace_time_zone("America/Toronto")
+    )
+    at_utc = AT.replace(tzinfo=ZoneInfo("America/Toronto")).astimezone(dt.UTC)
+    got = make_model(name, GRID).fit(aware).predict(at_utc)
+    np.testing.assert_allclose(got, naive)
+
+
+def test_at_may_be_a_numpy_datetime64() -> None:
+    """An evaluation looping over ``np.arange`` of days passes ``np.datetime64``:
+    the same instant as the datetime, at any unit (it raised AttributeError)."""
+    ev = _random_events(15)
+    want = forecast_grid(ev, origin_xy=(0, 0), cell_size_m=100, shape=(10, 10), at=AT)
+    for at in (np.datetime64("2024-03-01"), np.datetime64("2024-03-01T00:00:00.000")):
+        got = forecast_grid(
+            ev, origin_xy=(0, 0), cell_size_m=100, shape=(10, 10), at=at
+        )
+        np.testing.assert_array_equal(got, want)
+    assert to_days(np.datetime64("1970-01-02T12:00")) == 1.5
 
 
 def test_predict_before_fit_raises() -> None:
@@ -277,6 +309,37 @@ def test_backtest_learns_stacking_weights_once_before_its_first_day() -> None:
     assert (share, n, days) == (hits / total, total, 30)
     with pytest.raises(ConfigError, match="one per map"):
         Stacked(GRID, weights=[1.0, 0.0])
+
+
+def test_backtest_of_a_shift_or_a_week_spans_the_days_asked() -> None:
+    """The expected share is measured on the last ``days`` days whatever the
+    horizon: an 8-hour shift on the same shift of each day, a week on the weeks
+    that end by ``at``; never on events after ``at``."""
+    ev = Events.from_frame(_random_events(12, n=3000, days=400), GRID)
+    t_at = to_days(AT)
+    shift = dt.timedelta(hours=8)
+    hits = total = 0
+    for b in range(30, 0, -1):
+        t0 = t_at - b
+        risk = (
+            Counting(GRID)
+            .fit(ev.before(t0))
+            .predict(dt.datetime(1970, 1, 1) + dt.timedelta(days=t0), shift)
+        )
+        chosen = np.zeros(GRID.n_cells, dtype=bool)
+        chosen[select_top(risk, 5)] = True
+        test = ev.between(t0, t0 + 1 / 3)
+        hits += int(chosen[test.cell].sum())
+        total += len(test)
+    got = backtest_share(Counting, ev, GRID, AT, 5, days=30, horizon=shift)
+    assert got == (hits / total, total, 30)
+    week = dt.timedelta(days=7)
+    _, n, periods = backtest_share(Counting, ev, GRID, AT, 5, days=30, horizon=week)
+    assert periods == 4  # starting 28, 21, 14 and 7 days before at
+    assert n == len(ev.between(t_at - 28, t_at))
+    plan = plan_patrols(Counting, ev, GRID, at=AT, horizon=week, k=5, backtest_days=30)
+    assert plan.backtest_days == 28
+    assert plan.backtest_events == n
 
 
 def test_sepp_pairs_never_link_tied_times() -> None:

@@ -177,6 +177,44 @@ def test_month_only_rows_are_left_out_of_day_forecasts(
     assert plan.backtest_events < f.height  # only the exact rows (before at)
 
 
+def test_forecast_at_with_an_offset_is_the_local_time_as_every_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--at ...Z`` is converted to the configured zone, as ``avert brief --at``
+    does; before, the offset was dropped, so 05:00Z in Toronto (00:00 local) was
+    05:00 local and the plan used five hours of events after the time asked."""
+    monkeypatch.setenv("AVERT_TIMEZONE", "America/Toronto")
+    csv = tmp_path / "ev.csv"
+    _frame().write_csv(csv)
+    runs = {}
+    for at in ("2024-07-01T04:00Z", "2024-07-01T00:00"):  # the same instant (EDT)
+        out = str(tmp_path / at.replace(":", ""))
+        args = ["forecast", "--csv", str(csv), "--at", at, "--cells", "3"]
+        res = CliRunner().invoke(app, [*args, "--out", out, "--json"])
+        assert res.exit_code == 0, res.output
+        runs[at] = json.loads(res.output)
+    utc, local = runs.values()
+    assert utc["params"]["at"] == local["params"]["at"] == "2024-07-01T00:00:00"
+    assert utc["expected_share_backtested"] == local["expected_share_backtested"]
+
+
+def test_events_after_at_change_nothing_in_a_plan() -> None:
+    """A file may run past ``--at``: its later events, far away, must not widen the
+    grid the forecast is made on (they changed every cell's risk a little)."""
+    from avert.workflows.forecast import run_forecast
+
+    at = dt.datetime(2024, 7, 1)
+    past = _frame().filter(pl.col("occurred_at") < at)
+    later = pl.DataFrame(
+        {"x": [-3000.0, 6000.0], "y": [-3000.0, 6000.0], "occurred_at": [at, at]}
+    )
+    alone = run_forecast(past, at=at, cells=3)
+    both = run_forecast(pl.concat([past, later]), at=at, cells=3)
+    assert both.grid == alone.grid
+    np.testing.assert_array_equal(both.risk, alone.risk)
+    assert both.backtest_share == alone.backtest_share
+
+
 def test_a_budget_larger_than_the_grid_lists_every_cell_with_a_note() -> None:
     from avert.workflows.forecast import run_forecast
 
@@ -253,6 +291,6 @@ def test_all_history_means_all_for_models_with_their_own_window(model: str) -> N
     assert top_hits(None) == 1.0
     assert top_hits(365.0) == 0.0  # the old place is outside a year's window
     every = run_forecast(events, at=at, model=model, cells=1, history_days=None)
-    assert every.frame["col"].to_list() == [0]
+    assert every.frame["cell_id"].to_list() == ["150m:E0:N0"]
     year = run_forecast(events, at=at, model=model, cells=1, history_days=365)
-    assert year.frame["col"].to_list() == [10]
+    assert year.frame["cell_id"].to_list() == ["150m:E10:N0"]

@@ -267,7 +267,7 @@ def _forecast_section(
         )
     share = plan.backtest_share
     at = plan.params.get("at", ctx.at)
-    bt_from = at - dt.timedelta(hours=horizon_h * plan.backtest_days)
+    bt_from = at - dt.timedelta(days=plan.backtest_days)
     if share is None:
         line = (
             f"Forecast for the next {horizon_h:g} hours: the top {plan.k} cells "

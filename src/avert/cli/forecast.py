@@ -24,6 +24,8 @@ from avert.cli._common import (
 )
 from avert.cli._options import AllIncidentsOpt, JsonOpt, PlacesCellOpt
 from avert.cli._table import Col, print_table
+from avert.cli._time import TIME_HELP
+from avert.cli._time import when as time_option
 from avert.config.choices import FORECAST_MODELS as MODELS
 from avert.errors import ConfigError
 
@@ -47,20 +49,12 @@ _CSV = Annotated[
 ]
 
 
-def _parse_at(value: str) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(value).replace(tzinfo=None)
-    except ValueError as err:
-        msg = f"--at must be an ISO date or date-time (e.g. 2026-11-24T06:00); got {value!r}."
-        raise ConfigError(msg) from err
-
-
 @forecast_app.callback()
 def forecast(
     ctx: typer.Context,
     at: Annotated[
         str | None,
-        typer.Option("--at", help="Start of the forecast period (ISO date-time)."),
+        typer.Option("--at", help="Start of the forecast period. " + TIME_HELP),
     ] = None,
     horizon: Annotated[
         str, typer.Option("--horizon", help="Length of the period: 24h, 7d ...")
@@ -112,7 +106,7 @@ def forecast(
     )
 
     check_out_dir(out)
-    when = _parse_at(at)
+    when = time_option(ctx, at, "--at")
     events = read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
     plan = run_forecast(
         events,

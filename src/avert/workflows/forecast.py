@@ -389,16 +389,16 @@ def run_forecast(
 
     The grid is anchored at the CRS origin so the cells are avert's stable place
     cells; the expected share is backtested on the ``backtest_days`` before ``at``.
-    The model learns from the events of the ``history_days`` before the first
-    backtest period (``history_days + backtest_days`` horizons before ``at``; None:
-    every event given), so ``avert forecast``, the briefing and the web Places page
+    The model learns from the events of the ``history_days`` before the backtest
+    (``history_days + backtest_days`` days before ``at``; None: every event given), so ``avert forecast``, the briefing and the web Places page
     rank the same cells from the same store.
     """
+    events = events.filter(pl.col("occurred_at") < at)  # the grid too: only the past
     if history_days is not None:
         if not history_days >= 0:
             msg = f"history_days must be 0 or more (None: every event); got {history_days}"
             raise ConfigError(msg)
-        span = history_days + backtest_days * horizon.total_seconds() / 86_400.0
+        span = history_days + backtest_days
         events = events.filter(pl.col("occurred_at") >= at - dt.timedelta(days=span))
     grid = _grid(events, cell_size_m, anchored=True)
     ev = Events.from_frame(events, grid)
@@ -550,7 +550,7 @@ def briefing_places(
     as-of time (the web app, a re-run) costs one read. None when no located
     violence precedes ``at``.
     """
-    span = history_days + backtest_days * horizon.total_seconds() / 86_400.0
+    span = history_days + backtest_days
     events, notes = recent_violence(
         store, at=at, days=max(span, knox_history_days), profile=profile, area=area
     )

@@ -28,6 +28,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Final
 
+import numpy as np
 import polars as pl
 
 from avert.analyse.forecast._base import Forecaster, Risk
@@ -37,6 +38,7 @@ from avert.analyse.forecast._grid import Events, Grid, to_days
 from avert.analyse.forecast._plan import (
     ForecastPlan,
     backtest_share,
+    backtest_starts,
     budget_cells,
     plan_patrols,
 )
@@ -66,6 +68,7 @@ __all__ = [
     "Risk",
     "Stacked",
     "backtest_share",
+    "backtest_starts",
     "budget_cells",
     "decay_weights",
     "evaluate_days",
@@ -104,7 +107,7 @@ def forecast_grid(
     origin_xy: tuple[float, float],
     cell_size_m: float,
     shape: tuple[int, int],
-    at: dt.datetime | dt.date,
+    at: dt.datetime | dt.date | np.datetime64,
     model: str = "default",
     horizon: dt.timedelta = dt.timedelta(days=1),
     **params: Any,
@@ -115,7 +118,8 @@ def forecast_grid(
     ----------
     events
         Polars frame with ``x``, ``y`` (metres, any projected CRS) and
-        ``occurred_at`` (naive local datetimes); only events before ``at`` are used.
+        ``occurred_at`` (naive local datetimes; aware ones are read as their
+        wall-clock time); only events before ``at`` are used.
     origin_xy
         South-west corner of cell ``(0, 0)``.
     cell_size_m
@@ -123,7 +127,9 @@ def forecast_grid(
     shape
         ``(ny, nx)``: rows from the south, columns from the west.
     at
-        Start of the forecast period.
+        Start of the forecast period: a datetime (when aware and the events'
+        times are too, converted to their zone first), a date (midnight) or a
+        naive ``np.datetime64``.
     model
         A key of :data:`MODELS`; ``"default"`` is the best model measured.
     horizon

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from typing import ClassVar, Self
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -35,14 +36,22 @@ class Forecaster(ABC):
     def __init__(self, grid: Grid) -> None:
         self.grid = grid
         self._events: Events | None = None
+        self._zone: str | None = None
 
     def fit(self, events: pl.DataFrame | Events) -> Self:
-        """Store the history (``x``, ``y`` in metres, ``occurred_at``) and fit the model."""
-        self._events = (
-            events
-            if isinstance(events, Events)
-            else Events.from_frame(events, self.grid)
-        )
+        """Store the history (``x``, ``y`` in metres, ``occurred_at``) and fit the model.
+
+        Aware times are read as their wall-clock time, and an aware ``at`` given to
+        :meth:`predict` is then first converted to their zone (the same instant).
+        """
+        self._zone = None
+        if isinstance(events, Events):
+            self._events = events
+        else:
+            self._events = Events.from_frame(events, self.grid)
+            when = events.schema.get("occurred_at")
+            if isinstance(when, pl.Datetime):
+                self._zone = when.time_zone
         self._fit(self._events)
         return self
 
@@ -58,13 +67,17 @@ class Forecaster(ABC):
         return self._events
 
     def predict(
-        self, at: dt.datetime | dt.date, horizon: dt.timedelta = dt.timedelta(days=1)
+        self,
+        at: dt.datetime | dt.date | np.datetime64,
+        horizon: dt.timedelta = dt.timedelta(days=1),
     ) -> Risk:
         """Return the risk of each cell for ``[at, at + horizon)``, shape ``grid.shape``."""
         hours = horizon.total_seconds() / 3600.0
         if hours <= 0:
             msg = f"horizon must be positive; got {horizon!r}."
             raise ConfigError(msg)
+        if self._zone is not None and isinstance(at, dt.datetime) and at.tzinfo:
+            at = at.astimezone(ZoneInfo(self._zone))
         t0 = to_days(at)
         risk = self._predict(self.events.before(t0), t0, hours / 24.0)
         return np.asarray(risk, dtype=np.float64).reshape(self.grid.shape)

@@ -121,8 +121,11 @@ class Grid:
         return cls((float(i0 * s), float(j0 * s)), s, (ny, nx))
 
 
-def to_days(value: dt.datetime | dt.date) -> float:
-    """Return a naive datetime (or date, at midnight) as days since 1970-01-01."""
+def to_days(value: dt.datetime | dt.date | np.datetime64) -> float:
+    """Return a naive datetime (or date, at midnight; or ``np.datetime64``, naive)
+    as days since 1970-01-01."""
+    if isinstance(value, np.datetime64):
+        return float(value.astype("datetime64[us]").astype(np.int64)) / DAY_US
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     if value.tzinfo is not None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from avert.analyse.forecast._base import Forecaster, Risk
@@ -17,7 +18,13 @@ from avert.analyse.forecast._grid import Events, Grid, to_days
 from avert.analyse.result import Result
 from avert.errors import ConfigError
 
-__all__ = ["ForecastPlan", "backtest_share", "budget_cells", "plan_patrols"]
+__all__ = [
+    "ForecastPlan",
+    "backtest_share",
+    "backtest_starts",
+    "budget_cells",
+    "plan_patrols",
+]
 
 _SOURCE: Final = (
     "Chainey, Tompson & Uhlig (2008) (hit rate, PAI); rolling-origin backtest on the "
@@ -63,23 +70,27 @@ def backtest_share(
     days: int = 90,
     horizon: dt.timedelta = dt.timedelta(days=1),
 ) -> tuple[float | None, int, int]:
-    """Return (share of events caught, events, days) by the top ``k`` cells, backtested.
+    """Return (share of events caught, events, periods) by the top ``k`` cells, backtested.
 
-    For each of the ``days`` periods of length ``horizon`` ending at ``at``, the model
-    is fitted on the events before the period's start and its top ``k`` cells are
-    scored on the period's events. Settings a model learns by search are learnt once,
-    from the events before the first period (:meth:`Forecaster.frozen`: no
-    look-ahead). The share is event-weighted (None without events).
+    The periods are those of :func:`backtest_starts`: over the ``days`` days before
+    ``at``, one a day at ``at``'s time of day (a horizon of a day or less: an 8-hour
+    shift is scored on the same shift of each day), or one every horizon when it is
+    longer than a day; each ends by ``at``. For each, the model is fitted on the
+    events before the period's start and its top ``k`` cells are scored on the
+    period's events. Settings a model learns by search are learnt once, from the
+    events before the first period (:meth:`Forecaster.frozen`: no look-ahead). The
+    share is event-weighted (None without events).
     """
     step = horizon.total_seconds() / 86_400.0
-    t_at = to_days(at)
+    starts = backtest_starts(to_days(at), days, horizon)
     hits = 0
     total = 0
     used = 0
-    t_first = t_at - days * step
+    if starts.size == 0:
+        return None, 0, 0
+    t_first = float(starts[0])
     model = make_model(grid).frozen(events.before(t_first), t_first)
-    for b in range(days, 0, -1):
-        t0 = t_at - b * step
+    for t0 in starts.tolist():
         past = events.before(t0)
         if len(past) == 0:
             continue
@@ -92,6 +103,20 @@ def backtest_share(
         total += len(test)
         used += 1
     return (hits / total if total else None), total, used
+
+
+def backtest_starts(
+    t_at: float, days: int, horizon: dt.timedelta = dt.timedelta(days=1)
+) -> npt.NDArray[np.float64]:
+    """Return the starts (days since 1970) of the backtest periods before ``t_at``.
+
+    Periods start every ``max(1 day, horizon)`` back from ``t_at`` and stay within
+    the ``days`` days before it: 90 daily periods for 24 hours or an 8-hour shift
+    (at ``t_at``'s time of day), 12 weekly ones for 7 days. Oldest first.
+    """
+    stride = max(1.0, horizon.total_seconds() / 86_400.0)
+    n = int(np.floor(days / stride + 1e-9))
+    return t_at - stride * np.arange(n, 0, -1, dtype=np.float64)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,7 +141,8 @@ class ForecastPlan(Result):
     backtest_share
         Share of events the same plan caught over the backtest days (None if none).
     backtest_events, backtest_days
-        Events and days that share is measured on.
+        Events and days that share is measured on (the days the scored periods
+        span: :func:`backtest_starts`).
     """
 
     risk: Risk
@@ -179,9 +205,11 @@ def plan_patrols(
     share, n_ev, n_days = backtest_share(
         model, events, grid, at, k, days=backtest_days, horizon=horizon
     )
+    hours = horizon.total_seconds() / 3600
     notes = [
         f"Expected share = share of events the same budget caught, backtested on the "
-        f"{n_days} periods before {at:%Y-%m-%d %H:%M} ({n_ev} events); never in-sample."
+        f"{n_days} periods of {hours:g} hours in the {backtest_days} days before "
+        f"{at:%Y-%m-%d %H:%M} ({n_ev} events); never in-sample."
     ]
     return ForecastPlan(
         frame=frame,
@@ -203,5 +231,5 @@ def plan_patrols(
         area_km2=k * grid.cell_area_km2,
         backtest_share=share,
         backtest_events=n_ev,
-        backtest_days=n_days,
+        backtest_days=round(n_days * max(1.0, hours / 24)),
     )
