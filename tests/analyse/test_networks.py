@@ -301,6 +301,10 @@ def test_retaliation_alert_names_retaliators_and_targets() -> None:
     assert set(alert["possible_targets"]) == {"a1", "a2", "a3", "a4"}
     assert alert["rival_groups"] == ["net-a1"]
     assert any("named by this incident" in r for r in alert["reasons"])
+    assert any(
+        "(group members, co-offenders, kin, allied groups)" in r
+        for r in alert["reasons"]
+    )
     # the reprisal X2 (victim a2, group A) raises its own alert naming b2, b3 as targets
     later = nw.retaliation_alerts(
         incidents,
@@ -337,6 +341,10 @@ def test_retaliation_unknown_offender_uses_earlier_conflicts() -> None:
     )
     row = alerts.to_json()["alerts"][0]
     assert row["victim_id"] == "b3"
+    # no co-offending or kin ties given (the daily briefing's case): the reason
+    # names only the ties that were used
+    assert any("(group members, allied groups)" in r for r in row["reasons"])
+    assert not any("co-offenders" in r or "kin" in r for r in row["reasons"])
     assert row["rival_groups"] == ["net-a1"]
     assert any("recent violence" in r and "net-a1" in r for r in row["reasons"])
     assert set(row["possible_targets"]) == {"a1", "a2", "a3", "a4"}

@@ -226,7 +226,15 @@ def retaliation_alerts(
     )
     frame = (
         frame.with_columns(
-            pl.concat_list(_reasons(cfg)).list.drop_nulls().alias("reasons")
+            pl.concat_list(
+                _reasons(
+                    cfg,
+                    co_offenders=co_edges is not None,
+                    kin=cfg.retaliation.include_family and family_edges is not None,
+                )
+            )
+            .list.drop_nulls()
+            .alias("reasons")
         )
         .select(list(_ALERT_SCHEMA))
         .sort("strength", "occurred_from", "incident_id", "victim_id")
@@ -619,9 +627,16 @@ def _targets(
     return lists.join(summary, on=_KEYS, how="full", coalesce=True)
 
 
-def _reasons(cfg: NetworksConfig) -> list[pl.Expr]:
-    """The reason lines of an alert, one expression each (nulls dropped)."""
+def _reasons(cfg: NetworksConfig, *, co_offenders: bool, kin: bool) -> list[pl.Expr]:
+    """The reason lines of an alert, one expression each (nulls dropped); the
+    retaliators' line names the ties that were given (``co_offenders``, ``kin``)."""
     rc = cfg.retaliation
+    ties = ", ".join(
+        ["group members"]
+        + (["co-offenders"] if co_offenders else [])
+        + (["kin"] if kin else [])
+        + ["allied groups"]
+    )
     return [
         pl.format("trigger: {}", pl.col("_triggers").list.join(", ")),
         pl.when(pl.col("victim_groups").list.len() > 0)
@@ -640,9 +655,8 @@ def _reasons(cfg: NetworksConfig) -> list[pl.Expr]:
             )
         ),
         pl.format(
-            "the victim and {} linked people (group members, co-offenders{}, allied groups) may retaliate",
+            f"the victim and {{}} linked people ({ties}) may retaliate",
             pl.col("n_at_risk_of_retaliation_from") - 1,
-            pl.lit(", kin" if rc.include_family else ""),
         ),
         pl.when(pl.col("n_at_risk_of_retaliation_from") > rc.max_people).then(
             pl.format(
