@@ -277,6 +277,14 @@ _VERSIONED: Final[list[_Column]] = [
     ("updated_at", _DT, "last change"),
     ("version", pl.Int64(), "1 when created, +1 per change"),
 ]
+#: a bundle row's columns that the format does not name (FORMATS.md: "kept as-is
+#: and ignored by analyses")
+_EXTRA: Final[_Column] = (
+    "extra",
+    pl.String(),
+    "columns of the bundle row that the format does not name, as a JSON object of "
+    "their text values (kept as-is; no analysis reads them)",
+)
 _PROVENANCE: Final[list[_Column]] = [
     ("load_id", pl.String(), "the load that added this row (table loads)"),
     ("source_file", pl.String(), "file the row came from (as given to ingest)"),
@@ -335,6 +343,7 @@ INCIDENTS: Final = _spec(
             "false when the source gave no usable coordinates",
         ),
         *_PROVENANCE,
+        _EXTRA,
     ],
     ("incident_id",),
     # only occurred_from is queried by range (briefing windows); every extra index
@@ -398,6 +407,7 @@ STOPS: Final = _spec(
         ("officer_ethnicity", pl.String(), "officer-defined top-level group"),
         ("person_id", pl.String(), "person searched, when known"),
         *_PROVENANCE,
+        _EXTRA,
     ],
     ("stop_id",),
     indexes=(("occurred_at",),),
@@ -414,6 +424,7 @@ PEOPLE: Final = _spec(
         ("vulnerable", pl.Boolean(), "recorded vulnerability"),
         _SOURCE,
         *_PROVENANCE,
+        _EXTRA,
     ],
     ("person_id",),
 )
@@ -440,6 +451,7 @@ INVOLVEMENTS: Final = _spec(
         ("role", pl.String(), _one_of(ROLES)),
         ("outcome", pl.String(), "outcome for this person"),
         *_PROVENANCE,
+        _EXTRA,
     ],
     ("incident_id", "person_id", "role"),
     indexes=(("person_id",),),
@@ -456,6 +468,7 @@ RELATIONSHIPS: Final = _spec(
         ("valid_from", pl.Date(), "start of validity"),
         ("valid_to", pl.Date(), "end of validity"),
         *_PROVENANCE,
+        _EXTRA,
     ],
     ("person_a", "person_b", "kind"),
 )
@@ -472,6 +485,7 @@ ASB: Final = _spec(
         ("caller_id", pl.String(), "person reporting (the victim for personal ASB)"),
         ("vulnerable_caller", pl.Boolean(), "caller recorded as vulnerable"),
         *_PROVENANCE,
+        _EXTRA,
     ],
     ("asb_id",),
     indexes=(("occurred_at",),),
@@ -489,6 +503,7 @@ ATTENDANCES: Final = _spec(
         ("age_range", pl.String(), "age band"),
         _SEX,
         *_PROVENANCE,
+        _EXTRA,
     ],
     ("attendance_id",),
 )
@@ -505,6 +520,7 @@ INTELLIGENCE: Final = _spec(
         ("grading", pl.String(), "3x5x2 grading, e.g. B2"),
         ("topic", pl.String(), _one_of(INTEL_TOPICS)),
         *_PROVENANCE,
+        _EXTRA,
     ],
     ("intel_id",),
 )
@@ -522,6 +538,7 @@ GROUPS: Final = _spec(
         ),
         _SOURCE,
         *_PROVENANCE,
+        _EXTRA,
     ],
     ("group_id",),
 )
@@ -534,6 +551,7 @@ GROUP_MEMBERS: Final = _spec(
         _PERSON_KEY,
         ("since", pl.Date(), "member since"),
         *_PROVENANCE,
+        _EXTRA,
     ],
     ("group_id", "person_id"),
 )

@@ -212,3 +212,27 @@ def test_strict_bundle_fails_on_rejection(bundle: Path, sqlite_store: Store) -> 
     with pytest.raises(IngestError, match="strict"):
         load_files(sqlite_store, [bundle], kind="bundle", strict=True)
     assert sum(sqlite_store.counts().values()) == 0
+
+
+def test_unknown_extra_columns_are_kept_as_is(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """FORMATS.md: "Unknown extra columns are kept as-is and ignored by analyses"
+    (they were dropped): each row keeps them in ``extra``, a JSON object of their
+    text; rows of a table without them have none; a reload adds nothing."""
+    path = bundle / "people.csv"
+    lines = path.read_text().splitlines()
+    lines[0] += ",force_ref,Note"
+    lines[1] += ',PR-0001,"has a comma, and ""quotes"""'
+    lines[2:] = [line + ",," for line in lines[2:]]
+    path.write_text("\n".join(lines) + "\n")
+    _load(sqlite_store, bundle)
+    people = sqlite_store.read_frame("people", order_by=("person_id",))
+    extra = [None if e is None else json.loads(e) for e in people["extra"]]
+    assert extra[0] == {"force_ref": "PR-0001", "Note": 'has a comma, and "quotes"'}
+    assert extra[1] == {"force_ref": None, "Note": None}
+    assert sqlite_store.read_frame("incidents")["extra"].is_null().all()
+    counts = sqlite_store.counts()
+    again = _load(sqlite_store, bundle)
+    assert sum(int(v["loaded"]) for v in again.values()) == 0  # type: ignore[call-overload]
+    assert sqlite_store.counts() == counts

@@ -521,6 +521,22 @@ def _locate(frame: pl.DataFrame, *, bundle_crs: str, crs: str) -> pl.DataFrame:
     )
 
 
+def _extra_columns(header: list[str], table: str) -> list[str]:
+    """The header's columns that the format does not name for ``table``."""
+    known = {c for c, _, _ in BUNDLE_COLUMNS[table]}
+    return [c for c in header if c and c not in known and c != LINE_COL]
+
+
+def _extra_json(columns: list[str]) -> pl.Expr:
+    """The row's ``columns`` as one JSON object of their text values, ``extra``
+    (FORMATS.md: unknown extra columns are kept as-is and ignored by analyses)."""
+    return (
+        pl.struct([pl.col(c).cast(pl.String) for c in columns])
+        .struct.json_encode()
+        .alias("extra")
+    )
+
+
 def _parquet_parts(
     src: SourceFile, table: str, target: _Target, *, limits: Limits, part_lines: int
 ) -> Iterator[Parsed]:
@@ -700,6 +716,9 @@ def _map_table(
             for e in exprs
         ]
     exprs += [pl.lit(name).alias("source_file"), pl.col(LINE_COL).alias("source_line")]
+    extra = _extra_columns(header, table)
+    if extra:
+        exprs.append(_extra_json(extra))
     out = good.select(exprs)
     problems = pl.concat([bad, problems]).sort("line")
     return Parsed(name, digest, kind, rows, {table: out}, problems)
