@@ -89,10 +89,16 @@ def test_redact_frames_leaves_no_police_id_or_field() -> None:
                 "x": [1.0],
                 "location": ["High St"],
                 "lsoa": ["E01"],
+                "extra": ['{"officer_note": "Bob Jones"}'],
             }
         ),
         "involvements": pl.DataFrame(
-            {"incident_id": ["INC1"], "person_id": ["PER1"], "role": ["victim"]}
+            {
+                "incident_id": ["INC1"],
+                "person_id": ["PER1"],
+                "role": ["victim"],
+                "extra": ['{"nickname": "Smiffy"}'],
+            }
         ),
         "identities": pl.DataFrame({"person_id": ["PER1"], "name": ["Ann Smith"]}),
         "groups": pl.DataFrame({"group_id": ["GRP1"], "name": ["Kestrels"]}),
@@ -118,7 +124,17 @@ def test_redact_frames_leaves_no_police_id_or_field() -> None:
     }
     out = redact_frames(p, frames)
     text = " ".join(str(f.to_dicts()) for f in out.values())
-    for secret in ("INC1", "PER1", "PER2", "GRP1", "Ann Smith", "Kestrels", "High St"):
+    for secret in (
+        "INC1",
+        "PER1",
+        "PER2",
+        "GRP1",
+        "Ann Smith",
+        "Kestrels",
+        "High St",
+        "Bob Jones",
+        "Smiffy",
+    ):
         assert secret not in text, secret
     assert "x" not in out["incidents"].columns
     assert out["incidents"]["lsoa"].to_list() == ["E01"]

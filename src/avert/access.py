@@ -114,10 +114,17 @@ _KEY_HELP: Final = (
 
 #: Columns partners never see, by canonical table (dropped or replaced by pseudonyms).
 POLICE_ONLY: Final[Mapping[str, tuple[str, ...]]] = {
-    "incidents": ("lat", "lon", "x", "y", "location", "outcome", "context"),
+    "incidents": ("lat", "lon", "x", "y", "location", "outcome", "context", "extra"),
     "person_identity": ("name", "date_of_birth", "address", "postcode"),
-    "groups": ("name",),
-    "intelligence": ("subject_id", "text", "source"),
+    "people": ("extra",),
+    "involvements": ("extra",),
+    "relationships": ("extra",),
+    "groups": ("name", "extra"),
+    "group_members": ("extra",),
+    "asb": ("extra",),
+    "stops": ("extra",),
+    "attendances": ("extra",),
+    "intelligence": ("subject_id", "text", "source", "extra"),
     "actions": ("title",),
 }
 #: What the partner view drops, in words (printed on every partner page).
@@ -125,6 +132,7 @@ PARTNER_DROPPED: Final = (
     "names, dates of birth and addresses (person_identity)",
     "exact locations (lat, lon, x, y, location text) of incidents",
     "outcomes and free context text",
+    "a bundle's columns outside the format (extra: free text of the source system)",
     "group names",
     "intelligence items and subjects (counts by grading only)",
     "titles of actions that target a person, group or incident",
@@ -468,7 +476,8 @@ def redact_frames(
     """Apply the partner rules to canonical frames (by table name).
 
     Every identifier becomes its pseudonym; incidents lose exact places, outcomes and
-    context; group names, identities and intelligence subjects are emptied; actions
+    context; every table loses a bundle's columns outside the format (``extra``);
+    group names, identities and intelligence subjects are emptied; actions
     that target a person, group or incident lose their title. Tables not named here
     pass unchanged.
     """
@@ -486,6 +495,9 @@ def redact_frames(
         out["incidents"] = inc.drop(
             [c for c in POLICE_ONLY["incidents"] if c in inc.columns]
         )
+    for name, frame in list(out.items()):  # free text of the source system
+        if "extra" in frame.columns:
+            out[name] = frame.drop("extra")
     if "groups" in out:
         out["groups"] = out["groups"].with_columns(
             pl.lit(None, dtype=pl.String).alias("name")
