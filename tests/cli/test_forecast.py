@@ -313,7 +313,7 @@ def test_a_stray_event_300_km_away_is_left_out_of_the_patrol_grid() -> None:
     assert plan.frame["cell_id"].to_list() == alone.frame["cell_id"].to_list()
     (note,) = grid_notes(plan)
     assert note.startswith("Left out of the patrol grid: 1 of ")
-    assert " located event far from the bulk" in note
+    assert " located events lies far from the bulk" in note
     stray_x = _frame()["x"][0] + 300_000
     assert f"first at x {stray_x:.0f}," in note
     assert not grid_notes(alone)  # no stray: no note, the grid as before

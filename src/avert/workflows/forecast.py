@@ -309,8 +309,8 @@ def _bulk_events(events: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
         return events, None
     first = events.filter(~inside).row(0, named=True)
     note = (
-        f"{STRAY_NOTE_START}: {n_out} of {events.height} located "
-        f"event{'' if n_out == 1 else 's'} far from the bulk of the others (outside "
+        f"{STRAY_NOTE_START}: {n_out} of {events.height} located events "
+        f"{'lies' if n_out == 1 else 'lie'} far from the bulk of the others (outside "
         f"x {x_lo:.0f}..{x_hi:.0f}, y {y_lo:.0f}..{y_hi:.0f} m; first at x "
         f"{first['x']:.0f}, y {first['y']:.0f}): a mis-geocoded place? The grid "
         "covers the rest (docs/places.md)."
