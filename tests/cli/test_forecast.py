@@ -294,3 +294,55 @@ def test_all_history_means_all_for_models_with_their_own_window(model: str) -> N
     assert every.frame["cell_id"].to_list() == ["150m:E0:N0"]
     year = run_forecast(events, at=at, model=model, cells=1, history_days=365)
     assert year.frame["cell_id"].to_list() == ["150m:E10:N0"]
+
+
+def _with_stray(frame: pl.DataFrame, dx: float = 300_000.0) -> pl.DataFrame:
+    """``frame`` and one event ``dx`` metres east of its first (a mis-geocoded place
+    inside the CRS's area, which ingest keeps)."""
+    stray = frame.head(1).with_columns(pl.col("x") + dx)
+    return pl.concat([frame, stray])
+
+
+def test_a_stray_event_300_km_away_is_left_out_of_the_patrol_grid() -> None:
+    from avert.workflows.forecast import grid_notes, run_forecast
+
+    at = dt.datetime(2024, 7, 1)
+    alone = run_forecast(_frame(), at=at, cells=3)
+    plan = run_forecast(_with_stray(_frame()), at=at, cells=3)
+    assert plan.grid == alone.grid  # the grid of the bulk, not 300 km wide
+    assert plan.frame["cell_id"].to_list() == alone.frame["cell_id"].to_list()
+    (note,) = grid_notes(plan)
+    assert note.startswith("Left out of the patrol grid: 1 of ")
+    assert " located events lies far from the bulk" in note
+    stray_x = _frame()["x"][0] + 300_000
+    assert f"first at x {stray_x:.0f}," in note
+    assert not grid_notes(alone)  # no stray: no note, the grid as before
+
+
+def test_forecast_from_a_store_with_a_stray_event_notes_it(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    f = _with_stray(_frame(300))
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(f.height)],
+            "source": ["test"] * f.height,
+            "occurred_from": f["occurred_at"],
+            "time_precision": ["exact"] * f.height,
+            "x": f["x"],
+            "y": f["y"],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+    plan = places_forecast(
+        sqlite_store, at=dt.datetime(2024, 7, 1), profile="avb-2010", cells=5
+    )
+    assert plan.grid.shape[1] < 20  # 1.2 km of 150 m cells, not 300 km
+    assert any(n.startswith("Left out of the patrol grid: 1 of") for n in plan.notes)
+    csv = tmp_path / "ev.csv"
+    f.write_csv(csv)
+    args = ["forecast", "--csv", str(csv), "--at", "2024-07-01T00:00", "--cells", "3"]
+    res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "Left out of the patrol grid: 1 of" in " ".join(res.output.split())

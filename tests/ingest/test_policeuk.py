@@ -97,6 +97,7 @@ def test_blank_coordinates_are_kept_without_location(
         ("-1.4", "95.0", "Latitude", "latitude out of range"),
         ("abc", "53.5", "Longitude", "not a number"),
         ("151.2", "-33.8", "Latitude", "outside the UK"),
+        ("0", "0", "Latitude", "null island (0, 0)"),
         ("-1.4", "", "Latitude", "latitude missing"),
     ],
 )

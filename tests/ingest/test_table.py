@@ -505,3 +505,61 @@ def test_cli_table_of_a_long_file_name_fits_80_columns(tmp_path: Path) -> None:
     first = next(i for i, line in enumerate(lines) if "2019-06-west-midlands-" in line)
     assert lines[first].split("│")[1].strip() == "2019-06-west-midlands-"
     assert lines[first + 1].split("│")[1].strip() == "outcomes.csv"
+
+
+def test_places_outside_the_crs_area_and_null_island_are_quarantined(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """A Toronto file with one row geocoded to Vancouver and one at (0, 0): with
+    the store at UTM 17N (EPSG:32617, lon -84..-78) both are quarantined with the
+    reason, not loaded to stretch every forecast grid across a continent (nor
+    loaded with has_location and blank x/y)."""
+    text = (
+        "occurrence_date,occurrence_hour,mci_category,premises_type,neighbourhood,latitude,longitude\n"
+        "2021-01-01,3,Assault,House,A,43.70,-79.40\n"
+        "2021-01-01,4,Assault,House,A,43.66,-79.38\n"
+        "2021-01-01,5,Assault,House,A,49.28,-123.12\n"  # Vancouver
+        "2021-01-01,6,Robbery,Outside,B,0,0\n"  # null island
+    )
+    report = load_files(
+        sqlite_store,
+        [_write(tmp_path, text)],
+        kind="table",
+        mapping=TORONTO_MAPPING,
+        crs="EPSG:32617",
+    )
+    assert (report.loaded, report.quarantined) == (2, 2)
+    q = sqlite_store.read_frame("quarantine").sort("line")
+    assert q["line"].to_list() == [4, 5]
+    vancouver, null_island = q["reason"].to_list()
+    assert vancouver.startswith("longitude outside the area of use for EPSG:32617")
+    assert "lon -84..-78" in vancouver
+    assert vancouver.endswith(": -123.12")
+    assert null_island.startswith("null island (0, 0)")
+    inc = sqlite_store.read_frame("incidents")
+    assert inc["has_location"].all()
+    assert inc["x"].is_not_null().all()
+
+
+def test_xy_places_outside_the_crs_area_are_quarantined(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """The same area rule for a table giving x/y (here British National Grid into a
+    store at BNG, so nothing is projected): a row whose x/y lie far outside the UK
+    is quarantined, naming the place it converts to."""
+    data = _write(
+        tmp_path,
+        "id,when,type,e,n\n"
+        "a,2024-02-01 10:30,Violence,430000,433000\n"
+        "b,2024-02-01 11:30,Violence,4300000,4330000\n",
+    )
+    m = tmp_path / "m.toml"
+    m.write_text(
+        "[table]\nsource='force'\ncrs='EPSG:27700'\n"
+        "[columns]\nincident_id='id'\noccurred_at='when'\ncrime_type='type'\nx='e'\ny='n'\n",
+        encoding="utf-8",
+    )
+    report = load_files(sqlite_store, [data], kind="table", mapping=m)
+    assert (report.loaded, report.quarantined) == (1, 1)
+    (reason,) = sqlite_store.read_frame("quarantine")["reason"].to_list()
+    assert reason.startswith("x/y outside the UK for EPSG:27700: 4300000, 4330000 (lon")

@@ -175,3 +175,31 @@ def test_partner_zones_are_snapped_to_cell_centres(tmp_path: Path) -> None:
     assert zones
     s = DEFAULT_PLACES_CELL_M
     assert all((z["x"] - s / 2) % s == 0 and (z["y"] - s / 2) % s == 0 for z in zones)
+
+
+def test_a_stray_event_300_km_away_is_left_out_of_the_briefing_grid(
+    tmp_path: Path,
+) -> None:
+    """One incident mis-geocoded 300 km east (inside the CRS's area, so ingest
+    kept it): the briefing's places still forecast over the bulk's grid and say
+    that one event was left out."""
+    frames = make_frames(1500, at=AT, days=400, seed=11)
+    inc = frames["incidents"]
+    recent = (inc["occurred_from"] >= AT - dt.timedelta(days=30)) & inc["in_definition"]
+    stray = int(recent.arg_true()[0])
+    frames["incidents"] = inc.with_columns(
+        pl.when(pl.int_range(pl.len()) == stray)
+        .then(pl.col("x") + 300_000.0)
+        .otherwise(pl.col("x"))
+        .alias("x")
+    )
+    store = Store(f"sqlite:///{tmp_path / 'stray.db'}")
+    store.upgrade()
+    write_store(store, frames)
+    fc = briefing_places(store, at=AT, profile="avb-2010", knox_sims=9)
+    assert fc is not None
+    assert fc.plan.grid.shape[1] < 300  # km-wide city of 150 m cells, not 300 km
+    assert any(n.startswith("Left out of the patrol grid: 1 of") for n in fc.notes)
+    b = build_briefing(store, at=AT)
+    assert b.places_summary["kind"] == "forecast"
+    assert any("Left out of the patrol grid: 1 of" in n for n in b.notes)

@@ -99,6 +99,7 @@ def forecast(
         cells = 20
     from avert.workflows.forecast import (
         budget_note,
+        grid_notes,
         parse_horizon,
         plan_to_dict,
         run_forecast,
@@ -134,8 +135,9 @@ def forecast(
         f"expected share, backtested on the last {plan.backtest_days} days: {share}"
     )
     note = budget_note(plan, cells=cells, km2=km2)
-    if note:
-        print_notes([note])
+    notes = [*grid_notes(plan), *([note] if note else [])]
+    if notes:
+        print_notes(notes)
     own = "part_own" in plan.frame.columns  # a model made of parts (the default)
     print_table(
         [

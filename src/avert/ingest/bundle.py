@@ -37,7 +37,7 @@ from avert.config.timezone import (
 from avert.errors import IngestError
 from avert.ingest._csv import LINE_COL, CsvTable, open_text, read_csv
 from avert.ingest._rows import Check, join_text, rejected_lines, split_rows
-from avert.ingest.geo import coordinate_problem, from_crs, project
+from avert.ingest.geo import coordinate_problem, from_crs, project, xy_problem
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
 from avert.ingest.result import Parsed, refused
 from avert.ingest.sources import (
@@ -420,7 +420,7 @@ def _parse(col: str, kind: BundleColType, timezone: str = DEFAULT_TIMEZONE) -> p
     return value
 
 
-def _checks(frame: pl.DataFrame, table: str, crs: str) -> list[Check]:
+def _checks(frame: pl.DataFrame, table: str, crs: str, bundle_crs: str) -> list[Check]:
     checks: list[Check] = []
     for name, kind, required in BUNDLE_COLUMNS[table]:
         if name not in frame.columns:
@@ -466,8 +466,19 @@ def _checks(frame: pl.DataFrame, table: str, crs: str) -> list[Check]:
                     ),
                 )
             )
-    if "lat" in frame.columns and "lon" in frame.columns:
+    has_latlon = "lat" in frame.columns and "lon" in frame.columns
+    if has_latlon:
         checks.append(coordinate_problem("lon", "lat", crs=crs))
+    if "x" in frame.columns and "y" in frame.columns:
+        no_latlon = (
+            (pl.col("lat").str.strip_chars().fill_null("") == "")
+            & (pl.col("lon").str.strip_chars().fill_null("") == "")
+            if has_latlon
+            else pl.lit(True)
+        )
+        checks.append(
+            xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)
+        )
     if table == "incidents":
 
         def given(c: str) -> pl.Expr:
@@ -661,7 +672,7 @@ def _map_table(
     if missing:
         msg = f"{name}: required column(s) {missing} missing from the header"
         raise IngestError(msg)
-    checks = _checks(frame, table, target.crs)
+    checks = _checks(frame, table, target.crs, target.bundle_crs)
     if parquet:  # CSV lines with a NUL byte are quarantined by the CSV reader
         checks = [
             (

@@ -6,7 +6,9 @@ arrays, never row by row.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache, partial
 from typing import Final
 
 import numpy as np
@@ -18,17 +20,105 @@ from pyproj.exceptions import CRSError
 from avert.errors import ConfigError
 
 __all__ = [
+    "AREA_MARGIN_DEG",
     "UK_BOUNDS",
+    "CrsArea",
     "coordinate_failing",
     "coordinate_problem",
+    "crs_area",
     "from_crs",
     "project",
+    "xy_problem",
 ]
 
 #: Generous (lon_min, lon_max, lat_min, lat_max) box around the UK, Channel Islands,
-#: Isle of Man, Shetland and St Kilda; checked when the CRS is British National Grid.
+#: Isle of Man, Shetland and St Kilda: the area checked when the CRS is British
+#: National Grid (its EPSG area of use, lon -9.01..2.01, lat 49.75..61.01, leaves out
+#: the Channel Islands and St Kilda's waters).
 UK_BOUNDS: Final = (-14.0, 4.0, 48.5, 62.0)
-_BNG: Final = {"EPSG:27700", "27700"}
+
+#: Degrees added on each side of a CRS's EPSG area of use before a place is called
+#: outside it: a UTM zone is 6 degrees wide but projects well a degree beyond its
+#: edges, so a city beside a zone edge keeps its suburbs; a place in another city
+#: (Vancouver or New York for Toronto's zone 17N) is still tens of degrees out.
+AREA_MARGIN_DEG: Final = 1.0
+
+#: Areas named instead of the EPSG area of use, by EPSG code.
+_NAMED_AREAS: Final = {27700: ("the UK", UK_BOUNDS)}
+
+
+@dataclass(frozen=True, slots=True)
+class CrsArea:
+    """The lon/lat box (WGS84 degrees) a projected CRS is used in.
+
+    ``label`` names it in quarantine reasons (``"the UK"``, or ``"the area of use"``
+    with ``detail`` giving the EPSG area's name and the box). ``west > east`` when
+    the box crosses the antimeridian.
+    """
+
+    label: str
+    detail: str
+    west: float
+    east: float
+    south: float
+    north: float
+
+    def lon_outside(self, lon: pl.Expr) -> pl.Expr:
+        """True where ``lon`` is outside [west, east] (across 180 when west > east)."""
+        if self.west <= self.east:
+            return (lon < self.west) | (lon > self.east)
+        return (lon < self.west) & (lon > self.east)
+
+    def lat_outside(self, lat: pl.Expr) -> pl.Expr:
+        return (lat < self.south) | (lat > self.north)
+
+
+@lru_cache(maxsize=16)
+def crs_area(crs: str) -> CrsArea | None:
+    """The area checked at ingest for places projected to ``crs``, None for none.
+
+    One rule for every CRS: pyproj's ``CRS.area_of_use`` (the EPSG "area of use"
+    bounds, in lon/lat) widened by :data:`AREA_MARGIN_DEG` on each side, except
+    British National Grid, which keeps its generous UK box :data:`UK_BOUNDS`. A CRS
+    without an area of use (a bare PROJ string) or one that covers the world (e.g.
+    EPSG:4326) gives None: only the range, (0, 0) and projection checks apply.
+    """
+    try:
+        parsed = CRS(crs)
+    except CRSError as err:
+        msg = f"Unknown CRS {crs!r}: {err}"
+        raise ConfigError(msg) from err
+    named = _NAMED_AREAS.get(parsed.to_epsg() or 0)
+    if named is not None:
+        label, (west, east, south, north) = named
+        return CrsArea(label, "", west, east, south, north)
+    area = parsed.area_of_use
+    if area is None:
+        return None
+    m = AREA_MARGIN_DEG
+    south, north = max(area.south - m, -90.0), min(area.north + m, 90.0)
+    if area.west <= area.east and area.east - area.west + 2 * m >= 360.0:
+        if south <= -90.0 and north >= 90.0:
+            return None
+        west, east = -180.0, 180.0
+    else:
+        west = _wrap(area.west - m)
+        east = _wrap(area.east + m)
+    name = (area.name or "unnamed").split(". ")[0].split(", ")[0].rstrip(".")
+    detail = (
+        f" ({name}: lon {_deg(area.west)}..{_deg(area.east)}, lat "
+        f"{_deg(area.south)}..{_deg(area.north)}, {_deg(m)} degree margin)"
+    )
+    return CrsArea("the area of use", detail, west, east, south, north)
+
+
+def _wrap(lon: float) -> float:
+    """Longitude in [-180, 180]."""
+    return lon - 360.0 if lon > 180.0 else lon + 360.0 if lon < -180.0 else lon
+
+
+def _deg(value: float) -> str:
+    return f"{value:g}"
 
 
 @lru_cache(maxsize=16)
@@ -38,6 +128,12 @@ def _transformer(source: str, target: str) -> Transformer:
     except CRSError as err:
         msg = f"Unknown CRS {target!r} or {source!r}: {err}"
         raise ConfigError(msg) from err
+
+
+#: The one thread that projects for polars expressions: PROJ segfaults when entered
+#: from polars' worker threads (their small stacks), so ``map_batches`` functions
+#: hand the work to this ordinary thread and wait for it.
+_PROJ_THREAD: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avert-proj")
 
 
 def project(
@@ -77,8 +173,11 @@ def coordinate_problem(
 
     Blank pairs are not problems (the row is kept with ``has_location=false``).
     A pair is bad when only one is given, when one is not a number, when it lies
-    outside [-90, 90] x [-180, 180], or, for British National Grid, outside
-    :data:`UK_BOUNDS`.
+    outside [-90, 90] x [-180, 180], when it is (0, 0) ("null island": a missing
+    place coded as zeros), when it lies outside the area of ``crs``
+    (:func:`crs_area`: the EPSG area of use widened by :data:`AREA_MARGIN_DEG`, or
+    :data:`UK_BOUNDS` for British National Grid), or when it does not project to
+    finite x/y in ``crs``.
     """
     column: pl.Expr = pl.lit(None, dtype=pl.String)
     reason: pl.Expr = pl.lit(None, dtype=pl.String)
@@ -112,8 +211,6 @@ def _coordinate_cases(
         lat_s.cast(pl.Float64, strict=False),
     )
     lon_blank, lat_blank = lon_s.is_null(), lat_s.is_null()
-    lon_min, lon_max, lat_min, lat_max = UK_BOUNDS
-    check_box = crs.upper() in _BNG
     cases: list[tuple[pl.Expr, str, pl.Expr]] = [
         (
             lat_blank & ~lon_blank,
@@ -137,18 +234,132 @@ def _coordinate_cases(
         ),
         (lat.abs() > 90, lat_raw, pl.lit("latitude out of range: ") + lat_s),
         (lon.abs() > 180, lon_raw, pl.lit("longitude out of range: ") + lon_s),
+        (
+            (lat == 0) & (lon == 0),
+            lat_raw,
+            pl.lit("null island (0, 0): a missing place coded as zeros"),
+        ),
     ]
-    if check_box:
+    area = crs_area(crs)
+    if area is not None:
+        where = f"{area.label} for {crs}{area.detail}: "
         cases += [
             (
-                (lat < lat_min) | (lat > lat_max),
+                area.lat_outside(lat),
                 lat_raw,
-                pl.lit("latitude outside the UK for EPSG:27700: ") + lat_s,
+                pl.lit(f"latitude outside {where}") + lat_s,
             ),
             (
-                (lon < lon_min) | (lon > lon_max),
+                area.lon_outside(lon),
                 lon_raw,
-                pl.lit("longitude outside the UK for EPSG:27700: ") + lon_s,
+                pl.lit(f"longitude outside {where}") + lon_s,
             ),
         ]
+    unprojectable = pl.struct(lon.alias("lon"), lat.alias("lat")).map_batches(
+        partial(_unprojectable, crs=crs), return_dtype=pl.Boolean
+    )
+    cases.append(
+        (
+            unprojectable,
+            lat_raw,
+            pl.lit(f"does not project to finite x/y in {crs}: lat, lon ")
+            + lat_s
+            + pl.lit(", ")
+            + lon_s,
+        )
+    )
     return cases
+
+
+def xy_problem(
+    x_raw: str, y_raw: str, *, source_crs: str, crs: str, used: pl.Expr
+) -> tuple[pl.Expr, pl.Expr]:
+    """Expressions giving (column, reason) of a bad x/y pair in ``source_crs``.
+
+    The same area rule as :func:`coordinate_problem` for places given as x/y (a
+    bundle's or a mapped table's x/y columns), on the lon/lat they convert to:
+    outside the area of ``crs`` (:func:`crs_area`), or not converting to finite
+    lon/lat. Only rows where ``used`` is true are checked (where the row gives no
+    lat/lon, which win); a blank or non-numeric x/y is left to the other checks.
+    """
+    x = pl.col(x_raw).str.strip_chars().cast(pl.Float64, strict=False)
+    y = pl.col(y_raw).str.strip_chars().cast(pl.Float64, strict=False)
+    lonlat = pl.struct(x.alias("x"), y.alias("y")).map_batches(
+        partial(_to_lonlat, source_crs=source_crs),
+        return_dtype=pl.Struct({"lon": pl.Float64, "lat": pl.Float64}),
+    )
+    lon, lat = lonlat.struct.field("lon"), lonlat.struct.field("lat")
+    given = used & x.is_finite() & y.is_finite()
+    cases: list[tuple[pl.Expr, pl.Expr]] = [
+        (
+            given & ~(lon.is_finite() & lat.is_finite()),
+            pl.concat_str(
+                [
+                    pl.lit(f"x/y do not convert from {source_crs} to lon/lat: "),
+                    pl.col(x_raw),
+                    pl.lit(", "),
+                    pl.col(y_raw),
+                ]
+            ),
+        )
+    ]
+    area = crs_area(crs)
+    if area is not None:
+        cases.append(
+            (
+                given & (area.lat_outside(lat) | area.lon_outside(lon)),
+                pl.concat_str(
+                    [
+                        pl.lit(f"x/y outside {area.label} for {crs}{area.detail}: "),
+                        pl.col(x_raw),
+                        pl.lit(", "),
+                        pl.col(y_raw),
+                        pl.lit(" (lon "),
+                        lon.round(4).cast(pl.String),
+                        pl.lit(", lat "),
+                        lat.round(4).cast(pl.String),
+                        pl.lit(")"),
+                    ]
+                ),
+            )
+        )
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    for cond, why in reversed(cases):
+        reason = pl.when(cond.fill_null(False)).then(why).otherwise(reason)
+    column = pl.when(reason.is_not_null()).then(pl.lit(x_raw))
+    return column, reason
+
+
+def _to_lonlat(pairs: pl.Series, *, source_crs: str) -> pl.Series:
+    """lon/lat of each x/y pair in ``source_crs`` (NaN where it does not convert)."""
+    frame = pairs.struct.unnest()
+    x = frame["x"].fill_null(np.nan).to_numpy().astype(np.float64)
+    y = frame["y"].fill_null(np.nan).to_numpy().astype(np.float64)
+    lon, lat = _PROJ_THREAD.submit(from_crs, x, y, source_crs=source_crs).result()
+    return pl.DataFrame({"lon": lon, "lat": lat}).to_struct(pairs.name)
+
+
+def _unprojectable(pairs: pl.Series, *, crs: str) -> pl.Series:
+    """True where a finite lon/lat pair projects to a non-finite x or y in ``crs``.
+
+    Each distinct pair is projected once (police.uk files repeat snap points), over
+    whole arrays; blank and non-numeric pairs are false (other checks name them).
+    """
+    frame = pairs.struct.unnest()
+    distinct = frame.filter(
+        pl.col("lon").is_finite() & pl.col("lat").is_finite()
+    ).unique()
+    if not distinct.height:
+        return pl.Series(pairs.name, np.zeros(len(pairs), dtype=np.bool_))
+    lon, lat = distinct["lon"].to_numpy(), distinct["lat"].to_numpy()
+    x, y = _PROJ_THREAD.submit(project, lon, lat, crs=crs).result()
+    bad = np.isnan(x) | np.isnan(y)  # project() makes every non-finite NaN
+    distinct = distinct.with_columns(pl.Series("_bad", bad))
+    joined = frame.join(
+        distinct,
+        on=["lon", "lat"],
+        how="left",
+        maintain_order="left",
+        nulls_equal=False,
+    )
+    return joined["_bad"].fill_null(False).alias(pairs.name)

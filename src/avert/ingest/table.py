@@ -269,7 +269,8 @@ def _check_some_place_fits(
     parsed: Parsed, frame: pl.DataFrame, *, crs: str, name: str
 ) -> None:
     """Stop the load (nothing written) when no row loads and most rows' places are
-    outside the area of the store's CRS (British National Grid takes the UK only):
+    outside the area of the store's CRS (its EPSG area of use; British National
+    Grid takes the UK only, :func:`avert.ingest.geo.crs_area`):
     the store's CRS is wrong for the data (e.g. a Toronto extract into a store left
     at EPSG:27700), which is a setting to change, not every row to quarantine (a
     later load with the right CRS would leave them all there). A file of no rows

@@ -31,6 +31,7 @@ from avert.analyse.forecast import (
     ForecastPlan,
     Grid,
     budget_cells,
+    bulk_bounds,
     evaluate_days,
     make_model,
     plan_patrols,
@@ -52,11 +53,13 @@ from avert.workflows.places import near_repeat_zones
 __all__ = [
     "HISTORY_DAYS",
     "MONTH_ONLY_NOTE",
+    "STRAY_NOTE_START",
     "Evaluation",
     "briefing_places",
     "budget_note",
     "events_from_csv",
     "events_from_store",
+    "grid_notes",
     "model_factory",
     "parse_horizon",
     "places_forecast",
@@ -69,6 +72,9 @@ __all__ = [
 #: Days of events a place forecast learns from before its backtest: the protocol's
 #: 365-day training (docs/places.md, Evaluation); the briefing reads 365 + 90 days.
 HISTORY_DAYS: Final = 365.0
+
+#: How the note on events left out of a patrol grid starts (:func:`grid_notes`)
+STRAY_NOTE_START: Final = "Left out of the patrol grid"
 
 
 def parse_horizon(text: str) -> dt.timedelta:
@@ -280,6 +286,43 @@ def _grid(events: pl.DataFrame, cell_size_m: float, *, anchored: bool) -> Grid:
     )
 
 
+def _bulk_events(events: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    """The events inside the fences of :func:`~avert.analyse.forecast.bulk_bounds`
+    and a note on those left out (None, and the events unchanged, when none is).
+
+    A patrol grid covers the bulk of the events, not a few strays far from it (a
+    place mis-geocoded inside the CRS's area, which ingest keeps): one point 300 km
+    away would stretch a city's grid to millions of cells. Without such a point the
+    events, and so the grid, are exactly those given. The evaluation
+    (:func:`run_forecast_evaluation`, open_cp's protocol) never leaves one out.
+    """
+    if events.height == 0:
+        return events, None
+    x_lo, x_hi, y_lo, y_hi = bulk_bounds(
+        events["x"].to_numpy().astype(np.float64),
+        events["y"].to_numpy().astype(np.float64),
+    )
+    inside = pl.col("x").is_between(x_lo, x_hi) & pl.col("y").is_between(y_lo, y_hi)
+    kept = events.filter(inside)
+    n_out = events.height - kept.height
+    if n_out == 0:
+        return events, None
+    first = events.filter(~inside).row(0, named=True)
+    note = (
+        f"{STRAY_NOTE_START}: {n_out} of {events.height} located events "
+        f"{'lies' if n_out == 1 else 'lie'} far from the bulk of the others (outside "
+        f"x {x_lo:.0f}..{x_hi:.0f}, y {y_lo:.0f}..{y_hi:.0f} m; first at x "
+        f"{first['x']:.0f}, y {first['y']:.0f}): a mis-geocoded place? The grid "
+        "covers the rest (docs/places.md)."
+    )
+    return kept, note
+
+
+def grid_notes(plan: ForecastPlan) -> tuple[str, ...]:
+    """The notes of ``plan`` on events its grid left out (:data:`STRAY_NOTE_START`)."""
+    return tuple(n for n in plan.notes if n.startswith(STRAY_NOTE_START))
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """Per-day hits and summaries of a rolling-origin evaluation, per model."""
@@ -391,7 +434,9 @@ def run_forecast(
     cells; the expected share is backtested on the ``backtest_days`` before ``at``.
     The model learns from the events of the ``history_days`` before the backtest
     (``history_days + backtest_days`` days before ``at``; None: every event given), so ``avert forecast``, the briefing and the web Places page
-    rank the same cells from the same store.
+    rank the same cells from the same store. The grid covers the bulk of those
+    events: a few far from it (a mis-geocoded place) are left out, with a note
+    (:func:`_bulk_events`, :func:`grid_notes`).
     """
     events = events.filter(pl.col("occurred_at") < at)  # the grid too: only the past
     if history_days is not None:
@@ -400,6 +445,7 @@ def run_forecast(
             raise ConfigError(msg)
         span = history_days + backtest_days
         events = events.filter(pl.col("occurred_at") >= at - dt.timedelta(days=span))
+    events, stray = _bulk_events(events)
     grid = _grid(events, cell_size_m, anchored=True)
     ev = Events.from_frame(events, grid)
     k = budget_cells(grid, cells=cells, km2=km2, at_most_grid=True)
@@ -414,8 +460,8 @@ def run_forecast(
         backtest_days=backtest_days,
         model_name=model,
     )
-    note = budget_note(plan, cells=cells, km2=km2)
-    return plan if note is None else replace(plan, notes=(*plan.notes, note))
+    notes = [n for n in (stray, budget_note(plan, cells=cells, km2=km2)) if n]
+    return replace(plan, notes=(*plan.notes, *notes)) if notes else plan
 
 
 def budget_note(
@@ -614,7 +660,7 @@ def briefing_places(
             knox_history_days=knox_history_days,
             knox_sims=knox_sims,
             zones_note=f"No near-repeat test: {exc}",
-            notes=(*notes, *_budget(plan, cells)),
+            notes=(*notes, *grid_notes(plan), *_budget(plan, cells)),
         )
     else:
         first = nr.knox.frame.row(0, named=True)
@@ -629,7 +675,7 @@ def briefing_places(
             knox_history_days=knox_history_days,
             knox_sims=knox_sims,
             zones_note=" ".join([nr.note, *sampled]),
-            notes=(*notes, *_budget(plan, cells)),
+            notes=(*notes, *grid_notes(plan), *_budget(plan, cells)),
         )
     with _CACHE_LOCK:
         _BRIEFING_CACHE[key] = result

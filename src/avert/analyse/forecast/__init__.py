@@ -34,7 +34,7 @@ import polars as pl
 from avert.analyse.forecast._base import Forecaster, Risk
 from avert.analyse.forecast._blend import Blend
 from avert.analyse.forecast._evaluate import evaluate_days, select_top, summarise
-from avert.analyse.forecast._grid import Events, Grid, to_days
+from avert.analyse.forecast._grid import Events, Grid, bulk_bounds, to_days
 from avert.analyse.forecast._plan import (
     ForecastPlan,
     backtest_share,
@@ -70,6 +70,7 @@ __all__ = [
     "backtest_share",
     "backtest_starts",
     "budget_cells",
+    "bulk_bounds",
     "decay_weights",
     "evaluate_days",
     "forecast_grid",

@@ -20,7 +20,16 @@ import polars as pl
 from avert.errors import ConfigError
 from avert.schema import check_frame
 
-__all__ = ["DAY_US", "Events", "Grid", "to_days"]
+__all__ = [
+    "BULK_FENCE",
+    "BULK_MIN_FENCE_M",
+    "BULK_TAIL",
+    "DAY_US",
+    "Events",
+    "Grid",
+    "bulk_bounds",
+    "to_days",
+]
 
 DAY_US: Final = 86_400_000_000
 _MAX_CELLS: Final = 25_000_000
@@ -119,6 +128,56 @@ class Grid:
         nx = int(np.floor(x[ok].max() / s) - i0) + 1
         ny = int(np.floor(y[ok].max() / s) - j0) + 1
         return cls((float(i0 * s), float(j0 * s)), s, (ny, nx))
+
+
+#: Share of the points in each tail left out of the core range of :func:`bulk_bounds`
+BULK_TAIL: Final = 0.01
+#: Fence of :func:`bulk_bounds`: this many core ranges beyond each end of the core
+BULK_FENCE: Final = 3.0
+#: The least fence of :func:`bulk_bounds` in metres (a small or new store's few events)
+BULK_MIN_FENCE_M: Final = 25_000.0
+
+
+def bulk_bounds(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    *,
+    tail: float = BULK_TAIL,
+    fence: float = BULK_FENCE,
+    min_fence_m: float = BULK_MIN_FENCE_M,
+) -> tuple[float, float, float, float]:
+    """Return ``(x_lo, x_hi, y_lo, y_hi)``: the fences of the bulk of the points.
+
+    A place forecast's grid spans its events, so one mis-geocoded point hundreds of
+    km away (inside the CRS's area, so ingest kept it) would make the grid millions
+    of cells. The points inside these fences are the bulk a patrol grid should
+    cover; a caller leaves the others out and says how many.
+
+    The rule, on each axis: the *core* is the range from the ``tail`` to the
+    ``1 - tail`` quantile (1 %..99 %, rounded inward to a point's value, and always
+    holding the median), and the fences stand ``fence`` core ranges beyond each
+    end of it (at least ``min_fence_m``). It is Tukey's "far out" fence (3
+    interquartile ranges beyond the quartiles; Tukey 1977, *Exploratory Data
+    Analysis*) with the 1 %..99 % range in place of the quartiles, because events
+    cluster in town centres: a force's quartiles span a few km while its legitimate
+    outskirts lie tens of km out. Up to 1 % of the points (and, rounding inward,
+    always the single most extreme on each side) can lie anywhere without moving
+    the core, and every point within 3 cores' width of it is kept: a city, a
+    force's towns or a long county never lose a place; a point 300 km from a 40 km
+    city does. Non-finite points are outside; the bounds are infinite when no
+    point is finite.
+    """
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return (-np.inf, np.inf, -np.inf, np.inf)
+    out: list[float] = []
+    for v in (x[ok], y[ok]):  # the two axes
+        median = float(np.quantile(v, 0.5, method="lower"))
+        lo = min(float(np.quantile(v, tail, method="higher")), median)
+        hi = max(float(np.quantile(v, 1 - tail, method="lower")), median)
+        width = max(fence * (hi - lo), min_fence_m)
+        out += [lo - width, hi + width]
+    return (out[0], out[1], out[2], out[3])
 
 
 def to_days(value: dt.datetime | dt.date | np.datetime64) -> float:
