@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from avert.config.timezone import local_now
 from avert.errors import ConfigError
 from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import _briefing_context, _ctx, _page, _parse_at, default_at
@@ -146,12 +147,16 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
     )
 
 
-def _due(due: str, at: str) -> dt.datetime | None:
-    """The form's due time; else 24 hours after the meeting's window; else None."""
+def _due(due: str, at: str, zone: str) -> dt.datetime | None:
+    """The form's due time; else 24 hours after the meeting's window; else None.
+
+    An empty field reads as now in the force's zone (``zone``), as stored times.
+    """
+    now = local_now(zone)
     if due:
-        return _parse_at(due, dt.datetime.now())
+        return _parse_at(due, now)
     if at:
-        return _parse_at(at, dt.datetime.now()) + dt.timedelta(days=1)
+        return _parse_at(at, now) + dt.timedelta(days=1)
     return None
 
 
@@ -175,7 +180,7 @@ def task(
             what=what or f"Follow up {item}",
             assignee=assignee or None,
             organisation=organisation or None,
-            due=_due(due, at),
+            due=_due(due, at, ctx.settings.timezone),
             user=current_user(request),
         )
     except ConfigError as err:
