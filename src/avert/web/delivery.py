@@ -123,7 +123,7 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
     context = _briefing_context(request, at, hours, None)
     hours = context["hours"]  # bounded as the briefing's: 1 to MAX_HOURS
     fallback, _ = default_at(request)
-    when = _parse_at(at, fallback)
+    when = _parse_at(at, fallback, zone=ctx.settings.timezone)
     found = delivery.meeting_view(
         ctx.store,
         context["data"],
@@ -150,13 +150,13 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
 def _due(due: str, at: str, zone: str) -> dt.datetime | None:
     """The form's due time; else 24 hours after the meeting's window; else None.
 
-    An empty field reads as now in the force's zone (``zone``), as stored times.
+    Times are the force's (``zone``): one with an offset is converted to it.
     """
     now = local_now(zone)
     if due:
-        return _parse_at(due, now)
+        return _parse_at(due, now, zone=zone)
     if at:
-        return _parse_at(at, now) + dt.timedelta(days=1)
+        return _parse_at(at, now, zone=zone) + dt.timedelta(days=1)
     return None
 
 
