@@ -51,3 +51,20 @@ def test_briefing_fragments_live_on_the_web_context(world: World) -> None:
     assert ctx.fragment(view, ("test",), make) == "text"
     assert ctx.fragment(view, ("test",), make) == "text"
     assert len(calls) == 1
+
+
+def test_a_time_with_an_offset_is_the_forces_local_time(world: World) -> None:
+    """05:00Z in July is 06:00 in London (BST): the same window, not 05:00 local."""
+    token = issue_token(world.store, "analyst")
+    client = TestClient(world.app)
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def window(at: str) -> object:
+        found = client.get(f"/api/v1/briefing?at={at}", headers=auth)
+        assert found.status_code == 200
+        return found.json()["window"]
+
+    local = window("2026-07-01T06:00")
+    assert window("2026-07-01T05:00Z") == local
+    assert window("2026-07-01T06:00%2B01:00") == local
+    assert window("2026-07-01T05:00") != local

@@ -74,7 +74,9 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "AVERT_TIMEZONE",
         "IANA time zone of the force. Stored times are local wall-clock times in this "
         "zone: a time given with an offset or Z (command options, bundle files) is "
-        "converted to it; a time without one is taken as local.",
+        "converted to it; a time without one is taken as local. 'Now' and 'today' "
+        "(default briefing window, overdue actions, the times avert stamps: audit "
+        "log, taskings, loads) are this zone's too, whatever the server's clock.",
     ),
     (
         "file_mode",

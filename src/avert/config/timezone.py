@@ -11,6 +11,11 @@ daily meeting use. Every time that comes in at an edge goes through this module:
 
 :func:`parse_local` does it for one command-line value, :func:`local_datetime_expr`
 for a text column (the bundle reader).
+
+"Now" and "today" compared with stored times are the zone's too: :func:`local_now`
+and :func:`local_today`, never ``datetime.now()`` or ``date.today()``, which give the
+machine's zone (UTC on a usual server, an hour behind London in summer). Timings
+(durations) and ids may use any clock.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ __all__ = [
     "ISO_DATETIME_FORMATS",
     "check_timezone",
     "local_datetime_expr",
+    "local_now",
+    "local_today",
     "parse_local",
     "to_local",
 ]
@@ -56,6 +63,27 @@ def check_timezone(name: str) -> ZoneInfo:
             "give an IANA name such as Europe/London"
         )
         raise ConfigError(msg) from err
+
+
+def _utc_now() -> dt.datetime:
+    """The current instant, aware (the one clock read; tests freeze it here)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def local_now(timezone: str = DEFAULT_TIMEZONE) -> dt.datetime:
+    """Now as a naive wall-clock time of ``timezone``, whatever the machine's zone.
+
+    Stored times are wall-clock times of the force's zone (setting ``timezone``), so
+    every "now" compared with them, or stored beside them, comes from here.
+    ``datetime.now()`` would give the machine's zone: UTC on a usual server, an hour
+    behind London in summer.
+    """
+    return _utc_now().astimezone(check_timezone(timezone)).replace(tzinfo=None)
+
+
+def local_today(timezone: str = DEFAULT_TIMEZONE) -> dt.date:
+    """Today's date in ``timezone`` (the date of :func:`local_now`)."""
+    return local_now(timezone).date()
 
 
 def to_local(value: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> dt.datetime:

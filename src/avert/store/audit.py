@@ -35,6 +35,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from avert.config.timezone import local_now
 from avert.errors import StoreError
 from avert.schema import AUDIT
 from avert.store.database import Filter, Store, Transaction
@@ -257,7 +258,7 @@ def record(
     """
     row: dict[str, Any] = {
         "audit_id": uuid.uuid4().hex,
-        "at": dt.datetime.now().replace(microsecond=0),
+        "at": local_now(store.timezone).replace(microsecond=0),
         "user_name": user or current_user(),
         "role": role,
         "action": action,

@@ -24,6 +24,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from avert.config.settings import DEFAULT_LOCK_TIMEOUT_S
+from avert.config.timezone import DEFAULT_TIMEZONE
 from avert.errors import NotFound, StoreError
 from avert.files import private_files, private_mkdir
 from avert.schema import TABLES, TableSpec
@@ -433,6 +434,12 @@ class Store:
         transaction begins (``BEGIN IMMEDIATE``), so they wait for each other there
         rather than fail midway; loads on PostgreSQL wait for each other on an
         advisory lock.
+    timezone
+        The force's zone (settings ``timezone``): stored times are its wall-clock
+        times, and so are the store's own stamps (the audit log's ``at``, a load's
+        ``loaded_at``, ``created_at`` and ``updated_at`` of accounts and the plan)
+        and "now" of the workflows that have only the store
+        (:func:`avert.config.timezone.local_now`).
 
     Examples
     --------
@@ -443,10 +450,15 @@ class Store:
     """
 
     def __init__(
-        self, url: str, *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+        self,
+        url: str,
+        *,
+        lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+        timezone: str = DEFAULT_TIMEZONE,
     ) -> None:
         self.url = normalise_url(url)
         self.lock_timeout_s = lock_timeout_s
+        self.timezone = timezone
         self._engine: sa.Engine | None = None
         #: PostgreSQL reads and transactions reuse idle connections (SQLite opens
         #: one each time)

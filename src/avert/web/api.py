@@ -57,7 +57,7 @@ def briefing(
         ctx.store,
         ctx.settings,
         user=current_user(request),
-        at=_parse_at(at, fallback),
+        at=_parse_at(at, fallback, zone=ctx.settings.timezone),
         hours=hours,
         area=area or None,
         cache=ctx.briefings,

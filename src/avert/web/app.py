@@ -274,7 +274,9 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
         Resolved settings; ``secret_key`` (``AVERT_SECRET_KEY``) must hold at least
         :data:`MIN_SECRET_CHARS` characters unless ``demo``.
     store
-        The database (at the newest schema revision).
+        The database (at the newest schema revision). Its zone is set to the
+        ``timezone`` setting: "now" of the pages and the stamps they store are the
+        force's wall-clock time (:func:`avert.config.timezone.local_now`).
     demo
         The synthetic demo city: a random secret per process is allowed.
 
@@ -286,6 +288,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     from avert.web import api, board, delivery, pages
 
     secret = _check_secret(settings, demo=demo)
+    store.timezone = settings.timezone  # one zone for stored times and "now"
     # a bad risk_config or session setting stops the start, not the first request
     load_risk_config(settings.risk_config_file())
     settings.session_max_seconds()

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from avert.config.timezone import local_now
 from avert.errors import ConfigError
 from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import _briefing_context, _ctx, _page, _parse_at, default_at
@@ -122,7 +123,7 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
     context = _briefing_context(request, at, hours, None)
     hours = context["hours"]  # bounded as the briefing's: 1 to MAX_HOURS
     fallback, _ = default_at(request)
-    when = _parse_at(at, fallback)
+    when = _parse_at(at, fallback, zone=ctx.settings.timezone)
     found = delivery.meeting_view(
         ctx.store,
         context["data"],
@@ -146,12 +147,16 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
     )
 
 
-def _due(due: str, at: str) -> dt.datetime | None:
-    """The form's due time; else 24 hours after the meeting's window; else None."""
+def _due(due: str, at: str, zone: str) -> dt.datetime | None:
+    """The form's due time; else 24 hours after the meeting's window; else None.
+
+    Times are the force's (``zone``): one with an offset is converted to it.
+    """
+    now = local_now(zone)
     if due:
-        return _parse_at(due, dt.datetime.now())
+        return _parse_at(due, now, zone=zone)
     if at:
-        return _parse_at(at, dt.datetime.now()) + dt.timedelta(days=1)
+        return _parse_at(at, now, zone=zone) + dt.timedelta(days=1)
     return None
 
 
@@ -175,7 +180,7 @@ def task(
             what=what or f"Follow up {item}",
             assignee=assignee or None,
             organisation=organisation or None,
-            due=_due(due, at),
+            due=_due(due, at, ctx.settings.timezone),
             user=current_user(request),
         )
     except ConfigError as err:

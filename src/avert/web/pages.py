@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from avert.access import audience_of
+from avert.config.timezone import to_local
 from avert.errors import PermissionDenied
 from avert.policy import decide
 from avert.web.auth import authorize, csrf_token, current_user, requires, sign_in
@@ -81,7 +82,12 @@ def _page(
     )
 
 
-def _parse_at(value: str | None, default: dt.datetime) -> dt.datetime:
+def _parse_at(value: str | None, default: dt.datetime, *, zone: str) -> dt.datetime:
+    """A time of a request: ``default`` when empty; else naive local time of ``zone``.
+
+    As at every edge (:mod:`avert.config.timezone`): a time with an offset or ``Z``
+    is converted to the force's zone, one without is local already.
+    """
     if not value:
         return default
     try:
@@ -92,7 +98,7 @@ def _parse_at(value: str | None, default: dt.datetime) -> dt.datetime:
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         msg = f"{value!r} is outside the years {MIN_YEAR}-{MAX_YEAR}"
         raise HTTPException(400, msg)
-    return parsed.replace(tzinfo=None) if parsed.tzinfo else parsed
+    return to_local(parsed, zone)
 
 
 def default_at(request: Request) -> tuple[dt.datetime, str | None]:
@@ -137,9 +143,10 @@ def incident_filters(
 ) -> IncidentFilters:
     """Parse the incidents filters of a request (a FastAPI dependency)."""
     end, _ = default_at(request)
-    date_to = _parse_at(to, end)
+    zone = _ctx(request).settings.timezone
+    date_to = _parse_at(to, end, zone=zone)
     return IncidentFilters(
-        date_from=_parse_at(date_from, date_to - dt.timedelta(days=7)),
+        date_from=_parse_at(date_from, date_to - dt.timedelta(days=7), zone=zone),
         date_to=date_to,
         area=area or None,
         category=category or None,
@@ -222,7 +229,7 @@ def _briefing_context(
     ctx = _ctx(request)
     user = current_user(request)
     fallback, note = default_at(request)
-    when = _parse_at(at, fallback)
+    when = _parse_at(at, fallback, zone=ctx.settings.timezone)
     hours = max(1, min(hours, MAX_HOURS))
     view = views.briefing_view(
         ctx.store,
@@ -355,13 +362,23 @@ class AuditFilters:
     since: str | None = None
     until: str | None = None
 
-    def as_filters(self) -> dict[str, Any]:
-        """The filters of :func:`avert.workflows.views.audit_rows` (times parsed)."""
+    def as_filters(self, zone: str) -> dict[str, Any]:
+        """The filters of :func:`avert.workflows.views.audit_rows` (times parsed).
+
+        ``zone``: the force's (settings ``timezone``), that times with an offset
+        are converted to.
+        """
+        since = (
+            _parse_at(self.since, dt.datetime.min, zone=zone) if self.since else None
+        )
+        until = (
+            _parse_at(self.until, dt.datetime.max, zone=zone) if self.until else None
+        )
         return {
             "user_name": self.user_name or None,
             "action": self.action or None,
-            "since": _parse_at(self.since, dt.datetime.min) if self.since else None,
-            "until": _parse_at(self.until, dt.datetime.max) if self.until else None,
+            "since": since,
+            "until": until,
         }
 
     def as_form(self) -> dict[str, str]:
@@ -381,7 +398,9 @@ def audit_page(
 ) -> Response:
     """The audit log, newest first, with filters and CSV export."""
     rows = views.audit_rows(
-        _ctx(request).store, user=current_user(request), **filters.as_filters()
+        _ctx(request).store,
+        user=current_user(request),
+        **filters.as_filters(_ctx(request).settings.timezone),
     )
     return _page(request, "audit.html", rows=rows.to_dicts(), filters=filters.as_form())
 
@@ -395,7 +414,11 @@ def audit_export(
     ctx = _ctx(request)
     user = current_user(request)
     rows = views.audit_rows(
-        ctx.store, user=user, limit=1_000_000, export=True, **filters.as_filters()
+        ctx.store,
+        user=user,
+        limit=1_000_000,
+        export=True,
+        **filters.as_filters(_ctx(request).settings.timezone),
     )
     return Response(
         views.audit_csv(rows),

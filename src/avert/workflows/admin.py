@@ -37,7 +37,11 @@ def open_store(settings: Settings, *, check: bool = True) -> Store:
     so an unreachable one fails here with one clear line (a SQLite file that does
     not exist yet is not created here: :meth:`Store.upgrade` makes it private).
     """
-    store = Store(settings.database_url, lock_timeout_s=settings.lock_timeout())
+    store = Store(
+        settings.database_url,
+        lock_timeout_s=settings.lock_timeout(),
+        timezone=settings.timezone,
+    )
     if check:
         store.check()
     else:

@@ -42,6 +42,7 @@ from avert.analyse.performance import (
 )
 from avert.analyse.result import jsonable
 from avert.config.choices import AREA_FIELDS
+from avert.config.timezone import local_today
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
@@ -729,7 +730,7 @@ def _list_make_up(
     pool = people_frame.join(
         pl.DataFrame({"person_id": pool_ids}), on="person_id", how="semi"
     )
-    at_year = (date_to or dt.date.today()).year
+    at_year = (date_to or local_today(store.timezone)).year
     return list_make_up(people, pool, at_year=at_year, list_name=name)
 
 

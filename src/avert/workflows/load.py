@@ -30,6 +30,7 @@ import polars as pl
 
 from avert.config.definitions import HarmTable, load_harm, load_profile
 from avert.config.settings import Settings
+from avert.config.timezone import local_now
 from avert.errors import ConfigError, IngestError, NotFound
 from avert.ingest._rows import join_text
 from avert.ingest.keys import row_text
@@ -226,7 +227,7 @@ def load_files(
             raise IngestError(msg)
         if state.touched_outcomes:
             update_outcomes(tx, report.load_id)
-        _record_loads(tx, report)
+        _record_loads(tx, report, timezone)
     return report
 
 
@@ -857,10 +858,13 @@ def _write_quarantine(
         state.mark_written("quarantine")
 
 
-def _record_loads(tx: Transaction, report: LoadReport) -> None:
-    """Add a loads row for each (file, digest) not recorded before."""
+def _record_loads(tx: Transaction, report: LoadReport, timezone: str) -> None:
+    """Add a loads row for each (file, digest) not recorded before.
+
+    ``loaded_at`` is the force's wall-clock time, as every stored time.
+    """
     files = _unique_files(f for f in report.files if f.sha256)
-    now = dt.datetime.now()
+    now = local_now(timezone)
     rows = pl.DataFrame(
         [
             {

@@ -29,6 +29,7 @@ from avert.analyse.networks import (
 from avert.analyse.risk import offender_risk
 from avert.config.networks import NetworksConfig, default_networks_config
 from avert.config.risk import RiskConfig
+from avert.config.timezone import local_now
 from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS
 from avert.store import Store, audit
 from avert.store.detected import replace_detected_groups
@@ -404,7 +405,7 @@ def refresh_detected_groups(
     groups, members = detected_group_rows(
         result,
         profile=profile,
-        computed_at=dt.datetime.now().replace(microsecond=0),
+        computed_at=local_now(store.timezone).replace(microsecond=0),
         config=cfg,
     )
     replace_detected_groups(store, groups, members)

@@ -24,6 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from avert.config.settings import Settings
+from avert.config.timezone import local_now
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.policy import ROLES, Decision, decide
 from avert.store import Store, audit
@@ -132,8 +133,9 @@ def _audit_change(store: Store, obj: str, reason: str, by: str | None) -> None:
     audit.record(store, action="change", obj=obj, reason=reason, role="admin", user=by)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+def _now(store: Store) -> dt.datetime:
+    """Now in the force's zone (the store's), as every stored time."""
+    return local_now(store.timezone).replace(microsecond=0)
 
 
 def _check_role(role: str) -> None:
@@ -175,7 +177,7 @@ def add_user(
     if read_user(store, username) is not None:
         msg = f"User {username!r} exists already"
         raise ConfigError(msg)
-    now = _now()
+    now = _now(store)
     put_user(
         store,
         {
@@ -204,7 +206,7 @@ def _update(
     store: Store, username: str, *, reason: str, by: str | None, **changes: object
 ) -> None:
     row = _user_row(store, username)
-    row.update(changes, updated_at=_now())
+    row.update(changes, updated_at=_now(store))
     put_user(store, row)
     _audit_change(store, f"user:{username}", reason, by)
 
@@ -269,7 +271,7 @@ def _authenticate(
     store: Store, username: str, password: str, *, settings: Settings
 ) -> User:
     row = read_user(store, username)
-    now = _now()
+    now = _now(store)
     refused = "Sign-in refused: wrong name or password, or the account is locked."
     if row is None:
         _verify(_DUMMY_HASH, password)
@@ -399,7 +401,7 @@ def issue_token(store: Store, username: str, *, by: str | None = None) -> str:
             "token_id": token_id,
             "username": username,
             "token_sha256": _digest(secret),
-            "created_at": _now(),
+            "created_at": _now(store),
             "revoked_at": None,
             "last_used_at": None,
         },
@@ -415,7 +417,7 @@ def revoke_token(store: Store, token_id: str, *, by: str | None = None) -> None:
         msg = f"No token {token_id!r}"
         raise NotFound(msg)
     row = rows.row(0, named=True)
-    row["revoked_at"] = _now()
+    row["revoked_at"] = _now(store)
     put_token(store, row)
     _audit_change(store, f"token:{token_id}", "API token revoked", by)
 
@@ -451,10 +453,11 @@ def user_for_token(store: Store, token: str) -> User | None:
     user = current_account(store, str(row["username"]))
     if user is None:
         return None
-    now = _now()
+    now = _now(store)
     last = row["last_used_at"]
-    if isinstance(last, dt.datetime) and (now - last).total_seconds() < (
-        TOKEN_USE_AUDIT_EVERY_S
+    # wall-clock times: when the clocks go back, ``last`` may be ahead of ``now``
+    if isinstance(last, dt.datetime) and (
+        0 <= (now - last).total_seconds() < TOKEN_USE_AUDIT_EVERY_S
     ):
         return user
     row["last_used_at"] = now

@@ -32,6 +32,7 @@ from avert.briefing.context import OFFENDING_ROLES
 from avert.briefing.makeup import make_up
 from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
+from avert.config.timezone import local_now
 from avert.delivery import ITEM_KINDS
 from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
@@ -160,7 +161,7 @@ def _pseudonymiser(settings: Settings, *, allow_demo_key: bool) -> Pseudonymiser
     return pseudonymiser_for(
         settings.pseudonym_key or None,
         rotation=settings.pseudonym_rotation,
-        at=dt.datetime.now(),
+        at=local_now(settings.timezone),
         allow_demo=allow_demo_key,
     )
 
@@ -176,8 +177,11 @@ def default_window_end(
     rather than an empty one, and says so. When the latest records are month-only
     (data.police.uk dates a month's records on its first day) and their month is
     over, 06:00 on the first of the next month: the month briefed as a whole.
+
+    "Now" is the force's wall-clock time (the store's zone, settings ``timezone``),
+    as the stored incident times, not the machine's clock.
     """
-    now = now or dt.datetime.now().replace(second=0, microsecond=0)
+    now = now or local_now(store.timezone).replace(second=0, microsecond=0)
     latest = latest_incident_at(store)
     if latest is None or now - latest <= dt.timedelta(days=2):
         return now, None
@@ -483,7 +487,7 @@ def data_view(store: Store) -> dict[str, Any]:
         )
         .sort("kind")
     )
-    now = dt.datetime.now()
+    now = local_now(store.timezone)  # loaded_at is force-local
     stale = [
         f"{row['kind']}: last loaded {row['last_loaded_at']:%Y-%m-%d %H:%M}, over "
         f"{STALE_AFTER_DAYS} days ago"

@@ -10,6 +10,7 @@ import polars as pl
 
 from avert.access import audience_of
 from avert.config.settings import Settings
+from avert.config.timezone import local_today
 from avert.delivery.model import (
     ACTION_TRANSITIONS,
     STATUSES,
@@ -32,9 +33,12 @@ from avert.workflows.users import User, audit_as, check_allowed, is_allowed
 
 # --- actions -------------------------------------------------------------------------
 def read_actions(store: Store, *, today: dt.date | None = None) -> pl.DataFrame:
-    """Every action with ``overdue`` and ``overdue_days`` derived for ``today``."""
+    """Every action with ``overdue`` and ``overdue_days`` derived for ``today``.
+
+    ``today`` defaults to today in the force's zone (the store's), not the machine's.
+    """
     rows = store.read_frame("actions", order_by=["action_id"])
-    return with_overdue(rows, today or dt.date.today())
+    return with_overdue(rows, today or local_today(store.timezone))
 
 
 def _may_edit(user: User, row: dict[str, Any]) -> None:
@@ -131,7 +135,7 @@ def plan_board(
 ) -> dict[str, Any]:
     """The plan board: strand x status counts, RAG counts, and the actions listed."""
     check_allowed(user, "view-plan")
-    today = today or dt.date.today()
+    today = today or local_today(store.timezone)
     actions = _visible(read_actions(store, today=today), user)
     if lead:
         actions = actions.filter(pl.col("lead_organisation") == lead)

@@ -9,6 +9,7 @@ import polars as pl
 
 from avert.access import audience_of
 from avert.config.settings import Settings
+from avert.config.timezone import local_today
 from avert.delivery.checks import Checks, run_checks
 from avert.store import Store
 from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
@@ -88,7 +89,7 @@ def board_checks(
     store: Store, settings: Settings, *, today: dt.date | None = None
 ) -> Checks:
     """The accountability and principle checks on the stored plan and data."""
-    today = today or dt.date.today()
+    today = today or local_today(settings.timezone)
     top, victims = _harm_frames(store, settings.definition, today)
     return run_checks(
         read_actions(store, today=today),

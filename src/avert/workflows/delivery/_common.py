@@ -11,6 +11,7 @@ import polars as pl
 
 from avert.access import Pseudonymiser, pseudonymiser_for
 from avert.config.settings import Settings
+from avert.config.timezone import DEFAULT_TIMEZONE, local_now
 from avert.schema import TABLES
 from avert.store import Store, audit
 from avert.store.delivery import DELIVERY_TABLES, put_versioned
@@ -30,8 +31,9 @@ EDITABLE_FIELDS = PARTNER_FIELDS | frozenset(
 )
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+def _now(store: Store) -> dt.datetime:
+    """Now in the force's zone (the store's), as every stored time."""
+    return local_now(store.timezone).replace(microsecond=0)
 
 
 def _system_user() -> User:
@@ -43,7 +45,7 @@ def _pseudonymiser(settings: Settings | None) -> Pseudonymiser:
     return pseudonymiser_for(
         settings.pseudonym_key or None if settings else None,
         rotation=settings.pseudonym_rotation if settings else "none",
-        at=dt.datetime.now(),
+        at=local_now(settings.timezone if settings else DEFAULT_TIMEZONE),
     )
 
 
@@ -85,7 +87,7 @@ def _save(
     spec = TABLES[table]
     key = spec.primary_key[0]
     before = _read_rows(store, entity, [str(r[key]) for r in rows])
-    now = now or _now()
+    now = now or _now(store)
     out_rows: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     created = updated = 0

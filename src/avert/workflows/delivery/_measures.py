@@ -13,6 +13,7 @@ import polars as pl
 from avert.analyse.performance import PerformanceResult, SeriesResult
 from avert.config.definitions import load_profile
 from avert.config.settings import Settings
+from avert.config.timezone import local_today
 from avert.delivery.measures import MeasureSpec, judge, parse_measure, path_value
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.store import Store, queries
@@ -204,7 +205,7 @@ def objective_measures(
     expectation of the up to 36 months before. A plan without a baseline gets the
     measured value of the ``per`` before its start.
     """
-    today = today or dt.date.today()
+    today = today or local_today(settings.timezone)
     objectives = store.read_frame("objectives", order_by=["plan_id", "objective_id"])
     if objectives.height == 0:
         return []

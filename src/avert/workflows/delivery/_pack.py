@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from avert.config.settings import Settings
+from avert.config.timezone import local_today
 from avert.delivery.model import (
     STATUSES,
 )
@@ -42,7 +43,7 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     principle checks.
     """
     first, nxt = _month_bounds(month)
-    today = min(nxt - dt.timedelta(days=1), dt.date.today())
+    today = min(nxt - dt.timedelta(days=1), local_today(settings.timezone))
     board_user = User(username=audit.current_user(), role="board")
     actions = read_actions(store, today=today)
     shown = _shown(actions, board_user, settings)

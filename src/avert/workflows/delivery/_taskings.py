@@ -102,7 +102,7 @@ def add_tasking(
             f"({first['status']}, due {first['due']:%Y-%m-%d %H:%M}): {first['what']}"
         )
         raise ConfigError(msg)
-    now = now or _now()
+    now = now or _now(store)
     tasking_id = f"T{now:%Y%m%d}-{uuid.uuid4().hex[:6]}"
     row: dict[str, Any] = {
         "tasking_id": tasking_id,
@@ -142,7 +142,7 @@ def record_tasking_result(
         new["status"] = status
     if result is not None:
         new["result"] = result.strip() or None
-        new["result_at"] = now or _now()
+        new["result_at"] = now or _now(store)
         new["result_by"] = user.username
     _save(store, "tasking", [new], user=user, reason="tasking result")
     return _read_rows(store, "tasking", [tasking_id])[tasking_id]
