@@ -24,8 +24,8 @@ def test_refuses_to_start_without_a_secret_key(world: World) -> None:
     create_app(weak, world.store, demo=True)  # the demo may use a random key
 
 
-def test_session_cookie_is_httponly_and_samesite_strict(world: World) -> None:
-    client = TestClient(world.app)
+def _sign_in_cookie(client: TestClient) -> str:
+    """The Set-Cookie header of the chair's sign-in through ``client``."""
     page = client.get("/login")
     response = client.post(
         "/login",
@@ -36,7 +36,11 @@ def test_session_cookie_is_httponly_and_samesite_strict(world: World) -> None:
         },
         follow_redirects=False,
     )
-    cookie = response.headers["set-cookie"].lower()
+    return response.headers["set-cookie"].lower()
+
+
+def test_session_cookie_is_httponly_and_samesite_strict(world: World) -> None:
+    cookie = _sign_in_cookie(TestClient(world.app))
     assert "httponly" in cookie
     assert "samesite=strict" in cookie
 
@@ -282,17 +286,8 @@ def test_sessions_end_after_their_maximum_age(
 def test_the_secure_cookie_setting(world: World) -> None:
     secure = world.settings.with_overrides(session_cookie_secure="true")
     client = TestClient(create_app(secure, world.store), base_url="https://testserver")
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={
-            "username": "chair",
-            "password": PASSWORD,
-            "csrf_token": csrf_of(page.text),
-        },
-        follow_redirects=False,
-    )
-    assert "secure" in response.headers["set-cookie"].lower()
+    assert "secure" in _sign_in_cookie(client)
+    assert "secure" not in _sign_in_cookie(TestClient(world.app))
     bad = world.settings.with_overrides(session_cookie_secure="maybe")
     with pytest.raises(ConfigError, match="AVERT_SESSION_COOKIE_SECURE"):
         create_app(bad, world.store)

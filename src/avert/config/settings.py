@@ -210,6 +210,8 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
 )
 #: default of each setting, by name: the one place defaults are written
 _DEFAULTS: Final[dict[str, str]] = {name: default for name, default, _, _ in SETTINGS}
+#: environment variable of each setting, by name
+_ENV: Final[dict[str, str]] = {name: env for name, _, env, _ in SETTINGS}
 #: default of the ``lock_timeout_s`` setting, seconds
 DEFAULT_LOCK_TIMEOUT_S: Final = float(_DEFAULTS["lock_timeout_s"])
 #: default of the ``places_cell_m`` setting, metres
@@ -267,17 +269,7 @@ class Settings:
 
     def session_max_seconds(self) -> float:
         """``session_max_hours`` as seconds (a number of hours > 0)."""
-        try:
-            hours = float(self.session_max_hours)
-        except ValueError:
-            hours = 0.0
-        if not (hours > 0 and hours < float("inf")):
-            msg = (
-                "session_max_hours (AVERT_SESSION_MAX_HOURS) must be a number of "
-                f"hours > 0, not {self.session_max_hours!r}"
-            )
-            raise ConfigError(msg)
-        return hours * 3600
+        return self._positive("session_max_hours", "hours") * 3600
 
     def session_cookie_https_only(self) -> bool:
         """``session_cookie_secure`` as a bool (true/false, yes/no, 1/0)."""
@@ -298,17 +290,19 @@ class Settings:
 
     def places_cell_size(self) -> float:
         """``places_cell_m`` as metres (a number > 0)."""
+        return self._positive("places_cell_m", "metres")
+
+    def _positive(self, name: str, unit: str) -> float:
+        """Setting ``name`` as a finite number > 0, or a ConfigError naming it."""
+        text = getattr(self, name)
         try:
-            metres = float(self.places_cell_m)
+            value = float(text)
         except ValueError:
-            metres = 0.0
-        if not (metres > 0 and metres < float("inf")):
-            msg = (
-                f"places_cell_m (AVERT_PLACES_CELL_M) must be a number of metres "
-                f"> 0, not {self.places_cell_m!r}"
-            )
+            value = 0.0
+        if not (value > 0 and value < float("inf")):
+            msg = f"{name} ({_ENV[name]}) must be a number of {unit} > 0, not {text!r}"
             raise ConfigError(msg)
-        return metres
+        return value
 
     def with_overrides(self, **overrides: str | None) -> Settings:
         """Return a copy with every non-None override applied."""

@@ -12,7 +12,7 @@ import polars as pl
 
 from avert.errors import NotFound
 from avert.schema import LOADS, TABLES
-from avert.store.database import Transaction
+from avert.store.database import Store, Transaction
 
 __all__ = ["has_rows", "record_loads", "set_page_cache", "update_outcomes"]
 
@@ -26,8 +26,9 @@ def set_page_cache(tx: Transaction, kib: int) -> None:
         tx._execute(f"PRAGMA cache_size = -{int(kib)}")
 
 
-def has_rows(tx: Transaction, table: str) -> bool:
-    """Whether ``table`` holds any row (as seen inside ``tx``)."""
+def has_rows(tx: Transaction | Store, table: str) -> bool:
+    """Whether ``table`` holds any row (as seen inside ``tx``, or by the store): one
+    row read, never a count of the table."""
     if table not in TABLES:
         msg = f"No table {table!r}"
         raise NotFound(msg)

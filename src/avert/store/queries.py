@@ -23,7 +23,6 @@ __all__ = [
     "CLASS_COLUMNS",
     "classified_between",
     "empty",
-    "holds_rows",
     "incidents_between",
     "latest_time",
     "located_between",
@@ -268,17 +267,6 @@ def latest_time(
         schema={"m": pl.Datetime("us")},
     )
     return _as_datetime(frame["m"][0] if frame.height else None)
-
-
-def holds_rows(store: Store, table: str) -> bool:
-    """Whether ``table`` holds any row: one row read, never a count of the table."""
-    if table not in TABLES:
-        msg = f"No table {table!r}"
-        raise NotFound(msg)
-    found = store._query(
-        f'SELECT 1 AS one FROM "{table}" LIMIT 1', schema={"one": pl.Int64()}
-    )
-    return found.height > 0
 
 
 def sources_supplying(

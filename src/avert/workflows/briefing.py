@@ -50,6 +50,7 @@ from avert.errors import NotFound
 from avert.files import private_mkdir, private_write_text
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit, queries
+from avert.store.loads import has_rows
 from avert.store.summary import classified_profiles
 from avert.workflows.analysis import NO_PEOPLE_NOTE, classification_policy
 from avert.workflows.forecast import briefing_places
@@ -380,7 +381,7 @@ def read_briefing_frames(
         if (
             month is None
             and not involvements.height
-            and not queries.holds_rows(store, "involvements")
+            and not has_rows(store, "involvements")
         ):
             notes.append(NO_PEOPLE_NOTE)
         history_inv, history = f_people["history"].result()
