@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 from avert.access import Pseudonymiser
 from avert.cli import app
 from avert.errors import ConfigError
+from avert.report.render import render_briefing_html
 from avert.store import Store
-from avert.workflows.briefing import read_boundaries, run_briefing
+from avert.workflows.briefing import build_briefing, read_boundaries, run_briefing
 from briefing.factory import make_frames, write_store
 
 AT = dt.datetime(2025, 3, 10, 8)
@@ -421,3 +422,26 @@ def test_a_store_without_person_records_says_why_people_lists_are_empty(
         )
     notes = run_briefing(store, at=at, out_dir=tmp_path / "b", pdf=False).briefing.notes
     assert not any("holds no involvements" in n for n in notes), notes
+
+
+def test_people_of_concern_say_how_many_they_are_the_top_of(seeded) -> None:
+    """The people section lists the top 10: the summary tile and the notes say of
+    how many suspects/offenders of the window (10 alone read as all of them)."""
+    store, _ = seeded
+    week = build_briefing(store, at=AT, hours=24 * 7)
+    data = week.to_json()
+    offending = {
+        p["person_id"]
+        for inc in data["incidents"]
+        for p in inc["people"]
+        if p["role"] in ("suspect", "offender")
+    }
+    summary = data["summary"]
+    assert summary["n_people"] == len(data["people"]) == 10
+    assert summary["n_people_linked"] == len(offending) > 10
+    assert any(
+        f"The first 10 of the window's {len(offending)} suspects/offenders" in n
+        for n in data["notes"]
+    )
+    html = render_briefing_html(week, data=data)
+    assert f"(of {len(offending)} suspects/offenders)" in html

@@ -180,6 +180,7 @@ def _summary(ctx: BriefingContext, **counts: int) -> Summary:
         "n_repeat_victims": counts["n_repeat_victims"],
         "n_asb_callers": counts["n_asb_callers"],
         "n_people": counts["n_people"],
+        "n_people_linked": counts["n_people_linked"],
         "n_intelligence": counts["n_intelligence"],
         "n_actions_due": counts["n_actions_due"],
     }
@@ -363,6 +364,7 @@ def _assemble(
         n_repeat_victims=len(s.victims.items),
         n_asb_callers=len(s.asb.items),
         n_people=len(s.people.items),
+        n_people_linked=s.people.n_before_cap or 0,
         n_intelligence=s.intelligence["n"],
         n_actions_due=len(s.actions.items),
     )

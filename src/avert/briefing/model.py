@@ -72,6 +72,8 @@ class Section(Generic[_T]):
 
     items: list[_T]
     notes: list[str] = field(default_factory=list)
+    #: how many items there were before the section kept its top ones (None: all kept)
+    n_before_cap: int | None = None
 
 
 class Links(TypedDict, total=False):
@@ -390,6 +392,8 @@ class Summary(TypedDict):
     n_repeat_victims: int
     n_asb_callers: int
     n_people: int
+    #: suspects/offenders of the window, of whom the top ``n_people`` are listed
+    n_people_linked: int
     n_intelligence: int
     n_actions_due: int
 

@@ -76,8 +76,14 @@ def people_section(ctx: BriefingContext, *, top: int = 10) -> Section[PersonItem
         [
             f"People of concern are ranked by their own RFGH score (population: "
             f"{orisk.population}); group links are shown, never used to rank."
+            + (
+                f" The first {len(items)} of the window's {today.height} "
+                "suspects/offenders are listed."
+                if today.height > len(items)
+                else ""
+            )
         ]
         if items
         else []
     )
-    return Section(items, notes)
+    return Section(items, notes, n_before_cap=today.height)
