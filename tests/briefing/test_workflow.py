@@ -216,6 +216,9 @@ def test_month_precision_store_briefs_on_the_latest_month(
     assert [i["incident_id"] for i in data["incidents"]] == ["pu2", "pu1"]
     assert data["trend"]["periods"][0]["year_earlier"] == 1
     assert any("cannot show" in n for n in data["notes"])
+    html = files.html.read_text(encoding="utf-8")
+    assert "Places where the window&#39;s violence concentrated" in html
+    assert "for today" not in html  # a month briefing is not about today
 
 
 def test_partner_briefing_is_refused_without_a_real_key(seeded, tmp_path: Path) -> None:
@@ -445,3 +448,15 @@ def test_people_of_concern_say_how_many_they_are_the_top_of(seeded) -> None:
     )
     html = render_briefing_html(week, data=data)
     assert f"(of {len(offending)} suspects/offenders)" in html
+
+
+def test_a_feed_that_stops_before_the_window_end_is_said(seeded) -> None:
+    """Records that stop days before the window's end leave the window and the
+    trend partial: the briefing says so (a quiet page is not a quiet day)."""
+    store, _ = seeded
+    on_time = build_briefing(store, at=AT).to_json()["notes"]
+    assert not any("The latest record is at" in n for n in on_time)
+    late = build_briefing(store, at=AT + dt.timedelta(days=3)).to_json()["notes"]
+    lag = [n for n in late if "The latest record is at" in n]
+    assert len(lag) == 1
+    assert "hours before the window's end" in lag[0]

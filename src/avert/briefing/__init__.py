@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -71,6 +71,7 @@ from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 
 __all__ = [
+    "FEED_LAG_NOTE_AFTER",
     "LOOKBACK_DAYS",
     "REPEAT_WINDOW_DAYS",
     "YEAR_DAYS",
@@ -162,6 +163,33 @@ def _tasked_and_made_up(
         groups=named_groups,
         taskings=[t for part in tasks.values() for t in part],
     )
+
+
+#: A gap longer than this between the latest record (of any kind, in the area) and
+#: the window's end is said: two days, as the web's default window (a quiet area
+#: can go a day without a record).
+FEED_LAG_NOTE_AFTER: Final = dt.timedelta(hours=48)
+
+
+def _feed_lag_notes(ctx: BriefingContext) -> list[str]:
+    """A note when the records stop well before the window's end (a feed that
+    lags, or a briefing asked for after the data): the window's counts and the
+    trend's latest periods are then partial, and a quiet page is not a quiet day."""
+    if ctx.precision != "exact" or not ctx.incidents.height:
+        return []
+    before = ctx.incidents.filter(pl.col("occurred_from") < ctx.window_to)
+    latest = before["occurred_from"].max() if before.height else None
+    if not isinstance(latest, dt.datetime):
+        return []
+    gap = ctx.window_to - latest
+    if gap <= FEED_LAG_NOTE_AFTER:
+        return []
+    hours = gap.total_seconds() / 3600
+    return [
+        f"The latest record is at {latest:%Y-%m-%d %H:%M}, {hours:.0f} hours before "
+        "the window's end: the window and the trend's latest periods may be "
+        "incomplete (is the feed up to date?)."
+    ]
 
 
 def _summary(ctx: BriefingContext, **counts: int) -> Summary:
@@ -370,6 +398,7 @@ def _assemble(
     )
     all_notes = [
         *ctx.notes,
+        *_feed_lag_notes(ctx),
         *s.places.notes,
         *ret.notes,
         *s.people.notes,
