@@ -293,3 +293,35 @@ def test_the_secure_cookie_setting(world: World) -> None:
         create_app(bad, world.store)
     with pytest.raises(ConfigError, match="AVERT_SESSION_MAX_HOURS"):
         create_app(world.settings.with_overrides(session_max_hours="0"), world.store)
+
+
+def test_every_refused_sign_in_checks_one_password_hash(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal that skipped the (slow, Argon2id) hash check answered sooner for a
+    disabled or locked account than for a wrong password or an unknown name, and so
+    told that the name exists: every path checks exactly one hash."""
+    import avert.workflows.users as users
+
+    add_user(world.store, "timing-disabled", password=PASSWORD, role="analyst")
+    set_disabled(world.store, "timing-disabled", disabled=True)
+    add_user(world.store, "timing-locked", password=PASSWORD, role="analyst")
+    add_user(world.store, "timing-open", password=PASSWORD, role="analyst")
+    for _ in range(int(world.settings.login_max_failures)):
+        with pytest.raises(PermissionDenied):
+            users.authenticate(
+                world.store, "timing-locked", "wrong" * 4, settings=world.settings
+            )
+    calls: list[str] = []
+    real = users._verify
+
+    def counted(password_hash: str, password: str) -> bool:
+        calls.append(password_hash)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(users, "_verify", counted)
+    for name in ("nobody-at-all", "timing-disabled", "timing-locked", "timing-open"):
+        calls.clear()
+        with pytest.raises(PermissionDenied):
+            users.authenticate(world.store, name, "wrong" * 4, settings=world.settings)
+        assert len(calls) == 1, name

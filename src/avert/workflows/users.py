@@ -278,10 +278,14 @@ def _authenticate(
         _audit_login(store, username, ok=False, reason="no such user")
         raise PermissionDenied(refused)
     locked = row["locked_until"]
+    # a refusal without a hash check would answer sooner and so tell that the
+    # name exists and is disabled or locked: every path verifies one hash
     if row["disabled"]:
+        _verify(_DUMMY_HASH, password)
         _audit_login(store, username, ok=False, reason="account disabled")
         raise PermissionDenied(refused)
     if isinstance(locked, dt.datetime) and locked > now:
+        _verify(_DUMMY_HASH, password)
         _audit_login(store, username, ok=False, reason=f"locked until {locked}")
         raise PermissionDenied(refused)
     if not _verify(str(row["password_hash"]), password):
