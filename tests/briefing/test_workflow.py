@@ -338,6 +338,20 @@ def test_audit_row_exists_before_any_output(
     assert not (out / "briefing.pdf").exists()
 
 
+def _append_assaults(store: Store, inc: pl.DataFrame) -> None:
+    """Append ``inc`` with each incident classified an assault with injury (10 days)."""
+    classes = inc.select(
+        "incident_id",
+        pl.lit("avb-2010").alias("profile"),
+        pl.lit(True).alias("in_definition"),
+        pl.lit("assault_with_injury").alias("category"),
+        pl.lit(10.0).alias("harm_days"),
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", inc)
+        tx.append("classifications", classes)
+
+
 def test_store_of_exactly_a_year_gives_no_year_earlier_baseline(
     any_store: Store, tmp_path: Path
 ) -> None:
@@ -357,16 +371,7 @@ def test_store_of_exactly_a_year_gives_no_year_earlier_baseline(
             "y": 180000.0,
         }
     )
-    classes = inc.select(
-        "incident_id",
-        pl.lit("avb-2010").alias("profile"),
-        pl.lit(True).alias("in_definition"),
-        pl.lit("assault_with_injury").alias("category"),
-        pl.lit(10.0).alias("harm_days"),
-    )
-    with any_store.transaction() as tx:
-        tx.append("incidents", inc)
-        tx.append("classifications", classes)
+    _append_assaults(any_store, inc)
     files = run_briefing(any_store, at=at, out_dir=tmp_path / "a", pdf=False)
     trend = files.briefing.trend
     assert [p["change"] for p in trend["periods"]] == [None, None]
@@ -376,12 +381,7 @@ def test_store_of_exactly_a_year_gives_no_year_earlier_baseline(
         pl.col("occurred_from") - dt.timedelta(days=365),
         ("o" + pl.col("incident_id")).alias("incident_id"),
     )
-    with any_store.transaction() as tx:
-        tx.append("incidents", older)
-        tx.append(
-            "classifications",
-            classes.with_columns(("o" + pl.col("incident_id")).alias("incident_id")),
-        )
+    _append_assaults(any_store, older)
     files = run_briefing(any_store, at=at, out_dir=tmp_path / "b", pdf=False)
     assert [p["change"] for p in files.briefing.trend["periods"]] == [0.0, 0.0]
 
@@ -403,16 +403,7 @@ def test_a_store_without_person_records_says_why_people_lists_are_empty(
             "time_precision": "exact",
         }
     )
-    classes = inc.select(
-        "incident_id",
-        pl.lit("avb-2010").alias("profile"),
-        pl.lit(True).alias("in_definition"),
-        pl.lit("assault_with_injury").alias("category"),
-        pl.lit(10.0).alias("harm_days"),
-    )
-    with store.transaction() as tx:
-        tx.append("incidents", inc)
-        tx.append("classifications", classes)
+    _append_assaults(store, inc)
     notes = run_briefing(store, at=at, out_dir=tmp_path / "a", pdf=False).briefing.notes
     assert any("holds no involvements" in n for n in notes), notes
     # person records exist (an older incident's victim), none in the window: no note

@@ -102,8 +102,8 @@ def test_evaluate_on_csv_reports_both_bases(tmp_path: Path) -> None:
     assert summary["hit_rate"].is_between(0, 1).all()
 
 
-def test_places_forecast_reads_the_store(sqlite_store: Store) -> None:
-    f = _frame(300)
+def _store_events(store: Store, f: pl.DataFrame) -> None:
+    """Append the events of ``f`` (``x``, ``y``, ``occurred_at``) as incidents."""
     incidents = pl.DataFrame(
         {
             "incident_id": [f"i{i}" for i in range(f.height)],
@@ -114,8 +114,13 @@ def test_places_forecast_reads_the_store(sqlite_store: Store) -> None:
             "y": f["y"],
         }
     )
-    with sqlite_store.transaction() as tx:
+    with store.transaction() as tx:
         tx.append("incidents", incidents)
+
+
+def test_places_forecast_reads_the_store(sqlite_store: Store) -> None:
+    f = _frame(300)
+    _store_events(sqlite_store, f)
     plan = places_forecast(
         sqlite_store, at=dt.datetime(2024, 7, 1), profile="avb-2010", cells=5
     )
@@ -323,18 +328,7 @@ def test_forecast_from_a_store_with_a_stray_event_notes_it(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
     f = _with_stray(_frame(300))
-    incidents = pl.DataFrame(
-        {
-            "incident_id": [f"i{i}" for i in range(f.height)],
-            "source": ["test"] * f.height,
-            "occurred_from": f["occurred_at"],
-            "time_precision": ["exact"] * f.height,
-            "x": f["x"],
-            "y": f["y"],
-        }
-    )
-    with sqlite_store.transaction() as tx:
-        tx.append("incidents", incidents)
+    _store_events(sqlite_store, f)
     plan = places_forecast(
         sqlite_store, at=dt.datetime(2024, 7, 1), profile="avb-2010", cells=5
     )

@@ -18,6 +18,13 @@ TEMPLATES = Path(avert.__file__).parent / "report" / "templates"
 _TABLE = re.compile(r'<table class="[^"]*\bcols\b[^"]*">\s*<thead><tr>(.*?)</tr>', re.S)
 
 
+def _boxes(box: Any) -> Iterator[Any]:
+    """``box`` and every box inside it (WeasyPrint's layout tree)."""
+    yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _boxes(child)
+
+
 def test_fixed_layout_tables_give_widths_summing_to_100() -> None:
     style = (TEMPLATES / "_style.html").read_text()
     assert "table.cols { table-layout: fixed; }" in style
@@ -51,15 +58,9 @@ def test_long_pseudonyms_wrap_inside_their_fixed_width_cell() -> None:
         "</tr></tbody></table></body></html>"
     )
     page = weasyprint.HTML(string=html).render().pages[0]._page_box
-
-    def boxes(box: Any) -> Iterator[Any]:
-        yield box
-        for child in getattr(box, "children", None) or []:
-            yield from boxes(child)
-
-    cells = [b for b in boxes(page) if type(b).__name__ == "TableCellBox"]
+    cells = [b for b in _boxes(page) if type(b).__name__ == "TableCellBox"]
     rivals = cells[4]  # the body row's second cell
-    texts = [b for b in boxes(rivals) if type(b).__name__ == "TextBox"]
+    texts = [b for b in _boxes(rivals) if type(b).__name__ == "TextBox"]
     assert len(texts) >= 3  # broken over lines
     right_edge = rivals.content_box_x() + rivals.width
     assert all(t.position_x + t.width <= right_edge + 0.5 for t in texts)
@@ -83,19 +84,13 @@ def test_two_digit_ranks_stay_on_one_line() -> None:
         f"</tr></thead><tbody>{rows}</tbody></table></body></html>"
     )
     page = weasyprint.HTML(string=html).render().pages[0]._page_box
-
-    def boxes(box: Any) -> Iterator[Any]:
-        yield box
-        for child in getattr(box, "children", None) or []:
-            yield from boxes(child)
-
-    cells = [b for b in boxes(page) if type(b).__name__ == "TableCellBox"]
+    cells = [b for b in _boxes(page) if type(b).__name__ == "TableCellBox"]
     ranks = cells[2::2]  # the body rows' first cells
     assert len(ranks) == 3
     for cell in ranks:
-        lines = [b for b in boxes(cell) if type(b).__name__ == "LineBox"]
-        assert len(lines) == 1, [b.text for b in boxes(cell) if hasattr(b, "text")]
-        texts = [b for b in boxes(cell) if type(b).__name__ == "TextBox"]
+        lines = [b for b in _boxes(cell) if type(b).__name__ == "LineBox"]
+        assert len(lines) == 1, [b.text for b in _boxes(cell) if hasattr(b, "text")]
+        texts = [b for b in _boxes(cell) if type(b).__name__ == "TextBox"]
         right_edge = (
             cell.position_x + cell.width + cell.padding_left + cell.padding_right
         )
