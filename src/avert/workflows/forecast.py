@@ -433,8 +433,9 @@ def run_forecast(
     The grid is anchored at the CRS origin so the cells are avert's stable place
     cells; the expected share is backtested on the ``backtest_days`` before ``at``.
     The model learns from the events of the ``history_days`` before the backtest
-    (``history_days + backtest_days`` days before ``at``; None: every event given), so ``avert forecast``, the briefing and the web Places page
-    rank the same cells from the same store. The grid covers the bulk of those
+    (``history_days + backtest_days`` days before ``at``; None: every event
+    given), so ``avert forecast``, the briefing and the web Places page rank the
+    same cells from the same store. The grid covers the bulk of those
     events: a few far from it (a mis-geocoded place) are left out, with a note
     (:func:`_bulk_events`, :func:`grid_notes`).
     """
