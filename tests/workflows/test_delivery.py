@@ -7,6 +7,7 @@ import json
 import secrets
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from avert.config.settings import load_settings
@@ -263,6 +264,44 @@ def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
     assert "DSA signed" in html
     exports = planned.read_frame("audit", where=[("action", "=", "export")])
     assert f"board-pack:{month}" in exports["object"].to_list()
+
+
+def test_board_pack_of_a_past_month_shows_the_plan_as_it_stood_then(
+    sqlite_store: Store,
+) -> None:
+    """An action done in October is open in September's pack and done in October's;
+    a month before the plan was imported shows it as first recorded, and says so."""
+    imported = dt.datetime(2025, 9, 15, 10)
+    delivery.import_plan(sqlite_store, EXAMPLE, user=CHAIR, now=imported)
+    a04 = sqlite_store.read_frame("actions").filter(pl.col("action_id") == "A04")
+    done = {**a04.to_dicts()[0], "status": "done", "evidence": "DSA signed"}
+    delivery._save(
+        sqlite_store,
+        "action",
+        [done],
+        user=CHAIR,
+        reason="test",
+        now=dt.datetime(2025, 10, 10, 9),
+    )
+
+    def a04_in(month: str) -> tuple[str, bool, list[str]]:
+        data = delivery.board_pack_data(sqlite_store, SETTINGS, month=month)
+        overdue = {a["action_id"]: a["status"] for a in data["overdue"]}
+        completed = [a["action_id"] for a in data["completed"]]
+        return overdue.get("A04", "not overdue"), "A04" in completed, data["notes"]
+
+    assert a04_in("2025-09") == ("open", False, [])
+    assert a04_in("2025-10") == ("not overdue", True, [])
+    status, completed, notes = a04_in("2025-08")
+    assert (status, completed) == ("open", False)
+    assert len(notes) == 1
+    assert notes[0].startswith("12 of 12 actions were first recorded in avert after")
+    board = delivery.plan_board(
+        sqlite_store, SETTINGS, user=CHAIR, today=dt.date(2025, 9, 30)
+    )
+    assert {a["action_id"]: a["status"] for a in board["actions"]}["A04"] == "open"
+    now = delivery.plan_board(sqlite_store, SETTINGS, user=CHAIR)
+    assert {a["action_id"]: a["status"] for a in now["actions"]}["A04"] == "done"
 
 
 @pytest.mark.parametrize(

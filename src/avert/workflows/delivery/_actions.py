@@ -26,6 +26,7 @@ from avert.workflows.delivery._common import (
     _pseudonymiser,
     _read_rows,
     _save,
+    read_delivery,
 )
 from avert.workflows.delivery._planfile import _action_of
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
@@ -33,12 +34,14 @@ from avert.workflows.users import User, audit_as, check_allowed, is_allowed
 
 # --- actions -------------------------------------------------------------------------
 def read_actions(store: Store, *, today: dt.date | None = None) -> pl.DataFrame:
-    """Every action with ``overdue`` and ``overdue_days`` derived for ``today``.
+    """Every action, as it stood at the end of ``today``, with ``overdue`` and
+    ``overdue_days`` derived for that day.
 
-    ``today`` defaults to today in the force's zone (the store's), not the machine's.
+    ``today`` defaults to today in the force's zone (the store's), not the machine's;
+    a past day reads each action's state then (:func:`read_delivery`).
     """
-    rows = store.read_frame("actions", order_by=["action_id"])
-    return with_overdue(rows, today or local_today(store.timezone))
+    today = today or local_today(store.timezone)
+    return with_overdue(read_delivery(store, "action", today=today), today)
 
 
 def _may_edit(user: User, row: dict[str, Any]) -> None:

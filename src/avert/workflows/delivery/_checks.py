@@ -13,7 +13,7 @@ from avert.config.timezone import local_today
 from avert.delivery.checks import Checks, run_checks
 from avert.store import Store
 from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
-from avert.workflows.delivery._common import _pseudonymiser
+from avert.workflows.delivery._common import _pseudonymiser, read_delivery
 from avert.workflows.users import User, check_allowed
 
 # --- checks --------------------------------------------------------------------------
@@ -93,8 +93,8 @@ def board_checks(
     top, victims = _harm_frames(store, settings.definition, today)
     return run_checks(
         read_actions(store, today=today),
-        store.read_frame("objectives"),
-        store.read_frame("taskings"),
+        read_delivery(store, "objective", today=today),
+        read_delivery(store, "tasking", today=today),
         today=today,
         top=top,
         repeat_victims=victims,

@@ -20,7 +20,7 @@ from avert.store import Store, queries
 from avert.workflows.board import first_of_month, run_performance
 from avert.workflows.delivery._actions import plan_board
 from avert.workflows.delivery._checks import board_checks
-from avert.workflows.delivery._common import _system_user
+from avert.workflows.delivery._common import _system_user, read_delivery
 
 # --- objective measures --------------------------------------------------------------
 #: Months of history before the recent period behind a measure's performance verdict.
@@ -206,10 +206,14 @@ def objective_measures(
     measured value of the ``per`` before its start.
     """
     today = today or local_today(settings.timezone)
-    objectives = store.read_frame("objectives", order_by=["plan_id", "objective_id"])
+    objectives = read_delivery(store, "objective", today=today).sort(
+        "plan_id", "objective_id"
+    )
     if objectives.height == 0:
         return []
-    plans = {p["plan_id"]: p for p in store.read_frame("plans").to_dicts()}
+    plans = {
+        p["plan_id"]: p for p in read_delivery(store, "plan", today=today).to_dicts()
+    }
     window_end = _measure_window_end(store, today)
     figures = _Figures(store)
     out: list[dict[str, Any]] = []

@@ -19,6 +19,7 @@ from avert.errors import ConfigError
 from avert.store import Store, audit
 from avert.workflows.delivery._actions import _shown, plan_board, read_actions
 from avert.workflows.delivery._checks import board_checks, checks_view
+from avert.workflows.delivery._common import first_recorded_after, read_delivery
 from avert.workflows.delivery._measures import objective_measures
 from avert.workflows.users import User
 
@@ -40,7 +41,9 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     Status is as at the end of the month (or today, if earlier): plan status by
     strand and by lead partner, overdue actions, actions completed in the month
     with their evidence, objectives with measure, baseline and target, and the
-    principle checks.
+    principle checks. A past month's plans, objectives and actions are as they stood
+    at its end (rebuilt from the change history); those avert first recorded later
+    are shown as first recorded, and ``notes`` says how many.
     """
     first, nxt = _month_bounds(month)
     today = min(nxt - dt.timedelta(days=1), local_today(settings.timezone))
@@ -63,10 +66,21 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
         and json.loads(h["before_json"] or "{}").get("status") != "done"
     }
     checks = board_checks(store, settings, today=today)
+    later = first_recorded_after(actions, today)
+    notes = (
+        [
+            f"{later} of {actions.height} actions were first recorded in avert after "
+            f"{today:%d %B %Y}: they are shown as first recorded, the others as they "
+            "stood at the end of that day."
+        ]
+        if later
+        else []
+    )
     return {
         "month": month,
         "today": today,
-        "plans": store.read_frame("plans").to_dicts(),
+        "notes": notes,
+        "plans": read_delivery(store, "plan", today=today).to_dicts(),
         "grid": grid,
         "statuses": [*STATUSES, "overdue"],
         "by_org": checks.overdue_by_org.to_dicts(),
@@ -76,7 +90,9 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
         "completed": shown.filter(
             pl.col("action_id").is_in(sorted(done_ids)) & (pl.col("status") == "done")
         ).to_dicts(),
-        "objectives": store.read_frame("objectives", order_by=["strand"]).to_dicts(),
+        "objectives": read_delivery(store, "objective", today=today)
+        .sort("strand", maintain_order=True)
+        .to_dicts(),
         "measures": objective_measures(store, settings, today=today),
         "checks": checks.summary,
         "missing": checks.missing.to_dicts(),
