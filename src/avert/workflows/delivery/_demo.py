@@ -182,7 +182,7 @@ def _demo_taskings(
                         "result_by": chair.username,
                     }
                 )
-    _save(store, "tasking", created, user=chair, reason="demo taskings")
-    _save(store, "tasking", results, user=chair, reason="demo tasking results")
+    _save(store, "tasking", created, user=chair, reason="demo taskings", now=at)
+    _save(store, "tasking", results, user=chair, reason="demo tasking results", now=at)
     n = len(created)
     return n
