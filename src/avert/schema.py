@@ -665,6 +665,12 @@ DELIVERY_HISTORY: Final = _spec(
         ("change", pl.String(), "create | update"),
         ("before_json", pl.String(), "the row before (JSON; null when created)"),
         ("after_json", pl.String(), "the row after (JSON)"),
+        (
+            "source",
+            pl.String(),
+            "plan-file (a plan import) | app (the web, the CLI, the meeting); "
+            "null before 2026-12",
+        ),
     ],
     ("change_id",),
     indexes=(("entity", "entity_id"),),

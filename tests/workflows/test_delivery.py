@@ -65,6 +65,64 @@ def test_import_errors_list_every_line_and_store_nothing(
     assert sqlite_store.count("actions") == 0
 
 
+def _a04(store: Store) -> dict[str, object]:
+    return dict(
+        store.read_frame("actions")
+        .filter(pl.col("action_id") == "A04")
+        .row(0, named=True)
+    )
+
+
+def test_reimport_keeps_changes_made_in_avert_that_the_file_left_alone(
+    planned: Store, tmp_path: Path
+) -> None:
+    """Three-way merge: the board's file, avert's edits since the last import."""
+    delivery.update_action(
+        planned, "A04", {"status": "in_progress", "evidence": "DSA drafted"}, user=CHAIR
+    )
+    again = delivery.import_plan(planned, EXAMPLE, user=CHAIR)
+    assert (again.created, again.updated) == (0, 0)
+    assert set(again.kept) == {"action A04 status", "action A04 evidence"}
+    assert (_a04(planned)["status"], _a04(planned)["evidence"]) == (
+        "in_progress",
+        "DSA drafted",
+    )
+    # a field only the file changed is taken, avert's status still kept
+    text = EXAMPLE.read_text(encoding="utf-8")
+    edited = text.replace(
+        "title: Share A&E assault data (location, time, weapon) with the force monthly",
+        "title: Share A&E assault data with the force weekly",
+        1,
+    )
+    assert edited != text
+    path = tmp_path / "plan.yaml"
+    path.write_text(edited, encoding="utf-8")
+    third = delivery.import_plan(planned, path, user=CHAIR)
+    assert third.updated == 1
+    row = _a04(planned)
+    assert row["title"] == "Share A&E assault data with the force weekly"
+    assert row["status"] == "in_progress"
+
+
+def test_reimport_refuses_a_field_both_changed_unless_overwrite(
+    planned: Store, tmp_path: Path
+) -> None:
+    delivery.update_action(planned, "A04", {"owner": "Dr Web"}, user=CHAIR)
+    text = EXAMPLE.read_text(encoding="utf-8")
+    edited = text.replace("owner: A&E consultant lead", "owner: Dr File", 1)
+    path = tmp_path / "plan.yaml"
+    path.write_text(edited, encoding="utf-8")
+    n_history = planned.count("delivery_history")
+    with pytest.raises(ConfigError, match="owner was changed in avert") as err:
+        delivery.import_plan(planned, path, user=CHAIR)
+    line = edited[: edited.index("  - id: A04")].count("\n") + 1
+    assert f"plan.yaml:{line}:" in str(err.value)
+    assert planned.count("delivery_history") == n_history
+    assert _a04(planned)["owner"] == "Dr Web"
+    delivery.import_plan(planned, path, user=CHAIR, overwrite=True)
+    assert _a04(planned)["owner"] == "Dr File"
+
+
 def test_import_refuses_a_forbidden_status_change_with_its_line(
     planned: Store, tmp_path: Path
 ) -> None:

@@ -44,12 +44,24 @@ TaskingIdArg = Annotated[str, typer.Argument(help="Tasking id.")]
 def plan_import(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Plan file (YAML, docs/delivery.md).")],
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Where the file and a change made in avert since the last import "
+            "disagree, take the file's value (default: refuse, naming each).",
+        ),
+    ] = False,
 ) -> None:
-    """Validate and store a plan file (every error with its line; idempotent)."""
+    """Validate and store a plan file (every error with its line; idempotent).
+
+    A re-import keeps the changes made in avert since the last import (the web,
+    the CLI) where the file leaves those fields as they were imported.
+    """
     from avert.workflows import delivery
 
     store = get_store(ctx)
-    result = delivery.import_plan(store, path)
+    result = delivery.import_plan(store, path, overwrite=overwrite)
     console.print(result.line())
 
 

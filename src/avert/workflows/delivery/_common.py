@@ -153,6 +153,37 @@ def first_recorded_after(rows: pl.DataFrame, today: dt.date) -> int:
     return int(later or 0)
 
 
+def last_imported(
+    store: Store, entity: str, ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Each row as the last plan import wrote it (``after_json`` decoded), by id.
+
+    Rows no import wrote, or whose history predates the ``source`` column, are
+    absent: their base is unknown.
+    """
+    if not ids:
+        return {}
+    history = store.read_frame(
+        "delivery_history",
+        columns=["entity_id", "version", "after_json"],
+        where=[
+            ("entity", "=", entity),
+            ("source", "=", "plan-file"),
+            ("entity_id", "in", ids),
+        ],
+    )
+    newest = history.sort("version").group_by("entity_id").last()
+    return {
+        str(i): json.loads(j)
+        for i, j in zip(newest["entity_id"], newest["after_json"], strict=True)
+    }
+
+
+def as_json_values(row: dict[str, Any]) -> dict[str, Any]:
+    """A row's values as its history stores them (dates as text), for comparing."""
+    return dict(json.loads(_json(row) or "{}"))
+
+
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     keys = (set(a) | set(b)) - set(_BOOKKEEPING)
     return all(a.get(k) == b.get(k) for k in keys)
@@ -166,10 +197,13 @@ def _save(
     user: User,
     reason: str,
     now: dt.datetime | None = None,
+    source: str = "app",
 ) -> tuple[int, int, int]:
     """Version, store, history and audit the rows that changed.
 
-    Returns (created, updated, unchanged).
+    ``source`` goes to the history: ``plan-file`` for a plan import (the base of
+    the next import's merge), ``app`` otherwise. Returns (created, updated,
+    unchanged).
     """
     table = DELIVERY_TABLES[entity]
     spec = TABLES[table]
@@ -203,6 +237,7 @@ def _save(
                 "change": "update" if old else "create",
                 "before_json": _json(old),
                 "after_json": _json(full),
+                "source": source,
             }
         )
     if out_rows:

@@ -25,13 +25,17 @@ from avert.delivery.planfile import (
     shift_plan,
 )
 from avert.errors import ConfigError, NotFound
+from avert.schema import TABLES
 from avert.store import Store, audit
+from avert.store.delivery import DELIVERY_TABLES
 from avert.workflows.delivery._common import (
     _BOOKKEEPING,
     EXAMPLE_PLAN,
     _read_rows,
     _save,
     _system_user,
+    as_json_values,
+    last_imported,
 )
 from avert.workflows.users import User
 
@@ -45,13 +49,22 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+    #: changes made in avert since the last import that the file left alone and the
+    #: import kept ("action A04 status")
+    kept: tuple[str, ...] = ()
 
     def line(self) -> str:
-        """One line for the CLI."""
-        return (
+        """One line for the CLI (and one more naming the changes kept)."""
+        line = (
             f"plan {self.plan_id}: {self.created} created, {self.updated} updated, "
             f"{self.unchanged} unchanged"
         )
+        if self.kept:
+            line += (
+                f"\nkept {len(self.kept)} change(s) made in avert since the last "
+                f"import: {', '.join(self.kept)}"
+            )
+        return line
 
 
 def _plan_errors(path: str, errors: list[PlanFileError]) -> ConfigError:
@@ -67,8 +80,18 @@ def import_plan(
     text: str | None = None,
     shift_days: int = 0,
     now: dt.datetime | None = None,
+    overwrite: bool = False,
 ) -> ImportResult:
     """Read a plan file and store it; an unchanged file changes nothing (idempotent).
+
+    A re-import merges, field by field, the file with the changes made in avert
+    (the web, the CLI) since the last import, as a three-way merge in version
+    control does (base: the row as the last import wrote it): a field the file
+    leaves as it was imported keeps avert's value; a field only the file changed
+    takes the file's; a field both changed to different values is a conflict,
+    refused with its line unless ``overwrite`` (the file wins). Rows no import
+    wrote (or written before avert kept the source of changes) take the file's
+    values, as before.
 
     ``shift_days`` moves every date of the plan (the demo city replays the 2010
     example plan in its own period); ``now`` is the time its changes are recorded
@@ -78,7 +101,7 @@ def import_plan(
     ------
     ConfigError
         Listing every error of the file with its line (nothing is stored then),
-        including status changes the transition table forbids.
+        including conflicts and status changes the transition table forbids.
     """
     user = user or _system_user()
     src = str(path)
@@ -95,26 +118,96 @@ def import_plan(
     stored = _read_rows(store, "action", [a.action_id for a in doc.actions])
     if doc.plan is not None:
         errors += _other_plans_ids(store, doc, stored)
-    for action in doc.actions:
-        old = stored.get(action.action_id)
-        try:
-            check_transition(old["status"] if old else None, action.status)
-        except ConfigError as err:
-            line = doc.lines.get(f"action:{action.action_id}", 1)
-            errors.append(PlanFileError(line, f"action {action.action_id}: {err}"))
     if errors or doc.plan is None:
         raise _plan_errors(src, sorted(errors, key=lambda e: e.line))
-    reason = f"plan import {Path(src).name}"
-    totals = [0, 0, 0]
+    merged: dict[str, list[dict[str, Any]]] = {}
+    kept: list[str] = []
     for entity, rows in (
         ("plan", [doc.plan.row()]),
         ("objective", [o.row() for o in doc.objectives]),
         ("action", [a.row() for a in doc.actions]),
     ):
-        saved = _save(store, entity, rows, user=user, reason=reason, now=now)
+        merge = _merge(store, entity, rows, doc=doc, overwrite=overwrite)
+        merged[entity] = merge.rows
+        errors += merge.conflicts
+        kept += merge.kept
+    conflicted = {e.line for e in errors}
+    for row in merged["action"]:
+        old = stored.get(row["action_id"])
+        if doc.lines.get(f"action:{row['action_id']}", 1) in conflicted:
+            continue  # its conflict is reported already
+        try:
+            check_transition(old["status"] if old else None, row["status"])
+        except ConfigError as err:
+            line = doc.lines.get(f"action:{row['action_id']}", 1)
+            errors.append(PlanFileError(line, f"action {row['action_id']}: {err}"))
+    if errors:
+        raise _plan_errors(src, sorted(errors, key=lambda e: e.line))
+    reason = f"plan import {Path(src).name}"
+    totals = [0, 0, 0]
+    for entity, rows in merged.items():
+        saved = _save(
+            store, entity, rows, user=user, reason=reason, now=now, source="plan-file"
+        )
         for i, n in enumerate(saved):
             totals[i] += n
-    return ImportResult(doc.plan.plan_id, *totals)
+    created, updated, unchanged = totals
+    return ImportResult(doc.plan.plan_id, created, updated, unchanged, kept=tuple(kept))
+
+
+@dataclass(frozen=True)
+class _Merged:
+    rows: list[dict[str, Any]]
+    conflicts: list[PlanFileError]
+    kept: list[str]
+
+
+def _merge(
+    store: Store,
+    entity: str,
+    rows: list[dict[str, Any]],
+    *,
+    doc: PlanDocument,
+    overwrite: bool,
+) -> _Merged:
+    """The file's rows merged with avert's changes since the last import (three-way).
+
+    Per field: file == stored, or stored == base: the file's value; file == base
+    (only avert changed it): avert's value, kept; all three differ: a conflict
+    (``overwrite``: the file's value). No base (never imported): the file's row.
+    """
+    key = TABLES[DELIVERY_TABLES[entity]].primary_key[0]
+    ids = [str(r[key]) for r in rows]
+    stored = _read_rows(store, entity, ids)
+    base = last_imported(store, entity, ids)
+    out = _Merged([], [], [])
+    for row, ident in zip(rows, ids, strict=True):
+        old, was = stored.get(ident), base.get(ident)
+        if old is None or was is None:
+            out.rows.append(row)
+            continue
+        mine, theirs = as_json_values(row), as_json_values(old)
+        merged = dict(row)
+        for field, value in mine.items():
+            now_value, base_value = theirs.get(field), was.get(field)
+            if value == now_value or now_value == base_value:
+                continue
+            if value == base_value:
+                merged[field] = old[field]
+                out.kept.append(f"{entity} {ident} {field}")
+            elif not overwrite:
+                out.conflicts.append(
+                    PlanFileError(
+                        doc.lines.get(f"{entity}:{ident}", 1),
+                        f"{entity} {ident}: {field} was changed in avert to "
+                        f"{now_value!r} since the last import and the file says "
+                        f"{value!r} (imported as {base_value!r}); export the plan "
+                        "('avert plan export') and edit that, or import with "
+                        "--overwrite",
+                    )
+                )
+        out.rows.append(merged)
+    return out
 
 
 def _other_plans_ids(
