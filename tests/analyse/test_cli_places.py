@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import polars as pl
-from test_nearrepeat import _contagious
+from test_nearrepeat import T0, _contagious
 from typer.testing import CliRunner
 
 from avert.cli import app
@@ -122,7 +123,9 @@ def test_hotspots_table_says_counts_and_cut(monkeypatch: object) -> None:
             "trend_p": [0.5] * 60,
         }
     )
-    monkeypatch.setattr(places, "run_emerging", lambda *a, **k: frame)
+    monkeypatch.setattr(
+        places, "run_emerging", lambda *a, **k: places.EmergingResult(frame)
+    )
     monkeypatch.setattr(
         "avert.cli.analyse_places.read_events", lambda *a, **k: pl.DataFrame()
     )
@@ -138,3 +141,79 @@ def test_hotspots_table_says_counts_and_cut(monkeypatch: object) -> None:
     payload = json.loads(CliRunner().invoke(app, [*args, "--json"]).output)
     assert payload["counts"] == {"new": 30, "consecutive": 5, "sporadic": 25}
     assert len(payload["cells"]) == 60
+
+
+#: One event mis-geocoded 300 km east of the others (0..5 km; inside the CRS's
+#: area, so ingest keeps it), in every window of the tests below.
+_STRAY = {"x": 305_000.0, "y": 2_500.0, "occurred_at": T0 + dt.timedelta(days=200)}
+
+
+def _with_stray(frame: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat([frame, pl.DataFrame([_STRAY], schema=frame.schema)])
+
+
+def _run(csv: Path, *args: str) -> str:
+    res = CliRunner().invoke(
+        app, ["analyse", *args, "--csv", str(csv)], env={"COLUMNS": "200"}
+    )
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_gistar_grid_leaves_a_stray_300_km_away_out_with_a_note(
+    tmp_path: Path,
+) -> None:
+    far = tmp_path / "far.csv"
+    _with_stray(_contagious(1)).write_csv(far)
+    args = ("gistar", "--cell", "150")
+    alone = json.loads(_run(_csv(tmp_path), *args, "--json"))
+    stray = json.loads(_run(far, *args, "--json"))
+    # the grid of the bulk (5 km: 34 x 34 cells), not 305 km wide: the same spots
+    assert stray["notes"][:-1] == alone["notes"]
+    assert "cells of 1156 at FDR" in alone["notes"][0]
+    assert stray["spots"] == alone["spots"]
+    note = stray["notes"][-1]
+    assert note.startswith(
+        "Left out of the Gi* grid: 1 of 601 located events lies far from the bulk"
+    )
+    assert "first at x 305000, y 2500)" in note
+    assert "note: Left out of the Gi* grid: 1 of 601" in " ".join(
+        _run(far, *args).split()
+    )
+
+
+def test_emerging_hotspot_grid_leaves_a_stray_300_km_away_out_with_a_note(
+    tmp_path: Path,
+) -> None:
+    far = tmp_path / "far.csv"
+    _with_stray(_contagious(1)).write_csv(far)
+    args = ("hotspots", "--at", "2025-01-05", "--slices", "4", "--slice-days", "90")
+    alone = json.loads(_run(_csv(tmp_path), *args, "--json"))
+    stray = json.loads(_run(far, *args, "--json"))
+    assert stray["cells"] == alone["cells"]  # the bulk's grid, not 305 km wide
+    assert stray["counts"] == alone["counts"]
+    assert "notes" not in alone  # no stray: the JSON as before
+    (note,) = stray["notes"]
+    assert note.startswith("Left out of the hotspot grid: 1 of ")
+    assert "first at x 305000, y 2500)" in note
+    assert "note: Left out of the hotspot grid: 1 of" in " ".join(
+        _run(far, *args).split()
+    )
+
+
+def test_without_a_stray_gistar_and_emerging_grid_every_event() -> None:
+    """No event far from the others: the grids, figures and notes are those of
+    every event, as before the bulk rule."""
+    from avert.analyse.gistar import gi_star
+    from avert.workflows.places import count_grid, run_emerging, run_gistar
+
+    f = _contagious(1)
+    grid, counts, _ = count_grid(f, 150.0)
+    before = gi_star(counts, radius=1, alpha=0.05)
+    res = run_gistar(f, cell_size_m=150.0)
+    assert res.notes == before.notes
+    assert res.frame.height == grid.n_cells
+    assert res.frame.drop("cell_id", "x", "y").equals(before.frame)
+    em = run_emerging(f, at=dt.datetime(2025, 1, 5), slices=4, slice_days=90)
+    assert em.notes == ()
+    assert em.frame.height > 0

@@ -417,3 +417,28 @@ def test_counting_reproduces_opencp_toronto_day_by_day() -> None:
     ref = pl.read_csv(TORONTO_REF).filter(pl.col("predictor") == "counting")
     cols = [c for c in ref.columns if c.startswith(("hits_", "n_"))]
     assert got.select(cols).to_dicts() == ref.select(cols).to_dicts()
+
+
+def test_bulk_events_leaves_out_the_stray_and_keeps_unlocated_rows() -> None:
+    """The one rule of every grid spanned by events: a point 300 km from a 5 km
+    town is left out and named; rows without a place are kept, uncounted (each
+    grid already skips them); without a stray the frame itself comes back."""
+    from avert.analyse.forecast import bulk_events, bulk_notes
+
+    rng = np.random.default_rng(0)
+    town = pl.DataFrame(
+        {"x": rng.uniform(0, 5000, 200), "y": rng.uniform(0, 5000, 200)}
+    )
+    same, none = bulk_events(town, grid="test grid")
+    assert same is town
+    assert none is None
+    far = pl.DataFrame({"x": [np.nan, 305_000.0], "y": [1.0, 2_500.0]})
+    kept, note = bulk_events(pl.concat([far, town]), grid="test grid")
+    assert kept.height == 201  # the unlocated row stays, the stray goes
+    assert kept["x"].is_nan().sum() == 1
+    assert note is not None
+    assert note.startswith(
+        "Left out of the test grid: 1 of 201 located events lies far from the bulk"
+    )
+    assert "first at x 305000, y 2500)" in note
+    assert bulk_notes(["other", note]) == (note,)

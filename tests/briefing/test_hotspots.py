@@ -129,3 +129,32 @@ def test_a_places_reason_names_where_the_risk_comes_from() -> None:
         ", 75 % of it from its neighbours', 25 % from its own record"
     )
     assert _risk_parts({}, {"parts": {}}) == ""  # a model without parts
+
+
+def test_a_stray_event_300_km_away_is_left_out_of_the_hotspot_map() -> None:
+    """One event mis-geocoded 300 km north-east of the others (0..5 km): the map's
+    grid covers the rest, with a note. Over every event, 50 m cells made a grid of
+    37 million cells, refused as too large."""
+    rng = np.random.default_rng(1)
+    xs = np.concatenate([rng.uniform(0, 5000, 400), 2050 + rng.normal(0, 20, 60)])
+    ys = np.concatenate([rng.uniform(0, 5000, 400), 3050 + rng.normal(0, 20, 60)])
+    ages = rng.uniform(0, 27, xs.size)
+    bulk = _events(xs, ys, ages)
+    stray = _events([305_000.0], [302_500.0], [2.0])
+    alone = recent_hotspots(bulk, at=AT, cell_size_m=50, n_cells=5)
+    res = recent_hotspots(pl.concat([bulk, stray]), at=AT, cell_size_m=50, n_cells=5)
+    assert res.frame.equals(alone.frame)
+    assert (res.n_events, res.share_events) == (alone.n_events, alone.share_events)
+    assert res.notes[:-1] == alone.notes
+    assert res.notes[-1].startswith(
+        "Left out of the hotspot map: 1 of 461 located events lies far from the bulk"
+    )
+    assert "first at x 305000, y 302500)" in res.notes[-1]
+
+
+def test_without_a_stray_the_hotspot_map_has_no_left_out_note() -> None:
+    ev = _events([1050, 3050, 4050], [1050, 1050, 4050], [1, 2, 3])
+    res = recent_hotspots(ev, at=AT, n_cells=2)
+    assert res.n_events == 3
+    assert len(res.notes) == 1
+    assert "Left out" not in res.notes[0]

@@ -245,3 +245,20 @@ def test_a_mixed_store_says_month_rows_are_left_out_without_a_date_to_wait_for()
     [note] = [n for n in b.notes if "40 violent month-only records" in n]
     assert "brief at" not in note
     assert "sources with times" in note
+
+
+def test_a_month_brief_leaves_a_stray_300_km_away_out_of_its_map_with_a_note() -> None:
+    """A police.uk month with one place mis-geocoded 300 km away (inside the CRS's
+    area): the hotspot map of the month covers the rest and the brief says so."""
+    inc = _violent_january()
+    stray = inc.head(1).with_columns(
+        incident_id=pl.lit("stray"), x=pl.lit(230_000.0), y=pl.lit(60_000.0)
+    )
+    at = dt.datetime(2022, 2, 1, 6)
+    alone = daily_briefing(inc, at=at)
+    b = daily_briefing(pl.concat([inc, stray]), at=at)
+    assert [p["cell_id"] for p in b.places] == [p["cell_id"] for p in alone.places]
+    (note,) = [n for n in b.notes if n.startswith("Left out of the hotspot map")]
+    assert note.startswith("Left out of the hotspot map: 1 of 41 located events")
+    assert "first at x 230000, y 60000)" in note
+    assert not [n for n in alone.notes if n.startswith("Left out")]

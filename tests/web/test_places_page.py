@@ -75,3 +75,53 @@ def test_the_places_cell_size_is_one_setting(world: World, tmp_path: Path) -> No
     )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["grid"]["cell_size_m"] == 250.0
+
+
+def test_places_page_says_which_event_its_grid_left_out(
+    world: World, tmp_path: Path
+) -> None:
+    """One violent incident mis-geocoded 300 km east (inside the CRS's area, so
+    ingest kept it): the Places page lists the bulk's cells and says one event was
+    left out of the grid; without it the page has no such line."""
+    import shutil
+
+    import polars as pl
+
+    from avert.store import Store
+    from avert.web import create_app
+
+    at = _at(world)
+    query = f"/places?at={at:%Y-%m-%dT%H:%M}"
+    alone = signed_in(world.app, "analyst").get(query)
+    assert alone.status_code == 200, alone.text
+    assert "grid-note" not in alone.text
+    assert "Left out of the" not in alone.text
+
+    db = tmp_path / "stray.db"
+    shutil.copy(world.settings.database_url.removeprefix("sqlite:///"), db)
+    store = Store(f"sqlite:///{db}")
+    classes = store.read_frame("classifications").filter(pl.col("in_definition"))
+    incidents = store.read_frame("incidents").join(
+        classes.select("incident_id"), on="incident_id"
+    )
+    last = incidents.sort("occurred_from").tail(1)
+    stray_x = float(last["x"][0]) + 300_000.0
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            last.with_columns(incident_id=pl.lit("stray-1"), x=pl.lit(stray_x)),
+        )
+        tx.append(
+            "classifications",
+            classes.filter(
+                pl.col("incident_id") == last["incident_id"][0]
+            ).with_columns(incident_id=pl.lit("stray-1")),
+        )
+    settings = world.settings.with_overrides(database_url=f"sqlite:///{db}")
+    page = signed_in(create_app(settings, store), "analyst").get(query)
+    assert page.status_code == 200, page.text
+    cells = CELL_ID.findall(page.text[page.text.index("<tbody>") :])
+    assert cells == CELL_ID.findall(alone.text[alone.text.index("<tbody>") :])
+    text = " ".join(page.text.split())
+    assert '<li class="grid-note">Left out of the patrol grid: 1 of ' in text
+    assert f"first at x {stray_x:.0f}," in text

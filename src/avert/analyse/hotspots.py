@@ -34,7 +34,9 @@ Sources
 * Sherman, Neyroud & Neyroud (2016), the Cambridge Crime Harm Index (harm weights).
 
 The grid is anchored at the CRS origin (as :mod:`avert.analyse.places`), so cell ids
-match every other avert grid of the same size. Computation is vectorised: each event
+match every other avert grid of the same size. It covers the bulk of the events: a
+few far from it (a place mis-geocoded hundreds of km away) are left out with a note
+(:func:`avert.analyse.forecast.bulk_events`), as the patrol grid's. Computation is vectorised: each event
 adds its kernel to the ``(2r + 1)^2`` cells within the kernel's reach with one
 ``numpy.bincount`` over all events; there is no loop over events or cells.
 """
@@ -50,6 +52,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from avert.analyse.forecast import bulk_events
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result
 from avert.errors import ConfigError
@@ -151,7 +154,8 @@ def recent_hotspots(
         Events to map (pass only the violent ones): ``occurred_from``, ``x``, ``y``
         (metres); optional ``harm_days`` (null or absent counts 0 days, so the
         event weighs 1). Events outside ``[at - lookback_days, at)`` or without a
-        place are left out.
+        place are left out, and so are those far from the bulk of the others
+        (:func:`avert.analyse.forecast.bulk_events`, said in a note).
     at
         The moment the map is made for (the start of the next 24 hours).
     lookback_days
@@ -209,7 +213,10 @@ def recent_hotspots(
         harm_power=harm_power,
         n_cells=n_cells,
     )
-    events = _recent_events(incidents, at=at, lookback_days=lookback_days)
+    events, stray = bulk_events(
+        _recent_events(incidents, at=at, lookback_days=lookback_days),
+        grid="hotspot map",
+    )
     params = {
         "at": at,
         "lookback_days": lookback_days,
@@ -253,6 +260,7 @@ def recent_hotspots(
         notes=(
             "A descriptive prospective map, not a fitted forecast: hit rate and PAI on "
             "held-out days belong to the forecasting analyses.",
+            *([stray] if stray else []),
         ),
         n_events=events.height,
         share_events=float(in_top.sum()) / events.height,

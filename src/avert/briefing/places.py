@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import polars as pl
 
-from avert.analyse.forecast import ForecastPlan
+from avert.analyse.forecast import ForecastPlan, bulk_notes
 from avert.analyse.hotspots import recent_hotspots
 from avert.briefing.context import BriefingContext
 from avert.briefing.model import (
@@ -398,4 +398,5 @@ def places_section(
         summary,
         window_map_points(ctx, cell_size_m=cell_size_m),
         method=hot.method + " — " + hot.source,
+        notes=list(bulk_notes(hot.notes)),
     )

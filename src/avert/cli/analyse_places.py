@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
-from avert.cli._common import console, print_json, read_events
+from avert.cli._common import console, print_json, print_notes, read_events
 from avert.cli._options import AllIncidentsOpt, CellOpt, FromOpt, JsonOpt, ToOpt
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
@@ -186,6 +186,7 @@ def gistar(
         _print_result(res, spots=spots)
         return
     console.print(res.notes[0])
+    print_notes(res.notes[1:])  # events left out of the grid, far from the bulk
     _table(spots.select("cell_id", "spot", "value", "z", "q_value"))
 
 
@@ -219,7 +220,7 @@ def hotspots(
     from avert.workflows.places import emerging_counts, run_emerging
 
     end = when(ctx, at, "--at")
-    frame = run_emerging(
+    res = run_emerging(
         read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
         at=end,
         slices=slices,
@@ -228,9 +229,11 @@ def hotspots(
         radius=radius,
         alpha=alpha,
     )
+    frame = res.frame
     counts = emerging_counts(frame)
     if as_json:
-        print_json(json_object({"counts": counts, "cells": frame}))
+        notes = {"notes": list(res.notes)} if res.notes else {}
+        print_json(json_object({"counts": counts, "cells": frame, **notes}))
         return
     if limit < 0:
         raise typer.BadParameter("must be 0 or more", param_hint="--limit")
@@ -240,6 +243,7 @@ def hotspots(
         + (": " + ", ".join(f"{n} {p}" for p, n in counts.items()) if counts else "")
         + "."
     )
+    print_notes(res.notes)  # events left out of the grid, far from the bulk
     _table(
         frame.select("cell_id", "pattern", "hot_slices", "trend_z", "trend_p"),
         limit=shown,

@@ -17,6 +17,7 @@ from typing import Any, Final
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from avert.analyse.forecast import bulk_notes
 from avert.briefing import Briefing
 from avert.files import private_write_bytes
 from avert.report.charts import CATEGORY_COLOURS, OTHER_COLOUR, places_map_svg
@@ -144,7 +145,9 @@ def render_briefing_html(
 def briefing_page_context(
     briefing: Briefing, *, data: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """What the briefing templates need: the briefing, its JSON, the map, the limits.
+    """What the briefing templates need: the briefing, its JSON, the map, the limits,
+    and the notes on events left out of its places' grid (far from the bulk of the
+    others: :func:`avert.analyse.forecast.bulk_events`), which the Places page shows.
 
     One place for the report page and the web app, which renders the same
     sections (``_briefing_sections.html``) inside its own pages.
@@ -165,6 +168,7 @@ def briefing_page_context(
         "map_legend": _legend(points),
         "map_shown": (len(points), len(briefing.map_points)),
         "limits": LIST_LIMITS,
+        "grid_notes": bulk_notes(briefing.notes),
     }
 
 

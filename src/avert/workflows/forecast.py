@@ -25,13 +25,14 @@ import numpy as np
 import polars as pl
 
 from avert.analyse.forecast import (
+    BULK_NOTE_START,
     MODELS,
     Events,
     Forecaster,
     ForecastPlan,
     Grid,
     budget_cells,
-    bulk_bounds,
+    bulk_events,
     evaluate_days,
     make_model,
     plan_patrols,
@@ -74,7 +75,7 @@ __all__ = [
 HISTORY_DAYS: Final = 365.0
 
 #: How the note on events left out of a patrol grid starts (:func:`grid_notes`)
-STRAY_NOTE_START: Final = "Left out of the patrol grid"
+STRAY_NOTE_START: Final = f"{BULK_NOTE_START} patrol grid"
 
 
 def parse_horizon(text: str) -> dt.timedelta:
@@ -296,26 +297,7 @@ def _bulk_events(events: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
     events, and so the grid, are exactly those given. The evaluation
     (:func:`run_forecast_evaluation`, open_cp's protocol) never leaves one out.
     """
-    if events.height == 0:
-        return events, None
-    x_lo, x_hi, y_lo, y_hi = bulk_bounds(
-        events["x"].to_numpy().astype(np.float64),
-        events["y"].to_numpy().astype(np.float64),
-    )
-    inside = pl.col("x").is_between(x_lo, x_hi) & pl.col("y").is_between(y_lo, y_hi)
-    kept = events.filter(inside)
-    n_out = events.height - kept.height
-    if n_out == 0:
-        return events, None
-    first = events.filter(~inside).row(0, named=True)
-    note = (
-        f"{STRAY_NOTE_START}: {n_out} of {events.height} located events "
-        f"{'lies' if n_out == 1 else 'lie'} far from the bulk of the others (outside "
-        f"x {x_lo:.0f}..{x_hi:.0f}, y {y_lo:.0f}..{y_hi:.0f} m; first at x "
-        f"{first['x']:.0f}, y {first['y']:.0f}): a mis-geocoded place? The grid "
-        "covers the rest (docs/places.md)."
-    )
-    return kept, note
+    return bulk_events(events, grid="patrol grid")
 
 
 def grid_notes(plan: ForecastPlan) -> tuple[str, ...]:

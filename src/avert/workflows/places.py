@@ -3,7 +3,9 @@
 Events come from the store (violence of the definition profile when classified, else
 every incident) or from a CSV/Parquet file with ``x``, ``y`` and ``occurred_at``
 (:func:`avert.workflows.forecast.events_from_csv`). Grids are anchored at the CRS
-origin, so cells carry avert's stable cell ids.
+origin, so cells carry avert's stable cell ids, and cover the bulk of the events: a
+few far from it (a mis-geocoded place) are left out with a note
+(:func:`avert.analyse.forecast.bulk_events`), as the patrol grid's.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from avert.analyse.forecast import Events, Grid, to_days
+from avert.analyse.forecast import Events, Grid, bulk_events, to_days
 from avert.analyse.gistar import (
     EMERGING_PATTERNS,
     GiStarResult,
@@ -27,6 +29,7 @@ from avert.analyse.nearrepeat import KnoxResult, knox_test
 from avert.errors import ConfigError
 
 __all__ = [
+    "EmergingResult",
     "NearRepeatZones",
     "count_grid",
     "near_repeat_zones",
@@ -108,10 +111,16 @@ def run_gistar(
     radius: int = 1,
     alpha: float = 0.05,
 ) -> GiStarResult:
-    """Gi* of the window's counts per cell; the frame gains ``cell_id``, ``x``, ``y``."""
-    grid, counts, _ = count_grid(_window(events, date_from, date_to), cell_size_m)
+    """Gi* of the window's counts per cell; the frame gains ``cell_id``, ``x``, ``y``.
+
+    The grid covers the bulk of the window's events; those left out far from it
+    are counted in a last note (:func:`avert.analyse.forecast.bulk_events`).
+    """
+    bulk, stray = bulk_events(_window(events, date_from, date_to), grid="Gi* grid")
+    grid, counts, _ = count_grid(bulk, cell_size_m)
     res = gi_star(counts, radius=radius, alpha=alpha)
-    return replace(res, frame=_cell_ids(res.frame, grid))
+    notes = (*res.notes, stray) if stray else res.notes
+    return replace(res, frame=_cell_ids(res.frame, grid), notes=notes)
 
 
 def emerging_counts(frame: pl.DataFrame) -> dict[str, int]:
@@ -120,6 +129,19 @@ def emerging_counts(frame: pl.DataFrame) -> dict[str, int]:
     counts = dict(frame["pattern"].value_counts().iter_rows()) if frame.height else {}
     ordered = [p for p in EMERGING_PATTERNS if p in counts]
     return {p: int(counts[p]) for p in [*ordered, *sorted(set(counts) - set(ordered))]}
+
+
+@dataclass(frozen=True)
+class EmergingResult:
+    """The cells of :func:`run_emerging` with a pattern, and its notes.
+
+    ``frame``: ``cell_id``, ``x``, ``y``, ``pattern``, ``hot_slices``, ``trend_z``,
+    ``trend_p``, newest patterns first. ``notes``: the events left out of the grid
+    far from the bulk of the others (empty without such a stray).
+    """
+
+    frame: pl.DataFrame
+    notes: tuple[str, ...] = ()
 
 
 def run_emerging(
@@ -131,17 +153,19 @@ def run_emerging(
     cell_size_m: float = 150.0,
     radius: int = 1,
     alpha: float = 0.05,
-) -> pl.DataFrame:
+) -> EmergingResult:
     """Emerging hotspot classes over ``slices`` periods of ``slice_days`` before ``at``.
 
-    Returns the cells with a pattern other than ``none`` (``cell_id``, ``x``, ``y``,
-    ``pattern``, ``hot_slices``, ``trend_z``, ``trend_p``), newest patterns first.
+    Returns the cells with a pattern other than ``none``, newest patterns first
+    (:class:`EmergingResult`). The grid covers the bulk of the window's events;
+    those left out far from it are counted in a note
+    (:func:`avert.analyse.forecast.bulk_events`).
     """
     if slices < 3 or slice_days <= 0:
         msg = "emerging hotspots need at least 3 slices of positive length."
         raise ConfigError(msg)
     start = at - dt.timedelta(days=slices * slice_days)
-    ev_frame = _window(events, start, at)
+    ev_frame, stray = bulk_events(_window(events, start, at), grid="hotspot grid")
     grid, _, ev = count_grid(ev_frame, cell_size_m)
     k = np.floor((ev.t - to_days(start)) / slice_days).astype(np.int64)
     k = np.clip(k, 0, slices - 1)
@@ -149,12 +173,13 @@ def run_emerging(
     cube: npt.NDArray[np.float64] = flat.reshape(slices, *grid.shape).astype(np.float64)
     em = emerging_hotspots(cube, alpha=alpha, radius=radius)
     order = {p: k for k, p in enumerate(EMERGING_PATTERNS)}
-    return (
+    frame = (
         _cell_ids(em.filter(pl.col("pattern") != "none"), grid)
         .with_columns(_o=pl.col("pattern").replace_strict(order, default=9))
         .sort("_o", "trend_z", descending=[False, True])
         .drop("_o")
     )
+    return EmergingResult(frame, (stray,) if stray else ())
 
 
 @dataclass(frozen=True)

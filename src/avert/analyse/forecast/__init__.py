@@ -34,7 +34,15 @@ import polars as pl
 from avert.analyse.forecast._base import Forecaster, Risk
 from avert.analyse.forecast._blend import Blend
 from avert.analyse.forecast._evaluate import evaluate_days, select_top, summarise
-from avert.analyse.forecast._grid import Events, Grid, bulk_bounds, to_days
+from avert.analyse.forecast._grid import (
+    BULK_NOTE_START,
+    Events,
+    Grid,
+    bulk_bounds,
+    bulk_events,
+    bulk_notes,
+    to_days,
+)
 from avert.analyse.forecast._plan import (
     ForecastPlan,
     backtest_share,
@@ -54,6 +62,7 @@ from avert.analyse.forecast._stack import Stacked, mixture_weights
 from avert.errors import ConfigError
 
 __all__ = [
+    "BULK_NOTE_START",
     "MODELS",
     "Blend",
     "Counting",
@@ -71,6 +80,8 @@ __all__ = [
     "backtest_starts",
     "budget_cells",
     "bulk_bounds",
+    "bulk_events",
+    "bulk_notes",
     "decay_weights",
     "evaluate_days",
     "forecast_grid",
