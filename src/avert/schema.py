@@ -96,7 +96,10 @@ RELATIONSHIP_KINDS: Final = (
 ASB_CATEGORIES: Final = ("personal", "nuisance", "environmental")
 INTEL_SUBJECT_TYPES: Final = ("person", "place", "group")
 INTEL_TOPICS: Final = ("weapon", "drugs", "conflict", "exploitation", "other")
-TIME_PRECISIONS: Final = ("exact", "day", "month")
+#: How precise an incident's time is, finest first: ``exact`` (as recorded),
+#: ``hour`` (the hour is known, e.g. a city's open data), ``day``, ``month``
+#: (data.police.uk); ``occurred_from`` is the start of that hour, day or month.
+TIME_PRECISIONS: Final = ("exact", "hour", "day", "month")
 CONTINUUM_LEVELS: Final = ("peer_group", "street_gang", "organised_network")
 RIPE_STRANDS: Final = ("reassurance", "intelligence", "prevention", "enforcement")
 

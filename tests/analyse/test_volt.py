@@ -108,6 +108,34 @@ def test_month_only_data_says_time_of_day_unavailable() -> None:
     assert res.to_dict()["hour_of_week"] is None
 
 
+def test_hour_precision_data_has_a_time_of_day() -> None:
+    """A city's open data gives the hour (``time_precision = "hour"``, e.g. the
+    Toronto mapping): the hour-of-week profile counts it, and ``last_precision``
+    ranks it between exact and day."""
+    from avert.analyse.volt import place_profiles
+
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["h1", "h2", "d1", "d2"],
+            "occurred_from": [
+                dt.datetime(2024, 6, 3, 21),  # a Monday, 21:00
+                dt.datetime(2024, 6, 4, 2),
+                dt.datetime(2024, 6, 4),
+                dt.datetime(2024, 6, 4),  # B's day record is older than its hour one
+            ],
+            "time_precision": ["hour", "hour", "day", "day"],
+            "lsoa": ["A", "B", "C", "B"],
+        }
+    )
+    how, _, n_inexact = time_profiles(incidents)
+    assert how is not None
+    assert how.filter(pl.col("n_incidents") > 0)["hour_of_week"].to_list() == [21, 26]
+    assert n_inexact == 2
+    places = place_profiles(incidents, at=AT)
+    got = {r["place_id"]: r["last_precision"] for r in places.iter_rows(named=True)}
+    assert got == {"A": "hour", "B": "hour", "C": "day"}
+
+
 def test_summary_counts_distinct_incidents_and_pairs_apart() -> None:
     # one incident with two victims and two offenders, one with one of each
     incidents = pl.DataFrame(

@@ -188,6 +188,84 @@ def test_references_to_stored_rows_are_accepted(
     assert files["involvements"]["loaded"] == 1
 
 
+_INTEL = (
+    "intel_id,recorded_at,subject_type,subject_id,grading,topic\n"
+    "N-1,2026-10-01T10:00:00,person,P-1,B2,weapon\n"
+    "N-2,2026-10-01T10:00:00,person,P-404,B2,weapon\n"
+    "N-3,2026-10-01T10:00:00,group,G-1,B2,conflict\n"
+    'N-4,2026-10-01T10:00:00,place,"51.5,-0.1",B2,drugs\n'
+    "N-5,2026-10-01T10:00:00,place,Hackney Road,B2,drugs\n"
+    'N-6,2026-10-01T10:00:00,place,"95,-0.1",B2,drugs\n'
+)
+
+
+def test_caller_stop_and_intelligence_references_are_checked(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """caller_id, a stop's person_id and a person subject name people (FORMATS.md),
+    checked as involvements are; a place subject must be a valid lat,lon."""
+    with (bundle / "asb.csv").open("a") as f:
+        f.write("A-2,2026-10-04T21:00:00,personal,51.5,-0.1,P-404,true\n")
+    with (bundle / "stops.csv").open("a") as f:
+        f.write("S-3,2026-10-02T11:30:00,,,,,,18-24,M,,White,P-404\n")
+    (bundle / "intelligence.csv").write_text(_INTEL)
+    files = _load(sqlite_store, bundle)
+    assert (files["asb"]["loaded"], files["asb"]["quarantined"]) == (1, 1)
+    assert (files["stops"]["loaded"], files["stops"]["quarantined"]) == (2, 1)
+    assert (files["intelligence"]["loaded"], files["intelligence"]["quarantined"]) == (
+        3,
+        3,
+    )
+    q = sqlite_store.read_frame("quarantine", order_by=("target_table", "line"))
+    got = {
+        (r["target_table"], r["line"], r["column"]): r["reason"] for r in q.to_dicts()
+    }
+    assert got[("asb", 3, "caller_id")].startswith(
+        "caller_id P-404 not found in people (not stored"
+    )
+    assert got[("stops", 4, "person_id")].startswith("person_id P-404 not found in")
+    assert got[("intelligence", 3, "subject_id")].startswith(
+        "subject_id P-404 not found in people"
+    )
+    assert got[("intelligence", 6, "subject_id")] == (
+        "a place subject_id must be 'lat,lon' (WGS84): Hackney Road"
+    )
+    assert got[("intelligence", 7, "subject_id")].startswith(
+        "place subject_id 95,-0.1: latitude out of range"
+    )
+    assert all("raw" in r and r["raw"] for r in q.to_dicts())  # nothing lost
+    intel = sqlite_store.read_frame("intelligence", order_by=("intel_id",))
+    assert intel["intel_id"].to_list() == ["N-1", "N-3", "N-4"]
+    # a re-load adds nothing, and quarantines nothing again
+    counts = sqlite_store.counts()
+    again = _load(sqlite_store, bundle)
+    assert sum(int(v["loaded"]) for v in again.values()) == 0  # type: ignore[call-overload]
+    assert sqlite_store.counts() == counts
+
+
+def test_caller_and_subject_may_name_stored_people(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    _load(sqlite_store, EXAMPLE)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    shutil.copy(EXAMPLE / "manifest.json", extra)
+    shutil.copy(EXAMPLE / "incidents.csv", extra)
+    (extra / "asb.csv").write_text(
+        "asb_id,occurred_at,caller_id\nA-9,2026-11-01T10:00:00,P-2\n"
+    )
+    (extra / "stops.csv").write_text(
+        "stop_id,occurred_at,person_id\nS-9,2026-11-01T10:00:00,P-4\n"
+    )
+    (extra / "intelligence.csv").write_text(
+        "intel_id,recorded_at,subject_type,subject_id\n"
+        "N-9,2026-11-01T10:00:00,person,P-3\n"
+    )
+    files = _load(sqlite_store, extra)
+    assert [files[t]["loaded"] for t in ("asb", "stops", "intelligence")] == [1, 1, 1]
+    assert sqlite_store.count("quarantine") == 0
+
+
 def test_duplicate_ids_keep_first_and_report(bundle: Path, sqlite_store: Store) -> None:
     with (bundle / "people.csv").open("a") as f:
         f.write("P-1,2004,M,Black,false\nP-1,2005,M,Black,false\n")

@@ -57,6 +57,7 @@ def test_toronto_mapping_parses_rows_and_quarantines_with_file_lines(
     assert inc["incident_id"].n_unique() == 2
     assert inc["source_line"].to_list() == [2, 3]
     assert inc["occurred_from"][0].hour == 3
+    assert inc["time_precision"].to_list() == ["hour", "hour"]  # OCC_HOUR only
     assert inc["source"][0] == "toronto-mci"
     assert "offence_code" not in inc.columns  # no offence codes: expected harm
     assert inc["crime_type"].to_list() == ["Violence and sexual offences"] * 2
@@ -162,6 +163,15 @@ def test_categories_give_policeuk_types_and_keys_stay_the_files(
     ("body", "match"),
     [
         ("[columns]\ncrime_type = 'c'\n", "occurred_at"),
+        (
+            "[table]\ntime_precision = 'minute'\n[columns]\noccurred_at = 't'\n",
+            r"table\.time_precision: must be .*'hour'.*; got 'minute'",
+        ),
+        (
+            "[table]\ntime_precison = 'hour'\n[columns]\noccurred_at = 't'\n",
+            r"table: unknown keys \['time_precison'\]",
+        ),
+        ("[tabel]\nsource = 's'\n[columns]\noccurred_at = 't'\n", "unknown tables"),
         ("[columns]\noccurred_at = 't'\nlat = 'a'\n", "lat with lon"),
         ("[columns]\noccurred_at = 't'\nnope = 'a'\n", "unknown keys"),
         ("[columns]\noccurred_at = 't'\n[categories]\nA = '1'\n", "crime_type"),
@@ -173,6 +183,59 @@ def test_bad_mappings_name_the_problem(tmp_path: Path, body: str, match: str) ->
     m.write_text(body, encoding="utf-8")
     with pytest.raises(ConfigError, match=match):
         read_mapping(m)
+
+
+_TIMES = (
+    "ref,when,cat,lat,lon\n"
+    "R1,2021-03-15 13:47:12,Assault,43.70,-79.40\n"
+    "R2,2021-03-15,Assault,43.70,-79.40\n"  # a date alone: day
+)
+
+
+@pytest.mark.parametrize(
+    ("stated", "precisions", "first"),
+    [
+        (None, ["exact", "day"], "2021-03-15 13:47:12"),
+        ("exact", ["exact", "day"], "2021-03-15 13:47:12"),
+        ("hour", ["hour", "day"], "2021-03-15 13:00:00"),
+        ("day", ["day", "day"], "2021-03-15 00:00:00"),
+        ("month", ["month", "month"], "2021-03-01 00:00:00"),
+    ],
+)
+def test_the_mapping_states_the_time_precision(
+    tmp_path: Path, stated: str | None, precisions: list[str], first: str
+) -> None:
+    """[table].time_precision labels the times (a row's own coarser precision
+    wins) and cuts occurred_from to the start of its period; without it, as
+    before: exact, or day for a date alone."""
+    m = tmp_path / "m.toml"
+    line = "" if stated is None else f"time_precision = '{stated}'\n"
+    m.write_text(
+        f"[table]\nsource = 's'\n{line}[columns]\nincident_id = 'ref'\n"
+        "occurred_at = 'when'\ncrime_type = 'cat'\nlat = 'lat'\nlon = 'lon'\n",
+        encoding="utf-8",
+    )
+    spec = read_mapping(m)
+    assert spec.time_precision == (stated or "exact")
+    inc = parse_table(_TIMES.encode(), spec, name="t.csv", crs="EPSG:32617").frames[
+        "incidents"
+    ]
+    assert inc["time_precision"].to_list() == precisions
+    assert str(inc["occurred_from"][0]) == first
+    assert inc["occurred_from"][1].hour == 0
+
+
+def test_default_time_precision_keeps_the_mapping_digest(tmp_path: Path) -> None:
+    """A mapping that states no precision digests as before the key existed, so
+    re-loading a file already loaded with it is not a new load."""
+    body = "[table]\nsource = 's'\n[columns]\noccurred_at = 't'\n"
+    m = tmp_path / "m.toml"
+    m.write_text(body, encoding="utf-8")
+    plain = read_mapping(m)
+    m.write_text(body.replace("[columns]", "time_precision = 'exact'\n[columns]"))
+    assert read_mapping(m).digest() == plain.digest()
+    m.write_text(body.replace("[columns]", "time_precision = 'hour'\n[columns]"))
+    assert read_mapping(m).digest() != plain.digest()
 
 
 def test_missing_mapped_column_is_a_file_error(tmp_path: Path) -> None:

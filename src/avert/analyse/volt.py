@@ -38,7 +38,7 @@ import polars as pl
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
 from avert.errors import ConfigError
-from avert.schema import check_frame
+from avert.schema import TIME_PRECISIONS, check_frame
 
 __all__ = [
     "VoltResult",
@@ -95,11 +95,13 @@ def _harm(incidents: pl.DataFrame) -> pl.Expr:
 
 
 #: Time precisions, finest first (``avert.schema.TIME_PRECISIONS``).
-_PRECISION_RANK: Final = {"exact": 0, "day": 1, "month": 2}
+_PRECISION_RANK: Final = {name: rank for rank, name in enumerate(TIME_PRECISIONS)}
+#: Precisions that know the hour of day (the hour-of-week profile counts these).
+_KNOWS_HOUR: Final = ("exact", "hour")
 
 
 def _precision(incidents: pl.DataFrame) -> pl.Expr:
-    """The rank of each incident's time precision (0 exact, 1 day, 2 month)."""
+    """The rank of each incident's time precision (0 exact, 1 hour, 2 day, 3 month)."""
     if "time_precision" not in incidents.columns:
         return pl.lit(0, dtype=pl.Int64).alias("precision")
     return (
@@ -113,9 +115,9 @@ def _profile(
     keyed: pl.DataFrame, key: str, *, at: dt.datetime, window_days: int
 ) -> pl.DataFrame:
     """Aggregate (key, incident_id, occurred_from, harm, precision) rows into a
-    profile. ``last_precision``: how precise ``last_at`` is (``exact``, ``day`` or
-    ``month``, the finest among the events at that time): a police.uk record is
-    dated the first of its month and says no more."""
+    profile. ``last_precision``: how precise ``last_at`` is (``exact``, ``hour``,
+    ``day`` or ``month``, the finest among the events at that time): a police.uk
+    record is dated the first of its month and says no more."""
     mid = at - dt.timedelta(days=window_days / 2)
     if "precision" not in keyed.columns:
         keyed = keyed.with_columns(pl.lit(0, dtype=pl.Int64).alias("precision"))
@@ -182,7 +184,7 @@ def person_profiles(
     -------
     pl.DataFrame
         ``person_id``, ``n_incidents``, ``harm_days``, ``first_at``, ``last_at``,
-        ``last_precision`` (``exact``, ``day`` or ``month``: how precise
+        ``last_precision`` (``exact``, ``hour``, ``day`` or ``month``: how precise
         ``last_at`` is), ``n_later_half``, ``n_repeats``, ``n_earlier_half``,
         ``days_since_last``, ``trend``; sorted by harm, then incidents, then
         ``person_id``.
@@ -325,7 +327,7 @@ def _place_unit(
 
 def _exact(incidents: pl.DataFrame) -> pl.Expr:
     if "time_precision" in incidents.columns:
-        return pl.col("time_precision") == "exact"
+        return pl.col("time_precision").is_in(_KNOWS_HOUR)
     return pl.lit(value=True)
 
 
@@ -335,8 +337,8 @@ def time_profiles(
     """Return (hour-of-week profile or None, monthly profile, incidents without a time).
 
     Hour-of-week (0 = Monday 00:00-00:59 ... 167 = Sunday 23:00) counts only incidents
-    with ``time_precision == "exact"`` and is ``None`` when there are none (e.g.
-    data.police.uk, month precision only). The month profile uses ``occurred_from``
+    whose ``time_precision`` knows the hour (``exact`` or ``hour``) and is ``None``
+    when there are none (e.g. data.police.uk, month precision only). The month profile uses ``occurred_from``
     truncated to the month and counts every incident.
     """
     check_frame(incidents, ["occurred_from"], name="incidents")

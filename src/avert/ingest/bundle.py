@@ -39,7 +39,7 @@ from avert.ingest._csv import LINE_COL, CsvTable, open_text, read_csv
 from avert.ingest._rows import Check, join_text, rejected_lines, split_rows
 from avert.ingest.geo import coordinate_problem, from_crs, project, xy_problem
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
-from avert.ingest.result import Parsed, refused
+from avert.ingest.result import Parsed, Reference, refused
 from avert.ingest.sources import (
     SourceFile,
     _Archive,
@@ -76,11 +76,27 @@ STREAM_MIN_BYTES = 32 << 20
 
 #: Tables in load order (referenced tables first) and their columns (FORMATS.md).
 BUNDLE_COLUMNS: Final = BUNDLE_FORMAT
-#: table -> [(column, referenced table)]: rows with a dangling reference are rejected.
-REFERENCES: Final[dict[str, list[tuple[str, str]]]] = {
-    "involvements": [("incident_id", "incidents"), ("person_id", "people")],
-    "relationships": [("person_a", "people"), ("person_b", "people")],
-    "group_members": [("group_id", "groups"), ("person_id", "people")],
+#: table -> its references (FORMATS.md): rows with a dangling reference are rejected.
+REFERENCES: Final[dict[str, list[Reference]]] = {
+    "involvements": [
+        Reference("incident_id", "incidents"),
+        Reference("person_id", "people"),
+    ],
+    "relationships": [
+        Reference("person_a", "people"),
+        Reference("person_b", "people"),
+    ],
+    "group_members": [
+        Reference("group_id", "groups"),
+        Reference("person_id", "people"),
+    ],
+    "asb": [Reference("caller_id", "people")],
+    "stops": [Reference("person_id", "people")],
+    # a group subject is not checked: intelligence may name a group that is not
+    # (yet) declared in groups (the synthetic city writes such reports)
+    "intelligence": [
+        Reference("subject_id", "people", where=("subject_type", "person")),
+    ],
 }
 _RENAME: Final = {"incidents": {"occurred_at": "occurred_from"}}
 _HAS_SOURCE: Final = {
@@ -479,6 +495,8 @@ def _checks(frame: pl.DataFrame, table: str, crs: str, bundle_crs: str) -> list[
         checks.append(
             xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)
         )
+    if table == "intelligence" and _PLACE_LAT in frame.columns:
+        checks += _place_subject_checks(crs)
     if table == "incidents":
 
         def given(c: str) -> pl.Expr:
@@ -503,6 +521,52 @@ def _checks(frame: pl.DataFrame, table: str, crs: str, bundle_crs: str) -> list[
             )
         )
     return checks
+
+
+#: a place subject's latitude and longitude, as text (checks only, never stored)
+_PLACE_LAT: Final = "_place_lat"
+_PLACE_LON: Final = "_place_lon"
+
+
+def _is_place() -> pl.Expr:
+    return pl.col("subject_type").str.strip_chars() == "place"
+
+
+def _place_parts() -> list[pl.Expr]:
+    """An intelligence place subject (``lat,lon``) split into its two numbers'
+    text (null unless the row is a place with exactly two comma-separated parts)."""
+    parts = pl.col("subject_id").str.strip_chars().str.split(",")
+    pair = _is_place() & (parts.list.len() == 2)
+    return [
+        pl.when(pair).then(parts.list.get(0).str.strip_chars()).alias(_PLACE_LAT),
+        pl.when(pair).then(parts.list.get(1).str.strip_chars()).alias(_PLACE_LON),
+    ]
+
+
+def _place_subject_checks(crs: str) -> list[Check]:
+    """An intelligence row whose subject is a place must give it as ``lat,lon``
+    (FORMATS.md), a WGS84 pair passing the same checks as every other place
+    (range, null island, the area of the store's CRS)."""
+    subject = pl.col("subject_id")
+    given = subject.str.strip_chars().fill_null("") != ""
+    pair_given = (pl.col(_PLACE_LAT).fill_null("") != "") & (
+        pl.col(_PLACE_LON).fill_null("") != ""
+    )
+    _, why = coordinate_problem(_PLACE_LON, _PLACE_LAT, crs=crs)
+    return [
+        (
+            pl.lit("subject_id"),
+            pl.when(_is_place() & given & ~pair_given).then(
+                join_text("a place subject_id must be 'lat,lon' (WGS84): ", subject)
+            ),
+        ),
+        (
+            pl.lit("subject_id"),
+            pl.when(_is_place() & pair_given).then(
+                join_text("place subject_id ", subject, ": ", why)
+            ),
+        ),
+    ]
 
 
 def _locate(frame: pl.DataFrame, *, bundle_crs: str, crs: str) -> pl.DataFrame:
@@ -672,6 +736,8 @@ def _map_table(
     if missing:
         msg = f"{name}: required column(s) {missing} missing from the header"
         raise IngestError(msg)
+    if table == "intelligence":
+        frame = frame.with_columns(_place_parts())
     checks = _checks(frame, table, target.crs, target.bundle_crs)
     if parquet:  # CSV lines with a NUL byte are quarantined by the CSV reader
         checks = [

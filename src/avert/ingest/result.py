@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import polars as pl
 
@@ -12,6 +12,7 @@ __all__ = [
     "REFUSED",
     "FileReport",
     "Parsed",
+    "Reference",
     "problems_frame",
     "refused",
 ]
@@ -30,6 +31,21 @@ PROBLEM_SCHEMA: Final = pl.Schema(
         ("target_table", pl.String()),
     ]
 )
+
+
+class Reference(NamedTuple):
+    """A column whose value names a row of another table (its one-column key).
+
+    A load rejects a row whose value is neither accepted in the load nor stored.
+    ``where`` (column, value) limits the rule to the rows whose ``column`` holds
+    ``value`` (an intelligence ``subject_id`` names a person only when its
+    ``subject_type`` is ``person``); None: every row. A missing value names
+    nothing and is not checked.
+    """
+
+    column: str
+    table: str
+    where: tuple[str, str] | None = None
 
 
 def problems_frame(

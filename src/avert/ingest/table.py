@@ -41,10 +41,15 @@ from avert.ingest.keys import ContentKeyer
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
 from avert.ingest.policeuk import POLICEUK_CRIME_TYPES
 from avert.ingest.result import Parsed
+from avert.schema import TIME_PRECISIONS
 
 __all__ = ["TableMapping", "parse_table", "read_mapping"]
 
 _ANY: Final = Constraint()
+_TABLE_KEYS: Final = ("source", "crs", "time_format", "time_precision")
+_SECTIONS: Final = ("table", "columns", "categories")
+#: how ``occurred_from`` is cut to the start of its period, by stated precision
+_TRUNCATE: Final = {"hour": "1h", "day": "1d", "month": "1mo"}
 _COLUMN_KEYS: Final = (
     "incident_id",
     "occurred_at",
@@ -88,6 +93,11 @@ class TableMapping:
     categories
         Category (the ``crime_type`` column's value) -> Home Office offence code,
         or -> data.police.uk category (one of ``POLICEUK_CRIME_TYPES``, any case).
+    time_precision
+        How precise the file's times are (one of ``avert.schema.TIME_PRECISIONS``):
+        ``exact`` (the default), or ``hour``, ``day``, ``month`` when the source
+        records no finer; a row's own precision wins when coarser (a date alone
+        is ``day``), and ``occurred_from`` is cut to the start of its period.
     """
 
     source: str
@@ -95,10 +105,18 @@ class TableMapping:
     time_format: str | None = None
     crs: str = "EPSG:4326"
     categories: dict[str, str] = field(default_factory=dict)
+    time_precision: str = "exact"
 
     def digest(self) -> str:
-        """A digest of the mapping (a changed mapping makes a new load)."""
-        text = json.dumps(asdict(self), sort_keys=True)
+        """A digest of the mapping (a changed mapping makes a new load).
+
+        The default ``time_precision`` is left out, so a mapping that does not
+        state one keeps the digest it had before the key existed.
+        """
+        fields = asdict(self)
+        if fields["time_precision"] == "exact":
+            del fields["time_precision"]
+        text = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -110,8 +128,16 @@ def read_mapping(path: str | Path) -> TableMapping:
     table = raw.get("table", {})
     cols = raw.get("columns", {})
     cats = raw.get("categories", {})
+    unknown_sections = sorted(set(raw) - set(_SECTIONS))
+    if unknown_sections:
+        msg = f"unknown tables {unknown_sections}; known: {list(_SECTIONS)}"
+        raise fail(where, "", msg)
     if not isinstance(table, dict):
         raise fail(where, "table", "must be a table")
+    unknown_table = sorted(set(table) - set(_TABLE_KEYS))
+    if unknown_table:
+        msg = f"unknown keys {unknown_table}; known: {list(_TABLE_KEYS)}"
+        raise fail(where, "table", msg)
     if not isinstance(cols, dict):
         raise fail(where, "columns", "must be a table")
     unknown = sorted(set(cols) - set(_COLUMN_KEYS))
@@ -139,7 +165,31 @@ def read_mapping(path: str | Path) -> TableMapping:
     fmt = table.get("time_format")
     if fmt is not None:
         fmt = check(where, "table.time_format", fmt, str, _ANY)
-    return TableMapping(source, dict(cols), fmt, crs, dict(cats))
+    precision = check(
+        where,
+        "table.time_precision",
+        table.get("time_precision", "exact"),
+        str,
+        Constraint(choices=TIME_PRECISIONS),
+    )
+    return TableMapping(source, dict(cols), fmt, crs, dict(cats), precision)
+
+
+def _stated_precision(table: pl.DataFrame, stated: str) -> pl.DataFrame:
+    """Incidents at the mapping's stated precision: a row's own precision when
+    coarser (a date alone is ``day``), else the stated one; ``occurred_from`` cut
+    to the start of its hour, day or month (as a date alone is at midnight)."""
+    if stated == "exact":
+        return table
+    rank = {name: i for i, name in enumerate(TIME_PRECISIONS)}
+    own = pl.col("time_precision").replace_strict(rank, return_dtype=pl.Int32)
+    return table.with_columns(
+        pl.when(own > rank[stated])
+        .then(pl.col("time_precision"))
+        .otherwise(pl.lit(stated))
+        .alias("time_precision"),
+        pl.col("occurred_from").dt.truncate(_TRUNCATE[stated]),
+    )
 
 
 def _split_categories(
@@ -390,6 +440,7 @@ def parse_table(
     )
     if "incident_id" not in c:  # keys are content digests, not the source's ids
         table = table.with_columns(pl.lit(False).alias("has_source_id"))
+    table = _stated_precision(table, mapping.time_precision)
     parsed.frames["incidents"] = table
     problems = parsed.problems
     if problems.height:

@@ -253,7 +253,7 @@ def latest_time(
 
     ``precision="month"`` gives the first instant of the latest month-precision month
     starting before ``before``; ``"exact"`` the latest incident whose time is not
-    month-only (exact or day). None when there is none.
+    month-only (exact, hour or day). None when there is none.
     """
     test = (
         "\"time_precision\" = 'month'"

@@ -35,7 +35,14 @@ from avert.errors import ConfigError, IngestError, NotFound
 from avert.ingest._rows import join_text
 from avert.ingest.keys import row_text
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
-from avert.ingest.result import PROBLEM_SCHEMA, REFUSED, FileReport, Parsed, refused
+from avert.ingest.result import (
+    PROBLEM_SCHEMA,
+    REFUSED,
+    FileReport,
+    Parsed,
+    Reference,
+    refused,
+)
 from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
@@ -423,7 +430,7 @@ def _sorted_by_key(frame: pl.DataFrame, pk: Sequence[str]) -> bool:
 # --- planning ---------------------------------------------------------------------
 #: one input file: its parsed parts, in file order (one part for most files)
 Unit = Callable[[], Iterable[Parsed]]
-References = dict[str, list[tuple[str, str]]]
+References = dict[str, list[Reference]]
 
 
 def _plan(
@@ -510,7 +517,7 @@ class _State:
         self, tx: Transaction, references: References, deferred: ExitStack
     ) -> None:
         self.tx = tx
-        self.referenced = {t for rules in references.values() for _, t in rules}
+        self.referenced = {r.table for rules in references.values() for r in rules}
         self.accepted: dict[str, list[pl.DataFrame]] = {}
         self.touched_outcomes = False
         self.file_problems = 0
@@ -683,9 +690,15 @@ def _check_references(
     if not rules:
         return frame, empty
     problems = [empty]
-    for column, ref_table in rules:
+    for column, ref_table, where in rules:
         ref_pk = TABLES[ref_table].primary_key[0]
-        values = frame.select(pl.col(column).alias(ref_pk)).drop_nulls().unique()
+        applies = pl.lit(True) if where is None else pl.col(where[0]) == where[1]
+        values = (
+            frame.filter(applies.fill_null(False))
+            .select(pl.col(column).alias(ref_pk))
+            .drop_nulls()
+            .unique()
+        )
         accepted = state.accepted_keys(ref_table)
         if accepted is not None:
             values = values.join(accepted.select(ref_pk), on=ref_pk, how="anti")
@@ -695,9 +708,11 @@ def _check_references(
             missing = values.join(stored, on=ref_pk, how="anti")
         if missing.height == 0:
             continue
-        bad_mask = pl.col(column).is_in(missing[ref_pk].implode())
+        bad_mask = (
+            applies & pl.col(column).is_in(missing[ref_pk].implode())
+        ).fill_null(False)
         bad = frame.filter(bad_mask)
-        frame = frame.filter(~bad_mask.fill_null(False))
+        frame = frame.filter(~bad_mask)
         problems.append(
             bad.select(
                 pl.col("source_line").alias("line"),
