@@ -207,3 +207,29 @@ def test_today_shows_the_taskings_and_partners_only_their_own(world: World) -> N
     assert not set(own["item_id"].to_list()) & set(
         re.findall(r"\b[IP]\d{7,8}\b", partner)
     )
+
+
+def test_meeting_shows_only_errors_avert_made_not_text_from_a_link(
+    world: World,
+) -> None:
+    """``/meeting?error=...`` showed any text of a link as avert's own error
+    (content spoofing); an error now travels in the signed session, once."""
+    client = signed_in(world.app, "chair")
+    spoof = "Your session expired: call 0800 000 000 to re-verify"
+    page = client.get("/meeting", params={"error": spoof})
+    assert page.status_code == 200
+    assert "0800 000 000" not in page.text
+    assert 'id="meeting-error"' not in page.text
+    # a refused tasking still says why, on the page it goes back to
+    refused = client.post(
+        "/meeting/task",
+        data={"csrf_token": csrf_of(page.text), "item": "nothing", "what": "x"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    assert "error" not in refused.headers["location"]
+    shown = client.get(refused.headers["location"]).text
+    assert 'id="meeting-error"' in shown
+    assert "Not a briefing item" in shown
+    # once: the next page no longer shows it
+    assert 'id="meeting-error"' not in client.get("/meeting").text

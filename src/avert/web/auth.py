@@ -34,9 +34,11 @@ __all__ = [
     "LoginRequired",
     "authorize",
     "csrf_token",
+    "flash",
     "requires",
     "sign_in",
     "sign_out",
+    "take_flash",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,6 +66,38 @@ def csrf_token(request: Request) -> str:
         token = secrets.token_urlsafe(32)
         request.session["csrf"] = token
     return token
+
+
+#: Seconds a flash message waits for the page it was meant for.
+FLASH_SECONDS = 60
+#: Longest flash message kept (the session is a cookie: browsers keep 4 KB).
+FLASH_MAX_CHARS = 500
+
+
+def flash(request: Request, message: str) -> None:
+    """Keep ``message`` for the next page this session opens (one page, a minute).
+
+    The message lives in the signed session cookie, which only avert can write: a
+    page shows as an error only what avert itself said, never text from a link
+    (``/meeting?error=...`` was content spoofing).
+    """
+    text = (
+        message
+        if len(message) <= FLASH_MAX_CHARS
+        else message[:FLASH_MAX_CHARS] + "..."
+    )
+    request.session["flash"] = {"text": text, "at": int(time.time())}
+
+
+def take_flash(request: Request) -> str | None:
+    """The message :func:`flash` kept for this session, once; None when none or stale."""
+    found = request.session.pop("flash", None)
+    if not isinstance(found, dict):
+        return None
+    text, at = found.get("text"), found.get("at")
+    if not isinstance(text, str) or not isinstance(at, int):
+        return None
+    return text if 0 <= time.time() - at <= FLASH_SECONDS else None
 
 
 def sign_in(request: Request, user: User) -> None:
