@@ -49,11 +49,18 @@ class LoginRequired(Exception):  # noqa: N818 - an answer, not a fault
     """No signed-in user: pages redirect to /login, the API answers 401."""
 
 
-def requires(action: str) -> Callable[[F], F]:
-    """Declare the policy action a route performs (read by :func:`authorize`)."""
+def requires(action: str, *, audit_refusal: str | None = None) -> Callable[[F], F]:
+    """Declare the policy action a route performs (read by :func:`authorize`).
+
+    ``audit_refusal``: what the route shows, as a template of its path parameters
+    (``"person:{person_id}"``); a signed-in user refused it gets a ``view-refused``
+    audit row (:func:`avert.workflows.users.check_allowed`), as a granted view gets
+    its ``view`` row.
+    """
 
     def mark(endpoint: F) -> F:
         endpoint.action = action  # type: ignore[attr-defined]
+        endpoint.audit_refusal = audit_refusal  # type: ignore[attr-defined]
         return endpoint
 
     return mark
@@ -212,7 +219,27 @@ async def authorize(request: Request) -> None:
     if user is None:
         raise LoginRequired
     area = request.query_params.get("area") or None
-    check_allowed(user, action, area=area)
+    template = getattr(endpoint, "audit_refusal", None)
+    if template is None:
+        check_allowed(user, action, area=area)
+        return
+    check_allowed(
+        user,
+        action,
+        area=area,
+        store=ctx.store,
+        obj=template.format_map(request.path_params),
+        purpose=await _purpose(request),
+    )
+
+
+async def _purpose(request: Request) -> str | None:
+    """The purpose a person view states (the API's query, the page's form)."""
+    purpose = request.query_params.get("purpose")
+    if purpose is None and request.method in _UNSAFE:
+        value = (await request.form()).get("purpose")
+        purpose = value if isinstance(value, str) else None
+    return purpose
 
 
 def current_user(request: Request) -> User:

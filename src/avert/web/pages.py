@@ -303,14 +303,14 @@ def incidents(
 
 # --- Person ---------------------------------------------------------------------------
 @router.get("/people/{person_id}")
-@requires("view-person")
+@requires("view-person", audit_refusal="person:{person_id}")
 def person_purpose(request: Request, person_id: str) -> Response:
     """Ask for the purpose before a person's record is opened."""
     return _page(request, "person_purpose.html", person_id=person_id, error=None)
 
 
 @router.post("/people/{person_id}")
-@requires("view-person")
+@requires("view-person", audit_refusal="person:{person_id}")
 def person(
     request: Request, person_id: str, purpose: Annotated[str, Form()] = ""
 ) -> Response:
