@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import polars as pl
 
 from avert.policy import ROLES
+from avert.workflows import delivery
 from web.helpers import World, csrf_of, signed_in
 
 
@@ -233,3 +235,38 @@ def test_meeting_shows_only_errors_avert_made_not_text_from_a_link(
     assert "Not a briefing item" in shown
     # once: the next page no longer shows it
     assert 'id="meeting-error"' not in client.get("/meeting").text
+
+
+def test_meeting_tasks_only_items_that_exist(world: World) -> None:
+    """``POST /meeting/task`` made a tasking of any ``item`` text; now every item
+    the page offers can be tasked and one naming nothing in the store is refused
+    with the reason, nothing written and no audit row claiming a tasking."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/meeting").text
+    n_taskings = world.store.count("taskings")
+    n_changes = world.store.read_frame("audit").height
+    for item, says in (
+        ("incident:I-NOT-THERE", "No incident"),
+        ("person:P-NOT-THERE", "No person"),
+        ("cell:Call 0800 000 000", "No grid cell"),
+        ("person:" + "9" * 5000, "at most 100"),
+        ("anything at all", "Not a briefing item"),
+    ):
+        refused = client.post(
+            "/meeting/task",
+            data={"csrf_token": csrf_of(page), "item": item, "what": "Visit"},
+        )
+        assert refused.status_code == 200, item
+        assert says in refused.text, item
+    assert world.store.count("taskings") == n_taskings
+    audit = world.store.read_frame("audit")
+    added = audit.tail(audit.height - n_changes)
+    assert not added.filter(pl.col("object").str.starts_with("tasking:")).height
+    # every item shown (offered, or tasked already) and every tasking's item
+    shown = {
+        html.unescape(i) for i in re.findall(r'<span class="rec">([^<]+)</span>', page)
+    }
+    kinds = {item.split(":", 1)[0] for item in shown}
+    assert {"incident", "person", "cell"} <= kinds, kinds
+    for item in shown:
+        assert delivery.check_item(world.store, item)[0] == item.split(":", 1)[0]
