@@ -164,7 +164,7 @@ def decide(
     >>> decide("partner", "view-person").allowed
     False
     >>> decide("officer", "view-today", user_area="E01", resource_area="E02").reason
-    "officer scoped to area 'E01' may not view-today area 'E02'"
+    "officer scoped to area 'E01' may not view-today another area"
     """
     spec = ACTIONS.get(action)
     if spec is None:
@@ -181,8 +181,9 @@ def decide(
     ):
         return Decision(
             False,
-            f"{role} scoped to area {user_area!r} may not {action} area "
-            f"{resource_area!r}",
+            # the asked area is not repeated: it comes from the request, and a
+            # link's text on avert's own 403 page would be content spoofing
+            f"{role} scoped to area {user_area!r} may not {action} another area",
         )
     if (
         spec.scope == "org"

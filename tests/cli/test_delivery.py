@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -25,6 +27,27 @@ def db(tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture
+def tasked(db: str) -> str:
+    """The store with the incident I9 and the people P8 and P9 the taskings name."""
+    store = Store(db)
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": ["I9"],
+                    "source": ["test"],
+                    "occurred_from": [dt.datetime(2026, 1, 1, 12)],
+                    "time_precision": ["exact"],
+                }
+            ),
+        )
+        tx.append("people", pl.DataFrame({"person_id": ["P8", "P9"], "source": "t"}))
+    store.close()
+    return db
+
+
 def _run(db: str, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         app, ["--db", db, *args], env={"AVERT_PSEUDONYM_KEY": KEY}
@@ -33,6 +56,7 @@ def _run(db: str, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output + error
 
 
+@pytest.mark.usefixtures("tasked")
 def test_plan_import_export_task_round_trip(db: str, tmp_path: Path) -> None:
     code, out = _run(db, "plan", "import", str(EXAMPLE))
     assert code == 0, out
@@ -107,6 +131,7 @@ def test_plan_status_shows_each_objective_measure(db: str) -> None:
     assert found["grid"]["prevention"]["in_progress"] == 1
 
 
+@pytest.mark.usefixtures("tasked")
 def test_task_add_due_with_an_offset_is_converted_to_local_time(db: str) -> None:
     """``--due`` follows the one time rule of the command line: a time with ``Z``
     or an offset is converted to the force's zone (Europe/London: BST in July)."""
@@ -126,6 +151,7 @@ def test_task_add_due_with_an_offset_is_converted_to_local_time(db: str) -> None
     assert "--due" in out
 
 
+@pytest.mark.usefixtures("tasked")
 def test_task_list_refuses_an_unknown_status(db: str) -> None:
     """A misspelt status listed nothing, as if there were no taskings."""
     assert _run(db, "task", "add", "--item", "incident:I9")[0] == 0
@@ -136,3 +162,18 @@ def test_task_list_refuses_an_unknown_status(db: str) -> None:
     code, out = _run(db, "task", "list", "--status", "open", "--json")
     assert code == 0
     assert len(json.loads(out)) == 1
+
+
+@pytest.mark.usefixtures("tasked")
+def test_task_add_refuses_an_item_that_names_nothing(db: str) -> None:
+    """``avert task add`` goes through the workflow's check: an id that is in no
+    table of the store is refused, and nothing is written or audited."""
+    code, out = _run(db, "task", "add", "--item", "incident:I404", "--what", "Visit")
+    assert code == 1
+    assert "No incident 'I404'" in out
+    code, out = _run(db, "task", "add", "--item", "person:I9")
+    assert code == 1
+    assert "No person 'I9'" in out
+    assert json.loads(_run(db, "task", "list", "--json")[1]) == []
+    store = Store(db)
+    assert store.read_frame("audit").filter(pl.col("action") == "change").height == 0

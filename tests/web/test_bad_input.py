@@ -51,3 +51,40 @@ def test_a_malformed_api_parameter_keeps_the_api_error_shape(world: World) -> No
     assert body["ok"] is False
     assert body["status"] == 422
     assert "hours" in body["error"]
+
+
+SPOOF = "Your account is locked: call 0800 000 000 to re-verify"
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/today", {"at": SPOOF}),
+        ("/incidents", {"from": SPOOF}),
+        ("/audit", {"since": SPOOF}),
+        ("/api/v1/briefing", {"at": SPOOF}),
+        ("/performance", {"month": SPOOF}),
+        ("/performance", {"target": "-10", "target_by": SPOOF}),
+    ],
+)
+def test_a_bad_parameter_is_not_repeated_on_the_page(
+    world: World, path: str, params: dict[str, str]
+) -> None:
+    """The 400 page repeated the bad value ("Not a date and time: 'Your account is
+    locked: call ...'"): a link could put its words on avert's own page (content
+    spoofing). It now says what was expected, not what was sent."""
+    admin = signed_in(world.app, "admin")
+    response = admin.get(path, params=params)
+    assert response.status_code == 400, response.text[:300]
+    assert "0800" not in response.text
+    assert "use e.g." in response.text
+
+
+def test_a_refused_area_is_not_repeated_on_the_page(world: World) -> None:
+    """An officer of one area asking for another was told the other area's name as
+    sent ("may not view-today area 'Your account is locked ...'")."""
+    officer = signed_in(world.app, "officer-e")
+    response = officer.get("/today", params={"area": SPOOF})
+    assert response.status_code == 403
+    assert "0800" not in response.text
+    assert "may not view-today another area" in response.text

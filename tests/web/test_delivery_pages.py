@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import polars as pl
 
 from avert.policy import ROLES
+from avert.workflows import delivery
 from web.helpers import World, csrf_of, signed_in
 
 
@@ -207,3 +209,64 @@ def test_today_shows_the_taskings_and_partners_only_their_own(world: World) -> N
     assert not set(own["item_id"].to_list()) & set(
         re.findall(r"\b[IP]\d{7,8}\b", partner)
     )
+
+
+def test_meeting_shows_only_errors_avert_made_not_text_from_a_link(
+    world: World,
+) -> None:
+    """``/meeting?error=...`` showed any text of a link as avert's own error
+    (content spoofing); an error now travels in the signed session, once."""
+    client = signed_in(world.app, "chair")
+    spoof = "Your session expired: call 0800 000 000 to re-verify"
+    page = client.get("/meeting", params={"error": spoof})
+    assert page.status_code == 200
+    assert "0800 000 000" not in page.text
+    assert 'id="meeting-error"' not in page.text
+    # a refused tasking still says why, on the page it goes back to
+    refused = client.post(
+        "/meeting/task",
+        data={"csrf_token": csrf_of(page.text), "item": "nothing", "what": "x"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    assert "error" not in refused.headers["location"]
+    shown = client.get(refused.headers["location"]).text
+    assert 'id="meeting-error"' in shown
+    assert "Not a briefing item" in shown
+    # once: the next page no longer shows it
+    assert 'id="meeting-error"' not in client.get("/meeting").text
+
+
+def test_meeting_tasks_only_items_that_exist(world: World) -> None:
+    """``POST /meeting/task`` made a tasking of any ``item`` text; now every item
+    the page offers can be tasked and one naming nothing in the store is refused
+    with the reason, nothing written and no audit row claiming a tasking."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/meeting").text
+    n_taskings = world.store.count("taskings")
+    n_changes = world.store.read_frame("audit").height
+    for item, says in (
+        ("incident:I-NOT-THERE", "No incident"),
+        ("person:P-NOT-THERE", "No person"),
+        ("cell:Call 0800 000 000", "No grid cell"),
+        ("person:" + "9" * 5000, "at most 100"),
+        ("anything at all", "Not a briefing item"),
+    ):
+        refused = client.post(
+            "/meeting/task",
+            data={"csrf_token": csrf_of(page), "item": item, "what": "Visit"},
+        )
+        assert refused.status_code == 200, item
+        assert says in refused.text, item
+    assert world.store.count("taskings") == n_taskings
+    audit = world.store.read_frame("audit")
+    added = audit.tail(audit.height - n_changes)
+    assert not added.filter(pl.col("object").str.starts_with("tasking:")).height
+    # every item shown (offered, or tasked already) and every tasking's item
+    shown = {
+        html.unescape(i) for i in re.findall(r'<span class="rec">([^<]+)</span>', page)
+    }
+    kinds = {item.split(":", 1)[0] for item in shown}
+    assert {"incident", "person", "cell"} <= kinds, kinds
+    for item in shown:
+        assert delivery.check_item(world.store, item)[0] == item.split(":", 1)[0]

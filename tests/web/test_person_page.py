@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import polars as pl
+from fastapi.testclient import TestClient
 
 from avert.config.risk import default_risk_config
 from web.helpers import World, csrf_of, signed_in
@@ -55,3 +56,81 @@ def test_person_page_says_what_each_number_counts(world: World) -> None:
     audit = world.store.read_frame("audit")
     rows = audit.filter(audit["object"] == f"person:{person}")
     assert "wording check" in rows["reason"].to_list()
+
+
+def _person_rows(world: World, person: str) -> pl.DataFrame:
+    audit = world.store.read_frame("audit", order_by=["seq"])
+    return audit.filter(audit["object"] == f"person:{person}")
+
+
+def test_a_refused_person_view_is_audited_once_and_a_granted_one_as_before(
+    world: World,
+) -> None:
+    """Partners and the board asking for a person (page, form, API) were refused
+    with nothing in the audit log; each refusal now writes one ``view-refused``
+    row under their name, and a granted view still writes its ``view`` row."""
+    from avert.workflows.users import issue_token
+
+    person = sorted(world.person_ids)[7]
+    partner = signed_in(world.app, "partner")
+    token = csrf_of(partner.get("/today").text)
+    bearer = {"Authorization": f"Bearer {issue_token(world.store, 'board')}"}
+    asks = (
+        ("partner", lambda: partner.get(f"/people/{person}"), None),
+        (
+            "partner",
+            lambda: partner.post(
+                f"/people/{person}",
+                data={"csrf_token": token, "purpose": "curious partner"},
+            ),
+            "curious partner",
+        ),
+        (
+            "board",
+            lambda: TestClient(world.app).get(
+                f"/api/v1/people/{person}",
+                params={"purpose": "board look"},
+                headers=bearer,
+            ),
+            "board look",
+        ),
+    )
+    for who, ask, purpose in asks:
+        before = _person_rows(world, person).height
+        response = ask()
+        assert response.status_code == 403, (who, response.text)
+        rows = _person_rows(world, person)
+        assert rows.height == before + 1, who
+        row = rows.row(-1, named=True)
+        assert (row["user_name"], row["action"]) == (who, "view-refused")
+        assert "outcome=refused" in row["detail"]
+        assert "may not view-person" in row["reason"]
+        if purpose:
+            assert purpose in row["reason"]
+    # a granted view: its own row, as before, and no refusal
+    analyst = signed_in(world.app, "analyst")
+    before = _person_rows(world, person).height
+    page = analyst.post(
+        f"/people/{person}",
+        data={"csrf_token": csrf_of(analyst.get("/today").text), "purpose": "review"},
+    )
+    assert page.status_code == 200
+    rows = _person_rows(world, person)
+    assert rows.height == before + 1
+    assert (rows["user_name"][-1], rows["action"][-1]) == ("analyst", "view")
+    assert rows["reason"][-1] == "review"
+
+
+def test_a_refused_view_row_is_bounded_and_the_audit_page_stays_admin_only(
+    world: World,
+) -> None:
+    """Anyone signed in can be refused: the row repeats at most 64 characters of
+    what was asked; partners cannot read the log the row is in."""
+    partner = signed_in(world.app, "partner")
+    asked = "X" * 5000
+    assert partner.get(f"/people/{asked}").status_code == 403
+    audit = world.store.read_frame("audit", order_by=["seq"])
+    last = audit.row(-1, named=True)
+    assert last["action"] == "view-refused"
+    assert last["object"] == f"person:{'X' * 57}... (5007 characters)"
+    assert partner.get("/audit").status_code == 403

@@ -158,3 +158,28 @@ def test_quarantine_export_is_audited_private_and_safe(
     row = audit.read(city_store, action="export").row(-1, named=True)
     assert row["object"] == f"quarantine:{out}"
     assert f"location={out}" in row["detail"]
+
+
+def test_a_refused_person_view_is_audited_by_the_workflow(sqlite_store: Store) -> None:
+    """``views.person_view`` refused a partner without a row; the refusal is now one
+    ``view-refused`` row (nothing looked up: the store holds no such person)."""
+    from avert.config.settings import load_settings
+    from avert.errors import PermissionDenied
+    from avert.workflows.users import User
+    from avert.workflows.views import person_view
+
+    with pytest.raises(PermissionDenied, match="may not view-person"):
+        person_view(
+            sqlite_store,
+            load_settings({}),
+            user=User("p1", "partner", org="council"),
+            person_id="P42",
+            purpose="a look",
+        )
+    rows = audit.read(sqlite_store)
+    assert rows.select("user_name", "role", "action", "object").rows() == [
+        ("p1", "partner", "view-refused", "person:P42")
+    ]
+    assert rows["reason"][0] == "a look (refused: role 'partner' may not view-person)"
+    assert rows["detail"][0] == "outcome=refused; asked=view-person"
+    assert audit.verify(sqlite_store).ok

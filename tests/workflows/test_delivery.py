@@ -26,6 +26,38 @@ POLICE_PARTNER = User("pp", "partner", org="police")
 COUNCIL = User("cc", "partner", org="council")
 
 
+#: a grid cell id, as the briefing's places and the forecast give them
+CELL = "150m:E3520:N1190"
+
+
+def _records(
+    store: Store, *, incidents: tuple[str, ...] = (), people: tuple[str, ...] = ()
+) -> None:
+    """Store the incidents and people that the taskings of a test name."""
+    import polars as pl
+
+    with store.transaction() as tx:
+        if incidents:
+            tx.append(
+                "incidents",
+                pl.DataFrame(
+                    {
+                        "incident_id": list(incidents),
+                        "source": ["test"] * len(incidents),
+                        "occurred_from": [dt.datetime(2025, 1, 1, 12)] * len(incidents),
+                        "time_precision": ["exact"] * len(incidents),
+                    }
+                ),
+            )
+        if people:
+            tx.append(
+                "people",
+                pl.DataFrame(
+                    {"person_id": list(people), "source": ["test"] * len(people)}
+                ),
+            )
+
+
 @pytest.fixture
 def planned(sqlite_store: Store) -> Store:
     delivery.import_plan(sqlite_store, EXAMPLE, user=CHAIR)
@@ -218,6 +250,7 @@ def test_person_subjects_are_pseudonyms_for_partners(planned: Store) -> None:
 
 
 def test_tasking_round_trip(sqlite_store: Store) -> None:
+    _records(sqlite_store, people=("P7",))
     day1 = dt.datetime(2026, 11, 24, 9, 0)
     row = delivery.add_tasking(
         sqlite_store,
@@ -260,11 +293,11 @@ def test_tasking_round_trip(sqlite_store: Store) -> None:
 def test_overdue_tasking_and_officer_cannot_task(sqlite_store: Store) -> None:
     at = dt.datetime(2026, 11, 24, 9, 0)
     delivery.add_tasking(
-        sqlite_store, "cell:c-12", what="Patrol", due=at - dt.timedelta(hours=2),
+        sqlite_store, f"cell:{CELL}", what="Patrol", due=at - dt.timedelta(hours=2),
         user=CHAIR, now=at - dt.timedelta(days=1),
     )  # fmt: skip
     shown = delivery.taskings_for_briefing(sqlite_store, at=at)
-    assert [t["item_id"] for t in shown["overdue"]] == ["c-12"]
+    assert [t["item_id"] for t in shown["overdue"]] == [CELL]
     with pytest.raises(PermissionDenied):
         delivery.add_tasking(
             sqlite_store, "incident:I1", what="x", user=User("o", "officer")
@@ -276,7 +309,7 @@ def test_import_update_and_tasking_on_both_databases(any_store: Store) -> None:
     assert first.created == 18
     assert delivery.import_plan(any_store, EXAMPLE, user=CHAIR).created == 0
     delivery.update_action(any_store, "A08", {"status": "open"}, user=CHAIR)
-    row = delivery.add_tasking(any_store, "place:L1", what="Patrol", user=CHAIR)
+    row = delivery.add_tasking(any_store, f"place:{CELL}", what="Patrol", user=CHAIR)
     delivery.record_tasking_result(
         any_store, row["tasking_id"], result="ok", user=CHAIR
     )
@@ -542,6 +575,7 @@ objectives:
      measure: {indicator: taskings_with_result, filter: per=month, baseline: 0.5, target: 0.9}}
 """
     _measured_store(sqlite_store)
+    _records(sqlite_store, incidents=tuple(f"I{i}" for i in range(4)))
     delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=plan)
     for i in range(4):
         row = delivery.add_tasking(
@@ -641,6 +675,7 @@ def test_plan_objective_and_tasking_changes_are_versioned_and_audited(
             "audit", where=[("object", "=", f"{entity}:{ident}")]
         )
         assert audit["action"].to_list() == ["change", "change"]
+    _records(planned, people=("P9",))
     row = delivery.add_tasking(planned, "person:P9", what="Visit", user=CHAIR)
     delivery.record_tasking_result(
         planned, row["tasking_id"], result="Seen", user=CHAIR
@@ -735,3 +770,66 @@ def test_partner_board_offers_only_their_own_actions_areas(
         "E-COUNCIL",
         "E-POLICE",
     ]
+
+
+def test_a_tasking_names_an_item_that_exists(sqlite_store: Store) -> None:
+    """Any ``KIND:ID`` made a tasking, for ids that name nothing; now the subject
+    must be in the store (a cell: a grid cell id), else nothing is written and no
+    audit row claims a tasking."""
+    import polars as pl
+
+    _records(sqlite_store, incidents=("I1",), people=("P1",))
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "asb",
+            pl.DataFrame({"asb_id": ["A1"], "source": ["t"], "caller_id": ["C1"]}),
+        )
+        tx.append("groups", pl.DataFrame({"group_id": ["G1"], "source": ["t"]}))
+    refused = (
+        "incident:I404",
+        "retaliation:I404",
+        "person:P404",
+        "repeat_victim:P404",
+        "asb_caller:C404",
+        "person:I1",  # an incident is not a person
+        "group:G404",
+        "area:Nowhere",
+        "cell:c-12",
+        "place:nowhere street",
+        "incident:" + "I1" * 100,
+        "incident:I1\x07",
+        "person:P1\x00",
+    )
+    for item in refused:
+        with pytest.raises(ConfigError, match=r"No |Not a briefing item"):
+            delivery.add_tasking(sqlite_store, item, what="Visit", user=CHAIR)
+    for item in ("nothing", "incident:", "visit:I1", ":I1"):
+        with pytest.raises(ConfigError, match="Not a briefing item"):
+            delivery.add_tasking(sqlite_store, item, what="Visit", user=CHAIR)
+    assert sqlite_store.count("taskings") == 0
+    assert sqlite_store.count("delivery_history") == 0
+    assert sqlite_store.read_frame("audit").height == 0
+    for item in (
+        "incident:I1",
+        "person:P1",
+        "asb_caller:C1",
+        "group:G1",
+        f"cell:{CELL}",
+        "cell:12:40",
+    ):
+        delivery.add_tasking(sqlite_store, item, what="Visit", user=CHAIR)
+    assert sqlite_store.count("taskings") == 6
+
+
+def test_partners_cannot_task_and_learn_nothing_of_the_ids(sqlite_store: Store) -> None:
+    """Partners may not create taskings: refused alike for a person in the store and
+    one that is not, before the item is looked at; nothing written."""
+    _records(sqlite_store, people=("P1",))
+    messages = set()
+    for item in ("person:P1", "person:P404", "nothing"):
+        with pytest.raises(PermissionDenied) as err:
+            delivery.add_tasking(sqlite_store, item, what="Visit", user=COUNCIL)
+        messages.add(str(err.value))
+    assert messages == {"role 'partner' may not create-tasking"}
+    assert sqlite_store.count("taskings") == 0
+    assert sqlite_store.read_frame("audit").height == 0

@@ -122,7 +122,9 @@ def test_an_action_due_yesterday_is_overdue_at_half_past_midnight(
 def test_a_tasking_made_now_is_stamped_and_due_in_london_time(
     frozen: None, sqlite_store: Store
 ) -> None:
-    row = delivery.add_tasking(sqlite_store, "cell:c-1", what="Patrol", user=CHAIR)
+    row = delivery.add_tasking(
+        sqlite_store, "cell:150m:E3520:N1190", what="Patrol", user=CHAIR
+    )
     assert row["created_at"] == LONDON_NOW
     assert row["due"] == LONDON_NOW + dt.timedelta(days=1)
     assert row["tasking_id"].startswith("T20260702-")

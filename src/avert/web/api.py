@@ -80,7 +80,7 @@ def incidents(
 
 
 @router.get("/people/{person_id}")
-@requires("view-person")
+@requires("view-person", audit_refusal="person:{person_id}")
 def person(
     request: Request,
     person_id: str,

@@ -34,9 +34,11 @@ __all__ = [
     "LoginRequired",
     "authorize",
     "csrf_token",
+    "flash",
     "requires",
     "sign_in",
     "sign_out",
+    "take_flash",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,11 +49,18 @@ class LoginRequired(Exception):  # noqa: N818 - an answer, not a fault
     """No signed-in user: pages redirect to /login, the API answers 401."""
 
 
-def requires(action: str) -> Callable[[F], F]:
-    """Declare the policy action a route performs (read by :func:`authorize`)."""
+def requires(action: str, *, audit_refusal: str | None = None) -> Callable[[F], F]:
+    """Declare the policy action a route performs (read by :func:`authorize`).
+
+    ``audit_refusal``: what the route shows, as a template of its path parameters
+    (``"person:{person_id}"``); a signed-in user refused it gets a ``view-refused``
+    audit row (:func:`avert.workflows.users.check_allowed`), as a granted view gets
+    its ``view`` row.
+    """
 
     def mark(endpoint: F) -> F:
         endpoint.action = action  # type: ignore[attr-defined]
+        endpoint.audit_refusal = audit_refusal  # type: ignore[attr-defined]
         return endpoint
 
     return mark
@@ -64,6 +73,38 @@ def csrf_token(request: Request) -> str:
         token = secrets.token_urlsafe(32)
         request.session["csrf"] = token
     return token
+
+
+#: Seconds a flash message waits for the page it was meant for.
+FLASH_SECONDS = 60
+#: Longest flash message kept (the session is a cookie: browsers keep 4 KB).
+FLASH_MAX_CHARS = 500
+
+
+def flash(request: Request, message: str) -> None:
+    """Keep ``message`` for the next page this session opens (one page, a minute).
+
+    The message lives in the signed session cookie, which only avert can write: a
+    page shows as an error only what avert itself said, never text from a link
+    (``/meeting?error=...`` was content spoofing).
+    """
+    text = (
+        message
+        if len(message) <= FLASH_MAX_CHARS
+        else message[:FLASH_MAX_CHARS] + "..."
+    )
+    request.session["flash"] = {"text": text, "at": int(time.time())}
+
+
+def take_flash(request: Request) -> str | None:
+    """The message :func:`flash` kept for this session, once; None when none or stale."""
+    found = request.session.pop("flash", None)
+    if not isinstance(found, dict):
+        return None
+    text, at = found.get("text"), found.get("at")
+    if not isinstance(text, str) or not isinstance(at, int):
+        return None
+    return text if 0 <= time.time() - at <= FLASH_SECONDS else None
 
 
 def sign_in(request: Request, user: User) -> None:
@@ -178,7 +219,27 @@ async def authorize(request: Request) -> None:
     if user is None:
         raise LoginRequired
     area = request.query_params.get("area") or None
-    check_allowed(user, action, area=area)
+    template = getattr(endpoint, "audit_refusal", None)
+    if template is None:
+        check_allowed(user, action, area=area)
+        return
+    check_allowed(
+        user,
+        action,
+        area=area,
+        store=ctx.store,
+        obj=template.format_map(request.path_params),
+        purpose=await _purpose(request),
+    )
+
+
+async def _purpose(request: Request) -> str | None:
+    """The purpose a person view states (the API's query, the page's form)."""
+    purpose = request.query_params.get("purpose")
+    if purpose is None and request.method in _UNSAFE:
+        value = (await request.form()).get("purpose")
+        purpose = value if isinstance(value, str) else None
+    return purpose
 
 
 def current_user(request: Request) -> User:

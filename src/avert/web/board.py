@@ -26,14 +26,13 @@ router = APIRouter(dependencies=[Depends(authorize)])
 def _month_end(request: Request, month: str | None) -> dt.date:
     """Last day of ``month`` (``YYYY-MM``), else of the last whole month with data."""
     if month:
+        # the messages do not repeat the value (no link's text on avert's page)
         try:
             first = dt.date.fromisoformat(f"{month}-01")
         except ValueError as err:
-            raise HTTPException(
-                400, f"Not a month: {month!r} (use e.g. 2026-10)"
-            ) from err
+            raise HTTPException(400, "Not a month (use e.g. 2026-10)") from err
         if not MIN_YEAR <= first.year <= MAX_YEAR:
-            msg = f"{month!r} is outside the years {MIN_YEAR}-{MAX_YEAR}"
+            msg = f"The year {first.year} is outside the years {MIN_YEAR}-{MAX_YEAR}"
             raise HTTPException(400, msg)
         return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     at, _ = default_at(request)
@@ -50,7 +49,7 @@ def _target(change: float | None, by: str | None) -> tuple[float, dt.date] | Non
     try:
         return change, dt.date.fromisoformat(by)
     except ValueError as err:
-        raise HTTPException(400, f"Not a date: {by!r}") from err
+        raise HTTPException(400, "target_by: not a date (use e.g. 2027-03-31)") from err
 
 
 @router.get("/performance")

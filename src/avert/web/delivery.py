@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from avert.config.timezone import local_now
 from avert.errors import ConfigError
-from avert.web.auth import authorize, current_user, requires
+from avert.web.auth import authorize, current_user, flash, requires, take_flash
 from avert.web.pages import _briefing_context, _ctx, _page, _parse_at, default_at
 from avert.workflows import delivery, views
 
@@ -24,9 +24,12 @@ __all__ = ["router"]
 router = APIRouter(dependencies=[Depends(authorize)])
 
 
-def _back_to_meeting(at: str, error: str | None = None) -> Response:
-    """Back to the meeting view (the same window), with the error to show."""
-    query = {k: v for k, v in (("at", at), ("error", error)) if v}
+def _back_to_meeting(request: Request, at: str, error: str | None = None) -> Response:
+    """Back to the meeting view (the same window); the error goes with the session
+    (:func:`avert.web.auth.flash`), never in the link."""
+    if error:
+        flash(request, error)
+    query = {"at": at} if at else {}
     return RedirectResponse(
         "/meeting" + (f"?{urlencode(query)}" if query else ""), status_code=303
     )
@@ -140,7 +143,7 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
         hours=hours,
         due_value=f"{when + dt.timedelta(days=1):%Y-%m-%dT%H:%M}",
         window=context["b"],
-        error=request.query_params.get("error"),
+        error=take_flash(request),
         taskings_makeup=views.taskings_makeup(
             ctx.store, ctx.settings, user=current_user(request), at=when, hours=hours
         ),
@@ -184,8 +187,8 @@ def task(
             user=current_user(request),
         )
     except ConfigError as err:
-        return _back_to_meeting(at, str(err))
-    return _back_to_meeting(at)
+        return _back_to_meeting(request, at, str(err))
+    return _back_to_meeting(request, at)
 
 
 @router.post("/meeting/taskings/{tasking_id}")
@@ -203,5 +206,5 @@ def tasking_result(
             ctx.store, tasking_id, result=result, user=current_user(request)
         )
     except ConfigError as err:
-        return _back_to_meeting(at, str(err))
-    return _back_to_meeting(at)
+        return _back_to_meeting(request, at, str(err))
+    return _back_to_meeting(request, at)

@@ -90,13 +90,15 @@ def _parse_at(value: str | None, default: dt.datetime, *, zone: str) -> dt.datet
     """
     if not value:
         return default
+    # the messages do not repeat the value: a link's text shown on avert's own
+    # error page would be content spoofing
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError as err:
-        msg = f"Not a date and time: {value!r} (use e.g. 2026-11-24T06:00)"
+        msg = "Not a date and time (use e.g. 2026-11-24T06:00)"
         raise HTTPException(400, msg) from err
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        msg = f"{value!r} is outside the years {MIN_YEAR}-{MAX_YEAR}"
+        msg = f"The year {parsed.year} is outside the years {MIN_YEAR}-{MAX_YEAR}"
         raise HTTPException(400, msg)
     return to_local(parsed, zone)
 
@@ -303,14 +305,14 @@ def incidents(
 
 # --- Person ---------------------------------------------------------------------------
 @router.get("/people/{person_id}")
-@requires("view-person")
+@requires("view-person", audit_refusal="person:{person_id}")
 def person_purpose(request: Request, person_id: str) -> Response:
     """Ask for the purpose before a person's record is opened."""
     return _page(request, "person_purpose.html", person_id=person_id, error=None)
 
 
 @router.post("/people/{person_id}")
-@requires("view-person")
+@requires("view-person", audit_refusal="person:{person_id}")
 def person(
     request: Request, person_id: str, purpose: Annotated[str, Form()] = ""
 ) -> Response:

@@ -84,12 +84,38 @@ def is_allowed(
 
 
 def check_allowed(
-    user: User, action: str, *, area: str | None = None, org: str | None = None
+    user: User,
+    action: str,
+    *,
+    area: str | None = None,
+    org: str | None = None,
+    store: Store | None = None,
+    obj: str | None = None,
+    purpose: str | None = None,
 ) -> None:
     """Refuse with :class:`PermissionDenied` (the policy's reason) unless
-    :func:`is_allowed`."""
+    :func:`is_allowed`.
+
+    With ``store`` and ``obj`` (what was asked for, e.g. ``person:P1``), a refusal
+    is audited before it is raised: a ``view-refused`` row under the user and role,
+    with ``obj``, the stated ``purpose`` and the policy's reason, and ``detail``
+    ``outcome=refused; asked=ACTION``. The row says only what the user asked for
+    (nothing is looked up: whether the record exists is not told nor kept).
+    """
     decision = _decision(user, action, area=area, org=org)
     if not decision:
+        if store is not None and obj is not None:
+            said = _clip(purpose.strip(), _AUDITED_PURPOSE_CHARS) if purpose else ""
+            audit_as(
+                store,
+                user,
+                action="view-refused",
+                obj=_clip(obj, _AUDITED_NAME_CHARS),
+                reason=f"{said} (refused: {decision.reason})"
+                if said
+                else f"refused: {decision.reason}",
+                detail=audit.describe(outcome="refused", asked=action),
+            )
         raise PermissionDenied(decision.reason)
 
 
@@ -315,18 +341,25 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-#: Longest sign-in name an audit row repeats whole: anyone may try to sign in and
-#: every try is audited, so a longer name is cut (and its length said) rather than
-#: letting one request write megabytes to the log.
+#: Longest sign-in name (or asked-for object) an audit row repeats whole: anyone may
+#: try to sign in and every try is audited, so a longer name is cut (and its length
+#: said) rather than letting one request write megabytes to the log.
 _AUDITED_NAME_CHARS = 64
+#: Longest purpose a refused view's audit row repeats whole (same reason).
+_AUDITED_PURPOSE_CHARS = 200
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text``, or its first ``limit`` characters and its length when longer."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _audit_login(
     store: Store, username: str, *, ok: bool, reason: str, role: str = "unknown"
 ) -> None:
-    name = username
-    if len(name) > _AUDITED_NAME_CHARS:
-        name = f"{name[:_AUDITED_NAME_CHARS]}... ({len(username)} characters)"
+    name = _clip(username, _AUDITED_NAME_CHARS)
     audit.record(
         store,
         action="login" if ok else "login-failed",

@@ -382,9 +382,12 @@ def person_view(
 ) -> dict[str, Any]:
     """One person's page: own risk, history, links and groups (police roles only).
 
-    The view is audited with the stated ``purpose`` before anything is read.
+    The view is audited with the stated ``purpose`` before anything is read; so
+    is a refused one (``view-refused``, :func:`avert.workflows.users.check_allowed`).
     """
-    check_allowed(user, "view-person")
+    check_allowed(
+        user, "view-person", store=store, obj=f"person:{person_id}", purpose=purpose
+    )
     purpose = purpose.strip()
     if len(purpose) < 4:
         msg = "State the purpose of viewing this person (a few words)."

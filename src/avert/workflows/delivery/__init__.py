@@ -31,6 +31,7 @@ from avert.workflows.delivery._planfile import (
 )
 from avert.workflows.delivery._taskings import (
     add_tasking,
+    check_item,
     read_taskings,
     record_tasking_result,
     taskings_for_briefing,
@@ -45,6 +46,7 @@ __all__ = [
     "board_checks",
     "board_pack",
     "board_pack_data",
+    "check_item",
     "checks_view",
     "example_plan_text",
     "export_plan",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -54,8 +55,8 @@ def read_taskings(
 def taskings_for_item(store: Store, item: str) -> pl.DataFrame:
     """Open and done taskings about the same subject as briefing item ``item``.
 
-    ``repeat_victim:P1`` and ``person:P1`` are the same person, ``cell:c1`` and
-    ``place:c1`` the same place: two agencies must not visit a family twice.
+    ``repeat_victim:P1`` and ``person:P1`` are the same person, ``cell:150m:E1:N2``
+    and ``place:150m:E1:N2`` the same place: two agencies must not visit a family twice.
     """
     kind, ident = parse_item(item)
     kinds = [k for k, s in ITEM_KINDS.items() if s == ITEM_KINDS[kind]]
@@ -65,6 +66,61 @@ def taskings_for_item(store: Store, item: str) -> pl.DataFrame:
         order_by=["created_at"],
     )
     return rows.filter(pl.col("status") != "cancelled")
+
+
+#: Longest item id a tasking takes (store ids and cell ids are far shorter).
+MAX_ITEM_ID_CHARS = 100
+#: A grid cell: ``150m:E530:N1200`` (avert's stable cell id) or, on a grid not
+#: anchored to the projection, ``ROW:COL`` (:mod:`avert.briefing.places`).
+_CELL_ID = re.compile(r"\d+(?:\.\d+)?m:E-?\d+:N-?\d+|\d+:\d+")
+#: Where each subject's ids live: (table, column) pairs, any of which may hold it.
+_ITEM_RECORDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "incident": (("incidents", "incident_id"),),
+    "person": (("people", "person_id"),),
+    "group": (("groups", "group_id"), ("detected_groups", "group_id")),
+    "area": (("incidents", "borough"),),
+    "place": (("incidents", "location"),),
+}
+
+
+def check_item(store: Store, item: str) -> tuple[str, str]:
+    """The ``(kind, id)`` of briefing item ``item`` if its subject is in the store.
+
+    An incident (or retaliation alert) names an incident, a person (repeat victim,
+    person of concern) a person, an ASB caller a person or an ASB report's caller, a
+    group a recorded or detected group, an area an incident's borough; a cell (or
+    place) is a grid cell id (``150m:E530:N1200``) or, for a place, an incident's
+    location.
+
+    Raises
+    ------
+    ConfigError
+        When ``item`` is not ``KIND:ID``, its id is too long or holds control
+        characters, or nothing in the store has that id.
+    """
+    kind, ident = parse_item(item)
+    if len(ident) > MAX_ITEM_ID_CHARS or not ident.isprintable():
+        msg = (
+            f"Not a briefing item: the id of {kind!r} has {len(ident)} characters "
+            f"(at most {MAX_ITEM_ID_CHARS}, printable)"
+        )
+        raise ConfigError(msg)
+    subject = ITEM_KINDS[kind]
+    if subject == "place" and _CELL_ID.fullmatch(ident):
+        return kind, ident
+    places = list(_ITEM_RECORDS.get(subject, ()))
+    if kind == "asb_caller":
+        places.append(("asb", "caller_id"))
+    for table, column in places:
+        found = store.read_frame(table, columns=[column], where=[(column, "=", ident)])
+        if found.height:
+            return kind, ident
+    what = "grid cell or incident location" if subject == "place" else subject
+    msg = (
+        f"No {what} {ident!r} in the store: a tasking names a briefing item that "
+        f"exists ({kind}:ID)"
+    )
+    raise ConfigError(msg)
 
 
 def add_tasking(
@@ -81,15 +137,22 @@ def add_tasking(
 ) -> dict[str, Any]:
     """Create a tasking from a briefing item (``incident:I123``).
 
+    The user's right to task is checked first (so a refused user learns nothing of
+    the store), then the item (:func:`check_item`): nothing is written, and no
+    audit row made, for an item whose subject is not in the store.
+
     Raises
     ------
+    PermissionDenied
+        When ``user`` may not create taskings.
     ConfigError
-        When the item's subject already has an open or done tasking (it says which),
-        unless ``anyway``.
+        When the item is malformed or names nothing in the store
+        (:func:`check_item`), or when its subject already has an open or done
+        tasking (it says which), unless ``anyway``.
     """
     user = user or _system_user()
     check_allowed(user, "create-tasking")
-    kind, ident = parse_item(item)
+    kind, ident = check_item(store, item)
     if not what.strip():
         msg = "A tasking needs a 'what' (what is to be done)"
         raise ConfigError(msg)
