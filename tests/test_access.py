@@ -121,6 +121,12 @@ def test_redact_frames_leaves_no_police_id_or_field() -> None:
                 "rival_groups": [["GRP1"]],
             }
         ),
+        "relationships": pl.DataFrame(
+            {"person_a": ["PER1"], "person_b": ["PER2"], "kind": ["sibling"]}
+        ),
+        "stops": pl.DataFrame(
+            {"stop_id": ["S1"], "person_id": ["PER2"], "outcome": ["arrest"]}
+        ),
     }
     out = redact_frames(p, frames)
     text = " ".join(str(f.to_dicts()) for f in out.values())

@@ -105,6 +105,7 @@ PREFIXES: Final = {
     "asb": "A",
     "action": "T",
     "place": "L",
+    "stop": "S",
 }
 _KEY_HELP: Final = (
     f"Set {KEY_ENV} to a random secret of at least {MIN_KEY_LENGTH} characters, e.g. "
@@ -145,6 +146,8 @@ _ID_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
     "group_members": (("group_id", "group"), ("person_id", "person")),
     "groups": (("group_id", "group"),),
     "asb": (("asb_id", "asb"), ("caller_id", "person")),
+    "relationships": (("person_a", "person"), ("person_b", "person")),
+    "stops": (("stop_id", "stop"), ("person_id", "person")),
     "intelligence": (("intel_id", "intel"),),
     "retaliation": (("incident_id", "incident"), ("victim_id", "person")),
 }
