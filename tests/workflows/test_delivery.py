@@ -386,7 +386,7 @@ def test_board_pack_of_a_past_month_shows_the_plan_as_it_stood_then(
     status, completed, notes = a04_in("2025-08")
     assert (status, completed) == ("open", False)
     assert len(notes) == 1
-    assert notes[0].startswith("12 of 12 actions were first recorded in avert after")
+    assert notes[0].startswith("All 12 actions were first recorded in avert after")
     board = delivery.plan_board(
         sqlite_store, SETTINGS, user=CHAIR, today=dt.date(2025, 9, 30)
     )

@@ -67,15 +67,18 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     }
     checks = board_checks(store, settings, today=today)
     later = first_recorded_after(actions, today)
-    notes = (
-        [
-            f"{later} of {actions.height} actions were first recorded in avert after "
-            f"{today:%d %B %Y}: they are shown as first recorded, the others as they "
-            "stood at the end of that day."
-        ]
-        if later
-        else []
-    )
+    notes = []
+    if later:
+        which = (
+            f"All {later} actions were"
+            if later == actions.height
+            else f"{later} of {actions.height} actions were"
+        )
+        rest = "" if later == actions.height else ", the others as they stood then"
+        notes.append(
+            f"{which} first recorded in avert after {today:%d %B %Y}: they are "
+            f"shown as first recorded{rest}."
+        )
     return {
         "month": month,
         "today": today,
