@@ -120,6 +120,20 @@ class TableMapping:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _refuse_unknown(
+    where: str,
+    key: str,
+    given: dict[str, object],
+    known: tuple[str, ...],
+    *,
+    what: str = "keys",
+) -> None:
+    """A ConfigError naming the keys of ``given`` (a TOML table) not in ``known``."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise fail(where, key, f"unknown {what} {unknown}; known: {list(known)}")
+
+
 def read_mapping(path: str | Path) -> TableMapping:
     """Read and check a mapping TOML file; errors name the file and the key."""
     p = Path(path)
@@ -128,22 +142,14 @@ def read_mapping(path: str | Path) -> TableMapping:
     table = raw.get("table", {})
     cols = raw.get("columns", {})
     cats = raw.get("categories", {})
-    unknown_sections = sorted(set(raw) - set(_SECTIONS))
-    if unknown_sections:
-        msg = f"unknown tables {unknown_sections}; known: {list(_SECTIONS)}"
-        raise fail(where, "", msg)
-    if not isinstance(table, dict):
-        raise fail(where, "table", "must be a table")
-    unknown_table = sorted(set(table) - set(_TABLE_KEYS))
-    if unknown_table:
-        msg = f"unknown keys {unknown_table}; known: {list(_TABLE_KEYS)}"
-        raise fail(where, "table", msg)
-    if not isinstance(cols, dict):
-        raise fail(where, "columns", "must be a table")
-    unknown = sorted(set(cols) - set(_COLUMN_KEYS))
-    if unknown:
-        msg = f"unknown keys {unknown}; known: {list(_COLUMN_KEYS)}"
-        raise fail(where, "columns", msg)
+    _refuse_unknown(where, "", raw, _SECTIONS, what="tables")
+    for key, given, known in (
+        ("table", table, _TABLE_KEYS),
+        ("columns", cols, _COLUMN_KEYS),
+    ):
+        if not isinstance(given, dict):
+            raise fail(where, key, "must be a table")
+        _refuse_unknown(where, key, given, known)
     if not all(isinstance(v, str) and v for v in cols.values()):
         raise fail(where, "columns", "every value must be a column name (text)")
     if "occurred_at" not in cols:
