@@ -674,6 +674,12 @@ DELIVERY_HISTORY: Final = _spec(
             "plan-file (a plan import) | app (the web, the CLI, the meeting); "
             "null before 2026-12",
         ),
+        (
+            "file_json",
+            pl.String(),
+            "plan imports: the row as the plan file gave it (JSON), the base of the "
+            "next import's merge; null otherwise",
+        ),
     ],
     ("change_id",),
     indexes=(("entity", "entity_id"),),

@@ -136,6 +136,26 @@ def test_reimport_keeps_changes_made_in_avert_that_the_file_left_alone(
     assert row["status"] == "in_progress"
 
 
+def test_reimporting_the_same_file_keeps_a_change_kept_before(
+    planned: Store, tmp_path: Path
+) -> None:
+    """The base is the file's row, not the merged row stored: an import that kept
+    avert's status and changed the title must not make the next import revert it."""
+    delivery.update_action(planned, "A04", {"status": "in_progress"}, user=CHAIR)
+    text = EXAMPLE.read_text(encoding="utf-8")
+    edited = text.replace(
+        "title: Share A&E assault data (location, time, weapon) with the force monthly",
+        "title: Share A&E assault data with the force weekly",
+        1,
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(edited, encoding="utf-8")
+    assert delivery.import_plan(planned, path, user=CHAIR).updated == 1
+    again = delivery.import_plan(planned, path, user=CHAIR)
+    assert (again.updated, again.kept) == (0, ("action A04 status",))
+    assert _a04(planned)["status"] == "in_progress"
+
+
 def test_reimport_refuses_a_field_both_changed_unless_overwrite(
     planned: Store, tmp_path: Path
 ) -> None:

@@ -156,7 +156,9 @@ def first_recorded_after(rows: pl.DataFrame, today: dt.date) -> int:
 def last_imported(
     store: Store, entity: str, ids: list[str]
 ) -> dict[str, dict[str, Any]]:
-    """Each row as the last plan import wrote it (``after_json`` decoded), by id.
+    """Each row as the plan file of the last import gave it (decoded), by id.
+
+    That is ``file_json``; history written before it was kept gives ``after_json``.
 
     Rows no import wrote, or whose history predates the ``source`` column, are
     absent: their base is unknown.
@@ -165,7 +167,7 @@ def last_imported(
         return {}
     history = store.read_frame(
         "delivery_history",
-        columns=["entity_id", "version", "after_json"],
+        columns=["entity_id", "version", "after_json", "file_json"],
         where=[
             ("entity", "=", entity),
             ("source", "=", "plan-file"),
@@ -173,9 +175,14 @@ def last_imported(
         ],
     )
     newest = history.sort("version").group_by("entity_id").last()
+    # the file's row, not the merged row stored: a change the import kept is in
+    # after_json and must not become the base (the same file would then revert it)
+    base = newest.select(
+        "entity_id", pl.coalesce("file_json", "after_json").alias("base")
+    )
     return {
         str(i): json.loads(j)
-        for i, j in zip(newest["entity_id"], newest["after_json"], strict=True)
+        for i, j in zip(base["entity_id"], base["base"], strict=True)
     }
 
 
@@ -198,12 +205,14 @@ def _save(
     reason: str,
     now: dt.datetime | None = None,
     source: str = "app",
+    file_rows: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[int, int, int]:
     """Version, store, history and audit the rows that changed.
 
     ``source`` goes to the history: ``plan-file`` for a plan import (the base of
-    the next import's merge), ``app`` otherwise. Returns (created, updated,
-    unchanged).
+    the next import's merge), ``app`` otherwise; ``file_rows`` (by id) the rows as
+    the plan file gave them, before the merge (``file_json``). Returns (created,
+    updated, unchanged).
     """
     table = DELIVERY_TABLES[entity]
     spec = TABLES[table]
@@ -238,6 +247,7 @@ def _save(
                 "before_json": _json(old),
                 "after_json": _json(full),
                 "source": source,
+                "file_json": _json((file_rows or {}).get(str(full[key]))),
             }
         )
     if out_rows:

@@ -121,6 +121,7 @@ def import_plan(
     if errors or doc.plan is None:
         raise _plan_errors(src, sorted(errors, key=lambda e: e.line))
     merged: dict[str, list[dict[str, Any]]] = {}
+    given: dict[str, dict[str, dict[str, Any]]] = {}
     kept: list[str] = []
     for entity, rows in (
         ("plan", [doc.plan.row()]),
@@ -129,6 +130,8 @@ def import_plan(
     ):
         merge = _merge(store, entity, rows, doc=doc, overwrite=overwrite)
         merged[entity] = merge.rows
+        key = TABLES[DELIVERY_TABLES[entity]].primary_key[0]
+        given[entity] = {str(r[key]): r for r in rows}
         errors += merge.conflicts
         kept += merge.kept
     conflicted = {e.line for e in errors}
@@ -147,7 +150,14 @@ def import_plan(
     totals = [0, 0, 0]
     for entity, rows in merged.items():
         saved = _save(
-            store, entity, rows, user=user, reason=reason, now=now, source="plan-file"
+            store,
+            entity,
+            rows,
+            user=user,
+            reason=reason,
+            now=now,
+            source="plan-file",
+            file_rows=given[entity],
         )
         for i, n in enumerate(saved):
             totals[i] += n
