@@ -14,6 +14,7 @@ from avert.config.settings import load_settings
 from avert.errors import ConfigError, PermissionDenied
 from avert.store import Store
 from avert.workflows import delivery
+from avert.workflows.delivery._common import read_delivery
 from avert.workflows.users import User
 
 #: a real pseudonym key for the partner views of these tests
@@ -308,6 +309,29 @@ def test_tasking_round_trip(sqlite_store: Store) -> None:
         "delivery_history", where=[("entity_id", "=", row["tasking_id"])]
     )
     assert sorted(history["version"].to_list()) == [1, 2]
+
+
+def test_a_taskings_history_is_at_the_time_given(sqlite_store: Store) -> None:
+    """``now`` of add_tasking and record_tasking_result is when the change is
+    recorded (history and ``updated_at``), so a past month's board pack sees it."""
+    day1, day2 = dt.datetime(2025, 10, 1, 8), dt.datetime(2025, 10, 3, 9)
+    row = delivery.add_tasking(
+        sqlite_store, f"cell:{CELL}", what="Patrol", user=CHAIR, now=day1
+    )
+    delivery.record_tasking_result(
+        sqlite_store, row["tasking_id"], result="ok", user=CHAIR, now=day2
+    )
+    history = sqlite_store.read_frame("delivery_history", order_by=["version"])
+    assert history["at"].to_list() == [day1, day2]
+
+    def status(day: dt.date) -> str:
+        rows = read_delivery(sqlite_store, "tasking", today=day)
+        return str(rows["status"].item())
+
+    assert (status(dt.date(2025, 10, 2)), status(dt.date(2025, 10, 3))) == (
+        "open",
+        "done",
+    )
 
 
 def test_overdue_tasking_and_officer_cannot_task(sqlite_store: Store) -> None:

@@ -179,7 +179,7 @@ def add_tasking(
         "created_at": now,
         "created_by": user.username,
     }
-    _save(store, "tasking", [row], user=user, reason=f"tasking from {kind}")
+    _save(store, "tasking", [row], user=user, reason=f"tasking from {kind}", now=now)
     return _read_rows(store, "tasking", [tasking_id])[tasking_id]
 
 
@@ -199,15 +199,16 @@ def record_tasking_result(
     if old is None:
         msg = f"No tasking {tasking_id!r}"
         raise NotFound(msg)
+    now = now or _now(store)
     new = dict(old)
     if status is not None:
         check_tasking_transition(old["status"], status)
         new["status"] = status
     if result is not None:
         new["result"] = result.strip() or None
-        new["result_at"] = now or _now(store)
+        new["result_at"] = now
         new["result_by"] = user.username
-    _save(store, "tasking", [new], user=user, reason="tasking result")
+    _save(store, "tasking", [new], user=user, reason="tasking result", now=now)
     return _read_rows(store, "tasking", [tasking_id])[tasking_id]
 
 
