@@ -158,7 +158,7 @@ def last_imported(
 ) -> dict[str, dict[str, Any]]:
     """Each row as the plan file of the last import gave it (decoded), by id.
 
-    That is ``file_json``; history written before it was kept gives ``after_json``.
+    That is ``file_json`` (``after_json`` should a plan-file row lack it).
 
     Rows no import wrote, or whose history predates the ``source`` column, are
     absent: their base is unknown.
