@@ -17,6 +17,7 @@ __all__ = [
     "PermissionDenied",
     "SchemaError",
     "StoreError",
+    "TooManyAttempts",
 ]
 
 
@@ -46,6 +47,15 @@ class NotFound(AvertError, LookupError):  # noqa: N818 - name set by STYLE.md
 
 class PermissionDenied(AvertError, PermissionError):  # noqa: N818 - name set by STYLE.md
     """The current role may not see or do this."""
+
+
+class TooManyAttempts(PermissionDenied):
+    """Too many failed attempts from one client: refused unchecked for a while."""
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message)
+        #: seconds until the client may try again
+        self.retry_after_s = retry_after_s
 
 
 class StoreError(AvertError):

@@ -136,6 +136,22 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "How long a locked web account stays locked.",
     ),
     (
+        "login_client_max_failures",
+        "30",
+        "AVERT_LOGIN_CLIENT_MAX_FAILURES",
+        "Failed sign-ins from one client address, over any names, within "
+        "login_client_window_minutes after which that address's sign-ins are "
+        "refused (HTTP 429) until the oldest failure is that old: guessing one "
+        "common password across many names is slowed as the account lockout "
+        "cannot (OWASP Authentication Cheat Sheet).",
+    ),
+    (
+        "login_client_window_minutes",
+        "15",
+        "AVERT_LOGIN_CLIENT_WINDOW_MINUTES",
+        "The sliding window of login_client_max_failures, minutes.",
+    ),
+    (
         "map_tile_url",
         "",
         "AVERT_MAP_TILE_URL",
@@ -241,6 +257,8 @@ class Settings:
     session_cookie_secure: str = _DEFAULTS["session_cookie_secure"]
     login_max_failures: str = _DEFAULTS["login_max_failures"]
     login_lockout_minutes: str = _DEFAULTS["login_lockout_minutes"]
+    login_client_max_failures: str = _DEFAULTS["login_client_max_failures"]
+    login_client_window_minutes: str = _DEFAULTS["login_client_window_minutes"]
     map_tile_url: str = _DEFAULTS["map_tile_url"]
     #: a secret: never shown in repr or logs
     pseudonym_key: str = field(default=_DEFAULTS["pseudonym_key"], repr=False)
@@ -291,6 +309,31 @@ class Settings:
     def places_cell_size(self) -> float:
         """``places_cell_m`` as metres (a number > 0)."""
         return self._positive("places_cell_m", "metres")
+
+    def login_limits(self) -> tuple[int, int, int, int]:
+        """The sign-in limits as whole numbers > 0 (a ConfigError names a bad one).
+
+        Account failures in a row, lockout minutes, failures of one client address,
+        that count's window in minutes.
+        """
+        return (
+            self._positive_int("login_max_failures", "failures"),
+            self._positive_int("login_lockout_minutes", "minutes"),
+            self._positive_int("login_client_max_failures", "failures"),
+            self._positive_int("login_client_window_minutes", "minutes"),
+        )
+
+    def _positive_int(self, name: str, unit: str) -> int:
+        """Setting ``name`` as a whole number > 0, or a ConfigError naming it."""
+        text = getattr(self, name)
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            msg = f"{name} ({_ENV[name]}) must be a whole number of {unit} > 0, not {text!r}"
+            raise ConfigError(msg)
+        return value
 
     def _positive(self, name: str, unit: str) -> float:
         """Setting ``name`` as a finite number > 0, or a ConfigError naming it."""

@@ -36,6 +36,7 @@ from avert.config.settings import Settings
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.report import environment as report_environment
 from avert.web.auth import LoginRequired
+from avert.workflows.users import SignInThrottle
 from avert.workflows.views import BriefingCache, BriefingView, ResultCache
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class WebContext:
     templates: Jinja2Templates
     demo: bool
     briefings: BriefingCache
+    #: failed sign-ins per client address (the login_client_* settings)
+    sign_ins: SignInThrottle
     #: the same templates for the police audience: person ids open their record
     police_templates: Jinja2Templates | None = None
     #: the board pages' statistics, shared for ten minutes (seasonal GLMs are slow)
@@ -292,6 +295,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     # a bad risk_config or session setting stops the start, not the first request
     load_risk_config(settings.risk_config_file())
     settings.session_max_seconds()
+    _, _, client_failures, client_window_min = settings.login_limits()
     if demo and not _usable_key(settings.pseudonym_key):
         # the demo city's partner pages: a random key per run (a real secret, so
         # pseudonyms cannot be reversed; they change when the demo restarts)
@@ -313,6 +317,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
         _templates(),
         demo,
         BriefingCache(),
+        SignInThrottle(client_failures, client_window_min * 60.0),
         police_templates=_templates(person_href="/people/"),
     )
     idle_s = int(settings.session_idle_minutes) * 60

@@ -7,6 +7,7 @@ workflow in :mod:`avert.workflows.views`; templates only render what they are gi
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,7 +17,7 @@ from markupsafe import Markup
 
 from avert.access import audience_of
 from avert.config.timezone import to_local
-from avert.errors import PermissionDenied
+from avert.errors import PermissionDenied, TooManyAttempts
 from avert.policy import decide
 from avert.web.auth import authorize, csrf_token, current_user, requires, sign_in
 from avert.web.auth import sign_out as end_session
@@ -199,10 +200,21 @@ def login(
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
 ) -> Response:
-    """Check the password (with lockout), start a session, go to Today."""
+    """Check the password (account lockout, client throttle), start a session."""
     ctx = _ctx(request)
     try:
-        user = authenticate(ctx.store, username, password, settings=ctx.settings)
+        user = authenticate(
+            ctx.store,
+            username,
+            password,
+            settings=ctx.settings,
+            client=request.client.host if request.client else None,
+            throttle=ctx.sign_ins,
+        )
+    except TooManyAttempts as err:
+        page = _page(request, "login.html", status=429, error=str(err))
+        page.headers["Retry-After"] = str(math.ceil(err.retry_after_s))
+        return page
     except PermissionDenied as err:
         return _page(request, "login.html", status=401, error=str(err))
     sign_in(request, user)

@@ -4,7 +4,9 @@ Passwords are hashed with Argon2id (RFC 9106; ``argon2-cffi``'s defaults, which
 follow the RFC's second recommended option) and never stored or logged. API tokens
 are 32 random bytes shown once; the store keeps only their SHA-256 digest (a token is
 high-entropy, so a fast digest is safe, unlike a password). Sign-in locks an account
-after ``login_max_failures`` failures in a row for ``login_lockout_minutes``. Every
+after ``login_max_failures`` failures in a row for ``login_lockout_minutes``, and a
+client address after ``login_client_max_failures`` failures within
+``login_client_window_minutes`` (:class:`SignInThrottle`). Every
 change of an account, every sign-in (and failed sign-in) and every token use is in
 the audit log.
 """
@@ -14,9 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
 import threading
+import time
 import zlib
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -25,7 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from avert.config.settings import Settings
 from avert.config.timezone import local_now
-from avert.errors import ConfigError, NotFound, PermissionDenied
+from avert.errors import ConfigError, NotFound, PermissionDenied, TooManyAttempts
 from avert.policy import ROLES, Decision, decide
 from avert.store import Store, audit
 from avert.store.users import (
@@ -39,6 +45,7 @@ from avert.store.users import (
 
 __all__ = [
     "MIN_PASSWORD_CHARS",
+    "SignInThrottle",
     "User",
     "add_user",
     "audit_as",
@@ -279,18 +286,129 @@ def reset_password(
 _SIGN_IN_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
+class SignInThrottle:
+    """Failed sign-ins per client address in a sliding window; refuses a busy one.
+
+    The account lockout stops many guesses at one name; it cannot stop one common
+    password tried across many names (password spraying). This counts failures per
+    client address, whatever the name: after ``max_failures`` within ``window_s``
+    seconds the address's sign-ins are refused, with no password checked (so they
+    cost no hash either), until its oldest failure is ``window_s`` old (OWASP
+    Authentication Cheat Sheet, "Login Throttling"). Successes do not clear the
+    count, so one valid account cannot reset it. In memory, per process (``avert
+    serve`` runs one); at most ``max_clients`` addresses are kept, the least recently
+    failing dropped first. Thread-safe.
+
+    >>> clock = iter([0.0, 1.0, 2.0, 31.0]).__next__
+    >>> throttle = SignInThrottle(2, 30.0, clock=clock)
+    >>> throttle.failed("198.51.100.7"), throttle.failed("198.51.100.7")
+    (False, True)
+    >>> throttle.retry_after_s("198.51.100.7"), throttle.retry_after_s("198.51.100.7")
+    (28.0, 0.0)
+    """
+
+    def __init__(
+        self,
+        max_failures: int,
+        window_s: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 100_000,
+    ) -> None:
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self._clock = clock
+        self._max_clients = max_clients
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def retry_after_s(self, client: str) -> float:
+        """Seconds until ``client`` may sign in again; 0.0 when it may now."""
+        with self._lock:
+            now = self._clock()
+            times = self._recent(client, now)
+            if len(times) < self.max_failures:
+                return 0.0
+            return times[0] + self.window_s - now
+
+    def failed(self, client: str) -> bool:
+        """Count a failed sign-in; True when it is the one that reaches the limit."""
+        with self._lock:
+            now = self._clock()
+            times = self._recent(client, now)
+            times.append(now)
+            self._failures[client] = times
+            self._failures.move_to_end(client)
+            while len(self._failures) > self._max_clients:
+                self._failures.popitem(last=False)
+            return len(times) == self.max_failures
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        """The client's failures within the window (older ones dropped)."""
+        times = self._failures.get(client, deque())
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+        if not times:
+            self._failures.pop(client, None)
+        return times
+
+
 def authenticate(
-    store: Store, username: str, password: str, *, settings: Settings
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    settings: Settings,
+    client: str | None = None,
+    throttle: SignInThrottle | None = None,
 ) -> User:
     """Check a sign-in; return the user or raise :class:`PermissionDenied`.
 
     Failures count towards the lockout; every attempt is audited (``login`` or
     ``login-failed`` with the reason). The message never says whether the name
     exists. Attempts on one account are serialised (:data:`_SIGN_IN_LOCKS`).
+
+    With a ``throttle`` and the ``client`` address, failures count per address
+    too; a refused address gets :class:`~avert.errors.TooManyAttempts` before any
+    check (not audited one by one: the failure that reached the limit is, as
+    ``login-failed`` of ``client:ADDRESS``).
     """
+    if throttle is not None and client:
+        wait_s = throttle.retry_after_s(client)
+        if wait_s > 0:
+            minutes = max(1, math.ceil(wait_s / 60))
+            msg = (
+                "Sign-in refused: too many failed sign-ins from this address; "
+                f"try again in {minutes} minute{'s' if minutes > 1 else ''}."
+            )
+            raise TooManyAttempts(msg, retry_after_s=wait_s)
     stripe = zlib.crc32(username.encode("utf-8", "surrogatepass")) % len(_SIGN_IN_LOCKS)
-    with _SIGN_IN_LOCKS[stripe]:
-        return _authenticate(store, username, password, settings=settings)
+    try:
+        with _SIGN_IN_LOCKS[stripe]:
+            return _authenticate(store, username, password, settings=settings)
+    except PermissionDenied:
+        if throttle is not None and client and throttle.failed(client):
+            _audit_throttled(store, client, throttle, username=username)
+        raise
+
+
+def _audit_throttled(
+    store: Store, client: str, throttle: SignInThrottle, *, username: str
+) -> None:
+    """Audit the failure that made ``client`` reach the throttle's limit."""
+    window_min = throttle.window_s / 60
+    audit.record(
+        store,
+        action="login-failed",
+        obj=f"client:{_clip(client, _AUDITED_NAME_CHARS)}",
+        reason=(
+            f"{throttle.max_failures} failed sign-ins from this address within "
+            f"{window_min:g} minutes: its sign-ins are refused until the oldest is "
+            f"{window_min:g} minutes old"
+        ),
+        role="unknown",
+        user=_clip(username, _AUDITED_NAME_CHARS),
+    )
 
 
 def _authenticate(
@@ -316,12 +434,8 @@ def _authenticate(
         raise PermissionDenied(refused)
     if not _verify(str(row["password_hash"]), password):
         failures = int(str(row["failed_logins"] or 0)) + 1
-        limit = int(settings.login_max_failures)
-        lock = (
-            now + dt.timedelta(minutes=int(settings.login_lockout_minutes))
-            if failures >= limit
-            else None
-        )
+        limit, lockout_min, _, _ = settings.login_limits()
+        lock = now + dt.timedelta(minutes=lockout_min) if failures >= limit else None
         row.update(failed_logins=failures, locked_until=lock, updated_at=now)
         put_user(store, row)
         why = f"wrong password ({failures} in a row)" + (", locked" if lock else "")
