@@ -262,3 +262,16 @@ def test_a_month_brief_leaves_a_stray_300_km_away_out_of_its_map_with_a_note() -
     assert note.startswith("Left out of the hotspot map: 1 of 41 located events")
     assert "first at x 230000, y 60000)" in note
     assert not [n for n in alone.notes if n.startswith("Left out")]
+
+
+@pytest.mark.parametrize("day", [dt.date(2026, 3, 29), dt.date(2026, 10, 25)])
+def test_the_window_is_wall_clock_on_the_mornings_the_clocks_change(
+    day: dt.date,
+) -> None:
+    """docs/briefing.md: 24 hours before 08:00 start at 08:00 the day before (23 or
+    25 elapsed hours in London): since the last meeting, as the meeting reads it."""
+    at = dt.datetime.combine(day, dt.time(8))
+    start, end, precision, _ = window_for(
+        at, 24, latest_exact=at - dt.timedelta(hours=1), latest_month=None
+    )
+    assert (start, end, precision) == (at - dt.timedelta(days=1), at, "exact")
