@@ -88,7 +88,12 @@ ACTIONS: Final[dict[str, Action]] = {
             scope="org",
         ),
         Action("view-meeting", "the daily meeting: briefing items and taskings"),
-        Action("create-tasking", "task a briefing item and record its result"),
+        Action("create-tasking", "task a briefing item and record any tasking's result"),
+        Action(
+            "record-tasking-result",
+            "record the result of a tasking given to oneself or one's organisation",
+            scope="org",
+        ),
         Action(
             "view-performance",
             "performance verdicts, control charts, targets (aggregates only)",
@@ -116,6 +121,11 @@ GRANTS: Final[dict[str, frozenset[str]]] = {
     "edit-action": frozenset({"admin", "analyst", "chair", "partner"}),
     "view-meeting": frozenset({"admin", "analyst", "chair", "officer", "partner"}),
     "create-tasking": frozenset({"admin", "analyst", "chair"}),
+    # the tasked close their own: an officer the taskings assigned to them, a
+    # partner its organisation's (checked on the tasking by the workflow)
+    "record-tasking-result": frozenset(
+        {"admin", "analyst", "chair", "officer", "partner"}
+    ),
     # aggregates only (no person, no list member): the board and partners too
     "view-performance": frozenset({"admin", "analyst", "chair", "board", "partner"}),
     "view-equality": frozenset({"admin", "analyst", "chair", "board", "partner"}),

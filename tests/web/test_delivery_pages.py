@@ -270,3 +270,59 @@ def test_meeting_tasks_only_items_that_exist(world: World) -> None:
     assert {"incident", "person", "cell"} <= kinds, kinds
     for item in shown:
         assert delivery.check_item(world.store, item)[0] == item.split(":", 1)[0]
+
+
+def test_the_tasked_record_their_own_results_on_the_meeting(world: World) -> None:
+    """A partner agency and an officer given a tasking record its result on the
+    meeting page (the form shows on theirs only); another's is refused (403)."""
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/meeting").text
+    items = re.findall(r'name="item" value="([^"]+)"', page)
+    at = re.findall(r'name="at" value="([^"]+)"', page)[0]  # due within its 24 h
+    assert len(items) >= 2
+    made = {}
+    for item, who in (
+        (items[-1], {"organisation": "council"}),
+        (items[-2], {"assignee": "officer"}),
+    ):
+        chair.post(
+            "/meeting/task",
+            data={
+                "csrf_token": csrf_of(page),
+                "item": item,
+                "what": f"Visit {item}",
+                "at": at,
+                **who,
+            },
+        )
+        rows = world.store.read_frame("taskings").filter(
+            pl.col("what") == f"Visit {item}"
+        )
+        made[next(iter(who.values()))] = rows["tasking_id"][0]
+    partner = signed_in(world.app, "partner")
+    officer = signed_in(world.app, "officer")
+    partner_page = partner.get("/meeting").text
+    officer_page = officer.get("/meeting").text
+    assert f'action="/meeting/taskings/{made["council"]}"' in partner_page
+    assert f'action="/meeting/taskings/{made["officer"]}"' not in partner_page
+    assert f'action="/meeting/taskings/{made["officer"]}"' in officer_page
+    assert f'action="/meeting/taskings/{made["council"]}"' not in officer_page
+    refused = partner.post(
+        f"/meeting/taskings/{made['officer']}",
+        data={"csrf_token": csrf_of(partner_page), "result": "x"},
+    )
+    assert refused.status_code == 403
+    for client, text, tasking_id in (
+        (partner, partner_page, made["council"]),
+        (officer, officer_page, made["officer"]),
+    ):
+        done = client.post(
+            f"/meeting/taskings/{tasking_id}",
+            data={"csrf_token": csrf_of(text), "result": "Seen, all well"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        row = world.store.read_frame(
+            "taskings", where=[("tasking_id", "=", tasking_id)]
+        )
+        assert (row["status"][0], row["result"][0]) == ("done", "Seen, all well")

@@ -877,3 +877,50 @@ def test_partners_cannot_task_and_learn_nothing_of_the_ids(sqlite_store: Store) 
     assert messages == {"role 'partner' may not create-tasking"}
     assert sqlite_store.count("taskings") == 0
     assert sqlite_store.read_frame("audit").height == 0
+
+
+def test_the_tasked_record_their_own_taskings_results_only(sqlite_store: Store) -> None:
+    """The meeting tasks an officer or a partner agency; they record what they did
+    (was: only the meeting's roles could, so the tasked reported back by word of
+    mouth). Another organisation's or another officer's tasking is refused, with
+    nothing written; the board records none."""
+    _records(sqlite_store, people=("P1", "P2", "P3"))
+    to_council = delivery.add_tasking(
+        sqlite_store, "person:P1", what="Visit", organisation="council", user=CHAIR
+    )
+    to_officer = delivery.add_tasking(
+        sqlite_store, "person:P2", what="Visit", assignee="pc-jones", user=CHAIR
+    )
+    unassigned = delivery.add_tasking(
+        sqlite_store, "person:P3", what="Visit", user=CHAIR
+    )
+    officer = User("pc-jones", "officer")
+    other_officer = User("pc-smith", "officer")
+    board = User("vrb", "board", org="council")
+    refusals = [
+        (POLICE_PARTNER, to_council),
+        (COUNCIL, to_officer),
+        (COUNCIL, unassigned),
+        (other_officer, to_officer),
+        (officer, to_council),
+        (board, to_council),
+    ]
+    before = sqlite_store.count("delivery_history")
+    for user, tasking in refusals:
+        with pytest.raises(PermissionDenied):
+            delivery.record_tasking_result(
+                sqlite_store, tasking["tasking_id"], result="Seen", user=user
+            )
+    assert sqlite_store.count("delivery_history") == before
+    done = delivery.record_tasking_result(
+        sqlite_store, to_council["tasking_id"], result="Family seen", user=COUNCIL
+    )
+    assert (done["status"], done["result_by"]) == ("done", "cc")
+    done = delivery.record_tasking_result(
+        sqlite_store, to_officer["tasking_id"], result="Seen at home", user=officer
+    )
+    assert (done["status"], done["result_by"]) == ("done", "pc-jones")
+    done = delivery.record_tasking_result(
+        sqlite_store, unassigned["tasking_id"], result="Seen", user=CHAIR
+    )
+    assert done["status"] == "done"

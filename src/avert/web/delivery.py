@@ -192,14 +192,14 @@ def task(
 
 
 @router.post("/meeting/taskings/{tasking_id}")
-@requires("create-tasking")
+@requires("record-tasking-result")
 def tasking_result(
     request: Request,
     tasking_id: str,
     result: Annotated[str, Form()] = "",
     at: Annotated[str, Form()] = "",
 ) -> Response:
-    """Record a tasking's result and mark it done."""
+    """Record a tasking's result and mark it done (the tasked: their own only)."""
     ctx = _ctx(request)
     try:
         delivery.record_tasking_result(

@@ -15,8 +15,8 @@ from avert.delivery.model import (
 )
 from avert.store import Store
 from avert.workflows.delivery._common import _pseudonymiser
-from avert.workflows.delivery._taskings import taskings_for_briefing
-from avert.workflows.users import User, audit_as, check_allowed
+from avert.workflows.delivery._taskings import is_own_tasking, taskings_for_briefing
+from avert.workflows.users import User, audit_as, check_allowed, is_allowed
 
 # --- the meeting view ----------------------------------------------------------------
 #: Briefing sections whose items can be tasked: (section, item kind, id key, title).
@@ -93,7 +93,12 @@ def meeting_view(
         reason="meeting view, "
         + ", ".join(f"{len(v)} taskings {k}" for k, v in window.items()),
     )
+    may_record_any = is_allowed(user, "create-tasking")
     for rows in window.values():
         for row in rows:
             row["item_id"] = shown_id(row["item_kind"], row["item_id"])
+            # the form to record a result: the meeting's roles, or the tasked
+            row["recordable"] = may_record_any or (
+                is_allowed(user, "record-tasking-result") and is_own_tasking(user, row)
+            )
     return {"sections": sections, "taskings": window}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -16,10 +17,10 @@ from avert.delivery.model import (
     parse_item,
 )
 from avert.delivery.taskings import for_briefing
-from avert.errors import ConfigError, NotFound
+from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.store import Store
 from avert.workflows.delivery._common import _now, _read_rows, _save, _system_user
-from avert.workflows.users import User, audit_as, check_allowed
+from avert.workflows.users import User, audit_as, check_allowed, is_allowed
 
 
 # --- taskings ------------------------------------------------------------------------
@@ -192,13 +193,28 @@ def record_tasking_result(
     user: User | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Record a tasking's result (and move it to ``status``: done by default)."""
+    """Record a tasking's result (and move it to ``status``: done by default).
+
+    The meeting's roles (``create-tasking``) may record any tasking's result; the
+    tasked may record their own (``record-tasking-result``): an officer the
+    taskings assigned to their user name, a partner those given to their
+    organisation.
+
+    Raises
+    ------
+    PermissionDenied
+        When ``user`` may record no result, or not this tasking's.
+    NotFound
+        When there is no tasking ``tasking_id``.
+    """
     user = user or _system_user()
-    check_allowed(user, "create-tasking")
+    check_allowed(user, "record-tasking-result")
     old = _read_rows(store, "tasking", [tasking_id]).get(tasking_id)
     if old is None:
         msg = f"No tasking {tasking_id!r}"
         raise NotFound(msg)
+    if not is_allowed(user, "create-tasking"):
+        _check_own_tasking(user, old)
     now = now or _now(store)
     new = dict(old)
     if status is not None:
@@ -210,6 +226,23 @@ def record_tasking_result(
         new["result_by"] = user.username
     _save(store, "tasking", [new], user=user, reason="tasking result", now=now)
     return _read_rows(store, "tasking", [tasking_id])[tasking_id]
+
+
+def is_own_tasking(user: User, tasking: Mapping[str, Any]) -> bool:
+    """Whether ``tasking`` was given to ``user`` (assignee) or to their organisation."""
+    if tasking.get("assignee") and tasking["assignee"] == user.username:
+        return True
+    return bool(user.org) and tasking.get("organisation") == user.org
+
+
+def _check_own_tasking(user: User, tasking: Mapping[str, Any]) -> None:
+    """Refuse a tasked role the result of a tasking given to someone else."""
+    if not is_own_tasking(user, tasking):
+        msg = (
+            f"{user.role} {user.username!r} may record the results of taskings "
+            "assigned to them or given to their organisation only"
+        )
+        raise PermissionDenied(msg)
 
 
 def taskings_for_briefing(
