@@ -88,7 +88,9 @@ ACTIONS: Final[dict[str, Action]] = {
             scope="org",
         ),
         Action("view-meeting", "the daily meeting: briefing items and taskings"),
-        Action("create-tasking", "task a briefing item and record any tasking's result"),
+        Action(
+            "create-tasking", "task a briefing item and record any tasking's result"
+        ),
         Action(
             "record-tasking-result",
             "record the result of a tasking given to oneself or one's organisation",

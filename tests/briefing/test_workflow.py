@@ -451,3 +451,61 @@ def test_a_feed_that_stops_before_the_window_end_is_said(seeded) -> None:
     lag = [n for n in late if "The latest record is at" in n]
     assert len(lag) == 1
     assert "hours before the window's end" in lag[0]
+
+
+def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> None:
+    """The briefing's alerts listed only the victim and their group as possible
+    retaliators (it reads no graph); ``avert analyse retaliation`` also lists the
+    victim's co-offenders and kin. Now both do (co-offending and kin of the people
+    the alerts name are read from the store)."""
+    frames = make_frames(300, at=AT, seed=3)
+    inc = frames["incidents"]
+    template = inc.filter(pl.col("in_definition")).head(1)
+    extra = pl.concat(
+        [
+            template.with_columns(
+                pl.lit("HIST1").alias("incident_id"),
+                pl.lit(AT - dt.timedelta(days=100)).alias("occurred_from"),
+            ),
+            template.with_columns(
+                pl.lit("NOW1").alias("incident_id"),
+                pl.lit(AT - dt.timedelta(hours=2)).alias("occurred_from"),
+                pl.lit("knife").alias("weapon"),
+            ),
+        ]
+    )
+    frames["incidents"] = pl.concat([inc, extra])
+    frames["involvements"] = pl.concat(
+        [
+            frames["involvements"],
+            pl.DataFrame(
+                {
+                    "incident_id": ["HIST1", "HIST1", "NOW1", "NOW1"],
+                    "person_id": ["VIC", "COF", "VIC", "SUS"],
+                    "role": ["offender", "offender", "victim", "suspect"],
+                }
+            ),
+        ]
+    )
+    frames["group_members"] = pl.concat(
+        [
+            frames["group_members"],
+            pl.DataFrame({"group_id": ["GRP1", "GRP2"], "person_id": ["VIC", "SUS"]}),
+        ]
+    )
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    write_store(store, frames)
+    with store.transaction() as tx:
+        tx.append(
+            "relationships",
+            pl.DataFrame(
+                {"person_a": ["KIN"], "person_b": ["VIC"], "kind": ["sibling"]}
+            ),
+        )
+    data = build_briefing(store, at=AT).to_json()
+    alert = next(a for a in data["retaliation"] if a["incident_id"] == "NOW1")
+    at_risk = set(alert["at_risk_of_retaliation_from"])
+    assert {"VIC", "COF", "KIN"} <= at_risk
+    assert "SUS" not in at_risk  # the incident's own suspect
+    assert any("co-offenders, kin" in r for r in alert["reasons"])

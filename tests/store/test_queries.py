@@ -137,6 +137,51 @@ def test_person_history(any_store: Store) -> None:
     }
 
 
+def test_offending_history_brings_everyone_who_offended_beside_them(
+    any_store: Store,
+) -> None:
+    """The incidents where P1 was a suspect/offender, with every suspect/offender
+    in them (P3 beside P1 in e2), not their victims, nor incidents where P1 was
+    only a victim (e1), nor those outside the window."""
+    _seed(any_store)
+    with any_store.transaction() as tx:
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {
+                    "incident_id": ["e2", "e2", "e3"],
+                    "person_id": ["P3", "P4", "P1"],
+                    "role": ["offender", "victim", "offender"],
+                }
+            ),
+        )
+    inv, inc = queries.offending_history(
+        any_store,
+        ["P1"],
+        since=dt.datetime(2019, 1, 1),
+        until=dt.datetime(2019, 7, 1),
+        profile="avb-2010",
+        roles=("suspect", "offender"),
+    )
+    assert sorted(zip(inv["incident_id"], inv["person_id"], strict=True)) == [
+        ("e2", "P1"),
+        ("e2", "P3"),
+    ]
+    assert inc.rows() == [
+        ("e2", dt.datetime(2019, 6, 20, 23, 59), None, True, "harassment", 20.0)
+    ]
+    none = queries.offending_history(
+        any_store,
+        ["P2"],
+        since=dt.datetime(2019, 1, 1),
+        until=dt.datetime(2020, 1, 1),
+        profile="avb-2010",
+        roles=("suspect", "offender"),
+    )
+    assert none[0].is_empty()
+    assert none[1].schema == inc.schema
+
+
 def test_read_classified_matches_the_joined_range_read(any_store: Store) -> None:
     _seed(any_store)
     a, b = dt.datetime(2019, 5, 1), dt.datetime(2019, 8, 1)

@@ -27,6 +27,7 @@ __all__ = [
     "latest_time",
     "located_between",
     "offenders_between",
+    "offending_history",
     "person_history",
     "read_classified",
     "read_in",
@@ -293,6 +294,31 @@ def sources_supplying(
     return sources.select("source", "force").filter(pl.Series(keep, dtype=pl.Boolean))
 
 
+#: Involvements and incidents of a person's history (:func:`person_history`).
+_HISTORY_INV: Final[dict[str, pl.DataType]] = {
+    "incident_id": pl.String(),
+    "person_id": pl.String(),
+    "role": pl.String(),
+}
+_HISTORY_INC: Final[dict[str, pl.DataType]] = {
+    "incident_id": pl.String(),
+    "occurred_from": pl.Datetime("us"),
+    "domestic": pl.Boolean(),
+    "in_definition": pl.Boolean(),
+    "category": pl.String(),
+    "harm_days": pl.Float64(),
+}
+#: The SELECT of both history queries (involvements ``v``, incidents ``i``,
+#: classifications ``c`` under the profile, the first parameter).
+_HISTORY_SELECT: Final = (
+    'SELECT v."incident_id", v."person_id", v."role", i."occurred_from", '
+    'i."domestic", c."in_definition", c."category", c."harm_days" '
+    'FROM "involvements" v JOIN "incidents" i ON i."incident_id" = v."incident_id" '
+    'LEFT JOIN "classifications" c ON c."incident_id" = v."incident_id" '
+    'AND c."profile" = ? '
+)
+
+
 def person_history(
     store: Store,
     person_ids: Sequence[str],
@@ -307,37 +333,63 @@ def person_history(
     classification, so a store of millions of rows returns only these people's year.
     Returns ``(involvements, incidents)``.
     """
-    inv_schema: dict[str, pl.DataType] = {
-        "incident_id": pl.String(),
-        "person_id": pl.String(),
-        "role": pl.String(),
-    }
-    inc_schema: dict[str, pl.DataType] = {
-        "incident_id": pl.String(),
-        "occurred_from": pl.Datetime("us"),
-        "domestic": pl.Boolean(),
-        "in_definition": pl.Boolean(),
-        "category": pl.String(),
-        "harm_days": pl.Float64(),
-    }
     if not person_ids:
-        return pl.DataFrame(schema=inv_schema), pl.DataFrame(schema=inc_schema)
+        return _history_frames(None)
     sql = (
-        'SELECT v."incident_id", v."person_id", v."role", i."occurred_from", '
-        'i."domestic", c."in_definition", c."category", c."harm_days" '
-        'FROM "involvements" v JOIN "incidents" i ON i."incident_id" = v."incident_id" '
-        'LEFT JOIN "classifications" c ON c."incident_id" = v."incident_id" '
-        'AND c."profile" = ? '
-        f'WHERE v."person_id" IN ({_JSON_IN[store.dialect]}) '
+        _HISTORY_SELECT + f'WHERE v."person_id" IN ({_JSON_IN[store.dialect]}) '
         'AND i."occurred_from" >= ? AND i."occurred_from" < ?'
     )
-    raw = store._query(
-        sql,
-        [profile, json.dumps(sorted(set(person_ids))), *_range(store, since, until)],
-        schema={**inv_schema, **inc_schema},  # the SELECT's columns, in order
+    people = json.dumps(sorted(set(person_ids)))
+    return _history_frames(
+        store._query(
+            sql,
+            [profile, people, *_range(store, since, until)],
+            schema={**_HISTORY_INV, **_HISTORY_INC},  # the SELECT's columns, in order
+        )
     )
-    if raw.height == 0:
-        return pl.DataFrame(schema=inv_schema), pl.DataFrame(schema=inc_schema)
+
+
+def offending_history(
+    store: Store,
+    person_ids: Sequence[str],
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    profile: str,
+    roles: Sequence[str],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Incidents in ``[since, until)`` where one of ``person_ids`` had one of
+    ``roles``, with *everyone* in ``roles`` in them: these people's co-offending.
+
+    The ties :func:`avert.analyse.networks.co_offending_edges` draws from the result
+    are all those of ``person_ids`` (each with its full weight), without reading the
+    force's whole graph. Returns ``(involvements, incidents)`` as
+    :func:`person_history`.
+    """
+    if not person_ids or not roles:
+        return _history_frames(None)
+    json_in = _JSON_IN[store.dialect]
+    sql = (
+        _HISTORY_SELECT + f'WHERE v."role" IN ({json_in}) AND v."incident_id" IN ('
+        'SELECT o."incident_id" FROM "involvements" o '
+        f'WHERE o."person_id" IN ({json_in}) AND o."role" IN ({json_in})) '
+        'AND i."occurred_from" >= ? AND i."occurred_from" < ?'
+    )
+    role_list = json.dumps(sorted(set(roles)))
+    people = json.dumps(sorted(set(person_ids)))
+    return _history_frames(
+        store._query(
+            sql,
+            [profile, role_list, people, role_list, *_range(store, since, until)],
+            schema={**_HISTORY_INV, **_HISTORY_INC},
+        )
+    )
+
+
+def _history_frames(raw: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(involvements, incidents)`` of a history query's rows, typed."""
+    if raw is None or raw.height == 0:
+        return pl.DataFrame(schema=_HISTORY_INV), pl.DataFrame(schema=_HISTORY_INC)
     when = pl.col("occurred_from")
     if raw.schema["occurred_from"] == pl.String:
         when = when.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
@@ -348,8 +400,8 @@ def person_history(
         pl.col("harm_days").cast(pl.Float64),
         pl.col("incident_id", "person_id", "role", "category").cast(pl.String),
     )
-    inv = frame.select(list(inv_schema)).unique()
-    inc = frame.select(list(inc_schema)).unique("incident_id", keep="first")
+    inv = frame.select(list(_HISTORY_INV)).unique()
+    inc = frame.select(list(_HISTORY_INC)).unique("incident_id", keep="first")
     return inv, inc
 
 

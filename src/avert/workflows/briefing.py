@@ -30,7 +30,7 @@ import polars as pl
 
 from avert.access import Audience, check_audience, pseudonymiser_for
 from avert.analyse.denominators import residents_by_dimension
-from avert.analyse.networks import group_membership, retaliation_alerts
+from avert.analyse.networks import group_membership
 from avert.analyse.trend import YEAR_DAYS, month_window
 from avert.briefing import (
     LOOKBACK_DAYS,
@@ -43,7 +43,6 @@ from avert.briefing import (
 from avert.briefing.actions import ACTION_COLUMNS
 from avert.briefing.context import month_start, window_for
 from avert.briefing.intelligence import INTEL_COLUMNS
-from avert.config.networks import default_networks_config
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.errors import NotFound
@@ -54,7 +53,7 @@ from avert.store.loads import has_rows
 from avert.store.summary import classified_profiles
 from avert.workflows.analysis import NO_PEOPLE_NOTE, classification_policy
 from avert.workflows.forecast import briefing_places
-from avert.workflows.networks import read_detected_groups
+from avert.workflows.networks import briefing_retaliation, read_detected_groups
 
 __all__ = [
     "BriefingFiles",
@@ -401,7 +400,13 @@ def read_briefing_frames(
     incidents, involvements = frames["incidents"], frames["involvements"]
     detected, note = _stored_groups(store, at=at)
     retaliation = _retaliation(
-        incidents, involvements, frames["group_members"], detected, at=at
+        store,
+        incidents,
+        involvements,
+        frames["group_members"],
+        detected,
+        at=at,
+        profile=profile,
     )
     if retaliation is not None:
         # strong alerts (the victim is in a known group) first, then harm
@@ -504,27 +509,29 @@ def _stored_groups(store: Store, *, at: dt.datetime) -> tuple[pl.DataFrame, str]
 
 
 def _retaliation(
+    store: Store,
     incidents: pl.DataFrame,
     involvements: pl.DataFrame,
     group_members: pl.DataFrame,
     detected: pl.DataFrame,
     *,
     at: dt.datetime,
+    profile: str,
 ) -> pl.DataFrame | None:
-    """Retaliation alerts from declared and stored detected groups (None without)."""
+    """Retaliation alerts from declared and stored detected groups (None without),
+    with the co-offenders and kin of the people they name
+    (:func:`avert.workflows.networks.briefing_retaliation`)."""
     if not ((group_members.height or detected.height) and involvements.height):
         return None
-    cfg = default_networks_config()
-    membership = group_membership(detected, group_members)
     classified = incidents.with_columns(pl.col("in_definition").fill_null(value=False))
-    return retaliation_alerts(
+    return briefing_retaliation(
+        store,
         classified,
         involvements,
-        membership,
-        since=at - dt.timedelta(days=cfg.retaliation.window_days),
-        until=at,
-        config=cfg,
-    ).frame
+        group_membership(detected, group_members),
+        at=at,
+        profile=profile,
+    )
 
 
 _RING = re.compile(r"\(([^()]+)\)")

@@ -22,6 +22,7 @@ from avert.analyse.networks import (
     GroupsResult,
     RetaliationResult,
     analyse_groups,
+    co_offending_edges,
     group_membership,
     person_network,
     retaliation_alerts,
@@ -31,7 +32,7 @@ from avert.config.networks import NetworksConfig, default_networks_config
 from avert.config.risk import RiskConfig
 from avert.config.timezone import local_now
 from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS
-from avert.store import Store, audit
+from avert.store import Store, audit, queries
 from avert.store.detected import replace_detected_groups
 from avert.workflows.analysis import NO_PEOPLE_NOTE, load_analysis_incidents
 
@@ -318,6 +319,94 @@ def retaliation_report(
     if frames.involvements.height == 0:
         result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
     return result
+
+
+def briefing_retaliation(
+    store: Store,
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    membership: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    profile: str,
+    config: NetworksConfig | None = None,
+) -> pl.DataFrame:
+    """The briefing's retaliation alerts of the ``window_days`` before ``at``, with
+    the co-offenders and kin of the people they name.
+
+    The briefing reads only the window's incidents and its people's year, not the
+    force's graph. So the alerts are made twice: first without ties, which names
+    the victims, their groups' members and the incidents' suspects/offenders; then
+    those people's co-offending (``graph.window_days`` before ``at``:
+    :func:`avert.store.queries.offending_history`, every tie of theirs at its full
+    weight) and kin (relationships valid at ``at``) are read and the alerts made
+    again with them, so that co-offenders and kin are listed as possible
+    retaliators, allied groups are found and targets ranked by their ties as
+    ``avert analyse retaliation`` does from the whole history.
+    """
+    cfg = config or default_networks_config()
+    since = at - dt.timedelta(days=cfg.retaliation.window_days)
+    first = retaliation_alerts(
+        incidents, involvements, membership, since=since, until=at, config=cfg
+    ).frame
+    if first.height == 0:
+        return first
+    people = _named_by_alerts(first, involvements, membership, roles=cfg.graph.roles)
+    co_inv, co_inc = queries.offending_history(
+        store,
+        people,
+        since=at - dt.timedelta(days=cfg.graph.window_days),
+        until=at,
+        profile=profile,
+        roles=cfg.graph.roles,
+    )
+    co_edges = co_offending_edges(
+        co_inc.with_columns(pl.col("in_definition").fill_null(value=False)),
+        co_inv,
+        as_of=at,
+        config=cfg,
+    )
+    columns = ("person_a", "person_b", "kind", "valid_from", "valid_to")
+    relationships = pl.concat(
+        [
+            queries.read_in(store, "relationships", side, people, columns=columns)
+            for side in ("person_a", "person_b")
+        ],
+        how="vertical",
+    ).unique()
+    return retaliation_alerts(
+        incidents,
+        involvements,
+        membership,
+        since=since,
+        until=at,
+        co_edges=co_edges,
+        family_edges=family_edges(relationships, as_of=at.date(), config=cfg),
+        config=cfg,
+    ).frame
+
+
+def _named_by_alerts(
+    alerts: pl.DataFrame,
+    involvements: pl.DataFrame,
+    membership: pl.DataFrame,
+    *,
+    roles: tuple[str, ...],
+) -> list[str]:
+    """The alerts' victims, their groups' members and the incidents' offenders."""
+    groups = alerts.get_column("victim_groups").explode().drop_nulls().unique()
+    mates = membership.filter(pl.col("group_id").is_in(groups.implode()))
+    offenders = involvements.filter(
+        pl.col("incident_id").is_in(alerts.get_column("incident_id").implode())
+        & pl.col("role").is_in(list(roles))
+    )
+    return sorted(
+        {
+            *alerts.get_column("victim_id").to_list(),
+            *mates.get_column("person_id").to_list(),
+            *offenders.get_column("person_id").to_list(),
+        }
+    )
 
 
 def family_report(
