@@ -316,34 +316,26 @@ class Settings:
         Account failures in a row, lockout minutes, failures of one client address,
         that count's window in minutes.
         """
-        return (
-            self._positive_int("login_max_failures", "failures"),
-            self._positive_int("login_lockout_minutes", "minutes"),
-            self._positive_int("login_client_max_failures", "failures"),
-            self._positive_int("login_client_window_minutes", "minutes"),
+        names = (
+            ("login_max_failures", "failures"),
+            ("login_lockout_minutes", "minutes"),
+            ("login_client_max_failures", "failures"),
+            ("login_client_window_minutes", "minutes"),
         )
+        a, b, c, d = (int(self._positive(n, unit, whole=True)) for n, unit in names)
+        return a, b, c, d
 
-    def _positive_int(self, name: str, unit: str) -> int:
-        """Setting ``name`` as a whole number > 0, or a ConfigError naming it."""
+    def _positive(self, name: str, unit: str, *, whole: bool = False) -> float:
+        """Setting ``name`` as a finite number > 0 (``whole``: a whole number), or a
+        ConfigError naming it."""
         text = getattr(self, name)
         try:
-            value = int(text)
-        except ValueError:
-            value = 0
-        if value <= 0:
-            msg = f"{name} ({_ENV[name]}) must be a whole number of {unit} > 0, not {text!r}"
-            raise ConfigError(msg)
-        return value
-
-    def _positive(self, name: str, unit: str) -> float:
-        """Setting ``name`` as a finite number > 0, or a ConfigError naming it."""
-        text = getattr(self, name)
-        try:
-            value = float(text)
+            value = float(int(text)) if whole else float(text)
         except ValueError:
             value = 0.0
         if not (value > 0 and value < float("inf")):
-            msg = f"{name} ({_ENV[name]}) must be a number of {unit} > 0, not {text!r}"
+            kind = "a whole number" if whole else "a number"
+            msg = f"{name} ({_ENV[name]}) must be {kind} of {unit} > 0, not {text!r}"
             raise ConfigError(msg)
         return value
 
