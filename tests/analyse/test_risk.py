@@ -90,6 +90,17 @@ def test_rfgh_parts_follow_bands() -> None:
     assert x["score"] == 16
     y = res.frame.filter(pl.col("person_id") == "y").to_dicts()[0]
     assert y["part_gravity"] == 0  # null harm counts 0 days
+    # ... and the list says so ('old', outside the window, is not counted)
+    assert res.notes == (
+        "1 offences of the window have no harm weight: they count as 0 days in "
+        "gravity and harm (the parts and the order understate them).",
+    )
+    assert (
+        offender_risk(
+            incidents.filter(pl.col("incident_id") != "c"), involvements, at=AT
+        ).notes
+        == ()
+    )
     with pytest.raises(SchemaError, match="classify"):
         offender_risk(incidents.drop("harm_days"), involvements, at=AT)
 

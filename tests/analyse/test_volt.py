@@ -232,3 +232,24 @@ def test_last_precision_says_a_month_only_last_time() -> None:
     assert _when(dt.datetime(2018, 7, 1), "month") == "2018-07"
     assert _when(dt.datetime(2018, 7, 14), "day") == "2018-07-14"
     assert _when(dt.datetime(2018, 7, 14, 21, 30), "exact") == "2018-07-14 21:30"
+
+
+def test_unknown_harm_is_counted_in_a_note(
+    tables: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """Incidents without a harm weight rank as 0 days: the output says how many."""
+    incidents, involvements = tables
+    known = volt_profiles(incidents, involvements, at=AT, window_days=365)
+    assert not any("no harm weight" in n for n in known.notes)
+    unknown = incidents.with_columns(
+        pl.when(pl.col("incident_id").is_in(["i2", "i5"]))
+        .then(None)
+        .otherwise(pl.col("harm_days"))
+        .alias("harm_days")
+    )
+    res = volt_profiles(unknown, involvements, at=AT, window_days=365)
+    # i5 is outside the window: one incident of the window has no weight
+    assert any(
+        n.startswith("1 incidents of the window have no harm weight") for n in res.notes
+    )
+    assert res.places["place_id"].to_list() == ["A", "B"]  # A: 10 + 30 known days

@@ -247,15 +247,25 @@ def offender_risk(
     inc = incidents.filter(_in_window("occurred_from", at, cfg.window_days)).select(
         "incident_id",
         "occurred_from",
-        pl.col("harm_days").cast(pl.Float64).fill_null(0.0),
+        pl.col("harm_days").cast(pl.Float64),
     )
-    per = (
+    offences = (
         involvements.lazy()
         .filter(pl.col("role").is_in(list(cfg.roles)))
         .select("incident_id", "person_id")
         .unique()
         .join(inc.lazy(), on="incident_id", how="inner")
         .collect()
+    )
+    notes: list[str] = []
+    n_no_harm = offences.filter(pl.col("harm_days").is_null())["incident_id"].n_unique()
+    if n_no_harm:
+        notes.append(
+            f"{n_no_harm} offences of the window have no harm weight: they count as 0 "
+            "days in gravity and harm (the parts and the order understate them)."
+        )
+    per = (
+        offences.with_columns(pl.col("harm_days").fill_null(0.0))
         .group_by("person_id")
         .agg(
             pl.len().cast(pl.Int64).alias("n_offences"),
@@ -282,7 +292,7 @@ def offender_risk(
         },
         method="Recency-Frequency-Gravity-Harm (RFGH) banded score, sum of named parts",
         source=cfg.source,
-        notes=(),
+        notes=tuple(notes),
         kind="offender",
         id_column="person_id",
         at=at,

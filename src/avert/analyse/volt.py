@@ -717,6 +717,11 @@ def volt_profiles(
         notes.append(
             "No harm_days column: harm is unavailable (run 'avert classify'); ranked by count."
         )
+    elif n_no_harm := inc["harm_days"].null_count():
+        notes.append(
+            f"{n_no_harm} incidents of the window have no harm weight: they count as 0 "
+            "harm days in the totals and in the highest-harm-first order."
+        )
     cell_size_m, _ = _place_unit(inc, cell_size_m, notes)
     place_keyed = _place_keyed(inc, cell_size_m)
     places = _profile(place_keyed, "place_id", at=at, window_days=window_days)
