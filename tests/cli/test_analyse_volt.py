@@ -176,6 +176,33 @@ def test_risk_text_shows_tie_break_figures_beside_the_score(
     assert "ties by harm days, then recency" in " ".join(result.output.split())
 
 
+def test_risk_text_days_since_agree_with_the_recency_band(
+    sqlite_store: Store,
+) -> None:
+    """o1 last offended 30 days and 2 hours before --as-of: the 'at most 30 days'
+    band gives 4 recency points, not 5, so the table must not show 30 days."""
+    _fill(sqlite_store, classify=True)
+    as_of = T0 + dt.timedelta(days=11 + 30, hours=2)
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "risk",
+            "--as-of",
+            as_of.isoformat(),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if " o1 " in line)
+    cells = [c.strip() for c in row.strip("│┃ ").split("│")]
+    # rank, score, person, harm days, days since, offences, gravity, parts
+    assert cells[4] == "31", row
+    assert cells[-1].startswith("4+"), row  # recency part: 31 days -> 4 points
+    assert "days since: whole days, rounded up" in result.output
+
+
 def test_risk_config_setting_scores_the_list_and_the_person_alike(
     sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,6 +6,7 @@ versioned contract of ``docs/analyses.md`` that other tools read.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -257,9 +258,16 @@ _RISK_HEADERS = {
 }
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, column: str = "") -> str:
+    """A figure beside the score. Days since the last event are whole days rounded
+    up, as the recency bands ("at most 30 days") count them: 30 days and 2 hours
+    shows 31, not a 30 that seems to meet the 30-day band it misses."""
     if isinstance(value, float):
-        return f"{value:,.0f}" if value == value else "n/a"
+        if value != value:
+            return "n/a"
+        if column == "days_since_last":
+            return f"{math.ceil(value):,}"
+        return f"{value:,.0f}"
     return "" if value is None else str(value)
 
 
@@ -286,7 +294,7 @@ def _risk_table(result: RiskResult, top: int) -> None:
             str(row["rank"]),
             f"{row['score']:g}",
             str(row[result.id_column]),
-            *(_cell(row[c]) for c in ties),
+            *(_cell(row[c], c) for c in ties),
             "+".join(f"{row[p]:g}" for p in result.parts),
         ]
         for row in result.frame.head(top).iter_rows(named=True)
@@ -294,7 +302,9 @@ def _risk_table(result: RiskResult, top: int) -> None:
     print_table(
         header,
         rows,
-        caption="parts: " + " + ".join(p.removeprefix("part_") for p in result.parts),
+        caption="parts: "
+        + " + ".join(p.removeprefix("part_") for p in result.parts)
+        + ("; days since: whole days, rounded up" if "days_since_last" in ties else ""),
     )
 
 
