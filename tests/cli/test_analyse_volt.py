@@ -176,6 +176,51 @@ def test_risk_text_shows_tie_break_figures_beside_the_score(
     assert "ties by harm days, then recency" in " ".join(result.output.split())
 
 
+def test_concentration_text_says_its_window_and_writes_totals_whole(
+    sqlite_store: Store,
+) -> None:
+    """The table output says which period it covers and gives a harm total of
+    millions of days as digits, not as 1.23457e+06."""
+    n = 3
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "source": ["test"] * n,
+            "occurred_from": [T0 + dt.timedelta(days=i) for i in range(n)],
+            "time_precision": ["exact"] * n,
+            "lsoa": ["A", "A", "B"],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append(
+            "classifications",
+            pl.DataFrame(
+                {
+                    "incident_id": incidents["incident_id"],
+                    "profile": ["avb-2010"] * n,
+                    "in_definition": [True] * n,
+                    "harm_days": [1_234_567.0, 5_475.0, 2.0],
+                }
+            ),
+        )
+
+    def text(*args: str) -> str:
+        result = CliRunner(env={"COLUMNS": "200"}).invoke(
+            app,
+            ["--db", sqlite_store.url.sqlalchemy, "analyse", "concentration", *args],
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    out = text("--measure", "harm")
+    assert "window: every record in the store (no --from / --to)" in out
+    assert "total 1,240,044 harm days" in out
+    assert "e+" not in out
+    out = text("--measure", "count", "--from", "2024-05-02", "--to", "2024-05-03")
+    assert "window: 2024-05-02 00:00 to 2024-05-03 00:00 (excluded)" in out
+
+
 def test_risk_text_days_since_agree_with_the_recency_band(
     sqlite_store: Store,
 ) -> None:

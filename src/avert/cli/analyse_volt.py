@@ -98,9 +98,17 @@ def concentration(
             f" — population: {result.population}",
         )
     )
+    console.print(_window_line(result.params.get("from"), result.params.get("to")))
+    pairs = " (person-incident pairs)" if entity in ("offender", "victim") else ""
+    total = (
+        f"{result.total:,.0f} harm days"
+        if measure == "harm"
+        else f"{result.total:,.0f}"
+    )
     console.print(
-        f"entities {result.n_entities} (with events {result.n_entities_with_events}), "
-        f"events {result.n_events}, total {result.total:g}"
+        f"entities {result.n_entities:,} (with events "
+        f"{result.n_entities_with_events:,}), events {result.n_events:,}{pairs}, "
+        f"total {total}"
     )
     console.print(
         f"Gini {_fmt(result.gini)}   generalised Gini {_fmt(result.generalised_gini)}"
@@ -122,6 +130,15 @@ def concentration(
             f"of entities ({int(inverse['n_entities'])})"
         )
     print_notes(result.notes)
+
+
+def _window_line(start: object, end: object) -> str:
+    """The period a concentration covers: the whole store unless --from/--to."""
+    if start is None and end is None:
+        return "window: every record in the store (no --from / --to)"
+    first = "the first record" if start is None else f"{start:%Y-%m-%d %H:%M}"
+    last = "the last record" if end is None else f"{end:%Y-%m-%d %H:%M} (excluded)"
+    return f"window: {first} to {last}"
 
 
 def volt(
