@@ -155,6 +155,40 @@ def test_offender_harm_concentration(tables: tuple[pl.DataFrame, pl.DataFrame]) 
     assert "at least one incident as offender" in out["population"]
 
 
+def test_people_shares_say_which_incidents_no_one_carries(
+    tables: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """Most violence has no recorded offender: the shares over offenders (victims,
+    groups) are of the rest, and the notes say how much is outside them, as they do
+    for incidents without a place."""
+    incidents, involvements = tables
+    offenders = measure_concentration(
+        incidents, involvements, entity="offender", measure="count"
+    )
+    assert "1 of 5 incidents (20.0%) have no offender recorded" in " ".join(
+        offenders.notes
+    )
+    victims = measure_concentration(
+        incidents, involvements, entity="victim", measure="harm"
+    )
+    # only i1 (10 of 425 harm days) has a victim
+    assert (
+        "4 of 5 incidents (80.0%) have no victim recorded, 97.6% of the harm days"
+        in " ".join(victims.notes)
+    )
+    members = pl.DataFrame({"group_id": ["g1"], "person_id": ["p1"]})
+    groups = measure_concentration(
+        incidents, involvements, entity="group", group_members=members
+    )
+    assert "2 of 5 incidents (40.0%) have no offender who is a member of a group" in (
+        " ".join(groups.notes)
+    )
+    everyone = measure_concentration(
+        incidents.head(4), involvements, entity="offender", measure="count"
+    )
+    assert not any("recorded" in n for n in everyone.notes)
+
+
 def test_place_population_includes_zero_cells(
     tables: tuple[pl.DataFrame, pl.DataFrame],
 ) -> None:

@@ -90,6 +90,17 @@ def test_rfgh_parts_follow_bands() -> None:
     assert x["score"] == 16
     y = res.frame.filter(pl.col("person_id") == "y").to_dicts()[0]
     assert y["part_gravity"] == 0  # null harm counts 0 days
+    # ... and the list says so ('old', outside the window, is not counted)
+    assert res.notes == (
+        "1 offences of the window have no harm weight: they count as 0 days in "
+        "gravity and harm (the parts and the order understate them).",
+    )
+    assert (
+        offender_risk(
+            incidents.filter(pl.col("incident_id") != "c"), involvements, at=AT
+        ).notes
+        == ()
+    )
     with pytest.raises(SchemaError, match="classify"):
         offender_risk(incidents.drop("harm_days"), involvements, at=AT)
 
@@ -191,6 +202,38 @@ def test_victim_risk_parts() -> None:
     assert tuple(by_person["v1"].values()) == (3, 3, 0, 4)
     assert tuple(by_person["v2"].values()) == (0, 3, 2, 0)
     assert res.frame["person_id"].to_list() == ["v1", "v2"]
+    assert res.notes == ()
+
+
+def test_victim_risk_says_which_flags_are_unknown() -> None:
+    """An unknown vulnerability or domestic flag scores as 'no': the list says how
+    many it treated so, as it does for a missing column."""
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c"],
+            "occurred_from": [AT - dt.timedelta(days=d) for d in (3, 40, 5)],
+            "domestic": [True, None, None],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c", "c"],
+            "person_id": ["v1", "v1", "v2", "v3"],
+            "role": ["victim"] * 4,
+        }
+    )
+    # v2's flag is empty, v3 has no people row
+    people = pl.DataFrame({"person_id": ["v1", "v2"], "vulnerable": [True, None]})
+    res = victim_risk(incidents, involvements, people, at=AT)
+    assert res.notes == (
+        "3 victimisations of the window have no domestic flag: they count as not "
+        "domestic in the domestic part.",
+        "2 of 3 victims have no recorded vulnerability (no people row, or an empty "
+        "flag): they score 0 for vulnerability.",
+    )
+    assert res.frame.filter(pl.col("person_id") != "v1")[
+        "part_vulnerability"
+    ].to_list() == [0.0, 0.0]
 
 
 def _asb_city(

@@ -232,3 +232,58 @@ def test_last_precision_says_a_month_only_last_time() -> None:
     assert _when(dt.datetime(2018, 7, 1), "month") == "2018-07"
     assert _when(dt.datetime(2018, 7, 14), "day") == "2018-07-14"
     assert _when(dt.datetime(2018, 7, 14, 21, 30), "exact") == "2018-07-14 21:30"
+
+
+def test_unknown_harm_is_counted_in_a_note(
+    tables: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """Incidents without a harm weight rank as 0 days: the output says how many."""
+    incidents, involvements = tables
+    known = volt_profiles(incidents, involvements, at=AT, window_days=365)
+    assert not any("no harm weight" in n for n in known.notes)
+    unknown = incidents.with_columns(
+        pl.when(pl.col("incident_id").is_in(["i2", "i5"]))
+        .then(None)
+        .otherwise(pl.col("harm_days"))
+        .alias("harm_days")
+    )
+    res = volt_profiles(unknown, involvements, at=AT, window_days=365)
+    # i5 is outside the window: one incident of the window has no weight
+    assert any(
+        n.startswith("1 incidents of the window have no harm weight") for n in res.notes
+    )
+    assert res.places["place_id"].to_list() == ["A", "B"]  # A: 10 + 30 known days
+
+
+def test_month_dated_incidents_across_a_window_end_are_named() -> None:
+    """police.uk rows are dated the first of their month: a window (start, at]
+    starting inside a month leaves the month out and one ending inside a month holds
+    all of it. The window is kept; the notes say which months and how many."""
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["j1", "j2", "u1"],
+            "occurred_from": [
+                dt.datetime(2019, 6, 1),
+                dt.datetime(2019, 6, 1),
+                dt.datetime(2019, 7, 1),
+            ],
+            "time_precision": ["month"] * 3,
+            "lsoa": ["E1", "E1", "E2"],
+        }
+    )
+    # the 30 days to 1 July: June's records fall on the start, July's on the end
+    res = volt_profiles(incidents, None, at=dt.datetime(2019, 7, 1), window_days=30)
+    assert res.places["place_id"].to_list() == ["E2"]
+    assert (
+        "2 month-dated incidents of 2019-06 are left out: a month-dated record "
+        "(data.police.uk) is dated the first instant of its month, and the window "
+        "starts after that, at 2019-06-01 00:00." in res.notes
+    )
+    assert (
+        "1 month-dated incidents of 2019-07 are in the window although their month "
+        "runs past its end (2019-07-01 00:00)" in " ".join(res.notes)
+    )
+    # whole months inside the window: nothing to say
+    whole = volt_profiles(incidents, None, at=dt.datetime(2019, 7, 31), window_days=61)
+    assert whole.places.height == 2
+    assert not any("month-dated" in n for n in whole.notes)

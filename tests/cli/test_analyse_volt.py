@@ -176,6 +176,78 @@ def test_risk_text_shows_tie_break_figures_beside_the_score(
     assert "ties by harm days, then recency" in " ".join(result.output.split())
 
 
+def test_concentration_text_says_its_window_and_writes_totals_whole(
+    sqlite_store: Store,
+) -> None:
+    """The table output says which period it covers and gives a harm total of
+    millions of days as digits, not as 1.23457e+06."""
+    n = 3
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "source": ["test"] * n,
+            "occurred_from": [T0 + dt.timedelta(days=i) for i in range(n)],
+            "time_precision": ["exact"] * n,
+            "lsoa": ["A", "A", "B"],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append(
+            "classifications",
+            pl.DataFrame(
+                {
+                    "incident_id": incidents["incident_id"],
+                    "profile": ["avb-2010"] * n,
+                    "in_definition": [True] * n,
+                    "harm_days": [1_234_567.0, 5_475.0, 2.0],
+                }
+            ),
+        )
+
+    def text(*args: str) -> str:
+        result = CliRunner(env={"COLUMNS": "200"}).invoke(
+            app,
+            ["--db", sqlite_store.url.sqlalchemy, "analyse", "concentration", *args],
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    out = text("--measure", "harm")
+    assert "window: every record in the store (no --from / --to)" in out
+    assert "total 1,240,044 harm days" in out
+    assert "e+" not in out
+    out = text("--measure", "count", "--from", "2024-05-02", "--to", "2024-05-03")
+    assert "window: 2024-05-02 00:00 to 2024-05-03 00:00 (excluded)" in out
+
+
+def test_risk_text_days_since_agree_with_the_recency_band(
+    sqlite_store: Store,
+) -> None:
+    """o1 last offended 30 days and 2 hours before --as-of: the 'at most 30 days'
+    band gives 4 recency points, not 5, so the table must not show 30 days."""
+    _fill(sqlite_store, classify=True)
+    as_of = T0 + dt.timedelta(days=11 + 30, hours=2)
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "risk",
+            "--as-of",
+            as_of.isoformat(),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if " o1 " in line)
+    cells = [c.strip() for c in row.strip("│┃ ").split("│")]
+    # rank, score, person, harm days, days since, offences, gravity, parts
+    assert cells[4] == "31", row
+    assert cells[-1].startswith("4+"), row  # recency part: 31 days -> 4 points
+    assert "days since: whole days, rounded up" in result.output
+
+
 def test_risk_config_setting_scores_the_list_and_the_person_alike(
     sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

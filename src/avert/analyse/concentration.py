@@ -490,6 +490,76 @@ def _incident_measure(incidents: pl.DataFrame, measure: Measure) -> pl.DataFrame
     return incidents.select(pl.col("incident_id"), value.alias("value"))
 
 
+def _entity_incidents(
+    involvements: pl.DataFrame | None,
+    *,
+    entity: Entity,
+    group_members: pl.DataFrame | None,
+    roles: Sequence[str] | None,
+) -> pl.DataFrame:
+    """One row per (entity, incident) of a person or group entity: ``person_id``
+    (the group id for groups) and ``incident_id``."""
+    if entity not in _ROLES:
+        msg = f"The 'entity' parameter must be one of offender, victim, place, group. Got {entity!r}."
+        raise ConfigError(msg)
+    if involvements is None:
+        msg = f"Concentration by {entity} needs the involvements table."
+        raise SchemaError(msg)
+    check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
+    use_roles = list(roles) if roles is not None else list(_ROLES[entity])
+    people = involvements.filter(pl.col("role").is_in(use_roles)).select(
+        "incident_id", "person_id"
+    )
+    if len(set(use_roles)) > 1:  # (incident, person, role) is the key
+        people = people.unique()
+    if entity == "group":
+        if group_members is None:
+            msg = "Concentration by group needs the group_members table."
+            raise SchemaError(msg)
+        check_frame(group_members, ["group_id", "person_id"], name="group_members")
+        people = (
+            people.join(
+                group_members.select("group_id", "person_id").unique(), on="person_id"
+            )
+            .select(pl.col("group_id").alias("person_id"), "incident_id")
+            .unique()
+        )
+    return people
+
+
+def _unattributed_note(
+    incidents: pl.DataFrame,
+    people: pl.DataFrame,
+    *,
+    entity: Entity,
+    measure: Measure,
+    roles: Sequence[str],
+) -> str | None:
+    """The incidents no entity of the population carries, which every share leaves out.
+
+    Over offenders most violence has no recorded offender (unsolved): the top shares
+    are of the offender-attributed incidents only, and a reader must see that base.
+    """
+    if incidents.height == 0 or people.height == 0:
+        return None
+    out = incidents.join(people.select("incident_id"), on="incident_id", how="anti")
+    if out.height == 0:
+        return None
+    who = "/".join(roles)
+    if entity == "group":
+        who = f"{who} who is a member of a group"
+    text = (
+        f"{out.height:,} of {incidents.height:,} incidents "
+        f"({out.height / incidents.height:.1%}) have no {who} recorded"
+    )
+    if measure == "harm" and "harm_days" in incidents.columns:
+        total = float(incidents["harm_days"].fill_null(0.0).sum())
+        left = float(out["harm_days"].fill_null(0.0).sum())
+        if total > 0:
+            text += f", {left / total:.1%} of the harm days"
+    return text + ": they are outside these shares, which are of the rest."
+
+
 def entity_values(
     incidents: pl.DataFrame,
     involvements: pl.DataFrame | None = None,
@@ -546,31 +616,9 @@ def entity_values(
             .with_columns(pl.lit(1, dtype=pl.Int64).alias("n_events"))
             .select("entity_id", "value", "n_events")
         )
-    if entity not in _ROLES:
-        msg = f"The 'entity' parameter must be one of offender, victim, place, group. Got {entity!r}."
-        raise ConfigError(msg)
-    if involvements is None:
-        msg = f"Concentration by {entity} needs the involvements table."
-        raise SchemaError(msg)
-    check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
-    use_roles = list(roles) if roles is not None else list(_ROLES[entity])
-    people = involvements.filter(pl.col("role").is_in(use_roles)).select(
-        "incident_id", "person_id"
+    people = _entity_incidents(
+        involvements, entity=entity, group_members=group_members, roles=roles
     )
-    if len(set(use_roles)) > 1:  # (incident, person, role) is the key
-        people = people.unique()
-    if entity == "group":
-        if group_members is None:
-            msg = "Concentration by group needs the group_members table."
-            raise SchemaError(msg)
-        check_frame(group_members, ["group_id", "person_id"], name="group_members")
-        people = (
-            people.join(
-                group_members.select("group_id", "person_id").unique(), on="person_id"
-            )
-            .select(pl.col("group_id").alias("person_id"), "incident_id")
-            .unique()
-        )
     return (
         people.join(inc, on="incident_id", how="inner")
         .group_by(pl.col("person_id").alias("entity_id"))
@@ -672,6 +720,17 @@ def measure_concentration(
             f"every {entity} with at least one incident as "
             f"{'/'.join(roles or _ROLES[entity])} in the window"
         )
+        unattributed = _unattributed_note(
+            incidents,
+            _entity_incidents(
+                involvements, entity=entity, group_members=group_members, roles=roles
+            ),
+            entity=entity,
+            measure=measure,
+            roles=roles or _ROLES[entity],
+        )
+        if unattributed:
+            notes.append(unattributed)
     if measure == "harm" and "harm_days" in incidents.columns:
         n_null = int(incidents["harm_days"].null_count())
         if n_null:

@@ -247,15 +247,25 @@ def offender_risk(
     inc = incidents.filter(_in_window("occurred_from", at, cfg.window_days)).select(
         "incident_id",
         "occurred_from",
-        pl.col("harm_days").cast(pl.Float64).fill_null(0.0),
+        pl.col("harm_days").cast(pl.Float64),
     )
-    per = (
+    offences = (
         involvements.lazy()
         .filter(pl.col("role").is_in(list(cfg.roles)))
         .select("incident_id", "person_id")
         .unique()
         .join(inc.lazy(), on="incident_id", how="inner")
         .collect()
+    )
+    notes: list[str] = []
+    n_no_harm = offences.filter(pl.col("harm_days").is_null())["incident_id"].n_unique()
+    if n_no_harm:
+        notes.append(
+            f"{n_no_harm} offences of the window have no harm weight: they count as 0 "
+            "days in gravity and harm (the parts and the order understate them)."
+        )
+    per = (
+        offences.with_columns(pl.col("harm_days").fill_null(0.0))
         .group_by("person_id")
         .agg(
             pl.len().cast(pl.Int64).alias("n_offences"),
@@ -282,7 +292,7 @@ def offender_risk(
         },
         method="Recency-Frequency-Gravity-Harm (RFGH) banded score, sum of named parts",
         source=cfg.source,
-        notes=(),
+        notes=tuple(notes),
         kind="offender",
         id_column="person_id",
         at=at,
@@ -338,16 +348,32 @@ def victim_risk(
     )
     if "domestic" not in incidents.columns:
         notes.append("incidents has no 'domestic' flag: the domestic part scores 0.")
-    inc = incidents.filter(_in_window("occurred_from", at, cfg.window_days)).select(
-        "incident_id", "occurred_from", domestic.alias("domestic")
+    unknown_domestic = (
+        pl.col("domestic").is_null()
+        if "domestic" in incidents.columns
+        else pl.lit(value=False)
     )
-    per = (
+    inc = incidents.filter(_in_window("occurred_from", at, cfg.window_days)).select(
+        "incident_id",
+        "occurred_from",
+        domestic.alias("domestic"),
+        unknown_domestic.alias("_unknown_domestic"),
+    )
+    victimisations = (
         involvements.lazy()
         .filter(pl.col("role") == "victim")
         .select("incident_id", "person_id")
         .join(inc.lazy(), on="incident_id", how="inner")
         .collect()
-        .group_by("person_id")
+    )
+    n_unknown = victimisations.filter(pl.col("_unknown_domestic")).height
+    if n_unknown:
+        notes.append(
+            f"{n_unknown} victimisations of the window have no domestic flag: they "
+            "count as not domestic in the domestic part."
+        )
+    per = (
+        victimisations.group_by("person_id")
         .agg(
             pl.len().cast(pl.Int64).alias("n_victimisations"),
             pl.col("occurred_from").max().alias("last_at"),
@@ -357,12 +383,17 @@ def victim_risk(
     )
     if people is not None and "vulnerable" in people.columns:
         check_frame(people, ["person_id"], name="people")
-        vul = people.select(
-            "person_id", pl.col("vulnerable").cast(pl.Boolean).fill_null(value=False)
-        ).unique("person_id", keep="first")
-        per = per.join(vul, on="person_id", how="left").with_columns(
-            pl.col("vulnerable").fill_null(value=False)
+        vul = people.select("person_id", pl.col("vulnerable").cast(pl.Boolean)).unique(
+            "person_id", keep="first"
         )
+        per = per.join(vul, on="person_id", how="left")
+        n_unknown = int(per["vulnerable"].null_count())
+        if n_unknown:
+            notes.append(
+                f"{n_unknown} of {per.height} victims have no recorded vulnerability "
+                "(no people row, or an empty flag): they score 0 for vulnerability."
+            )
+        per = per.with_columns(pl.col("vulnerable").fill_null(value=False))
     else:
         notes.append("No people.vulnerable: the vulnerability part scores 0.")
         per = per.with_columns(pl.lit(value=False).alias("vulnerable"))

@@ -717,6 +717,11 @@ def volt_profiles(
         notes.append(
             "No harm_days column: harm is unavailable (run 'avert classify'); ranked by count."
         )
+    elif n_no_harm := inc["harm_days"].null_count():
+        notes.append(
+            f"{n_no_harm} incidents of the window have no harm weight: they count as 0 "
+            "harm days in the totals and in the highest-harm-first order."
+        )
     cell_size_m, _ = _place_unit(inc, cell_size_m, notes)
     place_keyed = _place_keyed(inc, cell_size_m)
     places = _profile(place_keyed, "place_id", at=at, window_days=window_days)
@@ -729,6 +734,7 @@ def volt_profiles(
         )
     how, months, n_inexact = time_profiles(inc)
     notes += _time_notes(how, n_inexact)
+    notes += _month_edge_notes(incidents, at=at, window_days=window_days)
     victims = offenders = pl.DataFrame(schema=_PEOPLE_SCHEMA)
     summaries = [_repeat_summary(places, "place", place_keyed)]
     overlaps: dict[str, Any] = {}
@@ -803,6 +809,53 @@ def volt_profiles(
         meeting_places=meet,
         peak_times=peaks,
     )
+
+
+def _month_edge_notes(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> list[str]:
+    """Month-dated incidents whose month crosses an end of the window ``(start, at]``.
+
+    A month-precision record (data.police.uk) is dated the first instant of its
+    month, so a window starting inside (or at the start of) a month leaves that
+    month out, and one ending inside a month holds the whole of it: ``--at
+    2018-07-31 --days 30`` holds no July record, ``--at 2019-07-01 --days 30`` holds
+    July and no June. The window is kept as documented; the notes say so (a month
+    that runs less than a day past ``at``, as with ``--at 2019-07-31``, is not named).
+    """
+    if incidents.height == 0 or "time_precision" not in incidents.columns:
+        return []
+    start = at - dt.timedelta(days=window_days)
+    month = incidents.filter(pl.col("time_precision") == "month").select(
+        "occurred_from",
+        pl.col("occurred_from").dt.truncate("1mo").dt.offset_by("1mo").alias("_end"),
+    )
+
+    def months(frame: pl.DataFrame) -> str:
+        names = frame["occurred_from"].dt.strftime("%Y-%m").unique().sort()
+        return ", ".join(names.to_list())
+
+    notes = []
+    left = month.filter((pl.col("occurred_from") <= start) & (pl.col("_end") > start))
+    if left.height:
+        notes.append(
+            f"{left.height} month-dated incidents of {months(left)} are left out: "
+            "a month-dated record (data.police.uk) is dated the first instant of its "
+            f"month, and the window starts after that, at {start:%Y-%m-%d %H:%M}."
+        )
+    past = month.filter(
+        (pl.col("occurred_from") > start)
+        & (pl.col("occurred_from") <= at)
+        & (pl.col("_end") > at + dt.timedelta(days=1))
+    )
+    if past.height:
+        notes.append(
+            f"{past.height} month-dated incidents of {months(past)} are in the "
+            f"window although their month runs past its end ({at:%Y-%m-%d %H:%M}): "
+            "a month-dated record (data.police.uk) is dated the first instant of its "
+            "month."
+        )
+    return notes
 
 
 def _time_notes(how: pl.DataFrame | None, n_inexact: int) -> list[str]:

@@ -6,6 +6,7 @@ versioned contract of ``docs/analyses.md`` that other tools read.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -97,9 +98,17 @@ def concentration(
             f" — population: {result.population}",
         )
     )
+    console.print(_window_line(result.params.get("from"), result.params.get("to")))
+    pairs = " (person-incident pairs)" if entity in ("offender", "victim") else ""
+    total = (
+        f"{result.total:,.0f} harm days"
+        if measure == "harm"
+        else f"{result.total:,.0f}"
+    )
     console.print(
-        f"entities {result.n_entities} (with events {result.n_entities_with_events}), "
-        f"events {result.n_events}, total {result.total:g}"
+        f"entities {result.n_entities:,} (with events "
+        f"{result.n_entities_with_events:,}), events {result.n_events:,}{pairs}, "
+        f"total {total}"
     )
     console.print(
         f"Gini {_fmt(result.gini)}   generalised Gini {_fmt(result.generalised_gini)}"
@@ -121,6 +130,15 @@ def concentration(
             f"of entities ({int(inverse['n_entities'])})"
         )
     print_notes(result.notes)
+
+
+def _window_line(start: object, end: object) -> str:
+    """The period a concentration covers: the whole store unless --from/--to."""
+    if start is None and end is None:
+        return "window: every record in the store (no --from / --to)"
+    first = "the first record" if start is None else f"{start:%Y-%m-%d %H:%M}"
+    last = "the last record" if end is None else f"{end:%Y-%m-%d %H:%M} (excluded)"
+    return f"window: {first} to {last}"
 
 
 def volt(
@@ -257,9 +275,16 @@ _RISK_HEADERS = {
 }
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, column: str = "") -> str:
+    """A figure beside the score. Days since the last event are whole days rounded
+    up, as the recency bands ("at most 30 days") count them: 30 days and 2 hours
+    shows 31, not a 30 that seems to meet the 30-day band it misses."""
     if isinstance(value, float):
-        return f"{value:,.0f}" if value == value else "n/a"
+        if value != value:
+            return "n/a"
+        if column == "days_since_last":
+            return f"{math.ceil(value):,}"
+        return f"{value:,.0f}"
     return "" if value is None else str(value)
 
 
@@ -286,7 +311,7 @@ def _risk_table(result: RiskResult, top: int) -> None:
             str(row["rank"]),
             f"{row['score']:g}",
             str(row[result.id_column]),
-            *(_cell(row[c]) for c in ties),
+            *(_cell(row[c], c) for c in ties),
             "+".join(f"{row[p]:g}" for p in result.parts),
         ]
         for row in result.frame.head(top).iter_rows(named=True)
@@ -294,7 +319,9 @@ def _risk_table(result: RiskResult, top: int) -> None:
     print_table(
         header,
         rows,
-        caption="parts: " + " + ".join(p.removeprefix("part_") for p in result.parts),
+        caption="parts: "
+        + " + ".join(p.removeprefix("part_") for p in result.parts)
+        + ("; days since: whole days, rounded up" if "days_since_last" in ties else ""),
     )
 
 
