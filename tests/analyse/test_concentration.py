@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from avert.analyse.concentration import (
+    concentration_from_values,
     entity_values,
     generalised_gini,
     gini,
@@ -264,3 +265,18 @@ def test_stability_of_top_set() -> None:
     same = stability(first, first, top=0.4)
     assert same.overlap_share == 1.0
     assert same.spearman == pytest.approx(1.0)
+
+
+def test_top_entities_say_when_they_cut_a_run_of_equal_values() -> None:
+    """Ranks follow id order among equal values: a list of 3 that ends inside a run
+    of four entities with 5 says that the other two with 5 are left out by id."""
+    values = pl.DataFrame(
+        {"entity_id": ["a", "b", "c", "d", "e", "f"], "value": [9, 5, 5, 5, 5, 1]}
+    )
+    result = concentration_from_values(values)
+    cut = result.to_dict(n_top_entities=3)
+    assert [e["entity_id"] for e in cut["top_entities"]] == ["a", "b", "c"]
+    assert any("lists 2 of the 4 entities with 5" in n for n in cut["notes"])
+    assert any("other 2 are left out by id order" in n for n in cut["notes"])
+    clean = result.to_dict(n_top_entities=5)
+    assert not any("left out by id order" in n for n in clean["notes"])

@@ -344,9 +344,25 @@ class ConcentrationResult(Result):
                 "params": dict(self.params),
                 "method": self.method,
                 "source": self.source,
-                "notes": list(self.notes),
+                "notes": [*self.notes, *self._cut_tie_note(n_top_entities)],
             }
         )
+
+    def _cut_tie_note(self, n_top: int) -> list[str]:
+        """Say when ``top_entities`` ends inside a run of equal values: the entities
+        of that value past the list are left out by id order, not by the measure."""
+        values = self.frame.get_column("value")
+        if n_top <= 0 or values.len() <= n_top or values[n_top] != values[n_top - 1]:
+            return []
+        last = values[n_top - 1]
+        n_equal = int((values == last).sum())
+        n_listed = int((values.head(n_top) == last).sum())
+        return [
+            f"top_entities lists {n_listed} of the {n_equal} entities with "
+            f"{last:g} (the last listed value): the other {n_equal - n_listed} are "
+            "left out by id order, not by the measure (ranks are positions in that "
+            "order)."
+        ]
 
 
 def _key(q: float) -> str:
