@@ -17,6 +17,7 @@ import polars as pl
 
 from avert.analyse.denominators import (
     area_features,
+    area_key,
     area_totals,
     group_residents,
     latest_year,
@@ -380,7 +381,7 @@ def run_equality(
         if areas
         else _force_areas(
             placed,
-            _residents_per_parent(eth_rows),
+            _residents_per_parent(eth_rows, placed),
             min_share=min_share,
             notes=notes,
             unplaced=lambda: _why_unplaced(store, stops, pops, lsoa_rows, max_km),
@@ -389,7 +390,7 @@ def run_equality(
     by_area = group_residents(eth_rows, list(force_areas), year=year)
     missing = sorted(set(force_areas) - set(by_area["area"].unique().to_list()))
     if missing:
-        notes.append(f"No census ethnic-group residents for: {', '.join(missing)}.")
+        raise ConfigError(_no_residents(missing, eth_rows, year))
     force_result = _force_equality(
         stops,
         by_area,
@@ -399,7 +400,7 @@ def run_equality(
         notes=notes,
     )
     area_result = _area_equality(
-        placed.filter(pl.col("parent").is_in(list(force_areas))),
+        _as_asked(placed, force_areas),
         eth_rows,
         by_area,
         force_areas,
@@ -633,15 +634,58 @@ def _force_areas(
     return force_areas
 
 
-def _residents_per_parent(eth_rows: pl.DataFrame) -> pl.DataFrame:
-    """``parent``, ``residents``: the LSOA residents (all ethnic groups) per parent
-    area, from the denominators' own census rows."""
+def _residents_per_parent(eth_rows: pl.DataFrame, placed: pl.DataFrame) -> pl.DataFrame:
+    """``parent``, ``residents``: the residents (all ethnic groups) of each area the
+    stops were placed in, from the denominators' own census rows: the sum of its
+    LSOAs, or its own row when that census is by local authority (the 2021 ethnic
+    groups by upper-tier authority), matched as :func:`group_residents` matches."""
+    parents = placed["parent"].drop_nulls().unique().to_list()
     return (
-        eth_rows.filter(
-            (pl.col("area_type") == "lsoa") & pl.col("parent_area").is_not_null()
-        )
-        .group_by(pl.col("parent_area").alias("parent"))
+        group_residents(eth_rows, parents)
+        .group_by(pl.col("area").alias("parent"))
         .agg(pl.col("population").sum().cast(pl.Float64).alias("residents"))
+    )
+
+
+def _as_asked(placed: pl.DataFrame, force_areas: Sequence[str]) -> pl.DataFrame:
+    """The placed stops in the force area, their ``parent`` named as the force area
+    names it (names match as in :func:`group_residents`: "Barking & Dagenham" is
+    the LSOAs' "Barking and Dagenham")."""
+    asked = pl.DataFrame(
+        {"asked": list(force_areas)}, schema={"asked": pl.String}
+    ).with_columns(area_key(pl.col("asked")).alias("_key"))
+    return (
+        placed.with_columns(area_key(pl.col("parent")).alias("_key"))
+        .join(asked.unique("_key", keep="first"), on="_key", how="inner")
+        .drop("parent", "_key")
+        .rename({"asked": "parent"})
+    )
+
+
+def _no_residents(missing: Sequence[str], eth_rows: pl.DataFrame, year: int) -> str:
+    """Why the figures are refused when areas of the force area have no residents:
+    the force's searches would be set against only part of its residents."""
+    import difflib
+
+    known = sorted(
+        {
+            str(name)
+            for col in ("area_name", "parent_area")
+            for name in eth_rows[col].drop_nulls().unique().to_list()
+            if name
+        }
+    )
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        hints.append(f"{name} (did you mean {' or '.join(close)}?)" if close else name)
+    return (
+        f"No {year} census ethnic-group residents for {', '.join(hints)}: the "
+        "force's searches would be set against a force area without their residents "
+        "(every rate too high). Name the force area's local authorities as the "
+        f"{year} census rows name them (or by code) with --areas, choose another "
+        "census with --population-year, or load the missing areas with 'avert "
+        "ingest population'."
     )
 
 
