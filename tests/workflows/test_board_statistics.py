@@ -202,3 +202,56 @@ def test_board_pack_takes_force_and_areas(sqlite_store: Store, tmp_path: Path) -
     html = (tmp_path / "pack" / "board-pack-2024-12.html").read_text(encoding="utf-8")
     assert "Searches by test-force 2024-01-01 to 2024-12-31" in html
     assert "census 2011 residents of Beta." in html
+
+
+def test_equality_page_takes_the_force_area(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Stops without coordinates (South Yorkshire's files) cannot tell the force
+    area: the page says to name it and takes it in its Areas field, as the pack's
+    --areas (before, the page had no such field and could never show them)."""
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    census = tmp_path / "census-2011.csv"
+    census.write_text(
+        "lsoa11cd,lad_name,persons,WhiteBrit,Mixed,Indian,BlkAfrican,Other\n"
+        "E1,Alpha,1000,800,50,50,50,50\nE3,Beta,2000,1500,100,100,200,100\n",
+        encoding="utf-8",
+    )
+    cents = tmp_path / "cents.csv"
+    cents.write_text("LSOACD,latitude,longitude\nE1,53.0,-1.0\n", encoding="utf-8")
+    for kind, path in (("population", census), ("centroids", cents)):
+        CliRunner().invoke(
+            app, ["--db", sqlite_store.url.sqlalchemy, "ingest", kind, str(path)]
+        )
+    n = 20
+    stops = pl.DataFrame(
+        {
+            "stop_id": [f"s{i}" for i in range(n)],
+            "source": ["t"] * n,
+            "force": ["test-force"] * n,
+            "occurred_at": [dt.datetime(2024, 1 + i % 6, 3) for i in range(n)],
+            "lat": pl.Series([None] * n, dtype=pl.Float64),
+            "lon": pl.Series([None] * n, dtype=pl.Float64),
+            "ethnicity": ["Black" if i % 2 else "White" for i in range(n)],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("stops", stops)
+    add_user(sqlite_store, "board", password=PASSWORD, role="board")
+    settings = load_settings({}).with_overrides(
+        database_url=sqlite_store.url.sqlalchemy, secret_key=SECRET
+    )
+    client = signed_in(create_app(settings, sqlite_store), "board")
+    unplaced = client.get("/equality?month=2024-06")
+    assert "no stop has a latitude and longitude" in unplaced.text
+    assert "Areas field" in unplaced.text
+    named = client.get("/equality?month=2024-06&areas=Alpha,+Beta")
+    assert named.status_code == 200
+    assert "Searches by test-force" in named.text
+    assert 'name="areas" value="Alpha, Beta"' in named.text
+    too_many = ",".join(f"A{i}" for i in range(101))
+    assert client.get(f"/equality?areas={too_many}").status_code == 400

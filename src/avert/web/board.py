@@ -22,6 +22,10 @@ __all__ = ["router"]
 
 router = APIRouter(dependencies=[Depends(authorize)])
 
+#: the most areas the equality page's Areas field takes (England has 309 local
+#: authorities; a force area has at most a few dozen)
+MAX_AREAS = 100
+
 
 def _month_end(request: Request, month: str | None) -> dt.date:
     """Last day of ``month`` (``YYYY-MM``), else of the last whole month with data."""
@@ -93,19 +97,36 @@ def performance(
 @router.get("/equality")
 @requires("view-equality")
 def equality(
-    request: Request, month: str | None = None, force: str | None = None
+    request: Request,
+    month: str | None = None,
+    force: str | None = None,
+    areas: str | None = None,
 ) -> Response:
     """Stop and search against residents and the Equality Impact Assessment, of
-    ``force``'s stops (needed when the store holds several forces' stops)."""
+    ``force``'s stops (needed when the store holds several forces' stops) against
+    the residents of ``areas`` (comma-separated local authorities; empty: inferred
+    from where the stops fall, which stops without coordinates cannot tell)."""
     end = _month_end(request, month)
     ctx = _ctx(request)
     chosen = (force or "").strip() or None
+    named = tuple(a.strip() for a in (areas or "").split(",") if a.strip())
+    if len(named) > MAX_AREAS:
+        raise HTTPException(400, f"At most {MAX_AREAS} areas")
     stats = board_statistics_view(
-        ctx.store, ctx.board_stats, end=end, performance=False, force=chosen
+        ctx.store,
+        ctx.board_stats,
+        end=end,
+        performance=False,
+        force=chosen,
+        areas=named or None,
     )
     return _page(
         request,
         "equality.html",
         stats=stats,
-        form={"month": f"{end:%Y-%m}", "force": chosen or ""},
+        form={
+            "month": f"{end:%Y-%m}",
+            "force": chosen or "",
+            "areas": ", ".join(named),
+        },
     )

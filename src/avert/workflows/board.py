@@ -596,7 +596,7 @@ def _force_areas(
         msg = (
             f"Cannot tell the force area: no stop could be placed{why}. Or give the "
             "force area's local authorities with --areas 'Barnsley,Doncaster,...' "
-            "(avert analyse equality, avert board pack)."
+            "(avert analyse equality, avert board pack; the Equality page's Areas field)."
         )
         raise NotFound(msg)
     per_area = (
@@ -683,7 +683,8 @@ def _no_residents(missing: Sequence[str], eth_rows: pl.DataFrame, year: int) -> 
         f"No {year} census ethnic-group residents for {', '.join(hints)}: the "
         "force's searches would be set against a force area without their residents "
         "(every rate too high). Name the force area's local authorities as the "
-        f"{year} census rows name them (or by code) with --areas, choose another "
+        f"{year} census rows name them (or by code) with --areas (the Equality "
+        "page's Areas field), choose another "
         "census with --population-year, or load the missing areas with 'avert "
         "ingest population'."
     )
