@@ -54,6 +54,7 @@ __all__ = [
     "briefing_view",
     "data_view",
     "default_window_end",
+    "default_window_start",
     "groups_view",
     "incidents_view",
     "list_makeup",
@@ -206,6 +207,32 @@ def default_window_end(
         f"({latest:%d %b %Y %H:%M})."
     )
     return day_end, note
+
+
+def default_window_start(
+    store: Store, end: dt.datetime, *, days: int = 7
+) -> tuple[dt.datetime, str | None]:
+    """Where a listing window ending at ``end`` starts by default, and a note when it
+    is not ``days`` before ``end``.
+
+    ``days`` before, unless the latest records before ``end`` are month-only
+    (data.police.uk dates a month's records on its first day) and their month
+    reaches into those days while its first day lies before them: then that first
+    day, so the month is listed rather than an empty week (the default window of a
+    police.uk store ends at 06:00 on the first of the next month).
+    """
+    start = end - dt.timedelta(days=days)
+    month = queries.latest_time(store, before=end, precision="month")
+    if month is None or month >= start or month_window(month)[1] <= start:
+        return start, None
+    exact = queries.latest_time(store, before=end, precision="exact")
+    if exact is not None and exact >= month:
+        return start, None
+    note = (
+        "The latest records are month-only (data.police.uk), dated the first of "
+        f"their month: the window starts on {month:%d %b %Y} to list {month:%B %Y}."
+    )
+    return month, note
 
 
 def briefing_view(
