@@ -1,4 +1,5 @@
-"""The web app over a store of data.police.uk months only (no exact times)."""
+"""The web app and the commands over a store of data.police.uk months only (no
+exact times)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,29 @@ def test_incidents_page_lists_the_latest_month(month_app: FastAPI) -> None:
     )
     assert "0 found" in chosen.text
     assert "dated the first of their month" not in chosen.text
+
+
+def test_places_page_does_not_promise_a_forecast_from_months(
+    month_app: FastAPI,
+) -> None:
+    """On police.uk months the page shows the month's hotspot map (in-sample); it
+    said "where to deploy in the next 24 hours" and that `avert forecast` lists the
+    same cells, a command that refuses month-only data."""
+    page = signed_in(month_app, "analyst").get("/places")
+    assert page.status_code == 200
+    assert "Cells of 150 m" in page.text
+    assert "where to deploy in the next 24 hours" not in page.text
+    assert "lists the same cells" not in page.text
+    assert "a hotspot map, not a forecast" in page.text
+    assert "needs records with exact times" in page.text
+    res = CliRunner().invoke(
+        cli_app,
+        [
+            "--db",
+            month_app.state.avert.settings.database_url,
+            "forecast",
+            "--at",
+            "2019-07-01",
+        ],
+    )
+    assert res.exit_code != 0
