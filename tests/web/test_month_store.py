@@ -78,3 +78,24 @@ def test_places_page_does_not_promise_a_forecast_from_months(
         ],
     )
     assert res.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["forecast", "--at", "2019-07-01"],
+        ["analyse", "near-repeat"],
+        ["analyse", "hotspots", "--at", "2019-07-01"],
+    ],
+)
+def test_day_level_commands_say_what_months_can_do(
+    month_app: FastAPI, command: list[str]
+) -> None:
+    """They said only "No events with coordinates and a time ..." after a note."""
+    url = month_app.state.avert.settings.database_url
+    res = CliRunner().invoke(cli_app, ["--db", url, *command])
+    assert res.exit_code == 1
+    text = " ".join(str(res.exception).split())
+    assert "Every incident is month-only" in text
+    assert "avert analyse gistar" in text
+    assert "avert ingest bundle" in text
