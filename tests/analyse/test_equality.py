@@ -398,3 +398,17 @@ def test_searches_with_no_recorded_power_stay_in_the_table_by_power() -> None:
     }
     unrecorded = res.by_legislation.filter(pl.col("power") == "not recorded")
     assert unrecorded["searches"].sum() == 4
+
+
+def test_wilson_interval_stays_within_zero_and_one() -> None:
+    """No find in 493 searches (the Met's Asian group, September 2024): the lower
+    end is 0, not -4e-19 (shown "-0 %" on the equality page)."""
+    from avert.analyse.equality import wilson
+
+    frame = pl.DataFrame({"k": [0, 0, 7, 5], "n": [493, 1044, 7, 218]})
+    _, low, high = wilson(pl.col("k"), pl.col("n"))
+    got = frame.select(low.alias("low"), high.alias("high"))
+    assert got["low"].min() == 0.0
+    assert str(got["low"][0]) == "0.0"  # not -0.0 nor a negative hair
+    assert got["high"].max() == 1.0
+    assert got["low"][3] > 0

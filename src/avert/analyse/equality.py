@@ -111,10 +111,12 @@ def wilson(k: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     half = _Z * (p * (1 - p) / n + _Z**2 / (4 * n**2)).sqrt() / denom
     none = pl.lit(None, dtype=pl.Float64)
     ok = n > 0
+    # at k = 0 (or k = n) the end is 0 (or 1) exactly, but rounding can put it a
+    # hair outside ("-0 %" on the page): a share's interval stays within [0, 1]
     return (
         pl.when(ok).then(p).otherwise(none),
-        pl.when(ok).then(centre - half).otherwise(none),
-        pl.when(ok).then(centre + half).otherwise(none),
+        pl.when(ok).then((centre - half).clip(0.0, 1.0)).otherwise(none),
+        pl.when(ok).then((centre + half).clip(0.0, 1.0)).otherwise(none),
     )
 
 
