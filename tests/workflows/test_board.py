@@ -611,3 +611,29 @@ def test_equality_refuses_an_area_without_residents(
         ).split()
     )
     assert "did you mean Beta?" in out
+
+
+def test_equality_names_its_window_and_the_months_without_stops(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A rate per 1,000 residents depends on the period: the result names it, and
+    says when the store holds the force's searches for only some of its months (a
+    board's 12 months over a store of one month read as a year's rate)."""
+    from avert.workflows.board import run_equality
+
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)  # January-June 2024
+    whole = run_equality(sqlite_store)
+    assert whole.window == (dt.date(2024, 1, 3), dt.date(2024, 6, 3))
+    assert whole.months_with_stops == 6
+    assert not [n for n in whole.notes if "holds this force's searches" in n]
+    year = run_equality(
+        sqlite_store, date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 12, 31)
+    )
+    assert year.to_dict()["window"] == {"from": "2024-01-01", "to": "2024-12-31"}
+    assert year.to_dict()["months_with_stops"] == 6
+    note = next(n for n in year.notes if "holds this force's searches" in n)
+    assert "for 6 of the 12 months from 2024-01 to 2024-12" in note
+    out = " ".join(
+        _invoke(sqlite_store, "analyse", "equality", "--from", "2024-01-01").split()
+    )
+    assert "searches 2024-01-01 to 2024-06-03 (6 months with stops" in out

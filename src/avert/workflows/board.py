@@ -294,10 +294,20 @@ class BoardEquality:
     eia: Mapping[str, Any] = field(default_factory=dict)
     #: the forces whose stops are counted (``stops.force``)
     forces: tuple[str, ...] = ()
+    #: the days counted (the window asked, else the first and last day searched)
+    window: tuple[dt.date, dt.date] | None = None
+    #: the months of the window that hold searches of the force
+    months_with_stops: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
         return {
+            "window": (
+                {"from": self.window[0].isoformat(), "to": self.window[1].isoformat()}
+                if self.window
+                else None
+            ),
+            "months_with_stops": self.months_with_stops,
             "forces": list(self.forces),
             "force": self.force.to_dict(),
             "areas": self.areas.to_dict() if self.areas else None,
@@ -365,10 +375,11 @@ def run_equality(
         )
         raise NotFound(msg)
     forces = _one_force(stops, force)
+    notes: list[str] = []
+    window, months_with_stops = _stops_window(stops, date_from, date_to, notes)
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
     year = _census_year(pops, lsoa_rows, population_year)
-    notes: list[str] = []
     eth_rows = pops.filter(
         (pl.col("year") == year)
         & (pl.col("sex") == "all")
@@ -422,7 +433,37 @@ def run_equality(
         notes=tuple(notes),
         eia=eia,
         forces=forces,
+        window=window,
+        months_with_stops=months_with_stops,
     )
+
+
+def _stops_window(
+    stops: pl.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    notes: list[str],
+) -> tuple[tuple[dt.date, dt.date], int]:
+    """The days counted (the window asked, else the first and last day searched) and
+    the months of it holding searches; a note when some months hold none, since a
+    rate per 1,000 residents is of the searches of the months that do (a store
+    holding one month of a force's stops, read as a year's rate, is 12 times too
+    low)."""
+    times = stops["occurred_at"]
+    first, last = times.min(), times.max()
+    assert isinstance(first, dt.datetime)
+    assert isinstance(last, dt.datetime)
+    start, end = date_from or first.date(), date_to or last.date()
+    held = sorted(set(times.dt.strftime("%Y-%m").to_list()))
+    span = (end.year - start.year) * 12 + end.month - start.month + 1
+    if len(held) < span:
+        said = ", ".join(held) if len(held) <= 6 else f"{held[0]} to {held[-1]}"
+        notes.append(
+            f"The store holds this force's searches for {len(held)} of the {span} "
+            f"months from {start:%Y-%m} to {end:%Y-%m} ({said}): the rates per 1,000 "
+            "residents are of those months' searches, not a rate per year."
+        )
+    return (start, end), len(held)
 
 
 def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
