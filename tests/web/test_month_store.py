@@ -99,3 +99,14 @@ def test_day_level_commands_say_what_months_can_do(
     assert "Every incident is month-only" in text
     assert "avert analyse gistar" in text
     assert "avert ingest bundle" in text
+
+
+def test_incidents_page_dates_month_only_records_by_month(month_app: FastAPI) -> None:
+    """A police.uk record is of a month: it showed "01 Jun 2019 00:00 (month)", a
+    time it does not have, and its category count without a name ("1234 · ...")."""
+    page = signed_in(month_app, "analyst").get("/incidents")
+    assert "June 2019 (month only)" in page.text
+    assert "01 Jun 2019 00:00" not in page.text
+    meta = page.text[page.text.index('<p class="meta">') :]
+    meta = meta[: meta.index("</p>")]
+    assert "no single category" in meta
