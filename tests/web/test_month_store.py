@@ -110,3 +110,10 @@ def test_incidents_page_dates_month_only_records_by_month(month_app: FastAPI) ->
     meta = page.text[page.text.index('<p class="meta">') :]
     meta = meta[: meta.index("</p>")]
     assert "no single category" in meta
+
+
+def test_groups_page_says_why_open_data_have_none(month_app: FastAPI) -> None:
+    """ "No groups found." and nothing else: police.uk data name no one."""
+    page = signed_in(month_app, "analyst").get("/groups")
+    assert "No groups found." in page.text
+    assert "data.police.uk and other open incident data name no one" in page.text

@@ -469,19 +469,21 @@ def person_view(
 def groups_view(
     store: Store, settings: Settings, *, user: User, allow_demo_key: bool = False
 ) -> dict[str, Any]:
-    """Groups with continuum level, matrix band and reasons (partners: pseudonyms)."""
+    """Groups with continuum level, matrix band and reasons (partners: pseudonyms),
+    and the analysis' notes (why there are none, on open data)."""
     check_allowed(user, "view-groups")
     audience = audience_of(user.role)
     # one audit row, under the signed-in account and role, written before the
     # members are read (partners are then shown sizes only)
-    groups: list[dict[str, Any]] = groups_report(
+    report = groups_report(
         store,
         profile=settings.definition,
         user=user.username,
         role=user.role,
         reason="web groups page"
         + (" (sizes only, no members)" if audience == "partner" else ""),
-    ).to_json()["groups"]
+    ).to_json()
+    groups: list[dict[str, Any]] = report["groups"]
     members = [str(m) for g in groups for m in g.get("members") or []]
     until, _ = default_window_end(store)
     made = list_makeup(
@@ -500,7 +502,7 @@ def groups_view(
             g["group_id"] = pseudo("group", str(g["group_id"]))
             g["rivals"] = [pseudo("group", str(r)) for r in g.get("rivals") or []]
             g["members"] = []  # partners see the size, never who
-    return {"groups": groups, "make_up": made}
+    return {"groups": groups, "make_up": made, "notes": list(report.get("notes") or [])}
 
 
 def data_view(store: Store) -> dict[str, Any]:
