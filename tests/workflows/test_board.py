@@ -637,3 +637,24 @@ def test_equality_names_its_window_and_the_months_without_stops(
         _invoke(sqlite_store, "analyse", "equality", "--from", "2024-01-01").split()
     )
     assert "searches 2024-01-01 to 2024-06-03 (6 months with stops" in out
+
+
+def test_equality_without_stops_names_the_forces_and_days_there_are(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A force named as police.uk's 'Falls within' says it ('South Yorkshire
+    Police') while the stops' force comes from the file name ('south-yorkshire'):
+    the error named neither the forces there are nor the days they cover."""
+    from avert.errors import NotFound
+    from avert.workflows.board import run_equality
+
+    with pytest.raises(NotFound, match="No stops in the store"):
+        run_equality(sqlite_store)
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    with pytest.raises(NotFound) as err:
+        run_equality(sqlite_store, force="Test Force Police")
+    assert "Forces with stops (as --force names them" in str(err.value)
+    assert "test-force (60)" in str(err.value)
+    with pytest.raises(NotFound) as err:
+        run_equality(sqlite_store, force="test-force", date_from=dt.date(2025, 1, 1))
+    assert "the store holds them from 2024-01-03 to 2024-06-03" in str(err.value)

@@ -370,10 +370,7 @@ def run_equality(
         ],
     )
     if stops.height == 0:
-        msg = (
-            "No stops in the store for this force and window ('avert ingest policeuk')."
-        )
-        raise NotFound(msg)
+        raise NotFound(_no_stops(store, force))
     forces = _one_force(stops, force)
     notes: list[str] = []
     window, months_with_stops = _stops_window(stops, date_from, date_to, notes)
@@ -464,6 +461,35 @@ def _stops_window(
             "residents are of those months' searches, not a rate per year."
         )
     return (start, end), len(held)
+
+
+def _no_stops(store: Store, force: str | None) -> str:
+    """Why no stop is counted: none loaded, none of that force (the forces there
+    are named), or none of it in the window (its stops' first and last day)."""
+    held = store.read_frame("stops", columns=["force", "occurred_at"])
+    if held.height == 0:
+        return "No stops in the store ('avert ingest policeuk' loads stop and search)."
+    mine = held.filter(pl.col("force") == force) if force else held
+    if mine.height == 0:
+        per_force = (
+            held.group_by("force")
+            .agg(pl.len().alias("n"))
+            .sort(["n", "force"], descending=[True, False])
+        )
+        said = ", ".join(
+            f"{r['force']} ({r['n']:,})" for r in per_force.head(8).to_dicts()
+        )
+        return (
+            f"No stops of the force '{force}' in the store. Forces with stops (as "
+            f"--force names them, from the police.uk file names): {said}."
+        )
+    first, last = mine["occurred_at"].min(), mine["occurred_at"].max()
+    assert isinstance(first, dt.datetime)
+    assert isinstance(last, dt.datetime)
+    return (
+        f"No stops {'of ' + repr(force) + ' ' if force else ''}in this window: the "
+        f"store holds them from {first:%Y-%m-%d} to {last:%Y-%m-%d}."
+    )
 
 
 def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
