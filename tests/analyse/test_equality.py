@@ -412,3 +412,23 @@ def test_wilson_interval_stays_within_zero_and_one() -> None:
     assert str(got["low"][0]) == "0.0"  # not -0.0 nor a negative hair
     assert got["high"].max() == 1.0
     assert got["low"][3] > 0
+
+
+def test_officer_defined_result_says_so() -> None:
+    """--officer-defined counted the officer's groups but the note said 6,012 had
+    "no recorded self-defined ethnicity" (South Yorkshire has 13,693 of those) and
+    the method named the self-defined measure."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White", None, "Black", None],
+            "officer_ethnicity": ["White", "White", None, "Black"],
+        }
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1_000, 100]})
+    officer = stop_search_equality(stops, residents, ethnicity="officer_ethnicity")
+    assert officer.notes[0].startswith("1 of 4 searches (25.0%) have no recorded ")
+    assert "officer-defined ethnicity" in officer.notes[0]
+    assert "by officer-defined ethnic group" in officer.method
+    own = stop_search_equality(stops, residents)
+    assert own.notes[0].startswith("2 of 4 searches (50.0%) have no recorded self-")
+    assert "by self-defined ethnic group" in own.method

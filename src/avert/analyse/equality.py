@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import polars as pl
@@ -365,16 +365,26 @@ def stop_search_equality(
         not_stated=_not_stated(s),
         params={"area": area, "ethnicity": ethnicity, "reference": REFERENCE},
         method=(
-            "Searches per 1,000 residents by self-defined ethnic group; ratio to the "
-            "White rate with a 95 % log (Katz) interval; find and arrest rates with "
-            "Wilson intervals."
+            (
+                "Searches per 1,000 residents by self-defined ethnic group; "
+                if ethnicity != "officer_ethnicity"
+                else "Searches per 1,000 residents by officer-defined ethnic group "
+                "(the officer's view of the person searched, against residents' own "
+                "census groups: not the GOV.UK measure); "
+            )
+            + "ratio to the White rate with a 95 % log (Katz) interval; find and "
+            "arrest rates with Wilson intervals."
         ),
         source=(
             "GOV.UK Ethnicity facts and figures, 'Stop and search'; Home Office 'Police "
             "powers and procedures'; Katz et al. (1978) Biometrics 34:469; Wilson "
             "(1927) JASA 22:209; AVB delivery plan 2010, Section C."
         ),
-        notes=_stop_notes(s, placed=bool(area)),
+        notes=_stop_notes(
+            s,
+            placed=bool(area),
+            defined="officer" if ethnicity == "officer_ethnicity" else "self",
+        ),
     )
 
 
@@ -452,14 +462,17 @@ def _not_stated(s: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _stop_notes(s: pl.DataFrame, *, placed: bool) -> tuple[str, ...]:
-    """Notes on searches with no recorded ethnicity and (by area) not placed."""
+def _stop_notes(
+    s: pl.DataFrame, *, placed: bool, defined: Literal["self", "officer"] = "self"
+) -> tuple[str, ...]:
+    """Notes on searches with no recorded ethnicity (self- or officer-defined, as
+    counted) and (by area) not placed."""
     total = s.height
     missing = int((s["group"] == "not stated").sum())
     notes = [
         f"{missing} of {total} searches ({(missing / total if total else 0):.1%}) have no "
-        "recorded self-defined ethnicity: they are in no group's rate and are shown in "
-        "'not_stated'."
+        f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
+        "shown in 'not_stated'."
     ]
     unplaced = int((s["area"] == "not placed").sum()) if placed else 0
     if unplaced:
