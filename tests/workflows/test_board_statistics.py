@@ -255,3 +255,13 @@ def test_equality_page_takes_the_force_area(
     assert 'name="areas" value="Alpha, Beta"' in named.text
     too_many = ",".join(f"A{i}" for i in range(101))
     assert client.get(f"/equality?areas={too_many}").status_code == 400
+
+
+def test_equality_header_says_when_months_hold_no_searches(board_app: FastAPI) -> None:
+    """Stops of January-June 2024 under the 12 months to December: the header of
+    the page and the pack says the rates are of 6 months, not a year's (the Met's
+    one month of API stops under a board's year read as a rate per year)."""
+    eq = signed_in(board_app, "board").get("/equality?month=2024-12")
+    meta = eq.text[eq.text.index('<p class="meta">Searches') :]
+    meta = " ".join(meta[: meta.index("</p>")].split())
+    assert "the store holds searches for 6 of its 12 months" in meta

@@ -992,6 +992,8 @@ def board_statistics(
         eq.update(
             available=True,
             window=(e_from, e_to),
+            window_months=equality_months,
+            months_with_stops=found.months_with_stops,
             forces=list(found.forces),
             population_year=found.population_year,
             force_areas=list(found.force_areas),
