@@ -432,3 +432,32 @@ def test_officer_defined_result_says_so() -> None:
     own = stop_search_equality(stops, residents)
     assert own.notes[0].startswith("2 of 4 searches (50.0%) have no recorded self-")
     assert "by self-defined ethnic group" in own.method
+
+
+def test_find_rates_without_any_linked_outcome_are_flagged() -> None:
+    """The Met's API sample (September 2024) has 693 arrests and not one outcome
+    linked to the object of the search: find rates of 0 % with tight intervals,
+    read as "nothing is ever found", with no word that the link is not recorded."""
+    n = 50
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White", "Black"] * (n // 2),
+            "outcome": [
+                "Arrest" if i % 5 == 0 else "A no further action disposal"
+                for i in range(n)
+            ],
+            "outcome_linked": [False] * n,
+        }
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1_000, 100]})
+    got = stop_search_equality(stops, residents)
+    assert any(
+        "None of the 50 searches has an outcome linked to its object, though 10 "
+        "ended in arrest" in note
+        for note in got.notes
+    )
+    found = stops.with_columns(outcome_linked=pl.Series([i == 0 for i in range(n)]))
+    assert not any(
+        "outcome linked" in note
+        for note in stop_search_equality(found, residents).notes
+    )

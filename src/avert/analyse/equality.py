@@ -474,6 +474,22 @@ def _stop_notes(
         f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
         "shown in 'not_stated'."
     ]
+    if "outcome" in s.columns:
+        arrests = int(
+            s["outcome"].cast(pl.String).str.to_lowercase().str.contains("arrest").sum()
+        )
+        linked = (
+            int(s["outcome_linked"].fill_null(value=False).sum())
+            if "outcome_linked" in s.columns
+            else 0
+        )
+        if linked == 0 and arrests:
+            notes.append(
+                f"None of the {total:,} searches has an outcome linked to its object, "
+                f"though {arrests:,} ended in arrest: the source does not seem to "
+                "record the link (the police.uk API sample of the Met leaves it false "
+                "throughout), so the find rates of 0 % say nothing about finds."
+            )
     unplaced = int((s["area"] == "not placed").sum()) if placed else 0
     if unplaced:
         notes.append(
