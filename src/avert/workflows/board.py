@@ -407,8 +407,9 @@ def run_equality(
         ethnicity=ethnicity,
         notes=notes,
     )
+    in_force = _as_asked(placed, force_areas)
     area_result = _area_equality(
-        _as_asked(placed, force_areas),
+        in_force,
         eth_rows,
         by_area,
         force_areas,
@@ -417,6 +418,7 @@ def run_equality(
         ethnicity=ethnicity,
         notes=notes,
     )
+    notes.extend(_per_area_notes(placed, in_force, max_km=max_km))
     lists: tuple[ListMakeUp, ...] = ()
     if list_people is not None:
         lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
@@ -461,6 +463,38 @@ def _stops_window(
             "residents are of those months' searches, not a rate per year."
         )
     return (start, end), len(held)
+
+
+def _per_area_notes(
+    placed: pl.DataFrame, in_force: pl.DataFrame, *, max_km: float
+) -> list[str]:
+    """How many searches the per-area rates leave out (they stay in the force's):
+    those with no place and those placed outside the force area."""
+    unplaced = placed.filter(pl.col("parent").is_null()).height
+    outside = placed.height - unplaced - in_force.height
+    if in_force.height == 0:
+        return [
+            f"No per-area rates: none of the {placed.height:,} searches could be "
+            "placed in an area of the force area (no coordinates, or none within "
+            f"{max_km:g} km of a loaded LSOA centroid); the force's figures count "
+            "them all."
+        ]
+    if not unplaced and not outside:
+        return []
+    left = [
+        *(
+            [
+                f"{unplaced:,} without a place (no coordinates, or none within {max_km:g} km of a centroid)"
+            ]
+            if unplaced
+            else []
+        ),
+        *([f"{outside:,} placed outside the force area"] if outside else []),
+    ]
+    return [
+        f"Per-area rates count the {in_force.height:,} searches placed in the force "
+        f"area; {' and '.join(left)} count in the force's figures only."
+    ]
 
 
 def _no_stops(store: Store, force: str | None) -> str:
