@@ -265,3 +265,23 @@ def test_equality_header_says_when_months_hold_no_searches(board_app: FastAPI) -
     meta = eq.text[eq.text.index('<p class="meta">Searches') :]
     meta = " ".join(meta[: meta.index("</p>")].split())
     assert "the store holds searches for 6 of its 12 months" in meta
+
+
+def test_equality_page_asks_for_its_force_field(board_app: FastAPI) -> None:
+    """Stops of two forces: the page asked for "--force", a command-line option."""
+    import polars as pl
+
+    store = board_app.state.avert.store
+    other = pl.DataFrame(
+        {
+            "stop_id": ["o1"],
+            "source": ["t"],
+            "force": ["other-force"],
+            "occurred_at": [dt.datetime(2024, 2, 3)],
+            "ethnicity": ["White"],
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("stops", other)
+    page = signed_in(board_app, "board").get("/equality?month=2024-12")
+    assert "choose one with --force (the Equality page&#39;s Force field)" in page.text

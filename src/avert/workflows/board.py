@@ -547,7 +547,7 @@ def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
     msg = (
         f"The stops in this window are of {per_force.height} forces ({said}"
         + (f" and {more} more" if more > 0 else "")
-        + "): choose one with --force, e.g. --force "
+        + "): choose one with --force (the Equality page's Force field), e.g. "
         + str(per_force["force"][0])
         + "; one force's searches are set against its own area's residents."
     )
