@@ -285,3 +285,14 @@ def test_equality_page_asks_for_its_force_field(board_app: FastAPI) -> None:
         tx.append("stops", other)
     page = signed_in(board_app, "board").get("/equality?month=2024-12")
     assert "choose one with --force (the Equality page&#39;s Force field)" in page.text
+
+
+def test_equality_page_defaults_to_the_last_month_with_stops(
+    board_app: FastAPI,
+) -> None:
+    """Incidents run to December 2024, stops to June 2024: the page opened on the
+    incidents' month, whose 12 months hold half the stops (a store of West
+    Yorkshire's July 2018 street crime and later stops opened on no stops at all)."""
+    page = signed_in(board_app, "board").get("/equality")
+    assert 'name="month" value="2024-06"' in page.text
+    assert "Searches by test-force 2023-07-01 to 2024-06-30" in page.text

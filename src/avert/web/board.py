@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from avert.web.auth import authorize, requires
 from avert.web.pages import MAX_YEAR, MIN_YEAR, _ctx, _page, default_at
 from avert.workflows.board import AREA_FIELDS
-from avert.workflows.views import board_statistics_view
+from avert.workflows.views import board_statistics_view, default_equality_month_end
 
 __all__ = ["router"]
 
@@ -106,8 +106,10 @@ def equality(
     ``force``'s stops (needed when the store holds several forces' stops) against
     the residents of ``areas`` (comma-separated local authorities; empty: inferred
     from where the stops fall, which stops without coordinates cannot tell)."""
-    end = _month_end(request, month)
     ctx = _ctx(request)
+    end = (None if month else default_equality_month_end(ctx.store)) or _month_end(
+        request, month
+    )
     chosen = (force or "").strip() or None
     named = tuple(a.strip() for a in (areas or "").split(",") if a.strip())
     if len(named) > MAX_AREAS:

@@ -38,7 +38,7 @@ from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
 from avert.store import Store, audit, queries
-from avert.store.summary import latest_incident_at, status_summary
+from avert.store.summary import latest_incident_at, latest_stop_at, status_summary
 from avert.workflows import audit as audit_workflow
 from avert.workflows.briefing import build_briefing, people_shown, read_residents
 from avert.workflows.delivery import taskings_for_briefing
@@ -53,6 +53,7 @@ __all__ = [
     "audit_rows",
     "briefing_view",
     "data_view",
+    "default_equality_month_end",
     "default_window_end",
     "default_window_start",
     "groups_view",
@@ -207,6 +208,24 @@ def default_window_end(
         f"({latest:%d %b %Y %H:%M})."
     )
     return day_end, note
+
+
+def default_equality_month_end(
+    store: Store, *, today: dt.date | None = None
+) -> dt.date | None:
+    """The last day of the last whole month with stops and searches (None: no stops).
+
+    The equality page's default month: its figures are of stops, whose latest
+    month need not be the incidents' (police.uk publishes them as separate files).
+    The month of the latest stop when it is over, else the month before.
+    """
+    latest = latest_stop_at(store)
+    if latest is None:
+        return None
+    today = today or local_now(store.timezone).date()
+    first = latest.date().replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return nxt - dt.timedelta(days=1) if nxt <= today else first - dt.timedelta(days=1)
 
 
 def default_window_start(
