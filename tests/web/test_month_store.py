@@ -117,3 +117,16 @@ def test_groups_page_says_why_open_data_have_none(month_app: FastAPI) -> None:
     page = signed_in(month_app, "analyst").get("/groups")
     assert "No groups found." in page.text
     assert "data.police.uk and other open incident data name no one" in page.text
+
+
+def test_brief_area_on_police_uk_says_what_to_do(month_app: FastAPI) -> None:
+    """`avert brief --area City` on police.uk months: "the store's incidents have no
+    area (borough)" and nothing on what to do."""
+    url = month_app.state.avert.settings.database_url
+    res = CliRunner().invoke(
+        cli_app, ["--db", url, "brief", "--at", "2019-07-01", "--area", "City"]
+    )
+    assert res.exit_code == 2
+    text = " ".join(res.output.replace("│", " ").split())
+    assert "police.uk street files give LSOAs only" in text
+    assert "without --area" in text
