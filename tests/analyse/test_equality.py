@@ -398,3 +398,66 @@ def test_searches_with_no_recorded_power_stay_in_the_table_by_power() -> None:
     }
     unrecorded = res.by_legislation.filter(pl.col("power") == "not recorded")
     assert unrecorded["searches"].sum() == 4
+
+
+def test_wilson_interval_stays_within_zero_and_one() -> None:
+    """No find in 493 searches (the Met's Asian group, September 2024): the lower
+    end is 0, not -4e-19 (shown "-0 %" on the equality page)."""
+    from avert.analyse.equality import wilson
+
+    frame = pl.DataFrame({"k": [0, 0, 7, 5], "n": [493, 1044, 7, 218]})
+    _, low, high = wilson(pl.col("k"), pl.col("n"))
+    got = frame.select(low.alias("low"), high.alias("high"))
+    assert got["low"].min() == 0.0
+    assert str(got["low"][0]) == "0.0"  # not -0.0 nor a negative hair
+    assert got["high"].max() == 1.0
+    assert got["low"][3] > 0
+
+
+def test_officer_defined_result_says_so() -> None:
+    """--officer-defined counted the officer's groups but the note said 6,012 had
+    "no recorded self-defined ethnicity" (South Yorkshire has 13,693 of those) and
+    the method named the self-defined measure."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White", None, "Black", None],
+            "officer_ethnicity": ["White", "White", None, "Black"],
+        }
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1_000, 100]})
+    officer = stop_search_equality(stops, residents, ethnicity="officer_ethnicity")
+    assert officer.notes[0].startswith("1 of 4 searches (25.0%) have no recorded ")
+    assert "officer-defined ethnicity" in officer.notes[0]
+    assert "by officer-defined ethnic group" in officer.method
+    own = stop_search_equality(stops, residents)
+    assert own.notes[0].startswith("2 of 4 searches (50.0%) have no recorded self-")
+    assert "by self-defined ethnic group" in own.method
+
+
+def test_find_rates_without_any_linked_outcome_are_flagged() -> None:
+    """The Met's API sample (September 2024) has 693 arrests and not one outcome
+    linked to the object of the search: find rates of 0 % with tight intervals,
+    read as "nothing is ever found", with no word that the link is not recorded."""
+    n = 50
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White", "Black"] * (n // 2),
+            "outcome": [
+                "Arrest" if i % 5 == 0 else "A no further action disposal"
+                for i in range(n)
+            ],
+            "outcome_linked": [False] * n,
+        }
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1_000, 100]})
+    got = stop_search_equality(stops, residents)
+    assert any(
+        "None of the 50 searches has an outcome linked to its object, though 10 "
+        "ended in arrest" in note
+        for note in got.notes
+    )
+    found = stops.with_columns(outcome_linked=pl.Series([i == 0 for i in range(n)]))
+    assert not any(
+        "outcome linked" in note
+        for note in stop_search_equality(found, residents).notes
+    )

@@ -275,3 +275,31 @@ def test_the_window_is_wall_clock_on_the_mornings_the_clocks_change(
         at, 24, latest_exact=at - dt.timedelta(hours=1), latest_month=None
     )
     assert (start, end, precision) == (at - dt.timedelta(days=1), at, "exact")
+
+
+def test_a_cut_through_tied_harm_is_said(sqlite_store: Store) -> None:
+    """police.uk robberies all weigh 365 days: the 40 listed of West Yorkshire's 327
+    tied robberies were read as the 40 worst; the page says they tie."""
+    month = dt.datetime(2019, 6, 1)
+    inc = _month_rows(month, 100)
+    classes = _classes(inc).with_columns(
+        harm_days=pl.when(pl.int_range(pl.len()) < 70)
+        .then(365.0)
+        .otherwise(pl.col("harm_days"))
+    )
+    b = daily_briefing(
+        inc.join(classes.drop("profile"), on="incident_id"),
+        at=dt.datetime(2019, 7, 2),
+    )
+    html = render_briefing_html(b)
+    limit = LIST_LIMITS["incidents"]
+    assert (
+        f"70 incidents share the last listed harm (365 days) and {limit} of them "
+        "are listed" in " ".join(html.split())
+    )
+    # no tie at the cut: no sentence
+    few = daily_briefing(
+        inc.join(_classes(inc).drop("profile"), on="incident_id").head(30),
+        at=dt.datetime(2019, 7, 2),
+    )
+    assert "share the last listed harm" not in render_briefing_html(few)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import xml.etree.ElementTree as ET
 
@@ -129,3 +130,34 @@ def test_every_point_of_a_line_chart_is_inside_its_plot() -> None:
     top, bottom = 26, 240 - 34  # the plot's frame in line_chart_svg
     assert ys
     assert all(top - 1e-6 <= y <= bottom + 1e-6 for y in ys), (min(ys), max(ys))
+
+
+def test_interval_chart_tick_labels_do_not_overlap() -> None:
+    """South Yorkshire's ratios by power span 0.1 to 5: the labels 0.2 and 0.25 were
+    printed over each other ("0.20.25"); the reference 1 is always labelled."""
+    svg = interval_chart_svg(
+        [
+            {
+                "label": "Misuse of Drugs Act s.23: Mixed",
+                "value": 0.3,
+                "low": 0.1,
+                "high": 1.7,
+                "flag": False,
+            },
+            {"label": "b", "value": 4.0, "low": 3.0, "high": 5.0, "flag": True},
+        ],
+        title="ratios",
+        width_px=560,
+    )
+    root = ET.fromstring(svg)
+    labels = [
+        (float(t.get("x", "0")), t.text or "")
+        for t in root.iter(f"{NS}text")
+        if t.get("font-size") == "10"
+        and t.get("text-anchor") == "middle"
+        and (t.text or "").replace(".", "").isdigit()
+    ]
+    assert "1" in [text for _, text in labels]
+    labels.sort()
+    for (x0, t0), (x1, t1) in itertools.pairwise(labels):
+        assert x1 - x0 >= 3 * (len(t0) + len(t1)), (t0, t1, x1 - x0)

@@ -123,7 +123,7 @@ def test_performance_and_equality_pages(board_app: FastAPI) -> None:
     assert "Searches by test-force" in eq.text
     other = client.get("/equality?month=2024-12&force=other-force")
     assert other.status_code == 200
-    assert "No stops in the store for this force and window" in other.text
+    assert "No stops of the force &#39;other-force&#39; in the store" in other.text
     assert 'name="force" value="other-force"' in other.text
     assert client.get("/performance?month=nonsense").status_code == 400
 
@@ -202,3 +202,97 @@ def test_board_pack_takes_force_and_areas(sqlite_store: Store, tmp_path: Path) -
     html = (tmp_path / "pack" / "board-pack-2024-12.html").read_text(encoding="utf-8")
     assert "Searches by test-force 2024-01-01 to 2024-12-31" in html
     assert "census 2011 residents of Beta." in html
+
+
+def test_equality_page_takes_the_force_area(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Stops without coordinates (South Yorkshire's files) cannot tell the force
+    area: the page says to name it and takes it in its Areas field, as the pack's
+    --areas (before, the page had no such field and could never show them)."""
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    census = tmp_path / "census-2011.csv"
+    census.write_text(
+        "lsoa11cd,lad_name,persons,WhiteBrit,Mixed,Indian,BlkAfrican,Other\n"
+        "E1,Alpha,1000,800,50,50,50,50\nE3,Beta,2000,1500,100,100,200,100\n",
+        encoding="utf-8",
+    )
+    cents = tmp_path / "cents.csv"
+    cents.write_text("LSOACD,latitude,longitude\nE1,53.0,-1.0\n", encoding="utf-8")
+    for kind, path in (("population", census), ("centroids", cents)):
+        CliRunner().invoke(
+            app, ["--db", sqlite_store.url.sqlalchemy, "ingest", kind, str(path)]
+        )
+    n = 20
+    stops = pl.DataFrame(
+        {
+            "stop_id": [f"s{i}" for i in range(n)],
+            "source": ["t"] * n,
+            "force": ["test-force"] * n,
+            "occurred_at": [dt.datetime(2024, 1 + i % 6, 3) for i in range(n)],
+            "lat": pl.Series([None] * n, dtype=pl.Float64),
+            "lon": pl.Series([None] * n, dtype=pl.Float64),
+            "ethnicity": ["Black" if i % 2 else "White" for i in range(n)],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("stops", stops)
+    add_user(sqlite_store, "board", password=PASSWORD, role="board")
+    settings = load_settings({}).with_overrides(
+        database_url=sqlite_store.url.sqlalchemy, secret_key=SECRET
+    )
+    client = signed_in(create_app(settings, sqlite_store), "board")
+    unplaced = client.get("/equality?month=2024-06")
+    assert "no stop has a latitude and longitude" in unplaced.text
+    assert "Areas field" in unplaced.text
+    named = client.get("/equality?month=2024-06&areas=Alpha,+Beta")
+    assert named.status_code == 200
+    assert "Searches by test-force" in named.text
+    assert 'name="areas" value="Alpha, Beta"' in named.text
+    too_many = ",".join(f"A{i}" for i in range(101))
+    assert client.get(f"/equality?areas={too_many}").status_code == 400
+
+
+def test_equality_header_says_when_months_hold_no_searches(board_app: FastAPI) -> None:
+    """Stops of January-June 2024 under the 12 months to December: the header of
+    the page and the pack says the rates are of 6 months, not a year's (the Met's
+    one month of API stops under a board's year read as a rate per year)."""
+    eq = signed_in(board_app, "board").get("/equality?month=2024-12")
+    meta = eq.text[eq.text.index('<p class="meta">Searches') :]
+    meta = " ".join(meta[: meta.index("</p>")].split())
+    assert "the store holds searches for 6 of its 12 months" in meta
+
+
+def test_equality_page_asks_for_its_force_field(board_app: FastAPI) -> None:
+    """Stops of two forces: the page asked for "--force", a command-line option."""
+    import polars as pl
+
+    store = board_app.state.avert.store
+    other = pl.DataFrame(
+        {
+            "stop_id": ["o1"],
+            "source": ["t"],
+            "force": ["other-force"],
+            "occurred_at": [dt.datetime(2024, 2, 3)],
+            "ethnicity": ["White"],
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("stops", other)
+    page = signed_in(board_app, "board").get("/equality?month=2024-12")
+    assert "choose one with --force (the Equality page&#39;s Force field)" in page.text
+
+
+def test_equality_page_defaults_to_the_last_month_with_stops(
+    board_app: FastAPI,
+) -> None:
+    """Incidents run to December 2024, stops to June 2024: the page opened on the
+    incidents' month, whose 12 months hold half the stops (a store of West
+    Yorkshire's July 2018 street crime and later stops opened on no stops at all)."""
+    page = signed_in(board_app, "board").get("/equality")
+    assert 'name="month" value="2024-06"' in page.text
+    assert "Searches by test-force 2023-07-01 to 2024-06-30" in page.text

@@ -4,7 +4,10 @@ Pure helpers shared by performance (rates per 1,000, most similar areas) and
 equality (residents by self-defined ethnic group). An area is matched by its code,
 then by its name, then as the sum of the areas whose ``parent_area`` it is (an
 LSOA file gives a local authority's residents); the year is the one asked for, else
-the latest year the area has.
+the latest year the area has. Names and codes match ignoring case, spaces and
+punctuation, with "&" read as "and" (:func:`area_key`): ONS files spell the same
+authority "Barking and Dagenham" and "Barking & Dagenham", "Richmond upon Thames"
+and "Richmond Upon Thames".
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import polars as pl
 __all__ = [
     "POLICE_AGE_RANGES",
     "area_features",
+    "area_key",
     "area_totals",
     "group_residents",
     "latest_year",
@@ -26,6 +30,16 @@ __all__ = [
 #: the columns that place a row: an area by code, name or parent, and a year
 _LEVELS = ("area", "area_name", "parent_area", "year")
 _TOTAL = (pl.col("sex") == "all") & (pl.col("age_band") == "all")
+
+
+def area_key(names: pl.Expr) -> pl.Expr:
+    """An area's name or code as matched: lower case, "&" as "and", letters and
+    digits only ("Barking & Dagenham" and "Barking and Dagenham" are one key)."""
+    return (
+        names.str.to_lowercase()
+        .str.replace_all("&", "and", literal=True)
+        .str.replace_all(r"[^0-9a-z]", "")
+    )
 
 
 def latest_year(populations: pl.DataFrame, *, ethnicity: bool = False) -> int | None:
@@ -51,8 +65,13 @@ def _resolve(
         if c not in ("area", "area_name", "parent_area", value, "year")
     ]
     out = []
+    asked = asked.with_columns(area_key(pl.col("asked")).alias("_key"))
     for col in ("area", "area_name", "parent_area"):
-        hit = asked.join(rows, left_on="asked", right_on=col, how="inner")
+        hit = asked.join(
+            rows.with_columns(area_key(pl.col(col)).alias("_key")),
+            on="_key",
+            how="inner",
+        )
         if hit.height:
             # the latest year per asked area at this level
             hit = hit.filter(pl.col("year") == pl.col("year").max().over("asked"))

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import polars as pl
@@ -111,10 +111,12 @@ def wilson(k: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     half = _Z * (p * (1 - p) / n + _Z**2 / (4 * n**2)).sqrt() / denom
     none = pl.lit(None, dtype=pl.Float64)
     ok = n > 0
+    # at k = 0 (or k = n) the end is 0 (or 1) exactly, but rounding can put it a
+    # hair outside ("-0 %" on the page): a share's interval stays within [0, 1]
     return (
         pl.when(ok).then(p).otherwise(none),
-        pl.when(ok).then(centre - half).otherwise(none),
-        pl.when(ok).then(centre + half).otherwise(none),
+        pl.when(ok).then((centre - half).clip(0.0, 1.0)).otherwise(none),
+        pl.when(ok).then((centre + half).clip(0.0, 1.0)).otherwise(none),
     )
 
 
@@ -363,16 +365,26 @@ def stop_search_equality(
         not_stated=_not_stated(s),
         params={"area": area, "ethnicity": ethnicity, "reference": REFERENCE},
         method=(
-            "Searches per 1,000 residents by self-defined ethnic group; ratio to the "
-            "White rate with a 95 % log (Katz) interval; find and arrest rates with "
-            "Wilson intervals."
+            (
+                "Searches per 1,000 residents by self-defined ethnic group; "
+                if ethnicity != "officer_ethnicity"
+                else "Searches per 1,000 residents by officer-defined ethnic group "
+                "(the officer's view of the person searched, against residents' own "
+                "census groups: not the GOV.UK measure); "
+            )
+            + "ratio to the White rate with a 95 % log (Katz) interval; find and "
+            "arrest rates with Wilson intervals."
         ),
         source=(
             "GOV.UK Ethnicity facts and figures, 'Stop and search'; Home Office 'Police "
             "powers and procedures'; Katz et al. (1978) Biometrics 34:469; Wilson "
             "(1927) JASA 22:209; AVB delivery plan 2010, Section C."
         ),
-        notes=_stop_notes(s, placed=bool(area)),
+        notes=_stop_notes(
+            s,
+            placed=bool(area),
+            defined="officer" if ethnicity == "officer_ethnicity" else "self",
+        ),
     )
 
 
@@ -450,15 +462,34 @@ def _not_stated(s: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _stop_notes(s: pl.DataFrame, *, placed: bool) -> tuple[str, ...]:
-    """Notes on searches with no recorded ethnicity and (by area) not placed."""
+def _stop_notes(
+    s: pl.DataFrame, *, placed: bool, defined: Literal["self", "officer"] = "self"
+) -> tuple[str, ...]:
+    """Notes on searches with no recorded ethnicity (self- or officer-defined, as
+    counted) and (by area) not placed."""
     total = s.height
     missing = int((s["group"] == "not stated").sum())
     notes = [
         f"{missing} of {total} searches ({(missing / total if total else 0):.1%}) have no "
-        "recorded self-defined ethnicity: they are in no group's rate and are shown in "
-        "'not_stated'."
+        f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
+        "shown in 'not_stated'."
     ]
+    if "outcome" in s.columns:
+        arrests = int(
+            s["outcome"].cast(pl.String).str.to_lowercase().str.contains("arrest").sum()
+        )
+        linked = (
+            int(s["outcome_linked"].fill_null(value=False).sum())
+            if "outcome_linked" in s.columns
+            else 0
+        )
+        if linked == 0 and arrests:
+            notes.append(
+                f"None of the {total:,} searches has an outcome linked to its object, "
+                f"though {arrests:,} ended in arrest: the source does not seem to "
+                "record the link (the police.uk API sample of the Met leaves it false "
+                "throughout), so the find rates of 0 % say nothing about finds."
+            )
     unplaced = int((s["area"] == "not placed").sum()) if placed else 0
     if unplaced:
         notes.append(

@@ -370,8 +370,15 @@ def equality(
     console.print(
         styled(
             ("Stop and search by ethnic group", "bold"),
-            f" — {', '.join(result.forces) or 'stops of no named force'}; force "
-            f"area: {', '.join(result.force_areas)} "
+            f" — {', '.join(result.forces) or 'stops of no named force'}; "
+            + (
+                f"searches {result.window[0]} to {result.window[1]} "
+                f"({result.months_with_stops} months with stops; rates per 1,000 "
+                "over the whole period); "
+                if result.window
+                else ""
+            )
+            + f"force area: {', '.join(result.force_areas)} "
             f"(census {result.population_year})",
         )
     )

@@ -129,7 +129,11 @@ def check_area(ctx: typer.Context, area: str) -> None:
     if area.lower() in {a.lower() for a in known}:
         return
     if not known:
-        msg = f"no area {area!r}: the store's incidents have no area (borough)"
+        msg = (
+            f"no area {area!r}: the store's incidents have no area (borough; "
+            "police.uk street files give LSOAs only): brief the whole store "
+            "without --area, or load records that name their borough"
+        )
     else:
         shown = ", ".join(known[:20])
         more = f" (the first 20 of {len(known)})" if len(known) > 20 else ""

@@ -9,7 +9,7 @@ in the PDF) as it is.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any, Final
@@ -671,6 +671,30 @@ def _row_layout(
     )
 
 
+#: the width of one character of a 10 px axis label, and the gap between labels
+_TICK_CHAR_PX: Final = 6.0
+_TICK_GAP_PX: Final = 4.0
+
+
+def _apart(
+    ticks: Sequence[float], tx: Callable[[float], float], *, keep: float
+) -> list[float]:
+    """The ticks whose labels do not overlap: ``keep`` first, then left to right, a
+    tick is kept when its label clears every kept one (on a log axis 0.2 and 0.25
+    printed over each other as "0.20.25")."""
+
+    def half(t: float) -> float:
+        return len(f"{t:g}") * _TICK_CHAR_PX / 2
+
+    kept: list[float] = [keep] if keep in ticks else []
+    for t in ticks:
+        if t in kept:
+            continue
+        if all(abs(tx(t) - tx(k)) >= half(t) + half(k) + _TICK_GAP_PX for k in kept):
+            kept.append(t)
+    return sorted(kept)
+
+
 def interval_chart_svg(
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -713,6 +737,7 @@ def interval_chart_svg(
         ]
     else:  # the axis is [a, b]: the ticks inside it
         ticks = [t for t in _nice_ticks(a, b) if a <= t <= b]
+    ticks = _apart(ticks, tx, keep=reference)
     axis_y = top + row_h * max(len(rows), 1)
     for t in ticks:
         parts.append(

@@ -16,10 +16,15 @@ from typing import Any
 
 import polars as pl
 
-from avert.schema import CLASSIFICATIONS, INCIDENTS, LOADS
+from avert.schema import CLASSIFICATIONS, INCIDENTS, LOADS, STOPS
 from avert.store.database import Store
 
-__all__ = ["classified_profiles", "latest_incident_at", "status_summary"]
+__all__ = [
+    "classified_profiles",
+    "latest_incident_at",
+    "latest_stop_at",
+    "status_summary",
+]
 
 
 def _month_expr(store: Store, column: str) -> str:
@@ -72,6 +77,16 @@ def classified_profiles(store: Store) -> list[str]:
         schema=CLASSIFICATIONS.schema_of("profile"),
     )
     return [str(p) for p in frame["profile"].to_list()]
+
+
+def latest_stop_at(store: Store) -> dt.datetime | None:
+    """Time of the most recent stop and search in the store (None when empty)."""
+    frame = store._query(
+        'SELECT MAX("occurred_at") AS "occurred_at" FROM "stops"',
+        schema=STOPS.schema_of("occurred_at"),
+    )
+    value = None if frame.height == 0 else frame["occurred_at"][0]
+    return value if isinstance(value, dt.datetime) else None
 
 
 def latest_incident_at(store: Store) -> dt.datetime | None:

@@ -16,11 +16,15 @@ from fastapi.responses import Response
 from avert.web.auth import authorize, requires
 from avert.web.pages import MAX_YEAR, MIN_YEAR, _ctx, _page, default_at
 from avert.workflows.board import AREA_FIELDS
-from avert.workflows.views import board_statistics_view
+from avert.workflows.views import board_statistics_view, default_equality_month_end
 
 __all__ = ["router"]
 
 router = APIRouter(dependencies=[Depends(authorize)])
+
+#: the most areas the equality page's Areas field takes (England has 309 local
+#: authorities; a force area has at most a few dozen)
+MAX_AREAS = 100
 
 
 def _month_end(request: Request, month: str | None) -> dt.date:
@@ -93,19 +97,38 @@ def performance(
 @router.get("/equality")
 @requires("view-equality")
 def equality(
-    request: Request, month: str | None = None, force: str | None = None
+    request: Request,
+    month: str | None = None,
+    force: str | None = None,
+    areas: str | None = None,
 ) -> Response:
     """Stop and search against residents and the Equality Impact Assessment, of
-    ``force``'s stops (needed when the store holds several forces' stops)."""
-    end = _month_end(request, month)
+    ``force``'s stops (needed when the store holds several forces' stops) against
+    the residents of ``areas`` (comma-separated local authorities; empty: inferred
+    from where the stops fall, which stops without coordinates cannot tell)."""
     ctx = _ctx(request)
+    end = (None if month else default_equality_month_end(ctx.store)) or _month_end(
+        request, month
+    )
     chosen = (force or "").strip() or None
+    named = tuple(a.strip() for a in (areas or "").split(",") if a.strip())
+    if len(named) > MAX_AREAS:
+        raise HTTPException(400, f"At most {MAX_AREAS} areas")
     stats = board_statistics_view(
-        ctx.store, ctx.board_stats, end=end, performance=False, force=chosen
+        ctx.store,
+        ctx.board_stats,
+        end=end,
+        performance=False,
+        force=chosen,
+        areas=named or None,
     )
     return _page(
         request,
         "equality.html",
         stats=stats,
-        form={"month": f"{end:%Y-%m}", "force": chosen or ""},
+        form={
+            "month": f"{end:%Y-%m}",
+            "force": chosen or "",
+            "areas": ", ".join(named),
+        },
     )

@@ -114,7 +114,9 @@ class IncidentFilters:
     """The incidents search of a page or API call, parsed once (one parser for both).
 
     ``date_to`` defaults to :func:`default_at`, ``date_from`` to seven days before
-    it; empty strings mean "no filter".
+    it (or the first of the month of month-only records that reach into those days,
+    :func:`avert.workflows.views.default_window_start`, said in ``note``); empty
+    strings mean "no filter".
     """
 
     date_from: dt.datetime
@@ -122,6 +124,8 @@ class IncidentFilters:
     area: str | None
     category: str | None
     flag: str | None
+    #: why the default window is not the seven days before its end
+    note: str | None = None
 
     def as_form(self) -> dict[str, str]:
         """The filters as the form's values (``from``, ``to``, ...)."""
@@ -148,9 +152,15 @@ def incident_filters(
     end, _ = default_at(request)
     zone = _ctx(request).settings.timezone
     date_to = _parse_at(to, end, zone=zone)
+    start, note = (
+        views.default_window_start(_ctx(request).store, date_to)
+        if not date_from
+        else (date_to - dt.timedelta(days=7), None)
+    )
     return IncidentFilters(
-        date_from=_parse_at(date_from, date_to - dt.timedelta(days=7), zone=zone),
+        date_from=_parse_at(date_from, start, zone=zone),
         date_to=date_to,
+        note=note,
         area=area or None,
         category=category or None,
         flag=flag or None,
@@ -312,7 +322,13 @@ def incidents(
 ) -> Response:
     """Incidents in the definition, filtered by time, area, category and flag."""
     found = find_incidents(request, filters)
-    return _page(request, "incidents.html", found=found, filters=filters.as_form())
+    return _page(
+        request,
+        "incidents.html",
+        found=found,
+        filters=filters.as_form(),
+        note=filters.note,
+    )
 
 
 # --- Person ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import polars as pl
 
 from avert.analyse.denominators import (
     area_features,
+    area_key,
     area_totals,
     group_residents,
     latest_year,
@@ -293,10 +294,20 @@ class BoardEquality:
     eia: Mapping[str, Any] = field(default_factory=dict)
     #: the forces whose stops are counted (``stops.force``)
     forces: tuple[str, ...] = ()
+    #: the days counted (the window asked, else the first and last day searched)
+    window: tuple[dt.date, dt.date] | None = None
+    #: the months of the window that hold searches of the force
+    months_with_stops: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
         return {
+            "window": (
+                {"from": self.window[0].isoformat(), "to": self.window[1].isoformat()}
+                if self.window
+                else None
+            ),
+            "months_with_stops": self.months_with_stops,
             "forces": list(self.forces),
             "force": self.force.to_dict(),
             "areas": self.areas.to_dict() if self.areas else None,
@@ -359,15 +370,13 @@ def run_equality(
         ],
     )
     if stops.height == 0:
-        msg = (
-            "No stops in the store for this force and window ('avert ingest policeuk')."
-        )
-        raise NotFound(msg)
+        raise NotFound(_no_stops(store, force))
     forces = _one_force(stops, force)
+    notes: list[str] = []
+    window, months_with_stops = _stops_window(stops, date_from, date_to, notes)
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
     year = _census_year(pops, lsoa_rows, population_year)
-    notes: list[str] = []
     eth_rows = pops.filter(
         (pl.col("year") == year)
         & (pl.col("sex") == "all")
@@ -380,7 +389,7 @@ def run_equality(
         if areas
         else _force_areas(
             placed,
-            _residents_per_parent(eth_rows),
+            _residents_per_parent(eth_rows, placed),
             min_share=min_share,
             notes=notes,
             unplaced=lambda: _why_unplaced(store, stops, pops, lsoa_rows, max_km),
@@ -389,7 +398,7 @@ def run_equality(
     by_area = group_residents(eth_rows, list(force_areas), year=year)
     missing = sorted(set(force_areas) - set(by_area["area"].unique().to_list()))
     if missing:
-        notes.append(f"No census ethnic-group residents for: {', '.join(missing)}.")
+        raise ConfigError(_no_residents(missing, eth_rows, year))
     force_result = _force_equality(
         stops,
         by_area,
@@ -398,8 +407,9 @@ def run_equality(
         ethnicity=ethnicity,
         notes=notes,
     )
+    in_force = _as_asked(placed, force_areas)
     area_result = _area_equality(
-        placed.filter(pl.col("parent").is_in(list(force_areas))),
+        in_force,
         eth_rows,
         by_area,
         force_areas,
@@ -408,6 +418,7 @@ def run_equality(
         ethnicity=ethnicity,
         notes=notes,
     )
+    notes.extend(_per_area_notes(placed, in_force, max_km=max_km))
     lists: tuple[ListMakeUp, ...] = ()
     if list_people is not None:
         lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
@@ -421,6 +432,97 @@ def run_equality(
         notes=tuple(notes),
         eia=eia,
         forces=forces,
+        window=window,
+        months_with_stops=months_with_stops,
+    )
+
+
+def _stops_window(
+    stops: pl.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    notes: list[str],
+) -> tuple[tuple[dt.date, dt.date], int]:
+    """The days counted (the window asked, else the first and last day searched) and
+    the months of it holding searches; a note when some months hold none, since a
+    rate per 1,000 residents is of the searches of the months that do (a store
+    holding one month of a force's stops, read as a year's rate, is 12 times too
+    low)."""
+    times = stops["occurred_at"]
+    first, last = times.min(), times.max()
+    assert isinstance(first, dt.datetime)
+    assert isinstance(last, dt.datetime)
+    start, end = date_from or first.date(), date_to or last.date()
+    held = sorted(set(times.dt.strftime("%Y-%m").to_list()))
+    span = (end.year - start.year) * 12 + end.month - start.month + 1
+    if len(held) < span:
+        said = ", ".join(held) if len(held) <= 6 else f"{held[0]} to {held[-1]}"
+        notes.append(
+            f"The store holds this force's searches for {len(held)} of the {span} "
+            f"months from {start:%Y-%m} to {end:%Y-%m} ({said}): the rates per 1,000 "
+            "residents are of those months' searches, not a rate per year."
+        )
+    return (start, end), len(held)
+
+
+def _per_area_notes(
+    placed: pl.DataFrame, in_force: pl.DataFrame, *, max_km: float
+) -> list[str]:
+    """How many searches the per-area rates leave out (they stay in the force's):
+    those with no place and those placed outside the force area."""
+    unplaced = placed.filter(pl.col("parent").is_null()).height
+    outside = placed.height - unplaced - in_force.height
+    if in_force.height == 0:
+        return [
+            f"No per-area rates: none of the {placed.height:,} searches could be "
+            "placed in an area of the force area (no coordinates, or none within "
+            f"{max_km:g} km of a loaded LSOA centroid); the force's figures count "
+            "them all."
+        ]
+    if not unplaced and not outside:
+        return []
+    left = [
+        *(
+            [
+                f"{unplaced:,} without a place (no coordinates, or none within {max_km:g} km of a centroid)"
+            ]
+            if unplaced
+            else []
+        ),
+        *([f"{outside:,} placed outside the force area"] if outside else []),
+    ]
+    return [
+        f"Per-area rates count the {in_force.height:,} searches placed in the force "
+        f"area; {' and '.join(left)} count in the force's figures only."
+    ]
+
+
+def _no_stops(store: Store, force: str | None) -> str:
+    """Why no stop is counted: none loaded, none of that force (the forces there
+    are named), or none of it in the window (its stops' first and last day)."""
+    held = store.read_frame("stops", columns=["force", "occurred_at"])
+    if held.height == 0:
+        return "No stops in the store ('avert ingest policeuk' loads stop and search)."
+    mine = held.filter(pl.col("force") == force) if force else held
+    if mine.height == 0:
+        per_force = (
+            held.group_by("force")
+            .agg(pl.len().alias("n"))
+            .sort(["n", "force"], descending=[True, False])
+        )
+        said = ", ".join(
+            f"{r['force']} ({r['n']:,})" for r in per_force.head(8).to_dicts()
+        )
+        return (
+            f"No stops of the force '{force}' in the store. Forces with stops (as "
+            f"--force names them, from the police.uk file names): {said}."
+        )
+    first, last = mine["occurred_at"].min(), mine["occurred_at"].max()
+    assert isinstance(first, dt.datetime)
+    assert isinstance(last, dt.datetime)
+    return (
+        f"No stops {'of ' + repr(force) + ' ' if force else ''}in this window: the "
+        f"store holds them from {first:%Y-%m-%d} to {last:%Y-%m-%d}."
     )
 
 
@@ -445,7 +547,7 @@ def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
     msg = (
         f"The stops in this window are of {per_force.height} forces ({said}"
         + (f" and {more} more" if more > 0 else "")
-        + "): choose one with --force, e.g. --force "
+        + "): choose one with --force (the Equality page's Force field), e.g. "
         + str(per_force["force"][0])
         + "; one force's searches are set against its own area's residents."
     )
@@ -595,7 +697,7 @@ def _force_areas(
         msg = (
             f"Cannot tell the force area: no stop could be placed{why}. Or give the "
             "force area's local authorities with --areas 'Barnsley,Doncaster,...' "
-            "(avert analyse equality, avert board pack)."
+            "(avert analyse equality, avert board pack; the Equality page's Areas field)."
         )
         raise NotFound(msg)
     per_area = (
@@ -633,15 +735,59 @@ def _force_areas(
     return force_areas
 
 
-def _residents_per_parent(eth_rows: pl.DataFrame) -> pl.DataFrame:
-    """``parent``, ``residents``: the LSOA residents (all ethnic groups) per parent
-    area, from the denominators' own census rows."""
+def _residents_per_parent(eth_rows: pl.DataFrame, placed: pl.DataFrame) -> pl.DataFrame:
+    """``parent``, ``residents``: the residents (all ethnic groups) of each area the
+    stops were placed in, from the denominators' own census rows: the sum of its
+    LSOAs, or its own row when that census is by local authority (the 2021 ethnic
+    groups by upper-tier authority), matched as :func:`group_residents` matches."""
+    parents = placed["parent"].drop_nulls().unique().to_list()
     return (
-        eth_rows.filter(
-            (pl.col("area_type") == "lsoa") & pl.col("parent_area").is_not_null()
-        )
-        .group_by(pl.col("parent_area").alias("parent"))
+        group_residents(eth_rows, parents)
+        .group_by(pl.col("area").alias("parent"))
         .agg(pl.col("population").sum().cast(pl.Float64).alias("residents"))
+    )
+
+
+def _as_asked(placed: pl.DataFrame, force_areas: Sequence[str]) -> pl.DataFrame:
+    """The placed stops in the force area, their ``parent`` named as the force area
+    names it (names match as in :func:`group_residents`: "Barking & Dagenham" is
+    the LSOAs' "Barking and Dagenham")."""
+    asked = pl.DataFrame(
+        {"asked": list(force_areas)}, schema={"asked": pl.String}
+    ).with_columns(area_key(pl.col("asked")).alias("_key"))
+    return (
+        placed.with_columns(area_key(pl.col("parent")).alias("_key"))
+        .join(asked.unique("_key", keep="first"), on="_key", how="inner")
+        .drop("parent", "_key")
+        .rename({"asked": "parent"})
+    )
+
+
+def _no_residents(missing: Sequence[str], eth_rows: pl.DataFrame, year: int) -> str:
+    """Why the figures are refused when areas of the force area have no residents:
+    the force's searches would be set against only part of its residents."""
+    import difflib
+
+    known = sorted(
+        {
+            str(name)
+            for col in ("area_name", "parent_area")
+            for name in eth_rows[col].drop_nulls().unique().to_list()
+            if name
+        }
+    )
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        hints.append(f"{name} (did you mean {' or '.join(close)}?)" if close else name)
+    return (
+        f"No {year} census ethnic-group residents for {', '.join(hints)}: the "
+        "force's searches would be set against a force area without their residents "
+        "(every rate too high). Name the force area's local authorities as the "
+        f"{year} census rows name them (or by code) with --areas (the Equality "
+        "page's Areas field), choose another "
+        "census with --population-year, or load the missing areas with 'avert "
+        "ingest population'."
     )
 
 
@@ -880,6 +1026,8 @@ def board_statistics(
         eq.update(
             available=True,
             window=(e_from, e_to),
+            window_months=equality_months,
+            months_with_stops=found.months_with_stops,
             forces=list(found.forces),
             population_year=found.population_year,
             force_areas=list(found.force_areas),

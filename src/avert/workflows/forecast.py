@@ -120,6 +120,7 @@ def events_from_store(
         store, profile=profile, violence_only=violence_only
     )
     incidents, notes = frames.incidents, tuple(frames.notes)
+    n_month_only = 0
     if day_resolution and "time_precision" in incidents.columns:
         month_only = pl.col("time_precision").fill_null("exact") == "month"
         n_month_only = incidents.filter(month_only).height
@@ -130,7 +131,19 @@ def events_from_store(
                 f"{n_month_only} {MONTH_ONLY_NOTE}: dated the first of their month, "
                 "they cannot say which day (docs/places.md).",
             )
-    return _located_events(incidents), notes
+    events = _located_events(incidents)
+    if day_resolution and events.height == 0 and n_month_only:
+        msg = (
+            f"Every incident is month-only ({n_month_only:,}: data.police.uk dates a "
+            "month's records on its first day): forecasts, the near-repeat test and "
+            "emerging hot spots need the day. Load records with exact times ('avert "
+            "ingest bundle', 'avert ingest table'), or use what months can show: "
+            "'avert analyse gistar', 'avert analyse concentration --entity place' "
+            "and the month briefing's places ('avert brief --at' the first of the "
+            "next month)."
+        )
+        raise ConfigError(msg)
+    return events, notes
 
 
 def _located_events(incidents: pl.DataFrame) -> pl.DataFrame:

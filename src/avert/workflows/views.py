@@ -38,7 +38,7 @@ from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
 from avert.store import Store, audit, queries
-from avert.store.summary import latest_incident_at, status_summary
+from avert.store.summary import latest_incident_at, latest_stop_at, status_summary
 from avert.workflows import audit as audit_workflow
 from avert.workflows.briefing import build_briefing, people_shown, read_residents
 from avert.workflows.delivery import taskings_for_briefing
@@ -53,7 +53,9 @@ __all__ = [
     "audit_rows",
     "briefing_view",
     "data_view",
+    "default_equality_month_end",
     "default_window_end",
+    "default_window_start",
     "groups_view",
     "incidents_view",
     "list_makeup",
@@ -206,6 +208,50 @@ def default_window_end(
         f"({latest:%d %b %Y %H:%M})."
     )
     return day_end, note
+
+
+def default_equality_month_end(
+    store: Store, *, today: dt.date | None = None
+) -> dt.date | None:
+    """The last day of the last whole month with stops and searches (None: no stops).
+
+    The equality page's default month: its figures are of stops, whose latest
+    month need not be the incidents' (police.uk publishes them as separate files).
+    The month of the latest stop when it is over, else the month before.
+    """
+    latest = latest_stop_at(store)
+    if latest is None:
+        return None
+    today = today or local_now(store.timezone).date()
+    first = latest.date().replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return nxt - dt.timedelta(days=1) if nxt <= today else first - dt.timedelta(days=1)
+
+
+def default_window_start(
+    store: Store, end: dt.datetime, *, days: int = 7
+) -> tuple[dt.datetime, str | None]:
+    """Where a listing window ending at ``end`` starts by default, and a note when it
+    is not ``days`` before ``end``.
+
+    ``days`` before, unless the latest records before ``end`` are month-only
+    (data.police.uk dates a month's records on its first day) and their month
+    reaches into those days while its first day lies before them: then that first
+    day, so the month is listed rather than an empty week (the default window of a
+    police.uk store ends at 06:00 on the first of the next month).
+    """
+    start = end - dt.timedelta(days=days)
+    month = queries.latest_time(store, before=end, precision="month")
+    if month is None or month >= start or month_window(month)[1] <= start:
+        return start, None
+    exact = queries.latest_time(store, before=end, precision="exact")
+    if exact is not None and exact >= month:
+        return start, None
+    note = (
+        "The latest records are month-only (data.police.uk), dated the first of "
+        f"their month: the window starts on {month:%d %b %Y} to list {month:%B %Y}."
+    )
+    return month, note
 
 
 def briefing_view(
@@ -442,19 +488,21 @@ def person_view(
 def groups_view(
     store: Store, settings: Settings, *, user: User, allow_demo_key: bool = False
 ) -> dict[str, Any]:
-    """Groups with continuum level, matrix band and reasons (partners: pseudonyms)."""
+    """Groups with continuum level, matrix band and reasons (partners: pseudonyms),
+    and the analysis' notes (why there are none, on open data)."""
     check_allowed(user, "view-groups")
     audience = audience_of(user.role)
     # one audit row, under the signed-in account and role, written before the
     # members are read (partners are then shown sizes only)
-    groups: list[dict[str, Any]] = groups_report(
+    report = groups_report(
         store,
         profile=settings.definition,
         user=user.username,
         role=user.role,
         reason="web groups page"
         + (" (sizes only, no members)" if audience == "partner" else ""),
-    ).to_json()["groups"]
+    ).to_json()
+    groups: list[dict[str, Any]] = report["groups"]
     members = [str(m) for g in groups for m in g.get("members") or []]
     until, _ = default_window_end(store)
     made = list_makeup(
@@ -473,7 +521,7 @@ def groups_view(
             g["group_id"] = pseudo("group", str(g["group_id"]))
             g["rivals"] = [pseudo("group", str(r)) for r in g.get("rivals") or []]
             g["members"] = []  # partners see the size, never who
-    return {"groups": groups, "make_up": made}
+    return {"groups": groups, "make_up": made, "notes": list(report.get("notes") or [])}
 
 
 def data_view(store: Store) -> dict[str, Any]:

@@ -1,0 +1,132 @@
+"""The web app and the commands over a store of data.police.uk months only (no
+exact times)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+from avert.cli import app as cli_app
+from avert.config.settings import load_settings
+from avert.store import Store
+from avert.web import create_app
+from avert.workflows.users import add_user
+from web.helpers import PASSWORD, SECRET, signed_in
+
+DATA = Path(__file__).parents[1] / "data" / "policeuk" / "2019-06"
+
+
+@pytest.fixture(scope="module")
+def month_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    root = tmp_path_factory.mktemp("month")
+    url = f"sqlite:///{root / 'month.db'}"
+    Store(url).upgrade()
+    res = CliRunner().invoke(cli_app, ["--db", url, "ingest", "policeuk", str(DATA)])
+    assert res.exit_code == 0, res.output
+    store = Store(url)
+    add_user(store, "analyst", password=PASSWORD, role="analyst")
+    settings = load_settings({}).with_overrides(
+        database_url=url, secret_key=SECRET, pseudonym_key="k" * 40
+    )
+    return create_app(settings, store)
+
+
+def test_incidents_page_lists_the_latest_month(month_app: FastAPI) -> None:
+    """police.uk dates a month's records on its first day: the default week (to 06:00
+    on 1 July) held none of June's, and the page said "0 found" with no reason.
+    It now starts on 1 June and says why."""
+    page = signed_in(month_app, "analyst").get("/incidents")
+    assert page.status_code == 200
+    found = re.search(r"(\d+) found", page.text)
+    assert found is not None
+    assert int(found.group(1)) > 0
+    assert 'name="from" value="2019-06-01T00:00"' in page.text
+    assert "dated the first of their month" in page.text
+    # a window the user chose is kept as chosen
+    chosen = signed_in(month_app, "analyst").get(
+        "/incidents?from=2019-06-24T06:00&to=2019-07-01T06:00"
+    )
+    assert "0 found" in chosen.text
+    assert "dated the first of their month" not in chosen.text
+
+
+def test_places_page_does_not_promise_a_forecast_from_months(
+    month_app: FastAPI,
+) -> None:
+    """On police.uk months the page shows the month's hotspot map (in-sample); it
+    said "where to deploy in the next 24 hours" and that `avert forecast` lists the
+    same cells, a command that refuses month-only data."""
+    page = signed_in(month_app, "analyst").get("/places")
+    assert page.status_code == 200
+    assert "Cells of 150 m" in page.text
+    assert "where to deploy in the next 24 hours" not in page.text
+    assert "lists the same cells" not in page.text
+    assert "a hotspot map, not a forecast" in page.text
+    assert "needs records with exact times" in page.text
+    res = CliRunner().invoke(
+        cli_app,
+        [
+            "--db",
+            month_app.state.avert.settings.database_url,
+            "forecast",
+            "--at",
+            "2019-07-01",
+        ],
+    )
+    assert res.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["forecast", "--at", "2019-07-01"],
+        ["analyse", "near-repeat"],
+        ["analyse", "hotspots", "--at", "2019-07-01"],
+    ],
+)
+def test_day_level_commands_say_what_months_can_do(
+    month_app: FastAPI, command: list[str]
+) -> None:
+    """They said only "No events with coordinates and a time ..." after a note."""
+    url = month_app.state.avert.settings.database_url
+    res = CliRunner().invoke(cli_app, ["--db", url, *command])
+    assert res.exit_code == 1
+    text = " ".join(str(res.exception).split())
+    assert "Every incident is month-only" in text
+    assert "avert analyse gistar" in text
+    assert "avert ingest bundle" in text
+
+
+def test_incidents_page_dates_month_only_records_by_month(month_app: FastAPI) -> None:
+    """A police.uk record is of a month: it showed "01 Jun 2019 00:00 (month)", a
+    time it does not have, and its category count without a name ("1234 · ...")."""
+    page = signed_in(month_app, "analyst").get("/incidents")
+    assert "June 2019 (month only)" in page.text
+    assert "01 Jun 2019 00:00" not in page.text
+    meta = page.text[page.text.index('<p class="meta">') :]
+    meta = meta[: meta.index("</p>")]
+    assert "no single category" in meta
+
+
+def test_groups_page_says_why_open_data_have_none(month_app: FastAPI) -> None:
+    """ "No groups found." and nothing else: police.uk data name no one."""
+    page = signed_in(month_app, "analyst").get("/groups")
+    assert "No groups found." in page.text
+    assert "data.police.uk and other open incident data name no one" in page.text
+
+
+def test_brief_area_on_police_uk_says_what_to_do(month_app: FastAPI) -> None:
+    """`avert brief --area City` on police.uk months: "the store's incidents have no
+    area (borough)" and nothing on what to do."""
+    url = month_app.state.avert.settings.database_url
+    res = CliRunner().invoke(
+        cli_app, ["--db", url, "brief", "--at", "2019-07-01", "--area", "City"]
+    )
+    assert res.exit_code == 2
+    text = " ".join(res.output.replace("│", " ").split())
+    assert "police.uk street files give LSOAs only" in text
+    assert "without --area" in text
