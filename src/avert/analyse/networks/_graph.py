@@ -145,7 +145,10 @@ def _edges(off: pl.DataFrame, *, end: dt.datetime, cfg: GraphConfig) -> pl.DataF
         .group_by("_key")
         .agg(
             pl.len().cast(pl.Int64).alias("n_incidents"),
-            pl.col("_w").sum().alias("weight"),
+            # summed one by one in value order: a float sum in row or thread order
+            # differs in the last bit from run to run, and Leiden then finds other
+            # groups (a cumulative sum, because polars drops a sort before a sum)
+            pl.col("_w").sort().cum_sum().last().alias("weight"),
             pl.col("harm_days").sum().alias("harm_days"),
             pl.col("occurred_from").min().alias("first_at"),
             pl.col("occurred_from").max().alias("last_at"),
