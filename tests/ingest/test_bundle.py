@@ -343,3 +343,14 @@ def test_a_bundle_with_more_than_16384_involvements_loads(
     files = _load(sqlite_store, bundle)
     assert files["involvements"]["loaded"] == 6 + n
     assert files["involvements"]["quarantined"] == 0
+
+
+def test_a_file_without_an_optional_reference_column_loads(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    # stops.csv may leave out person_id (most searches name no one): the reference
+    # check crashed on the missing column (found by test_property's corruption)
+    stops = pl.read_csv(bundle / "stops.csv", infer_schema=False)
+    stops.drop("person_id").write_csv(bundle / "stops.csv")
+    files = _load(sqlite_store, bundle)
+    assert (files["stops"]["loaded"], files["stops"]["quarantined"]) == (2, 0)
