@@ -159,3 +159,37 @@ def test_sibling_offending() -> None:
     )
     out = fam.sibling_offending(rel, involvements)
     assert out.rows() == [("k1", "k2", 2, 1, 1)]
+
+
+def test_family_crime_types_name_incidents_outside_the_definition() -> None:
+    # the workflow's incidents carry the definition's category (null outside the
+    # definition) and the recorded crime_type: a family's burglary is a crime type
+    # it is involved in even though no violence category names it (seed ¶13:
+    # links across crime types)
+    units = fam.family_units(_relationships())
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["y1", "b1", "n1"],
+            "occurred_from": [T, T, T],
+            "harm_days": [300.0, 20.0, 1.0],
+            "in_definition": [True, False, False],
+            "category": ["assault_with_injury", None, None],
+            "crime_type": ["Violence and sexual offences", "Burglary", None],
+            "offence_code": ["8N", "28E", "99"],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["y1", "b1", "n1"],
+            "person_id": ["k1", "k2", "mum"],
+            "role": ["victim", "offender", "offender"],
+        }
+    )
+    row = (
+        fam.family_harm(units, incidents, involvements)
+        .filter(pl.col("family_id") == "fam-dad")
+        .row(0, named=True)
+    )
+    assert row["n_incidents"] == 3
+    assert row["crime_types"] == ["99", "Burglary", "assault_with_injury"]
+    assert row["n_crime_types"] == 3

@@ -44,6 +44,34 @@ def test_co_offending_edges_counts_and_weights() -> None:
     assert not edges.filter(pl.col("person_a").str.starts_with("v")).height
 
 
+def test_co_offending_weights_do_not_depend_on_row_order() -> None:
+    # Leiden is sensitive to the last bit of a weight: a float sum in row (or
+    # thread) order gave other groups on the same records (1 M incidents: 17,278
+    # or 17,279 groups from one run to the next); the sum must not depend on order
+    n = 400
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{k:03d}" for k in range(n)],
+            "occurred_from": [_day(k % 300) for k in range(n)],
+            "harm_days": [0.1 + (k * 7919 % 1000) ** 1.7 for k in range(n)],
+            "in_definition": [True] * n,
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": [f"i{k:03d}" for k in range(n) for _ in range(2)],
+            "person_id": ["a", "b"] * n,
+            "role": ["suspect", "offender"] * n,
+        }
+    )
+    weights = set()
+    for seed in range(8):
+        shuffled = incidents.sample(fraction=1.0, shuffle=True, seed=seed)
+        edges = nw.co_offending_edges(shuffled, involvements, as_of=_day(340))
+        weights.add(edges.row(0, named=True)["weight"])
+    assert len(weights) == 1, sorted(weights)
+
+
 def test_co_offending_window_and_cap() -> None:
     incidents, involvements, _ = _world()
     cfg = NetworksConfig()

@@ -314,3 +314,43 @@ def test_unknown_extra_columns_are_kept_as_is(
     again = _load(sqlite_store, bundle)
     assert sum(int(v["loaded"]) for v in again.values()) == 0  # type: ignore[call-overload]
     assert sqlite_store.counts() == counts
+
+
+def test_a_bundle_with_more_than_16384_involvements_loads(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    # polars evaluates a literal predicate such as lit(True).fill_null(False) to a
+    # wrong length on frames of 16,384 rows or more ("filter predicate length of 2"),
+    # which stopped every force-sized bundle at the reference checks
+    n = 17_000
+    extra = pl.DataFrame({"person_id": [f"PX{i:05d}" for i in range(n)]})
+    people = pl.read_csv(bundle / "people.csv", infer_schema=False)
+    pl.concat([people, extra], how="diagonal").write_csv(bundle / "people.csv")
+    involvements = pl.read_csv(bundle / "involvements.csv", infer_schema=False)
+    pl.concat(
+        [
+            involvements,
+            pl.DataFrame(
+                {
+                    "incident_id": ["INC-1"] * n,
+                    "person_id": extra["person_id"],
+                    "role": ["witness"] * n,
+                }
+            ),
+        ],
+        how="diagonal",
+    ).write_csv(bundle / "involvements.csv")
+    files = _load(sqlite_store, bundle)
+    assert files["involvements"]["loaded"] == 6 + n
+    assert files["involvements"]["quarantined"] == 0
+
+
+def test_a_file_without_an_optional_reference_column_loads(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    # stops.csv may leave out person_id (most searches name no one): the reference
+    # check crashed on the missing column (found by test_property's corruption)
+    stops = pl.read_csv(bundle / "stops.csv", infer_schema=False)
+    stops.drop("person_id").write_csv(bundle / "stops.csv")
+    files = _load(sqlite_store, bundle)
+    assert (files["stops"]["loaded"], files["stops"]["quarantined"]) == (2, 0)

@@ -185,8 +185,9 @@ def family_harm(
         Output of :func:`family_units`.
     incidents
         ``incident_id``, ``occurred_from``, ``harm_days``, ``in_definition``;
-        optional ``domestic`` and a crime-type column (``category``, else
-        ``crime_type``, else ``offence_code``).
+        optional ``domestic`` and crime-type columns: each incident's type is its
+        ``category``, else its ``crime_type``, else its ``offence_code`` (per
+        incident: the definition's category is null outside the definition).
     involvements
         ``incident_id``, ``person_id``, ``role``.
     people
@@ -245,22 +246,19 @@ def _family_incidents(
     incidents: pl.DataFrame, *, since: dt.datetime | None, until: dt.datetime | None
 ) -> pl.DataFrame:
     """Incidents in the window, typed, with ``domestic`` and ``crime_type`` filled."""
-    type_col = next(
-        (
-            c
-            for c in ("category", "crime_type", "offence_code")
-            if c in incidents.columns
-        ),
-        None,
-    )
+    # per incident, the first type given: the definition's category is null outside
+    # the definition, so those incidents fall back to the recorded crime type
+    type_cols = [
+        pl.col(c).cast(pl.String)
+        for c in ("category", "crime_type", "offence_code")
+        if c in incidents.columns
+    ]
     inc = incidents.select(
         *_incident_facts(),
         column_or(incidents, "domestic", False, pl.Boolean()),
-        (
-            pl.col(type_col).cast(pl.String)
-            if type_col
-            else pl.lit(None, dtype=pl.String)
-        ).alias("crime_type"),
+        (pl.coalesce(type_cols) if type_cols else pl.lit(None, dtype=pl.String)).alias(
+            "crime_type"
+        ),
     )
     return _in_window(inc, since, until)
 

@@ -691,14 +691,14 @@ def _check_references(
         return frame, empty
     problems = [empty]
     for column, ref_table, where in rules:
+        if column not in frame.columns:  # an optional column left out: nothing named
+            continue
         ref_pk = TABLES[ref_table].primary_key[0]
-        applies = pl.lit(True) if where is None else pl.col(where[0]) == where[1]
-        values = (
-            frame.filter(applies.fill_null(False))
-            .select(pl.col(column).alias(ref_pk))
-            .drop_nulls()
-            .unique()
-        )
+        # no literal predicate: polars (2.1) gives lit(True).fill_null(False) a wrong
+        # length on frames of 16,384 rows or more and the filter fails
+        applies = None if where is None else (pl.col(where[0]) == where[1])
+        scope = frame if applies is None else frame.filter(applies.fill_null(False))
+        values = scope.select(pl.col(column).alias(ref_pk)).drop_nulls().unique()
         accepted = state.accepted_keys(ref_table)
         if accepted is not None:
             values = values.join(accepted.select(ref_pk), on=ref_pk, how="anti")
@@ -708,9 +708,10 @@ def _check_references(
             missing = values.join(stored, on=ref_pk, how="anti")
         if missing.height == 0:
             continue
-        bad_mask = (
-            applies & pl.col(column).is_in(missing[ref_pk].implode())
-        ).fill_null(False)
+        bad_mask = pl.col(column).is_in(missing[ref_pk].implode())
+        if applies is not None:
+            bad_mask = applies & bad_mask
+        bad_mask = bad_mask.fill_null(False)
         bad = frame.filter(bad_mask)
         frame = frame.filter(~bad_mask)
         problems.append(

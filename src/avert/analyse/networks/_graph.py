@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import Final
 
 import igraph as ig
 import numpy as np
@@ -81,6 +82,11 @@ def _person_codes(persons: pl.Series) -> pl.Series:
     return hashed.rank("dense").cast(pl.UInt32).alias("_p")
 
 
+#: Tie weights are summed as integers in these units (2**-32 of one incident's weight,
+#: exact to about 1e-10): the same sum in any row or thread order.
+_WEIGHT_UNITS: Final = float(1 << 32)
+
+
 def _edges(off: pl.DataFrame, *, end: dt.datetime, cfg: GraphConfig) -> pl.DataFrame:
     """Co-offending ties from offending rows (see :func:`co_offending_edges`).
 
@@ -88,7 +94,8 @@ def _edges(off: pl.DataFrame, *, end: dt.datetime, cfg: GraphConfig) -> pl.DataF
     code ``_p``) and sorted by incident then person; the pairs of an incident are
     then found by comparing each row with the next ``k`` rows (``k`` < the largest
     number of offenders kept per incident), which avoids a self-join. A pair is
-    aggregated on one 64-bit key (``_p << 32 | _q``).
+    aggregated on one 64-bit key (``_p << 32 | _q``); its weight is summed exactly
+    in :data:`_WEIGHT_UNITS`, so the same rows in any order give the same weights.
     """
     coded = (
         off.with_columns(_person_codes(off.get_column("person_id")))
@@ -145,12 +152,16 @@ def _edges(off: pl.DataFrame, *, end: dt.datetime, cfg: GraphConfig) -> pl.DataF
         .group_by("_key")
         .agg(
             pl.len().cast(pl.Int64).alias("n_incidents"),
-            pl.col("_w").sum().alias("weight"),
+            # summed exactly, in fixed point: a float sum in row or thread order
+            # differs in the last bit from run to run, and Leiden then finds other
+            # groups (an integer sum is the same in any order, at no cost)
+            (pl.col("_w") * _WEIGHT_UNITS).round().cast(pl.Int64).sum().alias("_wq"),
             pl.col("harm_days").sum().alias("harm_days"),
             pl.col("occurred_from").min().alias("first_at"),
             pl.col("occurred_from").max().alias("last_at"),
         )
         .with_columns(
+            (pl.col("_wq") / _WEIGHT_UNITS).alias("weight"),
             (pl.col("_key") // (1 << 32)).cast(pl.UInt32).alias("_p"),
             (pl.col("_key") % (1 << 32)).cast(pl.UInt32).alias("_q"),
         )
