@@ -500,7 +500,13 @@ def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> N
         tx.append(
             "relationships",
             pl.DataFrame(
-                {"person_a": ["KIN"], "person_b": ["VIC"], "kind": ["sibling"]}
+                {
+                    "person_a": ["KIN", "EXP"],
+                    "person_b": ["VIC", "VIC"],
+                    "kind": ["sibling", "partner"],
+                    # a link that ended before the briefing names no one
+                    "valid_to": [None, (AT - dt.timedelta(days=30)).date()],
+                }
             ),
         )
     data = build_briefing(store, at=AT).to_json()
@@ -509,3 +515,13 @@ def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> N
     assert {"VIC", "COF", "KIN"} <= at_risk
     assert "SUS" not in at_risk  # the incident's own suspect
     assert any("co-offenders, kin" in r for r in alert["reasons"])
+    assert "EXP" not in at_risk
+    # avert analyse retaliation over the same 14 days: the same kin and co-offender
+    # (its groups are detected afresh, so its group members can differ)
+    from avert.workflows.networks import retaliation_report
+
+    report = retaliation_report(store, since=AT - dt.timedelta(days=14), until=AT)
+    row = report.frame.filter(pl.col("incident_id") == "NOW1").row(0, named=True)
+    cli_at_risk = set(row["at_risk_of_retaliation_from"])
+    assert {"VIC", "COF", "KIN"} <= cli_at_risk
+    assert "EXP" not in cli_at_risk

@@ -304,7 +304,13 @@ def retaliation_report(
         since=since,
         until=until,
         co_edges=co_edges,
-        family_edges=family_edges(frames.relationships, config=cfg),
+        # kin links valid at the window's end, as the briefing's (every link
+        # without --to)
+        family_edges=family_edges(
+            frames.relationships,
+            as_of=until.date() if until is not None else None,
+            config=cfg,
+        ),
         config=cfg,
     )
     alerts = result.frame
