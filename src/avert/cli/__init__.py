@@ -73,7 +73,7 @@ app = typer.Typer(
     add_completion=False,
 )
 analyse_app = typer.Typer(
-    help="Analyses: concentration, VOLT, risk; groups, people, retaliation and "
+    help="Analyses: concentration, VOLT, risk; groups, a person, retaliation and "
     "families; near repeat, Gi* and emerging hot spots; performance and equality.",
     no_args_is_help=True,
 )
