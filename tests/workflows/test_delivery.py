@@ -955,3 +955,28 @@ def test_taskings_of_one_second_list_in_the_same_order_on_both_stores(
     )["tasking_id"]
     same_item = delivery.taskings_for_item(any_store, "place:150m:E350:N1190")
     assert same_item["tasking_id"].to_list() == sorted([made[0], again])
+
+
+def test_the_meeting_shows_the_same_tasking_of_a_subject_on_both_stores(
+    any_store: Store,
+) -> None:
+    """Two taskings of one cell in one second: the meeting names the later by id
+    (not the one whose row the store happens to keep last)."""
+    now = dt.datetime(2026, 11, 24, 9, 0)
+    item = "cell:150m:E3500:N1190"
+    made = [
+        delivery.add_tasking(
+            any_store, item, what=f"Patrol {k}", user=CHAIR, now=now, anyway=True
+        )["tasking_id"]
+        for k in range(2)
+    ]
+    # the later one by id gets a result first, then the earlier: the earlier's row
+    # is written last
+    for tasking_id in sorted(made, reverse=True):
+        delivery.record_tasking_result(
+            any_store, tasking_id, result="ok", status="open", user=CHAIR, now=now
+        )
+    briefing = {"places": [{"cell_id": "150m:E3500:N1190", "reasons": []}]}
+    view = delivery.meeting_view(any_store, briefing, user=CHAIR, at=now)
+    (places,) = [s for s in view["sections"] if s["section"] == "places"]
+    assert places["items"][0]["tasked"]["tasking_id"] == max(made)
