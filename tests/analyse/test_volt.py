@@ -287,3 +287,48 @@ def test_month_dated_incidents_across_a_window_end_are_named() -> None:
     whole = volt_profiles(incidents, None, at=dt.datetime(2019, 7, 31), window_days=61)
     assert whole.places.height == 2
     assert not any("month-dated" in n for n in whole.notes)
+
+
+def test_profiles_do_not_depend_on_the_order_of_the_rows() -> None:
+    """SQLite and PostgreSQL return a month-only month's records (equal times) in
+    different orders: the harm sums (floats) must not follow that order."""
+    n = 300
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{k:03d}" for k in range(n)],
+            "occurred_from": [dt.datetime(2019, 1 + k % 3, 1) for k in range(n)],
+            "time_precision": ["month"] * n,
+            "lsoa": [f"E{k % 4}" for k in range(n)],
+            "harm_days": [k * 0.1 + 1 / 3 for k in range(n)],
+        }
+    )
+    at = dt.datetime(2019, 3, 31)
+
+    def profile(frame: pl.DataFrame) -> dict[str, object]:
+        return volt_profiles(frame, None, at=at, window_days=365).to_dict()
+
+    first = profile(incidents)
+    for seed in range(3):
+        shuffled = incidents.sample(fraction=1.0, shuffle=True, seed=seed)
+        assert profile(shuffled) == first
+
+
+def test_the_summary_harm_is_the_same_every_time() -> None:
+    """The distinct incidents' harm is summed in the rows' order, not in the
+    order of a hash table (which changes from run to run: the last digits did)."""
+    n = 20_000
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{k:05d}" for k in range(n)],
+            "occurred_from": [dt.datetime(2019, 1, 1)] * n,
+            "time_precision": ["month"] * n,
+            "lsoa": [f"E{k % 50}" for k in range(n)],
+            "harm_days": [k * 0.1 + 1 / 3 for k in range(n)],
+        }
+    )
+    at = dt.datetime(2019, 3, 31)
+    harms = {
+        volt_profiles(incidents, None, at=at, window_days=365).frame["harm_days"][0]
+        for _ in range(30)
+    }
+    assert len(harms) == 1

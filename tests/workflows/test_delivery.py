@@ -924,3 +924,59 @@ def test_the_tasked_record_their_own_taskings_results_only(sqlite_store: Store) 
         sqlite_store, unassigned["tasking_id"], result="Seen", user=CHAIR
     )
     assert done["status"] == "done"
+
+
+def test_taskings_of_one_second_list_in_the_same_order_on_both_stores(
+    any_store: Store,
+) -> None:
+    """``created_at`` is whole seconds: ties go by id, not by where the store put
+    the rows (recording a result moves a row to the end on SQLite and on
+    PostgreSQL; PostgreSQL also reuses freed space for new rows)."""
+    now = dt.datetime(2026, 11, 24, 9, 0)
+    made = [
+        delivery.add_tasking(
+            any_store, f"place:150m:E35{i}:N1190", what="Patrol", user=CHAIR, now=now
+        )["tasking_id"]
+        for i in range(5)
+    ]
+    # the first in id order gets a result: its row is written again
+    delivery.record_tasking_result(
+        any_store, min(made), result="ok", user=CHAIR, now=now
+    )
+    listed = delivery.read_taskings(any_store, user=CHAIR)["tasking_id"].to_list()
+    assert listed == sorted(made, reverse=True)  # newest first, ties by id
+    again = delivery.add_tasking(
+        any_store,
+        "place:150m:E350:N1190",
+        what="Again",
+        user=CHAIR,
+        now=now,
+        anyway=True,
+    )["tasking_id"]
+    same_item = delivery.taskings_for_item(any_store, "place:150m:E350:N1190")
+    assert same_item["tasking_id"].to_list() == sorted([made[0], again])
+
+
+def test_the_meeting_shows_the_same_tasking_of_a_subject_on_both_stores(
+    any_store: Store,
+) -> None:
+    """Two taskings of one cell in one second: the meeting names the later by id
+    (not the one whose row the store happens to keep last)."""
+    now = dt.datetime(2026, 11, 24, 9, 0)
+    item = "cell:150m:E3500:N1190"
+    made = [
+        delivery.add_tasking(
+            any_store, item, what=f"Patrol {k}", user=CHAIR, now=now, anyway=True
+        )["tasking_id"]
+        for k in range(2)
+    ]
+    # the later one by id gets a result first, then the earlier: the earlier's row
+    # is written last
+    for tasking_id in sorted(made, reverse=True):
+        delivery.record_tasking_result(
+            any_store, tasking_id, result="ok", status="open", user=CHAIR, now=now
+        )
+    briefing = {"places": [{"cell_id": "150m:E3500:N1190", "reasons": []}]}
+    view = delivery.meeting_view(any_store, briefing, user=CHAIR, at=now)
+    (places,) = [s for s in view["sections"] if s["section"] == "places"]
+    assert places["items"][0]["tasked"]["tasking_id"] == max(made)

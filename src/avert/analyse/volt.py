@@ -394,7 +394,8 @@ def time_profiles(
 
 def _distinct(keyed: pl.DataFrame) -> tuple[int, float | None]:
     """Distinct incidents of (incident_id, harm) rows and their harm, each counted once."""
-    inc = keyed.select("incident_id", "harm").unique("incident_id")
+    # in the rows' order: the harm is a float sum (a hash order would change it)
+    inc = keyed.select("incident_id", "harm").unique("incident_id", maintain_order=True)
     harm = inc["harm"]
     no_harm = inc.height == 0 or harm.null_count() == inc.height
     return inc.height, None if no_harm else float(harm.sum())
@@ -712,7 +713,11 @@ def volt_profiles(
     _check_window(window_days)
     check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
     notes: list[str] = []
-    inc = window_incidents(incidents, at=at, window_days=window_days)
+    # one order whatever order the rows came in (SQLite and PostgreSQL return equal
+    # times differently): the harm sums are float sums and would follow it
+    inc = window_incidents(incidents, at=at, window_days=window_days).sort(
+        "occurred_from", "incident_id"
+    )
     if "harm_days" not in incidents.columns:
         notes.append(
             "No harm_days column: harm is unavailable (run 'avert classify'); ranked by count."

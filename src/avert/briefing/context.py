@@ -479,10 +479,13 @@ def prepare(
             f"Area {area}: incidents, places and trend cover this borough only; ASB and "
             "intelligence carry no borough and are shown for the whole force."
         )
+    # One order whatever order the rows came in: SQLite and PostgreSQL return rows
+    # of equal times (a month-only month) differently, and the map points, the
+    # places' scores and every float sum would follow it.
     inc = inc.with_columns(
         pl.col("in_definition").cast(pl.Boolean).fill_null(value=False),
         pl.col("harm_days").cast(pl.Float64),
-    )
+    ).sort("occurred_from", "incident_id", nulls_last=True)
     window_from, window_to, precision, window_notes = choose_window(
         inc, at=at, hours=hours
     )

@@ -57,7 +57,7 @@ def meeting_view(
 
     live = store.read_frame("taskings").filter(pl.col("status") != "cancelled")
     by_subject: dict[str, dict[str, Any]] = {}
-    for row in live.sort("created_at").to_dicts():
+    for row in live.sort("created_at", "tasking_id").to_dicts():
         row["item_id"] = shown_id(row["item_kind"], row["item_id"])
         by_subject[subject_key(row["item_kind"], row["item_id"])] = row
     sections = []

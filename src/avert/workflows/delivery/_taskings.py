@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -22,8 +22,13 @@ from avert.store import Store
 from avert.workflows.delivery._common import _now, _read_rows, _save, _system_user
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
 
-
 # --- taskings ------------------------------------------------------------------------
+#: Taskings in the order they were made. ``created_at`` is whole seconds, so ties
+#: are broken by id, not by where the store keeps the rows (recording a result
+#: moves a row; PostgreSQL also puts new rows in space freed by old ones).
+_ORDER: Final = ("created_at", "tasking_id")
+
+
 def read_taskings(
     store: Store, *, status: str | None = None, user: User | None = None
 ) -> pl.DataFrame:
@@ -42,7 +47,7 @@ def read_taskings(
         )
         raise ConfigError(msg)
     where = [("status", "=", status)] if status else []
-    rows = store.read_frame("taskings", where=where, order_by=["created_at"]).reverse()
+    rows = store.read_frame("taskings", where=where, order_by=_ORDER).reverse()
     audit_as(
         store,
         user,
@@ -64,7 +69,7 @@ def taskings_for_item(store: Store, item: str) -> pl.DataFrame:
     rows = store.read_frame(
         "taskings",
         where=[("item_id", "=", ident), ("item_kind", "in", kinds)],
-        order_by=["created_at"],
+        order_by=_ORDER,
     )
     return rows.filter(pl.col("status") != "cancelled")
 
