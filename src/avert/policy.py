@@ -189,7 +189,8 @@ def decide(
         spec.scope == "area"
         and user_area
         and resource_area is not None
-        and resource_area != user_area
+        # one area in any case: the briefing and the incidents match areas so
+        and resource_area.casefold() != user_area.casefold()
     ):
         return Decision(
             False,

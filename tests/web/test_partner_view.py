@@ -98,3 +98,16 @@ def test_partner_incidents_hold_no_police_only_column(world: World) -> None:
             assert not shown, f"partner rows hold {sorted(shown)}"
         else:
             assert "location" in shown  # the police keep the location
+
+
+def test_incidents_area_matches_in_any_case_as_the_briefings(world: World) -> None:
+    """``/api/v1/incidents?area=`` matched the exact case only (0 rows for
+    "synthetic city", 259 for "Synthetic City") while the briefing's area ignores
+    case."""
+    client = signed_in(world.app, "chair")
+    areas = world.store.read_frame("incidents", columns=["borough"])["borough"]
+    area = areas.drop_nulls().mode()[0]
+    exact = client.get("/api/v1/incidents", params={"area": area}).json()
+    lower = client.get("/api/v1/incidents", params={"area": area.lower()}).json()
+    assert exact["incidents"], "the area has incidents in the window"
+    assert lower["incidents"] == exact["incidents"]

@@ -32,6 +32,8 @@ def test_area_scope_limits_a_scoped_user_only() -> None:
     assert decide("officer", "view-today", user_area="E1", resource_area="E1")
     assert not decide("officer", "view-today", user_area="E1", resource_area="E2")
     assert decide("officer", "view-today", user_area=None, resource_area="E2")
+    # one area in any case, as the briefing and the incidents match it
+    assert decide("officer", "view-today", user_area="Camden", resource_area="camden")
     # not area-scoped: a scoped user may still open a person's record
     assert decide("officer", "view-person", user_area="E1", resource_area="E2")
 

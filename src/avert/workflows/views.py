@@ -375,8 +375,12 @@ def incidents_view(
     rows = incidents.join(classes, on="incident_id", how="inner").filter(
         pl.col("in_definition")
     )
-    if area:
-        rows = rows.filter((pl.col("borough") == area) | (pl.col("lsoa") == area))
+    if area:  # any case, as the briefing's area
+        key = area.lower()
+        rows = rows.filter(
+            (pl.col("borough").str.to_lowercase() == key)
+            | (pl.col("lsoa").str.to_lowercase() == key)
+        )
     if category:
         rows = rows.filter(pl.col("category") == category)
     if flag == "weapon":
