@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import secrets
 from pathlib import Path
 
@@ -79,6 +80,10 @@ def test_plan_import_export_task_round_trip(db: str, tmp_path: Path) -> None:
     assert _run(db, "task", "done", tasking_id)[0] == 0
     rows = json.loads(_run(db, "task", "list", "--json")[1])
     assert [(r["status"], r["result"]) for r in rows] == [("done", "nobody home")]
+    # times in ISO 8601, as every JSON of avert (was "2026-12-03 07:50:03")
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?", rows[0]["created_at"]
+    )
 
 
 def test_plan_import_error_lines(db: str, tmp_path: Path) -> None:
@@ -145,7 +150,7 @@ def test_task_add_due_with_an_offset_is_converted_to_local_time(db: str) -> None
     assert code == 0, out
     rows = json.loads(_run(db, "task", "list", "--json")[1])
     due = {r["item_id"]: r["due"] for r in rows}
-    assert due == {"I9": "2026-07-01 07:00:00", "P9": "2026-01-15 05:00:00"}
+    assert due == {"I9": "2026-07-01T07:00:00", "P9": "2026-01-15T05:00:00"}
     code, out = _run(db, "task", "add", "--item", "person:P8", "--due", "tomorrow")
     assert code == 2
     assert "--due" in out

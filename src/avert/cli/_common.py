@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -164,7 +165,17 @@ def print_notes(notes: Iterable[str]) -> None:
         console.print(styled(("note:", "yellow"), " ", note))
 
 
+def _json_value(value: Any) -> str:
+    """A value JSON has no type for: times in ISO 8601, anything else as text."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
 def print_json(payload: Any) -> None:
-    """Write ``payload`` as JSON to standard output (stable key order, UTF-8)."""
-    sys.stdout.write(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+    """Write ``payload`` as JSON to standard output (stable key order, UTF-8); times
+    as ISO 8601 (``2026-12-03T07:50:03``), as every other JSON of avert."""
+    sys.stdout.write(
+        json.dumps(payload, indent=2, default=_json_value, ensure_ascii=False)
+    )
     sys.stdout.write("\n")
