@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from avert.schema import CLASSIFICATIONS, INCIDENTS, LOADS, STOPS
+from avert.schema import CLASSIFICATIONS, INCIDENTS, LOADS, STOPS, TableSpec
 from avert.store.database import Store
 
 __all__ = [
@@ -81,19 +81,19 @@ def classified_profiles(store: Store) -> list[str]:
 
 def latest_stop_at(store: Store) -> dt.datetime | None:
     """Time of the most recent stop and search in the store (None when empty)."""
-    frame = store._query(
-        'SELECT MAX("occurred_at") AS "occurred_at" FROM "stops"',
-        schema=STOPS.schema_of("occurred_at"),
-    )
-    value = None if frame.height == 0 else frame["occurred_at"][0]
-    return value if isinstance(value, dt.datetime) else None
+    return _latest(store, STOPS, "occurred_at")
 
 
 def latest_incident_at(store: Store) -> dt.datetime | None:
     """Start time of the most recent incident in the store (None when empty)."""
+    return _latest(store, INCIDENTS, "occurred_from")
+
+
+def _latest(store: Store, table: TableSpec, column: str) -> dt.datetime | None:
+    """The largest time in ``table.column`` (None when the table is empty)."""
     frame = store._query(
-        'SELECT MAX("occurred_from") AS "occurred_from" FROM "incidents"',
-        schema=INCIDENTS.schema_of("occurred_from"),
+        f'SELECT MAX("{column}") AS "{column}" FROM "{table.name}"',
+        schema=table.schema_of(column),
     )
-    value = None if frame.height == 0 else frame["occurred_from"][0]
+    value = None if frame.height == 0 else frame[column][0]
     return value if isinstance(value, dt.datetime) else None
