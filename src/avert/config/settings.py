@@ -139,11 +139,11 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "login_client_max_failures",
         "30",
         "AVERT_LOGIN_CLIENT_MAX_FAILURES",
-        "Failed sign-ins from one client address, over any names, within "
-        "login_client_window_minutes after which that address's sign-ins are "
-        "refused (HTTP 429) until the oldest failure is that old: guessing one "
-        "common password across many names is slowed as the account lockout "
-        "cannot (OWASP Authentication Cheat Sheet).",
+        "Failed sign-ins from one client address (whatever the names) within "
+        "login_client_window_minutes that refuse the address's sign-ins (HTTP "
+        "429) until its oldest failure leaves the window. One common password "
+        "tried across many names locks no account; this slows it (OWASP "
+        "Authentication Cheat Sheet).",
     ),
     (
         "login_client_window_minutes",
