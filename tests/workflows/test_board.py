@@ -352,7 +352,7 @@ def test_periods_out_of_order_are_a_clear_error(sqlite_store: Store) -> None:
 def test_force_area_from_stops_per_resident_not_share_alone() -> None:
     """A large force's quiet borough (under 1 % of the stops) is in; a small force's
     stray stops over the border (over 1 %) are not: stops per resident decide."""
-    from avert.workflows.board import _force_areas
+    from avert.workflows.equality import _force_areas
 
     stops = {"Big": 600, "Busy": 380, "Quiet": 9, "Stray": 11, "Single": 1}
     residents = {"Big": 300_000, "Busy": 200_000, "Quiet": 60_000, "Stray": 400_000}

@@ -223,8 +223,7 @@ def default_equality_month_end(
     if latest is None:
         return None
     today = today or local_now(store.timezone).date()
-    first = latest.date().replace(day=1)
-    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    first, nxt = (d.date() for d in month_window(latest))
     return nxt - dt.timedelta(days=1) if nxt <= today else first - dt.timedelta(days=1)
 
 

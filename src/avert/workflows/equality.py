@@ -1,0 +1,641 @@
+"""Workflows of stop and search equality: the store's stops and the census in, the
+board's equality figures out (:mod:`avert.analyse.equality`).
+
+Which force's searches, over which window, against the residents of which force
+area: the choices the figures rest on are made and named here (docs/equality.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+import polars as pl
+
+from avert.analyse.denominators import (
+    area_key,
+    group_residents,
+    latest_year,
+    police_age_residents,
+)
+from avert.analyse.equality import (
+    EqualityResult,
+    ListMakeUp,
+    equality_impact_summary,
+    list_make_up,
+    place_stops,
+    stop_search_equality,
+)
+from avert.analyse.result import jsonable
+from avert.config.timezone import local_today
+from avert.errors import ConfigError, NotFound
+from avert.store import Store
+from avert.store.database import Filter
+
+__all__ = [
+    "FORCE_AREA_MIN_RATE_RATIO",
+    "FORCE_AREA_MIN_STOPS",
+    "BoardEquality",
+    "run_equality",
+]
+
+
+@dataclass(frozen=True)
+class BoardEquality:
+    """Stop and search for the force and per area, list make-ups and the EIA summary."""
+
+    force: EqualityResult
+    areas: EqualityResult | None
+    lists: tuple[ListMakeUp, ...] = ()
+    force_areas: tuple[str, ...] = ()
+    population_year: int | None = None
+    notes: tuple[str, ...] = ()
+    eia: Mapping[str, Any] = field(default_factory=dict)
+    #: the forces whose stops are counted (``stops.force``)
+    forces: tuple[str, ...] = ()
+    #: the days counted (the window asked, else the first and last day searched)
+    window: tuple[dt.date, dt.date] | None = None
+    #: the months of the window that hold searches of the force
+    months_with_stops: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "window": (
+                {"from": self.window[0].isoformat(), "to": self.window[1].isoformat()}
+                if self.window
+                else None
+            ),
+            "months_with_stops": self.months_with_stops,
+            "forces": list(self.forces),
+            "force": self.force.to_dict(),
+            "areas": self.areas.to_dict() if self.areas else None,
+            "lists": [m.to_dict() for m in self.lists],
+            "force_areas": list(self.force_areas),
+            "population_year": self.population_year,
+            "notes": list(self.notes),
+            "equality_impact_assessment": jsonable(self.eia),
+        }
+
+
+def run_equality(
+    store: Store,
+    *,
+    force: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    population_year: int | None = None,
+    areas: Sequence[str] | None = None,
+    ethnicity: Literal["ethnicity", "officer_ethnicity"] = "ethnicity",
+    min_share: float = 0.01,
+    max_km: float = 5.0,
+    list_people: Sequence[str] | None = None,
+    list_name: str = "list",
+    area_level: Literal["la", "lsoa"] = "la",
+) -> BoardEquality:
+    """Stop and search against census denominators, per force and per area.
+
+    Parameters
+    ----------
+    force
+        Keep the stops of this force (``stops.force``); None: the one force of the
+        stops in the window (:class:`~avert.errors.ConfigError` naming the forces
+        when they hold several: their stops are not mixed against one area).
+    date_from, date_to
+        Window on ``occurred_at`` (inclusive days).
+    population_year
+        Census year of the denominators (default: the latest with ethnic groups).
+    areas
+        The areas making up the force area (local authority names or codes, or
+        area codes). Default: inferred from where the stops fall
+        (:func:`_force_areas`: stops per resident against the rate of the areas
+        holding at least ``min_share`` of the placed stops).
+    ethnicity
+        ``ethnicity`` (self-defined, the GOV.UK measure) or ``officer_ethnicity``.
+    max_km
+        Farthest a stop may be from its nearest centroid.
+    area_level
+        ``la``: rates per local authority (the placed LSOAs' parent areas);
+        ``lsoa``: per LSOA (small numbers: read the intervals).
+    list_people
+        Person ids of a priority list: its make-up against everyone with an offence
+        (suspect or offender) in the window.
+    """
+    stops = store.read_frame(
+        "stops",
+        where=[
+            *([("force", "=", force)] if force else []),
+            *_days_where("occurred_at", date_from, date_to),
+        ],
+    )
+    if stops.height == 0:
+        raise NotFound(_no_stops(store, force))
+    forces = _one_force(stops, force)
+    notes: list[str] = []
+    window, months_with_stops = _stops_window(stops, date_from, date_to, notes)
+    pops = store.read_frame("populations")
+    lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
+    year = _census_year(pops, lsoa_rows, population_year)
+    eth_rows = pops.filter(
+        (pl.col("year") == year)
+        & (pl.col("sex") == "all")
+        & (pl.col("age_band") == "all")
+        & (pl.col("ethnicity") != "all")
+    )
+    placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
+    force_areas = (
+        tuple(areas)
+        if areas
+        else _force_areas(
+            placed,
+            _residents_per_parent(eth_rows, placed),
+            min_share=min_share,
+            notes=notes,
+            unplaced=lambda: _why_unplaced(store, stops, pops, lsoa_rows, max_km),
+        )
+    )
+    by_area = group_residents(eth_rows, list(force_areas), year=year)
+    missing = sorted(set(force_areas) - set(by_area["area"].unique().to_list()))
+    if missing:
+        raise ConfigError(_no_residents(missing, eth_rows, year))
+    force_result = _force_equality(
+        stops,
+        by_area,
+        police_age_residents(pops, list(force_areas)),
+        label=force or (forces[0] if len(forces) == 1 else "force area"),
+        ethnicity=ethnicity,
+        notes=notes,
+    )
+    in_force = _as_asked(placed, force_areas)
+    area_result = _area_equality(
+        in_force,
+        eth_rows,
+        by_area,
+        force_areas,
+        year=year,
+        area_level=area_level,
+        ethnicity=ethnicity,
+        notes=notes,
+    )
+    notes.extend(_per_area_notes(placed, in_force, max_km=max_km))
+    lists: tuple[ListMakeUp, ...] = ()
+    if list_people is not None:
+        lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
+    eia = equality_impact_summary(force_result, lists)
+    return BoardEquality(
+        force=force_result,
+        areas=area_result,
+        lists=lists,
+        force_areas=force_areas,
+        population_year=year,
+        notes=tuple(notes),
+        eia=eia,
+        forces=forces,
+        window=window,
+        months_with_stops=months_with_stops,
+    )
+
+
+def _stops_window(
+    stops: pl.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    notes: list[str],
+) -> tuple[tuple[dt.date, dt.date], int]:
+    """The days counted (the window asked, else the first and last day searched) and
+    the months of it holding searches; a note when some months hold none, since a
+    rate per 1,000 residents is of the searches of the months that do (a store
+    holding one month of a force's stops, read as a year's rate, is 12 times too
+    low)."""
+    times = stops["occurred_at"]
+    first, last = times.min(), times.max()
+    assert isinstance(first, dt.datetime)
+    assert isinstance(last, dt.datetime)
+    start, end = date_from or first.date(), date_to or last.date()
+    held = sorted(set(times.dt.strftime("%Y-%m").to_list()))
+    span = (end.year - start.year) * 12 + end.month - start.month + 1
+    if len(held) < span:
+        said = ", ".join(held) if len(held) <= 6 else f"{held[0]} to {held[-1]}"
+        notes.append(
+            f"The store holds this force's searches for {len(held)} of the {span} "
+            f"months from {start:%Y-%m} to {end:%Y-%m} ({said}): the rates per 1,000 "
+            "residents are of those months' searches, not a rate per year."
+        )
+    return (start, end), len(held)
+
+
+def _per_area_notes(
+    placed: pl.DataFrame, in_force: pl.DataFrame, *, max_km: float
+) -> list[str]:
+    """How many searches the per-area rates leave out (they stay in the force's):
+    those with no place and those placed outside the force area."""
+    unplaced = placed.filter(pl.col("parent").is_null()).height
+    outside = placed.height - unplaced - in_force.height
+    if in_force.height == 0:
+        return [
+            f"No per-area rates: none of the {placed.height:,} searches could be "
+            "placed in an area of the force area (no coordinates, or none within "
+            f"{max_km:g} km of a loaded LSOA centroid); the force's figures count "
+            "them all."
+        ]
+    if not unplaced and not outside:
+        return []
+    left = [
+        *(
+            [
+                f"{unplaced:,} without a place (no coordinates, or none within {max_km:g} km of a centroid)"
+            ]
+            if unplaced
+            else []
+        ),
+        *([f"{outside:,} placed outside the force area"] if outside else []),
+    ]
+    return [
+        f"Per-area rates count the {in_force.height:,} searches placed in the force "
+        f"area; {' and '.join(left)} count in the force's figures only."
+    ]
+
+
+def _no_stops(store: Store, force: str | None) -> str:
+    """Why no stop is counted: none loaded, none of that force (the forces there
+    are named), or none of it in the window (its stops' first and last day)."""
+    held = store.read_frame("stops", columns=["force", "occurred_at"])
+    if held.height == 0:
+        return "No stops in the store ('avert ingest policeuk' loads stop and search)."
+    mine = held.filter(pl.col("force") == force) if force else held
+    if mine.height == 0:
+        per_force = (
+            held.group_by("force")
+            .agg(pl.len().alias("n"))
+            .sort(["n", "force"], descending=[True, False])
+        )
+        said = ", ".join(
+            f"{r['force']} ({r['n']:,})" for r in per_force.head(8).to_dicts()
+        )
+        return (
+            f"No stops of the force '{force}' in the store. Forces with stops (as "
+            f"--force names them, from the police.uk file names): {said}."
+        )
+    first, last = mine["occurred_at"].min(), mine["occurred_at"].max()
+    assert isinstance(first, dt.datetime)
+    assert isinstance(last, dt.datetime)
+    return (
+        f"No stops {'of ' + repr(force) + ' ' if force else ''}in this window: the "
+        f"store holds them from {first:%Y-%m-%d} to {last:%Y-%m-%d}."
+    )
+
+
+def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
+    """The force of ``stops`` (the one asked, else the only one there); raise
+    :class:`ConfigError` naming the forces, most stops first, when there are several
+    and none was asked."""
+    if force:
+        return (force,)
+    per_force = (
+        stops.filter(pl.col("force").is_not_null())
+        .group_by("force")
+        .agg(pl.len().alias("stops"))
+        .sort(["stops", "force"], descending=[True, False])
+    )
+    if per_force.height <= 1:
+        return tuple(per_force["force"].to_list())
+    said = ", ".join(
+        f"{r['force']} ({r['stops']:,})" for r in per_force.head(5).to_dicts()
+    )
+    more = per_force.height - 5
+    msg = (
+        f"The stops in this window are of {per_force.height} forces ({said}"
+        + (f" and {more} more" if more > 0 else "")
+        + "): choose one with --force (the Equality page's Force field), e.g. "
+        + str(per_force["force"][0])
+        + "; one force's searches are set against its own area's residents."
+    )
+    raise ConfigError(msg)
+
+
+def _why_unplaced(
+    store: Store,
+    stops: pl.DataFrame,
+    pops: pl.DataFrame,
+    lsoa_rows: pl.DataFrame,
+    max_km: float,
+) -> str:
+    """Why no stop could be placed in an area: what is missing, first to last."""
+    with_parent = lsoa_rows.filter(
+        pl.col("parent_area").is_not_null() & (pl.col("parent_area") != "")
+    )
+    if with_parent.height == 0:
+        kinds = sorted(set(pops["area_type"].drop_nulls().to_list()))
+        loaded = (
+            f"only {', '.join(kinds)} rows are loaded"
+            if kinds
+            else "no population rows are loaded"
+        )
+        return (
+            f"no LSOA census rows with their parent area ({loaded}); stops are "
+            "placed in LSOAs by their centroids and counted in the LSOAs' parent "
+            "areas: load LSOA ethnic-group rows that name each LSOA's local "
+            "authority (e.g. the 2011 Census by LSOA, with lad_name) with 'avert "
+            "ingest population' and LSOA centroids with 'avert ingest centroids'"
+        )
+    centroids = store.read_frame("area_centroids", columns=["area"])
+    if centroids.join(with_parent.select("area"), on="area", how="semi").height == 0:
+        return (
+            "no centroids for the loaded LSOAs: load them with 'avert ingest centroids'"
+        )
+    located = stops.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    if located.height == 0:
+        return "no stop has a latitude and longitude"
+    return f"no stop lies within {max_km:g} km of a loaded LSOA centroid"
+
+
+def _days_where(
+    column: str, date_from: dt.date | None, date_to: dt.date | None
+) -> list[Filter]:
+    """Filters keeping ``column`` within the days ``date_from``..``date_to`` (inclusive;
+    an end that is None is open)."""
+    where: list[Filter] = []
+    if date_from:
+        where.append((column, ">=", dt.datetime.combine(date_from, dt.time())))
+    if date_to:
+        where.append(
+            (
+                column,
+                "<",
+                dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
+            )
+        )
+    return where
+
+
+def _census_year(
+    pops: pl.DataFrame, lsoa_rows: pl.DataFrame, population_year: int | None
+) -> int:
+    """The census year of the denominators: the one asked, else the latest with
+    ethnic groups (LSOA rows first)."""
+    year = (
+        population_year
+        or latest_year(lsoa_rows, ethnicity=True)
+        or latest_year(pops, ethnicity=True)
+    )
+    if year is None:
+        msg = (
+            "No population with an ethnic-group breakdown: load census denominators "
+            "with 'avert ingest population' first."
+        )
+        raise NotFound(msg)
+    return year
+
+
+def _placed_stops(
+    store: Store,
+    stops: pl.DataFrame,
+    lsoa_rows: pl.DataFrame,
+    *,
+    max_km: float,
+    notes: list[str],
+) -> pl.DataFrame:
+    """The stops with ``lsoa`` (the nearest centroid's) and its ``parent`` area.
+
+    Stops are placed in LSOAs of any year's rows (latest first), parents from them;
+    both are null where a stop cannot be placed.
+    """
+    small = lsoa_rows.filter(pl.col("parent_area") != "").sort("year", descending=True)
+    parent_of = small.select("area", "parent_area").unique("area", keep="first")
+    placed = stops.with_columns(pl.lit(None, pl.String).alias("lsoa"))
+    if small.height:
+        centroids = store.read_frame("area_centroids")
+        centroids = centroids.join(parent_of.select("area"), on="area", how="semi")
+        if centroids.height:
+            placed = stops.with_columns(
+                place_stops(stops, centroids, max_km=max_km).alias("lsoa")
+            )
+        else:
+            notes.append(
+                "No area centroids for these LSOAs ('avert ingest centroids'): stops are "
+                "not placed in areas."
+            )
+    return placed.join(
+        parent_of.rename({"area": "lsoa", "parent_area": "parent"}),
+        on="lsoa",
+        how="left",
+    )
+
+
+#: An area belongs to the force area when its placed stops per resident reach this
+#: share of the rate over the areas holding at least ``min_share`` of the stops.
+FORCE_AREA_MIN_RATE_RATIO: Final = 0.1
+#: ... and when it holds at least this many placed stops (one stray stop is not enough).
+FORCE_AREA_MIN_STOPS: Final = 2
+
+
+def _force_areas(
+    placed: pl.DataFrame,
+    residents: pl.DataFrame,
+    *,
+    min_share: float,
+    notes: list[str],
+    unplaced: Callable[[], str] | None = None,
+) -> tuple[str, ...]:
+    """The local authorities policed by the force, inferred from where its stops fall.
+
+    A share of the stops alone misjudges both ways: a large force's quiet boroughs
+    hold under 1 % of its stops (the Met's Kingston, Richmond and Havering in January
+    2019), while a small force's stray stops over the border reach 1 % (Bedfordshire's
+    two in Huntingdonshire). Stops per resident separate them: the reference rate is
+    that of the areas holding at least ``min_share`` of the placed stops, and an area
+    is in when its own rate is at least :data:`FORCE_AREA_MIN_RATE_RATIO` of it and
+    it holds :data:`FORCE_AREA_MIN_STOPS` or more stops. ``residents``: ``parent``,
+    ``residents`` (the census of the denominators). The rule and the areas left out
+    with the most stops are said in a note. ``unplaced`` says why no stop could be
+    placed, when none was.
+    """
+    located = placed.filter(pl.col("parent").is_not_null())
+    if located.height == 0:
+        why = f": {unplaced()}" if unplaced is not None else ""
+        msg = (
+            f"Cannot tell the force area: no stop could be placed{why}. Or give the "
+            "force area's local authorities with --areas 'Barnsley,Doncaster,...' "
+            "(avert analyse equality, avert board pack; the Equality page's Areas field)."
+        )
+        raise NotFound(msg)
+    per_area = (
+        located.group_by("parent")
+        .agg(pl.len().alias("stops"))
+        .join(residents, on="parent", how="left")
+        .with_columns((pl.col("stops") / located.height).alias("share"))
+    )
+    core = per_area.filter(pl.col("share") >= min_share)
+    reference = float(core["stops"].sum()) / max(float(core["residents"].sum()), 1.0)
+    rate = pl.col("stops") / pl.col("residents")
+    inside = (
+        pl.col("residents").is_not_null()
+        & (pl.col("stops") >= FORCE_AREA_MIN_STOPS)
+        & (rate >= FORCE_AREA_MIN_RATE_RATIO * reference)
+    )
+    chosen = per_area.filter(inside)
+    if chosen.height == 0:  # nothing reaches the rate: the share rule alone
+        chosen = core
+    force_areas = tuple(sorted(chosen["parent"].to_list()))
+    left_out = per_area.filter(~pl.col("parent").is_in(force_areas)).sort(
+        ["stops", "parent"], descending=[True, False]
+    )
+    said = ", ".join(
+        f"{r['parent']} ({r['stops']})" for r in left_out.head(5).to_dicts()
+    )
+    notes.append(
+        "Force area taken from where the stops fall: the areas whose placed stops per "
+        f"resident reach {FORCE_AREA_MIN_RATE_RATIO:.0%} of the rate over the areas "
+        f"holding {min_share:.0%} or more of them (and {FORCE_AREA_MIN_STOPS} or more "
+        f"stops): {', '.join(force_areas)}"
+        + (f"; left out, with their stops: {said}" if said else "")
+        + " (give --areas to set it)."
+    )
+    return force_areas
+
+
+def _residents_per_parent(eth_rows: pl.DataFrame, placed: pl.DataFrame) -> pl.DataFrame:
+    """``parent``, ``residents``: the residents (all ethnic groups) of each area the
+    stops were placed in, from the denominators' own census rows: the sum of its
+    LSOAs, or its own row when that census is by local authority (the 2021 ethnic
+    groups by upper-tier authority), matched as :func:`group_residents` matches."""
+    parents = placed["parent"].drop_nulls().unique().to_list()
+    return (
+        group_residents(eth_rows, parents)
+        .group_by(pl.col("area").alias("parent"))
+        .agg(pl.col("population").sum().cast(pl.Float64).alias("residents"))
+    )
+
+
+def _as_asked(placed: pl.DataFrame, force_areas: Sequence[str]) -> pl.DataFrame:
+    """The placed stops in the force area, their ``parent`` named as the force area
+    names it (names match as in :func:`group_residents`: "Barking & Dagenham" is
+    the LSOAs' "Barking and Dagenham")."""
+    asked = pl.DataFrame(
+        {"asked": list(force_areas)}, schema={"asked": pl.String}
+    ).with_columns(area_key(pl.col("asked")).alias("_key"))
+    return (
+        placed.with_columns(area_key(pl.col("parent")).alias("_key"))
+        .join(asked.unique("_key", keep="first"), on="_key", how="inner")
+        .drop("parent", "_key")
+        .rename({"asked": "parent"})
+    )
+
+
+def _no_residents(missing: Sequence[str], eth_rows: pl.DataFrame, year: int) -> str:
+    """Why the figures are refused when areas of the force area have no residents:
+    the force's searches would be set against only part of its residents."""
+    import difflib
+
+    known = sorted(
+        {
+            str(name)
+            for col in ("area_name", "parent_area")
+            for name in eth_rows[col].drop_nulls().unique().to_list()
+            if name
+        }
+    )
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        hints.append(f"{name} (did you mean {' or '.join(close)}?)" if close else name)
+    return (
+        f"No {year} census ethnic-group residents for {', '.join(hints)}: the "
+        "force's searches would be set against a force area without their residents "
+        "(every rate too high). Name the force area's local authorities as the "
+        f"{year} census rows name them (or by code) with --areas (the Equality "
+        "page's Areas field), choose another "
+        "census with --population-year, or load the missing areas with 'avert "
+        "ingest population'."
+    )
+
+
+def _force_equality(
+    stops: pl.DataFrame,
+    by_area: pl.DataFrame,
+    ages: pl.DataFrame,
+    *,
+    label: str,
+    ethnicity: Literal["ethnicity", "officer_ethnicity"],
+    notes: list[str],
+) -> EqualityResult:
+    """Every stop against the force area's residents (by age band where known)."""
+    force_res = by_area.group_by("group").agg(pl.col("population").sum())
+    if ages.height == 0:
+        notes.append(
+            "No residents by single year of age (or police age range) for the force "
+            "area: searches by age band are shown as counts and shares, not rates."
+        )
+    return stop_search_equality(
+        stops.with_columns(pl.lit(label).alias("_force")),
+        force_res.with_columns(pl.lit(label).alias("_force")),
+        area="_force",
+        ethnicity=ethnicity,
+        age_residents=ages if ages.height else None,
+    )
+
+
+def _area_equality(
+    in_force: pl.DataFrame,
+    eth_rows: pl.DataFrame,
+    by_area: pl.DataFrame,
+    force_areas: Sequence[str],
+    *,
+    year: int,
+    area_level: Literal["la", "lsoa"],
+    ethnicity: Literal["ethnicity", "officer_ethnicity"],
+    notes: list[str],
+) -> EqualityResult | None:
+    """The placed stops of the force area per local authority or per LSOA."""
+    if in_force.height and area_level == "lsoa":
+        lsoa_res = (
+            eth_rows.filter(pl.col("parent_area").is_in(list(force_areas)))
+            .select("area", pl.col("ethnicity").alias("group"), "population")
+            .rename({"area": "lsoa"})
+        )
+        if lsoa_res.height:
+            return stop_search_equality(
+                in_force, lsoa_res, area="lsoa", ethnicity=ethnicity
+            )
+        notes.append(
+            f"No LSOA ethnic-group residents for {year}: per-LSOA rates left out."
+        )
+    elif in_force.height and by_area.height:
+        return stop_search_equality(
+            in_force.rename({"parent": "area_name"}),
+            by_area.rename({"area": "area_name"}),
+            area="area_name",
+            ethnicity=ethnicity,
+        )
+    return None
+
+
+def _list_make_up(
+    store: Store,
+    people: Sequence[str],
+    name: str,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> ListMakeUp:
+    """A list's make-up against everyone with an offence in the window."""
+    inv = store.read_frame(
+        "involvements",
+        columns=["incident_id", "person_id", "role"],
+        where=[("role", "in", ["suspect", "offender"])],
+    )
+    inc = store.read_frame(
+        "incidents",
+        columns=["incident_id"],
+        where=_days_where("occurred_from", date_from, date_to),
+    )
+    pool_ids = inv.join(inc, on="incident_id", how="semi")["person_id"].unique()
+    people_frame = store.read_frame(
+        "people", columns=["person_id", "sex", "birth_year", "ethnicity"]
+    )
+    pool = people_frame.join(
+        pl.DataFrame({"person_id": pool_ids}), on="person_id", how="semi"
+    )
+    at_year = (date_to or local_today(store.timezone)).year
+    return list_make_up(people, pool, at_year=at_year, list_name=name)
