@@ -611,6 +611,28 @@ def test_objective_measures_against_targets(sqlite_store: Store) -> None:
     assert {m["objective_id"]: m["status"] for m in early}["O1"] == "insufficient_data"
 
 
+def test_a_category_of_the_definition_without_events_measures_zero(
+    sqlite_store: Store,
+) -> None:
+    """A category the definition has but the data never hit is 0, not "not a
+    category" (a young store with no repeat victim yet)."""
+    _measured_store(sqlite_store)
+    plan = MEASURED_PLAN.replace(
+        "indicator: public_confidence, baseline: 0.6, target: 0.7",
+        "indicator: violence_repeat_victim, baseline: 10, target: 8",
+    )
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=plan)
+    rows = {
+        m["objective_id"]: m
+        for m in delivery.objective_measures(
+            sqlite_store, SETTINGS, today=dt.date(2026, 1, 15)
+        )
+    }
+    o5 = rows["O5"]
+    assert (o5["current"], o5["status"]) == (0, "on_track"), o5["reason"]
+    assert o5["reason"] is None or "category" not in o5["reason"]
+
+
 def test_taskings_with_result_measure(sqlite_store: Store) -> None:
     plan = """\
 plan: {id: p, title: T, board: B, period: {start: 2026-01-01, end: 2026-12-31}}

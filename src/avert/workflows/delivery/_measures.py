@@ -72,11 +72,14 @@ def _series_of(result: PerformanceResult, spec: MeasureSpec) -> SeriesResult | N
     )
 
 
-def _monthly(result: PerformanceResult, spec: MeasureSpec) -> pl.DataFrame | None:
+def _monthly(
+    result: PerformanceResult, spec: MeasureSpec, *, defined: bool
+) -> pl.DataFrame | None:
     """``period``, ``value`` of the measure's series in a performance result.
 
-    None when the category is not a series of the result (no such category);
-    zeros when the area or flag simply had no event.
+    Zeros when the area, flag or category simply had no event; None when the
+    category is neither a series of the result nor ``defined`` (a category of the
+    definition: one with no event in the months is a series of zeros).
     """
     column = "harm" if spec.measure == "harm" else "count"
     totals = [s for s in result.series if s.category == "all" and s.flag == "all"]
@@ -87,8 +90,10 @@ def _monthly(result: PerformanceResult, spec: MeasureSpec) -> pl.DataFrame | Non
         return found.chart.select(
             "period", pl.col(column).fill_null(0).cast(pl.Float64).alias("value")
         )
-    if spec.category != "all" and not any(
-        s.category == spec.category for s in result.series
+    if (
+        spec.category != "all"
+        and not defined
+        and not any(s.category == spec.category for s in result.series)
     ):
         return None
     return totals[0].chart.select("period", pl.lit(0.0).alias("value"))
@@ -379,7 +384,10 @@ class _Figures:
                 row.update(status="insufficient_data", reason=str(err))
                 return None
         result, first_full = self._runs[key]
-        monthly = _monthly(result, spec)
+        known = _categories_of(profile)
+        monthly = _monthly(
+            result, spec, defined=known is not None and spec.category in known
+        )
         if monthly is None:
             row["reason"] = (
                 f"{spec.category!r} is not a category of definition {profile!r}"
