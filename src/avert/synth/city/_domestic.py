@@ -17,7 +17,7 @@ from avert.synth.city._base import (
     _pick,
 )
 from avert.synth.city._events import _add_incidents, _weapons_for
-from avert.synth.city._population import _place_in_cells, _residents
+from avert.synth.city._population import _Geography, _place_in_cells, _residents
 
 
 def _domestic(
@@ -113,7 +113,7 @@ def _domestic(
 
 
 def _asb(
-    ctx: _Ctx, geo: dict[str, Any], pp: dict[str, Any], off: dict[str, Any], ev: _Events
+    ctx: _Ctx, geo: _Geography, pp: dict[str, Any], off: dict[str, Any], ev: _Events
 ) -> dict[str, Any]:
     cfg, rng = ctx.cfg, ctx.rng
     n = int(rng.poisson(cfg.asb_per_1000_per_year * cfg.people / 1000 * ctx.years))
@@ -127,9 +127,9 @@ def _asb(
         n,
     )
     t = ctx.times("asb", n)
-    w = geo["pop_w"].copy()
-    w[geo["estates"]] *= cfg.estate_multiplier
-    w[geo["nte"]] *= 3.0
+    w = geo.pop_w.copy()
+    w[geo.estates] *= cfg.estate_multiplier
+    w[geo.nte] *= 3.0
     cell = _pick(rng, np.cumsum(w), n)
     place = _place_in_cells(ctx, geo, cell)
     caller = _residents(ctx, pp, cell)

@@ -19,7 +19,7 @@ from avert.synth.city._base import (
     _Events,
     _pick,
 )
-from avert.synth.city._population import _place_in_cells, _residents
+from avert.synth.city._population import _Geography, _place_in_cells, _residents
 
 # ------------------------------------------------------------------------------------
 # incidents
@@ -147,7 +147,7 @@ def _attribute(
 
 def _background(
     ctx: _Ctx,
-    geo: dict[str, Any],
+    geo: _Geography,
     pp: dict[str, Any],
     off: dict[str, Any],
     ev: _Events,
@@ -162,14 +162,14 @@ def _background(
     clock = ((ctx.start.hour * 3600 + t) // 3600) % 24
     is_night = (clock >= 20) | (clock < 4)
     # cells: residential weights, estates heavier for violence/damage/drugs, NTE at night
-    w_violent = geo["pop_w"].copy()
-    w_violent[geo["estates"]] *= cfg.estate_multiplier
-    w_violent[geo["nte"]] *= 3.0
-    w_prop = geo["pop_w"].copy()
-    w_prop[geo["nte"]] *= 4.0
+    w_violent = geo.pop_w.copy()
+    w_violent[geo.estates] *= cfg.estate_multiplier
+    w_violent[geo.nte] *= 3.0
+    w_prop = geo.pop_w.copy()
+    w_prop[geo.nte] *= 4.0
     cell_v = _pick(rng, np.cumsum(w_violent), n)
     cell_p = _pick(rng, np.cumsum(w_prop), n)
-    nte_pick = geo["nte"][rng.integers(0, len(geo["nte"]), n)]
+    nte_pick = geo.nte[rng.integers(0, len(geo.nte), n)]
     to_nte = night & is_night & (rng.random(n) < cfg.nte_night_share)
     cell = np.where(to_nte, nte_pick, np.where(night, cell_v, cell_p))
     place = _place_in_cells(ctx, geo, cell)
@@ -217,16 +217,12 @@ def _background(
     parents, t2 = parents[keep], t2[keep]
     dx = rng.normal(0, cfg.near_repeat_m, len(parents))
     dy = rng.normal(0, cfg.near_repeat_m, len(parents))
-    px = geo["px"][place[parents]] + dx
-    py = geo["py"][place[parents]] + dy
+    px = geo.px_m[place[parents]] + dx
+    py = geo.py_m[place[parents]] + dy
     # followers are placed at the nearest micro-place of the displaced point's cell
-    col = np.clip(
-        ((px - geo["x0"]) // cfg.cell_size_m).astype(np.int64), 0, geo["nx"] - 1
-    )
-    row = np.clip(
-        ((py - geo["y0"]) // cfg.cell_size_m).astype(np.int64), 0, geo["ny"] - 1
-    )
-    cell2 = row * geo["nx"] + col
+    col = np.clip(((px - geo.x0_m) // cfg.cell_size_m).astype(np.int64), 0, geo.nx - 1)
+    row = np.clip(((py - geo.y0_m) // cfg.cell_size_m).astype(np.int64), 0, geo.ny - 1)
+    cell2 = row * geo.nx + col
     place2 = _place_in_cells(ctx, geo, cell2)
     code2 = code[parents]
     victims2 = np.where(
@@ -254,7 +250,7 @@ def _background(
 
 def _high_rate(
     ctx: _Ctx,
-    geo: dict[str, Any],
+    geo: _Geography,
     pp: dict[str, Any],
     off: dict[str, Any],
     ev: _Events,
@@ -286,9 +282,7 @@ def _high_rate(
         ctx.horizon_s - 1 - rng.integers(0, min(30, cfg.days) * DAY_S, len(recent))
     )
     own = rng.random(n) < 0.6
-    cells = np.where(
-        own, pp["cell"][who], geo["nte"][rng.integers(0, len(geo["nte"]), n)]
-    )
+    cells = np.where(own, pp["cell"][who], geo.nte[rng.integers(0, len(geo.nte), n)])
     place = _place_in_cells(ctx, geo, cells)
     victims = _pick(rng, vcum, n)
     place = np.where(ctx.at_home[code], pp["home"][victims], place)

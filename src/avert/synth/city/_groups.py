@@ -20,7 +20,7 @@ from avert.synth.city._base import (
     _pick,
 )
 from avert.synth.city._events import _add_incidents, _injury_for, _weapons_for
-from avert.synth.city._population import _place_in_cells, _residents
+from avert.synth.city._population import _Geography, _place_in_cells, _residents
 
 _GROUP_MIX: dict[str, dict[str, float]] = {
     "peer_group": {
@@ -93,7 +93,7 @@ _NAMES_B = ("Boys", "Crew", "Block", "Mandem", "Gang", "Firm", "Set", "Lot")
 
 
 def _groups(
-    ctx: _Ctx, geo: dict[str, Any], pp: dict[str, Any], off: dict[str, Any]
+    ctx: _Ctx, geo: _Geography, pp: dict[str, Any], off: dict[str, Any]
 ) -> list[dict[str, Any]]:
     cfg, rng = ctx.cfg, ctx.rng
     scale = cfg.people / 100_000
@@ -109,9 +109,9 @@ def _groups(
     taken = np.zeros(pp["n"], bool)
     taken[off["high"]] = True  # keep high-rate offenders out of groups: a clean truth
     groups: list[dict[str, Any]] = []
-    nx, ny = geo["nx"], geo["ny"]
-    anchor_w = geo["pop_w"].copy()
-    anchor_w[geo["estates"]] *= 4.0
+    nx, ny = geo.nx, geo.ny
+    anchor_w = geo.pop_w.copy()
+    anchor_w[geo.estates] *= 4.0
     for level in ("organised_network", "street_gang", "peer_group"):
         for _ in range(counts[level]):
             anchor = int(_pick(rng, np.cumsum(anchor_w), 1)[0])
@@ -183,7 +183,7 @@ def _groups(
 
 def _group_incidents(
     ctx: _Ctx,
-    geo: dict[str, Any],
+    geo: _Geography,
     pp: dict[str, Any],
     off: dict[str, Any],
     groups: list[dict[str, Any]],
@@ -211,7 +211,7 @@ def _group_incidents(
         terr = cells[
             c_starts[g_of] + np.floor(rng.random(n) * c_sizes[g_of]).astype(np.int64)
         ]
-        anywhere = _pick(rng, np.cumsum(geo["pop_w"]), n)
+        anywhere = _pick(rng, np.cumsum(geo.pop_w), n)
         place = _place_in_cells(ctx, geo, np.where(in_territory, terr, anywhere))
         knife, fire, other = _GROUP_WEAPON[level]
         weapon = _weapons_for(ctx, code, knife=knife, firearm=fire, other=other)
@@ -246,7 +246,7 @@ def _group_incidents(
 
 def _rivalry(
     ctx: _Ctx,
-    geo: dict[str, Any],
+    geo: _Geography,
     pp: dict[str, Any],
     groups: list[dict[str, Any]],
     ev: _Events,

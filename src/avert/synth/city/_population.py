@@ -1,20 +1,48 @@
-"""Geography and people: cells, residents, families and offenders."""
+"""_Geography and people: cells, residents, families and offenders."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from avert.synth._tables import age_sex, area_ethnicity
-from avert.synth.city._base import ETHNIC, I64, _Ctx, _pick
+from avert.synth.city._base import ETHNIC, F64, I64, _Ctx, _pick
 
 # ------------------------------------------------------------------------------------
 # geography and people
 
 
-def _geography(ctx: _Ctx) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Geography:
+    """The grid of cells (row-major, ``nx`` columns by ``ny`` rows) and its micro-places."""
+
+    # grid: number of cells, columns and rows; south-west corner (EPSG:27700 metres)
+    n_cells: int
+    nx: int
+    ny: int
+    x0_m: float
+    y0_m: float
+    # per cell: centre (metres), residential weight, ethnic make-up (cell x ETHNIC
+    # shares, rows sum to 1), and cumulative place weights within the cell (cell x k)
+    cx_m: F64
+    cy_m: F64
+    pop_w: F64
+    comp: F64
+    cum_in_cell: F64
+    # hotspot cells: night-time economy and estates (sorted cell indices)
+    nte: I64
+    estates: I64
+    # per micro-place (cell * places_per_cell + j): position (metres) and the
+    # cumulative Pareto weight over all places
+    px_m: F64
+    py_m: F64
+    place_cum: F64
+
+
+def _geography(ctx: _Ctx) -> _Geography:
     cfg, rng = ctx.cfg, ctx.rng
     n_cells_min = math.ceil(cfg.people / cfg.people_per_cell)
     nx = math.ceil(math.sqrt(n_cells_min))
@@ -24,8 +52,8 @@ def _geography(ctx: _Ctx) -> dict[str, Any]:
     row = np.arange(n_cells) // nx
     x0 = cfg.centre_x_m - nx * cfg.cell_size_m / 2
     y0 = cfg.centre_y_m - ny * cfg.cell_size_m / 2
-    cx = x0 + (col + 0.5) * cfg.cell_size_m
-    cy = y0 + (row + 0.5) * cfg.cell_size_m
+    cx = (x0 + (col + 0.5) * cfg.cell_size_m).astype(np.float64)
+    cy = (y0 + (row + 0.5) * cfg.cell_size_m).astype(np.float64)
     # residential weight: lognormal around 1, lower in the very centre (commercial core)
     dist = np.hypot(cx - cfg.centre_x_m, cy - cfg.centre_y_m)
     pop_w = rng.lognormal(0.0, 0.5, n_cells) * np.clip(dist / 600.0, 0.3, 1.0)
@@ -54,32 +82,32 @@ def _geography(ctx: _Ctx) -> dict[str, Any]:
     py = cy[p_cell] + (rng.random(n_cells * k) - 0.5) * cfg.cell_size_m
     pw = rng.pareto(cfg.place_pareto_shape, n_cells * k) + 0.05
     cum_in_cell = np.cumsum(pw.reshape(n_cells, k), axis=1)
-    return {
-        "n_cells": n_cells,
-        "nx": nx,
-        "ny": ny,
-        "cx": cx,
-        "cy": cy,
-        "pop_w": pop_w,
-        "comp": comp,
-        "nte": nte,
-        "estates": estates,
-        "px": px,
-        "py": py,
-        "cum_in_cell": cum_in_cell,
-        "place_cum": np.cumsum(pw),
-        "x0": x0,
-        "y0": y0,
-    }
+    return _Geography(
+        n_cells=n_cells,
+        nx=nx,
+        ny=ny,
+        x0_m=x0,
+        y0_m=y0,
+        cx_m=cx,
+        cy_m=cy,
+        pop_w=pop_w,
+        comp=comp,
+        cum_in_cell=cum_in_cell,
+        nte=nte,
+        estates=estates,
+        px_m=px,
+        py_m=py,
+        place_cum=np.cumsum(pw),
+    )
 
 
-def _place_in_cells(ctx: _Ctx, geo: dict[str, Any], cells: I64) -> I64:
+def _place_in_cells(ctx: _Ctx, geo: _Geography, cells: I64) -> I64:
     """A micro-place inside each given cell, drawn by the place weights.
 
     One binary search in the global cumulative weights (no n x places matrix).
     """
     k = ctx.cfg.places_per_cell
-    cum = geo["place_cum"]
+    cum = geo.place_cum
     lo = np.where(cells > 0, cum[np.maximum(cells * k - 1, 0)], 0.0)
     hi = cum[cells * k + k - 1]
     u = lo + ctx.rng.random(len(cells)) * (hi - lo)
@@ -88,23 +116,23 @@ def _place_in_cells(ctx: _Ctx, geo: dict[str, Any], cells: I64) -> I64:
     return out
 
 
-def _people(ctx: _Ctx, geo: dict[str, Any]) -> dict[str, Any]:
+def _people(ctx: _Ctx, geo: _Geography) -> dict[str, Any]:
     cfg, rng = ctx.cfg, ctx.rng
     n = cfg.people
-    cell = np.sort(_pick(rng, np.cumsum(geo["pop_w"]), n))
+    cell = np.sort(_pick(rng, np.cumsum(geo.pop_w), n))
     pyr = age_sex()
     draw = _pick(rng, np.cumsum(pyr["count"].to_numpy().astype(np.float64)), n)
     age = pyr["age"].to_numpy()[draw] + (
         pyr["age"].to_numpy()[draw] == 90
     ) * rng.integers(0, 8, n)
     male = pyr["sex"].to_numpy()[draw] == "M"
-    cum = np.cumsum(geo["comp"][cell], axis=1)
+    cum = np.cumsum(geo.comp[cell], axis=1)
     u = rng.random(n)
     eth = np.minimum((u[:, None] > cum).sum(axis=1), len(ETHNIC) - 1)
     vulnerable = rng.random(n) < np.where(age >= 75, 0.3, cfg.vulnerable_share)
     home_place = _place_in_cells(ctx, geo, cell)
     birth_year = ctx.end.year - age - (rng.random(n) < 0.5)
-    cell_start = np.searchsorted(cell, np.arange(geo["n_cells"] + 1))
+    cell_start = np.searchsorted(cell, np.arange(geo.n_cells + 1))
     return {
         "n": n,
         "cell": cell,

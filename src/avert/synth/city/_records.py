@@ -26,7 +26,7 @@ from avert.synth.city._base import (
 )
 from avert.synth.city._frames import _age_range, _datetimes, _ids
 from avert.synth.city._groups import _GROUP_SINCE_YEARS
-from avert.synth.city._population import _place_in_cells
+from avert.synth.city._population import _Geography, _place_in_cells
 
 
 def _area_codes(prefix: str, values: I64, width: int) -> pl.Series:
@@ -36,18 +36,18 @@ def _area_codes(prefix: str, values: I64, width: int) -> pl.Series:
 
 
 def _xy(
-    ctx: _Ctx, geo: dict[str, Any], place: I64, jitter_m: float, tr: Transformer
+    ctx: _Ctx, geo: _Geography, place: I64, jitter_m: float, tr: Transformer
 ) -> tuple[F64, F64, F64, F64]:
     n = len(place)
-    x = np.round(geo["px"][place] + ctx.rng.normal(0, jitter_m, n), 1)
-    y = np.round(geo["py"][place] + ctx.rng.normal(0, jitter_m, n), 1)
+    x = np.round(geo.px_m[place] + ctx.rng.normal(0, jitter_m, n), 1)
+    y = np.round(geo.py_m[place] + ctx.rng.normal(0, jitter_m, n), 1)
     lon, lat = tr.transform(x, y)
     return x, y, np.round(np.asarray(lat), 6), np.round(np.asarray(lon), 6)
 
 
 def _asb_frame(
     ctx: _Ctx,
-    geo: dict[str, Any],
+    geo: _Geography,
     pp: dict[str, Any],
     asb: dict[str, Any],
     person_ids: npt.NDArray[Any],
@@ -145,7 +145,7 @@ _STOP_OUTCOME = {
 
 def _stops(
     ctx: _Ctx,
-    geo: dict[str, Any],
+    geo: _Geography,
     pp: dict[str, Any],
     off: dict[str, Any],
     person_ids: npt.NDArray[Any],
@@ -169,7 +169,7 @@ def _stops(
         if len(sel) and len(members):
             who[sel] = members[_pick(rng, np.cumsum(w[members]), len(sel))]
     t = ctx.times("night", n)
-    hot = np.concatenate([geo["nte"], geo["estates"]])
+    hot = np.concatenate([geo.nte, geo.estates])
     cells = np.where(
         rng.random(n) < 0.5, pp["cell"][who], hot[rng.integers(0, len(hot), n)]
     )
@@ -235,7 +235,7 @@ def _lookup(values: npt.NDArray[Any], table: dict[str, str]) -> npt.NDArray[Any]
 
 def _attendances(
     ctx: _Ctx,
-    geo: dict[str, Any],
+    geo: _Geography,
     pp: dict[str, Any],
     ev: _Events,
     inv: pl.DataFrame,
@@ -260,9 +260,9 @@ def _attendances(
     m = len(att)
     u = round(m * (1 - cfg.ed_reported_share) / cfg.ed_reported_share)
     t_u = ctx.times("night", u)
-    w = geo["pop_w"].copy()
-    w[geo["nte"]] *= 12.0
-    w[geo["estates"]] *= cfg.estate_multiplier
+    w = geo.pop_w.copy()
+    w[geo.nte] *= 12.0
+    w[geo.estates] *= cfg.estate_multiplier
     place_u = _place_in_cells(ctx, geo, _pick(rng, np.cumsum(w), u))
     weapon_u = _choice(rng, [0.8, 0.08, 0.005, 0.115], u)
     age_u = np.array(AGE_RANGES)[_choice(rng, [0.01, 0.12, 0.35, 0.3, 0.22], u)]
@@ -322,7 +322,7 @@ _INTEL_LEVEL = {"peer_group": 0.3, "street_gang": 1.0, "organised_network": 1.5}
 
 def _intelligence(
     ctx: _Ctx,
-    geo: dict[str, Any],
+    geo: _Geography,
     pp: dict[str, Any],
     off: dict[str, Any],
     groups: list[dict[str, Any]],
@@ -390,16 +390,16 @@ def _intelligence(
     hot = np.unique(
         np.concatenate(
             [
-                geo["nte"],
-                geo["estates"],
+                geo.nte,
+                geo.estates,
                 *[g["cells"] for g in groups if g["continuum"] != "peer_group"],
             ]
         )
     )
     top_place = hot * cfg.places_per_cell + np.argmax(
-        np.diff(np.c_[np.zeros(len(hot)), geo["cum_in_cell"][hot]], axis=1), axis=1
+        np.diff(np.c_[np.zeros(len(hot)), geo.cum_in_cell[hot]], axis=1), axis=1
     )
-    lon, lat = tr.transform(geo["px"][top_place], geo["py"][top_place])
+    lon, lat = tr.transform(geo.px_m[top_place], geo.py_m[top_place])
     labels = np.array(
         [
             f"{a:.5f},{b:.5f}"

@@ -11,6 +11,7 @@ import polars as pl
 
 from avert.synth._tables import harm_days
 from avert.synth.city._base import ETHNIC, I64, PARTS, Truth, _Ctx
+from avert.synth.city._population import _Geography
 from avert.synth.city._records import _area_codes
 
 
@@ -59,7 +60,7 @@ def _share(part: float, whole: float) -> float:
 def _truth(
     ctx: _Ctx,
     *,
-    geo: dict[str, Any],
+    geo: _Geography,
     pp: dict[str, Any],
     fam: dict[str, Any],
     off: dict[str, Any],
@@ -80,7 +81,7 @@ def _truth(
     seed: int,
 ) -> Truth:
     cfg = ctx.cfg
-    cell_code = _area_codes("SYN", np.arange(geo["n_cells"]), 4).to_numpy()
+    cell_code = _area_codes("SYN", np.arange(geo.n_cells), 4).to_numpy()
     # groups and their behaviour (the rules planted per continuum level)
     group_rows = [
         {
@@ -98,7 +99,7 @@ def _truth(
     dyads = _dyads(da, person_ids, inc_id_of)
     families, off_fams = _offending_families(pp, fam, off)
     counts_part = np.bincount(part, minlength=len(PARTS))
-    area_counts = np.zeros((geo["n_cells"], len(ETHNIC)), np.int64)
+    area_counts = np.zeros((geo.n_cells, len(ETHNIC)), np.int64)
     np.add.at(area_counts, (pp["cell"], pp["eth"]), 1)
     fields: dict[str, Any] = {
         "format": "avert-synth-truth",
@@ -153,8 +154,8 @@ def _truth(
         "intelligence": intel_truth,
         "population": _population(geo, pp, area_counts, cell_code),
         "hotspots": {
-            "nte_cells": cell_code[geo["nte"]].tolist(),
-            "estate_cells": cell_code[geo["estates"]].tolist(),
+            "nte_cells": cell_code[geo.nte].tolist(),
+            "estate_cells": cell_code[geo.estates].tolist(),
         },
         "declared_groups": groups_frame["group_id"].to_list(),
     }
@@ -273,7 +274,7 @@ def _rates_realised(ctx: _Ctx, incidents: pl.DataFrame) -> dict[str, float]:
 
 
 def _population(
-    geo: dict[str, Any],
+    geo: _Geography,
     pp: dict[str, Any],
     area_counts: npt.NDArray[np.int64],
     cell_code: npt.NDArray[Any],
@@ -287,10 +288,10 @@ def _population(
         "areas": [
             {
                 "lsoa": str(cell_code[i]),
-                "x": float(geo["cx"][i]),
-                "y": float(geo["cy"][i]),
+                "x": float(geo.cx_m[i]),
+                "y": float(geo.cy_m[i]),
                 **{e: int(area_counts[i, j]) for j, e in enumerate(ETHNIC)},
             }
-            for i in range(geo["n_cells"])
+            for i in range(geo.n_cells)
         ],
     }
