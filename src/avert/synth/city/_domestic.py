@@ -17,11 +17,16 @@ from avert.synth.city._base import (
     _pick,
 )
 from avert.synth.city._events import _add_incidents, _weapons_for
-from avert.synth.city._population import _Geography, _place_in_cells, _residents
+from avert.synth.city._population import (
+    _Geography,
+    _People,
+    _place_in_cells,
+    _residents,
+)
 
 
 def _domestic(
-    ctx: _Ctx, pp: dict[str, Any], fam: dict[str, Any], ev: _Events, n_violence: int
+    ctx: _Ctx, pp: _People, fam: dict[str, Any], ev: _Events, n_violence: int
 ) -> dict[str, Any]:
     """Domestic-abuse dyads; a planted share escalates in frequency and severity."""
     cfg, rng = ctx.cfg, ctx.rng
@@ -38,8 +43,8 @@ def _domestic(
     d = int(min(len(a), max(4, round(target / mean_per))))
     pick = np.sort(rng.choice(len(a), size=d, replace=False))
     a, b = a[pick], b[pick]
-    male_a = pp["male"][a]
-    male_b = pp["male"][b]
+    male_a = pp.male[a]
+    male_b = pp.male[b]
     a_abuses = np.where(
         male_a != male_b,
         np.where(rng.random(d) < 0.85, male_a, ~male_a),
@@ -85,7 +90,7 @@ def _domestic(
     flat = ctx.codes_of({"105A": 0.45, "8L": 0.2, "8N": 0.25, "8R": 0.1}, len(dy))
     code = np.where(esc, ladder, flat)
     # keep dyads in time order within themselves (flat ones sorted by t)
-    place = pp["home"][victim[dy]]
+    place = pp.home[victim[dy]]
     weapon = np.where(
         (ctx.is_serious[code]) & (rng.random(len(dy)) < 0.08), 1, 0
     ).astype(np.int64)
@@ -113,7 +118,7 @@ def _domestic(
 
 
 def _asb(
-    ctx: _Ctx, geo: _Geography, pp: dict[str, Any], off: dict[str, Any], ev: _Events
+    ctx: _Ctx, geo: _Geography, pp: _People, off: dict[str, Any], ev: _Events
 ) -> dict[str, Any]:
     cfg, rng = ctx.cfg, ctx.rng
     n = int(rng.poisson(cfg.asb_per_1000_per_year * cfg.people / 1000 * ctx.years))
@@ -137,7 +142,7 @@ def _asb(
     caller = np.where(has_caller, caller, -1)
     # campaigns against vulnerable callers (planted), some escalating to violence
     c = max(3, round(cfg.asb_campaigns_per_100k * cfg.people / 100_000))
-    vul = np.flatnonzero(pp["vulnerable"])
+    vul = np.flatnonzero(pp.vulnerable)
     targets = np.sort(rng.choice(vul, size=min(c, len(vul)), replace=False))
     c = len(targets)
     escal = np.zeros(c, bool)
@@ -161,7 +166,7 @@ def _asb(
     tc = np.clip(tc, 0, ctx.horizon_s - 1)
     t_all = np.concatenate([t, tc])
     cat_all = np.concatenate([cat, np.zeros(len(ci), np.int64)])
-    place_all = np.concatenate([place, pp["home"][targets[ci]]])
+    place_all = np.concatenate([place, pp.home[targets[ci]]])
     caller_all = np.concatenate([caller, targets[ci]])
     campaign_all = np.concatenate([np.full(n, -1), ci])
     # escalation: violence against the caller 3-21 days after the last report
@@ -177,12 +182,12 @@ def _asb(
         "asb_escalation",
         t=te,
         code=code,
-        place=pp["home"][targets[ei]],
+        place=pp.home[targets[ei]],
         weapon=_weapons_for(ctx, code, knife=0.1, firearm=0.0, other=0.1),
     )
     ev.involve(ids, targets[ei], ROLE_VICTIM)
     pool = np.flatnonzero(off["propensity"] > 0)
-    local = _residents(ctx, pp, pp["cell"][targets[ei]])
+    local = _residents(ctx, pp, pp.cell[targets[ei]])
     susp = np.where(
         off["offender"][local] & (local != targets[ei]),
         local,

@@ -19,7 +19,12 @@ from avert.synth.city._base import (
     _Events,
     _pick,
 )
-from avert.synth.city._population import _Geography, _place_in_cells, _residents
+from avert.synth.city._population import (
+    _Geography,
+    _People,
+    _place_in_cells,
+    _residents,
+)
 
 # ------------------------------------------------------------------------------------
 # incidents
@@ -148,7 +153,7 @@ def _attribute(
 def _background(
     ctx: _Ctx,
     geo: _Geography,
-    pp: dict[str, Any],
+    pp: _People,
     off: dict[str, Any],
     ev: _Events,
     vcum: F64,
@@ -175,7 +180,7 @@ def _background(
     place = _place_in_cells(ctx, geo, cell)
     victims = _pick(rng, vcum, n)
     home = ctx.at_home[code]
-    place = np.where(home, pp["home"][victims], place)
+    place = np.where(home, pp.home[victims], place)
     weapon = _weapons_for(
         ctx,
         code,
@@ -228,7 +233,7 @@ def _background(
     victims2 = np.where(
         ctx.at_home[code2], _residents(ctx, pp, cell2), _pick(rng, vcum, len(parents))
     )
-    place2 = np.where(ctx.at_home[code2], pp["home"][victims2], place2)
+    place2 = np.where(ctx.at_home[code2], pp.home[victims2], place2)
     ids2 = _add_incidents(
         ctx,
         ev,
@@ -251,7 +256,7 @@ def _background(
 def _high_rate(
     ctx: _Ctx,
     geo: _Geography,
-    pp: dict[str, Any],
+    pp: _People,
     off: dict[str, Any],
     ev: _Events,
     vcum: F64,
@@ -282,10 +287,10 @@ def _high_rate(
         ctx.horizon_s - 1 - rng.integers(0, min(30, cfg.days) * DAY_S, len(recent))
     )
     own = rng.random(n) < 0.6
-    cells = np.where(own, pp["cell"][who], geo.nte[rng.integers(0, len(geo.nte), n)])
+    cells = np.where(own, pp.cell[who], geo.nte[rng.integers(0, len(geo.nte), n)])
     place = _place_in_cells(ctx, geo, cells)
     victims = _pick(rng, vcum, n)
-    place = np.where(ctx.at_home[code], pp["home"][victims], place)
+    place = np.where(ctx.at_home[code], pp.home[victims], place)
     weapon = _weapons_for(ctx, code, knife=0.12, firearm=0.01, other=0.05)
     ids = _add_incidents(
         ctx, ev, "high_rate", t=t, code=code, place=place, weapon=weapon, hate=True

@@ -20,7 +20,12 @@ from avert.synth.city._base import (
     _pick,
 )
 from avert.synth.city._events import _add_incidents, _injury_for, _weapons_for
-from avert.synth.city._population import _Geography, _place_in_cells, _residents
+from avert.synth.city._population import (
+    _Geography,
+    _People,
+    _place_in_cells,
+    _residents,
+)
 
 _GROUP_MIX: dict[str, dict[str, float]] = {
     "peer_group": {
@@ -93,7 +98,7 @@ _NAMES_B = ("Boys", "Crew", "Block", "Mandem", "Gang", "Firm", "Set", "Lot")
 
 
 def _groups(
-    ctx: _Ctx, geo: _Geography, pp: dict[str, Any], off: dict[str, Any]
+    ctx: _Ctx, geo: _Geography, pp: _People, off: dict[str, Any]
 ) -> list[dict[str, Any]]:
     cfg, rng = ctx.cfg, ctx.rng
     scale = cfg.people / 100_000
@@ -106,7 +111,7 @@ def _groups(
             cfg.min_organised_networks, round(cfg.organised_networks_per_100k * scale)
         ),
     }
-    taken = np.zeros(pp["n"], bool)
+    taken = np.zeros(pp.n, bool)
     taken[off["high"]] = True  # keep high-rate offenders out of groups: a clean truth
     groups: list[dict[str, Any]] = []
     nx, ny = geo.nx, geo.ny
@@ -121,15 +126,15 @@ def _groups(
             rows = np.arange(max(0, ar - r), min(ny, ar + r + 1))
             cells = (rows[:, None] * nx + cols[None, :]).ravel()
             cand = np.concatenate(
-                [np.arange(pp["cell_start"][c], pp["cell_start"][c + 1]) for c in cells]
+                [np.arange(pp.cell_start[c], pp.cell_start[c + 1]) for c in cells]
             )
             lo, hi = _GROUP_AGE[level]
-            a = pp["age"][cand]
+            a = pp.age[cand]
             ok = (
                 (a >= lo)
                 & (a <= hi)
                 & ~taken[cand]
-                & (pp["male"][cand] | (rng.random(len(cand)) < 0.15))
+                & (pp.male[cand] | (rng.random(len(cand)) < 0.15))
             )
             cand = cand[ok]
             smin, smax = _GROUP_SIZE[level]
@@ -184,7 +189,7 @@ def _groups(
 def _group_incidents(
     ctx: _Ctx,
     geo: _Geography,
-    pp: dict[str, Any],
+    pp: _People,
     off: dict[str, Any],
     groups: list[dict[str, Any]],
     ev: _Events,
@@ -235,7 +240,7 @@ def _group_incidents(
         outsider = rng.random(n) < outsider_share
         o_who = _residents(ctx, pp, np.where(in_territory, terr, anywhere))
         outsider &= off["propensity"][o_who] == 0
-        in_group = np.zeros(pp["n"], bool)
+        in_group = np.zeros(pp.n, bool)
         in_group[members] = True
         outsider &= ~in_group[o_who]
         ev.involve(ids[outsider], o_who[outsider], role[outsider])
@@ -247,7 +252,7 @@ def _group_incidents(
 def _rivalry(
     ctx: _Ctx,
     geo: _Geography,
-    pp: dict[str, Any],
+    pp: _People,
     groups: list[dict[str, Any]],
     ev: _Events,
 ) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from avert.synth._tables import age_sex, area_ethnicity
-from avert.synth.city._base import ETHNIC, F64, I64, _Ctx, _pick
+from avert.synth.city._base import ETHNIC, F64, I64, B, _Ctx, _pick
 
 # ------------------------------------------------------------------------------------
 # geography and people
@@ -116,7 +116,25 @@ def _place_in_cells(ctx: _Ctx, geo: _Geography, cells: I64) -> I64:
     return out
 
 
-def _people(ctx: _Ctx, geo: _Geography) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _People:
+    """Every resident (index = person), sorted by home cell."""
+
+    n: int
+    # person attributes: home cell, age (years at the end date), sex, ETHNIC index,
+    # vulnerability, home micro-place and birth year
+    cell: I64
+    age: I64
+    male: B
+    eth: I64
+    vulnerable: B
+    home: I64
+    birth_year: I64
+    # residents of cell c are people cell_start[c] .. cell_start[c + 1] - 1 (n_cells + 1)
+    cell_start: I64
+
+
+def _people(ctx: _Ctx, geo: _Geography) -> _People:
     cfg, rng = ctx.cfg, ctx.rng
     n = cfg.people
     cell = np.sort(_pick(rng, np.cumsum(geo.pop_w), n))
@@ -133,44 +151,44 @@ def _people(ctx: _Ctx, geo: _Geography) -> dict[str, Any]:
     home_place = _place_in_cells(ctx, geo, cell)
     birth_year = ctx.end.year - age - (rng.random(n) < 0.5)
     cell_start = np.searchsorted(cell, np.arange(geo.n_cells + 1))
-    return {
-        "n": n,
-        "cell": cell,
-        "age": age.astype(np.int64),
-        "male": male,
-        "eth": eth.astype(np.int64),
-        "vulnerable": vulnerable,
-        "home": home_place,
-        "birth_year": birth_year.astype(np.int64),
-        "cell_start": cell_start,
-    }
+    return _People(
+        n=n,
+        cell=cell,
+        age=age.astype(np.int64),
+        male=male,
+        eth=eth.astype(np.int64),
+        vulnerable=vulnerable,
+        home=home_place,
+        birth_year=birth_year.astype(np.int64),
+        cell_start=cell_start,
+    )
 
 
-def _residents(ctx: _Ctx, pp: dict[str, Any], cells: I64) -> I64:
+def _residents(ctx: _Ctx, pp: _People, cells: I64) -> I64:
     """A random resident of each given cell (cells with nobody get a random person)."""
-    start = pp["cell_start"][cells]
-    size = pp["cell_start"][cells + 1] - start
+    start = pp.cell_start[cells]
+    size = pp.cell_start[cells + 1] - start
     pick = start + np.floor(ctx.rng.random(len(cells)) * np.maximum(size, 1)).astype(
         np.int64
     )
-    fallback = ctx.rng.integers(0, pp["n"], len(cells))
+    fallback = ctx.rng.integers(0, pp.n, len(cells))
     return np.where(size > 0, pick, fallback)
 
 
-def _families(ctx: _Ctx, pp: dict[str, Any]) -> dict[str, Any]:
+def _families(ctx: _Ctx, pp: _People) -> dict[str, Any]:
     """Parents, co-parents and children matched within cells by age gap."""
     cfg, rng = ctx.cfg, ctx.rng
-    n, age, cell = pp["n"], pp["age"], pp["cell"]
+    n, age, cell = pp.n, pp.age, pp.cell
     idx = np.arange(n)
     is_parent = (age >= 25) & (age <= 60) & (rng.random(n) < cfg.parent_share)
     parents = idx[is_parent]
-    pkey = cell[parents] * 1000 + pp["birth_year"][parents] - 1850
+    pkey = cell[parents] * 1000 + pp.birth_year[parents] - 1850
     order = np.argsort(pkey, kind="stable")
     parents, pkey = parents[order], pkey[order]
     is_child = (age <= 17) | ((age <= 24) & (rng.random(n) < 0.5))
     kids = idx[is_child]
     gap = rng.integers(22, 39, len(kids))
-    want = cell[kids] * 1000 + pp["birth_year"][kids] - gap - 1850
+    want = cell[kids] * 1000 + pp.birth_year[kids] - gap - 1850
     pos = np.clip(np.searchsorted(pkey, want), 0, max(len(pkey) - 1, 0))
     ok = np.zeros(len(kids), bool)
     if len(pkey):
@@ -219,16 +237,16 @@ def _families(ctx: _Ctx, pp: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _offenders(ctx: _Ctx, pp: dict[str, Any], fam: dict[str, Any]) -> dict[str, Any]:
+def _offenders(ctx: _Ctx, pp: _People, fam: dict[str, Any]) -> dict[str, Any]:
     """Who offends and how much: lognormal propensity with a shared family factor."""
     cfg, rng = ctx.cfg, ctx.rng
-    n, age = pp["n"], pp["age"]
+    n, age = pp.n, pp.age
     age_w = np.select(
         [age < 10, age < 15, age < 25, age < 35, age < 50, age < 70],
         [0.0, 0.6, 2.0, 1.3, 0.7, 0.25],
         0.0,
     )
-    sex_w = np.where(pp["male"], 1.6, 0.4)
+    sex_w = np.where(pp.male, 1.6, 0.4)
     fam_f = rng.lognormal(0.0, cfg.familial_sigma, n)[fam["family"]]
     base = age_w * sex_w * fam_f
     eligible = age_w > 0
@@ -247,7 +265,7 @@ def _offenders(ctx: _Ctx, pp: dict[str, Any], fam: dict[str, Any]) -> dict[str, 
         offender, rng.lognormal(0.0, cfg.propensity_sigma, n) * np.sqrt(fam_f), 0.0
     )
     # planted high-rate offenders: young adult males among the offenders
-    cand = np.flatnonzero(offender & pp["male"] & (age >= 16) & (age <= 40))
+    cand = np.flatnonzero(offender & pp.male & (age >= 16) & (age <= 40))
     h = min(cfg.n_high_rate, len(cand))
     high = np.sort(rng.choice(cand, size=h, replace=False))
     propensity[high] = 0.0  # they get their own (dedicated) offending below

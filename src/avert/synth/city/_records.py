@@ -26,7 +26,7 @@ from avert.synth.city._base import (
 )
 from avert.synth.city._frames import _age_range, _datetimes, _ids
 from avert.synth.city._groups import _GROUP_SINCE_YEARS
-from avert.synth.city._population import _Geography, _place_in_cells
+from avert.synth.city._population import _Geography, _People, _place_in_cells
 
 
 def _area_codes(prefix: str, values: I64, width: int) -> pl.Series:
@@ -48,7 +48,7 @@ def _xy(
 def _asb_frame(
     ctx: _Ctx,
     geo: _Geography,
-    pp: dict[str, Any],
+    pp: _People,
     asb: dict[str, Any],
     person_ids: npt.NDArray[Any],
     inc_id_of: npt.NDArray[Any],
@@ -74,7 +74,7 @@ def _asb_frame(
                 "x": x,
                 "y": y,
                 "caller_id": pl.Series(values=person_ids[safe], dtype=pl.String),
-                "vulnerable_caller": pp["vulnerable"][safe],
+                "vulnerable_caller": pp.vulnerable[safe],
                 "_known": known,
             }
         )
@@ -146,7 +146,7 @@ _STOP_OUTCOME = {
 def _stops(
     ctx: _Ctx,
     geo: _Geography,
-    pp: dict[str, Any],
+    pp: _People,
     off: dict[str, Any],
     person_ids: npt.NDArray[Any],
     tr: Transformer,
@@ -154,24 +154,24 @@ def _stops(
     """Stops with a planted disproportionality: group chosen ∝ population × ratio."""
     cfg, rng = ctx.cfg, ctx.rng
     n = int(rng.poisson(cfg.stops_per_1000_per_year * cfg.people / 1000 * ctx.years))
-    pop = np.bincount(pp["eth"], minlength=len(ETHNIC)).astype(np.float64)
+    pop = np.bincount(pp.eth, minlength=len(ETHNIC)).astype(np.float64)
     ratio = np.array([cfg.stop_ratios.get(e, 1.0) for e in ETHNIC])
     eth = _choice(rng, pop * ratio, n)
-    age = pp["age"]
-    w = np.where(pp["male"], 3.0, 1.0) * np.select(
+    age = pp.age
+    w = np.where(pp.male, 3.0, 1.0) * np.select(
         [age < 10, age < 15, age < 35, age < 50], [0.0, 1.0, 4.0, 1.5], 0.3
     )
     w = w * np.where(off["offender"], 4.0, 1.0)
     who = np.zeros(n, np.int64)
     for e in range(len(ETHNIC)):
         sel = np.flatnonzero(eth == e)
-        members = np.flatnonzero(pp["eth"] == e)
+        members = np.flatnonzero(pp.eth == e)
         if len(sel) and len(members):
             who[sel] = members[_pick(rng, np.cumsum(w[members]), len(sel))]
     t = ctx.times("night", n)
     hot = np.concatenate([geo.nte, geo.estates])
     cells = np.where(
-        rng.random(n) < 0.5, pp["cell"][who], hot[rng.integers(0, len(hot), n)]
+        rng.random(n) < 0.5, pp.cell[who], hot[rng.integers(0, len(hot), n)]
     )
     place = _place_in_cells(ctx, geo, cells)
     order = np.lexsort((np.arange(n), t))
@@ -180,7 +180,7 @@ def _stops(
     leg_names = list(_LEGISLATION)
     leg = np.array(leg_names)[_choice(rng, list(_LEGISLATION.values()), n)]
     obj = _lookup(leg, _OBJECT)
-    self_eth = np.array(ETHNIC)[pp["eth"][who]]
+    self_eth = np.array(ETHNIC)[pp.eth[who]]
     officer = np.where(
         rng.random(n) < 0.92,
         self_eth,
@@ -202,13 +202,13 @@ def _stops(
                 _choice(rng, list(_STOP_OUTCOME.values()), n)
             ],
             "age_range": _age_range(age[who]),
-            "sex": np.where(pp["male"][who], "M", "F"),
+            "sex": np.where(pp.male[who], "M", "F"),
             "ethnicity": self_eth,
             "officer_ethnicity": officer,
             "person_id": pl.Series(values=person_ids[who], dtype=pl.String),
         }
     )
-    stops_by = np.bincount(pp["eth"][who], minlength=len(ETHNIC)).astype(np.float64)
+    stops_by = np.bincount(pp.eth[who], minlength=len(ETHNIC)).astype(np.float64)
     rate = stops_by / np.maximum(pop, 1) * 1000
     white = rate[ETHNIC.index("White")]
     realised = {
@@ -236,7 +236,7 @@ def _lookup(values: npt.NDArray[Any], table: dict[str, str]) -> npt.NDArray[Any]
 def _attendances(
     ctx: _Ctx,
     geo: _Geography,
-    pp: dict[str, Any],
+    pp: _People,
     ev: _Events,
     inv: pl.DataFrame,
     inc_id_of: npt.NDArray[Any],
@@ -282,8 +282,8 @@ def _attendances(
             "x": x,
             "y": y,
             "weapon": np.array(WEAPONS)[np.concatenate([weapon[att], weapon_u])[order]],
-            "age_range": np.concatenate([_age_range(pp["age"][v]), age_u])[order],
-            "sex": np.concatenate([np.where(pp["male"][v], "M", "F"), sex_u])[order],
+            "age_range": np.concatenate([_age_range(pp.age[v]), age_u])[order],
+            "sex": np.concatenate([np.where(pp.male[v], "M", "F"), sex_u])[order],
         }
     )
     rank = np.empty(m + u, np.int64)
@@ -323,7 +323,7 @@ _INTEL_LEVEL = {"peer_group": 0.3, "street_gang": 1.0, "organised_network": 1.5}
 def _intelligence(
     ctx: _Ctx,
     geo: _Geography,
-    pp: dict[str, Any],
+    pp: _People,
     off: dict[str, Any],
     groups: list[dict[str, Any]],
     person_ids: npt.NDArray[Any],
@@ -408,7 +408,7 @@ def _intelligence(
     )
     add("place", labels, rng.poisson(3.0 * yrs, len(hot)), "place", good=True)
     n_noise = int(rng.poisson(cfg.intel_noise_per_1000_year * cfg.people / 1000 * yrs))
-    noise = rng.integers(0, pp["n"], n_noise)
+    noise = rng.integers(0, pp.n, n_noise)
     add(
         "person",
         person_ids[noise],

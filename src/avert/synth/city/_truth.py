@@ -11,7 +11,7 @@ import polars as pl
 
 from avert.synth._tables import harm_days
 from avert.synth.city._base import ETHNIC, I64, PARTS, Truth, _Ctx
-from avert.synth.city._population import _Geography
+from avert.synth.city._population import _Geography, _People
 from avert.synth.city._records import _area_codes
 
 
@@ -61,7 +61,7 @@ def _truth(
     ctx: _Ctx,
     *,
     geo: _Geography,
-    pp: dict[str, Any],
+    pp: _People,
     fam: dict[str, Any],
     off: dict[str, Any],
     groups: list[dict[str, Any]],
@@ -100,7 +100,7 @@ def _truth(
     families, off_fams = _offending_families(pp, fam, off)
     counts_part = np.bincount(part, minlength=len(PARTS))
     area_counts = np.zeros((geo.n_cells, len(ETHNIC)), np.int64)
-    np.add.at(area_counts, (pp["cell"], pp["eth"]), 1)
+    np.add.at(area_counts, (pp.cell, pp.eth), 1)
     fields: dict[str, Any] = {
         "format": "avert-synth-truth",
         "version": 1,
@@ -116,7 +116,7 @@ def _truth(
             "incidents_by_part": {
                 p: int(c) for p, c in zip(PARTS, counts_part, strict=True)
             },
-            "residents": pp["n"],
+            "residents": pp.n,
         },
         "harm": {
             "scale": "Cambridge Crime Harm Index days (avert config/defaults/harm.toml)",
@@ -207,15 +207,15 @@ def _dyads(
 
 
 def _offending_families(
-    pp: dict[str, Any], fam: dict[str, Any], off: dict[str, Any]
+    pp: _People, fam: dict[str, Any], off: dict[str, Any]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Families of two or more, and those with two or more planted offenders."""
     # families with two or more offenders (familial offending)
-    offenders_planted = off["offender"] | np.isin(np.arange(pp["n"]), off["high"])
+    offenders_planted = off["offender"] | np.isin(np.arange(pp.n), off["high"])
     fam_frame = pl.DataFrame(
         {
             "family": fam["family"],
-            "person": np.arange(pp["n"]),
+            "person": np.arange(pp.n),
             "off": offenders_planted,
         }
     )
@@ -275,13 +275,13 @@ def _rates_realised(ctx: _Ctx, incidents: pl.DataFrame) -> dict[str, float]:
 
 def _population(
     geo: _Geography,
-    pp: dict[str, Any],
+    pp: _People,
     area_counts: npt.NDArray[np.int64],
     cell_code: npt.NDArray[Any],
 ) -> dict[str, Any]:
     """Residents by ethnicity, in all and per synthetic LSOA (cell)."""
     return {
-        "residents": pp["n"],
+        "residents": pp.n,
         "by_ethnicity": {
             e: int(c) for e, c in zip(ETHNIC, area_counts.sum(axis=0), strict=True)
         },
