@@ -18,6 +18,7 @@ from avert.synth.city._base import (
 )
 from avert.synth.city._events import _add_incidents, _weapons_for
 from avert.synth.city._population import (
+    _Families,
     _Geography,
     _People,
     _place_in_cells,
@@ -26,11 +27,11 @@ from avert.synth.city._population import (
 
 
 def _domestic(
-    ctx: _Ctx, pp: _People, fam: dict[str, Any], ev: _Events, n_violence: int
+    ctx: _Ctx, pp: _People, fam: _Families, ev: _Events, n_violence: int
 ) -> dict[str, Any]:
     """Domestic-abuse dyads; a planted share escalates in frequency and severity."""
     cfg, rng = ctx.cfg, ctx.rng
-    a, b = fam["couple_a"], fam["couple_b"]
+    a, b = fam.couple_a, fam.couple_b
     target = (
         cfg.domestic_share_violence
         / (1 - cfg.domestic_share_violence)

@@ -175,7 +175,24 @@ def _residents(ctx: _Ctx, pp: _People, cells: I64) -> I64:
     return np.where(size > 0, pick, fallback)
 
 
-def _families(ctx: _Ctx, pp: _People) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Families:
+    """Kinship planted among the residents (person indices)."""
+
+    # parent-child links (equal length): the child, its parent and the parent's
+    # co-parent (-1 when none)
+    child: I64
+    parent: I64
+    coparent_of_child: I64
+    # couples (equal length): co-parents first, then other couples
+    couple_a: I64
+    couple_b: I64
+    # per person: partner (-1 when none) and family (the index of its head)
+    partner: I64
+    family: I64
+
+
+def _families(ctx: _Ctx, pp: _People) -> _Families:
     """Parents, co-parents and children matched within cells by age gap."""
     cfg, rng = ctx.cfg, ctx.rng
     n, age, cell = pp.n, pp.age, pp.cell
@@ -226,18 +243,18 @@ def _families(ctx: _Ctx, pp: _People) -> dict[str, Any]:
     family[child] = parent
     co = partner[parent]
     family[b] = a  # the co-parent joins the first parent's family
-    return {
-        "child": child,
-        "parent": parent,
-        "coparent_of_child": co,
-        "couple_a": np.concatenate([a, c1]),
-        "couple_b": np.concatenate([b, c2]),
-        "partner": partner,
-        "family": family,
-    }
+    return _Families(
+        child=child,
+        parent=parent,
+        coparent_of_child=co,
+        couple_a=np.concatenate([a, c1]),
+        couple_b=np.concatenate([b, c2]),
+        partner=partner,
+        family=family,
+    )
 
 
-def _offenders(ctx: _Ctx, pp: _People, fam: dict[str, Any]) -> dict[str, Any]:
+def _offenders(ctx: _Ctx, pp: _People, fam: _Families) -> dict[str, Any]:
     """Who offends and how much: lognormal propensity with a shared family factor."""
     cfg, rng = ctx.cfg, ctx.rng
     n, age = pp.n, pp.age
@@ -247,14 +264,14 @@ def _offenders(ctx: _Ctx, pp: _People, fam: dict[str, Any]) -> dict[str, Any]:
         0.0,
     )
     sex_w = np.where(pp.male, 1.6, 0.4)
-    fam_f = rng.lognormal(0.0, cfg.familial_sigma, n)[fam["family"]]
+    fam_f = rng.lognormal(0.0, cfg.familial_sigma, n)[fam.family]
     base = age_w * sex_w * fam_f
     eligible = age_w > 0
     p = base / base[eligible].mean() * cfg.offender_share
     offender = rng.random(n) < np.clip(p, 0, 0.9)
     # familial offending: children of offending parents offend more (planted)
     kid_boost = np.zeros(n, bool)
-    kid_boost[fam["child"][offender[fam["parent"]]]] = True
+    kid_boost[fam.child[offender[fam.parent]]] = True
     extra = (
         kid_boost
         & ~offender

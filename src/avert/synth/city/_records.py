@@ -26,7 +26,7 @@ from avert.synth.city._base import (
 )
 from avert.synth.city._frames import _age_range, _datetimes, _ids
 from avert.synth.city._groups import _GROUP_SINCE_YEARS
-from avert.synth.city._population import _Geography, _People, _place_in_cells
+from avert.synth.city._population import _Families, _Geography, _People, _place_in_cells
 
 
 def _area_codes(prefix: str, values: I64, width: int) -> pl.Series:
@@ -456,22 +456,22 @@ def _intelligence(
 
 def _relationships(
     ctx: _Ctx,
-    fam: dict[str, Any],
+    fam: _Families,
     da: dict[str, Any],
     person_ids: npt.NDArray[Any],
     involved: B,
 ) -> tuple[pl.DataFrame, I64]:
     cfg = ctx.cfg
-    child, parent, co = fam["child"], fam["parent"], fam["coparent_of_child"]
+    child, parent, co = fam.child, fam.parent, fam.coparent_of_child
     has_co = co >= 0
     kids = pl.DataFrame({"p": parent, "c": child})
     sib = kids.join(kids, on="p", suffix="_b").filter(pl.col("c") < pl.col("c_b"))
-    a_all = [parent, co[has_co], sib["c"].to_numpy(), fam["couple_a"]]
-    b_all = [child, child[has_co], sib["c_b"].to_numpy(), fam["couple_b"]]
+    a_all = [parent, co[has_co], sib["c"].to_numpy(), fam.couple_a]
+    b_all = [child, child[has_co], sib["c_b"].to_numpy(), fam.couple_b]
     kinds = (
         ["parent"] * (len(parent) + int(has_co.sum()))
         + ["sibling"] * sib.height
-        + ["partner"] * len(fam["couple_a"])
+        + ["partner"] * len(fam.couple_a)
     )
     rel = pl.DataFrame(
         {"a": np.concatenate(a_all), "b": np.concatenate(b_all), "kind": kinds}

@@ -11,7 +11,7 @@ import polars as pl
 
 from avert.synth._tables import harm_days
 from avert.synth.city._base import ETHNIC, I64, PARTS, Truth, _Ctx
-from avert.synth.city._population import _Geography, _People
+from avert.synth.city._population import _Families, _Geography, _People
 from avert.synth.city._records import _area_codes
 
 
@@ -62,7 +62,7 @@ def _truth(
     *,
     geo: _Geography,
     pp: _People,
-    fam: dict[str, Any],
+    fam: _Families,
     off: dict[str, Any],
     groups: list[dict[str, Any]],
     reprisals: list[dict[str, Any]],
@@ -137,7 +137,7 @@ def _truth(
         "asb_campaigns": asb_truth["asb_campaigns"],
         "domestic_dyads": dyads,
         "families": {
-            "parent_child_links": len(fam["child"]),
+            "parent_child_links": len(fam.child),
             "families_with_2plus_members": families.height,
             "offending_families": [
                 person_ids[np.array(p)].tolist() for p in off_fams["person"].to_list()
@@ -207,14 +207,14 @@ def _dyads(
 
 
 def _offending_families(
-    pp: _People, fam: dict[str, Any], off: dict[str, Any]
+    pp: _People, fam: _Families, off: dict[str, Any]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Families of two or more, and those with two or more planted offenders."""
     # families with two or more offenders (familial offending)
     offenders_planted = off["offender"] | np.isin(np.arange(pp.n), off["high"])
     fam_frame = pl.DataFrame(
         {
-            "family": fam["family"],
+            "family": fam.family,
             "person": np.arange(pp.n),
             "off": offenders_planted,
         }
