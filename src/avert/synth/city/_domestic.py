@@ -20,6 +20,7 @@ from avert.synth.city._events import _add_incidents, _weapons_for
 from avert.synth.city._population import (
     _Families,
     _Geography,
+    _Offenders,
     _People,
     _place_in_cells,
     _residents,
@@ -119,7 +120,7 @@ def _domestic(
 
 
 def _asb(
-    ctx: _Ctx, geo: _Geography, pp: _People, off: dict[str, Any], ev: _Events
+    ctx: _Ctx, geo: _Geography, pp: _People, off: _Offenders, ev: _Events
 ) -> dict[str, Any]:
     cfg, rng = ctx.cfg, ctx.rng
     n = int(rng.poisson(cfg.asb_per_1000_per_year * cfg.people / 1000 * ctx.years))
@@ -187,12 +188,12 @@ def _asb(
         weapon=_weapons_for(ctx, code, knife=0.1, firearm=0.0, other=0.1),
     )
     ev.involve(ids, targets[ei], ROLE_VICTIM)
-    pool = np.flatnonzero(off["propensity"] > 0)
+    pool = np.flatnonzero(off.propensity > 0)
     local = _residents(ctx, pp, pp.cell[targets[ei]])
     susp = np.where(
-        off["offender"][local] & (local != targets[ei]),
+        off.offender[local] & (local != targets[ei]),
         local,
-        pool[_pick(rng, np.cumsum(off["propensity"][pool]), len(ei))],
+        pool[_pick(rng, np.cumsum(off.propensity[pool]), len(ei))],
     )
     ev.involve(ids, susp, ROLE_SUSPECT)
     return {

@@ -21,6 +21,7 @@ from avert.synth.city._base import (
 )
 from avert.synth.city._population import (
     _Geography,
+    _Offenders,
     _People,
     _place_in_cells,
     _residents,
@@ -106,7 +107,7 @@ def _attribute(
     ev: _Events,
     events: I64,
     code: I64,
-    off: dict[str, Any],
+    off: _Offenders,
     *,
     victims_cum: F64,
     exclude_victim: I64 | None = None,
@@ -125,10 +126,10 @@ def _attribute(
         cfg.suspect_share_other,
     )
     solved = rng.random(n) < p_susp
-    pool = np.flatnonzero(off["propensity"] > 0)
+    pool = np.flatnonzero(off.propensity > 0)
     if len(pool) == 0:  # pragma: no cover - degenerate tiny config
         return
-    cum = np.cumsum(off["propensity"][pool])
+    cum = np.cumsum(off.propensity[pool])
     who = pool[_pick(rng, cum, n)]
     same = has_v & (who == victims)
     solved &= ~same
@@ -154,7 +155,7 @@ def _background(
     ctx: _Ctx,
     geo: _Geography,
     pp: _People,
-    off: dict[str, Any],
+    off: _Offenders,
     ev: _Events,
     vcum: F64,
 ) -> dict[str, Any]:
@@ -257,12 +258,12 @@ def _high_rate(
     ctx: _Ctx,
     geo: _Geography,
     pp: _People,
-    off: dict[str, Any],
+    off: _Offenders,
     ev: _Events,
     vcum: F64,
 ) -> None:
     cfg, rng = ctx.cfg, ctx.rng
-    high = off["high"]
+    high = off.high
     k = rng.poisson(cfg.high_rate_offences_per_year * ctx.years, len(high)) + 2
     who = np.repeat(high, k)
     n = len(who)

@@ -22,6 +22,7 @@ from avert.synth.city._base import (
 from avert.synth.city._events import _add_incidents, _injury_for, _weapons_for
 from avert.synth.city._population import (
     _Geography,
+    _Offenders,
     _People,
     _place_in_cells,
     _residents,
@@ -98,7 +99,7 @@ _NAMES_B = ("Boys", "Crew", "Block", "Mandem", "Gang", "Firm", "Set", "Lot")
 
 
 def _groups(
-    ctx: _Ctx, geo: _Geography, pp: _People, off: dict[str, Any]
+    ctx: _Ctx, geo: _Geography, pp: _People, off: _Offenders
 ) -> list[dict[str, Any]]:
     cfg, rng = ctx.cfg, ctx.rng
     scale = cfg.people / 100_000
@@ -112,7 +113,7 @@ def _groups(
         ),
     }
     taken = np.zeros(pp.n, bool)
-    taken[off["high"]] = True  # keep high-rate offenders out of groups: a clean truth
+    taken[off.high] = True  # keep high-rate offenders out of groups: a clean truth
     groups: list[dict[str, Any]] = []
     nx, ny = geo.nx, geo.ny
     anchor_w = geo.pop_w.copy()
@@ -171,18 +172,16 @@ def _groups(
         gangs[b_i]["rivals"].append(gangs[a_i]["group_id"])
     for g in groups:
         g["rivals"] = sorted(g["rivals"])
-        off["offender"][g["members"]] = True
+        off.offender[g["members"]] = True
         if g["continuum"] == "peer_group":
             # peer-group members offend mostly together, at a low level
-            off["propensity"][g["members"]] *= 0.2
+            off.propensity[g["members"]] *= 0.2
         elif g["continuum"] == "organised_network":
             # network members rarely offend alone: their record is the network's
-            off["propensity"][g["members"]] *= 0.3
+            off.propensity[g["members"]] *= 0.3
         else:
             # gang and network members also offend alone
-            off["propensity"][g["members"]] = np.maximum(
-                off["propensity"][g["members"]], 0.5
-            )
+            off.propensity[g["members"]] = np.maximum(off.propensity[g["members"]], 0.5)
     return groups
 
 
@@ -190,7 +189,7 @@ def _group_incidents(
     ctx: _Ctx,
     geo: _Geography,
     pp: _People,
-    off: dict[str, Any],
+    off: _Offenders,
     groups: list[dict[str, Any]],
     ev: _Events,
     vcum: F64,
@@ -239,7 +238,7 @@ def _group_incidents(
         outsider_share = 0.0 if level == "peer_group" else cfg.group_outsider_share
         outsider = rng.random(n) < outsider_share
         o_who = _residents(ctx, pp, np.where(in_territory, terr, anywhere))
-        outsider &= off["propensity"][o_who] == 0
+        outsider &= off.propensity[o_who] == 0
         in_group = np.zeros(pp.n, bool)
         in_group[members] = True
         outsider &= ~in_group[o_who]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -254,7 +253,23 @@ def _families(ctx: _Ctx, pp: _People) -> _Families:
     )
 
 
-def _offenders(ctx: _Ctx, pp: _People, fam: _Families) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Offenders:
+    """Who offends: per-person flag and propensity, and the planted high-rate offenders.
+
+    The groups step later marks every group member an offender and rescales members'
+    propensity in place (the arrays are shared, not copied).
+    """
+
+    # per person: planted offender, and the weight of being picked as the accused of
+    # an incident (0 for non-offenders and for the high-rate offenders)
+    offender: B
+    propensity: F64
+    # the planted high-rate offenders (sorted person indices)
+    high: I64
+
+
+def _offenders(ctx: _Ctx, pp: _People, fam: _Families) -> _Offenders:
     """Who offends and how much: lognormal propensity with a shared family factor."""
     cfg, rng = ctx.cfg, ctx.rng
     n, age = pp.n, pp.age
@@ -286,4 +301,4 @@ def _offenders(ctx: _Ctx, pp: _People, fam: _Families) -> dict[str, Any]:
     h = min(cfg.n_high_rate, len(cand))
     high = np.sort(rng.choice(cand, size=h, replace=False))
     propensity[high] = 0.0  # they get their own (dedicated) offending below
-    return {"offender": offender, "propensity": propensity, "high": high}
+    return _Offenders(offender=offender, propensity=propensity, high=high)

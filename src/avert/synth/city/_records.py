@@ -26,7 +26,13 @@ from avert.synth.city._base import (
 )
 from avert.synth.city._frames import _age_range, _datetimes, _ids
 from avert.synth.city._groups import _GROUP_SINCE_YEARS
-from avert.synth.city._population import _Families, _Geography, _People, _place_in_cells
+from avert.synth.city._population import (
+    _Families,
+    _Geography,
+    _Offenders,
+    _People,
+    _place_in_cells,
+)
 
 
 def _area_codes(prefix: str, values: I64, width: int) -> pl.Series:
@@ -147,7 +153,7 @@ def _stops(
     ctx: _Ctx,
     geo: _Geography,
     pp: _People,
-    off: dict[str, Any],
+    off: _Offenders,
     person_ids: npt.NDArray[Any],
     tr: Transformer,
 ) -> tuple[pl.DataFrame, dict[str, Any], I64]:
@@ -161,7 +167,7 @@ def _stops(
     w = np.where(pp.male, 3.0, 1.0) * np.select(
         [age < 10, age < 15, age < 35, age < 50], [0.0, 1.0, 4.0, 1.5], 0.3
     )
-    w = w * np.where(off["offender"], 4.0, 1.0)
+    w = w * np.where(off.offender, 4.0, 1.0)
     who = np.zeros(n, np.int64)
     for e in range(len(ETHNIC)):
         sel = np.flatnonzero(eth == e)
@@ -324,7 +330,7 @@ def _intelligence(
     ctx: _Ctx,
     geo: _Geography,
     pp: _People,
-    off: dict[str, Any],
+    off: _Offenders,
     groups: list[dict[str, Any]],
     person_ids: npt.NDArray[Any],
     tr: Transformer,
@@ -378,7 +384,7 @@ def _intelligence(
             good=True,
             idx=mem,
         )
-    high = off["high"]
+    high = off.high
     add(
         "person",
         person_ids[high],

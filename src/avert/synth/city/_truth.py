@@ -11,7 +11,7 @@ import polars as pl
 
 from avert.synth._tables import harm_days
 from avert.synth.city._base import ETHNIC, I64, PARTS, Truth, _Ctx
-from avert.synth.city._population import _Families, _Geography, _People
+from avert.synth.city._population import _Families, _Geography, _Offenders, _People
 from avert.synth.city._records import _area_codes
 
 
@@ -63,7 +63,7 @@ def _truth(
     geo: _Geography,
     pp: _People,
     fam: _Families,
-    off: dict[str, Any],
+    off: _Offenders,
     groups: list[dict[str, Any]],
     reprisals: list[dict[str, Any]],
     da: dict[str, Any],
@@ -125,7 +125,7 @@ def _truth(
             "top_n": "ceil(0.2 * number of offenders), ranked by total harm",
         },
         "top20_offender_harm_share": offender_harm_share(incidents, involvements),
-        "high_rate_offenders": person_ids[off["high"]].tolist(),
+        "high_rate_offenders": person_ids[off.high].tolist(),
         "groups": group_rows,
         "continuum_rules": {
             "peer_group": "4-8 members aged 13-21 from one neighbourhood; criminal damage, public order, shoplifting, cannabis; no weapons; rarely declared; no rivals",
@@ -207,11 +207,11 @@ def _dyads(
 
 
 def _offending_families(
-    pp: _People, fam: _Families, off: dict[str, Any]
+    pp: _People, fam: _Families, off: _Offenders
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Families of two or more, and those with two or more planted offenders."""
     # families with two or more offenders (familial offending)
-    offenders_planted = off["offender"] | np.isin(np.arange(pp.n), off["high"])
+    offenders_planted = off.offender | np.isin(np.arange(pp.n), off.high)
     fam_frame = pl.DataFrame(
         {
             "family": fam.family,
