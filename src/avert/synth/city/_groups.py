@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -98,9 +99,27 @@ _NAMES_A = (
 _NAMES_B = ("Boys", "Crew", "Block", "Mandem", "Gang", "Firm", "Set", "Lot")
 
 
-def _groups(
-    ctx: _Ctx, geo: _Geography, pp: _People, off: _Offenders
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Group:
+    """One planted group: a peer group, a street gang or an organised network."""
+
+    # identity: id ("G001"), display name and level (one of CONTINUUM_LEVELS)
+    group_id: str
+    name: str
+    continuum: str
+    # members (sorted person indices) and territory (sorted cell indices)
+    members: I64
+    cells: I64
+    # ids of the rival groups, sorted (street gangs only)
+    rivals: tuple[str, ...] = ()
+
+
+def _groups(ctx: _Ctx, geo: _Geography, pp: _People, off: _Offenders) -> list[_Group]:
+    """Groups drawn around anchor cells; rivalries among street gangs.
+
+    Marks every member an offender and rescales members' propensity in ``off`` (in
+    place).
+    """
     cfg, rng = ctx.cfg, ctx.rng
     scale = cfg.people / 100_000
     counts = {
@@ -114,7 +133,7 @@ def _groups(
     }
     taken = np.zeros(pp.n, bool)
     taken[off.high] = True  # keep high-rate offenders out of groups: a clean truth
-    groups: list[dict[str, Any]] = []
+    groups: list[_Group] = []
     nx, ny = geo.nx, geo.ny
     anchor_w = geo.pop_w.copy()
     anchor_w[geo.estates] *= 4.0
@@ -149,17 +168,16 @@ def _groups(
             gid = f"G{len(groups) + 1:03d}"
             name = f"{_NAMES_A[int(rng.integers(0, len(_NAMES_A)))]} {_NAMES_B[int(rng.integers(0, len(_NAMES_B)))]}"
             groups.append(
-                {
-                    "group_id": gid,
-                    "name": name,
-                    "continuum": level,
-                    "members": members,
-                    "cells": np.sort(cells),
-                    "rivals": [],
-                }
+                _Group(
+                    group_id=gid,
+                    name=name,
+                    continuum=level,
+                    members=members,
+                    cells=np.sort(cells),
+                )
             )
     # rivalries among street gangs: pairs, then a second ring for some
-    gangs = [g for g in groups if g["continuum"] == "street_gang"]
+    gangs = [g for g in groups if g.continuum == "street_gang"]
     order = rng.permutation(len(gangs))
     pairs: list[tuple[int, int]] = []
     for i in range(0, len(order) - 1, 2):
@@ -167,21 +185,22 @@ def _groups(
     for i in range(1, len(order) - 1, 2):
         if rng.random() < 0.5:
             pairs.append((int(order[i]), int(order[i + 1])))
+    rivals: dict[str, list[str]] = {g.group_id: [] for g in groups}
     for a_i, b_i in pairs:
-        gangs[a_i]["rivals"].append(gangs[b_i]["group_id"])
-        gangs[b_i]["rivals"].append(gangs[a_i]["group_id"])
+        rivals[gangs[a_i].group_id].append(gangs[b_i].group_id)
+        rivals[gangs[b_i].group_id].append(gangs[a_i].group_id)
+    groups = [replace(g, rivals=tuple(sorted(rivals[g.group_id]))) for g in groups]
     for g in groups:
-        g["rivals"] = sorted(g["rivals"])
-        off.offender[g["members"]] = True
-        if g["continuum"] == "peer_group":
+        off.offender[g.members] = True
+        if g.continuum == "peer_group":
             # peer-group members offend mostly together, at a low level
-            off.propensity[g["members"]] *= 0.2
-        elif g["continuum"] == "organised_network":
+            off.propensity[g.members] *= 0.2
+        elif g.continuum == "organised_network":
             # network members rarely offend alone: their record is the network's
-            off.propensity[g["members"]] *= 0.3
+            off.propensity[g.members] *= 0.3
         else:
             # gang and network members also offend alone
-            off.propensity[g["members"]] = np.maximum(off.propensity[g["members"]], 0.5)
+            off.propensity[g.members] = np.maximum(off.propensity[g.members], 0.5)
     return groups
 
 
@@ -190,17 +209,17 @@ def _group_incidents(
     geo: _Geography,
     pp: _People,
     off: _Offenders,
-    groups: list[dict[str, Any]],
+    groups: list[_Group],
     ev: _Events,
     vcum: F64,
 ) -> None:
     cfg, rng = ctx.cfg, ctx.rng
     for level in CONTINUUM_LEVELS:
-        gs = [g for g in groups if g["continuum"] == level]
+        gs = [g for g in groups if g.continuum == level]
         if not gs:
             continue
-        sizes = np.array([len(g["members"]) for g in gs])
-        members = np.concatenate([g["members"] for g in gs])
+        sizes = np.array([len(g.members) for g in gs])
+        members = np.concatenate([g.members for g in gs])
         starts = np.r_[0, np.cumsum(sizes)[:-1]]
         lam = cfg.group_incidents_per_member_year * sizes * max(ctx.years, 0.5) / 2.7
         n_g = np.maximum(rng.poisson(lam), 6)
@@ -208,8 +227,8 @@ def _group_incidents(
         n = len(g_of)
         code = ctx.codes_of(_GROUP_MIX[level], n)
         t = ctx.times("night", n)
-        cells = np.concatenate([g["cells"] for g in gs])
-        c_sizes = np.array([len(g["cells"]) for g in gs])
+        cells = np.concatenate([g.cells for g in gs])
+        c_sizes = np.array([len(g.cells) for g in gs])
         c_starts = np.r_[0, np.cumsum(c_sizes)[:-1]]
         in_territory = rng.random(n) < 0.8
         terr = cells[
@@ -252,15 +271,13 @@ def _rivalry(
     ctx: _Ctx,
     geo: _Geography,
     pp: _People,
-    groups: list[dict[str, Any]],
+    groups: list[_Group],
     ev: _Events,
 ) -> list[dict[str, Any]]:
     """Attacks between rival gangs and the reprisals that follow within days."""
     cfg, rng = ctx.cfg, ctx.rng
-    by_id = {g["group_id"]: g for g in groups}
-    pairs = sorted(
-        {tuple(sorted((g["group_id"], r))) for g in groups for r in g["rivals"]}
-    )
+    by_id = {g.group_id: g for g in groups}
+    pairs = sorted({tuple(sorted((g.group_id, r))) for g in groups for r in g.rivals})
     if not pairs:
         return []
     n_pair = (
@@ -274,13 +291,13 @@ def _rivalry(
     flip = rng.random(n) < 0.5
     att = np.array(
         [
-            by_id[pairs[i][1] if f else pairs[i][0]]["group_id"]
+            by_id[pairs[i][1] if f else pairs[i][0]].group_id
             for i, f in zip(p_of, flip, strict=True)
         ]
     )
     vic = np.array(
         [
-            by_id[pairs[i][0] if f else pairs[i][1]]["group_id"]
+            by_id[pairs[i][0] if f else pairs[i][1]].group_id
             for i, f in zip(p_of, flip, strict=True)
         ]
     )
@@ -291,7 +308,7 @@ def _rivalry(
     def member(gids: npt.NDArray[np.str_]) -> I64:
         return np.array(
             [
-                by_id[g]["members"][int(rng.integers(0, len(by_id[g]["members"])))]
+                by_id[g].members[int(rng.integers(0, len(by_id[g].members)))]
                 for g in gids
             ],
             np.int64,
@@ -299,10 +316,7 @@ def _rivalry(
 
     def cells_of(gids: npt.NDArray[np.str_]) -> I64:
         return np.array(
-            [
-                by_id[g]["cells"][int(rng.integers(0, len(by_id[g]["cells"])))]
-                for g in gids
-            ],
+            [by_id[g].cells[int(rng.integers(0, len(by_id[g].cells)))] for g in gids],
             np.int64,
         )
 

@@ -25,7 +25,7 @@ from avert.synth.city._base import (
     _pick,
 )
 from avert.synth.city._frames import _age_range, _datetimes, _ids
-from avert.synth.city._groups import _GROUP_SINCE_YEARS
+from avert.synth.city._groups import _GROUP_SINCE_YEARS, _Group
 from avert.synth.city._population import (
     _Families,
     _Geography,
@@ -331,7 +331,7 @@ def _intelligence(
     geo: _Geography,
     pp: _People,
     off: _Offenders,
-    groups: list[dict[str, Any]],
+    groups: list[_Group],
     person_ids: npt.NDArray[Any],
     tr: Transformer,
 ) -> tuple[pl.DataFrame, dict[str, Any], I64]:
@@ -363,11 +363,11 @@ def _intelligence(
         accurate.append(np.full(len(rep), good))
 
     for level in CONTINUUM_LEVELS:
-        gs = [g for g in groups if g["continuum"] == level]
+        gs = [g for g in groups if g.continuum == level]
         if not gs:
             continue
         f = _INTEL_LEVEL[level]
-        gids = np.array([g["group_id"] for g in gs])
+        gids = np.array([g.group_id for g in gs])
         add(
             "group",
             gids,
@@ -375,7 +375,7 @@ def _intelligence(
             level,
             good=True,
         )
-        mem = np.concatenate([g["members"] for g in gs])
+        mem = np.concatenate([g.members for g in gs])
         add(
             "person",
             person_ids[mem],
@@ -398,7 +398,7 @@ def _intelligence(
             [
                 geo.nte,
                 geo.estates,
-                *[g["cells"] for g in groups if g["continuum"] != "peer_group"],
+                *[g.cells for g in groups if g.continuum != "peer_group"],
             ]
         )
     )
@@ -528,7 +528,7 @@ def _relationships(
 
 
 def _declared_groups(
-    ctx: _Ctx, groups: list[dict[str, Any]], person_ids: npt.NDArray[Any]
+    ctx: _Ctx, groups: list[_Group], person_ids: npt.NDArray[Any]
 ) -> tuple[pl.DataFrame, pl.DataFrame, I64]:
     """Only some groups, and only most of their members, are declared (an input, not truth)."""
     cfg, rng = ctx.cfg, ctx.rng
@@ -539,25 +539,24 @@ def _declared_groups(
     mem_i: list[I64] = [np.zeros(0, np.int64)]
     for g in groups:
         # peer groups are rarely declared; gangs and networks more often
-        p = cfg.declared_group_share * (0.3 if g["continuum"] == "peer_group" else 1.0)
+        p = cfg.declared_group_share * (0.3 if g.continuum == "peer_group" else 1.0)
         declared = bool(rng.random() < p) or (g is groups[0])
-        g["declared"] = declared
-        lo, hi = _GROUP_SINCE_YEARS[g["continuum"]]
-        since_days = rng.uniform(lo, hi, len(g["members"])) * 365.25
+        lo, hi = _GROUP_SINCE_YEARS[g.continuum]
+        since_days = rng.uniform(lo, hi, len(g.members)) * 365.25
         if not declared:
             continue
         rows.append(
             {
-                "group_id": g["group_id"],
-                "name": g["name"],
-                "continuum": g["continuum"] if rng.random() < 0.7 else None,
+                "group_id": g.group_id,
+                "name": g.name,
+                "continuum": g.continuum if rng.random() < 0.7 else None,
             }
         )
-        keep = rng.random(len(g["members"])) < cfg.declared_member_share
+        keep = rng.random(len(g.members)) < cfg.declared_member_share
         keep[0] = True
-        mem_g.append(np.full(int(keep.sum()), g["group_id"]))
-        mem_p.append(person_ids[g["members"][keep]])
-        mem_i.append(g["members"][keep])
+        mem_g.append(np.full(int(keep.sum()), g.group_id))
+        mem_p.append(person_ids[g.members[keep]])
+        mem_i.append(g.members[keep])
         mem_s.append(since_days[keep])
     groups_frame = pl.DataFrame(
         rows, schema={"group_id": pl.String, "name": pl.String, "continuum": pl.String}

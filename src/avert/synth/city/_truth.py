@@ -11,6 +11,7 @@ import polars as pl
 
 from avert.synth._tables import harm_days
 from avert.synth.city._base import ETHNIC, I64, PARTS, Truth, _Ctx
+from avert.synth.city._groups import _Group
 from avert.synth.city._population import _Families, _Geography, _Offenders, _People
 from avert.synth.city._records import _area_codes
 
@@ -64,7 +65,7 @@ def _truth(
     pp: _People,
     fam: _Families,
     off: _Offenders,
-    groups: list[dict[str, Any]],
+    groups: list[_Group],
     reprisals: list[dict[str, Any]],
     da: dict[str, Any],
     bg: dict[str, Any],
@@ -83,15 +84,16 @@ def _truth(
     cfg = ctx.cfg
     cell_code = _area_codes("SYN", np.arange(geo.n_cells), 4).to_numpy()
     # groups and their behaviour (the rules planted per continuum level)
+    declared = set(groups_frame["group_id"].to_list())
     group_rows = [
         {
-            "group_id": g["group_id"],
-            "name": g["name"],
-            "continuum": g["continuum"],
-            "declared": bool(g.get("declared", False)),
-            "members": person_ids[g["members"]].tolist(),
-            "territory_cells": cell_code[g["cells"]].tolist(),
-            "rivals": g["rivals"],
+            "group_id": g.group_id,
+            "name": g.name,
+            "continuum": g.continuum,
+            "declared": g.group_id in declared,
+            "members": person_ids[g.members].tolist(),
+            "territory_cells": cell_code[g.cells].tolist(),
+            "rivals": list(g.rivals),
         }
         for g in groups
     ]
