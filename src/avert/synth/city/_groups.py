@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -267,13 +266,26 @@ def _group_incidents(
         ev.involve(ids[has_v], victims[has_v], ROLE_VICTIM)
 
 
+@dataclass(frozen=True)
+class _Reprisal:
+    """One planted reprisal: a rival attack and the attack back that followed it."""
+
+    # event indices (creation order, as ``_Events.add`` returns them)
+    original: int
+    reprisal: int
+    # group ids: the group attacked first (which retaliates) and the one it hits back
+    victim_group: str
+    retaliating_group: str
+    target_group: str
+
+
 def _rivalry(
     ctx: _Ctx,
     geo: _Geography,
     pp: _People,
     groups: list[_Group],
     ev: _Events,
-) -> list[dict[str, Any]]:
+) -> list[_Reprisal]:
     """Attacks between rival gangs and the reprisals that follow within days."""
     cfg, rng = ctx.cfg, ctx.rng
     by_id = {g.group_id: g for g in groups}
@@ -369,12 +381,12 @@ def _rivalry(
     two = (rng.random(m) < 0.5) & (helper != avenger)
     ev.involve(ids_r[two], helper[two], role_r[two])
     return [
-        {
-            "original": int(o),
-            "reprisal": int(r),
-            "victim_group": str(v),
-            "retaliating_group": str(v),
-            "target_group": str(a),
-        }
+        _Reprisal(
+            original=int(o),
+            reprisal=int(r),
+            victim_group=str(v),
+            retaliating_group=str(v),
+            target_group=str(a),
+        )
         for o, r, v, a in zip(ids[ri], ids_r, vic[ri], att[ri], strict=True)
     ]

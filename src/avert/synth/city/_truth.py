@@ -11,7 +11,7 @@ import polars as pl
 
 from avert.synth._tables import harm_days
 from avert.synth.city._base import ETHNIC, I64, PARTS, Truth, _Ctx
-from avert.synth.city._groups import _Group
+from avert.synth.city._groups import _Group, _Reprisal
 from avert.synth.city._population import _Families, _Geography, _Offenders, _People
 from avert.synth.city._records import _area_codes
 
@@ -66,7 +66,7 @@ def _truth(
     fam: _Families,
     off: _Offenders,
     groups: list[_Group],
-    reprisals: list[dict[str, Any]],
+    reprisals: list[_Reprisal],
     da: dict[str, Any],
     bg: dict[str, Any],
     person_ids: npt.NDArray[Any],
@@ -165,17 +165,17 @@ def _truth(
 
 
 def _reprisal_rows(
-    reprisals: list[dict[str, Any]], inc_id_of: npt.NDArray[Any]
+    reprisals: list[_Reprisal], inc_id_of: npt.NDArray[Any]
 ) -> list[dict[str, str]]:
     """Planted reprisal pairs by incident id, in the order of the original incident."""
     return sorted(
         (
             {
-                "original_incident_id": str(inc_id_of[r["original"]]),
-                "reprisal_incident_id": str(inc_id_of[r["reprisal"]]),
-                "victim_group": r["victim_group"],
-                "retaliating_group": r["retaliating_group"],
-                "target_group": r["target_group"],
+                "original_incident_id": str(inc_id_of[r.original]),
+                "reprisal_incident_id": str(inc_id_of[r.reprisal]),
+                "victim_group": r.victim_group,
+                "retaliating_group": r.retaliating_group,
+                "target_group": r.target_group,
             }
             for r in reprisals
         ),
