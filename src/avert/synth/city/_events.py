@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -151,6 +151,18 @@ def _attribute(
     )
 
 
+@dataclass(frozen=True)
+class _Background:
+    """What the background step planted beyond its events."""
+
+    # near-repeat pairs: row 0 the triggering event, row 1 its follower (2 x pairs,
+    # event indices in creation order)
+    near_repeat: I64
+    # background incidents of violence against the person (not used: the domestic
+    # step counts the violence of every step so far)
+    n_violence: int
+
+
 def _background(
     ctx: _Ctx,
     geo: _Geography,
@@ -158,7 +170,7 @@ def _background(
     off: _Offenders,
     ev: _Events,
     vcum: F64,
-) -> dict[str, Any]:
+) -> _Background:
     cfg, rng = ctx.cfg, ctx.rng
     lam = cfg.crimes_per_1000_per_year * cfg.people / 1000 * ctx.years
     n = int(rng.poisson(lam))
@@ -246,12 +258,12 @@ def _background(
         hate=True,
     )
     _attribute(ctx, ev, ids2, code2, off, victims_cum=vcum, victims=victims2)
-    return {
-        "near_repeat": np.stack([ids[parents], ids2])
+    return _Background(
+        near_repeat=np.stack([ids[parents], ids2])
         if len(parents)
         else np.zeros((2, 0), np.int64),
-        "n_violence": int(ctx.is_vap[code].sum()),
-    }
+        n_violence=int(ctx.is_vap[code].sum()),
+    )
 
 
 def _high_rate(

@@ -11,6 +11,7 @@ import polars as pl
 
 from avert.synth._tables import harm_days
 from avert.synth.city._base import ETHNIC, I64, PARTS, Truth, _Ctx
+from avert.synth.city._events import _Background
 from avert.synth.city._groups import _Group, _Reprisal
 from avert.synth.city._population import _Families, _Geography, _Offenders, _People
 from avert.synth.city._records import _area_codes
@@ -68,7 +69,7 @@ def _truth(
     groups: list[_Group],
     reprisals: list[_Reprisal],
     da: dict[str, Any],
-    bg: dict[str, Any],
+    bg: _Background,
     person_ids: npt.NDArray[Any],
     inc_id_of: npt.NDArray[Any],
     incidents: pl.DataFrame,
@@ -147,8 +148,7 @@ def _truth(
         },
         "repeat_victims": _repeat_victims(involvements),
         "near_repeat_pairs": [
-            [str(inc_id_of[a]), str(inc_id_of[b])]
-            for a, b in bg["near_repeat"].T.tolist()
+            [str(inc_id_of[a]), str(inc_id_of[b])] for a, b in bg.near_repeat.T.tolist()
         ],
         "rates_realised": _rates_realised(ctx, incidents),
         "stops": stop_truth,
