@@ -148,7 +148,7 @@ def make_city(
     )
     involved = np.zeros(pp.n, bool)
     involved[inv["p"].to_numpy()] = True
-    involved[asb["caller"][asb["caller"] >= 0]] = True
+    involved[asb.caller[asb.caller >= 0]] = True
     involved[stop_who] = True
     relationships, rel_idx = _relationships(ctx, fam, da, person_ids, involved)
     groups_frame, members_frame, member_idx = _declared_groups(ctx, groups, person_ids)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from avert.synth.city._base import (
     DAY_S,
+    I64,
     ROLE_SUSPECT,
     ROLE_VICTIM,
+    B,
     _accused_roles,
     _choice,
     _Ctx,
@@ -27,9 +29,23 @@ from avert.synth.city._population import (
 )
 
 
+@dataclass(frozen=True)
+class _Dyads:
+    """Planted domestic-abuse dyads and their incidents."""
+
+    # per dyad (person indices and flags): abuser, victim, escalating, separated
+    abuser: I64
+    victim: I64
+    escalating: B
+    ex: B
+    # per incident (equal length): its event index and the dyad it belongs to
+    ids: I64
+    dyad_of: I64
+
+
 def _domestic(
     ctx: _Ctx, pp: _People, fam: _Families, ev: _Events, n_violence: int
-) -> dict[str, Any]:
+) -> _Dyads:
     """Domestic-abuse dyads; a planted share escalates in frequency and severity."""
     cfg, rng = ctx.cfg, ctx.rng
     a, b = fam.couple_a, fam.couple_b
@@ -109,19 +125,40 @@ def _domestic(
     ev.involve(ids, victim[dy], ROLE_VICTIM)
     ev.involve(ids, abuser[dy], _accused_roles(rng, len(dy), cfg.charged_share))
     ex = rng.random(d) < cfg.ex_partner_share
-    return {
-        "abuser": abuser,
-        "victim": victim,
-        "escalating": escalating,
-        "ex": ex,
-        "ids": ids,
-        "dyad_of": dy,
-    }
+    return _Dyads(
+        abuser=abuser,
+        victim=victim,
+        escalating=escalating,
+        ex=ex,
+        ids=ids,
+        dyad_of=dy,
+    )
+
+
+@dataclass(frozen=True)
+class _AsbReports:
+    """ASB reports (background and campaign reports, in creation order) and the
+    planted campaigns against vulnerable callers."""
+
+    # per report (equal length): seconds since the start, category (0 personal,
+    # 1 nuisance, 2 environmental), micro-place, caller (person index, -1 when
+    # anonymous) and campaign (index into ``targets``, -1 when none)
+    t: I64
+    cat: I64
+    place: I64
+    caller: I64
+    campaign: I64
+    # per campaign: the targeted caller (person index) and whether it escalated
+    targets: I64
+    escal: B
+    # per escalation (equal length): its campaign and the event index of the violence
+    esc_campaigns: I64
+    esc_ids: I64
 
 
 def _asb(
     ctx: _Ctx, geo: _Geography, pp: _People, off: _Offenders, ev: _Events
-) -> dict[str, Any]:
+) -> _AsbReports:
     cfg, rng = ctx.cfg, ctx.rng
     n = int(rng.poisson(cfg.asb_per_1000_per_year * cfg.people / 1000 * ctx.years))
     cat = _choice(
@@ -196,14 +233,14 @@ def _asb(
         pool[_pick(rng, np.cumsum(off.propensity[pool]), len(ei))],
     )
     ev.involve(ids, susp, ROLE_SUSPECT)
-    return {
-        "t": t_all,
-        "cat": cat_all,
-        "place": place_all,
-        "caller": caller_all,
-        "campaign": campaign_all,
-        "targets": targets,
-        "escal": escal,
-        "esc_campaigns": ei,
-        "esc_ids": ids,
-    }
+    return _AsbReports(
+        t=t_all,
+        cat=cat_all,
+        place=place_all,
+        caller=caller_all,
+        campaign=campaign_all,
+        targets=targets,
+        escal=escal,
+        esc_campaigns=ei,
+        esc_ids=ids,
+    )

@@ -24,6 +24,7 @@ from avert.synth.city._base import (
     _Events,
     _pick,
 )
+from avert.synth.city._domestic import _AsbReports, _Dyads
 from avert.synth.city._frames import _age_range, _datetimes, _ids
 from avert.synth.city._groups import _GROUP_SINCE_YEARS, _Group
 from avert.synth.city._population import (
@@ -55,15 +56,15 @@ def _asb_frame(
     ctx: _Ctx,
     geo: _Geography,
     pp: _People,
-    asb: dict[str, Any],
+    asb: _AsbReports,
     person_ids: npt.NDArray[Any],
     inc_id_of: npt.NDArray[Any],
     tr: Transformer,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
-    t = asb["t"]
+    t = asb.t
     order = np.lexsort((np.arange(len(t)), t))
-    x, y, lat, lon = _xy(ctx, geo, asb["place"][order], 10.0, tr)
-    caller = asb["caller"][order]
+    x, y, lat, lon = _xy(ctx, geo, asb.place[order], 10.0, tr)
+    caller = asb.caller[order]
     known = caller >= 0
     safe = np.where(known, caller, 0)
     frame = (
@@ -73,7 +74,7 @@ def _asb_frame(
                 "source": np.full(len(t), SOURCE),
                 "occurred_at": _datetimes(ctx, t[order]),
                 "category": np.array(("personal", "nuisance", "environmental"))[
-                    asb["cat"][order]
+                    asb.cat[order]
                 ],
                 "lat": lat,
                 "lon": lon,
@@ -89,7 +90,7 @@ def _asb_frame(
         )
         .drop("_known")
     )
-    campaign = asb["campaign"][order]
+    campaign = asb.campaign[order]
     chains = (
         pl.DataFrame({"asb_id": frame["asb_id"], "campaign": campaign})
         .filter(pl.col("campaign") >= 0)
@@ -100,11 +101,11 @@ def _asb_frame(
     ids_of = dict(
         zip(chains["campaign"].to_list(), chains["asb_id"].to_list(), strict=True)
     )
-    targets = asb["targets"]
+    targets = asb.targets
     esc_inc = dict(
         zip(
-            asb["esc_campaigns"].tolist(),
-            inc_id_of[asb["esc_ids"]].tolist(),
+            asb.esc_campaigns.tolist(),
+            inc_id_of[asb.esc_ids].tolist(),
             strict=True,
         )
     )
@@ -120,7 +121,7 @@ def _asb_frame(
         {
             "caller_id": str(person_ids[targets[c]]),
             "asb_ids": ids_of[c],
-            "escalated": bool(asb["escal"][c]),
+            "escalated": bool(asb.escal[c]),
         }
         for c in sorted(ids_of)
     ]
@@ -463,7 +464,7 @@ def _intelligence(
 def _relationships(
     ctx: _Ctx,
     fam: _Families,
-    da: dict[str, Any],
+    da: _Dyads,
     person_ids: npt.NDArray[Any],
     involved: B,
 ) -> tuple[pl.DataFrame, I64]:
@@ -483,9 +484,9 @@ def _relationships(
         {"a": np.concatenate(a_all), "b": np.concatenate(b_all), "kind": kinds}
     )
     # domestic dyads that have separated become ex-partners
-    ex = da["ex"]
-    lo = np.minimum(da["abuser"][ex], da["victim"][ex])
-    hi = np.maximum(da["abuser"][ex], da["victim"][ex])
+    ex = da.ex
+    lo = np.minimum(da.abuser[ex], da.victim[ex])
+    hi = np.maximum(da.abuser[ex], da.victim[ex])
     ex_pairs = pl.DataFrame({"lo": lo, "hi": hi, "ex": np.ones(len(lo), bool)})
     rel = (
         rel.with_columns(

@@ -11,6 +11,7 @@ import polars as pl
 
 from avert.synth._tables import harm_days
 from avert.synth.city._base import ETHNIC, I64, PARTS, Truth, _Ctx
+from avert.synth.city._domestic import _Dyads
 from avert.synth.city._events import _Background
 from avert.synth.city._groups import _Group, _Reprisal
 from avert.synth.city._population import _Families, _Geography, _Offenders, _People
@@ -68,7 +69,7 @@ def _truth(
     off: _Offenders,
     groups: list[_Group],
     reprisals: list[_Reprisal],
-    da: dict[str, Any],
+    da: _Dyads,
     bg: _Background,
     person_ids: npt.NDArray[Any],
     inc_id_of: npt.NDArray[Any],
@@ -184,11 +185,11 @@ def _reprisal_rows(
 
 
 def _dyads(
-    da: dict[str, Any], person_ids: npt.NDArray[Any], inc_id_of: npt.NDArray[Any]
+    da: _Dyads, person_ids: npt.NDArray[Any], inc_id_of: npt.NDArray[Any]
 ) -> list[dict[str, Any]]:
     """Planted domestic-abuse dyads with their incidents."""
     dyad_ids = (
-        pl.DataFrame({"d": da["dyad_of"], "incident_id": inc_id_of[da["ids"]]})
+        pl.DataFrame({"d": da.dyad_of, "incident_id": inc_id_of[da.ids]})
         .sort(["d", "incident_id"])
         .group_by("d", maintain_order=True)
         .agg("incident_id")
@@ -198,13 +199,13 @@ def _dyads(
     )
     return [
         {
-            "abuser_id": str(person_ids[da["abuser"][i]]),
-            "victim_id": str(person_ids[da["victim"][i]]),
-            "escalating": bool(da["escalating"][i]),
-            "ex_partner": bool(da["ex"][i]),
+            "abuser_id": str(person_ids[da.abuser[i]]),
+            "victim_id": str(person_ids[da.victim[i]]),
+            "escalating": bool(da.escalating[i]),
+            "ex_partner": bool(da.ex[i]),
             "incident_ids": ids_of_dyad.get(i, []),
         }
-        for i in range(len(da["abuser"]))
+        for i in range(len(da.abuser))
     ]
 
 
