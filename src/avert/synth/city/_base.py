@@ -17,9 +17,9 @@ from avert.synth.config import CityConfig
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-Obj = npt.NDArray[
-    np.object_
-]  # Python objects: the ``str`` ids of a Polars String series
+# numpy strings (labels); Python objects (the ``str`` ids of a Polars String series)
+Str = npt.NDArray[np.str_]
+Obj = npt.NDArray[np.object_]
 
 SOURCE = "avert-synth"
 ETHNIC = ("Asian", "Black", "Mixed", "White", "Other")

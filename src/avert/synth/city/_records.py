@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 from pyproj import Transformer
 
@@ -19,6 +18,8 @@ from avert.synth.city._base import (
     ROLE_VICTIM,
     SOURCE,
     B,
+    Obj,
+    Str,
     _choice,
     _Ctx,
     _Events,
@@ -57,8 +58,8 @@ def _asb_frame(
     geo: _Geography,
     pp: _People,
     asb: _AsbReports,
-    person_ids: npt.NDArray[Any],
-    inc_id_of: npt.NDArray[Any],
+    person_ids: Obj,
+    inc_id_of: Obj,
     tr: Transformer,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     t = asb.t
@@ -155,7 +156,7 @@ def _stops(
     geo: _Geography,
     pp: _People,
     off: _Offenders,
-    person_ids: npt.NDArray[Any],
+    person_ids: Obj,
     tr: Transformer,
 ) -> tuple[pl.DataFrame, dict[str, Any], I64]:
     """Stops with a planted disproportionality: group chosen ∝ population × ratio."""
@@ -233,7 +234,7 @@ def _stops(
     )
 
 
-def _lookup(values: npt.NDArray[Any], table: dict[str, str]) -> npt.NDArray[Any]:
+def _lookup(values: Str, table: dict[str, str]) -> Str:
     keys = np.array(list(table))
     vals = np.array(list(table.values()))
     order = np.argsort(keys)
@@ -246,7 +247,7 @@ def _attendances(
     pp: _People,
     ev: _Events,
     inv: pl.DataFrame,
-    inc_id_of: npt.NDArray[Any],
+    inc_id_of: Obj,
     tr: Transformer,
     t: I64,
     place: I64,
@@ -333,21 +334,21 @@ def _intelligence(
     pp: _People,
     off: _Offenders,
     groups: list[_Group],
-    person_ids: npt.NDArray[Any],
+    person_ids: Obj,
     tr: Transformer,
 ) -> tuple[pl.DataFrame, dict[str, Any], I64]:
     """Graded intelligence; accurate entries are well graded, noise is poorly graded."""
     cfg, rng = ctx.cfg, ctx.rng
     yrs = max(ctx.years, 0.25)
-    subj_type: list[npt.NDArray[Any]] = []
-    subj: list[npt.NDArray[Any]] = []
-    topic: list[npt.NDArray[Any]] = []
+    subj_type: list[Str] = []
+    subj: list[Str] = []
+    topic: list[Str] = []
     accurate: list[B] = []
     person_idx: list[I64] = []
 
     def add(
         kind: str,
-        ids: npt.NDArray[Any],
+        ids: Str | Obj,
         counts: I64,
         topics: str,
         *,
@@ -465,7 +466,7 @@ def _relationships(
     ctx: _Ctx,
     fam: _Families,
     da: _Dyads,
-    person_ids: npt.NDArray[Any],
+    person_ids: Obj,
     involved: B,
 ) -> tuple[pl.DataFrame, I64]:
     cfg = ctx.cfg
@@ -529,14 +530,14 @@ def _relationships(
 
 
 def _declared_groups(
-    ctx: _Ctx, groups: list[_Group], person_ids: npt.NDArray[Any]
+    ctx: _Ctx, groups: list[_Group], person_ids: Obj
 ) -> tuple[pl.DataFrame, pl.DataFrame, I64]:
     """Only some groups, and only most of their members, are declared (an input, not truth)."""
     cfg, rng = ctx.cfg, ctx.rng
-    rows: list[dict[str, Any]] = []
-    mem_g: list[npt.NDArray[Any]] = []
-    mem_p: list[npt.NDArray[Any]] = []
-    mem_s: list[npt.NDArray[Any]] = []
+    rows: list[dict[str, str | None]] = []
+    mem_g: list[Str] = []
+    mem_p: list[Obj] = []
+    mem_s: list[F64] = []
     mem_i: list[I64] = [np.zeros(0, np.int64)]
     for g in groups:
         # peer groups are rarely declared; gangs and networks more often

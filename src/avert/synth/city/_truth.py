@@ -10,7 +10,7 @@ import numpy.typing as npt
 import polars as pl
 
 from avert.synth._tables import harm_days
-from avert.synth.city._base import ETHNIC, I64, PARTS, Truth, _Ctx
+from avert.synth.city._base import ETHNIC, I64, PARTS, Obj, Truth, _Ctx
 from avert.synth.city._domestic import _Dyads
 from avert.synth.city._events import _Background
 from avert.synth.city._groups import _Group, _Reprisal
@@ -71,8 +71,8 @@ def _truth(
     reprisals: list[_Reprisal],
     da: _Dyads,
     bg: _Background,
-    person_ids: npt.NDArray[Any],
-    inc_id_of: npt.NDArray[Any],
+    person_ids: Obj,
+    inc_id_of: Obj,
     incidents: pl.DataFrame,
     involvements: pl.DataFrame,
     asb_truth: dict[str, Any],
@@ -165,9 +165,7 @@ def _truth(
     return Truth(fields=fields)
 
 
-def _reprisal_rows(
-    reprisals: list[_Reprisal], inc_id_of: npt.NDArray[Any]
-) -> list[dict[str, str]]:
+def _reprisal_rows(reprisals: list[_Reprisal], inc_id_of: Obj) -> list[dict[str, str]]:
     """Planted reprisal pairs by incident id, in the order of the original incident."""
     return sorted(
         (
@@ -184,9 +182,7 @@ def _reprisal_rows(
     )
 
 
-def _dyads(
-    da: _Dyads, person_ids: npt.NDArray[Any], inc_id_of: npt.NDArray[Any]
-) -> list[dict[str, Any]]:
+def _dyads(da: _Dyads, person_ids: Obj, inc_id_of: Obj) -> list[dict[str, Any]]:
     """Planted domestic-abuse dyads with their incidents."""
     dyad_ids = (
         pl.DataFrame({"d": da.dyad_of, "incident_id": inc_id_of[da.ids]})
@@ -280,7 +276,7 @@ def _population(
     geo: _Geography,
     pp: _People,
     area_counts: npt.NDArray[np.int64],
-    cell_code: npt.NDArray[Any],
+    cell_code: Obj,
 ) -> dict[str, Any]:
     """Residents by ethnicity, in all and per synthetic LSOA (cell)."""
     return {
