@@ -4,7 +4,6 @@ intelligence, relationships and declared groups."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -18,6 +17,7 @@ from avert.synth.city._base import (
     ROLE_VICTIM,
     SOURCE,
     B,
+    Json,
     Obj,
     Str,
     _choice,
@@ -61,7 +61,7 @@ def _asb_frame(
     person_ids: Obj,
     inc_id_of: Obj,
     tr: Transformer,
-) -> tuple[pl.DataFrame, dict[str, Any]]:
+) -> tuple[pl.DataFrame, Json]:
     t = asb.t
     order = np.lexsort((np.arange(len(t)), t))
     x, y, lat, lon = _xy(ctx, geo, asb.place[order], 10.0, tr)
@@ -158,7 +158,7 @@ def _stops(
     off: _Offenders,
     person_ids: Obj,
     tr: Transformer,
-) -> tuple[pl.DataFrame, dict[str, Any], I64]:
+) -> tuple[pl.DataFrame, Json, I64]:
     """Stops with a planted disproportionality: group chosen ∝ population × ratio."""
     cfg, rng = ctx.cfg, ctx.rng
     n = int(rng.poisson(cfg.stops_per_1000_per_year * cfg.people / 1000 * ctx.years))
@@ -251,7 +251,7 @@ def _attendances(
     tr: Transformer,
     t: I64,
     place: I64,
-) -> tuple[pl.DataFrame, dict[str, Any]]:
+) -> tuple[pl.DataFrame, Json]:
     """ED assault attendances (Cardiff Model): injured victims attend; most never reach police."""
     cfg, rng = ctx.cfg, ctx.rng
     injury = np.concatenate(ev.injury)
@@ -336,7 +336,7 @@ def _intelligence(
     groups: list[_Group],
     person_ids: Obj,
     tr: Transformer,
-) -> tuple[pl.DataFrame, dict[str, Any], I64]:
+) -> tuple[pl.DataFrame, Json, I64]:
     """Graded intelligence; accurate entries are well graded, noise is poorly graded."""
     cfg, rng = ctx.cfg, ctx.rng
     yrs = max(ctx.years, 0.25)

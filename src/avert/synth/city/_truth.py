@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from avert.synth._tables import harm_days
-from avert.synth.city._base import ETHNIC, I64, PARTS, Obj, Truth, _Ctx
+from avert.synth.city._base import ETHNIC, I64, PARTS, Json, Obj, Truth, _Ctx
 from avert.synth.city._domestic import _Dyads
 from avert.synth.city._events import _Background
 from avert.synth.city._groups import _Group, _Reprisal
@@ -75,10 +74,10 @@ def _truth(
     inc_id_of: Obj,
     incidents: pl.DataFrame,
     involvements: pl.DataFrame,
-    asb_truth: dict[str, Any],
-    stop_truth: dict[str, Any],
-    att_truth: dict[str, Any],
-    intel_truth: dict[str, Any],
+    asb_truth: Json,
+    stop_truth: Json,
+    att_truth: Json,
+    intel_truth: Json,
     part: I64,
     groups_frame: pl.DataFrame,
     seed: int,
@@ -105,7 +104,7 @@ def _truth(
     counts_part = np.bincount(part, minlength=len(PARTS))
     area_counts = np.zeros((geo.n_cells, len(ETHNIC)), np.int64)
     np.add.at(area_counts, (pp.cell, pp.eth), 1)
-    fields: dict[str, Any] = {
+    fields: Json = {
         "format": "avert-synth-truth",
         "version": 1,
         "seed": seed,
@@ -182,7 +181,7 @@ def _reprisal_rows(reprisals: list[_Reprisal], inc_id_of: Obj) -> list[dict[str,
     )
 
 
-def _dyads(da: _Dyads, person_ids: Obj, inc_id_of: Obj) -> list[dict[str, Any]]:
+def _dyads(da: _Dyads, person_ids: Obj, inc_id_of: Obj) -> list[Json]:
     """Planted domestic-abuse dyads with their incidents."""
     dyad_ids = (
         pl.DataFrame({"d": da.dyad_of, "incident_id": inc_id_of[da.ids]})
@@ -234,7 +233,7 @@ def _offending_families(
     return families, off_fams
 
 
-def _repeat_victims(involvements: pl.DataFrame) -> dict[str, Any]:
+def _repeat_victims(involvements: pl.DataFrame) -> Json:
     """Repeat victimisation measured on the generated involvements."""
     vict = (
         involvements.filter(pl.col("role") == "victim")
@@ -277,7 +276,7 @@ def _population(
     pp: _People,
     area_counts: npt.NDArray[np.int64],
     cell_code: Obj,
-) -> dict[str, Any]:
+) -> Json:
     """Residents by ethnicity, in all and per synthetic LSOA (cell)."""
     return {
         "residents": pp.n,
