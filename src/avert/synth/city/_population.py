@@ -1,4 +1,4 @@
-"""_Geography and people: cells, residents, families and offenders."""
+"""Geography and people: cells, residents, families and offenders."""
 
 from __future__ import annotations
 
@@ -119,6 +119,7 @@ def _place_in_cells(ctx: _Ctx, geo: _Geography, cells: I64) -> I64:
 class _People:
     """Every resident (index = person), sorted by home cell."""
 
+    # number of residents
     n: int
     # person attributes: home cell, age (years at the end date), sex, ETHNIC index,
     # vulnerability, home micro-place and birth year
