@@ -103,8 +103,8 @@ def make_city(
     pp = _people(ctx, geo)
     fam = _families(ctx, pp)
     off = _offenders(ctx, pp, fam)
-    vprop = rng.gamma(cfg.victim_gamma_shape, 1.0, pp["n"]) * np.where(
-        (pp["age"] >= 16) & (pp["age"] <= 40), 1.5, 1.0
+    vprop = rng.gamma(cfg.victim_gamma_shape, 1.0, pp.n) * np.where(
+        (pp.age >= 16) & (pp.age <= 40), 1.5, 1.0
     )
     vcum = np.cumsum(vprop)
     ev = _Events()
@@ -133,7 +133,7 @@ def make_city(
             "r": np.concatenate(ev.inv_role),
         }
     ).unique(subset=["e", "p"], keep="first", maintain_order=True)
-    person_s = _ids("P", pp["n"], 7)
+    person_s = _ids("P", pp.n, 7)
     person_ids = person_s.to_numpy()
     involvements = _involvements_frame(inv, rank, inc_ids, person_s)
 
@@ -146,9 +146,9 @@ def make_city(
     intel, intel_truth, intel_idx = _intelligence(
         ctx, geo, pp, off, groups, person_ids, tr
     )
-    involved = np.zeros(pp["n"], bool)
+    involved = np.zeros(pp.n, bool)
     involved[inv["p"].to_numpy()] = True
-    involved[asb["caller"][asb["caller"] >= 0]] = True
+    involved[asb.caller[asb.caller >= 0]] = True
     involved[stop_who] = True
     relationships, rel_idx = _relationships(ctx, fam, da, person_ids, involved)
     groups_frame, members_frame, member_idx = _declared_groups(ctx, groups, person_ids)
@@ -162,10 +162,10 @@ def make_city(
     people = pl.DataFrame(
         {
             "person_id": person_s.gather(known_idx),
-            "birth_year": pp["birth_year"][known_idx].astype(np.int32),
-            "sex": np.where(pp["male"][known_idx], "M", "F"),
-            "ethnicity": np.array(ETHNIC)[pp["eth"][known_idx]],
-            "vulnerable": pp["vulnerable"][known_idx],
+            "birth_year": pp.birth_year[known_idx].astype(np.int32),
+            "sex": np.where(pp.male[known_idx], "M", "F"),
+            "ethnicity": np.array(ETHNIC)[pp.eth[known_idx]],
+            "vulnerable": pp.vulnerable[known_idx],
         }
     ).with_columns(pl.lit(SOURCE).alias("source"))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -23,6 +22,7 @@ from avert.synth.city._base import (
     _Events,
 )
 from avert.synth.city._frames import _OUTCOMES, _datetimes, _ids, _lut
+from avert.synth.city._population import _Geography
 from avert.synth.city._records import _area_codes
 
 
@@ -38,7 +38,7 @@ class _Incidents:
     transformer: Transformer  # EPSG:27700 -> EPSG:4326
 
 
-def _assemble_incidents(ctx: _Ctx, geo: dict[str, Any], ev: _Events) -> _Incidents:
+def _assemble_incidents(ctx: _Ctx, geo: _Geography, ev: _Events) -> _Incidents:
     """Incidents in time order (ties by creation order) with places jittered by 6 m."""
     cfg, rng = ctx.cfg, ctx.rng
     t = np.concatenate(ev.t)
@@ -48,8 +48,8 @@ def _assemble_incidents(ctx: _Ctx, geo: dict[str, Any], ev: _Events) -> _Inciden
     rank = np.empty(len(t), np.int64)
     rank[order] = np.arange(len(t))
     inc_ids = _ids("I", len(t), 8)
-    x = np.round(geo["px"][place] + rng.normal(0, 6, len(t)), 1)
-    y = np.round(geo["py"][place] + rng.normal(0, 6, len(t)), 1)
+    x = np.round(geo.px_m[place] + rng.normal(0, 6, len(t)), 1)
+    y = np.round(geo.py_m[place] + rng.normal(0, 6, len(t)), 1)
     tr = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
     lon, lat = tr.transform(x, y)
     cell = place // cfg.places_per_cell
@@ -60,9 +60,9 @@ def _assemble_incidents(ctx: _Ctx, geo: dict[str, Any], ev: _Events) -> _Inciden
     has_off[inv_e[inv_r == ROLE_OFFENDER]] = True
     has_susp = np.zeros(len(t), bool)
     has_susp[inv_e[inv_r == ROLE_SUSPECT]] = True
-    n_cells = geo["n_cells"]
+    n_cells = geo.n_cells
     all_cells = np.arange(n_cells)
-    ward_of_cell = (all_cells // geo["nx"]) // 4 * 100 + (all_cells % geo["nx"]) // 4
+    ward_of_cell = (all_cells // geo.nx) // 4 * 100 + (all_cells % geo.nx) // 4
     outcome_ix = np.where(has_off, 0, np.where(has_susp, 1, 2))
     inc_id_s = inc_ids.gather(rank)
     generated = pl.DataFrame(

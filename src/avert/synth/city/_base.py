@@ -17,6 +17,11 @@ from avert.synth.config import CityConfig
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
+# numpy strings (labels); Python objects (the ``str`` ids of a Polars String series)
+Str = npt.NDArray[np.str_]
+Obj = npt.NDArray[np.object_]
+# a JSON object: a fragment of ``truth.json`` (the only untyped state of the city)
+Json = dict[str, Any]
 
 SOURCE = "avert-synth"
 ETHNIC = ("Asian", "Black", "Mixed", "White", "Other")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from avert.synth.city._base import (
     DAY_S,
+    I64,
     ROLE_SUSPECT,
     ROLE_VICTIM,
+    B,
     _accused_roles,
     _choice,
     _Ctx,
@@ -17,15 +19,36 @@ from avert.synth.city._base import (
     _pick,
 )
 from avert.synth.city._events import _add_incidents, _weapons_for
-from avert.synth.city._population import _place_in_cells, _residents
+from avert.synth.city._population import (
+    _Families,
+    _Geography,
+    _Offenders,
+    _People,
+    _place_in_cells,
+    _residents,
+)
+
+
+@dataclass(frozen=True)
+class _Dyads:
+    """Planted domestic-abuse dyads and their incidents."""
+
+    # per dyad (person indices and flags): abuser, victim, escalating, separated
+    abuser: I64
+    victim: I64
+    escalating: B
+    ex: B
+    # per incident (equal length): its event index and the dyad it belongs to
+    ids: I64
+    dyad_of: I64
 
 
 def _domestic(
-    ctx: _Ctx, pp: dict[str, Any], fam: dict[str, Any], ev: _Events, n_violence: int
-) -> dict[str, Any]:
+    ctx: _Ctx, pp: _People, fam: _Families, ev: _Events, n_violence: int
+) -> _Dyads:
     """Domestic-abuse dyads; a planted share escalates in frequency and severity."""
     cfg, rng = ctx.cfg, ctx.rng
-    a, b = fam["couple_a"], fam["couple_b"]
+    a, b = fam.couple_a, fam.couple_b
     target = (
         cfg.domestic_share_violence
         / (1 - cfg.domestic_share_violence)
@@ -38,8 +61,8 @@ def _domestic(
     d = int(min(len(a), max(4, round(target / mean_per))))
     pick = np.sort(rng.choice(len(a), size=d, replace=False))
     a, b = a[pick], b[pick]
-    male_a = pp["male"][a]
-    male_b = pp["male"][b]
+    male_a = pp.male[a]
+    male_b = pp.male[b]
     a_abuses = np.where(
         male_a != male_b,
         np.where(rng.random(d) < 0.85, male_a, ~male_a),
@@ -85,7 +108,7 @@ def _domestic(
     flat = ctx.codes_of({"105A": 0.45, "8L": 0.2, "8N": 0.25, "8R": 0.1}, len(dy))
     code = np.where(esc, ladder, flat)
     # keep dyads in time order within themselves (flat ones sorted by t)
-    place = pp["home"][victim[dy]]
+    place = pp.home[victim[dy]]
     weapon = np.where(
         (ctx.is_serious[code]) & (rng.random(len(dy)) < 0.08), 1, 0
     ).astype(np.int64)
@@ -102,19 +125,40 @@ def _domestic(
     ev.involve(ids, victim[dy], ROLE_VICTIM)
     ev.involve(ids, abuser[dy], _accused_roles(rng, len(dy), cfg.charged_share))
     ex = rng.random(d) < cfg.ex_partner_share
-    return {
-        "abuser": abuser,
-        "victim": victim,
-        "escalating": escalating,
-        "ex": ex,
-        "ids": ids,
-        "dyad_of": dy,
-    }
+    return _Dyads(
+        abuser=abuser,
+        victim=victim,
+        escalating=escalating,
+        ex=ex,
+        ids=ids,
+        dyad_of=dy,
+    )
+
+
+@dataclass(frozen=True)
+class _AsbReports:
+    """ASB reports (background and campaign reports, in creation order) and the
+    planted campaigns against vulnerable callers."""
+
+    # per report (equal length): seconds since the start, category (0 personal,
+    # 1 nuisance, 2 environmental), micro-place, caller (person index, -1 when
+    # anonymous) and campaign (index into ``targets``, -1 when none)
+    t: I64
+    cat: I64
+    place: I64
+    caller: I64
+    campaign: I64
+    # per campaign: the targeted caller (person index) and whether it escalated
+    targets: I64
+    escal: B
+    # per escalation (equal length): its campaign and the event index of the violence
+    esc_campaigns: I64
+    esc_ids: I64
 
 
 def _asb(
-    ctx: _Ctx, geo: dict[str, Any], pp: dict[str, Any], off: dict[str, Any], ev: _Events
-) -> dict[str, Any]:
+    ctx: _Ctx, geo: _Geography, pp: _People, off: _Offenders, ev: _Events
+) -> _AsbReports:
     cfg, rng = ctx.cfg, ctx.rng
     n = int(rng.poisson(cfg.asb_per_1000_per_year * cfg.people / 1000 * ctx.years))
     cat = _choice(
@@ -127,9 +171,9 @@ def _asb(
         n,
     )
     t = ctx.times("asb", n)
-    w = geo["pop_w"].copy()
-    w[geo["estates"]] *= cfg.estate_multiplier
-    w[geo["nte"]] *= 3.0
+    w = geo.pop_w.copy()
+    w[geo.estates] *= cfg.estate_multiplier
+    w[geo.nte] *= 3.0
     cell = _pick(rng, np.cumsum(w), n)
     place = _place_in_cells(ctx, geo, cell)
     caller = _residents(ctx, pp, cell)
@@ -137,7 +181,7 @@ def _asb(
     caller = np.where(has_caller, caller, -1)
     # campaigns against vulnerable callers (planted), some escalating to violence
     c = max(3, round(cfg.asb_campaigns_per_100k * cfg.people / 100_000))
-    vul = np.flatnonzero(pp["vulnerable"])
+    vul = np.flatnonzero(pp.vulnerable)
     targets = np.sort(rng.choice(vul, size=min(c, len(vul)), replace=False))
     c = len(targets)
     escal = np.zeros(c, bool)
@@ -161,7 +205,7 @@ def _asb(
     tc = np.clip(tc, 0, ctx.horizon_s - 1)
     t_all = np.concatenate([t, tc])
     cat_all = np.concatenate([cat, np.zeros(len(ci), np.int64)])
-    place_all = np.concatenate([place, pp["home"][targets[ci]]])
+    place_all = np.concatenate([place, pp.home[targets[ci]]])
     caller_all = np.concatenate([caller, targets[ci]])
     campaign_all = np.concatenate([np.full(n, -1), ci])
     # escalation: violence against the caller 3-21 days after the last report
@@ -177,26 +221,26 @@ def _asb(
         "asb_escalation",
         t=te,
         code=code,
-        place=pp["home"][targets[ei]],
+        place=pp.home[targets[ei]],
         weapon=_weapons_for(ctx, code, knife=0.1, firearm=0.0, other=0.1),
     )
     ev.involve(ids, targets[ei], ROLE_VICTIM)
-    pool = np.flatnonzero(off["propensity"] > 0)
-    local = _residents(ctx, pp, pp["cell"][targets[ei]])
+    pool = np.flatnonzero(off.propensity > 0)
+    local = _residents(ctx, pp, pp.cell[targets[ei]])
     susp = np.where(
-        off["offender"][local] & (local != targets[ei]),
+        off.offender[local] & (local != targets[ei]),
         local,
-        pool[_pick(rng, np.cumsum(off["propensity"][pool]), len(ei))],
+        pool[_pick(rng, np.cumsum(off.propensity[pool]), len(ei))],
     )
     ev.involve(ids, susp, ROLE_SUSPECT)
-    return {
-        "t": t_all,
-        "cat": cat_all,
-        "place": place_all,
-        "caller": caller_all,
-        "campaign": campaign_all,
-        "targets": targets,
-        "escal": escal,
-        "esc_campaigns": ei,
-        "esc_ids": ids,
-    }
+    return _AsbReports(
+        t=t_all,
+        cat=cat_all,
+        place=place_all,
+        caller=caller_all,
+        campaign=campaign_all,
+        targets=targets,
+        escal=escal,
+        esc_campaigns=ei,
+        esc_ids=ids,
+    )

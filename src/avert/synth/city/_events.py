@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,7 +19,13 @@ from avert.synth.city._base import (
     _Events,
     _pick,
 )
-from avert.synth.city._population import _place_in_cells, _residents
+from avert.synth.city._population import (
+    _Geography,
+    _Offenders,
+    _People,
+    _place_in_cells,
+    _residents,
+)
 
 # ------------------------------------------------------------------------------------
 # incidents
@@ -101,7 +107,7 @@ def _attribute(
     ev: _Events,
     events: I64,
     code: I64,
-    off: dict[str, Any],
+    off: _Offenders,
     *,
     victims_cum: F64,
     exclude_victim: I64 | None = None,
@@ -120,10 +126,10 @@ def _attribute(
         cfg.suspect_share_other,
     )
     solved = rng.random(n) < p_susp
-    pool = np.flatnonzero(off["propensity"] > 0)
+    pool = np.flatnonzero(off.propensity > 0)
     if len(pool) == 0:  # pragma: no cover - degenerate tiny config
         return
-    cum = np.cumsum(off["propensity"][pool])
+    cum = np.cumsum(off.propensity[pool])
     who = pool[_pick(rng, cum, n)]
     same = has_v & (who == victims)
     solved &= ~same
@@ -145,14 +151,26 @@ def _attribute(
     )
 
 
+@dataclass(frozen=True)
+class _Background:
+    """What the background step planted beyond its events."""
+
+    # near-repeat pairs: row 0 the triggering event, row 1 its follower (2 x pairs,
+    # event indices in creation order)
+    near_repeat: I64
+    # background incidents of violence against the person (not used: the domestic
+    # step counts the violence of every step so far)
+    n_violence: int
+
+
 def _background(
     ctx: _Ctx,
-    geo: dict[str, Any],
-    pp: dict[str, Any],
-    off: dict[str, Any],
+    geo: _Geography,
+    pp: _People,
+    off: _Offenders,
     ev: _Events,
     vcum: F64,
-) -> dict[str, Any]:
+) -> _Background:
     cfg, rng = ctx.cfg, ctx.rng
     lam = cfg.crimes_per_1000_per_year * cfg.people / 1000 * ctx.years
     n = int(rng.poisson(lam))
@@ -162,20 +180,20 @@ def _background(
     clock = ((ctx.start.hour * 3600 + t) // 3600) % 24
     is_night = (clock >= 20) | (clock < 4)
     # cells: residential weights, estates heavier for violence/damage/drugs, NTE at night
-    w_violent = geo["pop_w"].copy()
-    w_violent[geo["estates"]] *= cfg.estate_multiplier
-    w_violent[geo["nte"]] *= 3.0
-    w_prop = geo["pop_w"].copy()
-    w_prop[geo["nte"]] *= 4.0
+    w_violent = geo.pop_w.copy()
+    w_violent[geo.estates] *= cfg.estate_multiplier
+    w_violent[geo.nte] *= 3.0
+    w_prop = geo.pop_w.copy()
+    w_prop[geo.nte] *= 4.0
     cell_v = _pick(rng, np.cumsum(w_violent), n)
     cell_p = _pick(rng, np.cumsum(w_prop), n)
-    nte_pick = geo["nte"][rng.integers(0, len(geo["nte"]), n)]
+    nte_pick = geo.nte[rng.integers(0, len(geo.nte), n)]
     to_nte = night & is_night & (rng.random(n) < cfg.nte_night_share)
     cell = np.where(to_nte, nte_pick, np.where(night, cell_v, cell_p))
     place = _place_in_cells(ctx, geo, cell)
     victims = _pick(rng, vcum, n)
     home = ctx.at_home[code]
-    place = np.where(home, pp["home"][victims], place)
+    place = np.where(home, pp.home[victims], place)
     weapon = _weapons_for(
         ctx,
         code,
@@ -217,22 +235,18 @@ def _background(
     parents, t2 = parents[keep], t2[keep]
     dx = rng.normal(0, cfg.near_repeat_m, len(parents))
     dy = rng.normal(0, cfg.near_repeat_m, len(parents))
-    px = geo["px"][place[parents]] + dx
-    py = geo["py"][place[parents]] + dy
+    px = geo.px_m[place[parents]] + dx
+    py = geo.py_m[place[parents]] + dy
     # followers are placed at the nearest micro-place of the displaced point's cell
-    col = np.clip(
-        ((px - geo["x0"]) // cfg.cell_size_m).astype(np.int64), 0, geo["nx"] - 1
-    )
-    row = np.clip(
-        ((py - geo["y0"]) // cfg.cell_size_m).astype(np.int64), 0, geo["ny"] - 1
-    )
-    cell2 = row * geo["nx"] + col
+    col = np.clip(((px - geo.x0_m) // cfg.cell_size_m).astype(np.int64), 0, geo.nx - 1)
+    row = np.clip(((py - geo.y0_m) // cfg.cell_size_m).astype(np.int64), 0, geo.ny - 1)
+    cell2 = row * geo.nx + col
     place2 = _place_in_cells(ctx, geo, cell2)
     code2 = code[parents]
     victims2 = np.where(
         ctx.at_home[code2], _residents(ctx, pp, cell2), _pick(rng, vcum, len(parents))
     )
-    place2 = np.where(ctx.at_home[code2], pp["home"][victims2], place2)
+    place2 = np.where(ctx.at_home[code2], pp.home[victims2], place2)
     ids2 = _add_incidents(
         ctx,
         ev,
@@ -244,24 +258,24 @@ def _background(
         hate=True,
     )
     _attribute(ctx, ev, ids2, code2, off, victims_cum=vcum, victims=victims2)
-    return {
-        "near_repeat": np.stack([ids[parents], ids2])
+    return _Background(
+        near_repeat=np.stack([ids[parents], ids2])
         if len(parents)
         else np.zeros((2, 0), np.int64),
-        "n_violence": int(ctx.is_vap[code].sum()),
-    }
+        n_violence=int(ctx.is_vap[code].sum()),
+    )
 
 
 def _high_rate(
     ctx: _Ctx,
-    geo: dict[str, Any],
-    pp: dict[str, Any],
-    off: dict[str, Any],
+    geo: _Geography,
+    pp: _People,
+    off: _Offenders,
     ev: _Events,
     vcum: F64,
 ) -> None:
     cfg, rng = ctx.cfg, ctx.rng
-    high = off["high"]
+    high = off.high
     k = rng.poisson(cfg.high_rate_offences_per_year * ctx.years, len(high)) + 2
     who = np.repeat(high, k)
     n = len(who)
@@ -286,12 +300,10 @@ def _high_rate(
         ctx.horizon_s - 1 - rng.integers(0, min(30, cfg.days) * DAY_S, len(recent))
     )
     own = rng.random(n) < 0.6
-    cells = np.where(
-        own, pp["cell"][who], geo["nte"][rng.integers(0, len(geo["nte"]), n)]
-    )
+    cells = np.where(own, pp.cell[who], geo.nte[rng.integers(0, len(geo.nte), n)])
     place = _place_in_cells(ctx, geo, cells)
     victims = _pick(rng, vcum, n)
-    place = np.where(ctx.at_home[code], pp["home"][victims], place)
+    place = np.where(ctx.at_home[code], pp.home[victims], place)
     weapon = _weapons_for(ctx, code, knife=0.12, firearm=0.01, other=0.05)
     ids = _add_incidents(
         ctx, ev, "high_rate", t=t, code=code, place=place, weapon=weapon, hate=True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +20,13 @@ from avert.synth.city._base import (
     _pick,
 )
 from avert.synth.city._events import _add_incidents, _injury_for, _weapons_for
-from avert.synth.city._population import _place_in_cells, _residents
+from avert.synth.city._population import (
+    _Geography,
+    _Offenders,
+    _People,
+    _place_in_cells,
+    _residents,
+)
 
 _GROUP_MIX: dict[str, dict[str, float]] = {
     "peer_group": {
@@ -92,9 +98,27 @@ _NAMES_A = (
 _NAMES_B = ("Boys", "Crew", "Block", "Mandem", "Gang", "Firm", "Set", "Lot")
 
 
-def _groups(
-    ctx: _Ctx, geo: dict[str, Any], pp: dict[str, Any], off: dict[str, Any]
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Group:
+    """One planted group: a peer group, a street gang or an organised network."""
+
+    # identity: id ("G001"), display name and level (one of CONTINUUM_LEVELS)
+    group_id: str
+    name: str
+    continuum: str
+    # members (sorted person indices) and territory (sorted cell indices)
+    members: I64
+    cells: I64
+    # ids of the rival groups, sorted (street gangs only)
+    rivals: tuple[str, ...] = ()
+
+
+def _groups(ctx: _Ctx, geo: _Geography, pp: _People, off: _Offenders) -> list[_Group]:
+    """Groups drawn around anchor cells; rivalries among street gangs.
+
+    Marks every member an offender and rescales members' propensity in ``off`` (in
+    place).
+    """
     cfg, rng = ctx.cfg, ctx.rng
     scale = cfg.people / 100_000
     counts = {
@@ -106,12 +130,12 @@ def _groups(
             cfg.min_organised_networks, round(cfg.organised_networks_per_100k * scale)
         ),
     }
-    taken = np.zeros(pp["n"], bool)
-    taken[off["high"]] = True  # keep high-rate offenders out of groups: a clean truth
-    groups: list[dict[str, Any]] = []
-    nx, ny = geo["nx"], geo["ny"]
-    anchor_w = geo["pop_w"].copy()
-    anchor_w[geo["estates"]] *= 4.0
+    taken = np.zeros(pp.n, bool)
+    taken[off.high] = True  # keep high-rate offenders out of groups: a clean truth
+    groups: list[_Group] = []
+    nx, ny = geo.nx, geo.ny
+    anchor_w = geo.pop_w.copy()
+    anchor_w[geo.estates] *= 4.0
     for level in ("organised_network", "street_gang", "peer_group"):
         for _ in range(counts[level]):
             anchor = int(_pick(rng, np.cumsum(anchor_w), 1)[0])
@@ -121,15 +145,15 @@ def _groups(
             rows = np.arange(max(0, ar - r), min(ny, ar + r + 1))
             cells = (rows[:, None] * nx + cols[None, :]).ravel()
             cand = np.concatenate(
-                [np.arange(pp["cell_start"][c], pp["cell_start"][c + 1]) for c in cells]
+                [np.arange(pp.cell_start[c], pp.cell_start[c + 1]) for c in cells]
             )
             lo, hi = _GROUP_AGE[level]
-            a = pp["age"][cand]
+            a = pp.age[cand]
             ok = (
                 (a >= lo)
                 & (a <= hi)
                 & ~taken[cand]
-                & (pp["male"][cand] | (rng.random(len(cand)) < 0.15))
+                & (pp.male[cand] | (rng.random(len(cand)) < 0.15))
             )
             cand = cand[ok]
             smin, smax = _GROUP_SIZE[level]
@@ -143,17 +167,16 @@ def _groups(
             gid = f"G{len(groups) + 1:03d}"
             name = f"{_NAMES_A[int(rng.integers(0, len(_NAMES_A)))]} {_NAMES_B[int(rng.integers(0, len(_NAMES_B)))]}"
             groups.append(
-                {
-                    "group_id": gid,
-                    "name": name,
-                    "continuum": level,
-                    "members": members,
-                    "cells": np.sort(cells),
-                    "rivals": [],
-                }
+                _Group(
+                    group_id=gid,
+                    name=name,
+                    continuum=level,
+                    members=members,
+                    cells=np.sort(cells),
+                )
             )
     # rivalries among street gangs: pairs, then a second ring for some
-    gangs = [g for g in groups if g["continuum"] == "street_gang"]
+    gangs = [g for g in groups if g.continuum == "street_gang"]
     order = rng.permutation(len(gangs))
     pairs: list[tuple[int, int]] = []
     for i in range(0, len(order) - 1, 2):
@@ -161,42 +184,41 @@ def _groups(
     for i in range(1, len(order) - 1, 2):
         if rng.random() < 0.5:
             pairs.append((int(order[i]), int(order[i + 1])))
+    rivals: dict[str, list[str]] = {g.group_id: [] for g in groups}
     for a_i, b_i in pairs:
-        gangs[a_i]["rivals"].append(gangs[b_i]["group_id"])
-        gangs[b_i]["rivals"].append(gangs[a_i]["group_id"])
+        rivals[gangs[a_i].group_id].append(gangs[b_i].group_id)
+        rivals[gangs[b_i].group_id].append(gangs[a_i].group_id)
+    groups = [replace(g, rivals=tuple(sorted(rivals[g.group_id]))) for g in groups]
     for g in groups:
-        g["rivals"] = sorted(g["rivals"])
-        off["offender"][g["members"]] = True
-        if g["continuum"] == "peer_group":
+        off.offender[g.members] = True
+        if g.continuum == "peer_group":
             # peer-group members offend mostly together, at a low level
-            off["propensity"][g["members"]] *= 0.2
-        elif g["continuum"] == "organised_network":
+            off.propensity[g.members] *= 0.2
+        elif g.continuum == "organised_network":
             # network members rarely offend alone: their record is the network's
-            off["propensity"][g["members"]] *= 0.3
+            off.propensity[g.members] *= 0.3
         else:
             # gang and network members also offend alone
-            off["propensity"][g["members"]] = np.maximum(
-                off["propensity"][g["members"]], 0.5
-            )
+            off.propensity[g.members] = np.maximum(off.propensity[g.members], 0.5)
     return groups
 
 
 def _group_incidents(
     ctx: _Ctx,
-    geo: dict[str, Any],
-    pp: dict[str, Any],
-    off: dict[str, Any],
-    groups: list[dict[str, Any]],
+    geo: _Geography,
+    pp: _People,
+    off: _Offenders,
+    groups: list[_Group],
     ev: _Events,
     vcum: F64,
 ) -> None:
     cfg, rng = ctx.cfg, ctx.rng
     for level in CONTINUUM_LEVELS:
-        gs = [g for g in groups if g["continuum"] == level]
+        gs = [g for g in groups if g.continuum == level]
         if not gs:
             continue
-        sizes = np.array([len(g["members"]) for g in gs])
-        members = np.concatenate([g["members"] for g in gs])
+        sizes = np.array([len(g.members) for g in gs])
+        members = np.concatenate([g.members for g in gs])
         starts = np.r_[0, np.cumsum(sizes)[:-1]]
         lam = cfg.group_incidents_per_member_year * sizes * max(ctx.years, 0.5) / 2.7
         n_g = np.maximum(rng.poisson(lam), 6)
@@ -204,14 +226,14 @@ def _group_incidents(
         n = len(g_of)
         code = ctx.codes_of(_GROUP_MIX[level], n)
         t = ctx.times("night", n)
-        cells = np.concatenate([g["cells"] for g in gs])
-        c_sizes = np.array([len(g["cells"]) for g in gs])
+        cells = np.concatenate([g.cells for g in gs])
+        c_sizes = np.array([len(g.cells) for g in gs])
         c_starts = np.r_[0, np.cumsum(c_sizes)[:-1]]
         in_territory = rng.random(n) < 0.8
         terr = cells[
             c_starts[g_of] + np.floor(rng.random(n) * c_sizes[g_of]).astype(np.int64)
         ]
-        anywhere = _pick(rng, np.cumsum(geo["pop_w"]), n)
+        anywhere = _pick(rng, np.cumsum(geo.pop_w), n)
         place = _place_in_cells(ctx, geo, np.where(in_territory, terr, anywhere))
         knife, fire, other = _GROUP_WEAPON[level]
         weapon = _weapons_for(ctx, code, knife=knife, firearm=fire, other=other)
@@ -234,8 +256,8 @@ def _group_incidents(
         outsider_share = 0.0 if level == "peer_group" else cfg.group_outsider_share
         outsider = rng.random(n) < outsider_share
         o_who = _residents(ctx, pp, np.where(in_territory, terr, anywhere))
-        outsider &= off["propensity"][o_who] == 0
-        in_group = np.zeros(pp["n"], bool)
+        outsider &= off.propensity[o_who] == 0
+        in_group = np.zeros(pp.n, bool)
         in_group[members] = True
         outsider &= ~in_group[o_who]
         ev.involve(ids[outsider], o_who[outsider], role[outsider])
@@ -244,19 +266,30 @@ def _group_incidents(
         ev.involve(ids[has_v], victims[has_v], ROLE_VICTIM)
 
 
+@dataclass(frozen=True)
+class _Reprisal:
+    """One planted reprisal: a rival attack and the attack back that followed it."""
+
+    # event indices (creation order, as ``_Events.add`` returns them)
+    original: int
+    reprisal: int
+    # group ids: the group attacked first (which retaliates) and the one it hits back
+    victim_group: str
+    retaliating_group: str
+    target_group: str
+
+
 def _rivalry(
     ctx: _Ctx,
-    geo: dict[str, Any],
-    pp: dict[str, Any],
-    groups: list[dict[str, Any]],
+    geo: _Geography,
+    pp: _People,
+    groups: list[_Group],
     ev: _Events,
-) -> list[dict[str, Any]]:
+) -> list[_Reprisal]:
     """Attacks between rival gangs and the reprisals that follow within days."""
     cfg, rng = ctx.cfg, ctx.rng
-    by_id = {g["group_id"]: g for g in groups}
-    pairs = sorted(
-        {tuple(sorted((g["group_id"], r))) for g in groups for r in g["rivals"]}
-    )
+    by_id = {g.group_id: g for g in groups}
+    pairs = sorted({tuple(sorted((g.group_id, r))) for g in groups for r in g.rivals})
     if not pairs:
         return []
     n_pair = (
@@ -270,13 +303,13 @@ def _rivalry(
     flip = rng.random(n) < 0.5
     att = np.array(
         [
-            by_id[pairs[i][1] if f else pairs[i][0]]["group_id"]
+            by_id[pairs[i][1] if f else pairs[i][0]].group_id
             for i, f in zip(p_of, flip, strict=True)
         ]
     )
     vic = np.array(
         [
-            by_id[pairs[i][0] if f else pairs[i][1]]["group_id"]
+            by_id[pairs[i][0] if f else pairs[i][1]].group_id
             for i, f in zip(p_of, flip, strict=True)
         ]
     )
@@ -287,7 +320,7 @@ def _rivalry(
     def member(gids: npt.NDArray[np.str_]) -> I64:
         return np.array(
             [
-                by_id[g]["members"][int(rng.integers(0, len(by_id[g]["members"])))]
+                by_id[g].members[int(rng.integers(0, len(by_id[g].members)))]
                 for g in gids
             ],
             np.int64,
@@ -295,10 +328,7 @@ def _rivalry(
 
     def cells_of(gids: npt.NDArray[np.str_]) -> I64:
         return np.array(
-            [
-                by_id[g]["cells"][int(rng.integers(0, len(by_id[g]["cells"])))]
-                for g in gids
-            ],
+            [by_id[g].cells[int(rng.integers(0, len(by_id[g].cells)))] for g in gids],
             np.int64,
         )
 
@@ -351,12 +381,12 @@ def _rivalry(
     two = (rng.random(m) < 0.5) & (helper != avenger)
     ev.involve(ids_r[two], helper[two], role_r[two])
     return [
-        {
-            "original": int(o),
-            "reprisal": int(r),
-            "victim_group": str(v),
-            "retaliating_group": str(v),
-            "target_group": str(a),
-        }
+        _Reprisal(
+            original=int(o),
+            reprisal=int(r),
+            victim_group=str(v),
+            retaliating_group=str(v),
+            target_group=str(a),
+        )
         for o, r, v, a in zip(ids[ri], ids_r, vic[ri], att[ri], strict=True)
     ]

@@ -4,10 +4,8 @@ intelligence, relationships and declared groups."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 from pyproj import Transformer
 
@@ -19,14 +17,24 @@ from avert.synth.city._base import (
     ROLE_VICTIM,
     SOURCE,
     B,
+    Json,
+    Obj,
+    Str,
     _choice,
     _Ctx,
     _Events,
     _pick,
 )
+from avert.synth.city._domestic import _AsbReports, _Dyads
 from avert.synth.city._frames import _age_range, _datetimes, _ids
-from avert.synth.city._groups import _GROUP_SINCE_YEARS
-from avert.synth.city._population import _place_in_cells
+from avert.synth.city._groups import _GROUP_SINCE_YEARS, _Group
+from avert.synth.city._population import (
+    _Families,
+    _Geography,
+    _Offenders,
+    _People,
+    _place_in_cells,
+)
 
 
 def _area_codes(prefix: str, values: I64, width: int) -> pl.Series:
@@ -36,28 +44,28 @@ def _area_codes(prefix: str, values: I64, width: int) -> pl.Series:
 
 
 def _xy(
-    ctx: _Ctx, geo: dict[str, Any], place: I64, jitter_m: float, tr: Transformer
+    ctx: _Ctx, geo: _Geography, place: I64, jitter_m: float, tr: Transformer
 ) -> tuple[F64, F64, F64, F64]:
     n = len(place)
-    x = np.round(geo["px"][place] + ctx.rng.normal(0, jitter_m, n), 1)
-    y = np.round(geo["py"][place] + ctx.rng.normal(0, jitter_m, n), 1)
+    x = np.round(geo.px_m[place] + ctx.rng.normal(0, jitter_m, n), 1)
+    y = np.round(geo.py_m[place] + ctx.rng.normal(0, jitter_m, n), 1)
     lon, lat = tr.transform(x, y)
     return x, y, np.round(np.asarray(lat), 6), np.round(np.asarray(lon), 6)
 
 
 def _asb_frame(
     ctx: _Ctx,
-    geo: dict[str, Any],
-    pp: dict[str, Any],
-    asb: dict[str, Any],
-    person_ids: npt.NDArray[Any],
-    inc_id_of: npt.NDArray[Any],
+    geo: _Geography,
+    pp: _People,
+    asb: _AsbReports,
+    person_ids: Obj,
+    inc_id_of: Obj,
     tr: Transformer,
-) -> tuple[pl.DataFrame, dict[str, Any]]:
-    t = asb["t"]
+) -> tuple[pl.DataFrame, Json]:
+    t = asb.t
     order = np.lexsort((np.arange(len(t)), t))
-    x, y, lat, lon = _xy(ctx, geo, asb["place"][order], 10.0, tr)
-    caller = asb["caller"][order]
+    x, y, lat, lon = _xy(ctx, geo, asb.place[order], 10.0, tr)
+    caller = asb.caller[order]
     known = caller >= 0
     safe = np.where(known, caller, 0)
     frame = (
@@ -67,14 +75,14 @@ def _asb_frame(
                 "source": np.full(len(t), SOURCE),
                 "occurred_at": _datetimes(ctx, t[order]),
                 "category": np.array(("personal", "nuisance", "environmental"))[
-                    asb["cat"][order]
+                    asb.cat[order]
                 ],
                 "lat": lat,
                 "lon": lon,
                 "x": x,
                 "y": y,
                 "caller_id": pl.Series(values=person_ids[safe], dtype=pl.String),
-                "vulnerable_caller": pp["vulnerable"][safe],
+                "vulnerable_caller": pp.vulnerable[safe],
                 "_known": known,
             }
         )
@@ -83,7 +91,7 @@ def _asb_frame(
         )
         .drop("_known")
     )
-    campaign = asb["campaign"][order]
+    campaign = asb.campaign[order]
     chains = (
         pl.DataFrame({"asb_id": frame["asb_id"], "campaign": campaign})
         .filter(pl.col("campaign") >= 0)
@@ -94,11 +102,11 @@ def _asb_frame(
     ids_of = dict(
         zip(chains["campaign"].to_list(), chains["asb_id"].to_list(), strict=True)
     )
-    targets = asb["targets"]
+    targets = asb.targets
     esc_inc = dict(
         zip(
-            asb["esc_campaigns"].tolist(),
-            inc_id_of[asb["esc_ids"]].tolist(),
+            asb.esc_campaigns.tolist(),
+            inc_id_of[asb.esc_ids].tolist(),
             strict=True,
         )
     )
@@ -114,7 +122,7 @@ def _asb_frame(
         {
             "caller_id": str(person_ids[targets[c]]),
             "asb_ids": ids_of[c],
-            "escalated": bool(asb["escal"][c]),
+            "escalated": bool(asb.escal[c]),
         }
         for c in sorted(ids_of)
     ]
@@ -145,33 +153,33 @@ _STOP_OUTCOME = {
 
 def _stops(
     ctx: _Ctx,
-    geo: dict[str, Any],
-    pp: dict[str, Any],
-    off: dict[str, Any],
-    person_ids: npt.NDArray[Any],
+    geo: _Geography,
+    pp: _People,
+    off: _Offenders,
+    person_ids: Obj,
     tr: Transformer,
-) -> tuple[pl.DataFrame, dict[str, Any], I64]:
+) -> tuple[pl.DataFrame, Json, I64]:
     """Stops with a planted disproportionality: group chosen ∝ population × ratio."""
     cfg, rng = ctx.cfg, ctx.rng
     n = int(rng.poisson(cfg.stops_per_1000_per_year * cfg.people / 1000 * ctx.years))
-    pop = np.bincount(pp["eth"], minlength=len(ETHNIC)).astype(np.float64)
+    pop = np.bincount(pp.eth, minlength=len(ETHNIC)).astype(np.float64)
     ratio = np.array([cfg.stop_ratios.get(e, 1.0) for e in ETHNIC])
     eth = _choice(rng, pop * ratio, n)
-    age = pp["age"]
-    w = np.where(pp["male"], 3.0, 1.0) * np.select(
+    age = pp.age
+    w = np.where(pp.male, 3.0, 1.0) * np.select(
         [age < 10, age < 15, age < 35, age < 50], [0.0, 1.0, 4.0, 1.5], 0.3
     )
-    w = w * np.where(off["offender"], 4.0, 1.0)
+    w = w * np.where(off.offender, 4.0, 1.0)
     who = np.zeros(n, np.int64)
     for e in range(len(ETHNIC)):
         sel = np.flatnonzero(eth == e)
-        members = np.flatnonzero(pp["eth"] == e)
+        members = np.flatnonzero(pp.eth == e)
         if len(sel) and len(members):
             who[sel] = members[_pick(rng, np.cumsum(w[members]), len(sel))]
     t = ctx.times("night", n)
-    hot = np.concatenate([geo["nte"], geo["estates"]])
+    hot = np.concatenate([geo.nte, geo.estates])
     cells = np.where(
-        rng.random(n) < 0.5, pp["cell"][who], hot[rng.integers(0, len(hot), n)]
+        rng.random(n) < 0.5, pp.cell[who], hot[rng.integers(0, len(hot), n)]
     )
     place = _place_in_cells(ctx, geo, cells)
     order = np.lexsort((np.arange(n), t))
@@ -180,7 +188,7 @@ def _stops(
     leg_names = list(_LEGISLATION)
     leg = np.array(leg_names)[_choice(rng, list(_LEGISLATION.values()), n)]
     obj = _lookup(leg, _OBJECT)
-    self_eth = np.array(ETHNIC)[pp["eth"][who]]
+    self_eth = np.array(ETHNIC)[pp.eth[who]]
     officer = np.where(
         rng.random(n) < 0.92,
         self_eth,
@@ -202,13 +210,13 @@ def _stops(
                 _choice(rng, list(_STOP_OUTCOME.values()), n)
             ],
             "age_range": _age_range(age[who]),
-            "sex": np.where(pp["male"][who], "M", "F"),
+            "sex": np.where(pp.male[who], "M", "F"),
             "ethnicity": self_eth,
             "officer_ethnicity": officer,
             "person_id": pl.Series(values=person_ids[who], dtype=pl.String),
         }
     )
-    stops_by = np.bincount(pp["eth"][who], minlength=len(ETHNIC)).astype(np.float64)
+    stops_by = np.bincount(pp.eth[who], minlength=len(ETHNIC)).astype(np.float64)
     rate = stops_by / np.maximum(pop, 1) * 1000
     white = rate[ETHNIC.index("White")]
     realised = {
@@ -226,7 +234,7 @@ def _stops(
     )
 
 
-def _lookup(values: npt.NDArray[Any], table: dict[str, str]) -> npt.NDArray[Any]:
+def _lookup(values: Str, table: dict[str, str]) -> Str:
     keys = np.array(list(table))
     vals = np.array(list(table.values()))
     order = np.argsort(keys)
@@ -235,15 +243,15 @@ def _lookup(values: npt.NDArray[Any], table: dict[str, str]) -> npt.NDArray[Any]
 
 def _attendances(
     ctx: _Ctx,
-    geo: dict[str, Any],
-    pp: dict[str, Any],
+    geo: _Geography,
+    pp: _People,
     ev: _Events,
     inv: pl.DataFrame,
-    inc_id_of: npt.NDArray[Any],
+    inc_id_of: Obj,
     tr: Transformer,
     t: I64,
     place: I64,
-) -> tuple[pl.DataFrame, dict[str, Any]]:
+) -> tuple[pl.DataFrame, Json]:
     """ED assault attendances (Cardiff Model): injured victims attend; most never reach police."""
     cfg, rng = ctx.cfg, ctx.rng
     injury = np.concatenate(ev.injury)
@@ -260,9 +268,9 @@ def _attendances(
     m = len(att)
     u = round(m * (1 - cfg.ed_reported_share) / cfg.ed_reported_share)
     t_u = ctx.times("night", u)
-    w = geo["pop_w"].copy()
-    w[geo["nte"]] *= 12.0
-    w[geo["estates"]] *= cfg.estate_multiplier
+    w = geo.pop_w.copy()
+    w[geo.nte] *= 12.0
+    w[geo.estates] *= cfg.estate_multiplier
     place_u = _place_in_cells(ctx, geo, _pick(rng, np.cumsum(w), u))
     weapon_u = _choice(rng, [0.8, 0.08, 0.005, 0.115], u)
     age_u = np.array(AGE_RANGES)[_choice(rng, [0.01, 0.12, 0.35, 0.3, 0.22], u)]
@@ -282,8 +290,8 @@ def _attendances(
             "x": x,
             "y": y,
             "weapon": np.array(WEAPONS)[np.concatenate([weapon[att], weapon_u])[order]],
-            "age_range": np.concatenate([_age_range(pp["age"][v]), age_u])[order],
-            "sex": np.concatenate([np.where(pp["male"][v], "M", "F"), sex_u])[order],
+            "age_range": np.concatenate([_age_range(pp.age[v]), age_u])[order],
+            "sex": np.concatenate([np.where(pp.male[v], "M", "F"), sex_u])[order],
         }
     )
     rank = np.empty(m + u, np.int64)
@@ -322,25 +330,25 @@ _INTEL_LEVEL = {"peer_group": 0.3, "street_gang": 1.0, "organised_network": 1.5}
 
 def _intelligence(
     ctx: _Ctx,
-    geo: dict[str, Any],
-    pp: dict[str, Any],
-    off: dict[str, Any],
-    groups: list[dict[str, Any]],
-    person_ids: npt.NDArray[Any],
+    geo: _Geography,
+    pp: _People,
+    off: _Offenders,
+    groups: list[_Group],
+    person_ids: Obj,
     tr: Transformer,
-) -> tuple[pl.DataFrame, dict[str, Any], I64]:
+) -> tuple[pl.DataFrame, Json, I64]:
     """Graded intelligence; accurate entries are well graded, noise is poorly graded."""
     cfg, rng = ctx.cfg, ctx.rng
     yrs = max(ctx.years, 0.25)
-    subj_type: list[npt.NDArray[Any]] = []
-    subj: list[npt.NDArray[Any]] = []
-    topic: list[npt.NDArray[Any]] = []
+    subj_type: list[Str] = []
+    subj: list[Str] = []
+    topic: list[Str] = []
     accurate: list[B] = []
     person_idx: list[I64] = []
 
     def add(
         kind: str,
-        ids: npt.NDArray[Any],
+        ids: Str | Obj,
         counts: I64,
         topics: str,
         *,
@@ -357,11 +365,11 @@ def _intelligence(
         accurate.append(np.full(len(rep), good))
 
     for level in CONTINUUM_LEVELS:
-        gs = [g for g in groups if g["continuum"] == level]
+        gs = [g for g in groups if g.continuum == level]
         if not gs:
             continue
         f = _INTEL_LEVEL[level]
-        gids = np.array([g["group_id"] for g in gs])
+        gids = np.array([g.group_id for g in gs])
         add(
             "group",
             gids,
@@ -369,7 +377,7 @@ def _intelligence(
             level,
             good=True,
         )
-        mem = np.concatenate([g["members"] for g in gs])
+        mem = np.concatenate([g.members for g in gs])
         add(
             "person",
             person_ids[mem],
@@ -378,7 +386,7 @@ def _intelligence(
             good=True,
             idx=mem,
         )
-    high = off["high"]
+    high = off.high
     add(
         "person",
         person_ids[high],
@@ -390,16 +398,16 @@ def _intelligence(
     hot = np.unique(
         np.concatenate(
             [
-                geo["nte"],
-                geo["estates"],
-                *[g["cells"] for g in groups if g["continuum"] != "peer_group"],
+                geo.nte,
+                geo.estates,
+                *[g.cells for g in groups if g.continuum != "peer_group"],
             ]
         )
     )
     top_place = hot * cfg.places_per_cell + np.argmax(
-        np.diff(np.c_[np.zeros(len(hot)), geo["cum_in_cell"][hot]], axis=1), axis=1
+        np.diff(np.c_[np.zeros(len(hot)), geo.cum_in_cell[hot]], axis=1), axis=1
     )
-    lon, lat = tr.transform(geo["px"][top_place], geo["py"][top_place])
+    lon, lat = tr.transform(geo.px_m[top_place], geo.py_m[top_place])
     labels = np.array(
         [
             f"{a:.5f},{b:.5f}"
@@ -408,7 +416,7 @@ def _intelligence(
     )
     add("place", labels, rng.poisson(3.0 * yrs, len(hot)), "place", good=True)
     n_noise = int(rng.poisson(cfg.intel_noise_per_1000_year * cfg.people / 1000 * yrs))
-    noise = rng.integers(0, pp["n"], n_noise)
+    noise = rng.integers(0, pp.n, n_noise)
     add(
         "person",
         person_ids[noise],
@@ -456,30 +464,30 @@ def _intelligence(
 
 def _relationships(
     ctx: _Ctx,
-    fam: dict[str, Any],
-    da: dict[str, Any],
-    person_ids: npt.NDArray[Any],
+    fam: _Families,
+    da: _Dyads,
+    person_ids: Obj,
     involved: B,
 ) -> tuple[pl.DataFrame, I64]:
     cfg = ctx.cfg
-    child, parent, co = fam["child"], fam["parent"], fam["coparent_of_child"]
+    child, parent, co = fam.child, fam.parent, fam.coparent_of_child
     has_co = co >= 0
     kids = pl.DataFrame({"p": parent, "c": child})
     sib = kids.join(kids, on="p", suffix="_b").filter(pl.col("c") < pl.col("c_b"))
-    a_all = [parent, co[has_co], sib["c"].to_numpy(), fam["couple_a"]]
-    b_all = [child, child[has_co], sib["c_b"].to_numpy(), fam["couple_b"]]
+    a_all = [parent, co[has_co], sib["c"].to_numpy(), fam.couple_a]
+    b_all = [child, child[has_co], sib["c_b"].to_numpy(), fam.couple_b]
     kinds = (
         ["parent"] * (len(parent) + int(has_co.sum()))
         + ["sibling"] * sib.height
-        + ["partner"] * len(fam["couple_a"])
+        + ["partner"] * len(fam.couple_a)
     )
     rel = pl.DataFrame(
         {"a": np.concatenate(a_all), "b": np.concatenate(b_all), "kind": kinds}
     )
     # domestic dyads that have separated become ex-partners
-    ex = da["ex"]
-    lo = np.minimum(da["abuser"][ex], da["victim"][ex])
-    hi = np.maximum(da["abuser"][ex], da["victim"][ex])
+    ex = da.ex
+    lo = np.minimum(da.abuser[ex], da.victim[ex])
+    hi = np.maximum(da.abuser[ex], da.victim[ex])
     ex_pairs = pl.DataFrame({"lo": lo, "hi": hi, "ex": np.ones(len(lo), bool)})
     rel = (
         rel.with_columns(
@@ -522,36 +530,35 @@ def _relationships(
 
 
 def _declared_groups(
-    ctx: _Ctx, groups: list[dict[str, Any]], person_ids: npt.NDArray[Any]
+    ctx: _Ctx, groups: list[_Group], person_ids: Obj
 ) -> tuple[pl.DataFrame, pl.DataFrame, I64]:
     """Only some groups, and only most of their members, are declared (an input, not truth)."""
     cfg, rng = ctx.cfg, ctx.rng
-    rows: list[dict[str, Any]] = []
-    mem_g: list[npt.NDArray[Any]] = []
-    mem_p: list[npt.NDArray[Any]] = []
-    mem_s: list[npt.NDArray[Any]] = []
+    rows: list[dict[str, str | None]] = []
+    mem_g: list[Str] = []
+    mem_p: list[Obj] = []
+    mem_s: list[F64] = []
     mem_i: list[I64] = [np.zeros(0, np.int64)]
     for g in groups:
         # peer groups are rarely declared; gangs and networks more often
-        p = cfg.declared_group_share * (0.3 if g["continuum"] == "peer_group" else 1.0)
+        p = cfg.declared_group_share * (0.3 if g.continuum == "peer_group" else 1.0)
         declared = bool(rng.random() < p) or (g is groups[0])
-        g["declared"] = declared
-        lo, hi = _GROUP_SINCE_YEARS[g["continuum"]]
-        since_days = rng.uniform(lo, hi, len(g["members"])) * 365.25
+        lo, hi = _GROUP_SINCE_YEARS[g.continuum]
+        since_days = rng.uniform(lo, hi, len(g.members)) * 365.25
         if not declared:
             continue
         rows.append(
             {
-                "group_id": g["group_id"],
-                "name": g["name"],
-                "continuum": g["continuum"] if rng.random() < 0.7 else None,
+                "group_id": g.group_id,
+                "name": g.name,
+                "continuum": g.continuum if rng.random() < 0.7 else None,
             }
         )
-        keep = rng.random(len(g["members"])) < cfg.declared_member_share
+        keep = rng.random(len(g.members)) < cfg.declared_member_share
         keep[0] = True
-        mem_g.append(np.full(int(keep.sum()), g["group_id"]))
-        mem_p.append(person_ids[g["members"][keep]])
-        mem_i.append(g["members"][keep])
+        mem_g.append(np.full(int(keep.sum()), g.group_id))
+        mem_p.append(person_ids[g.members[keep]])
+        mem_i.append(g.members[keep])
         mem_s.append(since_days[keep])
     groups_frame = pl.DataFrame(
         rows, schema={"group_id": pl.String, "name": pl.String, "continuum": pl.String}

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from avert.synth._tables import harm_days
-from avert.synth.city._base import ETHNIC, I64, PARTS, Truth, _Ctx
+from avert.synth.city._base import ETHNIC, I64, PARTS, Json, Obj, Truth, _Ctx
+from avert.synth.city._domestic import _Dyads
+from avert.synth.city._events import _Background
+from avert.synth.city._groups import _Group, _Reprisal
+from avert.synth.city._population import _Families, _Geography, _Offenders, _People
 from avert.synth.city._records import _area_codes
 
 
@@ -59,38 +62,39 @@ def _share(part: float, whole: float) -> float:
 def _truth(
     ctx: _Ctx,
     *,
-    geo: dict[str, Any],
-    pp: dict[str, Any],
-    fam: dict[str, Any],
-    off: dict[str, Any],
-    groups: list[dict[str, Any]],
-    reprisals: list[dict[str, Any]],
-    da: dict[str, Any],
-    bg: dict[str, Any],
-    person_ids: npt.NDArray[Any],
-    inc_id_of: npt.NDArray[Any],
+    geo: _Geography,
+    pp: _People,
+    fam: _Families,
+    off: _Offenders,
+    groups: list[_Group],
+    reprisals: list[_Reprisal],
+    da: _Dyads,
+    bg: _Background,
+    person_ids: Obj,
+    inc_id_of: Obj,
     incidents: pl.DataFrame,
     involvements: pl.DataFrame,
-    asb_truth: dict[str, Any],
-    stop_truth: dict[str, Any],
-    att_truth: dict[str, Any],
-    intel_truth: dict[str, Any],
+    asb_truth: Json,
+    stop_truth: Json,
+    att_truth: Json,
+    intel_truth: Json,
     part: I64,
     groups_frame: pl.DataFrame,
     seed: int,
 ) -> Truth:
     cfg = ctx.cfg
-    cell_code = _area_codes("SYN", np.arange(geo["n_cells"]), 4).to_numpy()
+    cell_code = _area_codes("SYN", np.arange(geo.n_cells), 4).to_numpy()
     # groups and their behaviour (the rules planted per continuum level)
+    declared = set(groups_frame["group_id"].to_list())
     group_rows = [
         {
-            "group_id": g["group_id"],
-            "name": g["name"],
-            "continuum": g["continuum"],
-            "declared": bool(g.get("declared", False)),
-            "members": person_ids[g["members"]].tolist(),
-            "territory_cells": cell_code[g["cells"]].tolist(),
-            "rivals": g["rivals"],
+            "group_id": g.group_id,
+            "name": g.name,
+            "continuum": g.continuum,
+            "declared": g.group_id in declared,
+            "members": person_ids[g.members].tolist(),
+            "territory_cells": cell_code[g.cells].tolist(),
+            "rivals": list(g.rivals),
         }
         for g in groups
     ]
@@ -98,9 +102,9 @@ def _truth(
     dyads = _dyads(da, person_ids, inc_id_of)
     families, off_fams = _offending_families(pp, fam, off)
     counts_part = np.bincount(part, minlength=len(PARTS))
-    area_counts = np.zeros((geo["n_cells"], len(ETHNIC)), np.int64)
-    np.add.at(area_counts, (pp["cell"], pp["eth"]), 1)
-    fields: dict[str, Any] = {
+    area_counts = np.zeros((geo.n_cells, len(ETHNIC)), np.int64)
+    np.add.at(area_counts, (pp.cell, pp.eth), 1)
+    fields: Json = {
         "format": "avert-synth-truth",
         "version": 1,
         "seed": seed,
@@ -115,7 +119,7 @@ def _truth(
             "incidents_by_part": {
                 p: int(c) for p, c in zip(PARTS, counts_part, strict=True)
             },
-            "residents": pp["n"],
+            "residents": pp.n,
         },
         "harm": {
             "scale": "Cambridge Crime Harm Index days (avert config/defaults/harm.toml)",
@@ -124,7 +128,7 @@ def _truth(
             "top_n": "ceil(0.2 * number of offenders), ranked by total harm",
         },
         "top20_offender_harm_share": offender_harm_share(incidents, involvements),
-        "high_rate_offenders": person_ids[off["high"]].tolist(),
+        "high_rate_offenders": person_ids[off.high].tolist(),
         "groups": group_rows,
         "continuum_rules": {
             "peer_group": "4-8 members aged 13-21 from one neighbourhood; criminal damage, public order, shoplifting, cannabis; no weapons; rarely declared; no rivals",
@@ -136,7 +140,7 @@ def _truth(
         "asb_campaigns": asb_truth["asb_campaigns"],
         "domestic_dyads": dyads,
         "families": {
-            "parent_child_links": len(fam["child"]),
+            "parent_child_links": len(fam.child),
             "families_with_2plus_members": families.height,
             "offending_families": [
                 person_ids[np.array(p)].tolist() for p in off_fams["person"].to_list()
@@ -144,8 +148,7 @@ def _truth(
         },
         "repeat_victims": _repeat_victims(involvements),
         "near_repeat_pairs": [
-            [str(inc_id_of[a]), str(inc_id_of[b])]
-            for a, b in bg["near_repeat"].T.tolist()
+            [str(inc_id_of[a]), str(inc_id_of[b])] for a, b in bg.near_repeat.T.tolist()
         ],
         "rates_realised": _rates_realised(ctx, incidents),
         "stops": stop_truth,
@@ -153,26 +156,24 @@ def _truth(
         "intelligence": intel_truth,
         "population": _population(geo, pp, area_counts, cell_code),
         "hotspots": {
-            "nte_cells": cell_code[geo["nte"]].tolist(),
-            "estate_cells": cell_code[geo["estates"]].tolist(),
+            "nte_cells": cell_code[geo.nte].tolist(),
+            "estate_cells": cell_code[geo.estates].tolist(),
         },
         "declared_groups": groups_frame["group_id"].to_list(),
     }
     return Truth(fields=fields)
 
 
-def _reprisal_rows(
-    reprisals: list[dict[str, Any]], inc_id_of: npt.NDArray[Any]
-) -> list[dict[str, str]]:
+def _reprisal_rows(reprisals: list[_Reprisal], inc_id_of: Obj) -> list[dict[str, str]]:
     """Planted reprisal pairs by incident id, in the order of the original incident."""
     return sorted(
         (
             {
-                "original_incident_id": str(inc_id_of[r["original"]]),
-                "reprisal_incident_id": str(inc_id_of[r["reprisal"]]),
-                "victim_group": r["victim_group"],
-                "retaliating_group": r["retaliating_group"],
-                "target_group": r["target_group"],
+                "original_incident_id": str(inc_id_of[r.original]),
+                "reprisal_incident_id": str(inc_id_of[r.reprisal]),
+                "victim_group": r.victim_group,
+                "retaliating_group": r.retaliating_group,
+                "target_group": r.target_group,
             }
             for r in reprisals
         ),
@@ -180,12 +181,10 @@ def _reprisal_rows(
     )
 
 
-def _dyads(
-    da: dict[str, Any], person_ids: npt.NDArray[Any], inc_id_of: npt.NDArray[Any]
-) -> list[dict[str, Any]]:
+def _dyads(da: _Dyads, person_ids: Obj, inc_id_of: Obj) -> list[Json]:
     """Planted domestic-abuse dyads with their incidents."""
     dyad_ids = (
-        pl.DataFrame({"d": da["dyad_of"], "incident_id": inc_id_of[da["ids"]]})
+        pl.DataFrame({"d": da.dyad_of, "incident_id": inc_id_of[da.ids]})
         .sort(["d", "incident_id"])
         .group_by("d", maintain_order=True)
         .agg("incident_id")
@@ -195,26 +194,26 @@ def _dyads(
     )
     return [
         {
-            "abuser_id": str(person_ids[da["abuser"][i]]),
-            "victim_id": str(person_ids[da["victim"][i]]),
-            "escalating": bool(da["escalating"][i]),
-            "ex_partner": bool(da["ex"][i]),
+            "abuser_id": str(person_ids[da.abuser[i]]),
+            "victim_id": str(person_ids[da.victim[i]]),
+            "escalating": bool(da.escalating[i]),
+            "ex_partner": bool(da.ex[i]),
             "incident_ids": ids_of_dyad.get(i, []),
         }
-        for i in range(len(da["abuser"]))
+        for i in range(len(da.abuser))
     ]
 
 
 def _offending_families(
-    pp: dict[str, Any], fam: dict[str, Any], off: dict[str, Any]
+    pp: _People, fam: _Families, off: _Offenders
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Families of two or more, and those with two or more planted offenders."""
     # families with two or more offenders (familial offending)
-    offenders_planted = off["offender"] | np.isin(np.arange(pp["n"]), off["high"])
+    offenders_planted = off.offender | np.isin(np.arange(pp.n), off.high)
     fam_frame = pl.DataFrame(
         {
-            "family": fam["family"],
-            "person": np.arange(pp["n"]),
+            "family": fam.family,
+            "person": np.arange(pp.n),
             "off": offenders_planted,
         }
     )
@@ -234,7 +233,7 @@ def _offending_families(
     return families, off_fams
 
 
-def _repeat_victims(involvements: pl.DataFrame) -> dict[str, Any]:
+def _repeat_victims(involvements: pl.DataFrame) -> Json:
     """Repeat victimisation measured on the generated involvements."""
     vict = (
         involvements.filter(pl.col("role") == "victim")
@@ -273,24 +272,24 @@ def _rates_realised(ctx: _Ctx, incidents: pl.DataFrame) -> dict[str, float]:
 
 
 def _population(
-    geo: dict[str, Any],
-    pp: dict[str, Any],
+    geo: _Geography,
+    pp: _People,
     area_counts: npt.NDArray[np.int64],
-    cell_code: npt.NDArray[Any],
-) -> dict[str, Any]:
+    cell_code: Obj,
+) -> Json:
     """Residents by ethnicity, in all and per synthetic LSOA (cell)."""
     return {
-        "residents": pp["n"],
+        "residents": pp.n,
         "by_ethnicity": {
             e: int(c) for e, c in zip(ETHNIC, area_counts.sum(axis=0), strict=True)
         },
         "areas": [
             {
                 "lsoa": str(cell_code[i]),
-                "x": float(geo["cx"][i]),
-                "y": float(geo["cy"][i]),
+                "x": float(geo.cx_m[i]),
+                "y": float(geo.cy_m[i]),
                 **{e: int(area_counts[i, j]) for j, e in enumerate(ETHNIC)},
             }
-            for i in range(geo["n_cells"])
+            for i in range(geo.n_cells)
         ],
     }
