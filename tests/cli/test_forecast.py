@@ -301,6 +301,31 @@ def test_all_history_means_all_for_models_with_their_own_window(model: str) -> N
     assert year.frame["cell_id"].to_list() == ["150m:E10:N0"]
 
 
+def test_evaluation_says_when_its_hit_rates_say_nothing() -> None:
+    """Test days before the data start and coverages under one cell hit nothing
+    whatever the model: the evaluation says so instead of printing bare zeros."""
+    from avert.workflows.forecast import run_forecast_evaluation
+
+    day = dt.datetime(2024, 7, 1)
+    rows = [(75.0 + 150 * (k % 3), 75.0, day + dt.timedelta(days=k)) for k in range(10)]
+    events = pl.DataFrame(rows, schema=["x", "y", "occurred_at"], orient="row")
+    ev = run_forecast_evaluation(events, models=("counting",), days=30)
+    assert len(ev.notes) == 3, ev.notes
+    assert ev.notes[0].startswith("21 of the 30 test days are on or before")
+    assert "2024-07-01" in ev.notes[0]
+    assert ev.notes[1].startswith("1 %, 2 %, 5 %, 10 % of the 3 bbox cells")
+    assert ev.notes[2].startswith("1 %, 2 %, 5 %, 10 % of the 3 active cells")
+    assert ev.to_dict()["notes"] == list(ev.notes)
+    wide = run_forecast_evaluation(
+        events,
+        models=("counting",),
+        start=dt.date(2024, 7, 5),
+        days=6,
+        coverages=(0.5,),
+    )
+    assert wide.notes == ()
+
+
 def _with_stray(frame: pl.DataFrame, dx: float = 300_000.0) -> pl.DataFrame:
     """``frame`` and one event ``dx`` metres east of its first (a mis-geocoded place
     inside the CRS's area, which ingest keeps)."""

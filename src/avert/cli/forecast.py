@@ -255,6 +255,7 @@ def evaluate(
         ],
         rows,
     )
+    print_notes(ev.notes)
 
 
 def register(app: typer.Typer) -> None:

@@ -326,6 +326,7 @@ class Evaluation:
     summary: pl.DataFrame
     grid: Grid
     days: tuple[dt.date, ...]
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (summary rows and per-day rows per model)."""
@@ -339,6 +340,7 @@ class Evaluation:
                 "days": [self.days[0], self.days[-1]] if self.days else [],
                 "summary": self.summary,
                 "per_day": dict(self.per_day),
+                "notes": list(self.notes),
             }
         )
 
@@ -408,7 +410,43 @@ def run_forecast_evaluation(
         per_day[m] = pd
         summaries.append(summarise(pd).with_columns(model=pl.lit(m)))
     summary = pl.concat(summaries).select("model", pl.exclude("model"))
-    return Evaluation(per_day, summary, grid, test_days)
+    first_event = dt.date(1970, 1, 1) + dt.timedelta(days=int(np.floor(ev.t.min())))
+    notes = _evaluation_notes(
+        test_days,
+        first_event,
+        {"bbox": grid.n_cells, "active": int(active.sum())},
+        coverages,
+    )
+    return Evaluation(per_day, summary, grid, test_days, notes)
+
+
+def _evaluation_notes(
+    test_days: Sequence[dt.date],
+    first_event: dt.date,
+    basis_cells: dict[str, int],
+    coverages: Sequence[float],
+) -> tuple[str, ...]:
+    """Why some hit rates say nothing of a model: test days with no history before
+    them, and coverages under one cell (``floor(cells x coverage)`` cells are
+    chosen, open_cp's rule, so such a coverage chooses none and hits nothing)."""
+    notes = []
+    blind = sum(day <= first_event for day in test_days)
+    if blind:
+        notes.append(
+            f"{blind} of the {len(test_days)} test days are on or before the first "
+            f"event's day ({first_event}): their forecasts learn from nothing "
+            "(--from sets a later first test day)."
+        )
+    for basis, n_cells in basis_cells.items():
+        empty = [c for c in coverages if int(np.floor(n_cells * c + 1e-9)) == 0]
+        if empty:
+            shares = ", ".join(f"{100 * c:g} %" for c in empty)
+            notes.append(
+                f"{shares} of the {n_cells:,} {basis} cells "
+                f"{'is' if len(empty) == 1 else 'are'} under one cell: no cell is "
+                "chosen, so the hit rate is 0 (smaller cells, --cell, make more)."
+            )
+    return tuple(notes)
 
 
 def run_forecast(
