@@ -690,3 +690,37 @@ def test_equality_says_which_searches_the_per_area_rates_leave_out(
     note = next(n for n in found.notes if n.startswith("Per-area rates count"))
     assert "the 40 searches placed in the force area; 2 without a place" in note
     assert "and 21 placed outside the force area count in the force's figures" in note
+
+
+def test_periods_without_a_whole_month_name_the_period_and_the_way_out() -> None:
+    """A recent period inside one month, and a baseline that the recent period's
+    first month swallows, each say which one holds no whole month (the message once
+    printed an emptied range, "2026-11-01 to 2026-10-31")."""
+    from avert.workflows.board import _whole_periods
+
+    day = dt.date
+    with pytest.raises(ConfigError) as err:
+        _whole_periods(
+            "month",
+            day(2026, 9, 1),
+            day(2026, 10, 31),
+            day(2026, 11, 11),
+            day(2026, 11, 24),
+        )
+    assert str(err.value) == (
+        "The recent period (--from 2026-11-11 --to 2026-11-24) holds no whole "
+        "month: the month starting 2026-11-01 ends after --to. Give a --to at the "
+        "end of a month, or --unit week."
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"^The baseline \(--baseline-from "
+        r"2026-11-02 --baseline-to 2026-11-05\) holds no whole month",
+    ):
+        _whole_periods(
+            "month",
+            day(2026, 11, 2),
+            day(2026, 11, 5),
+            day(2026, 11, 11),
+            day(2026, 12, 31),
+        )

@@ -241,6 +241,8 @@ def _whole_periods(
         )
         raise ConfigError(msg)
     notes: list[str] = []
+    given_recent = f"--from {date_from} --to {date_to}"
+    given_baseline = f"--baseline-from {baseline_from} --baseline-to {baseline_to}"
     baseline_from = period_start(baseline_from, unit)
     date_from = period_start(date_from, unit)
     if baseline_to >= date_from:
@@ -256,10 +258,18 @@ def _whole_periods(
             "and left out."
         )
         date_to = last - dt.timedelta(days=1)
-    if date_to < date_from or baseline_to < baseline_from:
+    if date_to < date_from:
         msg = (
-            f"No whole {unit} in the baseline or the recent period "
-            f"({baseline_from} to {baseline_to}; {date_from} to {date_to})."
+            f"The recent period ({given_recent}) holds no whole {unit}: the {unit} "
+            f"starting {date_from} ends after --to. Give a --to at the end of a "
+            f"{unit}{', or --unit week' if unit == 'month' else ''}."
+        )
+        raise ConfigError(msg)
+    if baseline_to < baseline_from:
+        msg = (
+            f"The baseline ({given_baseline}) holds no whole {unit} before the "
+            f"recent period's first {unit}, starting {date_from}: give an earlier "
+            "--baseline-from."
         )
         raise ConfigError(msg)
     return baseline_from, baseline_to, date_from, date_to, notes
