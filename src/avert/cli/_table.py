@@ -18,15 +18,18 @@ chosen here, not by Rich's own shrinking (which cuts any column with an ellipsis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.table import Table
 
-from avert.cli._common import console
+from avert.cli._common import console, print_json
 
-__all__ = ["Col", "print_table"]
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["Col", "print_frame", "print_table"]
 
 Kind = Literal["id", "fixed", "ids", "text"]
 
@@ -164,3 +167,19 @@ def print_table(
     for row in rows:
         table.add_row(*(_fold(row[i], text[i]) if i in text else row[i] for i in shown))
     console.print(table)
+
+
+def print_frame(
+    frame: pl.DataFrame,
+    cols: Sequence[Col],
+    cells: Callable[[dict[str, Any]], Sequence[str]],
+    *,
+    as_json: bool,
+    title: str | None = None,
+) -> None:
+    """The rows of ``frame``: with ``--json`` a JSON array of objects (every column),
+    else a table of ``cols`` with the ``cells`` of each row."""
+    if as_json:
+        print_json(frame.to_dicts())
+        return
+    print_table(cols, [cells(row) for row in frame.iter_rows(named=True)], title=title)

@@ -23,7 +23,7 @@ from avert.cli._common import (
     styled,
 )
 from avert.cli._options import CsvOutArg, ForceOpt, JsonOpt, StableJsonOpt
-from avert.cli._table import Col, print_table
+from avert.cli._table import Col, print_frame
 
 __all__ = ["register"]
 
@@ -119,10 +119,8 @@ def list_rows(
     frame = audit_rows(
         get_store(ctx), since=since, until=until, user_name=user, action=action
     ).tail(limit)
-    if as_json:
-        print_json(frame.to_dicts())
-        return
-    print_table(
+    print_frame(
+        frame,
         [
             Col("seq", "fixed", "right"),
             Col("at", "fixed"),
@@ -133,19 +131,17 @@ def list_rows(
             Col("reason", "text", drop=3),
             Col("detail", "text", drop=1),
         ],
-        [
-            [
-                str(row["seq"]),
-                str(row["at"])[:19],
-                row["user_name"],
-                row["role"],
-                row["action"],
-                row["object"],
-                row["reason"],
-                row["detail"] or "",
-            ]
-            for row in frame.iter_rows(named=True)
+        lambda row: [
+            str(row["seq"]),
+            str(row["at"])[:19],
+            row["user_name"],
+            row["role"],
+            row["action"],
+            row["object"],
+            row["reason"],
+            row["detail"] or "",
         ],
+        as_json=as_json,
         title=f"audit log (last {frame.height})",
     )
 

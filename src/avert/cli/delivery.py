@@ -21,7 +21,7 @@ from avert.cli._common import (
     print_json,
 )
 from avert.cli._options import ForceOpt, JsonOutputOpt, PdfOpt
-from avert.cli._table import Col, print_table
+from avert.cli._table import Col, print_frame, print_table
 from avert.cli._time import TIME_HELP, when
 
 __all__ = ["register"]
@@ -222,11 +222,8 @@ def task_list(
     """Taskings, newest first."""
     from avert.workflows import delivery
 
-    rows = delivery.read_taskings(get_store(ctx), status=status)
-    if as_json:
-        print_json(rows.to_dicts())
-        return
-    print_table(
+    print_frame(
+        delivery.read_taskings(get_store(ctx), status=status),
         [
             Col("id", "id"),
             Col("item", "id"),
@@ -236,18 +233,16 @@ def task_list(
             Col("status", "fixed"),
             Col("result", "text", drop=1),
         ],
-        [
-            [
-                r["tasking_id"],
-                f"{r['item_kind']}:{r['item_id']}",
-                r["what"],
-                r["assignee"] or r["organisation"] or "",
-                f"{r['due']:%Y-%m-%d %H:%M}" if r["due"] else "",
-                r["status"],
-                r["result"] or "",
-            ]
-            for r in rows.iter_rows(named=True)
+        lambda r: [
+            r["tasking_id"],
+            f"{r['item_kind']}:{r['item_id']}",
+            r["what"],
+            r["assignee"] or r["organisation"] or "",
+            f"{r['due']:%Y-%m-%d %H:%M}" if r["due"] else "",
+            r["status"],
+            r["result"] or "",
         ],
+        as_json=as_json,
     )
 
 

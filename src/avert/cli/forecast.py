@@ -49,6 +49,11 @@ _CSV = Annotated[
 ]
 
 
+def _cell_size(ctx: typer.Context, cell: float | None) -> float:
+    """``--cell`` if given, else the ``places_cell_m`` setting (as the web and briefing)."""
+    return cell if cell is not None else get_settings(ctx).places_cell_size()
+
+
 @forecast_app.callback()
 def forecast(
     ctx: typer.Context,
@@ -113,7 +118,7 @@ def forecast(
         events,
         at=when,
         horizon=parse_horizon(horizon),
-        cell_size_m=cell if cell is not None else get_settings(ctx).places_cell_size(),
+        cell_size_m=_cell_size(ctx, cell),
         model=model,
         cells=cells,
         km2=km2,
@@ -214,7 +219,7 @@ def evaluate(
     ev = run_forecast_evaluation(
         events,
         models=[m.strip() for m in models.split(",") if m.strip()],
-        cell_size_m=cell if cell is not None else get_settings(ctx).places_cell_size(),
+        cell_size_m=_cell_size(ctx, cell),
         start=first,
         days=days,
         train_days=train_days or None,

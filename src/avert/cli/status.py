@@ -17,7 +17,7 @@ import typer
 
 from avert.cli._common import check_out_file, console, get_store, print_json
 from avert.cli._options import CsvOutArg, ForceOpt, JsonOpt, StableJsonOpt
-from avert.cli._table import Col, print_table
+from avert.cli._table import Col, print_frame, print_table
 
 __all__ = ["register"]
 
@@ -72,10 +72,8 @@ def quarantine_list(
     from avert.workflows.quarantine import quarantine_rows
 
     frame = quarantine_rows(get_store(ctx), limit=limit)
-    if as_json:
-        print_json(frame.to_dicts())
-        return
-    print_table(
+    print_frame(
+        frame,
         [
             Col("kind", "fixed"),
             Col("source_file", "text"),
@@ -83,16 +81,14 @@ def quarantine_list(
             Col("column", "text", drop=1),
             Col("reason", "text"),
         ],
-        [
-            [
-                row["kind"],
-                row["source_file"],
-                str(row["line"]),
-                row["column"] or "",
-                row["reason"],
-            ]
-            for row in frame.iter_rows(named=True)
+        lambda row: [
+            row["kind"],
+            row["source_file"],
+            str(row["line"]),
+            row["column"] or "",
+            row["reason"],
         ],
+        as_json=as_json,
         title=f"quarantine (first {limit})",
     )
 

@@ -8,13 +8,13 @@ and kept in shell history).
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from avert.cli._common import console, err_console, get_store, print_json
+from avert.cli._common import console, err_console, get_store
 from avert.cli._options import JsonOpt
-from avert.cli._table import Col, print_table
+from avert.cli._table import Col, print_frame
 from avert.config.choices import ROLES
 from avert.config.settings import load_settings
 
@@ -79,19 +79,8 @@ def list_(
     """Every account with role, organisation, area and state (no password hashes)."""
     from avert.workflows.users import list_users
 
-    users = list_users(get_store(ctx))
-    if as_json:
-        print_json(users.to_dicts())
-        return
-    rows = []
-    for row in users.iter_rows(named=True):
-        state = "disabled" if row["disabled"] else "active"
-        if row["locked_until"] is not None:
-            state += f", locked until {row['locked_until']}"
-        rows.append(
-            [row["username"], row["role"], row["org"] or "", row["area"] or "", state]
-        )
-    print_table(
+    print_frame(
+        list_users(get_store(ctx)),
         [
             Col("username", "id"),
             Col("role", "fixed"),
@@ -99,9 +88,24 @@ def list_(
             Col("area", "text"),
             Col("state", "text"),
         ],
-        rows,
+        lambda row: [
+            row["username"],
+            row["role"],
+            row["org"] or "",
+            row["area"] or "",
+            _state(row),
+        ],
+        as_json=as_json,
         title="users",
     )
+
+
+def _state(user: dict[str, Any]) -> str:
+    """An account's state: active or disabled, and locked until when."""
+    state = "disabled" if user["disabled"] else "active"
+    if user["locked_until"] is not None:
+        state += f", locked until {user['locked_until']}"
+    return state
 
 
 def _set_disabled(ctx: typer.Context, username: str, *, disabled: bool) -> None:
