@@ -611,6 +611,13 @@ def test_equality_refuses_an_area_without_residents(
         ).split()
     )
     assert "did you mean Beta?" in out
+    # empty items of the list are dropped (not an area named "")
+    listed = json.loads(
+        _invoke(
+            sqlite_store, "analyse", "equality", "--areas", "Alpha, ,Beta,", "--json"
+        )
+    )
+    assert listed["force_areas"] == ["Alpha", "Beta"]
 
 
 def test_equality_names_its_window_and_the_months_without_stops(

@@ -25,6 +25,7 @@ __all__ = [
     "check_choice",
     "check_out_dir",
     "check_out_file",
+    "comma_list",
     "console",
     "err_console",
     "get_settings",
@@ -49,6 +50,14 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     Highlighted (numbers, paths) as a plain string printed on the console is.
     """
     return console.highlighter(Text.assemble(*parts))
+
+
+def comma_list(text: str | None) -> list[str] | None:
+    """The items of a comma-separated option, stripped, empty ones dropped; None for
+    no option (``"A,,B "`` is ``["A", "B"]``)."""
+    if not text:
+        return None
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def get_settings(ctx: typer.Context) -> Settings:

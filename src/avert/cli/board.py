@@ -15,6 +15,7 @@ import typer
 
 from avert.cli._common import (
     check_choice,
+    comma_list,
     console,
     get_store,
     print_json,
@@ -358,7 +359,7 @@ def equality(
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,
         population_year=population_year,
-        areas=[a.strip() for a in areas.split(",")] if areas else None,
+        areas=comma_list(areas),
         ethnicity="officer_ethnicity" if officer else "ethnicity",
         list_people=people,
         area_level="lsoa" if area_level == "lsoa" else "la",

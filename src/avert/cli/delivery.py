@@ -15,6 +15,7 @@ import typer
 from avert.cli._common import (
     check_out_dir,
     check_out_file,
+    comma_list,
     console,
     get_settings,
     get_store,
@@ -318,7 +319,7 @@ def board_pack(
         out_dir=out,
         pdf=not no_pdf,
         force=force,
-        areas=[a.strip() for a in areas.split(",") if a.strip()] if areas else None,
+        areas=comma_list(areas),
     )
     for path in written:
         console.print(f"wrote {path}")
