@@ -2,7 +2,7 @@
 
 A command uses the alias as its parameter's type and gives the default itself
 (``as_json: JsonOpt = False``), so ``--help`` reads the same wherever an option appears.
-An option whose help differs between commands (``--out``, ``--csv``, ``--no-pdf``) is
+An option whose help differs between commands (``--out``, ``--no-pdf``) is
 not one option: it stays with its command.
 """
 
@@ -19,11 +19,14 @@ __all__ = [
     "AllIncidentsOpt",
     "CellOpt",
     "CsvOutArg",
+    "EventsCsvOpt",
     "ForceOpt",
     "FromOpt",
     "JsonOpt",
     "JsonOutputOpt",
+    "LoadJsonOpt",
     "PdfOpt",
+    "ProfileOpt",
     "StableJsonOpt",
     "StrictOpt",
     "ToOpt",
@@ -33,6 +36,15 @@ __all__ = [
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 #: ``--json`` whose object other tools read (documented in the module's docstring)
 StableJsonOpt = Annotated[bool, typer.Option("--json", help="Print stable JSON.")]
+#: ``--json`` of the commands that load incident files (one object per file)
+LoadJsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print one JSON object per file instead of a table (a refused file "
+        "has an 'error' field).",
+    ),
+]
 #: ``--json`` of the delivery plan's commands
 JsonOutputOpt = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
@@ -53,6 +65,23 @@ FromOpt = Annotated[
 ToOpt = Annotated[
     str | None,
     typer.Option("--to", help="End of the window (exclusive). " + TIME_HELP),
+]
+#: events of the place statistics and forecasts from a file instead of the store
+EventsCsvOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--csv",
+        help="Read events from this CSV/Parquet (columns x, y in metres, occurred_at) "
+        "instead of the store.",
+    ),
+]
+#: the definition profile whose classifications an analysis reads
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--definition",
+        help="Definition profile of the classifications (default: settings).",
+    ),
 ]
 #: grid cell size of the place statistics and forecasts
 CellOpt = Annotated[float, typer.Option("--cell", help="Cell size in metres.")]

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
 from avert.cli._common import console, print_json, print_notes, read_events
-from avert.cli._options import AllIncidentsOpt, CellOpt, FromOpt, JsonOpt, ToOpt
+from avert.cli._options import (
+    AllIncidentsOpt,
+    CellOpt,
+    EventsCsvOpt,
+    FromOpt,
+    JsonOpt,
+    ToOpt,
+)
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
 from avert.errors import ConfigError
@@ -21,10 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-_CSV = Annotated[
-    Path | None,
-    typer.Option("--csv", help="Events from this CSV/Parquet instead of the store."),
-]
 _RADIUS = Annotated[int, typer.Option("--radius", help="Neighbours within r cells.")]
 _ALPHA = Annotated[float, typer.Option("--alpha", help="False discovery rate.")]
 
@@ -93,7 +95,7 @@ def near_repeat(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations.")] = 0,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
-    csv: _CSV = None,
+    csv: EventsCsvOpt = None,
     all_incidents: AllIncidentsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -164,7 +166,7 @@ def gistar(
     alpha: _ALPHA = 0.05,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
-    csv: _CSV = None,
+    csv: EventsCsvOpt = None,
     all_incidents: AllIncidentsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -202,7 +204,7 @@ def hotspots(
     cell: CellOpt = 150.0,
     radius: _RADIUS = 1,
     alpha: _ALPHA = 0.05,
-    csv: _CSV = None,
+    csv: EventsCsvOpt = None,
     all_incidents: AllIncidentsOpt = False,
     limit: Annotated[
         int,

@@ -22,7 +22,7 @@ from avert.cli._common import (
     profile_name,
     styled,
 )
-from avert.cli._options import AllIncidentsOpt, FromOpt, ToOpt
+from avert.cli._options import AllIncidentsOpt, FromOpt, ProfileOpt, ToOpt
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
 
@@ -38,13 +38,6 @@ __all__ = ["register"]
 
 _JSON = Annotated[
     bool, typer.Option("--json", help="Print the documented JSON (docs/analyses.md).")
-]
-_PROFILE = Annotated[
-    str | None,
-    typer.Option(
-        "--definition",
-        help="Definition profile of the classifications (default: settings).",
-    ),
 ]
 
 
@@ -70,7 +63,7 @@ def concentration(
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     all_incidents: AllIncidentsOpt = False,
-    definition: _PROFILE = None,
+    definition: ProfileOpt = None,
     as_json: _JSON = False,
 ) -> None:
     """How concentrated violence is: Lorenz curve, Gini, generalised Gini, top shares."""
@@ -164,7 +157,7 @@ def volt(
         int, typer.Option("--top", help="Rows per profile in the output.")
     ] = 20,
     all_incidents: AllIncidentsOpt = False,
-    definition: _PROFILE = None,
+    definition: ProfileOpt = None,
     as_json: _JSON = False,
 ) -> None:
     """Victim, offender, location and time profiles and their overlaps."""
@@ -361,7 +354,7 @@ def risk(
             "risk_config setting, which person pages and the briefing also use).",
         ),
     ] = None,
-    definition: _PROFILE = None,
+    definition: ProfileOpt = None,
     as_json: _JSON = False,
 ) -> None:
     """Ranked risk lists; every score is a sum of named parts shown beside it."""

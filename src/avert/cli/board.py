@@ -23,7 +23,7 @@ from avert.cli._common import (
     profile_name,
     styled,
 )
-from avert.cli._options import AllIncidentsOpt, StrictOpt
+from avert.cli._options import AllIncidentsOpt, ProfileOpt, StrictOpt
 from avert.cli._table import Col, print_table
 from avert.cli.ingest import _show as show_load
 from avert.config.choices import AREA_FIELDS
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
+#: ``--json`` of the area-data loaders (a refused file stops the command)
 _JSON_LOAD = Annotated[
     bool, typer.Option("--json", help="Print one JSON object per file.")
 ]
@@ -185,9 +186,7 @@ def performance(
         bool, typer.Option("--no-categories", help="Only area totals and flags.")
     ] = False,
     all_incidents: AllIncidentsOpt = False,
-    definition: Annotated[
-        str | None, typer.Option("--definition", help="Definition profile.")
-    ] = None,
+    definition: ProfileOpt = None,
     as_json: Annotated[
         bool,
         typer.Option(

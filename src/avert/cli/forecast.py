@@ -22,7 +22,7 @@ from avert.cli._common import (
     print_notes,
     read_events,
 )
-from avert.cli._options import AllIncidentsOpt, JsonOpt, PlacesCellOpt
+from avert.cli._options import AllIncidentsOpt, EventsCsvOpt, JsonOpt, PlacesCellOpt
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP
 from avert.cli._time import when as time_option
@@ -38,15 +38,6 @@ forecast_app = typer.Typer(
     ),
     invoke_without_command=True,
 )
-
-_CSV = Annotated[
-    Path | None,
-    typer.Option(
-        "--csv",
-        help="Read events from this CSV/Parquet (columns x, y in metres, occurred_at) "
-        "instead of the store.",
-    ),
-]
 
 
 def _cell_size(ctx: typer.Context, cell: float | None) -> float:
@@ -86,7 +77,7 @@ def forecast(
             "(0: every event); 365, as the briefing.",
         ),
     ] = 365.0,
-    csv: _CSV = None,
+    csv: EventsCsvOpt = None,
     all_incidents: AllIncidentsOpt = False,
     out: Annotated[
         Path, typer.Option("--out", help="Folder for grid.csv, top_cells.csv, .json.")
@@ -197,7 +188,7 @@ def evaluate(
         str, typer.Option("--coverages", help="Coverages in percent, comma-separated.")
     ] = "1,2,5,10",
     cell: PlacesCellOpt = None,
-    csv: _CSV = None,
+    csv: EventsCsvOpt = None,
     all_incidents: AllIncidentsOpt = False,
     per_day: Annotated[
         Path | None, typer.Option("--per-day", help="Write per-day hits to this CSV.")

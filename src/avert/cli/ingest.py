@@ -26,7 +26,7 @@ from avert.cli._common import (
     print_json,
     styled,
 )
-from avert.cli._options import StrictOpt
+from avert.cli._options import LoadJsonOpt, StrictOpt
 from avert.cli._table import Col, print_table
 
 if TYPE_CHECKING:
@@ -48,14 +48,6 @@ ingest_app = typer.Typer(
     no_args_is_help=True,
 )
 
-JsonOpt = Annotated[
-    bool,
-    typer.Option(
-        "--json",
-        help="Print one JSON object per file instead of a table (a refused file "
-        "has an 'error' field).",
-    ),
-]
 AcceptOpt = Annotated[
     bool,
     typer.Option(
@@ -257,7 +249,7 @@ def policeuk(
         ),
     ],
     strict: StrictOpt = False,
-    as_json: JsonOpt = False,
+    as_json: LoadJsonOpt = False,
     no_classify: NoClassifyOpt = False,
     _classify: OldClassifyOpt = False,
     accept_rejects: AcceptOpt = False,
@@ -291,7 +283,7 @@ def bundle(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="An avert record bundle: folder or zip.")],
     strict: StrictOpt = False,
-    as_json: JsonOpt = False,
+    as_json: LoadJsonOpt = False,
     no_classify: NoClassifyOpt = False,
     _classify: OldClassifyOpt = False,
     accept_rejects: AcceptOpt = False,

@@ -11,12 +11,11 @@ from typing import Annotated
 
 import typer
 
-from avert.cli._options import StrictOpt
+from avert.cli._options import LoadJsonOpt, StrictOpt
 from avert.cli.ingest import (
     _EXIT_HELP,
     AcceptOpt,
     FollowOpt,
-    JsonOpt,
     NoClassifyOpt,
     _run,
     ingest_app,
@@ -38,7 +37,7 @@ def table(
         ),
     ],
     strict: StrictOpt = False,
-    as_json: JsonOpt = False,
+    as_json: LoadJsonOpt = False,
     no_classify: NoClassifyOpt = False,
     accept_rejects: AcceptOpt = False,
     follow_links: FollowOpt = False,
