@@ -352,3 +352,35 @@ def test_default_city_truth() -> None:
     recent = city.incidents.filter(pl.col("occurred_from") >= last_day)
     assert recent.height > 10
     assert datetime.fromisoformat(t["extracted_at"]) == city.extracted_at
+
+
+def test_a_family_holds_both_parents_and_all_their_children() -> None:
+    """Co-parents share a family, and so do the children of either of them (the
+    co-parent's children once kept the co-parent's own, emptied, family)."""
+    from avert.synth.city._base import _Ctx
+    from avert.synth.city._population import _families, _geography, _people
+
+    ctx = _Ctx(CityConfig(people=5_000, days=30), np.random.default_rng(3))
+    pp = _people(ctx, _geography(ctx))
+    fam = _families(ctx, pp)
+    family = fam.family
+    assert len(fam.child) > 100
+    assert (family[fam.child] == family[fam.parent]).all()
+    coparents = fam.partner[fam.parent] >= 0
+    assert coparents.any()
+    with_coparent = fam.parent[coparents]
+    assert (family[with_coparent] == family[fam.partner[with_coparent]]).all()
+    # every family is named by a member that heads it
+    assert (family[family] == family).all()
+
+
+def test_excluding_a_planted_offence_group_is_a_clear_error() -> None:
+    from avert.errors import ConfigError
+
+    config = CityConfig(
+        people=2_000,
+        days=30,
+        exclude_offence_groups=("Fraud offences", "Drug offences"),
+    )
+    with pytest.raises(ConfigError, match=r"'92D' \(Drug offences\)"):
+        make_city(config, seed=1)

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from avert.errors import ConfigError
 from avert.synth._tables import harm_days, offence_mix
 from avert.synth.config import CityConfig
 
@@ -257,6 +258,18 @@ class _Ctx:
         self.hour_cum: dict[str, F64] = {}
 
     def c(self, code: str) -> int:
+        """Index of offence ``code`` in the mix; a ConfigError when the config's
+        ``exclude_offence_groups`` removed a code the generator plants."""
+        if code not in self.code_ix:
+            mix = offence_mix()
+            group = mix.filter(pl.col("offence_code") == code)["offence_group"]
+            msg = (
+                f"exclude_offence_groups removes offence {code!r} "
+                f"({group[0] if group.len() else 'unknown group'}), which the city "
+                "plants (groups, high-rate offenders, domestic abuse): keep its "
+                "group in the mix."
+            )
+            raise ConfigError(msg)
         return self.code_ix[code]
 
     def codes_of(self, spec: dict[str, float], n: int) -> I64:

@@ -107,7 +107,8 @@ def _domestic(
     )
     flat = ctx.codes_of({"105A": 0.45, "8L": 0.2, "8N": 0.25, "8R": 0.1}, len(dy))
     code = np.where(esc, ladder, flat)
-    # keep dyads in time order within themselves (flat ones sorted by t)
+    # an escalating dyad's incidents fall in time order (gaps of days); a flat one's
+    # are drawn at random over the period, in no order
     place = pp.home[victim[dy]]
     weapon = np.where(
         (ctx.is_serious[code]) & (rng.random(len(dy)) < 0.08), 1, 0

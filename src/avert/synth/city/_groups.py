@@ -198,7 +198,7 @@ def _groups(ctx: _Ctx, geo: _Geography, pp: _People, off: _Offenders) -> list[_G
             # network members rarely offend alone: their record is the network's
             off.propensity[g.members] *= 0.3
         else:
-            # gang and network members also offend alone
+            # street-gang members also offend alone (a floor on their propensity)
             off.propensity[g.members] = np.maximum(off.propensity[g.members], 0.5)
     return groups
 

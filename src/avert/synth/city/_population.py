@@ -243,6 +243,9 @@ def _families(ctx: _Ctx, pp: _People) -> _Families:
     family[child] = parent
     co = partner[parent]
     family[b] = a  # the co-parent joins the first parent's family
+    # ... and so do the co-parent's children (parents are 25+, children under 25:
+    # one step reaches the head)
+    family = family[family]
     return _Families(
         child=child,
         parent=parent,
