@@ -139,3 +139,22 @@ def test_every_time_option_takes_the_same_formats(sqlite_store: Store) -> None:
         "2024-07-01T06:00+01:00",
     )
     assert out["n_events"] == 12
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["brief", "--at", "garbage"],
+        ["analyse", "volt", "--at", "garbage"],
+        ["forecast", "--at", "garbage"],
+        ["brief", "--at", "2024-05-01", "--audience", "press"],
+    ],
+)
+def test_a_bad_time_or_choice_is_a_usage_error_everywhere(
+    sqlite_store: Store, args: list[str]
+) -> None:
+    """Exit 2 and the option named, as for every other bad option (the briefing's
+    --at and --audience once stopped with exit 1 and a bare error line)."""
+    result = CliRunner().invoke(app, ["--db", sqlite_store.url.sqlalchemy, *args])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for {args[-2]}" in " ".join(result.output.split())

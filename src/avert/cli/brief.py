@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from avert.cli._common import (
+    check_choice,
     check_out_dir,
     console,
     get_settings,
@@ -16,8 +17,7 @@ from avert.cli._common import (
     styled,
 )
 from avert.cli._options import PdfOpt
-from avert.cli._time import TIME_HELP
-from avert.errors import ConfigError
+from avert.cli._time import TIME_HELP, when
 
 __all__ = ["register"]
 
@@ -70,22 +70,19 @@ def brief(
 ) -> None:
     """Write the daily risk briefing (HTML, PDF, JSON) for the window ending at --at."""
     from avert.config.risk import load_risk_config
-    from avert.config.timezone import parse_local
     from avert.workflows.briefing import read_boundaries, run_briefing
 
-    if audience not in ("police", "partner"):
-        msg = f"--audience must be police or partner. Got {audience!r}."
-        raise ConfigError(msg)
+    check_choice(audience, ("police", "partner"), "--audience")
     check_out_dir(out)
     settings = get_settings(ctx)
-    when = parse_local(at, settings.timezone, option="--at")
+    at_local = when(ctx, at, "--at")
     if area is not None:
         check_area(ctx, area)
     store = get_store(ctx)
     outlines = read_boundaries(boundaries, area=area) if boundaries else []
     files = run_briefing(
         store,
-        at=when,
+        at=at_local,
         out_dir=out,
         hours=hours,
         area=area,
