@@ -626,3 +626,19 @@ def test_xy_places_outside_the_crs_area_are_quarantined(
     assert (report.loaded, report.quarantined) == (1, 1)
     (reason,) = sqlite_store.read_frame("quarantine")["reason"].to_list()
     assert reason.startswith("x/y outside the UK for EPSG:27700: 4300000, 4330000 (lon")
+
+
+def test_a_shipped_mapping_is_named_without_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--mapping toronto-mci`` reads the mapping shipped with avert (an installed
+    avert has no src/ to point at); an unknown bare name lists the shipped ones."""
+    assert read_mapping("toronto-mci") == read_mapping(TORONTO_MAPPING)
+    with pytest.raises(
+        ConfigError, match=r"^toronto: no such mapping file, nor .*toronto-mci"
+    ):
+        read_mapping("toronto")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "toronto-mci").write_text("not toml [", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        read_mapping("toronto-mci")  # a file of that name here comes first

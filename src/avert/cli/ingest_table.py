@@ -33,7 +33,8 @@ def table(
         Path,
         typer.Option(
             "--mapping",
-            help="TOML mapping of the file's columns (docs/formats.md, 'Any incident table').",
+            help="TOML mapping of the file's columns, or the name of one shipped "
+            "with avert: toronto-mci (docs/formats.md, 'Any incident table').",
         ),
     ],
     strict: StrictOpt = False,

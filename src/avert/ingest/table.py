@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Final
 
@@ -33,7 +34,7 @@ import polars as pl
 
 from avert.config._toml import Constraint, check, fail, read_file
 from avert.config.timezone import DEFAULT_TIMEZONE
-from avert.errors import IngestError
+from avert.errors import ConfigError, IngestError
 from avert.ingest._csv import LINE_COL, read_csv
 from avert.ingest._rows import join_text, rejected_lines
 from avert.ingest.bundle import _read_parquet, parse_bundle_table
@@ -43,7 +44,13 @@ from avert.ingest.policeuk import POLICEUK_CRIME_TYPES
 from avert.ingest.result import Parsed
 from avert.schema import TIME_PRECISIONS
 
-__all__ = ["TableMapping", "parse_table", "read_mapping"]
+__all__ = [
+    "TableMapping",
+    "mapping_path",
+    "packaged_mappings",
+    "parse_table",
+    "read_mapping",
+]
 
 _ANY: Final = Constraint()
 _TABLE_KEYS: Final = ("source", "crs", "time_format", "time_precision")
@@ -134,10 +141,36 @@ def _refuse_unknown(
         raise fail(where, key, f"unknown {what} {unknown}; known: {list(known)}")
 
 
-def read_mapping(path: str | Path) -> TableMapping:
-    """Read and check a mapping TOML file; errors name the file and the key."""
+def packaged_mappings() -> list[str]:
+    """Names of the mappings shipped with avert (``avert/config/mappings/NAME.toml``)."""
+    folder = resources.files("avert.config") / "mappings"
+    return sorted(
+        f.name.removesuffix(".toml")
+        for f in folder.iterdir()
+        if f.name.endswith(".toml")
+    )
+
+
+def mapping_path(path: str | Path) -> Path:
+    """``path``, or the shipped mapping of that name when ``path`` is a bare name
+    (no folder, no suffix) that is not a file here: ``toronto-mci``."""
     p = Path(path)
-    where = str(p)
+    if p.exists() or p.suffix or len(p.parts) != 1:
+        return p
+    if p.name not in packaged_mappings():
+        msg = (
+            f"{p}: no such mapping file, nor a mapping shipped with avert "
+            f"({', '.join(packaged_mappings())})"
+        )
+        raise ConfigError(msg)
+    return Path(str(resources.files("avert.config") / "mappings" / f"{p.name}.toml"))
+
+
+def read_mapping(path: str | Path) -> TableMapping:
+    """Read and check a mapping TOML file, or a shipped one by name
+    (:func:`mapping_path`); errors name the file and the key."""
+    p = mapping_path(path)
+    where = str(path) if p != Path(path) else str(p)
     raw = read_file(p, "mapping")
     table = raw.get("table", {})
     cols = raw.get("columns", {})
