@@ -24,6 +24,7 @@ from avert.workflows.delivery._common import (
     EDITABLE_FIELDS,
     PARTNER_FIELDS,
     _pseudonymiser,
+    _read_row,
     _read_rows,
     _save,
     read_delivery,
@@ -56,10 +57,7 @@ def update_action(
     Partners change only their own organisation's actions, and only
     :data:`PARTNER_FIELDS`. Returns the new row.
     """
-    old = _read_rows(store, "action", [action_id]).get(action_id)
-    if old is None:
-        msg = f"No action {action_id!r}"
-        raise NotFound(msg)
+    old = _read_row(store, "action", action_id)
     _may_edit(user, old)
     allowed = PARTNER_FIELDS if user.role == "partner" else EDITABLE_FIELDS
     refused = sorted(set(changes) - allowed)
