@@ -17,8 +17,7 @@ from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import (
     MAX_HOURS,
     IncidentFilters,
-    _parse_at,
-    default_at,
+    find_briefing,
     find_incidents,
     find_person,
     incident_filters,
@@ -52,17 +51,7 @@ def briefing(
 ) -> Response:
     """The daily briefing JSON (docs/briefing.md) as the caller's role may see it."""
     ctx = _ctx(request)
-    fallback, _ = default_at(request)
-    view = views.briefing_view(
-        ctx.store,
-        ctx.settings,
-        user=current_user(request),
-        at=_parse_at(at, fallback, zone=ctx.settings.timezone),
-        hours=hours,
-        area=area or None,
-        cache=ctx.briefings,
-        allow_demo_key=ctx.demo,
-    )
+    view, _, _ = find_briefing(request, at, hours, area)
     # the JSON of one cached briefing is encoded once for every caller
     body = ctx.fragment(
         view, ("json",), lambda: json.dumps(view.data, ensure_ascii=False)

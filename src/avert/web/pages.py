@@ -247,24 +247,34 @@ def home(request: Request) -> Response:
 
 
 # --- Today ----------------------------------------------------------------------------
-def _briefing_context(
+def find_briefing(
     request: Request, at: str | None, hours: int, area: str | None
-) -> dict[str, Any]:
+) -> tuple[views.BriefingView, dt.datetime, str | None]:
+    """The briefing the signed-in user may see of the ``hours`` ending ``at`` (else
+    :func:`default_at`), with that end and the default's note (page and API)."""
     ctx = _ctx(request)
-    user = current_user(request)
     fallback, note = default_at(request)
     when = _parse_at(at, fallback, zone=ctx.settings.timezone)
-    hours = max(1, min(hours, MAX_HOURS))
     view = views.briefing_view(
         ctx.store,
         ctx.settings,
-        user=user,
+        user=current_user(request),
         at=when,
         hours=hours,
         area=area or None,
         cache=ctx.briefings,
         allow_demo_key=ctx.demo,
     )
+    return view, when, note
+
+
+def _briefing_context(
+    request: Request, at: str | None, hours: int, area: str | None
+) -> dict[str, Any]:
+    ctx = _ctx(request)
+    user = current_user(request)
+    hours = max(1, min(hours, MAX_HOURS))
+    view, when, note = find_briefing(request, at, hours, area)
     context = {
         **view.page,
         "at_value": f"{when:%Y-%m-%dT%H:%M}",
