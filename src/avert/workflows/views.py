@@ -33,7 +33,7 @@ from avert.briefing.makeup import make_up
 from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
 from avert.config.timezone import local_now
-from avert.delivery import ITEM_KINDS
+from avert.delivery import subject_type
 from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
@@ -683,7 +683,7 @@ def taskings_makeup(
         str(row["item_id"])
         for rows in window.values()
         for row in rows
-        if ITEM_KINDS.get(row["item_kind"], row["item_kind"]) == "person"
+        if subject_type(row["item_kind"]) == "person"
     ]
     return list_makeup(
         store,

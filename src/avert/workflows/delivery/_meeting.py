@@ -10,8 +10,8 @@ import polars as pl
 from avert.access import audience_of
 from avert.config.settings import Settings
 from avert.delivery.model import (
-    ITEM_KINDS,
     subject_key,
+    subject_type,
 )
 from avert.store import Store
 from avert.workflows.delivery._common import _pseudonymiser
@@ -50,7 +50,7 @@ def meeting_view(
     pseudo = None if police else _pseudonymiser(settings)
 
     def shown_id(kind: str, ident: str) -> str:
-        subject = ITEM_KINDS.get(kind, kind)
+        subject = subject_type(kind)
         if pseudo is None or subject not in ("person", "incident", "group"):
             return ident
         return pseudo(subject, ident)
