@@ -23,10 +23,10 @@ from avert.store import Store
 from avert.workflows.delivery._common import (
     EDITABLE_FIELDS,
     PARTNER_FIELDS,
-    _pseudonymiser,
     _read_row,
     _read_rows,
     _save,
+    partner_pseudonymiser,
     read_delivery,
 )
 from avert.workflows.delivery._planfile import _action_of
@@ -108,7 +108,7 @@ def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.Dat
     board."""
     if audience_of(user.role) == "police" or frame.height == 0:
         return frame
-    pseudo = _pseudonymiser(settings)
+    pseudo = partner_pseudonymiser(settings)
     ids = frame["target_id"].to_list()
     kinds = frame["target_type"].to_list()
     return frame.with_columns(

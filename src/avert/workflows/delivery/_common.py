@@ -41,12 +41,17 @@ def _system_user() -> User:
     return User(username=audit.current_user(), role="analyst")
 
 
-def _pseudonymiser(settings: Settings | None) -> Pseudonymiser:
-    """The deployment's partner pseudonymiser (refused without a real key)."""
+def partner_pseudonymiser(
+    settings: Settings | None, *, allow_demo_key: bool = False
+) -> Pseudonymiser:
+    """The deployment's partner pseudonymiser (refused without a real key, unless
+    ``allow_demo_key``: :func:`avert.access.pseudonymiser_for`); the delivery
+    workflows' and the web views'."""
     return pseudonymiser_for(
         settings.pseudonym_key or None if settings else None,
         rotation=settings.pseudonym_rotation if settings else "none",
         at=local_now(settings.timezone if settings else DEFAULT_TIMEZONE),
+        allow_demo=allow_demo_key,
     )
 
 

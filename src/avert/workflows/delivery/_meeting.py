@@ -14,7 +14,7 @@ from avert.delivery.model import (
     subject_type,
 )
 from avert.store import Store
-from avert.workflows.delivery._common import _pseudonymiser
+from avert.workflows.delivery._common import partner_pseudonymiser
 from avert.workflows.delivery._taskings import is_own_tasking, taskings_for_briefing
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
 
@@ -47,7 +47,7 @@ def meeting_view(
     """
     check_allowed(user, "view-meeting")
     police = audience_of(user.role) == "police"
-    pseudo = None if police else _pseudonymiser(settings)
+    pseudo = None if police else partner_pseudonymiser(settings)
 
     def shown_id(kind: str, ident: str) -> str:
         subject = subject_type(kind)
