@@ -98,10 +98,15 @@ def _parse_at(value: str | None, default: dt.datetime, *, zone: str) -> dt.datet
     except ValueError as err:
         msg = "Not a date and time (use e.g. 2026-11-24T06:00)"
         raise HTTPException(400, msg) from err
-    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        msg = f"The year {parsed.year} is outside the years {MIN_YEAR}-{MAX_YEAR}"
-        raise HTTPException(400, msg)
+    _check_year(parsed.year)
     return to_local(parsed, zone)
+
+
+def _check_year(year: int) -> None:
+    """Refuse (400) a date outside the years :data:`MIN_YEAR` to :data:`MAX_YEAR`."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        msg = f"The year {year} is outside the years {MIN_YEAR}-{MAX_YEAR}"
+        raise HTTPException(400, msg)
 
 
 def default_at(request: Request) -> tuple[dt.datetime, str | None]:
