@@ -9,7 +9,7 @@ pseudonymised briefing and no person endpoint.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -17,6 +17,7 @@ from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import (
     MAX_HOURS,
     IncidentFilters,
+    _ctx,
     find_briefing,
     find_incidents,
     find_person,
@@ -24,17 +25,9 @@ from avert.web.pages import (
 )
 from avert.workflows import views
 
-if TYPE_CHECKING:
-    from avert.web.app import WebContext
-
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize)])
-
-
-def _ctx(request: Request) -> WebContext:
-    ctx: WebContext = request.app.state.avert
-    return ctx
 
 
 @router.get(
