@@ -36,7 +36,7 @@ from avert.access import SMALL_CELL_RULE, Audience, suppress_small_counts
 from avert.analyse.equality import list_make_up
 from avert.analyse.result import jsonable
 from avert.briefing.context import OFFENDING_ROLES, BriefingContext
-from avert.delivery.model import ITEM_KINDS
+from avert.delivery.model import subject_type
 
 __all__ = [
     "DERIVED",
@@ -289,7 +289,7 @@ def make_up_section(
             [
                 str(t["item_id"])
                 for t in taskings
-                if ITEM_KINDS.get(str(t.get("item_kind")), "") == "person"
+                if subject_type(str(t.get("item_kind"))) == "person"
                 and t.get("item_id") is not None
             ],
             [*offenders.to_list(), *victims.to_list(), *callers.to_list()],

@@ -22,7 +22,7 @@ import polars as pl
 
 from avert.briefing.context import BriefingContext, links
 from avert.briefing.model import TaskedMark, TaskingItem
-from avert.delivery.model import ITEM_KINDS, subject_key
+from avert.delivery.model import subject_key, subject_type
 from avert.delivery.taskings import SECTIONS, for_briefing, tasked_subjects
 
 __all__ = ["mark_tasked", "taskings_section"]
@@ -39,7 +39,7 @@ def taskings_section(ctx: BriefingContext) -> dict[str, list[TaskingItem]]:
         items: list[TaskingItem] = []
         for rank, row in enumerate(part.to_dicts(), start=1):
             kind, ident = row["item_kind"], row["item_id"]
-            subject = ITEM_KINDS.get(kind, kind)
+            subject = subject_type(kind)
             when = row["due"]
             reason = f"{_WORDS[name]}: {row['what'] or 'tasking'}" + (
                 f" (due {when:%d %b %H:%M})" if when is not None else ""

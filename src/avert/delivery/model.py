@@ -38,6 +38,7 @@ __all__ = [
     "check_transition",
     "parse_item",
     "subject_key",
+    "subject_type",
     "with_overdue",
 ]
 
@@ -144,9 +145,15 @@ def parse_item(text: str) -> tuple[str, str]:
     return kind, ident.strip()
 
 
+def subject_type(kind: str) -> str:
+    """The type of subject a briefing item of ``kind`` is about (``repeat_victim`` ->
+    ``person``; a kind not in :data:`ITEM_KINDS` is its own type)."""
+    return ITEM_KINDS.get(kind, kind)
+
+
 def subject_key(kind: str, ident: str) -> str:
     """The subject a briefing item is about, as ``type:id`` (``repeat_victim:P1`` -> ``person:P1``)."""
-    return f"{ITEM_KINDS.get(kind, kind)}:{ident}"
+    return f"{subject_type(kind)}:{ident}"
 
 
 @dataclass(frozen=True)

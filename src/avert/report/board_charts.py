@@ -169,18 +169,19 @@ def series_charts(s: SeriesResult) -> dict[str, str]:
     return out
 
 
+def _ratio_row(r: Mapping[str, Any], label: str) -> dict[str, Any]:
+    """One group's ratio to the White rate, an interval of :func:`interval_chart_svg`."""
+    return {
+        "label": label,
+        "value": r["ratio_to_white"],
+        "low": r["ci_low"],
+        "high": r["ci_high"],
+        "flag": bool(r.get("significantly_above_1")),
+    }
+
+
 def _ratio_rows(frame: pl.DataFrame, label: str = "group") -> list[dict[str, Any]]:
-    return [
-        {
-            "label": r[label],
-            "value": r["ratio_to_white"],
-            "low": r["ci_low"],
-            "high": r["ci_high"],
-            "flag": bool(r.get("significantly_above_1")),
-        }
-        for r in frame.to_dicts()
-        if r[label] != "White"
-    ]
+    return [_ratio_row(r, r[label]) for r in frame.to_dicts() if r[label] != "White"]
 
 
 def equality_charts(result: EqualityResult) -> dict[str, str]:
@@ -211,16 +212,7 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
     if leg.height and "power" in leg.columns:
         rows = leg.filter(pl.col("group") != "White").sort("power", "group")
         out["legislation"] = interval_chart_svg(
-            [
-                {
-                    "label": f"{r['power']}: {r['group']}",
-                    "value": r["ratio_to_white"],
-                    "low": r["ci_low"],
-                    "high": r["ci_high"],
-                    "flag": bool(r.get("significantly_above_1")),
-                }
-                for r in rows.to_dicts()
-            ],
+            [_ratio_row(r, f"{r['power']}: {r['group']}") for r in rows.to_dicts()],
             title="Ratio to the White rate by power, 95 % interval",
             width_px=620,
         )

@@ -9,7 +9,7 @@ pseudonymised briefing and no person endpoint.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -17,25 +17,17 @@ from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import (
     MAX_HOURS,
     IncidentFilters,
-    _parse_at,
-    default_at,
+    _ctx,
+    find_briefing,
     find_incidents,
     find_person,
     incident_filters,
 )
 from avert.workflows import views
 
-if TYPE_CHECKING:
-    from avert.web.app import WebContext
-
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize)])
-
-
-def _ctx(request: Request) -> WebContext:
-    ctx: WebContext = request.app.state.avert
-    return ctx
 
 
 @router.get(
@@ -52,17 +44,7 @@ def briefing(
 ) -> Response:
     """The daily briefing JSON (docs/briefing.md) as the caller's role may see it."""
     ctx = _ctx(request)
-    fallback, _ = default_at(request)
-    view = views.briefing_view(
-        ctx.store,
-        ctx.settings,
-        user=current_user(request),
-        at=_parse_at(at, fallback, zone=ctx.settings.timezone),
-        hours=hours,
-        area=area or None,
-        cache=ctx.briefings,
-        allow_demo_key=ctx.demo,
-    )
+    view, _, _ = find_briefing(request, at, hours, area)
     # the JSON of one cached briefing is encoded once for every caller
     body = ctx.fragment(
         view, ("json",), lambda: json.dumps(view.data, ensure_ascii=False)

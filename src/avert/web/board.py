@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from avert.web.auth import authorize, requires
-from avert.web.pages import MAX_YEAR, MIN_YEAR, _ctx, _page, default_at
+from avert.web.pages import _check_year, _ctx, _page, default_at
 from avert.workflows.board import AREA_FIELDS
 from avert.workflows.views import board_statistics_view, default_equality_month_end
 
@@ -35,9 +35,7 @@ def _month_end(request: Request, month: str | None) -> dt.date:
             first = dt.date.fromisoformat(f"{month}-01")
         except ValueError as err:
             raise HTTPException(400, "Not a month (use e.g. 2026-10)") from err
-        if not MIN_YEAR <= first.year <= MAX_YEAR:
-            msg = f"The year {first.year} is outside the years {MIN_YEAR}-{MAX_YEAR}"
-            raise HTTPException(400, msg)
+        _check_year(first.year)
         return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     at, _ = default_at(request)
     # the month before the one holding the latest data is the last whole one,

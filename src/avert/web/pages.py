@@ -98,10 +98,15 @@ def _parse_at(value: str | None, default: dt.datetime, *, zone: str) -> dt.datet
     except ValueError as err:
         msg = "Not a date and time (use e.g. 2026-11-24T06:00)"
         raise HTTPException(400, msg) from err
-    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        msg = f"The year {parsed.year} is outside the years {MIN_YEAR}-{MAX_YEAR}"
-        raise HTTPException(400, msg)
+    _check_year(parsed.year)
     return to_local(parsed, zone)
+
+
+def _check_year(year: int) -> None:
+    """Refuse (400) a date outside the years :data:`MIN_YEAR` to :data:`MAX_YEAR`."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        msg = f"The year {year} is outside the years {MIN_YEAR}-{MAX_YEAR}"
+        raise HTTPException(400, msg)
 
 
 def default_at(request: Request) -> tuple[dt.datetime, str | None]:
@@ -247,24 +252,34 @@ def home(request: Request) -> Response:
 
 
 # --- Today ----------------------------------------------------------------------------
-def _briefing_context(
+def find_briefing(
     request: Request, at: str | None, hours: int, area: str | None
-) -> dict[str, Any]:
+) -> tuple[views.BriefingView, dt.datetime, str | None]:
+    """The briefing the signed-in user may see of the ``hours`` ending ``at`` (else
+    :func:`default_at`), with that end and the default's note (page and API)."""
     ctx = _ctx(request)
-    user = current_user(request)
     fallback, note = default_at(request)
     when = _parse_at(at, fallback, zone=ctx.settings.timezone)
-    hours = max(1, min(hours, MAX_HOURS))
     view = views.briefing_view(
         ctx.store,
         ctx.settings,
-        user=user,
+        user=current_user(request),
         at=when,
         hours=hours,
         area=area or None,
         cache=ctx.briefings,
         allow_demo_key=ctx.demo,
     )
+    return view, when, note
+
+
+def _briefing_context(
+    request: Request, at: str | None, hours: int, area: str | None
+) -> dict[str, Any]:
+    ctx = _ctx(request)
+    user = current_user(request)
+    hours = max(1, min(hours, MAX_HOURS))
+    view, when, note = find_briefing(request, at, hours, area)
     context = {
         **view.page,
         "at_value": f"{when:%Y-%m-%dT%H:%M}",

@@ -46,6 +46,7 @@ __all__ = [
     "Measure",
     "RiskKind",
     "RiskResult",
+    "audit_view",
     "classification_policy",
     "load_analysis_incidents",
     "run_concentration",
@@ -279,7 +280,7 @@ def run_concentration(
         date_to=date_to,
     )
     if entity in ("offender", "victim"):
-        _audit_view(
+        audit_view(
             store,
             f"analysis:concentration:{entity}",
             people=result.frame["entity_id"],
@@ -287,7 +288,7 @@ def run_concentration(
             user=user,
         )
     elif entity == "group":
-        _audit_view(
+        audit_view(
             store,
             "analysis:concentration:group",
             people=None,
@@ -344,7 +345,7 @@ def run_volt(
         window_days=window_days,
         cell_size_m=cell_size_m,
     )
-    _audit_view(
+    audit_view(
         store,
         "analysis:volt",
         people=pl.concat([result.victims["person_id"], result.offenders["person_id"]]),
@@ -420,7 +421,7 @@ def run_risk(
             for unit in ("caller", "place")
         ]
     shown = [r.frame[r.id_column] for r in results if r.id_column in _PERSON_ID_COLUMNS]
-    _audit_view(
+    audit_view(
         store,
         f"analysis:risk:{kind}",
         people=pl.concat(shown) if shown else None,
@@ -442,21 +443,24 @@ NO_PEOPLE_NOTE: Final = (
 _PERSON_ID_COLUMNS: Final = frozenset({"person_id", "caller_id"})
 
 
-def _audit_view(
+def audit_view(
     store: Store,
     obj: str,
     *,
     people: pl.Series | None,
     reason: str,
     user: str | None,
+    role: str = "police",
     groups: int | None = None,
 ) -> None:
-    """Record that a result naming people was handed to the caller."""
+    """Record that a result naming ``people`` (or ``groups`` of them) was handed to
+    the caller: ``user`` under ``role`` (the analyses and the network workflows)."""
     audit.record(
         store,
         action="view",
         obj=obj,
         reason=reason,
+        role=role,
         user=user,
         detail=audit.describe(people=people, groups=groups),
     )

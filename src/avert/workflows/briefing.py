@@ -16,7 +16,6 @@ the page, and :mod:`avert.report` writes ``briefing.html``, ``briefing.pdf`` and
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import time
@@ -827,7 +826,7 @@ def _audit(
     sorted ids as shown (pseudonyms for partners), so the data protection officer
     can check a list against the row.
     """
-    digest = hashlib.sha256("\n".join(people).encode("utf-8")).hexdigest()[:16]
+    _, digest = audit.people_digest(people)
     audit.record(
         store,
         action="export",
@@ -836,7 +835,7 @@ def _audit(
         + f" -> {out.resolve()}",
         reason=(
             f"daily risk briefing for the {audience} audience; shows "
-            f"{len(people)} people (sha256 of sorted ids {digest})"
+            f"{len(people)} people (sha256 of sorted ids {digest[:16]})"
         ),
         role=audience,
         user=user,

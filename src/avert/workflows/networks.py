@@ -34,7 +34,11 @@ from avert.config.timezone import local_now
 from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS
 from avert.store import Store, audit, queries
 from avert.store.detected import replace_detected_groups
-from avert.workflows.analysis import NO_PEOPLE_NOTE, load_analysis_incidents
+from avert.workflows.analysis import (
+    NO_PEOPLE_NOTE,
+    audit_view,
+    load_analysis_incidents,
+)
 
 __all__ = [
     "DetectedGroups",
@@ -156,39 +160,17 @@ def groups_report(
         as_of=as_of,
         config=cfg,
     )
-    _audit_view(
+    audit_view(
         store,
         "analysis:groups",
-        result.membership["person_id"],
-        reason,
-        user,
+        people=result.membership["person_id"],
+        reason=reason,
+        user=user,
         role=role,
     )
     if frames.involvements.height == 0:
         result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
     return result
-
-
-def _audit_view(
-    store: Store,
-    obj: str,
-    people: pl.Series,
-    reason: str,
-    user: str | None,
-    *,
-    role: str = "police",
-) -> None:
-    """Record that a result naming ``people`` was handed to the caller."""
-    detail = audit.describe(people=people)
-    audit.record(
-        store,
-        action="view",
-        obj=obj,
-        reason=reason,
-        role=role,
-        user=user,
-        detail=detail,
-    )
 
 
 def _own_risk(
@@ -321,7 +303,7 @@ def retaliation_report(
             alerts["possible_targets"].explode(),
         ]
     )
-    _audit_view(store, "analysis:retaliation", people, reason, user)
+    audit_view(store, "analysis:retaliation", people=people, reason=reason, user=user)
     if frames.involvements.height == 0:
         result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
     return result
@@ -434,7 +416,13 @@ def family_report(
         units, frames.incidents, frames.involvements, people=frames.people, config=cfg
     )
     members = units.join(result.select("family_id"), on="family_id", how="semi")
-    _audit_view(store, "analysis:families", members["person_id"], reason, user)
+    audit_view(
+        store,
+        "analysis:families",
+        people=members["person_id"],
+        reason=reason,
+        user=user,
+    )
     return result
 
 

@@ -21,9 +21,7 @@ import polars as pl
 from avert.access import (
     POLICE_ONLY,
     Audience,
-    Pseudonymiser,
     audience_of,
-    pseudonymiser_for,
 )
 from avert.analyse.result import jsonable
 from avert.analyse.trend import month_window
@@ -33,7 +31,7 @@ from avert.briefing.makeup import make_up
 from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
 from avert.config.timezone import local_now
-from avert.delivery import ITEM_KINDS
+from avert.delivery import subject_type
 from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
@@ -41,7 +39,7 @@ from avert.store import Store, audit, queries
 from avert.store.summary import latest_incident_at, latest_stop_at, status_summary
 from avert.workflows import audit as audit_workflow
 from avert.workflows.briefing import build_briefing, people_shown, read_residents
-from avert.workflows.delivery import taskings_for_briefing
+from avert.workflows.delivery import partner_pseudonymiser, taskings_for_briefing
 from avert.workflows.networks import groups_report, person_report
 from avert.workflows.users import User, audit_as, check_allowed
 
@@ -156,16 +154,6 @@ def board_statistics_view(
         store.count("populations"),
     )
     return cache.get(key, compute)
-
-
-def _pseudonymiser(settings: Settings, *, allow_demo_key: bool) -> Pseudonymiser:
-    """The partner pseudonymiser of the deployment (refused without a real key)."""
-    return pseudonymiser_for(
-        settings.pseudonym_key or None,
-        rotation=settings.pseudonym_rotation,
-        at=local_now(settings.timezone),
-        allow_demo=allow_demo_key,
-    )
 
 
 def default_window_end(
@@ -395,7 +383,7 @@ def incidents_view(
     shown = rows.head(MAX_LIST_ROWS)
     if audience_of(user.role) == "partner":
         # partners: pseudonymous ids, and no police-only column (the location text)
-        shown = _pseudonymiser(settings, allow_demo_key=allow_demo_key).column(
+        shown = partner_pseudonymiser(settings, allow_demo_key=allow_demo_key).column(
             shown, "incident_id", "incident"
         )
         shown = shown.drop(POLICE_ONLY["incidents"], strict=False)
@@ -519,7 +507,7 @@ def groups_view(
         label="members of the groups listed",
     )
     if audience == "partner":
-        pseudo = _pseudonymiser(settings, allow_demo_key=allow_demo_key)
+        pseudo = partner_pseudonymiser(settings, allow_demo_key=allow_demo_key)
         for g in groups:
             g["group_id"] = pseudo("group", str(g["group_id"]))
             g["rivals"] = [pseudo("group", str(r)) for r in g.get("rivals") or []]
@@ -683,7 +671,7 @@ def taskings_makeup(
         str(row["item_id"])
         for rows in window.values()
         for row in rows
-        if ITEM_KINDS.get(row["item_kind"], row["item_kind"]) == "person"
+        if subject_type(row["item_kind"]) == "person"
     ]
     return list_makeup(
         store,

@@ -17,7 +17,7 @@ from avert.workflows.delivery._actions import (
     update_action,
 )
 from avert.workflows.delivery._checks import board_checks, checks_view
-from avert.workflows.delivery._common import EXAMPLE_PLAN
+from avert.workflows.delivery._common import EXAMPLE_PLAN, partner_pseudonymiser
 from avert.workflows.delivery._common import _save as _save
 from avert.workflows.delivery._demo import seed_demo_plan
 from avert.workflows.delivery._measures import objective_measures, plan_status
@@ -54,6 +54,7 @@ __all__ = [
     "meeting_view",
     "my_actions",
     "objective_measures",
+    "partner_pseudonymiser",
     "plan_board",
     "plan_status",
     "read_actions",

@@ -23,9 +23,10 @@ from avert.store import Store
 from avert.workflows.delivery._common import (
     EDITABLE_FIELDS,
     PARTNER_FIELDS,
-    _pseudonymiser,
+    _read_row,
     _read_rows,
     _save,
+    partner_pseudonymiser,
     read_delivery,
 )
 from avert.workflows.delivery._planfile import _action_of
@@ -56,10 +57,7 @@ def update_action(
     Partners change only their own organisation's actions, and only
     :data:`PARTNER_FIELDS`. Returns the new row.
     """
-    old = _read_rows(store, "action", [action_id]).get(action_id)
-    if old is None:
-        msg = f"No action {action_id!r}"
-        raise NotFound(msg)
+    old = _read_row(store, "action", action_id)
     _may_edit(user, old)
     allowed = PARTNER_FIELDS if user.role == "partner" else EDITABLE_FIELDS
     refused = sorted(set(changes) - allowed)
@@ -110,7 +108,7 @@ def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.Dat
     board."""
     if audience_of(user.role) == "police" or frame.height == 0:
         return frame
-    pseudo = _pseudonymiser(settings)
+    pseudo = partner_pseudonymiser(settings)
     ids = frame["target_id"].to_list()
     kinds = frame["target_type"].to_list()
     return frame.with_columns(

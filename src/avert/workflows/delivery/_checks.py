@@ -13,7 +13,7 @@ from avert.config.timezone import local_today
 from avert.delivery.checks import Checks, run_checks
 from avert.store import Store
 from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
-from avert.workflows.delivery._common import _pseudonymiser, read_delivery
+from avert.workflows.delivery._common import partner_pseudonymiser, read_delivery
 from avert.workflows.users import User, check_allowed
 
 # --- checks --------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def checks_view(
     checks = board_checks(store, settings, today=today)
     dups = checks.duplicates
     if audience_of(user.role) != "police" and dups.height:
-        pseudo = _pseudonymiser(settings)
+        pseudo = partner_pseudonymiser(settings)
         dups = dups.with_columns(
             pl.Series(
                 "target_id",

@@ -12,6 +12,7 @@ import polars as pl
 from avert.access import Pseudonymiser, pseudonymiser_for
 from avert.config.settings import Settings
 from avert.config.timezone import DEFAULT_TIMEZONE, local_now, local_today
+from avert.errors import NotFound
 from avert.schema import TABLES
 from avert.store import Store, audit
 from avert.store.delivery import DELIVERY_TABLES, put_versioned
@@ -40,12 +41,17 @@ def _system_user() -> User:
     return User(username=audit.current_user(), role="analyst")
 
 
-def _pseudonymiser(settings: Settings | None) -> Pseudonymiser:
-    """The deployment's partner pseudonymiser (refused without a real key)."""
+def partner_pseudonymiser(
+    settings: Settings | None, *, allow_demo_key: bool = False
+) -> Pseudonymiser:
+    """The deployment's partner pseudonymiser (refused without a real key, unless
+    ``allow_demo_key``: :func:`avert.access.pseudonymiser_for`); the delivery
+    workflows' and the web views'."""
     return pseudonymiser_for(
         settings.pseudonym_key or None if settings else None,
         rotation=settings.pseudonym_rotation if settings else "none",
         at=local_now(settings.timezone if settings else DEFAULT_TIMEZONE),
+        allow_demo=allow_demo_key,
     )
 
 
@@ -63,6 +69,15 @@ def _read_rows(store: Store, entity: str, ids: list[str]) -> dict[str, dict[str,
         return {}
     rows = store.read_frame(table, where=[(key, "in", ids)])
     return {str(r[key]): r for r in rows.to_dicts()}
+
+
+def _read_row(store: Store, entity: str, ident: str) -> dict[str, Any]:
+    """The stored row ``ident`` of a delivery table (:class:`NotFound` without one)."""
+    row = _read_rows(store, entity, [ident]).get(ident)
+    if row is None:
+        msg = f"No {entity} {ident!r}"
+        raise NotFound(msg)
+    return row
 
 
 def rows_as_of(store: Store, entity: str, at: dt.datetime) -> tuple[pl.DataFrame, int]:

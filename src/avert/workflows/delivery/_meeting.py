@@ -10,11 +10,11 @@ import polars as pl
 from avert.access import audience_of
 from avert.config.settings import Settings
 from avert.delivery.model import (
-    ITEM_KINDS,
     subject_key,
+    subject_type,
 )
 from avert.store import Store
-from avert.workflows.delivery._common import _pseudonymiser
+from avert.workflows.delivery._common import partner_pseudonymiser
 from avert.workflows.delivery._taskings import is_own_tasking, taskings_for_briefing
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
 
@@ -47,10 +47,10 @@ def meeting_view(
     """
     check_allowed(user, "view-meeting")
     police = audience_of(user.role) == "police"
-    pseudo = None if police else _pseudonymiser(settings)
+    pseudo = None if police else partner_pseudonymiser(settings)
 
     def shown_id(kind: str, ident: str) -> str:
-        subject = ITEM_KINDS.get(kind, kind)
+        subject = subject_type(kind)
         if pseudo is None or subject not in ("person", "incident", "group"):
             return ident
         return pseudo(subject, ident)

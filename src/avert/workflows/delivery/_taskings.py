@@ -17,9 +17,15 @@ from avert.delivery.model import (
     parse_item,
 )
 from avert.delivery.taskings import for_briefing
-from avert.errors import ConfigError, NotFound, PermissionDenied
+from avert.errors import ConfigError, PermissionDenied
 from avert.store import Store
-from avert.workflows.delivery._common import _now, _read_rows, _save, _system_user
+from avert.workflows.delivery._common import (
+    _now,
+    _read_row,
+    _read_rows,
+    _save,
+    _system_user,
+)
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
 
 # --- taskings ------------------------------------------------------------------------
@@ -214,10 +220,7 @@ def record_tasking_result(
     """
     user = user or _system_user()
     check_allowed(user, "record-tasking-result")
-    old = _read_rows(store, "tasking", [tasking_id]).get(tasking_id)
-    if old is None:
-        msg = f"No tasking {tasking_id!r}"
-        raise NotFound(msg)
+    old = _read_row(store, "tasking", tasking_id)
     if not is_allowed(user, "create-tasking"):
         _check_own_tasking(user, old)
     now = now or _now(store)
