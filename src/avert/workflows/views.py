@@ -39,7 +39,11 @@ from avert.store import Store, audit, queries
 from avert.store.summary import latest_incident_at, latest_stop_at, status_summary
 from avert.workflows import audit as audit_workflow
 from avert.workflows.briefing import build_briefing, people_shown, read_residents
-from avert.workflows.delivery import partner_pseudonymiser, taskings_for_briefing
+from avert.workflows.delivery import (
+    partner_pseudonymiser,
+    taskings_for_briefing,
+    visible_actions,
+)
 from avert.workflows.networks import groups_report, person_report
 from avert.workflows.users import User, audit_as, check_allowed
 
@@ -706,8 +710,7 @@ def plan_makeup(
         columns=["target_type", "target_id", "status", "lead_organisation", "area"],
         where=[("target_type", "=", "person")],
     ).filter(~pl.col("status").is_in(["done", "cancelled"]))
-    if audience_of(user.role) == "partner":
-        actions = actions.filter(pl.col("lead_organisation") == (user.org or ""))
+    actions = visible_actions(actions, user)
     if lead:
         actions = actions.filter(pl.col("lead_organisation") == lead)
     if area:

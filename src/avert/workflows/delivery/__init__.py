@@ -15,6 +15,7 @@ from avert.workflows.delivery._actions import (
     plan_board,
     read_actions,
     update_action,
+    visible_actions,
 )
 from avert.workflows.delivery._checks import board_checks, checks_view
 from avert.workflows.delivery._common import EXAMPLE_PLAN, partner_pseudonymiser
@@ -64,4 +65,5 @@ __all__ = [
     "taskings_for_briefing",
     "taskings_for_item",
     "update_action",
+    "visible_actions",
 ]

@@ -86,8 +86,9 @@ def update_action(
     return _read_rows(store, "action", [action_id])[action_id]
 
 
-def _visible(frame: pl.DataFrame, user: User) -> pl.DataFrame:
-    """Actions a user may see: partners only their own organisation's."""
+def visible_actions(frame: pl.DataFrame, user: User) -> pl.DataFrame:
+    """Actions a user may see: partners only their own organisation's; the board,
+    like the police roles, every one."""
     if user.role == "partner":
         return frame.filter(pl.col("lead_organisation") == (user.org or ""))
     return frame
@@ -137,7 +138,7 @@ def plan_board(
     """The plan board: strand x status counts, RAG counts, and the actions listed."""
     check_allowed(user, "view-plan")
     today = today or local_today(store.timezone)
-    actions = _visible(read_actions(store, today=today), user)
+    actions = visible_actions(read_actions(store, today=today), user)
     if lead:
         actions = actions.filter(pl.col("lead_organisation") == lead)
     if area:
@@ -156,7 +157,7 @@ def plan_board(
         str(k or "unrated"): int(v)
         for k, v in actions.group_by("rag").len().sort("rag").iter_rows()
     }
-    visible = _visible(
+    visible = visible_actions(
         store.read_frame("actions", columns=["lead_organisation", "area"]), user
     )
     leads = sorted(visible["lead_organisation"].drop_nulls().unique().to_list())
@@ -187,7 +188,7 @@ def my_actions(
 ) -> list[dict[str, Any]]:
     """Actions a user owns, and (for a user with an organisation) their org leads."""
     check_allowed(user, "view-plan")
-    actions = _visible(read_actions(store, today=today), user)
+    actions = visible_actions(read_actions(store, today=today), user)
     mine = pl.col("owner") == user.username
     if user.org:
         mine = mine | (pl.col("lead_organisation") == user.org)
