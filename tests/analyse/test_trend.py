@@ -117,3 +117,32 @@ def test_a_year_the_store_does_not_hold_is_no_baseline_not_zero() -> None:
     )
     assert trend["periods"][0]["year_earlier"] == 0
     assert "a year earlier 0, no baseline" in trend["line"], trend["line"]
+
+
+def test_counts_of_thousands_read_with_separators() -> None:
+    """A force's month: "this month 10,911", as every other count avert prints."""
+    times = pl.datetime_range(
+        dt.datetime(2022, 2, 1),
+        dt.datetime(2022, 3, 1),
+        "20m",
+        closed="left",
+        eager=True,
+    )
+    feb = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(times.len())],
+            "occurred_from": times,
+            "in_definition": [True] * times.len(),
+            "source": ["policeuk"] * times.len(),
+            "force": ["F"] * times.len(),
+        }
+    )
+    trend = year_on_year(
+        feb,
+        at=dt.datetime(2022, 3, 15, 6),
+        precision="month",
+        window_from=dt.datetime(2022, 2, 1),
+        window_to=dt.datetime(2022, 3, 1),
+    )
+    assert trend["periods"][0]["count"] == 2_016
+    assert "this month 2,016" in trend["line"]

@@ -181,7 +181,7 @@ def year_on_year(
             whose = "the store" if not keys else _labels(late)
             parts.append(
                 (
-                    f"{label} {now}",
+                    f"{label} {now:,}",
                     f"no comparable baseline: {whose} supplied no records in the 28 "
                     "days before the year-earlier period, so its records may start "
                     "inside it",
@@ -190,7 +190,7 @@ def year_on_year(
         elif not before_src:  # not a year without violence: one the store lacks
             parts.append(
                 (
-                    f"{label} {now}",
+                    f"{label} {now:,}",
                     "no comparable baseline: the store holds no records of any kind "
                     "for that period a year earlier",
                 )
@@ -198,7 +198,7 @@ def year_on_year(
         elif not comparable:
             parts.append(
                 (
-                    f"{label} {now}",
+                    f"{label} {now:,}",
                     "no comparable baseline: a year earlier only "
                     f"{_labels(before_src)} supplied records",
                 )
@@ -206,11 +206,11 @@ def year_on_year(
         else:
             pct = "no baseline" if change is None else f"{change * 100:+.0f} %"
             same = "" if like else f", on {_labels(common)} only"
-            parts.append((f"{label} {now}", f"a year earlier {before}, {pct}{same}"))
+            parts.append((f"{label} {now:,}", f"a year earlier {before:,}, {pct}{same}"))
     line = "Violence: " + _joined(parts)
     if month_only_left_out:
         line += (
-            f"; {month_only_left_out} month-only records (data.police.uk) dated in "
+            f"; {month_only_left_out:,} month-only records (data.police.uk) dated in "
             "the last 28 days not counted: their day is unknown"
         )
     prev: int | None = None

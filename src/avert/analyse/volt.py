@@ -844,7 +844,7 @@ def _month_edge_notes(
     left = month.filter((pl.col("occurred_from") <= start) & (pl.col("_end") > start))
     if left.height:
         notes.append(
-            f"{left.height} month-dated incidents of {months(left)} are left out: "
+            f"{left.height:,} month-dated incidents of {months(left)} are left out: "
             "a month-dated record (data.police.uk) is dated the first instant of its "
             f"month, and the window starts after that, at {start:%Y-%m-%d %H:%M}."
         )
@@ -855,7 +855,7 @@ def _month_edge_notes(
     )
     if past.height:
         notes.append(
-            f"{past.height} month-dated incidents of {months(past)} are in the "
+            f"{past.height:,} month-dated incidents of {months(past)} are in the "
             f"window although their month runs past its end ({at:%Y-%m-%d %H:%M}): "
             "a month-dated record (data.police.uk) is dated the first instant of its "
             "month."

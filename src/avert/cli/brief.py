@@ -105,8 +105,8 @@ def brief(
             ("Daily risk briefing", "bold"),
             f" {b.window_from:%Y-%m-%d %H:%M} to "
             f"{b.window_to:%Y-%m-%d %H:%M} ({b.audience}): "
-            f"{b.summary['n_incidents']} violent incidents, "
-            f"{b.summary['n_people']} people of concern, {len(b.places)} places.",
+            f"{b.summary['n_incidents']:,} violent incidents, "
+            f"{b.summary['n_people']:,} people of concern, {len(b.places)} places.",
         )
     )
     console.print(b.trend["line"])
