@@ -179,6 +179,7 @@ def test_any_window_gives_a_short_pdf(sqlite_store: Store) -> None:
         at=dt.datetime(2019, 7, 2),
     )
     html = render_briefing_html(b)
+    assert "<b>5,000</b>violent incidents" in html  # thousands read as such
     pages = len(weasyprint.HTML(string=html).render().pages)
     assert pages <= 30, pages
 
