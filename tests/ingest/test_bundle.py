@@ -354,3 +354,31 @@ def test_a_file_without_an_optional_reference_column_loads(
     stops.drop("person_id").write_csv(bundle / "stops.csv")
     files = _load(sqlite_store, bundle)
     assert (files["stops"]["loaded"], files["stops"]["quarantined"]) == (2, 0)
+
+
+def test_empty_strings_in_parquet_and_blank_csv_cells_are_missing(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """FORMATS.md "empty cell = missing": a Parquet empty string (as pandas or
+    polars write a CSV's blanks) and a CSV cell of spaces are not values. They
+    were stored as '' and, in a reference column, looked up: a stop with an empty
+    person_id was rejected as naming an unknown person."""
+    folder = tmp_path / "pq"
+    shutil.copytree(EXAMPLE, folder)
+    for name in ("incidents", "stops"):
+        csv = folder / f"{name}.csv"
+        frame = pl.read_csv(csv, infer_schema_length=0).fill_null("")
+        frame.write_parquet(folder / f"{name}.parquet")
+        csv.unlink()
+    _rewrite(folder / "asb.csv", ",P-3,true", ",  ,true")
+    files = _load(sqlite_store, folder)
+    assert files["stops"]["loaded"] == 2
+    assert files["asb"]["loaded"] == 1
+    assert sqlite_store.count("quarantine") == 0
+    stops = sqlite_store.read_frame("stops", order_by=("stop_id",))
+    assert stops["person_id"].to_list() == ["P-1", None]
+    assert stops["ethnicity"].to_list() == ["Black", None]
+    inc = sqlite_store.read_frame("incidents", order_by=("incident_id",))
+    assert inc["outcome"].null_count() == 2
+    assert inc["hate"].null_count() == 4
+    assert sqlite_store.read_frame("asb")["caller_id"].to_list() == [None]

@@ -720,6 +720,21 @@ def _parse_table(
     )
 
 
+def _blank_as_missing(frame: pl.DataFrame) -> list[pl.Expr]:
+    """Blank text cells as null: FORMATS.md "empty cell = missing".
+
+    A CSV reader gives null for an empty cell, but a Parquet file holds empty
+    strings as values, and a CSV cell may hold spaces only: both are missing too,
+    so neither is stored as ``''`` nor looked up as a reference (a stop's empty
+    ``person_id``).
+    """
+    return [
+        pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)).alias(c)
+        for c, dtype in frame.schema.items()
+        if c != LINE_COL and dtype == pl.String
+    ]
+
+
 def _map_table(
     read: CsvTable,
     table: str,
@@ -731,6 +746,7 @@ def _map_table(
 ) -> Parsed:
     """Check and map read rows (a whole table file or one part of it)."""
     frame, header, rows = read.frame, read.header, read.rows
+    frame = frame.with_columns(_blank_as_missing(frame))
     bad = rejected_lines(read.bad, table)
     missing = [c for c, _, req in BUNDLE_COLUMNS[table] if req and c not in header]
     if missing:
