@@ -382,3 +382,19 @@ def test_empty_strings_in_parquet_and_blank_csv_cells_are_missing(
     assert inc["outcome"].null_count() == 2
     assert inc["hate"].null_count() == 4
     assert sqlite_store.read_frame("asb")["caller_id"].to_list() == [None]
+
+
+def test_a_date_with_trailing_text_is_not_a_date(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """An ISO date is the date (or the date of a whole date-time): its first ten
+    characters were read and the rest dropped, so `2025-01-01junk` loaded."""
+    _rewrite(bundle / "relationships.csv", "2025-01-01,", "2025-01-01junk,")
+    _rewrite(bundle / "group_members.csv", "2025-06-01", "2025-06-01T00:00:00")
+    files = _load(sqlite_store, bundle)
+    assert files["relationships"]["quarantined"] == 1
+    assert files["group_members"]["quarantined"] == 0
+    (reason,) = sqlite_store.read_frame("quarantine")["reason"].to_list()
+    assert reason == "not a date: 2025-01-01junk"
+    since = sqlite_store.read_frame("group_members")["since"].drop_nulls()
+    assert [str(d) for d in since] == ["2025-06-01"]

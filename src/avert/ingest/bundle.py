@@ -431,8 +431,12 @@ def _parse(col: str, kind: BundleColType, timezone: str = DEFAULT_TIMEZONE) -> p
         )
     if kind == "datetime":
         return local_datetime_expr(value, timezone, ISO_DATETIME_FORMATS)
-    if kind == "date":
-        return value.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    if kind == "date":  # a date, or the date of a whole date-time: nothing else
+        day = value.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        whole = (value.str.len_chars() == 10) | local_datetime_expr(
+            value, timezone, ISO_DATETIME_FORMATS
+        ).is_not_null()
+        return pl.when(whole).then(day)
     return value
 
 
