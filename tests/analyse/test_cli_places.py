@@ -217,3 +217,16 @@ def test_without_a_stray_gistar_and_emerging_grid_every_event() -> None:
     em = run_emerging(f, at=dt.datetime(2025, 1, 5), slices=4, slice_days=90)
     assert em.notes == ()
     assert em.frame.height > 0
+
+
+def test_gistar_on_events_in_one_cell_says_what_to_change() -> None:
+    """A bundle whose events lie in one or two cells: the error named an array
+    ("values must be a 2-D grid with at least 3 cells"), not the cells and the
+    options that give more of them."""
+    import pytest
+
+    from avert.errors import ConfigError
+    from avert.workflows.places import run_gistar
+
+    with pytest.raises(ConfigError, match=r"lie in 1 cell\(s\) of 150 m.*--cell"):
+        run_gistar(_contagious(1).head(1), cell_size_m=150.0)

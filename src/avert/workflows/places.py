@@ -118,6 +118,13 @@ def run_gistar(
     """
     bulk, stray = bulk_events(_window(events, date_from, date_to), grid="Gi* grid")
     grid, counts, _ = count_grid(bulk, cell_size_m)
+    if counts.size < 3:
+        msg = (
+            f"Gi* needs a grid of at least 3 cells: the window's events lie in "
+            f"{counts.size} cell(s) of {cell_size_m:g} m. Give a smaller --cell or "
+            "a longer window."
+        )
+        raise ConfigError(msg)
     res = gi_star(counts, radius=radius, alpha=alpha)
     notes = (*res.notes, stray) if stray else res.notes
     return replace(res, frame=_cell_ids(res.frame, grid), notes=notes)
