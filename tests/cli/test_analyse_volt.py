@@ -270,3 +270,25 @@ def test_risk_config_setting_scores_the_list_and_the_person_alike(
     custom_list, custom_page = scores()
     assert custom_list != packaged_list
     assert custom_page == custom_list
+
+
+def test_harm_unavailable_says_what_to_do_for_each_analysis(
+    sqlite_store: Store,
+) -> None:
+    """An empty store says it holds no incidents; an unclassified one says to run
+    'avert classify', offering --measure count only where that option exists."""
+
+    def error(*args: str) -> str:
+        result = CliRunner().invoke(
+            app, ["--db", sqlite_store.url.sqlalchemy, "analyse", *args]
+        )
+        assert result.exit_code != 0, result.output
+        return " ".join(f"{result.output} {result.exception}".split())
+
+    assert "No incidents to analyse" in error("risk")
+    _fill(sqlite_store, classify=False)
+    risk = error("risk")
+    assert "Run 'avert classify' first." in risk
+    assert "--measure" not in risk  # analyse risk has no such option
+    concentration = error("concentration", "--measure", "harm")
+    assert "Run 'avert classify' first, or use --measure count." in concentration

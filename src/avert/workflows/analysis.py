@@ -214,13 +214,21 @@ def classification_policy(
     )
 
 
-def _require_harm(frames: AnalysisFrames) -> None:
-    if not frames.classified:
+def _require_harm(frames: AnalysisFrames, *, instead: str = "") -> None:
+    """Stop when harm is unavailable: no incident at all, or none classified.
+
+    ``instead`` names what the caller can do without harm (``--measure count``).
+    """
+    if frames.classified:
+        return
+    if frames.incidents.height == 0:
+        msg = "No incidents to analyse: the store holds none in this window."
+    else:
         msg = (
-            f"Harm is unavailable: the classifications table has no rows for definition "
-            f"'{frames.profile}'. Run 'avert classify' first, or use --measure count."
+            f"Harm is unavailable: the classifications table has no rows for "
+            f"definition '{frames.profile}'. Run 'avert classify' first{instead}."
         )
-        raise SchemaError(msg)
+    raise SchemaError(msg)
 
 
 def _with_notes(
@@ -257,7 +265,7 @@ def run_concentration(
         violence_only=violence_only,
     )
     if measure == "harm":
-        _require_harm(frames)
+        _require_harm(frames, instead=", or use --measure count")
     involvements = None
     group_members = None
     if entity in ("offender", "victim", "group"):
