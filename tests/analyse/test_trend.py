@@ -12,9 +12,12 @@ from avert.analyse.trend import Trend, year_on_year
 AT = dt.datetime(2026, 11, 24, 6)
 
 
-def _daily(start: dt.datetime, end: dt.datetime, *, source: str) -> pl.DataFrame:
-    """Two violent incidents a day from ``start`` to ``end`` from one source."""
-    times = pl.datetime_range(start, end, "12h", closed="left", eager=True)
+def _daily(
+    start: dt.datetime, end: dt.datetime, *, source: str, every: str = "12h"
+) -> pl.DataFrame:
+    """Violent incidents from one source, ``every`` (two a day) from ``start`` to
+    ``end``."""
+    times = pl.datetime_range(start, end, every, closed="left", eager=True)
     return pl.DataFrame(
         {
             "incident_id": [f"{source}{i}" for i in range(times.len())],
@@ -85,17 +88,22 @@ def test_no_common_source_still_reports_the_recent_count() -> None:
     )
 
 
-def test_a_year_the_store_does_not_hold_is_no_baseline_not_zero() -> None:
-    """police.uk months without the same month a year earlier: "a year earlier 0"
-    would read as a year without violence."""
-    feb = _daily(dt.datetime(2022, 2, 1), dt.datetime(2022, 3, 1), source="policeuk")
-    trend = year_on_year(
-        feb,
+def _february(incidents: pl.DataFrame) -> Trend:
+    """The month trend of February 2022 (police.uk precision), briefed mid-March."""
+    return year_on_year(
+        incidents,
         at=dt.datetime(2022, 3, 15, 6),
         precision="month",
         window_from=dt.datetime(2022, 2, 1),
         window_to=dt.datetime(2022, 3, 1),
     )
+
+
+def test_a_year_the_store_does_not_hold_is_no_baseline_not_zero() -> None:
+    """police.uk months without the same month a year earlier: "a year earlier 0"
+    would read as a year without violence."""
+    feb = _daily(dt.datetime(2022, 2, 1), dt.datetime(2022, 3, 1), source="policeuk")
+    trend = _february(feb)
     period = trend["periods"][0]
     assert period["count"] == 56
     assert period["year_earlier"] is None
@@ -108,41 +116,16 @@ def test_a_year_the_store_does_not_hold_is_no_baseline_not_zero() -> None:
     quiet = _daily(
         dt.datetime(2021, 2, 1), dt.datetime(2021, 3, 1), source="policeuk"
     ).with_columns(pl.lit(value=False).alias("in_definition"))
-    trend = year_on_year(
-        pl.concat([quiet, feb]),
-        at=dt.datetime(2022, 3, 15, 6),
-        precision="month",
-        window_from=dt.datetime(2022, 2, 1),
-        window_to=dt.datetime(2022, 3, 1),
-    )
+    trend = _february(pl.concat([quiet, feb]))
     assert trend["periods"][0]["year_earlier"] == 0
     assert "a year earlier 0, no baseline" in trend["line"], trend["line"]
 
 
 def test_counts_of_thousands_read_with_separators() -> None:
-    """A force's month: "this month 10,911", as every other count avert prints."""
-    times = pl.datetime_range(
-        dt.datetime(2022, 2, 1),
-        dt.datetime(2022, 3, 1),
-        "20m",
-        closed="left",
-        eager=True,
+    """A force's month: "this month 2,016", as every other count avert prints."""
+    feb = _daily(
+        dt.datetime(2022, 2, 1), dt.datetime(2022, 3, 1), source="policeuk", every="20m"
     )
-    feb = pl.DataFrame(
-        {
-            "incident_id": [f"i{i}" for i in range(times.len())],
-            "occurred_from": times,
-            "in_definition": [True] * times.len(),
-            "source": ["policeuk"] * times.len(),
-            "force": ["F"] * times.len(),
-        }
-    )
-    trend = year_on_year(
-        feb,
-        at=dt.datetime(2022, 3, 15, 6),
-        precision="month",
-        window_from=dt.datetime(2022, 2, 1),
-        window_to=dt.datetime(2022, 3, 1),
-    )
+    trend = _february(feb)
     assert trend["periods"][0]["count"] == 2_016
     assert "this month 2,016" in trend["line"]

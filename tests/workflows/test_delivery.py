@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import secrets
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -558,15 +559,18 @@ actions: []
 """
 
 
+def _measures_by_id(store: Store, today: dt.date) -> dict[str, dict[str, Any]]:
+    """The plan's objective measures on ``today``, by objective id."""
+    return {
+        m["objective_id"]: m
+        for m in delivery.objective_measures(store, SETTINGS, today=today)
+    }
+
+
 def test_objective_measures_against_targets(sqlite_store: Store) -> None:
     _measured_store(sqlite_store)
     delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)
-    rows = {
-        m["objective_id"]: m
-        for m in delivery.objective_measures(
-            sqlite_store, SETTINGS, today=dt.date(2026, 1, 15)
-        )
-    }
+    rows = _measures_by_id(sqlite_store, dt.date(2026, 1, 15))
     o1 = rows["O1"]
     assert (o1["window_from"], o1["window_to"]) == (
         dt.date(2025, 1, 1),
@@ -594,12 +598,7 @@ def test_objective_measures_against_targets(sqlite_store: Store) -> None:
     assert (rows["O7"]["status"], rows["O7"]["reason"]) == ("not_measured", "no target")
     # halfway through the plan the path is halfway: 30 MSV in the first half of
     # 2025 against the 60 of the second half of 2024
-    mid = {
-        m["objective_id"]: m
-        for m in delivery.objective_measures(
-            sqlite_store, SETTINGS, today=dt.date(2025, 7, 1)
-        )
-    }
+    mid = _measures_by_id(sqlite_store, dt.date(2025, 7, 1))
     assert mid["O1"]["window_to"] == dt.date(2025, 6, 30)
     assert mid["O1"]["current"] == 60 + 36
     assert mid["O1"]["path"] == pytest.approx(120 - 36 * 180 / 364, abs=0.01)
@@ -622,13 +621,7 @@ def test_a_category_of_the_definition_without_events_measures_zero(
         "indicator: violence_repeat_victim, baseline: 10, target: 8",
     )
     delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=plan)
-    rows = {
-        m["objective_id"]: m
-        for m in delivery.objective_measures(
-            sqlite_store, SETTINGS, today=dt.date(2026, 1, 15)
-        )
-    }
-    o5 = rows["O5"]
+    o5 = _measures_by_id(sqlite_store, dt.date(2026, 1, 15))["O5"]
     assert (o5["current"], o5["status"]) == (0, "on_track"), o5["reason"]
     assert o5["reason"] is None or "category" not in o5["reason"]
 
