@@ -108,3 +108,22 @@ def test_retaliation_table_shows_strength(sqlite_store: Store) -> None:
     assert result.exit_code == 0, result.output
     assert "strong" in result.stdout
     assert "X1" in result.stdout
+
+
+def test_declared_groups_without_members_are_named_in_a_note(
+    sqlite_store: Store,
+) -> None:
+    """A declared group is its members here: one with none is not listed, and a
+    note says which (it once vanished without a word)."""
+    import polars as pl
+
+    _fill(sqlite_store)
+    with sqlite_store.transaction() as tx:
+        tx.append("groups", pl.DataFrame({"group_id": ["G-Empty"], "source": ["t"]}))
+    groups = _run(sqlite_store, "groups")
+    ids = {g["group_id"] for g in groups["groups"]}  # type: ignore[union-attr]
+    assert "G-Empty" not in ids
+    assert (
+        "1 declared group with no member in group_members is not listed: G-Empty."
+        in groups["notes"]  # type: ignore[operator]
+    )

@@ -170,7 +170,31 @@ def groups_report(
     )
     if frames.involvements.height == 0:
         result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
+    empty = _declared_without_members(frames)
+    if empty:
+        result = replace(result, notes=(*result.notes, empty))
     return result
+
+
+def _declared_without_members(frames: NetworkFrames) -> str | None:
+    """A note naming declared groups with no member in ``group_members`` (a group is
+    its members here, so they are not listed), or None."""
+    if frames.groups.height == 0 or "group_id" not in frames.groups.columns:
+        return None
+    members = frames.group_members.get_column("group_id").unique()
+    empty = (
+        frames.groups.filter(~pl.col("group_id").is_in(members.implode()))
+        .get_column("group_id")
+        .sort()
+        .to_list()
+    )
+    if not empty:
+        return None
+    shown = ", ".join(empty[:5]) + (f" (+{len(empty) - 5})" if len(empty) > 5 else "")
+    return (
+        f"{len(empty)} declared group{'s' if len(empty) > 1 else ''} with no member "
+        f"in group_members {'are' if len(empty) > 1 else 'is'} not listed: {shown}."
+    )
 
 
 def _own_risk(
