@@ -206,7 +206,9 @@ def year_on_year(
         else:
             pct = "no baseline" if change is None else f"{change * 100:+.0f} %"
             same = "" if like else f", on {_labels(common)} only"
-            parts.append((f"{label} {now:,}", f"a year earlier {before:,}, {pct}{same}"))
+            parts.append(
+                (f"{label} {now:,}", f"a year earlier {before:,}, {pct}{same}")
+            )
     line = "Violence: " + _joined(parts)
     if month_only_left_out:
         line += (
