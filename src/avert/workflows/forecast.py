@@ -33,6 +33,7 @@ from avert.analyse.forecast import (
     Grid,
     budget_cells,
     bulk_events,
+    cells_for_coverage,
     evaluate_days,
     make_model,
     plan_patrols,
@@ -438,7 +439,7 @@ def _evaluation_notes(
             "(--from sets a later first test day)."
         )
     for basis, n_cells in basis_cells.items():
-        empty = [c for c in coverages if int(np.floor(n_cells * c + 1e-9)) == 0]
+        empty = [c for c in coverages if cells_for_coverage(n_cells, c) == 0]
         if empty:
             shares = ", ".join(f"{100 * c:g} %" for c in empty)
             notes.append(

@@ -33,7 +33,12 @@ import polars as pl
 
 from avert.analyse.forecast._base import Forecaster, Risk
 from avert.analyse.forecast._blend import Blend
-from avert.analyse.forecast._evaluate import evaluate_days, select_top, summarise
+from avert.analyse.forecast._evaluate import (
+    cells_for_coverage,
+    evaluate_days,
+    select_top,
+    summarise,
+)
 from avert.analyse.forecast._grid import (
     BULK_NOTE_START,
     Events,
@@ -82,6 +87,7 @@ __all__ = [
     "bulk_bounds",
     "bulk_events",
     "bulk_notes",
+    "cells_for_coverage",
     "decay_weights",
     "evaluate_days",
     "forecast_grid",

@@ -25,7 +25,17 @@ from avert.analyse.forecast._base import Forecaster, Risk
 from avert.analyse.forecast._grid import Events, Grid, to_days
 from avert.errors import ConfigError
 
-__all__ = ["evaluate_days", "select_top", "summarise"]
+__all__ = ["cells_for_coverage", "evaluate_days", "select_top", "summarise"]
+
+
+def cells_for_coverage(n_cells: int, coverage: float) -> int:
+    """Cells a coverage selects of a basis of ``n_cells``: ``floor(n_cells x
+    coverage)`` (open_cp's rule; none when that is under one cell).
+
+    >>> cells_for_coverage(1_000, 0.01), cells_for_coverage(8, 0.10)
+    (10, 0)
+    """
+    return int(np.floor(n_cells * coverage + 1e-9))
 
 
 def select_top(
@@ -99,7 +109,7 @@ def evaluate_days(
             size = grid.n_cells if basis is None else basis.size
             for c in coverages:
                 chosen = np.zeros(grid.n_cells, dtype=bool)
-                chosen[select_top(risk, int(np.floor(size * c + 1e-9)), basis)] = True
+                chosen[select_top(risk, cells_for_coverage(size, c), basis)] = True
                 row[f"hits_{name}_{_pct(c)}"] = int(chosen[test.cell].sum())
         row["fit_predict_s"] = seconds
         row["fit_predict_cpu_s"] = cpu
