@@ -384,6 +384,30 @@ def test_empty_strings_in_parquet_and_blank_csv_cells_are_missing(
     assert sqlite_store.read_frame("asb")["caller_id"].to_list() == [None]
 
 
+def test_a_parquet_column_of_lists_refuses_its_file_naming_the_column(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A bundle cell holds one value: a list column (``hate`` as a list of strands)
+    refuses its file, naming the column and the text to write, and the other
+    tables load (it was refused with Polars' raw cast error)."""
+    folder = tmp_path / "pq"
+    shutil.copytree(EXAMPLE, folder)
+    csv = folder / "stops.csv"
+    frame = pl.read_csv(csv, infer_schema_length=0)
+    frame.with_columns(pl.col("ethnicity").str.split(" ")).write_parquet(
+        folder / "stops.parquet"
+    )
+    csv.unlink()
+    files = _load(sqlite_store, folder)
+    assert files["incidents"]["loaded"] == 5
+    assert files["stops"]["loaded"] == 0
+    (reason,) = sqlite_store.read_frame("quarantine")["reason"].to_list()
+    assert reason.startswith(
+        "not read: column 'ethnicity' holds lists (List(String)), but a bundle cell "
+        "holds one value (FORMATS.md)"
+    ), reason
+
+
 def test_a_date_with_trailing_text_is_not_a_date(
     bundle: Path, sqlite_store: Store
 ) -> None:

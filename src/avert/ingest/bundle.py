@@ -403,10 +403,26 @@ def open_bundle(
 
 
 def _to_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column of a Parquet table as text, as a CSV cell would hold it.
+
+    Raises
+    ------
+    Refused
+        A column of lists or arrays: a bundle cell holds one value (FORMATS.md) and
+        a list has no text form, so the file is refused naming the column (a
+        struct reads as its JSON text).
+    """
     exprs = []
     for name, dtype in frame.schema.items():
         if dtype == pl.String:
             continue
+        if isinstance(dtype, pl.List | pl.Array):
+            msg = (
+                f"column {name!r} holds lists ({dtype}), but a bundle cell holds one "
+                "value (FORMATS.md): write it as text (a hate column as "
+                "'race;religion')"
+            )
+            raise Refused(msg)
         if dtype == pl.Boolean:
             exprs.append(pl.col(name).cast(pl.String).str.to_lowercase())
         else:
