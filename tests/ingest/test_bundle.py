@@ -408,6 +408,30 @@ def test_a_parquet_column_of_lists_refuses_its_file_naming_the_column(
     ), reason
 
 
+def test_a_header_naming_a_column_twice_refuses_its_file(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """Two ``ethnicity`` columns: which is meant is unknown, so the file is refused
+    with the reason and the other tables load (the first copy was used and the
+    second kept as ``ethnicity_2``). A repeated extra column is no such question."""
+    text = (bundle / "stops.csv").read_text().splitlines()
+    rows = [f"{line},{line.split(',')[-1]}" for line in text]
+    rows[0] = f"{text[0]},ethnicity"
+    (bundle / "stops.csv").write_text("\n".join(rows) + "\n")
+    inc = (bundle / "incidents.csv").read_text().splitlines()
+    (bundle / "incidents.csv").write_text(
+        "\n".join([f"{inc[0]},note,note"] + [f"{r},a,b" for r in inc[1:]]) + "\n"
+    )
+    files = _load(sqlite_store, bundle)
+    assert files["stops"]["loaded"] == 0
+    assert files["incidents"]["loaded"] == len(inc) - 1
+    (reason,) = sqlite_store.read_frame("quarantine")["reason"].to_list()
+    assert reason == (
+        "not read: the header names ethnicity more than once: which column is "
+        "meant is unknown, so the file is not read"
+    )
+
+
 def test_a_date_with_trailing_text_is_not_a_date(
     bundle: Path, sqlite_store: Store
 ) -> None:

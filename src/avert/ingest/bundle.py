@@ -766,6 +766,13 @@ def _map_table(
 ) -> Parsed:
     """Check and map read rows (a whole table file or one part of it)."""
     frame, header, rows = read.frame, read.header, read.rows
+    twice = [c for c, _, _ in BUNDLE_COLUMNS[table] if c in read.duplicated]
+    if twice:
+        msg = (
+            f"the header names {', '.join(twice)} more than once: which column is "
+            "meant is unknown, so the file is not read"
+        )
+        raise Refused(msg)
     frame = frame.with_columns(_blank_as_missing(frame))
     bad = rejected_lines(read.bad, table)
     missing = [c for c, _, req in BUNDLE_COLUMNS[table] if req and c not in header]

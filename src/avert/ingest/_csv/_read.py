@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Final
 
 import numpy as np
@@ -25,6 +26,7 @@ from avert.ingest._csv._table import (
     LINE_COL,
     CsvTable,
     _bad_frame,
+    _duplicated_names,
     _empty,
     _shift,
     _unique_names,
@@ -73,6 +75,12 @@ def read_csv(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> CsvTable:
     return _finish(table, prepared)
 
 
+def _header_names(head: bytes) -> list[str]:
+    """The names of the header line ``head`` (its line end included), as given."""
+    head_text = head[:-1] if head.endswith(b"\n") else head
+    return split_header(head_text.removesuffix(b"\r").decode("utf-8"))
+
+
 def _read_lines(
     text_bytes: bytes | bytearray,
     scan: _Scan,
@@ -93,8 +101,29 @@ def _read_lines(
     after ``head`` (``text_bytes`` is then Polars' source, not a copy). ``offset``:
     lines are numbered from ``offset + 2`` (default ``lo + 1``: the file's numbers
     when ``text_bytes`` is the whole file). ``size``: only the first ``size`` bytes
-    of ``text_bytes`` are scanned text (default all; a reused, longer buffer).
+    of ``text_bytes`` are scanned text (default all; a reused, longer buffer). Names
+    the header gives twice are in ``duplicated``.
     """
+    table = _read_rows(
+        text_bytes, scan, head, lo, hi, encoding, whole=whole, offset=offset, size=size
+    )
+    twice = _duplicated_names(_header_names(head))
+    return replace(table, duplicated=twice) if twice else table
+
+
+def _read_rows(
+    text_bytes: bytes | bytearray,
+    scan: _Scan,
+    head: bytes,
+    lo: int,
+    hi: int,
+    encoding: str,
+    *,
+    whole: bool,
+    offset: int | None = None,
+    size: int | None = None,
+) -> CsvTable:
+    """The rows of :func:`_read_lines` (without ``duplicated``)."""
     arr = np.frombuffer(text_bytes, dtype=np.uint8, count=-1 if size is None else size)
     size = arr.size
     nl = scan.nl
@@ -104,9 +133,7 @@ def _read_lines(
     b_ends = nl[lo:hi].astype(np.int64)
     if b_ends.size < b_starts.size:  # the last line has no newline
         b_ends = np.append(b_ends, size)
-    head_text = head[:-1] if head.endswith(b"\n") else head
-    header_line = head_text.removesuffix(b"\r").decode("utf-8")
-    header = _unique_names(split_header(header_line))
+    header = _unique_names(_header_names(head))
     n_lines = b_starts.size
     if n_lines == 0:
         return CsvTable(header, _empty(header), _bad_frame([], [], []), 0, encoding)

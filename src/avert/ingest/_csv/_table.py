@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass
 from typing import Final
 
@@ -31,6 +32,9 @@ class CsvTable:
         Non-blank data lines (well-formed + malformed).
     encoding
         ``utf-8``, ``utf-8-sig`` or ``latin-1``.
+    duplicated
+        Names the first line gives more than once (``header`` numbers the later
+        copies, ``name_2``): which one is meant is the reader's call.
     """
 
     header: list[str]
@@ -38,6 +42,7 @@ class CsvTable:
     bad: pl.DataFrame
     rows: int
     encoding: str
+    duplicated: tuple[str, ...] = ()
 
 
 def _empty(header: list[str]) -> pl.DataFrame:
@@ -51,6 +56,12 @@ def _bad_frame(lines: list[int], raws: list[str], reasons: list[str]) -> pl.Data
         {"line": lines, "raw": raws, "reason": reasons},
         schema={"line": pl.Int64, "raw": pl.String, "reason": pl.String},
     )
+
+
+def _duplicated_names(header: list[str]) -> tuple[str, ...]:
+    """Non-empty names that ``header`` gives more than once, sorted."""
+    counts = Counter(name for name in header if name)
+    return tuple(sorted(name for name, n in counts.items() if n > 1))
 
 
 def _unique_names(header: list[str]) -> list[str]:
