@@ -104,26 +104,6 @@ def _read_lines(
     of ``text_bytes`` are scanned text (default all; a reused, longer buffer). Names
     the header gives twice are in ``duplicated``.
     """
-    table = _read_rows(
-        text_bytes, scan, head, lo, hi, encoding, whole=whole, offset=offset, size=size
-    )
-    twice = _duplicated_names(_header_names(head))
-    return replace(table, duplicated=twice) if twice else table
-
-
-def _read_rows(
-    text_bytes: bytes | bytearray,
-    scan: _Scan,
-    head: bytes,
-    lo: int,
-    hi: int,
-    encoding: str,
-    *,
-    whole: bool,
-    offset: int | None = None,
-    size: int | None = None,
-) -> CsvTable:
-    """The rows of :func:`_read_lines` (without ``duplicated``)."""
     arr = np.frombuffer(text_bytes, dtype=np.uint8, count=-1 if size is None else size)
     size = arr.size
     nl = scan.nl
@@ -133,10 +113,14 @@ def _read_rows(
     b_ends = nl[lo:hi].astype(np.int64)
     if b_ends.size < b_starts.size:  # the last line has no newline
         b_ends = np.append(b_ends, size)
-    header = _unique_names(_header_names(head))
+    given = _header_names(head)
+    header = _unique_names(given)
+    twice = _duplicated_names(given)
     n_lines = b_starts.size
     if n_lines == 0:
-        return CsvTable(header, _empty(header), _bad_frame([], [], []), 0, encoding)
+        return CsvTable(
+            header, _empty(header), _bad_frame([], [], []), 0, encoding, twice
+        )
     # strip a CR before each LF
     has_cr = (b_ends > b_starts) & (arr[np.maximum(b_ends - 1, 0)] == _CR)
     b_ends = b_ends - has_cr.astype(np.int64)
@@ -157,6 +141,7 @@ def _read_rows(
                 header,
                 encoding,
                 offset,
+                twice,
             )
         for i in quoted.tolist():
             raw = text_bytes[b_starts[i] : b_ends[i]].decode("utf-8")
@@ -181,7 +166,11 @@ def _read_rows(
     if frame is None or frame.height != n_lines or frame.width != width:
         del frame
         return _read_with_csv_at(
-            text_bytes if whole else b"".join((head, body)), header, encoding, offset
+            text_bytes if whole else b"".join((head, body)),
+            header,
+            encoding,
+            offset,
+            twice,
         )
     frame = frame.with_columns(pl.Series(LINE_COL, line_no))
     if not good.all():  # a filter copies every column: only when there is a bad line
@@ -195,7 +184,7 @@ def _read_rows(
         for i in bad_idx.tolist()
     ]
     bad = _bad_frame((bad_idx + 2 + offset).tolist(), raws, reasons)
-    return CsvTable(header, frame, bad, int((~blank).sum()), encoding)
+    return CsvTable(header, frame, bad, int((~blank).sum()), encoding, twice)
 
 
 def _polars(source: bytes, header: list[str]) -> pl.DataFrame | None:
@@ -247,9 +236,14 @@ def _read_pieces(
 
 
 def _read_with_csv_at(
-    text_bytes: bytes | bytearray, header: list[str], encoding: str, offset: int
+    text_bytes: bytes | bytearray,
+    header: list[str],
+    encoding: str,
+    offset: int,
+    duplicated: tuple[str, ...] = (),
 ) -> CsvTable:
-    return _shift(_read_with_csv(text_bytes, header, encoding), offset)
+    table = _shift(_read_with_csv(text_bytes, header, encoding), offset)
+    return replace(table, duplicated=duplicated) if duplicated else table
 
 
 def _open_at_end(line: str) -> bool:
