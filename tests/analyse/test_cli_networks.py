@@ -127,3 +127,18 @@ def test_declared_groups_without_members_are_named_in_a_note(
         "1 declared group with no member in group_members is not listed: G-Empty."
         in groups["notes"]  # type: ignore[operator]
     )
+    # partners see pseudonyms only: the note counts, names none
+    import secrets
+
+    from avert.config.settings import load_settings
+    from avert.workflows.users import User
+    from avert.workflows.views import groups_view
+
+    settings = load_settings({"AVERT_PSEUDONYM_KEY": secrets.token_hex(32)})
+    partner = User("p", "partner", org="council")
+    seen = groups_view(sqlite_store, settings, user=partner)
+    assert "G-Empty" not in str(seen)
+    assert (
+        "1 declared group with no member in group_members is not listed."
+        in seen["notes"]
+    )

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from avert.access import audience_of
 from avert.analyse.families import family_edges, family_harm, family_units
 from avert.analyse.networks import (
     GroupsResult,
@@ -170,15 +171,18 @@ def groups_report(
     )
     if frames.involvements.height == 0:
         result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
-    empty = _declared_without_members(frames)
+    # the command line runs as "police"; an account's role names its audience
+    police = role == "police" or audience_of(role) == "police"
+    empty = _declared_without_members(frames, named=police)
     if empty:
         result = replace(result, notes=(*result.notes, empty))
     return result
 
 
-def _declared_without_members(frames: NetworkFrames) -> str | None:
-    """A note naming declared groups with no member in ``group_members`` (a group is
-    its members here, so they are not listed), or None."""
+def _declared_without_members(frames: NetworkFrames, *, named: bool) -> str | None:
+    """A note on declared groups with no member in ``group_members`` (a group is its
+    members here, so they are not listed), or None; ``named``: with their ids (the
+    police audience only: partners and the board see pseudonyms, never an id)."""
     if frames.groups.height == 0 or "group_id" not in frames.groups.columns:
         return None
     members = frames.group_members.get_column("group_id").unique()
@@ -193,7 +197,8 @@ def _declared_without_members(frames: NetworkFrames) -> str | None:
     shown = ", ".join(empty[:5]) + (f" (+{len(empty) - 5})" if len(empty) > 5 else "")
     return (
         f"{len(empty)} declared group{'s' if len(empty) > 1 else ''} with no member "
-        f"in group_members {'are' if len(empty) > 1 else 'is'} not listed: {shown}."
+        f"in group_members {'are' if len(empty) > 1 else 'is'} not listed"
+        + (f": {shown}." if named else ".")
     )
 
 
