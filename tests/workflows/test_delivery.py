@@ -477,9 +477,10 @@ def test_lists_that_name_people_are_audited(planned: Store) -> None:
     } <= objects
 
 
-def _measured_store(store: Store) -> None:
+def _measured_store(store: Store, *, classified: bool = True) -> None:
     """2024-2025: North has 10 most serious violence incidents a month in 2024 and
-    6 in 2025 (2 with a knife); South 5 assaults a month throughout."""
+    6 in 2025 (2 with a knife); South 5 assaults a month throughout (classified
+    under avb-2010 unless ``classified`` is False)."""
     import polars as pl
 
     rows, classes = [], []
@@ -535,7 +536,8 @@ def _measured_store(store: Store) -> None:
     )
     with store.transaction() as tx:
         tx.append("incidents", pl.DataFrame(rows))
-        tx.append("classifications", pl.DataFrame(classes))
+        if classified:
+            tx.append("classifications", pl.DataFrame(classes))
 
 
 MEASURED_PLAN = """\
@@ -624,6 +626,18 @@ def test_a_category_of_the_definition_without_events_measures_zero(
     o5 = _measures_by_id(sqlite_store, dt.date(2026, 1, 15))["O5"]
     assert (o5["current"], o5["status"]) == (0, "on_track"), o5["reason"]
     assert o5["reason"] is None or "category" not in o5["reason"]
+
+
+def test_an_unclassified_store_does_not_measure_definition_categories(
+    sqlite_store: Store,
+) -> None:
+    """Without classifications the series are police.uk crime types: a category
+    of the definition is not measured, never read as 0 (a target met on nothing)."""
+    _measured_store(sqlite_store, classified=False)
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)
+    o1 = _measures_by_id(sqlite_store, dt.date(2026, 1, 15))["O1"]
+    assert o1["current"] is None
+    assert o1["status"] != "on_track"
 
 
 def test_taskings_with_result_measure(sqlite_store: Store) -> None:

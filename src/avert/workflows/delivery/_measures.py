@@ -17,6 +17,7 @@ from avert.config.timezone import local_today
 from avert.delivery.measures import MeasureSpec, judge, parse_measure, path_value
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.store import Store, queries
+from avert.store.summary import classified_profiles
 from avert.workflows.board import first_of_month, run_performance
 from avert.workflows.delivery._actions import plan_board
 from avert.workflows.delivery._checks import board_checks
@@ -335,6 +336,18 @@ class _Figures:
         self.store = store
         self._runs: dict[tuple[Any, ...], tuple[PerformanceResult, dt.date | None]] = {}
         self._taskings: pl.DataFrame | None = None
+        self._classified: frozenset[str] | None = None
+
+    def _defined(self, profile: str, category: str) -> bool:
+        """Whether ``category`` is one of the definition's and the store is classified
+        under it: only then is a category without events a series of zeros (an
+        unclassified run's categories are police.uk crime types)."""
+        known = _categories_of(profile)
+        if known is None or category not in known:
+            return False
+        if self._classified is None:
+            self._classified = frozenset(classified_profiles(self.store))
+        return profile in self._classified
 
     def measure(
         self,
@@ -384,10 +397,7 @@ class _Figures:
                 row.update(status="insufficient_data", reason=str(err))
                 return None
         result, first_full = self._runs[key]
-        known = _categories_of(profile)
-        monthly = _monthly(
-            result, spec, defined=known is not None and spec.category in known
-        )
+        monthly = _monthly(result, spec, defined=self._defined(profile, spec.category))
         if monthly is None:
             row["reason"] = (
                 f"{spec.category!r} is not a category of definition {profile!r}"
