@@ -639,6 +639,11 @@ def test_a_shipped_mapping_is_named_without_its_path(
     ):
         read_mapping("toronto")
     monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"^\./toronto-mci: no such mapping file$"):
+        read_mapping("./toronto-mci")  # a path, even with no folder: never shipped
+    (tmp_path / "toronto-mci").mkdir()  # a data folder of that name: not a mapping
+    assert read_mapping("toronto-mci") == read_mapping(TORONTO_MAPPING)
+    (tmp_path / "toronto-mci").rmdir()
     (tmp_path / "toronto-mci").write_text("not toml [", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         read_mapping("toronto-mci")  # a file of that name here comes first

@@ -618,6 +618,10 @@ def test_equality_refuses_an_area_without_residents(
         )
     )
     assert listed["force_areas"] == ["Alpha", "Beta"]
+    # a list of nothing is a usage error, not "no --areas" (the force area guessed)
+    assert "names no item" in _cli_error(
+        sqlite_store, "analyse", "equality", "--areas", " , "
+    )
 
 
 def test_equality_names_its_window_and_the_months_without_stops(

@@ -52,12 +52,16 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     return console.highlighter(Text.assemble(*parts))
 
 
-def comma_list(text: str | None) -> list[str] | None:
+def comma_list(text: str | None, option: str) -> list[str] | None:
     """The items of a comma-separated option, stripped, empty ones dropped; None for
-    no option (``"A,,B "`` is ``["A", "B"]``)."""
-    if not text:
+    no option (``"A,,B "`` is ``["A", "B"]``); a usage error when it names none
+    (``","``: the option was given, so "not given" would be wrong)."""
+    if text is None:
         return None
-    return [item.strip() for item in text.split(",") if item.strip()]
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise typer.BadParameter("names no item", param_hint=option)
+    return items
 
 
 def get_settings(ctx: typer.Context) -> Settings:

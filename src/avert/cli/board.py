@@ -358,7 +358,7 @@ def equality(
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,
         population_year=population_year,
-        areas=comma_list(areas),
+        areas=comma_list(areas, "--areas"),
         ethnicity="officer_ethnicity" if officer else "ethnicity",
         list_people=people,
         area_level="lsoa" if area_level == "lsoa" else "la",

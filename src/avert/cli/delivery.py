@@ -319,7 +319,7 @@ def board_pack(
         out_dir=out,
         pdf=not no_pdf,
         force=force,
-        areas=comma_list(areas),
+        areas=comma_list(areas, "--areas"),
     )
     for path in written:
         console.print(f"wrote {path}")

@@ -165,7 +165,7 @@ def _run(
     classify: bool = True,
     accept_rejects: bool,
     follow_links: bool,
-    mapping: Path | None = None,
+    mapping: str | Path | None = None,
 ) -> None:
     from avert.workflows.load import ingest_limits, load_files, refresh_after_load
 

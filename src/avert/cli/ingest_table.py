@@ -6,7 +6,6 @@ quarantine and idempotent re-load as ``avert ingest policeuk|bundle``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,7 +29,7 @@ def table(
         list[str], typer.Argument(help="CSV or Parquet files (or folders of them).")
     ],
     mapping: Annotated[
-        Path,
+        str,  # as typed: "./toronto-mci" is a path, "toronto-mci" may be shipped
         typer.Option(
             "--mapping",
             help="TOML mapping of the file's columns, or the name of one shipped "

@@ -410,7 +410,7 @@ def _to_text(frame: pl.DataFrame) -> pl.DataFrame:
     Refused
         A column of lists or arrays: a bundle cell holds one value (FORMATS.md) and
         a list has no text form, so the file is refused naming the column (a
-        struct reads as its JSON text).
+        struct is cast to Polars' text of it, ``{"x",2}``).
     """
     exprs = []
     for name, dtype in frame.schema.items():

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -153,9 +154,12 @@ def packaged_mappings() -> list[str]:
 
 def mapping_path(path: str | Path) -> Path:
     """``path``, or the shipped mapping of that name when ``path`` is a bare name
-    (no folder, no suffix) that is not a file here: ``toronto-mci``."""
-    p = Path(path)
-    if p.exists() or p.suffix or len(p.parts) != 1:
+    (no folder, not even ``./``, no suffix) and no file of that name is here:
+    ``toronto-mci``."""
+    text = str(path)
+    p = Path(text)
+    bare = not any(sep and sep in text for sep in (os.sep, os.altsep))
+    if p.is_file() or p.suffix or not bare:
         return p
     if p.name not in packaged_mappings():
         msg = (
@@ -170,8 +174,8 @@ def read_mapping(path: str | Path) -> TableMapping:
     """Read and check a mapping TOML file, or a shipped one by name
     (:func:`mapping_path`); errors name the file and the key."""
     p = mapping_path(path)
-    where = str(path) if p != Path(path) else str(p)
-    raw = read_file(p, "mapping")
+    where = str(path)  # as the user gave it
+    raw = read_file(p, "mapping", where)
     table = raw.get("table", {})
     cols = raw.get("columns", {})
     cats = raw.get("categories", {})
