@@ -134,15 +134,14 @@ def _read_lines(
     stop = int(nl[hi - 1]) + 1 if hi - 1 < nl.size else size
     body = memoryview(text_bytes)[int(b_starts[0]) : stop]
 
+    def by_csv() -> CsvTable:
+        """The exact reader (``csv`` module), for what the fast path cannot read."""
+        source = text_bytes if whole else b"".join((head, body))
+        return _read_with_csv_at(source, header, encoding, offset, twice)
+
     if quoted.size:
         if np.any(quotes[quoted] % 2 == 1):
-            return _read_with_csv_at(
-                text_bytes if whole else b"".join((head, body)),
-                header,
-                encoding,
-                offset,
-                twice,
-            )
+            return by_csv()
         for i in quoted.tolist():
             raw = text_bytes[b_starts[i] : b_ends[i]].decode("utf-8")
             fields[i] = len(next(csv.reader([raw]), []))
@@ -165,13 +164,7 @@ def _read_lines(
             frame = _polars(b"".join((head, body)), header)  # one copy of a part
     if frame is None or frame.height != n_lines or frame.width != width:
         del frame
-        return _read_with_csv_at(
-            text_bytes if whole else b"".join((head, body)),
-            header,
-            encoding,
-            offset,
-            twice,
-        )
+        return by_csv()
     frame = frame.with_columns(pl.Series(LINE_COL, line_no))
     if not good.all():  # a filter copies every column: only when there is a bad line
         frame = frame.filter(pl.Series(good))
