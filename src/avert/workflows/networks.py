@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import audience_of
+from avert.access import Audience
 from avert.analyse.families import family_edges, family_harm, family_units
 from avert.analyse.networks import (
     GroupsResult,
@@ -145,11 +145,14 @@ def groups_report(
     user: str | None = None,
     role: str = "police",
     reason: str = "groups and their members (avert analyse groups)",
+    audience: Audience = "police",
 ) -> GroupsResult:
     """Groups (detected and declared) with continuum level, band and reasons.
 
     The members are people: the result is audited before it is returned, as
     ``user`` under ``role`` (the web passes the signed-in account and its role).
+    For a ``partner`` audience the notes name no group (the caller pseudonymises
+    the groups themselves).
     """
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile, until=as_of)
@@ -171,9 +174,7 @@ def groups_report(
     )
     if frames.involvements.height == 0:
         result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
-    # the command line runs as "police"; an account's role names its audience
-    police = role == "police" or audience_of(role) == "police"
-    empty = _declared_without_members(frames, named=police)
+    empty = _declared_without_members(frames, named=audience == "police")
     if empty:
         result = replace(result, notes=(*result.notes, empty))
     return result

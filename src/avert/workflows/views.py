@@ -496,6 +496,7 @@ def groups_view(
         role=user.role,
         reason="web groups page"
         + (" (sizes only, no members)" if audience == "partner" else ""),
+        audience=audience,
     ).to_json()
     groups: list[dict[str, Any]] = report["groups"]
     members = [str(m) for g in groups for m in g.get("members") or []]
