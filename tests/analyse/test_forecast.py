@@ -138,6 +138,23 @@ def test_at_may_be_a_numpy_datetime64() -> None:
     assert to_days(np.datetime64("1970-01-02T12:00")) == 1.5
 
 
+def test_at_and_times_may_be_iso_texts_and_events_a_pandas_frame() -> None:
+    """An evaluation reading a CSV without date parsing, or looping over day
+    strings, or holding pandas, gets the same forecast (each raised before)."""
+    ev = _random_events(16)
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100, "shape": (10, 10)}
+    want = forecast_grid(ev, at=AT, **grid)
+    as_text = ev.with_columns(pl.col("occurred_at").dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    np.testing.assert_array_equal(forecast_grid(ev, at="2024-03-01", **grid), want)
+    np.testing.assert_array_equal(forecast_grid(as_text, at=AT, **grid), want)
+    np.testing.assert_array_equal(forecast_grid(ev.to_pandas(), at=AT, **grid), want)
+    with pytest.raises(ConfigError, match="ISO 8601"):
+        forecast_grid(ev, at="1/3/2024", **grid)
+    muddled = as_text.with_columns(pl.lit("yesterday").alias("occurred_at"))
+    with pytest.raises(ConfigError, match="ISO 8601"):
+        forecast_grid(muddled, at=AT, **grid)
+
+
 def test_predict_before_fit_raises() -> None:
     with pytest.raises(NotFittedError):
         Counting(GRID).predict(AT)

@@ -125,7 +125,7 @@ def forecast_grid(
     origin_xy: tuple[float, float],
     cell_size_m: float,
     shape: tuple[int, int],
-    at: dt.datetime | dt.date | np.datetime64,
+    at: dt.datetime | dt.date | np.datetime64 | str,
     model: str = "default",
     horizon: dt.timedelta = dt.timedelta(days=1),
     **params: Any,
@@ -137,7 +137,8 @@ def forecast_grid(
     events
         Polars frame with ``x``, ``y`` (metres, any projected CRS) and
         ``occurred_at`` (naive local datetimes; aware ones are read as their
-        wall-clock time); only events before ``at`` are used.
+        wall-clock time; dates and ISO 8601 texts are read too); only events
+        before ``at`` are used. A pandas frame is converted.
     origin_xy
         South-west corner of cell ``(0, 0)``.
     cell_size_m
@@ -147,7 +148,7 @@ def forecast_grid(
     at
         Start of the forecast period: a datetime (when aware and the events'
         times are too, converted to their zone first), a date (midnight) or a
-        naive ``np.datetime64``.
+        naive ``np.datetime64`` or an ISO 8601 text (``"2021-01-01"``).
     model
         A key of :data:`MODELS`; ``"default"`` is the best model measured.
     horizon

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from avert.analyse.forecast._grid import Events, Grid, to_days
+from avert.analyse.forecast._grid import Events, Grid, read_at, to_days
 from avert.errors import ConfigError, NotFittedError
 
 __all__ = ["Forecaster", "Risk"]
@@ -45,6 +45,8 @@ class Forecaster(ABC):
         :meth:`predict` is then first converted to their zone (the same instant).
         """
         self._zone = None
+        if not isinstance(events, (Events, pl.DataFrame)):  # pandas, dict of columns
+            events = pl.DataFrame(events)
         if isinstance(events, Events):
             self._events = events
         else:
@@ -68,10 +70,14 @@ class Forecaster(ABC):
 
     def predict(
         self,
-        at: dt.datetime | dt.date | np.datetime64,
+        at: dt.datetime | dt.date | np.datetime64 | str,
         horizon: dt.timedelta = dt.timedelta(days=1),
     ) -> Risk:
-        """Return the risk of each cell for ``[at, at + horizon)``, shape ``grid.shape``."""
+        """Return the risk of each cell for ``[at, at + horizon)``, shape ``grid.shape``.
+
+        ``at`` may also be an ISO 8601 text (``"2021-01-01"``).
+        """
+        at = read_at(at)
         hours = horizon.total_seconds() / 3600.0
         if hours <= 0:
             msg = f"horizon must be positive; got {horizon!r}."

@@ -228,9 +228,25 @@ def bulk_notes(notes: Sequence[str]) -> tuple[str, ...]:
     return tuple(n for n in notes if n.startswith(BULK_NOTE_START))
 
 
-def to_days(value: dt.datetime | dt.date | np.datetime64) -> float:
-    """Return a naive datetime (or date, at midnight; or ``np.datetime64``, naive)
-    as days since 1970-01-01."""
+def read_at(
+    value: dt.datetime | dt.date | np.datetime64 | str,
+) -> dt.datetime | dt.date | np.datetime64:
+    """Return ``value`` with an ISO 8601 text (``"2021-01-01"``,
+    ``"2021-01-01T06:00"``, ``"2021-01-01T06:00Z"``) read as a date or datetime;
+    any other value unchanged. A text that is not ISO 8601 is a ConfigError."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        msg = f"at must be an ISO 8601 date or datetime; got {value!r}."
+        raise ConfigError(msg) from None
+
+
+def to_days(value: dt.datetime | dt.date | np.datetime64 | str) -> float:
+    """Return a naive datetime (or date, at midnight; or ``np.datetime64``, naive;
+    or an ISO 8601 text, see :func:`read_at`) as days since 1970-01-01."""
+    value = read_at(value)
     if isinstance(value, np.datetime64):
         return float(value.astype("datetime64[us]").astype(np.int64)) / DAY_US
     if not isinstance(value, dt.datetime):
@@ -239,6 +255,21 @@ def to_days(value: dt.datetime | dt.date | np.datetime64) -> float:
         value = value.replace(tzinfo=None)
     delta = value - dt.datetime(1970, 1, 1)
     return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86_400.0
+
+
+def _parse_times(text: pl.Series) -> pl.Series:
+    """Read ISO 8601 texts (one format for the column, as a CSV read without
+    date parsing gives them) as datetimes; a text that does not parse is a
+    ConfigError naming it, never a silently dropped event."""
+    try:
+        return text.str.to_datetime(time_unit="us", strict=True)
+    except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError) as err:
+        msg = (
+            "events.occurred_at holds text that is not one ISO 8601 datetime "
+            f"format ({str(err).splitlines()[0]}); parse it first, e.g. "
+            "pl.col('occurred_at').str.to_datetime(FORMAT)."
+        )
+        raise ConfigError(msg) from None
 
 
 @dataclass(frozen=True)
@@ -259,6 +290,8 @@ class Events:
         """
         check_frame(events, ["x", "y", "occurred_at"], name="events")
         when = events.get_column("occurred_at")
+        if when.dtype == pl.String:
+            when = _parse_times(when)
         if when.dtype == pl.Date:
             when = when.cast(pl.Datetime("us"))
         if not isinstance(when.dtype, pl.Datetime):
