@@ -124,6 +124,20 @@ def test_tables_fit_80_columns(city: City, args: list[str]) -> None:
 
 
 @pytest.mark.slow
+def test_a_bundle_load_prints_its_file_names_and_headers_whole(city: City) -> None:
+    """At 80 columns the kind column (the file names say it) gives way, so that
+    ``relationships.csv`` and the ``duplicates`` header are not broken (they
+    were, as ``relationsh``/``ips.csv`` and ``duplicate``/``s``), and counts of
+    thousands are grouped."""
+    out = _invoke(city, "ingest", "bundle", str(city.root / "bundle"))
+    assert all(len(line) <= WIDTH for line in out.splitlines()), out
+    for whole in ("relationships.csv", "group_members.csv", "duplicates"):
+        assert whole in out, out
+    assert re.search(r"│ total +│ +\d{1,3},\d{3} ", out), out
+    assert "not shown, to fit 80 columns: kind" in " ".join(out.split())
+
+
+@pytest.mark.slow
 def test_ids_of_the_top_rows_are_printed_whole(city: City) -> None:
     import json
 

@@ -111,17 +111,17 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
         [
             name,
             *([] if one_kind else [f.kind]),
-            str(f.rows),
-            str(f.loaded),
-            str(f.quarantined),
-            str(f.duplicates),
+            f"{f.rows:,}",
+            f"{f.loaded:,}",
+            f"{f.quarantined:,}",
+            f"{f.duplicates:,}",
         ]
         for f, name in zip(report.files, names, strict=True)
     ]
     if not one_kind:
         rows += [[name, "skipped", "0", "0", "0", "0"] for name in skipped]
-    total = [str(report.rows), str(report.loaded), str(report.quarantined)]
-    rows.append(["total", *([] if one_kind else [""]), *total, str(report.duplicates)])
+    total = [report.rows, report.loaded, report.quarantined, report.duplicates]
+    rows.append(["total", *([] if one_kind else [""]), *(f"{n:,}" for n in total)])
     title = f"load {report.load_id}"
     if one_kind:
         title += f": {next(iter(kinds))}"
@@ -130,7 +130,8 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
     print_table(
         [
             Col("file", "text"),
-            *([] if one_kind else [Col("kind", "fixed")]),
+            # a bundle's file names say their kind: at 80 columns the names stay whole
+            *([] if one_kind else [Col("kind", "fixed", drop=1)]),
             Col("rows", "fixed", "right"),
             Col("loaded", "fixed", "right"),
             Col("quarantined", "fixed", "right"),
