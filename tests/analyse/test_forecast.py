@@ -155,6 +155,22 @@ def test_at_and_times_may_be_iso_texts_and_events_a_pandas_frame() -> None:
         forecast_grid(muddled, at=AT, **grid)
 
 
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_no_events_at_all_is_an_empty_history_whatever_the_column_type(
+    name: str,
+) -> None:
+    """An evaluation's first day, or a day whose window holds nothing, may build
+    its history from empty lists or an empty pandas frame: the time column then
+    has no type (Null, or float from pandas) and raised "must be a datetime"."""
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100, "shape": (2, 3)}
+    empty = pl.DataFrame({"x": [], "y": [], "occurred_at": []})
+    no_time = pl.DataFrame({"x": [50.0], "y": [50.0], "occurred_at": [None]})
+    for events in (empty, empty.to_pandas(), no_time):
+        risk = forecast_grid(events, at=AT, model=name, **grid)
+        assert risk.shape == (2, 3)
+        assert np.isfinite(risk).all()
+
+
 def test_predict_before_fit_raises() -> None:
     with pytest.raises(NotFittedError):
         Counting(GRID).predict(AT)

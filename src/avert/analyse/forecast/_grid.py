@@ -285,11 +285,14 @@ class Events:
     def from_frame(cls, events: pl.DataFrame, grid: Grid) -> Events:
         """Read ``x``, ``y`` (metres) and ``occurred_at`` from ``events``.
 
-        Rows outside the grid, without coordinates or without a time are dropped.
+        Rows outside the grid, without coordinates or without a time are dropped
+        (a column holding no time at all, of any type, is an empty history).
         Time-zone aware times are read as their wall-clock time.
         """
         check_frame(events, ["x", "y", "occurred_at"], name="events")
         when = events.get_column("occurred_at")
+        if when.null_count() == when.len():  # no time at all: no type to read
+            when = pl.repeat(None, when.len(), dtype=pl.Datetime("us"), eager=True)
         if when.dtype == pl.String:
             when = _parse_times(when)
         if when.dtype == pl.Date:
