@@ -183,6 +183,21 @@ def test_unknown_model_and_bad_grid() -> None:
         Grid((0.0, 0.0), 0.0, (2, 2))
 
 
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_a_shape_of_whole_floats_is_read_as_cells(name: str) -> None:
+    """The protocol's ``n = floor((max - min) / s) + 1`` computed with numpy is a
+    float: such a shape raised a bare TypeError deep inside every model."""
+    ev = _random_events(3)
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100}
+    want = forecast_grid(ev, at=AT, model=name, shape=(10, 10), **grid)
+    as_float = (np.floor(999.0 / 100) + 1, np.float64(10.0))
+    got = forecast_grid(ev, at=AT, model=name, shape=as_float, **grid)
+    np.testing.assert_array_equal(got, want)
+    assert Grid((0.0, 0.0), 100.0, as_float).shape == (10, 10)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="whole numbers"):
+        forecast_grid(ev, at=AT, model=name, shape=(10.5, 10), **grid)  # type: ignore[arg-type]
+
+
 def test_retro_kde_quartic_peaks_at_event_and_reaches_bandwidth() -> None:
     ev = _events([(550.0, 550.0)], [1.0])
     r = RetrospectiveKDE(GRID, bandwidth_m=150.0).fit(ev).predict(AT)

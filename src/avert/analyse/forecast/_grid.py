@@ -59,7 +59,15 @@ class Grid:
     shape: tuple[int, int]
 
     def __post_init__(self) -> None:
-        ny, nx = self.shape
+        try:  # whole floats (numpy's floor(extent / s) + 1) are cell counts too
+            whole = all(float(n).is_integer() for n in self.shape)
+            ny, nx = (int(n) for n in self.shape) if whole else (0, 0)
+        except (TypeError, ValueError):
+            whole = False
+        if not whole or len(self.shape) != 2:
+            msg = f"shape must be two whole numbers (ny, nx); got {self.shape!r}."
+            raise ConfigError(msg)
+        object.__setattr__(self, "shape", (ny, nx))
         if not (self.cell_size_m > 0 and np.isfinite(self.cell_size_m)):
             msg = f"cell_size_m must be a positive number; got {self.cell_size_m!r}."
             raise ConfigError(msg)
