@@ -155,6 +155,22 @@ def test_at_and_times_may_be_iso_texts_and_events_a_pandas_frame() -> None:
         forecast_grid(muddled, at=AT, **grid)
 
 
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_no_events_at_all_is_an_empty_history_whatever_the_column_type(
+    name: str,
+) -> None:
+    """An evaluation's first day, or a day whose window holds nothing, may build
+    its history from empty lists or an empty pandas frame: the time column then
+    has no type (Null, or float from pandas) and raised "must be a datetime"."""
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100, "shape": (2, 3)}
+    empty = pl.DataFrame({"x": [], "y": [], "occurred_at": []})
+    no_time = pl.DataFrame({"x": [50.0], "y": [50.0], "occurred_at": [None]})
+    for events in (empty, empty.to_pandas(), no_time):
+        risk = forecast_grid(events, at=AT, model=name, **grid)
+        assert risk.shape == (2, 3)
+        assert np.isfinite(risk).all()
+
+
 def test_predict_before_fit_raises() -> None:
     with pytest.raises(NotFittedError):
         Counting(GRID).predict(AT)
@@ -165,6 +181,21 @@ def test_unknown_model_and_bad_grid() -> None:
         make_model("nope", GRID)
     with pytest.raises(ConfigError):
         Grid((0.0, 0.0), 0.0, (2, 2))
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_a_shape_of_whole_floats_is_read_as_cells(name: str) -> None:
+    """The protocol's ``n = floor((max - min) / s) + 1`` computed with numpy is a
+    float: such a shape raised a bare TypeError deep inside every model."""
+    ev = _random_events(3)
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100}
+    want = forecast_grid(ev, at=AT, model=name, shape=(10, 10), **grid)
+    as_float = (np.floor(999.0 / 100) + 1, np.float64(10.0))
+    got = forecast_grid(ev, at=AT, model=name, shape=as_float, **grid)
+    np.testing.assert_array_equal(got, want)
+    assert Grid((0.0, 0.0), 100.0, as_float).shape == (10, 10)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="whole numbers"):
+        forecast_grid(ev, at=AT, model=name, shape=(10.5, 10), **grid)  # type: ignore[arg-type]
 
 
 def test_retro_kde_quartic_peaks_at_event_and_reaches_bandwidth() -> None:

@@ -157,6 +157,20 @@ def test_emerging_classes() -> None:
     assert _pattern(s, 5, 5) == "sporadic"
 
 
+def test_gi_star_of_a_grid_without_events_finds_no_spot() -> None:
+    # A week without events in the area (or data that stops before --at) is an
+    # all-zero slice: it raised ZeroDivisionError from avert analyse hotspots.
+    r = gi_star(np.zeros((5, 6)))
+    assert (r.spot == "none").all()
+    assert (r.p == 1.0).all()
+    s = _slices(5)
+    s[-1] = 0.0  # the last week holds no event
+    s[:-1, 7, 12] += 40
+    em = emerging_hotspots(s)
+    assert set(em["pattern"].to_list()) <= {"none", "historical"}
+    assert em.filter((em["row"] == 7) & (em["col"] == 12))["pattern"][0] == "historical"
+
+
 def test_hotspot_change() -> None:
     s = _slices(7)
     s[-1, 7, 12] += 40

@@ -326,6 +326,27 @@ def test_evaluation_says_when_its_hit_rates_say_nothing() -> None:
     assert wide.notes == ()
 
 
+def test_evaluation_says_when_its_test_days_are_after_the_data() -> None:
+    """Test days after the last event's day hold no event to hit: `--from` past
+    the end of the data printed nan hit rates with no note."""
+    from avert.workflows.forecast import run_forecast_evaluation
+
+    day = dt.datetime(2024, 7, 1)
+    rows = [(75.0 + 150 * (k % 3), 75.0, day + dt.timedelta(days=k)) for k in range(10)]
+    events = pl.DataFrame(rows, schema=["x", "y", "occurred_at"], orient="row")
+    ev = run_forecast_evaluation(
+        events,
+        models=("counting",),
+        start=dt.date(2024, 7, 8),
+        days=5,
+        coverages=(0.5,),
+    )
+    assert ev.notes == (
+        "2 of the 5 test days are after the last event's day (2024-07-10): they "
+        "hold no event to hit (--from sets an earlier first test day).",
+    )
+
+
 def _with_stray(frame: pl.DataFrame, dx: float = 300_000.0) -> pl.DataFrame:
     """``frame`` and one event ``dx`` metres east of its first (a mis-geocoded place
     inside the CRS's area, which ingest keeps)."""

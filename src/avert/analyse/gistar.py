@@ -242,10 +242,13 @@ def _gi_result(
     total = float(y.sum())
     mean = total / n
     var = float((y * y).sum()) / n - mean * mean
+    # a grid without events (a week with none, data ending before the last
+    # slice) has no spread to test against: z is NaN, p 1, no spot
+    spread = var / (mean * mean) if mean != 0 else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         g = wy / total
         expected = card / n
-        v = card * (n - card) / (n - 1) / (n * n) * (var / (mean * mean))
+        v = card * (n - card) / (n - 1) / (n * n) * spread
         z = (g - expected) / np.sqrt(v)
     p = 2.0 * stats.norm.sf(np.abs(z))
     p = np.where(np.isfinite(p), p, 1.0)

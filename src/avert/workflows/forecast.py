@@ -414,7 +414,7 @@ def run_forecast_evaluation(
     first_event = dt.date(1970, 1, 1) + dt.timedelta(days=int(np.floor(ev.t.min())))
     notes = _evaluation_notes(
         test_days,
-        first_event,
+        (first_event, last),
         {"bbox": grid.n_cells, "active": int(active.sum())},
         coverages,
     )
@@ -423,13 +423,16 @@ def run_forecast_evaluation(
 
 def _evaluation_notes(
     test_days: Sequence[dt.date],
-    first_event: dt.date,
+    event_days: tuple[dt.date, dt.date],
     basis_cells: dict[str, int],
     coverages: Sequence[float],
 ) -> tuple[str, ...]:
     """Why some hit rates say nothing of a model: test days with no history before
-    them, and coverages under one cell (``floor(cells x coverage)`` cells are
-    chosen, open_cp's rule, so such a coverage chooses none and hits nothing)."""
+    them, test days after the data (no event to hit), and coverages under one cell
+    (``floor(cells x coverage)`` cells are chosen, open_cp's rule, so such a
+    coverage chooses none and hits nothing). ``event_days``: the first and last
+    event's days."""
+    first_event, last_event = event_days
     notes = []
     blind = sum(day <= first_event for day in test_days)
     if blind:
@@ -437,6 +440,13 @@ def _evaluation_notes(
             f"{blind} of the {len(test_days)} test days are on or before the first "
             f"event's day ({first_event}): their forecasts learn from nothing "
             "(--from sets a later first test day)."
+        )
+    after = sum(day > last_event for day in test_days)
+    if after:
+        notes.append(
+            f"{after} of the {len(test_days)} test days are after the last event's "
+            f"day ({last_event}): they hold no event to hit (--from sets an "
+            "earlier first test day)."
         )
     for basis, n_cells in basis_cells.items():
         empty = [c for c in coverages if cells_for_coverage(n_cells, c) == 0]

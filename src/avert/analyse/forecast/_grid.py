@@ -59,7 +59,15 @@ class Grid:
     shape: tuple[int, int]
 
     def __post_init__(self) -> None:
-        ny, nx = self.shape
+        try:  # whole floats (numpy's floor(extent / s) + 1) are cell counts too
+            whole = all(float(n).is_integer() for n in self.shape)
+            ny, nx = (int(n) for n in self.shape) if whole else (0, 0)
+        except (TypeError, ValueError):
+            whole = False
+        if not whole or len(self.shape) != 2:
+            msg = f"shape must be two whole numbers (ny, nx); got {self.shape!r}."
+            raise ConfigError(msg)
+        object.__setattr__(self, "shape", (ny, nx))
         if not (self.cell_size_m > 0 and np.isfinite(self.cell_size_m)):
             msg = f"cell_size_m must be a positive number; got {self.cell_size_m!r}."
             raise ConfigError(msg)
@@ -285,11 +293,14 @@ class Events:
     def from_frame(cls, events: pl.DataFrame, grid: Grid) -> Events:
         """Read ``x``, ``y`` (metres) and ``occurred_at`` from ``events``.
 
-        Rows outside the grid, without coordinates or without a time are dropped.
+        Rows outside the grid, without coordinates or without a time are dropped
+        (a column holding no time at all, of any type, is an empty history).
         Time-zone aware times are read as their wall-clock time.
         """
         check_frame(events, ["x", "y", "occurred_at"], name="events")
         when = events.get_column("occurred_at")
+        if when.null_count() == when.len():  # no time at all: no type to read
+            when = pl.repeat(None, when.len(), dtype=pl.Datetime("us"), eager=True)
         if when.dtype == pl.String:
             when = _parse_times(when)
         if when.dtype == pl.Date:
