@@ -735,3 +735,25 @@ def test_periods_without_a_whole_month_name_the_period_and_the_way_out() -> None
             day(2026, 11, 11),
             day(2026, 12, 31),
         )
+
+
+def test_performance_leaves_out_months_the_store_holds_no_incident_of(
+    sqlite_store: Store,
+) -> None:
+    """A recent period reaching past the data (its last 6 months not loaded yet) was
+    zero-filled: South, with no step, read a significant sustained fall (rate ratio
+    about 0.5); months with no incident at all in the store are no data, not zero
+    (found by an independent check on Toronto's counts with --to past their end)."""
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            _incidents().filter(pl.col("occurred_from") < dt.datetime(2024, 7, 1)),
+        )
+    out = json.loads(_performance(sqlite_store, "--no-categories", *WINDOWS, "--json"))
+    south = next(
+        v for v in out["verdicts"] if v["area"] == "South" and v["flag"] == "all"
+    )
+    recent = [c["period"] for c in south["chart"] if c["recent"]]
+    assert recent == [f"2024-0{m}-01" for m in range(1, 7)]
+    assert not south["verdict"].startswith("significant")
+    assert any("2024-07-01 to 2024-12-01" in n for n in out["notes"])
