@@ -757,3 +757,32 @@ def test_performance_leaves_out_months_the_store_holds_no_incident_of(
     assert recent == [f"2024-0{m}-01" for m in range(1, 7)]
     assert not south["verdict"].startswith("significant")
     assert any("2024-07-01 to 2024-12-01" in n for n in out["notes"])
+
+
+def test_equality_says_a_newer_census_is_loaded_than_the_one_it_used(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The default census is the latest with LSOA rows (2011, to place stops), even
+    beside the 2021 census by local authority: South Yorkshire's 2019-2021 searches
+    gave Black/White 2.87 against 2011 and 2.15 against 2021 with no word of it
+    (found by an independent recomputation); a note now says so and how to choose."""
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    newer = tmp_path / "census-2021-by-la.csv"
+    newer.write_text(
+        "area,population,year,ethnicity\n"
+        "Alpha,1800,2021,White\nAlpha,150,2021,Black\n"
+        "Beta,1600,2021,White\nBeta,250,2021,Black\n",
+        encoding="utf-8",
+    )
+    _invoke(sqlite_store, "ingest", "population", str(newer))
+    args = ["analyse", "equality", "--force", "test-force", "--json"]
+    out = json.loads(_invoke(sqlite_store, *args, "--areas", "Alpha,Beta"))
+    assert out["population_year"] == 2011
+    assert any("--population-year 2021" in n for n in out["notes"])
+    chosen = json.loads(
+        _invoke(
+            sqlite_store, *args, "--areas", "Alpha,Beta", "--population-year", "2021"
+        )
+    )
+    assert chosen["population_year"] == 2021
+    assert not any("--population-year 2021" in n for n in chosen["notes"])
