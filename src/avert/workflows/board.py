@@ -106,7 +106,8 @@ def _incidents(
 
     Unclassified (no stored classifications for ``profile``): every incident counts
     and the categories are police.uk crime types. Classified: the categories are
-    :func:`~avert.workflows.definitions.category_label`.
+    :func:`~avert.workflows.definitions.category_label`, and the crime type for
+    an incident outside the definition (``violence_only=False``).
     """
     cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
     if by and by not in cols:
@@ -126,8 +127,12 @@ def _incidents(
             pl.col("crime_type").alias("category")
         ), notes
     # a police.uk row in the definition on its category alone has no profile
-    # category: it is a series of its own, as 'avert classify' lists it
-    return frames.incidents.with_columns(category_label().alias("category")), notes
+    # category: it is a series of its own, as 'avert classify' lists it; a row
+    # outside the definition (violence_only=False) counts under its crime type, so
+    # the categories still add up to the total
+    return frames.incidents.with_columns(
+        category_label().fill_null(pl.col("crime_type")).alias("category")
+    ), notes
 
 
 def run_performance(
