@@ -434,6 +434,31 @@ def test_officer_defined_result_says_so() -> None:
     assert "by self-defined ethnic group" in own.method
 
 
+def test_officer_defined_eia_and_the_mixed_group_officers_never_record() -> None:
+    """With --officer-defined the EIA still said "by self-defined ethnic group", and
+    police.uk's officer-defined ethnicity has no Mixed group, so South Yorkshire's
+    Mixed residents (20,791) showed 0 searches, 0.0 per 1,000, with no word (found
+    by an independent recomputation from the police.uk files)."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White", "Mixed", "Black", None],
+            "officer_ethnicity": ["White", "White", "Black", "Black"],
+        }
+    )
+    residents = pl.DataFrame(
+        {"group": ["White", "Black", "Mixed"], "population": [1_000, 100, 50]}
+    )
+    officer = stop_search_equality(stops, residents, ethnicity="officer_ethnicity")
+    eia = equality_impact_summary(officer)
+    assert "by officer-defined ethnic group" in eia["monitored"][0]
+    assert any("no Mixed group" in n for n in officer.notes)
+    own = stop_search_equality(stops, residents)
+    assert (
+        "by self-defined ethnic group" in equality_impact_summary(own)["monitored"][0]
+    )
+    assert not any("no Mixed group" in n for n in own.notes)
+
+
 def test_find_rates_without_any_linked_outcome_are_flagged() -> None:
     """The Met's API sample (September 2024) has 693 arrests and not one outcome
     linked to the object of the search: find rates of 0 % with tight intervals,

@@ -735,3 +735,78 @@ def test_periods_without_a_whole_month_name_the_period_and_the_way_out() -> None
             day(2026, 11, 11),
             day(2026, 12, 31),
         )
+
+
+def test_performance_leaves_out_months_the_store_holds_no_incident_of(
+    sqlite_store: Store,
+) -> None:
+    """A recent period reaching past the data (its last 6 months not loaded yet) was
+    zero-filled: South, with no step, read a significant sustained fall (rate ratio
+    about 0.5); months with no incident at all in the store are no data, not zero
+    (found by an independent check on Toronto's counts with --to past their end)."""
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            _incidents().filter(pl.col("occurred_from") < dt.datetime(2024, 7, 1)),
+        )
+    out = json.loads(_performance(sqlite_store, "--no-categories", *WINDOWS, "--json"))
+    south = next(
+        v for v in out["verdicts"] if v["area"] == "South" and v["flag"] == "all"
+    )
+    recent = [c["period"] for c in south["chart"] if c["recent"]]
+    assert recent == [f"2024-0{m}-01" for m in range(1, 7)]
+    assert not south["verdict"].startswith("significant")
+    assert any("2024-07-01 to 2024-12-01" in n for n in out["notes"])
+
+
+def test_equality_says_a_newer_census_is_loaded_than_the_one_it_used(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The default census is the latest with LSOA rows (2011, to place stops), even
+    beside the 2021 census by local authority: South Yorkshire's 2019-2021 searches
+    gave Black/White 2.87 against 2011 and 2.15 against 2021 with no word of it
+    (found by an independent recomputation); a note now says so and how to choose."""
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    newer = tmp_path / "census-2021-by-la.csv"
+    newer.write_text(
+        "area,population,year,ethnicity\n"
+        "Alpha,1800,2021,White\nAlpha,150,2021,Black\n"
+        "Beta,1600,2021,White\nBeta,250,2021,Black\n",
+        encoding="utf-8",
+    )
+    _invoke(sqlite_store, "ingest", "population", str(newer))
+    args = ["analyse", "equality", "--force", "test-force", "--json"]
+    out = json.loads(_invoke(sqlite_store, *args, "--areas", "Alpha,Beta"))
+    assert out["population_year"] == 2011
+    assert any("--population-year 2021" in n for n in out["notes"])
+    chosen = json.loads(
+        _invoke(
+            sqlite_store, *args, "--areas", "Alpha,Beta", "--population-year", "2021"
+        )
+    )
+    assert chosen["population_year"] == 2021
+    assert not any("--population-year 2021" in n for n in chosen["notes"])
+
+
+def test_performance_all_incidents_categories_add_up_to_the_total(
+    sqlite_store: Store,
+) -> None:
+    """With --all-incidents on a classified store, the incidents outside the
+    definition were in the total but in no category series (Toronto's burglaries,
+    vehicle and other thefts: the total's 'significant_increase' with no category
+    showing where); they count under their police.uk crime type, as unclassified."""
+    frame = _incidents()
+    other = frame.filter(pl.col("crime_type") == "Robbery").with_columns(
+        pl.lit("Burglary").alias("crime_type"),
+        pl.format("b{}", pl.int_range(pl.len())).alias("incident_id"),
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", pl.concat([frame, other]))
+    _invoke(sqlite_store, "classify")
+    out = json.loads(_performance(sqlite_store, *WINDOWS, "--all-incidents", "--json"))
+    north = [v for v in out["verdicts"] if v["area"] == "North" and v["flag"] == "all"]
+    total = next(v for v in north if v["category"] == "all")
+    parts = [v for v in north if v["category"] != "all"]
+    assert "Burglary" in {v["category"] for v in parts}
+    assert sum(v["baseline_count"] for v in parts) == total["baseline_count"]
+    assert sum(v["recent_count"] for v in parts) == total["recent_count"]

@@ -474,6 +474,14 @@ def _stop_notes(
         f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
         "shown in 'not_stated'."
     ]
+    if defined == "officer" and not (s["group"] == "Mixed").any():
+        notes.append(
+            "No search has the officer-defined group Mixed (police.uk's "
+            "officer-defined ethnicity has no Mixed group: White, Black, Asian, "
+            "Other): the Mixed rate of 0 is no finding, and officers count people "
+            "who describe themselves as Mixed in other groups, whose rates against "
+            "the census groups they raise."
+        )
     if "outcome" in s.columns:
         arrests = int(
             s["outcome"].cast(pl.String).str.to_lowercase().str.contains("arrest").sum()
@@ -720,8 +728,13 @@ def equality_impact_summary(
     flags: list[dict[str, Any]] = []
     not_stated: list[dict[str, Any]] = []
     if stops is not None:
+        defined = (
+            "officer-defined ethnic group (the officer's view, not the GOV.UK measure)"
+            if stops.params.get("ethnicity") == "officer_ethnicity"
+            else "self-defined ethnic group"
+        )
         monitored.append(
-            "Stop and search: searches per 1,000 residents by self-defined ethnic group, "
+            f"Stop and search: searches per 1,000 residents by {defined}, "
             "ratio to the White rate (95 % log interval), by power, age band, find and "
             "arrest rate, and trend; searches with no recorded ethnicity."
         )

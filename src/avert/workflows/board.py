@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -105,7 +106,8 @@ def _incidents(
 
     Unclassified (no stored classifications for ``profile``): every incident counts
     and the categories are police.uk crime types. Classified: the categories are
-    :func:`~avert.workflows.definitions.category_label`.
+    :func:`~avert.workflows.definitions.category_label`, and the crime type for
+    an incident outside the definition (``violence_only=False``).
     """
     cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
     if by and by not in cols:
@@ -125,8 +127,12 @@ def _incidents(
             pl.col("crime_type").alias("category")
         ), notes
     # a police.uk row in the definition on its category alone has no profile
-    # category: it is a series of its own, as 'avert classify' lists it
-    return frames.incidents.with_columns(category_label().alias("category")), notes
+    # category: it is a series of its own, as 'avert classify' lists it; a row
+    # outside the definition (violence_only=False) counts under its crime type, so
+    # the categories still add up to the total
+    return frames.incidents.with_columns(
+        category_label().fill_null(pl.col("crime_type")).alias("category")
+    ), notes
 
 
 def run_performance(
@@ -182,6 +188,9 @@ def run_performance(
         by_category=by_category,
         flags=flags,
     )
+    series, gap_notes = _without_uncovered_periods(
+        store, series, unit=unit, date_from=baseline_from, date_to=date_to
+    )
     pops_table = store.read_frame("populations")
     areas = series["area"].unique().to_list()
     populations = (
@@ -215,8 +224,75 @@ def run_performance(
     return replace(
         result,
         params={**result.params, "by": by, "definition": profile},
-        notes=(*cut_notes, *notes, *result.notes),
+        notes=(*cut_notes, *gap_notes, *notes, *result.notes),
     )
+
+
+def _without_uncovered_periods(
+    store: Store,
+    series: pl.DataFrame,
+    *,
+    unit: Unit,
+    date_from: dt.date,
+    date_to: dt.date,
+) -> tuple[pl.DataFrame, list[str]]:
+    """The series without the periods that hold no incident at all in the store.
+
+    :func:`build_series` zero-fills every period of the window, so a month not
+    loaded (the latest months before their files arrive, a window reaching before
+    the data start, a missing file) counted as 0 and read as a fall: Toronto's
+    violence with ``--to`` six months past the data's end was a "significant
+    sustained reduction" at a rate ratio of 0.49. A period with no incident of any
+    kind in the store is no data, not zero: it is left out of every series (a
+    recent period left with none is ``insufficient_data``), with a note.
+    """
+    seen = store.read_frame(
+        "incidents",
+        columns=["occurred_from"],
+        where=[
+            ("occurred_from", ">=", dt.datetime.combine(date_from, dt.time())),
+            (
+                "occurred_from",
+                "<",
+                dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
+            ),
+        ],
+    )
+    covered = build_series(
+        seen,
+        unit=unit,
+        date_from=date_from,
+        date_to=date_to,
+        by_category=False,
+        flags=(),
+    )
+    empty = covered.filter(pl.col("count") == 0)["period"].sort().to_list()
+    if not empty or not series.height:
+        return series, []
+    note = (
+        f"The store holds no incident at all in {_period_span(empty, unit)}: no "
+        "data, not zero, so left out of every series (a "
+        f"{unit} not loaded is no fall)."
+    )
+    return series.filter(~pl.col("period").is_in(empty)), [note]
+
+
+def _period_span(periods: Sequence[dt.date], unit: Unit) -> str:
+    """``the month 2024-07-01``, ``6 months, 2024-07-01 to 2024-12-01`` (one run)
+    or ``3 months: 2024-01-01, 2024-05-01, 2024-09-01`` (first 5 listed)."""
+    if len(periods) == 1:
+        return f"the {unit} {periods[0]}"
+    step = [
+        (b.year * 12 + b.month) - (a.year * 12 + a.month)
+        if unit == "month"
+        else (b - a).days // 7
+        for a, b in pairwise(periods)
+    ]
+    head = f"{len(periods)} {unit}s"
+    if set(step) == {1}:
+        return f"{head}, {periods[0]} to {periods[-1]}"
+    listed = ", ".join(str(p) for p in periods[:5])
+    return f"{head}: {listed}{', ...' if len(periods) > 5 else ''}"
 
 
 def _whole_periods(

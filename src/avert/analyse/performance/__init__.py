@@ -91,6 +91,7 @@ __all__ = [
     "c_chart",
     "confidence_beside_crime",
     "design_matrix",
+    "extrapolation_caution",
     "most_similar_areas",
     "performance",
     "period_start",
@@ -312,7 +313,8 @@ def _series_result(
         u_spc=u_spc,
         target=target_frame,
         measure=str(settings["measure"]),
-        caution=trend_caution(change, word, trend_p=settings["trend_p"]),
+        caution=trend_caution(change, word, trend_p=settings["trend_p"])
+        or extrapolation_caution(change, word, values, base, rec, unit=unit),
     )
 
 
@@ -349,6 +351,48 @@ def trend_caution(
         f"year (p {change.baseline_trend_p:.3f}; not extrapolated, the model keeps "
         f"a trend at p < {trend_p:g} only): this change may be that trend going on; "
         "read it beside the chart"
+    )
+
+
+def extrapolation_caution(
+    change: ChangeEstimate | None,
+    verdict_word: str,
+    values: F64,
+    base: Bools,
+    rec: Bools,
+    *,
+    unit: Unit = "month",
+) -> str | None:
+    """A caution when a significant change against a kept trend goes the other way
+    from the count itself.
+
+    With a trend kept (p < ``trend_p`` in the baseline) the expectation is the
+    trend extrapolated over the recent period, so a count still rising, from a
+    lower level than the trend's, is a "significant reduction" (Toronto's vehicle
+    crime in 2019 against 2017-18: 26 % more a month than the baseline, trend +30 %
+    a year, rate ratio 0.86). The count per period of the recent period is set
+    against the baseline's (the mean of each; whole years of both keep the season
+    out of it).
+    """
+    if (
+        change is None
+        or not change.trend_used
+        or not verdict_word.startswith("significant")
+        or not base.any()
+        or not rec.any()
+    ):
+        return None
+    before, after = float(values[base].mean()), float(values[rec].mean())
+    if before <= 0 or (after > before) != (change.rate_ratio < 1) or after == before:
+        return None
+    moved = after / before - 1
+    way = "more" if moved > 0 else "fewer"
+    trend = change.trend_per_year or 0.0
+    return (
+        f"{abs(moved) * 100:.0f} % {way} events a {unit} than in the baseline: "
+        f"this change is against the baseline's trend ({trend * 100:+.0f} % "
+        "a year) extrapolated over the recent period, not a change in the count the "
+        "same way; read it beside the chart"
     )
 
 
