@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import audience_of
+from avert.access import TITLE_WITHHELD_TARGETS, audience_of, withhold_action_titles
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.delivery.model import (
@@ -106,13 +106,14 @@ _PSEUDONYMOUS = {
 
 def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.DataFrame:
     """Person, group, incident and place subjects as pseudonyms for partners and the
-    board."""
+    board, and no title of an action on a person, group or incident (as the
+    briefing: :func:`avert.access.withhold_action_titles`)."""
     if audience_of(user.role) == "police" or frame.height == 0:
         return frame
     pseudo = partner_pseudonymiser(settings)
     ids = frame["target_id"].to_list()
     kinds = frame["target_type"].to_list()
-    return frame.with_columns(
+    return withhold_action_titles(frame).with_columns(
         pl.Series(
             "target_id",
             [
@@ -241,8 +242,12 @@ def action_page(
             for k in sorted(set(before) | set(after))
             if before.get(k) != after.get(k)
         }
-        if audience_of(user.role) != "police" and "target_id" in diff:
-            diff["target_id"] = ("(pseudonymised)", "(pseudonymised)")
+        if audience_of(user.role) != "police":
+            if "target_id" in diff:
+                diff["target_id"] = ("(pseudonymised)", "(pseudonymised)")
+            subjects = {row["target_type"], before.get("target_type")}
+            if "title" in diff and subjects & set(TITLE_WITHHELD_TARGETS):
+                diff["title"] = ("(withheld)", "(withheld)")
         changes.append(
             {
                 "at": h["at"],
