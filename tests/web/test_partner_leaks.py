@@ -7,12 +7,14 @@ Found by a review of every page a partner reaches (the crawl of
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from avert.config.timezone import local_today
 from avert.workflows import delivery
 from avert.workflows.users import User
-from web.helpers import World, signed_in
+from web.helpers import World, csrf_of, signed_in
 
 #: A title that names its subject, as free text of a real plan may.
 NAMED_TITLE = "Safeguarding plan for Jane Example of 12 Acacia Avenue"
@@ -58,3 +60,30 @@ def test_board_pack_withholds_the_title_of_an_action_on_a_person(
     month = f"{local_today(world.settings.timezone):%Y-%m}"
     data = delivery.board_pack_data(world.store, world.settings, month=month)
     assert "Jane Example" not in repr(data)
+
+
+def test_partner_meeting_hides_who_another_organisation_tasked(world: World) -> None:
+    """The meeting page said of every tasked item "T... to ASSIGNEE", another
+    organisation's assignee (a named officer) included, while the briefing gives a
+    partner only its own organisation's what, assignee and result."""
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/meeting")
+    items = re.findall(r'name="item" value="([^"]+)"', page.text)
+    assert items, "the meeting view offers an item to task"
+    made = chair.post(
+        "/meeting/task",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "item": items[-1],
+            "what": "Visit Jane Example at home",
+            "assignee": "PC Named Officer 4711",
+            "organisation": "police",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    assert "PC Named Officer 4711" in chair.get("/meeting").text
+    partner = signed_in(world.app, "partner").get("/meeting").text
+    assert "TASKED" in partner
+    assert "Named Officer" not in partner
+    assert "Jane Example" not in partner

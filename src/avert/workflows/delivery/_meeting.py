@@ -59,6 +59,9 @@ def meeting_view(
     by_subject: dict[str, dict[str, Any]] = {}
     for row in live.sort("created_at", "tasking_id").to_dicts():
         row["item_id"] = shown_id(row["item_kind"], row["item_id"])
+        if not police and row["organisation"] != (user.org or ""):
+            # another organisation's tasking: only that it exists (as the briefing)
+            row.update(what=None, assignee=None, result=None)
         by_subject[subject_key(row["item_kind"], row["item_id"])] = row
     sections = []
     for section, kind, key, title in MEETING_SECTIONS:
