@@ -87,3 +87,14 @@ def test_partner_meeting_hides_who_another_organisation_tasked(world: World) -> 
     assert "TASKED" in partner
     assert "Named Officer" not in partner
     assert "Jane Example" not in partner
+
+
+def test_unknown_action_page_does_not_repeat_its_link(world: World) -> None:
+    """``/plan/actions/TEXT`` answered "No action 'TEXT'": any link made avert's own
+    page say what its sender wrote (content spoofing; docs/web.md: an error says
+    what a value should be, never the value sent)."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/plan/actions/Call 0800 000 to reset your password")
+    assert page.status_code == 404
+    assert "0800" not in page.text
+    assert "No such action" in page.text

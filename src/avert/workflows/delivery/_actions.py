@@ -218,7 +218,8 @@ def action_page(
     check_allowed(user, "view-plan")
     rows = read_actions(store, today=today).filter(pl.col("action_id") == action_id)
     if rows.height == 0:
-        msg = f"No action {action_id!r}"
+        # the id is not repeated: it comes from the link (content spoofing)
+        msg = "No such action (see the plan for its actions)"
         raise NotFound(msg)
     row = rows.row(0, named=True)
     if user.role == "partner" and row["lead_organisation"] != (user.org or ""):
