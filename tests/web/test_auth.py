@@ -73,6 +73,23 @@ def test_forms_without_the_csrf_token_are_refused(world: World) -> None:
     assert wrong.status_code == 403
 
 
+def test_an_authorization_header_without_a_valid_token_keeps_the_csrf_check(
+    world: World,
+) -> None:
+    """Any ``Authorization`` header skipped the CSRF check, a bearer token or not:
+    ``Authorization: Basic x`` signed in without the form's token."""
+    client = TestClient(world.app)
+    client.get("/login")
+    for header in ("Basic x", "Bearer avt_not-a-token"):
+        response = client.post(
+            "/login",
+            data={"username": "chair", "password": PASSWORD},
+            headers={"Authorization": header},
+            follow_redirects=False,
+        )
+        assert response.status_code == 403, header
+
+
 def test_lockout_after_repeated_failures(world: World) -> None:
     add_user(world.store, "locky", password=PASSWORD, role="analyst")
     client = TestClient(world.app)
