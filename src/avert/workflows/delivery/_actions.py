@@ -19,7 +19,7 @@ from avert.delivery.model import (
     with_overdue,
 )
 from avert.errors import ConfigError, NotFound, PermissionDenied
-from avert.store import Store
+from avert.store import Store, audit
 from avert.workflows.delivery._common import (
     EDITABLE_FIELDS,
     PARTNER_FIELDS,
@@ -127,6 +127,13 @@ def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.Dat
     )
 
 
+def _people_detail(shown: pl.DataFrame, user: User) -> str:
+    """The audit ``detail`` of a list of actions: the people they target, as shown
+    (pseudonyms for partners and the board), counted and digested."""
+    people = shown.filter(pl.col("target_type") == "person")["target_id"]
+    return audit.describe(people=people.drop_nulls(), audience=audience_of(user.role))
+
+
 def plan_board(
     store: Store,
     settings: Settings | None,
@@ -163,6 +170,7 @@ def plan_board(
     )
     leads = sorted(visible["lead_organisation"].drop_nulls().unique().to_list())
     areas = sorted(visible["area"].drop_nulls().unique().to_list())
+    shown = _shown(actions, user, settings)
     audit_as(
         store,
         user,
@@ -170,13 +178,14 @@ def plan_board(
         obj="plan-board",
         reason=f"plan board, {actions.height} actions (lead={lead or 'all'}, "
         f"area={area or 'all'})",
+        detail=_people_detail(shown, user),
     )
     return {
         "today": today,
         "grid": grid,
         "statuses": statuses,
         "rag": rag,
-        "actions": _shown(actions, user, settings).to_dicts(),
+        "actions": shown.to_dicts(),
         "leads": leads,
         "areas": list(areas),
         "lead": lead or "",
@@ -196,14 +205,16 @@ def my_actions(
     rows = actions.filter(mine.fill_null(value=False)).sort(
         ["overdue", "due"], descending=[True, False], nulls_last=True
     )
+    shown = _shown(rows, user, settings)
     audit_as(
         store,
         user,
         action="view",
         obj="my-actions",
         reason=f"my actions, {rows.height} listed",
+        detail=_people_detail(shown, user),
     )
-    return _shown(rows, user, settings).to_dicts()
+    return shown.to_dicts()
 
 
 def action_page(
@@ -228,7 +239,8 @@ def action_page(
             f"(led by {row['lead_organisation']!r})"
         )
         raise PermissionDenied(msg)
-    shown = _shown(rows, user, settings).row(0, named=True)
+    shown_rows = _shown(rows, user, settings)
+    shown = shown_rows.row(0, named=True)
     history = store.read_frame(
         "delivery_history",
         where=[("entity", "=", "action"), ("entity_id", "=", action_id)],
@@ -261,7 +273,12 @@ def action_page(
         )
     may_edit = is_allowed(user, "edit-action", org=row["lead_organisation"] or "")
     audit_as(
-        store, user, action="view", obj=f"action:{action_id}", reason="action page"
+        store,
+        user,
+        action="view",
+        obj=f"action:{action_id}",
+        reason="action page",
+        detail=_people_detail(shown_rows, user),
     )
     return {
         "action": shown,

@@ -13,7 +13,7 @@ from avert.delivery.model import (
     subject_key,
     subject_type,
 )
-from avert.store import Store
+from avert.store import Store, audit
 from avert.workflows.delivery._common import partner_pseudonymiser
 from avert.workflows.delivery._taskings import is_own_tasking, taskings_for_briefing
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
@@ -88,6 +88,14 @@ def meeting_view(
             k: [r for r in v if r["organisation"] == (user.org or "")]
             for k, v in window.items()
         }
+    # the people the window's taskings name (the items' are the briefing's, audited
+    # with it), as shown: pseudonyms for partners
+    people = [
+        shown_id(row["item_kind"], str(row["item_id"]))
+        for rows in window.values()
+        for row in rows
+        if subject_type(row["item_kind"]) == "person" and row["item_id"]
+    ]
     audit_as(
         store,
         user,
@@ -95,6 +103,7 @@ def meeting_view(
         obj=f"meeting:{at:%Y-%m-%dT%H:%M}",
         reason="meeting view, "
         + ", ".join(f"{len(v)} taskings {k}" for k, v in window.items()),
+        detail=audit.describe(people=people, audience=audience_of(user.role)),
     )
     may_record_any = is_allowed(user, "create-tasking")
     for rows in window.values():
