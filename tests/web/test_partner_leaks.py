@@ -98,3 +98,22 @@ def test_unknown_action_page_does_not_repeat_its_link(world: World) -> None:
     assert page.status_code == 404
     assert "0800" not in page.text
     assert "No such action" in page.text
+
+
+def test_an_area_officer_briefing_has_no_other_areas_retaliation_alerts(
+    world: World,
+) -> None:
+    """An officer scoped to an area read every area's retaliation alerts (victims,
+    who may retaliate, possible targets) on Today, while incidents, places and the
+    trend were their area's only (the briefing's area note says so)."""
+    chair = signed_in(world.app, "chair").get("/api/v1/briefing").json()
+    assert chair["retaliation"], "the check needs retaliation alerts"
+    boroughs = set(
+        world.store.read_frame("incidents", columns=["borough"])["borough"].to_list()
+    )
+    assert "AREA-E" not in boroughs  # officer-e's area holds no incident
+    officer = signed_in(world.app, "officer-e").get("/api/v1/briefing").json()
+    assert officer["area"] == "AREA-E"
+    assert officer["incidents"] == []
+    assert officer["retaliation"] == []
+    assert officer["summary"]["n_retaliation"] == 0
