@@ -60,6 +60,7 @@ __all__ = [
     "ROTATIONS",
     "SMALL_CELL",
     "SMALL_CELL_RULE",
+    "TITLE_WITHHELD_TARGETS",
     "Audience",
     "Pseudonymiser",
     "Role",
@@ -68,10 +69,12 @@ __all__ = [
     "check_audience",
     "check_key",
     "key_entropy_bits",
+    "key_strength_bits",
     "period_of",
     "pseudonymiser_for",
     "redact_frames",
     "suppress_small_counts",
+    "withhold_action_titles",
 ]
 
 Audience = Literal["police", "partner"]
@@ -160,6 +163,8 @@ _ID_LIST_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
     ),
 }
 _WITHHELD_TITLE: Final = "[title withheld: the action targets a person or group]"
+#: Subject types of the actions whose title partners never read.
+TITLE_WITHHELD_TARGETS: Final = ("person", "group", "incident")
 #: Smallest count of people a partner table shows (counts 1 to SMALL_CELL - 1 are withheld).
 SMALL_CELL: Final = 5
 _ZERO_LAST: Final = 2**62
@@ -215,6 +220,20 @@ def key_entropy_bits(key: str) -> float:
     return n * per_char
 
 
+def key_strength_bits(key: str) -> float:
+    """:func:`key_entropy_bits` of ``key``, a key that repeats a shorter pattern
+    counting only that pattern (the measure of :func:`check_key`).
+
+    >>> key_strength_bits("abcd" * 8) == key_entropy_bits("abcd")
+    True
+    """
+    bits = key_entropy_bits(key)
+    period = _period(key)
+    if period <= len(key) // 2:
+        bits = min(bits, key_entropy_bits(key[:period]))
+    return bits
+
+
 def _period(key: str) -> int:
     """Length of the shortest pattern that repeats to make ``key`` (its own length if none).
 
@@ -251,10 +270,7 @@ def check_key(key: str | None) -> str:
             f"{MIN_KEY_LENGTH} needed). {_KEY_HELP}"
         )
         raise ConfigError(msg)
-    bits = key_entropy_bits(key)
-    period = _period(key)
-    if period <= len(key) // 2:
-        bits = min(bits, key_entropy_bits(key[:period]))
+    bits = key_strength_bits(key)
     if bits < MIN_KEY_BITS:
         msg = (
             f"The pseudonym key looks guessable (about {bits:.0f} bits of entropy; at "
@@ -425,18 +441,29 @@ def _withhold_actions(p: Pseudonymiser, actions: pl.DataFrame) -> pl.DataFrame:
             strict=True,
         )
     ]
+    return withhold_action_titles(
+        actions.with_columns(
+            pl.Series("target_id", mapped, dtype=pl.String),
+            pl.Series(
+                "action_id",
+                p.many("action", actions["action_id"].cast(pl.String).to_list()),
+                dtype=pl.String,
+            ),
+        )
+    )
+
+
+def withhold_action_titles(actions: pl.DataFrame) -> pl.DataFrame:
+    """``actions`` with the title of each action on a person, group or incident
+    replaced by a note (:data:`POLICE_ONLY` ``actions``): free text about a
+    subject may name them. Every partner view of actions applies it."""
+    if "title" not in actions.columns or actions.height == 0:
+        return actions
     return actions.with_columns(
-        pl.Series("target_id", mapped, dtype=pl.String),
-        # free text about a person or group may name them: withheld
-        pl.when(pl.col("target_type").is_in(["person", "group", "incident"]))
+        pl.when(pl.col("target_type").is_in(list(TITLE_WITHHELD_TARGETS)))
         .then(pl.lit(_WITHHELD_TITLE))
         .otherwise(pl.col("title"))
-        .alias("title"),
-        pl.Series(
-            "action_id",
-            p.many("action", actions["action_id"].cast(pl.String).to_list()),
-            dtype=pl.String,
-        ),
+        .alias("title")
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ def test_serve_demo_prints_the_demo_sign_in(
     assert "Sign in as chair" in res.output
     assert DEMO_PASSWORD in res.output
     plain = CliRunner().invoke(
-        app, ["--db", db, "serve"], env={"AVERT_SECRET_KEY": "k" * 40}
+        app, ["--db", db, "serve"], env={"AVERT_SECRET_KEY": secrets.token_urlsafe(32)}
     )
     assert plain.exit_code == 0, plain.output
     assert DEMO_PASSWORD not in plain.output

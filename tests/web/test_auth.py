@@ -24,6 +24,19 @@ def test_refuses_to_start_without_a_secret_key(world: World) -> None:
     create_app(weak, world.store, demo=True)  # the demo may use a random key
 
 
+@pytest.mark.parametrize("guessable", ["a" * 32, "avert-secret-" * 3, "0123456789" * 4])
+def test_refuses_to_start_with_a_guessable_secret_key(
+    world: World, guessable: str
+) -> None:
+    """Any 32 characters were taken ("a" * 32 signed the session cookies), while
+    the pseudonym key must be a real secret (:func:`avert.access.check_key`)."""
+    weak = world.settings.with_overrides(secret_key=guessable)
+    with pytest.raises(ConfigError, match="AVERT_SECRET_KEY") as refused:
+        create_app(weak, world.store)
+    assert guessable not in str(refused.value)  # never printed
+    create_app(weak, world.store, demo=True)  # the demo makes a random key
+
+
 def _sign_in_cookie(client: TestClient) -> str:
     """The Set-Cookie header of the chair's sign-in through ``client``."""
     page = client.get("/login")
@@ -58,6 +71,23 @@ def test_forms_without_the_csrf_token_are_refused(world: World) -> None:
         f"/people/{person}", data={"purpose": "a good purpose", "csrf_token": "x" * 43}
     )
     assert wrong.status_code == 403
+
+
+def test_an_authorization_header_without_a_valid_token_keeps_the_csrf_check(
+    world: World,
+) -> None:
+    """Any ``Authorization`` header skipped the CSRF check, a bearer token or not:
+    ``Authorization: Basic x`` signed in without the form's token."""
+    client = TestClient(world.app)
+    client.get("/login")
+    for header in ("Basic x", "Bearer avt_not-a-token"):
+        response = client.post(
+            "/login",
+            data={"username": "chair", "password": PASSWORD},
+            headers={"Authorization": header},
+            follow_redirects=False,
+        )
+        assert response.status_code == 403, header
 
 
 def test_lockout_after_repeated_failures(world: World) -> None:

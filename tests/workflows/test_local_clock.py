@@ -10,6 +10,7 @@ actions due yesterday were not yet overdue between 00:00 and 01:00.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,7 +83,9 @@ def test_the_store_and_the_web_app_take_the_zone_of_the_settings(
 
     url = f"sqlite:///{tmp_path / 'avert.db'}"
     settings = load_settings({}).with_overrides(
-        database_url=url, timezone="America/Toronto", secret_key="s" * 40
+        database_url=url,
+        timezone="America/Toronto",
+        secret_key=secrets.token_urlsafe(32),
     )
     opened = open_store(settings, check=False)
     assert opened.timezone == "America/Toronto"

@@ -65,7 +65,8 @@ def retaliation_section(ctx: BriefingContext) -> Section[RetaliationItem]:
                 "incident_id", pl.col("harm_days").fill_null(0.0), "category"
             ),
             on="incident_id",
-            how="left",
+            # with an area, its incidents' alerts only (as incidents, places, trend)
+            how="left" if ctx.area is None else "inner",
         )
         .sort(
             [

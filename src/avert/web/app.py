@@ -30,7 +30,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from avert import __version__
-from avert.access import check_key
+from avert.access import MIN_KEY_BITS, check_key, key_strength_bits
 from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
 from avert.errors import ConfigError, NotFound, PermissionDenied
@@ -154,16 +154,21 @@ class SecurityHeaders:
 
 
 def _check_secret(settings: Settings, *, demo: bool) -> str:
+    """The secret that signs sessions: at least :data:`MIN_SECRET_CHARS` characters
+    and :data:`avert.access.MIN_KEY_BITS` bits of estimated entropy (the pseudonym
+    key's measure, :func:`avert.access.key_strength_bits`), else a ConfigError that
+    never repeats it; the demo makes a random one instead."""
     key = settings.secret_key
-    if len(key) >= MIN_SECRET_CHARS:
+    if len(key) >= MIN_SECRET_CHARS and key_strength_bits(key) >= MIN_KEY_BITS:
         return key
     if demo:
         return secrets.token_urlsafe(32)  # the demo's sessions end with the process
     msg = (
-        "avert serve needs a secret key of at least "
+        "avert serve needs a random secret key of at least "
         f"{MIN_SECRET_CHARS} characters in AVERT_SECRET_KEY (it signs session "
-        "cookies and CSRF tokens), e.g. from: python -c 'import secrets; "
-        "print(secrets.token_urlsafe(32))'. Refusing to start without one."
+        "cookies and CSRF tokens; a repeated pattern or a short one is refused), "
+        "e.g. from: python -c 'import secrets; print(secrets.token_urlsafe(32))'. "
+        "Refusing to start without one."
     )
     raise ConfigError(msg)
 

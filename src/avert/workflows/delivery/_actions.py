@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import audience_of
+from avert.access import TITLE_WITHHELD_TARGETS, audience_of, withhold_action_titles
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.delivery.model import (
@@ -19,7 +19,7 @@ from avert.delivery.model import (
     with_overdue,
 )
 from avert.errors import ConfigError, NotFound, PermissionDenied
-from avert.store import Store
+from avert.store import Store, audit
 from avert.workflows.delivery._common import (
     EDITABLE_FIELDS,
     PARTNER_FIELDS,
@@ -106,13 +106,14 @@ _PSEUDONYMOUS = {
 
 def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.DataFrame:
     """Person, group, incident and place subjects as pseudonyms for partners and the
-    board."""
+    board, and no title of an action on a person, group or incident (as the
+    briefing: :func:`avert.access.withhold_action_titles`)."""
     if audience_of(user.role) == "police" or frame.height == 0:
         return frame
     pseudo = partner_pseudonymiser(settings)
     ids = frame["target_id"].to_list()
     kinds = frame["target_type"].to_list()
-    return frame.with_columns(
+    return withhold_action_titles(frame).with_columns(
         pl.Series(
             "target_id",
             [
@@ -124,6 +125,13 @@ def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.Dat
             dtype=pl.String,
         )
     )
+
+
+def _people_detail(shown: pl.DataFrame, user: User) -> str:
+    """The audit ``detail`` of a list of actions: the people they target, as shown
+    (pseudonyms for partners and the board), counted and digested."""
+    people = shown.filter(pl.col("target_type") == "person")["target_id"]
+    return audit.describe(people=people.drop_nulls(), audience=audience_of(user.role))
 
 
 def plan_board(
@@ -162,6 +170,7 @@ def plan_board(
     )
     leads = sorted(visible["lead_organisation"].drop_nulls().unique().to_list())
     areas = sorted(visible["area"].drop_nulls().unique().to_list())
+    shown = _shown(actions, user, settings)
     audit_as(
         store,
         user,
@@ -169,13 +178,14 @@ def plan_board(
         obj="plan-board",
         reason=f"plan board, {actions.height} actions (lead={lead or 'all'}, "
         f"area={area or 'all'})",
+        detail=_people_detail(shown, user),
     )
     return {
         "today": today,
         "grid": grid,
         "statuses": statuses,
         "rag": rag,
-        "actions": _shown(actions, user, settings).to_dicts(),
+        "actions": shown.to_dicts(),
         "leads": leads,
         "areas": list(areas),
         "lead": lead or "",
@@ -195,14 +205,16 @@ def my_actions(
     rows = actions.filter(mine.fill_null(value=False)).sort(
         ["overdue", "due"], descending=[True, False], nulls_last=True
     )
+    shown = _shown(rows, user, settings)
     audit_as(
         store,
         user,
         action="view",
         obj="my-actions",
         reason=f"my actions, {rows.height} listed",
+        detail=_people_detail(shown, user),
     )
-    return _shown(rows, user, settings).to_dicts()
+    return shown.to_dicts()
 
 
 def action_page(
@@ -217,7 +229,8 @@ def action_page(
     check_allowed(user, "view-plan")
     rows = read_actions(store, today=today).filter(pl.col("action_id") == action_id)
     if rows.height == 0:
-        msg = f"No action {action_id!r}"
+        # the id is not repeated: it comes from the link (content spoofing)
+        msg = "No such action (see the plan for its actions)"
         raise NotFound(msg)
     row = rows.row(0, named=True)
     if user.role == "partner" and row["lead_organisation"] != (user.org or ""):
@@ -226,7 +239,8 @@ def action_page(
             f"(led by {row['lead_organisation']!r})"
         )
         raise PermissionDenied(msg)
-    shown = _shown(rows, user, settings).row(0, named=True)
+    shown_rows = _shown(rows, user, settings)
+    shown = shown_rows.row(0, named=True)
     history = store.read_frame(
         "delivery_history",
         where=[("entity", "=", "action"), ("entity_id", "=", action_id)],
@@ -241,8 +255,12 @@ def action_page(
             for k in sorted(set(before) | set(after))
             if before.get(k) != after.get(k)
         }
-        if audience_of(user.role) != "police" and "target_id" in diff:
-            diff["target_id"] = ("(pseudonymised)", "(pseudonymised)")
+        if audience_of(user.role) != "police":
+            if "target_id" in diff:
+                diff["target_id"] = ("(pseudonymised)", "(pseudonymised)")
+            subjects = {row["target_type"], before.get("target_type")}
+            if "title" in diff and subjects & set(TITLE_WITHHELD_TARGETS):
+                diff["title"] = ("(withheld)", "(withheld)")
         changes.append(
             {
                 "at": h["at"],
@@ -255,7 +273,12 @@ def action_page(
         )
     may_edit = is_allowed(user, "edit-action", org=row["lead_organisation"] or "")
     audit_as(
-        store, user, action="view", obj=f"action:{action_id}", reason="action page"
+        store,
+        user,
+        action="view",
+        obj=f"action:{action_id}",
+        reason="action page",
+        detail=_people_detail(shown_rows, user),
     )
     return {
         "action": shown,

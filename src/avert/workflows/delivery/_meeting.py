@@ -13,7 +13,7 @@ from avert.delivery.model import (
     subject_key,
     subject_type,
 )
-from avert.store import Store
+from avert.store import Store, audit
 from avert.workflows.delivery._common import partner_pseudonymiser
 from avert.workflows.delivery._taskings import is_own_tasking, taskings_for_briefing
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
@@ -59,6 +59,9 @@ def meeting_view(
     by_subject: dict[str, dict[str, Any]] = {}
     for row in live.sort("created_at", "tasking_id").to_dicts():
         row["item_id"] = shown_id(row["item_kind"], row["item_id"])
+        if not police and row["organisation"] != (user.org or ""):
+            # another organisation's tasking: only that it exists (as the briefing)
+            row.update(what=None, assignee=None, result=None)
         by_subject[subject_key(row["item_kind"], row["item_id"])] = row
     sections = []
     for section, kind, key, title in MEETING_SECTIONS:
@@ -85,6 +88,14 @@ def meeting_view(
             k: [r for r in v if r["organisation"] == (user.org or "")]
             for k, v in window.items()
         }
+    # the people the window's taskings name (the items' are the briefing's, audited
+    # with it), as shown: pseudonyms for partners
+    people = [
+        shown_id(row["item_kind"], str(row["item_id"]))
+        for rows in window.values()
+        for row in rows
+        if subject_type(row["item_kind"]) == "person" and row["item_id"]
+    ]
     audit_as(
         store,
         user,
@@ -92,6 +103,7 @@ def meeting_view(
         obj=f"meeting:{at:%Y-%m-%dT%H:%M}",
         reason="meeting view, "
         + ", ".join(f"{len(v)} taskings {k}" for k, v in window.items()),
+        detail=audit.describe(people=people, audience=audience_of(user.role)),
     )
     may_record_any = is_allowed(user, "create-tasking")
     for rows in window.values():

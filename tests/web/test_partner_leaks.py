@@ -1,0 +1,119 @@
+"""What partners and the board must not read on the delivery pages: the free text
+of actions about a person, group or incident, and other organisations' taskings.
+
+Found by a review of every page a partner reaches (the crawl of
+``test_partner_view.py`` searches for person ids only).
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from avert.config.timezone import local_today
+from avert.workflows import delivery
+from avert.workflows.users import User
+from web.helpers import World, csrf_of, signed_in
+
+#: A title that names its subject, as free text of a real plan may.
+NAMED_TITLE = "Safeguarding plan for Jane Example of 12 Acacia Avenue"
+
+
+def _person_action(world: World, org: str) -> str:
+    actions = world.store.read_frame("actions")
+    found = actions.filter(
+        (pl.col("target_type") == "person") & (pl.col("lead_organisation") == org)
+    )
+    assert found.height, f"the demo plan has an action on a person led by {org}"
+    return str(found["action_id"][0])
+
+
+def test_partners_and_board_never_read_the_title_of_an_action_on_a_person(
+    world: World,
+) -> None:
+    """The plan board, my actions and the action page (with its history) showed
+    such titles to partners and the board, while the briefing withholds them
+    (``avert.access.POLICE_ONLY["actions"]``)."""
+    action_id = _person_action(world, "council")
+    chair = User("chair", "chair")
+    delivery.update_action(world.store, action_id, {"title": NAMED_TITLE}, user=chair)
+    police = signed_in(world.app, "chair").get(f"/plan/actions/{action_id}")
+    assert NAMED_TITLE in police.text  # the police read it
+    for role in ("partner", "board"):
+        client = signed_in(world.app, role)
+        for url in ("/plan", "/plan/mine", f"/plan/actions/{action_id}"):
+            page = client.get(url)
+            assert page.status_code == 200, (role, url)
+            assert "Jane Example" not in page.text, (role, url)
+        page = client.get(f"/plan/actions/{action_id}")
+        assert "title withheld" in page.text, role
+
+
+def test_board_pack_withholds_the_title_of_an_action_on_a_person(
+    world: World,
+) -> None:
+    """The board pack is the board's audience: the same rule as its pages."""
+    action_id = _person_action(world, "police")
+    chair = User("chair", "chair")
+    delivery.update_action(world.store, action_id, {"title": NAMED_TITLE}, user=chair)
+    month = f"{local_today(world.settings.timezone):%Y-%m}"
+    data = delivery.board_pack_data(world.store, world.settings, month=month)
+    assert "Jane Example" not in repr(data)
+
+
+def test_partner_meeting_hides_who_another_organisation_tasked(world: World) -> None:
+    """The meeting page said of every tasked item "T... to ASSIGNEE", another
+    organisation's assignee (a named officer) included, while the briefing gives a
+    partner only its own organisation's what, assignee and result."""
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/meeting")
+    items = re.findall(r'name="item" value="([^"]+)"', page.text)
+    assert items, "the meeting view offers an item to task"
+    made = chair.post(
+        "/meeting/task",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "item": items[-1],
+            "what": "Visit Jane Example at home",
+            "assignee": "PC Named Officer 4711",
+            "organisation": "police",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    assert "PC Named Officer 4711" in chair.get("/meeting").text
+    partner = signed_in(world.app, "partner").get("/meeting").text
+    assert "TASKED" in partner
+    assert "Named Officer" not in partner
+    assert "Jane Example" not in partner
+
+
+def test_unknown_action_page_does_not_repeat_its_link(world: World) -> None:
+    """``/plan/actions/TEXT`` answered "No action 'TEXT'": any link made avert's own
+    page say what its sender wrote (content spoofing; docs/web.md: an error says
+    what a value should be, never the value sent)."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/plan/actions/Call 0800 000 to reset your password")
+    assert page.status_code == 404
+    assert "0800" not in page.text
+    assert "No such action" in page.text
+
+
+def test_an_area_officer_briefing_has_no_other_areas_retaliation_alerts(
+    world: World,
+) -> None:
+    """An officer scoped to an area read every area's retaliation alerts (victims,
+    who may retaliate, possible targets) on Today, while incidents, places and the
+    trend were their area's only (the briefing's area note says so)."""
+    chair = signed_in(world.app, "chair").get("/api/v1/briefing").json()
+    assert chair["retaliation"], "the check needs retaliation alerts"
+    boroughs = set(
+        world.store.read_frame("incidents", columns=["borough"])["borough"].to_list()
+    )
+    assert "AREA-E" not in boroughs  # officer-e's area holds no incident
+    officer = signed_in(world.app, "officer-e").get("/api/v1/briefing").json()
+    assert officer["area"] == "AREA-E"
+    assert officer["incidents"] == []
+    assert officer["retaliation"] == []
+    assert officer["summary"]["n_retaliation"] == 0
