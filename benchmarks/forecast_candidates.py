@@ -55,6 +55,10 @@ from avert.analyse.forecast import (  # noqa: E402
 )
 from forecast_toronto import TORONTO_CSV, toronto_events  # noqa: E402
 
+#: the stack as it was before its recent map (2026-12-03): the candidates built on it
+#: were measured so, and are kept so
+_NO_RECENT: dict[str, Any] = {"recent_half_life_days": None}
+
 
 class Shrink(Blend):
     """Poisson-gamma: the last ``short_days``' rate shrunk to the long-term rate.
@@ -193,7 +197,7 @@ class StackedMore(Stacked):
     def __init__(
         self, grid: Grid, *, extra_half_lives: tuple[float | None, ...], **kw: Any
     ) -> None:
-        super().__init__(grid, **kw)
+        super().__init__(grid, **{**_NO_RECENT, **kw})
         self.extra_half_lives = extra_half_lives
 
     def maps(self, events: Events, t0: float) -> np.ndarray:
@@ -218,7 +222,9 @@ class StackPlus(StackedMore):
         folds: int = 1,
         holdout_half_life_days: float | None = None,
     ) -> None:
-        super().__init__(grid, extra_half_lives=extra_half_lives, folds=None)
+        super().__init__(
+            grid, extra_half_lives=extra_half_lives, folds=None, **_NO_RECENT
+        )
         self.rolling_folds = folds
         self.holdout_half_life_days = holdout_half_life_days
 
@@ -253,6 +259,9 @@ class SameWeekday(Stacked):
     """The default stack plus a further map: the decayed count of the events on the
     forecast day's weekday (the weekday of each scored event when the weights are
     cross-validated)."""
+
+    def __init__(self, grid: Grid, **kw: Any) -> None:
+        super().__init__(grid, **{**_NO_RECENT, **kw})
 
     def _weekday_maps(self, events: Events, t0: float) -> np.ndarray:
         weekday = np.floor(events.t).astype(np.int64) % 7
@@ -319,7 +328,7 @@ class EmpiricalBayes(Stacked):
     """
 
     def __init__(self, grid: Grid, *, shape: str = "holdout") -> None:
-        super().__init__(grid)
+        super().__init__(grid, **_NO_RECENT)
         self.shape_by = shape
         self.prior_weights_: np.ndarray | None = None
         self.a_: float = 1.0
@@ -435,7 +444,7 @@ class TowardCount(Stacked):
     map alone: ``(1 - lam) w + lam e0`` (more weight on each cell's own record)."""
 
     def __init__(self, grid: Grid, lam: float = 0.25, **kw: Any) -> None:
-        super().__init__(grid, **kw)
+        super().__init__(grid, **{**_NO_RECENT, **kw})
         self.lam = lam
 
     def fit_weights(self, events: Events, t0: float) -> np.ndarray:
@@ -447,20 +456,24 @@ class TowardCount(Stacked):
 
 CANDIDATES: dict[str, Callable[[Grid], Forecaster]] = {
     "default (stacked)": lambda g: Stacked(g),
-    "stacked 10 folds": lambda g: Stacked(g, folds=10),
+    "stacked 10 folds": lambda g: Stacked(g, folds=10, **_NO_RECENT),
     "stacked + flat": lambda g: StackedMore(g, extra_half_lives=(None,)),
     "stacked + hl 730": lambda g: StackedMore(g, extra_half_lives=(730.0,)),
     "stacked + hl 180": lambda g: StackedMore(g, extra_half_lives=(180.0,)),
-    "stacked half-life 730": lambda g: Stacked(g, half_life_days=730.0),
-    "stacked flat": lambda g: Stacked(g, half_life_days=None),
+    "stacked half-life 730": lambda g: Stacked(g, half_life_days=730.0, **_NO_RECENT),
+    "stacked flat": lambda g: Stacked(g, half_life_days=None, **_NO_RECENT),
     "stacked towards count 0.25": lambda g: TowardCount(g, lam=0.25),
     "stacked towards count 0.5": lambda g: TowardCount(g, lam=0.5),
     "stacked + same weekday": lambda g: SameWeekday(g),
     "stacked hold-out 90 days (the default until 2026-12)": lambda g: Stacked(
-        g, folds=None
+        g, folds=None, **_NO_RECENT
     ),
-    "stacked hold-out 60 days": lambda g: Stacked(g, folds=None, holdout_days=60.0),
-    "stacked hold-out 120 days": lambda g: Stacked(g, folds=None, holdout_days=120.0),
+    "stacked hold-out 60 days": lambda g: Stacked(
+        g, folds=None, holdout_days=60.0, **_NO_RECENT
+    ),
+    "stacked hold-out 120 days": lambda g: Stacked(
+        g, folds=None, holdout_days=120.0, **_NO_RECENT
+    ),
     "blend (the former default)": lambda g: Blend(g),
     "half-life 90": lambda g: Blend(g, half_life_days=90.0),
     "half-life 180": lambda g: Blend(g, half_life_days=180.0),
@@ -506,6 +519,12 @@ CANDIDATES: dict[str, Callable[[Grid], Forecaster]] = {
     ),
     "stack + hl 30+90 hold-out hl 30": lambda g: StackPlus(
         g, extra_half_lives=(30.0, 90.0), holdout_half_life_days=30.0
+    ),
+    "stacked without the recent map (the default until 2026-12-03)": lambda g: Stacked(
+        g, **_NO_RECENT
+    ),
+    "stack + recent hl 7 (one day ahead)": lambda g: Stacked(
+        g, recent_half_life_days=7.0
     ),
     "eb shrink (hold-out)": lambda g: EmpiricalBayes(g),
     "eb shrink (marginal)": lambda g: EmpiricalBayes(g, shape="marginal"),

@@ -288,14 +288,61 @@ def test_stacked_ties_rank_by_the_count_when_the_weights_go_uniform() -> None:
     # three events: each held-out block's events fall where no other block's did,
     # so cross-validation puts the weight on the uniform map; the forecast must
     # still rank the cells with events first, the busiest first
+    # (without the recent map, which would rank the last event's neighbours first)
     ev = _events([(150.0, 150.0), (150.0, 150.0), (750.0, 150.0)], [9.0, 8.0, 2.0])
-    model = Stacked(GRID)
+    model = Stacked(GRID, recent_half_life_days=None)
     risk = model.fit(ev).predict(AT).ravel()
     assert model.weights_ is not None
     assert model.weights_[-1] > 0.99  # all but the uniform map dropped
     busy, quiet = Events.from_frame(ev, GRID).cell[[0, 2]].tolist()
     assert sorted(select_top(risk, 2).tolist()) == sorted([busy, quiet])
     assert risk[busy] > risk[quiet] > np.delete(risk, [busy, quiet]).max()
+
+
+#: a 3 km square of 100 m cells, for the near-repeat test
+WIDE = Grid((0.0, 0.0), 100.0, (30, 30))
+
+
+def _contagious_events(seed: int, *, shuffled: bool) -> pl.DataFrame:
+    """A year of 600 background events over :data:`WIDE`, and bursts: each of 150
+    seeds is followed by 4 events within about 60 m and 3 days (near repeats).
+    With ``shuffled`` the times are permuted over the events (no contagion left)."""
+    rng = np.random.default_rng(seed)
+    xy = list(rng.uniform(0, 3000, size=(600, 2)))
+    days = list(rng.uniform(0, 365, 600))
+    for _ in range(150):
+        origin, day = rng.uniform(0, 3000, 2), rng.uniform(3, 365)
+        for _ in range(4):
+            xy.append(np.clip(origin + rng.normal(0, 60, 2), 0, 2999))
+            days.append(day - rng.uniform(0, 3))
+    if shuffled:
+        days = list(rng.permutation(days))
+    return _events([(float(x), float(y)) for x, y in xy], days)
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_stacked_learns_a_recent_weight_only_where_events_follow_events(
+    seed: int,
+) -> None:
+    """The recent map earns weight one day ahead where near repeats are planted,
+    and little once the times are shuffled (the stack's time blocks could not
+    reward recency: their maps are aged from the forecast time)."""
+    planted = Stacked(WIDE)
+    planted.fit(_contagious_events(seed, shuffled=False)).predict(AT)
+    shuffled = Stacked(WIDE)
+    shuffled.fit(_contagious_events(seed, shuffled=True)).predict(AT)
+    assert planted.recent_weight_ > 0.2, planted.recent_weight_
+    assert shuffled.recent_weight_ < 0.15, shuffled.recent_weight_
+    off = Stacked(WIDE, recent_half_life_days=None)
+    off.fit(_contagious_events(seed, shuffled=False)).predict(AT)
+    assert off.recent_weight_ == 0.0
+    for bad in (
+        {"recent_half_life_days": 0.0},
+        {"ahead_days": 0},
+        {"recent_weight": 2.0},
+    ):
+        with pytest.raises(ConfigError, match="recent"):
+            Stacked(WIDE, **bad)  # type: ignore[arg-type]
 
 
 def test_stacked_parts_split_each_cells_risk() -> None:
@@ -305,17 +352,23 @@ def test_stacked_parts_split_each_cells_risk() -> None:
     risk = model.fit(ev).predict(AT).ravel()
     cells = np.argsort(-risk)[:10]
     parts = model.parts(cells)
-    assert [name for name, _, _ in parts] == ["own", "near", "floor"]
+    assert [name for name, _, _ in parts] == ["own", "near", "floor", "recent"]
     assert "100-400 m" in parts[1][1]  # sigmas 1-4 cells of 100 m
+    assert "within about 100 m" in parts[3][1]  # the recent map's sigma, one cell
     total = sum(share for _, _, share in parts)
     assert total.tolist() == pytest.approx([1.0] * 10)
-    w = model.weights_
+    w, a = model.weights_, model.recent_weight_
     assert w is not None
-    maps = model.maps(Events.from_frame(ev, GRID).before(to_days(AT)), to_days(AT))
-    own = w[0] * maps[0, cells] / risk[cells]
+    past = Events.from_frame(ev, GRID).before(to_days(AT))
+    maps = model.maps(past, to_days(AT))
+    own = (1 - a) * w[0] * maps[0, cells] / risk[cells]
     assert parts[0][2].tolist() == pytest.approx(own.tolist())
+    recent = a * model.recent_map(past, to_days(AT))[cells] / risk[cells]
+    assert parts[3][2].tolist() == pytest.approx(recent.tolist())
     # the count alone: every top cell's risk is its own record
-    alone = Stacked(GRID, weights=[1.0, 0.0, 0.0, 0.0, 0.0]).fit(ev)
+    alone = Stacked(
+        GRID, weights=[1.0, 0.0, 0.0, 0.0, 0.0], recent_half_life_days=None
+    ).fit(ev)
     alone.predict(AT)
     assert alone.parts(cells)[0][2].tolist() == pytest.approx([1.0] * 10)
     assert "recent years weighing more" in alone.parts(cells)[0][1]
@@ -327,8 +380,10 @@ def test_stacked_parts_split_each_cells_risk() -> None:
 def test_patrol_plan_carries_the_parts_of_a_stacked_forecast() -> None:
     ev = Events.from_frame(_random_events(6, n=600, days=400), GRID)
     plan = plan_patrols(Stacked, ev, GRID, at=AT, k=4, backtest_days=10)
-    assert set(plan.params["parts"]) == {"own", "near", "floor"}
-    shares = plan.frame.select("part_own", "part_near", "part_floor").sum_horizontal()
+    assert set(plan.params["parts"]) == {"own", "near", "floor", "recent"}
+    shares = plan.frame.select(
+        "part_own", "part_near", "part_floor", "part_recent"
+    ).sum_horizontal()
     assert shares.to_list() == pytest.approx([1.0] * 4)
     counted = plan_patrols(Counting, ev, GRID, at=AT, k=4, backtest_days=10)
     assert counted.params["parts"] == {}
@@ -340,13 +395,16 @@ def test_backtest_learns_stacking_weights_once_before_its_first_day() -> None:
     t_at = to_days(AT)
     first = t_at - 30
     w0 = Stacked(GRID).fit_weights(ev.before(first), first)
+    a0 = Stacked(GRID).fit_recent_weight(ev.before(first), first, w0)
     frozen = Stacked(GRID).frozen(ev, first)
     assert frozen.fixed_weights is not None
     assert frozen.fixed_weights.tolist() == pytest.approx(w0.tolist())
+    assert frozen.fixed_recent_weight == pytest.approx(a0)
     hits = total = 0
     for b in range(30, 0, -1):
         t0 = t_at - b
-        model = Stacked(GRID, weights=w0.tolist()).fit(ev.before(t0))
+        model = Stacked(GRID, weights=w0.tolist(), recent_weight=a0)
+        model.fit(ev.before(t0))
         risk = model.predict(dt.datetime(1970, 1, 1) + dt.timedelta(days=t0))
         chosen = np.zeros(GRID.n_cells, dtype=bool)
         chosen[select_top(risk, 5)] = True
@@ -412,7 +470,7 @@ def test_sepp_converges_on_tied_hour_resolution_data() -> None:
 
 def test_sepp_finds_self_excitation_only_when_planted() -> None:
     rng = np.random.default_rng(7)
-    n_bg = 300
+    n_bg = 900
     cells = rng.integers(0, 100, n_bg)
     t_bg = rng.uniform(0, 300, n_bg)
     # each background event has 2 children within hours-days in the same cell

@@ -10,7 +10,14 @@ import numpy as np
 import polars as pl
 import pytest
 
-from avert.analyse.forecast import Grid, forecast_grid, select_top
+from avert.analyse.forecast import (
+    Events,
+    Grid,
+    Stacked,
+    forecast_grid,
+    select_top,
+    to_days,
+)
 from avert.briefing import daily_briefing
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.store import Store
@@ -32,11 +39,21 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 def _backtest_by_hand(events: pl.DataFrame, at: dt.datetime, k: int) -> float:
     """The share k cells caught over the 90 days before ``at``, each day's cells
-    forecast through :func:`forecast_grid` from the events before that day only."""
+    forecast through :func:`forecast_grid` from the events before that day only,
+    with the weights the default learns by search (its stack's and its recent
+    map's) learnt once, from the events before the first day, as documented."""
     s = DEFAULT_PLACES_CELL_M
     x = events["x"].to_numpy()
     y = events["y"].to_numpy()
     grid = Grid.anchored(x, y, s)
+    first = at - dt.timedelta(days=90)
+    t_first = to_days(first)
+    before = Events.from_frame(events, grid).before(t_first)
+    weights = Stacked(grid).fit_weights(before, t_first)
+    learnt = {
+        "weights": weights.tolist(),
+        "recent_weight": Stacked(grid).fit_recent_weight(before, t_first, weights),
+    }
     hits = total = 0
     for b in range(90, 0, -1):
         d0 = at - dt.timedelta(days=b)
@@ -46,7 +63,12 @@ def _backtest_by_hand(events: pl.DataFrame, at: dt.datetime, k: int) -> float:
             & (pl.col("occurred_at") < d0 + dt.timedelta(days=1))
         )
         risk = forecast_grid(
-            past, origin_xy=grid.origin_xy, cell_size_m=s, shape=grid.shape, at=d0
+            past,
+            origin_xy=grid.origin_xy,
+            cell_size_m=s,
+            shape=grid.shape,
+            at=d0,
+            **learnt,
         )
         top = set(select_top(risk, k).tolist())
         cells = grid.cell_index(test["x"].to_numpy(), test["y"].to_numpy())

@@ -159,8 +159,9 @@ def forecast(
     if own:
         console.print(
             "own record: the share of a cell's risk from its own incidents; the rest "
-            "from its neighbours' and a floor every cell has (top_cells.csv: "
-            "part_own, part_near, part_floor)."
+            "from its neighbours', a floor every cell has and the last few days' "
+            "incidents nearby (top_cells.csv: part_own, part_near, part_floor, "
+            "part_recent)."
         )
     console.print(f"Wrote {', '.join(str(p) for p in files.values())}")
 

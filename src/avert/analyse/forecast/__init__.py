@@ -12,7 +12,8 @@ counting   events per cell over a trailing window                       open_cp 
 retro      retrospective KDE (quartic/Gaussian), any window and decay   Chainey 2008
 pro        prospective hotspot, 1/(1+cells) x 1/(1+weeks)               Bowers 2004
 sepp       grid self-exciting point process, EM, tie-robust             Mohler 2011/15
-default    count maps at several scales, weighted per forecast (EM)     see ``_stack``
+default    count maps at several scales and the last days' events,      see ``_stack``
+           weighted per forecast by likelihood
 blend      decayed count + 0.1 x its one-cell smoothing (the former     see ``_blend``
            default)
 ========== ============================================================ ==============
