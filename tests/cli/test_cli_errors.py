@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from avert.cli import app, main
 from avert.errors import NotFound
 from avert.store import Store
+from avert.store.database import Transaction
 
 
 def _run(store: Store, *args: str) -> tuple[int, str]:
@@ -132,3 +133,43 @@ def test_an_unknown_area_lists_the_known_ones(
             sqlite_store, "brief", "--at", "2026-11-24T06:00", "--area", "borough 03",
             "--no-pdf", "--out", out,
         )  # fmt: skip
+
+
+def test_ctrl_c_during_a_database_write_is_one_line_and_writes_nothing(
+    any_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Ctrl-C while the database driver writes: the ADBC driver turns the
+    KeyboardInterrupt into its own error (SQLite: ``NotSupportedError:
+    NOT_IMPLEMENTED``, it cannot cancel; PostgreSQL: ``OperationalError:
+    CANCELLED``), which printed a 60-line traceback and exit code 1, where Ctrl-C
+    anywhere else exits 130 quietly. Now one line and 130; the load is rolled back.
+    (PostgreSQL's CANCELLED error carries no KeyboardInterrupt: not covered yet.)"""
+    from ingest.helpers import STREET_HEADER, street_row, write
+
+    path = write(tmp_path / "2018-07-x-street.csv", [STREET_HEADER, street_row("a1")])
+
+    class NotSupportedError(Exception):  # what adbc_driver_manager raises
+        pass
+
+    def interrupted(*_: object) -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as ctrl_c:
+            raise NotSupportedError("NOT_IMPLEMENTED") from ctrl_c
+
+    monkeypatch.setattr(Transaction, "append_arrow", interrupted)
+    argv = ["avert", "--db", any_store.url.sqlalchemy, "ingest", "policeuk", str(path)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "NOT_IMPLEMENTED" not in err
+    assert err.strip().startswith("Interrupted"), err
+    assert len(err.strip().splitlines()) == 1, err
+    assert any_store.count("incidents") == 0
+    assert any_store.count("loads") == 0
