@@ -135,7 +135,9 @@ def test_an_unknown_area_lists_the_known_ones(
         )  # fmt: skip
 
 
+@pytest.mark.parametrize("driver", ["sqlite", "postgresql"])
 def test_ctrl_c_during_a_database_write_is_one_line_and_writes_nothing(
+    driver: str,
     any_store: Store,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -143,22 +145,28 @@ def test_ctrl_c_during_a_database_write_is_one_line_and_writes_nothing(
 ) -> None:
     """Ctrl-C while the database driver writes: the ADBC driver turns the
     KeyboardInterrupt into its own error (SQLite: ``NotSupportedError:
-    NOT_IMPLEMENTED``, it cannot cancel; PostgreSQL: ``OperationalError:
-    CANCELLED``), which printed a 60-line traceback and exit code 1, where Ctrl-C
-    anywhere else exits 130 quietly. Now one line and 130; the load is rolled back.
-    (PostgreSQL's CANCELLED error carries no KeyboardInterrupt: not covered yet.)"""
+    NOT_IMPLEMENTED`` from the KeyboardInterrupt, it cannot cancel; PostgreSQL:
+    ``OperationalError: CANCELLED`` without it), which printed a 60-line traceback
+    and exit code 1, where Ctrl-C anywhere else exits 130 quietly. Now one line
+    and 130; the load is rolled back."""
     from ingest.helpers import STREET_HEADER, street_row, write
 
     path = write(tmp_path / "2018-07-x-street.csv", [STREET_HEADER, street_row("a1")])
 
-    class NotSupportedError(Exception):  # what adbc_driver_manager raises
+    class DriverError(Exception):  # what adbc_driver_manager raises
         pass
 
     def interrupted(*_: object) -> int:
+        if driver == "postgresql":  # the driver cancelled the COPY and raised this
+            raise DriverError(
+                "CANCELLED: [libpq] Failed to execute COPY statement: "
+                "PGRES_FATAL_ERROR ERROR:  canceling statement due to user request"
+                "\nCONTEXT:  COPY stops, line 1000\n. SQLSTATE: 57014"
+            )
         try:
             raise KeyboardInterrupt
         except KeyboardInterrupt as ctrl_c:
-            raise NotSupportedError("NOT_IMPLEMENTED") from ctrl_c
+            raise DriverError("NOT_IMPLEMENTED") from ctrl_c
 
     monkeypatch.setattr(Transaction, "append_arrow", interrupted)
     argv = ["avert", "--db", any_store.url.sqlalchemy, "ingest", "policeuk", str(path)]
@@ -169,6 +177,7 @@ def test_ctrl_c_during_a_database_write_is_one_line_and_writes_nothing(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "NOT_IMPLEMENTED" not in err
+    assert "SQLSTATE" not in err
     assert err.strip().startswith("Interrupted"), err
     assert len(err.strip().splitlines()) == 1, err
     assert any_store.count("incidents") == 0
