@@ -42,6 +42,28 @@ def test_unreachable_postgresql_is_one_line(
         assert "Cannot connect to the database" in err
         assert "127.0.0.1" in err
         assert "secret" not in err, "the password is never printed"
+        # the URL as the user wrote it, not SQLAlchemy's driver spelling
+        assert "postgresql://nobody:***@127.0.0.1:1/x:" in err, err
+        assert "+psycopg" not in err
+
+
+def test_unreachable_postgresql_socket_url_reads_as_written(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Unix-socket URL (docs/postgresql.md) was shown percent-encoded with the
+    driver: postgresql+psycopg://avert@/avert?host=%2Fnowhere%2Fpg."""
+    monkeypatch.setenv(
+        "AVERT_DATABASE_URL", "postgresql://avert@/avert?host=/nowhere/pg"
+    )
+    monkeypatch.setattr(sys, "argv", ["avert", "status"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        "Cannot connect to the database postgresql://avert@/avert?host=/nowhere/pg:"
+        in err
+    ), err
 
 
 @pytest.mark.parametrize(
