@@ -459,6 +459,17 @@ def test_officer_defined_eia_and_the_mixed_group_officers_never_record() -> None
     assert not any("no Mixed group" in n for n in own.notes)
 
 
+def test_unstated_ethnicity_note_counts_read_with_separators() -> None:
+    """The Met's first half of 2018: the note read "10266 of 69568 searches", beside
+    "None of the 69,568 searches" in the next note."""
+    stops = pl.DataFrame({"ethnicity": ["White"] * 1_500 + [None] * 1_200})
+    residents = pl.DataFrame({"group": ["White"], "population": [100_000]})
+    result = stop_search_equality(stops, residents)
+    assert result.notes[0].startswith("1,200 of 2,700 searches (44.4%) have no "), (
+        result.notes[0]
+    )
+
+
 def test_find_rates_without_any_linked_outcome_are_flagged() -> None:
     """The Met's API sample (September 2024) has 693 arrests and not one outcome
     linked to the object of the search: find rates of 0 % with tight intervals,

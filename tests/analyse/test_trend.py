@@ -129,3 +129,10 @@ def test_counts_of_thousands_read_with_separators() -> None:
     trend = _february(feb)
     assert trend["periods"][0]["count"] == 2_016
     assert "this month 2,016" in trend["line"]
+    # the previous month's count too (it read "previous month 2232")
+    jan = _daily(
+        dt.datetime(2022, 1, 1), dt.datetime(2022, 2, 1), source="policeuk", every="20m"
+    )
+    trend = _february(pl.concat([jan, feb]))
+    assert trend["previous_month"] == 2_232
+    assert "previous month 2,232" in trend["line"], trend["line"]

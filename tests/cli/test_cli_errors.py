@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from avert.cli import app, main
 from avert.errors import NotFound
 from avert.store import Store
+from avert.store.database import Transaction
 
 
 def _run(store: Store, *args: str) -> tuple[int, str]:
@@ -41,6 +42,28 @@ def test_unreachable_postgresql_is_one_line(
         assert "Cannot connect to the database" in err
         assert "127.0.0.1" in err
         assert "secret" not in err, "the password is never printed"
+        # the URL as the user wrote it, not SQLAlchemy's driver spelling
+        assert "postgresql://nobody:***@127.0.0.1:1/x:" in err, err
+        assert "+psycopg" not in err
+
+
+def test_unreachable_postgresql_socket_url_reads_as_written(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Unix-socket URL (docs/postgresql.md) was shown percent-encoded with the
+    driver: postgresql+psycopg://avert@/avert?host=%2Fnowhere%2Fpg."""
+    monkeypatch.setenv(
+        "AVERT_DATABASE_URL", "postgresql://avert@/avert?host=/nowhere/pg"
+    )
+    monkeypatch.setattr(sys, "argv", ["avert", "status"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        "Cannot connect to the database postgresql://avert@/avert?host=/nowhere/pg:"
+        in err
+    ), err
 
 
 @pytest.mark.parametrize(
@@ -132,3 +155,52 @@ def test_an_unknown_area_lists_the_known_ones(
             sqlite_store, "brief", "--at", "2026-11-24T06:00", "--area", "borough 03",
             "--no-pdf", "--out", out,
         )  # fmt: skip
+
+
+@pytest.mark.parametrize("driver", ["sqlite", "postgresql"])
+def test_ctrl_c_during_a_database_write_is_one_line_and_writes_nothing(
+    driver: str,
+    any_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Ctrl-C while the database driver writes: the ADBC driver turns the
+    KeyboardInterrupt into its own error (SQLite: ``NotSupportedError:
+    NOT_IMPLEMENTED`` from the KeyboardInterrupt, it cannot cancel; PostgreSQL:
+    ``OperationalError: CANCELLED`` without it), which printed a 60-line traceback
+    and exit code 1, where Ctrl-C anywhere else exits 130 quietly. Now one line
+    and 130; the load is rolled back."""
+    from ingest.helpers import STREET_HEADER, street_row, write
+
+    path = write(tmp_path / "2018-07-x-street.csv", [STREET_HEADER, street_row("a1")])
+
+    class DriverError(Exception):  # what adbc_driver_manager raises
+        pass
+
+    def interrupted(*_: object) -> int:
+        if driver == "postgresql":  # the driver cancelled the COPY and raised this
+            raise DriverError(
+                "CANCELLED: [libpq] Failed to execute COPY statement: "
+                "PGRES_FATAL_ERROR ERROR:  canceling statement due to user request"
+                "\nCONTEXT:  COPY stops, line 1000\n. SQLSTATE: 57014"
+            )
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as ctrl_c:
+            raise DriverError("NOT_IMPLEMENTED") from ctrl_c
+
+    monkeypatch.setattr(Transaction, "append_arrow", interrupted)
+    argv = ["avert", "--db", any_store.url.sqlalchemy, "ingest", "policeuk", str(path)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "NOT_IMPLEMENTED" not in err
+    assert "SQLSTATE" not in err
+    assert err.strip().startswith("Interrupted"), err
+    assert len(err.strip().splitlines()) == 1, err
+    assert any_store.count("incidents") == 0
+    assert any_store.count("loads") == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from avert.workflows.definitions import category_counts
@@ -36,3 +38,41 @@ def test_ties_are_ordered_by_name_after_count() -> None:
         counts = category_counts(current, incidents)
         assert counts["category"].to_list() == ["hate", "assault", "robbery", "weapon"]
         assert counts["len"].to_list() == [3, 2, 2, 2]
+
+
+def test_incidents_page_orders_ties_the_same_whatever_the_read_order() -> None:
+    """The web Incidents page listed its category counts in a group-by's order
+    ("serious sexual 3 · violence repeat victim 3" on PostgreSQL, the other way on
+    SQLite) and its rows of equal harm and time (police.uk months) in the store's
+    read order: which rows made the first 500 could differ between the stores."""
+    from avert.workflows.views import category_tally, incidents_by_harm
+
+    rows = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(9)],
+            "category": [
+                "robbery",
+                "assault",
+                "robbery",
+                "weapon",
+                "assault",
+                "weapon",
+                "hate",
+                "hate",
+                "hate",
+            ],
+            "harm_days": [5.0, 5.0, 5.0, 1.0, 5.0, None, 9.0, 1.0, 5.0],
+            "occurred_from": [dt.datetime(2022, 1, 1)] * 9,
+        }
+    )
+    want_ids = ["i6", "i0", "i1", "i2", "i4", "i8", "i3", "i7", "i5"]
+    for seed in range(20):
+        shuffled = rows.sample(fraction=1, shuffle=True, seed=seed)
+        tally = category_tally(shuffled)
+        assert [c["category"] for c in tally] == [
+            "hate",
+            "assault",
+            "robbery",
+            "weapon",
+        ]
+        assert incidents_by_harm(shuffled)["incident_id"].to_list() == want_ids

@@ -470,7 +470,7 @@ def _stop_notes(
     total = s.height
     missing = int((s["group"] == "not stated").sum())
     notes = [
-        f"{missing} of {total} searches ({(missing / total if total else 0):.1%}) have no "
+        f"{missing:,} of {total:,} searches ({(missing / total if total else 0):.1%}) have no "
         f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
         "shown in 'not_stated'."
     ]

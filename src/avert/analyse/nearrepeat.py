@@ -161,7 +161,12 @@ def knox_test(
     xs = events.get_column(x).cast(pl.Float64).to_numpy()
     ys = events.get_column(y).cast(pl.Float64).to_numpy()
     ok = np.isfinite(xs) & np.isfinite(ys) & np.isfinite(t)
-    xs, ys, t = xs[ok], ys[ok], t[ok]
+    # one canonical order (time, then x, then y): the seeded sample and permutations
+    # pick events by position, so rows in another order (a database returns an
+    # unordered read in its own order: SQLite and PostgreSQL differ) would give
+    # other p-values and ratios for the same events
+    order = np.lexsort((ys[ok], xs[ok], t[ok]))
+    xs, ys, t = xs[ok][order], ys[ok][order], t[ok][order]
     n_all = int(t.size)
     sampled_note: tuple[str, ...] = ()
     if max_pairs is not None and n_all > 1:

@@ -220,7 +220,7 @@ def year_on_year(
         prev_from, _ = month_window(window_from - dt.timedelta(days=1))
         if incidents.filter(_between(prev_from, window_from)).height:
             prev = _count(violent, prev_from, window_from, None, keys)
-            line += f"; previous month {prev}"
+            line += f"; previous month {prev:,}"
         else:  # not a month without violence: a month the store holds nothing of
             line += "; previous month: no records of any kind"  # prev stays None
     return {"line": line + ".", "periods": periods, "previous_month": prev}

@@ -132,10 +132,40 @@ for _module in (analyse_volt, analyse_networks, analyse_places):
 board.register(app, analyse_app)
 
 
+def _interrupted(err: BaseException) -> bool:
+    """Whether ``err`` was caused by Ctrl-C (a KeyboardInterrupt in its chain).
+
+    The database drivers (ADBC) turn a KeyboardInterrupt during a call into their own
+    error: SQLite's ``NotSupportedError: NOT_IMPLEMENTED`` (it cannot cancel),
+    PostgreSQL's ``OperationalError: CANCELLED``.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def main() -> None:
-    """Entry point of the ``avert`` script."""
+    """Entry point of the ``avert`` script.
+
+    Exit codes: 1 for avert's own errors (one line), 130 for Ctrl-C wherever it
+    lands (Typer's code for it), with one line when it interrupted a database call
+    (what the command had committed before, e.g. a load before its classification,
+    stays; the open transaction is rolled back).
+    """
     try:
         app(standalone_mode=True)
     except AvertError as err:
         err_console.print(styled(("error:", "bold red"), " ", str(err)))
         sys.exit(1)
+    except Exception as err:
+        if not _interrupted(err):
+            raise
+        err_console.print(
+            "Interrupted: uncommitted work was rolled back (see 'avert status')."
+        )
+        sys.exit(130)

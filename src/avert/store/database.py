@@ -143,6 +143,14 @@ def _is_lock_error(err: BaseException) -> bool:
     )
 
 
+def _is_cancelled(err: BaseException) -> bool:
+    """Whether ``err`` is PostgreSQL's "canceling statement due to user request"
+    (SQLSTATE 57014): the ADBC driver cancels its statement on Ctrl-C and raises
+    this instead of the KeyboardInterrupt (a statement timeout, also 57014, says
+    "due to statement timeout")."""
+    return "canceling statement due to user request" in str(err).lower()
+
+
 def _lock_message(url: DatabaseURL, lock_timeout_s: float, what: str) -> str:
     where = url.adbc if url.dialect == "sqlite" else "the PostgreSQL database"
     return (
@@ -270,6 +278,22 @@ def conform(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
         else:
             cols.append(pl.lit(None, dtype=dtype).alias(name))
     return frame.select(cols)
+
+
+@contextmanager
+def _interrupts() -> Iterator[None]:
+    """Chain a KeyboardInterrupt to a statement PostgreSQL cancelled on Ctrl-C.
+
+    SQLite's driver raises its error from the KeyboardInterrupt; PostgreSQL's drops
+    it: chained, both read as an interruption to the command line (exit 130, one
+    line), not as a failure with a traceback.
+    """
+    try:
+        yield
+    except Exception as err:
+        if _is_cancelled(err) and not isinstance(err.__cause__, KeyboardInterrupt):
+            raise err from KeyboardInterrupt()
+        raise
 
 
 class Transaction:
@@ -591,7 +615,7 @@ class Store:
         try:
             with self._write_connection() as conn:
                 try:
-                    with self._lock_errors("The database is busy"):
+                    with self._lock_errors("The database is busy"), _interrupts():
                         self._begin(conn, bulk=bulk)
                         yield Transaction(conn, self.dialect)
                         if sqlite:

@@ -54,11 +54,13 @@ __all__ = [
     "audit_csv",
     "audit_rows",
     "briefing_view",
+    "category_tally",
     "data_view",
     "default_equality_month_end",
     "default_window_end",
     "default_window_start",
     "groups_view",
+    "incidents_by_harm",
     "incidents_view",
     "list_makeup",
     "person_view",
@@ -317,6 +319,31 @@ def briefing_view(
     return view
 
 
+def incidents_by_harm(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` highest ``harm_days`` first, then latest, then by ``incident_id``.
+
+    The id settles ties (police.uk months share a time and often a harm), so the
+    list, and which rows make its first :data:`MAX_LIST_ROWS`, do not depend on the
+    order the store returned them in (SQLite and PostgreSQL differ).
+    """
+    return rows.sort(
+        ["harm_days", "occurred_from", "incident_id"],
+        descending=[True, True, False],
+        nulls_last=True,
+    )
+
+
+def category_tally(rows: pl.DataFrame) -> list[dict[str, Any]]:
+    """``{category, len}`` per ``category`` of ``rows``: most numerous first, ties by
+    name (a group-by returns its groups in any order)."""
+    return (
+        rows.group_by("category")
+        .len()
+        .sort(["len", "category"], descending=[True, False], nulls_last=True)
+        .to_dicts()
+    )
+
+
 def incidents_view(
     store: Store,
     settings: Settings,
@@ -382,7 +409,7 @@ def incidents_view(
         rows = rows.filter(pl.col(flag).fill_null(value=False))
     elif flag == "hate":
         rows = rows.filter(pl.col("hate").is_not_null() & (pl.col("hate") != ""))
-    rows = rows.sort(["harm_days", "occurred_from"], descending=True, nulls_last=True)
+    rows = incidents_by_harm(rows)
     total = rows.height
     shown = rows.head(MAX_LIST_ROWS)
     if audience_of(user.role) == "partner":
@@ -401,7 +428,7 @@ def incidents_view(
             f"category={category or 'all'}; flag={flag or 'any'}; {total} found"
         ),
     )
-    categories = rows.group_by("category").len().sort("len", descending=True).to_dicts()
+    categories = category_tally(rows)
     out: dict[str, Any] = jsonable(
         {
             "total": total,
