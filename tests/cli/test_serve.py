@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from avert.cli import app
+from avert.cli import app, main
 from avert.store import Store
 from avert.workflows.demo import DEMO_PASSWORD
 
@@ -34,3 +35,33 @@ def test_serve_demo_prints_the_demo_sign_in(
     )
     assert plain.exit_code == 0, plain.output
     assert DEMO_PASSWORD not in plain.output
+
+
+def test_serve_demo_refuses_a_database_with_real_records(
+    sqlite_store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--demo`` with ``--db`` (or AVERT_DATABASE_URL) naming a force's database
+    served it under demo rules (random secrets, the published demo password
+    printed); found by the PostgreSQL tour. It is refused, nothing served."""
+    import uvicorn
+
+    from avert.workflows.load import load_files
+
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(kw))
+    monkeypatch.chdir(tmp_path)
+    example = Path(__file__).parents[1] / "data" / "bundle-example"
+    load_files(sqlite_store, [example], kind="bundle")
+    monkeypatch.setenv("AVERT_DATABASE_URL", sqlite_store.url.adbc)
+    monkeypatch.setattr(sys, "argv", ["avert", "serve", "--demo"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    assert not started
+    out = " ".join(capsys.readouterr().err.split())
+    assert "synthetic city only" in out, out
+    assert "example RMS extract" in out
+    assert DEMO_PASSWORD not in out

@@ -22,7 +22,8 @@ def serve(
         typer.Option(
             "--demo",
             help="Serve the demo city (avert-demo.db from 'avert demo'); a random "
-            "secret key per run is then allowed.",
+            "secret key per run is then allowed. Refused on a database holding "
+            "anything but avert's synthetic city.",
         ),
     ] = False,
 ) -> None:
@@ -40,6 +41,10 @@ def serve(
         settings = settings.with_overrides(database_url="sqlite:///avert-demo.db")
         ctx.find_root().obj = settings
     store = get_store(ctx)
+    if demo:
+        from avert.workflows.demo import check_demo_store
+
+        check_demo_store(store)
     app = create_app(settings, store, demo=demo)
     console.print(f"avert web app on http://{host}:{port}/ (Ctrl-C to stop)")
     if demo:

@@ -18,7 +18,10 @@ from avert.errors import ConfigError
 from avert.schema import BUNDLE_FORMAT
 from avert.synth.city import City
 
-__all__ = ["BUNDLE_COLUMNS", "write_bundle"]
+__all__ = ["BUNDLE_COLUMNS", "SOURCE_PREFIX", "write_bundle"]
+
+#: how the source of every synthetic bundle (its manifest's ``source``) begins
+SOURCE_PREFIX: Final = "avert synthetic city"
 
 
 #: Columns of each bundle file, in order, exactly as ``FORMATS.md`` lists them.
@@ -72,7 +75,7 @@ def write_bundle(
         "format": "avert-bundle",
         "version": 1,
         "crs": "EPSG:27700",
-        "source": f"avert synthetic city (seed {city.seed}, {city.config.people} residents, {city.config.days} days)",
+        "source": f"{SOURCE_PREFIX} (seed {city.seed}, {city.config.people} residents, {city.config.days} days)",
         "extracted_at": city.extracted_at.isoformat(),
     }
     mpath = out / "manifest.json"

@@ -26,11 +26,14 @@ from typing import Any
 from avert.analyse.concentration import Entity
 from avert.analyse.result import jsonable
 from avert.config.settings import load_settings
+from avert.errors import ConfigError
 from avert.files import private_files, private_mkdir, private_write_text
 from avert.policy import ROLES
 from avert.report.render import render_html
 from avert.store import Store
+from avert.store.summary import status_summary
 from avert.synth import CityConfig, make_city, write_bundle
+from avert.synth.bundle import SOURCE_PREFIX
 from avert.workflows.analysis import RiskKind, run_concentration, run_risk, run_volt
 from avert.workflows.briefing import run_briefing
 from avert.workflows.definitions import classify_store
@@ -43,7 +46,13 @@ from avert.workflows.networks import (
 )
 from avert.workflows.users import add_user
 
-__all__ = ["DEMO_PASSWORD", "DemoReport", "demo_sign_in", "run_demo"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "DemoReport",
+    "check_demo_store",
+    "demo_sign_in",
+    "run_demo",
+]
 
 ProgressFn = Callable[[str], None]
 
@@ -348,6 +357,36 @@ def _write_results(json_dir: Path, found: _Analyses, loaded: Any) -> None:
 #: secret: only the synthetic demo database holds these accounts.
 DEMO_PASSWORD = "avert-demo-password"
 _DEMO_ORGS = {"partner": "council", "board": "violence reduction board"}
+
+
+def check_demo_store(store: Store) -> None:
+    """Refuse to serve ``store`` as the demo unless it holds avert's synthetic city
+    only: every incident and stop of a synthetic bundle (source ``avert synthetic
+    city ...``), or none at all.
+
+    The demo relaxes what a deployment must set (a random session secret and
+    pseudonym key per run) and tells visitors the published demo password; on a
+    store with real records (``--demo`` with ``AVERT_DATABASE_URL`` or ``--db`` set to
+    a force's database) that would serve real people under demo rules.
+
+    Raises
+    ------
+    ConfigError
+        Naming the other sources and what to run instead.
+    """
+    summary = status_summary(store)
+    sources = set(summary["incidents"]["by_source"]) | set(
+        summary["stops"]["by_source"]
+    )
+    other = sorted(s for s in sources if not s.startswith(SOURCE_PREFIX))
+    if other:
+        msg = (
+            "--demo serves avert's synthetic city only; this database also holds "
+            f"records of {', '.join(other)}. Serve it with 'avert serve' "
+            "(AVERT_SECRET_KEY and accounts from 'avert users add'), or run "
+            "'avert serve --demo' without --db / AVERT_DATABASE_URL for avert-demo.db."
+        )
+        raise ConfigError(msg)
 
 
 def demo_sign_in() -> str:
