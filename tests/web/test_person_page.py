@@ -134,3 +134,14 @@ def test_a_refused_view_row_is_bounded_and_the_audit_page_stays_admin_only(
     assert last["action"] == "view-refused"
     assert last["object"] == f"person:{'X' * 57}... (5007 characters)"
     assert partner.get("/audit").status_code == 403
+
+
+def test_the_purpose_form_posts_to_the_person_of_its_link(world: World) -> None:
+    """``/people/{id}`` put the raw id in the form's action: an id holding ``?`` or
+    ``#`` (``%3F``, ``%23`` in the link) made the form post for another record (the
+    part before it). The action is the id URL-encoded, so it posts for this one."""
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/people/P1%3Fx%3D1%23y")
+    assert page.status_code == 200
+    actions = re.findall(r'<form method="post" action="(/people/[^"]*)"', page.text)
+    assert actions == ["/people/P1%3Fx%3D1%23y"], actions
