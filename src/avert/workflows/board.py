@@ -228,6 +228,25 @@ def run_performance(
     )
 
 
+def _incident_times(
+    store: Store, first_day: dt.date, last_day: dt.date
+) -> pl.DataFrame:
+    """``occurred_from`` of every incident in the store from ``first_day`` to
+    ``last_day``, both whole days included."""
+    return store.read_frame(
+        "incidents",
+        columns=["occurred_from"],
+        where=[
+            ("occurred_from", ">=", dt.datetime.combine(first_day, dt.time())),
+            (
+                "occurred_from",
+                "<",
+                dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()),
+            ),
+        ],
+    )
+
+
 def _without_uncovered_periods(
     store: Store,
     series: pl.DataFrame,
@@ -246,18 +265,7 @@ def _without_uncovered_periods(
     kind in the store is no data, not zero: it is left out of every series (a
     recent period left with none is ``insufficient_data``), with a note.
     """
-    seen = store.read_frame(
-        "incidents",
-        columns=["occurred_from"],
-        where=[
-            ("occurred_from", ">=", dt.datetime.combine(date_from, dt.time())),
-            (
-                "occurred_from",
-                "<",
-                dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
-            ),
-        ],
-    )
+    seen = _incident_times(store, date_from, date_to)
     covered = build_series(
         seen,
         unit=unit,
@@ -374,18 +382,7 @@ def board_windows(
     """
     last = first_of_month(end, 1) - dt.timedelta(days=1)
     earliest = first_of_month(end, -(recent_months + baseline_months) + 1)
-    seen = store.read_frame(
-        "incidents",
-        columns=["occurred_from"],
-        where=[
-            ("occurred_from", ">=", dt.datetime.combine(earliest, dt.time())),
-            (
-                "occurred_from",
-                "<",
-                dt.datetime.combine(last, dt.time()) + dt.timedelta(days=1),
-            ),
-        ],
-    )
+    seen = _incident_times(store, earliest, last)
     first_seen = seen["occurred_from"].min() if seen.height else None
     if not isinstance(first_seen, dt.datetime):
         return None
