@@ -8,11 +8,14 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
 from avert.analyse.equality import (
+    EqualityResult,
     equality_impact_summary,
+    exact_ratio_low,
     legislation_group,
     list_make_up,
     place_stops,
@@ -497,3 +500,97 @@ def test_find_rates_without_any_linked_outcome_are_flagged() -> None:
         "outcome linked" in note
         for note in stop_search_equality(found, residents).notes
     )
+
+
+def _one_black_against_18_white() -> EqualityResult:
+    """Mendip (Avon & Somerset), January 2019: 1 Black search of 210 Black residents
+    (2011), 18 of 107,057 White: ratio 28.3 (``avert analyse equality`` on
+    police.uk's file and the 2011 Census by LSOA)."""
+    residents = pl.DataFrame(
+        {"group": ["White", "Black"], "population": [107_057, 210]},
+    )
+    stops = _stops(["White"] * 18 + ["Black"]).with_columns(
+        pl.lit(dt.datetime(2019, 1, 15)).alias("occurred_at")
+    )
+    return stop_search_equality(stops, residents)
+
+
+def test_one_search_is_not_significant_though_katz_lies_above_1() -> None:
+    """The Katz interval (3.80-211) lies above 1 on 1 search; the exact conditional
+    interval (0.68-179) does not: not flagged, and a note says why."""
+    res = _one_black_against_18_white()
+    black = res.frame.filter(pl.col("group") == "Black").row(0, named=True)
+    _, lo, hi = _katz(1, 210, 18, 107_057)
+    assert black["ratio_to_white"] == pytest.approx(28.32, abs=0.01)
+    # the documented Katz columns are unchanged
+    assert (black["ci_low"], black["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
+    assert black["ci_low"] == pytest.approx(3.80, abs=0.01)
+    assert black["exact_ci_low"] == pytest.approx(0.680, abs=0.001)
+    assert not black["significantly_above_1"]
+    assert res.flagged().height == 0
+    assert equality_impact_summary(res)["significantly_above_1"] == []
+    # the frame, the power (all s.23) and the month (all January): 3 ratios
+    note = next(n for n in res.notes if "Clopper-Pearson" in n)
+    assert note.startswith("3 ratios whose Katz interval lies above 1")
+    assert res.frame.filter(pl.col("group") == "White")["exact_ci_low"][0] is None
+
+
+def test_large_counts_katz_and_exact_agree() -> None:
+    """South Yorkshire 2019-2021, Black against White (docs/equality.md): both
+    lower ends far above 1, flagged, no note."""
+    residents = pl.DataFrame(
+        {"group": ["White", "Black"], "population": [1_217_653, 25_752]},
+    )
+    stops = _stops(["White"] * 27_521 + ["Black"] * 1_671)
+    res = stop_search_equality(stops, residents)
+    black = res.frame.filter(pl.col("group") == "Black").row(0, named=True)
+    assert black["ci_low"] == pytest.approx(2.74, abs=0.01)
+    assert black["exact_ci_low"] == pytest.approx(black["ci_low"], rel=0.01)
+    assert black["significantly_above_1"]
+    assert not any("Clopper-Pearson" in n for n in res.notes)
+
+
+@pytest.mark.parametrize(
+    ("a", "n1", "c", "n2"),
+    [(1, 210, 18, 107_057), (7, 1_000, 3, 5_000), (1_671, 25_752, 27_521, 1_217_653)],
+)
+def test_exact_low_is_the_clopper_pearson_end_mapped_to_the_ratio(
+    a: int, n1: int, c: int, n2: int
+) -> None:
+    """``exact_ci_low`` is scipy's exact binomial interval of a in a + c mapped to
+    the ratio, and statsmodels' exact conditional test at it gives p = 0.025."""
+    from scipy.stats import binomtest
+
+    got = float(
+        exact_ratio_low(np.array([a]), np.array([n1]), np.array([c]), np.array([n2]))[0]
+    )
+    pi = binomtest(a, a + c).proportion_ci(0.95, method="exact").low
+    assert got == pytest.approx(pi / (1 - pi) * n2 / n1, rel=1e-9)
+    rates = pytest.importorskip("statsmodels.stats.rates")
+    p = rates.test_poisson_2indep(
+        a, n1, c, n2, value=got, method="exact-cond", alternative="larger"
+    ).pvalue
+    assert p == pytest.approx(0.025, rel=1e-6)
+
+
+def test_list_make_up_of_a_few_people_is_not_flagged_by_katz_alone() -> None:
+    """1 of 2 Black people listed against 1 of 60 White: ratio 30, Katz lower end
+    2.76, exact conditional lower end below 1."""
+    pool = pl.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(62)],
+            "sex": ["M"] * 62,
+            "birth_year": [1990] * 62,
+            "ethnicity": ["Black"] * 2 + ["White"] * 60,
+        }
+    )
+    made = list_make_up(["p0", "p2"], pool, at_year=2024)
+    black = made.frame.filter(
+        (pl.col("dimension") == "ethnicity") & (pl.col("category") == "Black")
+    ).row(0, named=True)
+    _, lo, _ = _katz(1, 2, 1, 60)
+    assert black["ci_low"] == pytest.approx(lo)
+    assert lo > 1
+    assert black["exact_ci_low"] < 1
+    assert not black["significantly_above_1"]
+    assert any(n.startswith("1 ratio whose Katz") for n in made.notes)

@@ -178,7 +178,10 @@ def test_partner_make_up_gives_no_ratio_to_a_withheld_reference() -> None:
     assert len(relative) == 7
     for col in relative:
         assert black[col] is None, col
+    # the exact conditional lower end is a ratio to the reference too
+    assert black["exact_ci_low"] is None
     # the police see them
     police = made_for("police")
     shown = next(r for r in police["rows"] if r["category"] == "Black")
     assert shown["ratio"] == 1.0
+    assert shown["exact_ci_low"] is not None

@@ -17,8 +17,20 @@ Method
   1978, *Biometrics* 34:469), where ``a``/``n₁`` are the group's searches/residents
   and ``c``/``n₂`` the White group's; where searches exceed residents (``a > n₁`` or
   ``c > n₂``) the binomial variance fails and the interval is that of two Poisson
-  rates, ``√(1/a + 1/c)``. A ratio is *significantly above 1* when the
-  interval's lower end is above 1.
+  rates, ``√(1/a + 1/c)``.
+* **Exact check of small counts**: the Katz interval is a large-sample one and, on
+  a handful of searches, lies above 1 where the data do not show it (Mendip, Avon &
+  Somerset, January 2019: 1 Black search against 18 White, ratio 28.3, Katz
+  3.80-211). Beside it, ``exact_ci_low`` is the lower end of the exact conditional
+  95 % interval of the ratio of two Poisson rates: given ``a + c``, ``a`` is
+  Binomial(``a + c``, π) with π = R·n₁ / (R·n₁ + n₂); the Clopper-Pearson lower
+  end of π, ``Beta⁻¹(0.025; a, c + 1)`` (Clopper & Pearson 1934, *Biometrika*
+  26:404), is mapped to R = π/(1 − π) · n₂/n₁ (the conditional approach of
+  Breslow & Day 1987, *Statistical methods in cancer research* II §2.2;
+  statsmodels' ``test_poisson_2indep(method="exact-cond")``); for the same case
+  0.68. A ratio is *significantly above 1* when BOTH the Katz interval's lower end
+  and ``exact_ci_low`` are above 1; a note counts the ratios whose Katz interval
+  alone lies above 1.
 * **Find and arrest rates**: the share of searches whose outcome was linked to the
   object of the search, and the share ending in arrest, with Wilson 95 % intervals
   (Wilson 1927).
@@ -51,6 +63,7 @@ __all__ = [
     "EqualityResult",
     "ListMakeUp",
     "equality_impact_summary",
+    "exact_ratio_low",
     "katz_ratio",
     "legislation_group",
     "list_make_up",
@@ -69,6 +82,7 @@ LEGISLATION: Final[dict[str, str]] = {
     "s.60": "Criminal Justice and Public Order Act 1994 (section 60)",
 }
 _Z: Final = 1.959963984540054
+_ALPHA: Final = 0.05
 _KM_PER_DEG: Final = 111.195
 
 
@@ -100,6 +114,75 @@ def katz_ratio(
         pl.when(ok).then(ratio).otherwise(none),
         pl.when(ok).then(lo).otherwise(none),
         pl.when(ok).then(hi).otherwise(none),
+    )
+
+
+def exact_ratio_low(
+    a: np.ndarray, n1: np.ndarray, c: np.ndarray, n2: np.ndarray
+) -> np.ndarray:
+    """Lower end of the exact conditional 95 % interval of ``(a/n1)/(c/n2)``.
+
+    Two Poisson counts: given ``a + c``, ``a`` is Binomial(``a + c``, π) with
+    π = R·n1 / (R·n1 + n2). The Clopper-Pearson lower end of π,
+    ``Beta⁻¹(0.025; a, c + 1)`` (Clopper & Pearson 1934), maps to
+    R = π/(1 − π) · n2/n1 (Breslow & Day 1987; statsmodels'
+    ``test_poisson_2indep(method="exact-cond")`` at that R gives a one-sided p of
+    0.025). NaN where a count or a denominator is zero or missing, as
+    :func:`katz_ratio`. Vectorised over arrays.
+    """
+    from scipy.stats import beta
+
+    a, n1, c, n2 = (np.asarray(x, dtype=np.float64) for x in (a, n1, c, n2))
+    ok = (a > 0) & (c > 0) & (n1 > 0) & (n2 > 0)
+    pi = beta.ppf(_ALPHA / 2, np.where(ok, a, 1.0), np.where(ok, c + 1, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low = pi / (1 - pi) * n2 / n1
+    return np.where(ok, low, np.nan)
+
+
+def _with_exact_low(
+    frame: pl.DataFrame, count: str, denominator: str, is_reference: pl.Expr
+) -> pl.DataFrame:
+    """``frame`` (with the reference's ``_c``/``_n2``) plus ``exact_ci_low`` of
+    ``count/denominator`` to it (null where no interval, and on the reference row)."""
+    cols = [count, denominator, "_c", "_n2"]
+    arrays = [frame[c].cast(pl.Float64).fill_null(0.0).to_numpy() for c in cols]
+    low = pl.Series("exact_ci_low", exact_ratio_low(*arrays), nan_to_null=True)
+    return frame.with_columns(
+        pl.when(is_reference)
+        .then(pl.lit(None, dtype=pl.Float64))
+        .otherwise(low)
+        .alias("exact_ci_low")
+    )
+
+
+#: the flag: the Katz and the exact lower ends both above 1
+_SIGNIFICANT: Final = (
+    ((pl.col("ci_low") > 1) & (pl.col("exact_ci_low") > 1))
+    .fill_null(value=False)
+    .alias("significantly_above_1")
+)
+#: a Katz interval above 1 the exact test does not bear out
+_KATZ_ONLY: Final = (pl.col("ci_low") > 1).fill_null(value=False) & ~pl.col(
+    "significantly_above_1"
+)
+
+
+def _withheld_note(frames: Sequence[pl.DataFrame], counted: str) -> tuple[str, ...]:
+    """One note counting the ratios whose Katz interval alone lies above 1."""
+    n = sum(
+        int(f.select(_KATZ_ONLY.sum()).item())
+        for f in frames
+        if "exact_ci_low" in f.columns
+    )
+    if not n:
+        return ()
+    ratios, rest = ("ratio", "rests") if n == 1 else ("ratios", "rest")
+    return (
+        f"{n:,} {ratios} whose Katz interval lies above 1 {rest} on too few "
+        f"{counted} to be significant by the exact conditional test "
+        "(Clopper-Pearson; its lower end, 'exact_ci_low', is 1 or below): "
+        "not flagged.",
     )
 
 
@@ -183,17 +266,21 @@ def _ratios(
     )
     ratio, lo, hi = _katz_to_columns(count, residents)
     # the White row is the reference: ratio 1 by definition, no interval
-    ci_low, ci_high = _no_interval_where(pl.col("group") == REFERENCE, lo, hi)
+    is_ref = pl.col("group") == REFERENCE
+    ci_low, ci_high = _no_interval_where(is_ref, lo, hi)
     return (
-        joined.with_columns(
-            (pl.col(count) / pl.col(residents) * 1000).alias("rate_per_1000"),
-            ratio.alias("ratio_to_white"),
-            ci_low.alias("ci_low"),
-            ci_high.alias("ci_high"),
+        _with_exact_low(
+            joined.with_columns(
+                (pl.col(count) / pl.col(residents) * 1000).alias("rate_per_1000"),
+                ratio.alias("ratio_to_white"),
+                ci_low.alias("ci_low"),
+                ci_high.alias("ci_high"),
+            ),
+            count,
+            residents,
+            is_ref,
         )
-        .with_columns(
-            (pl.col("ci_low") > 1).fill_null(value=False).alias("significantly_above_1")
-        )
+        .with_columns(_SIGNIFICANT)
         .drop("_c", "_n2")
     )
 
@@ -307,7 +394,8 @@ def stop_search_equality(
     -------
     EqualityResult
         ``frame``: area, group, searches, residents, rate_per_1000,
-        ratio_to_white, ci_low, ci_high, significantly_above_1; ``by_legislation``
+        ratio_to_white, ci_low, ci_high (Katz), exact_ci_low (exact conditional),
+        significantly_above_1 (both lower ends above 1); ``by_legislation``
         the same per power; ``by_age`` searches per age band and group (and group
         ``all``; its rate per 1,000 residents of the band when ``age_residents``
         is given);
@@ -372,18 +460,24 @@ def stop_search_equality(
                 "(the officer's view of the person searched, against residents' own "
                 "census groups: not the GOV.UK measure); "
             )
-            + "ratio to the White rate with a 95 % log (Katz) interval; find and "
+            + "ratio to the White rate with a 95 % log (Katz) interval, significantly "
+            "above 1 when its lower end and that of the exact conditional interval "
+            "(Clopper-Pearson) are; find and "
             "arrest rates with Wilson intervals."
         ),
         source=(
             "GOV.UK Ethnicity facts and figures, 'Stop and search'; Home Office 'Police "
-            "powers and procedures'; Katz et al. (1978) Biometrics 34:469; Wilson "
+            "powers and procedures'; Katz et al. (1978) Biometrics 34:469; Clopper & "
+            "Pearson (1934) Biometrika 26:404; Wilson "
             "(1927) JASA 22:209; AVB delivery plan 2010, Section C."
         ),
-        notes=_stop_notes(
-            s,
-            placed=bool(area),
-            defined="officer" if ethnicity == "officer_ethnicity" else "self",
+        notes=(
+            *_stop_notes(
+                s,
+                placed=bool(area),
+                defined="officer" if ethnicity == "officer_ethnicity" else "self",
+            ),
+            *_withheld_note([rates, by_leg, trend], "searches"),
         ),
     )
 
@@ -556,8 +650,9 @@ class ListMakeUp:
 
     ``frame``: dimension (sex, age_band, ethnicity), category, listed, pool,
     share_listed, share_pool, rate_listed_of_pool, ratio (listing rate of the
-    category / listing rate of the reference category) with ci_low, ci_high and
-    significantly_above_1; with residents also ``residents``, ``per_1000_residents``,
+    category / listing rate of the reference category) with ci_low, ci_high (Katz),
+    exact_ci_low (exact conditional) and significantly_above_1 (both lower ends
+    above 1); with residents also ``residents``, ``per_1000_residents``,
     ``ratio_residents`` and its interval.
     """
 
@@ -606,7 +701,8 @@ def list_make_up(
     -----
     The ratio compares the chance of being listed, given one is in the pool,
     between a category and the reference (ethnicity White, sex F, age band the
-    pool's largest band), with the same log (Katz) interval as stop and search.
+    pool's largest band), with the same log (Katz) interval and exact conditional
+    check as stop and search.
     Unknown values are their own category (``unknown``), never dropped.
     """
     ids = pl.Series("person_id", list(listed), dtype=pl.String).unique()
@@ -624,9 +720,8 @@ def list_make_up(
         )
         refs[dim] = ref = _reference_category(dim, agg)
         parts.append(_dimension_make_up(agg, dim, ref, residents))
-    frame = pl.concat(parts, how="diagonal_relaxed").with_columns(
-        (pl.col("ci_low") > 1).fill_null(value=False).alias("significantly_above_1")
-    )
+    frame = pl.concat(parts, how="diagonal_relaxed").with_columns(_SIGNIFICANT)
+    notes.extend(_withheld_note([frame], "people"))
     first = ["dimension", "category", "listed", "pool"]
     frame = frame.select(first + [c for c in frame.columns if c not in first]).sort(
         "dimension", "category"
@@ -671,15 +766,21 @@ def _dimension_make_up(
 ) -> pl.DataFrame:
     """Shares, listing rate and ratios to the reference category of one dimension."""
     joined, r, lo, hi = _katz_to_reference(agg, ref, "pool")
-    ci_low, ci_high = _no_interval_where(pl.col("category") == ref, lo, hi)
-    agg = joined.with_columns(
-        pl.lit(dim).alias("dimension"),
-        (pl.col("listed") / pl.col("listed").sum()).alias("share_listed"),
-        (pl.col("pool") / pl.col("pool").sum()).alias("share_pool"),
-        (pl.col("listed") / pl.col("pool")).alias("rate_listed_of_pool"),
-        r.alias("ratio"),
-        ci_low.alias("ci_low"),
-        ci_high.alias("ci_high"),
+    is_ref = pl.col("category") == ref
+    ci_low, ci_high = _no_interval_where(is_ref, lo, hi)
+    agg = _with_exact_low(
+        joined.with_columns(
+            pl.lit(dim).alias("dimension"),
+            (pl.col("listed") / pl.col("listed").sum()).alias("share_listed"),
+            (pl.col("pool") / pl.col("pool").sum()).alias("share_pool"),
+            (pl.col("listed") / pl.col("pool")).alias("rate_listed_of_pool"),
+            r.alias("ratio"),
+            ci_low.alias("ci_low"),
+            ci_high.alias("ci_high"),
+        ),
+        "listed",
+        "pool",
+        is_ref,
     ).drop("_c", "_n2")
     if residents is None or not residents.height:
         return agg
@@ -721,7 +822,8 @@ def equality_impact_summary(
 
     Returns a JSON-ready dict: ``monitored`` (what is monitored and how),
     ``figures`` (headline rates and ratios), ``significantly_above_1`` (every ratio
-    whose 95 % interval lies above 1, with where it was found) and ``not_stated``.
+    whose 95 % Katz interval and exact conditional lower end lie above 1, with
+    where it was found) and ``not_stated``.
     """
     monitored = []
     figures: list[dict[str, Any]] = []
@@ -795,7 +897,9 @@ def equality_impact_summary(
         "not_stated": not_stated,
         "reading": (
             "A ratio is significantly above 1 when the lower end of its 95 % interval "
-            "is above 1. A ratio is a measure of difference, not of its cause: "
+            "is above 1 and the exact conditional test (Clopper-Pearson) agrees, "
+            "so a ratio resting on a handful of searches or people is not flagged "
+            "by the large-sample interval alone. A ratio is a measure of difference, not of its cause: "
             "residents are not the population available to be searched, and the "
             "census is dated."
         ),

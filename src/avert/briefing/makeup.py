@@ -73,6 +73,7 @@ DERIVED: Final[Mapping[str, tuple[str, ...]]] = {
     "ratio": ("listed", "pool"),
     "ci_low": ("listed", "pool"),
     "ci_high": ("listed", "pool"),
+    "exact_ci_low": ("listed", "pool"),
     "significantly_above_1": ("listed", "pool"),
     "per_1000_residents": ("listed",),
     "ratio_residents": ("listed",),
@@ -84,6 +85,7 @@ RELATIVE: Final = (
     "ratio",
     "ci_low",
     "ci_high",
+    "exact_ci_low",
     "significantly_above_1",
     "ratio_residents",
     "ci_low_residents",
@@ -231,6 +233,7 @@ def _beside_pool(listed: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
             none.alias("ratio"),
             none.alias("ci_low"),
             none.alias("ci_high"),
+            none.alias("exact_ci_low"),
             pl.lit(value=False).alias("significantly_above_1"),
         )
         .select(listed.columns)
