@@ -400,6 +400,12 @@ def test_backtest_learns_stacking_weights_once_before_its_first_day() -> None:
     assert frozen.fixed_weights is not None
     assert frozen.fixed_weights.tolist() == pytest.approx(w0.tolist())
     assert frozen.fixed_recent_weight == pytest.approx(a0)
+    # weights given stay as given (a fixed model's backtest is of that model)
+    fixed = Stacked(GRID, weights=[1.0, 0, 0, 0, 0], recent_weight=0.0)
+    kept = fixed.frozen(ev, first)
+    assert kept.fixed_recent_weight == 0.0
+    assert kept.fixed_weights is not None
+    assert kept.fixed_weights.tolist() == [1.0, 0, 0, 0, 0]
     hits = total = 0
     for b in range(30, 0, -1):
         t0 = t_at - b

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,11 @@ def test_serve_demo_refuses_a_database_with_real_records(
     monkeypatch.chdir(tmp_path)
     example = Path(__file__).parents[1] / "data" / "bundle-example"
     load_files(sqlite_store, [example], kind="bundle")
+    # people alone are real records too (found by review: only incidents and stops
+    # were looked at)
+    with sqlite3.connect(sqlite_store.url.adbc) as con:
+        for table in ("involvements", "incidents", "stops"):
+            con.execute(f'DELETE FROM "{table}"')
     monkeypatch.setenv("AVERT_DATABASE_URL", sqlite_store.url.adbc)
     monkeypatch.setattr(sys, "argv", ["avert", "serve", "--demo"])
     with pytest.raises(SystemExit) as exit_:
@@ -65,3 +71,20 @@ def test_serve_demo_refuses_a_database_with_real_records(
     assert "synthetic city only" in out, out
     assert "example RMS extract" in out
     assert DEMO_PASSWORD not in out
+
+
+def test_the_demo_check_accepts_a_synthetic_city(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """What ``avert demo`` loads (a synthetic bundle) passes the demo check."""
+    import dataclasses
+
+    from avert.synth import CityConfig, make_city, write_bundle
+    from avert.workflows.demo import check_demo_store
+    from avert.workflows.load import load_files
+
+    city = make_city(dataclasses.replace(CityConfig(), people=500, days=30), seed=2)
+    write_bundle(city, tmp_path / "bundle")
+    load_files(sqlite_store, [tmp_path / "bundle"], kind="bundle")
+    assert sqlite_store.counts()["people"] > 0
+    check_demo_store(sqlite_store)  # raises on anything else

@@ -12,7 +12,7 @@ The stable ``avert status --json`` object is built here, where the SQL lives::
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -23,6 +23,7 @@ __all__ = [
     "classified_profiles",
     "latest_incident_at",
     "latest_stop_at",
+    "record_sources",
     "status_summary",
 ]
 
@@ -42,6 +43,25 @@ def _grouped(store: Store, table: str, expr: str) -> dict[str, int]:
         ("(none)" if k is None else str(k)): int(n)
         for k, n in zip(frame["k"].to_list(), frame["n"].to_list(), strict=True)
     }
+
+
+#: the tables of records about people and events whose ``source`` names the extract
+#: they came from (not the plan's history, populations or surveys)
+RECORD_TABLES: Final = (
+    "incidents",
+    "stops",
+    "people",
+    "relationships",
+    "groups",
+    "asb",
+    "attendances",
+    "intelligence",
+)
+
+
+def record_sources(store: Store) -> dict[str, dict[str, int]]:
+    """Rows per ``source`` of each of :data:`RECORD_TABLES`."""
+    return {name: _grouped(store, name, '"source"') for name in RECORD_TABLES}
 
 
 def status_summary(store: Store) -> dict[str, Any]:

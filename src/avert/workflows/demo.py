@@ -31,7 +31,7 @@ from avert.files import private_files, private_mkdir, private_write_text
 from avert.policy import ROLES
 from avert.report.render import render_html
 from avert.store import Store
-from avert.store.summary import status_summary
+from avert.store.summary import record_sources
 from avert.synth import CityConfig, make_city, write_bundle
 from avert.synth.bundle import SOURCE_PREFIX
 from avert.workflows.analysis import RiskKind, run_concentration, run_risk, run_volt
@@ -361,8 +361,9 @@ _DEMO_ORGS = {"partner": "council", "board": "violence reduction board"}
 
 def check_demo_store(store: Store) -> None:
     """Refuse to serve ``store`` as the demo unless it holds avert's synthetic city
-    only: every incident and stop of a synthetic bundle (source ``avert synthetic
-    city ...``), or none at all.
+    only: every record of every table that names its source (incidents, people,
+    relationships, groups, ASB, stops, attendances, intelligence) from a synthetic
+    bundle (source ``avert synthetic city ...``), or none at all.
 
     The demo relaxes what a deployment must set (a random session secret and
     pseudonym key per run) and tells visitors the published demo password; on a
@@ -374,10 +375,7 @@ def check_demo_store(store: Store) -> None:
     ConfigError
         Naming the other sources and what to run instead.
     """
-    summary = status_summary(store)
-    sources = set(summary["incidents"]["by_source"]) | set(
-        summary["stops"]["by_source"]
-    )
+    sources = {s for counts in record_sources(store).values() for s in counts}
     other = sorted(s for s in sources if not s.startswith(SOURCE_PREFIX))
     if other:
         msg = (

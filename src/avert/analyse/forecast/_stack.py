@@ -246,7 +246,8 @@ class Stacked(Forecaster):
         """Return the weight ``a`` of the recent map in ``(1 - a) stack + a recent``,
         learnt one day ahead: each of the ``ahead_days`` whole days before ``t0``
         has its events scored under the stack (``weights``) and the recent map,
-        both built from the events before that day, and ``a`` maximises the Poisson
+        both built from the ``events`` before that day (the forecast's own window,
+        not one sliding with the day), and ``a`` maximises the Poisson
         likelihood of them all (:func:`mixture_weights`). Unlike the time blocks
         of :meth:`fit_weights`, whose maps are aged from ``t0``, this lets recency
         earn weight where events follow events within days (near repeats); ``0``
@@ -334,10 +335,19 @@ class Stacked(Forecaster):
 
     def frozen(self, events: Events, t0: float) -> Stacked:
         """This model with its weights (and the recent map's) learnt at ``t0`` and
-        held fixed."""
+        held fixed; weights given to this model stay as given."""
         past = events.before(t0)
-        weights = self.fit_weights(past, t0)
+        weights = (
+            self.fit_weights(past, t0)
+            if self.fixed_weights is None
+            else self.fixed_weights
+        )
         used = past if self.window_days is None else past.before(t0, self.window_days)
+        recent = (
+            self.fit_recent_weight(used, t0, weights)
+            if self.fixed_recent_weight is None
+            else self.fixed_recent_weight
+        )
         return Stacked(
             self.grid,
             window_days=self.window_days,
@@ -349,7 +359,7 @@ class Stacked(Forecaster):
             recent_half_life_days=self.recent_half_life_days,
             recent_sigma_cells=self.recent_sigma_cells,
             ahead_days=self.ahead_days,
-            recent_weight=self.fit_recent_weight(used, t0, weights),
+            recent_weight=recent,
         )
 
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:

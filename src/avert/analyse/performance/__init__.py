@@ -370,9 +370,10 @@ def extrapolation_caution(
     trend extrapolated over the recent period, so a count still rising, from a
     lower level than the trend's, is a "significant reduction" (Toronto's vehicle
     crime in 2019 against 2017-18: 26 % more a month than the baseline, trend +30 %
-    a year, rate ratio 0.86). The count per period of the recent period is set
-    against the baseline's (the mean of each; whole years of both keep the season
-    out of it).
+    a year, rate ratio 0.86). The measure per period (the count, or harm days) of
+    the recent period is set against the baseline's, the mean of each: over whole
+    years of both the season cancels; over shorter windows a seasonal difference can
+    set the caution off too, which is why it asks for the chart, not a verdict.
     """
     if (
         change is None
@@ -386,10 +387,11 @@ def extrapolation_caution(
     if before <= 0 or (after > before) != (change.rate_ratio < 1) or after == before:
         return None
     moved = after / before - 1
-    way = "more" if moved > 0 else "fewer"
+    way = "more" if moved > 0 else "less"
     trend = change.trend_per_year or 0.0
     return (
-        f"{abs(moved) * 100:.0f} % {way} events a {unit} than in the baseline: "
+        f"the recent {unit}s average {abs(moved) * 100:.0f} % {way} than the "
+        "baseline's: "
         f"this change is against the baseline's trend ({trend * 100:+.0f} % "
         "a year) extrapolated over the recent period, not a change in the count the "
         "same way; read it beside the chart"
