@@ -345,6 +345,31 @@ def test_stacked_learns_a_recent_weight_only_where_events_follow_events(
             Stacked(WIDE, **bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("half_life", [365.0, 7.0, None])
+def test_recent_weight_counts_each_day_as_if_afresh(half_life: float | None) -> None:
+    """``fit_recent_weight`` steps the decayed count back a day at a time; the weight
+    is the one learnt from maps counted afresh for each scored day."""
+    ev = Events.from_frame(_contagious_events(5, shuffled=False), WIDE)
+    t0 = to_days(AT) + 0.25  # a forecast at 06:00: that morning's events unused
+    model = Stacked(WIDE, half_life_days=half_life)
+    past = ev.before(t0)
+    w = model.fit_weights(past, t0)
+    cols, recents, counts = [], [], []
+    for back in range(1, model.ahead_days + 1):
+        day = float(np.floor(t0)) - back
+        held, earlier = past.between(day, day + 1), past.before(day)
+        if not (len(held) and len(earlier)):
+            continue
+        n = np.bincount(held.cell, minlength=WIDE.n_cells)
+        seen = n > 0
+        cols.append((w @ model.maps(earlier, day))[seen])
+        recents.append(model.recent_map(earlier, day)[seen])
+        counts.append(n[seen].astype(float))
+    both = np.vstack([np.concatenate(cols), np.concatenate(recents)])
+    afresh = mixture_weights(both, np.concatenate(counts))[1]
+    assert model.fit_recent_weight(past, t0, w) == pytest.approx(afresh, abs=1e-6)
+
+
 def test_stacked_parts_split_each_cells_risk() -> None:
     ev = _random_events(5, n=600, days=400)
     model = Stacked(GRID)
