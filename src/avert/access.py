@@ -22,7 +22,14 @@ Every page of avert (the daily briefing today, the web app next) is made for one
    the same pseudonym, so **a stable key lets partners link one person across
    briefings**; a rotation period (:data:`ROTATIONS`) derives a key per month or
    quarter from the secret (``HMAC-SHA256(secret, "avert-period:" + period)``), so
-   pseudonyms of different periods cannot be linked.
+   one person has a different pseudonym in each period. That alone does not stop
+   linking: anything shown in two periods links their pseudonyms. The partner
+   briefing therefore starts no earlier than its key period
+   (:func:`period_start`), so no incident appears under two keys; but items that
+   live across periods (plan actions, taskings and their tasked marks, on the
+   briefing, plan and meeting pages) still show the same item beside each
+   period's pseudonyms, so a partner *can* link one period's pseudonyms to the
+   next through them.
 3. **What the partner view may hold** (:data:`POLICE_ONLY`): never a person id, name,
    date of birth, address, intelligence text or any other police-only field.
    :func:`redact_frames` applies the rules to canonical frames *before* a page is
@@ -71,6 +78,7 @@ __all__ = [
     "key_entropy_bits",
     "key_strength_bits",
     "period_of",
+    "period_start",
     "pseudonymiser_for",
     "redact_frames",
     "suppress_small_counts",
@@ -298,6 +306,25 @@ def period_of(at: dt.datetime | dt.date, rotation: str) -> str | None:
     raise ConfigError(msg)
 
 
+def period_start(at: dt.datetime, rotation: str) -> dt.datetime | None:
+    """The first instant of the key period holding ``at`` (None without rotation).
+
+    Monthly: the 1st of ``at``'s month at 00:00; quarterly: the first day of its
+    quarter (January, April, July, October) at 00:00, in ``at``'s own clock.
+
+    >>> period_start(dt.datetime(2025, 5, 2, 7, 30), "quarterly")
+    datetime.datetime(2025, 4, 1, 0, 0)
+    >>> period_start(dt.datetime(2025, 5, 2, 7, 30), "monthly")
+    datetime.datetime(2025, 5, 1, 0, 0)
+    >>> period_start(dt.datetime(2025, 5, 2), "none") is None
+    True
+    """
+    if period_of(at, rotation) is None:  # (raises on an unknown rotation)
+        return None
+    month = at.month if rotation == "monthly" else (at.month - 1) // 3 * 3 + 1
+    return at.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
 class Pseudonymiser:
     """Keyed, stable pseudonyms (HMAC-SHA256) for record identifiers.
 
@@ -308,7 +335,8 @@ class Pseudonymiser:
         absent. Use :func:`pseudonymiser_for` to build one that checks the key.
     period
         Key period (:func:`period_of`): the pseudonyms use the key derived from the
-        secret for that period, so different periods cannot be linked.
+        secret for that period, so they differ from other periods' pseudonyms (an
+        item shown in two periods still links them: :func:`period_start`).
 
     Examples
     --------
@@ -407,7 +435,9 @@ def pseudonymiser_for(
         The deployment secret (setting ``pseudonym_key``).
     rotation
         ``none`` (one stable key: partners can link a person across outputs),
-        ``monthly`` or ``quarterly`` (a key per period, derived from the secret).
+        ``monthly`` or ``quarterly`` (a key per period, derived from the secret;
+        outputs must not show one item in two periods, or they link the periods'
+        pseudonyms: :func:`period_start`).
     at
         The time the output is about (chooses the period); needed unless ``none``.
     allow_demo

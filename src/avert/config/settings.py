@@ -175,7 +175,12 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "none",
         "AVERT_PSEUDONYM_ROTATION",
         "none, monthly or quarterly: derive a new pseudonym key from the secret each "
-        "period (HMAC), so partner outputs of different periods cannot be linked.",
+        "period (HMAC), so the same person has a different pseudonym in each period; "
+        "a partner briefing then starts no earlier than its period, so no incident "
+        "is shown under two keys. It does not make periods unlinkable: items that "
+        "live across periods (plan actions, taskings and tasked marks, in the "
+        "briefing, the plan board and the meeting page) show the same item beside "
+        "each period's pseudonyms, so a partner can link them.",
     ),
     (
         "places_cell_m",

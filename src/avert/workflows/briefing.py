@@ -15,6 +15,7 @@ the page, and :mod:`avert.report` writes ``briefing.html``, ``briefing.pdf`` and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -27,7 +28,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.access import Audience, check_audience, pseudonymiser_for
+from avert.access import Audience, check_audience, period_start, pseudonymiser_for
 from avert.analyse.denominators import residents_by_dimension
 from avert.analyse.networks import group_membership
 from avert.analyse.trend import YEAR_DAYS, month_window
@@ -37,6 +38,7 @@ from avert.briefing import (
     Boundary,
     Briefing,
     BriefingOptions,
+    PlacesForecast,
     daily_briefing,
 )
 from avert.briefing.actions import ACTION_COLUMNS
@@ -44,7 +46,7 @@ from avert.briefing.context import month_start, window_for
 from avert.briefing.intelligence import INTEL_COLUMNS
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
-from avert.errors import NotFound
+from avert.errors import ConfigError, NotFound
 from avert.files import private_mkdir, private_write_text
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit, queries
@@ -611,6 +613,89 @@ def _listed_taskings(
     )
 
 
+def _clip_to_key_period(
+    at: dt.datetime, hours: int, *, starts: dt.datetime | None, rotation: str
+) -> tuple[int, str | None]:
+    """The window's hours clipped to start no earlier than the key period, and a note.
+
+    Under a rotating pseudonym key (``starts``: :func:`avert.access.period_start`
+    of ``at``; None for the police or without rotation) a partner window reaching
+    into the previous period would show that period's incidents again under this
+    period's key, linking the two periods' pseudonyms; so it starts at the period
+    start at the earliest (whole hours, so at most 59 minutes later).
+
+    Raises
+    ------
+    ConfigError
+        ``at`` is less than an hour into its key period (no whole hour to show).
+    """
+    if starts is None or at - dt.timedelta(hours=hours) >= starts:
+        return hours, None
+    clipped = int((at - starts).total_seconds() // 3600)
+    if clipped < 1:
+        msg = (
+            f"Pseudonyms rotate {rotation}: a partner briefing starts at the key "
+            f"period's start ({starts:%Y-%m-%d %H:%M}) at the earliest, so it needs "
+            f"'at' an hour after it or later (got {at:%Y-%m-%d %H:%M})."
+        )
+        raise ConfigError(msg)
+    window_from = at - dt.timedelta(hours=clipped)
+    where = (
+        "the key period's start"
+        if window_from == starts
+        else f"within the key period (from {starts:%Y-%m-%d %H:%M})"
+    )
+    return clipped, (
+        f"Pseudonyms rotate {rotation}: this briefing starts at "
+        f"{window_from:%Y-%m-%d %H:%M}, {where}, not {hours} hours before, so that "
+        "no incident appears under two keys."
+    )
+
+
+def _drop_before(
+    frames: dict[str, pl.DataFrame],
+    places: PlacesForecast | None,
+    *,
+    since: dt.datetime,
+) -> tuple[dict[str, pl.DataFrame], PlacesForecast | None]:
+    """Drop the per-incident items from before ``since`` that the window does not
+    already exclude: retaliation alerts (live for days after their incident) and
+    near-repeat zones (around the last 24 hours' incidents). Counts stay."""
+    out = dict(frames)
+    retaliation = frames.get("retaliation")
+    if retaliation is not None and "occurred_from" in retaliation.columns:
+        out["retaliation"] = retaliation.filter(pl.col("occurred_from") >= since)
+    if places is None:
+        return out, None
+    zones = places.zones
+    if "occurred_at" in zones.columns:
+        zones = zones.filter(pl.col("occurred_at") >= since)
+    return out, dataclasses.replace(places, zones=zones)
+
+
+#: the dates of a person's earlier records that the people lists quote
+_PERSON_DATES: Final = ("first_at", "last_at")
+
+
+def _undated(item: Any, since: dt.datetime) -> Any:
+    """``item`` without the dates before ``since`` (and ``days_since_last``, which
+    gives ``last_at`` away): exact times that another period's briefing shows too."""
+    gone = {k for k in _PERSON_DATES if (item.get(k) or since) < since}
+    if "last_at" in gone:
+        gone.add("days_since_last")
+    return {k: v for k, v in item.items() if k not in gone}
+
+
+def _undate_before(briefing: Briefing, *, since: dt.datetime) -> Briefing:
+    """The briefing whose people lists quote no record time from before ``since``."""
+    return dataclasses.replace(
+        briefing,
+        repeat_victims=tuple(_undated(i, since) for i in briefing.repeat_victims),
+        asb_callers=tuple(_undated(i, since) for i in briefing.asb_callers),
+        people=tuple(_undated(i, since) for i in briefing.people),
+    )
+
+
 def build_briefing(
     store: Store,
     *,
@@ -648,6 +733,10 @@ def build_briefing(
         if aud == "partner"
         else None
     )
+    starts = period_start(at, pseudonym_rotation) if pseudonymiser is not None else None
+    hours, period_note = _clip_to_key_period(
+        at, hours, starts=starts, rotation=pseudonym_rotation
+    )
     opts = BriefingOptions(cell_size_m=cell_size_m)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the backtested forecast and the Knox test run beside the reads
@@ -664,6 +753,11 @@ def build_briefing(
             store, at=at, hours=hours, profile=profile, audience=aud
         )
         places = f_places.result()
+    if period_note is not None:
+        frames, places = _drop_before(
+            frames, places, since=at - dt.timedelta(hours=hours)
+        )
+        notes.append(period_note)
     if area:
         areas = [area]
     else:  # the boroughs of the window: the force area the briefing covers
@@ -692,6 +786,8 @@ def build_briefing(
         places_forecast=places,
         risk_config=risk_config,
     )
+    if period_note is not None:
+        briefing = _undate_before(briefing, since=at - dt.timedelta(hours=hours))
     if timings is not None:
         timings["read_s"] = t1 - t0
         timings["assemble_s"] = time.perf_counter() - t1

@@ -1,0 +1,35 @@
+"""Under a rotating pseudonym key the partner API's briefing starts no earlier than
+the key period, so two windows straddling the month's start share no incident
+(the same incident under two keys linked October's pseudonyms to November's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from avert.web import create_app
+from web.helpers import World, signed_in
+
+
+def _keys(data: dict[str, Any]) -> set[tuple[str, str, str]]:
+    return {
+        (i["occurred_from"], i["offence_code"], i["lsoa"]) for i in data["incidents"]
+    }
+
+
+def test_partner_api_briefings_across_the_month_share_no_incident(
+    world: World,
+) -> None:
+    settings = world.settings.with_overrides(pseudonym_rotation="monthly")
+    client = signed_in(create_app(settings, world.store), "partner")
+    october = client.get(
+        "/api/v1/briefing", params={"at": "2026-10-31T23:00", "hours": 168}
+    ).json()
+    november = client.get(
+        "/api/v1/briefing", params={"at": "2026-11-01T05:00", "hours": 168}
+    ).json()
+    assert october["incidents"], "the check needs incidents at the end of October"
+    assert not _keys(october) & _keys(november)
+    assert november["window"]["from"] == "2026-11-01T00:00:00"
+    assert all(i["occurred_from"] >= "2026-11-01" for i in november["incidents"])
+    assert all(r["occurred_from"] >= "2026-11-01" for r in november["retaliation"])
+    assert any("key period" in n for n in november["notes"])
