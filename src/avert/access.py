@@ -137,7 +137,7 @@ POLICE_ONLY: Final[Mapping[str, tuple[str, ...]]] = {
     "stops": ("extra",),
     "attendances": ("extra",),
     "intelligence": ("subject_id", "text", "source", "extra"),
-    "actions": ("title",),
+    "actions": ("title", "evidence", "rag_reason"),
 }
 #: What the partner view drops, in words (printed on every partner page).
 PARTNER_DROPPED: Final = (
@@ -171,6 +171,7 @@ _ID_LIST_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
     ),
 }
 _WITHHELD_TITLE: Final = "[title withheld: the action targets a person or group]"
+_WITHHELD_TEXT: Final = "[withheld: the action targets a person, group or incident]"
 #: Subject types of the actions whose title partners never read.
 TITLE_WITHHELD_TARGETS: Final = ("person", "group", "incident")
 #: Smallest count of people a partner table shows (counts 1 to SMALL_CELL - 1 are withheld).
@@ -483,18 +484,39 @@ def _withhold_actions(p: Pseudonymiser, actions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def withhold_action_titles(actions: pl.DataFrame) -> pl.DataFrame:
-    """``actions`` with the title of each action on a person, group or incident
-    replaced by a note (:data:`POLICE_ONLY` ``actions``): free text about a
-    subject may name them. Every partner view of actions applies it."""
-    if "title" not in actions.columns or actions.height == 0:
+def withhold_action_titles(
+    actions: pl.DataFrame, *, own_organisation: str | None = None
+) -> pl.DataFrame:
+    """``actions`` with the free text of each action on a person, group or incident
+    withheld (:data:`POLICE_ONLY` ``actions``): free text about a subject may name
+    them. The title becomes a note, and so do ``evidence`` and ``rag_reason``
+    except on actions ``own_organisation`` leads (it wrote them, and edits them on
+    the action page). Every partner and board view of actions applies it."""
+    if actions.height == 0:
         return actions
-    return actions.with_columns(
-        pl.when(pl.col("target_type").is_in(list(TITLE_WITHHELD_TARGETS)))
-        .then(pl.lit(_WITHHELD_TITLE))
-        .otherwise(pl.col("title"))
-        .alias("title")
+    about_someone = pl.col("target_type").is_in(list(TITLE_WITHHELD_TARGETS))
+    out = actions
+    if "title" in out.columns:
+        out = out.with_columns(
+            pl.when(about_someone)
+            .then(pl.lit(_WITHHELD_TITLE))
+            .otherwise(pl.col("title"))
+            .alias("title")
+        )
+    theirs = (
+        pl.lit(value=False)
+        if own_organisation is None or "lead_organisation" not in out.columns
+        else (pl.col("lead_organisation") == own_organisation).fill_null(value=False)
     )
+    for column in ("evidence", "rag_reason"):
+        if column in out.columns:
+            out = out.with_columns(
+                pl.when(about_someone & ~theirs & pl.col(column).is_not_null())
+                .then(pl.lit(_WITHHELD_TEXT))
+                .otherwise(pl.col(column))
+                .alias(column)
+            )
+    return out
 
 
 #: Tasking items whose id is a person, incident, group or place (pseudonymised);

@@ -117,3 +117,37 @@ def test_an_area_officer_briefing_has_no_other_areas_retaliation_alerts(
     assert officer["incidents"] == []
     assert officer["retaliation"] == []
     assert officer["summary"]["n_retaliation"] == 0
+
+
+def test_evidence_and_rag_reason_on_a_person_reach_only_the_leading_partner(
+    world: World,
+) -> None:
+    """The title was withheld, but ``evidence`` and ``rag_reason`` (free text as
+    likely to name the subject) still reached the board on the action page and in
+    the board pack (found by review). A partner still reads and edits its own."""
+    chair = User("chair", "chair")
+    police_led = _person_action(world, "police")
+    council_led = _person_action(world, "council")
+    for action_id in (police_led, council_led):
+        delivery.update_action(
+            world.store,
+            action_id,
+            {
+                "evidence": "Visited Jane Example at home",
+                "rag": "red",
+                "rag_reason": "Jane Example refused the referral",
+            },
+            user=chair,
+        )
+    board = signed_in(world.app, "board")
+    for url in ("/plan", f"/plan/actions/{police_led}", f"/plan/actions/{council_led}"):
+        page = board.get(url)
+        assert page.status_code == 200, url
+        assert "Jane Example" not in page.text, url
+    month = f"{local_today(world.settings.timezone):%Y-%m}"
+    data = delivery.board_pack_data(world.store, world.settings, month=month)
+    assert "Jane Example" not in repr(data)
+    partner = signed_in(world.app, "partner")  # of the council
+    own = partner.get(f"/plan/actions/{council_led}")
+    assert "Visited Jane Example at home" in own.text
+    assert "Jane Example refused the referral" in own.text

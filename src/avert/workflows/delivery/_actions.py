@@ -106,14 +106,16 @@ _PSEUDONYMOUS = {
 
 def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.DataFrame:
     """Person, group, incident and place subjects as pseudonyms for partners and the
-    board, and no title of an action on a person, group or incident (as the
-    briefing: :func:`avert.access.withhold_action_titles`)."""
+    board, and no free text of an action on a person, group or incident (as the
+    briefing: :func:`avert.access.withhold_action_titles`; evidence and RAG reason
+    stay for the partner whose organisation leads the action)."""
     if audience_of(user.role) == "police" or frame.height == 0:
         return frame
     pseudo = partner_pseudonymiser(settings)
     ids = frame["target_id"].to_list()
     kinds = frame["target_type"].to_list()
-    return withhold_action_titles(frame).with_columns(
+    own = user.org if user.role == "partner" else None
+    return withhold_action_titles(frame, own_organisation=own).with_columns(
         pl.Series(
             "target_id",
             [
@@ -259,8 +261,11 @@ def action_page(
             if "target_id" in diff:
                 diff["target_id"] = ("(pseudonymised)", "(pseudonymised)")
             subjects = {row["target_type"], before.get("target_type")}
-            if "title" in diff and subjects & set(TITLE_WITHHELD_TARGETS):
-                diff["title"] = ("(withheld)", "(withheld)")
+            theirs = user.role == "partner" and row["lead_organisation"] == user.org
+            withheld = ("title",) if theirs else ("title", "evidence", "rag_reason")
+            for field_name in withheld:
+                if field_name in diff and subjects & set(TITLE_WITHHELD_TARGETS):
+                    diff[field_name] = ("(withheld)", "(withheld)")
         changes.append(
             {
                 "at": h["at"],
