@@ -370,6 +370,18 @@ def test_recent_weight_counts_each_day_as_if_afresh(half_life: float | None) -> 
     assert model.fit_recent_weight(past, t0, w) == pytest.approx(afresh, abs=1e-6)
 
 
+def test_ties_rank_by_the_count_when_all_weight_is_on_an_empty_recent_map() -> None:
+    # every event is older than the recent map's reach (ten 3-day half-lives): with
+    # all the weight on that map every cell would tie; the count breaks the ties
+    xy = [(150.0, 150.0)] * 3 + [(750.0, 150.0)] * 2 + [(450.0, 850.0)]
+    ev = _events(xy, [40.0, 50.0, 60.0, 45.0, 55.0, 70.0])
+    risk = Stacked(GRID, recent_weight=1.0).fit(ev).predict(AT).ravel()
+    three, two, one = GRID.cell_index(
+        np.array([150.0, 750.0, 450.0]), np.array([150.0, 150.0, 850.0])
+    ).tolist()
+    assert select_top(risk, 3).tolist() == [three, two, one]
+
+
 def test_stacked_parts_split_each_cells_risk() -> None:
     ev = _random_events(5, n=600, days=400)
     model = Stacked(GRID)

@@ -373,10 +373,13 @@ class Stacked(Forecaster):
         # A history of a few events can put every weight on the uniform map (no
         # held-out event fell where the others did): each cell would tie and the
         # top cells would be the first in array order. Ties go to the count.
-        mix = self.weights_ @ self._maps + _TIE_BREAK * self._maps[0]
+        # (added after the recent map too: a weight of 1 on a map of no recent
+        # events would tie every cell again)
+        tie_break = _TIE_BREAK * self._maps[0]
+        mix = self.weights_ @ self._maps
         if self.recent_half_life_days is None:
             self._recent = None
-            return np.asarray(mix, dtype=np.float64)
+            return np.asarray(mix + tie_break, dtype=np.float64)
         self.recent_weight_ = (
             self.fit_recent_weight(ev, t0, self.weights_)
             if self.fixed_recent_weight is None
@@ -384,7 +387,9 @@ class Stacked(Forecaster):
         )
         self._recent = self.recent_map(ev, t0)
         a = self.recent_weight_
-        return np.asarray((1.0 - a) * mix + a * self._recent, dtype=np.float64)
+        return np.asarray(
+            (1.0 - a) * mix + a * self._recent + tie_break, dtype=np.float64
+        )
 
     def parts(
         self, cells: npt.NDArray[np.int64]
