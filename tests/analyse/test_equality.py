@@ -594,3 +594,33 @@ def test_list_make_up_of_a_few_people_is_not_flagged_by_katz_alone() -> None:
     assert black["exact_ci_low"] < 1
     assert not black["significantly_above_1"]
     assert any(n.startswith("1 ratio whose Katz") for n in made.notes)
+
+
+def test_the_note_says_which_way_leaving_out_the_unstated_leans() -> None:
+    """29 % of South Yorkshire's searches (2019-21) have no self-defined ethnicity,
+    and officers saw 11.7 % of those as Black against 6.5 % of the stated: leaving
+    them out (the GOV.UK measure) understates the Black rate, and nothing said so
+    (found by an independent recomputation)."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"] * 80 + ["Black"] * 10 + [None] * 30,
+            "officer_ethnicity": ["White"] * 80 + ["Black"] * 20 + ["White"] * 20,
+        }
+    )
+    residents = pl.DataFrame(
+        {"group": ["White", "Black"], "population": [10_000, 1_000]}
+    )
+    notes = " ".join(stop_search_equality(stops, residents).notes)
+    assert "officers recorded as Black 33.3% (against 11.1% of those with one)" in notes
+    assert "understates that group's rate" in notes
+    # no lean, no note; and none on the officer-defined measure itself
+    even = stops.with_columns(
+        officer_ethnicity=pl.Series(
+            ["White"] * 80 + ["Black"] * 10 + ["White"] * 27 + ["Black"] * 3
+        )
+    )
+    assert "officers recorded as" not in " ".join(
+        stop_search_equality(even, residents).notes
+    )
+    officer = stop_search_equality(stops, residents, ethnicity="officer_ethnicity")
+    assert "officers recorded as" not in " ".join(officer.notes)

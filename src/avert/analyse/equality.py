@@ -568,6 +568,8 @@ def _stop_notes(
         f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
         "shown in 'not_stated'."
     ]
+    if defined == "self" and missing and "officer_ethnicity" in s.columns:
+        notes.extend(_unstated_lean(s))
     if defined == "officer" and not (s["group"] == "Mixed").any():
         notes.append(
             "No search has the officer-defined group Mixed (police.uk's "
@@ -599,6 +601,50 @@ def _stop_notes(
             "they count in force totals only."
         )
     return tuple(notes)
+
+
+def _unstated_lean(s: pl.DataFrame) -> list[str]:
+    """A note on which way leaving out the searches with no self-defined ethnicity
+    leans the rates: the officer-defined groups of those searches against those of
+    the searches with one (the officer's view is the only one recorded for them).
+    A group that officers record more often among the unstated has its
+    self-defined rate, and its ratio to White, understated by their exclusion."""
+    officer = _group_expr("officer_ethnicity")
+    shares = (
+        s.with_columns(
+            (pl.col("group") == "not stated").alias("unstated"),
+            officer.alias("officer_group"),
+        )
+        .filter(pl.col("officer_group") != "not stated")
+        .group_by("unstated", "officer_group")
+        .len()
+        .with_columns(
+            (pl.col("len") / pl.col("len").sum().over("unstated")).alias("share")
+        )
+    )
+    if shares["unstated"].n_unique() < 2:
+        return []
+    wide = shares.pivot(on="unstated", index="officer_group", values="share").fill_null(
+        0.0
+    )
+    leans = [
+        f"{row['officer_group']} {row['true']:.1%} (against {row['false']:.1%} of "
+        "those with one)"
+        for row in wide.sort("officer_group").iter_rows(named=True)
+        if row["true"] > 1.1 * row["false"] and row["true"] - row["false"] >= 0.01
+    ]
+    if not leans:
+        return []
+    return [
+        "Of the searches with no self-defined ethnicity, officers recorded as "
+        f"{'; '.join(leans)}: leaving them out, as the GOV.UK measure does, "
+        + (
+            "understates that group's rate and its ratio to White"
+            if len(leans) == 1
+            else "understates those groups' rates and their ratios to White"
+        )
+        + " (--officer-defined shows the officers' view)."
+    ]
 
 
 def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
