@@ -301,14 +301,19 @@ def test_all_history_means_all_for_models_with_their_own_window(model: str) -> N
     assert year.frame["cell_id"].to_list() == ["150m:E10:N0"]
 
 
+def _ten_days_in_three_cells() -> pl.DataFrame:
+    """One event a day from 2024-07-01 to 07-10, in turn in three 150 m cells."""
+    day = dt.datetime(2024, 7, 1)
+    rows = [(75.0 + 150 * (k % 3), 75.0, day + dt.timedelta(days=k)) for k in range(10)]
+    return pl.DataFrame(rows, schema=["x", "y", "occurred_at"], orient="row")
+
+
 def test_evaluation_says_when_its_hit_rates_say_nothing() -> None:
     """Test days before the data start and coverages under one cell hit nothing
     whatever the model: the evaluation says so instead of printing bare zeros."""
     from avert.workflows.forecast import run_forecast_evaluation
 
-    day = dt.datetime(2024, 7, 1)
-    rows = [(75.0 + 150 * (k % 3), 75.0, day + dt.timedelta(days=k)) for k in range(10)]
-    events = pl.DataFrame(rows, schema=["x", "y", "occurred_at"], orient="row")
+    events = _ten_days_in_three_cells()
     ev = run_forecast_evaluation(events, models=("counting",), days=30)
     assert len(ev.notes) == 3, ev.notes
     assert ev.notes[0].startswith("21 of the 30 test days are on or before")
@@ -331,9 +336,7 @@ def test_evaluation_says_when_its_test_days_are_after_the_data() -> None:
     the end of the data printed nan hit rates with no note."""
     from avert.workflows.forecast import run_forecast_evaluation
 
-    day = dt.datetime(2024, 7, 1)
-    rows = [(75.0 + 150 * (k % 3), 75.0, day + dt.timedelta(days=k)) for k in range(10)]
-    events = pl.DataFrame(rows, schema=["x", "y", "occurred_at"], orient="row")
+    events = _ten_days_in_three_cells()
     ev = run_forecast_evaluation(
         events,
         models=("counting",),

@@ -8,21 +8,15 @@ import polars as pl
 
 from avert.workflows.definitions import category_counts
 
+#: three categories of 2 incidents each and one of 3, in an order that a hash-based
+#: group_by is free to shuffle
+CATEGORIES = ["robbery", "assault", "robbery", "weapon", "assault", "weapon"] + [
+    "hate"
+] * 3
+
 
 def test_ties_are_ordered_by_name_after_count() -> None:
-    # Three categories of 2 incidents each and one of 3, given in an order that a
-    # hash-based group_by is free to shuffle.
-    cats = [
-        "robbery",
-        "assault",
-        "robbery",
-        "weapon",
-        "assault",
-        "weapon",
-        "hate",
-        "hate",
-        "hate",
-    ]
+    cats = CATEGORIES
     current = pl.DataFrame(
         {
             "incident_id": [f"i{i}" for i in range(len(cats))],
@@ -50,17 +44,7 @@ def test_incidents_page_orders_ties_the_same_whatever_the_read_order() -> None:
     rows = pl.DataFrame(
         {
             "incident_id": [f"i{i}" for i in range(9)],
-            "category": [
-                "robbery",
-                "assault",
-                "robbery",
-                "weapon",
-                "assault",
-                "weapon",
-                "hate",
-                "hate",
-                "hate",
-            ],
+            "category": CATEGORIES,
             "harm_days": [5.0, 5.0, 5.0, 1.0, 5.0, None, 9.0, 1.0, 5.0],
             "occurred_from": [dt.datetime(2022, 1, 1)] * 9,
         }

@@ -5,27 +5,13 @@ score the violence of the definition (a person's other offences do not count).""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from avert.config.risk import load_risk_config
 from avert.store import Store
 from avert.workflows.analysis import run_risk
 from avert.workflows.briefing import build_briefing
 from avert.workflows.networks import person_report
-from loaded_city import loaded_city
-
-
-@pytest.fixture(scope="module")
-def city_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = loaded_city(
-        Path(tmp_path_factory.mktemp("one-risk")),
-        quarantined={"source_file": "x.csv", "line": 2, "reason": "test", "raw": ""},
-    )
-    yield store
-    store.close()
 
 
 def test_the_person_page_shows_the_risk_list_score(city_store: Store) -> None:

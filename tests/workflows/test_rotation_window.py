@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +17,9 @@ import pytest
 from avert.errors import ConfigError
 from avert.store import Store
 from avert.workflows.briefing import build_briefing, run_briefing
-from loaded_city import loaded_city
 
 KEY = secrets.token_urlsafe(32)
 NOV = dt.datetime(2026, 11, 1)
-
-
-@pytest.fixture(scope="module")
-def city_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = loaded_city(
-        Path(tmp_path_factory.mktemp("rotation")),
-        quarantined={"source_file": "x.csv", "line": 2, "reason": "test", "raw": ""},
-    )
-    yield store
-    store.close()
 
 
 def _partner(store: Store, at: dt.datetime, rotation: str = "monthly") -> Any:

@@ -1,0 +1,21 @@
+"""Fixtures shared by the workflow tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from avert.store import Store
+from loaded_city import loaded_city
+
+
+@pytest.fixture(scope="module")
+def city_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The small synthetic city of :func:`loaded_city`, one per test module."""
+    store = loaded_city(
+        tmp_path_factory.mktemp("city"),
+        quarantined={"source_file": "x.csv", "line": 2, "reason": "test", "raw": ""},
+    )
+    yield store
+    store.close()
