@@ -170,7 +170,9 @@ _ID_LIST_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
         ("rival_groups", "group"),
     ),
 }
-_WITHHELD_TITLE: Final = "[title withheld: the action targets a person or group]"
+_WITHHELD_TITLE: Final = (
+    "[title withheld: the action targets a person, group or incident]"
+)
 _WITHHELD_TEXT: Final = "[withheld: the action targets a person, group or incident]"
 #: Subject types of the actions whose title partners never read.
 TITLE_WITHHELD_TARGETS: Final = ("person", "group", "incident")
