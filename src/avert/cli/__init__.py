@@ -28,6 +28,7 @@ from avert.cli import (
     harm,
     ingest,
     ingest_table,
+    retention,
     serve,
     status,
     synth,
@@ -125,6 +126,7 @@ for _module in (
     serve,
     users,
     delivery,
+    retention,
 ):
     _module.register(app)
 for _module in (analyse_volt, analyse_networks, analyse_places):

@@ -29,6 +29,7 @@ __all__ = [
     "offenders_between",
     "offending_history",
     "person_history",
+    "person_records",
     "read_classified",
     "read_in",
     "sources_supplying",
@@ -435,3 +436,75 @@ def offenders_between(
         sql, [profile, *_range(store, since, until), *roles], schema=schema
     )
     return raw.select(pl.col(c).cast(t) for c, t in schema.items())
+
+
+#: The latest record of each person by kind (a UNION ALL arm per table); involvements
+#: carry their incident's in-definition category under the profile (``?``).
+_PERSON_RECORDS_SQL: Final = (
+    'SELECT v."person_id", v."role" AS "source", c."category", '
+    'MAX(i."occurred_from") AS "last_at" '
+    'FROM "involvements" v JOIN "incidents" i ON i."incident_id" = v."incident_id" '
+    'LEFT JOIN "classifications" c ON c."incident_id" = v."incident_id" '
+    'AND c."profile" = ? AND c."in_definition" '
+    'GROUP BY v."person_id", v."role", c."category" '
+    "UNION ALL "
+    'SELECT "subject_id", \'intelligence\', NULL, MAX("recorded_at") '
+    'FROM "intelligence" WHERE "subject_type" = \'person\' GROUP BY "subject_id" '
+    "UNION ALL "
+    'SELECT "caller_id", \'asb_caller\', NULL, MAX("occurred_at") FROM "asb" '
+    'WHERE "caller_id" IS NOT NULL GROUP BY "caller_id" '
+    "UNION ALL "
+    'SELECT "person_id", \'stop\', NULL, MAX("occurred_at") FROM "stops" '
+    'WHERE "person_id" IS NOT NULL GROUP BY "person_id"'
+)
+_PERSON_RECORDS: Final[dict[str, pl.DataType]] = {
+    "person_id": pl.String(),
+    "source": pl.String(),
+    "category": pl.String(),
+    "last_at": pl.Datetime("us"),
+}
+
+
+def person_records(store: Store, *, profile: str) -> pl.DataFrame:
+    """Every person's latest record of each kind: the input of a retention review.
+
+    Rows ``person_id``, ``source``, ``category``, ``last_at``: one per person and
+    involvement role (with the incident's category when it is in the definition
+    under ``profile``), and per person for intelligence on them, ASB they reported,
+    stops of them (``source`` ``intelligence``, ``asb_caller``, ``stop``) and
+    declared group membership (``group_member``, its ``since`` date); plus a
+    ``person`` row with a null ``last_at`` for everyone in the people table and a
+    ``relation`` one for everyone in a relationship, so a person no dated record
+    names is still listed. Aggregated in the database: one row per
+    person and kind, never a row per record.
+    """
+    dated = store._query(_PERSON_RECORDS_SQL, [profile], schema=_PERSON_RECORDS)
+    members = store._query(
+        'SELECT "person_id", MAX("since") AS "since" FROM "group_members" '
+        'GROUP BY "person_id"',
+        schema={"person_id": pl.String(), "since": pl.Date()},
+    )
+    people = store._query(
+        'SELECT "person_id", \'person\' AS "source" FROM "people" UNION ALL '
+        'SELECT "person_a", \'relation\' FROM "relationships" UNION ALL '
+        'SELECT "person_b", \'relation\' FROM "relationships"',
+        schema={"person_id": pl.String(), "source": pl.String()},
+    ).unique()
+    return pl.concat(
+        [
+            dated,
+            members.select(
+                "person_id",
+                pl.lit("group_member").alias("source"),
+                pl.lit(None, pl.String).alias("category"),
+                pl.col("since").cast(pl.Datetime("us")).alias("last_at"),
+            ),
+            people.select(
+                "person_id",
+                "source",
+                pl.lit(None, pl.String).alias("category"),
+                pl.lit(None, pl.Datetime("us")).alias("last_at"),
+            ),
+        ],
+        how="vertical",
+    ).filter(pl.col("person_id").is_not_null())

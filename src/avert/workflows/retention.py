@@ -1,0 +1,125 @@
+"""The retention review: who in the store is due for a review of their records.
+
+Reads each person's latest record of each kind (:func:`avert.store.queries.person_records`),
+groups them by :mod:`avert.analyse.retention`, and audits the list before returning
+it: a list of people is a view of people (DESIGN.md), so the audit row holds their
+count and digest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from avert.analyse.retention import DEFAULT_CLEAR_YEARS, retention_groups, review_due
+from avert.config.timezone import DEFAULT_TIMEZONE, local_now
+from avert.files import write_csv
+from avert.store import Store, audit, queries
+from avert.workflows.analysis import audit_view
+
+__all__ = ["RetentionReview", "export_retention", "retention_review"]
+
+
+@dataclass(frozen=True)
+class RetentionReview:
+    """The people due for review (or everyone, when asked), and counts by group."""
+
+    as_of: dt.datetime
+    clear_years: Mapping[int, int]
+    people: pl.DataFrame
+    by_group: pl.DataFrame
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON contract of ``avert retention --json`` (docs/retention.md)."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "clear_years": {str(g): y for g, y in sorted(self.clear_years.items())},
+            "by_group": self.by_group.to_dicts(),
+            "people": self.people.with_columns(
+                pl.col("last_record_at", "review_due_at").dt.strftime(
+                    "%Y-%m-%dT%H:%M:%S"
+                )
+            ).to_dicts(),
+        }
+
+
+def retention_review(
+    store: Store,
+    *,
+    profile: str,
+    as_of: dt.datetime | None = None,
+    clear_years: Mapping[int, int] = DEFAULT_CLEAR_YEARS,
+    due_only: bool = True,
+    timezone: str = DEFAULT_TIMEZONE,
+    user: str | None = None,
+    role: str = "police",
+    reason: str = "retention review (avert retention)",
+) -> RetentionReview:
+    """Each person's retention group, latest record and review date at ``as_of``.
+
+    ``as_of`` defaults to now in the force's ``timezone``. ``people`` holds the due
+    only unless ``due_only`` is false; ``by_group`` counts everyone: ``people`` and
+    ``due`` per ``retention_group``. The people returned are audited (as ``user``
+    under ``role``, with ``reason``) before the result is.
+    """
+    when = as_of or local_now(timezone)
+    reviewed = review_due(
+        retention_groups(queries.person_records(store, profile=profile)),
+        as_of=when,
+        clear_years=clear_years,
+    )
+    by_group = (
+        pl.DataFrame(
+            {"retention_group": [1, 2, 3]}, schema={"retention_group": pl.Int8}
+        )
+        .join(
+            reviewed.group_by("retention_group").agg(
+                pl.len().cast(pl.Int64).alias("people"),
+                pl.col("due").sum().cast(pl.Int64).alias("due"),
+            ),
+            on="retention_group",
+            how="left",
+        )
+        .fill_null(0)
+    )
+    people = reviewed.filter(pl.col("due")) if due_only else reviewed
+    audit_view(
+        store,
+        "analysis:retention",
+        people=people["person_id"],
+        reason=reason,
+        user=user,
+        role=role,
+    )
+    return RetentionReview(
+        as_of=when, clear_years=dict(clear_years), people=people, by_group=by_group
+    )
+
+
+def export_retention(
+    store: Store,
+    review: RetentionReview,
+    path: str | Path,
+    *,
+    user: str | None = None,
+    reason: str = "retention review exported (avert retention --csv)",
+) -> int:
+    """Write the review's people to an owner-only CSV file; return the row count.
+
+    Audited first as an export naming the file and the people (count and digest);
+    cells cannot run as spreadsheet formulas (:func:`avert.files.write_csv`).
+    """
+    audit.record(
+        store,
+        action="export",
+        obj=f"retention:{path}",
+        reason=reason,
+        user=user,
+        detail=audit.describe(location=str(path), people=review.people["person_id"]),
+    )
+    write_csv(review.people, path)
+    return review.people.height

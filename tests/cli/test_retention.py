@@ -1,0 +1,54 @@
+"""``avert retention``: the table, the JSON contract, the audited CSV export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.store import Store
+from retention_world import load_retention_world
+
+
+def _invoke(store: Store, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app,
+        ["--db", store.url.sqlalchemy, "retention", "--as-of", "2026-06-01", *args],
+    )
+    return result.exit_code, result.output
+
+
+def test_json_lists_the_due_with_counts_by_group(sqlite_store: Store) -> None:
+    load_retention_world(sqlite_store)
+    code, out = _invoke(sqlite_store, "--json")
+    assert code == 0, out
+    payload = json.loads(out)
+    assert payload["clear_years"] == {"1": 10, "2": 10, "3": 6}
+    assert [p["person_id"] for p in payload["people"]] == [
+        "nobody",
+        "sister",
+        "old_victim",
+        "rapist",
+        "informed",
+    ]
+    assert payload["people"][3]["review_due_at"] == "2025-02-01T22:00:00"
+    code, out = _invoke(sqlite_store, "--json", "--group2-years", "5")
+    assert "assaulter" in {p["person_id"] for p in json.loads(out)["people"]}
+
+
+def test_table_and_csv_export_are_audited(sqlite_store: Store, tmp_path: Path) -> None:
+    load_retention_world(sqlite_store)
+    out_csv = tmp_path / "due.csv"
+    code, out = _invoke(sqlite_store, "--csv", str(out_csv), "--reason", "June review")
+    assert code == 0, out
+    assert "rapist" in out
+    assert "retention review at 2026-06-01" in out
+    assert pl.read_csv(out_csv)["person_id"].to_list()[:2] == ["nobody", "sister"]
+    rows = sqlite_store.read_frame("audit").filter(pl.col("reason") == "June review")
+    assert sorted(rows["action"]) == ["export", "view"]
+    code, out = _invoke(sqlite_store, "--csv", str(out_csv))
+    assert code == 2
+    assert "--force" in out

@@ -1,0 +1,68 @@
+"""The retention review on a store: groups, clear periods from the latest record, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from avert.store import Store
+from avert.workflows.retention import retention_review
+from retention_world import AS_OF, load_retention_world
+
+
+def test_review_groups_each_person_and_restarts_the_clear_period(
+    any_store: Store,
+) -> None:
+    load_retention_world(any_store)
+    review = retention_review(
+        any_store, profile="avb-2010", as_of=AS_OF, due_only=False, user="analyst1"
+    )
+    got = {
+        r["person_id"]: (r["retention_group"], r["review_due_at"], r["due"])
+        for r in review.people.iter_rows(named=True)
+    }
+    assert got == {
+        "rapist": (1, dt.datetime(2025, 2, 1, 22), True),
+        "assaulter": (2, dt.datetime(2027, 3, 1), False),
+        "old_victim": (3, dt.datetime(2021, 2, 1, 22), True),
+        "recent": (1, dt.datetime(2034, 4, 1), False),
+        "informed": (3, dt.datetime(2025, 5, 1), True),
+        "member": (3, dt.datetime(2027, 1, 1), False),
+        "nobody": (3, None, True),
+        "sister": (3, None, True),
+    }
+    basis = dict(review.people.select("person_id", "basis").iter_rows())
+    assert basis["nobody"] == "no linked record"
+    assert basis["sister"] == "named only as someone's relation"
+    assert basis["rapist"] == "suspect or offender in a group 1 category"
+    # the due first, longest overdue first (no record at all leads)
+    assert review.people["person_id"].to_list()[:5] == [
+        "nobody",
+        "sister",
+        "old_victim",
+        "rapist",
+        "informed",
+    ]
+    assert review.by_group.rows() == [(1, 2, 1), (2, 1, 0), (3, 5, 4)]
+
+
+def test_due_only_lists_the_due_and_the_list_is_audited(any_store: Store) -> None:
+    load_retention_world(any_store)
+    review = retention_review(
+        any_store, profile="avb-2010", as_of=AS_OF, user="analyst1", reason="monthly"
+    )
+    assert sorted(review.people["person_id"]) == [
+        "informed",
+        "nobody",
+        "old_victim",
+        "rapist",
+        "sister",
+    ]
+    rows = any_store.read_frame("audit").filter(
+        pl.col("object") == "analysis:retention"
+    )
+    assert rows.height == 1
+    assert rows["user_name"][0] == "analyst1"
+    assert rows["reason"][0] == "monthly"
+    assert rows["detail"][0].startswith("people=5;")
