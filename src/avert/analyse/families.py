@@ -34,6 +34,7 @@ from avert.analyse.networks._common import (
     _config,
     _in_window,
     _incident_facts,
+    _vertex_codes,
 )
 from avert.config.networks import NetworksConfig
 from avert.schema import check_frame, column_or
@@ -131,26 +132,7 @@ def family_units(
     schema = {"person_id": pl.String, "family_id": pl.String, "family_size": pl.Int64}
     if edges.height == 0:
         return pl.DataFrame(schema=schema)
-    ids = (
-        pl.concat([edges.get_column("person_a"), edges.get_column("person_b")])
-        .unique()
-        .sort()
-    )
-    enum = pl.Enum(ids)
-    a = (
-        edges.get_column("person_a")
-        .cast(enum)
-        .to_physical()
-        .to_numpy()
-        .astype(np.int64)
-    )
-    b = (
-        edges.get_column("person_b")
-        .cast(enum)
-        .to_physical()
-        .to_numpy()
-        .astype(np.int64)
-    )
+    ids, a, b = _vertex_codes(edges, "person_a", "person_b")
     n = ids.len()
     adjacency = coo_matrix(
         (np.ones(a.size, dtype=np.int8), (a, b)), shape=(n, n)

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Final, NamedTuple, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from avert.config.networks import GraphConfig, NetworksConfig
@@ -189,3 +191,36 @@ def _both_ways(edges: pl.DataFrame, kind: str) -> pl.DataFrame:
     return _each_way(
         base, "person_a", "person_b", names=("person_id", "other_id"), carry=["weight"]
     ).with_columns(pl.lit(kind).alias("link"))
+
+
+def _vertex_codes(
+    edges: pl.DataFrame,
+    source: str,
+    target: str,
+    *,
+    vertices: Sequence[str] | None = None,
+) -> tuple[pl.Series, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Vertex ids and each edge's two endpoints as indices into them.
+
+    The ids are the sorted union of the string ids in ``source``, ``target`` and
+    ``vertices``; an endpoint's index is its position among them (the physical code
+    of a ``pl.Enum`` of the ids, so no Python loop over the edges).
+
+    >>> e = pl.DataFrame({"a": ["p3", "p1"], "b": ["p1", "p2"]})
+    >>> ids, a, b = _vertex_codes(e, "a", "b", vertices=["p0"])
+    >>> ids.to_list(), a.tolist(), b.tolist()
+    (['p0', 'p1', 'p2', 'p3'], [3, 1], [1, 2])
+    """
+    ends = pl.concat([edges.get_column(source), edges.get_column(target)]).cast(
+        pl.String
+    )
+    if vertices is not None:
+        ends = pl.concat([ends, pl.Series(list(vertices), dtype=pl.String)])
+    ids = ends.unique().sort()
+    enum = pl.Enum(ids)
+
+    def codes(column: str) -> npt.NDArray[np.int64]:
+        physical = edges.get_column(column).cast(pl.String).cast(enum).to_physical()
+        return physical.to_numpy().astype(np.int64)
+
+    return ids, codes(source), codes(target)

@@ -18,6 +18,7 @@ from avert.analyse.networks._common import (
     _config,
     _graph_window,
     _offending,
+    _vertex_codes,
 )
 from avert.config.networks import GraphConfig, NetworksConfig
 
@@ -263,16 +264,8 @@ def to_igraph(
     tuple
         The graph and the vertex ids in vertex-index order (``name`` attribute).
     """
-    ends = pl.concat([edges.get_column(source), edges.get_column(target)]).cast(
-        pl.String
-    )
-    if vertices is not None:
-        ends = pl.concat([ends, pl.Series(list(vertices), dtype=pl.String)])
-    ids = ends.unique().sort()
-    enum = pl.Enum(ids)
-    a = edges.get_column(source).cast(pl.String).cast(enum).to_physical().to_numpy()
-    b = edges.get_column(target).cast(pl.String).cast(enum).to_physical().to_numpy()
-    pairs = np.column_stack([a.astype(np.int64), b.astype(np.int64)])
+    ids, a, b = _vertex_codes(edges, source, target, vertices=vertices)
+    pairs = np.column_stack([a, b])
     graph = ig.Graph(n=ids.len(), edges=pairs, directed=False)
     names = ids.to_list()
     graph.vs["name"] = names

@@ -627,6 +627,14 @@ def _targets(
     return lists.join(summary, on=_KEYS, how="full", coalesce=True)
 
 
+def _naming(column: str, text: str) -> pl.Expr:
+    """``text`` with the ``column`` list joined by commas in its ``{}``; null when the
+    list is empty (a reason line that only stands when there is something to name)."""
+    return pl.when(pl.col(column).list.len() > 0).then(
+        pl.format(text, pl.col(column).list.join(", "))
+    )
+
+
 def _reasons(cfg: NetworksConfig, *, co_offenders: bool, kin: bool) -> list[pl.Expr]:
     """The reason lines of an alert, one expression each (nulls dropped); the
     retaliators' line names the ties that were given (``co_offenders``, ``kin``)."""
@@ -663,24 +671,17 @@ def _reasons(cfg: NetworksConfig, *, co_offenders: bool, kin: bool) -> list[pl.E
                 f"retaliation list shows the first {rc.max_people} (the victim, group members, then strongest ties)"
             )
         ),
-        pl.when(pl.col("_named").list.len() > 0).then(
-            pl.format(
-                "rival group(s) named by this incident's suspects/offenders: {}",
-                pl.col("_named").list.join(", "),
-            )
+        _naming(
+            "_named", "rival group(s) named by this incident's suspects/offenders: {}"
         ),
-        pl.when(pl.col("_against").list.len() > 0).then(
-            pl.format(
-                f"recent violence (last {rc.rival_history_days} days) against the "
-                "victim's group by group(s): {}",
-                pl.col("_against").list.join(", "),
-            )
+        _naming(
+            "_against",
+            f"recent violence (last {rc.rival_history_days} days) against the "
+            "victim's group by group(s): {}",
         ),
-        pl.when(pl.col("_by").list.len() > 0).then(
-            pl.format(
-                f"the victim's group attacked group(s) in the last {rc.rival_history_days} days: {{}}",
-                pl.col("_by").list.join(", "),
-            )
+        _naming(
+            "_by",
+            f"the victim's group attacked group(s) in the last {rc.rival_history_days} days: {{}}",
         ),
         pl.when(pl.col("n_possible_targets") > rc.max_targets).then(
             pl.format(
