@@ -367,7 +367,7 @@ def _classify_keyed(
     two booleans) and the results are gathered back by index. Returns ``None`` on a hash
     collision, and the caller then classifies row by row.
     """
-    prepared_all = prepare(incidents, profile.code_lookup, flags=flag_columns(profile))
+    prepared_all = _prepare(incidents, profile)
     flags = flag_columns(profile)
     feats = [
         "offence_code",
@@ -396,10 +396,8 @@ def _classify_keyed(
             distinct["_key"], distinct["_aidx"], return_dtype=pl.UInt32
         )
     ).to_series()
-    small = prepare(
-        distinct.drop("_key").with_columns(incident_id=pl.lit("")),
-        profile.code_lookup,
-        flags=flags,
+    small = _prepare(
+        distinct.drop("_key").with_columns(incident_id=pl.lit("")), profile
     ).with_columns(
         _vr=pl.col("_code")
         .is_in(list(profile.violence_related_codes))

@@ -156,44 +156,17 @@ def parse_measure(indicator: str | None, filter_text: str | None) -> MeasureSpec
             )
         return MeasureSpec(key, "store", per=per)
     areas = [k for k in values if k in AREA_KEYS]
-    if len(areas) > 1:
-        return MeasureSpec(name, "unknown", per=per, problem="a measure names one area")
     area_field = areas[0] if areas else None
     area = values.pop(area_field) if area_field else "all"
     flag = values.pop("flag", "all").lower()
     measure = values.pop("measure", "count").lower()
     definition = values.pop("definition", None)
-    if values:
-        return MeasureSpec(
-            name,
-            "unknown",
-            per=per,
-            problem=f"filter key(s) {', '.join(sorted(values))} are not "
-            f"{', '.join([*AREA_KEYS, 'flag', 'measure', 'definition', 'per'])}",
-        )
-    if flag not in ("all", *FLAGS):
-        return MeasureSpec(
-            name,
-            "unknown",
-            per=per,
-            problem=f"flag {flag!r} is not one of {', '.join(FLAGS)}",
-        )
-    if measure not in ("count", "harm"):
-        return MeasureSpec(
-            name,
-            "unknown",
-            per=per,
-            problem=f"measure {measure!r} is not count or harm",
-        )
     category = "all" if key in TOTAL_INDICATORS else key
-    if category != "all" and flag != "all":
-        return MeasureSpec(
-            name,
-            "unknown",
-            per=per,
-            problem="a category with a flag is not a series of the performance engine "
-            "(flags are of all violence): use one or the other",
-        )
+    problem = _series_problem(
+        areas, values, flag=flag, measure=measure, category=category
+    )
+    if problem is not None:
+        return MeasureSpec(name, "unknown", per=per, problem=problem)
     return MeasureSpec(
         name,
         "series",
@@ -205,6 +178,48 @@ def parse_measure(indicator: str | None, filter_text: str | None) -> MeasureSpec
         definition=definition,
         per=per,
     )
+
+
+def _series_problem(
+    areas: list[str],
+    unread: dict[str, str],
+    *,
+    flag: str,
+    measure: str,
+    category: str,
+) -> str | None:
+    """Why a series measure cannot be built (the first reason found), or None.
+
+    ``areas`` are the filter's area keys, ``unread`` its keys left over once the
+    area, flag, measure and definition are taken.
+
+    Examples
+    --------
+    >>> _series_problem([], {}, flag="weapon", measure="count", category="all") is None
+    True
+    >>> _series_problem(["ward", "borough"], {}, flag="all", measure="count",
+    ...                 category="all")
+    'a measure names one area'
+    >>> _series_problem([], {}, flag="all", measure="rate", category="all")
+    "measure 'rate' is not count or harm"
+    """
+    if len(areas) > 1:
+        return "a measure names one area"
+    if unread:
+        return (
+            f"filter key(s) {', '.join(sorted(unread))} are not "
+            f"{', '.join([*AREA_KEYS, 'flag', 'measure', 'definition', 'per'])}"
+        )
+    if flag not in ("all", *FLAGS):
+        return f"flag {flag!r} is not one of {', '.join(FLAGS)}"
+    if measure not in ("count", "harm"):
+        return f"measure {measure!r} is not count or harm"
+    if category != "all" and flag != "all":
+        return (
+            "a category with a flag is not a series of the performance engine "
+            "(flags are of all violence): use one or the other"
+        )
+    return None
 
 
 def path_value(

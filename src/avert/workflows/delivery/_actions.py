@@ -136,6 +136,30 @@ def _people_detail(shown: pl.DataFrame, user: User) -> str:
     return audit.describe(people=people.drop_nulls(), audience=audience_of(user.role))
 
 
+def _shown_audited(
+    store: Store,
+    rows: pl.DataFrame,
+    user: User,
+    settings: Settings | None,
+    *,
+    obj: str,
+    reason: str,
+) -> pl.DataFrame:
+    """``rows`` as ``user`` may see them (:func:`_shown`); the view is audited under
+    ``obj`` and ``reason``, its detail the people the rows target as shown
+    (:func:`_people_detail`)."""
+    shown = _shown(rows, user, settings)
+    audit_as(
+        store,
+        user,
+        action="view",
+        obj=obj,
+        reason=reason,
+        detail=_people_detail(shown, user),
+    )
+    return shown
+
+
 def plan_board(
     store: Store,
     settings: Settings | None,
@@ -172,15 +196,14 @@ def plan_board(
     )
     leads = sorted(visible["lead_organisation"].drop_nulls().unique().to_list())
     areas = sorted(visible["area"].drop_nulls().unique().to_list())
-    shown = _shown(actions, user, settings)
-    audit_as(
+    shown = _shown_audited(
         store,
+        actions,
         user,
-        action="view",
+        settings,
         obj="plan-board",
         reason=f"plan board, {actions.height} actions (lead={lead or 'all'}, "
         f"area={area or 'all'})",
-        detail=_people_detail(shown, user),
     )
     return {
         "today": today,
@@ -207,14 +230,13 @@ def my_actions(
     rows = actions.filter(mine.fill_null(value=False)).sort(
         ["overdue", "due"], descending=[True, False], nulls_last=True
     )
-    shown = _shown(rows, user, settings)
-    audit_as(
+    shown = _shown_audited(
         store,
+        rows,
         user,
-        action="view",
+        settings,
         obj="my-actions",
         reason=f"my actions, {rows.height} listed",
-        detail=_people_detail(shown, user),
     )
     return shown.to_dicts()
 
@@ -241,8 +263,6 @@ def action_page(
             f"(led by {row['lead_organisation']!r})"
         )
         raise PermissionDenied(msg)
-    shown_rows = _shown(rows, user, settings)
-    shown = shown_rows.row(0, named=True)
     history = store.read_frame(
         "delivery_history",
         where=[("entity", "=", "action"), ("entity_id", "=", action_id)],
@@ -277,16 +297,11 @@ def action_page(
             }
         )
     may_edit = is_allowed(user, "edit-action", org=row["lead_organisation"] or "")
-    audit_as(
-        store,
-        user,
-        action="view",
-        obj=f"action:{action_id}",
-        reason="action page",
-        detail=_people_detail(shown_rows, user),
+    shown = _shown_audited(
+        store, rows, user, settings, obj=f"action:{action_id}", reason="action page"
     )
     return {
-        "action": shown,
+        "action": shown.row(0, named=True),
         "history": changes,
         "may_edit": may_edit,
         "statuses": [row["status"], *sorted(ACTION_TRANSITIONS[row["status"]])],
