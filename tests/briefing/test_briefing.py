@@ -24,6 +24,8 @@ def frames() -> dict[str, pl.DataFrame]:
 
 def _brief(frames, **kw):
     f = frames
+    if kw.get("audience") == "partner":
+        kw.setdefault("pseudonymiser", Pseudonymiser("test-key"))
     return daily_briefing(
         f["incidents"],
         f["involvements"],
@@ -281,6 +283,9 @@ def test_strong_alerts_come_first_and_weak_ones_apart(frames) -> None:
 def test_bad_options_raise(frames) -> None:
     with pytest.raises(ConfigError):
         _brief(frames, audience="public")
+    # never the published demo key by default: its pseudonyms are recomputable
+    with pytest.raises(ConfigError, match="pseudonymiser"):
+        daily_briefing(frames["incidents"], at=AT, audience="partner")
     with pytest.raises(ConfigError):
         _brief(frames, hours=0)
     with pytest.raises(SchemaError):

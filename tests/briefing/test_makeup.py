@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from avert.access import Pseudonymiser
 from avert.briefing import daily_briefing
 from avert.briefing.makeup import make_up
 from avert.report.render import render_briefing_html
@@ -86,7 +87,12 @@ def test_briefing_json_has_the_make_up_of_people_of_concern() -> None:
 def test_partner_briefing_make_up_withholds_small_cells() -> None:
     incidents, involvements, tables = _frames()
     b = daily_briefing(
-        incidents, involvements, at=AT, tables=tables, audience="partner"
+        incidents,
+        involvements,
+        at=AT,
+        tables=tables,
+        audience="partner",
+        pseudonymiser=Pseudonymiser("test-key"),
     )
     data = b.to_json()
     made = data["make_up"]["people"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from avert.access import Pseudonymiser
 from avert.briefing import daily_briefing
 from avert.report import render_briefing_html
 from briefing.factory import make_frames
@@ -65,7 +66,13 @@ def test_briefing_renders_in_headless_chromium(tmp_path: Path, chromium: str) ->
     partner = tmp_path / "partner.html"
     partner.write_text(
         render_briefing_html(
-            daily_briefing(f["incidents"], f["involvements"], at=AT, audience="partner")
+            daily_briefing(
+                f["incidents"],
+                f["involvements"],
+                at=AT,
+                audience="partner",
+                pseudonymiser=Pseudonymiser("test-key"),
+            )
         ),
         encoding="utf-8",
     )

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from avert.access import Pseudonymiser
 from avert.analyse.forecast import (
     Events,
     Grid,
@@ -192,7 +193,13 @@ def test_partner_zones_are_snapped_to_cell_centres(tmp_path: Path) -> None:
         category=pl.lit("assault_with_injury"),
         harm_days=pl.lit(180.0),
     )
-    b = daily_briefing(classified, at=AT, places_forecast=fc, audience="partner")
+    b = daily_briefing(
+        classified,
+        at=AT,
+        places_forecast=fc,
+        audience="partner",
+        pseudonymiser=Pseudonymiser("test-key"),
+    )
     zones = b.places_summary["near_repeat"]["zones"]
     assert zones
     s = DEFAULT_PLACES_CELL_M

@@ -281,8 +281,10 @@ def daily_briefing(
     boundaries
         Area outlines for the map, in the incidents' projected CRS.
     pseudonymiser
-        Keyed pseudonyms for the partner audience (default: the demo key; the
-        workflow refuses it for real data, :func:`avert.access.pseudonymiser_for`).
+        Keyed pseudonyms for the partner audience, required for it (a
+        :class:`~avert.errors.ConfigError` without one): make it with the
+        deployment's secret by :func:`avert.access.pseudonymiser_for`; an explicit
+        ``Pseudonymiser()`` uses the published demo key (synthetic data only).
     risk_config
         Risk score configuration (default ``config/defaults/risk.toml``).
     profile

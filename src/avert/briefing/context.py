@@ -460,6 +460,16 @@ def prepare(
     if given.get("baseline_sources") is None:
         del frames["baseline_sources"]  # not given: the trend does not check
     partner = aud == "partner"
+    if partner and pseudonymiser is None:
+        # the published demo key by default would make every partner pseudonym
+        # recomputable from a guessed id (docs/briefing.md: refused without a key)
+        msg = (
+            "A partner briefing needs a pseudonymiser made with the deployment's "
+            "secret: pseudonymiser=avert.access.pseudonymiser_for(key) (setting "
+            "pseudonym_key). For the synthetic demo city only, pass "
+            "avert.access.Pseudonymiser() to use the published demo key."
+        )
+        raise ConfigError(msg)
     p = pseudonymiser or Pseudonymiser()
     pseudonyms: dict[str, Any] | None = None
     if partner:
