@@ -241,3 +241,58 @@ def test_ingest_table_names_the_folder_once(db: str) -> None:
     assert table_rows
     assert not [row for row in table_rows if str(DATA) in row]  # names, not paths
     assert "README.md" in out
+
+
+@pytest.mark.parametrize(
+    ("loader", "extra"),
+    [
+        (["policeuk"], ["--crs", "EPSG:3857"]),
+        (["bundle"], []),
+        (["table", "--mapping", "toronto-mci"], ["--crs", "EPSG:3857"]),
+    ],
+)
+def test_every_loader_passes_its_flags_to_the_load(
+    db: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    loader: list[str],
+    extra: list[str],
+) -> None:
+    """The flags the loaders share reach the load, the classification and the exit
+    code of each loader (one place reads them: ``avert.cli.ingest._run``)."""
+    from avert.ingest.result import FileReport
+    from avert.workflows import load
+
+    seen: dict[str, object] = {}
+    refused = FileReport("x.csv", loader[0], 0, error="refused")
+
+    def fake_load(store: object, paths: list[str], **kwargs: object) -> object:
+        seen.update(kwargs, paths=paths, classified=False)
+        return load.LoadReport(load_id="L1", files=[refused])
+
+    def fake_refresh(*args: object, **kwargs: object) -> object:
+        seen["classified"] = True
+        return load.Refresh()
+
+    monkeypatch.setattr(load, "load_files", fake_load)
+    monkeypatch.setattr(load, "refresh_after_load", fake_refresh)
+    args = ["--db", db, "ingest", *loader, str(tmp_path), *extra]
+    flags = ["--strict", "--no-classify", "--accept-rejects", "--follow-links"]
+    given = CliRunner().invoke(app, [*args, *flags, "--json"])
+    assert given.exit_code == 0, given.output  # --accept-rejects
+    assert json.loads(given.stdout)[0]["error"] == "refused"  # --json
+    assert seen["kind"] == loader[0]
+    assert seen["paths"] == [str(tmp_path)]
+    assert seen["crs"] == ("EPSG:3857" if extra else "EPSG:27700")
+    assert (seen["strict"], seen["follow_links"], seen["classified"]) == (
+        True,
+        True,
+        False,
+    )
+    plain = CliRunner().invoke(app, args)
+    assert plain.exit_code == 3, plain.output
+    assert (seen["strict"], seen["follow_links"], seen["classified"]) == (
+        False,
+        False,
+        True,
+    )
