@@ -18,6 +18,7 @@ from avert.analyse.performance import (
     c_chart,
     confidence_beside_crime,
     design_matrix,
+    laney_sigma_z,
     most_similar_areas,
     performance,
     run_rules,
@@ -116,6 +117,52 @@ def test_rules_fire_on_planted_patterns() -> None:
         run_rules([0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0], 10.0, sig)["trend_6"]
     )
     assert run_rules([0.0] * 11 + [3.5], 0.0, sig)["beyond_3sigma"][-1]
+
+
+def test_laney_sigma_z_and_the_adjusted_chart_match_hand_computation() -> None:
+    rng = np.random.default_rng(5)
+    base = np.arange(36) < 24
+    for _ in range(20):
+        counts = rng.negative_binomial(5, 5 / 35, 36).astype(float)
+        chart = c_chart(counts, base)
+        cbar = counts[:24].mean()
+        z = [(c - cbar) / math.sqrt(cbar) for c in counts[:24]]
+        moving = [abs(z[i] - z[i - 1]) for i in range(1, 24)]
+        sigma_z = sum(moving) / len(moving) / 1.128
+        assert chart.sigma_z == pytest.approx(sigma_z)
+        wide = chart.adjusted()
+        factor = max(1.0, sigma_z)
+        assert wide.ucl[0] == pytest.approx(cbar + 3 * math.sqrt(cbar) * factor)
+        expected = _rules_by_hand(list(counts), cbar, [math.sqrt(cbar) * factor] * 36)
+        for rule, flags in expected.items():
+            assert list(wide.rules[rule]) == flags, rule
+            # never a signal the plain chart does not give
+            assert all(
+                p or not w for p, w in zip(chart.rules[rule], flags, strict=True)
+            )
+    # the floor: an under-dispersed baseline keeps the plain limits
+    flat = c_chart([10.0, 11.0, 10.0, 11.0, 10.0, 30.0], [True] * 5 + [False])
+    assert flat.sigma_z is not None
+    assert flat.sigma_z < 1
+    assert flat.adjusted() is flat
+    assert xmr_chart([1.0, 2.0, 3.0], [True] * 3).sigma_z is None
+    assert laney_sigma_z(np.ones(3), 1.0, np.ones(3), np.zeros(3, dtype=bool)) is None
+
+
+def test_over_dispersed_flat_series_rarely_signal_once_adjusted() -> None:
+    """Negative binomial (size 10, 30 a month: dispersion about 4), nothing changed:
+    the plain c-chart flags most series in 12 recent months, the adjusted one about
+    as many as on Poisson counts (benchmarks/spc_overdispersion.py)."""
+    rng = np.random.default_rng(2)
+    base = np.arange(36) < 24
+    plain = adjusted = 0
+    for _ in range(200):
+        counts = rng.negative_binomial(10, 10 / 40, 36).astype(float)
+        chart = c_chart(counts, base)
+        plain += any(chart.signal[24:])
+        adjusted += any(chart.adjusted().signal[24:])
+    assert plain / 200 > 0.8
+    assert adjusted / 200 < 0.4
 
 
 def test_u_chart_limits_match_formula() -> None:

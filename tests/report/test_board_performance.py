@@ -1,4 +1,4 @@
-"""The board pack's performance section prints a verdict's caution beside it."""
+"""The board pack's performance section: a verdict's caution, control-chart signals."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from avert.report import render_html
 
 
-def _stats(caution: str | None) -> dict[str, Any]:
+def _stats(caution: str | None, **extra: Any) -> dict[str, Any]:
     row = {
         "title": "Whole area",
         "verdict": "significant_sustained_reduction",
@@ -24,6 +24,7 @@ def _stats(caution: str | None) -> dict[str, Any]:
         "recent_rate_per_1000": None,
         "spc_signals": {},
         "charts": {"expected": "<svg></svg>"},
+        **extra,
     }
     performance = {
         "available": True,
@@ -43,3 +44,23 @@ def test_a_caution_is_printed_under_the_verdict_and_above_the_chart() -> None:
     html = render_html("_board_performance.html", stats=_stats(said))
     assert html.count(said) == 2  # in the table and above the chart
     assert "aution:" not in render_html("_board_performance.html", stats=_stats(None))
+
+
+def test_signals_widened_for_over_dispersion_show_the_plain_ones_too() -> None:
+    html = render_html(
+        "_board_performance.html",
+        stats=_stats(
+            None,
+            spc_signals={"beyond_3sigma": 3, "run_8": 0},
+            spc_sigma_z=1.9,
+            spc_signals_adjusted={"beyond_3sigma": 0, "run_8": 0},
+        ),
+    )
+    cell = html[html.index("limits ×1.90") - 200 :]
+    assert "limits ×1.90 for over-dispersion; plain chart:" in html
+    assert cell.index("none") < cell.index("limits ×1.90")  # the adjusted: none
+    plain = render_html(
+        "_board_performance.html",
+        stats=_stats(None, spc_signals={"beyond_3sigma": 3}, spc_sigma_z=0.9),
+    )
+    assert "over-dispersion;" not in plain

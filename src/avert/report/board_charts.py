@@ -64,7 +64,14 @@ def series_charts(s: SeriesResult) -> dict[str, str]:
     name = series_title(s)
     unit = "harm (CCHI days)" if s.measure == "harm" else "count"
     if s.spc is not None:
-        spc = s.spc
+        # limits widened for over-dispersion (Laney): the plain c-chart flags most
+        # flat police series by chance; its own signals stay in the JSON
+        spc = s.spc.adjusted()
+        widened = (
+            f", limits x{spc.widened_by:.2f} for over-dispersion (Laney)"
+            if spc.widened_by > 1
+            else ""
+        )
         signals = list(spc.signal)
         fired = sorted(_RULE_NAMES.get(k, k) for k, v in spc.rules.items() if any(v))
         out["spc"] = line_chart_svg(
@@ -101,7 +108,7 @@ def series_charts(s: SeriesResult) -> dict[str, str]:
                     "width": 1,
                 },
             ],
-            title=f"Control chart ({spc.kind}-chart), {name}: "
+            title=f"Control chart ({spc.kind}-chart{widened}), {name}: "
             + (f"signals: {', '.join(fired)}" if fired else "no run-rule signal"),
             y_label=unit,
             shade=recent,

@@ -15,7 +15,10 @@ inspectorate and the public would accept:
   8 on one side of the centre line, 2 of 3 consecutive points beyond 2 sigma on the
   same side, a trend of 6 (Montgomery, *Introduction to Statistical Quality Control*,
   7th ed., §6.3 and §7.3; Western Electric *Statistical Quality Control Handbook*,
-  1956; NHS England "Making data count", 2019).
+  1956; NHS England "Making data count", 2019). Over-dispersed counts break the
+  rules by chance on most flat series, so each c- and u-chart also carries Laney's
+  sigma-z (:func:`laney_sigma_z`) and :meth:`SPCChart.adjusted`, the chart with
+  limits widened by it (Laney 2002), which the board pack draws.
 * **Change against a seasonal baseline** (:func:`seasonal_change`): an interrupted
   time series model (Bernal, Cummins & Gasparrini 2017, *Int J Epidemiol* 46:348):
   ``log μₜ = α + month-of-year(t) + β·t + γ·recentₜ``, a Poisson GLM with a
@@ -65,6 +68,7 @@ from avert.analyse.performance._series import build_series, period_start
 from avert.analyse.performance._spc import (
     SPCChart,
     c_chart,
+    laney_sigma_z,
     run_rules,
     u_chart,
     xmr_chart,
@@ -92,6 +96,7 @@ __all__ = [
     "confidence_beside_crime",
     "design_matrix",
     "extrapolation_caution",
+    "laney_sigma_z",
     "most_similar_areas",
     "performance",
     "period_start",
@@ -175,6 +180,12 @@ class SeriesResult:
             "peer_rate_ratio": self.peer_rate_ratio,
             "spc_signals": (
                 {k: int(sum(v)) for k, v in self.spc.rules.items()} if self.spc else {}
+            ),
+            "spc_sigma_z": self.spc.sigma_z if self.spc else None,
+            "spc_signals_adjusted": (
+                {k: int(sum(v)) for k, v in self.spc.adjusted().rules.items()}
+                if self.spc
+                else {}
             ),
         }
 

@@ -56,11 +56,43 @@ class SPCChart:
     sigma: tuple[float, ...]
     baseline: tuple[bool, ...]
     rules: Mapping[str, tuple[bool, ...]]
+    #: Laney's sigma-z of a c- or u-chart (:func:`laney_sigma_z`); None for XmR
+    sigma_z: float | None = None
 
     ucl = _Limit(3, "Upper control limit (centre + 3 sigma).")
     lcl = _Limit(-3, "Lower control limit (centre - 3 sigma, floored at 0).")
     upper_2sigma = _Limit(2, "Upper warning limit (centre + 2 sigma).")
     lower_2sigma = _Limit(-2, "Lower warning limit (centre - 2 sigma, floored at 0).")
+
+    @property
+    def widened_by(self) -> float:
+        """The factor :meth:`adjusted` widens the limits by: ``max(1, sigma_z)``."""
+        return max(1.0, self.sigma_z) if self.sigma_z is not None else 1.0
+
+    def adjusted(self) -> SPCChart:
+        """The chart with its sigma widened for over-dispersion (Laney 2002).
+
+        A c- or u-chart assumes Poisson counts; police counts vary more (repeat
+        locations, seasons, reporting), and then most flat series break a rule by
+        chance (measured in docs/performance.md). Laney's c'/u' chart multiplies
+        each point's sigma by ``sigma_z``, the spread of the baseline's z-scores
+        estimated from their moving ranges. The factor is floored at 1 here, so the
+        adjusted chart never signals where the plain one does not; an XmR chart,
+        or a chart with no estimate, is returned as it is.
+        """
+        factor = self.widened_by
+        if factor == 1.0:
+            return self
+        sigma = np.asarray(self.sigma, dtype=np.float64) * factor
+        return SPCChart(
+            kind=self.kind,
+            values=self.values,
+            centre=self.centre,
+            sigma=tuple(float(v) for v in sigma),
+            baseline=self.baseline,
+            rules=run_rules(np.asarray(self.values), self.centre, sigma),
+            sigma_z=self.sigma_z,
+        )
 
     @property
     def signal(self) -> tuple[bool, ...]:
@@ -157,10 +189,33 @@ def run_rules(
     }
 
 
+def laney_sigma_z(values: F64, centre: float, sigma: F64, base: Bools) -> float | None:
+    """Laney's sigma-z: the spread of the baseline's z-scores, from moving ranges.
+
+    ``zᵢ = (xᵢ - centre) / sigmaᵢ``; ``sigma_z`` = mean moving range of consecutive
+    baseline z-scores / 1.128, as an XmR chart estimates its sigma (Laney 2002,
+    "Improved control charts for attributes", *Quality Engineering* 14(4)). About 1
+    for Poisson counts, above 1 for over-dispersed ones; moving ranges follow slow
+    seasons and trends less than the overall variance does. None with fewer than two
+    consecutive baseline points or a zero sigma.
+
+    >>> import numpy as np
+    >>> b = np.ones(4, dtype=bool)
+    >>> round(laney_sigma_z(np.array([10., 20., 10., 20.]), 15.0, np.full(4, 5.0), b), 3)
+    1.773
+    """
+    pairs = base[1:] & base[:-1]
+    if not pairs.any() or np.any(sigma[base] <= 0):
+        return None
+    z = (values - centre) / np.where(sigma > 0, sigma, 1.0)
+    return float(np.abs(np.diff(z))[pairs].mean() / 1.128)
+
+
 def _chart(
     kind: Literal["c", "u", "x"], values: F64, centre: float, sigma: F64, base: Bools
 ) -> SPCChart:
-    """The chart of ``values`` with its limits and run-rule flags."""
+    """The chart of ``values`` with its limits and run-rule flags (and, for a c- or
+    u-chart, Laney's sigma-z)."""
     return SPCChart(
         kind=kind,
         values=tuple(float(v) for v in values),
@@ -168,6 +223,7 @@ def _chart(
         sigma=tuple(float(v) for v in sigma),
         baseline=tuple(bool(v) for v in base),
         rules=run_rules(values, centre, sigma),
+        sigma_z=None if kind == "x" else laney_sigma_z(values, centre, sigma, base),
     )
 
 
