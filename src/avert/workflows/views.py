@@ -698,7 +698,9 @@ def taskings_makeup(
     person; compared with the window's suspects and offenders (:func:`list_makeup`).
     """
     check_allowed(user, "view-meeting")
-    window = taskings_for_briefing(store, at=at, hours=hours)
+    window = taskings_for_briefing(
+        store, at=at, hours=hours, area=user.area, assignee=user.username
+    )
     people = [
         str(row["item_id"])
         for rows in window.values()
