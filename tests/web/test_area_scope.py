@@ -15,7 +15,7 @@ import re
 
 import polars as pl
 
-from avert.workflows import delivery
+from avert.workflows import delivery, views
 from avert.workflows.users import User, add_user
 from web.helpers import PASSWORD, World, signed_in
 
@@ -105,3 +105,20 @@ def test_an_area_officer_still_reads_their_areas_and_their_own_taskings(
             result="test over",
             user=User("chair", "chair"),
         )
+
+
+def test_an_area_officer_meeting_make_up_counts_their_areas_people_only(
+    world: World,
+) -> None:
+    """The make-up of the people tasked counted every area's (found with the
+    meeting's taskings): ``AREA-E`` has none."""
+    at, _ = views.default_window_end(world.store)
+    chair = views.taskings_makeup(
+        world.store, world.settings, user=User("chair", "chair"), at=at
+    )
+    assert chair is not None, "needs people tasked in the window"
+    assert chair["n"] >= 1
+    officer = User("officer-e", "officer", area="AREA-E")
+    assert (
+        views.taskings_makeup(world.store, world.settings, user=officer, at=at) is None
+    )
