@@ -122,3 +122,22 @@ def test_an_area_officer_meeting_make_up_counts_their_areas_people_only(
     assert (
         views.taskings_makeup(world.store, world.settings, user=officer, at=at) is None
     )
+
+
+def test_a_partner_meeting_make_up_counts_their_organisations_taskings_only(
+    world: World,
+) -> None:
+    """The meeting lists a partner their organisation's taskings, but the make-up
+    of the people tasked beside them counted every organisation's (as the plan's
+    make-up once did)."""
+    at, _ = views.default_window_end(world.store)
+    org = world.store.read_frame("users").filter(pl.col("username") == "partner")[
+        "org"
+    ][0]
+    window = delivery.taskings_for_briefing(world.store, at=at)
+    rows = [r for rs in window.values() for r in rs if r["item_kind"] != "incident"]
+    assert {r["organisation"] for r in rows} - {org}, "needs other organisations'"
+    own = {r["item_id"] for r in rows if r["organisation"] == org}
+    partner = User("partner", "partner", org=org)
+    found = views.taskings_makeup(world.store, world.settings, user=partner, at=at)
+    assert (found or {}).get("n", 0) == len(own)
