@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from avert.delivery.taskings import for_briefing
+from avert.delivery.taskings import for_briefing, in_area
 from avert.schema import TABLES
 
 
@@ -34,3 +34,41 @@ def test_ties_on_due_are_ordered_by_item_not_by_random_id() -> None:
         for ids in (["T-c", "T-b", "T-a"], ["T-a", "T-c", "T-b"], ["T-b", "T-a", "T-c"])
     }
     assert orders == {("I1", "I9", "P2")}
+
+
+def test_a_tasking_is_in_the_area_of_its_subject() -> None:
+    """Incidents by borough or LSOA (any case), people by the incidents they are
+    involved in, places by an incident's location, areas by name; grid cells and
+    groups are tied to no area."""
+    items = [
+        ("incident", "I1"),
+        ("retaliation", "I2"),
+        ("repeat_victim", "P1"),
+        ("person", "P2"),
+        ("asb_caller", "P3"),
+        ("place", "1 High St"),
+        ("place", "9 Low Rd"),
+        ("area", "east"),
+        ("area", "WEST"),
+        ("cell", "150m:E1:N2"),
+        ("group", "G1"),
+    ]
+    taskings = pl.DataFrame(
+        {"item_kind": [k for k, _ in items], "item_id": [i for _, i in items]}
+    )
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["I1", "I2", "I3"],
+            "borough": ["West", "East", "City"],
+            "lsoa": ["W01", "E01", "C01"],
+            "location": ["1 High St", "9 Low Rd", None],
+        }
+    )
+    involvements = pl.DataFrame(
+        {"incident_id": ["I1", "I2", "I3"], "person_id": ["P1", "P2", "P1"]}
+    )
+    west = in_area(taskings, incidents, involvements, "west").to_list()
+    incidents_people_places = [True, False, True, False, False, True, False]
+    assert west == [*incidents_people_places, False, True, True, True]
+    by_lsoa = in_area(taskings, incidents, involvements, "e01").to_list()
+    assert by_lsoa[:5] == [False, True, False, True, False]

@@ -486,8 +486,8 @@ def prepare(
             raise ConfigError(msg)
         inc = inc.filter(pl.col("borough").str.to_lowercase() == area.lower())
         all_notes.append(
-            f"Area {area}: incidents, retaliation alerts, places and trend cover this "
-            "borough only; ASB and "
+            f"Area {area}: incidents, retaliation alerts, places, trend and taskings "
+            "cover this borough only; ASB and "
             "intelligence carry no borough and are shown for the whole force."
         )
     # One order whatever order the rows came in: SQLite and PostgreSQL return rows

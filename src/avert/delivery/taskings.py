@@ -16,7 +16,14 @@ import polars as pl
 
 from avert.delivery.model import ITEM_KINDS
 
-__all__ = ["SECTIONS", "as_at", "for_briefing", "subject_expr", "tasked_subjects"]
+__all__ = [
+    "SECTIONS",
+    "as_at",
+    "for_briefing",
+    "in_area",
+    "subject_expr",
+    "tasked_subjects",
+]
 
 #: The briefing's taskings, in the order the meeting reads them.
 SECTIONS = ("overdue", "due", "done")
@@ -96,3 +103,44 @@ def tasked_subjects(taskings: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:
         .sort(["created_at", "tasking_id"], nulls_last=False)
         .unique("subject", keep="last", maintain_order=True)
     )
+
+
+def in_area(
+    taskings: pl.DataFrame,
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    area: str,
+) -> pl.Series:
+    """For each tasking, whether its subject is in ``area`` (a borough or LSOA).
+
+    ``incidents`` (``incident_id``, ``borough``, ``lsoa``, ``location``) and
+    ``involvements`` (``incident_id``, ``person_id``) need hold only the rows of the
+    taskings' subjects. An incident is in the area its borough or LSOA names (any
+    case, as the incidents page matches); a person when involved in an incident of
+    the area (the briefing's people are its incidents' people); a place named by an
+    incident's location when an incident of the area is there; an area when it is
+    ``area``. Grid cells and groups are not tied to one area (the places map and
+    the groups page are force-wide): always in.
+    """
+    key = area.casefold()
+    local = incidents.filter(
+        (pl.col("borough").str.to_lowercase() == key)
+        | (pl.col("lsoa").str.to_lowercase() == key)
+    )
+    people = involvements.filter(pl.col("incident_id").is_in(local["incident_id"]))
+    subject = pl.col("item_kind").replace_strict(ITEM_KINDS, default=None)
+    ident = pl.col("item_id")
+    placed = (
+        pl.when(subject == "incident")
+        .then(ident.is_in(local["incident_id"].implode()))
+        .when(subject == "person")
+        .then(ident.is_in(people["person_id"].implode()))
+        .when(subject == "area")
+        .then(ident.str.to_lowercase() == key)
+        .when((subject == "place") & ident.is_in(incidents["location"].implode()))
+        .then(ident.is_in(local["location"].implode()))
+        .when(subject.is_in(["place", "group"]))
+        .then(pl.lit(value=True))
+        .otherwise(pl.lit(value=False))
+    )
+    return taskings.select(placed.fill_null(value=False).alias("in_area")).to_series()

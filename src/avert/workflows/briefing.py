@@ -53,6 +53,7 @@ from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
 from avert.store.summary import classified_profiles
 from avert.workflows.analysis import NO_PEOPLE_NOTE, classification_policy
+from avert.workflows.delivery import taskings_in_area
 from avert.workflows.forecast import briefing_places
 from avert.workflows.networks import briefing_retaliation, read_detected_groups
 
@@ -719,7 +720,9 @@ def build_briefing(
     the web app shows it; each caller records its own audit row. Parameters as in
     :func:`run_briefing`; ``timings`` (when given) receives ``read_s`` and
     ``assemble_s``.
-    ``organisation``: a partner briefing lists that organisation's taskings only.
+    ``organisation``: a partner briefing lists that organisation's taskings only;
+    an ``area``'s briefing lists the taskings whose subject is in it
+    (:func:`avert.workflows.delivery.taskings_in_area`).
     ``cell_size_m``: the places grid (setting ``places_cell_m``), the same as
     ``avert forecast``'s. ``risk_config``: the risk scores' configuration (setting
     ``risk_config``; ``None``: the packaged one), as ``avert analyse risk`` uses it.
@@ -767,6 +770,10 @@ def build_briefing(
         areas = recent["borough"].drop_nulls().unique().to_list()
     frames["residents"] = read_residents(store, areas)
     frames["taskings"] = _listed_taskings(frames["taskings"], aud, organisation)
+    if area and frames["taskings"].height:
+        # an area's briefing lists that area's taskings (the others mark items only)
+        placed = taskings_in_area(store, frames["taskings"], area)
+        frames["taskings"] = frames["taskings"].with_columns(pl.col("listed") & placed)
     t1 = time.perf_counter()
     briefing = daily_briefing(
         frames["incidents"],

@@ -695,15 +695,21 @@ def taskings_makeup(
 
     Taskings overdue, due or done for the window ending ``at``
     (:func:`avert.workflows.delivery.taskings_for_briefing`) whose subject is a
-    person; compared with the window's suspects and offenders (:func:`list_makeup`).
+    person, of those the meeting lists the user (an area-scoped user's area and
+    own, a partner's organisation's); compared with the window's suspects and offenders (:func:`list_makeup`).
     """
     check_allowed(user, "view-meeting")
-    window = taskings_for_briefing(store, at=at, hours=hours)
+    # the taskings the meeting lists the user: an area's and their own; a
+    # partner's organisation's (:func:`avert.workflows.delivery.meeting_view`)
+    window = taskings_for_briefing(
+        store, at=at, hours=hours, area=user.area, assignee=user.username
+    )
     people = [
         str(row["item_id"])
         for rows in window.values()
         for row in rows
         if subject_type(row["item_kind"]) == "person"
+        and (user.role != "partner" or row["organisation"] == (user.org or ""))
     ]
     return list_makeup(
         store,

@@ -37,6 +37,7 @@ from avert.workflows.delivery._taskings import (
     record_tasking_result,
     taskings_for_briefing,
     taskings_for_item,
+    taskings_in_area,
 )
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "seed_demo_plan",
     "taskings_for_briefing",
     "taskings_for_item",
+    "taskings_in_area",
     "update_action",
     "visible_actions",
 ]

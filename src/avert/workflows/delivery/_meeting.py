@@ -82,7 +82,15 @@ def meeting_view(
                 }
             )
         sections.append({"section": section, "title": title, "items": items[:15]})
-    window = taskings_for_briefing(store, at=at, hours=hours, as_at=False)
+    # an area-scoped user: their area's taskings and their own (as their briefing)
+    window = taskings_for_briefing(
+        store,
+        at=at,
+        hours=hours,
+        as_at=False,
+        area=user.area,
+        assignee=user.username,
+    )
     if user.role == "partner":  # their organisation's taskings, as in the briefing
         window = {
             k: [r for r in v if r["organisation"] == (user.org or "")]

@@ -16,9 +16,9 @@ from avert.delivery.model import (
     check_tasking_transition,
     parse_item,
 )
-from avert.delivery.taskings import for_briefing
+from avert.delivery.taskings import for_briefing, in_area
 from avert.errors import ConfigError, PermissionDenied
-from avert.store import Store
+from avert.store import Store, queries
 from avert.workflows.delivery._common import (
     _now,
     _read_row,
@@ -253,8 +253,33 @@ def _check_own_tasking(user: User, tasking: Mapping[str, Any]) -> None:
         raise PermissionDenied(msg)
 
 
+def taskings_in_area(store: Store, taskings: pl.DataFrame, area: str) -> pl.Series:
+    """For each of ``taskings``, whether its subject is in ``area``
+    (:func:`avert.delivery.taskings.in_area`); reads only the incidents and
+    involvements of the taskings' subjects (:func:`avert.store.queries.read_in`)."""
+    ids = taskings["item_id"].drop_nulls().unique().to_list()
+    columns = ["incident_id", "borough", "lsoa", "location"]
+    involvements = queries.read_in(
+        store, "involvements", "person_id", ids, columns=["incident_id", "person_id"]
+    )
+    linked = ids + involvements["incident_id"].unique().to_list()
+    incidents = pl.concat(
+        [
+            queries.read_in(store, "incidents", "incident_id", linked, columns=columns),
+            queries.read_in(store, "incidents", "location", ids, columns=columns),
+        ]
+    ).unique()
+    return in_area(taskings, incidents, involvements, area)
+
+
 def taskings_for_briefing(
-    store: Store, *, at: dt.datetime, hours: int = 24, as_at: bool = True
+    store: Store,
+    *,
+    at: dt.datetime,
+    hours: int = 24,
+    as_at: bool = True,
+    area: str | None = None,
+    assignee: str | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Taskings for the briefing of the window ending ``at``, as they stood at ``at``.
 
@@ -262,8 +287,16 @@ def taskings_for_briefing(
     before ``at``; ``done``: done in the window (``at - hours`` to ``at``), with their
     results (:func:`avert.delivery.taskings.for_briefing`). ``as_at=False``: as they
     stand now (the meeting view, where taskings made at the meeting count at once).
+    ``area`` (a user's scope): only the taskings whose subject is in it
+    (:func:`taskings_in_area`) or given to ``assignee``.
     """
     where = [("created_at", "<=", at)] if as_at else []
     rows = store.read_frame("taskings", where=where)
+    if area and rows.height:
+        mine = pl.col("assignee") == assignee if assignee else pl.lit(value=False)
+        placed = taskings_in_area(store, rows, area)
+        rows = rows.filter(
+            placed | rows.select(mine.fill_null(value=False)).to_series()
+        )
     parts = for_briefing(rows, at=at, hours=hours, replay=as_at)
     return {k: v.to_dicts() for k, v in parts.items()}

@@ -1,0 +1,143 @@
+"""An officer scoped to an area reads their area's records only, on every route.
+
+Found by review: the briefing's items on Today and the meeting were the area's,
+but the meeting's taskings (overdue, due, done), the briefing's taskings section
+(Today, its htmx fragment, ``/api/v1/briefing``) and the make-up of the people
+tasked were the whole force's: ``officer-e`` (area ``AREA-E``, which holds no
+incident) read the ids of other areas' incidents and people, and what was to be
+done about them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import polars as pl
+
+from avert.workflows import delivery, views
+from avert.workflows.users import User, add_user
+from web.helpers import PASSWORD, World, signed_in
+
+#: Incident and person ids of the demo city.
+IDS = re.compile(r"\b[IP]\d{7,8}\b")
+#: A tasking's row on the meeting page and in the briefing's section.
+ROW = re.compile(r'<tr class="tasking-\w+">.*?</tr>', flags=re.S)
+
+
+def _tasked_ids(world: World) -> set[str]:
+    taskings = world.store.read_frame("taskings")
+    return set(
+        taskings.filter(pl.col("item_kind").is_in(["incident", "person"]))[
+            "item_id"
+        ].to_list()
+    )
+
+
+def _listed(page: str) -> list[str]:
+    return ROW.findall(page)
+
+
+def test_an_area_officer_meeting_lists_no_other_areas_taskings(world: World) -> None:
+    tasked = _tasked_ids(world)
+    chair = signed_in(world.app, "chair").get("/meeting").text
+    assert set(IDS.findall("".join(_listed(chair)))) & tasked, "needs taskings"
+    page = signed_in(world.app, "officer-e").get("/meeting")
+    assert page.status_code == 200
+    assert not set(IDS.findall(page.text)) & tasked
+    assert not _listed(page.text)
+
+
+def test_an_area_officer_briefing_lists_no_other_areas_taskings(world: World) -> None:
+    """Today, its fragment and the API: the briefing of ``AREA-E`` lists none."""
+    tasked = _tasked_ids(world)
+    chair = signed_in(world.app, "chair").get("/api/v1/briefing").json()
+    assert any(chair["taskings"].values()), "needs taskings in the window"
+    officer = signed_in(world.app, "officer-e")
+    data = officer.get("/api/v1/briefing").json()
+    assert data["area"] == "AREA-E"
+    assert data["taskings"] == {"overdue": [], "due": [], "done": []}
+    for path in ("/today", "/today/briefing"):
+        page = officer.get(path)
+        assert page.status_code == 200
+        assert not set(IDS.findall("".join(_listed(page.text)))) & tasked, path
+
+
+def test_an_area_officer_still_reads_their_areas_and_their_own_taskings(
+    world: World,
+) -> None:
+    """An officer of the tasked incidents' borough reads them all, as the chair; a
+    tasking given to ``officer-e`` shows on their meeting whatever its area."""
+    taskings = world.store.read_frame("taskings")
+    incident = taskings.filter(pl.col("item_kind") == "incident")["item_id"][0]
+    borough = world.store.read_frame(
+        "incidents", where=[("incident_id", "=", incident)]
+    )["borough"][0]
+    add_user(
+        world.store,
+        "officer-city",
+        password=PASSWORD,
+        role="officer",
+        area=borough.upper(),
+    )
+    chair = _listed(signed_in(world.app, "chair").get("/meeting").text)
+    city = _listed(signed_in(world.app, "officer-city").get("/meeting").text)
+    assert len(city) == len(chair)
+    made = delivery.add_tasking(
+        world.store,
+        f"incident:{incident}",
+        what="Area scope test: see the victim",
+        assignee="officer-e",
+        due=dt.datetime(2000, 1, 1),  # overdue in any window
+        user=User("chair", "chair"),
+        anyway=True,
+    )
+    try:
+        page = signed_in(world.app, "officer-e").get("/meeting").text
+        rows = _listed(page)
+        assert len(rows) == 1
+        assert made["tasking_id"] in rows[0]
+        assert incident in rows[0]
+    finally:
+        delivery.record_tasking_result(
+            world.store,
+            made["tasking_id"],
+            result="test over",
+            user=User("chair", "chair"),
+        )
+
+
+def test_an_area_officer_meeting_make_up_counts_their_areas_people_only(
+    world: World,
+) -> None:
+    """The make-up of the people tasked counted every area's (found with the
+    meeting's taskings): ``AREA-E`` has none."""
+    at, _ = views.default_window_end(world.store)
+    chair = views.taskings_makeup(
+        world.store, world.settings, user=User("chair", "chair"), at=at
+    )
+    assert chair is not None, "needs people tasked in the window"
+    assert chair["n"] >= 1
+    officer = User("officer-e", "officer", area="AREA-E")
+    assert (
+        views.taskings_makeup(world.store, world.settings, user=officer, at=at) is None
+    )
+
+
+def test_a_partner_meeting_make_up_counts_their_organisations_taskings_only(
+    world: World,
+) -> None:
+    """The meeting lists a partner their organisation's taskings, but the make-up
+    of the people tasked beside them counted every organisation's (as the plan's
+    make-up once did)."""
+    at, _ = views.default_window_end(world.store)
+    org = world.store.read_frame("users").filter(pl.col("username") == "partner")[
+        "org"
+    ][0]
+    window = delivery.taskings_for_briefing(world.store, at=at)
+    rows = [r for rs in window.values() for r in rs if r["item_kind"] != "incident"]
+    assert {r["organisation"] for r in rows} - {org}, "needs other organisations'"
+    own = {r["item_id"] for r in rows if r["organisation"] == org}
+    partner = User("partner", "partner", org=org)
+    found = views.taskings_makeup(world.store, world.settings, user=partner, at=at)
+    assert (found or {}).get("n", 0) == len(own)
