@@ -133,6 +133,25 @@ def test_area_filter(frames) -> None:
     assert {i["borough"] for i in b.incidents} == {"Northfield"}
 
 
+def test_area_may_be_an_lsoa_as_on_the_incidents_page(frames) -> None:
+    """An officer scoped to an LSOA saw it on /incidents and an empty briefing."""
+    inc = frames["incidents"]
+    first = inc.filter(pl.col("in_definition")).row(0, named=True)
+    one = first["incident_id"]
+    f = {
+        **frames,
+        "incidents": inc.with_columns(
+            pl.when(pl.col("incident_id") == one)
+            .then(pl.lit("E01009999"))
+            .otherwise(pl.col("lsoa"))
+            .alias("lsoa")
+        ),
+    }
+    b = _brief(f, at=first["occurred_from"] + dt.timedelta(hours=1), area=" e01009999")
+    assert [i["incident_id"] for i in b.incidents] == [one]
+    assert any("borough or LSOA" in n for n in b.notes)
+
+
 def test_partner_audience_pseudonymises_and_drops(frames) -> None:
     p = Pseudonymiser("test-key")
     b = _brief(frames, audience="partner", pseudonymiser=p)

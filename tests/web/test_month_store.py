@@ -119,14 +119,32 @@ def test_groups_page_says_why_open_data_have_none(month_app: FastAPI) -> None:
     assert "data.police.uk and other open incident data name no one" in page.text
 
 
-def test_brief_area_on_police_uk_says_what_to_do(month_app: FastAPI) -> None:
-    """`avert brief --area City` on police.uk months: "the store's incidents have no
-    area (borough)" and nothing on what to do."""
+def test_brief_area_on_police_uk_names_its_lsoas(month_app: FastAPI, tmp_path) -> None:
+    """police.uk street files name LSOAs, not boroughs: `avert brief --area` refused
+    every area on them, though the incidents page and an officer's scope take an
+    LSOA."""
     url = month_app.state.avert.settings.database_url
     res = CliRunner().invoke(
         cli_app, ["--db", url, "brief", "--at", "2019-07-01", "--area", "City"]
     )
     assert res.exit_code == 2
     text = " ".join(res.output.replace("│", " ").split())
-    assert "police.uk street files give LSOAs only" in text
-    assert "without --area" in text
+    assert "Known areas" in text
+    lsoa = text[text.index("E01") :].split(",")[0].split()[0]
+    res = CliRunner().invoke(
+        cli_app,
+        [
+            "--db",
+            url,
+            "brief",
+            "--at",
+            "2019-07-01",
+            "--area",
+            lsoa.lower(),
+            "--out",
+            str(tmp_path / "b"),
+            "--no-pdf",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output

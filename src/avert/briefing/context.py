@@ -27,6 +27,7 @@ from avert.access import (
 )
 from avert.analyse.risk import victim_risk
 from avert.analyse.trend import month_window
+from avert.areas import AREA_COLUMNS, in_area
 from avert.briefing.model import Precision
 from avert.config.risk import RiskConfig
 from avert.errors import ConfigError
@@ -481,13 +482,13 @@ def prepare(
             )
     inc = incidents
     if area is not None:
-        if "borough" not in inc.columns:
-            msg = "--area needs incidents.borough, which these incidents lack."
+        if not set(AREA_COLUMNS) & set(inc.columns):
+            msg = "--area needs incidents.borough or incidents.lsoa; these incidents have neither."
             raise ConfigError(msg)
-        inc = inc.filter(pl.col("borough").str.to_lowercase() == area.lower())
+        inc = inc.filter(in_area(area, inc.columns))
         all_notes.append(
             f"Area {area}: incidents, retaliation alerts, places, trend and taskings "
-            "cover this borough only; ASB and "
+            "cover this area (borough or LSOA) only; ASB and "
             "intelligence carry no borough and are shown for the whole force."
         )
     # One order whatever order the rows came in: SQLite and PostgreSQL return rows

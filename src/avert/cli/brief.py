@@ -34,7 +34,8 @@ def brief(
     ],
     hours: Annotated[int, typer.Option("--hours", help="Window length in hours.")] = 24,
     area: Annotated[
-        str | None, typer.Option("--area", help="Brief on one borough only.")
+        str | None,
+        typer.Option("--area", help="Brief on one area only: a borough or an LSOA."),
     ] = None,
     audience: Annotated[
         str,
@@ -127,9 +128,9 @@ def check_area(ctx: typer.Context, area: str) -> None:
         return
     if not known:
         msg = (
-            f"no area {area!r}: the store's incidents have no area (borough; "
-            "police.uk street files give LSOAs only): brief the whole store "
-            "without --area, or load records that name their borough"
+            f"no area {area!r}: the store's incidents name no borough or LSOA: "
+            "brief the whole store without --area, or load records that name "
+            "their area"
         )
     else:
         shown = ", ".join(known[:20])

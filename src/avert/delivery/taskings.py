@@ -14,6 +14,7 @@ import datetime as dt
 
 import polars as pl
 
+from avert.areas import in_area as incidents_in_area
 from avert.delivery.model import ITEM_KINDS
 
 __all__ = [
@@ -122,11 +123,8 @@ def in_area(
     ``area``. Grid cells and groups are not tied to one area (the places map and
     the groups page are force-wide): always in.
     """
-    key = area.casefold()
-    local = incidents.filter(
-        (pl.col("borough").str.to_lowercase() == key)
-        | (pl.col("lsoa").str.to_lowercase() == key)
-    )
+    key = area.strip().lower()
+    local = incidents.filter(incidents_in_area(area, incidents.columns))
     people = involvements.filter(pl.col("incident_id").is_in(local["incident_id"]))
     subject = pl.col("item_kind").replace_strict(ITEM_KINDS, default=None)
     ident = pl.col("item_id")

@@ -438,17 +438,11 @@ def offenders_between(
     return raw.select(pl.col(c).cast(t) for c, t in schema.items())
 
 
-#: The latest record of each person by kind (a UNION ALL arm per table); involvements
-#: carry their incident's in-definition category under the profile (``?``).
+#: The latest record of each person in the tables other than involvements (a
+#: UNION ALL arm per table, each grouped in the database).
 _PERSON_RECORDS_SQL: Final = (
-    'SELECT v."person_id", v."role" AS "source", c."category", '
-    'MAX(i."occurred_from") AS "last_at" '
-    'FROM "involvements" v JOIN "incidents" i ON i."incident_id" = v."incident_id" '
-    'LEFT JOIN "classifications" c ON c."incident_id" = v."incident_id" '
-    'AND c."profile" = ? AND c."in_definition" '
-    'GROUP BY v."person_id", v."role", c."category" '
-    "UNION ALL "
-    'SELECT "subject_id", \'intelligence\', NULL, MAX("recorded_at") '
+    'SELECT "subject_id" AS "person_id", \'intelligence\' AS "source", '
+    'NULL AS "category", MAX("recorded_at") AS "last_at" '
     'FROM "intelligence" WHERE "subject_type" = \'person\' GROUP BY "subject_id" '
     "UNION ALL "
     'SELECT "caller_id", \'asb_caller\', NULL, MAX("occurred_at") FROM "asb" '
@@ -475,10 +469,34 @@ def person_records(store: Store, *, profile: str) -> pl.DataFrame:
     declared group membership (``group_member``, its ``since`` date); plus a
     ``person`` row with a null ``last_at`` for everyone in the people table and a
     ``relation`` one for everyone in a relationship, so a person no dated record
-    names is still listed. Aggregated in the database: one row per
-    person and kind, never a row per record.
+    names is still listed.
+
+    The involvements are joined to their incidents' times and categories in Polars
+    (three column reads): SQLite's join, one index lookup per involvement, took
+    about 45 s on a store of 1 M incidents and 1.75 M involvements.
     """
-    dated = store._query(_PERSON_RECORDS_SQL, [profile], schema=_PERSON_RECORDS)
+    involvements = store.read_frame(
+        "involvements", columns=["incident_id", "person_id", "role"]
+    )
+    times = store.read_frame("incidents", columns=["incident_id", "occurred_from"])
+    categories = store.read_frame(
+        "classifications",
+        columns=["incident_id", "category"],
+        where=[("profile", "=", profile), ("in_definition", "=", True)],
+    )
+    involved = (
+        involvements.join(times, on="incident_id", how="inner")
+        .join(categories, on="incident_id", how="left")
+        .group_by("person_id", "role", "category")
+        .agg(pl.col("occurred_from").max().alias("last_at"))
+        .select(
+            "person_id",
+            pl.col("role").alias("source"),
+            "category",
+            pl.col("last_at").cast(pl.Datetime("us")),
+        )
+    )
+    dated = store._query(_PERSON_RECORDS_SQL, schema=_PERSON_RECORDS)
     members = store._query(
         'SELECT "person_id", MAX("since") AS "since" FROM "group_members" '
         'GROUP BY "person_id"',
@@ -492,6 +510,7 @@ def person_records(store: Store, *, profile: str) -> pl.DataFrame:
     ).unique()
     return pl.concat(
         [
+            involved,
             dated,
             members.select(
                 "person_id",

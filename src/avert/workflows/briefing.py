@@ -32,6 +32,7 @@ from avert.access import Audience, check_audience, period_start, pseudonymiser_f
 from avert.analyse.denominators import residents_by_dimension
 from avert.analyse.networks import group_membership
 from avert.analyse.trend import YEAR_DAYS, month_window
+from avert.areas import AREA_COLUMNS
 from avert.briefing import (
     LOOKBACK_DAYS,
     REPEAT_WINDOW_DAYS,
@@ -949,6 +950,12 @@ def _audit(
 
 
 def known_areas(store: Store) -> list[str]:
-    """The areas ``--area`` can name: the distinct ``incidents.borough`` values, sorted."""
-    boroughs = store.read_frame("incidents", columns=["borough"])["borough"]
-    return sorted(str(b) for b in boroughs.drop_nulls().unique().to_list())
+    """The areas ``--area`` can name (:func:`avert.areas.in_area`): the distinct
+    ``incidents.borough`` values, sorted, then the LSOAs that are not boroughs."""
+    frame = store.read_frame("incidents", columns=list(AREA_COLUMNS))
+    named = [
+        sorted(str(v) for v in frame[c].drop_nulls().unique().to_list())
+        for c in AREA_COLUMNS
+    ]
+    boroughs = set(named[0])
+    return [*named[0], *(v for v in named[1] if v not in boroughs)]

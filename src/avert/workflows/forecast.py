@@ -40,6 +40,7 @@ from avert.analyse.forecast import (
     summarise,
 )
 from avert.analyse.result import json_object
+from avert.areas import AREA_COLUMNS, in_area
 from avert.briefing import PlacesForecast
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.config.timezone import (
@@ -577,7 +578,8 @@ def recent_violence(
 
     ``x``, ``y``, ``occurred_at``: the incidents in the definition ``profile``
     (every incident when none is classified), month-precision rows left out (they
-    cannot say which day), ``area`` matched to the borough case-insensitively.
+    cannot say which day), ``area`` matched to the borough or LSOA case-insensitively
+    (:func:`avert.areas.in_area`).
     """
     start = at - dt.timedelta(days=days)
     if area is None:
@@ -587,11 +589,11 @@ def recent_violence(
             store,
             start,
             at,
-            columns=("occurred_from", "time_precision", "x", "y", "borough"),
+            columns=("occurred_from", "time_precision", "x", "y", *AREA_COLUMNS),
             profile=profile,
             class_columns=("in_definition",),
         ).filter(
-            (pl.col("borough").str.to_lowercase() == area.strip().lower())
+            in_area(area, AREA_COLUMNS)
             & (pl.col("time_precision").fill_null("exact") != "month")
         )
     notes: tuple[str, ...] = ()

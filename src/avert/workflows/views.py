@@ -25,6 +25,7 @@ from avert.access import (
 )
 from avert.analyse.result import jsonable
 from avert.analyse.trend import month_window
+from avert.areas import in_area
 from avert.briefing import Briefing
 from avert.briefing.context import OFFENDING_ROLES
 from avert.briefing.makeup import make_up
@@ -393,12 +394,8 @@ def incidents_view(
     rows = incidents.join(classes, on="incident_id", how="inner").filter(
         pl.col("in_definition")
     )
-    if area:  # any case, as the briefing's area
-        key = area.lower()
-        rows = rows.filter(
-            (pl.col("borough").str.to_lowercase() == key)
-            | (pl.col("lsoa").str.to_lowercase() == key)
-        )
+    if area:  # borough or LSOA, any case, as the briefing's area
+        rows = rows.filter(in_area(area, rows.columns))
     if category:
         rows = rows.filter(pl.col("category") == category)
     if flag == "weapon":

@@ -1,0 +1,43 @@
+"""Which incidents are in an area: one rule for the briefing, the incidents page,
+the places forecast and the taskings of an area-scoped user.
+
+An area is named as the records name it: a borough (``incidents.borough``) or an
+LSOA (``incidents.lsoa``, the code police.uk street files give), matched in any
+case and without surrounding spaces. A user scoped to an LSOA so sees the same
+incidents on every page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from functools import reduce
+from operator import or_
+from typing import Final
+
+import polars as pl
+
+__all__ = ["AREA_COLUMNS", "in_area"]
+
+#: The incident columns an area can name, in the order they are tried.
+AREA_COLUMNS: Final = ("borough", "lsoa")
+
+
+def in_area(area: str, columns: Collection[str]) -> pl.Expr:
+    """True for the rows whose borough or LSOA is ``area`` (any case).
+
+    ``columns`` are the frame's columns: only the area columns it has are tested;
+    with none, no row is in the area. Nulls are not in it.
+
+    >>> frame = pl.DataFrame({"borough": ["North", None], "lsoa": ["E01", "e02"]})
+    >>> frame.filter(in_area(" E02", frame.columns)).height
+    1
+    >>> frame.filter(in_area("north", frame.columns))["lsoa"].to_list()
+    ['E01']
+    """
+    key = area.strip().lower()
+    tests = [
+        pl.col(c).str.to_lowercase().eq(key).fill_null(value=False)
+        for c in AREA_COLUMNS
+        if c in columns
+    ]
+    return reduce(or_, tests) if tests else pl.lit(value=False)
