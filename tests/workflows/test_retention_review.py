@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
+from avert.errors import NotFound
 from avert.store import Store
 from avert.workflows.retention import retention_review
 from retention_world import AS_OF, load_retention_world
@@ -66,3 +68,12 @@ def test_due_only_lists_the_due_and_the_list_is_audited(any_store: Store) -> Non
     assert rows["user_name"][0] == "analyst1"
     assert rows["reason"][0] == "monthly"
     assert rows["detail"][0].startswith("people=5;")
+
+
+def test_a_definition_never_classified_is_refused(any_store: Store) -> None:
+    """Without the definition's classifications every offender would be group 3,
+    reviewed after 6 years instead of 10: refused, as the briefing refuses."""
+    load_retention_world(any_store)
+    with pytest.raises(NotFound, match="avert classify"):
+        retention_review(any_store, profile="avb-2026", as_of=AS_OF)
+    assert any_store.read_frame("audit").height == 0
