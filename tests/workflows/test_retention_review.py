@@ -77,3 +77,18 @@ def test_a_definition_never_classified_is_refused(any_store: Store) -> None:
     with pytest.raises(NotFound, match="avert classify"):
         retention_review(any_store, profile="avb-2026", as_of=AS_OF)
     assert any_store.read_frame("audit").height == 0
+
+
+def test_a_person_only_identified_is_reviewed(any_store: Store) -> None:
+    """Names, dates of birth and addresses (``person_identity``) name a person too:
+    someone held there and nowhere else is due at once, not left out."""
+    load_retention_world(any_store)
+    with any_store.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["ghost", "rapist"], "name": ["G", "R"]}),
+        )
+    review = retention_review(any_store, profile="avb-2010", as_of=AS_OF)
+    basis = dict(review.people.select("person_id", "basis").iter_rows())
+    assert basis["ghost"] == "no linked record"
+    assert review.by_group.rows() == [(1, 2, 1), (2, 1, 0), (3, 6, 5)]
