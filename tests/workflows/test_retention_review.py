@@ -92,3 +92,13 @@ def test_a_person_only_identified_is_reviewed(any_store: Store) -> None:
     basis = dict(review.people.select("person_id", "basis").iter_rows())
     assert basis["ghost"] == "no linked record"
     assert review.by_group.rows() == [(1, 2, 1), (2, 1, 0), (3, 6, 5)]
+
+
+def test_an_aware_review_date_is_read_in_the_force_zone(sqlite_store: Store) -> None:
+    """Stored times are Europe/London wall-clock times: 2025-02-01 22:30 UTC is
+    22:30 there, after the rapist's review falls due (22:00)."""
+    load_retention_world(sqlite_store)
+    at = dt.datetime(2025, 2, 1, 22, 30, tzinfo=dt.UTC)
+    review = retention_review(sqlite_store, profile="avb-2010", as_of=at)
+    assert review.as_of == dt.datetime(2025, 2, 1, 22, 30)
+    assert "rapist" in review.people["person_id"].to_list()

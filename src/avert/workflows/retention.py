@@ -21,7 +21,7 @@ from avert.analyse.retention import (
     retention_groups,
     review_due,
 )
-from avert.config.timezone import DEFAULT_TIMEZONE, local_now
+from avert.config.timezone import DEFAULT_TIMEZONE, local_now, to_local
 from avert.errors import NotFound
 from avert.files import write_csv
 from avert.store import Store, audit, queries
@@ -68,7 +68,8 @@ def retention_review(
 ) -> RetentionReview:
     """Each person's retention group, latest record and review date at ``as_of``.
 
-    ``as_of`` defaults to now in the force's ``timezone``. ``people`` holds the due
+    ``as_of`` defaults to now in the force's ``timezone`` (an aware ``as_of`` is
+    read in it: stored times are its wall-clock times). ``people`` holds the due
     only unless ``due_only`` is false; ``by_group`` counts everyone: ``people`` and
     ``due`` per ``retention_group``. The people returned are audited (as ``user``
     under ``role``, with ``reason``) before the result is.
@@ -81,7 +82,7 @@ def retention_review(
         without them every offender would fall to group 3's shorter clear period
         (the one policy of :func:`avert.workflows.analysis.classification_policy`).
     """
-    when = as_of or local_now(timezone)
+    when = local_now(timezone) if as_of is None else to_local(as_of, timezone)
     records = queries.person_records(store, profile=profile)
     if profile not in classified_profiles(store) and (
         records["source"].is_in(OFFENDING_ROLES).any()
