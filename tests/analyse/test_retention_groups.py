@@ -36,3 +36,18 @@ def test_an_incident_outside_the_definition_is_not_violent_offending() -> None:
         }
     )
     assert retention_groups(records)["retention_group"].to_list() == [3]
+
+
+def test_an_undated_group_membership_is_a_linked_record() -> None:
+    """``since`` is optional (FORMATS.md): a declared member with no date is due at
+    once, but not as someone with no linked record."""
+    records = pl.DataFrame(
+        {
+            "person_id": ["m", "m", "n"],
+            "source": ["group_member", "person", "person"],
+            "category": pl.Series([None, None, None], dtype=pl.String),
+            "last_at": pl.Series([None, None, None], dtype=pl.Datetime("us")),
+        }
+    )
+    basis = dict(retention_groups(records).select("person_id", "basis").iter_rows())
+    assert basis == {"m": "undated records only", "n": "no linked record"}

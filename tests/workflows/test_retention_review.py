@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
+from avert.errors import NotFound
 from avert.store import Store
 from avert.workflows.retention import retention_review
 from retention_world import AS_OF, load_retention_world
@@ -66,3 +68,37 @@ def test_due_only_lists_the_due_and_the_list_is_audited(any_store: Store) -> Non
     assert rows["user_name"][0] == "analyst1"
     assert rows["reason"][0] == "monthly"
     assert rows["detail"][0].startswith("people=5;")
+
+
+def test_a_definition_never_classified_is_refused(any_store: Store) -> None:
+    """Without the definition's classifications every offender would be group 3,
+    reviewed after 6 years instead of 10: refused, as the briefing refuses."""
+    load_retention_world(any_store)
+    with pytest.raises(NotFound, match="avert classify"):
+        retention_review(any_store, profile="avb-2026", as_of=AS_OF)
+    assert any_store.read_frame("audit").height == 0
+
+
+def test_a_person_only_identified_is_reviewed(any_store: Store) -> None:
+    """Names, dates of birth and addresses (``person_identity``) name a person too:
+    someone held there and nowhere else is due at once, not left out."""
+    load_retention_world(any_store)
+    with any_store.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["ghost", "rapist"], "name": ["G", "R"]}),
+        )
+    review = retention_review(any_store, profile="avb-2010", as_of=AS_OF)
+    basis = dict(review.people.select("person_id", "basis").iter_rows())
+    assert basis["ghost"] == "no linked record"
+    assert review.by_group.rows() == [(1, 2, 1), (2, 1, 0), (3, 6, 5)]
+
+
+def test_an_aware_review_date_is_read_in_the_force_zone(sqlite_store: Store) -> None:
+    """Stored times are Europe/London wall-clock times: 2025-02-01 22:30 UTC is
+    22:30 there, after the rapist's review falls due (22:00)."""
+    load_retention_world(sqlite_store)
+    at = dt.datetime(2025, 2, 1, 22, 30, tzinfo=dt.UTC)
+    review = retention_review(sqlite_store, profile="avb-2010", as_of=at)
+    assert review.as_of == dt.datetime(2025, 2, 1, 22, 30)
+    assert "rapist" in review.people["person_id"].to_list()

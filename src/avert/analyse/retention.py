@@ -54,6 +54,8 @@ GROUP_1_CATEGORIES: Final = ("most_serious_violence", "serious_sexual")
 #: The involvement roles that count as offending.
 OFFENDING_ROLES: Final = ("suspect", "offender")
 
+#: The sources that list a person without a record of theirs.
+_UNDATED: Final = ("person", "relation")
 _BASIS: Final[Mapping[int, str]] = {
     1: "suspect or offender in a group 1 category",
     2: "suspect or offender in the violence definition",
@@ -70,8 +72,9 @@ def retention_groups(records: pl.DataFrame) -> pl.DataFrame:
     definition category of an involvement's incident, else null) and ``last_at``
     (the latest such record; null for the undated ``person`` and ``relation``
     rows). Returns one row per person: ``person_id``, ``retention_group`` (1, 2 or
-    3), ``basis`` (why that group; for a person with no dated record, whether they
-    are named only as someone's relation) and ``last_record_at``.
+    3), ``basis`` (why that group; for a person with no dated record, whether their
+    records carry no date, as a group membership without ``since`` may, or they are
+    named only as someone's relation) and ``last_record_at``.
 
     >>> import datetime as dt
     >>> rows = pl.DataFrame({
@@ -99,6 +102,7 @@ def retention_groups(records: pl.DataFrame) -> pl.DataFrame:
             pl.col("retention_group").min(),
             pl.col("last_at").max().cast(pl.Datetime("us")).alias("last_record_at"),
             (pl.col("source") == "relation").any().alias("relation"),
+            pl.col("source").is_in(_UNDATED).not_().any().alias("recorded"),
         )
     )
     basis = pl.col("retention_group").replace_strict(_BASIS, return_dtype=pl.String)
@@ -107,6 +111,8 @@ def retention_groups(records: pl.DataFrame) -> pl.DataFrame:
         "retention_group",
         pl.when(pl.col("last_record_at").is_not_null())
         .then(basis)
+        .when(pl.col("recorded"))
+        .then(pl.lit("undated records only"))
         .when(pl.col("relation"))
         .then(pl.lit("named only as someone's relation"))
         .otherwise(pl.lit("no linked record"))

@@ -467,7 +467,8 @@ def person_records(store: Store, *, profile: str) -> pl.DataFrame:
     under ``profile``), and per person for intelligence on them, ASB they reported,
     stops of them (``source`` ``intelligence``, ``asb_caller``, ``stop``) and
     declared group membership (``group_member``, its ``since`` date); plus a
-    ``person`` row with a null ``last_at`` for everyone in the people table and a
+    ``person`` row with a null ``last_at`` for everyone in the people table (or
+    whose name, date of birth or address ``person_identity`` holds) and a
     ``relation`` one for everyone in a relationship, so a person no dated record
     names is still listed.
 
@@ -504,6 +505,7 @@ def person_records(store: Store, *, profile: str) -> pl.DataFrame:
     )
     people = store._query(
         'SELECT "person_id", \'person\' AS "source" FROM "people" UNION ALL '
+        'SELECT "person_id", \'person\' FROM "person_identity" UNION ALL '
         'SELECT "person_a", \'relation\' FROM "relationships" UNION ALL '
         'SELECT "person_b", \'relation\' FROM "relationships"',
         schema={"person_id": pl.String(), "source": pl.String()},

@@ -15,10 +15,17 @@ from pathlib import Path
 
 import polars as pl
 
-from avert.analyse.retention import DEFAULT_CLEAR_YEARS, retention_groups, review_due
-from avert.config.timezone import DEFAULT_TIMEZONE, local_now
+from avert.analyse.retention import (
+    DEFAULT_CLEAR_YEARS,
+    OFFENDING_ROLES,
+    retention_groups,
+    review_due,
+)
+from avert.config.timezone import DEFAULT_TIMEZONE, local_now, to_local
+from avert.errors import NotFound
 from avert.files import write_csv
 from avert.store import Store, audit, queries
+from avert.store.summary import classified_profiles
 from avert.workflows.analysis import audit_view
 
 __all__ = ["RetentionReview", "export_retention", "retention_review"]
@@ -61,14 +68,33 @@ def retention_review(
 ) -> RetentionReview:
     """Each person's retention group, latest record and review date at ``as_of``.
 
-    ``as_of`` defaults to now in the force's ``timezone``. ``people`` holds the due
+    ``as_of`` defaults to now in the force's ``timezone`` (an aware ``as_of`` is
+    read in it: stored times are its wall-clock times). ``people`` holds the due
     only unless ``due_only`` is false; ``by_group`` counts everyone: ``people`` and
     ``due`` per ``retention_group``. The people returned are audited (as ``user``
     under ``role``, with ``reason``) before the result is.
+
+    Raises
+    ------
+    NotFound
+        When the store names suspects or offenders but holds no classification
+        under ``profile``: groups 1 and 2 come from the definition's categories, and
+        without them every offender would fall to group 3's shorter clear period
+        (the one policy of :func:`avert.workflows.analysis.classification_policy`).
     """
-    when = as_of or local_now(timezone)
+    when = local_now(timezone) if as_of is None else to_local(as_of, timezone)
+    records = queries.person_records(store, profile=profile)
+    if profile not in classified_profiles(store) and (
+        records["source"].is_in(OFFENDING_ROLES).any()
+    ):
+        msg = (
+            f"No classifications for definition '{profile}': the retention groups of "
+            "suspects and offenders come from its categories (run 'avert classify' "
+            "first)."
+        )
+        raise NotFound(msg)
     reviewed = review_due(
-        retention_groups(queries.person_records(store, profile=profile)),
+        retention_groups(records),
         as_of=when,
         clear_years=clear_years,
     )
