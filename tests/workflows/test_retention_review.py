@@ -102,3 +102,35 @@ def test_an_aware_review_date_is_read_in_the_force_zone(sqlite_store: Store) -> 
     review = retention_review(sqlite_store, profile="avb-2010", as_of=at)
     assert review.as_of == dt.datetime(2025, 2, 1, 22, 30)
     assert "rapist" in review.people["person_id"].to_list()
+
+
+def test_offenders_of_unclassified_incidents_are_noted(any_store: Store) -> None:
+    """Loaded with --no-classify after the classification: their category is
+    unknown, and the review said nothing while grouping them as group 3."""
+    load_retention_world(any_store)
+    with any_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": ["i9"],
+                    "occurred_from": [dt.datetime(2018, 1, 1)],
+                    "time_precision": ["exact"],
+                }
+            ),
+        )
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {"incident_id": ["i9"], "person_id": ["late"], "role": ["offender"]}
+            ),
+        )
+    review = retention_review(any_store, profile="avb-2010", as_of=AS_OF)
+    assert len(review.notes) == 1
+    assert review.notes[0].startswith("1 suspect(s) or offender(s)")
+    assert "avert classify" in review.notes[0]
+    assert review.to_json()["notes"] == list(review.notes)
+    classified = retention_review(
+        any_store, profile="avb-2010", as_of=AS_OF, due_only=False
+    )
+    assert "late" in set(classified.people["person_id"])

@@ -6,7 +6,8 @@ A thin command over :mod:`avert.workflows.retention` (method:
     {"as_of": ISO, "clear_years": {"1": 10, "2": 10, "3": 6},
      "by_group": [{"retention_group", "people", "due"}],
      "people": [{"person_id", "retention_group", "basis", "last_record_at",
-                 "review_due_at", "due"}]}
+                 "review_due_at", "due"}],
+     "notes": [...]}
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from avert.cli._common import (
     get_settings,
     get_store,
     print_json,
+    print_notes,
 )
 from avert.cli._options import StableJsonOpt
 from avert.cli._table import Col, print_table
@@ -100,6 +102,7 @@ def retention(
         print_json(jsonable(review.to_json()))
         return
     _print(review, limit)
+    print_notes(review.notes)
 
 
 def _print(review: RetentionReview, limit: int) -> None:

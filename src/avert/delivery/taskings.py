@@ -120,8 +120,9 @@ def in_area(
     case, as the incidents page matches); a person when involved in an incident of
     the area (the briefing's people are its incidents' people); a place named by an
     incident's location when an incident of the area is there; an area when it is
-    ``area``. Grid cells and groups are not tied to one area (the places map and
-    the groups page are force-wide): always in.
+    ``area``. Grid cells, groups and ASB callers are not tied to one area (the
+    places map and the groups page are force-wide, and ASB carries no borough: an
+    area's briefing lists every ASB caller): always in.
     """
     key = area.strip().lower()
     local = incidents.filter(incidents_in_area(area, incidents.columns))
@@ -129,7 +130,9 @@ def in_area(
     subject = pl.col("item_kind").replace_strict(ITEM_KINDS, default=None)
     ident = pl.col("item_id")
     placed = (
-        pl.when(subject == "incident")
+        pl.when(pl.col("item_kind") == "asb_caller")
+        .then(pl.lit(value=True))
+        .when(subject == "incident")
         .then(ident.is_in(local["incident_id"].implode()))
         .when(subject == "person")
         .then(ident.is_in(people["person_id"].implode()))

@@ -470,7 +470,9 @@ def person_records(store: Store, *, profile: str) -> pl.DataFrame:
     ``person`` row with a null ``last_at`` for everyone in the people table (or
     whose name, date of birth or address ``person_identity`` holds) and a
     ``relation`` one for everyone in a relationship, so a person no dated record
-    names is still listed.
+    names is still listed. ``unclassified`` is true on the involvement rows of
+    incidents with no classification under ``profile`` (loaded with
+    ``--no-classify`` since): their category is unknown, not outside the definition.
 
     The involvements are joined to their incidents' times and categories in Polars
     (three column reads): SQLite's join, one index lookup per involvement, took
@@ -480,21 +482,27 @@ def person_records(store: Store, *, profile: str) -> pl.DataFrame:
         "involvements", columns=["incident_id", "person_id", "role"]
     )
     times = store.read_frame("incidents", columns=["incident_id", "occurred_from"])
-    categories = store.read_frame(
+    classes = store.read_frame(
         "classifications",
-        columns=["incident_id", "category"],
-        where=[("profile", "=", profile), ("in_definition", "=", True)],
+        columns=["incident_id", "in_definition", "category"],
+        where=[("profile", "=", profile)],
+    ).select(
+        "incident_id",
+        pl.when(pl.col("in_definition")).then(pl.col("category")).alias("category"),
+        pl.lit(value=True).alias("classified"),
     )
     involved = (
         involvements.join(times, on="incident_id", how="inner")
-        .join(categories, on="incident_id", how="left")
-        .group_by("person_id", "role", "category")
+        .join(classes, on="incident_id", how="left")
+        .with_columns(pl.col("classified").is_null().alias("unclassified"))
+        .group_by("person_id", "role", "category", "unclassified")
         .agg(pl.col("occurred_from").max().alias("last_at"))
         .select(
             "person_id",
             pl.col("role").alias("source"),
             "category",
             pl.col("last_at").cast(pl.Datetime("us")),
+            "unclassified",
         )
     )
     dated = store._query(_PERSON_RECORDS_SQL, schema=_PERSON_RECORDS)
@@ -513,18 +521,20 @@ def person_records(store: Store, *, profile: str) -> pl.DataFrame:
     return pl.concat(
         [
             involved,
-            dated,
+            dated.with_columns(pl.lit(value=False).alias("unclassified")),
             members.select(
                 "person_id",
                 pl.lit("group_member").alias("source"),
                 pl.lit(None, pl.String).alias("category"),
                 pl.col("since").cast(pl.Datetime("us")).alias("last_at"),
+                pl.lit(value=False).alias("unclassified"),
             ),
             people.select(
                 "person_id",
                 "source",
                 pl.lit(None, pl.String).alias("category"),
                 pl.lit(None, pl.Datetime("us")).alias("last_at"),
+                pl.lit(value=False).alias("unclassified"),
             ),
         ],
         how="vertical",

@@ -33,12 +33,14 @@ __all__ = ["RetentionReview", "export_retention", "retention_review"]
 
 @dataclass(frozen=True)
 class RetentionReview:
-    """The people due for review (or everyone, when asked), and counts by group."""
+    """The people due for review (or everyone, when asked), counts by group, and
+    notes on what the groups could not know."""
 
     as_of: dt.datetime
     clear_years: Mapping[int, int]
     people: pl.DataFrame
     by_group: pl.DataFrame
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """The JSON contract of ``avert retention --json`` (docs/retention.md)."""
@@ -51,6 +53,7 @@ class RetentionReview:
                     "%Y-%m-%dT%H:%M:%S"
                 )
             ).to_dicts(),
+            "notes": list(self.notes),
         }
 
 
@@ -113,6 +116,19 @@ def retention_review(
         .fill_null(0)
     )
     people = reviewed.filter(pl.col("due")) if due_only else reviewed
+    unknown = records.filter(
+        pl.col("unclassified") & pl.col("source").is_in(OFFENDING_ROLES)
+    )["person_id"].n_unique()
+    notes = (
+        (
+            f"{unknown:,} suspect(s) or offender(s) are in incidents with no "
+            f"classification under '{profile}' (loaded with --no-classify since): "
+            "those incidents count as outside the definition, so these people may "
+            "be in too low a group; run 'avert classify'.",
+        )
+        if unknown
+        else ()
+    )
     audit_view(
         store,
         "analysis:retention",
@@ -122,7 +138,11 @@ def retention_review(
         role=role,
     )
     return RetentionReview(
-        as_of=when, clear_years=dict(clear_years), people=people, by_group=by_group
+        as_of=when,
+        clear_years=dict(clear_years),
+        people=people,
+        by_group=by_group,
+        notes=notes,
     )
 
 
