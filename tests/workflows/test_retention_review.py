@@ -134,3 +134,32 @@ def test_offenders_of_unclassified_incidents_are_noted(any_store: Store) -> None
         any_store, profile="avb-2010", as_of=AS_OF, due_only=False
     )
     assert "late" in set(classified.people["person_id"])
+
+
+def test_a_meeting_tasking_about_a_person_restarts_their_clear_period(
+    any_store: Store,
+) -> None:
+    """A tasking is a record of the person: the review ignored taskings."""
+    load_retention_world(any_store)
+    with any_store.transaction() as tx:
+        tx.append(
+            "taskings",
+            pl.DataFrame(
+                {
+                    "tasking_id": ["T1", "T2"],
+                    "item_kind": ["repeat_victim", "incident"],
+                    "item_id": ["old_victim", "informed"],
+                    "created_at": [dt.datetime(2025, 1, 2, 9), dt.datetime(2026, 1, 1)],
+                    "status": ["done", "open"],
+                }
+            ),
+        )
+    review = retention_review(
+        any_store, profile="avb-2010", as_of=AS_OF, due_only=False
+    )
+    row = review.people.filter(pl.col("person_id") == "old_victim").row(0, named=True)
+    assert row["review_due_at"] == dt.datetime(2031, 1, 2, 9)
+    assert not row["due"]
+    # an incident's tasking names an incident, not a person called "informed"
+    informed = review.people.filter(pl.col("person_id") == "informed")
+    assert informed["review_due_at"].to_list() == [dt.datetime(2025, 5, 1)]

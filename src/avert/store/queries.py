@@ -449,7 +449,11 @@ _PERSON_RECORDS_SQL: Final = (
     'WHERE "caller_id" IS NOT NULL GROUP BY "caller_id" '
     "UNION ALL "
     'SELECT "person_id", \'stop\', NULL, MAX("occurred_at") FROM "stops" '
-    'WHERE "person_id" IS NOT NULL GROUP BY "person_id"'
+    'WHERE "person_id" IS NOT NULL GROUP BY "person_id" '
+    "UNION ALL "
+    'SELECT "item_id", \'tasking\', NULL, MAX("created_at") FROM "taskings" '
+    "WHERE \"item_kind\" IN ('person', 'repeat_victim', 'asb_caller') "
+    'GROUP BY "item_id"'
 )
 _PERSON_RECORDS: Final[dict[str, pl.DataType]] = {
     "person_id": pl.String(),
@@ -465,7 +469,8 @@ def person_records(store: Store, *, profile: str) -> pl.DataFrame:
     Rows ``person_id``, ``source``, ``category``, ``last_at``: one per person and
     involvement role (with the incident's category when it is in the definition
     under ``profile``), and per person for intelligence on them, ASB they reported,
-    stops of them (``source`` ``intelligence``, ``asb_caller``, ``stop``) and
+    stops of them, taskings of the daily meeting naming them (``source``
+    ``intelligence``, ``asb_caller``, ``stop``, ``tasking``) and
     declared group membership (``group_member``, its ``since`` date); plus a
     ``person`` row with a null ``last_at`` for everyone in the people table (or
     whose name, date of birth or address ``person_identity`` holds) and a
