@@ -48,7 +48,9 @@ def in_area(area: str, columns: Collection[str]) -> pl.Expr:
     """
     key = area_key(area)
     tests = [
-        pl.col(c).str.to_lowercase().eq(key).fill_null(value=False)
+        # as text: a frame of rows naming no LSOA has an all-null column of
+        # dtype Null, and a caller's borough may be Categorical
+        pl.col(c).cast(pl.String).str.to_lowercase().eq(key).fill_null(value=False)
         for c in AREA_COLUMNS
         if c in columns
     ]
