@@ -16,10 +16,22 @@ from typing import Final
 
 import polars as pl
 
-__all__ = ["AREA_COLUMNS", "in_area"]
+__all__ = ["AREA_COLUMNS", "area_key", "in_area"]
 
 #: The incident columns an area can name, in the order they are tried.
 AREA_COLUMNS: Final = ("borough", "lsoa")
+
+
+def area_key(area: str) -> str:
+    """``area`` as :func:`in_area` compares it: without surrounding spaces, lower case.
+
+    The web policy compares a user's area with the asked one by this key, so a
+    request is allowed exactly when it names the incidents of the user's area.
+
+    >>> area_key(" E01000001 ") == area_key("e01000001")
+    True
+    """
+    return area.strip().lower()
 
 
 def in_area(area: str, columns: Collection[str]) -> pl.Expr:
@@ -34,9 +46,11 @@ def in_area(area: str, columns: Collection[str]) -> pl.Expr:
     >>> frame.filter(in_area("north", frame.columns))["lsoa"].to_list()
     ['E01']
     """
-    key = area.strip().lower()
+    key = area_key(area)
     tests = [
-        pl.col(c).str.to_lowercase().eq(key).fill_null(value=False)
+        # as text: a frame of rows naming no LSOA has an all-null column of
+        # dtype Null, and a caller's borough may be Categorical
+        pl.col(c).cast(pl.String).str.to_lowercase().eq(key).fill_null(value=False)
         for c in AREA_COLUMNS
         if c in columns
     ]

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from avert.access import ROLES, audience_of
+from avert.areas import area_key
 
 __all__ = [
     "ACTIONS",
@@ -189,8 +190,8 @@ def decide(
         spec.scope == "area"
         and user_area
         and resource_area is not None
-        # one area in any case: the briefing and the incidents match areas so
-        and resource_area.casefold() != user_area.casefold()
+        # one area as the pages match it (any case, no surrounding spaces)
+        and area_key(resource_area) != area_key(user_area)
     ):
         return Decision(
             False,

@@ -133,6 +133,18 @@ def test_area_filter(frames) -> None:
     assert {i["borough"] for i in b.incidents} == {"Northfield"}
 
 
+def test_area_of_incidents_whose_lsoa_or_borough_is_all_null(frames) -> None:
+    """A frame built from rows that name no LSOA has an ``lsoa`` column of dtype
+    Null (and a borough may be Categorical): the area rule raised a SchemaError
+    (``str.to_lowercase`` on them), where the borough-only filter had worked."""
+    inc = frames["incidents"].with_columns(
+        pl.lit(None).alias("lsoa"), pl.col("borough").cast(pl.Categorical)
+    )
+    b = _brief({**frames, "incidents": inc}, area="northfield")
+    assert b.incidents
+    assert {i["borough"] for i in b.incidents} == {"Northfield"}
+
+
 def test_area_may_be_an_lsoa_as_on_the_incidents_page(frames) -> None:
     """An officer scoped to an LSOA saw it on /incidents and an empty briefing."""
     inc = frames["incidents"]

@@ -34,6 +34,14 @@ def test_area_scope_limits_a_scoped_user_only() -> None:
     assert decide("officer", "view-today", user_area=None, resource_area="E2")
     # one area in any case, as the briefing and the incidents match it
     assert decide("officer", "view-today", user_area="Camden", resource_area="camden")
+    # and without surrounding spaces, as the pages match it (avert.areas.in_area):
+    # an officer scoped to " E01" was refused their own area asked as "e01 "
+    assert decide("officer", "view-today", user_area=" E01", resource_area="e01 ")
+    # casefold made "Straße" the area "Strasse", whose incidents the pages, matching
+    # by lower case, do not show: the user would read another area's
+    assert not decide(
+        "officer", "view-incidents", user_area="Strasse", resource_area="Straße"
+    )
     # not area-scoped: a scoped user may still open a person's record
     assert decide("officer", "view-person", user_area="E1", resource_area="E2")
 

@@ -894,6 +894,29 @@ def test_a_tasking_names_an_item_that_exists(sqlite_store: Store) -> None:
     assert sqlite_store.count("taskings") == 6
 
 
+def test_an_area_tasking_may_name_an_lsoa(sqlite_store: Store) -> None:
+    """An area is a borough or an LSOA (avert.areas.in_area), and a police.uk store
+    names LSOAs only: ``area:E01000001`` was refused as naming nothing, though
+    the briefing, the incidents page and an area's taskings take it."""
+    import polars as pl
+
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": ["I1"],
+                    "source": ["policeuk"],
+                    "occurred_from": [dt.datetime(2025, 1, 1)],
+                    "time_precision": ["month"],
+                    "lsoa": ["E01000001"],
+                }
+            ),
+        )
+    delivery.add_tasking(sqlite_store, "area:E01000001", what="Patrol", user=CHAIR)
+    assert sqlite_store.count("taskings") == 1
+
+
 def test_partners_cannot_task_and_learn_nothing_of_the_ids(sqlite_store: Store) -> None:
     """Partners may not create taskings: refused alike for a person in the store and
     one that is not, before the item is looked at; nothing written."""

@@ -264,8 +264,10 @@ def daily_briefing(
     hours
         Length of the window in hours (24 by default).
     area
-        Brief on one borough only (matched to ``incidents.borough``,
-        case-insensitively). ASB and intelligence carry no borough and stay whole.
+        Brief on one area only: a borough or an LSOA, matched to
+        ``incidents.borough`` or ``incidents.lsoa`` in any case
+        (:func:`avert.areas.in_area`). ASB and intelligence carry no borough and
+        stay whole.
     audience
         ``"police"`` or ``"partner"`` (stable pseudonyms, police-only fields
         dropped: :mod:`avert.access`).

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from avert.areas import area_key
 from avert.cli._common import (
     check_choice,
     check_out_dir,
@@ -124,7 +125,7 @@ def check_area(ctx: typer.Context, area: str) -> None:
     from avert.workflows.briefing import known_areas
 
     known = known_areas(get_store(ctx))
-    if area.lower() in {a.lower() for a in known}:
+    if area_key(area) in {area_key(a) for a in known}:
         return
     if not known:
         msg = (

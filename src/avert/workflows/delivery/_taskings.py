@@ -90,7 +90,8 @@ _ITEM_RECORDS: dict[str, tuple[tuple[str, str], ...]] = {
     "incident": (("incidents", "incident_id"),),
     "person": (("people", "person_id"),),
     "group": (("groups", "group_id"), ("detected_groups", "group_id")),
-    "area": (("incidents", "borough"),),
+    # an area is a borough or an LSOA (avert.areas.AREA_COLUMNS)
+    "area": (("incidents", "borough"), ("incidents", "lsoa")),
     "place": (("incidents", "location"),),
 }
 
@@ -100,7 +101,7 @@ def check_item(store: Store, item: str) -> tuple[str, str]:
 
     An incident (or retaliation alert) names an incident, a person (repeat victim,
     person of concern) a person, an ASB caller a person or an ASB report's caller, a
-    group a recorded or detected group, an area an incident's borough; a cell (or
+    group a recorded or detected group, an area an incident's borough or LSOA; a cell (or
     place) is a grid cell id (``150m:E530:N1200``) or, for a place, an incident's
     location.
 
