@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from avert.areas import area_key
 from avert.cli._common import (
     check_choice,
     check_out_dir,
@@ -122,10 +121,10 @@ def brief(
 
 def check_area(ctx: typer.Context, area: str) -> None:
     """Usage error (exit 2) when ``area`` names no area of the store, listing the known."""
-    from avert.workflows.briefing import known_areas
+    from avert.workflows.briefing import known_areas, names_known_area
 
     known = known_areas(get_store(ctx))
-    if area_key(area) in {area_key(a) for a in known}:
+    if names_known_area(area, known):
         return
     if not known:
         msg = (

@@ -32,7 +32,7 @@ from avert.access import Audience, check_audience, period_start, pseudonymiser_f
 from avert.analyse.denominators import residents_by_dimension
 from avert.analyse.networks import group_membership
 from avert.analyse.trend import YEAR_DAYS, month_window
-from avert.areas import AREA_COLUMNS
+from avert.areas import AREA_COLUMNS, area_key
 from avert.briefing import (
     LOOKBACK_DAYS,
     REPEAT_WINDOW_DAYS,
@@ -959,3 +959,9 @@ def known_areas(store: Store) -> list[str]:
     ]
     boroughs = set(named[0])
     return [*named[0], *(v for v in named[1] if v not in boroughs)]
+
+
+def names_known_area(area: str, known: Sequence[str]) -> bool:
+    """Whether ``area`` is one of ``known`` (:func:`known_areas`) as the briefing
+    matches areas (:func:`avert.areas.area_key`: any case, no surrounding spaces)."""
+    return area_key(area) in {area_key(a) for a in known}
