@@ -475,12 +475,45 @@ def read_residents(store: Store, areas: Sequence[str]) -> pl.DataFrame:
     names = sorted({a for a in areas if a})
     if not names:
         return residents_by_dimension(pl.DataFrame(), [])
-    parts = [
-        store.read_frame("populations", where=[(column, "in", names)])
-        for column in ("area", "area_name", "parent_area")
-    ]
-    rows = pl.concat(parts, how="vertical").unique()
+    rows = _population_rows(store, names)
+    if rows.height == 0:
+        # an area as the pages match it (any case, no surrounding spaces): the
+        # populations' own spelling of it, read only when the exact one finds none
+        names = _population_spellings(store, names)
+        if not names:
+            return residents_by_dimension(pl.DataFrame(), [])
+        rows = _population_rows(store, names)
     return residents_by_dimension(rows, names)
+
+
+_POPULATION_AREA_COLUMNS: Final = ("area", "area_name", "parent_area")
+
+
+def _population_rows(store: Store, names: Sequence[str]) -> pl.DataFrame:
+    """The populations rows of ``names`` by code, name or parent area."""
+    parts = [
+        store.read_frame("populations", where=[(column, "in", list(names))])
+        for column in _POPULATION_AREA_COLUMNS
+    ]
+    return pl.concat(parts, how="vertical").unique()
+
+
+def _population_spellings(store: Store, names: Sequence[str]) -> list[str]:
+    """The stored area codes and names that are ``names`` by
+    :func:`avert.areas.area_key`."""
+    keys = [area_key(n) for n in names]
+    stored = (
+        pl.concat(
+            [
+                store.read_frame("populations", columns=[c])[c]
+                for c in _POPULATION_AREA_COLUMNS
+            ]
+        )
+        .drop_nulls()
+        .unique()
+    )
+    matched = stored.filter(stored.str.strip_chars().str.to_lowercase().is_in(keys))
+    return sorted(matched.to_list())
 
 
 def _stored_groups(store: Store, *, at: dt.datetime) -> tuple[pl.DataFrame, str]:
