@@ -14,6 +14,7 @@ import datetime as dt
 
 import polars as pl
 
+from avert.areas import area_key
 from avert.areas import in_area as incidents_in_area
 from avert.delivery.model import ITEM_KINDS
 
@@ -124,7 +125,7 @@ def in_area(
     places map and the groups page are force-wide, and ASB carries no borough: an
     area's briefing lists every ASB caller): always in.
     """
-    key = area.strip().lower()
+    key = area_key(area)
     local = incidents.filter(incidents_in_area(area, incidents.columns))
     people = involvements.filter(pl.col("incident_id").is_in(local["incident_id"]))
     subject = pl.col("item_kind").replace_strict(ITEM_KINDS, default=None)
@@ -137,7 +138,7 @@ def in_area(
         .when(subject == "person")
         .then(ident.is_in(people["person_id"].implode()))
         .when(subject == "area")
-        .then(ident.str.to_lowercase() == key)
+        .then(ident.str.strip_chars().str.to_lowercase() == key)
         .when((subject == "place") & ident.is_in(incidents["location"].implode()))
         .then(ident.is_in(local["location"].implode()))
         .when(subject.is_in(["place", "group"]))
