@@ -28,13 +28,13 @@ def test_json_lists_the_due_with_counts_by_group(sqlite_store: Store) -> None:
     payload = json.loads(out)
     assert payload["clear_years"] == {"1": 10, "2": 10, "3": 6}
     assert [p["person_id"] for p in payload["people"]] == [
-        "nobody",
-        "sister",
         "old_victim",
         "rapist",
         "informed",
+        "nobody",
+        "sister",
     ]
-    assert payload["people"][3]["review_due_at"] == "2025-02-01T22:00:00"
+    assert payload["people"][1]["review_due_at"] == "2025-02-01T22:00:00"
     code, out = _invoke(sqlite_store, "--json", "--group2-years", "5")
     assert "assaulter" in {p["person_id"] for p in json.loads(out)["people"]}
 
@@ -46,7 +46,7 @@ def test_table_and_csv_export_are_audited(sqlite_store: Store, tmp_path: Path) -
     assert code == 0, out
     assert "rapist" in out
     assert "retention review at 2026-06-01" in out
-    assert pl.read_csv(out_csv)["person_id"].to_list()[:2] == ["nobody", "sister"]
+    assert pl.read_csv(out_csv)["person_id"].to_list()[:2] == ["old_victim", "rapist"]
     rows = sqlite_store.read_frame("audit").filter(pl.col("reason") == "June review")
     assert sorted(rows["action"]) == ["export", "view"]
     code, out = _invoke(sqlite_store, "--csv", str(out_csv))

@@ -132,8 +132,9 @@ def review_due(
     ``people`` is :func:`retention_groups`' result. Adds ``review_due_at`` (the
     latest record plus the group's clear period in calendar years; null when there
     is no record) and ``due`` (true when ``review_due_at <= as_of``, and for a
-    person with no linked record). Sorted with the due first, the longest overdue
-    first, then by ``person_id``.
+    person with no linked record). Sorted with the due first: the longest overdue
+    first, then those with no dated record (a batch, often relatives), each by
+    ``person_id`` on ties; then the not yet due, soonest first.
 
     >>> import datetime as dt
     >>> rows = pl.DataFrame({
@@ -163,6 +164,6 @@ def review_due(
         .sort(
             ["due", "review_due_at", "person_id"],
             descending=[True, False, False],
-            nulls_last=False,
+            nulls_last=True,
         )
     )

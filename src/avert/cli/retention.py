@@ -4,7 +4,7 @@ A thin command over :mod:`avert.workflows.retention` (method:
 :mod:`avert.analyse.retention`, docs/retention.md). ``--json`` prints::
 
     {"as_of": ISO, "clear_years": {"1": 10, "2": 10, "3": 6},
-     "by_group": [{"retention_group", "people", "due"}],
+     "by_group": [{"retention_group", "people", "due", "due_undated"}],
      "people": [{"person_id", "retention_group", "basis", "last_record_at",
                  "review_due_at", "due"}],
      "notes": [...]}
@@ -112,11 +112,12 @@ def _print(review: RetentionReview, limit: int) -> None:
             Col("group", "fixed", "right"),
             Col("people", "fixed", "right"),
             Col("due", "fixed", "right"),
+            Col("of them undated", "fixed", "right", drop=1),
             Col("clear period", "fixed", "right"),
         ],
         [
-            [str(g), f"{n:,}", f"{d:,}", f"{review.clear_years[g]} years"]
-            for g, n, d in review.by_group.rows()
+            [str(g), f"{n:,}", f"{d:,}", f"{u:,}", f"{review.clear_years[g]} years"]
+            for g, n, d, u in review.by_group.rows()
         ],
         title=f"retention review at {review.as_of:%Y-%m-%d %H:%M}",
     )

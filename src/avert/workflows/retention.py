@@ -73,8 +73,9 @@ def retention_review(
 
     ``as_of`` defaults to now in the force's ``timezone`` (an aware ``as_of`` is
     read in it: stored times are its wall-clock times). ``people`` holds the due
-    only unless ``due_only`` is false; ``by_group`` counts everyone: ``people`` and
-    ``due`` per ``retention_group``. The people returned are audited (as ``user``
+    only unless ``due_only`` is false; ``by_group`` counts everyone: ``people``,
+    ``due`` and ``due_undated`` (due for want of any dated record) per
+    ``retention_group``. The people returned are audited (as ``user``
     under ``role``, with ``reason``) before the result is.
 
     Raises
@@ -109,6 +110,11 @@ def retention_review(
             reviewed.group_by("retention_group").agg(
                 pl.len().cast(pl.Int64).alias("people"),
                 pl.col("due").sum().cast(pl.Int64).alias("due"),
+                pl.col("review_due_at")
+                .is_null()
+                .sum()
+                .cast(pl.Int64)
+                .alias("due_undated"),
             ),
             on="retention_group",
             how="left",

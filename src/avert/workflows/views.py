@@ -693,7 +693,8 @@ def taskings_makeup(
     Taskings overdue, due or done for the window ending ``at``
     (:func:`avert.workflows.delivery.taskings_for_briefing`) whose subject is a
     person, of those the meeting lists the user (an area-scoped user's area and
-    own, a partner's organisation's); compared with the window's suspects and offenders (:func:`list_makeup`).
+    own, a partner's organisation's); compared with the window's suspects and
+    offenders (:func:`list_makeup`).
     """
     check_allowed(user, "view-meeting")
     # the taskings the meeting lists the user: an area's and their own; a
