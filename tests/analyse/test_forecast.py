@@ -183,6 +183,29 @@ def test_unknown_model_and_bad_grid() -> None:
         Grid((0.0, 0.0), 0.0, (2, 2))
 
 
+@pytest.mark.parametrize(
+    ("written", "model"),
+    [
+        ("retrospective", RetrospectiveKDE),
+        ("Prospective", ProspectiveKDE),
+        (" SEPP ", GridSEPP),
+        ("count", Counting),
+        ("Default", Stacked),
+    ],
+)
+def test_models_are_found_by_their_methods_names_in_any_case(
+    written: str, model: type
+) -> None:
+    """``forecast_grid(..., model="retrospective")`` was refused: only the short
+    keys were known, while the docs and open_cp name the methods in full."""
+    assert isinstance(make_model(written, GRID), model)
+    ev = _random_events(3)
+    risk = forecast_grid(
+        ev, origin_xy=(0.0, 0.0), cell_size_m=100.0, shape=(4, 4), at=AT, model=written
+    )
+    assert risk.shape == (4, 4)
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_a_shape_of_whole_floats_is_read_as_cells(name: str) -> None:
     """The protocol's ``n = floor((max - min) / s) + 1`` computed with numpy is a

@@ -36,6 +36,7 @@ from avert.analyse.forecast import (
     cells_for_coverage,
     evaluate_days,
     make_model,
+    model_name,
     plan_patrols,
     summarise,
 )
@@ -365,6 +366,7 @@ def model_factory(name: str, window_days: float | None) -> Callable[[Grid], Fore
     all for the counting grid too, not its default 365 days; the other models learn
     from every event they are given, which the caller has already cut.
     """
+    name = model_name(name)
     if name in _OWN_WINDOW:
         return partial(make_model, name, window_days=window_days)
     return partial(make_model, name)
@@ -386,10 +388,7 @@ def run_forecast_evaluation(
     cells with at least one event. Test days run from ``start`` (default: ``days``
     before the last event's day) for ``days`` days.
     """
-    for m in models:
-        if m not in MODELS:
-            msg = f"Unknown forecast model {m!r}; choose from {sorted(MODELS)}."
-            raise ConfigError(msg)
+    models = [model_name(m) for m in models]
     grid = _grid(events, cell_size_m, anchored=False)
     ev = Events.from_frame(events, grid)
     active = np.zeros(grid.n_cells, dtype=bool)
@@ -491,11 +490,11 @@ def run_forecast(
             raise ConfigError(msg)
         span = history_days + backtest_days
         events = events.filter(pl.col("occurred_at") >= at - dt.timedelta(days=span))
+    model = model_name(model)  # checked before any work
     events, stray = _bulk_events(events)
     grid = _grid(events, cell_size_m, anchored=True)
     ev = Events.from_frame(events, grid)
     k = budget_cells(grid, cells=cells, km2=km2, at_most_grid=True)
-    make_model(model, grid)  # check the name early
     plan = plan_patrols(
         model_factory(model, history_days),
         ev,

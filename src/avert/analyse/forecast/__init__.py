@@ -68,6 +68,7 @@ from avert.analyse.forecast._stack import Stacked, mixture_weights
 from avert.errors import ConfigError
 
 __all__ = [
+    "ALIASES",
     "BULK_NOTE_START",
     "MODELS",
     "Blend",
@@ -94,6 +95,7 @@ __all__ = [
     "forecast_grid",
     "make_model",
     "mixture_weights",
+    "model_name",
     "plan_patrols",
     "select_top",
     "summarise",
@@ -110,14 +112,39 @@ MODELS: Final[dict[str, Callable[..., Forecaster]]] = {
 }
 
 
-def make_model(name: str, grid: Grid, **params: Any) -> Forecaster:
-    """Return the model called ``name`` (a key of :data:`MODELS`) on ``grid``."""
-    try:
-        factory = MODELS[name]
-    except KeyError:
+#: Other names users write for the models (the methods' names in open_cp and the
+#: literature), read in any case.
+ALIASES: Final[dict[str, str]] = {
+    "count": "counting",
+    "naive": "counting",
+    "retrospective": "retro",
+    "prospective": "pro",
+    "self-exciting": "sepp",
+}
+
+
+def model_name(name: str) -> str:
+    """The key of :data:`MODELS` that ``name`` means: any case, or an :data:`ALIASES` name.
+
+    >>> model_name(" Retrospective ")
+    'retro'
+
+    Raises
+    ------
+    ConfigError
+        When ``name`` is no model's name.
+    """
+    key = name.strip().lower()
+    key = ALIASES.get(key, key)
+    if key not in MODELS:
         msg = f"Unknown forecast model {name!r}; choose one of {sorted(MODELS)}."
-        raise ConfigError(msg) from None
-    return factory(grid, **params)
+        raise ConfigError(msg)
+    return key
+
+
+def make_model(name: str, grid: Grid, **params: Any) -> Forecaster:
+    """Return the model called ``name`` (see :func:`model_name`) on ``grid``."""
+    return MODELS[model_name(name)](grid, **params)
 
 
 def forecast_grid(
