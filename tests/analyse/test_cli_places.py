@@ -230,3 +230,50 @@ def test_gistar_on_events_in_one_cell_says_what_to_change() -> None:
 
     with pytest.raises(ConfigError, match=r"lie in 1 cell\(s\) of 150 m.*--cell"):
         run_gistar(_contagious(1).head(1), cell_size_m=150.0)
+
+
+def test_gistar_table_says_when_it_is_cut(monkeypatch: object) -> None:
+    """ "67 hot and 0 cold cells" above a table of 30 rows, and nothing saying the
+    other 37 were left out: the table now says how many it shows (50 by default,
+    ``--limit`` as for hotspots), and ``--limit 0`` shows every cell."""
+    import types
+
+    import pytest
+
+    import avert.workflows.places as places
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    n = 67
+    frame = pl.DataFrame(
+        {
+            "cell_id": [f"150m:E{k}:N1" for k in range(n + 3)],
+            "spot": ["hot"] * n + ["none"] * 3,
+            "value": [1.0] * (n + 3),
+            "z": [10.0 - k / 10 for k in range(n + 3)],
+            "q_value": [0.001] * (n + 3),
+        }
+    )
+    result = types.SimpleNamespace(
+        frame=frame,
+        notes=(f"{n} hot and 0 cold cells of 900 at FDR 0.05.",),
+        params={},
+        method="",
+        source="",
+    )
+    monkeypatch.setattr(places, "run_gistar", lambda *a, **k: result)
+    monkeypatch.setattr(
+        "avert.cli.analyse_places.read_events", lambda *a, **k: pl.DataFrame()
+    )
+    args = ["analyse", "gistar"]
+    res = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert res.output.count("150m:E") == 50
+    assert "First 50 of 67 cells" in res.output
+    every = CliRunner().invoke(app, [*args, "--limit", "0"], env={"COLUMNS": "200"})
+    assert every.output.count("150m:E") == n
+    assert "First" not in every.output
+    few = CliRunner().invoke(app, [*args, "--limit", "5"], env={"COLUMNS": "200"})
+    assert few.output.count("150m:E") == 5
+    assert "First 5 of 67 cells" in few.output
+    bad = CliRunner().invoke(app, [*args, "--limit", "-1"])
+    assert bad.exit_code == 2
