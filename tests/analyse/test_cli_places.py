@@ -277,3 +277,20 @@ def test_gistar_table_says_when_it_is_cut(monkeypatch: object) -> None:
     assert "First 5 of 67 cells" in few.output
     bad = CliRunner().invoke(app, [*args, "--limit", "-1"])
     assert bad.exit_code == 2
+
+
+def test_hotspots_on_events_in_one_cell_says_what_to_change() -> None:
+    """The same for emerging hotspots: ``avert analyse hotspots`` on events in one
+    cell printed "values must be a 2-D grid with at least 3 cells"."""
+    import pytest
+
+    from avert.errors import ConfigError
+    from avert.workflows.places import run_emerging
+
+    with pytest.raises(ConfigError, match=r"lie in 1 cell\(s\) of 150 m.*--cell"):
+        run_emerging(
+            _contagious(1).head(2).with_columns(x=pl.lit(10.0), y=pl.lit(10.0)),
+            at=dt.datetime(2025, 1, 5),
+            slices=4,
+            slice_days=90,
+        )
