@@ -199,3 +199,24 @@ def test_dual_kde_is_a_rate() -> None:
     assert np.isnan(r[0, 0])  # too few people nearby for a rate
     with pytest.raises(ConfigError):
         dual_kde(events, pop[:3])
+
+
+def test_row_standardised_z_scores_are_narrower_than_normal_and_say_so() -> None:
+    """esda's moments (kept, to agree with it) treat row-standardised weights as
+    binary: on pure noise the z-scores spread about 1/3 as wide as a normal z for
+    the 3 x 3 queen (Ord & Getis's variance with sum w^2 gives 1), so a planted
+    spot that binary weights find is missed. The result says so in a note."""
+    rng = np.random.default_rng(0)
+    noise = [rng.poisson(3, (40, 40)).astype(float) for _ in range(5)]
+    sd = {
+        t: np.std([gi_star(y, transform=t).z[1:-1, 1:-1] for y in noise]) for t in "BR"
+    }  # type: ignore[arg-type]
+    assert 0.9 < sd["B"] < 1.1
+    assert 0.28 < sd["R"] < 0.38
+    y = noise[0].copy()
+    y[10:13, 10:13] += 6
+    binary, row = gi_star(y), gi_star(y, transform="R")
+    assert (binary.spot == "hot").sum() > 0
+    assert (row.spot == "hot").sum() == 0
+    assert not any("Row-standardised" in n for n in binary.notes)
+    assert any("1/sqrt(k)" in n and "transform B" in n for n in row.notes)

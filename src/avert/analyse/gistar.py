@@ -10,7 +10,12 @@ cell ``i`` with weights ``w_ij`` that include the cell itself,
 
 with ``W_i = sum_j w_ij``, ``ybar`` and ``s^2`` the mean and (population) variance of
 ``y`` over all ``n`` cells, and ``z_i = (G*_i - E) / sqrt(V)``: exactly PySAL esda's
-``G_Local(y, w, transform, star=True)`` (a test checks agreement to 1e-9). Weights:
+``G_Local(y, w, transform, star=True)`` (a test checks agreement to 1e-9). This
+variance is Ord & Getis's for binary weights; with row-standardised weights
+(``"R"``, ``w_ij = 1/k_i``) the variance of ``sum_j w_ij y_j`` is
+``s^2 (n sum_j w_ij^2 - W_i^2) / (n - 1)``, about ``1/k_i`` of the one used here, so
+esda's and avert's ``"R"`` z-scores spread about ``1/sqrt(k)`` as wide as a normal z
+under the null (a note on the result says so). Weights:
 the cells within ``radius`` cells (``queen``: a (2r+1) square; ``rook``: the cross of
 cells sharing an edge, r = 1; ``disc``: centre distance <= r cells), binary
 (``transform="B"``) or row-standardised (``"R"``). Vectorised by 2-D convolution.
@@ -82,6 +87,15 @@ _SOURCE: Final = (
     "Getis & Ord (1992) Geogr. Anal. 24; Ord & Getis (1995) Geogr. Anal. 27; "
     "Benjamini & Hochberg (1995) JRSS B 57; Caldas de Castro & Singer (2006) Geogr. "
     "Anal. 38; PySAL esda G_Local(star=True)"
+)
+
+
+#: Said with every row-standardised result: its z-scores are esda's, not unit normal.
+_ROW_STANDARDISED: Final = (
+    "Row-standardised weights: z-scores as esda's G_Local, whose variance treats "
+    "the weights as binary; under no clustering they spread about 1/sqrt(k) as "
+    "wide as a normal z (k neighbours, 1/3 for the 3 x 3 queen), so few cells "
+    "reach significance. Binary weights (transform B) give unit-normal z-scores."
 )
 
 
@@ -280,6 +294,7 @@ def _gi_result(
         notes=(
             f"{int((spot == 'hot').sum())} hot and {int((spot == 'cold').sum())} cold "
             f"cells of {n} at FDR {alpha}.",
+            *((_ROW_STANDARDISED,) if transform == "R" else ()),
         ),
         g=g,
         z=z,
