@@ -158,7 +158,20 @@ def _knox_table(bands: pl.DataFrame) -> None:
         rows,
         caption="ratio: observed / expected pairs of events this close in space and "
         "time; p: Monte Carlo p-value over copies with the times permuted; "
-        "* near-repeat (ratio > 1, p <= 0.05)",
+        "* near-repeat (ratio > 1, p <= 0.05)" + _edges_note(bands),
+    )
+
+
+def _edges_note(bands: pl.DataFrame) -> str:
+    """Which band an edge belongs to, with the table's own second time band: a
+    band holds its lower edge (``[lo, hi)``, the calculator's computation)."""
+    if bands.height < 2:
+        return ""
+    second = bands.row(1, named=True)  # first distance band, second time band
+    lo = second["time_lo_days"]
+    return (
+        f"; a band holds its lower edge, not its upper: a gap of exactly {lo:g} "
+        f"days is in {_band(lo, second['time_hi_days'])}"
     )
 
 
