@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from test_nearrepeat import T0, _contagious
 from typer.testing import CliRunner
@@ -294,3 +295,23 @@ def test_hotspots_on_events_in_one_cell_says_what_to_change() -> None:
             slices=4,
             slice_days=90,
         )
+
+
+def test_gistar_table_shows_a_cells_count_whole(tmp_path: Path) -> None:
+    """A cell with 12,345 events showed "1.234e+04" in the value column."""
+    rng = np.random.default_rng(0)
+    n = 12_345
+    busy = pl.DataFrame(
+        {
+            "x": np.concatenate([rng.uniform(0, 100, n), rng.uniform(0, 3000, 300)]),
+            "y": np.concatenate([rng.uniform(0, 100, n), rng.uniform(0, 3000, 300)]),
+            "occurred_at": [T0] * (n + 300),
+        }
+    )
+    csv = tmp_path / "busy.csv"
+    busy.write_csv(csv)
+    out = _run(csv, "gistar", "--cell", "150")
+    row = next(line for line in out.splitlines() if "150m:E0:N0" in line)
+    value = row.split("│")[3].strip()
+    assert value.isdigit(), row  # 12345 and the few others in the cell, not 1.23e+04
+    assert int(value) >= n

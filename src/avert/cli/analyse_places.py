@@ -79,11 +79,16 @@ def _table(frame: pl.DataFrame, limit: int = 30) -> None:
             Col(c, "id" if k == 0 else "fixed", "left" if k == 0 else "right", drop=k)
             for k, c in enumerate(frame.columns)
         ],
-        [
-            [f"{v:.4g}" if isinstance(v, float) else str(v) for v in row]
-            for row in frame.head(limit).iter_rows()
-        ],
+        [[_figure(v) for v in row] for row in frame.head(limit).iter_rows()],
     )
+
+
+def _figure(v: object) -> str:
+    """A figure as the table shows it: a count whole (12345, not 1.234e+04),
+    other floats to 4 significant digits."""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.4g}"
+    return str(v)
 
 
 def near_repeat(
