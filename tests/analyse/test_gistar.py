@@ -182,6 +182,13 @@ def test_hotspot_change() -> None:
     assert get[(13, 1)] == "none"
 
 
+def test_hotspot_change_refuses_grids_of_two_shapes() -> None:
+    """Two periods counted on their own grids: numpy's "operands could not be
+    broadcast together" came out of the crossing; now a ConfigError says what to do."""
+    with pytest.raises(ConfigError, match=r"differ in shape.*one grid"):
+        hotspot_change(_slices(1)[0], _slices(1)[0][:, :-1])
+
+
 def test_mann_kendall_signs() -> None:
     z, p = mann_kendall(np.arange(10, dtype=float)[:, None] * np.array([1.0, -1.0]))
     assert z[0] > 3

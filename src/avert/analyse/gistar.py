@@ -309,7 +309,17 @@ def hotspot_change(before: F64, after: F64, **options: object) -> pl.DataFrame:
     """Cross the Gi* classes of two periods' grids: one row per cell with
     ``before``, ``after`` (hot/cold/none) and ``change`` (``new hot``, ``still hot``,
     ``no longer hot``, ``new cold``, ``still cold``, ``no longer cold``, ``hot to
-    cold``, ``cold to hot`` or ``none``)."""
+    cold``, ``cold to hot`` or ``none``).
+
+    Both grids are the counts of the same cells (one grid over both periods, e.g.
+    ``Grid.anchored`` over the events of both); their shapes must agree.
+    """
+    if np.shape(before) != np.shape(after):
+        msg = (
+            f"before {np.shape(before)} and after {np.shape(after)} grids differ in "
+            "shape: count both periods on one grid covering both."
+        )
+        raise ConfigError(msg)
     a = gi_star(before, **options)  # type: ignore[arg-type]
     b = gi_star(after, **options)  # type: ignore[arg-type]
     sa = a.spot.ravel()
