@@ -189,6 +189,19 @@ def test_hotspot_change_refuses_grids_of_two_shapes() -> None:
         hotspot_change(_slices(1)[0], _slices(1)[0][:, :-1])
 
 
+@pytest.mark.parametrize("alpha", [5, 0, -0.1, 1.0])
+def test_alpha_is_a_rate_in_zero_one(alpha: float) -> None:
+    """``--alpha 5`` (meaning 5 %) classed every cell: "111 hot and 429 cold cells
+    of 540 at FDR 5.0"; now each entry point refuses it and says what it takes."""
+    y = _slices(1)
+    with pytest.raises(ConfigError, match=r"'alpha' parameter of gi_star .*0\.05"):
+        gi_star(y[0], alpha=alpha)
+    with pytest.raises(ConfigError, match="'alpha' parameter of gi_star_weights"):
+        gi_star_weights(y[0], np.eye(y[0].size), alpha=alpha)
+    with pytest.raises(ConfigError, match="'alpha' parameter of emerging_hotspots"):
+        emerging_hotspots(y, alpha=alpha)
+
+
 def test_mann_kendall_signs() -> None:
     z, p = mann_kendall(np.arange(10, dtype=float)[:, None] * np.array([1.0, -1.0]))
     assert z[0] > 3

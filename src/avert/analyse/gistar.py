@@ -172,6 +172,7 @@ def gi_star(
         msg = "values must be a 2-D grid with at least 3 cells."
         raise ConfigError(msg)
     _check_transform(transform)
+    _check_alpha(alpha, "gi_star")
     k = _kernel(radius, neighbourhood)
     card = ndimage.convolve(np.ones_like(y), k, mode="constant", cval=0.0)
     wy = ndimage.convolve(y, k, mode="constant", cval=0.0)
@@ -207,6 +208,7 @@ def gi_star_weights(
         msg = "values must be a 1-D or 2-D array with at least 3 cells."
         raise ConfigError(msg)
     _check_transform(transform)
+    _check_alpha(alpha, "gi_star_weights")
     w = sparse.csr_array(weights, dtype=np.float64)
     if w.shape != (n, n):
         msg = (
@@ -233,6 +235,16 @@ def gi_star_weights(
     card = row_sum.reshape(y.shape)
     params = {"weights": f"{w.nnz} non-zero of {n} x {n}"}
     return _gi_result(y, wy, card, transform=transform, alpha=alpha, params=params)
+
+
+def _check_alpha(alpha: float, name: str) -> None:
+    """A rate, not a percentage: ``alpha=5`` classed every cell hot or cold."""
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        msg = (
+            f"The 'alpha' parameter of {name} must be a float in (0, 1), e.g. 0.05 "
+            f"for 5 %. Got {alpha!r} instead."
+        )
+        raise ConfigError(msg)
 
 
 def _check_transform(transform: str) -> None:
@@ -377,6 +389,7 @@ def emerging_hotspots(
     if arr.ndim != 3 or arr.shape[0] < 3:
         msg = "slices must have shape (T, ny, nx) with T >= 3."
         raise ConfigError(msg)
+    _check_alpha(alpha, "emerging_hotspots")
     t = arr.shape[0]
     res = [gi_star(arr[k], alpha=alpha, **options) for k in range(t)]  # type: ignore[arg-type]
     z = np.stack([r.z for r in res])
