@@ -315,3 +315,28 @@ def test_gistar_table_shows_a_cells_count_whole(tmp_path: Path) -> None:
     value = row.split("│")[3].strip()
     assert value.isdigit(), row  # 12345 and the few others in the cell, not 1.23e+04
     assert int(value) >= n
+
+
+def test_a_cell_of_zero_metres_is_refused_not_a_traceback(tmp_path: Path) -> None:
+    """``--cell 0`` divided by zero in the grid and ended in "ValueError: cannot
+    convert float NaN to integer" (gistar, hotspots, forecast); now the grid
+    refuses it as it refused a negative size."""
+    import pytest
+
+    from avert.analyse.forecast import Grid
+    from avert.errors import ConfigError
+
+    xs, ys = np.array([0.0, 500.0]), np.array([0.0, 300.0])
+    for make in (Grid.anchored, Grid.covering):
+        with pytest.raises(ConfigError, match="cell_size_m must be a positive"):
+            make(xs, ys, 0.0)
+    csv = _csv(tmp_path)
+    for args in (
+        ["analyse", "gistar", "--cell", "0"],
+        ["analyse", "hotspots", "--at", "2025-01-05", "--cell", "0"],
+        ["forecast", "--at", "2024-12-01", "--cell", "0"],
+    ):
+        res = CliRunner().invoke(app, [*args, "--csv", str(csv)])
+        # an AvertError, which the command line prints as "error: ..." (exit 1)
+        assert isinstance(res.exception, ConfigError), res.exception
+        assert "cell_size_m must be a positive number" in str(res.exception)
