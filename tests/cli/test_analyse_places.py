@@ -85,7 +85,11 @@ def test_near_repeat_table_says_which_band_holds_an_edge(tmp_path: Path) -> None
     days (the calculator labels its bands "0 to 7", "8 to 14"); the caption says
     with the table's own bands."""
     csv = _contagious_events(tmp_path, n_parents=40)
-    for time, words in [("0,7,14", "exactly 7 days is in 7-14"), ("0,3", "3+")]:
+    for time, words in [
+        ("0,7,14", "exactly 7 days is in 7-14"),
+        ("0,3", "3+"),
+        ("0,1,7", "exactly 1 day is in 1-7"),
+    ]:
         res = CliRunner().invoke(
             app,
             [

@@ -176,7 +176,7 @@ def _edges_note(bands: pl.DataFrame) -> str:
     lo = second["time_lo_days"]
     return (
         f"; a band holds its lower edge, not its upper: a gap of exactly {lo:g} "
-        f"days is in {_band(lo, second['time_hi_days'])}"
+        f"day{'' if lo == 1 else 's'} is in {_band(lo, second['time_hi_days'])}"
     )
 
 
