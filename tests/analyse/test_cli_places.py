@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from test_nearrepeat import T0, _contagious
 from typer.testing import CliRunner
@@ -230,3 +231,112 @@ def test_gistar_on_events_in_one_cell_says_what_to_change() -> None:
 
     with pytest.raises(ConfigError, match=r"lie in 1 cell\(s\) of 150 m.*--cell"):
         run_gistar(_contagious(1).head(1), cell_size_m=150.0)
+
+
+def test_gistar_table_says_when_it_is_cut(monkeypatch: object) -> None:
+    """ "67 hot and 0 cold cells" above a table of 30 rows, and nothing saying the
+    other 37 were left out: the table now says how many it shows (50 by default,
+    ``--limit`` as for hotspots), and ``--limit 0`` shows every cell."""
+    import types
+
+    import pytest
+
+    import avert.workflows.places as places
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    n = 67
+    frame = pl.DataFrame(
+        {
+            "cell_id": [f"150m:E{k}:N1" for k in range(n + 3)],
+            "spot": ["hot"] * n + ["none"] * 3,
+            "value": [1.0] * (n + 3),
+            "z": [10.0 - k / 10 for k in range(n + 3)],
+            "q_value": [0.001] * (n + 3),
+        }
+    )
+    result = types.SimpleNamespace(
+        frame=frame,
+        notes=(f"{n} hot and 0 cold cells of 900 at FDR 0.05.",),
+        params={},
+        method="",
+        source="",
+    )
+    monkeypatch.setattr(places, "run_gistar", lambda *a, **k: result)
+    monkeypatch.setattr(
+        "avert.cli.analyse_places.read_events", lambda *a, **k: pl.DataFrame()
+    )
+    args = ["analyse", "gistar"]
+    res = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert res.output.count("150m:E") == 50
+    assert "First 50 of 67 cells" in res.output
+    every = CliRunner().invoke(app, [*args, "--limit", "0"], env={"COLUMNS": "200"})
+    assert every.output.count("150m:E") == n
+    assert "First" not in every.output
+    few = CliRunner().invoke(app, [*args, "--limit", "5"], env={"COLUMNS": "200"})
+    assert few.output.count("150m:E") == 5
+    assert "First 5 of 67 cells" in few.output
+    bad = CliRunner().invoke(app, [*args, "--limit", "-1"])
+    assert bad.exit_code == 2
+
+
+def test_hotspots_on_events_in_one_cell_says_what_to_change() -> None:
+    """The same for emerging hotspots: ``avert analyse hotspots`` on events in one
+    cell printed "values must be a 2-D grid with at least 3 cells"."""
+    import pytest
+
+    from avert.errors import ConfigError
+    from avert.workflows.places import run_emerging
+
+    with pytest.raises(ConfigError, match=r"lie in 1 cell\(s\) of 150 m.*--cell"):
+        run_emerging(
+            _contagious(1).head(2).with_columns(x=pl.lit(10.0), y=pl.lit(10.0)),
+            at=dt.datetime(2025, 1, 5),
+            slices=4,
+            slice_days=90,
+        )
+
+
+def test_gistar_table_shows_a_cells_count_whole(tmp_path: Path) -> None:
+    """A cell with 12,345 events showed "1.234e+04" in the value column."""
+    rng = np.random.default_rng(0)
+    n = 12_345
+    busy = pl.DataFrame(
+        {
+            "x": np.concatenate([rng.uniform(0, 100, n), rng.uniform(0, 3000, 300)]),
+            "y": np.concatenate([rng.uniform(0, 100, n), rng.uniform(0, 3000, 300)]),
+            "occurred_at": [T0] * (n + 300),
+        }
+    )
+    csv = tmp_path / "busy.csv"
+    busy.write_csv(csv)
+    out = _run(csv, "gistar", "--cell", "150")
+    row = next(line for line in out.splitlines() if "150m:E0:N0" in line)
+    value = row.split("│")[3].strip()
+    assert value.isdigit(), row  # 12345 and the few others in the cell, not 1.23e+04
+    assert int(value) >= n
+
+
+def test_a_cell_of_zero_metres_is_refused_not_a_traceback(tmp_path: Path) -> None:
+    """``--cell 0`` divided by zero in the grid and ended in "ValueError: cannot
+    convert float NaN to integer" (gistar, hotspots, forecast); now the grid
+    refuses it as it refused a negative size."""
+    import pytest
+
+    from avert.analyse.forecast import Grid
+    from avert.errors import ConfigError
+
+    xs, ys = np.array([0.0, 500.0]), np.array([0.0, 300.0])
+    for make in (Grid.anchored, Grid.covering):
+        with pytest.raises(ConfigError, match="cell_size_m must be a positive"):
+            make(xs, ys, 0.0)
+    csv = _csv(tmp_path)
+    for args in (
+        ["analyse", "gistar", "--cell", "0"],
+        ["analyse", "hotspots", "--at", "2025-01-05", "--cell", "0"],
+        ["forecast", "--at", "2024-12-01", "--cell", "0"],
+    ):
+        res = CliRunner().invoke(app, [*args, "--csv", str(csv)])
+        # an AvertError, which the command line prints as "error: ..." (exit 1)
+        assert isinstance(res.exception, ConfigError), res.exception
+        assert "cell_size_m must be a positive number" in str(res.exception)

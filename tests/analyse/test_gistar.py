@@ -182,6 +182,26 @@ def test_hotspot_change() -> None:
     assert get[(13, 1)] == "none"
 
 
+def test_hotspot_change_refuses_grids_of_two_shapes() -> None:
+    """Two periods counted on their own grids: numpy's "operands could not be
+    broadcast together" came out of the crossing; now a ConfigError says what to do."""
+    with pytest.raises(ConfigError, match=r"differ in shape.*one grid"):
+        hotspot_change(_slices(1)[0], _slices(1)[0][:, :-1])
+
+
+@pytest.mark.parametrize("alpha", [5, 0, -0.1, 1.0])
+def test_alpha_is_a_rate_in_zero_one(alpha: float) -> None:
+    """``--alpha 5`` (meaning 5 %) classed every cell: "111 hot and 429 cold cells
+    of 540 at FDR 5.0"; now each entry point refuses it and says what it takes."""
+    y = _slices(1)
+    with pytest.raises(ConfigError, match=r"'alpha' parameter of gi_star .*0\.05"):
+        gi_star(y[0], alpha=alpha)
+    with pytest.raises(ConfigError, match="'alpha' parameter of gi_star_weights"):
+        gi_star_weights(y[0], np.eye(y[0].size), alpha=alpha)
+    with pytest.raises(ConfigError, match="'alpha' parameter of emerging_hotspots"):
+        emerging_hotspots(y, alpha=alpha)
+
+
 def test_mann_kendall_signs() -> None:
     z, p = mann_kendall(np.arange(10, dtype=float)[:, None] * np.array([1.0, -1.0]))
     assert z[0] > 3
@@ -199,3 +219,24 @@ def test_dual_kde_is_a_rate() -> None:
     assert np.isnan(r[0, 0])  # too few people nearby for a rate
     with pytest.raises(ConfigError):
         dual_kde(events, pop[:3])
+
+
+def test_row_standardised_z_scores_are_narrower_than_normal_and_say_so() -> None:
+    """esda's moments (kept, to agree with it) treat row-standardised weights as
+    binary: on pure noise the z-scores spread about 1/3 as wide as a normal z for
+    the 3 x 3 queen (Ord & Getis's variance with sum w^2 gives 1), so a planted
+    spot that binary weights find is missed. The result says so in a note."""
+    rng = np.random.default_rng(0)
+    noise = [rng.poisson(3, (40, 40)).astype(float) for _ in range(5)]
+    sd = {
+        t: np.std([gi_star(y, transform=t).z[1:-1, 1:-1] for y in noise]) for t in "BR"
+    }  # type: ignore[arg-type]
+    assert 0.9 < sd["B"] < 1.1
+    assert 0.28 < sd["R"] < 0.38
+    y = noise[0].copy()
+    y[10:13, 10:13] += 6
+    binary, row = gi_star(y), gi_star(y, transform="R")
+    assert (binary.spot == "hot").sum() > 0
+    assert (row.spot == "hot").sum() == 0
+    assert not any("Row-standardised" in n for n in binary.notes)
+    assert any("1/sqrt(k)" in n and "transform B" in n for n in row.notes)

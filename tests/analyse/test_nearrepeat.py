@@ -218,3 +218,24 @@ def test_close_pairs_are_estimated_from_a_sample_on_dense_data() -> None:
     small = _close_pairs(xs[:1000], ys[:1000], 150.0, seed=0)
     t_small = cKDTree(np.column_stack([xs[:1000], ys[:1000]]))
     assert small == (int(t_small.count_neighbors(t_small, 150.0)) - 1000) // 2
+
+
+def test_knox_gap_of_exactly_a_band_edge_falls_in_the_next_band_in_2014() -> None:
+    """Pairs exactly 7 days apart to the minute belong to 7-14 days. Times held as
+    float days since 1970 lose their last bit differently on either side of day
+    2**14 (2014-11-09): 2014-11-03 00:01 and 2014-11-10 00:01 were 6.999999999996
+    days apart and counted in 0-7 days."""
+    starts = [
+        dt.datetime(2014, 11, 3, 0, 1) + dt.timedelta(minutes=5 * k) for k in range(40)
+    ]
+    times = [t for s in starts for t in (s, s + dt.timedelta(days=7))]
+    f = pl.DataFrame(
+        {
+            # each pair at one place, the pairs 1 km from each other
+            "x": [1000.0 * (k // 2) for k in range(len(times))],
+            "y": [0.0] * len(times),
+            "occurred_at": times,
+        }
+    )
+    r = knox_test(f, space_bands_m=[0, 100], time_bands_days=[0, 7, 14], n_sims=9)
+    assert r.frame["observed"].to_list() == [0, 40, 0]

@@ -78,3 +78,33 @@ def test_a_band_with_no_expected_pair_shows_no_ratio(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "nan" not in res.output
     assert "n/a" in res.output
+
+
+def test_near_repeat_table_says_which_band_holds_an_edge(tmp_path: Path) -> None:
+    """ "0-7" above "7-14": the table did not say which holds a gap of exactly 7
+    days (the calculator labels its bands "0 to 7", "8 to 14"); the caption says
+    with the table's own bands."""
+    csv = _contagious_events(tmp_path, n_parents=40)
+    for time, words in [
+        ("0,7,14", "exactly 7 days is in 7-14"),
+        ("0,3", "3+"),
+        ("0,1,7", "exactly 1 day is in 1-7"),
+    ]:
+        res = CliRunner().invoke(
+            app,
+            [
+                "analyse",
+                "near-repeat",
+                "--csv",
+                str(csv),
+                "--sims",
+                "9",
+                "--time",
+                time,
+            ],
+            env={"COLUMNS": "200"},
+        )
+        assert res.exit_code == 0, res.output
+        caption = " ".join(res.output.split())
+        assert "a band holds its lower edge, not its upper" in caption
+        assert words in caption

@@ -10,7 +10,12 @@ cell ``i`` with weights ``w_ij`` that include the cell itself,
 
 with ``W_i = sum_j w_ij``, ``ybar`` and ``s^2`` the mean and (population) variance of
 ``y`` over all ``n`` cells, and ``z_i = (G*_i - E) / sqrt(V)``: exactly PySAL esda's
-``G_Local(y, w, transform, star=True)`` (a test checks agreement to 1e-9). Weights:
+``G_Local(y, w, transform, star=True)`` (a test checks agreement to 1e-9). This
+variance is Ord & Getis's for binary weights; with row-standardised weights
+(``"R"``, ``w_ij = 1/k_i``) the variance of ``sum_j w_ij y_j`` is
+``s^2 (n sum_j w_ij^2 - W_i^2) / (n - 1)``, about ``1/k_i`` of the one used here, so
+esda's and avert's ``"R"`` z-scores spread about ``1/sqrt(k)`` as wide as a normal z
+under the null (a note on the result says so). Weights:
 the cells within ``radius`` cells (``queen``: a (2r+1) square; ``rook``: the cross of
 cells sharing an edge, r = 1; ``disc``: centre distance <= r cells), binary
 (``transform="B"``) or row-standardised (``"R"``). Vectorised by 2-D convolution.
@@ -82,6 +87,15 @@ _SOURCE: Final = (
     "Getis & Ord (1992) Geogr. Anal. 24; Ord & Getis (1995) Geogr. Anal. 27; "
     "Benjamini & Hochberg (1995) JRSS B 57; Caldas de Castro & Singer (2006) Geogr. "
     "Anal. 38; PySAL esda G_Local(star=True)"
+)
+
+
+#: Said with every row-standardised result: its z-scores are esda's, not unit normal.
+_ROW_STANDARDISED: Final = (
+    "Row-standardised weights: z-scores as esda's G_Local, whose variance treats "
+    "the weights as binary; under no clustering they spread about 1/sqrt(k) as "
+    "wide as a normal z (k neighbours, 1/3 for the 3 x 3 queen), so few cells "
+    "reach significance. Binary weights (transform B) give unit-normal z-scores."
 )
 
 
@@ -158,6 +172,7 @@ def gi_star(
         msg = "values must be a 2-D grid with at least 3 cells."
         raise ConfigError(msg)
     _check_transform(transform)
+    _check_alpha(alpha, "gi_star")
     k = _kernel(radius, neighbourhood)
     card = ndimage.convolve(np.ones_like(y), k, mode="constant", cval=0.0)
     wy = ndimage.convolve(y, k, mode="constant", cval=0.0)
@@ -193,6 +208,7 @@ def gi_star_weights(
         msg = "values must be a 1-D or 2-D array with at least 3 cells."
         raise ConfigError(msg)
     _check_transform(transform)
+    _check_alpha(alpha, "gi_star_weights")
     w = sparse.csr_array(weights, dtype=np.float64)
     if w.shape != (n, n):
         msg = (
@@ -219,6 +235,16 @@ def gi_star_weights(
     card = row_sum.reshape(y.shape)
     params = {"weights": f"{w.nnz} non-zero of {n} x {n}"}
     return _gi_result(y, wy, card, transform=transform, alpha=alpha, params=params)
+
+
+def _check_alpha(alpha: float, name: str) -> None:
+    """A rate, not a percentage: ``alpha=5`` classed every cell hot or cold."""
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        msg = (
+            f"The 'alpha' parameter of {name} must be a float in (0, 1), e.g. 0.05 "
+            f"for 5 %. Got {alpha!r} instead."
+        )
+        raise ConfigError(msg)
 
 
 def _check_transform(transform: str) -> None:
@@ -280,6 +306,7 @@ def _gi_result(
         notes=(
             f"{int((spot == 'hot').sum())} hot and {int((spot == 'cold').sum())} cold "
             f"cells of {n} at FDR {alpha}.",
+            *((_ROW_STANDARDISED,) if transform == "R" else ()),
         ),
         g=g,
         z=z,
@@ -294,7 +321,17 @@ def hotspot_change(before: F64, after: F64, **options: object) -> pl.DataFrame:
     """Cross the Gi* classes of two periods' grids: one row per cell with
     ``before``, ``after`` (hot/cold/none) and ``change`` (``new hot``, ``still hot``,
     ``no longer hot``, ``new cold``, ``still cold``, ``no longer cold``, ``hot to
-    cold``, ``cold to hot`` or ``none``)."""
+    cold``, ``cold to hot`` or ``none``).
+
+    Both grids are the counts of the same cells (one grid over both periods, e.g.
+    ``Grid.anchored`` over the events of both); their shapes must agree.
+    """
+    if np.shape(before) != np.shape(after):
+        msg = (
+            f"before {np.shape(before)} and after {np.shape(after)} grids differ in "
+            "shape: count both periods on one grid covering both."
+        )
+        raise ConfigError(msg)
     a = gi_star(before, **options)  # type: ignore[arg-type]
     b = gi_star(after, **options)  # type: ignore[arg-type]
     sa = a.spot.ravel()
@@ -352,6 +389,7 @@ def emerging_hotspots(
     if arr.ndim != 3 or arr.shape[0] < 3:
         msg = "slices must have shape (T, ny, nx) with T >= 3."
         raise ConfigError(msg)
+    _check_alpha(alpha, "emerging_hotspots")
     t = arr.shape[0]
     res = [gi_star(arr[k], alpha=alpha, **options) for k in range(t)]  # type: ignore[arg-type]
     z = np.stack([r.z for r in res])

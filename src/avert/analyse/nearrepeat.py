@@ -157,10 +157,15 @@ def knox_test(
     when = events.get_column(time)
     if when.dtype == pl.Date:
         when = when.cast(pl.Datetime("us"))
-    t = when.dt.epoch("us").cast(pl.Float64).to_numpy() / 86_400e6
+    # whole microseconds, so that a gap of exactly an edge (7 days to the minute)
+    # is exactly that edge: float days differ in their last bit across 2**k days
+    # since 1970 (2014-11-09), which put some such pairs below the edge
+    epoch_us = when.dt.epoch("us")
+    has_time = epoch_us.is_not_null().to_numpy()
+    t = epoch_us.fill_null(0).to_numpy().astype(np.int64)
     xs = events.get_column(x).cast(pl.Float64).to_numpy()
     ys = events.get_column(y).cast(pl.Float64).to_numpy()
-    ok = np.isfinite(xs) & np.isfinite(ys) & np.isfinite(t)
+    ok = np.isfinite(xs) & np.isfinite(ys) & has_time
     # one canonical order (time, then x, then y): the seeded sample and permutations
     # pick events by position, so rows in another order (a database returns an
     # unordered read in its own order: SQLite and PostgreSQL differ) would give
@@ -208,12 +213,13 @@ def knox_test(
     # its gap reaches (the last band is open): a few comparisons per pair, about
     # 2.5x faster per permutation than a binary search over the edges
     cell_base = (sbin * n_t).astype(np.intp)
+    te_us = np.round(te * 86_400e6).astype(np.int64)
     i, j = i.astype(np.intp), j.astype(np.intp)
 
     def counts(tt: np.ndarray) -> np.ndarray:  # type: ignore[type-arg, unused-ignore]
         gap = np.abs(tt[i] - tt[j])
         cell = cell_base.copy()
-        for edge in te[1:]:
+        for edge in te_us[1:]:
             cell += gap >= edge
         return np.bincount(cell, minlength=n_cells)
 

@@ -29,6 +29,9 @@ __all__ = ["register"]
 
 _RADIUS = Annotated[int, typer.Option("--radius", help="Neighbours within r cells.")]
 _ALPHA = Annotated[float, typer.Option("--alpha", help="False discovery rate.")]
+_LIMIT = Annotated[
+    int, typer.Option("--limit", help="Cells shown in the table (0: every cell).")
+]
 
 
 def _floats(text: str, name: str) -> list[float]:
@@ -76,11 +79,16 @@ def _table(frame: pl.DataFrame, limit: int = 30) -> None:
             Col(c, "id" if k == 0 else "fixed", "left" if k == 0 else "right", drop=k)
             for k, c in enumerate(frame.columns)
         ],
-        [
-            [f"{v:.4g}" if isinstance(v, float) else str(v) for v in row]
-            for row in frame.head(limit).iter_rows()
-        ],
+        [[_figure(v) for v in row] for row in frame.head(limit).iter_rows()],
     )
+
+
+def _figure(v: object) -> str:
+    """A figure as the table shows it: a count whole (12345, not 1.234e+04),
+    other floats to 4 significant digits."""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.4g}"
+    return str(v)
 
 
 def near_repeat(
@@ -155,7 +163,20 @@ def _knox_table(bands: pl.DataFrame) -> None:
         rows,
         caption="ratio: observed / expected pairs of events this close in space and "
         "time; p: Monte Carlo p-value over copies with the times permuted; "
-        "* near-repeat (ratio > 1, p <= 0.05)",
+        "* near-repeat (ratio > 1, p <= 0.05)" + _edges_note(bands),
+    )
+
+
+def _edges_note(bands: pl.DataFrame) -> str:
+    """Which band an edge belongs to, with the table's own second time band: a
+    band holds its lower edge (``[lo, hi)``, the calculator's computation)."""
+    if bands.height < 2:
+        return ""
+    second = bands.row(1, named=True)  # first distance band, second time band
+    lo = second["time_lo_days"]
+    return (
+        f"; a band holds its lower edge, not its upper: a gap of exactly {lo:g} "
+        f"day{'' if lo == 1 else 's'} is in {_band(lo, second['time_hi_days'])}"
     )
 
 
@@ -168,9 +189,14 @@ def gistar(
     date_to: ToOpt = None,
     csv: EventsCsvOpt = None,
     all_incidents: AllIncidentsOpt = False,
+    limit: _LIMIT = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """Getis-Ord Gi* per cell with a false-discovery-rate correction: hot and cold spots."""
+    """Getis-Ord Gi* per cell with a false-discovery-rate correction: hot and cold spots.
+
+    The table lists the hot and cold cells by z (hot first); when it is cut, a
+    line below it says how many it shows.
+    """
     import polars as pl
 
     from avert.workflows.places import run_gistar
@@ -187,9 +213,22 @@ def gistar(
     if as_json:
         _print_result(res, spots=spots)
         return
+    shown = _shown(limit, spots.height)
     console.print(res.notes[0])
     print_notes(res.notes[1:])  # events left out of the grid, far from the bulk
-    _table(spots.select("cell_id", "spot", "value", "z", "q_value"))
+    _table(spots.select("cell_id", "spot", "value", "z", "q_value"), limit=shown)
+    if shown < spots.height:
+        console.print(
+            f"First {shown} of {spots.height} cells (by z; --limit 0 or --json "
+            "shows every cell)."
+        )
+
+
+def _shown(limit: int, rows: int) -> int:
+    """Rows a table shows for ``--limit`` (0: every row); a usage error below 0."""
+    if limit < 0:
+        raise typer.BadParameter("must be 0 or more", param_hint="--limit")
+    return rows if limit == 0 else min(limit, rows)
 
 
 def hotspots(
@@ -206,10 +245,7 @@ def hotspots(
     alpha: _ALPHA = 0.05,
     csv: EventsCsvOpt = None,
     all_incidents: AllIncidentsOpt = False,
-    limit: Annotated[
-        int,
-        typer.Option("--limit", help="Cells shown in the table (0: every cell)."),
-    ] = 50,
+    limit: _LIMIT = 50,
     as_json: JsonOpt = False,
 ) -> None:
     """Emerging hot spots: new, intensifying, persistent, diminishing, sporadic ... cells.
@@ -237,9 +273,7 @@ def hotspots(
         notes = {"notes": list(res.notes)} if res.notes else {}
         print_json(json_object({"counts": counts, "cells": frame, **notes}))
         return
-    if limit < 0:
-        raise typer.BadParameter("must be 0 or more", param_hint="--limit")
-    shown = frame.height if limit == 0 else min(limit, frame.height)
+    shown = _shown(limit, frame.height)
     console.print(
         f"{frame.height} cells with a pattern"
         + (": " + ", ".join(f"{n} {p}" for p, n in counts.items()) if counts else "")

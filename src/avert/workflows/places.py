@@ -102,6 +102,18 @@ def run_near_repeat(
     )
 
 
+def _check_cells(n_cells: int, cell_size_m: float) -> None:
+    """Gi* compares a cell with the whole grid: refuse a grid under 3 cells, saying
+    which options give more of them."""
+    if n_cells < 3:
+        msg = (
+            f"Gi* needs a grid of at least 3 cells: the window's events lie in "
+            f"{n_cells} cell(s) of {cell_size_m:g} m. Give a smaller --cell or "
+            "a longer window."
+        )
+        raise ConfigError(msg)
+
+
 def run_gistar(
     events: pl.DataFrame,
     *,
@@ -118,13 +130,7 @@ def run_gistar(
     """
     bulk, stray = bulk_events(_window(events, date_from, date_to), grid="Gi* grid")
     grid, counts, _ = count_grid(bulk, cell_size_m)
-    if counts.size < 3:
-        msg = (
-            f"Gi* needs a grid of at least 3 cells: the window's events lie in "
-            f"{counts.size} cell(s) of {cell_size_m:g} m. Give a smaller --cell or "
-            "a longer window."
-        )
-        raise ConfigError(msg)
+    _check_cells(counts.size, cell_size_m)
     res = gi_star(counts, radius=radius, alpha=alpha)
     notes = (*res.notes, stray) if stray else res.notes
     return replace(res, frame=_cell_ids(res.frame, grid), notes=notes)
@@ -174,6 +180,7 @@ def run_emerging(
     start = at - dt.timedelta(days=slices * slice_days)
     ev_frame, stray = bulk_events(_window(events, start, at), grid="hotspot grid")
     grid, _, ev = count_grid(ev_frame, cell_size_m)
+    _check_cells(grid.n_cells, cell_size_m)
     k = np.floor((ev.t - to_days(start)) / slice_days).astype(np.int64)
     k = np.clip(k, 0, slices - 1)
     flat = np.bincount(k * grid.n_cells + ev.cell, minlength=slices * grid.n_cells)

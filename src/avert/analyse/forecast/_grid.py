@@ -68,9 +68,7 @@ class Grid:
             msg = f"shape must be two whole numbers (ny, nx); got {self.shape!r}."
             raise ConfigError(msg)
         object.__setattr__(self, "shape", (ny, nx))
-        if not (self.cell_size_m > 0 and np.isfinite(self.cell_size_m)):
-            msg = f"cell_size_m must be a positive number; got {self.cell_size_m!r}."
-            raise ConfigError(msg)
+        _check_cell_size(self.cell_size_m)
         if ny < 1 or nx < 1 or ny * nx > _MAX_CELLS:
             msg = f"shape must be (ny, nx) with 1 <= ny * nx <= {_MAX_CELLS}; got {self.shape!r}."
             raise ConfigError(msg)
@@ -116,6 +114,7 @@ class Grid:
         ``origin = (floor(min x), floor(min y))`` and
         ``n = floor((max - origin) / cell_size_m) + 1`` along each axis.
         """
+        _check_cell_size(cell_size_m)  # before dividing by it
         ok = _finite_points(x, y)
         x0 = float(np.floor(x[ok].min()))
         y0 = float(np.floor(y[ok].min()))
@@ -133,6 +132,7 @@ class Grid:
         as :mod:`avert.analyse.places`), so cell ``(row, col)`` is the place cell
         ``E{col + x0 / s}:N{row + y0 / s}``.
         """
+        _check_cell_size(cell_size_m)  # before dividing by it
         ok = _finite_points(x, y)
         s = float(cell_size_m)
         i0 = np.floor(x[ok].min() / s)
@@ -140,6 +140,13 @@ class Grid:
         nx = int(np.floor(x[ok].max() / s) - i0) + 1
         ny = int(np.floor(y[ok].max() / s) - j0) + 1
         return cls((float(i0 * s), float(j0 * s)), s, (ny, nx))
+
+
+def _check_cell_size(cell_size_m: float) -> None:
+    """A grid's cells have a positive, finite side (``--cell 0`` divided by zero)."""
+    if not (cell_size_m > 0 and np.isfinite(cell_size_m)):
+        msg = f"cell_size_m must be a positive number; got {cell_size_m!r}."
+        raise ConfigError(msg)
 
 
 #: Share of the points in each tail left out of the core range of :func:`bulk_bounds`
