@@ -71,7 +71,9 @@ WINDOWS = (
 )
 
 
-def _census_and_stops(store: Store, tmp_path: Path, *, outcomes: bool) -> None:
+def _census_and_stops(
+    store: Store, tmp_path: Path, *, outcomes: bool, force: str = "test-force"
+) -> None:
     """Census 2011 for three LSOAs in two areas, their centroids and 60 stops.
 
     With ``outcomes`` the stops carry outcomes (every fifth an arrest) and whether
@@ -96,7 +98,7 @@ def _census_and_stops(store: Store, tmp_path: Path, *, outcomes: bool) -> None:
         {
             "stop_id": [f"s{i}" for i in range(n)],
             "source": ["t"] * n,
-            "force": ["test-force"] * n,
+            "force": [force] * n,
             "occurred_at": [dt.datetime(2024, 1 + i % 6, 3) for i in range(n)],
             "lat": [53.001 if i % 3 else 53.499 for i in range(n)],
             "lon": [-1.0 if i % 3 else -1.5 for i in range(n)],
@@ -448,6 +450,23 @@ def test_equality_names_its_force_and_asks_for_one_among_several(
     assert int(chosen.force.frame["searches"].sum()) == 3
     out = " ".join(_cli_error(sqlite_store, "analyse", "equality").split())
     assert "choose one with --force" in out
+
+
+def test_equality_infers_no_force_area_for_british_transport_police(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """BTP searches travellers on the railways: its January 2019 stops fell in 70
+    local authorities, and avert set them against those areas' residents (Black/White
+    3.28). No force area is inferred for it; --areas still sets one."""
+    from avert.errors import NotFound
+    from avert.workflows.board import run_equality
+
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False, force="btp")
+    with pytest.raises(NotFound, match="btp polices the railways"):
+        run_equality(sqlite_store)
+    chosen = run_equality(sqlite_store, areas=["Alpha"])
+    assert chosen.forces == ("btp",)
+    assert chosen.force_areas == ("Alpha",)
 
 
 def _cli_error(store: Store, *args: str) -> str:

@@ -147,6 +147,8 @@ def run_equality(
         & (pl.col("ethnicity") != "all")
     )
     placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
+    if not areas:
+        _no_force_area(forces)
     force_areas = (
         tuple(areas)
         if areas
@@ -315,6 +317,34 @@ def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
         + "; one force's searches are set against its own area's residents."
     )
     raise ConfigError(msg)
+
+
+#: forces that police a network, not a resident population (``stops.force`` as
+#: police.uk names them: the archive's file names and the API's force ids)
+_NETWORK_FORCES: Final = frozenset({"btp", "british-transport-police"})
+
+
+def _no_force_area(forces: Sequence[str]) -> None:
+    """Raise :class:`NotFound` for a force with no resident population of its own.
+
+    British Transport Police searches travellers on the railways of every region:
+    its stops fall in dozens of local authorities (70 in January 2019), whose
+    residents are not the people it polices, so a force area inferred from them
+    gives rates and ratios that mean nothing (January 2019: a Black/White ratio of
+    3.28 against the residents of 70 areas from Carlisle to Brighton).
+    ``--areas`` still sets its searches against residents the user names.
+    """
+    network = [f for f in forces if f.lower() in _NETWORK_FORCES]
+    if network:
+        msg = (
+            f"{network[0]} polices the railways, not the residents of a force area: "
+            "its searches are of travellers from anywhere, so avert does not infer "
+            "a force area for it (the residents of the areas its stations are in are "
+            "not the people it searches). To set its searches "
+            "against the residents of areas you choose anyway, give them with "
+            "--areas (the Equality page's Areas field)."
+        )
+        raise NotFound(msg)
 
 
 def _why_unplaced(
