@@ -469,6 +469,48 @@ def test_equality_infers_no_force_area_for_british_transport_police(
     assert chosen.force_areas == ("Alpha",)
 
 
+def test_equality_areas_named_as_the_2011_census_names_bristol(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The 2011 census names Bristol "Bristol, City of" (and Kingston upon Hull,
+    Herefordshire so); --areas split it at its comma into "Bristol" and "City of",
+    neither of which has residents, and the error suggested the very name that
+    could not be given."""
+    census = tmp_path / "census-2011.csv"
+    census.write_text(
+        "lsoa11cd,lad_name,persons,WhiteBrit,Mixed,Indian,BlkAfrican,Other\n"
+        'E1,"Bristol, City of",1000,800,50,50,50,50\n'
+        "E2,Mendip,1000,900,25,25,25,25\n"
+        "E3,City of London,500,400,25,25,25,25\n",
+        encoding="utf-8",
+    )
+    _invoke(sqlite_store, "ingest", "population", str(census))
+    stops = pl.DataFrame(
+        {
+            "stop_id": [f"s{i}" for i in range(6)],
+            "source": ["t"] * 6,
+            "force": ["avon-and-somerset"] * 6,
+            "occurred_at": [dt.datetime(2024, 1, 3)] * 6,
+            "ethnicity": ["Black", "White"] * 3,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("stops", stops)
+    out = json.loads(
+        _invoke(
+            sqlite_store,
+            "analyse",
+            "equality",
+            "--areas",
+            "Bristol, City of,Mendip,City of London",
+            "--json",
+        )
+    )
+    assert out["force_areas"] == ["Bristol, City of", "Mendip", "City of London"]
+    black = next(r for r in out["force"]["rates"] if r["group"] == "Black")
+    assert black["residents"] == 50 + 25 + 25
+
+
 def _cli_error(store: Store, *args: str) -> str:
     """The error of a command that fails (its exception: the entry point prints it)."""
     result = CliRunner().invoke(app, ["--db", store.url.sqlalchemy, *args])

@@ -147,6 +147,7 @@ def run_equality(
         & (pl.col("ethnicity") != "all")
     )
     placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
+    areas = _rejoin_ons_names(areas) if areas else areas
     if not areas:
         _no_force_area(forces)
     force_areas = (
@@ -572,6 +573,26 @@ def _as_asked(placed: pl.DataFrame, force_areas: Sequence[str]) -> pl.DataFrame:
         .drop("parent", "_key")
         .rename({"asked": "parent"})
     )
+
+
+#: the tail of ONS's inverted names ("Bristol, City of", "Herefordshire, County of"):
+#: split off by a comma-separated --areas, it is joined back to the name before it
+_ONS_NAME_TAILS: Final = frozenset({"city of", "county of"})
+
+
+def _rejoin_ons_names(areas: Sequence[str]) -> tuple[str, ...]:
+    """``areas`` with a lone "City of" or "County of" joined back to the area
+    before it: ``--areas 'Bristol, City of,Mendip'`` names two areas, not three
+    (the 2011 census names Bristol, Kingston upon Hull and Herefordshire so, and
+    the error for an unknown name suggests them so). "City of London" stays."""
+    out: list[str] = []
+    for raw in areas:
+        item = raw.strip()
+        if out and " ".join(item.lower().split()) in _ONS_NAME_TAILS:
+            out[-1] = f"{out[-1]}, {item}"
+        else:
+            out.append(item)
+    return tuple(out)
 
 
 def _no_residents(missing: Sequence[str], eth_rows: pl.DataFrame, year: int) -> str:
