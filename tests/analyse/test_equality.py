@@ -671,6 +671,14 @@ def test_vehicle_only_searches_are_not_people_with_no_ethnicity() -> None:
     # Black 1 of 2 against 1 of 3 (with one)
     lean = next(n for n in res.notes if n.startswith("Of the searches with no"))
     assert "Black 50.0% (against 33.3%" in lean
+    # the note on unlinked outcomes counts every search, vehicles too
+    linked = stop_search_equality(
+        stops.with_columns(
+            outcome=pl.lit("Arrest"), outcome_linked=pl.lit(value=False)
+        ),
+        residents,
+    )
+    assert any(n.startswith("None of the 7 searches has") for n in linked.notes)
     # without search_type every blank is a person's
     plain = stop_search_equality(stops.drop("search_type"), residents)
     assert plain.not_stated["not_stated"][0] == 4

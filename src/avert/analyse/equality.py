@@ -588,12 +588,13 @@ def _stop_notes(
     """Notes on searches with no recorded ethnicity (self- or officer-defined, as
     counted) and (by area) not placed."""
     vehicles = int((s["group"] == _NO_PERSON).sum())
-    total = s.height - vehicles
+    total = s.height
+    people = total - vehicles
     missing = int((s["group"] == "not stated").sum())
     of_people = " of people" if vehicles else ""
     notes = [
-        f"{missing:,} of {total:,} searches{of_people} "
-        f"({(missing / total if total else 0):.1%}) have no "
+        f"{missing:,} of {people:,} searches{of_people} "
+        f"({(missing / people if people else 0):.1%}) have no "
         f"recorded {defined}-defined ethnicity: they are in no group's rate and are "
         "shown in 'not_stated'."
     ]
