@@ -511,6 +511,33 @@ def test_equality_areas_named_as_the_2011_census_names_bristol(
     assert black["residents"] == 50 + 25 + 25
 
 
+def test_equality_inferred_against_a_census_that_names_counties_not_districts(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The stops are placed in the 2011 LSOAs and named by their districts; the 2021
+    ethnic groups are by upper-tier authority. With --population-year 2021 Kent's
+    twelve districts had no residents and were left out by the rule, and its 534
+    searches were set against Medway's residents alone (Black/White 2.05): the
+    districts missing from the 2021 rows are now an error saying so."""
+    from avert.errors import ConfigError
+    from avert.workflows.board import run_equality
+
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    utla = tmp_path / "utla-2021.csv"
+    utla.write_text(
+        "area,area_name,ethnicity,population\n"
+        "E10,Shire,White,1800\nE10,Shire,Black,200\n"
+        "E06,Beta,White,1500\nE06,Beta,Black,200\n",
+        encoding="utf-8",
+    )
+    _invoke(sqlite_store, "ingest", "population", str(utla))
+    assert run_equality(sqlite_store).force_areas == ("Alpha", "Beta")
+    with pytest.raises(ConfigError, match=r"as the 2011 census does.*Alpha"):
+        run_equality(sqlite_store, population_year=2021)
+    told = run_equality(sqlite_store, population_year=2021, areas=["Shire", "Beta"])
+    assert told.force_areas == ("Shire", "Beta")
+
+
 def _cli_error(store: Store, *args: str) -> str:
     """The error of a command that fails (its exception: the entry point prints it)."""
     result = CliRunner().invoke(app, ["--db", store.url.sqlalchemy, *args])

@@ -140,22 +140,26 @@ def run_equality(
     year = _census_year(pops, lsoa_rows, population_year)
     if population_year is None:
         notes.extend(_newer_census(pops, year, window[0]))
-    eth_rows = pops.filter(
-        (pl.col("year") == year)
-        & (pl.col("sex") == "all")
-        & (pl.col("age_band") == "all")
-        & (pl.col("ethnicity") != "all")
-    )
+    eth_rows = _ethnic_rows(pops, year)
     placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
     areas = _rejoin_ons_names(areas) if areas else areas
     if not areas:
         _no_force_area(forces)
+    # the stops are placed in LSOAs and named by their local authorities as the
+    # LSOA rows name them: the rule weighs them against those rows' residents,
+    # whatever census the denominators are (the 2021 groups by upper-tier
+    # authority know no district: against them Kent's districts had no residents
+    # and were left out, and its searches were set against Medway's alone)
+    named_year = _lsoa_year(lsoa_rows, year)
     force_areas = (
         tuple(areas)
         if areas
         else _force_areas(
             placed,
-            _residents_per_parent(eth_rows, placed),
+            _residents_per_parent(
+                eth_rows if named_year == year else _ethnic_rows(pops, named_year),
+                placed,
+            ),
             min_share=min_share,
             notes=notes,
             unplaced=lambda: _why_unplaced(store, stops, pops, lsoa_rows, max_km),
@@ -164,7 +168,14 @@ def run_equality(
     by_area = group_residents(eth_rows, list(force_areas), year=year)
     missing = sorted(set(force_areas) - set(by_area["area"].unique().to_list()))
     if missing:
-        raise ConfigError(_no_residents(missing, eth_rows, year))
+        raise ConfigError(
+            _no_residents(
+                missing,
+                eth_rows,
+                year,
+                inferred_from=None if areas or named_year == year else named_year,
+            )
+        )
     force_result = _force_equality(
         stops,
         by_area,
@@ -421,6 +432,23 @@ def _newer_census(pops: pl.DataFrame, year: int, start: dt.date) -> list[str]:
     ]
 
 
+def _ethnic_rows(pops: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The year's residents by ethnic group (every sex and age)."""
+    return pops.filter(
+        (pl.col("year") == year)
+        & (pl.col("sex") == "all")
+        & (pl.col("age_band") == "all")
+        & (pl.col("ethnicity") != "all")
+    )
+
+
+def _lsoa_year(lsoa_rows: pl.DataFrame, year: int) -> int:
+    """The census year whose LSOA rows name the areas stops are placed in: the
+    denominators' own when it has LSOA rows, else the latest that has."""
+    years = set(lsoa_rows["year"].drop_nulls().to_list())
+    return year if year in years or not years else int(max(years))
+
+
 def _census_year(
     pops: pl.DataFrame, lsoa_rows: pl.DataFrame, population_year: int | None
 ) -> int:
@@ -595,9 +623,17 @@ def _rejoin_ons_names(areas: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _no_residents(missing: Sequence[str], eth_rows: pl.DataFrame, year: int) -> str:
+def _no_residents(
+    missing: Sequence[str],
+    eth_rows: pl.DataFrame,
+    year: int,
+    *,
+    inferred_from: int | None = None,
+) -> str:
     """Why the figures are refused when areas of the force area have no residents:
-    the force's searches would be set against only part of its residents."""
+    the force's searches would be set against only part of its residents.
+    ``inferred_from``: the census year of the LSOA rows that named the areas of an
+    inferred force area, when the denominators are of another census."""
     import difflib
 
     known = sorted(
@@ -612,7 +648,15 @@ def _no_residents(missing: Sequence[str], eth_rows: pl.DataFrame, year: int) -> 
     for name in missing:
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
         hints.append(f"{name} (did you mean {' or '.join(close)}?)" if close else name)
-    return (
+    inferred = (
+        f"The force area taken from where the stops fall names the local authorities "
+        f"of the LSOAs they fall in, as the {inferred_from} census does; the {year} "
+        "census rows (e.g. by upper-tier authority: a county, not its districts) "
+        "do not name them all. "
+        if inferred_from is not None
+        else ""
+    )
+    return inferred + (
         f"No {year} census ethnic-group residents for {', '.join(hints)}: the "
         "force's searches would be set against a force area without their residents "
         "(every rate too high). Name the force area's local authorities as the "
