@@ -736,6 +736,23 @@ def test_equality_names_its_window_and_the_months_without_stops(
         _invoke(sqlite_store, "analyse", "equality", "--from", "2024-01-01").split()
     )
     assert "searches 2024-01-01 to 2024-06-03 (6 months with stops" in out
+    # a month missing among many: named, not hidden behind "2024-01 to 2024-09"
+    later = pl.DataFrame(
+        {
+            "stop_id": ["aug", "sep"],
+            "source": ["t"] * 2,
+            "force": ["test-force"] * 2,
+            "occurred_at": [dt.datetime(2024, 8, 3), dt.datetime(2024, 9, 3)],
+            "ethnicity": ["White"] * 2,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("stops", later)
+    gap = run_equality(
+        sqlite_store, date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 9, 30)
+    )
+    note = next(n for n in gap.notes if "holds this force's searches" in n)
+    assert "for 8 of the 9 months from 2024-01 to 2024-09 (none in 2024-07)" in note
 
 
 def test_equality_without_stops_names_the_forces_and_days_there_are(

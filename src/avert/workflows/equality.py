@@ -233,7 +233,21 @@ def _stops_window(
     held = sorted(set(times.dt.strftime("%Y-%m").to_list()))
     span = (end.year - start.year) * 12 + end.month - start.month + 1
     if len(held) < span:
-        said = ", ".join(held) if len(held) <= 6 else f"{held[0]} to {held[-1]}"
+        months = [
+            f"{(start.month - 1 + k) // 12 + start.year:04d}-"
+            f"{(start.month - 1 + k) % 12 + 1:02d}"
+            for k in range(span)
+        ]
+        # the months without searches, when fewer than those with: "2020-01 to
+        # 2020-12" alone read as every month held (South Yorkshire without 2020-04)
+        gaps = [m for m in months if m not in held]
+        said = (
+            ", ".join(held)
+            if len(held) <= 6
+            else f"none in {', '.join(gaps)}"
+            if len(gaps) <= 6
+            else f"{held[0]} to {held[-1]}, {len(gaps)} months without"
+        )
         notes.append(
             f"The store holds this force's searches for {len(held)} of the {span} "
             f"months from {start:%Y-%m} to {end:%Y-%m} ({said}): the rates per 1,000 "
