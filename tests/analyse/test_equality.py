@@ -682,3 +682,36 @@ def test_vehicle_only_searches_are_not_people_with_no_ethnicity() -> None:
     # without search_type every blank is a person's
     plain = stop_search_equality(stops.drop("search_type"), residents)
     assert plain.not_stated["not_stated"][0] == 4
+
+
+def test_area_names_match_across_the_2011_and_2021_census() -> None:
+    """The 2011 LSOAs name "The Vale of Glamorgan", "Bristol, City of" and "Kingston
+    upon Hull, City of" the authorities the 2021 census names "Vale of Glamorgan",
+    "Bristol" and "Kingston upon Hull": South Wales's inferred force area had no
+    2021 residents for the Vale. "City of London" stays itself."""
+    from avert.analyse.denominators import group_residents
+
+    names = ["Vale of Glamorgan", "Bristol", "Kingston upon Hull", "City of London"]
+    rows = pl.DataFrame(
+        {
+            "area": ["W06000014", "E06000023", "E06000010", "E09000001"],
+            "area_name": names,
+            "parent_area": [""] * 4,
+            "year": [2021] * 4,
+            "sex": ["all"] * 4,
+            "age_band": ["all"] * 4,
+            "ethnicity": ["Black"] * 4,
+            "population": [1, 20, 300, 4000],
+        }
+    )
+    asked = [
+        "The Vale of Glamorgan",
+        "Bristol, City of",
+        "Kingston upon Hull, City of",
+        "City of London",
+    ]
+    got = group_residents(rows, asked, year=2021)
+    assert dict(zip(got["area"], got["population"], strict=True)) == dict(
+        zip(asked, [1, 20, 300, 4000], strict=True)
+    )
+    assert group_residents(rows, ["London"], year=2021).height == 0
