@@ -715,3 +715,18 @@ def test_area_names_match_across_the_2011_and_2021_census() -> None:
         zip(asked, [1, 20, 300, 4000], strict=True)
     )
     assert group_residents(rows, ["London"], year=2021).height == 0
+
+
+def test_age_bands_are_in_age_order() -> None:
+    """The board pack's table by age band read 10-17, 18-24, 25-34, not recorded,
+    over 34, under 10 (sorted by name)."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"] * 6,
+            "age_range": ["over 34", None, "under 10", "25-34", "10-17", "18-24"],
+        }
+    )
+    residents = pl.DataFrame({"group": ["White"], "population": [1_000]})
+    res = stop_search_equality(stops, residents)
+    bands = res.by_age.filter(pl.col("group") == "all")["age_range"].to_list()
+    assert bands == ["under 10", "10-17", "18-24", "25-34", "over 34", "not recorded"]

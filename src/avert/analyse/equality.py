@@ -556,7 +556,13 @@ def _by_age(s: pl.DataFrame, age_residents: pl.DataFrame | None) -> pl.DataFrame
             .otherwise(pl.lit(None, dtype=pl.Float64))
             .alias("rate_per_1000_of_band")
         )
-    return by_age.sort("area", "age_range", "group")
+    # youngest first, "not recorded" last (by name, "under 10" came last and
+    # "not recorded" between 25-34 and over 34)
+    order = [name for name, _, _ in POLICE_AGE_RANGES]
+    rank = pl.col("age_range").replace_strict(
+        order, list(range(len(order))), default=len(order), return_dtype=pl.Int64
+    )
+    return by_age.sort("area", rank, "age_range", "group")
 
 
 def _not_stated(s: pl.DataFrame) -> pl.DataFrame:
