@@ -614,9 +614,9 @@ def _stop_notes(
         notes.extend(_unstated_lean(s))
     if defined == "officer" and not (s["group"] == "Mixed").any():
         notes.append(
-            "No search has the officer-defined group Mixed (police.uk's "
-            "officer-defined ethnicity has no Mixed group: White, Black, Asian, "
-            "Other): the Mixed rate of 0 is no finding, and officers count people "
+            "No search has the officer-defined group Mixed (most forces record "
+            "the officer's view in four groups, White, Black, Asian, Other, with "
+            "no Mixed group): the Mixed rate of 0 is no finding, and officers count people "
             "who describe themselves as Mixed in other groups, whose rates against "
             "the census groups they raise."
         )
