@@ -536,6 +536,20 @@ def test_equality_inferred_against_a_census_that_names_counties_not_districts(
         run_equality(sqlite_store, population_year=2021)
     told = run_equality(sqlite_store, population_year=2021, areas=["Shire", "Beta"])
     assert told.force_areas == ("Shire", "Beta")
+    # per area: Shire's stops are placed in its district Alpha, never in Shire
+    # (before: a Shire row of 0 searches over all its residents, its stops
+    # counted "outside the force area")
+    assert told.areas is not None
+    assert set(told.areas.frame["area"].to_list()) == {"Beta"}
+    assert int(told.areas.frame["searches"].sum()) == 20
+    assert any(n.startswith("No per-area rate for Shire: no LSOA") for n in told.notes)
+    # an area given by its code is found by its census name ("E06" is "Beta"):
+    # before, "none of the 60 searches could be placed in an area of the force area"
+    coded = run_equality(sqlite_store, population_year=2021, areas=["E10", "E06"])
+    assert coded.areas is not None
+    beta = coded.areas.frame.filter(pl.col("area") == "E06")
+    assert int(beta["searches"].sum()) == 20
+    assert not any("No per-area rates" in n for n in coded.notes)
 
 
 def _cli_error(store: Store, *args: str) -> str:

@@ -184,18 +184,22 @@ def run_equality(
         ethnicity=ethnicity,
         notes=notes,
     )
-    in_force = _as_asked(placed, force_areas)
+    aliases = _area_aliases(force_areas, eth_rows)
+    in_force = _as_asked(placed, aliases)
+    unplaceable = _unplaceable(force_areas, aliases, lsoa_rows, placed, notes)
     area_result = _area_equality(
         in_force,
         eth_rows,
-        by_area,
+        by_area.filter(~pl.col("area").is_in(unplaceable)),
         force_areas,
         year=year,
         area_level=area_level,
         ethnicity=ethnicity,
         notes=notes,
     )
-    notes.extend(_per_area_notes(placed, in_force, max_km=max_km))
+    notes.extend(
+        _per_area_notes(placed, in_force, max_km=max_km, unplaceable=bool(unplaceable))
+    )
     lists: tuple[ListMakeUp, ...] = ()
     if list_people is not None:
         lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
@@ -257,10 +261,15 @@ def _stops_window(
 
 
 def _per_area_notes(
-    placed: pl.DataFrame, in_force: pl.DataFrame, *, max_km: float
+    placed: pl.DataFrame,
+    in_force: pl.DataFrame,
+    *,
+    max_km: float,
+    unplaceable: bool = False,
 ) -> list[str]:
     """How many searches the per-area rates leave out (they stay in the force's):
-    those with no place and those placed outside the force area."""
+    those with no place and those placed outside the force area (or, when some of
+    its areas are named by no LSOA row, outside the areas of the table)."""
     unplaced = placed.filter(pl.col("parent").is_null()).height
     outside = placed.height - unplaced - in_force.height
     if in_force.height == 0:
@@ -280,7 +289,18 @@ def _per_area_notes(
             if unplaced
             else []
         ),
-        *([f"{outside:,} placed outside the force area"] if outside else []),
+        *(
+            [
+                f"{outside:,} placed outside "
+                + (
+                    "the areas of the per-area table"
+                    if unplaceable
+                    else "the force area"
+                )
+            ]
+            if outside
+            else []
+        ),
     ]
     return [
         f"Per-area rates count the {in_force.height:,} searches placed in the force "
@@ -602,19 +622,62 @@ def _residents_per_parent(eth_rows: pl.DataFrame, placed: pl.DataFrame) -> pl.Da
     )
 
 
-def _as_asked(placed: pl.DataFrame, force_areas: Sequence[str]) -> pl.DataFrame:
-    """The placed stops in the force area, their ``parent`` named as the force area
-    names it (names match as in :func:`group_residents`: "Barking & Dagenham" is
-    the LSOAs' "Barking and Dagenham")."""
+def _area_aliases(force_areas: Sequence[str], eth_rows: pl.DataFrame) -> pl.DataFrame:
+    """``asked``, ``_key``: the keys each area of the force area is known by, its
+    own and, for an area given by code (``E08000032``), the census's name of it
+    (the LSOAs name their local authority by name, never by code)."""
     asked = pl.DataFrame(
         {"asked": list(force_areas)}, schema={"asked": pl.String}
     ).with_columns(area_key(pl.col("asked")).alias("_key"))
+    by_code = eth_rows.select(
+        area_key(pl.col("area")).alias("_code"),
+        area_key(pl.col("area_name")).alias("_name"),
+    ).unique()
+    named = asked.join(by_code, left_on="_key", right_on="_code", how="inner").select(
+        "asked", pl.col("_name").alias("_key")
+    )
+    return pl.concat([asked, named]).unique(maintain_order=True)
+
+
+def _as_asked(placed: pl.DataFrame, aliases: pl.DataFrame) -> pl.DataFrame:
+    """The placed stops in the force area, their ``parent`` named as the force area
+    names it (names match as in :func:`group_residents`: "Barking & Dagenham" is
+    the LSOAs' "Barking and Dagenham"; an area given by code by its census name).
+    ``aliases``: :func:`_area_aliases`."""
     return (
         placed.with_columns(area_key(pl.col("parent")).alias("_key"))
-        .join(asked.unique("_key", keep="first"), on="_key", how="inner")
+        .join(aliases.unique("_key", keep="first"), on="_key", how="inner")
         .drop("parent", "_key")
         .rename({"asked": "parent"})
     )
+
+
+def _unplaceable(
+    force_areas: Sequence[str],
+    aliases: pl.DataFrame,
+    lsoa_rows: pl.DataFrame,
+    placed: pl.DataFrame,
+    notes: list[str],
+) -> list[str]:
+    """The areas of the force area no LSOA row names as its local authority (a
+    county of the 2021 census by upper-tier authority, where the LSOAs name its
+    districts): no stop can be placed in them, so they have no per-area rate (a
+    rate of 0 over all their residents, with their stops counted "outside the
+    force area", before). A note names them, when some stop was placed."""
+    if placed.filter(pl.col("parent").is_not_null()).height == 0:
+        return []
+    parents = lsoa_rows.select(area_key(pl.col("parent_area")).alias("_key")).unique()
+    known = set(aliases.join(parents, on="_key", how="semi")["asked"].to_list())
+    lost = [a for a in force_areas if a not in known]
+    if lost:
+        notes.append(
+            f"No per-area rate for {', '.join(lost)}: no LSOA row names "
+            + ("it" if len(lost) == 1 else "them")
+            + " as its local authority (the LSOA census names local authorities "
+            "of its own time, e.g. a county's districts), so no search can be "
+            "placed there; the force's figures count its searches."
+        )
+    return lost
 
 
 #: the tail of ONS's inverted names ("Bristol, City of", "Herefordshire, County of"):
