@@ -64,3 +64,19 @@ def test_signals_widened_for_over_dispersion_show_the_plain_ones_too() -> None:
         stats=_stats(None, spc_signals={"beyond_3sigma": 3}, spc_sigma_z=0.9),
     )
     assert "over-dispersion;" not in plain
+
+
+def test_a_p_value_is_not_rounded_across_alpha() -> None:
+    """Toronto's violence in 2019 against 2017-18: p = 0.04987, a significant
+    increase, printed "0.050" beside it; a p-value just over alpha stays over."""
+    for p, shown in ((0.04987, "0.0499"), (0.04996, "0.04996"), (0.0502, "0.050")):
+        html = render_html(
+            "_board_performance.html",
+            stats=_stats(None, p_value=p, verdict="significant_increase"),
+        )
+        assert f"<td>{shown}</td>" in html, (p, shown)
+    html = render_html("_board_performance.html", stats=_stats(None, p_value=1e-9))
+    assert "<td>&lt; 0.001</td>" in html
+    assert "<td>0.123</td>" in render_html(
+        "_board_performance.html", stats=_stats(None, p_value=0.1234)
+    )

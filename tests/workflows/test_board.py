@@ -71,7 +71,9 @@ WINDOWS = (
 )
 
 
-def _census_and_stops(store: Store, tmp_path: Path, *, outcomes: bool) -> None:
+def _census_and_stops(
+    store: Store, tmp_path: Path, *, outcomes: bool, force: str = "test-force"
+) -> None:
     """Census 2011 for three LSOAs in two areas, their centroids and 60 stops.
 
     With ``outcomes`` the stops carry outcomes (every fifth an arrest) and whether
@@ -96,7 +98,7 @@ def _census_and_stops(store: Store, tmp_path: Path, *, outcomes: bool) -> None:
         {
             "stop_id": [f"s{i}" for i in range(n)],
             "source": ["t"] * n,
-            "force": ["test-force"] * n,
+            "force": [force] * n,
             "occurred_at": [dt.datetime(2024, 1 + i % 6, 3) for i in range(n)],
             "lat": [53.001 if i % 3 else 53.499 for i in range(n)],
             "lon": [-1.0 if i % 3 else -1.5 for i in range(n)],
@@ -450,6 +452,106 @@ def test_equality_names_its_force_and_asks_for_one_among_several(
     assert "choose one with --force" in out
 
 
+def test_equality_infers_no_force_area_for_british_transport_police(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """BTP searches travellers on the railways: its January 2019 stops fell in 70
+    local authorities, and avert set them against those areas' residents (Black/White
+    3.28). No force area is inferred for it; --areas still sets one."""
+    from avert.errors import NotFound
+    from avert.workflows.board import run_equality
+
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False, force="btp")
+    with pytest.raises(NotFound, match="btp polices the railways"):
+        run_equality(sqlite_store)
+    chosen = run_equality(sqlite_store, areas=["Alpha"])
+    assert chosen.forces == ("btp",)
+    assert chosen.force_areas == ("Alpha",)
+
+
+def test_equality_areas_named_as_the_2011_census_names_bristol(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The 2011 census names Bristol "Bristol, City of" (and Kingston upon Hull,
+    Herefordshire so); --areas split it at its comma into "Bristol" and "City of",
+    neither of which has residents, and the error suggested the very name that
+    could not be given."""
+    census = tmp_path / "census-2011.csv"
+    census.write_text(
+        "lsoa11cd,lad_name,persons,WhiteBrit,Mixed,Indian,BlkAfrican,Other\n"
+        'E1,"Bristol, City of",1000,800,50,50,50,50\n'
+        "E2,Mendip,1000,900,25,25,25,25\n"
+        "E3,City of London,500,400,25,25,25,25\n",
+        encoding="utf-8",
+    )
+    _invoke(sqlite_store, "ingest", "population", str(census))
+    stops = pl.DataFrame(
+        {
+            "stop_id": [f"s{i}" for i in range(6)],
+            "source": ["t"] * 6,
+            "force": ["avon-and-somerset"] * 6,
+            "occurred_at": [dt.datetime(2024, 1, 3)] * 6,
+            "ethnicity": ["Black", "White"] * 3,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("stops", stops)
+    out = json.loads(
+        _invoke(
+            sqlite_store,
+            "analyse",
+            "equality",
+            "--areas",
+            "Bristol, City of,Mendip,City of London",
+            "--json",
+        )
+    )
+    assert out["force_areas"] == ["Bristol, City of", "Mendip", "City of London"]
+    black = next(r for r in out["force"]["rates"] if r["group"] == "Black")
+    assert black["residents"] == 50 + 25 + 25
+
+
+def test_equality_inferred_against_a_census_that_names_counties_not_districts(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The stops are placed in the 2011 LSOAs and named by their districts; the 2021
+    ethnic groups are by upper-tier authority. With --population-year 2021 Kent's
+    twelve districts had no residents and were left out by the rule, and its 534
+    searches were set against Medway's residents alone (Black/White 2.05): the
+    districts missing from the 2021 rows are now an error saying so."""
+    from avert.errors import ConfigError
+    from avert.workflows.board import run_equality
+
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    utla = tmp_path / "utla-2021.csv"
+    utla.write_text(
+        "area,area_name,ethnicity,population\n"
+        "E10,Shire,White,1800\nE10,Shire,Black,200\n"
+        "E06,Beta,White,1500\nE06,Beta,Black,200\n",
+        encoding="utf-8",
+    )
+    _invoke(sqlite_store, "ingest", "population", str(utla))
+    assert run_equality(sqlite_store).force_areas == ("Alpha", "Beta")
+    with pytest.raises(ConfigError, match=r"as the 2011 census does.*Alpha"):
+        run_equality(sqlite_store, population_year=2021)
+    told = run_equality(sqlite_store, population_year=2021, areas=["Shire", "Beta"])
+    assert told.force_areas == ("Shire", "Beta")
+    # per area: Shire's stops are placed in its district Alpha, never in Shire
+    # (before: a Shire row of 0 searches over all its residents, its stops
+    # counted "outside the force area")
+    assert told.areas is not None
+    assert set(told.areas.frame["area"].to_list()) == {"Beta"}
+    assert int(told.areas.frame["searches"].sum()) == 20
+    assert any(n.startswith("No per-area rate for Shire: no LSOA") for n in told.notes)
+    # an area given by its code is found by its census name ("E06" is "Beta"):
+    # before, "none of the 60 searches could be placed in an area of the force area"
+    coded = run_equality(sqlite_store, population_year=2021, areas=["E10", "E06"])
+    assert coded.areas is not None
+    beta = coded.areas.frame.filter(pl.col("area") == "E06")
+    assert int(beta["searches"].sum()) == 20
+    assert not any("No per-area rates" in n for n in coded.notes)
+
+
 def _cli_error(store: Store, *args: str) -> str:
     """The error of a command that fails (its exception: the entry point prints it)."""
     result = CliRunner().invoke(app, ["--db", store.url.sqlalchemy, *args])
@@ -648,6 +750,23 @@ def test_equality_names_its_window_and_the_months_without_stops(
         _invoke(sqlite_store, "analyse", "equality", "--from", "2024-01-01").split()
     )
     assert "searches 2024-01-01 to 2024-06-03 (6 months with stops" in out
+    # a month missing among many: named, not hidden behind "2024-01 to 2024-09"
+    later = pl.DataFrame(
+        {
+            "stop_id": ["aug", "sep"],
+            "source": ["t"] * 2,
+            "force": ["test-force"] * 2,
+            "occurred_at": [dt.datetime(2024, 8, 3), dt.datetime(2024, 9, 3)],
+            "ethnicity": ["White"] * 2,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("stops", later)
+    gap = run_equality(
+        sqlite_store, date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 9, 30)
+    )
+    note = next(n for n in gap.notes if "holds this force's searches" in n)
+    assert "for 8 of the 9 months from 2024-01 to 2024-09 (none in 2024-07)" in note
 
 
 def test_equality_without_stops_names_the_forces_and_days_there_are(

@@ -5,9 +5,11 @@ equality (residents by self-defined ethnic group). An area is matched by its cod
 then by its name, then as the sum of the areas whose ``parent_area`` it is (an
 LSOA file gives a local authority's residents); the year is the one asked for, else
 the latest year the area has. Names and codes match ignoring case, spaces and
-punctuation, with "&" read as "and" (:func:`area_key`): ONS files spell the same
+punctuation, with "&" read as "and" and without a leading "The" or an inverted
+", City of" / ", County of" (:func:`area_key`): ONS files spell the same
 authority "Barking and Dagenham" and "Barking & Dagenham", "Richmond upon Thames"
-and "Richmond Upon Thames".
+and "Richmond Upon Thames", "The Vale of Glamorgan" and "Vale of Glamorgan",
+"Bristol, City of" and "Bristol".
 """
 
 from __future__ import annotations
@@ -34,9 +36,15 @@ _TOTAL = (pl.col("sex") == "all") & (pl.col("age_band") == "all")
 
 def area_key(names: pl.Expr) -> pl.Expr:
     """An area's name or code as matched: lower case, "&" as "and", letters and
-    digits only ("Barking & Dagenham" and "Barking and Dagenham" are one key)."""
+    digits only ("Barking & Dagenham" and "Barking and Dagenham" are one key),
+    without a leading "The" or ONS's inverted tail ", City of" / ", County of":
+    the 2011 census names "The Vale of Glamorgan", "Bristol, City of" and
+    "Kingston upon Hull, City of" the authorities the 2021 census names "Vale of
+    Glamorgan", "Bristol" and "Kingston upon Hull" ("City of London" is kept)."""
     return (
         names.str.to_lowercase()
+        .str.replace(r"^\s*the\s+", "")
+        .str.replace(r",\s*(city|county)\s+of\s*$", "")
         .str.replace_all("&", "and", literal=True)
         .str.replace_all(r"[^0-9a-z]", "")
     )

@@ -51,6 +51,21 @@ def _num(value: Any, digits: int = 0) -> str:
     return str(value)
 
 
+def _pvalue(value: Any, alpha: float = 0.05) -> str:
+    """A p-value to 3 decimals ("< 0.001" below), with more where 3 would round it
+    across ``alpha``: p = 0.04987 is significant at 0.05, and "0.050" beside
+    "significant increase" read as a contradiction (Toronto's violence, 2019)."""
+    if value is None:
+        return "–"
+    p = float(value)
+    if p < 0.001:
+        return "< 0.001"
+    digits = 3
+    while digits < 8 and (round(p, digits) < alpha) != (p < alpha):
+        digits += 1
+    return f"{p:.{digits}f}"
+
+
 def _pct(value: Any) -> str:
     return "–" if value is None else f"{float(value) * 100:.0f} %"
 
@@ -72,6 +87,7 @@ def environment() -> Environment:
     env.filters["when"] = _when
     env.filters["num"] = _num
     env.filters["pct"] = _pct
+    env.filters["pvalue"] = _pvalue
     env.filters["label"] = _label
     env.globals["category_colours"] = CATEGORY_COLOURS
     # where a person's id links to (the web app's record page, police roles only);

@@ -140,19 +140,26 @@ def run_equality(
     year = _census_year(pops, lsoa_rows, population_year)
     if population_year is None:
         notes.extend(_newer_census(pops, year, window[0]))
-    eth_rows = pops.filter(
-        (pl.col("year") == year)
-        & (pl.col("sex") == "all")
-        & (pl.col("age_band") == "all")
-        & (pl.col("ethnicity") != "all")
-    )
+    eth_rows = _ethnic_rows(pops, year)
     placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
+    areas = _rejoin_ons_names(areas) if areas else areas
+    if not areas:
+        _no_force_area(forces)
+    # the stops are placed in LSOAs and named by their local authorities as the
+    # LSOA rows name them: the rule weighs them against those rows' residents,
+    # whatever census the denominators are (the 2021 groups by upper-tier
+    # authority know no district: against them Kent's districts had no residents
+    # and were left out, and its searches were set against Medway's alone)
+    named_year = _lsoa_year(lsoa_rows, year)
     force_areas = (
         tuple(areas)
         if areas
         else _force_areas(
             placed,
-            _residents_per_parent(eth_rows, placed),
+            _residents_per_parent(
+                eth_rows if named_year == year else _ethnic_rows(pops, named_year),
+                placed,
+            ),
             min_share=min_share,
             notes=notes,
             unplaced=lambda: _why_unplaced(store, stops, pops, lsoa_rows, max_km),
@@ -161,7 +168,14 @@ def run_equality(
     by_area = group_residents(eth_rows, list(force_areas), year=year)
     missing = sorted(set(force_areas) - set(by_area["area"].unique().to_list()))
     if missing:
-        raise ConfigError(_no_residents(missing, eth_rows, year))
+        raise ConfigError(
+            _no_residents(
+                missing,
+                eth_rows,
+                year,
+                inferred_from=None if areas or named_year == year else named_year,
+            )
+        )
     force_result = _force_equality(
         stops,
         by_area,
@@ -170,18 +184,22 @@ def run_equality(
         ethnicity=ethnicity,
         notes=notes,
     )
-    in_force = _as_asked(placed, force_areas)
+    aliases = _area_aliases(force_areas, eth_rows)
+    in_force = _as_asked(placed, aliases)
+    unplaceable = _unplaceable(force_areas, aliases, lsoa_rows, placed, notes)
     area_result = _area_equality(
         in_force,
         eth_rows,
-        by_area,
+        by_area.filter(~pl.col("area").is_in(unplaceable)),
         force_areas,
         year=year,
         area_level=area_level,
         ethnicity=ethnicity,
         notes=notes,
     )
-    notes.extend(_per_area_notes(placed, in_force, max_km=max_km))
+    notes.extend(
+        _per_area_notes(placed, in_force, max_km=max_km, unplaceable=bool(unplaceable))
+    )
     lists: tuple[ListMakeUp, ...] = ()
     if list_people is not None:
         lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
@@ -219,7 +237,21 @@ def _stops_window(
     held = sorted(set(times.dt.strftime("%Y-%m").to_list()))
     span = (end.year - start.year) * 12 + end.month - start.month + 1
     if len(held) < span:
-        said = ", ".join(held) if len(held) <= 6 else f"{held[0]} to {held[-1]}"
+        months = [
+            f"{(start.month - 1 + k) // 12 + start.year:04d}-"
+            f"{(start.month - 1 + k) % 12 + 1:02d}"
+            for k in range(span)
+        ]
+        # the months without searches, when fewer than those with: "2020-01 to
+        # 2020-12" alone read as every month held (South Yorkshire without 2020-04)
+        gaps = [m for m in months if m not in held]
+        said = (
+            ", ".join(held)
+            if len(held) <= 6
+            else f"none in {', '.join(gaps)}"
+            if len(gaps) <= 6
+            else f"{held[0]} to {held[-1]}, {len(gaps)} months without"
+        )
         notes.append(
             f"The store holds this force's searches for {len(held)} of the {span} "
             f"months from {start:%Y-%m} to {end:%Y-%m} ({said}): the rates per 1,000 "
@@ -229,10 +261,15 @@ def _stops_window(
 
 
 def _per_area_notes(
-    placed: pl.DataFrame, in_force: pl.DataFrame, *, max_km: float
+    placed: pl.DataFrame,
+    in_force: pl.DataFrame,
+    *,
+    max_km: float,
+    unplaceable: bool = False,
 ) -> list[str]:
     """How many searches the per-area rates leave out (they stay in the force's):
-    those with no place and those placed outside the force area."""
+    those with no place and those placed outside the force area (or, when some of
+    its areas are named by no LSOA row, outside the areas of the table)."""
     unplaced = placed.filter(pl.col("parent").is_null()).height
     outside = placed.height - unplaced - in_force.height
     if in_force.height == 0:
@@ -252,7 +289,18 @@ def _per_area_notes(
             if unplaced
             else []
         ),
-        *([f"{outside:,} placed outside the force area"] if outside else []),
+        *(
+            [
+                f"{outside:,} placed outside "
+                + (
+                    "the areas of the per-area table"
+                    if unplaceable
+                    else "the force area"
+                )
+            ]
+            if outside
+            else []
+        ),
     ]
     return [
         f"Per-area rates count the {in_force.height:,} searches placed in the force "
@@ -315,6 +363,34 @@ def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
         + "; one force's searches are set against its own area's residents."
     )
     raise ConfigError(msg)
+
+
+#: forces that police a network, not a resident population (``stops.force`` as
+#: police.uk names them: the archive's file names and the API's force ids)
+_NETWORK_FORCES: Final = frozenset({"btp", "british-transport-police"})
+
+
+def _no_force_area(forces: Sequence[str]) -> None:
+    """Raise :class:`NotFound` for a force with no resident population of its own.
+
+    British Transport Police searches travellers on the railways of every region:
+    its stops fall in dozens of local authorities (70 in January 2019), whose
+    residents are not the people it polices, so a force area inferred from them
+    gives rates and ratios that mean nothing (January 2019: a Black/White ratio of
+    3.28 against the residents of 70 areas from Carlisle to Brighton).
+    ``--areas`` still sets its searches against residents the user names.
+    """
+    network = [f for f in forces if f.lower() in _NETWORK_FORCES]
+    if network:
+        msg = (
+            f"{network[0]} polices the railways, not the residents of a force area: "
+            "its searches are of travellers from anywhere, so avert does not infer "
+            "a force area for it (the residents of the areas its stations are in are "
+            "not the people it searches). To set its searches "
+            "against the residents of areas you choose anyway, give them with "
+            "--areas (the Equality page's Areas field)."
+        )
+        raise NotFound(msg)
 
 
 def _why_unplaced(
@@ -388,6 +464,23 @@ def _newer_census(pops: pl.DataFrame, year: int, start: dt.date) -> list[str]:
         f"White group since {year} has its ratio to White overstated by the older "
         "count."
     ]
+
+
+def _ethnic_rows(pops: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The year's residents by ethnic group (every sex and age)."""
+    return pops.filter(
+        (pl.col("year") == year)
+        & (pl.col("sex") == "all")
+        & (pl.col("age_band") == "all")
+        & (pl.col("ethnicity") != "all")
+    )
+
+
+def _lsoa_year(lsoa_rows: pl.DataFrame, year: int) -> int:
+    """The census year whose LSOA rows name the areas stops are placed in: the
+    denominators' own when it has LSOA rows, else the latest that has."""
+    years = set(lsoa_rows["year"].drop_nulls().to_list())
+    return year if year in years or not years else int(max(years))
 
 
 def _census_year(
@@ -529,24 +622,95 @@ def _residents_per_parent(eth_rows: pl.DataFrame, placed: pl.DataFrame) -> pl.Da
     )
 
 
-def _as_asked(placed: pl.DataFrame, force_areas: Sequence[str]) -> pl.DataFrame:
-    """The placed stops in the force area, their ``parent`` named as the force area
-    names it (names match as in :func:`group_residents`: "Barking & Dagenham" is
-    the LSOAs' "Barking and Dagenham")."""
+def _area_aliases(force_areas: Sequence[str], eth_rows: pl.DataFrame) -> pl.DataFrame:
+    """``asked``, ``_key``: the keys each area of the force area is known by, its
+    own and, for an area given by code (``E08000032``), the census's name of it
+    (the LSOAs name their local authority by name, never by code)."""
     asked = pl.DataFrame(
         {"asked": list(force_areas)}, schema={"asked": pl.String}
     ).with_columns(area_key(pl.col("asked")).alias("_key"))
+    by_code = eth_rows.select(
+        area_key(pl.col("area")).alias("_code"),
+        area_key(pl.col("area_name")).alias("_name"),
+    ).unique()
+    named = asked.join(by_code, left_on="_key", right_on="_code", how="inner").select(
+        "asked", pl.col("_name").alias("_key")
+    )
+    return pl.concat([asked, named]).unique(maintain_order=True)
+
+
+def _as_asked(placed: pl.DataFrame, aliases: pl.DataFrame) -> pl.DataFrame:
+    """The placed stops in the force area, their ``parent`` named as the force area
+    names it (names match as in :func:`group_residents`: "Barking & Dagenham" is
+    the LSOAs' "Barking and Dagenham"; an area given by code by its census name).
+    ``aliases``: :func:`_area_aliases`."""
     return (
         placed.with_columns(area_key(pl.col("parent")).alias("_key"))
-        .join(asked.unique("_key", keep="first"), on="_key", how="inner")
+        .join(aliases.unique("_key", keep="first"), on="_key", how="inner")
         .drop("parent", "_key")
         .rename({"asked": "parent"})
     )
 
 
-def _no_residents(missing: Sequence[str], eth_rows: pl.DataFrame, year: int) -> str:
+def _unplaceable(
+    force_areas: Sequence[str],
+    aliases: pl.DataFrame,
+    lsoa_rows: pl.DataFrame,
+    placed: pl.DataFrame,
+    notes: list[str],
+) -> list[str]:
+    """The areas of the force area no LSOA row names as its local authority (a
+    county of the 2021 census by upper-tier authority, where the LSOAs name its
+    districts): no stop can be placed in them, so they have no per-area rate (a
+    rate of 0 over all their residents, with their stops counted "outside the
+    force area", before). A note names them, when some stop was placed."""
+    if placed.filter(pl.col("parent").is_not_null()).height == 0:
+        return []
+    parents = lsoa_rows.select(area_key(pl.col("parent_area")).alias("_key")).unique()
+    known = set(aliases.join(parents, on="_key", how="semi")["asked"].to_list())
+    lost = [a for a in force_areas if a not in known]
+    if lost:
+        notes.append(
+            f"No per-area rate for {', '.join(lost)}: no LSOA row names "
+            + ("it" if len(lost) == 1 else "them")
+            + " as its local authority (the LSOA census names local authorities "
+            "of its own time, e.g. a county's districts), so no search can be "
+            "placed there; the force's figures count its searches."
+        )
+    return lost
+
+
+#: the tail of ONS's inverted names ("Bristol, City of", "Herefordshire, County of"):
+#: split off by a comma-separated --areas, it is joined back to the name before it
+_ONS_NAME_TAILS: Final = frozenset({"city of", "county of"})
+
+
+def _rejoin_ons_names(areas: Sequence[str]) -> tuple[str, ...]:
+    """``areas`` with a lone "City of" or "County of" joined back to the area
+    before it: ``--areas 'Bristol, City of,Mendip'`` names two areas, not three
+    (the 2011 census names Bristol, Kingston upon Hull and Herefordshire so, and
+    the error for an unknown name suggests them so). "City of London" stays."""
+    out: list[str] = []
+    for raw in areas:
+        item = raw.strip()
+        if out and " ".join(item.lower().split()) in _ONS_NAME_TAILS:
+            out[-1] = f"{out[-1]}, {item}"
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+def _no_residents(
+    missing: Sequence[str],
+    eth_rows: pl.DataFrame,
+    year: int,
+    *,
+    inferred_from: int | None = None,
+) -> str:
     """Why the figures are refused when areas of the force area have no residents:
-    the force's searches would be set against only part of its residents."""
+    the force's searches would be set against only part of its residents.
+    ``inferred_from``: the census year of the LSOA rows that named the areas of an
+    inferred force area, when the denominators are of another census."""
     import difflib
 
     known = sorted(
@@ -561,7 +725,15 @@ def _no_residents(missing: Sequence[str], eth_rows: pl.DataFrame, year: int) -> 
     for name in missing:
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
         hints.append(f"{name} (did you mean {' or '.join(close)}?)" if close else name)
-    return (
+    inferred = (
+        f"The force area taken from where the stops fall names the local authorities "
+        f"of the LSOAs they fall in, as the {inferred_from} census does; the {year} "
+        "census rows (e.g. by upper-tier authority: a county, not its districts) "
+        "do not name them all. "
+        if inferred_from is not None
+        else ""
+    )
+    return inferred + (
         f"No {year} census ethnic-group residents for {', '.join(hints)}: the "
         "force's searches would be set against a force area without their residents "
         "(every rate too high). Name the force area's local authorities as the "
