@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -62,6 +63,7 @@ _COLUMN_KEYS: Final = (
     "incident_id",
     "occurred_at",
     "occurred_hour",
+    "occurred_time",
     "occurred_to",
     "offence_code",
     "crime_type",
@@ -80,8 +82,22 @@ _COLUMN_KEYS: Final = (
 _AS_GIVEN: Final = tuple(
     k
     for k in _COLUMN_KEYS
-    if k not in {"incident_id", "occurred_at", "occurred_hour", "offence_code"}
+    if k
+    not in {
+        "incident_id",
+        "occurred_at",
+        "occurred_hour",
+        "occurred_time",
+        "offence_code",
+    }
 )
+#: columns that add a time of day to the date of ``occurred_at``
+_CLOCK_KEYS: Final = ("occurred_hour", "occurred_time")
+#: a strptime directive that reads a time of day (hour, minute, second or more)
+_TIME_OF_DAY_DIRECTIVE: Final = re.compile(r"%[-_0^#]?[HIMSTRXcrkls]")
+#: a time of day in text: 21:30, 21:30:05, 9:05, 9:05 PM (the hour, minute, second
+#: and AM/PM as groups); digits alone are HHMM (below)
+_CLOCK_TEXT: Final = r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$"
 
 
 @dataclass(frozen=True)
@@ -192,6 +208,9 @@ def read_mapping(path: str | Path) -> TableMapping:
     if "occurred_at" not in cols:
         msg = "needs occurred_at (the column holding the time)"
         raise fail(where, "columns", msg)
+    if set(_CLOCK_KEYS) <= cols.keys():
+        msg = "give occurred_hour (an hour 0-23) or occurred_time, not both"
+        raise fail(where, "columns", msg)
     if ("lat" in cols) != ("lon" in cols) or ("x" in cols) != ("y" in cols):
         raise fail(where, "columns", "give lat with lon, and x with y")
     if {"lat", "lon"} <= cols.keys() and {"x", "y"} <= cols.keys():
@@ -233,6 +252,95 @@ def _stated_precision(table: pl.DataFrame, stated: str) -> pl.DataFrame:
         .alias("time_precision"),
         pl.col("occurred_from").dt.truncate(_TRUNCATE[stated]),
     )
+
+
+def _date_only_format(mapping: TableMapping) -> bool:
+    """True when the mapping's ``time_format`` reads a date and no time of day (and
+    no clock column adds one): its rows are dates alone (precision ``day``), not
+    events at midnight."""
+    fmt = mapping.time_format
+    return (
+        fmt is not None
+        and not _TIME_OF_DAY_DIRECTIVE.search(fmt)
+        and not set(_CLOCK_KEYS) & mapping.columns.keys()
+    )
+
+
+def _time_of_day(text: pl.Expr) -> pl.Expr:
+    """``HH:MM:SS`` of a time-of-day column, null where it is not one.
+
+    Read: ``21:30``, ``21:30:05``, ``9:05``, ``9:05 PM`` (hours 1-12 with AM/PM), and
+    digits alone as HHMM, as the Los Angeles Police Department's ``TIME OCC`` gives
+    it without leading zeros (``2130`` is 21:30, ``905`` 09:05 and ``5`` 00:05).
+    """
+    t = text.str.strip_chars()
+    digits = t.str.contains(r"^\d{1,4}$")
+    hhmm = t.str.zfill(4)
+    part = [t.str.extract(_CLOCK_TEXT, i) for i in (1, 2, 3, 4)]
+    hour = pl.when(digits).then(hhmm.str.slice(0, 2)).otherwise(part[0]).cast(pl.Int32)
+    minute = (
+        pl.when(digits).then(hhmm.str.slice(2, 2)).otherwise(part[1]).cast(pl.Int32)
+    )
+    second = pl.when(digits).then(0).otherwise(part[2].fill_null("0").cast(pl.Int32))
+    meridiem = part[3].str.to_uppercase()
+    twelve = meridiem.is_not_null()
+    hour24 = (
+        pl.when(~twelve)
+        .then(hour)
+        .when(hour.is_between(1, 12))
+        .then(hour % 12 + pl.when(meridiem == "PM").then(12).otherwise(0))
+    )
+    valid = (
+        hour24.is_between(0, 23) & minute.is_between(0, 59) & second.is_between(0, 59)
+    )
+    return pl.when(valid).then(
+        join_text(
+            *(
+                v.cast(pl.String).str.zfill(2) + pl.lit(sep)
+                for v, sep in ((hour24, ":"), (minute, ":"), (second, ""))
+            )
+        )
+    )
+
+
+def _clock(mapping: TableMapping) -> pl.Expr | None:
+    """``HH:MM:SS`` from the mapping's ``occurred_hour`` (a whole hour 0-23) or
+    ``occurred_time`` column (:func:`_time_of_day`), null where it does not read;
+    ``None`` when the mapping has neither."""
+    c = mapping.columns
+    if "occurred_hour" in c:
+        hour = pl.col(c["occurred_hour"]).str.strip_chars().cast(pl.Int32, strict=False)
+        return pl.when(hour.is_between(0, 23)).then(
+            join_text(hour.cast(pl.String).str.zfill(2), ":00:00")
+        )
+    if "occurred_time" in c:
+        return _time_of_day(pl.col(c["occurred_time"]))
+    return None
+
+
+def _check_hours_are_hours(
+    frame: pl.DataFrame, mapping: TableMapping, *, name: str
+) -> None:
+    """Stop the load (nothing written) when most of an ``occurred_hour`` column's
+    values are whole numbers over 23: a time of day written HHMM (``2130``), which
+    belongs in ``occurred_time``. Read as hours, the few under 24 (``5``, 00:05)
+    would load at the wrong hour and the rest be quarantined."""
+    column = mapping.columns.get("occurred_hour")
+    if column is None or not frame.height:
+        return
+    text = frame.get_column(column).str.strip_chars()
+    number = text.cast(pl.Int32, strict=False)
+    given = int((text.fill_null("") != "").sum())
+    over = number.filter(number > 23)
+    if not over.len() or 2 * over.len() <= given:
+        return
+    msg = (
+        f"{name}: column {column!r} (occurred_hour) holds numbers over 23 in "
+        f"{over.len():,} of {given:,} rows (first: {over[0]}): a time of day such as "
+        "2130 or 21:30 is mapped as occurred_time, not occurred_hour; nothing was "
+        "loaded (docs/formats.md)."
+    )
+    raise IngestError(msg)
 
 
 def _split_categories(
@@ -292,17 +400,29 @@ def _check_some_time_reads(
             "was loaded (docs/formats.md)."
         )
         raise IngestError(msg)
-    hour_column = mapping.columns.get("occurred_hour")
-    if hour_column is not None:
-        hours = frame.get_column(hour_column)
-        hour = hours.str.strip_chars().cast(pl.Int32, strict=False)
-        if not hour.is_between(0, 23).any():
-            msg = (
-                f"{name}: no row's hour reads (column {hour_column!r}, first: "
-                f"{hours[0]!r}; occurred_hour needs a whole number 0-23); nothing was "
-                "loaded (docs/formats.md)."
+    clock = _clock(mapping)
+    if clock is not None and frame.select(clock.is_null().all()).item():
+        key = next(k for k in _CLOCK_KEYS if k in mapping.columns)
+        column = mapping.columns[key]
+        what, needs = (
+            (
+                "hour",
+                "occurred_hour needs a whole number 0-23; a time of day such as "
+                "21:30 or 2130 is mapped as occurred_time",
             )
-            raise IngestError(msg)
+            if key == "occurred_hour"
+            else (
+                "time of day",
+                "occurred_time needs a time of day: 21:30, "
+                "21:30:05, 9:30 PM or HHMM digits such as 2130",
+            )
+        )
+        first = frame.get_column(column)[0]
+        msg = (
+            f"{name}: no row's {what} reads (column {column!r}, first: {first!r}; "
+            f"{needs}); nothing was loaded (docs/formats.md)."
+        )
+        raise IngestError(msg)
     first = times.filter(given_time)[0]
     given = (
         f"time_format {mapping.time_format!r} does not read it"
@@ -326,9 +446,10 @@ def _name_unread_times(
     c = mapping.columns
     text = pl.col(c["occurred_at"]).cast(pl.String).str.strip_chars()
     given = [text.alias("_time")]
-    if "occurred_hour" in c:
+    clock_key = next((k for k in _CLOCK_KEYS if k in c), None)
+    if clock_key is not None:
         given.append(
-            pl.col(c["occurred_hour"]).cast(pl.String).str.strip_chars().alias("_hour")
+            pl.col(c[clock_key]).cast(pl.String).str.strip_chars().alias("_clock")
         )
     values = frame.select(pl.col(LINE_COL).cast(pl.Int64).alias("line"), *given)
     how = (
@@ -337,9 +458,13 @@ def _name_unread_times(
         else "as ISO 8601 (or set [table].time_format)"
     )
     parts: list[pl.Expr] = [pl.lit("time '"), pl.col("_time"), pl.lit("'")]
-    if "occurred_hour" in c:
-        parts += [pl.lit(" with hour '"), pl.col("_hour").fill_null(""), pl.lit("'")]
+    if clock_key == "occurred_hour":
+        parts += [pl.lit(" with hour '"), pl.col("_clock").fill_null(""), pl.lit("'")]
         how += " (occurred_hour: a whole number 0-23)"
+    elif clock_key == "occurred_time":
+        parts += [pl.lit(" with time of day '"), pl.col("_clock").fill_null("")]
+        parts.append(pl.lit("'"))
+        how += " (occurred_time: 21:30, 21:30:05, 9:30 PM or HHMM)"
     parts.append(pl.lit(f" does not read {how}"))
     unread = (
         (pl.col("column") == "occurred_at")
@@ -418,20 +543,17 @@ def parse_table(
     if missing:
         msg = f"{name}: mapped column(s) {missing} not in the file's header {header}"
         raise IngestError(msg)
+    _check_hours_are_hours(frame, mapping, name=name)
     c = mapping.columns
     when = pl.col(c["occurred_at"]).str.strip_chars()
     if mapping.time_format:
         when = when.str.strptime(
             pl.Datetime("us"), mapping.time_format, strict=False
         ).dt.strftime("%Y-%m-%d %H:%M:%S")
-    if "occurred_hour" in c:
-        hour = pl.col(c["occurred_hour"]).str.strip_chars().cast(pl.Int32, strict=False)
+    clock = _clock(mapping)
+    if clock is not None:
         day = when.str.slice(0, 10)
-        when = (
-            pl.when(hour.is_between(0, 23))
-            .then(join_text(day, " ", hour.cast(pl.String).str.zfill(2), ":00"))
-            .otherwise(None)
-        )
+        when = pl.when(clock.is_not_null()).then(join_text(day, " ", clock))
     exprs: list[pl.Expr] = [when.alias("occurred_at")]
     for key in _AS_GIVEN:
         if key in c:
@@ -456,6 +578,8 @@ def parse_table(
         keyer = ContentKeyer(content, prefix="tbl-", salt=mapping.source)
         ids = keyer.keys(mapped).alias("incident_id")
     mapped = mapped.with_columns(ids)
+    if _date_only_format(mapping):  # a date alone, as the bundle reads one (day)
+        mapped = mapped.with_columns(pl.col("occurred_at").str.slice(0, 10))
     if types:  # the others as the file gives them
         mapped = mapped.with_columns(
             pl.col("crime_type").str.strip_chars().replace(types).alias("crime_type")

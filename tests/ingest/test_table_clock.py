@@ -1,0 +1,142 @@
+"""``avert ingest table``: a time of day in its own column, and dates alone.
+
+Portals publish the date and the time of day apart: the Los Angeles Police
+Department's ``DATE OCC`` (always ``12:00:00 AM``) with ``TIME OCC`` as HHMM digits
+without leading zeros (``2130``, ``5`` for 00:05), New York's ``CMPLNT_FR_DT``
+(``12/31/2019``) with ``CMPLNT_FR_TM`` (``17:30:00``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from avert.errors import ConfigError, IngestError
+from avert.ingest.table import parse_table, read_mapping
+
+LA = (
+    "DR_NO,DATE OCC,TIME OCC,Crm Cd Desc,LAT,LON\n"
+    "1,01/08/2020 12:00:00 AM,2130,ROBBERY,34.05,-118.24\n"
+    "2,01/08/2020 12:00:00 AM,5,ROBBERY,34.05,-118.24\n"
+    "3,01/08/2020 12:00:00 AM,905,ROBBERY,34.05,-118.24\n"
+    "4,01/08/2020 12:00:00 AM,2475,ROBBERY,34.05,-118.24\n"  # not a time of day
+    "5,01/08/2020 12:00:00 AM,0000,ROBBERY,34.05,-118.24\n"
+)
+
+
+def _mapping(tmp_path: Path, *, time_format: str, clock: str, key: str) -> Path:
+    m = tmp_path / "m.toml"
+    m.write_text(
+        f"[table]\nsource = 's'\ntime_format = '{time_format}'\n[columns]\n"
+        f"incident_id = 'DR_NO'\noccurred_at = 'DATE OCC'\n{key} = '{clock}'\n"
+        "crime_type = 'Crm Cd Desc'\nlat = 'LAT'\nlon = 'LON'\n",
+        encoding="utf-8",
+    )
+    return m
+
+
+def _la_mapping(tmp_path: Path, key: str = "occurred_time") -> Path:
+    return _mapping(
+        tmp_path, time_format="%m/%d/%Y %I:%M:%S %p", clock="TIME OCC", key=key
+    )
+
+
+def test_a_time_of_day_column_gives_the_time(tmp_path: Path) -> None:
+    """HHMM digits without leading zeros: 2130 is 21:30, 5 is 00:05, 905 is 09:05;
+    2475 is no time of day: quarantined, quoting the file's values."""
+    parsed = parse_table(
+        LA.encode(),
+        read_mapping(_la_mapping(tmp_path)),
+        name="la.csv",
+        crs="EPSG:32611",
+    )
+    inc = parsed.frames["incidents"]
+    assert [str(t) for t in inc["occurred_from"]] == [
+        "2020-01-08 21:30:00",
+        "2020-01-08 00:05:00",
+        "2020-01-08 09:05:00",
+        "2020-01-08 00:00:00",
+    ]
+    assert inc["time_precision"].to_list() == ["exact"] * 4
+    (reason,) = parsed.problems["reason"].to_list()
+    assert parsed.problems["line"].to_list() == [5]
+    assert "time '01/08/2020 12:00:00 AM' with time of day '2475'" in reason
+    assert parsed.rows == inc.height + parsed.problems.height
+
+
+@pytest.mark.parametrize(
+    ("given", "want"),
+    [
+        ("17:30:00", "17:30:00"),
+        ("17:30", "17:30:00"),
+        ("9:05", "09:05:00"),
+        ("9:05 PM", "21:05:00"),
+        ("12:10 am", "00:10:00"),
+        ("12:10 PM", "12:10:00"),
+    ],
+)
+def test_a_time_of_day_in_text(tmp_path: Path, given: str, want: str) -> None:
+    """New York's CMPLNT_FR_TM (17:30:00) and other clock forms, after a date alone."""
+    text = f"DR_NO,DATE OCC,TIME OCC,Crm Cd Desc,LAT,LON\n1,12/31/2019,{given},X,40.7,-74\n"
+    m = _mapping(
+        tmp_path, time_format="%m/%d/%Y", clock="TIME OCC", key="occurred_time"
+    )
+    inc = parse_table(
+        text.encode(), read_mapping(m), name="ny.csv", crs="EPSG:32618"
+    ).frames["incidents"]
+    assert str(inc["occurred_from"][0]) == f"2019-12-31 {want}"
+    assert inc["time_precision"][0] == "exact"
+
+
+def test_hhmm_mapped_as_an_hour_stops_the_load(tmp_path: Path) -> None:
+    """Read as hours, LA's 5 (00:05) would load at 05:00 and 2130 be quarantined:
+    the load stops and says to map the column as occurred_time."""
+    with pytest.raises(
+        IngestError, match=r"'TIME OCC' \(occurred_hour\).*occurred_time"
+    ):
+        parse_table(
+            LA.encode(),
+            read_mapping(_la_mapping(tmp_path, key="occurred_hour")),
+            name="la.csv",
+            crs="EPSG:32611",
+        )
+
+
+def test_no_time_of_day_reads_stops_the_load(tmp_path: Path) -> None:
+    text = LA.replace(",2130,", ",late,").replace(",5,", ",x,").replace(",905,", ",?,")
+    text = text.replace(",2475,", ",-,").replace(",0000,", ",,")
+    with pytest.raises(IngestError, match=r"no row's time of day reads.*'TIME OCC'"):
+        parse_table(
+            text.encode(),
+            read_mapping(_la_mapping(tmp_path)),
+            name="la.csv",
+            crs="EPSG:32611",
+        )
+
+
+def test_hour_and_time_of_day_together_is_a_config_error(tmp_path: Path) -> None:
+    m = tmp_path / "m.toml"
+    m.write_text(
+        "[columns]\noccurred_at = 'd'\noccurred_hour = 'h'\noccurred_time = 't'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"occurred_hour .* or occurred_time"):
+        read_mapping(m)
+
+
+def test_a_date_only_time_format_gives_dates_not_midnights(tmp_path: Path) -> None:
+    """A time_format without a time of day (%m/%d/%Y) reads dates alone: precision
+    day, as an ISO date alone is, not an exact event at 00:00."""
+    text = "DR_NO,DATE OCC,TIME OCC,Crm Cd Desc,LAT,LON\n1,12/31/2019,,X,40.7,-74\n"
+    m = tmp_path / "m.toml"
+    m.write_text(
+        "[table]\ntime_format = '%m/%d/%Y'\n[columns]\noccurred_at = 'DATE OCC'\n"
+        "crime_type = 'Crm Cd Desc'\nlat = 'LAT'\nlon = 'LON'\n",
+        encoding="utf-8",
+    )
+    inc = parse_table(
+        text.encode(), read_mapping(m), name="ny.csv", crs="EPSG:32618"
+    ).frames["incidents"]
+    assert inc["time_precision"].to_list() == ["day"]
+    assert str(inc["occurred_from"][0]) == "2019-12-31 00:00:00"
