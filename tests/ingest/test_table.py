@@ -164,7 +164,8 @@ def test_categories_give_policeuk_types_and_keys_stay_the_files(
     [
         ("[columns]\ncrime_type = 'c'\n", "occurred_at"),
         (
-            "[table]\ntime_precision = 'minute'\n[columns]\noccurred_at = 't'\n",
+            "[table]\ntime_precision = 'minute'\n[columns]\noccurred_at = 't'\n"
+            "crime_type = 'c'\nlat = 'a'\nlon = 'o'\n",
             r"table\.time_precision: must be .*'hour'.*; got 'minute'",
         ),
         (
@@ -175,6 +176,14 @@ def test_categories_give_policeuk_types_and_keys_stay_the_files(
         ("[columns]\noccurred_at = 't'\nlat = 'a'\n", "lat with lon"),
         ("[columns]\noccurred_at = 't'\nnope = 'a'\n", "unknown keys"),
         ("[columns]\noccurred_at = 't'\n[categories]\nA = '1'\n", "crime_type"),
+        (
+            "[columns]\noccurred_at = 't'\nlat = 'a'\nlon = 'o'\n",
+            "columns: needs offence_code or crime_type",
+        ),
+        (
+            "[columns]\noccurred_at = 't'\ncrime_type = 'c'\nlsoa = 'l'\n",
+            "columns: needs the place: lat and lon",
+        ),
         ("not toml [", "TOML"),
     ],
 )
@@ -228,7 +237,10 @@ def test_the_mapping_states_the_time_precision(
 def test_default_time_precision_keeps_the_mapping_digest(tmp_path: Path) -> None:
     """A mapping that states no precision digests as before the key existed, so
     re-loading a file already loaded with it is not a new load."""
-    body = "[table]\nsource = 's'\n[columns]\noccurred_at = 't'\n"
+    body = (
+        "[table]\nsource = 's'\n[columns]\noccurred_at = 't'\ncrime_type = 'c'\n"
+        "lat = 'a'\nlon = 'o'\n"
+    )
     m = tmp_path / "m.toml"
     m.write_text(body, encoding="utf-8")
     plain = read_mapping(m)

@@ -222,6 +222,16 @@ def read_mapping(path: str | Path) -> TableMapping:
         raise fail(where, "categories", msg)
     if cats and "crime_type" not in cols:
         raise fail(where, "categories", "needs a crime_type column in [columns]")
+    # without them every row would be quarantined (the bundle's row checks)
+    if not {"offence_code", "crime_type"} & cols.keys():
+        msg = (
+            "needs offence_code or crime_type (the column holding the offence code "
+            "or the category): an incident without either cannot be classified"
+        )
+        raise fail(where, "columns", msg)
+    if not ({"lat", "lon"} <= cols.keys() or {"x", "y"} <= cols.keys()):
+        msg = "needs the place: lat and lon (WGS84), or x and y (in [table].crs)"
+        raise fail(where, "columns", msg)
     source = check(where, "table.source", table.get("source", p.stem), str, _ANY)
     crs = check(where, "table.crs", table.get("crs", "EPSG:4326"), str, _ANY)
     fmt = table.get("time_format")
