@@ -659,3 +659,26 @@ def test_a_shipped_mapping_is_named_without_its_path(
     (tmp_path / "toronto-mci").write_text("not toml [", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         read_mapping("toronto-mci")  # a file of that name here comes first
+
+
+def test_xy_outside_names_the_mappings_crs_too(tmp_path: Path) -> None:
+    """Lon/lat written in x/y columns read as Illinois feet land in Missouri: the
+    store's CRS is right, the mapping's is wrong, and the stop says so."""
+    m = tmp_path / "chi.toml"
+    m.write_text(
+        "[table]\ncrs = 'EPSG:3435'\n[columns]\nincident_id = 'ID'\n"
+        "occurred_at = 'Date'\ncrime_type = 'Primary Type'\nx = 'X Coordinate'\n"
+        "y = 'Y Coordinate'\n",
+        encoding="utf-8",
+    )
+    text = (
+        "ID,Date,Primary Type,X Coordinate,Y Coordinate\n"
+        "1,2021-01-31T23:45,BATTERY,-87.6046,41.7797\n"
+        "2,2021-01-31T23:50,BATTERY,-87.6278,41.8819\n"
+    )
+    with pytest.raises(
+        IngestError,
+        match=r"or the mapping's \[table\]\.crs \(EPSG:3435\) is not the CRS of the "
+        r"file's x/y columns \('X Coordinate', 'Y Coordinate'",
+    ):
+        parse_table(text.encode(), read_mapping(m), name="c.csv", crs="EPSG:32616")

@@ -494,15 +494,16 @@ def _name_unread_times(
 
 
 def _check_some_place_fits(
-    parsed: Parsed, frame: pl.DataFrame, *, crs: str, name: str
+    parsed: Parsed, frame: pl.DataFrame, mapping: TableMapping, *, crs: str, name: str
 ) -> None:
     """Stop the load (nothing written) when no row loads and most rows' places are
     outside the area of the store's CRS (its EPSG area of use; British National
     Grid takes the UK only, :func:`avert.ingest.geo.crs_area`):
     the store's CRS is wrong for the data (e.g. a Toronto extract into a store left
     at EPSG:27700), which is a setting to change, not every row to quarantine (a
-    later load with the right CRS would leave them all there). A file of no rows
-    passes."""
+    later load with the right CRS would leave them all there). With x/y columns
+    the mapping's own ``[table].crs`` may be the wrong one instead (lon/lat in x/y
+    read as Illinois feet): the error names both. A file of no rows passes."""
     outside = parsed.problems.filter(
         pl.col("column").is_in(["lat", "lon", "x", "y"])
         & pl.col("reason").str.contains(" outside ")
@@ -513,11 +514,19 @@ def _check_some_place_fits(
         or 2 * outside["line"].n_unique() <= frame.height
     ):
         return
+    c = mapping.columns
+    xy = (
+        f"; or the mapping's [table].crs "
+        f"({mapping.crs}) is not the CRS of the file's x/y columns ({c['x']!r}, "
+        f"{c['y']!r}; lon/lat there is crs = 'EPSG:4326')"
+        if "x" in c
+        else ""
+    )
     msg = (
         f"{name}: no row's place is inside the area of the store's CRS {crs} (first: "
         f"{outside['reason'][0]}); set the CRS to a projection of the data's area "
-        "(setting crs, AVERT_CRS, or --crs; e.g. EPSG:32617 for Toronto). Nothing was "
-        "loaded (docs/formats.md)."
+        "(setting crs, AVERT_CRS, or --crs; e.g. EPSG:32617 for Toronto)"
+        f"{xy}. Nothing was loaded (docs/formats.md)."
     )
     raise IngestError(msg)
 
@@ -609,7 +618,7 @@ def parse_table(
         limits=limits,
     )
     _check_some_time_reads(parsed, frame, mapping, name=name)
-    _check_some_place_fits(parsed, frame, crs=crs, name=name)
+    _check_some_place_fits(parsed, frame, mapping, crs=crs, name=name)
     # back to the file's own line numbers (the Parquet copy numbers rows 1..n)
     table = parsed.frames["incidents"]
     table = table.with_columns(
