@@ -389,3 +389,34 @@ def test_forecast_from_a_store_with_a_stray_event_notes_it(
     res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert "Left out of the patrol grid: 1 of" in " ".join(res.output.split())
+
+
+@pytest.mark.parametrize(
+    ("budget", "match"),
+    [
+        ({"cells": 0}, r"must be positive; got 0 cells"),
+        ({"km2": -1.0}, r"must be positive; got -1 km²"),
+        ({"km2": 0.001}, r"0\.001 km² is less than one 150 m cell \(0\.0225 km²\)"),
+    ],
+)
+def test_a_budget_of_no_cell_says_what_was_given(
+    budget: dict[str, float], match: str
+) -> None:
+    """--km2 -1 said "must cover 1 to N cells; got -45" (cells the user never gave)."""
+    from avert.workflows.forecast import run_forecast
+
+    with pytest.raises(ConfigError, match=match):
+        run_forecast(_frame(), at=dt.datetime(2024, 7, 1), **budget)
+
+
+def test_a_forecast_time_outside_the_events_names_their_span() -> None:
+    """Forecasting from years after the data said only "No events with coordinates
+    and a time to forecast from", although the store held thousands."""
+    from avert.workflows.forecast import run_forecast
+
+    with pytest.raises(
+        ConfigError,
+        match=r"No events with coordinates in the 455 days \(history and backtest\) "
+        r"before 2030-01-01 00:00; the events given run from 2024-01-01 to 2024-07-1",
+    ):
+        run_forecast(_frame(), at=dt.datetime(2030, 1, 1), cells=3)
