@@ -682,3 +682,23 @@ def test_xy_outside_names_the_mappings_crs_too(tmp_path: Path) -> None:
         r"file's x/y columns \('X Coordinate', 'Y Coordinate'",
     ):
         parse_table(text.encode(), read_mapping(m), name="c.csv", crs="EPSG:32616")
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (b"", r"t\.csv: empty file \(no header, no rows\)"),
+        (b"\n\n", r"t\.csv: empty file \(no header, no rows\)"),
+        (
+            CSV.replace(",", ";").encode(),
+            r"its header is one field holding semicolons; avert reads comma-separated",
+        ),
+        (CSV.replace(",", "\t").encode(), r"one field holding tabs"),
+    ],
+    ids=["empty", "blank lines", "semicolons", "tabs"],
+)
+def test_an_empty_or_semicolon_file_says_so(data: bytes, match: str) -> None:
+    """An empty file said "mapped column(s) [...] not in the file's header []"; a
+    semicolon-separated one listed its whole header as one column name."""
+    with pytest.raises(IngestError, match=match):
+        parse_table(data, read_mapping(TORONTO_MAPPING), name="t.csv", crs="EPSG:32617")

@@ -353,6 +353,16 @@ def _check_hours_are_hours(
     raise IngestError(msg)
 
 
+def _other_separator(field: str) -> str | None:
+    """The name of a separator other than the comma that ``field`` (a header read
+    as one field) holds: a semicolon (a spreadsheet saved in a locale whose
+    decimal mark is the comma), a tab or a pipe; None when it holds none."""
+    for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+        if sep in field:
+            return label
+    return None
+
+
 def _split_categories(
     categories: dict[str, str],
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -561,6 +571,13 @@ def parse_table(
     missing = sorted({c for c in mapping.columns.values() if c not in header})
     if missing:
         msg = f"{name}: mapped column(s) {missing} not in the file's header {header}"
+        if not header:
+            msg = f"{name}: empty file (no header, no rows); nothing was loaded."
+        elif len(header) == 1 and (sep := _other_separator(header[0])):
+            msg += (
+                f": its header is one field holding {sep}; avert reads "
+                "comma-separated files (save the file as CSV with commas)"
+            )
         raise IngestError(msg)
     _check_hours_are_hours(frame, mapping, name=name)
     c = mapping.columns
