@@ -140,3 +140,25 @@ def test_a_date_only_time_format_gives_dates_not_midnights(tmp_path: Path) -> No
     ).frames["incidents"]
     assert inc["time_precision"].to_list() == ["day"]
     assert str(inc["occurred_from"][0]) == "2019-12-31 00:00:00"
+
+
+def test_a_time_before_1900_is_quarantined(tmp_path: Path) -> None:
+    """New York's complaints hold dates in 1019 (for 2019): loaded, one stretched
+    the store's months to "1019-05 .. 2022-12" and an every-event forecast's
+    history over a thousand years."""
+    text = (
+        "DR_NO,DATE OCC,TIME OCC,Crm Cd Desc,LAT,LON\n"
+        "1,05/13/1019,17:30:00,X,40.7,-74\n"
+        "2,05/13/2019,17:30:00,X,40.7,-74\n"
+        "3,01/01/1900,00:00:00,X,40.7,-74\n"
+    )
+    m = _mapping(
+        tmp_path, time_format="%m/%d/%Y", clock="TIME OCC", key="occurred_time"
+    )
+    parsed = parse_table(
+        text.encode(), read_mapping(m), name="ny.csv", crs="EPSG:32618"
+    )
+    assert parsed.frames["incidents"]["source_line"].to_list() == [3, 4]
+    assert parsed.problems.select("line", "column", "reason").rows() == [
+        (2, "occurred_at", "time before 1900 (a mistyped year?): 1019-05-13 17:30:00")
+    ]
