@@ -68,6 +68,17 @@ class Grid:
             msg = f"shape must be two whole numbers (ny, nx); got {self.shape!r}."
             raise ConfigError(msg)
         object.__setattr__(self, "shape", (ny, nx))
+        try:
+            x0, y0 = (float(v) for v in self.origin_xy)
+            finite = bool(np.isfinite(x0) and np.isfinite(y0))
+        except (TypeError, ValueError):
+            finite = False
+        if not finite:  # a NaN corner put every event outside: a grid of zeros
+            msg = (
+                f"origin_xy must be two finite numbers (x, y); got {self.origin_xy!r}."
+            )
+            raise ConfigError(msg)
+        object.__setattr__(self, "origin_xy", (x0, y0))
         if not (self.cell_size_m > 0 and np.isfinite(self.cell_size_m)):
             msg = f"cell_size_m must be a positive number; got {self.cell_size_m!r}."
             raise ConfigError(msg)
