@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -420,3 +421,37 @@ def test_a_forecast_time_outside_the_events_names_their_span() -> None:
         r"before 2030-01-01 00:00; the events given run from 2024-01-01 to 2024-07-1",
     ):
         run_forecast(_frame(), at=dt.datetime(2030, 1, 1), cells=3)
+
+
+@pytest.mark.parametrize(
+    ("option", "match"),
+    [
+        (["--days", "0"], r"days \(the number of test days\) must be 1 or more; got 0"),
+        (["--days", "-3"], r"must be 1 or more; got -3"),
+        (["--train-days", "-5"], r"train_days must be 0 or more .*; got -5"),
+        (["--coverages", "150"], r"--coverages are percents in \(0, 100\]; got '150'"),
+        (["--coverages", "0,5"], r"percents in \(0, 100\]; got '0,5'"),
+    ],
+)
+def test_evaluate_refuses_impossible_options_by_name(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    option: list[str],
+    match: str,
+) -> None:
+    """--days 0 ended in a traceback ("n_test" not found), --train-days -5 ran on a
+    negative window, and --coverages 150 was refused as "got [1.5]"."""
+    import sys
+
+    from avert.cli import main
+
+    csv = tmp_path / "ev.csv"
+    _frame().write_csv(csv)
+    args = ["avert", "forecast", "evaluate", "--csv", str(csv), "--models", "counting"]
+    monkeypatch.setattr(sys, "argv", [*args, *option])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert re.search(match, err), err

@@ -388,6 +388,12 @@ def run_forecast_evaluation(
     cells with at least one event. Test days run from ``start`` (default: ``days``
     before the last event's day) for ``days`` days.
     """
+    if not days >= 1:
+        msg = f"days (the number of test days) must be 1 or more; got {days}."
+        raise ConfigError(msg)
+    if train_days is not None and not train_days >= 0:
+        msg = f"train_days must be 0 or more (None: all history); got {train_days}."
+        raise ConfigError(msg)
     models = [model_name(m) for m in models]
     grid = _grid(events, cell_size_m, anchored=False)
     ev = Events.from_frame(events, grid)
