@@ -455,3 +455,31 @@ def test_evaluate_refuses_impossible_options_by_name(
     assert exit_.value.code == 1
     err = " ".join(capsys.readouterr().err.split())
     assert re.search(match, err), err
+
+
+@pytest.mark.parametrize("command", [["--at", "2024-07-01"], ["evaluate"]])
+@pytest.mark.parametrize("cell", ["0", "nan"])
+def test_a_cell_of_no_size_is_a_config_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    cell: str,
+) -> None:
+    """--cell 0 divided by zero building the grid: a traceback ending in "cannot
+    convert float NaN to integer" (forecast) or "float infinity" (evaluate)."""
+    import sys
+
+    from avert.cli import main
+
+    csv = tmp_path / "ev.csv"
+    _frame().write_csv(csv)
+    args = ["avert", "forecast", *command, "--csv", str(csv), "--cell", cell]
+    if command[0] == "--at":  # a plan writes its files
+        args += ["--out", str(tmp_path / "o")]
+    monkeypatch.setattr(sys, "argv", args)
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "cell_size_m must be a positive number" in err, err

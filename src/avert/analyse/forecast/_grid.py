@@ -50,6 +50,13 @@ def _finite_points(
     return ok
 
 
+def _check_cell_size(cell_size_m: float) -> None:
+    """A ConfigError unless ``cell_size_m`` is a positive finite number."""
+    if not (cell_size_m > 0 and np.isfinite(cell_size_m)):
+        msg = f"cell_size_m must be a positive number; got {cell_size_m!r}."
+        raise ConfigError(msg)
+
+
 @dataclass(frozen=True)
 class Grid:
     """A rectangle of square cells (see the module docstring for the layout)."""
@@ -79,9 +86,7 @@ class Grid:
             )
             raise ConfigError(msg)
         object.__setattr__(self, "origin_xy", (x0, y0))
-        if not (self.cell_size_m > 0 and np.isfinite(self.cell_size_m)):
-            msg = f"cell_size_m must be a positive number; got {self.cell_size_m!r}."
-            raise ConfigError(msg)
+        _check_cell_size(self.cell_size_m)
         if ny < 1 or nx < 1 or ny * nx > _MAX_CELLS:
             msg = f"shape must be (ny, nx) with 1 <= ny * nx <= {_MAX_CELLS}; got {self.shape!r}."
             raise ConfigError(msg)
@@ -127,6 +132,7 @@ class Grid:
         ``origin = (floor(min x), floor(min y))`` and
         ``n = floor((max - origin) / cell_size_m) + 1`` along each axis.
         """
+        _check_cell_size(cell_size_m)  # before dividing by it
         ok = _finite_points(x, y)
         x0 = float(np.floor(x[ok].min()))
         y0 = float(np.floor(y[ok].min()))
@@ -144,6 +150,7 @@ class Grid:
         as :mod:`avert.analyse.places`), so cell ``(row, col)`` is the place cell
         ``E{col + x0 / s}:N{row + y0 / s}``.
         """
+        _check_cell_size(cell_size_m)  # before dividing by it
         ok = _finite_points(x, y)
         s = float(cell_size_m)
         i0 = np.floor(x[ok].min() / s)
