@@ -266,6 +266,9 @@ def test_forecast_learns_from_its_history_window_and_refuses_a_negative_one() ->
     assert every.grid.shape != alone.grid.shape  # the old events widen the grid
     with pytest.raises(ConfigError, match="history_days"):
         run_forecast(recent, at=at, cells=3, history_days=-1)
+    # a negative backtest printed "backtested on the last 0 days: n/a"
+    with pytest.raises(ConfigError, match="backtest_days must be 0 or more"):
+        run_forecast(recent, at=at, cells=3, backtest_days=-5)
 
 
 @pytest.mark.parametrize("model", ["counting", "retro"])

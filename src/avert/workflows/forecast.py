@@ -489,6 +489,9 @@ def run_forecast(
     events: a few far from it (a mis-geocoded place) are left out, with a note
     (:func:`_bulk_events`, :func:`grid_notes`).
     """
+    if not backtest_days >= 0:
+        msg = f"backtest_days must be 0 or more (0: no backtest); got {backtest_days}."
+        raise ConfigError(msg)
     given = events
     events = events.filter(pl.col("occurred_at") < at)  # the grid too: only the past
     window = "before"
