@@ -702,3 +702,35 @@ def test_an_empty_or_semicolon_file_says_so(data: bytes, match: str) -> None:
     semicolon-separated one listed its whole header as one column name."""
     with pytest.raises(IngestError, match=match):
         parse_table(data, read_mapping(TORONTO_MAPPING), name="t.csv", crs="EPSG:32617")
+
+
+def test_a_geoparquet_with_a_binary_geometry_loads_its_mapped_columns(
+    tmp_path: Path,
+) -> None:
+    """Portals' GeoParquet carries a WKB ``geometry`` (binary) and often lists: the
+    load cast every column to text and ended in a traceback ("invalid utf8")."""
+    import io
+
+    frame = pl.DataFrame(
+        {
+            "id": ["1", "2"],
+            "when": ["2021-06-01T10:00", "2021-06-01T11:00"],
+            "type": ["ROBBERY", "ROBBERY"],
+            "lat": [43.70, 43.71],
+            "lon": [-79.40, -79.41],
+            "geometry": [b"\x01\x01\x00\x00\x00\xff", b"\x00\xfe"],
+            "tags": [["a"], []],
+        }
+    )
+    buf = io.BytesIO()
+    frame.write_parquet(buf)
+    mapping = read_mapping(_us_mapping(tmp_path, None))
+    parsed = parse_table(buf.getvalue(), mapping, name="g.parquet", crs="EPSG:32617")
+    assert parsed.frames["incidents"]["incident_id"].to_list() == ["1", "2"]
+    m = tmp_path / "geo.toml"
+    m.write_text(
+        _us_mapping(tmp_path, None).read_text() + "ward = 'geometry'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(IngestError, match=r"mapped column 'geometry' holds Binary"):
+        parse_table(buf.getvalue(), read_mapping(m), name="g.parquet", crs="EPSG:32617")

@@ -382,12 +382,25 @@ def _split_categories(
 
 
 def _read(
-    data: bytes, name: str, *, parquet: bool, limits: Limits
+    data: bytes, name: str, *, parquet: bool, limits: Limits, columns: set[str]
 ) -> tuple[pl.DataFrame, list[str], int, pl.DataFrame]:
-    """Rows as text with the file's line numbers, header, row count, malformed lines."""
+    """Rows as text with the file's line numbers, header, row count, malformed lines.
+
+    Of a Parquet file only the mapped ``columns`` are read as text: the others
+    may hold what has no text form (GeoParquet's binary ``geometry``, lists,
+    structs) and are never used.
+    """
     if parquet:
         frame = _read_parquet(data, name)
         header = list(frame.columns)
+        frame = frame.select(c for c in header if c in columns)
+        for column, dtype in frame.schema.items():
+            if dtype == pl.Binary or isinstance(dtype, pl.List | pl.Array | pl.Struct):
+                msg = (
+                    f"{name}: mapped column {column!r} holds {dtype} values, not text, "
+                    "numbers or times; map a column of single values (docs/formats.md)."
+                )
+                raise IngestError(msg)
         frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index(
             LINE_COL, offset=1
         )
@@ -567,7 +580,13 @@ def parse_table(
     """
     digest = hashlib.sha256(data + mapping.digest().encode()).hexdigest()
     is_parquet = name.lower().endswith(".parquet") if parquet is None else parquet
-    frame, header, rows, bad = _read(data, name, parquet=is_parquet, limits=limits)
+    frame, header, rows, bad = _read(
+        data,
+        name,
+        parquet=is_parquet,
+        limits=limits,
+        columns=set(mapping.columns.values()),
+    )
     missing = sorted({c for c in mapping.columns.values() if c not in header})
     if missing:
         msg = f"{name}: mapped column(s) {missing} not in the file's header {header}"
