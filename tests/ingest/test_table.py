@@ -734,3 +734,21 @@ def test_a_geoparquet_with_a_binary_geometry_loads_its_mapped_columns(
     )
     with pytest.raises(IngestError, match=r"mapped column 'geometry' holds Binary"):
         parse_table(buf.getvalue(), read_mapping(m), name="g.parquet", crs="EPSG:32617")
+
+
+@pytest.mark.parametrize(
+    ("magic", "match"),
+    [
+        (b"\x1f\x8b\x08\x00", r"not a CSV text file but gzip-compressed data"),
+        (b"PK\x03\x04", r"not a CSV text file but a zip container, as an Excel"),
+        (b"PAR1", r"not a CSV text file but a Parquet file: give it a \.parquet name"),
+    ],
+)
+def test_a_binary_file_under_a_csv_path_says_what_it_is(
+    magic: bytes, match: str
+) -> None:
+    """A .csv.gz download or an .xlsx was read as text: the error listed mojibake
+    as the file's header."""
+    data = magic + bytes(range(256)) * 4
+    with pytest.raises(IngestError, match=match):
+        parse_table(data, read_mapping(TORONTO_MAPPING), name="t.csv", crs="EPSG:32617")

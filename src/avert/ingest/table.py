@@ -91,6 +91,20 @@ _AS_GIVEN: Final = tuple(
         "offence_code",
     }
 )
+#: binary files a CSV path may hold, by their first bytes, and what to say
+_NOT_TEXT: Final = (
+    (
+        b"\x1f\x8b",
+        "gzip-compressed data (a .csv.gz download): decompress it, or zip it",
+    ),
+    (
+        b"PK\x03\x04",
+        "a zip container, as an Excel .xlsx workbook is: save the sheet as CSV (a "
+        "zip of CSV files loads when its name ends in .zip)",
+    ),
+    (b"PAR1", "a Parquet file: give it a .parquet name"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save the sheet as CSV"),
+)
 #: columns that add a time of day to the date of ``occurred_at``
 _CLOCK_KEYS: Final = ("occurred_hour", "occurred_time")
 #: a strptime directive that reads a time of day (hour, minute, second or more)
@@ -406,6 +420,10 @@ def _read(
         )
         frame = frame.with_columns(pl.col(LINE_COL).cast(pl.Int64))
         return frame, header, frame.height, pl.DataFrame()
+    for magic, what in _NOT_TEXT:
+        if data.startswith(magic):
+            msg = f"{name}: not a CSV text file but {what}. Nothing was loaded."
+            raise IngestError(msg)
     csv = read_csv(data, limits=limits)
     return csv.frame, list(csv.header), csv.rows, csv.bad
 
