@@ -74,6 +74,10 @@ def test_a_time_of_day_column_gives_the_time(tmp_path: Path) -> None:
         ("9:05 PM", "21:05:00"),
         ("12:10 am", "00:10:00"),
         ("12:10 PM", "12:10:00"),
+        ("21.30", "21:30:00"),  # British usage
+        ("12.00", "12:00:00"),
+        ("2130.0", "21:30:00"),  # pandas: an integer column with blanks
+        ("5.0", "00:05:00"),
     ],
 )
 def test_a_time_of_day_in_text(tmp_path: Path, given: str, want: str) -> None:

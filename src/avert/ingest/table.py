@@ -109,9 +109,9 @@ _NOT_TEXT: Final = (
 _CLOCK_KEYS: Final = ("occurred_hour", "occurred_time")
 #: a strptime directive that reads a time of day (hour, minute, second or more)
 _TIME_OF_DAY_DIRECTIVE: Final = re.compile(r"%[-_0^#]?[HIMSTRXcrkls]")
-#: a time of day in text: 21:30, 21:30:05, 9:05, 9:05 PM (the hour, minute, second
-#: and AM/PM as groups); digits alone are HHMM (below)
-_CLOCK_TEXT: Final = r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$"
+#: a time of day in text: 21:30, 21:30:05, 9:05, 9:05 PM, 21.30 (British usage; the
+#: hour, minute, second and AM/PM as groups); digits alone are HHMM (below)
+_CLOCK_TEXT: Final = r"^(\d{1,2})[:.](\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$"
 
 
 @dataclass(frozen=True)
@@ -290,14 +290,22 @@ def _date_only_format(mapping: TableMapping) -> bool:
     )
 
 
+def _whole(text: pl.Expr) -> pl.Expr:
+    """Stripped text, with a whole number written as a float (``2130.0``, as pandas
+    writes an integer column that has blanks) read as the whole number."""
+    return text.str.strip_chars().str.replace(r"^(\d+)\.0$", "${1}")
+
+
 def _time_of_day(text: pl.Expr) -> pl.Expr:
     """``HH:MM:SS`` of a time-of-day column, null where it is not one.
 
-    Read: ``21:30``, ``21:30:05``, ``9:05``, ``9:05 PM`` (hours 1-12 with AM/PM), and
-    digits alone as HHMM, as the Los Angeles Police Department's ``TIME OCC`` gives
-    it without leading zeros (``2130`` is 21:30, ``905`` 09:05 and ``5`` 00:05).
+    Read: ``21:30``, ``21:30:05``, ``9:05``, ``9:05 PM`` (hours 1-12 with AM/PM),
+    ``21.30`` (British usage), and digits alone as HHMM, as the Los Angeles Police
+    Department's ``TIME OCC`` gives it without leading zeros (``2130`` is 21:30,
+    ``905`` 09:05 and ``5`` 00:05; ``2130.0``, as pandas writes an integer column
+    with blanks, too).
     """
-    t = text.str.strip_chars()
+    t = _whole(text)
     digits = t.str.contains(r"^\d{1,4}$")
     hhmm = t.str.zfill(4)
     part = [t.str.extract(_CLOCK_TEXT, i) for i in (1, 2, 3, 4)]
@@ -333,7 +341,7 @@ def _clock(mapping: TableMapping) -> pl.Expr | None:
     ``None`` when the mapping has neither."""
     c = mapping.columns
     if "occurred_hour" in c:
-        hour = pl.col(c["occurred_hour"]).str.strip_chars().cast(pl.Int32, strict=False)
+        hour = _whole(pl.col(c["occurred_hour"])).cast(pl.Int32, strict=False)
         return pl.when(hour.is_between(0, 23)).then(
             join_text(hour.cast(pl.String).str.zfill(2), ":00:00")
         )
@@ -352,7 +360,7 @@ def _check_hours_are_hours(
     column = mapping.columns.get("occurred_hour")
     if column is None or not frame.height:
         return
-    text = frame.get_column(column).str.strip_chars()
+    text = frame.select(_whole(pl.col(column))).to_series()
     number = text.cast(pl.Int32, strict=False)
     given = int((text.fill_null("") != "").sum())
     over = number.filter(number > 23)
