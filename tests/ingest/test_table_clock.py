@@ -166,3 +166,21 @@ def test_a_time_before_1900_is_quarantined(tmp_path: Path) -> None:
     assert parsed.problems.select("line", "column", "reason").rows() == [
         (2, "occurred_at", "time before 1900 (a mistyped year?): 1019-05-13 17:30:00")
     ]
+
+
+def test_an_hour_written_as_a_float_reads(tmp_path: Path) -> None:
+    """pandas writes an integer column with blanks as floats: Toronto's hour 3 as
+    3.0, which was quarantined as no hour."""
+    import avert
+
+    mapping = Path(avert.__file__).parent / "config" / "mappings" / "toronto-mci.toml"
+    text = (
+        "occurrence_date,occurrence_hour,mci_category,neighbourhood,latitude,longitude\n"
+        "2021-01-01,3.0,Assault,A,43.70,-79.40\n"
+        "2021-01-01,,Assault,A,43.70,-79.40\n"
+    )
+    parsed = parse_table(
+        text.encode(), read_mapping(mapping), name="t.csv", crs="EPSG:32617"
+    )
+    assert [t.hour for t in parsed.frames["incidents"]["occurred_from"]] == [3]
+    assert parsed.problems["line"].to_list() == [3]
