@@ -184,3 +184,26 @@ def test_an_hour_written_as_a_float_reads(tmp_path: Path) -> None:
     )
     assert [t.hour for t in parsed.frames["incidents"]["occurred_from"]] == [3]
     assert parsed.problems["line"].to_list() == [3]
+
+
+def test_content_keys_of_an_hour_column_stay_as_they_were() -> None:
+    """Rows without an id are keyed by their mapped content, time included: the
+    time of day of an occurred_hour column must read as before (HH:00), or a
+    re-load of the Toronto file into a store loaded by an earlier version would
+    add every row again. The keys below are those of that version."""
+    import avert
+
+    mapping = Path(avert.__file__).parent / "config" / "mappings" / "toronto-mci.toml"
+    text = (
+        "occurrence_date,occurrence_hour,mci_category,premises_type,neighbourhood,"
+        "latitude,longitude\n"
+        "2021-01-01,3,Assault,House,A,43.70,-79.40\n"
+        "2021-01-01,3,Assault,House,A,43.70,-79.40\n"
+    )
+    inc = parse_table(
+        text.encode(), read_mapping(mapping), name="tor.csv", crs="EPSG:32617"
+    ).frames["incidents"]
+    assert inc["incident_id"].to_list() == [
+        "tbl-55a325103aebf7f7bd235d36fef9d2c0",
+        "tbl-59ff4317c9e4c2b4b24755a2028ec5f4",
+    ]

@@ -336,14 +336,15 @@ def _time_of_day(text: pl.Expr) -> pl.Expr:
 
 
 def _clock(mapping: TableMapping) -> pl.Expr | None:
-    """``HH:MM:SS`` from the mapping's ``occurred_hour`` (a whole hour 0-23) or
-    ``occurred_time`` column (:func:`_time_of_day`), null where it does not read;
+    """The time of day from the mapping's ``occurred_hour`` (a whole hour 0-23, as
+    ``HH:00``: rows keyed by their content keep their keys) or ``occurred_time``
+    column (``HH:MM:SS``, :func:`_time_of_day`), null where it does not read;
     ``None`` when the mapping has neither."""
     c = mapping.columns
     if "occurred_hour" in c:
         hour = _whole(pl.col(c["occurred_hour"])).cast(pl.Int32, strict=False)
-        return pl.when(hour.is_between(0, 23)).then(
-            join_text(hour.cast(pl.String).str.zfill(2), ":00:00")
+        return pl.when(hour.is_between(0, 23)).then(  # HH:00, as content keys had it
+            join_text(hour.cast(pl.String).str.zfill(2), ":00")
         )
     if "occurred_time" in c:
         return _time_of_day(pl.col(c["occurred_time"]))
