@@ -207,3 +207,36 @@ def test_content_keys_of_an_hour_column_stay_as_they_were() -> None:
         "tbl-55a325103aebf7f7bd235d36fef9d2c0",
         "tbl-59ff4317c9e4c2b4b24755a2028ec5f4",
     ]
+
+
+def test_a_time_format_with_an_offset_gives_the_store_zones_time(
+    tmp_path: Path,
+) -> None:
+    """``%z`` read an instant, and its UTC wall clock was stored as local time: a
+    British Summer Time 13:45 +0100 became 12:45. The time is now the store zone's
+    (as every time with an offset); rows without an id keep the keys they had."""
+    m = tmp_path / "z.toml"
+    m.write_text(
+        "[table]\nsource = 's'\ncrs = 'EPSG:27700'\ntime_format = '%d/%m/%Y %H:%M:%S %z'\n"
+        "[columns]\noccurred_at = 'when'\noffence_code = 'code'\nx = 'e'\ny = 'n'\n",
+        encoding="utf-8",
+    )
+    text = (
+        "when,code,e,n\n"
+        "15/06/2021 13:45:00 +0100,8N,383997,398258\n"
+        "15/01/2021 13:45:00 +0000,8N,383997,398258\n"
+        "15/06/2021 13:45:00 -0400,8N,383997,398258\n"
+    )
+    inc = parse_table(
+        text.encode(),
+        read_mapping(m),
+        name="u.csv",
+        crs="EPSG:27700",
+        timezone="Europe/London",
+    ).frames["incidents"]
+    assert [str(t) for t in inc["occurred_from"]] == [
+        "2021-06-15 13:45:00",
+        "2021-01-15 13:45:00",
+        "2021-06-15 18:45:00",
+    ]
+    assert inc["incident_id"][0] == "tbl-1321c8df69ea91d0a34ef6684af6789e"

@@ -105,6 +105,8 @@ _NOT_TEXT: Final = (
     (b"PAR1", "a Parquet file: give it a .parquet name"),
     (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save the sheet as CSV"),
 )
+#: a strptime directive that reads a UTC offset (%z, %:z): the time is an instant
+_OFFSET_DIRECTIVE: Final = re.compile(r"%[-_0^#]?:?z")
 #: columns that add a time of day to the date of ``occurred_at``
 _CLOCK_KEYS: Final = ("occurred_hour", "occurred_time")
 #: a strptime directive that reads a time of day (hour, minute, second or more)
@@ -288,6 +290,33 @@ def _date_only_format(mapping: TableMapping) -> bool:
         and not _TIME_OF_DAY_DIRECTIVE.search(fmt)
         and not set(_CLOCK_KEYS) & mapping.columns.keys()
     )
+
+
+def _when(mapping: TableMapping, *, timezone: str | None = None) -> pl.Expr:
+    """The mapped time as text: ``occurred_at`` read with the mapping's
+    ``time_format`` (ISO 8601 text is left to the bundle's reader), with the time
+    of day of its clock column added.
+
+    A ``time_format`` with an offset (``%z``) reads an instant: with ``timezone``
+    it is given as the wall-clock time there (the store's zone, as every time with
+    an offset); without, as UTC's, the text rows without an id have always been
+    keyed by.
+    """
+    when = pl.col(mapping.columns["occurred_at"]).str.strip_chars()
+    fmt = mapping.time_format
+    if fmt:
+        aware = timezone is not None and _OFFSET_DIRECTIVE.search(fmt) is not None
+        read = when.str.strptime(
+            pl.Datetime("us", "UTC" if aware else None), fmt, strict=False
+        )
+        if aware:
+            read = read.dt.convert_time_zone(str(timezone)).dt.replace_time_zone(None)
+        when = read.dt.strftime("%Y-%m-%d %H:%M:%S")
+    clock = _clock(mapping)
+    if clock is not None:
+        day = when.str.slice(0, 10)
+        when = pl.when(clock.is_not_null()).then(join_text(day, " ", clock))
+    return when
 
 
 def _whole(text: pl.Expr) -> pl.Expr:
@@ -627,16 +656,7 @@ def parse_table(
         raise IngestError(msg)
     _check_hours_are_hours(frame, mapping, name=name)
     c = mapping.columns
-    when = pl.col(c["occurred_at"]).str.strip_chars()
-    if mapping.time_format:
-        when = when.str.strptime(
-            pl.Datetime("us"), mapping.time_format, strict=False
-        ).dt.strftime("%Y-%m-%d %H:%M:%S")
-    clock = _clock(mapping)
-    if clock is not None:
-        day = when.str.slice(0, 10)
-        when = pl.when(clock.is_not_null()).then(join_text(day, " ", clock))
-    exprs: list[pl.Expr] = [when.alias("occurred_at")]
+    exprs: list[pl.Expr] = [_when(mapping).alias("occurred_at")]
     for key in _AS_GIVEN:
         if key in c:
             exprs.append(pl.col(c[key]).alias(key))
@@ -662,6 +682,10 @@ def parse_table(
     mapped = mapped.with_columns(ids)
     if _date_only_format(mapping):  # a date alone, as the bundle reads one (day)
         mapped = mapped.with_columns(pl.col("occurred_at").str.slice(0, 10))
+    elif mapping.time_format and _OFFSET_DIRECTIVE.search(mapping.time_format):
+        # keyed above by the text earlier versions read (UTC), stored as local time
+        local = frame.select(_when(mapping, timezone=timezone).alias("occurred_at"))
+        mapped = mapped.with_columns(local.get_column("occurred_at"))
     if types:  # the others as the file gives them
         mapped = mapped.with_columns(
             pl.col("crime_type").str.strip_chars().replace(types).alias("crime_type")
