@@ -185,6 +185,11 @@ def test_categories_give_policeuk_types_and_keys_stay_the_files(
             "columns: needs the place: lat and lon",
         ),
         ("not toml [", "TOML"),
+        (
+            "[table]\ncrs = 'feet'\n[columns]\noccurred_at = 't'\ncrime_type = 'c'\n"
+            "x = 'a'\ny = 'b'\n",
+            r"table\.crs: unknown CRS 'feet' \(the CRS of the x/y columns",
+        ),
     ],
 )
 def test_bad_mappings_name_the_problem(tmp_path: Path, body: str, match: str) -> None:

@@ -33,6 +33,8 @@ from typing import Final
 
 import numpy as np
 import polars as pl
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from avert.config._toml import Constraint, check, fail, read_file
 from avert.config.timezone import DEFAULT_TIMEZONE
@@ -250,6 +252,11 @@ def read_mapping(path: str | Path) -> TableMapping:
         raise fail(where, "columns", msg)
     source = check(where, "table.source", table.get("source", p.stem), str, _ANY)
     crs = check(where, "table.crs", table.get("crs", "EPSG:4326"), str, _ANY)
+    try:
+        CRS(crs)
+    except CRSError as err:
+        msg = f"unknown CRS {crs!r} (the CRS of the x/y columns, e.g. EPSG:3435): {err}"
+        raise fail(where, "table.crs", msg) from err
     fmt = table.get("time_format")
     if fmt is not None:
         fmt = check(where, "table.time_format", fmt, str, _ANY)
