@@ -184,6 +184,20 @@ def test_unknown_model_and_bad_grid() -> None:
 
 
 @pytest.mark.parametrize(
+    "origin", [(float("nan"), 0.0), (0.0, float("inf")), (None, 0.0), (1.0,)]
+)
+def test_an_origin_that_is_not_two_finite_numbers_is_refused(
+    origin: tuple[float, ...],
+) -> None:
+    """A NaN corner (the min of an empty or all-NaN column) put every event outside
+    the grid: forecast_grid returned all zeros without a word."""
+    with pytest.raises(ConfigError, match=r"origin_xy must be two finite numbers"):
+        forecast_grid(
+            _random_events(3), origin_xy=origin, cell_size_m=100.0, shape=(4, 4), at=AT
+        )
+
+
+@pytest.mark.parametrize(
     ("written", "model"),
     [
         ("retrospective", RetrospectiveKDE),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -265,6 +266,9 @@ def test_forecast_learns_from_its_history_window_and_refuses_a_negative_one() ->
     assert every.grid.shape != alone.grid.shape  # the old events widen the grid
     with pytest.raises(ConfigError, match="history_days"):
         run_forecast(recent, at=at, cells=3, history_days=-1)
+    # a negative backtest printed "backtested on the last 0 days: n/a"
+    with pytest.raises(ConfigError, match="backtest_days must be 0 or more"):
+        run_forecast(recent, at=at, cells=3, backtest_days=-5)
 
 
 @pytest.mark.parametrize("model", ["counting", "retro"])
@@ -389,3 +393,96 @@ def test_forecast_from_a_store_with_a_stray_event_notes_it(
     res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert "Left out of the patrol grid: 1 of" in " ".join(res.output.split())
+
+
+@pytest.mark.parametrize(
+    ("budget", "match"),
+    [
+        ({"cells": 0}, r"must be positive; got 0 cells"),
+        ({"km2": -1.0}, r"must be positive; got -1 km²"),
+        ({"km2": 0.001}, r"0\.001 km² is less than one 150 m cell \(0\.0225 km²\)"),
+    ],
+)
+def test_a_budget_of_no_cell_says_what_was_given(
+    budget: dict[str, float], match: str
+) -> None:
+    """--km2 -1 said "must cover 1 to N cells; got -45" (cells the user never gave)."""
+    from avert.workflows.forecast import run_forecast
+
+    with pytest.raises(ConfigError, match=match):
+        run_forecast(_frame(), at=dt.datetime(2024, 7, 1), **budget)
+
+
+def test_a_forecast_time_outside_the_events_names_their_span() -> None:
+    """Forecasting from years after the data said only "No events with coordinates
+    and a time to forecast from", although the store held thousands."""
+    from avert.workflows.forecast import run_forecast
+
+    with pytest.raises(
+        ConfigError,
+        match=r"No events with coordinates in the 455 days \(history and backtest\) "
+        r"before 2030-01-01 00:00; the events given run from 2024-01-01 to 2024-07-1",
+    ):
+        run_forecast(_frame(), at=dt.datetime(2030, 1, 1), cells=3)
+
+
+@pytest.mark.parametrize(
+    ("option", "match"),
+    [
+        (["--days", "0"], r"days \(the number of test days\) must be 1 or more; got 0"),
+        (["--days", "-3"], r"must be 1 or more; got -3"),
+        (["--train-days", "-5"], r"train_days must be 0 or more .*; got -5"),
+        (["--coverages", "150"], r"--coverages are percents in \(0, 100\]; got '150'"),
+        (["--coverages", "0,5"], r"percents in \(0, 100\]; got '0,5'"),
+    ],
+)
+def test_evaluate_refuses_impossible_options_by_name(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    option: list[str],
+    match: str,
+) -> None:
+    """--days 0 ended in a traceback ("n_test" not found), --train-days -5 ran on a
+    negative window, and --coverages 150 was refused as "got [1.5]"."""
+    import sys
+
+    from avert.cli import main
+
+    csv = tmp_path / "ev.csv"
+    _frame().write_csv(csv)
+    args = ["avert", "forecast", "evaluate", "--csv", str(csv), "--models", "counting"]
+    monkeypatch.setattr(sys, "argv", [*args, *option])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert re.search(match, err), err
+
+
+@pytest.mark.parametrize("command", [["--at", "2024-07-01"], ["evaluate"]])
+@pytest.mark.parametrize("cell", ["0", "nan"])
+def test_a_cell_of_no_size_is_a_config_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    cell: str,
+) -> None:
+    """--cell 0 divided by zero building the grid: a traceback ending in "cannot
+    convert float NaN to integer" (forecast) or "float infinity" (evaluate)."""
+    import sys
+
+    from avert.cli import main
+
+    csv = tmp_path / "ev.csv"
+    _frame().write_csv(csv)
+    args = ["avert", "forecast", *command, "--csv", str(csv), "--cell", cell]
+    if command[0] == "--at":  # a plan writes its files
+        args += ["--out", str(tmp_path / "o")]
+    monkeypatch.setattr(sys, "argv", args)
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "cell_size_m must be a positive number" in err, err

@@ -4,9 +4,12 @@ do not project."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
+from avert.errors import ConfigError
 from avert.ingest.geo import (
     AREA_MARGIN_DEG,
     UK_BOUNDS,
@@ -14,6 +17,8 @@ from avert.ingest.geo import (
     coordinate_problem,
     crs_area,
 )
+from avert.store import Store
+from avert.workflows.load import load_files
 
 PLACES = {
     "toronto": ("-79.40", "43.70"),
@@ -87,3 +92,31 @@ def test_world_crs_has_no_area_and_antimeridian_areas_wrap() -> None:
     frame = pl.DataFrame({"lon": [174.8, -178.0, 0.0], "lat": [-41.3, -40.0, -40.0]})
     outside = frame.select(area.lon_outside(pl.col("lon"))).to_series().to_list()
     assert outside == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("crs", "match"),
+    [
+        (
+            "EPSG:3435",
+            r"EPSG:3435 \(NAD83 / Illinois East \(ftUS\)\) measures x/y in US",
+        ),
+        ("EPSG:4326", r"EPSG:4326 \(WGS 84\) is geographic \(degrees\)"),
+    ],
+)
+def test_a_store_crs_not_in_metres_stops_the_load(
+    tmp_path: Path, sqlite_store: Store, crs: str, match: str
+) -> None:
+    """Chicago's own State Plane CRS (feet) or lon/lat as the store's CRS would
+    load, and every cell, bandwidth and distance would be wrong by its unit."""
+    store = sqlite_store
+    data = tmp_path / "t.csv"
+    data.write_text("id,t,c,lat,lon\n1,2021-01-01T10:00,Robbery,41.88,-87.63\n")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        "[columns]\nincident_id = 'id'\noccurred_at = 't'\ncrime_type = 'c'\n"
+        "lat = 'lat'\nlon = 'lon'\n"
+    )
+    with pytest.raises(ConfigError, match=match):
+        load_files(store, [data], kind="table", mapping=mapping, crs=crs)
+    load_files(store, [data], kind="table", mapping=mapping, crs="EPSG:32616")

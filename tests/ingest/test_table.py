@@ -164,7 +164,8 @@ def test_categories_give_policeuk_types_and_keys_stay_the_files(
     [
         ("[columns]\ncrime_type = 'c'\n", "occurred_at"),
         (
-            "[table]\ntime_precision = 'minute'\n[columns]\noccurred_at = 't'\n",
+            "[table]\ntime_precision = 'minute'\n[columns]\noccurred_at = 't'\n"
+            "crime_type = 'c'\nlat = 'a'\nlon = 'o'\n",
             r"table\.time_precision: must be .*'hour'.*; got 'minute'",
         ),
         (
@@ -175,7 +176,20 @@ def test_categories_give_policeuk_types_and_keys_stay_the_files(
         ("[columns]\noccurred_at = 't'\nlat = 'a'\n", "lat with lon"),
         ("[columns]\noccurred_at = 't'\nnope = 'a'\n", "unknown keys"),
         ("[columns]\noccurred_at = 't'\n[categories]\nA = '1'\n", "crime_type"),
+        (
+            "[columns]\noccurred_at = 't'\nlat = 'a'\nlon = 'o'\n",
+            "columns: needs offence_code or crime_type",
+        ),
+        (
+            "[columns]\noccurred_at = 't'\ncrime_type = 'c'\nlsoa = 'l'\n",
+            "columns: needs the place: lat and lon",
+        ),
         ("not toml [", "TOML"),
+        (
+            "[table]\ncrs = 'feet'\n[columns]\noccurred_at = 't'\ncrime_type = 'c'\n"
+            "x = 'a'\ny = 'b'\n",
+            r"table\.crs: unknown CRS 'feet' \(the CRS of the x/y columns",
+        ),
     ],
 )
 def test_bad_mappings_name_the_problem(tmp_path: Path, body: str, match: str) -> None:
@@ -228,7 +242,10 @@ def test_the_mapping_states_the_time_precision(
 def test_default_time_precision_keeps_the_mapping_digest(tmp_path: Path) -> None:
     """A mapping that states no precision digests as before the key existed, so
     re-loading a file already loaded with it is not a new load."""
-    body = "[table]\nsource = 's'\n[columns]\noccurred_at = 't'\n"
+    body = (
+        "[table]\nsource = 's'\n[columns]\noccurred_at = 't'\ncrime_type = 'c'\n"
+        "lat = 'a'\nlon = 'o'\n"
+    )
     m = tmp_path / "m.toml"
     m.write_text(body, encoding="utf-8")
     plain = read_mapping(m)
@@ -647,3 +664,96 @@ def test_a_shipped_mapping_is_named_without_its_path(
     (tmp_path / "toronto-mci").write_text("not toml [", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         read_mapping("toronto-mci")  # a file of that name here comes first
+
+
+def test_xy_outside_names_the_mappings_crs_too(tmp_path: Path) -> None:
+    """Lon/lat written in x/y columns read as Illinois feet land in Missouri: the
+    store's CRS is right, the mapping's is wrong, and the stop says so."""
+    m = tmp_path / "chi.toml"
+    m.write_text(
+        "[table]\ncrs = 'EPSG:3435'\n[columns]\nincident_id = 'ID'\n"
+        "occurred_at = 'Date'\ncrime_type = 'Primary Type'\nx = 'X Coordinate'\n"
+        "y = 'Y Coordinate'\n",
+        encoding="utf-8",
+    )
+    text = (
+        "ID,Date,Primary Type,X Coordinate,Y Coordinate\n"
+        "1,2021-01-31T23:45,BATTERY,-87.6046,41.7797\n"
+        "2,2021-01-31T23:50,BATTERY,-87.6278,41.8819\n"
+    )
+    with pytest.raises(
+        IngestError,
+        match=r"or the mapping's \[table\]\.crs \(EPSG:3435\) is not the CRS of the "
+        r"file's x/y columns \('X Coordinate', 'Y Coordinate'",
+    ):
+        parse_table(text.encode(), read_mapping(m), name="c.csv", crs="EPSG:32616")
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (b"", r"t\.csv: empty file \(no header, no rows\)"),
+        (b"\n\n", r"t\.csv: empty file \(no header, no rows\)"),
+        (
+            CSV.replace(",", ";").encode(),
+            r"its header is one field holding semicolons; avert reads comma-separated",
+        ),
+        (CSV.replace(",", "\t").encode(), r"one field holding tabs"),
+    ],
+    ids=["empty", "blank lines", "semicolons", "tabs"],
+)
+def test_an_empty_or_semicolon_file_says_so(data: bytes, match: str) -> None:
+    """An empty file said "mapped column(s) [...] not in the file's header []"; a
+    semicolon-separated one listed its whole header as one column name."""
+    with pytest.raises(IngestError, match=match):
+        parse_table(data, read_mapping(TORONTO_MAPPING), name="t.csv", crs="EPSG:32617")
+
+
+def test_a_geoparquet_with_a_binary_geometry_loads_its_mapped_columns(
+    tmp_path: Path,
+) -> None:
+    """Portals' GeoParquet carries a WKB ``geometry`` (binary) and often lists: the
+    load cast every column to text and ended in a traceback ("invalid utf8")."""
+    import io
+
+    frame = pl.DataFrame(
+        {
+            "id": ["1", "2"],
+            "when": ["2021-06-01T10:00", "2021-06-01T11:00"],
+            "type": ["ROBBERY", "ROBBERY"],
+            "lat": [43.70, 43.71],
+            "lon": [-79.40, -79.41],
+            "geometry": [b"\x01\x01\x00\x00\x00\xff", b"\x00\xfe"],
+            "tags": [["a"], []],
+        }
+    )
+    buf = io.BytesIO()
+    frame.write_parquet(buf)
+    mapping = read_mapping(_us_mapping(tmp_path, None))
+    parsed = parse_table(buf.getvalue(), mapping, name="g.parquet", crs="EPSG:32617")
+    assert parsed.frames["incidents"]["incident_id"].to_list() == ["1", "2"]
+    m = tmp_path / "geo.toml"
+    m.write_text(
+        _us_mapping(tmp_path, None).read_text() + "ward = 'geometry'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(IngestError, match=r"mapped column 'geometry' holds Binary"):
+        parse_table(buf.getvalue(), read_mapping(m), name="g.parquet", crs="EPSG:32617")
+
+
+@pytest.mark.parametrize(
+    ("magic", "match"),
+    [
+        (b"\x1f\x8b\x08\x00", r"not a CSV text file but gzip-compressed data"),
+        (b"PK\x03\x04", r"not a CSV text file but a zip container, as an Excel"),
+        (b"PAR1", r"not a CSV text file but a Parquet file: give it a \.parquet name"),
+    ],
+)
+def test_a_binary_file_under_a_csv_path_says_what_it_is(
+    magic: bytes, match: str
+) -> None:
+    """A .csv.gz download or an .xlsx was read as text: the error listed mojibake
+    as the file's header."""
+    data = magic + bytes(range(256)) * 4
+    with pytest.raises(IngestError, match=match):
+        parse_table(data, read_mapping(TORONTO_MAPPING), name="t.csv", crs="EPSG:32617")

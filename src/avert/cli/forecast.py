@@ -207,6 +207,9 @@ def evaluate(
     except ValueError as err:
         msg = f"Bad --coverages or --from: {err}"
         raise ConfigError(msg) from err
+    if not all(0 < c <= 1 for c in covs):  # the workflow's message is in shares
+        msg = f"--coverages are percents in (0, 100]; got {coverages!r}."
+        raise ConfigError(msg)
     events = read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
     ev = run_forecast_evaluation(
         events,

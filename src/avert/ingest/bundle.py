@@ -57,6 +57,7 @@ from avert.schema import (
 
 __all__ = [
     "BUNDLE_COLUMNS",
+    "EARLIEST_YEAR",
     "FORMAT",
     "PART_LINES",
     "REFERENCES",
@@ -74,6 +75,10 @@ PART_LINES = 1_000_000
 #: a CSV table file (or zip member) at least this big is read part by part from disk
 STREAM_MIN_BYTES = 32 << 20
 
+#: An incident dated before this year is quarantined: a mistyped year (New York's
+#: complaints include dates in 1010-1019), never a record, and one such row would
+#: stretch a forecast's history over centuries (docs/formats.md).
+EARLIEST_YEAR: Final = 1900
 #: Tables in load order (referenced tables first) and their columns (FORMATS.md).
 BUNDLE_COLUMNS: Final = BUNDLE_FORMAT
 #: table -> its references (FORMATS.md): rows with a dangling reference are rejected.
@@ -540,6 +545,19 @@ def _checks(frame: pl.DataFrame, table: str, crs: str, bundle_crs: str) -> list[
                 ).then(pl.lit("no location: give lat/lon or x/y")),
             )
         )
+        if "occurred_at" in frame.columns:
+            year = _parse("occurred_at", "datetime").dt.year()
+            checks.append(
+                (
+                    pl.lit("occurred_at"),
+                    pl.when(year < EARLIEST_YEAR).then(
+                        join_text(
+                            f"time before {EARLIEST_YEAR} (a mistyped year?): ",
+                            pl.col("occurred_at"),
+                        )
+                    ),
+                )
+            )
     return checks
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "AREA_MARGIN_DEG",
     "UK_BOUNDS",
     "CrsArea",
+    "check_store_crs",
     "coordinate_failing",
     "coordinate_problem",
     "crs_area",
@@ -110,6 +111,39 @@ def crs_area(crs: str) -> CrsArea | None:
         f"{_deg(area.south)}..{_deg(area.north)}, {_deg(m)} degree margin)"
     )
     return CrsArea("the area of use", detail, west, east, south, north)
+
+
+@lru_cache(maxsize=16)
+def check_store_crs(crs: str) -> None:
+    """A :class:`ConfigError` unless ``crs`` is a projected CRS measured in metres.
+
+    The store's x/y are metres: cell sizes (``places_cell_m``), bandwidths,
+    near-repeat distances and ``cell_id`` all assume it. A CRS in degrees (EPSG:4326)
+    or in feet (a US State Plane CRS such as EPSG:3435, Illinois East (ftUS), the
+    CRS of Chicago's own x/y columns) would load, and every distance would then be
+    wrong by its unit (a "150 m" cell 150 feet, or 150 degrees, wide).
+    """
+    try:
+        parsed = CRS(crs)
+    except CRSError as err:
+        msg = f"Unknown CRS {crs!r}: {err}"
+        raise ConfigError(msg) from err
+    units = {a.unit_name for a in parsed.axis_info}
+    if parsed.is_projected and units == {"metre"}:
+        return
+    what = (
+        "is geographic (degrees)"
+        if parsed.is_geographic
+        else f"measures x/y in {', '.join(sorted(units)) or 'no known unit'}"
+    )
+    msg = (
+        f"The store's CRS {crs} ({parsed.name}) {what}; avert's x/y, cells and "
+        "distances are metres: set the crs setting (AVERT_CRS, or --crs) to a "
+        "projection in metres of the data's area, e.g. its UTM zone (EPSG:326NN: "
+        "EPSG:32616 for Chicago, EPSG:32617 for Toronto). A file's own CRS (feet or "
+        "degrees) is fine: a mapping's [table].crs or a bundle's crs says it."
+    )
+    raise ConfigError(msg)
 
 
 def _wrap(lon: float) -> float:

@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -32,6 +33,8 @@ from typing import Final
 
 import numpy as np
 import polars as pl
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from avert.config._toml import Constraint, check, fail, read_file
 from avert.config.timezone import DEFAULT_TIMEZONE
@@ -62,6 +65,7 @@ _COLUMN_KEYS: Final = (
     "incident_id",
     "occurred_at",
     "occurred_hour",
+    "occurred_time",
     "occurred_to",
     "offence_code",
     "crime_type",
@@ -80,8 +84,38 @@ _COLUMN_KEYS: Final = (
 _AS_GIVEN: Final = tuple(
     k
     for k in _COLUMN_KEYS
-    if k not in {"incident_id", "occurred_at", "occurred_hour", "offence_code"}
+    if k
+    not in {
+        "incident_id",
+        "occurred_at",
+        "occurred_hour",
+        "occurred_time",
+        "offence_code",
+    }
 )
+#: binary files a CSV path may hold, by their first bytes, and what to say
+_NOT_TEXT: Final = (
+    (
+        b"\x1f\x8b",
+        "gzip-compressed data (a .csv.gz download): decompress it, or zip it",
+    ),
+    (
+        b"PK\x03\x04",
+        "a zip container, as an Excel .xlsx workbook is: save the sheet as CSV (a "
+        "zip of CSV files loads when its name ends in .zip)",
+    ),
+    (b"PAR1", "a Parquet file: give it a .parquet name"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save the sheet as CSV"),
+)
+#: a strptime directive that reads a UTC offset (%z, %:z): the time is an instant
+_OFFSET_DIRECTIVE: Final = re.compile(r"%[-_0^#]?:?z")
+#: columns that add a time of day to the date of ``occurred_at``
+_CLOCK_KEYS: Final = ("occurred_hour", "occurred_time")
+#: a strptime directive that reads a time of day (hour, minute, second or more)
+_TIME_OF_DAY_DIRECTIVE: Final = re.compile(r"%[-_0^#]?[HIMSTRXcrkls]")
+#: a time of day in text: 21:30, 21:30:05, 9:05, 9:05 PM, 21.30 (British usage; the
+#: hour, minute, second and AM/PM as groups); digits alone are HHMM (below)
+_CLOCK_TEXT: Final = r"^(\d{1,2})[:.](\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$"
 
 
 @dataclass(frozen=True)
@@ -192,6 +226,9 @@ def read_mapping(path: str | Path) -> TableMapping:
     if "occurred_at" not in cols:
         msg = "needs occurred_at (the column holding the time)"
         raise fail(where, "columns", msg)
+    if set(_CLOCK_KEYS) <= cols.keys():
+        msg = "give occurred_hour (an hour 0-23) or occurred_time, not both"
+        raise fail(where, "columns", msg)
     if ("lat" in cols) != ("lon" in cols) or ("x" in cols) != ("y" in cols):
         raise fail(where, "columns", "give lat with lon, and x with y")
     if {"lat", "lon"} <= cols.keys() and {"x", "y"} <= cols.keys():
@@ -203,8 +240,23 @@ def read_mapping(path: str | Path) -> TableMapping:
         raise fail(where, "categories", msg)
     if cats and "crime_type" not in cols:
         raise fail(where, "categories", "needs a crime_type column in [columns]")
+    # without them every row would be quarantined (the bundle's row checks)
+    if not {"offence_code", "crime_type"} & cols.keys():
+        msg = (
+            "needs offence_code or crime_type (the column holding the offence code "
+            "or the category): an incident without either cannot be classified"
+        )
+        raise fail(where, "columns", msg)
+    if not ({"lat", "lon"} <= cols.keys() or {"x", "y"} <= cols.keys()):
+        msg = "needs the place: lat and lon (WGS84), or x and y (in [table].crs)"
+        raise fail(where, "columns", msg)
     source = check(where, "table.source", table.get("source", p.stem), str, _ANY)
     crs = check(where, "table.crs", table.get("crs", "EPSG:4326"), str, _ANY)
+    try:
+        CRS(crs)
+    except CRSError as err:
+        msg = f"unknown CRS {crs!r} (the CRS of the x/y columns, e.g. EPSG:3435): {err}"
+        raise fail(where, "table.crs", msg) from err
     fmt = table.get("time_format")
     if fmt is not None:
         fmt = check(where, "table.time_format", fmt, str, _ANY)
@@ -235,6 +287,141 @@ def _stated_precision(table: pl.DataFrame, stated: str) -> pl.DataFrame:
     )
 
 
+def _date_only_format(mapping: TableMapping) -> bool:
+    """True when the mapping's ``time_format`` reads a date and no time of day (and
+    no clock column adds one): its rows are dates alone (precision ``day``), not
+    events at midnight."""
+    fmt = mapping.time_format
+    return (
+        fmt is not None
+        and not _TIME_OF_DAY_DIRECTIVE.search(fmt)
+        and not set(_CLOCK_KEYS) & mapping.columns.keys()
+    )
+
+
+def _when(mapping: TableMapping, *, timezone: str | None = None) -> pl.Expr:
+    """The mapped time as text: ``occurred_at`` read with the mapping's
+    ``time_format`` (ISO 8601 text is left to the bundle's reader), with the time
+    of day of its clock column added.
+
+    A ``time_format`` with an offset (``%z``) reads an instant: with ``timezone``
+    it is given as the wall-clock time there (the store's zone, as every time with
+    an offset); without, as UTC's, the text rows without an id have always been
+    keyed by.
+    """
+    when = pl.col(mapping.columns["occurred_at"]).str.strip_chars()
+    fmt = mapping.time_format
+    if fmt:
+        aware = timezone is not None and _OFFSET_DIRECTIVE.search(fmt) is not None
+        read = when.str.strptime(
+            pl.Datetime("us", "UTC" if aware else None), fmt, strict=False
+        )
+        if aware:
+            read = read.dt.convert_time_zone(str(timezone)).dt.replace_time_zone(None)
+        when = read.dt.strftime("%Y-%m-%d %H:%M:%S")
+    clock = _clock(mapping)
+    if clock is not None:
+        day = when.str.slice(0, 10)
+        when = pl.when(clock.is_not_null()).then(join_text(day, " ", clock))
+    return when
+
+
+def _whole(text: pl.Expr) -> pl.Expr:
+    """Stripped text, with a whole number written as a float (``2130.0``, as pandas
+    writes an integer column that has blanks) read as the whole number."""
+    return text.str.strip_chars().str.replace(r"^(\d+)\.0$", "${1}")
+
+
+def _time_of_day(text: pl.Expr) -> pl.Expr:
+    """``HH:MM:SS`` of a time-of-day column, null where it is not one.
+
+    Read: ``21:30``, ``21:30:05``, ``9:05``, ``9:05 PM`` (hours 1-12 with AM/PM),
+    ``21.30`` (British usage), and digits alone as HHMM, as the Los Angeles Police
+    Department's ``TIME OCC`` gives it without leading zeros (``2130`` is 21:30,
+    ``905`` 09:05 and ``5`` 00:05; ``2130.0``, as pandas writes an integer column
+    with blanks, too).
+    """
+    t = _whole(text)
+    digits = t.str.contains(r"^\d{1,4}$")
+    hhmm = t.str.zfill(4)
+    part = [t.str.extract(_CLOCK_TEXT, i) for i in (1, 2, 3, 4)]
+    hour = pl.when(digits).then(hhmm.str.slice(0, 2)).otherwise(part[0]).cast(pl.Int32)
+    minute = (
+        pl.when(digits).then(hhmm.str.slice(2, 2)).otherwise(part[1]).cast(pl.Int32)
+    )
+    second = pl.when(digits).then(0).otherwise(part[2].fill_null("0").cast(pl.Int32))
+    meridiem = part[3].str.to_uppercase()
+    twelve = meridiem.is_not_null()
+    hour24 = (
+        pl.when(~twelve)
+        .then(hour)
+        .when(hour.is_between(1, 12))
+        .then(hour % 12 + pl.when(meridiem == "PM").then(12).otherwise(0))
+    )
+    valid = (
+        hour24.is_between(0, 23) & minute.is_between(0, 59) & second.is_between(0, 59)
+    )
+    return pl.when(valid).then(
+        join_text(
+            *(
+                v.cast(pl.String).str.zfill(2) + pl.lit(sep)
+                for v, sep in ((hour24, ":"), (minute, ":"), (second, ""))
+            )
+        )
+    )
+
+
+def _clock(mapping: TableMapping) -> pl.Expr | None:
+    """The time of day from the mapping's ``occurred_hour`` (a whole hour 0-23, as
+    ``HH:00``: rows keyed by their content keep their keys) or ``occurred_time``
+    column (``HH:MM:SS``, :func:`_time_of_day`), null where it does not read;
+    ``None`` when the mapping has neither."""
+    c = mapping.columns
+    if "occurred_hour" in c:
+        hour = _whole(pl.col(c["occurred_hour"])).cast(pl.Int32, strict=False)
+        return pl.when(hour.is_between(0, 23)).then(  # HH:00, as content keys had it
+            join_text(hour.cast(pl.String).str.zfill(2), ":00")
+        )
+    if "occurred_time" in c:
+        return _time_of_day(pl.col(c["occurred_time"]))
+    return None
+
+
+def _check_hours_are_hours(
+    frame: pl.DataFrame, mapping: TableMapping, *, name: str
+) -> None:
+    """Stop the load (nothing written) when most of an ``occurred_hour`` column's
+    values are whole numbers over 23: a time of day written HHMM (``2130``), which
+    belongs in ``occurred_time``. Read as hours, the few under 24 (``5``, 00:05)
+    would load at the wrong hour and the rest be quarantined."""
+    column = mapping.columns.get("occurred_hour")
+    if column is None or not frame.height:
+        return
+    text = frame.select(_whole(pl.col(column))).to_series()
+    number = text.cast(pl.Int32, strict=False)
+    given = int((text.fill_null("") != "").sum())
+    over = number.filter(number > 23)
+    if not over.len() or 2 * over.len() <= given:
+        return
+    msg = (
+        f"{name}: column {column!r} (occurred_hour) holds numbers over 23 in "
+        f"{over.len():,} of {given:,} rows (first: {over[0]}): a time of day such as "
+        "2130 or 21:30 is mapped as occurred_time, not occurred_hour; nothing was "
+        "loaded (docs/formats.md)."
+    )
+    raise IngestError(msg)
+
+
+def _other_separator(field: str) -> str | None:
+    """The name of a separator other than the comma that ``field`` (a header read
+    as one field) holds: a semicolon (a spreadsheet saved in a locale whose
+    decimal mark is the comma), a tab or a pipe; None when it holds none."""
+    for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+        if sep in field:
+            return label
+    return None
+
+
 def _split_categories(
     categories: dict[str, str],
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -254,17 +441,34 @@ def _split_categories(
 
 
 def _read(
-    data: bytes, name: str, *, parquet: bool, limits: Limits
+    data: bytes, name: str, *, parquet: bool, limits: Limits, columns: set[str]
 ) -> tuple[pl.DataFrame, list[str], int, pl.DataFrame]:
-    """Rows as text with the file's line numbers, header, row count, malformed lines."""
+    """Rows as text with the file's line numbers, header, row count, malformed lines.
+
+    Of a Parquet file only the mapped ``columns`` are read as text: the others
+    may hold what has no text form (GeoParquet's binary ``geometry``, lists,
+    structs) and are never used.
+    """
     if parquet:
         frame = _read_parquet(data, name)
         header = list(frame.columns)
+        frame = frame.select(c for c in header if c in columns)
+        for column, dtype in frame.schema.items():
+            if dtype == pl.Binary or isinstance(dtype, pl.List | pl.Array | pl.Struct):
+                msg = (
+                    f"{name}: mapped column {column!r} holds {dtype} values, not text, "
+                    "numbers or times; map a column of single values (docs/formats.md)."
+                )
+                raise IngestError(msg)
         frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index(
             LINE_COL, offset=1
         )
         frame = frame.with_columns(pl.col(LINE_COL).cast(pl.Int64))
         return frame, header, frame.height, pl.DataFrame()
+    for magic, what in _NOT_TEXT:
+        if data.startswith(magic):
+            msg = f"{name}: not a CSV text file but {what}. Nothing was loaded."
+            raise IngestError(msg)
     csv = read_csv(data, limits=limits)
     return csv.frame, list(csv.header), csv.rows, csv.bad
 
@@ -292,17 +496,29 @@ def _check_some_time_reads(
             "was loaded (docs/formats.md)."
         )
         raise IngestError(msg)
-    hour_column = mapping.columns.get("occurred_hour")
-    if hour_column is not None:
-        hours = frame.get_column(hour_column)
-        hour = hours.str.strip_chars().cast(pl.Int32, strict=False)
-        if not hour.is_between(0, 23).any():
-            msg = (
-                f"{name}: no row's hour reads (column {hour_column!r}, first: "
-                f"{hours[0]!r}; occurred_hour needs a whole number 0-23); nothing was "
-                "loaded (docs/formats.md)."
+    clock = _clock(mapping)
+    if clock is not None and frame.select(clock.is_null().all()).item():
+        key = next(k for k in _CLOCK_KEYS if k in mapping.columns)
+        column = mapping.columns[key]
+        what, needs = (
+            (
+                "hour",
+                "occurred_hour needs a whole number 0-23; a time of day such as "
+                "21:30 or 2130 is mapped as occurred_time",
             )
-            raise IngestError(msg)
+            if key == "occurred_hour"
+            else (
+                "time of day",
+                "occurred_time needs a time of day: 21:30, "
+                "21:30:05, 9:30 PM or HHMM digits such as 2130",
+            )
+        )
+        first = frame.get_column(column)[0]
+        msg = (
+            f"{name}: no row's {what} reads (column {column!r}, first: {first!r}; "
+            f"{needs}); nothing was loaded (docs/formats.md)."
+        )
+        raise IngestError(msg)
     first = times.filter(given_time)[0]
     given = (
         f"time_format {mapping.time_format!r} does not read it"
@@ -326,9 +542,10 @@ def _name_unread_times(
     c = mapping.columns
     text = pl.col(c["occurred_at"]).cast(pl.String).str.strip_chars()
     given = [text.alias("_time")]
-    if "occurred_hour" in c:
+    clock_key = next((k for k in _CLOCK_KEYS if k in c), None)
+    if clock_key is not None:
         given.append(
-            pl.col(c["occurred_hour"]).cast(pl.String).str.strip_chars().alias("_hour")
+            pl.col(c[clock_key]).cast(pl.String).str.strip_chars().alias("_clock")
         )
     values = frame.select(pl.col(LINE_COL).cast(pl.Int64).alias("line"), *given)
     how = (
@@ -337,9 +554,13 @@ def _name_unread_times(
         else "as ISO 8601 (or set [table].time_format)"
     )
     parts: list[pl.Expr] = [pl.lit("time '"), pl.col("_time"), pl.lit("'")]
-    if "occurred_hour" in c:
-        parts += [pl.lit(" with hour '"), pl.col("_hour").fill_null(""), pl.lit("'")]
+    if clock_key == "occurred_hour":
+        parts += [pl.lit(" with hour '"), pl.col("_clock").fill_null(""), pl.lit("'")]
         how += " (occurred_hour: a whole number 0-23)"
+    elif clock_key == "occurred_time":
+        parts += [pl.lit(" with time of day '"), pl.col("_clock").fill_null("")]
+        parts.append(pl.lit("'"))
+        how += " (occurred_time: 21:30, 21:30:05, 9:30 PM or HHMM)"
     parts.append(pl.lit(f" does not read {how}"))
     unread = (
         (pl.col("column") == "occurred_at")
@@ -359,15 +580,16 @@ def _name_unread_times(
 
 
 def _check_some_place_fits(
-    parsed: Parsed, frame: pl.DataFrame, *, crs: str, name: str
+    parsed: Parsed, frame: pl.DataFrame, mapping: TableMapping, *, crs: str, name: str
 ) -> None:
     """Stop the load (nothing written) when no row loads and most rows' places are
     outside the area of the store's CRS (its EPSG area of use; British National
     Grid takes the UK only, :func:`avert.ingest.geo.crs_area`):
     the store's CRS is wrong for the data (e.g. a Toronto extract into a store left
     at EPSG:27700), which is a setting to change, not every row to quarantine (a
-    later load with the right CRS would leave them all there). A file of no rows
-    passes."""
+    later load with the right CRS would leave them all there). With x/y columns
+    the mapping's own ``[table].crs`` may be the wrong one instead (lon/lat in x/y
+    read as Illinois feet): the error names both. A file of no rows passes."""
     outside = parsed.problems.filter(
         pl.col("column").is_in(["lat", "lon", "x", "y"])
         & pl.col("reason").str.contains(" outside ")
@@ -378,11 +600,19 @@ def _check_some_place_fits(
         or 2 * outside["line"].n_unique() <= frame.height
     ):
         return
+    c = mapping.columns
+    xy = (
+        f"; or the mapping's [table].crs "
+        f"({mapping.crs}) is not the CRS of the file's x/y columns ({c['x']!r}, "
+        f"{c['y']!r}; lon/lat there is crs = 'EPSG:4326')"
+        if "x" in c
+        else ""
+    )
     msg = (
         f"{name}: no row's place is inside the area of the store's CRS {crs} (first: "
         f"{outside['reason'][0]}); set the CRS to a projection of the data's area "
-        "(setting crs, AVERT_CRS, or --crs; e.g. EPSG:32617 for Toronto). Nothing was "
-        "loaded (docs/formats.md)."
+        "(setting crs, AVERT_CRS, or --crs; e.g. EPSG:32617 for Toronto)"
+        f"{xy}. Nothing was loaded (docs/formats.md)."
     )
     raise IngestError(msg)
 
@@ -413,26 +643,27 @@ def parse_table(
     """
     digest = hashlib.sha256(data + mapping.digest().encode()).hexdigest()
     is_parquet = name.lower().endswith(".parquet") if parquet is None else parquet
-    frame, header, rows, bad = _read(data, name, parquet=is_parquet, limits=limits)
+    frame, header, rows, bad = _read(
+        data,
+        name,
+        parquet=is_parquet,
+        limits=limits,
+        columns=set(mapping.columns.values()),
+    )
     missing = sorted({c for c in mapping.columns.values() if c not in header})
     if missing:
         msg = f"{name}: mapped column(s) {missing} not in the file's header {header}"
+        if not header:
+            msg = f"{name}: empty file (no header, no rows); nothing was loaded."
+        elif len(header) == 1 and (sep := _other_separator(header[0])):
+            msg += (
+                f": its header is one field holding {sep}; avert reads "
+                "comma-separated files (save the file as CSV with commas)"
+            )
         raise IngestError(msg)
+    _check_hours_are_hours(frame, mapping, name=name)
     c = mapping.columns
-    when = pl.col(c["occurred_at"]).str.strip_chars()
-    if mapping.time_format:
-        when = when.str.strptime(
-            pl.Datetime("us"), mapping.time_format, strict=False
-        ).dt.strftime("%Y-%m-%d %H:%M:%S")
-    if "occurred_hour" in c:
-        hour = pl.col(c["occurred_hour"]).str.strip_chars().cast(pl.Int32, strict=False)
-        day = when.str.slice(0, 10)
-        when = (
-            pl.when(hour.is_between(0, 23))
-            .then(join_text(day, " ", hour.cast(pl.String).str.zfill(2), ":00"))
-            .otherwise(None)
-        )
-    exprs: list[pl.Expr] = [when.alias("occurred_at")]
+    exprs: list[pl.Expr] = [_when(mapping).alias("occurred_at")]
     for key in _AS_GIVEN:
         if key in c:
             exprs.append(pl.col(c[key]).alias(key))
@@ -456,6 +687,12 @@ def parse_table(
         keyer = ContentKeyer(content, prefix="tbl-", salt=mapping.source)
         ids = keyer.keys(mapped).alias("incident_id")
     mapped = mapped.with_columns(ids)
+    if _date_only_format(mapping):  # a date alone, as the bundle reads one (day)
+        mapped = mapped.with_columns(pl.col("occurred_at").str.slice(0, 10))
+    elif mapping.time_format and _OFFSET_DIRECTIVE.search(mapping.time_format):
+        # keyed above by the text earlier versions read (UTC), stored as local time
+        local = frame.select(_when(mapping, timezone=timezone).alias("occurred_at"))
+        mapped = mapped.with_columns(local.get_column("occurred_at"))
     if types:  # the others as the file gives them
         mapped = mapped.with_columns(
             pl.col("crime_type").str.strip_chars().replace(types).alias("crime_type")
@@ -475,7 +712,7 @@ def parse_table(
         limits=limits,
     )
     _check_some_time_reads(parsed, frame, mapping, name=name)
-    _check_some_place_fits(parsed, frame, crs=crs, name=name)
+    _check_some_place_fits(parsed, frame, mapping, crs=crs, name=name)
     # back to the file's own line numbers (the Parquet copy numbers rows 1..n)
     table = parsed.frames["incidents"]
     table = table.with_columns(

@@ -388,6 +388,12 @@ def run_forecast_evaluation(
     cells with at least one event. Test days run from ``start`` (default: ``days``
     before the last event's day) for ``days`` days.
     """
+    if not days >= 1:
+        msg = f"days (the number of test days) must be 1 or more; got {days}."
+        raise ConfigError(msg)
+    if train_days is not None and not train_days >= 0:
+        msg = f"train_days must be 0 or more (None: all history); got {train_days}."
+        raise ConfigError(msg)
     models = [model_name(m) for m in models]
     grid = _grid(events, cell_size_m, anchored=False)
     ev = Events.from_frame(events, grid)
@@ -483,14 +489,32 @@ def run_forecast(
     events: a few far from it (a mis-geocoded place) are left out, with a note
     (:func:`_bulk_events`, :func:`grid_notes`).
     """
+    if not backtest_days >= 0:
+        msg = f"backtest_days must be 0 or more (0: no backtest); got {backtest_days}."
+        raise ConfigError(msg)
+    given = events
     events = events.filter(pl.col("occurred_at") < at)  # the grid too: only the past
+    window = "before"
     if history_days is not None:
         if not history_days >= 0:
             msg = f"history_days must be 0 or more (None: every event); got {history_days}"
             raise ConfigError(msg)
         span = history_days + backtest_days
         events = events.filter(pl.col("occurred_at") >= at - dt.timedelta(days=span))
+        window = f"in the {span:g} days (history and backtest) before"
     model = model_name(model)  # checked before any work
+    if (
+        events.height == 0
+        and _located_events(given.rename({"occurred_at": "occurred_from"})).height
+    ):
+        times = given.get_column("occurred_at").drop_nulls()
+        first, last = str(times.min())[:10], str(times.max())[:10]
+        msg = (
+            f"No events with coordinates {window} {at:%Y-%m-%d %H:%M}; the events "
+            f"given run from {first} to {last}: forecast from a time during or "
+            "soon after them (a history of 0 days learns from every event)."
+        )
+        raise ConfigError(msg)
     events, stray = _bulk_events(events)
     grid = _grid(events, cell_size_m, anchored=True)
     ev = Events.from_frame(events, grid)

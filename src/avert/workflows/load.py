@@ -33,6 +33,7 @@ from avert.config.settings import Settings
 from avert.config.timezone import local_now
 from avert.errors import ConfigError, IngestError, NotFound
 from avert.ingest._rows import join_text
+from avert.ingest.geo import check_store_crs
 from avert.ingest.keys import row_text
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
 from avert.ingest.result import (
@@ -177,6 +178,7 @@ def load_files(
     IngestError
         Unreadable input, a bad bundle, or (``strict``) any rejected row.
     """
+    check_store_crs(crs)
     units, skipped, references = _plan(
         paths,
         kind=kind,

@@ -194,5 +194,5 @@ def forecast_grid(
     >>> r.tolist()
     [[2.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
     """
-    grid = Grid((float(origin_xy[0]), float(origin_xy[1])), float(cell_size_m), shape)
+    grid = Grid(origin_xy, float(cell_size_m), shape)  # Grid checks the origin
     return make_model(model, grid, **params).fit(events).predict(at, horizon)

@@ -50,6 +50,13 @@ def _finite_points(
     return ok
 
 
+def _check_cell_size(cell_size_m: float) -> None:
+    """A ConfigError unless ``cell_size_m`` is a positive finite number."""
+    if not (cell_size_m > 0 and np.isfinite(cell_size_m)):
+        msg = f"cell_size_m must be a positive number; got {cell_size_m!r}."
+        raise ConfigError(msg)
+
+
 @dataclass(frozen=True)
 class Grid:
     """A rectangle of square cells (see the module docstring for the layout)."""
@@ -68,6 +75,17 @@ class Grid:
             msg = f"shape must be two whole numbers (ny, nx); got {self.shape!r}."
             raise ConfigError(msg)
         object.__setattr__(self, "shape", (ny, nx))
+        try:
+            x0, y0 = (float(v) for v in self.origin_xy)
+            finite = bool(np.isfinite(x0) and np.isfinite(y0))
+        except (TypeError, ValueError):
+            finite = False
+        if not finite:  # a NaN corner put every event outside: a grid of zeros
+            msg = (
+                f"origin_xy must be two finite numbers (x, y); got {self.origin_xy!r}."
+            )
+            raise ConfigError(msg)
+        object.__setattr__(self, "origin_xy", (x0, y0))
         _check_cell_size(self.cell_size_m)
         if ny < 1 or nx < 1 or ny * nx > _MAX_CELLS:
             msg = f"shape must be (ny, nx) with 1 <= ny * nx <= {_MAX_CELLS}; got {self.shape!r}."
@@ -140,13 +158,6 @@ class Grid:
         nx = int(np.floor(x[ok].max() / s) - i0) + 1
         ny = int(np.floor(y[ok].max() / s) - j0) + 1
         return cls((float(i0 * s), float(j0 * s)), s, (ny, nx))
-
-
-def _check_cell_size(cell_size_m: float) -> None:
-    """A grid's cells have a positive, finite side (``--cell 0`` divided by zero)."""
-    if not (cell_size_m > 0 and np.isfinite(cell_size_m)):
-        msg = f"cell_size_m must be a positive number; got {cell_size_m!r}."
-        raise ConfigError(msg)
 
 
 #: Share of the points in each tail left out of the core range of :func:`bulk_bounds`

@@ -52,6 +52,17 @@ def budget_cells(
         msg = "Give the patrol budget either in cells or in km², not both."
         raise ConfigError(msg)
     k = int(cells) if cells is not None else int(np.floor(km2 / grid.cell_area_km2))  # type: ignore[operator]
+    if check and k < 1:
+        cell = f"{grid.cell_size_m:g} m cell ({grid.cell_area_km2:g} km²)"
+        msg = (
+            f"The patrol budget must be positive; got {cells} cells."
+            if cells is not None
+            else f"The patrol budget must be positive; got {km2:g} km²."
+            if not km2 > 0  # type: ignore[operator]
+            else f"A patrol budget of {km2:g} km² is less than one {cell}; give "
+            f"at least {grid.cell_area_km2:g} km² (or a smaller --cell)."
+        )
+        raise ConfigError(msg)
     if at_most_grid:
         k = min(k, grid.n_cells)
     if check and not 1 <= k <= grid.n_cells:
