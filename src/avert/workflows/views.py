@@ -489,6 +489,20 @@ def person_view(
             where=[("incident_id", "in", ids)],
         )
         .join(involvements.select("incident_id", "role"), on="incident_id")
+        # which rows the own-risk score can count: the violence of the definition
+        .join(
+            store.read_frame(
+                "classifications",
+                columns=["incident_id", "in_definition", "category"],
+                where=[
+                    ("profile", "=", settings.definition),
+                    ("incident_id", "in", ids),
+                ],
+            ),
+            on="incident_id",
+            how="left",
+        )
+        .with_columns(pl.col("in_definition").fill_null(value=False))
         .sort("occurred_from", descending=True)
     )
     offender = risk_config.offender
@@ -498,7 +512,11 @@ def person_view(
             "network": report,
             "history": history.to_dicts(),
             # what the own-risk counts cover: its window and the roles it scores
-            "risk_window": {"days": offender.window_days, "roles": offender.roles},
+            "risk_window": {
+                "days": offender.window_days,
+                "roles": offender.roles,
+                "definition": settings.definition,
+            },
         }
     )
     return out
