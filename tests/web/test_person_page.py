@@ -182,3 +182,14 @@ def test_the_own_risk_counts_say_they_are_the_definitions_violence(
     last = re.search(r"<b>([^<]+)</b>last violent offence", html)
     assert last, html
     assert violent[0].startswith(last.group(1)), (last, violent[:1])
+
+
+def test_a_refused_purpose_is_kept_in_the_form(world: World) -> None:
+    """A purpose too short was refused with an empty field: what was typed is kept."""
+    chair = signed_in(world.app, "chair")
+    person = sorted(world.person_ids)[3]
+    token = csrf_of(chair.get(f"/people/{person}").text)
+    page = chair.post(f"/people/{person}", data={"csrf_token": token, "purpose": "ab"})
+    assert page.status_code == 400
+    assert 'name="purpose"' in page.text
+    assert 'value="ab"' in page.text

@@ -366,6 +366,7 @@ def person(
             "person_purpose.html",
             status=400,
             person_id=person_id,
+            purpose=purpose,
             error="State the purpose of viewing this person (a few words).",
         )
     found = find_person(request, person_id, purpose)
