@@ -110,3 +110,16 @@ def test_the_performance_form_as_sent_with_no_target_shows_the_page(
     )
     assert typed.status_code == 200
     assert 'name="target" value="-0.1"' in typed.text
+
+
+def test_an_incident_search_from_after_to_says_so(world: World) -> None:
+    """From after To searched an empty window and answered "0 found. No incidents
+    in the definition match", as if there were none; page and API now say why."""
+    chair = signed_in(world.app, "chair")
+    params = {"from": "2026-11-24T00:00", "to": "2026-11-01T00:00"}
+    page = chair.get("/incidents", params=params)
+    assert page.status_code == 400
+    assert "From must be before To" in page.text
+    api = chair.get("/api/v1/incidents", params=params)
+    assert api.status_code == 400
+    assert api.json()["error"] == "From must be before To"
