@@ -189,7 +189,12 @@ def _templates(*, person_href: str | None = None) -> Jinja2Templates:
             [PackageLoader("avert.web", "templates"), report_env.loader]  # type: ignore[list-item]
         )
     )
-    env.globals = {**report_env.globals, "person_href": person_href}
+    env.globals = {
+        **report_env.globals,
+        "person_href": person_href,
+        # no briefing.json beside a web page: the same briefing as JSON
+        "full_lists": "the JSON of this briefing (GET /api/v1/briefing, same window)",
+    }
     return Jinja2Templates(env=env)
 
 
