@@ -377,3 +377,19 @@ def test_a_bad_due_time_goes_back_to_the_meeting_with_the_reason(
     assert 'id="meeting-error"' in shown
     assert "Due: Not a date and time" in shown
     assert world.store.read_frame("taskings").height == before
+
+
+def test_a_meeting_section_says_how_many_of_its_items_it_lists(world: World) -> None:
+    """The meeting lists the first 15 items of a section but headed them with 15
+    alone ("Retaliation alerts 15" beside Today's 26): it now says "the first 15 of
+    26" when the briefing has more."""
+    client = signed_in(world.app, "chair")
+    hours = 24 * 31
+    data = client.get("/api/v1/briefing", params={"hours": hours}).json()
+    page = client.get("/meeting", params={"at": data["at"][:16], "hours": hours}).text
+    long = [k for k in ("retaliation", "incidents", "people") if len(data[k]) > 15]
+    assert long, "needs a section of more than 15 items"
+    for key in long:
+        section = page[page.index(f'id="meeting-{key}"') :]
+        heading = section[: section.index("</h2>")]
+        assert f"the first 15 of {len(data[key])}" in heading, heading
