@@ -393,3 +393,23 @@ def test_a_meeting_section_says_how_many_of_its_items_it_lists(world: World) -> 
         section = page[page.index(f'id="meeting-{key}"') :]
         heading = section[: section.index("</h2>")]
         assert f"the first 15 of {len(data[key])}" in heading, heading
+
+
+def test_done_without_a_result_is_refused_and_says_why(world: World) -> None:
+    """The result field is required in the browser, but spaces pass its check: "Done"
+    then marked the tasking done with no result. It is refused, with why."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/meeting")
+    open_ids = re.findall(r'action="/meeting/taskings/([^"]+)"', page.text)
+    assert open_ids, "needs an open tasking on the meeting"
+    tasking_id = open_ids[0]
+    refused = client.post(
+        f"/meeting/taskings/{tasking_id}",
+        data={"csrf_token": csrf_of(page.text), "result": "   "},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    shown = client.get(refused.headers["location"]).text
+    assert "Write the result before marking done" in shown
+    row = world.store.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
+    assert row["status"][0] != "done"

@@ -216,6 +216,10 @@ def tasking_result(
 ) -> Response:
     """Record a tasking's result and mark it done (the tasked: their own only)."""
     ctx = _ctx(request)
+    if not result.strip():
+        # the form's field is required, but spaces pass a browser's check: "Done"
+        # marked the tasking done with no result
+        return _back_to_meeting(request, at, "Write the result before marking done")
     try:
         delivery.record_tasking_result(
             ctx.store, tasking_id, result=result, user=current_user(request)
