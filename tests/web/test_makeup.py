@@ -165,3 +165,23 @@ def test_plan_shows_the_make_up_of_people_it_targets(
     assert f"Make-up of the {n} people targeted" in html
     if username != "chair":
         assert not set(PERSON_ID.findall(html)) & world.person_ids
+
+
+@pytest.mark.parametrize("username", ["chair", "partner"])
+def test_make_up_age_bands_run_from_the_youngest(world: World, username: str) -> None:
+    """Every make-up listed "under 10" after "over 34" (rows sorted by name); the
+    bands now run youngest first, ``unknown`` last, on every page and the API."""
+    order = ["under 10", "10-17", "18-24", "25-34", "over 34", "unknown"]
+    client = signed_in(world.app, username)
+    seen = 0
+    for path in ("/today", "/groups"):
+        page = client.get(path, params={"hours": 24 * 31} if path == "/today" else {})
+        for table in re.findall(r"<th>age band</th>.*?</tbody>", page.text, re.S):
+            bands = re.findall(r"<tr[^>]*><td>([^<]+)</td>", table)
+            assert bands == sorted(bands, key=order.index), (path, bands)
+            seen += "under 10" in bands
+    data = client.get("/api/v1/briefing", params={"hours": 24 * 31}).json()
+    for made in data["make_up"].values() if isinstance(data["make_up"], dict) else []:
+        bands = [r["category"] for r in made["rows"] if r["dimension"] == "age_band"]
+        assert bands == sorted(bands, key=order.index), bands
+    assert seen, "needs a make-up with children in it"

@@ -67,6 +67,7 @@ __all__ = [
     "katz_ratio",
     "legislation_group",
     "list_make_up",
+    "make_up_order",
     "place_stops",
     "stop_search_equality",
     "wilson",
@@ -682,6 +683,24 @@ AGE_BANDS: Final = tuple(
 )
 
 
+def make_up_order() -> list[pl.Expr]:
+    """Sort keys of make-up rows: by dimension, age bands youngest first (by name
+    "under 10" came after "over 34"), other categories by name, ``unknown`` last."""
+    last = len(AGE_BANDS) + 1
+    rank = {name: i for i, (name, _, _) in enumerate(AGE_BANDS)}
+    category = pl.col("category").cast(pl.String)
+    order = (
+        pl.when(category == "unknown")
+        .then(pl.lit(last))
+        .when(pl.col("dimension") == "age_band")
+        .then(
+            category.replace_strict(rank, default=len(AGE_BANDS), return_dtype=pl.Int64)
+        )
+        .otherwise(pl.lit(0))
+    )
+    return [pl.col("dimension"), order, category]
+
+
 def age_band_expr(age: pl.Expr) -> pl.Expr:
     """The police age range of an age in years (null when unknown)."""
     out: pl.Expr = pl.lit(None, dtype=pl.String)
@@ -770,7 +789,7 @@ def list_make_up(
     notes.extend(_withheld_note([frame], "people"))
     first = ["dimension", "category", "listed", "pool"]
     frame = frame.select(first + [c for c in frame.columns if c not in first]).sort(
-        "dimension", "category"
+        make_up_order()
     )
     return ListMakeUp(
         list_name=list_name, frame=frame, references=refs, notes=tuple(notes)
