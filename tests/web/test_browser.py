@@ -240,3 +240,24 @@ def test_the_board_pages_forms_show_their_pages(
         assert sent.value.status == 200, (path, page.url)  # type: ignore[attr-defined]
         assert title in page.inner_text("main")  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_a_window_change_after_the_session_ended_goes_to_the_sign_in(
+    world: World, base_url: str, browser: object
+) -> None:
+    """The session ends (signed out elsewhere); the next window change swapped the
+    whole sign-in page into the briefing. The browser now goes to the sign-in."""
+    from avert.workflows.users import add_user
+
+    add_user(world.store, "walker", password=PASSWORD, role="analyst")
+    page, _ = _sign_in(browser, base_url, "walker")
+    other, _ = _sign_in(browser, base_url, "walker")
+    other.click("nav.bar button[type=submit]")  # Sign out: every session ends  # type: ignore[attr-defined]
+    other.wait_for_url("**/login")  # type: ignore[attr-defined]
+    page.fill("input[name=hours]", "48")  # type: ignore[attr-defined]
+    page.click("form.window button")  # type: ignore[attr-defined]
+    page.wait_for_url("**/login")  # type: ignore[attr-defined]
+    assert page.locator("nav.bar").count() <= 1  # type: ignore[attr-defined]
+    assert page.locator("input[name=username]").count() == 1  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]

@@ -248,6 +248,11 @@ def _install_error_handlers(app: FastAPI) -> None:
                 401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        if request.headers.get("hx-request"):
+            # htmx follows a redirect inside the request and swapped the whole
+            # sign-in page into the form's target; HX-Redirect makes the browser
+            # leave the page for the sign-in instead
+            return Response(status_code=200, headers={"HX-Redirect": "/login"})
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(PermissionDenied)
