@@ -171,6 +171,32 @@ def test_list_make_up_against_pool_and_residents() -> None:
     assert any(f["category"] == "Black" for f in eia["significantly_above_1"])
 
 
+def test_list_make_up_rows_run_from_the_youngest_age_band() -> None:
+    """Rows were sorted by name: "under 10" came after "over 34" in every make-up
+    table (and ``unknown`` is last, as everywhere)."""
+    ages = [5, 15, 20, 30, 40, None]
+    pool = pl.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(len(ages))],
+            "sex": ["M", "F", None, "F", "M", "F"],
+            "birth_year": [None if a is None else 2024 - a for a in ages],
+            "ethnicity": ["White"] * len(ages),
+        }
+    )
+    made = list_make_up(["p0", "p1"], pool, at_year=2024)
+    bands = made.frame.filter(pl.col("dimension") == "age_band")["category"]
+    assert bands.to_list() == [
+        "under 10",
+        "10-17",
+        "18-24",
+        "25-34",
+        "over 34",
+        "unknown",
+    ]
+    sexes = made.frame.filter(pl.col("dimension") == "sex")["category"]
+    assert sexes.to_list() == ["F", "M", "unknown"]
+
+
 @pytest.mark.slow
 def test_synthetic_city_planted_ratio_recovered() -> None:
     from avert.synth import CityConfig, make_city

@@ -141,3 +141,38 @@ def test_a_partner_meeting_make_up_counts_their_organisations_taskings_only(
     partner = User("partner", "partner", org=org)
     found = views.taskings_makeup(world.store, world.settings, user=partner, at=at)
     assert (found or {}).get("n", 0) == len(own)
+
+
+def test_an_lsoa_briefing_counts_its_trend_on_the_lsoas_records(world: World) -> None:
+    """An area is a borough or an LSOA; the briefing read the days before its window
+    without the LSOA column, so an LSOA's briefing (an officer scoped to one) lost
+    every earlier record: "last 28 days 2" when the LSOA had 20, and "no
+    comparable baseline" a year earlier. Its trend now counts the LSOA's records."""
+    chair = signed_in(world.app, "chair")
+    at = chair.get("/api/v1/briefing").json()["at"]
+    end = dt.datetime.fromisoformat(at)
+    inc = world.store.read_frame(
+        "incidents", columns=["incident_id", "occurred_from", "lsoa"]
+    ).join(
+        world.store.read_frame(
+            "classifications",
+            columns=["incident_id", "in_definition"],
+            where=[("profile", "=", world.settings.definition)],
+        ),
+        on="incident_id",
+    )
+    recent = inc.filter(
+        pl.col("in_definition")
+        & (pl.col("occurred_from") >= end - dt.timedelta(days=28))
+        & (pl.col("occurred_from") < end)
+    )
+    lsoa, expected = (
+        recent.group_by("lsoa").len().sort(["len", "lsoa"], descending=True).row(0)
+    )
+    window = recent.filter(
+        (pl.col("lsoa") == lsoa) & (pl.col("occurred_from") >= end - dt.timedelta(1))
+    ).height
+    assert expected > window, "needs an LSOA with violence before the window"
+    data = chair.get("/api/v1/briefing", params={"area": lsoa, "at": at}).json()
+    counts = {p["period"]: p["count"] for p in data["trend"]["periods"]}
+    assert counts["last 28 days"] == expected, (lsoa, counts)

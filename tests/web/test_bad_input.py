@@ -88,3 +88,38 @@ def test_a_refused_area_is_not_repeated_on_the_page(world: World) -> None:
     assert response.status_code == 403
     assert "0800" not in response.text
     assert "may not view-today another area" in response.text
+
+
+def test_the_performance_form_as_sent_with_no_target_shows_the_page(
+    world: World,
+) -> None:
+    """The form sends its empty Target fields as ``target=&target_by=``: "Show" was
+    answered 422 ("target: Input should be a valid number") unless a target was
+    typed. Empty fields mean no target; half a target is refused with why."""
+    board = signed_in(world.app, "board")
+    shown = board.get(
+        "/performance",
+        params={"by": "", "measure": "count", "target": "", "target_by": ""},
+    )
+    assert shown.status_code == 200, shown.text[:500]
+    half = board.get("/performance", params={"target": "-0.1", "target_by": ""})
+    assert half.status_code == 400
+    assert "needs both its change" in half.text
+    typed = board.get(
+        "/performance", params={"target": "-0.1", "target_by": "2027-03-31"}
+    )
+    assert typed.status_code == 200
+    assert 'name="target" value="-0.1"' in typed.text
+
+
+def test_an_incident_search_from_after_to_says_so(world: World) -> None:
+    """From after To searched an empty window and answered "0 found. No incidents
+    in the definition match", as if there were none; page and API now say why."""
+    chair = signed_in(world.app, "chair")
+    params = {"from": "2026-11-24T00:00", "to": "2026-11-01T00:00"}
+    page = chair.get("/incidents", params=params)
+    assert page.status_code == 400
+    assert "From must be before To" in page.text
+    api = chair.get("/api/v1/incidents", params=params)
+    assert api.status_code == 400
+    assert api.json()["error"] == "From must be before To"

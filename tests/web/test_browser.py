@@ -220,3 +220,44 @@ def test_a_refused_form_says_why_in_its_target(base_url: str, browser: object) -
     expected = ("status of 4", "Response Status Error Code 4")
     assert [e for e in errors if not any(x in e for x in expected)] == [], errors
     page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_the_board_pages_forms_show_their_pages(
+    world: World, base_url: str, browser: object
+) -> None:
+    """Clicking "Show" on Performance with the Target fields left empty was
+    answered 422; each board page's form, sent as the browser sends it, shows
+    its page."""
+    page, _ = _sign_in(browser, base_url, "board")
+    for path, title in (
+        ("/performance", "Performance: significant"),
+        ("/equality", "Equality: stop and search"),
+    ):
+        page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
+        with page.expect_navigation() as sent:  # type: ignore[attr-defined]
+            page.click("main form button[type=submit]")  # type: ignore[attr-defined]
+        assert sent.value.status == 200, (path, page.url)  # type: ignore[attr-defined]
+        assert title in page.inner_text("main")  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_a_window_change_after_the_session_ended_goes_to_the_sign_in(
+    world: World, base_url: str, browser: object
+) -> None:
+    """The session ends (signed out elsewhere); the next window change swapped the
+    whole sign-in page into the briefing. The browser now goes to the sign-in."""
+    from avert.workflows.users import add_user
+
+    add_user(world.store, "walker", password=PASSWORD, role="analyst")
+    page, _ = _sign_in(browser, base_url, "walker")
+    other, _ = _sign_in(browser, base_url, "walker")
+    other.click("nav.bar button[type=submit]")  # Sign out: every session ends  # type: ignore[attr-defined]
+    other.wait_for_url("**/login")  # type: ignore[attr-defined]
+    page.fill("input[name=hours]", "48")  # type: ignore[attr-defined]
+    page.click("form.window button")  # type: ignore[attr-defined]
+    page.wait_for_url("**/login")  # type: ignore[attr-defined]
+    assert page.locator("nav.bar").count() <= 1  # type: ignore[attr-defined]
+    assert page.locator("input[name=username]").count() == 1  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]

@@ -326,3 +326,90 @@ def test_the_tasked_record_their_own_results_on_the_meeting(world: World) -> Non
             "taskings", where=[("tasking_id", "=", tasking_id)]
         )
         assert (row["status"][0], row["result"][0]) == ("done", "Seen, all well")
+
+
+def test_a_refused_edit_keeps_what_was_typed(world: World) -> None:
+    """A refused change (RAG red without a reason) showed the form again with the
+    stored values: the evidence typed was lost. The form now keeps the input."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/plan/actions/A05")
+    response = client.post(
+        "/plan/actions/A05",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "rag": "red",
+            "rag_reason": "",
+            "evidence": "typed at the board, not yet saved",
+            "review_date": "2027-01-15",
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="action-error"' in response.text
+    form = response.text[response.text.index('id="edit-action"') :]
+    assert 'value="typed at the board, not yet saved"' in form
+    assert '<option value="red" selected>' in form
+    assert 'value="2027-01-15"' in form
+
+
+def test_a_bad_due_time_goes_back_to_the_meeting_with_the_reason(
+    world: World,
+) -> None:
+    """A "task this" with a due time avert cannot read (a browser without a date
+    picker sends the text typed) left the meeting for a bare error page; it now
+    goes back to the meeting, which says why, and nothing is tasked."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/meeting")
+    item = re.findall(r'name="item" value="([^"]+)"', page.text)[-1]
+    before = world.store.read_frame("taskings").height
+    refused = client.post(
+        "/meeting/task",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "item": item,
+            "what": "x",
+            "due": "tomorrow 9am",
+        },
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    assert refused.headers["location"].startswith("/meeting")
+    shown = client.get(refused.headers["location"]).text
+    assert 'id="meeting-error"' in shown
+    assert "Due: Not a date and time" in shown
+    assert world.store.read_frame("taskings").height == before
+
+
+def test_a_meeting_section_says_how_many_of_its_items_it_lists(world: World) -> None:
+    """The meeting lists the first 15 items of a section but headed them with 15
+    alone ("Retaliation alerts 15" beside Today's 26): it now says "the first 15 of
+    26" when the briefing has more."""
+    client = signed_in(world.app, "chair")
+    hours = 24 * 31
+    data = client.get("/api/v1/briefing", params={"hours": hours}).json()
+    page = client.get("/meeting", params={"at": data["at"][:16], "hours": hours}).text
+    long = [k for k in ("retaliation", "incidents", "people") if len(data[k]) > 15]
+    assert long, "needs a section of more than 15 items"
+    for key in long:
+        section = page[page.index(f'id="meeting-{key}"') :]
+        heading = section[: section.index("</h2>")]
+        assert f"the first 15 of {len(data[key])}" in heading, heading
+
+
+def test_done_without_a_result_is_refused_and_says_why(world: World) -> None:
+    """The result field is required in the browser, but spaces pass its check: "Done"
+    then marked the tasking done with no result. It is refused, with why."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/meeting")
+    open_ids = re.findall(r'action="/meeting/taskings/([^"]+)"', page.text)
+    assert open_ids, "needs an open tasking on the meeting"
+    tasking_id = open_ids[0]
+    refused = client.post(
+        f"/meeting/taskings/{tasking_id}",
+        data={"csrf_token": csrf_of(page.text), "result": "   "},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    shown = client.get(refused.headers["location"]).text
+    assert "Write the result before marking done" in shown
+    row = world.store.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
+    assert row["status"][0] != "done"

@@ -38,3 +38,23 @@ def test_htmx_422_is_a_fragment_naming_the_bad_value(world: World) -> None:
 def test_pages_tell_htmx_to_swap_error_answers(world: World) -> None:
     html = signed_in(world.app, "chair").get("/today").text
     assert '"[45]..", "swap": true, "error": true' in html
+
+
+def test_htmx_request_after_the_session_ended_leaves_for_the_sign_in(
+    world: World,
+) -> None:
+    """A window change after the session had ended (idle, signed out elsewhere) was
+    redirected inside the htmx request, which swapped the whole sign-in page, with
+    its own header and footer, into the briefing. The answer now tells htmx to
+    take the browser to the sign-in page (``HX-Redirect``) and holds no page."""
+    from fastapi.testclient import TestClient
+
+    anonymous = TestClient(world.app)
+    r = anonymous.get("/today/briefing?hours=48", headers=HX, follow_redirects=False)
+    assert r.headers.get("HX-Redirect") == "/login"
+    assert "<html" not in r.text
+    assert "Sign in" not in r.text
+    # without htmx the page still redirects as before
+    page = anonymous.get("/today", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == "/login"

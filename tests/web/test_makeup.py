@@ -165,3 +165,43 @@ def test_plan_shows_the_make_up_of_people_it_targets(
     assert f"Make-up of the {n} people targeted" in html
     if username != "chair":
         assert not set(PERSON_ID.findall(html)) & world.person_ids
+
+
+@pytest.mark.parametrize("username", ["chair", "partner"])
+def test_make_up_age_bands_run_from_the_youngest(world: World, username: str) -> None:
+    """Every make-up listed "under 10" after "over 34" (rows sorted by name); the
+    bands now run youngest first, ``unknown`` last, on every page and the API."""
+    order = ["under 10", "10-17", "18-24", "25-34", "over 34", "unknown"]
+    client = signed_in(world.app, username)
+    seen = 0
+    for path in ("/today", "/groups"):
+        page = client.get(path, params={"hours": 24 * 31} if path == "/today" else {})
+        for table in re.findall(r"<th>age band</th>.*?</tbody>", page.text, re.S):
+            bands = re.findall(r"<tr[^>]*><td>([^<]+)</td>", table)
+            assert bands == sorted(bands, key=order.index), (path, bands)
+            seen += "under 10" in bands
+    data = client.get("/api/v1/briefing", params={"hours": 24 * 31}).json()
+    for made in data["make_up"].values() if isinstance(data["make_up"], dict) else []:
+        bands = [r["category"] for r in made["rows"] if r["dimension"] == "age_band"]
+        assert bands == sorted(bands, key=order.index), bands
+    assert seen, "needs a make-up with children in it"
+
+
+@pytest.mark.parametrize("username", ["chair", "partner"])
+def test_groups_page_says_which_rows_are_one_group(world: World, username: str) -> None:
+    """A declared group and the community detected holding most of its members are
+    two views of one group (``match_groups``), but the page listed them as two
+    groups with the same harm and size and no word of it. Each row now names its
+    other view; partners see it under the group's pseudonym only."""
+    page = signed_in(world.app, username).get("/groups").text
+    table = page[page.index('id="group-list"') : page.index("</table>")]
+    rows = re.findall(r"<tr><td><span class=\"rec\">([^<]+)</span>(.*?)</td>", table)
+    same = {
+        gid: re.findall(r'<span class="rec">([^<]+)</span>', rest) for gid, rest in rows
+    }
+    pairs = {(a, b) for a, others in same.items() for b in others}
+    assert pairs, "needs a declared group and its detected view"
+    assert all((b, a) in pairs for a, b in pairs), pairs  # both rows say so
+    if username == "partner":
+        shown = " ".join(gid for pair in pairs for gid in pair)
+        assert not re.search(r"\bG\d{3}\b|net-P\d", shown), shown

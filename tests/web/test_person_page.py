@@ -41,7 +41,7 @@ def test_person_page_says_what_each_number_counts(world: World) -> None:
     assert page.status_code == 200, page.text
     html = page.text
     days = default_risk_config().offender.window_days
-    assert f"offences as offender in the score's {days} days" in html
+    assert f"as offender in the score's {days} days" in html
     assert 'id="risk-window"' in html
     assert "every recorded involvement, all time" in html
     assert "one per incident and role, every offence, all time" in html
@@ -145,3 +145,51 @@ def test_the_purpose_form_posts_to_the_person_of_its_link(world: World) -> None:
     assert page.status_code == 200
     actions = re.findall(r'<form method="post" action="(/people/[^"]*)"', page.text)
     assert actions == ["/people/P1%3Fx%3D1%23y"], actions
+
+
+def test_the_own_risk_counts_say_they_are_the_definitions_violence(
+    world: World,
+) -> None:
+    """The score counts only offences in the violence definition, but the page said
+    "offences" and "last offence": History below could show a later offence (a
+    theft, say) than the "last offence". The counts now name the definition, and
+    History marks the rows in it, so the marked offender rows are the score's."""
+    client = signed_in(world.app, "analyst")
+    person = _prolific(world)
+    token = csrf_of(client.get(f"/people/{person}").text)
+    html = client.post(
+        f"/people/{person}", data={"csrf_token": token, "purpose": "wording check"}
+    ).text
+    profile = world.settings.definition
+    days = default_risk_config().offender.window_days
+    shown = re.search(
+        rf"<b>(\d+)</b>violent offences \(definition {profile}\) as offender in "
+        rf"the score's {days} days",
+        html,
+    )
+    assert shown, html
+    assert "last violent offence" in html
+    history = html[html.index('id="history"') :]
+    rows = re.findall(
+        r"<tr><td>([^<]+)</td><td><span class=\"rec\">[^<]+</span></td>"
+        r"<td>(\w+)</td><td>[^<]*</td><td>([^<]*)</td></tr>",
+        history,
+    )
+    assert rows, history
+    violent = [when for when, role, marked in rows if role == "offender" and marked]
+    # the demo world holds less than the score's window: every marked row counts
+    assert len(violent) == int(shown.group(1))
+    last = re.search(r"<b>([^<]+)</b>last violent offence", html)
+    assert last, html
+    assert violent[0].startswith(last.group(1)), (last, violent[:1])
+
+
+def test_a_refused_purpose_is_kept_in_the_form(world: World) -> None:
+    """A purpose too short was refused with an empty field: what was typed is kept."""
+    chair = signed_in(world.app, "chair")
+    person = sorted(world.person_ids)[3]
+    token = csrf_of(chair.get(f"/people/{person}").text)
+    page = chair.post(f"/people/{person}", data={"csrf_token": token, "purpose": "ab"})
+    assert page.status_code == 400
+    assert 'name="purpose"' in page.text
+    assert 'value="ab"' in page.text

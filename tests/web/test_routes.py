@@ -122,3 +122,18 @@ def test_api_person_is_police_only_and_audited(world: World) -> None:
     audit = world.store.read_frame("audit")
     assert "api check officer" in audit["reason"].to_list()
     assert "api check partner" not in audit["reason"].to_list()
+
+
+@pytest.mark.parametrize("role", ["chair", "partner"])
+def test_today_points_to_the_api_not_a_file_for_the_full_lists(
+    world: World, role: str
+) -> None:
+    """The page lists the first items of each section and said the rest "are in
+    briefing.json", a file the web app has none of; it names the briefing's JSON
+    answer, which the signed-in user can open."""
+    client = signed_in(world.app, role)
+    page = client.get("/today", params={"hours": 168})
+    assert page.status_code == 200
+    assert "briefing.json" not in page.text
+    assert "GET /api/v1/briefing" in page.text
+    assert client.get("/api/v1/briefing", params={"hours": 168}).status_code == 200

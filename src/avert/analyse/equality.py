@@ -67,6 +67,7 @@ __all__ = [
     "katz_ratio",
     "legislation_group",
     "list_make_up",
+    "make_up_order",
     "place_stops",
     "stop_search_equality",
     "wilson",
@@ -558,11 +559,7 @@ def _by_age(s: pl.DataFrame, age_residents: pl.DataFrame | None) -> pl.DataFrame
         )
     # youngest first, "not recorded" last (by name, "under 10" came last and
     # "not recorded" between 25-34 and over 34)
-    order = [name for name, _, _ in POLICE_AGE_RANGES]
-    rank = pl.col("age_range").replace_strict(
-        order, list(range(len(order))), default=len(order), return_dtype=pl.Int64
-    )
-    return by_age.sort("area", rank, "age_range", "group")
+    return by_age.sort("area", _age_rank(pl.col("age_range")), "age_range", "group")
 
 
 def _not_stated(s: pl.DataFrame) -> pl.DataFrame:
@@ -725,6 +722,28 @@ AGE_BANDS: Final = tuple(
 )
 
 
+def make_up_order() -> list[pl.Expr]:
+    """Sort keys of make-up rows: by dimension, age bands youngest first (by name
+    "under 10" came after "over 34"), other categories by name, ``unknown`` last."""
+    category = pl.col("category").cast(pl.String)
+    order = (
+        pl.when(category == "unknown")
+        .then(pl.lit(len(POLICE_AGE_RANGES) + 1))
+        .when(pl.col("dimension") == "age_band")
+        .then(_age_rank(category))
+        .otherwise(pl.lit(0))
+    )
+    return [pl.col("dimension"), order, category]
+
+
+def _age_rank(band: pl.Expr) -> pl.Expr:
+    """Position of a police.uk age range, youngest first; any other text after them."""
+    order = [name for name, _, _ in POLICE_AGE_RANGES]
+    return band.replace_strict(
+        order, list(range(len(order))), default=len(order), return_dtype=pl.Int64
+    )
+
+
 def age_band_expr(age: pl.Expr) -> pl.Expr:
     """The police age range of an age in years (null when unknown)."""
     out: pl.Expr = pl.lit(None, dtype=pl.String)
@@ -813,7 +832,7 @@ def list_make_up(
     notes.extend(_withheld_note([frame], "people"))
     first = ["dimension", "category", "listed", "pool"]
     frame = frame.select(first + [c for c in frame.columns if c not in first]).sort(
-        "dimension", "category"
+        make_up_order()
     )
     return ListMakeUp(
         list_name=list_name, frame=frame, references=refs, notes=tuple(notes)

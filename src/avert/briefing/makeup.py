@@ -33,7 +33,7 @@ from typing import Any, Final
 import polars as pl
 
 from avert.access import SMALL_CELL_RULE, Audience, suppress_small_counts
-from avert.analyse.equality import list_make_up
+from avert.analyse.equality import list_make_up, make_up_order
 from avert.analyse.result import jsonable
 from avert.briefing.context import OFFENDING_ROLES, BriefingContext
 from avert.delivery.model import subject_type
@@ -237,7 +237,7 @@ def _beside_pool(listed: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
             pl.lit(value=False).alias("significantly_above_1"),
         )
         .select(listed.columns)
-        .sort(keys)
+        .sort(make_up_order())
     )
 
 

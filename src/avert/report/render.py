@@ -93,6 +93,9 @@ def environment() -> Environment:
     # where a person's id links to (the web app's record page, police roles only);
     # None in files: a report names people but opens nothing
     env.globals["person_href"] = None
+    # where a briefing's full lists are (the page lists the first few): the file
+    # beside a report; the web app names its JSON API instead
+    env.globals["full_lists"] = "briefing.json"
     return env
 
 

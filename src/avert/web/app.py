@@ -189,7 +189,12 @@ def _templates(*, person_href: str | None = None) -> Jinja2Templates:
             [PackageLoader("avert.web", "templates"), report_env.loader]  # type: ignore[list-item]
         )
     )
-    env.globals = {**report_env.globals, "person_href": person_href}
+    env.globals = {
+        **report_env.globals,
+        "person_href": person_href,
+        # no briefing.json beside a web page: the same briefing as JSON
+        "full_lists": "the JSON of this briefing (GET /api/v1/briefing, same window)",
+    }
     return Jinja2Templates(env=env)
 
 
@@ -243,6 +248,11 @@ def _install_error_handlers(app: FastAPI) -> None:
                 401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        if request.headers.get("hx-request"):
+            # htmx follows a redirect inside the request and swapped the whole
+            # sign-in page into the form's target; HX-Redirect makes the browser
+            # leave the page for the sign-in instead
+            return Response(status_code=200, headers={"HX-Redirect": "/login"})
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(PermissionDenied)

@@ -8,6 +8,7 @@ board pack uses, so the page and the pack show the same figures and charts.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -45,11 +46,25 @@ def _month_end(request: Request, month: str | None) -> dt.date:
     return day if nxt.day == 1 else day.replace(day=1) - dt.timedelta(days=1)
 
 
-def _target(change: float | None, by: str | None) -> tuple[float, dt.date] | None:
-    if change is None or not by:
+def _target(change: str | None, by: str | None) -> tuple[float, dt.date] | None:
+    """The form's target: none when both fields are empty (the form sends them
+    empty), else the change (a number, e.g. -0.10) and its date; one without the
+    other is refused rather than dropped."""
+    change = (change or "").strip()
+    by = (by or "").strip()
+    if not change and not by:
         return None
+    if not change or not by:
+        msg = "A target needs both its change (e.g. -0.10) and its date (by)"
+        raise HTTPException(400, msg)
     try:
-        return change, dt.date.fromisoformat(by)
+        number = float(change)
+    except ValueError as err:
+        raise HTTPException(400, "target: not a number (use e.g. -0.10)") from err
+    if not math.isfinite(number):
+        raise HTTPException(400, "target: not a number (use e.g. -0.10)")
+    try:
+        return number, dt.date.fromisoformat(by)
     except ValueError as err:
         raise HTTPException(400, "target_by: not a date (use e.g. 2027-03-31)") from err
 
@@ -61,7 +76,7 @@ def performance(
     month: str | None = None,
     by: str | None = None,
     measure: Literal["count", "harm"] = "count",
-    target: float | None = None,
+    target: str | None = None,
     target_by: str | None = None,
 ) -> Response:
     """Verdicts per series (seasonal GLM), control charts, expectation, target."""

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from avert.config.timezone import local_now
@@ -114,7 +114,16 @@ def edit_action(
         found = delivery.action_page(
             ctx.store, ctx.settings, user=user, action_id=action_id
         )
-        return _page(request, "action.html", status=400, found=found, error=str(err))
+        # the form shows what was typed, so the user corrects it rather than
+        # typing it all again; the table above it shows the action as stored
+        return _page(
+            request,
+            "action.html",
+            status=400,
+            found=found,
+            error=str(err),
+            typed=changes,
+        )
     return RedirectResponse(f"/plan/actions/{action_id}", status_code=303)
 
 
@@ -177,13 +186,19 @@ def task(
     """Create a tasking from a briefing item; an item already tasked says so."""
     ctx = _ctx(request)
     try:
+        when = _due(due, at, ctx.settings.timezone)
+    except HTTPException as err:
+        # back to the meeting with the reason, as a refused tasking is, rather
+        # than an error page that leaves the meeting
+        return _back_to_meeting(request, at, f"Due: {err.detail}")
+    try:
         delivery.add_tasking(
             ctx.store,
             item,
             what=what or f"Follow up {item}",
             assignee=assignee or None,
             organisation=organisation or None,
-            due=_due(due, at, ctx.settings.timezone),
+            due=when,
             user=current_user(request),
         )
     except ConfigError as err:
@@ -201,6 +216,10 @@ def tasking_result(
 ) -> Response:
     """Record a tasking's result and mark it done (the tasked: their own only)."""
     ctx = _ctx(request)
+    if not result.strip():
+        # the form's field is required, but spaces pass a browser's check: "Done"
+        # marked the tasking done with no result
+        return _back_to_meeting(request, at, "Write the result before marking done")
     try:
         delivery.record_tasking_result(
             ctx.store, tasking_id, result=result, user=current_user(request)

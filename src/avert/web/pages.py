@@ -162,8 +162,12 @@ def incident_filters(
         if not date_from
         else (date_to - dt.timedelta(days=7), None)
     )
+    begin = _parse_at(date_from, start, zone=zone)
+    if begin >= date_to:
+        # an empty window found nothing and said only "No incidents match"
+        raise HTTPException(400, "From must be before To")
     return IncidentFilters(
-        date_from=_parse_at(date_from, start, zone=zone),
+        date_from=begin,
         date_to=date_to,
         note=note,
         area=area or None,
@@ -366,6 +370,7 @@ def person(
             "person_purpose.html",
             status=400,
             person_id=person_id,
+            purpose=purpose,
             error="State the purpose of viewing this person (a few words).",
         )
     found = find_person(request, person_id, purpose)

@@ -100,7 +100,10 @@ _LIGHT_COLUMNS: Final = (
     "time_precision",
     "x",
     "y",
+    # both area columns: a briefing of one LSOA (an area is a borough or an LSOA,
+    # avert.areas.in_area) lost every record before its window without it
     "borough",
+    "lsoa",
     "domestic",
     "weapon",
 )

@@ -23,6 +23,7 @@ from avert.access import (
     Audience,
     audience_of,
 )
+from avert.analyse.networks import match_groups
 from avert.analyse.result import jsonable
 from avert.analyse.trend import month_window
 from avert.areas import in_area
@@ -489,6 +490,20 @@ def person_view(
             where=[("incident_id", "in", ids)],
         )
         .join(involvements.select("incident_id", "role"), on="incident_id")
+        # which rows the own-risk score can count: the violence of the definition
+        .join(
+            store.read_frame(
+                "classifications",
+                columns=["incident_id", "in_definition", "category"],
+                where=[
+                    ("profile", "=", settings.definition),
+                    ("incident_id", "in", ids),
+                ],
+            ),
+            on="incident_id",
+            how="left",
+        )
+        .with_columns(pl.col("in_definition").fill_null(value=False))
         .sort("occurred_from", descending=True)
     )
     offender = risk_config.offender
@@ -498,7 +513,11 @@ def person_view(
             "network": report,
             "history": history.to_dicts(),
             # what the own-risk counts cover: its window and the roles it scores
-            "risk_window": {"days": offender.window_days, "roles": offender.roles},
+            "risk_window": {
+                "days": offender.window_days,
+                "roles": offender.roles,
+                "definition": settings.definition,
+            },
         }
     )
     return out
@@ -513,7 +532,7 @@ def groups_view(
     audience = audience_of(user.role)
     # one audit row, under the signed-in account and role, written before the
     # members are read (partners are then shown sizes only)
-    report = groups_report(
+    result = groups_report(
         store,
         profile=settings.definition,
         user=user.username,
@@ -521,8 +540,19 @@ def groups_view(
         reason="web groups page"
         + (" (sizes only, no members)" if audience == "partner" else ""),
         audience=audience,
-    ).to_json()
+    )
+    report = result.to_json()
     groups: list[dict[str, Any]] = report["groups"]
+    # a declared group and the community detected holding most of its members are
+    # two views of one group, each listed: say so beside each (docs/networks.md)
+    same: dict[str, list[str]] = {}
+    if result.membership.height:
+        for row in match_groups(result.membership).iter_rows(named=True):
+            same.setdefault(str(row["group_id"]), []).append(
+                str(row["linked_group_id"])
+            )
+    for g in groups:
+        g["same_as"] = sorted(same.get(str(g["group_id"]), []))
     members = [str(m) for g in groups for m in g.get("members") or []]
     until, _ = default_window_end(store)
     made = list_makeup(
@@ -540,6 +570,7 @@ def groups_view(
         for g in groups:
             g["group_id"] = pseudo("group", str(g["group_id"]))
             g["rivals"] = [pseudo("group", str(r)) for r in g.get("rivals") or []]
+            g["same_as"] = [pseudo("group", r) for r in g["same_as"]]
             g["members"] = []  # partners see the size, never who
     return {"groups": groups, "make_up": made, "notes": list(report.get("notes") or [])}
 

@@ -19,6 +19,8 @@ from avert.workflows.delivery._taskings import is_own_tasking, taskings_for_brie
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
 
 # --- the meeting view ----------------------------------------------------------------
+#: The most items of one section the meeting lists (highest first, as the briefing).
+MEETING_ITEMS = 15
 #: Briefing sections whose items can be tasked: (section, item kind, id key, title).
 MEETING_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("retaliation", "retaliation", "incident_id", "Retaliation alerts"),
@@ -81,7 +83,15 @@ def meeting_view(
                     "tasked": by_subject.get(subject_key(kind, str(ident))),
                 }
             )
-        sections.append({"section": section, "title": title, "items": items[:15]})
+        # the first 15 are offered for tasking; ``total`` says how many there are
+        sections.append(
+            {
+                "section": section,
+                "title": title,
+                "items": items[:MEETING_ITEMS],
+                "total": len(items),
+            }
+        )
     # an area-scoped user: their area's taskings and their own (as their briefing)
     window = taskings_for_briefing(
         store,
