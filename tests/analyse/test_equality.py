@@ -756,3 +756,28 @@ def test_age_bands_are_in_age_order() -> None:
     res = stop_search_equality(stops, residents)
     bands = res.by_age.filter(pl.col("group") == "all")["age_range"].to_list()
     assert bands == ["under 10", "10-17", "18-24", "25-34", "over 34", "not recorded"]
+
+
+def test_an_area_of_vehicle_only_searches_has_no_share_not_stated() -> None:
+    """An area whose searches are all of vehicles has no searches of people: its
+    share with no recorded ethnicity is none (the board printed "nan %"), not 0/0."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White", None, None],
+            "search_type": ["Person search", "Vehicle search", "Vehicle search"],
+            "la": ["A", "B", "B"],
+        }
+    )
+    residents = pl.DataFrame(
+        {
+            "group": ["White", "Black"] * 2,
+            "population": [1_000, 100] * 2,
+            "la": ["A", "A", "B", "B"],
+        }
+    )
+    res = stop_search_equality(stops, residents, area="la")
+    b = res.not_stated.filter(pl.col("area") == "B").row(0, named=True)
+    assert (b["searches_of_people"], b["vehicle_only"]) == (0, 2)
+    assert b["share_not_stated"] is None
+    a = res.not_stated.filter(pl.col("area") == "A").row(0, named=True)
+    assert a["share_not_stated"] == 0.0

@@ -78,6 +78,11 @@ def test_a_time_of_day_column_gives_the_time(tmp_path: Path) -> None:
         ("12.00", "12:00:00"),
         ("2130.0", "21:30:00"),  # pandas: an integer column with blanks
         ("5.0", "00:05:00"),
+        # a SQL Server time(7) export, pandas' time with microseconds: the
+        # fraction of a second is dropped (every row stopped the load)
+        ("21:30:05.0000000", "21:30:05"),
+        ("21:30:05.250", "21:30:05"),
+        ("9:05:30.5 PM", "21:05:30"),
     ],
 )
 def test_a_time_of_day_in_text(tmp_path: Path, given: str, want: str) -> None:

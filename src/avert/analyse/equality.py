@@ -576,10 +576,10 @@ def _not_stated(s: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             (pl.col("searches") - pl.col("vehicle_only")).alias("searches_of_people")
         )
-        .with_columns(
-            (pl.col("not_stated") / pl.col("searches_of_people")).alias(
-                "share_not_stated"
-            )
+        .with_columns(  # none where no person was searched (0/0 was NaN)
+            pl.when(pl.col("searches_of_people") > 0)
+            .then(pl.col("not_stated") / pl.col("searches_of_people"))
+            .alias("share_not_stated")
         )
         .sort("area")
     )

@@ -195,6 +195,7 @@ def performance(
     ] = False,
 ) -> None:
     """Significant and sustained change against a seasonal baseline, per series."""
+    from avert.report.render import pvalue_text
     from avert.workflows.board import run_performance
 
     check_choice(unit, ("month", "week"), "--unit")
@@ -235,7 +236,9 @@ def performance(
                 s.verdict,
                 _fmt(row["rate_ratio"]),
                 _ci(row),
-                _fmt(row["p_value"]),
+                _fmt(None)
+                if row["p_value"] is None
+                else pvalue_text(row["p_value"], alpha),
                 f"{row['recent_count']}/{_fmt(row['recent_expected'])}",
             ]
         )

@@ -113,9 +113,10 @@ _OFFSET_DIRECTIVE: Final = re.compile(r"%[-_0^#]?:?z")
 _CLOCK_KEYS: Final = ("occurred_hour", "occurred_time")
 #: a strptime directive that reads a time of day (hour, minute, second or more)
 _TIME_OF_DAY_DIRECTIVE: Final = re.compile(r"%[-_0^#]?[HIMSTRXcrkls]")
-#: a time of day in text: 21:30, 21:30:05, 9:05, 9:05 PM, 21.30 (British usage; the
-#: hour, minute, second and AM/PM as groups); digits alone are HHMM (below)
-_CLOCK_TEXT: Final = r"^(\d{1,2})[:.](\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$"
+#: a time of day in text: 21:30, 21:30:05, 21:30:05.250 (a fraction of a second is
+#: dropped), 9:05, 9:05 PM, 21.30 (British usage; the hour, minute, second and AM/PM
+#: as groups); digits alone are HHMM (below)
+_CLOCK_TEXT: Final = r"^(\d{1,2})[:.](\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?$"
 
 
 @dataclass(frozen=True)
@@ -335,11 +336,11 @@ def _whole(text: pl.Expr) -> pl.Expr:
 def _time_of_day(text: pl.Expr) -> pl.Expr:
     """``HH:MM:SS`` of a time-of-day column, null where it is not one.
 
-    Read: ``21:30``, ``21:30:05``, ``9:05``, ``9:05 PM`` (hours 1-12 with AM/PM),
-    ``21.30`` (British usage), and digits alone as HHMM, as the Los Angeles Police
-    Department's ``TIME OCC`` gives it without leading zeros (``2130`` is 21:30,
-    ``905`` 09:05 and ``5`` 00:05; ``2130.0``, as pandas writes an integer column
-    with blanks, too).
+    Read: ``21:30``, ``21:30:05``, ``21:30:05.250`` (to the second), ``9:05``,
+    ``9:05 PM`` (hours 1-12 with AM/PM), ``21.30`` (British usage), and digits
+    alone as HHMM, as the Los Angeles Police Department's ``TIME OCC`` gives it
+    without leading zeros (``2130`` is 21:30, ``905`` 09:05 and ``5`` 00:05;
+    ``2130.0``, as pandas writes an integer column with blanks, too).
     """
     t = _whole(text)
     digits = t.str.contains(r"^\d{1,4}$")

@@ -26,6 +26,7 @@ __all__ = [
     "LIST_LIMITS",
     "MAP_POINTS_LIMIT",
     "environment",
+    "pvalue_text",
     "render_briefing_html",
     "render_html",
     "render_pdf",
@@ -51,7 +52,7 @@ def _num(value: Any, digits: int = 0) -> str:
     return str(value)
 
 
-def _pvalue(value: Any, alpha: float = 0.05) -> str:
+def pvalue_text(value: Any, alpha: float = 0.05) -> str:
     """A p-value to 3 decimals ("< 0.001" below), with more where 3 would round it
     across ``alpha``: p = 0.04987 is significant at 0.05, and "0.050" beside
     "significant increase" read as a contradiction (Toronto's violence, 2019)."""
@@ -87,7 +88,7 @@ def environment() -> Environment:
     env.filters["when"] = _when
     env.filters["num"] = _num
     env.filters["pct"] = _pct
-    env.filters["pvalue"] = _pvalue
+    env.filters["pvalue"] = pvalue_text
     env.filters["label"] = _label
     env.globals["category_colours"] = CATEGORY_COLOURS
     # where a person's id links to (the web app's record page, police roles only);
