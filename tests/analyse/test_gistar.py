@@ -202,6 +202,13 @@ def test_alpha_is_a_rate_in_zero_one(alpha: float) -> None:
         emerging_hotspots(y, alpha=alpha)
 
 
+def test_alpha_may_be_a_numpy_float() -> None:
+    """A numpy ``float32(0.05)`` (read from an array or a config) was refused as not
+    a float in (0, 1)."""
+    y = _slices(1)
+    assert gi_star(y[0], alpha=np.float32(0.05)).frame.height == y[0].size
+
+
 def test_mann_kendall_signs() -> None:
     z, p = mann_kendall(np.arange(10, dtype=float)[:, None] * np.array([1.0, -1.0]))
     assert z[0] > 3

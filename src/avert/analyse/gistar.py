@@ -43,6 +43,7 @@ of events; cells whose smoothed population is below ``min_population`` get NaN.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -239,7 +240,7 @@ def gi_star_weights(
 
 def _check_alpha(alpha: float, name: str) -> None:
     """A rate, not a percentage: ``alpha=5`` classed every cell hot or cold."""
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+    if not (isinstance(alpha, numbers.Real) and 0 < alpha < 1):  # numpy's too
         msg = (
             f"The 'alpha' parameter of {name} must be a float in (0, 1), e.g. 0.05 "
             f"for 5 %. Got {alpha!r} instead."

@@ -442,13 +442,21 @@ def _split_categories(
 
 
 def _read(
-    data: bytes, name: str, *, parquet: bool, limits: Limits, columns: set[str]
+    data: bytes,
+    name: str,
+    *,
+    parquet: bool,
+    limits: Limits,
+    columns: set[str],
+    time: tuple[str, str | None] = ("", None),
 ) -> tuple[pl.DataFrame, list[str], int, pl.DataFrame]:
     """Rows as text with the file's line numbers, header, row count, malformed lines.
 
     Of a Parquet file only the mapped ``columns`` are read as text: the others
     may hold what has no text form (GeoParquet's binary ``geometry``, lists,
-    structs) and are never used.
+    structs) and are never used. ``time`` is the time column and the mapping's
+    ``time_format``: a typed date or datetime there is written in that format, so
+    the format reads it back (as ISO text, ``2019-12-31``, ``%m/%d/%Y`` read none).
     """
     if parquet:
         frame = _read_parquet(data, name)
@@ -461,6 +469,12 @@ def _read(
                     "numbers or times; map a column of single values (docs/formats.md)."
                 )
                 raise IngestError(msg)
+        column, fmt = time
+        if fmt and isinstance(frame.schema.get(column), pl.Date | pl.Datetime):
+            typed = pl.col(column)
+            if frame.schema[column] == pl.Date:
+                typed = typed.cast(pl.Datetime("us"))
+            frame = frame.with_columns(typed.dt.strftime(fmt))
         frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index(
             LINE_COL, offset=1
         )
@@ -650,6 +664,7 @@ def parse_table(
         parquet=is_parquet,
         limits=limits,
         columns=set(mapping.columns.values()),
+        time=(mapping.columns.get("occurred_at", ""), mapping.time_format),
     )
     missing = sorted({c for c in mapping.columns.values() if c not in header})
     if missing:
