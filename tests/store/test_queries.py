@@ -168,7 +168,17 @@ def test_offending_history_brings_everyone_who_offended_beside_them(
         ("e2", "P3"),
     ]
     assert inc.rows() == [
-        ("e2", dt.datetime(2019, 6, 20, 23, 59), None, True, "harassment", 20.0)
+        # borough and lsoa last (none in the seed)
+        (
+            "e2",
+            dt.datetime(2019, 6, 20, 23, 59),
+            None,
+            True,
+            "harassment",
+            20.0,
+            None,
+            None,
+        )
     ]
     none = queries.offending_history(
         any_store,

@@ -176,3 +176,34 @@ def test_an_lsoa_briefing_counts_its_trend_on_the_lsoas_records(world: World) ->
     data = chair.get("/api/v1/briefing", params={"area": lsoa, "at": at}).json()
     counts = {p["period"]: p["count"] for p in data["trend"]["periods"]}
     assert counts["last 28 days"] == expected, (lsoa, counts)
+
+
+def test_an_area_briefing_scores_its_people_on_their_year_in_the_area(
+    world: World,
+) -> None:
+    """The people's year (risk scores, repeat victims) was read without the area
+    columns, so an area's briefing dropped every record of it older than the 28
+    days before the window: a person whose every offence was in the LSOA scored
+    on 2 of their 4 there. Whoever has only records in the area scores as in the
+    force's briefing."""
+    chair = signed_in(world.app, "chair")
+    params = {"hours": 24 * 7}
+    force = chair.get("/api/v1/briefing", params=params).json()
+    params["at"] = force["at"]
+    inc = world.store.read_frame("incidents", columns=["incident_id", "lsoa"])
+    inv = world.store.read_frame("involvements", columns=["incident_id", "person_id"])
+    lsoas = inv.join(inc, on="incident_id").group_by("person_id").agg(pl.col("lsoa"))
+    only_in = {
+        row["person_id"]: row["lsoa"][0]
+        for row in lsoas.iter_rows(named=True)
+        if len(set(row["lsoa"])) == 1 and len(row["lsoa"]) > 3
+    }
+    scores = {p["person_id"]: (p["n_offences"], p["score"]) for p in force["people"]}
+    checked = 0
+    for lsoa in sorted({only_in[p] for p in scores if p in only_in})[:5]:
+        area = chair.get("/api/v1/briefing", params={**params, "area": lsoa}).json()
+        for p in area["people"]:
+            if only_in.get(p["person_id"]) == lsoa:
+                assert (p["n_offences"], p["score"]) == scores[p["person_id"]], lsoa
+                checked += 1
+    assert checked, "needs a person with records in one LSOA only"

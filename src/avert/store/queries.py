@@ -308,12 +308,17 @@ _HISTORY_INC: Final[dict[str, pl.DataType]] = {
     "in_definition": pl.Boolean(),
     "category": pl.String(),
     "harm_days": pl.Float64(),
+    # the area columns (avert.areas.in_area): an area's briefing keeps the history
+    # in its area, which it lost without them
+    "borough": pl.String(),
+    "lsoa": pl.String(),
 }
 #: The SELECT of both history queries (involvements ``v``, incidents ``i``,
 #: classifications ``c`` under the profile, the first parameter).
 _HISTORY_SELECT: Final = (
     'SELECT v."incident_id", v."person_id", v."role", i."occurred_from", '
-    'i."domestic", c."in_definition", c."category", c."harm_days" '
+    'i."domestic", c."in_definition", c."category", c."harm_days", '
+    'i."borough", i."lsoa" '
     'FROM "involvements" v JOIN "incidents" i ON i."incident_id" = v."incident_id" '
     'LEFT JOIN "classifications" c ON c."incident_id" = v."incident_id" '
     'AND c."profile" = ? '
@@ -399,7 +404,9 @@ def _history_frames(raw: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFram
         pl.col("domestic").cast(pl.Boolean),
         pl.col("in_definition").cast(pl.Boolean),
         pl.col("harm_days").cast(pl.Float64),
-        pl.col("incident_id", "person_id", "role", "category").cast(pl.String),
+        pl.col("incident_id", "person_id", "role", "category", "borough", "lsoa").cast(
+            pl.String
+        ),
     )
     inv = frame.select(list(_HISTORY_INV)).unique()
     inc = frame.select(list(_HISTORY_INC)).unique("incident_id", keep="first")
