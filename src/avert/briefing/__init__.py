@@ -68,8 +68,8 @@ from avert.briefing.retaliation import retaliation_section
 from avert.briefing.taskings import mark_tasked, taskings_section
 from avert.briefing.victims import repeat_victims_section
 from avert.config.risk import RiskConfig
-from avert.schema import column_or
 from avert.config.settings import DEFAULT_PLACES_CELL_M
+from avert.schema import column_or
 
 __all__ = [
     "FEED_LAG_NOTE_AFTER",
