@@ -280,3 +280,19 @@ def test_top_entities_say_when_they_cut_a_run_of_equal_values() -> None:
     assert any("other 2 are left out by id order" in n for n in cut["notes"])
     clean = result.to_dict(n_top_entities=5)
     assert not any("left out by id order" in n for n in clean["notes"])
+
+
+def test_places_without_any_lsoa_say_to_use_grid_cells(
+    tables: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """A police.uk copy without the LSOA column (the reduced London teaching copy):
+    by LSOA every figure is n/a; the notes say that grid cells work."""
+    incidents, _ = tables
+    no_lsoa = incidents.with_columns(pl.lit(None, dtype=pl.String).alias("lsoa"))
+    res = measure_concentration(no_lsoa, entity="place", measure="count")
+    assert res.n_entities == 0
+    assert any("give a grid cell size (--cell 250)" in n for n in res.notes)
+    cells = measure_concentration(
+        no_lsoa, entity="place", measure="count", cell_size_m=250
+    )
+    assert not any("--cell 250" in n for n in cells.notes)

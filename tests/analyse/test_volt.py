@@ -332,3 +332,28 @@ def test_the_summary_harm_is_the_same_every_time() -> None:
         for _ in range(30)
     }
     assert len(harms) == 1
+
+
+def test_month_dated_trend_splits_a_year_into_equal_halves() -> None:
+    """A year of police.uk months (dated the first instant of each) compares
+    January-June with July-December, not January-July with August-December: a
+    month-dated record counts at the middle of its month."""
+    months = [dt.datetime(2019, m, 1) for m in range(1, 13)]
+    per_month = [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [
+                f"i{m}-{k}" for m, n in enumerate(per_month) for k in range(n)
+            ],
+            "occurred_from": [
+                t for t, n in zip(months, per_month, strict=True) for _ in range(n)
+            ],
+            "time_precision": ["month"] * sum(per_month),
+            "lsoa": ["A"] * sum(per_month),
+            "harm_days": [1.0] * sum(per_month),
+        }
+    )
+    at = dt.datetime(2019, 12, 31, 23, 59, 59, 999999)
+    res = volt_profiles(incidents, None, at=at, window_days=365)
+    assert res.places["n_incidents"].to_list() == [18]
+    assert res.places["trend"].to_list() == [12 - 6]

@@ -337,3 +337,35 @@ def test_the_briefing_does_not_depend_on_the_order_of_its_rows(audience: str) ->
     for seed in range(3):
         assert brief(inc.sample(fraction=1.0, shuffle=True, seed=seed)) == first
     assert brief(inc.reverse()) == first
+
+
+def test_a_running_month_of_police_uk_is_not_called_a_lagging_feed() -> None:
+    """A store of July's months briefed on 16 July: July's records are dated 1 July
+    but run through the window. "The latest record is at 2018-07-01 00:00, 366 hours
+    before the window's end ... (is the feed up to date?)" was untrue; the same
+    records with exact times do lag, and are still said to."""
+    inc = _violent_january()
+    at = dt.datetime(2022, 1, 16, 6)
+    running = daily_briefing(inc, at=at)
+    assert not any("The latest record is at" in n for n in running.notes)
+    exact = inc.with_columns(time_precision=pl.lit("exact"))
+    stale = daily_briefing(exact, at=at)
+    assert any("The latest record is at" in n for n in stale.notes), stale.notes
+
+
+def test_the_map_legend_names_violence_in_no_single_category() -> None:
+    """police.uk "violence and sexual offences" rows are in the definition in no
+    single category: the incident list says "no single category", and the map's
+    legend said "None (125)" (City of London, November 2019)."""
+    inc = _month_rows(dt.datetime(2019, 11, 1), 5).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.lit(None, dtype=pl.String),
+        harm_days=pl.lit(119.0),
+    )
+    b = daily_briefing(inc, at=dt.datetime(2019, 12, 1, 6))
+    assert b.precision == "month"
+    html = render_briefing_html(b)
+    legend = html[html.index("dots: incidents in the window by category") :]
+    legend = legend[: legend.index("</div>")]
+    assert "None" not in legend
+    assert "no single category (5)" in legend

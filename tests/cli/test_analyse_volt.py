@@ -292,3 +292,42 @@ def test_harm_unavailable_says_what_to_do_for_each_analysis(
     assert "--measure" not in risk  # analyse risk has no such option
     concentration = error("concentration", "--measure", "harm")
     assert "Run 'avert classify' first, or use --measure count." in concentration
+
+
+def test_volt_default_window_holds_a_year_of_police_uk_months(
+    sqlite_store: Store,
+) -> None:
+    """police.uk months January-December: the default window ends with December
+    (not on its first instant), so it holds the year whole and the trend is given."""
+    months = [dt.datetime(2019, m, 1) for m in range(1, 13)]
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": [f"m{i}" for i in range(12)],
+                    "source": ["policeuk"] * 12,
+                    "occurred_from": months,
+                    "time_precision": ["month"] * 12,
+                    "x": [100.0] * 12,
+                    "y": [100.0] * 12,
+                    "lsoa": ["A"] * 12,
+                }
+            ),
+        )
+        tx.append(
+            "classifications",
+            pl.DataFrame(
+                {
+                    "incident_id": [f"m{i}" for i in range(12)],
+                    "profile": ["avb-2010"] * 12,
+                    "in_definition": [True] * 12,
+                    "harm_days": [1.0] * 12,
+                }
+            ),
+        )
+    volt = _run(sqlite_store, "volt")
+    assert str(volt["params"]["at"]).startswith("2019-12-31T23:59:59")
+    assert not any("runs past its end" in n for n in volt["notes"])
+    assert not any("Trend unavailable" in n for n in volt["notes"])
+    assert volt["places"][0]["trend"] == 0

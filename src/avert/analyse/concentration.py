@@ -731,6 +731,11 @@ def measure_concentration(
         n_unplaced = incidents.height - values.height
         if n_unplaced:
             notes.append(f"{n_unplaced} incidents without a {unit} were left out.")
+        if cell_size_m is None and values.height == 0 and n_unplaced:
+            notes.append(
+                "No incident has an LSOA (a police.uk copy without the LSOA column): "
+                "give a grid cell size (--cell 250) for places as grid cells."
+            )
     else:
         label = (
             f"every {entity} with at least one incident as "

@@ -10,8 +10,9 @@ Methods
 * **Profiles** (per victim, offender, place): incidents in the window, harm (sum of
   Cambridge Crime Harm Index days, when ``harm_days`` is given), first and last
   date, repeats (``n - 1``), and trend = incidents in the later half of the window
-  minus incidents in the earlier half (null, with a note, when the incidents given
-  start more than a day inside the window: the earlier half is then not covered).
+  minus incidents in the earlier half (a month-dated record counts at the middle of
+  its month; null, with a note, when the incidents given start more than a day
+  inside the window: the earlier half is then not covered).
 * **Repeat rate** of a population (Farrell & Pease 1993; Home Office repeat
   victimisation measure): ``(incidents - entities) / incidents``, the share of
   incidents that were repeats against the same entity; and the share of entities
@@ -111,6 +112,19 @@ def _precision(incidents: pl.DataFrame) -> pl.Expr:
     )
 
 
+def _half_time() -> pl.Expr:
+    """When an incident counts for the trend's halves: a month-dated record
+    (data.police.uk, dated the first instant of its month) at the middle of its
+    month, so a window of whole months splits into equal halves (January to June
+    against July to December) rather than seven months against five."""
+    t = pl.col("occurred_from")
+    return (
+        pl.when(pl.col("precision") == _PRECISION_RANK["month"])
+        .then(t + (t.dt.offset_by("1mo") - t) / 2)
+        .otherwise(t)
+    )
+
+
 def _profile(
     keyed: pl.DataFrame, key: str, *, at: dt.datetime, window_days: int
 ) -> pl.DataFrame:
@@ -135,7 +149,7 @@ def _profile(
             pl.col("harm").is_null().all().alias("_no_harm"),
             pl.col("occurred_from").min().alias("first_at"),
             pl.col("occurred_from").max().alias("last_at"),
-            (pl.col("occurred_from") > mid).sum().cast(pl.Int64).alias("n_later_half"),
+            (_half_time() > mid).sum().cast(pl.Int64).alias("n_later_half"),
         )
         .with_columns(
             pl.when(pl.col("_no_harm"))

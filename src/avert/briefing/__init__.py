@@ -69,6 +69,7 @@ from avert.briefing.taskings import mark_tasked, taskings_section
 from avert.briefing.victims import repeat_victims_section
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
+from avert.schema import column_or
 
 __all__ = [
     "FEED_LAG_NOTE_AFTER",
@@ -181,6 +182,17 @@ def _feed_lag_notes(ctx: BriefingContext) -> list[str]:
     latest = before["occurred_from"].max() if before.height else None
     if not isinstance(latest, dt.datetime):
         return []
+    # a month-dated record (data.police.uk) is dated its month's first instant but
+    # covers the month: a store of months whose latest is still running at the
+    # window's end does not lag (the month-only note says its records wait for the
+    # month to end)
+    precision = before.select(
+        column_or(before, "time_precision", "exact", pl.String())
+    ).to_series()
+    if (precision == "month").all():
+        month_end = before["occurred_from"].dt.offset_by("1mo").max()
+        if isinstance(month_end, dt.datetime) and month_end >= ctx.window_to:
+            return []
     gap = ctx.window_to - latest
     if gap <= FEED_LAG_NOTE_AFTER:
         return []

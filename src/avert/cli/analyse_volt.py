@@ -6,6 +6,7 @@ versioned contract of ``docs/analyses.md`` that other tools read.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -139,7 +140,9 @@ def volt(
     at: Annotated[
         str | None,
         typer.Option(
-            "--at", help="End of the window (default: latest incident). " + TIME_HELP
+            "--at",
+            help="End of the window (default: latest incident; the end of its "
+            "month when month-dated). " + TIME_HELP,
         ),
     ] = None,
     window_days: Annotated[
@@ -175,9 +178,9 @@ def volt(
     if as_json:
         print_json(result.to_dict(top=top))
         return
-    console.print(
-        styled(("VOLT", "bold"), f" window {window_days} days to {result.params['at']}")
-    )
+    end = result.params["at"]
+    end_text = f"{end:%Y-%m-%d %H:%M}" if isinstance(end, dt.datetime) else str(end)
+    console.print(styled(("VOLT", "bold"), f" window {window_days} days to {end_text}"))
     _summary_table(result.frame)
     unit = (
         "LSOA"

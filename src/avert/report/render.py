@@ -132,10 +132,15 @@ def _map_points(points: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def _legend(points: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, int]]:
-    """(category, colour, count) of the categories of the mapped points."""
+    """(category, colour, count) of the categories of the mapped points.
+
+    A point in the definition in no single category (a data.police.uk "violence and
+    sexual offences" row) is drawn in the other colour and named as the incident
+    list names it, not "None".
+    """
     counts: dict[str, int] = {}
     for p in points:
-        key = str(p.get("category"))
+        key = str(p.get("category") or "no single category")
         counts[key] = counts.get(key, 0) + 1
     order = [c for c in CATEGORY_COLOURS if c in counts] + sorted(
         c for c in counts if c not in CATEGORY_COLOURS

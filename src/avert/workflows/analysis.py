@@ -35,6 +35,7 @@ from avert.analyse.risk import (
     offender_risk,
     victim_risk,
 )
+from avert.analyse.trend import month_window
 from avert.analyse.volt import VoltResult, volt_profiles
 from avert.config.risk import load_risk_config
 from avert.errors import NotFound, SchemaError
@@ -314,10 +315,23 @@ def run_concentration(
 
 
 def _default_at(frames: AnalysisFrames) -> dt.datetime:
-    latest = frames.area["occurred_from"].max() if frames.area.height else None
+    """The latest incident; the last instant of its month when it is month-dated.
+
+    A month-dated record (data.police.uk) is dated the first instant of its month
+    but stands for all of it: a window ending there would hold the month's records
+    while "ending" on its first day, and a year of data (January to December) would
+    not reach back to the window's start, so VOLT's trend would be unavailable.
+    """
+    area = frames.area
+    latest = area["occurred_from"].max() if area.height else None
     if not isinstance(latest, dt.datetime):
         msg = "There are no incidents in the store (or in the window): nothing to analyse."
         raise NotFound(msg)
+    if "time_precision" in area.columns:
+        newest = area.filter(pl.col("occurred_from") == latest)["time_precision"]
+        if (newest == "month").all():
+            month_end = month_window(latest)[1].replace(tzinfo=latest.tzinfo)
+            return month_end - dt.timedelta(microseconds=1)
     return latest
 
 
