@@ -63,6 +63,9 @@ def test_street_maps_to_month_incidents_with_projection() -> None:
     assert 411_000 < row["y"] < 412_000
     assert row["has_source_id"]
     assert row["has_location"]
+    # the LSOA name's local authority is the borough (`brief --area Barnsley`)
+    assert row["lsoa_name"] == "Barnsley 003A"
+    assert row["borough"] == "Barnsley"
 
 
 def test_identical_asb_rows_are_distinct_reports_with_stable_keys(

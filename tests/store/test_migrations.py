@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -9,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from avert.store import Store
 from avert.store.migrate import downgrade, head_revision
 from avert.store.tables import metadata
+from avert.workflows.load import load_files
+from ingest.helpers import STREET_HEADER, street_row, write
 
 
 def test_upgrade_reaches_head_and_matches_models(any_store: Store) -> None:
@@ -30,3 +34,25 @@ def test_downgrade_to_base_drops_every_table(sqlite_store: Store) -> None:
         schema={"name": pl.String()},
     )
     assert set(tables["name"].to_list()) <= {"alembic_version"}
+
+
+def test_0017_fills_the_borough_of_policeuk_rows_loaded_before(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Rows loaded before 0017 had no borough: a re-load adds nothing, so only the
+    migration lets `brief --area Barnsley` find them."""
+    path = write(
+        tmp_path / "2018-07-west-yorkshire-street.csv",
+        [STREET_HEADER, street_row("c" * 64), street_row("d" * 64)],
+    )
+    load_files(sqlite_store, [path])
+    with sqlite_store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE incidents SET borough = NULL")
+        conn.exec_driver_sql(
+            "UPDATE incidents SET borough = 'Own', lsoa_name = 'Leeds 001A' "
+            f"WHERE incident_id = '{'d' * 64}'"
+        )
+    downgrade(sqlite_store.engine, "0016")
+    sqlite_store.upgrade()
+    got = sqlite_store.read_frame("incidents").sort("incident_id")
+    assert got["borough"].to_list() == ["Barnsley", "Own"]  # a stated borough is kept
