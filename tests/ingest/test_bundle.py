@@ -446,3 +446,34 @@ def test_a_date_with_trailing_text_is_not_a_date(
     assert reason == "not a date: 2025-01-01junk"
     since = sqlite_store.read_frame("group_members")["since"].drop_nulls()
     assert [str(d) for d in since] == ["2025-06-01"]
+
+
+def test_a_different_outcome_of_a_repeated_incident_is_a_conflict(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A later extract (or a repeated row) giving an incident another outcome was
+    counted as an identical duplicate and its outcome dropped unreported: only
+    police.uk outcomes (replaced from the outcomes table) are not compared."""
+    _load(sqlite_store, bundle)
+    kept = sqlite_store.read_frame("incidents").filter(
+        pl.col("incident_id") == "INC-1"
+    )["outcome"][0]
+    text = (bundle / "incidents.csv").read_text().splitlines()
+    row = next(i for i, line in enumerate(text) if line.startswith("INC-1,"))
+    header = text[0].split(",")
+    cells = text[row].split(",")
+    cells[header.index("outcome")] = "Local resolution"
+    later = bundle.parent / "later"
+    later.mkdir()
+    shutil.copy(bundle / "manifest.json", later)
+    (later / "incidents.csv").write_text(f"{text[0]}\n{','.join(cells)}\n")
+    files = _load(sqlite_store, later)
+    assert (files["incidents"]["duplicates"], files["incidents"]["conflicts"]) == (
+        1,
+        1,
+    )
+    q = sqlite_store.read_frame("quarantine").row(0, named=True)
+    assert (q["kind"], q["column"]) == ("duplicate", "outcome")
+    assert q["reason"].endswith(
+        f"outcome: Local resolution (kept: {kept or '<blank>'})"
+    )
