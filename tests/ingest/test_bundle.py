@@ -102,6 +102,19 @@ def test_unknown_version(bundle: Path, sqlite_store: Store) -> None:
         load_files(sqlite_store, [bundle], kind="bundle")
 
 
+def test_an_unknown_manifest_crs_stops_the_load(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A manifest crs pyproj does not know refused every table with coordinates
+    one by one (each 'not read') while people and groups loaded and every
+    involvement was quarantined; it is a whole-bundle error, nothing written."""
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    (bundle / "manifest.json").write_text(json.dumps(manifest | {"crs": "EPSG:99999"}))
+    with pytest.raises(IngestError, match="manifest crs 'EPSG:99999' is not a"):
+        load_files(sqlite_store, [bundle], kind="bundle")
+    assert sum(sqlite_store.counts().values()) == 0
+
+
 def test_missing_incidents_and_missing_required_column(
     bundle: Path, sqlite_store: Store
 ) -> None:

@@ -34,10 +34,16 @@ from avert.config.timezone import (
     ISO_DATETIME_FORMATS,
     local_datetime_expr,
 )
-from avert.errors import IngestError
+from avert.errors import ConfigError, IngestError
 from avert.ingest._csv import LINE_COL, CsvTable, open_text, read_csv
 from avert.ingest._rows import Check, join_text, rejected_lines, split_rows
-from avert.ingest.geo import coordinate_problem, from_crs, project, xy_problem
+from avert.ingest.geo import (
+    check_crs,
+    coordinate_problem,
+    from_crs,
+    project,
+    xy_problem,
+)
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
 from avert.ingest.result import Parsed, Reference, refused
 from avert.ingest.sources import (
@@ -304,6 +310,17 @@ def _read_manifest(data: bytes, where: str) -> dict[str, object]:
             f"this avert reads version {VERSION}"
         )
         raise IngestError(msg)
+    crs = manifest.get("crs")
+    if crs:  # a CRS no table could be projected from: not a load of half the bundle
+        try:
+            check_crs(str(crs))
+        except ConfigError as err:
+            msg = (
+                f"{where}: manifest crs {crs!r} is not a coordinate reference system "
+                f"avert knows ({err}); name the projection of the x/y columns, e.g. "
+                "'EPSG:27700'"
+            )
+            raise IngestError(msg) from err
     return manifest
 
 

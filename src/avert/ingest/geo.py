@@ -23,6 +23,7 @@ __all__ = [
     "AREA_MARGIN_DEG",
     "UK_BOUNDS",
     "CrsArea",
+    "check_crs",
     "coordinate_failing",
     "coordinate_problem",
     "crs_area",
@@ -74,6 +75,15 @@ class CrsArea:
 
 
 @lru_cache(maxsize=16)
+def check_crs(crs: str) -> None:
+    """Raise ConfigError when pyproj does not know ``crs`` (e.g. ``EPSG:99999``)."""
+    try:
+        CRS(crs)
+    except CRSError as err:
+        msg = f"Unknown CRS {crs!r}: {err}"
+        raise ConfigError(msg) from err
+
+
 def crs_area(crs: str) -> CrsArea | None:
     """The area checked at ingest for places projected to ``crs``, None for none.
 
