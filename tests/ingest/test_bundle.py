@@ -490,3 +490,15 @@ def test_a_different_outcome_of_a_repeated_incident_is_a_conflict(
     assert q["reason"].endswith(
         f"outcome: Local resolution (kept: {kept or '<blank>'})"
     )
+
+
+@pytest.mark.parametrize("content", [b"", b"\r\n\n", b"\xef\xbb\xbf"])
+def test_an_empty_table_file_is_named_empty(
+    bundle: Path, sqlite_store: Store, content: bytes
+) -> None:
+    """An empty people.csv stopped the load with "required column(s) ['person_id']
+    missing from the header", as if a header were there without that column."""
+    (bundle / "people.csv").write_bytes(content)
+    with pytest.raises(IngestError, match=r"people\.csv: empty file \(no header row\)"):
+        load_files(sqlite_store, [bundle], kind="bundle")
+    assert sum(sqlite_store.counts().values()) == 0

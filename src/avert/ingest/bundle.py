@@ -793,6 +793,11 @@ def _map_table(
     frame = frame.with_columns(_blank_as_missing(frame))
     bad = rejected_lines(read.bad, table)
     missing = [c for c, _, req in BUNDLE_COLUMNS[table] if req and c not in header]
+    if not header and read.rows == 0:  # not "column(s) missing": there is no header
+        msg = f"{name}: empty file (no header row): a table file holds at least its header"
+        if table != "incidents":  # the one required table
+            msg += "; leave the file out of the bundle when the table has no rows"
+        raise IngestError(msg)
     if missing:
         msg = f"{name}: required column(s) {missing} missing from the header"
         raise IngestError(msg)
