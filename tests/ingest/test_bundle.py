@@ -502,3 +502,29 @@ def test_an_empty_table_file_is_named_empty(
     with pytest.raises(IngestError, match=r"people\.csv: empty file \(no header row\)"):
         load_files(sqlite_store, [bundle], kind="bundle")
     assert sum(sqlite_store.counts().values()) == 0
+
+
+def test_a_relationship_ending_before_it_begins_is_quarantined(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """valid_from after valid_to loaded silently, and families as of any date
+    dropped the tie unseen (never current); the row is rejected, naming both."""
+    (bundle / "relationships.csv").write_text(
+        "person_a,person_b,kind,valid_from,valid_to\n"
+        "P-1,P-2,partner,2025-06-01,2024-06-01\n"
+        "P-1,P-3,partner,2024-06-01,2024-06-01\n"
+    )
+    files = _load(sqlite_store, bundle)
+    assert (
+        files["relationships"]["loaded"],
+        files["relationships"]["quarantined"],
+    ) == (
+        1,
+        1,
+    )
+    q = sqlite_store.read_frame("quarantine").row(0, named=True)
+    assert (q["line"], q["column"], q["reason"]) == (
+        2,
+        "valid_to",
+        "valid_to 2024-06-01 is before valid_from 2025-06-01",
+    )

@@ -534,6 +534,22 @@ def _checks(frame: pl.DataFrame, table: str, crs: str, bundle_crs: str) -> list[
         )
     if table == "intelligence" and _PLACE_LAT in frame.columns:
         checks += _place_subject_checks(crs)
+    if table == "relationships" and {"valid_from", "valid_to"} <= set(frame.columns):
+        # a period that ends before it begins is never current: families as of a
+        # date would drop the tie unseen (a swapped pair of dates, most likely)
+        checks.append(
+            (
+                pl.lit("valid_to"),
+                pl.when(_parse("valid_to", "date") < _parse("valid_from", "date")).then(
+                    join_text(
+                        "valid_to ",
+                        pl.col("valid_to").str.strip_chars(),
+                        " is before valid_from ",
+                        pl.col("valid_from").str.strip_chars(),
+                    )
+                ),
+            )
+        )
     if table == "incidents":
 
         def given(c: str) -> pl.Expr:
