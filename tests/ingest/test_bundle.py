@@ -528,3 +528,26 @@ def test_a_relationship_ending_before_it_begins_is_quarantined(
         "valid_to",
         "valid_to 2024-06-01 is before valid_from 2025-06-01",
     )
+
+
+def test_a_moved_xy_incident_names_x_in_its_conflict(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A bundle giving x/y (no lat/lon) whose later extract moves the place 10 m
+    east was reported as 'lat: 51.50399... (kept: 51.50399...); lon: ...': only
+    the lat/lon computed from it, never the x the file changed."""
+    _load(sqlite_store, bundle)
+    text = (bundle / "incidents.csv").read_text().splitlines()
+    row = next(line for line in text if line.startswith("INC-3,"))
+    assert ",530000.0,180000.0," in row
+    later = bundle.parent / "later"
+    later.mkdir()
+    shutil.copy(bundle / "manifest.json", later)
+    (later / "incidents.csv").write_text(
+        f"{text[0]}\n{row.replace(',530000.0,', ',530010.0,')}\n"
+    )
+    files = _load(sqlite_store, later)
+    assert files["incidents"]["conflicts"] == 1
+    q = sqlite_store.read_frame("quarantine").row(0, named=True)
+    assert q["column"].split(",") == ["lat", "lon", "x"]
+    assert "x: 530010.0 (kept: 530000.0)" in q["reason"]

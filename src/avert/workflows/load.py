@@ -80,8 +80,11 @@ _DEFER_INDEX_ROWS = 200_000
 #: row would differ from its own stored row. A bundle's or mapped table's outcome is
 #: the record's own, so a different one is a conflict (reported, the first kept).
 _NOT_COMPARED = {"incidents": {"outcome"}}
-#: derived columns, never compared (they follow from lat/lon)
+#: derived columns, not compared in police.uk files (they follow from lat/lon). A
+#: bundle or mapped table may give x/y instead, lat/lon then following from them, so
+#: there x and y are compared too: a changed x is named, not only its lat/lon.
 _DERIVED = {"x", "y", "has_location"}
+_DERIVED_GIVEN = {"has_location"}
 
 
 @dataclass
@@ -750,10 +753,12 @@ def _split_duplicates(
     """Split rows into new rows, a duplicate count, and conflicting-duplicate problems.
 
     ``policeuk``: the rows come from a police.uk file, whose columns in
-    :data:`_NOT_COMPARED` are not compared.
+    :data:`_NOT_COMPARED` are not compared (nor x/y, see :data:`_DERIVED`).
     """
     spec = TABLES[table]
-    not_compared = _NOT_COMPARED.get(table, set()) if policeuk else set()
+    not_compared = (
+        _NOT_COMPARED.get(table, set()) | _DERIVED if policeuk else _DERIVED_GIVEN
+    )
     pk = list(spec.primary_key)
     if _sorted_by_key(frame, pk):  # equal keys are neighbours: compare with the last
         key = frame[pk[0]]
@@ -791,7 +796,6 @@ def _split_duplicates(
         and c not in pk
         and c not in _PROVENANCE
         and c not in not_compared
-        and c not in _DERIVED
     ]
     # the kept row of each key: the stored one, else the first in this frame
     keep_cols = [*pk, *compared]
