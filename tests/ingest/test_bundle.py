@@ -551,3 +551,31 @@ def test_a_moved_xy_incident_names_x_in_its_conflict(
     q = sqlite_store.read_frame("quarantine").row(0, named=True)
     assert q["column"].split(",") == ["lat", "lon", "x"]
     assert "x: 530010.0 (kept: 530000.0)" in q["reason"]
+
+
+def test_a_birth_year_written_by_pandas_as_a_float_is_a_year(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """pandas writes an int column with a gap as floats (``1990.0``, in CSV and
+    Parquet): each such person was rejected ('not a int: 1990.0'), and with them
+    every involvement, relationship and membership naming them."""
+    (bundle / "people.csv").unlink()
+    pl.DataFrame(
+        {"person_id": ["P-1", "P-2", "P-3"], "birth_year": [2004.0, None, 2007.0]}
+    ).write_parquet(bundle / "people.parquet")
+    files = _load(sqlite_store, bundle)
+    assert (files["people"]["loaded"], files["people"]["quarantined"]) == (3, 0)
+    years = sqlite_store.read_frame("people").sort("person_id")["birth_year"]
+    assert years.to_list() == [2004, None, 2007]
+
+
+@pytest.mark.parametrize(("text", "year"), [("1990.0", 1990), ("1990.5", None)])
+def test_a_whole_float_birth_year_in_csv_reads_and_a_fraction_does_not(
+    bundle: Path, sqlite_store: Store, text: str, year: int | None
+) -> None:
+    _rewrite(bundle / "people.csv", "P-2,1999,", f"P-2,{text},")
+    files = _load(sqlite_store, bundle)
+    assert files["people"]["quarantined"] == (year is None)
+    if year is not None:
+        got = sqlite_store.read_frame("people").filter(pl.col("person_id") == "P-2")
+        assert got["birth_year"][0] == year

@@ -457,7 +457,10 @@ def _parse(col: str, kind: BundleColType, timezone: str = DEFAULT_TIMEZONE) -> p
     if kind == "float":
         return value.cast(pl.Float64, strict=False)
     if kind == "int":  # 32-bit, as the store's integer columns (birth_year)
-        return value.cast(pl.Int32, strict=False)
+        # "1990.0" too: pandas writes an int column with a gap as floats (CSV and
+        # Parquet alike); a whole number with a point and zeros is that number
+        whole = value.str.replace(r"^([+-]?\d+)\.0*$", "${1}")
+        return whole.cast(pl.Int32, strict=False)
     if kind == "bool":
         return value.str.to_lowercase().replace_strict(
             {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
