@@ -96,3 +96,22 @@ def test_the_error_console_prints_verbatim(capsys: pytest.CaptureFixture[str]) -
 
     err_console.print(f"Not refreshed: mine {DATA}")
     assert f"Not refreshed: mine {DATA}" in capsys.readouterr().err
+
+
+def test_control_characters_in_a_table_cannot_drive_the_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A quarantined raw line (or an id) holding ESC sequences reached the
+    terminal as is: colours, a cleared screen, a disguised OSC 8 hyperlink. Every
+    control character but tab and line feed now prints as \\xNN."""
+    link = "\x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\"
+    print_table(
+        [Col("raw\x1b[2J", "text"), Col("id", "id")],
+        [[f"bad {link}", "P\x1b[31m1\x9b"]],
+        title="t\x07",
+        caption="c\x1b",
+    )
+    out = capsys.readouterr().out
+    assert not any(c in out for c in "\x1b\x07\x9b"), repr(out)
+    for text in ("\\x1b]8;;http://evil.example\\x1b\\", "P\\x1b[31m1\\x9b", "t\\x07"):
+        assert text in out, out

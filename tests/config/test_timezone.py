@@ -71,6 +71,23 @@ def test_column_rule_matches_the_scalar_rule() -> None:
         assert parse_local(text) == value
 
 
+def test_an_offset_of_a_day_or_more_is_not_a_time() -> None:
+    """``+25:00`` moved a bundle time back a whole day and ``+01:75`` by 75
+    minutes; the command line (Python's ``fromisoformat``) refuses a day or more."""
+    texts = [
+        "2026-07-01T06:00:00+25:00",
+        "2026-07-01T06:00+01:75",
+        "2026-07-01T06:00-2400",
+    ]
+    got = pl.DataFrame({"t": texts}).select(
+        local_datetime_expr(pl.col("t"), "Europe/London", _FORMATS)
+    )["t"]
+    assert got.to_list() == [None, None, None]
+    for text in texts[::2]:
+        with pytest.raises(ConfigError):
+            parse_local(text)
+
+
 def test_brief_at_with_an_offset_is_local_time(
     monkeypatch: pytest.MonkeyPatch, sqlite_store: Store, tmp_path: Path
 ) -> None:

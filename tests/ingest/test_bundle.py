@@ -102,6 +102,19 @@ def test_unknown_version(bundle: Path, sqlite_store: Store) -> None:
         load_files(sqlite_store, [bundle], kind="bundle")
 
 
+def test_an_unknown_manifest_crs_stops_the_load(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A manifest crs pyproj does not know refused every table with coordinates
+    one by one (each 'not read') while people and groups loaded and every
+    involvement was quarantined; it is a whole-bundle error, nothing written."""
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    (bundle / "manifest.json").write_text(json.dumps(manifest | {"crs": "EPSG:99999"}))
+    with pytest.raises(IngestError, match="manifest crs 'EPSG:99999' is not a"):
+        load_files(sqlite_store, [bundle], kind="bundle")
+    assert sum(sqlite_store.counts().values()) == 0
+
+
 def test_missing_incidents_and_missing_required_column(
     bundle: Path, sqlite_store: Store
 ) -> None:
@@ -446,3 +459,123 @@ def test_a_date_with_trailing_text_is_not_a_date(
     assert reason == "not a date: 2025-01-01junk"
     since = sqlite_store.read_frame("group_members")["since"].drop_nulls()
     assert [str(d) for d in since] == ["2025-06-01"]
+
+
+def test_a_different_outcome_of_a_repeated_incident_is_a_conflict(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A later extract (or a repeated row) giving an incident another outcome was
+    counted as an identical duplicate and its outcome dropped unreported: only
+    police.uk outcomes (replaced from the outcomes table) are not compared."""
+    _load(sqlite_store, bundle)
+    kept = sqlite_store.read_frame("incidents").filter(
+        pl.col("incident_id") == "INC-1"
+    )["outcome"][0]
+    text = (bundle / "incidents.csv").read_text().splitlines()
+    row = next(i for i, line in enumerate(text) if line.startswith("INC-1,"))
+    header = text[0].split(",")
+    cells = text[row].split(",")
+    cells[header.index("outcome")] = "Local resolution"
+    later = bundle.parent / "later"
+    later.mkdir()
+    shutil.copy(bundle / "manifest.json", later)
+    (later / "incidents.csv").write_text(f"{text[0]}\n{','.join(cells)}\n")
+    files = _load(sqlite_store, later)
+    assert (files["incidents"]["duplicates"], files["incidents"]["conflicts"]) == (
+        1,
+        1,
+    )
+    q = sqlite_store.read_frame("quarantine").row(0, named=True)
+    assert (q["kind"], q["column"]) == ("duplicate", "outcome")
+    assert q["reason"].endswith(
+        f"outcome: Local resolution (kept: {kept or '<blank>'})"
+    )
+
+
+@pytest.mark.parametrize("content", [b"", b"\r\n\n", b"\xef\xbb\xbf"])
+def test_an_empty_table_file_is_named_empty(
+    bundle: Path, sqlite_store: Store, content: bytes
+) -> None:
+    """An empty people.csv stopped the load with "required column(s) ['person_id']
+    missing from the header", as if a header were there without that column."""
+    (bundle / "people.csv").write_bytes(content)
+    with pytest.raises(IngestError, match=r"people\.csv: empty file \(no header row\)"):
+        load_files(sqlite_store, [bundle], kind="bundle")
+    assert sum(sqlite_store.counts().values()) == 0
+
+
+def test_a_relationship_ending_before_it_begins_is_quarantined(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """valid_from after valid_to loaded silently, and families as of any date
+    dropped the tie unseen (never current); the row is rejected, naming both."""
+    (bundle / "relationships.csv").write_text(
+        "person_a,person_b,kind,valid_from,valid_to\n"
+        "P-1,P-2,partner,2025-06-01,2024-06-01\n"
+        "P-1,P-3,partner,2024-06-01,2024-06-01\n"
+    )
+    files = _load(sqlite_store, bundle)
+    assert (
+        files["relationships"]["loaded"],
+        files["relationships"]["quarantined"],
+    ) == (
+        1,
+        1,
+    )
+    q = sqlite_store.read_frame("quarantine").row(0, named=True)
+    assert (q["line"], q["column"], q["reason"]) == (
+        2,
+        "valid_to",
+        "valid_to 2024-06-01 is before valid_from 2025-06-01",
+    )
+
+
+def test_a_moved_xy_incident_names_x_in_its_conflict(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A bundle giving x/y (no lat/lon) whose later extract moves the place 10 m
+    east was reported as 'lat: 51.50399... (kept: 51.50399...); lon: ...': only
+    the lat/lon computed from it, never the x the file changed."""
+    _load(sqlite_store, bundle)
+    text = (bundle / "incidents.csv").read_text().splitlines()
+    row = next(line for line in text if line.startswith("INC-3,"))
+    assert ",530000.0,180000.0," in row
+    later = bundle.parent / "later"
+    later.mkdir()
+    shutil.copy(bundle / "manifest.json", later)
+    (later / "incidents.csv").write_text(
+        f"{text[0]}\n{row.replace(',530000.0,', ',530010.0,')}\n"
+    )
+    files = _load(sqlite_store, later)
+    assert files["incidents"]["conflicts"] == 1
+    q = sqlite_store.read_frame("quarantine").row(0, named=True)
+    assert q["column"].split(",") == ["lat", "lon", "x"]
+    assert "x: 530010.0 (kept: 530000.0)" in q["reason"]
+
+
+def test_a_birth_year_written_by_pandas_as_a_float_is_a_year(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """pandas writes an int column with a gap as floats (``1990.0``, in CSV and
+    Parquet): each such person was rejected ('not a int: 1990.0'), and with them
+    every involvement, relationship and membership naming them."""
+    (bundle / "people.csv").unlink()
+    pl.DataFrame(
+        {"person_id": ["P-1", "P-2", "P-3"], "birth_year": [2004.0, None, 2007.0]}
+    ).write_parquet(bundle / "people.parquet")
+    files = _load(sqlite_store, bundle)
+    assert (files["people"]["loaded"], files["people"]["quarantined"]) == (3, 0)
+    years = sqlite_store.read_frame("people").sort("person_id")["birth_year"]
+    assert years.to_list() == [2004, None, 2007]
+
+
+@pytest.mark.parametrize(("text", "year"), [("1990.0", 1990), ("1990.5", None)])
+def test_a_whole_float_birth_year_in_csv_reads_and_a_fraction_does_not(
+    bundle: Path, sqlite_store: Store, text: str, year: int | None
+) -> None:
+    _rewrite(bundle / "people.csv", "P-2,1999,", f"P-2,{text},")
+    files = _load(sqlite_store, bundle)
+    assert files["people"]["quarantined"] == (year is None)
+    if year is not None:
+        got = sqlite_store.read_frame("people").filter(pl.col("person_id") == "P-2")
+        assert got["birth_year"][0] == year

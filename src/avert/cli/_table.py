@@ -18,6 +18,7 @@ chosen here, not by Rich's own shrinking (which cuts any column with an ellipsis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -39,6 +40,18 @@ _MIN_TEXT = 10
 _MAX_WORD = 24
 #: a word too long for its text column breaks after one of these (file names, paths)
 _BREAKS = "-_/\\"
+
+
+#: control characters a terminal would act on (ESC starts colour, cursor, screen
+#: clearing and hyperlink sequences): every C0 character but tab and line feed,
+#: DEL and the C1 range
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """``text`` with control characters shown as ``\\xNN``: a cell of a source
+    file (a quarantined raw line, an id) cannot drive the terminal it prints on."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,14 @@ def print_table(
     title: str | None = None,
     caption: str | None = None,
 ) -> None:
-    """Print ``rows`` (strings, one per column) as a table that fits the console."""
+    """Print ``rows`` (strings, one per column) as a table that fits the console.
+
+    Control characters in any text are shown as ``\\xNN`` (:func:`_visible`).
+    """
+    cols = [Col(_visible(c.header), c.kind, c.justify, c.drop) for c in cols]
+    rows = [[_visible(cell) for cell in row] for row in rows]
+    title = _visible(title) if title is not None else None
+    caption = _visible(caption) if caption is not None else None
     shown, widths = _layout(cols, rows, console.width)
     left_out = [cols[i].header for i in range(len(cols)) if i not in shown]
     notes = [caption] if caption else []

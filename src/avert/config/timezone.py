@@ -148,15 +148,17 @@ def local_datetime_expr(
         ]
     )
     digits = offset.str.replace_all(":", "", literal=True)
+    off_h = digits.str.slice(1, 2).cast(pl.Int64, strict=False)
+    off_m = digits.str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0)
     minutes = (
         pl.when(offset.str.to_uppercase() == "Z")
         .then(pl.lit(0))
-        .otherwise(
+        # an offset of 24 hours or more, or 60 minutes or more, is no offset
+        # (+25:00 moved the time a day; Python's fromisoformat refuses it too)
+        .when((off_h <= 23) & (off_m <= 59))
+        .then(
             pl.when(digits.str.starts_with("-")).then(pl.lit(-1)).otherwise(pl.lit(1))
-            * (
-                digits.str.slice(1, 2).cast(pl.Int64, strict=False) * 60
-                + digits.str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0)
-            )
+            * (off_h * 60 + off_m)
         )
     )
     utc = naive - pl.duration(minutes=minutes)

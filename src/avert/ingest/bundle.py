@@ -34,10 +34,16 @@ from avert.config.timezone import (
     ISO_DATETIME_FORMATS,
     local_datetime_expr,
 )
-from avert.errors import IngestError
+from avert.errors import ConfigError, IngestError
 from avert.ingest._csv import LINE_COL, CsvTable, open_text, read_csv
 from avert.ingest._rows import Check, join_text, rejected_lines, split_rows
-from avert.ingest.geo import coordinate_problem, from_crs, project, xy_problem
+from avert.ingest.geo import (
+    check_crs,
+    coordinate_problem,
+    from_crs,
+    project,
+    xy_problem,
+)
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
 from avert.ingest.result import Parsed, Reference, refused
 from avert.ingest.sources import (
@@ -309,6 +315,17 @@ def _read_manifest(data: bytes, where: str) -> dict[str, object]:
             f"this avert reads version {VERSION}"
         )
         raise IngestError(msg)
+    crs = manifest.get("crs")
+    if crs:  # a CRS no table could be projected from: not a load of half the bundle
+        try:
+            check_crs(str(crs))
+        except ConfigError as err:
+            msg = (
+                f"{where}: manifest crs {crs!r} is not a coordinate reference system "
+                f"avert knows ({err}); name the projection of the x/y columns, e.g. "
+                "'EPSG:27700'"
+            )
+            raise IngestError(msg) from err
     return manifest
 
 
@@ -445,7 +462,10 @@ def _parse(col: str, kind: BundleColType, timezone: str = DEFAULT_TIMEZONE) -> p
     if kind == "float":
         return value.cast(pl.Float64, strict=False)
     if kind == "int":  # 32-bit, as the store's integer columns (birth_year)
-        return value.cast(pl.Int32, strict=False)
+        # "1990.0" too: pandas writes an int column with a gap as floats (CSV and
+        # Parquet alike); a whole number with a point and zeros is that number
+        whole = value.str.replace(r"^([+-]?\d+)\.0*$", "${1}")
+        return whole.cast(pl.Int32, strict=False)
     if kind == "bool":
         return value.str.to_lowercase().replace_strict(
             {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
@@ -522,6 +542,22 @@ def _checks(frame: pl.DataFrame, table: str, crs: str, bundle_crs: str) -> list[
         )
     if table == "intelligence" and _PLACE_LAT in frame.columns:
         checks += _place_subject_checks(crs)
+    if table == "relationships" and {"valid_from", "valid_to"} <= set(frame.columns):
+        # a period that ends before it begins is never current: families as of a
+        # date would drop the tie unseen (a swapped pair of dates, most likely)
+        checks.append(
+            (
+                pl.lit("valid_to"),
+                pl.when(_parse("valid_to", "date") < _parse("valid_from", "date")).then(
+                    join_text(
+                        "valid_to ",
+                        pl.col("valid_to").str.strip_chars(),
+                        " is before valid_from ",
+                        pl.col("valid_from").str.strip_chars(),
+                    )
+                ),
+            )
+        )
     if table == "incidents":
 
         def given(c: str) -> pl.Expr:
@@ -794,6 +830,11 @@ def _map_table(
     frame = frame.with_columns(_blank_as_missing(frame))
     bad = rejected_lines(read.bad, table)
     missing = [c for c, _, req in BUNDLE_COLUMNS[table] if req and c not in header]
+    if not header and read.rows == 0:  # not "column(s) missing": there is no header
+        msg = f"{name}: empty file (no header row): a table file holds at least its header"
+        if table != "incidents":  # the one required table
+            msg += "; leave the file out of the bundle when the table has no rows"
+        raise IngestError(msg)
     if missing:
         msg = f"{name}: required column(s) {missing} missing from the header"
         raise IngestError(msg)

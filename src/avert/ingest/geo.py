@@ -23,6 +23,7 @@ __all__ = [
     "AREA_MARGIN_DEG",
     "UK_BOUNDS",
     "CrsArea",
+    "check_crs",
     "check_store_crs",
     "coordinate_failing",
     "coordinate_problem",
@@ -75,6 +76,16 @@ class CrsArea:
 
 
 @lru_cache(maxsize=16)
+def check_crs(crs: str) -> None:
+    """Raise ConfigError when pyproj does not know ``crs`` (e.g. ``EPSG:99999``)."""
+    try:
+        CRS(crs)
+    except CRSError as err:
+        msg = f"Unknown CRS {crs!r}: {err}"
+        raise ConfigError(msg) from err
+
+
+@lru_cache(maxsize=16)
 def crs_area(crs: str) -> CrsArea | None:
     """The area checked at ingest for places projected to ``crs``, None for none.
 
@@ -123,11 +134,8 @@ def check_store_crs(crs: str) -> None:
     CRS of Chicago's own x/y columns) would load, and every distance would then be
     wrong by its unit (a "150 m" cell 150 feet, or 150 degrees, wide).
     """
-    try:
-        parsed = CRS(crs)
-    except CRSError as err:
-        msg = f"Unknown CRS {crs!r}: {err}"
-        raise ConfigError(msg) from err
+    check_crs(crs)
+    parsed = CRS(crs)
     units = {a.unit_name for a in parsed.axis_info}
     if parsed.is_projected and units == {"metre"}:
         return

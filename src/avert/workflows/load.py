@@ -76,10 +76,16 @@ _SQLITE_CACHE_KIB = 262_144
 #: indexes are dropped for the rest of the load and rebuilt once at its end (same
 #: transaction): one sort per index instead of a B-tree insert per row
 _DEFER_INDEX_ROWS = 200_000
-#: columns not compared when a key repeats (updated after load from other tables)
+#: columns not compared when a key repeats in a police.uk file: a street file's
+#: outcome is replaced after the load by the latest ``outcomes`` row, so a re-loaded
+#: row would differ from its own stored row. A bundle's or mapped table's outcome is
+#: the record's own, so a different one is a conflict (reported, the first kept).
 _NOT_COMPARED = {"incidents": {"outcome"}}
-#: derived columns, never compared (they follow from lat/lon)
+#: derived columns, not compared in police.uk files (they follow from lat/lon). A
+#: bundle or mapped table may give x/y instead, lat/lon then following from them, so
+#: there x and y are compared too: a changed x is named, not only its lat/lon.
 _DERIVED = {"x", "y", "has_location"}
+_DERIVED_GIVEN = {"has_location"}
 
 
 @dataclass
@@ -607,7 +613,9 @@ def _write(
         frame, ref_problems = _check_references(tx, table, frame, state, references)
         problems.append(ref_problems)
         state.had_rows_before_load(table)  # ask before this load appends to it
-        new, dups, conflicts = _split_duplicates(tx, table, frame, state)
+        new, dups, conflicts = _split_duplicates(
+            tx, table, frame, state, policeuk=parsed.kind.startswith("policeuk")
+        )
         report.duplicates += dups
         report.conflicts += conflicts.height
         problems.append(conflicts)
@@ -737,10 +745,22 @@ def _check_references(
 
 
 def _split_duplicates(
-    tx: Transaction, table: str, frame: pl.DataFrame, state: _State
+    tx: Transaction,
+    table: str,
+    frame: pl.DataFrame,
+    state: _State,
+    *,
+    policeuk: bool = True,
 ) -> tuple[pl.DataFrame, int, pl.DataFrame]:
-    """Split rows into new rows, a duplicate count, and conflicting-duplicate problems."""
+    """Split rows into new rows, a duplicate count, and conflicting-duplicate problems.
+
+    ``policeuk``: the rows come from a police.uk file, whose columns in
+    :data:`_NOT_COMPARED` are not compared (nor x/y, see :data:`_DERIVED`).
+    """
     spec = TABLES[table]
+    not_compared = (
+        _NOT_COMPARED.get(table, set()) | _DERIVED if policeuk else _DERIVED_GIVEN
+    )
     pk = list(spec.primary_key)
     if _sorted_by_key(frame, pk):  # equal keys are neighbours: compare with the last
         key = frame[pk[0]]
@@ -777,8 +797,7 @@ def _split_duplicates(
         if c in candidates.columns
         and c not in pk
         and c not in _PROVENANCE
-        and c not in _NOT_COMPARED.get(table, set())
-        and c not in _DERIVED
+        and c not in not_compared
     ]
     # the kept row of each key: the stored one, else the first in this frame
     keep_cols = [*pk, *compared]
