@@ -327,3 +327,26 @@ def test_empty_window_is_an_empty_briefing(frames) -> None:
     b = _brief(frames, at=dt.datetime(2030, 1, 1))
     assert b.incidents == ()
     assert b.summary["n_incidents"] == 0
+
+
+def test_partners_see_equal_harm_incidents_in_the_police_order(frames) -> None:
+    """Ties broke by incident id, which partners see as a pseudonym: among equal-harm
+    incidents of one time (a month-dated month), the partner briefing listed others
+    than the police's, so one meeting looked at two lists."""
+    when = AT - dt.timedelta(hours=3)
+    inc = frames["incidents"].with_columns(
+        pl.when(pl.col("occurred_from") > AT - dt.timedelta(hours=24))
+        .then(pl.lit(when))
+        .otherwise(pl.col("occurred_from"))
+        .alias("occurred_from"),
+        pl.lit(180.0).alias("harm_days"),
+    )
+    tied = {**frames, "incidents": inc}
+    p = Pseudonymiser("test-key")
+    police = [i["incident_id"] for i in _brief(tied).incidents]
+    partner = [
+        i["incident_id"]
+        for i in _brief(tied, audience="partner", pseudonymiser=p).incidents
+    ]
+    assert len(police) > 5
+    assert partner == [p("incident", i) for i in police]

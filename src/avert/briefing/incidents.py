@@ -6,7 +6,7 @@ from typing import Final, cast
 
 import polars as pl
 
-from avert.briefing.context import OFFENDING_ROLES, BriefingContext, links
+from avert.briefing.context import OFFENDING_ROLES, SEQ, BriefingContext, links
 from avert.briefing.model import GROUP_SIZE, REPEAT_WINDOW_DAYS, IncidentItem, Section
 from avert.schema import column_or
 
@@ -156,7 +156,7 @@ def ranked_incidents(ctx: BriefingContext) -> pl.DataFrame:
             pl.col("group_ids").fill_null([]),
         )
         .sort(
-            [pl.col("harm_days").fill_null(-1.0), "occurred_from", "incident_id"],
+            [pl.col("harm_days").fill_null(-1.0), "occurred_from", SEQ],
             descending=[True, True, False],
         )
         .with_row_index("rank", offset=1)
