@@ -59,7 +59,7 @@ def test_0017_fills_the_borough_of_policeuk_rows_loaded_before(
 
 
 def test_0017_fills_exactly_the_borough_a_load_gives(
-    sqlite_store: Store, tmp_path: Path
+    any_store: Store, tmp_path: Path
 ) -> None:
     """Whatever the LSOA name, the migration gives an older row the borough a load
     of the same row gives now: padded, oddly spaced or malformed names included."""
@@ -83,13 +83,13 @@ def test_0017_fills_exactly_the_borough_a_load_gives(
         for i, name in enumerate(names)
     ]
     load_files(
-        sqlite_store, [write(tmp_path / "2018-07-x-street.csv", [STREET_HEADER, *rows])]
+        any_store, [write(tmp_path / "2018-07-x-street.csv", [STREET_HEADER, *rows])]
     )
-    loaded = sqlite_store.read_frame("incidents").sort("incident_id")
-    with sqlite_store.engine.begin() as conn:
+    loaded = any_store.read_frame("incidents").sort("incident_id")
+    with any_store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE incidents SET borough = NULL")
-    downgrade(sqlite_store.engine, "0016")
-    sqlite_store.upgrade()
-    got = sqlite_store.read_frame("incidents").sort("incident_id")
+    downgrade(any_store.engine, "0016")
+    any_store.upgrade()
+    got = any_store.read_frame("incidents").sort("incident_id")
     assert got["borough"].to_list() == loaded["borough"].to_list()
     assert loaded["borough"].to_list()[:3] == ["Leeds", "City of London", "Ynys Môn"]
