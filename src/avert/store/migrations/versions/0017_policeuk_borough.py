@@ -62,8 +62,7 @@ def upgrade() -> None:
         sa.text(
             "UPDATE incidents SET borough = (SELECT a.authority "
             "FROM lsoa_authority_0017 a WHERE a.name = incidents.lsoa_name) "
-            f"WHERE {_WHERE} "
-            "AND lsoa_name IN (SELECT name FROM lsoa_authority_0017)"
+            f"WHERE {_WHERE}"  # a name without an authority stays null
         )
     )
     bind.execute(sa.text("DROP TABLE lsoa_authority_0017"))
