@@ -16,10 +16,33 @@ from typing import Final
 
 import polars as pl
 
-__all__ = ["AREA_COLUMNS", "area_key", "in_area"]
+__all__ = [
+    "AREA_COLUMNS",
+    "LSOA_NAME_AUTHORITY",
+    "area_key",
+    "in_area",
+    "lsoa_authority",
+]
 
 #: The incident columns an area can name, in the order they are tried.
 AREA_COLUMNS: Final = ("borough", "lsoa")
+
+#: An LSOA's name is its local authority's and a code within it ("Leeds 086A",
+#: "City of London 001F"; ONS LSOA naming): the authority is the row's borough.
+LSOA_NAME_AUTHORITY: Final = r"^(.*\S)\s+\d{3}[A-Z]$"
+
+
+def lsoa_authority(names: pl.Expr) -> pl.Expr:
+    """The local authority an LSOA name names, null where it is not one.
+
+    The one rule for a police.uk load and for migration 0017's older rows, so the
+    two give a row the same borough whatever its name.
+
+    >>> s = pl.Series(["Leeds 086A ", "City of London 001F", "Leeds abcd", None])
+    >>> s.to_frame("n").select(lsoa_authority(pl.col("n")))["n"].to_list()
+    ['Leeds', 'City of London', None, None]
+    """
+    return names.str.strip_chars().str.extract(LSOA_NAME_AUTHORITY, 1)
 
 
 def area_key(area: str) -> str:

@@ -357,3 +357,30 @@ def test_month_dated_trend_splits_a_year_into_equal_halves() -> None:
     res = volt_profiles(incidents, None, at=at, window_days=365)
     assert res.places["n_incidents"].to_list() == [18]
     assert res.places["trend"].to_list() == [12 - 6]
+
+
+def test_a_month_left_out_at_the_window_start_withholds_the_trend() -> None:
+    """A leap year of police.uk months to the end of December: 365 days reach back
+    only to 1 January 23:59, so January is left out and the earlier half holds five
+    months against six. A flat place read as growing (+1); the trend is withheld,
+    and 366 days (the whole year) give it again."""
+    months = [dt.datetime(2024, m, 1) for m in range(1, 13)]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"m{m}" for m in range(12)],
+            "occurred_from": months,
+            "time_precision": ["month"] * 12,
+            "lsoa": ["A"] * 12,
+        }
+    )
+    at = dt.datetime(2024, 12, 31, 23, 59, 59, 999999)
+    res = volt_profiles(incidents, None, at=at, window_days=365)
+    assert res.places["n_incidents"].to_list() == [11]
+    assert res.places["trend"].to_list() == [None]
+    assert any(
+        "Trend unavailable: the month-dated incidents of 2024-01" in n
+        for n in res.notes
+    )
+    whole = volt_profiles(incidents, None, at=at, window_days=366)
+    assert whole.places["trend"].to_list() == [0]
+    assert not any("Trend unavailable" in n for n in whole.notes)

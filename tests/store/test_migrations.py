@@ -56,3 +56,40 @@ def test_0017_fills_the_borough_of_policeuk_rows_loaded_before(
     sqlite_store.upgrade()
     got = sqlite_store.read_frame("incidents").sort("incident_id")
     assert got["borough"].to_list() == ["Barnsley", "Own"]  # a stated borough is kept
+
+
+def test_0017_fills_exactly_the_borough_a_load_gives(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """Whatever the LSOA name, the migration gives an older row the borough a load
+    of the same row gives now: padded, oddly spaced or malformed names included."""
+    names = [
+        "Leeds 086A",
+        "City of London 001F",
+        "Ynys Môn 001A",
+        "Leeds 086A ",
+        " Leeds 086A",
+        "Leeds  086A",
+        "Leeds\t086A",
+        "Leeds 086a",
+        "Leeds abcd",
+        "Leeds 0861",
+        "Foo Barz",
+        "Leeds",
+        "",
+    ]
+    rows = [
+        street_row(f"{i:064x}").replace("Barnsley 003A", f'"{name}"')
+        for i, name in enumerate(names)
+    ]
+    load_files(
+        any_store, [write(tmp_path / "2018-07-x-street.csv", [STREET_HEADER, *rows])]
+    )
+    loaded = any_store.read_frame("incidents").sort("incident_id")
+    with any_store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE incidents SET borough = NULL")
+    downgrade(any_store.engine, "0016")
+    any_store.upgrade()
+    got = any_store.read_frame("incidents").sort("incident_id")
+    assert got["borough"].to_list() == loaded["borough"].to_list()
+    assert loaded["borough"].to_list()[:3] == ["Leeds", "City of London", "Ynys Môn"]

@@ -688,6 +688,30 @@ def _window_covered(
     return not isinstance(first, dt.datetime) or first <= start + dt.timedelta(days=1)
 
 
+def _months_cut_at_start(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> str:
+    """The months (``2024-01, ...``) of the month-dated incidents the window leaves
+    out although their month runs more than a day into it; empty when none.
+
+    Such a month is missing from the trend's earlier half while the later half is
+    whole: 365 days to the end of a leap year's December start on 1 January 23:59
+    and leave January out, so a flat place reads as growing.
+    """
+    if incidents.height == 0 or "time_precision" not in incidents.columns:
+        return ""
+    start = at - dt.timedelta(days=window_days)
+    t = pl.col("occurred_from")
+    cut = incidents.filter(
+        (pl.col("time_precision") == "month")
+        & (t <= start)
+        & (t.dt.truncate("1mo").dt.offset_by("1mo") > start + dt.timedelta(days=1))
+    )
+    return ", ".join(
+        cut["occurred_from"].dt.strftime("%Y-%m").unique().sort().to_list()
+    )
+
+
 def volt_profiles(
     incidents: pl.DataFrame,
     involvements: pl.DataFrame | None = None,
@@ -789,7 +813,17 @@ def volt_profiles(
             profiles=(victims, offenders),
             joined=joined,
         )
-    if not _window_covered(incidents, at=at, window_days=window_days):
+    cut = _months_cut_at_start(incidents, at=at, window_days=window_days)
+    covered = _window_covered(incidents, at=at, window_days=window_days)
+    if cut:
+        notes.append(
+            f"Trend unavailable: the month-dated incidents of {cut} are left out at "
+            "the window's start (their month runs more than a day into it), so its "
+            "earlier half is short of them (later minus earlier would read as "
+            "growth). A window reaching back to that month's first instant gives the "
+            "trend (366 days for a leap year of months)."
+        )
+    elif not covered:
         first = incidents["occurred_from"].min()
         start_text = first.date().isoformat() if isinstance(first, dt.datetime) else ""
         notes.append(
@@ -797,6 +831,7 @@ def volt_profiles(
             f"{window_days}-day window, so its earlier half is not covered (later "
             "minus earlier would read as growth)."
         )
+    if cut or not covered:
         no_trend = pl.lit(None, pl.Int64).alias("trend")
         places = places.with_columns(no_trend)
         victims = victims.with_columns(no_trend)

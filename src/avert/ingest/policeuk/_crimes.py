@@ -7,6 +7,7 @@ from typing import Final
 
 import polars as pl
 
+from avert.areas import lsoa_authority
 from avert.ingest._rows import split_rows
 from avert.ingest.geo import coordinate_failing
 from avert.ingest.policeuk._common import (
@@ -23,10 +24,6 @@ from avert.ingest.policeuk._common import (
 from avert.ingest.policeuk._kinds import (
     REDUCED_CRIME_TYPES,
 )
-
-#: An LSOA's name is its local authority's and a code within it ("Leeds 086A",
-#: "City of London 001F"; ONS LSOA naming): the authority is the row's borough.
-LSOA_NAME_AUTHORITY: Final = r"^(.*\S)\s+\d{3}[A-Z]$"
 
 #: street file column -> incidents column, taken as given
 _STREET_TEXT: Final = {
@@ -70,10 +67,7 @@ def _street(
             *_texts(good, _STREET_TEXT),
             # police.uk names no borough; its LSOA name holds the local authority,
             # so an area (`brief --area Leeds`, an officer's area) is found by it
-            _col(good, "LSOA name")
-            .str.strip_chars()
-            .str.extract(LSOA_NAME_AUTHORITY, 1)
-            .alias("borough"),
+            lsoa_authority(_col(good, "LSOA name")).alias("borough"),
             crime_id.is_not_null().alias("has_source_id"),
             "has_location",
             *file.provenance(),
