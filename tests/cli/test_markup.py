@@ -115,3 +115,25 @@ def test_control_characters_in_a_table_cannot_drive_the_terminal(
     assert not any(c in out for c in "\x1b\x07\x9b"), repr(out)
     for text in ("\\x1b]8;;http://evil.example\\x1b\\", "P\\x1b[31m1\\x9b", "t\\x07"):
         assert text in out, out
+
+
+def test_bidirectional_controls_in_a_table_cannot_reorder_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A right-to-left override (U+202E) in a cell reversed what followed it on
+    screen, so an id could read as another; Hebrew and Arabic letters still print."""
+    print_table(
+        [Col("id", "id"), Col("name", "text")],
+        [
+            [
+                "P-1\u202e0001\u202c",
+                "\u05e9\u05dc\u05d5\u05dd \u0633\u0644\u0627\u0645 caf\u00e9",
+            ]
+        ],
+    )
+    out = capsys.readouterr().out
+    assert "\u202e" not in out
+    assert "\\u202e" in out
+    assert "\u05e9\u05dc\u05d5\u05dd" in out
+    assert "\u0633\u0644\u0627\u0645" in out
+    assert "caf\u00e9" in out

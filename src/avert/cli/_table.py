@@ -44,14 +44,25 @@ _BREAKS = "-_/\\"
 
 #: control characters a terminal would act on (ESC starts colour, cursor, screen
 #: clearing and hyperlink sequences): every C0 character but tab and line feed,
-#: DEL and the C1 range
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: DEL and the C1 range; and the bidirectional overrides, embeddings and isolates
+#: (U+202A-U+202E, U+2066-U+2069), which reorder what follows them on screen, so
+#: an id could read as another ("Trojan Source", Boucher & Anderson 2021). Letters
+#: of right-to-left scripts need none of them and print as they are.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _visible(text: str) -> str:
-    """``text`` with control characters shown as ``\\xNN``: a cell of a source
-    file (a quarantined raw line, an id) cannot drive the terminal it prints on."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with control characters shown as ``\\xNN`` (``\\uNNNN`` for a
+    bidirectional control): a cell of a source file (a quarantined raw line, an id)
+    cannot drive the terminal it prints on, nor reorder what it shows."""
+    return _CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}"
+            if ord(m.group()) < 0x100
+            else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
 
 
 @dataclass(frozen=True)
