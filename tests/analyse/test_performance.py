@@ -27,6 +27,7 @@ from avert.analyse.performance import (
     u_chart,
     xmr_chart,
 )
+from avert.errors import ConfigError
 
 MONTHS = pl.date_range(
     dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True
@@ -365,6 +366,20 @@ def test_build_series_zero_fills_and_flags() -> None:
     assert dom["count"].sum() == 1
     weekly = build_series(inc, unit="week")
     assert weekly["period"].min() == dt.date(2024, 1, 1)  # Monday
+
+
+@pytest.mark.parametrize("change", [-10.0, -1.5, float("nan")])
+def test_a_trajectory_refuses_a_change_below_minus_one(change: float) -> None:
+    """``change=-10`` (a percentage) drew a target path far below zero."""
+    with pytest.raises(ConfigError, match="-1 or more"):
+        trajectory(
+            MONTHS[:4],
+            [100, 95, 90, 70],
+            baseline_level=100,
+            change=change,
+            start=MONTHS[0],
+            by=MONTHS[3],
+        )
 
 
 def test_trajectory_and_peers_and_confidence() -> None:

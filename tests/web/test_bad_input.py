@@ -112,6 +112,16 @@ def test_the_performance_form_as_sent_with_no_target_shows_the_page(
     assert 'name="target" value="-0.1"' in typed.text
 
 
+def test_a_target_below_minus_one_is_refused(world: World) -> None:
+    """``target=-10`` (meant as -10 %) drew a path to -900 % of the baseline, far
+    below zero; a change is a share, -1 or more."""
+    board = signed_in(world.app, "board")
+    params = {"target": "-10", "target_by": "2027-03-31"}
+    response = board.get("/performance", params=params)
+    assert response.status_code == 400, response.text[:300]
+    assert "-1 or more" in response.text
+
+
 def test_an_incident_search_from_after_to_says_so(world: World) -> None:
     """From after To searched an empty window and answered "0 found. No incidents
     in the definition match", as if there were none; page and API now say why."""

@@ -63,6 +63,9 @@ def _target(change: str | None, by: str | None) -> tuple[float, dt.date] | None:
         raise HTTPException(400, "target: not a number (use e.g. -0.10)") from err
     if not math.isfinite(number):
         raise HTTPException(400, "target: not a number (use e.g. -0.10)")
+    if number < -1:  # the path would run below zero (-10 meant as -10 %)
+        msg = "target: a share of the baseline, -1 or more (use e.g. -0.10 for 10 % fewer)"
+        raise HTTPException(400, msg)
     try:
         return number, dt.date.fromisoformat(by)
     except ValueError as err:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Final
 
@@ -11,6 +12,7 @@ import polars as pl
 
 from avert.analyse.performance._base import F64, Unit
 from avert.analyse.performance._series import _period_expr
+from avert.errors import ConfigError
 
 
 # --- targets -------------------------------------------------------------------------
@@ -37,6 +39,12 @@ def trajectory(
     pl.DataFrame
         ``period``, ``observed``, ``target``, ``observed_smoothed``, ``on_track``.
     """
+    if not (math.isfinite(change) and change >= -1):
+        msg = (
+            "A target's change is a share of the baseline, -1 or more (-0.10: 10 % "
+            f"fewer; -1: none at all); got {change!r}. Is it a percentage?"
+        )
+        raise ConfigError(msg)
     span = max((by - start).days, 1)
     share = np.clip(
         np.array([(p - start).days / span for p in periods], dtype=np.float64), 0, 1
