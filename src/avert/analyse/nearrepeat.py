@@ -115,6 +115,32 @@ def _close_pairs(
     return round(pairs / share**2)
 
 
+def _placed_times(
+    events: pl.DataFrame, *, x: str, y: str, time: str
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """x, y and time (whole microseconds) of the events with all three, in one
+    canonical order (time, then x, then y).
+
+    Microseconds, so that a gap of exactly an edge (7 days to the minute) is exactly
+    that edge: float days differ in their last bit across 2**k days since 1970
+    (2014-11-09), which put some such pairs below the edge. The order: the seeded
+    sample and permutations pick events by position, so rows in another order (a
+    database returns an unordered read in its own order: SQLite and PostgreSQL
+    differ) would give other p-values and ratios for the same events.
+    """
+    when = events.get_column(time)
+    if when.dtype == pl.Date:
+        when = when.cast(pl.Datetime("us"))
+    epoch_us = when.dt.epoch("us")
+    has_time = epoch_us.is_not_null().to_numpy()
+    t = epoch_us.fill_null(0).to_numpy().astype(np.int64)
+    xs = events.get_column(x).cast(pl.Float64).to_numpy()
+    ys = events.get_column(y).cast(pl.Float64).to_numpy()
+    ok = np.isfinite(xs) & np.isfinite(ys) & has_time
+    order = np.lexsort((ys[ok], xs[ok], t[ok]))
+    return xs[ok][order], ys[ok][order], t[ok][order]
+
+
 def knox_test(
     events: pl.DataFrame,
     *,
@@ -154,24 +180,7 @@ def knox_test(
     if n_sims < 1:
         msg = f"n_sims must be at least 1; got {n_sims}."
         raise ConfigError(msg)
-    when = events.get_column(time)
-    if when.dtype == pl.Date:
-        when = when.cast(pl.Datetime("us"))
-    # whole microseconds, so that a gap of exactly an edge (7 days to the minute)
-    # is exactly that edge: float days differ in their last bit across 2**k days
-    # since 1970 (2014-11-09), which put some such pairs below the edge
-    epoch_us = when.dt.epoch("us")
-    has_time = epoch_us.is_not_null().to_numpy()
-    t = epoch_us.fill_null(0).to_numpy().astype(np.int64)
-    xs = events.get_column(x).cast(pl.Float64).to_numpy()
-    ys = events.get_column(y).cast(pl.Float64).to_numpy()
-    ok = np.isfinite(xs) & np.isfinite(ys) & has_time
-    # one canonical order (time, then x, then y): the seeded sample and permutations
-    # pick events by position, so rows in another order (a database returns an
-    # unordered read in its own order: SQLite and PostgreSQL differ) would give
-    # other p-values and ratios for the same events
-    order = np.lexsort((ys[ok], xs[ok], t[ok]))
-    xs, ys, t = xs[ok][order], ys[ok][order], t[ok][order]
+    xs, ys, t = _placed_times(events, x=x, y=y, time=time)
     n_all = int(t.size)
     sampled_note: tuple[str, ...] = ()
     if max_pairs is not None and n_all > 1:
@@ -259,7 +268,7 @@ def knox_test(
         source=_SOURCE,
         notes=(
             *sampled_note,
-            f"{int((~ok).sum())} events without coordinates or time left out.",
+            f"{events.height - n_all} events without coordinates or time left out.",
             f"Smallest possible p-value with {n_sims} permutations: "
             f"{1 / (1 + n_sims):.3g}.",
         ),
