@@ -214,3 +214,33 @@ def test_ratios_to_a_withheld_reference_are_withheld_in_its_breakdown() -> None:
     assert out["ratio"].to_list() == [None, None, None, 1.0, 0.9]
     # a share is not taken to the reference: it stays
     assert out["share"].to_list() == [None, 0.6, None, 0.24, 0.76]
+
+
+def test_partner_taskings_pseudonymise_each_item_by_its_subject() -> None:
+    """A tasking's item id becomes the pseudonym of its subject (a repeat victim's
+    and an ASB caller's as a person, a retaliation's as an incident); cells and
+    areas identify nobody and stay as they are."""
+    p = Pseudonymiser(KEY)
+    kinds = [
+        "incident",
+        "retaliation",
+        "repeat_victim",
+        "person",
+        "asb_caller",
+        "place",
+        "cell",
+        "group",
+        "area",
+    ]
+    taskings = pl.DataFrame(
+        {
+            "item_kind": kinds,
+            "item_id": [f"X{i}" for i in range(len(kinds))],
+            "listed": [True] * len(kinds),
+        }
+    )
+    out = redact_frames(p, {"taskings": taskings})["taskings"]["item_id"].to_list()
+    subjects = ["incident", "incident", "person", "person", "person", "place"]
+    expected = [p(s, f"X{i}") for i, s in enumerate(subjects)]
+    expected += ["X6", p("group", "X7"), "X8"]
+    assert out == expected

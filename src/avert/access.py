@@ -53,6 +53,7 @@ import polars as pl
 
 from avert.config.choices import ROLES, Role
 from avert.errors import ConfigError
+from avert.schema import ITEM_KINDS
 
 __all__ = [
     "AUDIENCES",
@@ -524,13 +525,9 @@ def withhold_action_titles(
 #: Tasking items whose id is a person, incident, group or place (pseudonymised);
 #: cells and areas are not identifiers of anyone.
 _TASKING_ITEM_KINDS: Final = {
-    "incident": "incident",
-    "retaliation": "incident",
-    "repeat_victim": "person",
-    "person": "person",
-    "asb_caller": "person",
-    "group": "group",
-    "place": "place",
+    kind: subject
+    for kind, subject in ITEM_KINDS.items()
+    if kind not in ("cell", "area")
 }
 
 

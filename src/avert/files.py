@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Final
@@ -201,22 +201,32 @@ def neutralise_cells(frame: pl.DataFrame) -> pl.DataFrame:
     already begins with ``'``, which makes the change reversible
     (:func:`restore_cells`). Other cells, nulls and non-text columns are unchanged.
     """
-    exprs = [
-        pl.when(pl.col(name).str.contains(_QUOTED_START))
-        .then(pl.lit("'") + pl.col(name))
-        .otherwise(pl.col(name))
-        .alias(name)
-        for name, dtype in frame.schema.items()
-        if dtype == pl.String
-    ]
-    return frame.with_columns(exprs) if exprs else frame
+    return _rewrite_text_cells(
+        frame,
+        when=lambda cell: cell.str.contains(_QUOTED_START),
+        then=lambda cell: pl.lit("'") + cell,
+    )
 
 
 def restore_cells(frame: pl.DataFrame) -> pl.DataFrame:
     """Undo :func:`neutralise_cells`: drop the leading quote of every text cell."""
+    return _rewrite_text_cells(
+        frame,
+        when=lambda cell: cell.str.starts_with("'"),
+        then=lambda cell: cell.str.slice(1),
+    )
+
+
+def _rewrite_text_cells(
+    frame: pl.DataFrame,
+    *,
+    when: Callable[[pl.Expr], pl.Expr],
+    then: Callable[[pl.Expr], pl.Expr],
+) -> pl.DataFrame:
+    """``then(cell)`` for the text cells where ``when(cell)``; the rest unchanged."""
     exprs = [
-        pl.when(pl.col(name).str.starts_with("'"))
-        .then(pl.col(name).str.slice(1))
+        pl.when(when(pl.col(name)))
+        .then(then(pl.col(name)))
         .otherwise(pl.col(name))
         .alias(name)
         for name, dtype in frame.schema.items()

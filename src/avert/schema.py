@@ -46,6 +46,7 @@ __all__ = [
     "INTEL_SUBJECT_TYPES",
     "INTEL_TOPICS",
     "INVOLVEMENTS",
+    "ITEM_KINDS",
     "LOADS",
     "OBJECTIVES",
     "OUTCOMES",
@@ -102,6 +103,19 @@ INTEL_TOPICS: Final = ("weapon", "drugs", "conflict", "exploitation", "other")
 TIME_PRECISIONS: Final = ("exact", "hour", "day", "month")
 CONTINUUM_LEVELS: Final = ("peer_group", "street_gang", "organised_network")
 RIPE_STRANDS: Final = ("reassurance", "intelligence", "prevention", "enforcement")
+#: Briefing items a tasking can come from (``taskings.item_kind``), and the subject
+#: each one is about: two taskings about the same subject are the same visit.
+ITEM_KINDS: Final[dict[str, str]] = {
+    "incident": "incident",
+    "retaliation": "incident",
+    "repeat_victim": "person",
+    "person": "person",
+    "asb_caller": "person",
+    "place": "place",
+    "cell": "place",
+    "group": "group",
+    "area": "area",
+}
 
 _DT: Final = pl.Datetime("us")
 

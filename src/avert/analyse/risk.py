@@ -40,6 +40,7 @@ from typing import Any, Final, Literal
 import numpy as np
 import polars as pl
 
+from avert.analyse._window import in_window, window_start
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
 from avert.config.risk import (
@@ -97,7 +98,7 @@ class RiskResult(Result):
                 "at": self.at,
                 "window_days": self.window_days,
                 "window": {
-                    "from": self.at - dt.timedelta(days=self.window_days),
+                    "from": window_start(self.at, self.window_days),
                     "to": self.at,
                 },
                 "population": self.population,
@@ -111,14 +112,6 @@ class RiskResult(Result):
                 "notes": list(self.notes),
             }
         )
-
-
-def _start(at: dt.datetime, window_days: int) -> dt.datetime:
-    return at - dt.timedelta(days=window_days)
-
-
-def _in_window(col: str, at: dt.datetime, window_days: int) -> pl.Expr:
-    return (pl.col(col) > _start(at, window_days)) & (pl.col(col) <= at)
 
 
 def _days_since(col: str, at: dt.datetime) -> pl.Expr:
@@ -244,7 +237,7 @@ def offender_risk(
             "'avert classify' or join the classifications table first."
         )
         raise SchemaError(msg)
-    inc = incidents.filter(_in_window("occurred_from", at, cfg.window_days)).select(
+    inc = incidents.filter(in_window("occurred_from", at, cfg.window_days)).select(
         "incident_id",
         "occurred_from",
         pl.col("harm_days").cast(pl.Float64),
@@ -353,7 +346,7 @@ def victim_risk(
         if "domestic" in incidents.columns
         else pl.lit(value=False)
     )
-    inc = incidents.filter(_in_window("occurred_from", at, cfg.window_days)).select(
+    inc = incidents.filter(in_window("occurred_from", at, cfg.window_days)).select(
         "incident_id",
         "occurred_from",
         domestic.alias("domestic"),
@@ -554,7 +547,7 @@ def _asb_reports(
         else pl.lit(value=False)
     )
     reports = (
-        asb.filter(_in_window("occurred_at", at, cfg.window_days))
+        asb.filter(in_window("occurred_at", at, cfg.window_days))
         .select(key, "occurred_at", vulnerable.alias("_v"), personal.alias("_p"))
         .filter(pl.col(id_col).is_not_null())
     )
@@ -585,8 +578,7 @@ def _asb_violence_after(
 ) -> pl.DataFrame:
     """``per`` plus violence against the caller (in the place) after its first report."""
     violent = _violence(incidents).filter(
-        (pl.col("occurred_from") > _start(at, cfg.window_days))
-        & (pl.col("occurred_from") <= at)
+        in_window("occurred_from", at, cfg.window_days)
     )
     if unit == "caller":
         if involvements is None:

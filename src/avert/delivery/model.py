@@ -17,7 +17,7 @@ from typing import Any, Final
 import polars as pl
 
 from avert.errors import ConfigError
-from avert.schema import RIPE_STRANDS
+from avert.schema import ITEM_KINDS, RIPE_STRANDS
 
 __all__ = [
     "ACTION_TRANSITIONS",
@@ -71,20 +71,6 @@ TASKING_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     "open": frozenset({"done", "cancelled"}),
     "done": frozenset({"open"}),
     "cancelled": frozenset({"open"}),
-}
-
-#: Briefing items a tasking can come from, and the subject each one is about:
-#: two taskings about the same subject are the same visit (no double visits).
-ITEM_KINDS: Final[dict[str, str]] = {
-    "incident": "incident",
-    "retaliation": "incident",
-    "repeat_victim": "person",
-    "person": "person",
-    "asb_caller": "person",
-    "place": "place",
-    "cell": "place",
-    "group": "group",
-    "area": "area",
 }
 
 

@@ -45,7 +45,7 @@ from avert.ingest.geo import (
     xy_problem,
 )
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
-from avert.ingest.result import Parsed, Reference, refused
+from avert.ingest.result import Parsed, Reference, refused, refused_before_first
 from avert.ingest.sources import (
     SourceFile,
     _Archive,
@@ -218,29 +218,18 @@ def parse_table_parts(
     failure after a part was handed on is raised: only the load's rollback undoes
     what was written.
     """
-    started = False
-    try:
-        for parsed in _table_parts(
-            src,
-            table,
-            _Target(bundle_crs, source, crs, timezone),
-            limits=limits,
-            part_lines=PART_LINES if part_lines is None else part_lines,
-        ):
-            started = True
-            yield parsed
-    except (KeyboardInterrupt, SystemExit, GeneratorExit):
-        raise
-    except Refused as err:
-        if started:
-            raise
-        yield refused(src.name, err, target=table)
-    except IngestError:
-        raise
-    except BaseException as err:  # a parser failure (or a Polars panic)
-        if started:
-            raise
-        yield refused(src.name, err, target=table)
+    parts = _table_parts(
+        src,
+        table,
+        _Target(bundle_crs, source, crs, timezone),
+        limits=limits,
+        part_lines=PART_LINES if part_lines is None else part_lines,
+    )
+    # a bad bundle (IngestError) stops the load; a refusal or a parser failure (or
+    # a Polars panic) before the first part is this table's refused part
+    yield from refused_before_first(
+        parts, src.name, target=table, raising=(IngestError,)
+    )
 
 
 def _table_parts(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
 import polars as pl
+
+from avert.ingest.limits import Refused
 
 __all__ = [
     "PROBLEM_SCHEMA",
@@ -15,6 +18,7 @@ __all__ = [
     "Reference",
     "problems_frame",
     "refused",
+    "refused_before_first",
 ]
 
 #: kind of a file refused as a whole (a limit, unreadable, a parser failure)
@@ -103,6 +107,36 @@ def refused(name: str, err: BaseException, *, target: str | None = None) -> Pars
         0,
         problems=problems_frame([(0, None, why, None, "rejected", target)]),
     )
+
+
+def refused_before_first(
+    parts: Iterable[Parsed],
+    name: str,
+    *,
+    target: str | None = None,
+    raising: tuple[type[BaseException], ...] = (),
+) -> Iterator[Parsed]:
+    """The ``parts`` of one file, a failure before the first of them as one refusal.
+
+    A file that cannot be read at all (over a limit, unreadable, not text, a parser
+    failure, also a Polars panic, which is a ``BaseException``) is one
+    :func:`refused` part naming the reason (with ``target``), so that one odd file
+    never sinks a load. A failure after a part was handed on is raised: that part
+    may already be written, and only the whole load's rollback undoes it. An
+    interrupt (and the consumer closing the generator) is always raised, and so is
+    an error of a type in ``raising`` that is not a :class:`Refused`.
+    """
+    started = False
+    try:
+        for parsed in parts:
+            started = True
+            yield parsed
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as err:
+        if started or (isinstance(err, raising) and not isinstance(err, Refused)):
+            raise
+        yield refused(name, err, target=target)
 
 
 @dataclass

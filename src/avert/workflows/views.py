@@ -42,9 +42,9 @@ from avert.store.summary import latest_incident_at, latest_stop_at, status_summa
 from avert.workflows import audit as audit_workflow
 from avert.workflows.briefing import build_briefing, people_shown, read_residents
 from avert.workflows.delivery import (
+    board_actions,
     partner_pseudonymiser,
     taskings_for_briefing,
-    visible_actions,
 )
 from avert.workflows.networks import groups_report, person_report
 from avert.workflows.users import User, audit_as, check_allowed
@@ -773,11 +773,7 @@ def plan_makeup(
         columns=["target_type", "target_id", "status", "lead_organisation", "area"],
         where=[("target_type", "=", "person")],
     ).filter(~pl.col("status").is_in(["done", "cancelled"]))
-    actions = visible_actions(actions, user)
-    if lead:
-        actions = actions.filter(pl.col("lead_organisation") == lead)
-    if area:
-        actions = actions.filter(pl.col("area") == area)
+    actions = board_actions(actions, user, lead=lead, area=area)
     until, _ = default_window_end(store)
     return list_makeup(
         store,

@@ -47,18 +47,9 @@ def decay_weights(age_days: Risk, decay: Decay, scale_days: float) -> Risk:
     raise ConfigError(msg)
 
 
-def _window(past: Events, t0: float, window_days: float | None) -> Events:
-    return past if window_days is None else past.before(t0, window_days)
-
-
-class Counting(Forecaster):
-    """Events per cell over the last ``window_days`` (all history if ``None``)."""
-
-    name: ClassVar[str] = "counting"
-    method: ClassVar[str] = "events per cell over a trailing window (counting grid)"
-    source: ClassVar[str] = (
-        "Chainey, Tompson & Uhlig (2008) Security Journal 21; open_cp NaiveCounting"
-    )
+class _Trailing(Forecaster):
+    """A surface of the events of the last ``window_days`` (all history if ``None``),
+    each weighted by its age (:func:`decay_weights` with ``decay``, ``decay_days``)."""
 
     def __init__(
         self,
@@ -73,11 +64,30 @@ class Counting(Forecaster):
         self.decay: Decay = decay
         self.decay_days = decay_days
 
+    def _recent(self, past: Events, t0: float) -> Events:
+        """The events of the window that ends at ``t0``."""
+        window = self.window_days
+        return past if window is None else past.before(t0, window)
+
+    def _weights(self, ev: Events, t0: float) -> Risk:
+        """Each event's weight by its age at ``t0``."""
+        return decay_weights(t0 - ev.t, self.decay, self.decay_days)
+
+
+class Counting(_Trailing):
+    """Events per cell over the last ``window_days`` (all history if ``None``)."""
+
+    name: ClassVar[str] = "counting"
+    method: ClassVar[str] = "events per cell over a trailing window (counting grid)"
+    source: ClassVar[str] = (
+        "Chainey, Tompson & Uhlig (2008) Security Journal 21; open_cp NaiveCounting"
+    )
+
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
-        ev = _window(past, t0, self.window_days)
+        ev = self._recent(past, t0)
         if self.decay == "none":  # integer counts: no weight array to build
             return np.bincount(ev.cell, minlength=self.grid.n_cells).astype(np.float64)
-        w = decay_weights(t0 - ev.t, self.decay, self.decay_days)
+        w = self._weights(ev, t0)
         return np.bincount(ev.cell, weights=w, minlength=self.grid.n_cells).astype(
             np.float64
         )
@@ -118,7 +128,7 @@ def _splat(
     ).astype(np.float64)
 
 
-class RetrospectiveKDE(Forecaster):
+class RetrospectiveKDE(_Trailing):
     """Kernel density of a trailing window's events at cell centres (events / km²)."""
 
     name: ClassVar[str] = "retro"
@@ -139,7 +149,9 @@ class RetrospectiveKDE(Forecaster):
         decay: Decay = "none",
         decay_days: float = 30.0,
     ) -> None:
-        super().__init__(grid)
+        super().__init__(
+            grid, window_days=window_days, decay=decay, decay_days=decay_days
+        )
         if bandwidth_m <= 0:
             msg = f"bandwidth_m must be positive; got {bandwidth_m!r}."
             raise ConfigError(msg)
@@ -148,13 +160,10 @@ class RetrospectiveKDE(Forecaster):
             raise ConfigError(msg)
         self.bandwidth_m = float(bandwidth_m)
         self.kernel = kernel
-        self.window_days = window_days
-        self.decay: Decay = decay
-        self.decay_days = decay_days
 
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
-        ev = _window(past, t0, self.window_days)
-        w = decay_weights(t0 - ev.t, self.decay, self.decay_days)
+        ev = self._recent(past, t0)
+        w = self._weights(ev, t0)
         h = self.bandwidth_m
         if self.kernel == "quartic":
 

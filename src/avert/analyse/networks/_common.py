@@ -121,6 +121,15 @@ def _offending(
     )
 
 
+def _victims(involvements: pl.DataFrame) -> pl.DataFrame:
+    """One row per (incident, victim): ``incident_id``, ``victim_id``."""
+    return (
+        involvements.filter(pl.col("role") == "victim")
+        .select("incident_id", pl.col("person_id").alias("victim_id"))
+        .unique()
+    )
+
+
 class _Window(NamedTuple):
     """Checked incidents and involvements, the graph window and its offending rows."""
 

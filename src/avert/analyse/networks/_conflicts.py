@@ -12,6 +12,7 @@ from avert.analyse.networks._common import (
     _check_involvements,
     _config,
     _offending,
+    _victims,
 )
 from avert.config.networks import NetworksConfig
 
@@ -30,11 +31,7 @@ def _conflict_incidents(
     if off is None:
         off = _offending(inc, inv, roles=roles, start=start, end=end)
     off = off.filter(pl.col("in_definition"))
-    vic = (
-        inv.filter(pl.col("role") == "victim")
-        .select("incident_id", pl.col("person_id").alias("victim_id"))
-        .unique()
-    )
+    vic = _victims(inv)
     mem = membership.select("group_id", "person_id", "origin")
     og = (
         off.select("incident_id", "occurred_from", "person_id")

@@ -19,6 +19,7 @@ from avert.analyse.networks._common import (
     _graph_window,
     _offending,
     _vertex_codes,
+    _victims,
 )
 from avert.config.networks import GraphConfig, NetworksConfig
 
@@ -219,11 +220,7 @@ def victim_offender_edges(
     inc = _check_incidents(incidents)
     inv = _check_involvements(involvements)
     off = _offending(inc, inv, roles=roles, start=since, end=until)
-    vic = (
-        inv.filter(pl.col("role") == "victim")
-        .select("incident_id", pl.col("person_id").alias("victim_id"))
-        .unique()
-    )
+    vic = _victims(inv)
     return (
         off.join(vic, on="incident_id")
         .filter(pl.col("person_id") != pl.col("victim_id"))

@@ -16,6 +16,7 @@ from avert.analyse.networks._common import (
     _check_involvements,
     _config,
     _each_way,
+    _victims,
 )
 from avert.analyse.networks._conflicts import _conflict_incidents
 from avert.analyse.networks._groups import match_groups
@@ -281,11 +282,8 @@ def _alert_sides(
     window: pl.DataFrame, inv: pl.DataFrame, mem: pl.DataFrame, cfg: NetworksConfig
 ) -> _Sides:
     """Victims of the window's incidents, their groups, the offenders and theirs."""
-    vi = (
-        inv.filter(pl.col("role") == "victim")
-        .select("incident_id", pl.col("person_id").alias("victim_id"))
-        .unique()
-        .join(window.select("incident_id", "occurred_from"), on="incident_id")
+    vi = _victims(inv).join(
+        window.select("incident_id", "occurred_from"), on="incident_id"
     )
     direct = vi.join(mem.rename({"person_id": "victim_id"}), on="victim_id").select(
         *_KEYS, "occurred_from", "group_id"

@@ -39,7 +39,7 @@ from avert.ingest.policeuk._kinds import (
     detect_kind,
 )
 from avert.ingest.policeuk._stops import _parse_api_stops, _stops
-from avert.ingest.result import Parsed, refused
+from avert.ingest.result import Parsed, refused_before_first
 from avert.ingest.sources import SourceFile, sha256_hex, unpack_member
 
 #: how each kind's rows are checked and mapped: (rows, header, file) -> (out, problems)
@@ -84,19 +84,10 @@ def parse_policeuk_parts(
     handed on (the file changed while it was read) is raised: those parts may
     already be written, and only the whole load's rollback undoes them.
     """
-    started = False
-    try:
-        for parsed in _policeuk_parts(
-            source, crs=crs, part_lines=part_lines, limits=limits
-        ):
-            started = True
-            yield parsed
-    except (KeyboardInterrupt, SystemExit, GeneratorExit):
-        raise
-    except BaseException as err:  # also a Polars panic (a BaseException) on odd input
-        if started:
-            raise
-        yield refused(source.name, err)
+    yield from refused_before_first(
+        _policeuk_parts(source, crs=crs, part_lines=part_lines, limits=limits),
+        source.name,
+    )
 
 
 def _policeuk_parts(

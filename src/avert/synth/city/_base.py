@@ -12,6 +12,7 @@ import numpy.typing as npt
 import polars as pl
 
 from avert.errors import ConfigError
+from avert.schema import ETHNICITIES, HATE_STRANDS, INJURY_LEVELS, ROLES
 from avert.synth._tables import harm_days, offence_mix
 from avert.synth.config import CityConfig
 
@@ -25,19 +26,15 @@ Obj = npt.NDArray[np.object_]
 Json = dict[str, Any]
 
 SOURCE = "avert-synth"
-ETHNIC = ("Asian", "Black", "Mixed", "White", "Other")
-HATE_LABELS = (
-    "",
-    "race",
-    "religion",
-    "sexual_orientation",
-    "disability",
-    "transgender",
-    "race;religion",
+# the city's people all have a known ethnicity; hate, injury and role codes index
+# the format's own lists (hate 0: none, the last: two strands)
+ETHNIC = tuple(e for e in ETHNICITIES if e != "Unknown")
+HATE_LABELS = ("", *HATE_STRANDS, "race;religion")
+INJURY = INJURY_LEVELS
+ROLE_VICTIM, ROLE_SUSPECT, ROLE_OFFENDER, ROLE_WITNESS = (
+    ROLES.index(r) for r in ("victim", "suspect", "offender", "witness")
 )
-INJURY = ("none", "minor", "serious", "fatal")
-ROLE_VICTIM, ROLE_SUSPECT, ROLE_OFFENDER, ROLE_WITNESS = 0, 1, 2, 3
-ROLE_NAMES = ("victim", "suspect", "offender", "witness")
+ROLE_NAMES = ROLES
 ROLE_NAMES_SORTED = tuple(sorted(ROLE_NAMES))
 DAY_S = 86_400
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from avert.workflows.delivery._actions import (
     action_page,
+    board_actions,
     my_actions,
     plan_board,
     read_actions,
@@ -45,6 +46,7 @@ __all__ = [
     "ImportResult",
     "action_page",
     "add_tasking",
+    "board_actions",
     "board_checks",
     "board_pack",
     "board_pack_data",

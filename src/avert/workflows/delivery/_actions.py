@@ -94,6 +94,23 @@ def visible_actions(frame: pl.DataFrame, user: User) -> pl.DataFrame:
     return frame
 
 
+def board_actions(
+    frame: pl.DataFrame,
+    user: User,
+    *,
+    lead: str | None = None,
+    area: str | None = None,
+) -> pl.DataFrame:
+    """The actions of the plan board as ``user`` sees it (:func:`visible_actions`),
+    only those led by ``lead`` and in ``area`` when given."""
+    actions = visible_actions(frame, user)
+    if lead:
+        actions = actions.filter(pl.col("lead_organisation") == lead)
+    if area:
+        actions = actions.filter(pl.col("area") == area)
+    return actions
+
+
 #: Subject types a partner or board member sees as keyed pseudonyms (as the
 #: briefing does); areas and cohorts are not identifiers of anyone.
 _PSEUDONYMOUS = {
@@ -172,11 +189,9 @@ def plan_board(
     """The plan board: strand x status counts, RAG counts, and the actions listed."""
     check_allowed(user, "view-plan")
     today = today or local_today(store.timezone)
-    actions = visible_actions(read_actions(store, today=today), user)
-    if lead:
-        actions = actions.filter(pl.col("lead_organisation") == lead)
-    if area:
-        actions = actions.filter(pl.col("area") == area)
+    actions = board_actions(
+        read_actions(store, today=today), user, lead=lead, area=area
+    )
     statuses = [*STATUSES, "overdue"]
     grid = {s: dict.fromkeys(statuses, 0) for s in STRANDS}
     for row in actions.group_by("strand", "status").len().iter_rows(named=True):
