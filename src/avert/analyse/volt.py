@@ -36,6 +36,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from avert.analyse._window import in_window
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
 from avert.errors import ConfigError
@@ -83,10 +84,7 @@ def window_incidents(
     """
     _check_window(window_days)
     check_frame(incidents, ["occurred_from"], name="incidents")
-    start = at - dt.timedelta(days=window_days)
-    return incidents.filter(
-        (pl.col("occurred_from") > start) & (pl.col("occurred_from") <= at)
-    )
+    return incidents.filter(in_window("occurred_from", at, window_days))
 
 
 def _harm(incidents: pl.DataFrame) -> pl.Expr:
@@ -712,6 +710,35 @@ def _months_cut_at_start(
     )
 
 
+def _no_trend_note(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> str | None:
+    """Why the window gives no trend (its earlier half is short of records), or None.
+
+    Month-dated incidents left out at the window's start
+    (:func:`_months_cut_at_start`), or incidents that start inside the window
+    (:func:`_window_covered`): later minus earlier would read as growth.
+    """
+    cut = _months_cut_at_start(incidents, at=at, window_days=window_days)
+    if cut:
+        return (
+            f"Trend unavailable: the month-dated incidents of {cut} are left out at "
+            "the window's start (their month runs more than a day into it), so its "
+            "earlier half is short of them (later minus earlier would read as "
+            "growth). A window reaching back to that month's first instant gives the "
+            "trend (366 days for a leap year of months)."
+        )
+    if not _window_covered(incidents, at=at, window_days=window_days):
+        first = incidents["occurred_from"].min()
+        start_text = first.date().isoformat() if isinstance(first, dt.datetime) else ""
+        return (
+            f"Trend unavailable: the incidents start {start_text}, inside the "
+            f"{window_days}-day window, so its earlier half is not covered (later "
+            "minus earlier would read as growth)."
+        )
+    return None
+
+
 def volt_profiles(
     incidents: pl.DataFrame,
     involvements: pl.DataFrame | None = None,
@@ -813,25 +840,9 @@ def volt_profiles(
             profiles=(victims, offenders),
             joined=joined,
         )
-    cut = _months_cut_at_start(incidents, at=at, window_days=window_days)
-    covered = _window_covered(incidents, at=at, window_days=window_days)
-    if cut:
-        notes.append(
-            f"Trend unavailable: the month-dated incidents of {cut} are left out at "
-            "the window's start (their month runs more than a day into it), so its "
-            "earlier half is short of them (later minus earlier would read as "
-            "growth). A window reaching back to that month's first instant gives the "
-            "trend (366 days for a leap year of months)."
-        )
-    elif not covered:
-        first = incidents["occurred_from"].min()
-        start_text = first.date().isoformat() if isinstance(first, dt.datetime) else ""
-        notes.append(
-            f"Trend unavailable: the incidents start {start_text}, inside the "
-            f"{window_days}-day window, so its earlier half is not covered (later "
-            "minus earlier would read as growth)."
-        )
-    if cut or not covered:
+    no_trend_note = _no_trend_note(incidents, at=at, window_days=window_days)
+    if no_trend_note is not None:
+        notes.append(no_trend_note)
         no_trend = pl.lit(None, pl.Int64).alias("trend")
         places = places.with_columns(no_trend)
         victims = victims.with_columns(no_trend)

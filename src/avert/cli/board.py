@@ -30,7 +30,7 @@ from avert.config.choices import AREA_FIELDS
 
 if TYPE_CHECKING:
     from avert.analyse.performance import SeriesResult
-    from avert.workflows.board import Family, Unit
+    from avert.workflows.board import BoardEquality, Family, Unit
 
 __all__ = ["register"]
 
@@ -370,6 +370,11 @@ def equality(
     if as_json:
         print_json(result.to_dict())
         return
+    _print_equality(result)
+
+
+def _print_equality(result: BoardEquality) -> None:
+    """The force's rates and ratios, each list's make-up, and the notes."""
     console.print(
         styled(
             ("Stop and search by ethnic group", "bold"),

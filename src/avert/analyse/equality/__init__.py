@@ -40,28 +40,55 @@ Method
   centroid (ONS LSOA centroids) within ``max_km``; coordinates of data.police.uk are
   already snapped to an anonymised map point, so an LSOA is approximate.
 
+Sections: stop and search and the Equality Impact Assessment summary here; the
+ratio to a reference group both share in ``_disproportionality``; the make-up of a
+priority list (:func:`list_make_up`) in ``_makeup``. Every public name is imported
+from here.
+
 Pure: frames in, typed results out.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import numpy as np
 import polars as pl
 
-from avert.analyse.denominators import POLICE_AGE_RANGES
+from avert.analyse.equality._disproportionality import (
+    _SIGNIFICANT,
+    _Z,
+    GROUPS,
+    REFERENCE,
+    _group_expr,
+    _katz_to_columns,
+    _no_interval_where,
+    _with_exact_low,
+    _withheld_note,
+    exact_ratio_low,
+    katz_ratio,
+)
+from avert.analyse.equality._makeup import (
+    AGE_BANDS,
+    ListMakeUp,
+    _age_rank,
+    age_band_expr,
+    list_make_up,
+    make_up_order,
+)
 from avert.analyse.result import Result, json_object, jsonable
 from avert.errors import SchemaError
 
 __all__ = [
+    "AGE_BANDS",
     "GROUPS",
     "LEGISLATION",
     "EqualityResult",
     "ListMakeUp",
+    "age_band_expr",
     "equality_impact_summary",
     "exact_ratio_low",
     "katz_ratio",
@@ -73,122 +100,17 @@ __all__ = [
     "wilson",
 ]
 
-#: self-defined top-level groups, the reference group first
-GROUPS: Final = ("White", "Asian", "Black", "Mixed", "Other")
 #: police.uk's ``Type`` of a search of a vehicle only (no person searched)
 _VEHICLE_ONLY: Final = "Vehicle search"
 #: the group of a vehicle-only search with no ethnicity recorded
 _NO_PERSON: Final = "vehicle only"
-REFERENCE: Final = "White"
 #: the powers reported separately (data.police.uk "Legislation" text, by prefix)
 LEGISLATION: Final[dict[str, str]] = {
     "PACE s.1": "Police and Criminal Evidence Act 1984 (section 1)",
     "Misuse of Drugs Act s.23": "Misuse of Drugs Act 1971 (section 23)",
     "s.60": "Criminal Justice and Public Order Act 1994 (section 60)",
 }
-_Z: Final = 1.959963984540054
-_ALPHA: Final = 0.05
 _KM_PER_DEG: Final = 111.195
-
-
-def katz_ratio(
-    a: pl.Expr, n1: pl.Expr, c: pl.Expr, n2: pl.Expr
-) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """Ratio of rates ``(a/n1)/(c/n2)`` and its 95 % log (Katz) interval, as expressions.
-
-    Null when a count or a denominator is zero (no interval can be given). Katz's
-    variance ``1/a - 1/n1 + 1/c - 1/n2`` is that of two binomial proportions; where a
-    count exceeds its denominator (more searches than residents, as in a small
-    group of one LSOA: searches are events, a person may be searched again) the
-    share is no proportion and that variance can be negative; the interval is then
-    that of two Poisson rates, ``exp(log RR ± 1.96·√(1/a + 1/c))``.
-    """
-    ok = (a > 0) & (c > 0) & (n1 > 0) & (n2 > 0)
-    ratio = (a / n1) / (c / n2)
-    binomial = (a <= n1) & (c <= n2)
-    se = (
-        pl.when(binomial)
-        .then(1 / a - 1 / n1 + 1 / c - 1 / n2)
-        .otherwise(1 / a + 1 / c)
-        .sqrt()
-    )
-    lo = (ratio.log() - _Z * se).exp()
-    hi = (ratio.log() + _Z * se).exp()
-    none = pl.lit(None, dtype=pl.Float64)
-    return (
-        pl.when(ok).then(ratio).otherwise(none),
-        pl.when(ok).then(lo).otherwise(none),
-        pl.when(ok).then(hi).otherwise(none),
-    )
-
-
-def exact_ratio_low(
-    a: np.ndarray, n1: np.ndarray, c: np.ndarray, n2: np.ndarray
-) -> np.ndarray:
-    """Lower end of the exact conditional 95 % interval of ``(a/n1)/(c/n2)``.
-
-    Two Poisson counts: given ``a + c``, ``a`` is Binomial(``a + c``, π) with
-    π = R·n1 / (R·n1 + n2). The Clopper-Pearson lower end of π,
-    ``Beta⁻¹(0.025; a, c + 1)`` (Clopper & Pearson 1934), maps to
-    R = π/(1 − π) · n2/n1 (Breslow & Day 1987; statsmodels'
-    ``test_poisson_2indep(method="exact-cond")`` at that R gives a one-sided p of
-    0.025). NaN where a count or a denominator is zero or missing, as
-    :func:`katz_ratio`. Vectorised over arrays.
-    """
-    from scipy.stats import beta
-
-    a, n1, c, n2 = (np.asarray(x, dtype=np.float64) for x in (a, n1, c, n2))
-    ok = (a > 0) & (c > 0) & (n1 > 0) & (n2 > 0)
-    pi = beta.ppf(_ALPHA / 2, np.where(ok, a, 1.0), np.where(ok, c + 1, 1.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        low = pi / (1 - pi) * n2 / n1
-    return np.where(ok, low, np.nan)
-
-
-def _with_exact_low(
-    frame: pl.DataFrame, count: str, denominator: str, is_reference: pl.Expr
-) -> pl.DataFrame:
-    """``frame`` (with the reference's ``_c``/``_n2``) plus ``exact_ci_low`` of
-    ``count/denominator`` to it (null where no interval, and on the reference row)."""
-    cols = [count, denominator, "_c", "_n2"]
-    arrays = [frame[c].cast(pl.Float64).fill_null(0.0).to_numpy() for c in cols]
-    low = pl.Series("exact_ci_low", exact_ratio_low(*arrays), nan_to_null=True)
-    return frame.with_columns(
-        pl.when(is_reference)
-        .then(pl.lit(None, dtype=pl.Float64))
-        .otherwise(low)
-        .alias("exact_ci_low")
-    )
-
-
-#: the flag: the Katz and the exact lower ends both above 1
-_SIGNIFICANT: Final = (
-    ((pl.col("ci_low") > 1) & (pl.col("exact_ci_low") > 1))
-    .fill_null(value=False)
-    .alias("significantly_above_1")
-)
-#: a Katz interval above 1 the exact test does not bear out
-_KATZ_ONLY: Final = (pl.col("ci_low") > 1).fill_null(value=False) & ~pl.col(
-    "significantly_above_1"
-)
-
-
-def _withheld_note(frames: Sequence[pl.DataFrame], counted: str) -> tuple[str, ...]:
-    """One note counting the ratios whose Katz interval alone lies above 1."""
-    n = sum(
-        int(f.select(_KATZ_ONLY.sum()).item())
-        for f in frames
-        if "exact_ci_low" in f.columns
-    )
-    if not n:
-        return ()
-    ratios, rest = ("ratio", "rests") if n == 1 else ("ratios", "rest")
-    return (
-        f"{n:,} {ratios} whose Katz interval lies above 1 {rest} on too few "
-        f"{counted} to be significant by the exact conditional test "
-        "(Clopper-Pearson; its lower end, 'exact_ci_low', is 1 or below): "
-        "not flagged.",
-    )
 
 
 def wilson(k: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
@@ -250,13 +172,6 @@ def place_stops(
     return pl.Series("area", out.tolist(), dtype=pl.String)
 
 
-def _group_expr(column: str) -> pl.Expr:
-    value = pl.col(column).cast(pl.String)
-    return (
-        pl.when(value.is_in(list(GROUPS))).then(value).otherwise(pl.lit("not stated"))
-    )
-
-
 def _ratios(
     counts: pl.DataFrame, keys: Sequence[str], *, count: str, residents: str
 ) -> pl.DataFrame:
@@ -287,27 +202,6 @@ def _ratios(
         )
         .with_columns(_SIGNIFICANT)
         .drop("_c", "_n2")
-    )
-
-
-def _katz_to_columns(count: str, denominator: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """:func:`katz_ratio` of ``count/denominator`` to the reference ``_c/_n2``."""
-    return katz_ratio(
-        pl.col(count).cast(pl.Float64),
-        pl.col(denominator).cast(pl.Float64),
-        pl.col("_c").cast(pl.Float64),
-        pl.col("_n2").cast(pl.Float64),
-    )
-
-
-def _no_interval_where(
-    is_reference: pl.Expr, lo: pl.Expr, hi: pl.Expr
-) -> tuple[pl.Expr, pl.Expr]:
-    """The interval ends, null on the reference row (its ratio is 1 by definition)."""
-    none = pl.lit(None, dtype=pl.Float64)
-    return (
-        pl.when(is_reference).then(none).otherwise(lo),
-        pl.when(is_reference).then(none).otherwise(hi),
     )
 
 
@@ -711,215 +605,6 @@ def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
         alo.alias("arrest_ci_low"),
         ahi.alias("arrest_ci_high"),
     ).sort("area", "group")
-
-
-# --- priority lists -----------------------------------------------------------------
-#: the oldest plausible age in years: an older one is a recording error (band unknown)
-_MAX_AGE: Final = 200
-#: the police.uk age ranges (inclusive years), the last one closed at ``_MAX_AGE``
-AGE_BANDS: Final = tuple(
-    (name, lo, min(hi, _MAX_AGE)) for name, lo, hi in POLICE_AGE_RANGES
-)
-
-
-def make_up_order() -> list[pl.Expr]:
-    """Sort keys of make-up rows: by dimension, age bands youngest first (by name
-    "under 10" came after "over 34"), other categories by name, ``unknown`` last."""
-    category = pl.col("category").cast(pl.String)
-    order = (
-        pl.when(category == "unknown")
-        .then(pl.lit(len(POLICE_AGE_RANGES) + 1))
-        .when(pl.col("dimension") == "age_band")
-        .then(_age_rank(category))
-        .otherwise(pl.lit(0))
-    )
-    return [pl.col("dimension"), order, category]
-
-
-def _age_rank(band: pl.Expr) -> pl.Expr:
-    """Position of a police.uk age range, youngest first; any other text after them."""
-    order = [name for name, _, _ in POLICE_AGE_RANGES]
-    return band.replace_strict(
-        order, list(range(len(order))), default=len(order), return_dtype=pl.Int64
-    )
-
-
-def age_band_expr(age: pl.Expr) -> pl.Expr:
-    """The police age range of an age in years (null when unknown)."""
-    out: pl.Expr = pl.lit(None, dtype=pl.String)
-    for name, lo, hi in reversed(AGE_BANDS):
-        out = pl.when(age.is_between(lo, hi)).then(pl.lit(name)).otherwise(out)
-    return out
-
-
-@dataclass(frozen=True)
-class ListMakeUp:
-    """Who is on a list against who it was drawn from (and against residents).
-
-    ``frame``: dimension (sex, age_band, ethnicity), category, listed, pool,
-    share_listed, share_pool, rate_listed_of_pool, ratio (listing rate of the
-    category / listing rate of the reference category) with ci_low, ci_high (Katz),
-    exact_ci_low (exact conditional) and significantly_above_1 (both lower ends
-    above 1); with residents also ``residents``, ``per_1000_residents``,
-    ``ratio_residents`` and its interval.
-    """
-
-    list_name: str
-    frame: pl.DataFrame
-    references: Mapping[str, str]
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready."""
-        return {
-            "list": self.list_name,
-            "make_up": jsonable(self.frame),
-            "references": dict(self.references),
-            "notes": list(self.notes),
-        }
-
-
-def list_make_up(
-    listed: Sequence[str] | pl.Series,
-    pool: pl.DataFrame,
-    *,
-    at_year: int,
-    residents: pl.DataFrame | None = None,
-    list_name: str = "list",
-) -> ListMakeUp:
-    """The make-up of a priority list by sex, age band and ethnicity.
-
-    Parameters
-    ----------
-    listed
-        Person ids on the list (RFGH people, people of concern, group members,
-        taskings ...).
-    pool
-        The population the list was drawn from: ``person_id``, ``sex``,
-        ``birth_year``, ``ethnicity`` (e.g. everyone with an offence in the window).
-    at_year
-        Year at which ages are taken (age = at_year - birth_year).
-    residents
-        Optional ``dimension``, ``category``, ``population``: residents by sex,
-        age band or ethnicity, for rates per 1,000 residents.
-    list_name
-        Name shown with the result.
-
-    Notes
-    -----
-    The ratio compares the chance of being listed, given one is in the pool,
-    between a category and the reference (ethnicity White, sex F, age band the
-    pool's largest band), with the same log (Katz) interval and exact conditional
-    check as stop and search.
-    Unknown values are their own category (``unknown``), never dropped.
-    """
-    ids = pl.Series("person_id", list(listed), dtype=pl.String).unique()
-    p = _make_up_pool(pool, ids, at_year=at_year)
-    notes: list[str] = []
-    off_pool = ids.filter(~ids.is_in(p["person_id"].implode())).len()
-    if off_pool:
-        notes.append(f"{off_pool} listed people are not in the pool and are left out.")
-    parts = []
-    refs: dict[str, str] = {}
-    for dim in ("sex", "age_band", "ethnicity"):
-        agg = p.group_by(pl.col(dim).alias("category")).agg(
-            pl.col("_listed").sum().cast(pl.Int64).alias("listed"),
-            pl.len().cast(pl.Int64).alias("pool"),
-        )
-        refs[dim] = ref = _reference_category(dim, agg)
-        parts.append(_dimension_make_up(agg, dim, ref, residents))
-    frame = pl.concat(parts, how="diagonal_relaxed").with_columns(_SIGNIFICANT)
-    notes.extend(_withheld_note([frame], "people"))
-    first = ["dimension", "category", "listed", "pool"]
-    frame = frame.select(first + [c for c in frame.columns if c not in first]).sort(
-        make_up_order()
-    )
-    return ListMakeUp(
-        list_name=list_name, frame=frame, references=refs, notes=tuple(notes)
-    )
-
-
-def _make_up_pool(pool: pl.DataFrame, ids: pl.Series, *, at_year: int) -> pl.DataFrame:
-    """One row per pool person: sex, age band, ethnicity (``unknown`` kept), listed."""
-    p = pool.select(
-        pl.col("person_id").cast(pl.String),
-        pl.col("sex").cast(pl.String).fill_null("unknown").alias("sex"),
-        age_band_expr(pl.lit(at_year) - pl.col("birth_year"))
-        .fill_null("unknown")
-        .alias("age_band"),
-        _group_expr("ethnicity")
-        .str.replace("not stated", "unknown")
-        .alias("ethnicity"),
-    ).unique("person_id")
-    return p.with_columns(pl.col("person_id").is_in(ids.implode()).alias("_listed"))
-
-
-def _reference_category(dim: str, agg: pl.DataFrame) -> str:
-    """White for ethnicity, F for sex, else the pool's largest known category (the
-    first by name among equally large ones, so the choice is the same every run)."""
-    if dim == "ethnicity":
-        return REFERENCE
-    if dim == "sex":
-        return "F"
-    known = agg.filter(pl.col("category") != "unknown")
-    return (
-        str(known.sort(["pool", "category"], descending=[True, False])["category"][0])
-        if known.height
-        else "unknown"
-    )
-
-
-def _dimension_make_up(
-    agg: pl.DataFrame, dim: str, ref: str, residents: pl.DataFrame | None
-) -> pl.DataFrame:
-    """Shares, listing rate and ratios to the reference category of one dimension."""
-    joined, r, lo, hi = _katz_to_reference(agg, ref, "pool")
-    is_ref = pl.col("category") == ref
-    ci_low, ci_high = _no_interval_where(is_ref, lo, hi)
-    agg = _with_exact_low(
-        joined.with_columns(
-            pl.lit(dim).alias("dimension"),
-            (pl.col("listed") / pl.col("listed").sum()).alias("share_listed"),
-            (pl.col("pool") / pl.col("pool").sum()).alias("share_pool"),
-            (pl.col("listed") / pl.col("pool")).alias("rate_listed_of_pool"),
-            r.alias("ratio"),
-            ci_low.alias("ci_low"),
-            ci_high.alias("ci_high"),
-        ),
-        "listed",
-        "pool",
-        is_ref,
-    ).drop("_c", "_n2")
-    if residents is None or not residents.height:
-        return agg
-    rr = residents.filter(pl.col("dimension") == dim).select(
-        pl.col("category").cast(pl.String),
-        pl.col("population").alias("residents"),
-    )
-    joined, r2, lo2, hi2 = _katz_to_reference(
-        agg.join(rr, on="category", how="left"), ref, "residents"
-    )
-    return joined.with_columns(
-        (pl.col("listed") / pl.col("residents") * 1000).alias("per_1000_residents"),
-        r2.alias("ratio_residents"),
-        lo2.alias("ci_low_residents"),
-        hi2.alias("ci_high_residents"),
-    ).drop("_c", "_n2")
-
-
-def _katz_to_reference(
-    agg: pl.DataFrame, ref: str, denominator: str
-) -> tuple[pl.DataFrame, pl.Expr, pl.Expr, pl.Expr]:
-    """``agg`` with the reference category's ``_c``/``_n2`` on every row, and the
-    Katz ratio of ``listed/denominator`` to it (0/0 when the reference is absent)."""
-    ref_row = agg.filter(pl.col("category") == ref).select(
-        pl.col("listed").alias("_c"), pl.col(denominator).alias("_n2")
-    )
-    if ref_row.height == 0:
-        ref_row = pl.DataFrame(
-            {"_c": [0], "_n2": [0]}, schema={"_c": pl.Int64, "_n2": pl.Int64}
-        )
-    return (agg.join(ref_row, how="cross"), *_katz_to_columns("listed", denominator))
 
 
 # --- Equality Impact Assessment --------------------------------------------------------

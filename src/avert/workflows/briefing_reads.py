@@ -1,0 +1,531 @@
+"""Reads of the daily risk briefing: the frames a day needs, filtered in SQL.
+
+Reads only what the day needs (so a store of a million incidents briefs in well under
+two seconds): the incidents of the last 28 days (window, places, retaliation), the
+same 28 days a year earlier (trend), the involvements of the recent incidents, the
+last year of incidents of the people linked to the window (risk scores), the ASB
+history of the window's callers, the window's intelligence, open actions, groups;
+and the residents of the briefing's areas by sex, age and ethnicity (make-up).
+Classification columns come from the ``classifications`` table of the definition
+profile (``avert classify``). :mod:`avert.workflows.briefing` assembles and writes
+the briefing from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Final
+
+import polars as pl
+
+from avert.access import Audience
+from avert.analyse.denominators import residents_by_dimension
+from avert.analyse.networks import group_membership
+from avert.analyse.trend import YEAR_DAYS, month_window
+from avert.areas import area_key
+from avert.briefing import LOOKBACK_DAYS, REPEAT_WINDOW_DAYS
+from avert.briefing.actions import ACTION_COLUMNS
+from avert.briefing.context import month_start, window_for
+from avert.briefing.intelligence import INTEL_COLUMNS
+from avert.store import Store, queries
+from avert.store.loads import has_rows
+from avert.store.summary import classified_profiles
+from avert.workflows.analysis import NO_PEOPLE_NOTE, classification_policy
+from avert.workflows.networks import briefing_retaliation, read_detected_groups
+
+__all__ = ["read_briefing_frames", "read_residents"]
+
+_INCIDENT_COLUMNS: Final = (
+    "incident_id",
+    "source",
+    "force",
+    "offence_code",
+    "crime_type",
+    "occurred_from",
+    "time_precision",
+    "lat",
+    "lon",
+    "x",
+    "y",
+    "location",
+    "lsoa",
+    "lsoa_name",
+    "ward",
+    "borough",
+    "domestic",
+    "weapon",
+    "hate",
+    "gang_related",
+    "injury",
+    "outcome",
+)
+#: columns enough for places, trend and risk (incidents outside the window)
+_LIGHT_COLUMNS: Final = (
+    "incident_id",
+    "source",
+    "force",
+    "occurred_from",
+    "time_precision",
+    "x",
+    "y",
+    # both area columns: a briefing of one LSOA (an area is a borough or an LSOA,
+    # avert.areas.in_area) lost every record before its window without it
+    "borough",
+    "lsoa",
+    "domestic",
+    "weapon",
+)
+_READ_THREADS: Final = 4
+#: people columns the briefing reads: flags, and sex, age and ethnicity (make-up)
+_PEOPLE_COLUMNS: Final = ("person_id", "vulnerable", "sex", "birth_year", "ethnicity")
+_TASKING_COLUMNS: Final = (
+    "tasking_id",
+    "what",
+    "assignee",
+    "organisation",
+    "due",
+    "item_kind",
+    "item_id",
+    "status",
+    "result",
+    "created_at",
+    "result_at",
+    "updated_at",
+)
+#: Taskings older than this (created) neither show nor mark items as tasked.
+_TASKING_DAYS: Final = 365
+_ASB_WINDOW_DAYS: Final = 182
+
+
+def _choose_month(
+    store: Store, *, at: dt.datetime, hours: int
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The month to brief on when only month-precision data reaches ``at``; else None.
+
+    The rule of :func:`avert.briefing.context.window_for`, from indexed queries
+    instead of the whole table: exact-time data in the last 28 days means an exact
+    window, without asking for months.
+    """
+    latest_exact = queries.latest_time(store, before=at, precision="exact")
+    if latest_exact is not None and latest_exact >= at - dt.timedelta(
+        days=LOOKBACK_DAYS
+    ):
+        return None
+    latest_month = queries.latest_time(store, before=month_start(at), precision="month")
+    if latest_month is None:
+        return None
+    m_from, m_to, precision, _ = window_for(
+        at, hours, latest_exact=latest_exact, latest_month=month_start(latest_month)
+    )
+    return (m_from, m_to) if precision == "month" else None
+
+
+def _month_spans(
+    m_from: dt.datetime, m_to: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime, tuple[str, ...]]]:
+    """The month (every column), the month before and the same month a year before."""
+    prev_from, _ = month_window(m_from - dt.timedelta(days=1))
+    ly_from, ly_to = month_window(dt.datetime(m_from.year - 1, m_from.month, 1))
+    return [
+        (m_from, m_to, _INCIDENT_COLUMNS),
+        (prev_from, m_from, _LIGHT_COLUMNS),
+        (ly_from, ly_to, _LIGHT_COLUMNS),
+    ]
+
+
+def _exact_sources(incidents: pl.DataFrame) -> pl.DataFrame:
+    """The distinct ``source``, ``force`` of the incidents that are not month-only."""
+    exact = pl.col("time_precision").fill_null("exact") != "month"
+    return incidents.filter(exact).select("source", "force").unique()
+
+
+def _submit_table_reads(
+    pool: ThreadPoolExecutor, store: Store, *, window_from: dt.datetime, at: dt.datetime
+) -> dict[str, Future[pl.DataFrame]]:
+    """Start the reads that do not depend on the incidents (groups, intel, actions)."""
+    return {
+        "groups": pool.submit(
+            store.read_frame, "groups", columns=["group_id", "name", "continuum"]
+        ),
+        "group_members": pool.submit(
+            store.read_frame, "group_members", columns=["group_id", "person_id"]
+        ),
+        "callers": pool.submit(
+            store.read_frame,
+            "asb",
+            columns=["caller_id"],
+            where=[("occurred_at", ">=", window_from), ("occurred_at", "<", at)],
+        ),
+        "intelligence": pool.submit(
+            store.read_frame,
+            "intelligence",
+            columns=list(INTEL_COLUMNS),
+            where=[("recorded_at", ">=", window_from), ("recorded_at", "<", at)],
+        ),
+        "actions": pool.submit(
+            store.read_frame,
+            "actions",
+            columns=list(ACTION_COLUMNS),
+            where=[("status", "in", ["open", "in_progress"])],
+        ),
+        # the meeting's taskings of the last year that existed at ``at``
+        "taskings": pool.submit(
+            store.read_frame,
+            "taskings",
+            columns=list(_TASKING_COLUMNS),
+            where=[
+                ("created_at", ">=", at - dt.timedelta(days=_TASKING_DAYS)),
+                ("created_at", "<=", at),
+            ],
+        ),
+    }
+
+
+def _submit_person_reads(
+    pool: ThreadPoolExecutor,
+    store: Store,
+    linked: Sequence[str],
+    *,
+    callers: Sequence[str],
+    at: dt.datetime,
+    profile: str,
+    audience: Audience,
+) -> dict[str, Future[Any]]:
+    """Start the reads about the window's people: their year, flags, names, ASB."""
+    out: dict[str, Future[Any]] = {
+        # the last year of the linked people (risk scores): one indexed join in SQL
+        "history": pool.submit(
+            queries.person_history,
+            store,
+            linked,
+            since=at - dt.timedelta(days=REPEAT_WINDOW_DAYS),
+            until=at,
+            profile=profile,
+        ),
+        "people": pool.submit(
+            queries.read_in,
+            store,
+            "people",
+            "person_id",
+            sorted({*linked, *callers}),
+            columns=_PEOPLE_COLUMNS,
+        ),
+        "asb": pool.submit(
+            queries.read_in,
+            store,
+            "asb",
+            "caller_id",
+            callers,
+            columns=(
+                "asb_id",
+                "occurred_at",
+                "category",
+                "caller_id",
+                "vulnerable_caller",
+            ),
+            where=[
+                ("occurred_at", ">=", at - dt.timedelta(days=_ASB_WINDOW_DAYS)),
+                ("occurred_at", "<", at),
+            ],
+        ),
+    }
+    if audience == "police":  # partners never get names: not even read
+        out["identities"] = pool.submit(
+            queries.read_in,
+            store,
+            "person_identity",
+            "person_id",
+            linked,
+            columns=("person_id", "name"),
+        )
+    return out
+
+
+def read_briefing_frames(
+    store: Store,
+    *,
+    at: dt.datetime,
+    hours: int = 24,
+    profile: str = "avb-2010",
+    audience: Audience = "police",
+) -> tuple[dict[str, pl.DataFrame], list[str]]:
+    """Read the frames a day's briefing needs, filtered in SQL by time and id.
+
+    Returns
+    -------
+    tuple
+        Frames by canonical table name (``incidents`` joined to classifications,
+        plus ``retaliation``), and notes on what the store could not provide.
+    """
+    notes: list[str] = []
+    window_from = at - dt.timedelta(hours=hours)
+    recent_from = min(window_from, at - dt.timedelta(days=LOOKBACK_DAYS))
+    year = dt.timedelta(days=YEAR_DAYS)
+
+    def between(a: dt.datetime, b: dt.datetime, columns: Sequence[str]) -> pl.DataFrame:
+        return queries.classified_between(store, a, b, columns=columns, profile=profile)
+
+    # Independent reads run on a few threads: each read has its own connection and
+    # the drivers release the GIL while SQLite / PostgreSQL work.
+    month = _choose_month(store, at=at, hours=hours)
+    with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
+        if month is None:
+            f_parts = [
+                pool.submit(between, window_from, at, _INCIDENT_COLUMNS),
+                pool.submit(between, recent_from, window_from, _LIGHT_COLUMNS),
+                pool.submit(
+                    between,
+                    at - year - dt.timedelta(days=LOOKBACK_DAYS),
+                    at - year,
+                    _LIGHT_COLUMNS,
+                ),
+            ]
+        else:
+            # month data: the month (every column), the month before, a year before
+            window_from, window_to = month
+            f_parts = [
+                pool.submit(between, a, b, cols)
+                for a, b, cols in _month_spans(window_from, window_to)
+            ]
+        f_other = _submit_table_reads(pool, store, window_from=window_from, at=at)
+
+        parts = [f.result() for f in f_parts]
+        # the window and the 28 days before it (exact), or the month
+        recent = (
+            pl.concat(parts[:2], how="diagonal_relaxed") if month is None else parts[0]
+        )
+        incidents = pl.concat(parts, how="diagonal_relaxed")
+        if month is None:
+            incidents = incidents.unique(
+                "incident_id", keep="first", maintain_order=True
+            )
+            # the trend's baseline: the year-earlier sources already supplying
+            # records in the 28 days before it (analyse.trend.year_on_year)
+            before_year = at - year - dt.timedelta(days=LOOKBACK_DAYS)
+            f_other["baseline_sources"] = pool.submit(
+                queries.sources_supplying,
+                store,
+                _exact_sources(parts[2]),
+                before_year - dt.timedelta(days=LOOKBACK_DAYS),
+                before_year,
+            )
+        involvements = queries.read_in(
+            store,
+            "involvements",
+            "incident_id",
+            recent["incident_id"].to_list(),
+            columns=("incident_id", "person_id", "role"),
+        )
+        window_ids = recent.filter(pl.col("occurred_from") >= window_from)[
+            "incident_id"
+        ]
+        linked = (
+            involvements.filter(pl.col("incident_id").is_in(window_ids.implode()))[
+                "person_id"
+            ]
+            .unique()
+            .to_list()
+        )
+        f_people = _submit_person_reads(
+            pool,
+            store,
+            linked,
+            callers=f_other["callers"].result()["caller_id"].drop_nulls().to_list(),
+            at=at,
+            profile=profile,
+            audience=audience,
+        )
+        _classification_notes(store, incidents, profile=profile, notes=notes)
+        # an exact-time store of open incident data names no one: say so, or "no
+        # repeat victim was hit again" reads as a finding (month data's own note
+        # already says people cannot be shown)
+        if (
+            month is None
+            and not involvements.height
+            and not has_rows(store, "involvements")
+        ):
+            notes.append(NO_PEOPLE_NOTE)
+        history_inv, history = f_people["history"].result()
+        history = history.join(
+            incidents.select("incident_id"), on="incident_id", how="anti"
+        )
+        frames = {
+            "incidents": pl.concat([incidents, history], how="diagonal_relaxed"),
+            "involvements": pl.concat(
+                [involvements, history_inv], how="vertical"
+            ).unique(),
+            **{name: f.result() for name, f in f_people.items() if name != "history"},
+            **{name: f.result() for name, f in f_other.items() if name != "callers"},
+        }
+    if "identities" not in frames:
+        frames["identities"] = queries.empty("person_identity", ("person_id", "name"))
+    incidents, involvements = frames["incidents"], frames["involvements"]
+    detected, note = _stored_groups(store, at=at)
+    retaliation = _retaliation(
+        store,
+        incidents,
+        involvements,
+        frames["group_members"],
+        detected,
+        at=at,
+        profile=profile,
+    )
+    if retaliation is not None:
+        # strong alerts (the victim is in a known group) first, then harm
+        if "strength" in retaliation.columns:
+            retaliation = retaliation.sort(
+                pl.col("strength") != "strong", maintain_order=True
+            )
+        frames["retaliation"] = retaliation
+        notes.append(note)
+    frames["people"] = _more_people(store, frames, retaliation)
+    return frames, notes
+
+
+def _classification_notes(
+    store: Store, incidents: pl.DataFrame, *, profile: str, notes: list[str]
+) -> None:
+    """The one policy when classifications are missing, on the briefing's reads.
+
+    :func:`avert.workflows.analysis.classification_policy`: no stored classification
+    for the definition stops the briefing (it ranks by the definition's harm);
+    incidents left unclassified since are counted in a note.
+    """
+    some = incidents["in_definition"].null_count() < incidents.height
+    stored = some or profile in classified_profiles(store)
+    read = classification_policy(
+        incidents,
+        incidents,
+        profile=profile,
+        stored=stored,
+        violence_only=False,
+        require=True,
+    )
+    if stored:  # (an empty window of an unclassified store says nothing)
+        notes.extend(read.notes)
+
+
+def _more_people(
+    store: Store, frames: dict[str, pl.DataFrame], retaliation: pl.DataFrame | None
+) -> pl.DataFrame:
+    """``people`` rows also for group members and possible targets (make-up lists)."""
+    people = frames["people"]
+    wanted = set(frames["group_members"]["person_id"].drop_nulls().to_list())
+    if retaliation is not None and "possible_targets" in retaliation.columns:
+        wanted |= set(
+            retaliation["possible_targets"].explode().drop_nulls().cast(pl.String)
+        )
+    missing = sorted(wanted - set(people["person_id"].to_list()))
+    if not missing:
+        return people
+    more = queries.read_in(
+        store, "people", "person_id", missing, columns=_PEOPLE_COLUMNS
+    )
+    return pl.concat([people, more], how="diagonal_relaxed")
+
+
+def read_residents(store: Store, areas: Sequence[str]) -> pl.DataFrame:
+    """Residents of ``areas`` by sex, police age range and ethnic group (make-up).
+
+    Rows of the areas by code or name, or whose parent they are (an LSOA file gives
+    a borough's residents): :func:`avert.analyse.denominators.residents_by_dimension`.
+    Empty when the store holds no population for them (``avert ingest population``).
+    """
+    names = sorted({a for a in areas if a})
+    if not names:
+        return residents_by_dimension(pl.DataFrame(), [])
+    rows = _population_rows(store, names)
+    if rows.height == 0:
+        # an area as the pages match it (any case, no surrounding spaces): the
+        # populations' own spelling of it, read only when the exact one finds none
+        names = _population_spellings(store, names)
+        if not names:
+            return residents_by_dimension(pl.DataFrame(), [])
+        rows = _population_rows(store, names)
+    return residents_by_dimension(rows, names)
+
+
+_POPULATION_AREA_COLUMNS: Final = ("area", "area_name", "parent_area")
+
+
+def _population_rows(store: Store, names: Sequence[str]) -> pl.DataFrame:
+    """The populations rows of ``names`` by code, name or parent area."""
+    parts = [
+        store.read_frame("populations", where=[(column, "in", list(names))])
+        for column in _POPULATION_AREA_COLUMNS
+    ]
+    return pl.concat(parts, how="vertical").unique()
+
+
+def _population_spellings(store: Store, names: Sequence[str]) -> list[str]:
+    """The stored area codes and names that are ``names`` by
+    :func:`avert.areas.area_key`."""
+    keys = [area_key(n) for n in names]
+    stored = (
+        pl.concat(
+            [
+                store.read_frame("populations", columns=[c])[c]
+                for c in _POPULATION_AREA_COLUMNS
+            ]
+        )
+        .drop_nulls()
+        .unique()
+    )
+    matched = stored.filter(stored.str.strip_chars().str.to_lowercase().is_in(keys))
+    return sorted(matched.to_list())
+
+
+def _stored_groups(store: Store, *, at: dt.datetime) -> tuple[pl.DataFrame, str]:
+    """Detected groups stored by the last refresh, when they are not from after ``at``.
+
+    Groups are detected once per load (:func:`avert.workflows.networks.
+    refresh_detected_groups`) and only read here, so the briefing stays fast; groups
+    found in a history later than the briefing's window are not used (they would
+    let later records into a past briefing).
+    """
+    stored = read_detected_groups(store)
+    empty = pl.DataFrame(schema={"group_id": pl.String, "person_id": pl.String})
+    if stored.as_of is None:
+        return empty, (
+            "Retaliation alerts use declared groups only: no detected groups are "
+            "stored yet (they are stored by each 'avert ingest')."
+        )
+    if stored.as_of > at:
+        return empty, (
+            f"Retaliation alerts use declared groups only: the stored detected "
+            f"groups are as of {stored.as_of:%d %b %Y %H:%M}, after this window."
+        )
+    age_days = (at - stored.as_of).total_seconds() / 86400
+    return stored.membership.select("group_id", "person_id"), (
+        f"Retaliation alerts use declared groups and {stored.groups.height:,} groups "
+        f"detected from co-offending as of {stored.as_of:%d %b %Y %H:%M} "
+        f"({age_days:.0f} days before the window ends)."
+    )
+
+
+def _retaliation(
+    store: Store,
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    group_members: pl.DataFrame,
+    detected: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    profile: str,
+) -> pl.DataFrame | None:
+    """Retaliation alerts from declared and stored detected groups (None without),
+    with the co-offenders and kin of the people they name
+    (:func:`avert.workflows.networks.briefing_retaliation`)."""
+    if not ((group_members.height or detected.height) and involvements.height):
+        return None
+    classified = incidents.with_columns(pl.col("in_definition").fill_null(value=False))
+    return briefing_retaliation(
+        store,
+        classified,
+        involvements,
+        group_membership(detected, group_members),
+        at=at,
+        profile=profile,
+    )
