@@ -470,6 +470,7 @@ def board_statistics(
                 rows.append(row)
             perf.update(
                 available=True,
+                measure=measure,
                 series=rows,
                 baseline=(b0, b1),
                 recent=(r0, r1),
