@@ -595,3 +595,25 @@ def test_a_reduction_against_an_extrapolated_trend_of_a_rising_count_is_cautione
         recent=RECENT,
     ).series[0]
     assert level.caution is None or "the recent months average" not in level.caution
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ({"alpha": 5.0}, "alpha"),  # 5 % typed as 5: every series was significant
+        ({"alpha": 0.0}, "alpha"),
+        ({"alpha": float("nan")}, "alpha"),
+        ({"sustained_of": 0}, "sustained_of"),  # counted every recent period
+        ({"sustained_min": 7}, "sustained_min"),  # of 6: never sustained
+        ({"sustained_min": 0}, "sustained_min"),  # always sustained
+    ],
+)
+def test_verdict_options_out_of_range_are_refused(
+    option: dict[str, float], said: str
+) -> None:
+    """``--alpha 5`` (5 % typed as a percentage) judged a series with p 0.9
+    ``significant_*``; ``--sustained-min 7`` of 6 could never be met and
+    ``--sustained-of 0`` looked at the whole recent period: all silently."""
+    frame = _frame({"A": _series(np.random.default_rng(0), 0.0)})
+    with pytest.raises(ConfigError, match=said):
+        performance(frame, baseline=BASE, recent=RECENT, **option)  # type: ignore[arg-type]

@@ -80,3 +80,24 @@ def test_a_p_value_is_not_rounded_across_alpha() -> None:
     assert "<td>0.123</td>" in render_html(
         "_board_performance.html", stats=_stats(None, p_value=0.1234)
     )
+
+
+def test_harm_verdicts_show_recent_harm_beside_expected_harm() -> None:
+    """With the measure harm the expectation is in CCHI days: the table set the
+    recent event count against it ("2,827 / 537,836") and the heading said
+    "Monthly counts"."""
+    stats = _stats(
+        None,
+        measure="harm",
+        recent_count=2827,
+        recent_harm=501234.0,
+        recent_expected=537836.0,
+    )
+    stats["performance"]["measure"] = "harm"
+    html = render_html("_board_performance.html", stats=stats)
+    assert "<td>501,234 / 537,836</td>" in html
+    assert "2,827 /" not in html
+    assert "Monthly harm (CCHI days)" in html
+    counts = render_html("_board_performance.html", stats=_stats(None))
+    assert "<td>100 / 120</td>" in counts
+    assert "Monthly counts" in counts

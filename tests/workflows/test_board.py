@@ -929,3 +929,28 @@ def test_performance_all_incidents_categories_add_up_to_the_total(
     assert "Burglary" in {v["category"] for v in parts}
     assert sum(v["baseline_count"] for v in parts) == total["baseline_count"]
     assert sum(v["recent_count"] for v in parts) == total["recent_count"]
+
+
+@pytest.mark.parametrize(
+    ("keep", "left_out", "said"),
+    [
+        (pl.col("occurred_from") < dt.datetime(2024, 12, 15), "2024-12-01", "end on"),
+        (pl.col("occurred_from") >= dt.datetime(2022, 1, 20), "2022-01-01", "start on"),
+    ],
+)
+def test_performance_leaves_out_a_month_the_data_cover_in_part(
+    sqlite_store: Store, keep: pl.Expr, left_out: str, said: str
+) -> None:
+    """Data ending on 14 December (a store loaded mid-month) or starting on
+    20 January counted that part month as a whole one: Toronto's violence in 2019
+    against 2017-18 went from a significant increase (rate ratio 1.04, p 0.0499)
+    to no significant change (0.998, p 0.96) with its data cut at 15 December, and
+    to 1.06 (p 0.31) with them starting on 20 January 2017, with no note. The
+    month is now left out of every series, with a note naming it."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents().filter(keep))
+    out = json.loads(_performance(sqlite_store, "--no-categories", *WINDOWS, "--json"))
+    for v in out["verdicts"]:
+        assert left_out not in [c["period"] for c in v["chart"]], v["area"]
+    note = next(n for n in out["notes"] if said in n)
+    assert left_out in note

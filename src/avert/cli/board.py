@@ -239,7 +239,13 @@ def performance(
                 _fmt(None)
                 if row["p_value"] is None
                 else pvalue_text(row["p_value"], alpha),
-                f"{row['recent_count']}/{_fmt(row['recent_expected'])}",
+                # in the verdict's measure: harm is judged against expected harm
+                (
+                    _fmt(row["recent_harm"])
+                    if row.get("measure") == "harm"
+                    else str(row["recent_count"])
+                )
+                + f"/{_fmt(row['recent_expected'])}",
             ]
         )
     print_table(

@@ -21,6 +21,7 @@ from avert.store.database import Store
 
 __all__ = [
     "classified_profiles",
+    "incident_span",
     "latest_incident_at",
     "latest_stop_at",
     "record_sources",
@@ -107,6 +108,33 @@ def latest_stop_at(store: Store) -> dt.datetime | None:
 def latest_incident_at(store: Store) -> dt.datetime | None:
     """Start time of the most recent incident in the store (None when empty)."""
     return _latest(store, INCIDENTS, "occurred_from")
+
+
+def incident_span(store: Store) -> tuple[dt.datetime, dt.datetime] | None:
+    """When the store's incidents start and end (None when there are none).
+
+    The start is the earliest ``occurred_from``; the end the latest
+    ``occurred_from``, or the end of the latest month-only (data.police.uk) month,
+    which its records cover as a whole (their ``occurred_to``).
+    """
+    frame = store._query(
+        'SELECT MIN("occurred_from") AS "first", MAX("occurred_from") AS "last", '
+        'MAX(CASE WHEN "time_precision" = \'month\' THEN "occurred_to" END) '
+        'AS "month_end" FROM "incidents"',
+        schema={
+            "first": pl.Datetime("us"),
+            "last": pl.Datetime("us"),
+            "month_end": pl.Datetime("us"),
+        },
+    )
+    if frame.height == 0:
+        return None
+    first, last, month_end = frame.row(0)
+    if not isinstance(first, dt.datetime) or not isinstance(last, dt.datetime):
+        return None
+    if isinstance(month_end, dt.datetime):
+        last = max(last, month_end)
+    return first, last
 
 
 def _latest(store: Store, table: TableSpec, column: str) -> dt.datetime | None:

@@ -35,6 +35,7 @@ from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
+from avert.store.summary import incident_span
 from avert.workflows.analysis import load_analysis_incidents
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import BoardEquality, run_equality
@@ -255,7 +256,7 @@ def _without_uncovered_periods(
     date_from: dt.date,
     date_to: dt.date,
 ) -> tuple[pl.DataFrame, list[str]]:
-    """The series without the periods that hold no incident at all in the store.
+    """The series without the periods the store's data do not cover as a whole.
 
     :func:`build_series` zero-fills every period of the window, so a month not
     loaded (the latest months before their files arrive, a window reaching before
@@ -264,6 +265,11 @@ def _without_uncovered_periods(
     sustained reduction" at a rate ratio of 0.49. A period with no incident of any
     kind in the store is no data, not zero: it is left out of every series (a
     recent period left with none is ``insufficient_data``), with a note.
+
+    So is the period in which the store's data start, or end, leaving more than
+    15 % of its days uncovered (:func:`_part_periods`: a store loaded to the 15th,
+    records starting on the 20th): its part count counted as a whole period's. Toronto's violence in 2019 against 2017-18 (a significant increase,
+    p 0.0499) was no significant change (p 0.96) with its data cut on 15 December.
     """
     seen = _incident_times(store, date_from, date_to)
     covered = build_series(
@@ -275,14 +281,61 @@ def _without_uncovered_periods(
         flags=(),
     )
     empty = covered.filter(pl.col("count") == 0)["period"].sort().to_list()
-    if not empty or not series.height:
+    notes: list[str] = []
+    if empty:
+        notes.append(
+            f"The store holds no incident at all in {_period_span(empty, unit)}: no "
+            "data, not zero, so left out of every series (a "
+            f"{unit} not loaded is no fall)."
+        )
+    partial = _part_periods(store, unit=unit, date_from=date_from, date_to=date_to)
+    for period, said in partial:
+        notes.append(
+            f"The store's incidents {said}: the {unit} starting {period} is only "
+            "partly covered, so left out of every series (a part count is no "
+            f"whole {unit})."
+        )
+    dropped = [*empty, *(p for p, _ in partial)]
+    if not dropped or not series.height:
         return series, []
-    note = (
-        f"The store holds no incident at all in {_period_span(empty, unit)}: no "
-        "data, not zero, so left out of every series (a "
-        f"{unit} not loaded is no fall)."
-    )
-    return series.filter(~pl.col("period").is_in(empty)), [note]
+    return series.filter(~pl.col("period").is_in(dropped)), notes
+
+
+#: the share of a period's days the store's data must cover for it to be judged
+#: (:func:`_part_periods`)
+MIN_PERIOD_COVER = 0.85
+
+
+def _part_periods(
+    store: Store, *, unit: Unit, date_from: dt.date, date_to: dt.date
+) -> list[tuple[dt.date, str]]:
+    """The window's periods that the store's data cover only in part: the one
+    where they start, or end, leaving more than 15 % of its days
+    (:data:`MIN_PERIOD_COVER`) uncovered, each with what its note says (``start on
+    2017-01-20``). The margin keeps a sparse store's whole month whose last
+    incident fell a few days before its end (the last two days of a month without
+    an incident happen by chance at one or two a day)."""
+    span = incident_span(store)
+    if span is None:
+        return []
+    out: list[tuple[dt.date, str]] = []
+    for day, said in ((span[0].date(), "start"), (span[1].date(), "end")):
+        if not date_from <= day <= date_to:
+            continue
+        start = period_start(day, unit)
+        end = _period_end(start, unit)
+        days = (end - start).days + 1
+        covered = (end - day).days + 1 if said == "start" else (day - start).days + 1
+        if covered < MIN_PERIOD_COVER * days and start not in dict(out):
+            out.append((start, f"{said} on {day}"))
+    return out
+
+
+def _period_end(start: dt.date, unit: Unit) -> dt.date:
+    """The last day of the period starting on ``start``."""
+    if unit == "week":
+        return start + dt.timedelta(days=6)
+    return first_of_month(start, 1) - dt.timedelta(days=1)
 
 
 def _period_span(periods: Sequence[dt.date], unit: Unit) -> str:
@@ -470,6 +523,7 @@ def board_statistics(
                 rows.append(row)
             perf.update(
                 available=True,
+                measure=measure,
                 series=rows,
                 baseline=(b0, b1),
                 recent=(r0, r1),

@@ -494,6 +494,7 @@ def performance(
         decides ``insufficient_data``.
     """
     _check_series(series, baseline, recent)
+    _check_verdict_options(alpha, sustained_min, sustained_of)
     settings = {
         **DEFAULTS,
         "alpha": alpha,
@@ -581,6 +582,28 @@ def _check_series(
         msg = (
             f"the baseline must end before the recent period starts (baseline ends "
             f"{baseline[1]}, recent period starts {recent[0]})"
+        )
+        raise ConfigError(msg)
+
+
+def _check_verdict_options(alpha: float, sustained_min: int, sustained_of: int) -> None:
+    """Raise when the significance level or the sustained rule cannot be meant:
+    ``alpha=5`` (5 % typed as a percentage) judged every series significant,
+    ``sustained_min`` above ``sustained_of`` could never be met, and
+    ``sustained_of=0`` looked at the whole recent period."""
+    if not 0 < alpha < 1:  # also refuses NaN
+        msg = (
+            f"alpha is a probability between 0 and 1 (0.05: 5 %); got {alpha!r}. "
+            "Is it a percentage?"
+        )
+        raise ConfigError(msg)
+    if sustained_of < 1:
+        msg = f"sustained_of must be 1 or more (periods looked at); got {sustained_of}"
+        raise ConfigError(msg)
+    if not 1 <= sustained_min <= sustained_of:
+        msg = (
+            f"sustained_min must be 1 to sustained_of ({sustained_of}) periods; got "
+            f"{sustained_min}"
         )
         raise ConfigError(msg)
 
