@@ -142,3 +142,28 @@ def test_declared_groups_without_members_are_named_in_a_note(
         "1 declared group with no member in group_members is not listed."
         in seen["notes"]
     )
+
+
+def test_families_table_says_it_shows_the_50_with_most_harm(
+    sqlite_store: Store,
+) -> None:
+    """The table lists 50 families: its title once read "families (61)" above them."""
+    import polars as pl
+
+    _fill(sqlite_store)
+    pairs = pl.DataFrame(
+        {
+            "person_a": [f"f{i:02d}a" for i in range(60)],
+            "person_b": [f"f{i:02d}b" for i in range(60)],
+            "kind": ["sibling"] * 60,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("relationships", pairs)
+    n = len(_run(sqlite_store, "families")["families"])  # type: ignore[arg-type]
+    assert n > 50
+    result = _analyse(sqlite_store, "families", columns=200)
+    assert result.exit_code == 0, result.output
+    assert f"the 50 with most harm of {n}" in result.stdout
+    assert "fam-a1" in result.stdout  # the only family with harm comes first
+    assert "each once (most harm first)" in " ".join(result.stdout.split())

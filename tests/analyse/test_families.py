@@ -193,3 +193,31 @@ def test_family_crime_types_name_incidents_outside_the_definition() -> None:
     assert row["n_incidents"] == 3
     assert row["crime_types"] == ["99", "Burglary", "assault_with_injury"]
     assert row["n_crime_types"] == 3
+
+
+def test_family_harm_counts_an_incident_inside_the_family_once() -> None:
+    # dad's assault on mum (100 days) is one harm, though dad offends and mum is the
+    # victim; x1's family carries two incidents (60 + 60 days) and more harm in all
+    units = fam.family_units(_relationships())
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["d1", "x_a", "x_b"],
+            "occurred_from": [T, T, T],
+            "harm_days": [100.0, 60.0, 60.0],
+            "in_definition": [True, True, True],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["d1", "d1", "x_a", "x_b"],
+            "person_id": ["dad", "mum", "x1", "x2"],
+            "role": ["offender", "victim", "offender", "victim"],
+        }
+    )
+    out = fam.family_harm(units, incidents, involvements)
+    rows = {r["family_id"]: r for r in out.to_dicts()}
+    assert rows["fam-dad"]["harm_days"] == pytest.approx(100.0)
+    assert rows["fam-dad"]["harm_days_as_offender"] == pytest.approx(100.0)
+    assert rows["fam-dad"]["harm_days_as_victim"] == pytest.approx(100.0)
+    assert rows["fam-x1"]["harm_days"] == pytest.approx(120.0)
+    assert out["family_id"].to_list()[:2] == ["fam-x1", "fam-dad"]  # most harm first

@@ -183,11 +183,15 @@ def family_harm(
     -------
     polars.DataFrame
         One row per family: ``family_id``, ``family_size``, ``n_incidents``,
-        ``n_offenders``, ``n_victims``, ``harm_days_as_offender``,
+        ``n_offenders``, ``n_victims``, ``harm_days`` (harm of the incidents in which
+        a member is offender or victim, each incident once), ``harm_days_as_offender``,
         ``harm_days_as_victim``, ``n_domestic``, ``n_youth_violence``,
         ``crime_types`` (list), ``n_crime_types``, ``has_domestic_abuse``,
-        ``has_youth_violence``, ``both_domestic_and_youth_violence``; sorted by total
-        harm, descending, ties by ``family_id``.
+        ``has_youth_violence``, ``both_domestic_and_youth_violence``; sorted by
+        ``harm_days``, descending, ties by ``family_id``. An incident inside the
+        family (one member offends against another, as in domestic abuse) is in
+        both ``harm_days_as_offender`` and ``harm_days_as_victim`` but once in
+        ``harm_days``.
 
     Notes
     -----
@@ -202,25 +206,22 @@ def family_harm(
     inc = _family_incidents(incidents, since=since, until=until)
     rows = _family_rows(units, inc, inv, people, cfg)
     out = _family_stats(units, rows)
-    return (
-        out.sort(["_total", "family_id"], descending=[True, False])
-        .drop("_total")
-        .select(
-            "family_id",
-            "family_size",
-            "n_incidents",
-            "n_offenders",
-            "n_victims",
-            "harm_days_as_offender",
-            "harm_days_as_victim",
-            "n_domestic",
-            "n_youth_violence",
-            "crime_types",
-            "n_crime_types",
-            "has_domestic_abuse",
-            "has_youth_violence",
-            "both_domestic_and_youth_violence",
-        )
+    return out.sort(["harm_days", "family_id"], descending=[True, False]).select(
+        "family_id",
+        "family_size",
+        "n_incidents",
+        "n_offenders",
+        "n_victims",
+        "harm_days",
+        "harm_days_as_offender",
+        "harm_days_as_victim",
+        "n_domestic",
+        "n_youth_violence",
+        "crime_types",
+        "n_crime_types",
+        "has_domestic_abuse",
+        "has_youth_violence",
+        "both_domestic_and_youth_violence",
     )
 
 
@@ -303,6 +304,11 @@ def _family_stats(units: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
     )
     stats = per_incident.group_by("family_id").agg(
         pl.len().cast(pl.Int64).alias("n_incidents"),
+        # each incident once: one member offending against another is one harm
+        pl.col("harm_days")
+        .filter(pl.col("_off") | pl.col("_vic"))
+        .sum()
+        .alias("harm_days"),
         pl.col("harm_days").filter(pl.col("_off")).sum().alias("harm_days_as_offender"),
         pl.col("harm_days").filter(pl.col("_vic")).sum().alias("harm_days_as_victim"),
         pl.col("domestic").sum().cast(pl.Int64).alias("n_domestic"),
@@ -333,7 +339,9 @@ def _family_stats(units: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
                 "n_offenders",
                 "n_victims",
             ).fill_null(0),
-            pl.col("harm_days_as_offender", "harm_days_as_victim").fill_null(0.0),
+            pl.col(
+                "harm_days", "harm_days_as_offender", "harm_days_as_victim"
+            ).fill_null(0.0),
             pl.col("crime_types").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         )
         .with_columns(
@@ -344,9 +352,6 @@ def _family_stats(units: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             (pl.col("has_domestic_abuse") & pl.col("has_youth_violence")).alias(
                 "both_domestic_and_youth_violence"
-            ),
-            (pl.col("harm_days_as_offender") + pl.col("harm_days_as_victim")).alias(
-                "_total"
             ),
         )
     )
