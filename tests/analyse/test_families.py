@@ -221,3 +221,18 @@ def test_family_harm_counts_an_incident_inside_the_family_once() -> None:
     assert rows["fam-dad"]["harm_days_as_victim"] == pytest.approx(100.0)
     assert rows["fam-x1"]["harm_days"] == pytest.approx(120.0)
     assert out["family_id"].to_list()[:2] == ["fam-x1", "fam-dad"]  # most harm first
+
+
+def test_validity_dates_read_as_text_from_a_csv() -> None:
+    # relationships.csv read with pl.read_csv has its dates as text: families as of
+    # a date once stopped with polars' "casting from string to date is not supported"
+    typed = _relationships()
+    text = typed.with_columns(pl.col("valid_from", "valid_to").dt.to_string())
+    on = dt.date(2023, 6, 1)
+    assert fam.family_units(text, as_of=on).equals(fam.family_units(typed, as_of=on))
+    assert fam.family_edges(text, as_of=on)["person_a"].to_list() == (
+        fam.family_edges(typed, as_of=on)["person_a"].to_list()
+    )
+    bad = text.with_columns(pl.lit("2020-13-01").alias("valid_to"))
+    with pytest.raises(SchemaError, match=r"valid_to .* not ISO dates.*2020-13-01"):
+        fam.family_units(bad, as_of=on)

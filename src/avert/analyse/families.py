@@ -37,6 +37,7 @@ from avert.analyse.networks._common import (
     _vertex_codes,
 )
 from avert.config.networks import NetworksConfig
+from avert.errors import SchemaError
 from avert.schema import check_frame, column_or
 
 __all__ = ["family_edges", "family_harm", "family_units", "sibling_offending"]
@@ -59,7 +60,8 @@ def family_edges(
     Parameters
     ----------
     relationships
-        ``person_a``, ``person_b``, ``kind``; ``valid_from``/``valid_to`` optional.
+        ``person_a``, ``person_b``, ``kind``; ``valid_from``/``valid_to`` optional
+        (dates, datetimes, or ISO ``YYYY-MM-DD`` text as a CSV reads them).
     kinds
         Kinds kept (default ``families.kinds`` of the config).
     as_of
@@ -77,15 +79,11 @@ def family_edges(
     rel = relationships.filter(pl.col("kind").is_in(keep))
     if as_of is not None:
         if "valid_from" in rel.columns:
-            rel = rel.filter(
-                pl.col("valid_from").is_null()
-                | (pl.col("valid_from").cast(pl.Date) <= as_of)
-            )
+            start = _validity_date(rel, "valid_from")
+            rel = rel.filter(start.is_null() | (start <= as_of))
         if "valid_to" in rel.columns:
-            rel = rel.filter(
-                pl.col("valid_to").is_null()
-                | (pl.col("valid_to").cast(pl.Date) >= as_of)
-            )
+            end = _validity_date(rel, "valid_to")
+            rel = rel.filter(end.is_null() | (end >= as_of))
     a = pl.col("person_a").cast(pl.String)
     b = pl.col("person_b").cast(pl.String)
     return (
@@ -98,6 +96,28 @@ def family_edges(
         .unique()
         .sort("person_a", "person_b", "kind")
     )
+
+
+def _validity_date(relationships: pl.DataFrame, column: str) -> pl.Expr:
+    """``column`` as dates: ISO text (a CSV read as it comes), a date or a datetime."""
+    dtype = relationships.schema[column]
+    if dtype == pl.String:
+        try:  # parse here, so that a value that is not a date is named
+            relationships.select(pl.col(column).str.to_date("%Y-%m-%d", strict=True))
+        except pl.exceptions.PolarsError:
+            bad = relationships.filter(
+                pl.col(column).str.to_date("%Y-%m-%d", strict=False).is_null()
+                & pl.col(column).is_not_null()
+            )[column]
+            msg = (
+                f"relationships.{column} holds {bad.len()} value(s) that are not ISO "
+                f"dates (YYYY-MM-DD), e.g. {bad[0]!r}."
+            )
+            raise SchemaError(msg) from None
+        return pl.col(column).str.to_date("%Y-%m-%d", strict=True)
+    if isinstance(dtype, pl.Datetime):
+        return pl.col(column).dt.date()
+    return pl.col(column).cast(pl.Date)
 
 
 def family_units(
