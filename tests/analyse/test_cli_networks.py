@@ -167,3 +167,27 @@ def test_families_table_says_it_shows_the_50_with_most_harm(
     assert f"the 50 with most harm of {n}" in result.stdout
     assert "fam-a1" in result.stdout  # the only family with harm comes first
     assert "each once (most harm first)" in " ".join(result.stdout.split())
+
+
+def test_person_as_of_shows_the_kin_links_valid_then(sqlite_store: Store) -> None:
+    """a1's partner z9 from 2025 was shown as family (and counted in exposure) by
+    ``person a1 --as-of 2024-12-01``, a picture of a time before the tie began."""
+    import datetime as dt
+
+    import polars as pl
+
+    _fill(sqlite_store)
+    later = pl.DataFrame(
+        {
+            "person_a": ["a1"],
+            "person_b": ["z9"],
+            "kind": ["partner"],
+            "valid_from": [dt.date(2025, 6, 1)],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("relationships", later)
+    then = _run(sqlite_store, "person", "a1", "--as-of", "2024-12-01T00:00")
+    assert then["family"] == [{"person_id": "s1", "kind": "sibling"}]
+    now = _run(sqlite_store, "person", "a1")
+    assert {"person_id": "z9", "kind": "partner"} in now["family"]  # type: ignore[operator]

@@ -255,7 +255,13 @@ def person_report(
         involvements=frames.involvements,
         co_edges=groups.co_edges,
         membership=groups.membership,
-        family_edges=family_edges(frames.relationships, config=cfg),
+        # kin links valid on --as-of (every link without it), as retaliation's: a
+        # tie that began later is not the person's family then
+        family_edges=family_edges(
+            frames.relationships,
+            as_of=as_of.date() if as_of is not None else None,
+            config=cfg,
+        ),
         risk=_own_risk(frames, at, risk_config),
         as_of=at,
         config=cfg,
