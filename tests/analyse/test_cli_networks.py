@@ -191,3 +191,19 @@ def test_person_as_of_shows_the_kin_links_valid_then(sqlite_store: Store) -> Non
     assert then["family"] == [{"person_id": "s1", "kind": "sibling"}]
     now = _run(sqlite_store, "person", "a1")
     assert {"person_id": "z9", "kind": "partner"} in now["family"]  # type: ignore[operator]
+
+
+def test_families_notes_say_why_the_list_is_empty_in_table_and_json(
+    sqlite_store: Store,
+) -> None:
+    """A store without kin links gave an empty families table and no word why; the
+    JSON carries the table's notes, as every ``avert analyse`` command's does."""
+    empty = _run(sqlite_store, "families")
+    assert empty["families"] == []
+    assert "No family units" in str(empty["notes"])
+    table = _analyse(sqlite_store, "families", columns=200)
+    assert table.exit_code == 0, table.output
+    assert "No family units" in table.stdout
+    _fill(sqlite_store)
+    full = _run(sqlite_store, "families")
+    assert "each once (most harm first)" in str(full["notes"])

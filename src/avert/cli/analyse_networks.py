@@ -7,7 +7,7 @@ Thin commands over :mod:`avert.workflows.networks`. JSON contracts (``--json``):
 * ``person ID``: the person's network picture (own risk first, then ties and groups)
 * ``retaliation``: ``{"alerts": [{"incident_id", "victim_id",
   "at_risk_of_retaliation_from", "possible_targets", "reasons", ...}], "notes": [...]}``
-* ``families``: ``{"families": [{"family_id", "family_size", "harm_days", ...}]}``
+* ``families``: ``{"families": [{"family_id", "family_size", "harm_days", ...}], "notes"}``
 """
 
 from __future__ import annotations
@@ -238,11 +238,13 @@ def families(
 ) -> None:
     """Family units (kin and same-address links) with harm across crime types."""
     from avert.report.payload import jsonable
-    from avert.workflows.networks import family_report
+    from avert.workflows.networks import family_notes, family_report
 
-    frame = family_report(get_store(ctx), **_scope(ctx, config))
+    scope = _scope(ctx, config)
+    frame = family_report(get_store(ctx), **scope)
+    notes = family_notes(frame, config=scope["config"])
     if as_json:
-        print_json({"families": jsonable(frame)})
+        print_json({"families": jsonable(frame), "notes": notes})
         return
     print_table(
         [
@@ -275,14 +277,7 @@ def families(
             " --json lists all)"
         ),
     )
-    if frame.height:
-        print_notes(
-            [
-                "harm: days of the incidents in which a member is offender or victim, "
-                "each once (most harm first); an incident between two members is in "
-                "both 'harm as offender' and 'harm as victim'."
-            ]
-        )
+    print_notes(notes)
 
 
 def register(analyse_app: typer.Typer) -> None:

@@ -45,6 +45,7 @@ __all__ = [
     "DetectedGroups",
     "NetworkFrames",
     "detected_group_rows",
+    "family_notes",
     "family_report",
     "groups_report",
     "person_report",
@@ -460,6 +461,24 @@ def family_report(
         user=user,
     )
     return result
+
+
+def family_notes(
+    families: pl.DataFrame, *, config: NetworksConfig | None = None
+) -> list[str]:
+    """The caveats printed under the families table (and in its JSON ``notes``)."""
+    if families.height == 0:
+        kinds = ", ".join((config or default_networks_config()).families.kinds)
+        return [
+            f"No family units: no two people are linked as {kinds} "
+            "(families.kinds) in the store's relationships; a bundle's relationships "
+            "file (docs/bundle.md) holds them."
+        ]
+    return [
+        "harm: days of the incidents in which a member is offender or victim, each "
+        "once (most harm first); an incident between two members is in both 'harm "
+        "as offender' and 'harm as victim'."
+    ]
 
 
 @dataclass(frozen=True)
