@@ -266,6 +266,9 @@ def person_report(
         risk=_own_risk(frames, at, risk_config),
         as_of=at,
         config=cfg,
+        # on record with no involvement or tie (a caller known from ASB reports):
+        # an empty picture, not "not found" (the briefing links to the page)
+        known=frames.people.filter(pl.col("person_id") == person_id).height > 0,
     )
 
 

@@ -240,6 +240,7 @@ def person_network(
     risk: pl.DataFrame | None = None,
     as_of: dt.datetime | None = None,
     config: NetworksConfig | None = None,
+    known: bool = False,
 ) -> dict[str, Any]:
     """One person's network picture: own risk first, then ties, groups and exposure.
 
@@ -259,6 +260,10 @@ def person_network(
         Reference time for exposure (default: latest incident).
     config
         Network settings.
+    known
+        The person is on record (the store's people table): with no involvement,
+        tie or membership (a caller known from ASB reports alone) the picture is
+        empty, not :class:`NotFound`.
 
     Returns
     -------
@@ -271,7 +276,8 @@ def person_network(
     Raises
     ------
     NotFound
-        When the person has no involvement, tie or membership at all.
+        When the person has no involvement, tie or membership at all and is not
+        ``known``.
     """
     cfg = _config(config)
     inc = _check_incidents(incidents)
@@ -288,7 +294,8 @@ def person_network(
         ),
         person_id,
     )
-    if own.height == 0 and ties.height == 0 and groups.height == 0 and fam.height == 0:
+    nothing = own.height + ties.height + groups.height + fam.height == 0
+    if nothing and not known:
         msg = f"person {person_id!r} has no involvements, ties or group links"
         raise NotFound(msg)
     co_list = ties.select(
