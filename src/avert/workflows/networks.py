@@ -470,17 +470,19 @@ def family_notes(
     families: pl.DataFrame, *, config: NetworksConfig | None = None
 ) -> list[str]:
     """The caveats printed under the families table (and in its JSON ``notes``)."""
+    cfg = config or default_networks_config()
     if families.height == 0:
-        kinds = ", ".join((config or default_networks_config()).families.kinds)
+        kinds = ", ".join(cfg.families.kinds)
         return [
             f"No family units: no two people are linked as {kinds} "
             "(families.kinds) in the store's relationships; a bundle's relationships "
             "file (docs/bundle.md) holds them."
         ]
     return [
-        "harm: days of the incidents in which a member is offender or victim, each "
-        "once (most harm first); an incident between two members is in both 'harm "
-        "as offender' and 'harm as victim'."
+        "harm: days of every recorded incident (all dates, any crime type) in which "
+        f"a member is offender ({' or '.join(cfg.graph.roles)}, graph.roles) or "
+        "victim, each once (most harm first); an incident between two members is "
+        "in both 'harm as offender' and 'harm as victim'."
     ]
 
 
