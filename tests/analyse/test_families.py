@@ -42,7 +42,9 @@ def test_family_edges_orders_pairs_and_drops_associates() -> None:
         zip(edges["person_a"], edges["person_b"], strict=True)
     )
     assert (edges["person_a"] < edges["person_b"]).all()
-    assert ("dad", "mum", "ex_partner") in set(edges.iter_rows())
+    assert ("dad", "mum", "ex_partner", None) in set(edges.iter_rows())
+    # the pair is ordered by id, and parent_id keeps who is the parent
+    assert ("k1", "mum", "parent", "mum") in set(edges.iter_rows())
 
 
 def test_family_edges_validity_date() -> None:

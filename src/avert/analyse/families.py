@@ -72,7 +72,8 @@ def family_edges(
     Returns
     -------
     polars.DataFrame
-        ``person_a < person_b``, ``kind``.
+        ``person_a < person_b``, ``kind``, ``parent_id`` (for ``parent``: which of
+        the two is the parent, as ``person_a`` of the relationship said; else null).
     """
     check_frame(relationships, ["person_a", "person_b", "kind"], name="relationships")
     keep = list(kinds) if kinds is not None else list(_config(config).families.kinds)
@@ -91,10 +92,15 @@ def family_edges(
             pl.min_horizontal(a, b).alias("person_a"),
             pl.max_horizontal(a, b).alias("person_b"),
             pl.col("kind").cast(pl.String),
+            # the pair is ordered by id: keep who is whose parent
+            pl.when(pl.col("kind") == "parent")
+            .then(a)
+            .otherwise(pl.lit(None, dtype=pl.String))
+            .alias("parent_id"),
         )
         .filter(pl.col("person_a") != pl.col("person_b"))
         .unique()
-        .sort("person_a", "person_b", "kind")
+        .sort("person_a", "person_b", "kind", "parent_id", nulls_last=True)
     )
 
 

@@ -270,7 +270,8 @@ def person_network(
     dict
         ``person_id``, ``risk`` (own score and parts, or None), ``roles`` (counts by
         role), ``co_offenders`` (``person_id``, ``n_incidents``, ``weight``),
-        ``family`` (``person_id``, ``kind``), ``groups``, ``metrics`` (degree,
+        ``family`` (``person_id``, ``kind``: their tie to the person, ``child``
+        for a child of a ``parent`` tie), ``groups``, ``metrics`` (degree,
         betweenness in the person's component, exposure) and ``victimised_contacts``.
 
     Raises
@@ -301,7 +302,18 @@ def person_network(
     co_list = ties.select(
         "person_id", "n_incidents", pl.col("weight").round(4), "last_at"
     ).sort(["weight", "person_id"], descending=[True, False])
-    fam_list = fam.select("person_id", "kind").unique().sort("person_id", "kind")
+    # kind is the other person's tie to this one: a parent tie is "parent" when
+    # they are the parent, "child" when this person is (the pair's order is by id)
+    kind = (
+        pl.when((pl.col("kind") == "parent") & (pl.col("parent_id") == person_id))
+        .then(pl.lit("child"))
+        .otherwise(pl.col("kind"))
+        if "parent_id" in fam.columns
+        else pl.col("kind")
+    )
+    fam_list = (
+        fam.select("person_id", kind.alias("kind")).unique().sort("person_id", "kind")
+    )
     # metrics on the person's connected component only (cheap and exact)
     metrics: dict[str, Any] = {"degree": co_list.height, "betweenness": 0.0}
     if co_edges.height > 0 and ties.height > 0:
