@@ -142,3 +142,68 @@ def test_declared_groups_without_members_are_named_in_a_note(
         "1 declared group with no member in group_members is not listed."
         in seen["notes"]
     )
+
+
+def test_families_table_says_it_shows_the_50_with_most_harm(
+    sqlite_store: Store,
+) -> None:
+    """The table lists 50 families: its title once read "families (61)" above them."""
+    import polars as pl
+
+    _fill(sqlite_store)
+    pairs = pl.DataFrame(
+        {
+            "person_a": [f"f{i:02d}a" for i in range(60)],
+            "person_b": [f"f{i:02d}b" for i in range(60)],
+            "kind": ["sibling"] * 60,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("relationships", pairs)
+    n = len(_run(sqlite_store, "families")["families"])  # type: ignore[arg-type]
+    assert n > 50
+    result = _analyse(sqlite_store, "families", columns=200)
+    assert result.exit_code == 0, result.output
+    assert f"the 50 with most harm of {n}" in result.stdout
+    assert "fam-a1" in result.stdout  # the only family with harm comes first
+    assert "each once (most harm first)" in " ".join(result.stdout.split())
+
+
+def test_person_as_of_shows_the_kin_links_valid_then(sqlite_store: Store) -> None:
+    """a1's partner z9 from 2025 was shown as family (and counted in exposure) by
+    ``person a1 --as-of 2024-12-01``, a picture of a time before the tie began."""
+    import datetime as dt
+
+    import polars as pl
+
+    _fill(sqlite_store)
+    later = pl.DataFrame(
+        {
+            "person_a": ["a1"],
+            "person_b": ["z9"],
+            "kind": ["partner"],
+            "valid_from": [dt.date(2025, 6, 1)],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("relationships", later)
+    then = _run(sqlite_store, "person", "a1", "--as-of", "2024-12-01T00:00")
+    assert then["family"] == [{"person_id": "s1", "kind": "sibling"}]
+    now = _run(sqlite_store, "person", "a1")
+    assert {"person_id": "z9", "kind": "partner"} in now["family"]  # type: ignore[operator]
+
+
+def test_families_notes_say_why_the_list_is_empty_in_table_and_json(
+    sqlite_store: Store,
+) -> None:
+    """A store without kin links gave an empty families table and no word why; the
+    JSON carries the table's notes, as every ``avert analyse`` command's does."""
+    empty = _run(sqlite_store, "families")
+    assert empty["families"] == []
+    assert "No family units" in str(empty["notes"])
+    table = _analyse(sqlite_store, "families", columns=200)
+    assert table.exit_code == 0, table.output
+    assert "No family units" in table.stdout
+    _fill(sqlite_store)
+    full = _run(sqlite_store, "families")
+    assert "each once (most harm first)" in str(full["notes"])

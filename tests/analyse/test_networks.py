@@ -702,3 +702,32 @@ def test_allied_groups_may_retaliate_last() -> None:
     assert at_risk(0) == ["g1a", "g1b", "g1c"]
     assert at_risk(1) == ["g1a", "g1b", "g1c", "g2a", "g2b", "g2c"]
     assert at_risk(2) == ["g1a", "g1b", "g1c"]
+
+
+def test_person_family_says_parent_or_child_from_the_person_side() -> None:
+    """A parent tie read "parent" on both pages: the mother's page listed her child
+    as "k1 (parent)". The kind is the other person's tie to this one."""
+    from avert.analyse.families import family_edges
+
+    incidents, involvements, _ = _world()
+    relationships = pl.DataFrame(
+        {
+            "person_a": ["zz-mum", "a1"],
+            "person_b": ["a1", "a0-kid"],
+            "kind": ["parent"] * 2,
+        }
+    )
+    result = nw.analyse_groups(incidents, involvements, as_of=_day(340))
+    pic = nw.person_network(
+        "a1",
+        incidents=incidents,
+        involvements=involvements,
+        co_edges=result.co_edges,
+        membership=result.membership,
+        family_edges=family_edges(relationships),
+        as_of=_day(340),
+    )
+    assert pic["family"] == [
+        {"person_id": "a0-kid", "kind": "child"},
+        {"person_id": "zz-mum", "kind": "parent"},
+    ]

@@ -317,3 +317,22 @@ def test_config_sources_and_overrides(tmp_path: Path) -> None:
     bad.write_text("[offender.frequency]\nbands = [[3, 1], [2, 2]]\n")
     with pytest.raises(ConfigError, match=r"offender\.frequency\.bands"):
         load_risk_config(bad)
+
+
+def test_a_repeated_victim_row_is_one_victimisation() -> None:
+    """Two rows of v1 as victim of incident a (an extract that repeats a row, or a
+    join) are one victimisation, as two offender rows are one offence: v1 was
+    once scored as a repeat, domestic victim twice over."""
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a"],
+            "occurred_from": [AT - dt.timedelta(days=3)],
+            "domestic": [True],
+        }
+    )
+    involvements = pl.DataFrame(
+        {"incident_id": ["a", "a"], "person_id": ["v1", "v1"], "role": ["victim"] * 2}
+    )
+    row = victim_risk(incidents, involvements, at=AT).frame.row(0, named=True)
+    assert (row["n_victimisations"], row["n_domestic"]) == (1, 1)
+    assert row["part_repeats"] == 0.0  # one victimisation is not a repeat

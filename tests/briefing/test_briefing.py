@@ -350,3 +350,53 @@ def test_partners_see_equal_harm_incidents_in_the_police_order(frames) -> None:
     ]
     assert len(police) > 5
     assert partner == [p("incident", i) for i in police]
+
+
+def test_partners_see_people_of_equal_score_in_the_police_order() -> None:
+    """Equal scores and harm broke by person id, which partners see as a pseudonym:
+    of 14 co-offenders alike, the partner's ten people of concern were others than
+    the police's, and repeat victims and ASB callers came in another order."""
+    now = AT - dt.timedelta(hours=2)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i0"],
+            "occurred_from": [now, AT - dt.timedelta(days=30)],
+            "in_definition": [True, True],
+            "category": ["assault_with_injury"] * 2,
+            "harm_days": [10.0, 10.0],
+        }
+    )
+    ids = [f"p{i:02d}" for i in range(14)]
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["i1"] * 28 + ["i0"] * 14,
+            "person_id": ids * 3,
+            "role": ["offender"] * 14 + ["victim"] * 28,
+        }
+    )
+    asb = pl.DataFrame(
+        {
+            "asb_id": [f"a{i:02d}" for i in range(14)],
+            "occurred_at": [now] * 14,
+            "caller_id": ids,
+            "vulnerable_caller": [True] * 14,
+            "category": ["personal"] * 14,
+        }
+    )
+    p = Pseudonymiser("test-key")
+    police = daily_briefing(incidents, involvements, at=AT, tables={"asb": asb})
+    partner = daily_briefing(
+        incidents,
+        involvements,
+        at=AT,
+        tables={"asb": asb},
+        audience="partner",
+        pseudonymiser=p,
+    )
+    for name in ("people", "repeat_victims", "asb_callers"):
+        ours = [i["person_id"] for i in getattr(police, name)]
+        theirs = [i["person_id"] for i in getattr(partner, name)]
+        assert len(ours) >= 10, name
+        assert theirs == [p("person", x) for x in ours], name
+    assert [i["person_id"] for i in police.people] == ids[:10]
+    assert "police_person_seq" not in json.dumps(partner.to_json())

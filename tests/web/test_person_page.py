@@ -193,3 +193,32 @@ def test_a_refused_purpose_is_kept_in_the_form(world: World) -> None:
     assert page.status_code == 400
     assert 'name="purpose"' in page.text
     assert 'value="ab"' in page.text
+
+
+def test_a_person_on_record_with_no_involvement_has_a_page(world: World) -> None:
+    """A vulnerable ASB caller (or anyone in the people table) with no involvement,
+    tie or group link: the briefing links to their page, which answered 404 "Not
+    found: person ... has no involvements, ties or group links"."""
+    linked: set[str] = set()
+    for table, cols in (
+        ("involvements", ["person_id"]),
+        ("group_members", ["person_id"]),
+        ("relationships", ["person_a", "person_b"]),
+    ):
+        frame = world.store.read_frame(table, columns=cols)
+        for col in cols:
+            linked |= set(frame[col].to_list())
+    alone = sorted(world.person_ids - linked)
+    assert alone, "the demo city has people with no record of involvement"
+    person = alone[0]
+    client = signed_in(world.app, "analyst")
+    token = csrf_of(client.get(f"/people/{person}").text)
+    page = client.post(
+        f"/people/{person}", data={"csrf_token": token, "purpose": "caller check"}
+    )
+    assert page.status_code == 200, page.text
+    assert "No offender risk score" in page.text
+    unknown = client.post(
+        "/people/NO-SUCH-ID", data={"csrf_token": token, "purpose": "caller check"}
+    )
+    assert unknown.status_code == 404

@@ -37,6 +37,7 @@ from avert.analyse.networks._common import (
     _vertex_codes,
 )
 from avert.config.networks import NetworksConfig
+from avert.errors import SchemaError
 from avert.schema import check_frame, column_or
 
 __all__ = ["family_edges", "family_harm", "family_units", "sibling_offending"]
@@ -59,7 +60,8 @@ def family_edges(
     Parameters
     ----------
     relationships
-        ``person_a``, ``person_b``, ``kind``; ``valid_from``/``valid_to`` optional.
+        ``person_a``, ``person_b``, ``kind``; ``valid_from``/``valid_to`` optional
+        (dates, datetimes, or ISO ``YYYY-MM-DD`` text as a CSV reads them).
     kinds
         Kinds kept (default ``families.kinds`` of the config).
     as_of
@@ -70,22 +72,19 @@ def family_edges(
     Returns
     -------
     polars.DataFrame
-        ``person_a < person_b``, ``kind``.
+        ``person_a < person_b``, ``kind``, ``parent_id`` (for ``parent``: which of
+        the two is the parent, as ``person_a`` of the relationship said; else null).
     """
     check_frame(relationships, ["person_a", "person_b", "kind"], name="relationships")
     keep = list(kinds) if kinds is not None else list(_config(config).families.kinds)
     rel = relationships.filter(pl.col("kind").is_in(keep))
     if as_of is not None:
         if "valid_from" in rel.columns:
-            rel = rel.filter(
-                pl.col("valid_from").is_null()
-                | (pl.col("valid_from").cast(pl.Date) <= as_of)
-            )
+            start = _validity_date(rel, "valid_from")
+            rel = rel.filter(start.is_null() | (start <= as_of))
         if "valid_to" in rel.columns:
-            rel = rel.filter(
-                pl.col("valid_to").is_null()
-                | (pl.col("valid_to").cast(pl.Date) >= as_of)
-            )
+            end = _validity_date(rel, "valid_to")
+            rel = rel.filter(end.is_null() | (end >= as_of))
     a = pl.col("person_a").cast(pl.String)
     b = pl.col("person_b").cast(pl.String)
     return (
@@ -93,11 +92,38 @@ def family_edges(
             pl.min_horizontal(a, b).alias("person_a"),
             pl.max_horizontal(a, b).alias("person_b"),
             pl.col("kind").cast(pl.String),
+            # the pair is ordered by id: keep who is whose parent
+            pl.when(pl.col("kind") == "parent")
+            .then(a)
+            .otherwise(pl.lit(None, dtype=pl.String))
+            .alias("parent_id"),
         )
         .filter(pl.col("person_a") != pl.col("person_b"))
         .unique()
-        .sort("person_a", "person_b", "kind")
+        .sort("person_a", "person_b", "kind", "parent_id", nulls_last=True)
     )
+
+
+def _validity_date(relationships: pl.DataFrame, column: str) -> pl.Expr:
+    """``column`` as dates: ISO text (a CSV read as it comes), a date or a datetime."""
+    dtype = relationships.schema[column]
+    if dtype == pl.String:
+        try:  # parse here, so that a value that is not a date is named
+            relationships.select(pl.col(column).str.to_date("%Y-%m-%d", strict=True))
+        except pl.exceptions.PolarsError:
+            bad = relationships.filter(
+                pl.col(column).str.to_date("%Y-%m-%d", strict=False).is_null()
+                & pl.col(column).is_not_null()
+            )[column]
+            msg = (
+                f"relationships.{column} holds {bad.len()} value(s) that are not ISO "
+                f"dates (YYYY-MM-DD), e.g. {bad[0]!r}."
+            )
+            raise SchemaError(msg) from None
+        return pl.col(column).str.to_date("%Y-%m-%d", strict=True)
+    if isinstance(dtype, pl.Datetime):
+        return pl.col(column).dt.date()
+    return pl.col(column).cast(pl.Date)
 
 
 def family_units(
@@ -183,11 +209,15 @@ def family_harm(
     -------
     polars.DataFrame
         One row per family: ``family_id``, ``family_size``, ``n_incidents``,
-        ``n_offenders``, ``n_victims``, ``harm_days_as_offender``,
+        ``n_offenders``, ``n_victims``, ``harm_days`` (harm of the incidents in which
+        a member is offender or victim, each incident once), ``harm_days_as_offender``,
         ``harm_days_as_victim``, ``n_domestic``, ``n_youth_violence``,
         ``crime_types`` (list), ``n_crime_types``, ``has_domestic_abuse``,
-        ``has_youth_violence``, ``both_domestic_and_youth_violence``; sorted by total
-        harm, descending, ties by ``family_id``.
+        ``has_youth_violence``, ``both_domestic_and_youth_violence``; sorted by
+        ``harm_days``, descending, ties by ``family_id``. An incident inside the
+        family (one member offends against another, as in domestic abuse) is in
+        both ``harm_days_as_offender`` and ``harm_days_as_victim`` but once in
+        ``harm_days``.
 
     Notes
     -----
@@ -202,25 +232,22 @@ def family_harm(
     inc = _family_incidents(incidents, since=since, until=until)
     rows = _family_rows(units, inc, inv, people, cfg)
     out = _family_stats(units, rows)
-    return (
-        out.sort(["_total", "family_id"], descending=[True, False])
-        .drop("_total")
-        .select(
-            "family_id",
-            "family_size",
-            "n_incidents",
-            "n_offenders",
-            "n_victims",
-            "harm_days_as_offender",
-            "harm_days_as_victim",
-            "n_domestic",
-            "n_youth_violence",
-            "crime_types",
-            "n_crime_types",
-            "has_domestic_abuse",
-            "has_youth_violence",
-            "both_domestic_and_youth_violence",
-        )
+    return out.sort(["harm_days", "family_id"], descending=[True, False]).select(
+        "family_id",
+        "family_size",
+        "n_incidents",
+        "n_offenders",
+        "n_victims",
+        "harm_days",
+        "harm_days_as_offender",
+        "harm_days_as_victim",
+        "n_domestic",
+        "n_youth_violence",
+        "crime_types",
+        "n_crime_types",
+        "has_domestic_abuse",
+        "has_youth_violence",
+        "both_domestic_and_youth_violence",
     )
 
 
@@ -303,6 +330,11 @@ def _family_stats(units: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
     )
     stats = per_incident.group_by("family_id").agg(
         pl.len().cast(pl.Int64).alias("n_incidents"),
+        # each incident once: one member offending against another is one harm
+        pl.col("harm_days")
+        .filter(pl.col("_off") | pl.col("_vic"))
+        .sum()
+        .alias("harm_days"),
         pl.col("harm_days").filter(pl.col("_off")).sum().alias("harm_days_as_offender"),
         pl.col("harm_days").filter(pl.col("_vic")).sum().alias("harm_days_as_victim"),
         pl.col("domestic").sum().cast(pl.Int64).alias("n_domestic"),
@@ -333,7 +365,9 @@ def _family_stats(units: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
                 "n_offenders",
                 "n_victims",
             ).fill_null(0),
-            pl.col("harm_days_as_offender", "harm_days_as_victim").fill_null(0.0),
+            pl.col(
+                "harm_days", "harm_days_as_offender", "harm_days_as_victim"
+            ).fill_null(0.0),
             pl.col("crime_types").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         )
         .with_columns(
@@ -344,9 +378,6 @@ def _family_stats(units: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             (pl.col("has_domestic_abuse") & pl.col("has_youth_violence")).alias(
                 "both_domestic_and_youth_violence"
-            ),
-            (pl.col("harm_days_as_offender") + pl.col("harm_days_as_victim")).alias(
-                "_total"
             ),
         )
     )

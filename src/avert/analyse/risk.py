@@ -356,6 +356,9 @@ def victim_risk(
         involvements.lazy()
         .filter(pl.col("role") == "victim")
         .select("incident_id", "person_id")
+        # a person is victimised once per incident, however often a row says so
+        # (as an offender offends once per incident in the offender score)
+        .unique()
         .join(inc.lazy(), on="incident_id", how="inner")
         .collect()
     )

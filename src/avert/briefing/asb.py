@@ -6,8 +6,8 @@ from typing import cast
 
 import polars as pl
 
-from avert.analyse.risk import asb_escalation_risk
-from avert.briefing.context import BriefingContext, links
+from avert.analyse.risk import ASB_TIES, asb_escalation_risk
+from avert.briefing.context import PERSON_SEQ, BriefingContext, links
 from avert.briefing.model import AsbCallerItem, Section
 from avert.briefing.victims import score_line, take_parts
 
@@ -34,7 +34,15 @@ def asb_callers_section(ctx: BriefingContext) -> Section[AsbCallerItem]:
         )
         .join(ctx.names, on="person_id", how="left")
         .drop("rank")
-        .sort(["score", "person_id"], descending=[True, False])
+        # the list's own ranking rule (`avert analyse risk --kind asb`), then the
+        # police order of people, the same for partners (never their pseudonyms)
+        .pipe(ctx.in_police_order)
+        .sort(
+            ["score", *(c for c, _ in ASB_TIES), PERSON_SEQ],
+            descending=[True, *(d for _, d in ASB_TIES), False],
+            nulls_last=True,
+        )
+        .drop(PERSON_SEQ)
         .with_row_index("rank", offset=1)
     )
     ids_by_caller = (

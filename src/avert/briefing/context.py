@@ -53,6 +53,9 @@ OFFENDING_ROLES: Final = ("suspect", "offender")
 #: Column of an incident's place in the police order (time, then police id): the
 #: last tie-break of ranked lists, the same under pseudonyms.
 SEQ: Final = "police_seq"
+#: Column of a person's place in the police order (police id): the last tie-break of
+#: lists of people, the same under pseudonyms; never shown.
+PERSON_SEQ: Final = "police_person_seq"
 #: Columns of each optional input, filled with nulls when absent.
 _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
     "involvements": {
@@ -327,6 +330,11 @@ class BriefingContext:
             self.window.select("incident_id"), on="incident_id", how="semi"
         )
 
+    def in_police_order(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` with :data:`PERSON_SEQ` of its ``person_id`` (police order) for
+        the last tie-break of a list of people; drop the column before showing."""
+        return frame.join(self.frames["person_order"], on="person_id", how="left")
+
     @cached_property
     def names(self) -> pl.DataFrame:
         """``person_id``, ``name`` (empty for partners)."""
@@ -384,6 +392,25 @@ class BriefingContext:
             at=self.window_to,
             config=self.risk_config,
         ).frame
+
+
+def _person_order(frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """``person_id`` and :data:`PERSON_SEQ`, its rank among the police ids of the
+    involvements and ASB callers."""
+    ids = pl.concat(
+        [
+            frames["involvements"]["person_id"].cast(pl.String),
+            frames["asb"]["caller_id"].cast(pl.String),
+        ]
+    )
+    return (
+        pl.DataFrame({"person_id": ids})
+        .drop_nulls()
+        .unique()
+        .sort("person_id")
+        .with_row_index(PERSON_SEQ)
+        .select("person_id", PERSON_SEQ)
+    )
 
 
 def _check_hours(hours: int) -> None:
@@ -513,8 +540,14 @@ def prepare(
     # places are computed on exact coordinates; only cells reach the partner
     located = _located(inc, p if partner else None, precision=precision)
     frames["incidents"] = inc
+    # the police order of people, kept through the pseudonyms as the incidents' is:
+    # equal scores at a list's cut once put other people before the partners
+    order = _person_order(frames)
     if partner:
         frames = redact_frames(p, frames)
+        if order.height:
+            order = p.column(order, "person_id", "person")
+    frames["person_order"] = order
     return BriefingContext(
         at=at,
         hours=hours,

@@ -7,7 +7,12 @@ from typing import cast
 import polars as pl
 
 from avert.analyse.risk import offender_risk
-from avert.briefing.context import OFFENDING_ROLES, BriefingContext, links
+from avert.briefing.context import (
+    OFFENDING_ROLES,
+    PERSON_SEQ,
+    BriefingContext,
+    links,
+)
 from avert.briefing.model import PersonItem, Section
 from avert.briefing.victims import score_line, take_parts
 
@@ -41,12 +46,16 @@ def people_section(ctx: BriefingContext, *, top: int = 10) -> Section[PersonItem
             pl.col("harm_days").sum().alias("harm_today"),
         )
     )
+    # equal scores and harm: the police order of people, the same for partners
     ranked = (
-        today.join(orisk.frame.drop("rank"), on="person_id", how="left")
+        ctx.in_police_order(
+            today.join(orisk.frame.drop("rank"), on="person_id", how="left")
+        )
         .with_columns(pl.col("score").fill_null(0.0))
         .join(ctx.names, on="person_id", how="left")
         .join(ctx.person_groups, on="person_id", how="left")
-        .sort(["score", "harm_today", "person_id"], descending=[True, True, False])
+        .sort(["score", "harm_today", PERSON_SEQ], descending=[True, True, False])
+        .drop(PERSON_SEQ)
         .head(top)
         .with_row_index("rank", offset=1)
     )

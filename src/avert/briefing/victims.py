@@ -6,7 +6,7 @@ from typing import Any, cast
 
 import polars as pl
 
-from avert.briefing.context import BriefingContext, links
+from avert.briefing.context import PERSON_SEQ, BriefingContext, links
 from avert.briefing.model import REPEAT_WINDOW_DAYS, RepeatVictimItem, Section
 
 __all__ = ["repeat_victims_section", "score_line", "take_parts"]
@@ -56,8 +56,9 @@ def repeat_victims_section(ctx: BriefingContext) -> Section[RepeatVictimItem]:
         .join(victim_facts, on="person_id")
         .filter(pl.col("n_victimisations") >= 2)
         .join(ctx.names, on="person_id", how="left")
-        .sort(["harm_today", "score", "person_id"], descending=[True, True, False])
-        .drop("rank")
+        .pipe(ctx.in_police_order)  # ties: the police order, the same for partners
+        .sort(["harm_today", "score", PERSON_SEQ], descending=[True, True, False])
+        .drop("rank", PERSON_SEQ)
         .with_row_index("rank", offset=1)
     )
     items: list[RepeatVictimItem] = []

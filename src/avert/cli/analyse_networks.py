@@ -7,7 +7,7 @@ Thin commands over :mod:`avert.workflows.networks`. JSON contracts (``--json``):
 * ``person ID``: the person's network picture (own risk first, then ties and groups)
 * ``retaliation``: ``{"alerts": [{"incident_id", "victim_id",
   "at_risk_of_retaliation_from", "possible_targets", "reasons", ...}], "notes": [...]}``
-* ``families``: ``{"families": [{"family_id", "family_size", "harm_days_as_offender", ...}]}``
+* ``families``: ``{"families": [{"family_id", "family_size", "harm_days", ...}], "notes"}``
 """
 
 from __future__ import annotations
@@ -229,21 +229,28 @@ def retaliation(
     print_notes(result.notes)
 
 
+#: Families in the table (``--json`` lists every one).
+_FAMILIES_SHOWN = 50
+
+
 def families(
     ctx: typer.Context, as_json: StableJsonOpt = False, config: ConfigOpt = None
 ) -> None:
     """Family units (kin and same-address links) with harm across crime types."""
     from avert.report.payload import jsonable
-    from avert.workflows.networks import family_report
+    from avert.workflows.networks import family_notes, family_report
 
-    frame = family_report(get_store(ctx), **_scope(ctx, config))
+    scope = _scope(ctx, config)
+    frame = family_report(get_store(ctx), **scope)
+    notes = family_notes(frame, config=scope["config"])
     if as_json:
-        print_json({"families": jsonable(frame)})
+        print_json({"families": jsonable(frame), "notes": notes})
         return
     print_table(
         [
             Col("family", "id"),
             Col("size", "fixed", "right"),
+            Col("harm", "fixed", "right"),
             Col("harm as offender", "fixed", "right"),
             Col("harm as victim", "fixed", "right"),
             Col("domestic", "fixed", "right", drop=2),
@@ -254,16 +261,23 @@ def families(
             [
                 r["family_id"],
                 str(r["family_size"]),
+                f"{r['harm_days']:.0f}",
                 f"{r['harm_days_as_offender']:.0f}",
                 f"{r['harm_days_as_victim']:.0f}",
                 str(r["n_domestic"]),
                 str(r["n_youth_violence"]),
                 ", ".join(r["crime_types"]),
             ]
-            for r in frame.head(50).to_dicts()
+            for r in frame.head(_FAMILIES_SHOWN).to_dicts()
         ],
-        title=f"families ({frame.height})",
+        title=(
+            f"families ({frame.height})"
+            if frame.height <= _FAMILIES_SHOWN
+            else f"families (the {_FAMILIES_SHOWN} with most harm of {frame.height:,};"
+            " --json lists all)"
+        ),
     )
+    print_notes(notes)
 
 
 def register(analyse_app: typer.Typer) -> None:

@@ -45,6 +45,7 @@ __all__ = [
     "DetectedGroups",
     "NetworkFrames",
     "detected_group_rows",
+    "family_notes",
     "family_report",
     "groups_report",
     "person_report",
@@ -255,10 +256,19 @@ def person_report(
         involvements=frames.involvements,
         co_edges=groups.co_edges,
         membership=groups.membership,
-        family_edges=family_edges(frames.relationships, config=cfg),
+        # kin links valid on --as-of (every link without it), as retaliation's: a
+        # tie that began later is not the person's family then
+        family_edges=family_edges(
+            frames.relationships,
+            as_of=as_of.date() if as_of is not None else None,
+            config=cfg,
+        ),
         risk=_own_risk(frames, at, risk_config),
         as_of=at,
         config=cfg,
+        # on record with no involvement or tie (a caller known from ASB reports):
+        # an empty picture, not "not found" (the briefing links to the page)
+        known=frames.people.filter(pl.col("person_id") == person_id).height > 0,
     )
 
 
@@ -454,6 +464,26 @@ def family_report(
         user=user,
     )
     return result
+
+
+def family_notes(
+    families: pl.DataFrame, *, config: NetworksConfig | None = None
+) -> list[str]:
+    """The caveats printed under the families table (and in its JSON ``notes``)."""
+    cfg = config or default_networks_config()
+    if families.height == 0:
+        kinds = ", ".join(cfg.families.kinds)
+        return [
+            f"No family units: no two people are linked as {kinds} "
+            "(families.kinds) in the store's relationships; a bundle's relationships "
+            "file (docs/bundle.md) holds them."
+        ]
+    return [
+        "harm: days of every recorded incident (all dates, any crime type) in which "
+        f"a member is offender ({' or '.join(cfg.graph.roles)}, graph.roles) or "
+        "victim, each once (most harm first); an incident between two members is "
+        "in both 'harm as offender' and 'harm as victim'."
+    ]
 
 
 @dataclass(frozen=True)

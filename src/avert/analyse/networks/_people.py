@@ -240,6 +240,7 @@ def person_network(
     risk: pl.DataFrame | None = None,
     as_of: dt.datetime | None = None,
     config: NetworksConfig | None = None,
+    known: bool = False,
 ) -> dict[str, Any]:
     """One person's network picture: own risk first, then ties, groups and exposure.
 
@@ -259,19 +260,25 @@ def person_network(
         Reference time for exposure (default: latest incident).
     config
         Network settings.
+    known
+        The person is on record (the store's people table): with no involvement,
+        tie or membership (a caller known from ASB reports alone) the picture is
+        empty, not :class:`NotFound`.
 
     Returns
     -------
     dict
         ``person_id``, ``risk`` (own score and parts, or None), ``roles`` (counts by
         role), ``co_offenders`` (``person_id``, ``n_incidents``, ``weight``),
-        ``family`` (``person_id``, ``kind``), ``groups``, ``metrics`` (degree,
+        ``family`` (``person_id``, ``kind``: their tie to the person, ``child``
+        for a child of a ``parent`` tie), ``groups``, ``metrics`` (degree,
         betweenness in the person's component, exposure) and ``victimised_contacts``.
 
     Raises
     ------
     NotFound
-        When the person has no involvement, tie or membership at all.
+        When the person has no involvement, tie or membership at all and is not
+        ``known``.
     """
     cfg = _config(config)
     inc = _check_incidents(incidents)
@@ -288,13 +295,25 @@ def person_network(
         ),
         person_id,
     )
-    if own.height == 0 and ties.height == 0 and groups.height == 0 and fam.height == 0:
+    nothing = own.height + ties.height + groups.height + fam.height == 0
+    if nothing and not known:
         msg = f"person {person_id!r} has no involvements, ties or group links"
         raise NotFound(msg)
     co_list = ties.select(
         "person_id", "n_incidents", pl.col("weight").round(4), "last_at"
     ).sort(["weight", "person_id"], descending=[True, False])
-    fam_list = fam.select("person_id", "kind").unique().sort("person_id", "kind")
+    # kind is the other person's tie to this one: a parent tie is "parent" when
+    # they are the parent, "child" when this person is (the pair's order is by id)
+    kind = (
+        pl.when((pl.col("kind") == "parent") & (pl.col("parent_id") == person_id))
+        .then(pl.lit("child"))
+        .otherwise(pl.col("kind"))
+        if "parent_id" in fam.columns
+        else pl.col("kind")
+    )
+    fam_list = (
+        fam.select("person_id", kind.alias("kind")).unique().sort("person_id", "kind")
+    )
     # metrics on the person's connected component only (cheap and exact)
     metrics: dict[str, Any] = {"degree": co_list.height, "betweenness": 0.0}
     if co_edges.height > 0 and ties.height > 0:
