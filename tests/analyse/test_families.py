@@ -238,3 +238,25 @@ def test_validity_dates_read_as_text_from_a_csv() -> None:
     bad = text.with_columns(pl.lit("2020-13-01").alias("valid_to"))
     with pytest.raises(SchemaError, match=r"valid_to .* not ISO dates.*2020-13-01"):
         fam.family_units(bad, as_of=on)
+
+
+def test_a_birth_year_after_the_incident_is_no_youth() -> None:
+    """A birth year after the incident (a typo, a placeholder 9999) gives a negative
+    age: unknown, not "aged up to youth_max_age"."""
+    units = fam.family_units(_relationships())
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["y1"],
+            "occurred_from": [T],
+            "harm_days": [300.0],
+            "in_definition": [True],
+        }
+    )
+    involvements = pl.DataFrame(
+        {"incident_id": ["y1"], "person_id": ["k1"], "role": ["victim"]}
+    )
+    for birth_year, youth in ((2030, 0), (9999, 0), (2024, 1), (2008, 1)):
+        people = pl.DataFrame({"person_id": ["k1"], "birth_year": [birth_year]})
+        out = fam.family_harm(units, incidents, involvements, people=people)
+        row = out.filter(pl.col("family_id") == "fam-dad")
+        assert row["n_youth_violence"].item() == youth, birth_year

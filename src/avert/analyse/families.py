@@ -296,13 +296,9 @@ def _family_rows(
             on="person_id",
             how="left",
         ).with_columns(
-            (
-                (
-                    pl.col("occurred_from").dt.year().cast(pl.Int64)
-                    - pl.col("birth_year")
-                )
-                <= cfg.families.youth_max_age
-            )
+            # a birth year after the incident (a negative age) is unknown, not young
+            (pl.col("occurred_from").dt.year().cast(pl.Int64) - pl.col("birth_year"))
+            .is_between(0, cfg.families.youth_max_age)
             .fill_null(False)
             .alias("_young")
         )
