@@ -954,3 +954,41 @@ def test_performance_leaves_out_a_month_the_data_cover_in_part(
         assert left_out not in [c["period"] for c in v["chart"]], v["area"]
     note = next(n for n in out["notes"] if said in n)
     assert left_out in note
+
+
+def test_weekly_performance_leaves_out_month_only_records(
+    sqlite_store: Store,
+) -> None:
+    """data.police.uk records say only their month (occurred_from = the 1st): weekly
+    series put a whole month in the week of the 1st and called the other weeks
+    "no data". They are left out of weekly series with a note, and a store of
+    month-only records is refused with the way out (``--unit month``)."""
+    months = _incidents().with_columns(pl.lit("month").alias("time_precision"))
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", months)
+    args = ("--unit", "week", "--no-categories", "--baseline-from", "2022-01-03")
+    windows = ("--baseline-to", "2023-12-31", "--from", "2024-01-01")
+    out = _cli_error(
+        sqlite_store, "analyse", "performance", *args, *windows, "--to", "2024-06-30"
+    )
+    assert "--unit month" in out
+    exact = _incidents(seed=1).with_columns(
+        pl.format("e{}", pl.int_range(pl.len())).alias("incident_id")
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", exact)
+    out_json = json.loads(
+        _performance(sqlite_store, *args, *windows, "--to", "2024-06-30", "--json")
+    )
+    assert any("month-only" in n for n in out_json["notes"])
+    total = sum(
+        c["count"]
+        for v in out_json["verdicts"]
+        if v["flag"] == "all"
+        for c in v["chart"]
+    )
+    in_window = exact.filter(
+        (pl.col("occurred_from") >= dt.datetime(2022, 1, 3))
+        & (pl.col("occurred_from") < dt.datetime(2024, 7, 1))
+    ).height
+    assert total == in_window

@@ -111,6 +111,7 @@ def _incidents(
     an incident outside the definition (``violence_only=False``).
     """
     cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
+    cols += ["time_precision"]
     if by and by not in cols:
         cols.append(by)
     frames = load_analysis_incidents(
@@ -174,6 +175,9 @@ def run_performance(
         profile=profile,
         violence_only=violence_only,
     )
+    if unit == "week":
+        incidents, week_notes = _without_month_only(incidents)
+        notes.extend(week_notes)
     if measure == "harm" and "harm_days" not in incidents.columns:
         msg = (
             f"Harm is unavailable: no classifications for definition '{profile}'. "
@@ -227,6 +231,27 @@ def run_performance(
         params={**result.params, "by": by, "definition": profile},
         notes=(*cut_notes, *gap_notes, *notes, *result.notes),
     )
+
+
+def _without_month_only(incidents: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """A weekly series' incidents without the month-only ones (data.police.uk: their
+    ``occurred_from`` is the 1st of their month, so a whole month would count in the
+    week of the 1st), with a note; only month-only incidents: a ConfigError."""
+    month_only = pl.col("time_precision") == "month"
+    n_month = incidents.filter(month_only).height
+    if n_month == 0:
+        return incidents, []
+    if n_month == incidents.height:
+        msg = (
+            "These incidents say only their month (data.police.uk), so they have no "
+            "week: judge them with --unit month."
+        )
+        raise ConfigError(msg)
+    note = (
+        f"{n_month:,} month-only incident{'' if n_month == 1 else 's'} "
+        "(data.police.uk) left out of the weekly series: they say no week."
+    )
+    return incidents.filter(~month_only), [note]
 
 
 def _incident_times(
