@@ -617,3 +617,62 @@ def test_verdict_options_out_of_range_are_refused(
     frame = _frame({"A": _series(np.random.default_rng(0), 0.0)})
     with pytest.raises(ConfigError, match=said):
         performance(frame, baseline=BASE, recent=RECENT, **option)  # type: ignore[arg-type]
+
+
+def test_a_fall_to_zero_is_judged_against_what_the_baseline_expects() -> None:
+    """A series falling from about 3 a month to none for a year read
+    ``insufficient_data`` ("no event in the recent period"): the step model has no
+    finite estimate at zero. It is now judged by the probability of no event at all
+    where the baseline's season (and trend) expect ``M`` (scaled Poisson:
+    ``P(0) = exp(-M / phi)``, doubled for two sides), the ratio 0 with the exact
+    upper limit ``phi * -ln(0.025) / M``; a baseline expecting almost nothing is no
+    evidence of a fall."""
+    rng = np.random.default_rng(5)
+    gone = rng.poisson(3.0, 36).astype(np.float64)
+    gone[24:] = 0
+    rare = np.zeros(36)
+    rare[[1, 4, 7, 9, 13, 15, 17, 19, 20, 21, 22, 23]] = 2  # 24 in the baseline
+    rare[24:] = 0
+    res = performance(
+        _frame({"gone": gone, "rare": rare}), baseline=BASE, recent=RECENT, trend=False
+    )
+    by = {s.area: s for s in res.series}
+    s = by["gone"]
+    assert s.verdict == "significant_sustained_reduction", s.reason
+    assert s.change is not None
+    # independent: the season-only Poisson fit of the baseline, its Pearson scale
+    x, _ = design_matrix(MONTHS[:24], [False] * 24, unit="month", trend=False)
+    fit = sm.GLM(gone[:24], x[:, :-1], family=sm.families.Poisson()).fit()
+    x_all, _ = design_matrix(MONTHS, [False] * 36, unit="month", trend=False)
+    expected = np.exp(x_all[:, :-1] @ fit.params)
+    m = expected[24:].sum()
+    phi = max(1.0, fit.pearson_chi2 / fit.df_resid)
+    assert s.change.rate_ratio == 0.0
+    assert s.change.ci_low == 0.0
+    assert s.change.ci_high == pytest.approx(phi * -math.log(0.025) / m, rel=1e-6)
+    assert s.change.p_value == pytest.approx(min(1.0, 2 * math.exp(-m / phi)))
+    assert s.change.expected == pytest.approx(tuple(expected), rel=1e-6)
+    assert s.reason is None
+    # 24 baseline events in pairs over 12 months expect about 12 a year, but in
+    # pairs: over-dispersed, so no event in a year is weaker evidence
+    r = by["rare"]
+    assert r.change is not None
+    assert r.change.p_value > s.change.p_value
+
+
+def test_a_peer_at_zero_leaves_the_peers_mean_to_the_others() -> None:
+    """The peers' mean rate ratio is geometric: a peer with no event left (ratio 0)
+    has no log and made it 0 (with a numpy warning); it is the others' mean."""
+    rng = np.random.default_rng(7)
+    gone = rng.poisson(4.0, 36)
+    gone[24:] = 0
+    counts = {"A": _series(rng, -0.2), "B": gone, "C": _series(rng, 0.1)}
+    similar = pl.DataFrame(
+        {"area": ["A", "A"], "peer": ["B", "C"], "rank": [1, 2]},
+    )
+    res = performance(_frame(counts), baseline=BASE, recent=RECENT, similar=similar)
+    by = {s.area: s for s in res.series}
+    assert by["B"].change is not None
+    assert by["B"].change.rate_ratio == 0.0
+    assert by["C"].change is not None
+    assert by["A"].peer_rate_ratio == pytest.approx(by["C"].change.rate_ratio)

@@ -435,8 +435,6 @@ def _insufficient_reason(
         )
     if not rec.any():
         return f"no {unit} of the recent period in the data"
-    if values[rec].sum() <= 0:
-        return "no event in the recent period"
     seen = {p.month for p, b in zip(periods, base, strict=True) if b}
     unseen = sorted({p.month for p, r in zip(periods, rec, strict=True) if r} - seen)
     if unseen:
@@ -659,7 +657,8 @@ def _with_peers(
     for r in results:
         if r.category == "all" and r.flag == "all" and r.area in peers:
             mine = peers[r.area]
-            ratios = [totals[p] for p in mine if p in totals]
+            # a peer with no event left (ratio 0) has no log: the mean of the others
+            ratios = [totals[p] for p in mine if totals.get(p, 0.0) > 0]
             mean = float(np.exp(np.mean(np.log(ratios)))) if ratios else None
             out.append(_replace(r, peers=tuple(mine), peer_rate_ratio=mean))
         else:

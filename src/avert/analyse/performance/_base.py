@@ -30,9 +30,10 @@ VERDICTS: Final[dict[str, str]] = {
     "significant_increase": "The rate ratio is above 1 with p < alpha.",
     "insufficient_data": (
         "Fewer than min_baseline_periods baseline periods, fewer than "
-        "min_baseline_events events in the baseline, no recent period, no event in "
-        "the recent period, a recent month of year the baseline never saw, or the "
-        "model could not be fitted."
+        "min_baseline_events events in the baseline, no recent period, a recent "
+        "month of year the baseline never saw, or the model could not be fitted. "
+        "(No event at all in the recent period is judged against the baseline's "
+        "expectation.)"
     ),
 }
 

@@ -124,7 +124,8 @@ def seasonal_change(
     seasonal parameters its dispersion is underestimated and its intervals too
     narrow (measured: 16-22 % false significance on flat over-dispersed series),
     so it is not the default. Returns None when the model cannot be fitted (no
-    event in one of the periods, or no convergence).
+    event in the baseline, or no convergence). A recent period with no event at
+    all is judged by :func:`_fall_to_zero`.
 
     ``trend="auto"`` keeps the trend term only when it is significant in the
     baseline alone (Poisson fit of the baseline with season and trend, standard
@@ -154,12 +155,7 @@ def seasonal_change(
     base = np.asarray(baseline, dtype=bool)
     rec = np.asarray(recent, dtype=bool) & ~base
     use = base | rec
-    if (
-        not base.any()
-        or not rec.any()
-        or y_all[rec].sum() <= 0
-        or y_all[base].sum() <= 0
-    ):
+    if not base.any() or not rec.any() or y_all[base].sum() <= 0:
         return None
     months_base = sorted({p.month for p, b in zip(periods, base, strict=True) if b})
     months_rec = {p.month for p, r in zip(periods, rec, strict=True) if r}
@@ -174,6 +170,21 @@ def seasonal_change(
     x_all, names = design_matrix(
         periods, rec, unit=unit, trend=use_trend, months_present=months_base
     )
+    if y_all[rec].sum() <= 0:
+        zero = _fall_to_zero(y_all, x_all, names, base=base, rec=rec, family=family)
+        if zero is None:
+            return None
+        # the late step's expectation is the same baseline fit: both steps off
+        return replace(
+            zero,
+            trend_used=use_trend,
+            baseline_trend_per_year=(
+                None if base_trend is None else math.expm1(base_trend[0])
+            ),
+            baseline_trend_p=None if base_trend is None else base_trend[1],
+            expected_late=zero.expected if late_periods is not None else None,
+            late_periods=late_periods,
+        )
     k = len(names) - 1
     fit = _fit_step(y_all, x_all, use=use, base=base, step=k, family=family)
     if fit is None:
@@ -191,6 +202,57 @@ def seasonal_change(
         return estimate
     late = _expected_late(y_all, x_all, use=use, rec=rec, late_periods=late_periods)
     return replace(estimate, expected_late=late, late_periods=late_periods)
+
+
+def _fall_to_zero(
+    y_all: F64,
+    x_all: F64,
+    names: Sequence[str],
+    *,
+    base: Bools,
+    rec: Bools,
+    family: Family,
+) -> ChangeEstimate | None:
+    """The change of a series with no event in its recent period.
+
+    The step model has no finite estimate there (its step runs to minus infinity),
+    so the recent period is judged by how likely none at all is where the baseline
+    expects ``M`` (the season, and trend, fitted to the baseline alone: the step
+    model's ``expected`` at a step of zero): under a scaled Poisson model with the
+    baseline's Pearson dispersion ``phi`` (never below 1; 1 with
+    ``family="poisson"``) the recent total over ``phi`` is Poisson with mean
+    ``M / phi`` (McCullagh & Nelder 1989 §4.5), so ``P(0) = exp(-M / phi)``,
+    doubled for a two-sided p-value. The rate ratio is 0 with the exact Poisson
+    interval for no event, scaled: from 0 to ``phi * -ln(0.025) / M`` (Garwood
+    1936). A baseline expecting under about 3.7 ``phi`` events is never significant.
+    None when the baseline fit fails.
+    """
+    fit = _poisson_fit(y_all[base], x_all[base][:, :-1])
+    if fit is None:
+        return None
+    expected = np.exp(x_all[:, :-1] @ np.asarray(fit.params))
+    total = float(expected[rec].sum())
+    if not np.isfinite(expected).all() or total <= 0:
+        return None
+    dispersion = float(fit.pearson_chi2) / max(int(fit.df_resid), 1)
+    phi = 1.0 if family == "poisson" else max(1.0, dispersion)
+    return ChangeEstimate(
+        rate_ratio=0.0,
+        ci_low=0.0,
+        ci_high=phi * -math.log(0.025) / total,
+        p_value=min(1.0, 2.0 * math.exp(-total / phi)),
+        family="poisson" if family == "poisson" else "quasipoisson",
+        dispersion=dispersion,
+        expected=tuple(float(v) for v in expected),
+        fitted=tuple(float(v) for v in np.where(rec, 0.0, expected)),
+        trend_per_year=(
+            float(math.expm1(fit.params[names.index("trend_per_year")]))
+            if "trend_per_year" in names
+            else None
+        ),
+        scale=phi,
+        dispersion_baseline=dispersion,
+    )
 
 
 def _expected_late(
