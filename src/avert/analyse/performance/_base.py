@@ -17,9 +17,11 @@ Bools = npt.NDArray[np.bool_]
 VERDICTS: Final[dict[str, str]] = {
     "significant_sustained_reduction": (
         "The recent period's rate ratio against the seasonal baseline expectation is "
-        "below 1 with p < alpha (two-sided Wald test of the step term), AND the count "
-        "was below the baseline expectation (season and trend, without the step) in "
-        "at least sustained_min of the last sustained_of periods."
+        "below 1 with p < alpha (two-sided test of the step term: Wald, or the "
+        "chance of no event at all when there was none), AND the count (harm, when "
+        "harm is judged) was below the baseline expectation (season and trend, "
+        "without the step) in at least sustained_min of the last sustained_of "
+        "periods."
     ),
     "significant_reduction": (
         "The rate ratio is below 1 with p < alpha, but the reduction is not yet "
