@@ -131,13 +131,15 @@ def incident_span(store: Store) -> tuple[dt.datetime, dt.datetime] | None:
     )
     if frame.height == 0:
         return None
-    first, last, last_month = frame.row(0)
+    # the month's last instant, as data.police.uk's occurred_to is written
+    month = pl.col("last_month").dt.truncate("1mo")
+    first, last, month_end = frame.select(
+        "first", "last", month.dt.offset_by("1mo") - pl.duration(microseconds=1)
+    ).row(0)
     if not isinstance(first, dt.datetime) or not isinstance(last, dt.datetime):
         return None
-    if isinstance(last_month, dt.datetime):
-        start = dt.datetime(last_month.year, last_month.month, 1)
-        following = dt.datetime(start.year + start.month // 12, start.month % 12 + 1, 1)
-        last = max(last, following - dt.timedelta(microseconds=1))
+    if isinstance(month_end, dt.datetime):
+        last = max(last, month_end)
     return first, last
 
 
