@@ -42,3 +42,25 @@ def test_span_of_exact_and_month_only_incidents(any_store: Store) -> None:
         dt.datetime(2024, 1, 20, 9),
         dt.datetime(2024, 3, 31, 23, 59, 59, 999999),
     )
+
+
+def test_a_month_only_row_without_occurred_to_covers_its_month(
+    any_store: Store,
+) -> None:
+    """A table loaded with ``time_precision = 'month'`` stores no ``occurred_to``:
+    its last month ended on its first day, so performance left out the store's
+    last whole month as 'only partly covered'."""
+    month = pl.DataFrame(
+        {
+            "incident_id": ["m1", "m2"],
+            "source": ["t", "t"],
+            "occurred_from": [dt.datetime(2023, 1, 1), dt.datetime(2024, 12, 1)],
+            "time_precision": ["month", "month"],
+        }
+    )
+    with any_store.transaction() as tx:
+        tx.append("incidents", month)
+    assert incident_span(any_store) == (
+        dt.datetime(2023, 1, 1),
+        dt.datetime(2024, 12, 31, 23, 59, 59, 999999),
+    )

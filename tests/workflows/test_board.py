@@ -992,3 +992,21 @@ def test_weekly_performance_leaves_out_month_only_records(
         & (pl.col("occurred_from") < dt.datetime(2024, 7, 1))
     ).height
     assert total == in_window
+
+
+def test_performance_keeps_the_last_month_of_month_only_table_data(
+    sqlite_store: Store,
+) -> None:
+    """Incidents of a table loaded with ``time_precision = 'month'`` (dated the
+    first of their month, no ``occurred_to``): their last month, December 2024,
+    was left out as 'only partly covered' (the data 'end on 2024-12-01')."""
+    monthly = _incidents().with_columns(
+        pl.col("occurred_from").dt.truncate("1mo"),
+        pl.lit("month").alias("time_precision"),
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", monthly)
+    out = json.loads(_performance(sqlite_store, "--no-categories", *WINDOWS, "--json"))
+    assert not [n for n in out["notes"] if "partly covered" in n]
+    for v in out["verdicts"]:
+        assert "2024-12-01" in [c["period"] for c in v["chart"]], v["area"]

@@ -114,22 +114,28 @@ def incident_span(store: Store) -> tuple[dt.datetime, dt.datetime] | None:
     """When the store's incidents start and end (None when there are none).
 
     The start is the earliest ``occurred_from``; the end the latest
-    ``occurred_from``, or the end of the latest month-only (data.police.uk) month,
-    which its records cover as a whole (their ``occurred_to``).
+    ``occurred_from``, or the last instant of the latest month-only month, which
+    its records cover as a whole: taken from their ``occurred_from`` (the month's
+    first instant), as a table loaded with ``time_precision = 'month'`` stores no
+    ``occurred_to`` (data.police.uk's is that same last instant).
     """
     frame = store._query(
         'SELECT MIN("occurred_from") AS "first", MAX("occurred_from") AS "last", '
-        'MAX(CASE WHEN "time_precision" = \'month\' THEN "occurred_to" END) '
-        'AS "month_end" FROM "incidents"',
+        'MAX(CASE WHEN "time_precision" = \'month\' THEN "occurred_from" END) '
+        'AS "last_month" FROM "incidents"',
         schema={
             "first": pl.Datetime("us"),
             "last": pl.Datetime("us"),
-            "month_end": pl.Datetime("us"),
+            "last_month": pl.Datetime("us"),
         },
     )
     if frame.height == 0:
         return None
-    first, last, month_end = frame.row(0)
+    # the month's last instant, as data.police.uk's occurred_to is written
+    month = pl.col("last_month").dt.truncate("1mo")
+    first, last, month_end = frame.select(
+        "first", "last", month.dt.offset_by("1mo") - pl.duration(microseconds=1)
+    ).row(0)
     if not isinstance(first, dt.datetime) or not isinstance(last, dt.datetime):
         return None
     if isinstance(month_end, dt.datetime):
