@@ -47,6 +47,7 @@ from avert.briefing.context import month_start, window_for
 from avert.briefing.intelligence import INTEL_COLUMNS
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
+from avert.delivery.model import subject_type
 from avert.errors import ConfigError, NotFound
 from avert.files import private_mkdir, private_write_text
 from avert.report.render import render_briefing_html, render_pdf
@@ -452,9 +453,18 @@ def _classification_notes(
 def _more_people(
     store: Store, frames: dict[str, pl.DataFrame], retaliation: pl.DataFrame | None
 ) -> pl.DataFrame:
-    """``people`` rows also for group members and possible targets (make-up lists)."""
+    """``people`` rows also for group members, possible targets and the people
+    the meeting tasked (make-up lists: without their rows they count as unknown)."""
     people = frames["people"]
     wanted = set(frames["group_members"]["person_id"].drop_nulls().to_list())
+    taskings = frames.get("taskings")
+    if taskings is not None and taskings.height:
+        wanted |= {
+            str(row["item_id"])
+            for row in taskings.select("item_kind", "item_id").iter_rows(named=True)
+            if row["item_id"] is not None
+            and subject_type(str(row["item_kind"])) == "person"
+        }
     if retaliation is not None and "possible_targets" in retaliation.columns:
         wanted |= set(
             retaliation["possible_targets"].explode().drop_nulls().cast(pl.String)
