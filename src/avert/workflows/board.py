@@ -34,7 +34,7 @@ from avert.analyse.performance import (
 from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
-from avert.store import Store
+from avert.store import Store, queries
 from avert.workflows.analysis import load_analysis_incidents
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import BoardEquality, run_equality
@@ -369,6 +369,32 @@ def first_of_month(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def _without_part_month(store: Store, end: dt.date) -> tuple[dt.date, str | None]:
+    """``end``, or the end of the month before when the store's records stop part
+    way through ``end``'s month (with a note): a part month's count is no fall.
+
+    The records stop there when the store's latest incident of all falls in that
+    month before its last day and no month-precision file covers the month (a
+    month with no record at all is left to :func:`_without_uncovered_periods`).
+    """
+    first = first_of_month(end, 0)
+    last = first_of_month(end, 1) - dt.timedelta(days=1)
+    far = dt.datetime(9999, 1, 1)
+    latest = queries.latest_time(store, before=far, precision="exact")
+    if latest is None or not first <= latest.date() < last:
+        return end, None
+    month = queries.latest_time(store, before=far, precision="month")
+    if month is not None and month.date() >= first:
+        return end, None
+    complete = first - dt.timedelta(days=1)
+    note = (
+        f"The store's records end on {latest:%d %b %Y}, before {first:%B %Y} is "
+        f"over: the series end with {complete:%B %Y}, the last complete month "
+        "(a part month's count is no fall)."
+    )
+    return complete, note
+
+
 def board_windows(
     store: Store, *, end: dt.date, recent_months: int = 12, baseline_months: int = 24
 ) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]] | None:
@@ -433,7 +459,10 @@ def board_statistics(
     from avert.report.board_charts import equality_charts, series_charts, series_title
 
     out: dict[str, Any] = {"end": end, "definitions": dict(VERDICTS)}
-    windows = board_windows(store, end=end) if performance else None
+    perf_end, part_note = (
+        _without_part_month(store, end) if performance else (end, None)
+    )
+    windows = board_windows(store, end=perf_end) if performance else None
     perf: dict[str, Any] = {"available": False, "note": None, "series": []}
     if not performance:
         pass
@@ -473,7 +502,7 @@ def board_statistics(
                 series=rows,
                 baseline=(b0, b1),
                 recent=(r0, r1),
-                notes=list(result.notes),
+                notes=[*([part_note] if part_note else []), *result.notes],
                 method=result.method,
                 source=result.source,
                 counts={v: sum(1 for r in rows if r["verdict"] == v) for v in VERDICTS},
