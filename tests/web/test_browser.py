@@ -261,3 +261,23 @@ def test_a_window_change_after_the_session_ended_goes_to_the_sign_in(
     assert page.locator("nav.bar").count() <= 1  # type: ignore[attr-defined]
     assert page.locator("input[name=username]").count() == 1  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_record_pseudonyms_are_not_split_across_lines(
+    base_url: str, browser: object
+) -> None:
+    """A partner's Today on a phone shows each pseudonym whole: the People column
+    broke ``P-CA98C6FCD8CE`` after its "P-" (the board's Today, at 1280 px too)."""
+    page, errors = _sign_in(browser, base_url, "partner")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/today?hours=72")  # type: ignore[attr-defined]
+    split = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('#incidents .rec')]
+            .filter(e => e.getClientRects().length > 1).map(e => e.textContent)"""
+    )
+    n = page.locator("#incidents .rec").count()  # type: ignore[attr-defined]
+    assert n > 0
+    assert split == [], split
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
