@@ -161,7 +161,15 @@ def test_today_people_section_shows_its_make_up(
     page.close()  # type: ignore[attr-defined]
 
 
-PHONE_PAGES = ["/today", "/incidents", "/meeting", "/plan", "/performance", "/audit"]
+PHONE_PAGES = [
+    "/today",
+    "/incidents",
+    "/places",
+    "/meeting",
+    "/plan",
+    "/performance",
+    "/audit",
+]
 
 
 @pytest.mark.browser
@@ -279,5 +287,23 @@ def test_record_pseudonyms_are_not_split_across_lines(
     n = page.locator("#incidents .rec").count()  # type: ignore[attr-defined]
     assert n > 0
     assert split == [], split
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [320, 360])
+def test_places_fits_a_small_phone(base_url: str, browser: object, width: int) -> None:
+    """The Places page's cell table scrolls in its own box on a small phone; as a
+    flex item it kept its content's width and pushed the page wider than the
+    screen (London's March 2022 at 390 px: scores such as "2,451.49")."""
+    page, errors = _sign_in(browser, base_url, "analyst")
+    page.set_viewport_size({"width": width, "height": 800})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/places")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    overflow = page.evaluate(  # type: ignore[attr-defined]
+        "document.documentElement.scrollWidth - window.innerWidth"
+    )
+    assert overflow <= 1, f"/places is {overflow} px wider than a {width} px phone"
     assert errors == [], errors
     page.close()  # type: ignore[attr-defined]
