@@ -390,3 +390,14 @@ def test_a_month_brief_does_not_count_people_it_cannot_see() -> None:
     )
     assert "<b>0</b>repeat victims hit again" in exact
     assert "No repeat victim was hit again" in exact
+
+
+def test_the_places_line_writes_thousands_as_the_briefing_does() -> None:
+    """London's March 2022 read "(24333 incidents with a place)" beside "24,333"."""
+    inc = _month_rows(dt.datetime(2022, 1, 1), 1200)
+    b = daily_briefing(
+        inc.join(_classes(inc).drop("profile"), on="incident_id"),
+        at=dt.datetime(2022, 2, 3, 6),
+    )
+    assert b.places_summary is not None
+    assert "(1,200 incidents with a place)" in b.places_summary["line"]
