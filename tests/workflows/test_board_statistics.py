@@ -90,6 +90,9 @@ def test_board_pack_has_both_sections(sqlite_store: Store, tmp_path: Path) -> No
     assert 'id="equality"' in html
     assert "Equality Impact Assessment" in html
     assert "significant sustained reduction" in html
+    # a store without a plan: the lead-partner table says so, not a bare header
+    lead = html[html.index("By lead partner") :]
+    assert "No actions in the plan." in lead[: lead.index("</table>")]
     svgs = _svgs(html)
     assert len(svgs) >= 4
     assert all(s.find(f"{SVG_NS}title") is not None for s in svgs)
