@@ -307,3 +307,34 @@ def test_places_fits_a_small_phone(base_url: str, browser: object, width: int) -
     assert overflow <= 1, f"/places is {overflow} px wider than a {width} px phone"
     assert errors == [], errors
     page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_briefing_file_reads_on_a_phone(
+    world: World, browser: object, width: int
+) -> None:
+    """The briefing's HTML file opened on a phone fits the screen, its tables scroll
+    sideways and its reasons keep a readable width: the print style squeezed the
+    "Why it is here" column to a letter a line ("in / defi / nitio / n")."""
+    import datetime as dt
+
+    from avert.report.render import render_briefing_html
+    from avert.workflows.briefing import build_briefing
+
+    last = world.store.read_frame("incidents", columns=["occurred_from"])[
+        "occurred_from"
+    ].max()
+    assert isinstance(last, dt.datetime)
+    at = dt.datetime.combine(last.date() + dt.timedelta(days=1), dt.time(6))
+    html = render_briefing_html(build_briefing(world.store, at=at, hours=72))
+    page = browser.new_page(viewport={"width": width, "height": 800})  # type: ignore[attr-defined]
+    page.set_content(html)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the briefing is {overflow} px wider than the phone"
+    narrowest = page.evaluate(
+        """() => Math.min(Infinity, ...[...document.querySelectorAll(
+            'ul.reasons')].map(e => e.getBoundingClientRect().width))"""
+    )
+    assert 120 <= narrowest < float("inf"), narrowest
+    page.close()
