@@ -338,3 +338,27 @@ def test_the_briefing_file_reads_on_a_phone(
     )
     assert 120 <= narrowest < float("inf"), narrowest
     page.close()
+
+
+@pytest.mark.browser
+def test_the_demo_page_fits_a_phone(
+    browser: object, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The demo's index.html at 390 px was 546 px wide: its tables (offender risk,
+    groups) pushed the page past the screen. They now scroll in their own box."""
+    from avert.workflows.demo import run_demo
+
+    tmp = tmp_path_factory.mktemp("demo-phone")
+    report = run_demo(
+        out_dir=tmp / "demo",
+        database=tmp / "demo.db",
+        seed=3,
+        people=4_000,
+        days=180,
+        pdf=False,
+    )
+    page = browser.new_page(viewport={"width": 390, "height": 800})  # type: ignore[attr-defined]
+    page.goto(report.index.resolve().as_uri())
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the demo page is {overflow} px wider than the phone"
+    page.close()
