@@ -369,3 +369,35 @@ def test_the_map_legend_names_violence_in_no_single_category() -> None:
     legend = legend[: legend.index("</div>")]
     assert "None" not in legend
     assert "no single category (5)" in legend
+
+
+def test_a_month_brief_does_not_count_people_it_cannot_see() -> None:
+    """Month data name no one: the people tiles and sections say they are not in
+    the data, not "0" and "No repeat victim was hit again", which read as findings
+    (a London month's briefing: "0 repeat victims hit again")."""
+    inc = _violent_january()
+    b = daily_briefing(inc, at=dt.datetime(2022, 2, 3, 6))
+    assert b.precision == "month"
+    html = render_briefing_html(b)
+    assert "No repeat victim was hit again" not in html
+    assert "No suspects or offenders are linked" not in html
+    assert "<b>0</b>repeat victims hit again" not in html
+    assert "<b>–</b>people of concern" in html
+    assert html.count("Not shown: month-precision data") == 5
+    # an exact-time briefing still counts its zeros
+    exact = render_briefing_html(
+        daily_briefing(inc.head(0), at=dt.datetime(2022, 2, 3, 6))
+    )
+    assert "<b>0</b>repeat victims hit again" in exact
+    assert "No repeat victim was hit again" in exact
+
+
+def test_the_places_line_writes_thousands_as_the_briefing_does() -> None:
+    """London's March 2022 read "(24333 incidents with a place)" beside "24,333"."""
+    inc = _month_rows(dt.datetime(2022, 1, 1), 1200)
+    b = daily_briefing(
+        inc.join(_classes(inc).drop("profile"), on="incident_id"),
+        at=dt.datetime(2022, 2, 3, 6),
+    )
+    assert b.places_summary is not None
+    assert "(1,200 incidents with a place)" in b.places_summary["line"]

@@ -525,3 +525,49 @@ def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> N
     cli_at_risk = set(row["at_risk_of_retaliation_from"])
     assert {"VIC", "COF", "KIN"} <= cli_at_risk
     assert "EXP" not in cli_at_risk
+
+
+def test_people_tasked_before_the_window_have_their_make_up(tmp_path: Path) -> None:
+    """A person tasked at an earlier meeting, not in the window's records, counts
+    by their own sex, age and ethnicity in the taskings make-up (read from the
+    store), not as "unknown"."""
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    frames = make_frames(600, at=AT, seed=5)
+    write_store(store, frames)
+    window = frames["involvements"].join(
+        frames["incidents"].filter(
+            pl.col("occurred_from") >= AT - dt.timedelta(days=1)
+        ),
+        on="incident_id",
+    )
+    person = (
+        frames["people"]
+        .filter(
+            ~pl.col("person_id").is_in(window["person_id"].implode())
+            & ~pl.col("person_id").is_in(frames["group_members"]["person_id"].implode())
+            & pl.col("sex").is_not_null()
+        )
+        .row(0, named=True)
+    )
+    with store.transaction() as tx:
+        tx.append(
+            "taskings",
+            pl.DataFrame(
+                {
+                    "tasking_id": ["T1"],
+                    "what": ["Safeguarding visit"],
+                    "assignee": ["duty officer"],
+                    "organisation": ["police"],
+                    "due": [AT - dt.timedelta(days=2)],
+                    "item_kind": ["repeat_victim"],
+                    "item_id": [person["person_id"]],
+                    "status": ["open"],
+                    "created_at": [AT - dt.timedelta(days=4)],
+                }
+            ),
+        )
+    made = build_briefing(store, at=AT).make_up["taskings"]
+    sex = {r["category"]: r["listed"] for r in made["rows"] if r["dimension"] == "sex"}
+    assert sex.get(person["sex"]) == 1
+    assert not sex.get("unknown")

@@ -161,7 +161,15 @@ def test_today_people_section_shows_its_make_up(
     page.close()  # type: ignore[attr-defined]
 
 
-PHONE_PAGES = ["/today", "/incidents", "/meeting", "/plan", "/performance", "/audit"]
+PHONE_PAGES = [
+    "/today",
+    "/incidents",
+    "/places",
+    "/meeting",
+    "/plan",
+    "/performance",
+    "/audit",
+]
 
 
 @pytest.mark.browser
@@ -261,3 +269,96 @@ def test_a_window_change_after_the_session_ended_goes_to_the_sign_in(
     assert page.locator("nav.bar").count() <= 1  # type: ignore[attr-defined]
     assert page.locator("input[name=username]").count() == 1  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_record_pseudonyms_are_not_split_across_lines(
+    base_url: str, browser: object
+) -> None:
+    """A partner's Today on a phone shows each pseudonym whole: the People column
+    broke ``P-CA98C6FCD8CE`` after its "P-" (the board's Today, at 1280 px too)."""
+    page, errors = _sign_in(browser, base_url, "partner")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/today?hours=72")  # type: ignore[attr-defined]
+    split = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('#incidents .rec')]
+            .filter(e => e.getClientRects().length > 1).map(e => e.textContent)"""
+    )
+    n = page.locator("#incidents .rec").count()  # type: ignore[attr-defined]
+    assert n > 0
+    assert split == [], split
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [320, 360])
+def test_places_fits_a_small_phone(base_url: str, browser: object, width: int) -> None:
+    """The Places page's cell table scrolls in its own box on a small phone; as a
+    flex item it kept its content's width and pushed the page wider than the
+    screen (London's March 2022 at 390 px: scores such as "2,451.49")."""
+    page, errors = _sign_in(browser, base_url, "analyst")
+    page.set_viewport_size({"width": width, "height": 800})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/places")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    overflow = page.evaluate(  # type: ignore[attr-defined]
+        "document.documentElement.scrollWidth - window.innerWidth"
+    )
+    assert overflow <= 1, f"/places is {overflow} px wider than a {width} px phone"
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_briefing_file_reads_on_a_phone(
+    world: World, browser: object, width: int
+) -> None:
+    """The briefing's HTML file opened on a phone fits the screen, its tables scroll
+    sideways and its reasons keep a readable width: the print style squeezed the
+    "Why it is here" column to a letter a line ("in / defi / nitio / n")."""
+    import datetime as dt
+
+    from avert.report.render import render_briefing_html
+    from avert.workflows.briefing import build_briefing
+
+    last = world.store.read_frame("incidents", columns=["occurred_from"])[
+        "occurred_from"
+    ].max()
+    assert isinstance(last, dt.datetime)
+    at = dt.datetime.combine(last.date() + dt.timedelta(days=1), dt.time(6))
+    html = render_briefing_html(build_briefing(world.store, at=at, hours=72))
+    page = browser.new_page(viewport={"width": width, "height": 800})  # type: ignore[attr-defined]
+    page.set_content(html)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the briefing is {overflow} px wider than the phone"
+    narrowest = page.evaluate(
+        """() => Math.min(Infinity, ...[...document.querySelectorAll(
+            'ul.reasons')].map(e => e.getBoundingClientRect().width))"""
+    )
+    assert 120 <= narrowest < float("inf"), narrowest
+    page.close()
+
+
+@pytest.mark.browser
+def test_the_demo_page_fits_a_phone(
+    browser: object, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The demo's index.html at 390 px was 546 px wide: its tables (offender risk,
+    groups) pushed the page past the screen. They now scroll in their own box."""
+    from avert.workflows.demo import run_demo
+
+    tmp = tmp_path_factory.mktemp("demo-phone")
+    report = run_demo(
+        out_dir=tmp / "demo",
+        database=tmp / "demo.db",
+        seed=3,
+        people=4_000,
+        days=180,
+        pdf=False,
+    )
+    page = browser.new_page(viewport={"width": 390, "height": 800})  # type: ignore[attr-defined]
+    page.goto(report.index.resolve().as_uri())
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the demo page is {overflow} px wider than the phone"
+    page.close()

@@ -222,3 +222,27 @@ def test_a_person_on_record_with_no_involvement_has_a_page(world: World) -> None
         "/people/NO-SUCH-ID", data={"csrf_token": token, "purpose": "caller check"}
     )
     assert unknown.status_code == 404
+
+
+def test_victimised_contacts_show_a_readable_date(world: World) -> None:
+    """A contact's last victimisation reads as the History's dates do, not as the
+    raw "2026-11-23T22:37:35" the page printed."""
+    rel = world.store.read_frame("relationships", columns=["person_a", "person_b"])
+    victims = world.store.read_frame(
+        "involvements", columns=["person_id", "role"]
+    ).filter(pl.col("role") == "victim")
+    linked = rel.filter(pl.col("person_b").is_in(victims["person_id"].implode()))
+    client = signed_in(world.app, "analyst")
+    for person in linked["person_a"].unique().sort().head(20).to_list():
+        token = csrf_of(client.get(f"/people/{person}").text)
+        html = client.post(
+            f"/people/{person}", data={"csrf_token": token, "purpose": "date check"}
+        ).text
+        section = html[html.index('id="victimised"') :]
+        section = section[: section.index("</section>")]
+        if "last victimised at" in section:
+            break
+    else:
+        raise AssertionError("no person with a victimised contact in the world")
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", section), section
+    assert re.search(r"last victimised at</small> \d\d \w{3} \d{4} \d\d:\d\d", section)

@@ -125,3 +125,14 @@ def test_places_page_says_which_event_its_grid_left_out(
     text = " ".join(page.text.split())
     assert '<li class="grid-note">Left out of the patrol grid: 1 of ' in text
     assert f"first at x {stray_x:.0f}," in text
+
+
+def test_places_map_has_its_key(world: World) -> None:
+    """The page's map says what its squares, rings and coloured dots are, as the
+    briefing's map does (the page drew them with no key)."""
+    at = f"{_at(world):%Y-%m-%dT%H:%M}"
+    page = signed_in(world.app, "analyst").get(f"/places?at={at}")
+    assert page.status_code == 200, page.text
+    key = page.text[page.text.index('<div class="legend">') :]
+    assert "top cells, numbered by rank" in key
+    assert "dots: incidents in the window by category" in key

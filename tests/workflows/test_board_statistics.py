@@ -90,6 +90,9 @@ def test_board_pack_has_both_sections(sqlite_store: Store, tmp_path: Path) -> No
     assert 'id="equality"' in html
     assert "Equality Impact Assessment" in html
     assert "significant sustained reduction" in html
+    # a store without a plan: the lead-partner table says so, not a bare header
+    lead = html[html.index("By lead partner") :]
+    assert "No actions in the plan." in lead[: lead.index("</table>")]
     svgs = _svgs(html)
     assert len(svgs) >= 4
     assert all(s.find(f"{SVG_NS}title") is not None for s in svgs)
@@ -296,3 +299,25 @@ def test_equality_page_defaults_to_the_last_month_with_stops(
     page = signed_in(board_app, "board").get("/equality")
     assert 'name="month" value="2024-06"' in page.text
     assert "Searches by test-force 2023-07-01 to 2024-06-30" in page.text
+
+
+def test_a_month_the_data_stop_in_is_not_counted_as_whole(sqlite_store: Store) -> None:
+    """Records ending on 10 December: the board pack for December judges the
+    months to November, as its objectives do, and says why; December's ten days
+    counted as a month read as a fall (the demo's November: data to the 24th)."""
+    import polars as pl
+
+    inc = _incidents().filter(pl.col("occurred_from") < dt.datetime(2024, 12, 11))
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", inc)
+    perf = board_statistics(sqlite_store, end=dt.date(2024, 12, 31), equality=False)[
+        "performance"
+    ]
+    assert perf["recent"][1] == dt.date(2024, 11, 30)
+    assert any(
+        "records end on 10 Dec 2024" in n and "November 2024" in n
+        for n in perf["notes"]
+    ), perf["notes"]
+    # a month with no record at all is still left to its own note
+    whole = board_statistics(sqlite_store, end=dt.date(2024, 11, 30), equality=False)
+    assert whole["performance"]["recent"][1] == dt.date(2024, 11, 30)

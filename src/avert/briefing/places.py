@@ -386,7 +386,7 @@ def places_section(
         "line": (
             f"The top {len(items)} cells ({hot.area_km2:.2f} km²) held "
             f"{_percent(hot.share_events)} of {period}'s violence "
-            f"({hot.n_events} incidents with a place) and "
+            f"({hot.n_events:,} incidents with a place) and "
             f"{_percent(hot.share_harm)} of its harm (in-sample: the same days "
             "the cells were chosen on)."
         ),

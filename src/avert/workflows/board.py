@@ -447,6 +447,34 @@ def first_of_month(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def _without_part_month(store: Store, end: dt.date) -> tuple[dt.date, str | None]:
+    """``end``, or the end of the month before when the store's records stop part
+    way through ``end``'s month (with a note): a part month's count is no fall.
+
+    The records stop there when the store's data end (:func:`incident_span`: a
+    month-only month covers its whole month) in that month, leaving more than 15 %
+    of its days (:data:`MIN_PERIOD_COVER`) uncovered, the rule by which
+    :func:`_part_periods` leaves such a month out of a series; the board's windows
+    then end with the last complete month, as its objectives do (a month with no
+    record at all is left to :func:`_without_uncovered_periods`).
+    """
+    span = incident_span(store)
+    first = first_of_month(end, 0)
+    last = first_of_month(end, 1) - dt.timedelta(days=1)
+    if span is None or not first <= span[1].date() <= last:
+        return end, None
+    covered = (span[1].date() - first).days + 1
+    if covered >= MIN_PERIOD_COVER * ((last - first).days + 1):
+        return end, None
+    complete = first - dt.timedelta(days=1)
+    note = (
+        f"The store's records end on {span[1]:%d %b %Y}, before {first:%B %Y} is "
+        f"over: the series end with {complete:%B %Y}, the last complete month "
+        "(a part month's count is no fall)."
+    )
+    return complete, note
+
+
 def board_windows(
     store: Store, *, end: dt.date, recent_months: int = 12, baseline_months: int = 24
 ) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]] | None:
@@ -511,7 +539,10 @@ def board_statistics(
     from avert.report.board_charts import equality_charts, series_charts, series_title
 
     out: dict[str, Any] = {"end": end, "definitions": dict(VERDICTS)}
-    windows = board_windows(store, end=end) if performance else None
+    perf_end, part_note = (
+        _without_part_month(store, end) if performance else (end, None)
+    )
+    windows = board_windows(store, end=perf_end) if performance else None
     perf: dict[str, Any] = {"available": False, "note": None, "series": []}
     if not performance:
         pass
@@ -552,7 +583,7 @@ def board_statistics(
                 series=rows,
                 baseline=(b0, b1),
                 recent=(r0, r1),
-                notes=list(result.notes),
+                notes=[*([part_note] if part_note else []), *result.notes],
                 method=result.method,
                 source=result.source,
                 counts={v: sum(1 for r in rows if r["verdict"] == v) for v in VERDICTS},

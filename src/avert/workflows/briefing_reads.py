@@ -29,6 +29,7 @@ from avert.briefing import LOOKBACK_DAYS, REPEAT_WINDOW_DAYS
 from avert.briefing.actions import ACTION_COLUMNS
 from avert.briefing.context import month_start, window_for
 from avert.briefing.intelligence import INTEL_COLUMNS
+from avert.schema import ITEM_KINDS
 from avert.store import Store, queries
 from avert.store.loads import has_rows
 from avert.store.summary import classified_profiles
@@ -410,9 +411,19 @@ def _classification_notes(
 def _more_people(
     store: Store, frames: dict[str, pl.DataFrame], retaliation: pl.DataFrame | None
 ) -> pl.DataFrame:
-    """``people`` rows also for group members and possible targets (make-up lists)."""
+    """``people`` rows also for group members, possible targets and the people
+    the meeting tasked (make-up lists: without their rows they count as unknown)."""
     people = frames["people"]
     wanted = set(frames["group_members"]["person_id"].drop_nulls().to_list())
+    taskings = frames.get("taskings")
+    if taskings is not None and taskings.height:
+        person_kinds = [k for k, subject in ITEM_KINDS.items() if subject == "person"]
+        wanted |= set(
+            taskings.filter(pl.col("item_kind").is_in(person_kinds))["item_id"]
+            .drop_nulls()
+            .cast(pl.String)
+            .to_list()
+        )
     if retaliation is not None and "possible_targets" in retaliation.columns:
         wanted |= set(
             retaliation["possible_targets"].explode().drop_nulls().cast(pl.String)
