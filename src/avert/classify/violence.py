@@ -40,6 +40,7 @@ from avert.config.definitions import (
     HarmTable,
     Profile,
     Rule,
+    code_key,
     load_harm,
     load_profile,
 )
@@ -492,9 +493,10 @@ def violence(
     -----
     Violence definition of the MPS Anti-Violence Board (2010), paragraphs 5-8 and
     footnote 1; repeat victimisation after Farrell & Pease; ASB case review threshold of
-    the Anti-social Behaviour, Crime and Policing Act 2014. Offence codes are stripped,
-    upper-cased and mapped through the harm table's aliases (``"1"`` and ``"4.1"`` read
-    as the homicide group code ``"1/4.1/4.10/4.2"``).
+    the Anti-social Behaviour, Crime and Policing Act 2014. Offence codes are read by
+    their :func:`~avert.config.definitions.code_key` (case, spaces and zero padding
+    ignored: ``"08n"`` is ``"8N"``) and mapped through the harm table's aliases (``"1"``
+    and ``"4.1"`` read as the homicide group code ``"1/4.1/4.10/4.2"``).
 
     Examples
     --------
@@ -629,8 +631,7 @@ def explain(
         raise NotFound(f"Unknown hate strands {bad}; use {list(HATE_STRANDS)}")
     code = None
     if offence_code is not None:
-        key = offence_code.strip().upper()
-        code = prof.code_lookup.get(key)
+        code = prof.code_lookup.get(code_key(offence_code))
         if code is None:
             raise NotFound(
                 f"Unknown offence code {offence_code!r} (not in {harm.path})"
