@@ -186,8 +186,9 @@ def harm_notes(current: pl.DataFrame) -> tuple[str, ...]:
             else ""
         )
         n_in = int(unknown["in_definition"].sum())
+        who = "incident has" if unknown.height == 1 else "incidents have"
         notes.append(
-            f"{unknown.height:,} incidents have an offence code or category that the "
+            f"{unknown.height:,} {who} an offence code or category that the "
             f"harm table does not know: {named}{more}. No code rule applies to them "
             f"(only a domestic or hate flag: {n_in:,} in the definition) and their "
             "harm is unknown, not in the harm total; check the codes against "
