@@ -698,14 +698,19 @@ def _clause(profile: Profile, rule_id: str) -> str:
 def _trailing_counts(
     group: npt.NDArray[np.int64], t_s: npt.NDArray[np.int64], window_s: int
 ) -> npt.NDArray[np.int64]:
-    """Rows sorted by (group, t): events of the same group in [t - window, t], self included."""
+    """Rows sorted by (group, t): events of the same group in [t - window, t], self included.
+
+    Events at the same instant as ``t`` all count (ties have no order), so the count
+    never depends on the order of the rows.
+    """
     if group.size == 0:
         return np.zeros(0, dtype=np.int64)
     t0 = int(t_s.min())
     span = int(t_s.max()) - t0 + window_s + 1
     key = group * span + (t_s - t0)
     lo = np.searchsorted(key, key - window_s, side="left")
-    return np.arange(key.size, dtype=np.int64) - lo.astype(np.int64) + 1
+    hi = np.searchsorted(key, key, side="right")
+    return (hi - lo).astype(np.int64)
 
 
 def _counts_by(frame: pl.DataFrame, keys: list[str], window_days: int) -> pl.DataFrame:
@@ -750,7 +755,8 @@ def asb_escalation(
     ``min_reports``-th in its place cell: the ASB case review ("community trigger")
     threshold of three complaints in six months (Anti-social Behaviour, Crime and
     Policing Act 2014 s.104), lower for vulnerable victims after the Pilkington case.
-    Counts look back only, so a report escalates on the day the threshold is reached.
+    Counts look back only, so a report escalates on the day the threshold is reached;
+    reports at the same instant count each other (their order is unknown).
     """
     check_frame(
         asb,
