@@ -53,7 +53,8 @@ def prepare(
 
     Adds ``_code`` (the canonical code of the offence code's
     :func:`~avert.config.definitions.code_key`, aliases resolved; a code the lookup
-    does not know stays as written, stripped and upper-cased; null when empty), ``_ptype`` (police.uk category, lower case), ``_weapon``, ``_injury`` and
+    does not know stays as written, stripped and upper-cased; null when empty),
+    ``_ptype`` (police.uk category, lower case), ``_weapon``, ``_injury`` and
     ``_hate`` (lower case).
     """
     check_frame(incidents, ["incident_id"], name="incidents")
