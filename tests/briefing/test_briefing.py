@@ -400,3 +400,31 @@ def test_partners_see_people_of_equal_score_in_the_police_order() -> None:
         assert theirs == [p("person", x) for x in ours], name
     assert [i["person_id"] for i in police.people] == ids[:10]
     assert "police_person_seq" not in json.dumps(partner.to_json())
+
+
+def test_an_incident_without_a_harm_weight_is_said_not_silently_zero() -> None:
+    """A domestic incident whose offence code the harm table does not know is in the
+    definition with no harm: the item and a note say so, the total leaves it out."""
+    inc = pl.DataFrame(
+        {
+            "incident_id": ["a", "b"],
+            "occurred_from": [dt.datetime(2025, 3, 10, 1), dt.datetime(2025, 3, 10, 2)],
+            "x": [530000.0, 530010.0],
+            "y": [180000.0, 180010.0],
+            "in_definition": [True, True],
+            "category": ["hate_crime", "assault_with_injury"],
+            "rule_ids": ["hate.domestic_abuse", "awi.assault_with_injury"],
+            "offence_code": ["XX1", "8N"],
+            "harm_days": [None, 10.0],
+            "harm_source": ["unknown:XX1", "derived:8N"],
+        }
+    )
+    b = daily_briefing(inc, at=AT)
+    assert b.summary["harm_days"] == 10.0
+    unknown = next(i for i in b.incidents if i["incident_id"] == "a")
+    assert "harm unknown (unknown:XX1): not in the harm total" in unknown["reasons"]
+    assert any(
+        n.startswith("1 incident of the window has no harm weight") for n in b.notes
+    )
+    known = next(i for i in b.incidents if i["incident_id"] == "b")
+    assert not any("harm unknown" in r for r in known["reasons"])

@@ -70,3 +70,16 @@ def test_input_order_kept_and_who_profile_has_no_bridge() -> None:
     assert got["asb_id"].to_list() == ["a0", "a1", "a2"]
     assert got["escalates"].to_list() == [True, False, False]
     assert not asb_escalation(frame, load_profile("who-broad"))["escalates"].any()
+
+
+def test_reports_at_the_same_time_count_each_other_whatever_the_row_order() -> None:
+    """Three reports of one caller at one instant (a month-dated extract puts many
+    on the same day): each has the three in its window, so all escalate, and which
+    do never depends on the order of the rows."""
+    frame = asb([0, 200, 200, 200])
+    got = asb_escalation(frame)
+    assert got["n_caller_reports"].to_list() == [1, 3, 3, 3]
+    assert got["escalates"].to_list() == [False, True, True, True]
+    for order in ([3, 2, 1, 0], [2, 0, 3, 1]):
+        shuffled = asb_escalation(frame[order]).sort("asb_id")
+        assert shuffled.equals(got.sort("asb_id"))

@@ -331,6 +331,68 @@ def test_code_normalisation_and_unknown_codes() -> None:
     assert got["resolution"].to_list() == ["offence_code"] * 3 + [None]
 
 
+def test_zero_padded_and_spaced_codes_are_the_code() -> None:
+    """A force's "02", "034B", "08N" or "105 A" is the Home Office code 2, 34B, 8N, 105A.
+
+    No Home Office code starts with a zero, so a padded code can only be the code
+    itself; read as unknown, an attempted murder fell out of the definition.
+    """
+    codes = ["02", "002", "034B", "08N", "8 N", "105 a", "01", "04.10", "4.10", "ZZ09"]
+    frame = pl.DataFrame({"incident_id": codes, "offence_code": codes})
+    for got in (
+        classify_with_harm(frame, None, AVB),
+        classify_rowwise(frame, None, AVB),
+    ):
+        assert got["category"].to_list() == [
+            "most_serious_violence",
+            "most_serious_violence",
+            "personal_robbery",
+            "assault_with_injury",
+            "assault_with_injury",
+            None,
+            "most_serious_violence",
+            "most_serious_violence",
+            "most_serious_violence",
+            None,
+        ]
+        assert got["harm_days"].to_list()[:4] == [1825.0, 1825.0, 365.0, 10.0]
+        # a code the table does not know is named as it was written
+        assert got["harm_source"].to_list()[-1] == "unknown:ZZ09"
+    assert explain("02", profile=AVB).category == "most_serious_violence"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [" 08n ", "105 a", "008/01", "8 / 1", "4.10", "4.01", "10A", "100", "0", "00/01",
+     "FFA UK", "ffa  uk", "1/4.1/4.10/4.2", "a01b002", "", "  ", "0x", "x0"],
+)  # fmt: skip
+def test_code_key_is_the_same_in_python_and_polars(code: str) -> None:
+    from avert.classify._frame import code_key_expr
+    from avert.config.definitions import code_key
+
+    frame = pl.DataFrame({"c": [code]})
+    assert frame.select(code_key_expr(pl.col("c")))["c"][0] == code_key(code)
+
+
+def test_a_table_code_and_its_padded_spelling_are_one_code(tmp_path: Path) -> None:
+    """An imported table's "008/01" is the force's "8/1" (and the other way round)."""
+    text = Path(HARM.path).read_text(encoding="utf-8")
+    text += (
+        '\n[codes."008/01"]\ndescription = "Assault occasioning ABH (workbook row)"\n'
+        'offence_group = "Violence against the person"\n'
+        'offence_subgroup = "Violence with injury"\n'
+        'policeuk_category = "Violence and sexual offences"\n'
+        "policeuk_published = false\nnational_count = 0\ndays = 182.5\n"
+        'derived = false\nsource = "CCHI 2026 workbook"\n'
+    )
+    path = tmp_path / "harm-cchi.toml"
+    path.write_text(text, encoding="utf-8")
+    table = load_harm(path)
+    frame = pl.DataFrame({"incident_id": ["a", "b"], "offence_code": ["8/1", "008/01"]})
+    got = classify_with_harm(frame, None, load_profile("avb-2010", harm=table), table)
+    assert got["harm_days"].to_list() == [182.5, 182.5]
+
+
 def test_classify_with_harm_has_exactly_the_classifications_schema() -> None:
     frame = pl.DataFrame({"incident_id": ["a"], "offence_code": ["19C"]})
     got = classify_with_harm(frame, None, "avb-2010")

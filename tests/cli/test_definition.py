@@ -203,3 +203,39 @@ def test_classify_shows_police_uk_rows_under_their_category(
     assert code == 0, out
     assert "police.uk: violence and sexual offences" in out
     assert "(none)" not in out
+
+
+def test_classify_says_which_harm_is_unknown_or_expected(
+    sqlite_store: Store,
+) -> None:
+    """A code the harm table does not know, and category-only rows, are named."""
+    t = dt.datetime(2024, 5, 1)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c", "d", "e"],
+            "source": "test",
+            "offence_code": ["8N", "8X", "8X", "9Z", None],
+            "crime_type": [None, None, None, None, "Robbery"],
+            "domestic": [False, False, True, False, False],
+            "occurred_from": [t] * 5,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+    report = classify_store(sqlite_store, profile="avb-2010")
+    assert report.in_definition == 3  # a (8N), c (domestic), e (robbery)
+    assert report.harm_days == 10.0 + 365.0  # the unknown code of c adds nothing
+    expected, unknown = report.notes
+    assert expected.startswith("1 of the 3 incidents in the definition (365.0 harm")
+    assert "expected weight of their police.uk category" in expected
+    assert unknown.startswith(
+        "3 incidents have an offence code or category that the harm table does not "
+        "know: 8X (2), 9Z (1)."
+    )
+    assert "1 in the definition" in unknown
+    code, out = invoke(["classify"], f"sqlite:///{sqlite_store.url.adbc}")
+    assert code == 0, out
+    flat = " ".join(out.split())
+    assert "note: 3 incidents have an offence code or category" in flat
+    assert "8X (2), 9Z (1)" in flat
+    assert "note: 1 of the 3 incidents in the definition" in flat

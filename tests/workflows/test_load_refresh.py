@@ -37,6 +37,8 @@ def test_refresh_classifies_every_incident(any_store: Store) -> None:
     assert [r.profile for r in refreshed.classified] == ["avb-2010"]
     assert _classified(any_store, "avb-2010") == any_store.count("incidents") > 0
     assert "avb-2010" in refreshed.summary()
+    # police.uk rows weigh the expected harm of their category: the summary says so
+    assert "expected weight of their police.uk category" in refreshed.summary()
     # a second profile classified by hand is refreshed by the next load too
     classify_store(any_store, profile="who-broad")
     more = load_files(any_store, [DATA / "bundle-example"], kind="bundle")

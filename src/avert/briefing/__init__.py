@@ -172,6 +172,23 @@ def _tasked_and_made_up(
 FEED_LAG_NOTE_AFTER: Final = dt.timedelta(hours=48)
 
 
+def _unknown_harm_notes(ctx: BriefingContext) -> list[str]:
+    """A note when incidents of the window have no harm weight (an offence code or
+    category the harm table does not know): the harm total leaves them out and the
+    highest-harm-first order puts them last, which the page must not hide."""
+    if "harm_days" not in ctx.window.columns:
+        return []
+    n = int(ctx.window["harm_days"].is_null().sum())
+    if not n:
+        return []
+    who = "incident of the window has" if n == 1 else "incidents of the window have"
+    return [
+        f"{n:,} {who} no harm weight (an offence code or category the harm table "
+        "does not know): they count as 0 harm days in the total and come last in "
+        "the highest-harm-first order."
+    ]
+
+
 def _feed_lag_notes(ctx: BriefingContext) -> list[str]:
     """A note when the records stop well before the window's end (a feed that
     lags, or a briefing asked for after the data): the window's counts and the
@@ -415,6 +432,7 @@ def _assemble(
     all_notes = [
         *ctx.notes,
         *_feed_lag_notes(ctx),
+        *_unknown_harm_notes(ctx),
         *s.places.notes,
         *ret.notes,
         *s.people.notes,

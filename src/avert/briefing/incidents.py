@@ -67,6 +67,14 @@ def _reasons(profile: str) -> pl.Expr:
                     .otherwise(pl.lit("")),
                 )
             ),
+            pl.when(pl.col("harm_days").is_null()).then(
+                pl.format(
+                    "harm unknown ({}): not in the harm total",
+                    pl.when(pl.col("harm_source") != "")
+                    .then(pl.col("harm_source"))
+                    .otherwise(pl.lit("no offence code or category")),
+                )
+            ),
             pl.when(~pl.col("weapon").is_in(["none", ""])).then(
                 pl.format("weapon: {}", pl.col("weapon"))
             ),

@@ -7,11 +7,11 @@ from typing import Final
 
 import polars as pl
 
-from avert.config.definitions import Profile
+from avert.config.definitions import CODE_KEY_STEPS, Profile
 from avert.errors import SchemaError
 from avert.schema import check_frame
 
-__all__ = ["OPTIONAL_COLUMNS", "flag_columns", "prepare"]
+__all__ = ["OPTIONAL_COLUMNS", "code_key_expr", "flag_columns", "prepare"]
 
 DT: Final = pl.Datetime("us")
 #: Columns read when present (missing ones are taken as null).
@@ -35,6 +35,14 @@ def flag_columns(profile: Profile) -> list[str]:
     )
 
 
+def code_key_expr(code: pl.Expr) -> pl.Expr:
+    """:func:`avert.config.definitions.code_key` over a column of codes."""
+    key = code.str.strip_chars().str.to_uppercase()
+    for pattern, _, replacement in CODE_KEY_STEPS:
+        key = key.str.replace_all(pattern, replacement)
+    return key
+
+
 def prepare(
     incidents: pl.DataFrame,
     code_lookup: Mapping[str, str],
@@ -43,8 +51,10 @@ def prepare(
 ) -> pl.LazyFrame:
     """Select and normalise the columns the classifier reads (missing ones are null).
 
-    Adds ``_code`` (offence code stripped, upper-cased, aliases resolved; null when
-    empty), ``_ptype`` (police.uk category, lower case), ``_weapon``, ``_injury`` and
+    Adds ``_code`` (the canonical code of the offence code's
+    :func:`~avert.config.definitions.code_key`, aliases resolved; a code the lookup
+    does not know stays as written, stripped and upper-cased; null when empty),
+    ``_ptype`` (police.uk category, lower case), ``_weapon``, ``_injury`` and
     ``_hate`` (lower case).
     """
     check_frame(incidents, ["incident_id"], name="incidents")
@@ -67,11 +77,14 @@ def prepare(
         else:
             exprs.append(pl.lit(None, dtype).alias(name))
     code = pl.col("offence_code").str.strip_chars().str.to_uppercase()
+    canonical = code_key_expr(code).replace_strict(
+        dict(code_lookup), default=code, return_dtype=pl.String
+    )
     return (
         incidents.lazy()
         .select(exprs)
         .with_columns(
-            _code=pl.when(code != "").then(code.replace(dict(code_lookup))),
+            _code=pl.when(code != "").then(canonical),
             _ptype=pl.col("crime_type").str.strip_chars().str.to_lowercase(),
             _weapon=pl.col("weapon").str.strip_chars().str.to_lowercase(),
             _injury=pl.col("injury").str.strip_chars().str.to_lowercase(),

@@ -40,6 +40,7 @@ from avert.config.definitions import (
     HarmTable,
     Profile,
     Rule,
+    code_key,
     load_harm,
     load_profile,
 )
@@ -492,9 +493,10 @@ def violence(
     -----
     Violence definition of the MPS Anti-Violence Board (2010), paragraphs 5-8 and
     footnote 1; repeat victimisation after Farrell & Pease; ASB case review threshold of
-    the Anti-social Behaviour, Crime and Policing Act 2014. Offence codes are stripped,
-    upper-cased and mapped through the harm table's aliases (``"1"`` and ``"4.1"`` read
-    as the homicide group code ``"1/4.1/4.10/4.2"``).
+    the Anti-social Behaviour, Crime and Policing Act 2014. Offence codes are read by
+    their :func:`~avert.config.definitions.code_key` (case, spaces and zero padding
+    ignored: ``"08n"`` is ``"8N"``) and mapped through the harm table's aliases (``"1"``
+    and ``"4.1"`` read as the homicide group code ``"1/4.1/4.10/4.2"``).
 
     Examples
     --------
@@ -629,8 +631,7 @@ def explain(
         raise NotFound(f"Unknown hate strands {bad}; use {list(HATE_STRANDS)}")
     code = None
     if offence_code is not None:
-        key = offence_code.strip().upper()
-        code = prof.code_lookup.get(key)
+        code = prof.code_lookup.get(code_key(offence_code))
         if code is None:
             raise NotFound(
                 f"Unknown offence code {offence_code!r} (not in {harm.path})"
@@ -697,14 +698,19 @@ def _clause(profile: Profile, rule_id: str) -> str:
 def _trailing_counts(
     group: npt.NDArray[np.int64], t_s: npt.NDArray[np.int64], window_s: int
 ) -> npt.NDArray[np.int64]:
-    """Rows sorted by (group, t): events of the same group in [t - window, t], self included."""
+    """Rows sorted by (group, t): events of the same group in [t - window, t], self included.
+
+    Events at the same instant as ``t`` all count (ties have no order), so the count
+    never depends on the order of the rows.
+    """
     if group.size == 0:
         return np.zeros(0, dtype=np.int64)
     t0 = int(t_s.min())
     span = int(t_s.max()) - t0 + window_s + 1
     key = group * span + (t_s - t0)
     lo = np.searchsorted(key, key - window_s, side="left")
-    return np.arange(key.size, dtype=np.int64) - lo.astype(np.int64) + 1
+    hi = np.searchsorted(key, key, side="right")
+    return (hi - lo).astype(np.int64)
 
 
 def _counts_by(frame: pl.DataFrame, keys: list[str], window_days: int) -> pl.DataFrame:
@@ -749,7 +755,8 @@ def asb_escalation(
     ``min_reports``-th in its place cell: the ASB case review ("community trigger")
     threshold of three complaints in six months (Anti-social Behaviour, Crime and
     Policing Act 2014 s.104), lower for vulnerable victims after the Pilkington case.
-    Counts look back only, so a report escalates on the day the threshold is reached.
+    Counts look back only, so a report escalates on the day the threshold is reached;
+    reports at the same instant count each other (their order is unknown).
     """
     check_frame(
         asb,

@@ -318,6 +318,8 @@ def classify(
         f"{report.profile}: {report.incidents:,} incidents, {report.in_definition:,} in the "
         f"definition, harm {report.harm_days:,.1f} days"
     )
+    for note in report.notes:
+        console.print(f"  note: {note}")
     console.print(f"harm table: {harm.describe()}")
     console.print(
         f"moved in: {report.moved_in:,}  moved out: {report.moved_out:,}  "

@@ -155,7 +155,8 @@ def render_docs(
         "",
         "Every default weight lies inside the range of CCHI 2026 days published for its "
         "Police Recorded Crime offence subgroup, and equals it where the range is one "
-        "value (a test checks each code against that table). Fines convert at the CCHI's "
+        "value (a test checks each code against that table); the four fraud codes have "
+        "no published range and say so in their reasoning. Fines convert at the CCHI's "
         "rate: band A 1 day, B 2, C 3 (see the method below).",
         "",
         "A force that holds the official Cambridge spreadsheet can use its per-code values: "

@@ -19,6 +19,7 @@ the key, e.g. ``violence.toml: rules[3].offence_codes: unknown offence code '8X'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,6 +53,7 @@ __all__ = [
     "Rule",
     "WeaponExtension",
     "available_profiles",
+    "code_key",
     "load_harm",
     "load_profile",
     "normalise_code",
@@ -262,12 +264,12 @@ class HarmTable:
 
     @property
     def code_lookup(self) -> dict[str, str]:
-        """Upper-cased code or alias -> canonical code."""
+        """:func:`code_key` of each code and alias -> canonical code."""
         out: dict[str, str] = {}
         for code, entry in self.codes.items():
-            out[code.upper()] = code
+            out[code_key(code)] = code
             for alias in entry.aliases:
-                out[alias.upper()] = code
+                out[code_key(alias)] = code
         return out
 
 
@@ -324,9 +326,38 @@ def _code_sort_key(code: str) -> tuple[int, str]:
     return (int(digits) if digits else 10_000, code)
 
 
-def normalise_code(code: str, lookup: Mapping[str, str]) -> str:
-    """Canonical form of an offence code: stripped, upper-cased, aliases resolved."""
+#: Spellings of one Home Office code that :func:`code_key` makes one key: (pattern,
+#: replacement for Python's ``re``, the same for Polars), steps in order;
+#: ``avert.classify._frame`` runs them over frames.
+CODE_KEY_STEPS: Final[tuple[tuple[str, str, str], ...]] = (
+    (r"\s*/\s*", "/", "/"),  # "8 / 1" -> "8/1"
+    # "105 A" -> "105A" ("FFA UK" keeps its space)
+    (r"(\d)\s+([A-Z])", r"\1\2", "${1}${2}"),
+    # "08N" -> "8N", "008/01" -> "8/1"; digits after a point are kept ("4.10")
+    (r"(^|[^0-9.])0+(\d)", r"\1\2", "${1}${2}"),
+)
+
+
+def code_key(code: str) -> str:
+    """The key an offence code is looked up by: spelling differences removed.
+
+    Stripped and upper-cased; a space before a letter suffix or around ``/`` and
+    the leading zeros of each number are dropped (no Home Office code has one), so
+    that ``" 08n "``, ``"8N"`` and ``"8 N"`` are one code, as are ``"008/01"`` and
+    ``"8/1"``. Digits after a decimal point are kept (``4.10`` is not ``4.1``).
+
+    >>> [code_key(c) for c in [" 08n ", "105 a", "008/01", "4.10", "FFA UK"]]
+    ['8N', '105A', '8/1', '4.10', 'FFA UK']
+    """
     key = code.strip().upper()
+    for pattern, replacement, _ in CODE_KEY_STEPS:
+        key = re.sub(pattern, replacement, key)
+    return key
+
+
+def normalise_code(code: str, lookup: Mapping[str, str]) -> str:
+    """Canonical form of an offence code: its :func:`code_key` with aliases resolved."""
+    key = code_key(code)
     return lookup.get(key, key)
 
 
@@ -450,12 +481,12 @@ def _harm_codes(where: str, table: Mapping[str, Any]) -> dict[str, HarmCode]:
         if not entry.source.strip():
             raise fail(where, f"{key}.source", "every weight needs a source")
         for name in (code, *entry.aliases):
-            if name.upper() in seen_alias:
-                used = seen_alias[name.upper()]
+            if code_key(name) in seen_alias:
+                used = seen_alias[code_key(name)]
                 raise fail(
                     where, f"{key}.aliases", f"{name!r} already used by {used!r}"
                 )
-            seen_alias[name.upper()] = code
+            seen_alias[code_key(name)] = code
         codes[code] = entry
     return codes
 
@@ -544,7 +575,7 @@ def _check_codes(
         if code == ANY_CODE:
             out.append(code)
             continue
-        canon = lookup.get(code.strip().upper())
+        canon = lookup.get(code_key(code))
         if canon is None:
             raise fail(
                 where,

@@ -29,7 +29,13 @@ from typing import Any, Final
 
 from avert.config._toml import toml_value
 from avert.config.choices import CCHI_SHEET
-from avert.config.definitions import HarmCode, HarmTable, _code_sort_key, load_harm
+from avert.config.definitions import (
+    HarmCode,
+    HarmTable,
+    _code_sort_key,
+    code_key,
+    load_harm,
+)
 from avert.errors import ConfigError
 
 __all__ = [
@@ -222,8 +228,8 @@ def read_cchi_rows(
 def _match(code: str, harm: HarmTable, by_number: dict[int, list[str]]) -> str | None:
     lookup = harm.code_lookup
     key = code.strip().upper()
-    if key in lookup:
-        return lookup[key]
+    if code_key(key) in lookup:
+        return lookup[code_key(key)]
     m = _SLASH.match(key)
     if m is None:
         return None
@@ -269,10 +275,12 @@ def _match_rows(
     """Rows per matched packaged code, and rows per code of their own."""
     matched: dict[str, list[CchiRow]] = {}
     own: dict[str, list[CchiRow]] = {}
+    names: dict[str, str] = {}  # code_key -> the first spelling, so "8/1" is "008/01"
     for row in rows:
         canon = _match(row.code, base, by_number)
         if canon is None:
-            own.setdefault(row.code.upper(), []).append(row)
+            name = names.setdefault(code_key(row.code), row.code.upper())
+            own.setdefault(name, []).append(row)
         else:
             matched.setdefault(canon, []).append(row)
     return matched, own

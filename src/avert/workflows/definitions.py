@@ -25,6 +25,7 @@ __all__ = [
     "classify_store",
     "compare",
     "explain",
+    "harm_notes",
 ]
 
 _INCIDENT_COLUMNS = (
@@ -47,7 +48,8 @@ class ClassifyReport:
     same profile id and changed ``in_definition``; ``new`` counts incidents classified
     for the first time; ``recategorised`` counts those in before and after under another
     category. ``by_category`` maps each category to its count now (see
-    :func:`category_counts`: ``""`` = not in the definition).
+    :func:`category_counts`: ``""`` = not in the definition). ``notes`` say what
+    the harm total leaves out or only estimates (see :func:`harm_notes`).
     """
 
     profile: str
@@ -61,6 +63,7 @@ class ClassifyReport:
     by_category: dict[str, int] = field(default_factory=dict)
     moved_in_ids: tuple[str, ...] = ()
     moved_out_ids: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,61 @@ def category_counts(current: pl.DataFrame, incidents: pl.DataFrame) -> pl.DataFr
     )
 
 
+_TOP_UNKNOWN = 5
+
+
+def harm_notes(current: pl.DataFrame) -> tuple[str, ...]:
+    """What the harm total of a classification estimates or leaves out.
+
+    ``current`` is a classification frame (``in_definition``, ``harm_days``,
+    ``harm_source``). One note for the incidents in the definition whose harm is the
+    expected weight of their data.police.uk category (an approximation, not the
+    record's own weight), and one for the incidents whose offence code or category
+    the harm table does not know (``unknown:``) or that have neither: no code rule
+    applies to them and their harm is unknown, so it is not in the total. The
+    unknown codes are named, most frequent first.
+    """
+    notes: list[str] = []
+    src = pl.col("harm_source")
+    inside = current.filter(pl.col("in_definition"))
+    expected = inside.filter(src.str.starts_with("expected:"))
+    if expected.height:
+        days = float(expected["harm_days"].fill_null(0.0).sum())
+        notes.append(
+            f"{expected.height:,} of the {inside.height:,} incidents in the definition "
+            f"({days:,.1f} harm days) carry the expected weight of their police.uk "
+            "category, not a weight of their own offence: an approximation "
+            "(docs/definitions.md)."
+        )
+    unknown = current.filter(src.is_null() | src.str.starts_with("unknown:"))
+    if unknown.height:
+        top = (
+            unknown.group_by(
+                src.str.strip_prefix("unknown:").fill_null("(no code or category)")
+            )
+            .len()
+            .sort(["len", "harm_source"], descending=[True, False])
+        )
+        named = ", ".join(
+            f"{value} ({n:,})" for value, n in top.head(_TOP_UNKNOWN).iter_rows()
+        )
+        more = (
+            f" and {top.height - _TOP_UNKNOWN:,} more"
+            if top.height > _TOP_UNKNOWN
+            else ""
+        )
+        n_in = int(unknown["in_definition"].sum())
+        who = "incident has" if unknown.height == 1 else "incidents have"
+        notes.append(
+            f"{unknown.height:,} {who} an offence code or category that the "
+            f"harm table does not know: {named}{more}. No code rule applies to them "
+            f"(only a domestic or hate flag: {n_in:,} in the definition) and their "
+            "harm is unknown, not in the harm total; check the codes against "
+            "docs/definitions.md."
+        )
+    return tuple(notes)
+
+
 def classify_store(
     store: Store,
     *,
@@ -194,4 +252,5 @@ def classify_store(
         by_category={str(k): int(v) for k, v in counts.iter_rows()},
         moved_in_ids=diff.moved_in_ids,
         moved_out_ids=diff.moved_out_ids,
+        notes=harm_notes(current),
     )

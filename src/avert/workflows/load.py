@@ -270,6 +270,8 @@ class Refresh:
             for r in self.classified
         ]
         line = f"Classified under {', '.join(parts)} in {self.seconds:.1f} s."
+        for report in self.classified[:1]:  # the configured definition's notes
+            line += "".join(f" Harm: {note}" for note in report.notes)
         if self.detected_groups is not None:
             line += f" {self.detected_groups:,} groups detected and stored."
         if self.not_refreshed:
