@@ -428,3 +428,51 @@ def test_an_incident_without_a_harm_weight_is_said_not_silently_zero() -> None:
     )
     known = next(i for i in b.incidents if i["incident_id"] == "b")
     assert not any("harm unknown" in r for r in known["reasons"])
+
+
+def test_reasons_count_one_thing_in_the_singular() -> None:
+    """A count of one reads in the singular ("1 offences in 365 days", "1 ASB
+    reports", "1 intelligence reports" before); two or more in the plural."""
+    now = AT - dt.timedelta(hours=2)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["i1"],
+            "occurred_from": [now],
+            "in_definition": [True],
+            "category": ["assault_with_injury"],
+            "harm_days": [10.0],
+        }
+    )
+    involvements = pl.DataFrame(
+        {"incident_id": ["i1"], "person_id": ["p1"], "role": ["offender"]}
+    )
+    asb = pl.DataFrame(
+        {
+            "asb_id": ["a1", "a2", "a3"],
+            "occurred_at": [now] * 3,
+            "caller_id": ["c1", "c2", "c2"],
+            "vulnerable_caller": [True] * 3,
+            "category": ["personal"] * 3,
+        }
+    )
+    intel = pl.DataFrame(
+        {
+            "intel_id": ["n1"],
+            "recorded_at": [now],
+            "subject_type": ["person"],
+            "subject_id": ["p1"],
+            "topic": ["weapon"],
+            "grading": ["B2"],
+        }
+    )
+    b = daily_briefing(
+        incidents, involvements, at=AT, tables={"asb": asb, "intelligence": intel}
+    )
+    (person,) = b.people
+    assert any(r.startswith("1 offence in 365 days") for r in person["reasons"])
+    callers = {c["person_id"]: c["reasons"] for c in b.asb_callers}
+    assert any(r.startswith("1 ASB report in ") for r in callers["c1"])
+    assert any(r.startswith("2 ASB reports in ") for r in callers["c2"])
+    assert b.to_json()["intelligence"]["line"].startswith(
+        "1 intelligence report in the window"
+    )

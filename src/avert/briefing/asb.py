@@ -7,7 +7,7 @@ from typing import cast
 import polars as pl
 
 from avert.analyse.risk import ASB_TIES, asb_escalation_risk
-from avert.briefing.context import PERSON_SEQ, BriefingContext, links
+from avert.briefing.context import PERSON_SEQ, BriefingContext, counted, links
 from avert.briefing.model import AsbCallerItem, Section
 from avert.briefing.victims import score_line, take_parts
 
@@ -60,7 +60,7 @@ def asb_callers_section(ctx: BriefingContext) -> Section[AsbCallerItem]:
         parts = take_parts(row, partner=ctx.partner)
         row["reasons"] = [
             "vulnerable caller reporting ASB in the window",
-            f"{row['n_reports']} ASB reports in {ar.window_days} days"
+            f"{counted(row['n_reports'], 'ASB report')} in {ar.window_days} days"
             + (
                 " — meets the ASB case review threshold"
                 if row["meets_case_review"]

@@ -36,6 +36,7 @@ from avert.schema import check_frame, column_or
 __all__ = [
     "BriefingContext",
     "choose_window",
+    "counted",
     "links",
     "month_start",
     "prepare",
@@ -138,6 +139,15 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         "live_until": pl.Datetime("us"),
     },
 }
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` with its noun, singular for one: ``1 offence``, ``2 offences``.
+
+    >>> counted(1, "offence"), counted(3, "ASB report"), counted(2, "person", "people")
+    ('1 offence', '3 ASB reports', '2 people')
+    """
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def links(

@@ -6,7 +6,7 @@ from typing import Final, cast
 
 import polars as pl
 
-from avert.briefing.context import BriefingContext, links
+from avert.briefing.context import BriefingContext, counted, links
 from avert.briefing.model import Intelligence, IntelligenceItem
 
 __all__ = ["INTEL_COLUMNS", "intelligence_section"]
@@ -77,7 +77,7 @@ def intelligence_section(ctx: BriefingContext) -> Intelligence:
         else pl.DataFrame(schema={"grading": pl.String, "n": pl.UInt32})
     )
     items = _items(ctx, intel) if intel.height and not ctx.partner else []
-    line = f"{intel.height} intelligence reports in the window"
+    line = f"{counted(intel.height, 'intelligence report')} in the window"
     if intel.height:
         line += ": " + ", ".join(f"{g} {n}" for g, n in by_grading.iter_rows())
         if ctx.partner:

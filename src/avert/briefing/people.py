@@ -11,6 +11,7 @@ from avert.briefing.context import (
     OFFENDING_ROLES,
     PERSON_SEQ,
     BriefingContext,
+    counted,
     links,
 )
 from avert.briefing.model import PersonItem, Section
@@ -76,7 +77,7 @@ def people_section(ctx: BriefingContext, *, top: int = 10) -> Section[PersonItem
             )
         else:
             row["reasons"].append(
-                f"{row['n_offences']} offences in {orisk.window_days} days, "
+                f"{counted(row['n_offences'], 'offence')} in {orisk.window_days} days, "
                 f"most serious {row['max_harm_days']:.0f} harm days"
             )
         row["links"] = links(row["today"], [row["person_id"]], row["groups"])

@@ -6,7 +6,7 @@ from typing import Any, cast
 
 import polars as pl
 
-from avert.briefing.context import PERSON_SEQ, BriefingContext, links
+from avert.briefing.context import PERSON_SEQ, BriefingContext, counted, links
 from avert.briefing.model import REPEAT_WINDOW_DAYS, RepeatVictimItem, Section
 
 __all__ = ["repeat_victims_section", "score_line", "take_parts"]
@@ -67,7 +67,8 @@ def repeat_victims_section(ctx: BriefingContext) -> Section[RepeatVictimItem]:
         row["reasons"] = [
             f"victim again in the window ({len(row['today'])} incident(s), harm "
             f"{row['harm_today']:.0f} days)",
-            f"{row['n_victimisations']} victimisations in {REPEAT_WINDOW_DAYS} days",
+            f"{counted(row['n_victimisations'], 'victimisation')} in "
+            f"{REPEAT_WINDOW_DAYS} days",
             score_line("repeat-victim score", row["score"], parts),
         ]
         if row.get("vulnerable"):
