@@ -7,11 +7,12 @@ Found by a review of every page a partner reaches (the crawl of
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import polars as pl
 
-from avert.config.timezone import local_today
+from avert.config.timezone import local_now, local_today
 from avert.workflows import delivery
 from avert.workflows.users import User
 from web.helpers import World, csrf_of, signed_in
@@ -151,3 +152,70 @@ def test_evidence_and_rag_reason_on_a_person_reach_only_the_leading_partner(
     own = partner.get(f"/plan/actions/{council_led}")
     assert "Visited Jane Example at home" in own.text
     assert "Jane Example refused the referral" in own.text
+
+
+def test_a_partners_tasking_text_never_names_its_subject_by_real_id(
+    world: World,
+) -> None:
+    """ "Task this" without a what wrote "Follow up repeat_victim:P0002967", and the
+    partner's meeting page showed that text beside the subject's pseudonym: the
+    real id, and the key from pseudonym to id. A tasking's what and result name its
+    subject by the pseudonym the partner sees."""
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/meeting", params={"hours": 168}).text
+    at = re.findall(r'name="at" value="([^"]+)"', page)[0]
+    items = re.findall(r'name="item" value="([^"]+)"', page)
+    tasked = set(world.store.read_frame("taskings")["item_id"].to_list())
+    subjects = {"repeat_victim": "person", "person": "person", "incident": "incident"}
+    subjects["retaliation"] = "incident"
+    chosen: dict[str, str] = {}
+    for item in items:
+        kind, ident = item.split(":", 1)
+        subject = subjects.get(kind)
+        if ident in tasked or subject is None or subject in chosen:
+            continue
+        made = chair.post(
+            "/meeting/task",
+            data={
+                "csrf_token": csrf_of(page),
+                "item": item,
+                "what": "",  # the default what
+                "organisation": "council",
+                "at": at,
+                "due": f"{dt.datetime.fromisoformat(at) + dt.timedelta(hours=12):%Y-%m-%dT%H:%M}",
+            },
+            follow_redirects=False,
+        )
+        assert made.status_code == 303
+        chosen[subject] = ident
+    assert set(chosen) == {"person", "incident"}, items
+    rows = world.store.read_frame("taskings").filter(
+        pl.col("item_id").is_in(list(chosen.values()))
+    )
+    assert all(i in w for i, w in zip(rows["item_id"], rows["what"], strict=True))
+    partner = signed_in(world.app, "partner")
+    meeting = partner.get("/meeting", params={"hours": 168, "at": at}).text
+    done = partner.post(
+        f"/meeting/taskings/{rows['tasking_id'][0]}",
+        data={
+            "csrf_token": csrf_of(meeting),
+            "result": f"Visited {rows['item_id'][0]}, all well",
+            "at": at,
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    # the briefing lists taskings as they stood at its end: one ending after now
+    later = (
+        f"{local_now(world.settings.timezone) + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}"
+    )
+    answers = {
+        "meeting": partner.get("/meeting", params={"hours": 168, "at": at}).text,
+        "today": partner.get("/today", params={"at": later}).text,
+        "api": partner.get("/api/v1/briefing", params={"at": later}).text,
+    }
+    for name, text in answers.items():
+        assert "Follow up" in text, name
+    for name, text in answers.items():
+        for ident in chosen.values():
+            assert ident not in text, (name, ident)
