@@ -219,3 +219,36 @@ def test_a_partners_tasking_text_never_names_its_subject_by_real_id(
     for name, text in answers.items():
         for ident in chosen.values():
             assert ident not in text, (name, ident)
+
+
+def test_a_partners_own_action_text_names_its_target_by_pseudonym(
+    world: World,
+) -> None:
+    """The police wrote an action's evidence and RAG reason naming its target by
+    id ("Home visit to P0017368"), and the partner leading the action read the real
+    id on the plan board and the action page (text and history), beside the
+    target's pseudonym. The text names the target by the pseudonym."""
+    action_id = _person_action(world, "council")
+    target = str(
+        world.store.read_frame("actions").filter(pl.col("action_id") == action_id)[
+            "target_id"
+        ][0]
+    )
+    delivery.update_action(
+        world.store,
+        action_id,
+        {
+            "evidence": f"Home visit to {target}",
+            "rag": "amber",
+            "rag_reason": f"{target} missed two appointments",
+        },
+        user=User("chair", "chair"),
+    )
+    partner = signed_in(world.app, "partner")  # of the council
+    page = partner.get(f"/plan/actions/{action_id}").text
+    assert "Home visit to P-" in page
+    assert "missed two appointments" in page
+    for url in ("/plan", "/plan/mine", f"/plan/actions/{action_id}"):
+        answer = partner.get(url)
+        assert answer.status_code == 200, url
+        assert target not in answer.text, url
