@@ -45,6 +45,7 @@ import datetime as dt
 import hashlib
 import hmac
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
@@ -80,6 +81,7 @@ __all__ = [
     "key_strength_bits",
     "period_of",
     "period_start",
+    "pseudonymise_text",
     "pseudonymiser_for",
     "redact_frames",
     "suppress_small_counts",
@@ -531,18 +533,52 @@ _TASKING_ITEM_KINDS: Final = {
 }
 
 
+def pseudonymise_text(
+    text: str | None, real: str | None, shown: str | None
+) -> str | None:
+    """``text`` with each whole-word ``real`` id replaced by ``shown``, its pseudonym.
+
+    A tasking's what and result are free text written by police, and they name
+    the tasking's subject by its id (the meeting's "Task this" writes "Follow up
+    repeat_victim:P0002967" when nothing is typed): a partner reads them under the
+    subject's pseudonym, else the text shows the id beside it.
+
+    >>> pseudonymise_text("Follow up person:P12; P123 next", "P12", "P-ABC")
+    'Follow up person:P-ABC; P123 next'
+    """
+    if not text or not real or shown is None or real == shown:
+        return text
+    pattern = rf"(?<![0-9A-Za-z]){re.escape(real)}(?![0-9A-Za-z])"
+    return re.sub(pattern, lambda _: shown, text)
+
+
 def _withhold_taskings(p: Pseudonymiser, taskings: pl.DataFrame) -> pl.DataFrame:
     """Item ids as pseudonyms; what, who and result only of the listed taskings
-    (the partner's own organisation's): of the others, only that they exist."""
+    (the partner's own organisation's): of the others, only that they exist.
+    The listed ones' what and result name their subject by its pseudonym
+    (:func:`pseudonymise_text`)."""
     kinds = taskings["item_kind"].to_list()
     ids = taskings["item_id"].to_list()
     mapped = [
         p(_TASKING_ITEM_KINDS[k], str(i)) if k in _TASKING_ITEM_KINDS and i else i
         for k, i in zip(kinds, ids, strict=True)
     ]
+    texts = [
+        pl.Series(
+            c,
+            [
+                pseudonymise_text(t, i, m)
+                for t, i, m in zip(taskings[c].to_list(), ids, mapped, strict=True)
+            ],
+            dtype=pl.String,
+        )
+        for c in ("what", "result")
+        if c in taskings.columns
+    ]
     listed = pl.col("listed").fill_null(value=False)
     return taskings.with_columns(
-        pl.Series("item_id", mapped, dtype=pl.String),
+        pl.Series("item_id", mapped, dtype=pl.String), *texts
+    ).with_columns(
         *(
             pl.when(listed).then(pl.col(c)).otherwise(None).alias(c)
             for c in ("what", "assignee", "result")

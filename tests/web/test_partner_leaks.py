@@ -7,11 +7,12 @@ Found by a review of every page a partner reaches (the crawl of
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import polars as pl
 
-from avert.config.timezone import local_today
+from avert.config.timezone import local_now, local_today
 from avert.workflows import delivery
 from avert.workflows.users import User
 from web.helpers import World, csrf_of, signed_in
@@ -151,3 +152,124 @@ def test_evidence_and_rag_reason_on_a_person_reach_only_the_leading_partner(
     own = partner.get(f"/plan/actions/{council_led}")
     assert "Visited Jane Example at home" in own.text
     assert "Jane Example refused the referral" in own.text
+
+
+def test_a_partners_tasking_text_never_names_its_subject_by_real_id(
+    world: World,
+) -> None:
+    """ "Task this" without a what wrote "Follow up repeat_victim:P0002967", and the
+    partner's meeting page showed that text beside the subject's pseudonym: the
+    real id, and the key from pseudonym to id. A tasking's what and result name its
+    subject by the pseudonym the partner sees."""
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/meeting", params={"hours": 168}).text
+    at = re.findall(r'name="at" value="([^"]+)"', page)[0]
+    items = re.findall(r'name="item" value="([^"]+)"', page)
+    due = f"{dt.datetime.fromisoformat(at) + dt.timedelta(hours=12):%Y-%m-%dT%H:%M}"
+    tasked = set(world.store.read_frame("taskings")["item_id"].to_list())
+    people = [
+        i for i in items if i.split(":")[0] in ("repeat_victim", "person", "asb_caller")
+    ]
+    person = next((i for i in people if i.split(":", 1)[1] not in tasked), None)
+    if person is not None:  # "Task this" with nothing typed
+        made = chair.post(
+            "/meeting/task",
+            data={
+                "csrf_token": csrf_of(page),
+                "item": person,
+                "what": "",  # the default what: "Follow up ITEM"
+                "organisation": "council",
+                "at": at,
+                "due": due,
+            },
+            follow_redirects=False,
+        )
+        assert made.status_code == 303
+    else:  # other tests tasked them all: the same text, a second tasking
+        listed = chair.get("/api/v1/briefing", params={"hours": 168, "at": at})
+        person = f"person:{listed.json()['people'][0]['person_id']}"
+        delivery.add_tasking(
+            world.store,
+            person,
+            what=f"Follow up {person}",
+            organisation="council",
+            due=dt.datetime.fromisoformat(due),
+            user=User("chair", "chair"),
+            anyway=True,
+        )
+    # an incident too (other tests may have tasked the page's: a second tasking)
+    briefed = chair.get("/api/v1/briefing", params={"hours": 168, "at": at}).json()
+    incident = f"incident:{briefed['incidents'][0]['incident_id']}"
+    delivery.add_tasking(
+        world.store,
+        incident,
+        what=f"Follow up {incident}",
+        organisation="council",
+        due=dt.datetime.fromisoformat(due),
+        user=User("chair", "chair"),
+        anyway=True,
+    )
+    chosen = {"person": person.split(":", 1)[1], "incident": incident.split(":", 1)[1]}
+    rows = world.store.read_frame("taskings").filter(
+        pl.col("what").is_in([f"Follow up {person}", f"Follow up {incident}"])
+    )
+    assert rows.height == 2
+    partner = signed_in(world.app, "partner")
+    meeting = partner.get("/meeting", params={"hours": 168, "at": at}).text
+    done = partner.post(
+        f"/meeting/taskings/{rows['tasking_id'][0]}",
+        data={
+            "csrf_token": csrf_of(meeting),
+            "result": f"Visited {rows['item_id'][0]}, all well",
+            "at": at,
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    # the briefing lists taskings as they stood at its end: one ending after now
+    later = (
+        f"{local_now(world.settings.timezone) + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}"
+    )
+    answers = {
+        "meeting": partner.get("/meeting", params={"hours": 168, "at": at}).text,
+        "today": partner.get("/today", params={"at": later}).text,
+        "api": partner.get("/api/v1/briefing", params={"at": later}).text,
+    }
+    for name, text in answers.items():
+        assert "Follow up" in text, name
+    for name, text in answers.items():
+        for ident in chosen.values():
+            assert ident not in text, (name, ident)
+
+
+def test_a_partners_own_action_text_names_its_target_by_pseudonym(
+    world: World,
+) -> None:
+    """The police wrote an action's evidence and RAG reason naming its target by
+    id ("Home visit to P0017368"), and the partner leading the action read the real
+    id on the plan board and the action page (text and history), beside the
+    target's pseudonym. The text names the target by the pseudonym."""
+    action_id = _person_action(world, "council")
+    target = str(
+        world.store.read_frame("actions").filter(pl.col("action_id") == action_id)[
+            "target_id"
+        ][0]
+    )
+    delivery.update_action(
+        world.store,
+        action_id,
+        {
+            "evidence": f"Home visit to {target}",
+            "rag": "amber",
+            "rag_reason": f"{target} missed two appointments",
+        },
+        user=User("chair", "chair"),
+    )
+    partner = signed_in(world.app, "partner")  # of the council
+    page = partner.get(f"/plan/actions/{action_id}").text
+    assert "Home visit to P-" in page
+    assert "missed two appointments" in page
+    for url in ("/plan", "/plan/mine", f"/plan/actions/{action_id}"):
+        answer = partner.get(url)
+        assert answer.status_code == 200, url
+        assert target not in answer.text, url

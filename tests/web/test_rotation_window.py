@@ -33,3 +33,36 @@ def test_partner_api_briefings_across_the_month_share_no_incident(
     assert all(i["occurred_from"] >= "2026-11-01" for i in november["incidents"])
     assert all(r["occurred_from"] >= "2026-11-01" for r in november["retaliation"])
     assert any("key period" in n for n in november["notes"])
+
+
+def test_partner_incidents_page_shows_an_incident_under_its_own_periods_key(
+    world: World,
+) -> None:
+    """The Incidents page (and API) pseudonymised every incident with the key of
+    the current period, so October's incidents, shown on October's briefing under
+    October's key, showed again under December's: each incident under two keys,
+    linking the periods. Each incident now has the key of the period it occurred
+    in, the one its period's briefings use."""
+    settings = world.settings.with_overrides(pseudonym_rotation="monthly")
+    client = signed_in(create_app(settings, world.store), "partner")
+    october = client.get(
+        "/api/v1/briefing", params={"at": "2026-10-31T23:00", "hours": 72}
+    ).json()
+    listed = client.get(
+        "/api/v1/incidents",
+        params={"from": "2026-10-29T00:00", "to": "2026-11-02T00:00"},
+    ).json()["incidents"]
+    assert october["incidents"], "the check needs incidents at the end of October"
+    briefed = {
+        (i["occurred_from"], i["offence_code"], i["lsoa"]): i["incident_id"]
+        for i in october["incidents"]
+    }
+    both = [
+        (briefed[key], row["incident_id"])
+        for row in listed
+        if (key := (row["occurred_from"], row["offence_code"], row["lsoa"])) in briefed
+    ]
+    assert both, "the briefing's incidents are on the Incidents page"
+    assert all(a == b for a, b in both)
+    ids = [row["incident_id"] for row in listed]
+    assert len(set(ids)) == len(ids)

@@ -1032,3 +1032,27 @@ def test_the_meeting_shows_the_same_tasking_of_a_subject_on_both_stores(
     view = delivery.meeting_view(any_store, briefing, user=CHAIR, at=now)
     (places,) = [s for s in view["sections"] if s["section"] == "places"]
     assert places["items"][0]["tasked"]["tasking_id"] == max(made)
+
+
+def test_plan_export_and_board_pack_are_private_files(
+    planned: Store, tmp_path: Path
+) -> None:
+    """`avert plan export` wrote the plan (every action's target, person ids
+    included) and `avert board pack` its HTML readable by every local user, where
+    every other file avert writes is owner-only (docs/audit.md, "Private files")."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        plan = tmp_path / "plan.yaml"
+        delivery.export_plan(planned, plan)
+        month = f"{dt.date.today():%Y-%m}"
+        written = delivery.board_pack(
+            planned, SETTINGS, month=month, out_dir=tmp_path / "pack", pdf=False
+        )
+    finally:
+        os.umask(old)
+    for path in (plan, *written):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE((tmp_path / "pack").stat().st_mode) == 0o700

@@ -22,6 +22,7 @@ from avert.access import (
     POLICE_ONLY,
     Audience,
     audience_of,
+    period_of,
 )
 from avert.analyse.networks import match_groups
 from avert.analyse.result import jsonable
@@ -346,6 +347,29 @@ def category_tally(rows: pl.DataFrame) -> list[dict[str, Any]]:
     )
 
 
+def _partner_incident_ids(
+    rows: pl.DataFrame, settings: Settings, *, allow_demo_key: bool
+) -> pl.DataFrame:
+    """``rows`` with pseudonymous incident ids. Under a rotating key each incident
+    has the key of the period it occurred in: the one its period's briefings use
+    (they start no earlier than their key period), so no incident shows under two
+    periods' keys (the current period's key showed every earlier incident again)."""
+    if settings.pseudonym_rotation == "none" or rows.height == 0:
+        return partner_pseudonymiser(settings, allow_demo_key=allow_demo_key).column(
+            rows, "incident_id", "incident"
+        )
+    by_period: dict[str | None, Any] = {}
+    ids: list[str | None] = []
+    for ident, at in zip(rows["incident_id"], rows["occurred_from"], strict=True):
+        period = period_of(at, settings.pseudonym_rotation)
+        if period not in by_period:
+            by_period[period] = partner_pseudonymiser(
+                settings, allow_demo_key=allow_demo_key, at=at
+            )
+        ids.append(None if ident is None else by_period[period]("incident", ident))
+    return rows.with_columns(pl.Series("incident_id", ids, dtype=pl.String))
+
+
 def incidents_view(
     store: Store,
     settings: Settings,
@@ -412,9 +436,7 @@ def incidents_view(
     shown = rows.head(MAX_LIST_ROWS)
     if audience_of(user.role) == "partner":
         # partners: pseudonymous ids, and no police-only column (the location text)
-        shown = partner_pseudonymiser(settings, allow_demo_key=allow_demo_key).column(
-            shown, "incident_id", "incident"
-        )
+        shown = _partner_incident_ids(shown, settings, allow_demo_key=allow_demo_key)
         shown = shown.drop(POLICE_ONLY["incidents"], strict=False)
     audit_as(
         store,

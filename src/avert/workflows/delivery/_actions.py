@@ -8,7 +8,12 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import TITLE_WITHHELD_TARGETS, audience_of, withhold_action_titles
+from avert.access import (
+    TITLE_WITHHELD_TARGETS,
+    audience_of,
+    pseudonymise_text,
+    withhold_action_titles,
+)
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.delivery.model import (
@@ -132,18 +137,25 @@ def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.Dat
     ids = frame["target_id"].to_list()
     kinds = frame["target_type"].to_list()
     own = user.org if user.role == "partner" else None
-    return withhold_action_titles(frame, own_organisation=own).with_columns(
+    shown_ids = [
+        pseudo(_PSEUDONYMOUS[k], str(i)) if k in _PSEUDONYMOUS and i is not None else i
+        for k, i in zip(kinds, ids, strict=True)
+    ]
+    kept = withhold_action_titles(frame, own_organisation=own)
+    # the free text the leading partner keeps names the target by its pseudonym
+    texts = [
         pl.Series(
-            "target_id",
+            c,
             [
-                pseudo(_PSEUDONYMOUS[k], str(i))
-                if k in _PSEUDONYMOUS and i is not None
-                else i
-                for k, i in zip(kinds, ids, strict=True)
+                pseudonymise_text(t, i, m)
+                for t, i, m in zip(kept[c].to_list(), ids, shown_ids, strict=True)
             ],
             dtype=pl.String,
         )
-    )
+        for c in ("evidence", "rag_reason")
+        if c in kept.columns
+    ]
+    return kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String), *texts)
 
 
 def _people_detail(shown: pl.DataFrame, user: User) -> str:
@@ -256,6 +268,32 @@ def my_actions(
     return shown.to_dicts()
 
 
+def _pseudonymised_pair(
+    pair: tuple[Any, Any],
+    row: dict[str, Any],
+    before: dict[str, Any],
+    settings: Settings | None,
+) -> tuple[Any, Any]:
+    """A version's (before, after) free text with the action's target, as it is
+    and as it was, named by its pseudonym (:func:`_shown`)."""
+    pseudo = partner_pseudonymiser(settings)
+    out = list(pair)
+    for target in (
+        {"target_type": row["target_type"], "target_id": row["target_id"]},
+        before,
+    ):
+        kind = _PSEUDONYMOUS.get(str(target.get("target_type")))
+        real = target.get("target_id")
+        if kind is None or real is None:
+            continue
+        shown = pseudo(kind, str(real))
+        out = [
+            pseudonymise_text(t, str(real), shown) if isinstance(t, str) else t
+            for t in out
+        ]
+    return out[0], out[1]
+
+
 def action_page(
     store: Store,
     settings: Settings | None,
@@ -301,6 +339,11 @@ def action_page(
             for field_name in withheld:
                 if field_name in diff and subjects & set(TITLE_WITHHELD_TARGETS):
                     diff[field_name] = ("(withheld)", "(withheld)")
+            for field_name in ("evidence", "rag_reason"):
+                if field_name in diff:
+                    diff[field_name] = _pseudonymised_pair(
+                        diff[field_name], row, before, settings
+                    )
         changes.append(
             {
                 "at": h["at"],

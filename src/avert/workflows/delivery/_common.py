@@ -42,15 +42,19 @@ def _system_user() -> User:
 
 
 def partner_pseudonymiser(
-    settings: Settings | None, *, allow_demo_key: bool = False
+    settings: Settings | None,
+    *,
+    allow_demo_key: bool = False,
+    at: dt.datetime | None = None,
 ) -> Pseudonymiser:
     """The deployment's partner pseudonymiser (refused without a real key, unless
     ``allow_demo_key``: :func:`avert.access.pseudonymiser_for`); the delivery
-    workflows' and the web views'."""
+    workflows' and the web views'. Under a rotating key, the key of the period
+    holding ``at`` (default: now)."""
     return pseudonymiser_for(
         settings.pseudonym_key or None if settings else None,
         rotation=settings.pseudonym_rotation if settings else "none",
-        at=local_now(settings.timezone if settings else DEFAULT_TIMEZONE),
+        at=at or local_now(settings.timezone if settings else DEFAULT_TIMEZONE),
         allow_demo=allow_demo_key,
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import audience_of
+from avert.access import audience_of, pseudonymise_text
 from avert.config.settings import Settings
 from avert.delivery.model import (
     subject_key,
@@ -57,10 +57,17 @@ def meeting_view(
             return ident
         return pseudo(subject, ident)
 
+    def as_shown(row: dict[str, Any]) -> None:
+        # the item by its shown id, in its free text too: "Follow up person:P1"
+        real = row["item_id"]
+        row["item_id"] = shown_id(row["item_kind"], real)
+        for text in ("what", "result"):
+            row[text] = pseudonymise_text(row.get(text), real, row["item_id"])
+
     live = store.read_frame("taskings").filter(pl.col("status") != "cancelled")
     by_subject: dict[str, dict[str, Any]] = {}
     for row in live.sort("created_at", "tasking_id").to_dicts():
-        row["item_id"] = shown_id(row["item_kind"], row["item_id"])
+        as_shown(row)
         if not police and row["organisation"] != (user.org or ""):
             # another organisation's tasking: only that it exists (as the briefing)
             row.update(what=None, assignee=None, result=None)
@@ -126,7 +133,7 @@ def meeting_view(
     may_record_any = is_allowed(user, "create-tasking")
     for rows in window.values():
         for row in rows:
-            row["item_id"] = shown_id(row["item_kind"], row["item_id"])
+            as_shown(row)
             # the form to record a result: the meeting's roles, or the tasked
             row["recordable"] = may_record_any or (
                 is_allowed(user, "record-tasking-result") and is_own_tasking(user, row)

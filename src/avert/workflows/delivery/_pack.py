@@ -16,6 +16,7 @@ from avert.delivery.model import (
     STATUSES,
 )
 from avert.errors import ConfigError
+from avert.files import private_mkdir, private_write_text
 from avert.store import Store, audit
 from avert.workflows.delivery._actions import _shown, plan_board, read_actions
 from avert.workflows.delivery._checks import board_checks, checks_view
@@ -125,8 +126,7 @@ def board_pack(
     from avert.workflows.board import board_statistics
 
     data = board_pack_data(store, settings, month=month)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = private_mkdir(out_dir)  # pseudonyms, evidence: owner-only, as the PDF
     _first, nxt = _month_bounds(month)
     stats = board_statistics(
         store, end=nxt - dt.timedelta(days=1), force=force, areas=areas
@@ -135,7 +135,7 @@ def board_pack(
         "board_pack.html", d=data, stats=stats, title=f"Board pack {month}"
     )
     written = [out / f"board-pack-{month}.html"]
-    written[0].write_text(html, encoding="utf-8")
+    private_write_text(written[0], html)
     if pdf:
         written.append(render_pdf(html, out / f"board-pack-{month}.pdf"))
     audit.record(

@@ -25,6 +25,7 @@ from avert.delivery.planfile import (
     shift_plan,
 )
 from avert.errors import ConfigError, NotFound
+from avert.files import private_write_text
 from avert.schema import TABLES
 from avert.store import Store, audit
 from avert.store.delivery import DELIVERY_TABLES
@@ -296,8 +297,8 @@ def export_plan(
         reason=f"plan export, {len(actions)} actions"
         + (f" to {Path(path).name}" if path is not None else ""),
     )
-    if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+    if path is not None:  # the actions' targets are person ids: owner-only
+        private_write_text(path, text)
     return text
 
 
