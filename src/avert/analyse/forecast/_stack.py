@@ -66,7 +66,7 @@ from avert.analyse.forecast._base import Forecaster, Risk
 from avert.analyse.forecast._grid import Events, Grid
 from avert.errors import ConfigError
 
-__all__ = ["Stacked", "mixture_weights"]
+__all__ = ["Stacked", "mixture_weights", "smooth_near"]
 
 _LN2 = float(np.log(2.0))
 
@@ -74,6 +74,34 @@ _LN2 = float(np.log(2.0))
 #: weight on the uniform map) rank by the count, not by array order; far below any
 #: difference the mixture itself makes between cells
 _TIE_BREAK = 1e-9
+
+
+def smooth_near(image: npt.ArrayLike, sigma: float) -> npt.NDArray[np.float64]:
+    """Return ``ndimage.gaussian_filter(image, sigma, mode="constant",
+    truncate=3.0)``, computed on the rectangle of the non-zero cells grown by the
+    kernel's radius only: beyond it the result is exactly zero, and inside it the
+    filter reads the same values (zeros past the rectangle are zeros past the
+    grid). So a grid far larger than its events (a padded or regional extent)
+    costs what the events' own extent costs, with the very same result.
+
+    >>> im = np.zeros((50, 60)); im[10, 20] = 1.0
+    >>> bool(np.array_equal(smooth_near(im, 2.0), ndimage.gaussian_filter(
+    ...     im, 2.0, mode="constant", truncate=3.0)))
+    True
+    """
+    image = np.asarray(image, dtype=np.float64)  # no copy of a float map
+    out = np.zeros(image.shape, dtype=np.float64)
+    rows = np.flatnonzero(image.any(axis=1))
+    if rows.size == 0:
+        return out
+    cols = np.flatnonzero(image.any(axis=0))
+    reach = int(3.0 * float(sigma) + 0.5)  # scipy's radius for truncate=3.0
+    r0, r1 = max(int(rows[0]) - reach, 0), int(rows[-1]) + reach + 1
+    c0, c1 = max(int(cols[0]) - reach, 0), int(cols[-1]) + reach + 1
+    out[r0:r1, c0:c1] = ndimage.gaussian_filter(
+        image[r0:r1, c0:c1], sigma, mode="constant", truncate=3.0
+    )
+    return out
 
 
 def mixture_weights(
@@ -216,9 +244,7 @@ class Stacked(Forecaster):
         base = (count / max(float(count.sum()), 1e-12)).reshape(self.grid.shape)
         rows = [base.ravel()]
         for sigma in self.sigmas_cells:
-            smooth = ndimage.gaussian_filter(
-                base, sigma, mode="constant", truncate=3.0
-            ).ravel()
+            smooth = smooth_near(base, sigma).ravel()
             rows.append(smooth / max(float(smooth.sum()), 1e-12))
         rows.append(np.full(self.grid.n_cells, 1.0 / self.grid.n_cells))
         return np.vstack(rows)
@@ -232,11 +258,8 @@ class Stacked(Forecaster):
         ev = events.before(t0, 10.0 * half_life)
         w = np.exp(-_LN2 * (t0 - ev.t) / half_life)
         count = np.bincount(ev.cell, weights=w, minlength=self.grid.n_cells)
-        smooth = ndimage.gaussian_filter(
-            count.reshape(self.grid.shape),
-            self.recent_sigma_cells,
-            mode="constant",
-            truncate=3.0,
+        smooth = smooth_near(
+            count.reshape(self.grid.shape), self.recent_sigma_cells
         ).ravel()
         return np.asarray(smooth / max(float(smooth.sum()), 1e-12), dtype=np.float64)
 
