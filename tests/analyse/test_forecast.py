@@ -332,6 +332,10 @@ def test_stacked_smooths_only_around_the_events_on_a_grid_far_larger_than_them(
     from scipy import ndimage
 
     ev = _random_events(7, n=300, days=120)  # within (0..1000 m)^2: 10 x 10 cells
+    far = pl.DataFrame(  # and one mis-placed 15 km away: the grid spans both
+        {"x": [15_050.0], "y": [-14_950.0], "occurred_at": [AT - dt.timedelta(1)]}
+    )
+    ev = pl.concat([ev, far.cast(ev.schema)])  # type: ignore[arg-type]
     big = Grid((-20_000.0, -20_000.0), 100.0, (420, 430))
     sizes: list[int] = []
     real = ndimage.gaussian_filter
@@ -366,6 +370,16 @@ def test_smoothing_the_events_rectangle_is_exactly_smoothing_the_grid(
         image = np.zeros((60, 80))
         image[rows, cols] = rng.poisson(0.7, image[rows, cols].shape)
         image[rows, cols][0, 0] = 1.0
+        want = ndimage.gaussian_filter(image, sigma, mode="constant", truncate=3.0)
+        assert np.array_equal(smooth_near(image, sigma), want)
+    reach = int(3.0 * sigma + 0.5)
+    for gap in (2 * reach, 2 * reach + 1, 2 * reach + 2):  # apart, or just not
+        image = np.zeros((40, 90))
+        image[5, 3] = image[5 + gap, 3 + gap] = image[30, 3 + 2 * gap] = 1.0
+        want = ndimage.gaussian_filter(image, sigma, mode="constant", truncate=3.0)
+        assert np.array_equal(smooth_near(image, sigma), want)
+    for density in (0.0005, 0.003, 0.02):  # points scattered far and near
+        image = rng.poisson(density, (150, 170)).astype(float)
         want = ndimage.gaussian_filter(image, sigma, mode="constant", truncate=3.0)
         assert np.array_equal(smooth_near(image, sigma), want)
     assert np.array_equal(smooth_near(np.zeros((5, 7)), sigma), np.zeros((5, 7)))
