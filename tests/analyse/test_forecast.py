@@ -321,6 +321,70 @@ def test_stacked_weights_need_two_blocks_of_history() -> None:
     assert model.weights_.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
 
 
+def test_stacked_smooths_only_around_the_events_on_a_grid_far_larger_than_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # an owner's grid may span far more than the events (a padded or regional
+    # extent): every smoothing used to run over the whole grid, 28 days x 3
+    # scales a forecast, so a 400,000-cell grid took over 1 s a day; the maps
+    # are zero beyond the kernel's reach of the events, so only the events'
+    # rectangle plus that reach (12 cells at 4 cells' sigma) need smoothing
+    from scipy import ndimage
+
+    ev = _random_events(7, n=300, days=120)  # within (0..1000 m)^2: 10 x 10 cells
+    far = pl.DataFrame(  # and one mis-placed 15 km away: the grid spans both
+        {"x": [15_050.0], "y": [-14_950.0], "occurred_at": [AT - dt.timedelta(1)]}
+    )
+    ev = pl.concat([ev, far.cast(ev.schema)])  # type: ignore[arg-type]
+    big = Grid((-20_000.0, -20_000.0), 100.0, (420, 430))
+    sizes: list[int] = []
+    real = ndimage.gaussian_filter
+
+    def spy(image: np.ndarray, *args: object, **kwargs: object) -> np.ndarray:
+        sizes.append(int(np.asarray(image).size))
+        return real(image, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ndimage, "gaussian_filter", spy)
+    risk = Stacked(big).fit(ev).predict(AT)
+    assert sizes
+    assert max(sizes) <= (10 + 2 * 12) ** 2
+    assert np.ptp(risk[:100, :100]) == 0.0  # far away: the uniform floor alone
+    assert risk[200:210, 200:210].sum() > 0.9 * risk.sum()
+
+
+@pytest.mark.parametrize("sigma", [1.0, 2.0, 4.0, 0.3])
+def test_smoothing_the_events_rectangle_is_exactly_smoothing_the_grid(
+    sigma: float,
+) -> None:
+    from scipy import ndimage
+
+    from avert.analyse.forecast._stack import smooth_near
+
+    rng = np.random.default_rng(int(sigma * 10))
+    for rows, cols in [
+        (slice(3, 9), slice(40, 52)),
+        (slice(0, 4), slice(0, 3)),
+        (slice(55, 60), slice(70, 80)),
+        (slice(20, 21), slice(5, 6)),
+    ]:
+        image = np.zeros((60, 80))
+        image[rows, cols] = rng.poisson(0.7, image[rows, cols].shape)
+        image[rows, cols][0, 0] = 1.0
+        want = ndimage.gaussian_filter(image, sigma, mode="constant", truncate=3.0)
+        assert np.array_equal(smooth_near(image, sigma), want)
+    reach = int(3.0 * sigma + 0.5)
+    for gap in (2 * reach, 2 * reach + 1, 2 * reach + 2):  # apart, or just not
+        image = np.zeros((40, 90))
+        image[5, 3] = image[5 + gap, 3 + gap] = image[30, 3 + 2 * gap] = 1.0
+        want = ndimage.gaussian_filter(image, sigma, mode="constant", truncate=3.0)
+        assert np.array_equal(smooth_near(image, sigma), want)
+    for density in (0.0005, 0.003, 0.02):  # points scattered far and near
+        image = rng.poisson(density, (150, 170)).astype(float)
+        want = ndimage.gaussian_filter(image, sigma, mode="constant", truncate=3.0)
+        assert np.array_equal(smooth_near(image, sigma), want)
+    assert np.array_equal(smooth_near(np.zeros((5, 7)), sigma), np.zeros((5, 7)))
+
+
 def test_stacked_ties_rank_by_the_count_when_the_weights_go_uniform() -> None:
     # three events: each held-out block's events fall where no other block's did,
     # so cross-validation puts the weight on the uniform map; the forecast must
