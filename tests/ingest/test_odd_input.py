@@ -357,6 +357,37 @@ def test_bundle_birth_year_out_of_range_is_quarantined(
     assert reasons["reason"].to_list() == [f"not a int: {year}"]
 
 
+def test_bundle_parquet_nul_byte_is_quarantined_on_both_stores(
+    any_store: Store, bundle: Path
+) -> None:
+    """A Parquet cell with a NUL byte is quarantined, its raw text showing U+FFFD:
+    PostgreSQL cannot store a NUL in text, and the load crashed there with "invalid
+    byte sequence for encoding UTF8: 0x00" while SQLite stored the quarantine row."""
+    people = pl.read_csv(bundle / "people.csv", infer_schema=False)
+    first = people["person_id"][0]
+    people.with_columns(
+        pl.when(pl.col("person_id") == first)
+        .then(pl.lit("Zo\x00e"))
+        .otherwise(pl.col("sex"))
+        .alias("sex")
+    ).write_parquet(bundle / "people.parquet")
+    (bundle / "people.csv").unlink()
+    report = load_files(any_store, [bundle], kind="bundle")
+    files = {Path(f.file).stem: f for f in report.files}
+    assert (files["people"].loaded, files["people"].quarantined) == (
+        people.height - 1,
+        1,
+    )
+    (row,) = (
+        _quarantine(any_store)
+        .filter(pl.col("source_file").str.ends_with("people.parquet"))
+        .rows(named=True)
+    )
+    assert "NUL" in row["reason"]
+    assert "\x00" not in row["raw"]
+    assert "Zo\ufffde" in row["raw"]
+
+
 def test_bundle_names_are_case_insensitive_and_unread_files_reported(
     sqlite_store: Store, bundle: Path
 ) -> None:

@@ -167,3 +167,21 @@ def test_new_sqlite_database_has_16_kib_pages(sqlite_store: Store) -> None:
 
     assert sqlite_store.pragma("page_size") == str(SQLITE_PAGE_BYTES)
     assert sqlite_store.pragma("journal_mode") == "wal"
+
+
+def test_status_lists_the_missing_value_first_on_both_stores(
+    any_store: Store,
+) -> None:
+    """``avert status`` listed stops "by force: (none) 2, metropolitan 50" on SQLite
+    and "metropolitan 50, (none) 2" on PostgreSQL (NULLs sort first in SQLite, last
+    in PostgreSQL): the same store read differently on the two."""
+    from avert.store.summary import status_summary
+
+    frame = _incidents().with_columns(
+        pl.Series("force", ["metropolitan", None, "city-of-london"])
+    )
+    with any_store.transaction() as tx:
+        tx.append("incidents", frame)
+    summary = status_summary(any_store)["incidents"]
+    assert list(summary["by_force"]) == ["(none)", "city-of-london", "metropolitan"]
+    assert list(summary["by_month"]) == ["(none)", "2024-01", "2024-02"]

@@ -7,8 +7,9 @@ FastAPI's own validation (a page answered its raw JSON) were not guarded.
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
-from web.helpers import World, signed_in
+from web.helpers import World, csrf_of, signed_in
 
 BAD = [
     "/meeting?hours=99999999",
@@ -133,3 +134,50 @@ def test_an_incident_search_from_after_to_says_so(world: World) -> None:
     api = chair.get("/api/v1/incidents", params=params)
     assert api.status_code == 400
     assert api.json()["error"] == "From must be before To"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("get", "/today?area=x%00y", None),
+        ("get", "/incidents?area=E%0001", None),
+        ("post", "/meeting/task", {"item": "incident:X", "what": "visit\x00now"}),
+        ("post", "/people/P0000001", {"purpose": "a review\x00 of the case"}),
+        ("post", "/plan/actions/A01", {"evidence": "seen\x00"}),
+    ],
+    ids=["today-area", "incidents-area", "tasking", "purpose", "evidence"],
+)
+def test_a_nul_character_is_refused_with_a_page(
+    world: World, method: str, path: str, data: dict[str, str] | None
+) -> None:
+    """PostgreSQL cannot store or compare text with a NUL (U+0000): a request with
+    one in a parameter or a form field was a 500 there ("invalid byte sequence for
+    encoding UTF8: 0x00", the purpose and the tasking unsaved, the audit row lost)
+    while SQLite stored it. Both stores now answer 400, saying why, store nothing."""
+    chair = signed_in(world.app, "chair")
+    token = csrf_of(chair.get("/plan").text)
+    before = world.store.count("audit"), world.store.count("taskings")
+    if method == "get":
+        response = chair.get(path)
+    else:
+        response = chair.post(
+            path, data={**(data or {}), "csrf_token": token}, follow_redirects=False
+        )
+    assert response.status_code == 400, response.text[:300]
+    assert "NUL" in response.text
+    assert (world.store.count("audit"), world.store.count("taskings")) == before
+
+
+def test_a_nul_character_in_the_sign_in_is_refused(world: World) -> None:
+    client = TestClient(world.app)
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": "chair\x00",
+            "password": "x",
+            "csrf_token": csrf_of(page.text),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 400, response.text[:300]

@@ -37,7 +37,9 @@ def _month_expr(store: Store, column: str) -> str:
 
 def _grouped(store: Store, table: str, expr: str) -> dict[str, int]:
     frame = store._query(
-        f'SELECT {expr} AS k, COUNT(*) AS n FROM "{table}" GROUP BY 1 ORDER BY 1',
+        # NULLS FIRST: SQLite's default, PostgreSQL's is last ("(none)" first on both)
+        f'SELECT {expr} AS k, COUNT(*) AS n FROM "{table}" GROUP BY 1 '
+        "ORDER BY 1 NULLS FIRST",
         schema={"k": pl.String(), "n": pl.Int64()},
     )
     return {

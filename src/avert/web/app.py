@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -239,6 +239,25 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "The request's parameters are not valid."
 
 
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def refuse_nul(request: Request) -> None:
+    """Refuse a request with a NUL character (U+0000) in its path, a parameter or a
+    form field (400, before any page or audit row is written): PostgreSQL can
+    neither store nor compare text holding one (a 500 there, "invalid byte sequence
+    for encoding UTF8: 0x00"), and SQLite would store it, so both answer the same."""
+    texts = [str(request.scope.get("path", ""))]
+    texts += [t for item in request.query_params.multi_items() for t in item]
+    if request.headers.get("content-type", "").startswith(_FORMS):
+        form = await request.form()
+        texts += list(form) + [v for v in form.values() if isinstance(v, str)]
+    if any("\x00" in t for t in texts):
+        raise StarletteHTTPException(
+            400, "The request holds a NUL character (U+0000), which avert refuses."
+        )
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -324,6 +343,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.accounts = {}  # username -> (read at, account and stamp): auth._account
     app.state.avert = WebContext(

@@ -893,7 +893,12 @@ def _write_quarantine(
         frame = frame.join(
             stored.select("quarantine_id"), on="quarantine_id", how="anti"
         )
-    if tx.append("quarantine", frame.select(QUARANTINE.names)):
+    # a NUL byte shows as U+FFFD, as the CSV reader shows it: PostgreSQL cannot
+    # store one in text (a Parquet cell's raw text, or a column named with one)
+    frame = frame.select(QUARANTINE.names).with_columns(
+        pl.col(pl.String).str.replace_all("\x00", "\ufffd", literal=True)
+    )
+    if tx.append("quarantine", frame):
         state.mark_written("quarantine")
 
 
