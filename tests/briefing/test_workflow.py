@@ -404,8 +404,15 @@ def test_a_store_without_person_records_says_why_people_lists_are_empty(
         }
     )
     _append_assaults(store, inc)
-    notes = run_briefing(store, at=at, out_dir=tmp_path / "a", pdf=False).briefing.notes
+    files = run_briefing(store, at=at, out_dir=tmp_path / "a", pdf=False)
+    notes = files.briefing.notes
     assert any("holds no involvements" in n for n in notes), notes
+    # the tiles and person sections say so too, not "0" and "no one"
+    html = render_briefing_html(files.briefing)
+    assert "<b>0</b>repeat victims hit again" not in html
+    assert "<b>–</b>people of concern" in html
+    assert "No repeat victim was hit again" not in html
+    assert "Not shown: the store holds no victims, suspects or offenders" in html
     # person records exist (an older incident's victim), none in the window: no note
     with store.transaction() as tx:
         tx.append(
@@ -414,8 +421,11 @@ def test_a_store_without_person_records_says_why_people_lists_are_empty(
                 {"incident_id": ["i3"], "person_id": ["p1"], "role": ["victim"]}
             ),
         )
-    notes = run_briefing(store, at=at, out_dir=tmp_path / "b", pdf=False).briefing.notes
-    assert not any("holds no involvements" in n for n in notes), notes
+    files = run_briefing(store, at=at, out_dir=tmp_path / "b", pdf=False)
+    assert not any("holds no involvements" in n for n in files.briefing.notes)
+    html = render_briefing_html(files.briefing)
+    assert "<b>0</b>repeat victims hit again" in html
+    assert "No repeat victim was hit again" in html
 
 
 def test_people_of_concern_say_how_many_they_are_the_top_of(seeded) -> None:

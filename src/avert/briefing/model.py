@@ -435,6 +435,26 @@ class Briefing:
     make_up: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the daily meeting's taskings: ``overdue``, ``due``, ``done`` (lists of items)
     taskings: dict[str, list[TaskingItem]] = field(default_factory=dict)
+    #: False when the store holds no involvements at all (open incident data): the
+    #: lists of people are then empty because no one is named, not because no one
+    #: is of concern (set by the workflow, which can see the whole store)
+    people_recorded: bool = True
+
+    @property
+    def people_not_shown(self) -> str | None:
+        """Why the lists of people cannot be shown (None when they can): the pages
+        say so instead of counting 0 or saying "no one", which read as findings."""
+        if self.precision == "month":
+            return (
+                "month-precision data (data.police.uk) name no victims, suspects "
+                "or offenders"
+            )
+        if not self.people_recorded:
+            return (
+                "the store holds no victims, suspects or offenders (no involvements: "
+                "open incident data name no one)"
+            )
+        return None
 
     def to_json(self) -> dict[str, Any]:
         """Return the briefing as JSON-ready data (the ``briefing.json`` contract).

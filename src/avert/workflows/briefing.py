@@ -39,6 +39,7 @@ from avert.errors import ConfigError, NotFound
 from avert.files import private_mkdir, private_write_text
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit
+from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import read_briefing_frames, read_residents
 from avert.workflows.delivery import taskings_in_area
 from avert.workflows.forecast import briefing_places
@@ -325,6 +326,8 @@ def build_briefing(
     )
     if period_note is not None:
         briefing = _undate_before(briefing, since=at - dt.timedelta(hours=hours))
+    if NO_PEOPLE_NOTE in notes:  # the store names no one: the pages say so
+        briefing = dataclasses.replace(briefing, people_recorded=False)
     if timings is not None:
         timings["read_s"] = t1 - t0
         timings["assemble_s"] = time.perf_counter() - t1
