@@ -244,3 +244,15 @@ def test_partner_taskings_pseudonymise_each_item_by_its_subject() -> None:
     expected = [p(s, f"X{i}") for i, s in enumerate(subjects)]
     expected += ["X6", p("group", "X7"), "X8"]
     assert out == expected
+
+
+def test_pseudonymise_text_replaces_the_id_whatever_its_case() -> None:
+    """A tasking's text typed with the id in lower case ("visit p12") showed the
+    partner the real id beside its pseudonym; ids inside longer ids stay."""
+    from avert.access import pseudonymise_text
+
+    text = "visit p12 and P12, not P123 or XP12; person:P12."
+    assert pseudonymise_text(text, "P12", "P-ABC") == (
+        "visit P-ABC and P-ABC, not P123 or XP12; person:P-ABC."
+    )
+    assert pseudonymise_text("a.b+1 then a.bx+1", "a.b+1", "P-Z") == ("P-Z then a.bx+1")

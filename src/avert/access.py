@@ -536,20 +536,22 @@ _TASKING_ITEM_KINDS: Final = {
 def pseudonymise_text(
     text: str | None, real: str | None, shown: str | None
 ) -> str | None:
-    """``text`` with each whole-word ``real`` id replaced by ``shown``, its pseudonym.
+    """``text`` with each whole-word ``real`` id, in any case, replaced by ``shown``,
+    its pseudonym.
 
     A tasking's what and result are free text written by police, and they name
     the tasking's subject by its id (the meeting's "Task this" writes "Follow up
     repeat_victim:P0002967" when nothing is typed): a partner reads them under the
-    subject's pseudonym, else the text shows the id beside it.
+    subject's pseudonym, else the text shows the id beside it. Typed text may
+    write the id in another case (``p12``): it is the same id to a reader.
 
-    >>> pseudonymise_text("Follow up person:P12; P123 next", "P12", "P-ABC")
-    'Follow up person:P-ABC; P123 next'
+    >>> pseudonymise_text("Follow up person:P12; P123 next, p12", "P12", "P-ABC")
+    'Follow up person:P-ABC; P123 next, P-ABC'
     """
     if not text or not real or shown is None or real == shown:
         return text
     pattern = rf"(?<![0-9A-Za-z]){re.escape(real)}(?![0-9A-Za-z])"
-    return re.sub(pattern, lambda _: shown, text)
+    return re.sub(pattern, lambda _: shown, text, flags=re.IGNORECASE)
 
 
 def _withhold_taskings(p: Pseudonymiser, taskings: pl.DataFrame) -> pl.DataFrame:

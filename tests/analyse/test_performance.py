@@ -676,3 +676,28 @@ def test_a_peer_at_zero_leaves_the_peers_mean_to_the_others() -> None:
     assert by["B"].change.rate_ratio == 0.0
     assert by["C"].change is not None
     assert by["A"].peer_rate_ratio == pytest.approx(by["C"].change.rate_ratio)
+
+
+def test_harm_unknown_in_the_recent_period_is_no_fall_to_zero() -> None:
+    """Judged on harm, a recent year whose 30 incidents a month all carry no harm
+    weight (codes the harm table does not know: harm unknown, summed as 0) read as
+    a fall to zero, a "significant sustained reduction" of harm; it is
+    insufficient data, saying why. A recent period of no incident at all is still
+    a fall to zero."""
+    harm = np.where(np.arange(36) < 24, 900.0, 0.0)
+    frame = pl.DataFrame(
+        {
+            "area": ["A"] * 36 + ["B"] * 36,
+            "category": "all",
+            "flag": "all",
+            "period": MONTHS * 2,
+            "count": [30] * 36 + [30] * 24 + [0] * 12,
+            "harm": [*harm, *harm],
+        }
+    )
+    res = performance(frame, baseline=BASE, recent=RECENT, measure="harm", trend=False)
+    by = {s.area: s for s in res.series}
+    assert by["A"].verdict == "insufficient_data"
+    assert by["A"].reason is not None
+    assert "harm" in by["A"].reason
+    assert by["B"].verdict == "significant_sustained_reduction"

@@ -1010,3 +1010,32 @@ def test_performance_keeps_the_last_month_of_month_only_table_data(
     assert not [n for n in out["notes"] if "partly covered" in n]
     for v in out["verdicts"]:
         assert "2024-12-01" in [c["period"] for c in v["chart"]], v["area"]
+
+
+def test_weekly_performance_does_not_read_month_only_weeks_as_a_fall(
+    sqlite_store: Store,
+) -> None:
+    """Records with times to the end of 2023, then data.police.uk's month-only
+    records: weekly series leave the month-only records out, but the weeks of their
+    1sts still counted as covered by data, at 0, and a fall to zero read as a
+    "significant sustained reduction". A week covered only by month-only records
+    is no data in a weekly series."""
+    every = _incidents()
+    exact = every.filter(pl.col("occurred_from") < dt.datetime(2024, 1, 1))
+    months = every.filter(pl.col("occurred_from") >= dt.datetime(2024, 1, 1))
+    months = months.with_columns(
+        pl.col("occurred_from").dt.truncate("1mo"),
+        pl.lit("month").alias("time_precision"),
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", exact)
+        tx.append("incidents", months)
+    args = ("--unit", "week", "--no-categories", "--baseline-from", "2022-01-03")
+    windows = ("--baseline-to", "2023-12-31", "--from", "2024-01-01")
+    out = json.loads(
+        _performance(sqlite_store, *args, *windows, "--to", "2024-06-30", "--json")
+    )
+    for v in out["verdicts"]:
+        assert not v["verdict"].startswith("significant"), v
+        recent = [c for c in v["chart"] if c["recent"]]
+        assert not recent, v["area"]

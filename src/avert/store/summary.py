@@ -112,7 +112,9 @@ def latest_incident_at(store: Store) -> dt.datetime | None:
     return _latest(store, INCIDENTS, "occurred_from")
 
 
-def incident_span(store: Store) -> tuple[dt.datetime, dt.datetime] | None:
+def incident_span(
+    store: Store, *, timed: bool = False
+) -> tuple[dt.datetime, dt.datetime] | None:
     """When the store's incidents start and end (None when there are none).
 
     The start is the earliest ``occurred_from``; the end the latest
@@ -120,11 +122,19 @@ def incident_span(store: Store) -> tuple[dt.datetime, dt.datetime] | None:
     its records cover as a whole: taken from their ``occurred_from`` (the month's
     first instant), as a table loaded with ``time_precision = 'month'`` stores no
     ``occurred_to`` (data.police.uk's is that same last instant).
+
+    ``timed``: of the incidents that say more than their month only (a weekly
+    series leaves the month-only ones out).
     """
+    only_timed = (
+        ' WHERE "time_precision" IS NULL OR "time_precision" <> \'month\''
+        if timed
+        else ""
+    )
     frame = store._query(
         'SELECT MIN("occurred_from") AS "first", MAX("occurred_from") AS "last", '
         'MAX(CASE WHEN "time_precision" = \'month\' THEN "occurred_from" END) '
-        'AS "last_month" FROM "incidents"',
+        f'AS "last_month" FROM "incidents"{only_timed}',
         schema={
             "first": pl.Datetime("us"),
             "last": pl.Datetime("us"),

@@ -255,13 +255,14 @@ def _without_month_only(incidents: pl.DataFrame) -> tuple[pl.DataFrame, list[str
 
 
 def _incident_times(
-    store: Store, first_day: dt.date, last_day: dt.date
+    store: Store, first_day: dt.date, last_day: dt.date, *, timed: bool = False
 ) -> pl.DataFrame:
     """``occurred_from`` of every incident in the store from ``first_day`` to
-    ``last_day``, both whole days included."""
-    return store.read_frame(
+    ``last_day``, both whole days included; ``timed``: only of those that say more
+    than their month (a weekly series leaves the month-only ones out)."""
+    frame = store.read_frame(
         "incidents",
-        columns=["occurred_from"],
+        columns=["occurred_from", "time_precision"],
         where=[
             ("occurred_from", ">=", dt.datetime.combine(first_day, dt.time())),
             (
@@ -271,6 +272,9 @@ def _incident_times(
             ),
         ],
     )
+    if timed:
+        frame = frame.filter(~pl.col("time_precision").eq_missing("month"))
+    return frame.select("occurred_from")
 
 
 def _without_uncovered_periods(
@@ -296,7 +300,8 @@ def _without_uncovered_periods(
     records starting on the 20th): its part count counted as a whole period's. Toronto's violence in 2019 against 2017-18 (a significant increase,
     p 0.0499) was no significant change (p 0.96) with its data cut on 15 December.
     """
-    seen = _incident_times(store, date_from, date_to)
+    # a weekly series leaves month-only records out: their weeks are no data
+    seen = _incident_times(store, date_from, date_to, timed=unit == "week")
     covered = build_series(
         seen,
         unit=unit,
@@ -339,8 +344,9 @@ def _part_periods(
     (:data:`MIN_PERIOD_COVER`) uncovered, each with what its note says (``start on
     2017-01-20``). The margin keeps a sparse store's whole month whose last
     incident fell a few days before its end (the last two days of a month without
-    an incident happen by chance at one or two a day)."""
-    span = incident_span(store)
+    an incident happen by chance at one or two a day). Weeks: the span of the
+    records that say more than their month (the series' own)."""
+    span = incident_span(store, timed=unit == "week")
     if span is None:
         return []
     out: list[tuple[dt.date, str]] = []

@@ -244,6 +244,8 @@ def _series_result(
         n_base >= settings["min_baseline_periods"][unit]
         and counts[base].sum() >= settings["min_baseline_events"]
         and rec.any()
+        # recent events of no known harm are harm unknown, not a fall to zero
+        and not _harm_unknown(counts, values, rec, harm=harm)
     )
     change = (
         seasonal_change(
@@ -409,6 +411,12 @@ def extrapolation_caution(
     )
 
 
+def _harm_unknown(counts: F64, values: F64, rec: Bools, *, harm: bool) -> bool:
+    """Judged on harm, the recent period has events but no harm: their harm is
+    unknown (summed as 0), which the fall-to-zero test would read as a fall."""
+    return harm and counts[rec].sum() > 0 and values[rec].sum() <= 0
+
+
 def _insufficient_reason(
     periods: Sequence[dt.date],
     counts: F64,
@@ -435,6 +443,12 @@ def _insufficient_reason(
         )
     if not rec.any():
         return f"no {unit} of the recent period in the data"
+    if _harm_unknown(counts, values, rec, harm=settings["measure"] == "harm"):
+        n = int(counts[rec].sum())
+        return (
+            f"the recent period's {n:,} event{'' if n == 1 else 's'} carry no harm "
+            "weight (codes the harm table does not know): harm unknown, not zero"
+        )
     seen = {p.month for p, b in zip(periods, base, strict=True) if b}
     unseen = sorted({p.month for p, r in zip(periods, rec, strict=True) if r} - seen)
     if unseen:

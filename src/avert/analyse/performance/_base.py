@@ -33,7 +33,9 @@ VERDICTS: Final[dict[str, str]] = {
     "insufficient_data": (
         "Fewer than min_baseline_periods baseline periods, fewer than "
         "min_baseline_events events in the baseline, no recent period, a recent "
-        "month of year the baseline never saw, or the model could not be fitted. "
+        "month of year the baseline never saw, judged on harm a recent period whose "
+        "events carry no harm weight (harm unknown, not zero), or the model could "
+        "not be fitted. "
         "(No event at all in the recent period is judged against the baseline's "
         "expectation.)"
     ),
