@@ -653,6 +653,9 @@ def test_a_fall_to_zero_is_judged_against_what_the_baseline_expects() -> None:
     assert s.change.p_value == pytest.approx(min(1.0, 2 * math.exp(-m / phi)))
     assert s.change.expected == pytest.approx(tuple(expected), rel=1e-6)
     assert s.reason is None
+    # a series that stops may have stopped being recorded: the verdict says so
+    assert s.caution is not None
+    assert "still recorded" in s.caution
     # 24 baseline events in pairs over 12 months expect about 12 a year, but in
     # pairs: over-dispersed, so no event in a year is weaker evidence
     r = by["rare"]

@@ -107,6 +107,7 @@ __all__ = [
     "u_chart",
     "verdict",
     "xmr_chart",
+    "zero_caution",
 ]
 
 
@@ -326,13 +327,37 @@ def _series_result(
         u_spc=u_spc,
         target=target_frame,
         measure=str(settings["measure"]),
-        caution=trend_caution(change, word, trend_p=settings["trend_p"])
+        caution=zero_caution(change, word, unit=unit)
+        or trend_caution(change, word, trend_p=settings["trend_p"])
         or extrapolation_caution(change, word, values, base, rec, unit=unit),
     )
 
 
 #: p-value below which a baseline trend the model did not keep is cautioned about
 CAUTION_TREND_P: Final = 0.05
+
+
+def zero_caution(
+    change: ChangeEstimate | None, verdict_word: str, *, unit: Unit = "month"
+) -> str | None:
+    """A caution when a significant change is a fall to no event at all.
+
+    A series that stops is as likely to have stopped being recorded (a category
+    renamed or recoded, a source or a flag no longer supplied) as to have been
+    ended; the test of a fall to zero cannot tell them apart, so the verdict asks
+    for that check before it is read as a fall.
+    """
+    if (
+        change is None
+        or change.rate_ratio != 0
+        or not verdict_word.startswith("significant")
+    ):
+        return None
+    return (
+        f"no event at all in the recent {unit}s: check that this series is still "
+        "recorded (a category renamed or recoded, a source or flag no longer "
+        "supplied) before reading it as a fall"
+    )
 
 
 def trend_caution(
