@@ -47,7 +47,7 @@ import hmac
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, Literal
 
 import polars as pl
@@ -81,6 +81,7 @@ __all__ = [
     "key_strength_bits",
     "period_of",
     "period_start",
+    "pseudonymise_columns",
     "pseudonymise_text",
     "pseudonymiser_for",
     "redact_frames",
@@ -554,6 +555,29 @@ def pseudonymise_text(
     return re.sub(pattern, lambda _: shown, text, flags=re.IGNORECASE)
 
 
+def pseudonymise_columns(
+    frame: pl.DataFrame,
+    columns: Iterable[str],
+    real: Sequence[str | None],
+    shown: Sequence[str | None],
+) -> list[pl.Series]:
+    """The free-text ``columns`` of ``frame`` (those it has) with each row's
+    ``real`` subject id replaced by its ``shown`` pseudonym
+    (:func:`pseudonymise_text`), as Series to put back with ``with_columns``."""
+    return [
+        pl.Series(
+            c,
+            [
+                pseudonymise_text(t, i, m)
+                for t, i, m in zip(frame[c].to_list(), real, shown, strict=True)
+            ],
+            dtype=pl.String,
+        )
+        for c in columns
+        if c in frame.columns
+    ]
+
+
 def _withhold_taskings(p: Pseudonymiser, taskings: pl.DataFrame) -> pl.DataFrame:
     """Item ids as pseudonyms; what, who and result only of the listed taskings
     (the partner's own organisation's): of the others, only that they exist.
@@ -565,18 +589,7 @@ def _withhold_taskings(p: Pseudonymiser, taskings: pl.DataFrame) -> pl.DataFrame
         p(_TASKING_ITEM_KINDS[k], str(i)) if k in _TASKING_ITEM_KINDS and i else i
         for k, i in zip(kinds, ids, strict=True)
     ]
-    texts = [
-        pl.Series(
-            c,
-            [
-                pseudonymise_text(t, i, m)
-                for t, i, m in zip(taskings[c].to_list(), ids, mapped, strict=True)
-            ],
-            dtype=pl.String,
-        )
-        for c in ("what", "result")
-        if c in taskings.columns
-    ]
+    texts = pseudonymise_columns(taskings, ("what", "result"), ids, mapped)
     listed = pl.col("listed").fill_null(value=False)
     return taskings.with_columns(
         pl.Series("item_id", mapped, dtype=pl.String), *texts

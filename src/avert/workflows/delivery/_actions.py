@@ -11,6 +11,7 @@ import polars as pl
 from avert.access import (
     TITLE_WITHHELD_TARGETS,
     audience_of,
+    pseudonymise_columns,
     pseudonymise_text,
     withhold_action_titles,
 )
@@ -143,18 +144,7 @@ def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.Dat
     ]
     kept = withhold_action_titles(frame, own_organisation=own)
     # the free text the leading partner keeps names the target by its pseudonym
-    texts = [
-        pl.Series(
-            c,
-            [
-                pseudonymise_text(t, i, m)
-                for t, i, m in zip(kept[c].to_list(), ids, shown_ids, strict=True)
-            ],
-            dtype=pl.String,
-        )
-        for c in ("evidence", "rag_reason")
-        if c in kept.columns
-    ]
+    texts = pseudonymise_columns(kept, ("evidence", "rag_reason"), ids, shown_ids)
     return kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String), *texts)
 
 
