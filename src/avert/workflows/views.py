@@ -22,7 +22,6 @@ from avert.access import (
     POLICE_ONLY,
     Audience,
     audience_of,
-    period_of,
 )
 from avert.analyse.networks import match_groups
 from avert.analyse.result import jsonable
@@ -358,16 +357,22 @@ def _partner_incident_ids(
         return partner_pseudonymiser(settings, allow_demo_key=allow_demo_key).column(
             rows, "incident_id", "incident"
         )
-    by_period: dict[str | None, Any] = {}
-    ids: list[str | None] = []
-    for ident, at in zip(rows["incident_id"], rows["occurred_from"], strict=True):
-        period = period_of(at, settings.pseudonym_rotation)
-        if period not in by_period:
-            by_period[period] = partner_pseudonymiser(
-                settings, allow_demo_key=allow_demo_key, at=at
-            )
-        ids.append(None if ident is None else by_period[period]("incident", ident))
-    return rows.with_columns(pl.Series("incident_id", ids, dtype=pl.String))
+    every = "1mo" if settings.pseudonym_rotation == "monthly" else "1q"
+    parts = (
+        rows.with_row_index("_row")
+        .with_columns(pl.col("occurred_from").dt.truncate(every).alias("_period"))
+        .partition_by("_period", maintain_order=True)
+    )
+    return (
+        pl.concat(
+            partner_pseudonymiser(
+                settings, allow_demo_key=allow_demo_key, at=part["_period"][0]
+            ).column(part, "incident_id", "incident")
+            for part in parts
+        )
+        .sort("_row")
+        .drop("_row", "_period")
+    )
 
 
 def incidents_view(
