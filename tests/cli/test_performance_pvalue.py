@@ -1,5 +1,6 @@
-"""``avert analyse performance`` prints a p-value as the board pack does: never
-rounded across the significance level beside a "significant" verdict."""
+"""``avert analyse performance``'s table: a p-value printed as the board pack does
+(never rounded across the significance level beside a "significant" verdict), and
+recent beside expected in the same measure."""
 
 from __future__ import annotations
 
@@ -51,18 +52,31 @@ def test_the_p_value_is_not_rounded_across_alpha(
     verdict: str,
     shown: str,
 ) -> None:
-    import avert.workflows.board as board
-
     def fake(*_: Any, **kw: Any) -> SimpleNamespace:
         assert kw["alpha"] == float(alpha)
         return SimpleNamespace(series=[_series(p, verdict)], notes=())
+
+    line = _table_line(sqlite_store, monkeypatch, fake, verdict, "--alpha", alpha)
+    assert f" {shown} " in f" {line} ", line
+
+
+def _table_line(
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    fake: Any,
+    verdict: str,
+    *args: str,
+) -> str:
+    """The table line of ``verdict`` printed by ``avert analyse performance ARGS``
+    over ``fake`` in place of the workflow."""
+    import avert.workflows.board as board
 
     monkeypatch.setattr(board, "run_performance", fake)
     result = CliRunner().invoke(
         app,
         [
             "--db",
-            sqlite_store.url.sqlalchemy,
+            store.url.sqlalchemy,
             "analyse",
             "performance",
             "--baseline-from",
@@ -73,11 +87,48 @@ def test_the_p_value_is_not_rounded_across_alpha(
             "2025-01-01",
             "--to",
             "2025-06-30",
-            "--alpha",
-            alpha,
+            *args,
         ],
         env={"COLUMNS": "160"},
     )
     assert result.exit_code == 0, result.output
-    line = next(x for x in result.output.splitlines() if verdict in x)
+    return next(x for x in result.output.splitlines() if verdict in x)
+
+
+@pytest.mark.parametrize(
+    ("measure", "shown"), [("harm", "5.01e+05/5.38e+05"), ("count", "2827/2.46e+03")]
+)
+def test_recent_and_expected_are_in_the_same_measure(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch, measure: str, shown: str
+) -> None:
+    """With ``--measure harm`` the table set the recent event count against the
+    expected harm ("2827/5.38e+05")."""
+    row = {
+        "measure": measure,
+        "rate_ratio": 0.93,
+        "ci_low": 0.8,
+        "ci_high": 1.1,
+        "p_value": 0.4,
+        "recent_count": 2827,
+        "recent_harm": 501234.0,
+        "recent_expected": 537836.0 if measure == "harm" else 2456.0,
+    }
+    series = SimpleNamespace(
+        area="all",
+        category="all",
+        flag="all",
+        verdict="no_significant_change",
+        reason=None,
+        caution=None,
+        row=lambda: row,
+    )
+
+    def fake(*_: Any, **kw: Any) -> SimpleNamespace:
+        assert kw["measure"] == measure
+        return SimpleNamespace(series=[series], notes=())
+
+    line = _table_line(
+        sqlite_store, monkeypatch, fake, "no_significant", "--measure", measure
+    )
     assert f" {shown} " in f" {line} ", line
+    assert "2827/5.38e+05" not in line  # the count against expected harm
