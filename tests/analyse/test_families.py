@@ -131,8 +131,8 @@ def test_family_harm_across_crime_types() -> None:
     assert not other["has_domestic_abuse"]
 
 
-def test_family_harm_without_people_has_no_youth_violence() -> None:
-    units = fam.family_units(_relationships())
+def _one_violent_victimisation_of_k1() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Incidents and involvements: k1 (of the family fam-dad) victim of y1."""
     incidents = pl.DataFrame(
         {
             "incident_id": ["y1"],
@@ -144,6 +144,12 @@ def test_family_harm_without_people_has_no_youth_violence() -> None:
     involvements = pl.DataFrame(
         {"incident_id": ["y1"], "person_id": ["k1"], "role": ["victim"]}
     )
+    return incidents, involvements
+
+
+def test_family_harm_without_people_has_no_youth_violence() -> None:
+    units = fam.family_units(_relationships())
+    incidents, involvements = _one_violent_victimisation_of_k1()
     out = fam.family_harm(units, incidents, involvements)
     assert out.filter(pl.col("family_id") == "fam-dad")["n_youth_violence"].item() == 0
     with pytest.raises(SchemaError, match="harm_days"):
@@ -244,17 +250,7 @@ def test_a_birth_year_after_the_incident_is_no_youth() -> None:
     """A birth year after the incident (a typo, a placeholder 9999) gives a negative
     age: unknown, not "aged up to youth_max_age"."""
     units = fam.family_units(_relationships())
-    incidents = pl.DataFrame(
-        {
-            "incident_id": ["y1"],
-            "occurred_from": [T],
-            "harm_days": [300.0],
-            "in_definition": [True],
-        }
-    )
-    involvements = pl.DataFrame(
-        {"incident_id": ["y1"], "person_id": ["k1"], "role": ["victim"]}
-    )
+    incidents, involvements = _one_violent_victimisation_of_k1()
     for birth_year, youth in ((2030, 0), (9999, 0), (2024, 1), (2008, 1)):
         people = pl.DataFrame({"person_id": ["k1"], "birth_year": [birth_year]})
         out = fam.family_harm(units, incidents, involvements, people=people)
