@@ -37,7 +37,8 @@ pytestmark = pytest.mark.postgres
 LOCALE = "en_US.UTF-8"
 
 
-def _create(server_url: str, name: str) -> bool:
+def _admin(server_url: str, sql: str) -> bool:
+    """Run ``sql`` outside a transaction on the server; False when it refuses."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(
@@ -45,14 +46,22 @@ def _create(server_url: str, name: str) -> bool:
     )
     try:
         with engine.connect() as conn:
-            conn.exec_driver_sql(
-                f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE '{LOCALE}'"
-            )
+            conn.exec_driver_sql(sql)
     except sa.exc.DBAPIError:
         return False
     finally:
         engine.dispose()
     return True
+
+
+def _create(server_url: str, name: str) -> bool:
+    return _admin(
+        server_url, f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE '{LOCALE}'"
+    )
+
+
+def _drop(server_url: str, name: str) -> None:
+    _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _with_database(url: str, name: str) -> str:
@@ -65,6 +74,7 @@ def language_server(postgres_server_url: str) -> Iterator[str]:
     """URL of a server that can create a database with the en_US.UTF-8 collation."""
     name = f"avert_probe_{uuid.uuid4().hex[:8]}"
     if _create(postgres_server_url, name):
+        _drop(postgres_server_url, name)
         yield postgres_server_url
         return
     localedef = shutil.which("localedef")
@@ -111,6 +121,7 @@ def language_store(language_server: str) -> Iterator[Store]:
     store.upgrade()
     yield store
     store.close()
+    _drop(language_server, name)
 
 
 def test_the_database_really_sorts_by_language(language_store: Store) -> None:
