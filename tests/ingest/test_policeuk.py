@@ -380,6 +380,28 @@ def test_outcomes_join_sets_latest_outcome(sqlite_store: Store, tmp_path: Path) 
     assert row["outcome"] == "Offender sent to prison"
 
 
+def test_tied_outcomes_are_ordered_by_file_then_outcome(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """The same month on the same line of two files: the later file name wins, not
+    the outcome the primary key's index happens to give last."""
+    files = [write(tmp_path / "s.csv", [STREET_HEADER, street_row(CID1)])]
+    for folder, outcome in (
+        ("r0", "Unable to prosecute suspect"),
+        ("r1", "Local resolution"),
+    ):
+        files.append(
+            write(
+                tmp_path / folder / "2018-08-wy-outcomes.csv",
+                [OUTCOMES_HEADER, f"{CID1},2018-08,x,x,,,,,,{outcome}"],
+            )
+        )
+    load_files(any_store, files)
+    assert any_store.read_frame("incidents")["outcome"].to_list() == [
+        "Local resolution"
+    ]
+
+
 def test_outcomes_loaded_before_street_still_update(
     sqlite_store: Store, tmp_path: Path
 ) -> None:

@@ -30,7 +30,7 @@ from avert.files import private_files, private_mkdir
 from avert.schema import TABLES, TableSpec
 from avert.store._pool import ConnectionPool
 
-__all__ = ["Filter", "Schema", "Store", "Transaction", "normalise_url"]
+__all__ = ["BYTEWISE", "Filter", "Schema", "Store", "Transaction", "normalise_url"]
 
 Dialect = Literal["sqlite", "postgresql"]
 #: (column, operator, value); operator one of = != < <= > >= in
@@ -48,6 +48,11 @@ _JSON_IN: Final = {
     "sqlite": "SELECT value FROM json_each(?)",
     "postgresql": "SELECT json_array_elements_text(?::json)",
 }
+#: What makes a text ``ORDER BY`` bytewise, per dialect: SQLite compares bytes
+#: already; a PostgreSQL database may have a language collation (en_GB.UTF-8 puts
+#: ``alice`` before ``Bob`` and ignores punctuation), so text is ordered ``COLLATE
+#: "C"`` there, the order Polars and SQLite give (docs/postgresql.md).
+BYTEWISE: Final[Mapping[str, str]] = {"sqlite": "", "postgresql": ' COLLATE "C"'}
 
 
 @dataclass(frozen=True)
@@ -780,7 +785,11 @@ class Store:
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         if order_by:
-            sql += " ORDER BY " + ", ".join(f'"{c}"' for c in order_by)
+            sql += " ORDER BY " + ", ".join(
+                f'"{c}"'
+                + (BYTEWISE[self.dialect] if spec.schema.get(c) == pl.String else "")
+                for c in order_by
+            )
         return _placeholders(sql, self.dialect), params
 
     def _query(

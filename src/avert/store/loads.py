@@ -12,7 +12,7 @@ import polars as pl
 
 from avert.errors import NotFound
 from avert.schema import LOADS, TABLES
-from avert.store.database import Store, Transaction
+from avert.store.database import BYTEWISE, Store, Transaction
 
 __all__ = ["has_rows", "record_loads", "set_page_cache", "update_outcomes"]
 
@@ -42,12 +42,18 @@ def update_outcomes(tx: Transaction, load_id: str) -> None:
     """Set ``incidents.outcome`` to the latest police.uk outcome of each touched crime.
 
     Touched: crimes with an outcome row of load ``load_id``, and crimes of that load
-    with any stored outcome.
+    with any stored outcome. The latest: the greatest month, then the latest line;
+    rows tied on both (the same line of two files, such as a re-issued month) are
+    ordered by file name, then outcome, bytewise and descending, so the outcome is
+    the same on every store whatever the order of its index or the database's
+    collation (docs/formats.md).
     """
+    c = BYTEWISE[tx.dialect]
     tx._execute(
         "UPDATE incidents SET outcome = ("
         " SELECT o.outcome FROM outcomes o WHERE o.incident_id = incidents.incident_id"
-        " ORDER BY o.month DESC, o.source_line DESC LIMIT 1)"
+        f" ORDER BY o.month DESC, o.source_line DESC, o.source_file{c} DESC,"
+        f" o.outcome{c} DESC LIMIT 1)"
         " WHERE incident_id IN (SELECT incident_id FROM outcomes WHERE load_id = ?)"
         " OR (load_id = ? AND incident_id IN (SELECT incident_id FROM outcomes))",
         [load_id, load_id],

@@ -17,7 +17,7 @@ from typing import Any, Final
 import polars as pl
 
 from avert.schema import CLASSIFICATIONS, INCIDENTS, LOADS, STOPS, TableSpec
-from avert.store.database import Store
+from avert.store.database import BYTEWISE, Store
 
 __all__ = [
     "classified_profiles",
@@ -37,9 +37,10 @@ def _month_expr(store: Store, column: str) -> str:
 
 def _grouped(store: Store, table: str, expr: str) -> dict[str, int]:
     frame = store._query(
-        # NULLS FIRST: SQLite's default, PostgreSQL's is last ("(none)" first on both)
+        # NULLS FIRST: SQLite's default, PostgreSQL's is last ("(none)" first on both);
+        # bytewise, whatever the database's collation
         f'SELECT {expr} AS k, COUNT(*) AS n FROM "{table}" GROUP BY 1 '
-        "ORDER BY 1 NULLS FIRST",
+        f"ORDER BY {expr}{BYTEWISE[store.dialect]} NULLS FIRST",
         schema={"k": pl.String(), "n": pl.Int64()},
     )
     return {
@@ -96,7 +97,8 @@ def status_summary(store: Store) -> dict[str, Any]:
 def classified_profiles(store: Store) -> list[str]:
     """Ids of the definition profiles that have rows in ``classifications``."""
     frame = store._query(
-        'SELECT DISTINCT "profile" FROM "classifications" ORDER BY 1',
+        'SELECT "profile" FROM "classifications" GROUP BY "profile" '
+        f'ORDER BY "profile"{BYTEWISE[store.dialect]}',
         schema=CLASSIFICATIONS.schema_of("profile"),
     )
     return [str(p) for p in frame["profile"].to_list()]
