@@ -106,3 +106,18 @@ def test_partner_meeting_at_a_past_time_uses_that_periods_key(world: World) -> N
     assert marked, "the check needs tasked items in the briefing"
     for tasking_id in marked:
         assert f"TASKED</span> {tasking_id}" in page.text, tasking_id
+
+
+def test_partner_today_in_a_key_periods_first_hour_says_why_not_misconfigured(
+    world: World,
+) -> None:
+    """Less than an hour into a key period a partner briefing is refused (no whole
+    hour to show); the page said "avert is not configured for this", sending the
+    partner to an administrator for what passes by itself within the hour."""
+    settings = world.settings.with_overrides(pseudonym_rotation="monthly")
+    client = signed_in(create_app(settings, world.store), "partner")
+    for path in ("/today", "/api/v1/briefing", "/meeting"):
+        answer = client.get(path, params={"at": "2026-11-01T00:30"})
+        assert answer.status_code == 503, path
+        assert "not configured" not in answer.text, path
+        assert "an hour after it or later" in answer.text, path
