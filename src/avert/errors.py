@@ -17,6 +17,7 @@ __all__ = [
     "PermissionDenied",
     "SchemaError",
     "StoreError",
+    "TooEarlyError",
     "TooManyAttempts",
 ]
 
@@ -27,6 +28,12 @@ class AvertError(Exception):
 
 class ConfigError(AvertError, ValueError):
     """A configuration file or parameter is invalid; the message names file and key."""
+
+
+class TooEarlyError(ConfigError):
+    """Settings are fine but the time asked for is too early for the request (a
+    partner briefing less than an hour into its pseudonym key period): it passes by
+    itself; the web answers 503 with the reason, not "not configured"."""
 
 
 class SchemaError(AvertError, ValueError):

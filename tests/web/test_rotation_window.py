@@ -4,8 +4,11 @@ the key period, so two windows straddling the month's start share no incident
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from avert.access import Pseudonymiser
+from avert.delivery.model import subject_type
 from avert.web import create_app
 from web.helpers import World, signed_in
 
@@ -66,3 +69,55 @@ def test_partner_incidents_page_shows_an_incident_under_its_own_periods_key(
     assert all(a == b for a, b in both)
     ids = [row["incident_id"] for row in listed]
     assert len(set(ids)) == len(ids)
+
+
+def test_partner_meeting_at_a_past_time_uses_that_periods_key(world: World) -> None:
+    """The meeting page pseudonymised its taskings with the key of the current
+    period while its briefing items had the key of the period viewed: at a time in
+    October a partner saw a tasking's person under December's pseudonym beside the
+    October briefing's, and no item was marked as tasked. The page now uses the key
+    of the period viewed for both, as the briefing of that time does."""
+    settings = world.settings.with_overrides(pseudonym_rotation="monthly")
+    client = signed_in(create_app(settings, world.store), "partner")
+    at = "2026-10-31T12:00"
+    page = client.get("/meeting", params={"at": at, "hours": 72})
+    assert page.status_code == 200, page.text
+    october = Pseudonymiser(settings.pseudonym_key, period="2026-10")
+    taskings = {
+        row["tasking_id"]: row for row in world.store.read_frame("taskings").to_dicts()
+    }
+    listed = re.findall(
+        r"(T\d{8}-[0-9a-f]+)</td><td><span class=\"rec\">(\w+):([A-Z]-[0-9A-F]{12})",
+        page.text,
+    )
+    assert listed, "the check needs taskings in the window"
+    for tasking_id, kind, shown in listed:
+        real = taskings[tasking_id]
+        subject = subject_type(kind)
+        assert shown == october(subject, real["item_id"]), tasking_id
+    # the items the briefing of that time marks as tasked are marked on the page
+    briefing = client.get("/api/v1/briefing", params={"at": at, "hours": 72}).json()
+    marked = [
+        item["tasked"]["tasking_id"]
+        for section in ("retaliation", "incidents", "repeat_victims", "people")
+        for item in briefing[section][:15]
+        if item.get("tasked")
+    ]
+    assert marked, "the check needs tasked items in the briefing"
+    for tasking_id in marked:
+        assert f"TASKED</span> {tasking_id}" in page.text, tasking_id
+
+
+def test_partner_today_in_a_key_periods_first_hour_says_why_not_misconfigured(
+    world: World,
+) -> None:
+    """Less than an hour into a key period a partner briefing is refused (no whole
+    hour to show); the page said "avert is not configured for this", sending the
+    partner to an administrator for what passes by itself within the hour."""
+    settings = world.settings.with_overrides(pseudonym_rotation="monthly")
+    client = signed_in(create_app(settings, world.store), "partner")
+    for path in ("/today", "/api/v1/briefing", "/meeting"):
+        answer = client.get(path, params={"at": "2026-11-01T00:30"})
+        assert answer.status_code == 503, path
+        assert "not configured" not in answer.text, path
+        assert "an hour after it or later" in answer.text, path

@@ -239,7 +239,7 @@ def test_update_refuses_bad_transitions_and_values(planned: Store) -> None:
 def test_partner_changes_only_own_organisation_and_own_fields(planned: Store) -> None:
     # A05 is led by the council
     delivery.update_action(planned, "A05", {"evidence": "15 schools"}, user=COUNCIL)
-    with pytest.raises(PermissionDenied, match="may not edit-action"):
+    with pytest.raises(PermissionDenied, match="actions their organisation leads"):
         delivery.update_action(planned, "A02", {"evidence": "x"}, user=COUNCIL)
     with pytest.raises(PermissionDenied, match="may not change"):
         delivery.update_action(

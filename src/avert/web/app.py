@@ -33,7 +33,7 @@ from avert import __version__
 from avert.access import MIN_KEY_BITS, check_key, key_strength_bits
 from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
-from avert.errors import ConfigError, NotFound, PermissionDenied
+from avert.errors import ConfigError, NotFound, PermissionDenied, TooEarlyError
 from avert.report import environment as report_environment
 from avert.web.auth import LoginRequired
 from avert.workflows.users import SignInThrottle
@@ -282,6 +282,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def not_configured(request: Request, exc: ConfigError) -> Response:
         # e.g. a partner page while no real pseudonym key is set: say so, show nothing
         return _error(request, 503, f"avert is not configured for this: {exc}")
+
+    @app.exception_handler(TooEarlyError)
+    async def too_early(request: Request, exc: TooEarlyError) -> Response:
+        # configured, but too early for it (e.g. a partner briefing in the first
+        # hour of a pseudonym key period): the reason alone, not "not configured"
+        return _error(request, 503, str(exc))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

@@ -35,7 +35,7 @@ from avert.briefing import (
 )
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
-from avert.errors import ConfigError, NotFound
+from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit
@@ -158,7 +158,7 @@ def _clip_to_key_period(
 
     Raises
     ------
-    ConfigError
+    TooEarlyError
         ``at`` is less than an hour into its key period (no whole hour to show).
     """
     if starts is None or at - dt.timedelta(hours=hours) >= starts:
@@ -170,7 +170,7 @@ def _clip_to_key_period(
             f"period's start ({starts:%Y-%m-%d %H:%M}) at the earliest, so it needs "
             f"'at' an hour after it or later (got {at:%Y-%m-%d %H:%M})."
         )
-        raise ConfigError(msg)
+        raise TooEarlyError(msg)
     window_from = at - dt.timedelta(hours=clipped)
     where = (
         "the key period's start"

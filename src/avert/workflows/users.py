@@ -24,6 +24,7 @@ import zlib
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 import polars as pl
 from argon2 import PasswordHasher
@@ -55,6 +56,7 @@ __all__ = [
     "is_allowed",
     "issue_token",
     "list_users",
+    "refuse_unseen",
     "reset_password",
     "revoke_token",
     "session_account",
@@ -124,6 +126,29 @@ def check_allowed(
                 detail=audit.describe(outcome="refused", asked=action),
             )
         raise PermissionDenied(decision.reason)
+
+
+def refuse_unseen(
+    store: Store, user: User, *, obj: str, asked: str, reason: str
+) -> NoReturn:
+    """Refuse ``user`` an item they may not see or change, alike whether it exists.
+
+    A partner asking for another organisation's action or tasking and one asking
+    for an id that names nothing get the same :class:`PermissionDenied` (``reason``
+    must not depend on the item: no owner, no id) after the same work: one
+    ``view-refused`` audit row of ``obj`` (e.g. ``action:A01``, at most 64
+    characters), ``detail`` ``outcome=refused; asked=ASKED``, as
+    :func:`check_allowed` writes for a refused person view.
+    """
+    audit_as(
+        store,
+        user,
+        action="view-refused",
+        obj=_clip(obj, _AUDITED_NAME_CHARS),
+        reason=f"refused: {reason}",
+        detail=audit.describe(outcome="refused", asked=asked),
+    )
+    raise PermissionDenied(reason)
 
 
 def _decision(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 import polars as pl
 
@@ -29,14 +29,19 @@ from avert.store import Store, audit
 from avert.workflows.delivery._common import (
     EDITABLE_FIELDS,
     PARTNER_FIELDS,
-    _read_row,
     _read_rows,
     _save,
     partner_pseudonymiser,
     read_delivery,
 )
 from avert.workflows.delivery._planfile import _action_of
-from avert.workflows.users import User, audit_as, check_allowed, is_allowed
+from avert.workflows.users import (
+    User,
+    audit_as,
+    check_allowed,
+    is_allowed,
+    refuse_unseen,
+)
 
 
 # --- actions -------------------------------------------------------------------------
@@ -51,6 +56,22 @@ def read_actions(store: Store, *, today: dt.date | None = None) -> pl.DataFrame:
     return with_overdue(read_delivery(store, "action", today=today), today)
 
 
+def _refuse_partner(
+    store: Store, user: User, action_id: str, *, asked: str
+) -> NoReturn:
+    """Refuse a partner an action their organisation does not lead, in the words and
+    with the audit row of one that does not exist (neither says which it is, nor who
+    leads it: :func:`avert.workflows.users.refuse_unseen`)."""
+    refuse_unseen(
+        store,
+        user,
+        obj=f"action:{action_id}",
+        asked=asked,
+        reason=f"partner of {user.org!r} may see and change the actions their "
+        "organisation leads only (see the plan for them)",
+    )
+
+
 def _may_edit(user: User, row: dict[str, Any]) -> None:
     check_allowed(user, "edit-action", org=row.get("lead_organisation") or "")
 
@@ -63,7 +84,14 @@ def update_action(
     Partners change only their own organisation's actions, and only
     :data:`PARTNER_FIELDS`. Returns the new row.
     """
-    old = _read_row(store, "action", action_id)
+    old = _read_rows(store, "action", [action_id]).get(action_id)
+    if user.role == "partner" and (
+        old is None or old["lead_organisation"] != (user.org or "")
+    ):
+        _refuse_partner(store, user, action_id, asked="edit-action")
+    if old is None:
+        msg = "No such action (see the plan for its actions)"
+        raise NotFound(msg)
     _may_edit(user, old)
     allowed = PARTNER_FIELDS if user.role == "partner" else EDITABLE_FIELDS
     refused = sorted(set(changes) - allowed)
@@ -295,17 +323,13 @@ def action_page(
     """One action with its history (newest first); partners: own organisation only."""
     check_allowed(user, "view-plan")
     rows = read_actions(store, today=today).filter(pl.col("action_id") == action_id)
+    if user.role == "partner" and visible_actions(rows, user).height == 0:
+        _refuse_partner(store, user, action_id, asked="view-plan")
     if rows.height == 0:
         # the id is not repeated: it comes from the link (content spoofing)
         msg = "No such action (see the plan for its actions)"
         raise NotFound(msg)
     row = rows.row(0, named=True)
-    if user.role == "partner" and row["lead_organisation"] != (user.org or ""):
-        msg = (
-            f"partner of {user.org!r} may not see action {action_id!r} "
-            f"(led by {row['lead_organisation']!r})"
-        )
-        raise PermissionDenied(msg)
     history = store.read_frame(
         "delivery_history",
         where=[("entity", "=", "action"), ("entity_id", "=", action_id)],

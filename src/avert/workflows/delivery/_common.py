@@ -12,7 +12,6 @@ import polars as pl
 from avert.access import Pseudonymiser, pseudonymiser_for
 from avert.config.settings import Settings
 from avert.config.timezone import DEFAULT_TIMEZONE, local_now, local_today
-from avert.errors import NotFound
 from avert.schema import TABLES
 from avert.store import Store, audit
 from avert.store.delivery import DELIVERY_TABLES, put_versioned
@@ -73,15 +72,6 @@ def _read_rows(store: Store, entity: str, ids: list[str]) -> dict[str, dict[str,
         return {}
     rows = store.read_frame(table, where=[(key, "in", ids)])
     return {str(r[key]): r for r in rows.to_dicts()}
-
-
-def _read_row(store: Store, entity: str, ident: str) -> dict[str, Any]:
-    """The stored row ``ident`` of a delivery table (:class:`NotFound` without one)."""
-    row = _read_rows(store, entity, [ident]).get(ident)
-    if row is None:
-        msg = f"No {entity} {ident!r}"
-        raise NotFound(msg)
-    return row
 
 
 def rows_as_of(store: Store, entity: str, at: dt.datetime) -> tuple[pl.DataFrame, int]:

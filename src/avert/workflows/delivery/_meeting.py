@@ -46,10 +46,12 @@ def meeting_view(
     ``briefing`` is the briefing JSON the user may see (partners: pseudonyms). Each
     item says whether its subject is already tasked (no double visits), for
     partners too: their items and the taskings carry the same keyed pseudonyms.
+    Under a rotating key both have the key of the period of ``at`` (the briefing's),
+    also when ``at`` is in an earlier period than now.
     """
     check_allowed(user, "view-meeting")
     police = audience_of(user.role) == "police"
-    pseudo = None if police else partner_pseudonymiser(settings)
+    pseudo = None if police else partner_pseudonymiser(settings, at=at)
 
     def shown_id(kind: str, ident: str) -> str:
         subject = subject_type(kind)

@@ -17,16 +17,21 @@ from avert.delivery.model import (
     parse_item,
 )
 from avert.delivery.taskings import for_briefing, in_area
-from avert.errors import ConfigError, PermissionDenied
+from avert.errors import ConfigError, NotFound
 from avert.store import Store, queries
 from avert.workflows.delivery._common import (
     _now,
-    _read_row,
     _read_rows,
     _save,
     _system_user,
 )
-from avert.workflows.users import User, audit_as, check_allowed, is_allowed
+from avert.workflows.users import (
+    User,
+    audit_as,
+    check_allowed,
+    is_allowed,
+    refuse_unseen,
+)
 
 # --- taskings ------------------------------------------------------------------------
 #: Taskings in the order they were made. ``created_at`` is whole seconds, so ties
@@ -215,15 +220,31 @@ def record_tasking_result(
     Raises
     ------
     PermissionDenied
-        When ``user`` may record no result, or not this tasking's.
+        When ``user`` may record no result, or not this tasking's; for a user who
+        may record their own only, also when there is no tasking ``tasking_id``
+        (the same answer and audit row: :func:`avert.workflows.users.refuse_unseen`).
     NotFound
-        When there is no tasking ``tasking_id``.
+        When there is no tasking ``tasking_id`` (a user who may record any).
     """
     user = user or _system_user()
     check_allowed(user, "record-tasking-result")
-    old = _read_row(store, "tasking", tasking_id)
-    if not is_allowed(user, "create-tasking"):
-        _check_own_tasking(user, old)
+    old = _read_rows(store, "tasking", [tasking_id]).get(tasking_id)
+    if not is_allowed(user, "create-tasking") and (
+        old is None or not is_own_tasking(user, old)
+    ):
+        # another's tasking is refused as one that does not exist: the answer
+        # tells neither whether it exists nor whose it is
+        refuse_unseen(
+            store,
+            user,
+            obj=f"tasking:{tasking_id}",
+            asked="record-tasking-result",
+            reason=f"{user.role} {user.username!r} may record the results of "
+            "taskings assigned to them or given to their organisation only",
+        )
+    if old is None:
+        msg = "No such tasking (see the meeting for its taskings)"
+        raise NotFound(msg)
     now = now or _now(store)
     new = dict(old)
     if status is not None:
@@ -242,16 +263,6 @@ def is_own_tasking(user: User, tasking: Mapping[str, Any]) -> bool:
     if tasking.get("assignee") and tasking["assignee"] == user.username:
         return True
     return bool(user.org) and tasking.get("organisation") == user.org
-
-
-def _check_own_tasking(user: User, tasking: Mapping[str, Any]) -> None:
-    """Refuse a tasked role the result of a tasking given to someone else."""
-    if not is_own_tasking(user, tasking):
-        msg = (
-            f"{user.role} {user.username!r} may record the results of taskings "
-            "assigned to them or given to their organisation only"
-        )
-        raise PermissionDenied(msg)
 
 
 def taskings_in_area(store: Store, taskings: pl.DataFrame, area: str) -> pl.Series:
