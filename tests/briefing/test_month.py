@@ -401,3 +401,32 @@ def test_the_places_line_writes_thousands_as_the_briefing_does() -> None:
     )
     assert b.places_summary is not None
     assert "(1,200 incidents with a place)" in b.places_summary["line"]
+
+
+def test_a_month_brief_says_its_harm_is_each_category_s_expectation() -> None:
+    """police.uk records carry their category's expected harm: a London month
+    listed 40 of 1,982 robberies (365 days each) as its "highest-harm" incidents,
+    above every violence and sexual offence (119.3), without saying that the order
+    ranks categories, not incidents."""
+    inc = _month_rows(dt.datetime(2022, 1, 1), 6).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.Series([None] * 4 + ["personal_robbery", None]),
+        crime_type=pl.Series(["Violence and sexual offences"] * 4 + ["Robbery", "X"]),
+        harm_days=pl.Series([119.3036] * 4 + [365.0, 5.0]),
+        harm_source=pl.Series(
+            ["expected:violence and sexual offences"] * 4
+            + ["expected:robbery", "cchi:8N"]
+        ),
+    )
+    b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
+    assert b.precision == "month"
+    (note,) = [n for n in b.notes if "expected weight" in n]
+    assert note.startswith("Harm of 5 of 6 incidents of the window")
+    assert "(robbery 365.0 days; violence and sexual offences 119.3 days)" in note
+    assert "ranks categories, not incidents" in note
+    assert "ranks categories" in render_briefing_html(b)
+    # records with a harm of their own: no such note
+    own = daily_briefing(
+        inc.with_columns(harm_source=pl.lit("cchi:8N")), at=dt.datetime(2022, 2, 1, 6)
+    )
+    assert not [n for n in own.notes if "expected weight" in n]
