@@ -430,3 +430,38 @@ def test_a_month_brief_says_its_harm_is_each_category_s_expectation() -> None:
         inc.with_columns(harm_source=pl.lit("cchi:8N")), at=dt.datetime(2022, 2, 1, 6)
     )
     assert not [n for n in own.notes if "expected weight" in n]
+
+
+def test_an_unfinished_police_uk_month_is_no_finding_of_no_violence() -> None:
+    """West Yorkshire's July 2018 (police.uk) briefed on 15 July showed "0 violent
+    incidents", "0 harm days" and "No violent incidents recorded in the window":
+    its 10,911 July records may fall in those 24 hours, but have no day."""
+    inc = _violent_january()
+    b = daily_briefing(inc, at=dt.datetime(2022, 1, 15, 6))
+    assert b.precision == "exact"
+    assert b.incidents == ()
+    assert b.incidents_not_shown is not None
+    assert "40 violent month-only records" in b.incidents_not_shown
+    html = render_briefing_html(b)
+    assert "<b>0</b>violent incidents" not in html
+    assert "<b>0</b>harm days" not in html
+    assert "No violent incidents recorded in the window" not in html
+    assert "day unknown in month-precision data" in html
+    assert "of January 2022 may fall in this window" in html
+    # exact records of that month go on: the exact window's count is a finding
+    exact = pl.DataFrame(
+        {
+            "incident_id": ["e1"],
+            "occurred_from": [dt.datetime(2022, 1, 10)],
+            "time_precision": ["exact"],
+            "in_definition": [True],
+            "category": ["assault_with_injury"],
+            "harm_days": [10.0],
+        }
+    )
+    mixed = daily_briefing(
+        pl.concat([inc, exact], how="diagonal_relaxed"),
+        at=dt.datetime(2022, 1, 15, 6),
+    )
+    assert mixed.incidents_not_shown is None
+    assert "No violent incidents recorded in the window" in render_briefing_html(mixed)

@@ -499,4 +499,5 @@ def _assemble(
         methods=_methods(ctx, s.places.method),
         make_up=s.make_up,
         taskings=s.taskings,
+        undated_in_window=ctx.undated_in_window,
     )

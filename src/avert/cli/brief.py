@@ -114,13 +114,18 @@ def brief(
         )
         + ")"
     )
+    # a police.uk store briefed mid-month: its records have no day, not 0 violence
+    incidents = (
+        f"{b.summary['n_incidents']:,} violent incidents"
+        if b.incidents_not_shown is None
+        else "violent incidents not shown (day unknown in month-precision data)"
+    )
     console.print(
         styled(
             ("Daily risk briefing", "bold"),
             f" {b.window_from:%Y-%m-%d %H:%M} to "
             f"{b.window_to:%Y-%m-%d %H:%M} ({b.audience}): "
-            f"{b.summary['n_incidents']:,} violent incidents, "
-            f"{people}, {len(b.places)} places.",
+            f"{incidents}, {people}, {len(b.places)} places.",
         )
     )
     console.print(b.trend["line"])
