@@ -465,3 +465,16 @@ def test_an_unfinished_police_uk_month_is_no_finding_of_no_violence() -> None:
     )
     assert mixed.incidents_not_shown is None
     assert "No violent incidents recorded in the window" in render_briefing_html(mixed)
+
+
+def test_a_month_brief_is_titled_by_its_month_not_a_day() -> None:
+    """London's February 2022 briefing was titled "Daily risk briefing — 01 Mar 2022
+    00:00" (the browser tab and the PDF's title): a month shown as a day."""
+    b = daily_briefing(_violent_january(), at=dt.datetime(2022, 2, 1, 6))
+    assert b.precision == "month"
+    html = render_briefing_html(b)
+    assert "<title>Daily risk briefing — January 2022</title>" in html
+    exact = render_briefing_html(
+        daily_briefing(_violent_january().head(0), at=dt.datetime(2022, 2, 3, 6))
+    )
+    assert "<title>Daily risk briefing — 03 Feb 2022 06:00</title>" in exact
