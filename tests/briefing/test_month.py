@@ -478,3 +478,30 @@ def test_a_month_brief_is_titled_by_its_month_not_a_day() -> None:
         daily_briefing(_violent_january().head(0), at=dt.datetime(2022, 2, 3, 6))
     )
     assert "<title>Daily risk briefing — 03 Feb 2022 06:00</title>" in exact
+
+
+def test_flags_a_source_does_not_record_are_null_not_no() -> None:
+    """Every police.uk incident of a briefing's JSON read "weapon": "none",
+    "domestic": false: police.uk records neither, so they are unknown (null)."""
+    inc = _violent_january().with_columns(
+        weapon=pl.Series([None] * 39 + ["knife"], dtype=pl.String),
+        domestic=pl.Series([None] * 39 + [True], dtype=pl.Boolean),
+        hate=pl.lit(None, pl.String),
+        gang_related=pl.lit(None, pl.Boolean),
+        injury=pl.lit(None, pl.String),
+    )
+    b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
+    items = {i["incident_id"]: i for i in b.to_json()["incidents"]}
+    unknown = items["Cit202201-0"]
+    assert [unknown[k] for k in ("weapon", "domestic", "hate", "gang_related")] == [
+        None
+    ] * 4
+    assert unknown["injury"] is None
+    known = items["Cit202201-39"]
+    assert (known["weapon"], known["domestic"]) == ("knife", True)
+    assert "weapon: knife" in known["reasons"]
+    assert "domestic abuse" in known["reasons"]
+    html = render_briefing_html(b)
+    assert (
+        "None" not in html.split('<section id="incidents">')[1].split("</section>")[0]
+    )

@@ -108,11 +108,11 @@ class IncidentItem(TypedDict, total=False):
     harm_days: Required[float | None]
     offence_code: str | None
     crime_type: str | None
-    weapon: str
-    domestic: bool
-    hate: str
-    gang_related: bool
-    injury: str
+    weapon: str | None  # None: not recorded by the source (police.uk)
+    domestic: bool | None
+    hate: str | None
+    gang_related: bool | None
+    injury: str | None
     force: str | None
     borough: str | None
     ward: str | None
