@@ -384,3 +384,33 @@ def test_a_month_left_out_at_the_window_start_withholds_the_trend() -> None:
     whole = volt_profiles(incidents, None, at=at, window_days=366)
     assert whole.places["trend"].to_list() == [0]
     assert not any("Trend unavailable" in n for n in whole.notes)
+
+
+def test_a_month_at_the_window_midpoint_withholds_the_trend() -> None:
+    """A month's VOLT of police.uk data (``--at 2022-02-28 --days 28`` on London)
+    counted every February record at 15 February, after the window's midpoint (14
+    February): every place read as growing (+62, +53, ...). A month holding the
+    midpoint has no half; the trend is withheld, and a year still gives it."""
+    months = [dt.datetime(2021, 3, 1), *(dt.datetime(2022, m, 1) for m in (1, 2))]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["m0", "j1", "j2", "f1", "f2", "f3"],
+            "occurred_from": [months[0], months[1], months[1], *[months[2]] * 3],
+            "time_precision": ["month"] * 6,
+            "lsoa": ["A"] * 6,
+        }
+    )
+    res = volt_profiles(incidents, None, at=dt.datetime(2022, 2, 28), window_days=28)
+    assert res.places["n_incidents"].to_list() == [3]
+    assert res.places["trend"].to_list() == [None]
+    assert any(
+        "Trend unavailable: the month-dated incidents of 2022-02" in n
+        and "midpoint" in n
+        for n in res.notes
+    )
+    # 365 days to the end of February 2022: the midpoint (31 August 2021) is in no
+    # month with records, so March 2021 counts earlier and 2022 later
+    year = volt_profiles(
+        incidents, None, at=dt.datetime(2022, 2, 28, 23, 59), window_days=365
+    )
+    assert year.places["trend"].to_list() == [5 - 1]

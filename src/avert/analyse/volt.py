@@ -710,6 +710,41 @@ def _months_cut_at_start(
     )
 
 
+#: How far the window's midpoint may fall inside a month of month-dated records
+#: (from its nearer end) for them still to count in one half, at the month's middle.
+MIDPOINT_SLACK: Final = dt.timedelta(days=7)
+
+
+def _months_at_midpoint(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> str:
+    """The months (``2022-02, ...``) of the window's month-dated incidents whose
+    month holds the window's midpoint more than :data:`MIDPOINT_SLACK` from both
+    its ends; empty when none.
+
+    Their records count at the middle of their month, so a window of about a month
+    put a whole month in its later half: ``--at 2022-02-28 --days 28`` on police.uk
+    data read every place as growing (+62, +53, ...). 365 days to the end of a
+    December hold 1 July 1.5 days before the midpoint: still counted.
+    """
+    if incidents.height == 0 or "time_precision" not in incidents.columns:
+        return ""
+    start = at - dt.timedelta(days=window_days)
+    mid = at - dt.timedelta(days=window_days / 2)
+    t = pl.col("occurred_from")
+    end = t.dt.offset_by("1mo")
+    held = incidents.filter(
+        (pl.col("time_precision") == "month")
+        & (t > start)
+        & (t <= at)
+        & (t + MIDPOINT_SLACK < mid)
+        & (end - MIDPOINT_SLACK > mid)
+    )
+    return ", ".join(
+        held["occurred_from"].dt.strftime("%Y-%m").unique().sort().to_list()
+    )
+
+
 def _no_trend_note(
     incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
 ) -> str | None:
@@ -727,6 +762,13 @@ def _no_trend_note(
             "earlier half is short of them (later minus earlier would read as "
             "growth). A window reaching back to that month's first instant gives the "
             "trend (366 days for a leap year of months)."
+        )
+    held = _months_at_midpoint(incidents, at=at, window_days=window_days)
+    if held:
+        return (
+            f"Trend unavailable: the month-dated incidents of {held} have no day and "
+            "their month holds the window's midpoint, so they cannot be placed in "
+            "its earlier or later half (a window of several months gives the trend)."
         )
     if not _window_covered(incidents, at=at, window_days=window_days):
         first = incidents["occurred_from"].min()
