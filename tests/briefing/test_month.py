@@ -216,7 +216,7 @@ def test_a_month_brief_names_the_month_and_an_empty_previous_month() -> None:
     inc = _violent_january()
     b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
     assert b.precision == "month"
-    assert "previous month: no records of any kind" in b.trend["line"]
+    assert "previous month (December 2021): no records of any kind" in b.trend["line"]
     # the JSON says the same as the line: no count (null), not a month of 0 violence
     assert b.trend["previous_month"] is None
     assert b.places_summary is not None
@@ -505,3 +505,22 @@ def test_flags_a_source_does_not_record_are_null_not_no() -> None:
     assert (
         "None" not in html.split('<section id="incidents">')[1].split("</section>")[0]
     )
+
+
+def test_a_month_brief_names_its_month_in_the_trend_not_this_month() -> None:
+    """London briefed on 15 March 2022 briefs February, but its trend line read
+    "Violence: this month 21,961; previous month 22,571": March so far, to the
+    chair. The months are named."""
+    jan = _violent_january()
+    feb = _month_rows(dt.datetime(2022, 2, 1), 30, start=100).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(10.0),
+    )
+    b = daily_briefing(pl.concat([jan, feb]), at=dt.datetime(2022, 3, 15, 8))
+    assert b.precision == "month"
+    line = b.trend["line"]
+    assert line.startswith("Violence: February 2022 30 ("), line
+    assert "previous month (January 2022) 40" in line
+    assert "this month" not in line
+    assert b.trend["periods"][0]["period"] == "February 2022"

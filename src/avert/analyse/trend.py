@@ -220,9 +220,9 @@ def year_on_year(
         prev_from, _ = month_window(window_from - dt.timedelta(days=1))
         if incidents.filter(_between(prev_from, window_from)).height:
             prev = _count(violent, prev_from, window_from, None, keys)
-            line += f"; previous month {prev:,}"
+            line += f"; previous month ({prev_from:%B %Y}) {prev:,}"
         else:  # not a month without violence: a month the store holds nothing of
-            line += "; previous month: no records of any kind"  # prev stays None
+            line += f"; previous month ({prev_from:%B %Y}): no records of any kind"
     return {"line": line + ".", "periods": periods, "previous_month": prev}
 
 
@@ -241,7 +241,8 @@ def _spans(
         ly_from, ly_to = month_window(
             dt.datetime(window_from.year - 1, window_from.month, 1)
         )
-        return [("this month", window_from, window_to, ly_from, ly_to)]
+        # named, not "this month": briefed on 15 March, the month is February
+        return [(f"{window_from:%B %Y}", window_from, window_to, ly_from, ly_to)]
     year = dt.timedelta(days=YEAR_DAYS)
     return [
         (
