@@ -36,7 +36,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.analyse._window import in_window
+from avert.analyse._window import in_window, month_edge_notes
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
 from avert.errors import ConfigError
@@ -930,39 +930,9 @@ def _month_edge_notes(
     July and no June. The window is kept as documented; the notes say so (a month
     that runs less than a day past ``at``, as with ``--at 2019-07-31``, is not named).
     """
-    if incidents.height == 0 or "time_precision" not in incidents.columns:
-        return []
-    start = at - dt.timedelta(days=window_days)
-    month = incidents.filter(pl.col("time_precision") == "month").select(
-        "occurred_from",
-        pl.col("occurred_from").dt.truncate("1mo").dt.offset_by("1mo").alias("_end"),
+    return month_edge_notes(
+        incidents, start=at - dt.timedelta(days=window_days), end=at, closed="right"
     )
-
-    def months(frame: pl.DataFrame) -> str:
-        names = frame["occurred_from"].dt.strftime("%Y-%m").unique().sort()
-        return ", ".join(names.to_list())
-
-    notes = []
-    left = month.filter((pl.col("occurred_from") <= start) & (pl.col("_end") > start))
-    if left.height:
-        notes.append(
-            f"{left.height:,} month-dated incidents of {months(left)} are left out: "
-            "a month-dated record (data.police.uk) is dated the first instant of its "
-            f"month, and the window starts after that, at {start:%Y-%m-%d %H:%M}."
-        )
-    past = month.filter(
-        (pl.col("occurred_from") > start)
-        & (pl.col("occurred_from") <= at)
-        & (pl.col("_end") > at + dt.timedelta(days=1))
-    )
-    if past.height:
-        notes.append(
-            f"{past.height:,} month-dated incidents of {months(past)} are in the "
-            f"window although their month runs past its end ({at:%Y-%m-%d %H:%M}): "
-            "a month-dated record (data.police.uk) is dated the first instant of its "
-            "month."
-        )
-    return notes
 
 
 def _time_notes(how: pl.DataFrame | None, n_inexact: int) -> list[str]:
