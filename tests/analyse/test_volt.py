@@ -414,3 +414,26 @@ def test_a_month_at_the_window_midpoint_withholds_the_trend() -> None:
         incidents, None, at=dt.datetime(2022, 2, 28, 23, 59), window_days=365
     )
     assert year.places["trend"].to_list() == [5 - 1]
+
+
+def test_a_month_dated_last_record_has_no_days_since() -> None:
+    """London's VOLT to 31 March 2022 gave a place whose last record is of March
+    "days_since_last": 30 (from 1 March), for a record of any day of March. A
+    month-dated last record's days since are unknown (null); exact ones stay."""
+    from avert.analyse.volt import place_profiles
+
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["m1", "m2", "e1"],
+            "occurred_from": [
+                dt.datetime(2024, 5, 1),
+                dt.datetime(2024, 6, 1),
+                dt.datetime(2024, 6, 20, 21, 30),
+            ],
+            "time_precision": ["month", "month", "exact"],
+            "lsoa": ["A", "A", "C"],
+        }
+    )
+    places = place_profiles(incidents, at=AT)
+    got = {r["place_id"]: r["days_since_last"] for r in places.iter_rows(named=True)}
+    assert got == {"A": None, "C": 10}

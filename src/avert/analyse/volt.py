@@ -156,7 +156,10 @@ def _profile(
             .alias("harm_days"),
             (pl.col("n_incidents") - 1).alias("n_repeats"),
             (pl.col("n_incidents") - pl.col("n_later_half")).alias("n_earlier_half"),
-            ((pl.lit(at) - pl.col("last_at")).dt.total_days())
+            # a month-dated last record (police.uk) has no day: its days since
+            # are unknown (they read 30 for a record of any day of March)
+            pl.when(pl.col("last_precision") != "month")
+            .then((pl.lit(at) - pl.col("last_at")).dt.total_days())
             .cast(pl.Int64)
             .alias("days_since_last"),
         )
