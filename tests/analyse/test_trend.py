@@ -122,17 +122,17 @@ def test_a_year_the_store_does_not_hold_is_no_baseline_not_zero() -> None:
 
 
 def test_counts_of_thousands_read_with_separators() -> None:
-    """A force's month: "this month 2,016", as every other count avert prints."""
+    """A force's month: "February 2022 2,016", as every other count avert prints."""
     feb = _daily(
         dt.datetime(2022, 2, 1), dt.datetime(2022, 3, 1), source="policeuk", every="20m"
     )
     trend = _february(feb)
     assert trend["periods"][0]["count"] == 2_016
-    assert "this month 2,016" in trend["line"]
+    assert "February 2022 2,016" in trend["line"]
     # the previous month's count too (it read "previous month 2232")
     jan = _daily(
         dt.datetime(2022, 1, 1), dt.datetime(2022, 2, 1), source="policeuk", every="20m"
     )
     trend = _february(pl.concat([jan, feb]))
     assert trend["previous_month"] == 2_232
-    assert "previous month 2,232" in trend["line"], trend["line"]
+    assert "previous month (January 2022) 2,232" in trend["line"], trend["line"]

@@ -384,3 +384,56 @@ def test_a_month_left_out_at_the_window_start_withholds_the_trend() -> None:
     whole = volt_profiles(incidents, None, at=at, window_days=366)
     assert whole.places["trend"].to_list() == [0]
     assert not any("Trend unavailable" in n for n in whole.notes)
+
+
+def test_a_month_at_the_window_midpoint_withholds_the_trend() -> None:
+    """A month's VOLT of police.uk data (``--at 2022-02-28 --days 28`` on London)
+    counted every February record at 15 February, after the window's midpoint (14
+    February): every place read as growing (+62, +53, ...). A month holding the
+    midpoint has no half; the trend is withheld, and a year still gives it."""
+    months = [dt.datetime(2021, 3, 1), *(dt.datetime(2022, m, 1) for m in (1, 2))]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["m0", "j1", "j2", "f1", "f2", "f3"],
+            "occurred_from": [months[0], months[1], months[1], *[months[2]] * 3],
+            "time_precision": ["month"] * 6,
+            "lsoa": ["A"] * 6,
+        }
+    )
+    res = volt_profiles(incidents, None, at=dt.datetime(2022, 2, 28), window_days=28)
+    assert res.places["n_incidents"].to_list() == [3]
+    assert res.places["trend"].to_list() == [None]
+    assert any(
+        "Trend unavailable: the month-dated incidents of 2022-02" in n
+        and "midpoint" in n
+        for n in res.notes
+    )
+    # 365 days to the end of February 2022: the midpoint (31 August 2021) is in no
+    # month with records, so March 2021 counts earlier and 2022 later
+    year = volt_profiles(
+        incidents, None, at=dt.datetime(2022, 2, 28, 23, 59), window_days=365
+    )
+    assert year.places["trend"].to_list() == [5 - 1]
+
+
+def test_a_month_dated_last_record_has_no_days_since() -> None:
+    """London's VOLT to 31 March 2022 gave a place whose last record is of March
+    "days_since_last": 30 (from 1 March), for a record of any day of March. A
+    month-dated last record's days since are unknown (null); exact ones stay."""
+    from avert.analyse.volt import place_profiles
+
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["m1", "m2", "e1"],
+            "occurred_from": [
+                dt.datetime(2024, 5, 1),
+                dt.datetime(2024, 6, 1),
+                dt.datetime(2024, 6, 20, 21, 30),
+            ],
+            "time_precision": ["month", "month", "exact"],
+            "lsoa": ["A", "A", "C"],
+        }
+    )
+    places = place_profiles(incidents, at=AT)
+    got = {r["place_id"]: r["days_since_last"] for r in places.iter_rows(named=True)}
+    assert got == {"A": None, "C": 10}

@@ -203,7 +203,13 @@ def test_an_unfinished_month_is_neither_counted_in_days_nor_mapped() -> None:
         b = daily_briefing(inc, at=at)
         assert b.precision == "exact"
         assert b.incidents == ()
-        assert [p["count"] for p in b.trend["periods"]] == [0, 0]
+        # nor as 0: West Yorkshire's July 2018 on 15 July read "last 7 days 0;
+        # last 28 days 0" with 10,911 July records that may fall in those days
+        assert [p["count"] for p in b.trend["periods"]] == [None, None]
+        assert b.trend["line"].startswith(
+            "Violence: last 7 days not counted; last 28 days not counted (for both, "
+            "only month-only records, without a day)"
+        ), b.trend["line"]
         assert "40 month-only records" in b.trend["line"]
         assert any(
             "40 violent month-only records" in n and "brief at 2022-02-01" in n
@@ -216,7 +222,7 @@ def test_a_month_brief_names_the_month_and_an_empty_previous_month() -> None:
     inc = _violent_january()
     b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
     assert b.precision == "month"
-    assert "previous month: no records of any kind" in b.trend["line"]
+    assert "previous month (December 2021): no records of any kind" in b.trend["line"]
     # the JSON says the same as the line: no count (null), not a month of 0 violence
     assert b.trend["previous_month"] is None
     assert b.places_summary is not None
@@ -401,3 +407,126 @@ def test_the_places_line_writes_thousands_as_the_briefing_does() -> None:
     )
     assert b.places_summary is not None
     assert "(1,200 incidents with a place)" in b.places_summary["line"]
+
+
+def test_a_month_brief_says_its_harm_is_each_category_s_expectation() -> None:
+    """police.uk records carry their category's expected harm: a London month
+    listed 40 of 1,982 robberies (365 days each) as its "highest-harm" incidents,
+    above every violence and sexual offence (119.3), without saying that the order
+    ranks categories, not incidents."""
+    inc = _month_rows(dt.datetime(2022, 1, 1), 6).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.Series([None] * 4 + ["personal_robbery", None]),
+        crime_type=pl.Series(["Violence and sexual offences"] * 4 + ["Robbery", "X"]),
+        harm_days=pl.Series([119.3036] * 4 + [365.0, 5.0]),
+        harm_source=pl.Series(
+            ["expected:violence and sexual offences"] * 4
+            + ["expected:robbery", "cchi:8N"]
+        ),
+    )
+    b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
+    assert b.precision == "month"
+    (note,) = [n for n in b.notes if "expected weight" in n]
+    assert note.startswith("Harm of 5 of 6 incidents of the window")
+    assert "(robbery 365.0 days; violence and sexual offences 119.3 days)" in note
+    assert "ranks categories, not incidents" in note
+    assert "ranks categories" in render_briefing_html(b)
+    # records with a harm of their own: no such note
+    own = daily_briefing(
+        inc.with_columns(harm_source=pl.lit("cchi:8N")), at=dt.datetime(2022, 2, 1, 6)
+    )
+    assert not [n for n in own.notes if "expected weight" in n]
+
+
+def test_an_unfinished_police_uk_month_is_no_finding_of_no_violence() -> None:
+    """West Yorkshire's July 2018 (police.uk) briefed on 15 July showed "0 violent
+    incidents", "0 harm days" and "No violent incidents recorded in the window":
+    its 10,911 July records may fall in those 24 hours, but have no day."""
+    inc = _violent_january()
+    b = daily_briefing(inc, at=dt.datetime(2022, 1, 15, 6))
+    assert b.precision == "exact"
+    assert b.incidents == ()
+    assert b.incidents_not_shown is not None
+    assert "40 violent month-only records" in b.incidents_not_shown
+    html = render_briefing_html(b)
+    assert "<b>0</b>violent incidents" not in html
+    assert "<b>0</b>harm days" not in html
+    assert "No violent incidents recorded in the window" not in html
+    assert "day unknown in month-precision data" in html
+    assert "of January 2022 may fall in this window" in html
+    # exact records of that month go on: the exact window's count is a finding
+    exact = pl.DataFrame(
+        {
+            "incident_id": ["e1"],
+            "occurred_from": [dt.datetime(2022, 1, 10)],
+            "time_precision": ["exact"],
+            "in_definition": [True],
+            "category": ["assault_with_injury"],
+            "harm_days": [10.0],
+        }
+    )
+    mixed = daily_briefing(
+        pl.concat([inc, exact], how="diagonal_relaxed"),
+        at=dt.datetime(2022, 1, 15, 6),
+    )
+    assert mixed.incidents_not_shown is None
+    assert "No violent incidents recorded in the window" in render_briefing_html(mixed)
+
+
+def test_a_month_brief_is_titled_by_its_month_not_a_day() -> None:
+    """London's February 2022 briefing was titled "Daily risk briefing — 01 Mar 2022
+    00:00" (the browser tab and the PDF's title): a month shown as a day."""
+    b = daily_briefing(_violent_january(), at=dt.datetime(2022, 2, 1, 6))
+    assert b.precision == "month"
+    html = render_briefing_html(b)
+    assert "<title>Daily risk briefing — January 2022</title>" in html
+    exact = render_briefing_html(
+        daily_briefing(_violent_january().head(0), at=dt.datetime(2022, 2, 3, 6))
+    )
+    assert "<title>Daily risk briefing — 03 Feb 2022 06:00</title>" in exact
+
+
+def test_flags_a_source_does_not_record_are_null_not_no() -> None:
+    """Every police.uk incident of a briefing's JSON read "weapon": "none",
+    "domestic": false: police.uk records neither, so they are unknown (null)."""
+    inc = _violent_january().with_columns(
+        weapon=pl.Series([None] * 39 + ["knife"], dtype=pl.String),
+        domestic=pl.Series([None] * 39 + [True], dtype=pl.Boolean),
+        hate=pl.lit(None, pl.String),
+        gang_related=pl.lit(None, pl.Boolean),
+        injury=pl.lit(None, pl.String),
+    )
+    b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
+    items = {i["incident_id"]: i for i in b.to_json()["incidents"]}
+    unknown = items["Cit202201-0"]
+    assert [unknown[k] for k in ("weapon", "domestic", "hate", "gang_related")] == [
+        None
+    ] * 4
+    assert unknown["injury"] is None
+    known = items["Cit202201-39"]
+    assert (known["weapon"], known["domestic"]) == ("knife", True)
+    assert "weapon: knife" in known["reasons"]
+    assert "domestic abuse" in known["reasons"]
+    html = render_briefing_html(b)
+    assert (
+        "None" not in html.split('<section id="incidents">')[1].split("</section>")[0]
+    )
+
+
+def test_a_month_brief_names_its_month_in_the_trend_not_this_month() -> None:
+    """London briefed on 15 March 2022 briefs February, but its trend line read
+    "Violence: this month 21,961; previous month 22,571": March so far, to the
+    chair. The months are named."""
+    jan = _violent_january()
+    feb = _month_rows(dt.datetime(2022, 2, 1), 30, start=100).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(10.0),
+    )
+    b = daily_briefing(pl.concat([jan, feb]), at=dt.datetime(2022, 3, 15, 8))
+    assert b.precision == "month"
+    line = b.trend["line"]
+    assert line.startswith("Violence: February 2022 30 ("), line
+    assert "previous month (January 2022) 40" in line
+    assert "this month" not in line
+    assert b.trend["periods"][0]["period"] == "February 2022"

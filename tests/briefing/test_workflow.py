@@ -581,3 +581,51 @@ def test_people_tasked_before_the_window_have_their_make_up(tmp_path: Path) -> N
     sex = {r["category"]: r["listed"] for r in made["rows"] if r["dimension"] == "sex"}
     assert sex.get(person["sex"]) == 1
     assert not sex.get("unknown")
+
+
+def test_cli_brief_does_not_count_people_a_month_store_cannot_name(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A London police.uk month printed "21,961 violent incidents, 0 people of
+    concern": the data name no one, so the line says so as the page's tile does."""
+    month = dt.datetime(2022, 2, 1)
+    inc = pl.DataFrame(
+        {
+            "incident_id": ["pu1", "pu2"],
+            "source": "policeuk",
+            "crime_type": "Robbery",
+            "occurred_from": month,
+            "occurred_to": dt.datetime(2022, 2, 28, 23, 59, 59),
+            "time_precision": "month",
+            "x": [530000.0, 530020.0],
+            "y": [180000.0, 180020.0],
+        }
+    )
+    classes = inc.select(
+        "incident_id",
+        profile=pl.lit("avb-2010"),
+        in_definition=pl.lit(True),
+        category=pl.lit("personal_robbery"),
+        harm_days=pl.lit(365.0),
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", inc)
+        tx.append("classifications", classes)
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.adbc,
+            "brief",
+            "--at",
+            "2022-03-01T08:00",
+            "--out",
+            str(tmp_path / "out"),
+            "--no-pdf",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    line = " ".join(result.output.split())
+    assert "2 violent incidents" in line
+    assert "0 people of concern" not in line
+    assert "people of concern not shown (not in month-precision data)" in line

@@ -331,3 +331,38 @@ def test_volt_default_window_holds_a_year_of_police_uk_months(
     assert not any("runs past its end" in n for n in volt["notes"])
     assert not any("Trend unavailable" in n for n in volt["notes"])
     assert volt["places"][0]["trend"] == 0
+
+
+def test_concentration_text_writes_entities_for_a_share_with_separators(
+    sqlite_store: Store,
+) -> None:
+    """London's 250 m cells read "50 % of the measure: 12.2 % of entities (1554)"
+    beside "entities 12,747": every count avert prints has its separators."""
+    n = 2_400
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "source": ["test"] * n,
+            "occurred_from": [T0] * n,
+            "time_precision": ["exact"] * n,
+            "lsoa": [f"L{i}" for i in range(n)],
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append(
+            "classifications",
+            pl.DataFrame(
+                {
+                    "incident_id": incidents["incident_id"],
+                    "profile": ["avb-2010"] * n,
+                    "in_definition": [True] * n,
+                    "harm_days": [1.0] * n,
+                }
+            ),
+        )
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["--db", sqlite_store.url.sqlalchemy, "analyse", "concentration"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "50 % of the measure: 50.0 % of entities (1,200)" in result.output

@@ -8,10 +8,11 @@ are "in the last ``window_days`` days": an incident exactly ``window_days`` befo
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import polars as pl
 
-__all__ = ["in_window", "window_start"]
+__all__ = ["in_window", "month_edge_notes", "window_start"]
 
 
 def window_start(at: dt.datetime, window_days: int) -> dt.datetime:
@@ -33,3 +34,75 @@ def in_window(col: str, at: dt.datetime, window_days: int) -> pl.Expr:
     [False, True, True, False]
     """
     return (pl.col(col) > window_start(at, window_days)) & (pl.col(col) <= at)
+
+
+def month_edge_notes(
+    incidents: pl.DataFrame,
+    *,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    closed: Literal["left", "right"],
+) -> list[str]:
+    """Month-dated incidents whose month crosses an end of the window.
+
+    The window is ``(start, end]`` (``closed="right"``: VOLT, the risk scores) or
+    ``[start, end)`` (``"left"``: ``--from``/``--to``). A month-precision record
+    (data.police.uk) is dated the first instant of its month, so a window starting
+    after that instant leaves its month out, and one ending inside a month holds
+    the whole of it (a month that runs less than a day past ``end`` is not named).
+    ``incidents`` needs ``occurred_from`` and ``time_precision`` and must hold the
+    records of the month before ``start`` for the first note. An open end
+    (None) has no note.
+    """
+    if incidents.height == 0 or "time_precision" not in incidents.columns:
+        return []
+    t = pl.col("occurred_from")
+    month = incidents.filter(pl.col("time_precision") == "month").select(
+        "occurred_from", t.dt.truncate("1mo").dt.offset_by("1mo").alias("_end")
+    )
+    starts_in = (
+        pl.lit(value=True)
+        if start is None
+        else (t > start)
+        if closed == "right"
+        else (t >= start)
+    )
+    ends_in = (
+        pl.lit(value=True)
+        if end is None
+        else (t <= end)
+        if closed == "right"
+        else (t < end)
+    )
+
+    def months(frame: pl.DataFrame) -> str:
+        names = frame["occurred_from"].dt.strftime("%Y-%m").unique().sort()
+        return ", ".join(names.to_list())
+
+    notes = []
+    left = (
+        month.filter(~starts_in & (pl.col("_end") > start))
+        if start is not None
+        else month.clear()
+    )
+    if left.height:
+        notes.append(
+            f"{left.height:,} month-dated incidents of {months(left)} are left out: "
+            "a month-dated record (data.police.uk) is dated the first instant of its "
+            f"month, and the window starts after that, at {start:%Y-%m-%d %H:%M}."
+        )
+    past = (
+        month.filter(
+            starts_in & ends_in & (pl.col("_end") > end + dt.timedelta(days=1))
+        )
+        if end is not None
+        else month.clear()
+    )
+    if past.height:
+        notes.append(
+            f"{past.height:,} month-dated incidents of {months(past)} are in the "
+            f"window although their month runs past its end ({end:%Y-%m-%d %H:%M}): "
+            "a month-dated record (data.police.uk) is dated the first instant of its "
+            "month."
+        )
+    return notes

@@ -40,7 +40,7 @@ TrendPeriod = TypedDict(
         "period": str,
         "from": dt.datetime,
         "to": dt.datetime,
-        "count": int,
+        "count": int | None,
         "year_earlier_from": dt.datetime,
         "year_earlier_to": dt.datetime,
         "year_earlier": int | None,
@@ -137,12 +137,14 @@ def year_on_year(
         else incidents
     )
     month_only_left_out = 0
+    undated = violent.clear()
     if precision == "exact" and "time_precision" in incidents.columns:
         # a month-only row is dated the 1st of its month: it cannot be placed in a
         # 7- or 28-day period (all of a month would count on its first day)
         month_only = pl.col("time_precision").fill_null("exact") == "month"
-        month_only_left_out = violent.filter(
-            month_only & _between(at - dt.timedelta(days=28), at)
+        undated = violent.filter(month_only)
+        month_only_left_out = undated.filter(
+            _between(at - dt.timedelta(days=28), at)
         ).height
         incidents = incidents.filter(~month_only)
         violent = violent.filter(~month_only)
@@ -155,6 +157,27 @@ def year_on_year(
     parts: list[tuple[str, str]] = []
     for label, a, b, ya, yb in _spans(at, precision, window_from, window_to):
         now_src = _source_keys(incidents.filter(_between(a, b)), keys)
+        month_end = pl.col("occurred_from").dt.offset_by("1mo")
+        overlap = (pl.col("occurred_from") < b) & (month_end > a)
+        if not now_src and undated.filter(overlap).height:
+            # only month-only records whose month overlaps these days (a police.uk
+            # store briefed mid-month): 0 would read as no violence
+            periods.append(
+                {
+                    "period": label,
+                    "from": a,
+                    "to": b,
+                    "count": None,
+                    "year_earlier_from": ya,
+                    "year_earlier_to": yb,
+                    "year_earlier": None,
+                    "change": None,
+                }
+            )
+            parts.append(
+                (f"{label} not counted", "only month-only records, without a day")
+            )
+            continue
         before_src = _source_keys(incidents.filter(_between(ya, yb)), keys)
         late = set() if started is None else before_src - started
         before_src -= late
@@ -220,9 +243,9 @@ def year_on_year(
         prev_from, _ = month_window(window_from - dt.timedelta(days=1))
         if incidents.filter(_between(prev_from, window_from)).height:
             prev = _count(violent, prev_from, window_from, None, keys)
-            line += f"; previous month {prev:,}"
+            line += f"; previous month ({prev_from:%B %Y}) {prev:,}"
         else:  # not a month without violence: a month the store holds nothing of
-            line += "; previous month: no records of any kind"  # prev stays None
+            line += f"; previous month ({prev_from:%B %Y}): no records of any kind"
     return {"line": line + ".", "periods": periods, "previous_month": prev}
 
 
@@ -241,7 +264,8 @@ def _spans(
         ly_from, ly_to = month_window(
             dt.datetime(window_from.year - 1, window_from.month, 1)
         )
-        return [("this month", window_from, window_to, ly_from, ly_to)]
+        # named, not "this month": briefed on 15 March, the month is February
+        return [(f"{window_from:%B %Y}", window_from, window_to, ly_from, ly_to)]
     year = dt.timedelta(days=YEAR_DAYS)
     return [
         (

@@ -36,7 +36,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.analyse._window import in_window
+from avert.analyse._window import in_window, month_edge_notes
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
 from avert.errors import ConfigError
@@ -156,7 +156,10 @@ def _profile(
             .alias("harm_days"),
             (pl.col("n_incidents") - 1).alias("n_repeats"),
             (pl.col("n_incidents") - pl.col("n_later_half")).alias("n_earlier_half"),
-            ((pl.lit(at) - pl.col("last_at")).dt.total_days())
+            # a month-dated last record (police.uk) has no day: its days since
+            # are unknown (they read 30 for a record of any day of March)
+            pl.when(pl.col("last_precision") != "month")
+            .then((pl.lit(at) - pl.col("last_at")).dt.total_days())
             .cast(pl.Int64)
             .alias("days_since_last"),
         )
@@ -710,6 +713,41 @@ def _months_cut_at_start(
     )
 
 
+#: How far the window's midpoint may fall inside a month of month-dated records
+#: (from its nearer end) for them still to count in one half, at the month's middle.
+MIDPOINT_SLACK: Final = dt.timedelta(days=7)
+
+
+def _months_at_midpoint(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> str:
+    """The months (``2022-02, ...``) of the window's month-dated incidents whose
+    month holds the window's midpoint more than :data:`MIDPOINT_SLACK` from both
+    its ends; empty when none.
+
+    Their records count at the middle of their month, so a window of about a month
+    put a whole month in its later half: ``--at 2022-02-28 --days 28`` on police.uk
+    data read every place as growing (+62, +53, ...). 365 days to the end of a
+    December hold 1 July 1.5 days before the midpoint: still counted.
+    """
+    if incidents.height == 0 or "time_precision" not in incidents.columns:
+        return ""
+    start = at - dt.timedelta(days=window_days)
+    mid = at - dt.timedelta(days=window_days / 2)
+    t = pl.col("occurred_from")
+    end = t.dt.offset_by("1mo")
+    held = incidents.filter(
+        (pl.col("time_precision") == "month")
+        & (t > start)
+        & (t <= at)
+        & (t + MIDPOINT_SLACK < mid)
+        & (end - MIDPOINT_SLACK > mid)
+    )
+    return ", ".join(
+        held["occurred_from"].dt.strftime("%Y-%m").unique().sort().to_list()
+    )
+
+
 def _no_trend_note(
     incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
 ) -> str | None:
@@ -727,6 +765,13 @@ def _no_trend_note(
             "earlier half is short of them (later minus earlier would read as "
             "growth). A window reaching back to that month's first instant gives the "
             "trend (366 days for a leap year of months)."
+        )
+    held = _months_at_midpoint(incidents, at=at, window_days=window_days)
+    if held:
+        return (
+            f"Trend unavailable: the month-dated incidents of {held} have no day and "
+            "their month holds the window's midpoint, so they cannot be placed in "
+            "its earlier or later half (a window of several months gives the trend)."
         )
     if not _window_covered(incidents, at=at, window_days=window_days):
         first = incidents["occurred_from"].min()
@@ -888,39 +933,9 @@ def _month_edge_notes(
     July and no June. The window is kept as documented; the notes say so (a month
     that runs less than a day past ``at``, as with ``--at 2019-07-31``, is not named).
     """
-    if incidents.height == 0 or "time_precision" not in incidents.columns:
-        return []
-    start = at - dt.timedelta(days=window_days)
-    month = incidents.filter(pl.col("time_precision") == "month").select(
-        "occurred_from",
-        pl.col("occurred_from").dt.truncate("1mo").dt.offset_by("1mo").alias("_end"),
+    return month_edge_notes(
+        incidents, start=at - dt.timedelta(days=window_days), end=at, closed="right"
     )
-
-    def months(frame: pl.DataFrame) -> str:
-        names = frame["occurred_from"].dt.strftime("%Y-%m").unique().sort()
-        return ", ".join(names.to_list())
-
-    notes = []
-    left = month.filter((pl.col("occurred_from") <= start) & (pl.col("_end") > start))
-    if left.height:
-        notes.append(
-            f"{left.height:,} month-dated incidents of {months(left)} are left out: "
-            "a month-dated record (data.police.uk) is dated the first instant of its "
-            f"month, and the window starts after that, at {start:%Y-%m-%d %H:%M}."
-        )
-    past = month.filter(
-        (pl.col("occurred_from") > start)
-        & (pl.col("occurred_from") <= at)
-        & (pl.col("_end") > at + dt.timedelta(days=1))
-    )
-    if past.height:
-        notes.append(
-            f"{past.height:,} month-dated incidents of {months(past)} are in the "
-            f"window although their month runs past its end ({at:%Y-%m-%d %H:%M}): "
-            "a month-dated record (data.police.uk) is dated the first instant of its "
-            "month."
-        )
-    return notes
 
 
 def _time_notes(how: pl.DataFrame | None, n_inexact: int) -> list[str]:

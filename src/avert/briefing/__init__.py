@@ -189,6 +189,39 @@ def _unknown_harm_notes(ctx: BriefingContext) -> list[str]:
     ]
 
 
+def _expected_harm_notes(ctx: BriefingContext) -> list[str]:
+    """A note when incidents of the window carry their category's expected harm
+    (police.uk records have no offence code): every record of a category weighs
+    the same, so "highest harm first" ranks categories, not incidents (a London
+    month listed 40 of its 1,982 robberies, at 365 days, as its "highest-harm"
+    incidents, above every one of 19,573 violence and sexual offences)."""
+    if "harm_source" not in ctx.window.columns:
+        return []
+    expected = (
+        ctx.window.filter(
+            pl.col("harm_source").str.starts_with("expected:")
+            & pl.col("harm_days").is_not_null()
+        )
+        .group_by("harm_source")
+        .agg(pl.len().alias("n"), pl.col("harm_days").max().alias("days"))
+        .sort(["days", "harm_source"], descending=[True, False])
+    )
+    if not expected.height:
+        return []
+    n = int(expected["n"].sum())
+    weights = "; ".join(
+        f"{src.removeprefix('expected:')} {days:,.1f} days"
+        for src, days in zip(expected["harm_source"], expected["days"], strict=True)
+    )
+    share = "all" if n == ctx.window.height else f"{n:,} of {ctx.window.height:,}"
+    return [
+        f"Harm of {share} incidents of the window is the expected weight of their "
+        f"police.uk category ({weights}), not a harm of their own: records of one "
+        "category are not told apart, so highest harm first ranks categories, not "
+        "incidents, and the harm total is an estimate."
+    ]
+
+
 def _feed_lag_notes(ctx: BriefingContext) -> list[str]:
     """A note when the records stop well before the window's end (a feed that
     lags, or a briefing asked for after the data): the window's counts and the
@@ -433,6 +466,7 @@ def _assemble(
         *ctx.notes,
         *_feed_lag_notes(ctx),
         *_unknown_harm_notes(ctx),
+        *_expected_harm_notes(ctx),
         *s.places.notes,
         *ret.notes,
         *s.people.notes,
@@ -465,4 +499,5 @@ def _assemble(
         methods=_methods(ctx, s.places.method),
         make_up=s.make_up,
         taskings=s.taskings,
+        undated_in_window=ctx.undated_in_window,
     )

@@ -219,6 +219,25 @@ def window_for(
     return m_from, m_to, "month", notes
 
 
+def unfinished_month(incidents: pl.DataFrame, *, at: dt.datetime) -> int:
+    """Violent month-only records (data.police.uk) of the month running at ``at``,
+    dated before ``at``: their month is not over, so they are briefed on with it
+    later, and an exact window of these days cannot say whether they fall in it."""
+    if "time_precision" not in incidents.columns:
+        return 0
+    violent = (
+        pl.col("in_definition").fill_null(value=False)
+        if "in_definition" in incidents.columns
+        else pl.lit(value=True)
+    )
+    return incidents.filter(
+        (pl.col("time_precision") == "month")
+        & violent
+        & (pl.col("occurred_from") >= month_start(at))
+        & (pl.col("occurred_from") < at)
+    ).height
+
+
 def choose_window(
     incidents: pl.DataFrame, *, at: dt.datetime, hours: int
 ) -> tuple[dt.datetime, dt.datetime, Precision, list[str]]:
@@ -243,20 +262,10 @@ def choose_window(
         latest_month=None if latest_month is None else month_start(latest_month),
     )
     this_month = month_start(at)
-    violent = (
-        pl.col("in_definition").fill_null(value=False)
-        if "in_definition" in incidents.columns
-        else pl.lit(value=True)
-    )
-    unfinished = incidents.filter(
-        is_month
-        & violent
-        & (pl.col("occurred_from") >= this_month)
-        & (pl.col("occurred_from") < at)
-    ).height
+    unfinished = unfinished_month(incidents, at=at)
     if chosen[2] == "exact" and unfinished:
         note = (
-            f"{unfinished} violent month-only records (data.police.uk) of "
+            f"{unfinished:,} violent month-only records (data.police.uk) of "
             f"{this_month:%B %Y} are not listed, mapped or counted: their day is "
             "unknown"
         )
@@ -323,6 +332,21 @@ class BriefingContext:
         if self.precision == "exact" and "time_precision" in self.violent.columns:
             inside = inside & (pl.col("time_precision").fill_null("exact") != "month")
         return self.violent.filter(inside)
+
+    @cached_property
+    def undated_in_window(self) -> int:
+        """Violent month-only records that may fall in an exact window, when no
+        record with a time reaches their month (a police.uk store briefed on the
+        15th): the window's count of 0 is then no finding. 0 otherwise."""
+        n = unfinished_month(self.incidents, at=self.at)
+        if self.precision != "exact" or not n:
+            return 0
+        exact = self.incidents.filter(
+            (pl.col("time_precision").fill_null("exact") != "month")
+            & (pl.col("occurred_from") >= month_start(self.at))
+            & (pl.col("occurred_from") < self.at)
+        )
+        return 0 if exact.height else n
 
     @cached_property
     def involvements(self) -> pl.DataFrame:

@@ -12,6 +12,15 @@ from avert.schema import column_or
 
 __all__ = ["incidents_section"]
 
+#: Flags of an incident and their types (null where the source does not record it).
+_FLAGS: Final = {
+    "weapon": pl.String(),
+    "domestic": pl.Boolean(),
+    "hate": pl.String(),
+    "gang_related": pl.Boolean(),
+    "injury": pl.String(),
+}
+
 #: Incident columns shown when present (partners never get the police-only ones).
 _SHOWN: Final = (
     "incident_id",
@@ -143,16 +152,26 @@ def ranked_incidents(ctx: BriefingContext) -> pl.DataFrame:
     """The window's violent incidents as a ranked frame (rank 1 = most harm)."""
     window = ctx.window
     win = window.join(_people_per_incident(ctx), on="incident_id", how="left")
-    win = win.with_columns(
-        pl.col("n_offending").fill_null(0),
-        column_or(window, "weapon", "none", pl.String()),
-        column_or(window, "domestic", False, pl.Boolean()),
-        column_or(window, "hate", "", pl.String()),
-        column_or(window, "gang_related", False, pl.Boolean()),
-        column_or(window, "injury", "", pl.String()),
-        column_or(window, "rule_ids", "", pl.String()),
-        column_or(window, "harm_source", "", pl.String()),
-    ).join(_repeat_victims(ctx), on="incident_id", how="left")
+    # the flags as recorded, for the items: a source that does not record one
+    # (police.uk: weapon, domestic, ...) leaves it null, never "none" or false,
+    # which would read as "no weapon"; the reasons read the filled values
+    recorded = [c for c in _FLAGS if c in window.columns]
+    win = (
+        win.with_columns(
+            pl.col(c).cast(_FLAGS[c]).alias(f"_recorded_{c}") for c in recorded
+        )
+        .with_columns(
+            pl.col("n_offending").fill_null(0),
+            column_or(window, "weapon", "none", pl.String()),
+            column_or(window, "domestic", False, pl.Boolean()),
+            column_or(window, "hate", "", pl.String()),
+            column_or(window, "gang_related", False, pl.Boolean()),
+            column_or(window, "injury", "", pl.String()),
+            column_or(window, "rule_ids", "", pl.String()),
+            column_or(window, "harm_source", "", pl.String()),
+        )
+        .join(_repeat_victims(ctx), on="incident_id", how="left")
+    )
     keep = [c for c in _SHOWN if c in win.columns]
     if "crime_type" not in win.columns:  # for the reasons; not shown
         win = win.with_columns(pl.lit(None, pl.String()).alias("crime_type"))
@@ -168,6 +187,7 @@ def ranked_incidents(ctx: BriefingContext) -> pl.DataFrame:
             descending=[True, True, False],
         )
         .with_row_index("rank", offset=1)
+        .with_columns(pl.col(f"_recorded_{c}").alias(c) for c in recorded)
         .select("rank", *keep, "group", "people", "group_ids", "reasons")
     )
 

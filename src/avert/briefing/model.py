@@ -108,11 +108,11 @@ class IncidentItem(TypedDict, total=False):
     harm_days: Required[float | None]
     offence_code: str | None
     crime_type: str | None
-    weapon: str
-    domestic: bool
-    hate: str
-    gang_related: bool
-    injury: str
+    weapon: str | None  # None: not recorded by the source (police.uk)
+    domestic: bool | None
+    hate: str | None
+    gang_related: bool | None
+    injury: str | None
     force: str | None
     borough: str | None
     ward: str | None
@@ -439,6 +439,10 @@ class Briefing:
     #: lists of people are then empty because no one is named, not because no one
     #: is of concern (set by the workflow, which can see the whole store)
     people_recorded: bool = True
+    #: violent month-only records (data.police.uk) of the month running at ``at``
+    #: that may fall in this exact window (no record with a time reaches that
+    #: month): an empty window then means "day unknown", not "no violence"
+    undated_in_window: int = 0
 
     @property
     def people_not_shown(self) -> str | None:
@@ -455,6 +459,19 @@ class Briefing:
                 "open incident data name no one)"
             )
         return None
+
+    @property
+    def incidents_not_shown(self) -> str | None:
+        """Why an empty exact window is no finding (None when it is one): every
+        violent record of its month is month-only, so none can be placed in it."""
+        if self.incidents or not self.undated_in_window:
+            return None
+        n = self.undated_in_window
+        return (
+            f"{n:,} violent month-only record{'s' if n != 1 else ''} "
+            f"(data.police.uk) of {self.at:%B %Y} may fall in this window, but "
+            f"{'their' if n != 1 else 'its'} day is unknown"
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Return the briefing as JSON-ready data (the ``briefing.json`` contract).

@@ -121,7 +121,7 @@ def concentration(
         console.print(
             f"{100 * float(key):g} % of the measure: "
             f"{_fmt(inverse['share_of_entities'], pct=True)} "
-            f"of entities ({int(inverse['n_entities'])})"
+            f"of entities ({int(inverse['n_entities']):,})"
         )
     print_notes(result.notes)
 

@@ -101,13 +101,31 @@ def brief(
         print_json(files.briefing.to_json())
         return
     b = files.briefing
+    # as the page's tile: "0 people of concern" would read as a finding where the
+    # data name no one (police.uk months, open incident data)
+    people = (
+        f"{b.summary['n_people']:,} people of concern"
+        if b.people_not_shown is None
+        else "people of concern not shown ("
+        + (
+            "not in month-precision data"
+            if b.precision == "month"
+            else "no one is named in these data"
+        )
+        + ")"
+    )
+    # a police.uk store briefed mid-month: its records have no day, not 0 violence
+    incidents = (
+        f"{b.summary['n_incidents']:,} violent incidents"
+        if b.incidents_not_shown is None
+        else "violent incidents not shown (day unknown in month-precision data)"
+    )
     console.print(
         styled(
             ("Daily risk briefing", "bold"),
             f" {b.window_from:%Y-%m-%d %H:%M} to "
             f"{b.window_to:%Y-%m-%d %H:%M} ({b.audience}): "
-            f"{b.summary['n_incidents']:,} violent incidents, "
-            f"{b.summary['n_people']:,} people of concern, {len(b.places)} places.",
+            f"{incidents}, {people}, {len(b.places)} places.",
         )
     )
     console.print(b.trend["line"])

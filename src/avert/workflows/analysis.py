@@ -22,6 +22,7 @@ from typing import Final, Literal
 
 import polars as pl
 
+from avert.analyse._window import month_edge_notes
 from avert.analyse.concentration import (
     NO_MEASURE_NOTE,
     ConcentrationResult,
@@ -311,7 +312,52 @@ def run_concentration(
         # no one is named: say so, not that the window has no measure
         kept = tuple(n for n in result.notes if n != NO_MEASURE_NOTE)
         result = replace(result, notes=(NO_PEOPLE_NOTE, *kept))
-    return _with_notes(result, frames.notes)
+    edges = _month_edges(
+        store,
+        frames,
+        profile=profile,
+        date_from=date_from,
+        date_to=date_to,
+        violence_only=violence_only,
+    )
+    return _with_notes(result, [*frames.notes, *edges])
+
+
+def _month_edges(
+    store: Store,
+    frames: AnalysisFrames,
+    *,
+    profile: str,
+    date_from: dt.datetime | None,
+    date_to: dt.datetime | None,
+    violence_only: bool,
+) -> list[str]:
+    """Notes on the month-dated (police.uk) incidents a ``--from``/``--to`` window
+    cuts: ``--from 2022-02-01 --to 2022-02-15`` held all of February's records as
+    if they were of its first half, ``--from 2022-02-15`` none, without a word."""
+    if date_from is None and date_to is None:
+        return []
+    cols = ["occurred_from", "time_precision"]
+    seen = (
+        [frames.incidents.select(cols)]
+        if "time_precision" in frames.incidents.columns
+        else []
+    )
+    if date_from is not None:  # the month running at --from starts before it
+        before = load_analysis_incidents(
+            store,
+            profile=profile,
+            date_from=date_from - dt.timedelta(days=31),
+            date_to=date_from,
+            violence_only=violence_only,
+            columns=("incident_id", *cols),
+        )
+        seen.append(before.incidents.select(cols))
+    if not seen:
+        return []
+    return month_edge_notes(
+        pl.concat(seen), start=date_from, end=date_to, closed="left"
+    )
 
 
 def _default_at(frames: AnalysisFrames) -> dt.datetime:

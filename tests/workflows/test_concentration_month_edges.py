@@ -1,0 +1,47 @@
+"""A ``--from``/``--to`` window of concentration that cuts a police.uk month says so."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from avert.store import Store
+from avert.workflows.analysis import run_concentration
+from avert.workflows.load import load_files, refresh_after_load
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_a_window_cutting_a_police_uk_month_names_it(sqlite_store: Store) -> None:
+    """London's `--from 2022-02-01 --to 2022-02-15` counted all 21,961 February
+    records as that fortnight's, and `--from 2022-02-15` none, without a note
+    (VOLT says so for its windows)."""
+    report = load_files(sqlite_store, [DATA / "policeuk" / "2019-06"])
+    refresh_after_load(sqlite_store, report, definition="avb-2010")
+    whole = run_concentration(
+        sqlite_store,
+        entity="place",
+        date_from=dt.datetime(2019, 6, 1),
+        date_to=dt.datetime(2019, 7, 1),
+    )
+    n = whole.params["n_incidents"]  # violent incidents, with a place or not
+    assert n > 0
+    assert not [x for x in whole.notes if "month-dated" in x]
+    first = run_concentration(
+        sqlite_store,
+        entity="place",
+        date_from=dt.datetime(2019, 6, 1),
+        date_to=dt.datetime(2019, 6, 15),
+    )
+    assert first.n_events == whole.n_events  # the window is kept as documented
+    (note,) = [x for x in first.notes if "month-dated" in x]
+    assert note.startswith(f"{n:,} month-dated incidents of 2019-06 are in the window")
+    second = run_concentration(
+        sqlite_store,
+        entity="place",
+        date_from=dt.datetime(2019, 6, 15),
+        date_to=dt.datetime(2019, 7, 1),
+    )
+    assert second.n_events == 0
+    (note,) = [x for x in second.notes if "month-dated" in x]
+    assert note.startswith(f"{n:,} month-dated incidents of 2019-06 are left out")
