@@ -170,3 +170,49 @@ def test_a_small_city_with_no_stops_writes_its_bundle(tmp_path: Path) -> None:
     assert city.stops.schema["person_id"] == pl.String
     write_bundle(city, tmp_path / "b")
     assert (tmp_path / "b" / "stops.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("crimes_per_1000_per_year", -5.0, "'crimes_per_1000_per_year' .* >= 0"),
+        ("near_repeat_share", float("nan"), "'near_repeat_share' .* >= 0"),
+        (
+            "knife_share_serious_violence",
+            1.5,
+            "'knife_share_serious_violence' .* share",
+        ),
+        ("places_per_cell", 0, "'places_per_cell' .* > 0"),
+        ("nte_hotspots", 0, "'nte_hotspots' .* > 0"),
+        ("cell_size_m", 0.0, "'cell_size_m' .* > 0"),
+    ],
+)
+def test_impossible_rates_are_a_clear_error(
+    field: str, value: float, match: str
+) -> None:
+    """They once failed deep in numpy (``lam < 0``, ``index 0 is out of bounds``) or,
+    for a zero cell size, made a city of one point."""
+    with pytest.raises(ConfigError, match=match):
+        CityConfig(people=2_000, days=60, **{field: value})  # type: ignore[arg-type]
+
+
+def test_a_city_without_high_rate_offenders_or_groups(tmp_path: Path) -> None:
+    """Zero planted high-rate offenders (an IndexError once) or groups give a valid
+    bundle whose truth lists none."""
+    config = CityConfig(
+        people=2_000,
+        days=60,
+        high_rate_offenders=0,
+        peer_groups_per_100k=0.0,
+        street_gangs_per_100k=0.0,
+        organised_networks_per_100k=0.0,
+        min_peer_groups=0,
+        min_street_gangs=0,
+        min_organised_networks=0,
+    )
+    city = make_city(config, seed=1)
+    assert city.truth.fields["high_rate_offenders"] == []
+    assert city.truth.fields["groups"] == []
+    assert city.incidents.height > 0
+    write_bundle(city, tmp_path / "b")
+    assert (tmp_path / "b" / "incidents.csv").exists()
