@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -216,3 +216,11 @@ def test_a_city_without_high_rate_offenders_or_groups(tmp_path: Path) -> None:
     assert city.incidents.height > 0
     write_bundle(city, tmp_path / "b")
     assert (tmp_path / "b" / "incidents.csv").exists()
+
+
+@pytest.mark.parametrize("end", [date(1, 3, 1), date(26, 11, 24)])
+def test_an_end_date_before_1900_is_a_clear_error(end: date) -> None:
+    """Year 1 once crashed with ``OverflowError: date value out of range``; a
+    mistyped year (0026) made a city in the first century."""
+    with pytest.raises(ConfigError, match="'end_date' and 'days'"):
+        CityConfig(people=1_000, days=400, end_date=end)

@@ -183,6 +183,9 @@ class CityConfig:
             if not 0.0 < value < 1.0:
                 msg = f"The '{name}' parameter of CityConfig must be a float in (0, 1). Got {value} instead."
                 raise ConfigError(msg)
+        if self.end_date.toordinal() - self.days < date(1900, 1, 1).toordinal():
+            msg = f"The 'end_date' and 'days' parameters of CityConfig must start the city's period in 1900 or later. Got {self.days} days to {self.end_date.isoformat()} instead."
+            raise ConfigError(msg)
         for name, value in self.__dict__.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue
