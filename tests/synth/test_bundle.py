@@ -224,3 +224,20 @@ def test_an_end_date_before_1900_is_a_clear_error(end: date) -> None:
     mistyped year (0026) made a city in the first century."""
     with pytest.raises(ConfigError, match="'end_date' and 'days'"):
         CityConfig(people=1_000, days=400, end_date=end)
+
+
+def test_rewriting_a_folder_in_the_other_format_leaves_one_bundle(
+    small_city: City, tmp_path: Path
+) -> None:
+    """A CSV city then a Parquet city in one folder once left both files of every
+    table, and ``avert ingest bundle`` refused it ("table asb given twice")."""
+    write_bundle(small_city, tmp_path, fmt="csv")
+    write_bundle(small_city, tmp_path, fmt="parquet")
+    assert not list(tmp_path.glob("*.csv"))
+    write_bundle(small_city, tmp_path, fmt="csv")
+    assert not list(tmp_path.glob("*.parquet"))
+    assert {p.name for p in tmp_path.iterdir()} == {
+        *(f"{name}.csv" for name in BUNDLE_COLUMNS),
+        "manifest.json",
+        "truth.json",
+    }
