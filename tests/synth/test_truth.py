@@ -484,3 +484,30 @@ def test_stop_age_ranges_are_the_age_at_the_search() -> None:
     )
     assert stops.height > 300
     assert wrong.height == 0, wrong.head()
+
+
+def test_a_short_city_does_not_pile_incidents_on_one_second() -> None:
+    """Escalating domestic dyads longer than the period, reprisal originals in the last
+    10 days and ASB escalations past the end were clamped to one instant: a 30-day city
+    had 111 incidents at 05:59:59 on its last day and 10 at 05:59:59 ten days before."""
+    city = make_city(CityConfig(people=50_000, days=30), seed=0)
+    per_second = city.incidents.group_by("occurred_from").len()["len"]
+    assert per_second.max() <= 3  # type: ignore[operator]
+    t = city.truth.fields
+    asb = city.asb.select("asb_id", "occurred_at")
+    inc = city.incidents.select("incident_id", "occurred_from")
+    for chain in t["escalation_chains"]:
+        last = asb.filter(pl.col("asb_id").is_in(chain["asb_ids"]))["occurred_at"].max()
+        hit = inc.filter(pl.col("incident_id") == chain["incident_id"])[
+            "occurred_from"
+        ][0]
+        assert timedelta(days=3) <= hit - last <= timedelta(days=21)  # type: ignore[operator]
+    # escalating dyads keep their shrinking gaps inside the period
+    for dyad in t["domestic_dyads"]:
+        if dyad["escalating"]:
+            times = (
+                inc.filter(pl.col("incident_id").is_in(dyad["incident_ids"]))
+                .sort("occurred_from")["occurred_from"]
+                .to_list()
+            )
+            assert len(set(times)) == len(times)
