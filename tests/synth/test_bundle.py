@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -170,3 +170,74 @@ def test_a_small_city_with_no_stops_writes_its_bundle(tmp_path: Path) -> None:
     assert city.stops.schema["person_id"] == pl.String
     write_bundle(city, tmp_path / "b")
     assert (tmp_path / "b" / "stops.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("crimes_per_1000_per_year", -5.0, "'crimes_per_1000_per_year' .* >= 0"),
+        ("near_repeat_share", float("nan"), "'near_repeat_share' .* >= 0"),
+        (
+            "knife_share_serious_violence",
+            1.5,
+            "'knife_share_serious_violence' .* share",
+        ),
+        ("places_per_cell", 0, "'places_per_cell' .* > 0"),
+        ("nte_hotspots", 0, "'nte_hotspots' .* > 0"),
+        ("cell_size_m", 0.0, "'cell_size_m' .* > 0"),
+    ],
+)
+def test_impossible_rates_are_a_clear_error(
+    field: str, value: float, match: str
+) -> None:
+    """They once failed deep in numpy (``lam < 0``, ``index 0 is out of bounds``) or,
+    for a zero cell size, made a city of one point."""
+    with pytest.raises(ConfigError, match=match):
+        CityConfig(people=2_000, days=60, **{field: value})  # type: ignore[arg-type]
+
+
+def test_a_city_without_high_rate_offenders_or_groups(tmp_path: Path) -> None:
+    """Zero planted high-rate offenders (an IndexError once) or groups give a valid
+    bundle whose truth lists none."""
+    config = CityConfig(
+        people=2_000,
+        days=60,
+        high_rate_offenders=0,
+        peer_groups_per_100k=0.0,
+        street_gangs_per_100k=0.0,
+        organised_networks_per_100k=0.0,
+        min_peer_groups=0,
+        min_street_gangs=0,
+        min_organised_networks=0,
+    )
+    city = make_city(config, seed=1)
+    assert city.truth.fields["high_rate_offenders"] == []
+    assert city.truth.fields["groups"] == []
+    assert city.incidents.height > 0
+    write_bundle(city, tmp_path / "b")
+    assert (tmp_path / "b" / "incidents.csv").exists()
+
+
+@pytest.mark.parametrize("end", [date(1, 3, 1), date(26, 11, 24)])
+def test_an_end_date_before_1900_is_a_clear_error(end: date) -> None:
+    """Year 1 once crashed with ``OverflowError: date value out of range``; a
+    mistyped year (0026) made a city in the first century."""
+    with pytest.raises(ConfigError, match="'end_date' and 'days'"):
+        CityConfig(people=1_000, days=400, end_date=end)
+
+
+def test_rewriting_a_folder_in_the_other_format_leaves_one_bundle(
+    small_city: City, tmp_path: Path
+) -> None:
+    """A CSV city then a Parquet city in one folder once left both files of every
+    table, and ``avert ingest bundle`` refused it ("table asb given twice")."""
+    write_bundle(small_city, tmp_path, fmt="csv")
+    write_bundle(small_city, tmp_path, fmt="parquet")
+    assert not list(tmp_path.glob("*.csv"))
+    write_bundle(small_city, tmp_path, fmt="csv")
+    assert not list(tmp_path.glob("*.parquet"))
+    assert {p.name for p in tmp_path.iterdir()} == {
+        *(f"{name}.csv" for name in BUNDLE_COLUMNS),
+        "manifest.json",
+        "truth.json",
+    }

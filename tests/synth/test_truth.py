@@ -384,3 +384,130 @@ def test_excluding_a_planted_offence_group_is_a_clear_error() -> None:
     )
     with pytest.raises(ConfigError, match=r"'92D' \(Drug offences\)"):
         make_city(config, seed=1)
+
+
+def _age_at(frame: pl.DataFrame, people: pl.DataFrame, at: str) -> pl.DataFrame:
+    """Rows with the person's age at ``at`` as a reader of the bundle sees it: the
+    year of the event less the birth year (never less than the true age)."""
+    return frame.join(
+        people.select("person_id", "birth_year"), on="person_id"
+    ).with_columns((pl.col(at).dt.year() - pl.col("birth_year")).alias("age"))
+
+
+def test_no_one_under_ten_is_accused() -> None:
+    """The age of criminal responsibility in England and Wales is 10: a suspect or
+    offender younger than that at the incident is a wrong record (a three-year-old was
+    once charged with modern slavery as a network's outside co-offender, and people
+    10 at the end date offended two years earlier)."""
+    city = make_city(CityConfig(people=20_000, days=730), seed=0)
+    accused = city.involvements.filter(pl.col("role").is_in(["suspect", "offender"]))
+    dated = accused.join(
+        city.incidents.select("incident_id", "occurred_from"), on="incident_id"
+    )
+    young = _age_at(dated, city.people, "occurred_from").filter(pl.col("age") < 10)
+    assert young.height == 0, young.head()
+    # the outcome of an incident follows from who remains accused in it
+    charged = set(city.involvements.filter(pl.col("role") == "offender")["incident_id"])
+    said = set(
+        city.incidents.filter(pl.col("outcome") == "Charged/summonsed")["incident_id"]
+    )
+    assert charged == said
+
+
+def test_parents_are_22_to_38_years_older_than_their_children() -> None:
+    """docs/synth.md: a child is matched to a parent 22-38 years older, whose
+    co-parent is of about the same age; a co-parent of any age (a 'parent' born in
+    the child's own year) was written as a parent of the child, and matches reached
+    14-46 years."""
+    from avert.synth.city._base import _Ctx
+    from avert.synth.city._population import _families, _geography, _people
+
+    ctx = _Ctx(CityConfig(people=20_000, days=365), np.random.default_rng(0))
+    pp = _people(ctx, _geography(ctx))
+    fam = _families(ctx, pp)
+    older = pp.birth_year[fam.child] - pp.birth_year[fam.parent]
+    assert len(older) > 1_000
+    assert older.min() >= 22
+    assert older.max() <= 38
+    couples = fam.partner[fam.parent] >= 0
+    assert couples.mean() > 0.3
+    apart = (
+        pp.birth_year[fam.parent[couples]]
+        - pp.birth_year[fam.partner[fam.parent[couples]]]
+    )
+    assert np.abs(apart).max() <= 5
+    # and so every parent link of the bundle is 17-43 years by birth year
+    city = make_city(CityConfig(people=20_000, days=365), seed=0)
+    people = city.people.select("person_id", "birth_year")
+    parent = (
+        city.relationships.filter(pl.col("kind") == "parent")
+        .join(
+            people.rename({"person_id": "person_a", "birth_year": "ya"}), on="person_a"
+        )
+        .join(
+            people.rename({"person_id": "person_b", "birth_year": "yb"}), on="person_b"
+        )
+        .with_columns((pl.col("yb") - pl.col("ya")).alias("gap"))
+    )
+    assert parent.height > 1_000
+    assert parent["gap"].min() >= 17, parent["gap"].min()  # type: ignore[operator]
+    assert parent["gap"].max() <= 43, parent["gap"].max()  # type: ignore[operator]
+
+
+def test_stop_age_ranges_are_the_age_at_the_search() -> None:
+    """A person 18 at the end date was 16 at a search two years earlier: the search
+    says 10-17 (it once said 18-24, the age at the end date)."""
+    city = make_city(CityConfig(people=20_000, days=730), seed=0)
+    stops = _age_at(city.stops, city.people, "occurred_at")
+    order = ["under 10", "10-17", "18-24", "25-34", "over 34"]
+
+    def band(age: pl.Expr) -> pl.Expr:
+        return (
+            pl.when(age < 10)
+            .then(0)
+            .when(age < 18)
+            .then(1)
+            .when(age < 25)
+            .then(2)
+            .when(age < 35)
+            .then(3)
+            .otherwise(4)
+        )
+
+    checked = stops.with_columns(
+        pl.col("age_range").replace_strict(order, list(range(5))).alias("said"),
+        band(pl.col("age")).alias("hi"),
+        band(pl.col("age") - 1).alias("lo"),
+    )
+    wrong = checked.filter(
+        (pl.col("said") < pl.col("lo")) | (pl.col("said") > pl.col("hi"))
+    )
+    assert stops.height > 300
+    assert wrong.height == 0, wrong.head()
+
+
+def test_a_short_city_does_not_pile_incidents_on_one_second() -> None:
+    """Escalating domestic dyads longer than the period, reprisal originals in the last
+    10 days and ASB escalations past the end were clamped to one instant: a 30-day city
+    had 111 incidents at 05:59:59 on its last day and 10 at 05:59:59 ten days before."""
+    city = make_city(CityConfig(people=50_000, days=30), seed=0)
+    per_second = city.incidents.group_by("occurred_from").len()["len"]
+    assert per_second.max() <= 3  # type: ignore[operator]
+    t = city.truth.fields
+    asb = city.asb.select("asb_id", "occurred_at")
+    inc = city.incidents.select("incident_id", "occurred_from")
+    for chain in t["escalation_chains"]:
+        last = asb.filter(pl.col("asb_id").is_in(chain["asb_ids"]))["occurred_at"].max()
+        hit = inc.filter(pl.col("incident_id") == chain["incident_id"])[
+            "occurred_from"
+        ][0]
+        assert timedelta(days=3) <= hit - last <= timedelta(days=21)  # type: ignore[operator]
+    # escalating dyads keep their shrinking gaps inside the period
+    for dyad in t["domestic_dyads"]:
+        if dyad["escalating"]:
+            times = (
+                inc.filter(pl.col("incident_id").is_in(dyad["incident_ids"]))
+                .sort("occurred_from")["occurred_from"]
+                .to_list()
+            )
+            assert len(set(times)) == len(times)

@@ -36,6 +36,9 @@ def test_a_custom_risk_config_scores_the_briefing_as_the_list(
         "occurred_from"
     ].max()
     assert isinstance(latest, dt.datetime)
+    # the briefing's window is [at - 24 h, at): brief just after the last incident so
+    # the window holds it (the city once piled incidents on its last second)
+    latest += dt.timedelta(seconds=1)
     custom = tmp_path / "risk.toml"
     custom.write_text("[offender.weights]\nharm = 4.0\n", encoding="utf-8")
     briefing = build_briefing(

@@ -51,7 +51,8 @@ def write_bundle(
     city
         A city from :func:`avert.synth.make_city`.
     path
-        Folder to write (created if needed; files in it are overwritten).
+        Folder to write (created if needed; files in it are overwritten, and a table
+        of an earlier city written there in the other format is removed).
     fmt
         ``"csv"`` (default) or ``"parquet"`` for the tables.
 
@@ -94,6 +95,10 @@ def write_bundle(
         else:
             target = out / f"{name}.parquet"
             frame.write_parquet(target, compression="zstd", statistics=False)
+        # the same table in the other format, from an earlier city written here, would
+        # make the folder a bundle with the table given twice (ingest refuses it)
+        other = out / f"{name}.{'parquet' if fmt == 'csv' else 'csv'}"
+        other.unlink(missing_ok=True)
         written[name] = target
     tpath = out / "truth.json"
     tpath.write_text(

@@ -7,6 +7,7 @@ one exists (cited per field) and avert's own planting choices where none does (m
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -181,6 +182,28 @@ class CityConfig:
             value = getattr(self, name)
             if not 0.0 < value < 1.0:
                 msg = f"The '{name}' parameter of CityConfig must be a float in (0, 1). Got {value} instead."
+                raise ConfigError(msg)
+        if self.end_date.toordinal() - self.days < date(1900, 1, 1).toordinal():
+            msg = f"The 'end_date' and 'days' parameters of CityConfig must start the city's period in 1900 or later. Got {self.days} days to {self.end_date.isoformat()} instead."
+            raise ConfigError(msg)
+        for name, value in self.__dict__.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if not math.isfinite(value) or value < 0:
+                msg = f"The '{name}' parameter of CityConfig must be a number >= 0. Got {value} instead."
+                raise ConfigError(msg)
+        for name in (
+            "cell_size_m",
+            "people_per_cell",
+            "places_per_cell",
+            "nte_hotspots",
+        ):
+            if getattr(self, name) <= 0:
+                msg = f"The '{name}' parameter of CityConfig must be > 0. Got {getattr(self, name)} instead."
+                raise ConfigError(msg)
+        for name, value in self.__dict__.items():
+            if "_share" in name and value > 1:
+                msg = f"The '{name}' parameter of CityConfig must be a share between 0 and 1. Got {value} instead."
                 raise ConfigError(msg)
         if "White" not in self.stop_ratios:
             msg = "The 'stop_ratios' parameter of CityConfig must include 'White' (the reference group)."

@@ -121,6 +121,7 @@ def make_city(
     asb = _asb(ctx, geo, pp, off, ev)
 
     say("assemble")
+    ev.drop_young_accused(pp.age, ctx.horizon_s)
     inc = _assemble_incidents(ctx, geo, ev)
     t, place, rank, inc_ids, tr = inc.t, inc.place, inc.rank, inc.ids, inc.transformer
     incidents = inc.frame

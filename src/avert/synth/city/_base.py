@@ -199,6 +199,27 @@ class _Events:
         role_arr = np.broadcast_to(np.asarray(roles, dtype=np.int64), events.shape)
         self.inv_role.append(np.array(role_arr, dtype=np.int64))
 
+    def drop_young_accused(self, age_at_end: I64, horizon_s: int) -> None:
+        """Leave out suspects and offenders under 10 (the age of criminal
+        responsibility in England and Wales) at their incident.
+
+        ``age_at_end`` is each person's age in whole years at the end of the period
+        (the true age lies in ``[age, age + 1)``), so the age at an event ``t``
+        seconds after the start is at least ``age - (horizon_s - t) / year``.
+        """
+        if not self.inv_event:
+            return
+        t = np.concatenate(self.t)
+        event = np.concatenate(self.inv_event)
+        person = np.concatenate(self.inv_person)
+        role = np.concatenate(self.inv_role)
+        years_before_end = (horizon_s - t[event]) / (365.25 * DAY_S)
+        young = age_at_end[person] - years_before_end < 10
+        keep = ~(young & ((role == ROLE_SUSPECT) | (role == ROLE_OFFENDER)))
+        self.inv_event = [event[keep]]
+        self.inv_person = [person[keep]]
+        self.inv_role = [role[keep]]
+
 
 class _Ctx:
     """Shared state of one generation run (arrays over cells, places and people)."""

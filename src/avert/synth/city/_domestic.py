@@ -81,6 +81,10 @@ def _domestic(
     r = 0.7
     # escalating: gaps shrink geometrically (g0 * r^j); the last falls near the end for some
     span = g0 * (1 - r ** (k - 1)) / (1 - r)
+    # a schedule longer than most of the period is shrunk to fit (short cities), so
+    # its incidents are never clamped together at the period's last second
+    fit = np.minimum(1.0, 0.8 * ctx.horizon_s / np.maximum(span, 1.0))
+    g0, span = g0 * fit, span * fit
     near_end = escalating & (rng.random(d) < 0.25)
     start = np.where(
         near_end,
@@ -211,7 +215,11 @@ def _asb(
     campaign_all = np.concatenate([np.full(n, -1), ci])
     # escalation: violence against the caller 3-21 days after the last report
     ei = np.flatnonzero(escal)
-    te = (e_end[ei] + rng.uniform(3, 21, len(ei)) * DAY_S).astype(np.int64)
+    # (at most until the period's end, which is 5.8 days or more after e_end)
+    room = (ctx.horizon_s - 1 - e_end[ei]) / DAY_S
+    te = (e_end[ei] + rng.uniform(3, np.minimum(21, room), len(ei)) * DAY_S).astype(
+        np.int64
+    )
     te = np.clip(te, 0, ctx.horizon_s - 1)
     code = ctx.codes_of(
         {"105A": 0.35, "8N": 0.35, "5D": 0.1, "3B": 0.1, "8L": 0.1}, len(ei)

@@ -276,6 +276,8 @@ def _high_rate(
 ) -> None:
     cfg, rng = ctx.cfg, ctx.rng
     high = off.high
+    if len(high) == 0:  # a city without planted high-rate offenders
+        return
     k = rng.poisson(cfg.high_rate_offences_per_year * ctx.years, len(high)) + 2
     who = np.repeat(high, k)
     n = len(who)

@@ -314,8 +314,12 @@ def _rivalry(
         ]
     )
     # the last reprisal must fall inside the period: originals stop max_days before the end
+    # (an original drawn later moves back by whole weeks, keeping its hour and day)
     latest = ctx.horizon_s - int(cfg.reprisal_max_days * DAY_S) - 1
-    t = np.minimum(ctx.times("night", n), latest)
+    t = ctx.times("night", n)
+    week = 7 * DAY_S
+    t = np.where(t > latest, t - -((latest - t) // week) * week, t)
+    t = np.maximum(t, 0)
 
     def member(gids: npt.NDArray[np.str_]) -> I64:
         return np.array(

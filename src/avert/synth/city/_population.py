@@ -175,6 +175,10 @@ def _residents(ctx: _Ctx, pp: _People, cells: I64) -> I64:
     return np.where(size > 0, pick, fallback)
 
 
+#: most years between the birth years of co-parents
+_COPARENT_MAX_YEARS = 5
+
+
 @dataclass(frozen=True)
 class _Families:
     """Kinship planted among the residents (person indices)."""
@@ -210,21 +214,28 @@ def _families(ctx: _Ctx, pp: _People) -> _Families:
     ok = np.zeros(len(kids), bool)
     if len(pkey):
         found = parents[pos]
-        ok = (
-            (cell[found] == cell[kids])
-            & (np.abs(pkey[pos] - want) <= 8)
-            & (found != kids)
-        )
+        # the parent found is the first born in or after the wanted year: keep it
+        # when it is 22-38 years older (by birth year, as the records show it)
+        older = pp.birth_year[kids] - pp.birth_year[found]
+        ok = (cell[found] == cell[kids]) & (older >= 22) & (older <= 38)
         child, parent = kids[ok], found[ok]
     else:  # pragma: no cover - tiny populations only
         child, parent = kids[:0], kids[:0]
-    # co-parents: pair parents consecutively within a cell after a shuffle
+    # co-parents: pair parents of about the same age within a cell (consecutive by
+    # birth year after a shuffle breaks ties), so the co-parent is also of an age to
+    # be the parent of the other's children
     shuffled = parents[rng.permutation(len(parents))]
-    shuffled = shuffled[np.argsort(cell[shuffled], kind="stable")]
+    shuffled = shuffled[
+        np.lexsort((pp.birth_year[shuffled], cell[shuffled]))  # by cell, then year
+    ]
     a, b = shuffled[0:-1:2], shuffled[1::2]
     m = min(len(a), len(b))
     a, b = a[:m], b[:m]
-    keep = (cell[a] == cell[b]) & (rng.random(m) < cfg.couple_share)
+    keep = (
+        (cell[a] == cell[b])
+        & (np.abs(pp.birth_year[a] - pp.birth_year[b]) <= _COPARENT_MAX_YEARS)
+        & (rng.random(m) < cfg.couple_share)
+    )
     a, b = a[keep], b[keep]
     partner = np.full(n, -1, np.int64)
     partner[a], partner[b] = b, a

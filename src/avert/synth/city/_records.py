@@ -11,6 +11,7 @@ from pyproj import Transformer
 
 from avert.schema import AGE_RANGES, CONTINUUM_LEVELS, WEAPONS
 from avert.synth.city._base import (
+    DAY_S,
     ETHNIC,
     F64,
     I64,
@@ -35,6 +36,23 @@ from avert.synth.city._population import (
     _People,
     _place_in_cells,
 )
+
+
+def _age_at(ctx: _Ctx, pp: _People, who: I64, t: I64) -> I64:
+    """Whole years of age of people ``who`` at times ``t`` (seconds since the start).
+
+    A person is ``age`` at the end date and born in ``birth_year``: a birth year one
+    before ``end.year - age`` means the birthday falls after the end date in the year.
+    The birthday is taken in the middle of the part of the year this allows, so the age
+    agrees with the birth year a reader of the bundle sees.
+    """
+    end = ctx.end
+    e = (end - end.replace(month=1, day=1, hour=0, minute=0, second=0)).days / 365.25
+    after = (end.year - pp.age[who] - pp.birth_year[who]) > 0
+    at_end = pp.age[who] + np.where(after, (1 + e) / 2, e / 2)
+    years_before = (ctx.horizon_s - t) / (365.25 * DAY_S)
+    out: I64 = np.floor(at_end - years_before).astype(np.int64)
+    return out
 
 
 def _area_codes(prefix: str, values: I64, width: int) -> pl.Series:
@@ -209,7 +227,7 @@ def _stops(
             "outcome": np.array(list(_STOP_OUTCOME))[
                 _choice(rng, list(_STOP_OUTCOME.values()), n)
             ],
-            "age_range": _age_range(age[who]),
+            "age_range": _age_range(_age_at(ctx, pp, who, t)),
             "sex": np.where(pp.male[who], "M", "F"),
             "ethnicity": self_eth,
             "officer_ethnicity": officer,
@@ -290,7 +308,9 @@ def _attendances(
             "x": x,
             "y": y,
             "weapon": np.array(WEAPONS)[np.concatenate([weapon[att], weapon_u])[order]],
-            "age_range": np.concatenate([_age_range(pp.age[v]), age_u])[order],
+            "age_range": np.concatenate(
+                [_age_range(_age_at(ctx, pp, v, t[att])), age_u]
+            )[order],
             "sex": np.concatenate([np.where(pp.male[v], "M", "F"), sex_u])[order],
         }
     )
