@@ -505,6 +505,39 @@ def test_a_fall_that_wore_off_is_not_called_sustained() -> None:
     assert below["wore off"] == 0
 
 
+def test_the_chart_line_is_the_expectation_the_sustained_check_counts() -> None:
+    """The months under the chart's expected line are the months the verdict counts
+    as below expected. The fall that wore off is under the joint fit's expectation in
+    all its last 6 months (its month effects lifted by the recent year) and under the
+    split model's in none: the chart drew the first, the text counted the second
+    ("0 of 6" beside a chart with every recent month under the line). The rate
+    ratio's own expectation (the step model's) stays ``recent_expected``."""
+    level = np.array(
+        [300 * (1 + 0.15 * math.cos(2 * math.pi * (m.month - 7) / 12)) for m in MONTHS]
+    )
+    wore_off, steady = level.copy(), level.copy()
+    wore_off[24:30] *= 0.75
+    wore_off[30:] *= 1.02
+    steady[24:] *= 0.8
+    res = performance(
+        _frame({"wore off": np.round(wore_off), "steady": np.round(steady)}),
+        baseline=BASE,
+        recent=RECENT,
+    )
+    for s in res.series:
+        assert s.change is not None
+        last = s.chart.filter(pl.col("recent")).tail(s.looked_at)
+        on_chart = int((last["count"] < last["expected"]).sum())
+        assert on_chart == s.below_expected, s.area
+        row = s.row()
+        recent_count = row["recent_count"]
+        assert recent_count / row["recent_expected"] == pytest.approx(
+            s.change.rate_ratio, rel=1e-6
+        )
+    wore = next(s for s in res.series if s.area == "wore off")
+    assert wore.below_expected == 0
+
+
 def test_a_change_that_continues_the_baseline_trend_is_cautioned() -> None:
     """-10 % a year throughout and no step: the model keeps no trend weaker than p
     0.001, so some series read as a significant reduction; those whose baseline

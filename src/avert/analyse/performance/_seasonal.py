@@ -55,6 +55,15 @@ class ChangeEstimate:
     baseline_trend_per_year: float | None = None
     baseline_trend_p: float | None = None
 
+    def sustained_expected(self, sustained_of: int) -> tuple[float, ...]:
+        """The expectation the sustained check counts against, per period:
+        ``expected_late`` when it was fitted for ``sustained_of`` periods, else
+        ``expected``. The chart's expected line is this one, so the months a reader
+        sees under the line are the months the verdict counts."""
+        if self.expected_late is not None and self.late_periods == sustained_of:
+            return self.expected_late
+        return self.expected
+
 
 def design_matrix(
     periods: Sequence[dt.date],
@@ -501,11 +510,7 @@ def verdict(
     obs = np.asarray(observed, dtype=np.float64)
     rec = np.flatnonzero(np.asarray(recent, dtype=bool))
     last = rec[-sustained_of:]
-    expected = (
-        change.expected_late
-        if change.expected_late is not None and change.late_periods == sustained_of
-        else change.expected
-    )
+    expected = change.sustained_expected(sustained_of)
     below = int(np.sum(obs[last] < np.asarray(expected)[last]))
     if change.p_value >= alpha:
         return "no_significant_change", below, int(last.size)
