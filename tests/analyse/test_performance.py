@@ -25,6 +25,7 @@ from avert.analyse.performance import (
     seasonal_change,
     trajectory,
     u_chart,
+    verdict,
     xmr_chart,
 )
 from avert.errors import ConfigError
@@ -536,6 +537,29 @@ def test_the_chart_line_is_the_expectation_the_sustained_check_counts() -> None:
         )
     wore = next(s for s in res.series if s.area == "wore off")
     assert wore.below_expected == 0
+
+
+def test_a_month_on_the_expected_line_is_not_below_it() -> None:
+    """Toronto's robbery in Willowridge-Martingrove-Richview, 2021 against 2019-20
+    (the real counts): no robbery in any August, so August's expectation is 0 (a
+    month effect running to minus infinity, stopped by the fit at about 7e-10) and
+    its count of 0 sits on the line. Counted as below it, it made 5 of the last 6
+    months and a ``significant_sustained_reduction``; 4 of 6 are below, so the
+    reduction is not (yet) sustained. The same holds for a count equal to its
+    expectation but for rounding."""
+    counts = [3, 4, 2, 5, 1, 2, 1, 0, 3, 5, 2, 2, 2, 3, 3, 1, 0, 0, 0, 0, 0, 1, 0, 1]
+    counts += [0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0]
+    res = performance(_frame({"W": np.array(counts)}), baseline=BASE, recent=RECENT)
+    (s,) = res.series
+    assert s.change is not None and s.change.p_value < 0.05
+    assert s.below_expected == 4
+    assert s.verdict == "significant_reduction"
+    change = s.change
+    rec = [False] * 24 + [True] * 12
+    tie = dataclasses.replace(
+        change, expected_late=None, expected=tuple([1.0 + 1e-12] * 36)
+    )
+    assert verdict(tie, [1.0] * 36, rec)[1] == 0
 
 
 def test_a_change_that_continues_the_baseline_trend_is_cautioned() -> None:

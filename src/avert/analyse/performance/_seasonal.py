@@ -483,6 +483,11 @@ def _baseline_trend(
     return slope, float(2 * stats.t.sf(abs(slope / se), dof))
 
 
+#: how close to its expectation a count is on the line, not below it (relative, and
+#: absolute for an expectation of 0)
+BELOW_RTOL = 1e-6
+
+
 def verdict(
     change: ChangeEstimate | None,
     observed: Sequence[float] | F64,
@@ -494,7 +499,8 @@ def verdict(
 ) -> tuple[str, int, int]:
     """The verdict of one series (see :data:`VERDICTS`).
 
-    The periods below expectation are counted against ``change.expected_late``
+    A period is below expectation when its count is less than the expectation and
+    not equal to it within :data:`BELOW_RTOL`. The periods below expectation are counted against ``change.expected_late``
     when it was fitted for the same ``sustained_of`` (``seasonal_change(...,
     late_periods=sustained_of)``, as :func:`performance` does), else against
     ``change.expected``.
@@ -510,8 +516,16 @@ def verdict(
     obs = np.asarray(observed, dtype=np.float64)
     rec = np.flatnonzero(np.asarray(recent, dtype=bool))
     last = rec[-sustained_of:]
-    expected = change.sustained_expected(sustained_of)
-    below = int(np.sum(obs[last] < np.asarray(expected)[last]))
+    expected = np.asarray(change.sustained_expected(sustained_of))[last]
+    # a count on the line is not below it: a month of year with no event at all has
+    # an expectation of 0 that the fit stops at about 1e-9, and a count equal to its
+    # expectation differs from it by rounding
+    below = int(
+        np.sum(
+            (obs[last] < expected)
+            & ~np.isclose(obs[last], expected, rtol=BELOW_RTOL, atol=BELOW_RTOL)
+        )
+    )
     if change.p_value >= alpha:
         return "no_significant_change", below, int(last.size)
     if change.rate_ratio > 1:
