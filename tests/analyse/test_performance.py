@@ -551,7 +551,8 @@ def test_a_month_on_the_expected_line_is_not_below_it() -> None:
     counts += [0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0]
     res = performance(_frame({"W": np.array(counts)}), baseline=BASE, recent=RECENT)
     (s,) = res.series
-    assert s.change is not None and s.change.p_value < 0.05
+    assert s.change is not None
+    assert s.change.p_value < 0.05
     assert s.below_expected == 4
     assert s.verdict == "significant_reduction"
     change = s.change
