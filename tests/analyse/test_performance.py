@@ -721,6 +721,30 @@ def test_a_fall_to_zero_is_judged_against_what_the_baseline_expects() -> None:
     assert r.change.p_value > s.change.p_value
 
 
+def test_a_fall_to_zero_after_a_one_year_baseline_is_judged() -> None:
+    """The board's windows when the data span two years: 12 baseline months, 12
+    recent. A fall from 70 events to none read ``insufficient_data`` ("the seasonal
+    model could not be fitted to these counts"): the season takes every degree of
+    freedom of a one-year baseline, and the fit that gives ``M`` was refused for
+    having none left. ``M`` is the baseline's own count of the same months; the
+    scale, which the seasonal fit cannot estimate, is the baseline's Pearson spread
+    about its mean (season included, so on the safe side), never below 1."""
+    base = np.array([4, 5, 6, 7, 8, 7, 6, 5, 6, 5, 6, 5], dtype=np.float64)
+    counts = np.r_[np.zeros(12), base, np.zeros(12)]
+    res = performance(
+        _frame({"stopped": counts}), baseline=(MONTHS[12], MONTHS[23]), recent=RECENT
+    )
+    (s,) = res.series
+    assert s.reason is None
+    assert s.change is not None
+    phi = max(1.0, float(((base - base.mean()) ** 2 / base.mean()).sum() / 11))
+    assert s.change.p_value == pytest.approx(2 * math.exp(-70 / phi), rel=1e-6)
+    assert s.change.ci_high == pytest.approx(phi * -math.log(0.025) / 70, rel=1e-6)
+    assert s.verdict == "significant_sustained_reduction"
+    assert s.caution is not None
+    assert "still recorded" in s.caution
+
+
 def test_a_peer_at_zero_leaves_the_peers_mean_to_the_others() -> None:
     """The peers' mean rate ratio is geometric: a peer with no event left (ratio 0)
     has no log and made it 0 (with a numpy warning); it is the others' mean."""

@@ -234,16 +234,29 @@ def _fall_to_zero(
     doubled for a two-sided p-value. The rate ratio is 0 with the exact Poisson
     interval for no event, scaled: from 0 to ``phi * -ln(0.025) / M`` (Garwood
     1936). A baseline expecting under about 3.7 ``phi`` events is never significant.
+    A one-year baseline leaves the seasonal fit no residual degree of freedom: ``M``
+    is then the baseline's own count of the same months and ``phi`` the baseline's
+    Pearson spread about its mean (season included), never below 1.
     None when the baseline fit fails.
     """
-    fit = _poisson_fit(y_all[base], x_all[base][:, :-1])
+    y_base = y_all[base]
+    fit = _poisson_fit(y_base, x_all[base][:, :-1], saturated=True)
     if fit is None:
         return None
     expected = np.exp(x_all[:, :-1] @ np.asarray(fit.params))
     total = float(expected[rec].sum())
     if not np.isfinite(expected).all() or total <= 0:
         return None
-    dispersion = float(fit.pearson_chi2) / max(int(fit.df_resid), 1)
+    if int(fit.df_resid) >= 1:
+        dispersion = float(fit.pearson_chi2) / int(fit.df_resid)
+    else:
+        # a one-year baseline: the season takes every degree of freedom, so the
+        # scale is the baseline's Pearson spread about its mean (season included:
+        # on the safe side)
+        mean = float(y_base.mean())
+        dispersion = float(
+            np.sum((y_base - mean) ** 2) / mean / max(y_base.size - 1, 1)
+        )
     phi = 1.0 if family == "poisson" else max(1.0, dispersion)
     return ChangeEstimate(
         rate_ratio=0.0,
@@ -419,13 +432,14 @@ def _phi(base_disp: tuple[float, int] | None) -> float:
     return base_disp[0] if base_disp is not None else 0.0
 
 
-def _poisson_fit(y: F64, x: F64) -> Any:
-    """The Poisson GLM of ``y`` on ``x`` (warnings silenced); None when there is no
-    residual degree of freedom or the fit fails."""
+def _poisson_fit(y: F64, x: F64, *, saturated: bool = False) -> Any:
+    """The Poisson GLM of ``y`` on ``x`` (warnings silenced); None when the fit
+    fails or there is no residual degree of freedom (``saturated=True``: when there
+    are fewer rows than coefficients)."""
     from statsmodels.genmod.families import Poisson
     from statsmodels.genmod.generalized_linear_model import GLM
 
-    if x.shape[0] <= x.shape[1]:
+    if x.shape[0] < x.shape[1] + (0 if saturated else 1):
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
