@@ -514,10 +514,10 @@ def verdict(
     """The verdict of one series (see :data:`VERDICTS`).
 
     A period is below expectation when its count is less than the expectation and
-    not equal to it within :data:`BELOW_RTOL`. The periods below expectation are counted against ``change.expected_late``
-    when it was fitted for the same ``sustained_of`` (``seasonal_change(...,
-    late_periods=sustained_of)``, as :func:`performance` does), else against
-    ``change.expected``.
+    not equal to it within :data:`BELOW_RTOL`. The periods below expectation are
+    counted against ``change.expected_late`` when it was fitted for the same
+    ``sustained_of`` (``seasonal_change(..., late_periods=sustained_of)``, as
+    :func:`performance` does), else against ``change.expected``.
 
     Returns
     -------
