@@ -25,6 +25,7 @@ from avert.analyse.performance import (
     seasonal_change,
     trajectory,
     u_chart,
+    verdict,
     xmr_chart,
 )
 from avert.errors import ConfigError
@@ -505,6 +506,63 @@ def test_a_fall_that_wore_off_is_not_called_sustained() -> None:
     assert below["wore off"] == 0
 
 
+def test_the_chart_line_is_the_expectation_the_sustained_check_counts() -> None:
+    """The months under the chart's expected line are the months the verdict counts
+    as below expected. The fall that wore off is under the joint fit's expectation in
+    all its last 6 months (its month effects lifted by the recent year) and under the
+    split model's in none: the chart drew the first, the text counted the second
+    ("0 of 6" beside a chart with every recent month under the line). The rate
+    ratio's own expectation (the step model's) stays ``recent_expected``."""
+    level = np.array(
+        [300 * (1 + 0.15 * math.cos(2 * math.pi * (m.month - 7) / 12)) for m in MONTHS]
+    )
+    wore_off, steady = level.copy(), level.copy()
+    wore_off[24:30] *= 0.75
+    wore_off[30:] *= 1.02
+    steady[24:] *= 0.8
+    res = performance(
+        _frame({"wore off": np.round(wore_off), "steady": np.round(steady)}),
+        baseline=BASE,
+        recent=RECENT,
+    )
+    for s in res.series:
+        assert s.change is not None
+        last = s.chart.filter(pl.col("recent")).tail(s.looked_at)
+        on_chart = int((last["count"] < last["expected"]).sum())
+        assert on_chart == s.below_expected, s.area
+        row = s.row()
+        recent_count = row["recent_count"]
+        assert recent_count / row["recent_expected"] == pytest.approx(
+            s.change.rate_ratio, rel=1e-6
+        )
+    wore = next(s for s in res.series if s.area == "wore off")
+    assert wore.below_expected == 0
+
+
+def test_a_month_on_the_expected_line_is_not_below_it() -> None:
+    """Toronto's robbery in Willowridge-Martingrove-Richview, 2021 against 2019-20
+    (the real counts): no robbery in any August, so August's expectation is 0 (a
+    month effect running to minus infinity, stopped by the fit at about 7e-10) and
+    its count of 0 sits on the line. Counted as below it, it made 5 of the last 6
+    months and a ``significant_sustained_reduction``; 4 of 6 are below, so the
+    reduction is not (yet) sustained. The same holds for a count equal to its
+    expectation but for rounding."""
+    counts = [3, 4, 2, 5, 1, 2, 1, 0, 3, 5, 2, 2, 2, 3, 3, 1, 0, 0, 0, 0, 0, 1, 0, 1]
+    counts += [0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0]
+    res = performance(_frame({"W": np.array(counts)}), baseline=BASE, recent=RECENT)
+    (s,) = res.series
+    assert s.change is not None
+    assert s.change.p_value < 0.05
+    assert s.below_expected == 4
+    assert s.verdict == "significant_reduction"
+    change = s.change
+    rec = [False] * 24 + [True] * 12
+    tie = dataclasses.replace(
+        change, expected_late=None, expected=tuple([1.0 + 1e-12] * 36)
+    )
+    assert verdict(tie, [1.0] * 36, rec)[1] == 0
+
+
 def test_a_change_that_continues_the_baseline_trend_is_cautioned() -> None:
     """-10 % a year throughout and no step: the model keeps no trend weaker than p
     0.001, so some series read as a significant reduction; those whose baseline
@@ -661,6 +719,30 @@ def test_a_fall_to_zero_is_judged_against_what_the_baseline_expects() -> None:
     r = by["rare"]
     assert r.change is not None
     assert r.change.p_value > s.change.p_value
+
+
+def test_a_fall_to_zero_after_a_one_year_baseline_is_judged() -> None:
+    """The board's windows when the data span two years: 12 baseline months, 12
+    recent. A fall from 70 events to none read ``insufficient_data`` ("the seasonal
+    model could not be fitted to these counts"): the season takes every degree of
+    freedom of a one-year baseline, and the fit that gives ``M`` was refused for
+    having none left. ``M`` is the baseline's own count of the same months; the
+    scale, which the seasonal fit cannot estimate, is the baseline's Pearson spread
+    about its mean (season included, so on the safe side), never below 1."""
+    base = np.array([4, 5, 6, 7, 8, 7, 6, 5, 6, 5, 6, 5], dtype=np.float64)
+    counts = np.r_[np.zeros(12), base, np.zeros(12)]
+    res = performance(
+        _frame({"stopped": counts}), baseline=(MONTHS[12], MONTHS[23]), recent=RECENT
+    )
+    (s,) = res.series
+    assert s.reason is None
+    assert s.change is not None
+    phi = max(1.0, float(((base - base.mean()) ** 2 / base.mean()).sum() / 11))
+    assert s.change.p_value == pytest.approx(2 * math.exp(-70 / phi), rel=1e-6)
+    assert s.change.ci_high == pytest.approx(phi * -math.log(0.025) / 70, rel=1e-6)
+    assert s.verdict == "significant_sustained_reduction"
+    assert s.caution is not None
+    assert "still recorded" in s.caution
 
 
 def test_a_peer_at_zero_leaves_the_peers_mean_to_the_others() -> None:

@@ -52,7 +52,8 @@ def series_charts(s: SeriesResult) -> dict[str, str]:
     ``spc``: the control chart (c-chart of counts, XmR of harm) with centre line,
     3-sigma limits and 2-sigma warning limits from the baseline, the points that
     break a run rule ringed, the recent period shaded. ``expected``: the counts
-    beside the seasonal baseline expectation (the model without the step).
+    beside the seasonal baseline expectation (the chart data's ``expected``: the
+    split model's with its steps off, the line the sustained check counts against).
     ``target``: observed against the target trajectory (when a target was set).
     ``confidence``: the survey's % who agree beside the crime count.
     Charts that do not apply are left out.

@@ -170,7 +170,13 @@ class SeriesResult:
             "recent_harm": float(recent["harm"].sum())
             if recent["harm"].null_count() < recent.height
             else None,
-            "recent_expected": float(recent["expected"].sum()) if c else None,
+            # the rate ratio's denominator: the step model's expectation (the
+            # chart's line is the sustained check's, nearly the same in sum)
+            "recent_expected": (
+                float(np.asarray(c.expected)[self.chart["recent"].to_numpy()].sum())
+                if c
+                else None
+            ),
             "population": self.population,
             "recent_rate_per_1000": (
                 float(recent["count"].sum()) / self.population * 1000
@@ -288,9 +294,13 @@ def _series_result(
             if population
             else pl.lit(None, pl.Float64)
         ).alias("rate_per_1000"),
+        # the line the sustained check counts against (the split model's), so a
+        # month under the line is a month the verdict counts as below expected
         pl.Series(
             "expected",
-            list(change.expected) if change else [None] * counts.size,
+            list(change.sustained_expected(settings["sustained_of"]))
+            if change
+            else [None] * counts.size,
             dtype=pl.Float64,
         ),
     )

@@ -20,8 +20,9 @@ VERDICTS: Final[dict[str, str]] = {
         "below 1 with p < alpha (two-sided test of the step term: Wald, or the "
         "chance of no event at all when there was none), AND the count (harm, when "
         "harm is judged) was below the baseline expectation (season and trend, "
-        "without the step) in at least sustained_min of the last sustained_of "
-        "periods."
+        "the recent step split into the last sustained_of periods and those before, "
+        "both off: the chart's expected line) in at least sustained_min of the last "
+        "sustained_of periods."
     ),
     "significant_reduction": (
         "The rate ratio is below 1 with p < alpha, but the reduction is not yet "

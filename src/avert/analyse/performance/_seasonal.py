@@ -55,6 +55,15 @@ class ChangeEstimate:
     baseline_trend_per_year: float | None = None
     baseline_trend_p: float | None = None
 
+    def sustained_expected(self, sustained_of: int) -> tuple[float, ...]:
+        """The expectation the sustained check counts against, per period:
+        ``expected_late`` when it was fitted for ``sustained_of`` periods, else
+        ``expected``. The chart's expected line is this one, so the months a reader
+        sees under the line are the months the verdict counts."""
+        if self.expected_late is not None and self.late_periods == sustained_of:
+            return self.expected_late
+        return self.expected
+
 
 def design_matrix(
     periods: Sequence[dt.date],
@@ -225,16 +234,29 @@ def _fall_to_zero(
     doubled for a two-sided p-value. The rate ratio is 0 with the exact Poisson
     interval for no event, scaled: from 0 to ``phi * -ln(0.025) / M`` (Garwood
     1936). A baseline expecting under about 3.7 ``phi`` events is never significant.
+    A one-year baseline leaves the seasonal fit no residual degree of freedom: ``M``
+    is then the baseline's own count of the same months and ``phi`` the baseline's
+    Pearson spread about its mean (season included), never below 1.
     None when the baseline fit fails.
     """
-    fit = _poisson_fit(y_all[base], x_all[base][:, :-1])
+    y_base = y_all[base]
+    fit = _poisson_fit(y_base, x_all[base][:, :-1], saturated=True)
     if fit is None:
         return None
     expected = np.exp(x_all[:, :-1] @ np.asarray(fit.params))
     total = float(expected[rec].sum())
     if not np.isfinite(expected).all() or total <= 0:
         return None
-    dispersion = float(fit.pearson_chi2) / max(int(fit.df_resid), 1)
+    if int(fit.df_resid) >= 1:
+        dispersion = float(fit.pearson_chi2) / int(fit.df_resid)
+    else:
+        # a one-year baseline: the season takes every degree of freedom, so the
+        # scale is the baseline's Pearson spread about its mean (season included:
+        # on the safe side)
+        mean = float(y_base.mean())
+        dispersion = float(
+            np.sum((y_base - mean) ** 2) / mean / max(y_base.size - 1, 1)
+        )
     phi = 1.0 if family == "poisson" else max(1.0, dispersion)
     return ChangeEstimate(
         rate_ratio=0.0,
@@ -410,13 +432,14 @@ def _phi(base_disp: tuple[float, int] | None) -> float:
     return base_disp[0] if base_disp is not None else 0.0
 
 
-def _poisson_fit(y: F64, x: F64) -> Any:
-    """The Poisson GLM of ``y`` on ``x`` (warnings silenced); None when there is no
-    residual degree of freedom or the fit fails."""
+def _poisson_fit(y: F64, x: F64, *, saturated: bool = False) -> Any:
+    """The Poisson GLM of ``y`` on ``x`` (warnings silenced); None when the fit
+    fails or there is no residual degree of freedom (``saturated=True``: when there
+    are fewer rows than coefficients)."""
     from statsmodels.genmod.families import Poisson
     from statsmodels.genmod.generalized_linear_model import GLM
 
-    if x.shape[0] <= x.shape[1]:
+    if x.shape[0] < x.shape[1] + (0 if saturated else 1):
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -474,6 +497,11 @@ def _baseline_trend(
     return slope, float(2 * stats.t.sf(abs(slope / se), dof))
 
 
+#: how close to its expectation a count is on the line, not below it (relative, and
+#: absolute for an expectation of 0)
+BELOW_RTOL = 1e-6
+
+
 def verdict(
     change: ChangeEstimate | None,
     observed: Sequence[float] | F64,
@@ -485,10 +513,11 @@ def verdict(
 ) -> tuple[str, int, int]:
     """The verdict of one series (see :data:`VERDICTS`).
 
-    The periods below expectation are counted against ``change.expected_late``
-    when it was fitted for the same ``sustained_of`` (``seasonal_change(...,
-    late_periods=sustained_of)``, as :func:`performance` does), else against
-    ``change.expected``.
+    A period is below expectation when its count is less than the expectation and
+    not equal to it within :data:`BELOW_RTOL`. The periods below expectation are
+    counted against ``change.expected_late`` when it was fitted for the same
+    ``sustained_of`` (``seasonal_change(..., late_periods=sustained_of)``, as
+    :func:`performance` does), else against ``change.expected``.
 
     Returns
     -------
@@ -501,12 +530,16 @@ def verdict(
     obs = np.asarray(observed, dtype=np.float64)
     rec = np.flatnonzero(np.asarray(recent, dtype=bool))
     last = rec[-sustained_of:]
-    expected = (
-        change.expected_late
-        if change.expected_late is not None and change.late_periods == sustained_of
-        else change.expected
+    expected = np.asarray(change.sustained_expected(sustained_of))[last]
+    # a count on the line is not below it: a month of year with no event at all has
+    # an expectation of 0 that the fit stops at about 1e-9, and a count equal to its
+    # expectation differs from it by rounding
+    below = int(
+        np.sum(
+            (obs[last] < expected)
+            & ~np.isclose(obs[last], expected, rtol=BELOW_RTOL, atol=BELOW_RTOL)
+        )
     )
-    below = int(np.sum(obs[last] < np.asarray(expected)[last]))
     if change.p_value >= alpha:
         return "no_significant_change", below, int(last.size)
     if change.rate_ratio > 1:
