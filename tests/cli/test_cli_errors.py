@@ -204,3 +204,50 @@ def test_ctrl_c_during_a_database_write_is_one_line_and_writes_nothing(
     assert len(err.strip().splitlines()) == 1, err
     assert any_store.count("incidents") == 0
     assert any_store.count("loads") == 0
+
+
+@pytest.mark.parametrize(
+    ("option_args", "content", "reason"),
+    [
+        (["analyse", "equality", "--list"], None, "no such file"),
+        (["analyse", "equality", "--list"], "dir", "a folder, not a file"),
+        (["analyse", "equality", "--list"], b"\xff\xfe\x00id", "not UTF-8 text"),
+        (
+            ["brief", "--at", "2026-11-24", "--no-pdf", "--boundaries"],
+            None,
+            "no such file",
+        ),
+        (
+            ["brief", "--at", "2026-11-24", "--no-pdf", "--boundaries"],
+            b"",
+            "the file is empty",
+        ),
+        (["audit", "verify", "--csv"], None, "no such file"),
+        (["audit", "verify", "--csv"], b"", "the file is empty"),
+    ],
+)
+def test_an_unreadable_input_file_is_one_line(
+    sqlite_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    option_args: list[str],
+    content: bytes | str | None,
+    reason: str,
+) -> None:
+    """A priority list, area outlines or an audit export that is missing, a folder,
+    empty or not text gave a Python traceback; now one line naming the file."""
+    given = tmp_path / "given.csv"
+    if content == "dir":
+        given.mkdir()
+    elif isinstance(content, bytes):
+        given.write_bytes(content)
+    out = ["--out", str(tmp_path / "b")] if option_args[0] == "brief" else []
+    argv = ["avert", "--db", sqlite_store.url.sqlalchemy, *option_args, str(given)]
+    monkeypatch.setattr(sys, "argv", [*argv, *out])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Traceback" not in err
+    assert err == f"error: Cannot read {given}: {reason}.", err

@@ -351,16 +351,10 @@ def equality(
 ) -> None:
     """Stop and search per 1,000 residents by ethnic group; ratios to White; EIA summary."""
     from avert.workflows.board import run_equality
+    from avert.workflows.equality import read_person_list
 
     check_choice(area_level, ("la", "lsoa"), "--area-level")
-    people = None
-    if list_file is not None:
-        lines = list_file.read_text(encoding="utf-8").splitlines()
-        people = [
-            line.split(",")[0].strip()
-            for line in lines
-            if line.strip() and line.split(",")[0].strip() != "person_id"
-        ]
+    people = None if list_file is None else read_person_list(list_file)
     result = run_equality(
         get_store(ctx),
         force=force,
