@@ -154,7 +154,11 @@ def volt(
         ),
     ] = 365,
     cell: Annotated[
-        float | None, typer.Option("--cell", help="Places as grid cells (m).")
+        float | None,
+        typer.Option(
+            "--cell",
+            help="Places as grid cells of this size in metres (default: LSOA).",
+        ),
     ] = None,
     top: Annotated[
         int, typer.Option("--top", help="Rows per profile in the output.")

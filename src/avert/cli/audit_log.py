@@ -35,12 +35,20 @@ audit_app = typer.Typer(
 SinceOpt = Annotated[
     dt.datetime | None,
     typer.Option(
-        "--from", "--since", help="Rows at or after this time.", show_default=False
+        "--from",
+        "--since",
+        help="Rows at or after this time (default: no start).",
+        show_default=False,
     ),
 ]
 UntilOpt = Annotated[
     dt.datetime | None,
-    typer.Option("--to", "--until", help="Rows before this time.", show_default=False),
+    typer.Option(
+        "--to",
+        "--until",
+        help="Rows before this time (default: no end).",
+        show_default=False,
+    ),
 ]
 UserOpt = Annotated[
     str | None,

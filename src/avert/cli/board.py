@@ -160,11 +160,18 @@ def performance(
     ] = "count",
     by: Annotated[
         str | None,
-        typer.Option("--by", help=f"Area field: {' | '.join(AREA_FIELDS)}."),
+        typer.Option(
+            "--by",
+            help=f"Area field: {' | '.join(AREA_FIELDS)} (default: one area, all).",
+        ),
     ] = None,
     target: Annotated[
         float | None,
-        typer.Option("--target", help="Target change, e.g. -0.10 for 10 % fewer."),
+        typer.Option(
+            "--target",
+            help="Target change, e.g. -0.10 for 10 % fewer, with --target-by "
+            "(default: no target).",
+        ),
     ] = None,
     target_by: Annotated[
         dt.datetime | None, typer.Option("--target-by", help="Date of the target.")
@@ -180,7 +187,11 @@ def performance(
         str, typer.Option("--family", help="auto | poisson | negbin")
     ] = "auto",
     population_year: Annotated[
-        int | None, typer.Option("--population-year", help="Year of the populations.")
+        int | None,
+        typer.Option(
+            "--population-year",
+            help="Year of the populations (default: the latest).",
+        ),
     ] = None,
     no_categories: Annotated[
         bool, typer.Option("--no-categories", help="Only area totals and flags.")
@@ -302,24 +313,31 @@ def equality(
         typer.Option(
             "--force",
             help="Force of the stops (stops.force; needed when the window holds "
-            "several forces' stops).",
+            "several forces' stops; default: the one force there is).",
         ),
     ] = None,
     date_from: Annotated[
-        dt.datetime | None, typer.Option("--from", help="First day.")
+        dt.datetime | None,
+        typer.Option("--from", help="First day (default: the first day searched)."),
     ] = None,
     date_to: Annotated[
-        dt.datetime | None, typer.Option("--to", help="Last day.")
+        dt.datetime | None,
+        typer.Option("--to", help="Last day (default: the last day searched)."),
     ] = None,
     population_year: Annotated[
         int | None,
-        typer.Option("--population-year", help="Census year of the denominators."),
+        typer.Option(
+            "--population-year",
+            help="Census year of the denominators (default: the latest with ethnic "
+            "groups by LSOA, else the latest with ethnic groups).",
+        ),
     ] = None,
     areas: Annotated[
         str | None,
         typer.Option(
             "--areas",
-            help="Comma-separated areas (local authorities) making up the force area.",
+            help="Comma-separated areas (local authorities) making up the force "
+            "area (default: inferred from where the stops fall).",
         ),
     ] = None,
     officer: Annotated[
