@@ -251,3 +251,33 @@ def test_an_unreadable_input_file_is_one_line(
     err = " ".join(capsys.readouterr().err.split())
     assert "Traceback" not in err
     assert err == f"error: Cannot read {given}: {reason}.", err
+
+
+def test_an_error_is_one_line_whatever_its_length(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """docs/command-line.md: a problem is one line on standard error. A long error
+    (a file path, the CRS advice of a load) was wrapped at 80 columns, splitting the
+    path across lines where it could not be copied or grepped from a log."""
+    deep = tmp_path / ("a-long-folder-name-" * 4) / "toronto-mci-2017-2021.csv"
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(
+        sys, "argv", ["avert", "--db", str(tmp_path / "x.db"), "db", "init"]
+    )
+    with pytest.raises(SystemExit):
+        main()
+    capsys.readouterr()
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["avert", "--db", str(tmp_path / "x.db"), "ingest", "policeuk", str(deep)],
+    )
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.endswith("\n")
+    assert str(deep) in err
