@@ -281,3 +281,29 @@ def test_an_error_is_one_line_whatever_its_length(
     assert err.count("\n") == 1, err
     assert err.endswith("\n")
     assert str(deep) in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyse", "risk", "--top", "-3"],
+        ["analyse", "risk", "--top", "0"],
+        ["analyse", "volt", "--top", "-2"],
+        ["analyse", "volt", "--days", "0"],
+        ["brief", "--at", "2026-11-24", "--hours", "0"],
+        ["brief", "--at", "2026-11-24", "--hours", "745"],
+        ["audit", "list", "--limit", "-1"],
+        ["quarantine", "list", "--limit", "-1"],
+        ["analyse", "near-repeat", "--sims", "0"],
+    ],
+)
+def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
+    sqlite_store: Store, args: list[str]
+) -> None:
+    """`risk --top -3` listed every person but the last three (and `volt --top -2`
+    every victim but two); `volt --days 0` said "The 'window_days' parameter must be
+    a positive int", a name the user never typed. Each is now a usage error (exit 2)
+    that names the option."""
+    code, output = _run(sqlite_store, *args)
+    assert code == 2, output
+    assert f"Invalid value for '{args[-2]}'" in output, output

@@ -99,7 +99,9 @@ def near_repeat(
     time: Annotated[
         str, typer.Option("--time", help="Time band edges in days.")
     ] = "0,7,14,21,28",
-    sims: Annotated[int, typer.Option("--sims", help="Permutations (99 or 999).")] = 99,
+    sims: Annotated[
+        int, typer.Option("--sims", min=1, help="Permutations (99 or 999).")
+    ] = 99,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations.")] = 0,
     date_from: FromOpt = None,
     date_to: ToOpt = None,

@@ -150,6 +150,7 @@ def volt(
         typer.Option(
             "--days",
             "--window-days",
+            min=1,
             help="Length of the window ending at --at, in days.",
         ),
     ] = 365,
@@ -161,7 +162,7 @@ def volt(
         ),
     ] = None,
     top: Annotated[
-        int, typer.Option("--top", help="Rows per profile in the output.")
+        int, typer.Option("--top", min=1, help="Rows per profile in the output.")
     ] = 20,
     all_incidents: AllIncidentsOpt = False,
     definition: ProfileOpt = None,
@@ -344,7 +345,7 @@ def _make_up_line(made: dict[str, Any]) -> Text:
 def risk(
     ctx: typer.Context,
     kind: Annotated[str, typer.Option(help="offender | victim | asb")] = "offender",
-    top: Annotated[int, typer.Option("--top", help="Rows per list.")] = 50,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows per list.")] = 50,
     at: Annotated[
         str | None,
         typer.Option(

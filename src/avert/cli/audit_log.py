@@ -117,7 +117,7 @@ def list_rows(
     user: UserOpt = None,
     action: ActionOpt = None,
     limit: Annotated[
-        int, typer.Option("--limit", help="Show the last N matching rows.")
+        int, typer.Option("--limit", min=1, help="Show the last N matching rows.")
     ] = 50,
     as_json: JsonOpt = False,
 ) -> None:

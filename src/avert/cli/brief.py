@@ -32,7 +32,12 @@ def brief(
             + TIME_HELP,
         ),
     ],
-    hours: Annotated[int, typer.Option("--hours", help="Window length in hours.")] = 24,
+    hours: Annotated[
+        int,
+        typer.Option(
+            "--hours", min=1, max=744, help="Window length in hours (at most 31 days)."
+        ),
+    ] = 24,
     area: Annotated[
         str | None,
         typer.Option("--area", help="Brief on one area only: a borough or an LSOA."),
