@@ -61,7 +61,7 @@ class _Scope(TypedDict):
 
 def _scope(ctx: typer.Context, config: Path | None) -> _Scope:
     """What every network report is read under: the definition profile and --config."""
-    return {"profile": get_settings(ctx).definition, "config": _config(config)}
+    return {"profile": get_settings(ctx).definition_id(), "config": _config(config)}
 
 
 def groups(

@@ -93,7 +93,7 @@ def brief(
         hours=hours,
         area=area,
         audience="partner" if audience == "partner" else "police",
-        profile=settings.definition,
+        profile=settings.definition_id(),
         pseudonym_key=settings.pseudonym_key,
         pseudonym_rotation=settings.pseudonym_rotation,
         boundaries=outlines,
