@@ -25,12 +25,14 @@ from avert.cli._common import (
 )
 from avert.cli._options import AllIncidentsOpt, ProfileOpt, StrictOpt
 from avert.cli._table import Col, print_table
+from avert.cli.ingest import _EXIT_HELP, EXIT_REJECTED, AcceptOpt
 from avert.cli.ingest import _show as show_load
 from avert.config.choices import AREA_FIELDS
 
 if TYPE_CHECKING:
     from avert.analyse.performance import SeriesResult
     from avert.workflows.board import BoardEquality, Family, Unit
+    from avert.workflows.load import LoadReport
 
 __all__ = ["register"]
 
@@ -38,6 +40,14 @@ __all__ = ["register"]
 _JSON_LOAD = Annotated[
     bool, typer.Option("--json", help="Print one JSON object per file.")
 ]
+
+
+def _loaded(report: LoadReport, *, as_json: bool, accept_rejects: bool) -> None:
+    """Show an area-data load; exit 3 when it rejected a file or a row, as the
+    incident loaders do (docs/command-line.md), unless ``--accept-rejects``."""
+    show_load(report, as_json=as_json)
+    if report.rejected_files and not accept_rejects:
+        raise typer.Exit(EXIT_REJECTED)
 
 
 def population(
@@ -68,6 +78,7 @@ def population(
         ),
     ] = None,
     strict: StrictOpt = False,
+    accept_rejects: AcceptOpt = False,
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load residents per area (census or mid-year estimates; docs/performance.md)."""
@@ -88,7 +99,7 @@ def population(
         layout=layout,
         strict=strict,
     )
-    show_load(report, as_json=as_json)
+    _loaded(report, as_json=as_json, accept_rejects=accept_rejects)
 
 
 def confidence(
@@ -100,13 +111,14 @@ def confidence(
         str, typer.Option("--measure", help="Question id stored with the rows.")
     ] = "deal_with_what_matters",
     strict: StrictOpt = False,
+    accept_rejects: AcceptOpt = False,
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load a public confidence survey series (% who agree)."""
     from avert.workflows.board import load_confidence
 
     report = load_confidence(get_store(ctx), paths, measure=measure, strict=strict)
-    show_load(report, as_json=as_json)
+    _loaded(report, as_json=as_json, accept_rejects=accept_rejects)
 
 
 def centroids(
@@ -115,13 +127,14 @@ def centroids(
         list[str], typer.Argument(help="CSV: area code, latitude, longitude.")
     ],
     strict: StrictOpt = False,
+    accept_rejects: AcceptOpt = False,
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load area centroids (e.g. ONS LSOA centroids) to place stops in areas."""
     from avert.workflows.board import load_centroids
 
     report = load_centroids(get_store(ctx), paths, strict=strict)
-    show_load(report, as_json=as_json)
+    _loaded(report, as_json=as_json, accept_rejects=accept_rejects)
 
 
 def _fmt(value: object) -> str:
@@ -459,9 +472,12 @@ def register(app: typer.Typer, analyse_app: typer.Typer) -> None:
     """Add the population loaders to ``avert ingest`` and the analyses to ``avert analyse``."""
     from avert.cli.ingest import ingest_app
 
-    ingest_app.command("population")(population)
-    ingest_app.command("confidence")(confidence)
-    ingest_app.command("centroids")(centroids)
+    for name, loader in (
+        ("population", population),
+        ("confidence", confidence),
+        ("centroids", centroids),
+    ):
+        ingest_app.command(name, help=(loader.__doc__ or "") + _EXIT_HELP)(loader)
     analyse_app.command("performance")(performance)
     analyse_app.command("equality")(equality)
     del app
