@@ -307,3 +307,25 @@ def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
     code, output = _run(sqlite_store, *args)
     assert code == 2, output
     assert f"Invalid value for '{args[-2]}'" in output, output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["analyse", "concentration"],
+        ["analyse", "near-repeat"],
+        ["analyse", "gistar"],
+        ["analyse", "retaliation"],
+    ],
+)
+def test_a_reversed_window_is_a_usage_error(
+    sqlite_store: Store, command: list[str]
+) -> None:
+    """`--from 2026-06-01 --to 2026-01-01` (a typo) read as an empty window: "No
+    measure in the window", no alert, as if nothing had happened. It is now a usage
+    error that says --to must be after --from."""
+    code, output = _run(
+        sqlite_store, *command, "--from", "2026-06-01", "--to", "2026-01-01"
+    )
+    assert code == 2, output
+    assert "--to (2026-01-01) must be after --from (2026-06-01)" in output, output

@@ -27,7 +27,7 @@ from avert.cli._common import (
 )
 from avert.cli._options import StableJsonOpt
 from avert.cli._table import Col, print_table
-from avert.cli._time import TIME_HELP, when
+from avert.cli._time import TIME_HELP, period, when
 
 if TYPE_CHECKING:
     from avert.config.networks import NetworksConfig
@@ -190,10 +190,11 @@ def retaliation(
     from avert.workflows.networks import retaliation_report
 
     start = when(ctx, since, "--from")
+    _, end = period(ctx, since, until)  # --to after --from
     result = retaliation_report(
         get_store(ctx),
         since=start,
-        until=when(ctx, until, "--to"),
+        until=end,
         **_scope(ctx, config),
     )
     payload = result.to_json()

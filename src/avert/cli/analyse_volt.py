@@ -25,7 +25,7 @@ from avert.cli._common import (
 )
 from avert.cli._options import AllIncidentsOpt, FromOpt, ProfileOpt, ToOpt
 from avert.cli._table import Col, print_table
-from avert.cli._time import TIME_HELP, when
+from avert.cli._time import TIME_HELP, period, when
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -73,13 +73,14 @@ def concentration(
     check_choice(entity, ("offender", "victim", "place", "group"), "--entity")
     check_choice(measure, ("count", "harm"), "--measure")
     profile = profile_name(ctx, definition)
+    start, end = period(ctx, date_from, date_to)
     result = run_concentration(
         get_store(ctx),
         entity=cast("Entity", entity),
         measure=cast("Measure", measure),
         cell_size_m=cell,
-        date_from=when(ctx, date_from, "--from"),
-        date_to=when(ctx, date_to, "--to"),
+        date_from=start,
+        date_to=end,
         profile=profile,
         violence_only=not all_incidents,
     )
