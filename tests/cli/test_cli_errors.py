@@ -295,6 +295,8 @@ def test_an_error_is_one_line_whatever_its_length(
         ["audit", "list", "--limit", "-1"],
         ["quarantine", "list", "--limit", "-1"],
         ["analyse", "near-repeat", "--sims", "0"],
+        ["analyse", "concentration", "--entity", "place", "--cell", "0"],
+        ["analyse", "volt", "--cell", "-250"],
     ],
 )
 def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
@@ -302,8 +304,8 @@ def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
 ) -> None:
     """`risk --top -3` listed every person but the last three (and `volt --top -2`
     every victim but two); `volt --days 0` said "The 'window_days' parameter must be
-    a positive int", a name the user never typed. Each is now a usage error (exit 2)
-    that names the option."""
+    a positive int" (`--cell 0`: "The 'cell_size_m' parameter ..."), names the user
+    never typed. Each is now a usage error (exit 2) that names the option."""
     code, output = _run(sqlite_store, *args)
     assert code == 2, output
     assert f"Invalid value for '{args[-2]}'" in output, output

@@ -58,6 +58,7 @@ def concentration(
         float | None,
         typer.Option(
             "--cell",
+            min=1,
             help="Places as grid cells of this size in metres (default: LSOA).",
         ),
     ] = None,
@@ -159,6 +160,7 @@ def volt(
         float | None,
         typer.Option(
             "--cell",
+            min=1,
             help="Places as grid cells of this size in metres (default: LSOA).",
         ),
     ] = None,
