@@ -11,8 +11,8 @@ Place populations (zeros included), printed beside each figure:
 * 250 m "active": every cell with at least one recorded row of any kind (a fairer
   denominator where the box holds parks, river and fields).
 
-Compare with DOMAIN.md: about 50 % of crime at about 4 % of street segments and 25 %
-at about 1 % (Weisburd 2015). data.police.uk points are anonymised snap points, and
+Compare with Weisburd (2015, Criminology 53:133-157): about 50 % of crime at about 4 % of street segments and 25 %
+at about 1 %. data.police.uk points are anonymised snap points, and
 LSOAs and cells are larger than street segments, so the figures are not like for like.
 
 Run: ``.venv/bin/python benchmarks/real_concentration.py`` (prints a skip line when
@@ -114,9 +114,7 @@ def main() -> None:
                 cell_population=kind,  # type: ignore[arg-type]
             )
             line(f"250 m cells ({kind})", kind, res)
-    print(
-        "DOMAIN.md (Weisburd 2015): ~50 % of crime at ~4 % of street segments, ~25 % at ~1 %."
-    )
+    print("Weisburd (2015): ~50 % of crime at ~4 % of street segments, ~25 % at ~1 %.")
 
 
 if __name__ == "__main__":

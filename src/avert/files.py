@@ -21,6 +21,10 @@ mode can read, so ``640`` gives folders ``750``.
   Numbers are left as they are.
   Data-interchange files meant for programs (the synthetic record bundle) are written
   verbatim: a quote would change the data.
+* :func:`read_text_input` and :func:`read_csv_input` read a file a user named on the
+  command line (area outlines, an audit export, a priority list): one that is
+  missing, a folder, not UTF-8 or not CSV is an :class:`~avert.errors.IngestError`
+  naming the file, one line, never a traceback.
 
 The mode comes from the explicit ``mode`` argument, else from ``AVERT_FILE_MODE``, so
 that the Python API is private by default too, not only the CLI.
@@ -39,7 +43,7 @@ from typing import Final
 import polars as pl
 
 from avert.config.settings import load_settings
-from avert.errors import ConfigError
+from avert.errors import ConfigError, IngestError
 
 __all__ = [
     "DEFAULT_FILE_MODE",
@@ -52,6 +56,8 @@ __all__ = [
     "private_mkdir",
     "private_write_bytes",
     "private_write_text",
+    "read_csv_input",
+    "read_text_input",
     "restore_cells",
     "restrict",
     "write_csv",
@@ -239,3 +245,46 @@ def write_csv(frame: pl.DataFrame, path: str | Path, *, mode: Mode = None) -> Pa
     """Write ``frame`` as a spreadsheet-safe CSV (neutralised cells), privately."""
     text = neutralise_cells(frame).write_csv()
     return private_write_text(path, text, mode=mode)
+
+
+def _input_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an input file, or None when it can be tried."""
+    if not path.exists():
+        return "no such file"
+    if path.is_dir():
+        return "a folder, not a file"
+    return None
+
+
+def read_text_input(path: str | Path) -> str:
+    """The text of a UTF-8 file a user named; an :class:`IngestError` when unreadable."""
+    path = Path(path)
+    why = _input_problem(path)
+    if why is None:
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            why = "not UTF-8 text"
+        except OSError as err:
+            why = err.strerror or type(err).__name__
+    msg = f"Cannot read {path}: {why}."
+    raise IngestError(msg)
+
+
+def read_csv_input(path: str | Path, **options: object) -> pl.DataFrame:
+    """A CSV file a user named, read with ``pl.read_csv(path, **options)``.
+
+    A missing file, a folder, an empty file or one that is not CSV is an
+    :class:`IngestError` naming the file and the reason, one line.
+    """
+    path = Path(path)
+    why = _input_problem(path)
+    if why is None:
+        try:
+            return pl.read_csv(path, **options)  # type: ignore[arg-type]
+        except pl.exceptions.NoDataError:
+            why = "the file is empty"
+        except (pl.exceptions.PolarsError, OSError) as err:
+            why = (str(err).splitlines() or [type(err).__name__])[0]
+    msg = f"Cannot read {path}: {why}."
+    raise IngestError(msg)

@@ -296,3 +296,11 @@ def test_places_without_any_lsoa_say_to_use_grid_cells(
         no_lsoa, entity="place", measure="count", cell_size_m=250
     )
     assert not any("--cell 250" in n for n in cells.notes)
+
+
+def test_json_contract_id_is_concentration() -> None:
+    """docs/analyses.md: `analysis` is "concentration" (version 1); the JSON said
+    "concentration_from_values", the name of a Python function."""
+    values = pl.DataFrame({"entity_id": ["a", "b"], "value": [3, 1]})
+    payload = concentration_from_values(values).to_dict()
+    assert (payload["analysis"], payload["version"]) == ("concentration", 1)

@@ -731,3 +731,34 @@ def test_person_family_says_parent_or_child_from_the_person_side() -> None:
         {"person_id": "a0-kid", "kind": "child"},
         {"person_id": "zz-mum", "kind": "parent"},
     ]
+
+
+def test_person_without_co_offenders_has_every_metric() -> None:
+    """docs/networks.md lists `component_size` among a person's metrics; a person
+    with no co-offender had no such key (a KeyError for a JSON reader): it is 1,
+    the person alone, with degree and betweenness 0."""
+    incidents, involvements, relationships = _world()
+    from avert.analyse.families import family_edges
+
+    result = nw.analyse_groups(incidents, involvements, as_of=_day(340))
+    pic = nw.person_network(
+        "s1",
+        incidents=incidents,
+        involvements=involvements,
+        co_edges=result.co_edges,
+        membership=result.membership,
+        family_edges=family_edges(relationships),
+        as_of=_day(340),
+    )
+    assert pic["co_offenders"] == []
+    metrics = pic["metrics"]
+    assert set(metrics) == {
+        "degree",
+        "betweenness",
+        "component_size",
+        "n_network",
+        "n_network_victims",
+        "exposure",
+    }
+    assert (metrics["degree"], metrics["betweenness"]) == (0, 0.0)
+    assert metrics["component_size"] == 1

@@ -366,3 +366,46 @@ def test_concentration_text_writes_entities_for_a_share_with_separators(
     )
     assert result.exit_code == 0, result.output
     assert "50 % of the measure: 50.0 % of entities (1,200)" in result.output
+
+
+def test_a_definition_file_reads_its_own_classifications(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/settings.md: `definition` is a profile id or a path to a violence TOML
+    file. `avert classify` under a file stores its `[profile] id`, but the analyses
+    looked for classifications under the path: none, so every incident was analysed
+    as violence and `--measure harm` stopped ("Run 'avert classify' first")."""
+    from importlib.resources import files
+
+    packaged = files("avert.config.defaults").joinpath("violence.toml").read_text()
+    mine = tmp_path / "my-definition.toml"
+    mine.write_text(packaged.replace('id = "avb-2010"', 'id = "my-def"', 1))
+    _fill(sqlite_store, classify=False)
+    with sqlite_store.transaction() as tx:  # classified under my-def only
+        tx.append(
+            "classifications",
+            pl.DataFrame(
+                {
+                    "incident_id": [f"i{i}" for i in range(12)],
+                    "profile": ["my-def"] * 12,
+                    "in_definition": [i != 0 for i in range(12)],
+                    "harm_days": [float(i) for i in range(12)],
+                }
+            ),
+        )
+    for how in ({"AVERT_DEFINITION": str(mine)}, {}):
+        args = [] if how else ["--definition", str(mine)]
+        for key, value in how.items():
+            monkeypatch.setenv(key, value)
+        out = _run(
+            sqlite_store,
+            "concentration",
+            "--entity",
+            "place",
+            "--measure",
+            "harm",
+            *args,
+        )
+        assert out["params"]["n_incidents"] == 11  # i0 is not violence
+        assert any("'my-def' definition" in n for n in out["notes"]), out["notes"]
+        monkeypatch.delenv("AVERT_DEFINITION", raising=False)

@@ -204,3 +204,130 @@ def test_ctrl_c_during_a_database_write_is_one_line_and_writes_nothing(
     assert len(err.strip().splitlines()) == 1, err
     assert any_store.count("incidents") == 0
     assert any_store.count("loads") == 0
+
+
+@pytest.mark.parametrize(
+    ("option_args", "content", "reason"),
+    [
+        (["analyse", "equality", "--list"], None, "no such file"),
+        (["analyse", "equality", "--list"], "dir", "a folder, not a file"),
+        (["analyse", "equality", "--list"], b"\xff\xfe\x00id", "not UTF-8 text"),
+        (
+            ["brief", "--at", "2026-11-24", "--no-pdf", "--boundaries"],
+            None,
+            "no such file",
+        ),
+        (
+            ["brief", "--at", "2026-11-24", "--no-pdf", "--boundaries"],
+            b"",
+            "the file is empty",
+        ),
+        (["audit", "verify", "--csv"], None, "no such file"),
+        (["audit", "verify", "--csv"], b"", "the file is empty"),
+    ],
+)
+def test_an_unreadable_input_file_is_one_line(
+    sqlite_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    option_args: list[str],
+    content: bytes | str | None,
+    reason: str,
+) -> None:
+    """A priority list, area outlines or an audit export that is missing, a folder,
+    empty or not text gave a Python traceback; now one line naming the file."""
+    given = tmp_path / "given.csv"
+    if content == "dir":
+        given.mkdir()
+    elif isinstance(content, bytes):
+        given.write_bytes(content)
+    out = ["--out", str(tmp_path / "b")] if option_args[0] == "brief" else []
+    argv = ["avert", "--db", sqlite_store.url.sqlalchemy, *option_args, str(given)]
+    monkeypatch.setattr(sys, "argv", [*argv, *out])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Traceback" not in err
+    assert err == f"error: Cannot read {given}: {reason}.", err
+
+
+def test_an_error_is_one_line_whatever_its_length(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """docs/command-line.md: a problem is one line on standard error. A long error
+    (a file path, the CRS advice of a load) was wrapped at 80 columns, splitting the
+    path across lines where it could not be copied or grepped from a log."""
+    deep = tmp_path / ("a-long-folder-name-" * 4) / "toronto-mci-2017-2021.csv"
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(
+        sys, "argv", ["avert", "--db", str(tmp_path / "x.db"), "db", "init"]
+    )
+    with pytest.raises(SystemExit):
+        main()
+    capsys.readouterr()
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["avert", "--db", str(tmp_path / "x.db"), "ingest", "policeuk", str(deep)],
+    )
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.endswith("\n")
+    assert str(deep) in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyse", "risk", "--top", "-3"],
+        ["analyse", "risk", "--top", "0"],
+        ["analyse", "volt", "--top", "-2"],
+        ["analyse", "volt", "--days", "0"],
+        ["brief", "--at", "2026-11-24", "--hours", "0"],
+        ["brief", "--at", "2026-11-24", "--hours", "745"],
+        ["audit", "list", "--limit", "-1"],
+        ["quarantine", "list", "--limit", "-1"],
+        ["analyse", "near-repeat", "--sims", "0"],
+        ["analyse", "concentration", "--entity", "place", "--cell", "0"],
+        ["analyse", "volt", "--cell", "-250"],
+    ],
+)
+def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
+    sqlite_store: Store, args: list[str]
+) -> None:
+    """`risk --top -3` listed every person but the last three (and `volt --top -2`
+    every victim but two); `volt --days 0` said "The 'window_days' parameter must be
+    a positive int" (`--cell 0`: "The 'cell_size_m' parameter ..."), names the user
+    never typed. Each is now a usage error (exit 2) that names the option."""
+    code, output = _run(sqlite_store, *args)
+    assert code == 2, output
+    assert f"Invalid value for '{args[-2]}'" in output, output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["analyse", "concentration"],
+        ["analyse", "near-repeat"],
+        ["analyse", "gistar"],
+        ["analyse", "retaliation"],
+    ],
+)
+def test_a_reversed_window_is_a_usage_error(
+    sqlite_store: Store, command: list[str]
+) -> None:
+    """`--from 2026-06-01 --to 2026-01-01` (a typo) read as an empty window: "No
+    measure in the window", no alert, as if nothing had happened. It is now a usage
+    error that says --to must be after --from."""
+    code, output = _run(
+        sqlite_store, *command, "--from", "2026-06-01", "--to", "2026-01-01"
+    )
+    assert code == 2, output
+    assert "--to (2026-01-01) must be after --from (2026-06-01)" in output, output

@@ -47,3 +47,34 @@ def test_no_option_is_an_on_off_pair() -> None:
 def test_old_and_new_flag_spellings_parse(args: list[str]) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
+
+
+#: options whose absence does something a user must know (a whole window, an
+#: inferred force area, the latest census): their help says what
+_DEFAULTED = [
+    ("analyse concentration", "--from"),
+    ("analyse concentration", "--to"),
+    ("analyse near-repeat", "--from"),
+    ("analyse gistar", "--to"),
+    ("analyse volt", "--cell"),
+    ("analyse equality", "--force"),
+    ("analyse equality", "--from"),
+    ("analyse equality", "--to"),
+    ("analyse equality", "--population-year"),
+    ("analyse equality", "--areas"),
+    ("analyse performance", "--by"),
+    ("analyse performance", "--target"),
+    ("analyse performance", "--population-year"),
+    ("board pack", "--force"),
+    ("audit list", "--from"),
+    ("audit export", "--to"),
+    ("task list", "--status"),
+]
+
+
+@pytest.mark.parametrize(("path", "option"), _DEFAULTED)
+def test_help_says_what_an_option_left_out_means(path: str, option: str) -> None:
+    """`--help` said only "First day." or "Places as grid cells (m)."; it now says
+    what happens without the option ("default: the first day searched", "LSOA")."""
+    param = next(p for p in command_tree()[path].params if option in p.opts)
+    assert "default:" in (param.help or ""), (path, option, param.help)

@@ -296,3 +296,35 @@ def test_every_loader_passes_its_flags_to_the_load(
         False,
         True,
     )
+
+
+@pytest.mark.parametrize(
+    ("loader", "name", "text"),
+    [
+        (
+            "population",
+            "pop-2011.csv",
+            "lsoa11cd,msoa11cd,lad_name,region_name,persons,WhiteBrit,Irish,"
+            "GypsyTraveller,OtherWhite,Mixed,Indian,Pakistani,Bangladeshi,Chinese,"
+            "OtherAsian,BlkAfrican,BlkCaribbean,OtherBlk,Arab,Other\n"
+            "E01000001,E02000001,City of London,London,1465,968,32,1,237,54,49,3,3,"
+            "44,29,6,1,4,6,28\n"
+            "E01000002,E02000001,City of London,London,abc,1,1,1,1,1,1,1,1,1,1,1,1,"
+            "1,1,1\n",
+        ),
+        ("centroids", "c.csv", "lsoa21cd,lat,long\nE01000001,51.5,-0.09\nE2,x,y\n"),
+    ],
+)
+def test_area_loaders_exit_3_on_rejects_like_the_incident_loaders(
+    sqlite_store: Store, tmp_path: Path, loader: str, name: str, text: str
+) -> None:
+    """docs/command-line.md: exit 3 when `avert ingest ...` loaded but rejected some
+    input. `ingest population`, `centroids` and `confidence` exited 0 with a row
+    (or a whole file) quarantined, so a script could not tell."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    base = ["--db", sqlite_store.url.sqlalchemy, "ingest", loader, str(path)]
+    rejected = CliRunner().invoke(app, base)
+    assert rejected.exit_code == 3, rejected.output
+    accepted = CliRunner().invoke(app, [*base, "--accept-rejects"])
+    assert accepted.exit_code == 0, accepted.output

@@ -324,7 +324,7 @@ class ConcentrationResult(Result):
         )
         return json_object(
             {
-                "analysis": "concentration_from_values",
+                "analysis": "concentration",
                 "version": 1,
                 "entity": self.entity,
                 "measure": self.measure,

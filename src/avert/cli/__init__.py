@@ -162,7 +162,8 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except AvertError as err:
-        err_console.print(styled(("error:", "bold red"), " ", str(err)))
+        # one line, as long as it is: a path or a URL stays whole in a log
+        err_console.print(styled(("error:", "bold red"), " ", str(err)), soft_wrap=True)
         sys.exit(1)
     except Exception as err:
         if not _interrupted(err):

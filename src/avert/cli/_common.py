@@ -86,8 +86,14 @@ def get_store(ctx: typer.Context, *, check: bool = True) -> Store:
 
 
 def profile_name(ctx: typer.Context, definition: str | None) -> str:
-    """The definition profile of ``--definition`` if given, else the setting's."""
-    return definition or get_settings(ctx).definition
+    """The id of the definition profile of ``--definition`` if given, else of the
+    setting's: a path to a violence TOML file gives the id its classifications are
+    stored under."""
+    if definition is None:
+        return get_settings(ctx).definition_id()
+    from avert.config.definitions import profile_id
+
+    return profile_id(definition)
 
 
 def read_events(
@@ -114,7 +120,7 @@ def read_events(
     else:
         events, notes = events_from_store(
             get_store(ctx),
-            profile=get_settings(ctx).definition,
+            profile=get_settings(ctx).definition_id(),
             violence_only=not all_incidents,
             day_resolution=day_resolution,
         )

@@ -60,11 +60,16 @@ AllIncidentsOpt = Annotated[
 #: start and end of an analysis window (local time, :mod:`avert.cli._time`)
 FromOpt = Annotated[
     str | None,
-    typer.Option("--from", help="Start of the window (inclusive). " + TIME_HELP),
+    typer.Option(
+        "--from",
+        help="Start of the window (inclusive; default: no start). " + TIME_HELP,
+    ),
 ]
 ToOpt = Annotated[
     str | None,
-    typer.Option("--to", help="End of the window (exclusive). " + TIME_HELP),
+    typer.Option(
+        "--to", help="End of the window (exclusive; default: no end). " + TIME_HELP
+    ),
 ]
 #: events of the place statistics and forecasts from a file instead of the store
 EventsCsvOpt = Annotated[

@@ -27,7 +27,7 @@ from avert.cli._common import (
 )
 from avert.cli._options import StableJsonOpt
 from avert.cli._table import Col, print_table
-from avert.cli._time import TIME_HELP, when
+from avert.cli._time import TIME_HELP, period, when
 
 if TYPE_CHECKING:
     from avert.config.networks import NetworksConfig
@@ -61,7 +61,7 @@ class _Scope(TypedDict):
 
 def _scope(ctx: typer.Context, config: Path | None) -> _Scope:
     """What every network report is read under: the definition profile and --config."""
-    return {"profile": get_settings(ctx).definition, "config": _config(config)}
+    return {"profile": get_settings(ctx).definition_id(), "config": _config(config)}
 
 
 def groups(
@@ -190,10 +190,11 @@ def retaliation(
     from avert.workflows.networks import retaliation_report
 
     start = when(ctx, since, "--from")
+    _, end = period(ctx, since, until)  # --to after --from
     result = retaliation_report(
         get_store(ctx),
         since=start,
-        until=when(ctx, until, "--to"),
+        until=end,
         **_scope(ctx, config),
     )
     payload = result.to_json()

@@ -19,7 +19,7 @@ from avert.cli._options import (
     ToOpt,
 )
 from avert.cli._table import Col, print_table
-from avert.cli._time import TIME_HELP, when
+from avert.cli._time import TIME_HELP, period, when
 from avert.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -99,7 +99,9 @@ def near_repeat(
     time: Annotated[
         str, typer.Option("--time", help="Time band edges in days.")
     ] = "0,7,14,21,28",
-    sims: Annotated[int, typer.Option("--sims", help="Permutations (99 or 999).")] = 99,
+    sims: Annotated[
+        int, typer.Option("--sims", min=1, help="Permutations (99 or 999).")
+    ] = 99,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations.")] = 0,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
@@ -110,10 +112,11 @@ def near_repeat(
     """Knox near-repeat test: observed/expected pairs and p-values per band."""
     from avert.workflows.places import run_near_repeat
 
+    start, end = period(ctx, date_from, date_to)
     res = run_near_repeat(
         read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
-        date_from=when(ctx, date_from, "--from"),
-        date_to=when(ctx, date_to, "--to"),
+        date_from=start,
+        date_to=end,
         space_bands_m=_floats(space, "--space"),
         time_bands_days=_floats(time, "--time"),
         n_sims=sims,
@@ -201,11 +204,12 @@ def gistar(
 
     from avert.workflows.places import run_gistar
 
+    start, end = period(ctx, date_from, date_to)
     res = run_gistar(
         read_events(ctx, csv, all_incidents=all_incidents),
         cell_size_m=cell,
-        date_from=when(ctx, date_from, "--from"),
-        date_to=when(ctx, date_to, "--to"),
+        date_from=start,
+        date_to=end,
         radius=radius,
         alpha=alpha,
     )

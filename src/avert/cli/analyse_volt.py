@@ -25,7 +25,7 @@ from avert.cli._common import (
 )
 from avert.cli._options import AllIncidentsOpt, FromOpt, ProfileOpt, ToOpt
 from avert.cli._table import Col, print_table
-from avert.cli._time import TIME_HELP, when
+from avert.cli._time import TIME_HELP, period, when
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -58,6 +58,7 @@ def concentration(
         float | None,
         typer.Option(
             "--cell",
+            min=1,
             help="Places as grid cells of this size in metres (default: LSOA).",
         ),
     ] = None,
@@ -73,13 +74,14 @@ def concentration(
     check_choice(entity, ("offender", "victim", "place", "group"), "--entity")
     check_choice(measure, ("count", "harm"), "--measure")
     profile = profile_name(ctx, definition)
+    start, end = period(ctx, date_from, date_to)
     result = run_concentration(
         get_store(ctx),
         entity=cast("Entity", entity),
         measure=cast("Measure", measure),
         cell_size_m=cell,
-        date_from=when(ctx, date_from, "--from"),
-        date_to=when(ctx, date_to, "--to"),
+        date_from=start,
+        date_to=end,
         profile=profile,
         violence_only=not all_incidents,
     )
@@ -150,14 +152,20 @@ def volt(
         typer.Option(
             "--days",
             "--window-days",
+            min=1,
             help="Length of the window ending at --at, in days.",
         ),
     ] = 365,
     cell: Annotated[
-        float | None, typer.Option("--cell", help="Places as grid cells (m).")
+        float | None,
+        typer.Option(
+            "--cell",
+            min=1,
+            help="Places as grid cells of this size in metres (default: LSOA).",
+        ),
     ] = None,
     top: Annotated[
-        int, typer.Option("--top", help="Rows per profile in the output.")
+        int, typer.Option("--top", min=1, help="Rows per profile in the output.")
     ] = 20,
     all_incidents: AllIncidentsOpt = False,
     definition: ProfileOpt = None,
@@ -340,7 +348,7 @@ def _make_up_line(made: dict[str, Any]) -> Text:
 def risk(
     ctx: typer.Context,
     kind: Annotated[str, typer.Option(help="offender | victim | asb")] = "offender",
-    top: Annotated[int, typer.Option("--top", help="Rows per list.")] = 50,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows per list.")] = 50,
     at: Annotated[
         str | None,
         typer.Option(

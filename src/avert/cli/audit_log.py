@@ -35,12 +35,20 @@ audit_app = typer.Typer(
 SinceOpt = Annotated[
     dt.datetime | None,
     typer.Option(
-        "--from", "--since", help="Rows at or after this time.", show_default=False
+        "--from",
+        "--since",
+        help="Rows at or after this time (default: no start).",
+        show_default=False,
     ),
 ]
 UntilOpt = Annotated[
     dt.datetime | None,
-    typer.Option("--to", "--until", help="Rows before this time.", show_default=False),
+    typer.Option(
+        "--to",
+        "--until",
+        help="Rows before this time (default: no end).",
+        show_default=False,
+    ),
 ]
 UserOpt = Annotated[
     str | None,
@@ -109,7 +117,7 @@ def list_rows(
     user: UserOpt = None,
     action: ActionOpt = None,
     limit: Annotated[
-        int, typer.Option("--limit", help="Show the last N matching rows.")
+        int, typer.Option("--limit", min=1, help="Show the last N matching rows.")
     ] = 50,
     as_json: JsonOpt = False,
 ) -> None:

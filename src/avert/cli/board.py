@@ -25,12 +25,14 @@ from avert.cli._common import (
 )
 from avert.cli._options import AllIncidentsOpt, ProfileOpt, StrictOpt
 from avert.cli._table import Col, print_table
+from avert.cli.ingest import _EXIT_HELP, EXIT_REJECTED, AcceptOpt
 from avert.cli.ingest import _show as show_load
 from avert.config.choices import AREA_FIELDS
 
 if TYPE_CHECKING:
     from avert.analyse.performance import SeriesResult
     from avert.workflows.board import BoardEquality, Family, Unit
+    from avert.workflows.load import LoadReport
 
 __all__ = ["register"]
 
@@ -38,6 +40,14 @@ __all__ = ["register"]
 _JSON_LOAD = Annotated[
     bool, typer.Option("--json", help="Print one JSON object per file.")
 ]
+
+
+def _loaded(report: LoadReport, *, as_json: bool, accept_rejects: bool) -> None:
+    """Show an area-data load; exit 3 when it rejected a file or a row, as the
+    incident loaders do (docs/command-line.md), unless ``--accept-rejects``."""
+    show_load(report, as_json=as_json)
+    if report.rejected_files and not accept_rejects:
+        raise typer.Exit(EXIT_REJECTED)
 
 
 def population(
@@ -68,6 +78,7 @@ def population(
         ),
     ] = None,
     strict: StrictOpt = False,
+    accept_rejects: AcceptOpt = False,
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load residents per area (census or mid-year estimates; docs/performance.md)."""
@@ -88,7 +99,7 @@ def population(
         layout=layout,
         strict=strict,
     )
-    show_load(report, as_json=as_json)
+    _loaded(report, as_json=as_json, accept_rejects=accept_rejects)
 
 
 def confidence(
@@ -100,13 +111,14 @@ def confidence(
         str, typer.Option("--measure", help="Question id stored with the rows.")
     ] = "deal_with_what_matters",
     strict: StrictOpt = False,
+    accept_rejects: AcceptOpt = False,
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load a public confidence survey series (% who agree)."""
     from avert.workflows.board import load_confidence
 
     report = load_confidence(get_store(ctx), paths, measure=measure, strict=strict)
-    show_load(report, as_json=as_json)
+    _loaded(report, as_json=as_json, accept_rejects=accept_rejects)
 
 
 def centroids(
@@ -115,13 +127,14 @@ def centroids(
         list[str], typer.Argument(help="CSV: area code, latitude, longitude.")
     ],
     strict: StrictOpt = False,
+    accept_rejects: AcceptOpt = False,
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load area centroids (e.g. ONS LSOA centroids) to place stops in areas."""
     from avert.workflows.board import load_centroids
 
     report = load_centroids(get_store(ctx), paths, strict=strict)
-    show_load(report, as_json=as_json)
+    _loaded(report, as_json=as_json, accept_rejects=accept_rejects)
 
 
 def _fmt(value: object) -> str:
@@ -160,11 +173,18 @@ def performance(
     ] = "count",
     by: Annotated[
         str | None,
-        typer.Option("--by", help=f"Area field: {' | '.join(AREA_FIELDS)}."),
+        typer.Option(
+            "--by",
+            help=f"Area field: {' | '.join(AREA_FIELDS)} (default: one area, all).",
+        ),
     ] = None,
     target: Annotated[
         float | None,
-        typer.Option("--target", help="Target change, e.g. -0.10 for 10 % fewer."),
+        typer.Option(
+            "--target",
+            help="Target change, e.g. -0.10 for 10 % fewer, with --target-by "
+            "(default: no target).",
+        ),
     ] = None,
     target_by: Annotated[
         dt.datetime | None, typer.Option("--target-by", help="Date of the target.")
@@ -180,7 +200,11 @@ def performance(
         str, typer.Option("--family", help="auto | poisson | negbin")
     ] = "auto",
     population_year: Annotated[
-        int | None, typer.Option("--population-year", help="Year of the populations.")
+        int | None,
+        typer.Option(
+            "--population-year",
+            help="Year of the populations (default: the latest).",
+        ),
     ] = None,
     no_categories: Annotated[
         bool, typer.Option("--no-categories", help="Only area totals and flags.")
@@ -302,24 +326,31 @@ def equality(
         typer.Option(
             "--force",
             help="Force of the stops (stops.force; needed when the window holds "
-            "several forces' stops).",
+            "several forces' stops; default: the one force there is).",
         ),
     ] = None,
     date_from: Annotated[
-        dt.datetime | None, typer.Option("--from", help="First day.")
+        dt.datetime | None,
+        typer.Option("--from", help="First day (default: the first day searched)."),
     ] = None,
     date_to: Annotated[
-        dt.datetime | None, typer.Option("--to", help="Last day.")
+        dt.datetime | None,
+        typer.Option("--to", help="Last day (default: the last day searched)."),
     ] = None,
     population_year: Annotated[
         int | None,
-        typer.Option("--population-year", help="Census year of the denominators."),
+        typer.Option(
+            "--population-year",
+            help="Census year of the denominators (default: the latest with ethnic "
+            "groups by LSOA, else the latest with ethnic groups).",
+        ),
     ] = None,
     areas: Annotated[
         str | None,
         typer.Option(
             "--areas",
-            help="Comma-separated areas (local authorities) making up the force area.",
+            help="Comma-separated areas (local authorities) making up the force "
+            "area (default: inferred from where the stops fall).",
         ),
     ] = None,
     officer: Annotated[
@@ -351,16 +382,10 @@ def equality(
 ) -> None:
     """Stop and search per 1,000 residents by ethnic group; ratios to White; EIA summary."""
     from avert.workflows.board import run_equality
+    from avert.workflows.equality import read_person_list
 
     check_choice(area_level, ("la", "lsoa"), "--area-level")
-    people = None
-    if list_file is not None:
-        lines = list_file.read_text(encoding="utf-8").splitlines()
-        people = [
-            line.split(",")[0].strip()
-            for line in lines
-            if line.strip() and line.split(",")[0].strip() != "person_id"
-        ]
+    people = None if list_file is None else read_person_list(list_file)
     result = run_equality(
         get_store(ctx),
         force=force,
@@ -447,9 +472,12 @@ def register(app: typer.Typer, analyse_app: typer.Typer) -> None:
     """Add the population loaders to ``avert ingest`` and the analyses to ``avert analyse``."""
     from avert.cli.ingest import ingest_app
 
-    ingest_app.command("population")(population)
-    ingest_app.command("confidence")(confidence)
-    ingest_app.command("centroids")(centroids)
+    for name, loader in (
+        ("population", population),
+        ("confidence", confidence),
+        ("centroids", centroids),
+    ):
+        ingest_app.command(name, help=(loader.__doc__ or "") + _EXIT_HELP)(loader)
     analyse_app.command("performance")(performance)
     analyse_app.command("equality")(equality)
     del app

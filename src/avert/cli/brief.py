@@ -32,7 +32,12 @@ def brief(
             + TIME_HELP,
         ),
     ],
-    hours: Annotated[int, typer.Option("--hours", help="Window length in hours.")] = 24,
+    hours: Annotated[
+        int,
+        typer.Option(
+            "--hours", min=1, max=744, help="Window length in hours (at most 31 days)."
+        ),
+    ] = 24,
     area: Annotated[
         str | None,
         typer.Option("--area", help="Brief on one area only: a borough or an LSOA."),
@@ -88,7 +93,7 @@ def brief(
         hours=hours,
         area=area,
         audience="partner" if audience == "partner" else "police",
-        profile=settings.definition,
+        profile=settings.definition_id(),
         pseudonym_key=settings.pseudonym_key,
         pseudonym_rotation=settings.pseudonym_rotation,
         boundaries=outlines,

@@ -216,7 +216,10 @@ def task_add(
 def task_list(
     ctx: typer.Context,
     status: Annotated[
-        str | None, typer.Option("--status", help="open | done | cancelled.")
+        str | None,
+        typer.Option(
+            "--status", help="open | done | cancelled (default: every status)."
+        ),
     ] = None,
     as_json: JsonOutputOpt = False,
 ) -> None:
@@ -292,7 +295,8 @@ def board_pack(
         typer.Option(
             "--force",
             help="Force of the equality section's stops (stops.force; needed when "
-            "the store holds several forces' stops).",
+            "the store holds several forces' stops; default: the one force there "
+            "is).",
         ),
     ] = None,
     areas: Annotated[

@@ -88,7 +88,7 @@ def retention(
     store = get_store(ctx)
     review = retention_review(
         store,
-        profile=settings.definition,
+        profile=settings.definition_id(),
         as_of=when(ctx, as_of, "--as-of"),
         clear_years={1: group1_years, 2: group2_years, 3: group3_years},
         due_only=not everyone,

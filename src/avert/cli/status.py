@@ -65,7 +65,7 @@ def status(
 @quarantine_app.command("list")
 def quarantine_list(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to show.")] = 20,
     as_json: JsonOpt = False,
 ) -> None:
     """Show quarantined rows: file, line, column, reason."""

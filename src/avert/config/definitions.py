@@ -57,6 +57,7 @@ __all__ = [
     "load_harm",
     "load_profile",
     "normalise_code",
+    "profile_id",
 ]
 
 #: Built-in profiles: id -> file name in ``avert/config/defaults``.
@@ -528,6 +529,23 @@ def _resolve_profile_path(name_or_path: str | Path) -> Path:
         )
         raise ConfigError(msg)
     return path
+
+
+def profile_id(name_or_path: str | Path) -> str:
+    """The id a profile's classifications are stored under (``avert classify``).
+
+    A name is its own id (a built-in profile, or the id of a profile classified
+    earlier from a file); a path to a violence TOML file gives the file's
+    ``[profile] id``, so that ``AVERT_DEFINITION=/etc/avert/my.toml`` reads the
+    classifications that classifying under that file wrote.
+    """
+    text = str(name_or_path)
+    path = Path(text)
+    if text in PROFILES or path.suffix.lower() != ".toml" or not path.is_file():
+        return text
+    data = read_file(path, "definition")
+    head = _table(path.name, "profile", data.get("profile"))
+    return build(_ProfileHead, head, path.name, "profile").id
 
 
 def _parse_condition(item: object, where: str, key: str) -> Condition:

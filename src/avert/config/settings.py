@@ -276,6 +276,14 @@ class Settings:
     ingest_max_ratio: str = _DEFAULTS["ingest_max_ratio"]
     ingest_max_line_bytes: str = _DEFAULTS["ingest_max_line_bytes"]
 
+    def definition_id(self) -> str:
+        """The id of ``definition``'s classifications: the setting itself, or the
+        ``[profile] id`` of the violence TOML file it names
+        (:func:`avert.config.definitions.profile_id`)."""
+        from avert.config.definitions import profile_id
+
+        return profile_id(self.definition)
+
     def lock_timeout(self) -> float:
         """``lock_timeout_s`` as seconds (a number >= 0)."""
         try:

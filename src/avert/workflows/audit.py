@@ -14,7 +14,7 @@ from typing import Final
 import polars as pl
 
 from avert.errors import NotFound
-from avert.files import restore_cells, write_csv
+from avert.files import read_csv_input, restore_cells, write_csv
 from avert.schema import AUDIT
 from avert.store import Store, audit
 
@@ -48,7 +48,7 @@ def read_export(path: str | Path) -> pl.DataFrame:
     Neutralised cells get their text back (:func:`avert.files.restore_cells`), so
     the hashes can be recomputed away from the database.
     """
-    raw = restore_cells(pl.read_csv(path, infer_schema=False))
+    raw = restore_cells(read_csv_input(path, infer_schema=False))
     missing = [c for c in AUDIT.names if c not in raw.columns]
     if missing:
         msg = f"{path} is not an audit export: no columns {missing}"

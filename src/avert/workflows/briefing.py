@@ -36,7 +36,7 @@ from avert.briefing import (
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.errors import NotFound, TooEarlyError
-from avert.files import private_mkdir, private_write_text
+from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit
 from avert.workflows.analysis import NO_PEOPLE_NOTE
@@ -79,7 +79,7 @@ def read_boundaries(
     column is ``name_column`` or the first column ending in ``NM`` / named ``name``.
     With ``area``, only the outline of that name is kept (case-insensitive).
     """
-    frame = pl.read_csv(path, infer_schema=False)
+    frame = read_csv_input(path, infer_schema=False)
     geom = next((c for c in frame.columns if c.lower().startswith("geometry")), None)
     if geom is None:
         msg = f"{path}: no geometry column (a WKT column named geometry*)"

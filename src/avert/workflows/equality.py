@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final, Literal
 
 import polars as pl
@@ -31,6 +32,7 @@ from avert.analyse.equality import (
 from avert.analyse.result import jsonable
 from avert.config.timezone import local_today
 from avert.errors import ConfigError, NotFound
+from avert.files import read_text_input
 from avert.store import Store
 from avert.store.database import Filter
 
@@ -38,8 +40,17 @@ __all__ = [
     "FORCE_AREA_MIN_RATE_RATIO",
     "FORCE_AREA_MIN_STOPS",
     "BoardEquality",
+    "read_person_list",
     "run_equality",
 ]
+
+
+def read_person_list(path: str | Path) -> list[str]:
+    """The person ids of a priority list file: one a line, or a CSV whose first
+    column is ``person_id`` (a header line of that name is skipped). A missing or
+    unreadable file is an :class:`~avert.errors.IngestError`, one line."""
+    ids = (line.split(",")[0].strip() for line in read_text_input(path).splitlines())
+    return [pid for pid in ids if pid and pid != "person_id"]
 
 
 @dataclass(frozen=True)

@@ -279,7 +279,7 @@ def briefing_view(
             hours=hours,
             area=area,
             audience=audience,
-            profile=settings.definition,
+            profile=settings.definition_id(),
             pseudonym_key=settings.pseudonym_key or None,
             pseudonym_rotation=settings.pseudonym_rotation,
             allow_demo_key=allow_demo_key,
@@ -300,7 +300,7 @@ def briefing_view(
             hours,
             area,
             audience,
-            settings.definition,
+            settings.definition_id(),
             settings.places_cell_m,
             settings.risk_config,
             store.count("loads"),
@@ -419,7 +419,7 @@ def incidents_view(
     classes = store.read_frame(
         "classifications",
         columns=["incident_id", "in_definition", "category", "harm_days", "rule_ids"],
-        where=[("profile", "=", settings.definition)],
+        where=[("profile", "=", settings.definition_id())],
     )
     rows = incidents.join(classes, on="incident_id", how="inner").filter(
         pl.col("in_definition")
@@ -500,7 +500,7 @@ def person_view(
     report = person_report(
         store,
         person_id,
-        profile=settings.definition,
+        profile=settings.definition_id(),
         risk_config=risk_config,
         reason=purpose,
         user=user.username,
@@ -523,7 +523,7 @@ def person_view(
                 "classifications",
                 columns=["incident_id", "in_definition", "category"],
                 where=[
-                    ("profile", "=", settings.definition),
+                    ("profile", "=", settings.definition_id()),
                     ("incident_id", "in", ids),
                 ],
             ),
@@ -543,7 +543,7 @@ def person_view(
             "risk_window": {
                 "days": offender.window_days,
                 "roles": offender.roles,
-                "definition": settings.definition,
+                "definition": settings.definition_id(),
             },
         }
     )
@@ -561,7 +561,7 @@ def groups_view(
     # members are read (partners are then shown sizes only)
     result = groups_report(
         store,
-        profile=settings.definition,
+        profile=settings.definition_id(),
         user=user.username,
         role=user.role,
         reason="web groups page"
@@ -711,7 +711,7 @@ def list_makeup(
     if not listed:
         return None
     offenders = queries.offenders_between(
-        store, since, until, profile=settings.definition, roles=OFFENDING_ROLES
+        store, since, until, profile=settings.definition_id(), roles=OFFENDING_ROLES
     )
     pool = offenders["person_id"].unique().to_list()
     people = queries.read_in(

@@ -315,7 +315,12 @@ def person_network(
         fam.select("person_id", kind.alias("kind")).unique().sort("person_id", "kind")
     )
     # metrics on the person's connected component only (cheap and exact)
-    metrics: dict[str, Any] = {"degree": co_list.height, "betweenness": 0.0}
+    # (a person without co-offenders is a component of one)
+    metrics: dict[str, Any] = {
+        "degree": co_list.height,
+        "betweenness": 0.0,
+        "component_size": 1,
+    }
     if co_edges.height > 0 and ties.height > 0:
         metrics.update(_component_betweenness(co_edges, person_id))
     since = end - dt.timedelta(days=cfg.exposure.window_days)

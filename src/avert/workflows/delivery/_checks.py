@@ -90,7 +90,7 @@ def board_checks(
 ) -> Checks:
     """The accountability and principle checks on the stored plan and data."""
     today = today or local_today(settings.timezone)
-    top, victims = _harm_frames(store, settings.definition, today)
+    top, victims = _harm_frames(store, settings.definition_id(), today)
     return run_checks(
         read_actions(store, today=today),
         read_delivery(store, "objective", today=today),

@@ -47,7 +47,7 @@ def seed_demo_plan(
         shift_days=shift,
         now=at,
     )
-    top, _ = _harm_frames(store, settings.definition, at.date())
+    top, _ = _harm_frames(store, settings.definition_id(), at.date())
     rows = []
     for i, subject in enumerate(
         top.filter(pl.col("subject_type").is_in(["person", "place"]))
@@ -119,7 +119,10 @@ def _demo_taskings(
         store.read_frame(
             "classifications",
             columns=["incident_id", "harm_days"],
-            where=[("profile", "=", settings.definition), ("in_definition", "=", True)],
+            where=[
+                ("profile", "=", settings.definition_id()),
+                ("in_definition", "=", True),
+            ],
         ),
         on="incident_id",
     )

@@ -228,7 +228,7 @@ def objective_measures(
         plan = plans.get(obj["plan_id"]) or {}
         row = _measure_row(obj, spec)
         out.append(row)
-        profile = spec.definition or settings.definition
+        profile = spec.definition or settings.definition_id()
         if _not_measurable(row, obj, spec, profile):
             continue
         if window_end is None:
