@@ -183,3 +183,34 @@ def test_a_field_given_twice_is_an_error_on_the_second() -> None:
     assert "field 'rating' repeats line 8" in got[8]
     top = parse_plan("plan: {id: p, title: P, board: B}\nplan: {id: q}\n").errors
     assert [e.line for e in top if "field 'plan' repeats line 1" in e.message] == [2]
+
+
+def test_text_fields_are_read_as_written_not_as_numbers_or_booleans() -> None:
+    # unquoted, YAML reads 1.10 as 1.1 (colliding with action 1.1), 007 and 0123
+    # as 7 and 83 (octal), and no as False
+    doc = parse_plan(
+        "plan: {id: 2010, title: Plan, board: Board}\n"
+        "objectives:\n  - {id: 1, strand: prevention, title: Obj}\n"
+        "actions:\n"
+        "  - {id: 1.10, objective: 1, title: Tenth, lead: no, owner: 007,\n"
+        "     subject: {type: person, id: 0123}, area: 01, supporting: [1.50, yes]}\n"
+        "  - {id: 1.1, objective: 1, title: First}\n"
+    )
+    assert doc.errors == []
+    assert doc.plan is not None
+    assert doc.plan.plan_id == "2010"
+    assert [o.objective_id for o in doc.objectives] == ["1"]
+    tenth, first = doc.actions
+    assert (tenth.action_id, first.action_id) == ("1.10", "1.1")
+    assert (tenth.objective_id, tenth.lead_organisation, tenth.owner) == (
+        "1",
+        "no",
+        "007",
+    )
+    assert (tenth.target_id, tenth.area, tenth.supporting) == (
+        "0123",
+        "01",
+        ("1.50", "yes"),
+    )
+    again = parse_plan(dump_plan(doc.plan, doc.objectives, doc.actions))
+    assert sorted(again.actions, key=lambda a: a.action_id) == doc.actions[::-1]

@@ -66,12 +66,24 @@ class _Map(dict[str, Any]):
     line: int = 0
     key_lines: dict[str, int]
     repeated: list[tuple[str, int, int]]  # (key, line, line of the first)
+    #: each scalar value as written (``1.10``, ``007``, ``no``), for text fields
+    raw: dict[str, str]
 
 
 class _Seq(list[Any]):
-    """A YAML sequence that remembers the line of each item."""
+    """A YAML sequence that remembers the line of each item (and scalars as written)."""
 
     item_lines: list[int]
+    raw: list[str | None]
+
+
+def _as_text(value: Any, raw: str | None) -> Any:
+    """A text field's value: a plain scalar YAML would read as a number or a boolean
+    (``id: 1.10``, ``owner: 007``, ``lead: no``) as it is written, not as
+    ``1.1``, ``7`` or ``False``."""
+    if isinstance(value, (bool, int, float)) and raw is not None:
+        return raw
+    return value
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -94,6 +106,7 @@ def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Map:
     out.line = node.start_mark.line + 1
     out.key_lines = {}
     out.repeated = []
+    out.raw = {}
     for key_node, value_node in node.value:
         key = str(loader.construct_object(key_node, deep=True))
         line = key_node.start_mark.line + 1
@@ -101,12 +114,19 @@ def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Map:
             out.repeated.append((key, line, out.key_lines[key]))
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = line
+        if isinstance(value_node, yaml.ScalarNode):
+            out.raw[key] = value_node.value
+        else:
+            out.raw.pop(key, None)
     return out
 
 
 def _construct_seq(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> _Seq:
     out = _Seq(loader.construct_object(item, deep=True) for item in node.value)
     out.item_lines = [item.start_mark.line + 1 for item in node.value]
+    out.raw = [
+        item.value if isinstance(item, yaml.ScalarNode) else None for item in node.value
+    ]
     return out
 
 
@@ -176,7 +196,7 @@ class _Reader:
                 )
 
     def text(self, key: str, *, required: bool = False) -> str | None:
-        value = self.node.get(key)
+        value = _as_text(self.node.get(key), self.node.raw.get(key))
         if value is None:
             if required:
                 self.error(None, f"missing {key!r}")
@@ -291,7 +311,7 @@ def _seen(doc: PlanDocument, r: _Reader, kind: str, ident: str | None) -> bool:
 
 def _parse_objectives(doc: PlanDocument, top: _Map, plan_id: str) -> None:
     for node in _items(doc, top, "objectives"):
-        r = _Reader(doc, node, f"objective {node.get('id', '?')}")
+        r = _Reader(doc, node, f"objective {node.raw.get('id', '?')}")
         r.unknown(_OBJECTIVE_KEYS)
         oid = r.text("id", required=True)
         strand = r.choice("strand", STRANDS, required=True)
@@ -314,7 +334,7 @@ def _parse_objectives(doc: PlanDocument, top: _Map, plan_id: str) -> None:
 def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
     strands = {o.objective_id: o.strand for o in doc.objectives}
     for node in _items(doc, top, "actions"):
-        r = _Reader(doc, node, f"action {node.get('id', '?')}")
+        r = _Reader(doc, node, f"action {node.raw.get('id', '?')}")
         r.unknown(_ACTION_KEYS)
         aid = r.text("id", required=True)
         objective = r.text("objective")
@@ -332,6 +352,13 @@ def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
         if strand is None and "strand" not in node:
             r.error(None, "needs a 'strand' or an 'objective'")
         supporting = node.get("supporting") or []
+        if isinstance(supporting, _Seq):
+            supporting = [
+                _as_text(s, raw)
+                for s, raw in zip(supporting, supporting.raw, strict=True)
+            ]
+        elif isinstance(supporting, (bool, int, float)):
+            supporting = str(_as_text(supporting, node.raw.get("supporting")))
         if isinstance(supporting, str):
             supporting = [s.strip() for s in supporting.split(";") if s.strip()]
         if not isinstance(supporting, list):
