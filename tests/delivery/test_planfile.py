@@ -214,3 +214,22 @@ def test_text_fields_are_read_as_written_not_as_numbers_or_booleans() -> None:
     )
     again = parse_plan(dump_plan(doc.plan, doc.objectives, doc.actions))
     assert sorted(again.actions, key=lambda a: a.action_id) == doc.actions[::-1]
+
+
+def test_a_nul_character_is_an_error_with_its_line_and_list_items_split_on_semicolons() -> (
+    None
+):
+    doc = parse_plan(
+        "plan: {id: p1, title: P, board: B}\n"
+        "actions:\n"
+        "  - {id: A1, strand: prevention, title: 'ok', supporting: ['council; nhs']}\n"
+        '  - {id: A2, strand: prevention, title: "bad \\0 nul"}\n'
+        '  - {id: A3, strand: prevention, title: ok, supporting: ["a\\0b"]}\n'
+    )
+    assert [str(e) for e in doc.errors] == [
+        "line 4: action A2: 'title' holds a NUL character (U+0000), which avert refuses",
+        "line 5: action A3: 'supporting' holds a NUL character (U+0000), which avert "
+        "refuses",
+    ]
+    # the store joins partners with ';' and the export splits them: the same here
+    assert doc.actions[0].supporting == ("council", "nhs")

@@ -99,6 +99,27 @@ def test_import_errors_list_every_line_and_store_nothing(
     assert sqlite_store.count("actions") == 0
 
 
+def test_an_import_the_database_fails_part_way_stores_nothing(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # e.g. PostgreSQL refusing a value of an action: the plan and its objectives
+    # were stored before, each entity in its own transaction
+    from avert.store.database import Transaction
+
+    append = Transaction.append
+
+    def failing(self: Transaction, table: str, frame: pl.DataFrame) -> int:
+        if table == "actions":
+            raise RuntimeError("the database refused a row")
+        return append(self, table, frame)
+
+    monkeypatch.setattr(Transaction, "append", failing)
+    with pytest.raises(RuntimeError):
+        delivery.import_plan(sqlite_store, EXAMPLE)
+    for table in ("plans", "objectives", "actions", "delivery_history"):
+        assert sqlite_store.count(table) == 0, table
+
+
 def _a04(store: Store) -> dict[str, object]:
     return dict(
         store.read_frame("actions")

@@ -77,6 +77,15 @@ class _Seq(list[Any]):
     raw: list[str | None]
 
 
+#: a NUL character cannot be stored (PostgreSQL refuses it)
+_NUL = "holds a NUL character (U+0000), which avert refuses"
+
+
+def _raws(items: list[Any]) -> list[str | None]:
+    """The items of a YAML sequence as written (None where not known)."""
+    return items.raw if isinstance(items, _Seq) else [None] * len(items)
+
+
 def _as_text(value: Any, raw: str | None) -> Any:
     """A text field's value: a plain scalar YAML would read as a number or a boolean
     (``id: 1.10``, ``owner: 007``, ``lead: no``) as it is written, not as
@@ -207,6 +216,9 @@ class _Reader:
         text = str(value).strip()
         if required and not text:
             self.error(key, f"{key!r} is empty")
+        if "\x00" in text:
+            self.error(key, f"{key!r} {_NUL}")
+            return None
         return text or None
 
     def choice(
@@ -352,17 +364,24 @@ def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
         if strand is None and "strand" not in node:
             r.error(None, "needs a 'strand' or an 'objective'")
         supporting = node.get("supporting") or []
-        if isinstance(supporting, _Seq):
-            supporting = [
-                _as_text(s, raw)
-                for s, raw in zip(supporting, supporting.raw, strict=True)
-            ]
-        elif isinstance(supporting, (bool, int, float)):
+        if isinstance(supporting, (bool, int, float)):
             supporting = str(_as_text(supporting, node.raw.get("supporting")))
         if isinstance(supporting, str):
-            supporting = [s.strip() for s in supporting.split(";") if s.strip()]
-        if not isinstance(supporting, list):
+            supporting = [supporting]
+        if not isinstance(supporting, list) or not all(
+            isinstance(s, (str, bool, int, float)) for s in supporting
+        ):
             r.error("supporting", "'supporting' must be a list of organisations")
+            supporting = []
+        # ';' separates partners in the store: "council; nhs" is two, in a list too
+        supporting = [
+            part.strip()
+            for s, raw in zip(supporting, _raws(supporting), strict=True)
+            for part in str(_as_text(s, raw)).split(";")
+            if part.strip()
+        ]
+        if any("\x00" in s for s in supporting):
+            r.error("supporting", f"'supporting' {_NUL}")
             supporting = []
         subject_type = subject_id = None
         raw_subject = node.get("subject")

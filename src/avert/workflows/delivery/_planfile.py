@@ -32,9 +32,11 @@ from avert.store.delivery import DELIVERY_TABLES
 from avert.workflows.delivery._common import (
     _BOOKKEEPING,
     EXAMPLE_PLAN,
+    _changes,
+    _now,
     _read_rows,
-    _save,
     _system_user,
+    _write,
     as_json_values,
     last_imported,
 )
@@ -148,20 +150,21 @@ def import_plan(
     if errors:
         raise _plan_errors(src, sorted(errors, key=lambda e: e.line))
     reason = f"plan import {Path(src).name}"
-    totals = [0, 0, 0]
-    for entity, rows in merged.items():
-        saved = _save(
+    now = now or _now(store)
+    pending = [
+        _changes(
             store,
             entity,
             rows,
             user=user,
-            reason=reason,
             now=now,
             source="plan-file",
             file_rows=given[entity],
         )
-        for i, n in enumerate(saved):
-            totals[i] += n
+        for entity, rows in merged.items()
+    ]
+    _write(store, pending, user=user, reason=reason)  # one transaction: all or none
+    totals = [sum(p.counts[i] for p in pending) for i in range(3)]
     created, updated, unchanged = totals
     return ImportResult(doc.plan.plan_id, created, updated, unchanged, kept=tuple(kept))
 
