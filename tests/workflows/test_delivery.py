@@ -257,6 +257,28 @@ def test_update_refuses_bad_transitions_and_values(planned: Store) -> None:
     assert history.height == 1  # nothing recorded for refused changes
 
 
+def test_an_edit_is_stripped_as_the_plan_file_is_and_its_export_imports_unchanged(
+    planned: Store, tmp_path: Path
+) -> None:
+    # a reason of spaces was taken as a reason, and the export of the plan was then
+    # refused ("RAG amber needs a reason"); a textarea's trailing newline conflicted
+    with pytest.raises(ConfigError, match="RAG amber needs a reason"):
+        delivery.update_action(
+            planned, "A04", {"rag": "amber", "rag_reason": "   "}, user=CHAIR
+        )
+    delivery.update_action(
+        planned, "A04", {"evidence": " Visited 12 families.\r\n"}, user=CHAIR
+    )
+    row = planned.read_frame("actions", where=[("action_id", "=", "A04")]).row(
+        0, named=True
+    )
+    assert row["evidence"] == "Visited 12 families."
+    out = tmp_path / "exported.yaml"
+    delivery.export_plan(planned, out)
+    again = delivery.import_plan(planned, out, user=CHAIR)
+    assert (again.created, again.updated) == (0, 0)
+
+
 def test_partner_changes_only_own_organisation_and_own_fields(planned: Store) -> None:
     # A05 is led by the council
     delivery.update_action(planned, "A05", {"evidence": "15 schools"}, user=COUNCIL)

@@ -70,7 +70,11 @@ def update_action(
     if refused:
         msg = f"{user.role} may not change {', '.join(refused)} of an action"
         raise PermissionDenied(msg)
-    clean = {k: (v if v != "" else None) for k, v in changes.items()}
+    # text as a plan file reads it (stripped; blank is none), so that an amber RAG's
+    # reason of spaces is no reason and the export of the plan imports unchanged
+    clean = {
+        k: (v.strip() or None) if isinstance(v, str) else v for k, v in changes.items()
+    }
     if "supporting" in clean and isinstance(clean["supporting"], (list, tuple)):
         clean["supporting"] = ";".join(clean["supporting"]) or None
     for key in ("due", "review_date"):
