@@ -233,3 +233,21 @@ def test_a_nul_character_is_an_error_with_its_line_and_list_items_split_on_semic
     ]
     # the store joins partners with ';' and the export splits them: the same here
     assert doc.actions[0].supporting == ("council", "nhs")
+
+
+def test_numbers_in_exponent_form_are_numbers_and_infinity_is_refused() -> None:
+    # YAML 1.1 reads 1e3 as text ("baseline '1e3' is not a number"); .inf and .nan
+    # were taken, and no path or status can be judged against them
+    doc = parse_plan(
+        "plan: {id: p1, title: P, board: B}\n"
+        "objectives:\n"
+        "  - {id: O1, strand: prevention, title: T,\n"
+        "     measure: {indicator: violence, baseline: 1e3, target: 8.5E+2}}\n"
+        "  - {id: O2, strand: prevention, title: T,\n"
+        "     measure: {indicator: violence, baseline: .inf, target: .nan}}\n"
+    )
+    assert [str(e) for e in doc.errors] == [
+        "line 6: objective O2 measure: baseline '.inf' is not a finite number",
+        "line 6: objective O2 measure: target '.nan' is not a finite number",
+    ]
+    assert (doc.objectives[0].baseline, doc.objectives[0].target) == (1000.0, 850.0)

@@ -18,6 +18,8 @@ line it is on (YAML node marks), so a board secretary fixes the file in one pass
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -76,6 +78,9 @@ class _Seq(list[Any]):
     item_lines: list[int]
     raw: list[str | None]
 
+
+#: a number in exponent form without a dot, which YAML 1.1 reads as text
+_EXPONENT = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+")
 
 #: a NUL character cannot be stored (PostgreSQL refuses it)
 _NUL = "holds a NUL character (U+0000), which avert refuses"
@@ -250,8 +255,14 @@ class _Reader:
         value = self.node.get(key)
         if value is None:
             return None
+        raw = self.node.raw.get(key)
+        if isinstance(value, str) and raw == value and _EXPONENT.fullmatch(value):
+            value = float(value)  # YAML 1.1 reads 1e3 (no dot) as text
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.error(key, f"{key} {value!r} is not a number")
+            return None
+        if not math.isfinite(value):
+            self.error(key, f"{key} {raw or value!r} is not a finite number")
             return None
         return float(value)
 
