@@ -431,6 +431,8 @@ def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
     data = delivery.board_pack_data(planned, settings, month=month)
     completed = {a["action_id"]: a["evidence"] for a in data["completed"]}
     assert completed["A04"] == "DSA signed"
+    # imported as done (its evidence says July 2010): not completed this month
+    assert "A01" not in completed
     before = delivery.board_pack_data(planned, settings, month="2010-01")
     assert before["completed"] == []
     written = delivery.board_pack(
