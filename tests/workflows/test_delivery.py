@@ -279,6 +279,24 @@ def test_an_edit_is_stripped_as_the_plan_file_is_and_its_export_imports_unchange
     assert (again.created, again.updated) == (0, 0)
 
 
+def test_an_unrated_action_with_a_reason_exports_and_imports(
+    planned: Store, tmp_path: Path
+) -> None:
+    # the web takes a RAG reason with the rating left unset; its export was refused
+    # ("action A04 rag: missing 'rating'")
+    delivery.update_action(
+        planned, "A04", {"rag": "", "rag_reason": "to rate in May"}, user=CHAIR
+    )
+    out = tmp_path / "exported.yaml"
+    delivery.export_plan(planned, out)
+    again = delivery.import_plan(planned, out, user=CHAIR)
+    assert (again.created, again.updated) == (0, 0)
+    row = planned.read_frame("actions", where=[("action_id", "=", "A04")]).row(
+        0, named=True
+    )
+    assert (row["rag"], row["rag_reason"]) == (None, "to rate in May")
+
+
 def test_partner_changes_only_own_organisation_and_own_fields(planned: Store) -> None:
     # A05 is led by the council
     delivery.update_action(planned, "A05", {"evidence": "15 schools"}, user=COUNCIL)

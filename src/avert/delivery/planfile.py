@@ -418,7 +418,8 @@ def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
         if isinstance(rag_node, _Map):
             rr = _Reader(doc, rag_node, f"action {aid} rag")
             rr.unknown({"rating", "reason"})
-            rag = rr.choice("rating", RAGS, required=True)
+            # a reason alone is an unrated action's note (the web allows it)
+            rag = rr.choice("rating", RAGS, required="reason" not in rag_node)
             rag_reason = rr.text("reason")
         elif rag_node is not None:
             rag = r.choice("rag", RAGS)
