@@ -279,6 +279,37 @@ def test_an_edit_is_stripped_as_the_plan_file_is_and_its_export_imports_unchange
     assert (again.created, again.updated) == (0, 0)
 
 
+def test_a_partner_saving_an_action_keeps_the_targets_id_in_its_evidence(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # the partner's form holds the evidence as shown (the target's pseudonym); saved
+    # as it came back, the police's record named the person by the pseudonym
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: {id: p, title: T, board: B}\nactions:\n"
+        "  - {id: A1, strand: prevention, title: Visits, lead: council,\n"
+        "     subject: person:P0000042, status: open,\n"
+        "     evidence: Visited P0000042 and family}\n",
+        encoding="utf-8",
+    )
+    delivery.import_plan(sqlite_store, plan, user=CHAIR)
+    page = delivery.action_page(sqlite_store, SETTINGS, user=COUNCIL, action_id="A1")
+    shown = page["action"]["evidence"]
+    assert "P0000042" not in shown
+    delivery.update_action(
+        sqlite_store,
+        "A1",
+        {"status": "in_progress", "evidence": shown},
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    row = sqlite_store.read_frame("actions").row(0, named=True)
+    assert (row["status"], row["evidence"]) == (
+        "in_progress",
+        "Visited P0000042 and family",
+    )
+
+
 def test_an_unrated_action_with_a_reason_exports_and_imports(
     planned: Store, tmp_path: Path
 ) -> None:
