@@ -310,6 +310,32 @@ def test_a_partner_saving_an_action_keeps_the_targets_id_in_its_evidence(
     )
 
 
+def test_an_action_left_out_of_a_file_follows_its_objectives_new_strand(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # A1 kept its old strand: counted under prevention, and the plan's export was
+    # refused ("strand 'prevention' differs from objective 'O1''s 'enforcement'")
+    head = "plan: {id: p, title: T, board: B}\nobjectives:\n"
+    first, second, out = (tmp_path / n for n in ("v1.yaml", "v2.yaml", "e.yaml"))
+    first.write_text(
+        head + "  - {id: O1, strand: prevention, title: o}\nactions:\n"
+        "  - {id: A1, objective: O1, title: a}\n  - {id: A2, objective: O1, title: b}\n",
+        encoding="utf-8",
+    )
+    second.write_text(
+        head + "  - {id: O1, strand: enforcement, title: o}\nactions:\n"
+        "  - {id: A2, objective: O1, title: b}\n",
+        encoding="utf-8",
+    )
+    delivery.import_plan(sqlite_store, first, user=CHAIR)
+    delivery.import_plan(sqlite_store, second, user=CHAIR)
+    strands = sqlite_store.read_frame("actions").sort("action_id")["strand"].to_list()
+    assert strands == ["enforcement", "enforcement"]
+    delivery.export_plan(sqlite_store, out)
+    again = delivery.import_plan(sqlite_store, out, user=CHAIR)
+    assert (again.created, again.updated) == (0, 0)
+
+
 def test_an_unrated_action_with_a_reason_exports_and_imports(
     planned: Store, tmp_path: Path
 ) -> None:
