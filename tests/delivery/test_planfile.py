@@ -251,3 +251,15 @@ def test_numbers_in_exponent_form_are_numbers_and_infinity_is_refused() -> None:
         "line 6: objective O2 measure: target '.nan' is not a finite number",
     ]
     assert (doc.objectives[0].baseline, doc.objectives[0].target) == (1000.0, 850.0)
+
+
+def test_text_with_a_next_line_character_survives_dump_and_parse() -> None:
+    # PyYAML wrote U+0085 single-quoted and read it back as a space
+    doc = parse_plan(
+        "plan: {id: p1, title: P, board: B}\nactions:\n"
+        '  - {id: A1, strand: prevention, title: "a\\Nb", evidence: "x\\N y"}\n'
+    )
+    assert doc.plan is not None
+    assert (doc.actions[0].title, doc.actions[0].evidence) == ("a\x85b", "x\x85 y")
+    again = parse_plan(dump_plan(doc.plan, doc.objectives, doc.actions))
+    assert again.actions == doc.actions

@@ -508,6 +508,19 @@ def _clean(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if v not in (None, "", [], {})}
 
 
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that writes text holding U+0085 (NEL) double-quoted: PyYAML's
+    single-quoted style folds it to a space on reading, so an export changed it."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if "\x85" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
+
+
 def dump_plan(plan: Plan, objectives: list[Objective], actions: list[Action]) -> str:
     """The plan file text of a plan (objectives and actions in id order)."""
     doc: dict[str, Any] = {
@@ -565,6 +578,11 @@ def dump_plan(plan: Plan, objectives: list[Objective], actions: list[Action]) ->
         "# avert delivery plan (format: docs/delivery.md).\n"
         "# Import with: avert plan import PATH\n"
     )
-    return header + yaml.safe_dump(
-        doc, sort_keys=False, allow_unicode=True, width=88, default_flow_style=False
+    return header + yaml.dump(
+        doc,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=88,
+        default_flow_style=False,
     )
