@@ -470,7 +470,8 @@ def test_the_action_form_keeps_the_evidences_line_breaks(
     plan = tmp_path / "plan.yaml"
     plan.write_text(
         "plan: {id: p, title: T, board: B}\nactions:\n"
-        '  - {id: A1, strand: prevention, title: t, evidence: "Seen.\\nSafety plan."}\n',
+        '  - {id: A1, strand: prevention, title: t, evidence: "Seen.\\nSafety plan.",\n'
+        '     rag: {rating: amber, reason: "Late.\\nNo owner."}}\n',
         encoding="utf-8",
     )
     delivery.import_plan(sqlite_store, plan)
@@ -485,6 +486,9 @@ def test_the_action_form_keeps_the_evidences_line_breaks(
     box = re.search(r'<textarea name="evidence"[^>]*>(.*?)</textarea>', page, re.S)
     assert box is not None
     assert html.unescape(box.group(1)) == "Seen.\nSafety plan."
+    reason = re.search(r'<textarea name="rag_reason"[^>]*>(.*?)</textarea>', page, re.S)
+    assert reason is not None
+    assert html.unescape(reason.group(1)) == "Late.\nNo owner."
     saved = client.post(
         "/plan/actions/A1",
         data={
