@@ -78,6 +78,9 @@ def test_measures_map_to_one_series(
         ("violence", "flag=knife", "flag 'knife'"),
         ("violence", "survey=public", "filter key(s) survey"),
         ("violence", "borough=A; ward=B", "one area"),
+        # the last of two boroughs was measured, silently
+        ("violence", "borough=Westminster; borough=Camden", "'borough' is given twice"),
+        ("violence", "per=quarter; per=year", "'per' is given twice"),
         ("violence", "per=week", "per 'week'"),
         ("violence", "nonsense", "not KEY=VALUE"),
         ("most_serious_violence", "flag=weapon", "category with a flag"),

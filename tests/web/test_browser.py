@@ -167,6 +167,7 @@ PHONE_PAGES = [
     "/places",
     "/meeting",
     "/plan",
+    "/plan/actions/A05",
     "/performance",
     "/audit",
 ]

@@ -5,12 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import secrets
+from pathlib import Path
 
 import polars as pl
 
+from avert.config.settings import load_settings
 from avert.policy import ROLES
+from avert.store import Store
+from avert.web.app import create_app
 from avert.workflows import delivery
-from web.helpers import World, csrf_of, signed_in
+from avert.workflows.users import add_user
+from web.helpers import PASSWORD, World, csrf_of, signed_in
 
 
 def _actions(world: World) -> pl.DataFrame:
@@ -346,7 +352,7 @@ def test_a_refused_edit_keeps_what_was_typed(world: World) -> None:
     assert response.status_code == 400
     assert 'id="action-error"' in response.text
     form = response.text[response.text.index('id="edit-action"') :]
-    assert 'value="typed at the board, not yet saved"' in form
+    assert ">typed at the board, not yet saved</textarea>" in form
     assert '<option value="red" selected>' in form
     assert 'value="2027-01-15"' in form
 
@@ -413,3 +419,85 @@ def test_done_without_a_result_is_refused_and_says_why(world: World) -> None:
     assert "Write the result before marking done" in shown
     row = world.store.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
     assert row["status"][0] != "done"
+
+
+def test_actions_whose_ids_hold_url_characters_open_and_save(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # an id is free text of the plan file: /plan/actions/A1/2 (and ?, #) was 404
+    # ('%' too, but the test client decodes a path twice, as no server does)
+    ids = ["A1/2", "A3?x", "A4#x", "A7 x"]
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: {id: p, title: T, board: B}\nactions:\n"
+        + "".join(
+            f"  - {{id: '{i}', strand: prevention, title: t{n}}}\n"
+            for n, i in enumerate(ids)
+        ),
+        encoding="utf-8",
+    )
+    delivery.import_plan(sqlite_store, plan)
+    add_user(sqlite_store, "chair", password=PASSWORD, role="chair")
+    settings = load_settings({}).with_overrides(
+        database_url=sqlite_store.url.sqlalchemy,
+        secret_key=secrets.token_urlsafe(32),
+        pseudonym_key=secrets.token_urlsafe(32),
+    )
+    client = signed_in(create_app(settings, sqlite_store), "chair")
+    links = re.findall(r'href="(/plan/actions/[^"]+)"', client.get("/plan").text)
+    assert len(links) == len(ids)
+    for link in links:
+        page = client.get(html.unescape(link))
+        assert page.status_code == 200, link
+        form = re.search(r'action="([^"]+)" class="window" id="edit-action"', page.text)
+        assert form is not None
+        saved = client.post(
+            html.unescape(form.group(1)),
+            data={"status": "open", "csrf_token": csrf_of(page.text)},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303, link
+        assert client.get(saved.headers["location"]).status_code == 200
+    statuses = sqlite_store.read_frame("actions")["status"].to_list()
+    assert statuses == ["open"] * len(ids)
+
+
+def test_the_action_form_keeps_the_evidences_line_breaks(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # evidence was a one-line input: a browser drops its line breaks, so saving a
+    # status change ran a plan file's "Seen.\nSafety plan." into "Seen.Safety plan."
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: {id: p, title: T, board: B}\nactions:\n"
+        '  - {id: A1, strand: prevention, title: t, evidence: "Seen.\\nSafety plan.",\n'
+        '     rag: {rating: amber, reason: "Late.\\nNo owner."}}\n',
+        encoding="utf-8",
+    )
+    delivery.import_plan(sqlite_store, plan)
+    add_user(sqlite_store, "chair", password=PASSWORD, role="chair")
+    settings = load_settings({}).with_overrides(
+        database_url=sqlite_store.url.sqlalchemy,
+        secret_key=secrets.token_urlsafe(32),
+        pseudonym_key=secrets.token_urlsafe(32),
+    )
+    client = signed_in(create_app(settings, sqlite_store), "chair")
+    page = client.get("/plan/actions/A1").text
+    box = re.search(r'<textarea name="evidence"[^>]*>(.*?)</textarea>', page, re.S)
+    assert box is not None
+    assert html.unescape(box.group(1)) == "Seen.\nSafety plan."
+    reason = re.search(r'<textarea name="rag_reason"[^>]*>(.*?)</textarea>', page, re.S)
+    assert reason is not None
+    assert html.unescape(reason.group(1)) == "Late.\nNo owner."
+    saved = client.post(
+        "/plan/actions/A1",
+        data={
+            "status": "open",
+            "evidence": "Seen.\r\nSafety plan.",  # as a browser sends the box
+            "csrf_token": csrf_of(page),
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    row = sqlite_store.read_frame("actions").row(0, named=True)
+    assert (row["status"], row["evidence"]) == ("open", "Seen.\nSafety plan.")

@@ -99,6 +99,27 @@ def test_import_errors_list_every_line_and_store_nothing(
     assert sqlite_store.count("actions") == 0
 
 
+def test_an_import_the_database_fails_part_way_stores_nothing(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # e.g. PostgreSQL refusing a value of an action: the plan and its objectives
+    # were stored before, each entity in its own transaction
+    from avert.store.database import Transaction
+
+    append = Transaction.append
+
+    def failing(self: Transaction, table: str, frame: pl.DataFrame) -> int:
+        if table == "actions":
+            raise RuntimeError("the database refused a row")
+        return append(self, table, frame)
+
+    monkeypatch.setattr(Transaction, "append", failing)
+    with pytest.raises(RuntimeError):
+        delivery.import_plan(sqlite_store, EXAMPLE)
+    for table in ("plans", "objectives", "actions", "delivery_history"):
+        assert sqlite_store.count(table) == 0, table
+
+
 def _a04(store: Store) -> dict[str, object]:
     return dict(
         store.read_frame("actions")
@@ -234,6 +255,103 @@ def test_update_refuses_bad_transitions_and_values(planned: Store) -> None:
         delivery.update_action(planned, "A02", {"due": "soon"}, user=CHAIR)
     history = planned.read_frame("delivery_history", where=[("entity_id", "=", "A01")])
     assert history.height == 1  # nothing recorded for refused changes
+
+
+def test_an_edit_is_stripped_as_the_plan_file_is_and_its_export_imports_unchanged(
+    planned: Store, tmp_path: Path
+) -> None:
+    # a reason of spaces was taken as a reason, and the export of the plan was then
+    # refused ("RAG amber needs a reason"); a textarea's trailing newline conflicted
+    with pytest.raises(ConfigError, match="RAG amber needs a reason"):
+        delivery.update_action(
+            planned, "A04", {"rag": "amber", "rag_reason": "   "}, user=CHAIR
+        )
+    delivery.update_action(
+        planned, "A04", {"evidence": " Visited 12 families.\r\n"}, user=CHAIR
+    )
+    row = planned.read_frame("actions", where=[("action_id", "=", "A04")]).row(
+        0, named=True
+    )
+    assert row["evidence"] == "Visited 12 families."
+    out = tmp_path / "exported.yaml"
+    delivery.export_plan(planned, out)
+    again = delivery.import_plan(planned, out, user=CHAIR)
+    assert (again.created, again.updated) == (0, 0)
+
+
+def test_a_partner_saving_an_action_keeps_the_targets_id_in_its_evidence(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # the partner's form holds the evidence as shown (the target's pseudonym); saved
+    # as it came back, the police's record named the person by the pseudonym
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: {id: p, title: T, board: B}\nactions:\n"
+        "  - {id: A1, strand: prevention, title: Visits, lead: council,\n"
+        "     subject: person:P0000042, status: open,\n"
+        "     evidence: Visited P0000042 and family}\n",
+        encoding="utf-8",
+    )
+    delivery.import_plan(sqlite_store, plan, user=CHAIR)
+    page = delivery.action_page(sqlite_store, SETTINGS, user=COUNCIL, action_id="A1")
+    shown = page["action"]["evidence"]
+    assert "P0000042" not in shown
+    delivery.update_action(
+        sqlite_store,
+        "A1",
+        {"status": "in_progress", "evidence": shown},
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    row = sqlite_store.read_frame("actions").row(0, named=True)
+    assert (row["status"], row["evidence"]) == (
+        "in_progress",
+        "Visited P0000042 and family",
+    )
+
+
+def test_an_action_left_out_of_a_file_follows_its_objectives_new_strand(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # A1 kept its old strand: counted under prevention, and the plan's export was
+    # refused ("strand 'prevention' differs from objective 'O1''s 'enforcement'")
+    head = "plan: {id: p, title: T, board: B}\nobjectives:\n"
+    first, second, out = (tmp_path / n for n in ("v1.yaml", "v2.yaml", "e.yaml"))
+    first.write_text(
+        head + "  - {id: O1, strand: prevention, title: o}\nactions:\n"
+        "  - {id: A1, objective: O1, title: a}\n  - {id: A2, objective: O1, title: b}\n",
+        encoding="utf-8",
+    )
+    second.write_text(
+        head + "  - {id: O1, strand: enforcement, title: o}\nactions:\n"
+        "  - {id: A2, objective: O1, title: b}\n",
+        encoding="utf-8",
+    )
+    delivery.import_plan(sqlite_store, first, user=CHAIR)
+    delivery.import_plan(sqlite_store, second, user=CHAIR)
+    strands = sqlite_store.read_frame("actions").sort("action_id")["strand"].to_list()
+    assert strands == ["enforcement", "enforcement"]
+    delivery.export_plan(sqlite_store, out)
+    again = delivery.import_plan(sqlite_store, out, user=CHAIR)
+    assert (again.created, again.updated) == (0, 0)
+
+
+def test_an_unrated_action_with_a_reason_exports_and_imports(
+    planned: Store, tmp_path: Path
+) -> None:
+    # the web takes a RAG reason with the rating left unset; its export was refused
+    # ("action A04 rag: missing 'rating'")
+    delivery.update_action(
+        planned, "A04", {"rag": "", "rag_reason": "to rate in May"}, user=CHAIR
+    )
+    out = tmp_path / "exported.yaml"
+    delivery.export_plan(planned, out)
+    again = delivery.import_plan(planned, out, user=CHAIR)
+    assert (again.created, again.updated) == (0, 0)
+    row = planned.read_frame("actions", where=[("action_id", "=", "A04")]).row(
+        0, named=True
+    )
+    assert (row["rag"], row["rag_reason"]) == (None, "to rate in May")
 
 
 def test_partner_changes_only_own_organisation_and_own_fields(planned: Store) -> None:
@@ -388,6 +506,8 @@ def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
     data = delivery.board_pack_data(planned, settings, month=month)
     completed = {a["action_id"]: a["evidence"] for a in data["completed"]}
     assert completed["A04"] == "DSA signed"
+    # imported as done (its evidence says July 2010): not completed this month
+    assert "A01" not in completed
     before = delivery.board_pack_data(planned, settings, month="2010-01")
     assert before["completed"] == []
     written = delivery.board_pack(

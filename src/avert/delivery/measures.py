@@ -141,7 +141,12 @@ def parse_measure(indicator: str | None, filter_text: str | None) -> MeasureSpec
             return MeasureSpec(
                 name, "unknown", problem=f"filter {part.strip()!r} is not KEY=VALUE"
             )
-        values[match.group(1).lower()] = match.group(2)
+        key_name = match.group(1).lower()
+        if key_name in values:  # two boroughs are two areas, not the last one
+            return MeasureSpec(
+                name, "unknown", problem=f"filter key {key_name!r} is given twice"
+            )
+        values[key_name] = match.group(2)
     per = values.pop("per", "year").lower()
     if per not in PER_MONTHS:
         return MeasureSpec(

@@ -212,7 +212,7 @@ class Action:
             )
         if self.rag is not None and self.rag not in RAGS:
             out.append(f"RAG {self.rag!r} is not one of {', '.join(RAGS)}")
-        if self.rag in ("red", "amber") and not self.rag_reason:
+        if self.rag in ("red", "amber") and not (self.rag_reason or "").strip():
             out.append(f"RAG {self.rag} needs a reason")
         if self.target_type is not None and self.target_type not in SUBJECT_TYPES:
             out.append(

@@ -18,6 +18,8 @@ line it is on (YAML node marks), so a board secretary fixes the file in one pass
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -66,12 +68,36 @@ class _Map(dict[str, Any]):
     line: int = 0
     key_lines: dict[str, int]
     repeated: list[tuple[str, int, int]]  # (key, line, line of the first)
+    #: each scalar value as written (``1.10``, ``007``, ``no``), for text fields
+    raw: dict[str, str]
 
 
 class _Seq(list[Any]):
-    """A YAML sequence that remembers the line of each item."""
+    """A YAML sequence that remembers the line of each item (and scalars as written)."""
 
     item_lines: list[int]
+    raw: list[str | None]
+
+
+#: a number in exponent form without a dot, which YAML 1.1 reads as text
+_EXPONENT = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+")
+
+#: a NUL character cannot be stored (PostgreSQL refuses it)
+_NUL = "holds a NUL character (U+0000), which avert refuses"
+
+
+def _raws(items: list[Any]) -> list[str | None]:
+    """The items of a YAML sequence as written (None where not known)."""
+    return items.raw if isinstance(items, _Seq) else [None] * len(items)
+
+
+def _as_text(value: Any, raw: str | None) -> Any:
+    """A text field's value: a plain scalar YAML would read as a number or a boolean
+    (``id: 1.10``, ``owner: 007``, ``lead: no``) as it is written, not as
+    ``1.1``, ``7`` or ``False``."""
+    if isinstance(value, (bool, int, float)) and raw is not None:
+        return raw
+    return value
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -94,6 +120,7 @@ def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Map:
     out.line = node.start_mark.line + 1
     out.key_lines = {}
     out.repeated = []
+    out.raw = {}
     for key_node, value_node in node.value:
         key = str(loader.construct_object(key_node, deep=True))
         line = key_node.start_mark.line + 1
@@ -101,12 +128,19 @@ def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Map:
             out.repeated.append((key, line, out.key_lines[key]))
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = line
+        if isinstance(value_node, yaml.ScalarNode):
+            out.raw[key] = value_node.value
+        else:
+            out.raw.pop(key, None)
     return out
 
 
 def _construct_seq(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> _Seq:
     out = _Seq(loader.construct_object(item, deep=True) for item in node.value)
     out.item_lines = [item.start_mark.line + 1 for item in node.value]
+    out.raw = [
+        item.value if isinstance(item, yaml.ScalarNode) else None for item in node.value
+    ]
     return out
 
 
@@ -176,7 +210,7 @@ class _Reader:
                 )
 
     def text(self, key: str, *, required: bool = False) -> str | None:
-        value = self.node.get(key)
+        value = _as_text(self.node.get(key), self.node.raw.get(key))
         if value is None:
             if required:
                 self.error(None, f"missing {key!r}")
@@ -187,6 +221,9 @@ class _Reader:
         text = str(value).strip()
         if required and not text:
             self.error(key, f"{key!r} is empty")
+        if "\x00" in text:
+            self.error(key, f"{key!r} {_NUL}")
+            return None
         return text or None
 
     def choice(
@@ -218,8 +255,14 @@ class _Reader:
         value = self.node.get(key)
         if value is None:
             return None
+        raw = self.node.raw.get(key)
+        if isinstance(value, str) and raw == value and _EXPONENT.fullmatch(value):
+            value = float(value)  # YAML 1.1 reads 1e3 (no dot) as text
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.error(key, f"{key} {value!r} is not a number")
+            return None
+        if not math.isfinite(value):
+            self.error(key, f"{key} {raw or value!r} is not a finite number")
             return None
         return float(value)
 
@@ -291,7 +334,7 @@ def _seen(doc: PlanDocument, r: _Reader, kind: str, ident: str | None) -> bool:
 
 def _parse_objectives(doc: PlanDocument, top: _Map, plan_id: str) -> None:
     for node in _items(doc, top, "objectives"):
-        r = _Reader(doc, node, f"objective {node.get('id', '?')}")
+        r = _Reader(doc, node, f"objective {node.raw.get('id', '?')}")
         r.unknown(_OBJECTIVE_KEYS)
         oid = r.text("id", required=True)
         strand = r.choice("strand", STRANDS, required=True)
@@ -314,7 +357,7 @@ def _parse_objectives(doc: PlanDocument, top: _Map, plan_id: str) -> None:
 def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
     strands = {o.objective_id: o.strand for o in doc.objectives}
     for node in _items(doc, top, "actions"):
-        r = _Reader(doc, node, f"action {node.get('id', '?')}")
+        r = _Reader(doc, node, f"action {node.raw.get('id', '?')}")
         r.unknown(_ACTION_KEYS)
         aid = r.text("id", required=True)
         objective = r.text("objective")
@@ -332,10 +375,24 @@ def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
         if strand is None and "strand" not in node:
             r.error(None, "needs a 'strand' or an 'objective'")
         supporting = node.get("supporting") or []
+        if isinstance(supporting, (bool, int, float)):
+            supporting = str(_as_text(supporting, node.raw.get("supporting")))
         if isinstance(supporting, str):
-            supporting = [s.strip() for s in supporting.split(";") if s.strip()]
-        if not isinstance(supporting, list):
+            supporting = [supporting]
+        if not isinstance(supporting, list) or not all(
+            isinstance(s, (str, bool, int, float)) for s in supporting
+        ):
             r.error("supporting", "'supporting' must be a list of organisations")
+            supporting = []
+        # ';' separates partners in the store: "council; nhs" is two, in a list too
+        supporting = [
+            part.strip()
+            for s, raw in zip(supporting, _raws(supporting), strict=True)
+            for part in str(_as_text(s, raw)).split(";")
+            if part.strip()
+        ]
+        if any("\x00" in s for s in supporting):
+            r.error("supporting", f"'supporting' {_NUL}")
             supporting = []
         subject_type = subject_id = None
         raw_subject = node.get("subject")
@@ -361,7 +418,8 @@ def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
         if isinstance(rag_node, _Map):
             rr = _Reader(doc, rag_node, f"action {aid} rag")
             rr.unknown({"rating", "reason"})
-            rag = rr.choice("rating", RAGS, required=True)
+            # a reason alone is an unrated action's note (the web allows it)
+            rag = rr.choice("rating", RAGS, required="reason" not in rag_node)
             rag_reason = rr.text("reason")
         elif rag_node is not None:
             rag = r.choice("rag", RAGS)
@@ -450,6 +508,19 @@ def _clean(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if v not in (None, "", [], {})}
 
 
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that writes text holding U+0085 (NEL) double-quoted: PyYAML's
+    single-quoted style folds it to a space on reading, so an export changed it."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if "\x85" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
+
+
 def dump_plan(plan: Plan, objectives: list[Objective], actions: list[Action]) -> str:
     """The plan file text of a plan (objectives and actions in id order)."""
     doc: dict[str, Any] = {
@@ -507,6 +578,11 @@ def dump_plan(plan: Plan, objectives: list[Objective], actions: list[Action]) ->
         "# avert delivery plan (format: docs/delivery.md).\n"
         "# Import with: avert plan import PATH\n"
     )
-    return header + yaml.safe_dump(
-        doc, sort_keys=False, allow_unicode=True, width=88, default_flow_style=False
+    return header + yaml.dump(
+        doc,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=88,
+        default_flow_style=False,
     )

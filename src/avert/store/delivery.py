@@ -11,7 +11,7 @@ import polars as pl
 from avert.schema import TABLES
 from avert.store.database import Store
 
-__all__ = ["DELIVERY_TABLES", "put_versioned"]
+__all__ = ["DELIVERY_TABLES", "put_versioned", "put_versioned_all"]
 
 #: Versioned tables of the delivery plan and their entity names in the history.
 DELIVERY_TABLES: dict[str, str] = {
@@ -37,16 +37,27 @@ def put_versioned(
     history
         Rows of ``delivery_history`` describing the change.
     """
-    table = DELIVERY_TABLES[entity]
-    key = TABLES[table].primary_key[0]
-    ids = rows[key].to_list()
-    if not ids:
-        return 0
+    return put_versioned_all(store, [(entity, rows, history)])
+
+
+def put_versioned_all(
+    store: Store, parts: list[tuple[str, pl.DataFrame, pl.DataFrame]]
+) -> int:
+    """:func:`put_versioned` of several entities in one transaction (a plan import:
+    its plan, objectives and actions are all stored or none). Returns the rows put."""
+    done = 0
     with store.transaction() as tx:
-        for start in range(0, len(ids), _CHUNK):
-            part = ids[start : start + _CHUNK]
-            marks = ", ".join("?" for _ in part)
-            tx._execute(f'DELETE FROM "{table}" WHERE "{key}" IN ({marks})', part)
-        tx.append(table, rows)
-        tx.append("delivery_history", history)
-    return len(ids)
+        for entity, rows, history in parts:
+            table = DELIVERY_TABLES[entity]
+            key = TABLES[table].primary_key[0]
+            ids = rows[key].to_list()
+            if not ids:
+                continue
+            for start in range(0, len(ids), _CHUNK):
+                part = ids[start : start + _CHUNK]
+                marks = ", ".join("?" for _ in part)
+                tx._execute(f'DELETE FROM "{table}" WHERE "{key}" IN ({marks})', part)
+            tx.append(table, rows)
+            tx.append("delivery_history", history)
+            done += len(ids)
+    return done

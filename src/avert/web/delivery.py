@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -71,7 +71,7 @@ def mine(request: Request) -> Response:
     return _page(request, "my_actions.html", actions=rows)
 
 
-@router.get("/plan/actions/{action_id}")
+@router.get("/plan/actions/{action_id:path}")
 @requires("view-plan")
 def action(request: Request, action_id: str) -> Response:
     """One action, its history, and (when allowed) a form to change it."""
@@ -82,7 +82,7 @@ def action(request: Request, action_id: str) -> Response:
     return _page(request, "action.html", found=found, error=None)
 
 
-@router.post("/plan/actions/{action_id}")
+@router.post("/plan/actions/{action_id:path}")
 @requires("edit-action")
 def edit_action(
     request: Request,
@@ -109,6 +109,7 @@ def edit_action(
             action_id,
             {k: v for k, v in changes.items() if k != "status" or v},
             user=user,
+            settings=ctx.settings,
         )
     except ConfigError as err:
         found = delivery.action_page(
@@ -124,7 +125,7 @@ def edit_action(
             error=str(err),
             typed=changes,
         )
-    return RedirectResponse(f"/plan/actions/{action_id}", status_code=303)
+    return RedirectResponse(f"/plan/actions/{quote(action_id)}", status_code=303)
 
 
 @router.get("/meeting")

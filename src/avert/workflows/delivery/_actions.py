@@ -77,12 +77,23 @@ def _may_edit(user: User, row: dict[str, Any]) -> None:
 
 
 def update_action(
-    store: Store, action_id: str, changes: dict[str, Any], *, user: User
+    store: Store,
+    action_id: str,
+    changes: dict[str, Any],
+    *,
+    user: User,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Change fields of one action (status moves along the transition table).
 
     Partners change only their own organisation's actions, and only
     :data:`PARTNER_FIELDS`. Returns the new row.
+
+    A partner reads the evidence and RAG reason of an action on a person, group,
+    incident or place with its target named by its pseudonym (:func:`_shown`), and
+    the action form sends that text back: with ``settings`` (the deployment's key),
+    the pseudonym in it is stored as the target's id again, so the police's record
+    keeps the id.
     """
     old = _read_rows(store, "action", [action_id]).get(action_id)
     if user.role == "partner" and (
@@ -98,7 +109,25 @@ def update_action(
     if refused:
         msg = f"{user.role} may not change {', '.join(refused)} of an action"
         raise PermissionDenied(msg)
-    clean = {k: (v if v != "" else None) for k, v in changes.items()}
+    # text as a plan file reads it (stripped; blank is none), so that an amber RAG's
+    # reason of spaces is no reason and the export of the plan imports unchanged
+    # (a browser's text box sends its line breaks as CRLF: stored as LF)
+    clean = {
+        k: (v.replace("\r\n", "\n").strip() or None) if isinstance(v, str) else v
+        for k, v in changes.items()
+    }
+    kind = _PSEUDONYMOUS.get(str(old.get("target_type")))
+    if (
+        settings is not None
+        and audience_of(user.role) != "police"
+        and kind is not None
+        and old.get("target_id") is not None
+    ):
+        real = str(old["target_id"])
+        shown = partner_pseudonymiser(settings)(kind, real)
+        for key in ("evidence", "rag_reason"):
+            if isinstance(clean.get(key), str):
+                clean[key] = pseudonymise_text(clean[key], shown, real)
     if "supporting" in clean and isinstance(clean["supporting"], (list, tuple)):
         clean["supporting"] = ";".join(clean["supporting"]) or None
     for key in ("due", "review_date"):

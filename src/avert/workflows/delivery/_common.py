@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -14,7 +15,7 @@ from avert.config.settings import Settings
 from avert.config.timezone import DEFAULT_TIMEZONE, local_now, local_today
 from avert.schema import TABLES
 from avert.store import Store, audit
-from avert.store.delivery import DELIVERY_TABLES, put_versioned
+from avert.store.delivery import DELIVERY_TABLES, put_versioned_all
 from avert.workflows.users import User, audit_as
 
 #: The example plan shipped with avert (also ``docs/example-plan.yaml``).
@@ -205,24 +206,28 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(a.get(k) == b.get(k) for k in keys)
 
 
-def _save(
+@dataclass(frozen=True)
+class _Pending:
+    """The rows of one entity a save writes, their history, and what it counts."""
+
+    entity: str
+    rows: pl.DataFrame
+    history: list[dict[str, Any]]
+    #: (created, updated, unchanged)
+    counts: tuple[int, int, int]
+
+
+def _changes(
     store: Store,
     entity: str,
     rows: list[dict[str, Any]],
     *,
     user: User,
-    reason: str,
     now: dt.datetime | None = None,
     source: str = "app",
     file_rows: dict[str, dict[str, Any]] | None = None,
-) -> tuple[int, int, int]:
-    """Version, store, history and audit the rows that changed.
-
-    ``source`` goes to the history: ``plan-file`` for a plan import (the base of
-    the next import's merge), ``app`` otherwise; ``file_rows`` (by id) the rows as
-    the plan file gave them, before the merge (``file_json``). Returns (created,
-    updated, unchanged).
-    """
+) -> _Pending:
+    """The rows of ``rows`` that changed, versioned, with their history rows."""
     table = DELIVERY_TABLES[entity]
     spec = TABLES[table]
     key = spec.primary_key[0]
@@ -259,19 +264,59 @@ def _save(
                 "file_json": _json((file_rows or {}).get(str(full[key]))),
             }
         )
-    if out_rows:
-        put_versioned(
-            store,
-            entity,
-            pl.DataFrame(out_rows, schema=spec.schema),
-            pl.DataFrame(history, schema=TABLES["delivery_history"].schema),
+    return _Pending(
+        entity,
+        pl.DataFrame(out_rows, schema=spec.schema),
+        history,
+        (created, updated, len(rows) - created - updated),
+    )
+
+
+def _write(store: Store, pending: list[_Pending], *, user: User, reason: str) -> None:
+    """Store every entity's changed rows in one transaction, then audit each change."""
+    parts = [
+        (
+            p.entity,
+            p.rows,
+            pl.DataFrame(p.history, schema=TABLES["delivery_history"].schema),
         )
-        for h in history:
+        for p in pending
+        if p.history
+    ]
+    if not parts:
+        return
+    put_versioned_all(store, parts)
+    for p in pending:
+        for h in p.history:
             audit_as(
                 store,
                 user,
                 action="change",
-                obj=f"{entity}:{h['entity_id']}",
+                obj=f"{p.entity}:{h['entity_id']}",
                 reason=f"{reason}: {h['change']} version {h['version']}",
             )
-    return created, updated, len(rows) - created - updated
+
+
+def _save(
+    store: Store,
+    entity: str,
+    rows: list[dict[str, Any]],
+    *,
+    user: User,
+    reason: str,
+    now: dt.datetime | None = None,
+    source: str = "app",
+    file_rows: dict[str, dict[str, Any]] | None = None,
+) -> tuple[int, int, int]:
+    """Version, store, history and audit the rows that changed.
+
+    ``source`` goes to the history: ``plan-file`` for a plan import (the base of
+    the next import's merge), ``app`` otherwise; ``file_rows`` (by id) the rows as
+    the plan file gave them, before the merge (``file_json``). Returns (created,
+    updated, unchanged).
+    """
+    pending = _changes(
+        store, entity, rows, user=user, now=now, source=source, file_rows=file_rows
+    )
+    _write(store, [pending], user=user, reason=reason)
+    return pending.counts

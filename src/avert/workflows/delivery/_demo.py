@@ -81,7 +81,13 @@ def seed_demo_plan(
                 review_date=at.date() + dt.timedelta(days=28),
             ).row()
         )
-    _save(store, "action", rows, user=chair, reason="demo actions", now=at)
+    # the done one is recorded in progress first, then done: completed this month
+    # in the board pack (an action first recorded as done is not)
+    started = [
+        {**r, "status": "in_progress"} if r["status"] == "done" else r for r in rows
+    ]
+    _save(store, "action", started, user=chair, reason="demo actions", now=at)
+    _save(store, "action", rows, user=chair, reason="demo actions done", now=at)
     _rescale_demo_measures(store, settings, chair=chair, at=at)
     n_taskings = _demo_taskings(store, settings, chair=chair, at=at, days=days)
     return {"plan_rows": result.created, "actions": len(rows), "taskings": n_taskings}

@@ -60,11 +60,14 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
             ("at", "<", dt.datetime.combine(nxt, dt.time())),
         ],
     )
+    # moved to done in the month; an action first recorded as done (a plan file of
+    # work finished months ago, imported now) was not completed in this month
     done_ids = {
         h["entity_id"]
         for h in completed.to_dicts()
-        if json.loads(h["after_json"] or "{}").get("status") == "done"
-        and json.loads(h["before_json"] or "{}").get("status") != "done"
+        if h["before_json"] is not None
+        and json.loads(h["after_json"] or "{}").get("status") == "done"
+        and json.loads(h["before_json"]).get("status") != "done"
     }
     checks = board_checks(store, settings, today=today)
     later = first_recorded_after(actions, today)

@@ -32,9 +32,11 @@ from avert.store.delivery import DELIVERY_TABLES
 from avert.workflows.delivery._common import (
     _BOOKKEEPING,
     EXAMPLE_PLAN,
+    _changes,
+    _now,
     _read_rows,
-    _save,
     _system_user,
+    _write,
     as_json_values,
     last_imported,
 )
@@ -148,22 +150,47 @@ def import_plan(
     if errors:
         raise _plan_errors(src, sorted(errors, key=lambda e: e.line))
     reason = f"plan import {Path(src).name}"
-    totals = [0, 0, 0]
-    for entity, rows in merged.items():
-        saved = _save(
+    now = now or _now(store)
+    pending = [
+        _changes(
             store,
             entity,
             rows,
             user=user,
-            reason=reason,
             now=now,
             source="plan-file",
             file_rows=given[entity],
         )
-        for i, n in enumerate(saved):
-            totals[i] += n
+        for entity, rows in merged.items()
+    ]
+    followers = _strand_followers(store, doc)
+    if followers:  # not in the file, so not the file's row: source app
+        pending.append(
+            _changes(store, "action", followers, user=user, now=now, source="app")
+        )
+    _write(store, pending, user=user, reason=reason)  # one transaction: all or none
+    totals = [sum(p.counts[i] for p in pending) for i in range(3)]
     created, updated, unchanged = totals
     return ImportResult(doc.plan.plan_id, created, updated, unchanged, kept=tuple(kept))
+
+
+def _strand_followers(store: Store, doc: PlanDocument) -> list[dict[str, Any]]:
+    """Stored actions of the plan that the file leaves out, under an objective
+    whose strand the file changes: their strand follows the objective's (an
+    objective gives its actions' strand; else the plan board counts them under the
+    old strand and the plan's export contradicts itself)."""
+    strands = {o.objective_id: o.strand for o in doc.objectives}
+    in_file = {a.action_id for a in doc.actions}
+    if doc.plan is None or not strands:
+        return []
+    stored = store.read_frame("actions", where=[("plan_id", "=", doc.plan.plan_id)])
+    return [
+        {**row, "strand": strands[row["objective_id"]]}
+        for row in stored.to_dicts()
+        if row["action_id"] not in in_file
+        and row["objective_id"] in strands
+        and row["strand"] != strands[row["objective_id"]]
+    ]
 
 
 @dataclass(frozen=True)
