@@ -191,3 +191,46 @@ def test_partner_make_up_gives_no_ratio_to_a_withheld_reference() -> None:
     shown = next(r for r in police["rows"] if r["category"] == "Black")
     assert shown["ratio"] == 1.0
     assert shown["exact_ci_low"] is not None
+
+
+def test_partner_make_up_of_one_sex_does_not_say_so() -> None:
+    """A list and pool of four men, all 30 and White: each breakdown had one row,
+    withheld, beside the list's size (4), so a partner still read "all four are
+    men, aged 25-34, White". Every breakdown now carries its standard categories,
+    and the rule withholds a zero beside the one small count."""
+    people = pl.DataFrame(
+        {
+            "person_id": ["a", "b", "c", "d"],
+            "sex": ["M"] * 4,
+            "birth_year": [1996] * 4,
+            "ethnicity": ["White"] * 4,
+        }
+    )
+    made = make_up(
+        ["a", "b", "c", "d"],
+        ["a", "b", "c", "d"],
+        people,
+        at_year=2026,
+        key="people",
+        label="people",
+        pool_label="offenders",
+        audience="partner",
+    )
+    assert made["n"] == 4
+    for dim in ("sex", "age_band", "ethnicity"):
+        rows = [r for r in made["rows"] if r["dimension"] == dim]
+        withheld = [r["category"] for r in rows if r["listed_withheld"]]
+        assert len(withheld) >= 2, (dim, withheld)
+        shown = [r["listed"] for r in rows if not r["listed_withheld"]]
+        assert all(n == 0 for n in shown), (dim, rows)
+    # the police see the breakdown as it is, no added zero rows
+    police = make_up(
+        ["a", "b", "c", "d"],
+        ["a", "b", "c", "d"],
+        people,
+        at_year=2026,
+        key="people",
+        label="people",
+        pool_label="offenders",
+    )
+    assert [r["category"] for r in police["rows"] if r["dimension"] == "sex"] == ["M"]

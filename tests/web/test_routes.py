@@ -51,7 +51,11 @@ def _get_cases(world: World) -> list[tuple[str, str]]:
         if method != "GET" or path in BUILT_IN or action is None:
             continue
         # A05 is led by the council, the demo partner's organisation
-        url = path.replace("{person_id}", _person(world)).replace("{action_id}", "A05")
+        url = (
+            path.replace("{person_id}", _person(world))
+            .replace("{action_id:path}", "A05")
+            .replace("{action_id}", "A05")
+        )
         if path == "/api/v1/people/{person_id}":
             url += "?purpose=route+matrix+test"
         cases.append((url, action))

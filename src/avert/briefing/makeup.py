@@ -33,7 +33,7 @@ from typing import Any, Final
 import polars as pl
 
 from avert.access import SMALL_CELL_RULE, Audience, suppress_small_counts
-from avert.analyse.equality import list_make_up, make_up_order
+from avert.analyse.equality import AGE_BANDS, GROUPS, list_make_up, make_up_order
 from avert.analyse.result import jsonable
 from avert.briefing.context import OFFENDING_ROLES, BriefingContext
 from avert.delivery.model import subject_type
@@ -193,7 +193,7 @@ def make_up(
             dict(made.references), default=None, return_dtype=pl.String
         )
         rows = suppress_small_counts(
-            rows.with_columns(is_reference.alias("_reference")),
+            _with_every_category(rows).with_columns(is_reference.alias("_reference")),
             ["listed", "pool"],
             by="dimension",
             derived=DERIVED,
@@ -214,6 +214,38 @@ def make_up(
         "notes": notes,
         "disclosure": disclosure,
     }
+
+
+#: The categories every partner breakdown shows, a zero where no one falls in one.
+_EVERY_CATEGORY: Final = pl.DataFrame(
+    {
+        "dimension": ["sex"] * 2
+        + ["age_band"] * len(AGE_BANDS)
+        + ["ethnicity"] * len(GROUPS),
+        "category": ["F", "M"] + [name for name, _, _ in AGE_BANDS] + list(GROUPS),
+    }
+)
+
+
+def _with_every_category(rows: pl.DataFrame) -> pl.DataFrame:
+    """Zero rows for the standard categories a breakdown lacks, before the small-cell
+    rule: a list and pool of four men had one row per breakdown (``M``), so with
+    the list's size shown, withholding that row alone still said all four were men;
+    with ``F`` at zero beside it the rule withholds the zero too."""
+    keys = ["dimension", "category"]
+    missing = _EVERY_CATEGORY.join(rows.select(keys), on=keys, how="anti")
+    if missing.height == 0:
+        return rows
+    zeros = missing.with_columns(
+        pl.lit(0, dtype=rows.schema["listed"]).alias("listed"),
+        pl.lit(0, dtype=rows.schema["pool"]).alias("pool"),
+        *(
+            pl.lit(0.0, dtype=rows.schema[c]).alias(c)
+            for c in ("share_listed", "share_pool")
+            if c in rows.columns
+        ),
+    )
+    return pl.concat([rows, zeros], how="diagonal_relaxed").sort(make_up_order())
 
 
 def _beside_pool(listed: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
