@@ -416,6 +416,33 @@ def test_a_month_at_the_window_midpoint_withholds_the_trend() -> None:
     assert year.places["trend"].to_list() == [5 - 1]
 
 
+def test_the_midpoint_note_points_to_a_window_that_gives_the_trend() -> None:
+    """A quarter of police.uk months (``--days 90`` to 31 March) holds February at
+    its midpoint; the note said "a window of several months gives the trend", but
+    three, five or seven months hold a month at their midpoint too. It names what
+    works: an even number of whole months, and six of them do give the trend."""
+    months = [dt.datetime(2021, m, 1) for m in range(10, 13)] + [
+        dt.datetime(2022, m, 1) for m in range(1, 4)
+    ]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"m{i}" for i in range(len(months))],
+            "occurred_from": months,
+            "time_precision": ["month"] * len(months),
+            "lsoa": ["A"] * len(months),
+        }
+    )
+    at = dt.datetime(2022, 3, 31, 23, 59, 59, 999999)
+    quarter = volt_profiles(incidents, None, at=at, window_days=90)
+    assert quarter.places["trend"].to_list() == [None]
+    (note,) = [n for n in quarter.notes if "midpoint" in n]
+    assert "several months" not in note
+    assert "even number of whole months" in note
+    # six whole months, October to March (182 days): the trend is given
+    half = volt_profiles(incidents, None, at=at, window_days=182)
+    assert half.places["trend"].to_list() == [0]
+
+
 def test_a_month_dated_last_record_has_no_days_since() -> None:
     """London's VOLT to 31 March 2022 gave a place whose last record is of March
     "days_since_last": 30 (from 1 March), for a record of any day of March. A

@@ -185,6 +185,8 @@ def test_a_small_city_with_no_stops_writes_its_bundle(tmp_path: Path) -> None:
         ("places_per_cell", 0, "'places_per_cell' .* > 0"),
         ("nte_hotspots", 0, "'nte_hotspots' .* > 0"),
         ("cell_size_m", 0.0, "'cell_size_m' .* > 0"),
+        # numpy's Pareto draw of the micro-places' weights: "a <= 0"
+        ("place_pareto_shape", 0.0, "'place_pareto_shape' .* > 0"),
     ],
 )
 def test_impossible_rates_are_a_clear_error(

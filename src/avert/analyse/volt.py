@@ -771,7 +771,9 @@ def _no_trend_note(
         return (
             f"Trend unavailable: the month-dated incidents of {held} have no day and "
             "their month holds the window's midpoint, so they cannot be placed in "
-            "its earlier or later half (a window of several months gives the trend)."
+            "its earlier or later half (a window of an even number of whole months, "
+            "such as 6 or 12 to a month's end, has its midpoint at a month's turn "
+            "and gives the trend)."
         )
     if not _window_covered(incidents, at=at, window_days=window_days):
         first = incidents["occurred_from"].min()

@@ -197,6 +197,7 @@ class CityConfig:
             "people_per_cell",
             "places_per_cell",
             "nte_hotspots",
+            "place_pareto_shape",
         ):
             if getattr(self, name) <= 0:
                 msg = f"The '{name}' parameter of CityConfig must be > 0. Got {getattr(self, name)} instead."
