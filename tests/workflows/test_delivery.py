@@ -522,6 +522,25 @@ def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
     assert f"board-pack:{month}" in exports["object"].to_list()
 
 
+def test_the_board_packs_performance_is_of_the_definition_setting(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The pack judges the classifications of the 'definition' setting, as
+    'avert board' does: a store classified under who-broad only is not read as
+    unclassified (every incident under its police.uk crime type)."""
+    _measured_store(sqlite_store, profile="who-broad")
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)
+    settings = load_settings(
+        {"AVERT_PSEUDONYM_KEY": KEY, "AVERT_DEFINITION": "who-broad"}
+    )
+    delivery.board_pack(
+        sqlite_store, settings, month="2025-12", out_dir=tmp_path, pdf=False
+    )
+    html = (tmp_path / "board-pack-2025-12.html").read_text(encoding="utf-8")
+    assert "Categories are police.uk crime types" not in html
+    assert "no classifications" not in html.lower()
+
+
 def test_board_pack_of_a_past_month_shows_the_plan_as_it_stood_then(
     sqlite_store: Store,
 ) -> None:
