@@ -522,6 +522,25 @@ def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
     assert f"board-pack:{month}" in exports["object"].to_list()
 
 
+def test_the_board_packs_performance_is_of_the_definition_setting(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The pack judges the classifications of the 'definition' setting, as
+    'avert board' does: a store classified under who-broad only is not read as
+    unclassified (every incident under its police.uk crime type)."""
+    _measured_store(sqlite_store, profile="who-broad")
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)
+    settings = load_settings(
+        {"AVERT_PSEUDONYM_KEY": KEY, "AVERT_DEFINITION": "who-broad"}
+    )
+    delivery.board_pack(
+        sqlite_store, settings, month="2025-12", out_dir=tmp_path, pdf=False
+    )
+    html = (tmp_path / "board-pack-2025-12.html").read_text(encoding="utf-8")
+    assert "Categories are police.uk crime types" not in html
+    assert "no classifications" not in html.lower()
+
+
 def test_board_pack_of_a_past_month_shows_the_plan_as_it_stood_then(
     sqlite_store: Store,
 ) -> None:
@@ -597,7 +616,9 @@ def test_lists_that_name_people_are_audited(planned: Store) -> None:
     } <= objects
 
 
-def _measured_store(store: Store, *, classified: bool = True) -> None:
+def _measured_store(
+    store: Store, *, classified: bool = True, profile: str = "avb-2010"
+) -> None:
     """2024-2025: North has 10 most serious violence incidents a month in 2024 and
     6 in 2025 (2 with a knife); South 5 assaults a month throughout (classified
     under avb-2010 unless ``classified`` is False)."""
@@ -628,7 +649,7 @@ def _measured_store(store: Store, *, classified: bool = True) -> None:
                     classes.append(
                         {
                             "incident_id": iid,
-                            "profile": "avb-2010",
+                            "profile": profile,
                             "in_definition": True,
                             "category": category,
                             "harm_days": 10.0,
@@ -648,7 +669,7 @@ def _measured_store(store: Store, *, classified: bool = True) -> None:
     classes.append(
         {
             "incident_id": "last",
-            "profile": "avb-2010",
+            "profile": profile,
             "in_definition": False,
             "category": None,
             "harm_days": 0.0,
@@ -746,6 +767,36 @@ def test_a_category_of_the_definition_without_events_measures_zero(
     o5 = _measures_by_id(sqlite_store, dt.date(2026, 1, 15))["O5"]
     assert (o5["current"], o5["status"]) == (0, "on_track"), o5["reason"]
     assert o5["reason"] is None or "category" not in o5["reason"]
+
+
+def test_a_definition_file_setting_measures_its_own_categories(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """With the 'definition' setting naming a TOML file, its categories are known:
+    one without events is 0 and an indicator not among them is reported by hand."""
+    from importlib.resources import files
+
+    text = (files("avert.config") / "defaults" / "violence.toml").read_text("utf-8")
+    toml = tmp_path / "force.toml"
+    toml.write_text(text.replace('id = "avb-2010"', 'id = "force-2026"', 1))
+    _measured_store(sqlite_store, profile="force-2026")
+    plan = MEASURED_PLAN.replace(
+        "indicator: public_confidence, baseline: 0.6, target: 0.7",
+        "indicator: violence_repeat_victim, baseline: 10, target: 8",
+    )
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=plan)
+    settings = load_settings(
+        {"AVERT_PSEUDONYM_KEY": KEY, "AVERT_DEFINITION": str(toml)}
+    )
+    rows = {
+        m["objective_id"]: m
+        for m in delivery.objective_measures(
+            sqlite_store, settings, today=dt.date(2026, 1, 15)
+        )
+    }
+    assert rows["O1"]["current"] == 72
+    assert (rows["O5"]["current"], rows["O5"]["status"]) == (0, "on_track")
+    assert "nor a category" in rows["O6"]["reason"]
 
 
 def test_an_unclassified_store_does_not_measure_definition_categories(

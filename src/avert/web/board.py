@@ -94,6 +94,7 @@ def performance(
         by=by or None,
         target=_target(target, target_by),
         measure=measure,
+        profile=ctx.settings.definition_id(),
     )
     return _page(
         request,

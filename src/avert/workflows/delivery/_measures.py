@@ -28,10 +28,11 @@ from avert.workflows.delivery._common import _system_user, read_delivery
 VERDICT_BASELINE_MONTHS = 36
 
 
-def _categories_of(profile: str) -> frozenset[str] | None:
-    """The categories of a definition profile (None when it cannot be loaded)."""
+def _categories_of(definition: str) -> frozenset[str] | None:
+    """The categories of a definition profile, an id or a violence TOML file (None
+    when it cannot be loaded)."""
     try:
-        return frozenset(load_profile(profile).precedence)
+        return frozenset(load_profile(definition).precedence)
     except (ConfigError, OSError):
         return None
 
@@ -229,13 +230,17 @@ def objective_measures(
         row = _measure_row(obj, spec)
         out.append(row)
         profile = spec.definition or settings.definition_id()
-        if _not_measurable(row, obj, spec, profile):
+        # the setting may name a TOML file: its categories are the file's
+        known = _categories_of(spec.definition or settings.definition)
+        if _not_measurable(row, obj, spec, profile, known):
             continue
         if window_end is None:
             row.update(status="insufficient_data", reason="no incidents in the store")
             continue
         start = plan.get("period_start")
-        measured = figures.measure(row, spec, profile, start=start, to=window_end)
+        measured = figures.measure(
+            row, spec, profile, known, start=start, to=window_end
+        )
         if measured is not None:
             _judge(row, spec, measured, plan, window_end)
     return out
@@ -274,23 +279,28 @@ def _not_measurable(
     obj: dict[str, Any],
     spec: MeasureSpec,
     profile: str,
+    known: frozenset[str] | None,
 ) -> bool:
-    """Whether avert cannot measure the objective (``row`` then says why)."""
+    """Whether avert cannot measure the objective (``row`` then says why);
+    ``known`` are the categories of the definition ``profile``."""
     if spec.kind == "unknown":
         if spec.problem is None or spec.problem == "no indicator":
             row["reason"] = "no indicator" if not obj["indicator"] else None
         if row["reason"] is None:
             row["reason"] = f"avert does not compute {obj['indicator']!r}"
         return True
-    if spec.kind == "series" and spec.category != "all":
-        known = _categories_of(profile)
-        if known is not None and spec.category not in known:
-            row.update(
-                series=None,
-                reason=f"reported by hand (not a series of avert nor a "
-                f"category of {profile})",
-            )
-            return True
+    if (
+        spec.kind == "series"
+        and spec.category != "all"
+        and known is not None
+        and spec.category not in known
+    ):
+        row.update(
+            series=None,
+            reason=f"reported by hand (not a series of avert nor a "
+            f"category of {profile})",
+        )
+        return True
     return False
 
 
@@ -338,11 +348,13 @@ class _Figures:
         self._taskings: pl.DataFrame | None = None
         self._classified: frozenset[str] | None = None
 
-    def _defined(self, profile: str, category: str) -> bool:
+    def _defined(
+        self, profile: str, known: frozenset[str] | None, category: str
+    ) -> bool:
         """Whether ``category`` is one of the definition's and the store is classified
         under it: only then is a category without events a series of zeros (an
-        unclassified run's categories are police.uk crime types)."""
-        known = _categories_of(profile)
+        unclassified run's categories are police.uk crime types); ``known`` are the
+        definition's categories."""
         if known is None or category not in known:
             return False
         if self._classified is None:
@@ -354,6 +366,7 @@ class _Figures:
         row: dict[str, Any],
         spec: MeasureSpec,
         profile: str,
+        known: frozenset[str] | None,
         *,
         start: dt.date | None,
         to: dt.date,
@@ -364,7 +377,7 @@ class _Figures:
         row.update(window_from=window.start, window_to=to)
         if spec.kind == "store":
             return self._taskings_measure(window)
-        return self._series_measure(row, spec, profile, window)
+        return self._series_measure(row, spec, profile, known, window)
 
     def _taskings_measure(self, window: _Window) -> _Measured:
         if self._taskings is None:
@@ -379,7 +392,12 @@ class _Figures:
         )
 
     def _series_measure(
-        self, row: dict[str, Any], spec: MeasureSpec, profile: str, window: _Window
+        self,
+        row: dict[str, Any],
+        spec: MeasureSpec,
+        profile: str,
+        known: frozenset[str] | None,
+        window: _Window,
     ) -> _Measured | None:
         w_from, window_end = window.start, window.end
         before_start = window.before_plan
@@ -397,7 +415,9 @@ class _Figures:
                 row.update(status="insufficient_data", reason=str(err))
                 return None
         result, first_full = self._runs[key]
-        monthly = _monthly(result, spec, defined=self._defined(profile, spec.category))
+        monthly = _monthly(
+            result, spec, defined=self._defined(profile, known, spec.category)
+        )
         if monthly is None:
             row["reason"] = (
                 f"{spec.category!r} is not a category of definition {profile!r}"

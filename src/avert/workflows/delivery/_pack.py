@@ -132,7 +132,11 @@ def board_pack(
     out = private_mkdir(out_dir)  # pseudonyms, evidence: owner-only, as the PDF
     _first, nxt = _month_bounds(month)
     stats = board_statistics(
-        store, end=nxt - dt.timedelta(days=1), force=force, areas=areas
+        store,
+        end=nxt - dt.timedelta(days=1),
+        profile=settings.definition_id(),
+        force=force,
+        areas=areas,
     )
     html = render_html(
         "board_pack.html", d=data, stats=stats, title=f"Board pack {month}"
