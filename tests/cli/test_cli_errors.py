@@ -318,6 +318,7 @@ def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
         ["analyse", "near-repeat"],
         ["analyse", "gistar"],
         ["analyse", "retaliation"],
+        ["audit", "list"],
     ],
 )
 def test_a_reversed_window_is_a_usage_error(

@@ -109,6 +109,18 @@ def verify(
         raise typer.Exit(1)
 
 
+def _window(
+    since: dt.datetime | None, until: dt.datetime | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """``--from``/``--to`` as given; a usage error when ``--to`` is not after
+    ``--from`` (a reversed window read as an empty log)."""
+    if since is not None and until is not None and until <= since:
+        shown = [t.isoformat(sep=" ").removesuffix(" 00:00:00") for t in (until, since)]
+        msg = f"--to ({shown[0]}) must be after --from ({shown[1]})"
+        raise typer.BadParameter(msg, param_hint="--to")
+    return since, until
+
+
 @audit_app.command("list")
 def list_rows(
     ctx: typer.Context,
@@ -124,6 +136,7 @@ def list_rows(
     """Audit rows (newest last): when, who, role, action, object, reason, detail."""
     from avert.workflows.audit import audit_rows
 
+    since, until = _window(since, until)
     frame = audit_rows(
         get_store(ctx), since=since, until=until, user_name=user, action=action
     ).tail(limit)
@@ -167,6 +180,7 @@ def export(
     """Write the audit rows (with seq and hashes) to a private, spreadsheet-safe CSV."""
     from avert.workflows.audit import export_audit
 
+    since, until = _window(since, until)
     check_out_file(path, force=force, option="PATH")
     n = export_audit(
         get_store(ctx), path, since=since, until=until, user_name=user, action=action
