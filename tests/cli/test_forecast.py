@@ -462,7 +462,7 @@ def test_evaluate_refuses_impossible_options_by_name(
 
 @pytest.mark.parametrize("command", [["--at", "2024-07-01"], ["evaluate"]])
 @pytest.mark.parametrize("cell", ["0", "nan"])
-def test_a_cell_of_no_size_is_a_config_error(
+def test_a_cell_of_no_size_is_a_usage_error(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -470,7 +470,9 @@ def test_a_cell_of_no_size_is_a_config_error(
     cell: str,
 ) -> None:
     """--cell 0 divided by zero building the grid: a traceback ending in "cannot
-    convert float NaN to integer" (forecast) or "float infinity" (evaluate)."""
+    convert float NaN to integer" (forecast) or "float infinity" (evaluate); then
+    "cell_size_m must be a positive number", a name the user never typed. Now a
+    usage error naming --cell (exit 2)."""
     import sys
 
     from avert.cli import main
@@ -483,6 +485,6 @@ def test_a_cell_of_no_size_is_a_config_error(
     monkeypatch.setattr(sys, "argv", args)
     with pytest.raises(SystemExit) as exit_:
         main()
-    assert exit_.value.code == 1
+    assert exit_.value.code == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert "cell_size_m must be a positive number" in err, err
+    assert "Invalid value for '--cell'" in err, err

@@ -50,16 +50,28 @@ def forecast(
     ctx: typer.Context,
     at: Annotated[
         str | None,
-        typer.Option("--at", help="Start of the forecast period. " + TIME_HELP),
+        typer.Option(
+            "--at",
+            help="Start of the forecast period (required unless a subcommand is "
+            "given). " + TIME_HELP,
+        ),
     ] = None,
     horizon: Annotated[
         str, typer.Option("--horizon", help="Length of the period: 24h, 7d ...")
     ] = "24h",
     cells: Annotated[
-        int | None, typer.Option("--cells", help="Patrol budget in cells.")
+        int | None,
+        typer.Option(
+            "--cells", help="Patrol budget in cells (default: 20 unless --km2)."
+        ),
     ] = None,
     km2: Annotated[
-        float | None, typer.Option("--km2", help="Patrol budget in square km.")
+        float | None,
+        typer.Option(
+            "--km2",
+            help="Patrol budget in square km, instead of --cells (default: none, "
+            "the budget is --cells).",
+        ),
     ] = None,
     cell: PlacesCellOpt = None,
     model: Annotated[
