@@ -301,6 +301,12 @@ def test_an_error_is_one_line_whatever_its_length(
         ["analyse", "hotspots", "--at", "2025-01-05", "--cell", "-150"],
         ["forecast", "--at", "2024-12-01", "--cell", "0"],
         ["forecast", "evaluate", "--cell", "0"],
+        ["analyse", "gistar", "--radius", "0"],
+        ["forecast", "--at", "2024-12-01", "--backtest-days", "-5"],
+        ["forecast", "--at", "2024-12-01", "--history-days", "-5"],
+        ["forecast", "--at", "2024-12-01", "--cells", "0"],
+        ["forecast", "evaluate", "--days", "0"],
+        ["forecast", "evaluate", "--train-days", "-3"],
     ],
 )
 def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
@@ -309,8 +315,9 @@ def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
     """`risk --top -3` listed every person but the last three (and `volt --top -2`
     every victim but two); `volt --days 0` said "The 'window_days' parameter must be
     a positive int" (`--cell 0`: "The 'cell_size_m' parameter ...", and
-    "cell_size_m must be a positive number" in gistar, hotspots and forecast), names
-    the user never typed. Each is now a usage error (exit 2) that names the option."""
+    "cell_size_m must be a positive number" in gistar, hotspots and forecast;
+    `forecast --backtest-days -5` "backtest_days must be 0 or more"), names the user
+    never typed. Each is now a usage error (exit 2) that names the option."""
     code, output = _run(sqlite_store, *args)
     assert code == 2, output
     assert f"Invalid value for '{args[-2]}'" in output, output
