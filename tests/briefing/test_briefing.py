@@ -476,3 +476,40 @@ def test_reasons_count_one_thing_in_the_singular() -> None:
     assert b.to_json()["intelligence"]["line"].startswith(
         "1 intelligence report in the window"
     )
+
+
+#: maps keyed by data (group ids, gradings, dimensions, section names), not fields
+_KEYED_BY_DATA = {
+    "group_names",
+    "by_grading",
+    "references",
+    "links",
+    "methods",
+    "parts",
+}
+
+
+def _field_names(value: object, out: set[str], parent: str = "") -> set[str]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if parent not in _KEYED_BY_DATA and parent != "make_up":
+                out.add(key)
+            _field_names(inner, out, key)
+    elif isinstance(value, list):
+        for inner in value:
+            _field_names(inner, out, parent)
+    return out
+
+
+@pytest.mark.parametrize("audience", ["police", "partner"])
+def test_the_documented_json_contract_names_every_field(frames, audience) -> None:
+    """docs/briefing.md's contract left out fields the JSON has (incidents'
+    `group_names`, make-up rows' `exact_ci_low`, the people's `n_offences` ...), so
+    a reader of the contract could not know them."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "briefing.md").read_text()
+    contract = doc.split("## JSON contract", 1)[1].split("\n## ", 1)[0]
+    j = json.loads(json.dumps(_brief(frames, audience=audience).to_json()))
+    missing = sorted(k for k in _field_names(j, set()) if f'"{k}"' not in contract)
+    assert not missing, missing

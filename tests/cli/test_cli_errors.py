@@ -297,6 +297,16 @@ def test_an_error_is_one_line_whatever_its_length(
         ["analyse", "near-repeat", "--sims", "0"],
         ["analyse", "concentration", "--entity", "place", "--cell", "0"],
         ["analyse", "volt", "--cell", "-250"],
+        ["analyse", "gistar", "--cell", "0"],
+        ["analyse", "hotspots", "--at", "2025-01-05", "--cell", "-150"],
+        ["forecast", "--at", "2024-12-01", "--cell", "0"],
+        ["forecast", "evaluate", "--cell", "0"],
+        ["analyse", "gistar", "--radius", "0"],
+        ["forecast", "--at", "2024-12-01", "--backtest-days", "-5"],
+        ["forecast", "--at", "2024-12-01", "--history-days", "-5"],
+        ["forecast", "--at", "2024-12-01", "--cells", "0"],
+        ["forecast", "evaluate", "--days", "0"],
+        ["forecast", "evaluate", "--train-days", "-3"],
     ],
 )
 def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
@@ -304,7 +314,9 @@ def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
 ) -> None:
     """`risk --top -3` listed every person but the last three (and `volt --top -2`
     every victim but two); `volt --days 0` said "The 'window_days' parameter must be
-    a positive int" (`--cell 0`: "The 'cell_size_m' parameter ..."), names the user
+    a positive int" (`--cell 0`: "The 'cell_size_m' parameter ...", and
+    "cell_size_m must be a positive number" in gistar, hotspots and forecast;
+    `forecast --backtest-days -5` "backtest_days must be 0 or more"), names the user
     never typed. Each is now a usage error (exit 2) that names the option."""
     code, output = _run(sqlite_store, *args)
     assert code == 2, output
@@ -332,3 +344,50 @@ def test_a_reversed_window_is_a_usage_error(
     )
     assert code == 2, output
     assert "--to (2026-01-01) must be after --from (2026-06-01)" in output, output
+
+
+def test_a_reversed_equality_window_is_a_usage_error(sqlite_store: Store) -> None:
+    """`analyse equality --from 2026-06-01 --to 2026-01-01` said "No stops in this
+    window" (or in the store), not that the days were typed the wrong way round."""
+    code, output = _run(
+        sqlite_store,
+        "analyse",
+        "equality",
+        "--from",
+        "2026-06-01",
+        "--to",
+        "2026-01-01",
+    )
+    assert code == 2, output
+    assert "--to (2026-01-01) must not be before --from (2026-06-01)" in output, output
+
+
+_PERIODS = ["--baseline-from", "2023-01-01", "--baseline-to", "2023-12-31"]
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        (["--sustained-min", "7"], "--sustained-min: must be 1 to --sustained-of (6)"),
+        (["--sustained-min", "0"], "--sustained-min: must be 1 to --sustained-of (6)"),
+        (["--sustained-of", "0"], "'--sustained-of'"),
+    ],
+)
+def test_a_sustained_rule_out_of_range_is_a_usage_error_naming_the_option(
+    sqlite_store: Store, option: list[str], expected: str
+) -> None:
+    """`performance --sustained-min 7` said "sustained_min must be 1 to sustained_of
+    (6) periods", names of the engine the user never typed."""
+    code, output = _run(
+        sqlite_store,
+        "analyse",
+        "performance",
+        *_PERIODS,
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-06-30",
+        *option,
+    )
+    assert code == 2, output
+    assert f"Invalid value for {expected}" in output, output

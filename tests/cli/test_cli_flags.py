@@ -69,12 +69,17 @@ _DEFAULTED = [
     ("audit list", "--from"),
     ("audit export", "--to"),
     ("task list", "--status"),
+    ("forecast", "--at"),
+    ("forecast", "--cells"),
+    ("forecast", "--km2"),
 ]
 
 
 @pytest.mark.parametrize(("path", "option"), _DEFAULTED)
 def test_help_says_what_an_option_left_out_means(path: str, option: str) -> None:
     """`--help` said only "First day." or "Places as grid cells (m)."; it now says
-    what happens without the option ("default: the first day searched", "LSOA")."""
+    what happens without the option ("default: the first day searched", "LSOA");
+    `forecast --at` that it is required, `--cells` that 20 is the budget."""
     param = next(p for p in command_tree()[path].params if option in p.opts)
-    assert "default:" in (param.help or ""), (path, option, param.help)
+    text = param.help or ""
+    assert "default:" in text or "required" in text, (path, option, param.help)

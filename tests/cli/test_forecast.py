@@ -429,9 +429,10 @@ def test_a_forecast_time_outside_the_events_names_their_span() -> None:
 @pytest.mark.parametrize(
     ("option", "match"),
     [
-        (["--days", "0"], r"days \(the number of test days\) must be 1 or more; got 0"),
-        (["--days", "-3"], r"must be 1 or more; got -3"),
-        (["--train-days", "-5"], r"train_days must be 0 or more .*; got -5"),
+        # usage errors naming the option (exit 2), not "train_days must be ..."
+        (["--days", "0"], r"Invalid value for '--days'"),
+        (["--days", "-3"], r"Invalid value for '--days'"),
+        (["--train-days", "-5"], r"Invalid value for '--train-days'"),
         (["--coverages", "150"], r"--coverages are percents in \(0, 100\]; got '150'"),
         (["--coverages", "0,5"], r"percents in \(0, 100\]; got '0,5'"),
     ],
@@ -444,7 +445,8 @@ def test_evaluate_refuses_impossible_options_by_name(
     match: str,
 ) -> None:
     """--days 0 ended in a traceback ("n_test" not found), --train-days -5 ran on a
-    negative window, and --coverages 150 was refused as "got [1.5]"."""
+    negative window, and --coverages 150 was refused as "got [1.5]". --days and
+    --train-days out of range are usage errors (exit 2), --coverages a config error."""
     import sys
 
     from avert.cli import main
@@ -455,14 +457,14 @@ def test_evaluate_refuses_impossible_options_by_name(
     monkeypatch.setattr(sys, "argv", [*args, *option])
     with pytest.raises(SystemExit) as exit_:
         main()
-    assert exit_.value.code == 1
-    err = " ".join(capsys.readouterr().err.split())
+    assert exit_.value.code == (2 if "Invalid value" in match else 1)
+    err = " ".join(capsys.readouterr().err.replace("│", " ").split())
     assert re.search(match, err), err
 
 
 @pytest.mark.parametrize("command", [["--at", "2024-07-01"], ["evaluate"]])
 @pytest.mark.parametrize("cell", ["0", "nan"])
-def test_a_cell_of_no_size_is_a_config_error(
+def test_a_cell_of_no_size_is_a_usage_error(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -470,7 +472,9 @@ def test_a_cell_of_no_size_is_a_config_error(
     cell: str,
 ) -> None:
     """--cell 0 divided by zero building the grid: a traceback ending in "cannot
-    convert float NaN to integer" (forecast) or "float infinity" (evaluate)."""
+    convert float NaN to integer" (forecast) or "float infinity" (evaluate); then
+    "cell_size_m must be a positive number", a name the user never typed. Now a
+    usage error naming --cell (exit 2)."""
     import sys
 
     from avert.cli import main
@@ -483,6 +487,6 @@ def test_a_cell_of_no_size_is_a_config_error(
     monkeypatch.setattr(sys, "argv", args)
     with pytest.raises(SystemExit) as exit_:
         main()
-    assert exit_.value.code == 1
+    assert exit_.value.code == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert "cell_size_m must be a positive number" in err, err
+    assert "Invalid value for '--cell'" in err, err

@@ -726,6 +726,34 @@ def test_equality_refuses_an_area_without_residents(
     )
 
 
+def test_performance_on_an_empty_store_says_there_are_no_incidents(
+    sqlite_store: Store,
+) -> None:
+    """An empty store printed an empty table and "run 'avert classify' first", as
+    if classifying were what was missing; it now says the store holds no incidents."""
+    from avert.errors import NotFound
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "performance",
+            "--baseline-from",
+            "2023-01-01",
+            "--baseline-to",
+            "2023-12-31",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-06-30",
+        ],
+    )
+    assert isinstance(result.exception, NotFound), result.output
+    assert "There are no incidents in the store" in str(result.exception)
+
+
 def test_equality_names_its_window_and_the_months_without_stops(
     sqlite_store: Store, tmp_path: Path
 ) -> None:

@@ -89,12 +89,13 @@ ProfileOpt = Annotated[
     ),
 ]
 #: grid cell size of the place statistics and forecasts
-CellOpt = Annotated[float, typer.Option("--cell", help="Cell size in metres.")]
+CellOpt = Annotated[float, typer.Option("--cell", min=1, help="Cell size in metres.")]
 #: grid cell size of the place forecasts: the ``places_cell_m`` setting unless given
 PlacesCellOpt = Annotated[
     float | None,
     typer.Option(
         "--cell",
+        min=1,
         help="Cell size in metres (default: the places_cell_m setting, 150 m, "
         "which the web Places page and the briefing use too).",
     ),

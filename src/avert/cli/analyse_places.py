@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-_RADIUS = Annotated[int, typer.Option("--radius", help="Neighbours within r cells.")]
+_RADIUS = Annotated[
+    int, typer.Option("--radius", min=1, help="Neighbours within r cells.")
+]
 _ALPHA = Annotated[float, typer.Option("--alpha", help="False discovery rate.")]
 _LIMIT = Annotated[
     int, typer.Option("--limit", help="Cells shown in the table (0: every cell).")

@@ -191,10 +191,15 @@ def performance(
     ] = None,
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
     sustained_min: Annotated[
-        int, typer.Option("--sustained-min", help="N of the last M below expectation.")
+        int,
+        typer.Option(
+            "--sustained-min",
+            help="N of the last M below expectation (1 to --sustained-of).",
+        ),
     ] = 5,
     sustained_of: Annotated[
-        int, typer.Option("--sustained-of", help="M recent periods looked at.")
+        int,
+        typer.Option("--sustained-of", min=1, help="M recent periods looked at."),
     ] = 6,
     family: Annotated[
         str, typer.Option("--family", help="auto | poisson | negbin")
@@ -224,6 +229,9 @@ def performance(
 
     check_choice(unit, ("month", "week"), "--unit")
     check_choice(family, ("auto", "poisson", "negbin"), "--family")
+    if not 1 <= sustained_min <= sustained_of:  # the engine named sustained_min
+        msg = f"must be 1 to --sustained-of ({sustained_of}); got {sustained_min}"
+        raise typer.BadParameter(msg, param_hint="--sustained-min")
     check_choice(measure, ("count", "harm"), "--measure")
     if (target is None) != (target_by is None):
         raise typer.BadParameter("give --target and --target-by together")
@@ -385,6 +393,10 @@ def equality(
     from avert.workflows.equality import read_person_list
 
     check_choice(area_level, ("la", "lsoa"), "--area-level")
+    if date_from and date_to and date_to.date() < date_from.date():
+        # a reversed window read as "no stops in this window"; both days count
+        msg = f"--to ({date_to:%Y-%m-%d}) must not be before --from ({date_from:%Y-%m-%d})"
+        raise typer.BadParameter(msg, param_hint="--to")
     people = None if list_file is None else read_person_list(list_file)
     result = run_equality(
         get_store(ctx),

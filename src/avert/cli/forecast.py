@@ -50,16 +50,28 @@ def forecast(
     ctx: typer.Context,
     at: Annotated[
         str | None,
-        typer.Option("--at", help="Start of the forecast period. " + TIME_HELP),
+        typer.Option(
+            "--at",
+            help="Start of the forecast period (required unless a subcommand is "
+            "given). " + TIME_HELP,
+        ),
     ] = None,
     horizon: Annotated[
         str, typer.Option("--horizon", help="Length of the period: 24h, 7d ...")
     ] = "24h",
     cells: Annotated[
-        int | None, typer.Option("--cells", help="Patrol budget in cells.")
+        int | None,
+        typer.Option(
+            "--cells", min=1, help="Patrol budget in cells (default: 20 unless --km2)."
+        ),
     ] = None,
     km2: Annotated[
-        float | None, typer.Option("--km2", help="Patrol budget in square km.")
+        float | None,
+        typer.Option(
+            "--km2",
+            help="Patrol budget in square km, instead of --cells (default: none, "
+            "the budget is --cells).",
+        ),
     ] = None,
     cell: PlacesCellOpt = None,
     model: Annotated[
@@ -67,12 +79,15 @@ def forecast(
     ] = "default",
     backtest_days: Annotated[
         int,
-        typer.Option("--backtest-days", help="Days the expected share is measured on."),
+        typer.Option(
+            "--backtest-days", min=0, help="Days the expected share is measured on."
+        ),
     ] = 90,
     history_days: Annotated[
         float,
         typer.Option(
             "--history-days",
+            min=0,
             help="Days of events the model learns from before the backtest "
             "(0: every event); 365, as the briefing.",
         ),
@@ -180,10 +195,14 @@ def evaluate(
             help="First test day (default: the last --days days).",
         ),
     ] = None,
-    days: Annotated[int, typer.Option("--days", help="Number of test days.")] = 90,
+    days: Annotated[
+        int, typer.Option("--days", min=1, help="Number of test days.")
+    ] = 90,
     train_days: Annotated[
         float | None,
-        typer.Option("--train-days", help="Training window in days (0: all history)."),
+        typer.Option(
+            "--train-days", min=0, help="Training window in days (0: all history)."
+        ),
     ] = 365.0,
     coverages: Annotated[
         str, typer.Option("--coverages", help="Coverages in percent, comma-separated.")

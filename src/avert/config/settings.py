@@ -75,8 +75,9 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "IANA time zone of the force. Stored times are local wall-clock times in this "
         "zone: a time given with an offset or Z (command options, bundle files) is "
         "converted to it; a time without one is taken as local. 'Now' and 'today' "
-        "(default briefing window, overdue actions, the times avert stamps: audit "
-        "log, taskings, loads) are this zone's too, whatever the server's clock.",
+        "(the web briefing page's default window, overdue actions, the times avert "
+        "stamps: audit log, taskings, loads) are this zone's too, whatever the "
+        "server's clock. 'avert brief' has no default window: it needs --at.",
     ),
     (
         "file_mode",

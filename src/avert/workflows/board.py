@@ -178,6 +178,13 @@ def run_performance(
     if unit == "week":
         incidents, week_notes = _without_month_only(incidents)
         notes.extend(week_notes)
+    if incidents.height == 0 and incident_span(store) is None:
+        # an empty table and "run 'avert classify' first" said nothing of the cause
+        msg = (
+            "There are no incidents in the store: nothing to judge ('avert ingest' "
+            "loads them)."
+        )
+        raise NotFound(msg)
     if measure == "harm" and "harm_days" not in incidents.columns:
         msg = (
             f"Harm is unavailable: no classifications for definition '{profile}'. "
