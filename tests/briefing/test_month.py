@@ -438,6 +438,38 @@ def test_a_month_brief_says_its_harm_is_each_category_s_expectation() -> None:
     assert not [n for n in own.notes if "expected weight" in n]
 
 
+def test_the_map_of_expected_harm_samples_the_categories_in_proportion() -> None:
+    """A London month's map drew 400 of 1,982 robberies (365 days each) and none
+    of 19,573 violence and sexual offences (119.3) as "the 400 highest-harm": with
+    harm a category's expected weight, the map draws each category in proportion,
+    the same sample every time, and says so."""
+    n_vso, n_rob = 900, 100
+    inc = _month_rows(dt.datetime(2022, 1, 1), n_vso + n_rob).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.Series([None] * n_vso + ["personal_robbery"] * n_rob),
+        harm_days=pl.Series([119.3036] * n_vso + [365.0] * n_rob),
+        harm_source=pl.Series(
+            ["expected:violence and sexual offences"] * n_vso
+            + ["expected:robbery"] * n_rob
+        ),
+    )
+    at = dt.datetime(2022, 2, 1, 6)
+    b = daily_briefing(inc, at=at)
+    html = render_briefing_html(b)
+    legend = html[html.index("dots: incidents in the window by category") :]
+    legend = legend[: legend.index("</div>")]
+    assert "no single category (360)" in legend
+    assert "(40)" in legend
+    assert "highest-harm of 1,000" not in html
+    assert "a sample with each category in proportion" in html
+    assert render_briefing_html(daily_briefing(inc, at=at)) == html
+    # harm of each record's own: the highest-harm are drawn, as before
+    own = daily_briefing(inc.with_columns(harm_source=pl.lit("cchi:8N")), at=at)
+    own_html = render_briefing_html(own)
+    assert "The map shows the 400 highest-harm of 1,000 incidents" in own_html
+    assert "(100)" in own_html
+
+
 def test_an_unfinished_police_uk_month_is_no_finding_of_no_violence() -> None:
     """West Yorkshire's July 2018 (police.uk) briefed on 15 July showed "0 violent
     incidents", "0 harm days" and "No violent incidents recorded in the window":

@@ -443,6 +443,10 @@ class Briefing:
     #: that may fall in this exact window (no record with a time reaches that
     #: month): an empty window then means "day unknown", not "no violence"
     undated_in_window: int = 0
+    #: True when incidents of the window carry their category's expected harm
+    #: (data.police.uk): highest harm first then ranks categories, so the map
+    #: draws a sample in proportion to the categories, not the highest harm
+    harm_expected: bool = False
 
     @property
     def people_not_shown(self) -> str | None:
