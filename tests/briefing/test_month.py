@@ -409,6 +409,22 @@ def test_the_places_line_writes_thousands_as_the_briefing_does() -> None:
     assert "(1,200 incidents with a place)" in b.places_summary["line"]
 
 
+def test_a_month_s_kde_scores_say_they_are_not_comparable_across_months() -> None:
+    """London's February 2022 top cell read "KDE score 2684.9": weighted incidents
+    per km² whose recency weight depends on the month's length (every record is
+    dated the 1st), read as comparable with January's; the line says it is not."""
+    inc = _month_rows(dt.datetime(2022, 1, 1), 1200)
+    b = daily_briefing(
+        inc.join(_classes(inc).drop("profile"), on="incident_id"),
+        at=dt.datetime(2022, 2, 3, 6),
+    )
+    assert b.places_summary is not None
+    line = b.places_summary["line"]
+    assert "weighted incidents per km²" in line
+    assert "not comparable across months" in line
+    assert "KDE score " in b.places[0]["reasons"][0]
+
+
 def test_a_month_brief_says_its_harm_is_each_category_s_expectation() -> None:
     """police.uk records carry their category's expected harm: a London month
     listed 40 of 1,982 robberies (365 days each) as its "highest-harm" incidents,
