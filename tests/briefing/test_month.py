@@ -218,6 +218,41 @@ def test_an_unfinished_month_is_neither_counted_in_days_nor_mapped() -> None:
         assert b.places == ()
 
 
+def test_the_trend_counts_every_month_only_record_whose_month_meets_the_28_days() -> (
+    None
+):
+    """A store of a force's own records and police.uk months briefed on 3 March 2022
+    counted March's month-only records as "dated in the last 28 days" and not
+    February's, whose month overlaps those days too."""
+    months = pl.concat(
+        [
+            _month_rows(dt.datetime(2022, 1, 1), 5),
+            _month_rows(dt.datetime(2022, 2, 1), 30),
+            _month_rows(dt.datetime(2022, 3, 1), 40),
+        ]
+    ).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(10.0),
+    )
+    exact = pl.DataFrame(
+        {
+            "incident_id": ["e1"],
+            "occurred_from": [dt.datetime(2022, 3, 2, 22)],
+            "time_precision": ["exact"],
+            "in_definition": [True],
+            "category": ["assault_with_injury"],
+            "harm_days": [10.0],
+        }
+    )
+    inc = pl.concat([months, exact], how="diagonal_relaxed")
+    b = daily_briefing(inc, at=dt.datetime(2022, 3, 3, 6))
+    assert b.precision == "exact"
+    line = b.trend["line"]
+    assert "70 month-only records (data.police.uk) of February and March 2022" in line
+    assert "dated in the last 28 days" not in line
+
+
 def test_a_month_brief_names_the_month_and_an_empty_previous_month() -> None:
     inc = _violent_january()
     b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
