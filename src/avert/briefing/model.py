@@ -465,6 +465,25 @@ class Briefing:
         return None
 
     @property
+    def people_not_shown_short(self) -> str | None:
+        """The few words of :attr:`people_not_shown` the summary tiles and the
+        command line give (None when the people can be shown); month data show
+        no intelligence either, for the same reason."""
+        if self.precision == "month":
+            return "not in month-precision data"
+        if not self.people_recorded:
+            return "no one is named in these data"
+        return None
+
+    @property
+    def incidents_not_shown_short(self) -> str | None:
+        """The few words of :attr:`incidents_not_shown` the summary tile and the
+        command line give (None when the incidents are shown)."""
+        if self.incidents_not_shown is None:
+            return None
+        return "day unknown in month-precision data"
+
+    @property
     def incidents_not_shown(self) -> str | None:
         """Why an empty exact window is no finding (None when it is one): every
         violent record of its month is month-only, so none can be placed in it."""
