@@ -218,6 +218,41 @@ def test_an_unfinished_month_is_neither_counted_in_days_nor_mapped() -> None:
         assert b.places == ()
 
 
+def test_the_trend_counts_every_month_only_record_whose_month_meets_the_28_days() -> (
+    None
+):
+    """A store of a force's own records and police.uk months briefed on 3 March 2022
+    counted March's month-only records as "dated in the last 28 days" and not
+    February's, whose month overlaps those days too."""
+    months = pl.concat(
+        [
+            _month_rows(dt.datetime(2022, 1, 1), 5),
+            _month_rows(dt.datetime(2022, 2, 1), 30),
+            _month_rows(dt.datetime(2022, 3, 1), 40),
+        ]
+    ).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(10.0),
+    )
+    exact = pl.DataFrame(
+        {
+            "incident_id": ["e1"],
+            "occurred_from": [dt.datetime(2022, 3, 2, 22)],
+            "time_precision": ["exact"],
+            "in_definition": [True],
+            "category": ["assault_with_injury"],
+            "harm_days": [10.0],
+        }
+    )
+    inc = pl.concat([months, exact], how="diagonal_relaxed")
+    b = daily_briefing(inc, at=dt.datetime(2022, 3, 3, 6))
+    assert b.precision == "exact"
+    line = b.trend["line"]
+    assert "70 month-only records (data.police.uk) of February and March 2022" in line
+    assert "dated in the last 28 days" not in line
+
+
 def test_a_month_brief_names_the_month_and_an_empty_previous_month() -> None:
     inc = _violent_january()
     b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
@@ -409,6 +444,22 @@ def test_the_places_line_writes_thousands_as_the_briefing_does() -> None:
     assert "(1,200 incidents with a place)" in b.places_summary["line"]
 
 
+def test_a_month_s_kde_scores_say_they_are_not_comparable_across_months() -> None:
+    """London's February 2022 top cell read "KDE score 2684.9": weighted incidents
+    per km² whose recency weight depends on the month's length (every record is
+    dated the 1st), read as comparable with January's; the line says it is not."""
+    inc = _month_rows(dt.datetime(2022, 1, 1), 1200)
+    b = daily_briefing(
+        inc.join(_classes(inc).drop("profile"), on="incident_id"),
+        at=dt.datetime(2022, 2, 3, 6),
+    )
+    assert b.places_summary is not None
+    line = b.places_summary["line"]
+    assert "weighted incidents per km²" in line
+    assert "not comparable across months" in line
+    assert "KDE score " in b.places[0]["reasons"][0]
+
+
 def test_a_month_brief_says_its_harm_is_each_category_s_expectation() -> None:
     """police.uk records carry their category's expected harm: a London month
     listed 40 of 1,982 robberies (365 days each) as its "highest-harm" incidents,
@@ -436,6 +487,38 @@ def test_a_month_brief_says_its_harm_is_each_category_s_expectation() -> None:
         inc.with_columns(harm_source=pl.lit("cchi:8N")), at=dt.datetime(2022, 2, 1, 6)
     )
     assert not [n for n in own.notes if "expected weight" in n]
+
+
+def test_the_map_of_expected_harm_samples_the_categories_in_proportion() -> None:
+    """A London month's map drew 400 of 1,982 robberies (365 days each) and none
+    of 19,573 violence and sexual offences (119.3) as "the 400 highest-harm": with
+    harm a category's expected weight, the map draws each category in proportion,
+    the same sample every time, and says so."""
+    n_vso, n_rob = 900, 100
+    inc = _month_rows(dt.datetime(2022, 1, 1), n_vso + n_rob).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.Series([None] * n_vso + ["personal_robbery"] * n_rob),
+        harm_days=pl.Series([119.3036] * n_vso + [365.0] * n_rob),
+        harm_source=pl.Series(
+            ["expected:violence and sexual offences"] * n_vso
+            + ["expected:robbery"] * n_rob
+        ),
+    )
+    at = dt.datetime(2022, 2, 1, 6)
+    b = daily_briefing(inc, at=at)
+    html = render_briefing_html(b)
+    legend = html[html.index("dots: incidents in the window by category") :]
+    legend = legend[: legend.index("</div>")]
+    assert "no single category (360)" in legend
+    assert "(40)" in legend
+    assert "highest-harm of 1,000" not in html
+    assert "a sample with each category in proportion" in html
+    assert render_briefing_html(daily_briefing(inc, at=at)) == html
+    # harm of each record's own: the highest-harm are drawn, as before
+    own = daily_briefing(inc.with_columns(harm_source=pl.lit("cchi:8N")), at=at)
+    own_html = render_briefing_html(own)
+    assert "The map shows the 400 highest-harm of 1,000 incidents" in own_html
+    assert "(100)" in own_html
 
 
 def test_an_unfinished_police_uk_month_is_no_finding_of_no_violence() -> None:

@@ -10,7 +10,8 @@ sources that were already supplying records before it (``established``): a store
 loaded with exactly a year of data holds only the last days of the year-earlier
 28 days, and comparing with them would print +7,000 %. Month-only rows never count
 in a 7- or 28-day period (their day is unknown: a month's records are all dated its
-first day); the line says how many dated in the last 28 days were left out.
+first day); the line says how many whose month overlaps the last 28 days
+were left out, and of which months.
 """
 
 from __future__ import annotations
@@ -137,15 +138,21 @@ def year_on_year(
         else incidents
     )
     month_only_left_out = 0
+    left_out_months = ""
     undated = violent.clear()
     if precision == "exact" and "time_precision" in incidents.columns:
         # a month-only row is dated the 1st of its month: it cannot be placed in a
         # 7- or 28-day period (all of a month would count on its first day)
         month_only = pl.col("time_precision").fill_null("exact") == "month"
         undated = violent.filter(month_only)
-        month_only_left_out = undated.filter(
-            _between(at - dt.timedelta(days=28), at)
-        ).height
+        # every month-only record whose month overlaps the last 28 days (on 3 March
+        # February's as well as March's), not only those dated in them
+        left_out = undated.filter(
+            (pl.col("occurred_from") < at)
+            & (pl.col("occurred_from").dt.offset_by("1mo") > at - dt.timedelta(days=28))
+        )
+        month_only_left_out = left_out.height
+        left_out_months = _month_names(left_out["occurred_from"])
         incidents = incidents.filter(~month_only)
         violent = violent.filter(~month_only)
     started = (
@@ -235,8 +242,9 @@ def year_on_year(
     line = "Violence: " + _joined(parts)
     if month_only_left_out:
         line += (
-            f"; {month_only_left_out:,} month-only records (data.police.uk) dated in "
-            "the last 28 days not counted: their day is unknown"
+            f"; {month_only_left_out:,} month-only records (data.police.uk) of "
+            f"{left_out_months}, months overlapping the last 28 days, not counted: "
+            "their day is unknown"
         )
     prev: int | None = None
     if precision == "month":
@@ -247,6 +255,20 @@ def year_on_year(
         else:  # not a month without violence: a month the store holds nothing of
             line += f"; previous month ({prev_from:%B %Y}): no records of any kind"
     return {"line": line + ".", "periods": periods, "previous_month": prev}
+
+
+def _month_names(dates: pl.Series) -> str:
+    """ "February and March 2022", "December 2021 and January 2022"."""
+    months = sorted({(d.year, d.month) for d in dates if d is not None})
+    names = [
+        dt.date(y, m, 1).strftime("%B")
+        if i + 1 < len(months) and months[i + 1][0] == y
+        else dt.date(y, m, 1).strftime("%B %Y")
+        for i, (y, m) in enumerate(months)
+    ]
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _between(a: dt.datetime, b: dt.datetime) -> pl.Expr:

@@ -189,6 +189,13 @@ def _unknown_harm_notes(ctx: BriefingContext) -> list[str]:
     ]
 
 
+def _harm_expected(ctx: BriefingContext) -> bool:
+    """Whether incidents of the window carry their category's expected harm."""
+    if "harm_source" not in ctx.window.columns:
+        return False
+    return bool(ctx.window["harm_source"].str.starts_with("expected:").any())
+
+
 def _expected_harm_notes(ctx: BriefingContext) -> list[str]:
     """A note when incidents of the window carry their category's expected harm
     (police.uk records have no offence code): every record of a category weighs
@@ -500,4 +507,5 @@ def _assemble(
         make_up=s.make_up,
         taskings=s.taskings,
         undated_in_window=ctx.undated_in_window,
+        harm_expected=_harm_expected(ctx),
     )

@@ -443,6 +443,10 @@ class Briefing:
     #: that may fall in this exact window (no record with a time reaches that
     #: month): an empty window then means "day unknown", not "no violence"
     undated_in_window: int = 0
+    #: True when incidents of the window carry their category's expected harm
+    #: (data.police.uk): highest harm first then ranks categories, so the map
+    #: draws a sample in proportion to the categories, not the highest harm
+    harm_expected: bool = False
 
     @property
     def people_not_shown(self) -> str | None:
@@ -459,6 +463,25 @@ class Briefing:
                 "open incident data name no one)"
             )
         return None
+
+    @property
+    def people_not_shown_short(self) -> str | None:
+        """The few words of :attr:`people_not_shown` the summary tiles and the
+        command line give (None when the people can be shown); month data show
+        no intelligence either, for the same reason."""
+        if self.precision == "month":
+            return "not in month-precision data"
+        if not self.people_recorded:
+            return "no one is named in these data"
+        return None
+
+    @property
+    def incidents_not_shown_short(self) -> str | None:
+        """The few words of :attr:`incidents_not_shown` the summary tile and the
+        command line give (None when the incidents are shown)."""
+        if self.incidents_not_shown is None:
+            return None
+        return "day unknown in month-precision data"
 
     @property
     def incidents_not_shown(self) -> str | None:

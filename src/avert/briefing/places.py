@@ -103,7 +103,7 @@ def _reasons(row: dict[str, Any], *, period: str, bandwidth_m: float) -> list[st
 
     ``period`` names the days counted: "the last 28 days", or "January 2022".
     """
-    reasons = [f"KDE score {row['score']:.1f} (rank {row['rank']})"]
+    reasons = [f"KDE score {row['score']:,.1f} (rank {row['rank']})"]
     if row["n_events"]:
         reasons.append(
             f"{_incidents(row['n_events'])} in this cell in {period}, "
@@ -389,6 +389,14 @@ def places_section(
             f"({hot.n_events:,} incidents with a place) and "
             f"{_percent(hot.share_harm)} of its harm (in-sample: the same days "
             "the cells were chosen on)."
+            + (
+                " Scores are recency- and harm-weighted incidents per km² that rank "
+                "this month's cells: every record weighs as if of the month's first "
+                "day, so its recency weight depends on the month's length and scores "
+                "are not comparable across months."
+                if month
+                else ""
+            )
         ),
         "method": hot.method,
         "source": hot.source,

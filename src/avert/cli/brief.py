@@ -110,20 +110,14 @@ def brief(
     # data name no one (police.uk months, open incident data)
     people = (
         f"{b.summary['n_people']:,} people of concern"
-        if b.people_not_shown is None
-        else "people of concern not shown ("
-        + (
-            "not in month-precision data"
-            if b.precision == "month"
-            else "no one is named in these data"
-        )
-        + ")"
+        if b.people_not_shown_short is None
+        else f"people of concern not shown ({b.people_not_shown_short})"
     )
     # a police.uk store briefed mid-month: its records have no day, not 0 violence
     incidents = (
         f"{b.summary['n_incidents']:,} violent incidents"
-        if b.incidents_not_shown is None
-        else "violent incidents not shown (day unknown in month-precision data)"
+        if b.incidents_not_shown_short is None
+        else f"violent incidents not shown ({b.incidents_not_shown_short})"
     )
     console.print(
         styled(

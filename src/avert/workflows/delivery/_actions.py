@@ -97,7 +97,7 @@ def update_action(
     """
     old = _read_rows(store, "action", [action_id]).get(action_id)
     if user.role == "partner" and (
-        old is None or old["lead_organisation"] != (user.org or "")
+        old is None or not _visible(user, old.get("lead_organisation"))
     ):
         _refuse_partner(store, user, action_id, asked="edit-action")
     if old is None:
@@ -155,6 +155,16 @@ def visible_actions(frame: pl.DataFrame, user: User) -> pl.DataFrame:
     if user.role == "partner":
         return frame.filter(pl.col("lead_organisation") == (user.org or ""))
     return frame
+
+
+def _visible(user: User, lead_organisation: str | None) -> bool:
+    """Whether ``user`` may see an action with this lead: :func:`visible_actions`'
+    rule, for one action."""
+    one = pl.DataFrame(
+        {"lead_organisation": [lead_organisation]},
+        schema={"lead_organisation": pl.String},
+    )
+    return visible_actions(one, user).height == 1
 
 
 def board_actions(
