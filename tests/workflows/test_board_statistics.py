@@ -69,6 +69,10 @@ def test_board_statistics_verdicts_charts_and_equality(
     )
     assert north["verdict"] == "significant_sustained_reduction"
     assert set(north["charts"]) >= {"spc", "expected"}
+    # the figures say what data they rest on: the store's sources and span
+    data = perf["notes"][0]
+    assert data.startswith("Data: ")
+    assert " incidents in the store (" in data
     for svg in north["charts"].values():
         assert ET.fromstring(svg).tag == f"{SVG_NS}svg"
     eq = stats["equality"]
