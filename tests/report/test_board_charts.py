@@ -161,3 +161,27 @@ def test_interval_chart_tick_labels_do_not_overlap() -> None:
     labels.sort()
     for (x0, t0), (x1, t1) in itertools.pairwise(labels):
         assert x1 - x0 >= 3 * (len(t0) + len(t1)), (t0, t1, x1 - x0)
+
+
+def test_outcomes_chart_shows_arrests_when_the_source_records_no_find() -> None:
+    """The Met's police.uk searches (2018, and the 2024 API sample) link no outcome
+    to its object: the find-rate chart was a column of 0.0 bars; it now draws the
+    arrest rates and says why."""
+    from types import SimpleNamespace
+
+    from avert.report.board_charts import equality_charts
+
+    outcomes = pl.DataFrame(
+        {
+            "group": ["Black", "White"],
+            "searches": [100, 200],
+            "find_rate": [0.0, 0.0],
+            "arrest_rate": [0.18, 0.17],
+        }
+    )
+    result = SimpleNamespace(
+        frame=pl.DataFrame(), by_legislation=pl.DataFrame(), outcomes=outcomes
+    )
+    svg = equality_charts(result)["outcomes"]  # type: ignore[arg-type]
+    assert "ending in arrest" in svg
+    assert "18.0" in svg

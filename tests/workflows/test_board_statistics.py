@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -68,6 +69,10 @@ def test_board_statistics_verdicts_charts_and_equality(
     )
     assert north["verdict"] == "significant_sustained_reduction"
     assert set(north["charts"]) >= {"spc", "expected"}
+    # the figures say what data they rest on: the store's sources and span
+    data = perf["notes"][0]
+    assert data.startswith("Data: ")
+    assert " incidents in the store (" in data
     for svg in north["charts"].values():
         assert ET.fromstring(svg).tag == f"{SVG_NS}svg"
     eq = stats["equality"]
@@ -93,6 +98,11 @@ def test_board_pack_has_both_sections(sqlite_store: Store, tmp_path: Path) -> No
     # a store without a plan: the lead-partner table says so, not a bare header
     lead = html[html.index("By lead partner") :]
     assert "No actions in the plan." in lead[: lead.index("</table>")]
+    # the age bands' shares in per cent, as every other share of the pack (was 0.13)
+    ages = html[html.index('class="by-age"') :]
+    ages = ages[: ages.index("</table>")]
+    assert "%" in ages
+    assert not re.search(r"<td>0\.\d\d</td>", ages)
     svgs = _svgs(html)
     assert len(svgs) >= 4
     assert all(s.find(f"{SVG_NS}title") is not None for s in svgs)

@@ -1227,3 +1227,50 @@ def test_plan_export_and_board_pack_are_private_files(
     for path in (plan, *written):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert stat.S_IMODE((tmp_path / "pack").stat().st_mode) == 0o700
+
+
+def test_a_category_or_flag_the_data_cannot_tell_is_not_measured_as_zero(
+    sqlite_store: Store,
+) -> None:
+    """police.uk data (or a table mapped onto its categories) hold violence with no
+    category of the definition and no weapon field: most serious violence and
+    weapon-enabled violence are unknown there, not 0 and "on track" (Toronto's
+    board pack read "most serious violence 0, on track" against a target of 1,000)."""
+    import polars as pl
+
+    rows, classes = [], []
+    for year in (2024, 2025):
+        for month in range(1, 13):
+            for k in range(5):
+                iid = f"V{year}{month:02d}{k}"
+                rows.append(
+                    {
+                        "incident_id": iid,
+                        "source": "policeuk",
+                        "crime_type": "Violence and sexual offences",
+                        "occurred_from": dt.datetime(year, month, 1),
+                        "time_precision": "month",
+                        "borough": "North",
+                    }
+                )
+                classes.append(
+                    {
+                        "incident_id": iid,
+                        "profile": "avb-2010",
+                        "in_definition": True,
+                        "category": None,
+                        "harm_days": 10.0,
+                    }
+                )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", pl.DataFrame(rows))
+        tx.append("classifications", pl.DataFrame(classes))
+    delivery.import_plan(sqlite_store, "plan.yaml", user=CHAIR, text=MEASURED_PLAN)
+    rows_by_id = _measures_by_id(sqlite_store, dt.date(2026, 1, 15))
+    o1, o4 = rows_by_id["O1"], rows_by_id["O4"]
+    assert (o1["current"], o1["status"]) == (None, "insufficient_data")
+    assert "violence and sexual offences: 120" in o1["reason"]
+    assert (o4["current"], o4["status"]) == (None, "insufficient_data")
+    assert "records weapon" in o4["reason"]
+    # the whole violence of the area is still measured
+    assert rows_by_id["O2"]["status"] != "insufficient_data"

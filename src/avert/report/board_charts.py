@@ -225,7 +225,25 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
             width_px=620,
         )
     oc = result.outcomes
-    if oc.height and "find_rate" in oc.columns:
+    no_find = (
+        oc.height
+        and "arrest_rate" in oc.columns
+        and not (oc["find_rate"].fill_null(0) > 0).any()
+        and bool((oc["arrest_rate"].fill_null(0) > 0).any())
+    )
+    if no_find:
+        # no search has a linked find though some ended in arrest: the source does
+        # not record the link, and a chart of zeros would be empty
+        out["outcomes"] = bar_chart_svg(
+            [
+                {"label": r["group"], "value": (r["arrest_rate"] or 0) * 100}
+                for r in oc.sort("group").to_dicts()
+            ],
+            title="Arrest rate, % by group (the source records no search's outcome "
+            "as linked to its object, so no find rate)",
+            x_label="% of searches ending in arrest",
+        )
+    elif oc.height and "find_rate" in oc.columns:
         out["outcomes"] = bar_chart_svg(
             [
                 {"label": r["group"], "value": (r["find_rate"] or 0) * 100}

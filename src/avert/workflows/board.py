@@ -35,7 +35,7 @@ from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
-from avert.store.summary import incident_span
+from avert.store.summary import incident_span, record_sources
 from avert.workflows.analysis import load_analysis_incidents
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import BoardEquality, run_equality
@@ -488,6 +488,27 @@ def _without_part_month(store: Store, end: dt.date) -> tuple[dt.date, str | None
     return complete, note
 
 
+def _data_note(store: Store) -> list[str]:
+    """What incident data the performance figures rest on: the store's sources with
+    their counts and the span of the records (month-only police.uk rows said so)."""
+    span = incident_span(store)
+    sources = record_sources(store)["incidents"]
+    if span is None or not sources:
+        return []
+    listed = ", ".join(f"{k} {n:,}" for k, n in sources.items())
+    month_only = [k for k in sources if k.startswith("policeuk")]
+    return [
+        f"Data: {sum(sources.values()):,} incidents in the store ({listed}), "
+        f"{span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}"
+        + (
+            f"; {', '.join(month_only)} records give the month only (no day, time "
+            "or victim), with an anonymised map point."
+            if month_only
+            else "."
+        )
+    ]
+
+
 def board_windows(
     store: Store, *, end: dt.date, recent_months: int = 12, baseline_months: int = 24
 ) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]] | None:
@@ -596,7 +617,11 @@ def board_statistics(
                 series=rows,
                 baseline=(b0, b1),
                 recent=(r0, r1),
-                notes=[*([part_note] if part_note else []), *result.notes],
+                notes=[
+                    *_data_note(store),
+                    *([part_note] if part_note else []),
+                    *result.notes,
+                ],
                 method=result.method,
                 source=result.source,
                 counts={v: sum(1 for r in rows if r["verdict"] == v) for v in VERDICTS},

@@ -379,6 +379,45 @@ class _Figures:
             return self._taskings_measure(window)
         return self._series_measure(row, spec, profile, known, window)
 
+    def _unseen(
+        self, result: PerformanceResult, spec: MeasureSpec, window: _Window
+    ) -> str | None:
+        """Why a category or flag without a single event cannot be read as 0 (None
+        when it can): the data hold violence of no category, which may be of this
+        one (police.uk's "violence and sexual offences", a table mapped onto
+        police.uk categories), or no incident of the months records the flag."""
+        if spec.category != "all":
+            hidden = {k: n for k, n in _uncategorised(result, spec).items() if n}
+            if not hidden:
+                return None
+            names = ", ".join(
+                f"{k.removeprefix('police.uk: ')}: {n:,}" for k, n in hidden.items()
+            )
+            return (
+                f"no incident in these data is classified {spec.category!r}, but "
+                f"{sum(hidden.values()):,} in the definition carry only their "
+                f"police.uk category ({names}), which may hold some: these data "
+                "cannot tell this category apart, so 0 is no finding"
+            )
+        if spec.flag != "all":
+            start = dt.datetime.combine(window.start, dt.time())
+            end = dt.datetime.combine(window.end + dt.timedelta(days=1), dt.time())
+            recorded = self.store.read_frame(
+                "incidents",
+                columns=["incident_id"],
+                where=[
+                    ("occurred_from", ">=", start),
+                    ("occurred_from", "<", end),
+                    (spec.flag, "is not null", None),
+                ],
+            )
+            if recorded.height == 0:
+                return (
+                    f"no incident of these months records {spec.flag} (blank, not "
+                    f"'none': the data do not say), so 0 is no finding"
+                )
+        return None
+
     def _taskings_measure(self, window: _Window) -> _Measured:
         if self._taskings is None:
             self._taskings = self.store.read_frame("taskings")
@@ -424,6 +463,10 @@ class _Figures:
             )
             return None
         series = _series_of(result, spec)
+        unseen = None if series is not None else self._unseen(result, spec, window)
+        if unseen is not None:
+            row.update(status="insufficient_data", reason=unseen)
+            return None
         if series is not None:
             row["verdict"] = series.verdict or None
             row["verdict_reason"] = series.reason if series.verdict else None
@@ -445,6 +488,20 @@ class _Figures:
             ),
             first_full=first_full,
         )
+
+
+def _uncategorised(result: PerformanceResult, spec: MeasureSpec) -> dict[str, int]:
+    """In-definition events of the measure's area in ``result`` with no category of
+    the definition (a police.uk row on its category alone, e.g. "violence and sexual
+    offences"), by label: any category of the definition may be among them."""
+    area = spec.area.lower() if spec.area_field else "all"
+    return {
+        s.category: int(s.chart["count"].fill_null(0).sum())
+        for s in result.series
+        if s.flag == "all"
+        and (s.category.startswith("police.uk: ") or s.category == "(in, no category)")
+        and s.area.lower() == area
+    }
 
 
 def _judge(
