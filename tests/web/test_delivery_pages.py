@@ -501,3 +501,65 @@ def test_the_action_form_keeps_the_evidences_line_breaks(
     assert saved.status_code == 303
     row = sqlite_store.read_frame("actions").row(0, named=True)
     assert (row["status"], row["evidence"]) == ("open", "Seen.\nSafety plan.")
+
+
+def _plan_app(store: Store, tmp_path: Path, actions: str) -> object:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: {id: p, title: T, board: B}\nactions:\n" + actions, encoding="utf-8"
+    )
+    delivery.import_plan(store, plan)
+    add_user(store, "chair", password=PASSWORD, role="chair")
+    add_user(store, "partner", password=PASSWORD, role="partner", org="council")
+    settings = load_settings({}).with_overrides(
+        database_url=store.url.sqlalchemy,
+        secret_key=secrets.token_urlsafe(32),
+        pseudonym_key=secrets.token_urlsafe(32),
+    )
+    return create_app(settings, store)
+
+
+_LATE = "status: open, due: 2020-01-01, review: 2030-01-01, owner: o"
+
+
+def test_the_lead_filter_picks_the_actions_without_a_lead(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # overdue by lead partner names them "(no lead)", but the lead filter offered
+    # only named organisations: the board could not list the ones without a lead
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        f"  - {{id: A1, strand: prevention, title: a, lead: council}}\n"
+        f"  - {{id: A2, strand: prevention, title: b, {_LATE}}}\n",
+    )
+    client = signed_in(app, "chair")
+    board = client.get("/plan").text
+    assert '<option value="(no lead)">(no lead)</option>' in board
+    assert "<td>(no lead)</td><td>1</td><td>1</td><td>1</td>" in board
+    picked = client.get("/plan", params={"lead": "(no lead)"}).text
+    assert re.findall(r'href="/plan/actions/([^"]+)"', picked) == ["A2"]
+    assert '<option value="(no lead)" selected>' in picked
+
+
+def test_a_partners_plan_board_gives_their_own_figures_beside_the_plans(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # a partner's board listed only their actions (none overdue) beside the whole
+    # plan's "2 overdue", as if the figures were theirs
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        "  - {id: A1, strand: prevention, title: a, lead: council}\n"
+        f"  - {{id: A2, strand: prevention, title: b, lead: police, {_LATE}}}\n"
+        f"  - {{id: A3, strand: prevention, title: c, lead: nhs, {_LATE}}}\n",
+    )
+    page = signed_in(app, "partner").get("/plan").text
+    own = page.split('id="own-checks"')[1].split("</div>\n</div>")[0]
+    assert re.findall(r"<b>(\d+)</b>", own) == ["0", "1", "1", "1"]
+    assert "council: the 1 listed here" in page
+    whole = page.split('id="plan-checks"')[1]
+    assert re.search(r"<b>2</b>overdue", whole)
+    assert "every lead organisation's actions, 3 in all" in page
+    chair = signed_in(app, "chair").get("/plan").text
+    assert 'id="own-checks"' not in chair
