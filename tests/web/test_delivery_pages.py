@@ -563,3 +563,50 @@ def test_a_partners_plan_board_gives_their_own_figures_beside_the_plans(
     assert "every lead organisation's actions, 3 in all" in page
     chair = signed_in(app, "chair").get("/plan").text
     assert 'id="own-checks"' not in chair
+
+
+def test_a_result_recorded_at_the_meeting_stays_on_its_page(world: World) -> None:
+    # the meeting's window ends when the page opened; a result recorded after that
+    # moved the tasking out of "due" and, done after the window, out of "done" too:
+    # after "Done" the row vanished with no word that the result was kept
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/meeting").text
+    item = re.findall(r'name="item" value="([^"]+)"', page)[-3]
+    at = re.findall(r'name="at" value="([^"]+)"', page)[0]
+    chair.post(
+        "/meeting/task",
+        data={"csrf_token": csrf_of(page), "item": item, "what": "Stays", "at": at},
+    )
+    tasking = world.store.read_frame("taskings").filter(pl.col("what") == "Stays")
+    tasking_id = tasking["tasking_id"][0]
+    page = chair.get("/meeting", params={"at": at}).text
+    shown = chair.post(
+        f"/meeting/taskings/{tasking_id}",
+        data={"csrf_token": csrf_of(page), "result": "Kept on the page", "at": at},
+    )
+    row = shown.text.split(f"{tasking_id}</td>")[0].rsplit("<tr", 1)[1]
+    assert 'class="tasking-done"' in row
+    assert "Kept on the page" in shown.text.split(f"{tasking_id}</td>")[1]
+    assert "people tasked" in shown.text
+
+
+def _tasked_people(page: str) -> int:
+    found = re.search(r"Make-up of the (\d+) (?:person|people) tasked", page)
+    return int(found.group(1)) if found else 0
+
+
+def test_the_meetings_make_up_counts_the_people_it_lists(world: World) -> None:
+    # the make-up replayed the taskings as at the window's end, so a person tasked
+    # after it (listed on the page) was left out of the make-up beneath the list
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/meeting").text
+    at = re.findall(r'name="at" value="([^"]+)"', page)[0]
+    # an item with a "task this" form is not tasked yet
+    item = re.findall(r'name="item" value="(person:[^"]+)"', page)[-1]
+    before = _tasked_people(page)
+    after = chair.post(
+        "/meeting/task",
+        data={"csrf_token": csrf_of(page), "item": item, "what": "Counted", "at": at},
+    ).text
+    assert "Counted" in after
+    assert _tasked_people(after) == before + 1
