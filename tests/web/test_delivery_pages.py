@@ -610,3 +610,21 @@ def test_the_meetings_make_up_counts_the_people_it_lists(world: World) -> None:
     ).text
     assert "Counted" in after
     assert _tasked_people(after) == before + 1
+
+
+def test_every_field_of_the_meeting_has_a_name_a_screen_reader_reads(
+    world: World,
+) -> None:
+    # "task this" and "Done" fields had only a placeholder (gone once typed in),
+    # and each row's due time no name at all: a screen reader read "date and time"
+    for role in ("chair", "partner"):
+        page = signed_in(world.app, role).get("/meeting").text
+        fields = re.findall(r"<input\b[^>]*>", page)
+        shown = [f for f in fields if 'type="hidden"' not in f]
+        assert any('name="result"' in f for f in shown), role
+        unnamed = [
+            f
+            for f in shown
+            if "aria-label=" not in f and 'name="at"' not in f  # the window's: labelled
+        ]
+        assert unnamed == [], (role, unnamed[:3])
