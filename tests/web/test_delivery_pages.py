@@ -628,3 +628,18 @@ def test_every_field_of_the_meeting_has_a_name_a_screen_reader_reads(
             if "aria-label=" not in f and 'name="at"' not in f  # the window's: labelled
         ]
         assert unnamed == [], (role, unnamed[:3])
+
+
+def test_an_action_one_day_late_says_one_day(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    from avert.config.timezone import local_today
+
+    yesterday = local_today(sqlite_store.timezone) - dt.timedelta(days=1)
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        f"  - {{id: A1, strand: prevention, title: a, status: open, due: {yesterday}}}\n",
+    )
+    page = signed_in(app, "chair").get("/plan/actions/A1").text
+    assert "1 day overdue" in page  # was "1 days overdue"
