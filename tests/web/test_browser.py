@@ -363,3 +363,28 @@ def test_the_demo_page_fits_a_phone(
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the demo page is {overflow} px wider than the phone"
     page.close()
+
+
+@pytest.mark.browser
+def test_an_actions_evidence_keeps_its_line_breaks_on_the_page(
+    world: World, base_url: str, browser: object
+) -> None:
+    """The form kept the evidence's line breaks but the table above it ran the lines
+    together ("12 sessions report filed")."""
+    from avert.workflows import delivery
+    from avert.workflows.users import User
+
+    action_id = sorted(world.store.read_frame("actions")["action_id"])[-1]
+    delivery.update_action(
+        world.store,
+        action_id,
+        {"evidence": "12 sessions\nreport filed"},
+        user=User("chair", "chair"),
+        settings=world.settings,
+    )
+    page, errors = _sign_in(browser, base_url, "chair")
+    page.goto(f"{base_url}/plan/actions/{action_id}")  # type: ignore[attr-defined]
+    cell = page.locator("tr:has(th:text-is('Evidence')) td")  # type: ignore[attr-defined]
+    assert cell.inner_text() == "12 sessions\nreport filed"
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]

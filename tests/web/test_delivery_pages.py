@@ -501,3 +501,145 @@ def test_the_action_form_keeps_the_evidences_line_breaks(
     assert saved.status_code == 303
     row = sqlite_store.read_frame("actions").row(0, named=True)
     assert (row["status"], row["evidence"]) == ("open", "Seen.\nSafety plan.")
+
+
+def _plan_app(store: Store, tmp_path: Path, actions: str) -> object:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: {id: p, title: T, board: B}\nactions:\n" + actions, encoding="utf-8"
+    )
+    delivery.import_plan(store, plan)
+    add_user(store, "chair", password=PASSWORD, role="chair")
+    add_user(store, "partner", password=PASSWORD, role="partner", org="council")
+    settings = load_settings({}).with_overrides(
+        database_url=store.url.sqlalchemy,
+        secret_key=secrets.token_urlsafe(32),
+        pseudonym_key=secrets.token_urlsafe(32),
+    )
+    return create_app(settings, store)
+
+
+_LATE = "status: open, due: 2020-01-01, review: 2030-01-01, owner: o"
+
+
+def test_the_lead_filter_picks_the_actions_without_a_lead(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # overdue by lead partner names them "(no lead)", but the lead filter offered
+    # only named organisations: the board could not list the ones without a lead
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        f"  - {{id: A1, strand: prevention, title: a, lead: council}}\n"
+        f"  - {{id: A2, strand: prevention, title: b, {_LATE}}}\n",
+    )
+    client = signed_in(app, "chair")
+    board = client.get("/plan").text
+    assert '<option value="(no lead)">(no lead)</option>' in board
+    assert "<td>(no lead)</td><td>1</td><td>1</td><td>1</td>" in board
+    picked = client.get("/plan", params={"lead": "(no lead)"}).text
+    assert re.findall(r'href="/plan/actions/([^"]+)"', picked) == ["A2"]
+    assert '<option value="(no lead)" selected>' in picked
+
+
+def test_a_partners_plan_board_gives_their_own_figures_beside_the_plans(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # a partner's board listed only their actions (none overdue) beside the whole
+    # plan's "2 overdue", as if the figures were theirs
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        "  - {id: A1, strand: prevention, title: a, lead: council}\n"
+        f"  - {{id: A2, strand: prevention, title: b, lead: police, {_LATE}}}\n"
+        f"  - {{id: A3, strand: prevention, title: c, lead: nhs, {_LATE}}}\n",
+    )
+    page = signed_in(app, "partner").get("/plan").text
+    own = page.split('id="own-checks"')[1].split("</div>\n</div>")[0]
+    assert re.findall(r"<b>(\d+)</b>", own) == ["0", "1", "1", "1"]
+    assert "council: the 1 listed here" in page
+    whole = page.split('id="plan-checks"')[1]
+    assert re.search(r"<b>2</b>overdue", whole)
+    assert "every lead organisation's actions, 3 in all" in page
+    chair = signed_in(app, "chair").get("/plan").text
+    assert 'id="own-checks"' not in chair
+
+
+def test_a_result_recorded_at_the_meeting_stays_on_its_page(world: World) -> None:
+    # the meeting's window ends when the page opened; a result recorded after that
+    # moved the tasking out of "due" and, done after the window, out of "done" too:
+    # after "Done" the row vanished with no word that the result was kept
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/meeting").text
+    item = re.findall(r'name="item" value="([^"]+)"', page)[-3]
+    at = re.findall(r'name="at" value="([^"]+)"', page)[0]
+    chair.post(
+        "/meeting/task",
+        data={"csrf_token": csrf_of(page), "item": item, "what": "Stays", "at": at},
+    )
+    tasking = world.store.read_frame("taskings").filter(pl.col("what") == "Stays")
+    tasking_id = tasking["tasking_id"][0]
+    page = chair.get("/meeting", params={"at": at}).text
+    shown = chair.post(
+        f"/meeting/taskings/{tasking_id}",
+        data={"csrf_token": csrf_of(page), "result": "Kept on the page", "at": at},
+    )
+    row = shown.text.split(f"{tasking_id}</td>")[0].rsplit("<tr", 1)[1]
+    assert 'class="tasking-done"' in row
+    assert "Kept on the page" in shown.text.split(f"{tasking_id}</td>")[1]
+    assert "people tasked" in shown.text
+
+
+def _tasked_people(page: str) -> int:
+    found = re.search(r"Make-up of the (\d+) (?:person|people) tasked", page)
+    return int(found.group(1)) if found else 0
+
+
+def test_the_meetings_make_up_counts_the_people_it_lists(world: World) -> None:
+    # the make-up replayed the taskings as at the window's end, so a person tasked
+    # after it (listed on the page) was left out of the make-up beneath the list
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/meeting").text
+    at = re.findall(r'name="at" value="([^"]+)"', page)[0]
+    # an item with a "task this" form is not tasked yet
+    item = re.findall(r'name="item" value="(person:[^"]+)"', page)[-1]
+    before = _tasked_people(page)
+    after = chair.post(
+        "/meeting/task",
+        data={"csrf_token": csrf_of(page), "item": item, "what": "Counted", "at": at},
+    ).text
+    assert "Counted" in after
+    assert _tasked_people(after) == before + 1
+
+
+def test_every_field_of_the_meeting_has_a_name_a_screen_reader_reads(
+    world: World,
+) -> None:
+    # "task this" and "Done" fields had only a placeholder (gone once typed in),
+    # and each row's due time no name at all: a screen reader read "date and time"
+    for role in ("chair", "partner"):
+        page = signed_in(world.app, role).get("/meeting").text
+        fields = re.findall(r"<input\b[^>]*>", page)
+        shown = [f for f in fields if 'type="hidden"' not in f]
+        assert any('name="result"' in f for f in shown), role
+        unnamed = [
+            f
+            for f in shown
+            if "aria-label=" not in f and 'name="at"' not in f  # the window's: labelled
+        ]
+        assert unnamed == [], (role, unnamed[:3])
+
+
+def test_an_action_one_day_late_says_one_day(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    from avert.config.timezone import local_today
+
+    yesterday = local_today(sqlite_store.timezone) - dt.timedelta(days=1)
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        f"  - {{id: A1, strand: prevention, title: a, status: open, due: {yesterday}}}\n",
+    )
+    page = signed_in(app, "chair").get("/plan/actions/A1").text
+    assert "1 day overdue" in page  # was "1 days overdue"

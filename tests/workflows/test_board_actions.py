@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from avert.delivery.checks import NO_LEAD
 from avert.workflows.delivery import board_actions
 from avert.workflows.users import User
 
@@ -37,3 +38,12 @@ def test_a_partner_sees_only_their_organisations_actions() -> None:
     assert _ids(board_actions(ACTIONS, council, lead="police")) == []
     assert _ids(board_actions(ACTIONS, council, area="E2")) == ["A3"]
     assert _ids(board_actions(ACTIONS, User("x", "partner"))) == []
+
+
+def test_the_no_lead_group_of_overdue_by_lead_can_be_picked() -> None:
+    # overdue by lead partner groups actions without a lead as "(no lead)"; the
+    # board's lead filter could not pick them (it matched the name literally)
+    chair = User("chair1", "chair")
+    assert _ids(board_actions(ACTIONS, chair, lead=NO_LEAD)) == ["A4"]
+    council = User("cc", "partner", org="council")
+    assert _ids(board_actions(ACTIONS, council, lead=NO_LEAD)) == []

@@ -1274,3 +1274,25 @@ def test_a_category_or_flag_the_data_cannot_tell_is_not_measured_as_zero(
     assert "records weapon" in o4["reason"]
     # the whole violence of the area is still measured
     assert rows_by_id["O2"]["status"] != "insufficient_data"
+
+
+def test_the_briefings_overdue_actions_read_as_words(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # "in_progress action due 2025-03-09, 1 days overdue"
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    at = dt.datetime(2025, 3, 10, 8)
+    write_store(sqlite_store, make_frames(300, at=at, seed=5))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: {id: p, title: T, board: B}\nactions:\n"
+        "  - {id: A1, strand: prevention, title: t, status: in_progress, "
+        "due: 2025-03-09}\n",
+        encoding="utf-8",
+    )
+    delivery.import_plan(sqlite_store, plan)
+    found = build_briefing(sqlite_store, at=at)
+    reasons = {a["action_id"]: a["reasons"] for a in found.actions}
+    assert reasons["A1"] == ["in progress action due 2025-03-09, 1 day overdue"]

@@ -6,7 +6,7 @@ from typing import Final, cast
 
 import polars as pl
 
-from avert.briefing.context import BriefingContext, links
+from avert.briefing.context import BriefingContext, counted, links
 from avert.briefing.model import ActionItem, Section
 
 __all__ = ["ACTION_COLUMNS", "actions_section"]
@@ -45,8 +45,8 @@ def actions_section(ctx: BriefingContext) -> Section[ActionItem]:
     for row in due.select("rank", *ACTION_COLUMNS, "overdue_days").to_dicts():
         overdue = row["overdue_days"]
         row["reasons"] = [
-            f"{row['status']} action due {row['due']}"
-            + (f", {overdue} days overdue" if overdue else "")
+            f"{row['status'].replace('_', ' ')} action due {row['due']}"
+            + (f", {counted(overdue, 'day')} overdue" if overdue else "")
         ]
         tt, tid = row["target_type"], row["target_id"]
         row["links"] = {

@@ -15,6 +15,7 @@ import polars as pl
 from avert.delivery.model import APPROACHES, OPEN_STATUSES, STRANDS, with_overdue
 
 __all__ = [
+    "NO_LEAD",
     "Checks",
     "approach_by_strand",
     "duplicated_subjects",
@@ -25,6 +26,9 @@ __all__ = [
     "top_subjects_without_action",
 ]
 
+#: How an action without a lead organisation is named where actions are grouped or
+#: filtered by their lead (overdue by lead partner, the plan board's lead filter).
+NO_LEAD = "(no lead)"
 #: Statuses of actions that count as "an action exists" (a cancelled one does not).
 LIVE: tuple[str, ...] = ("proposed", "open", "in_progress", "done")
 #: Approaches that count as an enhanced response to a repeat victim (¶16).
@@ -66,7 +70,7 @@ def missing_accountability(
 def overdue_by_organisation(actions: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     """Per lead organisation: actions in hand, overdue, done; most overdue first."""
     rows = with_overdue(actions, today).with_columns(
-        pl.col("lead_organisation").fill_null("(no lead)")
+        pl.col("lead_organisation").fill_null(NO_LEAD)
     )
     return (
         rows.group_by("lead_organisation")

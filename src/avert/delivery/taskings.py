@@ -73,7 +73,8 @@ def for_briefing(
 
     ``overdue``: open at ``at`` and due before it; ``due``: open, due in the next 24
     hours (inclusive); ``done``: done in the window (``at - hours`` to ``at``), with
-    their results. Each sorted by due time, then the item tasked (kind, id), then the
+    their results (live, ``replay`` False: done since ``at - hours``, also after
+    ``at``, so a result recorded at the meeting shows there). Each sorted by due time, then the item tasked (kind, id), then the
     tasking's id, so the order does not depend on the random part of tasking ids.
     ``replay``: as they stood at ``at`` (:func:`as_at`); False: as they stand now (a
     live meeting view).
@@ -91,8 +92,12 @@ def for_briefing(
             & (pl.col("due") >= at)
             & (pl.col("due") <= at + dt.timedelta(days=1))
         ),
+        # live, a result recorded after ``at`` (the meeting's window ends when its
+        # page opened) is done since the window began: it stays on the page
         "done": rows.filter(
-            (pl.col("status") == "done") & (done_at >= since) & (done_at < at)
+            (pl.col("status") == "done")
+            & (done_at >= since)
+            & ((done_at < at) if replay else pl.lit(value=True))
         ),
     }
 

@@ -758,7 +758,12 @@ def taskings_makeup(
     # the taskings the meeting lists the user: an area's and their own; a
     # partner's organisation's (:func:`avert.workflows.delivery.meeting_view`)
     window = taskings_for_briefing(
-        store, at=at, hours=hours, area=user.area, assignee=user.username
+        store,
+        at=at,
+        hours=hours,
+        as_at=False,  # as the meeting lists them (as they stand now)
+        area=user.area,
+        assignee=user.username,
     )
     people = [
         str(row["item_id"])

@@ -17,6 +17,7 @@ from avert.access import (
 )
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
+from avert.delivery.checks import NO_LEAD
 from avert.delivery.model import (
     ACTION_TRANSITIONS,
     STATUSES,
@@ -175,9 +176,12 @@ def board_actions(
     area: str | None = None,
 ) -> pl.DataFrame:
     """The actions of the plan board as ``user`` sees it (:func:`visible_actions`),
-    only those led by ``lead`` and in ``area`` when given."""
+    only those led by ``lead`` and in ``area`` when given; ``lead`` :data:`NO_LEAD`
+    picks the actions without a lead organisation (so named in overdue by lead)."""
     actions = visible_actions(frame, user)
-    if lead:
+    if lead == NO_LEAD:
+        actions = actions.filter(pl.col("lead_organisation").is_null())
+    elif lead:
         actions = actions.filter(pl.col("lead_organisation") == lead)
     if area:
         actions = actions.filter(pl.col("area") == area)
@@ -279,6 +283,9 @@ def plan_board(
         store.read_frame("actions", columns=["lead_organisation", "area"]), user
     )
     leads = sorted(visible["lead_organisation"].drop_nulls().unique().to_list())
+    if visible["lead_organisation"].null_count():
+        # the "(no lead)" row of overdue by lead can be picked too
+        leads.append(NO_LEAD)
     areas = sorted(visible["area"].drop_nulls().unique().to_list())
     shown = _shown_audited(
         store,

@@ -101,6 +101,21 @@ def board_checks(
     )
 
 
+def _own_figures(checks: Checks, org: str) -> dict[str, Any]:
+    """The accountability figures of one lead organisation's actions (a partner's
+    plan board lists only those, beside the whole plan's checks)."""
+    row = checks.overdue_by_org.filter(pl.col("lead_organisation") == org)
+    missing = checks.missing.filter(pl.col("lead_organisation") == org)
+    return {
+        "organisation": org,
+        "actions": int(row["actions"].sum()),
+        "overdue": int(row["overdue"].sum()),
+        "no_owner": int(missing["no_owner"].sum()),
+        "no_measure": int(missing["no_measure"].sum()),
+        "no_review_date": int(missing["no_review_date"].sum()),
+    }
+
+
 def checks_view(
     store: Store, settings: Settings, *, user: User, today: dt.date | None = None
 ) -> dict[str, Any]:
@@ -122,6 +137,7 @@ def checks_view(
         )
     return {
         "summary": checks.summary,
+        "own": _own_figures(checks, user.org or "") if user.role == "partner" else None,
         "by_org": checks.overdue_by_org.to_dicts(),
         "duplicates": dups.to_dicts(),
         "approaches": checks.approaches.to_dicts(),
