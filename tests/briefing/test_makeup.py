@@ -206,16 +206,21 @@ def test_partner_make_up_of_one_sex_does_not_say_so() -> None:
             "ethnicity": ["White"] * 4,
         }
     )
-    made = make_up(
-        ["a", "b", "c", "d"],
-        ["a", "b", "c", "d"],
-        people,
-        at_year=2026,
-        key="people",
-        label="people",
-        pool_label="offenders",
-        audience="partner",
-    )
+
+    def made_for(audience: str) -> dict[str, Any]:
+        ids = ["a", "b", "c", "d"]
+        return make_up(
+            ids,
+            ids,
+            people,
+            at_year=2026,
+            key="people",
+            label="people",
+            pool_label="offenders",
+            audience=audience,  # type: ignore[arg-type]
+        )
+
+    made = made_for("partner")
     assert made["n"] == 4
     for dim in ("sex", "age_band", "ethnicity"):
         rows = [r for r in made["rows"] if r["dimension"] == dim]
@@ -224,13 +229,5 @@ def test_partner_make_up_of_one_sex_does_not_say_so() -> None:
         shown = [r["listed"] for r in rows if not r["listed_withheld"]]
         assert all(n == 0 for n in shown), (dim, rows)
     # the police see the breakdown as it is, no added zero rows
-    police = make_up(
-        ["a", "b", "c", "d"],
-        ["a", "b", "c", "d"],
-        people,
-        at_year=2026,
-        key="people",
-        label="people",
-        pool_label="offenders",
-    )
+    police = made_for("police")
     assert [r["category"] for r in police["rows"] if r["dimension"] == "sex"] == ["M"]

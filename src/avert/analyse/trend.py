@@ -162,83 +162,12 @@ def year_on_year(
     )
     periods: list[TrendPeriod] = []
     parts: list[tuple[str, str]] = []
-    for label, a, b, ya, yb in _spans(at, precision, window_from, window_to):
-        now_src = _source_keys(incidents.filter(_between(a, b)), keys)
-        month_end = pl.col("occurred_from").dt.offset_by("1mo")
-        overlap = (pl.col("occurred_from") < b) & (month_end > a)
-        if not now_src and undated.filter(overlap).height:
-            # only month-only records whose month overlaps these days (a police.uk
-            # store briefed mid-month): 0 would read as no violence
-            periods.append(
-                {
-                    "period": label,
-                    "from": a,
-                    "to": b,
-                    "count": None,
-                    "year_earlier_from": ya,
-                    "year_earlier_to": yb,
-                    "year_earlier": None,
-                    "change": None,
-                }
-            )
-            parts.append(
-                (f"{label} not counted", "only month-only records, without a day")
-            )
-            continue
-        before_src = _source_keys(incidents.filter(_between(ya, yb)), keys)
-        late = set() if started is None else before_src - started
-        before_src -= late
-        common = now_src & before_src
-        like = not late and (now_src == before_src or not before_src)
-        comparable = bool(before_src) and (like or bool(common))
-        only = None if like or not common else common
-        now = _count(violent, a, b, only, keys)
-        before = _count(violent, ya, yb, only, keys)
-        change = _change(now, before) if comparable else None
-        periods.append(
-            {
-                "period": label,
-                "from": a,
-                "to": b,
-                "count": now,
-                "year_earlier_from": ya,
-                "year_earlier_to": yb,
-                "year_earlier": before if comparable else None,
-                "change": change,
-            }
+    for span in _spans(at, precision, window_from, window_to):
+        period, part = _compare_period(
+            span, incidents, violent, undated, started=started, keys=keys
         )
-        if late and not common:
-            whose = "the store" if not keys else _labels(late)
-            parts.append(
-                (
-                    f"{label} {now:,}",
-                    f"no comparable baseline: {whose} supplied no records in the 28 "
-                    "days before the year-earlier period, so its records may start "
-                    "inside it",
-                )
-            )
-        elif not before_src:  # not a year without violence: one the store lacks
-            parts.append(
-                (
-                    f"{label} {now:,}",
-                    "no comparable baseline: the store holds no records of any kind "
-                    "for that period a year earlier",
-                )
-            )
-        elif not comparable:
-            parts.append(
-                (
-                    f"{label} {now:,}",
-                    "no comparable baseline: a year earlier only "
-                    f"{_labels(before_src)} supplied records",
-                )
-            )
-        else:
-            pct = "no baseline" if change is None else f"{change * 100:+.0f} %"
-            same = "" if like else f", on {_labels(common)} only"
-            parts.append(
-                (f"{label} {now:,}", f"a year earlier {before:,}, {pct}{same}")
-            )
+        periods.append(period)
+        parts.append(part)
     line = "Violence: " + _joined(parts)
     if month_only_left_out:
         line += (
@@ -255,6 +184,75 @@ def year_on_year(
         else:  # not a month without violence: a month the store holds nothing of
             line += f"; previous month ({prev_from:%B %Y}): no records of any kind"
     return {"line": line + ".", "periods": periods, "previous_month": prev}
+
+
+def _compare_period(
+    span: tuple[str, dt.datetime, dt.datetime, dt.datetime, dt.datetime],
+    incidents: pl.DataFrame,
+    violent: pl.DataFrame,
+    undated: pl.DataFrame,
+    *,
+    started: set[tuple[object, ...]] | None,
+    keys: Sequence[str],
+) -> tuple[TrendPeriod, tuple[str, str]]:
+    """One period of :func:`year_on_year` against its year-earlier period, like with
+    like: its row and its ``(label, what it says)`` part of the line."""
+    label, a, b, ya, yb = span
+    now_src = _source_keys(incidents.filter(_between(a, b)), keys)
+    month_end = pl.col("occurred_from").dt.offset_by("1mo")
+    overlap = (pl.col("occurred_from") < b) & (month_end > a)
+
+    def row(now: int | None, before: int | None, change: float | None) -> TrendPeriod:
+        return {
+            "period": label,
+            "from": a,
+            "to": b,
+            "count": now,
+            "year_earlier_from": ya,
+            "year_earlier_to": yb,
+            "year_earlier": before,
+            "change": change,
+        }
+
+    if not now_src and undated.filter(overlap).height:
+        # only month-only records whose month overlaps these days (a police.uk
+        # store briefed mid-month): 0 would read as no violence
+        return row(None, None, None), (
+            f"{label} not counted",
+            "only month-only records, without a day",
+        )
+    before_src = _source_keys(incidents.filter(_between(ya, yb)), keys)
+    late = set() if started is None else before_src - started
+    before_src -= late
+    common = now_src & before_src
+    like = not late and (now_src == before_src or not before_src)
+    comparable = bool(before_src) and (like or bool(common))
+    only = None if like or not common else common
+    now = _count(violent, a, b, only, keys)
+    before = _count(violent, ya, yb, only, keys)
+    change = _change(now, before) if comparable else None
+    period = row(now, before if comparable else None, change)
+    if late and not common:
+        whose = "the store" if not keys else _labels(late)
+        why = (
+            f"no comparable baseline: {whose} supplied no records in the 28 days "
+            "before the year-earlier period, so its records may start inside it"
+        )
+    elif not before_src:  # not a year without violence: one the store lacks
+        why = (
+            "no comparable baseline: the store holds no records of any kind for "
+            "that period a year earlier"
+        )
+    elif not comparable:
+        why = (
+            f"no comparable baseline: a year earlier only {_labels(before_src)} "
+            "supplied records"
+        )
+    else:
+        pct = "no baseline" if change is None else f"{change * 100:+.0f} %"
+        same = "" if like else f", on {_labels(common)} only"
+        why = f"a year earlier {before:,}, {pct}{same}"
+    return period, (f"{label} {now:,}", why)
 
 
 def _month_names(dates: pl.Series) -> str:

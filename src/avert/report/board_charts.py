@@ -234,25 +234,29 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
     if no_find:
         # no search has a linked find though some ended in arrest: the source does
         # not record the link, and a chart of zeros would be empty
-        out["outcomes"] = bar_chart_svg(
-            [
-                {"label": r["group"], "value": (r["arrest_rate"] or 0) * 100}
-                for r in oc.sort("group").to_dicts()
-            ],
-            title="Arrest rate, % by group (the source records no search's outcome "
+        rate, title, x_label = (
+            "arrest_rate",
+            "Arrest rate, % by group (the source records no search's outcome "
             "as linked to its object, so no find rate)",
-            x_label="% of searches ending in arrest",
+            "% of searches ending in arrest",
         )
     elif oc.height and "find_rate" in oc.columns:
-        out["outcomes"] = bar_chart_svg(
-            [
-                {"label": r["group"], "value": (r["find_rate"] or 0) * 100}
-                for r in oc.sort("group").to_dicts()
-            ],
-            title="Find rate: searches whose outcome was linked to the object of "
+        rate, title, x_label = (
+            "find_rate",
+            "Find rate: searches whose outcome was linked to the object of "
             "the search, % by group",
-            x_label="% of searches with a linked find",
+            "% of searches with a linked find",
         )
+    else:
+        return out
+    out["outcomes"] = bar_chart_svg(
+        [
+            {"label": r["group"], "value": (r[rate] or 0) * 100}
+            for r in oc.sort("group").to_dicts()
+        ],
+        title=title,
+        x_label=x_label,
+    )
     return out
 
 
