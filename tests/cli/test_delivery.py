@@ -108,7 +108,7 @@ def test_board_pack_html(db: str, tmp_path: Path) -> None:
     assert 'id="measures"' in html
     # a store naming no person, place or group has nothing to check, not "0 of the 0"
     assert "0 of the 0 top-harm" not in html
-    assert "names no person, place (location) or group" in html
+    assert "names no person, place or group" in html
 
 
 def test_plan_status_shows_each_objective_measure(db: str) -> None:

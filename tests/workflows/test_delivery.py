@@ -15,6 +15,7 @@ from avert.config.settings import load_settings
 from avert.errors import ConfigError, PermissionDenied
 from avert.store import Store
 from avert.workflows import delivery
+from avert.workflows.delivery._checks import _harm_frames
 from avert.workflows.delivery._common import read_delivery
 from avert.workflows.users import User
 
@@ -1296,3 +1297,55 @@ def test_the_briefings_overdue_actions_read_as_words(
     found = build_briefing(sqlite_store, at=at)
     reasons = {a["action_id"]: a["reasons"] for a in found.actions}
     assert reasons["A1"] == ["in progress action due 2025-03-09, 1 day overdue"]
+
+
+def test_top_harm_places_are_grid_cells_not_location_text(sqlite_store: Store) -> None:
+    """A bundle gives no location text and police.uk's names a snap point's kind
+    ("On or near Supermarket"): the top-harm check keys places by the places grid's
+    cell where an incident has coordinates, and by location text only without."""
+    ids = ["a1", "a2", "b1", "c1", "n1"]
+    xs = [3520 * 150 + 10.0, 3520 * 150 + 90.0, 9000 * 150 + 5.0, None, None]
+    ys = [1190 * 150 + 10.0, 1190 * 150 + 20.0, 1190 * 150 + 5.0, None, None]
+    location = ["On or near Supermarket", None, "On or near Supermarket", "Park", None]
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": ids,
+                    "source": ["test"] * 5,
+                    "occurred_from": [dt.datetime(2010, 9, 1, 12)] * 5,
+                    "time_precision": ["exact"] * 5,
+                    "x": xs,
+                    "y": ys,
+                    "location": location,
+                },
+                schema_overrides={"x": pl.Float64, "y": pl.Float64},
+            ),
+        )
+        tx.append(
+            "classifications",
+            pl.DataFrame(
+                {
+                    "incident_id": ids,
+                    "profile": [SETTINGS.definition_id()] * 5,
+                    "in_definition": [True] * 5,
+                    "harm_days": [10.0, 5.0, 100.0, 1.0, 7.0],
+                }
+            ),
+        )
+    top, _ = _harm_frames(
+        sqlite_store, SETTINGS.definition_id(), dt.date(2010, 10, 1), cell_size_m=150.0
+    )
+    places = dict(
+        top.filter(pl.col("subject_type") == "place")
+        .select("subject_id", "harm")
+        .iter_rows()
+    )
+    assert places == {
+        "150m:E9000:N1190": 100.0,
+        "150m:E3520:N1190": 15.0,
+        "Park": 1.0,
+    }
+    checks = delivery.board_checks(sqlite_store, SETTINGS, today=dt.date(2010, 10, 1))
+    assert checks.summary["top_subjects"] == 3

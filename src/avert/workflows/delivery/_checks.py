@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 
 from avert.access import audience_of
+from avert.analyse.places import cell_expr
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.delivery.checks import Checks, run_checks
@@ -23,24 +24,39 @@ TOP_N = 20
 CHECK_DAYS = 365
 
 
+def _place_key(cell_size_m: float) -> pl.Expr:
+    """The place an incident counts towards: its grid cell of the places grid
+    (``150m:E530:N1200``, the id briefing places and taskings use) where it has
+    coordinates, else its location text.
+
+    Location text alone is not a place: a bundle gives none, and police.uk's is a
+    snap point's name ("On or near Supermarket", "On or near High Street") that many
+    places share.
+    """
+    return pl.coalesce(cell_expr(cell_size_m), pl.col("location")).alias("place_id")
+
+
 def _harm_frames(
-    store: Store, profile: str, today: dt.date
+    store: Store, profile: str, today: dt.date, *, cell_size_m: float
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(top-harm subjects, repeat victims) over the last :data:`CHECK_DAYS` days."""
+    """(top-harm subjects, repeat victims) over the last :data:`CHECK_DAYS` days.
+
+    Places are keyed by :func:`_place_key` on the places grid of ``cell_size_m``.
+    """
     start = dt.datetime.combine(today - dt.timedelta(days=CHECK_DAYS), dt.time())
     end = dt.datetime.combine(today, dt.time())
     incidents = store.read_frame(
         "incidents",
-        columns=["incident_id", "occurred_from", "location", "borough"],
+        columns=["incident_id", "occurred_from", "location", "x", "y", "borough"],
         where=[("occurred_from", ">=", start), ("occurred_from", "<", end)],
-    )
+    ).with_columns(_place_key(cell_size_m))
     classes = store.read_frame(
         "classifications",
         columns=["incident_id", "in_definition", "harm_days"],
         where=[("profile", "=", profile), ("in_definition", "=", True)],
     )
     harm = incidents.join(classes, on="incident_id").select(
-        "incident_id", "location", "borough", pl.col("harm_days").fill_null(0.0)
+        "incident_id", "place_id", "borough", pl.col("harm_days").fill_null(0.0)
     )
     area = pl.col("borough").drop_nulls().mode().sort().first().alias("area")
     inv = store.read_frame(
@@ -55,11 +71,11 @@ def _harm_frames(
         .rename({"person_id": "subject_id"})
     )
     places = (
-        harm.filter(pl.col("location").is_not_null())
-        .group_by("location")
+        harm.filter(pl.col("place_id").is_not_null())
+        .group_by("place_id")
         .agg(pl.col("harm_days").sum().alias("harm"), area)
-        .select(pl.lit("place").alias("subject_type"), "location", "harm", "area")
-        .rename({"location": "subject_id"})
+        .select(pl.lit("place").alias("subject_type"), "place_id", "harm", "area")
+        .rename({"place_id": "subject_id"})
     )
     members = store.read_frame("group_members", columns=["group_id", "person_id"])
     groups = (
@@ -90,7 +106,12 @@ def board_checks(
 ) -> Checks:
     """The accountability and principle checks on the stored plan and data."""
     today = today or local_today(settings.timezone)
-    top, victims = _harm_frames(store, settings.definition_id(), today)
+    top, victims = _harm_frames(
+        store,
+        settings.definition_id(),
+        today,
+        cell_size_m=settings.places_cell_size(),
+    )
     return run_checks(
         read_actions(store, today=today),
         read_delivery(store, "objective", today=today),

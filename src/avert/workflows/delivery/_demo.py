@@ -47,14 +47,14 @@ def seed_demo_plan(
         shift_days=shift,
         now=at,
     )
-    top, _ = _harm_frames(store, settings.definition_id(), at.date())
+    top, _ = _harm_frames(
+        store,
+        settings.definition_id(),
+        at.date(),
+        cell_size_m=settings.places_cell_size(),
+    )
     rows = []
-    for i, subject in enumerate(
-        top.filter(pl.col("subject_type").is_in(["person", "place"]))
-        .sort("harm", descending=True)
-        .head(len(_DEMO_LEADS))
-        .to_dicts()
-    ):
+    for i, subject in enumerate(_demo_subjects(top)):
         person = subject["subject_type"] == "person"
         rows.append(
             Action(
@@ -91,6 +91,23 @@ def seed_demo_plan(
     _rescale_demo_measures(store, settings, chair=chair, at=at)
     n_taskings = _demo_taskings(store, settings, chair=chair, at=at, days=days)
     return {"plan_rows": result.created, "actions": len(rows), "taskings": n_taskings}
+
+
+def _demo_subjects(top: pl.DataFrame) -> list[dict[str, Any]]:
+    """The demo actions' subjects: the three highest-harm people and the two
+    highest-harm places (grid cells), people first, a place third and fifth."""
+
+    def best(kind: str, n: int) -> list[dict[str, Any]]:
+        of_kind = top.filter(pl.col("subject_type") == kind)
+        return (
+            of_kind.sort(["harm", "subject_id"], descending=[True, False])
+            .head(n)
+            .to_dicts()
+        )
+
+    people, places = best("person", 3), best("place", 2)
+    order = people[:2] + places[:1] + people[2:] + places[1:]
+    return order[: len(_DEMO_LEADS)]
 
 
 def _rescale_demo_measures(
