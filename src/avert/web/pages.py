@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -329,8 +330,15 @@ def today(
 def today_fragment(
     request: Request, at: str | None = None, hours: int = 24, area: str | None = None
 ) -> Response:
-    """The briefing alone (htmx swaps it in when the window changes)."""
-    return HTMLResponse(_briefing_context(request, at, hours, area)["briefing_html"])
+    """The briefing alone (htmx swaps it in when the window changes).
+
+    ``HX-Push-Url`` puts the page of the same window in the address bar, so a
+    reload, Back or a copied link shows the window shown (not the default one).
+    """
+    context = _briefing_context(request, at, hours, area)
+    query = {"at": at or "", "hours": str(context["hours"]), "area": area or ""}
+    link = "/today?" + urlencode({k: v for k, v in query.items() if v})
+    return HTMLResponse(context["briefing_html"], headers={"HX-Push-Url": link})
 
 
 # --- Incidents ------------------------------------------------------------------------
