@@ -90,3 +90,44 @@ def test_a_window_change_puts_its_window_in_the_address_bar(world: World) -> Non
     assert "HX-Push-Url" not in refused.headers
     # the pages keep no copy of a briefing in the browser's storage for Back
     assert '"historyCacheSize": 0' in page.text
+
+
+def test_an_opened_record_reloads_and_comes_back_audited_each_time(
+    world: World,
+) -> None:
+    """A person's record was the answer of its purpose form (a POST): Back to it
+    from a family member's page gave the browser's "Confirm Form Resubmission"
+    (ERR_CACHE_MISS) and a reload asked to send the form again. The form now
+    redirects to the record's own page, which shows the record this session
+    opened last, audited with the purpose stated, at every showing."""
+    client = signed_in(world.app, "analyst")
+    first, second = sorted(world.person_ids)[3:5]
+    token = csrf_of(client.get(f"/people/{first}").text)
+    sent = client.post(
+        f"/people/{first}",
+        data={"csrf_token": token, "purpose": "meeting: back and reload"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/people/{first}"
+    before = len(_views(world, first))
+    for _ in range(2):  # the redirect's page, then a reload (or Back)
+        page = client.get(f"/people/{first}")
+        assert 'id="history"' in page.text
+    shown = _views(world, first)[before:]
+    assert shown == ["meeting: back and reload"] * 2
+    # another person's page still asks for a purpose first, and shows nothing
+    other = client.get(f"/people/{second}")
+    assert 'name="purpose"' in other.text
+    assert 'id="history"' not in other.text
+    # a new session opens nothing without a purpose
+    fresh = signed_in(world.app, "analyst").get(f"/people/{first}")
+    assert 'id="history"' not in fresh.text
+
+
+def _views(world: World, person: str) -> list[str]:
+    audit = world.store.read_frame("audit", order_by=["seq"])
+    rows = audit.filter(
+        (audit["object"] == f"person:{person}") & (audit["action"] == "view")
+    )
+    return [str(r) for r in rows["reason"].to_list()]
