@@ -6,27 +6,46 @@
   /* A form sent by htmx that got no answer (network down, request aborted or
      timed out) said nothing: the previous briefing stayed under the new window's
      form as if it were its answer. Its target now says that nothing came. */
+  function alertBox(id, heading, message) {
+    var box = document.createElement("div");
+    box.className = "card narrow";
+    box.id = id;
+    box.setAttribute("role", "alert");
+    var title = document.createElement("h2");
+    title.textContent = heading;
+    var text = document.createElement("p");
+    text.className = "error";
+    text.textContent = message;
+    box.append(title, text);
+    return box;
+  }
   function noAnswer(event) {
     var target = event.detail && event.detail.target;
     if (!target) {
       return;
     }
-    var box = document.createElement("div");
-    box.className = "card narrow";
-    box.id = "error-network";
-    box.setAttribute("role", "alert");
-    var title = document.createElement("h2");
-    title.textContent = "No answer";
-    var text = document.createElement("p");
-    text.className = "error";
-    text.textContent = "avert did not answer (the network or the server is down), " +
-      "so nothing is shown for this window. Try again.";
-    box.append(title, text);
-    target.replaceChildren(box);
+    target.replaceChildren(alertBox("error-network", "No answer",
+      "avert did not answer (the network or the server is down), " +
+      "so nothing is shown for this window. Try again."));
     target.removeAttribute("aria-busy");
   }
   document.addEventListener("htmx:sendError", noAnswer);
   document.addEventListener("htmx:timeout", noAnswer);
+
+  /* An error answer without a message (a gateway's empty 502 or 504) was swapped
+     in as a blank space: it now says which error came. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (!detail || !detail.isError || !detail.target ||
+        (detail.serverResponse || "").trim() !== "") {
+      return;
+    }
+    var status = String(detail.xhr ? detail.xhr.status : "");
+    detail.shouldSwap = false;
+    detail.target.replaceChildren(alertBox("error-" + status, "Error " + status,
+      "The answer held no message (the network or a server between avert " +
+      "and you failed), so nothing is shown for this window. Try again."));
+  });
 
   /* Say to a screen reader that the target is being replaced. */
   document.addEventListener("htmx:beforeRequest", function (event) {
