@@ -388,3 +388,80 @@ def test_an_actions_evidence_keeps_its_line_breaks_on_the_page(
     assert cell.inner_text() == "12 sessions\nreport filed"
     assert errors == [], errors
     page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_a_window_change_on_a_bad_network_says_so_and_keeps_its_link(
+    base_url: str, browser: object
+) -> None:
+    """A window change that got no answer (network down) left the previous
+    briefing under the new window's form, as if it were the answer; on a slow one
+    nothing said the briefing was on its way; and after a change a reload showed
+    the default window; an error answer without a message left a blank space. Now:
+    an alert in the briefing's place, the button disabled
+    and the briefing marked busy while it comes, and the address holds the window."""
+    page, _ = _sign_in(browser, base_url, "chair")
+    shown = page.inner_text("#briefing header")  # type: ignore[attr-defined]
+    page.route("**/today/briefing*", lambda route: route.abort())  # type: ignore[attr-defined]
+    page.fill("input[name=hours]", "168")  # type: ignore[attr-defined]
+    page.click("form.window button")  # type: ignore[attr-defined]
+    alert = page.locator("#briefing [role=alert]")  # type: ignore[attr-defined]
+    alert.wait_for()
+    assert "did not answer" in alert.inner_text()
+    assert shown not in page.inner_text("#briefing")  # type: ignore[attr-defined]
+    page.unroute("**/today/briefing*")  # type: ignore[attr-defined]
+    # an error answer without a message (a gateway's empty 502) left a blank space
+    page.route(  # type: ignore[attr-defined]
+        "**/today/briefing*", lambda route: route.fulfill(status=502, body="")
+    )
+    page.click("form.window button")  # type: ignore[attr-defined]
+    page.locator("#briefing #error-502[role=alert]").wait_for()  # type: ignore[attr-defined]
+    page.unroute("**/today/briefing*")  # type: ignore[attr-defined]
+
+    def slow(route: object) -> None:
+        time.sleep(1.0)
+        route.continue_()  # type: ignore[attr-defined]
+
+    page.route("**/today/briefing*", slow)  # type: ignore[attr-defined]
+    page.fill("input[name=hours]", "72")  # type: ignore[attr-defined]
+    with page.expect_response(lambda r: "/today/briefing" in r.url):  # type: ignore[attr-defined]
+        page.click("form.window button")  # type: ignore[attr-defined]
+        assert page.is_disabled("form.window button")  # type: ignore[attr-defined]
+        assert page.get_attribute("#briefing", "aria-busy") == "true"  # type: ignore[attr-defined]
+    page.wait_for_url("**/today?*hours=72*")  # type: ignore[attr-defined]
+    window = page.inner_text("#briefing header")  # type: ignore[attr-defined]
+    assert not page.is_disabled("form.window button")  # type: ignore[attr-defined]
+    page.unroute("**/today/briefing*")  # type: ignore[attr-defined]
+    page.reload()  # type: ignore[attr-defined]
+    assert page.inner_text("#briefing header") == window  # type: ignore[attr-defined]
+    assert page.input_value("input[name=hours]") == "72"  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_a_meeting_form_is_sent_once(base_url: str, browser: object) -> None:
+    """A second click on "Task this" while the first is on its way (a slow network)
+    sent the form again (two taskings when the server took both at once); the
+    form is now sent once."""
+    page, _ = _sign_in(browser, base_url, "chair")
+    page.goto(f"{base_url}/meeting")  # type: ignore[attr-defined]
+    held: list[object] = []  # the requests sent, held as a slow network would
+    page.route("**/meeting/task", lambda route: held.append(route))  # type: ignore[attr-defined]
+    form = page.locator("form.task-this").first  # type: ignore[attr-defined]
+    form.locator("input[name=what]").fill("visit")
+    button = form.locator("button")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # nothing seems to happen: click again  # type: ignore[attr-defined]
+    page.mouse.click(x, y)  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    assert len(held) == 1
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        for route in held:  # answered here: the shared store's items stay untasked
+            route.fulfill(  # type: ignore[attr-defined]
+                status=303, headers={"Location": f"{base_url}/meeting"}
+            )
+    page.close()  # type: ignore[attr-defined]

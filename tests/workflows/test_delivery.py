@@ -1349,3 +1349,42 @@ def test_top_harm_places_are_grid_cells_not_location_text(sqlite_store: Store) -
     }
     checks = delivery.board_checks(sqlite_store, SETTINGS, today=dt.date(2010, 10, 1))
     assert checks.summary["top_subjects"] == 3
+
+
+def test_two_taskings_of_one_item_sent_at_once_make_one(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A double click on "Task this" (or a resend on a slow network) sends two
+    requests that the server handles at the same time: each looked for a tasking
+    of the item, found none, and both were made. One is made; the other is told
+    the item is already tasked."""
+    import threading
+    import time
+
+    from avert.workflows.delivery import _taskings
+
+    _records(sqlite_store, people=("P7",))
+    real = _taskings.taskings_for_item
+
+    def slow_read(store: Store, item: str) -> pl.DataFrame:
+        found = real(store, item)
+        time.sleep(0.3)  # the other request reads before this one writes
+        return found
+
+    monkeypatch.setattr(_taskings, "taskings_for_item", slow_read)
+    outcomes: list[str] = []
+
+    def task() -> None:
+        try:
+            delivery.add_tasking(sqlite_store, "person:P7", what="Visit", user=CHAIR)
+            outcomes.append("made")
+        except ConfigError as err:
+            outcomes.append("refused" if "already tasked" in str(err) else str(err))
+
+    threads = [threading.Thread(target=task) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["made", "refused"]
+    assert real(sqlite_store, "person:P7").height == 1

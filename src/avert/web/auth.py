@@ -212,14 +212,17 @@ async def authorize(request: Request) -> None:
     bearer = "authorization" in request.headers
     user = _bearer_user(request, ctx) if bearer else _session_user(request, ctx)
     request.state.user = user
+    if user is None and action != "public":
+        # nobody signed in (the session ended, e.g. signed out in another tab):
+        # to the sign-in page, before the form's token is checked; its refusal
+        # ("Not allowed ... reload the page") read as if the user were refused
+        raise LoginRequired
     # only a valid bearer token (never sent by a browser on its own) spares the
     # CSRF check; any other Authorization header is a form like the rest
     if request.method in _UNSAFE and not (bearer and user is not None):
         await _check_csrf(request)
-    if action == "public":
+    if action == "public" or user is None:  # no user: a public route (sign-in)
         return
-    if user is None:
-        raise LoginRequired
     area = request.query_params.get("area") or None
     template = getattr(endpoint, "audit_refusal", None)
     if template is None:

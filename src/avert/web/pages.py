@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -329,8 +330,15 @@ def today(
 def today_fragment(
     request: Request, at: str | None = None, hours: int = 24, area: str | None = None
 ) -> Response:
-    """The briefing alone (htmx swaps it in when the window changes)."""
-    return HTMLResponse(_briefing_context(request, at, hours, area)["briefing_html"])
+    """The briefing alone (htmx swaps it in when the window changes).
+
+    ``HX-Push-Url`` puts the page of the same window in the address bar, so a
+    reload, Back or a copied link shows the window shown (not the default one).
+    """
+    context = _briefing_context(request, at, hours, area)
+    query = {"at": at or "", "hours": str(context["hours"]), "area": area or ""}
+    link = "/today?" + urlencode({k: v for k, v in query.items() if v})
+    return HTMLResponse(context["briefing_html"], headers={"HX-Push-Url": link})
 
 
 # --- Incidents ------------------------------------------------------------------------
@@ -351,10 +359,24 @@ def incidents(
 
 
 # --- Person ---------------------------------------------------------------------------
+#: Longest purpose the session keeps for the record it opened last (the session is
+#: a cookie: browsers keep 4 KB); a longer one is kept to this, with "...".
+OPENED_PURPOSE_CHARS = 1000
+
+
 @router.get("/people/{person_id}")
 @requires("view-person", audit_refusal="person:{person_id}")
 def person_purpose(request: Request, person_id: str) -> Response:
-    """Ask for the purpose before a person's record is opened."""
+    """Ask for the purpose before a person's record is opened; the record this
+    session opened last is shown again (audited with its purpose, each time)."""
+    opened = request.session.get("opened")
+    if (
+        isinstance(opened, dict)
+        and opened.get("person") == person_id
+        and isinstance(opened.get("purpose"), str)
+    ):
+        found = find_person(request, person_id, opened["purpose"])
+        return _page(request, "person.html", person_id=person_id, found=found)
     return _page(request, "person_purpose.html", person_id=person_id, error=None)
 
 
@@ -363,8 +385,10 @@ def person_purpose(request: Request, person_id: str) -> Response:
 def person(
     request: Request, person_id: str, purpose: Annotated[str, Form()] = ""
 ) -> Response:
-    """One person's record (audited with the stated purpose)."""
-    if len(purpose.strip()) < 4:
+    """Open one person's record for the stated purpose: to its page, which shows it
+    (audited); the answer of a form would ask to be sent again on Back or reload."""
+    purpose = purpose.strip()
+    if len(purpose) < 4:
         return _page(
             request,
             "person_purpose.html",
@@ -373,8 +397,10 @@ def person(
             purpose=purpose,
             error="State the purpose of viewing this person (a few words).",
         )
-    found = find_person(request, person_id, purpose)
-    return _page(request, "person.html", person_id=person_id, found=found)
+    if len(purpose) > OPENED_PURPOSE_CHARS:
+        purpose = purpose[:OPENED_PURPOSE_CHARS] + "..."
+    request.session["opened"] = {"person": person_id, "purpose": purpose}
+    return RedirectResponse(f"/people/{quote(person_id, safe='')}", status_code=303)
 
 
 # --- Places, Groups, Data, Audit -------------------------------------------------------

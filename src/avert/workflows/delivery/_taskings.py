@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import uuid
 from collections.abc import Mapping
 from typing import Any, Final
@@ -38,6 +39,10 @@ from avert.workflows.users import (
 #: are broken by id, not by where the store keeps the rows (recording a result
 #: moves a row; PostgreSQL also puts new rows in space freed by old ones).
 _ORDER: Final = ("created_at", "tasking_id")
+#: One tasking made at a time in this process: the look for the item's tasking and
+#: the write of the new one go together, so two requests for one item sent at once
+#: (a double click on "Task this", a resend on a slow network) make one tasking.
+_ADD_LOCK: Final = threading.Lock()
 
 
 def read_taskings(
@@ -166,7 +171,9 @@ def add_tasking(
     ConfigError
         When the item is malformed or names nothing in the store
         (:func:`check_item`), or when its subject already has an open or done
-        tasking (it says which), unless ``anyway``.
+        tasking (it says which), unless ``anyway``. Of two requests for one
+        subject at once, the second is refused so: the look and the write go
+        together in one process (:data:`_ADD_LOCK`).
     """
     user = user or _system_user()
     check_allowed(user, "create-tasking")
@@ -174,31 +181,34 @@ def add_tasking(
     if not what.strip():
         msg = "A tasking needs a 'what' (what is to be done)"
         raise ConfigError(msg)
-    already = taskings_for_item(store, item)
-    if already.height and not anyway:
-        first = already.row(0, named=True)
-        msg = (
-            f"{item} is already tasked: {first['tasking_id']} to "
-            f"{first['assignee'] or first['organisation'] or '?'} "
-            f"({first['status']}, due {first['due']:%Y-%m-%d %H:%M}): {first['what']}"
+    with _ADD_LOCK:
+        already = taskings_for_item(store, item)
+        if already.height and not anyway:
+            first = already.row(0, named=True)
+            msg = (
+                f"{item} is already tasked: {first['tasking_id']} to "
+                f"{first['assignee'] or first['organisation'] or '?'} "
+                f"({first['status']}, due {first['due']:%Y-%m-%d %H:%M}): {first['what']}"
+            )
+            raise ConfigError(msg)
+        now = now or _now(store)
+        tasking_id = f"T{now:%Y%m%d}-{uuid.uuid4().hex[:6]}"
+        row: dict[str, Any] = {
+            "tasking_id": tasking_id,
+            "what": what.strip(),
+            "assignee": assignee,
+            "organisation": organisation,
+            "due": due or now + dt.timedelta(days=1),
+            "item_kind": kind,
+            "item_id": ident,
+            "status": "open",
+            "created_at": now,
+            "created_by": user.username,
+        }
+        _save(
+            store, "tasking", [row], user=user, reason=f"tasking from {kind}", now=now
         )
-        raise ConfigError(msg)
-    now = now or _now(store)
-    tasking_id = f"T{now:%Y%m%d}-{uuid.uuid4().hex[:6]}"
-    row: dict[str, Any] = {
-        "tasking_id": tasking_id,
-        "what": what.strip(),
-        "assignee": assignee,
-        "organisation": organisation,
-        "due": due or now + dt.timedelta(days=1),
-        "item_kind": kind,
-        "item_id": ident,
-        "status": "open",
-        "created_at": now,
-        "created_by": user.username,
-    }
-    _save(store, "tasking", [row], user=user, reason=f"tasking from {kind}", now=now)
-    return _read_rows(store, "tasking", [tasking_id])[tasking_id]
+        return _read_rows(store, "tasking", [tasking_id])[tasking_id]
 
 
 def record_tasking_result(
