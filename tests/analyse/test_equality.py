@@ -531,6 +531,44 @@ def test_find_rates_without_any_linked_outcome_are_flagged() -> None:
     )
 
 
+def test_find_rates_with_a_partly_blank_link_are_flagged() -> None:
+    """West Midlands, January 2019: 67 of 1,634 searches linked to their object
+    (find rate 4.1 %), the link blank for 288 of the 427 that led to an arrest,
+    a warning or a fine; a blank counted as no find without a word."""
+    outcomes = (
+        ["Arrest"] * 20  # 15 with the link blank
+        + ["Khat or Cannabis warning"] * 5
+        + ["A no further action disposal"] * 25
+    )
+    linked: list[bool | None] = [None] * 15 + [False] * 5 + [True] * 5 + [None] * 25
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White", "Black"] * 25,
+            "outcome": outcomes,
+            "outcome_linked": linked,
+        },
+        schema_overrides={"outcome_linked": pl.Boolean},
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1_000, 100]})
+    got = stop_search_equality(stops, residents)
+    assert int(got.outcomes["finds"].sum()) == 5
+    assert any(
+        "blank for 15 of the 25 searches with an outcome other than no further "
+        "action (60%): a blank counts as no find" in note
+        for note in got.notes
+    ), got.notes
+    # recorded for every search that led to something: no note
+    full = stops.with_columns(
+        pl.when(pl.col("outcome").str.contains("no further action"))
+        .then(None)
+        .otherwise(pl.col("outcome_linked").fill_null(value=False))
+        .alias("outcome_linked")
+    )
+    assert not any(
+        "blank for" in n for n in stop_search_equality(full, residents).notes
+    )
+
+
 def _one_black_against_18_white() -> EqualityResult:
     """Mendip (Avon & Somerset), January 2019: 1 Black search of 210 Black residents
     (2011), 18 of 107,057 White: ratio 28.3 (``avert analyse equality`` on
