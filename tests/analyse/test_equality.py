@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from avert.analyse.equality import (
+    GROUPS,
     EqualityResult,
     equality_impact_summary,
     exact_ratio_low,
@@ -529,6 +530,35 @@ def test_find_rates_without_any_linked_outcome_are_flagged() -> None:
         "outcome linked" in note
         for note in stop_search_equality(found, residents).notes
     )
+
+
+def test_officer_groups_the_source_does_not_record_are_flagged() -> None:
+    """West Midlands, January 2019, records the officer's view as Asian or Other
+    only: --officer-defined showed White and Black with 0 searches and rates of 0
+    (no ratio at all) without a word, where 694 and 244 searched people described
+    themselves so."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"] * 30 + ["Black"] * 20 + ["Asian"] * 10,
+            "officer_ethnicity": [None] * 50 + ["Asian"] * 8 + ["Other"] * 2,
+        },
+        schema_overrides={"officer_ethnicity": pl.String},
+    )
+    residents = pl.DataFrame(
+        {"group": list(GROUPS), "population": [10_000, 1_000, 500, 300, 200]}
+    )
+    got = stop_search_equality(stops, residents, ethnicity="officer_ethnicity")
+    assert any(
+        "No search has the officer-defined group Black or White, though 20 searched "
+        "people described themselves as Black, 30 searched people described "
+        "themselves as White"
+        in note
+        and "no ratio to White" in note
+        for note in got.notes
+    ), got.notes
+    # the self-defined measure has them: no such note
+    own = stop_search_equality(stops, residents)
+    assert not any("officer-defined group" in note for note in own.notes)
 
 
 def test_find_rates_with_a_partly_blank_link_are_flagged() -> None:
