@@ -708,7 +708,10 @@ def test_the_note_says_which_way_leaving_out_the_unstated_leans() -> None:
         {"group": ["White", "Black"], "population": [10_000, 1_000]}
     )
     notes = " ".join(stop_search_equality(stops, residents).notes)
-    assert "officers recorded as Black 33.3% (against 11.1% of those with one)" in notes
+    assert (
+        "officers recorded as Black 33.3% (10 of 30; against 11.1%, 10 of 90, of "
+        "those with one)" in notes
+    )
     assert "understates that group's rate" in notes
     # no lean, no note; and none on the officer-defined measure itself
     even = stops.with_columns(
@@ -764,7 +767,7 @@ def test_vehicle_only_searches_are_not_people_with_no_ethnicity() -> None:
     # the officer's view of the unstated people, not of the vehicles' drivers:
     # Black 1 of 2 against 1 of 3 (with one)
     lean = next(n for n in res.notes if n.startswith("Of the searches with no"))
-    assert "Black 50.0% (against 33.3%" in lean
+    assert "Black 50.0% (1 of 2; against 33.3%, 1 of 3," in lean
     # the note on unlinked outcomes counts every search, vehicles too
     linked = stop_search_equality(
         stops.with_columns(
