@@ -133,3 +133,36 @@ def test_the_list_matches_the_census_areas() -> None:
     assert lad == set(pl.read_csv(lsoa)["lad_name"].to_list())
     codes = set(areas.filter(pl.col("geography") == "utla2021")["area"].to_list())
     assert codes == set(pl.read_csv(utla)["Upper tier local authorities Code"])
+
+
+def test_stops_naming_no_force_are_said_and_not_mixed(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Three forces' files joined into one whose name names no force gave one area
+    of 15 local authorities from Hartlepool to Swindon without a word; stops
+    naming no force beside a named force's were counted as that force's."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    unnamed = pl.DataFrame(
+        {
+            "stop_id": ["u1", "u2"],
+            "source": ["t"] * 2,
+            "force": pl.Series([None, None], dtype=pl.String),
+            "occurred_at": [dt.datetime(2019, 1, 4)] * 2,
+            "lat": [53.5] * 2,
+            "lon": [-0.3] * 2,
+            "ethnicity": ["White"] * 2,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("stops", unnamed)
+    with pytest.raises(ConfigError, match="2 stops naming no force"):
+        run_equality(sqlite_store)
+    # --force chooses the named force's stops alone
+    assert (
+        run_equality(sqlite_store, force="humberside").force.frame["searches"].sum()
+        == 42
+    )
+    # only stops naming no force: figures, with a note
+    only = run_equality(sqlite_store, date_from=dt.date(2019, 1, 4))
+    assert only.forces == ()
+    assert any(n.startswith("No stop names its force") for n in only.notes)

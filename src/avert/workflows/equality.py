@@ -145,7 +145,7 @@ def run_equality(
     if stops.height == 0:
         raise NotFound(_no_stops(store, force))
     forces = _one_force(stops, force)
-    notes: list[str] = []
+    notes: list[str] = _unnamed_force_note(forces)
     window, months_with_stops = _stops_window(stops, date_from, date_to, notes)
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
@@ -366,20 +366,43 @@ def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
         .agg(pl.len().alias("stops"))
         .sort(["stops", "force"], descending=[True, False])
     )
-    if per_force.height <= 1:
+    # stops naming no force (a police.uk file whose name has none) beside a named
+    # force's were counted as that force's
+    unnamed = int(stops["force"].is_null().sum())
+    if per_force.height + (unnamed > 0) <= 1:
         return tuple(per_force["force"].to_list())
     said = ", ".join(
         f"{r['force']} ({r['stops']:,})" for r in per_force.head(5).to_dicts()
     )
     more = per_force.height - 5
     msg = (
-        f"The stops in this window are of {per_force.height} forces ({said}"
+        f"The stops in this window are of {per_force.height} "
+        + ("force" if per_force.height == 1 else "forces")
+        + f" ({said}"
         + (f" and {more} more" if more > 0 else "")
+        + (f"; and {unnamed:,} stops naming no force" if unnamed else "")
         + "): choose one with --force (the Equality page's Force field), e.g. "
         + str(per_force["force"][0])
         + "; one force's searches are set against its own area's residents."
     )
     raise ConfigError(msg)
+
+
+def _unnamed_force_note(forces: Sequence[str]) -> list[str]:
+    """A note when no stop names its force: the stops of several forces loaded from
+    one file whose name names none (``2019-01-stop-and-search.csv``) are set
+    against one area taken from where they all fall (Humberside's, Cleveland's and
+    Wiltshire's January 2019 stops: an area of 15 local authorities from Hartlepool
+    to Swindon, Black/White 3.75, no word said)."""
+    if forces:
+        return []
+    return [
+        "No stop names its force (police.uk names it in the file name, e.g. "
+        "'2019-01-humberside-stop-and-search.csv'): avert cannot tell whether these "
+        "are one force's searches; if they are of several, their figures mix them "
+        "against one area made of all of theirs. Load each force's file under its "
+        "police.uk name, or give the force's areas with --areas."
+    ]
 
 
 #: forces that police a network, not a resident population (``stops.force`` as
