@@ -145,7 +145,7 @@ def test_stops_naming_no_force_are_said_and_not_mixed(
     unnamed = pl.DataFrame(
         {
             "stop_id": ["u1", "u2"],
-            "source": ["t"] * 2,
+            "source": ["policeuk"] * 2,
             "force": pl.Series([None, None], dtype=pl.String),
             "occurred_at": [dt.datetime(2019, 1, 4)] * 2,
             "lat": [53.5] * 2,
@@ -166,3 +166,15 @@ def test_stops_naming_no_force_are_said_and_not_mixed(
     only = run_equality(sqlite_store, date_from=dt.date(2019, 1, 4))
     assert only.forces == ()
     assert any(n.startswith("No stop names its force") for n in only.notes)
+    # a bundle's stops name no force as a rule: no note
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "stops",
+            unnamed.with_columns(
+                pl.lit("bundle").alias("source"),
+                pl.col("stop_id") + "b",
+                pl.lit(dt.datetime(2019, 1, 5)).alias("occurred_at"),
+            ),
+        )
+    bundle = run_equality(sqlite_store, date_from=dt.date(2019, 1, 5))
+    assert not any(n.startswith("No stop names its force") for n in bundle.notes)

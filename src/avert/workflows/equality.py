@@ -145,7 +145,7 @@ def run_equality(
     if stops.height == 0:
         raise NotFound(_no_stops(store, force))
     forces = _one_force(stops, force)
-    notes: list[str] = _unnamed_force_note(forces)
+    notes: list[str] = _unnamed_force_note(stops, forces)
     window, months_with_stops = _stops_window(stops, date_from, date_to, notes)
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
@@ -388,13 +388,16 @@ def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
     raise ConfigError(msg)
 
 
-def _unnamed_force_note(forces: Sequence[str]) -> list[str]:
-    """A note when no stop names its force: the stops of several forces loaded from
-    one file whose name names none (``2019-01-stop-and-search.csv``) are set
-    against one area taken from where they all fall (Humberside's, Cleveland's and
-    Wiltshire's January 2019 stops: an area of 15 local authorities from Hartlepool
-    to Swindon, Black/White 3.75, no word said)."""
-    if forces:
+def _unnamed_force_note(stops: pl.DataFrame, forces: Sequence[str]) -> list[str]:
+    """A note when no police.uk stop names its force: the stops of several forces
+    loaded from one file whose name names none (``2019-01-stop-and-search.csv``)
+    are set against one area taken from where they all fall (Humberside's,
+    Cleveland's and Wiltshire's January 2019 stops: an area of 15 local authorities
+    from Hartlepool to Swindon, Black/White 3.75, no word said). A bundle's stops
+    (one force's own records) name none as a rule: no note."""
+    if forces or "source" not in stops.columns:
+        return []
+    if not (stops["source"].cast(pl.String) == "policeuk").any():
         return []
     return [
         "No stop names its force (police.uk names it in the file name, e.g. "
