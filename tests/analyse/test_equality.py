@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from avert.analyse.equality import (
+    GROUPS,
     EqualityResult,
     equality_impact_summary,
     exact_ratio_low,
@@ -531,6 +532,73 @@ def test_find_rates_without_any_linked_outcome_are_flagged() -> None:
     )
 
 
+def test_officer_groups_the_source_does_not_record_are_flagged() -> None:
+    """West Midlands, January 2019, records the officer's view as Asian or Other
+    only: --officer-defined showed White and Black with 0 searches and rates of 0
+    (no ratio at all) without a word, where 694 and 244 searched people described
+    themselves so."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"] * 30 + ["Black"] * 20 + ["Asian"] * 10,
+            "officer_ethnicity": [None] * 50 + ["Asian"] * 8 + ["Other"] * 2,
+        },
+        schema_overrides={"officer_ethnicity": pl.String},
+    )
+    residents = pl.DataFrame(
+        {"group": list(GROUPS), "population": [10_000, 1_000, 500, 300, 200]}
+    )
+    got = stop_search_equality(stops, residents, ethnicity="officer_ethnicity")
+    assert any(
+        "No search has the officer-defined group Black or White, though 20 searched "
+        "people described themselves as Black, 30 searched people described "
+        "themselves as White"
+        in note
+        and "no ratio to White" in note
+        for note in got.notes
+    ), got.notes
+    # the self-defined measure has them: no such note
+    own = stop_search_equality(stops, residents)
+    assert not any("officer-defined group" in note for note in own.notes)
+
+
+def test_find_rates_with_a_partly_blank_link_are_flagged() -> None:
+    """West Midlands, January 2019: 67 of 1,634 searches linked to their object
+    (find rate 4.1 %), the link blank for 288 of the 427 that led to an arrest,
+    a warning or a fine; a blank counted as no find without a word."""
+    outcomes = (
+        ["Arrest"] * 20  # 15 with the link blank
+        + ["Khat or Cannabis warning"] * 5
+        + ["A no further action disposal"] * 25
+    )
+    linked: list[bool | None] = [None] * 15 + [False] * 5 + [True] * 5 + [None] * 25
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White", "Black"] * 25,
+            "outcome": outcomes,
+            "outcome_linked": linked,
+        },
+        schema_overrides={"outcome_linked": pl.Boolean},
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1_000, 100]})
+    got = stop_search_equality(stops, residents)
+    assert int(got.outcomes["finds"].sum()) == 5
+    assert any(
+        "blank for 15 of the 25 searches with an outcome other than no further "
+        "action (60%): a blank counts as no find" in note
+        for note in got.notes
+    ), got.notes
+    # recorded for every search that led to something: no note
+    full = stops.with_columns(
+        pl.when(pl.col("outcome").str.contains("no further action"))
+        .then(None)
+        .otherwise(pl.col("outcome_linked").fill_null(value=False))
+        .alias("outcome_linked")
+    )
+    assert not any(
+        "blank for" in n for n in stop_search_equality(full, residents).notes
+    )
+
+
 def _one_black_against_18_white() -> EqualityResult:
     """Mendip (Avon & Somerset), January 2019: 1 Black search of 210 Black residents
     (2011), 18 of 107,057 White: ratio 28.3 (``avert analyse equality`` on
@@ -640,7 +708,10 @@ def test_the_note_says_which_way_leaving_out_the_unstated_leans() -> None:
         {"group": ["White", "Black"], "population": [10_000, 1_000]}
     )
     notes = " ".join(stop_search_equality(stops, residents).notes)
-    assert "officers recorded as Black 33.3% (against 11.1% of those with one)" in notes
+    assert (
+        "officers recorded as Black 33.3% (10 of 30; against 11.1%, 10 of 90, of "
+        "those with one)" in notes
+    )
     assert "understates that group's rate" in notes
     # no lean, no note; and none on the officer-defined measure itself
     even = stops.with_columns(
@@ -696,7 +767,7 @@ def test_vehicle_only_searches_are_not_people_with_no_ethnicity() -> None:
     # the officer's view of the unstated people, not of the vehicles' drivers:
     # Black 1 of 2 against 1 of 3 (with one)
     lean = next(n for n in res.notes if n.startswith("Of the searches with no"))
-    assert "Black 50.0% (against 33.3%" in lean
+    assert "Black 50.0% (1 of 2; against 33.3%, 1 of 3," in lean
     # the note on unlinked outcomes counts every search, vehicles too
     linked = stop_search_equality(
         stops.with_columns(

@@ -562,7 +562,9 @@ def _cli_error(store: Store, *args: str) -> str:
 def test_equality_without_lsoa_rows_says_they_are_missing(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
-    """Only local-authority census rows: the error names the LSOA rows it lacks."""
+    """Only local-authority census rows: the error names the LSOA rows it lacks
+    (for a force not in avert's list of police force areas: a listed one, such
+    as city-of-london, needs no stop placed)."""
     from avert.errors import NotFound
     from avert.workflows.board import run_equality
 
@@ -577,7 +579,7 @@ def test_equality_without_lsoa_rows_says_they_are_missing(
         {
             "stop_id": ["s1", "s2"],
             "source": ["t"] * 2,
-            "force": ["city-of-london"] * 2,
+            "force": ["test-force"] * 2,
             "occurred_at": [dt.datetime(2019, 1, 3)] * 2,
             "lat": [51.515] * 2,
             "lon": [-0.09] * 2,
@@ -592,7 +594,17 @@ def test_equality_without_lsoa_rows_says_they_are_missing(
     assert "no LSOA census rows with their parent area (only utla rows" in text
     assert "--areas" in text
     found = run_equality(sqlite_store, areas=["City of London"])
-    assert found.forces == ("city-of-london",)
+    assert found.forces == ("test-force",)
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "stops",
+            stops.with_columns(
+                pl.lit("city-of-london").alias("force"), pl.col("stop_id") + "c"
+            ),
+        )
+    listed = run_equality(sqlite_store, force="city-of-london")
+    assert listed.force_areas == ("City of London",)
+    assert any("7,375 residents" in n for n in listed.notes)
 
 
 def test_equality_table_prints_one_na_for_no_interval(
@@ -650,7 +662,8 @@ def _two_censuses(store: Store, tmp_path: Path) -> None:
         {
             "stop_id": [f"s{i}" for i in range(n)],
             "source": ["t"] * n,
-            "force": ["metropolitan"] * n,
+            # not a listed force: its area is inferred from where its stops fall
+            "force": ["test-force"] * n,
             "occurred_at": [dt.datetime(2024, 9, 3)] * n,
             # three in four in Barking and Dagenham, one in four in Richmond
             "lat": [51.54 if i % 4 else 51.44 for i in range(n)],

@@ -358,7 +358,8 @@ def equality(
         typer.Option(
             "--areas",
             help="Comma-separated areas (local authorities) making up the force "
-            "area (default: inferred from where the stops fall).",
+            "area (default: the police force area of a data.police.uk force, "
+            "else inferred from where the stops fall).",
         ),
     ] = None,
     officer: Annotated[

@@ -304,7 +304,8 @@ def board_pack(
         typer.Option(
             "--areas",
             help="Comma-separated local authorities making up the force area of the "
-            "equality section (default: inferred from where the stops fall).",
+            "equality section (default: the police force area of a data.police.uk "
+            "force, else inferred from where the stops fall).",
         ),
     ] = None,
     _pdf: PdfOpt = False,

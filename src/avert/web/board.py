@@ -121,8 +121,9 @@ def equality(
 ) -> Response:
     """Stop and search against residents and the Equality Impact Assessment, of
     ``force``'s stops (needed when the store holds several forces' stops) against
-    the residents of ``areas`` (comma-separated local authorities; empty: inferred
-    from where the stops fall, which stops without coordinates cannot tell)."""
+    the residents of ``areas`` (comma-separated local authorities; empty: the police
+    force area of a data.police.uk force, else inferred from where the stops fall,
+    which stops without coordinates cannot tell)."""
     ctx = _ctx(request)
     end = (None if month else default_equality_month_end(ctx.store)) or _month_end(
         request, month

@@ -120,7 +120,8 @@ def run_equality(
         Census year of the denominators (default: the latest with ethnic groups).
     areas
         The areas making up the force area (local authority names or codes, or
-        area codes). Default: inferred from where the stops fall
+        area codes). Default: the police force area of a data.police.uk force
+        (:func:`_listed_force_areas`), else inferred from where the stops fall
         (:func:`_force_areas`: stops per resident against the rate of the areas
         holding at least ``min_share`` of the placed stops).
     ethnicity
@@ -144,7 +145,7 @@ def run_equality(
     if stops.height == 0:
         raise NotFound(_no_stops(store, force))
     forces = _one_force(stops, force)
-    notes: list[str] = []
+    notes: list[str] = _unnamed_force_note(stops, forces)
     window, months_with_stops = _stops_window(stops, date_from, date_to, notes)
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
@@ -162,9 +163,12 @@ def run_equality(
     # authority know no district: against them Kent's districts had no residents
     # and were left out, and its searches were set against Medway's alone)
     named_year = _lsoa_year(lsoa_rows, year)
+    listed = None if areas else _listed_force_areas(forces, eth_rows, year, notes)
     force_areas = (
         tuple(areas)
         if areas
+        else listed
+        if listed
         else _force_areas(
             placed,
             _residents_per_parent(
@@ -184,7 +188,9 @@ def run_equality(
                 missing,
                 eth_rows,
                 year,
-                inferred_from=None if areas or named_year == year else named_year,
+                inferred_from=None
+                if areas or listed or named_year == year
+                else named_year,
             )
         )
     force_result = _force_equality(
@@ -360,20 +366,46 @@ def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
         .agg(pl.len().alias("stops"))
         .sort(["stops", "force"], descending=[True, False])
     )
-    if per_force.height <= 1:
+    # stops naming no force (a police.uk file whose name has none) beside a named
+    # force's were counted as that force's
+    unnamed = int(stops["force"].is_null().sum())
+    if per_force.height + (unnamed > 0) <= 1:
         return tuple(per_force["force"].to_list())
     said = ", ".join(
         f"{r['force']} ({r['stops']:,})" for r in per_force.head(5).to_dicts()
     )
     more = per_force.height - 5
     msg = (
-        f"The stops in this window are of {per_force.height} forces ({said}"
+        f"The stops in this window are of {per_force.height} "
+        + ("force" if per_force.height == 1 else "forces")
+        + f" ({said}"
         + (f" and {more} more" if more > 0 else "")
+        + (f"; and {unnamed:,} stops naming no force" if unnamed else "")
         + "): choose one with --force (the Equality page's Force field), e.g. "
         + str(per_force["force"][0])
         + "; one force's searches are set against its own area's residents."
     )
     raise ConfigError(msg)
+
+
+def _unnamed_force_note(stops: pl.DataFrame, forces: Sequence[str]) -> list[str]:
+    """A note when no police.uk stop names its force: the stops of several forces
+    loaded from one file whose name names none (``2019-01-stop-and-search.csv``)
+    are set against one area taken from where they all fall (Humberside's,
+    Cleveland's and Wiltshire's January 2019 stops: an area of 15 local authorities
+    from Hartlepool to Swindon, Black/White 3.75, no word said). A bundle's stops
+    (one force's own records) name none as a rule: no note."""
+    if forces or "source" not in stops.columns:
+        return []
+    if not (stops["source"].cast(pl.String) == "policeuk").any():
+        return []
+    return [
+        "No stop names its force (police.uk names it in the file name, e.g. "
+        "'2019-01-humberside-stop-and-search.csv'): avert cannot tell whether these "
+        "are one force's searches; if they are of several, their figures mix them "
+        "against one area made of all of theirs. Load each force's file under its "
+        "police.uk name, or give the force's areas with --areas."
+    ]
 
 
 #: forces that police a network, not a resident population (``stops.force`` as
@@ -618,6 +650,107 @@ def _force_areas(
         + " (give --areas to set it)."
     )
     return force_areas
+
+
+#: The local authorities of each police force area of England and Wales, as the 2011
+#: census by LSOA names its districts (``lad2011``) and by code of the 2021 census's
+#: upper-tier authorities (``utla2021``); sources in ``avert/data/README.md``.
+_FORCE_AREAS_FILE: Final = "police_force_areas.csv"
+
+
+def _police_force_areas() -> pl.DataFrame:
+    """``force``, ``geography``, ``area``: the shipped police force areas."""
+    from importlib.resources import files
+
+    return pl.read_csv(
+        files("avert").joinpath("data", _FORCE_AREAS_FILE).read_bytes(),
+        schema={"force": pl.String, "geography": pl.String, "area": pl.String},
+    )
+
+
+#: forces whose area has few residents beside the many who work in it or pass
+#: through, whom its searches are mostly of
+_FEW_RESIDENTS: Final = {
+    "city-of-london": (
+        "The City of London has 7,375 residents (2011 census) and many times more "
+        "people working in it or passing through by day, whom its police mostly "
+        "search: its rates per resident, and their ratios, are not comparable with "
+        "other forces'.",
+    )
+}
+
+
+def _listed_force_areas(
+    forces: Sequence[str], eth_rows: pl.DataFrame, year: int, notes: list[str]
+) -> tuple[str, ...] | None:
+    """The force area of a police.uk force from the shipped list, as the census of
+    the denominators names it; None for a force not listed (or none known to the
+    census), whose area is then inferred from where its stops fall.
+
+    Where its stops fall cannot tell a force's quiet districts from a neighbour's
+    (docs/equality.md): on January 2019 the rule took Leeds into North Yorkshire,
+    Coventry into Warwickshire, and set Humberside's searches against the residents
+    of City of London, Westminster and Croydon (Black/White 0.40 where its own four
+    areas give 5.0); Thames Valley, 42 of 978 stops placed, got 8 of its 16
+    districts. A listed force whose areas the census rows do not all hold is an
+    error naming them, as for ``--areas``: its searches would be set against part
+    of its residents.
+    """
+    if len(forces) != 1:
+        return None
+    key = "-".join(forces[0].lower().replace("&", "and").split())
+    listed = _police_force_areas().filter(pl.col("force") == key)
+    nearest: tuple[list[str], list[str]] | None = None
+    for geography in ("lad2011", "utla2021"):
+        names = listed.filter(pl.col("geography") == geography)["area"].to_list()
+        if not names:
+            continue
+        found = set(group_residents(eth_rows, names, year=year)["area"].to_list())
+        missing = [n for n in names if n not in found]
+        if not missing:
+            shown = _census_names(names, eth_rows)
+            notes.append(
+                f"Force area: the local authorities of {forces[0]}'s police force "
+                f"area as the {year} census names them, from avert's list of police "
+                f"force areas (Police Act 1996, Schedule 1): {', '.join(shown)} "
+                "(give --areas to set another)."
+            )
+            notes.extend(_FEW_RESIDENTS.get(key, ()))
+            return shown
+        if found and (nearest is None or len(missing) < len(nearest[1])):
+            nearest = (names, missing)
+    if nearest is None:
+        return None
+    raise ConfigError(
+        f"{forces[0]}'s police force area is {', '.join(nearest[0])}. "
+        + _no_residents(nearest[1], eth_rows, year)
+    )
+
+
+def _census_names(areas: Sequence[str], eth_rows: pl.DataFrame) -> tuple[str, ...]:
+    """``areas`` with each code given as the census names it, where that name is
+    the census's name of that one area only (else the code, which always matches)."""
+    named = eth_rows.select("area", "area_name").unique().drop_nulls()
+    counts = (
+        pl.concat(
+            [
+                named.select(area_key(pl.col("area_name")).alias("_key")),
+                eth_rows.select(area_key(pl.col("parent_area")).alias("_key"))
+                .unique()
+                .drop_nulls(),
+            ]
+        )
+        .group_by("_key")
+        .len()
+    )
+    unique = set(counts.filter(pl.col("len") == 1)["_key"].to_list())
+    name_of = {
+        r["area"]: r["area_name"]
+        for r in named.with_columns(area_key(pl.col("area_name")).alias("_key"))
+        .filter(pl.col("_key").is_in(list(unique)))
+        .to_dicts()
+    }
+    return tuple(name_of.get(a, a) for a in areas)
 
 
 def _residents_per_parent(eth_rows: pl.DataFrame, placed: pl.DataFrame) -> pl.DataFrame:
