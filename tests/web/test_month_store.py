@@ -150,3 +150,40 @@ def test_brief_area_on_police_uk_names_its_lsoas(month_app: FastAPI, tmp_path) -
         ],
     )
     assert res.exit_code == 0, res.output
+
+
+def test_window_before_the_records_is_not_counted_as_zero(month_app: FastAPI) -> None:
+    """A window before the store's first record printed "0 violent incidents" and
+    "last 7 days 0": nothing was loaded for it, which is no finding."""
+    page = signed_in(month_app, "analyst").get("/today?at=2019-05-10T06:00")
+    assert page.status_code == 200
+    assert "<b>0</b>violent incidents" not in page.text
+    assert "<b>–</b>violent incidents" in page.text
+    assert "the store&#39;s incidents start on 01 Jun 2019" in page.text
+    assert "last 7 days 0" not in page.text
+
+
+@pytest.fixture(scope="module")
+def empty_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """A store without incidents (as one of stop and search only)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('empty') / 'empty.db'}"
+    store = Store(url)
+    store.upgrade()
+    add_user(store, "analyst", password=PASSWORD, role="analyst")
+    settings = load_settings({}).with_overrides(
+        database_url=url, secret_key=SECRET, pseudonym_key="k" * 40
+    )
+    return create_app(settings, store)
+
+
+def test_store_without_incidents_says_so(empty_app: FastAPI) -> None:
+    """A store of stop and search only showed "0 violent incidents", "0 harm days"
+    and "last 7 days 0" on Today as if the area had been quiet."""
+    page = signed_in(empty_app, "analyst").get("/today")
+    assert page.status_code == 200
+    assert "<b>0</b>violent incidents" not in page.text
+    assert "the store holds no incidents" in page.text
+    assert "last 7 days 0" not in page.text
+    listed = signed_in(empty_app, "analyst").get("/incidents")
+    assert "Not counted: the store holds no incidents" in listed.text
+    assert "No incidents in the definition match" not in listed.text

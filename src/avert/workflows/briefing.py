@@ -32,6 +32,7 @@ from avert.briefing import (
     BriefingOptions,
     PlacesForecast,
     daily_briefing,
+    records_missing,
 )
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
@@ -39,6 +40,7 @@ from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit
+from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import read_briefing_frames, read_residents
 from avert.workflows.delivery import taskings_in_area
@@ -328,6 +330,16 @@ def build_briefing(
         briefing = _undate_before(briefing, since=at - dt.timedelta(hours=hours))
     if NO_PEOPLE_NOTE in notes:  # the store names no one: the pages say so
         briefing = dataclasses.replace(briefing, people_recorded=False)
+    missing = records_missing(
+        incident_span(store), briefing.window_from, briefing.window_to
+    )
+    if missing is not None and not briefing.incidents:
+        # nothing loaded for the window: 0 violence would read as a finding
+        briefing = dataclasses.replace(
+            briefing,
+            records_missing=missing,
+            trend={**briefing.trend, "line": f"Violence: not counted ({missing})."},
+        )
     if timings is not None:
         timings["read_s"] = t1 - t0
         timings["assemble_s"] = time.perf_counter() - t1

@@ -27,7 +27,7 @@ from avert.analyse.networks import match_groups
 from avert.analyse.result import jsonable
 from avert.analyse.trend import month_window
 from avert.areas import in_area
-from avert.briefing import Briefing
+from avert.briefing import Briefing, records_missing
 from avert.briefing.context import OFFENDING_ROLES
 from avert.briefing.makeup import make_up
 from avert.config.risk import load_risk_config
@@ -38,7 +38,12 @@ from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
 from avert.store import Store, audit, queries
-from avert.store.summary import latest_incident_at, latest_stop_at, status_summary
+from avert.store.summary import (
+    incident_span,
+    latest_incident_at,
+    latest_stop_at,
+    status_summary,
+)
 from avert.workflows import audit as audit_workflow
 from avert.workflows.briefing import build_briefing, people_shown, read_residents
 from avert.workflows.delivery import (
@@ -460,6 +465,12 @@ def incidents_view(
             "shown": shown.height,
             "incidents": shown.to_dicts(),
             "by_category": categories,
+            # nothing loaded for the window: "0 found" is then no finding
+            "records_missing": (
+                None
+                if total
+                else records_missing(incident_span(store), date_from, date_to)
+            ),
         }
     )
     return out
