@@ -187,3 +187,15 @@ def test_store_without_incidents_says_so(empty_app: FastAPI) -> None:
     listed = signed_in(empty_app, "analyst").get("/incidents")
     assert "Not counted: the store holds no incidents" in listed.text
     assert "No incidents in the definition match" not in listed.text
+
+
+def test_plan_checks_say_what_they_cannot_count(month_app: FastAPI) -> None:
+    """On a store whose records end over a year ago and name no one, the plan
+    board read "0 / 0 top-harm subjects with no action" and "0 / 0 repeat victims
+    without enhanced response", as if everything were in hand."""
+    page = signed_in(month_app, "analyst").get("/plan")
+    assert page.status_code == 200
+    assert "<b>0 / 0</b>top-harm subjects" not in page.text
+    assert "<b>0 / 0</b>repeat victims" not in page.text
+    assert "not checked: the violence of" in page.text
+    assert "not checked: the store names no victims" in page.text
