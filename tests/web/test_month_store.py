@@ -199,3 +199,12 @@ def test_plan_checks_say_what_they_cannot_count(month_app: FastAPI) -> None:
     assert "<b>0 / 0</b>repeat victims" not in page.text
     assert "not checked: the violence of" in page.text
     assert "not checked: the store names no victims" in page.text
+
+
+def test_data_page_says_how_old_the_records_are(month_app: FastAPI) -> None:
+    """The Data page ("how fresh it is") judged only the time of the last load: a
+    store loaded today with June 2019's records showed no warning and no dates."""
+    page = signed_in(month_app, "analyst").get("/data")
+    assert page.status_code == 200
+    assert "Stale: incidents: the latest record is of 30 Jun 2019" in page.text
+    assert 'id="records"' in page.text

@@ -80,6 +80,9 @@ __all__ = [
 MAX_LIST_ROWS = 500
 #: Days after which the Data page warns that a source is stale.
 STALE_AFTER_DAYS = 7
+#: Days after which the Data page warns that the latest record itself is old (a
+#: store loaded today from an archive): police.uk publishes about two months late.
+RECORDS_STALE_AFTER_DAYS = 90
 #: Days of offending the group members' make-up is compared with (the year before).
 GROUP_POOL_DAYS = 365
 
@@ -635,7 +638,26 @@ def data_view(store: Store) -> dict[str, Any]:
         if row["last_loaded_at"] is not None
         and now - row["last_loaded_at"] > dt.timedelta(days=STALE_AFTER_DAYS)
     ]
-    return {"summary": summary, "sources": last.to_dicts(), "stale": stale}
+    # how old the records are, not only the loads: a load of today can hold 2022
+    span = incident_span(store)
+    latest_stop = latest_stop_at(store)
+    records: list[dict[str, Any]] = []
+    if span is not None:
+        records.append({"table": "incidents", "first": span[0], "latest": span[1]})
+    if latest_stop is not None:
+        records.append({"table": "stops", "first": None, "latest": latest_stop})
+    stale += [
+        f"{r['table']}: the latest record is of {r['latest']:%d %b %Y}, "
+        f"{(now - r['latest']).days:,} days ago, whenever it was loaded"
+        for r in records
+        if now - r["latest"] > dt.timedelta(days=RECORDS_STALE_AFTER_DAYS)
+    ]
+    return {
+        "summary": summary,
+        "sources": last.to_dicts(),
+        "stale": stale,
+        "records": records,
+    }
 
 
 def audit_rows(
