@@ -411,8 +411,8 @@ def records_missing(
     """
     if span is None:
         return (
-            "the store holds no incidents (none loaded: stop and search, "
-            "populations and surveys are not incidents)"
+            "the store holds no incidents: none were loaded, and stops, "
+            "populations and surveys are not incidents"
         )
     first, last = span
     if window_to <= first:

@@ -149,8 +149,8 @@ def checks_view(
         "repeat_victims": (
             None
             if checks.summary["repeat_victims"] or has_rows(store, "involvements")
-            else "not checked: the store names no victims (no involvements: "
-            "open incident data name no one)"
+            else "not checked: the store names no victims; open incident data "
+            "name no one"
         ),
     }
     return {
