@@ -208,3 +208,14 @@ def test_data_page_says_how_old_the_records_are(month_app: FastAPI) -> None:
     assert page.status_code == 200
     assert "Stale: incidents: the latest record is of 30 Jun 2019" in page.text
     assert 'id="records"' in page.text
+
+
+def test_an_area_no_record_names_is_not_counted_as_zero(month_app: FastAPI) -> None:
+    """Today of an area no incident names (a typo, or a Toronto neighbourhood, kept
+    as a ward, where areas are boroughs and LSOAs) showed "0 violent incidents"
+    and "last 7 days 0" under the area's name, as if it had been quiet."""
+    page = signed_in(month_app, "analyst").get("/today?area=Nowhere")
+    assert page.status_code == 200
+    assert "<b>0</b>violent incidents" not in page.text
+    assert "no incident in the store names this area" in page.text
+    assert "last 7 days 0" not in page.text

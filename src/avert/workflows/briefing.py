@@ -333,6 +333,18 @@ def build_briefing(
     missing = records_missing(
         incident_span(store), briefing.window_from, briefing.window_to
     )
+    if (
+        missing is None
+        and area
+        and not briefing.incidents
+        and not names_known_area(area, known_areas(store))
+    ):
+        # an area no record names (a typo, or a neighbourhood where the store's
+        # areas are boroughs and LSOAs) counted 0 everywhere under its name
+        missing = (
+            "no incident in the store names this area as its borough or LSOA, "
+            "the areas a briefing can be of"
+        )
     if missing is not None and not briefing.incidents:
         # nothing loaded for the window: 0 violence would read as a finding
         briefing = dataclasses.replace(
