@@ -184,6 +184,9 @@ def test_store_without_incidents_says_so(empty_app: FastAPI) -> None:
     assert "<b>0</b>violent incidents" not in page.text
     assert "the store holds no incidents" in page.text
     assert "last 7 days 0" not in page.text
+    api = signed_in(empty_app, "analyst").get("/api/v1/briefing").json()
+    assert [p["count"] for p in api["trend"]["periods"]] == [None, None]
+    assert api["summary"]["n_incidents"] == 0  # the JSON's count; the page says why
     listed = signed_in(empty_app, "analyst").get("/incidents")
     assert "Not counted: the store holds no incidents" in listed.text
     assert "No incidents in the definition match" not in listed.text

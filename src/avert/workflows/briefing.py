@@ -350,7 +350,15 @@ def build_briefing(
         briefing = dataclasses.replace(
             briefing,
             records_missing=missing,
-            trend={**briefing.trend, "line": f"Violence: not counted ({missing})."},
+            trend={
+                **briefing.trend,
+                "line": f"Violence: not counted ({missing}).",
+                # as the line: none of them counted (the month data's rule)
+                "periods": [
+                    {**p, "count": None, "year_earlier": None, "change": None}
+                    for p in briefing.trend["periods"]
+                ],
+            },
         )
     if timings is not None:
         timings["read_s"] = t1 - t0
