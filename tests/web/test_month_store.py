@@ -4,6 +4,7 @@ exact times)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,26 @@ def test_an_area_no_record_names_is_not_counted_as_zero(month_app: FastAPI) -> N
     assert "<b>0</b>violent incidents" not in page.text
     assert "no incident in the store names this area" in page.text
     assert "last 7 days 0" not in page.text
+
+
+def test_groups_of_a_store_naming_no_one_read_no_incidents(
+    month_app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Groups page read every incident of an open-data store (three months of
+    London: seconds) to find groups in data that name no one."""
+    from avert.workflows import networks
+
+    read: list[int] = []
+    original = networks.load_analysis_incidents
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        frames = original(*args, **kwargs)
+        read.append(frames.incidents.height)
+        return frames
+
+    monkeypatch.setattr(networks, "load_analysis_incidents", counting)
+    page = signed_in(month_app, "analyst").get("/groups")
+    assert page.status_code == 200
+    assert "No groups found" in page.text
+    assert "name no one" in page.text
+    assert read == [0]
