@@ -34,8 +34,8 @@ from avert.config.risk import RiskConfig
 from avert.config.timezone import local_now
 from avert.schema import DETECTED_GROUP_MEMBERS, DETECTED_GROUPS
 from avert.store import Store, audit, queries
-from avert.store.loads import has_rows
 from avert.store.detected import replace_detected_groups
+from avert.store.loads import has_rows
 from avert.workflows.analysis import (
     NO_PEOPLE_NOTE,
     audit_view,
