@@ -223,6 +223,9 @@ def test_an_area_no_record_names_is_not_counted_as_zero(month_app: FastAPI) -> N
     assert "<b>0</b>violent incidents" not in page.text
     assert "no incident in the store names this area" in page.text
     assert "last 7 days 0" not in page.text
+    # nor are the people of data that name no one (they read "0 people of concern")
+    assert "<b>0</b>people of concern" not in page.text
+    assert "<b>0</b>repeat victims hit again" not in page.text
 
 
 def test_groups_of_a_store_naming_no_one_read_no_incidents(

@@ -40,6 +40,7 @@ from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit
+from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import read_briefing_frames, read_residents
@@ -328,7 +329,10 @@ def build_briefing(
     )
     if period_note is not None:
         briefing = _undate_before(briefing, since=at - dt.timedelta(hours=hours))
-    if NO_PEOPLE_NOTE in notes:  # the store names no one: the pages say so
+    # the store names no one: the pages say so (also where the reads chose a month
+    # of month-only records but the area's window holds none: then no month's
+    # note says people cannot be shown, and the tiles counted 0)
+    if NO_PEOPLE_NOTE in notes or not has_rows(store, "involvements"):
         briefing = dataclasses.replace(briefing, people_recorded=False)
     missing = records_missing(
         incident_span(store), briefing.window_from, briefing.window_to
