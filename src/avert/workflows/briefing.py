@@ -334,8 +334,13 @@ def build_briefing(
     # note says people cannot be shown, and the tiles counted 0)
     if NO_PEOPLE_NOTE in notes or not has_rows(store, "involvements"):
         briefing = dataclasses.replace(briefing, people_recorded=False)
-    missing = records_missing(
-        incident_span(store), briefing.window_from, briefing.window_to
+    # (the store-wide reads run only when the window lists no incident)
+    missing = (
+        None
+        if briefing.incidents
+        else records_missing(
+            incident_span(store), briefing.window_from, briefing.window_to
+        )
     )
     if (
         missing is None
