@@ -136,3 +136,22 @@ def test_counts_of_thousands_read_with_separators() -> None:
     trend = _february(pl.concat([jan, feb]))
     assert trend["previous_month"] == 2_232
     assert "previous month (January 2022) 2,232" in trend["line"], trend["line"]
+
+
+def test_a_change_that_rounds_to_none_is_no_fall() -> None:
+    """Toronto's last 28 days to 1 January 2022 (1,214 against 1,219) read
+    "-0 %", a fall at a glance; a change under half a percent is "0 %"."""
+    feb = _daily(
+        dt.datetime(2022, 2, 1), dt.datetime(2022, 3, 1), source="policeuk", every="20m"
+    )
+    before = _daily(
+        dt.datetime(2021, 2, 1), dt.datetime(2021, 3, 1), source="policeuk", every="20m"
+    )
+    extra = _daily(
+        dt.datetime(2021, 2, 1), dt.datetime(2021, 2, 1, 2), source="extra", every="20m"
+    ).with_columns(pl.lit("policeuk").alias("source"))
+    trend = _february(pl.concat([before, extra, feb]))
+    assert trend["periods"][0]["change"] is not None
+    assert -0.005 < trend["periods"][0]["change"] < 0
+    assert "-0 %" not in trend["line"]
+    assert "a year earlier 2,022, 0 %" in trend["line"], trend["line"]

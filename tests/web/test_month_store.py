@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -150,3 +151,101 @@ def test_brief_area_on_police_uk_names_its_lsoas(month_app: FastAPI, tmp_path) -
         ],
     )
     assert res.exit_code == 0, res.output
+
+
+def test_window_before_the_records_is_not_counted_as_zero(month_app: FastAPI) -> None:
+    """A window before the store's first record printed "0 violent incidents" and
+    "last 7 days 0": nothing was loaded for it, which is no finding."""
+    page = signed_in(month_app, "analyst").get("/today?at=2019-05-10T06:00")
+    assert page.status_code == 200
+    assert "<b>0</b>violent incidents" not in page.text
+    assert "<b>–</b>violent incidents" in page.text
+    assert "the store&#39;s incidents start on 01 Jun 2019" in page.text
+    assert "last 7 days 0" not in page.text
+
+
+@pytest.fixture(scope="module")
+def empty_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """A store without incidents (as one of stop and search only)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('empty') / 'empty.db'}"
+    store = Store(url)
+    store.upgrade()
+    add_user(store, "analyst", password=PASSWORD, role="analyst")
+    settings = load_settings({}).with_overrides(
+        database_url=url, secret_key=SECRET, pseudonym_key="k" * 40
+    )
+    return create_app(settings, store)
+
+
+def test_store_without_incidents_says_so(empty_app: FastAPI) -> None:
+    """A store of stop and search only showed "0 violent incidents", "0 harm days"
+    and "last 7 days 0" on Today as if the area had been quiet."""
+    page = signed_in(empty_app, "analyst").get("/today")
+    assert page.status_code == 200
+    assert "<b>0</b>violent incidents" not in page.text
+    assert "the store holds no incidents" in page.text
+    assert "last 7 days 0" not in page.text
+    api = signed_in(empty_app, "analyst").get("/api/v1/briefing").json()
+    assert [p["count"] for p in api["trend"]["periods"]] == [None, None]
+    assert api["summary"]["n_incidents"] == 0  # the JSON's count; the page says why
+    listed = signed_in(empty_app, "analyst").get("/incidents")
+    assert "Not counted: the store holds no incidents" in listed.text
+    assert "No incidents in the definition match" not in listed.text
+
+
+def test_plan_checks_say_what_they_cannot_count(month_app: FastAPI) -> None:
+    """On a store whose records end over a year ago and name no one, the plan
+    board read "0 / 0 top-harm subjects with no action" and "0 / 0 repeat victims
+    without enhanced response", as if everything were in hand."""
+    page = signed_in(month_app, "analyst").get("/plan")
+    assert page.status_code == 200
+    assert "<b>0 / 0</b>top-harm subjects" not in page.text
+    assert "<b>0 / 0</b>repeat victims" not in page.text
+    assert "not checked: the violence of" in page.text
+    assert "not checked: the store names no victims" in page.text
+
+
+def test_data_page_says_how_old_the_records_are(month_app: FastAPI) -> None:
+    """The Data page ("how fresh it is") judged only the time of the last load: a
+    store loaded today with June 2019's records showed no warning and no dates."""
+    page = signed_in(month_app, "analyst").get("/data")
+    assert page.status_code == 200
+    assert "Stale: incidents: the latest record is of 30 Jun 2019" in page.text
+    assert 'id="records"' in page.text
+
+
+def test_an_area_no_record_names_is_not_counted_as_zero(month_app: FastAPI) -> None:
+    """Today of an area no incident names (a typo, or a Toronto neighbourhood, kept
+    as a ward, where areas are boroughs and LSOAs) showed "0 violent incidents"
+    and "last 7 days 0" under the area's name, as if it had been quiet."""
+    page = signed_in(month_app, "analyst").get("/today?area=Nowhere")
+    assert page.status_code == 200
+    assert "<b>0</b>violent incidents" not in page.text
+    assert "no incident in the store names this area" in page.text
+    assert "last 7 days 0" not in page.text
+    # nor are the people of data that name no one (they read "0 people of concern")
+    assert "<b>0</b>people of concern" not in page.text
+    assert "<b>0</b>repeat victims hit again" not in page.text
+
+
+def test_groups_of_a_store_naming_no_one_read_no_incidents(
+    month_app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Groups page read every incident of an open-data store (three months of
+    London: seconds) to find groups in data that name no one."""
+    from avert.workflows import networks
+
+    read: list[int] = []
+    original = networks.load_analysis_incidents
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        frames = original(*args, **kwargs)
+        read.append(frames.incidents.height)
+        return frames
+
+    monkeypatch.setattr(networks, "load_analysis_incidents", counting)
+    page = signed_in(month_app, "analyst").get("/groups")
+    assert page.status_code == 200
+    assert "No groups found" in page.text
+    assert "name no one" in page.text
+    assert read == [0]

@@ -249,10 +249,17 @@ def _compare_period(
             "supplied records"
         )
     else:
-        pct = "no baseline" if change is None else f"{change * 100:+.0f} %"
+        pct = "no baseline" if change is None else _percent(change)
         same = "" if like else f", on {_labels(common)} only"
         why = f"a year earlier {before:,}, {pct}{same}"
     return period, (f"{label} {now:,}", why)
+
+
+def _percent(change: float) -> str:
+    """ "+12 %", "-31 %", and "0 %" for a change that rounds to none ("-0 %" read
+    as a fall)."""
+    whole = round(change * 100)
+    return f"{whole:+d} %" if whole else "0 %"
 
 
 def _month_names(dates: pl.Series) -> str:

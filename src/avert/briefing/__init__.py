@@ -61,6 +61,7 @@ from avert.briefing.model import (
     Section,
     Summary,
     TaskingItem,
+    records_missing,
 )
 from avert.briefing.people import people_section
 from avert.briefing.places import PlacesForecast, places_section
@@ -92,6 +93,7 @@ __all__ = [
     "people_section",
     "places_section",
     "prepare",
+    "records_missing",
     "repeat_victims_section",
     "retaliation_section",
     "taskings_section",

@@ -398,6 +398,36 @@ class Summary(TypedDict):
     n_actions_due: int
 
 
+def records_missing(
+    span: tuple[dt.datetime, dt.datetime] | None,
+    window_from: dt.datetime,
+    window_to: dt.datetime,
+) -> str | None:
+    """Why a window's incidents cannot be counted from a store whose incidents
+    span ``span`` (first, latest; None: it holds none), or None when they can.
+
+    A window wholly before the first record or after the latest holds no record
+    because nothing was loaded for it, not because nothing happened.
+    """
+    if span is None:
+        return (
+            "the store holds no incidents: none were loaded, and stops, "
+            "populations and surveys are not incidents"
+        )
+    first, last = span
+    if window_to <= first:
+        return (
+            f"the store's incidents start on {first:%d %b %Y}, after this window: "
+            "none were loaded for it"
+        )
+    if window_from > last:
+        return (
+            f"the store's latest incident is of {last:%d %b %Y %H:%M}, before this "
+            "window: none were loaded for it yet"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Briefing:
     """A daily risk briefing, ready to render (HTML/PDF) or export (JSON).
@@ -447,6 +477,11 @@ class Briefing:
     #: (data.police.uk): highest harm first then ranks categories, so the map
     #: draws a sample in proportion to the categories, not the highest harm
     harm_expected: bool = False
+    #: why the store cannot count this window's incidents (None when it can): it
+    #: holds no incidents at all, or the window lies wholly before its first
+    #: record or after its latest, so 0 would read as a finding (set by the
+    #: workflow, which can see the whole store: :func:`records_missing`)
+    records_missing: str | None = None
 
     @property
     def people_not_shown(self) -> str | None:
@@ -481,13 +516,19 @@ class Briefing:
         command line give (None when the incidents are shown)."""
         if self.incidents_not_shown is None:
             return None
-        return "day unknown in month-precision data"
+        if self.undated_in_window:
+            return "day unknown in month-precision data"
+        return "no records for this window"
 
     @property
     def incidents_not_shown(self) -> str | None:
         """Why an empty exact window is no finding (None when it is one): every
         violent record of its month is month-only, so none can be placed in it."""
-        if self.incidents or not self.undated_in_window:
+        if self.incidents:
+            return None
+        if self.records_missing is not None:
+            return self.records_missing
+        if not self.undated_in_window:
             return None
         n = self.undated_in_window
         return (

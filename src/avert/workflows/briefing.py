@@ -32,6 +32,7 @@ from avert.briefing import (
     BriefingOptions,
     PlacesForecast,
     daily_briefing,
+    records_missing,
 )
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
@@ -39,6 +40,8 @@ from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
 from avert.store import Store, audit
+from avert.store.loads import has_rows
+from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import read_briefing_frames, read_residents
 from avert.workflows.delivery import taskings_in_area
@@ -326,8 +329,46 @@ def build_briefing(
     )
     if period_note is not None:
         briefing = _undate_before(briefing, since=at - dt.timedelta(hours=hours))
-    if NO_PEOPLE_NOTE in notes:  # the store names no one: the pages say so
+    # the store names no one: the pages say so (also where the reads chose a month
+    # of month-only records but the area's window holds none: then no month's
+    # note says people cannot be shown, and the tiles counted 0)
+    if NO_PEOPLE_NOTE in notes or not has_rows(store, "involvements"):
         briefing = dataclasses.replace(briefing, people_recorded=False)
+    # (the store-wide reads run only when the window lists no incident)
+    missing = (
+        None
+        if briefing.incidents
+        else records_missing(
+            incident_span(store), briefing.window_from, briefing.window_to
+        )
+    )
+    if (
+        missing is None
+        and area
+        and not briefing.incidents
+        and not names_known_area(area, known_areas(store))
+    ):
+        # an area no record names (a typo, or a neighbourhood where the store's
+        # areas are boroughs and LSOAs) counted 0 everywhere under its name
+        missing = (
+            "no incident in the store names this area as its borough or LSOA, "
+            "the areas a briefing can be of"
+        )
+    if missing is not None and not briefing.incidents:
+        # nothing loaded for the window: 0 violence would read as a finding
+        briefing = dataclasses.replace(
+            briefing,
+            records_missing=missing,
+            trend={
+                **briefing.trend,
+                "line": f"Violence: not counted ({missing}).",
+                # as the line: none of them counted (the month data's rule)
+                "periods": [
+                    {**p, "count": None, "year_earlier": None, "change": None}
+                    for p in briefing.trend["periods"]
+                ],
+            },
+        )
     if timings is not None:
         timings["read_s"] = t1 - t0
         timings["assemble_s"] = time.perf_counter() - t1

@@ -27,7 +27,7 @@ from avert.analyse.networks import match_groups
 from avert.analyse.result import jsonable
 from avert.analyse.trend import month_window
 from avert.areas import in_area
-from avert.briefing import Briefing
+from avert.briefing import Briefing, records_missing
 from avert.briefing.context import OFFENDING_ROLES
 from avert.briefing.makeup import make_up
 from avert.config.risk import load_risk_config
@@ -38,7 +38,12 @@ from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
 from avert.store import Store, audit, queries
-from avert.store.summary import latest_incident_at, latest_stop_at, status_summary
+from avert.store.summary import (
+    incident_span,
+    latest_incident_at,
+    latest_stop_at,
+    status_summary,
+)
 from avert.workflows import audit as audit_workflow
 from avert.workflows.briefing import build_briefing, people_shown, read_residents
 from avert.workflows.delivery import (
@@ -75,6 +80,9 @@ __all__ = [
 MAX_LIST_ROWS = 500
 #: Days after which the Data page warns that a source is stale.
 STALE_AFTER_DAYS = 7
+#: Days after which the Data page warns that the latest record itself is old (a
+#: store loaded today from an archive): police.uk publishes about two months late.
+RECORDS_STALE_AFTER_DAYS = 90
 #: Days of offending the group members' make-up is compared with (the year before).
 GROUP_POOL_DAYS = 365
 
@@ -460,6 +468,12 @@ def incidents_view(
             "shown": shown.height,
             "incidents": shown.to_dicts(),
             "by_category": categories,
+            # nothing loaded for the window: "0 found" is then no finding
+            "records_missing": (
+                None
+                if total
+                else records_missing(incident_span(store), date_from, date_to)
+            ),
         }
     )
     return out
@@ -624,7 +638,26 @@ def data_view(store: Store) -> dict[str, Any]:
         if row["last_loaded_at"] is not None
         and now - row["last_loaded_at"] > dt.timedelta(days=STALE_AFTER_DAYS)
     ]
-    return {"summary": summary, "sources": last.to_dicts(), "stale": stale}
+    # how old the records are, not only the loads: a load of today can hold 2022
+    span = incident_span(store)
+    latest_stop = latest_stop_at(store)
+    records: list[dict[str, Any]] = []
+    if span is not None:
+        records.append({"table": "incidents", "first": span[0], "latest": span[1]})
+    if latest_stop is not None:
+        records.append({"table": "stops", "first": None, "latest": latest_stop})
+    stale += [
+        f"{r['table']}: the latest record is of {r['latest']:%d %b %Y}, "
+        f"{(now - r['latest']).days:,} days ago, whenever it was loaded"
+        for r in records
+        if now - r["latest"] > dt.timedelta(days=RECORDS_STALE_AFTER_DAYS)
+    ]
+    return {
+        "summary": summary,
+        "sources": last.to_dicts(),
+        "stale": stale,
+        "records": records,
+    }
 
 
 def audit_rows(

@@ -13,6 +13,7 @@ from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.delivery.checks import Checks, run_checks
 from avert.store import Store
+from avert.store.loads import has_rows
 from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
 from avert.workflows.delivery._common import partner_pseudonymiser, read_delivery
 from avert.workflows.users import User, check_allowed
@@ -156,8 +157,26 @@ def checks_view(
                 dtype=pl.String,
             )
         )
+    today = today or local_today(settings.timezone)
+    since = today - dt.timedelta(days=CHECK_DAYS)
+    # a check with nothing to look at reads "0 / 0" as if all were in hand: say why
+    not_checked = {
+        "top_subjects": (
+            None
+            if checks.summary["top_subjects"]
+            else f"not checked: the violence of {since} to {today} names no "
+            "person, place or group"
+        ),
+        "repeat_victims": (
+            None
+            if checks.summary["repeat_victims"] or has_rows(store, "involvements")
+            else "not checked: the store names no victims; open incident data "
+            "name no one"
+        ),
+    }
     return {
         "summary": checks.summary,
+        "not_checked": not_checked,
         "own": _own_figures(checks, user.org or "") if user.role == "partner" else None,
         "by_org": checks.overdue_by_org.to_dicts(),
         "duplicates": dups.to_dicts(),
