@@ -419,3 +419,49 @@ def test_hotspot_slices_reaching_before_the_year_1_are_a_usage_error(
     )
     assert code == 2, output
     assert "12 slices of 1e+06 days reach before the year 1" in output, output
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["analyse", "hotspots", "--at", "2025-01-05", "--slices", "0"],
+            "error: Invalid value for '--slices': Input should be greater than or "
+            "equal to 3; try 'avert analyse hotspots --help'.",
+        ),
+        (["nosuch"], "error: No such command 'nosuch'; try 'avert --help'."),
+        (
+            ["users", "add"],
+            "error: Missing argument 'username'; try 'avert users add --help'.",
+        ),
+    ],
+)
+def test_a_usage_error_is_one_line_with_the_help_hint(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    args: list[str],
+    line: str,
+) -> None:
+    """A usage error printed Typer's box: the usage, the hint and the message
+    framed over five lines or more, where avert's other errors are one line. It
+    is now one line (exit 2) that keeps the hint."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(sys, "argv", ["avert", "--db", str(tmp_path / "x.db"), *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err == line + "\n", err
+
+
+def test_no_command_still_prints_the_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["avert", "analyse"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    out = capsys.readouterr()
+    assert "Usage: avert analyse" in out.out + out.err
+    assert "error:" not in out.err
