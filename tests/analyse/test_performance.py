@@ -786,3 +786,46 @@ def test_harm_unknown_in_the_recent_period_is_no_fall_to_zero() -> None:
     assert by["A"].reason is not None
     assert "harm" in by["A"].reason
     assert by["B"].verdict == "significant_sustained_reduction"
+
+
+def test_the_sustained_expectation_of_a_negbin_fit_is_the_negbin_one() -> None:
+    """``--family negbin`` judged the step with a negative binomial but counted its
+    sustained periods against a Poisson fit of the split model; the split model
+    is now the negative binomial too: its prediction with both steps off matches
+    statsmodels' NB2 fitted to the same design (12 month dummies, two steps)."""
+    rng = np.random.default_rng(3)
+    months = MONTHS
+    season = np.array([1 + 0.3 * math.cos(2 * math.pi * m.month / 12) for m in months])
+    level = np.where(np.arange(36) >= 30, 0.7, 1.0) * 40 * season
+    counts = rng.negative_binomial(4, 4 / (4 + level)).astype(float)
+    counts[5] = 110  # one outlying month: Poisson and NB2 weigh it apart
+    base = [i < 24 for i in range(36)]
+    rec = [not b for b in base]
+    change = seasonal_change(
+        counts, months, base, rec, trend=False, family="negbin", late_periods=6
+    )
+    assert change is not None
+    assert change.family == "negbin"
+    assert change.expected_late is not None
+    late = np.array([i >= 30 for i in range(36)], dtype=float)
+    x = np.column_stack(
+        [
+            *(
+                np.array([m.month == k for m in months], dtype=float)
+                for k in range(1, 13)
+            ),
+            np.array(rec, dtype=float) - late,
+            late,
+        ]
+    )
+    pois = np.asarray(sm.GLM(counts, x, family=sm.families.Poisson()).fit().params)
+    nb = sm.NegativeBinomial(counts, x, loglike_method="nb2").fit(
+        disp=0, maxiter=500, start_params=np.append(pois, 0.1)
+    )
+    assert nb.mle_retvals["converged"]
+    off = x.copy()
+    off[:, -2:] = 0.0
+    want = np.exp(off @ np.asarray(nb.params)[:-1])
+    poisson = np.exp(off @ pois)
+    assert not np.allclose(want, poisson, rtol=1e-2)  # the check tells them apart
+    np.testing.assert_allclose(change.expected_late, want, rtol=1e-3)

@@ -307,6 +307,18 @@ def test_an_error_is_one_line_whatever_its_length(
         ["forecast", "--at", "2024-12-01", "--cells", "0"],
         ["forecast", "evaluate", "--days", "0"],
         ["forecast", "evaluate", "--train-days", "-3"],
+        ["analyse", "hotspots", "--at", "2025-01-05", "--slices", "0"],
+        ["analyse", "hotspots", "--at", "2025-01-05", "--slice-days", "0"],
+        ["analyse", "hotspots", "--at", "2025-01-05", "--slice-days", "nan"],
+        ["analyse", "hotspots", "--at", "2025-01-05", "--alpha", "0"],
+        ["analyse", "hotspots", "--at", "2025-01-05", "--limit", "-1"],
+        ["analyse", "gistar", "--alpha", "1.5"],
+        ["analyse", "gistar", "--alpha", "nan"],
+        ["analyse", "near-repeat", "--space", "100,0"],
+        ["analyse", "near-repeat", "--time", "a"],
+        ["analyse", "near-repeat", "--seed", "-1"],
+        ["synth", "--seed", "-1"],
+        ["synth", "--days", "0"],
     ],
 )
 def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
@@ -316,8 +328,12 @@ def test_a_count_out_of_range_is_a_usage_error_naming_the_option(
     every victim but two); `volt --days 0` said "The 'window_days' parameter must be
     a positive int" (`--cell 0`: "The 'cell_size_m' parameter ...", and
     "cell_size_m must be a positive number" in gistar, hotspots and forecast;
-    `forecast --backtest-days -5` "backtest_days must be 0 or more"), names the user
-    never typed. Each is now a usage error (exit 2) that names the option."""
+    `forecast --backtest-days -5` "backtest_days must be 0 or more"; `hotspots
+    --slices 0` "emerging hotspots need at least 3 slices", `--alpha 0` "The 'alpha'
+    parameter of gi_star", `near-repeat --space 100,0` "space_bands_m must be ..."),
+    names the user never typed; `--slice-days nan`, `near-repeat --seed -1` and
+    `synth --seed -1` crashed. Each is now a usage error (exit 2) that names the
+    option."""
     code, output = _run(sqlite_store, *args)
     assert code == 2, output
     assert f"Invalid value for '{args[-2]}'" in output, output
@@ -391,3 +407,61 @@ def test_a_sustained_rule_out_of_range_is_a_usage_error_naming_the_option(
     )
     assert code == 2, output
     assert f"Invalid value for {expected}" in output, output
+
+
+def test_hotspot_slices_reaching_before_the_year_1_are_a_usage_error(
+    sqlite_store: Store,
+) -> None:
+    """`hotspots --slice-days 1e6` crashed with OverflowError: date value out of
+    range."""
+    code, output = _run(
+        sqlite_store, "analyse", "hotspots", "--at", "2025-01-05", "--slice-days", "1e6"
+    )
+    assert code == 2, output
+    assert "12 slices of 1e+06 days reach before the year 1" in output, output
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["analyse", "hotspots", "--at", "2025-01-05", "--slices", "0"],
+            "error: Invalid value for '--slices': Input should be greater than or "
+            "equal to 3; try 'avert analyse hotspots --help'.",
+        ),
+        (["nosuch"], "error: No such command 'nosuch'; try 'avert --help'."),
+        (
+            ["users", "add"],
+            "error: Missing argument 'username'; try 'avert users add --help'.",
+        ),
+    ],
+)
+def test_a_usage_error_is_one_line_with_the_help_hint(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    args: list[str],
+    line: str,
+) -> None:
+    """A usage error printed Typer's box: the usage, the hint and the message
+    framed over five lines or more, where avert's other errors are one line. It
+    is now one line (exit 2) that keeps the hint."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(sys, "argv", ["avert", "--db", str(tmp_path / "x.db"), *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err == line + "\n", err
+
+
+def test_no_command_still_prints_the_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["avert", "analyse"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    out = capsys.readouterr()
+    assert "Usage: avert analyse" in out.out + out.err
+    assert "error:" not in out.err

@@ -55,3 +55,40 @@ def test_only_the_settings_module_reads_the_environment() -> None:
         if re.search(r"\bos\.environ\b|\bgetenv\(", path.read_text(encoding="utf-8"))
     ]
     assert readers == ["config/settings.py"]
+
+
+def test_definition_id_reads_its_file_once_per_version_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``definition_id()`` read and parsed the definition TOML file on every call
+    (once per objective, section and page); it now reads it once per version of
+    the file, and an edited file gives its new id at once."""
+    import os
+
+    from avert.config import definitions
+
+    text = (SRC / "config" / "defaults" / "violence_who.toml").read_text("utf-8")
+    path = tmp_path / "mine.toml"
+    path.write_text(text, "utf-8")
+    reads: list[Path] = []
+    read_file = definitions.read_file
+
+    def counted(file: Path, what: str) -> dict[str, object]:
+        reads.append(file)
+        return read_file(file, what)
+
+    monkeypatch.setattr(definitions, "read_file", counted)
+    settings = Settings(definition=str(path))
+    assert [settings.definition_id() for _ in range(3)] == ["who-broad"] * 3
+    assert Settings(definition=str(path)).definition_id() == "who-broad"
+    assert len(reads) == 1
+    # the same size and modification time, a new file: read again
+    stamp = path.stat().st_mtime_ns
+    path.unlink()
+    path.write_text(text.replace('id = "who-broad"', 'id = "who-bread"'), "utf-8")
+    os.utime(path, ns=(stamp, stamp))
+    assert settings.definition_id() == "who-bread"
+    # edited in place (the size changes)
+    path.write_text(text.replace('id = "who-broad"', 'id = "mine"'), "utf-8")
+    assert settings.definition_id() == "mine"
+    assert len(reads) == 3

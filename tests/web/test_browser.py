@@ -293,6 +293,36 @@ def test_record_pseudonyms_are_not_split_across_lines(
 
 
 @pytest.mark.browser
+def test_the_meeting_tasks_an_item_on_a_phone_without_scrolling_sideways(
+    base_url: str, browser: object
+) -> None:
+    """At 390 px the meeting's "task this" fields stood in a row in the item's
+    table, which scrolled sideways in its box (500-545 px wide), the button off the
+    screen, and so did a tasking's "Done" (at 517 px); each field now takes a line
+    of its own, inside the screen."""
+    page, errors = _sign_in(browser, base_url, "chair")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/meeting")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    found = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('main table form')].map(f => {
+            const t = f.closest('table');
+            return {
+                task: f.classList.contains('task-this'),
+                right: Math.max(...[...f.querySelectorAll('input:not([type=hidden]),'
+                    + ' button')].map(e => e.getBoundingClientRect().right)),
+                hidden: t.scrollWidth - t.clientWidth,
+            };
+        })"""
+    )
+    assert any(f["task"] for f in found), "no item to task on the meeting page"
+    assert max(f["right"] for f in found) <= 390, found[:3]
+    assert max(f["hidden"] for f in found) <= 1, found[:3]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("width", [320, 360])
 def test_places_fits_a_small_phone(base_url: str, browser: object, width: int) -> None:
     """The Places page's cell table scrolls in its own box on a small phone; as a

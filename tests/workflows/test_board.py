@@ -767,6 +767,36 @@ def test_performance_on_an_empty_store_says_there_are_no_incidents(
     assert "There are no incidents in the store" in str(result.exception)
 
 
+def test_performance_before_the_data_says_the_window_holds_none(
+    sqlite_store: Store,
+) -> None:
+    """A window before any data printed an empty table and a note on the
+    definition; it now says the window holds no incident and when the data run,
+    with no table."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    out = " ".join(
+        _invoke(
+            sqlite_store,
+            "analyse",
+            "performance",
+            "--baseline-from",
+            "2019-01-01",
+            "--baseline-to",
+            "2019-12-31",
+            "--from",
+            "2020-01-01",
+            "--to",
+            "2020-06-30",
+        ).split()
+    )
+    assert (
+        "The store holds no incident from 2019-01-01 to 2020-06-30; its incidents "
+        "run from 2022-01-01 to 2024-12-27: no data in this window" in out
+    ), out
+    assert "verdict" not in out
+
+
 def test_equality_names_its_window_and_the_months_without_stops(
     sqlite_store: Store, tmp_path: Path
 ) -> None:

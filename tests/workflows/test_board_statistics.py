@@ -55,6 +55,19 @@ def test_windows_keep_a_12_month_baseline(sqlite_store: Store) -> None:
     assert board_windows(sqlite_store, end=dt.date(2022, 12, 31)) is None
 
 
+def test_board_statistics_before_the_data_names_their_span(
+    sqlite_store: Store,
+) -> None:
+    """The performance page of a month before the data said only "fewer than 13
+    whole months"; it now says when the store's incidents run."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    stats = board_statistics(sqlite_store, end=dt.date(2020, 6, 30), equality=False)
+    note = stats["performance"]["note"]
+    assert note.startswith("Fewer than 13 whole months"), note
+    assert "The store's incidents run from 2022-01-01 to 2024-12-27." in note
+
+
 def test_board_statistics_verdicts_charts_and_equality(
     sqlite_store: Store, tmp_path: Path
 ) -> None:

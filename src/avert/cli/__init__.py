@@ -8,7 +8,7 @@ errors into one clear line and exit code 1 (2 for usage errors, as Click does).
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -154,13 +154,20 @@ def _interrupted(err: BaseException) -> bool:
 def main() -> None:
     """Entry point of the ``avert`` script.
 
-    Exit codes: 1 for avert's own errors (one line), 130 for Ctrl-C wherever it
+    Exit codes: 1 for avert's own errors (one line), 2 for usage errors (one line
+    with the ``--help`` hint, :func:`_usage_error`), 130 for Ctrl-C wherever it
     lands (Typer's code for it), with one line when it interrupted a database call
     (what the command had committed before, e.g. a load before its classification,
     stays; the open transaction is rolled back).
     """
     try:
-        app(standalone_mode=True)
+        # not standalone: a usage error comes here, to be one line (below)
+        code = app(standalone_mode=False)
+    except typer.TyperException as err:  # Typer's own Click: a usage error
+        _usage_error(err)
+    except typer.Abort:
+        err_console.print("Aborted!")
+        sys.exit(1)
     except AvertError as err:
         # one line, as long as it is: a path or a URL stays whole in a log
         err_console.print(styled(("error:", "bold red"), " ", str(err)), soft_wrap=True)
@@ -172,3 +179,24 @@ def main() -> None:
             "Interrupted: uncommitted work was rolled back (see 'avert status')."
         )
         sys.exit(130)
+    # a command returns None; typer.Exit (and Ctrl-C, 130) come back as their code
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(err: typer.TyperException) -> NoReturn:
+    """A usage error (a bad option, a missing one) as one line, as avert's own
+    errors are, with the ``--help`` hint; Typer's was a box of five lines or more.
+    Exit code 2, Click's (1 for its other errors)."""
+    ctx = getattr(err, "ctx", None)
+    if type(err).__name__ == "NoArgsIsHelpError":  # as Typer tells it
+        sys.exit(err.exit_code)  # the help is printed already
+    hint = (
+        f"; try '{ctx.command_path} {ctx.help_option_names[0]}'"
+        if ctx is not None and ctx.command.get_help_option(ctx) is not None
+        else ""
+    )
+    message = err.format_message().replace("\n", " ").rstrip().removesuffix(".")
+    err_console.print(
+        styled(("error:", "bold red"), " ", f"{message}{hint}."), soft_wrap=True
+    )
+    sys.exit(err.exit_code)

@@ -3,8 +3,10 @@ CSV/Parquet file (x, y in metres and occurred_at)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
@@ -20,7 +22,6 @@ from avert.cli._options import (
 )
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, period, when
-from avert.errors import ConfigError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -30,18 +31,47 @@ __all__ = ["register"]
 _RADIUS = Annotated[
     int, typer.Option("--radius", min=1, help="Neighbours within r cells.")
 ]
-_ALPHA = Annotated[float, typer.Option("--alpha", help="False discovery rate.")]
+
+
+def _false_discovery_rate(value: float) -> float:
+    """``--alpha``: a usage error naming it outside (0, 1), not the engine's
+    "'alpha' parameter of gi_star" the user never typed."""
+    if not 0 < value < 1:  # NaN too
+        msg = f"must be between 0 and 1, e.g. 0.05 for 5 %; got {value:g}"
+        raise typer.BadParameter(msg)
+    return value
+
+
+_ALPHA = Annotated[
+    float,
+    typer.Option(
+        "--alpha", callback=_false_discovery_rate, help="False discovery rate."
+    ),
+]
 _LIMIT = Annotated[
-    int, typer.Option("--limit", help="Cells shown in the table (0: every cell).")
+    int,
+    typer.Option("--limit", min=0, help="Cells shown in the table (0: every cell)."),
 ]
 
 
-def _floats(text: str, name: str) -> list[float]:
+def _edges(text: str, name: str) -> list[float]:
+    """``--space``/``--time`` band edges: a usage error naming the option unless
+    they are numbers increasing from 0 (the rule of
+    :func:`avert.analyse.nearrepeat.knox_test`, which named its parameters)."""
     try:
-        return [float(v) for v in text.split(",") if v.strip()]
+        edges = [float(v) for v in text.split(",") if v.strip()]
     except ValueError as err:
-        msg = f"{name} must be comma-separated numbers; got {text!r}."
-        raise ConfigError(msg) from err
+        msg = f"must be comma-separated numbers; got {text!r}"
+        raise typer.BadParameter(msg, param_hint=f"'{name}'") from err
+    if (
+        len(edges) < 2
+        or edges[0] != 0
+        or not all(math.isfinite(e) for e in edges)
+        or any(b <= a for a, b in pairwise(edges))
+    ):
+        msg = f"must be increasing edges starting at 0, e.g. 0,100,200; got {text!r}"
+        raise typer.BadParameter(msg, param_hint=f"'{name}'")
+    return edges
 
 
 class _Statistic(Protocol):
@@ -104,7 +134,9 @@ def near_repeat(
     sims: Annotated[
         int, typer.Option("--sims", min=1, help="Permutations (99 or 999).")
     ] = 99,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed of the permutations.")
+    ] = 0,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     csv: EventsCsvOpt = None,
@@ -119,8 +151,8 @@ def near_repeat(
         read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
         date_from=start,
         date_to=end,
-        space_bands_m=_floats(space, "--space"),
-        time_bands_days=_floats(time, "--time"),
+        space_bands_m=_edges(space, "--space"),
+        time_bands_days=_edges(time, "--time"),
         n_sims=sims,
         seed=seed,
     )
@@ -231,10 +263,15 @@ def gistar(
 
 
 def _shown(limit: int, rows: int) -> int:
-    """Rows a table shows for ``--limit`` (0: every row); a usage error below 0."""
-    if limit < 0:
-        raise typer.BadParameter("must be 0 or more", param_hint="--limit")
+    """Rows a table shows for ``--limit`` (0: every row)."""
     return rows if limit == 0 else min(limit, rows)
+
+
+def _slice_days(value: float) -> float:
+    """``--slice-days``: a usage error naming it unless positive and finite."""
+    if not 0 < value < math.inf:  # NaN too
+        raise typer.BadParameter(f"must be more than 0 days; got {value:g}")
+    return value
 
 
 def hotspots(
@@ -242,9 +279,12 @@ def hotspots(
     at: Annotated[
         str, typer.Option("--at", help="End of the last slice. " + TIME_HELP)
     ],
-    slices: Annotated[int, typer.Option("--slices", help="Number of slices.")] = 12,
+    slices: Annotated[
+        int, typer.Option("--slices", min=3, help="Number of slices.")
+    ] = 12,
     slice_days: Annotated[
-        float, typer.Option("--slice-days", help="Days per slice.")
+        float,
+        typer.Option("--slice-days", callback=_slice_days, help="Days per slice."),
     ] = 7.0,
     cell: CellOpt = 150.0,
     radius: _RADIUS = 1,
@@ -264,6 +304,11 @@ def hotspots(
     from avert.workflows.places import emerging_counts, run_emerging
 
     end = when(ctx, at, "--at")
+    try:
+        end - dt.timedelta(days=slices * slice_days)
+    except OverflowError as err:  # a crash before
+        msg = f"{slices} slices of {slice_days:g} days reach before the year 1"
+        raise typer.BadParameter(msg, param_hint="'--slices' / '--slice-days'") from err
     res = run_emerging(
         read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
         at=end,

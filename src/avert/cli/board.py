@@ -280,6 +280,9 @@ def performance(
                 + f"/{_fmt(row['recent_expected'])}",
             ]
         )
+    if not rows:  # no series: the notes say why, an empty table said nothing
+        print_notes(result.notes)
+        return
     print_table(
         [
             Col("area", "id"),

@@ -21,14 +21,16 @@ def synth(
     seed: Annotated[
         int,
         typer.Option(
-            "--seed", help="Random seed: the same seed gives a byte-identical bundle."
+            "--seed",
+            min=0,
+            help="Random seed: the same seed gives a byte-identical bundle.",
         ),
     ] = 0,
     people: Annotated[
-        int, typer.Option("--people", help="Residents of the city.")
+        int, typer.Option("--people", min=500, help="Residents of the city.")
     ] = 50_000,
     days: Annotated[
-        int, typer.Option("--days", help="Length of the period in days.")
+        int, typer.Option("--days", min=30, help="Length of the period in days.")
     ] = 730,
     out: Annotated[
         Path, typer.Option("--out", help="Folder to write the bundle to.")

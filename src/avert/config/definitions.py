@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
@@ -541,11 +543,33 @@ def profile_id(name_or_path: str | Path) -> str:
     """
     text = str(name_or_path)
     path = Path(text)
-    if text in PROFILES or path.suffix.lower() != ".toml" or not path.is_file():
+    if text in PROFILES or path.suffix.lower() != ".toml":
         return text
-    data = read_file(path, "definition")
-    head = _table(path.name, "profile", data.get("profile"))
-    return build(_ProfileHead, head, path.name, "profile").id
+    try:
+        stat = path.stat()
+    except (FileNotFoundError, NotADirectoryError):  # as Path.is_file() did
+        return text
+    if not S_ISREG(stat.st_mode):
+        return text
+    # pages and briefings ask many times: the file is read once per version of it
+    # (its device, inode, size, modification and change times: a change time
+    # cannot be set back), so an edit, even between two calls of one run, is read
+    # again
+    return _file_profile_id(
+        text,
+        (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns),
+    )
+
+
+@lru_cache(maxsize=16)
+def _file_profile_id(path: str, version: tuple[int, ...]) -> str:
+    """The ``[profile] id`` of the violence TOML file ``path`` as it was at
+    ``version`` (:func:`profile_id`); a file that fails to read is not cached."""
+    del version  # the cache key only
+    data = read_file(Path(path), "definition")
+    name = Path(path).name
+    head = _table(name, "profile", data.get("profile"))
+    return build(_ProfileHead, head, name, "profile").id
 
 
 def _parse_condition(item: object, where: str, key: str) -> Condition:

@@ -280,7 +280,8 @@ class Settings:
     def definition_id(self) -> str:
         """The id of ``definition``'s classifications: the setting itself, or the
         ``[profile] id`` of the violence TOML file it names
-        (:func:`avert.config.definitions.profile_id`)."""
+        (:func:`avert.config.definitions.profile_id`, which reads the file once per
+        version of it: an edited file gives its new id at the next call)."""
         from avert.config.definitions import profile_id
 
         return profile_id(self.definition)

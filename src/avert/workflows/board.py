@@ -203,6 +203,8 @@ def run_performance(
     series, gap_notes = _without_uncovered_periods(
         store, series, unit=unit, date_from=baseline_from, date_to=date_to
     )
+    if not series.height:
+        gap_notes.extend(_empty_window_note(store, unit, baseline_from, date_to))
     pops_table = store.read_frame("populations")
     areas = series["area"].unique().to_list()
     populations = (
@@ -336,6 +338,27 @@ def _without_uncovered_periods(
     if not dropped or not series.height:
         return series, []
     return series.filter(~pl.col("period").is_in(dropped)), notes
+
+
+def _empty_window_note(
+    store: Store, unit: Unit, date_from: dt.date, date_to: dt.date
+) -> list[str]:
+    """Why a window has no series at all: no incident in it (with the days the
+    store's incidents run), or none that counts (the definition, the flags). An
+    empty table and a note on the definition said nothing of the cause."""
+    window = f"from {date_from} to {date_to}"
+    if _incident_times(store, date_from, date_to, timed=unit == "week").height:
+        return [f"No incident {window} is in these series: nothing to judge."]
+    span = incident_span(store, timed=unit == "week")
+    held = (
+        f"; its incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}"
+        if span
+        else ""
+    )
+    return [
+        f"The store holds no incident {window}{held}: no data in this window, "
+        "nothing to judge."
+    ]
 
 
 #: the share of a period's days the store's data must cover for it to be judged
@@ -581,9 +604,14 @@ def board_statistics(
     if not performance:
         pass
     elif windows is None:
+        span = incident_span(store)
         perf["note"] = (
             "Fewer than 13 whole months of incidents up to this month: no baseline "
             "to judge against (12 months at least)."
+        ) + (
+            f" The store's incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}."
+            if span
+            else ""
         )
     else:
         (b0, b1), (r0, r1) = windows

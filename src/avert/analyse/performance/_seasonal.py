@@ -151,7 +151,8 @@ def seasonal_change(
     ``late_periods`` (the verdict's ``sustained_of``) adds ``expected_late``: the
     same model with the recent period's step split in two, one for its last
     ``late_periods`` periods and one for those before, predicted with both off
-    (Poisson point estimates). The joint fit's month effects also fit the recent
+    (the step model's point estimates: Poisson's, or the negative binomial's with
+    ``family="negbin"``). The joint fit's month effects also fit the recent
     year, so a fall that wore off mid-year lifts the expectation of the months after
     it and they still count as below it; with a step of their own the later months'
     level cannot lift their month effects. Measured with an independent simulation
@@ -209,7 +210,14 @@ def seasonal_change(
         )
     if late_periods is None:
         return estimate
-    late = _expected_late(y_all, x_all, use=use, rec=rec, late_periods=late_periods)
+    late = _expected_late(
+        y_all,
+        x_all,
+        use=use,
+        rec=rec,
+        late_periods=late_periods,
+        negbin=fit.family == "negbin",
+    )
     return replace(estimate, expected_late=late, late_periods=late_periods)
 
 
@@ -278,11 +286,24 @@ def _fall_to_zero(
 
 
 def _expected_late(
-    y_all: F64, x_all: F64, *, use: Bools, rec: Bools, late_periods: int
+    y_all: F64,
+    x_all: F64,
+    *,
+    use: Bools,
+    rec: Bools,
+    late_periods: int,
+    negbin: bool = False,
 ) -> tuple[float, ...] | None:
     """The expectation with the recent step split into its last ``late_periods``
     periods and those before, both off (see :func:`seasonal_change`); None when
-    the recent period is no longer than ``late_periods`` or the fit fails."""
+    the recent period is no longer than ``late_periods`` or the fit fails.
+
+    The point estimates are the step model's: Poisson's, which quasi-Poisson
+    shares (only its scale differs), or, ``negbin``, the negative binomial's (NB2)
+    when the step model used it; a split NB2 fit that does not converge keeps
+    Poisson's, as the step model does. Before, a ``family="negbin"`` verdict
+    counted its sustained periods against a Poisson expectation.
+    """
     from statsmodels.genmod.families import Poisson
     from statsmodels.genmod.generalized_linear_model import GLM
 
@@ -300,6 +321,10 @@ def _expected_late(
             )
         except Exception:
             return None
+        if negbin:
+            nb = _negbin_fit(y_all[use], x_split[use], params)
+            if nb is not None:
+                params = np.asarray(nb.params)[:-1]
     x_off = x_split.copy()
     x_off[:, -2:] = 0.0
     expected = np.exp(x_off @ params)
@@ -331,7 +356,6 @@ def _fit_step(
     """Fit the step model to the baseline and recent periods (see
     :func:`seasonal_change`); None when the Poisson fit fails."""
     from scipy import stats
-    from statsmodels.discrete.discrete_model import NegativeBinomial
     from statsmodels.genmod.families import Poisson
     from statsmodels.genmod.generalized_linear_model import GLM
 
@@ -362,17 +386,12 @@ def _fit_step(
             quantile = float(stats.t.ppf(0.975, dist_df))
             used = "quasipoisson"
         elif family == "negbin":
-            try:
-                nb = NegativeBinomial(y, x, loglike_method="nb2").fit(
-                    disp=0, maxiter=200, start_params=np.append(params, 0.1)
-                )
-                if nb.mle_retvals.get("converged", False):
-                    params = np.asarray(nb.params)[:-1]
-                    cov = np.asarray(nb.cov_params())[:-1, :-1]
-                    alpha_nb = float(np.asarray(nb.params)[-1])
-                    used = "negbin"
-            except Exception:
-                pass
+            nb = _negbin_fit(y, x, params)
+            if nb is not None:
+                params = np.asarray(nb.params)[:-1]
+                cov = np.asarray(nb.cov_params())[:-1, :-1]
+                alpha_nb = float(np.asarray(nb.params)[-1])
+                used = "negbin"
     return _StepFit(
         params=params,
         cov=cov,
@@ -426,6 +445,21 @@ def _estimate(
         dispersion_baseline=_phi(fit.base_disp) if fit.base_disp is not None else None,
         dof=fit.dist_df,
     )
+
+
+def _negbin_fit(y: F64, x: F64, start: F64) -> Any:
+    """The NB2 fit of ``y`` on ``x`` (statsmodels ``NegativeBinomial``, from the
+    Poisson coefficients ``start``); None when it fails or does not converge. The
+    caller silences statsmodels' warnings."""
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+
+    try:
+        nb = NegativeBinomial(y, x, loglike_method="nb2").fit(
+            disp=0, maxiter=200, start_params=np.append(start, 0.1)
+        )
+    except Exception:
+        return None
+    return nb if nb.mle_retvals.get("converged", False) else None
 
 
 def _phi(base_disp: tuple[float, int] | None) -> float:
