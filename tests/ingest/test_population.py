@@ -170,6 +170,47 @@ def test_load_is_idempotent_and_quarantines(any_store: Store, tmp_path: Path) ->
     assert sqlite_store.count("area_centroids") == 1
 
 
+def test_a_nul_byte_is_quarantined_on_either_store(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """PostgreSQL cannot store a NUL byte in text: a population, survey or centroid
+    file holding one stopped with a traceback there (SQLite loaded it); the row is
+    quarantined with its reason on both stores, the file's other rows load."""
+    census = CENSUS_2011.splitlines()[:2]
+    census.append(
+        census[1].replace("E01000001", "E01000009").replace("City ", "Ci\x00ty ")
+    )
+    pop = load_population(
+        any_store, [_write(tmp_path, "census-2011-lsoa.csv", "\n".join(census) + "\n")]
+    )
+    survey = load_confidence(
+        any_store,
+        [
+            _write(
+                tmp_path,
+                "s.csv",
+                "area,period,pct_agree\nX,2024-01,50\nY\x00,2024-01,5\n",
+            )
+        ],
+    )
+    cent = load_centroids(
+        any_store,
+        [
+            _write(
+                tmp_path,
+                "c.csv",
+                "LSOACD,latitude,longitude\nE0\x001,51.5,-0.1\nE02,51,0\n",
+            )
+        ],
+    )
+    assert (pop.quarantined, survey.quarantined, cent.quarantined) == (1, 1, 1)
+    assert any_store.count("populations") == 6
+    assert any_store.count("confidence_survey") == 1
+    assert any_store.read_frame("area_centroids")["area"].to_list() == ["E02"]
+    reasons = any_store.read_frame("quarantine")["reason"].to_list()
+    assert reasons == ["NUL byte in the value (a database cannot store it)"] * 3
+
+
 def test_strict_load_writes_nothing(sqlite_store: Store, tmp_path: Path) -> None:
     path = _write(tmp_path, "census-2011-lsoa.csv", CENSUS_2011)
     with pytest.raises(IngestError):

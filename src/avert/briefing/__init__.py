@@ -265,14 +265,17 @@ def _feed_lag_notes(ctx: BriefingContext) -> list[str]:
 
 def _summary(ctx: BriefingContext, **counts: int) -> Summary:
     window = ctx.window
+    # Harm is summed in sorted order: a float sum's last digits depend on the order
+    # of the rows, which the store does not fix (SQLite and PostgreSQL, or two
+    # reads, return them in other orders), and the JSON and the API print them all.
     by_category = (
         window.group_by("category")
-        .agg(pl.len().alias("n"), pl.col("harm_days").sum().alias("harm_days"))
+        .agg(pl.len().alias("n"), pl.col("harm_days").sort().sum().alias("harm_days"))
         .sort(["harm_days", "category"], descending=[True, False])
     )
     return {
         "n_incidents": window.height,
-        "harm_days": float(window["harm_days"].fill_null(0.0).sum()),
+        "harm_days": float(window["harm_days"].fill_null(0.0).sort().sum()),
         "by_category": by_category.to_dicts(),  # type: ignore[typeddict-item]
         "n_retaliation": counts["n_retaliation"],
         "n_retaliation_strong": counts["n_retaliation_strong"],

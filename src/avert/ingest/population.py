@@ -84,6 +84,28 @@ _AREA_CODE_RE: Final = re.compile(
 )
 
 
+#: Why a row with a NUL byte is rejected (as a bundle's Parquet cell is).
+_NUL_REASON: Final = "NUL byte in the value (a database cannot store it)"
+
+
+def _nul_checks(columns: list[str]) -> list[Check]:
+    """A check per column: a value holding a NUL byte (U+0000) is rejected.
+
+    PostgreSQL cannot store one in text ("invalid byte sequence for encoding
+    UTF8: 0x00"): without the check one such cell stopped the whole load there
+    with a traceback, while SQLite loaded it.
+    """
+    return [
+        (
+            pl.lit(c),
+            pl.when(pl.col(c).str.contains("\x00", literal=True)).then(
+                pl.lit(_NUL_REASON)
+            ),
+        )
+        for c in columns
+    ]
+
+
 def _read(path: Path) -> tuple[pl.DataFrame, str]:
     try:
         data = path.read_bytes()
@@ -542,7 +564,11 @@ def parse_population(
     """
     p = Path(path)
     frame, digest = _read(p)
-    kind = layout or detect_layout([c for c in frame.columns if c != "_line"])
+    cols = [c for c in frame.columns if c != "_line"]
+    frame, nul_problems = split_rows(
+        frame, cols, _nul_checks(cols), target="populations"
+    )
+    kind = layout or detect_layout(cols)
     if mapping and layout is None:
         kind = "simple"
     if kind == "census-lsoa-ethnicity-wide":
@@ -556,6 +582,7 @@ def parse_population(
     else:
         msg = f"Unknown population layout {kind!r}"
         raise IngestError(msg)
+    problems = pl.concat([nul_problems, problems])
     fallback = _year_of(p, year)
     year_expr = pl.lit(fallback, pl.Int32)
     if "_year" in rows.columns:
@@ -667,6 +694,7 @@ def parse_confidence(
         frame,
         cols,
         [
+            *_nul_checks(cols),
             _check(area, _blank(area), "no area"),
             _check(
                 period,
@@ -723,6 +751,7 @@ def parse_centroids(path: str | Path) -> Parsed:
         frame,
         cols,
         [
+            *_nul_checks(cols),
             _check(area, _blank(area), "no area code"),
             _check(lat, bad_xy, "latitude/longitude missing or out of range"),
         ],
