@@ -130,3 +130,67 @@ def test_reasons_are_built_for_the_flagged_rows_only(
     assert flagged == [3]
     assert parsed.problems["line"].to_list() == [12, 502, 1001]
     assert parsed.frames["incidents"].height == 997
+
+
+def _stop(
+    date: str = "2019-06-01T22:34:11+00:00",
+    lat: str = "53.38",
+    sex: str = "Male",
+    age: str = "18-24",
+    flag: str = "False",
+) -> str:
+    return (
+        f"Person search,{date},{flag},,{lat},-1.47,{sex},{age},"
+        "White - English,White,Misuse of Drugs Act 1971 (section 23),"
+        "Controlled drugs,Arrest,True,False"
+    )
+
+
+def test_stop_checks_build_reasons_for_the_flagged_rows_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same for police.uk stop-and-search files (read whole under 1 M lines):
+    of 500 stops with 5 bad ones, 5 are flagged, and the split is the one every
+    check gives."""
+    import avert.ingest.policeuk._stops as stops_mod
+    from avert.ingest.policeuk import parse_policeuk_bytes
+
+    from .helpers import STOPS_HEADER
+
+    calls: list[tuple[int, pl.DataFrame, pl.DataFrame]] = []
+
+    def spy(
+        frame: pl.DataFrame,
+        header: list[str],
+        checks: list[tuple[pl.Expr, pl.Expr]],
+        **kw: object,
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        failing = kw.pop("failing", None)
+        flagged = (
+            frame.select(failing.fill_null(False)).to_series().sum()  # type: ignore[union-attr]
+            if failing is not None
+            else frame.height
+        )
+        every = split_rows(frame, header, checks, **kw)  # type: ignore[arg-type]
+        calls.append((int(flagged), *every))
+        return split_rows(frame, header, checks, failing=failing, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stops_mod, "split_rows", spy)
+    bad = {
+        7: _stop(date="yesterday"),
+        50: _stop(lat=""),
+        100: _stop(sex="Robot"),
+        300: _stop(age="100+"),
+        499: _stop(flag="Maybe"),
+    }
+    lines = [STOPS_HEADER, *(bad.get(i, _stop()) for i in range(500))]
+    parsed = parse_policeuk_bytes(
+        ("\n".join(lines) + "\n").encode(),
+        name="s.csv",
+        basename="2019-06-south-yorkshire-stop-and-search.csv",
+    )
+    [(flagged, good, problems)] = calls
+    assert flagged == 5
+    assert parsed.problems["line"].to_list() == [9, 52, 102, 302, 501]
+    assert_frame_equal(parsed.problems.select(problems.columns), problems)
+    assert parsed.frames["stops"].height == good.height == 495
