@@ -114,3 +114,32 @@ def test_a_reload_in_slices_equals_one_lookup(
     assert (out["loaded"], out["duplicates"], out["conflicts"]) == (5, 22, 5)
     assert quarantine.height == 5
     assert sqlite_store.read_frame("incidents").height == 25
+
+
+def _bundle(folder: Path, incidents: list[str], involvements: list[str]) -> Path:
+    folder.mkdir()
+    (folder / "manifest.json").write_text(
+        '{"format": "avert-bundle", "version": 1, "source": "test"}'
+    )
+    header = "incident_id,occurred_at,offence_code,lat,lon"
+    (folder / "incidents.csv").write_text("\n".join([header, *incidents]) + "\n")
+    (folder / "people.csv").write_text("person_id\nP-1\n")
+    (folder / "involvements.csv").write_text(
+        "\n".join(["incident_id,person_id,role", *involvements]) + "\n"
+    )
+    return folder
+
+
+def test_a_part_whose_every_row_fails_a_reference_loads_nothing(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Into a table that holds rows, a part left empty by the reference check (every
+    involvement names an incident that is nowhere) adds nothing and is reported."""
+    row = "I-{},2024-01-01 10:00,8N,51.5,-0.1"
+    first = _bundle(tmp_path / "a", [row.format(1)], ["I-1,P-1,victim"])
+    load_files(sqlite_store, [str(first)], kind="bundle")
+    second = _bundle(tmp_path / "b", [row.format(2)], ["I-9,P-1,victim"])
+    report = load_files(sqlite_store, [str(second)], kind="bundle")
+    inv = next(f for f in report.files if f.kind == "bundle-involvements")
+    assert (inv.rows, inv.loaded, inv.quarantined, inv.duplicates) == (1, 0, 1, 0)
+    assert sqlite_store.read_frame("involvements").height == 1

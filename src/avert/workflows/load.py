@@ -824,7 +824,8 @@ def _split_duplicates(
             ).unique(pk, keep="first", maintain_order=True)
             repeated.append(_conflicts(table, later, reference, pk, compared))
         del stored
-    new_rows = news[0] if len(news) == 1 else pl.concat(news, rechunk=False)
+    # no part when every row was rejected by a reference check: nothing is new
+    new_rows = pl.concat(news, rechunk=False) if len(news) > 1 else (news or [first])[0]
     conflicts = pl.concat(
         [pl.DataFrame(schema=PROBLEM_SCHEMA), *seen, *repeated], how="vertical"
     )
