@@ -507,8 +507,15 @@ class _Checks:
         return pl.any_horizontal(c.fill_null(False) for c in self.conditions)
 
 
-def _checks(frame: pl.DataFrame, table: str, crs: str, bundle_crs: str) -> _Checks:
-    out = _Checks()
+def _checks(
+    frame: pl.DataFrame,
+    table: str,
+    crs: str,
+    bundle_crs: str,
+    out: _Checks | None = None,
+) -> _Checks:
+    """The row checks of ``table``, added after those already in ``out``."""
+    out = _Checks() if out is None else out
     for name, kind, required in BUNDLE_COLUMNS[table]:
         if name not in frame.columns:
             continue
@@ -849,9 +856,7 @@ def _map_table(
                 pl.col(c).str.contains("\x00", literal=True),
                 pl.lit("NUL byte in the value (a database cannot store it)"),
             )
-    table_checks = _checks(frame, table, target.crs, target.bundle_crs)
-    checks.checks += table_checks.checks
-    checks.conditions += table_checks.conditions
+    checks = _checks(frame, table, target.crs, target.bundle_crs, checks)
     good, problems = split_rows(
         frame, header, checks.checks, target=table, failing=checks.failing
     )
