@@ -28,14 +28,22 @@ seconds and the peak RSS:
   default; the trial's was 6.8 M from 4 MB): loaded part by part from a temporary
   unpacked copy, peak RSS bounded by the part size;
 * ``members_N``: zips of N small police.uk members each (N = 500 and 2000 by
-  default): seconds per member stay flat (the archive is opened once).
+  default): seconds per member stay flat (the archive is opened once);
+* ``table_rows``: a Toronto-like incident table of ``--table-rows`` distinct rows
+  (620 k by default: the shared Toronto extract x 4), loaded through the shipped
+  ``toronto-mci`` mapping into an EPSG:32617 store (``ingest table`` reads a file
+  whole: peak RSS grows with it, the row checks build reasons for bad rows only);
+* ``reload_rows``: a street file of ``--reload-rows`` distinct rows (1 M by
+  default) loaded, then loaded again into the same store in a fresh process (every
+  row a duplicate): the figures are the second load's, whose peak RSS should stay
+  near the first's (stored rows are looked up a slice at a time).
 
 The limits are the settings' defaults (``docs/settings.md``); nothing is hard-coded
 in the figures: every one is measured in the run.
 
 Usage: ``python benchmarks/ingest_limits.py [--gib 1] [--bundle-rows 16000000]
 [--bundle-zip-rows 2000000] [--parquet-rows 4000000] [--zip-rows 2000000]
-[--members 500 2000] [--case NAME]``
+[--members 500 2000] [--table-rows 620000] [--reload-rows 1000000] [--case NAME]``
 """
 
 from __future__ import annotations
@@ -80,6 +88,23 @@ def _bundle_row(i: int) -> bytes:
         f"{('8N', '34B', '105A')[i % 3]},Violence with injury,"
         f"{51.3 + (i % 9973) / 20000:.5f},{-0.4 + (i % 7919) / 15000:.5f}\n"
     ).encode()
+
+
+#: a Toronto MCI extract's header and the categories of its rows
+TABLE_HEADER = (
+    "occurrence_date,occurrence_hour,mci_category,premises_type,neighbourhood,"
+    "latitude,longitude"
+)
+_MCI = ("Assault", "Robbery", "Break and Enter", "Auto Theft", "Theft Over")
+
+
+def _table_row(i: int) -> str:
+    """One distinct Toronto-like row (day, hour, category and place vary with ``i``)."""
+    return (
+        f"{2017 + i % 5}-{1 + i % 12:02d}-{1 + i % 28:02d},{i % 24},{_MCI[i % 5]},"
+        f"House,Area {i % 140},{43.6 + (i % 99991) / 500000:.6f},"
+        f"{-79.5 + (i % 99989) / 400000:.6f}"
+    )
 
 
 def _write_repeated(fh: object, head: bytes, unit: bytes, total: int) -> None:
@@ -181,6 +206,20 @@ def build(case: str, folder: Path, args: argparse.Namespace) -> Path:
             for rows in _steps(args.zip_rows):
                 fh.write(("\n".join(_row(i) for i in rows) + "\n").encode())
         return path
+    if case == "table_rows":
+        path = folder / "toronto-like.csv"
+        with path.open("w") as fh:
+            fh.write(TABLE_HEADER + "\n")
+            for rows in _steps(args.table_rows):
+                fh.write("\n".join(_table_row(i) for i in rows) + "\n")
+        return path
+    if case == "reload_rows":
+        path = folder / "2018-07-x-street.csv"
+        with path.open("w") as fh:
+            fh.write(head.decode())
+            for rows in _steps(args.reload_rows):
+                fh.write("\n".join(_row(i) for i in rows) + "\n")
+        return path
     if case.startswith("members_"):
         n = int(case.split("_")[1])
         path = folder / f"members-{n}.zip"
@@ -201,9 +240,14 @@ def run(case: str, path: str, db: str) -> None:
     store = Store(db)
     store.upgrade()
     t0 = time.perf_counter()
-    report = load_files(
-        store, [path], kind="bundle" if "bundle" in case else "policeuk"
-    )
+    if case == "table_rows":
+        report = load_files(
+            store, [path], kind="table", mapping="toronto-mci", crs="EPSG:32617"
+        )
+    else:
+        report = load_files(
+            store, [path], kind="bundle" if "bundle" in case else "policeuk"
+        )
     seconds = time.perf_counter() - t0
     store.close()
     # getattr: the same step also measures versions before FileReport.error
@@ -217,6 +261,7 @@ def run(case: str, path: str, db: str) -> None:
                 "rows": report.rows,
                 "loaded": report.loaded,
                 "refused": sum(1 for f in report.files if f.kind == "refused"),
+                "duplicates": report.duplicates,
                 "errors": [e[:160] for e in errors[:2]],
             }
         )
@@ -231,6 +276,8 @@ def main() -> None:
     parser.add_argument("--zip-rows", type=int, default=2_000_000)
     parser.add_argument("--bundle-zip-rows", type=int, default=2_000_000)
     parser.add_argument("--parquet-rows", type=int, default=4_000_000)
+    parser.add_argument("--table-rows", type=int, default=620_000)
+    parser.add_argument("--reload-rows", type=int, default=1_000_000)
     parser.add_argument("--case", action="append", default=None)
     add_step_arguments(parser)
     args = parser.parse_args()
@@ -248,6 +295,8 @@ def main() -> None:
         "bundle_parquet",
         "rows_zip",
         *(f"members_{n}" for n in args.members),
+        "table_rows",
+        "reload_rows",
     ]
     for case in cases:
         with tempfile.TemporaryDirectory() as tmp:
@@ -257,21 +306,28 @@ def main() -> None:
             built = time.perf_counter() - t0
             files = sorted(path.rglob("*")) if path.is_dir() else [path]
             size = sum(f.stat().st_size for f in files if f.is_file())
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--step",
-                    case,
-                    "--file",
-                    str(path),
-                    "--db",
-                    f"sqlite:///{folder / 'bench.db'}",
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            step = [
+                sys.executable,
+                __file__,
+                "--step",
+                case,
+                "--file",
+                str(path),
+                "--db",
+                f"sqlite:///{folder / 'bench.db'}",
+            ]
+            first = None
+            if case == "reload_rows":  # the first load; the figures are the second's
+                first = subprocess.run(
+                    step, capture_output=True, text=True, check=False
+                )
+            out = subprocess.run(step, capture_output=True, text=True, check=False)
+            if first is not None and first.returncode == 0:
+                f = last_json(first.stdout)
+                print(
+                    f"{case:15s} first load: {f['loaded']:,} rows {f['seconds']:7.2f} s"
+                    f"  peak RSS {f['peak_rss_mib']:7.0f} MiB; the load again:"
+                )
             if out.returncode != 0:
                 print(f"{case:15s} FAILED (exit {out.returncode}): {out.stderr[-500:]}")
                 continue
@@ -280,6 +336,7 @@ def main() -> None:
                 f"refused {r['refused']} of {r['files']} file(s)"
                 if r["refused"]
                 else f"loaded {r['loaded']:,} of {r['rows']:,} rows"
+                + (f", {r['duplicates']:,} dup." if r["duplicates"] else "")
             )
             per = (
                 f"  {1000 * r['seconds'] / r['files']:.1f} ms per member"

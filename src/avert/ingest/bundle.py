@@ -39,6 +39,7 @@ from avert.ingest._csv import LINE_COL, CsvTable, open_text, read_csv
 from avert.ingest._rows import Check, join_text, rejected_lines, split_rows
 from avert.ingest.geo import (
     check_crs,
+    coordinate_failing,
     coordinate_problem,
     from_crs,
     project,
@@ -470,55 +471,85 @@ def _parse(col: str, kind: BundleColType, timezone: str = DEFAULT_TIMEZONE) -> p
     return value
 
 
-def _checks(frame: pl.DataFrame, table: str, crs: str, bundle_crs: str) -> list[Check]:
-    checks: list[Check] = []
+class _Checks:
+    """A table's row checks, and a cheap test of the rows some check may fail.
+
+    A check's reason is text built by Polars for every row before it is masked to
+    the failing ones (``when(...).then(text)`` evaluates both sides); on a table of
+    millions of rows that is a text column per check, seconds and hundreds of MiB.
+    ``failing`` ORs the conditions alone, so :func:`split_rows` builds the reasons
+    of the few rows it flags only.
+    """
+
+    def __init__(self) -> None:
+        self.checks: list[Check] = []
+        self.conditions: list[pl.Expr] = []
+
+    def add(self, column: str | pl.Expr, when: pl.Expr, then: pl.Expr) -> None:
+        """Reason ``then`` in ``column`` for rows where ``when`` is true."""
+        name = pl.lit(column) if isinstance(column, str) else column
+        self.checks.append((name, pl.when(when).then(then)))
+        self.conditions.append(when)
+
+    def extend(self, checks: list[Check], failing: pl.Expr | None = None) -> None:
+        """Checks built elsewhere, with their own cheap test (else their reasons)."""
+        self.checks += checks
+        if failing is None:
+            self.conditions += [why.is_not_null() for _, why in checks]
+        else:
+            self.conditions.append(failing)
+
+    @property
+    def failing(self) -> pl.Expr:
+        """True on every row some check fails on (null counts as false)."""
+        if not self.conditions:
+            return pl.lit(False)
+        return pl.any_horizontal(c.fill_null(False) for c in self.conditions)
+
+
+def _checks(
+    frame: pl.DataFrame,
+    table: str,
+    crs: str,
+    bundle_crs: str,
+    out: _Checks | None = None,
+) -> _Checks:
+    """The row checks of ``table``, added after those already in ``out``."""
+    out = _Checks() if out is None else out
     for name, kind, required in BUNDLE_COLUMNS[table]:
         if name not in frame.columns:
             continue
         raw = pl.col(name)
         present = raw.str.strip_chars().fill_null("") != ""
         if required:
-            checks.append(
-                (pl.lit(name), pl.when(~present).then(pl.lit("required value missing")))
-            )
+            out.add(name, ~present, pl.lit("required value missing"))
         if isinstance(kind, tuple):
             ok = raw.str.strip_chars().is_in(list(kind))
-            checks.append(
-                (
-                    pl.lit(name),
-                    pl.when(present & ~ok).then(
-                        join_text("not one of ", "|".join(kind), ": ", raw)
-                    ),
-                )
+            out.add(
+                name, present & ~ok, join_text("not one of ", "|".join(kind), ": ", raw)
             )
         elif kind == "hate":
             parts = raw.str.split(";").list.eval(pl.element().str.strip_chars())
             ok = parts.list.eval(pl.element().is_in(list(HATE_STRANDS))).list.all()
-            checks.append(
-                (
-                    pl.lit(name),
-                    pl.when(present & ~ok).then(
-                        join_text(
-                            "not ';'-separated strands of ",
-                            "|".join(HATE_STRANDS),
-                            ": ",
-                            raw,
-                        )
-                    ),
-                )
+            out.add(
+                name,
+                present & ~ok,
+                join_text(
+                    "not ';'-separated strands of ", "|".join(HATE_STRANDS), ": ", raw
+                ),
             )
         elif kind != "str":
-            checks.append(
-                (
-                    pl.lit(name),
-                    pl.when(present & _parse(name, kind).is_null()).then(
-                        join_text("not a ", kind, ": ", raw)
-                    ),
-                )
+            out.add(
+                name,
+                present & _parse(name, kind).is_null(),
+                join_text("not a ", kind, ": ", raw),
             )
     has_latlon = "lat" in frame.columns and "lon" in frame.columns
     if has_latlon:
-        checks.append(coordinate_problem("lon", "lat", crs=crs))
+        out.extend(
+            [coordinate_problem("lon", "lat", crs=crs)],
+            coordinate_failing("lon", "lat", crs=crs),
+        )
     if "x" in frame.columns and "y" in frame.columns:
         no_latlon = (
             (pl.col("lat").str.strip_chars().fill_null("") == "")
@@ -526,26 +557,23 @@ def _checks(frame: pl.DataFrame, table: str, crs: str, bundle_crs: str) -> list[
             if has_latlon
             else pl.lit(True)
         )
-        checks.append(
-            xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)
+        out.extend(
+            [xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)]
         )
     if table == "intelligence" and _PLACE_LAT in frame.columns:
-        checks += _place_subject_checks(crs)
+        out.extend(_place_subject_checks(crs))
     if table == "relationships" and {"valid_from", "valid_to"} <= set(frame.columns):
         # a period that ends before it begins is never current: families as of a
         # date would drop the tie unseen (a swapped pair of dates, most likely)
-        checks.append(
-            (
-                pl.lit("valid_to"),
-                pl.when(_parse("valid_to", "date") < _parse("valid_from", "date")).then(
-                    join_text(
-                        "valid_to ",
-                        pl.col("valid_to").str.strip_chars(),
-                        " is before valid_from ",
-                        pl.col("valid_from").str.strip_chars(),
-                    )
-                ),
-            )
+        out.add(
+            "valid_to",
+            _parse("valid_to", "date") < _parse("valid_from", "date"),
+            join_text(
+                "valid_to ",
+                pl.col("valid_to").str.strip_chars(),
+                " is before valid_from ",
+                pl.col("valid_from").str.strip_chars(),
+            ),
         )
     if table == "incidents":
 
@@ -554,36 +582,27 @@ def _checks(frame: pl.DataFrame, table: str, crs: str, bundle_crs: str) -> list[
                 return pl.lit(False)
             return pl.col(c).str.strip_chars().fill_null("") != ""
 
-        checks.append(
-            (
-                pl.lit("offence_code"),
-                pl.when(~given("offence_code") & ~given("crime_type")).then(
-                    pl.lit("neither offence_code nor crime_type given")
-                ),
-            )
+        out.add(
+            "offence_code",
+            ~given("offence_code") & ~given("crime_type"),
+            pl.lit("neither offence_code nor crime_type given"),
         )
-        checks.append(
-            (
-                pl.lit("lat"),
-                pl.when(
-                    ~(given("lat") & given("lon")) & ~(given("x") & given("y"))
-                ).then(pl.lit("no location: give lat/lon or x/y")),
-            )
+        out.add(
+            "lat",
+            ~(given("lat") & given("lon")) & ~(given("x") & given("y")),
+            pl.lit("no location: give lat/lon or x/y"),
         )
         if "occurred_at" in frame.columns:
             year = _parse("occurred_at", "datetime").dt.year()
-            checks.append(
-                (
-                    pl.lit("occurred_at"),
-                    pl.when(year < EARLIEST_YEAR).then(
-                        join_text(
-                            f"time before {EARLIEST_YEAR} (a mistyped year?): ",
-                            pl.col("occurred_at"),
-                        )
-                    ),
-                )
+            out.add(
+                "occurred_at",
+                year < EARLIEST_YEAR,
+                join_text(
+                    f"time before {EARLIEST_YEAR} (a mistyped year?): ",
+                    pl.col("occurred_at"),
+                ),
             )
-    return checks
+    return out
 
 
 #: a place subject's latitude and longitude, as text (checks only, never stored)
@@ -829,18 +848,18 @@ def _map_table(
         raise IngestError(msg)
     if table == "intelligence":
         frame = frame.with_columns(_place_parts())
-    checks = _checks(frame, table, target.crs, target.bundle_crs)
+    checks = _Checks()
     if parquet:  # CSV lines with a NUL byte are quarantined by the CSV reader
-        checks = [
-            (
-                pl.lit(c),
-                pl.when(pl.col(c).str.contains("\x00", literal=True)).then(
-                    pl.lit("NUL byte in the value (a database cannot store it)")
-                ),
+        for c in header:
+            checks.add(
+                c,
+                pl.col(c).str.contains("\x00", literal=True),
+                pl.lit("NUL byte in the value (a database cannot store it)"),
             )
-            for c in header
-        ] + checks
-    good, problems = split_rows(frame, header, checks, target=table)
+    checks = _checks(frame, table, target.crs, target.bundle_crs, checks)
+    good, problems = split_rows(
+        frame, header, checks.checks, target=table, failing=checks.failing
+    )
     kind = f"bundle-{table}"
     if any(c in ("lat", "x") for c, _, _ in BUNDLE_COLUMNS[table]):
         good = _locate(good, bundle_crs=target.bundle_crs, crs=target.crs)

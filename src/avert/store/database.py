@@ -343,28 +343,35 @@ class Transaction:
             cur.adbc_ingest(table, data, mode="append")
         return int(data.num_rows)
 
-    def existing(self, table: str, keys: pl.DataFrame) -> pl.DataFrame:
+    def existing(
+        self, table: str, keys: pl.DataFrame, columns: Sequence[str] | None = None
+    ) -> pl.DataFrame:
         """Return the stored rows of ``table`` whose primary key is in ``keys``.
 
         ``keys`` holds the primary-key columns of the table. The keys travel as one
         Arrow batch into a temporary table, so this is a set operation, not a loop.
+        ``columns`` (default: all, in the table's order) are the columns returned:
+        a caller that needs the keys, or a few columns, of a million stored rows
+        does not hold the others.
         """
         spec = TABLES[table]
         pk = list(spec.primary_key)
+        names = list(spec.names) if columns is None else list(columns)
+        schema = {c: spec.schema[c] for c in names}
         if keys.height == 0:
-            return pl.DataFrame(schema=spec.schema)
+            return pl.DataFrame(schema=schema)
         temp = f"_keys_{uuid.uuid4().hex[:12]}"
         data = keys.select(pk).unique().to_arrow()
         with self._conn.cursor() as cur:
             cur.adbc_ingest(temp, data, mode="create", temporary=True)
             on = " AND ".join(f't."{c}" = k."{c}"' for c in pk)
-            cols = ", ".join(f't."{c}"' for c in spec.names)
+            cols = ", ".join(f't."{c}"' for c in names)
         found = _fetch(
             self._conn,
             self.dialect,
             f'SELECT {cols} FROM "{table}" t JOIN "{temp}" k ON {on}',
             (),
-            spec.schema,
+            schema,
         )
         self._execute(f'DROP TABLE "{temp}"')
         return found

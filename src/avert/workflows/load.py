@@ -70,6 +70,9 @@ FINISHING = "rebuilding indexes and committing"
 _PROVENANCE = ("load_id", "source_file", "source_line")
 #: rows per Arrow batch handed to the database (bounds the extra memory of a load)
 _APPEND_ROWS = 500_000
+#: keys looked up in the database at a time when splitting off duplicates (bounds
+#: the stored rows held at once on a re-load)
+_LOOKUP_ROWS = 250_000
 #: SQLite page cache of a load's connection, KiB
 _SQLITE_CACHE_KIB = 262_144
 #: once a load has more new rows than this for a table, the table's secondary
@@ -716,7 +719,7 @@ def _check_references(
             values = values.join(accepted.select(ref_pk), on=ref_pk, how="anti")
         missing = values
         if values.height and state.table_has_rows(ref_table):
-            stored = tx.existing(ref_table, values).select(ref_pk)
+            stored = tx.existing(ref_table, values, columns=[ref_pk])
             missing = values.join(stored, on=ref_pk, how="anti")
         if missing.height == 0:
             continue
@@ -758,12 +761,24 @@ def _split_duplicates(
 
     ``policeuk``: the rows come from a police.uk file, whose columns in
     :data:`_NOT_COMPARED` are not compared (nor x/y, see :data:`_DERIVED`).
+
+    Stored rows are looked up :data:`_LOOKUP_ROWS` keys at a time, and only their
+    compared columns: a re-load of a year (every row a duplicate) holds one slice of
+    the stored rows at a time, not a second copy of the whole table.
     """
     spec = TABLES[table]
     not_compared = (
         _NOT_COMPARED.get(table, set()) | _DERIVED if policeuk else _DERIVED_GIVEN
     )
     pk = list(spec.primary_key)
+    compared = [
+        c
+        for c in spec.names
+        if c in frame.columns
+        and c not in pk
+        and c not in _PROVENANCE
+        and c not in not_compared
+    ]
     if _sorted_by_key(frame, pk):  # equal keys are neighbours: compare with the last
         key = frame[pk[0]]
         is_first = key.ne_missing(key.shift(1)).fill_null(True)
@@ -774,44 +789,71 @@ def _split_duplicates(
     else:
         first, rest = frame.filter(is_first), frame.filter(~is_first)
     if not state.table_has_rows(table):
-        stored = pl.DataFrame(schema=spec.schema)
         if rest.height == 0:
             return first, 0, pl.DataFrame(schema=PROBLEM_SCHEMA)
-        new, seen_before = first, first.clear()
-    elif not state.had_rows_before_load(table):
-        # only this load's rows are stored: look up just the keys whose hash matches
-        # one it appended (exactly, in the database), not every key of the part
-        maybe = state.maybe_written(table, first.select(pk))
-        stored = tx.existing(table, first.filter(maybe).select(pk))
-        new = first.join(stored.select(pk), on=pk, how="anti")
-        seen_before = first.join(stored.select(pk), on=pk, how="semi")
-    else:
-        stored = tx.existing(table, first.select(pk))
-        new = first.join(stored.select(pk), on=pk, how="anti")
-        seen_before = first.join(stored.select(pk), on=pk, how="semi")
-    candidates = pl.concat([seen_before, rest], how="diagonal_relaxed")
-    n_dups = candidates.height
-    if n_dups == 0:
-        return new, 0, pl.DataFrame(schema=PROBLEM_SCHEMA)
-    compared = [
-        c
-        for c in spec.names
-        if c in candidates.columns
-        and c not in pk
-        and c not in _PROVENANCE
-        and c not in not_compared
-    ]
-    # the kept row of each key: the stored one, else the first in this frame
-    keep_cols = [*pk, *compared]
-    reference = pl.concat(
-        [stored.select(keep_cols), new.select(keep_cols)], how="diagonal_relaxed"
-    ).unique(pk, keep="first", maintain_order=True)
-    joined = candidates.join(
+        conflicts = _conflicts(table, rest, first, pk, compared)
+        return first, rest.height, conflicts
+    # only this load's rows are stored: look up just the keys whose hash matches
+    # one it appended (exactly, in the database), not every key of the part
+    maybe = (
+        None
+        if state.had_rows_before_load(table)
+        else state.maybe_written(table, first.select(pk))
+    )
+    news: list[pl.DataFrame] = []
+    seen: list[pl.DataFrame] = []
+    repeated: list[pl.DataFrame] = []
+    n_dups = rest.height
+    for start in range(0, first.height, _LOOKUP_ROWS):
+        part = first.slice(start, _LOOKUP_ROWS)
+        lookup = part if maybe is None else part.filter(maybe.slice(start, part.height))
+        stored = tx.existing(table, lookup.select(pk), columns=[*pk, *compared])
+        if stored.height == 0:  # nothing stored: the part is new, no copy
+            news.append(part)
+            new = part
+        else:
+            new = part.join(stored.select(pk), on=pk, how="anti")
+            news.append(new)
+            seen_before = part.join(stored.select(pk), on=pk, how="semi")
+            n_dups += seen_before.height
+            seen.append(_conflicts(table, seen_before, stored, pk, compared))
+        if rest.height:  # later rows of this part's keys: kept = stored, else first
+            later = rest.join(part.select(pk), on=pk, how="semi")
+            reference = pl.concat(
+                [stored, new.select(stored.columns)], how="diagonal_relaxed"
+            ).unique(pk, keep="first", maintain_order=True)
+            repeated.append(_conflicts(table, later, reference, pk, compared))
+        del stored
+    # no part when every row was rejected by a reference check: nothing is new
+    new_rows = pl.concat(news, rechunk=False) if len(news) > 1 else (news or [first])[0]
+    conflicts = pl.concat(
+        [pl.DataFrame(schema=PROBLEM_SCHEMA), *seen, *repeated], how="vertical"
+    )
+    return new_rows, n_dups, conflicts
+
+
+def _conflicts(
+    table: str,
+    candidates: pl.DataFrame,
+    reference: pl.DataFrame,
+    pk: list[str],
+    compared: list[str],
+) -> pl.DataFrame:
+    """A problem row for each candidate whose compared fields differ from the kept
+    row of its key in ``reference`` (one row per key). Only the rows that differ get
+    a reason: a re-load of a whole year is all duplicates, and text built for every
+    one of them cost seconds and GiB."""
+    if not compared or candidates.height == 0:
+        return pl.DataFrame(schema=PROBLEM_SCHEMA)
+    joined = candidates.select([*pk, *compared, "source_line"]).join(
         reference.select([*pk, *compared]),
         on=pk,
         how="left",
         suffix="__kept",
         nulls_equal=True,
+    )
+    joined = joined.filter(
+        pl.any_horizontal(~pl.col(c).eq_missing(pl.col(f"{c}__kept")) for c in compared)
     )
     diffs = [
         pl.when(~pl.col(c).eq_missing(pl.col(f"{c}__kept"))).then(
@@ -829,23 +871,25 @@ def _split_duplicates(
         pl.when(~pl.col(c).eq_missing(pl.col(f"{c}__kept"))).then(pl.lit(c))
         for c in compared
     ]
-    if not diffs:
-        return new, n_dups, pl.DataFrame(schema=PROBLEM_SCHEMA)
     joined = joined.with_columns(
         pl.concat_list(diffs).list.drop_nulls().list.join("; ").alias("_why"),
         pl.concat_list(cols).list.drop_nulls().list.join(",").alias("_cols"),
     )
-    conflicts = joined.filter(pl.col("_why") != "").select(
-        pl.col("source_line").alias("line"),
-        pl.col("_cols").alias("column"),
-        (
-            pl.lit(f"duplicate {'/'.join(pk)} with different fields: ") + pl.col("_why")
-        ).alias("reason"),
-        row_text([*pk, *compared]).alias("raw"),
-        pl.lit("duplicate").alias("kind"),
-        pl.lit(table).alias("target_table"),
+    return (
+        joined.filter(pl.col("_why") != "")
+        .select(
+            pl.col("source_line").alias("line"),
+            pl.col("_cols").alias("column"),
+            (
+                pl.lit(f"duplicate {'/'.join(pk)} with different fields: ")
+                + pl.col("_why")
+            ).alias("reason"),
+            row_text([*pk, *compared]).alias("raw"),
+            pl.lit("duplicate").alias("kind"),
+            pl.lit(table).alias("target_table"),
+        )
+        .cast(PROBLEM_SCHEMA)
     )
-    return new, n_dups, conflicts
 
 
 def _quarantine_ids(digest: str, file: str, frame: pl.DataFrame) -> pl.Series:
@@ -889,7 +933,9 @@ def _write_quarantine(
         pl.lit(parsed.file).alias("source_file"),
     )
     if state.table_has_rows("quarantine"):
-        stored = tx.existing("quarantine", frame.select("quarantine_id"))
+        stored = tx.existing(
+            "quarantine", frame.select("quarantine_id"), columns=["quarantine_id"]
+        )
         frame = frame.join(
             stored.select("quarantine_id"), on="quarantine_id", how="anti"
         )

@@ -12,6 +12,7 @@ from avert.ingest._csv import (
     LINE_COL,
 )
 from avert.ingest._rows import split_rows
+from avert.ingest.geo import coordinate_failing
 from avert.ingest.policeuk._common import (
     _XY,
     _col,
@@ -63,12 +64,18 @@ def _parse_stop_time(column: str) -> pl.Expr:
     return with_tz.dt.convert_time_zone("Europe/London").dt.replace_time_zone(None)
 
 
+def _bool_bad(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """True where ``column`` holds a value that is not true/false (any case)."""
+    if column not in frame.columns:
+        return pl.lit(False)
+    value = pl.col(column).str.strip_chars().str.to_lowercase()
+    return value.is_not_null() & ~value.is_in(list(_BOOL))
+
+
 def _bool_check(frame: pl.DataFrame, column: str) -> tuple[pl.Expr, pl.Expr]:
     if column not in frame.columns:
         return pl.lit(column), pl.lit(None, dtype=pl.String)
-    value = pl.col(column).str.strip_chars().str.to_lowercase()
-    bad = value.is_not_null() & ~value.is_in(list(_BOOL))
-    return pl.lit(column), pl.when(bad).then(
+    return pl.lit(column), pl.when(_bool_bad(frame, column)).then(
         pl.lit("not true/false: ") + pl.col(column)
     )
 
@@ -102,6 +109,13 @@ def _stops(
     occurred = _parse_stop_time("Date")
     gender = _col(frame, "Gender")
     age = _col(frame, "Age range")
+    bad_gender = gender.is_not_null() & ~gender.str.to_lowercase().is_in(list(_SEX))
+    bad_age = age.is_not_null() & ~age.is_in(list(AGE_RANGES))
+    flags = (
+        "Part of a policing operation",
+        "Outcome linked to object of search",
+        "Removal of more than just outer clothing",
+    )
     checks = [
         (
             pl.lit("Date"),
@@ -113,21 +127,26 @@ def _stops(
         _coord_check("Longitude", "Latitude", crs),
         (
             pl.lit("Gender"),
-            pl.when(
-                gender.is_not_null() & ~gender.str.to_lowercase().is_in(list(_SEX))
-            ).then(pl.lit("unknown gender: ") + gender),
+            pl.when(bad_gender).then(pl.lit("unknown gender: ") + gender),
         ),
         (
             pl.lit("Age range"),
-            pl.when(age.is_not_null() & ~age.is_in(list(AGE_RANGES))).then(
-                pl.lit("unknown age range: ") + age
-            ),
+            pl.when(bad_age).then(pl.lit("unknown age range: ") + age),
         ),
-        _bool_check(frame, "Part of a policing operation"),
-        _bool_check(frame, "Outcome linked to object of search"),
-        _bool_check(frame, "Removal of more than just outer clothing"),
+        *(_bool_check(frame, c) for c in flags),
     ]
-    good, problems = split_rows(frame, header, checks, target="stops")
+    # the conditions alone: reasons (text) are built for the rows they flag only
+    failing = pl.any_horizontal(
+        c.fill_null(False)
+        for c in (
+            occurred.is_null(),
+            coordinate_failing("Longitude", "Latitude", crs=crs),
+            bad_gender,
+            bad_age,
+            *(_bool_bad(frame, c) for c in flags),
+        )
+    )
+    good, problems = split_rows(frame, header, checks, target="stops", failing=failing)
     keys = file.keyer.keys(good)
     good = _with_xy(good, "Longitude", "Latitude", crs=crs)
     self_defined = _col(good, "Self-defined ethnicity")
