@@ -7,6 +7,7 @@ workflow in :mod:`avert.workflows.views`; templates only render what they are gi
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -362,6 +363,28 @@ def incidents(
 #: Longest purpose the session keeps for the record it opened last (the session is
 #: a cookie: browsers keep 4 KB); a longer one is kept to this, with "...".
 OPENED_PURPOSE_CHARS = 1000
+#: ... and its most bytes as the cookie writes it (JSON: six for each character
+#: outside ASCII), so that the cookie stays under 4 KB whatever the language
+OPENED_PURPOSE_BYTES = 2000
+
+
+def _kept_purpose(purpose: str) -> str:
+    """``purpose`` as the session keeps it: whole, or its start and "..." when it is
+    longer than :data:`OPENED_PURPOSE_CHARS` characters or
+    :data:`OPENED_PURPOSE_BYTES` bytes in the cookie (a refused cookie kept the old
+    session, and the record's page asked for the purpose again)."""
+    if (
+        len(purpose) <= OPENED_PURPOSE_CHARS
+        and len(json.dumps(purpose)) <= OPENED_PURPOSE_BYTES
+    ):
+        return purpose
+    room, kept = OPENED_PURPOSE_BYTES - len(json.dumps("...")), 0
+    for char in purpose[:OPENED_PURPOSE_CHARS]:
+        room -= len(json.dumps(char)) - 2
+        if room < 0:
+            break
+        kept += 1
+    return purpose[:kept] + "..."
 
 
 @router.get("/people/{person_id}")
@@ -397,9 +420,7 @@ def person(
             purpose=purpose,
             error="State the purpose of viewing this person (a few words).",
         )
-    if len(purpose) > OPENED_PURPOSE_CHARS:
-        purpose = purpose[:OPENED_PURPOSE_CHARS] + "..."
-    request.session["opened"] = {"person": person_id, "purpose": purpose}
+    request.session["opened"] = {"person": person_id, "purpose": _kept_purpose(purpose)}
     return RedirectResponse(f"/people/{quote(person_id, safe='')}", status_code=303)
 
 
