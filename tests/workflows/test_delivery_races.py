@@ -247,3 +247,73 @@ def test_a_plan_import_does_not_undo_a_change_made_while_it_ran(
     now = delivery.read_actions(any_store).filter(pl.col("action_id") == "A02")
     assert now["evidence"][0] == "From the meeting"
     assert "(renamed)" in now["title"][0]
+
+
+@pytest.mark.postgres
+def test_a_tasking_look_waits_for_a_tasking_being_written(
+    postgres_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL reads do not see another transaction's rows before it commits: a
+    look for the subject's taskings while another worker's tasking of it was
+    written but not committed found none, and both were made. The look now waits
+    for that transaction (the delivery lock) and then sees its tasking."""
+    import threading
+
+    from avert.store import delivery as delivery_store
+
+    store = postgres_store
+    _person(store, "P4")
+    holding, release = threading.Event(), threading.Event()
+
+    def bob_writing() -> None:
+        with store.transaction() as tx:
+            tx.serialise(delivery_store._PG_DELIVERY_LOCK)
+            tx.append(
+                "taskings",
+                pl.DataFrame(
+                    {
+                        "tasking_id": ["T-BOB"],
+                        "what": ["Bob visits"],
+                        "due": [NOW],
+                        "item_kind": ["person"],
+                        "item_id": ["P4"],
+                        "status": ["open"],
+                        "created_at": [NOW],
+                        "version": [1],
+                    }
+                ),
+            )
+            holding.set()
+            release.wait(30)
+
+    empty = _taskings.taskings_for_item(store, "person:P4")
+    # Alice's look ran before Bob's commit, as it may under two workers
+    monkeypatch.setattr(_taskings, "taskings_for_item", lambda _s, _i: empty)
+    outcome: list[BaseException | None] = []
+
+    def alice() -> None:
+        try:
+            delivery.add_tasking(store, "person:P4", what="Alice visits", user=ALICE)
+            outcome.append(None)
+        except ConfigError as err:
+            outcome.append(err)
+
+    bob = threading.Thread(target=bob_writing)
+    bob.start()
+    assert holding.wait(30)
+    second = threading.Thread(target=alice)
+    second.start()
+    waiting = (
+        "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    )
+    for _ in range(300):  # until Alice's write waits for Bob's transaction
+        if store._query(waiting, (), schema={"n": pl.Int64()})["n"][0] or outcome:
+            break
+        threading.Event().wait(0.05)
+    release.set()
+    bob.join()
+    second.join()
+    assert isinstance(outcome[0], ConflictError), outcome
+    assert "already tasked: T-BOB" in str(outcome[0])
+    stored = store.read_frame("taskings", where=[("item_id", "=", "P4")])
+    assert stored["tasking_id"].to_list() == ["T-BOB"]
