@@ -11,6 +11,7 @@ __all__ = [
     "AvertError",
     "AvertWarning",
     "ConfigError",
+    "ConflictError",
     "IngestError",
     "NotFittedError",
     "NotFound",
@@ -28,6 +29,18 @@ class AvertError(Exception):
 
 class ConfigError(AvertError, ValueError):
     """A configuration file or parameter is invalid; the message names file and key."""
+
+
+class ConflictError(ConfigError):
+    """A change refused because another user (another process, another request)
+    changed the same record since it was read: nothing is written; the message says
+    who and when. A ``ConfigError`` so that every boundary that shows a refused
+    change's reason shows this one."""
+
+    def __init__(self, message: str, *, ids: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        #: the records whose stored version was not the one read
+        self.ids = ids
 
 
 class TooEarlyError(ConfigError):

@@ -15,7 +15,7 @@ from avert.policy import ROLES
 from avert.store import Store
 from avert.web.app import create_app
 from avert.workflows import delivery
-from avert.workflows.users import add_user
+from avert.workflows.users import User, add_user
 from web.helpers import PASSWORD, World, csrf_of, signed_in
 
 
@@ -643,3 +643,96 @@ def test_an_action_one_day_late_says_one_day(
     )
     page = signed_in(app, "chair").get("/plan/actions/A1").text
     assert "1 day overdue" in page  # was "1 days overdue"
+
+
+def test_done_on_a_stale_meeting_page_says_who_closed_it(world: World) -> None:
+    """The chair's meeting page showed a tasking open; the tasked officer recorded
+    its result; the chair's "Done" then wrote over it. Now the meeting says (an
+    alert) who closed it and when, and the officer's result stays."""
+    chair = signed_in(world.app, "chair")
+    page = chair.get("/meeting").text
+    item = re.findall(r'name="item" value="([^"]+)"', page)[0]
+    at = re.findall(r'name="at" value="([^"]+)"', page)[0]
+    made = delivery.add_tasking(
+        world.store,
+        item,
+        what="Stale page visit",
+        assignee="officer",
+        due=dt.datetime.fromisoformat(at) + dt.timedelta(hours=1),
+        user=User("chair", "chair"),
+        anyway=True,
+    )
+    page = chair.get("/meeting", params={"at": at}).text
+    form = page[page.index(f'action="/meeting/taskings/{made["tasking_id"]}"') :]
+    assert 'name="version" value="1"' in form[: form.index("</form>")]
+    officer = signed_in(world.app, "officer")
+    officer_page = officer.get("/meeting", params={"at": at}).text
+    officer.post(
+        f"/meeting/taskings/{made['tasking_id']}",
+        data={"csrf_token": csrf_of(officer_page), "result": "Seen", "version": "1"},
+    )
+    refused = chair.post(
+        f"/meeting/taskings/{made['tasking_id']}",
+        data={
+            "csrf_token": csrf_of(page),
+            "result": "Chair's result",
+            "at": at,
+            "version": "1",
+        },
+    )
+    assert refused.status_code == 200  # back to the meeting
+    alert = re.search(
+        r'<p class="error" id="meeting-error" role="alert">([^<]*)<', refused.text
+    )
+    assert alert, "no alert on the meeting"
+    assert "already closed (done) by officer at " in html.unescape(alert.group(1))
+    row = world.store.read_frame(
+        "taskings", where=[("tasking_id", "=", made["tasking_id"])]
+    )
+    assert (row["result"][0], row["result_by"][0]) == ("Seen", "officer")
+
+
+def test_an_action_form_opened_before_another_save_does_not_undo_it(
+    world: World,
+) -> None:
+    """Two users opened A03; the analyst saved a RAG, then the chair saved the
+    evidence from the form opened before: the form sent the old RAG too and put it
+    back, silently. Now the chair's save is refused with who changed it (an alert),
+    the form keeps what was typed and is at the version now stored."""
+    chair = signed_in(world.app, "chair")
+    analyst = signed_in(world.app, "analyst")
+    page = chair.get("/plan/actions/A03").text
+    version = re.findall(r'name="version" value="(\d+)"', page)[0]
+    other = analyst.get("/plan/actions/A03").text
+    saved = analyst.post(
+        "/plan/actions/A03",
+        data={
+            "csrf_token": csrf_of(other),
+            "rag": "red",
+            "rag_reason": "Meeting missed twice",
+            "version": version,
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    response = chair.post(
+        "/plan/actions/A03",
+        data={
+            "csrf_token": csrf_of(page),
+            "rag": "green",
+            "evidence": "Chair's evidence",
+            "version": version,
+        },
+    )
+    assert response.status_code == 400
+    alert = re.search(r'id="action-error" role="alert">([^<]*)<', response.text)
+    assert alert
+    assert "A03 was changed by analyst at " in html.unescape(alert.group(1))
+    form = response.text[response.text.index('id="edit-action"') :]
+    assert ">Chair&#39;s evidence</textarea>" in form
+    assert f'name="version" value="{int(version) + 1}"' in form
+    stored = delivery.read_actions(world.store).filter(pl.col("action_id") == "A03")
+    assert (stored["rag"][0], stored["rag_reason"][0]) == (
+        "red",
+        "Meeting missed twice",
+    )

@@ -398,6 +398,19 @@ class Transaction:
         for index in indexes:
             self._execute(str(sa.schema.CreateIndex(index).compile(dialect=dialect)))
 
+    def serialise(self, key: int) -> None:
+        """Wait until no other transaction holding ``key`` runs, and hold it to the end.
+
+        For a check that must see every earlier writer's commit and keep later
+        writers out until this one commits (look, then write). SQLite: nothing to
+        do, the transaction began with the database's write lock (``BEGIN
+        IMMEDIATE``); PostgreSQL: a transaction-level advisory lock on ``key``.
+        """
+        if self.dialect == "postgresql":
+            with self._conn.cursor() as cur:
+                cur.execute(f"SELECT pg_advisory_xact_lock({int(key)})")
+                cur.fetchall()
+
     def _execute(self, sql: str, params: Sequence[object] = ()) -> None:
         """Run one statement (placeholders: ``?``; translated for PostgreSQL)."""
         with self._conn.cursor() as cur:

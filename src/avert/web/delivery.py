@@ -35,6 +35,12 @@ def _back_to_meeting(request: Request, at: str, error: str | None = None) -> Res
     )
 
 
+def _version(text: str) -> int | None:
+    """A form's version of the record it was opened at (none: not checked)."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdecimal() else None
+
+
 @router.get("/plan")
 @requires("view-plan")
 def plan(
@@ -92,8 +98,14 @@ def edit_action(
     rag_reason: Annotated[str, Form()] = "",
     evidence: Annotated[str, Form()] = "",
     review_date: Annotated[str, Form()] = "",
+    version: Annotated[str, Form()] = "",
 ) -> Response:
-    """Change status, RAG, evidence or review date (versioned and audited)."""
+    """Change status, RAG, evidence or review date (versioned and audited).
+
+    ``version``: the action's version the form was opened at; when another user
+    has saved the action since, nothing is saved and the form comes back with what
+    was typed, the action as it now stands, and who changed it.
+    """
     ctx = _ctx(request)
     user = current_user(request)
     changes = {
@@ -110,6 +122,7 @@ def edit_action(
             {k: v for k, v in changes.items() if k != "status" or v},
             user=user,
             settings=ctx.settings,
+            version=_version(version),
         )
     except ConfigError as err:
         found = delivery.action_page(
@@ -214,8 +227,14 @@ def tasking_result(
     tasking_id: str,
     result: Annotated[str, Form()] = "",
     at: Annotated[str, Form()] = "",
+    version: Annotated[str, Form()] = "",
 ) -> Response:
-    """Record a tasking's result and mark it done (the tasked: their own only)."""
+    """Record a tasking's result and mark it done (the tasked: their own only).
+
+    ``version``: the tasking's version the page showed; when another user has
+    recorded a result (or changed the tasking) since, nothing is written and the
+    meeting says who did and when.
+    """
     ctx = _ctx(request)
     if not result.strip():
         # the form's field is required, but spaces pass a browser's check: "Done"
@@ -223,7 +242,11 @@ def tasking_result(
         return _back_to_meeting(request, at, "Write the result before marking done")
     try:
         delivery.record_tasking_result(
-            ctx.store, tasking_id, result=result, user=current_user(request)
+            ctx.store,
+            tasking_id,
+            result=result,
+            user=current_user(request),
+            version=_version(version),
         )
     except ConfigError as err:
         return _back_to_meeting(request, at, str(err))

@@ -25,7 +25,7 @@ from avert.delivery.model import (
     check_transition,
     with_overdue,
 )
-from avert.errors import ConfigError, NotFound, PermissionDenied
+from avert.errors import ConfigError, ConflictError, NotFound, PermissionDenied
 from avert.store import Store, audit
 from avert.workflows.delivery._common import (
     EDITABLE_FIELDS,
@@ -84,8 +84,17 @@ def update_action(
     *,
     user: User,
     settings: Settings | None = None,
+    version: int | None = None,
 ) -> dict[str, Any]:
     """Change fields of one action (status moves along the transition table).
+
+    ``version``: the action's version the change was made from (the web form sends
+    the one it was opened at). When another user saved the action since, nothing is
+    written (:class:`~avert.errors.ConflictError`, saying who and when): a form
+    opened earlier sends every field, and would put back what they changed.
+    Without it (the CLI), the change is of the fields in ``changes`` only: when
+    another change is written between this one's read and its write, it is made
+    again on the row as it now stands (a few times, then refused so too).
 
     Partners change only their own organisation's actions, and only
     :data:`PARTNER_FIELDS`. Returns the new row.
@@ -96,6 +105,33 @@ def update_action(
     the pseudonym in it is stored as the target's id again, so the police's record
     keeps the id.
     """
+    for _ in range(_ATTEMPTS - 1):
+        try:
+            return _update_action(
+                store, action_id, changes, user=user, settings=settings, version=version
+            )
+        except ConflictError:
+            if version is not None:
+                raise
+    return _update_action(
+        store, action_id, changes, user=user, settings=settings, version=version
+    )
+
+
+#: Times a change without a version is tried while other changes are written between
+#: its read and its write
+_ATTEMPTS = 3
+
+
+def _update_action(
+    store: Store,
+    action_id: str,
+    changes: dict[str, Any],
+    *,
+    user: User,
+    settings: Settings | None,
+    version: int | None,
+) -> dict[str, Any]:
     old = _read_rows(store, "action", [action_id]).get(action_id)
     if user.role == "partner" and (
         old is None or not _visible(user, old.get("lead_organisation"))
@@ -105,6 +141,8 @@ def update_action(
         msg = "No such action (see the plan for its actions)"
         raise NotFound(msg)
     _may_edit(user, old)
+    if version is not None and int(old["version"] or 0) != version:
+        raise _changed_since(store, old, version)
     allowed = PARTNER_FIELDS if user.role == "partner" else EDITABLE_FIELDS
     refused = sorted(set(changes) - allowed)
     if refused:
@@ -146,8 +184,34 @@ def update_action(
     problems = _action_of(new).problems()
     if problems:
         raise ConfigError("; ".join(problems))
-    _save(store, "action", [new], user=user, reason="action update")
+    try:
+        _save(store, "action", [new], user=user, reason="action update")
+    except ConflictError as err:
+        # another user's save committed between the read above and this write
+        now = _read_rows(store, "action", [action_id])[action_id]
+        raise _changed_since(store, now, int(old["version"] or 0)) from err
     return _read_rows(store, "action", [action_id])[action_id]
+
+
+def _changed_since(store: Store, action: dict[str, Any], version: int) -> ConflictError:
+    """The refusal of a change made from ``version`` of ``action`` (as stored now)."""
+    action_id = str(action["action_id"])
+    history = store.read_frame(
+        "delivery_history",
+        columns=["user_name", "at", "version"],
+        where=[("entity", "=", "action"), ("entity_id", "=", action_id)],
+        order_by=["version", "at"],
+    )
+    last = history.row(-1, named=True) if history.height else {}
+    by = last.get("user_name") or "another user"
+    at = last.get("at")
+    when = f" at {at:%Y-%m-%d %H:%M}" if at else ""
+    msg = (
+        f"Action {action_id} was changed by {by}{when} (now version "
+        f"{action['version']}; this change was made from version {version}): "
+        "nothing was saved; make the change again on the action as it now stands."
+    )
+    return ConflictError(msg, ids=(action_id,))
 
 
 def visible_actions(frame: pl.DataFrame, user: User) -> pl.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,7 +228,11 @@ def _changes(
     source: str = "app",
     file_rows: dict[str, dict[str, Any]] | None = None,
 ) -> _Pending:
-    """The rows of ``rows`` that changed, versioned, with their history rows."""
+    """The rows of ``rows`` that changed, versioned, with their history rows.
+
+    A row that holds ``version`` was made from that version of the stored row;
+    without one, from the version read here.
+    """
     table = DELIVERY_TABLES[entity]
     spec = TABLES[table]
     key = spec.primary_key[0]
@@ -241,7 +246,13 @@ def _changes(
         old = before.get(str(full[key]))
         if old is not None and _same(full, old):
             continue
-        full["version"] = int(old["version"] or 0) + 1 if old else 1
+        # made from the version the caller read (a row it read and changed carries
+        # it), else the one read here: the store refuses the write when that is no
+        # longer the stored version (put_versioned_all)
+        made_from = row["version"] if row.get("version") is not None else None
+        if old is not None and made_from is None:
+            made_from = old["version"]
+        full["version"] = int(made_from or 0) + 1 if old else 1
         full["updated_at"] = now
         if old is None:
             created += 1
@@ -272,8 +283,20 @@ def _changes(
     )
 
 
-def _write(store: Store, pending: list[_Pending], *, user: User, reason: str) -> None:
-    """Store every entity's changed rows in one transaction, then audit each change."""
+def _write(
+    store: Store,
+    pending: list[_Pending],
+    *,
+    user: User,
+    reason: str,
+    unless_tasked: tuple[str, Sequence[str]] | None = None,
+) -> None:
+    """Store every entity's changed rows in one transaction, then audit each change.
+
+    Raises :class:`~avert.errors.ConflictError` (nothing written) when a row was
+    changed by another writer since :func:`_changes` read it, or ``unless_tasked``
+    finds a tasking (:func:`avert.store.delivery.put_versioned_all`).
+    """
     parts = [
         (
             p.entity,
@@ -285,7 +308,7 @@ def _write(store: Store, pending: list[_Pending], *, user: User, reason: str) ->
     ]
     if not parts:
         return
-    put_versioned_all(store, parts)
+    put_versioned_all(store, parts, unless_tasked=unless_tasked)
     for p in pending:
         for h in p.history:
             audit_as(
@@ -307,16 +330,24 @@ def _save(
     now: dt.datetime | None = None,
     source: str = "app",
     file_rows: dict[str, dict[str, Any]] | None = None,
+    unless_tasked: tuple[str, Sequence[str]] | None = None,
 ) -> tuple[int, int, int]:
     """Version, store, history and audit the rows that changed.
 
     ``source`` goes to the history: ``plan-file`` for a plan import (the base of
     the next import's merge), ``app`` otherwise; ``file_rows`` (by id) the rows as
-    the plan file gave them, before the merge (``file_json``). Returns (created,
-    updated, unchanged).
+    the plan file gave them, before the merge (``file_json``); ``unless_tasked``
+    (``(item_id, item_kinds)``) writes nothing when such a tasking is stored. Returns
+    (created, updated, unchanged).
+
+    Raises
+    ------
+    ConflictError
+        When a row changed since it was read here, or ``unless_tasked`` finds a
+        tasking: nothing is written (:func:`_write`).
     """
     pending = _changes(
         store, entity, rows, user=user, now=now, source=source, file_rows=file_rows
     )
-    _write(store, [pending], user=user, reason=reason)
+    _write(store, [pending], user=user, reason=reason, unless_tasked=unless_tasked)
     return pending.counts

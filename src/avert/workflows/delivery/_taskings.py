@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 import uuid
 from collections.abc import Mapping
 from typing import Any, Final
@@ -18,7 +17,7 @@ from avert.delivery.model import (
     parse_item,
 )
 from avert.delivery.taskings import for_briefing, in_area
-from avert.errors import ConfigError, NotFound
+from avert.errors import ConfigError, ConflictError, NotFound
 from avert.store import Store, queries
 from avert.workflows.delivery._common import (
     _now,
@@ -39,10 +38,6 @@ from avert.workflows.users import (
 #: are broken by id, not by where the store keeps the rows (recording a result
 #: moves a row; PostgreSQL also puts new rows in space freed by old ones).
 _ORDER: Final = ("created_at", "tasking_id")
-#: One tasking made at a time in this process: the look for the item's tasking and
-#: the write of the new one go together, so two requests for one item sent at once
-#: (a double click on "Task this", a resend on a slow network) make one tasking.
-_ADD_LOCK: Final = threading.Lock()
 
 
 def read_taskings(
@@ -172,8 +167,11 @@ def add_tasking(
         When the item is malformed or names nothing in the store
         (:func:`check_item`), or when its subject already has an open or done
         tasking (it says which), unless ``anyway``. Of two requests for one
-        subject at once, the second is refused so: the look and the write go
-        together in one process (:data:`_ADD_LOCK`).
+        subject at once (a double click on "Task this", two web workers, two CLI
+        runs), the second is refused so (a :class:`~avert.errors.ConflictError`):
+        the database looks for the subject's taskings and writes the new one in one
+        transaction that no other delivery write enters
+        (:func:`avert.store.delivery.put_versioned_all`).
     """
     user = user or _system_user()
     check_allowed(user, "create-tasking")
@@ -181,34 +179,76 @@ def add_tasking(
     if not what.strip():
         msg = "A tasking needs a 'what' (what is to be done)"
         raise ConfigError(msg)
-    with _ADD_LOCK:
-        already = taskings_for_item(store, item)
-        if already.height and not anyway:
-            first = already.row(0, named=True)
-            msg = (
-                f"{item} is already tasked: {first['tasking_id']} to "
-                f"{first['assignee'] or first['organisation'] or '?'} "
-                f"({first['status']}, due {first['due']:%Y-%m-%d %H:%M}): {first['what']}"
-            )
-            raise ConfigError(msg)
-        now = now or _now(store)
-        tasking_id = f"T{now:%Y%m%d}-{uuid.uuid4().hex[:6]}"
-        row: dict[str, Any] = {
-            "tasking_id": tasking_id,
-            "what": what.strip(),
-            "assignee": assignee,
-            "organisation": organisation,
-            "due": due or now + dt.timedelta(days=1),
-            "item_kind": kind,
-            "item_id": ident,
-            "status": "open",
-            "created_at": now,
-            "created_by": user.username,
-        }
+    already = taskings_for_item(store, item)
+    if already.height and not anyway:
+        raise ConfigError(_already_tasked(item, already.row(0, named=True)))
+    now = now or _now(store)
+    tasking_id = f"T{now:%Y%m%d}-{uuid.uuid4().hex[:6]}"
+    row: dict[str, Any] = {
+        "tasking_id": tasking_id,
+        "what": what.strip(),
+        "assignee": assignee,
+        "organisation": organisation,
+        "due": due or now + dt.timedelta(days=1),
+        "item_kind": kind,
+        "item_id": ident,
+        "status": "open",
+        "created_at": now,
+        "created_by": user.username,
+    }
+    kinds = [k for k, s in ITEM_KINDS.items() if s == ITEM_KINDS[kind]]
+    try:
         _save(
-            store, "tasking", [row], user=user, reason=f"tasking from {kind}", now=now
+            store,
+            "tasking",
+            [row],
+            user=user,
+            reason=f"tasking from {kind}",
+            now=now,
+            unless_tasked=None if anyway else (ident, kinds),
         )
-        return _read_rows(store, "tasking", [tasking_id])[tasking_id]
+    except ConflictError as err:
+        # made by another request between the look above and this write
+        made = taskings_for_item(store, item)
+        msg = (
+            _already_tasked(item, made.row(0, named=True))
+            if made.height
+            else f"{item} is already tasked: {', '.join(err.ids)}"
+        )
+        raise ConflictError(msg, ids=err.ids) from err
+    return _read_rows(store, "tasking", [tasking_id])[tasking_id]
+
+
+def _already_tasked(item: str, first: Mapping[str, Any]) -> str:
+    return (
+        f"{item} is already tasked: {first['tasking_id']} to "
+        f"{first['assignee'] or first['organisation'] or '?'} "
+        f"({first['status']}, due {first['due']:%Y-%m-%d %H:%M}): {first['what']}"
+    )
+
+
+def _changed_since(store: Store, tasking: Mapping[str, Any]) -> ConflictError:
+    """The refusal of a change made from an older version of ``tasking`` (stored)."""
+    tasking_id = str(tasking["tasking_id"])
+    history = store.read_frame(
+        "delivery_history",
+        columns=["user_name", "at", "version"],
+        where=[("entity", "=", "tasking"), ("entity_id", "=", tasking_id)],
+        order_by=["version", "at"],
+    )
+    last = history.row(-1, named=True) if history.height else {}
+    by = last.get("user_name") or tasking.get("result_by") or "another user"
+    at = last.get("at") or tasking.get("updated_at")
+    when = f" at {at:%Y-%m-%d %H:%M}" if at else ""
+    state = {
+        "done": "already closed (done)",
+        "cancelled": "already cancelled",
+    }.get(str(tasking["status"]), "changed")
+    result = f", result: {tasking['result']}" if tasking.get("result") else ""
+    msg = (
+        f"Tasking {tasking_id} was {state} by {by}{when}{result}. Nothing was changed."
+    )
+    return ConflictError(msg, ids=(tasking_id,))
 
 
 def record_tasking_result(
@@ -219,8 +259,14 @@ def record_tasking_result(
     status: str | None = "done",
     user: User | None = None,
     now: dt.datetime | None = None,
+    version: int | None = None,
 ) -> dict[str, Any]:
     """Record a tasking's result (and move it to ``status``: done by default).
+
+    ``version``: the tasking's version the user saw (the meeting page sends it);
+    when it is no longer the stored one, another user changed the tasking since,
+    and nothing is written. A tasking already done (or cancelled) is not marked so
+    again: its result stays the one recorded (``status=None`` changes a result).
 
     The meeting's roles (``create-tasking``) may record any tasking's result; the
     tasked may record their own (``record-tasking-result``): an officer the
@@ -235,6 +281,10 @@ def record_tasking_result(
         (the same answer and audit row: :func:`avert.workflows.users.refuse_unseen`).
     NotFound
         When there is no tasking ``tasking_id`` (a user who may record any).
+    ConflictError
+        When the tasking is no longer at ``version``, is already ``status``
+        (done or cancelled), or another user changes it while this is written:
+        the message says who and when; nothing is written.
     """
     user = user or _system_user()
     check_allowed(user, "record-tasking-result")
@@ -255,6 +305,10 @@ def record_tasking_result(
     if old is None:
         msg = "No such tasking (see the meeting for its taskings)"
         raise NotFound(msg)
+    if (version is not None and int(old["version"] or 0) != version) or (
+        status is not None and status != "open" and old["status"] == status
+    ):
+        raise _changed_since(store, old)
     now = now or _now(store)
     new = dict(old)
     if status is not None:
@@ -264,7 +318,13 @@ def record_tasking_result(
         new["result"] = result.strip() or None
         new["result_at"] = now
         new["result_by"] = user.username
-    _save(store, "tasking", [new], user=user, reason="tasking result", now=now)
+    try:
+        _save(store, "tasking", [new], user=user, reason="tasking result", now=now)
+    except ConflictError as err:
+        # another user's change committed between the read above and this write
+        raise _changed_since(
+            store, _read_rows(store, "tasking", [tasking_id])[tasking_id]
+        ) from err
     return _read_rows(store, "tasking", [tasking_id])[tasking_id]
 
 
