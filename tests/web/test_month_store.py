@@ -201,7 +201,7 @@ def test_plan_checks_say_what_they_cannot_count(month_app: FastAPI) -> None:
     assert page.status_code == 200
     assert "<b>0 / 0</b>top-harm subjects" not in page.text
     assert "<b>0 / 0</b>repeat victims" not in page.text
-    assert "not checked: the violence of" in page.text
+    assert "not checked: no incident recorded from" in page.text
     assert "not checked: the store names no victims" in page.text
 
 

@@ -369,6 +369,30 @@ def _key(q: float) -> str:
     return f"{q:g}"
 
 
+def _part_entity_note(
+    arr: npt.NDArray[np.float64], tops: Sequence[float], entity: str
+) -> list[str]:
+    """Say when a top fraction is less than one entity of a small population.
+
+    Its share is read off the interpolated Lorenz curve: the top 1 % of 73 LSOAs
+    is 0.73 of the first, a part of what that one carries, not a set of entities.
+    """
+    n = arr.size
+    part = [q for q in tops if 0 < q * n < 1]
+    if not part:
+        return []
+    tops_text = " and ".join(f"{100 * q:g} %" for q in part)
+    sizes = " and ".join(f"{q * n:.2g}" for q in part)
+    verb, their = ("is", "its share") if len(part) == 1 else ("are", "their shares")
+    first = float(arr.max()) / float(arr.sum())
+    return [
+        f"With {n:,} {entity}s, the top {tops_text} {verb} less than one {entity} "
+        f"({sizes} of one {entity}): {their} of the measure {verb} read off the "
+        f"interpolated Lorenz curve, a part of the {100 * first:.1f} % the top "
+        f"{entity} carries alone, not a set of {entity}s."
+    ]
+
+
 def concentration_from_values(
     values: pl.DataFrame,
     *,
@@ -463,6 +487,8 @@ def concentration_from_values(
     all_notes = list(notes)
     if total <= 0:
         all_notes.append(NO_MEASURE_NOTE)
+    else:
+        all_notes.extend(_part_entity_note(arr, tops, entity))
     return ConcentrationResult(
         frame=per,
         params=dict(params or {}),

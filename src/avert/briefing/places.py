@@ -22,7 +22,7 @@ import polars as pl
 
 from avert.analyse.forecast import ForecastPlan, bulk_notes
 from avert.analyse.hotspots import recent_hotspots
-from avert.briefing.context import BriefingContext
+from avert.briefing.context import BriefingContext, counted
 from avert.briefing.model import (
     LOOKBACK_DAYS,
     MapPoint,
@@ -384,9 +384,9 @@ def places_section(
         "bandwidth_m": hot.bandwidth_m,
         "lookback_days": lookback,
         "line": (
-            f"The top {len(items)} cells ({hot.area_km2:.2f} km²) held "
+            f"The top {counted(len(items), 'cell')} ({hot.area_km2:.2f} km²) held "
             f"{_percent(hot.share_events)} of {period}'s violence "
-            f"({hot.n_events:,} incidents with a place) and "
+            f"({counted(hot.n_events, 'incident')} with a place) and "
             f"{_percent(hot.share_harm)} of its harm (in-sample: the same days "
             "the cells were chosen on)."
             + (

@@ -9,6 +9,7 @@ in the PDF) as it is.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -19,6 +20,7 @@ __all__ = [
     "OTHER_COLOUR",
     "SERIES_COLOURS",
     "bar_chart_svg",
+    "category_colour",
     "interval_chart_svg",
     "line_chart_svg",
     "places_map_svg",
@@ -32,10 +34,37 @@ CATEGORY_COLOURS: Final = {
     "personal_robbery": "#0072B2",
     "harassment": "#009E73",
     "hate_crime": "#56B4E9",
+    "violence_weapon": "#F0E442",
+    "violence_group": "#882255",
+    "violence_repeat_victim": "#44AA99",
     "violence_extension": "#999999",
+    # who-broad (one profile per map, so its colours only differ among themselves)
+    "violence_against_the_person": "#E69F00",
+    "sexual_offences": "#CC79A7",
+    "robbery": "#0072B2",
 }
-#: Dot colour of any other category.
+#: Dot colour of an incident in no single category (a police.uk "violence and
+#: sexual offences" row).
 OTHER_COLOUR: Final = "#333333"
+#: Colours of a category no shipped profile has (a profile of one's own), by a
+#: stable digest of its name (Paul Tol's muted palette).
+_EXTRA_COLOURS: Final = ("#332288", "#117733", "#88CCEE", "#DDCC77", "#AA4499")
+
+
+def category_colour(category: str | None) -> str:
+    """The dot colour of ``category``: its own, :data:`OTHER_COLOUR` for none.
+
+    A category of a profile of one's own gets one of :data:`_EXTRA_COLOURS` (the
+    same every time), never the colour of "no single category".
+    """
+    if not category:
+        return OTHER_COLOUR
+    known = CATEGORY_COLOURS.get(category)
+    if known is not None:
+        return known
+    return _EXTRA_COLOURS[zlib.crc32(category.encode()) % len(_EXTRA_COLOURS)]
+
+
 _LABEL_W: Final = 7.0  # px per digit of a rank label (font-size 11, bold)
 _LABEL_H: Final = 11.0
 
@@ -344,7 +373,7 @@ def _point_parts(frame: _MapFrame, points: Sequence[Mapping[str, Any]]) -> list[
         x, y = float(p["x"]), float(p["y"])
         if not (math.isfinite(x) and math.isfinite(y)):
             continue
-        colour = CATEGORY_COLOURS.get(str(p.get("category")), OTHER_COLOUR)
+        colour = category_colour(p.get("category"))
         label = escape(f"{p.get('incident_id', '')} {p.get('category', '')}")
         parts.append(
             f'<circle cx="{_fmt(frame.px(x))}" cy="{_fmt(frame.py(y))}" r="4" '

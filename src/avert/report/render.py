@@ -21,7 +21,7 @@ from markupsafe import Markup
 from avert.analyse.forecast import bulk_notes
 from avert.briefing import Briefing
 from avert.files import private_write_bytes
-from avert.report.charts import CATEGORY_COLOURS, OTHER_COLOUR, places_map_svg
+from avert.report.charts import CATEGORY_COLOURS, category_colour, places_map_svg
 
 __all__ = [
     "LIST_LIMITS",
@@ -91,7 +91,7 @@ def environment() -> Environment:
     env.filters["pct"] = _pct
     env.filters["pvalue"] = pvalue_text
     env.filters["label"] = _label
-    env.globals["category_colours"] = CATEGORY_COLOURS
+    env.globals["category_colour"] = category_colour
     # where a person's id links to (the web app's record page, police roles only);
     # None in files: a report names people but opens nothing
     env.globals["person_href"] = None
@@ -183,7 +183,8 @@ def _legend(points: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, int]]:
     order = [c for c in CATEGORY_COLOURS if c in counts] + sorted(
         c for c in counts if c not in CATEGORY_COLOURS
     )
-    return [(c, CATEGORY_COLOURS.get(c, OTHER_COLOUR), counts[c]) for c in order]
+    none = "no single category"
+    return [(c, category_colour(None if c == none else c), counts[c]) for c in order]
 
 
 def render_briefing_html(

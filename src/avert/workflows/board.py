@@ -38,7 +38,7 @@ from avert.store import Store
 from avert.store.summary import incident_span, record_sources
 from avert.workflows.analysis import load_analysis_incidents
 from avert.workflows.definitions import category_label
-from avert.workflows.equality import BoardEquality, run_equality
+from avert.workflows.equality import FEW_RESIDENTS_NOTES, BoardEquality, run_equality
 from avert.workflows.load import LoadReport, load_files
 
 __all__ = [
@@ -686,7 +686,11 @@ def board_statistics(
             areas=found.areas.frame.to_dicts() if found.areas is not None else [],
             eia=dict(found.eia),
             charts=equality_charts(whole),
-            notes=[*found.notes, *whole.notes],
+            # rates per resident not comparable: beside the figures, said once
+            caveats=[n for n in found.notes if n in FEW_RESIDENTS_NOTES],
+            notes=[
+                n for n in (*found.notes, *whole.notes) if n not in FEW_RESIDENTS_NOTES
+            ],
             method=whole.method,
             source=whole.source,
         )

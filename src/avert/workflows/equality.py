@@ -37,6 +37,7 @@ from avert.store import Store
 from avert.store.database import Filter
 
 __all__ = [
+    "FEW_RESIDENTS_NOTES",
     "FORCE_AREA_MIN_RATE_RATIO",
     "FORCE_AREA_MIN_STOPS",
     "BoardEquality",
@@ -678,6 +679,9 @@ _FEW_RESIDENTS: Final = {
         "other forces'.",
     )
 }
+#: the notes of :data:`_FEW_RESIDENTS`: a page shows them beside the rates, not
+#: among the others
+FEW_RESIDENTS_NOTES: Final = frozenset(n for v in _FEW_RESIDENTS.values() for n in v)
 
 
 def _listed_force_areas(

@@ -132,8 +132,48 @@ def run_gistar(
     grid, counts, _ = count_grid(bulk, cell_size_m)
     _check_cells(counts.size, cell_size_m)
     res = gi_star(counts, radius=radius, alpha=alpha)
-    notes = (*res.notes, stray) if stray else res.notes
+    sparse = _sparse_grid_note(bulk, counts, res.spot, cell_size_m)
+    notes = (*res.notes, *(n for n in (stray, sparse) if n))
     return replace(res, frame=_cell_ids(res.frame, grid), notes=notes)
+
+
+#: A Gi* grid this many times the area of the box holding 98 % of its events
+#: (1 %..99 % on each axis) is said to be mostly empty around them
+SPARSE_GRID_RATIO = 20.0
+
+
+def _sparse_grid_note(
+    bulk: pl.DataFrame,
+    counts: npt.NDArray[np.float64],
+    spot: npt.NDArray[np.str_],
+    cell_size_m: float,
+) -> str | None:
+    """Say when a few outlying events (inside the bulk's fences) stretch the grid far
+    beyond where the events are: Gi* compares each cell with the whole grid's mean,
+    so against a mostly empty grid nearly every cell with events reads hot."""
+    x = bulk["x"].cast(pl.Float64).to_numpy()
+    y = bulk["y"].cast(pl.Float64).to_numpy()
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 2:
+        return None
+    w, h = (
+        max(float(np.quantile(v[ok], 0.99) - np.quantile(v[ok], 0.01)), cell_size_m)
+        for v in (x, y)
+    )
+    ny, nx = counts.shape
+    if nx * ny * cell_size_m**2 < SPARSE_GRID_RATIO * w * h:
+        return None
+    occupied = counts > 0
+    hot = int((occupied & (spot == "hot")).sum())
+    return (
+        f"The Gi* grid spans {nx * cell_size_m / 1000:.1f} x "
+        f"{ny * cell_size_m / 1000:.1f} km ({nx * ny:,} cells) to take in a few "
+        f"outlying events, while 98 % of the events lie within {w / 1000:.1f} x "
+        f"{h / 1000:.1f} km: Gi* compares each cell with the whole grid, mostly "
+        f"empty, so most cells with events read hot ({hot:,} of the "
+        f"{int(occupied.sum()):,} cells with events). Compare the hot cells by z, or "
+        "give --csv with the events of the area itself."
+    )
 
 
 def emerging_counts(frame: pl.DataFrame) -> dict[str, int]:

@@ -14,6 +14,7 @@ from avert.config.timezone import local_today
 from avert.delivery.checks import Checks, run_checks
 from avert.store import Store
 from avert.store.loads import has_rows
+from avert.store.summary import incident_span
 from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
 from avert.workflows.delivery._common import partner_pseudonymiser, read_delivery
 from avert.workflows.users import User, check_allowed
@@ -138,6 +139,31 @@ def _own_figures(checks: Checks, org: str) -> dict[str, Any]:
     }
 
 
+def _no_top_subjects(store: Store, since: dt.date, today: dt.date) -> str:
+    """Why the top-harm check found no subject from ``since`` to ``today``: no
+    incident at all in those days when the store's records end before them (a
+    stale store served today) or start after them, else none naming anyone."""
+    span = incident_span(store)
+    start = dt.datetime.combine(since, dt.time())
+    end = dt.datetime.combine(today, dt.time())
+    if span is not None and (span[1] < start or span[0] >= end):
+        timed = incident_span(store, timed=True)
+        before = span[1] < start
+        edge = span[1] if before else span[0]
+        # the latest month-only records end their month; their day is unknown
+        month_only = before and (timed is None or timed[1] < span[1])
+        when = f"{edge:%B %Y}" if month_only else f"{edge:%d %b %Y}"
+        which = "latest" if before else "first"
+        return (
+            f"not checked: no incident recorded from {since} to {today}; the "
+            f"store's {which} is of {when}"
+        )
+    return (
+        f"not checked: the violence of {since} to {today} names no person, place "
+        "or group"
+    )
+
+
 def checks_view(
     store: Store, settings: Settings, *, user: User, today: dt.date | None = None
 ) -> dict[str, Any]:
@@ -164,8 +190,7 @@ def checks_view(
         "top_subjects": (
             None
             if checks.summary["top_subjects"]
-            else f"not checked: the violence of {since} to {today} names no "
-            "person, place or group"
+            else _no_top_subjects(store, since, today)
         ),
         "repeat_victims": (
             None

@@ -83,6 +83,7 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
             f"{which} first recorded in avert after {today:%d %B %Y}: they are "
             f"shown as first recorded{rest}."
         )
+    view = checks_view(store, settings, user=board_user, today=today)
     return {
         "month": month,
         "today": today,
@@ -103,9 +104,8 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
         "measures": objective_measures(store, settings, today=today),
         "checks": checks.summary,
         "missing": checks.missing.to_dicts(),
-        "duplicates": checks_view(store, settings, user=board_user, today=today)[
-            "duplicates"
-        ],
+        "duplicates": view["duplicates"],
+        "not_checked": view["not_checked"],
         "approaches": checks.approaches.to_dicts(),
     }
 
