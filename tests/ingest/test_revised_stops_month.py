@@ -84,3 +84,24 @@ def test_two_downloads_of_a_month_in_one_load_are_told_apart_too(
     assert one.files[0].note is None
     assert one.files[1].note is not None
     assert "1 stop stored from an earlier file named " in one.files[1].note
+
+
+def test_a_revised_month_inside_a_zip_is_said(any_store: Store, tmp_path: Path) -> None:
+    """A zip's member is stored as ``archive.zip!member``: its name is the member's."""
+    import zipfile
+
+    rows = [_row(i) for i in range(20)]
+    load_files(any_store, [_month(tmp_path / "first", rows)])
+    revised = [*rows]
+    revised[5] = _row(5, "Arrest")
+    archive = tmp_path / "later.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr(
+            "2018-03-metropolitan-stop-and-search.csv", HEADER + "".join(revised)
+        )
+    later = load_files(any_store, [archive])
+    assert later.loaded == 1
+    assert later.files[0].note is not None
+    assert "1 stop stored from an earlier file named 2018-03-metropolitan" in (
+        later.files[0].note
+    )

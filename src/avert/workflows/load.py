@@ -259,7 +259,7 @@ def load_files(
 
 def _base_name(path: str) -> str:
     """The file name of a stored ``source_file`` (a path, or a zip member's)."""
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
+    return path.replace("\\", "/").replace("!", "/").rsplit("/", 1)[-1]
 
 
 def _note_revised_stops(tx: Transaction, report: LoadReport) -> None:
