@@ -105,3 +105,18 @@ def test_a_revised_month_inside_a_zip_is_said(any_store: Store, tmp_path: Path) 
     assert "1 stop stored from an earlier file named 2018-03-metropolitan" in (
         later.files[0].note
     )
+
+
+def test_a_revised_download_saved_over_the_first_is_said(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """The later download saved under the same path as the first."""
+    rows = [_row(i) for i in range(20)]
+    path = _month(tmp_path / "downloads", rows)
+    load_files(any_store, [path])
+    revised = [*rows]
+    revised[9] = _row(9, "Arrest")
+    path.write_text(HEADER + "".join(revised), encoding="utf-8")
+    later = load_files(any_store, [path])
+    assert later.loaded == 1
+    assert "1 stop stored from an earlier file named" in (later.files[0].note or "")

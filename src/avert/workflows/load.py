@@ -282,14 +282,14 @@ def _note_revised_stops(tx: Transaction, report: LoadReport) -> None:
         return
     stored = stops_per_file(tx).filter(pl.col("source_file").is_not_null())
     for i, f, name in named:
-        # files before this one: of earlier loads, or earlier in this load
         before = {g.file for g in report.files[:i]} - {f.file}
         earlier = sum(
             n
             for force, path, load, n in stored.iter_rows()
             if force == force_from_name(name)
             and _base_name(path) == name
-            and path != f.file
+            # of an earlier load (the same path too: a download saved over the
+            # first), or of a file before this one in this load
             and (load != report.load_id or path in before)
         )
         missing = earlier - f.duplicates
