@@ -525,6 +525,15 @@ def test_find_rates_without_any_linked_outcome_are_flagged() -> None:
         "ended in arrest" in note
         for note in got.notes
     )
+    said = next(n for n in got.notes if "None of the 50" in n)
+    assert "(false for all 50)" in said, said
+    # the Met's 2018 CSVs leave it blank: the note says so, not "false"
+    blank = stop_search_equality(
+        stops.with_columns(outcome_linked=pl.lit(None, dtype=pl.Boolean)), residents
+    )
+    said = next(n for n in blank.notes if "None of the 50" in n)
+    assert "(blank for all 50)" in said, said
+    assert "API sample" not in said
     found = stops.with_columns(outcome_linked=pl.Series([i == 0 for i in range(n)]))
     assert not any(
         "outcome linked" in note

@@ -540,3 +540,34 @@ def test_first_in_file_is_kept_when_keys_interleave(
     }
     lines = sorted(_quarantine(sqlite_store)["line"].to_list())
     assert lines == [4, 5]
+
+
+def test_api_outcome_false_is_no_outcome() -> None:
+    """The police.uk API gives ``"outcome": false`` for a search with no outcome
+    recorded (its documentation's stops-force and stops-no-location examples,
+    2017; now ``""``): it was stored as an outcome named "False", beside the CSV's
+    blank for the same search. Both are now no outcome (null)."""
+    import json
+
+    record = {
+        "type": "Person search",
+        "datetime": "2017-01-01T02:24:09+00:00",
+        "operation": False,
+        "location": None,
+        "gender": "Male",
+        "age_range": "18-24",
+        "self_defined_ethnicity": "White - White British (W1)",
+        "officer_defined_ethnicity": "White",
+        "legislation": "Misuse of Drugs Act 1971 (section 23)",
+        "object_of_search": "Controlled drugs",
+        "outcome": False,
+        "outcome_linked_to_object_of_search": None,
+        "removal_of_more_than_outer_clothing": False,
+    }
+    records = [record, {**record, "outcome": ""}, {**record, "outcome": "Arrest"}]
+    parsed = parse_policeuk_bytes(
+        json.dumps(records).encode(),
+        name="2017-01-avon-and-somerset-stops-force.json",
+        basename="2017-01-avon-and-somerset-stops-force.json",
+    )
+    assert parsed.frames["stops"]["outcome"].to_list() == [None, None, "Arrest"]

@@ -344,3 +344,43 @@ def test_a_month_the_data_stop_in_is_not_counted_as_whole(sqlite_store: Store) -
     # a month with no record at all is still left to its own note
     whole = board_statistics(sqlite_store, end=dt.date(2024, 11, 30), equality=False)
     assert whole["performance"]["recent"][1] == dt.date(2024, 11, 30)
+
+
+def test_find_rates_the_source_does_not_record_are_not_shown_as_zero(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The Met's police.uk searches (2018 CSVs: the link blank throughout; the 2024
+    API sample: false throughout) record no outcome as linked to its object: the
+    board pack's and Equality page's table gave every group a find rate of
+    "0 % (0 % to 1 %)", an interval claiming finds were rare, beside 693 arrests.
+    The column now says the source does not record it."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    _census_and_stops(sqlite_store, tmp_path, outcomes=True, linked=False)
+    html = _equality_section(sqlite_store)
+    table = html[html.index('<table class="outcomes">') :]
+    table = table[: table.index("</table>")]
+    assert "0 % (0 % to" not in table, table
+    assert "not recorded" in table, table
+    assert "Arrest rate" in table
+    # a source that records the link keeps its find rates
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    other = Store(f"sqlite:///{linked / 'avert.db'}")
+    other.upgrade()
+    try:
+        _census_and_stops(other, linked, outcomes=True)
+        table = _equality_section(other)
+    finally:
+        other.close()
+    table = table[table.index('<table class="outcomes">') :]
+    assert "not recorded" not in table
+    assert "50 % (" in table  # every fourth stop linked: half the White ones
+
+
+def _equality_section(store: Store) -> str:
+    """The board pack's (and the Equality page's) equality section, as rendered."""
+    from avert.report.render import render_html
+
+    stats = board_statistics(store, end=dt.date(2024, 12, 31))
+    return render_html("_board_equality.html", stats=stats)

@@ -192,6 +192,19 @@ def _ratio_rows(frame: pl.DataFrame, label: str = "group") -> list[dict[str, Any
     return [_ratio_row(r, r[label]) for r in frame.to_dicts() if r[label] != "White"]
 
 
+def finds_unrecorded(outcomes: pl.DataFrame) -> bool:
+    """True when no search has an outcome linked to its object though some ended in
+    arrest: the source does not record the link (the Met's police.uk files), so its
+    find rates of 0 say nothing and are neither charted nor tabled."""
+    return bool(
+        outcomes.height
+        and "arrest_rate" in outcomes.columns
+        and "find_rate" in outcomes.columns
+        and not (outcomes["find_rate"].fill_null(0) > 0).any()
+        and (outcomes["arrest_rate"].fill_null(0) > 0).any()
+    )
+
+
 def equality_charts(result: EqualityResult) -> dict[str, str]:
     """SVG charts of stop and search: ``rates`` and ``ratios`` (the force's frame),
     ``legislation`` (ratios per power) and ``outcomes`` (find rate per group)."""
@@ -225,13 +238,7 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
             width_px=620,
         )
     oc = result.outcomes
-    no_find = (
-        oc.height
-        and "arrest_rate" in oc.columns
-        and not (oc["find_rate"].fill_null(0) > 0).any()
-        and bool((oc["arrest_rate"].fill_null(0) > 0).any())
-    )
-    if no_find:
+    if finds_unrecorded(oc):
         # no search has a linked find though some ended in arrest: the source does
         # not record the link, and a chart of zeros would be empty
         rate, title, x_label = (

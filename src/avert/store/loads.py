@@ -86,3 +86,18 @@ def record_loads(tx: Transaction, rows: pl.DataFrame) -> int:
         )
     new = rows.join(pl.concat(known), on=pair, how="anti")
     return tx.append("loads", new)
+
+
+def stops_per_file(tx: Transaction) -> pl.DataFrame:
+    """``force``, ``source_file``, ``load_id``, ``stops``: the stored stops per
+    force and the file and load they came from."""
+    return tx._query(
+        "SELECT force, source_file, load_id, COUNT(*) AS stops FROM stops "
+        "GROUP BY force, source_file, load_id",
+        schema={
+            "force": pl.String(),
+            "source_file": pl.String(),
+            "load_id": pl.String(),
+            "stops": pl.Int64(),
+        },
+    )

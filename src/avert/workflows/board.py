@@ -593,7 +593,12 @@ def board_statistics(
     (``avert.report.board_charts``).
     """
     from avert.analyse.performance import VERDICTS
-    from avert.report.board_charts import equality_charts, series_charts, series_title
+    from avert.report.board_charts import (
+        equality_charts,
+        finds_unrecorded,
+        series_charts,
+        series_title,
+    )
 
     out: dict[str, Any] = {"end": end, "definitions": dict(VERDICTS)}
     perf_end, part_note = (
@@ -682,6 +687,7 @@ def board_statistics(
             by_legislation=whole.by_legislation.to_dicts(),
             by_age=whole.by_age.to_dicts(),
             outcomes=whole.outcomes.to_dicts(),
+            finds_recorded=not finds_unrecorded(whole.outcomes),
             not_stated=whole.not_stated.to_dicts(),
             areas=found.areas.frame.to_dicts() if found.areas is not None else [],
             eia=dict(found.eia),

@@ -673,10 +673,10 @@ def _police_force_areas() -> pl.DataFrame:
 #: through, whom its searches are mostly of
 _FEW_RESIDENTS: Final = {
     "city-of-london": (
-        "The City of London has 7,375 residents (2011 census) and many times more "
-        "people working in it or passing through by day, whom its police mostly "
-        "search: its rates per resident, and their ratios, are not comparable with "
-        "other forces'.",
+        "The City of London has {residents:,} residents ({year} census) and many "
+        "times more people working in it or passing through by day, whom its police "
+        "mostly search: its rates per resident, and their ratios, are not comparable "
+        "with other forces'."
     )
 }
 #: the notes of :data:`_FEW_RESIDENTS`: a page shows them beside the rates, not
@@ -719,7 +719,11 @@ def _listed_force_areas(
                 f"force areas (Police Act 1996, Schedule 1): {', '.join(shown)} "
                 "(give --areas to set another)."
             )
-            notes.extend(_FEW_RESIDENTS.get(key, ()))
+            if key in _FEW_RESIDENTS:  # the residents the rates are against
+                residents = int(
+                    group_residents(eth_rows, names, year=year)["population"].sum()
+                )
+                notes.append(_FEW_RESIDENTS[key].format(residents=residents, year=year))
             return shown
         if found and (nearest is None or len(missing) < len(nearest[1])):
             nearest = (names, missing)

@@ -36,6 +36,7 @@ from avert.ingest._rows import join_text
 from avert.ingest.geo import check_store_crs
 from avert.ingest.keys import row_text
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
+from avert.ingest.policeuk import force_from_name
 from avert.ingest.result import (
     PROBLEM_SCHEMA,
     REFUSED,
@@ -47,7 +48,13 @@ from avert.ingest.result import (
 from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
-from avert.store.loads import has_rows, record_loads, set_page_cache, update_outcomes
+from avert.store.loads import (
+    has_rows,
+    record_loads,
+    set_page_cache,
+    stops_per_file,
+    update_outcomes,
+)
 from avert.store.summary import classified_profiles
 from avert.workflows.definitions import ClassifyReport, classify_store
 
@@ -245,8 +252,62 @@ def load_files(
             raise IngestError(msg)
         if state.touched_outcomes:
             update_outcomes(tx, report.load_id)
+        _note_revised_stops(tx, report)
         _record_loads(tx, report, timezone)
     return report
+
+
+def _base_name(path: str) -> str:
+    """The file name of a stored ``source_file`` (a path, or a zip member's)."""
+    return path.replace("\\", "/").replace("!", "/").rsplit("/", 1)[-1]
+
+
+def _note_revised_stops(tx: Transaction, report: LoadReport) -> None:
+    """Say when a police.uk stop-and-search file adds stops to a month that an
+    earlier file of the same name (an earlier download of that force's month) holds
+    stops of that this file does not: police.uk revised the month in between.
+
+    Its rows carry no id, so a stop is keyed by its fields: a revised row (an
+    outcome corrected) is a new stop and the row it revises stays, counted twice
+    (2018-03, the Met: a later download with 3 outcomes revised counted 3 searches
+    twice, silently). Stored stops of that name that this file's rows did not
+    match: the earlier file's stops less this file's duplicates. One query per load.
+    """
+    named = [
+        (i, f, _base_name(f.file))
+        for i, f in enumerate(report.files)
+        if f.loaded and not f.error and force_from_name(_base_name(f.file))
+    ]
+    if not named:
+        return
+    stored = stops_per_file(tx).filter(pl.col("source_file").is_not_null())
+    for i, f, name in named:
+        before = {g.file for g in report.files[:i]} - {f.file}
+        earlier = sum(
+            n
+            for force, path, load, n in stored.iter_rows()
+            if force == force_from_name(name)
+            and _base_name(path) == name
+            # of an earlier load (the same path too: a download saved over the
+            # first), or of a file before this one in this load
+            and (load != report.load_id or path in before)
+        )
+        missing = earlier - f.duplicates
+        if earlier and missing > 0:
+            _say_revised(f, name, missing)
+
+
+def _say_revised(f: FileReport, name: str, missing: int) -> None:
+    said = (
+        f"{missing:,} {'stop' if missing == 1 else 'stops'} stored from an earlier "
+        f"file named {name} {'is' if missing == 1 else 'are'} not in this one, and "
+        f"{f.loaded:,} of its stops are new: police.uk revised the month "
+        "after the earlier download, and as its rows carry no id a revised row is "
+        f"loaded as a new stop beside the one it revises, so up to "
+        f"{min(missing, f.loaded):,} searches may now count twice. To count the "
+        "month once, load the newest download of each month into a fresh database."
+    )
+    f.note = f"{f.note} {said}" if f.note else said
 
 
 @dataclass(frozen=True)

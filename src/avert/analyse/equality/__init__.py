@@ -517,17 +517,26 @@ def _stop_notes(
         arrests = int(
             s["outcome"].cast(pl.String).str.to_lowercase().str.contains("arrest").sum()
         )
-        linked = (
-            int(s["outcome_linked"].fill_null(value=False).sum())
+        link = (
+            s["outcome_linked"]
             if "outcome_linked" in s.columns
-            else 0
+            else pl.Series([None] * s.height, dtype=pl.Boolean)
         )
+        linked = int(link.fill_null(value=False).sum())
         if linked == 0 and arrests:
+            blank = int(link.is_null().sum())
+            held = (
+                f"blank for all {total:,}"
+                if blank == total
+                else f"false for all {total:,}"
+                if blank == 0
+                else f"false for {total - blank:,}, blank for {blank:,}"
+            )
             notes.append(
                 f"None of the {total:,} searches has an outcome linked to its object, "
                 f"though {arrests:,} ended in arrest: the source does not seem to "
-                "record the link (the police.uk API sample of the Met leaves it false "
-                "throughout), so the find rates of 0 % say nothing about finds."
+                f"record the link ({held}), so the find rates of 0 % say nothing "
+                "about finds."
             )
         elif linked:
             notes.extend(_unlinked_note(s))

@@ -283,6 +283,12 @@ _API_FIELDS: Final = (
 )
 
 
+#: text fields the API gives as ``false`` when there is none: ``"outcome": false``
+#: for a search with no outcome recorded (its documentation's examples, 2017; ""
+#: since), which the CSV leaves blank
+_API_FALSE_IS_NONE: Final = frozenset({"outcome"})
+
+
 def _api_text(value: object) -> str | None:
     """A plain JSON value as text (``true`` -> ``True``), else ValueError."""
     if value is None or isinstance(value, str):
@@ -326,6 +332,8 @@ def _api_columns(
                         msg = f"{type(value).__name__} where an object is expected"
                         raise ValueError(msg)
                     value = value.get(inner)
+                if f in _API_FALSE_IS_NONE and value is False:
+                    value = None
                 values.append(_api_text(value))
             except ValueError as err:
                 raw = (
