@@ -72,12 +72,17 @@ WINDOWS = (
 
 
 def _census_and_stops(
-    store: Store, tmp_path: Path, *, outcomes: bool, force: str = "test-force"
+    store: Store,
+    tmp_path: Path,
+    *,
+    outcomes: bool,
+    force: str = "test-force",
+    linked: bool = True,
 ) -> None:
     """Census 2011 for three LSOAs in two areas, their centroids and 60 stops.
 
     With ``outcomes`` the stops carry outcomes (every fifth an arrest) and whether
-    each outcome was linked to the search (every fourth).
+    each outcome was linked to the search (every fourth; none unless ``linked``).
     """
     census = tmp_path / "census-2011.csv"
     census.write_text(
@@ -111,7 +116,7 @@ def _census_and_stops(
             outcome=pl.Series(
                 ["Arrest" if i % 5 == 0 else "A no further action" for i in range(n)]
             ),
-            outcome_linked=pl.Series([i % 4 == 0 for i in range(n)]),
+            outcome_linked=pl.Series([linked and i % 4 == 0 for i in range(n)]),
         )
     with store.transaction() as tx:
         tx.append("stops", stops)

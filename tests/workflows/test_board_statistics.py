@@ -121,6 +121,31 @@ def test_board_pack_has_both_sections(sqlite_store: Store, tmp_path: Path) -> No
     assert all(s.find(f"{SVG_NS}title") is not None for s in svgs)
 
 
+def test_board_pack_find_rate_is_not_known_when_no_outcome_is_linked(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """police.uk searches with arrests but no outcome linked to its object (the
+    link is not recorded by many forces): the pack printed "Find rate 0 % (0 % to
+    0 %)", read as "nothing is ever found"; it says the rate is not known, and why."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    _census_and_stops(sqlite_store, tmp_path, outcomes=True, linked=False)
+    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    from avert.workflows.delivery import board_pack
+
+    (html_path,) = board_pack(
+        sqlite_store, settings, month="2024-12", out_dir=tmp_path / "pack", pdf=False
+    )
+    html = html_path.read_text(encoding="utf-8")
+    table = html[html.index('class="outcomes"') :]
+    table = table[: table.index("</table>")]
+    assert "0 % (0 % to" not in table, table
+    assert "– (not known: the source records no search's outcome as linked" in (
+        table
+    ), table
+    assert "so no find rate is given" in html
+
+
 @pytest.fixture
 def board_app(sqlite_store: Store, tmp_path: Path) -> FastAPI:
     _stocked(sqlite_store, tmp_path)
