@@ -146,6 +146,27 @@ def test_board_pack_find_rate_is_not_known_when_no_outcome_is_linked(
     assert "so no find rate is given" in html
 
 
+def test_board_pack_does_not_count_repeat_victims_on_a_store_naming_no_one(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """On open incident data (Toronto) the pack read "0 of 0 repeat victims (365
+    days) have no targeted or specialist action", as if all were in hand; the plan
+    board already said "not checked": the pack now says so too."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    from avert.workflows.delivery import board_pack
+
+    (html_path,) = board_pack(
+        sqlite_store, settings, month="2024-12", out_dir=tmp_path / "pack", pdf=False
+    )
+    html = html_path.read_text(encoding="utf-8")
+    line = html[html.index("Repeats attract an enhanced response") :]
+    line = line[: line.index("</li>")]
+    assert "0</b> of 0 repeat victims" not in line, line
+    assert "not checked: the store names no victims" in line, line
+
+
 @pytest.fixture
 def board_app(sqlite_store: Store, tmp_path: Path) -> FastAPI:
     _stocked(sqlite_store, tmp_path)

@@ -103,9 +103,13 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
         "measures": objective_measures(store, settings, today=today),
         "checks": checks.summary,
         "missing": checks.missing.to_dicts(),
-        "duplicates": checks_view(store, settings, user=board_user, today=today)[
-            "duplicates"
-        ],
+        **{
+            k: v
+            for k, v in checks_view(
+                store, settings, user=board_user, today=today
+            ).items()
+            if k in ("duplicates", "not_checked")
+        },
         "approaches": checks.approaches.to_dicts(),
     }
 
