@@ -102,3 +102,21 @@ def test_a_store_without_intelligence_says_so_not_zero(sqlite_store: Store) -> N
             ),
         )
     assert line() == "0 intelligence reports in the window"
+
+
+def test_volt_and_harm_concentration_say_harm_is_a_category_estimate(
+    sqlite_store: Store,
+) -> None:
+    """VOLT on the Toronto store printed "harm days 2,431,839" and concentration
+    by harm its shares with no word that every record weighs its category's
+    expected harm (the briefing and classify say so); police.uk likewise."""
+    from avert.workflows.analysis import run_concentration, run_volt
+
+    _load_open_data(sqlite_store)
+    (volt_note,) = [n for n in run_volt(sqlite_store).notes if "expected weight" in n]
+    assert "their police.uk category" in volt_note
+    assert "harm days are an estimate" in volt_note
+    harm = run_concentration(sqlite_store, entity="place", measure="harm")
+    assert any("expected weight of their police.uk category" in n for n in harm.notes)
+    count = run_concentration(sqlite_store, entity="place", measure="count")
+    assert not any("expected weight" in n for n in count.notes)
