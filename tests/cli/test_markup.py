@@ -84,6 +84,12 @@ def test_the_progress_bar_counts_files_and_never_shows_an_unknown_total(
     assert "0/?" not in shown
     assert "1/2 files" in shown
     assert "loading big.csv (35.2 MB)" in shown
+    # a long path keeps "loading" and the file's end (was cut to its last 70 chars)
+    long = "/data/" + "x" * 80 + "/toronto-mci-2017-2021.csv (11.7 MB)"
+    label = ingest._bar_label(long)
+    assert label.startswith("loading …"), label
+    assert label.endswith("/toronto-mci-2017-2021.csv (11.7 MB)"), label
+    assert len(label) <= 70
 
 
 def test_ingest_of_a_bracketed_folder_prints_its_names_verbatim(

@@ -344,7 +344,7 @@ def test_progress_names_each_file_before_it_is_parsed(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
     """``ingest table``/``bundle`` showed "loading 0/?" and no file name while a
-    big file was parsed (all of Toronto's 35 MB): the bar is told the file, its
+    big file was parsed (all of Toronto's 11.7 MB): the bar is told the file, its
     size and the number of files while each file is parsed, not after."""
     files = [_street_file(tmp_path, f"2018-07-{c}-street.csv") for c in "ab"]
     named = {

@@ -241,7 +241,10 @@ def _bar_label(name: str) -> str:
 
     if not name:
         return "done"
-    return (name if name == FINISHING else f"loading {name}")[-70:]
+    if name == FINISHING:
+        return name
+    # a long path keeps "loading" and its end (the file's name, size or rows)
+    return f"loading {name}" if len(name) <= 62 else f"loading …{name[-61:]}"
 
 
 @ingest_app.command(
