@@ -330,7 +330,11 @@ def _no_stops(store: Store, force: str | None) -> str:
     are named), or none of it in the window (its stops' first and last day)."""
     held = store.read_frame("stops", columns=["force", "occurred_at"])
     if held.height == 0:
-        return "No stops in the store ('avert ingest policeuk' loads stop and search)."
+        return (
+            "No stops in the store: 'avert ingest policeuk' loads data.police.uk "
+            "stop and search, 'avert ingest bundle' a record bundle's stops.csv "
+            "(docs/bundle.md)."
+        )
     mine = held.filter(pl.col("force") == force) if force else held
     if mine.height == 0:
         per_force = (
