@@ -390,3 +390,32 @@ def test_a_month_the_data_stop_in_is_not_counted_as_whole(sqlite_store: Store) -
     # a month with no record at all is still left to its own note
     whole = board_statistics(sqlite_store, end=dt.date(2024, 11, 30), equality=False)
     assert whole["performance"]["recent"][1] == dt.date(2024, 11, 30)
+
+
+def test_performance_by_harm_says_harm_is_a_category_estimate(
+    sqlite_store: Store,
+) -> None:
+    """Judged on harm, the Toronto store's performance read "Monthly harm (CCHI
+    days) ... 2,430,989 / 2,765,733" with no word that every record weighs its
+    category's expected harm (the mapping's categories, no offence code)."""
+    import polars as pl
+
+    from avert.workflows.board import run_performance
+    from avert.workflows.definitions import classify_store
+
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents().with_columns(source=pl.lit("toronto-mci")))
+    classify_store(sqlite_store, profile="avb-2010")
+    periods = {
+        "baseline_from": dt.date(2022, 1, 1),
+        "baseline_to": dt.date(2023, 12, 31),
+        "date_from": dt.date(2024, 1, 1),
+        "date_to": dt.date(2024, 12, 31),
+    }
+    harm = run_performance(sqlite_store, measure="harm", **periods)
+    assert any(
+        "expected weight of their category under the toronto-mci mapping" in n
+        for n in harm.notes
+    ), harm.notes
+    count = run_performance(sqlite_store, measure="count", **periods)
+    assert not any("expected weight" in n for n in count.notes)

@@ -51,6 +51,7 @@ __all__ = [
     "RiskResult",
     "audit_view",
     "classification_policy",
+    "expected_harm_note",
     "load_analysis_incidents",
     "run_concentration",
     "run_risk",
@@ -322,7 +323,7 @@ def run_concentration(
         violence_only=violence_only,
     )
     harm_note = (
-        _expected_harm_note(store, frames.incidents, profile=profile)
+        expected_harm_note(store, frames.incidents, profile=profile)
         if measure == "harm"
         else []
     )
@@ -437,11 +438,11 @@ def run_volt(
     )
     from dataclasses import replace
 
-    harm_note = _expected_harm_note(store, frames.incidents, profile=profile)
+    harm_note = expected_harm_note(store, frames.incidents, profile=profile)
     return replace(result, notes=(*frames.notes, *result.notes, *harm_note))
 
 
-def _expected_harm_note(
+def expected_harm_note(
     store: Store, incidents: pl.DataFrame, *, profile: str
 ) -> list[str]:
     """A note when analysed incidents weigh their category's expected harm (no

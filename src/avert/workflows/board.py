@@ -36,7 +36,7 @@ from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
 from avert.store.summary import incident_span, record_sources
-from avert.workflows.analysis import load_analysis_incidents
+from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import BoardEquality, run_equality
 from avert.workflows.load import LoadReport, load_files
@@ -238,7 +238,17 @@ def run_performance(
     return replace(
         result,
         params={**result.params, "by": by, "definition": profile},
-        notes=(*cut_notes, *gap_notes, *notes, *result.notes),
+        notes=(
+            *cut_notes,
+            *gap_notes,
+            *notes,
+            *result.notes,
+            *(
+                expected_harm_note(store, incidents, profile=profile)
+                if measure == "harm"
+                else ()
+            ),
+        ),
     )
 
 
