@@ -534,10 +534,17 @@ def test_find_rates_without_any_linked_outcome_are_flagged() -> None:
     said = next(n for n in blank.notes if "None of the 50" in n)
     assert "(blank for all 50)" in said, said
     assert "API sample" not in said
+    # the find rate is not known (was 0 % with an interval of 0 % to 0.x %)
+    assert got.outcomes["find_rate"].is_null().all()
+    assert got.outcomes["find_ci_high"].is_null().all()
+    assert got.outcomes["arrest_rate"].is_not_null().all()
     found = stops.with_columns(outcome_linked=pl.Series([i == 0 for i in range(n)]))
     assert not any(
         "outcome linked" in note
         for note in stop_search_equality(found, residents).notes
+    )
+    assert (
+        stop_search_equality(found, residents).outcomes["find_rate"].is_not_null().all()
     )
 
 

@@ -489,6 +489,30 @@ def test_a_month_brief_says_its_harm_is_each_category_s_expectation() -> None:
     assert not [n for n in own.notes if "expected weight" in n]
 
 
+def test_expected_harm_of_mapped_data_names_the_mapping_not_police_uk() -> None:
+    """The Toronto store (``ingest table --mapping toronto-mci``) said its harm was
+    the expected weight of each record's "police.uk category": the data are not
+    police.uk; the weights are the mapping's categories, each weighted as the
+    data.police.uk category it maps to."""
+    inc = _month_rows(dt.datetime(2022, 1, 1), 3).with_columns(
+        source=pl.lit("toronto-mci"),
+        in_definition=pl.lit(True),
+        category=pl.Series([None, None, "personal_robbery"]),
+        crime_type=pl.Series(["Violence and sexual offences"] * 2 + ["Robbery"]),
+        harm_days=pl.Series([119.3036] * 2 + [365.0]),
+        harm_source=pl.Series(
+            ["expected:violence and sexual offences"] * 2 + ["expected:robbery"]
+        ),
+    )
+    b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
+    (note,) = [n for n in b.notes if "expected weight" in n]
+    assert "police.uk category (" not in note, note
+    assert (
+        "expected weight of their category under the toronto-mci mapping, each "
+        "weighted as the data.police.uk category it maps to (robbery 365.0 days"
+    ) in note, note
+
+
 def test_the_map_of_expected_harm_samples_the_categories_in_proportion() -> None:
     """A London month's map drew 400 of 1,982 robberies (365 days each) and none
     of 19,573 violence and sexual offences (119.3) as "the 400 highest-harm": with

@@ -368,6 +368,46 @@ def test_concentration_text_writes_entities_for_a_share_with_separators(
     assert "50 % of the measure: 50.0 % of entities (1,200)" in result.output
 
 
+def test_concentration_of_places_on_data_without_lsoas_reads_right(
+    sqlite_store: Store,
+) -> None:
+    """The Toronto store (no LSOAs: not England and Wales) read "92106 incidents
+    without a LSOA were left out", "No incident has an LSOA (a police.uk copy
+    without the LSOA column)" and "50 % of the measure: n/a of entities (0)"."""
+    n = 1_200
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "source": ["toronto-mci"] * n,
+            "occurred_from": [T0] * n,
+            "time_precision": ["exact"] * n,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append(
+            "classifications",
+            pl.DataFrame(
+                {
+                    "incident_id": incidents["incident_id"],
+                    "profile": ["avb-2010"] * n,
+                    "in_definition": [True] * n,
+                    "harm_days": [1.0] * n,
+                }
+            ),
+        )
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["--db", sqlite_store.url.sqlalchemy, "analyse", "concentration"]
+    )
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "1,200 incidents without an LSOA were left out." in out, out
+    assert "police.uk copy" not in out
+    assert "No incident has an LSOA (an England and Wales census area" in out
+    assert "50 % of the measure: n/a" in out
+    assert "of entities (0)" not in out
+
+
 def test_a_definition_file_reads_its_own_classifications(
     sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

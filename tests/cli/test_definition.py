@@ -213,7 +213,7 @@ def test_classify_says_which_harm_is_unknown_or_expected(
     incidents = pl.DataFrame(
         {
             "incident_id": ["a", "b", "c", "d", "e"],
-            "source": "test",
+            "source": "policeuk",
             "offence_code": ["8N", "8X", "8X", "9Z", None],
             "crime_type": [None, None, None, None, "Robbery"],
             "domestic": [False, False, True, False, False],
@@ -239,3 +239,30 @@ def test_classify_says_which_harm_is_unknown_or_expected(
     assert "note: 3 incidents have an offence code or category" in flat
     assert "8X (2), 9Z (1)" in flat
     assert "note: 1 of the 3 incidents in the definition" in flat
+
+
+def test_classify_names_the_mapping_of_expected_harm_on_mapped_data(
+    sqlite_store: Store,
+) -> None:
+    """On the Toronto store (``ingest table --mapping toronto-mci``) classify said
+    the harm was "the expected weight of their police.uk category": the data are
+    not police.uk; the weights are the mapping's categories."""
+    t = dt.datetime(2021, 5, 1)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b"],
+            "source": "toronto-mci",
+            "offence_code": [None, None],
+            "crime_type": ["Robbery", "Violence and sexual offences"],
+            "occurred_from": [t] * 2,
+        },
+        schema_overrides={"offence_code": pl.String},
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+    (expected,) = classify_store(sqlite_store, profile="avb-2010").notes
+    assert "their police.uk category" not in expected, expected
+    assert (
+        "carry the expected weight of their category under the toronto-mci mapping, "
+        "each weighted as the data.police.uk category it maps to" in expected
+    ), expected

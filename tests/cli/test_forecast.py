@@ -147,6 +147,15 @@ def test_forecast_table_says_how_much_of_each_cells_risk_is_its_own(
     )
     assert counted.exit_code == 0, counted.output
     assert "own record" not in counted.output
+    # the risk column had no unit: a share of the forecast under the default model
+    # (Toronto's top cell 0.007374), a count under counting (its grid sums to the
+    # events), expected events under sepp
+    assert "risk: each cell's share of the whole forecast (all cells sum to 1)" in (
+        " ".join(res.output.split())
+    )
+    assert "risk: the counting model's score per cell (all cells sum to" in (
+        " ".join(counted.output.split())
+    )
 
 
 def test_month_only_rows_are_left_out_of_day_forecasts(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,31 @@ def test_the_progress_bar_prints_a_file_name_verbatim(
         assert step is not None
         step(f"{DATA}.csv", 1, 2)
     assert f"loading {DATA}.csv" in screen.getvalue()
+
+
+def test_the_progress_bar_counts_files_and_never_shows_an_unknown_total(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bar read "loading 0/?" until the first file was parsed (all of a big
+    table): it now says it reads the input, then the file and "1/2 files"."""
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, markup=False, width=100)
+    monkeypatch.setattr(ingest, "console", terminal)
+    with ingest._load_bar(show=True) as step:
+        assert step is not None
+        time.sleep(0.2)  # a refresh before the first file is named
+        step("big.csv (35.2 MB)", 1, 2)
+        time.sleep(0.2)
+    shown = screen.getvalue()
+    assert "0/?" not in shown
+    assert "1/2 files" in shown
+    assert "loading big.csv (35.2 MB)" in shown
+    # a long path keeps "loading" and the file's end (was cut to its last 70 chars)
+    long = "/data/" + "x" * 80 + "/toronto-mci-2017-2021.csv (11.7 MB)"
+    label = ingest._bar_label(long)
+    assert label.startswith("loading …"), label
+    assert label.endswith("/toronto-mci-2017-2021.csv (11.7 MB)"), label
+    assert len(label) <= 70
 
 
 def test_ingest_of_a_bracketed_folder_prints_its_names_verbatim(

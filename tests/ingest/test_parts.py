@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -333,5 +334,36 @@ def test_progress_moves_part_by_part(
     assert read == [
         f"{path} ({n} rows read)" for n in (5, 25, 45, report.files[0].rows)
     ]
-    assert calls[0] == (str(path), 0, 1)
+    # named with its size as soon as it is read (before its first part is parsed)
+    size = path.stat().st_size
+    assert calls[0] == (f"{path} ({size / 1e3:,.1f} kB)", 0, 1)
     assert calls[-2:] == [(load.FINISHING, 1, 1), ("", 1, 1)]
+
+
+def test_progress_names_each_file_before_it_is_parsed(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """``ingest table``/``bundle`` showed "loading 0/?" and no file name while a
+    big file was parsed (all of Toronto's 11.7 MB): the bar is told the file, its
+    size and the number of files while each file is parsed, not after."""
+    files = [_street_file(tmp_path, f"2018-07-{c}-street.csv") for c in "ab"]
+    named = {
+        f"{p} ({p.stat().st_size / 1e3:,.1f} kB)": (threading.Event(), i)
+        for i, p in enumerate(files)
+    }
+    seen_while_parsing: list[bool] = []
+
+    def parse(path: Path) -> load.Parsed:
+        # the parse (in the loader's thread) waits to be named on the bar
+        told, _ = named[f"{path} ({path.stat().st_size / 1e3:,.1f} kB)"]
+        seen_while_parsing.append(told.wait(timeout=3))
+        (source,), _ = expand_paths([path])
+        return parse_policeuk(source)
+
+    def progress(what: str, done: int, total: int) -> None:
+        if what in named:
+            assert (done, total) == (named[what][1], 2)
+            named[what][0].set()
+
+    load_files(sqlite_store, files, kind="table", parse=parse, progress=progress)
+    assert seen_while_parsing == [True, True]

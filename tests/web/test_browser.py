@@ -7,6 +7,7 @@ console error and fails the test.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
@@ -465,6 +466,39 @@ def test_a_window_change_on_a_bad_network_says_so_and_keeps_its_link(
     page.reload()  # type: ignore[attr-defined]
     assert page.inner_text("#briefing header") == window  # type: ignore[attr-defined]
     assert page.input_value("input[name=hours]") == "72"  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_a_window_change_on_a_hung_server_times_out_and_says_so(
+    base_url: str, browser: object
+) -> None:
+    """The briefing request had no timeout: on a server that never answered the
+    page stayed "loading" (busy, button disabled) for ever. The form now times out
+    (60 s; shortened here to keep the test fast) and says nothing came."""
+    import json
+
+    page, _ = _sign_in(browser, base_url, "chair")
+    config = json.loads(page.get_attribute("form.window", "hx-request") or "{}")  # type: ignore[attr-defined]
+    assert 10_000 <= config.get("timeout", 0) <= 120_000, config
+    page.evaluate(  # type: ignore[attr-defined]
+        """document.querySelector("form.window")"""
+        """.setAttribute("hx-request", '{"timeout": 400}')"""
+    )
+    held: list[object] = []
+    page.route("**/today/briefing*", lambda route: held.append(route))  # type: ignore[attr-defined]
+    page.fill("input[name=hours]", "48")  # type: ignore[attr-defined]
+    page.click("form.window button")  # type: ignore[attr-defined]
+    alert = page.locator("#briefing [role=alert]")  # type: ignore[attr-defined]
+    alert.wait_for(timeout=5_000)
+    assert "did not answer" in alert.inner_text()
+    assert page.get_attribute("#briefing", "aria-busy") is None  # type: ignore[attr-defined]
+    assert not page.is_disabled("form.window button")  # type: ignore[attr-defined]
+    assert held  # the request was sent and never answered
+    page.unroute("**/today/briefing*")  # type: ignore[attr-defined]
+    for route in held:  # already gone with its timed-out request: no matter
+        with contextlib.suppress(Exception):
+            route.abort()  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
 
 

@@ -64,9 +64,9 @@ def test_the_few_residents_caveat_stands_beside_the_rates(
     stats = board_statistics(sqlite_store, end=dt.date(2019, 1, 31), performance=False)
     eq = stats["equality"]
     assert eq["available"], eq["note"]
-    assert [c for c in eq["caveats"] if "7,375 residents" in c]
-    assert not [n for n in eq["notes"] if "7,375 residents" in n]  # said once
+    assert [c for c in eq["caveats"] if "6,188 residents (2021 census)" in c]
+    assert not [n for n in eq["notes"] if "6,188 residents" in n]  # said once
     html = render_html("_board_equality.html", stats=stats)
-    caveat = html.index("7,375 residents")
+    caveat = html.index("6,188 residents")
     assert caveat < html.index('<table class="rates">')
     assert caveat < html.index("<figure")

@@ -121,6 +121,52 @@ def test_board_pack_has_both_sections(sqlite_store: Store, tmp_path: Path) -> No
     assert all(s.find(f"{SVG_NS}title") is not None for s in svgs)
 
 
+def test_board_pack_find_rate_is_not_known_when_no_outcome_is_linked(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """police.uk searches with arrests but no outcome linked to its object (the
+    link is not recorded by many forces): the pack printed "Find rate 0 % (0 % to
+    0 %)", read as "nothing is ever found"; it says the rate is not known, and why."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    _census_and_stops(sqlite_store, tmp_path, outcomes=True, linked=False)
+    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    from avert.workflows.delivery import board_pack
+
+    (html_path,) = board_pack(
+        sqlite_store, settings, month="2024-12", out_dir=tmp_path / "pack", pdf=False
+    )
+    html = html_path.read_text(encoding="utf-8")
+    table = html[html.index('class="outcomes"') :]
+    table = table[: table.index("</table>")]
+    assert "0 % (0 % to" not in table, table
+    assert "– (not known: the source records no search's outcome as linked" in (
+        table
+    ), table
+    assert "so no find rate is given" in html
+
+
+def test_board_pack_does_not_count_repeat_victims_on_a_store_naming_no_one(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """On open incident data (Toronto) the pack read "0 of 0 repeat victims (365
+    days) have no targeted or specialist action", as if all were in hand; the plan
+    board already said "not checked": the pack now says so too."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    from avert.workflows.delivery import board_pack
+
+    (html_path,) = board_pack(
+        sqlite_store, settings, month="2024-12", out_dir=tmp_path / "pack", pdf=False
+    )
+    html = html_path.read_text(encoding="utf-8")
+    line = html[html.index("Repeats attract an enhanced response") :]
+    line = line[: line.index("</li>")]
+    assert "0</b> of 0 repeat victims" not in line, line
+    assert "not checked: the store names no victims" in line, line
+
+
 @pytest.fixture
 def board_app(sqlite_store: Store, tmp_path: Path) -> FastAPI:
     _stocked(sqlite_store, tmp_path)
@@ -353,7 +399,7 @@ def test_find_rates_the_source_does_not_record_are_not_shown_as_zero(
     API sample: false throughout) record no outcome as linked to its object: the
     board pack's and Equality page's table gave every group a find rate of
     "0 % (0 % to 1 %)", an interval claiming finds were rare, beside 693 arrests.
-    The column now says the source does not record it."""
+    The column now says the rate is not known and why."""
     with sqlite_store.transaction() as tx:
         tx.append("incidents", _incidents())
     _census_and_stops(sqlite_store, tmp_path, outcomes=True, linked=False)
@@ -361,7 +407,7 @@ def test_find_rates_the_source_does_not_record_are_not_shown_as_zero(
     table = html[html.index('<table class="outcomes">') :]
     table = table[: table.index("</table>")]
     assert "0 % (0 % to" not in table, table
-    assert "not recorded" in table, table
+    assert "not known: the source records no search" in table, table
     assert "Arrest rate" in table
     # a source that records the link keeps its find rates
     linked = tmp_path / "linked"
@@ -374,7 +420,7 @@ def test_find_rates_the_source_does_not_record_are_not_shown_as_zero(
     finally:
         other.close()
     table = table[table.index('<table class="outcomes">') :]
-    assert "not recorded" not in table
+    assert "not known" not in table
     assert "50 % (" in table  # every fourth stop linked: half the White ones
 
 
@@ -384,3 +430,32 @@ def _equality_section(store: Store) -> str:
 
     stats = board_statistics(store, end=dt.date(2024, 12, 31))
     return render_html("_board_equality.html", stats=stats)
+
+
+def test_performance_by_harm_says_harm_is_a_category_estimate(
+    sqlite_store: Store,
+) -> None:
+    """Judged on harm, the Toronto store's performance read "Monthly harm (CCHI
+    days) ... 2,430,989 / 2,765,733" with no word that every record weighs its
+    category's expected harm (the mapping's categories, no offence code)."""
+    import polars as pl
+
+    from avert.workflows.board import run_performance
+    from avert.workflows.definitions import classify_store
+
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents().with_columns(source=pl.lit("toronto-mci")))
+    classify_store(sqlite_store, profile="avb-2010")
+    periods = {
+        "baseline_from": dt.date(2022, 1, 1),
+        "baseline_to": dt.date(2023, 12, 31),
+        "date_from": dt.date(2024, 1, 1),
+        "date_to": dt.date(2024, 12, 31),
+    }
+    harm = run_performance(sqlite_store, measure="harm", **periods)
+    assert any(
+        "expected weight of their category under the toronto-mci mapping" in n
+        for n in harm.notes
+    ), harm.notes
+    count = run_performance(sqlite_store, measure="count", **periods)
+    assert not any("expected weight" in n for n in count.notes)

@@ -54,3 +54,69 @@ def test_offender_concentration_on_police_uk_data_names_the_cause(
         assert NO_MEASURE_NOTE not in result.notes
     places = run_concentration(sqlite_store, entity="place")
     assert NO_PEOPLE_NOTE not in places.notes
+
+
+def test_a_store_without_intelligence_says_so_not_zero(sqlite_store: Store) -> None:
+    """The Toronto store's briefing read "0 intelligence reports in the window":
+    open incident data carry no intelligence, so 0 was no finding. A store that
+    records intelligence still counts 0 in a window without any."""
+    import datetime as dt
+
+    import polars as pl
+
+    from avert.briefing import daily_briefing
+    from avert.workflows.briefing_reads import read_briefing_frames
+
+    report = load_files(sqlite_store, [DATA / "bundle-example"], kind="bundle")
+    refresh_after_load(sqlite_store, report, definition="avb-2010")
+    at = dt.datetime(2026, 10, 2, 8)
+
+    def line() -> str:
+        frames, notes = read_briefing_frames(sqlite_store, at=at)
+        b = daily_briefing(
+            frames["incidents"],
+            frames["involvements"],
+            at=at,
+            tables={
+                k: v
+                for k, v in frames.items()
+                if k not in ("incidents", "involvements")
+            },
+            notes=notes,
+        )
+        return str(b.intelligence["line"])
+
+    assert line().startswith("No intelligence is recorded in the store"), line()
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "intelligence",
+            pl.DataFrame(
+                {
+                    "intel_id": ["I1"],
+                    "recorded_at": [dt.datetime(2026, 9, 1)],
+                    "subject_type": ["person"],
+                    "subject_id": ["P1"],
+                    "grading": ["B2"],
+                    "topic": ["violence"],
+                }
+            ),
+        )
+    assert line() == "0 intelligence reports in the window"
+
+
+def test_volt_and_harm_concentration_say_harm_is_a_category_estimate(
+    sqlite_store: Store,
+) -> None:
+    """VOLT on the Toronto store printed "harm days 2,431,839" and concentration
+    by harm its shares with no word that every record weighs its category's
+    expected harm (the briefing and classify say so); police.uk likewise."""
+    from avert.workflows.analysis import run_concentration, run_volt
+
+    _load_open_data(sqlite_store)
+    (volt_note,) = [n for n in run_volt(sqlite_store).notes if "expected weight" in n]
+    assert "their police.uk category" in volt_note
+    assert "harm days are an estimate" in volt_note
+    harm = run_concentration(sqlite_store, entity="place", measure="harm")
+    assert any("expected weight of their police.uk category" in n for n in harm.notes)
+    count = run_concentration(sqlite_store, entity="place", measure="count")
+    assert not any("expected weight" in n for n in count.notes)

@@ -756,11 +756,17 @@ def measure_concentration(
             )
         n_unplaced = incidents.height - values.height
         if n_unplaced:
-            notes.append(f"{n_unplaced} incidents without a {unit} were left out.")
-        if cell_size_m is None and values.height == 0 and n_unplaced:
+            article = "an" if unit == "LSOA" else "a"
             notes.append(
-                "No incident has an LSOA (a police.uk copy without the LSOA column): "
-                "give a grid cell size (--cell 250) for places as grid cells."
+                f"{n_unplaced:,} incidents without {article} {unit} were left out."
+            )
+        if cell_size_m is None and values.height == 0 and n_unplaced:
+            # not only a police.uk copy without the column: data from outside
+            # England and Wales (Toronto) have no LSOAs at all
+            notes.append(
+                "No incident has an LSOA (an England and Wales census area: the "
+                "data give none): give a grid cell size (--cell 250) for places as "
+                "grid cells."
             )
     else:
         label = (
@@ -781,7 +787,9 @@ def measure_concentration(
     if measure == "harm" and "harm_days" in incidents.columns:
         n_null = int(incidents["harm_days"].null_count())
         if n_null:
-            notes.append(f"{n_null} incidents had no harm weight and count as 0 days.")
+            notes.append(
+                f"{n_null:,} incidents had no harm weight and count as 0 days."
+            )
     params: dict[str, Any] = {
         "entity": entity,
         "measure": measure,

@@ -68,6 +68,7 @@ from avert.briefing.places import PlacesForecast, places_section
 from avert.briefing.retaliation import retaliation_section
 from avert.briefing.taskings import mark_tasked, taskings_section
 from avert.briefing.victims import repeat_victims_section
+from avert.classify.harm import expected_harm_origin
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.schema import column_or
@@ -218,14 +219,21 @@ def _expected_harm_notes(ctx: BriefingContext) -> list[str]:
     if not expected.height:
         return []
     n = int(expected["n"].sum())
+    origin = expected_harm_origin(
+        ctx.window.filter(pl.col("harm_source").str.starts_with("expected:"))[
+            "source"
+        ].unique()
+        if "source" in ctx.window.columns
+        else ["policeuk"]
+    )
     weights = "; ".join(
         f"{src.removeprefix('expected:')} {days:,.1f} days"
         for src, days in zip(expected["harm_source"], expected["days"], strict=True)
     )
     share = "all" if n == ctx.window.height else f"{n:,} of {ctx.window.height:,}"
     return [
-        f"Harm of {share} incidents of the window is the expected weight of their "
-        f"police.uk category ({weights}), not a harm of their own: records of one "
+        f"Harm of {share} incidents of the window is the expected weight of "
+        f"{origin} ({weights}), not a harm of their own: records of one "
         "category are not told apart, so highest harm first ranks categories, not "
         "incidents, and the harm total is an estimate."
     ]

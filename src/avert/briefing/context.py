@@ -307,6 +307,9 @@ class BriefingContext:
     risk_config: RiskConfig | None = None
     notes: tuple[str, ...] = ()
     pseudonyms: dict[str, Any] | None = field(default=None)
+    #: False when the store holds no intelligence at all (open incident data): a
+    #: count of 0 would be no finding
+    intelligence_recorded: bool = True
 
     @property
     def partner(self) -> bool:
@@ -524,6 +527,8 @@ def prepare(
     }
     if given.get("baseline_sources") is None:
         del frames["baseline_sources"]  # not given: the trend does not check
+    # not given: the store records no intelligence (the reads leave it out then)
+    intelligence_recorded = given.get("intelligence") is not None
     partner = aud == "partner"
     if partner and pseudonymiser is None:
         # the published demo key by default would make every partner pseudonym
@@ -597,4 +602,5 @@ def prepare(
         risk_config=risk_config,
         notes=tuple(all_notes),
         pseudonyms=pseudonyms,
+        intelligence_recorded=intelligence_recorded,
     )

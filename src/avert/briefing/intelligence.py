@@ -78,6 +78,12 @@ def intelligence_section(ctx: BriefingContext) -> Intelligence:
     )
     items = _items(ctx, intel) if intel.height and not ctx.partner else []
     line = f"{counted(intel.height, 'intelligence report')} in the window"
+    if not ctx.intelligence_recorded and not intel.height:
+        # open incident data (Toronto, police.uk) carry none: 0 is no finding
+        line = (
+            "No intelligence is recorded in the store (its data hold incidents "
+            "only): there is nothing to count."
+        )
     if intel.height:
         line += ": " + ", ".join(f"{g} {n}" for g, n in by_grading.iter_rows())
         if ctx.partner:

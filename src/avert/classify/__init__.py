@@ -7,7 +7,7 @@ Cambridge Crime Harm Index weights, :func:`classify_with_harm` returns exactly t
 :func:`explain` explains one hypothetical record.
 """
 
-from avert.classify.harm import attach_harm
+from avert.classify.harm import attach_harm, expected_harm_origin
 from avert.classify.violence import (
     Explanation,
     asb_escalation,
@@ -21,6 +21,7 @@ __all__ = [
     "asb_escalation",
     "attach_harm",
     "classify_with_harm",
+    "expected_harm_origin",
     "explain",
     "violence",
 ]

@@ -10,12 +10,42 @@ weight of that category under the national 2017/18 offence mix, marked
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
 from avert.classify._frame import prepare
 from avert.config.definitions import HarmTable, load_harm
 
-__all__ = ["attach_harm", "harm_lazy"]
+__all__ = ["attach_harm", "expected_harm_origin", "harm_lazy"]
+
+
+def expected_harm_origin(sources: Iterable[str | None]) -> str:
+    """Where the expected harm weights of records of ``sources`` come from, as a
+    phrase after "the expected weight of": their data.police.uk category, or for
+    other data (an ``avert ingest table`` mapping such as ``toronto-mci``) the
+    category weights of their mapping, each the expected weight of the
+    data.police.uk category the mapping translates the source's category to.
+
+    >>> expected_harm_origin(["policeuk"])
+    'their police.uk category'
+    >>> expected_harm_origin(["toronto-mci"])
+    'their category under the toronto-mci mapping, each weighted as the data.police.uk category it maps to'
+    """
+    named = {s for s in sources if s}
+    others = sorted(s for s in named if not s.startswith("policeuk"))
+    if not others:
+        return "their police.uk category"
+    mapping = (
+        f"the {others[0]} mapping"
+        if len(others) == 1
+        else f"the mappings of {', '.join(others)}"
+    )
+    either = "police.uk category or " if len(others) < len(named) else ""
+    return (
+        f"their {either}category under {mapping}, each weighted as the "
+        "data.police.uk category it maps to"
+    )
 
 
 def harm_lazy(lf: pl.LazyFrame, harm: HarmTable) -> pl.LazyFrame:

@@ -120,10 +120,15 @@ def concentration(
         ],
     )
     for key, inverse in result.entities_for_shares.items():
+        # undefined (no measure): "n/a", not "n/a of entities (0)"
+        count = (
+            f" of entities ({int(inverse['n_entities']):,})"
+            if _fmt(inverse["share_of_entities"]) != "n/a"
+            else ""
+        )
         console.print(
             f"{100 * float(key):g} % of the measure: "
-            f"{_fmt(inverse['share_of_entities'], pct=True)} "
-            f"of entities ({int(inverse['n_entities']):,})"
+            f"{_fmt(inverse['share_of_entities'], pct=True)}{count}"
         )
     print_notes(result.notes)
 

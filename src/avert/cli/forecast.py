@@ -171,6 +171,15 @@ def forecast(
             for r in plan.frame.head(20).iter_rows(named=True)
         ],
     )
+    # the column's unit depends on the model: the default's grid is a share of the
+    # forecast (sums to 1), counting's a count, sepp's expected events
+    total = float(plan.risk.sum())
+    console.print(
+        "risk: each cell's share of the whole forecast (all cells sum to 1)"
+        if abs(total - 1.0) < 1e-6
+        else f"risk: the {model} model's score per cell (all cells sum to "
+        f"{total:,.4g}), for ranking cells; not a probability"
+    )
     if own:
         console.print(
             "own record: the share of a cell's risk from its own incidents; the rest "

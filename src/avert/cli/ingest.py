@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TextColumn
 
 from avert.cli._common import (
     console,
@@ -216,14 +216,21 @@ def _load_bar(*, show: bool) -> Iterator[ProgressFn | None]:
     with Progress(
         TextColumn("{task.description}", markup=False),
         BarColumn(),
-        MofNCompleteColumn(),
+        # files done of the files to load; nothing (not "0/?") before it is known
+        TextColumn("{task.fields[count]}", markup=False),
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task("loading", total=None)
+        task = bar.add_task("reading the input", total=None, count="")
 
         def step(name: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=_bar_label(name))
+            bar.update(
+                task,
+                completed=done,
+                total=total,
+                description=_bar_label(name),
+                count=f"{done}/{total} files",
+            )
 
         yield step
 
@@ -234,7 +241,10 @@ def _bar_label(name: str) -> str:
 
     if not name:
         return "done"
-    return (name if name == FINISHING else f"loading {name}")[-70:]
+    if name == FINISHING:
+        return name
+    # a long path keeps "loading" and its end (the file's name, size or rows)
+    return f"loading {name}" if len(name) <= 62 else f"loading …{name[-61:]}"
 
 
 @ingest_app.command(

@@ -188,6 +188,12 @@ class Bundle:
         ]
         return [unit(t) for t in BUNDLE_COLUMNS if t in self.files] + refused_units
 
+    def unit_sources(self) -> list[SourceFile]:
+        """The file of each of :meth:`units`, in the same order."""
+        return [self.files[t] for t in BUNDLE_COLUMNS if t in self.files] + [
+            src for key, src in self.files.items() if key.startswith("refused:")
+        ]
+
 
 def parse_table_parts(
     src: SourceFile,

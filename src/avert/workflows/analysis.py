@@ -38,6 +38,7 @@ from avert.analyse.risk import (
 )
 from avert.analyse.trend import month_window
 from avert.analyse.volt import VoltResult, volt_profiles
+from avert.classify.harm import expected_harm_origin
 from avert.config.risk import load_risk_config
 from avert.errors import NotFound, SchemaError
 from avert.store import Store, audit, queries
@@ -50,6 +51,7 @@ __all__ = [
     "RiskResult",
     "audit_view",
     "classification_policy",
+    "expected_harm_note",
     "load_analysis_incidents",
     "run_concentration",
     "run_risk",
@@ -320,7 +322,12 @@ def run_concentration(
         date_to=date_to,
         violence_only=violence_only,
     )
-    return _with_notes(result, [*frames.notes, *edges])
+    harm_note = (
+        expected_harm_note(store, frames.incidents, profile=profile)
+        if measure == "harm"
+        else []
+    )
+    return _with_notes(result, [*frames.notes, *edges, *harm_note])
 
 
 def _month_edges(
@@ -431,7 +438,46 @@ def run_volt(
     )
     from dataclasses import replace
 
-    return replace(result, notes=(*frames.notes, *result.notes))
+    harm_note = expected_harm_note(store, frames.incidents, profile=profile)
+    return replace(result, notes=(*frames.notes, *result.notes, *harm_note))
+
+
+def expected_harm_note(
+    store: Store, incidents: pl.DataFrame, *, profile: str
+) -> list[str]:
+    """A note when analysed incidents weigh their category's expected harm (no
+    offence code: police.uk, or a mapped table such as Toronto's): their harm days
+    are an estimate, and the note names where the weights come from."""
+    if not incidents.height:
+        return []
+    expected = store.read_frame(
+        "classifications",
+        columns=["incident_id"],
+        # "expected:<category>" (";" follows ":" in byte order)
+        where=[
+            ("profile", "=", profile),
+            ("harm_source", ">=", "expected:"),
+            ("harm_source", "<", "expected;"),
+        ],
+    )
+    hit = incidents.select("incident_id").join(expected, on="incident_id", how="semi")
+    if not hit.height:
+        return []
+    hit = hit.join(
+        store.read_frame("incidents", columns=["incident_id", "source"]),
+        on="incident_id",
+        how="left",
+    )
+    which = (
+        "every incident"
+        if hit.height == incidents.height
+        else "the incidents with no offence code"
+    )
+    return [
+        f"Harm of {which} is the expected weight of "
+        f"{expected_harm_origin(hit['source'].unique())}, not a harm of their own: "
+        "harm days are an estimate (docs/definitions.md)."
+    ]
 
 
 def run_risk(

@@ -36,9 +36,13 @@ from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
 from avert.store.summary import incident_span, record_sources
-from avert.workflows.analysis import load_analysis_incidents
+from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
 from avert.workflows.definitions import category_label
-from avert.workflows.equality import FEW_RESIDENTS_NOTES, BoardEquality, run_equality
+from avert.workflows.equality import (
+    BoardEquality,
+    is_few_residents_note,
+    run_equality,
+)
 from avert.workflows.load import LoadReport, load_files
 
 __all__ = [
@@ -238,7 +242,17 @@ def run_performance(
     return replace(
         result,
         params={**result.params, "by": by, "definition": profile},
-        notes=(*cut_notes, *gap_notes, *notes, *result.notes),
+        notes=(
+            *cut_notes,
+            *gap_notes,
+            *notes,
+            *result.notes,
+            *(
+                expected_harm_note(store, incidents, profile=profile)
+                if measure == "harm"
+                else ()
+            ),
+        ),
     )
 
 
@@ -693,9 +707,9 @@ def board_statistics(
             eia=dict(found.eia),
             charts=equality_charts(whole),
             # rates per resident not comparable: beside the figures, said once
-            caveats=[n for n in found.notes if n in FEW_RESIDENTS_NOTES],
+            caveats=[n for n in found.notes if is_few_residents_note(n)],
             notes=[
-                n for n in (*found.notes, *whole.notes) if n not in FEW_RESIDENTS_NOTES
+                n for n in (*found.notes, *whole.notes) if not is_few_residents_note(n)
             ],
             method=whole.method,
             source=whole.source,

@@ -382,6 +382,9 @@ def read_briefing_frames(
         frames["retaliation"] = retaliation
         notes.append(note)
     frames["people"] = _more_people(store, frames, retaliation)
+    if not frames["intelligence"].height and not has_rows(store, "intelligence"):
+        # no intelligence in the store at all: the briefing says so, not "0"
+        del frames["intelligence"]
     return frames, notes
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from avert.classify import classify_with_harm, explain
+from avert.classify import classify_with_harm, expected_harm_origin, explain
 from avert.config.definitions import HarmTable, Profile, load_harm, load_profile
 from avert.schema import CLASSIFICATIONS
 from avert.store import Store
@@ -30,6 +30,7 @@ __all__ = [
 
 _INCIDENT_COLUMNS = (
     "incident_id",
+    "source",
     "offence_code",
     "crime_type",
     "occurred_from",
@@ -145,7 +146,9 @@ def category_counts(current: pl.DataFrame, incidents: pl.DataFrame) -> pl.DataFr
 _TOP_UNKNOWN = 5
 
 
-def harm_notes(current: pl.DataFrame) -> tuple[str, ...]:
+def harm_notes(
+    current: pl.DataFrame, sources: pl.DataFrame | None = None
+) -> tuple[str, ...]:
     """What the harm total of a classification estimates or leaves out.
 
     ``current`` is a classification frame (``in_definition``, ``harm_days``,
@@ -154,7 +157,9 @@ def harm_notes(current: pl.DataFrame) -> tuple[str, ...]:
     record's own weight), and one for the incidents whose offence code or category
     the harm table does not know (``unknown:``) or that have neither: no code rule
     applies to them and their harm is unknown, so it is not in the total. The
-    unknown codes are named, most frequent first.
+    unknown codes are named, most frequent first. ``sources`` (``incident_id``,
+    ``source``) names where the expected weights come from: a police.uk category,
+    or the category weights of a table mapping (Toronto's ``toronto-mci``).
     """
     notes: list[str] = []
     src = pl.col("harm_source")
@@ -162,11 +167,17 @@ def harm_notes(current: pl.DataFrame) -> tuple[str, ...]:
     expected = inside.filter(src.str.starts_with("expected:"))
     if expected.height:
         days = float(expected["harm_days"].fill_null(0.0).sum())
+        origin = expected_harm_origin(
+            ["policeuk"]
+            if sources is None
+            else sources.join(expected.select("incident_id"), on="incident_id")[
+                "source"
+            ].unique()
+        )
         notes.append(
             f"{expected.height:,} of the {inside.height:,} incidents in the definition "
-            f"({days:,.1f} harm days) carry the expected weight of their police.uk "
-            "category, not a weight of their own offence: an approximation "
-            "(docs/definitions.md)."
+            f"({days:,.1f} harm days) carry the expected weight of {origin}, not a "
+            "weight of their own offence: an approximation (docs/definitions.md)."
         )
     unknown = current.filter(src.is_null() | src.str.starts_with("unknown:"))
     if unknown.height:
@@ -252,5 +263,5 @@ def classify_store(
         by_category={str(k): int(v) for k, v in counts.iter_rows()},
         moved_in_ids=diff.moved_in_ids,
         moved_out_ids=diff.moved_out_ids,
-        notes=harm_notes(current),
+        notes=harm_notes(current, incidents.select("incident_id", "source")),
     )

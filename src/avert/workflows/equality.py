@@ -37,10 +37,10 @@ from avert.store import Store
 from avert.store.database import Filter
 
 __all__ = [
-    "FEW_RESIDENTS_NOTES",
     "FORCE_AREA_MIN_RATE_RATIO",
     "FORCE_AREA_MIN_STOPS",
     "BoardEquality",
+    "is_few_residents_note",
     "read_person_list",
     "run_equality",
 ]
@@ -331,7 +331,11 @@ def _no_stops(store: Store, force: str | None) -> str:
     are named), or none of it in the window (its stops' first and last day)."""
     held = store.read_frame("stops", columns=["force", "occurred_at"])
     if held.height == 0:
-        return "No stops in the store ('avert ingest policeuk' loads stop and search)."
+        return (
+            "No stops in the store: 'avert ingest policeuk' loads data.police.uk "
+            "stop and search, 'avert ingest bundle' a record bundle's stops.csv "
+            "(docs/bundle.md)."
+        )
     mine = held.filter(pl.col("force") == force) if force else held
     if mine.height == 0:
         per_force = (
@@ -679,9 +683,15 @@ _FEW_RESIDENTS: Final = {
         "with other forces'."
     )
 }
-#: the notes of :data:`_FEW_RESIDENTS`: a page shows them beside the rates, not
-#: among the others
-FEW_RESIDENTS_NOTES: Final = frozenset(n for v in _FEW_RESIDENTS.values() for n in v)
+
+
+def is_few_residents_note(note: str) -> bool:
+    """Whether ``note`` is one of :data:`_FEW_RESIDENTS` (filled in with the census
+    in use): a page shows it beside the rates, not among the other notes."""
+    return any(
+        note.endswith(template[template.index("census) ") :].removeprefix("census"))
+        for template in _FEW_RESIDENTS.values()
+    )
 
 
 def _listed_force_areas(

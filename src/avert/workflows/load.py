@@ -45,6 +45,7 @@ from avert.ingest.result import (
     Reference,
     refused,
 )
+from avert.ingest.sources import SourceFile
 from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
@@ -195,7 +196,7 @@ def load_files(
         Unreadable input, a bad bundle, or (``strict``) any rejected row.
     """
     check_store_crs(crs)
-    units, skipped, references = _plan(
+    units, skipped, references, names = _plan(
         paths,
         kind=kind,
         crs=crs,
@@ -222,6 +223,10 @@ def load_files(
         current = -1
         with closing(_parsed_ahead(units)) as ahead:
             for i, parsed in ahead:
+                if parsed is None:  # the file is being read: name it at once
+                    if progress is not None:
+                        progress(names[i], i, total)
+                    continue
                 if i != current:
                     current = i
                     report.files.append(FileReport(parsed.file, parsed.kind, 0))
@@ -429,8 +434,12 @@ def _add(total: FileReport, part: FileReport) -> None:
 _DONE: Any = object()
 
 
-def _parsed_ahead(units: Sequence[Unit]) -> Generator[tuple[int, Parsed]]:
+def _parsed_ahead(units: Sequence[Unit]) -> Generator[tuple[int, Parsed | None]]:
     """Yield (unit index, part) in order, parsing one part ahead in a thread.
+
+    ``(i, None)`` comes before the parts of unit ``i``, when its parse starts (the
+    progress bar names the file being read rather than showing nothing while a
+    big file's first part is parsed).
 
     At most two parts exist at a time: the one being written and the next. An error
     in the parser is raised here, in order; when the consumer stops early, the
@@ -449,6 +458,7 @@ def _parsed_ahead(units: Sequence[Unit]) -> Generator[tuple[int, Parsed]]:
     def produce() -> None:
         try:
             for i, unit in enumerate(units):
+                items.put((i, None))
                 parts = iter(unit())
                 while take_slot():
                     try:
@@ -474,6 +484,9 @@ def _parsed_ahead(units: Sequence[Unit]) -> Generator[tuple[int, Parsed]]:
                 return
             if isinstance(item, BaseException):
                 raise item
+            if item[1] is None:  # a unit starts: it holds no slot
+                yield item
+                continue
             yield item
             del item
             slots.release()
@@ -517,14 +530,21 @@ def _plan(
     mapping: str | Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
     follow_links: bool = False,
-) -> tuple[list[Unit], list[str], References]:
+) -> tuple[list[Unit], list[str], References, list[str]]:
+    """The units of a load, the inputs skipped, the reference rules and what the
+    progress bar calls each unit (its file and, when known, its size)."""
     if kind == "table" and parse is not None:
         table_parse = parse
 
         def parsed_unit(path: Path) -> Unit:
             return lambda: [table_parse(path)]
 
-        return [parsed_unit(Path(p)) for p in paths], [], {}
+        return (
+            [parsed_unit(Path(p)) for p in paths],
+            [],
+            {},
+            [_named(str(p), _size_of(Path(p))) for p in paths],
+        )
     if kind == "policeuk":
         from avert.ingest.policeuk import parse_policeuk_parts
         from avert.ingest.sources import expand_paths
@@ -534,7 +554,12 @@ def _plan(
         def unit_for(source: Any) -> Unit:
             return lambda: parse_policeuk_parts(source, crs=crs, limits=limits)
 
-        return [unit_for(f) for f in files], skipped, {}
+        return (
+            [unit_for(f) for f in files],
+            skipped,
+            {},
+            [_source_name(f) for f in files],
+        )
     if kind == "bundle":
         from avert.ingest.bundle import REFERENCES, open_bundle
 
@@ -543,7 +568,12 @@ def _plan(
             raise IngestError(msg)
         bundle = open_bundle(paths[0], limits=limits, follow_links=follow_links)
         units = bundle.units(crs=crs, timezone=timezone)  # a big table in parts
-        return list(units), bundle.skipped, REFERENCES
+        return (
+            list(units),
+            bundle.skipped,
+            REFERENCES,
+            [_source_name(f) for f in bundle.unit_sources()],
+        )
     if kind == "table":
         from avert.ingest.sources import expand_paths
         from avert.ingest.table import parse_table, read_mapping
@@ -578,9 +608,35 @@ def _plan(
         def table_unit(source: Any) -> Unit:
             return lambda: table_parts(source)
 
-        return [table_unit(f) for f in files], skipped, {}
+        return (
+            [table_unit(f) for f in files],
+            skipped,
+            {},
+            [_source_name(f) for f in files],
+        )
     msg = f"Unknown ingest kind {kind!r}: use 'policeuk', 'bundle' or 'table'"
     raise IngestError(msg)
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _source_name(source: SourceFile) -> str:
+    """A file as the progress bar names it while it is read: its name and size."""
+    size = source.size or (_size_of(source.path) if source.path is not None else 0)
+    return _named(source.name, size)
+
+
+def _named(name: str, size: int) -> str:
+    return f"{name} ({_megabytes(size)})" if size else name
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB" if size >= 100_000 else f"{size / 1e3:,.1f} kB"
 
 
 # --- writing ----------------------------------------------------------------------

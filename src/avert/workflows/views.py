@@ -417,6 +417,7 @@ def incidents_view(
         "time_precision",
         "location",
         "lsoa",
+        "ward",
         "borough",
         "domestic",
         "weapon",

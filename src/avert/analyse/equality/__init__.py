@@ -535,8 +535,7 @@ def _stop_notes(
             notes.append(
                 f"None of the {total:,} searches has an outcome linked to its object, "
                 f"though {arrests:,} ended in arrest: the source does not seem to "
-                f"record the link ({held}), so the find rates of 0 % say nothing "
-                "about finds."
+                f"record the link ({held}), so no find rate is given."
             )
         elif linked:
             notes.extend(_unlinked_note(s))
@@ -676,6 +675,17 @@ def _unstated_lean(s: pl.DataFrame) -> list[str]:
     ]
 
 
+def _link_unrecorded(outcomes: pl.DataFrame) -> bool:
+    """Whether no search has an outcome linked to its object though some ended in
+    arrest (``finds`` and ``arrests`` per group): the source does not seem to record
+    the link, so no find rate is known."""
+    return (
+        outcomes.height > 0
+        and int(outcomes["finds"].sum()) == 0
+        and int(outcomes["arrests"].sum()) > 0
+    )
+
+
 def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
     if "outcome" not in s.columns:
         return pl.DataFrame()
@@ -692,10 +702,14 @@ def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
     )
     f, flo, fhi = wilson(pl.col("finds"), pl.col("searches"))
     a, alo, ahi = wilson(pl.col("arrests"), pl.col("searches"))
+    # no search linked to its object though some ended in arrest: the source does
+    # not record the link (police.uk outcomes of many forces), so the find rate is
+    # not known; a rate of 0 % (0 % to 0 %) read as "nothing is ever found"
+    known = pl.lit(not _link_unrecorded(agg))
     return agg.with_columns(
-        f.alias("find_rate"),
-        flo.alias("find_ci_low"),
-        fhi.alias("find_ci_high"),
+        pl.when(known).then(f).alias("find_rate"),
+        pl.when(known).then(flo).alias("find_ci_low"),
+        pl.when(known).then(fhi).alias("find_ci_high"),
         a.alias("arrest_rate"),
         alo.alias("arrest_ci_low"),
         ahi.alias("arrest_ci_high"),

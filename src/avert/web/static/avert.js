@@ -5,7 +5,9 @@
 
   /* A form sent by htmx that got no answer (network down, request aborted or
      timed out) said nothing: the previous briefing stayed under the new window's
-     form as if it were its answer. Its target now says that nothing came. */
+     form as if it were its answer. Its target now says that nothing came. A hung
+     server gave no answer at all: the Today form times out (its hx-request
+     timeout, 60 s) and says the same. */
   function alertBox(id, heading, message) {
     var box = document.createElement("div");
     box.className = "card narrow";
