@@ -84,3 +84,38 @@ def test_pages_and_api_say_the_database_is_down(
     assert (
         client_api.get(f"/api/v1/briefing?at={at}", headers=bearer).status_code == 200
     )
+
+
+@pytest.mark.postgres
+def test_a_server_out_of_connections_is_said_so(postgres_store: Store) -> None:
+    """PostgreSQL refusing a new connection (max_connections, a role's connection
+    limit: SQLSTATE 53300) is the database not answering, not "something went
+    wrong": avert's pool opens a connection per concurrent read (about 60 at 24
+    concurrent briefings), beyond a small server's 100 with a busy web app."""
+    url = sa.make_url(postgres_store.url.sqlalchemy)
+    role = f"avert_lim_{secrets.token_hex(4)}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0')
+    try:
+        limited = Store(url.set(username=role).render_as_string(hide_password=False))
+        settings = load_settings({}).with_overrides(
+            database_url=limited.url.sqlalchemy,
+            secret_key=SECRET,
+            pseudonym_key=secrets.token_urlsafe(32),
+        )
+        client = TestClient(
+            create_app(settings, limited), raise_server_exceptions=False
+        )
+        answer = client.get(
+            "/api/v1/briefing",
+            # a well-formed token is looked up in the store (an unknown one: 401)
+            headers={"Authorization": "Bearer avt_0123abcd_" + "x" * 43},
+        )
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["error"].startswith(DOWN)
+        limited.close()
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
+        admin.dispose()
