@@ -82,5 +82,10 @@ class StoreError(AvertError):
     """The database refused an operation or is at the wrong schema version."""
 
 
+class StoreUnavailable(StoreError):  # noqa: N818 - reads as the state it reports
+    """The database server cannot be reached, or dropped the connection mid-query
+    (server down or restarting, network lost)."""
+
+
 class AvertWarning(UserWarning):
     """Base class of avert's warnings."""

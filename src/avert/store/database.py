@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from avert.config.settings import DEFAULT_LOCK_TIMEOUT_S
 from avert.config.timezone import DEFAULT_TIMEZONE
-from avert.errors import NotFound, StoreError
+from avert.errors import NotFound, StoreError, StoreUnavailable
 from avert.files import private_files, private_mkdir
 from avert.schema import TABLES, TableSpec
 from avert.store._pool import ConnectionPool
@@ -146,6 +146,42 @@ def _is_lock_error(err: BaseException) -> bool:
         or "lock timeout" in text
         or "55p03" in text
     )
+
+
+#: what PostgreSQL's drivers (libpq under ADBC, psycopg) say when the server cannot
+#: be reached or drops the connection: connection failures, SQLSTATE class 08,
+#: 57P01-57P03 (terminated by the administrator, crash shutdown, cannot connect now)
+_UNREACHABLE: Final = (
+    "failed to connect",
+    "connection failed",
+    "connection refused",
+    "could not connect to server",
+    "server closed the connection unexpectedly",
+    "no connection to the server",
+    "terminating connection due to administrator command",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+    "consuming input failed",
+    "sqlstate: 08",
+    "57p01",
+    "57p02",
+    "57p03",
+)
+
+
+def _is_unreachable(err: BaseException) -> bool:
+    """Whether ``err`` (or the driver error it wraps) says the server cannot be
+    reached or dropped the connection, rather than refusing a statement."""
+    seen: BaseException | None = err
+    for _ in range(3):
+        if seen is None:
+            return False
+        text = str(seen).lower()
+        if any(marker in text for marker in _UNREACHABLE):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
 
 
 def _is_cancelled(err: BaseException) -> bool:
@@ -711,7 +747,8 @@ class Store:
 
     @contextmanager
     def _lock_errors(self, what: str) -> Iterator[None]:
-        """Turn a lock wait that ran out into a :class:`StoreError` saying so."""
+        """Turn a lock wait that ran out into a :class:`StoreError` saying so, and a
+        server that cannot be reached into :class:`StoreUnavailable` (one line)."""
         try:
             yield
         except StoreError:
@@ -721,6 +758,11 @@ class Store:
                 raise StoreError(
                     _lock_message(self.url, self.lock_timeout_s, what)
                 ) from err
+            if _is_unreachable(err):
+                lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+                reason = lines[0] if lines else type(err).__name__
+                msg = f"{what}: the database server cannot be reached ({reason})."
+                raise StoreUnavailable(msg) from err
             raise
 
     def _journal_mode(self, mode: Literal["delete", "wal"], *, wait: bool) -> bool:

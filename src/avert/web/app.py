@@ -33,7 +33,13 @@ from avert import __version__
 from avert.access import MIN_KEY_BITS, check_key, key_strength_bits
 from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
-from avert.errors import ConfigError, NotFound, PermissionDenied, TooEarlyError
+from avert.errors import (
+    ConfigError,
+    NotFound,
+    PermissionDenied,
+    StoreUnavailable,
+    TooEarlyError,
+)
 from avert.report import environment as report_environment
 from avert.web.auth import LoginRequired
 from avert.workflows.users import SignInThrottle
@@ -301,6 +307,18 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(StoreUnavailable)
+    async def unavailable(request: Request, exc: StoreUnavailable) -> Response:
+        # the server is down or restarting: say so and that trying again may work,
+        # not "something went wrong"; the driver's reason (host, socket) is logged
+        log.error("database unavailable in %s: %s", request.url.path, exc)
+        return _error(
+            request,
+            503,
+            "The database is not answering. Try again in a minute; if this goes "
+            "on, tell the administrator.",
+        )
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
