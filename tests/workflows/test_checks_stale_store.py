@@ -56,3 +56,36 @@ def test_the_board_pack_gives_the_same_reason(sqlite_store: Store) -> None:
     reason = data["not_checked"]["top_subjects"]
     assert "no incident recorded from" in reason, reason
     assert "latest is of June 2019" in reason, reason
+
+
+def test_a_pack_after_the_data_says_its_figures_are_of_earlier_months(
+    sqlite_store: Store,
+) -> None:
+    """A pack for a month past the store's data (City, June 2019, packed for
+    November 2026) was headed "Board pack 2026-11" over performance and checks of
+    2019, with no word that November 2026 held no data."""
+    load_files(sqlite_store, [CITY_JUNE])
+    classify_store(sqlite_store, profile="avb-2010")
+    notes = delivery.board_pack_data(sqlite_store, SETTINGS, month="2026-11")["notes"]
+    said = [n for n in notes if "No incident in the store falls in November 2026" in n]
+    assert said, notes
+    assert "its latest is of 30 June 2019" in said[0], said
+    # the month of the data itself: no such note
+    notes = delivery.board_pack_data(sqlite_store, SETTINGS, month="2019-06")["notes"]
+    assert not [n for n in notes if "No incident in the store" in n], notes
+
+
+def test_a_pack_for_a_month_not_begun_is_refused(sqlite_store: Store) -> None:
+    import pytest
+
+    from avert.config.timezone import local_today
+    from avert.errors import ConfigError
+
+    today = local_today(SETTINGS.timezone)
+    nxt = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    with pytest.raises(ConfigError, match="has not begun"):
+        delivery.board_pack_data(sqlite_store, SETTINGS, month=f"{nxt:%Y-%m}")
+    # the current month is allowed (its pack is as at today)
+    data = delivery.board_pack_data(sqlite_store, SETTINGS, month=f"{today:%Y-%m}")
+    assert data["today"] == today
+    assert any("holds no incidents" in n for n in data["notes"]), data["notes"]

@@ -18,6 +18,7 @@ from avert.delivery.model import (
 from avert.errors import ConfigError
 from avert.files import private_mkdir, private_write_text
 from avert.store import Store, audit
+from avert.store.summary import incident_span
 from avert.workflows.delivery._actions import _shown, plan_board, read_actions
 from avert.workflows.delivery._checks import board_checks, checks_view
 from avert.workflows.delivery._common import first_recorded_after, read_delivery
@@ -36,6 +37,25 @@ def _month_bounds(month: str) -> tuple[dt.date, dt.date]:
     return first, nxt
 
 
+def _month_data_notes(store: Store, first: dt.date) -> list[str]:
+    """A note when the store's incidents end before the month ``first`` begins: its
+    performance and principle checks then describe earlier months, which a pack
+    headed with this month would pass off as its own."""
+    span = incident_span(store)
+    if span is None:
+        return [
+            "The store holds no incidents: the performance section and the "
+            "principle checks have nothing to describe."
+        ]
+    if span[1].date() >= first:
+        return []
+    return [
+        f"No incident in the store falls in {first:%B %Y}: its latest is of "
+        f"{span[1]:%d %B %Y}. The performance section and the principle checks "
+        "describe the data up to then, not this month (load its months first)."
+    ]
+
+
 def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str, Any]:
     """What the board pack of ``month`` shows (persons pseudonymised: board audience).
 
@@ -47,7 +67,14 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     are shown as first recorded, and ``notes`` says how many.
     """
     first, nxt = _month_bounds(month)
-    today = min(nxt - dt.timedelta(days=1), local_today(settings.timezone))
+    now = local_today(settings.timezone)
+    if first > now:
+        msg = (
+            f"--month {month} has not begun (today is {now:%d %B %Y}): a board pack "
+            "is of the current month or one past"
+        )
+        raise ConfigError(msg)
+    today = min(nxt - dt.timedelta(days=1), now)
     board_user = User(username=audit.current_user(), role="board")
     actions = read_actions(store, today=today)
     shown = _shown(actions, board_user, settings)
@@ -71,7 +98,7 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     }
     checks = board_checks(store, settings, today=today)
     later = first_recorded_after(actions, today)
-    notes = []
+    notes = _month_data_notes(store, first)
     if later:
         which = (
             f"All {later} actions were"
