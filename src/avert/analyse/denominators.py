@@ -27,6 +27,7 @@ __all__ = [
     "latest_year",
     "police_age_residents",
     "residents_by_dimension",
+    "sex_residents",
 ]
 
 #: the columns that place a row: an area by code, name or parent, and a year
@@ -253,6 +254,85 @@ def police_age_residents(
     if bands["age_range"].null_count():
         return empty
     return bands.group_by("age_range").agg(pl.col("population").sum()).sort("age_range")
+
+
+def sex_residents(
+    populations: pl.DataFrame, areas: Sequence[str], *, year: int | None = None
+) -> pl.DataFrame:
+    """Residents of ``areas`` by sex: ``sex`` (``M``, ``F``), ``population``, ``year``.
+
+    Rows with no ethnicity split, from each sex's all-ages rows (an ONS mid-year
+    file's ``Males_All-Ages``) where the table has them, else summed over its age
+    bands when, for each sex, they cover every age exactly once from 0 to an open
+    top (the census by single year of age and sex: ``0-0`` ... ``89-89``,
+    ``90+``). Bands with a gap or an overlap give nothing rather than a wrong
+    denominator, as :func:`police_age_residents` does; so does a table with one sex
+    only. The year is the latest each area has (as :func:`police_age_residents`).
+    """
+    empty = pl.DataFrame(
+        schema={"sex": pl.String, "population": pl.Int64, "year": pl.Int32}
+    )
+    if not areas or populations.height == 0:
+        return empty
+    rows = populations.filter(
+        (pl.col("ethnicity") == "all") & pl.col("sex").is_in(["M", "F"])
+    )
+    if year is not None:
+        rows = rows.filter(pl.col("year") == year)
+    whole = _resolve(
+        rows.filter(pl.col("age_band") == "all").select(*_LEVELS, "sex", "population"),
+        areas,
+    )
+    rest = [a for a in dict.fromkeys(areas) if a not in set(whole["asked"])]
+    got = whole
+    if rest:  # areas with no all-ages rows: their age bands, if they cover all ages
+        banded = _resolve(
+            rows.filter(pl.col("age_band") != "all").select(
+                *_LEVELS, "sex", "age_band", "population"
+            ),
+            rest,
+        )
+        if len(set(banded["asked"])) < len(rest) or not _bands_cover_every_age(banded):
+            return empty
+        got = pl.concat([whole, banded.drop("age_band")], how="diagonal_relaxed")
+    out = got.group_by("sex").agg(
+        pl.col("population").sum().cast(pl.Int64), pl.col("year").max().cast(pl.Int32)
+    )
+    return out.sort("sex") if set(out["sex"]) == {"M", "F"} else empty
+
+
+def _bands_cover_every_age(rows: pl.DataFrame) -> bool:
+    """Whether each (area, sex)'s ``age_band`` values (``A-B``, ``A+``) cover every
+    age from 0 exactly once, the last open (``90+``)."""
+    if rows.height == 0:
+        return False
+    bands = rows.select(
+        "asked",
+        "sex",
+        pl.col("age_band").str.extract(r"^(\d+)", 1).cast(pl.Int64).alias("lo"),
+        pl.when(pl.col("age_band").str.ends_with("+"))
+        .then(pl.lit(None, dtype=pl.Int64))
+        .otherwise(pl.col("age_band").str.extract(r"-(\d+)$", 1).cast(pl.Int64))
+        .alias("hi"),
+        pl.col("age_band").str.ends_with("+").alias("open"),
+    ).sort("asked", "sex", "lo")
+    if bands["lo"].null_count() or bands.filter(~pl.col("open"))["hi"].null_count():
+        return False
+    checked = bands.with_columns(
+        pl.col("hi").shift(1).over("asked", "sex").alias("before"),
+        pl.col("lo").rank("ordinal").over("asked", "sex").alias("nth"),
+        pl.len().over("asked", "sex").alias("of"),
+    )
+    starts_at_0 = checked.filter(pl.col("nth") == 1)["lo"].eq(0).all()
+    follows = (
+        checked.filter(pl.col("nth") > 1)
+        .select((pl.col("lo") == pl.col("before") + 1).all())
+        .item()
+    )
+    open_last = checked.select(
+        (pl.col("open") == (pl.col("nth") == pl.col("of"))).all()
+    ).item()
+    return bool(starts_at_0 and (follows is not False) and open_last)
 
 
 def residents_by_dimension(
