@@ -216,3 +216,35 @@ def test_a_vehicle_only_search_has_no_sex_to_record() -> None:
         res.by_sex.filter(pl.col("group") == "all").select("sex", "searches").rows()
     )
     assert got == {"Male": 1, "Female": 1, "not recorded": 1, "vehicle only": 1}
+
+
+def test_age_residents_of_an_area_with_only_male_and_female_rows_beside_others() -> (
+    None
+):
+    """A store holding the census by single year of age and sex (England and Wales,
+    M and F rows only) beside an ONS mid-year file (LSOAs, with both-sex rows):
+    the national age bands summed both sexes, where before the other areas'
+    both-sex rows hid them and no age rate was given."""
+    from avert.analyse.denominators import police_age_residents
+
+    pops = _pops(
+        [
+            ("K", "", "F", "17-17", 10),
+            ("K", "", "M", "17-17", 12),
+            ("K", "", "F", "18-18", 7),
+            ("K", "", "M", "90+", 3),
+            ("E1", "Alpha", "all", "0-15", 300),
+            ("E1", "Alpha", "all", "16-29", 200),
+        ]
+    )
+    got = police_age_residents(pops, ["K"])
+    assert dict(zip(got["age_range"], got["population"], strict=True)) == {
+        "10-17": 22,
+        "18-24": 7,
+        "over 34": 3,
+    }
+    # the area with both-sex rows still gives nothing for its broad bands
+    assert police_age_residents(pops, ["Alpha"]).height == 0
+    # an area of the force area with no residents by age: no partial denominator
+    # (the searches of every area against one area's residents: rates too high)
+    assert police_age_residents(pops, ["K", "Nowhere"]).height == 0

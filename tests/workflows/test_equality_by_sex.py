@@ -165,3 +165,23 @@ def test_board_section_shows_searches_by_sex(
     assert "67 %" in male
     other = table[table.index("<td>Other</td>") :]
     assert "<td>–</td>" in other[: other.index("</tr>")]
+
+
+def test_equality_page_shows_searches_by_sex(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    from avert.config.settings import load_settings
+    from avert.web import create_app
+    from avert.workflows.users import add_user
+    from web.helpers import PASSWORD, SECRET, signed_in
+
+    _stocked(sqlite_store, tmp_path)
+    add_user(sqlite_store, "board", password=PASSWORD, role="board")
+    settings = load_settings({}).with_overrides(
+        database_url=sqlite_store.url.sqlalchemy, secret_key=SECRET
+    )
+    client = signed_in(create_app(settings, sqlite_store), "board")
+    page = client.get("/equality?month=2024-12&areas=Alpha,+Beta")
+    assert page.status_code == 200, page.text[:500]
+    table = page.text[page.text.index('<table class="by-sex">') :]
+    assert "2.67 (1.48 to 4.81)" in table[: table.index("</table>")]

@@ -219,10 +219,12 @@ def police_age_residents(
 ) -> pl.DataFrame:
     """Residents of ``areas`` by police age range (``age_range``, ``population``).
 
-    Uses rows with an age band and no sex or ethnicity split (or both sexes summed
-    when only ``M``/``F`` rows exist). A band is used only when it lies inside one
-    police range (single years always do; ONS broad bands such as ``16-29`` do not):
-    if any band straddles two ranges, nothing is returned rather than a wrong
+    Uses rows with an age band and no sex or ethnicity split (or, for an area that
+    has none, both sexes summed from its ``M``/``F`` rows: the census by single
+    year of age and sex beside another file's both-sex rows of other areas). A band
+    is used only when it lies inside one police range (single years always do; ONS
+    broad bands such as ``16-29`` do not): if any band straddles two ranges, or an
+    area has no residents by age at all, nothing is returned rather than a wrong
     denominator.
     """
     rows = populations.filter(
@@ -230,15 +232,23 @@ def police_age_residents(
     )
     if year is not None:
         rows = rows.filter(pl.col("year") == year)
-    both = rows.filter(pl.col("sex") == "all")
-    if both.height == 0:
-        both = rows.filter(pl.col("sex").is_in(["M", "F"]))
     empty = pl.DataFrame(schema={"age_range": pl.String, "population": pl.Int64})
-    if both.height == 0:
-        return empty
-    got = _resolve(both.select(*_LEVELS, "age_band", "population"), areas)
-    if got.height == 0:
-        return empty
+    both = _resolve(
+        rows.filter(pl.col("sex") == "all").select(*_LEVELS, "age_band", "population"),
+        areas,
+    )
+    rest = [a for a in dict.fromkeys(areas) if a not in set(both["asked"])]
+    got = both
+    if rest:
+        sexes = _resolve(
+            rows.filter(pl.col("sex").is_in(["M", "F"])).select(
+                *_LEVELS, "age_band", "population"
+            ),
+            rest,
+        )
+        got = pl.concat([both, sexes], how="diagonal_relaxed")
+    if got.height == 0 or len(set(got["asked"])) < len(set(areas)):
+        return empty  # an area with no residents by age: no partial denominator
     bands = got.with_columns(
         pl.col("age_band").str.extract(r"^(\d+)", 1).cast(pl.Int64).alias("_lo"),
         pl.when(pl.col("age_band").str.ends_with("+"))
