@@ -2,13 +2,23 @@
 
 police.uk's stop-and-search rows carry no id: avert keys a stop by its fields, so a
 row police.uk revised after the first download (an outcome corrected) is a new stop,
-and the row it revises stays. The load now says so for that file.
+and the row it revises stays. The load says so for that file; with
+``replace_months`` (``avert ingest policeuk --replace-month``) the file replaces its
+force-month instead.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import zipfile
 from pathlib import Path
 
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from avert.errors import IngestError
 from avert.store import Store
 from avert.workflows.load import load_files
 
@@ -59,7 +69,7 @@ def test_a_revised_download_of_a_month_says_its_revised_stops_count_twice(
     assert note is not None
     assert "2 stops stored from an earlier file named " in note, note
     assert "2018-03-metropolitan-stop-and-search.csv" in note
-    assert "fresh database" in note
+    assert "--replace-month" in note
     # a file holding every stored stop and more (a partial download, then the
     # month's full file) is no revision: nothing said
     part = load_files(any_store, [_month(tmp_path / "a", rows[:10], "kent")])
@@ -120,3 +130,261 @@ def test_a_revised_download_saved_over_the_first_is_said(
     later = load_files(any_store, [path])
     assert later.loaded == 1
     assert "1 stop stored from an earlier file named" in (later.files[0].note or "")
+
+
+# --- replacing a month -------------------------------------------------------------
+
+
+def _stored(store: Store, force: str = "metropolitan") -> pl.DataFrame:
+    """The stored stops of ``force``: outcome and time, in a stable order."""
+    return (
+        store.read_frame("stops")
+        .filter(pl.col("force") == force)
+        .select("occurred_at", "outcome")
+        .sort("occurred_at", "outcome")
+    )
+
+
+def _revision(rows: list[str]) -> list[str]:
+    """police.uk's later download: two outcomes revised, one stop withdrawn
+    (row 11), one added."""
+    revised = [*rows]
+    revised[3] = _row(3, "Arrest")
+    revised[7] = _row(7, "Community resolution")
+    del revised[11]
+    revised.append(_row(25))
+    return revised
+
+
+def test_a_revised_month_replaces_the_stored_month(
+    any_store: Store, template_db: Path, tmp_path: Path
+) -> None:
+    rows = [_row(i) for i in range(20)]
+    load_files(any_store, [_month(tmp_path / "jan", rows)])
+    load_files(any_store, [_month(tmp_path / "kent", rows, "kent")])
+    revised = _revision(rows)
+    later = load_files(
+        any_store, [_month(tmp_path / "jun", revised)], replace_months=True
+    )
+    f = later.files[0]
+    # 2 revised rows and 1 added are new; 17 unchanged; 2 revised away + 1 withdrawn
+    assert (f.rows, f.loaded, f.duplicates, f.replaced) == (20, 3, 17, 3)
+    assert f.balanced
+    assert later.replaced == 3
+    assert f.note is not None
+    assert "replaced metropolitan's 2018-03: 3 stored stops of the month" in f.note
+    assert "(from 2018-03-metropolitan-stop-and-search.csv)" in f.note
+    assert "count twice" not in f.note
+    assert f.as_dict()["replaced"] == 3
+    # the month holds exactly the revised file's stops
+    assert any_store.count("stops") == 20 + 20
+    fresh = _fresh_store(template_db, tmp_path)
+    assert load_files(fresh, [_month(tmp_path / "fresh", revised)]).loaded == 20
+    assert _stored(any_store).equals(_stored(fresh))
+    fresh.close()
+    assert _stored(any_store)["outcome"].to_list().count("Arrest") == 1
+    # another force's same month is untouched
+    assert _stored(any_store, "kent").height == 20
+    # idempotent: the same revised file again replaces and loads nothing
+    again = load_files(
+        any_store, [_month(tmp_path / "copy", revised)], replace_months=True
+    )
+    g = again.files[0]
+    assert (g.loaded, g.duplicates, g.replaced) == (0, 20, 0)
+    assert g.note is None
+    assert any_store.count("stops") == 40
+
+
+def _fresh_store(template_db: Path, tmp_path: Path) -> Store:
+    """An empty SQLite store: the month loaded fresh, to compare with."""
+    target = tmp_path / "fresh.db"
+    shutil.copy(template_db, target)
+    return Store(f"sqlite:///{target}")
+
+
+def test_without_replacing_a_revised_month_counts_its_revised_rows_twice(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """What ``replace_months`` fixes: the same files without it keep the old rows."""
+    rows = [_row(i) for i in range(20)]
+    load_files(sqlite_store, [_month(tmp_path / "jan", rows)])
+    later = load_files(sqlite_store, [_month(tmp_path / "jun", _revision(rows))])
+    assert later.files[0].replaced is None
+    assert "replaced" not in later.files[0].as_dict()
+    assert sqlite_store.count("stops") == 23
+
+
+def test_replacing_keeps_the_quarantine_rules(any_store: Store, tmp_path: Path) -> None:
+    """A revised row that is now rejected is quarantined as in any load; the stored
+    row it revises leaves the month (counted in replaced), so the search is in the
+    quarantine, not lost, and not counted twice."""
+    rows = [_row(i) for i in range(10)]
+    load_files(any_store, [_month(tmp_path / "a", rows)])
+    revised = [*rows]
+    revised[4] = _row(4).replace(",Male,", ",Mle,")
+    later = load_files(
+        any_store, [_month(tmp_path / "b", revised)], replace_months=True
+    )
+    f = later.files[0]
+    assert (f.loaded, f.quarantined, f.duplicates, f.replaced) == (0, 1, 9, 1)
+    assert any_store.count("stops") == 9
+    quarantined = any_store.read_frame("quarantine")
+    assert quarantined.filter(pl.col("kind") == "rejected").height == 1
+
+
+def test_two_different_files_of_one_month_are_refused_with_nothing_written(
+    any_store: Store, tmp_path: Path
+) -> None:
+    rows = [_row(i) for i in range(10)]
+    load_files(any_store, [_month(tmp_path / "a", rows)])
+    revised = [*rows]
+    revised[2] = _row(2, "Arrest")
+    with pytest.raises(
+        IngestError, match="2 different files of metropolitan's 2018-03"
+    ):
+        load_files(
+            any_store,
+            [_month(tmp_path / "b", revised), _month(tmp_path / "c", rows[:5])],
+            replace_months=True,
+        )
+    assert any_store.count("stops") == 10
+    assert _stored(any_store)["outcome"].to_list().count("Arrest") == 0
+    # the same file twice is one month's file, not two
+    both = load_files(
+        any_store,
+        [_month(tmp_path / "d", revised), _month(tmp_path / "e", revised)],
+        replace_months=True,
+    )
+    assert [f.replaced for f in both.files] == [1, 0]
+    assert any_store.count("stops") == 10
+
+
+def test_a_file_not_named_for_a_month_replaces_nothing(
+    any_store: Store, tmp_path: Path
+) -> None:
+    rows = [_row(i) for i in range(10)]
+    load_files(any_store, [_month(tmp_path / "a", rows)])
+    other = tmp_path / "b" / "stops-march.csv"
+    other.parent.mkdir()
+    other.write_text(HEADER + _row(2, "Arrest"), encoding="utf-8")
+    report = load_files(any_store, [other], replace_months=True)
+    assert report.files[0].replaced is None
+    assert "replaced nothing: its name does not say" in (report.files[0].note or "")
+    assert any_store.count("stops") == 11
+
+
+def test_a_month_file_that_is_not_read_as_stops_replaces_nothing(
+    any_store: Store, tmp_path: Path
+) -> None:
+    rows = [_row(i) for i in range(10)]
+    load_files(any_store, [_month(tmp_path / "a", rows)])
+    broken = tmp_path / "b" / "2018-03-metropolitan-stop-and-search.csv"
+    broken.parent.mkdir()
+    broken.write_text("Not,A,Header\n1,2,3\n", encoding="utf-8")
+    report = load_files(any_store, [broken], replace_months=True)
+    assert report.files[0].kind not in ("policeuk-stops", "policeuk-api-stops")
+    assert report.files[0].replaced is None
+    assert any_store.count("stops") == 10
+
+
+def test_a_zip_of_months_replaces_each_month_it_holds(
+    any_store: Store, tmp_path: Path
+) -> None:
+    rows = [_row(i) for i in range(12)]
+    load_files(any_store, [_month(tmp_path / "a", rows)])
+    load_files(any_store, [_month(tmp_path / "k", rows, "kent")])
+    archive = tmp_path / "2018-09.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr(
+            "2018-03/2018-03-metropolitan-stop-and-search.csv",
+            HEADER + "".join(rows[:10]),
+        )
+        z.writestr(
+            "2018-03/2018-03-kent-stop-and-search.csv", HEADER + "".join(rows[1:])
+        )
+    report = load_files(any_store, [archive], replace_months=True)
+    assert sorted((f.file.rsplit("/", 1)[-1], f.replaced) for f in report.files) == [
+        ("2018-03-kent-stop-and-search.csv", 1),
+        ("2018-03-metropolitan-stop-and-search.csv", 2),
+    ]
+    assert (_stored(any_store).height, _stored(any_store, "kent").height) == (10, 11)
+
+
+def test_cli_replace_month_reports_the_replaced_stops(
+    template_db: Path, tmp_path: Path
+) -> None:
+    from avert.cli import app
+
+    shutil.copy(template_db, tmp_path / "cli.db")
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    rows = [_row(i) for i in range(20)]
+    first = _month(tmp_path / "jan", rows)
+    later = _month(tmp_path / "jun", _revision(rows))
+    runner = CliRunner()
+    ok = runner.invoke(app, ["--db", db, "ingest", "policeuk", str(first)])
+    assert ok.exit_code == 0, ok.output
+    result = runner.invoke(
+        app,
+        ["--db", db, "ingest", "policeuk", str(later), "--replace-month", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    [f] = json.loads(result.stdout)
+    assert (f["loaded"], f["duplicates"], f["replaced"]) == (3, 17, 3)
+    human = runner.invoke(
+        app, ["--db", db, "ingest", "policeuk", str(later), "--replace-month"]
+    )
+    assert human.exit_code == 0, human.output
+    assert "replaced" in human.output
+
+
+def _shared_data() -> Path:
+    """The nearest ``shared/data`` above this file (a checkout's ../shared/data, or
+    a worktree's ../../shared/data); skipped, with the reason printed, when none."""
+    here = Path(__file__).resolve()
+    for folder in here.parents:
+        if (folder / "shared" / "data").is_dir():
+            return folder / "shared" / "data"
+    reason = f"no shared/data above {here.parent}: real-data test skipped"
+    print(f"\n{reason}")
+    pytest.skip(reason)
+
+
+@pytest.mark.shared
+def test_a_real_met_month_revised_replaces_exactly(
+    any_store: Store, template_db: Path, tmp_path: Path
+) -> None:
+    """The Met's 2018-03 (10,866 searches), then a "revised" download of it: three
+    outcomes corrected, two searches withdrawn, one added."""
+    name = "2018-03-metropolitan-stop-and-search.csv"
+    source = _shared_data() / "police-uk-stop-and-search-london-2018-h1" / name
+    header, *lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    once = [
+        i
+        for i, line in enumerate(lines)
+        if lines.count(line) == 1 and ",A no further action disposal," in line
+    ]
+    revised = [*lines]
+    for i in once[100:103]:
+        revised[i] = lines[i].replace(",A no further action disposal,", ",Arrest,")
+    added = lines[once[110]].replace(":00+00:00", ":01+00:00", 1)
+    for i in sorted(once[200:202], reverse=True):
+        del revised[i]
+    revised.append(added)
+    assert len(set(revised) - set(lines)) == 4
+    first = load_files(any_store, [source])
+    assert first.files[0].loaded == 10_866 - first.files[0].duplicates
+    later_file = tmp_path / "june-download" / name
+    later_file.parent.mkdir()
+    later_file.write_text(header + "".join(revised), encoding="utf-8")
+    later = load_files(any_store, [later_file], replace_months=True)
+    f = later.files[0]
+    assert (f.loaded, f.replaced, f.quarantined) == (4, 5, 0)
+    assert f.rows == 10_865
+    assert f.balanced
+    fresh = _fresh_store(template_db, tmp_path)
+    load_files(fresh, [later_file])
+    assert _stored(any_store).equals(_stored(fresh))
+    assert any_store.count("stops") == fresh.count("stops")
+    fresh.close()
+    again = load_files(any_store, [later_file], replace_months=True)
+    assert (again.files[0].loaded, again.files[0].replaced) == (0, 0)

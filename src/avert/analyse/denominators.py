@@ -27,6 +27,7 @@ __all__ = [
     "latest_year",
     "police_age_residents",
     "residents_by_dimension",
+    "sex_residents",
 ]
 
 #: the columns that place a row: an area by code, name or parent, and a year
@@ -218,10 +219,12 @@ def police_age_residents(
 ) -> pl.DataFrame:
     """Residents of ``areas`` by police age range (``age_range``, ``population``).
 
-    Uses rows with an age band and no sex or ethnicity split (or both sexes summed
-    when only ``M``/``F`` rows exist). A band is used only when it lies inside one
-    police range (single years always do; ONS broad bands such as ``16-29`` do not):
-    if any band straddles two ranges, nothing is returned rather than a wrong
+    Uses rows with an age band and no sex or ethnicity split (or, for an area that
+    has none, both sexes summed from its ``M``/``F`` rows: the census by single
+    year of age and sex beside another file's both-sex rows of other areas). A band
+    is used only when it lies inside one police range (single years always do; ONS
+    broad bands such as ``16-29`` do not): if any band straddles two ranges, or an
+    area has no residents by age at all, nothing is returned rather than a wrong
     denominator.
     """
     rows = populations.filter(
@@ -229,15 +232,23 @@ def police_age_residents(
     )
     if year is not None:
         rows = rows.filter(pl.col("year") == year)
-    both = rows.filter(pl.col("sex") == "all")
-    if both.height == 0:
-        both = rows.filter(pl.col("sex").is_in(["M", "F"]))
     empty = pl.DataFrame(schema={"age_range": pl.String, "population": pl.Int64})
-    if both.height == 0:
-        return empty
-    got = _resolve(both.select(*_LEVELS, "age_band", "population"), areas)
-    if got.height == 0:
-        return empty
+    both = _resolve(
+        rows.filter(pl.col("sex") == "all").select(*_LEVELS, "age_band", "population"),
+        areas,
+    )
+    rest = [a for a in dict.fromkeys(areas) if a not in set(both["asked"])]
+    got = both
+    if rest:
+        sexes = _resolve(
+            rows.filter(pl.col("sex").is_in(["M", "F"])).select(
+                *_LEVELS, "age_band", "population"
+            ),
+            rest,
+        )
+        got = pl.concat([both, sexes], how="diagonal_relaxed")
+    if got.height == 0 or len(set(got["asked"])) < len(set(areas)):
+        return empty  # an area with no residents by age: no partial denominator
     bands = got.with_columns(
         pl.col("age_band").str.extract(r"^(\d+)", 1).cast(pl.Int64).alias("_lo"),
         pl.when(pl.col("age_band").str.ends_with("+"))
@@ -253,6 +264,85 @@ def police_age_residents(
     if bands["age_range"].null_count():
         return empty
     return bands.group_by("age_range").agg(pl.col("population").sum()).sort("age_range")
+
+
+def sex_residents(
+    populations: pl.DataFrame, areas: Sequence[str], *, year: int | None = None
+) -> pl.DataFrame:
+    """Residents of ``areas`` by sex: ``sex`` (``M``, ``F``), ``population``, ``year``.
+
+    Rows with no ethnicity split, from each sex's all-ages rows (an ONS mid-year
+    file's ``Males_All-Ages``) where the table has them, else summed over its age
+    bands when, for each sex, they cover every age exactly once from 0 to an open
+    top (the census by single year of age and sex: ``0-0`` ... ``89-89``,
+    ``90+``). Bands with a gap or an overlap give nothing rather than a wrong
+    denominator, as :func:`police_age_residents` does; so does a table with one sex
+    only. The year is the latest each area has (as :func:`police_age_residents`).
+    """
+    empty = pl.DataFrame(
+        schema={"sex": pl.String, "population": pl.Int64, "year": pl.Int32}
+    )
+    if not areas or populations.height == 0:
+        return empty
+    rows = populations.filter(
+        (pl.col("ethnicity") == "all") & pl.col("sex").is_in(["M", "F"])
+    )
+    if year is not None:
+        rows = rows.filter(pl.col("year") == year)
+    whole = _resolve(
+        rows.filter(pl.col("age_band") == "all").select(*_LEVELS, "sex", "population"),
+        areas,
+    )
+    rest = [a for a in dict.fromkeys(areas) if a not in set(whole["asked"])]
+    got = whole
+    if rest:  # areas with no all-ages rows: their age bands, if they cover all ages
+        banded = _resolve(
+            rows.filter(pl.col("age_band") != "all").select(
+                *_LEVELS, "sex", "age_band", "population"
+            ),
+            rest,
+        )
+        if len(set(banded["asked"])) < len(rest) or not _bands_cover_every_age(banded):
+            return empty
+        got = pl.concat([whole, banded.drop("age_band")], how="diagonal_relaxed")
+    out = got.group_by("sex").agg(
+        pl.col("population").sum().cast(pl.Int64), pl.col("year").max().cast(pl.Int32)
+    )
+    return out.sort("sex") if set(out["sex"]) == {"M", "F"} else empty
+
+
+def _bands_cover_every_age(rows: pl.DataFrame) -> bool:
+    """Whether each (area, sex)'s ``age_band`` values (``A-B``, ``A+``) cover every
+    age from 0 exactly once, the last open (``90+``)."""
+    if rows.height == 0:
+        return False
+    bands = rows.select(
+        "asked",
+        "sex",
+        pl.col("age_band").str.extract(r"^(\d+)", 1).cast(pl.Int64).alias("lo"),
+        pl.when(pl.col("age_band").str.ends_with("+"))
+        .then(pl.lit(None, dtype=pl.Int64))
+        .otherwise(pl.col("age_band").str.extract(r"-(\d+)$", 1).cast(pl.Int64))
+        .alias("hi"),
+        pl.col("age_band").str.ends_with("+").alias("open"),
+    ).sort("asked", "sex", "lo")
+    if bands["lo"].null_count() or bands.filter(~pl.col("open"))["hi"].null_count():
+        return False
+    checked = bands.with_columns(
+        pl.col("hi").shift(1).over("asked", "sex").alias("before"),
+        pl.col("lo").rank("ordinal").over("asked", "sex").alias("nth"),
+        pl.len().over("asked", "sex").alias("of"),
+    )
+    starts_at_0 = checked.filter(pl.col("nth") == 1)["lo"].eq(0).all()
+    follows = (
+        checked.filter(pl.col("nth") > 1)
+        .select((pl.col("lo") == pl.col("before") + 1).all())
+        .item()
+    )
+    open_last = checked.select(
+        (pl.col("open") == (pl.col("nth") == pl.col("of"))).all()
+    ).item()
+    return bool(starts_at_0 and (follows is not False) and open_last)
 
 
 def residents_by_dimension(

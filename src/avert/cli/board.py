@@ -30,6 +30,8 @@ from avert.cli.ingest import _show as show_load
 from avert.config.choices import AREA_FIELDS
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from avert.analyse.performance import SeriesResult
     from avert.workflows.board import BoardEquality, Family, Unit
     from avert.workflows.load import LoadReport
@@ -458,6 +460,7 @@ def _print_equality(result: BoardEquality) -> None:
             for row in result.force.frame.iter_rows(named=True)
         ],
     )
+    _print_by_sex(result.force.by_sex)
     for made in result.lists:
         print_table(
             [
@@ -482,6 +485,51 @@ def _print_equality(result: BoardEquality) -> None:
             title=f"Make-up of list '{made.list_name}' against its pool",
         )
     print_notes((*result.notes, *result.force.notes))
+
+
+def _print_by_sex(by_sex: pl.DataFrame) -> None:
+    """Searches by sex (every group together): count, share and, where residents
+    by sex are known, the rate and the ratio to the other sex's rate."""
+    if by_sex.height == 0:
+        return
+    rated = "rate_per_1000_of_sex" in by_sex.columns
+    rows = [r for r in by_sex.iter_rows(named=True) if r["group"] == "all"]
+    print_table(
+        [
+            Col("sex", "ids"),
+            Col("searches", "fixed", "right"),
+            Col("share", "fixed", "right"),
+            *(
+                [
+                    Col("residents", "fixed", "right"),
+                    Col("per 1,000", "fixed", "right"),
+                    Col("ratio to other sex", "fixed", "right"),
+                    Col("95 % CI", "fixed", "right", drop=1),
+                ]
+                if rated
+                else []
+            ),
+        ],
+        [
+            [
+                str(r["sex"]),
+                str(r["searches"]),
+                f"{r['share_of_group']:.1%}",
+                *(
+                    [
+                        _fmt(r["residents_of_sex"]),
+                        _fmt(r["rate_per_1000_of_sex"]),
+                        _fmt(r["ratio_to_other_sex"]),
+                        _ci(r),
+                    ]
+                    if rated
+                    else []
+                ),
+            ]
+            for r in rows
+        ],
+        title="Searches by sex",
+    )
 
 
 def register(app: typer.Typer, analyse_app: typer.Typer) -> None:

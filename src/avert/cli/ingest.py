@@ -98,6 +98,19 @@ def _folder_and_names(files: list[str]) -> tuple[str | None, list[str]]:
     return common, [f.removeprefix(common + os.sep) for f in files]
 
 
+ReplaceMonthOpt = Annotated[
+    bool,
+    typer.Option(
+        "--replace-month",
+        help="Each stop-and-search file named for a force's month "
+        "(YYYY-MM-<force>-stop-and-search.csv) replaces that month: stored stops "
+        "of the month it no longer holds (police.uk revised or withdrew them) are "
+        "deleted, in the same transaction, and counted. For a later, revised "
+        "download of a month already loaded.",
+    ),
+]
+
+
 def _show(report: LoadReport, *, as_json: bool) -> None:
     if as_json:
         print_json(report.as_json())
@@ -107,6 +120,7 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
     names, skipped = all_names[: len(report.files)], all_names[len(report.files) :]
     kinds = {f.kind for f in report.files}
     one_kind = len(kinds) == 1  # said once, in the title
+    replacing = any(f.replaced is not None for f in report.files)
     rows = [
         [
             name,
@@ -115,12 +129,16 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
             f"{f.loaded:,}",
             f"{f.quarantined:,}",
             f"{f.duplicates:,}",
+            *([f"{f.replaced or 0:,}"] if replacing else []),
         ]
         for f, name in zip(report.files, names, strict=True)
     ]
     if not one_kind:
-        rows += [[name, "skipped", "0", "0", "0", "0"] for name in skipped]
+        blank = ["0"] * (5 if replacing else 4)
+        rows += [[name, "skipped", *blank] for name in skipped]
     total = [report.rows, report.loaded, report.quarantined, report.duplicates]
+    if replacing:
+        total.append(report.replaced)
     rows.append(["total", *([] if one_kind else [""]), *(f"{n:,}" for n in total)])
     title = f"load {report.load_id}"
     if one_kind:
@@ -136,6 +154,7 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
             Col("loaded", "fixed", "right"),
             Col("quarantined", "fixed", "right"),
             Col("duplicates", "fixed", "right"),
+            *([Col("replaced", "fixed", "right")] if replacing else []),
         ],
         rows,
         title=title,
@@ -167,6 +186,7 @@ def _run(
     accept_rejects: bool,
     follow_links: bool,
     mapping: str | Path | None = None,
+    replace_months: bool = False,
 ) -> None:
     from avert.workflows.load import ingest_limits, load_files, refresh_after_load
 
@@ -193,6 +213,7 @@ def _run(
             limits=limits,
             follow_links=follow_links,
             mapping=mapping,
+            replace_months=replace_months,
         )
     _show(report, as_json=as_json)
     if classify:
@@ -265,6 +286,7 @@ def policeuk(
     _classify: OldClassifyOpt = False,
     accept_rejects: AcceptOpt = False,
     follow_links: FollowOpt = False,
+    replace_month: ReplaceMonthOpt = False,
     crs: Annotated[
         str | None,
         typer.Option(
@@ -283,6 +305,7 @@ def policeuk(
         classify=not no_classify,
         accept_rejects=accept_rejects,
         follow_links=follow_links,
+        replace_months=replace_month,
     )
 
 

@@ -147,6 +147,10 @@ class FileReport:
     rows whose key was already present (in the same file, an earlier file of the load
     or the database). Duplicates whose fields differ are also written to the
     quarantine table with ``kind='duplicate'`` and counted in ``conflicts``.
+    ``replaced`` counts stored stops of the file's force-month that a load with
+    ``replace_months`` deleted because this file no longer holds them (None: the
+    load was not asked to, or the file names no force-month); they are not rows of
+    this file, so they are outside the balance.
     """
 
     file: str
@@ -160,6 +164,8 @@ class FileReport:
     note: str | None = None
     #: why the file as a whole was refused or not read as data (None: it was read)
     error: str | None = None
+    #: stored stops of the file's force-month deleted because it no longer holds them
+    replaced: int | None = None
 
     @property
     def balanced(self) -> bool:
@@ -167,7 +173,8 @@ class FileReport:
         return self.rows == self.loaded + self.quarantined + self.duplicates
 
     def as_dict(self) -> dict[str, Any]:
-        """The stable JSON object: file, kind, rows, loaded, quarantined, duplicates."""
+        """The stable JSON object: file, kind, rows, loaded, quarantined, duplicates,
+        conflicts (and ``replaced``, ``note``, ``error`` when they apply)."""
         out: dict[str, Any] = {
             "file": self.file,
             "kind": self.kind,
@@ -177,6 +184,8 @@ class FileReport:
             "duplicates": self.duplicates,
             "conflicts": self.conflicts,
         }
+        if self.replaced is not None:
+            out["replaced"] = self.replaced
         if self.note:
             out["note"] = self.note
         if self.error:

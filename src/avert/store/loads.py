@@ -6,7 +6,9 @@ store (the only package that talks SQL).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import polars as pl
 
@@ -14,7 +16,15 @@ from avert.errors import NotFound
 from avert.schema import LOADS, TABLES
 from avert.store.database import BYTEWISE, Store, Transaction
 
-__all__ = ["has_rows", "record_loads", "set_page_cache", "update_outcomes"]
+__all__ = [
+    "delete_stops",
+    "has_rows",
+    "record_loads",
+    "set_page_cache",
+    "stops_from_files",
+    "stops_per_file",
+    "update_outcomes",
+]
 
 #: digests per ``IN (...)`` lookup of recorded loads
 _DIGESTS_PER_QUERY = 500
@@ -101,3 +111,48 @@ def stops_per_file(tx: Transaction) -> pl.DataFrame:
             "stops": pl.Int64(),
         },
     )
+
+
+def stops_from_files(tx: Transaction, files: Sequence[str]) -> pl.DataFrame:
+    """``stop_id``, ``force``, ``source_file`` of the stored stops loaded from
+    ``files``: one join with the names sent as one Arrow batch (a temporary
+    table), not a query per file."""
+    schema = {"stop_id": pl.String(), "force": pl.String(), "source_file": pl.String()}
+    if not files:
+        return pl.DataFrame(schema=schema)
+    names = pl.DataFrame(
+        {"source_file": list(files)}, schema={"source_file": pl.String()}
+    )
+    with _temporary(tx, names.unique()) as temp:
+        return tx._query(
+            'SELECT s."stop_id", s."force", s."source_file" FROM stops s '
+            f'JOIN "{temp}" f ON s."source_file" = f."source_file"',
+            schema=schema,
+        )
+
+
+def delete_stops(tx: Transaction, ids: pl.Series) -> int:
+    """Delete the stored stops whose ``stop_id`` is in ``ids``; return how many
+    of them were stored (one statement by primary key, the ids sent as one batch)."""
+    keys = pl.DataFrame({"stop_id": ids}, schema={"stop_id": pl.String()})
+    keys = keys.drop_nulls().unique()
+    if keys.height == 0:
+        return 0
+    with _temporary(tx, keys) as temp:
+        inside = f'"stop_id" IN (SELECT "stop_id" FROM "{temp}")'
+        found = tx._query(
+            f"SELECT COUNT(*) AS n FROM stops WHERE {inside}", schema={"n": pl.Int64()}
+        )
+        tx._execute(f"DELETE FROM stops WHERE {inside}")
+    return int(found["n"][0])
+
+
+@contextmanager
+def _temporary(tx: Transaction, frame: pl.DataFrame) -> Iterator[str]:
+    """``frame`` as a temporary table of this transaction, dropped after the block
+    (after an error the transaction's rollback drops it: its creation is undone)."""
+    temp = f"_rows_{uuid.uuid4().hex[:12]}"
+    with tx._conn.cursor() as cur:
+        cur.adbc_ingest(temp, frame.to_arrow(), mode="create", temporary=True)
+    yield temp
+    tx._execute(f'DROP TABLE "{temp}"')

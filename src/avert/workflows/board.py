@@ -700,6 +700,7 @@ def board_statistics(
             rates=whole.frame.to_dicts(),
             by_legislation=whole.by_legislation.to_dicts(),
             by_age=whole.by_age.to_dicts(),
+            by_sex=whole.by_sex.to_dicts(),
             outcomes=whole.outcomes.to_dicts(),
             finds_recorded=not finds_unrecorded(whole.outcomes),
             not_stated=whole.not_stated.to_dicts(),

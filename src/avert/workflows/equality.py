@@ -20,6 +20,7 @@ from avert.analyse.denominators import (
     group_residents,
     latest_year,
     police_age_residents,
+    sex_residents,
 )
 from avert.analyse.equality import (
     EqualityResult,
@@ -201,6 +202,7 @@ def run_equality(
         label=force or (forces[0] if len(forces) == 1 else "force area"),
         ethnicity=ethnicity,
         notes=notes,
+        sexes=_sex_residents(pops, force_areas, year, notes),
     )
     aliases = _area_aliases(force_areas, eth_rows)
     in_force = _as_asked(placed, aliases)
@@ -906,6 +908,27 @@ def _no_residents(
     )
 
 
+def _sex_residents(
+    pops: pl.DataFrame, force_areas: Sequence[str], year: int, notes: list[str]
+) -> pl.DataFrame:
+    """The force area's residents by sex (:func:`sex_residents`), with a note when
+    there are none (searches by sex then as counts and shares) or when they are of
+    another year than the ethnic groups'."""
+    sexes = sex_residents(pops, list(force_areas))
+    if sexes.height == 0:
+        notes.append(
+            "No residents by sex for the force area: searches by sex are shown as "
+            "counts and shares, not rates."
+        )
+    elif int(sexes["year"].max()) != year:  # type: ignore[arg-type]
+        notes.append(
+            f"Residents by sex are of {int(sexes['year'].max())} (the latest year "  # type: ignore[arg-type]
+            f"the populations table holds them for the force area), the ethnic "
+            f"groups' of {year}."
+        )
+    return sexes
+
+
 def _force_equality(
     stops: pl.DataFrame,
     by_area: pl.DataFrame,
@@ -914,8 +937,10 @@ def _force_equality(
     label: str,
     ethnicity: Literal["ethnicity", "officer_ethnicity"],
     notes: list[str],
+    sexes: pl.DataFrame | None = None,
 ) -> EqualityResult:
-    """Every stop against the force area's residents (by age band where known)."""
+    """Every stop against the force area's residents (by age band and sex where
+    known)."""
     force_res = by_area.group_by("group").agg(pl.col("population").sum())
     if ages.height == 0:
         notes.append(
@@ -928,6 +953,7 @@ def _force_equality(
         area="_force",
         ethnicity=ethnicity,
         age_residents=ages if ages.height else None,
+        sex_residents=sexes if sexes is not None and sexes.height else None,
     )
 
 

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import polars as pl
 
@@ -36,7 +36,7 @@ from avert.ingest._rows import join_text
 from avert.ingest.geo import check_store_crs
 from avert.ingest.keys import row_text
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
-from avert.ingest.policeuk import force_from_name
+from avert.ingest.policeuk import force_from_name, stop_month_from_name
 from avert.ingest.result import (
     PROBLEM_SCHEMA,
     REFUSED,
@@ -50,9 +50,11 @@ from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
 from avert.store.loads import (
+    delete_stops,
     has_rows,
     record_loads,
     set_page_cache,
+    stops_from_files,
     stops_per_file,
     update_outcomes,
 )
@@ -128,6 +130,12 @@ class LoadReport:
         return sum(f.duplicates for f in self.files)
 
     @property
+    def replaced(self) -> int:
+        """Stored stops deleted because a newer file of their month no longer
+        holds them (``replace_months``)."""
+        return sum(f.replaced or 0 for f in self.files)
+
+    @property
     def rejected_files(self) -> list[FileReport]:
         """Files refused or not read as data, or with a rejected row."""
         return [f for f in self.files if f.error or f.quarantined]
@@ -155,6 +163,7 @@ def load_files(
     mapping: str | Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
     follow_links: bool = False,
+    replace_months: bool = False,
 ) -> LoadReport:
     """Load police.uk files or one avert bundle into ``store`` in one transaction.
 
@@ -184,6 +193,13 @@ def load_files(
         ``error`` and quarantined at line 0), the others load.
     follow_links
         Read symbolic links that point out of a given folder (default: refused).
+    replace_months
+        Each police.uk stop-and-search file named for a month of a force
+        (``YYYY-MM-<force>-stop-and-search.csv``, ``...-stops-force.json``)
+        replaces that force-month: the stops stored from earlier files of that
+        month which it does not hold (revised or withdrawn by police.uk) are
+        deleted, in the same transaction, and counted in its ``replaced``. Two
+        different files of one force-month in the load are an IngestError.
 
     Returns
     -------
@@ -193,7 +209,8 @@ def load_files(
     Raises
     ------
     IngestError
-        Unreadable input, a bad bundle, or (``strict``) any rejected row.
+        Unreadable input, a bad bundle, (``strict``) any rejected row, or
+        (``replace_months``) two different files of one force-month.
     """
     check_store_crs(crs)
     units, skipped, references, names = _plan(
@@ -216,7 +233,7 @@ def load_files(
         # a bigger page cache (256 MiB) for this connection: random-key B-tree inserts
         # (64-hex Crime IDs) otherwise thrash SQLite's default 2 MiB cache
         set_page_cache(tx, _SQLITE_CACHE_KIB)
-        state = _State(tx, references, deferred)
+        state = _State(tx, references, deferred, keep_stop_keys=replace_months)
         # A big file comes in parts (bounded memory); its report sums theirs. The
         # next part is parsed in a thread while this one is written (Polars and the
         # ADBC driver release the GIL), so parsing and writing overlap on two cores.
@@ -257,6 +274,8 @@ def load_files(
             raise IngestError(msg)
         if state.touched_outcomes:
             update_outcomes(tx, report.load_id)
+        if replace_months:
+            _replace_stop_months(tx, report, state.stop_keys)
         _note_revised_stops(tx, report)
         _record_loads(tx, report, timezone)
     return report
@@ -265,6 +284,113 @@ def load_files(
 def _base_name(path: str) -> str:
     """The file name of a stored ``source_file`` (a path, or a zip member's)."""
     return path.replace("\\", "/").replace("!", "/").rsplit("/", 1)[-1]
+
+
+_STOP_KINDS: Final = ("policeuk-stops", "policeuk-api-stops")
+#: a force-month: (``YYYY-MM``, force slug), as a stop file's name gives it
+Month = tuple[str, str]
+
+
+def _replace_stop_months(
+    tx: Transaction, report: LoadReport, keys: dict[str, list[pl.DataFrame]] | None
+) -> None:
+    """Make each stop-and-search file of the load the whole of its force-month.
+
+    police.uk republishes back months with rows revised, added or removed, and its
+    stop rows carry no id (a stop is keyed by its fields), so a revised row loads
+    as a new stop beside the one it revises. Here the stops stored from any file
+    named for the same force-month (``2018-03-metropolitan-stop-and-search.csv``,
+    in any folder or zip, CSV or API JSON) that this file does not hold are
+    deleted: what remains of the month is exactly this file's stops, its rejected
+    rows quarantined as in any load. The month is told by the names of the files
+    its rows came from, not by their dates (a search late on a month's last day in
+    UTC is stored in the next month's local time). The same file again deletes
+    nothing. Set operations: one join for the months' stored stops, one delete by
+    key.
+    """
+    months = _stop_months(report)
+    if not months:
+        return
+    stored = stops_per_file(tx).filter(pl.col("source_file").is_not_null())
+    month_of = {
+        path: _month_text(month)
+        for path in stored["source_file"].unique().to_list()
+        if (month := stop_month_from_name(_base_name(path))) in months
+    }
+    present = stops_from_files(tx, sorted(month_of)).with_columns(
+        pl.col("source_file").replace_strict(month_of).alias("month")
+    )
+    gone = present.join(_held_keys(months, keys), on=["month", "stop_id"], how="anti")
+    delete_stops(tx, gone["stop_id"])
+    for month, files in months.items():
+        of_month = gone.filter(pl.col("month") == _month_text(month))
+        for f in files:  # the same file again: the first one replaced the month
+            f.replaced = of_month.height if f is files[0] else 0
+        if of_month.height:
+            earlier = of_month["source_file"].unique().sort().to_list()
+            _say_replaced(files[0], month, of_month.height, earlier)
+
+
+def _month_text(month: Month) -> str:
+    return f"{month[0]}|{month[1]}"
+
+
+def _stop_months(report: LoadReport) -> dict[Month, list[FileReport]]:
+    """The load's stop-and-search files by the force-month their names give; a
+    file whose name gives none is noted. Two different files (digests) of one
+    force-month are an IngestError: which is the later download is not known."""
+    months: dict[Month, list[FileReport]] = {}
+    for f in report.files:
+        if f.kind not in _STOP_KINDS or f.error:
+            continue
+        month = stop_month_from_name(_base_name(f.file))
+        if month is None:
+            said = (
+                "replaced nothing: its name does not say the month and force "
+                "(YYYY-MM-<force>-stop-and-search.csv), so its stops were loaded "
+                "beside those stored"
+            )
+            f.note = f"{f.note} {said}" if f.note else said
+            continue
+        months.setdefault(month, []).append(f)
+    for (yyyy_mm, force), files in months.items():
+        if len({f.sha256 for f in files}) > 1:
+            msg = (
+                f"--replace-month: {len(files)} different files of {force}'s "
+                f"{yyyy_mm} in one load ({', '.join(f.file for f in files)}); load the "
+                "newest download of the month alone. Nothing was loaded."
+            )
+            raise IngestError(msg)
+    return months
+
+
+def _held_keys(
+    months: dict[Month, list[FileReport]], keys: dict[str, list[pl.DataFrame]] | None
+) -> pl.DataFrame:
+    """``month`` and ``stop_id`` of every stop the replacing files hold (loaded or
+    duplicate)."""
+    empty = pl.DataFrame(schema={"stop_id": pl.String(), "month": pl.String()})
+    parts = [
+        frame.select("stop_id", pl.lit(_month_text(month)).alias("month"))
+        for month, files in months.items()
+        for frame in (keys or {}).get(files[0].file, [])
+    ]
+    return pl.concat([empty, *parts])
+
+
+def _say_replaced(
+    f: FileReport, month: Month, replaced: int, earlier: list[str]
+) -> None:
+    one = replaced == 1
+    said = (
+        f"replaced {month[1]}'s {month[0]}: {replaced:,} stored "
+        f"{'stop' if one else 'stops'} of the month (from "
+        f"{', '.join(sorted({_base_name(p) for p in earlier}))}) {'is' if one else 'are'} not "
+        f"in this file and {'was' if one else 'were'} deleted (revised or withdrawn "
+        f"by police.uk); {f.loaded:,} of its stops are new. The month now holds "
+        "this file's stops only."
+    )
+    f.note = f"{f.note} {said}" if f.note else said
 
 
 def _note_revised_stops(tx: Transaction, report: LoadReport) -> None:
@@ -310,7 +436,8 @@ def _say_revised(f: FileReport, name: str, missing: int) -> None:
         "after the earlier download, and as its rows carry no id a revised row is "
         f"loaded as a new stop beside the one it revises, so up to "
         f"{min(missing, f.loaded):,} searches may now count twice. To count the "
-        "month once, load the newest download of each month into a fresh database."
+        "month once, load this file again with --replace-month (avert ingest "
+        "policeuk), which replaces the month's stored stops with this file's."
     )
     f.note = f"{f.note} {said}" if f.note else said
 
@@ -644,9 +771,19 @@ class _State:
     """What the load has accepted so far (for references) and what it touched."""
 
     def __init__(
-        self, tx: Transaction, references: References, deferred: ExitStack
+        self,
+        tx: Transaction,
+        references: References,
+        deferred: ExitStack,
+        *,
+        keep_stop_keys: bool = False,
     ) -> None:
         self.tx = tx
+        #: per file: the stop_id of every stop row it holds, loaded or duplicate
+        #: (kept for a load that replaces months; None otherwise)
+        self.stop_keys: dict[str, list[pl.DataFrame]] | None = (
+            {} if keep_stop_keys else None
+        )
         self.referenced = {r.table for rules in references.values() for r in rules}
         self.accepted: dict[str, list[pl.DataFrame]] = {}
         self.touched_outcomes = False
@@ -734,6 +871,8 @@ def _write(
         )
         frame, ref_problems = _check_references(tx, table, frame, state, references)
         problems.append(ref_problems)
+        if table == "stops" and state.stop_keys is not None:
+            state.stop_keys.setdefault(parsed.file, []).append(frame.select("stop_id"))
         state.had_rows_before_load(table)  # ask before this load appends to it
         new, dups, conflicts = _split_duplicates(
             tx, table, frame, state, policeuk=parsed.kind.startswith("policeuk")

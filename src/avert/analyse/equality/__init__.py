@@ -31,6 +31,11 @@ Method
   0.68. A ratio is *significantly above 1* when BOTH the Katz interval's lower end
   and ``exact_ci_low`` are above 1; a note counts the ratios whose Katz interval
   alone lies above 1.
+* **Sex**: searches by police.uk's ``Gender`` (Male, Female, Other, not
+  recorded), their share, and where residents by sex are known the rate per 1,000
+  residents of each sex and its ratio to the other sex's rate, with the same Katz
+  interval and exact lower end as the ratios to White (the other sex is the
+  reference of each).
 * **Find and arrest rates**: the share of searches whose outcome was linked to the
   object of the search, and the share ending in arrest, with Wilson 95 % intervals
   (Wilson 1927).
@@ -86,6 +91,7 @@ __all__ = [
     "AGE_BANDS",
     "GROUPS",
     "LEGISLATION",
+    "SEX_LABELS",
     "EqualityResult",
     "ListMakeUp",
     "age_band_expr",
@@ -211,12 +217,13 @@ class EqualityResult(Result):
 
     Attributes
     ----------
-    by_legislation, by_age, outcomes, trend, not_stated
+    by_legislation, by_age, by_sex, outcomes, trend, not_stated
         Tidy frames (see :func:`stop_search_equality`).
     """
 
     by_legislation: pl.DataFrame = field(default_factory=pl.DataFrame)
     by_age: pl.DataFrame = field(default_factory=pl.DataFrame)
+    by_sex: pl.DataFrame = field(default_factory=pl.DataFrame)
     outcomes: pl.DataFrame = field(default_factory=pl.DataFrame)
     trend: pl.DataFrame = field(default_factory=pl.DataFrame)
     not_stated: pl.DataFrame = field(default_factory=pl.DataFrame)
@@ -247,6 +254,7 @@ class EqualityResult(Result):
             "rates": jsonable(self.frame),
             "by_legislation": jsonable(self.by_legislation),
             "by_age": jsonable(self.by_age),
+            "by_sex": jsonable(self.by_sex),
             "outcomes": jsonable(self.outcomes),
             "trend": jsonable(self.trend),
             "not_stated": jsonable(self.not_stated),
@@ -264,6 +272,7 @@ def stop_search_equality(
     area: str | None = None,
     ethnicity: str = "ethnicity",
     age_residents: pl.DataFrame | None = None,
+    sex_residents: pl.DataFrame | None = None,
     trend_unit: str = "1mo",
 ) -> EqualityResult:
     """Searches per 1,000 residents by self-defined ethnic group, ratios to White.
@@ -286,6 +295,9 @@ def stop_search_equality(
     age_residents
         ``age_range`` (police bands) and ``population``: all residents by age band,
         for search rates by age (ethnicity by age is rarely published small-area).
+    sex_residents
+        ``sex`` (``M``, ``F``) and ``population``: all residents by sex, for search
+        rates by sex and the ratio of each to the other's.
     trend_unit
         Polars truncation unit of the trend (``1mo``, ``1q``, ``1y``).
 
@@ -297,7 +309,10 @@ def stop_search_equality(
         significantly_above_1 (both lower ends above 1); ``by_legislation``
         the same per power; ``by_age`` searches per age band and group (and group
         ``all``; its rate per 1,000 residents of the band when ``age_residents``
-        is given);
+        is given); ``by_sex`` searches per sex and group (and group ``all``;
+        with ``sex_residents`` its rate per 1,000 residents of the sex and ratio to
+        the other sex's rate with ci_low, ci_high, exact_ci_low and
+        significantly_above_1 as above);
         ``outcomes`` find and arrest rates per group with Wilson intervals;
         ``trend`` searches and ratio per period; ``not_stated`` searches with no
         recorded ethnicity per area.
@@ -350,6 +365,9 @@ def stop_search_equality(
     by_age = pl.DataFrame()
     if "age_range" in s.columns:
         by_age = _by_age(s, age_residents)
+    by_sex = pl.DataFrame()
+    if "sex" in s.columns:
+        by_sex = _by_sex(s, sex_residents)
     outcomes = _outcomes(s)
     trend = pl.DataFrame()
     if "occurred_at" in s.columns:
@@ -361,6 +379,7 @@ def stop_search_equality(
         frame=rates,
         by_legislation=by_leg,
         by_age=by_age,
+        by_sex=by_sex,
         outcomes=outcomes,
         trend=trend,
         not_stated=_not_stated(s),
@@ -390,7 +409,7 @@ def stop_search_equality(
                 placed=bool(area),
                 defined="officer" if ethnicity == "officer_ethnicity" else "self",
             ),
-            *_withheld_note([rates, by_leg, trend], "searches"),
+            *_withheld_note([rates, by_leg, trend, by_sex], "searches"),
         ),
     )
 
@@ -454,6 +473,102 @@ def _by_age(s: pl.DataFrame, age_residents: pl.DataFrame | None) -> pl.DataFrame
     # youngest first, "not recorded" last (by name, "under 10" came last and
     # "not recorded" between 25-34 and over 34)
     return by_age.sort("area", _age_rank(pl.col("age_range")), "age_range", "group")
+
+
+#: police.uk's Gender as stored (``stops.sex``) -> as shown, in this order
+SEX_LABELS: Final = {"M": "Male", "F": "Female", "X": "Other"}
+_NOT_RECORDED: Final = "not recorded"
+
+
+def _by_sex(s: pl.DataFrame, sex_residents: pl.DataFrame | None) -> pl.DataFrame:
+    """Searches per sex and group (and group ``all``), with rates and the ratio of
+    each sex's rate to the other's where residents by sex are given.
+
+    As :func:`_by_age`: counts and the share of the group's searches for every
+    group; the rate is given for group ``all`` only (residents by sex and ethnic
+    group are rarely published for the areas of a force). The ratio is Male to
+    Female and Female to Male, with the Katz interval and the exact lower end of
+    the ratios to White (the other sex as the reference); Other, not recorded and
+    vehicle only (a search of no person) have no residents: counts and shares only.
+    """
+    label = (
+        pl.col("sex")
+        .cast(pl.String)
+        .replace_strict(SEX_LABELS, default=None, return_dtype=pl.String)
+        .fill_null(_NOT_RECORDED)
+    )
+    if "search_type" in s.columns:
+        # a search of a vehicle only has no person, so no sex (police.uk leaves
+        # Gender blank: 768 of the Met's 771 blanks, January-June 2018)
+        vehicle = (pl.col("search_type").cast(pl.String) == _VEHICLE_ONLY) & pl.col(
+            "sex"
+        ).is_null()
+        label = (
+            pl.when(vehicle.fill_null(False)).then(pl.lit(_NO_PERSON)).otherwise(label)
+        )
+    sexed = s.select("area", label.alias("sex"), "group")
+    by_sex = (
+        pl.concat([sexed, sexed.with_columns(pl.lit("all").alias("group"))])
+        .group_by("area", "sex", "group")
+        .agg(pl.len().cast(pl.Int64).alias("searches"))
+        .with_columns(
+            (pl.col("searches") / pl.col("searches").sum().over("area", "group")).alias(
+                "share_of_group"
+            )
+        )
+    )
+    if sex_residents is not None and sex_residents.height:
+        by_sex = _sex_ratios(by_sex, sex_residents)
+    order = [*SEX_LABELS.values(), _NOT_RECORDED, _NO_PERSON]
+    rank = pl.col("sex").replace_strict(
+        order, list(range(len(order))), default=len(order), return_dtype=pl.Int64
+    )
+    return by_sex.sort("area", rank, "sex", "group")
+
+
+def _sex_ratios(by_sex: pl.DataFrame, sex_residents: pl.DataFrame) -> pl.DataFrame:
+    """Group ``all``'s rate per 1,000 residents of each sex and its ratio to the
+    other sex's rate (Katz interval, exact lower end, the flag)."""
+    residents = (
+        sex_residents.with_columns(
+            pl.col("sex")
+            .cast(pl.String)
+            .replace_strict(SEX_LABELS, default=None, return_dtype=pl.String)
+        )
+        .filter(pl.col("sex").is_in(["Male", "Female"]))
+        .group_by("sex")
+        .agg(pl.col("population").sum().cast(pl.Int64).alias("residents_of_sex"))
+    )
+    rated = (pl.col("group") == "all") & pl.col("sex").is_in(["Male", "Female"])
+    frame = by_sex.join(residents, on="sex", how="left").with_columns(
+        pl.when(rated).then(pl.col("residents_of_sex")).alias("residents_of_sex")
+    )
+    other = frame.filter(rated).select(
+        "area",
+        pl.col("sex").replace_strict({"Male": "Female", "Female": "Male"}),
+        pl.col("searches").alias("_c"),
+        pl.col("residents_of_sex").alias("_n2"),
+    )
+    frame = frame.join(other, on=["area", "sex"], how="left").with_columns(
+        pl.when(rated).then(pl.col("_c")).alias("_c"),
+        pl.when(rated).then(pl.col("_n2")).alias("_n2"),
+    )
+    ratio, lo, hi = _katz_to_columns("searches", "residents_of_sex")
+    frame = frame.with_columns(
+        (pl.col("searches") / pl.col("residents_of_sex") * 1000).alias(
+            "rate_per_1000_of_sex"
+        ),
+        ratio.alias("ratio_to_other_sex"),
+        lo.alias("ci_low"),
+        hi.alias("ci_high"),
+    )
+    # rows of no ratio (Other, not recorded, the ethnic groups): the flag is null
+    return (
+        _with_exact_low(frame, "searches", "residents_of_sex", ~rated)
+        .with_columns(_SIGNIFICANT)
+        .with_columns(pl.when(rated).then(pl.col("significantly_above_1")))
+        .drop("_c", "_n2")
+    )
 
 
 def _not_stated(s: pl.DataFrame) -> pl.DataFrame:
@@ -739,7 +854,7 @@ def equality_impact_summary(
         )
         monitored.append(
             f"Stop and search: searches per 1,000 residents by {defined}, "
-            "ratio to the White rate (95 % log interval), by power, age band, find and "
+            "ratio to the White rate (95 % log interval), by power, age band, sex, find and "
             "arrest rate, and trend; searches with no recorded ethnicity."
         )
         figures += jsonable(

@@ -25,6 +25,7 @@ from avert.ingest.policeuk._kinds import (
     REDUCED_CRIME_TYPES,
     detect_kind,
     force_from_name,
+    stop_month_from_name,
 )
 from avert.ingest.policeuk._read import (
     PART_LINES,
@@ -45,4 +46,5 @@ __all__ = [
     "parse_policeuk",
     "parse_policeuk_bytes",
     "parse_policeuk_parts",
+    "stop_month_from_name",
 ]

@@ -63,3 +63,14 @@ def force_from_name(basename: str) -> str | None:
     """The force slug of ``YYYY-MM-<force>-stop-and-search.csv`` (None otherwise)."""
     m = _STOP_FILE_RE.match(basename)
     return m.group(2).lower() if m else None
+
+
+def stop_month_from_name(basename: str) -> tuple[str, str] | None:
+    """The month (``YYYY-MM``) and force slug a police.uk stop-and-search file's
+    name gives (the archive CSV or the API JSON avert names alike), else None.
+
+    Together they name the force-month the file holds: a later download of the
+    same month (revised by police.uk) has the same name.
+    """
+    m = _STOP_FILE_RE.match(basename)
+    return (m.group(1), m.group(2).lower()) if m else None
