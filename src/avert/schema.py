@@ -60,6 +60,7 @@ __all__ = [
     "RIPE_STRANDS",
     "ROLES",
     "SEXES",
+    "SIGN_IN_FAILURES",
     "STOPS",
     "TABLES",
     "TASKINGS",
@@ -930,6 +931,31 @@ API_TOKENS: Final = _spec(
     ("token_id",),
 )
 
+SIGN_IN_FAILURES: Final = _spec(
+    "sign_in_failures",
+    "Failed web sign-ins of the last login_client_window_minutes, one row each: the "
+    "count per client address that refuses a busy one, shared by every server "
+    "process and kept across restarts (older rows are deleted as new ones come).",
+    [
+        ("failure_id", pl.String(), "random id of the failed sign-in"),
+        ("client", pl.String(), "client address it came from (at most 64 characters)"),
+        (
+            "username",
+            pl.String(),
+            "name typed (at most 64 characters, as in the audit log): that name's "
+            "success from the same address deletes the row",
+        ),
+        (
+            "failed_at_utc",
+            _DT,
+            "when, in UTC (not the force's zone: the window must not jump when the "
+            "clocks change)",
+        ),
+    ],
+    ("failure_id",),
+    indexes=(("client", "failed_at_utc"), ("failed_at_utc",)),
+)
+
 TABLES: Final[dict[str, TableSpec]] = {
     t.name: t
     for t in (
@@ -961,6 +987,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         AREA_CENTROIDS,
         USERS,
         API_TOKENS,
+        SIGN_IN_FAILURES,
     )
 }
 

@@ -236,8 +236,16 @@ def test_a_plan_import_does_not_undo_a_change_made_while_it_ran(
         return real(store, *args, **kwargs)
 
     monkeypatch.setattr(_planfile, "_write", meeting_first)
-    with pytest.raises(ConflictError, match="A02"):
+    with pytest.raises(ConflictError) as refused:
         delivery.import_plan(any_store, changed, user=ALICE)
+    # the message names the row and who changed it, and says what to do: nothing
+    # was written, so running the import again is safe and merges the change
+    said = str(refused.value)
+    assert refused.value.ids == ("A02",)
+    assert "Plan import of plan.yaml refused" in said
+    assert "action A02 was changed by bob at " in said
+    assert "nothing of the file was written" in said
+    assert "Run the same import again ('avert plan import')" in said
     monkeypatch.setattr(_planfile, "_write", real)
     now = delivery.read_actions(any_store).filter(pl.col("action_id") == "A02")
     assert now["evidence"][0] == "From the meeting"

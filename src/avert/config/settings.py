@@ -144,7 +144,8 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "login_client_window_minutes that refuse the address's sign-ins (HTTP "
         "429) until its oldest failure leaves the window. One common password "
         "tried across many names locks no account; this slows it (OWASP "
-        "Authentication Cheat Sheet).",
+        "Authentication Cheat Sheet). Counted in the store: every server process "
+        "and a restarted one share the count.",
     ),
     (
         "login_client_window_minutes",

@@ -1,17 +1,23 @@
 """Web app accounts and API tokens in the store (tables ``users``, ``api_tokens``).
 
 Only this module reads or writes those tables. Rows are small, so updates replace the
-row in one transaction (:meth:`Store.replace_rows`).
+row in one transaction (:meth:`Store.replace_rows`); a failed sign-in's count is one
+``UPDATE`` instead (:func:`count_failed_login`), so that server processes failing the
+same account at once each add theirs.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from avert.schema import API_TOKENS, USERS, TableSpec
-from avert.store.database import Store
+from avert.store.database import Store, _to_sql_value
 
 __all__ = [
+    "clear_failed_logins",
+    "count_failed_login",
     "put_token",
     "put_user",
     "read_token",
@@ -48,6 +54,47 @@ def read_user(store: Store, username: str) -> dict[str, object] | None:
 def put_user(store: Store, row: dict[str, object]) -> None:
     """Insert or replace one account (keyed by ``username``)."""
     _put_one(store, USERS, "username", row)
+
+
+def count_failed_login(
+    store: Store, username: str, *, at: dt.datetime, limit: int, lock_until: dt.datetime
+) -> int:
+    """Add one to the account's failed logins in a row; lock it until ``lock_until``
+    when they reach ``limit``. Returns the new count (0: no such account).
+
+    One ``UPDATE`` adds to the stored count (not a count read before and written
+    back), and the count is read in the same transaction: the row stays locked until
+    commit (SQLite: the write lock), so failures at once, in any process, each count.
+    """
+    failures = 'COALESCE("failed_logins", 0) + 1'
+    with store.transaction() as tx:
+        tx._execute(
+            f'UPDATE "users" SET "failed_logins" = {failures}, '
+            f'"locked_until" = CASE WHEN {failures} >= ? THEN ? ELSE NULL END, '
+            '"updated_at" = ? WHERE "username" = ?',
+            [
+                limit,
+                _to_sql_value(lock_until, store.dialect),
+                _to_sql_value(at, store.dialect),
+                username,
+            ],
+        )
+        found = tx._query(
+            'SELECT "failed_logins" FROM "users" WHERE "username" = ?',
+            [username],
+            schema={"failed_logins": USERS.schema["failed_logins"]},
+        )
+    return int(found["failed_logins"][0] or 0) if found.height else 0
+
+
+def clear_failed_logins(store: Store, username: str, *, at: dt.datetime) -> None:
+    """Set the account's failed logins to 0 and lift its lock (a success)."""
+    with store.transaction() as tx:
+        tx._execute(
+            'UPDATE "users" SET "failed_logins" = 0, "locked_until" = NULL, '
+            '"updated_at" = ? WHERE "username" = ?',
+            [_to_sql_value(at, store.dialect), username],
+        )
 
 
 def read_tokens(store: Store, *, username: str | None = None) -> pl.DataFrame:

@@ -80,7 +80,8 @@ class WebContext:
     templates: Jinja2Templates
     demo: bool
     briefings: BriefingCache
-    #: failed sign-ins per client address (the login_client_* settings)
+    #: failed sign-ins per client address (the login_client_* settings), counted in
+    #: the store: shared by every worker process and kept across restarts
     sign_ins: SignInThrottle
     #: the same templates for the police audience: person ids open their record
     police_templates: Jinja2Templates | None = None

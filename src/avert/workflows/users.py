@@ -6,7 +6,8 @@ are 32 random bytes shown once; the store keeps only their SHA-256 digest (a tok
 high-entropy, so a fast digest is safe, unlike a password). Sign-in locks an account
 after ``login_max_failures`` failures in a row for ``login_lockout_minutes``, and a
 client address after ``login_client_max_failures`` failures within
-``login_client_window_minutes`` (:class:`SignInThrottle`). Every
+``login_client_window_minutes`` (:class:`SignInThrottle`); both counts are kept in
+the store, so every server process and a restarted one share them. Every
 change of an account, every sign-in (and failed sign-in) and every token use is in
 the audit log.
 """
@@ -21,7 +22,6 @@ import secrets
 import threading
 import time
 import zlib
-from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
@@ -34,8 +34,10 @@ from avert.config.settings import Settings
 from avert.config.timezone import local_now
 from avert.errors import ConfigError, NotFound, PermissionDenied, TooManyAttempts
 from avert.policy import ROLES, Decision, decide
-from avert.store import Store, audit
+from avert.store import Store, audit, sign_ins
 from avert.store.users import (
+    clear_failed_logins,
+    count_failed_login,
     put_token,
     put_user,
     read_token,
@@ -306,8 +308,9 @@ def reset_password(
 
 
 #: Sign-ins of one account are checked one at a time (a lock per stripe of names),
-#: so guesses sent at once each count towards the lockout instead of all reading
-#: the same failure count; within one process (``avert serve`` runs one).
+#: so that one process checks no more than one guess of an account at a time; the
+#: failure count itself is one ``UPDATE`` in the store (:func:`count_failed_login`),
+#: so guesses sent at once, to any server process, each count towards the lockout.
 _SIGN_IN_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
@@ -318,18 +321,15 @@ class SignInThrottle:
     password tried across many names (password spraying). This counts failures per
     client address, whatever the name: after ``max_failures`` within ``window_s``
     seconds the address's sign-ins are refused, with no password checked (so they
-    cost no hash either), until its oldest failure is ``window_s`` old (OWASP
-    Authentication Cheat Sheet, "Login Throttling"). Successes do not clear the
-    count, so one valid account cannot reset it. In memory, per process (``avert
-    serve`` runs one); at most ``max_clients`` addresses are kept, the least recently
-    failing dropped first. Thread-safe.
+    cost no hash either), until the failure that made the count reach the limit is
+    ``window_s`` old (OWASP Authentication Cheat Sheet, "Login Throttling").
 
-    >>> clock = iter([0.0, 1.0, 2.0, 31.0]).__next__
-    >>> throttle = SignInThrottle(2, 30.0, clock=clock)
-    >>> throttle.failed("198.51.100.7"), throttle.failed("198.51.100.7")
-    (False, True)
-    >>> throttle.retry_after_s("198.51.100.7"), throttle.retry_after_s("198.51.100.7")
-    (28.0, 0.0)
+    The failures are rows of the store (:mod:`avert.store.sign_ins`), not this
+    object's memory: every server process (``uvicorn --workers``) and a restarted one
+    count the same failures, so a second worker or a restart gives no more guesses.
+    A success clears only the failures of that name from that address (the user's
+    own mistypes): failures at other names stay, so one valid account cannot reset
+    the count. ``clock``: seconds since the epoch (UTC), for tests.
     """
 
     def __init__(
@@ -337,45 +337,52 @@ class SignInThrottle:
         max_failures: int,
         window_s: float,
         *,
-        clock: Callable[[], float] = time.monotonic,
-        max_clients: int = 100_000,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.max_failures = max_failures
         self.window_s = window_s
         self._clock = clock
-        self._max_clients = max_clients
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def retry_after_s(self, client: str) -> float:
+    def retry_after_s(self, store: Store, client: str) -> float:
         """Seconds until ``client`` may sign in again; 0.0 when it may now."""
-        with self._lock:
-            now = self._clock()
-            times = self._recent(client, now)
-            if len(times) < self.max_failures:
-                return 0.0
-            return times[0] + self.window_s - now
+        now = self._now()
+        oldest = sign_ins.nth_latest_failure(
+            store,
+            client=_clip(client, _AUDITED_NAME_CHARS),
+            since=self._start(now),
+            n=self.max_failures,
+        )
+        if oldest is None:
+            return 0.0
+        return max(0.0, (oldest - now).total_seconds() + self.window_s)
 
-    def failed(self, client: str) -> bool:
+    def failed(self, store: Store, client: str, *, username: str) -> bool:
         """Count a failed sign-in; True when it is the one that reaches the limit."""
-        with self._lock:
-            now = self._clock()
-            times = self._recent(client, now)
-            times.append(now)
-            self._failures[client] = times
-            self._failures.move_to_end(client)
-            while len(self._failures) > self._max_clients:
-                self._failures.popitem(last=False)
-            return len(times) == self.max_failures
+        now = self._now()
+        count = sign_ins.record_failure(
+            store,
+            client=_clip(client, _AUDITED_NAME_CHARS),
+            username=_clip(username, _AUDITED_NAME_CHARS),
+            at=now,
+            since=self._start(now),
+        )
+        return count == self.max_failures
 
-    def _recent(self, client: str, now: float) -> deque[float]:
-        """The client's failures within the window (older ones dropped)."""
-        times = self._failures.get(client, deque())
-        while times and times[0] <= now - self.window_s:
-            times.popleft()
-        if not times:
-            self._failures.pop(client, None)
-        return times
+    def succeeded(self, store: Store, client: str, *, username: str) -> None:
+        """Forget ``username``'s own failures from ``client`` (it signed in there)."""
+        sign_ins.clear_failures(
+            store,
+            client=_clip(client, _AUDITED_NAME_CHARS),
+            username=_clip(username, _AUDITED_NAME_CHARS),
+        )
+
+    def _now(self) -> dt.datetime:
+        """Now in UTC, naive (as the store keeps it), to the microsecond."""
+        return dt.datetime.fromtimestamp(self._clock(), dt.UTC).replace(tzinfo=None)
+
+    def _start(self, now: dt.datetime) -> dt.datetime:
+        """The window's start: failures at or before it count no more."""
+        return now - dt.timedelta(seconds=self.window_s)
 
 
 def authenticate(
@@ -391,15 +398,18 @@ def authenticate(
 
     Failures count towards the lockout; every attempt is audited (``login`` or
     ``login-failed`` with the reason). The message never says whether the name
-    exists. Attempts on one account are serialised (:data:`_SIGN_IN_LOCKS`).
+    exists. Attempts on one account are serialised within a process
+    (:data:`_SIGN_IN_LOCKS`) and counted by one ``UPDATE`` in the store across them.
 
     With a ``throttle`` and the ``client`` address, failures count per address
-    too; a refused address gets :class:`~avert.errors.TooManyAttempts` before any
-    check (not audited one by one: the failure that reached the limit is, as
-    ``login-failed`` of ``client:ADDRESS``).
+    too, in the store (every process alike); a refused address gets
+    :class:`~avert.errors.TooManyAttempts` before any check (not audited one by
+    one: the failure that reached the limit is, as ``login-failed`` of
+    ``client:ADDRESS``). A success forgets that name's own failures from that
+    address.
     """
     if throttle is not None and client:
-        wait_s = throttle.retry_after_s(client)
+        wait_s = throttle.retry_after_s(store, client)
         if wait_s > 0:
             minutes = max(1, math.ceil(wait_s / 60))
             msg = (
@@ -410,11 +420,18 @@ def authenticate(
     stripe = zlib.crc32(username.encode("utf-8", "surrogatepass")) % len(_SIGN_IN_LOCKS)
     try:
         with _SIGN_IN_LOCKS[stripe]:
-            return _authenticate(store, username, password, settings=settings)
+            user = _authenticate(store, username, password, settings=settings)
     except PermissionDenied:
-        if throttle is not None and client and throttle.failed(client):
+        if (
+            throttle is not None
+            and client
+            and throttle.failed(store, client, username=username)
+        ):
             _audit_throttled(store, client, throttle, username=username)
         raise
+    if throttle is not None and client:
+        throttle.succeeded(store, client, username=username)
+    return user
 
 
 def _audit_throttled(
@@ -458,17 +475,21 @@ def _authenticate(
         _audit_login(store, username, ok=False, reason=f"locked until {locked}")
         raise PermissionDenied(refused)
     if not _verify(str(row["password_hash"]), password):
-        failures = int(str(row["failed_logins"] or 0)) + 1
         limit, lockout_min, _, _ = settings.login_limits()
-        lock = now + dt.timedelta(minutes=lockout_min) if failures >= limit else None
-        row.update(failed_logins=failures, locked_until=lock, updated_at=now)
-        put_user(store, row)
-        why = f"wrong password ({failures} in a row)" + (", locked" if lock else "")
+        failures = count_failed_login(
+            store,
+            username,
+            at=now,
+            limit=limit,
+            lock_until=now + dt.timedelta(minutes=lockout_min),
+        )
+        why = f"wrong password ({failures} in a row)" + (
+            ", locked" if failures >= limit else ""
+        )
         _audit_login(store, username, ok=False, reason=why, role=str(row["role"]))
         raise PermissionDenied(refused)
     if row["failed_logins"] or row["locked_until"] is not None:
-        row.update(failed_logins=0, locked_until=None, updated_at=now)
-        put_user(store, row)
+        clear_failed_logins(store, username, at=now)
     _audit_login(store, username, ok=True, reason="signed in", role=str(row["role"]))
     return _as_user(row)
 

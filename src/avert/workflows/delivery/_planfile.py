@@ -24,7 +24,7 @@ from avert.delivery.planfile import (
     parse_plan,
     shift_plan,
 )
-from avert.errors import ConfigError, NotFound
+from avert.errors import ConfigError, ConflictError, NotFound
 from avert.files import private_write_text
 from avert.schema import TABLES
 from avert.store import Store, audit
@@ -34,6 +34,7 @@ from avert.workflows.delivery._common import (
     EXAMPLE_PLAN,
     _changes,
     _now,
+    _Pending,
     _read_rows,
     _system_user,
     _write,
@@ -105,6 +106,10 @@ def import_plan(
     ConfigError
         Listing every error of the file with its line (nothing is stored then),
         including conflicts and status changes the transition table forbids.
+    ConflictError
+        When another user changed a row of the plan after the import read it:
+        nothing is stored; the message names the rows and says to run the import
+        again (it then merges that change).
     """
     user = user or _system_user()
     src = str(path)
@@ -168,10 +173,50 @@ def import_plan(
         pending.append(
             _changes(store, "action", followers, user=user, now=now, source="app")
         )
-    _write(store, pending, user=user, reason=reason)  # one transaction: all or none
+    try:
+        _write(store, pending, user=user, reason=reason)  # one transaction: all or none
+    except ConflictError as err:
+        raise _changed_while_importing(store, src, pending, err) from err
     totals = [sum(p.counts[i] for p in pending) for i in range(3)]
     created, updated, unchanged = totals
     return ImportResult(doc.plan.plan_id, created, updated, unchanged, kept=tuple(kept))
+
+
+def _changed_while_importing(
+    store: Store, src: str, pending: list[_Pending], err: ConflictError
+) -> ConflictError:
+    """The refusal of an import when rows it read were changed before it wrote.
+
+    Names each such row, and who changed it when (its last history row), and says
+    what to do: the import is one transaction, so nothing of it was written, and a
+    second run reads the rows as they now stand and merges the change with the file.
+    """
+    changed: dict[str, str] = {}
+    for part in pending:
+        ids = [h["entity_id"] for h in part.history if h["entity_id"] in err.ids]
+        if not ids:
+            continue
+        history = store.read_frame(
+            "delivery_history",
+            columns=["entity_id", "user_name", "at", "version"],
+            where=[("entity", "=", part.entity), ("entity_id", "in", ids)],
+            order_by=["entity_id", "version", "at"],
+        )
+        last = {row["entity_id"]: row for row in history.iter_rows(named=True)}
+        for entity_id in ids:
+            row = last.get(entity_id, {})
+            who = row.get("user_name") or "another user"
+            when = f" at {row['at']:%Y-%m-%d %H:%M}" if row.get("at") else ""
+            changed[f"{part.entity} {entity_id}"] = f"{who}{when}"
+    rows = "; ".join(f"{name} was changed by {by}" for name, by in changed.items())
+    msg = (
+        f"Plan import of {Path(src).name} refused: "
+        f"{rows or ', '.join(err.ids) + ' changed'} after the import read the plan. "
+        "The import is all or nothing, so nothing of the file was written. Run the "
+        "same import again ('avert plan import'): it reads the plan as it now "
+        "stands and merges that change with the file."
+    )
+    return ConflictError(msg, ids=err.ids)
 
 
 def _strand_followers(store: Store, doc: PlanDocument) -> list[dict[str, Any]]:
