@@ -34,8 +34,9 @@ from avert.analyse.performance import (
 from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
+from avert.schema import INCIDENTS
 from avert.store import Store
-from avert.store.summary import incident_span, record_sources
+from avert.store.summary import columns_with_data, incident_span, record_sources
 from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import (
@@ -50,6 +51,7 @@ __all__ = [
     "BoardEquality",
     "Family",
     "Unit",
+    "area_fields_with_data",
     "board_statistics",
     "board_windows",
     "first_of_month",
@@ -98,6 +100,38 @@ def load_centroids(
 
 
 # --- performance --------------------------------------------------------------------
+def area_fields_with_data(store: Store) -> tuple[str, ...]:
+    """The :data:`AREA_FIELDS` some incident in the store records: the areas a
+    performance series can be split by. A source without a column (a mapping with
+    no ward, data.police.uk with no ward or borough) would otherwise give one area,
+    "unknown", for every series."""
+    return columns_with_data(store, INCIDENTS, AREA_FIELDS)
+
+
+def _check_area_field(store: Store, by: str | None) -> None:
+    """Refuse an area field the code does not know, or one no incident records,
+    naming the ones the store's incidents do record."""
+    if by is None:
+        return
+    if by not in AREA_FIELDS:
+        msg = f"--by must be one of {', '.join(AREA_FIELDS)}, not {by!r}"
+        raise NotFound(msg)
+    present = area_fields_with_data(store)
+    if by in present:
+        return
+    if present:
+        msg = (
+            f"No incident in the store records a {by!r}: split by "
+            f"{', '.join(present)}, or leave --by out for one series of all areas."
+        )
+    else:
+        msg = (
+            f"No incident in the store records a {by!r} or any other area "
+            f"({', '.join(AREA_FIELDS)}): leave --by out for one series of all areas."
+        )
+    raise NotFound(msg)
+
+
 def _incidents(
     store: Store,
     *,
@@ -165,9 +199,7 @@ def run_performance(
     measure: Literal["count", "harm"] = "count",
 ) -> PerformanceResult:
     """Series of the store's incidents judged against a seasonal baseline."""
-    if by is not None and by not in AREA_FIELDS:
-        msg = f"--by must be one of {', '.join(AREA_FIELDS)}, not {by!r}"
-        raise NotFound(msg)
+    _check_area_field(store, by)
     baseline_from, baseline_to, date_from, date_to, cut_notes = _whole_periods(
         unit, baseline_from, baseline_to, date_from, date_to
     )
