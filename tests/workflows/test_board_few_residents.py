@@ -70,3 +70,38 @@ def test_the_few_residents_caveat_stands_beside_the_rates(
     caveat = html.index("6,188 residents")
     assert caveat < html.index('<table class="rates">')
     assert caveat < html.index("<figure")
+
+
+def test_the_board_names_the_force_not_its_police_uk_id(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The pack and the Equality page read "Searches by city-of-london" (the id of
+    data.police.uk's files): they name City of London Police; the JSON keeps the id."""
+    _city(sqlite_store, tmp_path)
+    stats = board_statistics(sqlite_store, end=dt.date(2019, 1, 31), performance=False)
+    eq = stats["equality"]
+    assert eq["forces"] == ["city-of-london"]
+    assert eq["force_names"] == ["City of London Police"]
+    html = render_html("_board_equality.html", stats=stats)
+    assert "Searches by City of London Police" in html
+    assert "city-of-london" not in html
+    assert any("of City of London Police's police force" in n for n in eq["notes"])
+
+
+def test_a_force_not_listed_is_named_from_its_id() -> None:
+    from avert.workflows.equality import force_name
+
+    assert force_name("metropolitan") == "Metropolitan Police Service"
+    assert force_name("south-yorkshire") == "South Yorkshire Police"
+    assert force_name("btp") == "British Transport Police"
+    assert force_name("isle-of-man") == "Isle Of Man"
+    assert force_name("Toronto Police Service") == "Toronto Police Service"
+
+
+def test_every_force_area_has_its_force_name() -> None:
+    """The force areas and the names are two shipped lists: the same forces."""
+    from avert.workflows.equality import _force_names, _police_force_areas
+
+    areas = set(_police_force_areas()["force"].to_list())
+    assert len(areas) == 43
+    assert areas <= set(_force_names())

@@ -41,6 +41,7 @@ from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import (
     BoardEquality,
+    force_name,
     is_few_residents_note,
     run_equality,
 )
@@ -727,6 +728,7 @@ def board_statistics(
             window_months=equality_months,
             months_with_stops=found.months_with_stops,
             forces=list(found.forces),
+            force_names=[force_name(f) for f in found.forces],
             population_year=found.population_year,
             force_areas=list(found.force_areas),
             rates=whole.frame.to_dicts(),
