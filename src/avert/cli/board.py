@@ -258,12 +258,13 @@ def performance(
         print_json(result.to_dict())
         return
     rows = []
+    labels = result.params.get("category_labels") or {}
     for s in result.series:
         row = s.row()
         rows.append(
             [
                 s.area,
-                s.category,
+                labels.get(s.category, s.category),
                 s.flag,
                 s.verdict,
                 _fmt(row["rate_ratio"]),

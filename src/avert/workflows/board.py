@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import polars as pl
 
@@ -55,6 +55,7 @@ __all__ = [
     "area_fields_with_data",
     "board_statistics",
     "board_windows",
+    "category_labels",
     "first_of_month",
     "load_centroids",
     "load_confidence",
@@ -150,7 +151,7 @@ def _incidents(
     an incident outside the definition (``violence_only=False``).
     """
     cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
-    cols += ["time_precision"]
+    cols += ["time_precision", "source"]
     if by and by not in cols:
         cols.append(by)
     frames = load_analysis_incidents(
@@ -274,7 +275,12 @@ def run_performance(
 
     return replace(
         result,
-        params={**result.params, "by": by, "definition": profile},
+        params={
+            **result.params,
+            "by": by,
+            "definition": profile,
+            "category_labels": category_labels(incidents),
+        },
         notes=(
             *cut_notes,
             *gap_notes,
@@ -287,6 +293,51 @@ def run_performance(
             ),
         ),
     )
+
+
+_POLICEUK_KEY: Final = "police.uk: "
+
+
+def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
+    """How a page names a series whose key is ``police.uk: <category>`` when no
+    incident of it is from data.police.uk: by its source and, for a shipped
+    mapping, the source's own categories mapped to that one. Toronto's assaults
+    (``toronto-mci``, mapped to "Violence and sexual offences") read "toronto-mci:
+    Assault", not "police.uk: violence and sexual offences". The key, which plans'
+    measures name, is unchanged; keys of police.uk rows are not relabelled.
+    """
+    if "source" not in incidents.columns or not incidents.height:
+        return {}
+    keyed = (
+        incidents.filter(pl.col("category").str.starts_with(_POLICEUK_KEY))
+        .group_by("category")
+        .agg(pl.col("source").drop_nulls().unique().sort())
+    )
+    labels: dict[str, str] = {}
+    for key, sources in keyed.iter_rows():
+        if not sources or any(str(s).startswith("policeuk") for s in sources):
+            continue
+        category = key.removeprefix(_POLICEUK_KEY)
+        own = [n for s in sources for n in _mapped_from(s, category)]
+        labels[key] = f"{', '.join(sources)}: {', '.join(own) or category}"
+    return labels
+
+
+def _mapped_from(source: str, category: str) -> list[str]:
+    """The categories of the shipped mapping of ``source`` (e.g. ``toronto-mci``)
+    that map to the police.uk ``category`` (any case); none for another source."""
+    from avert.ingest.table import packaged_mappings, read_mapping
+
+    if source not in packaged_mappings():
+        return []
+    mapping = read_mapping(source)
+    if mapping.source != source:
+        return []
+    return [
+        own
+        for own, target in mapping.categories.items()
+        if target.strip().lower() == category
+    ]
 
 
 def _without_month_only(incidents: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
@@ -686,7 +737,7 @@ def board_statistics(
             rows = []
             for s in result.series:
                 row = s.row()
-                row["title"] = series_title(s)
+                row["title"] = series_title(s, result.params.get("category_labels"))
                 # charts for the totals of each area (and their flags); the
                 # categories are in the table
                 row["charts"] = series_charts(s) if s.category == "all" else {}
