@@ -639,7 +639,9 @@ def data_view(store: Store) -> dict[str, Any]:
         .agg(
             pl.col("loaded_at").max().alias("last_loaded_at"),
             pl.col("rows").sum(),
+            pl.col("loaded").sum(),
             pl.col("quarantined").sum(),
+            pl.col("duplicates").sum(),
             pl.len().alias("files"),
         )
         .sort("kind")
