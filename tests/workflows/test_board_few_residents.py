@@ -105,3 +105,55 @@ def test_every_force_area_has_its_force_name() -> None:
     areas = set(_police_force_areas()["force"].to_list())
     assert len(areas) == 43
     assert areas <= set(_force_names())
+
+
+def test_performance_rates_per_resident_carry_the_caveat(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Performance by borough gave the City of London's crimes per 1,000 residents
+    (8,600 of them) with no word that many times more people are there by day."""
+    _city(sqlite_store, tmp_path)
+    totals = tmp_path / "utla-totals.csv"
+    totals.write_text(
+        "area,area_name,population\nE09000001,City of London,8600\n", encoding="utf-8"
+    )
+    res = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "ingest",
+            "population",
+            str(totals),
+            "--area-type",
+            "utla",
+            "--year",
+            "2021",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    months = [dt.datetime(2023 + m // 12, 1 + m % 12, 5) for m in range(24)]
+    n = len(months) * 3
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "source": ["t"] * n,
+            "occurred_from": [months[i // 3] for i in range(n)],
+            "time_precision": ["exact"] * n,
+            "crime_type": ["Robbery"] * n,
+            "borough": ["City of London"] * n,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2024, 12, 31), by="borough", equality=False
+    )
+    perf = stats["performance"]
+    assert perf["available"], perf["note"]
+    assert any(r["recent_rate_per_1000"] for r in perf["series"])
+    (caveat,) = perf["caveats"]
+    assert caveat.startswith("The City of London has 8,600 residents")
+    assert caveat not in perf["notes"]  # said once, beside the rates
+    html = render_html("_board_performance.html", stats=stats)
+    assert html.index("8,600 residents") < html.index('<table class="verdicts">')

@@ -41,6 +41,7 @@ from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import (
     BoardEquality,
+    few_residents_rate_notes,
     force_name,
     is_few_residents_note,
     run_equality,
@@ -286,6 +287,7 @@ def run_performance(
             *gap_notes,
             *notes,
             *result.notes,
+            *few_residents_rate_notes(populations),
             *(
                 expected_harm_note(store, incidents, profile=profile)
                 if measure == "harm"
@@ -748,10 +750,12 @@ def board_statistics(
                 series=rows,
                 baseline=(b0, b1),
                 recent=(r0, r1),
+                # rates per resident not comparable: beside the table, said once
+                caveats=[n for n in result.notes if is_few_residents_note(n)],
                 notes=[
                     *_data_note(store),
                     *([part_note] if part_note else []),
-                    *result.notes,
+                    *(n for n in result.notes if not is_few_residents_note(n)),
                 ],
                 method=result.method,
                 source=result.source,

@@ -41,6 +41,7 @@ __all__ = [
     "FORCE_AREA_MIN_RATE_RATIO",
     "FORCE_AREA_MIN_STOPS",
     "BoardEquality",
+    "few_residents_rate_notes",
     "force_name",
     "is_few_residents_note",
     "read_person_list",
@@ -719,13 +720,45 @@ _FEW_RESIDENTS: Final = {
 }
 
 
+#: the same of crime counts per resident (the performance view's rates per 1,000)
+_FEW_RESIDENTS_RATES: Final = {
+    "city-of-london": (
+        "The City of London has {residents:,} residents and many times more people "
+        "working in it or passing through by day, whom its crimes also count: its "
+        "rates per 1,000 residents are not comparable with other areas'."
+    )
+}
+
+
 def is_few_residents_note(note: str) -> bool:
     """Whether ``note`` is one of :data:`_FEW_RESIDENTS` (filled in with the census
-    in use): a page shows it beside the rates, not among the other notes."""
+    in use) or :data:`_FEW_RESIDENTS_RATES`: a page shows it beside the rates, not
+    among the other notes."""
     return any(
         note.endswith(template[template.index("census) ") :].removeprefix("census"))
         for template in _FEW_RESIDENTS.values()
+    ) or any(
+        note.endswith(template[template.index(" residents and ") :])
+        for template in _FEW_RESIDENTS_RATES.values()
     )
+
+
+def few_residents_rate_notes(residents: Mapping[str, float]) -> list[str]:
+    """The caveat of each force area of few residents (:data:`_FEW_RESIDENTS`) among
+    ``residents`` (area -> residents, the areas given rates per resident), named as
+    the force's id or name or one of its local authorities: the performance view's
+    rates per 1,000 of the City of London are as little comparable as its rates of
+    searches."""
+    areas = _police_force_areas()
+    notes = []
+    for force, template in _FEW_RESIDENTS_RATES.items():
+        names = {force, force_name(force)} | set(
+            areas.filter(pl.col("force") == force)["area"].to_list()
+        )
+        known = [n for n in residents if n in names]
+        if known:
+            notes.append(template.format(residents=round(residents[known[0]])))
+    return notes
 
 
 def _listed_force_areas(
