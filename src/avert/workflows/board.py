@@ -61,6 +61,7 @@ __all__ = [
     "load_centroids",
     "load_confidence",
     "load_population",
+    "population_lines",
     "run_equality",
     "run_performance",
 ]
@@ -81,6 +82,55 @@ def load_population(
         parse_population, year=year, mapping=mapping, area_type=area_type, layout=layout
     )
     return load_files(store, paths, kind="table", parse=parse, strict=strict)
+
+
+_SPLIT_COLUMNS: Final = ("sex", "age_band", "ethnicity")
+_POPULATION_SPLITS: Final = (
+    ("sex", "sex"),
+    ("age_band", "age band"),
+    ("ethnicity", "ethnic group"),
+)
+
+
+def population_lines(store: Store, report: LoadReport) -> list[str]:
+    """What a population load added, as people think of it: areas and residents
+    per year and area type, then the rows they are stored as. "87,030 rows" of a
+    London mid-year file were 4,835 LSOAs split by sex and 6 age bands.
+
+    Residents: the sum of the areas' total rows (all sexes, ages and groups) where
+    the file gives them, else of its finest rows (those with the fewest "all"), which
+    partition the residents once each.
+    """
+    rows = store.read_frame(
+        "populations",
+        columns=["year", "area_type", "area", "population", *_SPLIT_COLUMNS],
+        where=[("load_id", "=", report.load_id)],
+    )
+    if not rows.height:
+        return []
+    rows = rows.with_columns(
+        pl.sum_horizontal(*(pl.col(c) == "all" for c in _SPLIT_COLUMNS)).alias("_alls")
+    )
+    lines = []
+    for (year, area_type), part in rows.group_by(
+        "year", "area_type", maintain_order=True
+    ):
+        split = [what for c, what in _POPULATION_SPLITS if part[c].n_unique() > 1]
+        areas = part["area"].n_unique()
+        # the totals where given, else the finest rows
+        alls = 3 if (part["_alls"] == 3).any() else part["_alls"].min()
+        people = int(part.filter(pl.col("_alls") == alls)["population"].sum())
+        stored = (
+            f"{part.height:,} rows: each area by {' and '.join(split)}"
+            + (", with totals" if split and alls == 3 else "")
+            if split
+            else f"{part.height:,} rows, one per area"
+        )
+        lines.append(
+            f"{year}: {areas:,} area{'' if areas == 1 else 's'} ({area_type}), "
+            f"{people:,} residents; {stored}."
+        )
+    return lines
 
 
 def load_confidence(
