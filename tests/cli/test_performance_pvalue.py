@@ -54,7 +54,7 @@ def test_the_p_value_is_not_rounded_across_alpha(
 ) -> None:
     def fake(*_: Any, **kw: Any) -> SimpleNamespace:
         assert kw["alpha"] == float(alpha)
-        return SimpleNamespace(series=[_series(p, verdict)], notes=())
+        return SimpleNamespace(series=[_series(p, verdict)], notes=(), params={})
 
     line = _table_line(sqlite_store, monkeypatch, fake, verdict, "--alpha", alpha)
     assert f" {shown} " in f" {line} ", line
@@ -125,7 +125,7 @@ def test_recent_and_expected_are_in_the_same_measure(
 
     def fake(*_: Any, **kw: Any) -> SimpleNamespace:
         assert kw["measure"] == measure
-        return SimpleNamespace(series=[series], notes=())
+        return SimpleNamespace(series=[series], notes=(), params={})
 
     line = _table_line(
         sqlite_store, monkeypatch, fake, "no_significant", "--measure", measure

@@ -57,3 +57,19 @@ def test_incidents_page_says_where_from_the_neighbourhood(table_app: FastAPI) ->
     assert "2 found" in page.text, page.text[:2000]
     assert "West Humber-Clairville" in page.text
     assert "Annex (95)" in page.text
+
+
+def test_performance_offers_only_the_areas_the_store_records(
+    table_app: FastAPI,
+) -> None:
+    """The mapping gives a neighbourhood (ward) and no LSOA, borough or force: the
+    By area field offered all five, and each but ward judged one area, "unknown"."""
+    client = signed_in(table_app, "analyst")
+    page = client.get("/performance?month=2021-12")
+    assert page.status_code == 200, page.text[:2000]
+    assert '<option value="ward"' in page.text
+    for absent in ("lsoa", "lsoa_name", "borough", "force"):
+        assert f'<option value="{absent}"' not in page.text
+    refused = client.get("/performance?month=2021-12&by=lsoa")
+    assert refused.status_code == 400
+    assert "recorded: ward" in refused.text

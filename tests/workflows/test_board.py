@@ -433,7 +433,8 @@ def test_equality_names_its_force_and_asks_for_one_among_several(
     found = run_equality(sqlite_store)
     assert found.forces == ("test-force",)
     assert found.to_dict()["forces"] == ["test-force"]
-    assert found.force.frame["area"].unique().to_list() == ["test-force"]
+    # the force's row is named as pages name a force (an id not listed: its words)
+    assert found.force.frame["area"].unique().to_list() == ["Test Force"]
     other = pl.DataFrame(
         {
             "stop_id": ["o1", "o2", "o3"],

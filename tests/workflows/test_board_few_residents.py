@@ -70,3 +70,90 @@ def test_the_few_residents_caveat_stands_beside_the_rates(
     caveat = html.index("6,188 residents")
     assert caveat < html.index('<table class="rates">')
     assert caveat < html.index("<figure")
+
+
+def test_the_board_names_the_force_not_its_police_uk_id(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The pack and the Equality page read "Searches by city-of-london" (the id of
+    data.police.uk's files): they name City of London Police; the JSON keeps the id."""
+    _city(sqlite_store, tmp_path)
+    stats = board_statistics(sqlite_store, end=dt.date(2019, 1, 31), performance=False)
+    eq = stats["equality"]
+    assert eq["forces"] == ["city-of-london"]
+    assert eq["force_names"] == ["City of London Police"]
+    html = render_html("_board_equality.html", stats=stats)
+    assert "Searches by City of London Police" in html
+    assert "city-of-london" not in html
+    assert any("of City of London Police's police force" in n for n in eq["notes"])
+
+
+def test_a_force_not_listed_is_named_from_its_id() -> None:
+    from avert.workflows.equality import force_name
+
+    assert force_name("metropolitan") == "Metropolitan Police Service"
+    assert force_name("south-yorkshire") == "South Yorkshire Police"
+    assert force_name("btp") == "British Transport Police"
+    assert force_name("isle-of-man") == "Isle Of Man"
+    assert force_name("Toronto Police Service") == "Toronto Police Service"
+
+
+def test_every_force_area_has_its_force_name() -> None:
+    """The force areas and the names are two shipped lists: the same forces."""
+    from avert.workflows.equality import _force_names, _police_force_areas
+
+    areas = set(_police_force_areas()["force"].to_list())
+    assert len(areas) == 43
+    assert areas <= set(_force_names())
+
+
+def test_performance_rates_per_resident_carry_the_caveat(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Performance by borough gave the City of London's crimes per 1,000 residents
+    (8,600 of them) with no word that many times more people are there by day."""
+    _city(sqlite_store, tmp_path)
+    totals = tmp_path / "utla-totals.csv"
+    totals.write_text(
+        "area,area_name,population\nE09000001,City of London,8600\n", encoding="utf-8"
+    )
+    res = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "ingest",
+            "population",
+            str(totals),
+            "--area-type",
+            "utla",
+            "--year",
+            "2021",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    months = [dt.datetime(2023 + m // 12, 1 + m % 12, 5) for m in range(24)]
+    n = len(months) * 3
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "source": ["t"] * n,
+            "occurred_from": [months[i // 3] for i in range(n)],
+            "time_precision": ["exact"] * n,
+            "crime_type": ["Robbery"] * n,
+            "borough": ["City of London"] * n,
+        }
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2024, 12, 31), by="borough", equality=False
+    )
+    perf = stats["performance"]
+    assert perf["available"], perf["note"]
+    assert any(r["recent_rate_per_1000"] for r in perf["series"])
+    (caveat,) = perf["caveats"]
+    assert caveat.startswith("The City of London has 8,600 residents")
+    assert caveat not in perf["notes"]  # said once, beside the rates
+    html = render_html("_board_performance.html", stats=stats)
+    assert html.index("8,600 residents") < html.index('<table class="verdicts">')

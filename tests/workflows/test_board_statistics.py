@@ -192,7 +192,7 @@ def test_performance_and_equality_pages(board_app: FastAPI) -> None:
     assert "Equality Impact Assessment" in eq.text
     assert "No ethnicity stated" in eq.text
     assert len(_svgs(eq.text)) >= 3
-    assert "Searches by test-force" in eq.text
+    assert "Searches by Test Force" in eq.text
     other = client.get("/equality?month=2024-12&force=other-force")
     assert other.status_code == 200
     assert "No stops of the force &#39;other-force&#39; in the store" in other.text
@@ -272,7 +272,7 @@ def test_board_pack_takes_force_and_areas(sqlite_store: Store, tmp_path: Path) -
     )
     assert result.exit_code == 0, result.output
     html = (tmp_path / "pack" / "board-pack-2024-12.html").read_text(encoding="utf-8")
-    assert "Searches by test-force 2024-01-01 to 2024-12-31" in html
+    assert "Searches by Test Force 2024-01-01 to 2024-12-31" in html
     assert "census 2011 residents of Beta." in html
 
 
@@ -323,7 +323,7 @@ def test_equality_page_takes_the_force_area(
     assert "Areas field" in unplaced.text
     named = client.get("/equality?month=2024-06&areas=Alpha,+Beta")
     assert named.status_code == 200
-    assert "Searches by test-force" in named.text
+    assert "Searches by Test Force" in named.text
     assert 'name="areas" value="Alpha, Beta"' in named.text
     too_many = ",".join(f"A{i}" for i in range(101))
     assert client.get(f"/equality?areas={too_many}").status_code == 400
@@ -367,7 +367,7 @@ def test_equality_page_defaults_to_the_last_month_with_stops(
     Yorkshire's July 2018 street crime and later stops opened on no stops at all)."""
     page = signed_in(board_app, "board").get("/equality")
     assert 'name="month" value="2024-06"' in page.text
-    assert "Searches by test-force 2023-07-01 to 2024-06-30" in page.text
+    assert "Searches by Test Force 2023-07-01 to 2024-06-30" in page.text
 
 
 def test_a_month_the_data_stop_in_is_not_counted_as_whole(sqlite_store: Store) -> None:

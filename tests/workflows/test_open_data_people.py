@@ -71,7 +71,8 @@ def test_a_store_without_intelligence_says_so_not_zero(sqlite_store: Store) -> N
     refresh_after_load(sqlite_store, report, definition="avb-2010")
     at = dt.datetime(2026, 10, 2, 8)
 
-    def line() -> str:
+    def intelligence() -> dict[str, object]:
+        """The briefing JSON's intelligence section (``avert brief --format json``)."""
         frames, notes = read_briefing_frames(sqlite_store, at=at)
         b = daily_briefing(
             frames["incidents"],
@@ -84,9 +85,15 @@ def test_a_store_without_intelligence_says_so_not_zero(sqlite_store: Store) -> N
             },
             notes=notes,
         )
-        return str(b.intelligence["line"])
+        section: dict[str, object] = b.to_json()["intelligence"]
+        return section
+
+    def line() -> str:
+        return str(intelligence()["line"])
 
     assert line().startswith("No intelligence is recorded in the store"), line()
+    # the JSON said only "n": 0, which reads as "checked, none found"
+    assert intelligence()["available"] is False
     with sqlite_store.transaction() as tx:
         tx.append(
             "intelligence",
@@ -102,6 +109,7 @@ def test_a_store_without_intelligence_says_so_not_zero(sqlite_store: Store) -> N
             ),
         )
     assert line() == "0 intelligence reports in the window"
+    assert intelligence()["available"] is True
 
 
 def test_volt_and_harm_concentration_say_harm_is_a_category_estimate(

@@ -78,7 +78,8 @@ def intelligence_section(ctx: BriefingContext) -> Intelligence:
     )
     items = _items(ctx, intel) if intel.height and not ctx.partner else []
     line = f"{counted(intel.height, 'intelligence report')} in the window"
-    if not ctx.intelligence_recorded and not intel.height:
+    available = ctx.intelligence_recorded or bool(intel.height)
+    if not available:
         # open incident data (Toronto, police.uk) carry none: 0 is no finding
         line = (
             "No intelligence is recorded in the store (its data hold incidents "
@@ -89,6 +90,7 @@ def intelligence_section(ctx: BriefingContext) -> Intelligence:
         if ctx.partner:
             line += " (partners see counts only)"
     return {
+        "available": available,
         "n": intel.height,
         "by_grading": {str(g): int(n) for g, n in by_grading.iter_rows()},
         "items": items,

@@ -314,8 +314,13 @@ class IntelligenceItem(TypedDict):
 
 
 class Intelligence(TypedDict):
-    """Intelligence in the window: counts by grading, items for the police."""
+    """Intelligence in the window: counts by grading, items for the police.
 
+    ``available`` is False when the store holds no intelligence at all (open incident
+    data carry none): ``n`` is then 0 by absence, not a count that found none, and
+    ``line`` says so."""
+
+    available: bool
     n: int
     by_grading: dict[str, int]
     items: list[IntelligenceItem]

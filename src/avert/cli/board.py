@@ -44,10 +44,19 @@ _JSON_LOAD = Annotated[
 ]
 
 
-def _loaded(report: LoadReport, *, as_json: bool, accept_rejects: bool) -> None:
-    """Show an area-data load; exit 3 when it rejected a file or a row, as the
-    incident loaders do (docs/command-line.md), unless ``--accept-rejects``."""
+def _loaded(
+    report: LoadReport,
+    *,
+    as_json: bool,
+    accept_rejects: bool,
+    notes: Sequence[str] = (),
+) -> None:
+    """Show an area-data load (and ``notes`` under its table); exit 3 when it
+    rejected a file or a row, as the incident loaders do (docs/command-line.md),
+    unless ``--accept-rejects``."""
     show_load(report, as_json=as_json)
+    if not as_json:
+        print_notes(notes)
     if report.rejected_files and not accept_rejects:
         raise typer.Exit(EXIT_REJECTED)
 
@@ -84,7 +93,7 @@ def population(
     as_json: _JSON_LOAD = False,
 ) -> None:
     """Load residents per area (census or mid-year estimates; docs/performance.md)."""
-    from avert.workflows.board import load_population
+    from avert.workflows.board import load_population, population_lines
 
     pairs: dict[str, str] = {}
     for item in mapping or []:
@@ -101,7 +110,12 @@ def population(
         layout=layout,
         strict=strict,
     )
-    _loaded(report, as_json=as_json, accept_rejects=accept_rejects)
+    _loaded(
+        report,
+        as_json=as_json,
+        accept_rejects=accept_rejects,
+        notes=population_lines(get_store(ctx), report),
+    )
 
 
 def confidence(
@@ -260,12 +274,13 @@ def performance(
         print_json(result.to_dict())
         return
     rows = []
+    labels = result.params.get("category_labels") or {}
     for s in result.series:
         row = s.row()
         rows.append(
             [
                 s.area,
-                s.category,
+                labels.get(s.category, s.category),
                 s.flag,
                 s.verdict,
                 _fmt(row["rate_ratio"]),

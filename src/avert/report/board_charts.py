@@ -32,11 +32,12 @@ _RULE_NAMES = {
 }
 
 
-def series_title(s: SeriesResult) -> str:
-    """``area · category · flag`` without the ``all`` parts."""
+def series_title(s: SeriesResult, labels: Mapping[str, str] | None = None) -> str:
+    """``area · category · flag`` without the ``all`` parts; a category by its
+    label in ``labels`` (the performance result's ``params["category_labels"]``)."""
     parts = ["Whole area" if s.area == "all" else s.area]
     if s.category != "all":
-        parts.append(s.category.replace("_", " "))
+        parts.append((labels or {}).get(s.category) or s.category.replace("_", " "))
     if s.flag != "all":
         parts.append(f"{s.flag} flagged")
     return " · ".join(parts)

@@ -12,6 +12,7 @@ The stable ``avert status --json`` object is built here, where the SQL lives::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Final
 
 import polars as pl
@@ -21,6 +22,7 @@ from avert.store.database import BYTEWISE, Store
 
 __all__ = [
     "classified_profiles",
+    "columns_with_data",
     "incident_span",
     "latest_incident_at",
     "latest_stop_at",
@@ -102,6 +104,27 @@ def classified_profiles(store: Store) -> list[str]:
         schema=CLASSIFICATIONS.schema_of("profile"),
     )
     return [str(p) for p in frame["profile"].to_list()]
+
+
+def columns_with_data(
+    store: Store, table: TableSpec, columns: Sequence[str]
+) -> tuple[str, ...]:
+    """The ``columns`` of ``table`` that hold a value in at least one row, in order.
+
+    One query per column, each stopping at its first non-null value: a column the
+    source fills is answered at once; only an empty one reads the table through.
+    """
+    unknown = [c for c in columns if c not in table.schema]
+    if unknown:
+        raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
+    return tuple(
+        column
+        for column in columns
+        if store._query(
+            f'SELECT 1 AS one FROM "{table.name}" WHERE "{column}" IS NOT NULL LIMIT 1',
+            schema={"one": pl.Int64()},
+        ).height
+    )
 
 
 def latest_stop_at(store: Store) -> dt.datetime | None:

@@ -16,8 +16,11 @@ from fastapi.responses import Response
 
 from avert.web.auth import authorize, requires
 from avert.web.pages import _check_year, _ctx, _page, default_at
-from avert.workflows.board import AREA_FIELDS
-from avert.workflows.views import board_statistics_view, default_equality_month_end
+from avert.workflows.views import (
+    area_fields_view,
+    board_statistics_view,
+    default_equality_month_end,
+)
 
 __all__ = ["router"]
 
@@ -82,11 +85,18 @@ def performance(
     target: str | None = None,
     target_by: str | None = None,
 ) -> Response:
-    """Verdicts per series (seasonal GLM), control charts, expectation, target."""
-    if by and by not in AREA_FIELDS:
-        raise HTTPException(400, f"by must be one of {', '.join(AREA_FIELDS)}")
-    end = _month_end(request, month)
+    """Verdicts per series (seasonal GLM), control charts, expectation, target.
+
+    The By area field offers only the areas some incident records (a store loaded
+    through a mapping with no ward has no ward to split by)."""
     ctx = _ctx(request)
+    area_fields = area_fields_view(ctx.store, ctx.board_stats)
+    if by and by not in area_fields:
+        named = ", ".join(area_fields) or "none: leave it empty"
+        raise HTTPException(
+            400, f"by: no incident records this area (recorded: {named})"
+        )
+    end = _month_end(request, month)
     stats = board_statistics_view(
         ctx.store,
         ctx.board_stats,
@@ -107,7 +117,7 @@ def performance(
             "target": "" if target is None else target,
             "target_by": target_by or "",
         },
-        area_fields=AREA_FIELDS,
+        area_fields=area_fields,
     )
 
 

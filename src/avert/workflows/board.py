@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import polars as pl
 
@@ -34,12 +34,15 @@ from avert.analyse.performance import (
 from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
+from avert.schema import INCIDENTS
 from avert.store import Store
-from avert.store.summary import incident_span, record_sources
+from avert.store.summary import columns_with_data, incident_span, record_sources
 from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import (
     BoardEquality,
+    few_residents_rate_notes,
+    force_name,
     is_few_residents_note,
     run_equality,
 )
@@ -50,12 +53,15 @@ __all__ = [
     "BoardEquality",
     "Family",
     "Unit",
+    "area_fields_with_data",
     "board_statistics",
     "board_windows",
+    "category_labels",
     "first_of_month",
     "load_centroids",
     "load_confidence",
     "load_population",
+    "population_lines",
     "run_equality",
     "run_performance",
 ]
@@ -78,6 +84,55 @@ def load_population(
     return load_files(store, paths, kind="table", parse=parse, strict=strict)
 
 
+_SPLIT_COLUMNS: Final = ("sex", "age_band", "ethnicity")
+_POPULATION_SPLITS: Final = (
+    ("sex", "sex"),
+    ("age_band", "age band"),
+    ("ethnicity", "ethnic group"),
+)
+
+
+def population_lines(store: Store, report: LoadReport) -> list[str]:
+    """What a population load added, as people think of it: areas and residents
+    per year and area type, then the rows they are stored as. "87,030 rows" of a
+    London mid-year file were 4,835 LSOAs split by sex and 6 age bands.
+
+    Residents: the sum of the areas' total rows (all sexes, ages and groups) where
+    the file gives them, else of its finest rows (those with the fewest "all"), which
+    partition the residents once each.
+    """
+    rows = store.read_frame(
+        "populations",
+        columns=["year", "area_type", "area", "population", *_SPLIT_COLUMNS],
+        where=[("load_id", "=", report.load_id)],
+    )
+    if not rows.height:
+        return []
+    rows = rows.with_columns(
+        pl.sum_horizontal(*(pl.col(c) == "all" for c in _SPLIT_COLUMNS)).alias("_alls")
+    )
+    lines = []
+    for (year, area_type), part in rows.group_by(
+        "year", "area_type", maintain_order=True
+    ):
+        split = [what for c, what in _POPULATION_SPLITS if part[c].n_unique() > 1]
+        areas = part["area"].n_unique()
+        # the totals where given, else the finest rows
+        alls = 3 if (part["_alls"] == 3).any() else part["_alls"].min()
+        people = int(part.filter(pl.col("_alls") == alls)["population"].sum())
+        stored = (
+            f"{part.height:,} rows: each area by {' and '.join(split)}"
+            + (", with totals" if split and alls == 3 else "")
+            if split
+            else f"{part.height:,} rows, one per area"
+        )
+        lines.append(
+            f"{year}: {areas:,} area{'' if areas == 1 else 's'} ({area_type}), "
+            f"{people:,} residents; {stored}."
+        )
+    return lines
+
+
 def load_confidence(
     store: Store,
     paths: Sequence[str | Path],
@@ -98,6 +153,38 @@ def load_centroids(
 
 
 # --- performance --------------------------------------------------------------------
+def area_fields_with_data(store: Store) -> tuple[str, ...]:
+    """The :data:`AREA_FIELDS` some incident in the store records: the areas a
+    performance series can be split by. A source without a column (a mapping with
+    no ward, data.police.uk with no ward or borough) would otherwise give one area,
+    "unknown", for every series."""
+    return columns_with_data(store, INCIDENTS, AREA_FIELDS)
+
+
+def _check_area_field(store: Store, by: str | None) -> None:
+    """Refuse an area field the code does not know, or one no incident records,
+    naming the ones the store's incidents do record."""
+    if by is None:
+        return
+    if by not in AREA_FIELDS:
+        msg = f"--by must be one of {', '.join(AREA_FIELDS)}, not {by!r}"
+        raise NotFound(msg)
+    present = area_fields_with_data(store)
+    if by in present:
+        return
+    if present:
+        msg = (
+            f"No incident in the store records a {by!r}: split by "
+            f"{', '.join(present)}, or leave --by out for one series of all areas."
+        )
+    else:
+        msg = (
+            f"No incident in the store records a {by!r} or any other area "
+            f"({', '.join(AREA_FIELDS)}): leave --by out for one series of all areas."
+        )
+    raise NotFound(msg)
+
+
 def _incidents(
     store: Store,
     *,
@@ -115,7 +202,7 @@ def _incidents(
     an incident outside the definition (``violence_only=False``).
     """
     cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
-    cols += ["time_precision"]
+    cols += ["time_precision", "source"]
     if by and by not in cols:
         cols.append(by)
     frames = load_analysis_incidents(
@@ -165,9 +252,7 @@ def run_performance(
     measure: Literal["count", "harm"] = "count",
 ) -> PerformanceResult:
     """Series of the store's incidents judged against a seasonal baseline."""
-    if by is not None and by not in AREA_FIELDS:
-        msg = f"--by must be one of {', '.join(AREA_FIELDS)}, not {by!r}"
-        raise NotFound(msg)
+    _check_area_field(store, by)
     baseline_from, baseline_to, date_from, date_to, cut_notes = _whole_periods(
         unit, baseline_from, baseline_to, date_from, date_to
     )
@@ -241,12 +326,18 @@ def run_performance(
 
     return replace(
         result,
-        params={**result.params, "by": by, "definition": profile},
+        params={
+            **result.params,
+            "by": by,
+            "definition": profile,
+            "category_labels": category_labels(incidents),
+        },
         notes=(
             *cut_notes,
             *gap_notes,
             *notes,
             *result.notes,
+            *few_residents_rate_notes(populations),
             *(
                 expected_harm_note(store, incidents, profile=profile)
                 if measure == "harm"
@@ -254,6 +345,51 @@ def run_performance(
             ),
         ),
     )
+
+
+_POLICEUK_KEY: Final = "police.uk: "
+
+
+def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
+    """How a page names a series whose key is ``police.uk: <category>`` when no
+    incident of it is from data.police.uk: by its source and, for a shipped
+    mapping, the source's own categories mapped to that one. Toronto's assaults
+    (``toronto-mci``, mapped to "Violence and sexual offences") read "toronto-mci:
+    Assault", not "police.uk: violence and sexual offences". The key, which plans'
+    measures name, is unchanged; keys of police.uk rows are not relabelled.
+    """
+    if "source" not in incidents.columns or not incidents.height:
+        return {}
+    keyed = (
+        incidents.filter(pl.col("category").str.starts_with(_POLICEUK_KEY))
+        .group_by("category")
+        .agg(pl.col("source").drop_nulls().unique().sort())
+    )
+    labels: dict[str, str] = {}
+    for key, sources in keyed.iter_rows():
+        if not sources or any(str(s).startswith("policeuk") for s in sources):
+            continue
+        category = key.removeprefix(_POLICEUK_KEY)
+        own = [n for s in sources for n in _mapped_from(s, category)]
+        labels[key] = f"{', '.join(sources)}: {', '.join(own) or category}"
+    return labels
+
+
+def _mapped_from(source: str, category: str) -> list[str]:
+    """The categories of the shipped mapping of ``source`` (e.g. ``toronto-mci``)
+    that map to the police.uk ``category`` (any case); none for another source."""
+    from avert.ingest.table import packaged_mappings, read_mapping
+
+    if source not in packaged_mappings():
+        return []
+    mapping = read_mapping(source)
+    if mapping.source != source:
+        return []
+    return [
+        own
+        for own, target in mapping.categories.items()
+        if target.strip().lower() == category
+    ]
 
 
 def _without_month_only(incidents: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
@@ -653,7 +789,7 @@ def board_statistics(
             rows = []
             for s in result.series:
                 row = s.row()
-                row["title"] = series_title(s)
+                row["title"] = series_title(s, result.params.get("category_labels"))
                 # charts for the totals of each area (and their flags); the
                 # categories are in the table
                 row["charts"] = series_charts(s) if s.category == "all" else {}
@@ -664,10 +800,12 @@ def board_statistics(
                 series=rows,
                 baseline=(b0, b1),
                 recent=(r0, r1),
+                # rates per resident not comparable: beside the table, said once
+                caveats=[n for n in result.notes if is_few_residents_note(n)],
                 notes=[
                     *_data_note(store),
                     *([part_note] if part_note else []),
-                    *result.notes,
+                    *(n for n in result.notes if not is_few_residents_note(n)),
                 ],
                 method=result.method,
                 source=result.source,
@@ -695,6 +833,7 @@ def board_statistics(
             window_months=equality_months,
             months_with_stops=found.months_with_stops,
             forces=list(found.forces),
+            force_names=[force_name(f) for f in found.forces],
             population_year=found.population_year,
             force_areas=list(found.force_areas),
             rates=whole.frame.to_dicts(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -41,6 +42,8 @@ __all__ = [
     "FORCE_AREA_MIN_RATE_RATIO",
     "FORCE_AREA_MIN_STOPS",
     "BoardEquality",
+    "few_residents_rate_notes",
+    "force_name",
     "is_few_residents_note",
     "read_person_list",
     "run_equality",
@@ -83,6 +86,7 @@ class BoardEquality:
             ),
             "months_with_stops": self.months_with_stops,
             "forces": list(self.forces),
+            "force_names": [force_name(f) for f in self.forces],
             "force": self.force.to_dict(),
             "areas": self.areas.to_dict() if self.areas else None,
             "lists": [m.to_dict() for m in self.lists],
@@ -199,7 +203,10 @@ def run_equality(
         stops,
         by_area,
         police_age_residents(pops, list(force_areas)),
-        label=force or (forces[0] if len(forces) == 1 else "force area"),
+        # the force as pages name it ("City of London Police", not its id)
+        label=force_name(force or forces[0])
+        if force or len(forces) == 1
+        else "force area",
         ethnicity=ethnicity,
         notes=notes,
         sexes=_sex_residents(pops, force_areas, year, notes),
@@ -675,6 +682,34 @@ def _police_force_areas() -> pl.DataFrame:
     )
 
 
+#: data.police.uk's force ids and names (its ``/api/forces``); sources in
+#: ``avert/data/README.md``
+_FORCE_NAMES_FILE: Final = "police_forces.csv"
+
+
+@cache
+def _force_names() -> dict[str, str]:
+    from importlib.resources import files
+
+    table = pl.read_csv(
+        files("avert").joinpath("data", _FORCE_NAMES_FILE).read_bytes(),
+        schema={"force": pl.String, "name": pl.String},
+    )
+    return dict(table.iter_rows())
+
+
+def force_name(force: str) -> str:
+    """A force as a page names it: "City of London Police" for data.police.uk's
+    ``city-of-london`` (the id ``stops.force`` holds); an id not listed with its
+    hyphens as spaces, each word capitalised; any other name as given."""
+    known = _force_names().get(force)
+    if known is not None:
+        return known
+    if force and all(c.islower() or c.isdigit() or c == "-" for c in force):
+        return force.replace("-", " ").title()
+    return force
+
+
 #: forces whose area has few residents beside the many who work in it or pass
 #: through, whom its searches are mostly of
 _FEW_RESIDENTS: Final = {
@@ -687,13 +722,45 @@ _FEW_RESIDENTS: Final = {
 }
 
 
+#: the same of crime counts per resident (the performance view's rates per 1,000)
+_FEW_RESIDENTS_RATES: Final = {
+    "city-of-london": (
+        "The City of London has {residents:,} residents and many times more people "
+        "working in it or passing through by day, whom its crimes also count: its "
+        "rates per 1,000 residents are not comparable with other areas'."
+    )
+}
+
+
 def is_few_residents_note(note: str) -> bool:
     """Whether ``note`` is one of :data:`_FEW_RESIDENTS` (filled in with the census
-    in use): a page shows it beside the rates, not among the other notes."""
+    in use) or :data:`_FEW_RESIDENTS_RATES`: a page shows it beside the rates, not
+    among the other notes."""
     return any(
         note.endswith(template[template.index("census) ") :].removeprefix("census"))
         for template in _FEW_RESIDENTS.values()
+    ) or any(
+        note.endswith(template[template.index(" residents and ") :])
+        for template in _FEW_RESIDENTS_RATES.values()
     )
+
+
+def few_residents_rate_notes(residents: Mapping[str, float]) -> list[str]:
+    """The caveat of each force area of few residents (:data:`_FEW_RESIDENTS`) among
+    ``residents`` (area -> residents, the areas given rates per resident), named as
+    the force's id or name or one of its local authorities: the performance view's
+    rates per 1,000 of the City of London are as little comparable as its rates of
+    searches."""
+    areas = _police_force_areas()
+    notes = []
+    for force, template in _FEW_RESIDENTS_RATES.items():
+        names = {force, force_name(force)} | set(
+            areas.filter(pl.col("force") == force)["area"].to_list()
+        )
+        known = [n for n in residents if n in names]
+        if known:
+            notes.append(template.format(residents=round(residents[known[0]])))
+    return notes
 
 
 def _listed_force_areas(
@@ -726,7 +793,8 @@ def _listed_force_areas(
         if not missing:
             shown = _census_names(names, eth_rows)
             notes.append(
-                f"Force area: the local authorities of {forces[0]}'s police force "
+                f"Force area: the local authorities of {force_name(forces[0])}'s "
+                "police force "
                 f"area as the {year} census names them, from avert's list of police "
                 f"force areas (Police Act 1996, Schedule 1): {', '.join(shown)} "
                 "(give --areas to set another)."
@@ -742,7 +810,7 @@ def _listed_force_areas(
     if nearest is None:
         return None
     raise ConfigError(
-        f"{forces[0]}'s police force area is {', '.join(nearest[0])}. "
+        f"{force_name(forces[0])}'s police force area is {', '.join(nearest[0])}. "
         + _no_residents(nearest[1], eth_rows, year)
     )
 

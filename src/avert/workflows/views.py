@@ -172,6 +172,19 @@ def board_statistics_view(
     return cache.get(key, compute)
 
 
+def area_fields_view(
+    store: Store, cache: ResultCache[Any] | None = None
+) -> tuple[str, ...]:
+    """:func:`avert.workflows.board.area_fields_with_data`, kept while no file is
+    loaded (a store without a column reads its incidents through to say so)."""
+    from avert.workflows.board import area_fields_with_data
+
+    if cache is None:
+        return area_fields_with_data(store)
+    key = ("area-fields", store.count("loads"))
+    return tuple(cache.get(key, lambda: area_fields_with_data(store)))
+
+
 def default_window_end(
     store: Store, *, now: dt.datetime | None = None
 ) -> tuple[dt.datetime, str | None]:
@@ -626,7 +639,9 @@ def data_view(store: Store) -> dict[str, Any]:
         .agg(
             pl.col("loaded_at").max().alias("last_loaded_at"),
             pl.col("rows").sum(),
+            pl.col("loaded").sum(),
             pl.col("quarantined").sum(),
+            pl.col("duplicates").sum(),
             pl.len().alias("files"),
         )
         .sort("kind")

@@ -1,0 +1,74 @@
+"""The Data page says what each count of a load is.
+
+City of London Police, 2019 (data.police.uk street files, 100 rows already in the
+store, 81 of them with other content): the page showed "Quarantined 0" and, below,
+"Quarantine: 0 rejected, 81 duplicates", which read as if the duplicates had been
+quarantined as faults, or nothing checked; the 100 rows skipped were shown nowhere.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+from avert.cli import app as cli_app
+from avert.config.settings import load_settings
+from avert.store import Store
+from avert.web import create_app
+from avert.workflows.users import add_user
+from web.helpers import PASSWORD, SECRET, signed_in
+
+STREET = (
+    Path(__file__).parents[1]
+    / "data"
+    / "policeuk"
+    / "2019-06"
+    / "2019-06-city-of-london-street.csv"
+)
+
+
+@pytest.fixture(scope="module")
+def data_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """Five rows, one repeated as it is, one repeated as another crime type (a
+    conflicting duplicate), one with a bad month (rejected)."""
+    root = tmp_path_factory.mktemp("data")
+    url = f"sqlite:///{root / 'data.db'}"
+    Store(url).upgrade()
+    header, *rows = STREET.read_text(encoding="utf-8").splitlines()[:6]
+    fields = rows[1].split(",")
+    fields[9] = "Robbery"
+    bad = rows[2].replace(",2019-06,", ",2019-13,")
+    folder = root / "2019-06"
+    folder.mkdir()
+    (folder / STREET.name).write_text(
+        "\n".join([header, *rows, rows[0], ",".join(fields), bad]) + "\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(cli_app, ["--db", url, "ingest", "policeuk", str(folder)])
+    assert res.exit_code == 3, res.output  # loaded, a row quarantined
+    store = Store(url)
+    add_user(store, "analyst", password=PASSWORD, role="analyst")
+    settings = load_settings({}).with_overrides(
+        database_url=url, secret_key=SECRET, pseudonym_key="k" * 40
+    )
+    return create_app(settings, store)
+
+
+def test_the_data_page_names_each_count(data_app: FastAPI) -> None:
+    page = signed_in(data_app, "analyst").get("/data")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text)
+    assert "Duplicates skipped" in text
+    assert "Rejected <small>(quarantined, with reasons)</small>" in text
+    # 8 read: 5 loaded, 1 rejected, 2 skipped as already in the store
+    assert re.search(
+        r"<td>policeuk-street</td><td>1</td><td>8</td><td>5</td><td>1</td><td>2</td>",
+        text,
+    ), text[:3000]
+    assert "1 rejected row, each with the reason" in text
+    assert "1 conflicting duplicate: rows whose id is already in the store" in text
+    assert "Quarantine: 1 rejected" not in text
