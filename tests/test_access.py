@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 
 import polars as pl
@@ -14,6 +15,8 @@ from avert.access import (
     Pseudonymiser,
     audience_of,
     check_key,
+    key_entropy_bits,
+    key_strength_bits,
     pseudonymiser_for,
     redact_frames,
     suppress_small_counts,
@@ -42,6 +45,19 @@ def test_unfit_keys_are_refused_without_echoing_them(key: str | None) -> None:
         check_key(key)
     if key:
         assert key not in str(err.value)
+
+
+@pytest.mark.parametrize("key", ["", "a", "z" * 40])
+def test_a_key_of_one_character_has_zero_bits_not_minus_zero(key: str) -> None:
+    """A key of one repeated character said "about -0 bits of entropy": the
+    Shannon sum was negated, and minus nothing is -0.0. It is 0 bits."""
+    for bits in (key_entropy_bits(key), key_strength_bits(key)):
+        assert bits == 0
+        assert math.copysign(1, bits) == 1, bits
+    if len(key) >= 32:
+        with pytest.raises(ConfigError, match=r"about 0 bits of entropy") as err:
+            check_key(key)
+        assert "-0" not in str(err.value)
 
 
 def test_random_keys_pass() -> None:

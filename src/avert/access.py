@@ -231,7 +231,9 @@ def key_entropy_bits(key: str) -> float:
         return 0.0
     counts = Counter(key)
     n = len(key)
-    per_char = -sum(c / n * math.log2(c / n) for c in counts.values())
+    # p * log2(1 / p), each term 0 or more: the negated sum of p * log2(p) gave
+    # -0.0 for one repeated character, shown as "-0 bits"
+    per_char = sum(c / n * math.log2(n / c) for c in counts.values())
     return n * per_char
 
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app, main
-from avert.errors import NotFound
+from avert.errors import AvertError, NotFound
 from avert.store import Store
 from avert.store.database import Transaction
 
@@ -465,3 +465,93 @@ def test_no_command_still_prints_the_help(
     out = capsys.readouterr()
     assert "Usage: avert analyse" in out.out + out.err
     assert "error:" not in out.err
+
+
+_PERFORMANCE = [
+    "analyse",
+    "performance",
+    "--baseline-from",
+    "2023-01-01",
+    "--baseline-to",
+    "2023-12-31",
+    "--from",
+    "2024-01-01",
+    "--to",
+    "2024-06-30",
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["analyse", "near-repeat", "--space", "5,1"], "'--space'"),
+        (["analyse", "near-repeat", "--time", "x"], "'--time'"),
+        (["analyse", "volt", "--at", "soon"], "--at"),
+        (["analyse", "risk", "--as-of", "soon"], "--as-of"),
+        (["analyse", "groups", "--as-of", "soon"], "--as-of"),
+        (["analyse", "person", "p1", "--as-of", "soon"], "--as-of"),
+        ([*_PERFORMANCE, "--by", "county"], "--by"),
+        ([*_PERFORMANCE, "--alpha", "5"], "--alpha"),
+        (
+            [*_PERFORMANCE[:5], "2024-03-31", *_PERFORMANCE[6:]],
+            "'--baseline-from' / '--baseline-to' / '--from' / '--to'",
+        ),
+        (["analyse", "equality", "--areas", ";"], "--areas"),
+        (["forecast", "--at", "2024-01-01", "--horizon", "soon"], "--horizon"),
+        (["forecast", "--at", "2024-01-01", "--model", "crystal"], "--model"),
+        (["forecast", "--at", "2024-01-01", "--km2", "-1"], "--km2"),
+        (
+            ["forecast", "--at", "2024-01-01", "--km2", "1", "--cells", "3"],
+            "'--cells' / '--km2'",
+        ),
+        (["forecast", "evaluate", "--models", "counting,crystal"], "--models"),
+        (["forecast", "evaluate", "--coverages", "150"], "--coverages"),
+        (["forecast", "evaluate", "--from", "2024-13-01"], "--from"),
+        (["board", "pack", "--month", "2024-01", "--areas", " ; "], "--areas"),
+    ],
+)
+def test_a_bad_option_is_refused_before_the_store_is_opened(
+    tmp_path: Path, args: list[str], option: str
+) -> None:
+    """`avert analyse near-repeat --space 5,1` on a new machine said "No database
+    ... Run 'avert db init' first" (exit 1): the bands, like the other options
+    below, were checked only once the store was open. A bad option is now a usage
+    error naming it (exit 2) before any store is opened, or created."""
+    absent = tmp_path / "absent.db"
+    if args[0] in ("forecast", "board") and args[1] != "evaluate":
+        args = [*args, "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(
+        app, ["--db", f"sqlite:///{absent}", *args], env={"COLUMNS": "200"}
+    )
+    output = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2, output
+    assert f"Invalid value for {option}" in output, output
+    assert "No database" not in output
+    assert not absent.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyse", "groups", "--config", "NOWHERE"],
+        ["analyse", "person", "p1", "--config", "NOWHERE"],
+        ["analyse", "retaliation", "--from", "2024-01-01", "--config", "NOWHERE"],
+        ["brief", "--at", "2024-01-01", "--no-pdf", "--boundaries", "NOWHERE"],
+    ],
+)
+def test_an_option_file_is_read_before_the_store_is_opened(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """A missing --config or --boundaries file was reported as a missing database
+    (the store was opened first): the error now names the file."""
+    absent = tmp_path / "absent.db"
+    missing = str(tmp_path / "missing.file")
+    args = [missing if a == "NOWHERE" else a for a in args]
+    if args[0] == "brief":
+        args = [*args, "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(
+        app, ["--db", f"sqlite:///{absent}", *args], env={"COLUMNS": "200"}
+    )
+    assert isinstance(result.exception, AvertError), result.output
+    assert "missing.file" in str(result.exception), result.exception
+    assert not absent.exists()

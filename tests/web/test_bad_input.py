@@ -181,3 +181,14 @@ def test_a_nul_character_in_the_sign_in_is_refused(world: World) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 400, response.text[:300]
+
+
+def test_the_areas_field_keeps_a_name_with_a_comma_whole(world: World) -> None:
+    """The Areas field showed the areas asked joined with ", ": "Bristol, City
+    of,Mendip" came back as "Bristol, City of, Mendip", three names or two? They
+    come back as "Bristol, City of; Mendip", which the field reads as given."""
+    chair = signed_in(world.app, "chair")
+    for asked in ("Bristol, City of,Mendip", "Bristol, City of; Mendip"):
+        page = chair.get("/equality", params={"areas": asked})
+        assert page.status_code < 500, page.text[:300]
+        assert 'value="Bristol, City of; Mendip"' in page.text, asked

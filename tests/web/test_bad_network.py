@@ -158,3 +158,45 @@ def test_an_opened_record_of_a_long_purpose_outside_ascii_still_opens(
     (shown,) = _views(world, person)[before:]
     assert shown.endswith("...")
     assert purpose.startswith(shown.removesuffix("..."))
+
+
+def test_the_session_cookie_stays_under_4_kb_with_a_long_purpose_and_flash(
+    world: World,
+) -> None:
+    """The session keeps the purpose of the record opened last (up to 2,000 bytes
+    of JSON) and the message for the next page (up to 500 characters, six bytes
+    each outside ASCII): together they made a cookie of 6 KB or more, which
+    browsers refuse (4 KB), keeping the old session. The message is now cut (with
+    "...") to what the session has room for: every cookie stays under 4,096 bytes,
+    and the meeting still shows the message and the record still opens."""
+    client = signed_in(world.app, "chair")
+    person = sorted(world.person_ids)[7]
+    token = csrf_of(client.get(f"/people/{person}").text)
+    cookies = [
+        client.post(
+            f"/people/{person}",
+            data={"csrf_token": token, "purpose": "Prüfung " + "ŵ" * 2000},
+            follow_redirects=False,
+        ).headers.get_list("set-cookie")
+    ]
+    # a tasking whose 'what' the "already tasked" message repeats, outside ASCII
+    item, what = "cell:150m:E-777:N777", "Patrouille à " + "é" * 1500
+    for _ in range(2):
+        sent = client.post(
+            "/meeting/task",
+            data={"csrf_token": token, "item": item, "what": what},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303, sent.text[:300]
+        cookies.append(sent.headers.get_list("set-cookie"))
+    # the long message came with the session: shown on the meeting, cut
+    page = client.get(sent.headers["location"])
+    assert page.status_code == 200
+    cookies.append(page.headers.get_list("set-cookie"))
+    sizes = [len(header) for headers in cookies for header in headers]
+    assert len(sizes) == 4, sizes
+    assert max(sizes) < 4096, sizes
+    assert f"{item} is already tasked" in page.text
+    assert "éé..." in page.text
+    # and the record still opens with the purpose kept
+    assert 'id="history"' in client.get(f"/people/{person}").text

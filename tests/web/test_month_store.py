@@ -131,7 +131,7 @@ def test_brief_area_on_police_uk_names_its_lsoas(month_app: FastAPI, tmp_path) -
     assert res.exit_code == 2
     text = " ".join(res.output.replace("│", " ").split())
     assert "Known areas" in text
-    lsoa = text[text.index("E01") :].split(",")[0].split()[0]
+    lsoa = text[text.index("E01") :].split(";")[0].split()[0]  # names: "; "
     res = CliRunner().invoke(
         cli_app,
         [

@@ -13,7 +13,12 @@ from typer.testing import CliRunner
 from avert.cli import app
 from avert.errors import ConfigError
 from avert.store import Store
-from avert.workflows.equality import _police_force_areas, run_equality
+from avert.workflows.equality import (
+    _police_force_areas,
+    join_area_names,
+    run_equality,
+    split_area_names,
+)
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -89,6 +94,48 @@ def test_a_listed_force_is_set_against_its_own_area(
     # --areas still sets the area
     named = run_equality(sqlite_store, force="humberside", areas=["City of London"])
     assert named.force_areas == ("City of London",)
+
+
+def test_a_force_area_note_lists_names_holding_commas_unambiguously(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The note listed Humberside's districts joined with ", ": "East Riding of
+    Yorkshire, Kingston upon Hull, City of, North East Lincolnshire, ..." reads as
+    five areas or more, and could not be given back as --areas. They are joined
+    with "; ", which --areas (and the Equality page's Areas field) read back."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    found = run_equality(sqlite_store, force="humberside")
+    note = next(n for n in found.notes if "list of police force areas" in n)
+    listed = "; ".join(HUMBERSIDE)
+    assert f"Schedule 1): {listed} (give --areas" in note, note
+    assert split_area_names(listed) == HUMBERSIDE
+    again = run_equality(sqlite_store, force="humberside", areas=list(HUMBERSIDE))
+    assert again.force_areas == HUMBERSIDE
+    # the CLI's --areas takes the list as the note shows it
+    args = ["analyse", "equality", "--force", "humberside", "--areas", listed]
+    result = CliRunner().invoke(
+        app, ["--db", sqlite_store.url.sqlalchemy, *args], env={"COLUMNS": "300"}
+    )
+    assert result.exit_code == 0, result.output
+    assert f"force area: {listed} (census 2011)" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Bristol, City of; Mendip", ("Bristol, City of", "Mendip")),
+        (" Bristol, City of ;;Mendip; ", ("Bristol, City of", "Mendip")),
+        ("Bristol, City of,Mendip", ("Bristol, City of", "Mendip")),
+        ("Barnsley, Doncaster,,Sheffield", ("Barnsley", "Doncaster", "Sheffield")),
+        ("City of London, Westminster", ("City of London", "Westminster")),
+        (" , ; ", ()),
+    ],
+)
+def test_area_names_split_at_semicolons_else_commas(
+    text: str, names: tuple[str, ...]
+) -> None:
+    assert split_area_names(text) == names
+    assert split_area_names(join_area_names(names)) == names
 
 
 def test_a_listed_force_missing_from_the_census_is_an_error(

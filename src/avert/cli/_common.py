@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from avert.workflows.admin import Store
 
 __all__ = [
+    "area_list",
     "check_choice",
     "check_out_dir",
     "check_out_file",
-    "comma_list",
     "console",
     "err_console",
     "get_settings",
@@ -52,15 +52,18 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     return console.highlighter(Text.assemble(*parts))
 
 
-def comma_list(text: str | None, option: str) -> list[str] | None:
-    """The items of a comma-separated option, stripped, empty ones dropped; None for
-    no option (``"A,,B "`` is ``["A", "B"]``); a usage error when it names none
-    (``","``: the option was given, so "not given" would be wrong)."""
+def area_list(text: str | None, option: str) -> list[str] | None:
+    """The area names of an ``--areas`` option; None for no option; a usage error
+    when it names none. Separated by semicolons when it holds one, since a name
+    may hold a comma (``"Bristol, City of; Mendip"``, as avert's notes list
+    them), else by commas (:func:`avert.workflows.equality.split_area_names`)."""
     if text is None:
         return None
-    items = [item.strip() for item in text.split(",") if item.strip()]
+    from avert.workflows.equality import split_area_names
+
+    items = list(split_area_names(text))
     if not items:
-        raise typer.BadParameter("names no item", param_hint=option)
+        raise typer.BadParameter("names no area", param_hint=option)
     return items
 
 

@@ -74,11 +74,9 @@ def groups(
     from avert.report.payload import jsonable
     from avert.workflows.networks import groups_report
 
-    result = groups_report(
-        get_store(ctx),
-        as_of=when(ctx, as_of, "--as-of"),
-        **_scope(ctx, config),
-    )
+    # the options are checked (and --config read) before the store is opened
+    end, scope = when(ctx, as_of, "--as-of"), _scope(ctx, config)
+    result = groups_report(get_store(ctx), as_of=end, **scope)
     payload = result.to_json()
     if as_json:
         print_json(jsonable(payload))
@@ -124,12 +122,11 @@ def person(
     from avert.report.payload import jsonable
     from avert.workflows.networks import person_report
 
+    # the options are checked (and the configs read) before the store is opened
+    end, scope = when(ctx, as_of, "--as-of"), _scope(ctx, config)
+    risk_config = load_risk_config(get_settings(ctx).risk_config_file())
     picture = person_report(
-        get_store(ctx),
-        person_id,
-        as_of=when(ctx, as_of, "--as-of"),
-        risk_config=load_risk_config(get_settings(ctx).risk_config_file()),
-        **_scope(ctx, config),
+        get_store(ctx), person_id, as_of=end, risk_config=risk_config, **scope
     )
     if as_json:
         print_json(jsonable(picture))
@@ -191,12 +188,8 @@ def retaliation(
 
     start = when(ctx, since, "--from")
     _, end = period(ctx, since, until)  # --to after --from
-    result = retaliation_report(
-        get_store(ctx),
-        since=start,
-        until=end,
-        **_scope(ctx, config),
-    )
+    scope = _scope(ctx, config)  # --config read before the store is opened
+    result = retaliation_report(get_store(ctx), since=start, until=end, **scope)
     payload = result.to_json()
     if as_json:
         print_json(jsonable(payload))

@@ -147,12 +147,14 @@ def near_repeat(
     from avert.workflows.places import run_near_repeat
 
     start, end = period(ctx, date_from, date_to)
+    # every option is checked before the store is opened (or a CSV read)
+    space_edges, time_edges = _edges(space, "--space"), _edges(time, "--time")
     res = run_near_repeat(
         read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
         date_from=start,
         date_to=end,
-        space_bands_m=_edges(space, "--space"),
-        time_bands_days=_edges(time, "--time"),
+        space_bands_m=space_edges,
+        time_bands_days=time_edges,
         n_sims=sims,
         seed=seed,
     )

@@ -180,9 +180,10 @@ def volt(
     from avert.workflows.analysis import run_volt
 
     profile = profile_name(ctx, definition)
+    end_at = when(ctx, at, "--at")  # checked before the store is opened
     result = run_volt(
         get_store(ctx),
-        at=when(ctx, at, "--at"),
+        at=end_at,
         window_days=window_days,
         cell_size_m=cell,
         profile=profile,
@@ -379,10 +380,11 @@ def risk(
 
     check_choice(kind, ("offender", "victim", "asb"), "--kind")
     profile = profile_name(ctx, definition)
+    as_of = when(ctx, at, "--as-of")  # checked before the store is opened
     results = run_risk(
         get_store(ctx),
         kind=cast("RiskKind", kind),
-        at=when(ctx, at, "--as-of"),
+        at=as_of,
         config_path=config or get_settings(ctx).risk_config_file(),
         profile=profile,
     )

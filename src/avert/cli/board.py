@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from avert.cli._common import (
+    area_list,
     check_choice,
-    comma_list,
     console,
     get_store,
     print_json,
@@ -251,6 +251,12 @@ def performance(
     check_choice(measure, ("count", "harm"), "--measure")
     if (target is None) != (target_by is None):
         raise typer.BadParameter("give --target and --target-by together")
+    _check_performance_options(
+        by=by,
+        alpha=alpha,
+        periods=(baseline_from, baseline_to, date_from, date_to),
+    )
+    profile = profile_name(ctx, definition)  # before the store is opened
     result = run_performance(
         get_store(ctx),
         unit=cast("Unit", unit),
@@ -259,7 +265,7 @@ def performance(
         baseline_to=baseline_to.date(),
         date_from=date_from.date(),
         date_to=date_to.date(),
-        profile=profile_name(ctx, definition),
+        profile=profile,
         violence_only=not all_incidents,
         by_category=not no_categories,
         population_year=population_year,
@@ -322,6 +328,29 @@ def performance(
     )
 
 
+def _check_performance_options(
+    *, by: str | None, alpha: float, periods: tuple[dt.datetime, ...]
+) -> None:
+    """Usage errors (exit 2) for the options the engine would refuse only after
+    the store is opened and read: an unknown ``--by``, an ``--alpha`` that is no
+    probability (5 typed for 5 %), periods out of order (``periods``: the
+    baseline's first and last day, the recent period's first and last)."""
+    if by is not None:
+        check_choice(by, AREA_FIELDS, "--by")
+    if not 0 < alpha < 1:  # NaN too
+        msg = f"is a probability between 0 and 1 (0.05: 5 %); got {alpha:g}"
+        raise typer.BadParameter(msg, param_hint="--alpha")
+    days = [p.date() for p in periods]
+    if not days[0] <= days[1] < days[2] <= days[3]:  # the engine's rule
+        msg = (
+            "the periods must come in order: --baseline-from <= --baseline-to < "
+            f"--from <= --to (got {', '.join(map(str, days))})"
+        )
+        raise typer.BadParameter(
+            msg, param_hint="'--baseline-from' / '--baseline-to' / '--from' / '--to'"
+        )
+
+
 def _caution_notes(series: Sequence[SeriesResult]) -> list[str]:
     """One note per series whose significant change goes the way its baseline was
     already going (:func:`avert.analyse.performance.trend_caution`)."""
@@ -377,9 +406,10 @@ def equality(
         str | None,
         typer.Option(
             "--areas",
-            help="Comma-separated areas (local authorities) making up the force "
-            "area (default: the police force area of a data.police.uk force, "
-            "else inferred from where the stops fall).",
+            help="Areas (local authorities) making up the force area, separated "
+            "by commas, or by semicolons when a name holds a comma ('Bristol, City "
+            "of; Mendip') (default: the police force area of a data.police.uk "
+            "force, else inferred from where the stops fall).",
         ),
     ] = None,
     officer: Annotated[
@@ -419,13 +449,14 @@ def equality(
         msg = f"--to ({date_to:%Y-%m-%d}) must not be before --from ({date_from:%Y-%m-%d})"
         raise typer.BadParameter(msg, param_hint="--to")
     people = None if list_file is None else read_person_list(list_file)
+    force_areas = area_list(areas, "--areas")  # before the store is opened
     result = run_equality(
         get_store(ctx),
         force=force,
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,
         population_year=population_year,
-        areas=comma_list(areas, "--areas"),
+        areas=force_areas,
         ethnicity="officer_ethnicity" if officer else "ethnicity",
         list_people=people,
         area_level="lsoa" if area_level == "lsoa" else "la",
@@ -439,6 +470,8 @@ def equality(
 
 def _print_equality(result: BoardEquality) -> None:
     """The force's rates and ratios, each list's make-up, and the notes."""
+    from avert.workflows.equality import join_area_names
+
     console.print(
         styled(
             ("Stop and search by ethnic group", "bold"),
@@ -450,7 +483,7 @@ def _print_equality(result: BoardEquality) -> None:
                 if result.window
                 else ""
             )
-            + f"force area: {', '.join(result.force_areas)} "
+            + f"force area: {join_area_names(result.force_areas)} "
             f"(census {result.population_year})",
         )
     )

@@ -82,10 +82,11 @@ def brief(
     check_out_dir(out)
     settings = get_settings(ctx)
     at_local = when(ctx, at, "--at")
+    # --boundaries is read before the store is opened (--area needs the store)
+    outlines = read_boundaries(boundaries, area=area) if boundaries else []
     if area is not None:
         check_area(ctx, area)
     store = get_store(ctx)
-    outlines = read_boundaries(boundaries, area=area) if boundaries else []
     files = run_briefing(
         store,
         at=at_local,
@@ -139,6 +140,7 @@ def brief(
 def check_area(ctx: typer.Context, area: str) -> None:
     """Usage error (exit 2) when ``area`` names no area of the store, listing the known."""
     from avert.workflows.briefing import known_areas, names_known_area
+    from avert.workflows.equality import join_area_names
 
     known = known_areas(get_store(ctx))
     if names_known_area(area, known):
@@ -150,7 +152,7 @@ def check_area(ctx: typer.Context, area: str) -> None:
             "their area"
         )
     else:
-        shown = ", ".join(known[:20])
+        shown = join_area_names(known[:20])  # a name may hold a comma
         more = f" (the first 20 of {len(known)})" if len(known) > 20 else ""
         msg = f"no area {area!r} in the store. Known areas{more}: {shown}"
     raise typer.BadParameter(msg, param_hint="--area")

@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 
 from avert.cli._common import (
+    area_list,
     check_out_dir,
     check_out_file,
-    comma_list,
     console,
     get_settings,
     get_store,
@@ -303,9 +303,10 @@ def board_pack(
         str | None,
         typer.Option(
             "--areas",
-            help="Comma-separated local authorities making up the force area of the "
-            "equality section (default: the police force area of a data.police.uk "
-            "force, else inferred from where the stops fall).",
+            help="Local authorities making up the force area of the equality "
+            "section, separated by commas, or by semicolons when a name holds a "
+            "comma ('Bristol, City of; Mendip') (default: the police force area of "
+            "a data.police.uk force, else inferred from where the stops fall).",
         ),
     ] = None,
     _pdf: PdfOpt = False,
@@ -316,6 +317,7 @@ def board_pack(
     from avert.workflows import delivery
 
     check_out_dir(out)
+    force_areas = area_list(areas, "--areas")  # before the store is opened
     settings = get_settings(ctx)
     written = delivery.board_pack(
         get_store(ctx),
@@ -324,7 +326,7 @@ def board_pack(
         out_dir=out,
         pdf=not no_pdf,
         force=force,
-        areas=comma_list(areas, "--areas"),
+        areas=force_areas,
     )
     for path in written:
         console.print(f"wrote {path}")

@@ -9,8 +9,10 @@ rolling-origin evaluation of ``docs/places.md`` on the store or on a CSV/Parquet
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -31,6 +33,8 @@ from avert.errors import ConfigError
 
 __all__ = ["register"]
 
+_T = TypeVar("_T")
+
 forecast_app = typer.Typer(
     help=(
         "Place forecasts: the top cells for the next hours with their backtested "
@@ -43,6 +47,25 @@ forecast_app = typer.Typer(
 def _cell_size(ctx: typer.Context, cell: float | None) -> float:
     """``--cell`` if given, else the ``places_cell_m`` setting (as the web and briefing)."""
     return cell if cell is not None else get_settings(ctx).places_cell_size()
+
+
+def _usage(check: Callable[[str], _T], value: str, option: str) -> _T:
+    """``check(value)``, its ``ConfigError`` a usage error (exit 2) naming ``option``."""
+    try:
+        return check(value)
+    except ConfigError as err:
+        raise typer.BadParameter(str(err), param_hint=option) from err
+
+
+def _check_budget(cells: int | None, km2: float | None) -> None:
+    """Usage error unless the patrol budget is one of --cells or a positive --km2
+    (the budget's check against the grid waits for the events)."""
+    if cells is not None and km2 is not None:
+        msg = "give the patrol budget either in cells or in km², not both"
+        raise typer.BadParameter(msg, param_hint="'--cells' / '--km2'")
+    if km2 is not None and not 0 < km2 < math.inf:  # NaN too
+        msg = f"must be a positive area in km²; got {km2:g}"
+        raise typer.BadParameter(msg, param_hint="--km2")
 
 
 @forecast_app.callback()
@@ -111,6 +134,7 @@ def forecast(
     from avert.workflows.forecast import (
         budget_note,
         grid_notes,
+        model_name,
         parse_horizon,
         plan_to_dict,
         run_forecast,
@@ -119,11 +143,15 @@ def forecast(
 
     check_out_dir(out)
     when = time_option(ctx, at, "--at")
+    # every option is checked before the store is opened (or a CSV read)
+    period_length = _usage(parse_horizon, horizon, "--horizon")
+    model = _usage(model_name, model, "--model")
+    _check_budget(cells, km2)
     events = read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
     plan = run_forecast(
         events,
         at=when,
-        horizon=parse_horizon(horizon),
+        horizon=period_length,
         cell_size_m=_cell_size(ctx, cell),
         model=model,
         cells=cells,
@@ -227,21 +255,23 @@ def evaluate(
     """Rolling-origin evaluation: hit rate and PAI per coverage, bbox and active cells."""
     import polars as pl
 
-    from avert.workflows.forecast import run_forecast_evaluation
+    from avert.workflows.forecast import model_name, run_forecast_evaluation
 
+    # every option is checked before the store is opened (or a CSV read)
+    covs = _coverages(coverages)
     try:
-        covs = [float(c) / 100 for c in coverages.split(",") if c.strip()]
         first = dt.date.fromisoformat(start) if start else None
     except ValueError as err:
-        msg = f"Bad --coverages or --from: {err}"
-        raise ConfigError(msg) from err
-    if not all(0 < c <= 1 for c in covs):  # the workflow's message is in shares
-        msg = f"--coverages are percents in (0, 100]; got {coverages!r}."
-        raise ConfigError(msg)
+        raise typer.BadParameter(str(err), param_hint="--from") from err
+    names = [
+        _usage(model_name, m.strip(), "--models")
+        for m in models.split(",")
+        if m.strip()
+    ]
     events = read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
     ev = run_forecast_evaluation(
         events,
-        models=[m.strip() for m in models.split(",") if m.strip()],
+        models=names,
         cell_size_m=_cell_size(ctx, cell),
         start=first,
         days=days,
@@ -284,6 +314,18 @@ def evaluate(
         rows,
     )
     print_notes(ev.notes)
+
+
+def _coverages(text: str) -> list[float]:
+    """``--coverages`` as shares: a usage error unless percents in (0, 100]."""
+    try:
+        covs = [float(c) / 100 for c in text.split(",") if c.strip()]
+    except ValueError:
+        covs = []
+    if not covs or not all(0 < c <= 1 for c in covs):  # NaN too
+        msg = f"must be percents in (0, 100], e.g. 1,2,5,10; got {text!r}"
+        raise typer.BadParameter(msg, param_hint="--coverages")
+    return covs
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ route so that none is forgotten.
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ __all__ = [
     "authorize",
     "csrf_token",
     "flash",
+    "keep_text",
     "requires",
     "sign_in",
     "sign_out",
@@ -77,23 +79,84 @@ def csrf_token(request: Request) -> str:
 
 #: Seconds a flash message waits for the page it was meant for.
 FLASH_SECONDS = 60
-#: Longest flash message kept (the session is a cookie: browsers keep 4 KB).
+#: Longest flash message kept (the session is a cookie: browsers keep 4 KB) ...
 FLASH_MAX_CHARS = 500
+#: ... and its most bytes as the cookie writes it (JSON: six for each character
+#: outside ASCII), when the session has room for them (:func:`keep_text`)
+FLASH_MAX_BYTES = 800
+
+#: Most bytes of the session as JSON. The cookie is that JSON in base64 (4/3 as
+#: long), signed (35 more) and named, with its attributes (about 75): 2,900 bytes
+#: make a Set-Cookie header of about 3,980, under the 4,096 browsers keep (a
+#: refused cookie leaves the browser with the session before it)
+SESSION_JSON_MAX_BYTES = 2900
+
+
+def _json_bytes(value: object) -> int:
+    """Bytes of ``value`` in the session cookie's JSON (ASCII: six for a character
+    outside it)."""
+    return len(json.dumps(value))
+
+
+def _cut(text: str, *, max_chars: int, max_bytes: int) -> str:
+    """``text`` whole, or its start and "..." within ``max_chars`` characters
+    (before the "...") and ``max_bytes`` bytes of JSON; "" when not even "..."
+    fits."""
+    if len(text) <= max_chars and _json_bytes(text) <= max_bytes:
+        return text
+    room, kept = max_bytes - _json_bytes("..."), 0
+    if room < 0:
+        return ""
+    for char in text[:max_chars]:
+        room -= _json_bytes(char) - 2
+        if room < 0:
+            break
+        kept += 1
+    return text[:kept] + "..."
+
+
+def keep_text(
+    request: Request,
+    key: str,
+    value: dict[str, object],
+    text: tuple[str, str],
+    *,
+    max_chars: int,
+    max_bytes: int,
+) -> str:
+    """Keep ``value`` under ``key`` in the session with the field ``text`` (name,
+    text) cut to fit, and return the text kept.
+
+    The text is cut (with "...") to ``max_chars`` characters, ``max_bytes`` bytes
+    of JSON, and the room the rest of the session leaves under
+    :data:`SESSION_JSON_MAX_BYTES`: a flash message and the purpose of the record
+    opened last, each near its own limit, made a cookie over 4 KB together, which
+    the browser refused.
+    """
+    field, whole = text
+    trial = {**request.session, key: {**value, field: ""}}
+    room = SESSION_JSON_MAX_BYTES - _json_bytes(trial) + _json_bytes("")
+    kept = _cut(whole, max_chars=max_chars, max_bytes=min(max_bytes, room))
+    request.session[key] = {**value, field: kept}
+    return kept
 
 
 def flash(request: Request, message: str) -> None:
-    """Keep ``message`` for the next page this session opens (one page, a minute).
+    """Keep ``message`` for the next page this session opens (one page, a minute),
+    cut with "..." to what the session cookie has room for (:func:`keep_text`).
 
     The message lives in the signed session cookie, which only avert can write: a
     page shows as an error only what avert itself said, never text from a link
     (``/meeting?error=...`` was content spoofing).
     """
-    text = (
-        message
-        if len(message) <= FLASH_MAX_CHARS
-        else message[:FLASH_MAX_CHARS] + "..."
+    keep_text(
+        request,
+        "flash",
+        {"at": int(time.time())},
+        ("text", message),
+        max_chars=FLASH_MAX_CHARS,
+        max_bytes=FLASH_MAX_BYTES,
     )
-    request.session["flash"] = {"text": text, "at": int(time.time())}
 
 
 def take_flash(request: Request) -> str | None:

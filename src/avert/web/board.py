@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from avert.web.auth import authorize, requires
 from avert.web.pages import _check_year, _ctx, _page, default_at
+from avert.workflows.equality import join_area_names, split_area_names
 from avert.workflows.views import (
     area_fields_view,
     board_statistics_view,
@@ -131,7 +132,8 @@ def equality(
 ) -> Response:
     """Stop and search against residents and the Equality Impact Assessment, of
     ``force``'s stops (needed when the store holds several forces' stops) against
-    the residents of ``areas`` (comma-separated local authorities; empty: the police
+    the residents of ``areas`` (local authorities separated by commas, or by
+    semicolons when a name holds a comma; empty: the police
     force area of a data.police.uk force, else inferred from where the stops fall,
     which stops without coordinates cannot tell)."""
     ctx = _ctx(request)
@@ -139,7 +141,7 @@ def equality(
         request, month
     )
     chosen = (force or "").strip() or None
-    named = tuple(a.strip() for a in (areas or "").split(",") if a.strip())
+    named = split_area_names(areas or "")  # "Bristol, City of; Mendip" too
     if len(named) > MAX_AREAS:
         raise HTTPException(400, f"At most {MAX_AREAS} areas")
     stats = board_statistics_view(
@@ -157,6 +159,6 @@ def equality(
         form={
             "month": f"{end:%Y-%m}",
             "force": chosen or "",
-            "areas": ", ".join(named),
+            "areas": join_area_names(named),
         },
     )

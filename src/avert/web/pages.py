@@ -7,7 +7,6 @@ workflow in :mod:`avert.workflows.views`; templates only render what they are gi
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,7 +20,14 @@ from avert.access import audience_of
 from avert.config.timezone import to_local
 from avert.errors import PermissionDenied, TooManyAttempts
 from avert.policy import decide
-from avert.web.auth import authorize, csrf_token, current_user, requires, sign_in
+from avert.web.auth import (
+    authorize,
+    csrf_token,
+    current_user,
+    keep_text,
+    requires,
+    sign_in,
+)
 from avert.web.auth import sign_out as end_session
 from avert.workflows import views
 from avert.workflows.users import User, authenticate
@@ -368,25 +374,6 @@ OPENED_PURPOSE_CHARS = 1000
 OPENED_PURPOSE_BYTES = 2000
 
 
-def _kept_purpose(purpose: str) -> str:
-    """``purpose`` as the session keeps it: whole, or its start and "..." when it is
-    longer than :data:`OPENED_PURPOSE_CHARS` characters or
-    :data:`OPENED_PURPOSE_BYTES` bytes in the cookie (a refused cookie kept the old
-    session, and the record's page asked for the purpose again)."""
-    if (
-        len(purpose) <= OPENED_PURPOSE_CHARS
-        and len(json.dumps(purpose)) <= OPENED_PURPOSE_BYTES
-    ):
-        return purpose
-    room, kept = OPENED_PURPOSE_BYTES - len(json.dumps("...")), 0
-    for char in purpose[:OPENED_PURPOSE_CHARS]:
-        room -= len(json.dumps(char)) - 2
-        if room < 0:
-            break
-        kept += 1
-    return purpose[:kept] + "..."
-
-
 @router.get("/people/{person_id}")
 @requires("view-person", audit_refusal="person:{person_id}")
 def person_purpose(request: Request, person_id: str) -> Response:
@@ -420,7 +407,16 @@ def person(
             purpose=purpose,
             error="State the purpose of viewing this person (a few words).",
         )
-    request.session["opened"] = {"person": person_id, "purpose": _kept_purpose(purpose)}
+    # whole, or cut with "..." to fit the session cookie (a refused cookie kept
+    # the old session, and the record's page asked for the purpose again)
+    keep_text(
+        request,
+        "opened",
+        {"person": person_id},
+        ("purpose", purpose),
+        max_chars=OPENED_PURPOSE_CHARS,
+        max_bytes=OPENED_PURPOSE_BYTES,
+    )
     return RedirectResponse(f"/people/{quote(person_id, safe='')}", status_code=303)
 
 

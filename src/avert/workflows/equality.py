@@ -8,7 +8,7 @@ area: the choices the figures rest on are made and named here (docs/equality.md)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -45,8 +45,10 @@ __all__ = [
     "few_residents_rate_notes",
     "force_name",
     "is_few_residents_note",
+    "join_area_names",
     "read_person_list",
     "run_equality",
+    "split_area_names",
 ]
 
 
@@ -652,16 +654,16 @@ def _force_areas(
     left_out = per_area.filter(~pl.col("parent").is_in(force_areas)).sort(
         ["stops", "parent"], descending=[True, False]
     )
-    said = ", ".join(
+    said = join_area_names(
         f"{r['parent']} ({r['stops']})" for r in left_out.head(5).to_dicts()
     )
     notes.append(
         "Force area taken from where the stops fall: the areas whose placed stops per "
         f"resident reach {FORCE_AREA_MIN_RATE_RATIO:.0%} of the rate over the areas "
         f"holding {min_share:.0%} or more of them (and {FORCE_AREA_MIN_STOPS} or more "
-        f"stops): {', '.join(force_areas)}"
-        + (f"; left out, with their stops: {said}" if said else "")
-        + " (give --areas to set it)."
+        f"stops): {join_area_names(force_areas)} (give --areas to set it)"
+        + (f". Areas left out, with their stops: {said}" if said else "")
+        + "."
     )
     return force_areas
 
@@ -796,7 +798,7 @@ def _listed_force_areas(
                 f"Force area: the local authorities of {force_name(forces[0])}'s "
                 "police force "
                 f"area as the {year} census names them, from avert's list of police "
-                f"force areas (Police Act 1996, Schedule 1): {', '.join(shown)} "
+                f"force areas (Police Act 1996, Schedule 1): {join_area_names(shown)} "
                 "(give --areas to set another)."
             )
             if key in _FEW_RESIDENTS:  # the residents the rates are against
@@ -810,7 +812,7 @@ def _listed_force_areas(
     if nearest is None:
         return None
     raise ConfigError(
-        f"{force_name(forces[0])}'s police force area is {', '.join(nearest[0])}. "
+        f"{force_name(forces[0])}'s police force area is {join_area_names(nearest[0])}. "
         + _no_residents(nearest[1], eth_rows, year)
     )
 
@@ -903,7 +905,7 @@ def _unplaceable(
     lost = [a for a in force_areas if a not in known]
     if lost:
         notes.append(
-            f"No per-area rate for {', '.join(lost)}: no LSOA row names "
+            f"No per-area rate for {join_area_names(lost)}: no LSOA row names "
             + ("it" if len(lost) == 1 else "them")
             + " as its local authority (the LSOA census names local authorities "
             "of its own time, e.g. a county's districts), so no search can be "
@@ -915,6 +917,33 @@ def _unplaceable(
 #: the tail of ONS's inverted names ("Bristol, City of", "Herefordshire, County of"):
 #: split off by a comma-separated --areas, it is joined back to the name before it
 _ONS_NAME_TAILS: Final = frozenset({"city of", "county of"})
+
+#: What separates area names in a list that notes, messages and the Equality page's
+#: Areas field show: a name may hold a comma ("Bristol, City of"), so a list joined
+#: with ", " could not be told apart or read back as ``--areas``
+AREA_SEPARATOR: Final = "; "
+
+
+def join_area_names(names: Iterable[str]) -> str:
+    """Area names as one line, separated by ``"; "`` (:data:`AREA_SEPARATOR`):
+    "Bath and North East Somerset; Bristol, City of; North Somerset", which
+    :func:`split_area_names` reads back as the same names."""
+    return AREA_SEPARATOR.join(names)
+
+
+def split_area_names(text: str) -> tuple[str, ...]:
+    """The area names of a list as a user gives it (``--areas``, the Equality
+    page's Areas field), stripped, empty ones dropped.
+
+    Separated by semicolons when it holds one (as :func:`join_area_names` and the
+    notes list them, so a list copied from a note reads back, commas within names
+    kept: ``Bristol, City of; Mendip``); else by commas, with a lone "City of" or
+    "County of" joined back to the name before it (``Bristol, City of,Mendip``).
+    """
+    if ";" in text:  # a stray comma at an end is no part of a name
+        items = (item.strip().strip(",").strip() for item in text.split(";"))
+        return tuple(item for item in items if item)
+    return _rejoin_ons_names([item for item in text.split(",") if item.strip()])
 
 
 def _rejoin_ons_names(areas: Sequence[str]) -> tuple[str, ...]:
@@ -966,7 +995,7 @@ def _no_residents(
         else ""
     )
     return inferred + (
-        f"No {year} census ethnic-group residents for {', '.join(hints)}: the "
+        f"No {year} census ethnic-group residents for {join_area_names(hints)}: the "
         "force's searches would be set against a force area without their residents "
         "(every rate too high). Name the force area's local authorities as the "
         f"{year} census rows name them (or by code) with --areas (the Equality "

@@ -65,6 +65,7 @@ __all__ = [
     "events_from_store",
     "grid_notes",
     "model_factory",
+    "model_name",
     "parse_horizon",
     "places_forecast",
     "plan_to_dict",
