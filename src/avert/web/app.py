@@ -41,7 +41,7 @@ from avert.errors import (
     TooEarlyError,
 )
 from avert.report import environment as report_environment
-from avert.web.auth import LoginRequired
+from avert.web.auth import LoginRequired, known_user
 from avert.workflows.users import SignInThrottle
 from avert.workflows.views import BriefingCache, BriefingView, ResultCache
 
@@ -220,18 +220,15 @@ def _error(request: Request, status: int, message: str) -> Response:
     """
     if _wants_json(request):
         return JSONResponse({"ok": False, "status": status, "error": message}, status)
+    from avert.web.pages import header_context
+
     ctx: WebContext = request.app.state.avert
-    return ctx.templates.TemplateResponse(
+    # the header of every page (navigation, user, sign out), not an empty bar
+    header = header_context(request, known_user(request, look_up=status < 500))
+    return ctx.templates_for(header["audience"]).TemplateResponse(
         request,
         "_error_fragment.html" if request.headers.get("hx-request") else "error.html",
-        {
-            "status": status,
-            "message": message,
-            "user": None,
-            "nav": [],
-            "csrf": "",
-            "audience": None,
-        },
+        {**header, "status": status, "message": message},
         status_code=status,
     )
 
