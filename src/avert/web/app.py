@@ -37,6 +37,7 @@ from avert.errors import (
     ConfigError,
     NotFound,
     PermissionDenied,
+    StoreBusy,
     StoreUnavailable,
     TooEarlyError,
 )
@@ -315,6 +316,18 @@ def _install_error_handlers(app: FastAPI) -> None:
             503,
             "The database is not answering. Try again in a minute; if this goes "
             "on, tell the administrator.",
+        )
+
+    @app.exception_handler(StoreBusy)
+    async def busy(request: Request, exc: StoreBusy) -> Response:
+        # every connection the pool may open stayed in use (a burst of requests):
+        # the server answers, this process has too much to do at once
+        log.error("database connections all in use in %s: %s", request.url.path, exc)
+        return _error(
+            request,
+            503,
+            "avert is busy: every database connection stayed in use. Try again in "
+            "a minute; if this goes on, tell the administrator.",
         )
 
     @app.exception_handler(Exception)
