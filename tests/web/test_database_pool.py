@@ -89,7 +89,10 @@ def test_24_concurrent_requests_open_a_bounded_number_of_connections(
     a new connection whenever none was idle)."""
     store, _, at = city_on_postgres
     store.close()  # the fixture's own idle connections: not the app's
-    app, served = _app(store, db_pool_size="1", db_max_overflow="1")
+    # a long wait: 24 briefings share two read connections on a busy test machine
+    app, served = _app(
+        store, db_pool_size="1", db_max_overflow="1", db_pool_timeout_s="300"
+    )
     cookies = signed_in(app, "chair").cookies
     # 24 windows: 24 briefings computed at once (none from the cache)
     urls = [f"/today/briefing?at={at}&hours={24 + k}" for k in range(24)]
