@@ -17,7 +17,9 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "SchemaError",
+    "StoreBusy",
     "StoreError",
+    "StoreUnavailable",
     "TooEarlyError",
     "TooManyAttempts",
 ]
@@ -85,6 +87,12 @@ class StoreError(AvertError):
 class StoreUnavailable(StoreError):  # noqa: N818 - reads as the state it reports
     """The database server cannot be reached, or dropped the connection mid-query
     (server down or restarting, network lost)."""
+
+
+class StoreBusy(StoreUnavailable):
+    """Every database connection this process may open stayed in use for the pool
+    timeout (settings ``db_pool_size``, ``db_max_overflow``, ``db_pool_timeout_s``):
+    the server answers, the process has too much to do at once."""
 
 
 class AvertWarning(UserWarning):

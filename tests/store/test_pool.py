@@ -5,10 +5,13 @@ child."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import pytest
 import sqlalchemy as sa
 
+from avert.errors import StoreBusy
 from avert.store import Store
 from avert.store._pool import ConnectionPool
 
@@ -53,7 +56,7 @@ def _use(conn: _Conn) -> int:
     return conn.number
 
 
-def test_an_idle_connection_is_reused_and_the_pool_is_bounded() -> None:
+def test_an_idle_connection_is_reused_and_the_idle_ones_are_bounded() -> None:
     maker = _Maker()
     pool = ConnectionPool(maker, size=1)
     assert pool.run(_use) == 0
@@ -141,3 +144,51 @@ def test_postgresql_writes_survive_a_terminated_connection(
     assert _end_other_connections(postgres_store) >= 1
     audit.record(postgres_store, action="view", obj="person:P2", reason="second")
     assert postgres_store.count("audit") == 2
+
+
+def test_no_more_than_size_plus_overflow_are_open_and_a_waiter_gets_one_back() -> None:
+    """Past the limit a user waits for a connection given back (not a new one)."""
+    maker = _Maker()
+    pool = ConnectionPool(maker, size=1, overflow=1, timeout_s=5.0)
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold(conn: _Conn) -> int:
+        holding.set()
+        release.wait(5)
+        return conn.number
+
+    outer = threading.Thread(target=pool.run, args=(hold,))
+    outer.start()
+    holding.wait(5)
+    # the second of two allowed is in use here; a third user must wait
+    waited: list[int] = []
+    third = threading.Thread(target=lambda: waited.append(pool.run(_use)))
+    assert pool.run(lambda conn: (third.start(), time.sleep(0.2), conn.number)[2]) == 1
+    third.join(5)
+    release.set()
+    outer.join(5)
+    assert waited == [1]  # the connection given back, not a third one
+    assert len(maker.made) == 2
+
+
+def test_a_user_who_waits_past_the_timeout_is_told_the_store_is_busy() -> None:
+    maker = _Maker()
+    pool = ConnectionPool(maker, size=1, overflow=0, timeout_s=0.1)
+    start = time.monotonic()
+    with pool.lease(_use), pytest.raises(StoreBusy, match="All 1 database"):
+        pool.run(_use)
+    assert time.monotonic() - start < 2
+    assert pool.run(_use) == 0  # given back: usable again
+    # a failed connection frees its place
+    with pytest.raises(ValueError, match="failed"), pool.lease(_use):
+        raise ValueError("failed")
+    assert pool.run(_use) == 1
+    broken = ConnectionPool(_refuse, size=1, overflow=0, timeout_s=0.1)
+    for _ in range(3):  # a connection that could not be made holds no place
+        with pytest.raises(ConnectionError):
+            broken.run(_use)
+
+
+def _refuse() -> _Conn:
+    raise ConnectionError("connection refused")

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import secrets
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import polars as pl
@@ -1390,3 +1391,34 @@ def test_two_taskings_of_one_item_sent_at_once_make_one(
         thread.join()
     assert sorted(outcomes) == ["made", "refused"]
     assert real(sqlite_store, "person:P7").height == 1
+
+
+def test_taskings_made_in_one_second_list_in_the_order_made(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five "Task this" within one second (the clock read as made, ids random):
+    the task list (newest first) and the meeting's taskings (due first) give the
+    order they were made, every time, on both stores. Their ids here run against
+    that order, as random ids may: ordering ties of a whole-second ``created_at``
+    by id listed them backwards."""
+    from avert.config import timezone
+    from avert.workflows.delivery import _taskings
+
+    start = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
+    clock = iter(start + dt.timedelta(milliseconds=100 * k) for k in range(100))
+    monkeypatch.setattr(timezone, "_utc_now", lambda: next(clock))
+    ids = iter(SimpleNamespace(hex=f"{k:06x}") for k in range(99, 0, -1))
+    monkeypatch.setattr(_taskings, "uuid", SimpleNamespace(uuid4=lambda: next(ids)))
+    made = [
+        delivery.add_tasking(
+            any_store, f"place:150m:E35{i}:N1190", what="Patrol", user=CHAIR
+        )["tasking_id"]
+        for i in range(5)
+    ]
+    assert made == sorted(made, reverse=True)  # ids against the order made
+    for _ in range(2):  # the same order every time
+        listed = delivery.read_taskings(any_store, user=CHAIR)["tasking_id"]
+        assert listed.to_list() == made[::-1]  # newest first
+        at = dt.datetime(2026, 11, 24, 9, 0, 1)  # London is on UTC in November
+        view = delivery.meeting_view(any_store, {}, user=CHAIR, at=at)
+        assert [t["tasking_id"] for t in view["taskings"]["due"]] == made

@@ -27,6 +27,29 @@ def test_result_cache_computes_once_per_key_and_expires() -> None:
     assert cache.get(("a",), compute) == 3
 
 
+def test_briefings_kept_are_few_and_an_expired_one_is_let_go() -> None:
+    """Paging back through 30 windows kept 30 briefings (up to 64, 3.5 MiB each for
+    a month on the demo city, benchmarks/web_memory.py); now a meeting's few."""
+    import weakref
+
+    class Held:
+        pass
+
+    cache: views.ResultCache[Any] = views.BriefingCache()
+    made = [Held()]
+    gone = weakref.ref(made[0])
+    cache.get(("w0",), made.pop)
+    for k in range(1, 30):
+        cache.get((f"w{k}",), Held)
+    assert len(cache._entries) == views.BRIEFING_CACHE_ENTRIES < 30
+    assert len(cache._locks) <= views.BRIEFING_CACHE_ENTRIES
+    assert gone() is None  # the dropped briefing's memory is free
+    # an entry past its time is dropped at the next store, not kept until full
+    cache.ttl_s = 0.0
+    cache.get(("new",), Held)
+    assert list(cache._entries) == [("new",)]
+
+
 def test_board_statistics_are_shared_until_a_new_load(
     sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -24,7 +24,10 @@ from avert.errors import ConfigError
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT_S",
+    "DEFAULT_MAX_OVERFLOW",
     "DEFAULT_PLACES_CELL_M",
+    "DEFAULT_POOL_SIZE",
+    "DEFAULT_POOL_TIMEOUT_S",
     "SETTINGS",
     "Settings",
     "load_settings",
@@ -94,6 +97,30 @@ SETTINGS: Final[tuple[tuple[str, str, str, str], ...]] = (
         "Seconds a command waits for another avert command that holds the database "
         "(a load, a classification) before it stops with a clear message; nothing is "
         "written then. SQLite busy timeout; PostgreSQL lock_timeout.",
+    ),
+    (
+        "db_pool_size",
+        "4",
+        "AVERT_DB_POOL_SIZE",
+        "PostgreSQL: idle connections a process keeps for reuse, for reads and again "
+        "for writes (a new connection costs about 0.1 s). Not used by SQLite.",
+    ),
+    (
+        "db_max_overflow",
+        "4",
+        "AVERT_DB_MAX_OVERFLOW",
+        "PostgreSQL: connections a process may open beyond db_pool_size at busy "
+        "times (closed when given back). A process opens at most 3 x (db_pool_size "
+        "+ db_max_overflow): reads, writes and schema work; keep the sum over web "
+        "workers and command-line jobs below the server's max_connections (100 by "
+        "default).",
+    ),
+    (
+        "db_pool_timeout_s",
+        "30",
+        "AVERT_DB_POOL_TIMEOUT_S",
+        "PostgreSQL: seconds a request waits for a connection when all are in use; "
+        "then it stops with 'avert is busy' (the web app's HTTP 503), not a hang.",
     ),
     (
         "secret_key",
@@ -237,6 +264,10 @@ _DEFAULTS: Final[dict[str, str]] = {name: default for name, default, _, _ in SET
 _ENV: Final[dict[str, str]] = {name: env for name, _, env, _ in SETTINGS}
 #: default of the ``lock_timeout_s`` setting, seconds
 DEFAULT_LOCK_TIMEOUT_S: Final = float(_DEFAULTS["lock_timeout_s"])
+#: defaults of the ``db_pool_size``, ``db_max_overflow``, ``db_pool_timeout_s`` settings
+DEFAULT_POOL_SIZE: Final = int(_DEFAULTS["db_pool_size"])
+DEFAULT_MAX_OVERFLOW: Final = int(_DEFAULTS["db_max_overflow"])
+DEFAULT_POOL_TIMEOUT_S: Final = float(_DEFAULTS["db_pool_timeout_s"])
 #: default of the ``places_cell_m`` setting, metres
 DEFAULT_PLACES_CELL_M: Final = float(_DEFAULTS["places_cell_m"])
 
@@ -257,6 +288,9 @@ class Settings:
     timezone: str = _DEFAULTS["timezone"]
     file_mode: str = _DEFAULTS["file_mode"]
     lock_timeout_s: str = _DEFAULTS["lock_timeout_s"]
+    db_pool_size: str = _DEFAULTS["db_pool_size"]
+    db_max_overflow: str = _DEFAULTS["db_max_overflow"]
+    db_pool_timeout_s: str = _DEFAULTS["db_pool_timeout_s"]
     #: a secret: never shown in repr or logs
     secret_key: str = field(default=_DEFAULTS["secret_key"], repr=False)
     session_idle_minutes: str = _DEFAULTS["session_idle_minutes"]
@@ -300,6 +334,23 @@ class Settings:
             )
             raise ConfigError(msg)
         return seconds
+
+    def pool_limits(self) -> tuple[int, int, float]:
+        """The connection pool settings: ``db_pool_size`` (a whole number > 0),
+        ``db_max_overflow`` (a whole number >= 0), ``db_pool_timeout_s`` (seconds
+        > 0); a ConfigError names a bad one."""
+        overflow = self.db_max_overflow.strip()
+        if not overflow.isdigit():
+            msg = (
+                "db_max_overflow (AVERT_DB_MAX_OVERFLOW) must be a whole number of "
+                f"connections >= 0, not {self.db_max_overflow!r}"
+            )
+            raise ConfigError(msg)
+        return (
+            int(self._positive("db_pool_size", "connections", whole=True)),
+            int(overflow),
+            self._positive("db_pool_timeout_s", "seconds"),
+        )
 
     def session_max_seconds(self) -> float:
         """``session_max_hours`` as seconds (a number of hours > 0)."""

@@ -23,7 +23,12 @@ import polars as pl
 import pyarrow as pa
 import sqlalchemy as sa
 
-from avert.config.settings import DEFAULT_LOCK_TIMEOUT_S
+from avert.config.settings import (
+    DEFAULT_LOCK_TIMEOUT_S,
+    DEFAULT_MAX_OVERFLOW,
+    DEFAULT_POOL_SIZE,
+    DEFAULT_POOL_TIMEOUT_S,
+)
 from avert.config.timezone import DEFAULT_TIMEZONE
 from avert.errors import NotFound, StoreError, StoreUnavailable
 from avert.files import private_files, private_mkdir
@@ -525,6 +530,14 @@ class Store:
         ``loaded_at``, ``created_at`` and ``updated_at`` of accounts and the plan)
         and "now" of the workflows that have only the store
         (:func:`avert.config.timezone.local_now`).
+    pool_size, max_overflow, pool_timeout_s
+        PostgreSQL: idle connections kept for reuse, connections opened beyond
+        them at busy times, and seconds a read or transaction waits when all are
+        in use before it fails with :class:`~avert.errors.StoreBusy` (settings
+        ``db_pool_size``, ``db_max_overflow``, ``db_pool_timeout_s``). Reads,
+        transactions and the SQLAlchemy engine (schema work) each have such a
+        pool, so a process opens at most ``3 * (pool_size + max_overflow)``
+        connections (the engine's rarely more than one). Not used by SQLite.
 
     Examples
     --------
@@ -540,20 +553,33 @@ class Store:
         *,
         lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
         timezone: str = DEFAULT_TIMEZONE,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        max_overflow: int = DEFAULT_MAX_OVERFLOW,
+        pool_timeout_s: float = DEFAULT_POOL_TIMEOUT_S,
     ) -> None:
         self.url = normalise_url(url)
         self.lock_timeout_s = lock_timeout_s
         self.timezone = timezone
         self._engine: sa.Engine | None = None
+        #: (idle kept, opened beyond them, seconds waited) of each pool
+        self.pool_limits = (pool_size, max_overflow, pool_timeout_s)
         #: PostgreSQL reads and transactions reuse idle connections (SQLite opens
-        #: one each time)
+        #: one each time), a bounded number at once
         self._reads = ConnectionPool(
             partial(
                 _adbc_connect, self.url, lock_timeout_s=lock_timeout_s, autocommit=True
-            )
+            ),
+            size=pool_size,
+            overflow=max_overflow,
+            timeout_s=pool_timeout_s,
+            what="read connections",
         )
         self._writes = ConnectionPool(
-            partial(_adbc_connect, self.url, lock_timeout_s=lock_timeout_s)
+            partial(_adbc_connect, self.url, lock_timeout_s=lock_timeout_s),
+            size=pool_size,
+            overflow=max_overflow,
+            timeout_s=pool_timeout_s,
+            what="write connections",
         )
         # a store dropped without close() still closes its idle connections
         weakref.finalize(self, self._reads.close)
@@ -579,7 +605,13 @@ class Store:
                     connect_args={"timeout": self.lock_timeout_s},
                 )
             else:
-                self._engine = sa.create_engine(self.url.sqlalchemy)
+                size, overflow, timeout_s = self.pool_limits
+                self._engine = sa.create_engine(
+                    self.url.sqlalchemy,
+                    pool_size=size,
+                    max_overflow=overflow,
+                    pool_timeout=timeout_s,
+                )
         return self._engine
 
     def local_files(self) -> list[str]:

@@ -37,11 +37,12 @@ from avert.errors import (
     ConfigError,
     NotFound,
     PermissionDenied,
+    StoreBusy,
     StoreUnavailable,
     TooEarlyError,
 )
 from avert.report import environment as report_environment
-from avert.web.auth import LoginRequired
+from avert.web.auth import LoginRequired, known_user
 from avert.workflows.users import SignInThrottle
 from avert.workflows.views import BriefingCache, BriefingView, ResultCache
 
@@ -221,18 +222,15 @@ def _error(request: Request, status: int, message: str) -> Response:
     """
     if _wants_json(request):
         return JSONResponse({"ok": False, "status": status, "error": message}, status)
+    from avert.web.pages import header_context
+
     ctx: WebContext = request.app.state.avert
-    return ctx.templates.TemplateResponse(
+    # the header of every page (navigation, user, sign out), not an empty bar
+    header = header_context(request, known_user(request, look_up=status < 500))
+    return ctx.templates_for(header["audience"]).TemplateResponse(
         request,
         "_error_fragment.html" if request.headers.get("hx-request") else "error.html",
-        {
-            "status": status,
-            "message": message,
-            "user": None,
-            "nav": [],
-            "csrf": "",
-            "audience": None,
-        },
+        {**header, "status": status, "message": message},
         status_code=status,
     )
 
@@ -319,6 +317,18 @@ def _install_error_handlers(app: FastAPI) -> None:
             503,
             "The database is not answering. Try again in a minute; if this goes "
             "on, tell the administrator.",
+        )
+
+    @app.exception_handler(StoreBusy)
+    async def busy(request: Request, exc: StoreBusy) -> Response:
+        # every connection the pool may open stayed in use (a burst of requests):
+        # the server answers, this process has too much to do at once
+        log.error("database connections all in use in %s: %s", request.url.path, exc)
+        return _error(
+            request,
+            503,
+            "avert is busy: every database connection stayed in use. Try again in "
+            "a minute; if this goes on, tell the administrator.",
         )
 
     @app.exception_handler(Exception)

@@ -37,6 +37,7 @@ __all__ = [
     "csrf_token",
     "flash",
     "keep_text",
+    "known_user",
     "requires",
     "sign_in",
     "sign_out",
@@ -222,6 +223,23 @@ def _session_user(request: Request, ctx: WebContext) -> User | None:
         return None
     request.session["seen"] = now
     return found[0]
+
+
+def known_user(request: Request, *, look_up: bool) -> User | None:
+    """The signed-in user of a request that ended in an error, for its page header.
+
+    The one :func:`authorize` found; else (an address no route answers, so
+    :func:`authorize` never ran), with ``look_up``, the session's user as
+    :func:`authorize` would find it; ``None`` when that fails too. No look-up for
+    a server error: the store may be what failed (a 503 must not wait for it).
+    """
+    user = getattr(request.state, "user", None)
+    if isinstance(user, User) or not look_up or "session" not in request.scope:
+        return user if isinstance(user, User) else None
+    try:
+        return _session_user(request, request.app.state.avert)
+    except Exception:  # the header is not worth a second error
+        return None
 
 
 #: Seconds an account read from the store is reused by sessions: a disabled account,

@@ -35,7 +35,14 @@ from avert.workflows.users import User, authenticate
 if TYPE_CHECKING:
     from avert.web.app import WebContext
 
-__all__ = ["NAV", "IncidentFilters", "find_incidents", "incident_filters", "router"]
+__all__ = [
+    "NAV",
+    "IncidentFilters",
+    "find_incidents",
+    "header_context",
+    "incident_filters",
+    "router",
+]
 
 router = APIRouter(dependencies=[Depends(authorize)])
 
@@ -63,31 +70,37 @@ def _ctx(request: Request) -> WebContext:
     return ctx
 
 
-def _page(
-    request: Request, template: str, status: int = 200, **context: Any
-) -> Response:
-    user: User | None = getattr(request.state, "user", None)
+def header_context(request: Request, user: User | None) -> dict[str, Any]:
+    """What ``base.html``'s header needs: the user, the navigation the policy gives
+    them, the session's CSRF token (the sign-out form) and their audience.
+
+    Every page and every error page (:func:`avert.web.app._error`) takes it from
+    here, so an error page keeps the header of the page it replaced. Without a
+    session (the app's last-resort 500 handler runs outside it) there is no token,
+    and the header has no sign-out form to need one.
+    """
     nav = [
         (label, path)
         for label, path, action in NAV
         if user is not None and decide(user.role, action).allowed
     ]
-    audience = audience_of(user.role) if user else None
+    return {
+        "user": user,
+        "nav": nav,
+        "csrf": csrf_token(request) if "session" in request.scope else "",
+        "audience": audience_of(user.role) if user else None,
+    }
+
+
+def _page(
+    request: Request, template: str, status: int = 200, **context: Any
+) -> Response:
+    user: User | None = getattr(request.state, "user", None)
+    header = header_context(request, user)
     return (
         _ctx(request)
-        .templates_for(audience)
-        .TemplateResponse(
-            request,
-            template,
-            {
-                "user": user,
-                "nav": nav,
-                "csrf": csrf_token(request),
-                "audience": audience,
-                **context,
-            },
-            status_code=status,
-        )
+        .templates_for(header["audience"])
+        .TemplateResponse(request, template, {**header, **context}, status_code=status)
     )
 
 

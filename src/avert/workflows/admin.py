@@ -37,10 +37,14 @@ def open_store(settings: Settings, *, check: bool = True) -> Store:
     so an unreachable one fails here with one clear line (a SQLite file that does
     not exist yet is not created here: :meth:`Store.upgrade` makes it private).
     """
+    pool_size, max_overflow, pool_timeout_s = settings.pool_limits()
     store = Store(
         settings.database_url,
         lock_timeout_s=settings.lock_timeout(),
         timezone=settings.timezone,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout_s=pool_timeout_s,
     )
     if check:
         store.check()

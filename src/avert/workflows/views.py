@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import polars as pl
 
@@ -110,6 +110,9 @@ class ResultCache(Generic[T]):
     An entry is used for ``ttl_s`` seconds; callers put the number of rows in
     ``loads`` in the key, so fresh data shows at once. One lock per key: concurrent
     requests for the same key wait for one computation instead of repeating it.
+    At most ``max_entries`` are kept (the oldest goes first), and an entry older
+    than ``ttl_s``, which would be computed again anyway, is dropped when the next
+    one is stored rather than held until the cache is full.
     """
 
     def __init__(self, ttl_s: float = 60.0, max_entries: int = 64) -> None:
@@ -129,12 +132,31 @@ class ResultCache(Generic[T]):
                 return hit[1]
             value = compute()
             with self._guard:
-                if len(self._entries) >= self.max_entries:
-                    oldest = min(self._entries, key=lambda k: self._entries[k][0])
-                    self._entries.pop(oldest, None)
-                    self._locks.pop(oldest, None)
-                self._entries[key] = (time.monotonic(), value)
+                now = time.monotonic()
+                stale = [
+                    k for k, (t, _) in self._entries.items() if now - t >= self.ttl_s
+                ]
+                for old in stale:
+                    self._drop(old)
+                while self._entries and len(self._entries) >= self.max_entries:
+                    self._drop(min(self._entries, key=lambda k: self._entries[k][0]))
+                self._entries[key] = (now, value)
             return value
+
+    def _drop(self, key: tuple[object, ...]) -> None:
+        """Forget ``key``'s entry and lock (the caller holds the guard)."""
+        self._entries.pop(key, None)
+        self._locks.pop(key, None)
+
+
+#: Briefings the web app keeps (:class:`BriefingCache`). A meeting needs one window
+#: at a time, once per audience (police, each partner organisation, the board) and
+#: per area of area-scoped users: a handful within a minute. Each kept briefing
+#: holds its frames, lists, map and HTML: on the demo city 0.5 MiB for a day's
+#: window, 3.5 MiB for a month's; on a city of 400,000 people about 22 MiB for a
+#: month's, where 64 kept (the bound before) took the process from 290 MiB to
+#: 1,760 MiB and 12 keep it at 700 MiB (``benchmarks/web_memory.py``, docs/web.md).
+BRIEFING_CACHE_ENTRIES: Final = 12
 
 
 class BriefingCache(ResultCache[BriefingView]):
@@ -144,8 +166,15 @@ class BriefingCache(ResultCache[BriefingView]):
     few minutes; each audience's briefing for one window is computed once. An entry
     is used for ``ttl_s`` seconds and only while the store has had no new load (the
     number of rows in ``loads`` is part of the key), so fresh data shows at once; a
-    re-classification shows within ``ttl_s``.
+    re-classification shows within ``ttl_s``. At most
+    :data:`BRIEFING_CACHE_ENTRIES` are kept: someone paging back through many
+    windows holds no more memory than a meeting does.
     """
+
+    def __init__(
+        self, ttl_s: float = 60.0, max_entries: int = BRIEFING_CACHE_ENTRIES
+    ) -> None:
+        super().__init__(ttl_s=ttl_s, max_entries=max_entries)
 
 
 def board_statistics_view(

@@ -10,6 +10,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from avert.config.timezone import local_now
 from avert.delivery.model import (
     ITEM_KINDS,
     TASKING_STATUSES,
@@ -34,9 +35,11 @@ from avert.workflows.users import (
 )
 
 # --- taskings ------------------------------------------------------------------------
-#: Taskings in the order they were made. ``created_at`` is whole seconds, so ties
-#: are broken by id, not by where the store keeps the rows (recording a result
-#: moves a row; PostgreSQL also puts new rows in space freed by old ones).
+#: Taskings in the order they were made. ``created_at`` is kept to the microsecond
+#: (:func:`add_tasking`), so taskings made within one second (quick "Task this"
+#: clicks, a script) keep the order they were made in; taskings given one time
+#: (``now=``) are ordered by id, not by where the store keeps the rows (recording a
+#: result moves a row; PostgreSQL also puts new rows in space freed by old ones).
 _ORDER: Final = ("created_at", "tasking_id")
 
 
@@ -182,7 +185,10 @@ def add_tasking(
     already = taskings_for_item(store, item)
     if already.height and not anyway:
         raise ConfigError(_already_tasked(item, already.row(0, named=True)))
-    now = now or _now(store)
+    # to the microsecond, not the whole second of other delivery stamps: the
+    # order taskings were made in (_ORDER) needs it; the meeting and the task list
+    # show minutes
+    now = now or local_now(store.timezone)
     tasking_id = f"T{now:%Y%m%d}-{uuid.uuid4().hex[:6]}"
     row: dict[str, Any] = {
         "tasking_id": tasking_id,
