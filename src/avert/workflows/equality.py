@@ -27,7 +27,7 @@ from avert.analyse.equality import (
     ListMakeUp,
     equality_impact_summary,
     list_make_up,
-    place_stops,
+    place_stops_by,
     stop_search_equality,
 )
 from avert.analyse.result import jsonable
@@ -560,10 +560,13 @@ def _placed_stops(
     max_km: float,
     notes: list[str],
 ) -> pl.DataFrame:
-    """The stops with ``lsoa`` (the nearest centroid's) and its ``parent`` area.
+    """The stops with ``lsoa`` and its ``parent`` area.
 
-    Stops are placed in LSOAs of any year's rows (latest first), parents from them;
-    both are null where a stop cannot be placed.
+    A stop goes to the LSOA whose boundary polygon holds it where boundaries are
+    loaded (``avert ingest boundaries``), else to the nearest centroid's
+    (:func:`~avert.analyse.equality.place_stops_by`); a note says how many each
+    placed. Stops are placed in LSOAs of any year's rows (latest first), parents
+    from them; both are null where a stop cannot be placed.
     """
     small = lsoa_rows.filter(pl.col("parent_area") != "").sort("year", descending=True)
     parent_of = small.select("area", "parent_area").unique("area", keep="first")
@@ -571,10 +574,14 @@ def _placed_stops(
     if small.height:
         centroids = store.read_frame("area_centroids")
         centroids = centroids.join(parent_of.select("area"), on="area", how="semi")
-        if centroids.height:
-            placed = stops.with_columns(
-                place_stops(stops, centroids, max_km=max_km).alias("lsoa")
-            )
+        bounds = store.read_frame(
+            "area_boundaries", columns=["area", "crs", "geometry_wkt"]
+        ).join(parent_of.select("area"), on="area", how="semi")
+        if centroids.height or bounds.height:
+            where = place_stops_by(stops, centroids, max_km=max_km, boundaries=bounds)
+            placed = stops.with_columns(where["area"].alias("lsoa"))
+            if bounds.height:
+                notes.append(_placement_note(where["placed_by"], max_km=max_km))
         else:
             notes.append(
                 "No area centroids for these LSOAs ('avert ingest centroids'): stops are "
@@ -584,6 +591,18 @@ def _placed_stops(
         parent_of.rename({"area": "lsoa", "parent_area": "parent"}),
         on="lsoa",
         how="left",
+    )
+
+
+def _placement_note(placed_by: pl.Series, *, max_km: float) -> str:
+    """How many stops the boundary polygons placed, how many fell back to centroids."""
+    by_polygon = int((placed_by == "boundary").sum())
+    by_centroid = int((placed_by == "centroid").sum())
+    unplaced = int(placed_by.null_count())
+    return (
+        f"Stops placed in LSOAs by boundary polygon: {by_polygon:,}; in no loaded "
+        f"polygon, so by the nearest centroid within {max_km:g} km: {by_centroid:,}; "
+        f"not placed: {unplaced:,}."
     )
 
 
