@@ -24,7 +24,14 @@ from pyproj.exceptions import CRSError
 
 from avert.errors import IngestError
 from avert.ingest._rows import split_rows
-from avert.ingest.population import _blank, _canonical, _check, _col_named, _read
+from avert.ingest.population import (
+    _blank,
+    _canonical,
+    _check,
+    _col_named,
+    _nul_checks,
+    _read,
+)
 from avert.ingest.result import Parsed
 from avert.schema import AREA_BOUNDARIES
 
@@ -110,6 +117,7 @@ def parse_boundaries(
         frame,
         cols,
         [
+            *_nul_checks([area]),
             _check(area, _blank(area), "no area code"),
             (pl.lit(geom), pl.col("_geom_problem")),
         ],
