@@ -14,7 +14,7 @@ from avert.errors import IngestError
 from avert.ingest.boundaries import parse_boundaries
 from avert.store import Store
 from avert.workflows.board import load_boundaries, load_centroids
-from avert.workflows.equality import _placed_stops
+from avert.workflows.equality import _placed_stops, _why_unplaced
 
 
 def _square(x0: int, y0: int, side: int = 1000) -> str:
@@ -233,3 +233,20 @@ def test_city_of_london_stops_fall_inside_the_city_by_polygon() -> None:
     assert (int(by_centroid.sum()), int(by_polygon.sum())) == (60, 100)
     assert (moved_in, moved_out) == (41, 1)
     assert methods == [(None, 36), ("boundary", 108), ("centroid", 9)]
+
+
+def test_boundaries_alone_place_stops_and_say_why_none_fell(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Without centroids, polygons place the stops; when none falls in one, the
+    reason names the boundaries, not missing centroids."""
+    load_boundaries(sqlite_store, [_write(tmp_path, "b.csv", SQUARES)])
+    lsoa_rows = pl.DataFrame(
+        {"area": ["A", "B"], "parent_area": ["LA1", "LA2"], "year": [2011, 2011]}
+    )
+    notes: list[str] = []
+    placed = _placed_stops(sqlite_store, _stops(), lsoa_rows, max_km=5.0, notes=notes)
+    assert placed["lsoa"].to_list() == ["B", None]
+    far = pl.DataFrame({"lat": [52.0], "lon": [-1.0]})
+    why = _why_unplaced(sqlite_store, far, pl.DataFrame(), lsoa_rows, 5.0)
+    assert why == "no stop lies within a loaded LSOA boundary"

@@ -468,15 +468,24 @@ def _why_unplaced(
             "authority (e.g. the 2011 Census by LSOA, with lad_name) with 'avert "
             "ingest population' and LSOA centroids with 'avert ingest centroids'"
         )
+    lsoas = with_parent.select("area")
     centroids = store.read_frame("area_centroids", columns=["area"])
-    if centroids.join(with_parent.select("area"), on="area", how="semi").height == 0:
+    has_centroids = centroids.join(lsoas, on="area", how="semi").height > 0
+    polygons = store.read_frame("area_boundaries", columns=["area"])
+    has_polygons = polygons.join(lsoas, on="area", how="semi").height > 0
+    if not has_centroids and not has_polygons:
         return (
-            "no centroids for the loaded LSOAs: load them with 'avert ingest centroids'"
+            "no centroids or boundaries for the loaded LSOAs: load them with 'avert "
+            "ingest centroids' or 'avert ingest boundaries'"
         )
     located = stops.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
     if located.height == 0:
         return "no stop has a latitude and longitude"
-    return f"no stop lies within {max_km:g} km of a loaded LSOA centroid"
+    if not has_centroids:
+        return "no stop lies within a loaded LSOA boundary"
+    return f"no stop lies within {max_km:g} km of a loaded LSOA centroid" + (
+        " nor within a loaded LSOA boundary" if has_polygons else ""
+    )
 
 
 def _days_where(
