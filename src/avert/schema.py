@@ -24,6 +24,7 @@ __all__ = [
     "ACTIONS",
     "AGE_RANGES",
     "API_TOKENS",
+    "AREA_BOUNDARIES",
     "AREA_CENTROIDS",
     "ASB",
     "ASB_CATEGORIES",
@@ -893,6 +894,23 @@ AREA_CENTROIDS: Final = _spec(
     ("area",),
 )
 
+AREA_BOUNDARIES: Final = _spec(
+    "area_boundaries",
+    "A boundary polygon per area (e.g. ONS LSOA boundaries): a stop is placed in the "
+    "area whose polygon holds it (centroids only where none does).",
+    [
+        ("area", pl.String(), "area code, e.g. E01000001"),
+        ("crs", pl.String(), "CRS of the geometry (the store's crs setting at load)"),
+        ("geometry_wkt", pl.String(), "POLYGON or MULTIPOLYGON as WKT in ``crs``"),
+        ("lon_min", pl.Float64(), "WGS84 bounding box of the polygon: west"),
+        ("lat_min", pl.Float64(), "south"),
+        ("lon_max", pl.Float64(), "east"),
+        ("lat_max", pl.Float64(), "north"),
+        *_PROVENANCE,
+    ],
+    ("area",),
+)
+
 USERS: Final = _spec(
     "users",
     "Web app accounts: one row per user, with role, organisation and area scope.",
@@ -985,6 +1003,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         POPULATIONS,
         CONFIDENCE_SURVEY,
         AREA_CENTROIDS,
+        AREA_BOUNDARIES,
         USERS,
         API_TOKENS,
         SIGN_IN_FAILURES,

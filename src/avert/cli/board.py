@@ -1,4 +1,4 @@
-"""``avert ingest population|confidence|centroids`` and ``avert analyse performance|equality``.
+"""``avert ingest population|confidence|centroids|boundaries`` and ``avert analyse performance|equality``.
 
 Thin commands over :mod:`avert.workflows.board`; ``--json`` prints the documented
 objects of ``docs/performance.md`` and ``docs/equality.md``.
@@ -150,6 +150,48 @@ def centroids(
     from avert.workflows.board import load_centroids
 
     report = load_centroids(get_store(ctx), paths, strict=strict)
+    _loaded(report, as_json=as_json, accept_rejects=accept_rejects)
+
+
+def boundaries(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[str], typer.Argument(help="CSV: area code, WKT polygon (docs/formats.md).")
+    ],
+    crs: Annotated[
+        str, typer.Option("--crs", help="CRS of the file's WKT coordinates.")
+    ] = "EPSG:27700",
+    code_column: Annotated[
+        str | None,
+        typer.Option(
+            "--code-column",
+            help="Area code column (default: LSOA21CD, LSOA11CD, LAD22CD, area ...).",
+        ),
+    ] = None,
+    geometry_column: Annotated[
+        str | None,
+        typer.Option(
+            "--geometry-column",
+            help="WKT column (default: geometry, geometry_wkt_epsg27700, wkt).",
+        ),
+    ] = None,
+    strict: StrictOpt = False,
+    accept_rejects: AcceptOpt = False,
+    as_json: _JSON_LOAD = False,
+) -> None:
+    """Load area boundary polygons (e.g. ONS LSOA boundaries) to place stops in areas."""
+    from avert.cli._common import get_settings
+    from avert.workflows.board import load_boundaries
+
+    report = load_boundaries(
+        get_store(ctx),
+        paths,
+        crs=crs,
+        store_crs=get_settings(ctx).crs,
+        code_column=code_column,
+        geometry_column=geometry_column,
+        strict=strict,
+    )
     _loaded(report, as_json=as_json, accept_rejects=accept_rejects)
 
 
@@ -588,6 +630,7 @@ def register(app: typer.Typer, analyse_app: typer.Typer) -> None:
         ("population", population),
         ("confidence", confidence),
         ("centroids", centroids),
+        ("boundaries", boundaries),
     ):
         ingest_app.command(name, help=(loader.__doc__ or "") + _EXIT_HELP)(loader)
     analyse_app.command("performance")(performance)

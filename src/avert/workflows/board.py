@@ -33,6 +33,7 @@ from avert.analyse.performance import (
 )
 from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
+from avert.ingest.boundaries import parse_boundaries
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.schema import INCIDENTS
 from avert.store import Store
@@ -58,6 +59,7 @@ __all__ = [
     "board_windows",
     "category_labels",
     "first_of_month",
+    "load_boundaries",
     "load_centroids",
     "load_confidence",
     "load_population",
@@ -150,6 +152,27 @@ def load_centroids(
 ) -> LoadReport:
     """Load area centroids (e.g. ONS LSOA centroids), one transaction."""
     return load_files(store, paths, kind="table", parse=parse_centroids, strict=strict)
+
+
+def load_boundaries(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    crs: str = "EPSG:27700",
+    store_crs: str = "EPSG:27700",
+    code_column: str | None = None,
+    geometry_column: str | None = None,
+    strict: bool = False,
+) -> LoadReport:
+    """Load area boundary polygons (WKT in ``crs``; stored in ``store_crs``), one transaction."""
+    parse = partial(
+        parse_boundaries,
+        crs=crs,
+        store_crs=store_crs,
+        code_column=code_column,
+        geometry_column=geometry_column,
+    )
+    return load_files(store, paths, kind="table", parse=parse, strict=strict)
 
 
 # --- performance --------------------------------------------------------------------

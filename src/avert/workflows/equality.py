@@ -28,7 +28,7 @@ from avert.analyse.equality import (
     ListMakeUp,
     equality_impact_summary,
     list_make_up,
-    place_stops,
+    place_stops_by,
     stop_search_equality,
 )
 from avert.analyse.result import jsonable
@@ -477,15 +477,24 @@ def _why_unplaced(
             "authority (e.g. the 2011 Census by LSOA, with lad_name) with 'avert "
             "ingest population' and LSOA centroids with 'avert ingest centroids'"
         )
+    lsoas = with_parent.select("area")
     centroids = store.read_frame("area_centroids", columns=["area"])
-    if centroids.join(with_parent.select("area"), on="area", how="semi").height == 0:
+    has_centroids = centroids.join(lsoas, on="area", how="semi").height > 0
+    polygons = store.read_frame("area_boundaries", columns=["area"])
+    has_polygons = polygons.join(lsoas, on="area", how="semi").height > 0
+    if not has_centroids and not has_polygons:
         return (
-            "no centroids for the loaded LSOAs: load them with 'avert ingest centroids'"
+            "no centroids or boundaries for the loaded LSOAs: load them with 'avert "
+            "ingest centroids' or 'avert ingest boundaries'"
         )
     located = stops.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
     if located.height == 0:
         return "no stop has a latitude and longitude"
-    return f"no stop lies within {max_km:g} km of a loaded LSOA centroid"
+    if not has_centroids:
+        return "no stop lies within a loaded LSOA boundary"
+    return f"no stop lies within {max_km:g} km of a loaded LSOA centroid" + (
+        " nor within a loaded LSOA boundary" if has_polygons else ""
+    )
 
 
 def _days_where(
@@ -569,10 +578,13 @@ def _placed_stops(
     max_km: float,
     notes: list[str],
 ) -> pl.DataFrame:
-    """The stops with ``lsoa`` (the nearest centroid's) and its ``parent`` area.
+    """The stops with ``lsoa`` and its ``parent`` area.
 
-    Stops are placed in LSOAs of any year's rows (latest first), parents from them;
-    both are null where a stop cannot be placed.
+    A stop goes to the LSOA whose boundary polygon holds it where boundaries are
+    loaded (``avert ingest boundaries``), else to the nearest centroid's
+    (:func:`~avert.analyse.equality.place_stops_by`); a note says how many each
+    placed. Stops are placed in LSOAs of any year's rows (latest first), parents
+    from them; both are null where a stop cannot be placed.
     """
     small = lsoa_rows.filter(pl.col("parent_area") != "").sort("year", descending=True)
     parent_of = small.select("area", "parent_area").unique("area", keep="first")
@@ -580,10 +592,14 @@ def _placed_stops(
     if small.height:
         centroids = store.read_frame("area_centroids")
         centroids = centroids.join(parent_of.select("area"), on="area", how="semi")
-        if centroids.height:
-            placed = stops.with_columns(
-                place_stops(stops, centroids, max_km=max_km).alias("lsoa")
-            )
+        bounds = store.read_frame(
+            "area_boundaries", columns=["area", "crs", "geometry_wkt"]
+        ).join(parent_of.select("area"), on="area", how="semi")
+        if centroids.height or bounds.height:
+            where = place_stops_by(stops, centroids, max_km=max_km, boundaries=bounds)
+            placed = stops.with_columns(where["area"].alias("lsoa"))
+            if bounds.height:
+                notes.append(_placement_note(where["placed_by"], max_km=max_km))
         else:
             notes.append(
                 "No area centroids for these LSOAs ('avert ingest centroids'): stops are "
@@ -593,6 +609,18 @@ def _placed_stops(
         parent_of.rename({"area": "lsoa", "parent_area": "parent"}),
         on="lsoa",
         how="left",
+    )
+
+
+def _placement_note(placed_by: pl.Series, *, max_km: float) -> str:
+    """How many stops the boundary polygons placed, how many fell back to centroids."""
+    by_polygon = int((placed_by == "boundary").sum())
+    by_centroid = int((placed_by == "centroid").sum())
+    unplaced = int(placed_by.null_count())
+    return (
+        f"Stops placed in LSOAs by boundary polygon: {by_polygon:,}; in no loaded "
+        f"polygon, so by the nearest centroid within {max_km:g} km: {by_centroid:,}; "
+        f"not placed: {unplaced:,}."
     )
 
 

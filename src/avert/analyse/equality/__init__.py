@@ -41,9 +41,13 @@ Method
   (Wilson 1927).
 * **No recorded ethnicity**: searches whose self-defined ethnicity is missing or
   "Not stated" are counted and shown as a share, never dropped silently.
-* **Placing stops**: a stop with coordinates goes to the area of the nearest area
-  centroid (ONS LSOA centroids) within ``max_km``; coordinates of data.police.uk are
-  already snapped to an anonymised map point, so an LSOA is approximate.
+* **Placing stops**: with area boundaries loaded (``avert ingest boundaries``) a
+  stop with coordinates goes to the polygon that contains it (shapely 2 ``STRtree``,
+  point within polygon); a stop in no polygon, or every stop without boundaries,
+  goes to the area of the nearest area centroid (ONS LSOA centroids) within
+  ``max_km``. The nearest centroid is often the neighbouring area near a border.
+  Coordinates of data.police.uk are already snapped to an anonymised map point, so
+  an LSOA is approximate.
 
 Sections: stop and search and the Equality Impact Assessment summary here; the
 ratio to a reference group both share in ``_disproportionality``; the make-up of a
@@ -102,6 +106,7 @@ __all__ = [
     "list_make_up",
     "make_up_order",
     "place_stops",
+    "place_stops_by",
     "stop_search_equality",
     "wilson",
 ]
@@ -148,34 +153,103 @@ def legislation_group(column: str = "legislation") -> pl.Expr:
 
 
 def place_stops(
-    stops: pl.DataFrame, centroids: pl.DataFrame, *, max_km: float = 5.0
+    stops: pl.DataFrame,
+    centroids: pl.DataFrame,
+    *,
+    max_km: float = 5.0,
+    boundaries: pl.DataFrame | None = None,
 ) -> pl.Series:
-    """The area of the nearest centroid to each stop (null without coordinates).
+    """The area of each stop (null without coordinates): :func:`place_stops_by`'s ``area``."""
+    return place_stops_by(stops, centroids, max_km=max_km, boundaries=boundaries)[
+        "area"
+    ]
 
-    ``stops`` has ``lat``/``lon``; ``centroids`` has ``area``, ``lat``, ``lon``.
-    Distances use an equirectangular projection at the centroids' mean latitude
-    (error well under 1 % at LSOA distances); a stop farther than ``max_km`` from
-    every centroid gets null.
+
+def place_stops_by(
+    stops: pl.DataFrame,
+    centroids: pl.DataFrame,
+    *,
+    max_km: float = 5.0,
+    boundaries: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Each stop's ``area`` and ``placed_by`` (``boundary``, ``centroid`` or null).
+
+    ``stops`` has ``lat``/``lon``; ``centroids`` has ``area``, ``lat``, ``lon``;
+    ``boundaries`` (optional) has ``area``, ``crs`` and ``geometry_wkt``.
+
+    With boundaries, a stop goes to the polygon that contains it: its lon/lat are
+    projected to the polygons' CRS with pyproj over the whole array, and a shapely 2
+    ``STRtree`` answers ``within`` for every point at once (on a shared edge the first
+    polygon found wins). A stop in no polygon (gaps of simplified boundaries, or
+    outside the areas loaded) falls back to the nearest centroid.
+
+    Centroids: distances use an equirectangular projection at the centroids' mean
+    latitude (error well under 1 % at LSOA distances); a stop farther than
+    ``max_km`` from every centroid gets null.
     """
-    from scipy.spatial import cKDTree
-
-    if centroids.height == 0 or stops.height == 0:
-        return pl.Series("area", [None] * stops.height, dtype=pl.String)
-    lat0 = math.radians(float(centroids["lat"].mean()))  # type: ignore[arg-type]
-    scale = np.array([math.cos(lat0), 1.0]) * _KM_PER_DEG
-    pts = centroids.select("lon", "lat").to_numpy() * scale
-    tree = cKDTree(pts)
-    xy = stops.select(
+    area = np.full(stops.height, None, dtype=object)
+    by = np.full(stops.height, None, dtype=object)
+    lonlat = stops.select(
         pl.col("lon").cast(pl.Float64), pl.col("lat").cast(pl.Float64)
     ).to_numpy()
-    has = ~np.isnan(xy).any(axis=1)
-    out = np.full(stops.height, None, dtype=object)
+    if stops.height and boundaries is not None and boundaries.height:
+        inside = _within_polygons(lonlat, boundaries)
+        area[inside != None] = inside[inside != None]  # noqa: E711
+        by[inside != None] = "boundary"  # noqa: E711
+    rest = np.flatnonzero(area == None)  # noqa: E711
+    if rest.size and centroids.height:
+        nearest = _nearest_centroid(lonlat[rest], centroids, max_km=max_km)
+        area[rest] = nearest
+        found = rest[nearest != None]  # noqa: E711
+        by[found] = "centroid"
+    return pl.DataFrame(
+        {
+            "area": pl.Series(area.tolist(), dtype=pl.String),
+            "placed_by": pl.Series(by.tolist(), dtype=pl.String),
+        }
+    )
+
+
+def _within_polygons(lonlat: np.ndarray, boundaries: pl.DataFrame) -> np.ndarray:
+    """The area of the polygon holding each lon/lat point (None: in none)."""
+    import shapely
+    from pyproj import Transformer
+
+    out = np.full(len(lonlat), None, dtype=object)
+    has = ~np.isnan(lonlat).any(axis=1)
+    for (crs,), part in boundaries.group_by(["crs"], maintain_order=True):
+        polygons = shapely.from_wkt(
+            part["geometry_wkt"].to_numpy(), on_invalid="ignore"
+        )
+        names = np.asarray(part["area"].to_list(), dtype=object)
+        to_crs = Transformer.from_crs("EPSG:4326", str(crs), always_xy=True)
+        todo = np.flatnonzero(has & (out == None))  # noqa: E711
+        if todo.size == 0:
+            break
+        x, y = to_crs.transform(lonlat[todo, 0], lonlat[todo, 1])
+        tree = shapely.STRtree(polygons)
+        point_i, poly_i = tree.query(shapely.points(x, y), predicate="within")
+        first = np.unique(point_i, return_index=True)[1]
+        out[todo[point_i[first]]] = names[poly_i[first]]
+    return out
+
+
+def _nearest_centroid(
+    lonlat: np.ndarray, centroids: pl.DataFrame, *, max_km: float
+) -> np.ndarray:
+    """The area of the nearest centroid within ``max_km`` of each point (else None)."""
+    from scipy.spatial import cKDTree
+
+    lat0 = math.radians(float(centroids["lat"].mean()))  # type: ignore[arg-type]
+    scale = np.array([math.cos(lat0), 1.0]) * _KM_PER_DEG
+    tree = cKDTree(centroids.select("lon", "lat").to_numpy() * scale)
+    has = ~np.isnan(lonlat).any(axis=1)
+    out = np.full(len(lonlat), None, dtype=object)
     if has.any():
-        dist, idx = tree.query(xy[has] * scale, k=1)
+        dist, idx = tree.query(lonlat[has] * scale, k=1)
         names = np.asarray(centroids["area"].to_list(), dtype=object)
-        found = np.where(dist <= max_km, names[idx], None)
-        out[has] = found
-    return pl.Series("area", out.tolist(), dtype=pl.String)
+        out[has] = np.where(dist <= max_km, names[idx], None)
+    return out
 
 
 def _ratios(
