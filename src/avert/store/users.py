@@ -3,7 +3,8 @@
 Only this module reads or writes those tables. Rows are small, so updates replace the
 row in one transaction (:meth:`Store.replace_rows`); a failed sign-in's count is one
 ``UPDATE`` instead (:func:`count_failed_login`), so that server processes failing the
-same account at once each add theirs.
+same account at once each add theirs, and so is a token's use
+(:func:`stamp_token_use`), so that requests using a new token at once do not collide.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "read_tokens",
     "read_user",
     "read_users",
+    "stamp_token_use",
 ]
 
 
@@ -111,3 +113,17 @@ def read_token(store: Store, token_id: str) -> dict[str, object] | None:
 def put_token(store: Store, row: dict[str, object]) -> None:
     """Insert or replace one token row (keyed by ``token_id``)."""
     _put_one(store, API_TOKENS, "token_id", row)
+
+
+def stamp_token_use(store: Store, token_id: str, *, at: dt.datetime) -> None:
+    """Set a token's ``last_used_at`` to ``at`` by one ``UPDATE``.
+
+    Replacing the row (delete, then insert) let two requests using a new token at
+    once collide on its key on PostgreSQL (one answered 500); an UPDATE of the same
+    row by both just waits for the other.
+    """
+    with store.transaction() as tx:
+        tx._execute(
+            'UPDATE "api_tokens" SET "last_used_at" = ? WHERE "token_id" = ?',
+            [_to_sql_value(at, store.dialect), token_id],
+        )

@@ -44,6 +44,7 @@ from avert.store.users import (
     read_tokens,
     read_user,
     read_users,
+    stamp_token_use,
 )
 
 __all__ = [
@@ -657,8 +658,7 @@ def user_for_token(store: Store, token: str) -> User | None:
         0 <= (now - last).total_seconds() < TOKEN_USE_AUDIT_EVERY_S
     ):
         return user
-    row["last_used_at"] = now
-    put_token(store, row)
+    stamp_token_use(store, token_id, at=now)
     audit_as(
         store, user, action="token-use", obj=f"token:{token_id}", reason="API request"
     )
