@@ -637,6 +637,9 @@ def test_equality_table_prints_one_na_for_no_interval(
     white = next(line for line in result.stdout.splitlines() if "│ White" in line)
     assert white.rstrip(" │").endswith("n/a")
     assert "n/a-n/a" not in result.stdout
+    # the heading names the force as people know it, not its police.uk id
+    heading = " ".join(result.stdout.split())
+    assert "Stop and search by ethnic group — Test Force;" in heading, heading
 
 
 def _two_censuses(store: Store, tmp_path: Path) -> None:

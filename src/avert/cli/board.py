@@ -512,12 +512,13 @@ def equality(
 
 def _print_equality(result: BoardEquality) -> None:
     """The force's rates and ratios, each list's make-up, and the notes."""
-    from avert.workflows.equality import join_area_names
+    from avert.workflows.equality import force_name, join_area_names
 
+    forces = ", ".join(map(force_name, result.forces)) or "stops of no named force"
     console.print(
         styled(
             ("Stop and search by ethnic group", "bold"),
-            f" — {', '.join(result.forces) or 'stops of no named force'}; "
+            f" — {forces}; "
             + (
                 f"searches {result.window[0]} to {result.window[1]} "
                 f"({result.months_with_stops} months with stops; rates per 1,000 "
