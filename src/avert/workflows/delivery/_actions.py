@@ -30,6 +30,7 @@ from avert.store import Store, audit
 from avert.workflows.delivery._common import (
     EDITABLE_FIELDS,
     PARTNER_FIELDS,
+    _last_change,
     _read_rows,
     _save,
     partner_pseudonymiser,
@@ -196,13 +197,7 @@ def _update_action(
 def _changed_since(store: Store, action: dict[str, Any], version: int) -> ConflictError:
     """The refusal of a change made from ``version`` of ``action`` (as stored now)."""
     action_id = str(action["action_id"])
-    history = store.read_frame(
-        "delivery_history",
-        columns=["user_name", "at", "version"],
-        where=[("entity", "=", "action"), ("entity_id", "=", action_id)],
-        order_by=["version", "at"],
-    )
-    last = history.row(-1, named=True) if history.height else {}
+    last = _last_change(store, "action", action_id)
     by = last.get("user_name") or "another user"
     at = last.get("at")
     when = f" at {at:%Y-%m-%d %H:%M}" if at else ""

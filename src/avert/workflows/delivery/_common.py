@@ -351,3 +351,15 @@ def _save(
     )
     _write(store, [pending], user=user, reason=reason, unless_tasked=unless_tasked)
     return pending.counts
+
+
+def _last_change(store: Store, entity: str, entity_id: str) -> dict[str, Any]:
+    """The latest change history row (``user_name``, ``at``, ``version``) of a
+    delivery record, or {} when it has none: who a stale change is refused for."""
+    history = store.read_frame(
+        "delivery_history",
+        columns=["user_name", "at", "version"],
+        where=[("entity", "=", entity), ("entity_id", "=", entity_id)],
+        order_by=["version", "at"],
+    )
+    return history.row(-1, named=True) if history.height else {}

@@ -21,6 +21,7 @@ from avert.delivery.taskings import for_briefing, in_area
 from avert.errors import ConfigError, ConflictError, NotFound
 from avert.store import Store, queries
 from avert.workflows.delivery._common import (
+    _last_change,
     _now,
     _read_rows,
     _save,
@@ -236,13 +237,7 @@ def _already_tasked(item: str, first: Mapping[str, Any]) -> str:
 def _changed_since(store: Store, tasking: Mapping[str, Any]) -> ConflictError:
     """The refusal of a change made from an older version of ``tasking`` (stored)."""
     tasking_id = str(tasking["tasking_id"])
-    history = store.read_frame(
-        "delivery_history",
-        columns=["user_name", "at", "version"],
-        where=[("entity", "=", "tasking"), ("entity_id", "=", tasking_id)],
-        order_by=["version", "at"],
-    )
-    last = history.row(-1, named=True) if history.height else {}
+    last = _last_change(store, "tasking", tasking_id)
     by = last.get("user_name") or tasking.get("result_by") or "another user"
     at = last.get("at") or tasking.get("updated_at")
     when = f" at {at:%Y-%m-%d %H:%M}" if at else ""
