@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -30,6 +30,9 @@ from avert.cli._time import TIME_HELP
 from avert.cli._time import when as time_option
 from avert.config.choices import FORECAST_MODELS as MODELS
 from avert.errors import ConfigError
+
+if TYPE_CHECKING:
+    from avert.analyse.forecast import ForecastPlan
 
 __all__ = ["register"]
 
@@ -132,8 +135,6 @@ def forecast(
     if cells is None and km2 is None:
         cells = 20
     from avert.workflows.forecast import (
-        budget_note,
-        grid_notes,
         model_name,
         parse_horizon,
         plan_to_dict,
@@ -163,6 +164,23 @@ def forecast(
     if as_json:
         print_json(plan_to_dict(plan))
         return
+    _print_plan(plan, horizon=horizon, when=when, model=model, cells=cells, km2=km2)
+    console.print(f"Wrote {', '.join(str(p) for p in files.values())}")
+
+
+def _print_plan(
+    plan: ForecastPlan,
+    *,
+    horizon: str,
+    when: dt.datetime,
+    model: str,
+    cells: int | None,
+    km2: float | None,
+) -> None:
+    """The forecast's budget line with its backtested share, its notes, the top
+    cells and what the risk column means."""
+    from avert.workflows.forecast import budget_note, grid_notes
+
     share = (
         "n/a (no events in the backtest days)"
         if plan.backtest_share is None
@@ -215,7 +233,6 @@ def forecast(
             "incidents nearby (top_cells.csv: part_own, part_near, part_floor, "
             "part_recent)."
         )
-    console.print(f"Wrote {', '.join(str(p) for p in files.values())}")
 
 
 @forecast_app.command("evaluate")
