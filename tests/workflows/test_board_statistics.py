@@ -86,6 +86,10 @@ def test_board_statistics_verdicts_charts_and_equality(
     data = perf["notes"][0]
     assert data.startswith("Data: ")
     assert " incidents in the store (" in data
+    # one source: named once, its count not said twice
+    total = data.split(" incidents")[0].removeprefix("Data: ")
+    assert data.count(total) == 1, data
+    assert " incidents in the store (all from " in data, data
     for svg in north["charts"].values():
         assert ET.fromstring(svg).tag == f"{SVG_NS}svg"
     eq = stats["equality"]

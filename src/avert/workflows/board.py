@@ -691,7 +691,13 @@ def _data_note(store: Store) -> list[str]:
     sources = record_sources(store)["incidents"]
     if span is None or not sources:
         return []
-    listed = ", ".join(f"{k} {n:,}" for k, n in sources.items())
+    # one source: its name alone ("12,867 (name 12,867)" said the count twice);
+    # names may hold commas and brackets, so several are set apart by "; "
+    listed = (
+        f"all from {next(iter(sources))}"
+        if len(sources) == 1
+        else "; ".join(f"{k}: {n:,}" for k, n in sources.items())
+    )
     month_only = [k for k in sources if k.startswith("policeuk")]
     return [
         f"Data: {sum(sources.values()):,} incidents in the store ({listed}), "
