@@ -64,17 +64,16 @@ def test_a_store_without_intelligence_says_so_not_zero(sqlite_store: Store) -> N
 
     import polars as pl
 
-    from avert.briefing import daily_briefing
+    from avert.briefing import Briefing, daily_briefing
     from avert.workflows.briefing_reads import read_briefing_frames
 
     report = load_files(sqlite_store, [DATA / "bundle-example"], kind="bundle")
     refresh_after_load(sqlite_store, report, definition="avb-2010")
     at = dt.datetime(2026, 10, 2, 8)
 
-    def intelligence() -> dict[str, object]:
-        """The briefing JSON's intelligence section (``avert brief --format json``)."""
+    def briefing() -> Briefing:
         frames, notes = read_briefing_frames(sqlite_store, at=at)
-        b = daily_briefing(
+        return daily_briefing(
             frames["incidents"],
             frames["involvements"],
             at=at,
@@ -85,13 +84,28 @@ def test_a_store_without_intelligence_says_so_not_zero(sqlite_store: Store) -> N
             },
             notes=notes,
         )
-        section: dict[str, object] = b.to_json()["intelligence"]
+
+    def intelligence() -> dict[str, object]:
+        """The briefing JSON's intelligence section (``avert brief --format json``)."""
+        section: dict[str, object] = briefing().to_json()["intelligence"]
         return section
 
     def line() -> str:
         return str(intelligence()["line"])
 
+    def tile() -> str:
+        """The HTML briefing's intelligence tile."""
+        from avert.report.render import render_briefing_html
+
+        html = render_briefing_html(briefing())
+        end = html.index("intelligence reports")
+        return html[html.rindex("<div", 0, end) : html.index("</div>", end)]
+
     assert line().startswith("No intelligence is recorded in the store"), line()
+    # the summary tile read "0 intelligence reports" beside that line
+    shown = tile()
+    assert "<b>–</b>" in shown, shown
+    assert "the store holds none" in shown, shown
     # the JSON said only "n": 0, which reads as "checked, none found"
     assert intelligence()["available"] is False
     with sqlite_store.transaction() as tx:
@@ -109,6 +123,7 @@ def test_a_store_without_intelligence_says_so_not_zero(sqlite_store: Store) -> N
             ),
         )
     assert line() == "0 intelligence reports in the window"
+    assert "<b>0</b>" in tile(), tile()
     assert intelligence()["available"] is True
 
 
