@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -48,3 +49,31 @@ def signed_in(app: FastAPI, username: str) -> TestClient:
     )
     assert response.status_code == 303, response.text
     return client
+
+
+#: City of London Police, June 2019 (data.police.uk, OGL v3.0): month-only records
+CITY_JUNE_2019 = Path(__file__).parents[1] / "data" / "policeuk" / "2019-06"
+
+
+def city_month_app(root: Path) -> FastAPI:
+    """The web app over a SQLite store in ``root`` of :data:`CITY_JUNE_2019` only,
+    loaded with the command line, with one analyst account."""
+    from typer.testing import CliRunner
+
+    from avert.cli import app as cli_app
+    from avert.config.settings import load_settings
+    from avert.web import create_app
+    from avert.workflows.users import add_user
+
+    url = f"sqlite:///{root / 'month.db'}"
+    Store(url).upgrade()
+    res = CliRunner().invoke(
+        cli_app, ["--db", url, "ingest", "policeuk", str(CITY_JUNE_2019)]
+    )
+    assert res.exit_code == 0, res.output
+    store = Store(url)
+    add_user(store, "analyst", password=PASSWORD, role="analyst")
+    settings = load_settings({}).with_overrides(
+        database_url=url, secret_key=SECRET, pseudonym_key="k" * 40
+    )
+    return create_app(settings, store)

@@ -4,7 +4,6 @@ exact times)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,24 +15,12 @@ from avert.config.settings import load_settings
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, signed_in
-
-DATA = Path(__file__).parents[1] / "data" / "policeuk" / "2019-06"
+from web.helpers import PASSWORD, SECRET, city_month_app, signed_in
 
 
 @pytest.fixture(scope="module")
 def month_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    root = tmp_path_factory.mktemp("month")
-    url = f"sqlite:///{root / 'month.db'}"
-    Store(url).upgrade()
-    res = CliRunner().invoke(cli_app, ["--db", url, "ingest", "policeuk", str(DATA)])
-    assert res.exit_code == 0, res.output
-    store = Store(url)
-    add_user(store, "analyst", password=PASSWORD, role="analyst")
-    settings = load_settings({}).with_overrides(
-        database_url=url, secret_key=SECRET, pseudonym_key="k" * 40
-    )
-    return create_app(settings, store)
+    return city_month_app(tmp_path_factory.mktemp("month"))
 
 
 def test_incidents_page_lists_the_latest_month(month_app: FastAPI) -> None:

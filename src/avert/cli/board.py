@@ -32,7 +32,7 @@ from avert.config.choices import AREA_FIELDS
 if TYPE_CHECKING:
     import polars as pl
 
-    from avert.analyse.performance import SeriesResult
+    from avert.analyse.performance import PerformanceResult, SeriesResult
     from avert.workflows.board import BoardEquality, Family, Unit
     from avert.workflows.load import LoadReport
 
@@ -282,7 +282,6 @@ def performance(
     ] = False,
 ) -> None:
     """Significant and sustained change against a seasonal baseline, per series."""
-    from avert.report.render import pvalue_text
     from avert.workflows.board import run_performance
 
     check_choice(unit, ("month", "week"), "--unit")
@@ -321,6 +320,14 @@ def performance(
     if as_json:
         print_json(result.to_dict())
         return
+    _print_performance(result, alpha)
+
+
+def _print_performance(result: PerformanceResult, alpha: float) -> None:
+    """The verdict table (area, category, flag, verdict, rate ratio with its
+    interval, p, recent/expected in the verdict's measure) and its notes."""
+    from avert.report.render import pvalue_text
+
     rows = []
     labels = result.params.get("category_labels") or {}
     for s in result.series:

@@ -309,26 +309,26 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StoreUnavailable)
     async def unavailable(request: Request, exc: StoreUnavailable) -> Response:
-        # the server is down or restarting: say so and that trying again may work,
-        # not "something went wrong"; the driver's reason (host, socket) is logged
-        log.error("database unavailable in %s: %s", request.url.path, exc)
-        return _error(
-            request,
-            503,
-            "The database is not answering. Try again in a minute; if this goes "
-            "on, tell the administrator.",
+        # the server is down or restarting (StoreUnavailable), or every connection
+        # the pool may open stayed in use (StoreBusy, a burst of requests): say
+        # which and that trying again may work, not "something went wrong"; the
+        # driver's reason (host, socket) is logged
+        busy = isinstance(exc, StoreBusy)
+        log.error(
+            "database %s in %s: %s",
+            "connections all in use" if busy else "unavailable",
+            request.url.path,
+            exc,
         )
-
-    @app.exception_handler(StoreBusy)
-    async def busy(request: Request, exc: StoreBusy) -> Response:
-        # every connection the pool may open stayed in use (a burst of requests):
-        # the server answers, this process has too much to do at once
-        log.error("database connections all in use in %s: %s", request.url.path, exc)
+        said = (
+            "avert is busy: every database connection stayed in use."
+            if busy
+            else "The database is not answering."
+        )
         return _error(
             request,
             503,
-            "avert is busy: every database connection stayed in use. Try again in "
-            "a minute; if this goes on, tell the administrator.",
+            f"{said} Try again in a minute; if this goes on, tell the administrator.",
         )
 
     @app.exception_handler(Exception)
