@@ -166,3 +166,56 @@ def test_long_unbroken_text_stays_on_the_page(tmp_path: Path) -> None:
     ]
     assert len(doc.pages) >= 2
     assert heads == [f"Board pack {month}"] * (len(doc.pages) - 1)
+
+
+def test_a_row_taller_than_a_page_keeps_its_table_header(tmp_path: Path) -> None:
+    """An overdue action whose title runs to pages prints under its table's header
+    on every page, right after the section's heading.
+
+    Each row is kept whole on a page, and WeasyPrint (70) printed a row taller
+    than a page after a page holding only the heading, then under no header row
+    (Kozea/WeasyPrint#2679): a 3,000-character title and 4,000-character RAG
+    reason filled pages 4 to 12 of a pack with no "Action, Strand, ... RAG" above
+    them. Such a row (``tall``) now breaks as text does.
+    """
+    import weasyprint
+
+    words = " ".join(f"gair{i}" for i in range(1200))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        f"""plan: {{id: tall, title: Tall, board: B, period: {{start: 2010-01-01, end: 2010-12-31}}}}
+actions:
+  - id: A01
+    strand: prevention
+    title: "{words}"
+    lead: council
+    due: 2010-09-01
+    status: open
+""",
+        encoding="utf-8",
+    )
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    Store(url).upgrade()
+    env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)}
+    for args in (
+        ["plan", "import", str(plan)],
+        ["board", "pack", "--month", "2010-10", "--out", str(tmp_path), "--no-pdf"],
+    ):
+        result = CliRunner().invoke(app, ["--db", url, *args], env=env)
+        assert result.exit_code == 0, result.output
+    html = (tmp_path / "board-pack-2010-10.html").read_text(encoding="utf-8")
+    doc = weasyprint.HTML(string=html).render()
+    pages = [
+        {b.text for b in _boxes(page._page_box) if hasattr(b, "text")}
+        for page in doc.pages
+    ]
+    with_row = [i for i, texts in enumerate(pages) if any("gair" in t for t in texts)]
+    assert len(with_row) >= 2  # the row fills more than a page
+    for i in with_row:
+        assert "Days" in pages[i], f"page {i + 1}: the row without its header"
+    heading = next(
+        i
+        for i, texts in enumerate(pages)
+        if any(t.startswith("Overdue actions") for t in texts)
+    )
+    assert heading == with_row[0], "the heading alone on its page"
