@@ -166,6 +166,14 @@ def test_long_unbroken_text_stays_on_the_page(tmp_path: Path) -> None:
     ]
     assert len(doc.pages) >= 2
     assert heads == [f"Board pack {month}"] * (len(doc.pages) - 1)
+    # the page numbers in the text's font (a margin box inherits none: a serif)
+    fonts = {
+        m.style["font_family"][0]
+        for page in doc.pages
+        for m in page._page_box.children
+        if getattr(m, "at_keyword", "") in ("@top-left", "@bottom-right")
+    }
+    assert fonts == {"DejaVu Sans"}
 
 
 def test_a_row_taller_than_a_page_keeps_its_table_header(tmp_path: Path) -> None:
