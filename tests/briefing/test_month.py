@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -181,8 +183,24 @@ def test_any_window_gives_a_short_pdf(sqlite_store: Store) -> None:
     )
     html = render_briefing_html(b)
     assert "<b>5,000</b>violent incidents" in html  # thousands read as such
-    pages = len(weasyprint.HTML(string=html).render().pages)
-    assert pages <= 30, pages
+    doc = weasyprint.HTML(string=html).render()
+    assert len(doc.pages) <= 30, len(doc.pages)
+    # every page after the first names the briefing and its window at its top
+    heads = [
+        "".join(t.text for t in _texts(m))
+        for page in doc.pages[1:]
+        for m in page._page_box.children
+        if getattr(m, "at_keyword", "") == "@top-left"
+    ]
+    assert heads == ["Daily risk briefing · June 2019"] * (len(doc.pages) - 1)
+
+
+def _texts(box: Any) -> Iterator[Any]:
+    """The text boxes inside ``box`` (WeasyPrint's layout tree)."""
+    if hasattr(box, "text"):
+        yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _texts(child)
 
 
 def _violent_january() -> pl.DataFrame:

@@ -52,7 +52,15 @@ def _pdf_text_bytes(pdf: bytes) -> bytes:
 
 def test_run_briefing_writes_three_files(seeded, tmp_path: Path) -> None:
     store, frames = seeded
-    files = run_briefing(store, at=AT, out_dir=tmp_path, pdf=True)
+    steps: list[str] = []  # a status line is told each step (the PDF takes seconds)
+    files = run_briefing(
+        store, at=AT, out_dir=tmp_path, pdf=True, progress=steps.append
+    )
+    assert steps == [
+        "reading the store",
+        "writing the HTML and JSON",
+        "laying out the PDF",
+    ]
     assert files.html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert files.pdf is not None
     assert files.pdf.read_bytes()[:5] == b"%PDF-"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,3 +65,165 @@ def test_objectives_headers_and_statuses_stay_in_their_columns(
     html = (tmp_path / "board-pack-2010-10.html").read_text(encoding="utf-8")
     assert "not measured" in html
     assert _overflows(html) == []
+
+
+#: An unbroken token longer than any column (a pasted link, a Welsh place name)
+_LONG = "https://example.gov.uk/vrp/reports/" + "x" * 150 + "/annex.pdf"
+_WELSH = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch" * 3
+
+
+def _hard_plan(due: dt.date, status: str) -> str:
+    """A plan file whose text has tokens wider than the page: title, lead, RAG
+    reason and evidence (quoted YAML)."""
+    return f"""plan:
+  id: long-words
+  title: "Plan {_WELSH}"
+  board: Bwrdd Lleihau Trais
+  period: {{start: 2026-01-01, end: 2030-12-31}}
+actions:
+  - id: A01
+    strand: enforcement
+    title: "Łódź {_LONG} {_WELSH}"
+    lead: "Cyngor {_WELSH}"
+    owner: "Dr Łucja {_WELSH}"
+    due: {due}
+    status: open
+    rag: {{rating: amber, reason: "{_LONG}"}}
+  - id: A02
+    strand: intelligence
+    title: "Closed {_LONG}"
+    lead: "{_WELSH}"
+    due: {due}
+    status: {status}
+    evidence: "{_LONG} {_WELSH}"
+"""
+
+
+def _past_right_edge(doc: Any) -> list[tuple[int, str, float]]:
+    """(page, text, points) of each box that ends past the right edge of its page's
+    content area."""
+    out = []
+    for number, page in enumerate(doc.pages, start=1):
+        box = page._page_box
+        right = box.content_box_x() + box.width
+        content = [c for c in box.children if type(c).__name__ != "MarginBox"]
+        for b in (inner for c in content for inner in _boxes(c)):
+            end = b.position_x + b.margin_width()
+            if end > right + 0.5:
+                out.append((number, getattr(b, "text", type(b).__name__), end - right))
+    return out
+
+
+def test_long_unbroken_text_stays_on_the_page(tmp_path: Path) -> None:
+    """A plan whose titles, leads, RAG reasons and evidence hold tokens wider than a
+    column (a pasted link, a long Welsh place name) prints inside the page.
+
+    The overdue, completed and lead-partner tables were laid out automatically: the
+    token widened the Action column to the page and pushed strand, lead, due date,
+    days over and RAG off its right edge, unseen (a 72-action plan: every one of its
+    overdue rows); the plan's title in the header ran off it too. Every page after
+    the first names the pack at its top; strand names and due dates stay whole.
+    """
+    import weasyprint
+
+    from avert.config.timezone import local_today
+
+    today = local_today("Europe/London")
+    month = f"{today:%Y-%m}"
+    due = today - dt.timedelta(days=40)
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    Store(url).upgrade()
+    env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)}
+    plan = tmp_path / "plan.yaml"
+    out = tmp_path / "pack"
+    for status in ("in_progress", "done"):  # done in this month: "completed"
+        plan.write_text(_hard_plan(due, status), encoding="utf-8")
+        result = CliRunner().invoke(
+            app, ["--db", url, "plan", "import", str(plan)], env=env
+        )
+        assert result.exit_code == 0, result.output
+    args = ["board", "pack", "--month", month, "--out", str(out), "--no-pdf"]
+    result = CliRunner().invoke(app, ["--db", url, *args], env=env)
+    assert result.exit_code == 0, result.output
+    html = (out / f"board-pack-{month}.html").read_text(encoding="utf-8")
+    assert "Completed this month, with evidence <small>1</small>" in html
+    doc = weasyprint.HTML(string=html).render()
+    assert _past_right_edge(doc) == []
+    texts = {
+        b.text
+        for page in doc.pages
+        for b in _boxes(page._page_box)
+        if hasattr(b, "text")
+    }
+    assert {"enforcement", "intelligence", f"{due}"} <= texts
+    heads = [
+        b.text
+        for page in doc.pages
+        for m in page._page_box.children
+        if getattr(m, "at_keyword", "") == "@top-left"
+        for b in _boxes(m)
+        if hasattr(b, "text")
+    ]
+    assert len(doc.pages) >= 2
+    assert heads == [f"Board pack {month}"] * (len(doc.pages) - 1)
+    # the page numbers in the text's font (a margin box inherits none: a serif)
+    fonts = {
+        m.style["font_family"][0]
+        for page in doc.pages
+        for m in page._page_box.children
+        if getattr(m, "at_keyword", "") in ("@top-left", "@bottom-right")
+    }
+    assert fonts == {"DejaVu Sans"}
+
+
+def test_a_row_taller_than_a_page_keeps_its_table_header(tmp_path: Path) -> None:
+    """An overdue action whose title runs to pages prints under its table's header
+    on every page, right after the section's heading.
+
+    Each row is kept whole on a page, and WeasyPrint (70) printed a row taller
+    than a page after a page holding only the heading, then under no header row
+    (Kozea/WeasyPrint#2679): a 3,000-character title and 4,000-character RAG
+    reason filled pages 4 to 12 of a pack with no "Action, Strand, ... RAG" above
+    them. Such a row (``tall``) now breaks as text does.
+    """
+    import weasyprint
+
+    words = " ".join(f"gair{i}" for i in range(1200))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        f"""plan: {{id: tall, title: Tall, board: B, period: {{start: 2010-01-01, end: 2010-12-31}}}}
+actions:
+  - id: A01
+    strand: prevention
+    title: "{words}"
+    lead: council
+    due: 2010-09-01
+    status: open
+""",
+        encoding="utf-8",
+    )
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    Store(url).upgrade()
+    env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)}
+    for args in (
+        ["plan", "import", str(plan)],
+        ["board", "pack", "--month", "2010-10", "--out", str(tmp_path), "--no-pdf"],
+    ):
+        result = CliRunner().invoke(app, ["--db", url, *args], env=env)
+        assert result.exit_code == 0, result.output
+    html = (tmp_path / "board-pack-2010-10.html").read_text(encoding="utf-8")
+    doc = weasyprint.HTML(string=html).render()
+    pages = [
+        {b.text for b in _boxes(page._page_box) if hasattr(b, "text")}
+        for page in doc.pages
+    ]
+    with_row = [i for i, texts in enumerate(pages) if any("gair" in t for t in texts)]
+    assert len(with_row) >= 2  # the row fills more than a page
+    for i in with_row:
+        assert "Days" in pages[i], f"page {i + 1}: the row without its header"
+    heading = next(
+        i
+        for i, texts in enumerate(pages)
+        if any(t.startswith("Overdue actions") for t in texts)
+    )
+    assert heading == with_row[0], "the heading alone on its page"

@@ -30,10 +30,10 @@ def test_fixed_layout_tables_give_widths_summing_to_100() -> None:
     assert "table.cols { table-layout: fixed; }" in style
     heads = [
         (path.name, head)
-        for path in TEMPLATES.glob("_briefing_*.html")
+        for path in [*TEMPLATES.glob("_briefing_*.html"), TEMPLATES / "board_pack.html"]
         for head in _TABLE.findall(path.read_text())
     ]
-    assert len(heads) >= 10
+    assert len(heads) >= 14
     for name, head in heads:
         cells = re.findall(r"<th([^>]*)>", head)
         widths = [re.search(r'class="w(\d+)"', attrs) for attrs in cells]
@@ -164,3 +164,44 @@ def test_a_pseudonym_is_not_broken_after_its_prefix() -> None:
     assert "P-1311DE2A9F8F" in texts, texts
     # the long id is not kept whole: it wraps over lines inside the column
     assert sum(t in long_id for t in texts) >= 3, texts
+
+
+def test_a_row_with_a_cell_over_a_page_long_may_break() -> None:
+    """An objective whose title could fill a page is marked ``tall`` (it breaks
+    across pages under its table's header, docs/delivery.md); a short one is kept
+    whole on a page."""
+    from avert.report.render import TALL_ROW_CHARS, environment
+
+    style = (TEMPLATES / "_style.html").read_text()
+    assert "tr.tall { page-break-inside: auto; break-inside: auto; }" in style
+
+    def row(title: str) -> dict[str, object]:
+        return dict.fromkeys(
+            (
+                "indicator",
+                "window_from",
+                "window_to",
+                "baseline",
+                "baseline_source",
+                "target",
+                "current",
+                "path",
+                "reason",
+                "verdict",
+            ),
+            None,
+        ) | {
+            "objective_id": "P1",
+            "title": title,
+            "strand": "prevention",
+            "series": "violence",
+            "status": "on_track",
+        }
+
+    html = (
+        environment()
+        .get_template("_objective_measures.html")
+        .render(measures=[row("short"), row("w " * TALL_ROW_CHARS)])
+    )
+    assert html.count('<tr class="m-on_track">') == 1
+    assert html.count('<tr class="m-on_track tall">') == 1

@@ -512,9 +512,20 @@ def test_board_pack_lists_completed_with_evidence_and_writes_a_pdf(
     assert "A01" not in completed
     before = delivery.board_pack_data(planned, settings, month="2010-01")
     assert before["completed"] == []
+    steps: list[str] = []  # a status line is told each step (the PDF takes seconds)
     written = delivery.board_pack(
-        planned, settings, month=month, out_dir=tmp_path, pdf=True
+        planned,
+        settings,
+        month=month,
+        out_dir=tmp_path,
+        pdf=True,
+        progress=steps.append,
     )
+    assert steps == [
+        "reading the plan and its checks",
+        "performance and equality",
+        "laying out the PDF",
+    ]
     pdf = tmp_path / f"board-pack-{month}.pdf"
     assert pdf in written
     assert pdf.read_bytes()[:5] == b"%PDF-"

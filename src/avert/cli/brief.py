@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from avert.cli._common import (
     check_choice,
@@ -87,22 +88,26 @@ def brief(
     if area is not None:
         check_area(ctx, area)
     store = get_store(ctx)
-    files = run_briefing(
-        store,
-        at=at_local,
-        out_dir=out,
-        hours=hours,
-        area=area,
-        audience="partner" if audience == "partner" else "police",
-        profile=settings.definition_id(),
-        pseudonym_key=settings.pseudonym_key,
-        pseudonym_rotation=settings.pseudonym_rotation,
-        boundaries=outlines,
-        pdf=not no_pdf,
-        organisation=org,
-        cell_size_m=settings.places_cell_size(),
-        risk_config=load_risk_config(settings.risk_config_file()),
-    )
+    # a status line while it works (seconds to a minute, the PDF most of it); a
+    # status line reads markup from a str: it is given Text
+    with console.status(Text("avert brief")) as status:
+        files = run_briefing(
+            store,
+            at=at_local,
+            out_dir=out,
+            hours=hours,
+            area=area,
+            audience="partner" if audience == "partner" else "police",
+            profile=settings.definition_id(),
+            pseudonym_key=settings.pseudonym_key,
+            pseudonym_rotation=settings.pseudonym_rotation,
+            boundaries=outlines,
+            pdf=not no_pdf,
+            organisation=org,
+            cell_size_m=settings.places_cell_size(),
+            risk_config=load_risk_config(settings.risk_config_file()),
+            progress=lambda step: status.update(Text(f"avert brief: {step}")),
+        )
     if as_json:
         print_json(files.briefing.to_json())
         return

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from avert.cli._common import (
     area_list,
@@ -319,15 +320,19 @@ def board_pack(
     check_out_dir(out)
     force_areas = area_list(areas, "--areas")  # before the store is opened
     settings = get_settings(ctx)
-    written = delivery.board_pack(
-        get_store(ctx),
-        settings,
-        month=month,
-        out_dir=out,
-        pdf=not no_pdf,
-        force=force,
-        areas=force_areas,
-    )
+    store = get_store(ctx)
+    # a status line while it works (seconds, the PDF most of it)
+    with console.status(Text("avert board pack")) as status:
+        written = delivery.board_pack(
+            store,
+            settings,
+            month=month,
+            out_dir=out,
+            pdf=not no_pdf,
+            force=force,
+            areas=force_areas,
+            progress=lambda step: status.update(Text(f"avert board pack: {step}")),
+        )
     for path in written:
         console.print(f"wrote {path}")
 

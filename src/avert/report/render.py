@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -26,6 +26,7 @@ from avert.report.charts import CATEGORY_COLOURS, category_colour, places_map_sv
 __all__ = [
     "LIST_LIMITS",
     "MAP_POINTS_LIMIT",
+    "TALL_ROW_CHARS",
     "environment",
     "pvalue_text",
     "render_briefing_html",
@@ -76,6 +77,24 @@ def _label(value: Any) -> str:
     return "" if value is None else str(value).replace("_", " ")
 
 
+#: Characters of one cell's text from which its table row may break across pages:
+#: some 45 lines in a 22 % column of an A4 page, most of its height.
+TALL_ROW_CHARS: Final = 1000
+
+
+def _tall(texts: Iterable[Any]) -> bool:
+    """Whether one of ``texts`` (a row's free-text cells) holds more than
+    :data:`TALL_ROW_CHARS` characters, so that its row may be taller than a page.
+
+    Rows are kept whole on a page (``tr { page-break-inside: avoid }``), but
+    WeasyPrint (70) prints a row taller than the page after a blank page, and
+    without its table's header row on every page it fills (Kozea/WeasyPrint#2679:
+    an action's 17,000-character evidence printed 10 pages of text under no
+    header). Such a row gets the class ``tall`` and breaks as text does.
+    """
+    return any(len(str(t)) > TALL_ROW_CHARS for t in texts if t is not None)
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The report Jinja2 environment (packaged templates, HTML autoescape, strict)."""
@@ -91,6 +110,7 @@ def environment() -> Environment:
     env.filters["pct"] = _pct
     env.filters["pvalue"] = pvalue_text
     env.filters["label"] = _label
+    env.filters["tall"] = _tall
     env.globals["category_colour"] = category_colour
     # where a person's id links to (the web app's record page, police roles only);
     # None in files: a report names people but opens nothing

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -393,6 +393,7 @@ def run_briefing(
     organisation: str | None = None,
     cell_size_m: float = DEFAULT_PLACES_CELL_M,
     risk_config: RiskConfig | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> BriefingFiles:
     """Brief on the window ending at ``at`` and write HTML, PDF and JSON to ``out_dir``.
 
@@ -430,15 +431,20 @@ def run_briefing(
     risk_config
         The risk scores' configuration (setting ``risk_config``; ``None``: the
         packaged one), the same as ``avert analyse risk`` and person pages use.
+    progress
+        Told the name of each step as it starts (reading, writing, the PDF), for
+        a status line: a briefing takes seconds to a minute, the PDF most of it.
 
     Raises
     ------
     ConfigError
         A partner briefing without a fit pseudonym key (:func:`avert.access.check_key`).
     """
+    say = progress or (lambda _step: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     aud = check_audience(audience)
+    say("reading the store")
     briefing = build_briefing(
         store,
         at=at,
@@ -457,6 +463,7 @@ def run_briefing(
     )
     out = private_mkdir(out_dir)  # personal data: owner-only files and folders
     t2 = time.perf_counter()
+    say("writing the HTML and JSON")
     data = briefing.to_json()
     _audit(
         store,
@@ -478,6 +485,7 @@ def run_briefing(
     pdf_path: Path | None = None
     if pdf:
         t3 = time.perf_counter()
+        say("laying out the PDF")
         tmp_pdf = render_pdf(html, out / ".briefing.pdf.tmp")
         pdf_path = out / "briefing.pdf"
         tmp_pdf.replace(pdf_path)
