@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
-from avert.analyse.performance import Family, Unit
+from avert.analyse.performance import VERDICTS, Family, PerformanceResult, Unit
 from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.boundaries import parse_boundaries
@@ -286,117 +286,173 @@ def board_statistics(
     (``available`` false, no note). Every chart is an SVG string
     (``avert.report.board_charts``).
     """
-    from avert.analyse.performance import VERDICTS
-    from avert.report.board_charts import (
-        equality_charts,
-        finds_unrecorded,
-        series_charts,
-        series_title,
+    return {
+        "end": end,
+        "definitions": dict(VERDICTS),
+        "performance": (
+            _board_performance(
+                store, end=end, by=by, target=target, measure=measure, profile=profile
+            )
+            if performance
+            else {"available": False, "note": None, "series": []}
+        ),
+        "equality": _board_equality(
+            store,
+            end=end,
+            months=equality_months,
+            force=force,
+            areas=areas,
+            computed=equality,
+        ),
+    }
+
+
+def _board_performance(
+    store: Store,
+    *,
+    end: dt.date,
+    by: str | None,
+    target: tuple[float, dt.date] | None,
+    measure: Literal["count", "harm"],
+    profile: str,
+) -> dict[str, Any]:
+    """The board's performance part: :func:`run_performance` over
+    :func:`board_windows` to the last complete month up to ``end``'s
+    (:func:`_without_part_month`), or ``available`` false with a note saying why
+    (fewer than 13 whole months, no incidents, no harm)."""
+    perf_end, part_note = _without_part_month(store, end)
+    windows = board_windows(store, end=perf_end)
+    if windows is None:
+        return {
+            "available": False,
+            "note": _no_baseline_note(store),
+            "series": [],
+        }
+    (b0, b1), (r0, r1) = windows
+    try:
+        result = run_performance(
+            store,
+            unit="month",
+            by=by,
+            baseline_from=b0,
+            baseline_to=b1,
+            date_from=r0,
+            date_to=r1,
+            profile=profile,
+            target=target,
+            measure=measure,
+        )
+    except (NotFound, SchemaError) as err:
+        return {"available": False, "note": str(err), "series": []}
+    rows = _series_rows(result)
+    return {
+        "available": True,
+        "note": None,
+        "series": rows,
+        "measure": measure,
+        "baseline": (b0, b1),
+        "recent": (r0, r1),
+        # rates per resident not comparable: beside the table, said once
+        "caveats": [n for n in result.notes if is_few_residents_note(n)],
+        "notes": [
+            *_data_note(store),
+            *([part_note] if part_note else []),
+            *(n for n in result.notes if not is_few_residents_note(n)),
+        ],
+        "method": result.method,
+        "source": result.source,
+        "counts": {v: sum(1 for r in rows if r["verdict"] == v) for v in VERDICTS},
+    }
+
+
+def _no_baseline_note(store: Store) -> str:
+    """Why the board has no performance part: under 13 whole months of incidents
+    (a 12-month baseline at least), with the span of the store's incidents."""
+    span = incident_span(store)
+    return (
+        "Fewer than 13 whole months of incidents up to this month: no baseline "
+        "to judge against (12 months at least)."
+    ) + (
+        f" The store's incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}."
+        if span
+        else ""
     )
 
-    out: dict[str, Any] = {"end": end, "definitions": dict(VERDICTS)}
-    perf_end, part_note = (
-        _without_part_month(store, end) if performance else (end, None)
-    )
-    windows = board_windows(store, end=perf_end) if performance else None
-    perf: dict[str, Any] = {"available": False, "note": None, "series": []}
-    if not performance:
-        pass
-    elif windows is None:
-        span = incident_span(store)
-        perf["note"] = (
-            "Fewer than 13 whole months of incidents up to this month: no baseline "
-            "to judge against (12 months at least)."
-        ) + (
-            f" The store's incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}."
-            if span
-            else ""
-        )
-    else:
-        (b0, b1), (r0, r1) = windows
-        try:
-            result = run_performance(
-                store,
-                unit="month",
-                by=by,
-                baseline_from=b0,
-                baseline_to=b1,
-                date_from=r0,
-                date_to=r1,
-                profile=profile,
-                target=target,
-                measure=measure,
-            )
-        except (NotFound, SchemaError) as err:
-            perf["note"] = str(err)
-        else:
-            rows = []
-            for s in result.series:
-                row = s.row()
-                row["title"] = series_title(s, result.params.get("category_labels"))
-                # charts for the totals of each area (and their flags); the
-                # categories are in the table
-                row["charts"] = series_charts(s) if s.category == "all" else {}
-                rows.append(row)
-            perf.update(
-                available=True,
-                measure=measure,
-                series=rows,
-                baseline=(b0, b1),
-                recent=(r0, r1),
-                # rates per resident not comparable: beside the table, said once
-                caveats=[n for n in result.notes if is_few_residents_note(n)],
-                notes=[
-                    *_data_note(store),
-                    *([part_note] if part_note else []),
-                    *(n for n in result.notes if not is_few_residents_note(n)),
-                ],
-                method=result.method,
-                source=result.source,
-                counts={v: sum(1 for r in rows if r["verdict"] == v) for v in VERDICTS},
-            )
-    out["performance"] = perf
-    eq: dict[str, Any] = {"available": False, "note": None}
-    e_from = first_of_month(end, -equality_months + 1)
+
+def _series_rows(result: PerformanceResult) -> list[dict[str, Any]]:
+    """One row per series: its verdict and figures, its title and, for an area's
+    totals (and their flags), its charts; the categories are in the table only."""
+    from avert.report.board_charts import series_charts, series_title
+
+    labels = result.params.get("category_labels")
+    return [
+        {
+            **s.row(),
+            "title": series_title(s, labels),
+            "charts": series_charts(s) if s.category == "all" else {},
+        }
+        for s in result.series
+    ]
+
+
+def _board_equality(
+    store: Store,
+    *,
+    end: dt.date,
+    months: int,
+    force: str | None,
+    areas: Sequence[str] | None,
+    computed: bool,
+) -> dict[str, Any]:
+    """The board's equality part: :func:`run_equality` over the ``months`` months
+    to the end of ``end``'s month, or ``available`` false with a note saying why
+    (none when not ``computed``)."""
+    e_from = first_of_month(end, -months + 1)
     e_to = first_of_month(end, 1) - dt.timedelta(days=1)
+    if not computed:
+        return {"available": False, "note": None}
     try:
-        found = (
-            run_equality(
-                store, force=force, areas=areas, date_from=e_from, date_to=e_to
-            )
-            if equality
-            else None
+        found = run_equality(
+            store, force=force, areas=areas, date_from=e_from, date_to=e_to
         )
     except (NotFound, SchemaError, ConfigError) as err:
-        found, eq["note"] = None, str(err)
-    if found is not None:
-        whole = found.force
-        eq.update(
-            available=True,
-            window=(e_from, e_to),
-            window_months=equality_months,
-            months_with_stops=found.months_with_stops,
-            forces=list(found.forces),
-            force_names=[force_name(f) for f in found.forces],
-            population_year=found.population_year,
-            force_areas=list(found.force_areas),
-            rates=whole.frame.to_dicts(),
-            by_legislation=whole.by_legislation.to_dicts(),
-            by_age=whole.by_age.to_dicts(),
-            by_sex=whole.by_sex.to_dicts(),
-            outcomes=whole.outcomes.to_dicts(),
-            finds_recorded=not finds_unrecorded(whole.outcomes),
-            not_stated=whole.not_stated.to_dicts(),
-            areas=found.areas.frame.to_dicts() if found.areas is not None else [],
-            eia=dict(found.eia),
-            charts=equality_charts(whole),
-            # rates per resident not comparable: beside the figures, said once
-            caveats=[n for n in found.notes if is_few_residents_note(n)],
-            notes=[
-                n for n in (*found.notes, *whole.notes) if not is_few_residents_note(n)
-            ],
-            method=whole.method,
-            source=whole.source,
-        )
-    out["equality"] = eq
-    return out
+        return {"available": False, "note": str(err)}
+    return {
+        "available": True,
+        "note": None,
+        "window": (e_from, e_to),
+        "window_months": months,
+        **_equality_figures(found),
+    }
+
+
+def _equality_figures(found: BoardEquality) -> dict[str, Any]:
+    """The force's equality figures, per-area rates, the EIA summary and charts
+    of :func:`run_equality`'s result, as plain rows for pages and the pack."""
+    from avert.report.board_charts import equality_charts, finds_unrecorded
+
+    whole = found.force
+    return {
+        "months_with_stops": found.months_with_stops,
+        "forces": list(found.forces),
+        "force_names": [force_name(f) for f in found.forces],
+        "population_year": found.population_year,
+        "force_areas": list(found.force_areas),
+        "rates": whole.frame.to_dicts(),
+        "by_legislation": whole.by_legislation.to_dicts(),
+        "by_age": whole.by_age.to_dicts(),
+        "by_sex": whole.by_sex.to_dicts(),
+        "outcomes": whole.outcomes.to_dicts(),
+        "finds_recorded": not finds_unrecorded(whole.outcomes),
+        "not_stated": whole.not_stated.to_dicts(),
+        "areas": found.areas.frame.to_dicts() if found.areas is not None else [],
+        "eia": dict(found.eia),
+        "charts": equality_charts(whole),
+        # rates per resident not comparable: beside the figures, said once
+        "caveats": [n for n in found.notes if is_few_residents_note(n)],
+        "notes": [
+            n for n in (*found.notes, *whole.notes) if not is_few_residents_note(n)
+        ],
+        "method": whole.method,
+        "source": whole.source,
+    }
