@@ -36,6 +36,7 @@ from avert.workflows.performance import (
     category_labels,
     first_of_month,
     incident_times,
+    last_of_month,
     run_performance,
 )
 
@@ -184,7 +185,7 @@ def _without_part_month(store: Store, end: dt.date) -> tuple[dt.date, str | None
     """
     span = incident_span(store)
     first = first_of_month(end, 0)
-    last = first_of_month(end, 1) - dt.timedelta(days=1)
+    last = last_of_month(end)
     if span is None or not first <= span[1].date() <= last:
         return end, None
     covered = (span[1].date() - first).days + 1
@@ -237,7 +238,7 @@ def board_windows(
     that the baseline keeps 12 months (the model's minimum). None when there are
     fewer than 13 whole months.
     """
-    last = first_of_month(end, 1) - dt.timedelta(days=1)
+    last = last_of_month(end)
     earliest = first_of_month(end, -(recent_months + baseline_months) + 1)
     seen = incident_times(store, earliest, last)
     first_seen = seen["occurred_from"].min() if seen.height else None
@@ -408,7 +409,7 @@ def _board_equality(
     to the end of ``end``'s month, or ``available`` false with a note saying why
     (none when not ``computed``)."""
     e_from = first_of_month(end, -months + 1)
-    e_to = first_of_month(end, 1) - dt.timedelta(days=1)
+    e_to = last_of_month(end)
     if not computed:
         return {"available": False, "note": None}
     try:

@@ -45,6 +45,7 @@ __all__ = [
     "category_labels",
     "first_of_month",
     "incident_times",
+    "last_of_month",
     "run_performance",
 ]
 
@@ -512,7 +513,7 @@ def _period_end(start: dt.date, unit: Unit) -> dt.date:
     """The last day of the period starting on ``start``."""
     if unit == "week":
         return start + dt.timedelta(days=6)
-    return first_of_month(start, 1) - dt.timedelta(days=1)
+    return last_of_month(start)
 
 
 def _period_span(periods: Sequence[dt.date], unit: Unit) -> str:
@@ -593,3 +594,8 @@ def first_of_month(day: dt.date, months: int) -> dt.date:
     """First day of the month ``months`` after (negative: before) ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def last_of_month(day: dt.date) -> dt.date:
+    """Last day of ``day``'s month."""
+    return first_of_month(day, 1) - dt.timedelta(days=1)
