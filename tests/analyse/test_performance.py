@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 import statsmodels.api as sm
+from polars.testing import assert_frame_equal
 from scipy import stats
 
 from avert.analyse.performance import (
@@ -829,3 +830,41 @@ def test_the_sustained_expectation_of_a_negbin_fit_is_the_negbin_one() -> None:
     poisson = np.exp(off @ pois)
     assert not np.allclose(want, poisson, rtol=1e-2)  # the check tells them apart
     np.testing.assert_allclose(change.expected_late, want, rtol=1e-3)
+
+
+def test_most_similar_areas_do_not_depend_on_row_order() -> None:
+    """The same areas in another order give the same peers in the same rows.
+
+    The performance workflow hands the areas over in the order of Polars'
+    ``unique()``, which varies from run to run: ``avert analyse performance --by
+    lsoa --json`` listed ``similar_areas`` in another order on each run over one
+    store, and a tie (two areas alike) went to whichever came first.
+    """
+    feats = pl.DataFrame(
+        {
+            "area": ["a", "b", "c", "d"],
+            "population": [1000, 2000, 2000, 5000],
+            "share_black": [0.1, 0.2, 0.2, 0.5],
+        }
+    )
+    expected = most_similar_areas(feats, k=1)
+    assert expected.filter(pl.col("area") == "a")["peer"].to_list() == ["b"]
+    for order in ([3, 2, 1, 0], [2, 0, 3, 1]):
+        assert_frame_equal(most_similar_areas(feats[order], k=1), expected)
+
+
+def test_most_similar_areas_do_not_depend_on_column_order() -> None:
+    """The census shares in another column order give the same distances to the
+    last digit (the shares come in the order the populations table lists the
+    groups, which follows the areas' order)."""
+    rng = np.random.default_rng(3)
+    feats = pl.DataFrame(
+        {
+            "area": [f"E{i:02d}" for i in range(30)],
+            "population": rng.integers(1000, 3000, 30),
+            **{f"share_{g}": rng.random(30) for g in "abcdef"},
+        }
+    )
+    expected = most_similar_areas(feats, k=3)
+    shuffled = feats.select("area", *reversed(feats.columns[1:]))
+    assert_frame_equal(most_similar_areas(shuffled, k=3), expected, check_exact=True)

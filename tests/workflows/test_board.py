@@ -918,7 +918,7 @@ def test_periods_without_a_whole_month_name_the_period_and_the_way_out() -> None
     """A recent period inside one month, and a baseline that the recent period's
     first month swallows, each say which one holds no whole month (the message once
     printed an emptied range, "2026-11-01 to 2026-10-31")."""
-    from avert.workflows.board import _whole_periods
+    from avert.workflows.performance import _whole_periods
 
     day = dt.date
     with pytest.raises(ConfigError) as err:

@@ -19,10 +19,10 @@ import pytest
 from avert.errors import NotFound
 from avert.store import Store
 from avert.workflows.analysis import load_analysis_incidents
-from avert.workflows.board import _incidents as board_incidents
 from avert.workflows.briefing import read_briefing_frames
 from avert.workflows.definitions import classify_store
 from avert.workflows.networks import read_network_frames
+from avert.workflows.performance import _incidents as performance_incidents
 
 _DAY = dt.date(2024, 6, 1)
 
@@ -52,7 +52,7 @@ def _both(
         date_to=dt.datetime.combine(_DAY + dt.timedelta(days=1), dt.time()),
         violence_only=violence_only,
     )
-    board, notes = board_incidents(
+    board, notes = performance_incidents(
         store,
         by=None,
         date_from=_DAY,

@@ -1,9 +1,9 @@
 """Workflows of the board's evidence: populations in, performance and equality out.
 
-The only place where the store, the population parsers and
-:mod:`avert.analyse.performance` meet; stop and search equality is
-:mod:`avert.workflows.equality` (re-exported here), and :func:`board_statistics`
-gathers both for the board's pages and pack.
+Population, confidence, centroid and boundary loads; performance is
+:mod:`avert.workflows.performance` and stop and search equality
+:mod:`avert.workflows.equality` (both re-exported here), and
+:func:`board_statistics` gathers both for the board's pages and pack.
 """
 
 from __future__ import annotations
@@ -11,43 +11,34 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from functools import partial
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import polars as pl
 
-from avert.analyse.denominators import (
-    area_features,
-    area_totals,
-)
-from avert.analyse.performance import (
-    Family,
-    PerformanceResult,
-    Trend,
-    Unit,
-    build_series,
-    most_similar_areas,
-    performance,
-    period_start,
-)
+from avert.analyse.performance import VERDICTS, Family, PerformanceResult, Unit
 from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.boundaries import parse_boundaries
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
-from avert.schema import INCIDENTS
 from avert.store import Store
-from avert.store.summary import columns_with_data, incident_span, record_sources
-from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
-from avert.workflows.definitions import category_label
+from avert.store.summary import incident_span, record_sources
 from avert.workflows.equality import (
     BoardEquality,
-    few_residents_rate_notes,
     force_name,
     is_few_residents_note,
     run_equality,
 )
 from avert.workflows.load import LoadReport, load_files
+from avert.workflows.performance import (
+    MIN_PERIOD_COVER,
+    area_fields_with_data,
+    category_labels,
+    first_of_month,
+    incident_times,
+    last_of_month,
+    run_performance,
+)
 
 __all__ = [
     "AREA_FIELDS",
@@ -175,487 +166,10 @@ def load_boundaries(
     return load_files(store, paths, kind="table", parse=parse, strict=strict)
 
 
-# --- performance --------------------------------------------------------------------
-def area_fields_with_data(store: Store) -> tuple[str, ...]:
-    """The :data:`AREA_FIELDS` some incident in the store records: the areas a
-    performance series can be split by. A source without a column (a mapping with
-    no ward, data.police.uk with no ward or borough) would otherwise give one area,
-    "unknown", for every series."""
-    return columns_with_data(store, INCIDENTS, AREA_FIELDS)
-
-
-def _check_area_field(store: Store, by: str | None) -> None:
-    """Refuse an area field the code does not know, or one no incident records,
-    naming the ones the store's incidents do record."""
-    if by is None:
-        return
-    if by not in AREA_FIELDS:
-        msg = f"--by must be one of {', '.join(AREA_FIELDS)}, not {by!r}"
-        raise NotFound(msg)
-    present = area_fields_with_data(store)
-    if by in present:
-        return
-    if present:
-        msg = (
-            f"No incident in the store records a {by!r}: split by "
-            f"{', '.join(present)}, or leave --by out for one series of all areas."
-        )
-    else:
-        msg = (
-            f"No incident in the store records a {by!r} or any other area "
-            f"({', '.join(AREA_FIELDS)}): leave --by out for one series of all areas."
-        )
-    raise NotFound(msg)
-
-
-def _incidents(
-    store: Store,
-    *,
-    by: str | None,
-    date_from: dt.date,
-    date_to: dt.date,
-    profile: str,
-    violence_only: bool,
-) -> tuple[pl.DataFrame, list[str]]:
-    """Incidents of the days through the one reader of classified incidents.
-
-    Unclassified (no stored classifications for ``profile``): every incident counts
-    and the categories are police.uk crime types. Classified: the categories are
-    :func:`~avert.workflows.definitions.category_label`, and the crime type for
-    an incident outside the definition (``violence_only=False``).
-    """
-    cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
-    cols += ["time_precision", "source"]
-    if by and by not in cols:
-        cols.append(by)
-    frames = load_analysis_incidents(
-        store,
-        profile=profile,
-        date_from=dt.datetime.combine(date_from, dt.time()),
-        date_to=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
-        violence_only=violence_only,
-        columns=cols,
-    )
-    notes = list(frames.notes)
-    if not frames.classified:
-        notes.append("Categories are police.uk crime types.")
-        return frames.incidents.with_columns(
-            pl.col("crime_type").alias("category")
-        ), notes
-    # a police.uk row in the definition on its category alone has no profile
-    # category: it is a series of its own, as 'avert classify' lists it; a row
-    # outside the definition (violence_only=False) counts under its crime type, so
-    # the categories still add up to the total
-    return frames.incidents.with_columns(
-        category_label().fill_null(pl.col("crime_type")).alias("category")
-    ), notes
-
-
-def run_performance(
-    store: Store,
-    *,
-    unit: Unit = "month",
-    by: str | None = None,
-    baseline_from: dt.date,
-    baseline_to: dt.date,
-    date_from: dt.date,
-    date_to: dt.date,
-    profile: str = "avb-2010",
-    violence_only: bool = True,
-    by_category: bool = True,
-    flags: Sequence[str] = ("weapon", "domestic"),
-    population_year: int | None = None,
-    target: tuple[float, dt.date] | None = None,
-    peers: int = 5,
-    alpha: float = 0.05,
-    sustained_min: int = 5,
-    sustained_of: int = 6,
-    family: Family = "auto",
-    trend: Trend = "auto",
-    measure: Literal["count", "harm"] = "count",
-) -> PerformanceResult:
-    """Series of the store's incidents judged against a seasonal baseline."""
-    _check_area_field(store, by)
-    baseline_from, baseline_to, date_from, date_to, cut_notes = _whole_periods(
-        unit, baseline_from, baseline_to, date_from, date_to
-    )
-    incidents, notes = _incidents(
-        store,
-        by=by,
-        date_from=baseline_from,
-        date_to=date_to,
-        profile=profile,
-        violence_only=violence_only,
-    )
-    if unit == "week":
-        incidents, week_notes = _without_month_only(incidents)
-        notes.extend(week_notes)
-    if incidents.height == 0 and incident_span(store) is None:
-        # an empty table and "run 'avert classify' first" said nothing of the cause
-        msg = (
-            "There are no incidents in the store: nothing to judge ('avert ingest' "
-            "loads them)."
-        )
-        raise NotFound(msg)
-    if measure == "harm" and "harm_days" not in incidents.columns:
-        msg = (
-            f"Harm is unavailable: no classifications for definition '{profile}'. "
-            "Run 'avert classify' first, or judge counts."
-        )
-        raise SchemaError(msg)
-    series = build_series(
-        incidents,
-        unit=unit,
-        area=by,
-        date_from=baseline_from,
-        date_to=date_to,
-        by_category=by_category,
-        flags=flags,
-    )
-    series, gap_notes = _without_uncovered_periods(
-        store, series, unit=unit, date_from=baseline_from, date_to=date_to
-    )
-    if not series.height:
-        gap_notes.extend(_empty_window_note(store, unit, baseline_from, date_to))
-    pops_table = store.read_frame("populations")
-    areas = series["area"].unique().to_list()
-    populations = (
-        area_totals(pops_table, areas, year=population_year)
-        if pops_table.height
-        else {}
-    )
-    similar = None
-    if by is not None and populations and peers > 0 and len(populations) > 2:
-        features = area_features(pops_table, list(populations), year=population_year)
-        similar = most_similar_areas(features, k=peers)
-    survey = store.read_frame("confidence_survey")
-    result = performance(
-        series,
-        unit=unit,
-        baseline=(baseline_from, baseline_to),
-        recent=(date_from, date_to),
-        populations=populations,
-        target=target,
-        similar=similar,
-        survey=survey.select("area", "period", "pct_agree") if survey.height else None,
-        alpha=alpha,
-        sustained_min=sustained_min,
-        sustained_of=sustained_of,
-        family=family,
-        trend=trend,
-        measure=measure,
-    )
-    from dataclasses import replace
-
-    return replace(
-        result,
-        params={
-            **result.params,
-            "by": by,
-            "definition": profile,
-            "category_labels": category_labels(incidents),
-        },
-        notes=(
-            *cut_notes,
-            *gap_notes,
-            *notes,
-            *result.notes,
-            *few_residents_rate_notes(populations),
-            *(
-                expected_harm_note(store, incidents, profile=profile)
-                if measure == "harm"
-                else ()
-            ),
-        ),
-    )
-
-
-_POLICEUK_KEY: Final = "police.uk: "
-
-
-def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
-    """How a page names a series whose key is ``police.uk: <category>`` when no
-    incident of it is from data.police.uk: by its source and, for a shipped
-    mapping, the source's own categories mapped to that one. Toronto's assaults
-    (``toronto-mci``, mapped to "Violence and sexual offences") read "toronto-mci:
-    Assault", not "police.uk: violence and sexual offences". The key, which plans'
-    measures name, is unchanged; keys of police.uk rows are not relabelled.
-    """
-    if "source" not in incidents.columns or not incidents.height:
-        return {}
-    keyed = (
-        incidents.filter(pl.col("category").str.starts_with(_POLICEUK_KEY))
-        .group_by("category")
-        .agg(pl.col("source").drop_nulls().unique().sort())
-    )
-    labels: dict[str, str] = {}
-    for key, sources in keyed.iter_rows():
-        if not sources or any(str(s).startswith("policeuk") for s in sources):
-            continue
-        category = key.removeprefix(_POLICEUK_KEY)
-        own = [n for s in sources for n in _mapped_from(s, category)]
-        labels[key] = f"{', '.join(sources)}: {', '.join(own) or category}"
-    return labels
-
-
-def _mapped_from(source: str, category: str) -> list[str]:
-    """The categories of the shipped mapping of ``source`` (e.g. ``toronto-mci``)
-    that map to the police.uk ``category`` (any case); none for another source."""
-    from avert.ingest.table import packaged_mappings, read_mapping
-
-    if source not in packaged_mappings():
-        return []
-    mapping = read_mapping(source)
-    if mapping.source != source:
-        return []
-    return [
-        own
-        for own, target in mapping.categories.items()
-        if target.strip().lower() == category
-    ]
-
-
-def _without_month_only(incidents: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
-    """A weekly series' incidents without the month-only ones (data.police.uk: their
-    ``occurred_from`` is the 1st of their month, so a whole month would count in the
-    week of the 1st), with a note; only month-only incidents: a ConfigError."""
-    month_only = pl.col("time_precision") == "month"
-    n_month = incidents.filter(month_only).height
-    if n_month == 0:
-        return incidents, []
-    if n_month == incidents.height:
-        msg = (
-            "These incidents say only their month (data.police.uk), so they have no "
-            "week: judge them with --unit month."
-        )
-        raise ConfigError(msg)
-    note = (
-        f"{n_month:,} month-only incident{'' if n_month == 1 else 's'} "
-        "(data.police.uk) left out of the weekly series: they say no week."
-    )
-    return incidents.filter(~month_only), [note]
-
-
-def _incident_times(
-    store: Store, first_day: dt.date, last_day: dt.date, *, timed: bool = False
-) -> pl.DataFrame:
-    """``occurred_from`` of every incident in the store from ``first_day`` to
-    ``last_day``, both whole days included; ``timed``: only of those that say more
-    than their month (a weekly series leaves the month-only ones out)."""
-    frame = store.read_frame(
-        "incidents",
-        columns=["occurred_from", "time_precision"],
-        where=[
-            ("occurred_from", ">=", dt.datetime.combine(first_day, dt.time())),
-            (
-                "occurred_from",
-                "<",
-                dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()),
-            ),
-        ],
-    )
-    if timed:
-        frame = frame.filter(~pl.col("time_precision").eq_missing("month"))
-    return frame.select("occurred_from")
-
-
-def _without_uncovered_periods(
-    store: Store,
-    series: pl.DataFrame,
-    *,
-    unit: Unit,
-    date_from: dt.date,
-    date_to: dt.date,
-) -> tuple[pl.DataFrame, list[str]]:
-    """The series without the periods the store's data do not cover as a whole.
-
-    :func:`build_series` zero-fills every period of the window, so a month not
-    loaded (the latest months before their files arrive, a window reaching before
-    the data start, a missing file) counted as 0 and read as a fall: Toronto's
-    violence with ``--to`` six months past the data's end was a "significant
-    sustained reduction" at a rate ratio of 0.49. A period with no incident of any
-    kind in the store is no data, not zero: it is left out of every series (a
-    recent period left with none is ``insufficient_data``), with a note.
-
-    So is the period in which the store's data start, or end, leaving more than
-    15 % of its days uncovered (:func:`_part_periods`: a store loaded to the 15th,
-    records starting on the 20th): its part count counted as a whole period's. Toronto's violence in 2019 against 2017-18 (a significant increase,
-    p 0.0499) was no significant change (p 0.96) with its data cut on 15 December.
-    """
-    # a weekly series leaves month-only records out: their weeks are no data
-    seen = _incident_times(store, date_from, date_to, timed=unit == "week")
-    covered = build_series(
-        seen,
-        unit=unit,
-        date_from=date_from,
-        date_to=date_to,
-        by_category=False,
-        flags=(),
-    )
-    empty = covered.filter(pl.col("count") == 0)["period"].sort().to_list()
-    notes: list[str] = []
-    if empty:
-        notes.append(
-            f"The store holds no incident at all in {_period_span(empty, unit)}: no "
-            "data, not zero, so left out of every series (a "
-            f"{unit} not loaded is no fall)."
-        )
-    partial = _part_periods(store, unit=unit, date_from=date_from, date_to=date_to)
-    for period, said in partial:
-        notes.append(
-            f"The store's incidents {said}: the {unit} starting {period} is only "
-            "partly covered, so left out of every series (a part count is no "
-            f"whole {unit})."
-        )
-    dropped = [*empty, *(p for p, _ in partial)]
-    if not dropped or not series.height:
-        return series, []
-    return series.filter(~pl.col("period").is_in(dropped)), notes
-
-
-def _empty_window_note(
-    store: Store, unit: Unit, date_from: dt.date, date_to: dt.date
-) -> list[str]:
-    """Why a window has no series at all: no incident in it (with the days the
-    store's incidents run), or none that counts (the definition, the flags). An
-    empty table and a note on the definition said nothing of the cause."""
-    window = f"from {date_from} to {date_to}"
-    if _incident_times(store, date_from, date_to, timed=unit == "week").height:
-        return [f"No incident {window} is in these series: nothing to judge."]
-    span = incident_span(store, timed=unit == "week")
-    held = (
-        f"; its incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}"
-        if span
-        else ""
-    )
-    return [
-        f"The store holds no incident {window}{held}: no data in this window, "
-        "nothing to judge."
-    ]
-
-
-#: the share of a period's days the store's data must cover for it to be judged
-#: (:func:`_part_periods`)
-MIN_PERIOD_COVER = 0.85
-
-
-def _part_periods(
-    store: Store, *, unit: Unit, date_from: dt.date, date_to: dt.date
-) -> list[tuple[dt.date, str]]:
-    """The window's periods that the store's data cover only in part: the one
-    where they start, or end, leaving more than 15 % of its days
-    (:data:`MIN_PERIOD_COVER`) uncovered, each with what its note says (``start on
-    2017-01-20``). The margin keeps a sparse store's whole month whose last
-    incident fell a few days before its end (the last two days of a month without
-    an incident happen by chance at one or two a day). Weeks: the span of the
-    records that say more than their month (the series' own)."""
-    span = incident_span(store, timed=unit == "week")
-    if span is None:
-        return []
-    out: list[tuple[dt.date, str]] = []
-    for day, said in ((span[0].date(), "start"), (span[1].date(), "end")):
-        if not date_from <= day <= date_to:
-            continue
-        start = period_start(day, unit)
-        end = _period_end(start, unit)
-        days = (end - start).days + 1
-        covered = (end - day).days + 1 if said == "start" else (day - start).days + 1
-        if covered < MIN_PERIOD_COVER * days and start not in dict(out):
-            out.append((start, f"{said} on {day}"))
-    return out
-
-
-def _period_end(start: dt.date, unit: Unit) -> dt.date:
-    """The last day of the period starting on ``start``."""
-    if unit == "week":
-        return start + dt.timedelta(days=6)
-    return first_of_month(start, 1) - dt.timedelta(days=1)
-
-
-def _period_span(periods: Sequence[dt.date], unit: Unit) -> str:
-    """``the month 2024-07-01``, ``6 months, 2024-07-01 to 2024-12-01`` (one run)
-    or ``3 months: 2024-01-01, 2024-05-01, 2024-09-01`` (first 5 listed)."""
-    if len(periods) == 1:
-        return f"the {unit} {periods[0]}"
-    step = [
-        (b.year * 12 + b.month) - (a.year * 12 + a.month)
-        if unit == "month"
-        else (b - a).days // 7
-        for a, b in pairwise(periods)
-    ]
-    head = f"{len(periods)} {unit}s"
-    if set(step) == {1}:
-        return f"{head}, {periods[0]} to {periods[-1]}"
-    listed = ", ".join(str(p) for p in periods[:5])
-    return f"{head}: {listed}{', ...' if len(periods) > 5 else ''}"
-
-
-def _whole_periods(
-    unit: Unit,
-    baseline_from: dt.date,
-    baseline_to: dt.date,
-    date_from: dt.date,
-    date_to: dt.date,
-) -> tuple[dt.date, dt.date, dt.date, dt.date, list[str]]:
-    """The baseline and recent period in whole periods, with a note for each cut.
-
-    The baseline and the recent period start at their period's first day; a last
-    period that ``date_to`` cuts short is left out (a partial count is no fall); a
-    baseline reaching into the recent period's first period (a week starting before
-    ``--from``) ends the day before it.
-    """
-    if not baseline_from <= baseline_to < date_from <= date_to:
-        msg = (
-            "The periods must come in order: --baseline-from <= --baseline-to < "
-            f"--from <= --to (got {baseline_from}, {baseline_to}, {date_from}, "
-            f"{date_to})."
-        )
-        raise ConfigError(msg)
-    notes: list[str] = []
-    given_recent = f"--from {date_from} --to {date_to}"
-    given_baseline = f"--baseline-from {baseline_from} --baseline-to {baseline_to}"
-    baseline_from = period_start(baseline_from, unit)
-    date_from = period_start(date_from, unit)
-    if baseline_to >= date_from:
-        baseline_to = date_from - dt.timedelta(days=1)
-        notes.append(
-            f"The recent period starts with the {unit} of {date_from}: the baseline "
-            f"ends the day before, {baseline_to}."
-        )
-    last = period_start(date_to, unit)
-    if period_start(date_to + dt.timedelta(days=1), unit) == last:
-        notes.append(
-            f"The {unit} starting {last} ends after --to {date_to}: it is incomplete "
-            "and left out."
-        )
-        date_to = last - dt.timedelta(days=1)
-    if date_to < date_from:
-        msg = (
-            f"The recent period ({given_recent}) holds no whole {unit}: the {unit} "
-            f"starting {date_from} ends after --to. Give a --to at the end of a "
-            f"{unit}{', or --unit week' if unit == 'month' else ''}."
-        )
-        raise ConfigError(msg)
-    if baseline_to < baseline_from:
-        msg = (
-            f"The baseline ({given_baseline}) holds no whole {unit} before the "
-            f"recent period's first {unit}, starting {date_from}: give an earlier "
-            "--baseline-from."
-        )
-        raise ConfigError(msg)
-    return baseline_from, baseline_to, date_from, date_to, notes
-
-
 # --- equality: avert.workflows.equality (re-exported) -----------------------------
 
 
 # --- the board's statistics for pages and the pack ----------------------------------
-def first_of_month(day: dt.date, months: int) -> dt.date:
-    """First day of the month ``months`` after (negative: before) ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _without_part_month(store: Store, end: dt.date) -> tuple[dt.date, str | None]:
     """``end``, or the end of the month before when the store's records stop part
     way through ``end``'s month (with a note): a part month's count is no fall.
@@ -663,13 +177,15 @@ def _without_part_month(store: Store, end: dt.date) -> tuple[dt.date, str | None
     The records stop there when the store's data end (:func:`incident_span`: a
     month-only month covers its whole month) in that month, leaving more than 15 %
     of its days (:data:`MIN_PERIOD_COVER`) uncovered, the rule by which
-    :func:`_part_periods` leaves such a month out of a series; the board's windows
+    :func:`avert.workflows.performance._part_periods` leaves such a month out of a
+    series; the board's windows
     then end with the last complete month, as its objectives do (a month with no
-    record at all is left to :func:`_without_uncovered_periods`).
+    record at all is left to
+    :func:`avert.workflows.performance._without_uncovered_periods`).
     """
     span = incident_span(store)
     first = first_of_month(end, 0)
-    last = first_of_month(end, 1) - dt.timedelta(days=1)
+    last = last_of_month(end)
     if span is None or not first <= span[1].date() <= last:
         return end, None
     covered = (span[1].date() - first).days + 1
@@ -722,9 +238,9 @@ def board_windows(
     that the baseline keeps 12 months (the model's minimum). None when there are
     fewer than 13 whole months.
     """
-    last = first_of_month(end, 1) - dt.timedelta(days=1)
+    last = last_of_month(end)
     earliest = first_of_month(end, -(recent_months + baseline_months) + 1)
-    seen = _incident_times(store, earliest, last)
+    seen = incident_times(store, earliest, last)
     first_seen = seen["occurred_from"].min() if seen.height else None
     if not isinstance(first_seen, dt.datetime):
         return None
@@ -771,117 +287,173 @@ def board_statistics(
     (``available`` false, no note). Every chart is an SVG string
     (``avert.report.board_charts``).
     """
-    from avert.analyse.performance import VERDICTS
-    from avert.report.board_charts import (
-        equality_charts,
-        finds_unrecorded,
-        series_charts,
-        series_title,
+    return {
+        "end": end,
+        "definitions": dict(VERDICTS),
+        "performance": (
+            _board_performance(
+                store, end=end, by=by, target=target, measure=measure, profile=profile
+            )
+            if performance
+            else {"available": False, "note": None, "series": []}
+        ),
+        "equality": _board_equality(
+            store,
+            end=end,
+            months=equality_months,
+            force=force,
+            areas=areas,
+            computed=equality,
+        ),
+    }
+
+
+def _board_performance(
+    store: Store,
+    *,
+    end: dt.date,
+    by: str | None,
+    target: tuple[float, dt.date] | None,
+    measure: Literal["count", "harm"],
+    profile: str,
+) -> dict[str, Any]:
+    """The board's performance part: :func:`run_performance` over
+    :func:`board_windows` to the last complete month up to ``end``'s
+    (:func:`_without_part_month`), or ``available`` false with a note saying why
+    (fewer than 13 whole months, no incidents, no harm)."""
+    perf_end, part_note = _without_part_month(store, end)
+    windows = board_windows(store, end=perf_end)
+    if windows is None:
+        return {
+            "available": False,
+            "note": _no_baseline_note(store),
+            "series": [],
+        }
+    (b0, b1), (r0, r1) = windows
+    try:
+        result = run_performance(
+            store,
+            unit="month",
+            by=by,
+            baseline_from=b0,
+            baseline_to=b1,
+            date_from=r0,
+            date_to=r1,
+            profile=profile,
+            target=target,
+            measure=measure,
+        )
+    except (NotFound, SchemaError) as err:
+        return {"available": False, "note": str(err), "series": []}
+    rows = _series_rows(result)
+    return {
+        "available": True,
+        "note": None,
+        "series": rows,
+        "measure": measure,
+        "baseline": (b0, b1),
+        "recent": (r0, r1),
+        # rates per resident not comparable: beside the table, said once
+        "caveats": [n for n in result.notes if is_few_residents_note(n)],
+        "notes": [
+            *_data_note(store),
+            *([part_note] if part_note else []),
+            *(n for n in result.notes if not is_few_residents_note(n)),
+        ],
+        "method": result.method,
+        "source": result.source,
+        "counts": {v: sum(1 for r in rows if r["verdict"] == v) for v in VERDICTS},
+    }
+
+
+def _no_baseline_note(store: Store) -> str:
+    """Why the board has no performance part: under 13 whole months of incidents
+    (a 12-month baseline at least), with the span of the store's incidents."""
+    span = incident_span(store)
+    return (
+        "Fewer than 13 whole months of incidents up to this month: no baseline "
+        "to judge against (12 months at least)."
+    ) + (
+        f" The store's incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}."
+        if span
+        else ""
     )
 
-    out: dict[str, Any] = {"end": end, "definitions": dict(VERDICTS)}
-    perf_end, part_note = (
-        _without_part_month(store, end) if performance else (end, None)
-    )
-    windows = board_windows(store, end=perf_end) if performance else None
-    perf: dict[str, Any] = {"available": False, "note": None, "series": []}
-    if not performance:
-        pass
-    elif windows is None:
-        span = incident_span(store)
-        perf["note"] = (
-            "Fewer than 13 whole months of incidents up to this month: no baseline "
-            "to judge against (12 months at least)."
-        ) + (
-            f" The store's incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}."
-            if span
-            else ""
-        )
-    else:
-        (b0, b1), (r0, r1) = windows
-        try:
-            result = run_performance(
-                store,
-                unit="month",
-                by=by,
-                baseline_from=b0,
-                baseline_to=b1,
-                date_from=r0,
-                date_to=r1,
-                profile=profile,
-                target=target,
-                measure=measure,
-            )
-        except (NotFound, SchemaError) as err:
-            perf["note"] = str(err)
-        else:
-            rows = []
-            for s in result.series:
-                row = s.row()
-                row["title"] = series_title(s, result.params.get("category_labels"))
-                # charts for the totals of each area (and their flags); the
-                # categories are in the table
-                row["charts"] = series_charts(s) if s.category == "all" else {}
-                rows.append(row)
-            perf.update(
-                available=True,
-                measure=measure,
-                series=rows,
-                baseline=(b0, b1),
-                recent=(r0, r1),
-                # rates per resident not comparable: beside the table, said once
-                caveats=[n for n in result.notes if is_few_residents_note(n)],
-                notes=[
-                    *_data_note(store),
-                    *([part_note] if part_note else []),
-                    *(n for n in result.notes if not is_few_residents_note(n)),
-                ],
-                method=result.method,
-                source=result.source,
-                counts={v: sum(1 for r in rows if r["verdict"] == v) for v in VERDICTS},
-            )
-    out["performance"] = perf
-    eq: dict[str, Any] = {"available": False, "note": None}
-    e_from = first_of_month(end, -equality_months + 1)
-    e_to = first_of_month(end, 1) - dt.timedelta(days=1)
+
+def _series_rows(result: PerformanceResult) -> list[dict[str, Any]]:
+    """One row per series: its verdict and figures, its title and, for an area's
+    totals (and their flags), its charts; the categories are in the table only."""
+    from avert.report.board_charts import series_charts, series_title
+
+    labels = result.params.get("category_labels")
+    return [
+        {
+            **s.row(),
+            "title": series_title(s, labels),
+            "charts": series_charts(s) if s.category == "all" else {},
+        }
+        for s in result.series
+    ]
+
+
+def _board_equality(
+    store: Store,
+    *,
+    end: dt.date,
+    months: int,
+    force: str | None,
+    areas: Sequence[str] | None,
+    computed: bool,
+) -> dict[str, Any]:
+    """The board's equality part: :func:`run_equality` over the ``months`` months
+    to the end of ``end``'s month, or ``available`` false with a note saying why
+    (none when not ``computed``)."""
+    e_from = first_of_month(end, -months + 1)
+    e_to = last_of_month(end)
+    if not computed:
+        return {"available": False, "note": None}
     try:
-        found = (
-            run_equality(
-                store, force=force, areas=areas, date_from=e_from, date_to=e_to
-            )
-            if equality
-            else None
+        found = run_equality(
+            store, force=force, areas=areas, date_from=e_from, date_to=e_to
         )
     except (NotFound, SchemaError, ConfigError) as err:
-        found, eq["note"] = None, str(err)
-    if found is not None:
-        whole = found.force
-        eq.update(
-            available=True,
-            window=(e_from, e_to),
-            window_months=equality_months,
-            months_with_stops=found.months_with_stops,
-            forces=list(found.forces),
-            force_names=[force_name(f) for f in found.forces],
-            population_year=found.population_year,
-            force_areas=list(found.force_areas),
-            rates=whole.frame.to_dicts(),
-            by_legislation=whole.by_legislation.to_dicts(),
-            by_age=whole.by_age.to_dicts(),
-            by_sex=whole.by_sex.to_dicts(),
-            outcomes=whole.outcomes.to_dicts(),
-            finds_recorded=not finds_unrecorded(whole.outcomes),
-            not_stated=whole.not_stated.to_dicts(),
-            areas=found.areas.frame.to_dicts() if found.areas is not None else [],
-            eia=dict(found.eia),
-            charts=equality_charts(whole),
-            # rates per resident not comparable: beside the figures, said once
-            caveats=[n for n in found.notes if is_few_residents_note(n)],
-            notes=[
-                n for n in (*found.notes, *whole.notes) if not is_few_residents_note(n)
-            ],
-            method=whole.method,
-            source=whole.source,
-        )
-    out["equality"] = eq
-    return out
+        return {"available": False, "note": str(err)}
+    return {
+        "available": True,
+        "note": None,
+        "window": (e_from, e_to),
+        "window_months": months,
+        **_equality_figures(found),
+    }
+
+
+def _equality_figures(found: BoardEquality) -> dict[str, Any]:
+    """The force's equality figures, per-area rates, the EIA summary and charts
+    of :func:`run_equality`'s result, as plain rows for pages and the pack."""
+    from avert.report.board_charts import equality_charts, finds_unrecorded
+
+    whole = found.force
+    return {
+        "months_with_stops": found.months_with_stops,
+        "forces": list(found.forces),
+        "force_names": [force_name(f) for f in found.forces],
+        "population_year": found.population_year,
+        "force_areas": list(found.force_areas),
+        "rates": whole.frame.to_dicts(),
+        "by_legislation": whole.by_legislation.to_dicts(),
+        "by_age": whole.by_age.to_dicts(),
+        "by_sex": whole.by_sex.to_dicts(),
+        "outcomes": whole.outcomes.to_dicts(),
+        "finds_recorded": not finds_unrecorded(whole.outcomes),
+        "not_stated": whole.not_stated.to_dicts(),
+        "areas": found.areas.frame.to_dicts() if found.areas is not None else [],
+        "eia": dict(found.eia),
+        "charts": equality_charts(whole),
+        # rates per resident not comparable: beside the figures, said once
+        "caveats": [n for n in found.notes if is_few_residents_note(n)],
+        "notes": [
+            n for n in (*found.notes, *whole.notes) if not is_few_residents_note(n)
+        ],
+        "method": whole.method,
+        "source": whole.source,
+    }

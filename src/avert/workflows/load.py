@@ -234,44 +234,13 @@ def load_files(
         # (64-hex Crime IDs) otherwise thrash SQLite's default 2 MiB cache
         set_page_cache(tx, _SQLITE_CACHE_KIB)
         state = _State(tx, references, deferred, keep_stop_keys=replace_months)
-        # A big file comes in parts (bounded memory); its report sums theirs. The
-        # next part is parsed in a thread while this one is written (Polars and the
-        # ADBC driver release the GIL), so parsing and writing overlap on two cores.
-        current = -1
-        with closing(_parsed_ahead(units)) as ahead:
-            for i, parsed in ahead:
-                if parsed is None:  # the file is being read: name it at once
-                    if progress is not None:
-                        progress(names[i], i, total)
-                    continue
-                if i != current:
-                    current = i
-                    report.files.append(FileReport(parsed.file, parsed.kind, 0))
-                    if progress is not None:
-                        progress(parsed.file, i, total)
-                part = _write(tx, parsed, report.load_id, state, references)
-                del parsed
-                _add(report.files[-1], part)
-                if progress is not None:  # a big file moves part by part
-                    done = report.files[-1]
-                    progress(f"{done.file} ({done.rows:,} rows read)", i, total)
+        _write_units(units, names, report, state, references, progress)
         # rebuild the indexes dropped for bulk appends (still inside the transaction)
-        if progress is not None:
-            progress(FINISHING, total, total)
+        _tell(progress, FINISHING, total, total)
         deferred.close()
-        if progress is not None:
-            progress("", total, total)
-        rejected = [
-            f for f in report.files if f.quarantined or f.kind in ("unknown", REFUSED)
-        ]
-        if strict and (rejected or state.file_problems):
-            n = sum(f.quarantined for f in rejected) + state.file_problems
-            msg = (
-                f"--strict: {n} rejected row(s) or file problem(s) in "
-                f"{len(rejected)} file(s) (first: {rejected[0].file if rejected else '?'}); "
-                "nothing was loaded"
-            )
-            raise IngestError(msg)
+        _tell(progress, "", total, total)
+        if strict:
+            _refuse_rejects(report, state)
         if state.touched_outcomes:
             update_outcomes(tx, report.load_id)
         if replace_months:
@@ -279,6 +248,65 @@ def load_files(
         _note_revised_stops(tx, report)
         _record_loads(tx, report, timezone)
     return report
+
+
+def _tell(progress: ProgressFn | None, what: str, done: int, total: int) -> None:
+    """Call ``progress`` (when given) with what the load is doing."""
+    if progress is not None:
+        progress(what, done, total)
+
+
+def _write_units(
+    units: Sequence[Unit],
+    names: Sequence[str],
+    report: LoadReport,
+    state: _State,
+    references: References,
+    progress: ProgressFn | None,
+) -> None:
+    """Write every unit's parts in file order, one :class:`FileReport` per file
+    added to ``report``.
+
+    A big file comes in parts (bounded memory); its report sums theirs. The next
+    part is parsed in a thread while this one is written (:func:`_parsed_ahead`;
+    Polars and the ADBC driver release the GIL), so parsing and writing overlap on
+    two cores. ``progress`` names a file as soon as it is being read, and moves
+    part by part through a big one.
+    """
+    total = len(units)
+    current = -1
+    with closing(_parsed_ahead(units)) as ahead:
+        for i, parsed in ahead:
+            if parsed is None:  # the file is being read: name it at once
+                _tell(progress, names[i], i, total)
+                continue
+            if i != current:
+                current = i
+                report.files.append(FileReport(parsed.file, parsed.kind, 0))
+                _tell(progress, parsed.file, i, total)
+            part = _write(state.tx, parsed, report.load_id, state, references)
+            del parsed
+            done = report.files[-1]
+            _add(done, part)
+            if progress is not None:  # a big file moves part by part
+                progress(f"{done.file} ({done.rows:,} rows read)", i, total)
+
+
+def _refuse_rejects(report: LoadReport, state: _State) -> None:
+    """``--strict``: an IngestError (nothing is loaded) when a row was rejected, a
+    file refused or not read as data, or a file had a problem."""
+    rejected = [
+        f for f in report.files if f.quarantined or f.kind in ("unknown", REFUSED)
+    ]
+    if not rejected and not state.file_problems:
+        return
+    n = sum(f.quarantined for f in rejected) + state.file_problems
+    msg = (
+        f"--strict: {n} rejected row(s) or file problem(s) in "
+        f"{len(rejected)} file(s) (first: {rejected[0].file if rejected else '?'}); "
+        "nothing was loaded"
+    )
+    raise IngestError(msg)
 
 
 def _base_name(path: str) -> str:

@@ -391,101 +391,140 @@ def stop_search_equality(
         ``trend`` searches and ratio per period; ``not_stated`` searches with no
         recorded ethnicity per area.
     """
-    for col in (ethnicity,):
-        if col not in stops.columns:
-            msg = f"stops need a '{col}' column"
-            raise SchemaError(msg)
-    area_expr = pl.col(area).cast(pl.String) if area else pl.lit("all")
-    s = stops.with_columns(
-        area_expr.fill_null("not placed").alias("area"),
-        _group_expr(ethnicity).alias("group"),
-    )
-    if "search_type" in s.columns:
-        # a search of a vehicle only has no person to describe: not "not stated"
-        # (police.uk leaves its ethnicity blank; 5,093 of South Yorkshire's 13,693
-        # blanks in 2019-21), so the share of people with no recorded ethnicity
-        # is of the searches of people
-        s = s.with_columns(
-            pl.when(
-                (pl.col("group") == "not stated")
-                & (pl.col("search_type").cast(pl.String) == _VEHICLE_ONLY)
-            )
-            .then(pl.lit(_NO_PERSON))
-            .otherwise(pl.col("group"))
-            .alias("group")
-        )
-    res = (
-        residents.with_columns(
-            (pl.col(area).cast(pl.String) if area else pl.lit("all")).alias("area"),
-        )
-        .group_by("area", "group")
-        .agg(pl.col("population").sum().alias("residents"))
-    )
+    if ethnicity not in stops.columns:
+        msg = f"stops need a '{ethnicity}' column"
+        raise SchemaError(msg)
+    s = _searches(stops, area=area, ethnicity=ethnicity)
+    res = _residents_by_group(residents, area=area)
+    # every (area, group), so a group without searches shows 0
     grid = (
         res.select("area")
         .unique()
         .join(pl.DataFrame({"group": list(GROUPS)}), how="cross")
     )
     rates = _search_ratios(s, grid, res)
-    # by legislation (every area together when placed, else as given)
-    by_leg = pl.DataFrame()
-    if "legislation" in s.columns:
-        by_leg = _search_ratios(
-            s.with_columns(legislation_group().alias("power")),
-            grid,
-            res,
-            by=pl.DataFrame({"power": [*LEGISLATION, "other", "not recorded"]}),
-        )
-    by_age = pl.DataFrame()
-    if "age_range" in s.columns:
-        by_age = _by_age(s, age_residents)
-    by_sex = pl.DataFrame()
-    if "sex" in s.columns:
-        by_sex = _by_sex(s, sex_residents)
-    outcomes = _outcomes(s)
-    trend = pl.DataFrame()
-    if "occurred_at" in s.columns:
-        dated = s.filter(pl.col("occurred_at").is_not_null()).with_columns(
-            pl.col("occurred_at").dt.truncate(trend_unit).cast(pl.Date).alias("period")
-        )
-        trend = _search_ratios(dated, grid, res, by=dated.select("period").unique())
+    by_leg = _by_legislation(s, grid, res)
+    by_age = _by_age(s, age_residents) if "age_range" in s.columns else pl.DataFrame()
+    by_sex = _by_sex(s, sex_residents) if "sex" in s.columns else pl.DataFrame()
+    trend = _trend(s, grid, res, unit=trend_unit)
+    officer_defined = ethnicity == "officer_ethnicity"
     return EqualityResult(
         frame=rates,
         by_legislation=by_leg,
         by_age=by_age,
         by_sex=by_sex,
-        outcomes=outcomes,
+        outcomes=_outcomes(s),
         trend=trend,
         not_stated=_not_stated(s),
         params={"area": area, "ethnicity": ethnicity, "reference": REFERENCE},
-        method=(
-            (
-                "Searches per 1,000 residents by self-defined ethnic group; "
-                if ethnicity != "officer_ethnicity"
-                else "Searches per 1,000 residents by officer-defined ethnic group "
-                "(the officer's view of the person searched, against residents' own "
-                "census groups: not the GOV.UK measure); "
-            )
-            + "ratio to the White rate with a 95 % log (Katz) interval, significantly "
-            "above 1 when its lower end and that of the exact conditional interval "
-            "(Clopper-Pearson) are; find and "
-            "arrest rates with Wilson intervals."
-        ),
-        source=(
-            "GOV.UK Ethnicity facts and figures, 'Stop and search'; Home Office 'Police "
-            "powers and procedures'; Katz et al. (1978) Biometrics 34:469; Clopper & "
-            "Pearson (1934) Biometrika 26:404; Wilson "
-            "(1927) JASA 22:209; AVB delivery plan 2010, Section C."
-        ),
+        method=_stop_search_method(officer_defined=officer_defined),
+        source=_STOP_SEARCH_SOURCE,
         notes=(
             *_stop_notes(
-                s,
-                placed=bool(area),
-                defined="officer" if ethnicity == "officer_ethnicity" else "self",
+                s, placed=bool(area), defined="officer" if officer_defined else "self"
             ),
             *_withheld_note([rates, by_leg, trend, by_sex], "searches"),
         ),
     )
+
+
+_STOP_SEARCH_SOURCE: Final = (
+    "GOV.UK Ethnicity facts and figures, 'Stop and search'; Home Office 'Police "
+    "powers and procedures'; Katz et al. (1978) Biometrics 34:469; Clopper & "
+    "Pearson (1934) Biometrika 26:404; Wilson "
+    "(1927) JASA 22:209; AVB delivery plan 2010, Section C."
+)
+
+
+def _stop_search_method(*, officer_defined: bool) -> str:
+    """The method of :func:`stop_search_equality`, naming whose view of the
+    person's ethnic group the rates count (officer-defined is not the GOV.UK
+    measure)."""
+    whose = (
+        "Searches per 1,000 residents by officer-defined ethnic group "
+        "(the officer's view of the person searched, against residents' own "
+        "census groups: not the GOV.UK measure); "
+        if officer_defined
+        else "Searches per 1,000 residents by self-defined ethnic group; "
+    )
+    return (
+        whose
+        + "ratio to the White rate with a 95 % log (Katz) interval, significantly "
+        "above 1 when its lower end and that of the exact conditional interval "
+        "(Clopper-Pearson) are; find and "
+        "arrest rates with Wilson intervals."
+    )
+
+
+def _area_expr(area: str | None) -> pl.Expr:
+    """The area of a row: the ``area`` column as text, or ``all`` (one area)."""
+    return pl.col(area).cast(pl.String) if area else pl.lit("all")
+
+
+def _is_vehicle_only() -> pl.Expr:
+    """Whether a search is of a vehicle only (police.uk ``Type``): no person."""
+    return pl.col("search_type").cast(pl.String) == _VEHICLE_ONLY
+
+
+def _searches(stops: pl.DataFrame, *, area: str | None, ethnicity: str) -> pl.DataFrame:
+    """The stops with their ``area`` (``not placed`` when null) and ``group``.
+
+    ``group`` is the top-level group of the ``ethnicity`` column (``not stated``
+    when missing), or ``vehicle only`` for a search of a vehicle only with none
+    recorded: it has no person to describe, so it is not "not stated" (police.uk
+    leaves its ethnicity blank; 5,093 of South Yorkshire's 13,693 blanks in
+    2019-21), and the share of people with no recorded ethnicity is of the
+    searches of people.
+    """
+    s = stops.with_columns(
+        _area_expr(area).fill_null("not placed").alias("area"),
+        _group_expr(ethnicity).alias("group"),
+    )
+    if "search_type" not in s.columns:
+        return s
+    return s.with_columns(
+        pl.when((pl.col("group") == "not stated") & _is_vehicle_only())
+        .then(pl.lit(_NO_PERSON))
+        .otherwise(pl.col("group"))
+        .alias("group")
+    )
+
+
+def _residents_by_group(residents: pl.DataFrame, *, area: str | None) -> pl.DataFrame:
+    """``residents`` of each area and group (``area`` is ``all`` without one)."""
+    return (
+        residents.with_columns(_area_expr(area).alias("area"))
+        .group_by("area", "group")
+        .agg(pl.col("population").sum().alias("residents"))
+    )
+
+
+def _by_legislation(
+    s: pl.DataFrame, grid: pl.DataFrame, res: pl.DataFrame
+) -> pl.DataFrame:
+    """:func:`_search_ratios` per power (:func:`legislation_group`), every power
+    listed (``other``, ``not recorded`` too); empty without ``legislation``."""
+    if "legislation" not in s.columns:
+        return pl.DataFrame()
+    return _search_ratios(
+        s.with_columns(legislation_group().alias("power")),
+        grid,
+        res,
+        by=pl.DataFrame({"power": [*LEGISLATION, "other", "not recorded"]}),
+    )
+
+
+def _trend(
+    s: pl.DataFrame, grid: pl.DataFrame, res: pl.DataFrame, *, unit: str
+) -> pl.DataFrame:
+    """:func:`_search_ratios` per period (``occurred_at`` truncated to ``unit``) of
+    the dated searches; empty without ``occurred_at``."""
+    if "occurred_at" not in s.columns:
+        return pl.DataFrame()
+    dated = s.filter(pl.col("occurred_at").is_not_null()).with_columns(
+        pl.col("occurred_at").dt.truncate(unit).cast(pl.Date).alias("period")
+    )
+    return _search_ratios(dated, grid, res, by=dated.select("period").unique())
 
 
 def _search_ratios(
@@ -513,24 +552,27 @@ def _search_ratios(
     )
 
 
-def _by_age(s: pl.DataFrame, age_residents: pl.DataFrame | None) -> pl.DataFrame:
-    """Searches per age band and group (and group ``all``), with band rates."""
-    aged = s.with_columns(pl.col("age_range").fill_null("not recorded"))
-    # one row per band and group, plus group "all" (every search in the band)
-    by_age = (
-        pl.concat(
-            [
-                aged.select("area", "age_range", "group"),
-                aged.select("area", "age_range", pl.lit("all").alias("group")),
-            ]
-        )
-        .group_by("area", "age_range", "group")
+def _searches_per(s: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Searches per area, value of ``column`` and group, plus group ``all`` (every
+    search with that value), and ``share_of_group``: each value's share of the
+    group's searches in the area."""
+    rows = s.select("area", column, "group")
+    return (
+        pl.concat([rows, rows.with_columns(pl.lit("all").alias("group"))])
+        .group_by("area", column, "group")
         .agg(pl.len().cast(pl.Int64).alias("searches"))
         .with_columns(
             (pl.col("searches") / pl.col("searches").sum().over("area", "group")).alias(
                 "share_of_group"
             )
         )
+    )
+
+
+def _by_age(s: pl.DataFrame, age_residents: pl.DataFrame | None) -> pl.DataFrame:
+    """Searches per age band and group (and group ``all``), with band rates."""
+    by_age = _searches_per(
+        s.with_columns(pl.col("age_range").fill_null("not recorded")), "age_range"
     )
     if age_residents is not None and age_residents.height:
         ages = age_residents.group_by("age_range").agg(
@@ -574,23 +616,11 @@ def _by_sex(s: pl.DataFrame, sex_residents: pl.DataFrame | None) -> pl.DataFrame
     if "search_type" in s.columns:
         # a search of a vehicle only has no person, so no sex (police.uk leaves
         # Gender blank: 768 of the Met's 771 blanks, January-June 2018)
-        vehicle = (pl.col("search_type").cast(pl.String) == _VEHICLE_ONLY) & pl.col(
-            "sex"
-        ).is_null()
+        vehicle = _is_vehicle_only() & pl.col("sex").is_null()
         label = (
             pl.when(vehicle.fill_null(False)).then(pl.lit(_NO_PERSON)).otherwise(label)
         )
-    sexed = s.select("area", label.alias("sex"), "group")
-    by_sex = (
-        pl.concat([sexed, sexed.with_columns(pl.lit("all").alias("group"))])
-        .group_by("area", "sex", "group")
-        .agg(pl.len().cast(pl.Int64).alias("searches"))
-        .with_columns(
-            (pl.col("searches") / pl.col("searches").sum().over("area", "group")).alias(
-                "share_of_group"
-            )
-        )
-    )
+    by_sex = _searches_per(s.with_columns(label.alias("sex")), "sex")
     if sex_residents is not None and sex_residents.height:
         by_sex = _sex_ratios(by_sex, sex_residents)
     order = [*SEX_LABELS.values(), _NOT_RECORDED, _NO_PERSON]
@@ -703,9 +733,7 @@ def _stop_notes(
             "the census groups they raise."
         )
     if "outcome" in s.columns:
-        arrests = int(
-            s["outcome"].cast(pl.String).str.to_lowercase().str.contains("arrest").sum()
-        )
+        arrests = int(s.select(_ended_in_arrest().sum()).item())
         link = (
             s["outcome_linked"]
             if "outcome_linked" in s.columns
@@ -875,7 +903,13 @@ def _link_unrecorded(outcomes: pl.DataFrame) -> bool:
     )
 
 
+def _ended_in_arrest() -> pl.Expr:
+    """Whether a search's ``outcome`` names an arrest (null: no outcome)."""
+    return pl.col("outcome").cast(pl.String).str.to_lowercase().str.contains("arrest")
+
+
 def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
+    """Searches, finds and arrests per area and group, with Wilson intervals."""
     if "outcome" not in s.columns:
         return pl.DataFrame()
     linked = (
@@ -883,7 +917,7 @@ def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
         if "outcome_linked" in s.columns
         else pl.lit(value=False)
     )
-    arrest = pl.col("outcome").cast(pl.String).str.to_lowercase().str.contains("arrest")
+    arrest = _ended_in_arrest()
     agg = s.group_by("area", "group").agg(
         pl.len().cast(pl.Int64).alias("searches"),
         linked.sum().alias("finds"),

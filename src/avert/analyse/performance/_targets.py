@@ -86,14 +86,25 @@ def most_similar_areas(
     groups" methodology, 2012 revision, uses standardised demographic and
     socio-economic variables the same way).
 
+    The areas and the columns are taken in their order by name, so the peers and
+    their distances do not depend on the order of the rows or columns (a tie goes
+    to the first area by name).
+
     Returns
     -------
     pl.DataFrame
-        ``area``, ``peer``, ``rank`` (1 = most similar) and ``distance``.
+        ``area``, ``peer``, ``rank`` (1 = most similar) and ``distance``, by area
+        and rank.
     """
-    numeric = [c for c, t in features.schema.items() if c != area and t.is_numeric()]
+    # by name: the sums over columns in one order, to the last digit
+    numeric = sorted(
+        c for c, t in features.schema.items() if c != area and t.is_numeric()
+    )
     if not numeric or features.height < 2:
         return pl.DataFrame(schema=_PEER_SCHEMA)
+    # the workflow's areas come in the order of Polars' unique(), which varies
+    # from run to run: the same store gave its peers in another order each time
+    features = features.sort(pl.col(area).cast(pl.String))
     data = features.select(
         [
             (

@@ -1,0 +1,601 @@
+"""Performance of the store's incidents: series judged against a seasonal baseline.
+
+The workflow of :func:`avert.analyse.performance.performance` over the store: the
+baseline and recent period cut to whole periods, the incidents of a definition
+(:func:`~avert.workflows.analysis.load_analysis_incidents`), their series without
+the periods the store's data do not cover (no data is not zero), residents and the
+most similar areas as denominators and peers. Method and sources: docs/performance.md
+(seasonal Poisson or negative binomial GLM; Home Office "significant and
+sustained" change). Public names are re-exported by :mod:`avert.workflows.board`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
+from itertools import pairwise
+from typing import Final, Literal
+
+import polars as pl
+
+from avert.analyse.denominators import area_features, area_totals
+from avert.analyse.performance import (
+    Family,
+    PerformanceResult,
+    Trend,
+    Unit,
+    build_series,
+    most_similar_areas,
+    performance,
+    period_start,
+)
+from avert.config.choices import AREA_FIELDS
+from avert.errors import ConfigError, NotFound, SchemaError
+from avert.schema import INCIDENTS
+from avert.store import Store
+from avert.store.summary import columns_with_data, incident_span
+from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
+from avert.workflows.definitions import category_label
+from avert.workflows.equality import few_residents_rate_notes
+
+__all__ = [
+    "MIN_PERIOD_COVER",
+    "area_fields_with_data",
+    "category_labels",
+    "first_of_month",
+    "incident_times",
+    "last_of_month",
+    "run_performance",
+]
+
+
+def area_fields_with_data(store: Store) -> tuple[str, ...]:
+    """The :data:`AREA_FIELDS` some incident in the store records: the areas a
+    performance series can be split by. A source without a column (a mapping with
+    no ward, data.police.uk with no ward or borough) would otherwise give one area,
+    "unknown", for every series."""
+    return columns_with_data(store, INCIDENTS, AREA_FIELDS)
+
+
+def _check_area_field(store: Store, by: str | None) -> None:
+    """Refuse an area field the code does not know, or one no incident records,
+    naming the ones the store's incidents do record."""
+    if by is None:
+        return
+    if by not in AREA_FIELDS:
+        msg = f"--by must be one of {', '.join(AREA_FIELDS)}, not {by!r}"
+        raise NotFound(msg)
+    present = area_fields_with_data(store)
+    if by in present:
+        return
+    if present:
+        msg = (
+            f"No incident in the store records a {by!r}: split by "
+            f"{', '.join(present)}, or leave --by out for one series of all areas."
+        )
+    else:
+        msg = (
+            f"No incident in the store records a {by!r} or any other area "
+            f"({', '.join(AREA_FIELDS)}): leave --by out for one series of all areas."
+        )
+    raise NotFound(msg)
+
+
+def _incidents(
+    store: Store,
+    *,
+    by: str | None,
+    date_from: dt.date,
+    date_to: dt.date,
+    profile: str,
+    violence_only: bool,
+) -> tuple[pl.DataFrame, list[str]]:
+    """Incidents of the days through the one reader of classified incidents.
+
+    Unclassified (no stored classifications for ``profile``): every incident counts
+    and the categories are police.uk crime types. Classified: the categories are
+    :func:`~avert.workflows.definitions.category_label`, and the crime type for
+    an incident outside the definition (``violence_only=False``).
+    """
+    cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
+    cols += ["time_precision", "source"]
+    if by and by not in cols:
+        cols.append(by)
+    frames = load_analysis_incidents(
+        store,
+        profile=profile,
+        date_from=dt.datetime.combine(date_from, dt.time()),
+        date_to=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()),
+        violence_only=violence_only,
+        columns=cols,
+    )
+    notes = list(frames.notes)
+    if not frames.classified:
+        notes.append("Categories are police.uk crime types.")
+        return frames.incidents.with_columns(
+            pl.col("crime_type").alias("category")
+        ), notes
+    # a police.uk row in the definition on its category alone has no profile
+    # category: it is a series of its own, as 'avert classify' lists it; a row
+    # outside the definition (violence_only=False) counts under its crime type, so
+    # the categories still add up to the total
+    return frames.incidents.with_columns(
+        category_label().fill_null(pl.col("crime_type")).alias("category")
+    ), notes
+
+
+def run_performance(
+    store: Store,
+    *,
+    unit: Unit = "month",
+    by: str | None = None,
+    baseline_from: dt.date,
+    baseline_to: dt.date,
+    date_from: dt.date,
+    date_to: dt.date,
+    profile: str = "avb-2010",
+    violence_only: bool = True,
+    by_category: bool = True,
+    flags: Sequence[str] = ("weapon", "domestic"),
+    population_year: int | None = None,
+    target: tuple[float, dt.date] | None = None,
+    peers: int = 5,
+    alpha: float = 0.05,
+    sustained_min: int = 5,
+    sustained_of: int = 6,
+    family: Family = "auto",
+    trend: Trend = "auto",
+    measure: Literal["count", "harm"] = "count",
+) -> PerformanceResult:
+    """Series of the store's incidents judged against a seasonal baseline.
+
+    The steps: the windows cut to whole periods (:func:`_whole_periods`), the
+    incidents of ``profile`` (:func:`_judged_incidents`), their series without the
+    periods the store does not cover (:func:`_covered_series`), residents and
+    peer areas (:func:`_denominators`), then
+    :func:`avert.analyse.performance.performance` (seasonal GLM, control charts,
+    target), whose result carries every step's notes.
+    """
+    _check_area_field(store, by)
+    baseline_from, baseline_to, date_from, date_to, cut_notes = _whole_periods(
+        unit, baseline_from, baseline_to, date_from, date_to
+    )
+    incidents, notes = _judged_incidents(
+        store,
+        unit=unit,
+        by=by,
+        date_from=baseline_from,
+        date_to=date_to,
+        profile=profile,
+        violence_only=violence_only,
+        measure=measure,
+    )
+    series, gap_notes = _covered_series(
+        store,
+        incidents,
+        unit=unit,
+        by=by,
+        date_from=baseline_from,
+        date_to=date_to,
+        by_category=by_category,
+        flags=flags,
+    )
+    populations, similar = _denominators(
+        store, series, by=by, year=population_year, peers=peers
+    )
+    survey = store.read_frame("confidence_survey")
+    result = performance(
+        series,
+        unit=unit,
+        baseline=(baseline_from, baseline_to),
+        recent=(date_from, date_to),
+        populations=populations,
+        target=target,
+        similar=similar,
+        survey=survey.select("area", "period", "pct_agree") if survey.height else None,
+        alpha=alpha,
+        sustained_min=sustained_min,
+        sustained_of=sustained_of,
+        family=family,
+        trend=trend,
+        measure=measure,
+    )
+    return replace(
+        result,
+        params={
+            **result.params,
+            "by": by,
+            "definition": profile,
+            "category_labels": category_labels(incidents),
+        },
+        notes=(
+            *cut_notes,
+            *gap_notes,
+            *notes,
+            *result.notes,
+            *few_residents_rate_notes(populations),
+            *(
+                expected_harm_note(store, incidents, profile=profile)
+                if measure == "harm"
+                else ()
+            ),
+        ),
+    )
+
+
+def _judged_incidents(
+    store: Store,
+    *,
+    unit: Unit,
+    by: str | None,
+    date_from: dt.date,
+    date_to: dt.date,
+    profile: str,
+    violence_only: bool,
+    measure: Literal["count", "harm"],
+) -> tuple[pl.DataFrame, list[str]]:
+    """The incidents a series counts (:func:`_incidents`; a weekly one without the
+    month-only ones, :func:`_without_month_only`), with their notes.
+
+    Refuses an empty store (an empty table and "run 'avert classify' first" said
+    nothing of the cause) and harm without classifications for ``profile``.
+    """
+    incidents, notes = _incidents(
+        store,
+        by=by,
+        date_from=date_from,
+        date_to=date_to,
+        profile=profile,
+        violence_only=violence_only,
+    )
+    if unit == "week":
+        incidents, week_notes = _without_month_only(incidents)
+        notes.extend(week_notes)
+    if incidents.height == 0 and incident_span(store) is None:
+        msg = (
+            "There are no incidents in the store: nothing to judge ('avert ingest' "
+            "loads them)."
+        )
+        raise NotFound(msg)
+    if measure == "harm" and "harm_days" not in incidents.columns:
+        msg = (
+            f"Harm is unavailable: no classifications for definition '{profile}'. "
+            "Run 'avert classify' first, or judge counts."
+        )
+        raise SchemaError(msg)
+    return incidents, notes
+
+
+def _covered_series(
+    store: Store,
+    incidents: pl.DataFrame,
+    *,
+    unit: Unit,
+    by: str | None,
+    date_from: dt.date,
+    date_to: dt.date,
+    by_category: bool,
+    flags: Sequence[str],
+) -> tuple[pl.DataFrame, list[str]]:
+    """The incidents' series (:func:`build_series`) without the periods the store's
+    data do not cover (:func:`_without_uncovered_periods`), with the notes saying
+    which, and why a window left with no series at all has none."""
+    series = build_series(
+        incidents,
+        unit=unit,
+        area=by,
+        date_from=date_from,
+        date_to=date_to,
+        by_category=by_category,
+        flags=flags,
+    )
+    series, notes = _without_uncovered_periods(
+        store, series, unit=unit, date_from=date_from, date_to=date_to
+    )
+    if not series.height:
+        notes.extend(_empty_window_note(store, unit, date_from, date_to))
+    return series, notes
+
+
+def _denominators(
+    store: Store, series: pl.DataFrame, *, by: str | None, year: int | None, peers: int
+) -> tuple[dict[str, float], pl.DataFrame | None]:
+    """Residents of each area of the series (none without populations) and, split
+    by area with residents of more than two, each area's ``peers`` most similar
+    areas by their residents' make-up
+    (:func:`~avert.analyse.performance.most_similar_areas`)."""
+    table = store.read_frame("populations")
+    areas = series["area"].unique().to_list()
+    populations = area_totals(table, areas, year=year) if table.height else {}
+    if by is None or not populations or peers <= 0 or len(populations) <= 2:
+        return populations, None
+    features = area_features(table, list(populations), year=year)
+    return populations, most_similar_areas(features, k=peers)
+
+
+_POLICEUK_KEY: Final = "police.uk: "
+
+
+def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
+    """How a page names a series whose key is ``police.uk: <category>`` when no
+    incident of it is from data.police.uk: by its source and, for a shipped
+    mapping, the source's own categories mapped to that one. Toronto's assaults
+    (``toronto-mci``, mapped to "Violence and sexual offences") read "toronto-mci:
+    Assault", not "police.uk: violence and sexual offences". The key, which plans'
+    measures name, is unchanged; keys of police.uk rows are not relabelled.
+    """
+    if "source" not in incidents.columns or not incidents.height:
+        return {}
+    keyed = (
+        incidents.filter(pl.col("category").str.starts_with(_POLICEUK_KEY))
+        .group_by("category")
+        .agg(pl.col("source").drop_nulls().unique().sort())
+    )
+    labels: dict[str, str] = {}
+    for key, sources in keyed.iter_rows():
+        if not sources or any(str(s).startswith("policeuk") for s in sources):
+            continue
+        category = key.removeprefix(_POLICEUK_KEY)
+        own = [n for s in sources for n in _mapped_from(s, category)]
+        labels[key] = f"{', '.join(sources)}: {', '.join(own) or category}"
+    return labels
+
+
+def _mapped_from(source: str, category: str) -> list[str]:
+    """The categories of the shipped mapping of ``source`` (e.g. ``toronto-mci``)
+    that map to the police.uk ``category`` (any case); none for another source."""
+    from avert.ingest.table import packaged_mappings, read_mapping
+
+    if source not in packaged_mappings():
+        return []
+    mapping = read_mapping(source)
+    if mapping.source != source:
+        return []
+    return [
+        own
+        for own, target in mapping.categories.items()
+        if target.strip().lower() == category
+    ]
+
+
+def _without_month_only(incidents: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """A weekly series' incidents without the month-only ones (data.police.uk: their
+    ``occurred_from`` is the 1st of their month, so a whole month would count in the
+    week of the 1st), with a note; only month-only incidents: a ConfigError."""
+    month_only = pl.col("time_precision") == "month"
+    n_month = incidents.filter(month_only).height
+    if n_month == 0:
+        return incidents, []
+    if n_month == incidents.height:
+        msg = (
+            "These incidents say only their month (data.police.uk), so they have no "
+            "week: judge them with --unit month."
+        )
+        raise ConfigError(msg)
+    note = (
+        f"{n_month:,} month-only incident{'' if n_month == 1 else 's'} "
+        "(data.police.uk) left out of the weekly series: they say no week."
+    )
+    return incidents.filter(~month_only), [note]
+
+
+def incident_times(
+    store: Store, first_day: dt.date, last_day: dt.date, *, timed: bool = False
+) -> pl.DataFrame:
+    """``occurred_from`` of every incident in the store from ``first_day`` to
+    ``last_day``, both whole days included; ``timed``: only of those that say more
+    than their month (a weekly series leaves the month-only ones out)."""
+    frame = store.read_frame(
+        "incidents",
+        columns=["occurred_from", "time_precision"],
+        where=[
+            ("occurred_from", ">=", dt.datetime.combine(first_day, dt.time())),
+            (
+                "occurred_from",
+                "<",
+                dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()),
+            ),
+        ],
+    )
+    if timed:
+        frame = frame.filter(~pl.col("time_precision").eq_missing("month"))
+    return frame.select("occurred_from")
+
+
+def _without_uncovered_periods(
+    store: Store,
+    series: pl.DataFrame,
+    *,
+    unit: Unit,
+    date_from: dt.date,
+    date_to: dt.date,
+) -> tuple[pl.DataFrame, list[str]]:
+    """The series without the periods the store's data do not cover as a whole.
+
+    :func:`build_series` zero-fills every period of the window, so a month not
+    loaded (the latest months before their files arrive, a window reaching before
+    the data start, a missing file) counted as 0 and read as a fall: Toronto's
+    violence with ``--to`` six months past the data's end was a "significant
+    sustained reduction" at a rate ratio of 0.49. A period with no incident of any
+    kind in the store is no data, not zero: it is left out of every series (a
+    recent period left with none is ``insufficient_data``), with a note.
+
+    So is the period in which the store's data start, or end, leaving more than
+    15 % of its days uncovered (:func:`_part_periods`: a store loaded to the 15th,
+    records starting on the 20th): its part count counted as a whole period's. Toronto's violence in 2019 against 2017-18 (a significant increase,
+    p 0.0499) was no significant change (p 0.96) with its data cut on 15 December.
+    """
+    # a weekly series leaves month-only records out: their weeks are no data
+    seen = incident_times(store, date_from, date_to, timed=unit == "week")
+    covered = build_series(
+        seen,
+        unit=unit,
+        date_from=date_from,
+        date_to=date_to,
+        by_category=False,
+        flags=(),
+    )
+    empty = covered.filter(pl.col("count") == 0)["period"].sort().to_list()
+    notes: list[str] = []
+    if empty:
+        notes.append(
+            f"The store holds no incident at all in {_period_span(empty, unit)}: no "
+            "data, not zero, so left out of every series (a "
+            f"{unit} not loaded is no fall)."
+        )
+    partial = _part_periods(store, unit=unit, date_from=date_from, date_to=date_to)
+    for period, said in partial:
+        notes.append(
+            f"The store's incidents {said}: the {unit} starting {period} is only "
+            "partly covered, so left out of every series (a part count is no "
+            f"whole {unit})."
+        )
+    dropped = [*empty, *(p for p, _ in partial)]
+    if not dropped or not series.height:
+        return series, []
+    return series.filter(~pl.col("period").is_in(dropped)), notes
+
+
+def _empty_window_note(
+    store: Store, unit: Unit, date_from: dt.date, date_to: dt.date
+) -> list[str]:
+    """Why a window has no series at all: no incident in it (with the days the
+    store's incidents run), or none that counts (the definition, the flags). An
+    empty table and a note on the definition said nothing of the cause."""
+    window = f"from {date_from} to {date_to}"
+    if incident_times(store, date_from, date_to, timed=unit == "week").height:
+        return [f"No incident {window} is in these series: nothing to judge."]
+    span = incident_span(store, timed=unit == "week")
+    held = (
+        f"; its incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}"
+        if span
+        else ""
+    )
+    return [
+        f"The store holds no incident {window}{held}: no data in this window, "
+        "nothing to judge."
+    ]
+
+
+#: the share of a period's days the store's data must cover for it to be judged
+#: (:func:`_part_periods`)
+MIN_PERIOD_COVER = 0.85
+
+
+def _part_periods(
+    store: Store, *, unit: Unit, date_from: dt.date, date_to: dt.date
+) -> list[tuple[dt.date, str]]:
+    """The window's periods that the store's data cover only in part: the one
+    where they start, or end, leaving more than 15 % of its days
+    (:data:`MIN_PERIOD_COVER`) uncovered, each with what its note says (``start on
+    2017-01-20``). The margin keeps a sparse store's whole month whose last
+    incident fell a few days before its end (the last two days of a month without
+    an incident happen by chance at one or two a day). Weeks: the span of the
+    records that say more than their month (the series' own)."""
+    span = incident_span(store, timed=unit == "week")
+    if span is None:
+        return []
+    out: list[tuple[dt.date, str]] = []
+    for day, said in ((span[0].date(), "start"), (span[1].date(), "end")):
+        if not date_from <= day <= date_to:
+            continue
+        start = period_start(day, unit)
+        end = _period_end(start, unit)
+        days = (end - start).days + 1
+        covered = (end - day).days + 1 if said == "start" else (day - start).days + 1
+        if covered < MIN_PERIOD_COVER * days and start not in dict(out):
+            out.append((start, f"{said} on {day}"))
+    return out
+
+
+def _period_end(start: dt.date, unit: Unit) -> dt.date:
+    """The last day of the period starting on ``start``."""
+    if unit == "week":
+        return start + dt.timedelta(days=6)
+    return last_of_month(start)
+
+
+def _period_span(periods: Sequence[dt.date], unit: Unit) -> str:
+    """``the month 2024-07-01``, ``6 months, 2024-07-01 to 2024-12-01`` (one run)
+    or ``3 months: 2024-01-01, 2024-05-01, 2024-09-01`` (first 5 listed)."""
+    if len(periods) == 1:
+        return f"the {unit} {periods[0]}"
+    step = [
+        (b.year * 12 + b.month) - (a.year * 12 + a.month)
+        if unit == "month"
+        else (b - a).days // 7
+        for a, b in pairwise(periods)
+    ]
+    head = f"{len(periods)} {unit}s"
+    if set(step) == {1}:
+        return f"{head}, {periods[0]} to {periods[-1]}"
+    listed = ", ".join(str(p) for p in periods[:5])
+    return f"{head}: {listed}{', ...' if len(periods) > 5 else ''}"
+
+
+def _whole_periods(
+    unit: Unit,
+    baseline_from: dt.date,
+    baseline_to: dt.date,
+    date_from: dt.date,
+    date_to: dt.date,
+) -> tuple[dt.date, dt.date, dt.date, dt.date, list[str]]:
+    """The baseline and recent period in whole periods, with a note for each cut.
+
+    The baseline and the recent period start at their period's first day; a last
+    period that ``date_to`` cuts short is left out (a partial count is no fall); a
+    baseline reaching into the recent period's first period (a week starting before
+    ``--from``) ends the day before it.
+    """
+    if not baseline_from <= baseline_to < date_from <= date_to:
+        msg = (
+            "The periods must come in order: --baseline-from <= --baseline-to < "
+            f"--from <= --to (got {baseline_from}, {baseline_to}, {date_from}, "
+            f"{date_to})."
+        )
+        raise ConfigError(msg)
+    notes: list[str] = []
+    given_recent = f"--from {date_from} --to {date_to}"
+    given_baseline = f"--baseline-from {baseline_from} --baseline-to {baseline_to}"
+    baseline_from = period_start(baseline_from, unit)
+    date_from = period_start(date_from, unit)
+    if baseline_to >= date_from:
+        baseline_to = date_from - dt.timedelta(days=1)
+        notes.append(
+            f"The recent period starts with the {unit} of {date_from}: the baseline "
+            f"ends the day before, {baseline_to}."
+        )
+    last = period_start(date_to, unit)
+    if period_start(date_to + dt.timedelta(days=1), unit) == last:
+        notes.append(
+            f"The {unit} starting {last} ends after --to {date_to}: it is incomplete "
+            "and left out."
+        )
+        date_to = last - dt.timedelta(days=1)
+    if date_to < date_from:
+        msg = (
+            f"The recent period ({given_recent}) holds no whole {unit}: the {unit} "
+            f"starting {date_from} ends after --to. Give a --to at the end of a "
+            f"{unit}{', or --unit week' if unit == 'month' else ''}."
+        )
+        raise ConfigError(msg)
+    if baseline_to < baseline_from:
+        msg = (
+            f"The baseline ({given_baseline}) holds no whole {unit} before the "
+            f"recent period's first {unit}, starting {date_from}: give an earlier "
+            "--baseline-from."
+        )
+        raise ConfigError(msg)
+    return baseline_from, baseline_to, date_from, date_to, notes
+
+
+def first_of_month(day: dt.date, months: int) -> dt.date:
+    """First day of the month ``months`` after (negative: before) ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def last_of_month(day: dt.date) -> dt.date:
+    """Last day of ``day``'s month."""
+    return first_of_month(day, 1) - dt.timedelta(days=1)
