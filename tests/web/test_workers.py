@@ -191,31 +191,22 @@ class _Browser:
                 return err.code, err.read().decode()
 
 
-def _worker_pids(parent: int) -> set[int]:
-    """Processes whose parent is ``parent`` that serve the app (Linux /proc)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        cmdline = (stat.parent / "cmdline").read_bytes() if stat.exists() else b""
-        if int(fields[1]) == parent and b"spawn_main" in cmdline:
-            found.add(int(stat.parent.name))
-    return found
+def _started(log: Path) -> int:
+    """Worker processes that have built their app and serve, by the log."""
+    return log.read_text().count("Application startup complete")
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_two_real_demo_workers_keep_one_session(
     chair_store: Store, tmp_path: Path
 ) -> None:
     """``avert serve --demo --workers 2``: signed in once, every page at either
-    worker; with a key per worker half of them went to the sign-in page."""
+    worker; with a key per worker, some went to the sign-in page (8 of 30)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AVERT_")}
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    log = (tmp_path / "serve.log").open("w")
+    log_file = tmp_path / "serve.log"
+    log = log_file.open("w")
     server = subprocess.Popen(
         [
             *(sys.executable, "-m", "avert", "--db", chair_store.url.adbc, "serve"),
@@ -229,11 +220,10 @@ def test_two_real_demo_workers_keep_one_session(
     try:
         browser = _Browser(f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + 60
-        while len(_worker_pids(server.pid)) < 2 or not _ready(browser):
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+        while _started(log_file) < 2:  # both workers, not only the first
+            assert server.poll() is None, log_file.read_text()
+            assert time.monotonic() < deadline, log_file.read_text()
             time.sleep(0.1)
-        time.sleep(0.5)  # both workers listening, not only the first
         _, page = browser.open("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert token, page
@@ -251,10 +241,3 @@ def test_two_real_demo_workers_keep_one_session(
             if server.poll() is None:
                 server.kill()
             log.close()
-
-
-def _ready(browser: _Browser) -> bool:
-    try:
-        return browser.open("/login")[0] == 200
-    except OSError:
-        return False
