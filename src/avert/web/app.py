@@ -465,6 +465,9 @@ def worker_environment(settings: Settings, *, demo: bool) -> dict[str, str]:
 
 
 def _app_from_environment(*, demo: bool) -> FastAPI:
+    """Settings from the environment, the store they name, the app around it; the
+    store closed if the app cannot be built (a worker that fails to start holds no
+    connection) and when the worker shuts down."""
     from avert.config.settings import load_settings
     from avert.workflows.admin import open_store
 
