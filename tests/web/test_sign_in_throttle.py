@@ -9,6 +9,7 @@ address, "testclient") into the next.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 import threading
@@ -292,3 +293,44 @@ def test_sign_ins_sent_at_once_check_no_more_passwords_than_the_limit(
     assert checked.height == 4, "passwords checked"
     assert log["object"].to_list().count("client:203.0.113.9") == 1
     assert accounts.count("sign_in_failures") == 4, "the refused wrote no row"
+
+
+def test_guesses_at_once_in_workers_check_no_more_than_the_lockout(
+    accounts: Store, second_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelve wrong passwords for one account at once, as from twelve worker
+    processes, under a lockout after four: four are checked, the rest refused as
+    locked. A process checks one guess of an account at a time (a lock in its
+    memory, which other processes do not share: here no lock at all), and each
+    guess was counted after its check: with two workers, 6 of 40 were checked
+    under the limit of 5; with twelve, all twelve here."""
+    monkeypatch.setattr(
+        users, "_SIGN_IN_LOCKS", tuple(contextlib.nullcontext() for _ in range(64))
+    )
+    settings = _settings(accounts, login_max_failures="4")
+    n = 12
+    barrier = threading.Barrier(n)
+
+    def guess(i: int) -> None:
+        store = accounts if i % 2 else second_store
+        barrier.wait()
+        with pytest.raises(PermissionDenied):
+            users.authenticate(store, "chair", f"guess number {i}", settings=settings)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    reasons = accounts.read_frame("audit")["reason"].to_list()
+    checked = [r for r in reasons if r.startswith("wrong password")]
+    assert sorted(checked) == [
+        "wrong password (1 in a row)",
+        "wrong password (2 in a row)",
+        "wrong password (3 in a row)",
+        "wrong password (4 in a row), locked",
+    ]
+    assert sum(r.startswith("locked until") for r in reasons) == n - 4
+    # the lock holds for the right password too
+    with pytest.raises(PermissionDenied):
+        users.authenticate(accounts, "chair", PASSWORD, settings=settings)

@@ -38,13 +38,13 @@ from avert.policy import ROLES, Decision, decide
 from avert.store import Store, audit, sign_ins
 from avert.store.users import (
     clear_failed_logins,
-    count_failed_login,
     put_token,
     put_user,
     read_token,
     read_tokens,
     read_user,
     read_users,
+    reserve_sign_in,
     stamp_token_use,
 )
 
@@ -309,10 +309,11 @@ def reset_password(
     )
 
 
-#: Sign-ins of one account are checked one at a time (a lock per stripe of names),
-#: so that one process checks no more than one guess of an account at a time; the
-#: failure count itself is one ``UPDATE`` in the store (:func:`count_failed_login`),
-#: so guesses sent at once, to any server process, each count towards the lockout.
+#: Sign-ins of one account are checked one at a time in a process (a lock per stripe
+#: of names); each is counted in the store before its check
+#: (:func:`avert.store.users.reserve_sign_in`), so guesses sent at once, to any
+#: server process, each count towards the lockout and no more than its limit are
+#: checked.
 _SIGN_IN_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
@@ -500,33 +501,33 @@ def _authenticate(
         _verify(_DUMMY_HASH, password)
         _audit_login(store, username, ok=False, reason="no such user")
         raise PermissionDenied(refused)
-    locked = row["locked_until"]
     # a refusal without a hash check would answer sooner and so tell that the
     # name exists and is disabled or locked: every path verifies one hash
     if row["disabled"]:
         _verify(_DUMMY_HASH, password)
         _audit_login(store, username, ok=False, reason="account disabled")
         raise PermissionDenied(refused)
-    if isinstance(locked, dt.datetime) and locked > now:
+    # counted before the check: sign-ins sent at once to several processes check
+    # no more guesses than the limit (reserve_sign_in)
+    limit, lockout_min, _, _ = settings.login_limits()
+    failures, locked = reserve_sign_in(
+        store,
+        username,
+        at=now,
+        limit=limit,
+        lock_until=now + dt.timedelta(minutes=lockout_min),
+    )
+    if locked is not None:
         _verify(_DUMMY_HASH, password)
         _audit_login(store, username, ok=False, reason=f"locked until {locked}")
         raise PermissionDenied(refused)
     if not _verify(str(row["password_hash"]), password):
-        limit, lockout_min, _, _ = settings.login_limits()
-        failures = count_failed_login(
-            store,
-            username,
-            at=now,
-            limit=limit,
-            lock_until=now + dt.timedelta(minutes=lockout_min),
-        )
         why = f"wrong password ({failures} in a row)" + (
             ", locked" if failures >= limit else ""
         )
         _audit_login(store, username, ok=False, reason=why, role=str(row["role"]))
         raise PermissionDenied(refused)
-    if row["failed_logins"] or row["locked_until"] is not None:
-        clear_failed_logins(store, username, at=now)
+    clear_failed_logins(store, username, at=now)  # this one was counted
     _audit_login(store, username, ok=True, reason="signed in", role=str(row["role"]))
     return _as_user(row)
 
