@@ -9,6 +9,7 @@ address, "testclient") into the next.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 import threading
@@ -251,3 +252,85 @@ def test_parallel_guesses_in_two_workers_all_count_towards_the_lockout(
 def test_bad_limits_stop_the_start(sqlite_store: Store, name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         create_app(_settings(sqlite_store, **{name: value}), sqlite_store)
+
+
+def test_sign_ins_sent_at_once_check_no_more_passwords_than_the_limit(
+    accounts: Store, second_store: Store
+) -> None:
+    """Twelve sign-ins at once from one address, half to each of two workers,
+    under a limit of four: four passwords are checked, the rest refused unchecked
+    (429). Counted after the check, every one read the count before any failed:
+    40 sent at once to two uvicorn workers under the limit of 30 were all checked."""
+    settings = _settings(accounts, login_client_max_failures="4")
+    throttle = SignInThrottle(4, 600.0)
+    n = 12
+    barrier = threading.Barrier(n)
+    answers: list[str] = []
+
+    def sign_in(i: int) -> None:
+        store = accounts if i % 2 else second_store
+        barrier.wait()
+        try:
+            users.authenticate(
+                store,
+                f"spray-{i}",
+                SPRAYED,
+                settings=settings,
+                client="203.0.113.9",
+                throttle=throttle,
+            )
+        except PermissionDenied as err:
+            answers.append(type(err).__name__)
+
+    threads = [threading.Thread(target=sign_in, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == ["PermissionDenied"] * 4 + ["TooManyAttempts"] * 8
+    log = accounts.read_frame("audit")
+    checked = log.filter(log["reason"] == "no such user")
+    assert checked.height == 4, "passwords checked"
+    assert log["object"].to_list().count("client:203.0.113.9") == 1
+    assert accounts.count("sign_in_failures") == 4, "the refused wrote no row"
+
+
+def test_guesses_at_once_in_workers_check_no_more_than_the_lockout(
+    accounts: Store, second_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelve wrong passwords for one account at once, as from twelve worker
+    processes, under a lockout after four: four are checked, the rest refused as
+    locked. A process checks one guess of an account at a time (a lock in its
+    memory, which other processes do not share: here no lock at all), and each
+    guess was counted after its check: with two workers, 6 of 40 were checked
+    under the limit of 5; with twelve, all twelve here."""
+    monkeypatch.setattr(
+        users, "_SIGN_IN_LOCKS", tuple(contextlib.nullcontext() for _ in range(64))
+    )
+    settings = _settings(accounts, login_max_failures="4")
+    n = 12
+    barrier = threading.Barrier(n)
+
+    def guess(i: int) -> None:
+        store = accounts if i % 2 else second_store
+        barrier.wait()
+        with pytest.raises(PermissionDenied):
+            users.authenticate(store, "chair", f"guess number {i}", settings=settings)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    reasons = accounts.read_frame("audit")["reason"].to_list()
+    checked = [r for r in reasons if r.startswith("wrong password")]
+    assert sorted(checked) == [
+        "wrong password (1 in a row)",
+        "wrong password (2 in a row)",
+        "wrong password (3 in a row)",
+        "wrong password (4 in a row), locked",
+    ]
+    assert sum(r.startswith("locked until") for r in reasons) == n - 4
+    # the lock holds for the right password too
+    with pytest.raises(PermissionDenied):
+        users.authenticate(accounts, "chair", PASSWORD, settings=settings)

@@ -10,6 +10,10 @@ Failures are written one at a time (SQLite: the write lock, taken when the
 transaction begins; PostgreSQL: a transaction advisory lock), and each write counts
 the address's failures in the same transaction: two processes failing at once get
 the counts n and n + 1, never both n, so exactly one failure reaches a limit.
+A sign-in is written as a failure before its password is checked (and deleted when
+it succeeds, or is refused unchecked): so the sign-ins checked at once from one
+address, in any number of processes, count before their answer, and no more than
+the limit are checked.
 """
 
 from __future__ import annotations
@@ -23,7 +27,12 @@ import polars as pl
 from avert.schema import SIGN_IN_FAILURES
 from avert.store.database import Store, _to_sql_value
 
-__all__ = ["clear_failures", "nth_latest_failure", "record_failure"]
+__all__ = [
+    "clear_failures",
+    "delete_failure",
+    "nth_latest_failure",
+    "record_failure",
+]
 
 #: the PostgreSQL advisory lock key that serialises failed sign-ins (any fixed int8)
 _PG_SIGN_IN_LOCK: Final = 0x61766572_74_5349
@@ -33,17 +42,18 @@ _AT: Final = {"failed_at_utc": SIGN_IN_FAILURES.schema["failed_at_utc"]}
 
 def record_failure(
     store: Store, *, client: str, username: str, at: dt.datetime, since: dt.datetime
-) -> int:
-    """Add a failed sign-in from ``client`` at ``at`` (UTC); return the address's
-    failures after ``since`` (the window's start), this one included.
+) -> tuple[str, int]:
+    """Add a failed sign-in from ``client`` at ``at`` (UTC); return its id and the
+    address's failures after ``since`` (the window's start), this one included.
 
     The same transaction deletes every failure, of any address, at or before
     ``since``: they count no more, so the table holds one window of rows.
     """
+    failure_id = secrets.token_hex(8)
     row = pl.DataFrame(
         [
             {
-                "failure_id": secrets.token_hex(8),
+                "failure_id": failure_id,
                 "client": client,
                 "username": username,
                 "failed_at_utc": at,
@@ -62,7 +72,14 @@ def record_failure(
             [client, cutoff],
             schema={"n": pl.Int64()},
         )
-    return int(counted["n"][0])
+    return failure_id, int(counted["n"][0])
+
+
+def delete_failure(store: Store, failure_id: str) -> None:
+    """Delete one failure :func:`record_failure` wrote (a sign-in refused before
+    its password was checked, or one the store failed under)."""
+    with store.transaction() as tx:
+        tx._execute(f'DELETE FROM "{_TABLE}" WHERE "failure_id" = ?', [failure_id])
 
 
 def nth_latest_failure(

@@ -1,15 +1,17 @@
 """Web app accounts and API tokens in the store (tables ``users``, ``api_tokens``).
 
 Only this module reads or writes those tables. Rows are small, so updates replace the
-row in one transaction (:meth:`Store.replace_rows`); a failed sign-in's count is one
-``UPDATE`` instead (:func:`count_failed_login`), so that server processes failing the
-same account at once each add theirs, and so is a token's use
+row in one transaction (:meth:`Store.replace_rows`); a sign-in is counted before its
+password is checked, read and written under a lock (:func:`reserve_sign_in`), so that
+server processes signing in to the same account at once each add theirs; a token's
+use is one ``UPDATE``
 (:func:`stamp_token_use`), so that requests using a new token at once do not collide.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 import polars as pl
 
@@ -18,13 +20,13 @@ from avert.store.database import Store, _to_sql_value
 
 __all__ = [
     "clear_failed_logins",
-    "count_failed_login",
     "put_token",
     "put_user",
     "read_token",
     "read_tokens",
     "read_user",
     "read_users",
+    "reserve_sign_in",
     "stamp_token_use",
 ]
 
@@ -58,35 +60,52 @@ def put_user(store: Store, row: dict[str, object]) -> None:
     _put_one(store, USERS, "username", row)
 
 
-def count_failed_login(
-    store: Store, username: str, *, at: dt.datetime, limit: int, lock_until: dt.datetime
-) -> int:
-    """Add one to the account's failed logins in a row; lock it until ``lock_until``
-    when they reach ``limit``. Returns the new count (0: no such account).
+#: the PostgreSQL advisory lock key that serialises the counting of sign-ins
+_PG_SIGN_IN_COUNT_LOCK: Final = 0x61766572_74_5343
 
-    One ``UPDATE`` adds to the stored count (not a count read before and written
-    back), and the count is read in the same transaction: the row stays locked until
-    commit (SQLite: the write lock), so failures at once, in any process, each count.
+
+def reserve_sign_in(
+    store: Store, username: str, *, at: dt.datetime, limit: int, lock_until: dt.datetime
+) -> tuple[int, dt.datetime | None]:
+    """Count a sign-in of ``username`` as failed before its password is checked.
+
+    Returns the failures in a row with this one and None; or ``(0, locked_until)``
+    when the account is locked at ``at`` (nothing counted: the sign-in is refused
+    unchecked); ``(0, None)`` for no such account. The sign-in that makes the
+    count reach ``limit`` locks the account until ``lock_until``; a success clears
+    the count (:func:`clear_failed_logins`).
+
+    The count is read and written in one transaction that holds the write lock
+    (SQLite: from its start; PostgreSQL: an advisory lock), so sign-ins at once, in
+    any process, are counted one after the other, and no more than ``limit`` of
+    them are checked before the lock (counted after the check, every process
+    checked one more guess: 6 checked under the limit of 5 with 2 workers).
     """
-    failures = 'COALESCE("failed_logins", 0) + 1'
+    schema = {c: USERS.schema[c] for c in ("failed_logins", "locked_until")}
     with store.transaction() as tx:
+        tx.serialise(_PG_SIGN_IN_COUNT_LOCK)
+        found = tx._query(
+            'SELECT "failed_logins", "locked_until" FROM "users" WHERE "username" = ?',
+            [username],
+            schema=schema,
+        )
+        if not found.height:
+            return 0, None
+        locked = found["locked_until"][0]
+        if isinstance(locked, dt.datetime) and locked > at:
+            return 0, locked
+        failures = int(found["failed_logins"][0] or 0) + 1
         tx._execute(
-            f'UPDATE "users" SET "failed_logins" = {failures}, '
-            f'"locked_until" = CASE WHEN {failures} >= ? THEN ? ELSE NULL END, '
+            'UPDATE "users" SET "failed_logins" = ?, "locked_until" = ?, '
             '"updated_at" = ? WHERE "username" = ?',
             [
-                limit,
-                _to_sql_value(lock_until, store.dialect),
+                failures,
+                _to_sql_value(lock_until, store.dialect) if failures >= limit else None,
                 _to_sql_value(at, store.dialect),
                 username,
             ],
         )
-        found = tx._query(
-            'SELECT "failed_logins" FROM "users" WHERE "username" = ?',
-            [username],
-            schema={"failed_logins": USERS.schema["failed_logins"]},
-        )
-    return int(found["failed_logins"][0] or 0) if found.height else 0
+    return failures, None
 
 
 def clear_failed_logins(store: Store, username: str, *, at: dt.datetime) -> None:

@@ -49,7 +49,14 @@ from avert.workflows.views import BriefingCache, BriefingView, ResultCache
 if TYPE_CHECKING:
     from avert.store import Store
 
-__all__ = ["MIN_SECRET_CHARS", "WebContext", "create_app"]
+__all__ = [
+    "MIN_SECRET_CHARS",
+    "WebContext",
+    "app_from_environment",
+    "create_app",
+    "demo_app_from_environment",
+    "worker_environment",
+]
 
 #: Shortest ``AVERT_SECRET_KEY`` accepted (256 bits of base64 text is 43 characters).
 MIN_SECRET_CHARS = 32
@@ -410,6 +417,84 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     app.include_router(delivery.router)
     app.include_router(board.router)
     app.include_router(api.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The web app over the database the environment names: what each worker
+    process builds when uvicorn runs several.
+
+    ``uvicorn avert.web.app:app_from_environment --factory --workers 2`` (or
+    ``avert serve --workers 2``) imports this in every worker: settings from the
+    ``AVERT_*`` variables (:func:`avert.config.settings.load_settings`), the store
+    opened and checked to be at the newest revision, its connections closed when
+    the worker stops. :func:`create_app` takes the objects themselves, which a
+    worker process cannot be handed. Every worker reads the same
+    ``AVERT_SECRET_KEY``, so a session or a form's CSRF token made by one is
+    valid at the others.
+    """
+    return _app_from_environment(demo=False)
+
+
+def demo_app_from_environment() -> FastAPI:
+    """:func:`app_from_environment` for the demo city (``avert serve --demo
+    --workers N``): refused on a database holding anything else
+    (:func:`avert.workflows.demo.check_demo_store`). The demo's random secret key
+    and pseudonym key are made once by ``avert serve`` and handed to every worker
+    in ``AVERT_SECRET_KEY`` and ``AVERT_PSEUDONYM_KEY``: one made per worker would
+    sign a session the next worker refuses, and give a person other pseudonyms."""
+    return _app_from_environment(demo=True)
+
+
+def worker_environment(settings: Settings, *, demo: bool) -> dict[str, str]:
+    """The ``AVERT_*`` variables that give worker processes the app of this one.
+
+    The database URL (``--db`` is no environment variable), and for the demo its
+    random secret key and pseudonym key, made here once when none usable is set:
+    each worker making its own would refuse the sessions of the others, and show a
+    partner other pseudonyms at each worker.
+    """
+    env = {"AVERT_DATABASE_URL": settings.database_url}
+    if demo:
+        secret = _check_secret(settings, demo=True)  # random when none usable
+        if secret != settings.secret_key:
+            env["AVERT_SECRET_KEY"] = secret
+        if not _usable_key(settings.pseudonym_key):
+            env["AVERT_PSEUDONYM_KEY"] = secrets.token_urlsafe(32)
+    return env
+
+
+def _app_from_environment(*, demo: bool) -> FastAPI:
+    """Settings from the environment, the store they name, the app around it; the
+    store closed if the app cannot be built (a worker that fails to start holds no
+    connection) and when the worker shuts down."""
+    from avert.config.settings import load_settings
+    from avert.workflows.admin import open_store
+
+    settings = load_settings()
+    if demo and not (
+        _check_secret(settings, demo=True) == settings.secret_key
+        and _usable_key(settings.pseudonym_key)
+    ):
+        # a random key per worker: sessions refused and pseudonyms changing from
+        # one worker to the next
+        msg = (
+            "The demo's worker processes need one secret key and one pseudonym key "
+            "for all of them, in AVERT_SECRET_KEY and AVERT_PSEUDONYM_KEY: "
+            "'avert serve --demo --workers N' makes them."
+        )
+        raise ConfigError(msg)
+    store = open_store(settings)
+    try:
+        if demo:
+            from avert.workflows.demo import check_demo_store
+
+            check_demo_store(store)
+        app = create_app(settings, store, demo=demo)
+    except BaseException:
+        store.close()
+        raise
+    app.router.add_event_handler("shutdown", store.close)
     return app
 
 

@@ -14,6 +14,7 @@ the audit log.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -37,13 +38,13 @@ from avert.policy import ROLES, Decision, decide
 from avert.store import Store, audit, sign_ins
 from avert.store.users import (
     clear_failed_logins,
-    count_failed_login,
     put_token,
     put_user,
     read_token,
     read_tokens,
     read_user,
     read_users,
+    reserve_sign_in,
     stamp_token_use,
 )
 
@@ -308,10 +309,11 @@ def reset_password(
     )
 
 
-#: Sign-ins of one account are checked one at a time (a lock per stripe of names),
-#: so that one process checks no more than one guess of an account at a time; the
-#: failure count itself is one ``UPDATE`` in the store (:func:`count_failed_login`),
-#: so guesses sent at once, to any server process, each count towards the lockout.
+#: Sign-ins of one account are checked one at a time in a process (a lock per stripe
+#: of names); each is counted in the store before its check
+#: (:func:`avert.store.users.reserve_sign_in`), so guesses sent at once, to any
+#: server process, each count towards the lockout and no more than its limit are
+#: checked.
 _SIGN_IN_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
@@ -359,15 +361,29 @@ class SignInThrottle:
 
     def failed(self, store: Store, client: str, *, username: str) -> bool:
         """Count a failed sign-in; True when it is the one that reaches the limit."""
+        return self.reserve(store, client, username=username)[1] == self.max_failures
+
+    def reserve(self, store: Store, client: str, *, username: str) -> tuple[str, int]:
+        """Count a sign-in as failed before its password is checked: its row's id
+        and the address's failures, this one included.
+
+        A sign-in that then succeeds is forgotten (:meth:`succeeded`), one refused
+        unchecked is taken back (:meth:`release`). Counted after the check, the
+        sign-ins checked at once all read the count before any of them failed: 40
+        sent at once from one address under a limit of 30 were all checked.
+        """
         now = self._now()
-        count = sign_ins.record_failure(
+        return sign_ins.record_failure(
             store,
             client=_clip(client, _AUDITED_NAME_CHARS),
             username=_clip(username, _AUDITED_NAME_CHARS),
             at=now,
             since=self._start(now),
         )
-        return count == self.max_failures
+
+    def release(self, store: Store, failure_id: str) -> None:
+        """Take back a sign-in :meth:`reserve` counted that was never checked."""
+        sign_ins.delete_failure(store, failure_id)
 
     def succeeded(self, store: Store, client: str, *, username: str) -> None:
         """Forget ``username``'s own failures from ``client`` (it signed in there)."""
@@ -406,33 +422,54 @@ def authenticate(
     too, in the store (every process alike); a refused address gets
     :class:`~avert.errors.TooManyAttempts` before any check (not audited one by
     one: the failure that reached the limit is, as ``login-failed`` of
-    ``client:ADDRESS``). A success forgets that name's own failures from that
-    address.
+    ``client:ADDRESS``). Each sign-in counts as a failure before its password is
+    checked (:meth:`SignInThrottle.reserve`), so sign-ins sent at once, to any
+    process, check no more passwords than the limit. A success forgets that
+    name's own failures from that address.
     """
-    if throttle is not None and client:
-        wait_s = throttle.retry_after_s(store, client)
-        if wait_s > 0:
-            minutes = max(1, math.ceil(wait_s / 60))
-            msg = (
-                "Sign-in refused: too many failed sign-ins from this address; "
-                f"try again in {minutes} minute{'s' if minutes > 1 else ''}."
-            )
-            raise TooManyAttempts(msg, retry_after_s=wait_s)
-    stripe = zlib.crc32(username.encode("utf-8", "surrogatepass")) % len(_SIGN_IN_LOCKS)
+    if throttle is None or not client:
+        return _check_one_at_a_time(store, username, password, settings=settings)
+    _refuse_throttled(store, client, throttle)
+    failure_id, count = throttle.reserve(store, client, username=username)
+    if count > throttle.max_failures:  # others from the address came first
+        throttle.release(store, failure_id)
+        _refuse_throttled(store, client, throttle, at_least_s=1.0)
     try:
-        with _SIGN_IN_LOCKS[stripe]:
-            user = _authenticate(store, username, password, settings=settings)
+        user = _check_one_at_a_time(store, username, password, settings=settings)
     except PermissionDenied:
-        if (
-            throttle is not None
-            and client
-            and throttle.failed(store, client, username=username)
-        ):
+        if count == throttle.max_failures:
             _audit_throttled(store, client, throttle, username=username)
         raise
-    if throttle is not None and client:
-        throttle.succeeded(store, client, username=username)
+    except Exception:  # never checked (the store failed): not a failure
+        with contextlib.suppress(Exception):
+            throttle.release(store, failure_id)
+        raise
+    throttle.succeeded(store, client, username=username)
     return user
+
+
+def _check_one_at_a_time(
+    store: Store, username: str, password: str, *, settings: Settings
+) -> User:
+    """:func:`_authenticate`, one sign-in of an account at a time in this process."""
+    stripe = zlib.crc32(username.encode("utf-8", "surrogatepass")) % len(_SIGN_IN_LOCKS)
+    with _SIGN_IN_LOCKS[stripe]:
+        return _authenticate(store, username, password, settings=settings)
+
+
+def _refuse_throttled(
+    store: Store, client: str, throttle: SignInThrottle, *, at_least_s: float = 0.0
+) -> None:
+    """Raise :class:`~avert.errors.TooManyAttempts` when ``client`` is at its limit
+    (or always, waiting at least ``at_least_s``, when that is above 0)."""
+    wait_s = max(throttle.retry_after_s(store, client), at_least_s)
+    if wait_s > 0:
+        minutes = max(1, math.ceil(wait_s / 60))
+        msg = (
+            "Sign-in refused: too many failed sign-ins from this address; "
+            f"try again in {minutes} minute{'s' if minutes > 1 else ''}."
+        )
+        raise TooManyAttempts(msg, retry_after_s=wait_s)
 
 
 def _audit_throttled(
@@ -464,33 +501,33 @@ def _authenticate(
         _verify(_DUMMY_HASH, password)
         _audit_login(store, username, ok=False, reason="no such user")
         raise PermissionDenied(refused)
-    locked = row["locked_until"]
     # a refusal without a hash check would answer sooner and so tell that the
     # name exists and is disabled or locked: every path verifies one hash
     if row["disabled"]:
         _verify(_DUMMY_HASH, password)
         _audit_login(store, username, ok=False, reason="account disabled")
         raise PermissionDenied(refused)
-    if isinstance(locked, dt.datetime) and locked > now:
+    # counted before the check: sign-ins sent at once to several processes check
+    # no more guesses than the limit (reserve_sign_in)
+    limit, lockout_min, _, _ = settings.login_limits()
+    failures, locked = reserve_sign_in(
+        store,
+        username,
+        at=now,
+        limit=limit,
+        lock_until=now + dt.timedelta(minutes=lockout_min),
+    )
+    if locked is not None:
         _verify(_DUMMY_HASH, password)
         _audit_login(store, username, ok=False, reason=f"locked until {locked}")
         raise PermissionDenied(refused)
     if not _verify(str(row["password_hash"]), password):
-        limit, lockout_min, _, _ = settings.login_limits()
-        failures = count_failed_login(
-            store,
-            username,
-            at=now,
-            limit=limit,
-            lock_until=now + dt.timedelta(minutes=lockout_min),
-        )
         why = f"wrong password ({failures} in a row)" + (
             ", locked" if failures >= limit else ""
         )
         _audit_login(store, username, ok=False, reason=why, role=str(row["role"]))
         raise PermissionDenied(refused)
-    if row["failed_logins"] or row["locked_until"] is not None:
-        clear_failed_logins(store, username, at=now)
+    clear_failed_logins(store, username, at=now)  # this one was counted
     _audit_login(store, username, ok=True, reason="signed in", role=str(row["role"]))
     return _as_user(row)
 

@@ -1,0 +1,243 @@
+"""Several worker processes behind one port: ``avert serve --workers N``.
+
+uvicorn starts workers from an import string, not from an app object, so each builds
+its app with :func:`avert.web.app.app_from_environment`. ``avert serve`` had no way
+to run more than one (``uvicorn.run(app)`` with an object), and
+``uvicorn avert.web.app:create_app --factory`` fails (it needs the settings and the
+store), while docs/postgresql.md sized the connections for "2 web workers". A
+session or a form's CSRF token made by one worker must be valid at the others: each
+worker reads the same secret; the demo's random keys are made once, by ``avert
+serve``, not once per worker (a browser signed in at one worker was sent back to
+the sign-in page by the next, and a partner saw other pseudonyms).
+
+The apps of two workers are built here in one process (fast and exact about which
+"worker" answers each request); one test runs two real worker processes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from avert.cli import app as cli
+from avert.config.settings import load_settings
+from avert.errors import ConfigError
+from avert.store import Store
+from avert.web.app import (
+    app_from_environment,
+    demo_app_from_environment,
+    worker_environment,
+)
+from avert.workflows.users import add_user
+from web.helpers import PASSWORD, SECRET, csrf_of
+
+
+@pytest.fixture
+def chair_store(sqlite_store: Store) -> Store:
+    """A store with a chair's account and nothing else (the demo check passes)."""
+    add_user(sqlite_store, "chair", password=PASSWORD, role="chair")
+    return sqlite_store
+
+
+@pytest.fixture
+def worker_env(chair_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """The environment ``avert serve`` hands its workers, for ``chair_store``."""
+    for name in [n for n in os.environ if n.startswith("AVERT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AVERT_DATABASE_URL", chair_store.url.sqlalchemy)
+    return chair_store
+
+
+def _sign_in_across(first: TestClient, second: TestClient) -> None:
+    """The sign-in page from ``first``, the form sent to ``second``: each client
+    keeps the session cookie the other was given, as one browser would."""
+    token = csrf_of(first.get("/login").text)
+    second.cookies.update(first.cookies)
+    answer = second.post(
+        "/login",
+        data={"username": "chair", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == "/today"
+    first.cookies.update(second.cookies)
+
+
+def _plan_pages(*clients: TestClient) -> list[int]:
+    return [c.get("/plan", follow_redirects=False).status_code for c in clients]
+
+
+def _workers(factory: Any) -> Iterator[tuple[TestClient, TestClient]]:
+    with TestClient(factory()) as first, TestClient(factory()) as second:
+        yield first, second
+
+
+def test_a_session_made_at_one_worker_is_valid_at_another(
+    worker_env: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AVERT_SECRET_KEY", SECRET)
+    for first, second in _workers(app_from_environment):
+        _sign_in_across(first, second)
+        assert _plan_pages(first, second) == [200, 200]
+        # a form's CSRF token from one worker's page is accepted by the other
+        token = csrf_of(first.get("/plan").text)
+        second.cookies.update(first.cookies)
+        signed_out = second.post(
+            "/logout", data={"csrf_token": token}, follow_redirects=False
+        )
+        assert signed_out.status_code == 303
+        assert signed_out.headers["location"] == "/login"
+
+
+def test_the_demo_workers_share_the_keys_avert_serve_makes_once(
+    worker_env: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings().with_overrides(database_url="sqlite:///elsewhere.db")
+    env = worker_environment(settings, demo=True)
+    assert env["AVERT_DATABASE_URL"] == "sqlite:///elsewhere.db"  # what --db said
+    assert len(env["AVERT_SECRET_KEY"]) >= 32
+    assert len(env["AVERT_PSEUDONYM_KEY"]) >= 32
+    # keys set by the user are theirs to keep
+    own = settings.with_overrides(secret_key=SECRET, pseudonym_key=SECRET)
+    assert set(worker_environment(own, demo=True)) == {"AVERT_DATABASE_URL"}
+    del env["AVERT_DATABASE_URL"]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for first, second in _workers(demo_app_from_environment):
+        _sign_in_across(first, second)
+        assert _plan_pages(first, second) == [200, 200]
+
+
+def test_a_demo_worker_without_the_shared_keys_refuses_to_start(
+    worker_env: Store,
+) -> None:
+    """A key made in each worker would refuse the others' sessions: no start."""
+    with pytest.raises(ConfigError, match="avert serve --demo --workers"):
+        demo_app_from_environment()
+
+
+def test_serve_runs_several_workers_from_the_import_string(
+    chair_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    started: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append((app, kw)))
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # what the workers get
+    db = chair_store.url.adbc
+    res = CliRunner().invoke(
+        cli,
+        ["--db", db, "serve", "--workers", "3"],
+        env={"AVERT_SECRET_KEY": SECRET},
+    )
+    assert res.exit_code == 0, res.output
+    [(target, options)] = started
+    assert target == "avert.web.app:app_from_environment"
+    assert options["factory"] is True
+    assert options["workers"] == 3
+    assert os.environ["AVERT_DATABASE_URL"] == db
+    refused = CliRunner().invoke(cli, ["--db", db, "serve", "--workers", "0"])
+    assert refused.exit_code == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class _Browser:
+    """A browser that opens a new connection for every request (each may reach
+    either worker), keeps its cookies and follows no redirect."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.jar = CookieJar()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
+        )
+
+    def open(self, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+        data = urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(
+            self.base + path, data=data, headers={"Connection": "close"}
+        )
+        try:
+            with self.opener.open(request, timeout=30) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as err:
+            with err:
+                return err.code, err.read().decode()
+
+
+def _started(log: Path) -> int:
+    """Worker processes that have built their app and serve, by the log."""
+    return log.read_text().count("Application startup complete")
+
+
+@pytest.mark.slow
+def test_two_real_demo_workers_keep_one_session(
+    chair_store: Store, tmp_path: Path
+) -> None:
+    """``avert serve --demo --workers 2``: signed in once, every page at either
+    worker; with a key per worker, some went to the sign-in page (8 of 30)."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AVERT_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    log_file = tmp_path / "serve.log"
+    log = log_file.open("w")
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "avert", "--db", chair_store.url.adbc, "serve"),
+            *("--demo", "--workers", "2", "--port", str(port)),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    try:
+        browser = _Browser(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 60
+        while _started(log_file) < 2:  # both workers, not only the first
+            assert server.poll() is None, log_file.read_text()
+            assert time.monotonic() < deadline, log_file.read_text()
+            time.sleep(0.1)
+        _, page = browser.open("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token, page
+        status, _ = browser.open(
+            "/login",
+            {"username": "chair", "password": PASSWORD, "csrf_token": token[1]},
+        )
+        assert status == 303
+        assert [browser.open("/plan")[0] for _ in range(16)] == [200] * 16
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        finally:
+            if server.poll() is None:
+                server.kill()
+            log.close()
