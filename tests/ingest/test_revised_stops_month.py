@@ -274,6 +274,26 @@ def test_a_file_not_named_for_a_month_replaces_nothing(
     assert any_store.count("stops") == 11
 
 
+def test_a_renamed_stop_file_says_its_stops_have_no_force(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A stop file renamed from police.uk's name (sy-march.csv) stored its stops
+    with no force, silently; the same month under its police.uk name then loaded
+    them all again (South Yorkshire 2019-03: 1,952 stops for 976)."""
+    rows = [_row(i) for i in range(10)]
+    renamed = tmp_path / "a" / "sy-march.csv"
+    renamed.parent.mkdir()
+    renamed.write_text(HEADER + "".join(rows), encoding="utf-8")
+    report = load_files(any_store, [renamed])
+    note = report.files[0].note or ""
+    assert "its name does not say the force" in note
+    assert "its 10 stops are stored with no force" in note
+    assert "would count them twice" in note
+    assert any_store.read_frame("stops")["force"].null_count() == 10
+    named = load_files(any_store, [_month(tmp_path / "b", rows)])
+    assert named.files[0].note is None  # named as police.uk names it: nothing said
+
+
 def test_a_month_file_that_is_not_read_as_stops_replaces_nothing(
     any_store: Store, tmp_path: Path
 ) -> None:

@@ -275,6 +275,7 @@ def load_files(
             raise IngestError(msg)
         if state.touched_outcomes:
             update_outcomes(tx, report.load_id)
+        _note_stops_without_force(report)
         if replace_months:
             _replace_stop_months(tx, report, state.held_keys)
             _note_not_replaced(tx, report, state.held_keys)
@@ -377,6 +378,24 @@ def _stop_months(report: LoadReport) -> dict[Month, list[FileReport]]:
             )
             raise IngestError(msg)
     return months
+
+
+def _note_stops_without_force(report: LoadReport) -> None:
+    """Say of a stop-and-search file whose name gives no force (renamed from
+    police.uk's ``YYYY-MM-<force>-stop-and-search.csv``) that its stops are stored
+    with no force, and keyed without one: the same file loaded later under its
+    police.uk name is not recognised, and its stops would count twice."""
+    for f in report.files:
+        held = f.loaded + f.duplicates
+        if f.kind in _STOP_KINDS and held and not force_from_name(_base_name(f.file)):
+            _say(
+                f,
+                f"its name does not say the force (police.uk names it YYYY-MM-"
+                f"<force>-stop-and-search.csv): its {held:,} "
+                f"{'stop is' if held == 1 else 'stops are'} stored with no force, so "
+                "no force's figures count them, and the same file loaded again under "
+                "its police.uk name would count them twice. Load it under that name.",
+            )
 
 
 def _say(f: FileReport, said: str) -> None:
