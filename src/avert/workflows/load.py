@@ -432,15 +432,35 @@ def _note_not_replaced(
     stored = keys_from_files(tx, "incidents", sorted(name_of)).with_columns(
         pl.col("source_file").replace_strict(name_of).alias("name")
     )
+    # one join for all the files: each file against the stored rows of its name
+    files = pl.DataFrame(
+        {"file": [f.file for f in street], "name": [_base_name(f.file) for f in street]}
+    ).unique()
+    held = pl.concat(
+        [
+            pl.DataFrame(schema={"key": pl.String(), "file": pl.String()}),
+            *(
+                frame.with_columns(pl.lit(f.file).alias("file"))
+                for f in street
+                for frame in (keys or {}).get(f.file, [])
+            ),
+        ]
+    )
+    kept = dict(
+        stored.join(files, on="name")
+        .join(
+            held,
+            left_on=["file", "incident_id"],
+            right_on=["file", "key"],
+            how="anti",
+        )
+        .group_by("file")
+        .len()
+        .iter_rows()
+    )
     for f in street:
-        held = pl.concat(
-            [pl.DataFrame(schema={"key": pl.String()}), *(keys or {}).get(f.file, [])]
-        )
-        kept = stored.filter(pl.col("name") == _base_name(f.file)).join(
-            held, left_on="incident_id", right_on="key", how="anti"
-        )
-        if kept.height:
-            _say(f, _not_replaced_note(_base_name(f.file), kept.height, f.conflicts))
+        if kept.get(f.file):
+            _say(f, _not_replaced_note(_base_name(f.file), kept[f.file], f.conflicts))
 
 
 def _not_replaced_note(name: str, kept: int, conflicts: int) -> str:
