@@ -20,6 +20,7 @@ __all__ = [
     "delete_stops",
     "has_rows",
     "keys_from_files",
+    "loaded_files",
     "record_loads",
     "set_page_cache",
     "stops_per_file",
@@ -111,6 +112,16 @@ def stops_per_file(tx: Transaction) -> pl.DataFrame:
             "load_id": pl.String(),
             "stops": pl.Int64(),
         },
+    )
+
+
+def loaded_files(tx: Transaction, kind: str) -> pl.DataFrame:
+    """``source_file`` and ``file_sha256`` of every recorded load of a file of
+    ``kind`` (the ``loads`` table: one row per file and digest)."""
+    return tx._query(
+        "SELECT source_file, file_sha256 FROM loads WHERE kind = ?",
+        [kind],
+        schema=LOADS.schema_of("source_file", "file_sha256"),
     )
 
 
