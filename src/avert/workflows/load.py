@@ -423,19 +423,19 @@ def _note_not_replaced(
     archive with a few months revised reads a few months' keys, not every crime's
     (a million of them held 850 MiB).
     """
-    files = [
+    candidates = [
         f
         for f in report.files
         if f.kind == "policeuk-street" and not f.error and f.replaced is None
     ]
-    if not files:
+    if not candidates:
         return
     digests: dict[str, set[str]] = {}
     for path, digest in loaded_files(tx, "policeuk-street").iter_rows():
         digests.setdefault(_base_name(path), set()).add(digest)
-    for f in files:
+    for f in candidates:
         digests.setdefault(_base_name(f.file), set()).add(f.sha256)
-    street = [f for f in files if len(digests[_base_name(f.file)]) > 1]
+    street = [f for f in candidates if len(digests[_base_name(f.file)]) > 1]
     if not street:
         return
     names = {_base_name(f.file) for f in street}
