@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -241,6 +242,26 @@ def test_ingest_table_names_the_folder_once(db: str) -> None:
     assert table_rows
     assert not [row for row in table_rows if str(DATA) in row]  # names, not paths
     assert "README.md" in out
+
+
+def test_ingest_table_names_a_zip_once(db: str, tmp_path: Path) -> None:
+    """A data.police.uk archive (YYYY-MM/ folders in a zip): the zip is said once,
+    in the title, and each row names its member, not 'archive.zip!...' again (at
+    80 columns the repeated zip name wrapped each file over three lines)."""
+    archive = tmp_path / "archive.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for month in sorted((DATA / "policeuk").glob("20??-??")):
+            for f in sorted(month.glob("*.csv")):
+                z.write(f, f"{month.name}/{f.name}")
+    result = CliRunner().invoke(app, ["--db", db, "ingest", "policeuk", str(archive)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    # a long temporary path may be folded anywhere in the title
+    assert f"filesin{archive}" in "".join(result.output.split())
+    table_rows = [line for line in result.output.splitlines() if line.startswith("│")]
+    assert table_rows
+    assert not [row for row in table_rows if "archive.zip" in row]
+    assert "2019-06/" in out
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from avert.errors import IngestError
 from avert.store import Store
 from avert.workflows.load import load_files
+from ingest.helpers import STREET_HEADER, street_row, write
 
 HEADER = (
     "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,"
@@ -273,6 +274,26 @@ def test_a_file_not_named_for_a_month_replaces_nothing(
     assert any_store.count("stops") == 11
 
 
+def test_a_renamed_stop_file_says_its_stops_have_no_force(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A stop file renamed from police.uk's name (sy-march.csv) stored its stops
+    with no force, silently; the same month under its police.uk name then loaded
+    them all again (South Yorkshire 2019-03: 1,952 stops for 976)."""
+    rows = [_row(i) for i in range(10)]
+    renamed = tmp_path / "a" / "sy-march.csv"
+    renamed.parent.mkdir()
+    renamed.write_text(HEADER + "".join(rows), encoding="utf-8")
+    report = load_files(any_store, [renamed])
+    note = report.files[0].note or ""
+    assert "its name does not say the force" in note
+    assert "its 10 stops are stored with no force" in note
+    assert "would count them twice" in note
+    assert any_store.read_frame("stops")["force"].null_count() == 10
+    named = load_files(any_store, [_month(tmp_path / "b", rows)])
+    assert named.files[0].note is None  # named as police.uk names it: nothing said
+
+
 def test_a_month_file_that_is_not_read_as_stops_replaces_nothing(
     any_store: Store, tmp_path: Path
 ) -> None:
@@ -285,6 +306,70 @@ def test_a_month_file_that_is_not_read_as_stops_replaces_nothing(
     assert report.files[0].kind not in ("policeuk-stops", "policeuk-api-stops")
     assert report.files[0].replaced is None
     assert any_store.count("stops") == 10
+
+
+@pytest.mark.parametrize(
+    ("body", "rejected"),
+    [("", 0), (_row(1).replace(",Male,", ",Mle,"), 1)],
+    ids=["header-only", "every-row-rejected"],
+)
+def test_a_month_file_holding_no_stop_replaces_nothing(
+    any_store: Store, tmp_path: Path, body: str, rejected: int
+) -> None:
+    """A download holding no stop (a header alone: cut short; every row rejected)
+    is far likelier broken than a month police.uk withdrew whole: it must not
+    empty the month (it deleted all the month's stored stops)."""
+    rows = [_row(i) for i in range(10)]
+    load_files(any_store, [_month(tmp_path / "a", rows)])
+    empty = tmp_path / "b" / "2018-03-metropolitan-stop-and-search.csv"
+    empty.parent.mkdir()
+    empty.write_text(HEADER + body, encoding="utf-8")
+    report = load_files(any_store, [empty], replace_months=True)
+    f = report.files[0]
+    assert (f.loaded, f.quarantined, f.replaced) == (0, rejected, None)
+    assert "replaced nothing: it holds no stop" in (f.note or "")
+    assert "metropolitan's 2018-03 keeps its stored stops" in (f.note or "")
+    assert any_store.count("stops") == 10
+
+
+def test_a_street_month_is_not_replaced_and_says_what_stays(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A revised police.uk archive holds street files too: --replace-month replaced
+    their months silently not at all (the table showed 0 replaced). The file now
+    says it was not replaced, and counts what of the month stays stored."""
+    name = "2018-07-west-yorkshire-street.csv"
+    crimes = [street_row(f"{i:064x}", crime_type="Robbery") for i in range(6)]
+    asb = [street_row(location=f"On or near Street {i}") for i in range(3)]
+    write(tmp_path / "jan" / name, [STREET_HEADER, *crimes, *asb])
+    load_files(any_store, [tmp_path / "jan" / name])
+    # police.uk's later download: a crime withdrawn, one moved, an ASB row revised
+    revised = [*crimes[:4], crimes[4].replace("Ash Mount", "Elm Road"), *asb[:2]]
+    revised.append(street_row(location="On or near Street 9"))
+    later = load_files(
+        any_store,
+        [write(tmp_path / "jun" / name, [STREET_HEADER, *revised])],
+        replace_months=True,
+    )
+    f = later.files[0]
+    assert (f.loaded, f.duplicates, f.conflicts, f.replaced) == (1, 7, 1, None)
+    note = f.note or ""
+    assert "not replaced: --replace-month replaces stop-and-search months only" in (
+        note
+    )
+    assert f"2 crimes stored from an earlier {name} that this file does not" in note
+    assert "1 of its rows repeat a stored Crime ID with other fields" in note
+    assert any_store.count("incidents") == 10
+    # the same file again: what stays is said again (it is still so)
+    again = load_files(any_store, [tmp_path / "jun" / name], replace_months=True)
+    assert "2 crimes stored from an earlier" in (again.files[0].note or "")
+    # a street month matching what is stored is not noted
+    fresh = load_files(
+        any_store,
+        [write(tmp_path / "x" / "2018-08-kent-street.csv", [STREET_HEADER, *asb])],
+        replace_months=True,
+    )
+    assert fresh.files[0].note is None
 
 
 def test_a_zip_of_months_replaces_each_month_it_holds(
@@ -335,6 +420,35 @@ def test_cli_replace_month_reports_the_replaced_stops(
     )
     assert human.exit_code == 0, human.output
     assert "replaced" in human.output
+    # a revised archive: a stop month replaced, another unchanged, a street file
+    # not replaced ("–", where the table said 0 as if it had been)
+    archive = tmp_path / "archive.zip"
+    street = write(tmp_path / "s.csv", [STREET_HEADER, street_row("a" * 64)])
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr(f"2018-03/{later.name}", HEADER + "".join(rows))
+        z.writestr("2018-03/2018-03-kent-stop-and-search.csv", HEADER + rows[0])
+        z.write(street, "2018-07/2018-07-west-yorkshire-street.csv")
+    runner.invoke(app, ["--db", db, "ingest", "policeuk", str(archive)])
+    rows[5] = _row(5, "Arrest")
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr(f"2018-03/{later.name}", HEADER + "".join(rows))
+        z.writestr("2018-03/2018-03-kent-stop-and-search.csv", HEADER + rows[0])
+        z.write(street, "2018-07/2018-07-west-yorkshire-street.csv")
+    zipped = runner.invoke(
+        app,
+        ["--db", db, "ingest", "policeuk", str(archive), "--replace-month"],
+        env={"COLUMNS": "160"},
+    )
+    assert zipped.exit_code == 0, zipped.output
+    [street_line] = [r for r in zipped.output.splitlines() if "-street.csv" in r]
+    assert street_line.rstrip(" │").endswith("–"), street_line
+    out = " ".join(zipped.output.split())
+    # 4: the revised row, and the 3 rows of the first download that the archive's
+    # plain load brought back beside the June file's
+    assert (
+        "--replace-month: 1 force-month replaced (4 stored stops deleted), 1 "
+        "unchanged; 1 file not replaced" in out
+    ), out
 
 
 def _shared_data() -> Path:

@@ -86,16 +86,25 @@ def _folder_and_names(files: list[str]) -> tuple[str | None, list[str]]:
     ('/d/a', ['2019-01.csv', '2019-02.csv'])
     >>> _folder_and_names(["a.csv", "b.csv"])
     (None, ['a.csv', 'b.csv'])
+
+    A zip's members (``archive.zip!2019-01/x.csv``) are below the zip, which is
+    said once, as a folder is:
+
+    >>> _folder_and_names(["d/a.zip!2019-01/x.csv", "d/a.zip!2019-02/y.csv"])
+    ('d/a.zip', ['2019-01/x.csv', '2019-02/y.csv'])
     """
+    # "!" parts a zip from its member: as a folder separator for the common part
+    as_paths = [f.replace("!", os.sep) for f in files]
     try:
-        common = os.path.commonpath(files) if files else ""
+        common = os.path.commonpath(as_paths) if files else ""
     except ValueError:  # absolute and relative names mixed
         return None, files
-    if common in files:
+    if common in as_paths:
         common = str(Path(common).parent)
     if common in ("", ".", "/"):
         return None, files
-    return common, [f.removeprefix(common + os.sep) for f in files]
+    prefix = files[0][: len(common)]  # as given: "a.zip" keeps its "!" after it
+    return prefix, [f[len(prefix) + 1 :] for f in files]
 
 
 ReplaceMonthOpt = Annotated[
@@ -106,7 +115,8 @@ ReplaceMonthOpt = Annotated[
         "(YYYY-MM-<force>-stop-and-search.csv) replaces that month: stored stops "
         "of the month it no longer holds (police.uk revised or withdrew them) are "
         "deleted, in the same transaction, and counted. For a later, revised "
-        "download of a month already loaded.",
+        "download of a month already loaded. Street and outcomes files load as "
+        "always (nothing deleted).",
     ),
 ]
 
@@ -129,7 +139,8 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
             f"{f.loaded:,}",
             f"{f.quarantined:,}",
             f"{f.duplicates:,}",
-            *([f"{f.replaced or 0:,}"] if replacing else []),
+            # "–": a file --replace-month does not replace (street, renamed, ...)
+            *([_count(f.replaced)] if replacing else []),
         ]
         for f, name in zip(report.files, names, strict=True)
     ]
@@ -166,12 +177,47 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
             console.print(styled((f.file, "red"), f": {f.error}"))
         elif f.note:
             console.print(styled((f.file, "yellow"), f": {f.note}"))
+    if replacing:
+        console.print(_replaced_summary(report))
     conflicts = sum(f.conflicts for f in report.files)
     if report.quarantined or conflicts:
         console.print(
             f"{report.quarantined} row(s) rejected and {conflicts} conflicting "
             "duplicate(s) reported: see 'avert quarantine list'."
         )
+
+
+def _count(n: int | None) -> str:
+    return "–" if n is None else f"{n:,}"
+
+
+def _replaced_summary(report: LoadReport) -> str:
+    """One line after the table of a load that replaced months: how many of its
+    force-months changed (their files are named in the notes), how many held what
+    was stored, and that the other files were not replaced ("–").
+
+    >>> from avert.ingest.result import FileReport as F
+    >>> from avert.workflows.load import LoadReport
+    >>> files = [F("a", "policeuk-stops", 5, replaced=3), F("b", "policeuk-stops", 2,
+    ...          replaced=0), F("c", "policeuk-street", 9)]
+    >>> _replaced_summary(LoadReport("x", files))
+    '--replace-month: 1 force-month replaced (3 stored stops deleted), 1 unchanged; 1 file not replaced (–: only a stop-and-search file named for a force-month and holding stops replaces its month).'
+    """
+    replaced = [f for f in report.files if f.replaced]
+    same = [f for f in report.files if f.replaced == 0]
+    others = [f for f in report.files if f.replaced is None]
+    line = (
+        f"--replace-month: {len(replaced):,} force-month"
+        f"{'' if len(replaced) == 1 else 's'} replaced ({report.replaced:,} stored "
+        f"stop{'' if report.replaced == 1 else 's'} deleted), {len(same):,} unchanged"
+    )
+    if others:
+        line += (
+            f"; {len(others):,} file{'' if len(others) == 1 else 's'} not replaced "
+            "(–: only a stop-and-search file named for a force-month and holding "
+            "stops replaces its month)"
+        )
+    return line + "."
 
 
 def _run(

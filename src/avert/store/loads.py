@@ -19,10 +19,12 @@ from avert.store.database import BYTEWISE, Store, Transaction
 __all__ = [
     "delete_stops",
     "has_rows",
+    "keys_from_files",
+    "loaded_files",
     "record_loads",
     "set_page_cache",
-    "stops_from_files",
     "stops_per_file",
+    "stored_files",
     "update_outcomes",
 ]
 
@@ -113,11 +115,32 @@ def stops_per_file(tx: Transaction) -> pl.DataFrame:
     )
 
 
-def stops_from_files(tx: Transaction, files: Sequence[str]) -> pl.DataFrame:
-    """``stop_id``, ``force``, ``source_file`` of the stored stops loaded from
-    ``files``: one join with the names sent as one Arrow batch (a temporary
-    table), not a query per file."""
-    schema = {"stop_id": pl.String(), "force": pl.String(), "source_file": pl.String()}
+def loaded_files(tx: Transaction, kind: str) -> pl.DataFrame:
+    """``source_file`` and ``file_sha256`` of every recorded load of a file of
+    ``kind`` (the ``loads`` table: one row per file and digest)."""
+    return tx._query(
+        "SELECT source_file, file_sha256 FROM loads WHERE kind = ?",
+        [kind],
+        schema=LOADS.schema_of("source_file", "file_sha256"),
+    )
+
+
+def stored_files(tx: Transaction, table: str) -> list[str]:
+    """The ``source_file`` names of ``table``'s stored rows (each once)."""
+    found = tx._query(
+        f'SELECT DISTINCT "source_file" FROM "{TABLES[table].name}" '
+        'WHERE "source_file" IS NOT NULL',
+        schema={"source_file": pl.String()},
+    )
+    return found["source_file"].to_list()
+
+
+def keys_from_files(tx: Transaction, table: str, files: Sequence[str]) -> pl.DataFrame:
+    """The key (``table``'s one-column primary key) and ``source_file`` of the rows
+    of ``table`` (``stops``, ``incidents``) loaded from ``files``: one join with the
+    names sent as one Arrow batch (a temporary table), not a query per file."""
+    [key] = TABLES[table].primary_key
+    schema = {key: pl.String(), "source_file": pl.String()}
     if not files:
         return pl.DataFrame(schema=schema)
     names = pl.DataFrame(
@@ -125,7 +148,7 @@ def stops_from_files(tx: Transaction, files: Sequence[str]) -> pl.DataFrame:
     )
     with _temporary(tx, names.unique()) as temp:
         return tx._query(
-            'SELECT s."stop_id", s."force", s."source_file" FROM stops s '
+            f'SELECT s."{key}", s."source_file" FROM "{TABLES[table].name}" s '
             f'JOIN "{temp}" f ON s."source_file" = f."source_file"',
             schema=schema,
         )

@@ -52,10 +52,12 @@ from avert.store.database import Transaction
 from avert.store.loads import (
     delete_stops,
     has_rows,
+    keys_from_files,
+    loaded_files,
     record_loads,
     set_page_cache,
-    stops_from_files,
     stops_per_file,
+    stored_files,
     update_outcomes,
 )
 from avert.store.summary import classified_profiles
@@ -233,7 +235,7 @@ def load_files(
         # a bigger page cache (256 MiB) for this connection: random-key B-tree inserts
         # (64-hex Crime IDs) otherwise thrash SQLite's default 2 MiB cache
         set_page_cache(tx, _SQLITE_CACHE_KIB)
-        state = _State(tx, references, deferred, keep_stop_keys=replace_months)
+        state = _State(tx, references, deferred, keep_keys=replace_months)
         _write_units(units, names, report, state, references, progress)
         # rebuild the indexes dropped for bulk appends (still inside the transaction)
         _tell(progress, FINISHING, total, total)
@@ -243,8 +245,10 @@ def load_files(
             _refuse_rejects(report, state)
         if state.touched_outcomes:
             update_outcomes(tx, report.load_id)
+        _note_stops_without_force(report)
         if replace_months:
-            _replace_stop_months(tx, report, state.stop_keys)
+            _replace_stop_months(tx, report, state.held_keys)
+            _note_not_replaced(tx, report, state.held_keys)
         _note_revised_stops(tx, report)
         _record_loads(tx, report, timezone)
     return report
@@ -315,6 +319,8 @@ def _base_name(path: str) -> str:
 
 
 _STOP_KINDS: Final = ("policeuk-stops", "policeuk-api-stops")
+#: the tables whose keys a load that replaces months keeps per file, and their key
+_HELD: Final = {"stops": "stop_id", "incidents": "incident_id"}
 #: a force-month: (``YYYY-MM``, force slug), as a stop file's name gives it
 Month = tuple[str, str]
 
@@ -345,7 +351,7 @@ def _replace_stop_months(
         for path in stored["source_file"].unique().to_list()
         if (month := stop_month_from_name(_base_name(path))) in months
     }
-    present = stops_from_files(tx, sorted(month_of)).with_columns(
+    present = keys_from_files(tx, "stops", sorted(month_of)).with_columns(
         pl.col("source_file").replace_strict(month_of).alias("month")
     )
     gone = present.join(_held_keys(months, keys), on=["month", "stop_id"], how="anti")
@@ -365,7 +371,8 @@ def _month_text(month: Month) -> str:
 
 def _stop_months(report: LoadReport) -> dict[Month, list[FileReport]]:
     """The load's stop-and-search files by the force-month their names give; a
-    file whose name gives none is noted. Two different files (digests) of one
+    file whose name gives none, or that holds no stop (a header alone, every row
+    rejected), is noted and replaces nothing. Two different files (digests) of one
     force-month are an IngestError: which is the later download is not known."""
     months: dict[Month, list[FileReport]] = {}
     for f in report.files:
@@ -373,12 +380,22 @@ def _stop_months(report: LoadReport) -> dict[Month, list[FileReport]]:
             continue
         month = stop_month_from_name(_base_name(f.file))
         if month is None:
-            said = (
+            _say(
+                f,
                 "replaced nothing: its name does not say the month and force "
                 "(YYYY-MM-<force>-stop-and-search.csv), so its stops were loaded "
-                "beside those stored"
+                "beside those stored",
             )
-            f.note = f"{f.note} {said}" if f.note else said
+            continue
+        if f.loaded + f.duplicates == 0:
+            # a download holding no stop is far likelier cut short or broken than
+            # a month police.uk withdrew whole: it must not empty the month
+            _say(
+                f,
+                f"replaced nothing: it holds no stop ({f.rows:,} data rows, "
+                f"{f.quarantined:,} rejected), so {month[1]}'s {month[0]} keeps "
+                "its stored stops",
+            )
             continue
         months.setdefault(month, []).append(f)
     for (yyyy_mm, force), files in months.items():
@@ -392,6 +409,119 @@ def _stop_months(report: LoadReport) -> dict[Month, list[FileReport]]:
     return months
 
 
+def _note_stops_without_force(report: LoadReport) -> None:
+    """Say of a stop-and-search file whose name gives no force (renamed from
+    police.uk's ``YYYY-MM-<force>-stop-and-search.csv``) that its stops are stored
+    with no force, and keyed without one: the same file loaded later under its
+    police.uk name is not recognised, and its stops would count twice."""
+    for f in report.files:
+        held = f.loaded + f.duplicates
+        if f.kind in _STOP_KINDS and held and not force_from_name(_base_name(f.file)):
+            _say(
+                f,
+                f"its name does not say the force (police.uk names it YYYY-MM-"
+                f"<force>-stop-and-search.csv): its {held:,} "
+                f"{'stop is' if held == 1 else 'stops are'} stored with no force, so "
+                "no force's figures count them, and the same file loaded again under "
+                "its police.uk name would count them twice. Load it under that name.",
+            )
+
+
+def _say(f: FileReport, said: str) -> None:
+    """Add ``said`` to the file's note."""
+    f.note = f"{f.note} {said}" if f.note else said
+
+
+def _note_not_replaced(
+    tx: Transaction, report: LoadReport, keys: dict[str, list[pl.DataFrame]] | None
+) -> None:
+    """Say, for each street file of a load that replaces months, what stays of its
+    month: ``replace_months`` replaces stop-and-search months only.
+
+    A street crime keeps its Crime ID from one download to the next, so a crime
+    police.uk revised is a duplicate (the stored row kept, the difference in the
+    quarantine) and a crime it withdrew (or an anti-social behaviour row, keyed by
+    its fields, that it revised) stays stored. Counted: the crimes stored from any
+    earlier file of the same name that this file does not hold, and its conflicting
+    duplicates. Nothing is said of a file that matches what is stored.
+
+    Only a file that differs from some file of its name loaded before (another
+    digest in ``loads``, or earlier in this load) can leave crimes behind: the
+    stored keys are fetched for those names alone, so the usual re-load of an
+    archive with a few months revised reads a few months' keys, not every crime's
+    (a million of them held 850 MiB).
+    """
+    candidates = [
+        f
+        for f in report.files
+        if f.kind == "policeuk-street" and not f.error and f.replaced is None
+    ]
+    if not candidates:
+        return
+    digests: dict[str, set[str]] = {}
+    for path, digest in loaded_files(tx, "policeuk-street").iter_rows():
+        digests.setdefault(_base_name(path), set()).add(digest)
+    for f in candidates:
+        digests.setdefault(_base_name(f.file), set()).add(f.sha256)
+    street = [f for f in candidates if len(digests[_base_name(f.file)]) > 1]
+    if not street:
+        return
+    names = {_base_name(f.file) for f in street}
+    name_of = {
+        path: _base_name(path)
+        for path in stored_files(tx, "incidents")
+        if _base_name(path) in names
+    }
+    stored = keys_from_files(tx, "incidents", sorted(name_of)).with_columns(
+        pl.col("source_file").replace_strict(name_of).alias("name")
+    )
+    # one join for all the files: each file against the stored rows of its name
+    files = pl.DataFrame(
+        {"file": [f.file for f in street], "name": [_base_name(f.file) for f in street]}
+    ).unique()
+    held = pl.concat(
+        [
+            pl.DataFrame(schema={"key": pl.String(), "file": pl.String()}),
+            *(
+                frame.with_columns(pl.lit(f.file).alias("file"))
+                for f in street
+                for frame in (keys or {}).get(f.file, [])
+            ),
+        ]
+    )
+    kept = dict(
+        stored.join(files, on="name")
+        .join(
+            held,
+            left_on=["file", "incident_id"],
+            right_on=["file", "key"],
+            how="anti",
+        )
+        .group_by("file")
+        .len()
+        .iter_rows()
+    )
+    for f in street:
+        if kept.get(f.file):
+            _say(f, _not_replaced_note(_base_name(f.file), kept[f.file], f.conflicts))
+
+
+def _not_replaced_note(name: str, kept: int, conflicts: int) -> str:
+    one = kept == 1
+    said = (
+        "not replaced: --replace-month replaces stop-and-search months only. "
+        f"{kept:,} {'crime' if one else 'crimes'} stored from an earlier {name} "
+        f"that this file does not hold (withdrawn by police.uk, or an anti-social "
+        f"behaviour row it revised) {'stays' if one else 'stay'} stored"
+    )
+    if conflicts:
+        said += (
+            f", and {conflicts:,} of its rows repeat a stored Crime ID with other "
+            "fields: the stored row is kept (see 'avert quarantine list')"
+        )
+    return said + ". The month holds more than this file."
+
+
 def _held_keys(
     months: dict[Month, list[FileReport]], keys: dict[str, list[pl.DataFrame]] | None
 ) -> pl.DataFrame:
@@ -399,7 +529,9 @@ def _held_keys(
     duplicate)."""
     empty = pl.DataFrame(schema={"stop_id": pl.String(), "month": pl.String()})
     parts = [
-        frame.select("stop_id", pl.lit(_month_text(month)).alias("month"))
+        frame.select(
+            pl.col("key").alias("stop_id"), pl.lit(_month_text(month)).alias("month")
+        )
         for month, files in months.items()
         for frame in (keys or {}).get(files[0].file, [])
     ]
@@ -415,7 +547,7 @@ def _say_replaced(
         f"{'stop' if one else 'stops'} of the month (from "
         f"{', '.join(sorted({_base_name(p) for p in earlier}))}) {'is' if one else 'are'} not "
         f"in this file and {'was' if one else 'were'} deleted (revised or withdrawn "
-        f"by police.uk); {f.loaded:,} of its stops are new. The month now holds "
+        f"by police.uk); {f.loaded:,} of its stops {'is' if f.loaded == 1 else 'are'} new. The month now holds "
         "this file's stops only."
     )
     f.note = f"{f.note} {said}" if f.note else said
@@ -460,7 +592,8 @@ def _say_revised(f: FileReport, name: str, missing: int) -> None:
     said = (
         f"{missing:,} {'stop' if missing == 1 else 'stops'} stored from an earlier "
         f"file named {name} {'is' if missing == 1 else 'are'} not in this one, and "
-        f"{f.loaded:,} of its stops are new: police.uk revised the month "
+        f"{f.loaded:,} of its stops {'is' if f.loaded == 1 else 'are'} new: "
+        "police.uk revised the month "
         "after the earlier download, and as its rows carry no id a revised row is "
         f"loaded as a new stop beside the one it revises, so up to "
         f"{min(missing, f.loaded):,} searches may now count twice. To count the "
@@ -804,14 +937,12 @@ class _State:
         references: References,
         deferred: ExitStack,
         *,
-        keep_stop_keys: bool = False,
+        keep_keys: bool = False,
     ) -> None:
         self.tx = tx
-        #: per file: the stop_id of every stop row it holds, loaded or duplicate
-        #: (kept for a load that replaces months; None otherwise)
-        self.stop_keys: dict[str, list[pl.DataFrame]] | None = (
-            {} if keep_stop_keys else None
-        )
+        #: per file: the key (``key``) of every stop or incident row it holds,
+        #: loaded or duplicate (kept for a load that replaces months; None otherwise)
+        self.held_keys: dict[str, list[pl.DataFrame]] | None = {} if keep_keys else None
         self.referenced = {r.table for rules in references.values() for r in rules}
         self.accepted: dict[str, list[pl.DataFrame]] = {}
         self.touched_outcomes = False
@@ -899,8 +1030,10 @@ def _write(
         )
         frame, ref_problems = _check_references(tx, table, frame, state, references)
         problems.append(ref_problems)
-        if table == "stops" and state.stop_keys is not None:
-            state.stop_keys.setdefault(parsed.file, []).append(frame.select("stop_id"))
+        if table in _HELD and state.held_keys is not None:
+            state.held_keys.setdefault(parsed.file, []).append(
+                frame.select(pl.col(_HELD[table]).alias("key"))
+            )
         state.had_rows_before_load(table)  # ask before this load appends to it
         new, dups, conflicts = _split_duplicates(
             tx, table, frame, state, policeuk=parsed.kind.startswith("policeuk")
