@@ -202,7 +202,12 @@ def test_stops_naming_no_force_are_said_and_not_mixed(
     )
     with sqlite_store.transaction() as tx:
         tx.append("stops", unnamed)
-    with pytest.raises(ConfigError, match="2 stops naming no force"):
+    # one named force beside them: the message does not say "of 1 force (...; and"
+    with pytest.raises(
+        ConfigError,
+        match=r"are of 1 force \(humberside \(42\)\), and 2 stops name no force "
+        r"\(a police.uk file whose name names none\): choose one with --force",
+    ):
         run_equality(sqlite_store)
     # --force chooses the named force's stops alone
     assert (

@@ -396,8 +396,14 @@ def _one_force(stops: pl.DataFrame, force: str | None) -> tuple[str, ...]:
         + ("force" if per_force.height == 1 else "forces")
         + f" ({said}"
         + (f" and {more} more" if more > 0 else "")
-        + (f"; and {unnamed:,} stops naming no force" if unnamed else "")
-        + "): choose one with --force (the Equality page's Force field), e.g. "
+        + ")"
+        + (
+            f", and {unnamed:,} stops name no force (a police.uk file whose name "
+            "names none)"
+            if unnamed
+            else ""
+        )
+        + ": choose one with --force (the Equality page's Force field), e.g. "
         + str(per_force["force"][0])
         + "; one force's searches are set against its own area's residents."
     )
