@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
 from avert.cli._common import console, get_settings, get_store
-from avert.config.settings import Settings
+from avert.config.settings import Settings, hand_to_child_processes
 
 __all__ = ["register"]
 
@@ -90,7 +89,7 @@ def _serve_workers(
 
     from avert.web.app import worker_environment
 
-    os.environ.update(worker_environment(settings, demo=demo))
+    hand_to_child_processes(worker_environment(settings, demo=demo))
     factory = "demo_app_from_environment" if demo else "app_from_environment"
     uvicorn.run(
         f"avert.web.app:{factory}",

@@ -17,6 +17,7 @@ False
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Final
 
@@ -30,6 +31,7 @@ __all__ = [
     "DEFAULT_POOL_TIMEOUT_S",
     "SETTINGS",
     "Settings",
+    "hand_to_child_processes",
     "load_settings",
 ]
 
@@ -418,3 +420,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     values = {name: env.get(var, default) for name, default, var, _ in SETTINGS}
     return Settings(**values)
+
+
+def hand_to_child_processes(values: Mapping[str, str]) -> None:
+    """Set ``AVERT_*`` variables in this process's environment, for the processes it
+    starts (``avert serve --workers``: each worker reads its settings with
+    :func:`load_settings`). Only this module touches the environment, so every
+    setting stays in :data:`SETTINGS` and docs/settings.md."""
+    known = {var for _, _, var, _ in SETTINGS}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        msg = f"not avert settings: {', '.join(unknown)}"
+        raise ValueError(msg)
+    os.environ.update(values)
