@@ -91,6 +91,9 @@ def window_map_points(ctx: BriefingContext, *, cell_size_m: float) -> list[MapPo
     pts = in_win.select(
         "incident_id",
         "category",
+        pl.col("label")
+        if "label" in in_win.columns
+        else pl.col("category").alias("label"),
         "harm_days",
         snapped("x").alias("x"),
         snapped("y").alias("y"),
