@@ -20,6 +20,7 @@ import polars as pl
 
 from avert.access import (
     PARTNER_DROPPED,
+    POLICE_ONLY,
     Audience,
     Pseudonymiser,
     check_audience,
@@ -483,8 +484,22 @@ def _located(
     violent = pl.col("in_definition")
     if precision == "exact" and "time_precision" in inc.columns:
         violent = violent & (pl.col("time_precision").fill_null("exact") != "month")
+    # the texts a place is named by ("near"): the location text is police-only
+    # (access.POLICE_ONLY), so a partner's frame (p given) never holds it
+    names = [
+        c
+        for c in ("location", "lsoa_name", "ward", "borough")
+        if c in inc.columns and not (p and c in POLICE_ONLY["incidents"])
+    ]
     out = inc.filter(violent).select(
-        "incident_id", "occurred_from", "category", "label", "harm_days", "x", "y"
+        "incident_id",
+        "occurred_from",
+        "category",
+        "label",
+        "harm_days",
+        "x",
+        "y",
+        *names,
     )
     return p.column(out, "incident_id", "incident") if p and out.height else out
 

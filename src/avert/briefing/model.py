@@ -212,6 +212,9 @@ class PlaceItem(TypedDict):
 
     rank: int
     cell_id: str
+    #: what the cell is near: its incidents' most frequent location text and area
+    #: name ("On or near Station Road · Leeds 111B"; partners: the area only)
+    near: str | None
     x: float
     y: float
     score: float
