@@ -414,8 +414,8 @@ def test_a_running_month_of_police_uk_is_not_called_a_lagging_feed() -> None:
 
 def test_the_map_legend_names_violence_in_no_single_category() -> None:
     """police.uk "violence and sexual offences" rows are in the definition in no
-    single category: the incident list says "no single category", and the map's
-    legend said "None (125)" (City of London, November 2019)."""
+    single category: the map's legend said "None (125)" (City of London, November
+    2019); it names them by their crime type, as the incident list does."""
     inc = _month_rows(dt.datetime(2019, 11, 1), 5).with_columns(
         in_definition=pl.lit(True),
         category=pl.lit(None, dtype=pl.String),
@@ -427,7 +427,7 @@ def test_the_map_legend_names_violence_in_no_single_category() -> None:
     legend = html[html.index("dots: incidents in the window by category") :]
     legend = legend[: legend.index("</div>")]
     assert "None" not in legend
-    assert "no single category (5)" in legend
+    assert "police.uk: violence and sexual offences (5)" in legend
 
 
 def test_a_month_brief_does_not_count_people_it_cannot_see() -> None:
@@ -551,7 +551,7 @@ def test_the_map_of_expected_harm_samples_the_categories_in_proportion() -> None
     html = render_briefing_html(b)
     legend = html[html.index("dots: incidents in the window by category") :]
     legend = legend[: legend.index("</div>")]
-    assert "no single category (360)" in legend
+    assert "police.uk: violence and sexual offences (360)" in legend
     assert "(40)" in legend
     assert "highest-harm of 1,000" not in html
     assert "a sample with each category in proportion" in html

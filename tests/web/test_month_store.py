@@ -91,13 +91,18 @@ def test_day_level_commands_say_what_months_can_do(
 
 def test_incidents_page_dates_month_only_records_by_month(month_app: FastAPI) -> None:
     """A police.uk record is of a month: it showed "01 Jun 2019 00:00 (month)", a
-    time it does not have, and its category count without a name ("1234 · ...")."""
+    time it does not have, and its category count without a name ("1234 · ..."),
+    then as "no single category", which the briefing and the category counts name
+    "police.uk: violence and sexual offences"."""
     page = signed_in(month_app, "analyst").get("/incidents")
     assert "June 2019 (month only)" in page.text
     assert "01 Jun 2019 00:00" not in page.text
     meta = page.text[page.text.index('<p class="meta">') :]
     meta = meta[: meta.index("</p>")]
-    assert "no single category" in meta
+    assert "police.uk: violence and sexual offences" in meta
+    assert "no single category" not in meta
+    listed = page.text[page.text.index('id="incident-list"') :]
+    assert "police.uk: violence and sexual offences" in listed
 
 
 def test_groups_page_says_why_open_data_have_none(month_app: FastAPI) -> None:

@@ -277,9 +277,9 @@ def _summary(ctx: BriefingContext, **counts: int) -> Summary:
     # of the rows, which the store does not fix (SQLite and PostgreSQL, or two
     # reads, return them in other orders), and the JSON and the API print them all.
     by_category = (
-        window.group_by("category")
+        window.group_by("category", "label")
         .agg(pl.len().alias("n"), pl.col("harm_days").sort().sum().alias("harm_days"))
-        .sort(["harm_days", "category"], descending=[True, False])
+        .sort(["harm_days", "category", "label"], descending=[True, False, False])
     )
     return {
         "n_incidents": window.height,
@@ -324,6 +324,7 @@ def daily_briefing(
     options: BriefingOptions | None = None,
     notes: Sequence[str] = (),
     places_forecast: PlacesForecast | None = None,
+    category_names: Mapping[str, str] | None = None,
 ) -> Briefing:
     """Assemble the daily risk briefing from canonical frames.
 
@@ -381,6 +382,10 @@ def daily_briefing(
         The backtested forecast and near-repeat zones for the places section
         (:func:`avert.workflows.forecast.briefing_places`); without it, places
         are the last 28 days' hotspots (month-precision data: the month's).
+    category_names
+        Names of ``police.uk: <category>`` labels whose incidents come from a
+        mapped source (:func:`avert.workflows.performance.category_labels`:
+        "toronto-mci: Assault"); the page names the others as they are.
 
     Returns
     -------
@@ -408,6 +413,7 @@ def daily_briefing(
         risk_config=risk_config,
         profile=profile,
         notes=notes,
+        category_names=category_names,
     )
     return _assemble(ctx, _Sections.of(ctx, opts, places_forecast), boundaries)
 

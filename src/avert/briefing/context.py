@@ -20,6 +20,7 @@ import polars as pl
 
 from avert.access import (
     PARTNER_DROPPED,
+    POLICE_ONLY,
     Audience,
     Pseudonymiser,
     check_audience,
@@ -29,6 +30,7 @@ from avert.analyse.risk import victim_risk
 from avert.analyse.trend import month_window
 from avert.areas import AREA_COLUMNS, in_area
 from avert.briefing.model import Precision
+from avert.classify.labels import category_name
 from avert.config.risk import RiskConfig
 from avert.errors import ConfigError
 from avert.schema import check_frame, column_or
@@ -482,8 +484,22 @@ def _located(
     violent = pl.col("in_definition")
     if precision == "exact" and "time_precision" in inc.columns:
         violent = violent & (pl.col("time_precision").fill_null("exact") != "month")
+    # the texts a place is named by ("near"): the location text is police-only
+    # (access.POLICE_ONLY), so a partner's frame (p given) never holds it
+    names = [
+        c
+        for c in ("location", "lsoa_name", "ward", "borough")
+        if c in inc.columns and not (p and c in POLICE_ONLY["incidents"])
+    ]
     out = inc.filter(violent).select(
-        "incident_id", "occurred_from", "category", "harm_days", "x", "y"
+        "incident_id",
+        "occurred_from",
+        "category",
+        "label",
+        "harm_days",
+        "x",
+        "y",
+        *names,
     )
     return p.column(out, "incident_id", "incident") if p and out.height else out
 
@@ -501,6 +517,7 @@ def prepare(
     risk_config: RiskConfig | None = None,
     profile: str = "avb-2010",
     notes: Sequence[str] = (),
+    category_names: Mapping[str, str] | None = None,
 ) -> BriefingContext:
     """Check and normalise the inputs of a briefing; see :func:`daily_briefing`.
 
@@ -567,6 +584,7 @@ def prepare(
         pl.col("in_definition").cast(pl.Boolean).fill_null(value=False),
         pl.col("harm_days").cast(pl.Float64),
     ).sort("occurred_from", "incident_id", nulls_last=True)
+    inc = inc.with_columns(category_name(inc.columns, category_names or {}))
     # the police order, kept through the pseudonyms: lists break ties by it, so the
     # police and the partners at one meeting see the same incidents in the same
     # order (by pseudonym, a partner's first 15 of 132 equal-harm incidents were

@@ -27,6 +27,7 @@ _SHOWN: Final = (
     "occurred_from",
     "time_precision",
     "category",
+    "label",
     "harm_days",
     "offence_code",
     "crime_type",

@@ -105,6 +105,7 @@ class IncidentItem(TypedDict, total=False):
     occurred_from: Required[dt.datetime]
     time_precision: str | None
     category: Required[str | None]
+    label: Required[str | None]  # as CategoryCount.label
     harm_days: Required[float | None]
     offence_code: str | None
     crime_type: str | None
@@ -211,6 +212,9 @@ class PlaceItem(TypedDict):
 
     rank: int
     cell_id: str
+    #: what the cell is near: its incidents' most frequent location text and area
+    #: name ("On or near Station Road · Leeds 111B"; partners: the area only)
+    near: str | None
     x: float
     y: float
     score: float
@@ -279,6 +283,8 @@ class MapPoint(TypedDict):
 
     incident_id: str
     category: str | None
+    #: how the page names the category (see :class:`CategoryCount`)
+    label: str | None
     harm_days: float | None
     x: float
     y: float
@@ -379,9 +385,17 @@ class TaskingItem(TypedDict):
 
 
 class CategoryCount(TypedDict):
-    """Incidents and harm of one category in the window."""
+    """Incidents and harm of one category in the window.
+
+    ``label`` names the category on the page: ``category`` itself; for an incident
+    in the definition on its recorded crime type alone (``category`` null: a
+    data.police.uk "Violence and sexual offences" row), ``police.uk: <crime type>``
+    in lower case, or a mapped source's own name ("toronto-mci: Assault"); null
+    only when no crime type names it either ("no single category").
+    """
 
     category: str | None
+    label: str | None
     n: int
     harm_days: float
 

@@ -91,6 +91,9 @@ def window_map_points(ctx: BriefingContext, *, cell_size_m: float) -> list[MapPo
     pts = in_win.select(
         "incident_id",
         "category",
+        pl.col("label")
+        if "label" in in_win.columns
+        else pl.col("category").alias("label"),
         "harm_days",
         snapped("x").alias("x"),
         snapped("y").alias("y"),
@@ -164,6 +167,65 @@ def _recent_by_cell(
     return {r[0]: (int(r[1]), float(r[2])) for r in by_cell.iter_rows()}
 
 
+#: Columns naming an incident's area, most local first: a place's "near" takes
+#: the first of them its incidents carry.
+_AREA_NAMES = ("lsoa_name", "ward", "borough")
+
+
+def _commonest(rows: pl.DataFrame, text: pl.Expr, name: str) -> pl.DataFrame:
+    """Per ``cell_id`` of ``rows``, the most frequent non-empty ``text`` (as
+    ``name``); ties broken by the text, so every run names a cell alike."""
+    return (
+        rows.select("cell_id", text.str.strip_chars().alias(name))
+        .filter(pl.col(name).is_not_null() & (pl.col(name) != ""))
+        .group_by("cell_id", name)
+        .len()
+        .sort(["cell_id", "len", name], descending=[False, True, False])
+        .group_by("cell_id", maintain_order=True)
+        .agg(pl.col(name).first())
+    )
+
+
+def _near_by_cell(
+    ctx: BriefingContext, cell_size_m: float, since: dt.datetime, until: dt.datetime
+) -> dict[str, str]:
+    """What each cell is near, by its violent incidents in ``[since, until)``: the
+    most frequent location text ("On or near Station Road") and the most frequent
+    area name (LSOA name, else ward, else borough), joined by " · ". A cell said
+    only "150m:E3554:N1210", which no one at a meeting can find. Partners' incidents
+    carry no location text (police-only), so their places are named by area."""
+    located = ctx.located
+    if located is None:
+        return {}
+    rows = located.filter(
+        (pl.col("occurred_from") >= since)
+        & (pl.col("occurred_from") < until)
+        & pl.col("x").is_finite()
+        & pl.col("y").is_finite()
+    ).with_columns(cell_id=_cell_ids(cell_size_m))
+    # a borough may be Categorical (bundles): text for coalesce and strip
+    areas = [pl.col(c).cast(pl.String) for c in _AREA_NAMES if c in rows.columns]
+    parts = []
+    if "location" in rows.columns:
+        parts.append(_commonest(rows, pl.col("location").cast(pl.String), "where"))
+    if areas:
+        parts.append(_commonest(rows, pl.coalesce(areas), "area"))
+    if not parts or not rows.height:
+        return {}
+    named = rows.select("cell_id").unique()
+    for part in parts:
+        named = named.join(part, on="cell_id", how="left")
+    named = named.select(
+        "cell_id",
+        pl.concat_str(
+            [pl.col(c) for c in ("where", "area") if c in named.columns],
+            separator=" · ",
+            ignore_nulls=True,
+        ).alias("near"),
+    ).filter(pl.col("near") != "")
+    return dict(named.iter_rows())
+
+
 def _zone_items(
     ctx: BriefingContext, fc: PlacesForecast, cell_size_m: float
 ) -> list[NearRepeatZone]:
@@ -224,6 +286,12 @@ def _forecast_section(
     positive = flat[flat > 0]
     mean_risk = float(positive.mean()) if positive.size else 1.0
     recent = _recent_by_cell(ctx, s, LOOKBACK_DAYS)
+    near_by_cell = _near_by_cell(
+        ctx,
+        s,
+        min(ctx.window_from, ctx.at - dt.timedelta(days=LOOKBACK_DAYS)),
+        max(ctx.window_to, ctx.at),
+    )
     zones = _zone_items(ctx, fc, s)
     horizon_h = float(plan.params.get("horizon_hours", 24.0))
     items: list[PlaceItem] = []
@@ -255,6 +323,7 @@ def _forecast_section(
                 {
                     "rank": int(row["rank"]),
                     "cell_id": cid,
+                    "near": near_by_cell.get(cid),
                     "x": float(row["x"]),
                     "y": float(row["y"]),
                     "score": score,
@@ -363,11 +432,18 @@ def places_section(
             window_map_points(ctx, cell_size_m=cell_size_m),
             notes=[f"No violent incident with a place in {period}: no top cells."],
         )
+    near = _near_by_cell(
+        ctx,
+        hot.cell_size_m,
+        places_at - dt.timedelta(days=lookback),
+        places_at,
+    )
     items = [
         cast(
             PlaceItem,
             {
                 **row,
+                "near": near.get(row["cell_id"]),
                 "reasons": _reasons(row, period=period, bandwidth_m=bandwidth_m),
                 "links": {"cell_id": [row["cell_id"]]},
             },

@@ -190,21 +190,26 @@ def _map_points(
 
 
 def _legend(points: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, int]]:
-    """(category, colour, count) of the categories of the mapped points.
+    """(name, colour, count) of the categories of the mapped points.
 
-    A point in the definition in no single category (a data.police.uk "violence and
-    sexual offences" row) is drawn in the other colour and named as the incident
-    list names it, not "None".
+    A point in the definition in no profile category (a data.police.uk "violence
+    and sexual offences" row) is drawn in the other colour and named as the
+    incident list names it (its ``label``: "police.uk: violence and sexual
+    offences"; "no single category" only when nothing names it), not "None".
     """
-    counts: dict[str, int] = {}
+    counts: dict[tuple[str, str | None], int] = {}
     for p in points:
-        key = str(p.get("category") or "no single category")
-        counts[key] = counts.get(key, 0) + 1
-    order = [c for c in CATEGORY_COLOURS if c in counts] + sorted(
-        c for c in counts if c not in CATEGORY_COLOURS
+        category = p.get("category") or None
+        name = str(p.get("label") or category or "no single category")
+        counts[(name, category)] = counts.get((name, category), 0) + 1
+    known = list(CATEGORY_COLOURS)
+    order = sorted(
+        counts,
+        key=lambda k: (
+            (0, known.index(k[1]), k[0]) if k[1] in CATEGORY_COLOURS else (1, 0, k[0])
+        ),
     )
-    none = "no single category"
-    return [(c, category_colour(None if c == none else c), counts[c]) for c in order]
+    return [(name, category_colour(cat), counts[(name, cat)]) for name, cat in order]
 
 
 def render_briefing_html(

@@ -44,8 +44,10 @@ from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import read_briefing_frames, read_residents
+from avert.workflows.definitions import category_label
 from avert.workflows.delivery import taskings_in_area
 from avert.workflows.forecast import briefing_places
+from avert.workflows.performance import category_labels
 
 __all__ = [
     "BriefingFiles",
@@ -231,6 +233,19 @@ def _undate_before(briefing: Briefing, *, since: dt.datetime) -> Briefing:
     )
 
 
+def _mapped_category_names(incidents: pl.DataFrame) -> dict[str, str]:
+    """Names of the ``police.uk: <category>`` labels of in-definition incidents of
+    a mapped source (the performance page's :func:`category_labels`: "toronto-mci:
+    Assault"), so that the briefing names them as the other pages do."""
+    if not {"crime_type", "source"} <= set(incidents.columns):
+        return {}
+    return category_labels(
+        incidents.filter(pl.col("in_definition").fill_null(value=False)).with_columns(
+            category_label().alias("category")
+        )
+    )
+
+
 def build_briefing(
     store: Store,
     *,
@@ -326,6 +341,7 @@ def build_briefing(
         options=opts,
         places_forecast=places,
         risk_config=risk_config,
+        category_names=_mapped_category_names(frames["incidents"]),
     )
     if period_note is not None:
         briefing = _undate_before(briefing, since=at - dt.timedelta(hours=hours))

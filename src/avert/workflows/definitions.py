@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from avert.classify import classify_with_harm, expected_harm_origin, explain
+from avert.classify.labels import category_label
 from avert.config.definitions import HarmTable, Profile, load_harm, load_profile
 from avert.schema import CLASSIFICATIONS
 from avert.store import Store
@@ -100,26 +101,6 @@ def compare(previous: pl.DataFrame, current: pl.DataFrame) -> Moves:
         recategorised=recat,
         moved_in_ids=tuple(str(x) for x in moved_in.to_list()),
         moved_out_ids=tuple(str(x) for x in moved_out.to_list()),
-    )
-
-
-def category_label() -> pl.Expr:
-    """The category an incident counts under, from ``category``, ``in_definition``
-    and ``crime_type``: the profile category; for a data.police.uk row in the
-    definition on its category alone (no profile category, e.g. "violence and sexual
-    offences"), ``police.uk: <category>`` in lower case; ``(in, no category)`` for
-    any other row in the definition; null outside it. One label for
-    :func:`category_counts` and the performance series, so that no row in the
-    definition is in the total but in no category.
-    """
-    ptype = pl.col("crime_type").str.strip_chars().str.to_lowercase()
-    return (
-        pl.when(pl.col("category").is_not_null())
-        .then(pl.col("category"))
-        .when(pl.col("in_definition") & ptype.is_not_null())
-        .then(pl.lit("police.uk: ") + ptype)
-        .when(pl.col("in_definition"))
-        .then(pl.lit("(in, no category)"))
     )
 
 

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 from itertools import pairwise
-from typing import Final, Literal
+from typing import Literal
 
 import polars as pl
 
@@ -30,6 +30,7 @@ from avert.analyse.performance import (
     performance,
     period_start,
 )
+from avert.classify.labels import POLICEUK_KEY
 from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.schema import INCIDENTS
@@ -314,9 +315,6 @@ def _denominators(
     return populations, most_similar_areas(features, k=peers)
 
 
-_POLICEUK_KEY: Final = "police.uk: "
-
-
 def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
     """How a page names a series whose key is ``police.uk: <category>`` when no
     incident of it is from data.police.uk: by its source and, for a shipped
@@ -328,7 +326,7 @@ def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
     if "source" not in incidents.columns or not incidents.height:
         return {}
     keyed = (
-        incidents.filter(pl.col("category").str.starts_with(_POLICEUK_KEY))
+        incidents.filter(pl.col("category").str.starts_with(POLICEUK_KEY))
         .group_by("category")
         .agg(pl.col("source").drop_nulls().unique().sort())
     )
@@ -336,7 +334,7 @@ def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
     for key, sources in keyed.iter_rows():
         if not sources or any(str(s).startswith("policeuk") for s in sources):
             continue
-        category = key.removeprefix(_POLICEUK_KEY)
+        category = key.removeprefix(POLICEUK_KEY)
         own = [n for s in sources for n in _mapped_from(s, category)]
         labels[key] = f"{', '.join(sources)}: {', '.join(own) or category}"
     return labels

@@ -30,6 +30,7 @@ from avert.areas import in_area
 from avert.briefing import Briefing, records_missing
 from avert.briefing.context import OFFENDING_ROLES
 from avert.briefing.makeup import make_up
+from avert.classify.labels import category_label, category_name
 from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
 from avert.config.timezone import local_now
@@ -52,6 +53,7 @@ from avert.workflows.delivery import (
     taskings_for_briefing,
 )
 from avert.workflows.networks import groups_report, person_report
+from avert.workflows.performance import category_labels
 from avert.workflows.users import User, audit_as, check_allowed
 
 __all__ = [
@@ -386,12 +388,14 @@ def incidents_by_harm(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def category_tally(rows: pl.DataFrame) -> list[dict[str, Any]]:
-    """``{category, len}`` per ``category`` of ``rows``: most numerous first, ties by
-    name (a group-by returns its groups in any order)."""
+    """``{category, label, len}`` per ``category`` (and its ``label``, how the page
+    names it, when ``rows`` have one) of ``rows``: most numerous first, ties by name
+    (a group-by returns its groups in any order)."""
+    keys = [c for c in ("category", "label") if c in rows.columns]
     return (
-        rows.group_by("category")
+        rows.group_by(keys)
         .len()
-        .sort(["len", "category"], descending=[True, False], nulls_last=True)
+        .sort(["len", *keys], descending=[True, *[False] * len(keys)], nulls_last=True)
         .to_dicts()
     )
 
@@ -475,6 +479,9 @@ def incidents_view(
     rows = incidents.join(classes, on="incident_id", how="inner").filter(
         pl.col("in_definition")
     )
+    # "police.uk: violence and sexual offences", as the briefing names them
+    names = category_labels(rows.with_columns(category_label().alias("category")))
+    rows = rows.with_columns(category_name(rows.columns, names))
     if area:  # borough or LSOA, any case, as the briefing's area
         rows = rows.filter(in_area(area, rows.columns))
     if category:

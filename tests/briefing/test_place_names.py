@@ -1,0 +1,101 @@
+"""The briefing's places say what they are near, not only a grid reference.
+
+A West Yorkshire month's briefing listed its top places as "150m:E4293:N4335"
+and the like, though every police.uk row carries a location text ("On or near
+Station Road") and an LSOA name ("Leeds 111B"). Each place now carries ``near``:
+its incidents' most frequent location text and area name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from avert.access import Pseudonymiser
+from avert.briefing import daily_briefing
+from avert.report.render import render_briefing_html
+
+AT = dt.datetime(2018, 8, 1, 6)
+
+
+def _month() -> pl.DataFrame:
+    """Six incidents in one 100 m cell (three on Station Road, two at a
+    supermarket, one with no text) and one in a cell of its own."""
+    locations = [
+        "On or near Station Road",
+        "On or near Supermarket",
+        "On or near Station Road",
+        None,
+        "On or near Supermarket",
+        "On or near Station Road",
+        "On or near Park Lane",
+    ]
+    n = len(locations)
+    return pl.DataFrame(
+        {
+            "incident_id": [f"W{i}" for i in range(n)],
+            "source": "policeuk",
+            "crime_type": "Violence and sexual offences",
+            "occurred_from": dt.datetime(2018, 7, 1),
+            "time_precision": "month",
+            "location": locations,
+            "lsoa": "E01011111",
+            "lsoa_name": ["Leeds 111B"] * 2 + ["Leeds 111A"] * 4 + [None],
+            "borough": ["Leeds"] * (n - 1) + ["Bradford"],
+            "x": [430010.0 + i for i in range(n - 1)] + [433050.0],
+            "y": [433510.0] * (n - 1) + [436050.0],
+            "in_definition": True,
+            "category": None,
+            "harm_days": 119.0,
+        },
+        schema_overrides={"category": pl.String},
+    )
+
+
+def _places(b: object) -> list[str | None]:
+    """``near`` of the places with incidents of their own, highest ranked first (a
+    cell that ranks for its neighbours' incidents has none to be named by)."""
+    return [p["near"] for p in b.places if p["n_events"]]  # type: ignore[attr-defined]
+
+
+def test_each_place_says_what_it_is_near() -> None:
+    b = daily_briefing(_month(), at=AT)
+    assert b.precision == "month"
+    assert _places(b) == [
+        "On or near Station Road · Leeds 111A",
+        # no LSOA name: the borough names the area
+        "On or near Park Lane · Bradford",
+    ]
+    assert "near On or near Station Road · Leeds 111A" in render_briefing_html(b)
+
+
+def test_ties_are_broken_by_name() -> None:
+    """Two location texts as frequent: the first by name, every run alike."""
+    inc = _month().with_columns(
+        location=pl.when(pl.col("incident_id") == "W5")
+        .then(pl.lit("On or near Supermarket"))
+        .otherwise(pl.col("location"))
+    )
+    # Station Road 2, Supermarket 3: Supermarket
+    assert _places(daily_briefing(inc, at=AT))[0] == (
+        "On or near Supermarket · Leeds 111A"
+    )
+    tied = inc.filter(pl.col("incident_id") != "W4")  # 2 and 2
+    names = {
+        _places(daily_briefing(tied.sample(fraction=1.0, seed=s), at=AT))[0]
+        for s in range(3)
+    }
+    assert names == {"On or near Station Road · Leeds 111A"}
+
+
+def test_partners_get_the_area_but_not_the_location_text() -> None:
+    """The location text is police-only (access.POLICE_ONLY): a partner's places
+    are named by their area alone."""
+    b = daily_briefing(
+        _month(), at=AT, audience="partner", pseudonymiser=Pseudonymiser()
+    )
+    assert _places(b) == ["Leeds 111A", "Bradford"]
+    html = render_briefing_html(b)
+    assert "Station Road" not in html
+    assert "Park Lane" not in html
