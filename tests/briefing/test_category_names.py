@@ -17,6 +17,7 @@ import polars as pl
 from avert.briefing import daily_briefing
 from avert.report.charts import OTHER_COLOUR
 from avert.report.render import LIST_LIMITS, render_briefing_html
+from avert.workflows.performance import source_category_names
 from avert.workflows.views import category_tally
 
 VSO = "police.uk: violence and sexual offences"
@@ -83,10 +84,34 @@ def test_a_mapped_source_is_named_by_its_source() -> None:
     b = daily_briefing(
         _month(4, 0).with_columns(source=pl.lit("toronto-mci")),
         at=dt.datetime(2022, 2, 1, 6),
-        category_names={VSO: "toronto-mci: Assault"},
+        category_names={("toronto-mci", VSO): "toronto-mci: Assault"},
     )
     assert [c["label"] for c in b.summary["by_category"]] == ["toronto-mci: Assault"]
     assert "toronto-mci: Assault (4)" in _legend(render_briefing_html(b))
+
+
+def test_a_mapped_source_beside_police_uk_rows_keeps_its_own_name() -> None:
+    """A store holding police.uk files and a force's own records mapped to
+    police.uk's crime types: the names were keyed by label alone, so the mapped
+    rows were named "police.uk: violence and sexual offences" as soon as one
+    police.uk row shared their label."""
+    month = pl.concat(
+        [
+            _month(3, 0),
+            _month(2, 0).with_columns(
+                source=pl.lit("toronto-mci"),
+                incident_id=pl.format("T{}", pl.col("incident_id")),
+            ),
+        ]
+    )
+    names = source_category_names(month)
+    assert names == {("toronto-mci", VSO): "toronto-mci: Assault"}
+    b = daily_briefing(month, at=dt.datetime(2022, 2, 1, 6), category_names=names)
+    counts = {c["label"]: c["n"] for c in b.summary["by_category"]}
+    assert counts == {VSO: 3, "toronto-mci: Assault": 2}
+    by_id = {i["incident_id"]: i["label"] for i in b.incidents}
+    assert by_id["L0"] == VSO
+    assert by_id["TL0"] == "toronto-mci: Assault"
 
 
 def test_the_incidents_page_tally_carries_the_label() -> None:

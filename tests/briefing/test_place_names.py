@@ -63,11 +63,11 @@ def test_each_place_says_what_it_is_near() -> None:
     b = daily_briefing(_month(), at=AT)
     assert b.precision == "month"
     assert _places(b) == [
-        "On or near Station Road · Leeds 111A",
+        "Station Road · Leeds 111A",
         # no LSOA name: the borough names the area
-        "On or near Park Lane · Bradford",
+        "Park Lane · Bradford",
     ]
-    assert "near On or near Station Road · Leeds 111A" in render_briefing_html(b)
+    assert "near Station Road · Leeds 111A" in render_briefing_html(b)
 
 
 def test_ties_are_broken_by_name() -> None:
@@ -78,15 +78,13 @@ def test_ties_are_broken_by_name() -> None:
         .otherwise(pl.col("location"))
     )
     # Station Road 2, Supermarket 3: Supermarket
-    assert _places(daily_briefing(inc, at=AT))[0] == (
-        "On or near Supermarket · Leeds 111A"
-    )
+    assert _places(daily_briefing(inc, at=AT))[0] == "Supermarket · Leeds 111A"
     tied = inc.filter(pl.col("incident_id") != "W4")  # 2 and 2
     names = {
         _places(daily_briefing(tied.sample(fraction=1.0, seed=s), at=AT))[0]
         for s in range(3)
     }
-    assert names == {"On or near Station Road · Leeds 111A"}
+    assert names == {"Station Road · Leeds 111A"}
 
 
 def test_partners_get_the_area_but_not_the_location_text() -> None:

@@ -324,7 +324,7 @@ def daily_briefing(
     options: BriefingOptions | None = None,
     notes: Sequence[str] = (),
     places_forecast: PlacesForecast | None = None,
-    category_names: Mapping[str, str] | None = None,
+    category_names: Mapping[tuple[str, str], str] | None = None,
 ) -> Briefing:
     """Assemble the daily risk briefing from canonical frames.
 
@@ -383,9 +383,10 @@ def daily_briefing(
         (:func:`avert.workflows.forecast.briefing_places`); without it, places
         are the last 28 days' hotspots (month-precision data: the month's).
     category_names
-        Names of ``police.uk: <category>`` labels whose incidents come from a
-        mapped source (:func:`avert.workflows.performance.category_labels`:
-        "toronto-mci: Assault"); the page names the others as they are.
+        Names of ``police.uk: <category>`` labels of the incidents of a mapped
+        source, keyed by ``(source, label)``
+        (:func:`avert.workflows.performance.source_category_names`: "toronto-mci:
+        Assault"); the page names the others as they are.
 
     Returns
     -------

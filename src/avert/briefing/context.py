@@ -517,7 +517,7 @@ def prepare(
     risk_config: RiskConfig | None = None,
     profile: str = "avb-2010",
     notes: Sequence[str] = (),
-    category_names: Mapping[str, str] | None = None,
+    category_names: Mapping[tuple[str, str], str] | None = None,
 ) -> BriefingContext:
     """Check and normalise the inputs of a briefing; see :func:`daily_briefing`.
 

@@ -190,7 +190,8 @@ def _near_by_cell(
     ctx: BriefingContext, cell_size_m: float, since: dt.datetime, until: dt.datetime
 ) -> dict[str, str]:
     """What each cell is near, by its violent incidents in ``[since, until)``: the
-    most frequent location text ("On or near Station Road") and the most frequent
+    most frequent location text ("Station Road": police.uk's "On or near" left to
+    the page's "near") and the most frequent
     area name (LSOA name, else ward, else borough), joined by " · ". A cell said
     only "150m:E3554:N1210", which no one at a meeting can find. Partners' incidents
     carry no location text (police-only), so their places are named by area."""
@@ -207,7 +208,9 @@ def _near_by_cell(
     areas = [pl.col(c).cast(pl.String) for c in _AREA_NAMES if c in rows.columns]
     parts = []
     if "location" in rows.columns:
-        parts.append(_commonest(rows, pl.col("location").cast(pl.String), "where"))
+        # police.uk writes every location "On or near ...": the page says "near"
+        where = pl.col("location").cast(pl.String).str.strip_prefix("On or near ")
+        parts.append(_commonest(rows, where, "where"))
     if areas:
         parts.append(_commonest(rows, pl.coalesce(areas), "area"))
     if not parts or not rows.height:

@@ -34,10 +34,13 @@ def category_label() -> pl.Expr:
     )
 
 
-def category_name(columns: Collection[str], names: Mapping[str, str]) -> pl.Expr:
+def category_name(
+    columns: Collection[str], names: Mapping[tuple[str, str], str]
+) -> pl.Expr:
     """``label``: how a page names the category of an in-definition incident of a
-    frame with ``columns``: :func:`category_label`, renamed by ``names`` (a mapped
-    source's labels, ``avert.workflows.performance.category_labels``: "toronto-mci:
+    frame with ``columns``: :func:`category_label`, renamed per row by ``names``
+    keyed by ``(source, label)`` (a mapped source's rows by that source's own
+    categories, ``avert.workflows.performance.source_category_names``: "toronto-mci:
     Assault"), and null only where no crime type names it either (the page then
     says "no single category"). A London quarter's briefing named 21,813 of its
     24,333 violent incidents "no single category": police.uk "Violence and sexual
@@ -50,6 +53,13 @@ def category_name(columns: Collection[str], names: Mapping[str, str]) -> pl.Expr
         if "crime_type" in columns
         else pl.col("category")
     )
-    if names:
-        named = named.replace(dict(names))
+    if names and "source" in columns:
+        renamed = named
+        for (source, key), name in names.items():  # a few pairs, not rows
+            renamed = (
+                pl.when((pl.col("source") == source) & (named == key))
+                .then(pl.lit(name))
+                .otherwise(renamed)
+            )
+        named = renamed
     return named.alias("label")

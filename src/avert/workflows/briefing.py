@@ -44,10 +44,9 @@ from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import read_briefing_frames, read_residents
-from avert.workflows.definitions import category_label
 from avert.workflows.delivery import taskings_in_area
 from avert.workflows.forecast import briefing_places
-from avert.workflows.performance import category_labels
+from avert.workflows.performance import source_category_names
 
 __all__ = [
     "BriefingFiles",
@@ -233,16 +232,14 @@ def _undate_before(briefing: Briefing, *, since: dt.datetime) -> Briefing:
     )
 
 
-def _mapped_category_names(incidents: pl.DataFrame) -> dict[str, str]:
+def _mapped_category_names(incidents: pl.DataFrame) -> dict[tuple[str, str], str]:
     """Names of the ``police.uk: <category>`` labels of in-definition incidents of
-    a mapped source (the performance page's :func:`category_labels`: "toronto-mci:
+    a mapped source, per source (:func:`source_category_names`: "toronto-mci:
     Assault"), so that the briefing names them as the other pages do."""
     if not {"crime_type", "source"} <= set(incidents.columns):
         return {}
-    return category_labels(
-        incidents.filter(pl.col("in_definition").fill_null(value=False)).with_columns(
-            category_label().alias("category")
-        )
+    return source_category_names(
+        incidents.filter(pl.col("in_definition").fill_null(value=False))
     )
 
 

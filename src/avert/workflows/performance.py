@@ -48,6 +48,7 @@ __all__ = [
     "incident_times",
     "last_of_month",
     "run_performance",
+    "source_category_names",
 ]
 
 
@@ -338,6 +339,37 @@ def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
         own = [n for s in sources for n in _mapped_from(s, category)]
         labels[key] = f"{', '.join(sources)}: {', '.join(own) or category}"
     return labels
+
+
+def source_category_names(incidents: pl.DataFrame) -> dict[tuple[str, str], str]:
+    """How a page names each incident whose label is ``police.uk: <category>``
+    (:func:`avert.classify.labels.category_label`) by its own source, keyed by
+    ``(source, label)``: a mapped source's row "toronto-mci: Assault" (the
+    source's own categories mapped to that one, as :func:`category_labels`), a
+    data.police.uk row keeps its label. Per row, not per label: in a store holding
+    police.uk files and a force's own records mapped to police.uk's crime types,
+    the force's rows were named "police.uk: violence and sexual offences" too.
+
+    ``incidents``: ``source``, ``crime_type``, ``category`` and ``in_definition``.
+    """
+    if "source" not in incidents.columns or not incidents.height:
+        return {}
+    pairs = (
+        incidents.select("source", category_label().alias("label"))
+        .filter(
+            pl.col("label").str.starts_with(POLICEUK_KEY)
+            & pl.col("source").is_not_null()
+            & ~pl.col("source").str.starts_with("policeuk")
+        )
+        .unique()
+        .sort("source", "label")
+    )
+    names: dict[tuple[str, str], str] = {}
+    for source, key in pairs.iter_rows():
+        category = key.removeprefix(POLICEUK_KEY)
+        own = _mapped_from(source, category)
+        names[(source, key)] = f"{source}: {', '.join(own) or category}"
+    return names
 
 
 def _mapped_from(source: str, category: str) -> list[str]:

@@ -30,7 +30,7 @@ from avert.areas import in_area
 from avert.briefing import Briefing, records_missing
 from avert.briefing.context import OFFENDING_ROLES
 from avert.briefing.makeup import make_up
-from avert.classify.labels import category_label, category_name
+from avert.classify.labels import category_name
 from avert.config.risk import load_risk_config
 from avert.config.settings import Settings
 from avert.config.timezone import local_now
@@ -53,7 +53,7 @@ from avert.workflows.delivery import (
     taskings_for_briefing,
 )
 from avert.workflows.networks import groups_report, person_report
-from avert.workflows.performance import category_labels
+from avert.workflows.performance import source_category_names
 from avert.workflows.users import User, audit_as, check_allowed
 
 __all__ = [
@@ -480,7 +480,7 @@ def incidents_view(
         pl.col("in_definition")
     )
     # "police.uk: violence and sexual offences", as the briefing names them
-    names = category_labels(rows.with_columns(category_label().alias("category")))
+    names = source_category_names(rows)
     rows = rows.with_columns(category_name(rows.columns, names))
     if area:  # borough or LSOA, any case, as the briefing's area
         rows = rows.filter(in_area(area, rows.columns))
