@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
 from avert.errors import ConfigError, PermissionDenied
+from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import (
     add_user,
@@ -349,9 +352,22 @@ def test_every_refused_sign_in_checks_one_password_hash(
         calls.append(password_hash)
         return real(password_hash, password)
 
+    # and every path takes the one locked counting transaction (reserve_sign_in):
+    # taken for known names only, its wait for the store's lock under load told
+    # a name with an account from one without
+    reserved: list[str] = []
+    real_reserve = users.reserve_sign_in
+
+    def reserve(store: Store, username: str, **kw: Any) -> Any:
+        reserved.append(username)
+        return real_reserve(store, username, **kw)
+
     monkeypatch.setattr(users, "_verify", counted)
+    monkeypatch.setattr(users, "reserve_sign_in", reserve)
     for name in ("nobody-at-all", "timing-disabled", "timing-locked", "timing-open"):
         calls.clear()
+        reserved.clear()
         with pytest.raises(PermissionDenied):
             users.authenticate(world.store, name, "wrong" * 4, settings=world.settings)
         assert len(calls) == 1, name
+        assert reserved == [name]

@@ -497,6 +497,18 @@ def _authenticate(
     row = read_user(store, username)
     now = _now(store)
     refused = "Sign-in refused: wrong name or password, or the account is locked."
+    # counted before the check: sign-ins sent at once to several processes check
+    # no more guesses than the limit (reserve_sign_in); for every name typed, so
+    # that a name with no account costs the same locked transaction as one with
+    # (the store's lock, waited for under load, would tell them apart)
+    limit, lockout_min, _, _ = settings.login_limits()
+    failures, locked = reserve_sign_in(
+        store,
+        username,
+        at=now,
+        limit=limit,
+        lock_until=now + dt.timedelta(minutes=lockout_min),
+    )
     if row is None:
         _verify(_DUMMY_HASH, password)
         _audit_login(store, username, ok=False, reason="no such user")
@@ -507,16 +519,6 @@ def _authenticate(
         _verify(_DUMMY_HASH, password)
         _audit_login(store, username, ok=False, reason="account disabled")
         raise PermissionDenied(refused)
-    # counted before the check: sign-ins sent at once to several processes check
-    # no more guesses than the limit (reserve_sign_in)
-    limit, lockout_min, _, _ = settings.login_limits()
-    failures, locked = reserve_sign_in(
-        store,
-        username,
-        at=now,
-        limit=limit,
-        lock_until=now + dt.timedelta(minutes=lockout_min),
-    )
     if locked is not None:
         _verify(_DUMMY_HASH, password)
         _audit_login(store, username, ok=False, reason=f"locked until {locked}")
