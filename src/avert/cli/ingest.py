@@ -92,7 +92,16 @@ def _folder_and_names(files: list[str]) -> tuple[str | None, list[str]]:
 
     >>> _folder_and_names(["d/a.zip!2019-01/x.csv", "d/a.zip!2019-02/y.csv"])
     ('d/a.zip', ['2019-01/x.csv', '2019-02/y.csv'])
+
+    Names as typed are read as paths (a folder typed ``./d`` or ``d//`` was titled
+    "." and its files "d/a.csv", or its files "/a.csv"):
+
+    >>> _folder_and_names(["./d/a.csv", "./d/b.csv"])
+    ('d', ['a.csv', 'b.csv'])
+    >>> _folder_and_names(["d//a.csv", "d//b.csv"])
+    ('d', ['a.csv', 'b.csv'])
     """
+    files = [os.path.normpath(f) for f in files]
     # "!" parts a zip from its member: as a folder separator for the common part
     as_paths = [f.replace("!", os.sep) for f in files]
     try:

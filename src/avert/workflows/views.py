@@ -484,8 +484,10 @@ def incidents_view(
     rows = rows.with_columns(category_name(rows.columns, names))
     if area:  # borough or LSOA, any case, as the briefing's area
         rows = rows.filter(in_area(area, rows.columns))
-    if category:
-        rows = rows.filter(pl.col("category") == category)
+    if category:  # the key, or the name the page shows ("police.uk: ...")
+        rows = rows.filter(
+            (pl.col("category") == category) | (pl.col("label") == category)
+        )
     if flag == "weapon":
         rows = rows.filter(
             pl.col("weapon").is_not_null() & (pl.col("weapon") != "none")
