@@ -232,3 +232,14 @@ def test_a_stray_event_300_km_away_is_left_out_of_the_briefing_grid(
     b = build_briefing(store, at=AT)
     assert b.places_summary["kind"] == "forecast"
     assert any("Left out of the patrol grid: 1 of" in n for n in b.notes)
+
+
+def test_places_are_named_by_the_streets_of_the_days_before_the_window(
+    seeded: Store,
+) -> None:
+    """The 28 days before the window were read without their location texts, so a
+    place counted from them was named by its borough alone ("near Northfield")
+    though every incident of the store has a street."""
+    named = [p["near"] for p in build_briefing(seeded, at=AT).places if p["near"]]
+    assert named
+    assert all(n.startswith("Street ") for n in named), named

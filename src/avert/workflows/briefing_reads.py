@@ -78,6 +78,10 @@ _LIGHT_COLUMNS: Final = (
     "domestic",
     "weapon",
 )
+#: the 28 days before the window (exact times): the light columns and the texts a
+#: place is named by (its "near", avert.briefing.places): without them a place
+#: counted from those days was named by its borough alone, as "Northfield"
+_RECENT_COLUMNS: Final = (*_LIGHT_COLUMNS, "location", "lsoa_name", "ward")
 _READ_THREADS: Final = 4
 #: people columns the briefing reads: flags, and sex, age and ethnicity (make-up)
 _PEOPLE_COLUMNS: Final = ("person_id", "vulnerable", "sex", "birth_year", "ethnicity")
@@ -275,7 +279,7 @@ def read_briefing_frames(
         if month is None:
             f_parts = [
                 pool.submit(between, window_from, at, _INCIDENT_COLUMNS),
-                pool.submit(between, recent_from, window_from, _LIGHT_COLUMNS),
+                pool.submit(between, recent_from, window_from, _RECENT_COLUMNS),
                 pool.submit(
                     between,
                     at - year - dt.timedelta(days=LOOKBACK_DAYS),
