@@ -62,3 +62,66 @@ def test_token_printed_once_and_revocable(db: str) -> None:
     assert token.split("_", 2)[2] not in rows.write_csv()
     assert _run(db, "users", "token", "tok", "--revoke", token.split("_")[1])[0] == 0
     assert Store(db).read_frame("api_tokens")["revoked_at"].null_count() == 0
+
+
+def _lock(db: str, name: str) -> None:
+    """Lock ``name`` by the sign-in limit of wrong passwords (5 by default)."""
+    from avert.config.settings import load_settings
+    from avert.errors import PermissionDenied
+    from avert.workflows.users import authenticate
+
+    settings = load_settings({})
+    for _ in range(settings.login_limits()[0]):
+        with pytest.raises(PermissionDenied):
+            authenticate(Store(db), name, "wrong" * 4, settings=settings)
+
+
+def _state_of(db: str, name: str) -> str:
+    code, out = _run(db, "users", "list")
+    assert code == 0, out
+    return next(line for line in out.splitlines() if name in line)
+
+
+def test_unlock_clears_a_lockout_and_is_audited(db: str) -> None:
+    """A user locked out by someone else's guesses is let back in by an
+    administrator without a new password; ``list`` says locked only while it is."""
+    _run(db, "users", "add", "lou", "--role", "analyst", password="z" * 14)
+    assert "failed" not in _state_of(db, "lou")
+    _lock(db, "lou")
+    assert "locked until" in _state_of(db, "lou")
+    code, out = _run(db, "users", "unlock", "lou")
+    assert code == 0, out
+    assert "unlocked (a lockout until" in out
+    assert "locked" not in _state_of(db, "lou")
+    users = json.loads(_run(db, "users", "list", "--json")[1])
+    assert (users[0]["failed_logins"], users[0]["locked_until"]) == (0, None)
+    audit = Store(db).read_frame("audit")
+    assert any("lockout until" in str(r) and "cleared" in str(r) for r in audit.rows())
+    code, out = _run(db, "users", "unlock", "lou")
+    assert (code, "nothing to clear" in out) == (0, True)
+    assert _run(db, "users", "unlock", "nobody")[0] != 0
+
+
+def test_enable_clears_a_lockout_made_while_disabled(db: str) -> None:
+    """Guesses at a disabled account still count and lock it; letting the user
+    back in must not leave them locked out for the rest of the lock."""
+    _run(db, "users", "add", "eve", "--role", "analyst", password="z" * 14)
+    _run(db, "users", "disable", "eve")
+    _lock(db, "eve")
+    assert "locked until" in _state_of(db, "eve")
+    assert _run(db, "users", "enable", "eve")[0] == 0
+    assert "locked" not in _state_of(db, "eve")
+
+
+def test_a_passed_lock_is_not_shown_as_one(db: str) -> None:
+    _run(db, "users", "add", "old", "--role", "analyst", password="z" * 14)
+    _lock(db, "old")
+    store = Store(db)
+    with store.transaction() as tx:  # the lock ran out an hour ago
+        tx._execute(
+            'UPDATE "users" SET "locked_until" = ? WHERE "username" = ?',
+            ["2020-01-01 00:00:00", "old"],
+        )
+    state = _state_of(db, "old")
+    assert "locked" not in state
+    assert "failed sign-ins in a row" in state

@@ -101,10 +101,11 @@ def list_(
 
 
 def _state(user: dict[str, Any]) -> str:
-    """An account's state: active or disabled, and locked until when."""
+    """An account's state: active or disabled, and locked until when (only while the
+    lock lasts) or how many failed sign-ins in a row."""
     state = "disabled" if user["disabled"] else "active"
-    if user["locked_until"] is not None:
-        state += f", locked until {user['locked_until']}"
+    if user["lockout"] is not None:
+        state += f", {user['lockout']}"
     return state
 
 
@@ -124,8 +125,20 @@ def disable(ctx: typer.Context, username: UsernameArg) -> None:
 
 @users_app.command("enable")
 def enable(ctx: typer.Context, username: UsernameArg) -> None:
-    """Allow a disabled account again."""
+    """Allow a disabled account again (and clear any lockout)."""
     _set_disabled(ctx, username, disabled=False)
+
+
+@users_app.command("unlock")
+def unlock_(ctx: typer.Context, username: UsernameArg) -> None:
+    """Clear an account's lockout and failed sign-ins (its password is kept)."""
+    from avert.workflows.users import unlock
+
+    cleared = unlock(get_store(ctx), username)
+    if cleared is None:
+        console.print(f"User {username} was not locked: nothing to clear.")
+    else:
+        console.print(f"User {username} unlocked ({cleared} cleared).")
 
 
 @users_app.command("set-role")

@@ -60,12 +60,14 @@ __all__ = [
     "is_allowed",
     "issue_token",
     "list_users",
+    "lockout_state",
     "refuse_unseen",
     "reset_password",
     "revoke_token",
     "session_account",
     "set_disabled",
     "set_role",
+    "unlock",
     "user_for_token",
 ]
 
@@ -260,8 +262,12 @@ def add_user(
 
 
 def list_users(store: Store) -> pl.DataFrame:
-    """Every account without its password hash."""
-    return read_users(store).drop("password_hash")
+    """Every account without its password hash, with ``lockout``: its
+    :func:`lockout_state` now (accounts are few: one row each)."""
+    users = read_users(store).drop("password_hash")
+    now = _now(store)
+    states = [lockout_state(row, now) for row in users.iter_rows(named=True)]
+    return users.with_columns(lockout=pl.Series(states, dtype=pl.String))
 
 
 def _update(
@@ -276,14 +282,69 @@ def _update(
 def set_disabled(
     store: Store, username: str, *, disabled: bool, by: str | None = None
 ) -> None:
-    """Disable (or enable) an account; a disabled user's tokens stop working too."""
+    """Disable (or enable) an account; a disabled user's tokens stop working too.
+
+    Enabling also clears the failed sign-ins and any lockout: sign-ins tried while
+    the account was disabled (an attacker's guesses, which a disabled account still
+    counts, so the refusal tells nothing) must not keep its user out once an
+    administrator has let them back in.
+    """
+    if disabled:
+        _update(store, username, reason="account disabled", by=by, disabled=True)
+        return
+    cleared = _lockout_text(_user_row(store, username), _now(store))
     _update(
         store,
         username,
-        reason="account disabled" if disabled else "account enabled",
+        reason="account enabled" + (f" ({cleared} cleared)" if cleared else ""),
         by=by,
-        disabled=disabled,
+        disabled=False,
+        failed_logins=0,
+        locked_until=None,
     )
+
+
+def unlock(store: Store, username: str, *, by: str | None = None) -> str | None:
+    """Clear an account's failed sign-ins and lockout, keeping its password.
+
+    For a user locked out by someone else's guesses (the lock is per account, so
+    anyone who knows a name can lock it): audited as ``change``. Returns what was
+    cleared (``"a lockout until ..."``, ``"3 failed sign-ins"``) or None when there
+    was nothing to clear (nothing written then).
+    """
+    cleared = _lockout_text(_user_row(store, username), _now(store))
+    if cleared is None:
+        return None
+    _update(
+        store,
+        username,
+        reason=f"{cleared} cleared",
+        by=by,
+        failed_logins=0,
+        locked_until=None,
+    )
+    return cleared
+
+
+def lockout_state(user: dict[str, object], now: dt.datetime) -> str | None:
+    """``"locked until ..."`` while the account's lock lasts at ``now``, else
+    ``"N failed sign-ins in a row"`` when there are any, else None (a lock whose
+    time has passed is not shown as one)."""
+    locked = user.get("locked_until")
+    if isinstance(locked, dt.datetime) and locked > now:
+        return f"locked until {locked:%Y-%m-%d %H:%M:%S}"
+    failures = int(str(user.get("failed_logins") or 0))
+    if failures:
+        return f"{failures} failed sign-in{'s' if failures != 1 else ''} in a row"
+    return None
+
+
+def _lockout_text(user: dict[str, object], now: dt.datetime) -> str | None:
+    """What :func:`unlock` would clear, in words for the audit row."""
+    state = lockout_state(user, now)
+    if state is not None and state.startswith("locked until "):
+        return "a lockout until " + state.removeprefix("locked until ")
+    return state
 
 
 def set_role(store: Store, username: str, role: str, *, by: str | None = None) -> None:
