@@ -97,3 +97,40 @@ def test_partners_get_the_area_but_not_the_location_text() -> None:
     html = render_briefing_html(b)
     assert "Station Road" not in html
     assert "Park Lane" not in html
+
+
+def test_places_ranked_for_their_neighbours_are_named_by_the_nearest() -> None:
+    """A cell that ranks only for its neighbours' incidents (none of its own) had no
+    ``near``, a bare grid reference: it now takes the name of the nearest named cell
+    and says how far that is, in the JSON and the page."""
+    b = daily_briefing(_month(), at=AT)
+    around = [p for p in b.places if not p["n_events"]]
+    assert around  # the kernel ranks the cells around the two named ones
+    by_cell = {p["cell_id"]: p for p in b.places}
+    assert by_cell["150m:E2866:N2890"]["near_m"] == 0.0  # its own incidents
+    # the cell south of Station Road's, and the one north-west of Park Lane's
+    assert (
+        by_cell["150m:E2866:N2889"]["near"],
+        by_cell["150m:E2866:N2889"]["near_m"],
+    ) == (
+        "Station Road · Leeds 111A",
+        150.0,
+    )
+    assert by_cell["150m:E2886:N2906"]["near"] == "Park Lane · Bradford"
+    assert by_cell["150m:E2886:N2906"]["near_m"] == 212.1
+    assert all(p["near"] and p["near_m"] for p in around)
+    assert b.to_json()["places"][1]["near_m"] == 150.0
+    html = render_briefing_html(b)
+    assert "150 m from Station Road · Leeds 111A" in html
+    assert "212 m from Park Lane · Bradford" in html
+
+
+def test_partners_neighbouring_places_are_named_by_area_alone() -> None:
+    b = daily_briefing(
+        _month(), at=AT, audience="partner", pseudonymiser=Pseudonymiser()
+    )
+    assert {p["near"] for p in b.places} == {"Leeds 111A", "Bradford"}
+    html = render_briefing_html(b)
+    assert "150 m from Leeds 111A" in html
+    assert "Station Road" not in html
+    assert "Park Lane" not in html

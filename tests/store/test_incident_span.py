@@ -8,7 +8,7 @@ import datetime as dt
 import polars as pl
 
 from avert.store import Store
-from avert.store.summary import incident_span
+from avert.store.summary import incident_extent, incident_span
 
 
 def test_span_of_exact_and_month_only_incidents(any_store: Store) -> None:
@@ -63,4 +63,40 @@ def test_a_month_only_row_without_occurred_to_covers_its_month(
     assert incident_span(any_store) == (
         dt.datetime(2023, 1, 1),
         dt.datetime(2024, 12, 31, 23, 59, 59, 999999),
+    )
+
+
+def test_extent_of_a_window_is_its_first_and_last_incident(any_store: Store) -> None:
+    """``incident_extent``: MIN and MAX of ``occurred_from`` in ``[start, end)``, in
+    the store (the board's windows read every time of 36 months to take a min)."""
+    start, end = dt.datetime(2024, 1, 1), dt.datetime(2024, 4, 1)
+    assert incident_extent(any_store, start, end) is None
+    rows = pl.DataFrame(
+        {
+            "incident_id": ["before", "a", "m", "b", "at-end"],
+            "source": "s",
+            "occurred_from": [
+                dt.datetime(2023, 12, 31, 23, 59),
+                dt.datetime(2024, 1, 1),
+                dt.datetime(2024, 2, 1),
+                dt.datetime(2024, 3, 31, 23, 59, 59, 999999),
+                end,
+            ],
+            "time_precision": ["exact", "exact", "month", "exact", "exact"],
+        }
+    )
+    with any_store.transaction() as tx:
+        tx.append("incidents", rows)
+    assert incident_extent(any_store, start, end) == (
+        dt.datetime(2024, 1, 1),
+        dt.datetime(2024, 3, 31, 23, 59, 59, 999999),
+    )
+    later = dt.datetime(2024, 1, 2)
+    assert incident_extent(any_store, later, end) == (
+        dt.datetime(2024, 2, 1),
+        dt.datetime(2024, 3, 31, 23, 59, 59, 999999),
+    )
+    # timed: the month-only row is left out
+    assert (
+        incident_extent(any_store, later, dt.datetime(2024, 3, 1), timed=True) is None
     )

@@ -213,8 +213,13 @@ class PlaceItem(TypedDict):
     rank: int
     cell_id: str
     #: what the cell is near: its incidents' most frequent location text and area
-    #: name ("On or near Station Road · Leeds 111B"; partners: the area only)
+    #: name ("Station Road · Leeds 111B"; partners: the area only); a cell with no
+    #: incident of its own in the days read (it ranks for its neighbours'): the
+    #: name of the nearest cell that has some
     near: str | None
+    #: metres from the cell's centre to the centre of the cell ``near`` names:
+    #: 0 when named by its own incidents, None without a name
+    near_m: float | None
     x: float
     y: float
     score: float

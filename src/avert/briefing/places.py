@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+import numpy as np
 import polars as pl
 
 from avert.analyse.forecast import ForecastPlan, bulk_notes
@@ -186,18 +187,31 @@ def _commonest(rows: pl.DataFrame, text: pl.Expr, name: str) -> pl.DataFrame:
     )
 
 
-def _near_by_cell(
+def _named_cells(
     ctx: BriefingContext, cell_size_m: float, since: dt.datetime, until: dt.datetime
-) -> dict[str, str]:
+) -> pl.DataFrame:
     """What each cell is near, by its violent incidents in ``[since, until)``: the
     most frequent location text ("Station Road": police.uk's "On or near" left to
     the page's "near") and the most frequent
     area name (LSOA name, else ward, else borough), joined by " · ". A cell said
     only "150m:E3554:N1210", which no one at a meeting can find. Partners' incidents
-    carry no location text (police-only), so their places are named by area."""
+    carry no location text (police-only), so their places are named by area.
+
+    One row per named cell: ``cell_id``, ``near``, the cell's centre ``cx``, ``cy``
+    and its incidents ``n`` (:func:`_name_places` names a cell without incidents
+    by the nearest of these)."""
+    empty = pl.DataFrame(
+        schema={
+            "cell_id": pl.String,
+            "near": pl.String,
+            "cx": pl.Float64,
+            "cy": pl.Float64,
+            "n": pl.Int64,
+        }
+    )
     located = ctx.located
     if located is None:
-        return {}
+        return empty
     rows = located.filter(
         (pl.col("occurred_from") >= since)
         & (pl.col("occurred_from") < until)
@@ -214,19 +228,54 @@ def _near_by_cell(
     if areas:
         parts.append(_commonest(rows, pl.coalesce(areas), "area"))
     if not parts or not rows.height:
-        return {}
-    named = rows.select("cell_id").unique()
+        return empty
+    s = cell_size_m
+    named = rows.group_by("cell_id").agg(
+        cx=((pl.col("x").first() / s).floor() + 0.5) * s,
+        cy=((pl.col("y").first() / s).floor() + 0.5) * s,
+        n=pl.len().cast(pl.Int64),
+    )
     for part in parts:
         named = named.join(part, on="cell_id", how="left")
-    named = named.select(
+    return named.select(
         "cell_id",
         pl.concat_str(
             [pl.col(c) for c in ("where", "area") if c in named.columns],
             separator=" · ",
             ignore_nulls=True,
         ).alias("near"),
+        pl.col("cx").cast(pl.Float64),
+        pl.col("cy").cast(pl.Float64),
+        "n",
     ).filter(pl.col("near") != "")
-    return dict(named.iter_rows())
+
+
+def _name_places(
+    items: list[dict[str, Any]], named: pl.DataFrame
+) -> list[dict[str, Any]]:
+    """Set each place's ``near`` and ``near_m`` from the named cells.
+
+    A place with named incidents of its own: their name, ``near_m`` 0. A place
+    that ranks only for its neighbours' incidents (none of its own in the days
+    read) had no name at all, a grid reference no one could find: it takes the
+    name of the nearest named cell (centre to centre; ties to the cell with more
+    incidents, then by name, so every run says the same), and ``near_m`` says
+    how far that cell is. No named cell at all: ``near`` and ``near_m`` None.
+    Partners' names are areas only (:func:`_named_cells`), so are these."""
+    own = dict(zip(named["cell_id"], named["near"], strict=True))
+    by_size = named.sort(["n", "near"], descending=[True, False])
+    cx, cy = by_size["cx"].to_numpy(), by_size["cy"].to_numpy()
+    names = by_size["near"].to_list()
+    for item in items:
+        if item["cell_id"] in own:
+            item["near"], item["near_m"] = own[item["cell_id"]], 0.0
+        elif names:
+            d = np.hypot(cx - float(item["x"]), cy - float(item["y"]))
+            i = int(np.argmin(d))  # first of the nearest: most incidents, then name
+            item["near"], item["near_m"] = names[i], round(float(d[i]), 1)
+        else:
+            item["near"], item["near_m"] = None, None
+    return items
 
 
 def _zone_items(
@@ -289,7 +338,7 @@ def _forecast_section(
     positive = flat[flat > 0]
     mean_risk = float(positive.mean()) if positive.size else 1.0
     recent = _recent_by_cell(ctx, s, LOOKBACK_DAYS)
-    near_by_cell = _near_by_cell(
+    named = _named_cells(
         ctx,
         s,
         min(ctx.window_from, ctx.at - dt.timedelta(days=LOOKBACK_DAYS)),
@@ -326,7 +375,8 @@ def _forecast_section(
                 {
                     "rank": int(row["rank"]),
                     "cell_id": cid,
-                    "near": near_by_cell.get(cid),
+                    "near": None,
+                    "near_m": None,
                     "x": float(row["x"]),
                     "y": float(row["y"]),
                     "score": score,
@@ -337,6 +387,9 @@ def _forecast_section(
                 },
             )
         )
+    items = cast(
+        list[PlaceItem], _name_places(cast(list[dict[str, Any]], items), named)
+    )
     share = plan.backtest_share
     at = plan.params.get("at", ctx.at)
     bt_from = at - dt.timedelta(days=plan.backtest_days)
@@ -435,24 +488,26 @@ def places_section(
             window_map_points(ctx, cell_size_m=cell_size_m),
             notes=[f"No violent incident with a place in {period}: no top cells."],
         )
-    near = _near_by_cell(
+    named = _named_cells(
         ctx,
         hot.cell_size_m,
         places_at - dt.timedelta(days=lookback),
         places_at,
     )
-    items = [
-        cast(
-            PlaceItem,
-            {
-                **row,
-                "near": near.get(row["cell_id"]),
-                "reasons": _reasons(row, period=period, bandwidth_m=bandwidth_m),
-                "links": {"cell_id": [row["cell_id"]]},
-            },
-        )
-        for row in hot.frame.to_dicts()
-    ]
+    items = cast(
+        list[PlaceItem],
+        _name_places(
+            [
+                {
+                    **row,
+                    "reasons": _reasons(row, period=period, bandwidth_m=bandwidth_m),
+                    "links": {"cell_id": [row["cell_id"]]},
+                }
+                for row in hot.frame.to_dicts()
+            ],
+            named,
+        ),
+    )
     summary: PlacesSummary = {
         "kind": "recent_hotspots",
         "n_events": hot.n_events,

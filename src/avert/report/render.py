@@ -22,6 +22,7 @@ from avert.analyse.forecast import bulk_notes
 from avert.briefing import Briefing
 from avert.files import private_write_bytes
 from avert.report.charts import CATEGORY_COLOURS, category_colour, places_map_svg
+from avert.report.glyphs import drawable_html
 
 __all__ = [
     "LIST_LIMITS",
@@ -266,11 +267,16 @@ def render_pdf(html: str, path: str | Path) -> Path:
     """Write ``html`` as a PDF at ``path`` with WeasyPrint; return the path.
 
     The HTML must be self-contained (it is: inline CSS and SVG), so WeasyPrint
-    fetches nothing. The file is private (:mod:`avert.files`).
+    fetches nothing. Characters no installed font draws (emoji in a plan action's
+    title) are printed as their Unicode name in brackets, not as empty boxes
+    (:func:`avert.report.glyphs.drawable_html`). The file is private
+    (:mod:`avert.files`).
     """
     import weasyprint  # imported here: slow to import and only needed for PDFs
 
     out = Path(path)
-    pdf = weasyprint.HTML(string=html, base_url=str(out.parent)).write_pdf()
+    pdf = weasyprint.HTML(
+        string=drawable_html(html), base_url=str(out.parent)
+    ).write_pdf()
     assert pdf is not None  # no target: WeasyPrint returns the bytes
     return private_write_bytes(out, pdf)  # personal data: owner-only by default

@@ -22,7 +22,7 @@ from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.boundaries import parse_boundaries
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
-from avert.store.summary import incident_span, record_sources
+from avert.store.summary import incident_extent, incident_span, record_sources
 from avert.workflows.equality import (
     BoardEquality,
     force_name,
@@ -35,7 +35,6 @@ from avert.workflows.performance import (
     area_fields_with_data,
     category_labels,
     first_of_month,
-    incident_times,
     last_of_month,
     run_performance,
 )
@@ -240,11 +239,15 @@ def board_windows(
     """
     last = last_of_month(end)
     earliest = first_of_month(end, -(recent_months + baseline_months) + 1)
-    seen = incident_times(store, earliest, last)
-    first_seen = seen["occurred_from"].min() if seen.height else None
-    if not isinstance(first_seen, dt.datetime):
+    # the first incident of the 36 months: one MIN in the store, not every time
+    seen = incident_extent(
+        store,
+        dt.datetime.combine(earliest, dt.time()),
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time()),
+    )
+    if seen is None:
         return None
-    first = first_seen.date()
+    first = seen[0].date()
     start = first if first.day == 1 else first_of_month(first, 1)
     months = (last.year - start.year) * 12 + last.month - start.month + 1
     if months < 13:

@@ -35,7 +35,7 @@ from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.schema import INCIDENTS
 from avert.store import Store
-from avert.store.summary import columns_with_data, incident_span
+from avert.store.summary import columns_with_data, incident_extent, incident_span
 from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import few_residents_rate_notes
@@ -494,7 +494,10 @@ def _empty_window_note(
     store's incidents run), or none that counts (the definition, the flags). An
     empty table and a note on the definition said nothing of the cause."""
     window = f"from {date_from} to {date_to}"
-    if incident_times(store, date_from, date_to, timed=unit == "week").height:
+    # is there any? one aggregate in the store, not every time of the window
+    start = dt.datetime.combine(date_from, dt.time())
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time())
+    if incident_extent(store, start, end, timed=unit == "week") is not None:
         return [f"No incident {window} is in these series: nothing to judge."]
     span = incident_span(store, timed=unit == "week")
     held = (
