@@ -245,3 +245,32 @@ def test_a_time_format_with_an_offset_gives_the_store_zones_time(
         "2021-06-15 18:45:00",
     ]
     assert inc["incident_id"][0] == "tbl-1321c8df69ea91d0a34ef6684af6789e"
+
+
+def test_epoch_seconds_give_the_store_zones_time(tmp_path: Path) -> None:
+    """``time_format = '%s'`` (seconds since 1970-01-01 00:00 UTC, as many exports
+    write times) was stored as UTC's wall clock: Toronto's 00:53 EST became 05:53.
+    An epoch is an instant, read as one: the store zone's time."""
+    m = tmp_path / "epoch.toml"
+    m.write_text(
+        "[table]\nsource = 's'\ncrs = 'EPSG:32617'\ntime_format = '%s'\n"
+        "[columns]\nincident_id = 'id'\noccurred_at = 'epoch'\ncrime_type = 'cat'\n"
+        "x = 'e'\ny = 'n'\n",
+        encoding="utf-8",
+    )
+    text = (
+        "id,epoch,cat,e,n\n"
+        "a,1672552393,Assault,630000,4840000\n"  # 2023-01-01 05:53:13 UTC
+        "b,1688215993,Assault,630000,4840000\n"  # 2023-07-01 12:53:13 UTC
+    )
+    inc = parse_table(
+        text.encode(),
+        read_mapping(m),
+        name="e.csv",
+        crs="EPSG:32617",
+        timezone="America/Toronto",
+    ).frames["incidents"]
+    assert [str(t) for t in inc["occurred_from"]] == [
+        "2023-01-01 00:53:13",
+        "2023-07-01 08:53:13",
+    ]

@@ -107,8 +107,9 @@ _NOT_TEXT: Final = (
     (b"PAR1", "a Parquet file: give it a .parquet name"),
     (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save the sheet as CSV"),
 )
-#: a strptime directive that reads a UTC offset (%z, %:z): the time is an instant
-_OFFSET_DIRECTIVE: Final = re.compile(r"%[-_0^#]?:?z")
+#: a strptime directive that reads an instant: a UTC offset (%z, %:z) or seconds
+#: since the Unix epoch (%s, which count from 1970-01-01 00:00 UTC)
+_INSTANT_DIRECTIVE: Final = re.compile(r"%[-_0^#]?(?::?z|s)")
 #: columns that add a time of day to the date of ``occurred_at``
 _CLOCK_KEYS: Final = ("occurred_hour", "occurred_time")
 #: a strptime directive that reads a time of day (hour, minute, second or more)
@@ -305,7 +306,8 @@ def _when(mapping: TableMapping, *, timezone: str | None = None) -> pl.Expr:
     ``time_format`` (ISO 8601 text is left to the bundle's reader), with the time
     of day of its clock column added.
 
-    A ``time_format`` with an offset (``%z``) reads an instant: with ``timezone``
+    A ``time_format`` with an offset (``%z``) or of epoch seconds (``%s``) reads an
+    instant: with ``timezone``
     it is given as the wall-clock time there (the store's zone, as every time with
     an offset); without, as UTC's, the text rows without an id have always been
     keyed by.
@@ -313,7 +315,7 @@ def _when(mapping: TableMapping, *, timezone: str | None = None) -> pl.Expr:
     when = pl.col(mapping.columns["occurred_at"]).str.strip_chars()
     fmt = mapping.time_format
     if fmt:
-        aware = timezone is not None and _OFFSET_DIRECTIVE.search(fmt) is not None
+        aware = timezone is not None and _INSTANT_DIRECTIVE.search(fmt) is not None
         read = when.str.strptime(
             pl.Datetime("us", "UTC" if aware else None), fmt, strict=False
         )
@@ -705,7 +707,7 @@ def parse_table(
     mapped = mapped.with_columns(ids)
     if _date_only_format(mapping):  # a date alone, as the bundle reads one (day)
         mapped = mapped.with_columns(pl.col("occurred_at").str.slice(0, 10))
-    elif mapping.time_format and _OFFSET_DIRECTIVE.search(mapping.time_format):
+    elif mapping.time_format and _INSTANT_DIRECTIVE.search(mapping.time_format):
         # keyed above by the text earlier versions read (UTC), stored as local time
         local = frame.select(_when(mapping, timezone=timezone).alias("occurred_at"))
         mapped = mapped.with_columns(local.get_column("occurred_at"))
