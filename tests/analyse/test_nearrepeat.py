@@ -239,3 +239,23 @@ def test_knox_gap_of_exactly_a_band_edge_falls_in_the_next_band_in_2014() -> Non
     )
     r = knox_test(f, space_bands_m=[0, 100], time_bands_days=[0, 7, 14], n_sims=9)
     assert r.frame["observed"].to_list() == [0, 40, 0]
+
+
+def test_knox_reads_aware_times_by_the_calendar_across_a_clock_change() -> None:
+    """Day-resolution incidents at local midnight with a time zone: a pair a week
+    apart across the spring's clock change (Toronto, 14 March 2021) was 6 days 23
+    hours apart in UTC, so it fell in 0-7 days, and its autumn twin in 7-14. Both
+    are now 7 calendar days apart (wall-clock time, as the forecasts read it)."""
+    days = [
+        dt.datetime(2021, 3, 8),
+        dt.datetime(2021, 3, 15),
+        dt.datetime(2021, 10, 31),
+        dt.datetime(2021, 11, 7),
+    ]
+    events = pl.DataFrame(
+        {"x": [0.0, 10.0, 5000.0, 5010.0], "y": [0.0] * 4, "occurred_at": days}
+    ).with_columns(pl.col("occurred_at").dt.replace_time_zone("America/Toronto"))
+    res = knox_test(
+        events, space_bands_m=(0, 100), time_bands_days=(0, 7, 14), n_sims=9
+    )
+    assert res.frame["observed"].to_list() == [0, 2, 0]

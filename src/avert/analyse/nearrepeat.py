@@ -121,6 +121,8 @@ def _placed_times(
     """x, y and time (whole microseconds) of the events with all three, in one
     canonical order (time, then x, then y).
 
+    Times with a zone are read as their wall-clock time (a gap is counted in
+    calendar days and hours, as the Near Repeat Calculator counts dates).
     Microseconds, so that a gap of exactly an edge (7 days to the minute) is exactly
     that edge: float days differ in their last bit across 2**k days since 1970
     (2014-11-09), which put some such pairs below the edge. The order: the seeded
@@ -131,6 +133,11 @@ def _placed_times(
     when = events.get_column(time)
     if when.dtype == pl.Date:
         when = when.cast(pl.Datetime("us"))
+    elif isinstance(when.dtype, pl.Datetime) and when.dtype.time_zone is not None:
+        # wall-clock time, as the forecasts read aware times: two incidents a week
+        # apart by the calendar (day-resolution data at local midnight) are 7 days
+        # apart, not 6 days 23 hours across the spring's clock change
+        when = when.dt.replace_time_zone(None)
     epoch_us = when.dt.epoch("us")
     has_time = epoch_us.is_not_null().to_numpy()
     t = epoch_us.fill_null(0).to_numpy().astype(np.int64)
