@@ -227,7 +227,39 @@ def events_from_csv(
         & events["y"].is_finite().fill_null(value=False)
     )
     notes = _left_out_notes(path, usable, unread_time, parquet=parquet)
-    return events.filter(usable), notes
+    events = events.filter(usable)
+    _refuse_degrees(path, events)
+    return events, notes
+
+
+#: Events from which x, y in a 10 x 10 box of lon/lat ranges are read as degrees
+#: (no real set of this many incidents lies within 10 m; a unit test's few may).
+_DEGREES_MIN_EVENTS: Final = 20
+
+
+def _refuse_degrees(path: Path, events: pl.DataFrame) -> None:
+    """An :class:`IngestError` when ``x``, ``y`` look like longitude and latitude
+    in degrees: many events, every x in [-180, 180] and y in [-90, 90], spread over
+    at most 10 units on each axis. Read as metres, a whole city fits in one cell,
+    and the evaluation scored every coverage 0 with only a note about cell size."""
+    if events.height < _DEGREES_MIN_EVENTS:
+        return
+    x, y = events["x"], events["y"]
+    x_lo, x_hi, y_lo, y_hi = (
+        float(v)  # type: ignore[arg-type]
+        for v in (x.min(), x.max(), y.min(), y.max())
+    )
+    in_ranges = x_lo >= -180 and x_hi <= 180 and y_lo >= -90 and y_hi <= 90
+    spread = max(x_hi - x_lo, y_hi - y_lo)
+    if in_ranges and 0 < spread <= 10:
+        msg = (
+            f"{path}: x and y look like longitude and latitude in degrees (x "
+            f"{x_lo:g}..{x_hi:g}, y {y_lo:g}..{y_hi:g}), not metres: project them to "
+            "a CRS in metres first (e.g. the city's UTM zone), or load the file "
+            "with 'avert ingest table FILE --mapping MAP.toml' (lat/lon columns are "
+            "projected to the store's CRS) and analyse the store."
+        )
+        raise IngestError(msg)
 
 
 def _row_name(index: int, *, parquet: bool) -> str:
