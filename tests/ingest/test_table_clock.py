@@ -274,3 +274,36 @@ def test_epoch_seconds_give_the_store_zones_time(tmp_path: Path) -> None:
         "2023-01-01 00:53:13",
         "2023-07-01 08:53:13",
     ]
+
+
+def test_epoch_milliseconds_read_as_seconds_are_quarantined(tmp_path: Path) -> None:
+    """Epoch milliseconds under ``time_format = '%s'`` read as seconds gave years
+    near 55,000: they loaded, and `avert forecast` then stopped with "year 54971
+    is out of range". A time in or after 2200 is now quarantined, saying why."""
+    m = tmp_path / "ms.toml"
+    m.write_text(
+        "[table]\nsource = 's'\ncrs = 'EPSG:32617'\ntime_format = '%s'\n"
+        "[columns]\nincident_id = 'id'\noccurred_at = 'epoch'\ncrime_type = 'cat'\n"
+        "x = 'e'\ny = 'n'\n",
+        encoding="utf-8",
+    )
+    text = (
+        "id,epoch,cat,e,n\n"
+        "a,1672552393,Assault,630000,4840000\n"
+        "b,1672552393000,Assault,630000,4840000\n"
+    )
+    parsed = parse_table(
+        text.encode(),
+        read_mapping(m),
+        name="ms.csv",
+        crs="EPSG:32617",
+        timezone="America/Toronto",
+    )
+    assert parsed.frames["incidents"]["incident_id"].to_list() == ["a"]
+    ((line, column, reason),) = parsed.problems.select(
+        "line", "column", "reason"
+    ).rows()
+    assert (line, column) == (3, "occurred_at")
+    assert reason.startswith(
+        "time after 2199 (a mistyped year, or epoch milliseconds read as seconds?): "
+    )
