@@ -8,8 +8,11 @@ without leading zeros (``2130``, ``5`` for 00:05), New York's ``CMPLNT_FR_DT``
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from avert.errors import ConfigError, IngestError
@@ -307,3 +310,37 @@ def test_epoch_milliseconds_read_as_seconds_are_quarantined(tmp_path: Path) -> N
     assert reason.startswith(
         "time after 2199 (a mistyped year, or epoch milliseconds read as seconds?): "
     )
+
+
+def test_a_parquet_time_with_a_zone_and_a_time_format_is_the_store_zones(
+    tmp_path: Path,
+) -> None:
+    """A Parquet column of instants (UTC, as most writers store them) mapped with a
+    ``time_format`` that reads no offset was written in UTC and read as local
+    time: Toronto's 08:00 EDT was stored as 12:00. It is now given in the store's
+    zone first (as without a ``time_format``)."""
+    m = tmp_path / "pq.toml"
+    m.write_text(
+        "[table]\nsource = 's'\ntime_format = '%Y-%m-%d %H:%M'\n"
+        "[columns]\nincident_id = 'id'\noccurred_at = 'ts'\ncrime_type = 'cat'\n"
+        "lat = 'lat'\nlon = 'lon'\n",
+        encoding="utf-8",
+    )
+    buf = io.BytesIO()
+    pl.DataFrame(
+        {
+            "id": ["a"],
+            "ts": [dt.datetime(2023, 7, 1, 12, tzinfo=dt.UTC)],
+            "cat": ["Assault"],
+            "lat": [43.7],
+            "lon": [-79.4],
+        }
+    ).write_parquet(buf)
+    inc = parse_table(
+        buf.getvalue(),
+        read_mapping(m),
+        name="t.parquet",
+        crs="EPSG:32617",
+        timezone="America/Toronto",
+    ).frames["incidents"]
+    assert [str(t) for t in inc["occurred_from"]] == ["2023-07-01 08:00:00"]

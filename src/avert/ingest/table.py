@@ -451,6 +451,7 @@ def _read(
     limits: Limits,
     columns: set[str],
     time: tuple[str, str | None] = ("", None),
+    timezone: str | None = None,
 ) -> tuple[pl.DataFrame, list[str], int, pl.DataFrame]:
     """Rows as text with the file's line numbers, header, row count, malformed lines.
 
@@ -459,6 +460,9 @@ def _read(
     structs) and are never used. ``time`` is the time column and the mapping's
     ``time_format``: a typed date or datetime there is written in that format, so
     the format reads it back (as ISO text, ``2019-12-31``, ``%m/%d/%Y`` read none).
+    A typed time with a zone is first given as the wall clock of ``timezone`` (the
+    store's) when the format reads no offset: written in its own zone (UTC, as
+    most Parquet writers store instants), it was read as the store's local time.
     """
     if parquet:
         frame = _read_parquet(data, name)
@@ -474,8 +478,16 @@ def _read(
         column, fmt = time
         if fmt and isinstance(frame.schema.get(column), pl.Date | pl.Datetime):
             typed = pl.col(column)
-            if frame.schema[column] == pl.Date:
+            dtype = frame.schema[column]
+            if dtype == pl.Date:
                 typed = typed.cast(pl.Datetime("us"))
+            elif (
+                isinstance(dtype, pl.Datetime)
+                and dtype.time_zone is not None
+                and timezone is not None
+                and not _INSTANT_DIRECTIVE.search(fmt)
+            ):
+                typed = typed.dt.convert_time_zone(timezone).dt.replace_time_zone(None)
             frame = frame.with_columns(typed.dt.strftime(fmt))
         frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index(
             LINE_COL, offset=1
@@ -667,6 +679,7 @@ def parse_table(
         limits=limits,
         columns=set(mapping.columns.values()),
         time=(mapping.columns.get("occurred_at", ""), mapping.time_format),
+        timezone=timezone,
     )
     missing = sorted({c for c in mapping.columns.values() if c not in header})
     if missing:
