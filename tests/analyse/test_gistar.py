@@ -293,3 +293,17 @@ def test_cells_outside_the_study_area_are_left_out_as_esda_would(
 def test_gi_star_weights_refuses_nan_values() -> None:
     with pytest.raises(ConfigError, match="NaN"):
         gi_star_weights(np.array([1.0, np.nan, 2.0, 3.0]), np.ones((4, 4)))
+
+
+def test_emerging_hotspots_leave_masked_cells_out() -> None:
+    """A masked cube lost its mask: the hidden values (here 1000 in three rows
+    outside the study area) were counted, and those cells classed persistent."""
+    rng = np.random.default_rng(0)
+    cube = rng.poisson(2, (6, 10, 10)).astype(float)
+    outside = np.zeros(cube.shape, dtype=bool)
+    outside[:, :3, :] = True
+    cube[outside] = 1000.0
+    got = emerging_hotspots(np.ma.masked_array(cube, outside))
+    assert set(got.filter(got["row"] < 3)["pattern"]) == {"none"}
+    plain = emerging_hotspots(np.where(outside, np.nan, cube))
+    assert got.equals(plain)

@@ -415,11 +415,13 @@ def emerging_hotspots(
     """Classify each cell by the ArcGIS / sfdep emerging hot spot rules.
 
     ``slices`` has shape ``(T, ny, nx)`` (e.g. counts per week), oldest first, with
-    ``T >= 3``. Returns ``row``, ``col``, ``hot_slices``, ``trend_z``, ``trend_p`` and
+    ``T >= 3``; NaN or masked cells are outside the study area (:func:`gi_star`)
+    and get no pattern. Returns ``row``, ``col``, ``hot_slices``, ``trend_z``, ``trend_p`` and
     ``pattern`` (new, consecutive, intensifying, persistent, diminishing, sporadic,
     oscillating, historical, none).
     """
-    arr = np.asarray(slices, dtype=np.float64)
+    # masked cells (outside the study area) as NaN, which gi_star leaves out
+    arr = np.ma.filled(np.ma.asarray(slices, dtype=np.float64), np.nan)
     if arr.ndim != 3 or arr.shape[0] < 3:
         msg = "slices must have shape (T, ny, nx) with T >= 3."
         raise ConfigError(msg)
