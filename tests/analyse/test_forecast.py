@@ -692,3 +692,22 @@ def test_bulk_events_leaves_out_the_stray_and_keeps_unlocated_rows() -> None:
     )
     assert "first at x 305000, y 2500)" in note
     assert bulk_notes(["other", note]) == (note,)
+
+
+def test_iso_texts_with_an_offset_are_read_as_the_clock_they_write() -> None:
+    """Texts like ``2024-02-29T23:30:00-05:00`` were parsed as instants and read as
+    UTC's clock (04:30 the next day), so a naive ``at`` of local midnight left out
+    the last five hours of local events; an aware frame's times are read as their
+    wall-clock time, and so are these now (the forecast of the same local times)."""
+    ev = _random_events(21)
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100, "shape": (10, 10)}
+    aware = ev.with_columns(
+        pl.col("occurred_at").dt.replace_time_zone(
+            "America/Toronto", ambiguous="earliest", non_existent="null"
+        )
+    ).drop_nulls()
+    want = forecast_grid(aware, at=AT, model="sepp", **grid)
+    for fmt in ("%Y-%m-%dT%H:%M:%S%:z", "%Y-%m-%d %H:%M:%S%z"):
+        texts = aware.with_columns(pl.col("occurred_at").dt.strftime(fmt))
+        got = forecast_grid(texts, at=AT, model="sepp", **grid)
+        np.testing.assert_array_equal(got, want)

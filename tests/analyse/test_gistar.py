@@ -247,3 +247,63 @@ def test_row_standardised_z_scores_are_narrower_than_normal_and_say_so() -> None
     assert (row.spot == "hot").sum() == 0
     assert not any("Row-standardised" in n for n in binary.notes)
     assert any("1/sqrt(k)" in n and "transform B" in n for n in row.notes)
+
+
+@pytest.mark.parametrize("transform", ["B", "R"])
+@pytest.mark.parametrize("masked_array", [False, True])
+def test_cells_outside_the_study_area_are_left_out_as_esda_would(
+    transform: str, masked_array: bool
+) -> None:
+    """A grid with cells outside the study area (NaN, or a masked array) gave NaN
+    z for every cell and "0 hot and 0 cold" silently (a masked array's hidden
+    values were used). The cells outside are now left out of n, the moments, the
+    neighbourhoods and the FDR: esda's G_Local on the other cells, with the
+    weights restricted to them."""
+    esda = pytest.importorskip("esda")
+    libpysal = pytest.importorskip("libpysal")
+    rng = np.random.default_rng(2)
+    y = rng.poisson(1.5, (12, 15)).astype(float)
+    y[5:7, 6:8] += 12
+    outside = rng.random(y.shape) < 0.2
+    outside[:3, :4] = True
+    outside[5:7, 6:8] = False
+    rows, cols = np.mgrid[0:12, 0:15]
+    centres = np.column_stack([cols.ravel(), rows.ravel()])[~outside.ravel()]
+    queen = np.abs(centres[:, None] - centres[None]).max(axis=-1) <= 1
+    w = libpysal.weights.full2W(
+        (queen & ~np.eye(len(centres), dtype=bool)).astype(float),
+        silence_warnings=True,
+    )
+    w = libpysal.weights.fill_diagonal(w, 1)
+    ref = esda.G_Local(y[~outside], w, transform=transform, star=True, permutations=0)
+    values = (
+        np.ma.masked_array(y, outside) if masked_array else np.where(outside, np.nan, y)
+    )
+    got = gi_star(values, transform=transform)  # type: ignore[arg-type]
+    np.testing.assert_allclose(got.z[~outside], ref.Zs, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got.g[~outside], ref.Gs, rtol=0, atol=1e-9)
+    assert np.isnan(got.z[outside]).all()
+    assert np.isnan(got.q[outside]).all()
+    assert (got.spot[outside] == "none").all()
+    if transform == "B":
+        assert got.spot[6, 7] == "hot"
+    assert f"{int(outside.sum())} cells outside the study area" in got.notes[1]
+
+
+def test_gi_star_weights_refuses_nan_values() -> None:
+    with pytest.raises(ConfigError, match="NaN"):
+        gi_star_weights(np.array([1.0, np.nan, 2.0, 3.0]), np.ones((4, 4)))
+
+
+def test_emerging_hotspots_leave_masked_cells_out() -> None:
+    """A masked cube lost its mask: the hidden values (here 1000 in three rows
+    outside the study area) were counted, and those cells classed persistent."""
+    rng = np.random.default_rng(0)
+    cube = rng.poisson(2, (6, 10, 10)).astype(float)
+    outside = np.zeros(cube.shape, dtype=bool)
+    outside[:, :3, :] = True
+    cube[outside] = 1000.0
+    got = emerging_hotspots(np.ma.masked_array(cube, outside))
+    assert set(got.filter(got["row"] < 3)["pattern"]) == {"none"}
+    plain = emerging_hotspots(np.where(outside, np.nan, cube))
+    assert got.equals(plain)

@@ -239,3 +239,78 @@ def test_knox_gap_of_exactly_a_band_edge_falls_in_the_next_band_in_2014() -> Non
     )
     r = knox_test(f, space_bands_m=[0, 100], time_bands_days=[0, 7, 14], n_sims=9)
     assert r.frame["observed"].to_list() == [0, 40, 0]
+
+
+def test_knox_reads_aware_times_by_the_calendar_across_a_clock_change() -> None:
+    """Day-resolution incidents at local midnight with a time zone: a pair a week
+    apart across the spring's clock change (Toronto, 14 March 2021) was 6 days 23
+    hours apart in UTC, so it fell in 0-7 days, and its autumn twin in 7-14. Both
+    are now 7 calendar days apart (wall-clock time, as the forecasts read it)."""
+    days = [
+        dt.datetime(2021, 3, 8),
+        dt.datetime(2021, 3, 15),
+        dt.datetime(2021, 10, 31),
+        dt.datetime(2021, 11, 7),
+    ]
+    events = pl.DataFrame(
+        {"x": [0.0, 10.0, 5000.0, 5010.0], "y": [0.0] * 4, "occurred_at": days}
+    ).with_columns(pl.col("occurred_at").dt.replace_time_zone("America/Toronto"))
+    res = knox_test(
+        events, space_bands_m=(0, 100), time_bands_days=(0, 7, 14), n_sims=9
+    )
+    assert res.frame["observed"].to_list() == [0, 2, 0]
+
+
+def test_knox_manhattan_distance_as_the_near_repeat_calculator_can_count() -> None:
+    """The calculator (and Steenbeek's NearRepeat, by default) can measure distance
+    along a street grid, |dx| + |dy|; avert measured straight lines only, so a pair
+    60 m east and 60 m north (85 m apart, 120 m by the streets) fell in 0-100 m
+    where the calculator's Manhattan setting puts it in 100-200 m. Checked against
+    a brute-force count of every pair."""
+    rng = np.random.default_rng(4)
+    n = 150
+    x = rng.integers(0, 12, n) * 30.0
+    y = rng.integers(0, 12, n) * 30.0
+    days = rng.integers(0, 40, n)
+    events = pl.DataFrame(
+        {
+            "x": x,
+            "y": y,
+            "occurred_at": [
+                dt.datetime(2021, 1, 1) + dt.timedelta(days=int(d)) for d in days
+            ],
+        }
+    )
+    space, time = (0, 1, 100, 200), (0, 7, 14)
+    res = knox_test(
+        events,
+        space_bands_m=space,
+        time_bands_days=time,
+        n_sims=9,
+        distance="manhattan",
+    )
+    brute = np.zeros((3, 3), dtype=np.int64)
+    for a in range(n):
+        for b in range(a + 1, n):
+            d = abs(x[a] - x[b]) + abs(y[a] - y[b])
+            if d >= space[-1]:
+                continue
+            s_band = int(np.searchsorted(space, d, side="right")) - 1
+            gap = abs(int(days[a]) - int(days[b]))
+            brute[s_band, int(gap >= 7) + int(gap >= 14)] += 1
+    assert res.frame["observed"].to_list() == brute.ravel().tolist()
+    one = pl.DataFrame(
+        {
+            "x": [0.0, 60.0],
+            "y": [0.0, 60.0],
+            "occurred_at": [dt.datetime(2021, 1, 1), dt.datetime(2021, 1, 4)],
+        }
+    )
+    straight = knox_test(one, space_bands_m=(0, 100, 200), time_bands_days=(0, 7))
+    streets = knox_test(
+        one, space_bands_m=(0, 100, 200), time_bands_days=(0, 7), distance="manhattan"
+    )
+    assert straight.frame["observed"].to_list() == [1, 0, 0, 0]
+    assert streets.frame["observed"].to_list() == [0, 0, 1, 0]
+    with pytest.raises(ConfigError, match="euclidean or manhattan"):
+        knox_test(one, distance="chebyshev")  # type: ignore[arg-type]

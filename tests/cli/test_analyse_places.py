@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +109,29 @@ def test_near_repeat_table_says_which_band_holds_an_edge(tmp_path: Path) -> None
         caption = " ".join(res.output.split())
         assert "a band holds its lower edge, not its upper" in caption
         assert words in caption
+
+
+def test_near_repeat_distance_manhattan(tmp_path: Path) -> None:
+    """`--distance manhattan` counts |dx| + |dy|: a pair 60 m east and 60 m north
+    (85 m straight, 120 m by the streets) moves from 0-100 m to 100-200 m."""
+    frame = pl.DataFrame(
+        {
+            "x": [0.0, 60.0],
+            "y": [0.0, 60.0],
+            "occurred_at": [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2)],
+        }
+    )
+    path = tmp_path / "two.csv"
+    frame.write_csv(path)
+    args = ["analyse", "near-repeat", "--csv", str(path), "--space", "0,100,200"]
+    observed = {}
+    for metric in ("euclidean", "manhattan"):
+        res = CliRunner().invoke(
+            app, [*args, "--time", "0,7", "--sims", "9", "--distance", metric, "--json"]
+        )
+        assert res.exit_code == 0, res.output
+        observed[metric] = [b["observed"] for b in json.loads(res.output)["bands"]]
+    assert observed == {"euclidean": [1, 0, 0, 0], "manhattan": [0, 0, 1, 0]}
+    bad = CliRunner().invoke(app, [*args, "--distance", "chebyshev"])
+    assert bad.exit_code == 2
+    assert "euclidean or manhattan" in bad.output

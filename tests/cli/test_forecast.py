@@ -503,3 +503,30 @@ def test_a_cell_of_no_size_is_a_usage_error(
     assert exit_.value.code == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "Invalid value for '--cell'" in err, err
+
+
+def test_a_shift_backtest_scores_only_incidents_that_say_their_hour() -> None:
+    """Incidents dated by the day sit at midnight: a 22:00-06:00 plan's backtest
+    counted every one of them in its shift (a day-only store's night share was
+    measured on all of its incidents), a 06:00-14:00 plan's none. They now teach
+    the model but are not scored on periods shorter than a day, with a note; the
+    share is the one the incidents with an hour give."""
+    from avert.workflows.forecast import grid_notes, run_forecast
+
+    at = dt.datetime(2024, 7, 1, 22)
+    rows = []
+    for d in range(120):
+        day = dt.datetime(2024, 3, 3) + dt.timedelta(days=d)
+        rows.append((75.0, 75.0, day + dt.timedelta(hours=23), "exact"))  # night
+        rows.append((1575.0, 75.0, day, "day"))  # by day only, another cell
+    events = pl.DataFrame(
+        rows, schema=["x", "y", "occurred_at", "time_precision"], orient="row"
+    )
+    night = run_forecast(events, at=at, horizon=dt.timedelta(hours=8), cells=1)
+    assert night.backtest_events == 90  # the night events, not 180
+    assert night.backtest_share == 0.0  # the top cell is the day-dated one's
+    (note,) = grid_notes(night)
+    assert note.startswith("Not scored in the backtest: 120 of 240 incidents")
+    day = run_forecast(events, at=at, cells=1)  # a day's horizon scores them all
+    assert day.backtest_events == 90 + 89  # the last day-dated one is 06-30
+    assert not grid_notes(day)

@@ -13,6 +13,7 @@ from avert.errors import ConfigError
 from avert.ingest.geo import (
     AREA_MARGIN_DEG,
     UK_BOUNDS,
+    check_store_crs,
     coordinate_failing,
     coordinate_problem,
     crs_area,
@@ -102,13 +103,20 @@ def test_world_crs_has_no_area_and_antimeridian_areas_wrap() -> None:
             r"EPSG:3435 \(NAD83 / Illinois East \(ftUS\)\) measures x/y in US",
         ),
         ("EPSG:4326", r"EPSG:4326 \(WGS 84\) is geographic \(degrees\)"),
+        (
+            "EPSG:3857",
+            r"EPSG:3857 \(WGS 84 / Pseudo-Mercator\) measures x/y in metres that "
+            "are not ground metres",
+        ),
     ],
 )
 def test_a_store_crs_not_in_metres_stops_the_load(
     tmp_path: Path, sqlite_store: Store, crs: str, match: str
 ) -> None:
     """Chicago's own State Plane CRS (feet) or lon/lat as the store's CRS would
-    load, and every cell, bandwidth and distance would be wrong by its unit."""
+    load, and every cell, bandwidth and distance would be wrong by its unit; Web
+    Mercator's metres are cos(latitude) ground metres (0.70 in Chicago: a "150 m"
+    cell 105 m wide)."""
     store = sqlite_store
     data = tmp_path / "t.csv"
     data.write_text("id,t,c,lat,lon\n1,2021-01-01T10:00,Robbery,41.88,-87.63\n")
@@ -120,3 +128,14 @@ def test_a_store_crs_not_in_metres_stops_the_load(
     with pytest.raises(ConfigError, match=match):
         load_files(store, [data], kind="table", mapping=mapping, crs=crs)
     load_files(store, [data], kind="table", mapping=mapping, crs="EPSG:32616")
+
+
+@pytest.mark.parametrize(
+    "crs",
+    ["EPSG:32618", "EPSG:27700", "EPSG:3035", "EPSG:2154", "EPSG:3375", "EPSG:5070"],
+)
+def test_local_and_continental_projections_in_metres_are_store_crss(crs: str) -> None:
+    """UTM, national grids (BNG, Lambert-93, Malaysia's oblique Mercator RSO) and
+    continental equal-area projections (LAEA Europe, CONUS Albers) keep their
+    metres within 5 % of ground metres over their areas: accepted."""
+    check_store_crs(crs)

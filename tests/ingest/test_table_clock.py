@@ -8,8 +8,11 @@ without leading zeros (``2130``, ``5`` for 00:05), New York's ``CMPLNT_FR_DT``
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from avert.errors import ConfigError, IngestError
@@ -245,3 +248,99 @@ def test_a_time_format_with_an_offset_gives_the_store_zones_time(
         "2021-06-15 18:45:00",
     ]
     assert inc["incident_id"][0] == "tbl-1321c8df69ea91d0a34ef6684af6789e"
+
+
+def test_epoch_seconds_give_the_store_zones_time(tmp_path: Path) -> None:
+    """``time_format = '%s'`` (seconds since 1970-01-01 00:00 UTC, as many exports
+    write times) was stored as UTC's wall clock: Toronto's 00:53 EST became 05:53.
+    An epoch is an instant, read as one: the store zone's time."""
+    m = tmp_path / "epoch.toml"
+    m.write_text(
+        "[table]\nsource = 's'\ncrs = 'EPSG:32617'\ntime_format = '%s'\n"
+        "[columns]\nincident_id = 'id'\noccurred_at = 'epoch'\ncrime_type = 'cat'\n"
+        "x = 'e'\ny = 'n'\n",
+        encoding="utf-8",
+    )
+    text = (
+        "id,epoch,cat,e,n\n"
+        "a,1672552393,Assault,630000,4840000\n"  # 2023-01-01 05:53:13 UTC
+        "b,1688215993,Assault,630000,4840000\n"  # 2023-07-01 12:53:13 UTC
+    )
+    inc = parse_table(
+        text.encode(),
+        read_mapping(m),
+        name="e.csv",
+        crs="EPSG:32617",
+        timezone="America/Toronto",
+    ).frames["incidents"]
+    assert [str(t) for t in inc["occurred_from"]] == [
+        "2023-01-01 00:53:13",
+        "2023-07-01 08:53:13",
+    ]
+
+
+def test_epoch_milliseconds_read_as_seconds_are_quarantined(tmp_path: Path) -> None:
+    """Epoch milliseconds under ``time_format = '%s'`` read as seconds gave years
+    near 55,000: they loaded, and `avert forecast` then stopped with "year 54971
+    is out of range". A time in or after 2200 is now quarantined, saying why."""
+    m = tmp_path / "ms.toml"
+    m.write_text(
+        "[table]\nsource = 's'\ncrs = 'EPSG:32617'\ntime_format = '%s'\n"
+        "[columns]\nincident_id = 'id'\noccurred_at = 'epoch'\ncrime_type = 'cat'\n"
+        "x = 'e'\ny = 'n'\n",
+        encoding="utf-8",
+    )
+    text = (
+        "id,epoch,cat,e,n\n"
+        "a,1672552393,Assault,630000,4840000\n"
+        "b,1672552393000,Assault,630000,4840000\n"
+    )
+    parsed = parse_table(
+        text.encode(),
+        read_mapping(m),
+        name="ms.csv",
+        crs="EPSG:32617",
+        timezone="America/Toronto",
+    )
+    assert parsed.frames["incidents"]["incident_id"].to_list() == ["a"]
+    ((line, column, reason),) = parsed.problems.select(
+        "line", "column", "reason"
+    ).rows()
+    assert (line, column) == (3, "occurred_at")
+    assert reason.startswith(
+        "time after 2199 (a mistyped year, or epoch milliseconds read as seconds?): "
+    )
+
+
+def test_a_parquet_time_with_a_zone_and_a_time_format_is_the_store_zones(
+    tmp_path: Path,
+) -> None:
+    """A Parquet column of instants (UTC, as most writers store them) mapped with a
+    ``time_format`` that reads no offset was written in UTC and read as local
+    time: Toronto's 08:00 EDT was stored as 12:00. It is now given in the store's
+    zone first (as without a ``time_format``)."""
+    m = tmp_path / "pq.toml"
+    m.write_text(
+        "[table]\nsource = 's'\ntime_format = '%Y-%m-%d %H:%M'\n"
+        "[columns]\nincident_id = 'id'\noccurred_at = 'ts'\ncrime_type = 'cat'\n"
+        "lat = 'lat'\nlon = 'lon'\n",
+        encoding="utf-8",
+    )
+    buf = io.BytesIO()
+    pl.DataFrame(
+        {
+            "id": ["a"],
+            "ts": [dt.datetime(2023, 7, 1, 12, tzinfo=dt.UTC)],
+            "cat": ["Assault"],
+            "lat": [43.7],
+            "lon": [-79.4],
+        }
+    ).write_parquet(buf)
+    inc = parse_table(
+        buf.getvalue(),
+        read_mapping(m),
+        name="t.parquet",
+        crs="EPSG:32617",
+        timezone="America/Toronto",
+    ).frames["incidents"]
+    assert [str(t) for t in inc["occurred_from"]] == ["2023-07-01 08:00:00"]

@@ -141,3 +141,29 @@ def test_epoch_numbers_are_not_guessed_as_times(tmp_path: Path) -> None:
     ).write_parquet(path)
     with pytest.raises(IngestError, match="holds numbers"):
         events_from_csv(path)
+
+
+def test_longitude_and_latitude_named_x_y_stop_with_advice(tmp_path: Path) -> None:
+    """A file of lon/lat degrees in columns x, y was read as metres: the whole city
+    fell in one 150 m cell and `forecast evaluate` printed hit rates of 0 with a
+    note about the cell size only. It now stops and says to project them."""
+    n = 40
+    path = _write(
+        tmp_path,
+        {
+            "x": [-73.6 + 0.001 * k for k in range(n)],
+            "y": [45.5 + 0.001 * k for k in range(n)],
+            "occurred_at": [f"2024-01-{1 + k % 28:02d}T10:00" for k in range(n)],
+        },
+    )
+    with pytest.raises(IngestError, match="look like longitude and latitude"):
+        events_from_csv(path)
+    metres = _write(
+        tmp_path,
+        {
+            "x": [611000.0 + 50 * k for k in range(n)],
+            "y": [5040000.0 + 50 * k for k in range(n)],
+            "occurred_at": [f"2024-01-{1 + k % 28:02d}T10:00" for k in range(n)],
+        },
+    )
+    assert events_from_csv(metres)[0].height == n

@@ -160,7 +160,12 @@ def gi_star(
     Parameters
     ----------
     values
-        Array ``(ny, nx)``; row 0 is the south.
+        Array ``(ny, nx)``; row 0 is the south. Cells outside the study area (water,
+        another force's ground) are NaN or masked (a numpy masked array): they are
+        left out of ``n``, the mean and the variance and are no cell's neighbour,
+        as if the grid held only the others (esda on the same weights restricted
+        to them); their ``g``, ``z``, ``p`` and ``q`` are NaN, ``spot`` ``none``,
+        and the FDR counts only the cells tested.
     radius, neighbourhood
         Which cells are neighbours (the cell itself always is).
     transform
@@ -168,17 +173,24 @@ def gi_star(
     alpha
         False discovery rate for the hot/cold classes.
     """
-    y = np.asarray(values, dtype=np.float64)
+    y = np.ma.filled(np.ma.asarray(values, dtype=np.float64), np.nan)
     if y.ndim != 2 or y.size < 3:
         msg = "values must be a 2-D grid with at least 3 cells."
         raise ConfigError(msg)
     _check_transform(transform)
     _check_alpha(alpha, "gi_star")
     k = _kernel(radius, neighbourhood)
-    card = ndimage.convolve(np.ones_like(y), k, mode="constant", cval=0.0)
-    wy = ndimage.convolve(y, k, mode="constant", cval=0.0)
+    inside = np.isfinite(y)
+    if inside.sum() < 3:
+        msg = "values must hold at least 3 cells that are not NaN or masked."
+        raise ConfigError(msg)
+    y = np.where(inside, y, np.nan)  # +-inf are outside too
+    filled = np.where(inside, y, 0.0)
+    card = ndimage.convolve(inside.astype(np.float64), k, mode="constant", cval=0.0)
+    wy = ndimage.convolve(filled, k, mode="constant", cval=0.0)
     if transform == "R":
-        wy = wy / card
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wy = wy / card
         card = np.ones_like(y)
     params = {"radius": radius, "neighbourhood": neighbourhood}
     return _gi_result(y, wy, card, transform=transform, alpha=alpha, params=params)
@@ -210,6 +222,13 @@ def gi_star_weights(
         raise ConfigError(msg)
     _check_transform(transform)
     _check_alpha(alpha, "gi_star_weights")
+    if not np.isfinite(y).all():
+        msg = (
+            "values hold NaN or infinite entries: leave those areas out of the values "
+            "and of the weights' rows and columns (or give a grid to gi_star, which "
+            "reads NaN cells as outside the study area)."
+        )
+        raise ConfigError(msg)
     w = sparse.csr_array(weights, dtype=np.float64)
     if w.shape != (n, n):
         msg = (
@@ -264,11 +283,14 @@ def _gi_result(
     params: Mapping[str, object],
 ) -> GiStarResult:
     """Gi*, its z, p and FDR q-values and the hot/cold classes from the weighted
-    sums ``wy`` and the weight totals ``card`` (the formulas of the module)."""
-    n = y.size
-    total = float(y.sum())
+    sums ``wy`` and the weight totals ``card`` (the formulas of the module). NaN
+    values are cells outside the study area (:func:`gi_star`): left out of ``n``,
+    the moments and the FDR, with NaN statistics."""
+    inside = ~np.isnan(y)
+    n = int(inside.sum())
+    total = float(y[inside].sum())
     mean = total / n
-    var = float((y * y).sum()) / n - mean * mean
+    var = float((y[inside] ** 2).sum()) / n - mean * mean
     # a grid without events (a week with none, data ending before the last
     # slice) has no spread to test against: z is NaN, p 1, no spot
     spread = var / (mean * mean) if mean != 0 else np.nan
@@ -277,9 +299,13 @@ def _gi_result(
         expected = card / n
         v = card * (n - card) / (n - 1) / (n * n) * spread
         z = (g - expected) / np.sqrt(v)
+    g = np.where(inside, g, np.nan)
+    z = np.where(inside, z, np.nan)
     p = 2.0 * stats.norm.sf(np.abs(z))
     p = np.where(np.isfinite(p), p, 1.0)
-    q = benjamini_hochberg(p)
+    q = np.full(y.shape, np.nan)
+    q[inside] = benjamini_hochberg(p[inside])
+    p = np.where(inside, p, np.nan)
     spot = np.where(
         (q <= alpha) & (z > 0), "hot", np.where((q <= alpha) & (z < 0), "cold", "none")
     )
@@ -307,6 +333,13 @@ def _gi_result(
         notes=(
             f"{int((spot == 'hot').sum())} hot and {int((spot == 'cold').sum())} cold "
             f"cells of {n} at FDR {alpha}.",
+            *(
+                (
+                    f"{y.size - n} cells outside the study area (NaN or masked) left out.",
+                )
+                if n < y.size
+                else ()
+            ),
             *((_ROW_STANDARDISED,) if transform == "R" else ()),
         ),
         g=g,
@@ -382,11 +415,13 @@ def emerging_hotspots(
     """Classify each cell by the ArcGIS / sfdep emerging hot spot rules.
 
     ``slices`` has shape ``(T, ny, nx)`` (e.g. counts per week), oldest first, with
-    ``T >= 3``. Returns ``row``, ``col``, ``hot_slices``, ``trend_z``, ``trend_p`` and
+    ``T >= 3``; NaN or masked cells are outside the study area (:func:`gi_star`)
+    and get no pattern. Returns ``row``, ``col``, ``hot_slices``, ``trend_z``, ``trend_p`` and
     ``pattern`` (new, consecutive, intensifying, persistent, diminishing, sporadic,
     oscillating, historical, none).
     """
-    arr = np.asarray(slices, dtype=np.float64)
+    # masked cells (outside the study area) as NaN, which gi_star leaves out
+    arr = np.ma.filled(np.ma.asarray(slices, dtype=np.float64), np.nan)
     if arr.ndim != 3 or arr.shape[0] < 3:
         msg = "slices must have shape (T, ny, nx) with T >= 3."
         raise ConfigError(msg)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -44,7 +44,13 @@ from avert.analyse.result import Result
 from avert.errors import ConfigError
 from avert.schema import check_frame
 
-__all__ = ["KnoxResult", "knox_test"]
+__all__ = ["Distance", "KnoxResult", "knox_test"]
+
+#: How far apart two events are: straight-line, or along a street grid (the sum of
+#: the x and y differences), the Near Repeat Calculator's two settings.
+Distance = Literal["euclidean", "manhattan"]
+#: Minkowski p of each distance (scipy's k-d tree)
+_MINKOWSKI: Final[dict[str, float]] = {"euclidean": 2.0, "manhattan": 1.0}
 
 _METHOD: Final = (
     "Knox test of space-time interaction, Monte Carlo null by permuting times"
@@ -98,7 +104,11 @@ COUNT_SAMPLE_EVENTS = 20_000
 
 
 def _close_pairs(
-    xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64], r: float, seed: int
+    xs: npt.NDArray[np.float64],
+    ys: npt.NDArray[np.float64],
+    r: float,
+    seed: int,
+    p: float = 2.0,
 ) -> int:
     """Return the number of pairs of events closer than ``r`` (metres), counted
     exactly up to :data:`COUNT_SAMPLE_EVENTS` events and estimated above it from a
@@ -111,7 +121,7 @@ def _close_pairs(
         xs, ys = xs[keep], ys[keep]
     tree = cKDTree(np.column_stack([xs, ys]))
     # ordered pairs including each point with itself: (count - n) / 2 pairs
-    pairs = (int(tree.count_neighbors(tree, r)) - int(xs.size)) / 2
+    pairs = (int(tree.count_neighbors(tree, r, p=p)) - int(xs.size)) / 2
     return round(pairs / share**2)
 
 
@@ -121,6 +131,8 @@ def _placed_times(
     """x, y and time (whole microseconds) of the events with all three, in one
     canonical order (time, then x, then y).
 
+    Times with a zone are read as their wall-clock time (a gap is counted in
+    calendar days and hours, as the Near Repeat Calculator counts dates).
     Microseconds, so that a gap of exactly an edge (7 days to the minute) is exactly
     that edge: float days differ in their last bit across 2**k days since 1970
     (2014-11-09), which put some such pairs below the edge. The order: the seeded
@@ -131,6 +143,11 @@ def _placed_times(
     when = events.get_column(time)
     if when.dtype == pl.Date:
         when = when.cast(pl.Datetime("us"))
+    elif isinstance(when.dtype, pl.Datetime) and when.dtype.time_zone is not None:
+        # wall-clock time, as the forecasts read aware times: two incidents a week
+        # apart by the calendar (day-resolution data at local midnight) are 7 days
+        # apart, not 6 days 23 hours across the spring's clock change
+        when = when.dt.replace_time_zone(None)
     epoch_us = when.dt.epoch("us")
     has_time = epoch_us.is_not_null().to_numpy()
     t = epoch_us.fill_null(0).to_numpy().astype(np.int64)
@@ -152,6 +169,7 @@ def knox_test(
     y: str = "y",
     time: str = "occurred_at",
     max_pairs: int | None = None,
+    distance: Distance = "euclidean",
 ) -> KnoxResult:
     """Run the Knox test on ``events`` (projected ``x``, ``y`` in metres and a time).
 
@@ -173,6 +191,10 @@ def knox_test(
         :data:`COUNT_SAMPLE_EVENTS` events when there are more); the test stays exact for the sample
         (times are permuted among the sampled events) and a note says how many
         events were used. ``n_events`` is then the sample's size.
+    distance
+        ``"euclidean"`` (straight line, the default) or ``"manhattan"`` (``|dx| +
+        |dy|``, along a street grid: the Near Repeat Calculator's other setting and
+        the default of Steenbeek's NearRepeat R package, which reproduces it).
     """
     check_frame(events, [x, y, time], name="events")
     se = _edges(space_bands_m, "space_bands_m")
@@ -180,11 +202,15 @@ def knox_test(
     if n_sims < 1:
         msg = f"n_sims must be at least 1; got {n_sims}."
         raise ConfigError(msg)
+    if distance not in _MINKOWSKI:
+        msg = f"distance must be euclidean or manhattan; got {distance!r}."
+        raise ConfigError(msg)
+    p = _MINKOWSKI[distance]
     xs, ys, t = _placed_times(events, x=x, y=y, time=time)
     n_all = int(t.size)
     sampled_note: tuple[str, ...] = ()
     if max_pairs is not None and n_all > 1:
-        n_close = _close_pairs(xs, ys, float(np.nextafter(se[-1], 0)), seed)
+        n_close = _close_pairs(xs, ys, float(np.nextafter(se[-1], 0)), seed, p)
         if n_close > max_pairs:
             share = float(np.sqrt(max_pairs / n_close))
             keep = np.random.default_rng(seed).random(n_all) < share
@@ -199,7 +225,7 @@ def knox_test(
     # the edge than np.hypot: ask it for a hair more, then keep d < edge by np.hypot
     pairs = (
         cKDTree(np.column_stack([xs, ys])).query_pairs(
-            r=float(se[-1]) * (1 + 1e-9), output_type="ndarray"
+            r=float(se[-1]) * (1 + 1e-9), p=p, output_type="ndarray"
         )
         if n > 1
         else np.empty((0, 2), dtype=np.int64)
@@ -211,7 +237,8 @@ def knox_test(
         )
         raise ConfigError(msg)
     i, j = pairs[:, 0], pairs[:, 1]
-    d = np.hypot(xs[i] - xs[j], ys[i] - ys[j])
+    dx, dy = xs[i] - xs[j], ys[i] - ys[j]
+    d = np.hypot(dx, dy) if distance == "euclidean" else np.abs(dx) + np.abs(dy)
     inside = d < se[-1]
     pairs, i, j, d = pairs[inside], i[inside], j[inside], d[inside]
     sbin = np.searchsorted(se, d, side="right") - 1  # [lo, hi)
@@ -263,6 +290,7 @@ def knox_test(
             "time_bands_days": [float(v) for v in te],
             "n_sims": n_sims,
             "seed": seed,
+            "distance": distance,
         },
         method=_METHOD,
         source=_SOURCE,

@@ -137,6 +137,14 @@ def near_repeat(
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="Seed of the permutations.")
     ] = 0,
+    distance: Annotated[
+        str,
+        typer.Option(
+            "--distance",
+            help="euclidean (straight line) or manhattan (|dx| + |dy|, along a "
+            "street grid; the Near Repeat Calculator's other setting).",
+        ),
+    ] = "euclidean",
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     csv: EventsCsvOpt = None,
@@ -149,6 +157,10 @@ def near_repeat(
     start, end = period(ctx, date_from, date_to)
     # every option is checked before the store is opened (or a CSV read)
     space_edges, time_edges = _edges(space, "--space"), _edges(time, "--time")
+    metric = distance.strip().lower()
+    if metric not in ("euclidean", "manhattan"):
+        msg = f"--distance must be euclidean or manhattan; got {distance!r}."
+        raise typer.BadParameter(msg, param_hint="'--distance'")
     res = run_near_repeat(
         read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
         date_from=start,
@@ -157,6 +169,7 @@ def near_repeat(
         time_bands_days=time_edges,
         n_sims=sims,
         seed=seed,
+        distance=metric,  # type: ignore[arg-type]
     )
     if as_json:
         _print_result(res, n_events=res.n_events, n_pairs=res.n_pairs, bands=res.frame)

@@ -66,6 +66,7 @@ __all__ = [
     "BUNDLE_COLUMNS",
     "EARLIEST_YEAR",
     "FORMAT",
+    "LATEST_YEAR",
     "PART_LINES",
     "REFERENCES",
     "STREAM_MIN_BYTES",
@@ -86,6 +87,11 @@ STREAM_MIN_BYTES = 32 << 20
 #: complaints include dates in 1010-1019), never a record, and one such row would
 #: stretch a forecast's history over centuries (docs/formats.md).
 EARLIEST_YEAR: Final = 1900
+#: An incident dated in or after this year is quarantined too: epoch milliseconds
+#: read as seconds (``time_format = '%s'``) give years near 55,000, which loaded and
+#: then stopped `avert forecast` and every command that reads the store's dates with
+#: "year 54971 is out of range" (Python's dates end in 9999).
+LATEST_YEAR: Final = 2200
 #: Tables in load order (referenced tables first) and their columns (FORMATS.md).
 BUNDLE_COLUMNS: Final = BUNDLE_FORMAT
 #: table -> its references (FORMATS.md): rows with a dangling reference are rejected.
@@ -605,6 +611,15 @@ def _checks(
                 year < EARLIEST_YEAR,
                 join_text(
                     f"time before {EARLIEST_YEAR} (a mistyped year?): ",
+                    pl.col("occurred_at"),
+                ),
+            )
+            out.add(
+                "occurred_at",
+                year >= LATEST_YEAR,
+                join_text(
+                    f"time after {LATEST_YEAR - 1} (a mistyped year, or epoch "
+                    "milliseconds read as seconds?): ",
                     pl.col("occurred_at"),
                 ),
             )

@@ -107,8 +107,9 @@ _NOT_TEXT: Final = (
     (b"PAR1", "a Parquet file: give it a .parquet name"),
     (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save the sheet as CSV"),
 )
-#: a strptime directive that reads a UTC offset (%z, %:z): the time is an instant
-_OFFSET_DIRECTIVE: Final = re.compile(r"%[-_0^#]?:?z")
+#: a strptime directive that reads an instant: a UTC offset (%z, %:z) or seconds
+#: since the Unix epoch (%s, which count from 1970-01-01 00:00 UTC)
+_INSTANT_DIRECTIVE: Final = re.compile(r"%[-_0^#]?(?::?z|s)")
 #: columns that add a time of day to the date of ``occurred_at``
 _CLOCK_KEYS: Final = ("occurred_hour", "occurred_time")
 #: a strptime directive that reads a time of day (hour, minute, second or more)
@@ -305,7 +306,8 @@ def _when(mapping: TableMapping, *, timezone: str | None = None) -> pl.Expr:
     ``time_format`` (ISO 8601 text is left to the bundle's reader), with the time
     of day of its clock column added.
 
-    A ``time_format`` with an offset (``%z``) reads an instant: with ``timezone``
+    A ``time_format`` with an offset (``%z``) or of epoch seconds (``%s``) reads an
+    instant: with ``timezone``
     it is given as the wall-clock time there (the store's zone, as every time with
     an offset); without, as UTC's, the text rows without an id have always been
     keyed by.
@@ -313,7 +315,7 @@ def _when(mapping: TableMapping, *, timezone: str | None = None) -> pl.Expr:
     when = pl.col(mapping.columns["occurred_at"]).str.strip_chars()
     fmt = mapping.time_format
     if fmt:
-        aware = timezone is not None and _OFFSET_DIRECTIVE.search(fmt) is not None
+        aware = timezone is not None and _INSTANT_DIRECTIVE.search(fmt) is not None
         read = when.str.strptime(
             pl.Datetime("us", "UTC" if aware else None), fmt, strict=False
         )
@@ -449,6 +451,7 @@ def _read(
     limits: Limits,
     columns: set[str],
     time: tuple[str, str | None] = ("", None),
+    timezone: str | None = None,
 ) -> tuple[pl.DataFrame, list[str], int, pl.DataFrame]:
     """Rows as text with the file's line numbers, header, row count, malformed lines.
 
@@ -457,6 +460,9 @@ def _read(
     structs) and are never used. ``time`` is the time column and the mapping's
     ``time_format``: a typed date or datetime there is written in that format, so
     the format reads it back (as ISO text, ``2019-12-31``, ``%m/%d/%Y`` read none).
+    A typed time with a zone is first given as the wall clock of ``timezone`` (the
+    store's) when the format reads no offset: written in its own zone (UTC, as
+    most Parquet writers store instants), it was read as the store's local time.
     """
     if parquet:
         frame = _read_parquet(data, name)
@@ -472,8 +478,16 @@ def _read(
         column, fmt = time
         if fmt and isinstance(frame.schema.get(column), pl.Date | pl.Datetime):
             typed = pl.col(column)
-            if frame.schema[column] == pl.Date:
+            dtype = frame.schema[column]
+            if dtype == pl.Date:
                 typed = typed.cast(pl.Datetime("us"))
+            elif (
+                isinstance(dtype, pl.Datetime)
+                and dtype.time_zone is not None
+                and timezone is not None
+                and not _INSTANT_DIRECTIVE.search(fmt)
+            ):
+                typed = typed.dt.convert_time_zone(timezone).dt.replace_time_zone(None)
             frame = frame.with_columns(typed.dt.strftime(fmt))
         frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index(
             LINE_COL, offset=1
@@ -665,6 +679,7 @@ def parse_table(
         limits=limits,
         columns=set(mapping.columns.values()),
         time=(mapping.columns.get("occurred_at", ""), mapping.time_format),
+        timezone=timezone,
     )
     missing = sorted({c for c in mapping.columns.values() if c not in header})
     if missing:
@@ -705,7 +720,7 @@ def parse_table(
     mapped = mapped.with_columns(ids)
     if _date_only_format(mapping):  # a date alone, as the bundle reads one (day)
         mapped = mapped.with_columns(pl.col("occurred_at").str.slice(0, 10))
-    elif mapping.time_format and _OFFSET_DIRECTIVE.search(mapping.time_format):
+    elif mapping.time_format and _INSTANT_DIRECTIVE.search(mapping.time_format):
         # keyed above by the text earlier versions read (UTC), stored as local time
         local = frame.select(_when(mapping, timezone=timezone).alias("occurred_at"))
         mapped = mapped.with_columns(local.get_column("occurred_at"))

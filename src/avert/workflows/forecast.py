@@ -80,6 +80,9 @@ HISTORY_DAYS: Final = 365.0
 
 #: How the note on events left out of a patrol grid starts (:func:`grid_notes`)
 STRAY_NOTE_START: Final = f"{BULK_NOTE_START} patrol grid"
+#: The start of the note on incidents dated by the day that a backtest of periods
+#: shorter than a day does not score (:func:`run_forecast`).
+BY_DAY_NOTE_START: Final = "Not scored in the backtest"
 
 
 def parse_horizon(text: str) -> dt.timedelta:
@@ -152,12 +155,48 @@ def events_from_store(
 
 def _located_events(incidents: pl.DataFrame) -> pl.DataFrame:
     """The events of a forecast: ``x``, ``y``, ``occurred_at`` of the incidents with
-    a time and finite coordinates (the rest cannot be placed in a cell)."""
+    a time and finite coordinates (the rest cannot be placed in a cell), and their
+    ``time_precision`` when the incidents have one (a patrol plan for a shift
+    scores only incidents that say their hour: :func:`run_forecast`)."""
+    precision = (
+        [pl.col("time_precision").fill_null("exact")]
+        if "time_precision" in incidents.columns
+        else []
+    )
     return (
-        incidents.select("x", "y", pl.col("occurred_from").alias("occurred_at"))
+        incidents.select(
+            "x", "y", pl.col("occurred_from").alias("occurred_at"), *precision
+        )
         .drop_nulls()
         .filter(pl.col("x").is_finite() & pl.col("y").is_finite())
     )
+
+
+def _unscored_by_the_hour(
+    events: pl.DataFrame, horizon: dt.timedelta
+) -> tuple[pl.DataFrame | None, str | None]:
+    """The events a backtest of periods shorter than a day can score, and a note.
+
+    Incidents dated by the day alone (``time_precision`` ``day``, or ``month``)
+    sit at midnight: scored on 8-hour shifts they all fell in the shift holding
+    00:00 (a 22:00-06:00 plan was measured on every incident of the 90 days) and
+    in no other. They still teach the model where incidents happen, but the
+    share is measured on the incidents with an hour. None: score every event.
+    """
+    if horizon >= dt.timedelta(days=1) or "time_precision" not in events.columns:
+        return None, None
+    by_day = pl.col("time_precision").is_in(["day", "month"])
+    n_day = events.filter(by_day).height
+    if n_day == 0:
+        return None, None
+    hours = horizon.total_seconds() / 3600
+    note = (
+        f"{BY_DAY_NOTE_START}: {n_day:,} of {events.height:,} incidents are dated "
+        "by the day only: "
+        f"they teach the model where incidents happen but are not scored in the "
+        f"backtest of {hours:g}-hour periods (their hour is unknown)."
+    )
+    return events.filter(~by_day), note
 
 
 def events_from_csv(
@@ -227,7 +266,39 @@ def events_from_csv(
         & events["y"].is_finite().fill_null(value=False)
     )
     notes = _left_out_notes(path, usable, unread_time, parquet=parquet)
-    return events.filter(usable), notes
+    events = events.filter(usable)
+    _refuse_degrees(path, events)
+    return events, notes
+
+
+#: Events from which x, y in a 10 x 10 box of lon/lat ranges are read as degrees
+#: (no real set of this many incidents lies within 10 m; a unit test's few may).
+_DEGREES_MIN_EVENTS: Final = 20
+
+
+def _refuse_degrees(path: Path, events: pl.DataFrame) -> None:
+    """An :class:`IngestError` when ``x``, ``y`` look like longitude and latitude
+    in degrees: many events, every x in [-180, 180] and y in [-90, 90], spread over
+    at most 10 units on each axis. Read as metres, a whole city fits in one cell,
+    and the evaluation scored every coverage 0 with only a note about cell size."""
+    if events.height < _DEGREES_MIN_EVENTS:
+        return
+    x, y = events["x"], events["y"]
+    x_lo, x_hi, y_lo, y_hi = (
+        float(v)  # type: ignore[arg-type]
+        for v in (x.min(), x.max(), y.min(), y.max())
+    )
+    in_ranges = x_lo >= -180 and x_hi <= 180 and y_lo >= -90 and y_hi <= 90
+    spread = max(x_hi - x_lo, y_hi - y_lo)
+    if in_ranges and 0 < spread <= 10:
+        msg = (
+            f"{path}: x and y look like longitude and latitude in degrees (x "
+            f"{x_lo:g}..{x_hi:g}, y {y_lo:g}..{y_hi:g}), not metres: project them to "
+            "a CRS in metres first (e.g. the city's UTM zone), or load the file "
+            "with 'avert ingest table FILE --mapping MAP.toml' (lat/lon columns are "
+            "projected to the store's CRS) and analyse the store."
+        )
+        raise IngestError(msg)
 
 
 def _row_name(index: int, *, parquet: bool) -> str:
@@ -318,8 +389,11 @@ def _bulk_events(events: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
 
 
 def grid_notes(plan: ForecastPlan) -> tuple[str, ...]:
-    """The notes of ``plan`` on events its grid left out (:data:`STRAY_NOTE_START`)."""
-    return tuple(n for n in plan.notes if n.startswith(STRAY_NOTE_START))
+    """The notes of ``plan`` on events its grid left out (:data:`STRAY_NOTE_START`)
+    or its backtest did not score (:data:`BY_DAY_NOTE_START`)."""
+    return tuple(
+        n for n in plan.notes if n.startswith((STRAY_NOTE_START, BY_DAY_NOTE_START))
+    )
 
 
 @dataclass(frozen=True)
@@ -519,6 +593,7 @@ def run_forecast(
     events, stray = _bulk_events(events)
     grid = _grid(events, cell_size_m, anchored=True)
     ev = Events.from_frame(events, grid)
+    hourly, by_day = _unscored_by_the_hour(events, horizon)
     k = budget_cells(grid, cells=cells, km2=km2, at_most_grid=True)
     plan = plan_patrols(
         model_factory(model, history_days),
@@ -529,8 +604,9 @@ def run_forecast(
         k=k,
         backtest_days=backtest_days,
         model_name=model,
+        scored=None if hourly is None else Events.from_frame(hourly, grid),
     )
-    notes = [n for n in (stray, budget_note(plan, cells=cells, km2=km2)) if n]
+    notes = [n for n in (stray, by_day, budget_note(plan, cells=cells, km2=km2)) if n]
     return replace(plan, notes=(*plan.notes, *notes)) if notes else plan
 
 

@@ -25,7 +25,7 @@ from avert.analyse.gistar import (
     emerging_hotspots,
     gi_star,
 )
-from avert.analyse.nearrepeat import KnoxResult, knox_test
+from avert.analyse.nearrepeat import Distance, KnoxResult, knox_test
 from avert.errors import ConfigError
 
 __all__ = [
@@ -90,6 +90,7 @@ def run_near_repeat(
     n_sims: int = 99,
     seed: int = 0,
     max_pairs: int | None = None,
+    distance: Distance = "euclidean",
 ) -> KnoxResult:
     """Knox test of the window's events (see :func:`avert.analyse.nearrepeat.knox_test`)."""
     return knox_test(
@@ -99,6 +100,7 @@ def run_near_repeat(
         n_sims=n_sims,
         seed=seed,
         max_pairs=max_pairs,
+        distance=distance,
     )
 
 

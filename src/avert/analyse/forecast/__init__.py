@@ -165,7 +165,8 @@ def forecast_grid(
     events
         Polars frame with ``x``, ``y`` (metres, any projected CRS) and
         ``occurred_at`` (naive local datetimes; aware ones are read as their
-        wall-clock time; dates and ISO 8601 texts are read too); only events
+        wall-clock time; dates and ISO 8601 texts are read too, a text with an
+        offset as the clock it writes); only events
         before ``at`` are used. A pandas frame is converted.
     origin_xy
         South-west corner of cell ``(0, 0)``.

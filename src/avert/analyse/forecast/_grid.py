@@ -283,12 +283,26 @@ def to_days(value: dt.datetime | dt.date | np.datetime64 | str) -> float:
     return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86_400.0
 
 
+#: The UTC offset (or ``Z``) ending an ISO 8601 text
+_OFFSET_END: Final = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+
+
 def _parse_times(text: pl.Series) -> pl.Series:
     """Read ISO 8601 texts (one format for the column, as a CSV read without
     date parsing gives them) as datetimes; a text that does not parse is a
-    ConfigError naming it, never a silently dropped event."""
+    ConfigError naming it, never a silently dropped event.
+
+    A text with an offset is read as the wall-clock time it writes, as an aware
+    datetime is (``2024-07-01T23:30:00-04:00`` is 23:30): parsed as an instant it
+    became UTC's clock (03:30 the next day), so a naive ``at`` of local midnight
+    left out the last four or five hours of local events and an aware one was not
+    converted (a text column has no zone to convert it to)."""
     try:
-        return text.str.to_datetime(time_unit="us", strict=True)
+        parsed = text.str.to_datetime(time_unit="us", strict=True)
+        if isinstance(parsed.dtype, pl.Datetime) and parsed.dtype.time_zone:
+            parsed = text.str.strip_chars().str.replace(_OFFSET_END, "")
+            parsed = parsed.str.to_datetime(time_unit="us", strict=True)
+        return parsed
     except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError) as err:
         msg = (
             "events.occurred_at holds text that is not one ISO 8601 datetime "

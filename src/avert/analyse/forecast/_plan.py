@@ -80,6 +80,7 @@ def backtest_share(
     *,
     days: int = 90,
     horizon: dt.timedelta = dt.timedelta(days=1),
+    scored: Events | None = None,
 ) -> tuple[float | None, int, int]:
     """Return (share of events caught, events, periods) by the top ``k`` cells, backtested.
 
@@ -90,7 +91,9 @@ def backtest_share(
     events before the period's start and its top ``k`` cells are scored on the
     period's events. Settings a model learns by search are learnt once, from the
     events before the first period (:meth:`Forecaster.frozen`: no look-ahead). The
-    share is event-weighted (None without events).
+    share is event-weighted (None without events). ``scored``: the events a
+    period's top cells are scored on, when not all the model learns from (those
+    that say their hour, for periods shorter than a day); default ``events``.
     """
     step = horizon.total_seconds() / 86_400.0
     starts = backtest_starts(to_days(at), days, horizon)
@@ -105,7 +108,7 @@ def backtest_share(
         past = events.before(t0)
         if len(past) == 0:
             continue
-        test = events.between(t0, t0 + step)
+        test = (events if scored is None else scored).between(t0, t0 + step)
         start = dt.datetime(1970, 1, 1) + dt.timedelta(days=t0)
         risk = model.fit(past).predict(start, horizon)
         chosen = np.zeros(grid.n_cells, dtype=bool)
@@ -175,9 +178,11 @@ def plan_patrols(
     k: int,
     backtest_days: int = 90,
     model_name: str = "default",
+    scored: Events | None = None,
 ) -> ForecastPlan:
     """Forecast ``[at, at + horizon)`` and return its top ``k`` cells with the
-    backtested share they can be expected to cover."""
+    backtested share they can be expected to cover (scored on ``scored``, default
+    ``events``: :func:`backtest_share`)."""
     fitted = model(grid)
     risk = fitted.fit(events.before(to_days(at))).predict(at, horizon)
     top = select_top(risk, k)
@@ -214,7 +219,7 @@ def plan_patrols(
             )
         )
     share, n_ev, n_days = backtest_share(
-        model, events, grid, at, k, days=backtest_days, horizon=horizon
+        model, events, grid, at, k, days=backtest_days, horizon=horizon, scored=scored
     )
     hours = horizon.total_seconds() / 3600
     notes = [
