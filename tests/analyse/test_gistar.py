@@ -228,6 +228,26 @@ def test_dual_kde_is_a_rate() -> None:
         dual_kde(events, pop[:3])
 
 
+def test_dual_kde_leaves_cells_outside_the_study_area_out() -> None:
+    """A NaN cell (water) or a masked one spread NaN over every cell within three
+    sigmas, and a masked array's hidden values counted as events and people."""
+    rng = np.random.default_rng(3)
+    events = rng.poisson(2.0, (12, 12)).astype(float)
+    pop = np.full((12, 12), 500.0)
+    events[0:3, 0:3] = np.nan  # outside: no events, no people, no rate
+    r = dual_kde(events, pop, sigma_cells=1.0)
+    assert np.isnan(r[0:3, 0:3]).all()
+    assert np.isfinite(r[3:, :]).all()
+    assert np.isfinite(r[:, 3:]).all()
+    # the same as a grid whose outside cells hold nothing, on the cells inside
+    zeroed = dual_kde(np.nan_to_num(events), np.where(np.isnan(events), 0, pop))
+    assert np.allclose(r[3:, :], zeroed[3:, :])
+    masked_pop = np.ma.masked_array(pop, mask=np.isnan(events))
+    masked_pop.data[0:3, 0:3] = 1e9  # hidden values must not count
+    hidden = np.ma.masked_array(np.nan_to_num(events, nan=1e6), mask=np.isnan(events))
+    assert np.allclose(dual_kde(hidden, masked_pop), r, equal_nan=True)
+
+
 def test_row_standardised_z_scores_are_narrower_than_normal_and_say_so() -> None:
     """esda's moments (kept, to agree with it) treat row-standardised weights as
     binary: on pure noise the z-scores spread about 1/3 as wide as a normal z for

@@ -478,17 +478,24 @@ def dual_kde(
     """Return the risk per head: Gaussian-smoothed events / smoothed population.
 
     Both grids have the same shape; cells whose smoothed population is below
-    ``min_population`` are NaN (a rate over almost nobody is noise).
+    ``min_population`` are NaN (a rate over almost nobody is noise). Cells outside
+    the study area (NaN or masked in either grid, as for :func:`gi_star`) hold no
+    events and no people in both smoothings, so they lower neither side of a
+    neighbour's ratio; their own rate is NaN. (Smoothed as given, one NaN cell
+    turned every cell within three sigmas NaN, and a masked array's hidden values
+    were counted.)
     """
-    e = np.asarray(events, dtype=np.float64)
-    pop = np.asarray(population, dtype=np.float64)
+    e = np.ma.filled(np.ma.asarray(events, dtype=np.float64), np.nan)
+    pop = np.ma.filled(np.ma.asarray(population, dtype=np.float64), np.nan)
     if e.shape != pop.shape:
         msg = f"events {e.shape} and population {pop.shape} grids differ in shape."
         raise ConfigError(msg)
     if sigma_cells <= 0:
         msg = f"sigma_cells must be positive; got {sigma_cells}."
         raise ConfigError(msg)
+    inside = np.isfinite(e) & np.isfinite(pop)
+    e, pop = np.where(inside, e, 0.0), np.where(inside, pop, 0.0)
     se = ndimage.gaussian_filter(e, sigma_cells, mode="constant", truncate=3.0)
     sp = ndimage.gaussian_filter(pop, sigma_cells, mode="constant", truncate=3.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(sp >= min_population, se / sp, np.nan)
+        return np.where(inside & (sp >= min_population), se / sp, np.nan)
