@@ -113,7 +113,7 @@ __all__ = [
 
 #: police.uk's ``Type`` of a search of a vehicle only (no person searched)
 _VEHICLE_ONLY: Final = "Vehicle search"
-#: the group of a vehicle-only search with no ethnicity recorded
+#: the group (and sex) of a vehicle-only search with no ethnicity or sex recorded
 _NO_PERSON: Final = "vehicle only"
 #: the powers reported separately (data.police.uk "Legislation" text, by prefix)
 LEGISLATION: Final[dict[str, str]] = {
@@ -462,19 +462,31 @@ def _area_expr(area: str | None) -> pl.Expr:
 
 
 def _is_vehicle_only() -> pl.Expr:
-    """Whether a search is of a vehicle only (police.uk ``Type``): no person."""
+    """Whether a search is of a vehicle only (police.uk ``Type``)."""
     return pl.col("search_type").cast(pl.String) == _VEHICLE_ONLY
+
+
+def _of_no_person(columns: list[str]) -> pl.Expr:
+    """Whether a search (its ``group`` computed) is of no person: a search of a
+    vehicle only that records no ethnicity and, where the stops have a ``sex``,
+    no sex either. One rule for the ethnicity and the sex tables, so that both
+    count the same searches of no person (police.uk also describes some vehicle
+    searches' drivers: 77 of 776 in January 2019 record one of the two)."""
+    none = (pl.col("group") == "not stated") & _is_vehicle_only()
+    if "sex" in columns:
+        none = none & pl.col("sex").is_null()
+    return none.fill_null(False)
 
 
 def _searches(stops: pl.DataFrame, *, area: str | None, ethnicity: str) -> pl.DataFrame:
     """The stops with their ``area`` (``not placed`` when null) and ``group``.
 
     ``group`` is the top-level group of the ``ethnicity`` column (``not stated``
-    when missing), or ``vehicle only`` for a search of a vehicle only with none
-    recorded: it has no person to describe, so it is not "not stated" (police.uk
-    leaves its ethnicity blank; 5,093 of South Yorkshire's 13,693 blanks in
-    2019-21), and the share of people with no recorded ethnicity is of the
-    searches of people.
+    when missing), or ``vehicle only`` for a search of no person
+    (:func:`_of_no_person`: a vehicle only, no ethnicity and no sex recorded): it
+    has no person to describe, so it is not "not stated" (police.uk leaves its
+    ethnicity blank; 5,093 of South Yorkshire's 13,693 blanks in 2019-21), and the
+    share of people with no recorded ethnicity is of the searches of people.
     """
     s = stops.with_columns(
         _area_expr(area).fill_null("not placed").alias("area"),
@@ -483,7 +495,7 @@ def _searches(stops: pl.DataFrame, *, area: str | None, ethnicity: str) -> pl.Da
     if "search_type" not in s.columns:
         return s
     return s.with_columns(
-        pl.when((pl.col("group") == "not stated") & _is_vehicle_only())
+        pl.when(_of_no_person(s.columns))
         .then(pl.lit(_NO_PERSON))
         .otherwise(pl.col("group"))
         .alias("group")
@@ -613,13 +625,11 @@ def _by_sex(s: pl.DataFrame, sex_residents: pl.DataFrame | None) -> pl.DataFrame
         .replace_strict(SEX_LABELS, default=None, return_dtype=pl.String)
         .fill_null(_NOT_RECORDED)
     )
-    if "search_type" in s.columns:
-        # a search of a vehicle only has no person, so no sex (police.uk leaves
-        # Gender blank: 768 of the Met's 771 blanks, January-June 2018)
-        vehicle = _is_vehicle_only() & pl.col("sex").is_null()
-        label = (
-            pl.when(vehicle.fill_null(False)).then(pl.lit(_NO_PERSON)).otherwise(label)
-        )
+    # a search of no person has no sex (police.uk leaves Gender blank for most
+    # searches of a vehicle only): the searches ``_searches`` put in no group
+    label = (
+        pl.when(pl.col("group") == _NO_PERSON).then(pl.lit(_NO_PERSON)).otherwise(label)
+    )
     by_sex = _searches_per(s.with_columns(label.alias("sex")), "sex")
     if sex_residents is not None and sex_residents.height:
         by_sex = _sex_ratios(by_sex, sex_residents)
@@ -716,9 +726,10 @@ def _stop_notes(
     ]
     if vehicles:
         notes.append(
-            f"{vehicles:,} searches of a vehicle only (no person searched, no "
-            "ethnicity recorded) are in no group's rate either, and not among those "
-            "with no recorded ethnicity ('vehicle_only')."
+            f"{vehicles:,} searches of a vehicle only (no person searched: no "
+            "ethnicity or sex recorded) are in no group's rate either, and not among "
+            "those with no recorded ethnicity ('vehicle_only'; 'vehicle only' in the "
+            "searches by sex)."
         )
     if defined == "self" and missing and "officer_ethnicity" in s.columns:
         notes.extend(_unstated_lean(s))
