@@ -232,6 +232,26 @@ def test_a_file_cut_short_is_said_to_be(sqlite_store: Store, tmp_path: Path) -> 
     assert "note" not in _one(sqlite_store, api)
 
 
+def test_an_empty_or_cut_api_json_file_says_so(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """An empty police.uk API JSON file was 'not valid JSON: Expecting value: line 1
+    column 1 (char 0)' where an empty CSV is 'empty file'; one cut short (the Met's
+    September 2024 sample cut at 100 kB) named only a parser's complaint at its
+    last character. Both say what they are now."""
+    empty = write(tmp_path / "e" / "2024-09-metropolitan-stops-force.json", [""])
+    assert _one(sqlite_store, empty)["note"] == "empty file"
+    cut = tmp_path / "c" / "2024-09-metropolitan-stops-force.json"
+    cut.parent.mkdir()
+    cut.write_bytes(b'[{"age_range": "18-24", "outcome": "A')
+    note = str(_one(sqlite_store, cut)["note"])
+    assert note.startswith("not valid JSON: the file ends inside it (cut short?)")
+    odd = tmp_path / "o" / "2024-09-metropolitan-stops-force.json"
+    odd.parent.mkdir()
+    odd.write_bytes(b'[{"age_range": 18-24}]\n')
+    assert "ends inside it" not in str(_one(sqlite_store, odd)["note"])
+
+
 def test_empty_file_is_reported_not_fatal(sqlite_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
