@@ -750,15 +750,25 @@ def _stop_notes(
             if "outcome_linked" in s.columns
             else pl.Series([None] * s.height, dtype=pl.Boolean)
         )
-        linked = int(link.fill_null(value=False).sum())
+        linked = int(s.select(_found(s.columns).sum()).item())
         if linked == 0 and arrests:
             blank = int(link.is_null().sum())
+            nfa = int(link.fill_null(value=False).sum())  # linked: no further action
+            false = total - blank - nfa
             held = (
                 f"blank for all {total:,}"
                 if blank == total
                 else f"false for all {total:,}"
-                if blank == 0
-                else f"false for {total - blank:,}, blank for {blank:,}"
+                if false == total
+                else ", ".join(
+                    part
+                    for n, part in (
+                        (nfa, f"true for {nfa:,}, each of no further action"),
+                        (false, f"false for {false:,}"),
+                        (blank, f"blank for {blank:,}"),
+                    )
+                    if n
+                )
             )
             notes.append(
                 f"None of the {total:,} searches has an outcome linked to its object, "
@@ -835,11 +845,7 @@ def _unlinked_note(s: pl.DataFrame) -> list[str]:
     blank for 288 of the 427 searches with an outcome other than no further action
     (257 arrests), 67 linked of 1,634: a find rate of 4.1 % that counts none of
     them."""
-    outcome = pl.col("outcome").cast(pl.String)
-    acted = s.filter(
-        outcome.is_not_null()
-        & ~outcome.str.to_lowercase().str.contains("no further action")
-    )
+    acted = s.filter(_beyond_no_further_action())
     blank = int(acted["outcome_linked"].is_null().sum())
     if not acted.height or blank < UNLINKED_SHARE_NOTED * acted.height:
         return []
@@ -914,6 +920,28 @@ def _link_unrecorded(outcomes: pl.DataFrame) -> bool:
     )
 
 
+def _beyond_no_further_action() -> pl.Expr:
+    """Whether a search's ``outcome`` is one other than no further action (null:
+    no outcome, so false)."""
+    outcome = pl.col("outcome").cast(pl.String)
+    return (
+        outcome.is_not_null()
+        & ~outcome.str.to_lowercase().str.contains("no further action")
+    ).fill_null(value=False)
+
+
+def _found(columns: list[str]) -> pl.Expr:
+    """Whether a search found what it was for: an outcome beyond no further action
+    linked to the object of the search (a blank link is no find). police.uk marks
+    many no-further-action outcomes linked too (West Yorkshire, January 2019: 591
+    of its 594; BTP all 464), though nothing followed; the Home Office counts a
+    linked outcome among the outcomes other than no further action, and so does
+    avert (counted, West Yorkshire's find rate read 72.8 % where it is 14.4 %)."""
+    if "outcome_linked" not in columns:
+        return pl.lit(value=False)
+    return pl.col("outcome_linked").fill_null(value=False) & _beyond_no_further_action()
+
+
 def _ended_in_arrest() -> pl.Expr:
     """Whether a search's ``outcome`` names an arrest (null: no outcome)."""
     return pl.col("outcome").cast(pl.String).str.to_lowercase().str.contains("arrest")
@@ -923,15 +951,10 @@ def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
     """Searches, finds and arrests per area and group, with Wilson intervals."""
     if "outcome" not in s.columns:
         return pl.DataFrame()
-    linked = (
-        pl.col("outcome_linked").fill_null(value=False)
-        if "outcome_linked" in s.columns
-        else pl.lit(value=False)
-    )
     arrest = _ended_in_arrest()
     agg = s.group_by("area", "group").agg(
         pl.len().cast(pl.Int64).alias("searches"),
-        linked.sum().alias("finds"),
+        _found(s.columns).sum().alias("finds"),
         arrest.fill_null(value=False).sum().alias("arrests"),
     )
     f, flo, fhi = wilson(pl.col("finds"), pl.col("searches"))
