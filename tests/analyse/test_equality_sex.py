@@ -245,6 +245,30 @@ def test_sex_and_ethnicity_tables_count_the_same_searches_of_no_person() -> None
     assert dict(men.rows()) == {"all": 1, "not stated": 1}
 
 
+def test_the_age_table_counts_searches_of_no_person_apart() -> None:
+    """West Yorkshire's January 2019 board pack read "not recorded 59" in its age
+    table beside "vehicle only 36" in its sex table: 36 of the 59 were searches of
+    no person. They are "vehicle only" in the age table too (a search of no person
+    with an age recorded keeps it)."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": [None, None, None, "White"],
+            "sex": [None, None, "M", "F"],
+            "age_range": [None, "over 34", None, None],
+            "search_type": ["Vehicle search"] * 2 + ["Person search"] * 2,
+        },
+        schema_overrides={"ethnicity": pl.String, "sex": pl.String},
+    )
+    res = stop_search_equality(stops, _RESIDENTS)
+    ages = dict(
+        res.by_age.filter(pl.col("group") == "all")
+        .select("age_range", "searches")
+        .rows()
+    )
+    assert ages == {"over 34": 1, "not recorded": 2, "vehicle only": 1}
+    assert list(ages) == ["over 34", "not recorded", "vehicle only"]
+
+
 def test_age_residents_of_an_area_with_only_male_and_female_rows_beside_others() -> (
     None
 ):

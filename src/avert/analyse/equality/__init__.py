@@ -582,9 +582,16 @@ def _searches_per(s: pl.DataFrame, column: str) -> pl.DataFrame:
 
 
 def _by_age(s: pl.DataFrame, age_residents: pl.DataFrame | None) -> pl.DataFrame:
-    """Searches per age band and group (and group ``all``), with band rates."""
+    """Searches per age band and group (and group ``all``), with band rates; a
+    search of no person with no age recorded is ``vehicle only``, as in the sex
+    table, not ``not recorded``."""
+    unrecorded = (
+        pl.when(pl.col("group") == _NO_PERSON)
+        .then(pl.lit(_NO_PERSON))
+        .otherwise(pl.lit("not recorded"))
+    )
     by_age = _searches_per(
-        s.with_columns(pl.col("age_range").fill_null("not recorded")), "age_range"
+        s.with_columns(pl.col("age_range").fill_null(unrecorded)), "age_range"
     )
     if age_residents is not None and age_residents.height:
         ages = age_residents.group_by("age_range").agg(
