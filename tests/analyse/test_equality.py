@@ -510,7 +510,7 @@ def test_a_no_further_action_outcome_is_never_a_find() -> None:
     though nothing followed: counted as finds, West Yorkshire's find rate read
     72.8 % (737 of 1,012) where 146 searches found what was sought (14.4 %), and
     BTP's 96.3 % where it was 27.6 %. A find is a linked outcome beyond no further
-    action, as the Home Office counts it."""
+    action."""
     stops = pl.DataFrame(
         {
             "ethnicity": ["White"] * 8,

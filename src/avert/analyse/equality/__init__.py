@@ -941,9 +941,9 @@ def _found(columns: list[str]) -> pl.Expr:
     """Whether a search found what it was for: an outcome beyond no further action
     linked to the object of the search (a blank link is no find). police.uk marks
     many no-further-action outcomes linked too (West Yorkshire, January 2019: 591
-    of its 594; BTP all 464), though nothing followed; the Home Office counts a
-    linked outcome among the outcomes other than no further action, and so does
-    avert (counted, West Yorkshire's find rate read 72.8 % where it is 14.4 %)."""
+    of its 594; BTP all 464), though nothing followed: a link is read only on an
+    outcome other than no further action (counted, West Yorkshire's find rate
+    read 72.8 % where it is 14.4 %)."""
     if "outcome_linked" not in columns:
         return pl.lit(value=False)
     return pl.col("outcome_linked").fill_null(value=False) & _beyond_no_further_action()
