@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from avert.docs_gen import PAGES
+from avert.store.migrate import head_revision
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -24,3 +26,13 @@ def test_readme_starts_with_the_two_commands() -> None:
     head = readme[:1500]
     assert "make demo" in head
     assert "make test" in head
+
+
+def test_postgresql_page_shows_the_newest_revision() -> None:
+    """docs/postgresql.md's 'avert db revision' example printed 0016 when avert
+    shipped 0019: a reader setting up a server took the right output for a wrong
+    one. The example names the newest migration."""
+    page = (DOCS / "postgresql.md").read_text(encoding="utf-8")
+    example = re.search(r"avert db revision\s+# database: (\d+)\s+newest: (\d+)", page)
+    assert example is not None, "docs/postgresql.md: no 'avert db revision' example"
+    assert example.groups() == (head_revision(), head_revision())

@@ -77,9 +77,10 @@ def test_rates_ratio_and_interval_by_hand() -> None:
     assert (ns["not_stated"], ns["searches"]) == (10, 90)
     assert "10 of 90" in res.notes[0]
     out = res.outcomes.filter(pl.col("group") == "White").row(0, named=True)
-    assert out["find_rate"] == pytest.approx(20 / 40)
+    # linked outcomes: 10 arrests and 10 no further action, which are no finds
+    assert out["find_rate"] == pytest.approx(10 / 40)
     assert out["arrest_rate"] == pytest.approx(10 / 40)
-    p, n = 0.5, 40
+    p, n = 0.25, 40
     centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
     half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / (1 + Z**2 / n)
     assert out["find_ci_low"] == pytest.approx(centre - half)
@@ -501,6 +502,45 @@ def test_unstated_ethnicity_note_counts_read_with_separators() -> None:
     assert result.notes[0].startswith("1,200 of 2,700 searches (44.4%) have no "), (
         result.notes[0]
     )
+
+
+def test_a_no_further_action_outcome_is_never_a_find() -> None:
+    """police.uk marks many no-further-action outcomes "linked to the object of
+    the search" (West Yorkshire, January 2019: 591 of its 594; BTP 464 of 464),
+    though nothing followed: counted as finds, West Yorkshire's find rate read
+    72.8 % (737 of 1,012) where 146 searches found what was sought (14.4 %), and
+    BTP's 96.3 % where it was 27.6 %. A find is a linked outcome beyond no further
+    action."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"] * 8,
+            "outcome": [
+                "Arrest",
+                "Arrest",
+                "Community resolution",
+                "A no further action disposal",
+                "A no further action disposal",
+                "Nothing found - no further action",
+                None,
+                "Arrest",
+            ],
+            "outcome_linked": [True, False, True, True, True, True, True, None],
+        },
+        schema_overrides={"outcome_linked": pl.Boolean},
+    )
+    residents = pl.DataFrame({"group": ["White"], "population": [1_000]})
+    out = stop_search_equality(stops, residents).outcomes.row(0, named=True)
+    assert (out["searches"], out["finds"], out["arrests"]) == (8, 2, 3)
+    assert out["find_rate"] == pytest.approx(2 / 8)
+    # linked no-further-action outcomes alone are no finds: with arrests, the
+    # source is said not to record the link, and no find rate is given
+    only_nfa = stops.with_columns(
+        outcome_linked=pl.col("outcome").str.contains("no further action")
+    )
+    got = stop_search_equality(only_nfa, residents)
+    assert got.outcomes["find_rate"].is_null().all()
+    said = next(n for n in got.notes if n.startswith("None of the 8 searches has"))
+    assert "(true for 3, each of no further action, false for 4, blank for 1)" in said
 
 
 def test_find_rates_without_any_linked_outcome_are_flagged() -> None:

@@ -218,6 +218,57 @@ def test_a_vehicle_only_search_has_no_sex_to_record() -> None:
     assert got == {"Male": 1, "Female": 1, "not recorded": 1, "vehicle only": 1}
 
 
+def test_sex_and_ethnicity_tables_count_the_same_searches_of_no_person() -> None:
+    """A search of a vehicle only is of no person when it records neither a sex nor
+    an ethnicity. West Yorkshire, January 2019: the sex table said "vehicle only 38"
+    beside the note's "36 searches of a vehicle only (no person searched)", on one
+    page of the board pack: 2 vehicle searches with a self-defined ethnicity and no
+    Gender were people for ethnicity and no one for sex (and vehicle searches with a
+    Gender but no ethnicity the other way round: 77 of 776 in January 2019)."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": [None, None, "Black", "White"],
+            "sex": [None, "M", None, "F"],
+            "search_type": ["Vehicle search"] * 4,
+        },
+        schema_overrides={"ethnicity": pl.String, "sex": pl.String},
+    )
+    res = stop_search_equality(stops, _RESIDENTS)
+    by_sex = dict(
+        res.by_sex.filter(pl.col("group") == "all").select("sex", "searches").rows()
+    )
+    assert by_sex == {"Male": 1, "Female": 1, "not recorded": 1, "vehicle only": 1}
+    ns = res.not_stated.row(0, named=True)
+    assert (ns["vehicle_only"], ns["not_stated"], ns["searches_of_people"]) == (1, 1, 3)
+    # the searched man with no recorded ethnicity is among the people not stated
+    men = res.by_sex.filter(pl.col("sex") == "Male").select("group", "searches")
+    assert dict(men.rows()) == {"all": 1, "not stated": 1}
+
+
+def test_the_age_table_counts_searches_of_no_person_apart() -> None:
+    """West Yorkshire's January 2019 board pack read "not recorded 59" in its age
+    table beside "vehicle only 36" in its sex table: 36 of the 59 were searches of
+    no person. They are "vehicle only" in the age table too (a search of no person
+    with an age recorded keeps it)."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": [None, None, None, "White"],
+            "sex": [None, None, "M", "F"],
+            "age_range": [None, "over 34", None, None],
+            "search_type": ["Vehicle search"] * 2 + ["Person search"] * 2,
+        },
+        schema_overrides={"ethnicity": pl.String, "sex": pl.String},
+    )
+    res = stop_search_equality(stops, _RESIDENTS)
+    ages = dict(
+        res.by_age.filter(pl.col("group") == "all")
+        .select("age_range", "searches")
+        .rows()
+    )
+    assert ages == {"over 34": 1, "not recorded": 2, "vehicle only": 1}
+    assert list(ages) == ["over 34", "not recorded", "vehicle only"]
+
+
 def test_age_residents_of_an_area_with_only_male_and_female_rows_beside_others() -> (
     None
 ):

@@ -655,3 +655,18 @@ def test_a_month_brief_names_its_month_in_the_trend_not_this_month() -> None:
     assert "previous month (January 2022) 40" in line
     assert "this month" not in line
     assert b.trend["periods"][0]["period"] == "February 2022"
+
+
+def test_an_unfinished_month_s_places_note_does_not_say_there_is_no_violence() -> None:
+    """West Yorkshire's July 2018 briefed on 16 July said "No violent incident with
+    a place in the last 28 days: no top cells" beside "10,911 violent month-only
+    records of July 2018 are not listed, mapped or counted": 10,524 of them have a
+    place. The places note says what is missing is a day."""
+    b = daily_briefing(_violent_january(), at=dt.datetime(2022, 1, 15, 6))
+    assert b.places == ()
+    assert not any(n.startswith("No violent incident with a place") for n in b.notes)
+    assert any(
+        n.startswith("No violent incident with a known day and a place in the last 28")
+        and "40 month-only records" in n
+        for n in b.notes
+    ), b.notes

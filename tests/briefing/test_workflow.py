@@ -637,3 +637,40 @@ def test_cli_brief_does_not_count_people_a_month_store_cannot_name(
     assert "2 violent incidents" in line
     assert "0 people of concern" not in line
     assert "people of concern not shown (not in month-precision data)" in line
+
+
+def test_cli_brief_mid_month_does_not_count_places_it_cannot_date(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """West Yorkshire's July 2018 briefed on 16 July printed "violent incidents not
+    shown (day unknown in month-precision data), ..., 0 places": its month-only
+    records have places but no day, so the places are not shown, not none."""
+    inc = pl.DataFrame(
+        {
+            "incident_id": ["pu1", "pu2"],
+            "source": "policeuk",
+            "crime_type": "Robbery",
+            "occurred_from": dt.datetime(2022, 2, 1),
+            "occurred_to": dt.datetime(2022, 2, 28, 23, 59, 59),
+            "time_precision": "month",
+            "x": [530000.0, 530020.0],
+            "y": [180000.0, 180020.0],
+        }
+    )
+    classes = inc.select(
+        "incident_id",
+        profile=pl.lit("avb-2010"),
+        in_definition=pl.lit(True),
+        category=pl.lit("personal_robbery"),
+        harm_days=pl.lit(365.0),
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", inc)
+        tx.append("classifications", classes)
+    args = ["--db", sqlite_store.url.adbc, "brief", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, [*args, "--at", "2022-02-16T06:00", "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    line = " ".join(result.output.split())
+    assert "violent incidents not shown" in line
+    assert "0 places" not in line
+    assert "places not shown (day unknown in month-precision data)" in line

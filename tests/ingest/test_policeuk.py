@@ -206,6 +206,52 @@ def test_wrong_header_and_wrong_kind_file_are_quarantined(
     assert all("unrecognised header" in r for r in reasons)
 
 
+def test_a_file_cut_short_is_said_to_be(sqlite_store: Store, tmp_path: Path) -> None:
+    """A copy or download that stopped part way ends inside a row, with no line
+    break after it. Cut inside its last field, that row has every field and loaded
+    as if whole, with nothing said: a synthetic city's incidents.csv cut at 300 kB
+    loaded 1,618 rows, the last one's outcome "Investigation complete; no suspect
+    ide". The file's note says so now (every file of police.uk and of avert ends
+    with a line break); a whole file says nothing."""
+    whole = write(
+        tmp_path / "whole" / "2018-07-a-street.csv", [STREET_HEADER, street_row()]
+    )
+    assert "note" not in _one(sqlite_store, whole)
+    row = street_row(CID1, crime_type="Robbery") + "Context of the robbery"
+    cut = tmp_path / "cut" / "2018-07-a-street.csv"
+    cut.parent.mkdir()
+    cut.write_bytes(f"{STREET_HEADER}\n{row}".encode()[:-10])  # "... of the "
+    out = _one(sqlite_store, cut)
+    assert out["loaded"] == 1
+    assert "does not end with a line break" in str(out["note"])
+    assert "line 2" in str(out["note"])
+    # the load's JSON of a zip member or a JSON file says nothing of the kind
+    api = tmp_path / "api" / "2024-09-metropolitan-stops-force.json"
+    api.parent.mkdir()
+    api.write_bytes(b"[]")
+    assert "note" not in _one(sqlite_store, api)
+
+
+def test_an_empty_or_cut_api_json_file_says_so(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """An empty police.uk API JSON file was 'not valid JSON: Expecting value: line 1
+    column 1 (char 0)' where an empty CSV is 'empty file'; one cut short (the Met's
+    September 2024 sample cut at 100 kB) named only a parser's complaint at its
+    last character. Both say what they are now."""
+    empty = write(tmp_path / "e" / "2024-09-metropolitan-stops-force.json", [""])
+    assert _one(sqlite_store, empty)["note"] == "empty file"
+    cut = tmp_path / "c" / "2024-09-metropolitan-stops-force.json"
+    cut.parent.mkdir()
+    cut.write_bytes(b'[{"age_range": "18-24", "outcome": "A')
+    note = str(_one(sqlite_store, cut)["note"])
+    assert note.startswith("not valid JSON: the file ends inside it (cut short?)")
+    odd = tmp_path / "o" / "2024-09-metropolitan-stops-force.json"
+    odd.parent.mkdir()
+    odd.write_bytes(b'[{"age_range": 18-24}]\n')
+    assert "ends inside it" not in str(_one(sqlite_store, odd)["note"])
+
+
 def test_empty_file_is_reported_not_fatal(sqlite_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")

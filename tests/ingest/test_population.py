@@ -286,3 +286,24 @@ def test_lines_are_physical_after_a_header_field_over_two_lines(
     )
     assert parsed.problems["line"].to_list() == [4]
     assert parsed.frames["populations"]["source_line"].to_list() == [3]
+
+
+def test_a_folder_given_for_a_file_names_its_csv_files(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """'avert ingest population' given a data folder (as 'avert ingest policeuk'
+    takes one) said "Cannot read DIR: [Errno 21] Is a directory: 'DIR'": it says it
+    is a folder and names the CSV files in it to give instead."""
+    folder = tmp_path / "census-2011"
+    folder.mkdir()
+    (folder / "README.md").write_text("about\n")
+    (folder / "b.csv").write_text("x\n")
+    (folder / "a.csv").write_text("x\n")
+    with pytest.raises(IngestError) as err:
+        load_population(sqlite_store, [folder])
+    msg = str(err.value)
+    assert "Errno" not in msg
+    assert "is a folder: give a file in it (a.csv, b.csv)" in msg
+    (tmp_path / "a.txt").write_text("x\n")
+    with pytest.raises(IngestError, match="is a folder with no CSV file in it"):
+        load_centroids(sqlite_store, [tmp_path])

@@ -444,7 +444,12 @@ def test_find_rates_the_source_does_not_record_are_not_shown_as_zero(
         other.close()
     table = table[table.index('<table class="outcomes">') :]
     assert "not known" not in table
-    assert "50 % (" in table  # every fourth stop linked: half the White ones
+    # every fourth stop linked (half the White ones), but a linked "no further
+    # action" is no find: the finds are the linked arrests, every twentieth
+    white = table[table.index("<td>White</td>") :]
+    white = white[: white.index("</tr>")]
+    assert "<td>30</td><td>10 % (" in white, white  # 3 of 30 found (6 arrested)
+    assert "50 % (" not in table
 
 
 def _equality_section(store: Store) -> str:

@@ -23,7 +23,7 @@ import polars as pl
 
 from avert.analyse.forecast import ForecastPlan, bulk_notes
 from avert.analyse.hotspots import recent_hotspots
-from avert.briefing.context import BriefingContext, counted
+from avert.briefing.context import BriefingContext, counted, month_start
 from avert.briefing.model import (
     LOOKBACK_DAYS,
     MapPoint,
@@ -447,6 +447,20 @@ def _forecast_section(
     )
 
 
+def _no_places_note(ctx: BriefingContext, period: str) -> str:
+    """Why there are no top cells: no violent incident with a place in ``period``,
+    or (a month not over, of month-only records only) none with a day: those
+    records may have places, but cannot be placed in days."""
+    undated = ctx.undated_in_window
+    if not undated:
+        return f"No violent incident with a place in {period}: no top cells."
+    return (
+        f"No violent incident with a known day and a place in {period}: no top "
+        f"cells ({undated:,} month-only records of {month_start(ctx.at):%B %Y} "
+        "have no day to place them in these days)."
+    )
+
+
 def places_section(
     ctx: BriefingContext,
     *,
@@ -486,7 +500,7 @@ def places_section(
             [],
             {},
             window_map_points(ctx, cell_size_m=cell_size_m),
-            notes=[f"No violent incident with a place in {period}: no top cells."],
+            notes=[_no_places_note(ctx, period)],
         )
     named = _named_cells(
         ctx,

@@ -107,6 +107,12 @@ def groups(
         ],
         title=f"groups ({len(payload['groups'])})",
     )
+    if payload["groups"]:
+        console.print(
+            "ordered by band, then matrix score (harm + threat + trend levels: the "
+            "first reason) and harm days, highest first, then id",
+            style="dim",
+        )
     print_notes(result.notes)
 
 

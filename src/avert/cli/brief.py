@@ -125,12 +125,18 @@ def brief(
         if b.incidents_not_shown_short is None
         else f"violent incidents not shown ({b.incidents_not_shown_short})"
     )
+    # nor are its places none: they have no day to be placed in
+    places = (
+        f"{len(b.places)} places"
+        if b.places or b.incidents_not_shown_short is None
+        else f"places not shown ({b.incidents_not_shown_short})"
+    )
     console.print(
         styled(
             ("Daily risk briefing", "bold"),
             f" {b.window_from:%Y-%m-%d %H:%M} to "
             f"{b.window_to:%Y-%m-%d %H:%M} ({b.audience}): "
-            f"{incidents}, {people}, {len(b.places)} places.",
+            f"{incidents}, {people}, {places}.",
         )
     )
     console.print(b.trend["line"])

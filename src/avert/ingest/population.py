@@ -106,7 +106,24 @@ def _nul_checks(columns: list[str]) -> list[Check]:
     ]
 
 
+def _folder_given(path: Path) -> IngestError:
+    """The error for a folder given where a file is wanted, naming the CSV files in
+    it (a data folder holds one or two beside its README)."""
+    names = sorted(p.name for p in path.iterdir() if p.suffix.lower() == ".csv")
+    if not names:
+        return IngestError(
+            f"Cannot read {path}: it is a folder with no CSV file in it."
+        )
+    more = f" and {len(names) - 10:,} more" if len(names) > 10 else ""
+    shown = ", ".join(names[:10]) + more
+    return IngestError(
+        f"Cannot read {path}: it is a folder: give a file in it ({shown})."
+    )
+
+
 def _read(path: Path) -> tuple[pl.DataFrame, str]:
+    if path.is_dir():
+        raise _folder_given(path)
     try:
         data = path.read_bytes()
     except OSError as err:

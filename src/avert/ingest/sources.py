@@ -92,6 +92,39 @@ class SourceFile:
             raise IngestError(msg) from err
 
 
+_LINE_BREAKS: Final = (b"\n", b"\r")
+_COUNT_CHUNK: Final = 1 << 23
+
+
+def unterminated_last_line(path: Path) -> int | None:
+    """The physical line number (1-based) of a CSV file's last line when the file
+    does not end with a line break, else None (also for an empty or unreadable
+    file, or one not named ``.csv``).
+
+    Every file police.uk and avert write ends with a line break; a copy or a
+    download that stopped part way ends inside a row, which may still have every
+    field (cut inside its last one) and read as whole. Only such a file is read
+    again, in chunks, to count its lines.
+    """
+    if not path.name.lower().endswith(".csv"):
+        return None
+    try:
+        with path.open("rb") as fh:
+            if fh.seek(0, 2) == 0:
+                return None
+            fh.seek(-1, 2)
+            if fh.read(1) in _LINE_BREAKS:
+                return None
+            fh.seek(0)
+            newlines = returns = 0  # lines end in LF or CRLF, or (old Macs) CR
+            while chunk := fh.read(_COUNT_CHUNK):
+                newlines += chunk.count(b"\n")
+                returns += chunk.count(b"\r")
+    except OSError:
+        return None
+    return (newlines or returns) + 1
+
+
 def unpack_member(source: SourceFile, stack: ExitStack, limits: Limits) -> Path:
     """Unpack a zip member to a private temporary file (removed with ``stack``).
 

@@ -251,8 +251,8 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
     elif oc.height and "find_rate" in oc.columns:
         rate, title, x_label = (
             "find_rate",
-            "Find rate: searches whose outcome was linked to the object of "
-            "the search, % by group",
+            "Find rate: searches whose outcome, beyond no further action, was "
+            "linked to the object of the search, % by group",
             "% of searches with a linked find",
         )
     else:

@@ -45,7 +45,7 @@ from avert.ingest.result import (
     Reference,
     refused,
 )
-from avert.ingest.sources import SourceFile
+from avert.ingest.sources import SourceFile, unterminated_last_line
 from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
@@ -237,6 +237,7 @@ def load_files(
         set_page_cache(tx, _SQLITE_CACHE_KIB)
         state = _State(tx, references, deferred, keep_keys=replace_months)
         _write_units(units, names, report, state, references, progress)
+        _note_cut_short(report)
         # rebuild the indexes dropped for bulk appends (still inside the transaction)
         _tell(progress, FINISHING, total, total)
         deferred.close()
@@ -424,6 +425,23 @@ def _note_stops_without_force(report: LoadReport) -> None:
                 f"{'stop is' if held == 1 else 'stops are'} stored with no force, so "
                 "no force's figures count them, and the same file loaded again under "
                 "its police.uk name would count them twice. Load it under that name.",
+            )
+
+
+def _note_cut_short(report: LoadReport) -> None:
+    """Note each CSV file on disk that does not end with a line break: it may have
+    been cut short, and its last row, read as it stands, be incomplete."""
+    for f in report.files:
+        if f.kind in (REFUSED, "skipped"):
+            continue
+        line = unterminated_last_line(Path(f.file))
+        if line is not None:
+            _say(
+                f,
+                "the file does not end with a line break: if it was cut short (a "
+                f"copy or download that stopped early), its last row, line {line:,}, "
+                "may be incomplete (it was read as it stands; see 'avert quarantine "
+                "list' if it was rejected).",
             )
 
 

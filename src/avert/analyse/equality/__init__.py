@@ -113,7 +113,7 @@ __all__ = [
 
 #: police.uk's ``Type`` of a search of a vehicle only (no person searched)
 _VEHICLE_ONLY: Final = "Vehicle search"
-#: the group of a vehicle-only search with no ethnicity recorded
+#: the group (and sex) of a vehicle-only search with no ethnicity or sex recorded
 _NO_PERSON: Final = "vehicle only"
 #: the powers reported separately (data.police.uk "Legislation" text, by prefix)
 LEGISLATION: Final[dict[str, str]] = {
@@ -462,19 +462,31 @@ def _area_expr(area: str | None) -> pl.Expr:
 
 
 def _is_vehicle_only() -> pl.Expr:
-    """Whether a search is of a vehicle only (police.uk ``Type``): no person."""
+    """Whether a search is of a vehicle only (police.uk ``Type``)."""
     return pl.col("search_type").cast(pl.String) == _VEHICLE_ONLY
+
+
+def _of_no_person(columns: list[str]) -> pl.Expr:
+    """Whether a search (its ``group`` computed) is of no person: a search of a
+    vehicle only that records no ethnicity and, where the stops have a ``sex``,
+    no sex either. One rule for the ethnicity and the sex tables, so that both
+    count the same searches of no person (police.uk also describes some vehicle
+    searches' drivers: 77 of 776 in January 2019 record one of the two)."""
+    none = (pl.col("group") == "not stated") & _is_vehicle_only()
+    if "sex" in columns:
+        none = none & pl.col("sex").is_null()
+    return none.fill_null(False)
 
 
 def _searches(stops: pl.DataFrame, *, area: str | None, ethnicity: str) -> pl.DataFrame:
     """The stops with their ``area`` (``not placed`` when null) and ``group``.
 
     ``group`` is the top-level group of the ``ethnicity`` column (``not stated``
-    when missing), or ``vehicle only`` for a search of a vehicle only with none
-    recorded: it has no person to describe, so it is not "not stated" (police.uk
-    leaves its ethnicity blank; 5,093 of South Yorkshire's 13,693 blanks in
-    2019-21), and the share of people with no recorded ethnicity is of the
-    searches of people.
+    when missing), or ``vehicle only`` for a search of no person
+    (:func:`_of_no_person`: a vehicle only, no ethnicity and no sex recorded): it
+    has no person to describe, so it is not "not stated" (police.uk leaves its
+    ethnicity blank; 5,093 of South Yorkshire's 13,693 blanks in 2019-21), and the
+    share of people with no recorded ethnicity is of the searches of people.
     """
     s = stops.with_columns(
         _area_expr(area).fill_null("not placed").alias("area"),
@@ -483,7 +495,7 @@ def _searches(stops: pl.DataFrame, *, area: str | None, ethnicity: str) -> pl.Da
     if "search_type" not in s.columns:
         return s
     return s.with_columns(
-        pl.when((pl.col("group") == "not stated") & _is_vehicle_only())
+        pl.when(_of_no_person(s.columns))
         .then(pl.lit(_NO_PERSON))
         .otherwise(pl.col("group"))
         .alias("group")
@@ -570,9 +582,16 @@ def _searches_per(s: pl.DataFrame, column: str) -> pl.DataFrame:
 
 
 def _by_age(s: pl.DataFrame, age_residents: pl.DataFrame | None) -> pl.DataFrame:
-    """Searches per age band and group (and group ``all``), with band rates."""
+    """Searches per age band and group (and group ``all``), with band rates; a
+    search of no person with no age recorded is ``vehicle only``, as in the sex
+    table, not ``not recorded``."""
+    unrecorded = (
+        pl.when(pl.col("group") == _NO_PERSON)
+        .then(pl.lit(_NO_PERSON))
+        .otherwise(pl.lit("not recorded"))
+    )
     by_age = _searches_per(
-        s.with_columns(pl.col("age_range").fill_null("not recorded")), "age_range"
+        s.with_columns(pl.col("age_range").fill_null(unrecorded)), "age_range"
     )
     if age_residents is not None and age_residents.height:
         ages = age_residents.group_by("age_range").agg(
@@ -613,13 +632,11 @@ def _by_sex(s: pl.DataFrame, sex_residents: pl.DataFrame | None) -> pl.DataFrame
         .replace_strict(SEX_LABELS, default=None, return_dtype=pl.String)
         .fill_null(_NOT_RECORDED)
     )
-    if "search_type" in s.columns:
-        # a search of a vehicle only has no person, so no sex (police.uk leaves
-        # Gender blank: 768 of the Met's 771 blanks, January-June 2018)
-        vehicle = _is_vehicle_only() & pl.col("sex").is_null()
-        label = (
-            pl.when(vehicle.fill_null(False)).then(pl.lit(_NO_PERSON)).otherwise(label)
-        )
+    # a search of no person has no sex (police.uk leaves Gender blank for most
+    # searches of a vehicle only): the searches ``_searches`` put in no group
+    label = (
+        pl.when(pl.col("group") == _NO_PERSON).then(pl.lit(_NO_PERSON)).otherwise(label)
+    )
     by_sex = _searches_per(s.with_columns(label.alias("sex")), "sex")
     if sex_residents is not None and sex_residents.height:
         by_sex = _sex_ratios(by_sex, sex_residents)
@@ -716,9 +733,10 @@ def _stop_notes(
     ]
     if vehicles:
         notes.append(
-            f"{vehicles:,} searches of a vehicle only (no person searched, no "
-            "ethnicity recorded) are in no group's rate either, and not among those "
-            "with no recorded ethnicity ('vehicle_only')."
+            f"{vehicles:,} searches of a vehicle only (no person searched: no "
+            "ethnicity or sex recorded) are in no group's rate either, and not among "
+            "those with no recorded ethnicity ('vehicle_only'; 'vehicle only' in the "
+            "searches by sex)."
         )
     if defined == "self" and missing and "officer_ethnicity" in s.columns:
         notes.extend(_unstated_lean(s))
@@ -739,15 +757,25 @@ def _stop_notes(
             if "outcome_linked" in s.columns
             else pl.Series([None] * s.height, dtype=pl.Boolean)
         )
-        linked = int(link.fill_null(value=False).sum())
+        linked = int(s.select(_found(s.columns).sum()).item())
         if linked == 0 and arrests:
             blank = int(link.is_null().sum())
+            nfa = int(link.fill_null(value=False).sum())  # linked: no further action
+            false = total - blank - nfa
             held = (
                 f"blank for all {total:,}"
                 if blank == total
                 else f"false for all {total:,}"
-                if blank == 0
-                else f"false for {total - blank:,}, blank for {blank:,}"
+                if false == total
+                else ", ".join(
+                    part
+                    for n, part in (
+                        (nfa, f"true for {nfa:,}, each of no further action"),
+                        (false, f"false for {false:,}"),
+                        (blank, f"blank for {blank:,}"),
+                    )
+                    if n
+                )
             )
             notes.append(
                 f"None of the {total:,} searches has an outcome linked to its object, "
@@ -824,11 +852,7 @@ def _unlinked_note(s: pl.DataFrame) -> list[str]:
     blank for 288 of the 427 searches with an outcome other than no further action
     (257 arrests), 67 linked of 1,634: a find rate of 4.1 % that counts none of
     them."""
-    outcome = pl.col("outcome").cast(pl.String)
-    acted = s.filter(
-        outcome.is_not_null()
-        & ~outcome.str.to_lowercase().str.contains("no further action")
-    )
+    acted = s.filter(_beyond_no_further_action())
     blank = int(acted["outcome_linked"].is_null().sum())
     if not acted.height or blank < UNLINKED_SHARE_NOTED * acted.height:
         return []
@@ -903,6 +927,28 @@ def _link_unrecorded(outcomes: pl.DataFrame) -> bool:
     )
 
 
+def _beyond_no_further_action() -> pl.Expr:
+    """Whether a search's ``outcome`` is one other than no further action (null:
+    no outcome, so false)."""
+    outcome = pl.col("outcome").cast(pl.String)
+    return (
+        outcome.is_not_null()
+        & ~outcome.str.to_lowercase().str.contains("no further action")
+    ).fill_null(value=False)
+
+
+def _found(columns: list[str]) -> pl.Expr:
+    """Whether a search found what it was for: an outcome beyond no further action
+    linked to the object of the search (a blank link is no find). police.uk marks
+    many no-further-action outcomes linked too (West Yorkshire, January 2019: 591
+    of its 594; BTP all 464), though nothing followed: a link is read only on an
+    outcome other than no further action (counted, West Yorkshire's find rate
+    read 72.8 % where it is 14.4 %)."""
+    if "outcome_linked" not in columns:
+        return pl.lit(value=False)
+    return pl.col("outcome_linked").fill_null(value=False) & _beyond_no_further_action()
+
+
 def _ended_in_arrest() -> pl.Expr:
     """Whether a search's ``outcome`` names an arrest (null: no outcome)."""
     return pl.col("outcome").cast(pl.String).str.to_lowercase().str.contains("arrest")
@@ -912,15 +958,10 @@ def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
     """Searches, finds and arrests per area and group, with Wilson intervals."""
     if "outcome" not in s.columns:
         return pl.DataFrame()
-    linked = (
-        pl.col("outcome_linked").fill_null(value=False)
-        if "outcome_linked" in s.columns
-        else pl.lit(value=False)
-    )
     arrest = _ended_in_arrest()
     agg = s.group_by("area", "group").agg(
         pl.len().cast(pl.Int64).alias("searches"),
-        linked.sum().alias("finds"),
+        _found(s.columns).sum().alias("finds"),
         arrest.fill_null(value=False).sum().alias("arrests"),
     )
     f, flo, fhi = wilson(pl.col("finds"), pl.col("searches"))

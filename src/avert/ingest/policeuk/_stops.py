@@ -187,15 +187,30 @@ def _stops(
     return out, problems
 
 
+def _json_error(err: json.JSONDecodeError, text: str) -> str:
+    """Why a JSON file does not parse; a file whose text ends where the parser
+    stopped (or inside a string, which only the end of the text leaves open: a
+    line break in one is another error) is said to end inside the JSON: a
+    download or copy cut short."""
+    cut = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string")
+    where = "the file ends inside it (cut short?): " if cut else ""
+    return f"not valid JSON: {where}{err}"
+
+
 def _parse_api_stops(
     data: bytes, *, name: str, basename: str, digest: str, crs: str
 ) -> Parsed:
     """police.uk API ``stops-force`` JSON: an array of objects; "line" = record number."""
     try:
-        records = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        why = f"not valid JSON: {err}"
-        return _not_policeuk(name, digest, why)
+        body = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        return _not_policeuk(name, digest, f"not valid JSON: {err}")
+    if not body.strip():
+        return _not_policeuk(name, digest, "empty file")  # as an empty CSV file
+    try:
+        records = json.loads(body)
+    except json.JSONDecodeError as err:
+        return _not_policeuk(name, digest, _json_error(err, body))
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         why = "not a police.uk API stop-and-search array of objects"
         return _not_policeuk(name, digest, why)
