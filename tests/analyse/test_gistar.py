@@ -325,5 +325,10 @@ def test_emerging_hotspots_leave_masked_cells_out() -> None:
     cube[outside] = 1000.0
     got = emerging_hotspots(np.ma.masked_array(cube, outside))
     assert set(got.filter(got["row"] < 3)["pattern"]) == {"none"}
+    # never tested: no trend (NaN), not "no trend found" (z 0, p 1)
+    out, inside = got.filter(got["row"] < 3), got.filter(got["row"] >= 3)
+    assert out["trend_z"].is_nan().all()
+    assert out["trend_p"].is_nan().all()
+    assert not inside["trend_p"].is_nan().any()
     plain = emerging_hotspots(np.where(outside, np.nan, cube))
     assert got.equals(plain)

@@ -125,3 +125,20 @@ def test_a_passed_lock_is_not_shown_as_one(db: str) -> None:
     state = _state_of(db, "old")
     assert "locked" not in state
     assert "failed sign-ins in a row" in state
+
+
+def test_unlock_of_a_disabled_account_says_it_is_still_disabled(db: str) -> None:
+    """``unlock`` of a disabled, locked account printed "unlocked" alone: the
+    administrator took the user to be let in, and they were still refused."""
+    _run(db, "users", "add", "dee", "--role", "analyst", password="z" * 14)
+    _run(db, "users", "disable", "dee")
+    _lock(db, "dee")
+    code, out = _run(db, "users", "unlock", "dee")
+    assert code == 0, out
+    said = " ".join(out.split())
+    assert "unlocked" in said
+    assert "is disabled and still cannot sign in" in said
+    assert "avert users enable dee" in said
+    _run(db, "users", "enable", "dee")
+    code, out = _run(db, "users", "unlock", "dee")
+    assert "disabled" not in out

@@ -139,3 +139,17 @@ def test_local_and_continental_projections_in_metres_are_store_crss(crs: str) ->
     continental equal-area projections (LAEA Europe, CONUS Albers) keep their
     metres within 5 % of ground metres over their areas: accepted."""
     check_store_crs(crs)
+
+
+@pytest.mark.parametrize("crs", ["EPSG:3857", "EPSG:3435"])
+def test_a_refused_store_crs_says_stored_incidents_stay_in_it(crs: str) -> None:
+    """A store loaded in Web Mercator before this check: its next load is refused,
+    and the advice (set crs to a UTM zone) alone would put the new incidents in
+    UTM beside the old ones in Web Mercator (the store records no CRS), cells and
+    distances across them wrong by thousands of kilometres. The message says the
+    stored incidents do not move and to load the files into a new store."""
+    with pytest.raises(ConfigError) as refused:
+        check_store_crs(crs)
+    said = " ".join(str(refused.value).split())
+    assert "changing the setting does not move them" in said
+    assert "load the files again into a new store" in said

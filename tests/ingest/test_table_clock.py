@@ -344,3 +344,53 @@ def test_a_parquet_time_with_a_zone_and_a_time_format_is_the_store_zones(
         timezone="America/Toronto",
     ).frames["incidents"]
     assert [str(t) for t in inc["occurred_from"]] == ["2023-07-01 08:00:00"]
+
+
+def test_epoch_seconds_written_as_floats_are_read(tmp_path: Path) -> None:
+    """pandas writes an integer column that has blanks as floats: epoch seconds
+    ``1672552393.0`` under ``time_format = '%s'`` did not parse and every row of
+    such a file (CSV, or a Parquet Float64 column) was quarantined. A whole number
+    written as a float is read as that number, keyed as the integer text."""
+    m = tmp_path / "epoch.toml"
+    m.write_text(
+        "[table]\nsource = 's'\ncrs = 'EPSG:32617'\ntime_format = '%s'\n"
+        "[columns]\noccurred_at = 'epoch'\ncrime_type = 'cat'\nx = 'e'\ny = 'n'\n",
+        encoding="utf-8",
+    )
+    mapping = read_mapping(m)
+    buf = io.BytesIO()
+    pl.DataFrame(
+        {
+            "epoch": [1672552393.0, None, 1688215993.0],
+            "cat": ["Assault"] * 3,
+            "e": [630000.0] * 3,
+            "n": [4840000.0] * 3,
+        }
+    ).write_parquet(buf)
+    parsed = parse_table(
+        buf.getvalue(),
+        mapping,
+        name="e.parquet",
+        crs="EPSG:32617",
+        timezone="America/Toronto",
+    )
+    inc = parsed.frames["incidents"]
+    assert [str(t) for t in inc["occurred_from"]] == [
+        "2023-01-01 00:53:13",
+        "2023-07-01 08:53:13",
+    ]
+    assert parsed.problems["line"].to_list() == [2]  # the blank only
+
+    def csv_id(epoch: str) -> str:
+        text = f"epoch,cat,e,n\n{epoch},Assault,630000,4840000\n"
+        return str(
+            parse_table(
+                text.encode(),
+                mapping,
+                name="e.csv",
+                crs="EPSG:32617",
+                timezone="America/Toronto",
+            ).frames["incidents"]["incident_id"][0]
+        )
+
+    assert csv_id("1672552393.0") == csv_id("1672552393")

@@ -167,3 +167,19 @@ def test_longitude_and_latitude_named_x_y_stop_with_advice(tmp_path: Path) -> No
         },
     )
     assert events_from_csv(metres)[0].height == n
+
+
+def test_latitude_first_in_x_y_stops_too(tmp_path: Path) -> None:
+    """Latitude in x and longitude in y (Sydney's -33.9, 151.2: y beyond 90) passed
+    the check for degrees and put the city in one cell; either order now stops."""
+    n = 40
+    path = _write(
+        tmp_path,
+        {
+            "x": [-33.87 + 0.001 * k for k in range(n)],
+            "y": [151.2 + 0.001 * k for k in range(n)],
+            "occurred_at": [f"2024-01-{1 + k % 28:02d}T10:00" for k in range(n)],
+        },
+    )
+    with pytest.raises(IngestError, match="look like longitude and latitude"):
+        events_from_csv(path)

@@ -416,7 +416,8 @@ def emerging_hotspots(
 
     ``slices`` has shape ``(T, ny, nx)`` (e.g. counts per week), oldest first, with
     ``T >= 3``; NaN or masked cells are outside the study area (:func:`gi_star`)
-    and get no pattern. Returns ``row``, ``col``, ``hot_slices``, ``trend_z``, ``trend_p`` and
+    and get no pattern (and, outside in every slice, a NaN ``trend_z`` and
+    ``trend_p``: never tested). Returns ``row``, ``col``, ``hot_slices``, ``trend_z``, ``trend_p`` and
     ``pattern`` (new, consecutive, intensifying, persistent, diminishing, sporadic,
     oscillating, historical, none).
     """
@@ -432,6 +433,13 @@ def emerging_hotspots(
     hot = np.stack([r.spot == "hot" for r in res])
     cold = np.stack([r.spot == "cold" for r in res])
     trend_z, trend_p = mann_kendall(np.nan_to_num(z))
+    # a cell outside the study area in every slice was never tested: no trend
+    # (NaN, as its Gi* statistics), not "no trend found" (z 0, p 1)
+    never = np.isnan(z).all(axis=0)
+    trend_z, trend_p = (
+        np.where(never, np.nan, trend_z),
+        np.where(never, np.nan, trend_p),
+    )
     n_hot = hot.sum(axis=0)
     last = hot[-1]
     before_hot = hot[:-1].sum(axis=0)

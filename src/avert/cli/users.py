@@ -132,13 +132,19 @@ def enable(ctx: typer.Context, username: UsernameArg) -> None:
 @users_app.command("unlock")
 def unlock_(ctx: typer.Context, username: UsernameArg) -> None:
     """Clear an account's lockout and failed sign-ins (its password is kept)."""
-    from avert.workflows.users import unlock
+    from avert.workflows.users import current_account, unlock
 
-    cleared = unlock(get_store(ctx), username)
+    store = get_store(ctx)
+    cleared = unlock(store, username)
     if cleared is None:
         console.print(f"User {username} was not locked: nothing to clear.")
     else:
         console.print(f"User {username} unlocked ({cleared} cleared).")
+    if current_account(store, username) is None:  # unlocked, yet still kept out
+        console.print(
+            f"User {username} is disabled and still cannot sign in: "
+            f"'avert users enable {username}' lets them."
+        )
 
 
 @users_app.command("set-role")

@@ -150,10 +150,23 @@ def check_store_crs(crs: str) -> None:
         "distances are metres: set the crs setting (AVERT_CRS, or --crs) to a "
         "projection in metres of the data's area, e.g. its UTM zone (EPSG:326NN: "
         "EPSG:32616 for Chicago, EPSG:32617 for Toronto). A file's own CRS (feet or "
-        "degrees) is fine: a mapping's [table].crs or a bundle's crs says it."
+        "degrees) is fine: a mapping's [table].crs or a bundle's crs says it. "
+        f"{_STORED_STAY}"
     )
     raise ConfigError(msg)
 
+
+#: The end of a refused store CRS's message: a store loaded before the check (earlier
+#: versions accepted Web Mercator) holds x/y in that CRS, which no setting
+#: moves; a new crs alone would put later loads in another projection beside them
+#: (the store does not record its CRS), and every cell and distance across the two
+#: would be wrong by kilometres.
+_STORED_STAY: Final = (
+    "If this store already holds incidents, they keep their x/y in the CRS they "
+    "were loaded in (changing the setting does not move them): do not load into "
+    "it with the new crs, load the files again into a new store "
+    "(AVERT_DATABASE_URL, or --db) with it."
+)
 
 #: Largest scale error (|scale - 1|) over a CRS's area of use that a store CRS may
 #: have: local projections stay under 0.5 % (UTM 0.1 %, British National Grid
@@ -191,7 +204,8 @@ def _check_true_metres(crs: str, parsed: CRS) -> None:
         "degrees). avert's cells, budgets in km² and distances need ground metres: "
         "set the crs setting (AVERT_CRS, or --crs) to a local projection, e.g. the "
         "data's UTM zone (EPSG:326NN) or national grid. A file's own CRS may be Web "
-        "Mercator: a mapping's [table].crs or a bundle's crs says it."
+        "Mercator: a mapping's [table].crs or a bundle's crs says it. "
+        f"{_STORED_STAY}"
     )
     raise ConfigError(msg)
 

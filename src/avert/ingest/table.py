@@ -110,6 +110,9 @@ _NOT_TEXT: Final = (
 #: a strptime directive that reads an instant: a UTC offset (%z, %:z) or seconds
 #: since the Unix epoch (%s, which count from 1970-01-01 00:00 UTC)
 _INSTANT_DIRECTIVE: Final = re.compile(r"%[-_0^#]?(?::?z|s)")
+#: a ``time_format`` of epoch seconds alone: a whole number written as a float
+#: (``1672552393.0``) is read as that number
+_EPOCH_ONLY: Final = re.compile(r"\s*%[-_0^#]?s\s*")
 #: columns that add a time of day to the date of ``occurred_at``
 _CLOCK_KEYS: Final = ("occurred_hour", "occurred_time")
 #: a strptime directive that reads a time of day (hour, minute, second or more)
@@ -310,10 +313,14 @@ def _when(mapping: TableMapping, *, timezone: str | None = None) -> pl.Expr:
     instant: with ``timezone``
     it is given as the wall-clock time there (the store's zone, as every time with
     an offset); without, as UTC's, the text rows without an id have always been
-    keyed by.
+    keyed by. Epoch seconds written as a float (``1672552393.0``: pandas writes an
+    integer column that has blanks as floats, in CSV and Parquet alike) are read
+    as the whole number they are.
     """
     when = pl.col(mapping.columns["occurred_at"]).str.strip_chars()
     fmt = mapping.time_format
+    if fmt and _EPOCH_ONLY.fullmatch(fmt):
+        when = _whole(when)
     if fmt:
         aware = timezone is not None and _INSTANT_DIRECTIVE.search(fmt) is not None
         read = when.str.strptime(

@@ -278,9 +278,11 @@ _DEGREES_MIN_EVENTS: Final = 20
 
 def _refuse_degrees(path: Path, events: pl.DataFrame) -> None:
     """An :class:`IngestError` when ``x``, ``y`` look like longitude and latitude
-    in degrees: many events, every x in [-180, 180] and y in [-90, 90], spread over
-    at most 10 units on each axis. Read as metres, a whole city fits in one cell,
-    and the evaluation scored every coverage 0 with only a note about cell size."""
+    in degrees (in either order): many events, every x in [-180, 180] and y in
+    [-90, 90] (or x in [-90, 90] and y in [-180, 180]: latitude first, as Sydney's
+    -33.9, 151.2), spread over at most 10 units on each axis. Read as metres, a
+    whole city fits in one cell, and the evaluation scored every coverage 0 with
+    only a note about cell size."""
     if events.height < _DEGREES_MIN_EVENTS:
         return
     x, y = events["x"], events["y"]
@@ -288,7 +290,13 @@ def _refuse_degrees(path: Path, events: pl.DataFrame) -> None:
         float(v)  # type: ignore[arg-type]
         for v in (x.min(), x.max(), y.min(), y.max())
     )
-    in_ranges = x_lo >= -180 and x_hi <= 180 and y_lo >= -90 and y_hi <= 90
+
+    def within(lo: float, hi: float, limit: float) -> bool:
+        return lo >= -limit and hi <= limit
+
+    in_ranges = (within(x_lo, x_hi, 180) and within(y_lo, y_hi, 90)) or (
+        within(x_lo, x_hi, 90) and within(y_lo, y_hi, 180)
+    )
     spread = max(x_hi - x_lo, y_hi - y_lo)
     if in_ranges and 0 < spread <= 10:
         msg = (
