@@ -357,6 +357,38 @@ def test_a_refused_edit_keeps_what_was_typed(world: World) -> None:
     assert 'value="2027-01-15"' in form
 
 
+def test_a_review_date_outside_the_years_is_refused_and_nothing_is_saved(
+    world: World,
+) -> None:
+    """A browser's date field takes the years 1 to 275760: a review date of year
+    1 (0026 typed for 2026) was saved, and the plan board counted the action as
+    having a review date. It is refused with the years taken, the form keeps what
+    was typed, and the action is as it was."""
+    client = signed_in(world.app, "chair")
+    before = _actions(world).filter(pl.col("action_id") == "A05").row(0, named=True)
+    for typed, year in (("0026-01-15", 26), ("9999-12-31", 9999)):
+        page = client.get("/plan/actions/A05")
+        response = client.post(
+            "/plan/actions/A05",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "status": before["status"],
+                "rag": before["rag"] or "",
+                "rag_reason": before["rag_reason"] or "",
+                "evidence": "typed with the date",
+                "review_date": typed,
+            },
+        )
+        assert response.status_code == 400, typed
+        error = response.text.split('id="action-error"')[1].split("</p>")[0]
+        assert f"the year {year} is outside the years 1900-2200" in error
+        form = response.text[response.text.index('id="edit-action"') :]
+        assert ">typed with the date</textarea>" in form
+    after = _actions(world).filter(pl.col("action_id") == "A05").row(0, named=True)
+    assert after["version"] == before["version"]
+    assert after["review_date"] == before["review_date"]
+
+
 def test_a_bad_due_time_goes_back_to_the_meeting_with_the_reason(
     world: World,
 ) -> None:

@@ -16,7 +16,15 @@ from fastapi.responses import RedirectResponse, Response
 from avert.config.timezone import local_now
 from avert.errors import ConfigError
 from avert.web.auth import authorize, current_user, flash, requires, take_flash
-from avert.web.pages import _briefing_context, _ctx, _page, _parse_at, default_at
+from avert.web.pages import (
+    MAX_YEAR,
+    MIN_YEAR,
+    _briefing_context,
+    _ctx,
+    _page,
+    _parse_at,
+    default_at,
+)
 from avert.workflows import delivery, views
 
 __all__ = ["router"]
@@ -116,6 +124,7 @@ def edit_action(
         "review_date": review_date,
     }
     try:
+        _check_review_date(review_date)
         delivery.update_action(
             ctx.store,
             action_id,
@@ -139,6 +148,23 @@ def edit_action(
             typed=changes,
         )
     return RedirectResponse(f"/plan/actions/{quote(action_id)}", status_code=303)
+
+
+def _check_review_date(text: str) -> None:
+    """Refuse a review date outside the years the app takes for any date.
+
+    A browser's date field takes any year from 1 to 275760, so a slip of the
+    keyboard (0026 for 2026) was saved as the action's review date, and the
+    plan board counted it as reviewed. Other bad dates are the workflow's to
+    refuse (:func:`avert.workflows.delivery.update_action`).
+    """
+    try:
+        year = dt.date.fromisoformat(text.strip()).year
+    except ValueError:
+        return
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        msg = f"Review date: the year {year} is outside the years {MIN_YEAR}-{MAX_YEAR}"
+        raise ConfigError(msg)
 
 
 @router.get("/meeting")
