@@ -293,6 +293,42 @@ def test_record_pseudonyms_are_not_split_across_lines(
     page.close()  # type: ignore[attr-defined]
 
 
+_SPLIT_GROUPS = """() => [...document.querySelectorAll(
+    '#retaliation [data-record^="group:"]')]
+    .filter(e => e.getClientRects().length > 1).map(e => e.textContent)"""
+# the text from "harm" to the end of an alert's harm figure ("harm 10 d"), when it
+# takes more than one line
+_SPLIT_HARM = """() => [...document.querySelectorAll('#retaliation td small')]
+    .map(e => e.firstChild)
+    .filter(t => t && t.nodeType === 3 && t.data.includes('harm'))
+    .filter(t => {
+        const r = document.createRange();
+        r.setStart(t, t.data.indexOf('harm'));
+        r.setEnd(t, t.data.length);
+        return r.getClientRects().length > 1;
+    }).map(t => t.data)"""
+
+
+@pytest.mark.browser
+def test_group_pseudonyms_and_harm_figures_are_not_split_across_lines(
+    base_url: str, browser: object
+) -> None:
+    """A partner's Today listed a retaliation alert's rival groups as plain text:
+    ``G-7E0E5FAF173E, G-`` on one line and ``0E47BCE8E10C`` on the next (at 1366
+    px), and an alert's harm as ``harm 10`` over ``d``. Each group id is now a
+    record, kept whole like a person's, and a harm figure keeps its unit: at every
+    width from a phone's to a wide screen."""
+    page, errors = _sign_in(browser, base_url, "partner")
+    page.goto(f"{base_url}/today?hours=168")  # type: ignore[attr-defined]
+    assert page.locator('#retaliation [data-record^="group:"]').count() > 0  # type: ignore[attr-defined]
+    for width in [390, *range(700, 1441, 20)]:
+        page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+        assert page.evaluate(_SPLIT_GROUPS) == [], width  # type: ignore[attr-defined]
+        assert page.evaluate(_SPLIT_HARM) == [], width  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
 @pytest.mark.browser
 def test_the_meeting_tasks_an_item_on_a_phone_without_scrolling_sideways(
     base_url: str, browser: object
