@@ -768,3 +768,23 @@ def test_an_action_form_opened_before_another_save_does_not_undo_it(
         "red",
         "Meeting missed twice",
     )
+
+
+def test_the_forms_whose_text_partners_read_say_so(world: World) -> None:
+    """A chair's evidence "met P0003235 Jane Doe at 12 High St" on a council action,
+    and a tasking's what given to the council, were shown to the council's partner
+    (and the evidence to the board) as written, with nothing on the forms to say
+    so (docs/delivery.md: other free text is shown as written). The forms the
+    police write them in now say who reads them; a partner's own forms do not."""
+    chair = signed_in(world.app, "chair")
+    for path in ("/plan/actions/A05", "/meeting?hours=168"):
+        page = chair.get(path)
+        assert page.status_code == 200, path
+        note = page.text.split('id="free-text-note">')[1].split("</p>")[0]
+        assert "as written" in note, path
+        assert "write no person's name, address" in note, path
+    partner = signed_in(world.app, "partner")
+    for path in ("/plan/actions/A05", "/meeting?hours=168"):
+        page = partner.get(path)
+        assert page.status_code == 200, path
+        assert 'id="free-text-note"' not in page.text, path
