@@ -329,6 +329,46 @@ def test_group_pseudonyms_and_harm_figures_are_not_split_across_lines(
     page.close()  # type: ignore[attr-defined]
 
 
+# a pasted link of 400 characters with no space, put in the first cell of text
+# users type that ``selector`` finds
+_LONG_WORD = """(selector) => {
+    const cell = document.querySelector(selector);
+    if (cell) { cell.textContent = 'https://example.org/' + 'x'.repeat(400); }
+    return cell ? 1 : 0;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("path", "cells"),
+    [
+        ("/meeting?hours=168", 'td[data-label="Result"]'),
+        ("/plan/actions/A12", "#history td:last-child"),
+        ("/plan", "#actions td:last-child"),
+    ],
+)
+def test_a_long_word_typed_in_a_form_does_not_widen_the_page(
+    base_url: str, browser: object, path: str, cells: str
+) -> None:
+    """A tasking's result of one long word (a pasted link; 200,000 characters in a
+    probe) made the meeting page 1,420,837 px wide at 1366: every tasking's form
+    off screen. Text users type breaks inside a long word now, on the meeting, the
+    action page and the plan board."""
+    page, errors = _sign_in(browser, base_url, "chair")
+    page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
+    assert page.evaluate(_LONG_WORD, cells) > 0  # type: ignore[attr-defined]
+    width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+    assert width <= 1366, width
+    # and the other cells of typed text keep room for their words ("Safeguarding
+    # visit" went one letter group a line beside the long one)
+    narrowest = page.evaluate(  # type: ignore[attr-defined]
+        "Math.min(...[...document.querySelectorAll('td.free')].map(c => c.clientWidth))"
+    )
+    assert narrowest >= 120, narrowest
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
 @pytest.mark.browser
 def test_the_meeting_tasks_an_item_on_a_phone_without_scrolling_sideways(
     base_url: str, browser: object
