@@ -788,3 +788,56 @@ def test_the_forms_whose_text_partners_read_say_so(world: World) -> None:
         page = partner.get(path)
         assert page.status_code == 200, path
         assert 'id="free-text-note"' not in page.text, path
+
+
+def test_a_text_over_the_limit_is_refused_and_nothing_is_saved(world: World) -> None:
+    """A pasted document of 200,000 characters as an action's evidence was saved in
+    every version of the action (its page grew to 800 kB) and as a tasking's result.
+    Over 10,000 characters is refused, saying which field and how long, never the
+    text itself; the action form keeps what was typed."""
+    client = signed_in(world.app, "chair")
+    pasted = "a long note " * 900  # 10,800 characters
+    before = _actions(world).filter(pl.col("action_id") == "A12").row(0, named=True)
+    page = client.get("/plan/actions/A12")
+    response = client.post(
+        "/plan/actions/A12",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "status": before["status"],
+            "rag": before["rag"] or "",
+            "rag_reason": before["rag_reason"] or "",
+            "evidence": pasted,
+        },
+    )
+    assert response.status_code == 400
+    error = response.text.split('id="action-error"')[1].split("</p>")[0]
+    assert "Evidence: 10,800 characters; at most 10,000 are kept" in error
+    assert "a long note" not in error
+    assert "a long note a long note" in response.text.split('id="edit-action"')[1]
+    after = _actions(world).filter(pl.col("action_id") == "A12").row(0, named=True)
+    assert after["version"] == before["version"]
+
+    page = client.get("/meeting")
+    open_ids = re.findall(r'action="/meeting/taskings/([^"]+)"', page.text)
+    assert open_ids, "needs an open tasking on the meeting"
+    refused = client.post(
+        f"/meeting/taskings/{open_ids[0]}",
+        data={"csrf_token": csrf_of(page.text), "result": pasted},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    shown = client.get(refused.headers["location"]).text
+    assert "Result: 10,800 characters; at most 10,000 are kept" in shown
+    row = world.store.read_frame("taskings", where=[("tasking_id", "=", open_ids[0])])
+    assert row["status"][0] != "done"
+
+    n_taskings = world.store.read_frame("taskings").height
+    items = re.findall(r'name="item" value="([^"]+)"', page.text)
+    refused = client.post(
+        "/meeting/task",
+        data={"csrf_token": csrf_of(page.text), "item": items[0], "what": pasted},
+        follow_redirects=False,
+    )
+    shown = client.get(refused.headers["location"]).text
+    assert "What: 10,800 characters; at most 10,000 are kept" in shown
+    assert world.store.read_frame("taskings").height == n_taskings

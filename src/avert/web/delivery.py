@@ -43,6 +43,28 @@ def _back_to_meeting(request: Request, at: str, error: str | None = None) -> Res
     )
 
 
+#: the most characters a text field of a delivery form takes (a page of notes); a
+#: pasted document of 200,000 was stored in every version of the action and sent
+#: with each page that shows it
+MAX_TEXT = 10_000
+
+
+def _too_long(**fields: str) -> str | None:
+    """Why a form's text cannot be saved (a field over :data:`MAX_TEXT`), or None.
+
+    The message names the field and its length, not its text.
+    """
+    for name, text in fields.items():
+        if len(text) > MAX_TEXT:
+            label = name.replace("_", " ").capitalize()
+            return (
+                f"{label}: {len(text):,} characters; at most {MAX_TEXT:,} are kept "
+                "(put a longer document where the partnership keeps documents and "
+                "give its reference)"
+            )
+    return None
+
+
 def _version(text: str) -> int | None:
     """A form's version of the record it was opened at (none: not checked)."""
     text = text.strip()
@@ -124,6 +146,9 @@ def edit_action(
         "review_date": review_date,
     }
     try:
+        too_long = _too_long(reason=rag_reason, evidence=evidence)
+        if too_long:
+            raise ConfigError(too_long)
         _check_review_date(review_date)
         delivery.update_action(
             ctx.store,
@@ -225,6 +250,9 @@ def task(
 ) -> Response:
     """Create a tasking from a briefing item; an item already tasked says so."""
     ctx = _ctx(request)
+    too_long = _too_long(what=what, who=assignee, organisation=organisation)
+    if too_long:
+        return _back_to_meeting(request, at, too_long)
     try:
         when = _due(due, at, ctx.settings.timezone)
     except HTTPException as err:
@@ -266,6 +294,9 @@ def tasking_result(
         # the form's field is required, but spaces pass a browser's check: "Done"
         # marked the tasking done with no result
         return _back_to_meeting(request, at, "Write the result before marking done")
+    too_long = _too_long(result=result)
+    if too_long:
+        return _back_to_meeting(request, at, too_long)
     try:
         delivery.record_tasking_result(
             ctx.store,
