@@ -204,6 +204,32 @@ def test_performance_and_equality_pages(board_app: FastAPI) -> None:
     assert client.get("/performance?month=nonsense").status_code == 400
 
 
+def test_the_verdict_definitions_give_their_numbers(
+    board_app: FastAPI, sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The board's Performance page (and the board pack) defined a sustained
+    reduction as "below the expectation in at least sustained_min of the last
+    sustained_of periods" with "p < alpha": the names of parameters, not their
+    values, under keys such as ``significant_sustained_reduction``. The
+    definitions now give the numbers the verdicts were reached with."""
+    page = signed_in(board_app, "board").get("/performance?month=2024-12")
+    assert page.status_code == 200
+    from avert.workflows.delivery import board_pack
+
+    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    (pack,) = board_pack(
+        sqlite_store, settings, month="2024-12", out_dir=tmp_path / "pack", pdf=False
+    )
+    for html in (page.text, pack.read_text(encoding="utf-8")):
+        part = html[html.index('class="definitions"') :]
+        part = part[: part.index("</details>")]
+        assert "in at least 5 of the last 6 periods" in part
+        assert "p &lt; 0.05" in part
+        assert "Fewer than 12 baseline periods, fewer than 20 events" in part
+        assert not re.search(r"sustained_min|sustained_of|alpha|min_baseline", part)
+        assert "<dt>significant sustained reduction</dt>" in part
+
+
 def test_officers_may_not_open_the_board_pages(board_app: FastAPI) -> None:
     client = signed_in(board_app, "officer")
     assert client.get("/performance").status_code == 403
