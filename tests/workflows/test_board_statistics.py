@@ -230,6 +230,55 @@ def test_the_verdict_definitions_give_their_numbers(
         assert "<dt>significant sustained reduction</dt>" in part
 
 
+@pytest.mark.browser
+def test_the_verdicts_read_on_a_phone(board_app: FastAPI, chromium: str) -> None:
+    """At 390 px the verdict table's control-chart signals column was 65 px wide,
+    a word a line, and each of its rows 283 px tall on the demo city: the column
+    keeps room for its text (14em), and the table scrolls sideways in its box."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(board_app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as play:
+            browser = play.chromium.launch(
+                executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(f"{base}/login")
+            page.fill("input[name=username]", "board")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/today")
+            page.goto(f"{base}/performance?month=2024-12")
+            widths = page.evaluate(
+                """() => [...document.querySelectorAll('table.verdicts tbody tr')]
+                    .map(r => r.cells[r.cells.length - 1].clientWidth)"""
+            )
+            assert widths, "no verdicts"
+            assert min(widths) >= 160, widths
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 def test_officers_may_not_open_the_board_pages(board_app: FastAPI) -> None:
     client = signed_in(board_app, "officer")
     assert client.get("/performance").status_code == 403
