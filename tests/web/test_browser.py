@@ -370,6 +370,26 @@ def test_a_long_word_typed_in_a_form_does_not_widen_the_page(
 
 
 @pytest.mark.browser
+def test_the_plans_objectives_read_on_a_phone(base_url: str, browser: object) -> None:
+    """At 390 px the plan's objectives kept the A4 layout's fixed column shares:
+    the objective got 70 px, its words broken inside ("enforcem" over "ent"), each
+    row 268 px tall. The columns now take their text's width on a phone, the
+    table scrolling sideways in its box, the page not."""
+    page, errors = _sign_in(browser, base_url, "board")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/plan")  # type: ignore[attr-defined]
+    widths = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('table.measures tbody tr')]
+            .filter(r => r.cells.length > 1).map(r => r.cells[0].clientWidth)"""
+    )
+    assert widths, "no objectives"
+    assert min(widths) >= 110, widths
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
 def test_the_meeting_tasks_an_item_on_a_phone_without_scrolling_sideways(
     base_url: str, browser: object
 ) -> None:
