@@ -390,6 +390,27 @@ def test_the_plans_objectives_read_on_a_phone(base_url: str, browser: object) ->
 
 
 @pytest.mark.browser
+def test_the_incidents_places_read_on_a_phone(base_url: str, browser: object) -> None:
+    """At 390 px the Incidents page's Where column was 45 px: "SYNW0101 Synthetic
+    City" broke inside its words, under a blank line where no location text is
+    kept. The column keeps room for its words, and a row without a location
+    starts with its area."""
+    page, errors = _sign_in(browser, base_url, "officer")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/incidents")  # type: ignore[attr-defined]
+    cells = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('#incident-list tbody tr')]
+            .map(r => [r.cells[4].clientWidth, r.cells[4].innerHTML])"""
+    )
+    assert cells, "no incidents"
+    assert min(w for w, _ in cells) >= 100, cells[:3]
+    assert not any(h.startswith("<br>") for _, h in cells), cells[:3]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
 def test_the_meeting_tasks_an_item_on_a_phone_without_scrolling_sideways(
     base_url: str, browser: object
 ) -> None:
