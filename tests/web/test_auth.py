@@ -76,6 +76,54 @@ def test_forms_without_the_csrf_token_are_refused(world: World) -> None:
     assert wrong.status_code == 403
 
 
+def test_a_sign_in_form_left_open_in_another_tab_shows_the_sign_in_again(
+    world: World,
+) -> None:
+    """Two tabs on the sign-in page: signing in at the first changes the session's
+    token, and the second tab's sign-in (right password) was a 403 page headed
+    "Not allowed" with a link to Today. It is the sign-in page again, saying why,
+    with a token that then signs in; no session is started by the stale form."""
+    client = TestClient(world.app)
+    first = client.get("/login")
+    second = client.get("/login")
+    signed = client.post(
+        "/login",
+        data={
+            "username": "chair",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(first.text),
+        },
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+    client.post("/logout", data={"csrf_token": csrf_of(client.get("/today").text)})
+    stale = client.post(
+        "/login",
+        data={
+            "username": "chair",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(second.text),
+        },
+        follow_redirects=False,
+    )
+    assert stale.status_code == 403
+    assert "Not allowed" not in stale.text
+    assert "This sign-in form was out of date" in stale.text
+    assert 'action="/login"' in stale.text
+    assert client.get("/today", follow_redirects=False).status_code == 303
+    again = client.post(
+        "/login",
+        data={
+            "username": "chair",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(stale.text),
+        },
+        follow_redirects=False,
+    )
+    assert again.status_code == 303
+    assert again.headers["location"] == "/today"
+
+
 def test_an_authorization_header_without_a_valid_token_keeps_the_csrf_check(
     world: World,
 ) -> None:

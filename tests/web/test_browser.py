@@ -293,6 +293,123 @@ def test_record_pseudonyms_are_not_split_across_lines(
     page.close()  # type: ignore[attr-defined]
 
 
+_SPLIT_GROUPS = """() => [...document.querySelectorAll(
+    '#retaliation [data-record^="group:"]')]
+    .filter(e => e.getClientRects().length > 1).map(e => e.textContent)"""
+# the text from "harm" to the end of an alert's harm figure ("harm 10 d"), when it
+# takes more than one line
+_SPLIT_HARM = """() => [...document.querySelectorAll('#retaliation td small')]
+    .map(e => e.firstChild)
+    .filter(t => t && t.nodeType === 3 && t.data.includes('harm'))
+    .filter(t => {
+        const r = document.createRange();
+        r.setStart(t, t.data.indexOf('harm'));
+        r.setEnd(t, t.data.length);
+        return r.getClientRects().length > 1;
+    }).map(t => t.data)"""
+
+
+@pytest.mark.browser
+def test_group_pseudonyms_and_harm_figures_are_not_split_across_lines(
+    base_url: str, browser: object
+) -> None:
+    """A partner's Today listed a retaliation alert's rival groups as plain text:
+    ``G-7E0E5FAF173E, G-`` on one line and ``0E47BCE8E10C`` on the next (at 1366
+    px), and an alert's harm as ``harm 10`` over ``d``. Each group id is now a
+    record, kept whole like a person's, and a harm figure keeps its unit: at every
+    width from a phone's to a wide screen."""
+    page, errors = _sign_in(browser, base_url, "partner")
+    page.goto(f"{base_url}/today?hours=168")  # type: ignore[attr-defined]
+    assert page.locator('#retaliation [data-record^="group:"]').count() > 0  # type: ignore[attr-defined]
+    for width in [390, *range(700, 1441, 20)]:
+        page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+        assert page.evaluate(_SPLIT_GROUPS) == [], width  # type: ignore[attr-defined]
+        assert page.evaluate(_SPLIT_HARM) == [], width  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+# a pasted link of 400 characters with no space, put in the first cell of text
+# users type that ``selector`` finds
+_LONG_WORD = """(selector) => {
+    const cell = document.querySelector(selector);
+    if (cell) { cell.textContent = 'https://example.org/' + 'x'.repeat(400); }
+    return cell ? 1 : 0;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("path", "cells"),
+    [
+        ("/meeting?hours=168", 'td[data-label="Result"]'),
+        ("/plan/actions/A12", "#history td:last-child"),
+        ("/plan", "#actions td:last-child"),
+    ],
+)
+def test_a_long_word_typed_in_a_form_does_not_widen_the_page(
+    base_url: str, browser: object, path: str, cells: str
+) -> None:
+    """A tasking's result of one long word (a pasted link; 200,000 characters in a
+    probe) made the meeting page 1,420,837 px wide at 1366: every tasking's form
+    off screen. Text users type breaks inside a long word now, on the meeting, the
+    action page and the plan board."""
+    page, errors = _sign_in(browser, base_url, "chair")
+    page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
+    assert page.evaluate(_LONG_WORD, cells) > 0  # type: ignore[attr-defined]
+    width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+    assert width <= 1366, width
+    # and the other cells of typed text keep room for their words ("Safeguarding
+    # visit" went one letter group a line beside the long one)
+    narrowest = page.evaluate(  # type: ignore[attr-defined]
+        "Math.min(...[...document.querySelectorAll('td.free')].map(c => c.clientWidth))"
+    )
+    assert narrowest >= 120, narrowest
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_the_plans_objectives_read_on_a_phone(base_url: str, browser: object) -> None:
+    """At 390 px the plan's objectives kept the A4 layout's fixed column shares:
+    the objective got 70 px, its words broken inside ("enforcem" over "ent"), each
+    row 268 px tall. The columns now take their text's width on a phone, the
+    table scrolling sideways in its box, the page not."""
+    page, errors = _sign_in(browser, base_url, "board")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/plan")  # type: ignore[attr-defined]
+    widths = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('table.measures tbody tr')]
+            .filter(r => r.cells.length > 1).map(r => r.cells[0].clientWidth)"""
+    )
+    assert widths, "no objectives"
+    assert min(widths) >= 110, widths
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_the_incidents_places_read_on_a_phone(base_url: str, browser: object) -> None:
+    """At 390 px the Incidents page's Where column was 45 px: "SYNW0101 Synthetic
+    City" broke inside its words, under a blank line where no location text is
+    kept. The column keeps room for its words, and a row without a location
+    starts with its area."""
+    page, errors = _sign_in(browser, base_url, "officer")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}/incidents")  # type: ignore[attr-defined]
+    cells = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('#incident-list tbody tr')]
+            .map(r => [r.cells[4].clientWidth, r.cells[4].innerHTML])"""
+    )
+    assert cells, "no incidents"
+    assert min(w for w, _ in cells) >= 100, cells[:3]
+    assert not any(h.startswith("<br>") for _, h in cells), cells[:3]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
 @pytest.mark.browser
 def test_the_meeting_tasks_an_item_on_a_phone_without_scrolling_sideways(
     base_url: str, browser: object

@@ -357,6 +357,38 @@ def test_a_refused_edit_keeps_what_was_typed(world: World) -> None:
     assert 'value="2027-01-15"' in form
 
 
+def test_a_review_date_outside_the_years_is_refused_and_nothing_is_saved(
+    world: World,
+) -> None:
+    """A browser's date field takes the years 1 to 275760: a review date of year
+    1 (0026 typed for 2026) was saved, and the plan board counted the action as
+    having a review date. It is refused with the years taken, the form keeps what
+    was typed, and the action is as it was."""
+    client = signed_in(world.app, "chair")
+    before = _actions(world).filter(pl.col("action_id") == "A05").row(0, named=True)
+    for typed, year in (("0026-01-15", 26), ("9999-12-31", 9999)):
+        page = client.get("/plan/actions/A05")
+        response = client.post(
+            "/plan/actions/A05",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "status": before["status"],
+                "rag": before["rag"] or "",
+                "rag_reason": before["rag_reason"] or "",
+                "evidence": "typed with the date",
+                "review_date": typed,
+            },
+        )
+        assert response.status_code == 400, typed
+        error = response.text.split('id="action-error"')[1].split("</p>")[0]
+        assert f"the year {year} is outside the years 1900-2200" in error
+        form = response.text[response.text.index('id="edit-action"') :]
+        assert ">typed with the date</textarea>" in form
+    after = _actions(world).filter(pl.col("action_id") == "A05").row(0, named=True)
+    assert after["version"] == before["version"]
+    assert after["review_date"] == before["review_date"]
+
+
 def test_a_bad_due_time_goes_back_to_the_meeting_with_the_reason(
     world: World,
 ) -> None:
@@ -736,3 +768,76 @@ def test_an_action_form_opened_before_another_save_does_not_undo_it(
         "red",
         "Meeting missed twice",
     )
+
+
+def test_the_forms_whose_text_partners_read_say_so(world: World) -> None:
+    """A chair's evidence "met P0003235 Jane Doe at 12 High St" on a council action,
+    and a tasking's what given to the council, were shown to the council's partner
+    (and the evidence to the board) as written, with nothing on the forms to say
+    so (docs/delivery.md: other free text is shown as written). The forms the
+    police write them in now say who reads them; a partner's own forms do not."""
+    chair = signed_in(world.app, "chair")
+    for path in ("/plan/actions/A05", "/meeting?hours=168"):
+        page = chair.get(path)
+        assert page.status_code == 200, path
+        note = page.text.split('id="free-text-note">')[1].split("</p>")[0]
+        assert "as written" in note, path
+        assert "write no person's name, address" in note, path
+    partner = signed_in(world.app, "partner")
+    for path in ("/plan/actions/A05", "/meeting?hours=168"):
+        page = partner.get(path)
+        assert page.status_code == 200, path
+        assert 'id="free-text-note"' not in page.text, path
+
+
+def test_a_text_over_the_limit_is_refused_and_nothing_is_saved(world: World) -> None:
+    """A pasted document of 200,000 characters as an action's evidence was saved in
+    every version of the action (its page grew to 800 kB) and as a tasking's result.
+    Over 10,000 characters is refused, saying which field and how long, never the
+    text itself; the action form keeps what was typed."""
+    client = signed_in(world.app, "chair")
+    pasted = "a long note " * 900  # 10,800 characters
+    before = _actions(world).filter(pl.col("action_id") == "A12").row(0, named=True)
+    page = client.get("/plan/actions/A12")
+    response = client.post(
+        "/plan/actions/A12",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "status": before["status"],
+            "rag": before["rag"] or "",
+            "rag_reason": before["rag_reason"] or "",
+            "evidence": pasted,
+        },
+    )
+    assert response.status_code == 400
+    error = response.text.split('id="action-error"')[1].split("</p>")[0]
+    assert "Evidence: 10,800 characters; at most 10,000 are kept" in error
+    assert "a long note" not in error
+    assert "a long note a long note" in response.text.split('id="edit-action"')[1]
+    after = _actions(world).filter(pl.col("action_id") == "A12").row(0, named=True)
+    assert after["version"] == before["version"]
+
+    page = client.get("/meeting")
+    open_ids = re.findall(r'action="/meeting/taskings/([^"]+)"', page.text)
+    assert open_ids, "needs an open tasking on the meeting"
+    refused = client.post(
+        f"/meeting/taskings/{open_ids[0]}",
+        data={"csrf_token": csrf_of(page.text), "result": pasted},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    shown = client.get(refused.headers["location"]).text
+    assert "Result: 10,800 characters; at most 10,000 are kept" in shown
+    row = world.store.read_frame("taskings", where=[("tasking_id", "=", open_ids[0])])
+    assert row["status"][0] != "done"
+
+    n_taskings = world.store.read_frame("taskings").height
+    items = re.findall(r'name="item" value="([^"]+)"', page.text)
+    refused = client.post(
+        "/meeting/task",
+        data={"csrf_token": csrf_of(page.text), "item": items[0], "what": pasted},
+        follow_redirects=False,
+    )
+    shown = client.get(refused.headers["location"]).text
+    assert "What: 10,800 characters; at most 10,000 are kept" in shown
+    assert world.store.read_frame("taskings").height == n_taskings

@@ -223,6 +223,81 @@ def test_performance_and_equality_pages(board_app: FastAPI) -> None:
     assert client.get("/performance?month=nonsense").status_code == 400
 
 
+def test_the_verdict_definitions_give_their_numbers(
+    board_app: FastAPI, sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The board's Performance page (and the board pack) defined a sustained
+    reduction as "below the expectation in at least sustained_min of the last
+    sustained_of periods" with "p < alpha": the names of parameters, not their
+    values, under keys such as ``significant_sustained_reduction``. The
+    definitions now give the numbers the verdicts were reached with."""
+    page = signed_in(board_app, "board").get("/performance?month=2024-12")
+    assert page.status_code == 200
+    from avert.workflows.delivery import board_pack
+
+    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    (pack,) = board_pack(
+        sqlite_store, settings, month="2024-12", out_dir=tmp_path / "pack", pdf=False
+    )
+    for html in (page.text, pack.read_text(encoding="utf-8")):
+        part = html[html.index('class="definitions"') :]
+        part = part[: part.index("</details>")]
+        assert "in at least 5 of the last 6 periods" in part
+        assert "p &lt; 0.05" in part
+        assert "Fewer than 12 baseline periods, fewer than 20 events" in part
+        assert not re.search(r"sustained_min|sustained_of|alpha|min_baseline", part)
+        assert "<dt>significant sustained reduction</dt>" in part
+
+
+@pytest.mark.browser
+def test_the_verdicts_read_on_a_phone(board_app: FastAPI, chromium: str) -> None:
+    """At 390 px the verdict table's control-chart signals column was 65 px wide,
+    a word a line, and each of its rows 283 px tall on the demo city: the column
+    keeps room for its text (14em), and the table scrolls sideways in its box."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(board_app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as play:
+            browser = play.chromium.launch(
+                executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(f"{base}/login")
+            page.fill("input[name=username]", "board")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/today")
+            page.goto(f"{base}/performance?month=2024-12")
+            widths = page.evaluate(
+                """() => [...document.querySelectorAll('table.verdicts tbody tr')]
+                    .map(r => r.cells[r.cells.length - 1].clientWidth)"""
+            )
+            assert widths, "no verdicts"
+            assert min(widths) >= 160, widths
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 def test_officers_may_not_open_the_board_pages(board_app: FastAPI) -> None:
     client = signed_in(board_app, "officer")
     assert client.get("/performance").status_code == 403

@@ -42,7 +42,7 @@ from avert.errors import (
     TooEarlyError,
 )
 from avert.report import environment as report_environment
-from avert.web.auth import LoginRequired, known_user
+from avert.web.auth import LoginRequired, StaleSignInForm, known_user
 from avert.workflows.users import SignInThrottle
 from avert.workflows.views import BriefingCache, BriefingView, ResultCache
 
@@ -289,6 +289,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PermissionDenied)
     async def denied(request: Request, exc: PermissionDenied) -> Response:
         return _error(request, 403, str(exc))
+
+    @app.exception_handler(StaleSignInForm)
+    async def stale_sign_in(request: Request, exc: StaleSignInForm) -> Response:
+        # the sign-in page again, with the session's own token, saying why
+        from avert.web.pages import _page
+
+        return _page(request, "login.html", status=403, error=str(exc))
 
     @app.exception_handler(ConfigError)
     async def not_configured(request: Request, exc: ConfigError) -> Response:

@@ -52,6 +52,15 @@ class LoginRequired(Exception):  # noqa: N818 - an answer, not a fault
     """No signed-in user: pages redirect to /login, the API answers 401."""
 
 
+class StaleSignInForm(PermissionDenied):
+    """A sign-in form whose token is not the session's: shown again, not refused.
+
+    The sign-in page left open in a second tab (the session signed in at the
+    first, or ended meanwhile) sent a token the session no longer holds; the
+    refusal read "Not allowed" to a user with the right password.
+    """
+
+
 def requires(action: str, *, audit_refusal: str | None = None) -> Callable[[F], F]:
     """Declare the policy action a route performs (read by :func:`authorize`).
 
@@ -301,7 +310,16 @@ async def authorize(request: Request) -> None:
     # only a valid bearer token (never sent by a browser on its own) spares the
     # CSRF check; any other Authorization header is a form like the rest
     if request.method in _UNSAFE and not (bearer and user is not None):
-        await _check_csrf(request)
+        try:
+            await _check_csrf(request)
+        except PermissionDenied as err:
+            if action == "public":
+                msg = (
+                    "This sign-in form was out of date (opened before the last "
+                    "sign-in or sign-out, perhaps in another tab): sign in again."
+                )
+                raise StaleSignInForm(msg) from err
+            raise
     if action == "public" or user is None:  # no user: a public route (sign-in)
         return
     area = request.query_params.get("area") or None

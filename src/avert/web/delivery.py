@@ -16,7 +16,15 @@ from fastapi.responses import RedirectResponse, Response
 from avert.config.timezone import local_now
 from avert.errors import ConfigError
 from avert.web.auth import authorize, current_user, flash, requires, take_flash
-from avert.web.pages import _briefing_context, _ctx, _page, _parse_at, default_at
+from avert.web.pages import (
+    MAX_YEAR,
+    MIN_YEAR,
+    _briefing_context,
+    _ctx,
+    _page,
+    _parse_at,
+    default_at,
+)
 from avert.workflows import delivery, views
 
 __all__ = ["router"]
@@ -33,6 +41,28 @@ def _back_to_meeting(request: Request, at: str, error: str | None = None) -> Res
     return RedirectResponse(
         "/meeting" + (f"?{urlencode(query)}" if query else ""), status_code=303
     )
+
+
+#: the most characters a text field of a delivery form takes (a page of notes); a
+#: pasted document of 200,000 was stored in every version of the action and sent
+#: with each page that shows it
+MAX_TEXT = 10_000
+
+
+def _too_long(**fields: str) -> str | None:
+    """Why a form's text cannot be saved (a field over :data:`MAX_TEXT`), or None.
+
+    The message names the field and its length, not its text.
+    """
+    for name, text in fields.items():
+        if len(text) > MAX_TEXT:
+            label = name.replace("_", " ").capitalize()
+            return (
+                f"{label}: {len(text):,} characters; at most {MAX_TEXT:,} are kept "
+                "(put a longer document where the partnership keeps documents and "
+                "give its reference)"
+            )
+    return None
 
 
 def _version(text: str) -> int | None:
@@ -116,6 +146,10 @@ def edit_action(
         "review_date": review_date,
     }
     try:
+        too_long = _too_long(reason=rag_reason, evidence=evidence)
+        if too_long:
+            raise ConfigError(too_long)
+        _check_review_date(review_date)
         delivery.update_action(
             ctx.store,
             action_id,
@@ -139,6 +173,23 @@ def edit_action(
             typed=changes,
         )
     return RedirectResponse(f"/plan/actions/{quote(action_id)}", status_code=303)
+
+
+def _check_review_date(text: str) -> None:
+    """Refuse a review date outside the years the app takes for any date.
+
+    A browser's date field takes any year from 1 to 275760, so a slip of the
+    keyboard (0026 for 2026) was saved as the action's review date, and the
+    plan board counted it as reviewed. Other bad dates are the workflow's to
+    refuse (:func:`avert.workflows.delivery.update_action`).
+    """
+    try:
+        year = dt.date.fromisoformat(text.strip()).year
+    except ValueError:
+        return
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        msg = f"Review date: the year {year} is outside the years {MIN_YEAR}-{MAX_YEAR}"
+        raise ConfigError(msg)
 
 
 @router.get("/meeting")
@@ -199,6 +250,9 @@ def task(
 ) -> Response:
     """Create a tasking from a briefing item; an item already tasked says so."""
     ctx = _ctx(request)
+    too_long = _too_long(what=what, who=assignee, organisation=organisation)
+    if too_long:
+        return _back_to_meeting(request, at, too_long)
     try:
         when = _due(due, at, ctx.settings.timezone)
     except HTTPException as err:
@@ -240,6 +294,9 @@ def tasking_result(
         # the form's field is required, but spaces pass a browser's check: "Done"
         # marked the tasking done with no result
         return _back_to_meeting(request, at, "Write the result before marking done")
+    too_long = _too_long(result=result)
+    if too_long:
+        return _back_to_meeting(request, at, too_long)
     try:
         delivery.record_tasking_result(
             ctx.store,

@@ -16,7 +16,13 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
-from avert.analyse.performance import VERDICTS, Family, PerformanceResult, Unit
+from avert.analyse.performance import (
+    VERDICTS,
+    Family,
+    PerformanceResult,
+    Unit,
+    verdict_definitions,
+)
 from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.boundaries import parse_boundaries
@@ -366,6 +372,8 @@ def _board_performance(
         "method": result.method,
         "source": result.source,
         "counts": {v: sum(1 for r in rows if r["verdict"] == v) for v in VERDICTS},
+        # with the numbers the verdicts were reached with, not their names
+        "definitions": verdict_definitions(result.params),
     }
 
 

@@ -57,6 +57,7 @@ from avert.analyse.performance._base import (
     Family,
     Trend,
     Unit,
+    verdict_definitions,
 )
 from avert.analyse.performance._seasonal import (
     ChangeEstimate,
@@ -106,6 +107,7 @@ __all__ = [
     "trend_caution",
     "u_chart",
     "verdict",
+    "verdict_definitions",
     "xmr_chart",
     "zero_caution",
 ]

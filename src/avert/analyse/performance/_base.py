@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -53,5 +55,34 @@ DEFAULTS: Final[dict[str, Any]] = {
     "trend": "auto",
     "trend_p": 0.001,
 }
+
+#: the parameters a verdict's definition names, as :data:`VERDICTS` spells them
+_DEFINITION_PARAMS: Final = (
+    "alpha",
+    "sustained_min",
+    "sustained_of",
+    "min_baseline_periods",
+    "min_baseline_events",
+)
+
+
+def verdict_definitions(params: Mapping[str, Any]) -> dict[str, str]:
+    """:data:`VERDICTS` with the parameters they name replaced by their values.
+
+    A reader of a verdict (the board) reads "in at least 5 of the last 6
+    periods", not "sustained_min of the last sustained_of periods": ``params`` are
+    those the analysis used (its result's ``params``, one number each); a
+    parameter it does not give keeps its name.
+    """
+    values = {
+        k: str(params[k])
+        for k in _DEFINITION_PARAMS
+        if isinstance(params.get(k), int | float) and not isinstance(params[k], bool)
+    }
+    if not values:
+        return dict(VERDICTS)
+    names = re.compile(r"\b(" + "|".join(map(re.escape, values)) + r")\b")
+    return {k: names.sub(lambda m: values[m.group(1)], v) for k, v in VERDICTS.items()}
+
 
 _Z95: Final = 1.959963984540054
