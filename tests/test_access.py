@@ -272,3 +272,22 @@ def test_pseudonymise_text_replaces_the_id_whatever_its_case() -> None:
         "visit P-ABC and P-ABC, not P123 or XP12; person:P-ABC."
     )
     assert pseudonymise_text("a.b+1 then a.bx+1", "a.b+1", "P-Z") == ("P-Z then a.bx+1")
+
+
+def test_pseudonymise_ids_replaces_every_mapped_id_whatever_its_case() -> None:
+    """A chair's evidence naming another person or an incident ("met P0003235")
+    reached partners as typed: only the record's own subject was replaced."""
+    from avert.access import id_candidates, pseudonymise_ids
+
+    texts = ["met p0003235 re I77; not P00032351, ZZ9", None, ""]
+    shown = {"P0003235": "P-AB", "I77": "I-CD"}
+    assert pseudonymise_ids(texts, shown) == [
+        "met P-AB re I-CD; not P00032351, ZZ9",
+        None,
+        "",
+    ]
+    assert pseudonymise_ids(texts, {}) == texts
+    words = id_candidates(["met p0003235 at person:I77-b and 12 High St"])
+    assert {"P0003235", "p0003235", "I77", "i77", "12"} <= set(words)
+    assert "High" not in words
+    assert "met" not in words

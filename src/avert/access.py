@@ -77,11 +77,13 @@ __all__ = [
     "audience_of",
     "check_audience",
     "check_key",
+    "id_candidates",
     "key_entropy_bits",
     "key_strength_bits",
     "period_of",
     "period_start",
     "pseudonymise_columns",
+    "pseudonymise_ids",
     "pseudonymise_text",
     "pseudonymiser_for",
     "redact_frames",
@@ -557,6 +559,70 @@ def pseudonymise_text(
     return re.sub(pattern, lambda _: shown, text, flags=re.IGNORECASE)
 
 
+#: A word of free text that may be a record id: a letter or digit, then letters,
+#: digits and ``_-:`` (those with a digit are asked of the store).
+ID_TOKEN: Final = r"[0-9A-Za-z][0-9A-Za-z_\-:]*"
+#: Most parts (split at ``_-:``) of one word whose runs are tried as ids.
+_MAX_PARTS: Final = 8
+
+
+def id_candidates(texts: Iterable[str | None]) -> list[str]:
+    """The words of ``texts`` that may be record ids, to ask the store about.
+
+    Each word of :data:`ID_TOKEN` with a digit, and each run of its parts split at
+    ``_-:`` (``person:P12`` gives ``P12`` too, as :func:`pseudonymise_text` matches
+    ``P12`` in it), as typed, upper- and lower-cased: a stored id matches a word in
+    any case when it is stored in one case.
+
+    >>> sorted(id_candidates(["met person:p12 at 3pm", None]))[:4]
+    ['3PM', '3pm', 'P12', 'PERSON:P12']
+    """
+    words = (
+        pl.Series("t", list(texts), dtype=pl.String)
+        .str.extract_all(ID_TOKEN)
+        .explode()
+        .drop_nulls()
+        .unique()
+    )
+    words = words.filter(words.str.contains("[0-9]"))
+    out: set[str] = set()
+    for word in words.to_list():  # distinct words of a few texts, not rows
+        parts = re.split(r"([_\-:])", word)[: 2 * _MAX_PARTS - 1]
+        for start in range(0, len(parts), 2):
+            for end in range(start + 1, len(parts) + 1, 2):
+                run = "".join(parts[start:end])
+                if any(ch.isdigit() for ch in run):
+                    out.update((run, run.upper(), run.lower()))
+    return sorted(out)
+
+
+def pseudonymise_ids(
+    texts: Sequence[str | None], shown: Mapping[str, str]
+) -> list[str | None]:
+    """``texts`` with each whole-word id of ``shown`` (real id -> pseudonym), in any
+    case, replaced by its pseudonym, as :func:`pseudonymise_text` replaces one.
+
+    Free text written by police (a tasking's what, an action's evidence) can name
+    any person, incident or group by its id, not only the record's subject: a
+    partner reads each of them under its pseudonym. Names are not found.
+
+    >>> pseudonymise_ids(["saw p12 and I7; P123"], {"P12": "P-AB", "I7": "I-CD"})
+    ['saw P-AB and I-CD; P123']
+    """
+    lowered = {k.lower(): v for k, v in shown.items() if k and v is not None}
+    if not lowered:
+        return list(texts)
+    alternatives = "|".join(
+        re.escape(k) for k in sorted(lowered, key=lambda k: (-len(k), k))
+    )
+    pattern = re.compile(
+        rf"(?<![0-9A-Za-z])(?:{alternatives})(?![0-9A-Za-z])", re.IGNORECASE
+    )
+    return [
+        pattern.sub(lambda m: lowered[m.group(0).lower()], t) if t else t for t in texts
+    ]
+
+
 def pseudonymise_columns(
     frame: pl.DataFrame,
     columns: Iterable[str],
@@ -584,7 +650,8 @@ def _withhold_taskings(p: Pseudonymiser, taskings: pl.DataFrame) -> pl.DataFrame
     """Item ids as pseudonyms; what, who and result only of the listed taskings
     (the partner's own organisation's): of the others, only that they exist.
     The listed ones' what and result name their subject by its pseudonym
-    (:func:`pseudonymise_text`)."""
+    (:func:`pseudonymise_text`); the workflow replaced the other stored ids in
+    them before (:func:`pseudonymise_ids`)."""
     kinds = taskings["item_kind"].to_list()
     ids = taskings["item_id"].to_list()
     mapped = [

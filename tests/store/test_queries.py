@@ -243,3 +243,21 @@ def test_places_read_touches_only_indexes_on_sqlite(
         plan = [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + sql, params)]
     assert len(plan) == 2
     assert all("USING COVERING INDEX" in step for step in plan), plan
+
+
+def test_stored_ids_finds_persons_incidents_and_groups_among_many_words(
+    any_store: Store,
+) -> None:
+    """Free text's candidate words are asked of the store at once: more words than
+    SQLite takes variables, only stored ids come back, with their kind."""
+    _seed(any_store)
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P1", "P2"]}))
+        tx.append("groups", pl.DataFrame({"group_id": ["G9"]}))
+    words = [f"W{i}" for i in range(40_000)] + ["P1", "e2", "G9", "p2"]
+    assert sorted(queries.stored_ids(any_store, words)) == [
+        ("group", "G9"),
+        ("incident", "e2"),
+        ("person", "P1"),
+    ]
+    assert queries.stored_ids(any_store, []) == []

@@ -273,3 +273,95 @@ def test_a_partners_own_action_text_names_its_target_by_pseudonym(
         answer = partner.get(url)
         assert answer.status_code == 200, url
         assert target not in answer.text, url
+
+
+def test_police_free_text_names_every_stored_record_by_pseudonym_for_partners(
+    world: World,
+) -> None:
+    """A chair's evidence "met P0003235 ..." on a council action, or a tasking's
+    what naming another person or an incident, showed those ids to the partner
+    and the board: only the record's own subject was replaced. Every stored
+    person, incident and group id (in any case) is now its pseudonym for them; a
+    word that only looks like an id, and the police's view, are as typed."""
+    store = world.store
+    action_id = _person_action(world, "council")
+    target = str(
+        store.read_frame("actions").filter(pl.col("action_id") == action_id)[
+            "target_id"
+        ][0]
+    )
+    other = next(
+        str(p) for p in store.read_frame("people")["person_id"] if str(p) != target
+    )
+    incident = str(store.read_frame("incidents")["incident_id"][0])
+    pseudo = delivery.partner_pseudonymiser(world.settings)
+    shown = {other: pseudo("person", other), incident: pseudo("incident", incident)}
+    chair = User("chair", "chair")
+    evidence = f"met {other.lower()} about {incident}; ref ZZ12345"
+    delivery.update_action(
+        store,
+        action_id,
+        {"evidence": evidence, "rag": "amber", "rag_reason": f"see {other}"},
+        user=chair,
+    )
+    police = signed_in(world.app, "chair").get(f"/plan/actions/{action_id}").text
+    assert f"met {other.lower()} about {incident}" in police
+    partner = signed_in(world.app, "partner")  # of the council
+    board = signed_in(world.app, "board")
+    page = partner.get(f"/plan/actions/{action_id}").text
+    assert f"met {shown[other]} about {shown[incident]}; ref ZZ12345" in page
+    assert f"see {shown[other]}" in page
+    for client, url in (
+        (partner, "/plan"),
+        (partner, "/plan/mine"),
+        (partner, f"/plan/actions/{action_id}"),
+        (board, "/plan"),
+        (board, f"/plan/actions/{action_id}"),
+    ):
+        text = client.get(url).text
+        for ident in shown:
+            assert ident.lower() not in text.lower(), (url, ident)
+    month = f"{local_today(world.settings.timezone):%Y-%m}"
+    data = repr(delivery.board_pack_data(store, world.settings, month=month))
+    assert other not in data
+    # the partner saves the evidence as shown: the police's record keeps the ids
+    delivery.update_action(
+        store,
+        action_id,
+        {"evidence": f"met {shown[other]} about {shown[incident]}; ref ZZ12345"},
+        user=User("council-user", "partner", org="council"),
+        settings=world.settings,
+    )
+    saved = store.read_frame("actions").filter(pl.col("action_id") == action_id)
+    assert saved["evidence"][0] == f"met {other} about {incident}; ref ZZ12345"
+    # a tasking's what names another person and an incident
+    tasked = store.read_frame("taskings")["item_id"].to_list()
+    subject = next(
+        str(p)
+        for p in store.read_frame("people")["person_id"]
+        if str(p) not in (other, target) and str(p) not in tasked
+    )
+    now = local_now(world.settings.timezone).replace(tzinfo=None)
+    delivery.add_tasking(
+        store,
+        f"person:{subject}",
+        what=f"Check {other} and {incident.lower()} with ZZ12345",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=chair,
+        anyway=True,
+    )
+    at = f"{now + dt.timedelta(minutes=1):%Y-%m-%dT%H:%M}"
+    police_meeting = signed_in(world.app, "chair").get(
+        "/meeting", params={"hours": 168, "at": at}
+    )
+    assert f"Check {other} and {incident.lower()}" in police_meeting.text
+    answers = {
+        "meeting": partner.get("/meeting", params={"hours": 168, "at": at}).text,
+        "today": partner.get("/today", params={"at": at}).text,
+        "api": partner.get("/api/v1/briefing", params={"at": at}).text,
+    }
+    for name, text in answers.items():
+        assert f"Check {shown[other]} and {shown[incident]} with ZZ12345" in text, name
+        for ident in (*shown, subject):
+            assert ident.lower() not in text.lower(), (name, ident)

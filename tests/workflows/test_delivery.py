@@ -1433,3 +1433,35 @@ def test_taskings_made_in_one_second_list_in_the_order_made(
         at = dt.datetime(2026, 11, 24, 9, 0, 1)  # London is on UTC in November
         view = delivery.meeting_view(any_store, {}, user=CHAIR, at=at)
         assert [t["tasking_id"] for t in view["taskings"]["due"]] == made
+
+
+def test_board_and_partner_read_stored_ids_in_action_text_as_pseudonyms(
+    planned: Store,
+) -> None:
+    """The evidence of an area or cohort action ("signed with P0003235") reached the
+    board pack, the board's plan and the leading partner with the person's real id.
+    A stored id is its pseudonym there; the police read it as typed."""
+    _records(planned, incidents=("I0000042",), people=("P0003235",))
+    delivery.update_action(planned, "A04", {"status": "in_progress"}, user=CHAIR)
+    evidence = "DSA signed with p0003235 after I0000042 (ref Q12)"
+    delivery.update_action(
+        planned, "A04", {"status": "done", "evidence": evidence}, user=CHAIR
+    )
+    delivery.update_action(planned, "A05", {"evidence": evidence}, user=CHAIR)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    shown = (
+        f"DSA signed with {pseudo('person', 'P0003235')} after "
+        f"{pseudo('incident', 'I0000042')} (ref Q12)"
+    )
+    month = f"{dt.date.today():%Y-%m}"
+    pack = delivery.board_pack_data(planned, SETTINGS, month=month)
+    assert {a["action_id"]: a["evidence"] for a in pack["completed"]}["A04"] == shown
+    board = User("b", "board")
+    for user, action_id in ((board, "A04"), (COUNCIL, "A05")):
+        listed = delivery.plan_board(planned, SETTINGS, user=user)["actions"]
+        assert {a["action_id"]: a["evidence"] for a in listed}[action_id] == shown
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id=action_id)
+        assert page["action"]["evidence"] == shown
+        assert [h["diff"]["evidence"][1] for h in page["history"][:1]] == [shown]
+    police = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
+    assert police["action"]["evidence"] == evidence

@@ -33,6 +33,7 @@ __all__ = [
     "read_classified",
     "read_in",
     "sources_supplying",
+    "stored_ids",
 ]
 
 #: Classification columns joined onto incidents.
@@ -75,6 +76,29 @@ def read_in(
     if not parts:
         return empty(table, columns)
     return pl.concat(parts, how="vertical")
+
+
+#: The tables of records free text may name by id: (kind, table, id column).
+_ID_TABLES: Final = (
+    ("person", "people", "person_id"),
+    ("incident", "incidents", "incident_id"),
+    ("group", "groups", "group_id"),
+)
+
+
+def stored_ids(store: Store, candidates: Sequence[str]) -> list[tuple[str, str]]:
+    """The ``(kind, id)`` of each of ``candidates`` that is the id of a stored
+    person, incident or group (kind ``person``, ``incident``, ``group``).
+
+    One ``IN`` read per table (in chunks: :func:`read_in`), never one per word.
+    """
+    if not candidates:
+        return []
+    found: list[tuple[str, str]] = []
+    for kind, table, column in _ID_TABLES:
+        ids = read_in(store, table, column, list(candidates), columns=[column])
+        found.extend((kind, str(i)) for i in ids[column].unique().sort().to_list())
+    return found
 
 
 def incidents_between(

@@ -44,7 +44,7 @@ from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import read_briefing_frames, read_residents
-from avert.workflows.delivery import taskings_in_area
+from avert.workflows.delivery import pseudonymise_stored_ids, taskings_in_area
 from avert.workflows.forecast import briefing_places
 from avert.workflows.performance import source_category_names
 
@@ -320,6 +320,13 @@ def build_briefing(
         # an area's briefing lists that area's taskings (the others mark items only)
         placed = taskings_in_area(store, frames["taskings"], area)
         frames["taskings"] = frames["taskings"].with_columns(pl.col("listed") & placed)
+    if pseudonymiser is not None:
+        # police free text a partner reads names no stored record by its id
+        for table, texts in (("taskings", ("what", "result")), ("actions", ("title",))):
+            if table in frames:
+                frames[table] = pseudonymise_stored_ids(
+                    store, pseudonymiser, frames[table], texts
+                )
     t1 = time.perf_counter()
     briefing = daily_briefing(
         frames["incidents"],

@@ -19,7 +19,11 @@ from avert.workflows.delivery._actions import (
     visible_actions,
 )
 from avert.workflows.delivery._checks import board_checks, checks_view
-from avert.workflows.delivery._common import EXAMPLE_PLAN, partner_pseudonymiser
+from avert.workflows.delivery._common import (
+    EXAMPLE_PLAN,
+    partner_pseudonymiser,
+    pseudonymise_stored_ids,
+)
 from avert.workflows.delivery._common import _save as _save
 from avert.workflows.delivery._demo import seed_demo_plan
 from avert.workflows.delivery._measures import objective_measures, plan_status
@@ -61,6 +65,7 @@ __all__ = [
     "partner_pseudonymiser",
     "plan_board",
     "plan_status",
+    "pseudonymise_stored_ids",
     "read_actions",
     "read_taskings",
     "record_tasking_result",

@@ -12,6 +12,7 @@ from avert.access import (
     TITLE_WITHHELD_TARGETS,
     audience_of,
     pseudonymise_columns,
+    pseudonymise_ids,
     pseudonymise_text,
     withhold_action_titles,
 )
@@ -34,7 +35,9 @@ from avert.workflows.delivery._common import (
     _read_rows,
     _save,
     partner_pseudonymiser,
+    pseudonymise_stored_ids,
     read_delivery,
+    stored_ids_shown,
 )
 from avert.workflows.delivery._planfile import _action_of
 from avert.workflows.users import (
@@ -165,9 +168,17 @@ def _update_action(
     ):
         real = str(old["target_id"])
         shown = partner_pseudonymiser(settings)(kind, real)
+        # and the other stored ids the partner read as pseudonyms (those of the
+        # text as stored) are stored as ids again
+        pseudo = partner_pseudonymiser(settings)
+        others = stored_ids_shown(
+            store, pseudo, [old.get("evidence"), old.get("rag_reason")]
+        )
+        back = {v: k for k, v in others.items()}
         for key in ("evidence", "rag_reason"):
             if isinstance(clean.get(key), str):
                 clean[key] = pseudonymise_text(clean[key], shown, real)
+                clean[key] = pseudonymise_ids([clean[key]], back)[0]
     if "supporting" in clean and isinstance(clean["supporting"], (list, tuple)):
         clean["supporting"] = ";".join(clean["supporting"]) or None
     for key in ("due", "review_date"):
@@ -247,6 +258,9 @@ def board_actions(
     return actions
 
 
+#: An action's free text a partner or the board may read.
+_FREE_TEXT = ("title", "evidence", "rag_reason")
+
 #: Subject types a partner or board member sees as keyed pseudonyms (as the
 #: briefing does); areas and cohorts are not identifiers of anyone.
 _PSEUDONYMOUS = {
@@ -257,11 +271,15 @@ _PSEUDONYMOUS = {
 }
 
 
-def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.DataFrame:
+def _shown(
+    store: Store, frame: pl.DataFrame, user: User, settings: Settings | None
+) -> pl.DataFrame:
     """Person, group, incident and place subjects as pseudonyms for partners and the
     board, and no free text of an action on a person, group or incident (as the
     briefing: :func:`avert.access.withhold_action_titles`; evidence and RAG reason
-    stay for the partner whose organisation leads the action)."""
+    stay for the partner whose organisation leads the action). The free text they
+    read names every stored person, incident and group by its pseudonym too
+    (:func:`pseudonymise_stored_ids`)."""
     if audience_of(user.role) == "police" or frame.height == 0:
         return frame
     pseudo = partner_pseudonymiser(settings)
@@ -275,7 +293,8 @@ def _shown(frame: pl.DataFrame, user: User, settings: Settings | None) -> pl.Dat
     kept = withhold_action_titles(frame, own_organisation=own)
     # the free text the leading partner keeps names the target by its pseudonym
     texts = pseudonymise_columns(kept, ("evidence", "rag_reason"), ids, shown_ids)
-    return kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String), *texts)
+    kept = kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String), *texts)
+    return pseudonymise_stored_ids(store, pseudo, kept, _FREE_TEXT)
 
 
 def _people_detail(shown: pl.DataFrame, user: User) -> str:
@@ -297,7 +316,7 @@ def _shown_audited(
     """``rows`` as ``user`` may see them (:func:`_shown`); the view is audited under
     ``obj`` and ``reason``, its detail the people the rows target as shown
     (:func:`_people_detail`)."""
-    shown = _shown(rows, user, settings)
+    shown = _shown(store, rows, user, settings)
     audit_as(
         store,
         user,
@@ -392,13 +411,15 @@ def my_actions(
 
 
 def _pseudonymised_pair(
+    others: dict[str, str],
     pair: tuple[Any, Any],
     row: dict[str, Any],
     before: dict[str, Any],
     settings: Settings | None,
 ) -> tuple[Any, Any]:
     """A version's (before, after) free text with the action's target, as it is
-    and as it was, named by its pseudonym (:func:`_shown`)."""
+    and as it was, and every other stored person, incident and group named by its
+    pseudonym (``others``: :func:`stored_ids_shown`; :func:`_shown`)."""
     pseudo = partner_pseudonymiser(settings)
     out = list(pair)
     for target in (
@@ -414,6 +435,9 @@ def _pseudonymised_pair(
             pseudonymise_text(t, str(real), shown) if isinstance(t, str) else t
             for t in out
         ]
+    texts = [t if isinstance(t, str) else None for t in out]
+    replaced = pseudonymise_ids(texts, others)
+    out = [r if isinstance(t, str) else t for t, r in zip(out, replaced, strict=True)]
     return out[0], out[1]
 
 
@@ -441,6 +465,20 @@ def action_page(
         order_by=["version"],
     )
     changes: list[dict[str, Any]] = []
+    others: dict[str, str] = {}
+    if audience_of(user.role) != "police":
+        # the stored ids the history's free text names, asked of the store once
+        texts = [
+            json.loads(j).get(k)
+            for j in [*history["before_json"], *history["after_json"]]
+            if j
+            for k in _FREE_TEXT
+        ]
+        others = stored_ids_shown(
+            store,
+            partner_pseudonymiser(settings),
+            [t if isinstance(t, str) else None for t in texts],
+        )
     for h in reversed(history.to_dicts()):
         before = json.loads(h["before_json"]) if h["before_json"] else {}
         after = json.loads(h["after_json"]) if h["after_json"] else {}
@@ -458,10 +496,10 @@ def action_page(
             for field_name in withheld:
                 if field_name in diff and subjects & set(TITLE_WITHHELD_TARGETS):
                     diff[field_name] = ("(withheld)", "(withheld)")
-            for field_name in ("evidence", "rag_reason"):
+            for field_name in _FREE_TEXT:
                 if field_name in diff:
                     diff[field_name] = _pseudonymised_pair(
-                        diff[field_name], row, before, settings
+                        others, diff[field_name], row, before, settings
                     )
         changes.append(
             {

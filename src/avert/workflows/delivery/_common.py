@@ -11,11 +11,16 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import Pseudonymiser, pseudonymiser_for
+from avert.access import (
+    Pseudonymiser,
+    id_candidates,
+    pseudonymise_ids,
+    pseudonymiser_for,
+)
 from avert.config.settings import Settings
 from avert.config.timezone import DEFAULT_TIMEZONE, local_now, local_today
 from avert.schema import TABLES
-from avert.store import Store, audit
+from avert.store import Store, audit, queries
 from avert.store.delivery import DELIVERY_TABLES, put_versioned_all
 from avert.workflows.users import User, audit_as
 
@@ -57,6 +62,44 @@ def partner_pseudonymiser(
         rotation=settings.pseudonym_rotation if settings else "none",
         at=at or local_now(settings.timezone if settings else DEFAULT_TIMEZONE),
         allow_demo=allow_demo_key,
+    )
+
+
+def stored_ids_shown(
+    store: Store, pseudo: Pseudonymiser, texts: Sequence[str | None]
+) -> dict[str, str]:
+    """Each stored person, incident and group id that ``texts`` name, to its
+    pseudonym (kind person first, then incident, then group, if one id is two).
+
+    The words that may be ids (:func:`avert.access.id_candidates`) are asked of the
+    store at once (:func:`avert.store.queries.stored_ids`): a word that only looks
+    like an id is not replaced."""
+    shown: dict[str, str] = {}
+    for kind, real in queries.stored_ids(store, id_candidates(texts)):
+        shown.setdefault(real, pseudo(kind, real))
+    return shown
+
+
+def pseudonymise_stored_ids(
+    store: Store,
+    pseudo: Pseudonymiser,
+    frame: pl.DataFrame,
+    columns: Sequence[str],
+) -> pl.DataFrame:
+    """``frame`` with every stored person, incident and group id in its free-text
+    ``columns`` (those it has) replaced by its pseudonym (:func:`stored_ids_shown`,
+    :func:`avert.access.pseudonymise_ids`): police free text read by a partner or
+    the board names no record by its id."""
+    present = [c for c in columns if c in frame.columns]
+    if frame.height == 0 or not present:
+        return frame
+    texts = [t for c in present for t in frame[c].to_list()]
+    shown = stored_ids_shown(store, pseudo, texts)
+    if not shown:
+        return frame
+    return frame.with_columns(
+        pl.Series(c, pseudonymise_ids(frame[c].to_list(), shown), dtype=pl.String)
+        for c in present
     )
 
 

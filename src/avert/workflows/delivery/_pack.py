@@ -77,7 +77,7 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     today = min(nxt - dt.timedelta(days=1), now)
     board_user = User(username=audit.current_user(), role="board")
     actions = read_actions(store, today=today)
-    shown = _shown(actions, board_user, settings)
+    shown = _shown(store, actions, board_user, settings)
     grid = plan_board(store, settings, user=board_user, today=today)["grid"]
     completed = store.read_frame(
         "delivery_history",
