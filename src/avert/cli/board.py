@@ -448,7 +448,9 @@ def equality(
         typer.Option(
             "--population-year",
             help="Census year of the denominators (default: the latest with ethnic "
-            "groups by LSOA, else the latest with ethnic groups).",
+            "groups taken by the first day counted, else the earliest; with "
+            "--area-level lsoa or a force area inferred from the stops, the latest "
+            "with ethnic groups by LSOA).",
         ),
     ] = None,
     areas: Annotated[
