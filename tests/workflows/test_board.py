@@ -1162,3 +1162,27 @@ def test_weekly_performance_does_not_read_month_only_weeks_as_a_fall(
         assert not v["verdict"].startswith("significant"), v
         recent = [c for c in v["chart"] if c["recent"]]
         assert not recent, v["area"]
+
+
+def test_equality_says_the_residents_by_age_straddle_the_police_ranges(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The London mid-2020 LSOA populations give ONS broad bands (0-15, 16-29,
+    30-44, 45-64, 65+): the Met's searches by age had no rates and the note said
+    "No residents by single year of age (or police age range)", as if none were
+    loaded; it now names the bands that straddle the police ranges."""
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    bands = tmp_path / "mid-2020-bands.csv"
+    rows = ["area,year,sex,age_band,ethnicity,population"]
+    for area in ("Alpha", "Beta"):
+        for band, n in (("0-15", 300), ("16-29", 400), ("30-44", 500), ("45+", 800)):
+            rows.append(f"{area},2020,all,{band},all,{n}")
+    bands.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _invoke(sqlite_store, "ingest", "population", str(bands))
+    args = ["analyse", "equality", "--force", "test-force", "--json"]
+    out = json.loads(_invoke(sqlite_store, *args, "--areas", "Alpha,Beta"))
+    (note,) = [n for n in out["notes"] if "straddle the police age ranges" in n]
+    assert "(0-15, 16-29, 30-44;" in note
+    assert not any(
+        n.startswith("No residents by single year of age") for n in out["notes"]
+    )

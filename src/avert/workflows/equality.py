@@ -22,6 +22,7 @@ from avert.analyse.denominators import (
     latest_year,
     police_age_residents,
     sex_residents,
+    straddling_age_bands,
 )
 from avert.analyse.equality import (
     EqualityResult,
@@ -209,6 +210,7 @@ def run_equality(
         stops,
         by_area,
         police_age_residents(pops, list(force_areas)),
+        straddling=straddling_age_bands(pops, list(force_areas)),
         # the force as pages name it ("City of London Police", not its id)
         label=force_name(force or forces[0])
         if force or len(forces) == 1
@@ -1120,11 +1122,22 @@ def _force_equality(
     ethnicity: Literal["ethnicity", "officer_ethnicity"],
     notes: list[str],
     sexes: pl.DataFrame | None = None,
+    straddling: Sequence[str] = (),
 ) -> EqualityResult:
     """Every stop against the force area's residents (by age band and sex where
-    known)."""
+    known); ``straddling``: the force area's age bands that lie inside no police
+    range, named in the note when there are no rates by age."""
     force_res = by_area.group_by("group").agg(pl.col("population").sum())
-    if ages.height == 0:
+    if ages.height == 0 and straddling:
+        notes.append(
+            "The force area's residents by age are in bands that straddle the "
+            f"police age ranges ({', '.join(straddling)}; police.uk: under 10, "
+            "10-17, 18-24, 25-34, over 34), so no rate per 1,000 residents of a "
+            "police age range can be given: searches by age band are shown as "
+            "counts and shares, not rates; residents of the force area's own areas "
+            "by single year of age would give them."
+        )
+    elif ages.height == 0:
         notes.append(
             "No residents by single year of age (or police age range) for the force "
             "area: searches by age band are shown as counts and shares, not rates."
