@@ -531,7 +531,7 @@ def _print_equality(result: BoardEquality) -> None:
             + (
                 f"searches {result.window[0]} to {result.window[1]} "
                 f"({result.months_with_stops} months with stops; rates per 1,000 "
-                "over the whole period); "
+                "residents of all ages over the whole period); "
                 if result.window
                 else ""
             )
