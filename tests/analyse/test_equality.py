@@ -908,3 +908,22 @@ def test_an_area_of_vehicle_only_searches_has_no_share_not_stated() -> None:
     assert b["share_not_stated"] is None
     a = res.not_stated.filter(pl.col("area") == "A").row(0, named=True)
     assert a["share_not_stated"] == 0.0
+
+
+def test_searches_with_no_recorded_outcome_are_noted() -> None:
+    # West Yorkshire, January 2019: 153 of 1,012 searches have no outcome; they
+    # counted as no find and no arrest (find rate 14.4 %, 17.0 % of those with
+    # one) and nothing said so.
+    stops = _stops(["White"] * 16 + ["Black"] * 4).with_columns(
+        outcome=pl.when(pl.int_range(pl.len()) % 5 == 1)
+        .then(None)
+        .otherwise(pl.col("outcome"))
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1000, 200]})
+    res = stop_search_equality(stops, residents)
+    (note,) = [n for n in res.notes if "no recorded outcome" in n]
+    assert note.startswith("4 of the 20 searches (20%) have no recorded outcome")
+    finds = int(res.outcomes["finds"].sum())
+    assert f"of the 16 searches with one, {finds} found" in note
+    full = stop_search_equality(_stops(["White"] * 16 + ["Black"] * 4), residents)
+    assert not [n for n in full.notes if "no recorded outcome" in n]

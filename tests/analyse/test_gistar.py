@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from avert.analyse.gistar import (
     benjamini_hochberg,
@@ -332,3 +333,33 @@ def test_emerging_hotspots_leave_masked_cells_out() -> None:
     assert not inside["trend_p"].is_nan().any()
     plain = emerging_hotspots(np.where(outside, np.nan, cube))
     assert got.equals(plain)
+
+
+def test_a_mostly_empty_grid_says_no_cell_can_be_cold() -> None:
+    # A count grid over the events' bounding box is mostly empty cells: even a
+    # cell whose whole neighbourhood is empty lies too little below the mean to
+    # be cold (London street crime, 2022 Q1, 250 m cells: 0 cold in every run,
+    # the floor z -0.50), and "0 cold" read as a finding.
+    rng = np.random.default_rng(3)
+    sparse = np.where(rng.random((60, 60)) < 0.05, rng.poisson(4.0, (60, 60)), 0)
+    r = gi_star(sparse.astype(float))
+    note = next(n for n in r.notes if n.startswith("No cell can be a cold spot"))
+    # the floor the note gives is the z of a cell with an empty neighbourhood
+    empty = np.ones((60, 60), dtype=bool)
+    v = sparse == 0
+    empty[1:-1, 1:-1] = np.logical_and.reduce(
+        [
+            v[1 + dy : 59 + dy, 1 + dx : 59 + dx]
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        ]
+    )
+    empty[0, :] = empty[-1, :] = empty[:, 0] = empty[:, -1] = False
+    assert empty.any()
+    floor = float(r.z[empty].min())
+    assert f"z {floor:.2f} " in note
+    assert stats.norm.sf(abs(floor)) * 2 > 0.05
+    assert not (r.spot == "cold").any()
+    # a dense grid can show cold spots: no such note
+    dense = gi_star(rng.poisson(5.0, (60, 60)).astype(float))
+    assert not any(n.startswith("No cell can be a cold spot") for n in dense.notes)

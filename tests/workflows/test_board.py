@@ -973,10 +973,41 @@ def test_performance_leaves_out_months_the_store_holds_no_incident_of(
 def test_equality_says_a_newer_census_is_loaded_than_the_one_it_used(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
-    """The default census is the latest with LSOA rows (2011, to place stops), even
-    beside the 2021 census by local authority: South Yorkshire's 2019-2021 searches
-    gave Black/White 2.87 against 2011 and 2.15 against 2021 with no word of it
-    (found by an independent recomputation); a note now says so and how to choose."""
+    """The default census is the latest taken by the first day counted; per-LSOA
+    rates need the latest with LSOA rows (2011 here), beside the 2021 census by
+    local authority: South Yorkshire's 2019-2021 searches gave Black/White 2.87
+    against 2011 and 2.15 against 2021 with no word of it (found by an independent
+    recomputation); a note says so and how to choose."""
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    newer = tmp_path / "census-2021-by-la.csv"
+    newer.write_text(
+        "area,population,year,ethnicity\n"
+        "Alpha,1800,2021,White\nAlpha,150,2021,Black\n"
+        "Beta,1600,2021,White\nBeta,250,2021,Black\n",
+        encoding="utf-8",
+    )
+    _invoke(sqlite_store, "ingest", "population", str(newer))
+    args = ["analyse", "equality", "--force", "test-force", "--json"]
+    lsoa = ["--areas", "Alpha,Beta", "--area-level", "lsoa"]
+    out = json.loads(_invoke(sqlite_store, *args, *lsoa))
+    assert out["population_year"] == 2011
+    (note,) = [n for n in out["notes"] if "--population-year 2021" in n]
+    assert "the latest with ethnic groups by LSOA (per-LSOA rates)" in note
+    chosen = json.loads(
+        _invoke(sqlite_store, *args, *lsoa, "--population-year", "2021")
+    )
+    assert chosen["population_year"] == 2021
+    assert not any("--population-year 2021" in n for n in chosen["notes"])
+
+
+def test_equality_sets_recent_searches_against_the_census_of_their_time(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Searches of 2024 against the 2021 census when it is loaded, not the 2011
+    one because it has LSOA rows: the Met's September 2024 searches (police.uk
+    API) gave Black/White 3.13 and Asian/White 1.06 against the 2011 census, 13
+    years old, where 2021's gives 2.77 and 0.86; the board pack, which has no
+    --population-year, could not choose."""
     _census_and_stops(sqlite_store, tmp_path, outcomes=False)
     newer = tmp_path / "census-2021-by-la.csv"
     newer.write_text(
@@ -988,15 +1019,15 @@ def test_equality_says_a_newer_census_is_loaded_than_the_one_it_used(
     _invoke(sqlite_store, "ingest", "population", str(newer))
     args = ["analyse", "equality", "--force", "test-force", "--json"]
     out = json.loads(_invoke(sqlite_store, *args, "--areas", "Alpha,Beta"))
-    assert out["population_year"] == 2011
-    assert any("--population-year 2021" in n for n in out["notes"])
-    chosen = json.loads(
+    assert out["population_year"] == 2021  # the stops are of 2024
+    assert not any("--population-year" in n for n in out["notes"])
+    older = json.loads(
         _invoke(
-            sqlite_store, *args, "--areas", "Alpha,Beta", "--population-year", "2021"
+            sqlite_store, *args, "--areas", "Alpha,Beta", "--population-year", "2011"
         )
     )
-    assert chosen["population_year"] == 2021
-    assert not any("--population-year 2021" in n for n in chosen["notes"])
+    assert older["population_year"] == 2011
+    assert older["force"]["rates"] != out["force"]["rates"]
 
 
 def test_performance_all_incidents_categories_add_up_to_the_total(
@@ -1131,3 +1162,27 @@ def test_weekly_performance_does_not_read_month_only_weeks_as_a_fall(
         assert not v["verdict"].startswith("significant"), v
         recent = [c for c in v["chart"] if c["recent"]]
         assert not recent, v["area"]
+
+
+def test_equality_says_the_residents_by_age_straddle_the_police_ranges(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The London mid-2020 LSOA populations give ONS broad bands (0-15, 16-29,
+    30-44, 45-64, 65+): the Met's searches by age had no rates and the note said
+    "No residents by single year of age (or police age range)", as if none were
+    loaded; it now names the bands that straddle the police ranges."""
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    bands = tmp_path / "mid-2020-bands.csv"
+    rows = ["area,year,sex,age_band,ethnicity,population"]
+    for area in ("Alpha", "Beta"):
+        for band, n in (("0-15", 300), ("16-29", 400), ("30-44", 500), ("45+", 800)):
+            rows.append(f"{area},2020,all,{band},all,{n}")
+    bands.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _invoke(sqlite_store, "ingest", "population", str(bands))
+    args = ["analyse", "equality", "--force", "test-force", "--json"]
+    out = json.loads(_invoke(sqlite_store, *args, "--areas", "Alpha,Beta"))
+    (note,) = [n for n in out["notes"] if "straddle the police age ranges" in n]
+    assert "(0-15, 16-29, 30-44;" in note
+    assert not any(
+        n.startswith("No residents by single year of age") for n in out["notes"]
+    )

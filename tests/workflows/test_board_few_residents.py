@@ -157,3 +157,16 @@ def test_performance_rates_per_resident_carry_the_caveat(
     assert caveat not in perf["notes"]  # said once, beside the rates
     html = render_html("_board_performance.html", stats=stats)
     assert html.index("8,600 residents") < html.index('<table class="verdicts">')
+
+
+def test_the_rates_say_they_are_per_resident_of_all_ages(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The pack read "a group's rate per 1,000 residents": residents of all ages,
+    as GOV.UK's measure, not of the ages searched; a reader could not tell, nor that
+    the groups' age profiles are not allowed for."""
+    _city(sqlite_store, tmp_path)
+    stats = board_statistics(sqlite_store, end=dt.date(2019, 1, 31), performance=False)
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert "per 1,000 residents of all ages" in html
+    assert "not standardised for age" in html

@@ -28,6 +28,7 @@ __all__ = [
     "police_age_residents",
     "residents_by_dimension",
     "sex_residents",
+    "straddling_age_bands",
 ]
 
 #: the columns that place a row: an area by code, name or parent, and a year
@@ -227,12 +228,38 @@ def police_age_residents(
     area has no residents by age at all, nothing is returned rather than a wrong
     denominator.
     """
+    empty = pl.DataFrame(schema={"age_range": pl.String, "population": pl.Int64})
+    got = _age_rows(populations, areas, year=year)
+    if got.height == 0 or len(set(got["asked"])) < len(set(areas)):
+        return empty  # an area with no residents by age: no partial denominator
+    bands = _with_police_range(got)
+    if bands["age_range"].null_count():
+        return empty
+    return bands.group_by("age_range").agg(pl.col("population").sum()).sort("age_range")
+
+
+def straddling_age_bands(
+    populations: pl.DataFrame, areas: Sequence[str], *, year: int | None = None
+) -> list[str]:
+    """The age bands held for ``areas`` that lie inside no police age range (ONS
+    broad bands such as ``16-29``), for which :func:`police_age_residents` gives
+    no residents by age: a note can say that bands are held but straddle."""
+    got = _age_rows(populations, areas, year=year)
+    if got.height == 0:
+        return []
+    bands = _with_police_range(got).filter(pl.col("age_range").is_null())
+    return sorted(set(bands["age_band"].to_list()), key=lambda b: (len(b), b))
+
+
+def _age_rows(
+    populations: pl.DataFrame, areas: Sequence[str], *, year: int | None
+) -> pl.DataFrame:
+    """The rows by age band of ``areas`` (both sexes, else ``M``/``F`` summed)."""
     rows = populations.filter(
         (pl.col("age_band") != "all") & (pl.col("ethnicity") == "all")
     )
     if year is not None:
         rows = rows.filter(pl.col("year") == year)
-    empty = pl.DataFrame(schema={"age_range": pl.String, "population": pl.Int64})
     both = _resolve(
         rows.filter(pl.col("sex") == "all").select(*_LEVELS, "age_band", "population"),
         areas,
@@ -247,8 +274,12 @@ def police_age_residents(
             rest,
         )
         got = pl.concat([both, sexes], how="diagonal_relaxed")
-    if got.height == 0 or len(set(got["asked"])) < len(set(areas)):
-        return empty  # an area with no residents by age: no partial denominator
+    return got
+
+
+def _with_police_range(got: pl.DataFrame) -> pl.DataFrame:
+    """``got`` with ``age_range``: the police range each band lies inside (null
+    where it straddles two)."""
     bands = got.with_columns(
         pl.col("age_band").str.extract(r"^(\d+)", 1).cast(pl.Int64).alias("_lo"),
         pl.when(pl.col("age_band").str.ends_with("+"))
@@ -260,10 +291,7 @@ def police_age_residents(
     for name, lo, hi in POLICE_AGE_RANGES:
         inside = (pl.col("_lo") >= lo) & (pl.col("_hi") <= hi)
         label = pl.when(inside).then(pl.lit(name)).otherwise(label)
-    bands = bands.with_columns(label.alias("age_range"))
-    if bands["age_range"].null_count():
-        return empty
-    return bands.group_by("age_range").agg(pl.col("population").sum()).sort("age_range")
+    return bands.with_columns(label.alias("age_range"))
 
 
 def sex_residents(

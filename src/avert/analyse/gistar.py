@@ -58,6 +58,7 @@ from avert.errors import ConfigError
 
 __all__ = [
     "EMERGING_PATTERNS",
+    "NO_COLD_SPOT",
     "GiStarResult",
     "Neighbourhood",
     "benjamini_hochberg",
@@ -273,6 +274,46 @@ def _check_transform(transform: str) -> None:
         raise ConfigError(msg)
 
 
+#: The opening of the note of a Gi* result on which no cell can be cold
+NO_COLD_SPOT: Final = "No cell can be a cold spot"
+
+
+def _no_cold_note(
+    values: F64, z: F64, card: F64, inside: npt.NDArray[np.bool_], alpha: float
+) -> str | None:
+    """Say when no cell can be a cold spot, and why.
+
+    The lowest z a cell can reach is that of a neighbourhood with no events,
+    ``-E/sqrt(V)`` (``G* = 0``), which is ``-sqrt(W(n-1)/(n-W)) * ybar/s``: it needs a
+    mean large beside the spread. A count grid over the events' bounding box is
+    mostly empty cells (mean far below its s.d.), so even an empty neighbourhood lies
+    too little below the mean to be significant. When that floor's two-sided p
+    exceeds ``alpha`` no cell can be cold at any FDR (a q-value is never below its
+    p), and the note says so rather than let "0 cold" read as a finding.
+    """
+    n = values.size
+    if n < 2 or not np.isfinite(z).any():
+        return None  # no spread: no z at all, said by the z being NaN
+    mean = float(values.mean())
+    sd = float(values.std())
+    w = float(np.nanmax(np.where(inside, card, np.nan)))
+    floor = -np.sqrt(w * (n - 1) / (n - w)) * mean / sd if w < n else -np.inf
+    p_floor = 2.0 * float(stats.norm.sf(abs(floor)))
+    if p_floor <= alpha:
+        return None
+    empty = float((values == 0).mean())
+    return (
+        f"{NO_COLD_SPOT} here: even a cell whose whole neighbourhood is "
+        f"empty has z {floor:.2f} (p {p_floor:.2g}, above {alpha:g}), since the "
+        f"cells average {mean:.3g} events against a standard deviation of {sd:.3g} "
+        f"({empty:.0%} of the {n:,} cells are empty). A grid over the events' "
+        "bounding box holds mostly zeros, so nothing lies far enough below the "
+        "mean: '0 cold' is no finding. Cold spots need a study area of cells where "
+        "events can happen (cells outside it NaN or masked: the force area, or "
+        "cells with an event in a longer history)."
+    )
+
+
 def _gi_result(
     y: F64,
     wy: F64,
@@ -341,6 +382,11 @@ def _gi_result(
                 else ()
             ),
             *((_ROW_STANDARDISED,) if transform == "R" else ()),
+            *(
+                n
+                for n in (_no_cold_note(y[inside], z[inside], card, inside, alpha),)
+                if n
+            ),
         ),
         g=g,
         z=z,

@@ -448,7 +448,9 @@ def equality(
         typer.Option(
             "--population-year",
             help="Census year of the denominators (default: the latest with ethnic "
-            "groups by LSOA, else the latest with ethnic groups).",
+            "groups taken by the first day counted, else the earliest; with "
+            "--area-level lsoa or a force area inferred from the stops, the latest "
+            "with ethnic groups by LSOA).",
         ),
     ] = None,
     areas: Annotated[
@@ -529,7 +531,7 @@ def _print_equality(result: BoardEquality) -> None:
             + (
                 f"searches {result.window[0]} to {result.window[1]} "
                 f"({result.months_with_stops} months with stops; rates per 1,000 "
-                "over the whole period); "
+                "residents of all ages over the whole period); "
                 if result.window
                 else ""
             )

@@ -22,6 +22,7 @@ from avert.analyse.denominators import (
     latest_year,
     police_age_residents,
     sex_residents,
+    straddling_age_bands,
 )
 from avert.analyse.equality import (
     EqualityResult,
@@ -125,7 +126,8 @@ def run_equality(
     date_from, date_to
         Window on ``occurred_at`` (inclusive days).
     population_year
-        Census year of the denominators (default: the latest with ethnic groups).
+        Census year of the denominators (default: :func:`_census_year`, the
+        latest with ethnic groups taken by the first day counted).
     areas
         The areas making up the force area (local authority names or codes, or
         area codes). Default: the police force area of a data.police.uk force
@@ -157,9 +159,12 @@ def run_equality(
     window, months_with_stops = _stops_window(stops, date_from, date_to, notes)
     pops = store.read_frame("populations")
     lsoa_rows = pops.filter(pl.col("area_type") == "lsoa")
-    year = _census_year(pops, lsoa_rows, population_year)
+    lsoa_first = _lsoa_first(area_level, areas, forces)
+    year = _census_year(
+        pops, lsoa_rows, population_year, start=window[0], lsoa_first=lsoa_first
+    )
     if population_year is None:
-        notes.extend(_newer_census(pops, year, window[0]))
+        notes.extend(_newer_census(pops, year, window[0], lsoa_first=lsoa_first))
     eth_rows = _ethnic_rows(pops, year)
     placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
     areas = _rejoin_ons_names(areas) if areas else areas
@@ -205,6 +210,7 @@ def run_equality(
         stops,
         by_area,
         police_age_residents(pops, list(force_areas)),
+        straddling=straddling_age_bands(pops, list(force_areas)),
         # the force as pages name it ("City of London Police", not its id)
         label=force_name(force or forces[0])
         if force or len(forces) == 1
@@ -522,17 +528,24 @@ def _days_where(
     return where
 
 
-def _newer_census(pops: pl.DataFrame, year: int, start: dt.date) -> list[str]:
+def _newer_census(
+    pops: pl.DataFrame, year: int, start: dt.date, *, lsoa_first: str | None
+) -> list[str]:
     """A note when the store holds ethnic groups of a later year than the default
-    census (the latest with LSOA rows, to place stops): South Yorkshire's 2019-2021
-    searches gave Black/White 2.87 against the 2011 census and 2.15 against 2021's
-    (by local authority), every minority group having grown."""
+    census (:func:`_census_year`): South Yorkshire's 2019-2021 searches gave
+    Black/White 2.87 against the 2011 census and 2.15 against 2021's (by local
+    authority), every minority group having grown."""
     newer = latest_year(pops, ethnicity=True)
     if newer is None or newer <= year:
         return []
+    why = (
+        f"the latest with ethnic groups by LSOA ({lsoa_first})"
+        if lsoa_first
+        else "the latest census taken by then"
+    )
     return [
         f"The denominators are the {year} census ({start.year - year} years before "
-        f"the first day counted, {start}), the latest with ethnic groups by LSOA; "
+        f"the first day counted, {start}), {why}; "
         f"the store also holds ethnic groups of {newer}: --population-year {newer} "
         "gives the force's rates against them. A group that grew faster than the "
         f"White group since {year} has its ratio to White overstated by the older "
@@ -558,15 +571,28 @@ def _lsoa_year(lsoa_rows: pl.DataFrame, year: int) -> int:
 
 
 def _census_year(
-    pops: pl.DataFrame, lsoa_rows: pl.DataFrame, population_year: int | None
+    pops: pl.DataFrame,
+    lsoa_rows: pl.DataFrame,
+    population_year: int | None,
+    *,
+    start: dt.date,
+    lsoa_first: str | None = None,
 ) -> int:
-    """The census year of the denominators: the one asked, else the latest with
-    ethnic groups (LSOA rows first)."""
-    year = (
-        population_year
-        or latest_year(lsoa_rows, ethnicity=True)
-        or latest_year(pops, ethnicity=True)
+    """The census year of the denominators: the one asked; else the latest census
+    with ethnic groups taken by the first day counted (the one of the searches'
+    time: against the 2011 census, 13 years old, the Met's September 2024 searches
+    gave Black/White 3.13 and Asian/White 1.06 where the 2021 census gives 2.77 and
+    0.86), else the earliest after it. Stops are placed in LSOAs of any year
+    (:func:`_lsoa_year`), so a census by local authority serves a force area that
+    is listed or given; where ``lsoa_first`` gives a reason (per-LSOA rates, a
+    force area inferred from the LSOAs' districts) the latest with LSOA rows."""
+    year = population_year or (
+        latest_year(lsoa_rows, ethnicity=True) if lsoa_first else None
     )
+    if year is None:
+        held = sorted(set(_ethnic_years(pops)))
+        before = [y for y in held if y <= start.year]
+        year = before[-1] if before else (held[0] if held else None)
     if year is None:
         msg = (
             "No population with an ethnic-group breakdown: load census denominators "
@@ -574,6 +600,33 @@ def _census_year(
         )
         raise NotFound(msg)
     return year
+
+
+def _lsoa_first(
+    area_level: str, areas: Sequence[str] | None, forces: Sequence[str]
+) -> str | None:
+    """Why the default census must have LSOA rows, if it must: per-LSOA rates, or
+    a force area inferred from the districts of the LSOAs its stops fall in (a
+    census by upper-tier authority names no district: an error)."""
+    if area_level == "lsoa":
+        return "per-LSOA rates"
+    if areas or _is_listed_force(forces):
+        return None
+    return "a force area inferred from where its stops fall"
+
+
+def _is_listed_force(forces: Sequence[str]) -> bool:
+    """Whether the one force is in avert's list of police force areas."""
+    if len(forces) != 1:
+        return False
+    key = "-".join(forces[0].lower().replace("&", "and").split())
+    return _police_force_areas().filter(pl.col("force") == key).height > 0
+
+
+def _ethnic_years(pops: pl.DataFrame) -> list[int]:
+    """The years with residents by ethnic group."""
+    rows = pops.filter(pl.col("ethnicity") != "all")
+    return [int(y) for y in rows["year"].drop_nulls().unique().to_list()]
 
 
 def _placed_stops(
@@ -1069,11 +1122,22 @@ def _force_equality(
     ethnicity: Literal["ethnicity", "officer_ethnicity"],
     notes: list[str],
     sexes: pl.DataFrame | None = None,
+    straddling: Sequence[str] = (),
 ) -> EqualityResult:
     """Every stop against the force area's residents (by age band and sex where
-    known)."""
+    known); ``straddling``: the force area's age bands that lie inside no police
+    range, named in the note when there are no rates by age."""
     force_res = by_area.group_by("group").agg(pl.col("population").sum())
-    if ages.height == 0:
+    if ages.height == 0 and straddling:
+        notes.append(
+            "The force area's residents by age are in bands that straddle the "
+            f"police age ranges ({', '.join(straddling)}; police.uk: under 10, "
+            "10-17, 18-24, 25-34, over 34), so no rate per 1,000 residents of a "
+            "police age range can be given: searches by age band are shown as "
+            "counts and shares, not rates; residents of the force area's own areas "
+            "by single year of age would give them."
+        )
+    elif ages.height == 0:
         notes.append(
             "No residents by single year of age (or police age range) for the force "
             "area: searches by age band are shown as counts and shares, not rates."

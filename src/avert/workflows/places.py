@@ -21,6 +21,7 @@ import polars as pl
 from avert.analyse.forecast import Events, Grid, bulk_events, to_days
 from avert.analyse.gistar import (
     EMERGING_PATTERNS,
+    NO_COLD_SPOT,
     GiStarResult,
     emerging_hotspots,
     gi_star,
@@ -228,6 +229,7 @@ def run_emerging(
     flat = np.bincount(k * grid.n_cells + ev.cell, minlength=slices * grid.n_cells)
     cube: npt.NDArray[np.float64] = flat.reshape(slices, *grid.shape).astype(np.float64)
     em = emerging_hotspots(cube, alpha=alpha, radius=radius)
+    no_cold = _no_cold_slices_note(cube, radius=radius, alpha=alpha)
     order = {p: k for k, p in enumerate(EMERGING_PATTERNS)}
     frame = (
         _cell_ids(em.filter(pl.col("pattern") != "none"), grid)
@@ -235,7 +237,31 @@ def run_emerging(
         .sort("_o", "trend_z", descending=[False, True])
         .drop("_o")
     )
-    return EmergingResult(frame, (stray,) if stray else ())
+    return EmergingResult(frame, tuple(n for n in (no_cold, stray) if n))
+
+
+def _no_cold_slices_note(
+    cube: npt.NDArray[np.float64], *, radius: int, alpha: float
+) -> str | None:
+    """Say in how many slices no cell can be a cold spot (:func:`gi_star`'s note):
+    a cell is *oscillating* only after a cold slice, which a grid of mostly zeros
+    cannot give."""
+    none = sum(
+        any(
+            n.startswith(NO_COLD_SPOT)
+            for n in gi_star(s, radius=radius, alpha=alpha).notes
+        )
+        for s in cube
+    )
+    if not none:
+        return None
+    return (
+        f"{NO_COLD_SPOT} in {none} of the {len(cube)} slices: even a cell whose "
+        "whole neighbourhood is empty lies too little below the mean of a grid of "
+        "mostly zeros (the events' bounding box), so no cell can turn "
+        "oscillating (hot, after a cold slice) from them, and no cold spot there is "
+        "a finding. Cold spots need a study area of cells where events can happen."
+    )
 
 
 @dataclass(frozen=True)
