@@ -23,7 +23,10 @@ __all__ = ["register"]
 PASSWORD_ENV = "AVERT_PASSWORD"
 
 users_app = typer.Typer(
-    help="Web app accounts: add, list, disable, enable, set-role, reset-password, token.",
+    help=(
+        "Web app accounts: add, list, disable, enable, unlock, set-role, "
+        "reset-password, token."
+    ),
     no_args_is_help=True,
 )
 
