@@ -213,7 +213,11 @@ def test_without_a_stray_gistar_and_emerging_grid_every_event() -> None:
     grid, counts, _ = count_grid(f, 150.0)
     before = gi_star(counts, radius=1, alpha=0.05)
     res = run_gistar(f, cell_size_m=150.0)
-    assert res.notes == before.notes
+    # and, as no cell can be cold over the box, the option that tests fewer cells
+    assert res.notes[: len(before.notes)] == before.notes
+    assert [n[:27] for n in res.notes[len(before.notes) :]] == [
+        "study_area='active' (analys"
+    ]
     assert res.frame.height == grid.n_cells
     assert res.frame.drop("cell_id", "x", "y").equals(before.frame)
     em = run_emerging(f, at=dt.datetime(2025, 1, 5), slices=4, slice_days=90)
@@ -341,3 +345,24 @@ def test_a_cell_of_zero_metres_is_refused_not_a_traceback(tmp_path: Path) -> Non
         # the command line refuses it first: a usage error naming --cell (exit 2)
         assert res.exit_code == 2, res.output
         assert "Invalid value for '--cell'" in res.output, res.output
+
+
+def test_gistar_cli_study_area(tmp_path: Path) -> None:
+    """``--study-area active`` tests only the cells with an event at any time of
+    the data read: the empty cells of the box are left out (a note counts them),
+    so no spot is an empty cell, and the box's no-cold note names the option; a
+    typo is a usage error naming the choices."""
+    csv = _csv(tmp_path)
+    args = ["analyse", "gistar", "--csv", str(csv), "--cell", "150", "--json"]
+    box = json.loads(CliRunner().invoke(app, args).output)
+    assert any(s["value"] == 0 for s in box["spots"])  # an empty cell, hot
+    assert any("--study-area active" in n for n in box["notes"])
+    res = CliRunner().invoke(app, [*args, "--study-area", "active"])
+    assert res.exit_code == 0, res.output
+    active = json.loads(res.output)
+    assert active["spots"]
+    assert all(s["value"] > 0 for s in active["spots"])
+    assert any("outside the study area" in n for n in active["notes"])
+    bad = CliRunner().invoke(app, [*args, "--study-area", "box"])
+    assert bad.exit_code == 2
+    assert "grid, active" in bad.output

@@ -55,3 +55,50 @@ def test_emerging_hotspots_on_a_mostly_empty_grid_say_no_cell_can_be_cold() -> N
     assert "oscillating" in note
     dense = run_emerging(_events(dense=True), at=at, slices=4, slice_days=30)
     assert not _no_cold(dense.notes)
+
+
+def _two_estates() -> pl.DataFrame:
+    """Two estates of 10 x 10 cells, 40 cells apart across empty ground, with
+    events in every cell for a year; in the last 30 days none in a 3 x 3 patch of
+    the first estate (where the year's events were as many as elsewhere)."""
+    rng = np.random.default_rng(5)
+    frames = []
+    for x0 in (531000.0, 531000.0 + 50 * 150.0):
+        n = 12_000
+        x = x0 + rng.uniform(0, 1500.0, n)
+        y = 180450.0 + rng.uniform(0, 1500.0, n)
+        days = rng.integers(0, 365, n)
+        frames.append(pl.DataFrame({"x": x, "y": y, "day": days}))
+    ev = pl.concat(frames)
+    hole = (
+        (pl.col("x") >= 531000.0 + 450)
+        & (pl.col("x") < 531000.0 + 900)
+        & (pl.col("y") >= 180450.0 + 450)
+        & (pl.col("y") < 180450.0 + 900)
+    )
+    ev = ev.filter(~(hole & (pl.col("day") >= 335)))
+    return ev.select(
+        "x",
+        "y",
+        occurred_at=pl.lit(dt.datetime(2024, 1, 1)) + pl.duration(days=pl.col("day")),
+    )
+
+
+def test_gistar_over_the_active_cells_finds_the_cold_patch() -> None:
+    """Over the box (mostly the empty ground between the estates) no cell can be
+    cold; over the cells with an event in the year, the patch where none fell in
+    the last 30 days is cold, and the ground between is left out."""
+    events = _two_estates()
+    window = {"date_from": dt.datetime(2024, 12, 1), "date_to": dt.datetime(2025, 1, 1)}
+    box = run_gistar(events, cell_size_m=150.0, **window)
+    assert _no_cold(box.notes)
+    assert box.frame.filter(pl.col("spot") == "cold").height == 0
+    active = run_gistar(events, cell_size_m=150.0, study_area="active", **window)
+    assert not _no_cold(active.notes)
+    cold = active.frame.filter(pl.col("spot") == "cold")
+    assert cold.height >= 1
+    # every cold cell lies in or next to the patch (cols 3-5, rows 3-5 of estate 1)
+    assert cold["col"].is_between(2, 6).all()
+    assert cold["row"].is_between(2, 6).all()
+    tested = active.frame.filter(pl.col("z").is_not_nan())
+    assert tested.height == 200  # the two estates' cells, not the ground between

@@ -26,6 +26,8 @@ from avert.cli._time import TIME_HELP, period, when
 if TYPE_CHECKING:
     import polars as pl
 
+    from avert.workflows.places import StudyArea
+
 __all__ = ["register"]
 
 _RADIUS = Annotated[
@@ -243,6 +245,16 @@ def gistar(
     all_incidents: AllIncidentsOpt = False,
     limit: _LIMIT = 50,
     as_json: JsonOpt = False,
+    study_area: Annotated[
+        str,
+        typer.Option(
+            "--study-area",
+            help="grid: every cell of the box around the window's events; active: "
+            "only the cells with an event at any time in the data read (the store "
+            "or --csv), so that a cell where events happen but none did in the "
+            "window can be a cold spot (over the box, mostly empty, none can).",
+        ),
+    ] = "grid",
 ) -> None:
     """Getis-Ord Gi* per cell with a false-discovery-rate correction: hot and cold spots.
 
@@ -261,6 +273,7 @@ def gistar(
         date_to=end,
         radius=radius,
         alpha=alpha,
+        study_area=_study_area(study_area),
     )
     spots = res.frame.filter(pl.col("spot") != "none").sort("z", descending=True)
     if as_json:
@@ -275,6 +288,17 @@ def gistar(
             f"First {shown} of {spots.height} cells (by z; --limit 0 or --json "
             "shows every cell)."
         )
+
+
+def _study_area(value: str) -> StudyArea:
+    """``--study-area`` checked (grid or active)."""
+    from avert.workflows.places import STUDY_AREAS
+
+    for name in STUDY_AREAS:
+        if value == name:
+            return name
+    msg = f"--study-area must be one of {', '.join(STUDY_AREAS)}; got {value!r}."
+    raise typer.BadParameter(msg)
 
 
 def _shown(limit: int, rows: int) -> int:

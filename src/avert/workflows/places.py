@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -30,8 +31,10 @@ from avert.analyse.nearrepeat import Distance, KnoxResult, knox_test
 from avert.errors import ConfigError
 
 __all__ = [
+    "STUDY_AREAS",
     "EmergingResult",
     "NearRepeatZones",
+    "StudyArea",
     "count_grid",
     "near_repeat_zones",
     "run_emerging",
@@ -117,6 +120,12 @@ def _check_cells(n_cells: int, cell_size_m: float) -> None:
         raise ConfigError(msg)
 
 
+#: Gi*'s study area: ``grid``, every cell of the box around the window's events;
+#: ``active``, the cells of that box with an event anywhere in the data given
+StudyArea = Literal["grid", "active"]
+STUDY_AREAS: tuple[StudyArea, ...] = ("grid", "active")
+
+
 def run_gistar(
     events: pl.DataFrame,
     *,
@@ -125,19 +134,60 @@ def run_gistar(
     date_to: dt.datetime | None = None,
     radius: int = 1,
     alpha: float = 0.05,
+    study_area: StudyArea = "grid",
 ) -> GiStarResult:
     """Gi* of the window's counts per cell; the frame gains ``cell_id``, ``x``, ``y``.
 
     The grid covers the bulk of the window's events; those left out far from it
     are counted in a last note (:func:`avert.analyse.forecast.bulk_events`).
+    ``study_area="active"`` tests only the cells where events happen: those with an
+    event at any time in ``events`` (the whole store or file, not only the
+    window); the others are outside the study area (:func:`_active_cells`).
     """
+    if study_area not in STUDY_AREAS:
+        msg = f"study_area must be one of {', '.join(STUDY_AREAS)}; got {study_area!r}."
+        raise ConfigError(msg)
     bulk, stray = bulk_events(_window(events, date_from, date_to), grid="Gi* grid")
     grid, counts, _ = count_grid(bulk, cell_size_m)
     _check_cells(counts.size, cell_size_m)
+    if study_area == "active":
+        counts = _active_cells(events, grid, counts)
     res = gi_star(counts, radius=radius, alpha=alpha)
     sparse = _sparse_grid_note(bulk, counts, res.spot, cell_size_m)
-    notes = (*res.notes, *(n for n in (stray, sparse) if n))
+    hint = (
+        (
+            "study_area='active' (analyse gistar --study-area active) tests only the "
+            "cells with an event at any time in the data read.",
+        )
+        if study_area == "grid" and any(n.startswith(NO_COLD_SPOT) for n in res.notes)
+        else ()
+    )
+    notes = (*res.notes, *hint, *(n for n in (stray, sparse) if n))
     return replace(res, frame=_cell_ids(res.frame, grid), notes=notes)
+
+
+def _active_cells(
+    events: pl.DataFrame, grid: Grid, counts: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """``counts`` with NaN in the cells where no event of ``events`` (any time) fell.
+
+    Gi* compares each cell with the mean of the study area. Over the box around the
+    events most cells are empty streets, parks and water, so the mean is far below
+    the spread and no cell can be cold (:data:`avert.analyse.gistar.NO_COLD_SPOT`).
+    Cells with an event in the longer history are where events happen (open_cp's
+    and avert's forecast evaluation call them the active cells); a cell of them with
+    none in the window can then be a cold spot. Gi* leaves NaN cells out
+    (:func:`avert.analyse.gistar.gi_star`)."""
+    ever = Events.from_frame(events, grid)
+    active = np.zeros(grid.n_cells, dtype=bool)
+    active[ever.cell] = True
+    if active.sum() < 3:
+        msg = (
+            f"Gi* over the active cells needs at least 3 of them: the events lie in "
+            f"{int(active.sum())} cell(s) of {grid.cell_size_m:g} m."
+        )
+        raise ConfigError(msg)
+    return np.where(active.reshape(counts.shape), counts, np.nan)
 
 
 #: A Gi* grid this many times the area of the box holding 98 % of its events
