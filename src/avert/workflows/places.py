@@ -153,7 +153,12 @@ def run_gistar(
     if study_area == "active":
         counts = _active_cells(events, grid, counts)
     res = gi_star(counts, radius=radius, alpha=alpha)
-    sparse = _sparse_grid_note(bulk, counts, res.spot, cell_size_m)
+    # over the active cells the box's empty ground is out of the study area
+    sparse = (
+        _sparse_grid_note(bulk, counts, res.spot, cell_size_m)
+        if study_area == "grid"
+        else None
+    )
     hint = (
         (
             "study_area='active' (analyse gistar --study-area active) tests only the "
