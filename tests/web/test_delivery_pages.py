@@ -103,6 +103,10 @@ def test_partner_sees_and_changes_only_own_organisation(world: World) -> None:
     history = client.get("/plan/actions/A05").text
     assert "15 schools signed up" in history
     assert "partner (partner)" in history
+    # the fields changed by their names, not the store's column names
+    assert "<b>Evidence</b>" in history
+    assert "<b>RAG reason</b>" in history
+    assert "<b>rag_reason</b>" not in history
 
 
 def test_bad_transition_is_a_400_with_the_reason(world: World) -> None:
