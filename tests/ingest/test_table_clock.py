@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from avert.errors import ConfigError, IngestError
+from avert.ingest.result import Parsed
 from avert.ingest.table import parse_table, read_mapping
 
 LA = (
@@ -42,6 +43,26 @@ def _mapping(tmp_path: Path, *, time_format: str, clock: str, key: str) -> Path:
 def _la_mapping(tmp_path: Path, key: str = "occurred_time") -> Path:
     return _mapping(
         tmp_path, time_format="%m/%d/%Y %I:%M:%S %p", clock="TIME OCC", key=key
+    )
+
+
+#: The mapping of the epoch tests: Toronto-like rows with x/y in UTM 17N
+EPOCH_MAPPING = (
+    "[table]\nsource = 's'\ncrs = 'EPSG:32617'\ntime_format = '%s'\n"
+    "[columns]\nincident_id = 'id'\noccurred_at = 'epoch'\ncrime_type = 'cat'\n"
+    "x = 'e'\ny = 'n'\n"
+)
+
+
+def _parsed_in_toronto(
+    tmp_path: Path, mapping: str, data: bytes, *, name: str
+) -> Parsed:
+    """``data`` parsed with the TOML ``mapping`` into a store in Toronto's zone and
+    UTM 17N (the store's CRS)."""
+    m = tmp_path / "map.toml"
+    m.write_text(mapping, encoding="utf-8")
+    return parse_table(
+        data, read_mapping(m), name=name, crs="EPSG:32617", timezone="America/Toronto"
     )
 
 
@@ -254,24 +275,13 @@ def test_epoch_seconds_give_the_store_zones_time(tmp_path: Path) -> None:
     """``time_format = '%s'`` (seconds since 1970-01-01 00:00 UTC, as many exports
     write times) was stored as UTC's wall clock: Toronto's 00:53 EST became 05:53.
     An epoch is an instant, read as one: the store zone's time."""
-    m = tmp_path / "epoch.toml"
-    m.write_text(
-        "[table]\nsource = 's'\ncrs = 'EPSG:32617'\ntime_format = '%s'\n"
-        "[columns]\nincident_id = 'id'\noccurred_at = 'epoch'\ncrime_type = 'cat'\n"
-        "x = 'e'\ny = 'n'\n",
-        encoding="utf-8",
-    )
     text = (
         "id,epoch,cat,e,n\n"
         "a,1672552393,Assault,630000,4840000\n"  # 2023-01-01 05:53:13 UTC
         "b,1688215993,Assault,630000,4840000\n"  # 2023-07-01 12:53:13 UTC
     )
-    inc = parse_table(
-        text.encode(),
-        read_mapping(m),
-        name="e.csv",
-        crs="EPSG:32617",
-        timezone="America/Toronto",
+    inc = _parsed_in_toronto(
+        tmp_path, EPOCH_MAPPING, text.encode(), name="e.csv"
     ).frames["incidents"]
     assert [str(t) for t in inc["occurred_from"]] == [
         "2023-01-01 00:53:13",
@@ -283,25 +293,12 @@ def test_epoch_milliseconds_read_as_seconds_are_quarantined(tmp_path: Path) -> N
     """Epoch milliseconds under ``time_format = '%s'`` read as seconds gave years
     near 55,000: they loaded, and `avert forecast` then stopped with "year 54971
     is out of range". A time in or after 2200 is now quarantined, saying why."""
-    m = tmp_path / "ms.toml"
-    m.write_text(
-        "[table]\nsource = 's'\ncrs = 'EPSG:32617'\ntime_format = '%s'\n"
-        "[columns]\nincident_id = 'id'\noccurred_at = 'epoch'\ncrime_type = 'cat'\n"
-        "x = 'e'\ny = 'n'\n",
-        encoding="utf-8",
-    )
     text = (
         "id,epoch,cat,e,n\n"
         "a,1672552393,Assault,630000,4840000\n"
         "b,1672552393000,Assault,630000,4840000\n"
     )
-    parsed = parse_table(
-        text.encode(),
-        read_mapping(m),
-        name="ms.csv",
-        crs="EPSG:32617",
-        timezone="America/Toronto",
-    )
+    parsed = _parsed_in_toronto(tmp_path, EPOCH_MAPPING, text.encode(), name="ms.csv")
     assert parsed.frames["incidents"]["incident_id"].to_list() == ["a"]
     ((line, column, reason),) = parsed.problems.select(
         "line", "column", "reason"
@@ -319,12 +316,10 @@ def test_a_parquet_time_with_a_zone_and_a_time_format_is_the_store_zones(
     ``time_format`` that reads no offset was written in UTC and read as local
     time: Toronto's 08:00 EDT was stored as 12:00. It is now given in the store's
     zone first (as without a ``time_format``)."""
-    m = tmp_path / "pq.toml"
-    m.write_text(
+    mapping = (
         "[table]\nsource = 's'\ntime_format = '%Y-%m-%d %H:%M'\n"
         "[columns]\nincident_id = 'id'\noccurred_at = 'ts'\ncrime_type = 'cat'\n"
-        "lat = 'lat'\nlon = 'lon'\n",
-        encoding="utf-8",
+        "lat = 'lat'\nlon = 'lon'\n"
     )
     buf = io.BytesIO()
     pl.DataFrame(
@@ -336,12 +331,8 @@ def test_a_parquet_time_with_a_zone_and_a_time_format_is_the_store_zones(
             "lon": [-79.4],
         }
     ).write_parquet(buf)
-    inc = parse_table(
-        buf.getvalue(),
-        read_mapping(m),
-        name="t.parquet",
-        crs="EPSG:32617",
-        timezone="America/Toronto",
+    inc = _parsed_in_toronto(
+        tmp_path, mapping, buf.getvalue(), name="t.parquet"
     ).frames["incidents"]
     assert [str(t) for t in inc["occurred_from"]] == ["2023-07-01 08:00:00"]
 
@@ -351,13 +342,9 @@ def test_epoch_seconds_written_as_floats_are_read(tmp_path: Path) -> None:
     ``1672552393.0`` under ``time_format = '%s'`` did not parse and every row of
     such a file (CSV, or a Parquet Float64 column) was quarantined. A whole number
     written as a float is read as that number, keyed as the integer text."""
-    m = tmp_path / "epoch.toml"
-    m.write_text(
-        "[table]\nsource = 's'\ncrs = 'EPSG:32617'\ntime_format = '%s'\n"
-        "[columns]\noccurred_at = 'epoch'\ncrime_type = 'cat'\nx = 'e'\ny = 'n'\n",
-        encoding="utf-8",
-    )
-    mapping = read_mapping(m)
+    # no id column: keys from the row's content, so a float and an integer text of
+    # one epoch must read alike to key alike
+    mapping = EPOCH_MAPPING.replace("incident_id = 'id'\n", "")
     buf = io.BytesIO()
     pl.DataFrame(
         {
@@ -367,13 +354,7 @@ def test_epoch_seconds_written_as_floats_are_read(tmp_path: Path) -> None:
             "n": [4840000.0] * 3,
         }
     ).write_parquet(buf)
-    parsed = parse_table(
-        buf.getvalue(),
-        mapping,
-        name="e.parquet",
-        crs="EPSG:32617",
-        timezone="America/Toronto",
-    )
+    parsed = _parsed_in_toronto(tmp_path, mapping, buf.getvalue(), name="e.parquet")
     inc = parsed.frames["incidents"]
     assert [str(t) for t in inc["occurred_from"]] == [
         "2023-01-01 00:53:13",
@@ -383,14 +364,7 @@ def test_epoch_seconds_written_as_floats_are_read(tmp_path: Path) -> None:
 
     def csv_id(epoch: str) -> str:
         text = f"epoch,cat,e,n\n{epoch},Assault,630000,4840000\n"
-        return str(
-            parse_table(
-                text.encode(),
-                mapping,
-                name="e.csv",
-                crs="EPSG:32617",
-                timezone="America/Toronto",
-            ).frames["incidents"]["incident_id"][0]
-        )
+        parsed = _parsed_in_toronto(tmp_path, mapping, text.encode(), name="e.csv")
+        return str(parsed.frames["incidents"]["incident_id"][0])
 
     assert csv_id("1672552393.0") == csv_id("1672552393")
