@@ -591,18 +591,15 @@ def test_people_tasked_before_the_window_have_their_make_up(tmp_path: Path) -> N
     assert not sex.get("unknown")
 
 
-def test_cli_brief_does_not_count_people_a_month_store_cannot_name(
-    sqlite_store: Store, tmp_path: Path
-) -> None:
-    """A London police.uk month printed "21,961 violent incidents, 0 people of
-    concern": the data name no one, so the line says so as the page's tile does."""
-    month = dt.datetime(2022, 2, 1)
+def _two_robberies_of_february_2022(store: Store) -> None:
+    """Store two police.uk robberies of February 2022, dated by the month only, a
+    few metres apart, classified in the definition."""
     inc = pl.DataFrame(
         {
             "incident_id": ["pu1", "pu2"],
             "source": "policeuk",
             "crime_type": "Robbery",
-            "occurred_from": month,
+            "occurred_from": dt.datetime(2022, 2, 1),
             "occurred_to": dt.datetime(2022, 2, 28, 23, 59, 59),
             "time_precision": "month",
             "x": [530000.0, 530020.0],
@@ -616,9 +613,17 @@ def test_cli_brief_does_not_count_people_a_month_store_cannot_name(
         category=pl.lit("personal_robbery"),
         harm_days=pl.lit(365.0),
     )
-    with sqlite_store.transaction() as tx:
+    with store.transaction() as tx:
         tx.append("incidents", inc)
         tx.append("classifications", classes)
+
+
+def test_cli_brief_does_not_count_people_a_month_store_cannot_name(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A London police.uk month printed "21,961 violent incidents, 0 people of
+    concern": the data name no one, so the line says so as the page's tile does."""
+    _two_robberies_of_february_2022(sqlite_store)
     result = CliRunner().invoke(
         app,
         [
@@ -645,28 +650,7 @@ def test_cli_brief_mid_month_does_not_count_places_it_cannot_date(
     """West Yorkshire's July 2018 briefed on 16 July printed "violent incidents not
     shown (day unknown in month-precision data), ..., 0 places": its month-only
     records have places but no day, so the places are not shown, not none."""
-    inc = pl.DataFrame(
-        {
-            "incident_id": ["pu1", "pu2"],
-            "source": "policeuk",
-            "crime_type": "Robbery",
-            "occurred_from": dt.datetime(2022, 2, 1),
-            "occurred_to": dt.datetime(2022, 2, 28, 23, 59, 59),
-            "time_precision": "month",
-            "x": [530000.0, 530020.0],
-            "y": [180000.0, 180020.0],
-        }
-    )
-    classes = inc.select(
-        "incident_id",
-        profile=pl.lit("avb-2010"),
-        in_definition=pl.lit(True),
-        category=pl.lit("personal_robbery"),
-        harm_days=pl.lit(365.0),
-    )
-    with sqlite_store.transaction() as tx:
-        tx.append("incidents", inc)
-        tx.append("classifications", classes)
+    _two_robberies_of_february_2022(sqlite_store)
     args = ["--db", sqlite_store.url.adbc, "brief", "--out", str(tmp_path / "o")]
     result = CliRunner().invoke(app, [*args, "--at", "2022-02-16T06:00", "--no-pdf"])
     assert result.exit_code == 0, result.output
