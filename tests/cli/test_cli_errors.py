@@ -4,8 +4,10 @@ an unwritable or existing ``--out``, an ``--area`` that names no known area."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.machinery
 import os
 import sys
+import types
 from pathlib import Path
 
 import polars as pl
@@ -465,6 +467,31 @@ def test_no_command_still_prints_the_help(
     out = capsys.readouterr()
     assert "Usage: avert analyse" in out.out + out.err
     assert "error:" not in out.err
+
+
+@pytest.mark.parametrize(
+    ("main_spec", "name"),
+    [("pytest.__main__", "avert"), ("avert.__main__", "python -m avert")],
+)
+def test_the_program_name_is_avert_under_another_module(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    main_spec: str,
+    name: str,
+) -> None:
+    """Run under another module's ``-m`` (``python -m pytest`` without workers),
+    every usage line and hint read ``python -m pytest.avert``: Click guessed the
+    name from ``__main__``'s package. It is ``avert``, or ``python -m avert`` when
+    avert runs so."""
+    fake_main = types.ModuleType("__main__")
+    fake_main.__spec__ = importlib.machinery.ModuleSpec(main_spec, None)
+    fake_main.__package__ = main_spec.split(".")[0]
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    monkeypatch.setattr(sys, "argv", ["whatever", "users", "add"])
+    with pytest.raises(SystemExit):
+        main()
+    err = capsys.readouterr().err
+    assert f"try '{name} users add --help'" in err, err
 
 
 _PERFORMANCE = [

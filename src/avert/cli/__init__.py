@@ -162,7 +162,7 @@ def main() -> None:
     """
     try:
         # not standalone: a usage error comes here, to be one line (below)
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name=_program_name())
     except typer.TyperException as err:  # Typer's own Click: a usage error
         _usage_error(err)
     except typer.Abort:
@@ -181,6 +181,19 @@ def main() -> None:
         sys.exit(130)
     # a command returns None; typer.Exit (and Ctrl-C, 130) come back as their code
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _program_name() -> str:
+    """``python -m avert`` when run so, else ``avert``.
+
+    Click guesses the name from ``__main__``'s package: under another module's
+    ``-m`` (``python -m pytest``) it printed ``python -m pytest.avert`` in every
+    usage line and ``--help`` hint."""
+    main_module = sys.modules.get("__main__")
+    spec = getattr(main_module, "__spec__", None)
+    if spec is not None and spec.name in {"avert", "avert.__main__"}:
+        return "python -m avert"
+    return "avert"
 
 
 def _usage_error(err: typer.TyperException) -> NoReturn:
