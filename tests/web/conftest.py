@@ -1,8 +1,13 @@
-"""A small demo city in a store, one account per role, and an app around it."""
+"""A small demo city in a store, one account per role, an app around it, and (for
+the browser tests) that app served on a free port and a headless Chromium."""
 
 from __future__ import annotations
 
 import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +17,7 @@ from avert.store import Store
 from avert.web import create_app
 from avert.workflows.demo import run_demo
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, World
+from web.helpers import CHROMIUM_ARGS, PASSWORD, SECRET, World
 
 
 @pytest.fixture(scope="session")
@@ -34,5 +39,46 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     )
     people = store.read_frame("people", columns=["person_id"])
     return World(
-        store, settings, create_app(settings, store), frozenset(people["person_id"])
+        store,
+        settings,
+        create_app(settings, store),
+        frozenset(people["person_id"]),
+        root / "demo",
     )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def base_url(world: World) -> Iterator[str]:
+    """The world's app served by uvicorn in a thread, for a module's browser tests."""
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[object]:
+    """Headless Chromium (Debian's), for a module's browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as play:
+        launched = play.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

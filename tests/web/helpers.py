@@ -1,4 +1,4 @@
-"""Helpers of the web tests: the shared world, sign-in, CSRF tokens."""
+"""Helpers of the web tests: the shared world, sign-in (client and browser), CSRF tokens."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class World:
     settings: Settings
     app: FastAPI
     person_ids: frozenset[str]
+    demo_dir: Path  # the demo's own files: briefing/, board/, index.html
 
 
 def csrf_of(html: str) -> str:
@@ -32,6 +33,33 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, "no CSRF token in the page"
     return found.group(1)
+
+
+#: Headless Chromium without its background traffic (no network at test time)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def sign_in_page(
+    browser: object, base_url: str, username: str
+) -> tuple[object, list[str]]:
+    """A new Playwright page of ``browser`` signed in as ``username`` on Today, and
+    the list its console errors are collected in."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/today")
+    return page, errors
 
 
 def signed_in(app: FastAPI, username: str) -> TestClient:

@@ -9,74 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import re
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from avert.policy import ROLES
-from web.helpers import PASSWORD, World
+from web.helpers import PASSWORD, World, sign_in_page
 
 OUT = Path(__file__).resolve().parents[2] / "benchmarks" / "out"
 PERSON_ID = re.compile(r"\bP\d{7}\b")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def base_url(world: World) -> Iterator[str]:
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as play:
-        launched = play.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def _sign_in(browser: object, base_url: str, username: str) -> tuple[object, list[str]]:
-    page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/today")
-    return page, errors
 
 
 @pytest.mark.browser
@@ -84,7 +26,7 @@ def _sign_in(browser: object, base_url: str, username: str) -> tuple[object, lis
 def test_each_role_signs_in_and_sees_its_nav(
     world: World, base_url: str, browser: object, role: str
 ) -> None:
-    page, errors = _sign_in(browser, base_url, role)
+    page, errors = sign_in_page(browser, base_url, role)
     nav = page.inner_text("nav.bar")  # type: ignore[attr-defined]
     assert ("Audit" in nav) == (role == "admin")
     assert ("Data" in nav) == (role in ("admin", "analyst"))
@@ -103,7 +45,7 @@ def test_each_role_signs_in_and_sees_its_nav(
 def test_window_change_swaps_the_briefing_and_person_page_opens(
     world: World, base_url: str, browser: object
 ) -> None:
-    page, errors = _sign_in(browser, base_url, "chair")
+    page, errors = sign_in_page(browser, base_url, "chair")
     page.fill("input[name=hours]", "168")  # type: ignore[attr-defined]
     with page.expect_response(lambda r: "/today/briefing" in r.url):  # type: ignore[attr-defined]
         page.click("form.window button")  # type: ignore[attr-defined]
@@ -124,7 +66,7 @@ def test_window_change_swaps_the_briefing_and_person_page_opens(
 def test_plan_board_and_meeting_render(
     world: World, base_url: str, browser: object, role: str
 ) -> None:
-    page, errors = _sign_in(browser, base_url, role)
+    page, errors = sign_in_page(browser, base_url, role)
     page.goto(f"{base_url}/plan")  # type: ignore[attr-defined]
     text = page.inner_text("body")  # type: ignore[attr-defined]
     assert "Delivery plan" in text
@@ -146,7 +88,7 @@ def test_plan_board_and_meeting_render(
 def test_today_people_section_shows_its_make_up(
     world: World, base_url: str, browser: object, role: str
 ) -> None:
-    page, errors = _sign_in(browser, base_url, role)
+    page, errors = sign_in_page(browser, base_url, role)
     page.goto(f"{base_url}/today?hours=72")  # type: ignore[attr-defined]
     aside = page.locator("#makeup-people")  # type: ignore[attr-defined]
     assert aside.is_visible()
@@ -181,7 +123,7 @@ def test_on_a_phone_only_tables_scroll_sideways(
 ) -> None:
     """At 390 px the page fits the screen; a wide table scrolls in its own box and
     no column is squeezed to a word's letters (the briefing's 'why' column was)."""
-    page, errors = _sign_in(browser, base_url, "admin")
+    page, errors = sign_in_page(browser, base_url, "admin")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
@@ -206,7 +148,7 @@ def test_a_refused_form_says_why_in_its_target(base_url: str, browser: object) -
     """An area-scoped officer asking for another area's briefing gets the 403's
     message in the briefing's place (htmx swaps error answers; nothing else moves),
     and an invalid value's 422 the same way."""
-    page, errors = _sign_in(browser, base_url, "officer-e")
+    page, errors = sign_in_page(browser, base_url, "officer-e")
     page.fill("input[name=area]", "AREA-W")  # type: ignore[attr-defined]
     with page.expect_response(lambda r: "/today/briefing" in r.url) as answer:  # type: ignore[attr-defined]
         page.click("form.window button")  # type: ignore[attr-defined]
@@ -239,7 +181,7 @@ def test_the_board_pages_forms_show_their_pages(
     """Clicking "Show" on Performance with the Target fields left empty was
     answered 422; each board page's form, sent as the browser sends it, shows
     its page."""
-    page, _ = _sign_in(browser, base_url, "board")
+    page, _ = sign_in_page(browser, base_url, "board")
     for path, title in (
         ("/performance", "Performance: significant"),
         ("/equality", "Equality: stop and search"),
@@ -261,8 +203,8 @@ def test_a_window_change_after_the_session_ended_goes_to_the_sign_in(
     from avert.workflows.users import add_user
 
     add_user(world.store, "walker", password=PASSWORD, role="analyst")
-    page, _ = _sign_in(browser, base_url, "walker")
-    other, _ = _sign_in(browser, base_url, "walker")
+    page, _ = sign_in_page(browser, base_url, "walker")
+    other, _ = sign_in_page(browser, base_url, "walker")
     other.click("nav.bar button[type=submit]")  # Sign out: every session ends  # type: ignore[attr-defined]
     other.wait_for_url("**/login")  # type: ignore[attr-defined]
     page.fill("input[name=hours]", "48")  # type: ignore[attr-defined]
@@ -279,7 +221,7 @@ def test_record_pseudonyms_are_not_split_across_lines(
 ) -> None:
     """A partner's Today on a phone shows each pseudonym whole: the People column
     broke ``P-CA98C6FCD8CE`` after its "P-" (the board's Today, at 1280 px too)."""
-    page, errors = _sign_in(browser, base_url, "partner")
+    page, errors = sign_in_page(browser, base_url, "partner")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/today?hours=72")  # type: ignore[attr-defined]
     split = page.evaluate(  # type: ignore[attr-defined]
@@ -318,7 +260,7 @@ def test_group_pseudonyms_and_harm_figures_are_not_split_across_lines(
     px), and an alert's harm as ``harm 10`` over ``d``. Each group id is now a
     record, kept whole like a person's, and a harm figure keeps its unit: at every
     width from a phone's to a wide screen."""
-    page, errors = _sign_in(browser, base_url, "partner")
+    page, errors = sign_in_page(browser, base_url, "partner")
     page.goto(f"{base_url}/today?hours=168")  # type: ignore[attr-defined]
     assert page.locator('#retaliation [data-record^="group:"]').count() > 0  # type: ignore[attr-defined]
     for width in [390, *range(700, 1441, 20)]:
@@ -354,7 +296,7 @@ def test_a_long_word_typed_in_a_form_does_not_widen_the_page(
     probe) made the meeting page 1,420,837 px wide at 1366: every tasking's form
     off screen. Text users type breaks inside a long word now, on the meeting, the
     action page and the plan board."""
-    page, errors = _sign_in(browser, base_url, "chair")
+    page, errors = sign_in_page(browser, base_url, "chair")
     page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
     assert page.evaluate(_LONG_WORD, cells) > 0  # type: ignore[attr-defined]
     width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
@@ -375,7 +317,7 @@ def test_the_plans_objectives_read_on_a_phone(base_url: str, browser: object) ->
     the objective got 70 px, its words broken inside ("enforcem" over "ent"), each
     row 268 px tall. The columns now take their text's width on a phone, the
     table scrolling sideways in its box, the page not."""
-    page, errors = _sign_in(browser, base_url, "board")
+    page, errors = sign_in_page(browser, base_url, "board")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/plan")  # type: ignore[attr-defined]
     widths = page.evaluate(  # type: ignore[attr-defined]
@@ -395,7 +337,7 @@ def test_the_incidents_places_read_on_a_phone(base_url: str, browser: object) ->
     City" broke inside its words, under a blank line where no location text is
     kept. The column keeps room for its words, and a row without a location
     starts with its area."""
-    page, errors = _sign_in(browser, base_url, "officer")
+    page, errors = sign_in_page(browser, base_url, "officer")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/incidents")  # type: ignore[attr-defined]
     cells = page.evaluate(  # type: ignore[attr-defined]
@@ -418,7 +360,7 @@ def test_the_meeting_tasks_an_item_on_a_phone_without_scrolling_sideways(
     table, which scrolled sideways in its box (500-545 px wide), the button off the
     screen, and so did a tasking's "Done" (at 517 px); each field now takes a line
     of its own, inside the screen."""
-    page, errors = _sign_in(browser, base_url, "chair")
+    page, errors = sign_in_page(browser, base_url, "chair")
     page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/meeting")  # type: ignore[attr-defined]
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
@@ -446,7 +388,7 @@ def test_places_fits_a_small_phone(base_url: str, browser: object, width: int) -
     """The Places page's cell table scrolls in its own box on a small phone; as a
     flex item it kept its content's width and pushed the page wider than the
     screen (London's March 2022 at 390 px: scores such as "2,451.49")."""
-    page, errors = _sign_in(browser, base_url, "analyst")
+    page, errors = sign_in_page(browser, base_url, "analyst")
     page.set_viewport_size({"width": width, "height": 800})  # type: ignore[attr-defined]
     page.goto(f"{base_url}/places")  # type: ignore[attr-defined]
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
@@ -530,7 +472,7 @@ def test_an_actions_evidence_keeps_its_line_breaks_on_the_page(
         user=User("chair", "chair"),
         settings=world.settings,
     )
-    page, errors = _sign_in(browser, base_url, "chair")
+    page, errors = sign_in_page(browser, base_url, "chair")
     page.goto(f"{base_url}/plan/actions/{action_id}")  # type: ignore[attr-defined]
     cell = page.locator("tr:has(th:text-is('Evidence')) td")  # type: ignore[attr-defined]
     assert cell.inner_text() == "12 sessions\nreport filed"
@@ -548,7 +490,7 @@ def test_a_window_change_on_a_bad_network_says_so_and_keeps_its_link(
     the default window; an error answer without a message left a blank space. Now:
     an alert in the briefing's place, the button disabled
     and the briefing marked busy while it comes, and the address holds the window."""
-    page, _ = _sign_in(browser, base_url, "chair")
+    page, _ = sign_in_page(browser, base_url, "chair")
     shown = page.inner_text("#briefing header")  # type: ignore[attr-defined]
     page.route("**/today/briefing*", lambda route: route.abort())  # type: ignore[attr-defined]
     page.fill("input[name=hours]", "168")  # type: ignore[attr-defined]
@@ -595,7 +537,7 @@ def test_a_window_change_on_a_hung_server_times_out_and_says_so(
     (60 s; shortened here to keep the test fast) and says nothing came."""
     import json
 
-    page, _ = _sign_in(browser, base_url, "chair")
+    page, _ = sign_in_page(browser, base_url, "chair")
     config = json.loads(page.get_attribute("form.window", "hx-request") or "{}")  # type: ignore[attr-defined]
     assert 10_000 <= config.get("timeout", 0) <= 120_000, config
     page.evaluate(  # type: ignore[attr-defined]
@@ -624,7 +566,7 @@ def test_a_meeting_form_is_sent_once(base_url: str, browser: object) -> None:
     """A second click on "Task this" while the first is on its way (a slow network)
     sent the form again (two taskings when the server took both at once); the
     form is now sent once."""
-    page, _ = _sign_in(browser, base_url, "chair")
+    page, _ = sign_in_page(browser, base_url, "chair")
     page.goto(f"{base_url}/meeting")  # type: ignore[attr-defined]
     held: list[object] = []  # the requests sent, held as a slow network would
     page.route("**/meeting/task", lambda route: held.append(route))  # type: ignore[attr-defined]

@@ -846,3 +846,18 @@ def test_a_text_over_the_limit_is_refused_and_nothing_is_saved(world: World) -> 
     shown = client.get(refused.headers["location"]).text
     assert "What: 10,800 characters; at most 10,000 are kept" in shown
     assert world.store.read_frame("taskings").height == n_taskings
+
+
+def test_each_rag_is_written_beside_its_colour(world: World) -> None:
+    """An action's RAG was a coloured dot alone, on the plan page and in the board
+    pack's overdue table: red and green look alike to one man in twelve and in a
+    greyscale print (WCAG 1.4.1, use of colour). The word is written beside it."""
+    page = signed_in(world.app, "chair").get("/plan").text
+    actions = page[page.index('<table id="actions">') :]
+    dots = re.findall(r'<span class="rag (\w+)"></span> (<b>\w+</b>)?', actions)
+    assert dots, "the demo plan has no action with a RAG"
+    assert all(word == f"<b>{rag}</b>" for rag, word in dots), dots
+    packs = sorted(world.demo_dir.rglob("board-pack-*.html"))
+    pack = packs[-1].read_text(encoding="utf-8")
+    overdue = re.findall(r'<span class="rag (\w+)"></span> (<b>\w+</b>)?', pack)
+    assert all(word == f"<b>{rag}</b>" for rag, word in overdue), overdue
