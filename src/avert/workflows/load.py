@@ -405,12 +405,17 @@ def _replace_months(
         on=["month", spec.key],
         how="anti",
     )
-    # a revision of a row stored by an earlier load (not a row repeated in this file)
+    # a revision of a row of its month stored by an earlier load (not a row this
+    # file repeats, nor one of another month)
     earlier = present.filter(pl.col("load_id") != report.load_id)
     revised = {
-        f.file: _revised_rows(state, f.file, earlier, spec.key)
-        for files in months.values()
-        for f in files[:1]
+        month: _revised_rows(
+            state,
+            files[0].file,
+            earlier.filter(pl.col("month") == _month_text(month)),
+            spec.key,
+        )
+        for month, files in months.items()
     }
     delete_keys(
         tx,
@@ -418,21 +423,18 @@ def _replace_months(
         pl.concat([gone[spec.key], *(r[spec.key] for r in revised.values())]),
     )
     for month, files in months.items():
-        _store_revised(tx, report.load_id, files[0], revised[files[0].file], state)
+        _store_revised(tx, report.load_id, files[0], revised[month], state)
         of_month = gone.filter(pl.col("month") == _month_text(month))
         for f in files:  # the same file again: the first one replaced the month
             f.replaced = 0
-        files[0].replaced = of_month.height + revised[files[0].file].height
+        files[0].replaced = of_month.height + revised[month].height
         if files[0].replaced:
-            from_files = of_month["source_file"].unique().sort().to_list()
-            if not from_files:  # only revised: they came from earlier files too
-                from_files = sorted(month_of)
             _say_replaced(
                 files[0],
                 month,
                 spec,
-                (of_month.height, revised[files[0].file].height),
-                [p for p in from_files if month_of.get(p) == _month_text(month)],
+                (of_month.height, revised[month].height),
+                of_month["source_file"].unique().sort().to_list(),
             )
 
 
