@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from avert.analyse.gistar import (
+    INSUFFICIENT_DATA,
     benjamini_hochberg,
     dual_kde,
     emerging_hotspots,
@@ -363,3 +364,32 @@ def test_a_mostly_empty_grid_says_no_cell_can_be_cold() -> None:
     # a dense grid can show cold spots: no such note
     dense = gi_star(rng.poisson(5.0, (60, 60)).astype(float))
     assert not any(n.startswith("No cell can be a cold spot") for n in dense.notes)
+
+
+def test_emerging_hotspots_mark_cells_missing_some_slices_insufficient_data() -> None:
+    """A cell with no value (NaN) in some slices and not others was classed as if
+    each missing slice were "not hot" with a z of 0: one hot in every slice it had,
+    but missing the first half, read *consecutive* (hot since, never before), and
+    one hot in every slice but the last read *historical*. No pattern can be told:
+    it is 'insufficient data', with no trend; the other cells are classed as before
+    and a cell missing every slice is still 'none'."""
+    s = _slices(2)
+    for r, c in ((3, 3), (9, 9), (12, 4)):  # three patches hot throughout
+        s[:, r - 1 : r + 2, c - 1 : c + 2] += 15
+    whole = emerging_hotspots(s)
+    s[:5, 3, 3] = np.nan  # missing its first half
+    s[-1, 9, 9] = np.nan  # missing its last slice
+    s[:, 0, 0] = np.nan  # outside throughout
+    em = emerging_hotspots(s)
+    get = {(r["row"], r["col"]): r for r in em.iter_rows(named=True)}
+    for cell in ((3, 3), (9, 9)):
+        assert get[cell]["pattern"] == INSUFFICIENT_DATA, cell
+        assert np.isnan(get[cell]["trend_z"])
+        assert np.isnan(get[cell]["trend_p"])
+    assert get[(3, 3)]["hot_slices"] == 5
+    assert get[(0, 0)]["pattern"] == "none"
+    assert get[(12, 4)]["pattern"] == "persistent"
+    assert (
+        whole.filter((whole["row"] == 3) & (whole["col"] == 3))["pattern"][0]
+        == "persistent"
+    )

@@ -134,3 +134,24 @@ def test_partners_neighbouring_places_are_named_by_area_alone() -> None:
     assert "150 m from Leeds 111A" in html
     assert "Station Road" not in html
     assert "Park Lane" not in html
+
+
+def test_a_place_far_from_every_named_cell_reads_by_its_grid_reference() -> None:
+    """A place ranked for its neighbours' incidents took the nearest name however
+    far it was ("2,001 m from Station Road"): looked for in a street it is not in.
+    Beyond MAX_NEAR_M (500 m) it has no ``near``, and reads by its grid reference
+    and coordinates."""
+    from avert.briefing.places import MAX_NEAR_M, _name_places
+
+    named = pl.DataFrame(
+        {"cell_id": ["own"], "near": ["Station Road"], "cx": [0.0], "cy": [0.0]},
+        schema_overrides={"cx": pl.Float64, "cy": pl.Float64},
+    ).with_columns(n=pl.lit(3, dtype=pl.Int64))
+    items = [
+        {"cell_id": "close", "x": 300.0, "y": 400.0},  # 500 m
+        {"cell_id": "far", "x": 2001.0, "y": 0.0},
+    ]
+    close, far = _name_places(items, named)
+    assert MAX_NEAR_M == 500.0
+    assert (close["near"], close["near_m"]) == ("Station Road", 500.0)
+    assert (far["near"], far["near_m"]) == (None, None)

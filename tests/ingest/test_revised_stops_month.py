@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from avert.errors import IngestError
 from avert.store import Store
 from avert.workflows.load import load_files
-from ingest.helpers import STREET_HEADER, street_row, write
+from ingest.helpers import FORCE, OUTCOMES_HEADER, STREET_HEADER, street_row, write
 
 HEADER = (
     "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,"
@@ -332,44 +332,146 @@ def test_a_month_file_holding_no_stop_replaces_nothing(
     assert any_store.count("stops") == 10
 
 
-def test_a_street_month_is_not_replaced_and_says_what_stays(
-    any_store: Store, tmp_path: Path
+def _street_month(
+    folder: Path, lines: list[str], name: str = "2018-07-west-yorkshire-street.csv"
+) -> Path:
+    return write(folder / name, [STREET_HEADER, *lines])
+
+
+def _crimes(store: Store) -> pl.DataFrame:
+    """The stored crimes as police.uk gives them, in a stable order."""
+    return (
+        store.read_frame("incidents")
+        .select("incident_id", "crime_type", "location", "outcome")
+        .sort("incident_id", "location")
+    )
+
+
+def test_a_revised_street_month_replaces_the_stored_month(
+    any_store: Store, template_db: Path, tmp_path: Path
 ) -> None:
-    """A revised police.uk archive holds street files too: --replace-month replaced
-    their months silently not at all (the table showed 0 replaced). The file now
-    says it was not replaced, and counts what of the month stays stored."""
-    name = "2018-07-west-yorkshire-street.csv"
+    """A revised police.uk archive holds street files too: --replace-month left
+    their months as they were (a withdrawn crime stayed, a revised one kept its old
+    fields, the revision quarantined), and the table said 0 replaced. A street file
+    named for a force's month now replaces it as a stop-and-search file does."""
     crimes = [street_row(f"{i:064x}", crime_type="Robbery") for i in range(6)]
     asb = [street_row(location=f"On or near Street {i}") for i in range(3)]
-    write(tmp_path / "jan" / name, [STREET_HEADER, *crimes, *asb])
-    load_files(any_store, [tmp_path / "jan" / name])
+    load_files(any_store, [_street_month(tmp_path / "jan", [*crimes, *asb])])
+    kent = [street_row(f"{i:064x}", crime_type="Burglary") for i in range(10, 13)]
+    load_files(
+        any_store, [_street_month(tmp_path / "k", kent, "2018-07-kent-street.csv")]
+    )
     # police.uk's later download: a crime withdrawn, one moved, an ASB row revised
     revised = [*crimes[:4], crimes[4].replace("Ash Mount", "Elm Road"), *asb[:2]]
     revised.append(street_row(location="On or near Street 9"))
     later = load_files(
-        any_store,
-        [write(tmp_path / "jun" / name, [STREET_HEADER, *revised])],
-        replace_months=True,
+        any_store, [_street_month(tmp_path / "jun", revised)], replace_months=True
     )
     f = later.files[0]
-    assert (f.loaded, f.duplicates, f.conflicts, f.replaced) == (1, 7, 1, None)
-    note = f.note or ""
-    assert "not replaced: --replace-month replaces stop-and-search months only" in (
-        note
+    # new: the moved crime's revision and the revised ASB row; 6 unchanged; the
+    # withdrawn crime and the revised-away ASB row deleted, the moved one replaced
+    assert (f.rows, f.loaded, f.duplicates, f.conflicts, f.replaced) == (
+        8,
+        2,
+        6,
+        0,
+        3,
     )
-    assert f"2 crimes stored from an earlier {name} that this file does not" in note
+    assert f.balanced
+    note = f.note or ""
+    assert "replaced west-yorkshire's 2018-07: 2 stored crimes of the month" in note
+    assert "1 stored crime was revised by police.uk and is now stored as" in note
+    assert "not replaced" not in note
+    # the month holds exactly the revised file's crimes; nothing is quarantined
+    fresh = _fresh_store(template_db, tmp_path)
+    load_files(fresh, [_street_month(tmp_path / "fresh", revised)])
+    mine = _crimes(any_store).filter(~pl.col("crime_type").eq("Burglary"))
+    assert mine.equals(_crimes(fresh))
+    fresh.close()
+    assert mine.filter(pl.col("location") == "On or near Elm Road").height == 1
+    assert any_store.read_frame("quarantine").height == 0
+    # another force's same month is untouched
+    assert _crimes(any_store).filter(pl.col("crime_type") == "Burglary").height == 3
+    # idempotent: the same revised file again replaces and loads nothing
+    again = load_files(
+        any_store, [_street_month(tmp_path / "copy", revised)], replace_months=True
+    )
+    g = again.files[0]
+    assert (g.loaded, g.duplicates, g.conflicts, g.replaced) == (0, 8, 0, 0)
+    assert g.note is None
+    assert any_store.count("incidents") == 8 + 3
+
+
+def test_a_replaced_street_month_keeps_its_latest_outcomes(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A revised crime stored again carries its street file's last outcome; the
+    outcomes table's latest one is put back on it, as after any load."""
+    crime = street_row("c" * 64, crime_type="Robbery", outcome="Under investigation")
+    load_files(any_store, [_street_month(tmp_path / "a", [crime])])
+    outcome = write(
+        tmp_path / "o" / "2018-09-west-yorkshire-outcomes.csv",
+        [
+            OUTCOMES_HEADER,
+            f"{'c' * 64},2018-09,{FORCE},{FORCE},-1.4,53.5,On or near Ash Mount,"
+            "E01007329,Barnsley 003A,Offender given a caution",
+        ],
+    )
+    load_files(any_store, [outcome])
+    revised = crime.replace("Ash Mount", "Elm Road")
+    report = load_files(
+        any_store, [_street_month(tmp_path / "b", [revised])], replace_months=True
+    )
+    assert report.files[0].replaced == 1
+    [row] = _crimes(any_store).to_dicts()
+    assert (row["location"], row["outcome"]) == (
+        "On or near Elm Road",
+        "Offender given a caution",
+    )
+
+
+def test_a_street_file_not_named_for_a_month_is_not_replaced_and_says_what_stays(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A renamed street file gives no month: it replaces nothing, and counts what
+    stays stored from an earlier file of its name."""
+    name = "wy-july.csv"
+    crimes = [street_row(f"{i:064x}", crime_type="Robbery") for i in range(6)]
+    load_files(any_store, [_street_month(tmp_path / "jan", crimes, name)])
+    revised = [*crimes[:4], crimes[4].replace("Ash Mount", "Elm Road")]
+    later = load_files(
+        any_store, [_street_month(tmp_path / "jun", revised, name)], replace_months=True
+    )
+    f = later.files[0]
+    assert (f.loaded, f.duplicates, f.conflicts, f.replaced) == (0, 5, 1, None)
+    note = f.note or ""
+    assert "replaced nothing: its name does not say the month and force" in note
+    assert "(YYYY-MM-<force>-street.csv)" in note
+    assert f"not replaced: 1 crime stored from an earlier {name} that this" in note
     assert "1 of its rows repeat a stored Crime ID with other fields" in note
-    assert any_store.count("incidents") == 10
-    # the same file again: what stays is said again (it is still so)
-    again = load_files(any_store, [tmp_path / "jun" / name], replace_months=True)
-    assert "2 crimes stored from an earlier" in (again.files[0].note or "")
+    assert any_store.count("incidents") == 6
     # a street month matching what is stored is not noted
     fresh = load_files(
         any_store,
-        [write(tmp_path / "x" / "2018-08-kent-street.csv", [STREET_HEADER, *asb])],
+        [_street_month(tmp_path / "x", crimes[:1], "2018-08-kent-street.csv")],
         replace_months=True,
     )
     assert fresh.files[0].note is None
+
+
+def test_a_street_month_file_holding_no_crime_replaces_nothing(
+    any_store: Store, tmp_path: Path
+) -> None:
+    crimes = [street_row(f"{i:064x}", crime_type="Robbery") for i in range(3)]
+    load_files(any_store, [_street_month(tmp_path / "a", crimes)])
+    report = load_files(
+        any_store, [_street_month(tmp_path / "b", [])], replace_months=True
+    )
+    assert report.files[0].replaced is None
+    assert "west-yorkshire's 2018-07 keeps its stored crimes" in (
+        report.files[0].note or ""
+    )
+    assert any_store.count("incidents") == 3
 
 
 def test_a_zip_of_months_replaces_each_month_it_holds(
@@ -420,8 +522,7 @@ def test_cli_replace_month_reports_the_replaced_stops(
     )
     assert human.exit_code == 0, human.output
     assert "replaced" in human.output
-    # a revised archive: a stop month replaced, another unchanged, a street file
-    # not replaced ("–", where the table said 0 as if it had been)
+    # a revised archive: a stop month replaced, another and a street month unchanged
     archive = tmp_path / "archive.zip"
     street = write(tmp_path / "s.csv", [STREET_HEADER, street_row("a" * 64)])
     with zipfile.ZipFile(archive, "w") as z:
@@ -441,13 +542,13 @@ def test_cli_replace_month_reports_the_replaced_stops(
     )
     assert zipped.exit_code == 0, zipped.output
     [street_line] = [r for r in zipped.output.splitlines() if "-street.csv" in r]
-    assert street_line.rstrip(" │").endswith("–"), street_line
+    assert street_line.rstrip(" │").endswith("0"), street_line  # unchanged
     out = " ".join(zipped.output.split())
     # 4: the revised row, and the 3 rows of the first download that the archive's
     # plain load brought back beside the June file's
     assert (
-        "--replace-month: 1 force-month replaced (4 stored stops deleted), 1 "
-        "unchanged; 1 file not replaced" in out
+        "--replace-month: 1 force-month replaced (4 stored stops deleted), 2 "
+        "unchanged." in out
     ), out
 
 

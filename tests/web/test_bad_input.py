@@ -192,3 +192,22 @@ def test_the_areas_field_keeps_a_name_with_a_comma_whole(world: World) -> None:
         page = chair.get("/equality", params={"areas": asked})
         assert page.status_code < 500, page.text[:300]
         assert 'value="Bristol, City of; Mendip"' in page.text, asked
+
+
+def test_an_unknown_incident_flag_is_refused_naming_the_flags(world: World) -> None:
+    """``/incidents?flag=weapons`` (a hand-typed link, one letter off) listed every
+    incident as if no flag were asked for, silently. Page and API now refuse it
+    (400), naming the flags there are and not echoing what was sent."""
+    chair = signed_in(world.app, "chair")
+    for sent in ("weapons", "<i>x</i>" * 500):
+        page = chair.get("/incidents", params={"flag": sent})
+        assert page.status_code == 400, page.text[:300]
+        assert "Flag: unknown; the flags are weapon, domestic, hate, gang_related" in (
+            page.text
+        )
+        assert "<i>x</i>" not in page.text
+        api = chair.get("/api/v1/incidents", params={"flag": sent})
+        assert api.status_code == 400
+        assert "unknown" in api.json()["error"]
+    assert chair.get("/incidents", params={"flag": "weapon"}).status_code == 200
+    assert chair.get("/incidents", params={"flag": ""}).status_code == 200

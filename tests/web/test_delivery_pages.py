@@ -861,3 +861,68 @@ def test_each_rag_is_written_beside_its_colour(world: World) -> None:
     pack = packs[-1].read_text(encoding="utf-8")
     overdue = re.findall(r'<span class="rag (\w+)"></span> (<b>\w+</b>)?', pack)
     assert all(word == f"<b>{rag}</b>" for rag, word in overdue), overdue
+
+
+def _alert(page: str) -> str:
+    found = re.search(r'id="action-error" role="alert">([^<]*)<', page)
+    assert found, page[:500]
+    return html.unescape(found.group(1))
+
+
+def test_a_hand_edited_status_is_refused_naming_the_statuses_not_echoed(
+    world: World,
+) -> None:
+    """A status outside the form's choices (a hand-edited request) came back in the
+    page's error whole: 20,000 characters of whatever was sent. The error now names
+    the statuses an action can have and shows at most a short, escaped start of
+    what was sent; nothing is saved."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/plan/actions/A05").text
+    before = _actions(world).filter(pl.col("action_id") == "A05").to_dicts()[0]
+    sent = "<script>alert(1)</script>" + "x" * 20_000
+    for field in ("status", "rag"):
+        response = client.post(
+            "/plan/actions/A05", data={"csrf_token": csrf_of(page), field: sent}
+        )
+        assert response.status_code == 400
+        assert "<script>alert(1)" not in response.text
+        assert "x" * 100 not in response.text
+        alert = _alert(response.text)
+        assert len(alert) < 300, alert
+        named = "proposed, open, in_progress" if field == "status" else "red, amber"
+        assert named in alert, alert
+    after = _actions(world).filter(pl.col("action_id") == "A05").to_dicts()[0]
+    assert after["version"] == before["version"]
+
+
+def test_a_junk_version_is_refused_and_nothing_is_saved(world: World) -> None:
+    """A version that is not a whole number (a hand-edited form) skipped the check
+    that another user had not saved the action since: the save went through over
+    their change. It is refused (400, saying why) and nothing is saved."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/plan/actions/A05").text
+    before = _actions(world).filter(pl.col("action_id") == "A05").to_dicts()[0]
+    for junk in ("abc", "-1", "1.0", "٣"):
+        response = client.post(
+            "/plan/actions/A05",
+            data={"csrf_token": csrf_of(page), "evidence": "Junk", "version": junk},
+        )
+        assert response.status_code == 400, junk
+        assert "Version is not a whole number" in _alert(response.text)
+    after = _actions(world).filter(pl.col("action_id") == "A05").to_dicts()[0]
+    assert after["version"] == before["version"]
+    assert after["evidence"] == before["evidence"]
+    # a tasking's result with a junk version goes back to the meeting, refused
+    meeting = client.get("/meeting")
+    [tasking_id, *_] = re.findall(r'action="/meeting/taskings/([^"]+)"', meeting.text)
+    refused = client.post(
+        f"/meeting/taskings/{tasking_id}",
+        data={"csrf_token": csrf_of(meeting.text), "result": "Seen", "version": "x"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    assert (
+        "Version is not a whole number" in client.get(refused.headers["location"]).text
+    )
+    row = world.store.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
+    assert row["status"][0] != "done"

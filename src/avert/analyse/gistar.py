@@ -58,6 +58,7 @@ from avert.errors import ConfigError
 
 __all__ = [
     "EMERGING_PATTERNS",
+    "INSUFFICIENT_DATA",
     "NO_COLD_SPOT",
     "GiStarResult",
     "Neighbourhood",
@@ -85,6 +86,9 @@ EMERGING_PATTERNS: Final = (
     "diminishing",
     "historical",
 )
+#: The class of :func:`emerging_hotspots` for a cell with no value (NaN or
+#: masked) in some slices only.
+INSUFFICIENT_DATA: Final = "insufficient data"
 _SOURCE: Final = (
     "Getis & Ord (1992) Geogr. Anal. 24; Ord & Getis (1995) Geogr. Anal. 27; "
     "Benjamini & Hochberg (1995) JRSS B 57; Caldas de Castro & Singer (2006) Geogr. "
@@ -461,11 +465,18 @@ def emerging_hotspots(
     """Classify each cell by the ArcGIS / sfdep emerging hot spot rules.
 
     ``slices`` has shape ``(T, ny, nx)`` (e.g. counts per week), oldest first, with
-    ``T >= 3``; NaN or masked cells are outside the study area (:func:`gi_star`)
-    and get no pattern (and, outside in every slice, a NaN ``trend_z`` and
-    ``trend_p``: never tested). Returns ``row``, ``col``, ``hot_slices``, ``trend_z``, ``trend_p`` and
-    ``pattern`` (new, consecutive, intensifying, persistent, diminishing, sporadic,
-    oscillating, historical, none).
+    ``T >= 3``; NaN or masked cells are outside the study area (:func:`gi_star`).
+    A cell outside in every slice gets no pattern (``none``) and a NaN ``trend_z``
+    and ``trend_p`` (never tested). A cell outside in some slices only (NaN in
+    some periods, not others) is :data:`INSUFFICIENT_DATA`, with a NaN trend:
+    the rules read each slice's class (hot in the last slice, never hot before,
+    hot in 90 % of the slices), and a slice with no value is neither hot nor not
+    hot, so no pattern can be told (read as "not hot", and its z as 0 in the
+    trend test, a cell missing its first half and hot since read
+    *consecutive*). ``hot_slices`` counts the slices it was hot in. Returns
+    ``row``, ``col``, ``hot_slices``, ``trend_z``, ``trend_p`` and ``pattern``
+    (new, consecutive, intensifying, persistent, diminishing, sporadic,
+    oscillating, historical, none, insufficient data).
     """
     # masked cells (outside the study area) as NaN, which gi_star leaves out
     arr = np.ma.filled(np.ma.asarray(slices, dtype=np.float64), np.nan)
@@ -509,6 +520,14 @@ def emerging_hotspots(
     pattern[last & ninety & ~up & ~down] = "persistent"
     pattern[last & ninety & up] = "intensifying"
     pattern[last & ninety & down] = "diminishing"
+    # outside the study area in some slices only: no pattern can be told
+    gaps = np.isnan(arr)
+    partial = gaps.any(axis=0) & ~gaps.all(axis=0)
+    pattern[partial] = INSUFFICIENT_DATA
+    trend_z, trend_p = (
+        np.where(partial, np.nan, trend_z),
+        np.where(partial, np.nan, trend_p),
+    )
     ny, nx = last.shape
     return pl.DataFrame(
         {

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import numpy as np
 import polars as pl
@@ -250,6 +250,12 @@ def _named_cells(
     ).filter(pl.col("near") != "")
 
 
+#: Farthest, in metres, a place is named by the nearest named cell (centre to
+#: centre): a walk of about five minutes; beyond it a place reads by its grid
+#: reference, not "2,001 m from" a street it is not in
+MAX_NEAR_M: Final = 500.0
+
+
 def _name_places(
     items: list[dict[str, Any]], named: pl.DataFrame
 ) -> list[dict[str, Any]]:
@@ -260,8 +266,11 @@ def _name_places(
     read) had no name at all, a grid reference no one could find: it takes the
     name of the nearest named cell (centre to centre; ties to the cell with more
     incidents, then by name, so every run says the same), and ``near_m`` says
-    how far that cell is. No named cell at all: ``near`` and ``near_m`` None.
-    Partners' names are areas only (:func:`_named_cells`), so are these."""
+    how far that cell is. No named cell within :data:`MAX_NEAR_M` (or none at
+    all): ``near`` and ``near_m`` None, and the place reads by its grid reference
+    and coordinates (a place "2,001 m from" a name is not near it, and is looked
+    for in the wrong street). Partners' names are areas only
+    (:func:`_named_cells`), so are these."""
     own = dict(zip(named["cell_id"], named["near"], strict=True))
     by_size = named.sort(["n", "near"], descending=[True, False])
     cx, cy = by_size["cx"].to_numpy(), by_size["cy"].to_numpy()
@@ -272,7 +281,10 @@ def _name_places(
         elif names:
             d = np.hypot(cx - float(item["x"]), cy - float(item["y"]))
             i = int(np.argmin(d))  # first of the nearest: most incidents, then name
-            item["near"], item["near_m"] = names[i], round(float(d[i]), 1)
+            if d[i] <= MAX_NEAR_M:
+                item["near"], item["near_m"] = names[i], round(float(d[i]), 1)
+            else:
+                item["near"], item["near_m"] = None, None
         else:
             item["near"], item["near_m"] = None, None
     return items

@@ -120,12 +120,13 @@ ReplaceMonthOpt = Annotated[
     bool,
     typer.Option(
         "--replace-month",
-        help="Each stop-and-search file named for a force's month "
-        "(YYYY-MM-<force>-stop-and-search.csv) replaces that month: stored stops "
-        "of the month it no longer holds (police.uk revised or withdrew them) are "
-        "deleted, in the same transaction, and counted. For a later, revised "
-        "download of a month already loaded. Street and outcomes files load as "
-        "always (nothing deleted).",
+        help="Each stop-and-search or street file named for a force's month "
+        "(YYYY-MM-<force>-stop-and-search.csv, YYYY-MM-<force>-street.csv) replaces "
+        "that month: stored stops or crimes of the month it no longer holds "
+        "(police.uk revised or withdrew them) are deleted, a crime it revised is "
+        "stored as it now reads, in the same transaction, and counted. For a later, "
+        "revised download of a month already loaded. Outcomes files load as always "
+        "(nothing deleted).",
     ),
 ]
 
@@ -148,7 +149,7 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
             f"{f.loaded:,}",
             f"{f.quarantined:,}",
             f"{f.duplicates:,}",
-            # "–": a file --replace-month does not replace (street, renamed, ...)
+            # "–": a file --replace-month does not replace (outcomes, renamed, ...)
             *([_count(f.replaced)] if replacing else []),
         ]
         for f, name in zip(report.files, names, strict=True)
@@ -208,23 +209,43 @@ def _replaced_summary(report: LoadReport) -> str:
     >>> from avert.ingest.result import FileReport as F
     >>> from avert.workflows.load import LoadReport
     >>> files = [F("a", "policeuk-stops", 5, replaced=3), F("b", "policeuk-stops", 2,
-    ...          replaced=0), F("c", "policeuk-street", 9)]
+    ...          replaced=0), F("c", "policeuk-outcomes", 9)]
     >>> _replaced_summary(LoadReport("x", files))
-    '--replace-month: 1 force-month replaced (3 stored stops deleted), 1 unchanged; 1 file not replaced (–: only a stop-and-search file named for a force-month and holding stops replaces its month).'
+    '--replace-month: 1 force-month replaced (3 stored stops deleted), 1 unchanged; 1 file not replaced (–: only a stop-and-search or street file named for a force-month and holding rows replaces its month).'
+    >>> files = [F("a", "policeuk-stops", 5, replaced=1),
+    ...          F("b", "policeuk-street", 2, replaced=4)]
+    >>> _replaced_summary(LoadReport("x", files))
+    '--replace-month: 2 force-months replaced (1 stored stop deleted, 4 stored crimes deleted or revised), 0 unchanged.'
     """
+    from avert.workflows.load import STREET_KIND
+
     replaced = [f for f in report.files if f.replaced]
     same = [f for f in report.files if f.replaced == 0]
     others = [f for f in report.files if f.replaced is None]
+    crimes = sum(f.replaced or 0 for f in report.files if f.kind == STREET_KIND)
+    stops = report.replaced - crimes
+    counted = [
+        *(
+            [f"{stops:,} stored stop{'' if stops == 1 else 's'} deleted"]
+            if stops
+            else []
+        ),
+        *(
+            [f"{crimes:,} stored crime{'' if crimes == 1 else 's'} deleted or revised"]
+            if crimes
+            else []
+        ),
+    ]
     line = (
         f"--replace-month: {len(replaced):,} force-month"
-        f"{'' if len(replaced) == 1 else 's'} replaced ({report.replaced:,} stored "
-        f"stop{'' if report.replaced == 1 else 's'} deleted), {len(same):,} unchanged"
+        f"{'' if len(replaced) == 1 else 's'} replaced"
+        f"{' (' + ', '.join(counted) + ')' if counted else ''}, {len(same):,} unchanged"
     )
     if others:
         line += (
             f"; {len(others):,} file{'' if len(others) == 1 else 's'} not replaced "
-            "(–: only a stop-and-search file named for a force-month and holding "
-            "stops replaces its month)"
+            "(–: only a stop-and-search or street file named for a force-month and "
+            "holding rows replaces its month)"
         )
     return line + "."
 

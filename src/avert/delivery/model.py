@@ -37,6 +37,7 @@ __all__ = [
     "check_tasking_transition",
     "check_transition",
     "parse_item",
+    "shown_value",
     "subject_key",
     "subject_type",
     "with_overdue",
@@ -74,11 +75,35 @@ TASKING_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
 }
 
 
+#: the most characters of a value a message shows (a hand-edited web form sent
+#: 20,000, and the page's error showed them all)
+_SHOWN_CHARS = 30
+
+
+def shown_value(value: object) -> str:
+    """``value`` quoted for a message, its start only when long.
+
+    A message saying why a value is refused names the allowed ones; what was sent
+    is shown short, so that a typo can be seen but a pasted page is not sent back.
+
+    >>> shown_value("opne")
+    "'opne'"
+    >>> shown_value("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (100 characters)"
+    """
+    text = str(value)
+    if len(text) <= _SHOWN_CHARS:
+        return repr(text)
+    return f"{text[:_SHOWN_CHARS] + '…'!r} ({len(text):,} characters)"
+
+
 def _check(
     table: dict[str, frozenset[str]], old: str | None, new: str, what: str
 ) -> None:
     if new not in table:
-        msg = f"unknown {what} status {new!r}; statuses are {', '.join(table)}"
+        msg = (
+            f"unknown {what} status {shown_value(new)}; statuses are {', '.join(table)}"
+        )
         raise ConfigError(msg)
     if old is None or old == new:
         return
@@ -203,20 +228,24 @@ class Action:
         """What is wrong with the action's values (empty when valid)."""
         out: list[str] = []
         if self.strand not in STRANDS:
-            out.append(f"strand {self.strand!r} is not one of {', '.join(STRANDS)}")
+            out.append(
+                f"strand {shown_value(self.strand)} is not one of {', '.join(STRANDS)}"
+            )
         if self.status not in STATUSES:
-            out.append(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
+            out.append(
+                f"status {shown_value(self.status)} is not one of {', '.join(STATUSES)}"
+            )
         if self.approach is not None and self.approach not in APPROACHES:
             out.append(
-                f"approach {self.approach!r} is not one of {', '.join(APPROACHES)}"
+                f"approach {shown_value(self.approach)} is not one of {', '.join(APPROACHES)}"
             )
         if self.rag is not None and self.rag not in RAGS:
-            out.append(f"RAG {self.rag!r} is not one of {', '.join(RAGS)}")
+            out.append(f"RAG {shown_value(self.rag)} is not one of {', '.join(RAGS)}")
         if self.rag in ("red", "amber") and not (self.rag_reason or "").strip():
             out.append(f"RAG {self.rag} needs a reason")
         if self.target_type is not None and self.target_type not in SUBJECT_TYPES:
             out.append(
-                f"subject type {self.target_type!r} is not one of "
+                f"subject type {shown_value(self.target_type)} is not one of "
                 f"{', '.join(SUBJECT_TYPES)}"
             )
         if (self.target_type is None) != (self.target_id is None):

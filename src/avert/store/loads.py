@@ -17,7 +17,8 @@ from avert.schema import LOADS, TABLES
 from avert.store.database import BYTEWISE, Store, Transaction
 
 __all__ = [
-    "delete_stops",
+    "delete_keys",
+    "delete_quarantined",
     "has_rows",
     "keys_from_files",
     "loaded_files",
@@ -136,11 +137,12 @@ def stored_files(tx: Transaction, table: str) -> list[str]:
 
 
 def keys_from_files(tx: Transaction, table: str, files: Sequence[str]) -> pl.DataFrame:
-    """The key (``table``'s one-column primary key) and ``source_file`` of the rows
-    of ``table`` (``stops``, ``incidents``) loaded from ``files``: one join with the
-    names sent as one Arrow batch (a temporary table), not a query per file."""
+    """The key (``table``'s one-column primary key), ``source_file`` and ``load_id``
+    of the rows of ``table`` (``stops``, ``incidents``) loaded from ``files``: one
+    join with the names sent as one Arrow batch (a temporary table), not a query per
+    file."""
     [key] = TABLES[table].primary_key
-    schema = {key: pl.String(), "source_file": pl.String()}
+    schema = {key: pl.String(), "source_file": pl.String(), "load_id": pl.String()}
     if not files:
         return pl.DataFrame(schema=schema)
     names = pl.DataFrame(
@@ -148,26 +150,46 @@ def keys_from_files(tx: Transaction, table: str, files: Sequence[str]) -> pl.Dat
     )
     with _temporary(tx, names.unique()) as temp:
         return tx._query(
-            f'SELECT s."{key}", s."source_file" FROM "{TABLES[table].name}" s '
+            f'SELECT s."{key}", s."source_file", s."load_id" '
+            f'FROM "{TABLES[table].name}" s '
             f'JOIN "{temp}" f ON s."source_file" = f."source_file"',
             schema=schema,
         )
 
 
-def delete_stops(tx: Transaction, ids: pl.Series) -> int:
-    """Delete the stored stops whose ``stop_id`` is in ``ids``; return how many
-    of them were stored (one statement by primary key, the ids sent as one batch)."""
-    keys = pl.DataFrame({"stop_id": ids}, schema={"stop_id": pl.String()})
-    keys = keys.drop_nulls().unique()
+def delete_keys(tx: Transaction, table: str, ids: pl.Series) -> int:
+    """Delete the stored rows of ``table`` (``stops``, ``incidents``: a one-column
+    primary key) whose key is in ``ids``; return how many of them were stored (one
+    statement by primary key, the ids sent as one batch)."""
+    [key] = TABLES[table].primary_key
+    keys = pl.DataFrame({key: ids}, schema={key: pl.String()}).drop_nulls().unique()
     if keys.height == 0:
         return 0
     with _temporary(tx, keys) as temp:
-        inside = f'"stop_id" IN (SELECT "stop_id" FROM "{temp}")'
+        inside = f'"{key}" IN (SELECT "{key}" FROM "{temp}")'
         found = tx._query(
-            f"SELECT COUNT(*) AS n FROM stops WHERE {inside}", schema={"n": pl.Int64()}
+            f'SELECT COUNT(*) AS n FROM "{TABLES[table].name}" WHERE {inside}',
+            schema={"n": pl.Int64()},
         )
-        tx._execute(f"DELETE FROM stops WHERE {inside}")
+        tx._execute(f'DELETE FROM "{TABLES[table].name}" WHERE {inside}')
     return int(found["n"][0])
+
+
+def delete_quarantined(
+    tx: Transaction, load_id: str, source_file: str, lines: pl.Series
+) -> None:
+    """Delete the conflicting-duplicate entries (``kind = 'duplicate'``) that load
+    ``load_id`` quarantined for ``lines`` of ``source_file``: rows whose revision was
+    stored after all (a street month replaced), so nothing of them was set aside."""
+    keys = pl.DataFrame({"line": lines}, schema={"line": pl.Int64()}).unique()
+    if keys.height == 0:
+        return
+    with _temporary(tx, keys) as temp:
+        tx._execute(
+            "DELETE FROM quarantine WHERE kind = 'duplicate' AND load_id = ? "
+            f'AND source_file = ? AND "line" IN (SELECT "line" FROM "{temp}")',
+            [load_id, source_file],
+        )
 
 
 @contextmanager

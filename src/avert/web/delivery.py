@@ -66,9 +66,25 @@ def _too_long(**fields: str) -> str | None:
 
 
 def _version(text: str) -> int | None:
-    """A form's version of the record it was opened at (none: not checked)."""
+    """A form's version of the record it was opened at (blank or absent: not
+    checked, as from the command line).
+
+    Anything else that is not a whole number is refused (a ConfigError: a 4xx
+    saying why, nothing saved): a junk version (a hand-edited form) was read as
+    none, so the check that no one had saved the record since was skipped and the
+    save went over their change.
+    """
     text = text.strip()
-    return int(text) if text.isascii() and text.isdecimal() else None
+    if not text:
+        return None
+    if text.isascii() and text.isdecimal():
+        return int(text)
+    msg = (
+        "Version is not a whole number, so whether someone else has saved this "
+        "since could not be checked: nothing was saved. Open the page again and "
+        "make the change there."
+    )
+    raise ConfigError(msg)
 
 
 @router.get("/plan")

@@ -187,6 +187,11 @@ def incident_filters(
     if begin >= date_to:
         # an empty window found nothing and said only "No incidents match"
         raise HTTPException(400, "From must be before To")
+    if flag and flag not in views.INCIDENT_FLAGS:
+        # a flag the search does not know filtered nothing, silently: every
+        # incident was listed as if none were asked for (what was sent is not shown)
+        msg = f"Flag: unknown; the flags are {', '.join(views.INCIDENT_FLAGS)}"
+        raise HTTPException(400, msg)
     return IncidentFilters(
         date_from=begin,
         date_to=date_to,

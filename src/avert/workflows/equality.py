@@ -40,9 +40,11 @@ from avert.store import Store
 from avert.store.database import Filter
 
 __all__ = [
+    "CENSUS_DAYS",
     "FORCE_AREA_MIN_RATE_RATIO",
     "FORCE_AREA_MIN_STOPS",
     "BoardEquality",
+    "census_day",
     "few_residents_rate_notes",
     "force_name",
     "is_few_residents_note",
@@ -543,9 +545,11 @@ def _newer_census(
         if lsoa_first
         else "the latest census taken by then"
     )
+    taken = census_day(year)
     return [
-        f"The denominators are the {year} census ({start.year - year} years before "
-        f"the first day counted, {start}), {why}; "
+        f"The denominators are the {year} census (taken {taken:%d %B %Y}, "
+        f"{_whole_years(taken, start)} years before the first day counted, {start}), "
+        f"{why}; "
         f"the store also holds ethnic groups of {newer}: --population-year {newer} "
         "gives the force's rates against them. A group that grew faster than the "
         f"White group since {year} has its ratio to White overstated by the older "
@@ -570,6 +574,33 @@ def _lsoa_year(lsoa_rows: pl.DataFrame, year: int) -> int:
     return year if year in years or not years else int(max(years))
 
 
+#: The day each census of England and Wales avert reads was taken (ONS): a census
+#: counts for a window from that day on.
+CENSUS_DAYS: Final = {
+    2001: dt.date(2001, 4, 29),
+    2011: dt.date(2011, 3, 27),
+    2021: dt.date(2021, 3, 21),
+}
+
+
+def census_day(year: int) -> dt.date:
+    """The day the residents of ``year`` were counted: its census day
+    (:data:`CENSUS_DAYS`), else 30 June, the reference day of ONS mid-year
+    estimates (a year with no census).
+
+    >>> census_day(2021), census_day(2019)
+    (datetime.date(2021, 3, 21), datetime.date(2019, 6, 30))
+    """
+    return CENSUS_DAYS.get(year, dt.date(year, 6, 30))
+
+
+def _whole_years(since: dt.date, until: dt.date) -> int:
+    """Whole years from ``since`` to ``until`` (an age in years)."""
+    return (
+        until.year - since.year - ((until.month, until.day) < (since.month, since.day))
+    )
+
+
 def _census_year(
     pops: pl.DataFrame,
     lsoa_rows: pl.DataFrame,
@@ -579,7 +610,9 @@ def _census_year(
     lsoa_first: str | None = None,
 ) -> int:
     """The census year of the denominators: the one asked; else the latest census
-    with ethnic groups taken by the first day counted (the one of the searches'
+    with ethnic groups taken by the first day counted, compared by date
+    (:func:`census_day`: the 2021 census, taken on 21 March, counts for a window
+    from that day; one from 1 January 2021 gets 2011's) (the one of the searches'
     time: against the 2011 census, 13 years old, the Met's September 2024 searches
     gave Black/White 3.13 and Asian/White 1.06 where the 2021 census gives 2.77 and
     0.86), else the earliest after it. Stops are placed in LSOAs of any year
@@ -591,7 +624,9 @@ def _census_year(
     )
     if year is None:
         held = sorted(set(_ethnic_years(pops)))
-        before = [y for y in held if y <= start.year]
+        # by the census day, not the year: the 2021 census (21 March) is not taken
+        # by 1 January 2021
+        before = [y for y in held if census_day(y) <= start]
         year = before[-1] if before else (held[0] if held else None)
     if year is None:
         msg = (

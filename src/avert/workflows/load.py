@@ -36,7 +36,11 @@ from avert.ingest._rows import join_text
 from avert.ingest.geo import check_store_crs
 from avert.ingest.keys import row_text
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
-from avert.ingest.policeuk import force_from_name, stop_month_from_name
+from avert.ingest.policeuk import (
+    force_from_name,
+    stop_month_from_name,
+    street_month_from_name,
+)
 from avert.ingest.result import (
     PROBLEM_SCHEMA,
     REFUSED,
@@ -50,7 +54,8 @@ from avert.schema import QUARANTINE, TABLES
 from avert.store import Store
 from avert.store.database import Transaction
 from avert.store.loads import (
-    delete_stops,
+    delete_keys,
+    delete_quarantined,
     has_rows,
     keys_from_files,
     loaded_files,
@@ -133,8 +138,9 @@ class LoadReport:
 
     @property
     def replaced(self) -> int:
-        """Stored stops deleted because a newer file of their month no longer
-        holds them (``replace_months``)."""
+        """Stored stops and crimes deleted (or, crimes, replaced by their revision)
+        because a newer file of their month no longer holds them as stored
+        (``replace_months``)."""
         return sum(f.replaced or 0 for f in self.files)
 
     @property
@@ -244,12 +250,13 @@ def load_files(
         _tell(progress, "", total, total)
         if strict:
             _refuse_rejects(report, state)
-        if state.touched_outcomes:
-            update_outcomes(tx, report.load_id)
         _note_stops_without_force(report)
         if replace_months:
-            _replace_stop_months(tx, report, state.held_keys)
+            _replace_months(tx, report, state, _STOP_MONTHS)
+            _replace_months(tx, report, state, _STREET_MONTHS)
             _note_not_replaced(tx, report, state.held_keys)
+        if state.touched_outcomes:
+            update_outcomes(tx, report.load_id)
         _note_revised_stops(tx, report)
         _record_loads(tx, report, timezone)
     return report
@@ -320,82 +327,180 @@ def _base_name(path: str) -> str:
 
 
 _STOP_KINDS: Final = ("policeuk-stops", "policeuk-api-stops")
+STREET_KIND: Final = "policeuk-street"
 #: the tables whose keys a load that replaces months keeps per file, and their key
 _HELD: Final = {"stops": "stop_id", "incidents": "incident_id"}
-#: a force-month: (``YYYY-MM``, force slug), as a stop file's name gives it
+#: a force-month: (``YYYY-MM``, force slug), as a stop or street file's name gives it
 Month = tuple[str, str]
 
 
-def _replace_stop_months(
-    tx: Transaction, report: LoadReport, keys: dict[str, list[pl.DataFrame]] | None
-) -> None:
-    """Make each stop-and-search file of the load the whole of its force-month.
+@dataclass(frozen=True)
+class _MonthFiles:
+    """A kind of police.uk file that ``replace_months`` makes the whole of the
+    force-month its name gives: its kinds, table and key, and how it is named."""
 
-    police.uk republishes back months with rows revised, added or removed, and its
-    stop rows carry no id (a stop is keyed by its fields), so a revised row loads
-    as a new stop beside the one it revises. Here the stops stored from any file
-    named for the same force-month (``2018-03-metropolitan-stop-and-search.csv``,
-    in any folder or zip, CSV or API JSON) that this file does not hold are
-    deleted: what remains of the month is exactly this file's stops, its rejected
-    rows quarantined as in any load. The month is told by the names of the files
-    its rows came from, not by their dates (a search late on a month's last day in
-    UTC is stored in the next month's local time). The same file again deletes
-    nothing. Set operations: one join for the months' stored stops, one delete by
-    key.
+    kinds: tuple[str, ...]
+    table: str
+    month_from_name: Callable[[str], Month | None]
+    #: the police.uk name, for the note of a file named otherwise
+    name_form: str
+    #: one row of the table, as the notes name it ("stop", "crime")
+    row: str
+
+    @property
+    def key(self) -> str:
+        return _HELD[self.table]
+
+
+_STOP_MONTHS: Final = _MonthFiles(
+    _STOP_KINDS,
+    "stops",
+    stop_month_from_name,
+    "YYYY-MM-<force>-stop-and-search.csv",
+    "stop",
+)
+_STREET_MONTHS: Final = _MonthFiles(
+    (STREET_KIND,),
+    "incidents",
+    street_month_from_name,
+    "YYYY-MM-<force>-street.csv",
+    "crime",
+)
+
+
+def _replace_months(
+    tx: Transaction, report: LoadReport, state: _State, spec: _MonthFiles
+) -> None:
+    """Make each file of the load of ``spec``'s kinds the whole of its force-month.
+
+    police.uk republishes back months with rows revised, added or removed. A stop
+    row carries no id (a stop is keyed by its fields), so a revised stop loads as
+    a new one beside the one it revises; a street crime keeps its Crime ID, so a
+    revised crime is a duplicate (the stored row kept) and a withdrawn one stays.
+    Here the rows stored from any file named for the same force-month
+    (``2018-03-metropolitan-stop-and-search.csv``, ``2019-05-city-of-london-
+    street.csv``, in any folder or zip) that this file does not hold are deleted,
+    and (street) a stored crime this file holds with other fields is replaced by
+    the file's row (its conflicting-duplicate quarantine entry removed: the
+    revision is stored, not set aside). What remains of the month is exactly this
+    file's rows, its rejected rows quarantined as in any load. The month is told by
+    the names of the files its rows came from, not by their dates (a search late on
+    a month's last day in UTC is stored in the next month's local time). The same
+    file again deletes nothing. Set operations: one join for the months' stored
+    keys, one delete by key.
     """
-    months = _stop_months(report)
+    months = _named_months(report, spec)
     if not months:
         return
-    stored = stops_per_file(tx).filter(pl.col("source_file").is_not_null())
     month_of = {
         path: _month_text(month)
-        for path in stored["source_file"].unique().to_list()
-        if (month := stop_month_from_name(_base_name(path))) in months
+        for path in stored_files(tx, spec.table)
+        if (month := spec.month_from_name(_base_name(path))) in months
     }
-    present = keys_from_files(tx, "stops", sorted(month_of)).with_columns(
+    present = keys_from_files(tx, spec.table, sorted(month_of)).with_columns(
         pl.col("source_file").replace_strict(month_of).alias("month")
     )
-    gone = present.join(_held_keys(months, keys), on=["month", "stop_id"], how="anti")
-    delete_stops(tx, gone["stop_id"])
+    gone = present.join(
+        _held_keys(months, state.held_keys, spec.key),
+        on=["month", spec.key],
+        how="anti",
+    )
+    # a revision of a row of its month stored by an earlier load (not a row this
+    # file repeats, nor one of another month)
+    earlier = present.filter(pl.col("load_id") != report.load_id)
+    revised = {
+        month: _revised_rows(
+            state,
+            files[0].file,
+            earlier.filter(pl.col("month") == _month_text(month)),
+            spec.key,
+        )
+        for month, files in months.items()
+    }
+    delete_keys(
+        tx,
+        spec.table,
+        pl.concat([gone[spec.key], *(r[spec.key] for r in revised.values())]),
+    )
     for month, files in months.items():
+        _store_revised(tx, report.load_id, files[0], revised[month], state)
         of_month = gone.filter(pl.col("month") == _month_text(month))
         for f in files:  # the same file again: the first one replaced the month
-            f.replaced = of_month.height if f is files[0] else 0
-        if of_month.height:
-            earlier = of_month["source_file"].unique().sort().to_list()
-            _say_replaced(files[0], month, of_month.height, earlier)
+            f.replaced = 0
+        files[0].replaced = of_month.height + revised[month].height
+        if files[0].replaced:
+            _say_replaced(
+                files[0],
+                month,
+                spec,
+                (of_month.height, revised[month].height),
+                of_month["source_file"].unique().sort().to_list(),
+            )
+
+
+def _revised_rows(
+    state: _State, file: str, earlier: pl.DataFrame, key: str
+) -> pl.DataFrame:
+    """This file's rows that conflict with a row of its month stored by an earlier
+    load (:attr:`_State.revised`: kept for street files only), first of each key."""
+    parts = state.revised.get(file, [])
+    if not parts:
+        return pl.DataFrame(schema={key: pl.String(), "source_line": pl.Int64()})
+    rows = pl.concat(parts, how="diagonal_relaxed").unique(
+        key, keep="first", maintain_order=True
+    )
+    return rows.join(earlier.select(key).unique(), on=key, how="semi")
+
+
+def _store_revised(
+    tx: Transaction, load_id: str, f: FileReport, rows: pl.DataFrame, state: _State
+) -> None:
+    """Store a replacing street file's revised crimes (their old rows deleted): they
+    count as loaded, not duplicates, and leave the quarantine (nothing set aside)."""
+    if rows.height == 0:
+        return
+    _append_sorted(tx, "incidents", rows)
+    delete_quarantined(tx, load_id, f.file, rows["source_line"])
+    f.loaded += rows.height
+    f.duplicates -= rows.height
+    f.conflicts -= rows.height
+    # the stored rows came back with the file's last outcome: the outcomes table's
+    # latest one is put on them again
+    state.touched_outcomes = state.touched_outcomes or state.table_has_rows("outcomes")
 
 
 def _month_text(month: Month) -> str:
     return f"{month[0]}|{month[1]}"
 
 
-def _stop_months(report: LoadReport) -> dict[Month, list[FileReport]]:
-    """The load's stop-and-search files by the force-month their names give; a
-    file whose name gives none, or that holds no stop (a header alone, every row
+def _named_months(
+    report: LoadReport, spec: _MonthFiles
+) -> dict[Month, list[FileReport]]:
+    """The load's files of ``spec``'s kinds by the force-month their names give; a
+    file whose name gives none, or that holds no row (a header alone, every row
     rejected), is noted and replaces nothing. Two different files (digests) of one
     force-month are an IngestError: which is the later download is not known."""
     months: dict[Month, list[FileReport]] = {}
     for f in report.files:
-        if f.kind not in _STOP_KINDS or f.error:
+        if f.kind not in spec.kinds or f.error:
             continue
-        month = stop_month_from_name(_base_name(f.file))
+        month = spec.month_from_name(_base_name(f.file))
         if month is None:
             _say(
                 f,
                 "replaced nothing: its name does not say the month and force "
-                "(YYYY-MM-<force>-stop-and-search.csv), so its stops were loaded "
-                "beside those stored",
+                f"({spec.name_form}), so its {spec.row}s were loaded beside those "
+                "stored",
             )
             continue
         if f.loaded + f.duplicates == 0:
-            # a download holding no stop is far likelier cut short or broken than
+            # a download holding no row is far likelier cut short or broken than
             # a month police.uk withdrew whole: it must not empty the month
             _say(
                 f,
-                f"replaced nothing: it holds no stop ({f.rows:,} data rows, "
+                f"replaced nothing: it holds no {spec.row} ({f.rows:,} data rows, "
                 f"{f.quarantined:,} rejected), so {month[1]}'s {month[0]} keeps "
-                "its stored stops",
+                f"its stored {spec.row}s",
             )
             continue
         months.setdefault(month, []).append(f)
@@ -453,8 +558,8 @@ def _say(f: FileReport, said: str) -> None:
 def _note_not_replaced(
     tx: Transaction, report: LoadReport, keys: dict[str, list[pl.DataFrame]] | None
 ) -> None:
-    """Say, for each street file of a load that replaces months, what stays of its
-    month: ``replace_months`` replaces stop-and-search months only.
+    """Say, for each street file of a load that replaces months that did not
+    replace its month (its name gives none, or it holds no crime), what stays.
 
     A street crime keeps its Crime ID from one download to the next, so a crime
     police.uk revised is a duplicate (the stored row kept, the difference in the
@@ -472,12 +577,12 @@ def _note_not_replaced(
     candidates = [
         f
         for f in report.files
-        if f.kind == "policeuk-street" and not f.error and f.replaced is None
+        if f.kind == STREET_KIND and not f.error and f.replaced is None
     ]
     if not candidates:
         return
     digests: dict[str, set[str]] = {}
-    for path, digest in loaded_files(tx, "policeuk-street").iter_rows():
+    for path, digest in loaded_files(tx, STREET_KIND).iter_rows():
         digests.setdefault(_base_name(path), set()).add(digest)
     for f in candidates:
         digests.setdefault(_base_name(f.file), set()).add(f.sha256)
@@ -527,10 +632,10 @@ def _note_not_replaced(
 def _not_replaced_note(name: str, kept: int, conflicts: int) -> str:
     one = kept == 1
     said = (
-        "not replaced: --replace-month replaces stop-and-search months only. "
-        f"{kept:,} {'crime' if one else 'crimes'} stored from an earlier {name} "
-        f"that this file does not hold (withdrawn by police.uk, or an anti-social "
-        f"behaviour row it revised) {'stays' if one else 'stay'} stored"
+        f"not replaced: {kept:,} {'crime' if one else 'crimes'} stored from an "
+        f"earlier {name} that this file does not hold (withdrawn by police.uk, or "
+        f"an anti-social behaviour row it revised) {'stays' if one else 'stay'} "
+        "stored"
     )
     if conflicts:
         said += (
@@ -541,14 +646,16 @@ def _not_replaced_note(name: str, kept: int, conflicts: int) -> str:
 
 
 def _held_keys(
-    months: dict[Month, list[FileReport]], keys: dict[str, list[pl.DataFrame]] | None
+    months: dict[Month, list[FileReport]],
+    keys: dict[str, list[pl.DataFrame]] | None,
+    key: str,
 ) -> pl.DataFrame:
-    """``month`` and ``stop_id`` of every stop the replacing files hold (loaded or
+    """``month`` and ``key`` of every row the replacing files hold (loaded or
     duplicate)."""
-    empty = pl.DataFrame(schema={"stop_id": pl.String(), "month": pl.String()})
+    empty = pl.DataFrame(schema={key: pl.String(), "month": pl.String()})
     parts = [
         frame.select(
-            pl.col("key").alias("stop_id"), pl.lit(_month_text(month)).alias("month")
+            pl.col("key").alias(key), pl.lit(_month_text(month)).alias("month")
         )
         for month, files in months.items()
         for frame in (keys or {}).get(files[0].file, [])
@@ -557,18 +664,36 @@ def _held_keys(
 
 
 def _say_replaced(
-    f: FileReport, month: Month, replaced: int, earlier: list[str]
+    f: FileReport,
+    month: Month,
+    spec: _MonthFiles,
+    counts: tuple[int, int],
+    earlier: list[str],
 ) -> None:
-    one = replaced == 1
-    said = (
-        f"replaced {month[1]}'s {month[0]}: {replaced:,} stored "
-        f"{'stop' if one else 'stops'} of the month (from "
-        f"{', '.join(sorted({_base_name(p) for p in earlier}))}) {'is' if one else 'are'} not "
-        f"in this file and {'was' if one else 'were'} deleted (revised or withdrawn "
-        f"by police.uk); {f.loaded:,} of its stops {'is' if f.loaded == 1 else 'are'} new. The month now holds "
-        "this file's stops only."
+    gone, revised = counts
+    row = spec.row
+    said = f"replaced {month[1]}'s {month[0]}: "
+    if gone:
+        said += (
+            f"{gone:,} stored {row if gone == 1 else row + 's'} of the month (from "
+            f"{', '.join(sorted({_base_name(p) for p in earlier}))}) "
+            f"{'is' if gone == 1 else 'are'} not in this file and "
+            f"{'was' if gone == 1 else 'were'} deleted (revised or withdrawn by "
+            "police.uk); "
+        )
+    if revised:
+        said += (
+            f"{revised:,} stored {row if revised == 1 else row + 's'} "
+            f"{'was' if revised == 1 else 'were'} revised by police.uk and "
+            f"{'is' if revised == 1 else 'are'} now stored as this file gives "
+            f"{'it' if revised == 1 else 'them'}; "
+        )
+    new = f.loaded - revised
+    said += (
+        f"{new:,} of its {row}s {'is' if new == 1 else 'are'} new. The month now "
+        f"holds this file's {row}s only."
     )
-    f.note = f"{f.note} {said}" if f.note else said
+    _say(f, said)
 
 
 def _note_revised_stops(tx: Transaction, report: LoadReport) -> None:
@@ -703,7 +828,8 @@ def refresh_after_load(
         )
         raise ConfigError(msg) from err
     stored = classified_profiles(store)
-    if (report.loaded == 0 and wanted.id in stored) or store.count("incidents") == 0:
+    unchanged = report.loaded == 0 and report.replaced == 0
+    if (unchanged and wanted.id in stored) or store.count("incidents") == 0:
         return Refresh()  # nothing new, or no incidents at all (stops, populations)
     profiles = [wanted]
     missing: list[str] = []
@@ -961,6 +1087,9 @@ class _State:
         #: per file: the key (``key``) of every stop or incident row it holds,
         #: loaded or duplicate (kept for a load that replaces months; None otherwise)
         self.held_keys: dict[str, list[pl.DataFrame]] | None = {} if keep_keys else None
+        #: per street file (with ``keep_keys``): its rows that repeat a stored Crime
+        #: ID with other fields, the revisions a replaced month stores
+        self.revised: dict[str, list[pl.DataFrame]] = {}
         self.referenced = {r.table for rules in references.values() for r in rules}
         self.accepted: dict[str, list[pl.DataFrame]] = {}
         self.touched_outcomes = False
@@ -1058,6 +1187,14 @@ def _write(
         )
         report.duplicates += dups
         report.conflicts += conflicts.height
+        if (
+            table in _HELD
+            and state.held_keys is not None
+            and parsed.kind == STREET_KIND
+        ):
+            state.revised.setdefault(parsed.file, []).append(
+                _conflicting_rows(frame, conflicts, _HELD[table])
+            )
         problems.append(conflicts)
         state.before_append(table, new.height)
         report.loaded += _append_sorted(tx, table, new)
@@ -1085,6 +1222,17 @@ def _write(
         report.error = report.note or rejected["reason"][0]
     _write_quarantine(tx, all_problems, parsed, load_id, state)
     return report
+
+
+def _conflicting_rows(
+    frame: pl.DataFrame, conflicts: pl.DataFrame, key: str
+) -> pl.DataFrame:
+    """The rows of ``frame`` that repeat a stored key with other fields (the lines
+    of ``conflicts``), less the keys ``frame`` itself repeats (kept: its first)."""
+    if conflicts.height == 0:
+        return frame.clear()
+    once = pl.col(key).is_duplicated().not_()
+    return frame.filter(pl.col("source_line").is_in(conflicts["line"].implode()) & once)
 
 
 def _append_sorted(tx: Transaction, table: str, new: pl.DataFrame) -> int:

@@ -57,6 +57,7 @@ from avert.workflows.performance import source_category_names
 from avert.workflows.users import User, audit_as, check_allowed
 
 __all__ = [
+    "INCIDENT_FLAGS",
     "BriefingCache",
     "BriefingView",
     "as_json",
@@ -80,6 +81,8 @@ __all__ = [
 
 #: Rows an incidents list shows at most (the rest are counted, not listed).
 MAX_LIST_ROWS = 500
+#: the flags an incidents search filters on (``incidents_view(flag=...)``)
+INCIDENT_FLAGS: Final = ("weapon", "domestic", "hate", "gang_related")
 #: Days after which the Data page warns that a source is stale.
 STALE_AFTER_DAYS = 7
 #: Days after which the Data page warns that the latest record itself is old (a

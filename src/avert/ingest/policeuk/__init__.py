@@ -26,6 +26,7 @@ from avert.ingest.policeuk._kinds import (
     detect_kind,
     force_from_name,
     stop_month_from_name,
+    street_month_from_name,
 )
 from avert.ingest.policeuk._read import (
     PART_LINES,
@@ -47,4 +48,5 @@ __all__ = [
     "parse_policeuk_bytes",
     "parse_policeuk_parts",
     "stop_month_from_name",
+    "street_month_from_name",
 ]

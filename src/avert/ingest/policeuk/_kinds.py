@@ -65,6 +65,17 @@ def force_from_name(basename: str) -> str | None:
     return m.group(2).lower() if m else None
 
 
+_STREET_FILE_RE: Final = re.compile(r"^(\d{4}-\d{2})-(.+?)-street\.csv$", re.IGNORECASE)
+
+
+def street_month_from_name(basename: str) -> tuple[str, str] | None:
+    """The month (``YYYY-MM``) and force slug a police.uk street file's name gives
+    (``2019-05-city-of-london-street.csv``), else None: the force-month it holds, as
+    :func:`stop_month_from_name` for stop and search."""
+    m = _STREET_FILE_RE.match(basename)
+    return (m.group(1), m.group(2).lower()) if m else None
+
+
 def stop_month_from_name(basename: str) -> tuple[str, str] | None:
     """The month (``YYYY-MM``) and force slug a police.uk stop-and-search file's
     name gives (the archive CSV or the API JSON avert names alike), else None.

@@ -1,0 +1,49 @@
+"""The default census of an equality run is the latest *taken* by the first day
+counted, compared by the census day, not by its year."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from avert.workflows.equality import CENSUS_DAYS, _census_year, _newer_census
+
+
+def _populations(*years: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "year": [y for y in years for _ in range(2)],
+            "ethnicity": ["White", "Black"] * len(years),
+            "area_type": ["la"] * 2 * len(years),
+            "sex": ["all"] * 2 * len(years),
+            "age_band": ["all"] * 2 * len(years),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        (dt.date(2021, 1, 1), 2011),  # the 2021 census was not taken yet
+        (dt.date(2021, 3, 20), 2011),
+        (dt.date(2021, 3, 21), 2021),  # census day
+        (dt.date(2011, 3, 26), 2011),  # none taken before: the earliest held
+        (dt.date(2024, 9, 1), 2021),
+    ],
+)
+def test_the_census_counts_from_its_census_day(start: dt.date, expected: int) -> None:
+    """A window from 1 January 2021 was set against the 2021 census, taken on 21
+    March: the census year was compared with the window's year only."""
+    pops = _populations(2011, 2021)
+    assert _census_year(pops, pops.clear(), None, start=start) == expected
+
+
+def test_the_newer_census_note_gives_the_census_day() -> None:
+    pops = _populations(2011, 2021)
+    (note,) = _newer_census(pops, 2011, dt.date(2021, 1, 1), lsoa_first=None)
+    assert "the 2011 census (taken 27 March 2011, 9 years before the first day " in (
+        note
+    )
+    assert set(CENSUS_DAYS) >= {2011, 2021}
