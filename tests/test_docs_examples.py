@@ -9,7 +9,8 @@ Three checks, each reading the pages themselves:
   read as a reader would;
 - every ``--option`` a page names in inline code is an option of some ``avert``
   command or of the benchmark script the page names (benchmarks have their own);
-- every dotted name ``avert.x.y`` in inline code imports and resolves;
+- every dotted name ``avert.x.y`` in inline code imports and resolves, and every
+  ``AVERT_...`` environment variable a page names is a setting;
 - the ``python`` code blocks of the pages that hold a runnable example run, on a
   small synthetic city, after a few lines that give the snippet's free names
   (``incidents``, ``at``, ...), which the page leaves to the reader.
@@ -195,6 +196,21 @@ def test_documented_python_names_exist(page: Path) -> None:
         f"{page.name}:{_line_of(text, m.start())}: {m.group(1)}: {why}"
         for m in re.finditer(r"`(avert(?:\.[A-Za-z_]\w*)+)", text)
         if m.group(1) not in NOT_PYTHON and (why := _resolves(m.group(1)))
+    ]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_documented_environment_variables_are_settings(page: Path) -> None:
+    """An ``AVERT_...`` variable a page tells the reader to set is one avert reads."""
+    from avert.config.settings import SETTINGS
+
+    known = {env for _name, _default, env, _help in SETTINGS}
+    text = page.read_text(encoding="utf-8")
+    problems = [
+        f"{page.name}:{_line_of(text, m.start())}: {m.group(0)} is no setting"
+        for m in re.finditer(r"\bAVERT_[A-Z0-9_]+\b", text)
+        if m.group(0) not in known
     ]
     assert not problems, "\n".join(problems)
 
