@@ -11,6 +11,7 @@ Three checks, each reading the pages themselves:
   command or of the benchmark script the page names (benchmarks have their own);
 - every dotted name ``avert.x.y`` in inline code imports and resolves, and every
   ``AVERT_...`` environment variable a page names is a setting;
+- docs/delivery.md's annotated plan file reads as a plan without errors;
 - every ``GET /api/...?name=`` of docs/web.md is a route of the app with those
   query parameters (its OpenAPI document);
 - the ``python`` code blocks of the pages that hold a runnable example run, on a
@@ -249,6 +250,19 @@ def test_documented_api_endpoints_and_parameters_exist(tmp_path: Path) -> None:
             if name not in params:
                 problems.append(f"web.md: GET {path} has no parameter {name!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_documented_plan_file_reads_without_errors() -> None:
+    """docs/delivery.md's annotated plan file, every field shown, is a valid plan."""
+    from avert.delivery.planfile import parse_plan
+
+    text = (DOCS / "delivery.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"^```yaml\n(.*?)^```", text, flags=re.DOTALL | re.M)
+    doc = parse_plan(block)
+    assert not doc.errors, "\n".join(str(e) for e in doc.errors)
+    assert doc.plan is not None
+    assert len(doc.objectives) == 1
+    assert len(doc.actions) == 1
 
 
 # The free names a page's snippet leaves to the reader, given on a small city.
