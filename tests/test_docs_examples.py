@@ -11,7 +11,8 @@ Three checks, each reading the pages themselves:
   command or of the benchmark script the page names (benchmarks have their own);
 - every dotted name ``avert.x.y`` in inline code imports and resolves, and every
   ``AVERT_...`` environment variable a page names is a setting;
-- docs/delivery.md's annotated plan file reads as a plan without errors;
+- docs/delivery.md's annotated plan file reads as a plan without errors, and
+  docs/formats.md's table mappings as mappings;
 - every ``GET /api/...?name=`` of docs/web.md is a route of the app with those
   query parameters (its OpenAPI document);
 - the ``python`` code blocks of the pages that hold a runnable example run, on a
@@ -263,6 +264,24 @@ def test_documented_plan_file_reads_without_errors() -> None:
     assert doc.plan is not None
     assert len(doc.objectives) == 1
     assert len(doc.actions) == 1
+
+
+def test_documented_table_mappings_read(tmp_path: Path) -> None:
+    """Each mapping TOML of docs/formats.md (the annotated one, Chicago, Los Angeles,
+    New York) is a mapping ``avert ingest table --mapping`` accepts."""
+    from avert.ingest.table import read_mapping
+
+    text = (DOCS / "formats.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```toml\n(.*?)^```", text, flags=re.DOTALL | re.M)
+    assert len(blocks) >= 4, "docs/formats.md: the mapping examples are gone"
+    for k, block in enumerate(blocks):
+        path = tmp_path / f"mapping-{k}.toml"
+        path.write_text(block, encoding="utf-8")
+        mapping = read_mapping(path)
+        stated = re.search(r'^source = "([^"]+)"', block, flags=re.M)
+        assert stated is not None
+        assert mapping.source == stated.group(1)
+        assert "occurred_at" in mapping.columns
 
 
 # The free names a page's snippet leaves to the reader, given on a small city.
