@@ -1,6 +1,6 @@
 """The examples of README.md and docs/*.md against the code, so they cannot drift.
 
-Three checks, each reading the pages themselves:
+Each check reads the pages themselves:
 
 - every ``avert ...`` command the pages show (a line of a code block, or inline
   code) names commands and options the CLI has: the command path is walked in the
