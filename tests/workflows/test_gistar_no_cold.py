@@ -102,3 +102,24 @@ def test_gistar_over_the_active_cells_finds_the_cold_patch() -> None:
     assert cold["row"].is_between(2, 6).all()
     tested = active.frame.filter(pl.col("z").is_not_nan())
     assert tested.height == 200  # the two estates' cells, not the ground between
+
+
+def test_no_cold_note_over_a_study_area_does_not_blame_the_bounding_box() -> None:
+    """``--study-area active`` over a window too short for any cell to be cold: the
+    note said the grid over the events' bounding box was mostly zeros and advised
+    a study area of the cells where events happen, which is what was asked for.
+    It now says the study area's cells had too few events in the window."""
+    events = _two_estates()
+    window = {
+        "date_from": dt.datetime(2024, 12, 30),
+        "date_to": dt.datetime(2025, 1, 1),
+    }
+    active = run_gistar(events, cell_size_m=150.0, study_area="active", **window)
+    (note,) = _no_cold(active.notes)
+    assert "bounding box" not in note
+    assert "Cold spots need a study area" not in note
+    assert "study area" in note
+    assert "longer window" in note
+    box = run_gistar(events, cell_size_m=150.0, **window)
+    (box_note,) = _no_cold(box.notes)
+    assert "bounding box" in box_note  # over the box, as before

@@ -293,7 +293,10 @@ def _no_cold_note(
     mostly empty cells (mean far below its s.d.), so even an empty neighbourhood lies
     too little below the mean to be significant. When that floor's two-sided p
     exceeds ``alpha`` no cell can be cold at any FDR (a q-value is never below its
-    p), and the note says so rather than let "0 cold" read as a finding.
+    p), and the note says so rather than let "0 cold" read as a finding. With
+    cells outside the study area (NaN or masked: ``inside`` not all true) the
+    empty ground is already out, so the note blames the window's few events, not
+    the box, and does not advise the study area the caller gave.
     """
     n = values.size
     if n < 2 or not np.isfinite(z).any():
@@ -306,15 +309,21 @@ def _no_cold_note(
     if p_floor <= alpha:
         return None
     empty = float((values == 0).mean())
+    why = (
+        "A grid over the events' bounding box holds mostly zeros, so nothing lies "
+        "far enough below the mean: '0 cold' is no finding. Cold spots need a study "
+        "area of cells where events can happen (cells outside it NaN or masked: the "
+        "force area, or cells with an event in a longer history)."
+        if inside.all()
+        else "Even over the study area the window's events are too few for an "
+        "empty neighbourhood to lie far enough below the mean: '0 cold' is no "
+        "finding. A longer window gives each cell more events."
+    )
     return (
         f"{NO_COLD_SPOT} here: even a cell whose whole neighbourhood is "
         f"empty has z {floor:.2f} (p {p_floor:.2g}, above {alpha:g}), since the "
         f"cells average {mean:.3g} events against a standard deviation of {sd:.3g} "
-        f"({empty:.0%} of the {n:,} cells are empty). A grid over the events' "
-        "bounding box holds mostly zeros, so nothing lies far enough below the "
-        "mean: '0 cold' is no finding. Cold spots need a study area of cells where "
-        "events can happen (cells outside it NaN or masked: the force area, or "
-        "cells with an event in a longer history)."
+        f"({empty:.0%} of the {n:,} cells are empty). {why}"
     )
 
 
