@@ -116,14 +116,17 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
             f"shown as first recorded{rest}."
         )
     view = checks_view(store, settings, user=board_user, today=today)
-    # the titles the police wrote name no stored record or person (board audience)
-    pseudo = partner_pseudonymiser(settings)
     plans, objectives = (
-        pseudonymise_stored_ids(
-            store, pseudo, read_delivery(store, entity, today=today), ("title",)
-        )
-        for entity in ("plan", "objective")
+        read_delivery(store, entity, today=today) for entity in ("plan", "objective")
     )
+    if plans.height or objectives.height:
+        # the titles the police wrote name no stored record or person (board
+        # audience; the key is asked for only when there is a title)
+        pseudo = partner_pseudonymiser(settings)
+        plans, objectives = (
+            pseudonymise_stored_ids(store, pseudo, frame, ("title",))
+            for frame in (plans, objectives)
+        )
     return {
         "month": month,
         "today": today,
