@@ -687,11 +687,16 @@ def name_candidates(texts: Iterable[str | None], *, min_words: int = 2) -> list[
 
     A run is written in full order (``John Smith``) or surname first (``Smith
     John``, ``SMITH, John``): both are asked as the full name (``john smith``), so
-    the store is asked for each name only by the words the text holds.
+    the store is asked for each name only by the words the text holds. Each is
+    asked lower-cased in full and with only its ASCII letters lower-cased
+    (``Łukasz nowak``), as SQLite's ``lower`` (and PostgreSQL's under the ``C``
+    collation) lower-cases the stored name.
 
     >>> found = name_candidates(["spoke to SMITH, John today"])
     >>> "john smith" in found, "smith john" in found, len(found)
     (True, False, 10)
+    >>> name_candidates(["ŁUKASZ NOWAK"])[2:]
+    ['Łukasz nowak', 'łukasz nowak']
     """
     out: set[str] = set()
     for text in texts:
@@ -708,12 +713,18 @@ def name_candidates(texts: Iterable[str | None], *, min_words: int = 2) -> list[
                 gaps = [text[a[2] : b[1]] for a, b in itertools.pairwise(run)]
                 if any(g.strip() for g in gaps[1:]):
                     break
-                parts = [w.lower() for w, _, _ in run]
-                if not gaps or not gaps[0].strip():
-                    out.add(" ".join(parts))
-                if gaps and gaps[0].strip() in ("", ","):
-                    out.add(" ".join([*parts[1:], parts[0]]))
+                for lower in (str.lower, _lower_ascii):
+                    parts = [lower(w) for w, _, _ in run]
+                    if not gaps or not gaps[0].strip():
+                        out.add(" ".join(parts))
+                    if gaps and gaps[0].strip() in ("", ","):
+                        out.add(" ".join([*parts[1:], parts[0]]))
     return sorted(out)
+
+
+def _lower_ascii(word: str) -> str:
+    """``word`` with its ASCII letters lower-cased, the others as they are."""
+    return "".join(ch.lower() if ch.isascii() else ch for ch in word)
 
 
 def name_forms(name: str) -> list[str]:

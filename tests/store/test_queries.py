@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from avert.access import name_candidates
 from avert.store import Store, queries
 
 
@@ -341,4 +342,14 @@ def test_stored_names_reads_only_the_names_asked_in_any_case(any_store: Store) -
     ]
     assert queries.stored_names(any_store, keys, kind="group") == [("G1", "Riverside")]
     assert queries.stored_names(any_store, [], kind="person") == []
+    # a capital letter outside ASCII: SQLite's lower() keeps it
+    with any_store.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P5"], "name": ["Łukasz Nowak"]}),
+        )
+    asked = name_candidates(["met ŁUKASZ NOWAK"])
+    assert queries.stored_names(any_store, asked, kind="person") == [
+        ("P5", "Łukasz Nowak")
+    ]
     assert (queries.name_words("person"), queries.name_words("group")) == (2, 1)

@@ -144,7 +144,9 @@ def stored_names(
 
     One read for all the keys (a JSON parameter, as :func:`read_in`): only the
     names the keys can match come back, never the table. The name column has no
-    index, so the database reads it once (about 0.1 s a million names on SQLite).
+    index on the compared expression, so the database reads every name once: 0.28
+    s for the 132 keys of 3 action texts on a SQLite store of 200,000 names, 0.39 s
+    for the 4,482 of 216 texts (median of 7); an empty table costs nothing.
     """
     if not keys:
         return []
