@@ -291,3 +291,80 @@ def test_pseudonymise_ids_replaces_every_mapped_id_whatever_its_case() -> None:
     assert {"P0003235", "p0003235", "I77", "i77", "12"} <= set(words)
     assert "High" not in words
     assert "met" not in words
+
+
+def test_id_candidates_find_ids_with_slashes_points_and_spaces_not_dates_or_times() -> (
+    None
+):
+    """Ids with ``/``, ``.`` or spaces (``CAD/1234/22``, ``P.0042``, ``ASB 77``:
+    a bundle's ids are any text) were never asked of the store, so a partner read
+    them as typed. Dates, times and words without a digit are no candidates."""
+    from avert.access import id_candidates
+
+    words = set(
+        id_candidates(
+            [
+                "Met p.0042 re CAD/1234/22 and ASB 77. Seen 12/03/2025 at 10.30, "
+                "2025-03-12 10:30:15, 3pm, 1030hrs and 12.3.25 in High Street."
+            ]
+        )
+    )
+    assert {"CAD/1234/22", "P.0042", "p.0042", "ASB 77", "asb 77"} <= words
+    assert {"CAD/1234", "1234/22", "0042"} <= words  # runs of their parts
+    for not_an_id in (
+        "12/03/2025",
+        "2025",
+        "03",
+        "10.30",
+        "10:30:15",
+        "2025-03-12",
+        "3pm",
+        "1030hrs",
+        "12.3.25",
+        "High Street",
+        "Street",
+        "77.",
+    ):
+        assert not_an_id not in words, not_an_id
+    assert not any(w.endswith(".") for w in words)
+
+
+def test_names_are_asked_in_full_and_surname_first_order_never_as_one_word() -> None:
+    """A stored person's name in free text ("spoke to SMITH, John") reached
+    partners: the runs of words that may be a name are asked of the store as full
+    names, and a name is replaced in each order it may be written."""
+    from avert.access import name_candidates, name_forms, pseudonymise_ids
+
+    text = "Spoke to SMITH, John and Mary O'Brien-Lee; smith  john again. Smith!"
+    keys = set(name_candidates([text, None]))
+    assert {"john smith", "mary o'brien-lee"} <= keys
+    assert "smith" not in keys  # one word is never a person's name
+    assert "john smith" not in name_candidates(["Smith. John"])  # not one name
+    assert set(name_candidates(["Riverside"], min_words=1)) == {"riverside"}
+    forms = name_forms("John  Smith")
+    assert forms == ["john smith", "smith john", "smith, john"]
+    shown = dict.fromkeys(forms, "P-AB") | dict.fromkeys(
+        name_forms("Mary O'Brien-Lee"), "P-CD"
+    )
+    assert pseudonymise_ids([text], shown) == [
+        "Spoke to P-AB and P-CD; P-AB again. Smith!"
+    ]
+    assert pseudonymise_ids(["Johnsmith, Johns Smithson"], shown) == [
+        "Johnsmith, Johns Smithson"
+    ]
+
+
+def test_a_partners_edit_puts_back_the_ids_and_names_it_read_as_pseudonyms() -> None:
+    """Saving text as shown stored the stored id (in its own case) where the police
+    wrote a name or another case: each pseudonym is put back as the words it
+    replaced, in order."""
+    from avert.access import pseudonymise_ids, restore_originals, shown_originals
+
+    stored = "Met John Smith (p12) at CAD/1/22; P12 again"
+    shown = {"P12": "P-AB", "john smith": "P-AB", "CAD/1/22": "I-CD"}
+    (seen,) = pseudonymise_ids([stored], shown)
+    assert seen == "Met P-AB (P-AB) at I-CD; P-AB again"
+    originals = shown_originals([stored, None], shown)
+    assert restore_originals(seen, originals) == stored
+    assert restore_originals(seen + ", I-CD", originals) == stored + ", CAD/1/22"
+    assert restore_originals("no pseudonym", originals) == "no pseudonym"

@@ -44,6 +44,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import math
 import re
 from collections import Counter
@@ -60,8 +61,10 @@ __all__ = [
     "AUDIENCES",
     "DEMO_KEY",
     "KEY_ENV",
+    "MAX_NAME_WORDS",
     "MIN_KEY_BITS",
     "MIN_KEY_LENGTH",
+    "NAME_WITHHELD",
     "PARTNER_DROPPED",
     "POLICE_ONLY",
     "PREFIXES",
@@ -80,6 +83,9 @@ __all__ = [
     "id_candidates",
     "key_entropy_bits",
     "key_strength_bits",
+    "name_candidates",
+    "name_forms",
+    "name_key",
     "period_of",
     "period_start",
     "pseudonymise_columns",
@@ -87,6 +93,8 @@ __all__ = [
     "pseudonymise_text",
     "pseudonymiser_for",
     "redact_frames",
+    "restore_originals",
+    "shown_originals",
     "suppress_small_counts",
     "withhold_action_titles",
 ]
@@ -559,26 +567,88 @@ def pseudonymise_text(
     return re.sub(pattern, lambda _: shown, text, flags=re.IGNORECASE)
 
 
-#: A word of free text that may be a record id: a letter or digit, then letters,
-#: digits and ``_-:`` (those with a digit are asked of the store).
-ID_TOKEN: Final = r"[0-9A-Za-z][0-9A-Za-z_\-:]*"
-#: Most parts (split at ``_-:``) of one word whose runs are tried as ids.
+#: A word of free text that may be a record id, or a part of one: a letter or
+#: digit, then letters, digits and ``_-:/.``, ending in a letter or digit (a full
+#: stop ending a sentence is not part of it). Those with a digit are asked of the
+#: store (:func:`id_candidates`).
+ID_TOKEN: Final = r"[0-9A-Za-z](?:[0-9A-Za-z_\-:/.]*[0-9A-Za-z])?"
+#: Separators of the parts of one id word whose runs are tried as ids.
+_ID_SEPARATORS: Final = r"([_\-:/.])"
+#: Most parts (split at ``_-:/.``) of one word whose runs are tried as ids.
 _MAX_PARTS: Final = 8
+#: Most words of an id written with spaces (``CAD 1234 22``).
+_MAX_ID_WORDS: Final = 3
+#: A date or a clock time as written (``12/03/2025``, ``2025-03-12``, ``12.3.25``,
+#: ``10:30``, ``10.30pm``, ``1030hrs``): never asked of the store as an id, nor
+#: are its parts.
+_DATE_OR_TIME: Final = re.compile(
+    r"\d{1,4}([/.\-])\d{1,2}\1\d{1,4}"
+    r"|\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:am|pm|hrs?|h)?"
+    r"|\d{1,2}(?:am|pm)|\d{4}hrs?",
+    re.IGNORECASE,
+)
+
+
+def _id_runs(word: str) -> set[str]:
+    """``word`` and each run of its parts split at ``_-:/.`` that holds a digit
+    (``person:P12`` gives ``P12``), none of them a date or a time."""
+    if _DATE_OR_TIME.fullmatch(word):
+        return set()
+    parts = re.split(_ID_SEPARATORS, word)[: 2 * _MAX_PARTS - 1]
+    runs = {
+        "".join(parts[start:end])
+        for start in range(0, len(parts), 2)
+        for end in range(start + 1, len(parts) + 1, 2)
+    }
+    return {
+        r
+        for r in runs
+        if any(ch.isdigit() for ch in r) and not _DATE_OR_TIME.fullmatch(r)
+    }
+
+
+def _spaced_runs(text: str) -> set[str]:
+    """Runs of 2 to :data:`_MAX_ID_WORDS` words of ``text`` one space apart, one
+    of them with a digit and none a date or time: ids written with spaces
+    (``CAD 1234``)."""
+    words = [(m.group(0), m.start(), m.end()) for m in re.finditer(ID_TOKEN, text)]
+    out: set[str] = set()
+    for i in range(len(words)):
+        for n in range(2, _MAX_ID_WORDS + 1):
+            run = words[i : i + n]
+            if len(run) < n or any(
+                text[a[2] : b[1]] != " " for a, b in itertools.pairwise(run)
+            ):
+                break
+            if any(
+                any(ch.isdigit() for ch in w) and not _DATE_OR_TIME.fullmatch(w)
+                for w, _, _ in run
+            ):
+                out.add(" ".join(w for w, _, _ in run))
+    return out
 
 
 def id_candidates(texts: Iterable[str | None]) -> list[str]:
     """The words of ``texts`` that may be record ids, to ask the store about.
 
-    Each word of :data:`ID_TOKEN` with a digit, and each run of its parts split at
-    ``_-:`` (``person:P12`` gives ``P12`` too, as :func:`pseudonymise_text` matches
-    ``P12`` in it), as typed, upper- and lower-cased: a stored id matches a word in
-    any case when it is stored in one case.
+    Each word of :data:`ID_TOKEN` with a digit (``CAD/1234/22``, ``P.0042``), and
+    each run of its parts split at ``_-:/.`` (``person:P12`` gives ``P12`` too, as
+    :func:`pseudonymise_text` matches ``P12`` in it); runs of two or three words
+    one space apart, one with a digit (``CAD 1234``); each as typed, upper- and
+    lower-cased: a stored id matches a word in any case when it is stored in one
+    case. A date or a time (``12/03/2025``, ``10.30``) is no candidate, nor are
+    its parts, and a word without a digit is none: only a candidate that is a
+    stored id is ever replaced.
 
-    >>> sorted(id_candidates(["met person:p12 at 3pm", None]))[:4]
-    ['3PM', '3pm', 'P12', 'PERSON:P12']
+    >>> found = id_candidates(["met person:p12 at 3pm on 12/03/2025", None])
+    >>> {"p12", "P12", "person:p12", "met person:p12"} <= set(found), "3pm" in found
+    (True, False)
+    >>> id_candidates(["ref CAD/12/22."])[:5]
+    ['12', '12/22', '22', 'CAD/12', 'CAD/12/22']
     """
+    present = [t for t in texts if t]
     words = (
-        pl.Series("t", list(texts), dtype=pl.String)
+        pl.Series("t", present, dtype=pl.String)
         .str.extract_all(ID_TOKEN)
         .explode()
         .drop_nulls()
@@ -587,40 +657,172 @@ def id_candidates(texts: Iterable[str | None]) -> list[str]:
     words = words.filter(words.str.contains("[0-9]"))
     out: set[str] = set()
     for word in words.to_list():  # distinct words of a few texts, not rows
-        parts = re.split(r"([_\-:])", word)[: 2 * _MAX_PARTS - 1]
-        for start in range(0, len(parts), 2):
-            for end in range(start + 1, len(parts) + 1, 2):
-                run = "".join(parts[start:end])
-                if any(ch.isdigit() for ch in run):
-                    out.update((run, run.upper(), run.lower()))
+        out.update(_id_runs(word))
+    for text in present:
+        out.update(_spaced_runs(text))
+    return sorted({v for run in out for v in (run, run.upper(), run.lower())})
+
+
+#: A word of a name: letters, joined by an apostrophe, hyphen or full stop
+#: (``O'Brien``, ``Smith-Jones``).
+_NAME_WORD: Final = r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*"
+#: Most words of a name looked for in free text.
+MAX_NAME_WORDS: Final = 4
+#: What a name two stored people share is shown as (a pseudonym would say which).
+NAME_WITHHELD: Final = "[name withheld]"
+
+
+def name_key(name: str) -> str:
+    """A name as compared: lower case, words one space apart.
+
+    >>> name_key("  John   SMITH ")
+    'john smith'
+    """
+    return " ".join(name.lower().split())
+
+
+def name_candidates(texts: Iterable[str | None], *, min_words: int = 2) -> list[str]:
+    """The runs of ``min_words`` to :data:`MAX_NAME_WORDS` words of ``texts`` that
+    may be a stored name, as :func:`name_key` gives them, to ask the store about.
+
+    A run is written in full order (``John Smith``) or surname first (``Smith
+    John``, ``SMITH, John``): both are asked as the full name (``john smith``), so
+    the store is asked for each name only by the words the text holds. Each is
+    asked lower-cased in full and with only its ASCII letters lower-cased
+    (``Łukasz nowak``), as SQLite's ``lower`` (and PostgreSQL's under the ``C``
+    collation) lower-cases the stored name.
+
+    >>> found = name_candidates(["spoke to SMITH, John today"])
+    >>> "john smith" in found, "smith john" in found, len(found)
+    (True, False, 10)
+    >>> name_candidates(["ŁUKASZ NOWAK"])[2:]
+    ['Łukasz nowak', 'łukasz nowak']
+    """
+    out: set[str] = set()
+    for text in texts:
+        if not text:
+            continue
+        words = [
+            (m.group(0), m.start(), m.end()) for m in re.finditer(_NAME_WORD, text)
+        ]
+        for i in range(len(words)):
+            for n in range(max(min_words, 1), MAX_NAME_WORDS + 1):
+                run = words[i : i + n]
+                if len(run) < n:
+                    break
+                gaps = [text[a[2] : b[1]] for a, b in itertools.pairwise(run)]
+                if any(g.strip() for g in gaps[1:]):
+                    break
+                for lower in (str.lower, _lower_ascii):
+                    parts = [lower(w) for w, _, _ in run]
+                    if not gaps or not gaps[0].strip():
+                        out.add(" ".join(parts))
+                    if gaps and gaps[0].strip() in ("", ","):
+                        out.add(" ".join([*parts[1:], parts[0]]))
     return sorted(out)
+
+
+def _lower_ascii(word: str) -> str:
+    """``word`` with its ASCII letters lower-cased, the others as they are."""
+    return "".join(ch.lower() if ch.isascii() else ch for ch in word)
+
+
+def name_forms(name: str) -> list[str]:
+    """The ways free text may write a stored full ``name``: in full order and
+    surname first, with or without a comma (:func:`name_key` forms).
+
+    >>> name_forms("John Paul Smith")
+    ['john paul smith', 'smith john paul', 'smith, john paul']
+    """
+    words = name_key(name).split()
+    if len(words) < 2:  # a first name and a surname
+        return [" ".join(words)] if words else []
+    rest = " ".join(words[:-1])
+    return [" ".join(words), f"{words[-1]} {rest}", f"{words[-1]}, {rest}"]
+
+
+def _shown_pattern(keys: Iterable[str]) -> re.Pattern[str]:
+    """One pattern matching each of ``keys`` as a whole word, in any case, its
+    spaces as any run of white space (longest first)."""
+    alternatives = "|".join(
+        r"\s+".join(re.escape(part) for part in k.split())
+        for k in sorted(set(keys), key=lambda k: (-len(k), k))
+    )
+    return re.compile(
+        rf"(?<![0-9A-Za-z])(?:{alternatives})(?![0-9A-Za-z])", re.IGNORECASE
+    )
 
 
 def pseudonymise_ids(
     texts: Sequence[str | None], shown: Mapping[str, str]
 ) -> list[str | None]:
-    """``texts`` with each whole-word id of ``shown`` (real id -> pseudonym), in any
-    case, replaced by its pseudonym, as :func:`pseudonymise_text` replaces one.
+    """``texts`` with each whole-word id or name of ``shown`` (real -> pseudonym),
+    in any case and with any white space between its words, replaced by its
+    pseudonym, as :func:`pseudonymise_text` replaces one.
 
     Free text written by police (a tasking's what, an action's evidence) can name
-    any person, incident or group by its id, not only the record's subject: a
-    partner reads each of them under its pseudonym. Names are not found.
+    any person, incident or group by its id or a person by name, not only the
+    record's subject: a partner reads each of them under its pseudonym.
 
     >>> pseudonymise_ids(["saw p12 and I7; P123"], {"P12": "P-AB", "I7": "I-CD"})
     ['saw P-AB and I-CD; P123']
     """
-    lowered = {k.lower(): v for k, v in shown.items() if k and v is not None}
+    lowered = {name_key(k): v for k, v in shown.items() if k.strip() and v is not None}
     if not lowered:
         return list(texts)
-    alternatives = "|".join(
-        re.escape(k) for k in sorted(lowered, key=lambda k: (-len(k), k))
-    )
-    pattern = re.compile(
-        rf"(?<![0-9A-Za-z])(?:{alternatives})(?![0-9A-Za-z])", re.IGNORECASE
-    )
+    pattern = _shown_pattern(lowered)
     return [
-        pattern.sub(lambda m: lowered[m.group(0).lower()], t) if t else t for t in texts
+        pattern.sub(lambda m: lowered[name_key(m.group(0))], t) if t else t
+        for t in texts
     ]
+
+
+def shown_originals(
+    texts: Sequence[str | None], shown: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """Each pseudonym of ``shown`` to the words it replaces in ``texts``, as
+    written and in order (:func:`pseudonymise_ids`): what to put back
+    (:func:`restore_originals`).
+
+    >>> shown_originals(["met p12 (Jo Bloggs), then P12"],
+    ...                 {"P12": "P-AB", "jo bloggs": "P-AB"})
+    {'P-AB': ['p12', 'Jo Bloggs', 'P12']}
+    """
+    lowered = {name_key(k): v for k, v in shown.items() if k.strip() and v is not None}
+    out: dict[str, list[str]] = {}
+    if not lowered:
+        return out
+    pattern = _shown_pattern(lowered)
+    for text in texts:
+        for m in pattern.finditer(text or ""):
+            out.setdefault(lowered[name_key(m.group(0))], []).append(m.group(0))
+    return out
+
+
+def restore_originals(
+    text: str | None, originals: Mapping[str, list[str]]
+) -> str | None:
+    """``text`` (a partner's edit of a text shown through :func:`pseudonymise_ids`)
+    with the n-th of each pseudonym put back as the n-th id or name it replaced
+    (:func:`shown_originals`; the last one for any more): a partner who saves
+    the text as shown leaves the police's words as they were.
+
+    >>> restore_originals("P-AB saw P-AB", {"P-AB": ["p12", "Jo Bloggs"]})
+    'p12 saw Jo Bloggs'
+    """
+    if not text or not originals:
+        return text
+    pattern = re.compile(
+        "|".join(re.escape(k) for k in sorted(originals, key=lambda k: (-len(k), k)))
+    )
+    seen: Counter[str] = Counter()
+
+    def back(m: re.Match[str]) -> str:
+        found = originals[m.group(0)]
+        seen[m.group(0)] += 1
+        return found[min(seen[m.group(0)], len(found)) - 1]
+
+    return pattern.sub(back, text)
 
 
 def pseudonymise_columns(

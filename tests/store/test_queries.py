@@ -8,7 +8,9 @@ from contextlib import closing
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from avert.access import name_candidates
 from avert.store import Store, queries
 
 
@@ -261,3 +263,93 @@ def test_stored_ids_finds_persons_incidents_and_groups_among_many_words(
         ("person", "P1"),
     ]
     assert queries.stored_ids(any_store, []) == []
+
+
+def test_stored_ids_finds_asb_stops_intelligence_and_detected_groups(
+    any_store: Store,
+) -> None:
+    """An ASB report's, a stop's, an intelligence item's or a detected group's id
+    in free text reached partners as typed, though partners see each only as a
+    pseudonym (``avert.access.PREFIXES``): they are looked up too."""
+    at = dt.datetime(2025, 1, 1, 12)
+    with any_store.transaction() as tx:
+        tx.append("asb", pl.DataFrame({"asb_id": ["ASB 77"], "occurred_at": [at]}))
+        tx.append("stops", pl.DataFrame({"stop_id": ["S/99"], "occurred_at": [at]}))
+        tx.append(
+            "intelligence",
+            pl.DataFrame(
+                {
+                    "intel_id": ["INT.5"],
+                    "recorded_at": [at],
+                    "subject_type": ["person"],
+                    "subject_id": ["P1"],
+                }
+            ),
+        )
+        tx.append("detected_groups", pl.DataFrame({"group_id": ["net-P1"]}))
+    words = ["ASB 77", "asb 77", "S/99", "INT.5", "net-P1", "S/98"]
+    assert sorted(queries.stored_ids(any_store, words)) == [
+        ("asb", "ASB 77"),
+        ("group", "net-P1"),
+        ("intel", "INT.5"),
+        ("stop", "S/99"),
+    ]
+
+
+def test_stored_ids_asks_every_table_in_one_read(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partner's page asked the store once per table of ids (seven reads, 0.19 s
+    for a board pack's words on a store of 200,000 people and incidents): the
+    candidates now travel once, in one read of all the tables (0.06 s)."""
+    with sqlite_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P1"]}))
+    reads: list[str] = []
+    real = sqlite_store._read
+
+    def counted(sql: str, *args: object) -> pl.DataFrame:
+        reads.append(sql)
+        return real(sql, *args)
+
+    monkeypatch.setattr(sqlite_store, "_read", counted)
+    assert queries.stored_ids(sqlite_store, ["P1", "P2"]) == [("person", "P1")]
+    assert len(reads) == 1
+
+
+def test_stored_names_reads_only_the_names_asked_in_any_case(any_store: Store) -> None:
+    """A stored person's or group's name in free text reached partners: the names
+    the text's words may be are asked at once, compared in lower case and
+    trimmed; no other name is read."""
+    with any_store.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {
+                    "person_id": ["P1", "P2", "P3", "P4"],
+                    "name": ["John SMITH", " Mary Jones ", "John Smith", None],
+                }
+            ),
+        )
+        tx.append(
+            "groups",
+            pl.DataFrame({"group_id": ["G1", "G2"], "name": ["Riverside", "Other"]}),
+        )
+    keys = ["john smith", "mary jones", "riverside", "smith john"]
+    assert queries.stored_names(any_store, keys, kind="person") == [
+        ("P1", "John SMITH"),
+        ("P2", " Mary Jones "),
+        ("P3", "John Smith"),
+    ]
+    assert queries.stored_names(any_store, keys, kind="group") == [("G1", "Riverside")]
+    assert queries.stored_names(any_store, [], kind="person") == []
+    # a capital letter outside ASCII: SQLite's lower() keeps it
+    with any_store.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P5"], "name": ["Łukasz Nowak"]}),
+        )
+    asked = name_candidates(["met ŁUKASZ NOWAK"])
+    assert queries.stored_names(any_store, asked, kind="person") == [
+        ("P5", "Łukasz Nowak")
+    ]
+    assert (queries.name_words("person"), queries.name_words("group")) == (2, 1)

@@ -325,6 +325,7 @@ def test_police_free_text_names_every_stored_record_by_pseudonym_for_partners(
     data = repr(delivery.board_pack_data(store, world.settings, month=month))
     assert other not in data
     # the partner saves the evidence as shown: the police's record keeps the ids
+    # as the chair wrote them
     delivery.update_action(
         store,
         action_id,
@@ -333,7 +334,7 @@ def test_police_free_text_names_every_stored_record_by_pseudonym_for_partners(
         settings=world.settings,
     )
     saved = store.read_frame("actions").filter(pl.col("action_id") == action_id)
-    assert saved["evidence"][0] == f"met {other} about {incident}; ref ZZ12345"
+    assert saved["evidence"][0] == evidence
     # a tasking's what names another person and an incident
     tasked = store.read_frame("taskings")["item_id"].to_list()
     subject = next(
@@ -365,3 +366,65 @@ def test_police_free_text_names_every_stored_record_by_pseudonym_for_partners(
         assert f"Check {shown[other]} and {shown[incident]} with ZZ12345" in text, name
         for ident in (*shown, subject):
             assert ident.lower() not in text.lower(), (name, ident)
+
+
+def test_partners_read_a_stored_persons_name_as_the_persons_pseudonym(
+    world: World,
+) -> None:
+    """A person's name the store holds (``person_identity``), written in a
+    tasking's what ("Call SMITH, Zedekiah ...") or an objective's title, reached the
+    partner's meeting, Today, the briefing API and the plan page as written. It is
+    the person's pseudonym there, in full or surname-first order; the police read
+    it as written."""
+    store = world.store
+    person = sorted(str(p) for p in store.read_frame("people")["person_id"])[-1]
+    name = "Zedekiah Quarrington-Smith"
+    with store.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": [person], "name": [name]}),
+        )
+    shown = delivery.partner_pseudonymiser(world.settings)("person", person)
+    chair = User("chair", "chair")
+    now = local_now(world.settings.timezone).replace(tzinfo=None)
+    subject = str(store.read_frame("incidents")["incident_id"][-1])
+    delivery.add_tasking(
+        store,
+        f"incident:{subject}",
+        what="Call QUARRINGTON-SMITH, Zedekiah, then zedekiah quarrington-smith again",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=chair,
+        anyway=True,
+    )
+    objectives = delivery._common.read_delivery(store, "objective")
+    old = objectives.row(0, named=True)
+    delivery._common._save(
+        store,
+        "objective",
+        [{**old, "title": f"{old['title']} (as for {name})", "version": None}],
+        user=chair,
+        reason="test",
+    )
+    at = f"{now + dt.timedelta(minutes=1):%Y-%m-%dT%H:%M}"
+    police = signed_in(world.app, "chair")
+    assert (
+        "Call QUARRINGTON-SMITH, Zedekiah"
+        in police.get("/meeting", params={"hours": 168, "at": at}).text
+    )
+    assert f"as for {name}" in police.get("/plan").text
+    partner = signed_in(world.app, "partner")
+    board = signed_in(world.app, "board")
+    answers = {
+        "meeting": partner.get("/meeting", params={"hours": 168, "at": at}).text,
+        "today": partner.get("/today", params={"at": at}).text,
+        "api": partner.get("/api/v1/briefing", params={"at": at}).text,
+        "plan": partner.get("/plan").text,
+        "board plan": board.get("/plan").text,
+    }
+    for where, text in answers.items():
+        assert "zedekiah" not in text.lower(), where
+        if where.endswith("plan"):
+            assert f"as for {shown}" in text, where
+        else:
+            assert f"Call {shown}, then {shown} again" in text, where

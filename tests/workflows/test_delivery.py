@@ -1465,3 +1465,129 @@ def test_board_and_partner_read_stored_ids_in_action_text_as_pseudonyms(
         assert [h["diff"]["evidence"][1] for h in page["history"][:1]] == [shown]
     police = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
     assert police["action"]["evidence"] == evidence
+
+
+def _named_records(store: Store) -> dict[str, str]:
+    """Records whose ids have a slash, a point or a space, of every kind partners
+    see only as pseudonyms, and stored names; each written form to what a partner
+    reads (SETTINGS' key)."""
+    _records(store, incidents=("CAD/1234/22",), people=("P.0042", "P0000007"))
+    at = dt.datetime(2025, 1, 1, 12)
+    with store.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P0000007"], "name": ["John Smith"]}),
+        )
+        tx.append("groups", pl.DataFrame({"group_id": ["G1"], "name": ["Red Crew"]}))
+        tx.append("asb", pl.DataFrame({"asb_id": ["ASB 77"], "occurred_at": [at]}))
+        tx.append("stops", pl.DataFrame({"stop_id": ["S/99"], "occurred_at": [at]}))
+        tx.append(
+            "intelligence",
+            pl.DataFrame(
+                {
+                    "intel_id": ["INT.5"],
+                    "recorded_at": [at],
+                    "subject_type": ["group"],
+                    "subject_id": ["G1"],
+                }
+            ),
+        )
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    return {
+        "SMITH, John": pseudo("person", "P0000007"),
+        "p.0042": pseudo("person", "P.0042"),
+        "CAD/1234/22": pseudo("incident", "CAD/1234/22"),
+        "asb 77": pseudo("asb", "ASB 77"),
+        "S/99": pseudo("stop", "S/99"),
+        "INT.5": pseudo("intel", "INT.5"),
+        "red crew": pseudo("group", "G1"),
+    }
+
+
+#: Police free text naming every record of :func:`_named_records`, and words,
+#: dates and times that only look like ids.
+NAMED_TEXT = (
+    "met SMITH, John and p.0042 re CAD/1234/22, asb 77, S/99 and INT.5 (red crew) "
+    "on 12/03/2025 at 10.30; ref 1234 in Smith Street"
+)
+
+
+def _as_shown(text: str, shown: dict[str, str]) -> str:
+    for real, pseudonym in shown.items():
+        text = text.replace(real, pseudonym)
+    return text
+
+
+def test_partners_read_ids_of_every_kind_and_names_in_action_text_as_pseudonyms(
+    planned: Store,
+) -> None:
+    """Ids with a slash, point or space, ASB, stop, intelligence ids, and a stored
+    person's or group's name in an action's evidence reached the leading partner and
+    the board as written. Each is now its pseudonym; the police read the text as
+    typed; the partner saving the text as shown leaves the police's words as they
+    were (on an area or cohort action the pseudonyms were stored)."""
+    shown = _named_records(planned)
+    expected = _as_shown(NAMED_TEXT, shown)
+    assert "12/03/2025 at 10.30; ref 1234 in Smith Street" in expected
+    delivery.update_action(planned, "A05", {"evidence": NAMED_TEXT}, user=CHAIR)
+    for user in (COUNCIL, User("b", "board")):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == expected
+        assert page["history"][0]["diff"]["evidence"][1] == expected
+        listed = delivery.plan_board(planned, SETTINGS, user=user)["actions"]
+        assert {a["action_id"]: a["evidence"] for a in listed}["A05"] == expected
+    police = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
+    assert police["action"]["evidence"] == NAMED_TEXT
+    delivery.update_action(
+        planned,
+        "A05",
+        {"evidence": expected + " Called again.", "rag": "amber"},
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    saved = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert saved["evidence"][0] == NAMED_TEXT + " Called again."
+
+
+def test_plan_and_objective_titles_name_no_stored_record_for_the_board(
+    planned: Store,
+) -> None:
+    """Plan and objective titles were shown to partners and the board as written
+    (the plan page's measures, the board pack): a stored id or name in them is
+    now its pseudonym there; the police read them as written."""
+    shown = _named_records(planned)
+    objective = read_delivery(planned, "objective").filter(
+        pl.col("objective_id") == "P2"
+    )
+    plan = read_delivery(planned, "plan")
+    title = f"Repeat victims: {NAMED_TEXT}"
+    delivery._common._save(
+        planned,
+        "objective",
+        objective.with_columns(pl.lit(title).alias("title")).to_dicts(),
+        user=CHAIR,
+        reason="test",
+    )
+    delivery._common._save(
+        planned,
+        "plan",
+        plan.with_columns(pl.lit(title).alias("title")).to_dicts(),
+        user=CHAIR,
+        reason="test",
+    )
+    expected = _as_shown(title, shown)
+
+    def titles(measures: list[dict[str, Any]]) -> set[str]:
+        return {m["title"] for m in measures if m["objective_id"] == "P2"}
+
+    for user in (COUNCIL, User("b", "board")):
+        measures = delivery.objective_measures(planned, SETTINGS, user=user)
+        assert titles(measures) == {expected}
+    assert titles(delivery.objective_measures(planned, SETTINGS, user=CHAIR)) == {title}
+    assert titles(delivery.objective_measures(planned, SETTINGS)) == {title}
+    month = f"{dt.date.today():%Y-%m}"
+    pack = delivery.board_pack_data(planned, SETTINGS, month=month)
+    assert titles(pack["measures"]) == titles(pack["objectives"]) == {expected}
+    assert [p["title"] for p in pack["plans"]] == [expected]
+    for real in shown:
+        assert real not in repr(pack), real

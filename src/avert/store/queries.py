@@ -17,7 +17,7 @@ import polars as pl
 
 from avert.errors import NotFound
 from avert.schema import TABLES
-from avert.store.database import _JSON_IN, Store, _cast_to_spec, _to_sql_value
+from avert.store.database import _JSON_IN, BYTEWISE, Store, _cast_to_spec, _to_sql_value
 
 __all__ = [
     "CLASS_COLUMNS",
@@ -26,6 +26,7 @@ __all__ = [
     "incidents_between",
     "latest_time",
     "located_between",
+    "name_words",
     "offenders_between",
     "offending_history",
     "person_history",
@@ -34,6 +35,7 @@ __all__ = [
     "read_in",
     "sources_supplying",
     "stored_ids",
+    "stored_names",
 ]
 
 #: Classification columns joined onto incidents.
@@ -78,27 +80,88 @@ def read_in(
     return pl.concat(parts, how="vertical")
 
 
-#: The tables of records free text may name by id: (kind, table, id column).
+#: The tables of records free text may name by id: (kind, table, id column), in
+#: the order a kind is chosen when one id is two (the kinds partners see only as
+#: pseudonyms: :data:`avert.access.PREFIXES`).
 _ID_TABLES: Final = (
     ("person", "people", "person_id"),
     ("incident", "incidents", "incident_id"),
     ("group", "groups", "group_id"),
+    ("group", "detected_groups", "group_id"),
+    ("asb", "asb", "asb_id"),
+    ("stop", "stops", "stop_id"),
+    ("intel", "intelligence", "intel_id"),
+)
+#: The tables of the names free text may write: (kind, table, id column, least
+#: words of a name looked for). A person's name is looked for from two words (a
+#: first name and a surname), a group's from one.
+_NAME_TABLES: Final = (
+    ("person", "person_identity", "person_id", 2),
+    ("group", "groups", "group_id", 1),
 )
 
 
 def stored_ids(store: Store, candidates: Sequence[str]) -> list[tuple[str, str]]:
     """The ``(kind, id)`` of each of ``candidates`` that is the id of a stored
-    person, incident or group (kind ``person``, ``incident``, ``group``).
+    person, incident, group (recorded or detected), ASB report, stop or
+    intelligence item (kind ``person``, ``incident``, ``group``, ``asb``,
+    ``stop``, ``intel``), in that order of kinds, then by id.
 
-    One ``IN`` read per table (in chunks: :func:`read_in`), never one per word.
+    One read for every table: the candidates travel once, as one JSON parameter,
+    and each table is searched by its key's index (``UNION ALL``). A read per
+    table took 0.19 s for the 8,209 candidates of 216 action texts (a board pack's)
+    on a SQLite store of 200,000 people and incidents; this one 0.06 s (median of
+    7).
     """
     if not candidates:
         return []
-    found: list[tuple[str, str]] = []
-    for kind, table, column in _ID_TABLES:
-        ids = read_in(store, table, column, list(candidates), columns=[column])
-        found.extend((kind, str(i)) for i in ids[column].unique().sort().to_list())
-    return found
+    asked = f'WITH "asked"("v") AS ({_JSON_IN[store.dialect]}) '
+    parts = [
+        f'SELECT {rank} AS "rank", \'{kind}\' AS "kind", "{column}" AS "id" '
+        f'FROM "{table}" WHERE "{column}" IN (SELECT "v" FROM "asked")'
+        for rank, (kind, table, column) in enumerate(_ID_TABLES)
+    ]
+    rows = store._query(
+        asked + " UNION ALL ".join(parts),
+        [json.dumps(sorted(set(candidates)))],
+        schema={"rank": pl.Int64(), "kind": pl.String(), "id": pl.String()},
+    ).unique()
+    rows = rows.sort("rank", "id")
+    return list(zip(rows["kind"].to_list(), rows["id"].to_list(), strict=True))
+
+
+def name_words(kind: str) -> int:
+    """The least words of a ``kind``'s name that :func:`stored_names` looks for."""
+    return min(n for k, _, _, n in _NAME_TABLES if k == kind)
+
+
+def stored_names(
+    store: Store, keys: Sequence[str], *, kind: str
+) -> list[tuple[str, str]]:
+    """The ``(id, name)`` of each stored person (``kind`` ``person``: the names of
+    ``person_identity``) or group (``group``: ``groups.name``) whose name, lower
+    case and trimmed, is one of ``keys`` (:func:`avert.access.name_key` forms).
+
+    One read for all the keys (a JSON parameter, as :func:`read_in`): only the
+    names the keys can match come back, never the table. The name column has no
+    index on the compared expression, so the database reads every name once: 0.28
+    s for the 132 keys of 3 action texts on a SQLite store of 200,000 names, 0.39 s
+    for the 4,482 of 216 texts (median of 7); an empty table costs nothing.
+    """
+    if not keys:
+        return []
+    _, table, column, _ = next(t for t in _NAME_TABLES if t[0] == kind)
+    sql = (
+        f'SELECT "{column}" AS "id", "name" FROM "{table}" '
+        f'WHERE lower(trim("name")) IN ({_JSON_IN[store.dialect]}) '
+        f'ORDER BY "{column}"{BYTEWISE[store.dialect]}'
+    )
+    rows = store._query(
+        sql,
+        [json.dumps(sorted(set(keys)))],
+        schema={"id": pl.String(), "name": pl.String()},
+    )
+    return list(zip(rows["id"].to_list(), rows["name"].to_list(), strict=True))
 
 
 def incidents_between(

@@ -102,7 +102,7 @@ def plan(
     made = views.plan_makeup(
         ctx.store, ctx.settings, user=user, lead=lead or None, area=area or None
     )
-    measures = delivery.objective_measures(ctx.store, ctx.settings)
+    measures = delivery.objective_measures(ctx.store, ctx.settings, user=user)
     return _page(
         request,
         "plan.html",

@@ -14,6 +14,8 @@ from avert.access import (
     pseudonymise_columns,
     pseudonymise_ids,
     pseudonymise_text,
+    restore_originals,
+    shown_originals,
     withhold_action_titles,
 )
 from avert.config.settings import Settings
@@ -159,26 +161,8 @@ def _update_action(
         k: (v.replace("\r\n", "\n").strip() or None) if isinstance(v, str) else v
         for k, v in changes.items()
     }
-    kind = _PSEUDONYMOUS.get(str(old.get("target_type")))
-    if (
-        settings is not None
-        and audience_of(user.role) != "police"
-        and kind is not None
-        and old.get("target_id") is not None
-    ):
-        real = str(old["target_id"])
-        shown = partner_pseudonymiser(settings)(kind, real)
-        # and the other stored ids the partner read as pseudonyms (those of the
-        # text as stored) are stored as ids again
-        pseudo = partner_pseudonymiser(settings)
-        others = stored_ids_shown(
-            store, pseudo, [old.get("evidence"), old.get("rag_reason")]
-        )
-        back = {v: k for k, v in others.items()}
-        for key in ("evidence", "rag_reason"):
-            if isinstance(clean.get(key), str):
-                clean[key] = pseudonymise_text(clean[key], shown, real)
-                clean[key] = pseudonymise_ids([clean[key]], back)[0]
+    if settings is not None and audience_of(user.role) != "police":
+        _put_back_shown(store, settings, old, clean)
     if "supporting" in clean and isinstance(clean["supporting"], (list, tuple)):
         clean["supporting"] = ";".join(clean["supporting"]) or None
     for key in ("due", "review_date"):
@@ -203,6 +187,26 @@ def _update_action(
         now = _read_rows(store, "action", [action_id])[action_id]
         raise _changed_since(store, now, int(old["version"] or 0)) from err
     return _read_rows(store, "action", [action_id])[action_id]
+
+
+def _put_back_shown(
+    store: Store, settings: Settings, old: dict[str, Any], clean: dict[str, Any]
+) -> None:
+    """A partner's evidence and RAG reason with the ids and names they read as
+    pseudonyms put back, in place: each pseudonym the stored text showed
+    (:func:`stored_ids_shown`) as the words it replaced, in order
+    (:func:`avert.access.restore_originals`), then the target's pseudonym as its
+    id, so the police's record keeps what they wrote."""
+    pseudo = partner_pseudonymiser(settings)
+    stored = [old.get("evidence"), old.get("rag_reason")]
+    originals = shown_originals(stored, stored_ids_shown(store, pseudo, stored))
+    kind = _PSEUDONYMOUS.get(str(old.get("target_type")))
+    real = None if old.get("target_id") is None else str(old["target_id"])
+    for key in ("evidence", "rag_reason"):
+        if isinstance(clean.get(key), str):
+            clean[key] = restore_originals(clean[key], originals)
+            if kind is not None and real is not None:
+                clean[key] = pseudonymise_text(clean[key], pseudo(kind, real), real)
 
 
 def _changed_since(store: Store, action: dict[str, Any], version: int) -> ConflictError:

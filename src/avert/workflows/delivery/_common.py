@@ -12,8 +12,12 @@ from typing import Any
 import polars as pl
 
 from avert.access import (
+    NAME_WITHHELD,
     Pseudonymiser,
     id_candidates,
+    name_candidates,
+    name_forms,
+    name_key,
     pseudonymise_ids,
     pseudonymiser_for,
 )
@@ -68,15 +72,32 @@ def partner_pseudonymiser(
 def stored_ids_shown(
     store: Store, pseudo: Pseudonymiser, texts: Sequence[str | None]
 ) -> dict[str, str]:
-    """Each stored person, incident and group id that ``texts`` name, to its
-    pseudonym (kind person first, then incident, then group, if one id is two).
+    """Each stored record id and name that ``texts`` write, to what partners read
+    instead: its pseudonym (kind person first, then incident, group, ASB report,
+    stop and intelligence item, if one id is two).
 
     The words that may be ids (:func:`avert.access.id_candidates`) are asked of the
     store at once (:func:`avert.store.queries.stored_ids`): a word that only looks
-    like an id is not replaced."""
+    like an id is not replaced. So are the runs of words that may be a stored
+    person's name (two words or more, in full order or surname first) or a
+    group's name (:func:`avert.access.name_candidates`,
+    :func:`avert.store.queries.stored_names`): a person's name is shown as the
+    person's pseudonym in each way it may be written
+    (:func:`avert.access.name_forms`), a name two stored people share as
+    :data:`avert.access.NAME_WITHHELD`."""
     shown: dict[str, str] = {}
     for kind, real in queries.stored_ids(store, id_candidates(texts)):
         shown.setdefault(real, pseudo(kind, real))
+    for kind in ("person", "group"):
+        keys = name_candidates(texts, min_words=queries.name_words(kind))
+        owners: dict[str, set[str]] = {}
+        for real, name in queries.stored_names(store, keys, kind=kind):
+            owners.setdefault(name_key(name), set()).add(real)
+        for name, ids in owners.items():
+            value = pseudo(kind, min(ids)) if len(ids) == 1 else NAME_WITHHELD
+            forms = name_forms(name) if kind == "person" else [name]
+            for form in forms:
+                shown.setdefault(form, value)
     return shown
 
 
@@ -86,10 +107,10 @@ def pseudonymise_stored_ids(
     frame: pl.DataFrame,
     columns: Sequence[str],
 ) -> pl.DataFrame:
-    """``frame`` with every stored person, incident and group id in its free-text
-    ``columns`` (those it has) replaced by its pseudonym (:func:`stored_ids_shown`,
+    """``frame`` with every stored record id and name in its free-text ``columns``
+    (those it has) replaced by its pseudonym (:func:`stored_ids_shown`,
     :func:`avert.access.pseudonymise_ids`): police free text read by a partner or
-    the board names no record by its id."""
+    the board names no record by its id, and no stored person or group by name."""
     present = [c for c in columns if c in frame.columns]
     if frame.height == 0 or not present:
         return frame
@@ -101,6 +122,29 @@ def pseudonymise_stored_ids(
         pl.Series(c, pseudonymise_ids(frame[c].to_list(), shown), dtype=pl.String)
         for c in present
     )
+
+
+def pseudonymise_stored_in_rows(
+    store: Store,
+    pseudo: Pseudonymiser,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+) -> None:
+    """Every stored record id and name in the free text of ``rows`` under ``keys``
+    replaced by its pseudonym, in place (:func:`pseudonymise_stored_ids` for rows
+    already made into dicts): the store is asked once for all of them."""
+    texts = [
+        t if isinstance(t := row.get(k), str) else None for row in rows for k in keys
+    ]
+    shown = stored_ids_shown(store, pseudo, texts)
+    if not shown:
+        return
+    for row in rows:
+        present = [k for k in keys if isinstance(row.get(k), str)]
+        for k, text in zip(
+            present, pseudonymise_ids([row[k] for k in present], shown), strict=True
+        ):
+            row[k] = text
 
 
 def _json(row: dict[str, Any] | None) -> str | None:

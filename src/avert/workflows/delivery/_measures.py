@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from avert.access import audience_of
 from avert.analyse.performance import PerformanceResult, SeriesResult
 from avert.config.definitions import load_profile
 from avert.config.settings import Settings
@@ -21,7 +22,13 @@ from avert.store.summary import classified_profiles
 from avert.workflows.board import first_of_month, run_performance
 from avert.workflows.delivery._actions import plan_board
 from avert.workflows.delivery._checks import board_checks
-from avert.workflows.delivery._common import _system_user, read_delivery
+from avert.workflows.delivery._common import (
+    _system_user,
+    partner_pseudonymiser,
+    pseudonymise_stored_ids,
+    read_delivery,
+)
+from avert.workflows.users import User
 
 # --- objective measures --------------------------------------------------------------
 #: Months of history before the recent period behind a measure's performance verdict.
@@ -197,9 +204,17 @@ def _taskings_share(
 
 
 def objective_measures(
-    store: Store, settings: Settings, *, today: dt.date | None = None
+    store: Store,
+    settings: Settings,
+    *,
+    today: dt.date | None = None,
+    user: User | None = None,
 ) -> list[dict[str, Any]]:
     """Every objective's measure against its baseline and target, as at ``today``.
+
+    For a partner or board ``user``, a stored record id or name written in an
+    objective's title is shown as its pseudonym
+    (:func:`avert.workflows.delivery._common.pseudonymise_stored_in_rows`).
 
     The measure (``avert.delivery.measures.parse_measure``) names a series of the
     performance engine (:func:`avert.workflows.board.run_performance`) or a store
@@ -221,6 +236,10 @@ def objective_measures(
     plans = {
         p["plan_id"]: p for p in read_delivery(store, "plan", today=today).to_dicts()
     }
+    if user is not None and audience_of(user.role) != "police":
+        objectives = pseudonymise_stored_ids(
+            store, partner_pseudonymiser(settings), objectives, ("title",)
+        )
     window_end = _measure_window_end(store, today)
     figures = _Figures(store)
     out: list[dict[str, Any]] = []

@@ -7,14 +7,17 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import audience_of, pseudonymise_ids, pseudonymise_text
+from avert.access import audience_of, pseudonymise_text
 from avert.config.settings import Settings
 from avert.delivery.model import (
     subject_key,
     subject_type,
 )
 from avert.store import Store, audit
-from avert.workflows.delivery._common import partner_pseudonymiser, stored_ids_shown
+from avert.workflows.delivery._common import (
+    partner_pseudonymiser,
+    pseudonymise_stored_in_rows,
+)
 from avert.workflows.delivery._taskings import is_own_tasking, taskings_for_briefing
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
 
@@ -141,23 +144,12 @@ def meeting_view(
                 is_allowed(user, "record-tasking-result") and is_own_tasking(user, row)
             )
     if pseudo is not None:
-        _pseudonymise_others(
+        # the stored ids and names the what and result name (the subject's
+        # already are)
+        pseudonymise_stored_in_rows(
             store,
             pseudo,
             [*by_subject.values(), *(r for v in window.values() for r in v)],
+            ("what", "result"),
         )
     return {"sections": sections, "taskings": window}
-
-
-def _pseudonymise_others(store: Store, pseudo: Any, rows: list[dict[str, Any]]) -> None:
-    """Every stored person, incident and group id in the what and result of
-    ``rows`` (the subject's is already) replaced by its pseudonym, in place: the
-    store is asked once for all of them (:func:`stored_ids_shown`)."""
-    texts = [row.get(text) for row in rows for text in ("what", "result")]
-    shown = stored_ids_shown(store, pseudo, texts)
-    if not shown:
-        return
-    for row in rows:
-        row["what"], row["result"] = pseudonymise_ids(
-            [row.get("what"), row.get("result")], shown
-        )

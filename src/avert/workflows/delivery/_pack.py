@@ -21,7 +21,12 @@ from avert.store import Store, audit
 from avert.store.summary import incident_span
 from avert.workflows.delivery._actions import _shown, plan_board, read_actions
 from avert.workflows.delivery._checks import board_checks, checks_view
-from avert.workflows.delivery._common import first_recorded_after, read_delivery
+from avert.workflows.delivery._common import (
+    first_recorded_after,
+    partner_pseudonymiser,
+    pseudonymise_stored_ids,
+    read_delivery,
+)
 from avert.workflows.delivery._measures import objective_measures
 from avert.workflows.users import User
 
@@ -111,11 +116,22 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
             f"shown as first recorded{rest}."
         )
     view = checks_view(store, settings, user=board_user, today=today)
+    plans, objectives = (
+        read_delivery(store, entity, today=today) for entity in ("plan", "objective")
+    )
+    if plans.height or objectives.height:
+        # the titles the police wrote name no stored record or person (board
+        # audience; the key is asked for only when there is a title)
+        pseudo = partner_pseudonymiser(settings)
+        plans, objectives = (
+            pseudonymise_stored_ids(store, pseudo, frame, ("title",))
+            for frame in (plans, objectives)
+        )
     return {
         "month": month,
         "today": today,
         "notes": notes,
-        "plans": read_delivery(store, "plan", today=today).to_dicts(),
+        "plans": plans.to_dicts(),
         "grid": grid,
         "statuses": [*STATUSES, "overdue"],
         "by_org": checks.overdue_by_org.to_dicts(),
@@ -125,10 +141,8 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
         "completed": shown.filter(
             pl.col("action_id").is_in(sorted(done_ids)) & (pl.col("status") == "done")
         ).to_dicts(),
-        "objectives": read_delivery(store, "objective", today=today)
-        .sort("strand", maintain_order=True)
-        .to_dicts(),
-        "measures": objective_measures(store, settings, today=today),
+        "objectives": objectives.sort("strand", maintain_order=True).to_dicts(),
+        "measures": objective_measures(store, settings, today=today, user=board_user),
         "checks": checks.summary,
         "missing": checks.missing.to_dicts(),
         "duplicates": view["duplicates"],
