@@ -450,10 +450,6 @@ def incidents_view(
     """
     area = area or user.area
     check_allowed(user, "view-incidents", area=area)
-    where: list[tuple[str, str, object]] = [
-        ("occurred_from", ">=", date_from),
-        ("occurred_from", "<", date_to),
-    ]
     columns = [
         "incident_id",
         "source",
@@ -470,15 +466,17 @@ def incidents_view(
         "hate",
         "gang_related",
     ]
-    incidents = store.read_frame("incidents", columns=columns, where=where)
-    classes = store.read_frame(
-        "classifications",
-        columns=["incident_id", "in_definition", "category", "harm_days", "rule_ids"],
-        where=[("profile", "=", settings.definition_id())],
-    )
-    rows = incidents.join(classes, on="incident_id", how="inner").filter(
-        pl.col("in_definition")
-    )
+    # the window's incidents joined to their classification in one indexed read;
+    # reading every classification of the definition to join a week's incidents
+    # took 0.6 s of CPU a request on a force's 420,000 incidents
+    rows = queries.classified_between(
+        store,
+        date_from,
+        date_to,
+        columns=columns,
+        profile=settings.definition_id(),
+        class_columns=("in_definition", "category", "harm_days", "rule_ids"),
+    ).filter(pl.col("in_definition"))
     # "police.uk: violence and sexual offences", as the briefing names them
     names = source_category_names(rows)
     rows = rows.with_columns(category_name(rows.columns, names))
