@@ -628,8 +628,9 @@ def groups_view(
     The analysis reads every incident and person of the store and detects the
     communities again (1.9 s of CPU on a force's 420,000 incidents): with
     ``cache`` it is made once per definition, audience and number of loads (a new
-    load is seen at once) and kept for the cache's time, as the board's
-    statistics are; every showing is audited."""
+    load is seen at once, a re-classification within the cache's time) and kept
+    for the cache's time, as the board's statistics are; every showing is
+    audited."""
     check_allowed(user, "view-groups")
     audience = audience_of(user.role)
     profile = settings.definition_id()
