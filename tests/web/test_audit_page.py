@@ -82,6 +82,26 @@ def test_the_groups_page_is_audited_once_under_the_signed_in_user(
     assert rows.select("user_name", "role").rows() == [("partner", "partner")]
 
 
+def test_the_groups_page_shared_between_requests_is_audited_each_time(
+    world: World,
+) -> None:
+    """The page's analysis is kept between requests (one per load): every request
+    that shows it still writes its own audit row."""
+    from avert.web import create_app
+
+    app = create_app(world.settings, world.store)  # a new, empty cache
+    analyst = signed_in(app, "analyst")
+    seen = world.store.read_frame("audit").height
+    first = analyst.get("/groups")
+    second = analyst.get("/groups")
+    assert first.status_code == second.status_code == 200
+    rows = _new_rows(world, seen).filter(pl.col("action") == "view")
+    assert rows.select("user_name", "object").rows() == [
+        ("analyst", "analysis:groups"),
+        ("analyst", "analysis:groups"),
+    ]
+
+
 def test_looking_at_the_audit_log_is_audited(world: World) -> None:
     """The log names staff and the people they looked at: the page and the API
     write a ``view audit:list`` row under the admin (docs/audit.md), the export

@@ -1,4 +1,5 @@
-"""The web's shared results: briefings and board statistics (avert.workflows.views)."""
+"""The web's shared results: briefings, board statistics and the groups page's
+analysis (avert.workflows.views)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,57 @@ def test_board_statistics_are_shared_until_a_new_load(
         )
     views.board_statistics_view(sqlite_store, cache, end=end, by=None)
     assert len(calls) == 3  # a new load is seen at once
+
+
+def test_the_groups_analysis_is_shared_until_a_new_load_and_each_showing_audited(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The groups page read every incident and detected the communities again on
+    each request (5 s a request on a force's 420,000 incidents,
+    benchmarks/force_scale.py); now once per load, every showing still audited."""
+    from avert.config.settings import load_settings
+    from avert.workflows.users import User
+
+    analysed: list[str] = []
+    audited: list[str] = []
+    real = views.group_analysis
+
+    def counted(store: Store, **options: Any) -> Any:
+        analysed.append(options["audience"])
+        return real(store, **options)
+
+    monkeypatch.setattr(views, "group_analysis", counted)
+    monkeypatch.setattr(
+        views, "audit_groups", lambda store, result, **kw: audited.append(kw["user"])
+    )
+    settings = load_settings({})
+    cache: views.ResultCache[Any] = views.ResultCache(ttl_s=600.0)
+    analyst = User("ana", "analyst")
+    first = views.groups_view(sqlite_store, settings, user=analyst, cache=cache)
+    again = views.groups_view(
+        sqlite_store, settings, user=User("chair", "chair"), cache=cache
+    )
+    assert again == first
+    assert analysed == ["police"]  # one analysis for both police users
+    assert audited == ["ana", "chair"]  # both showings audited
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "loads",
+            pl.DataFrame(
+                {
+                    "load_id": ["L1"],
+                    "source_file": ["x.csv"],
+                    "file_sha256": ["0" * 64],
+                    "kind": ["bundle"],
+                    "loaded_at": [dt.datetime(2026, 12, 1)],
+                    "rows": [1],
+                    "loaded": [1],
+                    "quarantined": [0],
+                    "duplicates": [0],
+                }
+            ),
+        )
+    views.groups_view(sqlite_store, settings, user=analyst, cache=cache)
+    assert analysed == ["police", "police"]  # a new load is seen at once
+    assert views.groups_view(sqlite_store, settings, user=analyst) == first
+    assert len(analysed) == 3  # without a cache: analysed each time

@@ -97,6 +97,11 @@ class WebContext:
     board_stats: ResultCache[Any] = field(
         default_factory=lambda: ResultCache(ttl_s=600.0, max_entries=16)
     )
+    #: the groups page's analysis (every incident read, communities detected:
+    #: seconds on a force's data), per definition, audience and number of loads
+    groups: ResultCache[Any] = field(
+        default_factory=lambda: ResultCache(ttl_s=600.0, max_entries=8)
+    )
     #: encoded forms of each cached briefing (its HTML per audience, its JSON),
     #: dropped with the briefing: see :meth:`fragment`
     fragments: weakref.WeakKeyDictionary[BriefingView, dict[Any, str]] = field(

@@ -452,7 +452,11 @@ def groups(request: Request) -> Response:
     """Groups with continuum level, matrix band and reasons."""
     ctx = _ctx(request)
     found = views.groups_view(
-        ctx.store, ctx.settings, user=current_user(request), allow_demo_key=ctx.demo
+        ctx.store,
+        ctx.settings,
+        user=current_user(request),
+        allow_demo_key=ctx.demo,
+        cache=ctx.groups,
     )
     return _page(request, "groups.html", found=found)
 

@@ -45,9 +45,11 @@ from avert.workflows.analysis import (
 __all__ = [
     "DetectedGroups",
     "NetworkFrames",
+    "audit_groups",
     "detected_group_rows",
     "family_notes",
     "family_report",
+    "group_analysis",
     "groups_report",
     "person_report",
     "read_detected_groups",
@@ -174,6 +176,24 @@ def groups_report(
     For a ``partner`` audience the notes name no group (the caller pseudonymises
     the groups themselves).
     """
+    result = group_analysis(
+        store, as_of=as_of, profile=profile, config=config, audience=audience
+    )
+    audit_groups(store, result, reason=reason, user=user, role=role)
+    return result
+
+
+def group_analysis(
+    store: Store,
+    *,
+    as_of: dt.datetime | None = None,
+    profile: str = "avb-2010",
+    config: NetworksConfig | None = None,
+    audience: Audience = "police",
+) -> GroupsResult:
+    """The groups of :func:`groups_report`, not audited: the caller audits each
+    showing with :func:`audit_groups` (the web app keeps one analysis for many
+    requests, each of them audited)."""
     cfg = config or default_networks_config()
     frames = read_network_frames(store, profile=profile, until=as_of, skip_unnamed=True)
     result = analyse_groups(
@@ -184,6 +204,23 @@ def groups_report(
         as_of=as_of,
         config=cfg,
     )
+    if frames.involvements.height == 0:
+        result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
+    empty = _declared_without_members(frames, named=audience == "police")
+    if empty:
+        result = replace(result, notes=(*result.notes, empty))
+    return result
+
+
+def audit_groups(
+    store: Store,
+    result: GroupsResult,
+    *,
+    reason: str,
+    user: str | None = None,
+    role: str = "police",
+) -> None:
+    """One audit row for showing ``result``'s members, as ``user`` under ``role``."""
     audit_view(
         store,
         "analysis:groups",
@@ -192,12 +229,6 @@ def groups_report(
         user=user,
         role=role,
     )
-    if frames.involvements.height == 0:
-        result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
-    empty = _declared_without_members(frames, named=audience == "police")
-    if empty:
-        result = replace(result, notes=(*result.notes, empty))
-    return result
 
 
 def _declared_without_members(frames: NetworkFrames, *, named: bool) -> str | None:

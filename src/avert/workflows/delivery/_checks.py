@@ -12,7 +12,7 @@ from avert.analyse.places import cell_expr
 from avert.config.settings import Settings
 from avert.config.timezone import local_today
 from avert.delivery.checks import Checks, run_checks
-from avert.store import Store
+from avert.store import Store, queries
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
@@ -47,18 +47,22 @@ def _harm_frames(
     """
     start = dt.datetime.combine(today - dt.timedelta(days=CHECK_DAYS), dt.time())
     end = dt.datetime.combine(today, dt.time())
-    incidents = store.read_frame(
-        "incidents",
-        columns=["incident_id", "occurred_from", "location", "x", "y", "borough"],
-        where=[("occurred_from", ">=", start), ("occurred_from", "<", end)],
-    ).with_columns(_place_key(cell_size_m))
-    classes = store.read_frame(
-        "classifications",
-        columns=["incident_id", "in_definition", "harm_days"],
-        where=[("profile", "=", profile), ("in_definition", "=", True)],
-    )
-    harm = incidents.join(classes, on="incident_id").select(
-        "incident_id", "place_id", "borough", pl.col("harm_days").fill_null(0.0)
+    # the year's incidents joined to their classification in one indexed read (all
+    # of the profile's in-definition classifications were read to join them)
+    harm = (
+        queries.classified_between(
+            store,
+            start,
+            end,
+            columns=["incident_id", "occurred_from", "location", "x", "y", "borough"],
+            profile=profile,
+            class_columns=("in_definition", "harm_days"),
+        )
+        .filter(pl.col("in_definition"))
+        .with_columns(_place_key(cell_size_m))
+        .select(
+            "incident_id", "place_id", "borough", pl.col("harm_days").fill_null(0.0)
+        )
     )
     area = pl.col("borough").drop_nulls().mode().sort().first().alias("area")
     inv = store.read_frame(
