@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal
+from urllib.parse import unquote
 
 import polars as pl
 import pyarrow as pa
@@ -67,6 +68,24 @@ class DatabaseURL:
     dialect: Dialect
     sqlalchemy: str
     adbc: str
+
+    @property
+    def shown(self) -> str:
+        """The location to print: a SQLite file's path, or the PostgreSQL URL as the
+        user writes it with its password as ``***`` (output is kept in logs, shell
+        scrollback and screenshots; docs/postgresql.md)."""
+        if self.dialect == "sqlite":
+            return self.adbc
+        return shown_url(sa.make_url(self.sqlalchemy))
+
+
+def shown_url(url: sa.URL) -> str:
+    """``url`` as the user writes it (docs/postgresql.md), password hidden: without
+    SQLAlchemy's driver (``postgresql+psycopg://``) and with its query unquoted
+    (``?host=/run/pg``, which SQLAlchemy renders ``?host=%2Frun%2Fpg``)."""
+    head, sep, query = url.render_as_string(hide_password=True).partition("?")
+    head = re.sub(r"^postgresql\+\w+://", "postgresql://", head)
+    return head + sep + unquote(query)
 
 
 def normalise_url(url: str) -> DatabaseURL:
