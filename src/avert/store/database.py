@@ -59,6 +59,10 @@ _JSON_IN: Final = {
 #: ``alice`` before ``Bob`` and ignores punctuation), so text is ordered ``COLLATE
 #: "C"`` there, the order Polars and SQLite give (docs/postgresql.md).
 BYTEWISE: Final[Mapping[str, str]] = {"sqlite": "", "postgresql": ' COLLATE "C"'}
+#: Where an ascending ``ORDER BY`` puts a row with no value: first, as SQLite and
+#: Polars' sort do (PostgreSQL's default is last), so ordered reads come out the
+#: same on either store.
+NULLS_FIRST: Final[Mapping[str, str]] = {"sqlite": "", "postgresql": " NULLS FIRST"}
 
 
 @dataclass(frozen=True)
@@ -901,6 +905,7 @@ class Store:
             sql += " ORDER BY " + ", ".join(
                 f'"{c}"'
                 + (BYTEWISE[self.dialect] if spec.schema.get(c) == pl.String else "")
+                + NULLS_FIRST[self.dialect]
                 for c in order_by
             )
         return _placeholders(sql, self.dialect), params
