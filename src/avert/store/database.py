@@ -451,9 +451,16 @@ class Transaction:
         rebuilt from the SQLAlchemy models (:mod:`avert.store.tables`), with exactly
         the names and columns of the migrations. When the block raises, nothing is
         recreated: the transaction is rolled back anyway.
+
+        On PostgreSQL only the table's owner may drop its indexes: under a narrower
+        role (docs/postgresql.md, "Harden it") they are kept and maintained row by
+        row (slower), rather than the load stopping with "must be owner of index".
         """
         from avert.store.tables import table_for
 
+        if self.dialect == "postgresql" and not self._owns(table):
+            yield
+            return
         indexes = sorted(table_for(table).indexes, key=lambda ix: str(ix.name))
         dialect = _sqlalchemy_dialect(self.dialect)
         for index in indexes:
@@ -461,6 +468,18 @@ class Transaction:
         yield
         for index in indexes:
             self._execute(str(sa.schema.CreateIndex(index).compile(dialect=dialect)))
+
+    def _owns(self, table: str) -> bool:
+        """Whether this connection's role owns ``table`` (PostgreSQL), directly or
+        through a role it belongs to."""
+        found = self._query(
+            "SELECT CAST(pg_has_role(current_user, tableowner, 'USAGE') AS INTEGER)"
+            " AS owns FROM pg_tables"
+            " WHERE schemaname = current_schema() AND tablename = ?",
+            [table],
+            schema={"owns": pl.Int64()},
+        )
+        return bool(found.height and found["owns"][0])
 
     def serialise(self, key: int) -> None:
         """Wait until no other transaction holding ``key`` runs, and hold it to the end.
