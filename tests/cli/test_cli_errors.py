@@ -68,6 +68,28 @@ def test_unreachable_postgresql_socket_url_reads_as_written(
     ), err
 
 
+@pytest.mark.postgres
+def test_db_init_and_upgrade_never_print_the_password(
+    postgres_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'avert db init' printed "Database ready at revision 0019:
+    postgresql://avert:choose-a-long-password@/avert?host=...", the password of
+    docs/postgresql.md's URL in clear on the screen and in job logs."""
+    head, _, query = postgres_store.url.adbc.partition("?")
+    scheme, _, rest = head.partition("://")
+    user_host = rest.replace(":@", "@", 1)  # the test server's empty password
+    user, _, host = user_host.rpartition("@")
+    url = f"{scheme}://{user}:sekrit-pw@{host}" + (f"?{query}" if query else "")
+    monkeypatch.setenv("AVERT_DATABASE_URL", url)
+    for command in (["db", "init"], ["db", "upgrade"], ["db", "revision"]):
+        result = CliRunner().invoke(app, command, env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        assert "sekrit-pw" not in result.output, result.output
+    shown = CliRunner().invoke(app, ["db", "init"], env={"COLUMNS": "200"}).output
+    assert f"{user}:***@" in shown, shown
+    assert "+psycopg" not in shown, shown
+
+
 @pytest.mark.parametrize(
     "command",
     [["quarantine", "export"], ["audit", "export"], ["plan", "export"]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -142,3 +143,24 @@ def test_unlock_of_a_disabled_account_says_it_is_still_disabled(db: str) -> None
     _run(db, "users", "enable", "dee")
     code, out = _run(db, "users", "unlock", "dee")
     assert "disabled" not in out
+
+
+def test_an_overlong_username_is_refused_on_both_stores(any_store: Store) -> None:
+    """A username of 4,000 letters was created on SQLite and ended 'avert users
+    add' in a traceback on PostgreSQL (index row size exceeds btree maximum)."""
+    # letters from hash digests: text PostgreSQL cannot compress into an index entry
+    digests = b"".join(hashlib.sha256(bytes([i])).digest() for i in range(125))
+    name = "".join(chr(ord("a") + b % 26) for b in digests)
+    code, output = _run(
+        any_store.url.sqlalchemy,
+        "users",
+        "add",
+        name,
+        "--role",
+        "board",
+        password="a long passphrase",
+    )
+    assert code == 1, output
+    assert "A username is at most 64 characters (this one has 4,000)" in output
+    code, output = _run(any_store.url.sqlalchemy, "users", "list", "--json")
+    assert json.loads(output) == []

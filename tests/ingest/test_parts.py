@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from pathlib import Path
 
 import polars as pl
@@ -192,6 +193,38 @@ def test_deferred_indexes_are_rebuilt_identically(sqlite_store: Store) -> None:
     ):
         raise RuntimeError("boom")
     assert _index_sql(sqlite_store) == before  # rolled back: indexes kept
+
+
+@pytest.mark.postgres
+def test_a_role_that_does_not_own_the_tables_loads_with_deferred_indexes(
+    postgres_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under the narrower role of docs/postgresql.md ("Harden it"), a big load (more
+    new rows than _DEFER_INDEX_ROWS, 203,519 for London's 2022 Q1) stopped in a
+    traceback: "must be owner of index ix_incidents_occurred_from_...". It now
+    keeps the indexes and loads."""
+    import sqlalchemy as sa
+
+    monkeypatch.setattr(load, "_DEFER_INDEX_ROWS", 10)
+    role = f"avert_app_{uuid.uuid4().hex[:8]}"
+    owner = postgres_store.engine
+    with owner.begin() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        conn.exec_driver_sql(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+            f'TO "{role}"'
+        )
+    url = sa.make_url(postgres_store.url.sqlalchemy).set(username=role, password=None)
+    app = Store(url.render_as_string(hide_password=False))
+    try:
+        (f,) = load_files(app, [_street_file(tmp_path)]).files
+        assert (f.loaded, f.quarantined) == (60, 1)
+        assert app.count("incidents") == 60
+    finally:
+        app.close()
+        with owner.begin() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+            conn.exec_driver_sql(f'DROP ROLE "{role}"')
 
 
 def test_error_in_a_later_file_leaves_nothing(

@@ -43,6 +43,25 @@ def test_round_trip_keeps_canonical_types(any_store: Store) -> None:
     assert back["hate"].to_list() == ["race;religion", None, ""]
 
 
+def test_order_by_puts_nulls_first_on_every_store(any_store: Store) -> None:
+    """``read_frame(order_by=...)`` put a row with no value last on PostgreSQL (its
+    default, NULLS LAST) and first on SQLite and in Polars' sort: the quarantine
+    list, the task list and the audit log read in stored order would differ by
+    store the day a sort column is empty."""
+    with any_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    by_time = any_store.read_frame(
+        "incidents", columns=["incident_id"], order_by=["occurred_from"]
+    )
+    assert by_time["incident_id"].to_list() == ["c", "a", "b"]
+    by_text = any_store.read_frame(
+        "incidents", columns=["incident_id"], order_by=["hate", "incident_id"]
+    )
+    assert by_text["incident_id"].to_list() == ["b", "c", "a"]
+    expected = _incidents().sort("hate", "incident_id")["incident_id"].to_list()
+    assert by_text["incident_id"].to_list() == expected
+
+
 def test_filters_select_by_time_and_membership(any_store: Store) -> None:
     with any_store.transaction() as tx:
         tx.append("incidents", _incidents())

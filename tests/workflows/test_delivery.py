@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import secrets
 from pathlib import Path
@@ -99,6 +100,26 @@ def test_import_errors_list_every_line_and_store_nothing(
     assert f"bad.yaml:{lines[0]}:" in message
     assert f"bad.yaml:{due[0]}:" in message
     assert sqlite_store.count("actions") == 0
+
+
+def test_an_overlong_plan_id_is_refused_with_its_line(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A plan id of 3,000 characters imported on SQLite and ended 'avert plan
+    import' in a traceback on PostgreSQL (index row size exceeds btree maximum)."""
+    long_id = "".join(hashlib.sha256(bytes([i])).hexdigest() for i in range(47))
+    long_id = long_id[:3000]
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "  id: avb-2010", f"  id: P{long_id}", 1
+    )
+    path = tmp_path / "long.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        delivery.import_plan(any_store, path)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if long_id in t)
+    assert f"long.yaml:{line}:" in str(err.value)
+    assert "'id' is 3,001 characters; an id is at most 100" in str(err.value)
+    assert any_store.count("plans") == 0
 
 
 def test_an_import_the_database_fails_part_way_stores_nothing(

@@ -36,7 +36,14 @@ from avert.delivery.model import (
     Plan,
 )
 
-__all__ = ["PlanDocument", "PlanFileError", "dump_plan", "parse_plan", "shift_plan"]
+__all__ = [
+    "MAX_ID_CHARS",
+    "PlanDocument",
+    "PlanFileError",
+    "dump_plan",
+    "parse_plan",
+    "shift_plan",
+]
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,11 @@ _EXPONENT = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+")
 
 #: a NUL character cannot be stored (PostgreSQL refuses it)
 _NUL = "holds a NUL character (U+0000), which avert refuses"
+#: Longest plan, objective or action id: an id is a short code (A04, avb-2010).
+#: Without a bound a plan file with an id of a few thousand characters imported on
+#: SQLite and ended in a traceback on PostgreSQL (a B-tree index entry holds at
+#: most 2,704 bytes).
+MAX_ID_CHARS = 100
 
 
 def _raws(items: list[Any]) -> list[str | None]:
@@ -226,6 +238,17 @@ class _Reader:
             return None
         return text or None
 
+    def ident(self) -> str | None:
+        """The required ``id``, refused when longer than :data:`MAX_ID_CHARS`."""
+        value = self.text("id", required=True)
+        if value is not None and len(value) > MAX_ID_CHARS:
+            self.error(
+                "id",
+                f"'id' is {len(value):,} characters; an id is at most {MAX_ID_CHARS}",
+            )
+            return None
+        return value
+
     def choice(
         self, key: str, choices: tuple[str, ...], *, required: bool = False
     ) -> str | None:
@@ -306,7 +329,7 @@ def _parse_plan(doc: PlanDocument, top: _Map) -> None:
         return
     r = _Reader(doc, node, "plan")
     r.unknown(_PLAN_KEYS)
-    plan_id = r.text("id", required=True)
+    plan_id = r.ident()
     title = r.text("title", required=True)
     board = r.text("board", required=True)
     start = end = None
@@ -336,7 +359,7 @@ def _parse_objectives(doc: PlanDocument, top: _Map, plan_id: str) -> None:
     for node in _items(doc, top, "objectives"):
         r = _Reader(doc, node, f"objective {node.raw.get('id', '?')}")
         r.unknown(_OBJECTIVE_KEYS)
-        oid = r.text("id", required=True)
+        oid = r.ident()
         strand = r.choice("strand", STRANDS, required=True)
         title = r.text("title", required=True)
         measure = r.child("measure")
@@ -359,7 +382,7 @@ def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
     for node in _items(doc, top, "actions"):
         r = _Reader(doc, node, f"action {node.raw.get('id', '?')}")
         r.unknown(_ACTION_KEYS)
-        aid = r.text("id", required=True)
+        aid = r.ident()
         objective = r.text("objective")
         if objective is not None and objective not in strands:
             r.error("objective", f"no objective {objective!r} in this plan")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal
+from urllib.parse import unquote
 
 import polars as pl
 import pyarrow as pa
@@ -58,6 +59,10 @@ _JSON_IN: Final = {
 #: ``alice`` before ``Bob`` and ignores punctuation), so text is ordered ``COLLATE
 #: "C"`` there, the order Polars and SQLite give (docs/postgresql.md).
 BYTEWISE: Final[Mapping[str, str]] = {"sqlite": "", "postgresql": ' COLLATE "C"'}
+#: Where an ascending ``ORDER BY`` puts a row with no value: first, as SQLite and
+#: Polars' sort do (PostgreSQL's default is last), so ordered reads come out the
+#: same on either store.
+NULLS_FIRST: Final[Mapping[str, str]] = {"sqlite": "", "postgresql": " NULLS FIRST"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,24 @@ class DatabaseURL:
     dialect: Dialect
     sqlalchemy: str
     adbc: str
+
+    @property
+    def shown(self) -> str:
+        """The location to print: a SQLite file's path, or the PostgreSQL URL as the
+        user writes it with its password as ``***`` (output is kept in logs, shell
+        scrollback and screenshots; docs/postgresql.md)."""
+        if self.dialect == "sqlite":
+            return self.adbc
+        return shown_url(sa.make_url(self.sqlalchemy))
+
+
+def shown_url(url: sa.URL) -> str:
+    """``url`` as the user writes it (docs/postgresql.md), password hidden: without
+    SQLAlchemy's driver (``postgresql+psycopg://``) and with its query unquoted
+    (``?host=/run/pg``, which SQLAlchemy renders ``?host=%2Frun%2Fpg``)."""
+    head, sep, query = url.render_as_string(hide_password=True).partition("?")
+    head = re.sub(r"^postgresql\+\w+://", "postgresql://", head)
+    return head + sep + unquote(query)
 
 
 def normalise_url(url: str) -> DatabaseURL:
@@ -428,9 +451,16 @@ class Transaction:
         rebuilt from the SQLAlchemy models (:mod:`avert.store.tables`), with exactly
         the names and columns of the migrations. When the block raises, nothing is
         recreated: the transaction is rolled back anyway.
+
+        On PostgreSQL only the table's owner may drop its indexes: under a narrower
+        role (docs/postgresql.md, "Harden it") they are kept and maintained row by
+        row (slower), rather than the load stopping with "must be owner of index".
         """
         from avert.store.tables import table_for
 
+        if self.dialect == "postgresql" and not self._owns(table):
+            yield
+            return
         indexes = sorted(table_for(table).indexes, key=lambda ix: str(ix.name))
         dialect = _sqlalchemy_dialect(self.dialect)
         for index in indexes:
@@ -438,6 +468,18 @@ class Transaction:
         yield
         for index in indexes:
             self._execute(str(sa.schema.CreateIndex(index).compile(dialect=dialect)))
+
+    def _owns(self, table: str) -> bool:
+        """Whether this connection's role owns ``table`` (PostgreSQL), directly or
+        through a role it belongs to."""
+        found = self._query(
+            "SELECT CAST(pg_has_role(current_user, tableowner, 'USAGE') AS INTEGER)"
+            " AS owns FROM pg_tables"
+            " WHERE schemaname = current_schema() AND tablename = ?",
+            [table],
+            schema={"owns": pl.Int64()},
+        )
+        return bool(found.height and found["owns"][0])
 
     def serialise(self, key: int) -> None:
         """Wait until no other transaction holding ``key`` runs, and hold it to the end.
@@ -882,6 +924,7 @@ class Store:
             sql += " ORDER BY " + ", ".join(
                 f'"{c}"'
                 + (BYTEWISE[self.dialect] if spec.schema.get(c) == pl.String else "")
+                + NULLS_FIRST[self.dialect]
                 for c in order_by
             )
         return _placeholders(sql, self.dialect), params

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from urllib.parse import unquote
 
 import sqlalchemy as sa
 from alembic import command
@@ -53,25 +51,17 @@ def current_revision(engine: sa.Engine) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
         from avert.errors import StoreError
+        from avert.store.database import shown_url
 
         orig = err.orig if err.orig is not None else err
         lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
         reason = (lines[0] if lines else type(orig).__name__).rstrip(".")
-        url = _as_written(engine.url.render_as_string(hide_password=True))
+        url = shown_url(engine.url)
         msg = (
             f"Cannot connect to the database {url}: {reason}. Check that the server "
             "is running and the URL (AVERT_DATABASE_URL or --db; docs/postgresql.md)."
         )
         raise StoreError(msg) from None
-
-
-def _as_written(rendered: str) -> str:
-    """A URL as the user writes it (docs/postgresql.md): without SQLAlchemy's driver
-    (``postgresql+psycopg://``) and with its query unquoted (``?host=/run/pg``, which
-    SQLAlchemy renders ``?host=%2Frun%2Fpg``)."""
-    head, sep, query = rendered.partition("?")
-    head = re.sub(r"^postgresql\+\w+://", "postgresql://", head)
-    return head + sep + unquote(query)
 
 
 def head_revision() -> str | None:

@@ -71,7 +71,7 @@ def migrate_database(store: Store) -> Migration:
     return Migration(
         before=before,
         after=store.revision(),
-        location=store.url.adbc,
+        location=store.url.shown,
         loose=tuple(loose_files(store)),
     )
 

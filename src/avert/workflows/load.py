@@ -106,6 +106,12 @@ _NOT_COMPARED = {"incidents": {"outcome"}}
 #: there x and y are compared too: a changed x is named, not only its lat/lon.
 _DERIVED = {"x", "y", "has_location"}
 _DERIVED_GIVEN = {"has_location"}
+#: Bytes a row's key (its primary-key columns together) may hold. A PostgreSQL
+#: B-tree index entry holds at most 2,704 bytes ("index row size exceeds btree
+#: version 4 maximum 2704": the whole load failed there), SQLite has no such limit;
+#: real ids are short (a police.uk Crime ID is 64 characters), so a longer key is a
+#: damaged row, rejected alike on either store.
+MAX_KEY_BYTES: Final = 1024
 
 
 @dataclass
@@ -1175,6 +1181,8 @@ def _write(
         frame = frame.with_columns(
             pl.lit(load_id).alias("load_id"), pl.lit(parsed.file).alias("source_file")
         )
+        frame, long_keys = _reject_long_keys(table, frame)
+        problems.append(long_keys)
         frame, ref_problems = _check_references(tx, table, frame, state, references)
         problems.append(ref_problems)
         if table in _HELD and state.held_keys is not None:
@@ -1273,6 +1281,31 @@ def _append_sorted(tx: Transaction, table: str, new: pl.DataFrame) -> int:
 
 def _dup_keys(frame: pl.DataFrame, new: pl.DataFrame, pk: list[str]) -> pl.DataFrame:
     return frame.select(pk).join(new.select(pk), on=pk, how="anti", nulls_equal=True)
+
+
+def _reject_long_keys(
+    table: str, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Reject rows whose key text is longer than :data:`MAX_KEY_BYTES` in all."""
+    keys = [c for c in TABLES[table].primary_key if frame.schema.get(c) == pl.String]
+    if not keys:
+        return frame, pl.DataFrame(schema=PROBLEM_SCHEMA)
+    size = pl.sum_horizontal(pl.col(c).str.len_bytes().fill_null(0) for c in keys)
+    too_long = (size > MAX_KEY_BYTES).fill_null(False)
+    bad = frame.filter(too_long)
+    problems = bad.select(
+        pl.col("source_line").alias("line"),
+        pl.lit(", ".join(keys)).alias("column"),
+        join_text(
+            f"key longer than {MAX_KEY_BYTES:,} bytes (",
+            size.cast(pl.String),
+            " bytes; a database index cannot hold it)",
+        ).alias("reason"),
+        row_text([c for c in frame.columns if c not in _PROVENANCE]).alias("raw"),
+        pl.lit("rejected").alias("kind"),
+        pl.lit(table).alias("target_table"),
+    )
+    return frame.filter(~too_long), problems
 
 
 def _check_references(

@@ -49,6 +49,7 @@ from avert.store.users import (
 )
 
 __all__ = [
+    "MAX_USERNAME_CHARS",
     "MIN_PASSWORD_CHARS",
     "SignInThrottle",
     "User",
@@ -73,6 +74,10 @@ __all__ = [
 
 #: Shortest password accepted (NCSC password guidance: length over complexity).
 MIN_PASSWORD_CHARS = 12
+#: Longest username accepted: a sign-in name, not a document. Without a bound a
+#: name of a few thousand characters was created on SQLite and ended in a traceback
+#: on PostgreSQL (a B-tree index entry holds at most 2,704 bytes).
+MAX_USERNAME_CHARS = 64
 _TOKEN_PREFIX = "avt"
 _HASHER = PasswordHasher()
 # A hash of a random password: verifying against it when the user does not exist
@@ -237,6 +242,12 @@ def add_user(
     _check_password(password)
     if not username or not username.replace("-", "").replace(".", "").isalnum():
         msg = "A username is letters, digits, '.' and '-' only."
+        raise ConfigError(msg)
+    if len(username) > MAX_USERNAME_CHARS:
+        msg = (
+            f"A username is at most {MAX_USERNAME_CHARS} characters "
+            f"(this one has {len(username):,})."
+        )
         raise ConfigError(msg)
     if read_user(store, username) is not None:
         msg = f"User {username!r} exists already"
