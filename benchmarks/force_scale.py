@@ -67,15 +67,19 @@ class Measure:
 
 def run_measured(args: list[str], *, cwd: str) -> Measure:
     """Run ``args`` in a fresh process; its wall time, CPU time and peak RSS."""
-    t = time.perf_counter()
     env = {**os.environ, "AVERT_PSEUDONYM_KEY": PSEUDONYM_KEY}
-    proc = subprocess.Popen(
-        args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
+    # stderr to a file, read once the process has ended: a pipe read only then
+    # blocks a command writing more than it holds (64 KiB), and wait4 for ever
+    with tempfile.TemporaryFile() as stderr:
+        t = time.perf_counter()
+        proc = subprocess.Popen(
+            args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        err = stderr.read().decode(errors="replace")
     if proc.returncode not in (0, 3):
         raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}): {err[-2000:]}")
     return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)

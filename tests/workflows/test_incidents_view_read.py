@@ -17,7 +17,7 @@ def _whole_table_reference(
     store: Store, profile: str, since: dt.datetime, until: dt.datetime
 ) -> pl.DataFrame:
     """The read before: the window's incidents, every classification of the
-    definition, joined in Polars (0.6 s of CPU a request on 420,000 incidents)."""
+    definition, joined in Polars (0.26 s of CPU a request on 420,000 incidents)."""
     incidents = store.read_frame(
         "incidents",
         columns=["incident_id", "occurred_from"],

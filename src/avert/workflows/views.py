@@ -471,7 +471,7 @@ def incidents_view(
     ]
     # the window's incidents joined to their classification in one indexed read;
     # reading every classification of the definition to join a week's incidents
-    # took 0.6 s of CPU a request on a force's 420,000 incidents
+    # took 0.26 s of CPU a request on a force's 420,000 incidents (0.023 s now)
     rows = queries.classified_between(
         store,
         date_from,
@@ -630,10 +630,12 @@ def groups_view(
 
     The analysis reads every incident and person of the store and detects the
     communities again (1.9 s of CPU on a force's 420,000 incidents): with
-    ``cache`` it is made once per definition, audience and number of loads (a new
-    load is seen at once, a re-classification within the cache's time) and kept
-    for the cache's time, as the board's statistics are; every showing is
-    audited."""
+    ``cache`` it is made once per definition, audience, number of loads and
+    number of classifications (a new load is seen at once, and again once the
+    load's classification is done: a page opened between the two saw the new
+    incidents unclassified; a re-classification that adds no row within the
+    cache's time) and kept for the cache's time, as the board's statistics are;
+    every showing is audited."""
     check_allowed(user, "view-groups")
     audience = audience_of(user.role)
     profile = settings.definition_id()
@@ -644,7 +646,16 @@ def groups_view(
     result = (
         analyse()
         if cache is None
-        else cache.get(("groups", profile, audience, store.count("loads")), analyse)
+        else cache.get(
+            (
+                "groups",
+                profile,
+                audience,
+                store.count("loads"),
+                store.count("classifications"),
+            ),
+            analyse,
+        )
     )
     # one audit row, under the signed-in account and role, written before the
     # members are read (partners are then shown sizes only)

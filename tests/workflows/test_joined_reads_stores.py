@@ -1,0 +1,143 @@
+"""The Incidents page's and the plan checks' joined reads give what reading every
+classification and joining in Polars gave: on PostgreSQL as on SQLite, on an empty
+store and on one not yet classified."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from avert.config.settings import load_settings
+from avert.store import Store
+from avert.synth import CityConfig, make_city, write_bundle
+from avert.workflows import views
+from avert.workflows.definitions import classify_store
+from avert.workflows.delivery import _checks
+from avert.workflows.load import load_files
+from avert.workflows.users import User
+
+_PROFILE = "avb-2010"
+
+
+def _fill(store: Store, root: Path) -> None:
+    world = make_city(dataclasses.replace(CityConfig(), people=800, days=90), seed=3)
+    write_bundle(world, root / "bundle")
+    load_files(store, [root / "bundle"], kind="bundle")
+    classify_store(store, profile=_PROFILE)
+
+
+def _whole_table_join(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    columns: list[str],
+    profile: str,
+    class_columns: tuple[str, ...],
+) -> pl.DataFrame:
+    """The read before: the window's incidents joined in Polars to every
+    classification of the profile (null where none)."""
+    incidents = store.read_frame(
+        "incidents",
+        columns=list(columns),
+        where=[("occurred_from", ">=", start), ("occurred_from", "<", end)],
+    )
+    classes = store.read_frame(
+        "classifications",
+        columns=["incident_id", *class_columns],
+        where=[("profile", "=", profile)],
+    )
+    return incidents.join(classes, on="incident_id", how="left")
+
+
+@pytest.mark.postgres
+def test_the_joined_reads_find_on_postgresql_what_the_whole_table_join_found(
+    postgres_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Incidents page and the plan's checks, read joined in SQL on PostgreSQL,
+    give what reading every classification and joining in Polars gave."""
+    _fill(postgres_store, tmp_path)
+    settings = load_settings({})
+    last = postgres_store.read_frame("incidents", columns=["occurred_from"])[
+        "occurred_from"
+    ].max()
+    assert isinstance(last, dt.datetime)
+    user = User("ana", "analyst")
+    since, until = last - dt.timedelta(days=30), last + dt.timedelta(seconds=1)
+    today = last.date() + dt.timedelta(days=1)
+    found = views.incidents_view(
+        postgres_store, settings, user=user, date_from=since, date_to=until
+    )
+    top, victims = _checks._harm_frames(
+        postgres_store, _PROFILE, today, cell_size_m=150.0
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr(views.queries, "classified_between", _whole_table_join)
+        before = views.incidents_view(
+            postgres_store, settings, user=user, date_from=since, date_to=until
+        )
+        top_before, victims_before = _checks._harm_frames(
+            postgres_store, _PROFILE, today, cell_size_m=150.0
+        )
+    assert found["total"] > 0
+    assert found == before
+    assert top.height > 0
+    assert_frame_equal(top, top_before)
+    assert_frame_equal(victims.sort("person_id"), victims_before.sort("person_id"))
+
+
+def _before_and_after(
+    store: Store, monkeypatch: pytest.MonkeyPatch, today: dt.date
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(Incidents page, plan checks) over the 30 days to ``today``, read joined in
+    SQL, then as before (every classification read and joined in Polars)."""
+    settings = load_settings({})
+    until = dt.datetime.combine(today, dt.time())
+    since = until - dt.timedelta(days=30)
+
+    def read() -> tuple[Any, ...]:
+        page = views.incidents_view(
+            store, settings, user=User("ana", "analyst"), date_from=since, date_to=until
+        )
+        top, victims = _checks._harm_frames(store, _PROFILE, today, cell_size_m=150.0)
+        return page, top, victims.sort("person_id")
+
+    now = read()
+    with monkeypatch.context() as patch:
+        patch.setattr(views.queries, "classified_between", _whole_table_join)
+        before = read()
+    return now, before
+
+
+def test_the_joined_reads_match_on_an_empty_and_an_unclassified_store(
+    any_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No incident, then incidents with no classification: nothing found, as
+    before (the page saying what is missing), on SQLite and PostgreSQL."""
+    today = dt.date(2026, 11, 24)
+    now, before = _before_and_after(any_store, monkeypatch, today)
+    assert now[0] == before[0]
+    assert now[0]["total"] == 0
+    for a, b in zip(now[1:], before[1:], strict=True):
+        assert a.height == b.height == 0
+        assert a.columns == b.columns
+    world = make_city(dataclasses.replace(CityConfig(), people=500, days=30), seed=4)
+    write_bundle(world, tmp_path / "bundle")
+    load_files(any_store, [tmp_path / "bundle"], kind="bundle")  # not classified
+    last = any_store.read_frame("incidents", columns=["occurred_from"])[
+        "occurred_from"
+    ].max()
+    assert isinstance(last, dt.datetime)
+    now, before = _before_and_after(
+        any_store, monkeypatch, last.date() + dt.timedelta(days=1)
+    )
+    assert now[0] == before[0]
+    assert now[0]["total"] == 0
+    for a, b in zip(now[1:], before[1:], strict=True):
+        assert a.height == b.height == 0
