@@ -603,3 +603,35 @@ def test_a_real_met_month_revised_replaces_exactly(
     fresh.close()
     again = load_files(any_store, [later_file], replace_months=True)
     assert (again.files[0].loaded, again.files[0].replaced) == (0, 0)
+
+
+def test_a_crime_a_revised_download_moved_to_another_month_of_the_load_stays(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """police.uk's revised archive moved a crime from July's street file to
+    August's: replacing July deleted it though August's file, in the same load,
+    holds it (stored from July, August's row was a duplicate), so the load left it
+    stored nowhere. A key another file of the load holds is not deleted."""
+    moved, kept = "a" * 64, "b" * 64
+    load_files(
+        any_store,
+        [
+            _street_month(
+                tmp_path / "a",
+                [street_row(moved, crime_type="Robbery"), street_row(kept)],
+            )
+        ],
+    )
+    august = street_row(moved, month="2018-08", crime_type="Robbery")
+    report = load_files(
+        any_store,
+        [
+            _street_month(tmp_path / "b", [street_row(kept)]),
+            _street_month(
+                tmp_path / "b", [august], "2018-08-west-yorkshire-street.csv"
+            ),
+        ],
+        replace_months=True,
+    )
+    assert sorted(_crimes(any_store)["incident_id"]) == [moved, kept]
+    assert report.files[0].replaced == 0

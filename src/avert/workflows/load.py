@@ -379,8 +379,9 @@ def _replace_months(
     revised crime is a duplicate (the stored row kept) and a withdrawn one stays.
     Here the rows stored from any file named for the same force-month
     (``2018-03-metropolitan-stop-and-search.csv``, ``2019-05-city-of-london-
-    street.csv``, in any folder or zip) that this file does not hold are deleted,
-    and (street) a stored crime this file holds with other fields is replaced by
+    street.csv``, in any folder or zip) that this file does not hold are deleted
+    (not one another file of the load holds: a crime moved to the next month's
+    file stays stored), and (street) a stored crime this file holds with other fields is replaced by
     the file's row (its conflicting-duplicate quarantine entry removed: the
     revision is stored, not set aside). What remains of the month is exactly this
     file's rows, its rejected rows quarantined as in any load. The month is told by
@@ -404,7 +405,7 @@ def _replace_months(
         _held_keys(months, state.held_keys, spec.key),
         on=["month", spec.key],
         how="anti",
-    )
+    ).join(_load_keys(state.held_keys, spec.key), on=spec.key, how="anti")
     # a revision of a row of its month stored by an earlier load (not a row this
     # file repeats, nor one of another month)
     earlier = present.filter(pl.col("load_id") != report.load_id)
@@ -643,6 +644,16 @@ def _not_replaced_note(name: str, kept: int, conflicts: int) -> str:
             "fields: the stored row is kept (see 'avert quarantine list')"
         )
     return said + ". The month holds more than this file."
+
+
+def _load_keys(keys: dict[str, list[pl.DataFrame]] | None, key: str) -> pl.DataFrame:
+    """``key`` of every row any file of the load holds: a row another file of the
+    load holds (a crime police.uk moved to the next month's file, stored from the
+    earlier one) is not deleted with the month it left."""
+    parts = [frame for frames in (keys or {}).values() for frame in frames]
+    if not parts:
+        return pl.DataFrame(schema={key: pl.String()})
+    return pl.concat(parts).select(pl.col("key").alias(key)).unique()
 
 
 def _held_keys(
