@@ -95,6 +95,8 @@ __all__ = [
     "redact_frames",
     "restore_originals",
     "shown_originals",
+    "stored_name_key",
+    "stored_name_key_expr",
     "suppress_small_counts",
     "withhold_action_titles",
 ]
@@ -667,7 +669,7 @@ def id_candidates(texts: Iterable[str | None]) -> list[str]:
 #: (``O'Brien``, ``Smith-Jones``).
 _NAME_WORD: Final = r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*"
 #: Most words of a name looked for in free text.
-MAX_NAME_WORDS: Final = 4
+MAX_NAME_WORDS: Final = 6
 #: What a name two stored people share is shown as (a pseudonym would say which).
 NAME_WITHHELD: Final = "[name withheld]"
 
@@ -679,6 +681,30 @@ def name_key(name: str) -> str:
     'john smith'
     """
     return " ".join(name.lower().split())
+
+
+def stored_name_key_expr(name: pl.Expr, *, surname_first: bool) -> pl.Expr:
+    """A stored name as :func:`name_key` gives it, for a whole column at once; with
+    ``surname_first`` (a person's name), one written "Surname, Forenames", as police
+    systems often hold it, as "forenames surname": the key the words of free text
+    are asked by (:func:`name_candidates`)."""
+    key = name.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+    if surname_first:
+        key = key.str.replace(r"^([^,]+?) ?, ?([^,]+)$", "${2} ${1}")
+    return key
+
+
+def stored_name_key(name: str, *, surname_first: bool = True) -> str:
+    """One stored name's key (:func:`stored_name_key_expr`).
+
+    >>> stored_name_key("SMITH,  John Paul")
+    'john paul smith'
+    """
+    return str(
+        pl.select(
+            stored_name_key_expr(pl.lit(name), surname_first=surname_first)
+        ).item()
+    )
 
 
 def name_candidates(texts: Iterable[str | None], *, min_words: int = 2) -> list[str]:
@@ -733,8 +759,10 @@ def name_forms(name: str) -> list[str]:
 
     >>> name_forms("John Paul Smith")
     ['john paul smith', 'smith john paul', 'smith, john paul']
+    >>> name_forms("SMITH, John") == name_forms("John Smith")
+    True
     """
-    words = name_key(name).split()
+    words = stored_name_key(name).split()
     if len(words) < 2:  # a first name and a surname
         return [" ".join(words)] if words else []
     rest = " ".join(words[:-1])

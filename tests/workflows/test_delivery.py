@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from avert.access import NAME_WITHHELD, pseudonymise_ids
 from avert.config.settings import load_settings
 from avert.errors import ConfigError, PermissionDenied
 from avert.store import Store
@@ -1591,3 +1592,28 @@ def test_plan_and_objective_titles_name_no_stored_record_for_the_board(
     assert [p["title"] for p in pack["plans"]] == [expected]
     for real in shown:
         assert real not in repr(pack), real
+
+
+def test_partners_read_names_stored_surname_first_as_pseudonyms(
+    planned: Store,
+) -> None:
+    """A person stored as "SMITH, John" was shown to the leading partner by name,
+    in whichever order the police wrote it; a second person stored as "John Smith"
+    was not seen to share the name. The shared name is now withheld."""
+    _records(planned, people=("P1", "P2", "P3"))
+    with planned.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {
+                    "person_id": ["P1", "P2", "P3"],
+                    "name": ["SMITH, John", "John Smith", "JONES,  Mary Ann"],
+                }
+            ),
+        )
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    text = "saw John Smith and SMITH, John; also Mary Ann Jones, JONES Mary Ann"
+    shown = delivery._common.stored_ids_shown(planned, pseudo, [text])
+    [out] = pseudonymise_ids([text], shown)
+    mary = pseudo("person", "P3")
+    assert out == (f"saw {NAME_WITHHELD} and {NAME_WITHHELD}; also {mary}, {mary}"), out
