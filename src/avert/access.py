@@ -42,6 +42,7 @@ Every page of avert (the daily briefing today, the web app next) is made for one
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import hmac
 import itertools
@@ -94,7 +95,7 @@ __all__ = [
     "pseudonymiser_for",
     "redact_frames",
     "restore_originals",
-    "shown_originals",
+    "shown_spans",
     "stored_name_key",
     "stored_name_key_expr",
     "suppress_small_counts",
@@ -805,50 +806,81 @@ def pseudonymise_ids(
     ]
 
 
-def shown_originals(
-    texts: Sequence[str | None], shown: Mapping[str, str]
-) -> dict[str, list[str]]:
-    """Each pseudonym of ``shown`` to the words it replaces in ``texts``, as
-    written and in order (:func:`pseudonymise_ids`): what to put back
-    (:func:`restore_originals`).
+def shown_spans(
+    text: str | None, shown: Mapping[str, str]
+) -> tuple[str | None, list[tuple[int, int, str]]]:
+    """``text`` as :func:`pseudonymise_ids` shows it, and where each pseudonym stands
+    in what is shown: ``(start, end, words replaced as written)``, in order; what
+    to put back (:func:`restore_originals`).
 
-    >>> shown_originals(["met p12 (Jo Bloggs), then P12"],
-    ...                 {"P12": "P-AB", "jo bloggs": "P-AB"})
-    {'P-AB': ['p12', 'Jo Bloggs', 'P12']}
+    >>> shown_spans("met p12 (Jo Bloggs)", {"P12": "P-AB", "jo bloggs": "P-AB"})
+    ('met P-AB (P-AB)', [(4, 8, 'p12'), (10, 14, 'Jo Bloggs')])
     """
     lowered = {name_key(k): v for k, v in shown.items() if k.strip() and v is not None}
-    out: dict[str, list[str]] = {}
-    if not lowered:
-        return out
-    pattern = _shown_pattern(lowered)
-    for text in texts:
-        for m in pattern.finditer(text or ""):
-            out.setdefault(lowered[name_key(m.group(0))], []).append(m.group(0))
-    return out
+    if not text or not lowered:
+        return text, []
+    pieces: list[str] = []
+    spans: list[tuple[int, int, str]] = []
+    at = 0  # in text
+    length = 0  # of what is shown so far
+    for m in _shown_pattern(lowered).finditer(text):
+        before = text[at : m.start()]
+        pseudonym = lowered[name_key(m.group(0))]
+        start = length + len(before)
+        pieces += [before, pseudonym]
+        spans.append((start, start + len(pseudonym), m.group(0)))
+        length = start + len(pseudonym)
+        at = m.end()
+    pieces.append(text[at:])
+    return "".join(pieces), spans
 
 
 def restore_originals(
-    text: str | None, originals: Mapping[str, list[str]]
+    text: str | None, seen: str | None, spans: Sequence[tuple[int, int, str]]
 ) -> str | None:
-    """``text`` (a partner's edit of a text shown through :func:`pseudonymise_ids`)
-    with the n-th of each pseudonym put back as the n-th id or name it replaced
-    (:func:`shown_originals`; the last one for any more): a partner who saves
-    the text as shown leaves the police's words as they were.
+    """``text``, a partner's edit of ``seen`` (a text as :func:`shown_spans` showed
+    it), with each pseudonym put back as the words it replaced there: a partner
+    who saves the text as shown, or edits around the pseudonyms, leaves the
+    police's words as they were.
 
-    >>> restore_originals("P-AB saw P-AB", {"P-AB": ["p12", "Jo Bloggs"]})
-    'p12 saw Jo Bloggs'
+    Each pseudonym of ``text`` is matched to its place in ``seen`` (the text's
+    unchanged stretches, :class:`difflib.SequenceMatcher`), not counted in order:
+    one pseudonym may stand for different words (an id and a name, or
+    :data:`NAME_WITHHELD` for two names), and the partner may have cut or moved
+    some. A pseudonym with no place in ``seen`` (typed or moved) is put back as
+    its first words, unless it stood for words of different names
+    (:data:`NAME_WITHHELD`): which is not known, and it stays as typed.
+
+    >>> seen, spans = "P-AB saw X then Y", [(0, 4, "p12"), (9, 10, "Jo"), (16, 17, "Al")]
+    >>> restore_originals("P-AB saw X then Y", seen, spans)
+    'p12 saw Jo then Al'
+    >>> restore_originals("then Y. P-AB", seen, spans)
+    'then Al. p12'
     """
-    if not text or not originals:
+    if not text or not seen or not spans:
         return text
+    words: dict[str, list[str]] = {}
+    for start, end, original in spans:
+        words.setdefault(seen[start:end], []).append(original)
+    placed: dict[int, tuple[int, str]] = {}
+    matcher = difflib.SequenceMatcher(None, seen, text, autojunk=False)
+    for tag, i1, i2, j1, _ in matcher.get_opcodes():
+        if tag == "equal":
+            for start, end, original in spans:
+                if i1 <= start and end <= i2:
+                    placed[j1 + start - i1] = (j1 + end - i1, original)
     pattern = re.compile(
-        "|".join(re.escape(k) for k in sorted(originals, key=lambda k: (-len(k), k)))
+        "|".join(re.escape(k) for k in sorted(words, key=lambda k: (-len(k), k)))
     )
-    seen: Counter[str] = Counter()
 
     def back(m: re.Match[str]) -> str:
-        found = originals[m.group(0)]
-        seen[m.group(0)] += 1
-        return found[min(seen[m.group(0)], len(found)) - 1]
+        end, original = placed.get(m.start(), (-1, ""))
+        if end == m.end():
+            return original
+        found = words[m.group(0)]
+        if m.group(0) == NAME_WITHHELD and len({name_key(w) for w in found}) > 1:
+            return m.group(0)
+        return found[0]
 
     return pattern.sub(back, text)
 
