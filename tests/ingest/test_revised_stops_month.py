@@ -635,3 +635,29 @@ def test_a_crime_a_revised_download_moved_to_another_month_of_the_load_stays(
     )
     assert sorted(_crimes(any_store)["incident_id"]) == [moved, kept]
     assert report.files[0].replaced == 0
+
+
+def test_a_month_file_cut_short_replaces_nothing(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A street or stop file that does not end with a line break (a copy or
+    download that stopped part way: police.uk's end with one) replaced its month
+    with the rows it held, deleting the rest of the month's stored crimes or
+    stops. It now replaces nothing, and says so."""
+    crimes = [street_row(f"{i:064x}", crime_type="Robbery") for i in range(6)]
+    load_files(any_store, [_street_month(tmp_path / "a", crimes)])
+    cut = tmp_path / "b" / "2018-07-west-yorkshire-street.csv"
+    cut.parent.mkdir()
+    cut.write_text("\n".join([STREET_HEADER, *crimes[:3], crimes[3][:70]]))
+    stops = [_row(i) for i in range(10)]
+    load_files(any_store, [_month(tmp_path / "c", stops)])
+    cut_stops = _month(tmp_path / "d", stops[:4])
+    cut_stops.write_text(HEADER + "".join(stops[:4]) + stops[4][:40])
+    report = load_files(any_store, [cut, cut_stops], replace_months=True)
+    assert [f.replaced for f in report.files] == [None, None]
+    for f in report.files:
+        assert "replaced nothing: the file does not end with a line break" in (
+            f.note or ""
+        ), f.note
+    assert any_store.count("stops") >= 10
+    assert set(_crimes(any_store)["incident_id"]) >= {f"{i:064x}" for i in range(6)}

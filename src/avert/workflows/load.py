@@ -207,7 +207,9 @@ def load_files(
         replaces that force-month: the stops stored from earlier files of that
         month which it does not hold (revised or withdrawn by police.uk) are
         deleted, in the same transaction, and counted in its ``replaced``. Two
-        different files of one force-month in the load are an IngestError.
+        different files of one force-month in the load are an IngestError; a file
+        holding no row, or not ending with a line break (cut short), replaces
+        nothing.
 
     Returns
     -------
@@ -492,6 +494,17 @@ def _named_months(
                 "replaced nothing: its name does not say the month and force "
                 f"({spec.name_form}), so its {spec.row}s were loaded beside those "
                 "stored",
+            )
+            continue
+        if unterminated_last_line(Path(f.file)) is not None:
+            # police.uk's files end with a line break: this one stopped part way,
+            # and the rows it lacks must not be deleted from the month
+            _say(
+                f,
+                "replaced nothing: the file does not end with a line break, so it "
+                f"may have been cut short, and {month[1]}'s {month[0]} keeps its "
+                f"stored {spec.row}s (what it holds was loaded as without --replace-month); "
+                "load the whole download with --replace-month",
             )
             continue
         if f.loaded + f.duplicates == 0:
