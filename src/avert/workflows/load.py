@@ -410,16 +410,17 @@ def _replace_months(
     ).join(_load_keys(state.held_keys, spec.key), on=spec.key, how="anti")
     # a revision of a row of its month stored by an earlier load (not a row this
     # file repeats, nor one of another month)
-    earlier = present.filter(pl.col("load_id") != report.load_id)
+    earlier = _by_month(present.filter(pl.col("load_id") != report.load_id))
     revised = {
         month: _revised_rows(
             state,
             files[0].file,
-            earlier.filter(pl.col("month") == _month_text(month)),
+            earlier.get(_month_text(month), present.clear()),
             spec.key,
         )
         for month, files in months.items()
     }
+    gone_of = _by_month(gone)
     delete_keys(
         tx,
         spec.table,
@@ -427,7 +428,7 @@ def _replace_months(
     )
     for month, files in months.items():
         _store_revised(tx, report.load_id, files[0], revised[month], state)
-        of_month = gone.filter(pl.col("month") == _month_text(month))
+        of_month = gone_of.get(_month_text(month), gone.clear())
         for f in files:  # the same file again: the first one replaced the month
             f.replaced = 0
         files[0].replaced = of_month.height + revised[month].height
@@ -439,6 +440,16 @@ def _replace_months(
                 (of_month.height, revised[month].height),
                 of_month["source_file"].unique().sort().to_list(),
             )
+
+
+def _by_month(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """``frame``'s rows by their ``month``, split once: two filters per month of
+    an archive (1,000 force-months) over its months' stored keys (5 million
+    crimes) took 48-69 s; one split takes 0.6 s."""
+    return {
+        str(month): part
+        for (month,), part in frame.partition_by("month", as_dict=True).items()
+    }
 
 
 def _revised_rows(
