@@ -407,7 +407,8 @@ def _replace_months(
         _held_keys(months, state.held_keys, spec.key),
         on=["month", spec.key],
         how="anti",
-    ).join(_load_keys(state.held_keys, spec.key), on=spec.key, how="anti")
+    )
+    gone = gone.filter(~_held_by_load(state.held_keys, gone[spec.key]))
     # a revision of a row of its month stored by an earlier load (not a row this
     # file repeats, nor one of another month)
     earlier = _by_month(present.filter(pl.col("load_id") != report.load_id))
@@ -670,14 +671,22 @@ def _not_replaced_note(name: str, kept: int, conflicts: int) -> str:
     return said + ". The month holds more than this file."
 
 
-def _load_keys(keys: dict[str, list[pl.DataFrame]] | None, key: str) -> pl.DataFrame:
-    """``key`` of every row any file of the load holds: a row another file of the
-    load holds (a crime police.uk moved to the next month's file, stored from the
-    earlier one) is not deleted with the month it left."""
-    parts = [frame for frames in (keys or {}).values() for frame in frames]
-    if not parts:
-        return pl.DataFrame(schema={key: pl.String()})
-    return pl.concat(parts).select(pl.col("key").alias(key)).unique()
+def _held_by_load(
+    keys: dict[str, list[pl.DataFrame]] | None, candidates: pl.Series
+) -> pl.Series:
+    """Mask of ``candidates`` (keys a month's file does not hold) that another file
+    of the load holds: a crime police.uk moved to the next month's file, stored
+    from the earlier one, is not deleted with the month it left. Each file's keys
+    are matched against the few candidates, not gathered whole."""
+    wanted = candidates.implode()
+    held = [
+        frame.filter(pl.col("key").is_in(wanted))["key"]
+        for frames in (keys or {}).values()
+        for frame in frames
+    ]
+    if not held or candidates.len() == 0:
+        return pl.Series([False] * candidates.len(), dtype=pl.Boolean)
+    return candidates.is_in(pl.concat(held).implode())
 
 
 def _held_keys(
