@@ -835,6 +835,38 @@ def shown_spans(
     return "".join(pieces), spans
 
 
+def _tokens(text: str) -> tuple[list[str], list[int]]:
+    """``text``'s words, runs of white space and other characters, and where each
+    starts (one more: the text's end): what :func:`restore_originals` aligns, a
+    few times fewer than characters (a 10,000-character text aligned character
+    by character took 1.4 s)."""
+    found = re.findall(r"\w+|\s+|[^\w\s]", text)
+    starts = [0, *itertools.accumulate(len(t) for t in found)]
+    return found, starts
+
+
+def _equal_runs(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
+    """``(i1, i2, j1)`` of each run of ``a[i1:i2]`` found unchanged in ``b`` from
+    ``j1``: the common start and end (most edits add or change a little), and
+    :class:`difflib.SequenceMatcher`'s blocks between (it is quadratic at worst:
+    0.4 s for 10,000 characters of text cut in the middle)."""
+    n = min(len(a), len(b))
+    head = next((k for k in range(n) if a[k] != b[k]), n)
+    tail = next((k for k in range(n - head) if a[-1 - k] != b[-1 - k]), n - head)
+    middle = difflib.SequenceMatcher(
+        None, a[head : len(a) - tail], b[head : len(b) - tail], autojunk=False
+    )
+    return [
+        (0, head, 0),
+        *(
+            (head + i, head + i + size, head + j)
+            for i, j, size in middle.get_matching_blocks()
+            if size
+        ),
+        (len(a) - tail, len(a), len(b) - tail),
+    ]
+
+
 def restore_originals(
     text: str | None, seen: str | None, spans: Sequence[tuple[int, int, str]]
 ) -> str | None:
@@ -863,12 +895,12 @@ def restore_originals(
     for start, end, original in spans:
         words.setdefault(seen[start:end], []).append(original)
     placed: dict[int, tuple[int, str]] = {}
-    matcher = difflib.SequenceMatcher(None, seen, text, autojunk=False)
-    for tag, i1, i2, j1, _ in matcher.get_opcodes():
-        if tag == "equal":
-            for start, end, original in spans:
-                if i1 <= start and end <= i2:
-                    placed[j1 + start - i1] = (j1 + end - i1, original)
+    (a, at_a), (b, at_b) = _tokens(seen), _tokens(text)
+    for i1, i2, j1 in _equal_runs(a, b):
+        lo, hi, to = at_a[i1], at_a[i2], at_b[j1]
+        for start, end, original in spans:
+            if lo <= start and end <= hi:
+                placed[to + start - lo] = (to + end - lo, original)
     pattern = re.compile(
         "|".join(re.escape(k) for k in sorted(words, key=lambda k: (-len(k), k)))
     )
