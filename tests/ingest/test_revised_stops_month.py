@@ -661,3 +661,22 @@ def test_a_month_file_cut_short_replaces_nothing(
         ), f.note
     assert any_store.count("stops") >= 10
     assert set(_crimes(any_store)["incident_id"]) >= {f"{i:064x}" for i in range(6)}
+
+
+def test_a_revised_crime_the_file_repeats_is_stored_as_its_first_row(
+    any_store: Store, template_db: Path, tmp_path: Path
+) -> None:
+    """police.uk files sometimes repeat a Crime ID. A revised crime the later file
+    gave twice kept its old fields (the repeat made it no revision at all); the
+    month now holds the file's first row of it, as a fresh load of the file does."""
+    crime = "c" * 64
+    old = street_row(crime, crime_type="Robbery")
+    load_files(any_store, [_street_month(tmp_path / "a", [old])])
+    first = old.replace("Ash Mount", "Elm Road")
+    again = old.replace("Ash Mount", "Oak Lane")
+    revised = [first, again, street_row("d" * 64)]
+    load_files(any_store, [_street_month(tmp_path / "b", revised)], replace_months=True)
+    fresh = _fresh_store(template_db, tmp_path)
+    load_files(fresh, [_street_month(tmp_path / "c", revised)])
+    assert _crimes(any_store).equals(_crimes(fresh)), _crimes(any_store)
+    fresh.close()

@@ -1272,11 +1272,15 @@ def _conflicting_rows(
     frame: pl.DataFrame, conflicts: pl.DataFrame, key: str
 ) -> pl.DataFrame:
     """The rows of ``frame`` that repeat a stored key with other fields (the lines
-    of ``conflicts``), less the keys ``frame`` itself repeats (kept: its first)."""
+    of ``conflicts``), each the first of its key in ``frame``: a key the file gives
+    twice is its first row, as a fresh load stores it (a later repeat stays in
+    the quarantine)."""
     if conflicts.height == 0:
         return frame.clear()
-    once = pl.col(key).is_duplicated().not_()
-    return frame.filter(pl.col("source_line").is_in(conflicts["line"].implode()) & once)
+    first = pl.col(key).is_first_distinct()
+    return frame.filter(
+        pl.col("source_line").is_in(conflicts["line"].implode()) & first
+    )
 
 
 def _append_sorted(tx: Transaction, table: str, new: pl.DataFrame) -> int:
