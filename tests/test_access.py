@@ -358,13 +358,16 @@ def test_a_partners_edit_puts_back_the_ids_and_names_it_read_as_pseudonyms() -> 
     """Saving text as shown stored the stored id (in its own case) where the police
     wrote a name or another case: each pseudonym is put back as the words it
     replaced, in order."""
-    from avert.access import pseudonymise_ids, restore_originals, shown_originals
+    from avert.access import pseudonymise_ids, restore_originals, shown_spans
 
     stored = "Met John Smith (p12) at CAD/1/22; P12 again"
     shown = {"P12": "P-AB", "john smith": "P-AB", "CAD/1/22": "I-CD"}
     (seen,) = pseudonymise_ids([stored], shown)
     assert seen == "Met P-AB (P-AB) at I-CD; P-AB again"
-    originals = shown_originals([stored, None], shown)
-    assert restore_originals(seen, originals) == stored
-    assert restore_originals(seen + ", I-CD", originals) == stored + ", CAD/1/22"
-    assert restore_originals("no pseudonym", originals) == "no pseudonym"
+    assert shown_spans(stored, shown)[0] == seen
+    spans = shown_spans(stored, shown)[1]
+    assert restore_originals(seen, seen, spans) == stored
+    assert restore_originals(seen + ", I-CD", seen, spans) == stored + ", CAD/1/22"
+    assert restore_originals("no pseudonym", seen, spans) == "no pseudonym"
+    # a cut: each pseudonym left keeps its own words, not the first ones
+    assert restore_originals("(P-AB) at I-CD", seen, spans) == "(p12) at CAD/1/22"

@@ -603,3 +603,80 @@ def test_a_real_met_month_revised_replaces_exactly(
     fresh.close()
     again = load_files(any_store, [later_file], replace_months=True)
     assert (again.files[0].loaded, again.files[0].replaced) == (0, 0)
+
+
+def test_a_crime_a_revised_download_moved_to_another_month_of_the_load_stays(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """police.uk's revised archive moved a crime from July's street file to
+    August's: replacing July deleted it though August's file, in the same load,
+    holds it (stored from July, August's row was a duplicate), so the load left it
+    stored nowhere. A key another file of the load holds is not deleted."""
+    moved, kept = "a" * 64, "b" * 64
+    load_files(
+        any_store,
+        [
+            _street_month(
+                tmp_path / "a",
+                [street_row(moved, crime_type="Robbery"), street_row(kept)],
+            )
+        ],
+    )
+    august = street_row(moved, month="2018-08", crime_type="Robbery")
+    report = load_files(
+        any_store,
+        [
+            _street_month(tmp_path / "b", [street_row(kept)]),
+            _street_month(
+                tmp_path / "b", [august], "2018-08-west-yorkshire-street.csv"
+            ),
+        ],
+        replace_months=True,
+    )
+    assert sorted(_crimes(any_store)["incident_id"]) == [moved, kept]
+    assert report.files[0].replaced == 0
+
+
+def test_a_month_file_cut_short_replaces_nothing(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A street or stop file that does not end with a line break (a copy or
+    download that stopped part way: police.uk's end with one) replaced its month
+    with the rows it held, deleting the rest of the month's stored crimes or
+    stops. It now replaces nothing, and says so."""
+    crimes = [street_row(f"{i:064x}", crime_type="Robbery") for i in range(6)]
+    load_files(any_store, [_street_month(tmp_path / "a", crimes)])
+    cut = tmp_path / "b" / "2018-07-west-yorkshire-street.csv"
+    cut.parent.mkdir()
+    cut.write_text("\n".join([STREET_HEADER, *crimes[:3], crimes[3][:70]]))
+    stops = [_row(i) for i in range(10)]
+    load_files(any_store, [_month(tmp_path / "c", stops)])
+    cut_stops = _month(tmp_path / "d", stops[:4])
+    cut_stops.write_text(HEADER + "".join(stops[:4]) + stops[4][:40])
+    report = load_files(any_store, [cut, cut_stops], replace_months=True)
+    assert [f.replaced for f in report.files] == [None, None]
+    for f in report.files:
+        assert "replaced nothing: the file does not end with a line break" in (
+            f.note or ""
+        ), f.note
+    assert any_store.count("stops") >= 10
+    assert set(_crimes(any_store)["incident_id"]) >= {f"{i:064x}" for i in range(6)}
+
+
+def test_a_revised_crime_the_file_repeats_is_stored_as_its_first_row(
+    any_store: Store, template_db: Path, tmp_path: Path
+) -> None:
+    """police.uk files sometimes repeat a Crime ID. A revised crime the later file
+    gave twice kept its old fields (the repeat made it no revision at all); the
+    month now holds the file's first row of it, as a fresh load of the file does."""
+    crime = "c" * 64
+    old = street_row(crime, crime_type="Robbery")
+    load_files(any_store, [_street_month(tmp_path / "a", [old])])
+    first = old.replace("Ash Mount", "Elm Road")
+    again = old.replace("Ash Mount", "Oak Lane")
+    revised = [first, again, street_row("d" * 64)]
+    load_files(any_store, [_street_month(tmp_path / "b", revised)], replace_months=True)
+    fresh = _fresh_store(template_db, tmp_path)
+    load_files(fresh, [_street_month(tmp_path / "c", revised)])
+    assert _crimes(any_store).equals(_crimes(fresh)), _crimes(any_store)
+    fresh.close()

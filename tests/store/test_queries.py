@@ -353,3 +353,34 @@ def test_stored_names_reads_only_the_names_asked_in_any_case(any_store: Store) -
         ("P5", "Łukasz Nowak")
     ]
     assert (queries.name_words("person"), queries.name_words("group")) == (2, 1)
+
+
+def test_stored_names_finds_names_stored_surname_first_or_widely_spaced(
+    any_store: Store,
+) -> None:
+    """A name stored as police systems often hold it, surname first with a comma
+    ("SMITH, John"), or with two spaces between its words, matched no word run of
+    the text (compared as stored), and a name of five words was never asked: each
+    reached partners as written. Names are now compared as their keys (lower case,
+    words one space apart, "Surname, Forenames" as "forenames surname")."""
+    with any_store.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {
+                    "person_id": ["P1", "P2", "P3"],
+                    "name": [
+                        "SMITH, John",
+                        "Mary  Jones",
+                        "Maria José da Silva Santos",
+                    ],
+                }
+            ),
+        )
+    text = "met John Smith, then JONES Mary and Maria José da Silva Santos"
+    asked = name_candidates([text])
+    assert queries.stored_names(any_store, asked, kind="person") == [
+        ("P1", "SMITH, John"),
+        ("P2", "Mary  Jones"),
+        ("P3", "Maria José da Silva Santos"),
+    ]

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from avert.access import NAME_WITHHELD, pseudonymise_ids
 from avert.config.settings import load_settings
 from avert.errors import ConfigError, PermissionDenied
 from avert.store import Store
@@ -1612,3 +1613,75 @@ def test_plan_and_objective_titles_name_no_stored_record_for_the_board(
     assert [p["title"] for p in pack["plans"]] == [expected]
     for real in shown:
         assert real not in repr(pack), real
+
+
+def test_partners_read_names_stored_surname_first_as_pseudonyms(
+    planned: Store,
+) -> None:
+    """A person stored as "SMITH, John" was shown to the leading partner by name,
+    in whichever order the police wrote it; a second person stored as "John Smith"
+    was not seen to share the name. The shared name is now withheld."""
+    _records(planned, people=("P1", "P2", "P3"))
+    with planned.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {
+                    "person_id": ["P1", "P2", "P3"],
+                    "name": ["SMITH, John", "John Smith", "JONES,  Mary Ann"],
+                }
+            ),
+        )
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    text = "saw John Smith and SMITH, John; also Mary Ann Jones, JONES Mary Ann"
+    shown = delivery._common.stored_ids_shown(planned, pseudo, [text])
+    [out] = pseudonymise_ids([text], shown)
+    mary = pseudo("person", "P3")
+    assert out == (f"saw {NAME_WITHHELD} and {NAME_WITHHELD}; also {mary}, {mary}"), out
+
+
+def test_a_partners_save_puts_each_withheld_name_back_where_it_was(
+    planned: Store,
+) -> None:
+    """Two names each shared by two stored people read "[name withheld]"; the
+    partner's save put the words back by count alone, over the evidence and the
+    RAG reason together: the RAG reason saved as shown named the evidence's
+    person, and evidence whose first sentence the partner cut named the first
+    person where the police wrote the second. Each is now put back where the text
+    the partner read had it."""
+    _records(planned, people=("P1", "P2", "P3", "P4"))
+    with planned.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {
+                    "person_id": ["P1", "P2", "P3", "P4"],
+                    "name": ["John Smith", "John Smith", "Jane Doe", "Jane Doe"],
+                }
+            ),
+        )
+    evidence = "Met John Smith. Later Jane Doe declined."
+    reason = "Jane Doe moved away"
+    delivery.update_action(
+        planned, "A05", {"evidence": evidence, "rag_reason": reason}, user=CHAIR
+    )
+    page = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    seen = page["action"]
+    assert seen["evidence"] == f"Met {NAME_WITHHELD}. Later {NAME_WITHHELD} declined."
+    assert seen["rag_reason"] == f"{NAME_WITHHELD} moved away"
+    delivery.update_action(
+        planned,
+        "A05",
+        {
+            "evidence": f"Later {NAME_WITHHELD} declined. Closed.",
+            "rag_reason": seen["rag_reason"],
+            "rag": "amber",
+        },
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    row = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert (row["evidence"][0], row["rag_reason"][0]) == (
+        "Later Jane Doe declined. Closed.",
+        reason,
+    )

@@ -15,7 +15,7 @@ from avert.access import (
     pseudonymise_ids,
     pseudonymise_text,
     restore_originals,
-    shown_originals,
+    shown_spans,
     withhold_action_titles,
 )
 from avert.config.settings import Settings
@@ -193,20 +193,26 @@ def _put_back_shown(
     store: Store, settings: Settings, old: dict[str, Any], clean: dict[str, Any]
 ) -> None:
     """A partner's evidence and RAG reason with the ids and names they read as
-    pseudonyms put back, in place: each pseudonym the stored text showed
-    (:func:`stored_ids_shown`) as the words it replaced, in order
-    (:func:`avert.access.restore_originals`), then the target's pseudonym as its
-    id, so the police's record keeps what they wrote."""
+    pseudonyms put back, in place: each field's text is shown again as the partner
+    read it (the target's pseudonym, then every other stored id and name:
+    :func:`_shown`), each pseudonym put back as the words it replaced at its place
+    there (:func:`avert.access.restore_originals`), then the target's pseudonym as
+    its id, so the police's record keeps what they wrote."""
     pseudo = partner_pseudonymiser(settings)
-    stored = [old.get("evidence"), old.get("rag_reason")]
-    originals = shown_originals(stored, stored_ids_shown(store, pseudo, stored))
     kind = _PSEUDONYMOUS.get(str(old.get("target_type")))
     real = None if old.get("target_id") is None else str(old["target_id"])
-    for key in ("evidence", "rag_reason"):
+    target = pseudo(kind, real) if kind is not None and real is not None else None
+    stored = {
+        key: pseudonymise_text(old.get(key), real, target)
+        for key in ("evidence", "rag_reason")
+    }
+    shown = stored_ids_shown(store, pseudo, list(stored.values()))
+    for key, before in stored.items():
         if isinstance(clean.get(key), str):
-            clean[key] = restore_originals(clean[key], originals)
-            if kind is not None and real is not None:
-                clean[key] = pseudonymise_text(clean[key], pseudo(kind, real), real)
+            seen, spans = shown_spans(before, shown)
+            clean[key] = restore_originals(clean[key], seen, spans)
+            if target is not None:
+                clean[key] = pseudonymise_text(clean[key], target, real)
 
 
 def _changed_since(store: Store, action: dict[str, Any], version: int) -> ConflictError:

@@ -17,9 +17,9 @@ from avert.access import (
     id_candidates,
     name_candidates,
     name_forms,
-    name_key,
     pseudonymise_ids,
     pseudonymiser_for,
+    stored_name_key,
 )
 from avert.config.settings import Settings
 from avert.config.timezone import DEFAULT_TIMEZONE, local_now, local_today
@@ -92,7 +92,8 @@ def stored_ids_shown(
         keys = name_candidates(texts, min_words=queries.name_words(kind))
         owners: dict[str, set[str]] = {}
         for real, name in queries.stored_names(store, keys, kind=kind):
-            owners.setdefault(name_key(name), set()).add(real)
+            key = stored_name_key(name, surname_first=kind == "person")
+            owners.setdefault(key, set()).add(real)
         for name, ids in owners.items():
             value = pseudo(kind, min(ids)) if len(ids) == 1 else NAME_WITHHELD
             forms = name_forms(name) if kind == "person" else [name]
