@@ -14,6 +14,27 @@ from avert.store import Store
 from avert.workflows import board, views
 
 
+def _record_a_load(store: Store) -> None:
+    """Add one row to ``loads``, as a new load does (the caches' key counts them)."""
+    with store.transaction() as tx:
+        tx.append(
+            "loads",
+            pl.DataFrame(
+                {
+                    "load_id": ["L1"],
+                    "source_file": ["x.csv"],
+                    "file_sha256": ["0" * 64],
+                    "kind": ["bundle"],
+                    "loaded_at": [dt.datetime(2026, 12, 1)],
+                    "rows": [1],
+                    "loaded": [1],
+                    "quarantined": [0],
+                    "duplicates": [0],
+                }
+            ),
+        )
+
+
 def test_result_cache_computes_once_per_key_and_expires() -> None:
     cache: views.ResultCache[int] = views.ResultCache(ttl_s=60.0)
     calls: list[int] = []
@@ -69,23 +90,7 @@ def test_board_statistics_are_shared_until_a_new_load(
     assert len(calls) == 1
     views.board_statistics_view(sqlite_store, cache, end=end, performance=False)
     assert len(calls) == 2  # other options: computed
-    with sqlite_store.transaction() as tx:
-        tx.append(
-            "loads",
-            pl.DataFrame(
-                {
-                    "load_id": ["L1"],
-                    "source_file": ["x.csv"],
-                    "file_sha256": ["0" * 64],
-                    "kind": ["bundle"],
-                    "loaded_at": [dt.datetime(2026, 12, 1)],
-                    "rows": [1],
-                    "loaded": [1],
-                    "quarantined": [0],
-                    "duplicates": [0],
-                }
-            ),
-        )
+    _record_a_load(sqlite_store)
     views.board_statistics_view(sqlite_store, cache, end=end, by=None)
     assert len(calls) == 3  # a new load is seen at once
 
@@ -121,23 +126,7 @@ def test_the_groups_analysis_is_shared_until_a_new_load_and_each_showing_audited
     assert again == first
     assert analysed == ["police"]  # one analysis for both police users
     assert audited == ["ana", "chair"]  # both showings audited
-    with sqlite_store.transaction() as tx:
-        tx.append(
-            "loads",
-            pl.DataFrame(
-                {
-                    "load_id": ["L1"],
-                    "source_file": ["x.csv"],
-                    "file_sha256": ["0" * 64],
-                    "kind": ["bundle"],
-                    "loaded_at": [dt.datetime(2026, 12, 1)],
-                    "rows": [1],
-                    "loaded": [1],
-                    "quarantined": [0],
-                    "duplicates": [0],
-                }
-            ),
-        )
+    _record_a_load(sqlite_store)
     views.groups_view(sqlite_store, settings, user=analyst, cache=cache)
     assert analysed == ["police", "police"]  # a new load is seen at once
     assert views.groups_view(sqlite_store, settings, user=analyst) == first
