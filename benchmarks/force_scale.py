@@ -307,6 +307,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=[], help="commands to time")
     parser.add_argument("--no-web", action="store_true")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more (the least of that many runs)")
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()}"
     )
