@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -232,9 +231,7 @@ def _serve(url: str, port: int) -> None:
 
 def time_web(db: str, repeat: int) -> None:
     """Each role's main pages: first request, then the fastest of ``repeat``."""
-    import socket
-
-    import httpx2 as httpx
+    from harness import free_port, signed_in_client, wait_up
 
     from avert.config.choices import ROLES
     from avert.store import Store
@@ -246,36 +243,15 @@ def time_web(db: str, repeat: int) -> None:
         if f"bench-{role}" not in existing:
             add_user(store, f"bench-{role}", password=PASSWORD, role=role)
     store.close()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = mp.get_context("spawn").Process(target=_serve, args=(db, port))
     server.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/login", timeout=2)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.2)
+        wait_up(base)
         print(f"web pages (first request; fastest of {repeat} more):", flush=True)
         for role in ROLES:
-            client = httpx.Client(base_url=base, timeout=120)
-            page = client.get("/login")
-            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-            assert token
-            client.post(
-                "/login",
-                data={
-                    "username": f"bench-{role}",
-                    "password": PASSWORD,
-                    "csrf_token": token.group(1),
-                },
-            )
+            client = signed_in_client(base, f"bench-{role}", PASSWORD, timeout_s=120.0)
             for path in PAGES:
                 url = path.format(at=AT)
                 times = []

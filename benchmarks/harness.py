@@ -11,12 +11,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
+import socket
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx2
 
 #: The thread pools of the numeric libraries that :func:`single_threaded` pins.
 _THREAD_VARIABLES = (
@@ -70,3 +76,43 @@ def store_targets(tmp: str, *, postgres: bool) -> Iterator[list[tuple[str, str]]
         yield targets
     finally:
         server.cleanup()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 free now, for a benchmark's own server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_up(base: str, *, timeout_s: float = 60.0) -> None:
+    """Wait until the web app at ``base`` answers its sign-in page."""
+    import httpx2 as httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base}/login", timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def signed_in_client(
+    base: str, username: str, password: str, *, timeout_s: float = 60.0
+) -> httpx2.Client:
+    """An HTTP client of the web app at ``base`` signed in as ``username`` (the
+    sign-in form's CSRF token, then the form)."""
+    import httpx2 as httpx
+
+    client = httpx.Client(base_url=base, timeout=timeout_s)
+    page = client.get("/login")
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, "no CSRF token on the sign-in page"
+    client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": found.group(1)},
+    )
+    return client

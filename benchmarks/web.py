@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import multiprocessing as mp
-import re
 import secrets
-import socket
 import statistics
 import sys
 import tempfile
@@ -30,6 +28,8 @@ import httpx2 as httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+
+from harness import free_port, signed_in_client, wait_up  # noqa: E402
 
 from avert.config.settings import load_settings  # noqa: E402
 from avert.store import Store  # noqa: E402
@@ -52,36 +52,6 @@ def _serve(url: str, port: int) -> None:
     )
     app = create_app(settings, Store(url))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_up(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base}/login", timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise SystemExit("the server did not start")
-
-
-def _session(base: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=60)
-    page = client.get("/login")
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert found
-    client.post(
-        "/login",
-        data={"username": "chair", "password": PASSWORD, "csrf_token": found.group(1)},
-    )
-    return client
 
 
 def _load(
@@ -144,20 +114,22 @@ def main() -> None:
         print(
             f"store: {store.count('incidents'):,} incidents, built in {time.perf_counter() - t:.1f} s"
         )
-        port = _free_port()
+        port = free_port()
         server = mp.get_context("spawn").Process(target=_serve, args=(url, port))
         server.start()
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_up(base)
+            wait_up(base)
             at = f"{AT:%Y-%m-%dT%H:%M}"
-            cold = _session(base)
+            cold = signed_in_client(base, "chair", PASSWORD)
             t = time.perf_counter()
             assert cold.get(f"/today?at={at}").status_code == 200
             print(
                 f"Today, first request (computes the briefing): {time.perf_counter() - t:.2f} s"
             )
-            sessions = [_session(base) for _ in range(args.clients)]
+            sessions = [
+                signed_in_client(base, "chair", PASSWORD) for _ in range(args.clients)
+            ]
             _report(
                 "Today (HTML, session)",
                 *_load(sessions, f"/today?at={at}", args.requests),

@@ -40,18 +40,22 @@ def test_refuses_to_start_with_a_guessable_secret_key(
     create_app(weak, world.store, demo=True)  # the demo makes a random key
 
 
-def _sign_in_cookie(client: TestClient) -> str:
-    """The Set-Cookie header of the chair's sign-in through ``client``."""
-    page = client.get("/login")
-    response = client.post(
+def _post_login(client: TestClient, form_page: str, username: str = "chair") -> Any:
+    """Send the sign-in form of ``form_page`` (its CSRF token) with the password."""
+    return client.post(
         "/login",
         data={
-            "username": "chair",
+            "username": username,
             "password": PASSWORD,
-            "csrf_token": csrf_of(page.text),
+            "csrf_token": csrf_of(form_page),
         },
         follow_redirects=False,
     )
+
+
+def _sign_in_cookie(client: TestClient) -> str:
+    """The Set-Cookie header of the chair's sign-in through ``client``."""
+    response = _post_login(client, client.get("/login").text)
     return response.headers["set-cookie"].lower()
 
 
@@ -86,40 +90,16 @@ def test_a_sign_in_form_left_open_in_another_tab_shows_the_sign_in_again(
     client = TestClient(world.app)
     first = client.get("/login")
     second = client.get("/login")
-    signed = client.post(
-        "/login",
-        data={
-            "username": "chair",
-            "password": PASSWORD,
-            "csrf_token": csrf_of(first.text),
-        },
-        follow_redirects=False,
-    )
+    signed = _post_login(client, first.text)
     assert signed.status_code == 303
     client.post("/logout", data={"csrf_token": csrf_of(client.get("/today").text)})
-    stale = client.post(
-        "/login",
-        data={
-            "username": "chair",
-            "password": PASSWORD,
-            "csrf_token": csrf_of(second.text),
-        },
-        follow_redirects=False,
-    )
+    stale = _post_login(client, second.text)
     assert stale.status_code == 403
     assert "Not allowed" not in stale.text
     assert "This sign-in form was out of date" in stale.text
     assert 'action="/login"' in stale.text
     assert client.get("/today", follow_redirects=False).status_code == 303
-    again = client.post(
-        "/login",
-        data={
-            "username": "chair",
-            "password": PASSWORD,
-            "csrf_token": csrf_of(stale.text),
-        },
-        follow_redirects=False,
-    )
+    again = _post_login(client, stale.text)
     assert again.status_code == 303
     assert again.headers["location"] == "/today"
 

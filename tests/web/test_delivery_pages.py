@@ -7,8 +7,10 @@ import html
 import re
 import secrets
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+from fastapi.testclient import TestClient
 
 from avert.config.settings import load_settings
 from avert.policy import ROLES
@@ -21,6 +23,26 @@ from web.helpers import PASSWORD, World, csrf_of, signed_in
 
 def _actions(world: World) -> pl.DataFrame:
     return world.store.read_frame("actions")
+
+
+def _action(world: World, action_id: str) -> dict[str, Any]:
+    return _actions(world).filter(pl.col("action_id") == action_id).row(0, named=True)
+
+
+def _save_action(
+    client: TestClient, action_id: str, before: dict[str, Any], **changed: str
+) -> Any:
+    """Post the action form as its page gives it (fresh CSRF token, the action's
+    status, RAG and reason as stored) with ``changed`` fields typed over it."""
+    page = client.get(f"/plan/actions/{action_id}")
+    data = {
+        "csrf_token": csrf_of(page.text),
+        "status": before["status"],
+        "rag": before["rag"] or "",
+        "rag_reason": before["rag_reason"] or "",
+        **changed,
+    }
+    return client.post(f"/plan/actions/{action_id}", data=data)
 
 
 def test_plan_board_counts_match_the_store(world: World) -> None:
@@ -369,26 +391,17 @@ def test_a_review_date_outside_the_years_is_refused_and_nothing_is_saved(
     having a review date. It is refused with the years taken, the form keeps what
     was typed, and the action is as it was."""
     client = signed_in(world.app, "chair")
-    before = _actions(world).filter(pl.col("action_id") == "A05").row(0, named=True)
+    before = _action(world, "A05")
     for typed, year in (("0026-01-15", 26), ("9999-12-31", 9999)):
-        page = client.get("/plan/actions/A05")
-        response = client.post(
-            "/plan/actions/A05",
-            data={
-                "csrf_token": csrf_of(page.text),
-                "status": before["status"],
-                "rag": before["rag"] or "",
-                "rag_reason": before["rag_reason"] or "",
-                "evidence": "typed with the date",
-                "review_date": typed,
-            },
+        response = _save_action(
+            client, "A05", before, evidence="typed with the date", review_date=typed
         )
         assert response.status_code == 400, typed
         error = response.text.split('id="action-error"')[1].split("</p>")[0]
         assert f"the year {year} is outside the years 1900-2200" in error
         form = response.text[response.text.index('id="edit-action"') :]
         assert ">typed with the date</textarea>" in form
-    after = _actions(world).filter(pl.col("action_id") == "A05").row(0, named=True)
+    after = _action(world, "A05")
     assert after["version"] == before["version"]
     assert after["review_date"] == before["review_date"]
 
@@ -803,24 +816,14 @@ def test_a_text_over_the_limit_is_refused_and_nothing_is_saved(world: World) -> 
     text itself; the action form keeps what was typed."""
     client = signed_in(world.app, "chair")
     pasted = "a long note " * 900  # 10,800 characters
-    before = _actions(world).filter(pl.col("action_id") == "A12").row(0, named=True)
-    page = client.get("/plan/actions/A12")
-    response = client.post(
-        "/plan/actions/A12",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "status": before["status"],
-            "rag": before["rag"] or "",
-            "rag_reason": before["rag_reason"] or "",
-            "evidence": pasted,
-        },
-    )
+    before = _action(world, "A12")
+    response = _save_action(client, "A12", before, evidence=pasted)
     assert response.status_code == 400
     error = response.text.split('id="action-error"')[1].split("</p>")[0]
     assert "Evidence: 10,800 characters; at most 10,000 are kept" in error
     assert "a long note" not in error
     assert "a long note a long note" in response.text.split('id="edit-action"')[1]
-    after = _actions(world).filter(pl.col("action_id") == "A12").row(0, named=True)
+    after = _action(world, "A12")
     assert after["version"] == before["version"]
 
     page = client.get("/meeting")

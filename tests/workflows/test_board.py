@@ -970,6 +970,18 @@ def test_performance_leaves_out_months_the_store_holds_no_incident_of(
     assert any("2024-07-01 to 2024-12-01" in n for n in out["notes"])
 
 
+def _load_census_2021_by_area(store: Store, tmp_path: Path) -> None:
+    """Load a 2021 census by local authority (no LSOA rows) for areas Alpha, Beta."""
+    newer = tmp_path / "census-2021-by-la.csv"
+    newer.write_text(
+        "area,population,year,ethnicity\n"
+        "Alpha,1800,2021,White\nAlpha,150,2021,Black\n"
+        "Beta,1600,2021,White\nBeta,250,2021,Black\n",
+        encoding="utf-8",
+    )
+    _invoke(store, "ingest", "population", str(newer))
+
+
 def test_equality_says_a_newer_census_is_loaded_than_the_one_it_used(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
@@ -979,14 +991,7 @@ def test_equality_says_a_newer_census_is_loaded_than_the_one_it_used(
     against 2011 and 2.15 against 2021 with no word of it (found by an independent
     recomputation); a note says so and how to choose."""
     _census_and_stops(sqlite_store, tmp_path, outcomes=False)
-    newer = tmp_path / "census-2021-by-la.csv"
-    newer.write_text(
-        "area,population,year,ethnicity\n"
-        "Alpha,1800,2021,White\nAlpha,150,2021,Black\n"
-        "Beta,1600,2021,White\nBeta,250,2021,Black\n",
-        encoding="utf-8",
-    )
-    _invoke(sqlite_store, "ingest", "population", str(newer))
+    _load_census_2021_by_area(sqlite_store, tmp_path)
     args = ["analyse", "equality", "--force", "test-force", "--json"]
     lsoa = ["--areas", "Alpha,Beta", "--area-level", "lsoa"]
     out = json.loads(_invoke(sqlite_store, *args, *lsoa))
@@ -1009,14 +1014,7 @@ def test_equality_sets_recent_searches_against_the_census_of_their_time(
     years old, where 2021's gives 2.77 and 0.86; the board pack, which has no
     --population-year, could not choose."""
     _census_and_stops(sqlite_store, tmp_path, outcomes=False)
-    newer = tmp_path / "census-2021-by-la.csv"
-    newer.write_text(
-        "area,population,year,ethnicity\n"
-        "Alpha,1800,2021,White\nAlpha,150,2021,Black\n"
-        "Beta,1600,2021,White\nBeta,250,2021,Black\n",
-        encoding="utf-8",
-    )
-    _invoke(sqlite_store, "ingest", "population", str(newer))
+    _load_census_2021_by_area(sqlite_store, tmp_path)
     args = ["analyse", "equality", "--force", "test-force", "--json"]
     out = json.loads(_invoke(sqlite_store, *args, "--areas", "Alpha,Beta"))
     assert out["population_year"] == 2021  # the stops are of 2024

@@ -19,6 +19,20 @@ def _write(tmp_path: Path, rows: dict[str, list[object]]) -> Path:
     return path
 
 
+def _line_of_events(tmp_path: Path, x0: float, y0: float, step: float) -> Path:
+    """A CSV of 40 events a ``step`` apart along a diagonal from ``(x0, y0)``, at
+    10:00 on the days of January 2024."""
+    n = 40
+    return _write(
+        tmp_path,
+        {
+            "x": [x0 + step * k for k in range(n)],
+            "y": [y0 + step * k for k in range(n)],
+            "occurred_at": [f"2024-01-{1 + k % 28:02d}T10:00" for k in range(n)],
+        },
+    )
+
+
 def test_rows_without_a_time_or_place_are_counted_with_the_first_line(
     tmp_path: Path,
 ) -> None:
@@ -147,39 +161,16 @@ def test_longitude_and_latitude_named_x_y_stop_with_advice(tmp_path: Path) -> No
     """A file of lon/lat degrees in columns x, y was read as metres: the whole city
     fell in one 150 m cell and `forecast evaluate` printed hit rates of 0 with a
     note about the cell size only. It now stops and says to project them."""
-    n = 40
-    path = _write(
-        tmp_path,
-        {
-            "x": [-73.6 + 0.001 * k for k in range(n)],
-            "y": [45.5 + 0.001 * k for k in range(n)],
-            "occurred_at": [f"2024-01-{1 + k % 28:02d}T10:00" for k in range(n)],
-        },
-    )
+    path = _line_of_events(tmp_path, -73.6, 45.5, 0.001)
     with pytest.raises(IngestError, match="look like longitude and latitude"):
         events_from_csv(path)
-    metres = _write(
-        tmp_path,
-        {
-            "x": [611000.0 + 50 * k for k in range(n)],
-            "y": [5040000.0 + 50 * k for k in range(n)],
-            "occurred_at": [f"2024-01-{1 + k % 28:02d}T10:00" for k in range(n)],
-        },
-    )
-    assert events_from_csv(metres)[0].height == n
+    metres = _line_of_events(tmp_path, 611000.0, 5040000.0, 50)
+    assert events_from_csv(metres)[0].height == 40
 
 
 def test_latitude_first_in_x_y_stops_too(tmp_path: Path) -> None:
     """Latitude in x and longitude in y (Sydney's -33.9, 151.2: y beyond 90) passed
     the check for degrees and put the city in one cell; either order now stops."""
-    n = 40
-    path = _write(
-        tmp_path,
-        {
-            "x": [-33.87 + 0.001 * k for k in range(n)],
-            "y": [151.2 + 0.001 * k for k in range(n)],
-            "occurred_at": [f"2024-01-{1 + k % 28:02d}T10:00" for k in range(n)],
-        },
-    )
+    path = _line_of_events(tmp_path, -33.87, 151.2, 0.001)
     with pytest.raises(IngestError, match="look like longitude and latitude"):
         events_from_csv(path)
