@@ -97,14 +97,16 @@ def _replace_months(
     (``2018-03-metropolitan-stop-and-search.csv``, ``2019-05-city-of-london-
     street.csv``, in any folder or zip) that this file does not hold are deleted
     (not one another file of the load holds: a crime moved to the next month's
-    file stays stored), and (street) a stored crime this file holds with other fields is replaced by
-    the file's row (its conflicting-duplicate quarantine entry removed: the
-    revision is stored, not set aside). What remains of the month is exactly this
-    file's rows, its rejected rows quarantined as in any load. The month is told by
-    the names of the files its rows came from, not by their dates (a search late on
-    a month's last day in UTC is stored in the next month's local time). The same
-    file again deletes nothing. Set operations: one join for the months' stored
-    keys, one delete by key.
+    file stays stored), and (street) a stored crime this file holds with other
+    fields is replaced by the file's row (its conflicting-duplicate quarantine
+    entry removed: the revision is stored, not set aside), a crime stored from
+    another month's file too (:func:`_moved_rows`: it moved here, and a later
+    replace of the month it left must not delete it). What remains of the month
+    is exactly this file's rows, its rejected rows quarantined as in any load. The
+    month is told by the names of the files its rows came from, not by their dates
+    (a search late on a month's last day in UTC is stored in the next month's local
+    time). The same file again deletes nothing. Set operations: one join for the
+    months' stored keys, one delete by key.
     """
     months = _named_months(report, spec)
     if not months:
@@ -123,37 +125,54 @@ def _replace_months(
         how="anti",
     )
     gone = gone.filter(~_held_by_load(state.held_keys, gone[spec.key]))
-    # a revision of a row of its month stored by an earlier load (not a row this
-    # file repeats, nor one of another month)
-    earlier = _by_month(present.filter(pl.col("load_id") != report.load_id))
-    revised = {
-        month: _revised_rows(
-            state,
-            files[0].file,
-            earlier.get(_month_text(month), present.clear()),
-            spec.key,
-        )
+    conflicting = {
+        month: _first_conflicts(state, files[0].file, spec.key)
         for month, files in months.items()
     }
+    # a revision of a row of its month stored by an earlier load (not a row this
+    # file repeats, nor one of another month: that one moved, see _moved_rows)
+    earlier = _by_month(present.filter(pl.col("load_id") != report.load_id))
+    revised = {
+        month: rows.join(
+            earlier.get(_month_text(month), present.clear()).select(spec.key),
+            on=spec.key,
+            how="semi",
+        )
+        for month, rows in conflicting.items()
+    }
+    moved = _moved_rows(tx, report.load_id, months, conflicting, state, spec)
     gone_of = _by_month(gone)
     delete_keys(
         tx,
         spec.table,
-        pl.concat([gone[spec.key], *(r[spec.key] for r in revised.values())]),
+        pl.concat(
+            [
+                gone[spec.key],
+                *(r[spec.key] for r in revised.values()),
+                *(m[spec.key] for m in moved.values()),
+            ]
+        ),
     )
     for month, files in months.items():
-        _store_revised(tx, report.load_id, files[0], revised[month], state)
+        came = moved[month]
+        stored_again = pl.concat(
+            [revised[month], came.drop("moved_from")], how="diagonal_relaxed"
+        )
+        _store_revised(tx, report.load_id, files[0], stored_again, state)
         of_month = gone_of.get(_month_text(month), gone.clear())
         for f in files:  # the same file again: the first one replaced the month
             f.replaced = 0
-        files[0].replaced = of_month.height + revised[month].height
+        files[0].replaced = of_month.height + stored_again.height
         if files[0].replaced:
             _say_replaced(
                 files[0],
                 month,
                 spec,
-                (of_month.height, revised[month].height),
-                of_month["source_file"].unique().sort().to_list(),
+                (of_month.height, revised[month].height, came.height),
+                (
+                    of_month["source_file"].unique().sort().to_list(),
+                    came["moved_from"].unique().sort().to_list(),
+                ),
             )
 
 
@@ -167,25 +186,87 @@ def _by_month(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
-def _revised_rows(
-    state: _State, file: str, earlier: pl.DataFrame, key: str
-) -> pl.DataFrame:
-    """This file's rows that conflict with a row of its month stored by an earlier
-    load (:attr:`_State.revised`: kept for street files only), first of each key."""
+def _first_conflicts(state: _State, file: str, key: str) -> pl.DataFrame:
+    """This file's rows that repeat a stored key with other fields
+    (:attr:`_State.revised`: kept for street files only), first of each key."""
     parts = state.revised.get(file, [])
     if not parts:
         return pl.DataFrame(schema={key: pl.String(), "source_line": pl.Int64()})
-    rows = pl.concat(parts, how="diagonal_relaxed").unique(
+    return pl.concat(parts, how="diagonal_relaxed").unique(
         key, keep="first", maintain_order=True
     )
-    return rows.join(earlier.select(key).unique(), on=key, how="semi")
+
+
+def _moved_rows(
+    tx: Transaction,
+    load_id: str,
+    months: dict[Month, list[FileReport]],
+    conflicting: dict[Month, pl.DataFrame],
+    state: _State,
+    spec: _MonthFiles,
+) -> dict[Month, pl.DataFrame]:
+    """Per replaced month, its file's rows that police.uk moved there from another
+    month: the key is stored, by an earlier load, from a file named for another
+    force-month, and no file of this load named for another month (or for none)
+    holds it. ``moved_from`` names the stored row's file.
+
+    A crime belongs to the month of the latest replacing file that holds it. Its
+    stored row came from the month it left, so a later replace of that month, its
+    file no longer holding the crime, deleted it: it is stored again as this file
+    gives it (a moved crime's Month differs, so its row is a conflicting duplicate
+    here), in this month. When a file of another month in the load holds it too,
+    it stays where it is stored (and is not deleted). Set operations over this load's conflicting rows
+    (few): one lookup of their stored files, one match against the load's keys.
+    """
+    empty = {
+        month: rows.clear().with_columns(pl.lit(None, pl.String).alias("moved_from"))
+        for month, rows in conflicting.items()
+    }
+    tagged = [
+        rows.with_columns(pl.lit(_month_text(month)).alias("month"))
+        for month, rows in conflicting.items()
+        if rows.height
+    ]
+    if not tagged:
+        return empty
+    candidates = pl.concat(tagged, how="diagonal_relaxed")
+    stored = tx.existing(
+        spec.table,
+        candidates.select(spec.key),
+        columns=[spec.key, "source_file", "load_id"],
+    ).filter(pl.col("load_id") != load_id)
+    month_of = {
+        path: _month_text(month)
+        for path in stored["source_file"].drop_nulls().unique().to_list()
+        if (month := spec.month_from_name(_base_name(path))) is not None
+    }
+    came = candidates.join(
+        stored.select(
+            spec.key,
+            pl.col("source_file").alias("moved_from"),
+            pl.col("source_file")
+            .replace_strict(month_of, default=None, return_dtype=pl.String())
+            .alias("from_month"),
+        ),
+        on=spec.key,
+    ).filter(pl.col("from_month") != pl.col("month"))
+    came = came.join(
+        _held_by_other_months(state, spec, came.select(spec.key, "month")),
+        on=spec.key,
+        how="anti",
+    ).drop("from_month")
+    by_month = {month: rows.drop("month") for month, rows in _by_month(came).items()}
+    return {
+        month: by_month.get(_month_text(month), none) for month, none in empty.items()
+    }
 
 
 def _store_revised(
     tx: Transaction, load_id: str, f: FileReport, rows: pl.DataFrame, state: _State
 ) -> None:
-    """Store a replacing street file's revised crimes (their old rows deleted): they
-    count as loaded, not duplicates, and leave the quarantine (nothing set aside)."""
+    """Store a replacing street file's revised crimes and those moved in from another
+    month (their old rows deleted): they count as loaded, not duplicates, and leave
+    the quarantine (nothing set aside)."""
     if rows.height == 0:
         return
     _append_sorted(tx, "incidents", rows)
@@ -370,15 +451,57 @@ def _held_by_load(
     of the load holds: a crime police.uk moved to the next month's file, stored
     from the earlier one, is not deleted with the month it left. Each file's keys
     are matched against the few candidates, not gathered whole."""
+    if candidates.len() == 0:
+        return pl.Series([], dtype=pl.Boolean)
+    return candidates.is_in(_holders(keys, candidates)["key"].implode())
+
+
+def _held_by_other_months(
+    state: _State, spec: _MonthFiles, rows: pl.DataFrame
+) -> pl.DataFrame:
+    """The keys of ``rows`` (``spec.key``, ``month``) that a file of the load named
+    for another month, or for none, holds (a copy of a month's file is no other
+    month)."""
+    holders = _holders(state.held_keys, rows[spec.key])
+    month_of = {
+        path: _month_text(month) if month else ""
+        for path in holders["file"].unique().to_list()
+        for month in [spec.month_from_name(_base_name(path))]
+    }
+    elsewhere = holders.select(
+        pl.col("key").alias(spec.key),
+        pl.col("file")
+        .replace_strict(month_of, return_dtype=pl.String())
+        .alias("month"),
+    )
+    return (
+        rows.join(elsewhere, on=spec.key, suffix="_holding")
+        .filter(pl.col("month_holding") != pl.col("month"))
+        .select(spec.key)
+    )
+
+
+def _holders(
+    keys: dict[str, list[pl.DataFrame]] | None, candidates: pl.Series
+) -> pl.DataFrame:
+    """``key`` and ``file``: each file of the load holding one of ``candidates``.
+    Each file's keys are matched against the few candidates, not gathered whole."""
+    found = pl.DataFrame(schema={"key": pl.String(), "file": pl.String()})
+    if candidates.len() == 0:
+        return found
     wanted = candidates.implode()
-    held = [
-        frame.filter(pl.col("key").is_in(wanted))["key"]
-        for frames in (keys or {}).values()
-        for frame in frames
-    ]
-    if not held or candidates.len() == 0:
-        return pl.Series([False] * candidates.len(), dtype=pl.Boolean)
-    return candidates.is_in(pl.concat(held).implode())
+    return pl.concat(
+        [
+            found,
+            *(
+                frame.filter(pl.col("key").is_in(wanted)).select(
+                    "key", pl.lit(file).alias("file")
+                )
+                for file, frames in (keys or {}).items()
+                for frame in frames
+            ),
+        ]
+    )
 
 
 def _held_keys(
@@ -403,10 +526,14 @@ def _say_replaced(
     f: FileReport,
     month: Month,
     spec: _MonthFiles,
-    counts: tuple[int, int],
-    earlier: list[str],
+    counts: tuple[int, int, int],
+    files: tuple[list[str], list[str]],
 ) -> None:
-    gone, revised = counts
+    """Say what replacing the month did: ``counts`` of rows deleted, revised and
+    moved in from another month; ``files``: those the deleted and the moved rows
+    were stored from."""
+    gone, revised, moved = counts
+    earlier, moved_from = files
     row = spec.row
     said = f"replaced {month[1]}'s {month[0]}: "
     if gone:
@@ -424,7 +551,15 @@ def _say_replaced(
             f"{'is' if revised == 1 else 'are'} now stored as this file gives "
             f"{'it' if revised == 1 else 'them'}; "
         )
-    new = f.loaded - revised
+    if moved:
+        said += (
+            f"{moved:,} stored {row if moved == 1 else row + 's'} of another month "
+            f"(from {', '.join(sorted({_base_name(p) for p in moved_from}))}) "
+            f"{'is' if moved == 1 else 'are'} in this file (moved by police.uk) and "
+            f"{'is' if moved == 1 else 'are'} now stored as this file gives "
+            f"{'it' if moved == 1 else 'them'}, in this month; "
+        )
+    new = f.loaded - revised - moved
     said += (
         f"{new:,} of its {row}s {'is' if new == 1 else 'are'} new. The month now "
         f"holds this file's {row}s only."

@@ -117,7 +117,8 @@ class _State:
         #: loaded or duplicate (kept for a load that replaces months; None otherwise)
         self.held_keys: dict[str, list[pl.DataFrame]] | None = {} if keep_keys else None
         #: per street file (with ``keep_keys``): its rows that repeat a stored Crime
-        #: ID with other fields, the revisions a replaced month stores
+        #: ID with other fields, the revisions (or crimes moved in from another
+        #: month) a replaced month stores
         self.revised: dict[str, list[pl.DataFrame]] = {}
         self.referenced = {r.table for rules in references.values() for r in rules}
         self.accepted: dict[str, list[pl.DataFrame]] = {}
