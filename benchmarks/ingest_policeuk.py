@@ -110,7 +110,7 @@ _SPLIT = (
     ("database appends (ADBC ingest)", "dbapi.py", "adbc_ingest"),
     ("index rebuild", "database.py", "deferred_indexes"),
     ("commit", "dbapi.py", "commit"),
-    ("write step (checks, keys, appends)", "load.py", "_write"),
+    ("write step (checks, keys, appends)", "load/_load.py", "_write"),
 )
 
 

@@ -27,12 +27,13 @@ REAL = Path(__file__).resolve().parents[1] / "data/policeuk/2018-07"
 _CHILD = textwrap.dedent(
     """
     import os, signal, sys
-    import avert.workflows.load as load
+    import avert.workflows.load._load as load
+    import avert.workflows.load._state as state
     from avert.store import Store
     from avert.store.database import Transaction
 
     load._SQLITE_CACHE_KIB = 64      # spill dirty pages to the file early
-    load._APPEND_ROWS = 500          # many appends, so the kill lands mid-load
+    state._APPEND_ROWS = 500         # many appends, so the kill lands mid-load
     real = Transaction.append_arrow
     calls = {"n": 0}
 

@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 import avert.ingest.policeuk as policeuk
 import avert.ingest.policeuk._read as policeuk_read
 import avert.workflows.load as load
+import avert.workflows.load._state as load_state
 from avert.errors import IngestError
 from avert.ingest._csv import read_csv, read_csv_parts
 from avert.ingest.keys import ContentKeyer, content_keys
 from avert.ingest.policeuk import parse_policeuk, parse_policeuk_parts
+from avert.ingest.result import Parsed
 from avert.ingest.sources import expand_paths
 from avert.store import Store
 from avert.workflows.load import load_files
@@ -143,7 +145,7 @@ def test_load_in_parts_equals_load_whole(
     results = []
     for part_lines, defer_rows in ((10**9, 10**9), (7, 10)):
         monkeypatch.setattr(policeuk_read, "PART_LINES", part_lines)
-        monkeypatch.setattr(load, "_DEFER_INDEX_ROWS", defer_rows)
+        monkeypatch.setattr(load_state, "_DEFER_INDEX_ROWS", defer_rows)
         db = tmp_path / f"parts-{part_lines}.db"
         db.write_bytes(template_db.read_bytes())
         store = Store(f"sqlite:///{db}")
@@ -205,7 +207,7 @@ def test_a_role_that_does_not_own_the_tables_loads_with_deferred_indexes(
     keeps the indexes and loads."""
     import sqlalchemy as sa
 
-    monkeypatch.setattr(load, "_DEFER_INDEX_ROWS", 10)
+    monkeypatch.setattr(load_state, "_DEFER_INDEX_ROWS", 10)
     role = f"avert_app_{uuid.uuid4().hex[:8]}"
     owner = postgres_store.engine
     with owner.begin() as conn:
@@ -231,7 +233,7 @@ def test_error_in_a_later_file_leaves_nothing(
     sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(policeuk_read, "PART_LINES", 7)
-    monkeypatch.setattr(load, "_DEFER_INDEX_ROWS", 10)
+    monkeypatch.setattr(load_state, "_DEFER_INDEX_ROWS", 10)
     good = _street_file(tmp_path, "2018-07-a-street.csv")
     bad = _street_file(tmp_path, "2018-07-b-street.csv")
     real = policeuk.parse_policeuk_parts
@@ -338,7 +340,7 @@ def test_parts_and_deferred_indexes_on_both_stores(
     any_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(policeuk_read, "PART_LINES", 7)
-    monkeypatch.setattr(load, "_DEFER_INDEX_ROWS", 10)
+    monkeypatch.setattr(load_state, "_DEFER_INDEX_ROWS", 10)
     before = _index_names(any_store)
     assert "ix_incidents_occurred_from_time_precision_x_y_incident_id" in before
     report = load_files(any_store, [_street_file(tmp_path)])
@@ -386,7 +388,7 @@ def test_progress_names_each_file_before_it_is_parsed(
     }
     seen_while_parsing: list[bool] = []
 
-    def parse(path: Path) -> load.Parsed:
+    def parse(path: Path) -> Parsed:
         # the parse (in the loader's thread) waits to be named on the bar
         told, _ = named[f"{path} ({path.stat().st_size / 1e3:,.1f} kB)"]
         seen_while_parsing.append(told.wait(timeout=3))

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import avert.workflows.load as load_mod
+import avert.workflows.load._checks as load_checks
 from avert.store import Store
 from avert.store.database import Transaction
 from avert.workflows.load import load_files
@@ -80,7 +80,7 @@ def test_a_reload_looks_up_stored_rows_a_slice_at_a_time(
         return found
 
     monkeypatch.setattr(Transaction, "existing", spy)
-    monkeypatch.setattr(load_mod, "_LOOKUP_ROWS", 4)
+    monkeypatch.setattr(load_checks, "_LOOKUP_ROWS", 4)
     out, quarantine = _reload(sqlite_store, tmp_path)
     assert (out["rows"], out["loaded"], out["duplicates"], out["conflicts"]) == (
         27,
@@ -109,7 +109,7 @@ def test_a_reload_in_slices_equals_one_lookup(
     monkeypatch: pytest.MonkeyPatch,
     lookup_rows: int,
 ) -> None:
-    monkeypatch.setattr(load_mod, "_LOOKUP_ROWS", lookup_rows)
+    monkeypatch.setattr(load_checks, "_LOOKUP_ROWS", lookup_rows)
     out, quarantine = _reload(sqlite_store, tmp_path)
     assert (out["loaded"], out["duplicates"], out["conflicts"]) == (5, 22, 5)
     assert quarantine.height == 5

@@ -637,6 +637,140 @@ def test_a_crime_a_revised_download_moved_to_another_month_of_the_load_stays(
     assert report.files[0].replaced == 0
 
 
+_AUGUST = "2018-08-west-yorkshire-street.csv"
+
+
+def _sources(store: Store) -> dict[str, str]:
+    """Each stored crime's file name (the month it belongs to)."""
+    frame = store.read_frame("incidents").select("incident_id", "source_file")
+    return {key: path.rsplit("/", 1)[-1] for key, path in frame.iter_rows() if key}
+
+
+def test_a_crime_a_later_load_moved_to_another_month_is_not_deleted_with_the_first(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """police.uk moved a crime from July's street file to August's. July loaded,
+    then August's file (holding it, dated August) loaded with --replace-month in a
+    later load, then a revised July without it: replacing July deleted the crime,
+    though August's file holds it (its stored row still came from July). A crime's
+    month is now that of the latest file replacing a month that holds it: August's
+    load stores it as August's file gives it, and July's replace leaves it."""
+    moved, kept = "a" * 64, "b" * 64
+    july = [street_row(moved, crime_type="Robbery"), street_row(kept)]
+    load_files(any_store, [_street_month(tmp_path / "a", july)])
+    august = street_row(moved, month="2018-08", crime_type="Robbery")
+    # with a copy of the file in the load: the same month, not another
+    later = load_files(
+        any_store,
+        [_street_month(tmp_path / d, [august], _AUGUST) for d in ("b", "copy")],
+        replace_months=True,
+    )
+    assert later.files[1].replaced == 0
+    f = later.files[0]
+    assert (f.rows, f.loaded, f.duplicates, f.conflicts, f.replaced) == (1, 1, 0, 0, 1)
+    assert f.balanced
+    assert (
+        "1 stored crime of another month (from 2018-07-west-yorkshire-street.csv)"
+        in (f.note or "")
+    ), f.note
+    assert _sources(any_store)[moved] == _AUGUST
+    # the row is stored, not set aside (the copy's repeat of it is, as a revision's)
+    quarantine = any_store.read_frame("quarantine")
+    assert quarantine.filter(pl.col("source_file") == f.file).height == 0
+    revised = load_files(
+        any_store, [_street_month(tmp_path / "c", july[1:])], replace_months=True
+    )
+    assert revised.files[0].replaced == 0
+    assert sorted(_crimes(any_store)["incident_id"]) == [moved, kept]
+    stored = any_store.read_frame("incidents").filter(pl.col("incident_id") == moved)
+    assert stored["occurred_from"].dt.month().to_list() == [8]
+
+
+def test_a_crime_moved_back_belongs_to_its_first_month_again(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """July, then August holding a July crime (moved), then a revised July holding
+    it again (moved back): it is July's again, and a revised August without it
+    does not delete it."""
+    moved, other = "a" * 64, "c" * 64
+    load_files(any_store, [_street_month(tmp_path / "a", [street_row(moved)])])
+    august = [
+        street_row(moved, month="2018-08", crime_type="Robbery"),
+        street_row(other, month="2018-08"),
+    ]
+    load_files(
+        any_store, [_street_month(tmp_path / "b", august, _AUGUST)], replace_months=True
+    )
+    back = load_files(
+        any_store,
+        [_street_month(tmp_path / "c", [street_row(moved, crime_type="Burglary")])],
+        replace_months=True,
+    )
+    assert (back.files[0].loaded, back.files[0].replaced) == (1, 1)
+    assert _sources(any_store)[moved] == "2018-07-west-yorkshire-street.csv"
+    again = load_files(
+        any_store,
+        [_street_month(tmp_path / "d", august[1:], _AUGUST)],
+        replace_months=True,
+    )
+    assert again.files[0].replaced == 0
+    crimes = _crimes(any_store)
+    assert crimes["incident_id"].to_list() == [moved, other]
+    assert crimes["crime_type"].to_list()[0] == "Burglary"
+
+
+def test_a_crime_moved_within_one_load_belongs_to_its_new_month_after_it(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A load replacing July (without the crime) and August (with it) kept the crime
+    but stored from July's file, so a later revised July deleted it."""
+    moved, kept = "a" * 64, "b" * 64
+    july = [street_row(moved, crime_type="Robbery"), street_row(kept)]
+    load_files(any_store, [_street_month(tmp_path / "a", july)])
+    august = street_row(moved, month="2018-08", crime_type="Robbery")
+    both = load_files(
+        any_store,
+        [
+            _street_month(tmp_path / "b", july[1:]),
+            _street_month(tmp_path / "b", [august], _AUGUST),
+        ],
+        replace_months=True,
+    )
+    assert [f.replaced for f in both.files] == [0, 1]
+    assert _sources(any_store)[moved] == _AUGUST
+    later = load_files(
+        any_store, [_street_month(tmp_path / "c", july[1:])], replace_months=True
+    )
+    assert later.files[0].replaced == 0
+    assert sorted(_crimes(any_store)["incident_id"]) == [moved, kept]
+
+
+def test_a_crime_both_months_of_one_load_hold_stays_where_it_is(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """July and August of one load both holding a crime stored from July: it stays
+    July's as stored (August's row a conflicting duplicate, quarantined), nothing
+    is deleted or moved."""
+    moved, kept = "a" * 64, "b" * 64
+    july = [street_row(moved, crime_type="Robbery"), street_row(kept)]
+    load_files(any_store, [_street_month(tmp_path / "a", july)])
+    august = street_row(moved, month="2018-08", crime_type="Robbery")
+    both = load_files(
+        any_store,
+        [
+            _street_month(tmp_path / "b", july),
+            _street_month(tmp_path / "b", [august], _AUGUST),
+        ],
+        replace_months=True,
+    )
+    assert [(f.loaded, f.conflicts, f.replaced) for f in both.files] == [
+        (0, 0, 0),
+        (0, 1, 0),
+    ]
+    assert _sources(any_store)[moved] == "2018-07-west-yorkshire-street.csv"
+    assert any_store.read_frame("quarantine").height == 1
+
+
 def test_a_month_file_cut_short_replaces_nothing(
     any_store: Store, tmp_path: Path
 ) -> None:

@@ -335,7 +335,7 @@ def test_load_streamed_equals_load_in_memory(
     count_streamed: list[str],
 ) -> None:
     """End to end: a load that streams the file stores exactly what a whole read does."""
-    import avert.workflows.load as load
+    import avert.workflows.load._state as load_state
     from avert.store import Store
     from avert.workflows.load import load_files
 
@@ -343,7 +343,7 @@ def test_load_streamed_equals_load_in_memory(
 
     path = _street_file(tmp_path)
     monkeypatch.setattr(policeuk_read, "PART_LINES", 7)
-    monkeypatch.setattr(load, "_DEFER_INDEX_ROWS", 10)
+    monkeypatch.setattr(load_state, "_DEFER_INDEX_ROWS", 10)
     results = []
     for stream_min in (1 << 62, 0):
         monkeypatch.setattr(policeuk_read, "STREAM_MIN_BYTES", stream_min)

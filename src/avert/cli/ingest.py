@@ -124,7 +124,8 @@ ReplaceMonthOpt = Annotated[
         "(YYYY-MM-<force>-stop-and-search.csv, YYYY-MM-<force>-street.csv) replaces "
         "that month: stored stops or crimes of the month it no longer holds "
         "(police.uk revised or withdrew them) are deleted, a crime it revised is "
-        "stored as it now reads, in the same transaction, and counted. For a later, "
+        "stored as it now reads (one moved in from another month too), in the same "
+        "transaction, and counted. For a later, "
         "revised download of a month already loaded. Outcomes files load as always "
         "(nothing deleted).",
     ),

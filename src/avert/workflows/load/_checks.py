@@ -1,0 +1,267 @@
+"""The checks of a part's rows before they are appended: keys too long, references
+missing, and duplicates (new rows split from repeated keys, conflicts described).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from avert.ingest._rows import join_text
+from avert.ingest.keys import row_text
+from avert.ingest.result import PROBLEM_SCHEMA
+from avert.schema import TABLES
+from avert.store.database import Transaction
+from avert.workflows.load._plan import References
+from avert.workflows.load._state import _sorted_by_key, _State
+
+_PROVENANCE = ("load_id", "source_file", "source_line")
+#: keys looked up in the database at a time when splitting off duplicates (bounds
+#: the stored rows held at once on a re-load)
+_LOOKUP_ROWS = 250_000
+#: columns not compared when a key repeats in a police.uk file: a street file's
+#: outcome is replaced after the load by the latest ``outcomes`` row, so a re-loaded
+#: row would differ from its own stored row. A bundle's or mapped table's outcome is
+#: the record's own, so a different one is a conflict (reported, the first kept).
+_NOT_COMPARED = {"incidents": {"outcome"}}
+#: derived columns, not compared in police.uk files (they follow from lat/lon). A
+#: bundle or mapped table may give x/y instead, lat/lon then following from them, so
+#: there x and y are compared too: a changed x is named, not only its lat/lon.
+_DERIVED = {"x", "y", "has_location"}
+_DERIVED_GIVEN = {"has_location"}
+#: Bytes a row's key (its primary-key columns together) may hold. A PostgreSQL
+#: B-tree index entry holds at most 2,704 bytes ("index row size exceeds btree
+#: version 4 maximum 2704": the whole load failed there), SQLite has no such limit;
+#: real ids are short (a police.uk Crime ID is 64 characters), so a longer key is a
+#: damaged row, rejected alike on either store.
+MAX_KEY_BYTES: Final = 1024
+
+
+def _dup_keys(frame: pl.DataFrame, new: pl.DataFrame, pk: list[str]) -> pl.DataFrame:
+    return frame.select(pk).join(new.select(pk), on=pk, how="anti", nulls_equal=True)
+
+
+def _reject_long_keys(
+    table: str, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Reject rows whose key text is longer than :data:`MAX_KEY_BYTES` in all."""
+    keys = [c for c in TABLES[table].primary_key if frame.schema.get(c) == pl.String]
+    if not keys:
+        return frame, pl.DataFrame(schema=PROBLEM_SCHEMA)
+    size = pl.sum_horizontal(pl.col(c).str.len_bytes().fill_null(0) for c in keys)
+    too_long = (size > MAX_KEY_BYTES).fill_null(False)
+    bad = frame.filter(too_long)
+    problems = bad.select(
+        pl.col("source_line").alias("line"),
+        pl.lit(", ".join(keys)).alias("column"),
+        join_text(
+            f"key longer than {MAX_KEY_BYTES:,} bytes (",
+            size.cast(pl.String),
+            " bytes; a database index cannot hold it)",
+        ).alias("reason"),
+        row_text([c for c in frame.columns if c not in _PROVENANCE]).alias("raw"),
+        pl.lit("rejected").alias("kind"),
+        pl.lit(table).alias("target_table"),
+    )
+    return frame.filter(~too_long), problems
+
+
+def _check_references(
+    tx: Transaction,
+    table: str,
+    frame: pl.DataFrame,
+    state: _State,
+    references: References,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Reject rows whose references are neither accepted in this load nor stored."""
+    empty = pl.DataFrame(schema=PROBLEM_SCHEMA)
+    rules = references.get(table, [])
+    if not rules:
+        return frame, empty
+    problems = [empty]
+    for column, ref_table, where in rules:
+        if column not in frame.columns:  # an optional column left out: nothing named
+            continue
+        ref_pk = TABLES[ref_table].primary_key[0]
+        # no literal predicate: polars (2.1) gives lit(True).fill_null(False) a wrong
+        # length on frames of 16,384 rows or more and the filter fails
+        applies = None if where is None else (pl.col(where[0]) == where[1])
+        scope = frame if applies is None else frame.filter(applies.fill_null(False))
+        values = scope.select(pl.col(column).alias(ref_pk)).drop_nulls().unique()
+        accepted = state.accepted_keys(ref_table)
+        if accepted is not None:
+            values = values.join(accepted.select(ref_pk), on=ref_pk, how="anti")
+        missing = values
+        if values.height and state.table_has_rows(ref_table):
+            stored = tx.existing(ref_table, values, columns=[ref_pk])
+            missing = values.join(stored, on=ref_pk, how="anti")
+        if missing.height == 0:
+            continue
+        bad_mask = pl.col(column).is_in(missing[ref_pk].implode())
+        if applies is not None:
+            bad_mask = applies & bad_mask
+        bad_mask = bad_mask.fill_null(False)
+        bad = frame.filter(bad_mask)
+        frame = frame.filter(~bad_mask)
+        problems.append(
+            bad.select(
+                pl.col("source_line").alias("line"),
+                pl.lit(column).alias("column"),
+                join_text(
+                    f"{column} ",
+                    pl.col(column),
+                    f" not found in {ref_table} (not stored, and absent from this"
+                    " bundle or rejected there)",
+                ).alias("reason"),
+                row_text([c for c in frame.columns if c not in _PROVENANCE]).alias(
+                    "raw"
+                ),
+                pl.lit("rejected").alias("kind"),
+                pl.lit(table).alias("target_table"),
+            )
+        )
+    return frame, pl.concat(problems)
+
+
+def _split_duplicates(
+    tx: Transaction,
+    table: str,
+    frame: pl.DataFrame,
+    state: _State,
+    *,
+    policeuk: bool = True,
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """Split rows into new rows, a duplicate count, and conflicting-duplicate problems.
+
+    ``policeuk``: the rows come from a police.uk file, whose columns in
+    :data:`_NOT_COMPARED` are not compared (nor x/y, see :data:`_DERIVED`).
+
+    Stored rows are looked up :data:`_LOOKUP_ROWS` keys at a time, and only their
+    compared columns: a re-load of a year (every row a duplicate) holds one slice of
+    the stored rows at a time, not a second copy of the whole table.
+    """
+    spec = TABLES[table]
+    not_compared = (
+        _NOT_COMPARED.get(table, set()) | _DERIVED if policeuk else _DERIVED_GIVEN
+    )
+    pk = list(spec.primary_key)
+    compared = [
+        c
+        for c in spec.names
+        if c in frame.columns
+        and c not in pk
+        and c not in _PROVENANCE
+        and c not in not_compared
+    ]
+    if _sorted_by_key(frame, pk):  # equal keys are neighbours: compare with the last
+        key = frame[pk[0]]
+        is_first = key.ne_missing(key.shift(1)).fill_null(True)
+    else:
+        is_first = frame.select(pl.struct(pk).is_first_distinct()).to_series()
+    if is_first.all():  # the usual case: no copies of a big frame
+        first, rest = frame, frame.clear()
+    else:
+        first, rest = frame.filter(is_first), frame.filter(~is_first)
+    if not state.table_has_rows(table):
+        if rest.height == 0:
+            return first, 0, pl.DataFrame(schema=PROBLEM_SCHEMA)
+        conflicts = _conflicts(table, rest, first, pk, compared)
+        return first, rest.height, conflicts
+    # only this load's rows are stored: look up just the keys whose hash matches
+    # one it appended (exactly, in the database), not every key of the part
+    maybe = (
+        None
+        if state.had_rows_before_load(table)
+        else state.maybe_written(table, first.select(pk))
+    )
+    news: list[pl.DataFrame] = []
+    seen: list[pl.DataFrame] = []
+    repeated: list[pl.DataFrame] = []
+    n_dups = rest.height
+    for start in range(0, first.height, _LOOKUP_ROWS):
+        part = first.slice(start, _LOOKUP_ROWS)
+        lookup = part if maybe is None else part.filter(maybe.slice(start, part.height))
+        stored = tx.existing(table, lookup.select(pk), columns=[*pk, *compared])
+        if stored.height == 0:  # nothing stored: the part is new, no copy
+            news.append(part)
+            new = part
+        else:
+            new = part.join(stored.select(pk), on=pk, how="anti")
+            news.append(new)
+            seen_before = part.join(stored.select(pk), on=pk, how="semi")
+            n_dups += seen_before.height
+            seen.append(_conflicts(table, seen_before, stored, pk, compared))
+        if rest.height:  # later rows of this part's keys: kept = stored, else first
+            later = rest.join(part.select(pk), on=pk, how="semi")
+            reference = pl.concat(
+                [stored, new.select(stored.columns)], how="diagonal_relaxed"
+            ).unique(pk, keep="first", maintain_order=True)
+            repeated.append(_conflicts(table, later, reference, pk, compared))
+        del stored
+    # no part when every row was rejected by a reference check: nothing is new
+    new_rows = pl.concat(news, rechunk=False) if len(news) > 1 else (news or [first])[0]
+    conflicts = pl.concat(
+        [pl.DataFrame(schema=PROBLEM_SCHEMA), *seen, *repeated], how="vertical"
+    )
+    return new_rows, n_dups, conflicts
+
+
+def _conflicts(
+    table: str,
+    candidates: pl.DataFrame,
+    reference: pl.DataFrame,
+    pk: list[str],
+    compared: list[str],
+) -> pl.DataFrame:
+    """A problem row for each candidate whose compared fields differ from the kept
+    row of its key in ``reference`` (one row per key). Only the rows that differ get
+    a reason: a re-load of a whole year is all duplicates, and text built for every
+    one of them cost seconds and GiB."""
+    if not compared or candidates.height == 0:
+        return pl.DataFrame(schema=PROBLEM_SCHEMA)
+    joined = candidates.select([*pk, *compared, "source_line"]).join(
+        reference.select([*pk, *compared]),
+        on=pk,
+        how="left",
+        suffix="__kept",
+        nulls_equal=True,
+    )
+    joined = joined.filter(
+        pl.any_horizontal(~pl.col(c).eq_missing(pl.col(f"{c}__kept")) for c in compared)
+    )
+    diffs = [
+        pl.when(~pl.col(c).eq_missing(pl.col(f"{c}__kept"))).then(
+            join_text(
+                f"{c}: ",
+                pl.col(c).cast(pl.String).fill_null("<blank>"),
+                " (kept: ",
+                pl.col(f"{c}__kept").cast(pl.String).fill_null("<blank>"),
+                ")",
+            )
+        )
+        for c in compared
+    ]
+    cols = [
+        pl.when(~pl.col(c).eq_missing(pl.col(f"{c}__kept"))).then(pl.lit(c))
+        for c in compared
+    ]
+    joined = joined.with_columns(
+        pl.concat_list(diffs).list.drop_nulls().list.join("; ").alias("_why"),
+        pl.concat_list(cols).list.drop_nulls().list.join(",").alias("_cols"),
+    )
+    return (
+        joined.filter(pl.col("_why") != "")
+        .select(
+            pl.col("source_line").alias("line"),
+            pl.col("_cols").alias("column"),
+            (
+                pl.lit(f"duplicate {'/'.join(pk)} with different fields: ")
+                + pl.col("_why")
+            ).alias("reason"),
+            row_text([*pk, *compared]).alias("raw"),
+            pl.lit("duplicate").alias("kind"),
+            pl.lit(table).alias("target_table"),
+        )
+        .cast(PROBLEM_SCHEMA)
+    )

@@ -1,0 +1,118 @@
+"""What is derived from the stored records, brought up to date after a load."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from avert.config.definitions import HarmTable, load_harm, load_profile
+from avert.errors import ConfigError, NotFound
+from avert.store import Store
+from avert.store.summary import classified_profiles
+from avert.workflows.definitions import ClassifyReport, classify_store
+from avert.workflows.load._state import LoadReport
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What :func:`refresh_after_load` brought up to date after a load."""
+
+    #: one report per definition profile (re)classified
+    classified: tuple[ClassifyReport, ...] = ()
+    #: stored profiles that could not be reloaded by id (a TOML file elsewhere):
+    #: their classifications miss the new rows until 'avert classify --definition FILE'
+    not_refreshed: tuple[str, ...] = ()
+    seconds: float = 0.0
+    #: groups detected in the history and stored for the briefing (None: not run,
+    #: the store holds no person-level involvements)
+    detected_groups: int | None = None
+
+    def summary(self) -> str:
+        """One line for the command line."""
+        if not self.classified and not self.not_refreshed:
+            return "Nothing new to classify."
+        parts = [
+            f"{r.profile} ({r.incidents:,} incidents, {r.in_definition:,} in the "
+            f"definition, {r.new:,} new)"
+            for r in self.classified
+        ]
+        line = f"Classified under {', '.join(parts)} in {self.seconds:.1f} s."
+        for report in self.classified[:1]:  # the configured definition's notes
+            line += "".join(f" Harm: {note}" for note in report.notes)
+        if self.detected_groups is not None:
+            line += f" {self.detected_groups:,} groups detected and stored."
+        if self.not_refreshed:
+            line += (
+                f" Not refreshed: {', '.join(self.not_refreshed)} (not a packaged "
+                "profile): run 'avert classify --definition FILE'."
+            )
+        return line
+
+
+def refresh_after_load(
+    store: Store,
+    report: LoadReport,
+    *,
+    definition: str,
+    harm: HarmTable | None = None,
+) -> Refresh:
+    """Bring what is derived from the stored records up to date after a load.
+
+    The one place where a load's dependants are refreshed, so that ``avert ingest``
+    leaves the store ready to brief. Today: the ``classifications`` (with harm) of
+    the configured ``definition`` and of every other profile already classified in
+    the store, recomputed for the whole store by the classify workflow
+    (:func:`avert.workflows.definitions.classify_store`). The whole store, not only
+    the loaded rows: a new incident can change the category of older ones (repeat
+    victims), and it is cheap (``benchmarks/ingest_bundle.py`` reports it).
+    Then the groups detected from the co-offending history are stored
+    (:func:`avert.workflows.networks.refresh_detected_groups`) when the store holds
+    person-level involvements. Further derived tables add their refresh here.
+
+    Nothing is done when the load added no rows and ``definition`` is classified,
+    or when the store holds no incidents (a load of stop and search or populations).
+
+    Parameters
+    ----------
+    store
+        The store just loaded.
+    report
+        The load's report (from :func:`load_files`).
+    definition
+        The configured definition profile (settings ``definition``): an id or a TOML
+        path.
+    harm
+        Harm weights (default: the packaged CCHI table).
+    """
+    t0 = time.perf_counter()
+    try:
+        harm = harm if harm is not None else load_harm()
+        wanted = load_profile(definition, harm=harm)
+    except ConfigError as err:
+        msg = (
+            f"The load committed, but it could not be classified: {err} "
+            "(fix the 'definition' setting, then run 'avert classify')"
+        )
+        raise ConfigError(msg) from err
+    stored = classified_profiles(store)
+    unchanged = report.loaded == 0 and report.replaced == 0
+    if (unchanged and wanted.id in stored) or store.count("incidents") == 0:
+        return Refresh()  # nothing new, or no incidents at all (stops, populations)
+    profiles = [wanted]
+    missing: list[str] = []
+    for profile_id in stored:
+        if profile_id == wanted.id:
+            continue
+        try:
+            profiles.append(load_profile(profile_id, harm=harm))
+        except (ConfigError, NotFound):
+            missing.append(profile_id)
+    classified = tuple(classify_store(store, profile=p, harm=harm) for p in profiles)
+    groups = None
+    if store.count("involvements"):
+        # Detected groups are stored once here, so the briefing only reads them
+        # (workflows.networks.read_detected_groups).
+        from avert.workflows.networks import refresh_detected_groups
+
+        groups = refresh_detected_groups(store, profile=wanted.id).groups.height
+    return Refresh(classified, tuple(missing), time.perf_counter() - t0, groups)
