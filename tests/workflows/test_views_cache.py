@@ -209,3 +209,174 @@ def test_a_partner_after_the_police_sees_no_police_id_from_the_kept_analysis(
     assert not any("G-EMPTY-7" in n for n in seen_partner["notes"])
     again = views.groups_view(city_store, settings, user=police, cache=cache)
     assert again == seen_police
+
+
+# --- writes that add no ``loads`` row: the caches keyed on counting it stayed stale --
+_STOPS_HEADER = (
+    "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,"
+    "Gender,Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,"
+    "Object of search,Outcome,Outcome linked to object of search,"
+    "Removal of more than just outer clothing\n"
+)
+
+
+def _stops_month(folder: Path, outcomes: list[str]) -> Path:
+    """A police.uk stop-and-search file of March 2018, one stop per outcome."""
+    folder.mkdir(parents=True)
+    path = folder / "2018-03-metropolitan-stop-and-search.csv"
+    rows = [
+        f"Person search,2018-03-{1 + i:02d}T10:00:00+00:00,,,51.5,-0.1,Male,18-24,"
+        "White - English/Welsh/Scottish/Northern Irish/British,White,"
+        f"Misuse of Drugs Act 1971 (section 23),Controlled drugs,{outcome},,False\n"
+        for i, outcome in enumerate(outcomes)
+    ]
+    path.write_text(_STOPS_HEADER + "".join(rows), encoding="utf-8")
+    return path
+
+
+def _first_and_revised_month(store: Store, tmp_path: Path) -> Path:
+    """March's stops loaded, then police.uk's revised download replacing the month;
+    returns the first file."""
+    from avert.workflows.load import load_files
+
+    first = _stops_month(tmp_path / "jan", ["A no further action disposal"] * 4)
+    load_files(store, [first])
+    revised = _stops_month(tmp_path / "jun", ["Arrest"] * 4)
+    load_files(store, [revised], replace_months=True)
+    return first
+
+
+def _replace_only_load(store: Store, first: Path) -> None:
+    """The first download again, ``--replace-month``: the month goes back to it, and
+    no ``loads`` row is added (that file and its digest are recorded already)."""
+    from avert.workflows.load import load_files
+
+    loads, stops = store.count("loads"), store.read_frame("stops")
+    report = load_files(store, [first], replace_months=True)
+    assert report.replaced == 4  # the stored month changed
+    assert not store.read_frame("stops").equals(stops)
+    assert store.count("loads") == loads  # and the loads table did not
+
+
+def _counting_board_statistics(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+
+    def fake(store: Store, **options: Any) -> dict[str, Any]:
+        calls.append(store.count("stops"))
+        return {"n": len(calls)}
+
+    monkeypatch.setattr(board, "board_statistics", fake)
+    return calls
+
+
+def test_board_statistics_after_a_load_that_only_replaces_rows(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A revised police.uk month loaded back with --replace-month changed the stops
+    the board's stop rates count; the page kept the old figures ten minutes."""
+    first = _first_and_revised_month(sqlite_store, tmp_path)
+    calls = _counting_board_statistics(monkeypatch)
+    cache: views.ResultCache[Any] = views.ResultCache(ttl_s=600.0)
+    end = dt.date(2018, 3, 31)
+    views.board_statistics_view(sqlite_store, cache, end=end)
+    _replace_only_load(sqlite_store, first)
+    views.board_statistics_view(sqlite_store, cache, end=end)
+    assert len(calls) == 2  # computed again at once
+
+
+def test_board_statistics_after_a_classification(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load commits, then classifies in a transaction of its own (and ``avert
+    classify`` loads nothing): the board's figures of the incidents in the
+    definition were kept, from before the classification, ten minutes."""
+    from avert.workflows.definitions import classify_store
+    from avert.workflows.load import load_files
+
+    load_files(sqlite_store, [Path(__file__).parents[1] / "data/policeuk/2019-06"])
+    calls = _counting_board_statistics(monkeypatch)
+    cache: views.ResultCache[Any] = views.ResultCache(ttl_s=600.0)
+    end = dt.date(2019, 6, 30)
+    views.board_statistics_view(sqlite_store, cache, end=end)
+    views.area_fields_view(sqlite_store, cache)
+    classify_store(sqlite_store, profile="avb-2010")
+    views.board_statistics_view(sqlite_store, cache, end=end)
+    assert len(calls) == 2
+
+
+def test_groups_after_a_load_that_only_replaces_rows(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from avert.config.settings import load_settings
+    from avert.workflows.users import User
+
+    first = _first_and_revised_month(sqlite_store, tmp_path)
+    analysed: list[str] = []
+    real = views.group_analysis
+
+    def counted(store: Store, **options: Any) -> Any:
+        analysed.append(options["audience"])
+        return real(store, **options)
+
+    monkeypatch.setattr(views, "group_analysis", counted)
+    settings = load_settings({})
+    cache: views.ResultCache[Any] = views.ResultCache(ttl_s=600.0)
+    analyst = User("ana", "analyst")
+    views.groups_view(sqlite_store, settings, user=analyst, cache=cache)
+    views.groups_view(sqlite_store, settings, user=analyst, cache=cache)
+    assert len(analysed) == 1  # kept: its audit row changes nothing
+    _replace_only_load(sqlite_store, first)
+    views.groups_view(sqlite_store, settings, user=analyst, cache=cache)
+    assert len(analysed) == 2
+
+
+def _a_second_load_not_yet_classified(store: Store, tmp_path: Path) -> None:
+    """The tiny city loaded and classified, then a second load committed (the same
+    people in as many incidents again, a day later each) whose classification has
+    not run yet."""
+    from avert.synth import tiny_city, write_bundle
+    from avert.workflows.definitions import classify_store
+    from avert.workflows.load import load_files
+
+    write_bundle(tiny_city(0), tmp_path / "bundle")
+    load_files(store, [tmp_path / "bundle"], kind="bundle")
+    classify_store(store, profile="avb-2010")
+    new = pl.concat_str(pl.lit("again-"), pl.col("incident_id")).alias("incident_id")
+    incidents = store.read_frame("incidents").with_columns(
+        new, pl.col("occurred_from", "occurred_to") + dt.timedelta(days=1)
+    )
+    involvements = store.read_frame("involvements").with_columns(new)
+    loads = store.read_frame("loads").head(1)
+    with store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append("involvements", involvements)
+        tx.append("loads", loads.with_columns(pl.lit("L-again").alias("load_id")))
+
+
+def test_a_briefing_after_the_loads_classification_is_not_kept_stale(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Today opened between a load's commit and its classification listed the new
+    incidents as outside the definition, and kept that (the key counted loads and
+    taskings) for the cache's time after the classification had finished."""
+    from avert.config.settings import load_settings
+    from avert.workflows.definitions import classify_store
+    from avert.workflows.users import User
+
+    _a_second_load_not_yet_classified(sqlite_store, tmp_path)
+    settings = load_settings({})
+    chair = User("chair", "chair")
+    at = dt.datetime(2026, 11, 24, 6)
+    cache = views.BriefingCache(ttl_s=600.0)
+    mid_load = views.briefing_view(
+        sqlite_store, settings, user=chair, at=at, hours=24 * 28, cache=cache
+    )
+    classify_store(sqlite_store, profile="avb-2010")
+    fresh = views.briefing_view(
+        sqlite_store, settings, user=chair, at=at, hours=24 * 28
+    )
+    assert fresh.data["summary"] != mid_load.data["summary"]  # the test can fail
+    kept = views.briefing_view(
+        sqlite_store, settings, user=chair, at=at, hours=24 * 28, cache=cache
+    )
+    assert kept.data == fresh.data

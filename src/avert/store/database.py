@@ -36,7 +36,15 @@ from avert.files import private_files, private_mkdir
 from avert.schema import TABLES, TableSpec
 from avert.store._pool import ConnectionPool
 
-__all__ = ["BYTEWISE", "Filter", "Schema", "Store", "Transaction", "normalise_url"]
+__all__ = [
+    "BYTEWISE",
+    "QUIET_TABLES",
+    "Filter",
+    "Schema",
+    "Store",
+    "Transaction",
+    "normalise_url",
+]
 
 Dialect = Literal["sqlite", "postgresql"]
 #: (column, operator, value); operator one of = != < <= > >= in
@@ -63,6 +71,22 @@ BYTEWISE: Final[Mapping[str, str]] = {"sqlite": "", "postgresql": ' COLLATE "C"'
 #: Polars' sort do (PostgreSQL's default is last), so ordered reads come out the
 #: same on either store.
 NULLS_FIRST: Final[Mapping[str, str]] = {"sqlite": "", "postgresql": " NULLS FIRST"}
+#: Tables whose writes change nothing a page shows from the analysed data: the audit
+#: log, sign-ins and sessions (``users``: failed sign-ins, lockouts, the session
+#: epoch), throttle counts and API-token stamps. They are written on every page view
+#: or sign-in; a transaction writing only these leaves the data generation
+#: (:meth:`Store.generation`) as it was, so the web's caches stay of use. A write to
+#: any other canonical table raises it.
+QUIET_TABLES: Final = frozenset({"audit", "users", "api_tokens", "sign_in_failures"})
+#: the table a write statement changes: INSERT INTO / UPDATE / DELETE FROM "name"
+_WRITTEN_TABLE: Final = re.compile(
+    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE
+)
+#: one cheap statement each: the number and its raise (a one-row table)
+_READ_GENERATION: Final = "SELECT generation FROM data_generation WHERE id = 1"
+_RAISE_GENERATION: Final = (
+    "UPDATE data_generation SET generation = generation + 1 WHERE id = 1"
+)
 
 
 @dataclass(frozen=True)
@@ -366,11 +390,29 @@ def _interrupts() -> Iterator[None]:
 
 
 class Transaction:
-    """A unit of work on one ADBC connection; use through :meth:`Store.transaction`."""
+    """A unit of work on one ADBC connection; use through :meth:`Store.transaction`.
+
+    It notes which canonical tables it wrote (:meth:`append_arrow`, and
+    :meth:`_execute` of an INSERT, UPDATE or DELETE); when one of them holds
+    analysed data (not in :data:`QUIET_TABLES`) the store raises its data
+    generation in this transaction before it commits. Code that writes through the
+    connection itself says so with :meth:`note_write`.
+    """
 
     def __init__(self, conn: Any, dialect: Dialect) -> None:
         self._conn = conn
         self.dialect: Dialect = dialect
+        #: canonical tables this transaction wrote
+        self.written: set[str] = set()
+
+    def note_write(self, table: str) -> None:
+        """Note a write to ``table`` made through the connection itself."""
+        if table in TABLES:
+            self.written.add(table)
+
+    def changes_data(self) -> bool:
+        """Whether this transaction wrote analysed data (a table not quiet)."""
+        return bool(self.written - QUIET_TABLES)
 
     def append(self, table: str, frame: pl.DataFrame) -> int:
         """Append rows of ``frame`` (conformed to the table's schema); return the count."""
@@ -403,6 +445,7 @@ class Transaction:
         """Append a batch made by :meth:`arrow_for`; return its row count."""
         if data.num_rows == 0:
             return 0
+        self.note_write(table)
         with self._conn.cursor() as cur:
             cur.adbc_ingest(table, data, mode="append")
         return int(data.num_rows)
@@ -495,7 +538,11 @@ class Transaction:
                 cur.fetchall()
 
     def _execute(self, sql: str, params: Sequence[object] = ()) -> None:
-        """Run one statement (placeholders: ``?``; translated for PostgreSQL)."""
+        """Run one statement (placeholders: ``?``; translated for PostgreSQL); an
+        INSERT, UPDATE or DELETE notes the table it writes."""
+        written = _WRITTEN_TABLE.match(sql)
+        if written:
+            self.note_write(written.group(1))
         with self._conn.cursor() as cur:
             cur.execute(_placeholders(sql, self.dialect), list(params))
 
@@ -510,6 +557,16 @@ class Transaction:
         return _fetch(
             self._conn, self.dialect, _placeholders(sql, self.dialect), params, schema
         )
+
+
+def _raise_generation(conn: Any) -> None:
+    """Raise the data generation by one (inside the caller's transaction).
+
+    Run last, just before the commit: on PostgreSQL the row's lock is held from
+    here to the commit only, so writers queue on it for a moment, not for a load.
+    """
+    with conn.cursor() as cur:
+        cur.execute(_RAISE_GENERATION)
 
 
 def _sqlite_exec(conn: Any, sql: str) -> None:
@@ -752,7 +809,10 @@ class Store:
                 try:
                     with self._lock_errors("The database is busy"), _interrupts():
                         self._begin(conn, bulk=bulk)
-                        yield Transaction(conn, self.dialect)
+                        tx = Transaction(conn, self.dialect)
+                        yield tx
+                        if tx.changes_data():
+                            _raise_generation(conn)
                         if sqlite:
                             _sqlite_exec(conn, "COMMIT")
                         else:
@@ -972,6 +1032,19 @@ class Store:
             conn.close()
         return "" if row is None else str(row[0])
 
+    def generation(self) -> int:
+        """The data generation: a number raised by every committed transaction that
+        wrote analysed data (a load, a replace-only load, a classification, a
+        population load, a tasking or plan edit; not audit rows, sign-ins,
+        sessions or throttle counts, :data:`QUIET_TABLES`).
+
+        The web's caches key their results with it, so a change shows on the next
+        request in every worker process. One primary-key read of a one-row table
+        (a ``COUNT(*)`` of ``loads`` or ``classifications`` reads the whole table).
+        """
+        frame = self._query(_READ_GENERATION, schema={"generation": pl.Int64()})
+        return int(frame["generation"][0]) if frame.height else 0
+
     def count(self, table: str) -> int:
         """Number of rows in a canonical table."""
         if table not in TABLES:
@@ -1005,6 +1078,7 @@ class Store:
             1,
         )
         with self.transaction() as tx:
+            tx.note_write(table)
             with tx._conn.cursor() as cur:
                 cur.execute(delete_sql, params)
             return tx.append(table, frame)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from avert.schema import TABLES, TableSpec
 
-__all__ = ["metadata", "sql_type", "table_for"]
+__all__ = ["data_generation", "metadata", "sql_type", "table_for"]
 
 NAMING_CONVENTION: Final = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -67,3 +67,15 @@ _BUILT: Final[dict[str, sa.Table]] = {
 def table_for(name: str) -> sa.Table:
     """Return the SQLAlchemy table of a canonical table name."""
     return _BUILT[name]
+
+
+#: One row, one number: raised by every transaction that writes analysed data
+#: (:meth:`avert.store.Store.transaction`), read by the web's caches
+#: (:meth:`avert.store.Store.generation`). Not a canonical table: nothing loads,
+#: exports or counts it.
+data_generation: Final = sa.Table(
+    "data_generation",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("generation", sa.BigInteger(), nullable=False),
+)

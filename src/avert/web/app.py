@@ -93,12 +93,13 @@ class WebContext:
     sign_ins: SignInThrottle
     #: the same templates for the police audience: person ids open their record
     police_templates: Jinja2Templates | None = None
-    #: the board pages' statistics, shared for ten minutes (seasonal GLMs are slow)
+    #: the board pages' statistics, shared for ten minutes at most (seasonal GLMs are
+    #: slow), per options and data generation (a change to the data: at once)
     board_stats: ResultCache[Any] = field(
         default_factory=lambda: ResultCache(ttl_s=600.0, max_entries=16)
     )
     #: the groups page's analysis (every incident read, communities detected:
-    #: seconds on a force's data), per definition, audience and number of loads
+    #: seconds on a force's data), per definition, audience and data generation
     groups: ResultCache[Any] = field(
         default_factory=lambda: ResultCache(ttl_s=600.0, max_entries=8)
     )

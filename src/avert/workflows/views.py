@@ -112,8 +112,11 @@ T = TypeVar("T")
 class ResultCache(Generic[T]):
     """Results computed for a key, kept a short while for everyone who asks.
 
-    An entry is used for ``ttl_s`` seconds; callers put the number of rows in
-    ``loads`` in the key, so fresh data shows at once. One lock per key: concurrent
+    An entry is used for ``ttl_s`` seconds; callers put the store's data generation
+    (:meth:`avert.store.Store.generation`, raised by every write to the analysed
+    data: a load, one that only replaces rows, a classification, a population, an
+    edit) in the key, so fresh data shows at once in every worker process; the time
+    is a backstop (a write from outside avert). One lock per key: concurrent
     requests for the same key wait for one computation instead of repeating it.
     At most ``max_entries`` are kept (the oldest goes first), and an entry older
     than ``ttl_s``, which would be computed again anyway, is dropped when the next
@@ -169,9 +172,9 @@ class BriefingCache(ResultCache[BriefingView]):
 
     The meeting's chair, twenty officers and the partners all open *Today* within a
     few minutes; each audience's briefing for one window is computed once. An entry
-    is used for ``ttl_s`` seconds and only while the store has had no new load (the
-    number of rows in ``loads`` is part of the key), so fresh data shows at once; a
-    re-classification shows within ``ttl_s``. At most
+    is used for ``ttl_s`` seconds and only while the store's data are unchanged (its
+    data generation is part of the key): a load, a re-classification or a tasking
+    made or done shows at once. At most
     :data:`BRIEFING_CACHE_ENTRIES` are kept: someone paging back through many
     windows holds no more memory than a meeting does.
     """
@@ -189,7 +192,8 @@ def board_statistics_view(
 
     The board pages fit a seasonal GLM per series (seconds on a force's data); a
     board meeting opens the same month many times. The key is the options and the
-    number of loads, so a new load is seen at once.
+    store's data generation, so a load, a classification or a population load is
+    seen at once.
     """
     from avert.workflows.board import board_statistics
 
@@ -200,8 +204,7 @@ def board_statistics_view(
         return compute()
     key = (
         tuple(sorted((k, repr(v)) for k, v in options.items())),
-        store.count("loads"),
-        store.count("populations"),
+        store.generation(),
     )
     return cache.get(key, compute)
 
@@ -209,13 +212,13 @@ def board_statistics_view(
 def area_fields_view(
     store: Store, cache: ResultCache[Any] | None = None
 ) -> tuple[str, ...]:
-    """:func:`avert.workflows.board.area_fields_with_data`, kept while no file is
-    loaded (a store without a column reads its incidents through to say so)."""
+    """:func:`avert.workflows.board.area_fields_with_data`, kept while the data are
+    unchanged (a store without a column reads its incidents through to say so)."""
     from avert.workflows.board import area_fields_with_data
 
     if cache is None:
         return area_fields_with_data(store)
-    key = ("area-fields", store.count("loads"))
+    key = ("area-fields", store.generation())
     return tuple(cache.get(key, lambda: area_fields_with_data(store)))
 
 
@@ -358,9 +361,8 @@ def briefing_view(
             settings.definition_id(),
             settings.places_cell_m,
             settings.risk_config,
-            store.count("loads"),
             organisation,
-            store.count("delivery_history"),  # a tasking made or done since
+            store.generation(),  # a load, classification, tasking made or done since
         )
         view = cache.get(key, compute)
     # every person id the answer holds (pseudonyms for partners), as avert brief
@@ -630,12 +632,11 @@ def groups_view(
 
     The analysis reads every incident and person of the store and detects the
     communities again (1.9 s of CPU on a force's 420,000 incidents): with
-    ``cache`` it is made once per definition, audience, number of loads and
-    number of classifications (a new load is seen at once, and again once the
-    load's classification is done: a page opened between the two saw the new
-    incidents unclassified; a re-classification that adds no row within the
-    cache's time) and kept for the cache's time, as the board's statistics are;
-    every showing is audited."""
+    ``cache`` it is made once per definition, audience and data generation of the
+    store (a load is seen at once, and again once the load's classification is
+    done: a page opened between the two saw the new incidents unclassified; so is a
+    load that only replaces rows or a re-classification) and kept for
+    the cache's time, as the board's statistics are; every showing is audited."""
     check_allowed(user, "view-groups")
     audience = audience_of(user.role)
     profile = settings.definition_id()
@@ -651,8 +652,7 @@ def groups_view(
                 "groups",
                 profile,
                 audience,
-                store.count("loads"),
-                store.count("classifications"),
+                store.generation(),
             ),
             analyse,
         )
