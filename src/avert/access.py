@@ -571,13 +571,14 @@ def pseudonymise_text(
 
 
 #: A word of free text that may be a record id, or a part of one: a letter or
-#: digit, then letters, digits and ``_-:/.``, ending in a letter or digit (a full
-#: stop ending a sentence is not part of it). Those with a digit are asked of the
-#: store (:func:`id_candidates`).
-ID_TOKEN: Final = r"[0-9A-Za-z](?:[0-9A-Za-z_\-:/.]*[0-9A-Za-z])?"
+#: digit (after a ``#``, as in ``#1234``), then letters, digits and ``_-:/.#``,
+#: ending in a letter or digit (a full stop ending a sentence is not part of it;
+#: nor is a ``#`` alone or before a space, as a heading's). Those with a digit are
+#: asked of the store (:func:`id_candidates`).
+ID_TOKEN: Final = r"#?[0-9A-Za-z](?:[0-9A-Za-z_\-:/.#]*[0-9A-Za-z])?"
 #: Separators of the parts of one id word whose runs are tried as ids.
-_ID_SEPARATORS: Final = r"([_\-:/.])"
-#: Most parts (split at ``_-:/.``) of one word whose runs are tried as ids.
+_ID_SEPARATORS: Final = r"([_\-:/.#])"
+#: Most parts (split at ``_-:/.#``) of one word whose runs are tried as ids.
 _MAX_PARTS: Final = 8
 #: Most words of an id written with spaces (``CAD 1234 22``).
 _MAX_ID_WORDS: Final = 3
@@ -593,9 +594,10 @@ _DATE_OR_TIME: Final = re.compile(
 
 
 def _id_runs(word: str) -> set[str]:
-    """``word`` and each run of its parts split at ``_-:/.`` that holds a digit
-    (``person:P12`` gives ``P12``), none of them a date or a time."""
-    if _DATE_OR_TIME.fullmatch(word):
+    """``word`` and each run of its parts split at ``_-:/.#`` that holds a digit
+    (``person:P12`` gives ``P12``, ``#77`` gives ``77``), none of them a date or a
+    time (after a ``#`` too)."""
+    if _DATE_OR_TIME.fullmatch(word.lstrip("#")):
         return set()
     parts = re.split(_ID_SEPARATORS, word)[: 2 * _MAX_PARTS - 1]
     runs = {
@@ -606,7 +608,7 @@ def _id_runs(word: str) -> set[str]:
     return {
         r
         for r in runs
-        if any(ch.isdigit() for ch in r) and not _DATE_OR_TIME.fullmatch(r)
+        if any(ch.isdigit() for ch in r) and not _DATE_OR_TIME.fullmatch(r.lstrip("#"))
     }
 
 
@@ -624,7 +626,8 @@ def _spaced_runs(text: str) -> set[str]:
             ):
                 break
             if any(
-                any(ch.isdigit() for ch in w) and not _DATE_OR_TIME.fullmatch(w)
+                any(ch.isdigit() for ch in w)
+                and not _DATE_OR_TIME.fullmatch(w.lstrip("#"))
                 for w, _, _ in run
             ):
                 out.add(" ".join(w for w, _, _ in run))
@@ -635,13 +638,13 @@ def id_candidates(texts: Iterable[str | None]) -> list[str]:
     """The words of ``texts`` that may be record ids, to ask the store about.
 
     Each word of :data:`ID_TOKEN` with a digit (``CAD/1234/22``, ``P.0042``), and
-    each run of its parts split at ``_-:/.`` (``person:P12`` gives ``P12`` too, as
-    :func:`pseudonymise_text` matches ``P12`` in it); runs of two or three words
-    one space apart, one with a digit (``CAD 1234``); each as typed, upper- and
-    lower-cased: a stored id matches a word in any case when it is stored in one
-    case. A date or a time (``12/03/2025``, ``10.30``) is no candidate, nor are
-    its parts, and a word without a digit is none: only a candidate that is a
-    stored id is ever replaced.
+    each run of its parts split at ``_-:/.#`` (``person:P12`` gives ``P12`` too, as
+    :func:`pseudonymise_text` matches ``P12`` in it; ``CAD#1234`` and ``#1234``
+    give ``1234``); runs of two or three words one space apart, one with a digit
+    (``CAD 1234``, ``ref #77``); each as typed, upper- and lower-cased: a stored
+    id matches a word in any case when it is stored in one case. A date or a time
+    (``12/03/2025``, ``10.30``) is no candidate, nor are its parts, and a word
+    without a digit is none: only a candidate that is a stored id is ever replaced.
 
     >>> found = id_candidates(["met person:p12 at 3pm on 12/03/2025", None])
     >>> {"p12", "P12", "person:p12", "met person:p12"} <= set(found), "3pm" in found

@@ -185,3 +185,22 @@ def test_task_add_refuses_an_item_that_names_nothing(db: str) -> None:
     assert json.loads(_run(db, "task", "list", "--json")[1]) == []
     store = Store(db)
     assert store.read_frame("audit").filter(pl.col("action") == "change").height == 0
+
+
+@pytest.mark.usefixtures("tasked")
+def test_the_command_line_records_a_result_without_a_version(db: str) -> None:
+    """The web refuses a save without the version its form was opened at; the
+    command line has none to give (no form was read: it names a tasking and a
+    result) and changes only those fields, on the tasking as it stands, after
+    another change too. A tasking already done is still not done again."""
+    code, out = _run(db, "task", "add", "--from", "incident:I9", "--what", "Visit")
+    assert code == 0, out
+    tasking_id = out.split(":")[0].strip()
+    assert _run(db, "task", "result", tasking_id, "nobody home")[0] == 0  # version 2
+    code, out = _run(db, "task", "done", tasking_id, "--result", "seen")
+    assert code == 0, out
+    rows = json.loads(_run(db, "task", "list", "--json")[1])
+    assert [(r["status"], r["result"]) for r in rows] == [("done", "seen")]
+    code, out = _run(db, "task", "done", tasking_id, "--result", "again")
+    assert code == 1
+    assert "already closed" in out

@@ -35,6 +35,16 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def version_of(html: str, action: str | None = None) -> str:
+    """The version of its record a page's form was opened at (the form posting to
+    ``action``, else the page's first form that has one): every form that saves
+    an action or a tasking sends it."""
+    start = html.index(f'action="{action}"') if action else 0
+    found = re.search(r'name="version" value="([^"]+)"', html[start:])
+    assert found, f"no version in the form {action or ''}"
+    return found.group(1)
+
+
 #: Headless Chromium without its background traffic (no network at test time)
 CHROMIUM_ARGS = [
     "--no-sandbox",

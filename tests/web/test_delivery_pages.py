@@ -18,7 +18,7 @@ from avert.store import Store
 from avert.web.app import create_app
 from avert.workflows import delivery
 from avert.workflows.users import User, add_user
-from web.helpers import PASSWORD, World, csrf_of, signed_in
+from web.helpers import PASSWORD, World, csrf_of, signed_in, version_of
 
 
 def _actions(world: World) -> pl.DataFrame:
@@ -115,6 +115,7 @@ def test_partner_sees_and_changes_only_own_organisation(world: World) -> None:
             "status": "in_progress",
             "rag": "green",
             "evidence": "15 schools signed up",
+            "version": version_of(page.text),
         },
         follow_redirects=False,
     )
@@ -136,7 +137,12 @@ def test_bad_transition_is_a_400_with_the_reason(world: World) -> None:
     page = client.get("/plan/actions/A01")  # done
     response = client.post(
         "/plan/actions/A01",
-        data={"csrf_token": csrf_of(page.text), "status": "cancelled", "rag": "green"},
+        data={
+            "csrf_token": csrf_of(page.text),
+            "status": "cancelled",
+            "rag": "green",
+            "version": version_of(page.text),
+        },
     )
     assert response.status_code == 400
     assert "cannot move from" in response.text
@@ -183,7 +189,11 @@ def test_meeting_task_this_round_trip(world: World) -> None:
     tasking_id = taskings.filter(pl.col("what") == "Visit today")["tasking_id"][0]
     done = client.post(
         f"/meeting/taskings/{tasking_id}",
-        data={"csrf_token": token, "result": "Seen, all well"},
+        data={
+            "csrf_token": token,
+            "result": "Seen, all well",
+            "version": version_of(after, f"/meeting/taskings/{tasking_id}"),
+        },
         follow_redirects=False,
     )
     assert done.status_code == 303
@@ -341,7 +351,7 @@ def test_the_tasked_record_their_own_results_on_the_meeting(world: World) -> Non
     assert f'action="/meeting/taskings/{made["council"]}"' not in officer_page
     refused = partner.post(
         f"/meeting/taskings/{made['officer']}",
-        data={"csrf_token": csrf_of(partner_page), "result": "x"},
+        data={"csrf_token": csrf_of(partner_page), "result": "x", "version": "1"},
     )
     assert refused.status_code == 403
     for client, text, tasking_id in (
@@ -350,7 +360,11 @@ def test_the_tasked_record_their_own_results_on_the_meeting(world: World) -> Non
     ):
         done = client.post(
             f"/meeting/taskings/{tasking_id}",
-            data={"csrf_token": csrf_of(text), "result": "Seen, all well"},
+            data={
+                "csrf_token": csrf_of(text),
+                "result": "Seen, all well",
+                "version": version_of(text, f"/meeting/taskings/{tasking_id}"),
+            },
             follow_redirects=False,
         )
         assert done.status_code == 303
@@ -502,7 +516,11 @@ def test_actions_whose_ids_hold_url_characters_open_and_save(
         assert form is not None
         saved = client.post(
             html.unescape(form.group(1)),
-            data={"status": "open", "csrf_token": csrf_of(page.text)},
+            data={
+                "status": "open",
+                "csrf_token": csrf_of(page.text),
+                "version": version_of(page.text),
+            },
             follow_redirects=False,
         )
         assert saved.status_code == 303, link
@@ -544,6 +562,7 @@ def test_the_action_form_keeps_the_evidences_line_breaks(
             "status": "open",
             "evidence": "Seen.\r\nSafety plan.",  # as a browser sends the box
             "csrf_token": csrf_of(page),
+            "version": version_of(page),
         },
         follow_redirects=False,
     )
@@ -631,7 +650,12 @@ def test_a_result_recorded_at_the_meeting_stays_on_its_page(world: World) -> Non
     page = chair.get("/meeting", params={"at": at}).text
     shown = chair.post(
         f"/meeting/taskings/{tasking_id}",
-        data={"csrf_token": csrf_of(page), "result": "Kept on the page", "at": at},
+        data={
+            "csrf_token": csrf_of(page),
+            "result": "Kept on the page",
+            "at": at,
+            "version": version_of(page, f"/meeting/taskings/{tasking_id}"),
+        },
     )
     row = shown.text.split(f"{tasking_id}</td>")[0].rsplit("<tr", 1)[1]
     assert 'class="tasking-done"' in row
@@ -886,7 +910,12 @@ def test_a_hand_edited_status_is_refused_naming_the_statuses_not_echoed(
     sent = "<script>alert(1)</script>" + "x" * 20_000
     for field in ("status", "rag"):
         response = client.post(
-            "/plan/actions/A05", data={"csrf_token": csrf_of(page), field: sent}
+            "/plan/actions/A05",
+            data={
+                "csrf_token": csrf_of(page),
+                field: sent,
+                "version": version_of(page),
+            },
         )
         assert response.status_code == 400
         assert "<script>alert(1)" not in response.text
@@ -930,3 +959,43 @@ def test_a_junk_version_is_refused_and_nothing_is_saved(world: World) -> None:
     )
     row = world.store.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
     assert row["status"][0] != "done"
+
+
+def test_a_form_without_a_version_is_refused_and_nothing_is_saved(
+    world: World,
+) -> None:
+    """A save with no version (a form that left it out, a script posting its own
+    fields) skipped the check that another user had not saved the record since,
+    as the command line does, and went over their change. The web refuses it:
+    an action's form comes back (400, saying why), a tasking's result goes back
+    to the meeting with the reason; nothing is saved."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/plan/actions/A05").text
+    before = _actions(world).filter(pl.col("action_id") == "A05").to_dicts()[0]
+    for data in ({}, {"version": ""}, {"version": "  "}):
+        response = client.post(
+            "/plan/actions/A05",
+            data={"csrf_token": csrf_of(page), "evidence": "Unchecked", **data},
+        )
+        assert response.status_code == 400, data
+        alert = _alert(response.text)
+        assert "The form sent no version of the action" in alert, alert
+        assert "nothing was saved" in alert, alert
+    after = _actions(world).filter(pl.col("action_id") == "A05").to_dicts()[0]
+    assert (after["version"], after["evidence"]) == (
+        before["version"],
+        before["evidence"],
+    )
+    meeting = client.get("/meeting")
+    [tasking_id, *_] = re.findall(r'action="/meeting/taskings/([^"]+)"', meeting.text)
+    refused = client.post(
+        f"/meeting/taskings/{tasking_id}",
+        data={"csrf_token": csrf_of(meeting.text), "result": "Seen"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303  # back to the meeting, as every refusal
+    shown = html.unescape(client.get(refused.headers["location"]).text)
+    assert "The form sent no version of the tasking" in shown
+    row = world.store.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
+    assert row["status"][0] != "done"
+    assert row["result"][0] != "Seen"

@@ -56,7 +56,7 @@ def test_another_organisations_action_reads_as_an_unknown_one(
     _alike(
         lambda a: partner.post(
             f"/plan/actions/{a}",
-            data={"csrf_token": token, "evidence": "not mine"},
+            data={"csrf_token": token, "evidence": "not mine", "version": "1"},
             follow_redirects=False,
         ),
         theirs,
@@ -84,7 +84,7 @@ def test_another_organisations_tasking_reads_as_an_unknown_one(
     _alike(
         lambda t: partner.post(
             f"/meeting/taskings/{t}",
-            data={"csrf_token": token, "result": "seen"},
+            data={"csrf_token": token, "result": "seen", "version": "1"},
             follow_redirects=False,
         ),
         theirs,

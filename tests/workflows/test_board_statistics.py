@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from web.helpers import PASSWORD, SECRET, signed_in
 from workflows.test_board import _census_and_stops, _incidents
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
+#: a real pseudonym key: the board pack reads persons as pseudonyms only
+KEY = secrets.token_urlsafe(32)
 
 
 def _svgs(html: str) -> list[ET.Element]:
@@ -120,7 +123,7 @@ def test_board_statistics_verdicts_charts_and_equality(
 
 def test_board_pack_has_both_sections(sqlite_store: Store, tmp_path: Path) -> None:
     _stocked(sqlite_store, tmp_path)
-    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    settings = load_settings({}).with_overrides(pseudonym_key=KEY)
     from avert.workflows.delivery import board_pack
 
     (html_path,) = board_pack(
@@ -153,7 +156,7 @@ def test_board_pack_find_rate_is_not_known_when_no_outcome_is_linked(
     with sqlite_store.transaction() as tx:
         tx.append("incidents", _incidents())
     _census_and_stops(sqlite_store, tmp_path, outcomes=True, linked=False)
-    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    settings = load_settings({}).with_overrides(pseudonym_key=KEY)
     from avert.workflows.delivery import board_pack
 
     (html_path,) = board_pack(
@@ -177,7 +180,7 @@ def test_board_pack_does_not_count_repeat_victims_on_a_store_naming_no_one(
     board already said "not checked": the pack now says so too."""
     with sqlite_store.transaction() as tx:
         tx.append("incidents", _incidents())
-    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    settings = load_settings({}).with_overrides(pseudonym_key=KEY)
     from avert.workflows.delivery import board_pack
 
     (html_path,) = board_pack(
@@ -235,7 +238,7 @@ def test_the_verdict_definitions_give_their_numbers(
     assert page.status_code == 200
     from avert.workflows.delivery import board_pack
 
-    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    settings = load_settings({}).with_overrides(pseudonym_key=KEY)
     (pack,) = board_pack(
         sqlite_store, settings, month="2024-12", out_dir=tmp_path / "pack", pdf=False
     )
@@ -332,7 +335,7 @@ def test_board_pack_says_why_a_verdict_is_insufficient(
     reason = "5 events in the baseline; at least 20 are needed"
     assert weapons["reason"] == reason
     assert rows["all"]["reason"] is None
-    settings = load_settings({}).with_overrides(pseudonym_key="k" * 40)
+    settings = load_settings({}).with_overrides(pseudonym_key=KEY)
     from avert.workflows.delivery import board_pack
 
     (html_path,) = board_pack(
@@ -366,7 +369,7 @@ def test_board_pack_takes_force_and_areas(sqlite_store: Store, tmp_path: Path) -
             "--areas",
             "Beta",
         ],
-        env={"AVERT_PSEUDONYM_KEY": "k" * 40},
+        env={"AVERT_PSEUDONYM_KEY": KEY},
     )
     assert result.exit_code == 0, result.output
     html = (tmp_path / "pack" / "board-pack-2024-12.html").read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ at all, and the store's latest is of June 2019.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from pathlib import Path
 
 from avert.config.settings import load_settings
@@ -25,7 +26,8 @@ CITY_JUNE = (
     / "2019-06"
     / "2019-06-city-of-london-street.csv"
 )
-SETTINGS = load_settings({})
+#: a real pseudonym key: the board pack reads persons as pseudonyms only
+SETTINGS = load_settings({"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)})
 
 
 def test_a_window_after_the_data_says_no_incident_and_the_latest(

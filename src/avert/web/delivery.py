@@ -65,24 +65,27 @@ def _too_long(**fields: str) -> str | None:
     return None
 
 
-def _version(text: str) -> int | None:
-    """A form's version of the record it was opened at (blank or absent: not
-    checked, as from the command line).
+def _version(text: str, record: str) -> int:
+    """A form's version of the ``record`` (an action, a tasking) it was opened at.
 
-    Anything else that is not a whole number is refused (a ConfigError: a 4xx
-    saying why, nothing saved): a junk version (a hand-edited form) was read as
-    none, so the check that no one had saved the record since was skipped and the
-    save went over their change.
+    Blank, absent or not a whole number, it is refused (a ConfigError: a 4xx
+    saying why, nothing saved). A junk version (a hand-edited form) was read as
+    none, and so was a missing one (a form of another page, a script posting its
+    own fields): the check that no one had saved the record since was skipped and
+    the save went over their change. Every form of avert sends the version; only
+    the command line changes a record without one (it changes the fields it is
+    given, on the record as it stands: docs/delivery.md).
     """
     text = text.strip()
-    if not text:
-        return None
     if text.isascii() and text.isdecimal():
         return int(text)
+    problem = (
+        "The form sent no version" if not text else "Version is not a whole number"
+    )
     msg = (
-        "Version is not a whole number, so whether someone else has saved this "
-        "since could not be checked: nothing was saved. Open the page again and "
-        "make the change there."
+        f"{problem} of the {record}, so whether someone else has saved it since "
+        "could not be checked: nothing was saved. Open the page again and make "
+        "the change there."
     )
     raise ConfigError(msg)
 
@@ -172,7 +175,7 @@ def edit_action(
             {k: v for k, v in changes.items() if k != "status" or v},
             user=user,
             settings=ctx.settings,
-            version=_version(version),
+            version=_version(version, "action"),
         )
     except ConfigError as err:
         found = delivery.action_page(
@@ -319,7 +322,7 @@ def tasking_result(
             tasking_id,
             result=result,
             user=current_user(request),
-            version=_version(version),
+            version=_version(version, "tasking"),
         )
     except ConfigError as err:
         return _back_to_meeting(request, at, str(err))

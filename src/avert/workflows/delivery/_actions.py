@@ -29,7 +29,7 @@ from avert.delivery.model import (
     with_overdue,
 )
 from avert.errors import ConfigError, ConflictError, NotFound, PermissionDenied
-from avert.store import Store, audit
+from avert.store import Store, audit, queries
 from avert.workflows.delivery._common import (
     EDITABLE_FIELDS,
     PARTNER_FIELDS,
@@ -282,14 +282,20 @@ _PSEUDONYMOUS = {
 
 
 def _shown(
-    store: Store, frame: pl.DataFrame, user: User, settings: Settings | None
+    store: Store,
+    frame: pl.DataFrame,
+    user: User,
+    settings: Settings | None,
+    *,
+    names: queries.StoredNames | None = None,
 ) -> pl.DataFrame:
     """Person, group, incident and place subjects as pseudonyms for partners and the
     board, and no free text of an action on a person, group or incident (as the
     briefing: :func:`avert.access.withhold_action_titles`; evidence and RAG reason
     stay for the partner whose organisation leads the action). The free text they
     read names every stored person, incident and group by its pseudonym too
-    (:func:`pseudonymise_stored_ids`)."""
+    (:func:`pseudonymise_stored_ids`, with ``names`` if an output of several
+    lists keeps them)."""
     if audience_of(user.role) == "police" or frame.height == 0:
         return frame
     pseudo = partner_pseudonymiser(settings)
@@ -304,7 +310,7 @@ def _shown(
     # the free text the leading partner keeps names the target by its pseudonym
     texts = pseudonymise_columns(kept, ("evidence", "rag_reason"), ids, shown_ids)
     kept = kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String), *texts)
-    return pseudonymise_stored_ids(store, pseudo, kept, _FREE_TEXT)
+    return pseudonymise_stored_ids(store, pseudo, kept, _FREE_TEXT, names=names)
 
 
 def _people_detail(shown: pl.DataFrame, user: User) -> str:
@@ -322,11 +328,12 @@ def _shown_audited(
     *,
     obj: str,
     reason: str,
+    names: queries.StoredNames | None = None,
 ) -> pl.DataFrame:
-    """``rows`` as ``user`` may see them (:func:`_shown`); the view is audited under
-    ``obj`` and ``reason``, its detail the people the rows target as shown
-    (:func:`_people_detail`)."""
-    shown = _shown(store, rows, user, settings)
+    """``rows`` as ``user`` may see them (:func:`_shown`, with ``names``); the view
+    is audited under ``obj`` and ``reason``, its detail the people the rows target
+    as shown (:func:`_people_detail`)."""
+    shown = _shown(store, rows, user, settings, names=names)
     audit_as(
         store,
         user,
@@ -346,8 +353,10 @@ def plan_board(
     lead: str | None = None,
     area: str | None = None,
     today: dt.date | None = None,
+    names: queries.StoredNames | None = None,
 ) -> dict[str, Any]:
-    """The plan board: strand x status counts, RAG counts, and the actions listed."""
+    """The plan board: strand x status counts, RAG counts, and the actions listed
+    (as ``user`` may see them: :func:`_shown`, with ``names`` if given)."""
     check_allowed(user, "view-plan")
     today = today or local_today(store.timezone)
     actions = board_actions(
@@ -383,6 +392,7 @@ def plan_board(
         obj="plan-board",
         reason=f"plan board, {actions.height} actions (lead={lead or 'all'}, "
         f"area={area or 'all'})",
+        names=names,
     )
     return {
         "today": today,

@@ -70,7 +70,11 @@ def partner_pseudonymiser(
 
 
 def stored_ids_shown(
-    store: Store, pseudo: Pseudonymiser, texts: Sequence[str | None]
+    store: Store,
+    pseudo: Pseudonymiser,
+    texts: Sequence[str | None],
+    *,
+    names: queries.StoredNames | None = None,
 ) -> dict[str, str]:
     """Each stored record id and name that ``texts`` write, to what partners read
     instead: its pseudonym (kind person first, then incident, group, ASB report,
@@ -84,14 +88,17 @@ def stored_ids_shown(
     :func:`avert.store.queries.stored_names`): a person's name is shown as the
     person's pseudonym in each way it may be written
     (:func:`avert.access.name_forms`), a name two stored people share as
-    :data:`avert.access.NAME_WITHHELD`."""
+    :data:`avert.access.NAME_WITHHELD`. ``names``: the stored names as an output
+    that asks this of several texts keeps them, read once
+    (:class:`avert.store.queries.StoredNames`); else they are read here."""
+    names = names or queries.StoredNames(store)
     shown: dict[str, str] = {}
     for kind, real in queries.stored_ids(store, id_candidates(texts)):
         shown.setdefault(real, pseudo(kind, real))
     for kind in ("person", "group"):
         keys = name_candidates(texts, min_words=queries.name_words(kind))
         owners: dict[str, set[str]] = {}
-        for real, name in queries.stored_names(store, keys, kind=kind):
+        for real, name in names.find(keys, kind=kind):
             key = stored_name_key(name, surname_first=kind == "person")
             owners.setdefault(key, set()).add(real)
         for name, ids in owners.items():
@@ -107,16 +114,19 @@ def pseudonymise_stored_ids(
     pseudo: Pseudonymiser,
     frame: pl.DataFrame,
     columns: Sequence[str],
+    *,
+    names: queries.StoredNames | None = None,
 ) -> pl.DataFrame:
     """``frame`` with every stored record id and name in its free-text ``columns``
-    (those it has) replaced by its pseudonym (:func:`stored_ids_shown`,
-    :func:`avert.access.pseudonymise_ids`): police free text read by a partner or
-    the board names no record by its id, and no stored person or group by name."""
+    (those it has) replaced by its pseudonym (:func:`stored_ids_shown`, with the
+    ``names`` already read if given; :func:`avert.access.pseudonymise_ids`): police
+    free text read by a partner or the board names no record by its id, and no
+    stored person or group by name."""
     present = [c for c in columns if c in frame.columns]
     if frame.height == 0 or not present:
         return frame
     texts = [t for c in present for t in frame[c].to_list()]
-    shown = stored_ids_shown(store, pseudo, texts)
+    shown = stored_ids_shown(store, pseudo, texts, names=names)
     if not shown:
         return frame
     return frame.with_columns(

@@ -209,12 +209,14 @@ def objective_measures(
     *,
     today: dt.date | None = None,
     user: User | None = None,
+    names: queries.StoredNames | None = None,
 ) -> list[dict[str, Any]]:
     """Every objective's measure against its baseline and target, as at ``today``.
 
     For a partner or board ``user``, a stored record id or name written in an
     objective's title is shown as its pseudonym
-    (:func:`avert.workflows.delivery._common.pseudonymise_stored_in_rows`).
+    (:func:`avert.workflows.delivery._common.pseudonymise_stored_ids`, with
+    ``names`` if an output of several parts keeps them).
 
     The measure (``avert.delivery.measures.parse_measure``) names a series of the
     performance engine (:func:`avert.workflows.board.run_performance`) or a store
@@ -238,7 +240,11 @@ def objective_measures(
     }
     if user is not None and audience_of(user.role) != "police":
         objectives = pseudonymise_stored_ids(
-            store, partner_pseudonymiser(settings), objectives, ("title",)
+            store,
+            partner_pseudonymiser(settings),
+            objectives,
+            ("title",),
+            names=names,
         )
     window_end = _measure_window_end(store, today)
     figures = _Figures(store)
