@@ -97,3 +97,15 @@ def test_stops_without_coordinates_are_named(
     _ingest(sqlite_store, "centroids", str(cents))
     _stops(sqlite_store, located=False)
     assert "no stop has a latitude and longitude" in _per_area_note(sqlite_store)
+
+
+def test_stops_without_coordinates_come_before_missing_lsoa_rows(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """South Yorkshire publishes no coordinates: against the 2021 census by
+    upper-tier authority the note asked for LSOA census rows and centroids, which
+    would have placed none of its 46,655 searches either."""
+    _utla_census_and_centroids(sqlite_store, tmp_path)
+    _stops(sqlite_store, located=False)
+    note = _per_area_note(sqlite_store)
+    assert note.endswith("them all): no stop has a latitude and longitude.")

@@ -491,7 +491,14 @@ def _why_unplaced(
     lsoa_rows: pl.DataFrame,
     max_km: float,
 ) -> str:
-    """Why no stop could be placed in an area: what is missing, first to last."""
+    """Why no stop could be placed in an area: what is missing, first to last.
+
+    Stops without any coordinates come first, since nothing loaded can place them
+    (South Yorkshire publishes none: the advice to load LSOA census rows and
+    centroids led nowhere)."""
+    located = stops.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    if located.height == 0:
+        return "no stop has a latitude and longitude"
     with_parent = lsoa_rows.filter(
         pl.col("parent_area").is_not_null() & (pl.col("parent_area") != "")
     )
@@ -519,9 +526,6 @@ def _why_unplaced(
             "no centroids or boundaries for the loaded LSOAs: load them with 'avert "
             "ingest centroids' or 'avert ingest boundaries'"
         )
-    located = stops.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
-    if located.height == 0:
-        return "no stop has a latitude and longitude"
     if not has_centroids:
         return "no stop lies within a loaded LSOA boundary"
     return f"no stop lies within {max_km:g} km of a loaded LSOA centroid" + (
