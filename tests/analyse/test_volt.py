@@ -277,8 +277,13 @@ def test_month_dated_incidents_across_a_window_end_are_named() -> None:
     assert (
         "2 month-dated incidents of 2019-06 are left out: a month-dated record "
         "(data.police.uk) is dated the first instant of its month, and the window "
-        "starts after that, at 2019-06-01 00:00." in res.notes
+        "starts after that, at 2019-06-01 00:00. A window of 31 days to the same "
+        "end (--days 31) holds them." in res.notes
     )
+    # as the note says: 31 days to 1 July hold June (before, the note named no way)
+    held = volt_profiles(incidents, None, at=dt.datetime(2019, 7, 1), window_days=31)
+    assert held.places["place_id"].to_list() == ["E1", "E2"]
+    assert not any("are left out" in n for n in held.notes)
     assert (
         "1 month-dated incidents of 2019-07 are in the window although their month "
         "runs past its end (2019-07-01 00:00)" in " ".join(res.notes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -428,6 +429,41 @@ def test_the_map_legend_names_violence_in_no_single_category() -> None:
     legend = legend[: legend.index("</div>")]
     assert "None" not in legend
     assert "police.uk: violence and sexual offences (5)" in legend
+
+
+def test_the_map_dots_and_title_name_what_a_month_map_shows() -> None:
+    """West Yorkshire, July 2018: every dot of a police.uk violence and sexual
+    offence had the tooltip "<id> None" (the legend beside it named them), a
+    robbery's read "personal_robbery", and the map of the month's in-sample
+    hotspots was titled "Places for the next 24 hours from 01 Aug 2018 08:00"
+    under a heading saying where the window's violence concentrated."""
+    inc = pl.concat(
+        [
+            _month_rows(dt.datetime(2018, 7, 1), 5).with_columns(
+                in_definition=pl.lit(True),
+                category=pl.lit(None, dtype=pl.String),
+                harm_days=pl.lit(119.0),
+            ),
+            _month_rows(dt.datetime(2018, 7, 1), 2, start=5).with_columns(
+                crime_type=pl.lit("Robbery"),
+                in_definition=pl.lit(True),
+                category=pl.lit("personal_robbery"),
+                harm_days=pl.lit(365.0),
+            ),
+        ]
+    )
+    b = daily_briefing(inc, at=dt.datetime(2018, 8, 1, 8))
+    assert b.precision == "month"
+    svg = render_briefing_html(b)
+    dots = re.findall(r"<circle [^>]*><title>([^<]*)</title>", svg)
+    assert len(dots) == 7, dots
+    assert not any("None" in d or "_" in d for d in dots), dots
+    assert (
+        sum(d.endswith(" police.uk: violence and sexual offences") for d in dots) == 5
+    )
+    assert sum(d.endswith(" personal robbery") for d in dots) == 2
+    assert "Places for the next" not in svg
+    assert "<title>Places where violence concentrated in July 2018</title>" in svg
 
 
 def test_a_month_brief_does_not_count_people_it_cannot_see() -> None:

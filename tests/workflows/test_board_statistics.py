@@ -8,6 +8,7 @@ import secrets
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import polars as pl
 import pytest
 from fastapi import FastAPI
 
@@ -88,6 +89,42 @@ def test_board_statistics_before_the_data_names_their_span(
     note = stats["performance"]["note"]
     assert note.startswith("Fewer than 13 whole months"), note
     assert "The store's incidents run from 2022-01-01 to 2024-12-27." in note
+
+
+def test_board_statistics_say_when_two_forces_are_counted_together(
+    sqlite_store: Store,
+) -> None:
+    """West Yorkshire's July 2018 beside the City of London's 2019 made one "Whole
+    area" series of two forces without a word."""
+    incidents = _incidents().with_columns(
+        force=pl.when(pl.col("borough") == "North")
+        .then(pl.lit("North Police"))
+        .otherwise(pl.lit("South Police"))
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", incidents)
+    end = dt.date(2024, 12, 31)
+    notes = board_statistics(sqlite_store, end=end, equality=False)["performance"][
+        "notes"
+    ]
+    (said,) = (n for n in notes if "forces" in n)
+    north = incidents.filter(pl.col("force") == "North Police").height
+    south = incidents.height - north
+    assert said.startswith(
+        f"The store's incidents are of 2 forces (South Police {south:,}; "
+        f"North Police {north:,}): every series counts them together."
+    ), said
+    by_force = board_statistics(sqlite_store, end=end, by="force", equality=False)
+    assert not any("forces" in n for n in by_force["performance"]["notes"])
+
+
+def test_board_statistics_of_one_force_say_nothing_of_forces(
+    sqlite_store: Store,
+) -> None:
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents().with_columns(force=pl.lit("One Police")))
+    stats = board_statistics(sqlite_store, end=dt.date(2024, 12, 31), equality=False)
+    assert not any("forces" in n for n in stats["performance"]["notes"])
 
 
 def test_board_statistics_verdicts_charts_and_equality(

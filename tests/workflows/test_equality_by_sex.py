@@ -131,7 +131,7 @@ def test_cli_prints_and_writes_searches_by_sex(
     _stocked(sqlite_store, tmp_path)
     table = _invoke(sqlite_store, "analyse", "equality", "--areas", "Alpha,Beta")
     assert "Searches by sex" in table
-    line = next(x for x in table.splitlines() if "Male" in x and "2000" in x)
+    line = next(x for x in table.splitlines() if "Male" in x and "2,000" in x)
     assert "2.67" in line
     assert "1.48-4.81" in line
     data = json.loads(

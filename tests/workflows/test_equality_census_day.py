@@ -8,7 +8,12 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from avert.workflows.equality import CENSUS_DAYS, _census_year, _newer_census
+from avert.workflows.equality import (
+    CENSUS_DAYS,
+    _census_year,
+    _later_census,
+    _newer_census,
+)
 
 
 def _populations(*years: int) -> pl.DataFrame:
@@ -47,3 +52,21 @@ def test_the_newer_census_note_gives_the_census_day() -> None:
         note
     )
     assert set(CENSUS_DAYS) >= {2011, 2021}
+
+
+def test_a_census_taken_after_the_searches_is_said() -> None:
+    """South Yorkshire's 2019-2021 searches against the 2021 census alone gave
+    Black/White 2.15 (2.87 against the 2011 census of their time) with no word that
+    the residents were counted after the first search."""
+    pops = _populations(2021)
+    start = dt.date(2019, 1, 1)
+    year = _census_year(pops, pops.clear(), None, start=start)
+    assert year == 2021
+    (note,) = _later_census(year, start)
+    assert note.startswith(
+        "The denominators are the 2021 census (taken 21 March 2021), after the first "
+        "day counted (2019-01-01): the store holds no census with ethnic groups "
+        "taken by then."
+    ), note
+    assert _later_census(2021, dt.date(2021, 3, 21)) == []
+    assert _later_census(2011, start) == []

@@ -36,6 +36,20 @@ def in_window(col: str, at: dt.datetime, window_days: int) -> pl.Expr:
     return (pl.col(col) > window_start(at, window_days)) & (pl.col(col) <= at)
 
 
+def _reach_back(
+    first: object, end: dt.datetime | None, *, closed: Literal["left", "right"]
+) -> str:
+    """What holds the months a window's start leaves out: the ``--days`` of a
+    trailing window ``(end - days, end]`` reaching back past ``first`` (VOLT:
+    ``--at 2018-08-01 --days 31`` held none of July 2018's 10,911 West Yorkshire
+    records, and the note did not say what would), or a ``--from`` on ``first``."""
+    assert isinstance(first, dt.datetime)
+    if closed == "right" and end is not None:
+        days = (end - first).days + 1  # the open start must lie before ``first``
+        return f"A window of {days} days to the same end (--days {days}) holds them."
+    return f"A window from {first:%Y-%m-%d} (--from {first:%Y-%m-%d}) holds them."
+
+
 def month_edge_notes(
     incidents: pl.DataFrame,
     *,
@@ -89,7 +103,8 @@ def month_edge_notes(
         notes.append(
             f"{left.height:,} month-dated incidents of {months(left)} are left out: "
             "a month-dated record (data.police.uk) is dated the first instant of its "
-            f"month, and the window starts after that, at {start:%Y-%m-%d %H:%M}."
+            f"month, and the window starts after that, at {start:%Y-%m-%d %H:%M}. "
+            + _reach_back(left["occurred_from"].min(), end, closed=closed)
         )
     past = (
         month.filter(

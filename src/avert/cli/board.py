@@ -203,6 +203,22 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _whole(value: object) -> str:
+    """A count in thousands ("1,206,057"), as every other table of avert prints it:
+    the equality tables printed "1206057" residents (and a float count of
+    residents, an estimate, "1.21e+06")."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, int | float):
+        return f"{round(value):,}"
+    return str(value)
+
+
+def _count(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless one ("1 month", "35 months")."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def _ci(row: Mapping[str, object]) -> str:
     """A row's 95 % confidence interval, ``low-high``; one ``n/a`` when it has none
     (e.g. the White row of an equality table, the reference of every ratio)."""
@@ -530,7 +546,8 @@ def _print_equality(result: BoardEquality) -> None:
             f" — {forces}; "
             + (
                 f"searches {result.window[0]} to {result.window[1]} "
-                f"({result.months_with_stops} months with stops; rates per 1,000 "
+                f"({_count(result.months_with_stops, 'month')} with stops; rates "
+                "per 1,000 "
                 "residents of all ages over the whole period); "
                 if result.window
                 else ""
@@ -551,8 +568,8 @@ def _print_equality(result: BoardEquality) -> None:
         [
             [
                 row["group"],
-                str(row["searches"]),
-                _fmt(row["residents"]),
+                _whole(row["searches"]),
+                _whole(row["residents"]),
                 _fmt(row["rate_per_1000"]),
                 _fmt(row["ratio_to_white"]),
                 _ci(row),
@@ -613,11 +630,11 @@ def _print_by_sex(by_sex: pl.DataFrame) -> None:
         [
             [
                 str(r["sex"]),
-                str(r["searches"]),
+                _whole(r["searches"]),
                 f"{r['share_of_group']:.1%}",
                 *(
                     [
-                        _fmt(r["residents_of_sex"]),
+                        _whole(r["residents_of_sex"]),
                         _fmt(r["rate_per_1000_of_sex"]),
                         _fmt(r["ratio_to_other_sex"]),
                         _ci(r),

@@ -24,6 +24,7 @@ __all__ = [
     "interval_chart_svg",
     "line_chart_svg",
     "places_map_svg",
+    "point_name",
 ]
 
 #: Dot colour per violence category (colour-blind safe Okabe-Ito palette).
@@ -366,6 +367,18 @@ def _cell_parts(
     return squares, labels
 
 
+def point_name(point: Mapping[str, Any]) -> str:
+    """A mapped incident's category as the legend and the incident list name it.
+
+    Its ``label`` ("police.uk: violence and sexual offences", a police.uk row in the
+    definition in no single category), else its category with spaces ("personal
+    robbery"), else "no single category". The dots' tooltips read "None" for every
+    police.uk violence and sexual offence, and "personal_robbery" for the others.
+    """
+    name = point.get("label") or point.get("category")
+    return str(name).replace("_", " ") if name else "no single category"
+
+
 def _point_parts(frame: _MapFrame, points: Sequence[Mapping[str, Any]]) -> list[str]:
     """The incidents as dots coloured by category (unlocated ones left out)."""
     parts = []
@@ -374,7 +387,7 @@ def _point_parts(frame: _MapFrame, points: Sequence[Mapping[str, Any]]) -> list[
         if not (math.isfinite(x) and math.isfinite(y)):
             continue
         colour = category_colour(p.get("category"))
-        label = escape(f"{p.get('incident_id', '')} {p.get('category', '')}")
+        label = escape(f"{p.get('incident_id') or ''} {point_name(p)}".strip())
         parts.append(
             f'<circle cx="{_fmt(frame.px(x))}" cy="{_fmt(frame.py(y))}" r="4" '
             f'fill="{colour}" stroke="#222" stroke-width="0.6"><title>{label}</title>'

@@ -232,6 +232,23 @@ def render_briefing_html(
     )
 
 
+def _map_title(briefing: Briefing) -> str:
+    """The places map's accessible title, as section 5's heading reads.
+
+    A forecast's map is of the places for the next hours; any other (a
+    month-precision briefing's hotspot map, in-sample) of where the window's
+    violence concentrated: it was titled "Places for the next 24 hours from 01 Aug
+    2018 08:00" under a heading and a Places page saying it is not a forecast.
+    """
+    summary = briefing.places_summary
+    if summary.get("kind") == "forecast":
+        hours = summary.get("horizon_hours", 24)
+        return f"Places for the next {hours:g} hours from {briefing.at:%d %b %Y %H:%M}"
+    if briefing.precision == "month":
+        return f"Places where violence concentrated in {briefing.window_from:%B %Y}"
+    return "Places where the window's violence concentrated"
+
+
 def briefing_page_context(
     briefing: Briefing, *, data: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -248,7 +265,7 @@ def briefing_page_context(
         points,
         cell_size_m=float(briefing.places_summary.get("cell_size_m", 100.0)),
         boundaries=list(briefing.boundaries),
-        title=f"Places for the next 24 hours from {briefing.at:%d %b %Y %H:%M}",
+        title=_map_title(briefing),
         zones=briefing.places_summary.get("near_repeat", {}).get("zones", []),
     )
     return {

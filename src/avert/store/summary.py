@@ -24,6 +24,7 @@ __all__ = [
     "classified_profiles",
     "columns_with_data",
     "incident_extent",
+    "incident_forces",
     "incident_span",
     "latest_incident_at",
     "latest_stop_at",
@@ -69,6 +70,11 @@ RECORD_TABLES: Final = (
 def record_sources(store: Store) -> dict[str, dict[str, int]]:
     """Rows per ``source`` of each of :data:`RECORD_TABLES`."""
     return {name: _grouped(store, name, '"source"') for name in RECORD_TABLES}
+
+
+def incident_forces(store: Store) -> dict[str, int]:
+    """Incidents per ``force`` (``"(none)"`` for those naming none), one query."""
+    return _grouped(store, "incidents", '"force"')
 
 
 def status_summary(store: Store) -> dict[str, Any]:

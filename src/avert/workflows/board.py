@@ -28,7 +28,12 @@ from avert.errors import ConfigError, NotFound, SchemaError
 from avert.ingest.boundaries import parse_boundaries
 from avert.ingest.population import parse_centroids, parse_confidence, parse_population
 from avert.store import Store
-from avert.store.summary import incident_extent, incident_span, record_sources
+from avert.store.summary import (
+    incident_extent,
+    incident_forces,
+    incident_span,
+    record_sources,
+)
 from avert.workflows.equality import (
     BoardEquality,
     force_name,
@@ -232,6 +237,29 @@ def _data_note(store: Store) -> list[str]:
     ]
 
 
+def _forces_note(store: Store, by: str | None) -> list[str]:
+    """A note when the store's incidents are of several forces and the series do
+    not split them (``by`` is not ``force``): every series of the whole area (or of
+    an area two forces' records both name) adds them together.
+
+    West Yorkshire's July 2018 (31,635 crimes) beside the City of London's 2019
+    (9,932) drew one "Whole area" chart leaping from 10,911 violent crimes to 88, its
+    limits widened 40-fold, with no word that two forces were counted as one.
+    """
+    if by == "force":
+        return []
+    forces = {k: n for k, n in incident_forces(store).items() if k != "(none)"}
+    if len(forces) < 2:
+        return []
+    ranked = sorted(forces.items(), key=lambda kv: (-kv[1], kv[0]))
+    listed = "; ".join(f"{name} {n:,}" for name, n in ranked)
+    return [
+        f"The store's incidents are of {len(forces)} forces ({listed}): every "
+        "series counts them together. The Performance page's By area 'force', or "
+        "'avert analyse performance --by force', gives each force its own series."
+    ]
+
+
 def board_windows(
     store: Store, *, end: dt.date, recent_months: int = 12, baseline_months: int = 24
 ) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]] | None:
@@ -366,6 +394,7 @@ def _board_performance(
         "caveats": [n for n in result.notes if is_few_residents_note(n)],
         "notes": [
             *_data_note(store),
+            *_forces_note(store, by),
             *([part_note] if part_note else []),
             *(n for n in result.notes if not is_few_residents_note(n)),
         ],

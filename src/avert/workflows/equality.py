@@ -167,6 +167,7 @@ def run_equality(
     )
     if population_year is None:
         notes.extend(_newer_census(pops, year, window[0], lsoa_first=lsoa_first))
+        notes.extend(_later_census(year, window[0]))
     eth_rows = _ethnic_rows(pops, year)
     placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
     areas = _rejoin_ons_names(areas) if areas else areas
@@ -235,7 +236,13 @@ def run_equality(
         notes=notes,
     )
     notes.extend(
-        _per_area_notes(placed, in_force, max_km=max_km, unplaceable=bool(unplaceable))
+        _per_area_notes(
+            placed,
+            in_force,
+            max_km=max_km,
+            why_unplaced=lambda: _why_unplaced(store, stops, pops, lsoa_rows, max_km),
+            unplaceable=bool(unplaceable),
+        )
     )
     lists: tuple[ListMakeUp, ...] = ()
     if list_people is not None:
@@ -302,19 +309,31 @@ def _per_area_notes(
     in_force: pl.DataFrame,
     *,
     max_km: float,
+    why_unplaced: Callable[[], str],
     unplaceable: bool = False,
 ) -> list[str]:
     """How many searches the per-area rates leave out (they stay in the force's):
     those with no place and those placed outside the force area (or, when some of
-    its areas are named by no LSOA row, outside the areas of the table)."""
+    its areas are named by no LSOA row, outside the areas of the table).
+
+    With none in the table, the note says why: ``why_unplaced`` (what is missing,
+    first to last: :func:`_why_unplaced`) when no search could be placed at all, so
+    that a census by local authority alone is named as the cause rather than the
+    stops' coordinates (West Yorkshire, January 2019: 783 of 1,012 stops located,
+    blamed on "no coordinates")."""
     unplaced = placed.filter(pl.col("parent").is_null()).height
     outside = placed.height - unplaced - in_force.height
     if in_force.height == 0:
+        why = (
+            f"all {outside:,} placed fall outside "
+            + ("the areas of the per-area table" if unplaceable else "the force area")
+            if outside
+            else why_unplaced()
+        )
         return [
             f"No per-area rates: none of the {placed.height:,} searches could be "
-            "placed in an area of the force area (no coordinates, or none within "
-            f"{max_km:g} km of a loaded LSOA centroid); the force's figures count "
-            "them all."
+            "placed in an area of the force area (the force's figures count them "
+            f"all): {why}."
         ]
     if not unplaced and not outside:
         return []
@@ -473,7 +492,14 @@ def _why_unplaced(
     lsoa_rows: pl.DataFrame,
     max_km: float,
 ) -> str:
-    """Why no stop could be placed in an area: what is missing, first to last."""
+    """Why no stop could be placed in an area: what is missing, first to last.
+
+    Stops without any coordinates come first, since nothing loaded can place them
+    (South Yorkshire publishes none: the advice to load LSOA census rows and
+    centroids led nowhere)."""
+    located = stops.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    if located.height == 0:
+        return "no stop has a latitude and longitude"
     with_parent = lsoa_rows.filter(
         pl.col("parent_area").is_not_null() & (pl.col("parent_area") != "")
     )
@@ -501,9 +527,6 @@ def _why_unplaced(
             "no centroids or boundaries for the loaded LSOAs: load them with 'avert "
             "ingest centroids' or 'avert ingest boundaries'"
         )
-    located = stops.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
-    if located.height == 0:
-        return "no stop has a latitude and longitude"
     if not has_centroids:
         return "no stop lies within a loaded LSOA boundary"
     return f"no stop lies within {max_km:g} km of a loaded LSOA centroid" + (
@@ -554,6 +577,27 @@ def _newer_census(
         "gives the force's rates against them. A group that grew faster than the "
         f"White group since {year} has its ratio to White overstated by the older "
         "count."
+    ]
+
+
+def _later_census(year: int, start: dt.date) -> list[str]:
+    """A note when the default census was taken after the first day counted: the
+    store holds none taken by then (:func:`_census_year` takes the earliest held).
+
+    South Yorkshire's 2019-2021 searches against the 2021 census alone (by
+    upper-tier authority) gave Black/White 2.15 with no word that the residents
+    were counted two years after the first search; the 2011 census, the one of
+    their time, gives 2.87 (docs/equality.md)."""
+    taken = census_day(year)
+    if taken <= start:
+        return []
+    return [
+        f"The denominators are the {year} census (taken {taken:%d %B %Y}), after the "
+        f"first day counted ({start}): the store holds no census with ethnic groups "
+        "taken by then. A group that grew faster than the White group since has its "
+        "ratio to White understated by the later count; load the census of the "
+        "searches' time (e.g. the 2011 Census by LSOA) with 'avert ingest "
+        "population' for their figures."
     ]
 
 
