@@ -8,6 +8,7 @@ written, the police's as pseudonyms; the board reads every stored id as one.
 
 from __future__ import annotations
 
+import json
 import re
 
 from hypothesis import given, settings
@@ -19,6 +20,7 @@ from avert.access import (
     authors_of,
     pseudonymise_authored,
     restore_authored,
+    text_digest,
 )
 
 #: Stored ids and a name, and the pseudonyms partners read them as.
@@ -109,6 +111,11 @@ def test_stale_spans_are_not_used() -> None:
     assert authors_of(authors, "evidence", "saw P99") == [(0, 7, ORG)]
     assert authors_of(authors, "evidence", "saw P12") == []
     assert authors_of(authors, "rag_reason", "saw P99") == []
+    # spans outside the text, or not spans, are none of the partner's
+    for bad in ([[0, 99, ORG]], [["x"]], "P99"):
+        digest = text_digest("saw P99")
+        broken = json.dumps({"evidence": {"digest": digest, "spans": bad}})
+        assert authors_of(broken, "evidence", "saw P99") == []
 
 
 _EDIT = st.tuples(

@@ -888,7 +888,11 @@ def authors_of(authors: str | None, field: str, text: str | None) -> list[Author
         return []
     if not isinstance(entry, dict) or entry.get("digest") != text_digest(text):
         return []
-    return [(int(a), int(b), str(o)) for a, b, o in entry.get("spans") or []]
+    try:
+        spans = [(int(a), int(b), str(o)) for a, b, o in entry.get("spans") or []]
+    except (TypeError, ValueError):
+        return []
+    return [(a, b, o) for a, b, o in spans if 0 <= a <= b <= len(text)]
 
 
 def own_pieces(
@@ -1070,7 +1074,8 @@ def restore_authored(
             at += len(w)
     writer: list[str | None] = [None] * len(stored)
     for a, b, o in spans:
-        writer[a:b] = [o] * (b - a)
+        if 0 <= a <= b <= len(stored):
+            writer[a:b] = [o] * (b - a)
     seen = "".join(p[0] for p in parts)
     part_at = [i for i, p in enumerate(parts) for _ in p[0]]
     part_start = list(itertools.accumulate((len(p[0]) for p in parts), initial=0))
