@@ -172,3 +172,17 @@ def test_random_edits_never_show_a_partner_the_police_ids(
         assert not any(_whole(w, _view(stored, spans, ORG)) for w in POLICE_IDS)
         board = _view(stored, spans, None)
         assert not any(_whole(w, board) for w in SHOWN if " " not in w), board
+
+
+def test_a_partner_who_types_the_actions_target_id_reads_it_as_typed() -> None:
+    """The target's id (replaced whether or not it is asked of the store) is the
+    partner's as typed too; the police's mention of it stays the pseudonym."""
+    target = ("P12", "P-AB")
+    new, spans = restore_authored("see P-AB and P12", "see P12", [], ORG, {}, target)
+    assert new == "see P12 and P12"
+    assert pseudonymise_authored([new], [spans], ORG, {}, [target]) == [
+        "see P-AB and P12"
+    ]
+    assert pseudonymise_authored([new], [spans], None, {}, [target]) == [
+        "see P-AB and P-AB"
+    ]
