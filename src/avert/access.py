@@ -46,6 +46,7 @@ import difflib
 import hashlib
 import hmac
 import itertools
+import json
 import math
 import re
 from collections import Counter
@@ -75,30 +76,36 @@ __all__ = [
     "SMALL_CELL_RULE",
     "TITLE_WITHHELD_TARGETS",
     "Audience",
+    "AuthorSpan",
     "Pseudonymiser",
     "Role",
     "Rotation",
     "audience_of",
+    "authors_json",
+    "authors_of",
     "check_audience",
     "check_key",
+    "foreign_pieces",
     "id_candidates",
     "key_entropy_bits",
     "key_strength_bits",
     "name_candidates",
     "name_forms",
     "name_key",
+    "own_pieces",
     "period_of",
     "period_start",
+    "pseudonymise_authored",
     "pseudonymise_columns",
     "pseudonymise_ids",
     "pseudonymise_text",
     "pseudonymiser_for",
     "redact_frames",
-    "restore_originals",
-    "shown_spans",
+    "restore_authored",
     "stored_name_key",
     "stored_name_key_expr",
     "suppress_small_counts",
+    "text_digest",
     "withhold_action_titles",
 ]
 
@@ -809,38 +816,9 @@ def pseudonymise_ids(
     ]
 
 
-def shown_spans(
-    text: str | None, shown: Mapping[str, str]
-) -> tuple[str | None, list[tuple[int, int, str]]]:
-    """``text`` as :func:`pseudonymise_ids` shows it, and where each pseudonym stands
-    in what is shown: ``(start, end, words replaced as written)``, in order; what
-    to put back (:func:`restore_originals`).
-
-    >>> shown_spans("met p12 (Jo Bloggs)", {"P12": "P-AB", "jo bloggs": "P-AB"})
-    ('met P-AB (P-AB)', [(4, 8, 'p12'), (10, 14, 'Jo Bloggs')])
-    """
-    lowered = {name_key(k): v for k, v in shown.items() if k.strip() and v is not None}
-    if not text or not lowered:
-        return text, []
-    pieces: list[str] = []
-    spans: list[tuple[int, int, str]] = []
-    at = 0  # in text
-    length = 0  # of what is shown so far
-    for m in _shown_pattern(lowered).finditer(text):
-        before = text[at : m.start()]
-        pseudonym = lowered[name_key(m.group(0))]
-        start = length + len(before)
-        pieces += [before, pseudonym]
-        spans.append((start, start + len(pseudonym), m.group(0)))
-        length = start + len(pseudonym)
-        at = m.end()
-    pieces.append(text[at:])
-    return "".join(pieces), spans
-
-
 def _tokens(text: str) -> tuple[list[str], list[int]]:
     """``text``'s words, runs of white space and other characters, and where each
-    starts (one more: the text's end): what :func:`restore_originals` aligns, a
+    starts (one more: the text's end): what :func:`restore_authored` aligns, a
     few times fewer than characters (a 10,000-character text aligned character
     by character took 1.4 s)."""
     found = re.findall(r"\w+|\s+|[^\w\s]", text)
@@ -870,54 +848,337 @@ def _equal_runs(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
     ]
 
 
-def restore_originals(
-    text: str | None, seen: str | None, spans: Sequence[tuple[int, int, str]]
+#: Who wrote a stretch of a stored free text: ``(start, end, organisation)``, in
+#: its characters. ``start == end`` marks a place where the organisation cut text
+#: out (a seam): the words it brought together are not read as one.
+AuthorSpan = tuple[int, int, str]
+
+
+def text_digest(text: str) -> str:
+    """A short digest of ``text``: author spans are stored with the digest of the
+    text they describe, and are used only with that text (:func:`authors_of`), so
+    a writer that changed the text without them can make no span cover words it
+    does not describe."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def authors_json(
+    fields: Mapping[str, tuple[str | None, Sequence[AuthorSpan]]],
 ) -> str | None:
-    """``text``, a partner's edit of ``seen`` (a text as :func:`shown_spans` showed
-    it), with each pseudonym put back as the words it replaced there: a partner
-    who saves the text as shown, or edits around the pseudonyms, leaves the
-    police's words as they were.
+    """A row's ``authors`` (JSON): per field, the digest of its text and its
+    spans; fields without spans (all written by the police) are left out.
 
-    Each pseudonym of ``text`` is matched to its place in ``seen`` (the text's
-    unchanged stretches, :class:`difflib.SequenceMatcher`), not counted in order:
-    one pseudonym may stand for different words (an id and a name, or
-    :data:`NAME_WITHHELD` for two names), and the partner may have cut or moved
-    some. A pseudonym with no place in ``seen`` (typed or moved) is put back as
-    its first words, unless it stood for words of different names
-    (:data:`NAME_WITHHELD`): which is not known, and it stays as typed.
-
-    >>> seen, spans = "P-AB saw X then Y", [(0, 4, "p12"), (9, 10, "Jo"), (16, 17, "Al")]
-    >>> restore_originals("P-AB saw X then Y", seen, spans)
-    'p12 saw Jo then Al'
-    >>> restore_originals("then Y. P-AB", seen, spans)
-    'then Al. p12'
+    >>> authors_json({"evidence": ("seen ZZ1", [(5, 8, "council")])})
+    '{"evidence": {"digest": "8ccf2114a7a74171", "spans": [[5, 8, "council"]]}}'
     """
-    if not text or not seen or not spans:
-        return text
+    out = {
+        field: {"digest": text_digest(text), "spans": [list(s) for s in spans]}
+        for field, (text, spans) in sorted(fields.items())
+        if text and spans
+    }
+    return json.dumps(out, sort_keys=True) if out else None
+
+
+def authors_of(authors: str | None, field: str, text: str | None) -> list[AuthorSpan]:
+    """The author spans of ``field`` in a row's ``authors`` (:func:`authors_json`)
+    when they are of ``text``; else none: every word is then the police's, and
+    shown to partners as such."""
+    if not authors or not text:
+        return []
+    try:
+        entry = json.loads(authors).get(field)
+    except (ValueError, AttributeError):
+        return []
+    if not isinstance(entry, dict) or entry.get("digest") != text_digest(text):
+        return []
+    try:
+        spans = [(int(a), int(b), str(o)) for a, b, o in entry.get("spans") or []]
+    except (TypeError, ValueError):
+        return []
+    return [(a, b, o) for a, b, o in spans if 0 <= a <= b <= len(text)]
+
+
+def own_pieces(
+    text: str, spans: Sequence[AuthorSpan], org: str | None
+) -> list[tuple[int, int, bool]]:
+    """``text`` cut where ``org``'s spans begin and end and at its seams, as
+    ``(start, end, own)``: own when ``org`` wrote it.
+
+    >>> own_pieces("met P12 at ZZ9", [(8, 14, "council"), (4, 4, "council")], "council")
+    [(0, 4, False), (4, 8, False), (8, 14, True)]
+    """
+    mine = [
+        (a, b)
+        for a, b, o in spans
+        if org is not None and o == org and 0 <= a <= b <= len(text)
+    ]
+    cuts = sorted({0, len(text), *(x for span in mine for x in span)})
+    out: list[tuple[int, int, bool]] = []
+    for a, b in itertools.pairwise(cuts):
+        own = any(s <= a and b <= e for s, e in mine if s < e)
+        if out and own and out[-1][2]:
+            out[-1] = (out[-1][0], b, True)
+        else:
+            out.append((a, b, own))
+    return out
+
+
+def _shown_lookup(
+    shown: Mapping[str, str],
+) -> tuple[dict[str, str], re.Pattern[str] | None]:
+    lowered = {name_key(k): v for k, v in shown.items() if k.strip() and v is not None}
+    return lowered, _shown_pattern(lowered) if lowered else None
+
+
+def _shown_parts(
+    text: str,
+    lowered: Mapping[str, str],
+    pattern: re.Pattern[str] | None,
+    target: tuple[str | None, str | None],
+) -> list[tuple[str, str, bool]]:
+    """``text`` as a partner reads it, in parts ``(shown, written, replaced)``:
+    the target's id by its pseudonym (:func:`pseudonymise_text`), then each stored
+    id and name of ``lowered`` by its pseudonym (:func:`pseudonymise_ids`); the
+    rest as written. What the page shows and what a save puts back are made from
+    these same parts."""
+    real, pseudonym = target
+    plain: list[tuple[str, str, bool]] = []
+    at = 0
+    if real and pseudonym is not None and real != pseudonym:
+        whole = rf"(?<![0-9A-Za-z]){re.escape(real)}(?![0-9A-Za-z])"
+        for m in re.finditer(whole, text, flags=re.IGNORECASE):
+            plain += [(text[at : m.start()], text[at : m.start()], False)]
+            plain += [(pseudonym, m.group(0), True)]
+            at = m.end()
+    plain.append((text[at:], text[at:], False))
+    if pattern is None:
+        return [p for p in plain if p[1]]
+    out: list[tuple[str, str, bool]] = []
+    for shown_part, written, replaced in plain:
+        if replaced:
+            out.append((shown_part, written, True))
+            continue
+        at = 0
+        for m in pattern.finditer(written):
+            out.append((written[at : m.start()], written[at : m.start()], False))
+            out.append((lowered[name_key(m.group(0))], m.group(0), True))
+            at = m.end()
+        out.append((written[at:], written[at:], False))
+    return [p for p in out if p[1]]
+
+
+def foreign_pieces(
+    texts: Sequence[str | None],
+    spans: Sequence[Sequence[AuthorSpan]],
+    org: str | None,
+) -> list[str]:
+    """The pieces of ``texts`` that ``org`` did not write (:func:`own_pieces`):
+    the words asked of the store as ids and names for ``org``'s reader."""
+    return [
+        text[a:b]
+        for text, text_spans in zip(texts, spans, strict=True)
+        if text
+        for a, b, own in own_pieces(text, text_spans, org)
+        if not own
+    ]
+
+
+def pseudonymise_authored(
+    texts: Sequence[str | None],
+    spans: Sequence[Sequence[AuthorSpan]],
+    org: str | None,
+    shown: Mapping[str, str],
+    targets: Sequence[tuple[str | None, str | None]] | None = None,
+) -> list[str | None]:
+    """``texts`` as a reader of ``org`` reads them: the words ``org`` wrote
+    (``spans``) as written; each other piece (:func:`own_pieces`) with its
+    target's id (``targets``: ``(id, pseudonym)`` per text) and each stored id and
+    name of ``shown`` replaced by its pseudonym, each piece on its own.
+
+    A partner who types a stored id or name reads it back as typed, so learns
+    nothing of what the store holds; the police's words are replaced as before
+    (``org`` None, the board: every word). Each piece is searched on its own, so
+    words of the police brought next to the partner's, or together by the
+    partner's cut, are not read as one id or name.
+
+    >>> spans = [(7, 10, "council")]
+    >>> pseudonymise_authored(["P12 or P12"], [spans], "council", {"P12": "P-AB"})
+    ['P-AB or P12']
+    >>> pseudonymise_authored(["P12 or P12"], [spans], None, {"P12": "P-AB"})
+    ['P-AB or P-AB']
+    """
+    lowered, pattern = _shown_lookup(shown)
+    out: list[str | None] = []
+    for i, text in enumerate(texts):
+        if not text:
+            out.append(text)
+            continue
+        target = targets[i] if targets is not None else (None, None)
+        out.append(
+            "".join(
+                text[a:b]
+                if own
+                else "".join(
+                    s for s, _, _ in _shown_parts(text[a:b], lowered, pattern, target)
+                )
+                for a, b, own in own_pieces(text, spans[i], org)
+            )
+        )
+    return out
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def restore_authored(
+    text: str | None,
+    stored: str | None,
+    spans: Sequence[AuthorSpan],
+    org: str | None,
+    shown: Mapping[str, str] | None = None,
+    target: tuple[str | None, str | None] = (None, None),
+) -> tuple[str | None, list[AuthorSpan]]:
+    """The text to store when a reader of ``org`` saves ``text``, their edit of
+    ``stored`` (written by ``spans``) as :func:`pseudonymise_authored` showed it
+    to them, and who wrote each word of it.
+
+    Each pseudonym they read is put back as the words it replaced at its place
+    (the unchanged stretches of what was shown and what was sent are matched:
+    :class:`difflib.SequenceMatcher` over words), so a partner who edits around
+    the pseudonyms leaves the police's words as they were; a pseudonym with no
+    place (typed or moved) is put back as its first words, except
+    :data:`NAME_WITHHELD` standing for different names (which is not known: it
+    stays as typed). Words put back never touch a word of the partner's: a space
+    is put between (else ``xP12`` would be no whole word, and shown).
+
+    Who wrote what: the words put back and the unchanged ones keep their
+    writers; what ``org`` typed or changed is ``org``'s (the police's, ``org``
+    None); where they cut text out is their seam. What they typed is found
+    against what they were *shown*, never against the stored text: typing a
+    stored id in place of its pseudonym is their typing, shown back as typed.
+
+    >>> restore_authored("saw P-AB, then P12", "saw P12", [], "council", {"P12": "P-AB"})
+    ('saw P12, then P12', [(7, 17, 'council')])
+    """
+    if not text:
+        return text, []
+    stored = stored or ""
+    lowered, pattern = _shown_lookup(shown or {})
+    # the stored text as shown: parts (shown, written, replaced, stored start)
+    parts: list[tuple[str, str, bool, int]] = []
+    for a, b, own in own_pieces(stored, spans, org):
+        if own:
+            parts.append((stored[a:b], stored[a:b], False, a))
+            continue
+        at = a
+        for s, w, r in _shown_parts(stored[a:b], lowered, pattern, target):
+            parts.append((s, w, r, at))
+            at += len(w)
+    writer: list[str | None] = [None] * len(stored)
+    for a, b, o in spans:
+        if 0 <= a <= b <= len(stored):
+            writer[a:b] = [o] * (b - a)
+    seen = "".join(p[0] for p in parts)
+    part_at = [i for i, p in enumerate(parts) for _ in p[0]]
+    part_start = list(itertools.accumulate((len(p[0]) for p in parts), initial=0))
+    (sa, s_at), (ta, t_at) = _tokens(seen), _tokens(text)
+    runs = [(s_at[i1], s_at[i2], t_at[j1]) for i1, i2, j1 in _equal_runs(sa, ta)]
+    to_text: dict[int, int] = {}
+    from_seen: list[int | None] = [None] * len(text)
+    for lo, hi, to in runs:
+        for k in range(lo, hi):
+            to_text[k] = to + k - lo
+            from_seen[to + k - lo] = k
+    placed: dict[int, tuple[int, str, list[str | None]]] = {}
     words: dict[str, list[str]] = {}
-    for start, end, original in spans:
-        words.setdefault(seen[start:end], []).append(original)
-    placed: dict[int, tuple[int, str]] = {}
-    (a, at_a), (b, at_b) = _tokens(seen), _tokens(text)
-    for i1, i2, j1 in _equal_runs(a, b):
-        lo, hi, to = at_a[i1], at_a[i2], at_b[j1]
-        for start, end, original in spans:
-            if lo <= start and end <= hi:
-                placed[to + start - lo] = (to + end - lo, original)
-    pattern = re.compile(
-        "|".join(re.escape(k) for k in sorted(words, key=lambda k: (-len(k), k)))
-    )
+    for idx, (s, w, replaced, st) in enumerate(parts):
+        if not replaced:
+            continue
+        words.setdefault(s, []).append(w)
+        ps = part_start[idx]
+        j = to_text.get(ps)
+        if j is not None and all(to_text.get(ps + m) == j + m for m in range(len(s))):
+            placed[j] = (j + len(s), w, writer[st : st + len(w)])
+    if words:
+        typed = re.compile(
+            "|".join(re.escape(k) for k in sorted(words, key=lambda k: (-len(k), k)))
+        )
+        for m in typed.finditer(text):
+            found = words[m.group(0)]
+            if m.start() in placed or any(
+                from_seen[j] is not None for j in range(m.start(), m.end())
+            ):
+                continue
+            if m.group(0) == NAME_WITHHELD and len({name_key(w) for w in found}) > 1:
+                continue
+            placed[m.start()] = (m.end(), found[0], [None] * len(found[0]))
+    chars: list[str] = []
+    who: list[str | None] = []
+    new_at = [0] * (len(text) + 1)
+    j = 0
+    while j < len(text):
+        new_at[j] = len(chars)
+        if j in placed:
+            end, put, owners = placed[j]
+            if chars and _word_char(chars[-1]) and _word_char(put[0]):
+                chars.append(" ")
+                who.append(None)
+            chars.extend(put)
+            who.extend(owners)
+            if end < len(text) and _word_char(text[end]) and _word_char(put[-1]):
+                chars.append(" ")
+                who.append(None)
+            for inside in range(j + 1, end):
+                new_at[inside] = len(chars)
+            j = end
+            continue
+        at_seen = from_seen[j]
+        owner = org
+        if at_seen is not None:
+            _, _, replaced, st = parts[part_at[at_seen]]
+            if not replaced:
+                owner = writer[st + at_seen - part_start[part_at[at_seen]]]
+        chars.append(text[j])
+        who.append(owner)
+        j += 1
+    new_at[len(text)] = len(chars)
+    out = [(a, a + len(run), o) for a, o, run in _runs_of(who) if o is not None]
+    seams: set[AuthorSpan] = set()
+    if org is not None:  # their cuts: a stretch shown, nothing sent in its place
+        for (lo1, hi1, to1), (lo2, _, to2) in itertools.pairwise(runs):
+            if lo2 > hi1 and to2 == to1 + hi1 - lo1:
+                seams.add((new_at[to2], new_at[to2], org))
+    for p, _, o in (s for s in spans if s[0] == s[1]):
+        place = _seen_place(parts, part_start, p)
+        if place is not None and (place in to_text or place - 1 in to_text):
+            t = to_text[place] if place in to_text else to_text[place - 1] + 1
+            seams.add((new_at[t], new_at[t], o))
+    return "".join(chars), sorted({*out, *seams})
 
-    def back(m: re.Match[str]) -> str:
-        end, original = placed.get(m.start(), (-1, ""))
-        if end == m.end():
-            return original
-        found = words[m.group(0)]
-        if m.group(0) == NAME_WITHHELD and len({name_key(w) for w in found}) > 1:
-            return m.group(0)
-        return found[0]
 
-    return pattern.sub(back, text)
+def _runs_of(
+    values: list[str | None],
+) -> list[tuple[int, str | None, list[str | None]]]:
+    """``(start, value, run)`` of each run of equal ``values``."""
+    out: list[tuple[int, str | None, list[str | None]]] = []
+    at = 0
+    for value, run in itertools.groupby(values):
+        items = list(run)
+        out.append((at, value, items))
+        at += len(items)
+    return out
+
+
+def _seen_place(
+    parts: Sequence[tuple[str, str, bool, int]], part_start: Sequence[int], p: int
+) -> int | None:
+    """Where stored position ``p`` is in the text as shown, if it is in (or at
+    the end of) words shown as written."""
+    for idx, (_, w, replaced, st) in enumerate(parts):
+        if not replaced and st <= p <= st + len(w):
+            return part_start[idx] + p - st
+    return None
 
 
 def pseudonymise_columns(
@@ -947,24 +1208,54 @@ def _withhold_taskings(p: Pseudonymiser, taskings: pl.DataFrame) -> pl.DataFrame
     """Item ids as pseudonyms; what, who and result only of the listed taskings
     (the partner's own organisation's): of the others, only that they exist.
     The listed ones' what and result name their subject by its pseudonym
-    (:func:`pseudonymise_text`); the workflow replaced the other stored ids in
-    them before (:func:`pseudonymise_ids`)."""
+    (:func:`pseudonymise_text`), but the words of the result the tasked
+    organisation wrote (:func:`pseudonymise_authored`); the workflow replaced the
+    other stored ids in them before."""
     kinds = taskings["item_kind"].to_list()
     ids = taskings["item_id"].to_list()
     mapped = [
         p(_TASKING_ITEM_KINDS[k], str(i)) if k in _TASKING_ITEM_KINDS and i else i
         for k, i in zip(kinds, ids, strict=True)
     ]
-    texts = pseudonymise_columns(taskings, ("what", "result"), ids, mapped)
+    texts = pseudonymise_columns(taskings, ("what",), ids, mapped)
+    if "result" in taskings.columns:
+        # the result in the words the tasked organisation typed stays as written
+        # for it (only its own taskings are listed to a partner: ``listed``)
+        authors = (
+            taskings["authors"].to_list()
+            if "authors" in taskings.columns
+            else [None] * taskings.height
+        )
+        texts.append(
+            pl.Series(
+                "result",
+                [
+                    pseudonymise_authored(
+                        [t], [authors_of(a, "result", t)], o, {}, [(i, m)]
+                    )[0]
+                    for t, a, o, i, m in zip(
+                        taskings["result"].to_list(),
+                        authors,
+                        taskings["organisation"].to_list(),
+                        ids,
+                        mapped,
+                        strict=True,
+                    )
+                ],
+                dtype=pl.String,
+            )
+        )
     listed = pl.col("listed").fill_null(value=False)
-    return taskings.with_columns(
-        pl.Series("item_id", mapped, dtype=pl.String), *texts
-    ).with_columns(
-        *(
-            pl.when(listed).then(pl.col(c)).otherwise(None).alias(c)
-            for c in ("what", "assignee", "result")
-            if c in taskings.columns
-        ),
+    return (
+        taskings.with_columns(pl.Series("item_id", mapped, dtype=pl.String), *texts)
+        .drop("authors", strict=False)
+        .with_columns(
+            *(
+                pl.when(listed).then(pl.col(c)).otherwise(None).alias(c)
+                for c in ("what", "assignee", "result")
+                if c in taskings.columns
+            ),
+        )
     )
 
 

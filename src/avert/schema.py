@@ -606,6 +606,13 @@ ACTIONS: Final = _spec(
         ("review_date", pl.Date(), "next review"),
         ("board", pl.String(), "board or strategy the action belongs to"),
         ("area", pl.String(), "area (borough or LSOA) the action works in"),
+        (
+            "authors",
+            pl.String(),
+            "who wrote which words of the free text (JSON: per field, the text's "
+            "digest and the [start, end, organisation] spans a partner wrote); "
+            "null: the police",
+        ),
         *_VERSIONED,
     ],
     ("action_id",),
@@ -664,6 +671,13 @@ TASKINGS: Final = _spec(
         ("created_by", pl.String(), "who tasked it"),
         ("result_at", _DT, "when the result was recorded"),
         ("result_by", pl.String(), "who recorded it"),
+        (
+            "authors",
+            pl.String(),
+            "who wrote which words of the free text (JSON: per field, the text's "
+            "digest and the [start, end, organisation] spans a partner wrote); "
+            "null: the police",
+        ),
         *_VERSIONED,
     ],
     ("tasking_id",),

@@ -24,7 +24,14 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.access import Audience, check_audience, period_start, pseudonymiser_for
+from avert.access import (
+    Audience,
+    Pseudonymiser,
+    authors_json,
+    check_audience,
+    period_start,
+    pseudonymiser_for,
+)
 from avert.areas import AREA_COLUMNS, area_key
 from avert.briefing import (
     Boundary,
@@ -39,6 +46,7 @@ from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
+from avert.schema import ITEM_KINDS
 from avert.store import Store, audit
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
@@ -146,6 +154,53 @@ def _listed_taskings(
         (pl.col("organisation") == (organisation or ""))
         .fill_null(value=False)
         .alias("listed")
+    )
+
+
+#: Tasking items that name no one (not pseudonymised, as in the briefing).
+_UNNAMED: Final = ("cell", "area")
+
+
+def _partner_tasking_texts(
+    store: Store, p: Pseudonymiser, taskings: pl.DataFrame, organisation: str | None
+) -> pl.DataFrame:
+    """The taskings' what and result as partner ``organisation`` reads them: the
+    subject and every stored id and name by its pseudonym, except the words of a
+    result the organisation wrote, which it reads as written
+    (:func:`avert.workflows.delivery.pseudonymise_stored_ids`). Its results are
+    then marked its own whole (``authors``), so the briefing's redaction
+    (:func:`avert.access.redact_frames`) leaves them as they now are."""
+    if taskings.height == 0:
+        return taskings
+    subjects = [
+        (i, p(ITEM_KINDS[k], i) if i and k in ITEM_KINDS and k not in _UNNAMED else i)
+        for k, i in zip(
+            taskings["item_kind"].to_list(), taskings["item_id"].to_list(), strict=True
+        )
+    ]
+    out = pseudonymise_stored_ids(
+        store,
+        p,
+        taskings,
+        ("what", "result"),
+        org=organisation,
+        targets={"what": subjects, "result": subjects},
+    )
+    if not organisation or "authors" not in out.columns:
+        return out
+    return out.with_columns(
+        pl.Series(
+            "authors",
+            [
+                authors_json({"result": (r, [(0, len(r), o)])})
+                if r and o == organisation
+                else None
+                for r, o in zip(
+                    out["result"].to_list(), out["organisation"].to_list(), strict=True
+                )
+            ],
+            dtype=pl.String,
+        )
     )
 
 
@@ -322,11 +377,14 @@ def build_briefing(
         frames["taskings"] = frames["taskings"].with_columns(pl.col("listed") & placed)
     if pseudonymiser is not None:
         # police free text a partner reads names no stored record by its id
-        for table, texts in (("taskings", ("what", "result")), ("actions", ("title",))):
-            if table in frames:
-                frames[table] = pseudonymise_stored_ids(
-                    store, pseudonymiser, frames[table], texts
-                )
+        if "actions" in frames:
+            frames["actions"] = pseudonymise_stored_ids(
+                store, pseudonymiser, frames["actions"], ("title",)
+            )
+        if "taskings" in frames:
+            frames["taskings"] = _partner_tasking_texts(
+                store, pseudonymiser, frames["taskings"], organisation
+            )
     t1 = time.perf_counter()
     briefing = daily_briefing(
         frames["incidents"],

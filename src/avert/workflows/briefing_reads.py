@@ -98,6 +98,7 @@ _TASKING_COLUMNS: Final = (
     "created_at",
     "result_at",
     "updated_at",
+    "authors",
 )
 #: Taskings older than this (created) neither show nor mark items as tasked.
 _TASKING_DAYS: Final = 365

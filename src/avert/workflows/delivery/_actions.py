@@ -10,12 +10,13 @@ import polars as pl
 
 from avert.access import (
     TITLE_WITHHELD_TARGETS,
+    AuthorSpan,
     audience_of,
-    pseudonymise_columns,
-    pseudonymise_ids,
-    pseudonymise_text,
-    restore_originals,
-    shown_spans,
+    authors_json,
+    authors_of,
+    foreign_pieces,
+    pseudonymise_authored,
+    restore_authored,
     withhold_action_titles,
 )
 from avert.config.settings import Settings
@@ -31,6 +32,7 @@ from avert.delivery.model import (
 from avert.errors import ConfigError, ConflictError, NotFound, PermissionDenied
 from avert.store import Store, audit, queries
 from avert.workflows.delivery._common import (
+    AUTHORED_FIELDS,
     EDITABLE_FIELDS,
     PARTNER_FIELDS,
     _last_change,
@@ -162,7 +164,7 @@ def _update_action(
         for k, v in changes.items()
     }
     if settings is not None and audience_of(user.role) != "police":
-        _put_back_shown(store, settings, old, clean)
+        _put_back_shown(store, settings, old, clean, org=user.org)
     if "supporting" in clean and isinstance(clean["supporting"], (list, tuple)):
         clean["supporting"] = ";".join(clean["supporting"]) or None
     for key in ("due", "review_date"):
@@ -190,29 +192,49 @@ def _update_action(
 
 
 def _put_back_shown(
-    store: Store, settings: Settings, old: dict[str, Any], clean: dict[str, Any]
+    store: Store,
+    settings: Settings,
+    old: dict[str, Any],
+    clean: dict[str, Any],
+    *,
+    org: str | None,
 ) -> None:
     """A partner's evidence and RAG reason with the ids and names they read as
-    pseudonyms put back, in place: each field's text is shown again as the partner
-    read it (the target's pseudonym, then every other stored id and name:
-    :func:`_shown`), each pseudonym put back as the words it replaced at its place
-    there (:func:`avert.access.restore_originals`), then the target's pseudonym as
-    its id, so the police's record keeps what they wrote."""
+    pseudonyms put back, in place, and who wrote which words of them: each
+    field's text is shown again as the partner read it (their organisation's own
+    words as written, the target's and every other stored id and name of the
+    others' as pseudonyms: :func:`_shown`), each pseudonym put back as the words
+    it replaced at its place there, and what the partner typed counted as their
+    organisation's (:func:`avert.access.restore_authored`), so the police's
+    record keeps what they wrote and the partner reads their own words as typed.
+    ``org``: the partner's organisation (the action's lead)."""
     pseudo = partner_pseudonymiser(settings)
     kind = _PSEUDONYMOUS.get(str(old.get("target_type")))
     real = None if old.get("target_id") is None else str(old["target_id"])
-    target = pseudo(kind, real) if kind is not None and real is not None else None
-    stored = {
-        key: pseudonymise_text(old.get(key), real, target)
-        for key in ("evidence", "rag_reason")
-    }
-    shown = stored_ids_shown(store, pseudo, list(stored.values()))
-    for key, before in stored.items():
-        if isinstance(clean.get(key), str):
-            seen, spans = shown_spans(before, shown)
-            clean[key] = restore_originals(clean[key], seen, spans)
-            if target is not None:
-                clean[key] = pseudonymise_text(clean[key], target, real)
+    target = (
+        (real, pseudo(kind, real))
+        if kind is not None and real is not None
+        else (None, None)
+    )
+    fields = AUTHORED_FIELDS["action"]
+    spans = {f: authors_of(old.get("authors"), f, old.get(f)) for f in fields}
+    shown = stored_ids_shown(
+        store,
+        pseudo,
+        foreign_pieces([old.get(f) for f in fields], [spans[f] for f in fields], org),
+    )
+    written: dict[str, tuple[str | None, list[AuthorSpan]]] = {}
+    for f in fields:
+        if isinstance(clean.get(f), str):
+            written[f] = restore_authored(
+                clean[f], old.get(f), spans[f], org, shown, target
+            )
+            clean[f] = written[f][0]
+        elif f in clean:  # emptied
+            written[f] = (None, [])
+        else:
+            written[f] = (old.get(f), spans[f])
+    clean["authors"] = authors_json(written)
 
 
 def _changed_since(store: Store, action: dict[str, Any], version: int) -> ConflictError:
@@ -293,9 +315,10 @@ def _shown(
     board, and no free text of an action on a person, group or incident (as the
     briefing: :func:`avert.access.withhold_action_titles`; evidence and RAG reason
     stay for the partner whose organisation leads the action). The free text they
-    read names every stored person, incident and group by its pseudonym too
-    (:func:`pseudonymise_stored_ids`, with ``names`` if an output of several
-    lists keeps them)."""
+    read names the target and every stored person, incident and group by its
+    pseudonym too (:func:`pseudonymise_stored_ids`, with ``names`` if an output of
+    several lists keeps them), except the words the reader's own organisation
+    wrote, which it reads as written."""
     if audience_of(user.role) == "police" or frame.height == 0:
         return frame
     pseudo = partner_pseudonymiser(settings)
@@ -308,9 +331,18 @@ def _shown(
     ]
     kept = withhold_action_titles(frame, own_organisation=own)
     # the free text the leading partner keeps names the target by its pseudonym
-    texts = pseudonymise_columns(kept, ("evidence", "rag_reason"), ids, shown_ids)
-    kept = kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String), *texts)
-    return pseudonymise_stored_ids(store, pseudo, kept, _FREE_TEXT, names=names)
+    targets = list(zip(ids, shown_ids, strict=True))
+    kept = pseudonymise_stored_ids(
+        store,
+        pseudo,
+        kept,
+        _FREE_TEXT,
+        names=names,
+        org=own,
+        targets=dict.fromkeys(AUTHORED_FIELDS["action"], targets),
+    )
+    kept = kept.with_columns(pl.Series("target_id", shown_ids, dtype=pl.String))
+    return kept.drop("authors", strict=False)
 
 
 def _people_detail(shown: pl.DataFrame, user: User) -> str:
@@ -433,32 +465,45 @@ def my_actions(
 def _pseudonymised_pair(
     others: dict[str, str],
     pair: tuple[Any, Any],
+    authors: tuple[str | None, str | None],
+    field_name: str,
     row: dict[str, Any],
     before: dict[str, Any],
+    org: str | None,
     settings: Settings | None,
 ) -> tuple[Any, Any]:
     """A version's (before, after) free text with the action's target, as it is
     and as it was, and every other stored person, incident and group named by its
-    pseudonym (``others``: :func:`stored_ids_shown`; :func:`_shown`)."""
+    pseudonym (``others``: :func:`stored_ids_shown`; :func:`_shown`), except the
+    words ``org`` wrote (each version's ``authors``)."""
     pseudo = partner_pseudonymiser(settings)
-    out = list(pair)
-    for target in (
-        {"target_type": row["target_type"], "target_id": row["target_id"]},
-        before,
-    ):
+    shown = dict(others)
+    for target in (before, row):
         kind = _PSEUDONYMOUS.get(str(target.get("target_type")))
         real = target.get("target_id")
-        if kind is None or real is None:
-            continue
-        shown = pseudo(kind, str(real))
-        out = [
-            pseudonymise_text(t, str(real), shown) if isinstance(t, str) else t
-            for t in out
-        ]
-    texts = [t if isinstance(t, str) else None for t in out]
-    replaced = pseudonymise_ids(texts, others)
-    out = [r if isinstance(t, str) else t for t, r in zip(out, replaced, strict=True)]
+        if kind is not None and real is not None:
+            shown[str(real)] = pseudo(kind, str(real))
+    texts = [t if isinstance(t, str) else None for t in pair]
+    replaced = pseudonymise_authored(
+        texts, _own_spans(texts, authors, field_name, org), org, shown
+    )
+    out = [r if isinstance(t, str) else t for t, r in zip(pair, replaced, strict=True)]
     return out[0], out[1]
+
+
+def _own_spans(
+    texts: list[str | None],
+    authors: tuple[str | None, str | None],
+    field_name: str,
+    org: str | None,
+) -> list[list[AuthorSpan]]:
+    """The spans ``org`` wrote of each of a version pair's texts."""
+    if org is None:
+        return [[], []]
+    return [
+        [s for s in authors_of(a, field_name, t) if s[2] == org]
+        for a, t in zip(authors, texts, strict=True)
+    ]
 
 
 def action_page(
@@ -486,18 +531,30 @@ def action_page(
     )
     changes: list[dict[str, Any]] = []
     others: dict[str, str] = {}
+    own = user.org if user.role == "partner" else None
+    versions = [
+        json.loads(j) if j else {}
+        for j in [*history["before_json"], *history["after_json"]]
+    ]
     if audience_of(user.role) != "police":
-        # the stored ids the history's free text names, asked of the store once
+        # the stored ids the history's free text names (but the reader's own
+        # organisation's words), asked of the store once
         texts = [
-            json.loads(j).get(k)
-            for j in [*history["before_json"], *history["after_json"]]
-            if j
+            (t if isinstance(t := v.get(k), str) else None, v.get("authors"), k)
+            for v in versions
             for k in _FREE_TEXT
         ]
         others = stored_ids_shown(
             store,
             partner_pseudonymiser(settings),
-            [t if isinstance(t, str) else None for t in texts],
+            foreign_pieces(
+                [t for t, _, _ in texts],
+                [
+                    [s for s in authors_of(a, k, t) if s[2] == own] if own else []
+                    for t, a, k in texts
+                ],
+                own,
+            ),
         )
     for h in reversed(history.to_dicts()):
         before = json.loads(h["before_json"]) if h["before_json"] else {}
@@ -505,7 +562,7 @@ def action_page(
         diff = {
             k: (before.get(k), after.get(k))
             for k in sorted(set(before) | set(after))
-            if before.get(k) != after.get(k)
+            if before.get(k) != after.get(k) and k != "authors"
         }
         if audience_of(user.role) != "police":
             if "target_id" in diff:
@@ -519,7 +576,14 @@ def action_page(
             for field_name in _FREE_TEXT:
                 if field_name in diff:
                     diff[field_name] = _pseudonymised_pair(
-                        others, diff[field_name], row, before, settings
+                        others,
+                        diff[field_name],
+                        (before.get("authors"), after.get("authors")),
+                        field_name,
+                        row,
+                        before,
+                        own,
+                        settings,
                     )
         changes.append(
             {

@@ -13,12 +13,17 @@ import polars as pl
 
 from avert.access import (
     NAME_WITHHELD,
+    AuthorSpan,
     Pseudonymiser,
+    authors_json,
+    authors_of,
+    foreign_pieces,
     id_candidates,
     name_candidates,
     name_forms,
-    pseudonymise_ids,
+    pseudonymise_authored,
     pseudonymiser_for,
+    restore_authored,
     stored_name_key,
 )
 from avert.config.settings import Settings
@@ -116,23 +121,56 @@ def pseudonymise_stored_ids(
     columns: Sequence[str],
     *,
     names: queries.StoredNames | None = None,
+    org: str | None = None,
+    targets: dict[str, list[tuple[str | None, str | None]]] | None = None,
 ) -> pl.DataFrame:
     """``frame`` with every stored record id and name in its free-text ``columns``
     (those it has) replaced by its pseudonym (:func:`stored_ids_shown`, with the
-    ``names`` already read if given; :func:`avert.access.pseudonymise_ids`): police
-    free text read by a partner or the board names no record by its id, and no
-    stored person or group by name."""
+    ``names`` already read if given; :func:`avert.access.pseudonymise_authored`):
+    police free text read by a partner or the board names no record by its id, and
+    no stored person or group by name.
+
+    ``org``: the reader's partner organisation, which reads the words it wrote
+    (the rows' ``authors``: :func:`avert.access.authors_of`) as written, so that
+    typing a stored id or name tells it nothing of the store. ``targets``: per
+    column, each row's ``(id, pseudonym)`` of its subject, replaced too."""
     present = [c for c in columns if c in frame.columns]
     if frame.height == 0 or not present:
         return frame
-    texts = [t for c in present for t in frame[c].to_list()]
-    shown = stored_ids_shown(store, pseudo, texts, names=names)
-    if not shown:
-        return frame
+    texts = {c: frame[c].to_list() for c in present}
+    spans = {c: authored_spans(frame, c, org) for c in present}
+    shown = stored_ids_shown(
+        store,
+        pseudo,
+        [p for c in present for p in foreign_pieces(texts[c], spans[c], org)],
+        names=names,
+    )
     return frame.with_columns(
-        pl.Series(c, pseudonymise_ids(frame[c].to_list(), shown), dtype=pl.String)
+        pl.Series(
+            c,
+            pseudonymise_authored(
+                texts[c], spans[c], org, shown, (targets or {}).get(c)
+            ),
+            dtype=pl.String,
+        )
         for c in present
     )
+
+
+def authored_spans(
+    frame: pl.DataFrame, column: str, org: str | None
+) -> list[list[AuthorSpan]]:
+    """Each row's spans of ``column`` that partner organisation ``org`` wrote
+    (the ``authors`` column: :func:`avert.access.authors_of`); none for other
+    readers, or a frame without ``authors``."""
+    if org is None or "authors" not in frame.columns:
+        return [[] for _ in range(frame.height)]
+    return [
+        [s for s in authors_of(a, column, t) if s[2] == org]
+        for a, t in zip(
+            frame["authors"].to_list(), frame[column].to_list(), strict=True
+        )
+    ]
 
 
 def pseudonymise_stored_in_rows(
@@ -140,22 +178,76 @@ def pseudonymise_stored_in_rows(
     pseudo: Pseudonymiser,
     rows: Sequence[dict[str, Any]],
     keys: Sequence[str],
+    *,
+    org: str | None = None,
+    targets: Sequence[tuple[str | None, str | None]] | None = None,
 ) -> None:
     """Every stored record id and name in the free text of ``rows`` under ``keys``
     replaced by its pseudonym, in place (:func:`pseudonymise_stored_ids` for rows
-    already made into dicts): the store is asked once for all of them."""
-    texts = [
-        t if isinstance(t := row.get(k), str) else None for row in rows for k in keys
-    ]
-    shown = stored_ids_shown(store, pseudo, texts)
-    if not shown:
+    already made into dicts: ``org`` reads its own words as written, ``targets``
+    each row's subject): the store is asked once for all of them."""
+    if not rows:
         return
-    for row in rows:
-        present = [k for k in keys if isinstance(row.get(k), str)]
-        for k, text in zip(
-            present, pseudonymise_ids([row[k] for k in present], shown), strict=True
-        ):
-            row[k] = text
+    frame = pl.DataFrame(
+        {
+            **{
+                k: [r.get(k) if isinstance(r.get(k), str) else None for r in rows]
+                for k in keys
+            },
+            "authors": [r.get("authors") for r in rows],
+        },
+        schema={**dict.fromkeys(keys, pl.String), "authors": pl.String},
+    )
+    shown = pseudonymise_stored_ids(
+        store,
+        pseudo,
+        frame,
+        keys,
+        org=org,
+        targets=None if targets is None else {k: list(targets) for k in keys},
+    )
+    for row, new in zip(rows, shown.iter_rows(named=True), strict=True):
+        for k in keys:
+            if isinstance(row.get(k), str):
+                row[k] = new[k]
+
+
+#: The free text of each delivery entity a partner may write, whose writers are
+#: kept (``authors``: :func:`avert.access.authors_json`).
+AUTHORED_FIELDS: dict[str, tuple[str, ...]] = {
+    "action": ("evidence", "rag_reason"),
+    "tasking": ("result",),
+}
+
+
+def _carry_authors(
+    entity: str, full: dict[str, Any], old: dict[str, Any] | None, *, given: bool
+) -> None:
+    """``full["authors"]`` for the text it is stored with. A writer that worked
+    out who wrote the new text (a partner's save) gave ``authors`` anew
+    (``given``), and that is kept; otherwise each changed field's spans are carried over from ``old``
+    through the change (:func:`avert.access.restore_authored`), the new words
+    counted as the police's: an unknown writer never gives a partner words it
+    did not write."""
+    fields = AUTHORED_FIELDS.get(entity)
+    if not fields:
+        return
+    before = old.get("authors") if old else None
+    if old is None or (given and full.get("authors") != before):
+        anew = full.get("authors") if given else None
+        full["authors"] = authors_json(
+            {f: (full.get(f), authors_of(anew, f, full.get(f))) for f in fields}
+        )
+        return
+    carried: dict[str, tuple[str | None, list[AuthorSpan]]] = {}
+    for f in fields:
+        text, was = full.get(f), old.get(f)
+        spans = authors_of(before, f, was)
+        carried[f] = (
+            text,
+            spans if text == was else restore_authored(text, was, spans, None)[1],
+        )
+    full["authors"] = authors_json(carried)
 
 
 def _json(row: dict[str, Any] | None) -> str | None:
@@ -342,6 +434,7 @@ def _changes(
     for row in rows:
         full = {c: row.get(c) for c in spec.names}
         old = before.get(str(full[key]))
+        _carry_authors(entity, full, old, given="authors" in row)
         if old is not None and _same(full, old):
             continue
         # made from the version the caller read (a row it read and changed carries

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from avert.access import audience_of, pseudonymise_text
+from avert.access import audience_of
 from avert.config.settings import Settings
 from avert.delivery.model import (
     subject_key,
@@ -62,12 +62,13 @@ def meeting_view(
             return ident
         return pseudo(subject, ident)
 
+    reals: dict[int, str] = {}
+
     def as_shown(row: dict[str, Any]) -> None:
-        # the item by its shown id, in its free text too: "Follow up person:P1"
-        real = row["item_id"]
-        row["item_id"] = shown_id(row["item_kind"], real)
-        for text in ("what", "result"):
-            row[text] = pseudonymise_text(row.get(text), real, row["item_id"])
+        # the item by its shown id, in its free text too ("Follow up person:P1"),
+        # below with the other stored ids
+        reals[id(row)] = row["item_id"]
+        row["item_id"] = shown_id(row["item_kind"], row["item_id"])
 
     live = store.read_frame("taskings").filter(pl.col("status") != "cancelled")
     by_subject: dict[str, dict[str, Any]] = {}
@@ -144,12 +145,15 @@ def meeting_view(
                 is_allowed(user, "record-tasking-result") and is_own_tasking(user, row)
             )
     if pseudo is not None:
-        # the stored ids and names the what and result name (the subject's
-        # already are)
+        # the subject and the stored ids and names the what and result name, but
+        # the words the partner's own organisation wrote
+        rows = [*by_subject.values(), *(r for v in window.values() for r in v)]
         pseudonymise_stored_in_rows(
             store,
             pseudo,
-            [*by_subject.values(), *(r for v in window.values() for r in v)],
+            rows,
             ("what", "result"),
+            org=user.org if user.role == "partner" else None,
+            targets=[(reals[id(r)], r["item_id"]) for r in rows],
         )
     return {"sections": sections, "taskings": window}

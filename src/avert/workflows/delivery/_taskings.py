@@ -10,6 +10,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from avert.access import authors_json, authors_of, restore_authored
 from avert.config.timezone import local_now
 from avert.delivery.model import (
     ITEM_KINDS,
@@ -319,6 +320,8 @@ def record_tasking_result(
         new["result"] = result.strip() or None
         new["result_at"] = now
         new["result_by"] = user.username
+        if user.role == "partner" and user.org:
+            new["authors"] = _result_authors(old, new["result"], user.org)
     try:
         _save(store, "tasking", [new], user=user, reason="tasking result", now=now)
     except ConflictError as err:
@@ -327,6 +330,15 @@ def record_tasking_result(
             store, _read_rows(store, "tasking", [tasking_id])[tasking_id]
         ) from err
     return _read_rows(store, "tasking", [tasking_id])[tasking_id]
+
+
+def _result_authors(old: Mapping[str, Any], result: str | None, org: str) -> str | None:
+    """The tasking's ``authors`` once partner organisation ``org`` writes
+    ``result``: what it typed is its own (it reads it as written), the rest
+    keeps its writers (:func:`avert.access.restore_authored`)."""
+    was = old.get("result")
+    spans = authors_of(old.get("authors"), "result", was)
+    return authors_json({"result": restore_authored(result, was, spans, org)})
 
 
 def is_own_tasking(user: User, tasking: Mapping[str, Any]) -> bool:

@@ -1,0 +1,188 @@
+"""Who wrote which words of a free text, and what each reader reads of it
+(:func:`avert.access.restore_authored`, :func:`avert.access.pseudonymise_authored`).
+
+A partner who typed a stored id or name read it back as its pseudonym: the store
+answered whatever they typed. A partner organisation now reads its own words as
+written, the police's as pseudonyms; the board reads every stored id as one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from avert.access import (
+    AuthorSpan,
+    authors_json,
+    authors_of,
+    pseudonymise_authored,
+    restore_authored,
+    text_digest,
+)
+
+#: Stored ids and a name, and the pseudonyms partners read them as.
+SHOWN = {
+    "P12": "P-AB",
+    "I7": "I-CD",
+    "P99": "P-XY",
+    "I55": "I-ZZ",
+    "john smith": "P-JS",
+}
+#: What the police write, and what the partner types (never the police's ids).
+POLICE_WORDS = ("met", "at", "home", "P12", "I7", "John Smith")
+PARTNER_WORDS = ("saw", "ok", "P99", "I55", "P-AB", "john smith")
+POLICE_IDS = ("P12", "I7")
+ORG = "council"
+
+
+def _view(text: str, spans: list[AuthorSpan], org: str | None) -> str:
+    (out,) = pseudonymise_authored([text], [spans], org, SHOWN)
+    assert out is not None
+    return out
+
+
+def _whole(word: str, text: str) -> bool:
+    return bool(
+        re.search(rf"(?<![0-9A-Za-z]){re.escape(word)}(?![0-9A-Za-z])", text, re.I)
+    )
+
+
+def _partner_save(
+    stored: str, spans: list[AuthorSpan], typed: str
+) -> tuple[str, list[AuthorSpan]]:
+    new, out = restore_authored(typed, stored, spans, ORG, SHOWN)
+    return new or "", out
+
+
+def test_a_partner_who_types_a_stored_id_reads_it_as_typed() -> None:
+    """Typed in place of the pseudonym of the police's id, beside it, or as a
+    name: read back as typed; the police's id stays a pseudonym."""
+    stored = "met P12 at home"
+    seen = _view(stored, [], ORG)
+    assert seen == "met P-AB at home"
+    for typed in (
+        "met P12 at home",  # the guess "P-AB is P12" typed over it
+        "met P-AB at home, saw P99 and John Smith",
+        "met P-AB at home; i55",
+    ):
+        new, spans = _partner_save(stored, [], typed)
+        assert _view(new, spans, ORG) == typed
+        assert _view(new, spans, None) == _view(new, [], None)  # the board: all
+        assert not any(_whole(w, _view(new, spans, None)) for w in ("P99", "I55"))
+    # the police read it all as written, their id put back at its place
+    new, _ = _partner_save(stored, [], "met P-AB at home, saw P99")
+    assert new == "met P12 at home, saw P99"
+
+
+def test_a_partners_cut_joins_no_police_words_into_a_name() -> None:
+    """Cutting the word between two of the police's words that make a stored name
+    answered with the name's pseudonym; the cut is a seam now."""
+    stored = "John met Smith"
+    new, spans = _partner_save(stored, [], "John Smith")
+    assert new == "John Smith"
+    assert _view(new, spans, ORG) == "John Smith"
+    assert _view(new, spans, None) == "P-JS"
+
+
+def test_the_police_words_around_a_partners_stay_pseudonyms_after_a_police_edit() -> (
+    None
+):
+    new, spans = _partner_save("met P12", [], "met P-AB; saw P99")
+    police, spans = restore_authored("I7: " + new + " then P12", new, spans, None)
+    assert police == "I7: met P12; saw P99 then P12"
+    assert _view(police or "", spans, ORG) == "I-CD: met P-AB; saw P99 then P-AB"
+
+
+def test_pseudonyms_glued_to_a_partners_word_are_put_back_apart() -> None:
+    """``xP-AB`` typed was stored as ``xP12``, no whole word: every reader read
+    the police's id."""
+    new, spans = _partner_save("met P12 today", [], "met P-AB today, xP-AB")
+    assert new == "met P12 today, x P12"
+    assert _view(new, spans, None) == "met P-AB today, x P-AB"
+
+
+def test_stale_spans_are_not_used() -> None:
+    """Spans are kept with the digest of their text: another text (changed by a
+    writer that did not carry them) is all the police's."""
+    authors = authors_json({"evidence": ("saw P99", [(0, 7, ORG)])})
+    assert authors_of(authors, "evidence", "saw P99") == [(0, 7, ORG)]
+    assert authors_of(authors, "evidence", "saw P12") == []
+    assert authors_of(authors, "rag_reason", "saw P99") == []
+    # spans outside the text, or not spans, are none of the partner's
+    for bad in ([[0, 99, ORG]], [["x"]], "P99"):
+        digest = text_digest("saw P99")
+        broken = json.dumps({"evidence": {"digest": digest, "spans": bad}})
+        assert authors_of(broken, "evidence", "saw P99") == []
+
+
+_EDIT = st.tuples(
+    st.sampled_from(("police", "partner")),
+    st.sampled_from(("insert", "cut")),
+    st.integers(0, 10_000),
+    st.integers(0, 10_000),
+    st.integers(0, len(POLICE_WORDS) - 1),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_EDIT, min_size=1, max_size=12))
+def test_random_edits_never_show_a_partner_the_police_ids(
+    edits: list[tuple[str, str, int, int, int]],
+) -> None:
+    """Police and partner take turns to insert words and cut stretches (the police
+    whole words: the police's own edit inside a word can split their id, or glue
+    it to another word, into words that are no id, read as written by everyone,
+    the partner too): the partner reads back exactly what it sent, never reads an id of the police's
+    as written, and the board reads no stored id as written; a partner's insert
+    keeps every id of the police's in the stored text."""
+    stored, spans = "met P12 at home", []
+    for who, kind, at, length, word in edits:
+        if who == "police":
+            gaps = [0, *(m.start() for m in re.finditer(" ", stored)), len(stored)]
+            if kind == "insert":
+                cut = gaps[at % len(gaps)]
+                text = f"{stored[:cut]} {POLICE_WORDS[word]} {stored[cut:]}"
+            else:
+                a = at % len(gaps)
+                text = (
+                    stored[: gaps[a]]
+                    + stored[gaps[min(a + length % 3, len(gaps) - 1)] :]
+                )
+            new, spans = restore_authored(text, stored, spans, None)
+            stored = new or ""
+        else:
+            seen = _view(stored, spans, ORG)
+            if kind == "insert":  # between words (not inside a pseudonym)
+                gaps = [0, len(seen), *(m.start() for m in re.finditer(" ", seen))]
+                cut = gaps[at % len(gaps)]
+                typed = PARTNER_WORDS[word % len(PARTNER_WORDS)]
+                text = f"{seen[:cut]} {typed} {seen[cut:]}"
+            else:
+                a = at % (len(seen) + 1)
+                text = seen[:a] + seen[a + length % 12 :]
+            before = [len(re.findall(rf"\b{w}\b", stored)) for w in POLICE_IDS]
+            stored, spans = _partner_save(stored, spans, text)
+            assert _view(stored, spans, ORG) == text
+            if kind == "insert" and PARTNER_WORDS[word % len(PARTNER_WORDS)] != "P-AB":
+                after = [len(re.findall(rf"\b{w}\b", stored)) for w in POLICE_IDS]
+                assert after == before, (stored, text)
+        assert not any(_whole(w, _view(stored, spans, ORG)) for w in POLICE_IDS)
+        board = _view(stored, spans, None)
+        assert not any(_whole(w, board) for w in SHOWN if " " not in w), board
+
+
+def test_a_partner_who_types_the_actions_target_id_reads_it_as_typed() -> None:
+    """The target's id (replaced whether or not it is asked of the store) is the
+    partner's as typed too; the police's mention of it stays the pseudonym."""
+    target = ("P12", "P-AB")
+    new, spans = restore_authored("see P-AB and P12", "see P12", [], ORG, {}, target)
+    assert new == "see P12 and P12"
+    assert pseudonymise_authored([new], [spans], ORG, {}, [target]) == [
+        "see P-AB and P12"
+    ]
+    assert pseudonymise_authored([new], [spans], None, {}, [target]) == [
+        "see P-AB and P-AB"
+    ]

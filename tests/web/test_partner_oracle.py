@@ -1,0 +1,227 @@
+"""A partner types a stored person's id, an incident's id, a person's name or a
+group's name in a text they may write (an action's evidence or RAG reason, a
+tasking's result), saves, and reads it back on every page that shows it.
+
+They read it as a pseudonym, and so learnt that the police hold that person or
+record, and which pseudonym in the briefings is theirs: the store answered
+whatever they typed. The words a partner organisation wrote now read back to it as
+written (the police's words in the same text are still replaced), while the board
+reads every stored id and name of the text as a pseudonym, and the police read all
+of it as written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import polars as pl
+from fastapi.testclient import TestClient
+
+from avert.config.timezone import local_now, local_today
+from avert.schema import TABLES
+from avert.workflows import delivery
+from avert.workflows.users import User, add_user
+from web.helpers import PASSWORD, World, csrf_of, signed_in, version_of
+
+#: The partner organisation (and its user) that types in these tests.
+ORG = "youth-service"
+USER = "youth-partner"
+#: A name given to a stored person and a group by these tests.
+PERSON_NAME = "Philippa Oraclewood"
+GROUP_NAME = "Oracle Lane Crew"
+
+
+def _partner(world: World) -> TestClient:
+    """Signed in as a partner of :data:`ORG` (made here: the other tests of the
+    world read as the council's partner, who is never shown these words)."""
+    if not world.store.read_frame("users", where=[("username", "=", USER)]).height:
+        add_user(world.store, USER, password=PASSWORD, role="partner", org=ORG)
+    return signed_in(world.app, USER)
+
+
+def _action(world: World) -> str:
+    """An action of :data:`ORG` the board reads the evidence of (its target is no
+    one)."""
+    actions = world.store.read_frame("actions")
+    found = actions.filter(
+        (pl.col("lead_organisation") == ORG)
+        & ~pl.col("target_type").is_in(["person", "group", "incident"])
+    ).sort("action_id")
+    assert found.height, f"the demo plan has an action of {ORG} on no one"
+    return str(found["action_id"][-1])
+
+
+def _stored(world: World) -> dict[str, str]:
+    """A person the police write about, one the partner types, an incident, and a
+    person's and a group's name (stored here)."""
+    store = world.store
+    people = sorted(str(p) for p in store.read_frame("people")["person_id"])
+    incident = str(store.read_frame("incidents")["incident_id"].sort()[5])
+    named = people[-3]
+    with store.transaction() as tx:
+        if not store.read_frame(
+            "person_identity", where=[("person_id", "=", named)]
+        ).height:
+            tx.append(
+                "person_identity",
+                pl.DataFrame({"person_id": [named], "name": [PERSON_NAME]}),
+            )
+        if not store.read_frame("groups", where=[("name", "=", GROUP_NAME)]).height:
+            schema = TABLES["groups"].schema
+            row = dict.fromkeys(schema) | {
+                "group_id": "GORACLE1",
+                "name": GROUP_NAME,
+            }
+            tx.append("groups", pl.DataFrame([row], schema=schema))
+    return {
+        "police": people[-5],
+        "typed": people[-4],
+        "named": named,
+        "incident": incident,
+    }
+
+
+def _form(page: str, field_name: str) -> str:
+    """The text of a textarea of the action form, as the page gives it."""
+    found = re.search(
+        rf'<textarea name="{field_name}"[^>]*>(.*?)</textarea>', page, flags=re.DOTALL
+    )
+    assert found, field_name
+    return html.unescape(found.group(1))
+
+
+def test_a_partner_reads_the_ids_and_names_it_typed_in_an_action_as_typed(
+    world: World,
+) -> None:
+    store = world.store
+    action_id = _action(world)
+    ids = _stored(world)
+    pseudo = delivery.partner_pseudonymiser(world.settings)
+    chair = User("chair", "chair")
+    delivery.update_action(
+        store,
+        action_id,
+        {
+            "evidence": f"Police note: saw {ids['police']}",
+            "rag": "amber",
+            "rag_reason": f"waiting on {ids['police']}",
+        },
+        user=chair,
+    )
+    partner = _partner(world)
+    page = partner.get(f"/plan/actions/{action_id}").text
+    shown = pseudo("person", ids["police"])
+    assert _form(page, "evidence") == f"Police note: saw {shown}"
+    typed = (
+        f"met {ids['typed']} and {PERSON_NAME.upper()} about {ids['incident'].lower()},"
+        f" of {GROUP_NAME}"
+    )
+    saved = partner.post(
+        f"/plan/actions/{action_id}",
+        data={
+            "csrf_token": csrf_of(page),
+            "status": "",
+            "rag": "amber",
+            "rag_reason": f"{_form(page, 'rag_reason')}; {typed}",
+            "evidence": f"{_form(page, 'evidence')}. {typed}",
+            "version": re.findall(r'name="version" value="(\d+)"', page)[0],
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text[:2000]
+    stored = store.read_frame("actions").filter(pl.col("action_id") == action_id)
+    # the police's words put back, the partner's kept as typed
+    assert stored["evidence"][0] == f"Police note: saw {ids['police']}. {typed}"
+    assert stored["rag_reason"][0] == f"waiting on {ids['police']}; {typed}"
+    police = signed_in(world.app, "chair").get(f"/plan/actions/{action_id}").text
+    assert html.escape(f"saw {ids['police']}. {typed}") in police
+    # the partner reads their own words as typed on every page that shows them,
+    # and the police's id as its pseudonym
+    mine = delivery.my_actions(
+        store, world.settings, user=User(USER, "partner", org=ORG)
+    )
+    answers = {
+        "/plan": partner.get("/plan").text,
+        "/plan/mine": html.escape(repr(mine)),  # the page lists no free text
+        "action": partner.get(f"/plan/actions/{action_id}").text,
+    }
+    for where, text in answers.items():
+        assert html.escape(typed) in text, where
+        assert ids["police"] not in text, where
+        assert f"waiting on {shown}" in text, where
+    page = partner.get(f"/plan/actions/{action_id}").text
+    assert f"saw {shown}. {html.escape(typed)}" in page
+    assert html.escape(typed) in page.split("<h2>History")[1]
+    # the board reads every stored id and name of the text as a pseudonym
+    board = signed_in(world.app, "board")
+    month = f"{local_today(world.settings.timezone):%Y-%m}"
+    pack = repr(delivery.board_pack_data(store, world.settings, month=month))
+    for text in (
+        board.get("/plan").text,
+        board.get(f"/plan/actions/{action_id}").text,
+        pack,
+    ):
+        for word in (*ids.values(), PERSON_NAME, GROUP_NAME):
+            assert word.lower() not in text.lower(), word
+    assert pseudo("person", ids["typed"]) in board.get("/plan").text
+
+
+def test_a_partner_reads_the_ids_and_names_it_typed_in_a_result_as_typed(
+    world: World,
+) -> None:
+    store = world.store
+    ids = _stored(world)
+    pseudo = delivery.partner_pseudonymiser(world.settings)
+    now = local_now(world.settings.timezone).replace(tzinfo=None)
+    tasked = set(store.read_frame("taskings")["item_id"].to_list())
+    subject = next(
+        str(p)
+        for p in sorted(store.read_frame("people")["person_id"])
+        if str(p) not in tasked and str(p) not in ids.values()
+    )
+    made = delivery.add_tasking(
+        store,
+        f"person:{subject}",
+        what=f"Check {ids['police']} with {subject}",
+        organisation=ORG,
+        due=now + dt.timedelta(hours=12),
+        user=User("chair", "chair"),
+        anyway=True,
+    )
+    at = f"{now + dt.timedelta(minutes=1):%Y-%m-%dT%H:%M}"
+    partner = _partner(world)
+    meeting = partner.get("/meeting", params={"hours": 168, "at": at}).text
+    typed = (
+        f"Saw {subject} with {ids['typed']}, {PERSON_NAME} and {ids['incident']}"
+        f" of {GROUP_NAME}"
+    )
+    done = partner.post(
+        f"/meeting/taskings/{made['tasking_id']}",
+        data={
+            "csrf_token": csrf_of(meeting),
+            "result": typed,
+            "at": at,
+            "version": version_of(meeting, f"/meeting/taskings/{made['tasking_id']}"),
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    later = (
+        f"{local_now(world.settings.timezone) + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}"
+    )
+    answers = {
+        "meeting": partner.get("/meeting", params={"hours": 168, "at": at}).text,
+        "today": partner.get("/today", params={"at": later}).text,
+        "api": partner.get("/api/v1/briefing", params={"at": later}).text,
+    }
+    check = f"Check {pseudo('person', ids['police'])} with {pseudo('person', subject)}"
+    for where, text in answers.items():
+        assert html.escape(typed) in text or typed in text, where
+        assert check in text, where
+        assert ids["police"] not in text, where
+    police = signed_in(world.app, "chair").get(
+        "/meeting", params={"hours": 168, "at": at}
+    )
+    assert html.escape(typed) in police.text
