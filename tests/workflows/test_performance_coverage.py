@@ -188,3 +188,45 @@ def test_the_json_and_the_board_s_rows_name_each_series_no_data(
     rows = {r["area"]: r for r in stats["performance"]["series"]}
     assert rows["Force A"]["no_data"] == "the month 2024-03-01"
     assert rows["Force B"]["no_data"] is None
+
+
+def test_a_force_s_part_month_is_left_out_of_its_series_only(
+    sqlite_store: Store,
+) -> None:
+    """Force A's own records (exact times) loaded to 13 December 2024, beside
+    Force B's police.uk months to December: the store as a whole covers December,
+    so Force A's half month counted as a whole one. It is left out of Force A's
+    series only, with a note."""
+    months = _months(dt.date(2022, 1, 1), dt.date(2024, 12, 1))
+    days = [
+        dt.datetime(m.year, m.month, day, 12)
+        for m in months
+        for day in range(1, 29, 3)
+        if dt.date(m.year, m.month, day) < dt.date(2024, 12, 15)
+    ]
+    own = pl.DataFrame(
+        {
+            "occurred_from": days,
+            "force": ["Force A"] * len(days),
+            "borough": ["North"] * len(days),
+            "time_precision": ["exact"] * len(days),
+        }
+    )
+    police_uk = _records("Force B", "South", dict.fromkeys(months, 30))
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.concat(
+                [own, police_uk.with_columns(pl.lit("month").alias("time_precision"))]
+            ).with_columns(
+                pl.format("i{}", pl.int_range(pl.len())).alias("incident_id"),
+                pl.lit("policeuk").alias("source"),
+                pl.lit("Violence and sexual offences").alias("crime_type"),
+            ),
+        )
+    result = _judge(sqlite_store, "force", BASELINE, RECENT)
+    december = dt.date(2024, 12, 1)
+    assert december not in _periods(_total(result, "Force A"))
+    assert _total(result, "Force A").no_data == (december,)
+    assert _periods(_total(result, "Force B"))[december] == 30
+    assert any("Force A's incidents end on 2024-12-13" in n for n in result.notes)

@@ -35,7 +35,12 @@ from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.schema import INCIDENTS
 from avert.store import Store
-from avert.store.summary import columns_with_data, incident_extent, incident_span
+from avert.store.summary import (
+    columns_with_data,
+    incident_extent,
+    incident_span,
+    incident_spans,
+)
 from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import few_residents_rate_notes
@@ -551,6 +556,14 @@ def _without_uncovered_periods(
             f"whole {unit})."
         )
     dropped = [*empty, *(p for p, _ in partial)]
+    part = suppliers.join(
+        _supplier_part_periods(
+            store, unit=unit, date_from=date_from, date_to=date_to
+        ).filter(~pl.col("period").is_in(dropped)),
+        on="supplier",
+    )
+    notes.extend(_part_notes(part, unit))
+    unloaded = pl.concat([unloaded, part.select(unloaded.columns)])
     if not (dropped or unloaded.height) or not series.height:
         return series, []
     kept = series.filter(~pl.col("period").is_in(dropped)).join(
@@ -559,6 +572,26 @@ def _without_uncovered_periods(
         how="anti",
     )
     return kept.sort("area", "category", "flag", "period"), notes
+
+
+def _part_notes(part: pl.DataFrame, unit: Unit) -> list[str]:
+    """One note per supplier and period its records cover only in part."""
+    per_period = (
+        part.group_by("supplier", "period", "said")
+        .agg(pl.col("area").n_unique().alias("areas"))
+        .sort("supplier", "period")
+    )
+    notes = []
+    for name, period, said, areas in per_period.iter_rows():
+        whose = (
+            "its area's series" if areas == 1 else f"the series of its {areas} areas"
+        )
+        notes.append(
+            f"{name}'s incidents {said}: the {unit} starting {period} is only partly "
+            f"covered by its records, so left out of {whose} (a part count is no "
+            f"whole {unit})."
+        )
+    return notes
 
 
 def _unloaded_notes(unloaded: pl.DataFrame, unit: Unit) -> list[str]:
@@ -627,6 +660,45 @@ def _part_periods(
     span = incident_span(store, timed=unit == "week")
     if span is None:
         return []
+    return _part_of(span, unit=unit, date_from=date_from, date_to=date_to)
+
+
+def _supplier_part_periods(
+    store: Store, *, unit: Unit, date_from: dt.date, date_to: dt.date
+) -> pl.DataFrame:
+    """:func:`_part_periods` of each :func:`supplier`'s records: ``supplier``,
+    ``period`` and ``said``. A force's own extract loaded to the 15th beside
+    another force's whole months: its part month counted as a whole one."""
+    spans = (
+        incident_spans(store, timed=unit == "week")
+        .group_by(supplier().alias("supplier"))
+        .agg(pl.col("first").min(), pl.col("last").max())
+        .drop_nulls()
+        .sort("supplier")
+    )
+    rows = [
+        (name, period, said)
+        for name, first, last in spans.iter_rows()
+        for period, said in _part_of(
+            (first, last), unit=unit, date_from=date_from, date_to=date_to
+        )
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={"supplier": pl.String, "period": pl.Date, "said": pl.String},
+        orient="row",
+    )
+
+
+def _part_of(
+    span: tuple[dt.datetime, dt.datetime],
+    *,
+    unit: Unit,
+    date_from: dt.date,
+    date_to: dt.date,
+) -> list[tuple[dt.date, str]]:
+    """The periods of the window in which ``span`` starts or ends leaving more
+    than 15 % of their days uncovered, each with what its note says."""
     out: list[tuple[dt.date, str]] = []
     for day, said in ((span[0].date(), "start"), (span[1].date(), "end")):
         if not date_from <= day <= date_to:
