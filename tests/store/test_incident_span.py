@@ -8,7 +8,7 @@ import datetime as dt
 import polars as pl
 
 from avert.store import Store
-from avert.store.summary import incident_extent, incident_span
+from avert.store.summary import incident_extent, incident_span, incident_spans
 
 
 def test_span_of_exact_and_month_only_incidents(any_store: Store) -> None:
@@ -100,3 +100,34 @@ def test_extent_of_a_window_is_its_first_and_last_incident(any_store: Store) -> 
     assert (
         incident_extent(any_store, later, dt.datetime(2024, 3, 1), timed=True) is None
     )
+
+
+def test_spans_per_force_and_source(any_store: Store) -> None:
+    """``incident_spans``: each force and source pair's own span, a month-only
+    month to its end (a force's records can end mid-month while another's run on)."""
+    frame = pl.DataFrame(
+        {
+            "incident_id": ["a", "b", "c"],
+            "source": ["own", "own", "policeuk"],
+            "force": ["A", "A", "B"],
+            "occurred_from": [
+                dt.datetime(2024, 1, 20, 9),
+                dt.datetime(2024, 3, 14, 1),
+                dt.datetime(2024, 3, 1),
+            ],
+            "time_precision": ["exact", "exact", "month"],
+        }
+    )
+    with any_store.transaction() as tx:
+        tx.append("incidents", frame)
+    spans = incident_spans(any_store).sort("force")
+    assert spans.rows() == [
+        ("A", "own", dt.datetime(2024, 1, 20, 9), dt.datetime(2024, 3, 14, 1)),
+        (
+            "B",
+            "policeuk",
+            dt.datetime(2024, 3, 1),
+            dt.datetime(2024, 3, 31, 23, 59, 59, 999999),
+        ),
+    ]
+    assert incident_spans(any_store, timed=True)["force"].to_list() == ["A"]

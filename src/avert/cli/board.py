@@ -363,7 +363,7 @@ def _print_performance(result: PerformanceResult, alpha: float) -> None:
                 (
                     _fmt(row["recent_harm"])
                     if row.get("measure") == "harm"
-                    else str(row["recent_count"])
+                    else _fmt(row["recent_count"])
                 )
                 + f"/{_fmt(row['recent_expected'])}",
             ]

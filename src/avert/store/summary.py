@@ -26,6 +26,7 @@ __all__ = [
     "incident_extent",
     "incident_forces",
     "incident_span",
+    "incident_spans",
     "latest_incident_at",
     "latest_stop_at",
     "record_sources",
@@ -158,33 +159,49 @@ def incident_span(
     ``timed``: of the incidents that say more than their month only (a weekly
     series leaves the month-only ones out).
     """
+    frame = _spans(store, timed=timed, by=())
+    if frame.height == 0:
+        return None
+    first, last = frame.row(0)
+    if not isinstance(first, dt.datetime) or not isinstance(last, dt.datetime):
+        return None
+    return first, last
+
+
+def incident_spans(store: Store, *, timed: bool = False) -> pl.DataFrame:
+    """:func:`incident_span` of each ``force`` and ``source`` pair's incidents:
+    ``force``, ``source``, ``first``, ``last`` (one grouped scan). One force's
+    records can end mid-month while another's run on."""
+    return _spans(store, timed=timed, by=("force", "source"))
+
+
+def _spans(store: Store, *, timed: bool, by: tuple[str, ...]) -> pl.DataFrame:
+    """``by`` columns, ``first`` and ``last`` (month-only months to their end) of
+    the incidents, grouped by ``by`` (none: one row)."""
     only_timed = (
         ' WHERE "time_precision" IS NULL OR "time_precision" <> \'month\''
         if timed
         else ""
     )
+    keys = "".join(f'"{c}", ' for c in by)
+    group = f" GROUP BY {', '.join(f'{chr(34)}{c}{chr(34)}' for c in by)}" if by else ""
     frame = store._query(
-        'SELECT MIN("occurred_from") AS "first", MAX("occurred_from") AS "last", '
+        f'SELECT {keys}MIN("occurred_from") AS "first", MAX("occurred_from") AS "last", '
         'MAX(CASE WHEN "time_precision" = \'month\' THEN "occurred_from" END) '
-        f'AS "last_month" FROM "incidents"{only_timed}',
+        f'AS "last_month" FROM "incidents"{only_timed}{group}',
         schema={
+            **dict.fromkeys(by, pl.String()),
             "first": pl.Datetime("us"),
             "last": pl.Datetime("us"),
             "last_month": pl.Datetime("us"),
         },
     )
-    if frame.height == 0:
-        return None
     # the month's last instant, as data.police.uk's occurred_to is written
     month = pl.col("last_month").dt.truncate("1mo")
-    first, last, month_end = frame.select(
-        "first", "last", month.dt.offset_by("1mo") - pl.duration(microseconds=1)
-    ).row(0)
-    if not isinstance(first, dt.datetime) or not isinstance(last, dt.datetime):
-        return None
-    if isinstance(month_end, dt.datetime):
-        last = max(last, month_end)
-    return first, last
+    month_end = month.dt.offset_by("1mo") - pl.duration(microseconds=1)
+    return frame.select(
+        *by, "first", pl.max_horizontal("last", month_end).alias("last")
+    )
 
 
 def incident_extent(

@@ -47,6 +47,7 @@ from avert.workflows.performance import (
     category_labels,
     first_of_month,
     last_of_month,
+    period_span,
     run_performance,
 )
 
@@ -421,16 +422,21 @@ def _no_baseline_note(store: Store) -> str:
 
 
 def _series_rows(result: PerformanceResult) -> list[dict[str, Any]]:
-    """One row per series: its verdict and figures, its title and, for an area's
-    totals (and their flags), its charts; the categories are in the table only."""
+    """One row per series: its verdict and figures, its title, the periods it
+    leaves out as no data (``no_data``: a force's months not loaded) and, for an
+    area's totals (and their flags), its charts; the categories are in the table
+    only."""
     from avert.report.board_charts import series_charts, series_title
 
     labels = result.params.get("category_labels")
+    unit = result.params.get("unit", "month")
     return [
         {
             **s.row(),
             "title": series_title(s, labels),
             "charts": series_charts(s) if s.category == "all" else {},
+            # periods left out as not loaded: the chart's axis skips them
+            "no_data": period_span(s.no_data, unit) if s.no_data else None,
         }
         for s in result.series
     ]

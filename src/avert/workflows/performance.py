@@ -35,20 +35,28 @@ from avert.config.choices import AREA_FIELDS
 from avert.errors import ConfigError, NotFound, SchemaError
 from avert.schema import INCIDENTS
 from avert.store import Store
-from avert.store.summary import columns_with_data, incident_extent, incident_span
+from avert.store.summary import (
+    columns_with_data,
+    incident_extent,
+    incident_span,
+    incident_spans,
+)
 from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import few_residents_rate_notes
 
 __all__ = [
     "MIN_PERIOD_COVER",
+    "MIN_SUPPLIER_SHARE",
     "area_fields_with_data",
     "category_labels",
     "first_of_month",
     "incident_times",
     "last_of_month",
+    "period_span",
     "run_performance",
     "source_category_names",
+    "supplier",
 ]
 
 
@@ -101,7 +109,7 @@ def _incidents(
     an incident outside the definition (``violence_only=False``).
     """
     cols = ["incident_id", "occurred_from", "crime_type", "weapon", "domestic"]
-    cols += ["time_precision", "source"]
+    cols += ["time_precision", "source", "force"]
     if by and by not in cols:
         cols.append(by)
     frames = load_analysis_incidents(
@@ -293,7 +301,12 @@ def _covered_series(
         flags=flags,
     )
     series, notes = _without_uncovered_periods(
-        store, series, unit=unit, date_from=date_from, date_to=date_to
+        store,
+        series,
+        _area_suppliers(incidents, by),
+        unit=unit,
+        date_from=date_from,
+        date_to=date_to,
     )
     if not series.height:
         notes.extend(_empty_window_note(store, unit, date_from, date_to))
@@ -413,12 +426,13 @@ def _without_month_only(incidents: pl.DataFrame) -> tuple[pl.DataFrame, list[str
 def incident_times(
     store: Store, first_day: dt.date, last_day: dt.date, *, timed: bool = False
 ) -> pl.DataFrame:
-    """``occurred_from`` of every incident in the store from ``first_day`` to
-    ``last_day``, both whole days included; ``timed``: only of those that say more
-    than their month (a weekly series leaves the month-only ones out)."""
+    """``occurred_from`` and :func:`supplier` of every incident in the store from
+    ``first_day`` to ``last_day``, both whole days included; ``timed``: only of
+    those that say more than their month (a weekly series leaves the month-only
+    ones out)."""
     frame = store.read_frame(
         "incidents",
-        columns=["occurred_from", "time_precision"],
+        columns=["occurred_from", "time_precision", "force", "source"],
         where=[
             ("occurred_from", ">=", dt.datetime.combine(first_day, dt.time())),
             (
@@ -430,50 +444,110 @@ def incident_times(
     )
     if timed:
         frame = frame.filter(~pl.col("time_precision").eq_missing("month"))
-    return frame.select("occurred_from")
+    return frame.select("occurred_from", supplier().alias("supplier"))
+
+
+def supplier() -> pl.Expr:
+    """Who supplied an incident's record: its force (police.uk's "Falls within"),
+    else its source (``toronto-mci``, a bundle's), else ``unknown``. The unit
+    whose loaded months a series' coverage is judged by: one force's files arrive
+    (or go missing) whatever another's do."""
+    force = pl.col("force").cast(pl.String).str.strip_chars()
+    return (
+        pl.when(force.is_not_null() & (force != ""))
+        .then(force)
+        .otherwise(pl.col("source").cast(pl.String))
+        .fill_null("unknown")
+    )
+
+
+#: the least share of an area's incidents (in the window) a supplier must record
+#: for its unloaded periods to leave the area's series uncovered
+#: (:func:`_area_suppliers`); the area's largest supplier always counts
+MIN_SUPPLIER_SHARE = 0.05
+
+
+def _area_suppliers(incidents: pl.DataFrame, by: str | None) -> pl.DataFrame:
+    """``area`` (as :func:`build_series` names it) and each ``supplier`` whose
+    unloaded periods leave the area's series uncovered: its largest, and any
+    recording at least :data:`MIN_SUPPLIER_SHARE` of its incidents in the window.
+
+    An area's series counts every supplier's incidents, so a period one of them
+    did not load understates it: by the supplier's share. A borough on a force's
+    border with a few of a neighbour's records (under 5 %) keeps its months when
+    the neighbour's are not loaded; a whole-store series of two forces' loses the
+    months either is missing (their sum is not known then)."""
+    if not incidents.height:
+        return pl.DataFrame(schema={"area": pl.String, "supplier": pl.String})
+    area = pl.col(by).cast(pl.String) if by else pl.lit("all")
+    counted = incidents.group_by(
+        area.fill_null("unknown").alias("area"), supplier().alias("supplier")
+    ).len()
+    share = pl.col("len") / pl.col("len").sum().over("area")
+    return counted.filter(
+        (share >= MIN_SUPPLIER_SHARE)
+        | (pl.col("len") == pl.col("len").max().over("area"))
+    ).select("area", "supplier")
 
 
 def _without_uncovered_periods(
     store: Store,
     series: pl.DataFrame,
+    suppliers: pl.DataFrame,
     *,
     unit: Unit,
     date_from: dt.date,
     date_to: dt.date,
 ) -> tuple[pl.DataFrame, list[str]]:
-    """The series without the periods the store's data do not cover as a whole.
+    """The series without the periods the store's data do not cover, each series
+    judged by the suppliers of its area's records (``suppliers``,
+    :func:`_area_suppliers`).
 
     :func:`build_series` zero-fills every period of the window, so a month not
     loaded (the latest months before their files arrive, a window reaching before
     the data start, a missing file) counted as 0 and read as a fall: Toronto's
     violence with ``--to`` six months past the data's end was a "significant
-    sustained reduction" at a rate ratio of 0.49. A period with no incident of any
-    kind in the store is no data, not zero: it is left out of every series (a
-    recent period left with none is ``insufficient_data``), with a note.
+    sustained reduction" at a rate ratio of 0.49. A period in which a supplier
+    (:func:`supplier`: the force, else the source) has no incident of any kind in
+    the store is no data for the series of the areas it supplies, not zero: it is
+    left out of them (a recent period left with none is ``insufficient_data``),
+    with a note naming the supplier and periods. Judged over the whole store
+    before, West Yorkshire's months were zeros while the City of London's files
+    covered them: its ``--by force`` series read a fall to 0 with 13 run-rule
+    signals. An area with no incident in a month its suppliers did load is a true
+    zero and kept.
 
     So is the period in which the store's data start, or end, leaving more than
     15 % of its days uncovered (:func:`_part_periods`: a store loaded to the 15th,
-    records starting on the 20th): its part count counted as a whole period's. Toronto's violence in 2019 against 2017-18 (a significant increase,
-    p 0.0499) was no significant change (p 0.96) with its data cut on 15 December.
+    records starting on the 20th): its part count counted as a whole period's.
+    Toronto's violence in 2019 against 2017-18 (a significant increase, p 0.0499)
+    was no significant change (p 0.96) with its data cut on 15 December.
     """
     # a weekly series leaves month-only records out: their weeks are no data
     seen = incident_times(store, date_from, date_to, timed=unit == "week")
-    covered = build_series(
+    loaded = build_series(
         seen,
         unit=unit,
+        area="supplier",
         date_from=date_from,
         date_to=date_to,
         by_category=False,
         flags=(),
-    )
-    empty = covered.filter(pl.col("count") == 0)["period"].sort().to_list()
+    ).select(pl.col("area").alias("supplier"), "period", "count")
+    in_store = loaded.group_by("period").agg(pl.col("count").sum())
+    empty = in_store.filter(pl.col("count") == 0)["period"].sort().to_list()
     notes: list[str] = []
     if empty:
         notes.append(
-            f"The store holds no incident at all in {_period_span(empty, unit)}: no "
+            f"The store holds no incident at all in {period_span(empty, unit)}: no "
             "data, not zero, so left out of every series (a "
             f"{unit} not loaded is no fall)."
         )
+    unloaded = suppliers.join(
+        loaded.filter((pl.col("count") == 0) & ~pl.col("period").is_in(empty)),
+        on="supplier",
+    ).select("area", "supplier", "period")
+    notes.extend(_unloaded_notes(unloaded, unit))
     partial = _part_periods(store, unit=unit, date_from=date_from, date_to=date_to)
     for period, said in partial:
         notes.append(
@@ -482,9 +556,66 @@ def _without_uncovered_periods(
             f"whole {unit})."
         )
     dropped = [*empty, *(p for p, _ in partial)]
-    if not dropped or not series.height:
+    part = suppliers.join(
+        _supplier_part_periods(
+            store, unit=unit, date_from=date_from, date_to=date_to
+        ).filter(~pl.col("period").is_in(dropped)),
+        on="supplier",
+    )
+    notes.extend(_part_notes(part, unit))
+    unloaded = pl.concat([unloaded, part.select(unloaded.columns)])
+    if not (dropped or unloaded.height) or not series.height:
         return series, []
-    return series.filter(~pl.col("period").is_in(dropped)), notes
+    kept = series.filter(~pl.col("period").is_in(dropped)).join(
+        unloaded.select("area", "period").unique(),
+        on=["area", "period"],
+        how="anti",
+    )
+    return kept.sort("area", "category", "flag", "period"), notes
+
+
+def _part_notes(part: pl.DataFrame, unit: Unit) -> list[str]:
+    """One note per supplier and period its records cover only in part."""
+    per_period = (
+        part.group_by("supplier", "period", "said")
+        .agg(pl.col("area").n_unique().alias("areas"))
+        .sort("supplier", "period")
+    )
+    notes = []
+    for name, period, said, areas in per_period.iter_rows():
+        whose = (
+            "its area's series" if areas == 1 else f"the series of its {areas} areas"
+        )
+        notes.append(
+            f"{name}'s incidents {said}: the {unit} starting {period} is only partly "
+            f"covered by its records, so left out of {whose} (a part count is no "
+            f"whole {unit})."
+        )
+    return notes
+
+
+def _unloaded_notes(unloaded: pl.DataFrame, unit: Unit) -> list[str]:
+    """One note per supplier with periods of no incident while others have some:
+    which periods, and how many areas' series leave them out."""
+    notes = []
+    per_supplier = (
+        unloaded.group_by("supplier")
+        .agg(
+            pl.col("period").unique().sort().alias("periods"),
+            pl.col("area").n_unique().alias("areas"),
+        )
+        .sort("supplier")
+    )
+    for name, periods, areas in per_supplier.iter_rows():
+        whose = (
+            "its area's series" if areas == 1 else f"the series of its {areas} areas"
+        )
+        notes.append(
+            f"{name}: no incident in the store in {period_span(periods, unit)}, "
+            "though other records have some: no data, not zero, so left out of "
+            f"{whose} (a {unit} not loaded is no fall)."
+        )
+    return notes
 
 
 def _empty_window_note(
@@ -529,6 +660,45 @@ def _part_periods(
     span = incident_span(store, timed=unit == "week")
     if span is None:
         return []
+    return _part_of(span, unit=unit, date_from=date_from, date_to=date_to)
+
+
+def _supplier_part_periods(
+    store: Store, *, unit: Unit, date_from: dt.date, date_to: dt.date
+) -> pl.DataFrame:
+    """:func:`_part_periods` of each :func:`supplier`'s records: ``supplier``,
+    ``period`` and ``said``. A force's own extract loaded to the 15th beside
+    another force's whole months: its part month counted as a whole one."""
+    spans = (
+        incident_spans(store, timed=unit == "week")
+        .group_by(supplier().alias("supplier"))
+        .agg(pl.col("first").min(), pl.col("last").max())
+        .drop_nulls()
+        .sort("supplier")
+    )
+    rows = [
+        (name, period, said)
+        for name, first, last in spans.iter_rows()
+        for period, said in _part_of(
+            (first, last), unit=unit, date_from=date_from, date_to=date_to
+        )
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={"supplier": pl.String, "period": pl.Date, "said": pl.String},
+        orient="row",
+    )
+
+
+def _part_of(
+    span: tuple[dt.datetime, dt.datetime],
+    *,
+    unit: Unit,
+    date_from: dt.date,
+    date_to: dt.date,
+) -> list[tuple[dt.date, str]]:
+    """The periods of the window in which ``span`` starts or ends leaving more
+    than 15 % of their days uncovered, each with what its note says."""
     out: list[tuple[dt.date, str]] = []
     for day, said in ((span[0].date(), "start"), (span[1].date(), "end")):
         if not date_from <= day <= date_to:
@@ -549,7 +719,7 @@ def _period_end(start: dt.date, unit: Unit) -> dt.date:
     return last_of_month(start)
 
 
-def _period_span(periods: Sequence[dt.date], unit: Unit) -> str:
+def period_span(periods: Sequence[dt.date], unit: Unit) -> str:
     """``the month 2024-07-01``, ``6 months, 2024-07-01 to 2024-12-01`` (one run)
     or ``3 months: 2024-01-01, 2024-05-01, 2024-09-01`` (first 5 listed)."""
     if len(periods) == 1:

@@ -65,7 +65,11 @@ from avert.analyse.performance._seasonal import (
     seasonal_change,
     verdict,
 )
-from avert.analyse.performance._series import build_series, period_start
+from avert.analyse.performance._series import (
+    build_series,
+    period_start,
+    periods_between,
+)
 from avert.analyse.performance._spc import (
     SPCChart,
     c_chart,
@@ -139,6 +143,9 @@ class SeriesResult:
     #: a significant change in the direction the baseline was already going
     #: (:func:`trend_caution`), else None
     caution: str | None = None
+    #: the periods of the baseline and recent period the series leaves out as no
+    #: data (a force's month not loaded: not zero), oldest first
+    no_data: tuple[dt.date, ...] = ()
 
     def row(self) -> dict[str, Any]:
         """The verdict row: area, category, flag, verdict, rate ratio, CI, p-value."""
@@ -164,8 +171,9 @@ class SeriesResult:
             "caution": self.caution,
             "below_expected": self.below_expected,
             "of_last": self.looked_at,
-            "baseline_count": int(baseline["count"].sum()),
-            "recent_count": int(recent["count"].sum()),
+            # None, not 0, when every period of the part is no data
+            "baseline_count": int(baseline["count"].sum()) if baseline.height else None,
+            "recent_count": int(recent["count"].sum()) if recent.height else None,
             "baseline_harm": float(baseline["harm"].sum())
             if baseline["harm"].null_count() < baseline.height
             else None,
@@ -182,7 +190,7 @@ class SeriesResult:
             "population": self.population,
             "recent_rate_per_1000": (
                 float(recent["count"].sum()) / self.population * 1000
-                if self.population
+                if self.population and recent.height
                 else None
             ),
             "peers": list(self.peers),
@@ -196,6 +204,7 @@ class SeriesResult:
                 if self.spc
                 else {}
             ),
+            "no_data_periods": list(self.no_data),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -559,21 +568,27 @@ def performance(
         series = series.with_columns(pl.lit(None, pl.Float64).alias("harm"))
     window = series.filter(pl.col("period").is_between(baseline[0], recent[1]))
     results: list[SeriesResult] = []
+    # a period the series lacks is no data (left out upstream), never a zero
+    grid = [
+        p for p in periods_between(baseline[0], recent[1], unit) if p >= baseline[0]
+    ]
     for key, part in window.sort("period").group_by(
         ["area", "category", "flag"], maintain_order=True
     ):
         k = (str(key[0]), str(key[1]), str(key[2]))
+        held = set(part["period"].to_list())
+        result = _series_result(
+            k,
+            part,
+            unit=unit,
+            baseline=baseline,
+            recent=recent,
+            population=float(pops[k[0]]) if pops.get(k[0]) else None,
+            settings=settings,
+            target=target,
+        )
         results.append(
-            _series_result(
-                k,
-                part,
-                unit=unit,
-                baseline=baseline,
-                recent=recent,
-                population=float(pops[k[0]]) if pops.get(k[0]) else None,
-                settings=settings,
-                target=target,
-            )
+            _replace(result, no_data=tuple(p for p in grid if p not in held))
         )
     results.sort(key=lambda r: (r.area, r.category != "all", r.category, r.flag))
     notes: list[str] = []
@@ -680,7 +695,11 @@ def _summary_frame(results: Sequence[SeriesResult]) -> pl.DataFrame:
         return pl.DataFrame()
     return pl.DataFrame(
         [
-            {k: v for k, v in r.row().items() if k not in ("peers", "spc_signals")}
+            {
+                k: v
+                for k, v in r.row().items()
+                if k not in ("peers", "spc_signals", "no_data_periods")
+            }
             for r in results
         ],
         infer_schema_length=None,

@@ -1,0 +1,63 @@
+"""The Performance page says which months a series leaves out as not loaded.
+
+Two forces from 2022 to 2024, Force A's March 2024 file missing: by force, its
+series read March as a zero; the page now says "no data" for Force A, beside its
+verdict and its charts, whose axis skips the month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+import polars as pl
+
+from avert.config.settings import load_settings
+from avert.store import Store
+from avert.web import create_app
+from avert.workflows.users import add_user
+from web.helpers import PASSWORD, SECRET, signed_in
+
+
+def _store(url: str) -> Store:
+    store = Store(url)
+    store.upgrade()
+    months = pl.date_range(dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True)
+    rows = [
+        {"occurred_from": dt.datetime(m.year, m.month, 1), "force": force}
+        for m in months.to_list()
+        for force in ("Force A", "Force B")
+        if not (force == "Force A" and m == dt.date(2024, 3, 1))
+        for _ in range(20)
+    ]
+    frame = pl.DataFrame(rows).with_columns(
+        pl.format("i{}", pl.int_range(pl.len())).alias("incident_id"),
+        pl.lit("policeuk").alias("source"),
+        pl.lit("month").alias("time_precision"),
+        pl.lit("Violence and sexual offences").alias("crime_type"),
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", frame)
+    return store
+
+
+def test_the_performance_page_names_a_force_s_months_not_loaded(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'avert.db'}"
+    store = _store(url)
+    add_user(store, "board", password=PASSWORD, role="board")
+    settings = load_settings({}).with_overrides(
+        database_url=url, secret_key=SECRET, pseudonym_key=secrets.token_urlsafe(32)
+    )
+    try:
+        board = signed_in(create_app(settings, store), "board")
+        page = board.get("/performance", params={"month": "2024-12", "by": "force"})
+        assert page.status_code == 200, page.text[:500]
+        # Force A's total and its one category; none of Force B's
+        assert page.text.count("no data (not loaded, left out, not zero)") == 2
+        assert "No data in the month 2024-03-01" in page.text
+        assert "Force A: no incident in the store in the month 2024-03-01" in page.text
+    finally:
+        store.close()
