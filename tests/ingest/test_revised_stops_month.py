@@ -771,6 +771,43 @@ def test_a_crime_both_months_of_one_load_hold_stays_where_it_is(
     assert any_store.read_frame("quarantine").height == 1
 
 
+def test_a_crime_two_later_months_of_one_load_hold_is_the_latest_months(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A crime stored from July, then a load replacing August and September whose
+    files both hold it (and July's does not, replaced in the load or later): it
+    stayed July's, each month's row quarantined, so the revised July deleted it
+    though the two latest files hold it. It now moves to the latest month."""
+    moved, kept = "a" * 64, "b" * 64
+    july = [street_row(moved, crime_type="Robbery"), street_row(kept)]
+    load_files(any_store, [_street_month(tmp_path / "a", july)])
+    later = [
+        _street_month(tmp_path / "b", [street_row(moved, month=m)], name)
+        for m, name in (("2018-08", _AUGUST), ("2018-09", _SEPTEMBER))
+    ]
+    report = load_files(any_store, later, replace_months=True)
+    assert [f.replaced for f in report.files] == [0, 1]
+    assert _sources(any_store)[moved] == _SEPTEMBER
+    revised = load_files(
+        any_store, [_street_month(tmp_path / "c", july[1:])], replace_months=True
+    )
+    assert revised.files[0].replaced == 0
+    assert sorted(_crimes(any_store)["incident_id"]) == [moved, kept]
+    # with July's revision in the same load too
+    load_files(any_store, [_street_month(tmp_path / "d", july)], replace_months=True)
+    assert _sources(any_store)[moved] == "2018-07-west-yorkshire-street.csv"
+    both = load_files(
+        any_store,
+        [_street_month(tmp_path / "e", july[1:]), *later],
+        replace_months=True,
+    )
+    assert [f.replaced for f in both.files] == [0, 0, 1]
+    assert _sources(any_store)[moved] == _SEPTEMBER
+
+
+_SEPTEMBER = "2018-09-west-yorkshire-street.csv"
+
+
 def test_a_month_file_cut_short_replaces_nothing(
     any_store: Store, tmp_path: Path
 ) -> None:

@@ -207,16 +207,19 @@ def _moved_rows(
 ) -> dict[Month, pl.DataFrame]:
     """Per replaced month, its file's rows that police.uk moved there from another
     month: the key is stored, by an earlier load, from a file named for another
-    force-month, and no file of this load named for another month (or for none)
+    force-month, and no file of this load named for that month (or for none)
     holds it. ``moved_from`` names the stored row's file.
 
     A crime belongs to the month of the latest replacing file that holds it. Its
     stored row came from the month it left, so a later replace of that month, its
     file no longer holding the crime, deleted it: it is stored again as this file
     gives it (a moved crime's Month differs, so its row is a conflicting duplicate
-    here), in this month. When a file of another month in the load holds it too,
-    it stays where it is stored (and is not deleted). Set operations over this load's conflicting rows
-    (few): one lookup of their stored files, one match against the load's keys.
+    here), in this month. When the file of the month it is stored in is in the
+    load and holds it too, it stays where it is stored (and is not deleted); when
+    files of several other months hold it, it moves to the latest of them (it
+    stayed where it was stored, which a later replace of that month deleted). Set
+    operations over this load's conflicting rows (few): one lookup of their stored
+    files, one match against the load's keys.
     """
     empty = {
         month: rows.clear().with_columns(pl.lit(None, pl.String).alias("moved_from"))
@@ -250,11 +253,17 @@ def _moved_rows(
         ),
         on=spec.key,
     ).filter(pl.col("from_month") != pl.col("month"))
-    came = came.join(
-        _held_by_other_months(state, spec, came.select(spec.key, "month")),
-        on=spec.key,
-        how="anti",
-    ).drop("from_month")
+    came = (
+        came.join(
+            _held_by_stored_month(state, spec, came.select(spec.key, "from_month")),
+            on=spec.key,
+            how="anti",
+        )
+        # several replaced months hold it, not the one it is stored in: the latest
+        .sort("month", descending=True)
+        .unique(spec.key, keep="first", maintain_order=True)
+        .drop("from_month")
+    )
     by_month = {month: rows.drop("month") for month, rows in _by_month(came).items()}
     return {
         month: by_month.get(_month_text(month), none) for month, none in empty.items()
@@ -456,12 +465,11 @@ def _held_by_load(
     return candidates.is_in(_holders(keys, candidates)["key"].implode())
 
 
-def _held_by_other_months(
+def _held_by_stored_month(
     state: _State, spec: _MonthFiles, rows: pl.DataFrame
 ) -> pl.DataFrame:
-    """The keys of ``rows`` (``spec.key``, ``month``) that a file of the load named
-    for another month, or for none, holds (a copy of a month's file is no other
-    month)."""
+    """The keys of ``rows`` (``spec.key``, ``from_month``: the month it is stored
+    in) that a file of the load named for that month, or for none, holds."""
     holders = _holders(state.held_keys, rows[spec.key])
     month_of = {
         path: _month_text(month) if month else ""
@@ -475,9 +483,10 @@ def _held_by_other_months(
         .alias("month"),
     )
     return (
-        rows.join(elsewhere, on=spec.key, suffix="_holding")
-        .filter(pl.col("month_holding") != pl.col("month"))
+        rows.join(elsewhere, on=spec.key)
+        .filter((pl.col("month") == pl.col("from_month")) | (pl.col("month") == ""))
         .select(spec.key)
+        .unique()
     )
 
 
