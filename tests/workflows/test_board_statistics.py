@@ -118,6 +118,43 @@ def test_board_statistics_say_when_two_forces_are_counted_together(
     assert not any("forces" in n for n in by_force["performance"]["notes"])
 
 
+@pytest.mark.parametrize("kind", ["sqlite_store", "postgres_store"])
+def test_series_by_an_area_name_the_forces_only_where_an_area_holds_two(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    """Split by borough (or LSOA), each series is of one force's records when no
+    area holds two forces' (West Yorkshire's July 2018 beside the City of London's
+    2019 by LSOA): the note said every series counted the forces together. Said
+    now only of areas two forces' records both name, and how many."""
+    store: Store = request.getfixturevalue(kind)
+    incidents = _incidents().with_columns(
+        force=pl.when(pl.col("borough") == "North")
+        .then(pl.lit("North Police"))
+        .otherwise(pl.lit("South Police"))
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", incidents)
+    end = dt.date(2024, 12, 31)
+
+    def forces_notes() -> list[str]:
+        stats = board_statistics(store, end=end, by="borough", equality=False)
+        return [n for n in stats["performance"]["notes"] if "forces" in n]
+
+    assert forces_notes() == []
+    shared = incidents.filter(pl.col("borough") == "South").head(3)
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            shared.with_columns(
+                pl.format("x{}", pl.col("incident_id")).alias("incident_id"),
+                force=pl.lit("North Police"),
+            ),
+        )
+    (said,) = forces_notes()
+    assert "1 area by 'borough' holds incidents of more than one force" in said
+    assert "every series counts them together" not in said, said
+
+
 def test_board_statistics_of_one_force_say_nothing_of_forces(
     sqlite_store: Store,
 ) -> None:

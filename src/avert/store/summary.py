@@ -25,6 +25,7 @@ __all__ = [
     "columns_with_data",
     "incident_extent",
     "incident_forces",
+    "incident_forces_sharing",
     "incident_span",
     "incident_spans",
     "latest_incident_at",
@@ -76,6 +77,22 @@ def record_sources(store: Store) -> dict[str, dict[str, int]]:
 def incident_forces(store: Store) -> dict[str, int]:
     """Incidents per ``force`` (``"(none)"`` for those naming none), one query."""
     return _grouped(store, "incidents", '"force"')
+
+
+def incident_forces_sharing(store: Store, field: str) -> int:
+    """How many values of the incidents' ``field`` (an area column; none recorded
+    is one of them) hold incidents of more than one ``force``, one query: the
+    areas whose series add two forces' records together."""
+    if field not in INCIDENTS.names:
+        msg = f"incidents have no column {field!r}"
+        raise ValueError(msg)
+    frame = store._query(
+        f'SELECT COUNT(*) AS n FROM (SELECT "{field}" FROM "incidents" '
+        f'WHERE "force" IS NOT NULL GROUP BY "{field}" '
+        'HAVING COUNT(DISTINCT "force") > 1) AS shared',
+        schema={"n": pl.Int64()},
+    )
+    return int(frame["n"][0])
 
 
 def status_summary(store: Store) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from avert.store import Store
 from avert.store.summary import (
     incident_extent,
     incident_forces,
+    incident_forces_sharing,
     incident_span,
     record_sources,
 )
@@ -240,8 +241,10 @@ def _data_note(store: Store) -> list[str]:
 
 def _forces_note(store: Store, by: str | None) -> list[str]:
     """A note when the store's incidents are of several forces and the series do
-    not split them (``by`` is not ``force``): every series of the whole area (or of
-    an area two forces' records both name) adds them together.
+    not split them: every series of the whole area adds them together, and by an
+    area (``by`` other than ``force``) the series of each area two forces' records
+    both name (:func:`incident_forces_sharing`; none: no note, each series is of
+    one force).
 
     West Yorkshire's July 2018 (31,635 crimes) beside the City of London's 2019
     (9,932) drew one "Whole area" chart leaping from 10,911 violent crimes to 88, its
@@ -252,12 +255,22 @@ def _forces_note(store: Store, by: str | None) -> list[str]:
     forces = {k: n for k, n in incident_forces(store).items() if k != "(none)"}
     if len(forces) < 2:
         return []
+    shared = incident_forces_sharing(store, by) if by else 0
+    if by and not shared:
+        return []
     ranked = sorted(forces.items(), key=lambda kv: (-kv[1], kv[0]))
     listed = "; ".join(f"{name} {n:,}" for name, n in ranked)
+    together = (
+        f"{shared:,} {'area' if shared == 1 else 'areas'} by '{by}' "
+        f"{'holds' if shared == 1 else 'hold'} incidents of more than one force, "
+        "whose series count them together"
+        if by
+        else "every series counts them together"
+    )
     return [
-        f"The store's incidents are of {len(forces)} forces ({listed}): every "
-        "series counts them together. The Performance page's By area 'force', or "
-        "'avert analyse performance --by force', gives each force its own series."
+        f"The store's incidents are of {len(forces)} forces ({listed}): {together}. "
+        "The Performance page's By area 'force', or 'avert analyse performance "
+        "--by force', gives each force its own series."
     ]
 
 

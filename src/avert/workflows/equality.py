@@ -167,7 +167,7 @@ def run_equality(
     )
     if population_year is None:
         notes.extend(_newer_census(pops, year, window[0], lsoa_first=lsoa_first))
-        notes.extend(_later_census(year, window[0]))
+        notes.extend(_later_census(pops, year, window[0], lsoa_first=lsoa_first))
     eth_rows = _ethnic_rows(pops, year)
     placed = _placed_stops(store, stops, lsoa_rows, max_km=max_km, notes=notes)
     areas = _rejoin_ons_names(areas) if areas else areas
@@ -580,24 +580,44 @@ def _newer_census(
     ]
 
 
-def _later_census(year: int, start: dt.date) -> list[str]:
+def _later_census(
+    pops: pl.DataFrame, year: int, start: dt.date, *, lsoa_first: str | None
+) -> list[str]:
     """A note when the default census was taken after the first day counted: the
-    store holds none taken by then (:func:`_census_year` takes the earliest held).
+    store holds none taken by then (:func:`_census_year` takes the earliest held),
+    or one is held but the census was chosen for its LSOAs (``lsoa_first``).
 
     South Yorkshire's 2019-2021 searches against the 2021 census alone (by
     upper-tier authority) gave Black/White 2.15 with no word that the residents
-    were counted two years after the first search; the 2011 census, the one of
-    their time, gives 2.87 (docs/equality.md)."""
+    were counted two years after the first search; the 2011 census, eight years
+    before it, gives 2.87 (docs/equality.md): neither is of the searches' time, and
+    for a group growing steadily the ratio of their time lies between. With the
+    2011 and 2021 censuses by LSOA, per-LSOA rates take 2021's: the note said no
+    earlier census was held."""
     taken = census_day(year)
     if taken <= start:
         return []
-    return [
+    head = (
         f"The denominators are the {year} census (taken {taken:%d %B %Y}), after the "
-        f"first day counted ({start}): the store holds no census with ethnic groups "
-        "taken by then. A group that grew faster than the White group since has its "
-        "ratio to White understated by the later count; load the census of the "
-        "searches' time (e.g. the 2011 Census by LSOA) with 'avert ingest "
-        "population' for their figures."
+        f"first day counted ({start})"
+    )
+    grew = (
+        "A group that grew faster than the White group since has its ratio to White "
+        "understated by the later count"
+    )
+    earlier = [y for y in sorted(set(_ethnic_years(pops))) if census_day(y) <= start]
+    if earlier:
+        return [
+            f"{head}, the latest with ethnic groups by LSOA ({lsoa_first}); the store "
+            f"also holds ethnic groups of {earlier[-1]}, taken by then: "
+            f"--population-year {earlier[-1]} gives the force's rates against them. "
+            f"{grew}."
+        ]
+    return [
+        f"{head}: the store holds no census with ethnic groups taken by then. {grew} "
+        "(and an earlier count overstates it): to see both sides, load an earlier "
+        "census (e.g. the 2011 Census by LSOA) with 'avert ingest population' and "
+        "choose it with --population-year."
     ]
 
 
