@@ -1014,8 +1014,10 @@ def foreign_pieces(
     spans: Sequence[Sequence[AuthorSpan]],
     org: str | None,
 ) -> list[str]:
-    """The pieces of ``texts`` that ``org`` did not write (:func:`own_pieces`):
-    the words asked of the store as ids and names for ``org``'s reader."""
+    """The pieces of ``texts`` between ``org``'s seams that it did not write
+    whole (:func:`own_pieces`): the words asked of the store as ids and names for
+    ``org``'s reader (its own words too, where a stored id or name may have words
+    of another writer in it: :func:`_reader_parts`)."""
     return [
         text[a:b]
         for text, text_spans in zip(texts, spans, strict=True)
@@ -1033,15 +1035,16 @@ def pseudonymise_authored(
     targets: Sequence[tuple[str | None, str | None]] | None = None,
 ) -> list[str | None]:
     """``texts`` as a reader of ``org`` reads them: the words ``org`` wrote
-    (``spans``) as written; each other piece (:func:`own_pieces`) with its
-    target's id (``targets``: ``(id, pseudonym)`` per text) and each stored id and
-    name of ``shown`` replaced by its pseudonym, each piece on its own.
+    (``spans``) as written; its target's id (``targets``: ``(id, pseudonym)`` per
+    text) and each stored id and name of ``shown`` with words of another writer
+    in it replaced by its pseudonym, each piece between ``org``'s seams on its
+    own (:func:`_reader_parts`).
 
     A partner who types a stored id or name reads it back as typed, so learns
     nothing of what the store holds; the police's words are replaced as before
     (``org`` None, the board: every word). Each piece is searched on its own, so
-    words of the police brought next to the partner's, or together by the
-    partner's cut, are not read as one id or name.
+    words of the police the partner typed beside, or brought together by its
+    cut, are not read as one id or name.
 
     >>> spans = [(7, 10, "council")]
     >>> pseudonymise_authored(["P12 or P12"], [spans], "council", {"P12": "P-AB"})
