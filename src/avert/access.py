@@ -811,9 +811,20 @@ def pseudonymise_ids(
         return list(texts)
     pattern = _shown_pattern(lowered)
     return [
-        pattern.sub(lambda m: lowered[name_key(m.group(0))], t) if t else t
+        pattern.sub(lambda m: _pseudonym_of(lowered, m.group(0)), t) if t else t
         for t in texts
     ]
+
+
+def _pseudonym_of(lowered: Mapping[str, str], matched: str) -> str:
+    """The pseudonym of ``matched``, words :func:`_shown_pattern` found for a key
+    of ``lowered``: by its :func:`name_key`, else (the pattern folds case as the
+    regular expression engine does: ``ſ`` as ``s``, ``İ`` as ``i``) the key the
+    pattern matches it as."""
+    found = lowered.get(name_key(matched))
+    if found is not None:
+        return found
+    return next(v for k, v in lowered.items() if _shown_pattern([k]).fullmatch(matched))
 
 
 def _tokens(text: str) -> tuple[list[str], list[int]]:
@@ -970,7 +981,7 @@ def _shown_parts(
         at = 0
         for m in pattern.finditer(written):
             out.append((written[at : m.start()], written[at : m.start()], False))
-            out.append((lowered[name_key(m.group(0))], m.group(0), True))
+            out.append((_pseudonym_of(lowered, m.group(0)), m.group(0), True))
             at = m.end()
         out.append((written[at:], written[at:], False))
     return [p for p in out if p[1]]
