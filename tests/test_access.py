@@ -374,3 +374,20 @@ def test_a_partners_edit_puts_back_the_ids_and_names_it_read_as_pseudonyms() -> 
     assert restore("no pseudonym") == "no pseudonym"
     # a cut: each pseudonym left keeps its own words, not the first ones
     assert restore("(P-AB) at I-CD") == "(p12) at CAD/1/22"
+
+
+def test_a_name_matched_in_another_unicode_case_is_replaced_not_a_crash() -> None:
+    """The pattern matches stored ids and names in any case as the regular
+    expression engine folds it (``ſ`` as ``s``, ``İ`` as ``i``), while the words
+    matched were looked up by :func:`avert.access.name_key` (``str.lower``): a
+    police text naming ``Sam Jones`` once as ``ſam jones`` raised KeyError, and
+    the plan board, my actions and the action page failed for every partner and
+    the board."""
+    from avert.access import pseudonymise_authored, pseudonymise_ids
+
+    shown = {"Sam Jones": "P-X", "KIM": "P-K"}
+    text = "met Sam Jones, then ſam jones and KİM"
+    assert pseudonymise_ids([text], shown) == ["met P-X, then P-X and P-K"]
+    assert pseudonymise_authored([text], [[]], "council", shown) == [
+        "met P-X, then P-X and P-K"
+    ]

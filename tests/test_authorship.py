@@ -96,6 +96,40 @@ def test_the_police_words_around_a_partners_stay_pseudonyms_after_a_police_edit(
     assert _view(police or "", spans, ORG) == "I-CD: met P-AB; saw P99 then P-AB"
 
 
+def test_a_police_edit_beside_a_partners_words_shows_the_partner_no_stored_name() -> (
+    None
+):
+    """The police complete a name or a spaced id beside words a partner typed
+    (``Jo Smith`` made ``John Smith``, ``CAD 1234`` made ``CAD 1234 22``): each
+    stretch was searched on its own, so the partner read the stored name and id
+    the police wrote as written. A stored id or name with words of another writer
+    in it is the partner's only where the partner joined them (its typing or its
+    cut beside them); else it is read as a pseudonym."""
+    shown = {**SHOWN, "cad 1234 22": "I-CAD"}
+
+    def view(text: str, spans: list[AuthorSpan], org: str | None) -> str:
+        (out,) = pseudonymise_authored([text], [spans], org, shown)
+        return out or ""
+
+    new, spans = restore_authored("note; met Jo and CAD 1234", "note", [], ORG, shown)
+    assert view(new or "", spans, ORG) == "note; met Jo and CAD 1234"
+    police = "note; met John Smith and CAD 1234 22"
+    new, spans = restore_authored(police, new, spans, None)
+    assert new == police
+    assert view(police, spans, ORG) == "note; met P-JS and I-CAD"
+    assert view(police, spans, None) == "note; met P-JS and I-CAD"
+    # the partner saves what it read: the police's words are put back
+    new, spans = restore_authored(view(police, spans, ORG), police, spans, ORG, shown)
+    assert new == police
+    assert view(police, spans, ORG) == "note; met P-JS and I-CAD"
+    # a partner who types beside the police's words reads what it typed
+    new, spans = restore_authored("John met Smith; CAD 1234 x", "John met", [], None)
+    typed = "John Smith; CAD 1234 22"
+    new, spans = restore_authored(typed, new, spans, ORG, shown)
+    assert view(new or "", spans, ORG) == typed
+    assert view(new or "", spans, None) == "P-JS; I-CAD"
+
+
 def test_pseudonyms_glued_to_a_partners_word_are_put_back_apart() -> None:
     """``xP-AB`` typed was stored as ``xP12``, no whole word: every reader read
     the police's id."""

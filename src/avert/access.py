@@ -811,9 +811,20 @@ def pseudonymise_ids(
         return list(texts)
     pattern = _shown_pattern(lowered)
     return [
-        pattern.sub(lambda m: lowered[name_key(m.group(0))], t) if t else t
+        pattern.sub(lambda m: _pseudonym_of(lowered, m.group(0)), t) if t else t
         for t in texts
     ]
+
+
+def _pseudonym_of(lowered: Mapping[str, str], matched: str) -> str:
+    """The pseudonym of ``matched``, words :func:`_shown_pattern` found for a key
+    of ``lowered``: by its :func:`name_key`, else (the pattern folds case as the
+    regular expression engine does: ``ſ`` as ``s``, ``İ`` as ``i``) the key the
+    pattern matches it as."""
+    found = lowered.get(name_key(matched))
+    if found is not None:
+        return found
+    return next(v for k, v in lowered.items() if _shown_pattern([k]).fullmatch(matched))
 
 
 def _tokens(text: str) -> tuple[list[str], list[int]]:
@@ -901,26 +912,35 @@ def authors_of(authors: str | None, field: str, text: str | None) -> list[Author
 def own_pieces(
     text: str, spans: Sequence[AuthorSpan], org: str | None
 ) -> list[tuple[int, int, bool]]:
-    """``text`` cut where ``org``'s spans begin and end and at its seams, as
-    ``(start, end, own)``: own when ``org`` wrote it.
+    """``text`` cut at ``org``'s seams, as ``(start, end, own)``: own when ``org``
+    wrote all of it. Each piece is searched for stored ids and names on its own
+    (:func:`_reader_parts`): a seam is where ``org`` joined words (its cut, or
+    its typing beside another's words), so words it brought together are not
+    read as one.
 
-    >>> own_pieces("met P12 at ZZ9", [(8, 14, "council"), (4, 4, "council")], "council")
-    [(0, 4, False), (4, 8, False), (8, 14, True)]
+    >>> own_pieces("met P12 at ZZ9", [(8, 14, "council"), (8, 8, "council")], "council")
+    [(0, 8, False), (8, 14, True)]
     """
-    mine = [
+    mine = _own_ranges(text, spans, org)
+    seams = {a for a, b, o in spans if org is not None and o == org and a == b}
+    cuts = sorted({0, len(text), *(x for x in seams if 0 < x < len(text))})
+    return [(a, b, _inside(a, b, mine)) for a, b in itertools.pairwise(cuts)]
+
+
+def _own_ranges(
+    text: str, spans: Sequence[AuthorSpan], org: str | None
+) -> list[tuple[int, int]]:
+    """The stretches of ``text`` that ``org`` wrote (its non-empty spans)."""
+    return [
         (a, b)
         for a, b, o in spans
-        if org is not None and o == org and 0 <= a <= b <= len(text)
+        if org is not None and o == org and 0 <= a < b <= len(text)
     ]
-    cuts = sorted({0, len(text), *(x for span in mine for x in span)})
-    out: list[tuple[int, int, bool]] = []
-    for a, b in itertools.pairwise(cuts):
-        own = any(s <= a and b <= e for s, e in mine if s < e)
-        if out and own and out[-1][2]:
-            out[-1] = (out[-1][0], b, True)
-        else:
-            out.append((a, b, own))
-    return out
+
+
+def _inside(lo: int, hi: int, ranges: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``lo:hi`` lies in one of ``ranges``."""
+    return any(a <= lo and hi <= b for a, b in ranges)
 
 
 def _shown_lookup(
@@ -961,10 +981,43 @@ def _shown_parts(
         at = 0
         for m in pattern.finditer(written):
             out.append((written[at : m.start()], written[at : m.start()], False))
-            out.append((lowered[name_key(m.group(0))], m.group(0), True))
+            out.append((_pseudonym_of(lowered, m.group(0)), m.group(0), True))
             at = m.end()
         out.append((written[at:], written[at:], False))
     return [p for p in out if p[1]]
+
+
+def _reader_parts(
+    text: str,
+    spans: Sequence[AuthorSpan],
+    org: str | None,
+    lowered: Mapping[str, str],
+    pattern: re.Pattern[str] | None,
+    target: tuple[str | None, str | None],
+) -> list[tuple[str, str, bool, int]]:
+    """``text`` as a reader of ``org`` reads it, in parts ``(shown, written,
+    replaced, start)``: each piece between ``org``'s seams (:func:`own_pieces`)
+    as :func:`_shown_parts` shows it, but a stored id or name ``org`` wrote whole
+    as written. One with words of another writer in it, and no seam of ``org``
+    between (the police completed it beside the partner's words), is shown as
+    its pseudonym. What a page shows and what a save puts back are made from
+    these same parts."""
+    mine = _own_ranges(text, spans, org)
+    out: list[tuple[str, str, bool, int]] = []
+    for a, b, own in own_pieces(text, spans, org):
+        if own:
+            out.append((text[a:b], text[a:b], False, a))
+            continue
+        at = a
+        for shown_part, written, replaced in _shown_parts(
+            text[a:b], lowered, pattern, target
+        ):
+            if replaced and _inside(at, at + len(written), mine):
+                out.append((written, written, False, at))
+            else:
+                out.append((shown_part, written, replaced, at))
+            at += len(written)
+    return out
 
 
 def foreign_pieces(
@@ -972,8 +1025,10 @@ def foreign_pieces(
     spans: Sequence[Sequence[AuthorSpan]],
     org: str | None,
 ) -> list[str]:
-    """The pieces of ``texts`` that ``org`` did not write (:func:`own_pieces`):
-    the words asked of the store as ids and names for ``org``'s reader."""
+    """The pieces of ``texts`` between ``org``'s seams that it did not write
+    whole (:func:`own_pieces`): the words asked of the store as ids and names for
+    ``org``'s reader (its own words too, where a stored id or name may have words
+    of another writer in it: :func:`_reader_parts`)."""
     return [
         text[a:b]
         for text, text_spans in zip(texts, spans, strict=True)
@@ -991,15 +1046,16 @@ def pseudonymise_authored(
     targets: Sequence[tuple[str | None, str | None]] | None = None,
 ) -> list[str | None]:
     """``texts`` as a reader of ``org`` reads them: the words ``org`` wrote
-    (``spans``) as written; each other piece (:func:`own_pieces`) with its
-    target's id (``targets``: ``(id, pseudonym)`` per text) and each stored id and
-    name of ``shown`` replaced by its pseudonym, each piece on its own.
+    (``spans``) as written; its target's id (``targets``: ``(id, pseudonym)`` per
+    text) and each stored id and name of ``shown`` with words of another writer
+    in it replaced by its pseudonym, each piece between ``org``'s seams on its
+    own (:func:`_reader_parts`).
 
     A partner who types a stored id or name reads it back as typed, so learns
     nothing of what the store holds; the police's words are replaced as before
     (``org`` None, the board: every word). Each piece is searched on its own, so
-    words of the police brought next to the partner's, or together by the
-    partner's cut, are not read as one id or name.
+    words of the police the partner typed beside, or brought together by its
+    cut, are not read as one id or name.
 
     >>> spans = [(7, 10, "council")]
     >>> pseudonymise_authored(["P12 or P12"], [spans], "council", {"P12": "P-AB"})
@@ -1014,16 +1070,8 @@ def pseudonymise_authored(
             out.append(text)
             continue
         target = targets[i] if targets is not None else (None, None)
-        out.append(
-            "".join(
-                text[a:b]
-                if own
-                else "".join(
-                    s for s, _, _ in _shown_parts(text[a:b], lowered, pattern, target)
-                )
-                for a, b, own in own_pieces(text, spans[i], org)
-            )
-        )
+        parts = _reader_parts(text, spans[i], org, lowered, pattern, target)
+        out.append("".join(shown_part for shown_part, _, _, _ in parts))
     return out
 
 
@@ -1054,27 +1102,22 @@ def restore_authored(
 
     Who wrote what: the words put back and the unchanged ones keep their
     writers; what ``org`` typed or changed is ``org``'s (the police's, ``org``
-    None); where they cut text out is their seam. What they typed is found
+    None); where they cut text out, and where their words meet another's that
+    they read as written, is their seam (a stored id or name across it is read
+    by them as written, one across no seam of theirs as its pseudonym: the
+    police completing a name beside a partner's word). What they typed is found
     against what they were *shown*, never against the stored text: typing a
     stored id in place of its pseudonym is their typing, shown back as typed.
 
     >>> restore_authored("saw P-AB, then P12", "saw P12", [], "council", {"P12": "P-AB"})
-    ('saw P12, then P12', [(7, 17, 'council')])
+    ('saw P12, then P12', [(7, 7, 'council'), (7, 17, 'council')])
     """
     if not text:
         return text, []
     stored = stored or ""
     lowered, pattern = _shown_lookup(shown or {})
     # the stored text as shown: parts (shown, written, replaced, stored start)
-    parts: list[tuple[str, str, bool, int]] = []
-    for a, b, own in own_pieces(stored, spans, org):
-        if own:
-            parts.append((stored[a:b], stored[a:b], False, a))
-            continue
-        at = a
-        for s, w, r in _shown_parts(stored[a:b], lowered, pattern, target):
-            parts.append((s, w, r, at))
-            at += len(w)
+    parts = _reader_parts(stored, spans, org, lowered, pattern, target)
     writer: list[str | None] = [None] * len(stored)
     for a, b, o in spans:
         if 0 <= a <= b <= len(stored):
@@ -1115,6 +1158,7 @@ def restore_authored(
             placed[m.start()] = (m.end(), found[0], [None] * len(found[0]))
     chars: list[str] = []
     who: list[str | None] = []
+    put_at: list[int | None] = []  # where in ``text`` the words put back were
     new_at = [0] * (len(text) + 1)
     j = 0
     while j < len(text):
@@ -1124,11 +1168,14 @@ def restore_authored(
             if chars and _word_char(chars[-1]) and _word_char(put[0]):
                 chars.append(" ")
                 who.append(None)
+                put_at.append(None)
             chars.extend(put)
             who.extend(owners)
+            put_at.extend([j] * len(put))
             if end < len(text) and _word_char(text[end]) and _word_char(put[-1]):
                 chars.append(" ")
                 who.append(None)
+                put_at.append(None)
             for inside in range(j + 1, end):
                 new_at[inside] = len(chars)
             j = end
@@ -1141,18 +1188,34 @@ def restore_authored(
                 owner = writer[st + at_seen - part_start[part_at[at_seen]]]
         chars.append(text[j])
         who.append(owner)
+        put_at.append(None)
         j += 1
     new_at[len(text)] = len(chars)
     out = [(a, a + len(run), o) for a, o, run in _runs_of(who) if o is not None]
     seams: set[AuthorSpan] = set()
-    if org is not None:  # their cuts: a stretch shown, nothing sent in its place
+    if org is not None:
+        # their cuts: a stretch shown, nothing sent in its place
         for (lo1, hi1, to1), (lo2, _, to2) in itertools.pairwise(runs):
             if lo2 > hi1 and to2 == to1 + hi1 - lo1:
                 seams.add((new_at[to2], new_at[to2], org))
+        # where their words meet another's, read by them as written (not inside
+        # words put back: a stored id or name shown them as its pseudonym)
+        seams.update(
+            (k, k, org)
+            for k in range(1, len(chars))
+            if (who[k - 1] == org) != (who[k] == org)
+            and (put_at[k - 1] is None or put_at[k - 1] != put_at[k])
+        )
     for p, _, o in (s for s in spans if s[0] == s[1]):
+        # a seam stays while the words either side of it do: words written
+        # beside it are not joined there by its writer
         place = _seen_place(parts, part_start, p)
-        if place is not None and (place in to_text or place - 1 in to_text):
-            t = to_text[place] if place in to_text else to_text[place - 1] + 1
+        if (
+            place is not None
+            and place in to_text
+            and to_text.get(place - 1) == to_text[place] - 1
+        ):
+            t = to_text[place]
             seams.add((new_at[t], new_at[t], o))
     return "".join(chars), sorted({*out, *seams})
 

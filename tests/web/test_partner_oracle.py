@@ -225,3 +225,56 @@ def test_a_partner_reads_the_ids_and_names_it_typed_in_a_result_as_typed(
         "/meeting", params={"hours": 168, "at": at}
     )
     assert html.escape(typed) in police.text
+
+
+def test_a_board_member_of_the_partners_organisation_reads_its_typed_ids_as_pseudonyms(
+    world: World,
+) -> None:
+    """A board member may belong to a partner organisation (``org``): Today and the
+    briefing API then list that organisation's taskings, and the results its
+    partners typed read back to the board member as typed, stored ids and all
+    (the partner's own words were kept for every reader of the partner audience
+    and organisation). The board reads no stored id, whoever typed it."""
+    store = world.store
+    ids = _stored(world)
+    pseudo = delivery.partner_pseudonymiser(world.settings)
+    now = local_now(world.settings.timezone).replace(tzinfo=None)
+    tasked = set(store.read_frame("taskings")["item_id"].to_list())
+    subject = next(
+        str(p)
+        for p in sorted(store.read_frame("people")["person_id"], reverse=True)
+        if str(p) not in tasked and str(p) not in ids.values()
+    )
+    made = delivery.add_tasking(
+        store,
+        f"person:{subject}",
+        what="Check the family",
+        organisation=ORG,
+        due=now + dt.timedelta(hours=12),
+        user=User("chair", "chair"),
+        anyway=True,
+    )
+    typed = f"Saw {ids['typed']} at home"
+    delivery.record_tasking_result(
+        store,
+        made["tasking_id"],
+        result=typed,
+        status="done",
+        user=User(USER, "partner", org=ORG),
+        version=int(made["version"]),
+    )
+    member = "board-of-youth"
+    if not store.read_frame("users", where=[("username", "=", member)]).height:
+        add_user(store, member, password=PASSWORD, role="board", org=ORG)
+    board = signed_in(world.app, member)
+    later = (
+        f"{local_now(world.settings.timezone) + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}"
+    )
+    for where in ("/today", "/api/v1/briefing"):
+        text = board.get(where, params={"at": later, "hours": 168}).text
+        assert ids["typed"] not in text, where
+    # the partner still reads its own words as typed (the two share no answer)
+    partner = _partner(world)
+    text = partner.get("/api/v1/briefing", params={"at": later, "hours": 168}).text
+    assert typed in text
+    assert pseudo("person", ids["typed"]) not in text

@@ -186,8 +186,10 @@ def _partner_tasking_texts(
         org=organisation,
         targets={"what": subjects, "result": subjects},
     )
-    if not organisation or "authors" not in out.columns:
+    if "authors" not in out.columns:
         return out
+    if not organisation:  # a reader who wrote none of it (the board)
+        return out.with_columns(pl.lit(None, pl.String).alias("authors"))
     return out.with_columns(
         pl.Series(
             "authors",
@@ -312,6 +314,7 @@ def build_briefing(
     boundaries: Sequence[Boundary] = (),
     timings: dict[str, float] | None = None,
     organisation: str | None = None,
+    own_words: bool = True,
     cell_size_m: float = DEFAULT_PLACES_CELL_M,
     risk_config: RiskConfig | None = None,
 ) -> Briefing:
@@ -324,6 +327,9 @@ def build_briefing(
     ``organisation``: a partner briefing lists that organisation's taskings only;
     an ``area``'s briefing lists the taskings whose subject is in it
     (:func:`avert.workflows.delivery.taskings_in_area`).
+    ``own_words``: the reader is a partner of ``organisation``, and reads the
+    words of the results it wrote as written; False (a board member who belongs
+    to it): every stored id and name in them as a pseudonym.
     ``cell_size_m``: the places grid (setting ``places_cell_m``), the same as
     ``avert forecast``'s. ``risk_config``: the risk scores' configuration (setting
     ``risk_config``; ``None``: the packaged one), as ``avert analyse risk`` uses it.
@@ -383,7 +389,10 @@ def build_briefing(
             )
         if "taskings" in frames:
             frames["taskings"] = _partner_tasking_texts(
-                store, pseudonymiser, frames["taskings"], organisation
+                store,
+                pseudonymiser,
+                frames["taskings"],
+                organisation if own_words else None,
             )
     t1 = time.perf_counter()
     briefing = daily_briefing(

@@ -327,8 +327,10 @@ def briefing_view(
     area = area or user.area
     check_allowed(user, "view-today", area=area)
     audience = audience_of(user.role)
-    # a partner's briefing lists their own organisation's taskings
+    # a partner's briefing lists their own organisation's taskings (a board
+    # member's too), whose results only a partner reads as its own words
     organisation = user.org if audience == "partner" else None
+    own_words = user.role == "partner"
 
     def compute() -> BriefingView:
         briefing = build_briefing(
@@ -342,6 +344,7 @@ def briefing_view(
             pseudonym_rotation=settings.pseudonym_rotation,
             allow_demo_key=allow_demo_key,
             organisation=organisation,
+            own_words=own_words,
             cell_size_m=settings.places_cell_size(),
             risk_config=load_risk_config(settings.risk_config_file()),
         )
@@ -362,6 +365,7 @@ def briefing_view(
             settings.places_cell_m,
             settings.risk_config,
             organisation,
+            own_words,
             store.generation(),  # a load, classification, tasking made or done since
         )
         view = cache.get(key, compute)
