@@ -176,13 +176,7 @@ def incident_span(
     ``timed``: of the incidents that say more than their month only (a weekly
     series leaves the month-only ones out).
     """
-    frame = _spans(store, timed=timed, by=())
-    if frame.height == 0:
-        return None
-    first, last = frame.row(0)
-    if not isinstance(first, dt.datetime) or not isinstance(last, dt.datetime):
-        return None
-    return first, last
+    return _first_last(_spans(store, timed=timed, by=()))
 
 
 def incident_spans(store: Store, *, timed: bool = False) -> pl.DataFrame:
@@ -200,8 +194,9 @@ def _spans(store: Store, *, timed: bool, by: tuple[str, ...]) -> pl.DataFrame:
         if timed
         else ""
     )
-    keys = "".join(f'"{c}", ' for c in by)
-    group = f" GROUP BY {', '.join(f'{chr(34)}{c}{chr(34)}' for c in by)}" if by else ""
+    quoted = [f'"{c}"' for c in by]
+    keys = "".join(f"{q}, " for q in quoted)
+    group = f" GROUP BY {', '.join(quoted)}" if by else ""
     frame = store._query(
         f'SELECT {keys}MIN("occurred_from") AS "first", MAX("occurred_from") AS "last", '
         'MAX(CASE WHEN "time_precision" = \'month\' THEN "occurred_from" END) '
@@ -245,9 +240,14 @@ def incident_extent(
         [*bounds, *bounds],
         schema={"first": pl.Datetime("us"), "last": pl.Datetime("us")},
     )
+    return _first_last(frame)
+
+
+def _first_last(frame: pl.DataFrame) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first row's ``first`` and ``last`` times (None when either is missing)."""
     if frame.height == 0:
         return None
-    first, last = frame.row(0)
+    first, last = frame.select("first", "last").row(0)
     if not isinstance(first, dt.datetime) or not isinstance(last, dt.datetime):
         return None
     return first, last
