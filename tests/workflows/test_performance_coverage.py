@@ -230,3 +230,25 @@ def test_a_force_s_part_month_is_left_out_of_its_series_only(
     assert _total(result, "Force A").no_data == (december,)
     assert _periods(_total(result, "Force B"))[december] == 30
     assert any("Force A's incidents end on 2024-12-13" in n for n in result.notes)
+
+
+def test_a_force_loaded_for_the_baseline_only_is_judged_by_its_share_then(
+    sqlite_store: Store,
+) -> None:
+    """Force B's records were 7 % of borough X in 2022-23, the months its files
+    were loaded, and none of 2024's were: over the whole window its share was
+    4.8 %, under 5 %, so X kept 2024 without them and read a significant
+    sustained reduction (rate ratio 0.93) that was only B's files missing. A
+    supplier's share is judged over the periods it has records in."""
+    months = _months(dt.date(2022, 1, 1), dt.date(2024, 12, 1))
+    baseline_months = [m for m in months if m.year < 2024]
+    _load(
+        sqlite_store,
+        _records("Force A", "X", dict.fromkeys(months, 200)),
+        _records("Force B", "X", dict.fromkeys(baseline_months, 15)),
+        _records("Force B", "Y", dict.fromkeys(baseline_months, 100)),
+    )
+    x = _total(_judge(sqlite_store, "borough", BASELINE, RECENT), "X")
+    assert x.verdict == "insufficient_data"
+    assert x.row()["recent_count"] is None
+    assert len(x.no_data) == 12
