@@ -252,3 +252,24 @@ def test_a_force_loaded_for_the_baseline_only_is_judged_by_its_share_then(
     assert x.verdict == "insufficient_data"
     assert x.row()["recent_count"] is None
     assert len(x.no_data) == 12
+
+
+def test_a_minor_force_s_months_not_loaded_are_named_where_series_keep_them(
+    sqlite_store: Store,
+) -> None:
+    """Force B, 4 % of the store's incidents, loaded for 2024 only: under 5 %, the
+    whole store's series keeps 2022-23 without it and read a significant increase
+    (rate ratio 1.04) with no word of Force B. A note now names it."""
+    months = _months(dt.date(2022, 1, 1), dt.date(2024, 12, 1))
+    _load(
+        sqlite_store,
+        _records("Force A", "North", dict.fromkeys(months, 1000)),
+        _records("Force B", "South", {m: 42 for m in months if m.year == 2024}),
+    )
+    result = _judge(sqlite_store, None, BASELINE, RECENT)
+    assert len(_periods(_total(result, "all"))) == 36
+    assert any(
+        n.startswith("Force B: no incident in the store in 24 months")
+        and "under 5 % of the incidents of the series of all areas" in n
+        for n in result.notes
+    ), result.notes
