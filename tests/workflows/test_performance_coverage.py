@@ -273,3 +273,32 @@ def test_a_minor_force_s_months_not_loaded_are_named_where_series_keep_them(
         and "under 5 % of the incidents of the series of all areas" in n
         for n in result.notes
     ), result.notes
+
+
+def test_a_window_whose_every_month_is_no_data_says_so(sqlite_store: Store) -> None:
+    """West Yorkshire for July 2018, the City for 2019, one series of both: each
+    month lacks one force's files, so every month is left out. The note said "No
+    incident from 2018-07-01 to 2019-12-31 is in these series", as if the
+    definition had none; it says the months are no data."""
+    _load(
+        sqlite_store,
+        _records(WEST_YORKSHIRE, "Leeds", {dt.date(2018, 7, 1): 300}),
+        _records(
+            CITY,
+            "City of London",
+            dict.fromkeys(_months(dt.date(2019, 1, 1), dt.date(2019, 12, 1)), 100),
+        ),
+    )
+    result = _judge(
+        sqlite_store,
+        None,
+        (dt.date(2018, 7, 1), dt.date(2019, 6, 30)),
+        (dt.date(2019, 7, 1), dt.date(2019, 12, 31)),
+    )
+    assert not result.series
+    notes = "\n".join(result.notes)
+    assert "is in these series" not in notes
+    assert (
+        "Every month from 2018-07-01 to 2019-12-31 is left out of its series (not "
+        "loaded or part covered, above): nothing to judge." in notes
+    )

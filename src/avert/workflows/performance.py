@@ -308,7 +308,15 @@ def _covered_series(
         date_from=date_from,
         date_to=date_to,
     )
-    if not series.height:
+    if series.height:
+        return series, notes
+    if incidents.height:
+        # every period left out as no data: not a window without incidents
+        notes.append(
+            f"Every {unit} from {date_from} to {date_to} is left out of its series "
+            "(not loaded or part covered, above): nothing to judge."
+        )
+    else:
         notes.extend(_empty_window_note(store, unit, date_from, date_to))
     return series, notes
 
