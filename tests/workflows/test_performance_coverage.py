@@ -230,3 +230,75 @@ def test_a_force_s_part_month_is_left_out_of_its_series_only(
     assert _total(result, "Force A").no_data == (december,)
     assert _periods(_total(result, "Force B"))[december] == 30
     assert any("Force A's incidents end on 2024-12-13" in n for n in result.notes)
+
+
+def test_a_force_loaded_for_the_baseline_only_is_judged_by_its_share_then(
+    sqlite_store: Store,
+) -> None:
+    """Force B's records were 7 % of borough X in 2022-23, the months its files
+    were loaded, and none of 2024's were: over the whole window its share was
+    4.8 %, under 5 %, so X kept 2024 without them and read a significant
+    sustained reduction (rate ratio 0.93) that was only B's files missing. A
+    supplier's share is judged over the periods it has records in."""
+    months = _months(dt.date(2022, 1, 1), dt.date(2024, 12, 1))
+    baseline_months = [m for m in months if m.year < 2024]
+    _load(
+        sqlite_store,
+        _records("Force A", "X", dict.fromkeys(months, 200)),
+        _records("Force B", "X", dict.fromkeys(baseline_months, 15)),
+        _records("Force B", "Y", dict.fromkeys(baseline_months, 100)),
+    )
+    x = _total(_judge(sqlite_store, "borough", BASELINE, RECENT), "X")
+    assert x.verdict == "insufficient_data"
+    assert x.row()["recent_count"] is None
+    assert len(x.no_data) == 12
+
+
+def test_a_minor_force_s_months_not_loaded_are_named_where_series_keep_them(
+    sqlite_store: Store,
+) -> None:
+    """Force B, 4 % of the store's incidents, loaded for 2024 only: under 5 %, the
+    whole store's series keeps 2022-23 without it and read a significant increase
+    (rate ratio 1.04) with no word of Force B. A note now names it."""
+    months = _months(dt.date(2022, 1, 1), dt.date(2024, 12, 1))
+    _load(
+        sqlite_store,
+        _records("Force A", "North", dict.fromkeys(months, 1000)),
+        _records("Force B", "South", {m: 42 for m in months if m.year == 2024}),
+    )
+    result = _judge(sqlite_store, None, BASELINE, RECENT)
+    assert len(_periods(_total(result, "all"))) == 36
+    assert any(
+        n.startswith("Force B: no incident in the store in 24 months")
+        and "under 5 % of the incidents of the series of all areas" in n
+        for n in result.notes
+    ), result.notes
+
+
+def test_a_window_whose_every_month_is_no_data_says_so(sqlite_store: Store) -> None:
+    """West Yorkshire for July 2018, the City for 2019, one series of both: each
+    month lacks one force's files, so every month is left out. The note said "No
+    incident from 2018-07-01 to 2019-12-31 is in these series", as if the
+    definition had none; it says the months are no data."""
+    _load(
+        sqlite_store,
+        _records(WEST_YORKSHIRE, "Leeds", {dt.date(2018, 7, 1): 300}),
+        _records(
+            CITY,
+            "City of London",
+            dict.fromkeys(_months(dt.date(2019, 1, 1), dt.date(2019, 12, 1)), 100),
+        ),
+    )
+    result = _judge(
+        sqlite_store,
+        None,
+        (dt.date(2018, 7, 1), dt.date(2019, 6, 30)),
+        (dt.date(2019, 7, 1), dt.date(2019, 12, 31)),
+    )
+    assert not result.series
+    notes = "\n".join(result.notes)
+    assert "is in these series" not in notes
+    assert (
+        "Every month from 2018-07-01 to 2019-12-31 is left out of its series (not "
+        "loaded or part covered, above): nothing to judge." in notes
+    )

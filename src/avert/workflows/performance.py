@@ -303,12 +303,20 @@ def _covered_series(
     series, notes = _without_uncovered_periods(
         store,
         series,
-        _area_suppliers(incidents, by),
+        _area_suppliers(incidents, by, unit),
         unit=unit,
         date_from=date_from,
         date_to=date_to,
     )
-    if not series.height:
+    if series.height:
+        return series, notes
+    if incidents.height:
+        # every period left out as no data: not a window without incidents
+        notes.append(
+            f"Every {unit} from {date_from} to {date_to} is left out of its series "
+            "(not loaded or part covered, above): nothing to judge."
+        )
+    else:
         notes.extend(_empty_window_note(store, unit, date_from, date_to))
     return series, notes
 
@@ -461,33 +469,63 @@ def supplier() -> pl.Expr:
     )
 
 
-#: the least share of an area's incidents (in the window) a supplier must record
-#: for its unloaded periods to leave the area's series uncovered
-#: (:func:`_area_suppliers`); the area's largest supplier always counts
+#: the least share of an area's incidents (in the periods it has records in) a
+#: supplier must record for its unloaded periods to leave the area's series
+#: uncovered (:func:`_area_suppliers`); the area's largest supplier always counts
 MIN_SUPPLIER_SHARE = 0.05
 
 
-def _area_suppliers(incidents: pl.DataFrame, by: str | None) -> pl.DataFrame:
-    """``area`` (as :func:`build_series` names it) and each ``supplier`` whose
-    unloaded periods leave the area's series uncovered: its largest, and any
-    recording at least :data:`MIN_SUPPLIER_SHARE` of its incidents in the window.
+def _area_suppliers(
+    incidents: pl.DataFrame, by: str | None, unit: Unit
+) -> pl.DataFrame:
+    """``area`` (as :func:`build_series` names it), each ``supplier`` of its
+    incidents and whether its unloaded periods leave the area's series uncovered
+    (``counts``): its largest, and any recording at least
+    :data:`MIN_SUPPLIER_SHARE` of its incidents in the periods the supplier has
+    records in. The others' unloaded periods are kept, with a note.
 
     An area's series counts every supplier's incidents, so a period one of them
     did not load understates it: by the supplier's share. A borough on a force's
     border with a few of a neighbour's records (under 5 %) keeps its months when
     the neighbour's are not loaded; a whole-store series of two forces' loses the
-    months either is missing (their sum is not known then)."""
+    months either is missing (their sum is not known then). The share is of the
+    supplier's own periods, not the window: a force loaded for the baseline only,
+    7 % of a borough then, was 4.8 % of the window's, and its missing recent
+    period read as a significant sustained reduction."""
     if not incidents.height:
-        return pl.DataFrame(schema={"area": pl.String, "supplier": pl.String})
+        return pl.DataFrame(
+            schema={"area": pl.String, "supplier": pl.String, "counts": pl.Boolean}
+        )
     area = pl.col(by).cast(pl.String) if by else pl.lit("all")
+    every = "1mo" if unit == "month" else "1w"
     counted = incidents.group_by(
-        area.fill_null("unknown").alias("area"), supplier().alias("supplier")
+        area.fill_null("unknown").alias("area"),
+        supplier().alias("supplier"),
+        pl.col("occurred_from")
+        .cast(pl.Datetime("us"))
+        .dt.truncate(every)
+        .alias("period"),
     ).len()
-    share = pl.col("len") / pl.col("len").sum().over("area")
-    return counted.filter(
-        (share >= MIN_SUPPLIER_SHARE)
-        | (pl.col("len") == pl.col("len").max().over("area"))
-    ).select("area", "supplier")
+    # each area's incidents in the periods each supplier has records in
+    in_its_periods = (
+        counted.select("supplier", "period")
+        .unique()
+        .join(
+            counted.group_by("area", "period").agg(pl.col("len").sum().alias("all")),
+            on="period",
+        )
+        .group_by("area", "supplier")
+        .agg(pl.col("all").sum())
+    )
+    own = counted.group_by("area", "supplier").agg(pl.col("len").sum())
+    return own.join(in_its_periods, on=["area", "supplier"]).select(
+        "area",
+        "supplier",
+        (
+            (pl.col("len") >= MIN_SUPPLIER_SHARE * pl.col("all"))
+            | (pl.col("len") == pl.col("len").max().over("area"))
+        ).alias("counts"),
+    )
 
 
 def _without_uncovered_periods(
@@ -543,11 +581,12 @@ def _without_uncovered_periods(
             "data, not zero, so left out of every series (a "
             f"{unit} not loaded is no fall)."
         )
-    unloaded = suppliers.join(
-        loaded.filter((pl.col("count") == 0) & ~pl.col("period").is_in(empty)),
-        on="supplier",
-    ).select("area", "supplier", "period")
+    zero = loaded.filter((pl.col("count") == 0) & ~pl.col("period").is_in(empty))
+    counted = suppliers.filter("counts").select("area", "supplier")
+    unloaded = counted.join(zero, on="supplier").select("area", "supplier", "period")
     notes.extend(_unloaded_notes(unloaded, unit))
+    minor = suppliers.filter(~pl.col("counts")).join(zero, on="supplier")
+    notes.extend(_minor_notes(minor.select("area", "supplier", "period"), unit))
     partial = _part_periods(store, unit=unit, date_from=date_from, date_to=date_to)
     for period, said in partial:
         notes.append(
@@ -556,7 +595,7 @@ def _without_uncovered_periods(
             f"whole {unit})."
         )
     dropped = [*empty, *(p for p, _ in partial)]
-    part = suppliers.join(
+    part = counted.join(
         _supplier_part_periods(
             store, unit=unit, date_from=date_from, date_to=date_to
         ).filter(~pl.col("period").is_in(dropped)),
@@ -564,8 +603,10 @@ def _without_uncovered_periods(
     )
     notes.extend(_part_notes(part, unit))
     unloaded = pl.concat([unloaded, part.select(unloaded.columns)])
-    if not (dropped or unloaded.height) or not series.height:
+    if not series.height:
         return series, []
+    if not (dropped or unloaded.height):
+        return series, notes
     kept = series.filter(~pl.col("period").is_in(dropped)).join(
         unloaded.select("area", "period").unique(),
         on=["area", "period"],
@@ -590,6 +631,37 @@ def _part_notes(part: pl.DataFrame, unit: Unit) -> list[str]:
             f"{name}'s incidents {said}: the {unit} starting {period} is only partly "
             f"covered by its records, so left out of {whose} (a part count is no "
             f"whole {unit})."
+        )
+    return notes
+
+
+def _minor_notes(minor: pl.DataFrame, unit: Unit) -> list[str]:
+    """One note per supplier with periods of no incident that series keep, its
+    records being under :data:`MIN_SUPPLIER_SHARE` of theirs: those series are
+    short of its records then. A force 4 % of a whole store, loaded for the recent
+    period only, read as a significant increase (rate ratio 1.04) with no word."""
+    notes = []
+    per_supplier = (
+        minor.group_by("supplier")
+        .agg(
+            pl.col("period").unique().sort().alias("periods"),
+            pl.col("area").unique().sort().alias("areas"),
+        )
+        .sort("supplier")
+    )
+    for name, periods, areas in per_supplier.iter_rows():
+        whose = (
+            f"{areas[0]}'s series"
+            if len(areas) == 1 and areas[0] != "all"
+            else "the series of all areas"
+            if areas == ["all"]
+            else f"the series of {len(areas)} areas"
+        )
+        notes.append(
+            f"{name}: no incident in the store in {period_span(periods, unit)}; "
+            f"under {MIN_SUPPLIER_SHARE * 100:.0f} % of the incidents of {whose}, "
+            "it is not left out of them: they are short of its records then (a "
+            "large series can read a significant change that is only its files)."
         )
     return notes
 
