@@ -258,8 +258,11 @@ def test_a_minor_force_s_months_not_loaded_are_named_where_series_keep_them(
     sqlite_store: Store,
 ) -> None:
     """Force B, 4 % of the store's incidents, loaded for 2024 only: under 5 %, the
-    whole store's series keeps 2022-23 without it and read a significant increase
-    (rate ratio 1.04) with no word of Force B. A note now names it."""
+    whole store's series kept 2022-23 without it and read a significant increase
+    (rate ratio 1.04) with no word of Force B; then with a note, still the
+    increase. Its records are now left out of the series in every period (like
+    with like: Force A's steady 1,000 a month, no change), and the note says so.
+    Loaded for the baseline only, it read a significant sustained reduction."""
     months = _months(dt.date(2022, 1, 1), dt.date(2024, 12, 1))
     _load(
         sqlite_store,
@@ -267,12 +270,35 @@ def test_a_minor_force_s_months_not_loaded_are_named_where_series_keep_them(
         _records("Force B", "South", {m: 42 for m in months if m.year == 2024}),
     )
     result = _judge(sqlite_store, None, BASELINE, RECENT)
-    assert len(_periods(_total(result, "all"))) == 36
+    whole = _total(result, "all")
+    assert set(_periods(whole).values()) == {1000}
+    assert len(_periods(whole)) == 36
+    assert not whole.verdict.startswith("significant"), whole.verdict
     assert any(
         n.startswith("Force B: no incident in the store in 24 months")
         and "under 5 % of the incidents of the series of all areas" in n
+        and "its records are left out of them in every period" in n
         for n in result.notes
     ), result.notes
+
+
+def test_a_minor_force_loaded_for_the_baseline_only_fakes_no_reduction(
+    sqlite_store: Store,
+) -> None:
+    """The mirror case: Force B, 4 % of borough-less store, loaded for 2022-23
+    only, read as a significant sustained reduction (rate ratio 0.957)."""
+    months = _months(dt.date(2022, 1, 1), dt.date(2024, 12, 1))
+    _load(
+        sqlite_store,
+        _records("Force A", "North", dict.fromkeys(months, 1000)),
+        _records("Force B", "South", {m: 42 for m in months if m.year < 2024}),
+    )
+    whole = _total(_judge(sqlite_store, None, BASELINE, RECENT), "all")
+    assert set(_periods(whole).values()) == {1000}
+    assert not whole.verdict.startswith("significant"), whole.verdict
+    by_borough = _judge(sqlite_store, "borough", BASELINE, RECENT)
+    south = _total(by_borough, "South")  # its own series: 2024 no data
+    assert south.verdict == "insufficient_data"
 
 
 def test_a_window_whose_every_month_is_no_data_says_so(sqlite_store: Store) -> None:

@@ -290,7 +290,12 @@ def _covered_series(
 ) -> tuple[pl.DataFrame, list[str]]:
     """The incidents' series (:func:`build_series`) without the periods the store's
     data do not cover (:func:`_without_uncovered_periods`), with the notes saying
-    which, and why a window left with no series at all has none."""
+    which, and why a window left with no series at all has none; a minor
+    supplier's records are first left out of the series of the areas whose
+    periods it did not all load (:func:`_without_minor_gaps`)."""
+    suppliers = _area_suppliers(incidents, by, unit)
+    loaded = _loaded_by_supplier(store, unit=unit, date_from=date_from, date_to=date_to)
+    incidents, minor_notes = _without_minor_gaps(incidents, by, suppliers, loaded, unit)
     series = build_series(
         incidents,
         unit=unit,
@@ -303,11 +308,13 @@ def _covered_series(
     series, notes = _without_uncovered_periods(
         store,
         series,
-        _area_suppliers(incidents, by, unit),
+        suppliers,
+        loaded,
         unit=unit,
         date_from=date_from,
         date_to=date_to,
     )
+    notes.extend(minor_notes)
     if series.height:
         return series, notes
     if incidents.height:
@@ -528,10 +535,82 @@ def _area_suppliers(
     )
 
 
+def _loaded_by_supplier(
+    store: Store, *, unit: Unit, date_from: dt.date, date_to: dt.date
+) -> pl.DataFrame:
+    """``supplier``, ``period`` and ``count``: every incident of any kind the store
+    holds from each supplier (:func:`supplier`) in each period of the window, zero
+    filled: a zero is a period the supplier did not load. A weekly series leaves
+    month-only records out (their weeks are no data)."""
+    seen = incident_times(store, date_from, date_to, timed=unit == "week")
+    return build_series(
+        seen,
+        unit=unit,
+        area="supplier",
+        date_from=date_from,
+        date_to=date_to,
+        by_category=False,
+        flags=(),
+    ).select(pl.col("area").alias("supplier"), "period", "count")
+
+
+def _empty_periods(loaded: pl.DataFrame) -> list[dt.date]:
+    """The periods in which the store holds no incident at all (``loaded``:
+    :func:`_loaded_by_supplier`)."""
+    in_store = loaded.group_by("period").agg(pl.col("count").sum())
+    return list(in_store.filter(pl.col("count") == 0)["period"].sort().to_list())
+
+
+def _zero_periods(loaded: pl.DataFrame) -> pl.DataFrame:
+    """``supplier`` and ``period`` of each period a supplier did not load while
+    others did (the store's empty periods are left out of every series anyway)."""
+    empty = _empty_periods(loaded)
+    return loaded.filter(
+        (pl.col("count") == 0) & ~pl.col("period").is_in(empty)
+    ).select("supplier", "period")
+
+
+def _without_minor_gaps(
+    incidents: pl.DataFrame,
+    by: str | None,
+    suppliers: pl.DataFrame,
+    loaded: pl.DataFrame,
+    unit: Unit,
+) -> tuple[pl.DataFrame, list[str]]:
+    """``incidents`` without a minor supplier's records (under
+    :data:`MIN_SUPPLIER_SHARE` of an area's, ``suppliers``' ``counts`` false) in
+    the areas whose window it did not load in every period, with a note each.
+
+    Kept, its records counted in the periods it loaded and not in the others: a
+    force 4 % of a store, loaded for the recent period only, read as a
+    significant increase (rate ratio 1.04), and loaded for the baseline only as a
+    significant sustained reduction (0.957), on a series large enough that 4 % is
+    beyond chance. Left out throughout, the series compares like with like (the
+    other suppliers' records, every period) and keeps its periods; the note says
+    whose records it lacks."""
+    minor = (
+        suppliers.filter(~pl.col("counts"))
+        .select("area", "supplier")
+        .join(_zero_periods(loaded), on="supplier")
+    )
+    if not minor.height:
+        return incidents, []
+    gone = minor.select("area", "supplier").unique()
+    area = pl.col(by).cast(pl.String) if by else pl.lit("all")
+    kept = incidents.join(
+        gone,
+        left_on=[area.fill_null("unknown"), supplier()],
+        right_on=["area", "supplier"],
+        how="anti",
+    )
+    return kept, _minor_notes(minor, unit)
+
+
 def _without_uncovered_periods(
     store: Store,
     series: pl.DataFrame,
     suppliers: pl.DataFrame,
+    loaded: pl.DataFrame,
     *,
     unit: Unit,
     date_from: dt.date,
@@ -561,19 +640,7 @@ def _without_uncovered_periods(
     Toronto's violence in 2019 against 2017-18 (a significant increase, p 0.0499)
     was no significant change (p 0.96) with its data cut on 15 December.
     """
-    # a weekly series leaves month-only records out: their weeks are no data
-    seen = incident_times(store, date_from, date_to, timed=unit == "week")
-    loaded = build_series(
-        seen,
-        unit=unit,
-        area="supplier",
-        date_from=date_from,
-        date_to=date_to,
-        by_category=False,
-        flags=(),
-    ).select(pl.col("area").alias("supplier"), "period", "count")
-    in_store = loaded.group_by("period").agg(pl.col("count").sum())
-    empty = in_store.filter(pl.col("count") == 0)["period"].sort().to_list()
+    empty = _empty_periods(loaded)
     notes: list[str] = []
     if empty:
         notes.append(
@@ -581,12 +648,11 @@ def _without_uncovered_periods(
             "data, not zero, so left out of every series (a "
             f"{unit} not loaded is no fall)."
         )
-    zero = loaded.filter((pl.col("count") == 0) & ~pl.col("period").is_in(empty))
     counted = suppliers.filter("counts").select("area", "supplier")
-    unloaded = counted.join(zero, on="supplier").select("area", "supplier", "period")
+    unloaded = counted.join(_zero_periods(loaded), on="supplier").select(
+        "area", "supplier", "period"
+    )
     notes.extend(_unloaded_notes(unloaded, unit))
-    minor = suppliers.filter(~pl.col("counts")).join(zero, on="supplier")
-    notes.extend(_minor_notes(minor.select("area", "supplier", "period"), unit))
     partial = _part_periods(store, unit=unit, date_from=date_from, date_to=date_to)
     for period, said in partial:
         notes.append(
@@ -636,10 +702,8 @@ def _part_notes(part: pl.DataFrame, unit: Unit) -> list[str]:
 
 
 def _minor_notes(minor: pl.DataFrame, unit: Unit) -> list[str]:
-    """One note per supplier with periods of no incident that series keep, its
-    records being under :data:`MIN_SUPPLIER_SHARE` of theirs: those series are
-    short of its records then. A force 4 % of a whole store, loaded for the recent
-    period only, read as a significant increase (rate ratio 1.04) with no word."""
+    """One note per minor supplier with periods of no incident whose records the
+    series of its areas leave out (:func:`_without_minor_gaps`)."""
     notes = []
     per_supplier = (
         minor.group_by("supplier")
@@ -660,8 +724,9 @@ def _minor_notes(minor: pl.DataFrame, unit: Unit) -> list[str]:
         notes.append(
             f"{name}: no incident in the store in {period_span(periods, unit)}; "
             f"under {MIN_SUPPLIER_SHARE * 100:.0f} % of the incidents of {whose}, "
-            "it is not left out of them: they are short of its records then (a "
-            "large series can read a significant change that is only its files)."
+            "its records are left out of them in every period, so each compares "
+            "like with like (counted where loaded only, a large series can read a "
+            "significant change that is only its files)."
         )
     return notes
 
