@@ -328,3 +328,27 @@ def test_a_window_whose_every_month_is_no_data_says_so(sqlite_store: Store) -> N
         "Every month from 2018-07-01 to 2019-12-31 is left out of its series (not "
         "loaded or part covered, above): nothing to judge." in notes
     )
+
+
+def test_a_minor_force_s_gap_in_a_month_its_series_leaves_out_keeps_it(
+    sqlite_store: Store,
+) -> None:
+    """Force C, under 5 % of the store, missing only June 2023, the month Force A
+    (the largest) is missing too: the whole store's series leaves June 2023 out
+    for Force A, so Force C's gap changes nothing it keeps. Its records were
+    still left out of every other month (1,500 a month, not 1,542), with a note
+    saying so."""
+    months = _months(dt.date(2022, 1, 1), dt.date(2024, 12, 1))
+    gap = dt.date(2023, 6, 1)
+    _load(
+        sqlite_store,
+        _records("Force A", "North", {m: 1000 for m in months if m != gap}),
+        _records("Force B", "South", dict.fromkeys(months, 500)),
+        _records("Force C", "Edge", {m: 42 for m in months if m != gap}),
+    )
+    result = _judge(sqlite_store, None, BASELINE, RECENT)
+    whole = _periods(_total(result, "all"))
+    assert gap not in whole
+    assert set(whole.values()) == {1542}
+    assert len(whole) == 35
+    assert not any(n.startswith("Force C") for n in result.notes), result.notes

@@ -295,7 +295,12 @@ def _covered_series(
     periods it did not all load (:func:`_without_minor_gaps`)."""
     suppliers = _area_suppliers(incidents, by, unit)
     loaded = _loaded_by_supplier(store, unit=unit, date_from=date_from, date_to=date_to)
-    incidents, minor_notes = _without_minor_gaps(incidents, by, suppliers, loaded, unit)
+    dropped, unloaded, cover_notes = _uncovered_periods(
+        store, suppliers, loaded, unit=unit, date_from=date_from, date_to=date_to
+    )
+    incidents, minor_notes = _without_minor_gaps(
+        incidents, by, suppliers, loaded, (dropped, unloaded), unit
+    )
     series = build_series(
         incidents,
         unit=unit,
@@ -305,15 +310,8 @@ def _covered_series(
         by_category=by_category,
         flags=flags,
     )
-    series, notes = _without_uncovered_periods(
-        store,
-        series,
-        suppliers,
-        loaded,
-        unit=unit,
-        date_from=date_from,
-        date_to=date_to,
-    )
+    notes = cover_notes if series.height else []
+    series = _without_uncovered_periods(series, dropped, unloaded)
     notes.extend(minor_notes)
     if series.height:
         return series, notes
@@ -575,11 +573,17 @@ def _without_minor_gaps(
     by: str | None,
     suppliers: pl.DataFrame,
     loaded: pl.DataFrame,
+    uncovered: tuple[list[dt.date], pl.DataFrame],
     unit: Unit,
 ) -> tuple[pl.DataFrame, list[str]]:
     """``incidents`` without a minor supplier's records (under
     :data:`MIN_SUPPLIER_SHARE` of an area's, ``suppliers``' ``counts`` false) in
     the areas whose window it did not load in every period, with a note each.
+    A gap counts only in a period the area's series keeps (``uncovered``: the
+    periods :func:`_uncovered_periods` leaves out of every series, and the
+    ``area`` and ``period`` it leaves out of that area's): a gap in a month the
+    series leaves out anyway (its main force's files missing that month too)
+    cost the series the minor force's records in every other month.
 
     Kept, its records counted in the periods it loaded and not in the others: a
     force 4 % of a store, loaded for the recent period only, read as a
@@ -588,10 +592,13 @@ def _without_minor_gaps(
     beyond chance. Left out throughout, the series compares like with like (the
     other suppliers' records, every period) and keeps its periods; the note says
     whose records it lacks."""
+    dropped, unloaded = uncovered
     minor = (
         suppliers.filter(~pl.col("counts"))
         .select("area", "supplier")
         .join(_zero_periods(loaded), on="supplier")
+        .filter(~pl.col("period").is_in(dropped))
+        .join(unloaded.select("area", "period"), on=["area", "period"], how="anti")
     )
     if not minor.height:
         return incidents, []
@@ -607,18 +614,34 @@ def _without_minor_gaps(
 
 
 def _without_uncovered_periods(
+    series: pl.DataFrame, dropped: list[dt.date], unloaded: pl.DataFrame
+) -> pl.DataFrame:
+    """The series without the periods the store's data do not cover
+    (:func:`_uncovered_periods`: ``dropped`` from every series, ``unloaded``
+    ``area`` and ``period`` from that area's)."""
+    if not series.height or not (dropped or unloaded.height):
+        return series
+    kept = series.filter(~pl.col("period").is_in(dropped)).join(
+        unloaded.select("area", "period").unique(),
+        on=["area", "period"],
+        how="anti",
+    )
+    return kept.sort("area", "category", "flag", "period")
+
+
+def _uncovered_periods(
     store: Store,
-    series: pl.DataFrame,
     suppliers: pl.DataFrame,
     loaded: pl.DataFrame,
     *,
     unit: Unit,
     date_from: dt.date,
     date_to: dt.date,
-) -> tuple[pl.DataFrame, list[str]]:
-    """The series without the periods the store's data do not cover, each series
-    judged by the suppliers of its area's records (``suppliers``,
-    :func:`_area_suppliers`).
+) -> tuple[list[dt.date], pl.DataFrame, list[str]]:
+    """The periods the store's data do not cover: those of every series, those
+    of an area's (``area``, ``supplier``, ``period``), each judged by the
+    suppliers of its area's records (``suppliers``, :func:`_area_suppliers`),
+    and the notes saying which.
 
     :func:`build_series` zero-fills every period of the window, so a month not
     loaded (the latest months before their files arrive, a window reaching before
@@ -669,16 +692,7 @@ def _without_uncovered_periods(
     )
     notes.extend(_part_notes(part, unit))
     unloaded = pl.concat([unloaded, part.select(unloaded.columns)])
-    if not series.height:
-        return series, []
-    if not (dropped or unloaded.height):
-        return series, notes
-    kept = series.filter(~pl.col("period").is_in(dropped)).join(
-        unloaded.select("area", "period").unique(),
-        on=["area", "period"],
-        how="anti",
-    )
-    return kept.sort("area", "category", "flag", "period"), notes
+    return dropped, unloaded, notes
 
 
 def _part_notes(part: pl.DataFrame, unit: Unit) -> list[str]:
