@@ -806,7 +806,11 @@ LOADS: Final = _spec(
         ("file_sha256", pl.String(), "digest of the file's bytes"),
         ("kind", pl.String(), "detected kind, e.g. policeuk-street"),
         ("loaded_at", _DT, "when"),
-        ("rows", pl.Int64(), "data rows read"),
+        (
+            "rows",
+            pl.Int64(),
+            "data rows read (a population file: the population rows they give)",
+        ),
         ("loaded", pl.Int64(), "rows added"),
         ("quarantined", pl.Int64(), "rows rejected to quarantine"),
         ("duplicates", pl.Int64(), "rows already present (same key)"),

@@ -469,3 +469,28 @@ def test_a_month_dated_last_record_has_no_days_since() -> None:
     places = place_profiles(incidents, at=AT)
     got = {r["place_id"]: r["days_since_last"] for r in places.iter_rows(named=True)}
     assert got == {"A": None, "C": 10}
+
+
+def test_places_carry_the_lsoa_name_beside_the_code() -> None:
+    """West Yorkshire's VOLT read "E01033010" where the briefing says "Leeds 111B":
+    each LSOA place carries its commonest name (ties by the name), the code kept;
+    an LSOA with no name, and every grid cell, a null name."""
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i2", "i3", "i4", "i5"],
+            "occurred_from": [dt.datetime(2024, 6, d) for d in (1, 2, 3, 4, 5)],
+            "lsoa": ["E01033010", "E01033010", "E01033010", "E01000001", "E01000002"],
+            "lsoa_name": ["Leeds 111B", " Leeds 111B ", "Leeds 111", "", None],
+            "x": [0.0] * 5,
+            "y": [0.0] * 5,
+            "harm_days": [3.0, 3.0, 3.0, 2.0, 1.0],
+        }
+    )
+    result = volt_profiles(incidents, at=AT, window_days=365)
+    names = dict(zip(result.places["place_id"], result.places["name"], strict=True))
+    assert names == {"E01033010": "Leeds 111B", "E01000001": None, "E01000002": None}
+    assert result.places.columns[:2] == ["place_id", "name"]
+    assert result.peak_times["name"][0] == "Leeds 111B"
+    assert result.to_dict()["places"][0]["name"] == "Leeds 111B"
+    cells = volt_profiles(incidents, at=AT, window_days=365, cell_size_m=250)
+    assert cells.places["name"].to_list() == [None]

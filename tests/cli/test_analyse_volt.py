@@ -16,7 +16,7 @@ from avert.store import Store
 T0 = dt.datetime(2024, 5, 1, 21, 0)
 
 
-def _fill(store: Store, *, classify: bool) -> None:
+def _fill(store: Store, *, classify: bool, lsoa_names: bool = False) -> None:
     n = 12
     incidents = pl.DataFrame(
         {
@@ -29,6 +29,10 @@ def _fill(store: Store, *, classify: bool) -> None:
             "lsoa": ["A"] * (n - 2) + ["B", "C"],
         }
     )
+    if lsoa_names:  # police.uk's "LSOA name" for A only
+        incidents = incidents.with_columns(
+            lsoa_name=pl.when(pl.col("lsoa") == "A").then(pl.lit("Leeds 111B"))
+        )
     involvements = pl.DataFrame(
         {
             "incident_id": [f"i{i}" for i in range(n)] * 2,
@@ -161,6 +165,21 @@ def test_volt_text_shows_distinct_incidents_and_pairs(sqlite_store: Store) -> No
     assert "shape:" not in result.output  # no raw Polars frame
     assert "pairs" in result.output
     assert "place (LSOA)" in result.output
+
+
+def test_volt_shows_the_lsoa_name_beside_its_code(sqlite_store: Store) -> None:
+    """A new user's VOLT on West Yorkshire read bare codes (E01033010) where the
+    briefing says "Leeds 111B": the table shows both, the JSON adds ``name``."""
+    _fill(sqlite_store, classify=True, lsoa_names=True)
+    volt = _run(sqlite_store, "volt")
+    places = {p["place_id"]: p for p in volt["places"]}  # type: ignore[union-attr]
+    assert places["A"]["name"] == "Leeds 111B"
+    assert places["B"]["name"] is None
+    result = CliRunner().invoke(
+        app, ["--db", sqlite_store.url.sqlalchemy, "analyse", "volt"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "A Leeds 111B" in result.output
 
 
 def test_risk_text_shows_tie_break_figures_beside_the_score(

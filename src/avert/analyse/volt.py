@@ -301,6 +301,35 @@ def _place_keyed(inc: pl.DataFrame, cell_size_m: float | None) -> pl.DataFrame:
     ).filter(pl.col("place_id").is_not_null())
 
 
+def _place_names(inc: pl.DataFrame, cell_size_m: float | None) -> pl.DataFrame:
+    """Per LSOA ``place_id``, the ``name`` its incidents give it (police.uk's "LSOA
+    name", the name the briefing shows): the most frequent non-empty ``lsoa_name``,
+    ties by the name, so every run says the same. A bare code (E01032739) is a
+    place no one at a meeting can find. Grid cells (``cell_size_m``) and records
+    without ``lsoa_name`` give no rows: their ``name`` stays null."""
+    empty = pl.DataFrame(schema={"place_id": pl.String, "name": pl.String})
+    if cell_size_m is not None or not {"lsoa", "lsoa_name"} <= set(inc.columns):
+        return empty
+    name = pl.col("lsoa_name").cast(pl.String).str.strip_chars()
+    return (
+        inc.select(pl.col("lsoa").alias("place_id"), name.alias("name"))
+        .filter(pl.col("place_id").is_not_null() & (pl.col("name") != ""))
+        .group_by("place_id", "name")
+        .len()
+        .sort(["place_id", "len", "name"], descending=[False, True, False])
+        .group_by("place_id", maintain_order=True)
+        .agg(pl.col("name").first())
+    )
+
+
+def _with_names(frame: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the place's ``name`` beside its ``place_id`` (null when
+    unknown), rows in their order."""
+    named = frame.join(names, on="place_id", how="left", maintain_order="left")
+    rest = [c for c in frame.columns if c != "place_id"]
+    return named.select("place_id", "name", *rest)
+
+
 def _has_values(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
     return all(
         c in frame.columns and frame[c].null_count() < frame.height for c in columns
@@ -895,6 +924,9 @@ def volt_profiles(
         victims = victims.with_columns(no_trend)
         offenders = offenders.with_columns(no_trend)
     peaks = _peak_times(inc, places.head(n_priority_places), cell_size_m=cell_size_m)
+    names = _place_names(inc, cell_size_m)
+    places, peaks = _with_names(places, names), _with_names(peaks, names)
+    meet = _with_names(meet, names)
     summary = pl.DataFrame(summaries, schema=_SUMMARY_SCHEMA)
     return VoltResult(
         frame=summary,

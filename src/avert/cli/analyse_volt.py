@@ -212,7 +212,7 @@ def volt(
         ],
         [
             [
-                str(row["place_id"]),
+                _place(row["place_id"], row.get("name")),
                 f"{row['n_incidents']:,}",
                 _days(row["harm_days"]),
                 f"{row['n_repeats']:,}",
@@ -238,6 +238,12 @@ def _when(value: dt.datetime | None, precision: str | None) -> str:
     if value is None:
         return "n/a"
     return value.strftime(_TIME_FORMATS.get(precision or "", "%Y-%m-%d %H:%M"))
+
+
+def _place(place_id: object, name: str | None) -> str:
+    """A place as its code with its name where the records give one
+    (``E01033010 Leeds 111B``): the code alone is a place no one can find."""
+    return str(place_id) if not name else f"{place_id} {name}"
 
 
 def _days(value: float | None) -> str:

@@ -132,6 +132,15 @@ ReplaceMonthOpt = Annotated[
 ]
 
 
+def _rows_header(kinds: set[str]) -> str:
+    """``rows`` (data rows read), or ``population rows`` for a population load:
+    its rows are those the file gives (a wide line is many), which the other
+    columns balance; a note says how many data rows were read."""
+    if kinds and all(k.startswith("population-") for k in kinds):
+        return "population rows"
+    return "rows"
+
+
 def _show(report: LoadReport, *, as_json: bool) -> None:
     if as_json:
         print_json(report.as_json())
@@ -172,7 +181,7 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
             Col("file", "text"),
             # a bundle's file names say their kind: at 80 columns the names stay whole
             *([] if one_kind else [Col("kind", "fixed", drop=1)]),
-            Col("rows", "fixed", "right"),
+            Col(_rows_header(kinds), "fixed", "right"),
             Col("loaded", "fixed", "right"),
             Col("quarantined", "fixed", "right"),
             Col("duplicates", "fixed", "right"),

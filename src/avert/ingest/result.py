@@ -73,10 +73,16 @@ class Parsed:
         Detected kind, e.g. ``policeuk-street`` or ``bundle-incidents``.
     rows
         Data rows read (non-blank physical lines after the header; records for JSON).
+        A population file counts the population rows it gives instead (a wide
+        file's line is many; a census file's finer groups are summed, and area
+        totals added): what its report balances (loaded + quarantined +
+        duplicates); ``note`` says how many data rows were read.
     frames
         Canonical frames per table; each carries ``source_line``.
     problems
         Rejected rows (schema :data:`PROBLEM_SCHEMA`), one row per input row.
+    note
+        What the file's report should say beside its counts (None: nothing).
     """
 
     file: str
@@ -85,6 +91,7 @@ class Parsed:
     rows: int
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     problems: pl.DataFrame = field(default_factory=problems_frame)
+    note: str | None = None
 
 
 def refused(name: str, err: BaseException, *, target: str | None = None) -> Parsed:

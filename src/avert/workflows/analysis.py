@@ -417,6 +417,8 @@ def run_volt(
         profile=profile,
         date_to=None if at is None else at + dt.timedelta(microseconds=1),
         violence_only=violence_only,
+        # the LSOA's name beside its code in the place profile
+        columns=(*_INCIDENT_COLUMNS, "lsoa_name"),
     )
     when = at or _default_at(frames)
     involvements = store.read_frame(

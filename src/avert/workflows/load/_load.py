@@ -349,7 +349,9 @@ def _write(
     state: _State,
     references: References,
 ) -> FileReport:
-    report = FileReport(parsed.file, parsed.kind, parsed.rows, sha256=parsed.sha256)
+    report = FileReport(
+        parsed.file, parsed.kind, parsed.rows, sha256=parsed.sha256, note=parsed.note
+    )
     problems = [parsed.problems]
     for table in list(parsed.frames):
         frame = parsed.frames.pop(table)  # drop the parser's reference: frees memory
@@ -403,7 +405,8 @@ def _write(
     report.quarantined = rejected.filter(pl.col("line") > 0).height
     state.file_problems += rejected.filter(pl.col("line") == 0).height
     if rejected.filter(pl.col("line") == 0).height:
-        report.note = rejected.filter(pl.col("line") == 0)["reason"][0]
+        reason = rejected.filter(pl.col("line") == 0)["reason"][0]
+        report.note = f"{reason} {report.note}" if report.note else reason
     if parsed.kind in ("unknown", REFUSED) and rejected.height:
         report.error = report.note or rejected["reason"][0]
     _write_quarantine(tx, all_problems, parsed, load_id, state)
