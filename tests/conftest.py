@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -42,6 +42,13 @@ def shared_data(*parts: str) -> Path:
             f"../shared/data is absent here ({path} not found): real-data test skipped"
         )
     return path
+
+
+@pytest.fixture
+def shared_path() -> Callable[..., Path]:
+    """:func:`shared_data` for a test (a conftest module is not importable by name:
+    ``conftest`` is the nearest folder's, and ``tests`` is no package)."""
+    return shared_data
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ sex and 6 age bands; the rows read as areas, or as people.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -83,11 +84,9 @@ def test_population_load_reconciles_rows_read_with_rows_stored(
 
 
 def test_real_census_file_says_its_1392_rows_read(
-    sqlite_store: Store, tmp_path: Path
+    sqlite_store: Store, shared_path: Callable[..., Path]
 ) -> None:
-    from tests.conftest import shared_data
-
-    path = shared_data(
+    path = shared_path(
         "census-2021-ethnicity-upper-tier-la-england-wales",
         "census-2021-ethnic-group-8cat-utla.csv",
     )
