@@ -173,42 +173,20 @@ def run_equality(
     areas = _rejoin_ons_names(areas) if areas else areas
     if not areas:
         _no_force_area(forces)
-    # the stops are placed in LSOAs and named by their local authorities as the
-    # LSOA rows name them: the rule weighs them against those rows' residents,
-    # whatever census the denominators are (the 2021 groups by upper-tier
-    # authority know no district: against them Kent's districts had no residents
-    # and were left out, and its searches were set against Medway's alone)
-    named_year = _lsoa_year(lsoa_rows, year)
-    listed = None if areas else _listed_force_areas(forces, eth_rows, year, notes)
-    force_areas = (
-        tuple(areas)
-        if areas
-        else listed
-        if listed
-        else _force_areas(
-            placed,
-            _residents_per_parent(
-                eth_rows if named_year == year else _ethnic_rows(pops, named_year),
-                placed,
-            ),
-            min_share=min_share,
-            notes=notes,
-            unplaced=lambda: _why_unplaced(store, stops, pops, lsoa_rows, max_km),
-        )
+    force_areas, by_area = _force_area(
+        store,
+        stops,
+        placed,
+        pops,
+        eth_rows=eth_rows,
+        lsoa_rows=lsoa_rows,
+        year=year,
+        areas=areas,
+        forces=forces,
+        min_share=min_share,
+        max_km=max_km,
+        notes=notes,
     )
-    by_area = group_residents(eth_rows, list(force_areas), year=year)
-    missing = sorted(set(force_areas) - set(by_area["area"].unique().to_list()))
-    if missing:
-        raise ConfigError(
-            _no_residents(
-                missing,
-                eth_rows,
-                year,
-                inferred_from=None
-                if areas or listed or named_year == year
-                else named_year,
-            )
-        )
     force_result = _force_equality(
         stops,
         by_area,
@@ -260,6 +238,66 @@ def run_equality(
         window=window,
         months_with_stops=months_with_stops,
     )
+
+
+def _force_area(
+    store: Store,
+    stops: pl.DataFrame,
+    placed: pl.DataFrame,
+    pops: pl.DataFrame,
+    *,
+    eth_rows: pl.DataFrame,
+    lsoa_rows: pl.DataFrame,
+    year: int,
+    areas: Sequence[str] | None,
+    forces: tuple[str, ...],
+    min_share: float,
+    max_km: float,
+    notes: list[str],
+) -> tuple[tuple[str, ...], pl.DataFrame]:
+    """The areas making up the force area and their residents by ethnic group in
+    ``year``: the ``areas`` asked for, else the police force area of a
+    data.police.uk force (:func:`_listed_force_areas`), else inferred from where
+    the stops fall (:func:`_force_areas`); :class:`~avert.errors.ConfigError`
+    naming any area with no residents (``eth_rows``: ``year``'s ethnic groups,
+    ``lsoa_rows``: the census rows by LSOA)."""
+    # the stops are placed in LSOAs and named by their local authorities as the
+    # LSOA rows name them: the rule weighs them against those rows' residents,
+    # whatever census the denominators are (the 2021 groups by upper-tier
+    # authority know no district: against them Kent's districts had no residents
+    # and were left out, and its searches were set against Medway's alone)
+    named_year = _lsoa_year(lsoa_rows, year)
+    listed = None if areas else _listed_force_areas(forces, eth_rows, year, notes)
+    force_areas = (
+        tuple(areas)
+        if areas
+        else listed
+        if listed
+        else _force_areas(
+            placed,
+            _residents_per_parent(
+                eth_rows if named_year == year else _ethnic_rows(pops, named_year),
+                placed,
+            ),
+            min_share=min_share,
+            notes=notes,
+            unplaced=lambda: _why_unplaced(store, stops, pops, lsoa_rows, max_km),
+        )
+    )
+    by_area = group_residents(eth_rows, list(force_areas), year=year)
+    missing = sorted(set(force_areas) - set(by_area["area"].unique().to_list()))
+    if missing:
+        raise ConfigError(
+            _no_residents(
+                missing,
+                eth_rows,
+                year,
+                inferred_from=None
+                if areas or listed or named_year == year
+                else named_year,
+            )
+        )
+    return force_areas, by_area
 
 
 def _stops_window(
