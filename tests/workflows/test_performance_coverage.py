@@ -53,6 +53,22 @@ def _load(store: Store, *parts: pl.DataFrame) -> None:
         )
 
 
+def _load_probe_store(store: Store, *, city_monthly: int) -> None:
+    """The probe's store, small: West Yorkshire's 300 for July 2018 only, the
+    City's ``city_monthly`` a month for 2019."""
+    _load(
+        store,
+        _records(WEST_YORKSHIRE, "Leeds", {dt.date(2018, 7, 1): 300}),
+        _records(
+            CITY,
+            "City of London",
+            dict.fromkeys(
+                _months(dt.date(2019, 1, 1), dt.date(2019, 12, 1)), city_monthly
+            ),
+        ),
+    )
+
+
 def _judge(
     store: Store,
     by: str | None,
@@ -84,15 +100,7 @@ def test_a_force_s_unloaded_months_are_no_data_not_zero(sqlite_store: Store) -> 
     """The probe's store, small: West Yorkshire for July 2018 only, the City for
     2019. West Yorkshire's 2019 were zeros (its recent period "0 / –" and run-rule
     signals), the City's July 2018 a zero."""
-    _load(
-        sqlite_store,
-        _records(WEST_YORKSHIRE, "Leeds", {dt.date(2018, 7, 1): 300}),
-        _records(
-            CITY,
-            "City of London",
-            dict.fromkeys(_months(dt.date(2019, 1, 1), dt.date(2019, 12, 1)), 40),
-        ),
-    )
+    _load_probe_store(sqlite_store, city_monthly=40)
     result = _judge(
         sqlite_store,
         "force",
@@ -306,15 +314,7 @@ def test_a_window_whose_every_month_is_no_data_says_so(sqlite_store: Store) -> N
     month lacks one force's files, so every month is left out. The note said "No
     incident from 2018-07-01 to 2019-12-31 is in these series", as if the
     definition had none; it says the months are no data."""
-    _load(
-        sqlite_store,
-        _records(WEST_YORKSHIRE, "Leeds", {dt.date(2018, 7, 1): 300}),
-        _records(
-            CITY,
-            "City of London",
-            dict.fromkeys(_months(dt.date(2019, 1, 1), dt.date(2019, 12, 1)), 100),
-        ),
-    )
+    _load_probe_store(sqlite_store, city_monthly=100)
     result = _judge(
         sqlite_store,
         None,
