@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
 
 from avert.store import Store
 from avert.workflows import board, views
+
+if TYPE_CHECKING:
+    from avert.synth import City
 
 
 def _record_a_load(store: Store) -> None:
@@ -143,26 +146,12 @@ def test_groups_opened_while_a_load_is_being_classified_are_not_kept_stale(
     import dataclasses
 
     from avert.config.settings import load_settings
-    from avert.synth import CityConfig, make_city, write_bundle
+    from avert.synth import CityConfig, make_city
     from avert.workflows.definitions import classify_store
-    from avert.workflows.load import load_files
     from avert.workflows.users import User
 
     city = make_city(dataclasses.replace(CityConfig(), people=800, days=90), seed=3)
-    write_bundle(city, tmp_path / "bundle")
-    load_files(sqlite_store, [tmp_path / "bundle"], kind="bundle")
-    classify_store(sqlite_store, profile="avb-2010")
-    # a second load: the same people in as many incidents again, a day later each
-    new = pl.concat_str(pl.lit("again-"), pl.col("incident_id")).alias("incident_id")
-    incidents = sqlite_store.read_frame("incidents").with_columns(
-        new, pl.col("occurred_from", "occurred_to") + dt.timedelta(days=1)
-    )
-    involvements = sqlite_store.read_frame("involvements").with_columns(new)
-    loads = sqlite_store.read_frame("loads").head(1)
-    with sqlite_store.transaction() as tx:
-        tx.append("incidents", incidents)
-        tx.append("involvements", involvements)
-        tx.append("loads", loads.with_columns(pl.lit("L-again").alias("load_id")))
+    _a_second_load_not_yet_classified(sqlite_store, tmp_path, city)
     settings = load_settings({})
     analyst = User("ana", "analyst")
     cache: views.ResultCache[Any] = views.ResultCache(ttl_s=600.0)
@@ -330,15 +319,17 @@ def test_groups_after_a_load_that_only_replaces_rows(
     assert len(analysed) == 2
 
 
-def _a_second_load_not_yet_classified(store: Store, tmp_path: Path) -> None:
-    """The tiny city loaded and classified, then a second load committed (the same
-    people in as many incidents again, a day later each) whose classification has
-    not run yet."""
+def _a_second_load_not_yet_classified(
+    store: Store, tmp_path: Path, city: City | None = None
+) -> None:
+    """``city`` (default: the tiny city) loaded and classified, then a second load
+    committed (the same people in as many incidents again, a day later each)
+    whose classification has not run yet."""
     from avert.synth import tiny_city, write_bundle
     from avert.workflows.definitions import classify_store
     from avert.workflows.load import load_files
 
-    write_bundle(tiny_city(0), tmp_path / "bundle")
+    write_bundle(city or tiny_city(0), tmp_path / "bundle")
     load_files(store, [tmp_path / "bundle"], kind="bundle")
     classify_store(store, profile="avb-2010")
     new = pl.concat_str(pl.lit("again-"), pl.col("incident_id")).alias("incident_id")
