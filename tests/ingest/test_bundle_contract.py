@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from avert.errors import IngestError
 from avert.store import Store
 from avert.workflows.load import load_files
 
@@ -134,3 +136,17 @@ def test_a_person_missing_from_a_given_people_file_is_still_rejected(
         1,
     )
     assert sqlite_store.count("people") == 1
+
+
+@pytest.mark.parametrize("key", ["format", "version"])
+def test_a_manifest_without_format_or_version_says_which_key_is_missing(
+    sqlite_store: Store, tmp_path: Path, key: str
+) -> None:
+    """It said "unknown bundle version None" (or "manifest format is None"), as if
+    the key held null; it names the missing key and the value FORMATS.md gives."""
+    path = _bundle(tmp_path / "b", {"incidents": pl.DataFrame({"incident_id": ["I"]})})
+    manifest = {k: v for k, v in MANIFEST.items() if k != key}
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IngestError, match=f'manifest.json has no "{key}"') as err:
+        load_files(sqlite_store, [path], kind="bundle")
+    assert "None" not in str(err.value)
