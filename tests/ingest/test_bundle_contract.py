@@ -84,13 +84,13 @@ def _people_less_bundle(folder: Path) -> Path:
 
 
 def test_a_bundle_without_a_people_file_loads_the_rows_naming_people(
-    sqlite_store: Store, tmp_path: Path
+    any_store: Store, tmp_path: Path
 ) -> None:
     """people and groups are optional: a bundle without them must not lose every
     involvement, tie, membership, caller, stop person and intelligence subject
     (each was rejected as 'not found in people'); the people and groups named are
     stored with their id alone, and the report says so."""
-    files = _files(sqlite_store, _people_less_bundle(tmp_path / "b"))
+    files = _files(any_store, _people_less_bundle(tmp_path / "b"))
     assert {k: (v["loaded"], v["quarantined"]) for k, v in files.items()} == {
         "incidents": (2, 0),
         "involvements": (3, 0),
@@ -100,12 +100,12 @@ def test_a_bundle_without_a_people_file_loads_the_rows_naming_people(
         "stops": (1, 0),
         "intelligence": (1, 0),
     }
-    assert sqlite_store.count("quarantine") == 0
-    people = sqlite_store.read_frame("people", order_by=("person_id",))
+    assert any_store.count("quarantine") == 0
+    people = any_store.read_frame("people", order_by=("person_id",))
     assert people["person_id"].to_list() == [f"P-{i}" for i in range(1, 8)]
     assert people["birth_year"].null_count() == people.height
     assert people["source"].unique().to_list() == [MANIFEST["source"]]
-    groups = sqlite_store.read_frame("groups")
+    groups = any_store.read_frame("groups")
     assert groups["group_id"].to_list() == ["G-1"]
     assert "2 people named here" in str(files["involvements"]["note"])
     assert "no people file" in str(files["involvements"]["note"])
