@@ -150,3 +150,43 @@ def test_a_manifest_without_format_or_version_says_which_key_is_missing(
     with pytest.raises(IngestError, match=f'manifest.json has no "{key}"') as err:
         load_files(sqlite_store, [path], kind="bundle")
     assert "None" not in str(err.value)
+
+
+def test_a_people_less_bundle_read_in_parts_adds_each_person_once(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big involvements file is read in parts: a person named in several parts
+    is added by the first, then found stored by the others."""
+    from avert.ingest import bundle as bundle_module
+
+    monkeypatch.setattr(bundle_module, "STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(bundle_module, "PART_LINES", 40)
+    n = 200
+    path = _bundle(
+        tmp_path / "b",
+        {
+            "incidents": pl.DataFrame(
+                {
+                    "incident_id": [f"I-{i}" for i in range(n)],
+                    "offence_code": ["8N"] * n,
+                    "occurred_at": ["2026-11-01T10:00"] * n,
+                    "lat": [51.5] * n,
+                    "lon": [-0.1] * n,
+                }
+            ),
+            "involvements": pl.DataFrame(
+                {
+                    "incident_id": [f"I-{i}" for i in range(n)],
+                    "person_id": [f"P-{i % 7}" for i in range(n)],
+                    "role": ["victim"] * n,
+                }
+            ),
+        },
+    )
+    files = _files(sqlite_store, path)
+    assert (files["involvements"]["loaded"], files["involvements"]["quarantined"]) == (
+        n,
+        0,
+    )
+    assert sqlite_store.count("people") == 7
+    assert "7 people named here" in str(files["involvements"]["note"])
