@@ -60,7 +60,11 @@ def _people_less_bundle(folder: Path) -> Path:
                 }
             ),
             "relationships": pl.DataFrame(
-                {"person_a": ["P-1"], "person_b": ["P-3"], "kind": ["sibling"]}
+                {
+                    "person_a": ["P-1", "P-8"],
+                    "person_b": ["P-3", "P-9"],
+                    "kind": ["sibling", "partner"],
+                }
             ),
             "group_members": pl.DataFrame(
                 {"group_id": ["G-1", "G-1"], "person_id": ["P-1", "P-4"]}
@@ -94,7 +98,7 @@ def test_a_bundle_without_a_people_file_loads_the_rows_naming_people(
     assert {k: (v["loaded"], v["quarantined"]) for k, v in files.items()} == {
         "incidents": (2, 0),
         "involvements": (3, 0),
-        "relationships": (1, 0),
+        "relationships": (2, 0),
         "group_members": (2, 0),
         "asb": (1, 0),
         "stops": (1, 0),
@@ -102,7 +106,7 @@ def test_a_bundle_without_a_people_file_loads_the_rows_naming_people(
     }
     assert any_store.count("quarantine") == 0
     people = any_store.read_frame("people", order_by=("person_id",))
-    assert people["person_id"].to_list() == [f"P-{i}" for i in range(1, 8)]
+    assert people["person_id"].to_list() == [f"P-{i}" for i in range(1, 10)]
     assert people["birth_year"].null_count() == people.height
     assert people["source"].unique().to_list() == [MANIFEST["source"]]
     groups = any_store.read_frame("groups")
@@ -110,6 +114,11 @@ def test_a_bundle_without_a_people_file_loads_the_rows_naming_people(
     assert "2 people named here" in str(files["involvements"]["note"])
     assert "no people file" in str(files["involvements"]["note"])
     assert "1 group named here" in str(files["group_members"]["note"])
+    # one note per file for both columns naming people: P-8 (person_a), P-3 and P-9
+    assert files["relationships"]["note"] == (
+        "3 people named here, absent from the store and the bundle (it has no people"
+        " file), added to people with the person_id alone."
+    )
 
 
 def test_a_people_less_bundle_loaded_again_adds_nothing(
@@ -120,7 +129,7 @@ def test_a_people_less_bundle_loaded_again_adds_nothing(
     again = _files(sqlite_store, path)
     assert all(v["loaded"] == 0 for v in again.values())
     assert all("note" not in v for v in again.values())
-    assert sqlite_store.count("people") == 7
+    assert sqlite_store.count("people") == 9
 
 
 def test_a_person_missing_from_a_given_people_file_is_still_rejected(

@@ -78,10 +78,10 @@ def _add_implied(
     frame: pl.DataFrame,
     state: _State,
     source: str,
-) -> str:
+) -> int:
     """Append ``keys`` to ``ref_table`` as rows of their key and ``source`` alone
-    (provenance: the naming file, no line), accept them for the rest of the load,
-    and say so."""
+    (provenance: the naming file, no line) and accept them for the rest of the
+    load; the number of rows added."""
     ref_pk = TABLES[ref_table].primary_key[0]
     rows = keys.with_columns(
         pl.lit(source).alias("source"),
@@ -94,11 +94,17 @@ def _add_implied(
     state.mark_written(ref_table)
     state.remember_written(ref_table, rows.select(ref_pk))
     state.accepted.setdefault(ref_table, []).append(rows.select(ref_pk))
+    return rows.height
+
+
+def _implied_note(ref_table: str, added: int) -> str:
+    """The file's note for ``added`` rows of ``ref_table`` named by it alone."""
     one, many = _IMPLIED_NOUN.get(ref_table, (ref_table, ref_table))
-    noun = one if rows.height == 1 else many
+    noun = one if added == 1 else many
+    ref_pk = TABLES[ref_table].primary_key[0]
     return (
-        f"{rows.height} {noun} named here, absent from the store and the bundle (it"
-        f" has no {ref_table} file), added to {ref_table} with the {ref_pk} alone."
+        f"{added} {noun} named here, absent from the store and the bundle (it has"
+        f" no {ref_table} file), added to {ref_table} with the {ref_pk} alone."
     )
 
 
@@ -113,9 +119,9 @@ def _check_references(
     under an ``implied`` rule add the rows they name instead (and a note saying so)."""
     empty = pl.DataFrame(schema=PROBLEM_SCHEMA)
     rules = references.get(table, [])
-    notes: list[str] = []
+    added: dict[str, int] = {}  # rows added under implied rules, per table
     if not rules:
-        return frame, empty, notes
+        return frame, empty, []
     problems = [empty]
     for column, ref_table, where, implied in rules:
         if column not in frame.columns:  # an optional column left out: nothing named
@@ -136,7 +142,9 @@ def _check_references(
         if missing.height == 0:
             continue
         if implied is not None:
-            notes.append(_add_implied(tx, ref_table, missing, frame, state, implied))
+            added[ref_table] = added.get(ref_table, 0) + _add_implied(
+                tx, ref_table, missing, frame, state, implied
+            )
             continue
         bad_mask = pl.col(column).is_in(missing[ref_pk].implode())
         if applies is not None:
@@ -161,6 +169,7 @@ def _check_references(
                 pl.lit(table).alias("target_table"),
             )
         )
+    notes = [_implied_note(ref_table, n) for ref_table, n in added.items()]
     return frame, pl.concat(problems), notes
 
 
