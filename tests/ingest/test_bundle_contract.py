@@ -199,3 +199,34 @@ def test_a_people_less_bundle_read_in_parts_adds_each_person_once(
     )
     assert sqlite_store.count("people") == 7
     assert "7 people named here" in str(files["involvements"]["note"])
+
+
+def test_a_people_less_bundle_rejects_a_caller_id_too_long_for_an_index(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A person added by id alone gets a key no database index could hold (the
+    PostgreSQL load failed whole on such a key): that row stays rejected."""
+    path = _bundle(
+        tmp_path / "b",
+        {
+            "incidents": pl.DataFrame(
+                {
+                    "incident_id": ["I-1"],
+                    "offence_code": ["8N"],
+                    "occurred_at": ["2026-11-01T10:00"],
+                    "lat": [51.5],
+                    "lon": [-0.1],
+                }
+            ),
+            "asb": pl.DataFrame(
+                {
+                    "asb_id": ["A-1", "A-2"],
+                    "occurred_at": ["2026-11-03T12:00"] * 2,
+                    "caller_id": ["P-1", "P" * 2000],
+                }
+            ),
+        },
+    )
+    files = _files(sqlite_store, path)
+    assert (files["asb"]["loaded"], files["asb"]["quarantined"]) == (1, 1)
+    assert sqlite_store.read_frame("people")["person_id"].to_list() == ["P-1"]

@@ -202,9 +202,9 @@ class Bundle:
         people (groups) file still names people (groups) in its involvements,
         relationships, memberships, callers, stops and intelligence: those rows
         load, and each person or group named is stored with its id alone (and the
-        manifest's source). With the
-        file given (even one refused as a whole), a name it does not hold is a
-        dangling reference and its row is rejected, as before.
+        manifest's source). With the file given (even one refused as a whole), a
+        name it does not hold is a dangling reference and its row is rejected, as
+        before.
         """
         return {
             table: [

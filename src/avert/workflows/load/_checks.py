@@ -82,6 +82,8 @@ def _add_implied(
     """Append ``keys`` to ``ref_table`` as rows of their key and ``source`` alone
     (provenance: the naming file, no line) and accept them for the rest of the
     load; the number of rows added."""
+    if keys.height == 0:
+        return 0
     ref_pk = TABLES[ref_table].primary_key[0]
     rows = keys.with_columns(
         pl.lit(source).alias("source"),
@@ -141,11 +143,14 @@ def _check_references(
             missing = values.join(stored, on=ref_pk, how="anti")
         if missing.height == 0:
             continue
-        if implied is not None:
+        if implied is not None:  # a key no index could hold stays a rejection
+            fits = missing[ref_pk].str.len_bytes() <= MAX_KEY_BYTES
             added[ref_table] = added.get(ref_table, 0) + _add_implied(
-                tx, ref_table, missing, frame, state, implied
+                tx, ref_table, missing.filter(fits), frame, state, implied
             )
-            continue
+            missing = missing.filter(~fits)
+            if missing.height == 0:
+                continue
         bad_mask = pl.col(column).is_in(missing[ref_pk].implode())
         if applies is not None:
             bad_mask = applies & bad_mask
@@ -169,7 +174,7 @@ def _check_references(
                 pl.lit(table).alias("target_table"),
             )
         )
-    notes = [_implied_note(ref_table, n) for ref_table, n in added.items()]
+    notes = [_implied_note(ref_table, n) for ref_table, n in added.items() if n]
     return frame, pl.concat(problems), notes
 
 
