@@ -94,7 +94,8 @@ EARLIEST_YEAR: Final = 1900
 LATEST_YEAR: Final = 2200
 #: Tables in load order (referenced tables first) and their columns (FORMATS.md).
 BUNDLE_COLUMNS: Final = BUNDLE_FORMAT
-#: table -> its references (FORMATS.md): rows with a dangling reference are rejected.
+#: table -> its references (FORMATS.md): rows with a dangling reference are rejected
+#: (but see :meth:`Bundle.references`: a bundle without the referenced table's file).
 REFERENCES: Final[dict[str, list[Reference]]] = {
     "involvements": [
         Reference("incident_id", "incidents"),
@@ -193,6 +194,25 @@ class Bundle:
             if key.startswith("refused:")
         ]
         return [unit(t) for t in BUNDLE_COLUMNS if t in self.files] + refused_units
+
+    def references(self) -> dict[str, list[Reference]]:
+        """:data:`REFERENCES`, each to a table the bundle has no file for implied.
+
+        FORMATS.md makes every file but incidents optional, so a bundle without a
+        people (groups) file still names people (groups) in its involvements,
+        relationships, memberships, callers, stops and intelligence: those rows
+        load, and each person or group named is stored with its id alone (and the
+        manifest's source). With the file given (even one refused as a whole), a
+        name it does not hold is a dangling reference and its row is rejected, as
+        before.
+        """
+        return {
+            table: [
+                r._replace(implied=None if r.table in self.files else self.source)
+                for r in rules
+            ]
+            for table, rules in REFERENCES.items()
+        }
 
     def unit_sources(self) -> list[SourceFile]:
         """The file of each of :meth:`units`, in the same order."""
@@ -305,6 +325,10 @@ def _read_manifest(data: bytes, where: str) -> dict[str, object]:
     if not isinstance(manifest, dict):
         msg = f"{where}: manifest.json must be a JSON object"
         raise IngestError(msg)
+    for key, want in (("format", repr(FORMAT)), ("version", str(VERSION))):
+        if key not in manifest:  # not "format is None": the key is not there at all
+            msg = f'{where}: manifest.json has no "{key}" (FORMATS.md: "{key}": {want})'
+            raise IngestError(msg)
     if manifest.get("format") != FORMAT:
         msg = (
             f"{where}: manifest format is {manifest.get('format')!r}, "

@@ -45,11 +45,17 @@ class Reference(NamedTuple):
     ``value`` (an intelligence ``subject_id`` names a person only when its
     ``subject_type`` is ``person``); None: every row. A missing value names
     nothing and is not checked.
+
+    ``implied``: None, or the ``source`` (the bundle manifest's) of a row of its key
+    alone that a value absent from ``table`` adds there, instead of rejecting the
+    row that names it (a bundle without the optional people or groups file:
+    FORMATS.md lets it name people it does not list).
     """
 
     column: str
     table: str
     where: tuple[str, str] | None = None
+    implied: str | None = None
 
 
 def problems_frame(

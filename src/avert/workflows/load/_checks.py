@@ -14,7 +14,7 @@ from avert.ingest.result import PROBLEM_SCHEMA
 from avert.schema import TABLES
 from avert.store.database import Transaction
 from avert.workflows.load._plan import References
-from avert.workflows.load._state import _sorted_by_key, _State
+from avert.workflows.load._state import _append_sorted, _sorted_by_key, _State
 
 _PROVENANCE = ("load_id", "source_file", "source_line")
 #: keys looked up in the database at a time when splitting off duplicates (bounds
@@ -67,20 +67,65 @@ def _reject_long_keys(
     return frame.filter(~too_long), problems
 
 
+#: what an implied row is called in a file's note, per referenced table
+_IMPLIED_NOUN: Final = {"people": ("person", "people"), "groups": ("group", "groups")}
+
+
+def _add_implied(
+    tx: Transaction,
+    ref_table: str,
+    keys: pl.DataFrame,
+    frame: pl.DataFrame,
+    state: _State,
+    source: str,
+) -> int:
+    """Append ``keys`` to ``ref_table`` as rows of their key and ``source`` alone
+    (provenance: the naming file, no line) and accept them for the rest of the
+    load; the number of rows added."""
+    if keys.height == 0:
+        return 0
+    ref_pk = TABLES[ref_table].primary_key[0]
+    rows = keys.with_columns(
+        pl.lit(source).alias("source"),
+        pl.lit(frame["load_id"][0]).alias("load_id"),
+        pl.lit(frame["source_file"][0]).alias("source_file"),
+    ).sort(ref_pk)
+    state.had_rows_before_load(ref_table)  # ask before this load appends to it
+    state.before_append(ref_table, rows.height)
+    _append_sorted(tx, ref_table, rows)
+    state.mark_written(ref_table)
+    state.remember_written(ref_table, rows.select(ref_pk))
+    state.accepted.setdefault(ref_table, []).append(rows.select(ref_pk))
+    return rows.height
+
+
+def _implied_note(ref_table: str, added: int) -> str:
+    """The file's note for ``added`` rows of ``ref_table`` named by it alone."""
+    one, many = _IMPLIED_NOUN.get(ref_table, (ref_table, ref_table))
+    noun = one if added == 1 else many
+    ref_pk = TABLES[ref_table].primary_key[0]
+    return (
+        f"{added} {noun} named here, absent from the store and the bundle (it has"
+        f" no {ref_table} file), added to {ref_table} with the {ref_pk} alone."
+    )
+
+
 def _check_references(
     tx: Transaction,
     table: str,
     frame: pl.DataFrame,
     state: _State,
     references: References,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Reject rows whose references are neither accepted in this load nor stored."""
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Reject rows whose references are neither accepted in this load nor stored;
+    under an ``implied`` rule add the rows they name instead (and a note saying so)."""
     empty = pl.DataFrame(schema=PROBLEM_SCHEMA)
     rules = references.get(table, [])
+    added: dict[str, int] = {}  # rows added under implied rules, per table
     if not rules:
-        return frame, empty
+        return frame, empty, []
     problems = [empty]
-    for column, ref_table, where in rules:
+    for column, ref_table, where, implied in rules:
         if column not in frame.columns:  # an optional column left out: nothing named
             continue
         ref_pk = TABLES[ref_table].primary_key[0]
@@ -98,6 +143,14 @@ def _check_references(
             missing = values.join(stored, on=ref_pk, how="anti")
         if missing.height == 0:
             continue
+        if implied is not None:  # a key no index could hold stays a rejection
+            fits = missing[ref_pk].str.len_bytes() <= MAX_KEY_BYTES
+            added[ref_table] = added.get(ref_table, 0) + _add_implied(
+                tx, ref_table, missing.filter(fits), frame, state, implied
+            )
+            missing = missing.filter(~fits)
+            if missing.height == 0:
+                continue
         bad_mask = pl.col(column).is_in(missing[ref_pk].implode())
         if applies is not None:
             bad_mask = applies & bad_mask
@@ -121,7 +174,8 @@ def _check_references(
                 pl.lit(table).alias("target_table"),
             )
         )
-    return frame, pl.concat(problems)
+    notes = [_implied_note(ref_table, n) for ref_table, n in added.items() if n]
+    return frame, pl.concat(problems), notes
 
 
 def _split_duplicates(

@@ -363,8 +363,12 @@ def _write(
         )
         frame, long_keys = _reject_long_keys(table, frame)
         problems.append(long_keys)
-        frame, ref_problems = _check_references(tx, table, frame, state, references)
+        frame, ref_problems, notes = _check_references(
+            tx, table, frame, state, references
+        )
         problems.append(ref_problems)
+        for said in notes:
+            _say(report, said)
         if table in _HELD and state.held_keys is not None:
             state.held_keys.setdefault(parsed.file, []).append(
                 frame.select(pl.col(_HELD[table]).alias("key"))

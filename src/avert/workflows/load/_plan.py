@@ -62,7 +62,7 @@ def _plan(
             [_source_name(f) for f in files],
         )
     if kind == "bundle":
-        from avert.ingest.bundle import REFERENCES, open_bundle
+        from avert.ingest.bundle import open_bundle
 
         if len(paths) != 1:
             msg = f"Give exactly one bundle (folder or zip), not {len(paths)} paths"
@@ -72,7 +72,7 @@ def _plan(
         return (
             list(units),
             bundle.skipped,
-            REFERENCES,
+            bundle.references(),
             [_source_name(f) for f in bundle.unit_sources()],
         )
     if kind == "table":
