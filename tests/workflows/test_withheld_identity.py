@@ -134,3 +134,35 @@ def test_a_partner_reads_a_date_of_birth_or_address_it_typed_as_typed(
         assert seen["action"]["evidence"] == typed
         board = delivery.action_page(planned, SETTINGS, user=BOARD, action_id="A05")
         assert board["action"]["evidence"] == expected
+
+
+def test_a_taskings_what_reads_no_date_of_birth_or_postcode_to_its_partner(
+    planned: Store,
+) -> None:
+    """A tasking given to the council, "Visit P1, DOB 3 April 2006, LS9 8AB",
+    was read by the council's partner on the meeting page as written."""
+    now = dt.datetime.now().replace(microsecond=0)
+    made = delivery.add_tasking(
+        planned,
+        "person:P1",
+        what="Visit P1, DOB 3 April 2006, at 14 acacia road ls9 8ab",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    view = delivery.meeting_view(
+        planned, {}, user=COUNCIL, at=now + dt.timedelta(minutes=1), settings=SETTINGS
+    )
+    listed = [
+        t
+        for group in view["taskings"].values()
+        for t in group
+        if t["tasking_id"] == made["tasking_id"]
+    ]
+    assert listed, view["taskings"].keys()
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    assert listed[0]["what"] == (
+        f"Visit {pseudo('person', 'P1')}, DOB {DATE_WITHHELD}, at "
+        f"{ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
+    )
