@@ -22,6 +22,7 @@ from avert.access import (
     restore_authored,
     text_digest,
 )
+from avert.written_identity import ADDRESS_WITHHELD, DATE_WITHHELD, POSTCODE_WITHHELD
 
 #: Stored ids and a name, and the pseudonyms partners read them as.
 SHOWN = {
@@ -220,3 +221,76 @@ def test_a_partner_who_types_the_actions_target_id_reads_it_as_typed() -> None:
     assert pseudonymise_authored([new], [spans], None, {}, [target]) == [
         "see P-AB and P-AB"
     ]
+
+
+#: Dates of birth, an address and a postcode the police wrote, as the delivery
+#: workflows give them to withhold (:func:`avert.workflows.delivery.stored_ids_shown`).
+DETAILS = {
+    **SHOWN,
+    "03/04/2006": DATE_WITHHELD,
+    "05/06/2008": DATE_WITHHELD,
+    "14 acacia rd": ADDRESS_WITHHELD,
+    "ls9 8ab": POSTCODE_WITHHELD,
+}
+DETAIL_WORDS = ("03/04/2006", "05/06/2008", "14 Acacia Rd", "LS9 8AB")
+
+
+def _details_view(text: str, spans: list[AuthorSpan], org: str | None) -> str:
+    (out,) = pseudonymise_authored([text], [spans], org, DETAILS)
+    return out or ""
+
+
+def test_a_withheld_marker_standing_for_different_dates_stays_as_typed() -> None:
+    """Two dates of birth both read "[date withheld]": one typed anew is not
+    known to stand for either, and stays as typed (as "[name withheld]")."""
+    stored = "DOB 03/04/2006, sister DOB 05/06/2008"
+    seen = _details_view(stored, [], ORG)
+    assert seen == f"DOB {DATE_WITHHELD}, sister DOB {DATE_WITHHELD}"
+    new, spans = restore_authored(f"{seen}; {DATE_WITHHELD}?", stored, [], ORG, DETAILS)
+    assert new == f"{stored}; {DATE_WITHHELD}?"
+    assert _details_view(new or "", spans, ORG) == f"{seen}; {DATE_WITHHELD}?"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),
+            st.integers(0, 10_000),
+            st.integers(0, len(DETAIL_WORDS) - 1),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_random_edits_never_show_the_police_details_nor_change_a_partners(
+    edits: list[tuple[bool, int, int, bool]],
+) -> None:
+    """Police and partner insert dates of birth, an address and a postcode (the
+    partner sometimes a marker it read): the partner reads back exactly what it
+    sent, the details it typed as typed, never one the police wrote; the board
+    reads none."""
+    stored, spans = "met P12 at home", []
+    for police, at, word, marker in edits:
+        words = DETAIL_WORDS[word]
+        if police:
+            gaps = [0, *(m.start() for m in re.finditer(" ", stored)), len(stored)]
+            cut = gaps[at % len(gaps)]
+            new, spans = restore_authored(
+                f"{stored[:cut]} {words} {stored[cut:]}", stored, spans, None
+            )
+            stored = new or ""
+            continue
+        seen = _details_view(stored, spans, ORG)
+        gaps = [0, *(m.start() for m in re.finditer(" ", seen)), len(seen)]
+        cut = gaps[at % len(gaps)]
+        typed = DATE_WITHHELD if marker else words
+        text = f"{seen[:cut]} {typed} {seen[cut:]}"
+        new, spans = restore_authored(text, stored, spans, ORG, DETAILS)
+        stored = new or ""
+        assert _details_view(stored, spans, ORG) == text
+    police_written = _details_view(stored, [], None)
+    board = _details_view(stored, spans, None)
+    assert board == police_written
+    assert not any(w.lower() in board.lower() for w in DETAIL_WORDS), board

@@ -58,6 +58,7 @@ import polars as pl
 from avert.config.choices import ROLES, Role
 from avert.errors import ConfigError
 from avert.schema import ITEM_KINDS
+from avert.written_identity import WITHHELD_MARKERS
 
 __all__ = [
     "AUDIENCES",
@@ -1096,7 +1097,9 @@ def restore_authored(
     :class:`difflib.SequenceMatcher` over words), so a partner who edits around
     the pseudonyms leaves the police's words as they were; a pseudonym with no
     place (typed or moved) is put back as its first words, except
-    :data:`NAME_WITHHELD` standing for different names (which is not known: it
+    :data:`NAME_WITHHELD` standing for different names, or a date, postcode or
+    address marker standing for different words
+    (:data:`avert.written_identity.WITHHELD_MARKERS`; which is not known: it
     stays as typed). Words put back never touch a word of the partner's: a space
     is put between (else ``xP12`` would be no whole word, and shown).
 
@@ -1153,7 +1156,10 @@ def restore_authored(
                 from_seen[j] is not None for j in range(m.start(), m.end())
             ):
                 continue
-            if m.group(0) == NAME_WITHHELD and len({name_key(w) for w in found}) > 1:
+            if (
+                m.group(0) in (NAME_WITHHELD, *WITHHELD_MARKERS)
+                and len({name_key(w) for w in found}) > 1
+            ):
                 continue
             placed[m.start()] = (m.end(), found[0], [None] * len(found[0]))
     chars: list[str] = []

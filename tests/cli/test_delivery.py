@@ -204,3 +204,44 @@ def test_the_command_line_records_a_result_without_a_version(db: str) -> None:
     code, out = _run(db, "task", "done", tasking_id, "--result", "again")
     assert code == 1
     assert "already closed" in out
+
+
+def test_board_pack_withholds_a_date_of_birth_and_address_in_evidence(
+    db: str, tmp_path: Path
+) -> None:
+    """Evidence of an action done this month naming a stored person's date of
+    birth, address and postcode reached the board pack as typed."""
+    from avert.workflows import delivery
+    from avert.workflows.users import User
+
+    _run(db, "plan", "import", str(EXAMPLE))
+    store = Store(db)
+    with store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P7"], "source": "t"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {
+                    "person_id": ["P7"],
+                    "date_of_birth": [dt.date(2006, 4, 3)],
+                    "address": ["14 Acacia Road, Leeds, LS9 8AB"],
+                }
+            ),
+        )
+    chair = User("chair1", "chair")
+    delivery.update_action(store, "A04", {"status": "in_progress"}, user=chair)
+    evidence = "Signed: 3 April 2006 (P7), of 14 ACACIA RD, ls9 8ab"
+    delivery.update_action(
+        store, "A04", {"status": "done", "evidence": evidence}, user=chair
+    )
+    store.close()
+    month = f"{dt.date.today():%Y-%m}"
+    code, out = _run(
+        db, "board", "pack", "--month", month, "--out", str(tmp_path), "--no-pdf"
+    )
+    assert code == 0, out
+    page = (tmp_path / f"board-pack-{month}.html").read_text(encoding="utf-8")
+    assert "Signed: [date withheld] (P-" in page
+    assert "of [address withheld], [postcode withheld]" in page
+    for word in ("april 2006", "acacia", "ls9 8ab"):
+        assert word not in page.lower(), word

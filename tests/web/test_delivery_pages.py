@@ -823,7 +823,9 @@ def test_the_forms_whose_text_partners_read_say_so(world: World) -> None:
         assert page.status_code == 200, path
         note = page.text.split('id="free-text-note">')[1].split("</p>")[0]
         assert "as written" in note, path
-        assert "write no address or name" in note, path
+        assert "write no address, date of birth or name" in note, path
+        assert "full postcodes" in note, path
+        assert "dates of birth and the street of the addresses" in note, path
         assert "ids of stored records" in note, path
         assert "names the store holds of people and groups" in note, path
     partner = signed_in(world.app, "partner")

@@ -278,3 +278,91 @@ def test_a_board_member_of_the_partners_organisation_reads_its_typed_ids_as_pseu
     text = partner.get("/api/v1/briefing", params={"at": later, "hours": 168}).text
     assert typed in text
     assert pseudo("person", ids["typed"]) not in text
+
+
+#: A stored person's date of birth and address, as these tests store them and
+#: an officer types them (the address abbreviated, the postcode in lower case).
+BORN = dt.date(2006, 4, 3)
+ADDRESS = "14 Oracle Acacia Road, Leeds, LS9 8AB"
+TYPED_DETAILS = "DOB 03/04/2006, lives 14 Oracle Acacia Rd ls9 8ab"
+
+
+def _stored_details(world: World) -> None:
+    """A person without a stored identity given :data:`BORN` and
+    :data:`ADDRESS` (once)."""
+    store = world.store
+    held = store.read_frame("person_identity")
+    if held.filter(pl.col("address") == ADDRESS).height:
+        return
+    known = set(held["person_id"].to_list())
+    person = next(
+        str(p)
+        for p in sorted(store.read_frame("people")["person_id"])
+        if str(p) not in known
+    )
+    with store.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {"person_id": [person], "date_of_birth": [BORN], "address": [ADDRESS]}
+            ),
+        )
+
+
+def test_a_partner_reads_no_date_of_birth_or_address_the_police_typed_but_its_own(
+    world: World,
+) -> None:
+    """The police typed a stored person's date of birth, address and postcode in
+    an action's evidence: the leading partner and the board read them as
+    written. They read withheld markers now; the partner's own typing of the
+    same words reads back to it as typed (so it learns nothing of what the store
+    holds), and the board reads that as markers too."""
+    from avert.written_identity import (
+        ADDRESS_WITHHELD,
+        DATE_WITHHELD,
+        POSTCODE_WITHHELD,
+    )
+
+    store = world.store
+    action_id = _action(world)
+    _stored_details(world)
+    delivery.update_action(
+        store, action_id, {"evidence": TYPED_DETAILS}, user=User("chair", "chair")
+    )
+    withheld = f"DOB {DATE_WITHHELD}, lives {ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
+    partner = _partner(world)
+    page = partner.get(f"/plan/actions/{action_id}").text
+    assert _form(page, "evidence") == withheld
+    typed = "; met at 14 oracle acacia road, LS9 8AB (d.o.b. 3 April 2006)"
+    saved = partner.post(
+        f"/plan/actions/{action_id}",
+        data={
+            "csrf_token": csrf_of(page),
+            "status": "",
+            "rag": "amber",
+            "rag_reason": _form(page, "rag_reason"),
+            "evidence": f"{_form(page, 'evidence')}{typed}",
+            "version": re.findall(r'name="version" value="(\d+)"', page)[0],
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text[:2000]
+    stored = store.read_frame("actions").filter(pl.col("action_id") == action_id)
+    assert stored["evidence"][0] == f"{TYPED_DETAILS}{typed}"
+    # the plan board shows no evidence; the action page and its history do
+    text = html.unescape(partner.get(f"/plan/actions/{action_id}").text)
+    assert f"{withheld}{typed}" in text
+    assert f"{withheld}{typed}" in text.split("<h2>History")[1]
+    assert "03/04/2006" not in text
+    board = signed_in(world.app, "board")
+    month = f"{local_today(world.settings.timezone):%Y-%m}"
+    pack = repr(delivery.board_pack_data(store, world.settings, month=month))
+    for text in (
+        board.get("/plan").text,
+        board.get(f"/plan/actions/{action_id}").text,
+        pack,
+    ):
+        for word in ("acacia", "03/04/2006", "3 april 2006", "ls9 8ab"):
+            assert word not in html.unescape(text).lower(), word
+    police = signed_in(world.app, "chair").get(f"/plan/actions/{action_id}").text
+    assert f"{TYPED_DETAILS}{typed}" in html.unescape(police)

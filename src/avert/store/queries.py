@@ -19,6 +19,11 @@ from avert.access import stored_name_key_expr
 from avert.errors import NotFound
 from avert.schema import TABLES
 from avert.store.database import _JSON_IN, Store, _cast_to_spec, _to_sql_value
+from avert.written_identity import (
+    address_clues,
+    postcodes_in_expr,
+    street_lines,
+)
 
 __all__ = [
     "CLASS_COLUMNS",
@@ -153,16 +158,37 @@ class StoredNames:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._keyed: dict[str, pl.DataFrame] = {}
+        self._people: pl.DataFrame | None = None
+
+    def _identities(self) -> pl.DataFrame:
+        """``id``, ``name``, ``date_of_birth`` and ``address`` of every stored
+        person (``person_identity``, read once for names and the rest)."""
+        if self._people is None:
+            self._people = self._store._query(
+                'SELECT "person_id" AS "id", "name", "date_of_birth", "address" '
+                'FROM "person_identity"',
+                schema={
+                    "id": pl.String(),
+                    "name": pl.String(),
+                    "date_of_birth": pl.Date(),
+                    "address": pl.String(),
+                },
+            )
+        return self._people
 
     def _table(self, kind: str) -> pl.DataFrame:
         """``id``, ``name`` and ``key`` of every stored name of ``kind`` (read once)."""
         if kind not in self._keyed:
             _, table, column, _ = next(t for t in _NAME_TABLES if t[0] == kind)
-            names = self._store._query(
-                f'SELECT "{column}" AS "id", "name" FROM "{table}" '
-                'WHERE "name" IS NOT NULL',
-                schema={"id": pl.String(), "name": pl.String()},
-            )
+            if kind == "person":
+                names = self._identities().filter(pl.col("name").is_not_null())
+                names = names.select("id", "name")
+            else:
+                names = self._store._query(
+                    f'SELECT "{column}" AS "id", "name" FROM "{table}" '
+                    'WHERE "name" IS NOT NULL',
+                    schema={"id": pl.String(), "name": pl.String()},
+                )
             key = stored_name_key_expr(pl.col("name"), surname_first=kind == "person")
             self._keyed[kind] = names.with_columns(key.alias("key"))
         return self._keyed[kind]
@@ -177,6 +203,57 @@ class StoredNames:
             pl.col("key").is_in(pl.Series(sorted(set(keys))).implode())
         ).sort("id")
         return list(zip(rows["id"].to_list(), rows["name"].to_list(), strict=True))
+
+    def births(
+        self, *, days: Sequence[dt.date] = (), ids: Sequence[str] = ()
+    ) -> set[dt.date]:
+        """The stored dates of birth among ``days``, and those of the people
+        ``ids``: one filter of the people read once (:meth:`_identities`)."""
+        if not days and not ids:
+            return set()
+        people = self._identities()
+        found = people.filter(
+            pl.col("date_of_birth").is_in(
+                pl.Series(sorted(set(days)), dtype=pl.Date).implode()
+            )
+            | pl.col("id").is_in(pl.Series(sorted(set(ids)), dtype=pl.String).implode())
+        )
+        return set(found["date_of_birth"].drop_nulls().to_list())
+
+    def _addresses(self, clues: Sequence[str]) -> pl.DataFrame:
+        """The street line and postcodes (``line``, ``postcodes``) of each stored
+        address holding one of ``clues`` (any ASCII case), keyed here
+        (:func:`avert.written_identity.street_lines`): only those are keyed,
+        not every address."""
+        people = self._identities()
+        held = people.filter(
+            pl.col("address").str.contains_any(list(clues), ascii_case_insensitive=True)
+        )
+        return pl.DataFrame(
+            {
+                "line": street_lines(held["address"]),
+                "postcodes": held.select(postcodes_in_expr(pl.col("address")))[
+                    "address"
+                ],
+            }
+        )
+
+    def street_lines(self, keys: Sequence[str]) -> set[str]:
+        """The keys of ``keys`` that are a stored address's street line."""
+        clues = address_clues(keys)
+        if not clues:
+            return set()
+        lines = self._addresses(clues)["line"].drop_nulls()
+        return set(lines.filter(lines.is_in(sorted(set(keys)))).to_list())
+
+    def postcodes(self, keys: Sequence[str]) -> set[str]:
+        """The postcode keys of ``keys`` (upper case, no spaces) that a stored
+        address holds."""
+        if not keys:
+            return set()
+        inward = sorted({k[-3:] for k in keys})
+        held = self._addresses(inward)["postcodes"].explode().drop_nulls()
+        return set(held.filter(held.is_in(sorted(set(keys)))).to_list())
 
 
 def stored_names(

@@ -21,6 +21,7 @@ from avert.access import (
     id_candidates,
     name_candidates,
     name_forms,
+    name_key,
     pseudonymise_authored,
     pseudonymiser_for,
     restore_authored,
@@ -32,6 +33,15 @@ from avert.schema import TABLES
 from avert.store import Store, audit, queries
 from avert.store.delivery import DELIVERY_TABLES, put_versioned_all
 from avert.workflows.users import User, audit_as
+from avert.written_identity import (
+    ADDRESS_WITHHELD,
+    DATE_WITHHELD,
+    POSTCODE_WITHHELD,
+    address_candidates,
+    withheld_dates,
+    written_dates,
+    written_postcodes,
+)
 
 #: The example plan shipped with avert (also ``docs/example-plan.yaml``).
 EXAMPLE_PLAN = "example-plan.yaml"
@@ -93,13 +103,18 @@ def stored_ids_shown(
     :func:`avert.store.queries.stored_names`): a person's name is shown as the
     person's pseudonym in each way it may be written
     (:func:`avert.access.name_forms`), a name two stored people share as
-    :data:`avert.access.NAME_WITHHELD`. ``names``: the stored names as an output
+    :data:`avert.access.NAME_WITHHELD`. The dates of birth, postcodes and
+    addresses they write are shown as withheld markers
+    (:func:`identity_withheld`). ``names``: the stored names as an output
     that asks this of several texts keeps them, read once
     (:class:`avert.store.queries.StoredNames`); else they are read here."""
     names = names or queries.StoredNames(store)
     shown: dict[str, str] = {}
+    people: set[str] = set()
     for kind, real in queries.stored_ids(store, id_candidates(texts)):
         shown.setdefault(real, pseudo(kind, real))
+        if kind == "person":
+            people.add(real)
     for kind in ("person", "group"):
         keys = name_candidates(texts, min_words=queries.name_words(kind))
         owners: dict[str, set[str]] = {}
@@ -111,7 +126,47 @@ def stored_ids_shown(
             forms = name_forms(name) if kind == "person" else [name]
             for form in forms:
                 shown.setdefault(form, value)
+            if kind == "person":
+                people.update(ids)
+    for words, marker in identity_withheld(store, names, texts, people).items():
+        shown.setdefault(words, marker)
     return shown
+
+
+def identity_withheld(
+    store: Store,
+    names: queries.StoredNames,
+    texts: Sequence[str | None],
+    people: set[str],
+) -> dict[str, str]:
+    """The dates of birth, postcodes and addresses ``texts`` write, each to the
+    marker partners read instead (:mod:`avert.written_identity`): a date after
+    a date-of-birth clue, or that is the date of birth of one of ``people`` (the
+    stored people the texts name), or a stored one at least five years old;
+    every full postcode (a lower-case ordinal inward code, ``Y7 2nd``, only when
+    stored); a stored address's street line. The store is asked through
+    ``names`` (the people read once per output)."""
+    out: dict[str, str] = {}
+    dates = written_dates(texts)
+    if dates:
+        asked = [day for d in dates for day in d.days]
+        for words in withheld_dates(
+            dates,
+            named_births=names.births(ids=sorted(people)),
+            stored_births=names.births(days=asked),
+            today=local_today(store.timezone),
+        ):
+            out.setdefault(name_key(words), DATE_WITHHELD)
+    postcodes = written_postcodes(texts)
+    stored = names.postcodes([p.key for p in postcodes if p.ordinal])
+    for p in postcodes:
+        if not p.ordinal or p.key in stored:
+            out.setdefault(name_key(p.text), POSTCODE_WITHHELD)
+    runs = address_candidates(texts)
+    for key in names.street_lines(list(runs)):
+        for words in runs[key]:
+            out.setdefault(name_key(words), ADDRESS_WITHHELD)
+    return out
 
 
 def pseudonymise_stored_ids(

@@ -1,0 +1,108 @@
+"""Dates, postcodes and street lines as free text writes them
+(:mod:`avert.written_identity`): what the delivery workflows withhold from
+partners and the board."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from avert.written_identity import (
+    address_candidates,
+    address_key,
+    postcodes_in_expr,
+    street_lines,
+    withheld_dates,
+    written_dates,
+    written_postcodes,
+)
+
+BORN = dt.date(2006, 4, 3)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "03/04/2006",
+        "3/4/06",
+        "3.4.2006",
+        "03-04-2006",
+        "2006-04-03",
+        "3 April 2006",
+        "3 Apr 2006",
+        "3rd of April 2006",
+        "3 APR. 06",
+        "April 3, 2006",
+        "Apr 3rd 2006",
+    ],
+)
+def test_each_usual_way_of_writing_a_date_is_read_day_first(written: str) -> None:
+    [found] = written_dates([f"seen ({written}) today"])
+    assert found.text == written
+    assert BORN in found.days
+    assert not found.after_clue
+
+
+def test_a_date_after_a_birth_clue_is_withheld_whoever_was_born_then() -> None:
+    texts = ["DOB 1/2/1999; d.o.b: 2 Feb 1999, born on 1999-02-03; met 4/2/1999"]
+    found = written_dates(texts)
+    assert [d.after_clue for d in found] == [True, True, True, False]
+    withheld = withheld_dates(
+        found, named_births=[], stored_births=[], today=dt.date(2026, 1, 1)
+    )
+    assert withheld == ["1/2/1999", "2 Feb 1999", "1999-02-03"]
+
+
+def test_a_recent_stored_date_of_birth_is_withheld_only_for_a_person_named() -> None:
+    """A force's store holds someone born on nearly every day: a recent date
+    that is some stored person's date of birth is most likely a date of the
+    work, and stays; the date of birth of a person the text names goes."""
+    today = dt.date(2026, 1, 1)
+    found = written_dates(["met 05/06/2024 and 05/06/2012; not a day: 31/02/2012"])
+    births = [dt.date(2024, 6, 5), dt.date(2012, 6, 5)]
+    assert withheld_dates(
+        found, named_births=[], stored_births=births, today=today
+    ) == ["05/06/2012"]
+    assert withheld_dates(
+        found, named_births=births[:1], stored_births=[], today=today
+    ) == ["05/06/2024"]
+
+
+def test_postcodes_in_any_case_and_spacing_but_an_ordinal_only_when_stored() -> None:
+    found = written_postcodes(["LS9 8AB, ls98ab, Ls9   8aB; Y7 2nd; A4 3RD; CAD 1234"])
+    assert [(p.key, p.ordinal) for p in found] == [
+        ("LS98AB", False),
+        ("LS98AB", False),
+        ("LS98AB", False),
+        ("Y72ND", True),
+        ("A43RD", False),
+    ]
+
+
+def test_addresses_are_compared_by_words_not_case_punctuation_or_abbreviation() -> None:
+    assert address_key("14, Acacia Rd.") == "14 acacia road"
+    assert address_key("St Mary's  Ave") == address_key("st marys avenue")
+    stored = pl.Series(
+        [
+            "14 Acacia Road, Leeds, LS9 8AB",
+            "Flat 2, 7 Mill Lane Leeds LS6 1AA",
+            "Rose Cottage, Lane End",
+            "Leeds",
+            None,
+        ]
+    )
+    frame = pl.DataFrame({"a": stored}).select(
+        postcodes_in_expr(pl.col("a")).alias("postcodes"),
+    )
+    assert street_lines(stored).to_list() == [
+        "14 acacia road",
+        "7 mill lane",
+        "rose cottage",
+        None,
+        None,
+    ]
+    assert frame["postcodes"].to_list()[:2] == [["LS98AB"], ["LS61AA"]]
+    found = address_candidates(["lives at 14,  ACACIA Rd. since May"])
+    assert found["14 acacia road"] == ["14,  ACACIA Rd"]

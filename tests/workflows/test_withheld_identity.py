@@ -1,0 +1,168 @@
+"""A stored person's date of birth, address or postcode written in police free
+text (an action's evidence, a plan's title) reached partners and the board as
+written: only ids and names were replaced. Each is now a withheld marker for
+them (:mod:`avert.written_identity`), the partner's own words still read back
+as typed, and the police read everything as written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from avert.config.settings import load_settings
+from avert.store import Store
+from avert.workflows import delivery
+from avert.workflows.users import User
+from avert.written_identity import ADDRESS_WITHHELD, DATE_WITHHELD, POSTCODE_WITHHELD
+
+SETTINGS = load_settings({"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)})
+EXAMPLE = Path(__file__).parents[2] / "docs" / "example-plan.yaml"
+CHAIR = User("chair1", "chair")
+COUNCIL = User("cc", "partner", org="council")
+BOARD = User("b", "board")
+#: a child the police name, born recently (a date of the work may fall on it)
+CHILD_BORN = dt.date.today() - dt.timedelta(days=700)
+#: a person the police do not name, born recently too
+OTHER_BORN = dt.date.today() - dt.timedelta(days=400)
+
+
+@pytest.fixture
+def planned(any_store: Store) -> Store:
+    """The example plan, and three stored people with dates of birth and
+    addresses."""
+    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    people = ["P1", "P2", "P3"]
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": people, "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {
+                    "person_id": people,
+                    "name": ["Jo Bloggs", "Amy Doe", None],
+                    "date_of_birth": [dt.date(2006, 4, 3), CHILD_BORN, OTHER_BORN],
+                    "address": [
+                        "14 Acacia Road, Leeds, LS9 8AB",
+                        "Flat 2, 7 Mill Lane Leeds LS6 1AA",
+                        None,
+                    ],
+                }
+            ),
+        )
+    return any_store
+
+
+def _police_text() -> tuple[str, str]:
+    """What an officer typed, and what partners and the board read of it."""
+    child = f"{CHILD_BORN.day} {CHILD_BORN:%B %Y}"
+    other = f"{OTHER_BORN:%d/%m/%Y}"
+    typed = (
+        f"DOB 03/04/2006, lives 14 Acacia Rd LS9 8AB. Amy Doe seen {child} "
+        f"at 7, Mill Ln. Meeting {other} at Y7 2nd, 3/4/06 again; ls6 1aa"
+    )
+    return typed, (
+        f"DOB {DATE_WITHHELD}, lives {ADDRESS_WITHHELD} {POSTCODE_WITHHELD}. "
+        "{amy} seen "
+        f"{DATE_WITHHELD} at {ADDRESS_WITHHELD}. Meeting {other} at Y7 2nd, "
+        f"{DATE_WITHHELD} again; {POSTCODE_WITHHELD}"
+    )
+
+
+def test_partners_and_the_board_read_no_stored_date_of_birth_or_address(
+    planned: Store,
+) -> None:
+    typed, shown = _police_text()
+    shown = shown.replace(
+        "{amy}", delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    )
+    delivery.update_action(planned, "A04", {"status": "in_progress"}, user=CHAIR)
+    delivery.update_action(
+        planned, "A04", {"status": "done", "evidence": typed}, user=CHAIR
+    )
+    delivery.update_action(planned, "A05", {"evidence": typed}, user=CHAIR)
+    month = f"{dt.date.today():%Y-%m}"
+    pack = delivery.board_pack_data(planned, SETTINGS, month=month)
+    assert {a["action_id"]: a["evidence"] for a in pack["completed"]}["A04"] == shown
+    for user, action_id in ((BOARD, "A04"), (COUNCIL, "A05")):
+        listed = delivery.plan_board(planned, SETTINGS, user=user)["actions"]
+        assert {a["action_id"]: a["evidence"] for a in listed}[action_id] == shown
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id=action_id)
+        assert page["action"]["evidence"] == shown
+        assert [h["diff"]["evidence"][1] for h in page["history"][:1]] == [shown]
+    police = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
+    assert police["action"]["evidence"] == typed
+
+
+def test_a_partners_save_puts_the_withheld_words_back(planned: Store) -> None:
+    """The partner saves the evidence as read, around the markers (cutting a
+    sentence): the police's dates and addresses are put back where they were."""
+    typed, _ = _police_text()
+    delivery.update_action(planned, "A05", {"evidence": typed}, user=CHAIR)
+    seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    evidence = str(seen["action"]["evidence"])
+    assert evidence.count(DATE_WITHHELD) == 3
+    cut = evidence.split(". ", 1)[1]
+    delivery.update_action(
+        planned, "A05", {"evidence": f"{cut} Closed."}, user=COUNCIL, settings=SETTINGS
+    )
+    row = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert row["evidence"][0] == typed.split(". ", 1)[1] + " Closed."
+
+
+def test_a_partner_reads_a_date_of_birth_or_address_it_typed_as_typed(
+    planned: Store,
+) -> None:
+    """Typing a stored person's date of birth and address, or another's, reads
+    back the same: the partner learns nothing of what the police hold."""
+    read_by_the_board = {
+        "DOB 03/04/2006, lives 14 Acacia Rd LS9 8AB": (
+            f"DOB {DATE_WITHHELD}, lives {ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
+        ),
+        "DOB 04/04/2006, lives 15 Acacia Rd LS9 8AZ": (
+            f"DOB {DATE_WITHHELD}, lives 15 Acacia Rd {POSTCODE_WITHHELD}"
+        ),
+    }
+    for typed, expected in read_by_the_board.items():
+        delivery.update_action(
+            planned, "A05", {"evidence": typed}, user=COUNCIL, settings=SETTINGS
+        )
+        seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+        assert seen["action"]["evidence"] == typed
+        board = delivery.action_page(planned, SETTINGS, user=BOARD, action_id="A05")
+        assert board["action"]["evidence"] == expected
+
+
+def test_a_taskings_what_reads_no_date_of_birth_or_postcode_to_its_partner(
+    planned: Store,
+) -> None:
+    """A tasking given to the council, "Visit P1, DOB 3 April 2006, LS9 8AB",
+    was read by the council's partner on the meeting page as written."""
+    now = dt.datetime.now().replace(microsecond=0)
+    made = delivery.add_tasking(
+        planned,
+        "person:P1",
+        what="Visit P1, DOB 3 April 2006, at 14 acacia road ls9 8ab",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    view = delivery.meeting_view(
+        planned, {}, user=COUNCIL, at=now + dt.timedelta(minutes=1), settings=SETTINGS
+    )
+    listed = [
+        t
+        for group in view["taskings"].values()
+        for t in group
+        if t["tasking_id"] == made["tasking_id"]
+    ]
+    assert listed, view["taskings"].keys()
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    assert listed[0]["what"] == (
+        f"Visit {pseudo('person', 'P1')}, DOB {DATE_WITHHELD}, at "
+        f"{ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
+    )
