@@ -41,6 +41,7 @@ __all__ = [
     "GROUPS",
     "GROUP_MEMBERS",
     "HATE_STRANDS",
+    "HELD_ROWS",
     "INCIDENTS",
     "INJURY_LEVELS",
     "INTELLIGENCE",
@@ -992,6 +993,28 @@ SIGN_IN_FAILURES: Final = _spec(
     indexes=(("client", "failed_at_utc"), ("failed_at_utc",)),
 )
 
+HELD_ROWS: Final = _spec(
+    "held_rows",
+    "The stop and street-crime rows a police.uk file named for a force-month holds "
+    "that are stored from a file of another force-month (a crime police.uk moved to "
+    "another month, or listed in two forces' files): replacing the month it is "
+    "stored in (--replace-month) does not delete it while this file holds it.",
+    [
+        ("row_key", pl.String(), "the row's stop_id or incident_id"),
+        ("target_table", pl.String(), "stops | incidents"),
+        ("load_id", pl.String(), "the load that read the file"),
+        ("source_file", pl.String(), "the file that holds it (as given to ingest)"),
+        ("source_line", pl.Int64(), "1-based physical line of the row in that file"),
+        (
+            "row",
+            pl.String(),
+            "the row as that file gives it (a JSON object of the table's columns): "
+            "what is stored when the row moves to that file's month",
+        ),
+    ],
+    ("row_key", "target_table", "load_id", "source_file"),
+)
+
 TABLES: Final[dict[str, TableSpec]] = {
     t.name: t
     for t in (
@@ -1025,6 +1048,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         USERS,
         API_TOKENS,
         SIGN_IN_FAILURES,
+        HELD_ROWS,
     )
 }
 

@@ -13,13 +13,16 @@ from contextlib import contextmanager
 import polars as pl
 
 from avert.errors import NotFound
-from avert.schema import LOADS, TABLES
+from avert.schema import HELD_ROWS, LOADS, TABLES
 from avert.store.database import BYTEWISE, Store, Transaction
 
 __all__ = [
+    "delete_held",
     "delete_keys",
     "delete_quarantined",
     "has_rows",
+    "held_files",
+    "held_rows",
     "keys_from_files",
     "loaded_files",
     "record_loads",
@@ -189,6 +192,51 @@ def delete_quarantined(
             "DELETE FROM quarantine WHERE kind = 'duplicate' AND load_id = ? "
             f'AND source_file = ? AND "line" IN (SELECT "line" FROM "{temp}")',
             [load_id, source_file],
+        )
+
+
+def held_files(tx: Transaction, table: str) -> list[str]:
+    """The files (``source_file``) with a ``held_rows`` record of ``table``'s rows."""
+    found = tx._query(
+        'SELECT DISTINCT "source_file" FROM "held_rows" WHERE "target_table" = ?',
+        [table],
+        schema={"source_file": pl.String()},
+    )
+    return found["source_file"].to_list()
+
+
+def held_rows(tx: Transaction, table: str, keys: pl.Series) -> pl.DataFrame:
+    """The ``held_rows`` records of ``table``'s rows whose key is in ``keys``: which
+    stored files of other force-months hold them, and their rows as those files
+    give them (one join, the keys sent as one batch)."""
+    schema = HELD_ROWS.schema
+    wanted = pl.DataFrame({"row_key": keys}, schema={"row_key": pl.String()})
+    wanted = wanted.drop_nulls().unique()
+    if wanted.height == 0:
+        return pl.DataFrame(schema=schema)
+    cols = ", ".join(f'h."{c}"' for c in HELD_ROWS.names)
+    with _temporary(tx, wanted) as temp:
+        return tx._query(
+            f'SELECT {cols} FROM "held_rows" h JOIN "{temp}" k '
+            'ON h."row_key" = k."row_key" WHERE h."target_table" = ?',
+            [table],
+            schema=schema,
+        )
+
+
+def delete_held(tx: Transaction, table: str, files: Sequence[str]) -> None:
+    """Delete the ``held_rows`` records of ``table``'s rows held by ``files`` (files
+    of a force-month a newer file replaced: they no longer say what it holds)."""
+    names = pl.DataFrame(
+        {"source_file": list(files)}, schema={"source_file": pl.String()}
+    ).unique()
+    if names.height == 0:
+        return
+    with _temporary(tx, names) as temp:
+        tx._execute(
+            'DELETE FROM "held_rows" WHERE "target_table" = ? AND "source_file" IN '
+            f'(SELECT "source_file" FROM "{temp}")',
+            [table],
         )
 
 

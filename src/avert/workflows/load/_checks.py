@@ -185,11 +185,15 @@ def _split_duplicates(
     state: _State,
     *,
     policeuk: bool = True,
+    stored_from: list[pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """Split rows into new rows, a duplicate count, and conflicting-duplicate problems.
 
     ``policeuk``: the rows come from a police.uk file, whose columns in
     :data:`_NOT_COMPARED` are not compared (nor x/y, see :data:`_DERIVED`).
+    ``stored_from``: when given, a frame per lookup of the key and ``source_file``
+    of each stored row a row repeats is appended to it (read with the compared
+    columns, in the same lookup).
 
     Stored rows are looked up :data:`_LOOKUP_ROWS` keys at a time, and only their
     compared columns: a re-load of a year (every row a duplicate) holds one slice of
@@ -236,7 +240,15 @@ def _split_duplicates(
     for start in range(0, first.height, _LOOKUP_ROWS):
         part = first.slice(start, _LOOKUP_ROWS)
         lookup = part if maybe is None else part.filter(maybe.slice(start, part.height))
-        stored = tx.existing(table, lookup.select(pk), columns=[*pk, *compared])
+        stored = tx.existing(
+            table,
+            lookup.select(pk),
+            columns=[
+                *pk,
+                *compared,
+                *(["source_file"] if stored_from is not None else []),
+            ],
+        )
         if stored.height == 0:  # nothing stored: the part is new, no copy
             news.append(part)
             new = part
@@ -244,6 +256,8 @@ def _split_duplicates(
             new = part.join(stored.select(pk), on=pk, how="anti")
             news.append(new)
             seen_before = part.join(stored.select(pk), on=pk, how="semi")
+            if stored_from is not None:
+                stored_from.append(stored.select(*pk, "source_file"))
             n_dups += seen_before.height
             seen.append(_conflicts(table, seen_before, stored, pk, compared))
         if rest.height:  # later rows of this part's keys: kept = stored, else first

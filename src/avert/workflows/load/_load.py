@@ -42,6 +42,7 @@ from avert.workflows.load._checks import (
     _reject_long_keys,
     _split_duplicates,
 )
+from avert.workflows.load._held import note_held_elsewhere, record_held
 from avert.workflows.load._months import (
     _STOP_MONTHS,
     _STREET_MONTHS,
@@ -172,6 +173,7 @@ def load_files(
         if state.touched_outcomes:
             update_outcomes(tx, report.load_id)
         _note_revised_stops(tx, report)
+        record_held(tx, state.held_elsewhere)
         _record_loads(tx, report, timezone)
     return report
 
@@ -374,9 +376,18 @@ def _write(
                 frame.select(pl.col(_HELD[table]).alias("key"))
             )
         state.had_rows_before_load(table)  # ask before this load appends to it
+        stored_from: list[pl.DataFrame] | None = [] if table in _HELD else None
         new, dups, conflicts = _split_duplicates(
-            tx, table, frame, state, policeuk=parsed.kind.startswith("policeuk")
+            tx,
+            table,
+            frame,
+            state,
+            policeuk=parsed.kind.startswith("policeuk"),
+            stored_from=stored_from,
         )
+        held = note_held_elsewhere(table, parsed.kind, frame, stored_from or [])
+        if held is not None and held.height:
+            state.held_elsewhere.append(held)
         report.duplicates += dups
         report.conflicts += conflicts.height
         if (

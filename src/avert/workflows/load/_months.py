@@ -33,6 +33,11 @@ from avert.store.loads import (
     stops_per_file,
     stored_files,
 )
+from avert.workflows.load._held import (
+    forget_replaced,
+    record_left,
+    rows_held_elsewhere,
+)
 from avert.workflows.load._state import (
     _HELD,
     _STOP_KINDS,
@@ -102,7 +107,10 @@ def _replace_months(
     entry removed: the revision is stored, not set aside), a crime stored from
     another month's file too (:func:`_moved_rows`: it moved here, and a later
     replace of the month it left must not delete it). What remains of the month
-    is exactly this file's rows, its rejected rows quarantined as in any load. The
+    is exactly this file's rows, its rejected rows quarantined as in any load. A
+    deleted row that a stored file of another force-month holds (``held_rows``, see
+    :mod:`._held`) is stored as that file gives it, in its month, instead; a moved
+    row's old file is recorded as holding it. The
     month is told by the names of the files its rows came from, not by their dates
     (a search late on a month's last day in UTC is stored in the next month's local
     time). The same file again deletes nothing. Set operations: one join for the
@@ -125,6 +133,12 @@ def _replace_months(
         how="anti",
     )
     gone = gone.filter(~_held_by_load(state.held_keys, gone[spec.key]))
+    replaced = {_month_text(month) for month in months}
+    # a stored file of another month holds it: stored from there, not lost
+    elsewhere = rows_held_elsewhere(
+        tx, spec.table, gone.select(spec.key, "month"), replaced, report.load_id
+    )
+    forget_replaced(tx, spec.table, replaced)
     conflicting = {
         month: _first_conflicts(state, files[0].file, spec.key)
         for month, files in months.items()
@@ -141,7 +155,16 @@ def _replace_months(
         for month, rows in conflicting.items()
     }
     moved = _moved_rows(tx, report.load_id, months, conflicting, state, spec)
-    gone_of = _by_month(gone)
+    gone_of = _by_month(gone.join(elsewhere.select(spec.key), on=spec.key, how="anti"))
+    elsewhere_of = _by_month(elsewhere)
+    # the file a moved row leaves still holds it: a later replace of the month it
+    # moved to, whose file no longer holds it, gives it back
+    record_left(
+        tx,
+        spec.table,
+        pl.concat([m[spec.key] for m in moved.values()]),
+        replaced,
+    )
     delete_keys(
         tx,
         spec.table,
@@ -153,6 +176,7 @@ def _replace_months(
             ]
         ),
     )
+    _store_held(tx, spec, elsewhere, state)
     for month, files in months.items():
         came = moved[month]
         stored_again = pl.concat(
@@ -160,10 +184,12 @@ def _replace_months(
         )
         _store_revised(tx, report.load_id, files[0], stored_again, state)
         of_month = gone_of.get(_month_text(month), gone.clear())
+        left = elsewhere_of.get(_month_text(month), elsewhere.clear())
         for f in files:  # the same file again: the first one replaced the month
             f.replaced = 0
-        files[0].replaced = of_month.height + stored_again.height
+        files[0].replaced = of_month.height + stored_again.height + left.height
         if files[0].replaced:
+            other = _of_another_force(came["moved_from"], month[1], spec)
             _say_replaced(
                 files[0],
                 month,
@@ -171,9 +197,12 @@ def _replace_months(
                 (of_month.height, revised[month].height, came.height),
                 (
                     of_month["source_file"].unique().sort().to_list(),
-                    came["moved_from"].unique().sort().to_list(),
+                    came.filter(~other)["moved_from"].unique().sort().to_list(),
+                    came.filter(other)["moved_from"].unique().sort().to_list(),
                 ),
+                int(other.sum()),
             )
+            _say_held_elsewhere(files[0], month, spec, left)
 
 
 def _by_month(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -286,6 +315,52 @@ def _store_revised(
     # the stored rows came back with the file's last outcome: the outcomes table's
     # latest one is put on them again
     state.touched_outcomes = state.touched_outcomes or state.table_has_rows("outcomes")
+
+
+def _store_held(
+    tx: Transaction, spec: _MonthFiles, rows: pl.DataFrame, state: _State
+) -> None:
+    """Store the rows a replaced month's file left that a stored file of another
+    month holds (:func:`rows_held_elsewhere`; their stored rows deleted), as that
+    file gives them: each leaves the quarantine of the load that read it as a
+    conflicting duplicate (it is stored now), and (street) the outcomes table's
+    latest outcome is put on it as after any load."""
+    if rows.height == 0:
+        return
+    _append_sorted(tx, spec.table, rows.drop("held_by", "month"))
+    for (load_id, file), lines in rows.group_by(
+        "held_by", "source_file", maintain_order=True
+    ):
+        delete_quarantined(tx, str(load_id), str(file), lines["source_line"])
+    if spec.table == "incidents":
+        state.touched_outcomes = state.touched_outcomes or state.table_has_rows(
+            "outcomes"
+        )
+
+
+def _say_held_elsewhere(
+    f: FileReport, month: Month, spec: _MonthFiles, rows: pl.DataFrame
+) -> None:
+    """Say which stored rows of the month this file does not hold stay stored, in
+    the month of a stored file that holds them: moved there by police.uk (the same
+    force), or a cross-border crime another force's file lists too."""
+    other = _of_another_force(rows["source_file"], month[1], spec)
+    for part, why in (
+        (rows.filter(~other), "moved there by police.uk"),
+        (rows.filter(other), f"a cross-border {spec.row} both forces' files list"),
+    ):
+        n = part.height
+        if n == 0:
+            continue
+        one = n == 1
+        files = ", ".join(sorted({_base_name(p) for p in part["source_file"]}))
+        _say(
+            f,
+            f"{n:,} stored {spec.row if one else spec.row + 's'} of the month not in "
+            f"this file {'is' if one else 'are'} in {files}, loaded earlier ({why}): "
+            f"{'it is' if one else 'they are'} now stored as that file gives "
+            f"{'it' if one else 'them'}, in its month, not deleted.",
+        )
 
 
 def _month_text(month: Month) -> str:
@@ -531,18 +606,34 @@ def _held_keys(
     return pl.concat([empty, *parts])
 
 
+def _of_another_force(paths: pl.Series, force: str, spec: _MonthFiles) -> pl.Series:
+    """Mask of ``paths`` (stored files) whose names give a force other than
+    ``force``: a Crime ID two forces' files hold is a cross-border crime, not one
+    police.uk moved. Looked up once per distinct file."""
+    force_of = {
+        path: month[1] if (month := spec.month_from_name(_base_name(path))) else ""
+        for path in paths.drop_nulls().unique().to_list()
+    }
+    forces = paths.replace_strict(force_of, default="", return_dtype=pl.String())
+    return (forces != force) & (forces != "")
+
+
 def _say_replaced(
     f: FileReport,
     month: Month,
     spec: _MonthFiles,
     counts: tuple[int, int, int],
-    files: tuple[list[str], list[str]],
+    files: tuple[list[str], list[str], list[str]],
+    across: int = 0,
 ) -> None:
     """Say what replacing the month did: ``counts`` of rows deleted, revised and
-    moved in from another month; ``files``: those the deleted and the moved rows
-    were stored from."""
-    gone, revised, moved = counts
-    earlier, moved_from = files
+    come from another force-month (``across`` of them from another force's file: a
+    cross-border crime, not one police.uk moved); ``files``: those the deleted
+    rows, and the rows come from another month and from another force, were stored
+    from."""
+    gone, revised, came = counts
+    earlier, moved_from, other_force = files
+    moved = came - across
     row = spec.row
     said = f"replaced {month[1]}'s {month[0]}: "
     if gone:
@@ -568,7 +659,16 @@ def _say_replaced(
             f"{'is' if moved == 1 else 'are'} now stored as this file gives "
             f"{'it' if moved == 1 else 'them'}, in this month; "
         )
-    new = f.loaded - revised - moved
+    if across:
+        one = across == 1
+        said += (
+            f"{across:,} stored {row if one else row + 's'} of another force's file "
+            f"(from {', '.join(sorted({_base_name(p) for p in other_force}))}) "
+            f"{'is' if one else 'are'} in this file too (a cross-border {row} both "
+            f"forces' files list) and {'is' if one else 'are'} now stored as this "
+            f"file gives {'it' if one else 'them'}; "
+        )
+    new = f.loaded - revised - came
     said += (
         f"{new:,} of its {row}s {'is' if new == 1 else 'are'} new. The month now "
         f"holds this file's {row}s only."

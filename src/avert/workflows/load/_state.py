@@ -120,6 +120,9 @@ class _State:
         #: ID with other fields, the revisions (or crimes moved in from another
         #: month) a replaced month stores
         self.revised: dict[str, list[pl.DataFrame]] = {}
+        #: ``held_rows`` candidates: rows of police.uk month files whose key is
+        #: stored from a file of another force-month (see :mod:`._held`)
+        self.held_elsewhere: list[pl.DataFrame] = []
         self.referenced = {r.table for rules in references.values() for r in rules}
         self.accepted: dict[str, list[pl.DataFrame]] = {}
         self.touched_outcomes = False
