@@ -184,6 +184,22 @@ def test_an_overlap_of_both_suppliers_counts_each_month_once(
     assert any("in the 4 months both cover" in n for n in result.notes), result.notes
 
 
+def test_two_forces_one_after_the_other_are_no_switch(sqlite_store: Store) -> None:
+    """Force A's files to June 2023 and Force B's from July, alike in size: two
+    forces, not one force's records changing hands, so the series of all areas
+    does not run on across them (the months stay no data, as before)."""
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(FIRST_18, 300)),
+        _police_uk(dict.fromkeys(LAST_12, 300)).with_columns(
+            pl.lit("Force B").alias("force")
+        ),
+    )
+    result = _judge(sqlite_store)
+    assert not result.series
+    assert not any("switch" in n for n in result.notes), result.notes
+
+
 def test_empty_run_days_follows_the_poisson_chance_of_a_run() -> None:
     """k = ceil(ln(days / 0.01) / rate): at 10 a day over three years, a run of
     two empty days already has a chance under 1 in 100."""

@@ -307,6 +307,7 @@ def _covered_series(
         _supplier_parts(
             store, records, unit=unit, date_from=date_from, date_to=date_to
         ),
+        forces=frozenset(records.filter("named_force")["supplier"].unique()),
         unit=unit,
         date_from=date_from,
         date_to=date_to,
@@ -481,10 +482,12 @@ def _window_records(
             ),
         ],
     )
+    force = pl.col("force").cast(pl.String).str.strip_chars()
     return frame.select(
         "occurred_from",
         (~pl.col("time_precision").eq_missing("month")).alias("timed"),
         supplier().alias("supplier"),
+        (force.is_not_null() & (force != "")).alias("named_force"),
     )
 
 
@@ -716,6 +719,7 @@ def _uncovered_periods(
     loaded: pl.DataFrame,
     supplier_parts: pl.DataFrame,
     *,
+    forces: frozenset[str],
     unit: Unit,
     date_from: dt.date,
     date_to: dt.date,
@@ -753,7 +757,9 @@ def _uncovered_periods(
     :func:`~avert.workflows.performance_supply.supplier_switches`) keeps the
     periods each covers for the other when the two count alike at the switch
     (before, every period of the area was no data and the series had no
-    verdict); the returned ``superseded`` are the switched-from supplier's
+    verdict; ``forces``: the suppliers named by a force column, two of which
+    are two forces, never one's records switching to the other's); the returned
+    ``superseded`` are the switched-from supplier's
     records the area's series then leaves out, from the switch on.
     """
     suppliers, counted_by_period = supply
@@ -780,7 +786,7 @@ def _uncovered_periods(
         on="supplier",
     )
     covered, superseded, switch_notes = supplier_switches(
-        counted_by_period, suppliers, loaded, part, unit=unit
+        counted_by_period, suppliers, loaded, part, unit=unit, forces=forces
     )
     unloaded = unloaded.join(covered, on=["area", "supplier", "period"], how="anti")
     part = part.join(superseded, on=["area", "supplier"], how="left").filter(

@@ -199,6 +199,7 @@ def supplier_switches(
     part: pl.DataFrame,
     *,
     unit: Unit,
+    forces: frozenset[str] = frozenset(),
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     """The areas whose records switch from one supplier to another, and whether
     the series runs on across the switch.
@@ -208,7 +209,9 @@ def supplier_switches(
     the window's first periods up to its last one, the second (``new``) from a
     period after the old one's first to at most the period after the old one's
     last (adjacent, or overlapping) to a later end (``loaded``: ``supplier``,
-    ``period``, ``count``). Each left the other's periods without records, and
+    ``period``, ``count``), not both named by a force column (``forces``: West
+    Yorkshire's files to June and the City of London's from July are two
+    forces, not one's records changing hands). Each left the other's periods without records, and
     both counted, so every period of the area was no data: a force whose
     data.police.uk files give way to its own extract had no verdict at all.
 
@@ -261,6 +264,11 @@ def supplier_switches(
             (pl.col("first") < pl.col("first_new"))
             & (pl.col("last") < pl.col("last_new"))
             & (pl.col("first_new") <= _next_period(pl.col("last"), unit))
+            # two forces are two forces' records, not one's changing hands
+            & ~(
+                pl.col("supplier").is_in(list(forces))
+                & pl.col("supplier_new").is_in(list(forces))
+            )
         )
         .sort("area", "supplier", "supplier_new")
     )
