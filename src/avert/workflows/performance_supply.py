@@ -1,0 +1,375 @@
+"""Two ways a supplier's records fail to cover a performance series' periods.
+
+Pure frame work beside :mod:`avert.workflows.performance`, which reads the store:
+
+- :func:`supplier_gap_periods`: a run of days inside a month with no record at all
+  from a supplier that records every day (two weeks of March missing from a load).
+  A monthly count cannot see it: the month read as a low month and could fake a
+  reduction.
+- :func:`supplier_switches`: an area whose records switch from one supplier to
+  another (a force's data.police.uk files, then its own extract): each supplier's
+  periods without records are covered by the other's, so the series runs on across
+  the switch when the two count alike at it, and says plainly when they do not.
+
+Method and figures: docs/performance.md ("Series").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import polars as pl
+
+from avert.analyse.performance import Unit, period_start
+
+__all__ = [
+    "GAP_CHANCE",
+    "MIN_DAY_COVER",
+    "SWITCH_ADJACENT_TOLERANCE",
+    "SWITCH_OVERLAP_TOLERANCE",
+    "empty_run_days",
+    "supplier_gap_periods",
+    "supplier_switches",
+]
+
+#: the chance, under a supplier's own daily rate, below which a run of empty days
+#: is judged a gap in its records rather than quiet days (:func:`empty_run_days`)
+GAP_CHANCE = 0.01
+
+#: the share of a period's days a supplier's records must cover for the period to
+#: be judged (the same margin as a store's first or last part period)
+MIN_DAY_COVER = 0.85
+
+
+def empty_run_days(daily_rate: float, days: int, chance: float = GAP_CHANCE) -> int:
+    """The shortest run of consecutive days with no record that is a gap, not
+    chance, for a supplier recording ``daily_rate`` records a day over ``days``.
+
+    Daily counts taken as Poisson with mean λ, a given day is empty with
+    probability e^(−λ) and k given days in a row with e^(−λk); a run can start on
+    any of the ``days`` days, so the chance of any such run is at most
+    ``days``·e^(−λk) (Boole's inequality). The least k with that chance under
+    ``chance`` is k = ⌈ln(days / chance) / λ⌉: 1 day at 100 records a day, 8 days
+    at 1 a day over a year, 26 days at 0.3 a day. Over-dispersed days (quiet
+    Sunday mornings, a bank holiday) are empty more often than Poisson says; the
+    rate is taken over the supplier's whole span, its empty days included, which
+    lowers it and lengthens k, and a period is left out only when the gap days
+    pass 15 % of it (:data:`MIN_DAY_COVER`), which one quiet day never does.
+    """
+    if daily_rate <= 0 or days <= 0:
+        return days + 1
+    return max(1, math.ceil(math.log(days / chance) / daily_rate))
+
+
+def supplier_gap_periods(
+    days: pl.DataFrame,
+    month_only: pl.DataFrame,
+    *,
+    unit: Unit,
+) -> pl.DataFrame:
+    """``supplier``, ``period`` and ``said`` of each period a supplier's timed
+    records leave more than 15 % of the days uncovered by runs of empty days too
+    long for chance (:func:`empty_run_days`), inside the span of its records.
+
+    ``days``: ``supplier``, ``day`` and ``count`` of the records that say their day
+    (month-only records, data.police.uk's, are dated the 1st and say nothing of
+    their days); ``month_only``: ``supplier`` and ``period`` holding month-only
+    records, whose periods are covered by them and never judged here. A period
+    with no record at all is the caller's (not loaded), not a gap; the first and
+    last periods' uncovered ends are too (:func:`_part_of` in the workflow).
+    """
+    schema = {"supplier": pl.String, "period": pl.Date, "said": pl.String}
+    if not days.height:
+        return pl.DataFrame(schema=schema)
+    spans = days.group_by("supplier").agg(
+        pl.col("day").min().alias("first"),
+        pl.col("day").max().alias("last"),
+        pl.col("count").sum().alias("n"),
+    )
+    every = "1mo" if unit == "month" else "1w"
+    filled = (
+        spans.with_columns(pl.date_ranges("first", "last").alias("day"))
+        .explode("day")
+        .join(days, on=["supplier", "day"], how="left")
+        .with_columns(pl.col("count").fill_null(0))
+        .sort("supplier", "day")
+    )
+    span_days = (pl.col("last") - pl.col("first")).dt.total_days() + 1
+    rate = pl.col("n") / span_days
+    # empty_run_days over the frame: the least k with days * exp(-rate * k) < chance
+    limits = spans.select(
+        "supplier",
+        (span_days / GAP_CHANCE)
+        .log()
+        .truediv(rate)
+        .ceil()
+        .clip(lower_bound=1)
+        .cast(pl.Int64)
+        .alias("k"),
+        rate.alias("rate"),
+    )
+    empty = pl.col("count") == 0
+    runs = (
+        filled.with_columns(
+            (empty != empty.shift(1).over("supplier"))
+            .fill_null(True)
+            .cum_sum()
+            .over("supplier")
+            .alias("run")
+        )
+        .filter(empty)
+        .group_by("supplier", "run")
+        .agg(pl.col("day").min().alias("from"), pl.col("day").max().alias("to"))
+        .with_columns(((pl.col("to") - pl.col("from")).dt.total_days() + 1).alias("n"))
+        .join(limits, on="supplier")
+        .filter(pl.col("n") >= pl.col("k"))
+    )
+    if not runs.height:
+        return pl.DataFrame(schema=schema)
+    gap_days = (
+        runs.with_columns(pl.date_ranges("from", "to").alias("day"))
+        .explode("day")
+        .with_columns(
+            pl.col("day")
+            .cast(pl.Datetime("us"))
+            .dt.truncate(every)
+            .cast(pl.Date)
+            .alias("period")
+        )
+    )
+    per_period = (
+        gap_days.group_by("supplier", "period")
+        .agg(
+            pl.len().alias("missing"),
+            pl.col("day").min().alias("from"),
+            pl.col("day").max().alias("to"),
+            pl.col("rate").first(),
+            pl.col("k").first(),
+        )
+        .join(month_only, on=["supplier", "period"], how="anti")
+    )
+    rows = []
+    for name, period, missing, first, last, rate, k in per_period.sort(
+        "supplier", "period"
+    ).iter_rows():
+        length = _period_days(period, unit)
+        if length - missing >= MIN_DAY_COVER * length:
+            continue
+        rows.append((name, period, _gap_said(missing, length, first, last, rate, k)))
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _gap_said(
+    missing: int, length: int, first: dt.date, last: dt.date, rate: float, k: int
+) -> str:
+    """``have no record on 14 of its 31 days (2024-03-10 to 2024-03-23) ...``."""
+    return (
+        f"have no record on {missing} of its {length} days ({first} to {last}), "
+        f"though they run at {rate:.1f} a day (by chance, {k} empty day"
+        f"{'' if k == 1 else 's'} running happen less than once in "
+        f"{1 / GAP_CHANCE:.0f} spans like it)"
+    )
+
+
+def _period_days(start: dt.date, unit: Unit) -> int:
+    if unit == "week":
+        return 7
+    following = period_start(start + dt.timedelta(days=31), "month")
+    return (following - start).days
+
+
+#: how far apart the two suppliers' counts may be in the periods both cover (the
+#: same months: the same crimes, counted twice) for the series to run on across
+#: the switch (:func:`supplier_switches`)
+SWITCH_OVERLAP_TOLERANCE = 0.10
+#: the same, with no period in common: the last periods of one against the first
+#: of the other, which a season and any true change between them move too
+SWITCH_ADJACENT_TOLERANCE = 0.20
+#: periods each side of an adjacent switch compared
+SWITCH_COMPARED = 3
+#: below this two-sided p-value a difference at the switch is beyond chance
+SWITCH_ALPHA = 0.01
+
+
+def supplier_switches(
+    counts: pl.DataFrame,
+    suppliers: pl.DataFrame,
+    loaded: pl.DataFrame,
+    part: pl.DataFrame,
+    *,
+    unit: Unit,
+    forces: frozenset[str] = frozenset(),
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """The areas whose records switch from one supplier to another, and whether
+    the series runs on across the switch.
+
+    A switch: two suppliers that count for an area (``suppliers``'s ``counts``,
+    :func:`_area_suppliers` in the workflow), the first (``old``) with records in
+    the window's first periods up to its last one, the second (``new``) from a
+    period after the old one's first to at most the period after the old one's
+    last (adjacent, or overlapping) to a later end (``loaded``: ``supplier``,
+    ``period``, ``count``), not both named by a force column (``forces``: West
+    Yorkshire's files to June and the City of London's from July are two
+    forces, not one's records changing hands). Each left the other's periods without records, and
+    both counted, so every period of the area was no data: a force whose
+    data.police.uk files give way to its own extract had no verdict at all.
+
+    Compared at the switch (``counts``: ``area``, ``supplier``, ``period``,
+    ``len`` of the series' own incidents; periods either covers in part,
+    ``part``, left out): in the periods both cover, their counts of the same
+    months; with none in common, the old one's last :data:`SWITCH_COMPARED`
+    periods against the new one's first as many. They count alike unless the
+    ratio (new ÷ old) lies outside 0.9 to 1/0.9
+    (:data:`SWITCH_OVERLAP_TOLERANCE`; adjacent, 0.8 to 1.25,
+    :data:`SWITCH_ADJACENT_TOLERANCE`, since a season moves neighbouring months
+    too) **and** beyond chance (exact binomial test of the
+    new one's share, two-sided p < :data:`SWITCH_ALPHA`). Alike: the series counts
+    the old one's records before the switch and the new one's from it, so its
+    periods are covered (``covered``: ``area``, ``supplier``, ``period`` no longer
+    no data) and the old one's records from the switch on are left out
+    (``superseded``: ``area``, ``supplier``, ``from``) so a month both cover is
+    not counted twice. Not alike (a different definition of the same crimes):
+    the periods stay no data, and the note says why the series has no verdict.
+    """
+    covered_schema = {"area": pl.String, "supplier": pl.String, "period": pl.Date}
+    superseded_schema = {"area": pl.String, "supplier": pl.String, "from": pl.Date}
+    none: tuple[pl.DataFrame, pl.DataFrame, list[str]] = (
+        pl.DataFrame(schema=covered_schema),
+        pl.DataFrame(schema=superseded_schema),
+        [],
+    )
+    windows = loaded.select("period").unique().sort("period")["period"].to_list()
+    if len(windows) < 2:
+        return none
+    spans = (
+        loaded.filter(pl.col("count") > 0)
+        .group_by("supplier")
+        .agg(
+            pl.col("period").min().alias("first"), pl.col("period").max().alias("last")
+        )
+    )
+    pairs = (
+        suppliers.filter("counts")
+        .select("area", "supplier")
+        .join(spans, on="supplier")
+        .join(
+            suppliers.filter("counts")
+            .select("area", "supplier")
+            .join(spans, on="supplier"),
+            on="area",
+            suffix="_new",
+        )
+        .filter(
+            (pl.col("first") < pl.col("first_new"))
+            & (pl.col("last") < pl.col("last_new"))
+            & (pl.col("first_new") <= _next_period(pl.col("last"), unit))
+            # two forces are two forces' records, not one's changing hands
+            & ~(
+                pl.col("supplier").is_in(list(forces))
+                & pl.col("supplier_new").is_in(list(forces))
+            )
+        )
+        .sort("area", "supplier", "supplier_new")
+    )
+    covered: list[tuple[str, str, dt.date]] = []
+    superseded: list[tuple[str, str, dt.date]] = []
+    notes: list[str] = []
+    parts = {(s, p) for s, p in part.select("supplier", "period").iter_rows()}
+    for area, old, _first, last, new, switch, _end in pairs.iter_rows():
+        alike, said = _compare_at_switch(
+            counts.filter(pl.col("area") == area),
+            old,
+            new,
+            switch,
+            last,
+            parts,
+            unit,
+        )
+        whose = "the series of all areas" if area == "all" else f"{area}'s series"
+        head = (
+            f"{whose}: its records switch from {old} (to the {unit} starting {last}) "
+            f"to {new} (from the {unit} starting {switch})"
+        )
+        if alike:
+            covered += [(area, old, p) for p in windows if p > last]
+            covered += [(area, new, p) for p in windows if p < switch]
+            superseded.append((area, old, switch))
+            notes.append(
+                f"{head}; {said}, so they count alike and the series runs on across "
+                f"the switch, {old}'s records before it and {new}'s from it (a "
+                "change at the switch itself may still be the records', not the "
+                "crimes')."
+            )
+        else:
+            notes.append(
+                f"{head}; {said}: they count differently (another definition or "
+                "recording of the same crimes), so periods before and after the "
+                "switch cannot be compared, each supplier's missing periods stay no "
+                "data and the series has no verdict across the switch."
+            )
+    return (
+        pl.DataFrame(covered, schema=covered_schema, orient="row"),
+        pl.DataFrame(superseded, schema=superseded_schema, orient="row"),
+        notes,
+    )
+
+
+def _next_period(period: pl.Expr, unit: Unit) -> pl.Expr:
+    return period.dt.offset_by("1mo" if unit == "month" else "1w")
+
+
+def _compare_at_switch(
+    counts: pl.DataFrame,
+    old: str,
+    new: str,
+    switch: dt.date,
+    last: dt.date,
+    parts: set[tuple[str, dt.date]],
+    unit: Unit,
+) -> tuple[bool, str]:
+    """Whether ``old`` and ``new`` count alike at the switch, and the words
+    saying what was compared (:func:`supplier_switches`)."""
+    per = {
+        (s, p): n
+        for s, p, n in counts.select(
+            "supplier", pl.col("period").cast(pl.Date), "len"
+        ).iter_rows()
+    }
+    whole = [
+        p
+        for p in sorted({p for _, p in per})
+        if (old, p) not in parts and (new, p) not in parts
+    ]
+    both = [p for p in whole if switch <= p <= last]
+    if both:
+        a = sum(per.get((old, p), 0) for p in both)
+        b = sum(per.get((new, p), 0) for p in both)
+        n = len(both)
+        said = (
+            f"in the {n} {unit}{'' if n == 1 else 's'} both cover, {new} counts "
+            f"{b:,} where {old} counts {a:,}"
+        )
+        tolerance = SWITCH_OVERLAP_TOLERANCE
+    else:
+        before = [p for p in whole if p < switch and (old, p) in per]
+        after = [p for p in whole if p > last and (new, p) in per]
+        m = min(len(before), len(after), SWITCH_COMPARED)
+        if m == 0:
+            return False, "no whole period either side to compare them by"
+        a = sum(per[(old, p)] for p in before[-m:])
+        b = sum(per[(new, p)] for p in after[:m])
+        periods = f"{m} {unit}{'' if m == 1 else 's'}"
+        said = f"{new} counts {b:,} in its first {periods} where {old} counts {a:,} in its last {periods}"
+        tolerance = SWITCH_ADJACENT_TOLERANCE
+    if a + b == 0:
+        return True, "neither has a record at the switch"
+    from scipy.stats import binomtest
+
+    ratio = b / a if a else math.inf
+    p_value = binomtest(b, a + b, 0.5).pvalue
+    within = 1 - tolerance <= ratio <= 1 / (1 - tolerance)
+    alike = within or p_value >= SWITCH_ALPHA
+    if a:
+        said += f" ({ratio:.2f} times as many)"
+    return alike, said

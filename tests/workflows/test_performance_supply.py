@@ -1,0 +1,296 @@
+"""Performance series across a change of supplier and across gaps inside a month.
+
+- A force whose data.police.uk files (months 1-18) give way to its own extract
+  (months 19-30, the bundle's source, no force column): each supplier's months
+  were no data for the other's, so the whole store's series lost every month and
+  the board pack had no verdict for the force, with no word why.
+- Two weeks of March missing from a force's own load: a monthly series counted
+  half a March as a low month, which can fake a reduction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from avert.analyse.performance import PerformanceResult, SeriesResult
+from avert.store import Store
+from avert.workflows.board import run_performance
+from avert.workflows.performance_supply import empty_run_days
+
+FORCE = "Metropolitan Police Service"
+EXTRACT = "met-extract"
+BASELINE = (dt.date(2022, 1, 1), dt.date(2023, 6, 30))
+RECENT = (dt.date(2023, 7, 1), dt.date(2024, 6, 30))
+
+
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    return pl.date_range(first, last, "1mo", eager=True).to_list()
+
+
+def _police_uk(counts: dict[dt.date, int], borough: str = "North") -> pl.DataFrame:
+    """data.police.uk-like street rows: dated the 1st, month-only, the force's
+    "Falls within"."""
+    months = [m for m, n in counts.items() for _ in range(n)]
+    return pl.DataFrame(
+        {
+            "occurred_from": [dt.datetime(m.year, m.month, 1) for m in months],
+            "force": [FORCE] * len(months),
+            "source": ["policeuk"] * len(months),
+            "time_precision": ["month"] * len(months),
+            "borough": [borough] * len(months),
+        }
+    )
+
+
+def _own(
+    counts: dict[dt.date, int],
+    *,
+    skip: tuple[dt.date, dt.date] | None = None,
+    source: str = EXTRACT,
+    force: str | None = None,
+) -> pl.DataFrame:
+    """A force's own extract (a bundle's: timed, the bundle's source, no force):
+    ``counts[month]`` records spread over the month's days, none on the days of
+    ``skip`` (first, last)."""
+    times = []
+    for month, n in counts.items():
+        days = [
+            d
+            for d in pl.date_range(
+                month,
+                (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+                - dt.timedelta(days=1),
+                "1d",
+                eager=True,
+            ).to_list()
+            if skip is None or not skip[0] <= d <= skip[1]
+        ]
+        times += [
+            dt.datetime.combine(days[i % len(days)], dt.time(14, 30)) for i in range(n)
+        ]
+    return pl.DataFrame(
+        {
+            "occurred_from": times,
+            "force": pl.Series([force] * len(times), dtype=pl.String),
+            "source": [source] * len(times),
+            "time_precision": ["exact"] * len(times),
+            "borough": ["North"] * len(times),
+        }
+    )
+
+
+def _load(store: Store, *parts: pl.DataFrame) -> None:
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.concat(parts).with_columns(
+                pl.format("i{}", pl.int_range(pl.len())).alias("incident_id"),
+                pl.lit("Violence and sexual offences").alias("crime_type"),
+            ),
+        )
+
+
+def _judge(store: Store, by: str | None = None) -> PerformanceResult:
+    return run_performance(
+        store,
+        by=by,
+        baseline_from=BASELINE[0],
+        baseline_to=BASELINE[1],
+        date_from=RECENT[0],
+        date_to=RECENT[1],
+        violence_only=False,
+        by_category=False,
+        flags=(),
+    )
+
+
+def _total(result: PerformanceResult, area: str = "all") -> SeriesResult:
+    return next(s for s in result.series if s.area == area and s.category == "all")
+
+
+def _periods(series: SeriesResult) -> dict[dt.date, int]:
+    return dict(series.chart.select("period", "count").iter_rows())
+
+
+MONTHS = _months(dt.date(2022, 1, 1), dt.date(2024, 6, 1))
+FIRST_18, LAST_12 = MONTHS[:18], MONTHS[18:]
+
+
+def test_a_switch_to_the_force_s_own_extract_keeps_the_verdict(
+    sqlite_store: Store,
+) -> None:
+    """Police.uk's 300 a month for months 1-18, the extract's 300 a month for
+    19-24, then 200 a month: every month was no data (the series
+    of all areas had none, no verdict). The two count alike at the switch, so
+    the series runs on across it, and a real fall reads as one, with a note."""
+    own = {m: 300 if m < dt.date(2024, 1, 1) else 200 for m in LAST_12}
+    _load(sqlite_store, _police_uk(dict.fromkeys(FIRST_18, 300)), _own(own))
+    for by, area in ((None, "all"), ("borough", "North")):
+        result = _judge(sqlite_store, by)
+        series = _total(result, area)
+        assert len(_periods(series)) == 30, (by, _periods(series))
+        assert series.no_data == ()
+        assert series.verdict == "significant_sustained_reduction", series.verdict
+        notes = "\n".join(result.notes)
+        assert (
+            f"its records switch from {FORCE} (to the month starting 2023-06-01) "
+            f"to {EXTRACT} (from the month starting 2023-07-01)" in notes
+        ), notes
+        assert "so they count alike and the series runs on across the switch" in notes
+        assert "no incident in the store" not in notes, notes
+
+
+def test_a_switch_to_records_counted_differently_says_so(
+    sqlite_store: Store,
+) -> None:
+    """The extract counts half what police.uk did for the same crimes (another
+    definition): the months stay no data, and the note says plainly why the
+    series has no verdict, where before only "no incident in the store" notes
+    said anything."""
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(FIRST_18, 300)),
+        _own(dict.fromkeys(LAST_12, 150)),
+    )
+    result = _judge(sqlite_store)
+    assert not result.series
+    notes = "\n".join(result.notes)
+    assert (
+        f"{EXTRACT} counts 450 in its first 3 months where {FORCE} counts 900 in "
+        "its last 3 months (0.50 times as many): they count differently" in notes
+    ), notes
+    assert "they count differently" in notes
+    assert "the series has no verdict across the switch" in notes
+
+
+def test_an_overlap_of_both_suppliers_counts_each_month_once(
+    sqlite_store: Store,
+) -> None:
+    """Police.uk to month 20, the extract from month 17: months 17-20 hold both
+    (the same crimes twice). The series counts police.uk before the switch and
+    the extract from it, 300 every month, never 600."""
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(MONTHS[:20], 300)),
+        _own(dict.fromkeys(MONTHS[16:], 300)),
+    )
+    result = _judge(sqlite_store)
+    counts = _periods(_total(result))
+    assert set(counts.values()) == {300}, counts
+    assert len(counts) == 30
+    assert any("in the 4 months both cover" in n for n in result.notes), result.notes
+
+
+def test_two_forces_one_after_the_other_are_no_switch(sqlite_store: Store) -> None:
+    """Force A's files to June 2023 and Force B's from July, alike in size: two
+    forces, not one force's records changing hands, so the series of all areas
+    does not run on across them (the months stay no data, as before)."""
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(FIRST_18, 300)),
+        _police_uk(dict.fromkeys(LAST_12, 300)).with_columns(
+            pl.lit("Force B").alias("force")
+        ),
+    )
+    result = _judge(sqlite_store)
+    assert not result.series
+    assert not any("switch" in n for n in result.notes), result.notes
+
+
+def test_empty_run_days_follows_the_poisson_chance_of_a_run() -> None:
+    """k = ceil(ln(days / 0.01) / rate): at 10 a day over three years, a run of
+    two empty days already has a chance under 1 in 100."""
+    assert empty_run_days(10.0, 1095) == 2
+    assert empty_run_days(100.0, 1095) == 1
+    assert empty_run_days(1.0, 365) == 11
+    assert empty_run_days(0.0, 30) == 31
+
+
+def test_two_weeks_missing_from_a_month_are_no_data_not_a_low_month(
+    sqlite_store: Store,
+) -> None:
+    """The force's own records, 20 a day every day, with 10-23 March 2024
+    missing: March read 340 of the usual 600 or so, a low month. It is partly
+    covered and left out of the series, with a note; the other months stay."""
+    months = _months(dt.date(2022, 1, 1), dt.date(2024, 6, 1))
+    counts = {m: 20 * _days_in(m) for m in months}
+    gap = (dt.date(2024, 3, 10), dt.date(2024, 3, 23))
+    march = dt.date(2024, 3, 1)
+    counts[march] = 20 * (31 - 14)
+    _load(sqlite_store, _own(counts, skip=gap, source="bundle", force="Force A"))
+    result = _judge(sqlite_store, "force")
+    series = _total(result, "Force A")
+    assert march not in _periods(series), _periods(series)
+    assert series.no_data == (march,)
+    assert len(_periods(series)) == 29
+    notes = "\n".join(result.notes)
+    assert (
+        "Force A's incidents have no record on 14 of its 31 days (2024-03-10 to "
+        "2024-03-23)" in notes
+    ), notes
+    assert "the month starting 2024-03-01 is only partly covered" in notes
+
+
+def test_a_few_quiet_days_and_police_uk_months_are_kept(sqlite_store: Store) -> None:
+    """A sparse force (about one record every third day) has long quiet runs by
+    chance, and police.uk's records are all dated the 1st: neither is a gap."""
+    sparse = {m: _days_in(m) for m in MONTHS}
+    _load(
+        sqlite_store,
+        _own(sparse, source="bundle", force="Force A").gather_every(3),
+        _police_uk(dict.fromkeys(MONTHS, 50)),
+    )
+    result = _judge(sqlite_store, "force")
+    assert len(_periods(_total(result, FORCE))) == 30
+    assert len(_periods(_total(result, "Force A"))) == 30, result.notes
+    assert not any("have no record" in n for n in result.notes), result.notes
+
+
+def _days_in(month: dt.date) -> int:
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return (following - month).days
+
+
+def test_whole_months_judge_coverage_without_scanning_the_whole_table(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run scanned every incident of the store for each supplier's first and
+    last record (0.27 s of CPU on 426,000 incidents) to find part periods at their
+    edges. An edge inside the window is an edge of the window's own records, read
+    already: a store loaded in whole months needs no scan; one whose records end
+    mid-month still gets its part month."""
+    from avert.workflows import performance
+
+    def no_scan(*_args: object, **_kwargs: object) -> pl.DataFrame:
+        raise AssertionError("incident_spans scanned the whole table")
+
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(MONTHS, 300)),
+        _own({m: 2 * _days_in(m) for m in MONTHS}, source="bundle", force="Force A"),
+    )
+    with monkeypatch.context() as patched:
+        patched.setattr(performance, "incident_spans", no_scan)
+        result = _judge(sqlite_store, "force")
+    assert len(_periods(_total(result, "Force A"))) == 30
+    assert len(_periods(_total(result, FORCE))) == 30
+    cut = {m: 2 * _days_in(m) for m in MONTHS}
+    cut[MONTHS[-1]] = 20  # one a day to 20 June
+    _load_more(sqlite_store, _own(cut, source="bundle", force="Force B"))
+    result = _judge(sqlite_store, "force")
+    assert MONTHS[-1] not in _periods(_total(result, "Force B"))
+    assert any("Force B's incidents end on 2024-06-20" in n for n in result.notes)
+
+
+def _load_more(store: Store, frame: pl.DataFrame) -> None:
+    with store.transaction() as tx:
+        tx.append(
+            "incidents",
+            frame.with_columns(
+                pl.format("more{}", pl.int_range(pl.len())).alias("incident_id"),
+                pl.lit("Violence and sexual offences").alias("crime_type"),
+            ),
+        )
