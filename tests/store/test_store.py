@@ -86,6 +86,19 @@ def test_read_frame_without_order_by_gives_rows_in_primary_key_order(
     assert pairs.rows() == [("p", "a"), ("q", "a"), ("p", "c")]
 
 
+def test_read_frame_gives_the_audit_log_in_chain_order(any_store: Store) -> None:
+    """The audit log's key is a random id: read in key order, "the rows added since"
+    (a frame's tail) would be any rows; it reads in its chain's order, ``seq``."""
+    log = pl.DataFrame(
+        {"audit_id": ["z", "m", "a"], "seq": [1, 2, 3], "action": ["v", "v", "e"]}
+    )
+    with any_store.transaction() as tx:
+        tx.append("audit", log)
+    assert any_store.read_frame("audit")["seq"].to_list() == [1, 2, 3]
+    ids = any_store.read_frame("audit", columns=["audit_id"])
+    assert ids["audit_id"].to_list() == ["z", "m", "a"]
+
+
 def test_filters_select_by_time_and_membership(any_store: Store) -> None:
     with any_store.transaction() as tx:
         tx.append("incidents", _incidents())

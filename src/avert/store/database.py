@@ -930,7 +930,8 @@ class Store:
     ) -> pl.DataFrame:
         """Read a canonical table (optionally filtered) as a frame in canonical types.
 
-        Rows come in ``order_by`` order, else in primary-key order (text bytewise):
+        Rows come in ``order_by`` order, else in the table's default order (its
+        primary key, text bytewise; the audit log's chain, ``seq``):
         never in the order the database happens to keep them. SQLite returns a
         table's rows in insertion order and PostgreSQL in its heap's, which updates
         and index rebuilds reshuffle; a float summed over a frame in one order or
@@ -949,7 +950,7 @@ class Store:
         if unknown:
             msg = f"{table} has no columns {unknown}"
             raise NotFound(msg)
-        key = list(spec.primary_key)
+        key = list(spec.default_order)
         sort_here = not order_by and all(c in names for c in key)
         sql_order = order_by or ([] if sort_here else key)
         sql, params = self._select_sql(table, names, where, sql_order)
