@@ -227,6 +227,13 @@ class TableSpec:
     columns: dict[str, str] = field(default_factory=dict)
     indexes: tuple[tuple[str, ...], ...] = ()
     unique: tuple[tuple[str, ...], ...] = ()
+    #: the order rows are read in when a read asks for none (empty: the primary key)
+    read_order: tuple[str, ...] = ()
+
+    @property
+    def default_order(self) -> tuple[str, ...]:
+        """Columns a read without an order sorts by: ``read_order``, else the key."""
+        return self.read_order or self.primary_key
 
     @property
     def names(self) -> list[str]:
@@ -253,6 +260,7 @@ def _spec(
     primary_key: tuple[str, ...],
     indexes: tuple[tuple[str, ...], ...] = (),
     unique: tuple[tuple[str, ...], ...] = (),
+    read_order: tuple[str, ...] = (),
 ) -> TableSpec:
     return TableSpec(
         name=name,
@@ -262,6 +270,7 @@ def _spec(
         columns={c: d for c, _, d in cols},
         indexes=indexes,
         unique=unique,
+        read_order=read_order,
     )
 
 
@@ -845,6 +854,8 @@ AUDIT: Final = _spec(
     ],
     ("audit_id",),
     unique=(("seq",),),
+    # the chain's order, not the random ids'
+    read_order=("seq", "audit_id"),
 )
 
 POPULATIONS: Final = _spec(

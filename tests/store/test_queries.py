@@ -89,6 +89,36 @@ def test_classified_between_joins_in_sql_and_types_from_the_schema(
     assert empty.schema["occurred_from"] == pl.Datetime("us")
 
 
+def test_windowed_reads_give_rows_in_key_order_on_every_store(
+    any_store: Store,
+) -> None:
+    """The windowed reads returned rows as the database kept them (SQLite by its
+    time index, PostgreSQL by its heap), so a month of London's harm summed to
+    3691882.1621678043 on SQLite and 3691882.162167803 on PostgreSQL. Now rows come
+    by incident id, or by every column in a read without it."""
+    late_first = pl.DataFrame(
+        {
+            "incident_id": ["a", "B", "c"],
+            "occurred_from": [
+                dt.datetime(2019, 6, 3),
+                dt.datetime(2019, 6, 2),
+                dt.datetime(2019, 6, 1),
+            ],
+            "x": [1.0, 2.0, 3.0],
+            "y": [9.0, 8.0, 7.0],
+        }
+    )
+    with any_store.transaction() as tx:
+        tx.append("incidents", late_first)
+    window = (dt.datetime(2019, 6, 1), dt.datetime(2019, 7, 1))
+    got = queries.classified_between(
+        any_store, *window, columns=("incident_id", "x"), profile="avb-2010"
+    )
+    assert got["incident_id"].to_list() == ["B", "a", "c"]
+    located = queries.located_between(any_store, *window, profile="avb-2010")
+    assert located["x"].to_list() == [3.0, 2.0, 1.0]
+
+
 def test_latest_time_by_precision(any_store: Store) -> None:
     _seed(any_store)
     at = dt.datetime(2019, 7, 1)

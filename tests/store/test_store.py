@@ -62,6 +62,43 @@ def test_order_by_puts_nulls_first_on_every_store(any_store: Store) -> None:
     assert by_text["incident_id"].to_list() == expected
 
 
+def test_read_frame_without_order_by_gives_rows_in_primary_key_order(
+    any_store: Store,
+) -> None:
+    """``read_frame`` with no ``order_by`` returned rows as the database kept them:
+    SQLite in insertion order, PostgreSQL in its heap's order, which a load's
+    updates reshuffle, so the same data gave a performance chart's harm
+    842.2142921278057 on SQLite and 842.2142921278056 on PostgreSQL (floats summed
+    in another order). Now rows come in primary-key order (text bytewise) on both,
+    whether or not the frame holds the key."""
+    written = pl.DataFrame(
+        {"incident_id": ["c", "a", "B", "b"], "x": [0.5, 3.0, 2.0, 1.0]}
+    )
+    with any_store.transaction() as tx:
+        tx.append("incidents", written)
+    keyed = any_store.read_frame("incidents", columns=["x", "incident_id"])
+    assert keyed["incident_id"].to_list() == ["B", "a", "b", "c"]
+    unkeyed = any_store.read_frame("incidents", columns=["x"])
+    assert unkeyed["x"].to_list() == [2.0, 3.0, 1.0, 0.5]
+    classes = pl.DataFrame({"incident_id": ["c", "a", "a"], "profile": ["p", "q", "p"]})
+    any_store.replace_rows("classifications", classes, where=[])
+    pairs = any_store.read_frame("classifications", columns=["profile", "incident_id"])
+    assert pairs.rows() == [("p", "a"), ("q", "a"), ("p", "c")]
+
+
+def test_read_frame_gives_the_audit_log_in_chain_order(any_store: Store) -> None:
+    """The audit log's key is a random id: read in key order, "the rows added since"
+    (a frame's tail) would be any rows; it reads in its chain's order, ``seq``."""
+    log = pl.DataFrame(
+        {"audit_id": ["z", "m", "a"], "seq": [1, 2, 3], "action": ["v", "v", "e"]}
+    )
+    with any_store.transaction() as tx:
+        tx.append("audit", log)
+    assert any_store.read_frame("audit")["seq"].to_list() == [1, 2, 3]
+    ids = any_store.read_frame("audit", columns=["audit_id"])
+    assert ids["audit_id"].to_list() == ["z", "m", "a"]
+
+
 def test_filters_select_by_time_and_membership(any_store: Store) -> None:
     with any_store.transaction() as tx:
         tx.append("incidents", _incidents())
