@@ -52,6 +52,18 @@ def _months_of(table: str, paths: pl.Series) -> pl.Series:
     return paths.replace_strict(month_of, default=None, return_dtype=pl.String())
 
 
+def is_recorded(table: str, kind: str, path: str) -> bool:
+    """Whether a file's rows of ``table`` are recorded: a police.uk stop or street
+    file named for a force-month. Other files (a bundle, a table, a renamed file)
+    need no stored row's file from the duplicate lookup (47 bytes a repeated row,
+    kept until the file is written: some 235 MB for 5 million incidents)."""
+    return (
+        table in _MONTH_OF
+        and kind in _MONTH_OF[table][0]
+        and month_of_file(table, path) is not None
+    )
+
+
 def note_held_elsewhere(
     table: str,
     kind: str,

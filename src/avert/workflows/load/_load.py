@@ -42,7 +42,11 @@ from avert.workflows.load._checks import (
     _reject_long_keys,
     _split_duplicates,
 )
-from avert.workflows.load._held import note_held_elsewhere, record_held
+from avert.workflows.load._held import (
+    is_recorded,
+    note_held_elsewhere,
+    record_held,
+)
 from avert.workflows.load._months import (
     _STOP_MONTHS,
     _STREET_MONTHS,
@@ -376,7 +380,8 @@ def _write(
                 frame.select(pl.col(_HELD[table]).alias("key"))
             )
         state.had_rows_before_load(table)  # ask before this load appends to it
-        stored_from: list[pl.DataFrame] | None = [] if table in _HELD else None
+        recorded = is_recorded(table, parsed.kind, parsed.file)
+        stored_from: list[pl.DataFrame] | None = [] if recorded else None
         new, dups, conflicts = _split_duplicates(
             tx,
             table,
