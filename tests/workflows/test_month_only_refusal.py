@@ -17,9 +17,14 @@ from avert.workflows.forecast import MONTH_ONLY_NOTE, events_from_store
 
 
 def _store(tmp_path: Path, precisions: list[str | None]) -> Store:
-    """A store of one located incident per precision, in one month."""
+    """A SQLite store of one located incident per precision, in one month."""
     store = Store(str(tmp_path / "avert.db"))
     store.upgrade()
+    return _add(store, precisions)
+
+
+def _add(store: Store, precisions: list[str | None]) -> Store:
+    """``store`` with one located incident per precision, in one month."""
     n = len(precisions)
     inc = pl.DataFrame(
         {
@@ -36,17 +41,10 @@ def _store(tmp_path: Path, precisions: list[str | None]) -> Store:
     return store
 
 
-def test_month_only_incidents_counts_them_and_all(tmp_path: Path) -> None:
-    assert month_only_incidents(_store(tmp_path, ["month", "month", None, "day"])) == (
-        2,
-        4,
-    )
-
-
-def test_an_empty_store_has_none(tmp_path: Path) -> None:
-    store = Store(str(tmp_path / "avert.db"))
-    store.upgrade()
-    assert month_only_incidents(store) == (0, 0)
+def test_month_only_incidents_counts_them_and_all(any_store: Store) -> None:
+    assert month_only_incidents(any_store) == (0, 0)
+    _add(any_store, ["month", "month", None, "day"])
+    assert month_only_incidents(any_store) == (2, 4)
 
 
 def test_every_incident_month_only_is_refused_before_they_are_read(
