@@ -604,3 +604,24 @@ def test_an_option_file_is_read_before_the_store_is_opened(
     assert isinstance(result.exception, AvertError), result.output
     assert "missing.file" in str(result.exception), result.exception
     assert not absent.exists()
+
+
+def test_db_init_prints_the_store_on_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A long store location (a PostgreSQL URL with its options, a deep SQLite
+    path) was wrapped at 80 columns onto a second line, where it could not be
+    copied."""
+    deep = tmp_path / ("a-long-folder-name-" * 4)
+    deep.mkdir()
+    db = deep / "avert.db"
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(sys, "argv", ["avert", "--db", str(db), "db", "init"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, out
+    assert str(db) in out, out

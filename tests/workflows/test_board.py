@@ -1184,3 +1184,53 @@ def test_equality_says_the_residents_by_age_straddle_the_police_ranges(
     assert not any(
         n.startswith("No residents by single year of age") for n in out["notes"]
     )
+
+
+@pytest.mark.parametrize("areas", [(), ("--areas", "Alpha,Beta")])
+def test_equality_says_a_population_year_has_no_ethnic_groups(
+    sqlite_store: Store, tmp_path: Path, areas: tuple[str, ...]
+) -> None:
+    """The Met against the London mid-2020 populations (by sex and age only): the
+    error said "No 2020 census ethnic-group residents for" 30 of London's 33 areas,
+    those of the force area inferred from where the stops fall, as if the other
+    three had them. It now says the year has no ethnic groups at all, and which
+    years have them."""
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)
+    bands = tmp_path / "mid-2020-bands.csv"
+    rows = ["area,year,sex,age_band,ethnicity,population"]
+    for area in ("Alpha", "Beta"):
+        rows.append(f"{area},2020,all,all,all,2000")
+    bands.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _invoke(sqlite_store, "ingest", "population", str(bands))
+    res = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "equality",
+            "--force",
+            "test-force",
+            "--population-year",
+            "2020",
+            *areas,
+        ],
+    )
+    assert res.exit_code == 1
+    text = " ".join(str(res.exception).split())
+    assert text.startswith("The 2020 populations loaded give no ethnic groups"), text
+    assert "--population-year (2011)" in text
+    assert "ethnic-group residents for" not in text
+    # a year not loaded at all says so
+    res = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "equality",
+            "--population-year",
+            "2019",
+        ],
+    )
+    assert "No 2019 populations are loaded" in " ".join(str(res.exception).split())

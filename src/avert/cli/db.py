@@ -22,7 +22,10 @@ def init(ctx: typer.Context) -> None:
     from avert.workflows.admin import migrate_database
 
     done = migrate_database(get_store(ctx, check=False))
-    console.print(f"Database ready at revision {done.after}: {done.location}")
+    # one line whatever the width: a wrapped URL cannot be copied
+    console.print(
+        f"Database ready at revision {done.after}: {done.location}", soft_wrap=True
+    )
     _warn_loose(done.loose)
 
 

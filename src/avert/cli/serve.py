@@ -60,7 +60,9 @@ def serve(
 
         check_demo_store(store)
     app = create_app(settings, store, demo=demo)
-    console.print(f"avert web app on http://{host}:{port}/ (Ctrl-C to stop)")
+    console.print(
+        f"avert web app on http://{host}:{port}/ (Ctrl-C to stop)", soft_wrap=True
+    )
     if demo:
         from avert.workflows.demo import demo_sign_in
 

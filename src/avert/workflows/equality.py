@@ -721,11 +721,13 @@ def _census_year(
     (:func:`_lsoa_year`), so a census by local authority serves a force area that
     is listed or given; where ``lsoa_first`` gives a reason (per-LSOA rates, a
     force area inferred from the LSOAs' districts) the latest with LSOA rows."""
+    held = sorted(set(_ethnic_years(pops)))
+    if population_year is not None and population_year not in held:
+        raise ConfigError(_no_ethnic_groups(pops, population_year, held))
     year = population_year or (
         latest_year(lsoa_rows, ethnicity=True) if lsoa_first else None
     )
     if year is None:
-        held = sorted(set(_ethnic_years(pops)))
         # by the census day, not the year: the 2021 census (21 March) is not taken
         # by 1 January 2021
         before = [y for y in held if census_day(y) <= start]
@@ -737,6 +739,35 @@ def _census_year(
         )
         raise NotFound(msg)
     return year
+
+
+def _no_ethnic_groups(pops: pl.DataFrame, year: int, held: Sequence[int]) -> str:
+    """Why ``--population-year`` ``year`` cannot give rates by ethnic group: its
+    residents are not by ethnic group (an ONS mid-year estimate gives sex and age
+    only) or not loaded at all.
+
+    Asked first: the force area was otherwise taken from where the stops fall
+    (the listed one matched no residents of the year) and the error named the
+    areas kept, "No 2020 census ethnic-group residents for" 30 of London's 33,
+    as if the other three had them.
+    """
+    loaded = pops.filter(pl.col("year") == year).height > 0
+    what = (
+        f"The {year} populations loaded give no ethnic groups (an ONS mid-year "
+        "estimate gives sex and age only)"
+        if loaded
+        else f"No {year} populations are loaded"
+    )
+    choose = (
+        f"choose a year that has them with --population-year ({', '.join(map(str, held))})"
+        if held
+        else "load a census's residents by ethnic group"
+    )
+    return (
+        f"{what}: the rates by ethnic group need residents by ethnic group. "
+        f"{choose[0].upper()}{choose[1:]}, or load {year}'s residents by ethnic "
+        "group with 'avert ingest population'."
+    )
 
 
 def _lsoa_first(
