@@ -13,7 +13,8 @@ What is withheld, and why (docs/delivery.md, "Dates of birth, addresses and
 postcodes"):
 
 * a **date** (``03/04/2006``, ``3/4/06``, ``3.4.2006``, ``2006-04-03``,
-  ``3 April 2006``, ``3rd Apr 06``, ``April 3, 2006``; numbers day first, as in
+  ``2006/04/03``, ``3 April 2006``, ``3rd Apr 06``, ``April 3, 2006``, and as
+  police systems print one, ``03-Apr-2006``, ``03APR2006``; numbers day first, as in
   the UK; a two-digit year is either century) written right after a
   date-of-birth clue (``DOB``, ``D.O.B.``, ``date of birth``, ``born``), whoever
   it belongs to; one that is the date of birth of a person the same texts name
@@ -24,8 +25,9 @@ postcodes"):
 * a **postcode** in full (outward and inward code, any case and spacing:
   ``LS9 8AB``, ``ls98ab``), stored or not: partners never see a place finer than
   an area, and a unit postcode is a street's few addresses. An inward code that
-  reads as an ordinal in lower case (``Y7 2nd``, ``A4 3rd``) is withheld only
-  when it is a stored address's postcode;
+  reads as an ordinal in lower case (``Y7 2nd``, ``A4 3rd``), or holds a letter
+  no inward code holds (C, I, K, M, O, V: a road and a clock time, ``A61 9pm``),
+  is withheld only when it is a stored address's postcode;
 * an **address**: a stored address's street line (the first part with a house
   number, else its first part of two words or more, up to the street's kind:
   ``14 Acacia Road``), compared by :func:`address_key` (case, spacing,
@@ -101,8 +103,10 @@ _ORDINAL: Final = r"(?:st|nd|rd|th)?"
 _DATE: Final = re.compile(
     r"(?<![0-9A-Za-z])(?:"
     r"(?P<d1>\d{1,2})(?P<sep>[/.\-])(?P<m1>\d{1,2})(?P=sep)(?P<y1>\d{4}|\d{2})"
-    r"|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})"
+    r"|(?P<y2>\d{4})(?P<sep2>[/.\-])(?P<m2>\d{1,2})(?P=sep2)(?P<d2>\d{1,2})"
     rf"|(?P<d3>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<n3>{_MONTH})\.?,?\s+(?P<y3>\d{{4}}|\d{{2}})"
+    # as police systems print a date: 03-Apr-2006, 03/APR/2006, 03APR2006
+    rf"|(?P<d5>\d{{1,2}})(?P<sep5>[/.\-]?)(?P<n5>{_MONTH})(?P=sep5)(?P<y5>\d{{4}}|\d{{2}})"
     rf"|(?P<n4>{_MONTH})\.?\s+(?P<d4>\d{{1,2}}){_ORDINAL},?\s+(?P<y4>\d{{4}})"
     r")(?![0-9A-Za-z])",
     re.IGNORECASE,
@@ -121,8 +125,10 @@ _POSTCODE: Final = re.compile(
 _POSTCODE_IN_ADDRESS: Final = (
     r"(?-u:\b)[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}(?-u:\b)"
 )
-#: An inward code written as an ordinal (``2nd``), not read as a postcode alone.
-_LOWER_ORDINAL: Final = re.compile(r"[0-9](?:st|nd|rd|th)")
+#: An inward code that reads as something else, not read as a postcode alone: an
+#: ordinal in lower case (``2nd``), or one holding a letter no inward code holds
+#: (C, I, K, M, O, V: a clock time, ``9pm``).
+_DOUBTFUL_INWARD: Final = re.compile(r"[0-9](?:st|nd|rd|th)|[0-9].?[CIKMOVcikmov].?")
 #: Abbreviations of an address's words, as :func:`address_key` compares them.
 _ADDRESS_WORDS: Final = {
     "rd": "road",
@@ -170,11 +176,12 @@ class WrittenDate:
 @dataclass(frozen=True)
 class WrittenPostcode:
     """A full postcode as a text writes it, its :func:`postcode_key`, and whether
-    its inward code reads as an ordinal (``2nd``)."""
+    its inward code reads as something else (``doubtful``: an ordinal, ``2nd``,
+    or a clock time, ``9pm``)."""
 
     text: str
     key: str
-    ordinal: bool
+    doubtful: bool
 
 
 def _days(day: str, month: int, year: str) -> tuple[dt.date, ...]:
@@ -214,6 +221,8 @@ def written_dates(texts: Iterable[str | None]) -> list[WrittenDate]:
                 days = _days(g["d2"], int(g["m2"]), g["y2"])
             elif g["d3"]:
                 days = _days(g["d3"], _month(g["n3"]), g["y3"])
+            elif g["d5"]:
+                days = _days(g["d5"], _month(g["n5"]), g["y5"])
             else:
                 days = _days(g["d4"], _month(g["n4"]), g["y4"])
             clue = bool(_BIRTH_CLUE.search(text[max(0, m.start() - 40) : m.start()]))
@@ -261,12 +270,12 @@ def postcode_key(postcode: str) -> str:
 def written_postcodes(texts: Iterable[str | None]) -> list[WrittenPostcode]:
     """Each full postcode ``texts`` write (:class:`WrittenPostcode`).
 
-    >>> [(p.text, p.key, p.ordinal) for p in written_postcodes(["LS9 8ab; Y7 2nd"])]
+    >>> [(p.text, p.key, p.doubtful) for p in written_postcodes(["LS9 8ab; Y7 2nd"])]
     [('LS9 8ab', 'LS98AB', False), ('Y7 2nd', 'Y72ND', True)]
     """
     return [
         WrittenPostcode(
-            m.group(0), postcode_key(m.group(0)), bool(_LOWER_ORDINAL.fullmatch(m[2]))
+            m.group(0), postcode_key(m.group(0)), bool(_DOUBTFUL_INWARD.fullmatch(m[2]))
         )
         for text in texts
         if text
