@@ -16,6 +16,7 @@ import pytest
 from avert.config.settings import load_settings
 from avert.store import Store
 from avert.workflows import delivery
+from avert.workflows.delivery._common import stored_ids_shown
 from avert.workflows.users import User
 from avert.written_identity import ADDRESS_WITHHELD, DATE_WITHHELD, POSTCODE_WITHHELD
 
@@ -166,3 +167,45 @@ def test_a_taskings_what_reads_no_date_of_birth_or_postcode_to_its_partner(
         f"Visit {pseudo('person', 'P1')}, DOB {DATE_WITHHELD}, at "
         f"{ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
     )
+
+
+def test_a_street_named_by_common_words_or_an_apostrophe_is_withheld(
+    any_store: Store,
+) -> None:
+    """ "7 Green Lane" (a street of words that are all kinds of street: Park
+    Road, Hill Street), "14 O'Neill Close" and "22 D’Arcy Road" were shown as
+    written: the stored addresses were looked for by a word the street line
+    holds that is no kind of street, without its apostrophe, which they lack or
+    write with one. "5 St Anne's Road" was cut at its first kind of street ("5
+    street"), so only "5 St" was withheld, and "5 street drinkers" too."""
+    stored = [
+        "7 Green Lane, Leeds",
+        "14 O'Neill Close",
+        "22 D’Arcy Road",
+        "5 St Anne's Road",
+        "9 Pk Rd",
+        "1 Elm Grove, Y7 2ND",
+    ]
+    people = [f"P{i}" for i in range(len(stored))]
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": people, "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": people, "address": stored}),
+        )
+    typed = (
+        "Seen at 7 green lane, 14 O'Neill Close, 22 D'Arcy Road, 5 St Anne's Rd "
+        "and 9 Park Road; 5 street drinkers moved on; Y7 2nd and Y8 2nd"
+    )
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    shown = stored_ids_shown(any_store, pseudo, [typed])
+    assert {k for k, v in shown.items() if v == ADDRESS_WITHHELD} == {
+        "7 green lane",
+        "14 o'neill close",
+        "22 d'arcy road",
+        "5 st anne's rd",
+        "9 park road",
+    }
+    # a lower-case ordinal inward code, withheld as a stored address holds it
+    assert shown.get("y7 2nd") == POSTCODE_WITHHELD
+    assert "y8 2nd" not in shown
