@@ -52,7 +52,15 @@ def test_a_date_after_a_birth_clue_is_withheld_whoever_was_born_then() -> None:
     withheld = withheld_dates(
         found, named_births=[], stored_births=[], today=dt.date(2026, 1, 1)
     )
-    assert withheld == ["1/2/1999", "2 Feb 1999", "1999-02-03"]
+    # each with its clue too, as one (a partner cutting the clue leaves none)
+    assert withheld == [
+        "DOB 1/2/1999",
+        "1/2/1999",
+        "d.o.b: 2 Feb 1999",
+        "2 Feb 1999",
+        "born on 1999-02-03",
+        "1999-02-03",
+    ]
 
 
 def test_a_recent_stored_date_of_birth_is_withheld_only_for_a_person_named() -> None:

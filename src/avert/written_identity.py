@@ -17,7 +17,8 @@ postcodes"):
   police systems print one, ``03-Apr-2006``, ``03APR2006``; numbers day first, as in
   the UK; a two-digit year is either century) written right after a
   date-of-birth clue (``DOB``, ``D.O.B.``, ``date of birth``, ``born``), whoever
-  it belongs to; one that is the date of birth of a person the same texts name
+  it belongs to (the clue with it, as one: a partner who cuts the clue, or
+  types between, and saves leaves no date of birth without it); one that is the date of birth of a person the same texts name
   (by id or name); and one that is a stored person's date of birth and at least
   :data:`RECENT_DAYS` old. A younger stored date of birth alone is not enough: a
   force's store of 200,000 people holds someone born on nearly every day, so the
@@ -166,12 +167,15 @@ _MAX_LINE_WORDS: Final = 8
 @dataclass(frozen=True)
 class WrittenDate:
     """A date as a text writes it: its words, the days it may be (a two-digit
-    year is either century; none when it is no day), and whether a
-    date-of-birth clue comes just before it."""
+    year is either century; none when it is no day), whether a date-of-birth
+    clue comes just before it, and the clue's words through the date's
+    (``with_clue``: ``DOB: 3/4/06``; withheld as one, so that a partner who cuts
+    the clue, or types between, does not leave the date without it)."""
 
     text: str
     days: tuple[dt.date, ...]
     after_clue: bool
+    with_clue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -226,8 +230,10 @@ def written_dates(texts: Iterable[str | None]) -> list[WrittenDate]:
                 days = _days(g["d5"], _month(g["n5"]), g["y5"])
             else:
                 days = _days(g["d4"], _month(g["n4"]), g["y4"])
-            clue = bool(_BIRTH_CLUE.search(text[max(0, m.start() - 40) : m.start()]))
-            out.append(WrittenDate(m.group(0), days, clue))
+            before = max(0, m.start() - 40)
+            clue = _BIRTH_CLUE.search(text[before : m.start()])
+            with_clue = text[before + clue.start() : m.end()] if clue else None
+            out.append(WrittenDate(m.group(0), days, clue is not None, with_clue))
     return out
 
 
@@ -239,23 +245,24 @@ def withheld_dates(
     today: dt.date,
 ) -> list[str]:
     """The words of each of ``written`` to withhold: after a date-of-birth
-    clue; the date of birth of a person the texts name (``named_births``); or
-    a stored date of birth (``stored_births``) at least :data:`RECENT_DAYS`
-    before ``today``.
+    clue (with the clue too, as one); the date of birth of a person the texts
+    name (``named_births``); or a stored date of birth (``stored_births``) at
+    least :data:`RECENT_DAYS` before ``today``.
 
     >>> ds = written_dates(["met 01/02/2024, DOB 5/6/07, 3 May 2001"])
     >>> withheld_dates(ds, named_births=[], stored_births=[dt.date(2001, 5, 3),
     ...     dt.date(2024, 2, 1)], today=dt.date(2025, 1, 1))
-    ['5/6/07', '3 May 2001']
+    ['DOB 5/6/07', '5/6/07', '3 May 2001']
     """
     named, stored = set(named_births), set(stored_births)
     old = today - dt.timedelta(days=RECENT_DAYS)
     return [
-        d.text
+        words
         for d in written
         if d.after_clue
         or any(day in named for day in d.days)
         or any(day in stored and day <= old for day in d.days)
+        for words in ((d.with_clue, d.text) if d.with_clue else (d.text,))
     ]
 
 

@@ -66,7 +66,7 @@ def _police_text() -> tuple[str, str]:
         f"at 7, Mill Ln. Meeting {other} at Y7 2nd, 3/4/06 again; ls6 1aa"
     )
     return typed, (
-        f"DOB {DATE_WITHHELD}, lives {ADDRESS_WITHHELD} {POSTCODE_WITHHELD}. "
+        f"{DATE_WITHHELD}, lives {ADDRESS_WITHHELD} {POSTCODE_WITHHELD}. "
         "{amy} seen "
         f"{DATE_WITHHELD} at {ADDRESS_WITHHELD}. Meeting {other} at Y7 2nd, "
         f"{DATE_WITHHELD} again; {POSTCODE_WITHHELD}"
@@ -121,10 +121,10 @@ def test_a_partner_reads_a_date_of_birth_or_address_it_typed_as_typed(
     back the same: the partner learns nothing of what the police hold."""
     read_by_the_board = {
         "DOB 03/04/2006, lives 14 Acacia Rd LS9 8AB": (
-            f"DOB {DATE_WITHHELD}, lives {ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
+            f"{DATE_WITHHELD}, lives {ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
         ),
         "DOB 04/04/2006, lives 15 Acacia Rd LS9 8AZ": (
-            f"DOB {DATE_WITHHELD}, lives 15 Acacia Rd {POSTCODE_WITHHELD}"
+            f"{DATE_WITHHELD}, lives 15 Acacia Rd {POSTCODE_WITHHELD}"
         ),
     }
     for typed, expected in read_by_the_board.items():
@@ -164,7 +164,7 @@ def test_a_taskings_what_reads_no_date_of_birth_or_postcode_to_its_partner(
     assert listed, view["taskings"].keys()
     pseudo = delivery.partner_pseudonymiser(SETTINGS)
     assert listed[0]["what"] == (
-        f"Visit {pseudo('person', 'P1')}, DOB {DATE_WITHHELD}, at "
+        f"Visit {pseudo('person', 'P1')}, {DATE_WITHHELD}, at "
         f"{ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
     )
 
@@ -209,3 +209,28 @@ def test_a_street_named_by_common_words_or_an_apostrophe_is_withheld(
     # a lower-case ordinal inward code, withheld as a stored address holds it
     assert shown.get("y7 2nd") == POSTCODE_WITHHELD
     assert "y8 2nd" not in shown
+
+
+@pytest.mark.parametrize("typed", ["", "(as told) "])
+def test_a_partner_cannot_show_a_date_of_birth_by_cutting_its_clue(
+    planned: Store, typed: str
+) -> None:
+    """A date of birth the police wrote after "DOB", for someone the store does
+    not hold, was withheld only for the clue before it. The partner deleted
+    "DOB " (or typed words between) before the marker and saved: the police's
+    date was put back without its clue, and the partner and the board then
+    read it. The clue is now withheld with the date, as one."""
+    police = "Mother gave DOB 05/06/2007 for the lad"
+    delivery.update_action(planned, "A05", {"evidence": police}, user=CHAIR)
+    seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    evidence = str(seen["action"]["evidence"])
+    assert "05/06/2007" not in evidence
+    edited = "Mother gave " + typed + evidence[evidence.index(DATE_WITHHELD) :]
+    delivery.update_action(
+        planned, "A05", {"evidence": edited}, user=COUNCIL, settings=SETTINGS
+    )
+    row = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert "05/06/2007" in row["evidence"][0]
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        assert "05/06/2007" not in str(page["action"]["evidence"])
