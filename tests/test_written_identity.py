@@ -52,7 +52,15 @@ def test_a_date_after_a_birth_clue_is_withheld_whoever_was_born_then() -> None:
     withheld = withheld_dates(
         found, named_births=[], stored_births=[], today=dt.date(2026, 1, 1)
     )
-    assert withheld == ["1/2/1999", "2 Feb 1999", "1999-02-03"]
+    # each with its clue too, as one (a partner cutting the clue leaves none)
+    assert withheld == [
+        "DOB 1/2/1999",
+        "1/2/1999",
+        "d.o.b: 2 Feb 1999",
+        "2 Feb 1999",
+        "born on 1999-02-03",
+        "1999-02-03",
+    ]
 
 
 def test_a_recent_stored_date_of_birth_is_withheld_only_for_a_person_named() -> None:
@@ -72,7 +80,7 @@ def test_a_recent_stored_date_of_birth_is_withheld_only_for_a_person_named() -> 
 
 def test_postcodes_in_any_case_and_spacing_but_an_ordinal_only_when_stored() -> None:
     found = written_postcodes(["LS9 8AB, ls98ab, Ls9   8aB; Y7 2nd; A4 3RD; CAD 1234"])
-    assert [(p.key, p.ordinal) for p in found] == [
+    assert [(p.key, p.doubtful) for p in found] == [
         ("LS98AB", False),
         ("LS98AB", False),
         ("LS98AB", False),
@@ -106,3 +114,31 @@ def test_addresses_are_compared_by_words_not_case_punctuation_or_abbreviation() 
     assert frame["postcodes"].to_list()[:2] == [["LS98AB"], ["LS61AA"]]
     found = address_candidates(["lives at 14,  ACACIA Rd. since May"])
     assert found["14 acacia road"] == ["14,  ACACIA Rd"]
+
+
+@pytest.mark.parametrize(
+    "written", ["03-Apr-2006", "03/APR/2006", "03APR2006", "3-apr-06", "2006/04/03"]
+)
+def test_a_date_of_birth_in_a_police_system_form_is_read_after_its_clue(
+    written: str,
+) -> None:
+    """ "DOB 03-Apr-2006" and "DOB 03APR2006" (the forms police systems print a
+    date in, pasted into evidence) were not read as dates, so were shown to
+    partners and the board after the clue as written."""
+    [found] = written_dates([f"DOB {written}, seen today"])
+    assert found.text == written
+    assert BORN in found.days
+    assert found.after_clue
+
+
+def test_a_road_and_a_clock_time_are_no_postcode_unless_stored() -> None:
+    """ "Patrols on the A61 9pm to 2am" and "S60 6pm-6am" were read as postcodes
+    (``A61 9PM``, ``S60 6PM``) and withheld: no postcode's inward code holds C,
+    I, K, M, O or V, so such a code is withheld only when a stored address holds
+    it, as a lower-case ordinal."""
+    found = written_postcodes(["on the A61 9pm to 2am; S60 6pm-6am; M1 1AE"])
+    assert [(p.key, p.doubtful) for p in found] == [
+        ("A619PM", True),
+        ("S606PM", True),
+        ("M11AE", False),
+    ]

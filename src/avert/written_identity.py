@@ -13,10 +13,12 @@ What is withheld, and why (docs/delivery.md, "Dates of birth, addresses and
 postcodes"):
 
 * a **date** (``03/04/2006``, ``3/4/06``, ``3.4.2006``, ``2006-04-03``,
-  ``3 April 2006``, ``3rd Apr 06``, ``April 3, 2006``; numbers day first, as in
+  ``2006/04/03``, ``3 April 2006``, ``3rd Apr 06``, ``April 3, 2006``, and as
+  police systems print one, ``03-Apr-2006``, ``03APR2006``; numbers day first, as in
   the UK; a two-digit year is either century) written right after a
   date-of-birth clue (``DOB``, ``D.O.B.``, ``date of birth``, ``born``), whoever
-  it belongs to; one that is the date of birth of a person the same texts name
+  it belongs to (the clue with it, as one: a partner who cuts the clue, or
+  types between, and saves leaves no date of birth without it); one that is the date of birth of a person the same texts name
   (by id or name); and one that is a stored person's date of birth and at least
   :data:`RECENT_DAYS` old. A younger stored date of birth alone is not enough: a
   force's store of 200,000 people holds someone born on nearly every day, so the
@@ -24,8 +26,9 @@ postcodes"):
 * a **postcode** in full (outward and inward code, any case and spacing:
   ``LS9 8AB``, ``ls98ab``), stored or not: partners never see a place finer than
   an area, and a unit postcode is a street's few addresses. An inward code that
-  reads as an ordinal in lower case (``Y7 2nd``, ``A4 3rd``) is withheld only
-  when it is a stored address's postcode;
+  reads as an ordinal in lower case (``Y7 2nd``, ``A4 3rd``), or holds a letter
+  no inward code holds (C, I, K, M, O, V: a road and a clock time, ``A61 9pm``),
+  is withheld only when it is a stored address's postcode;
 * an **address**: a stored address's street line (the first part with a house
   number, else its first part of two words or more, up to the street's kind:
   ``14 Acacia Road``), compared by :func:`address_key` (case, spacing,
@@ -54,6 +57,7 @@ __all__ = [
     "WrittenDate",
     "WrittenPostcode",
     "address_candidates",
+    "address_clue_text",
     "address_clues",
     "address_key",
     "address_key_expr",
@@ -101,8 +105,10 @@ _ORDINAL: Final = r"(?:st|nd|rd|th)?"
 _DATE: Final = re.compile(
     r"(?<![0-9A-Za-z])(?:"
     r"(?P<d1>\d{1,2})(?P<sep>[/.\-])(?P<m1>\d{1,2})(?P=sep)(?P<y1>\d{4}|\d{2})"
-    r"|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})"
+    r"|(?P<y2>\d{4})(?P<sep2>[/.\-])(?P<m2>\d{1,2})(?P=sep2)(?P<d2>\d{1,2})"
     rf"|(?P<d3>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<n3>{_MONTH})\.?,?\s+(?P<y3>\d{{4}}|\d{{2}})"
+    # as police systems print a date: 03-Apr-2006, 03/APR/2006, 03APR2006
+    rf"|(?P<d5>\d{{1,2}})(?P<sep5>[/.\-]?)(?P<n5>{_MONTH})(?P=sep5)(?P<y5>\d{{4}}|\d{{2}})"
     rf"|(?P<n4>{_MONTH})\.?\s+(?P<d4>\d{{1,2}}){_ORDINAL},?\s+(?P<y4>\d{{4}})"
     r")(?![0-9A-Za-z])",
     re.IGNORECASE,
@@ -121,8 +127,10 @@ _POSTCODE: Final = re.compile(
 _POSTCODE_IN_ADDRESS: Final = (
     r"(?-u:\b)[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}(?-u:\b)"
 )
-#: An inward code written as an ordinal (``2nd``), not read as a postcode alone.
-_LOWER_ORDINAL: Final = re.compile(r"[0-9](?:st|nd|rd|th)")
+#: An inward code that reads as something else, not read as a postcode alone: an
+#: ordinal in lower case (``2nd``), or one holding a letter no inward code holds
+#: (C, I, K, M, O, V: a clock time, ``9pm``).
+_DOUBTFUL_INWARD: Final = re.compile(r"[0-9](?:st|nd|rd|th)|[0-9].?[CIKMOVcikmov].?")
 #: Abbreviations of an address's words, as :func:`address_key` compares them.
 _ADDRESS_WORDS: Final = {
     "rd": "road",
@@ -159,22 +167,26 @@ _MAX_LINE_WORDS: Final = 8
 @dataclass(frozen=True)
 class WrittenDate:
     """A date as a text writes it: its words, the days it may be (a two-digit
-    year is either century; none when it is no day), and whether a
-    date-of-birth clue comes just before it."""
+    year is either century; none when it is no day), whether a date-of-birth
+    clue comes just before it, and the clue's words through the date's
+    (``with_clue``: ``DOB: 3/4/06``; withheld as one, so that a partner who cuts
+    the clue, or types between, does not leave the date without it)."""
 
     text: str
     days: tuple[dt.date, ...]
     after_clue: bool
+    with_clue: str | None = None
 
 
 @dataclass(frozen=True)
 class WrittenPostcode:
     """A full postcode as a text writes it, its :func:`postcode_key`, and whether
-    its inward code reads as an ordinal (``2nd``)."""
+    its inward code reads as something else (``doubtful``: an ordinal, ``2nd``,
+    or a clock time, ``9pm``)."""
 
     text: str
     key: str
-    ordinal: bool
+    doubtful: bool
 
 
 def _days(day: str, month: int, year: str) -> tuple[dt.date, ...]:
@@ -214,10 +226,14 @@ def written_dates(texts: Iterable[str | None]) -> list[WrittenDate]:
                 days = _days(g["d2"], int(g["m2"]), g["y2"])
             elif g["d3"]:
                 days = _days(g["d3"], _month(g["n3"]), g["y3"])
+            elif g["d5"]:
+                days = _days(g["d5"], _month(g["n5"]), g["y5"])
             else:
                 days = _days(g["d4"], _month(g["n4"]), g["y4"])
-            clue = bool(_BIRTH_CLUE.search(text[max(0, m.start() - 40) : m.start()]))
-            out.append(WrittenDate(m.group(0), days, clue))
+            before = max(0, m.start() - 40)
+            clue = _BIRTH_CLUE.search(text[before : m.start()])
+            with_clue = text[before + clue.start() : m.end()] if clue else None
+            out.append(WrittenDate(m.group(0), days, clue is not None, with_clue))
     return out
 
 
@@ -229,23 +245,24 @@ def withheld_dates(
     today: dt.date,
 ) -> list[str]:
     """The words of each of ``written`` to withhold: after a date-of-birth
-    clue; the date of birth of a person the texts name (``named_births``); or
-    a stored date of birth (``stored_births``) at least :data:`RECENT_DAYS`
-    before ``today``.
+    clue (with the clue too, as one); the date of birth of a person the texts
+    name (``named_births``); or a stored date of birth (``stored_births``) at
+    least :data:`RECENT_DAYS` before ``today``.
 
     >>> ds = written_dates(["met 01/02/2024, DOB 5/6/07, 3 May 2001"])
     >>> withheld_dates(ds, named_births=[], stored_births=[dt.date(2001, 5, 3),
     ...     dt.date(2024, 2, 1)], today=dt.date(2025, 1, 1))
-    ['5/6/07', '3 May 2001']
+    ['DOB 5/6/07', '5/6/07', '3 May 2001']
     """
     named, stored = set(named_births), set(stored_births)
     old = today - dt.timedelta(days=RECENT_DAYS)
     return [
-        d.text
+        words
         for d in written
         if d.after_clue
         or any(day in named for day in d.days)
         or any(day in stored and day <= old for day in d.days)
+        for words in ((d.with_clue, d.text) if d.with_clue else (d.text,))
     ]
 
 
@@ -261,12 +278,12 @@ def postcode_key(postcode: str) -> str:
 def written_postcodes(texts: Iterable[str | None]) -> list[WrittenPostcode]:
     """Each full postcode ``texts`` write (:class:`WrittenPostcode`).
 
-    >>> [(p.text, p.key, p.ordinal) for p in written_postcodes(["LS9 8ab; Y7 2nd"])]
+    >>> [(p.text, p.key, p.doubtful) for p in written_postcodes(["LS9 8ab; Y7 2nd"])]
     [('LS9 8ab', 'LS98AB', False), ('Y7 2nd', 'Y72ND', True)]
     """
     return [
         WrittenPostcode(
-            m.group(0), postcode_key(m.group(0)), bool(_LOWER_ORDINAL.fullmatch(m[2]))
+            m.group(0), postcode_key(m.group(0)), bool(_DOUBTFUL_INWARD.fullmatch(m[2]))
         )
         for text in texts
         if text
@@ -320,8 +337,10 @@ def street_lines(addresses: pl.Series) -> pl.Series:
     part (between commas, semicolons or new lines) that starts with a house
     number, else its first part if of two words or more, without a postcode,
     and up to the kind of street (``14 Acacia Road Leeds`` gives ``14 acacia
-    road``). Null for an address with no such part. Step by step, each over the
-    whole column once.
+    road``; the first kind after a word of the street's name: ``5 St Anne's
+    Road`` gives ``5 street annes road``, ``7 Green Lane`` ``7 green lane``).
+    Null for an address with no such part. Step by step, each over the whole
+    column once.
 
     >>> street_lines(pl.Series(["Flat 2, 7 Mill Ln Leeds LS6 1AA", "Leeds"])).to_list()
     ['7 mill lane', None]
@@ -338,7 +357,10 @@ def street_lines(addresses: pl.Series) -> pl.Series:
     line = frame.select(address_key_expr(pl.col("line")).alias("line"))["line"]
     line = line.set(~line.str.contains(" ").fill_null(value=False), None)
     kinds = "|".join(_STREET_KINDS)
-    cut = line.str.extract(rf"^(.*? (?:{kinds}))(?: |$)", 1)
+    # a kind of street after a word of the street's own (``5 st annes road``
+    # is cut at ``road``, not at ``st``); else at the first kind
+    named = line.str.extract(rf"^(\S+ \S+.*? (?:{kinds}))(?: |$)", 1)
+    cut = named.fill_null(line.str.extract(rf"^(.*? (?:{kinds}))(?: |$)", 1))
     return cut.fill_null(line).alias("line")
 
 
@@ -381,26 +403,38 @@ def address_candidates(texts: Iterable[str | None]) -> dict[str, list[str]]:
 
 
 def address_clues(keys: Iterable[str]) -> list[str]:
-    """Words a stored address must hold (in any ASCII case) for its street line
-    to be one of ``keys``: each key's first word that is no number and no kind of
-    street, without a last ``s`` (``mary`` for ``7 street marys road``: the
-    address may write ``Mary's``). A filter the store's addresses pass before
-    they are keyed: keying each of 200,000 took 2.5 s a page.
+    """Words a stored address must hold (lower-cased, without apostrophes:
+    :func:`address_clue_text`) for its street line to be one of ``keys``: each
+    key's longest word that is no number, no kind of street and of three letters
+    or more, without a last ``s`` (``mary`` for ``7 street marys road``: the
+    address may write ``Mary's``); a key of two words or more without one but
+    with a kind of street (``7 green lane``, ``9 park road``, ``2 ox lane``) its
+    first kind, as written out and abbreviated (``park``, ``pk``); none for
+    another (``2 a``, ``3 in``: every address holds an ``a``; ``2 street``: no
+    street line is a number and one kind of street but one cut at it, ``5 mount``
+    of ``5 Mount Pleasant``, found by the text's longer run). A filter the store's
+    addresses pass before they are keyed: keying each of 200,000 took 1.2 to
+    2.5 s a page.
 
-    >>> address_clues(["14 acacia road", "7 street marys road", "2 road"])
-    ['acacia', 'mary']
+    >>> address_clues(["14 acacia road", "7 street marys road", "2 road", "2 a week"])
+    ['acacia', 'mary', 'week']
     """
     kinds = {*_ADDRESS_WORDS.values(), *_STREET_KINDS}
     out: set[str] = set()
     for key in keys:
-        word = next(
-            (
-                w
-                for w in key.split()
-                if not any(c.isdigit() for c in w) and w not in kinds
-            ),
-            None,
-        )
-        if word:
-            out.add(word[:-1] if word.endswith("s") and len(word) > 2 else word)
+        words = [w for w in key.split() if not any(c.isdigit() for c in w)]
+        named = [w for w in words if w not in kinds and len(w) >= 3]
+        kind = next((w for w in words if w in kinds), None)
+        if named:
+            word = max(named, key=len)
+            out.add(word[:-1] if word.endswith("s") else word)
+        elif kind and len(words) > 1:
+            out.add(kind)
+            out.update(k for k, v in _ADDRESS_WORDS.items() if v == kind)
     return sorted(out)
+
+
+def address_clue_text(address: pl.Expr) -> pl.Expr:
+    """A stored address as :func:`address_clues` are looked for in it: lower
+    case, apostrophes dropped (``O'Neill`` holds ``oneill``)."""
+    return address.str.to_lowercase().str.replace_all(r"['’]", "")

@@ -16,6 +16,7 @@ import pytest
 from avert.config.settings import load_settings
 from avert.store import Store
 from avert.workflows import delivery
+from avert.workflows.delivery._common import stored_ids_shown
 from avert.workflows.users import User
 from avert.written_identity import ADDRESS_WITHHELD, DATE_WITHHELD, POSTCODE_WITHHELD
 
@@ -65,7 +66,7 @@ def _police_text() -> tuple[str, str]:
         f"at 7, Mill Ln. Meeting {other} at Y7 2nd, 3/4/06 again; ls6 1aa"
     )
     return typed, (
-        f"DOB {DATE_WITHHELD}, lives {ADDRESS_WITHHELD} {POSTCODE_WITHHELD}. "
+        f"{DATE_WITHHELD}, lives {ADDRESS_WITHHELD} {POSTCODE_WITHHELD}. "
         "{amy} seen "
         f"{DATE_WITHHELD} at {ADDRESS_WITHHELD}. Meeting {other} at Y7 2nd, "
         f"{DATE_WITHHELD} again; {POSTCODE_WITHHELD}"
@@ -120,10 +121,10 @@ def test_a_partner_reads_a_date_of_birth_or_address_it_typed_as_typed(
     back the same: the partner learns nothing of what the police hold."""
     read_by_the_board = {
         "DOB 03/04/2006, lives 14 Acacia Rd LS9 8AB": (
-            f"DOB {DATE_WITHHELD}, lives {ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
+            f"{DATE_WITHHELD}, lives {ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
         ),
         "DOB 04/04/2006, lives 15 Acacia Rd LS9 8AZ": (
-            f"DOB {DATE_WITHHELD}, lives 15 Acacia Rd {POSTCODE_WITHHELD}"
+            f"{DATE_WITHHELD}, lives 15 Acacia Rd {POSTCODE_WITHHELD}"
         ),
     }
     for typed, expected in read_by_the_board.items():
@@ -163,6 +164,73 @@ def test_a_taskings_what_reads_no_date_of_birth_or_postcode_to_its_partner(
     assert listed, view["taskings"].keys()
     pseudo = delivery.partner_pseudonymiser(SETTINGS)
     assert listed[0]["what"] == (
-        f"Visit {pseudo('person', 'P1')}, DOB {DATE_WITHHELD}, at "
+        f"Visit {pseudo('person', 'P1')}, {DATE_WITHHELD}, at "
         f"{ADDRESS_WITHHELD} {POSTCODE_WITHHELD}"
     )
+
+
+def test_a_street_named_by_common_words_or_an_apostrophe_is_withheld(
+    any_store: Store,
+) -> None:
+    """ "7 Green Lane" (a street of words that are all kinds of street: Park
+    Road, Hill Street), "14 O'Neill Close" and "22 D’Arcy Road" were shown as
+    written: the stored addresses were looked for by a word the street line
+    holds that is no kind of street, without its apostrophe, which they lack or
+    write with one. "5 St Anne's Road" was cut at its first kind of street ("5
+    street"), so only "5 St" was withheld, and "5 street drinkers" too."""
+    stored = [
+        "7 Green Lane, Leeds",
+        "14 O'Neill Close",
+        "22 D’Arcy Road",
+        "5 St Anne's Road",
+        "9 Pk Rd",
+        "1 Elm Grove, Y7 2ND",
+    ]
+    people = [f"P{i}" for i in range(len(stored))]
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": people, "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": people, "address": stored}),
+        )
+    typed = (
+        "Seen at 7 green lane, 14 O'Neill Close, 22 D'Arcy Road, 5 St Anne's Rd "
+        "and 9 Park Road; 5 street drinkers moved on; Y7 2nd and Y8 2nd"
+    )
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    shown = stored_ids_shown(any_store, pseudo, [typed])
+    assert {k for k, v in shown.items() if v == ADDRESS_WITHHELD} == {
+        "7 green lane",
+        "14 o'neill close",
+        "22 d'arcy road",
+        "5 st anne's rd",
+        "9 park road",
+    }
+    # a lower-case ordinal inward code, withheld as a stored address holds it
+    assert shown.get("y7 2nd") == POSTCODE_WITHHELD
+    assert "y8 2nd" not in shown
+
+
+@pytest.mark.parametrize("typed", ["", "(as told) "])
+def test_a_partner_cannot_show_a_date_of_birth_by_cutting_its_clue(
+    planned: Store, typed: str
+) -> None:
+    """A date of birth the police wrote after "DOB", for someone the store does
+    not hold, was withheld only for the clue before it. The partner deleted
+    "DOB " (or typed words between) before the marker and saved: the police's
+    date was put back without its clue, and the partner and the board then
+    read it. The clue is now withheld with the date, as one."""
+    police = "Mother gave DOB 05/06/2007 for the lad"
+    delivery.update_action(planned, "A05", {"evidence": police}, user=CHAIR)
+    seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    evidence = str(seen["action"]["evidence"])
+    assert "05/06/2007" not in evidence
+    edited = "Mother gave " + typed + evidence[evidence.index(DATE_WITHHELD) :]
+    delivery.update_action(
+        planned, "A05", {"evidence": edited}, user=COUNCIL, settings=SETTINGS
+    )
+    row = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert "05/06/2007" in row["evidence"][0]
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        assert "05/06/2007" not in str(page["action"]["evidence"])

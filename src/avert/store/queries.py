@@ -20,6 +20,7 @@ from avert.errors import NotFound
 from avert.schema import TABLES
 from avert.store.database import _JSON_IN, Store, _cast_to_spec, _to_sql_value
 from avert.written_identity import (
+    address_clue_text,
     address_clues,
     postcodes_in_expr,
     street_lines,
@@ -222,12 +223,13 @@ class StoredNames:
 
     def _addresses(self, clues: Sequence[str]) -> pl.DataFrame:
         """The street line and postcodes (``line``, ``postcodes``) of each stored
-        address holding one of ``clues`` (any ASCII case), keyed here
+        address holding one of ``clues``
+        (:func:`avert.written_identity.address_clue_text`), keyed here
         (:func:`avert.written_identity.street_lines`): only those are keyed,
         not every address."""
         people = self._identities()
         held = people.filter(
-            pl.col("address").str.contains_any(list(clues), ascii_case_insensitive=True)
+            address_clue_text(pl.col("address")).str.contains_any(list(clues))
         )
         return pl.DataFrame(
             {
@@ -251,7 +253,7 @@ class StoredNames:
         address holds."""
         if not keys:
             return set()
-        inward = sorted({k[-3:] for k in keys})
+        inward = sorted({k[-3:].lower() for k in keys})
         held = self._addresses(inward)["postcodes"].explode().drop_nulls()
         return set(held.filter(held.is_in(sorted(set(keys)))).to_list())
 

@@ -143,7 +143,8 @@ def identity_withheld(
     marker partners read instead (:mod:`avert.written_identity`): a date after
     a date-of-birth clue, or that is the date of birth of one of ``people`` (the
     stored people the texts name), or a stored one at least five years old;
-    every full postcode (a lower-case ordinal inward code, ``Y7 2nd``, only when
+    every full postcode (one whose inward code reads as something else, a
+    lower-case ordinal, ``Y7 2nd``, or a clock time, ``A61 9pm``, only when
     stored); a stored address's street line. The store is asked through
     ``names`` (the people read once per output)."""
     out: dict[str, str] = {}
@@ -158,9 +159,9 @@ def identity_withheld(
         ):
             out.setdefault(name_key(words), DATE_WITHHELD)
     postcodes = written_postcodes(texts)
-    stored = names.postcodes([p.key for p in postcodes if p.ordinal])
+    stored = names.postcodes([p.key for p in postcodes if p.doubtful])
     for p in postcodes:
-        if not p.ordinal or p.key in stored:
+        if not p.doubtful or p.key in stored:
             out.setdefault(name_key(p.text), POSTCODE_WITHHELD)
     runs = address_candidates(texts)
     for key in names.street_lines(list(runs)):
