@@ -294,3 +294,39 @@ def _load_more(store: Store, frame: pl.DataFrame) -> None:
                 pl.lit("Violence and sexual offences").alias("crime_type"),
             ),
         )
+
+
+def test_two_forces_switching_at_once_are_not_paired_across(
+    sqlite_store: Store,
+) -> None:
+    """Two forces, each with data.police.uk files to June 2023 and its own extract
+    from July (300 a month each, 600 in all every month). The series of all areas
+    paired every force with every extract: four 'switches', each force's records
+    joined twice, so the months before read 1,200 and the flat series a
+    significant sustained reduction. Which extract continues which force cannot
+    be told there, so none is joined; each borough's series (one force's) is."""
+    south = dict.fromkeys(FIRST_18, 300)
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(FIRST_18, 300)),
+        _police_uk(south, borough="South").with_columns(
+            pl.lit("Force B").alias("force")
+        ),
+        _own(dict.fromkeys(LAST_12, 300)),
+        _own(dict.fromkeys(LAST_12, 300), source="b-extract").with_columns(
+            pl.lit("South").alias("borough")
+        ),
+    )
+    whole = _judge(sqlite_store)
+    assert not whole.series, [_periods(s) for s in whole.series]
+    notes = "\n".join(whole.notes)
+    assert "Force B (to the month starting 2023-06-01) to met-extract" not in notes
+    assert (
+        f"the records of Force B and {FORCE} end and those of b-extract and "
+        f"{EXTRACT} start at the same time" in notes
+    ), notes
+    boroughs = _judge(sqlite_store, "borough")
+    for area in ("North", "South"):
+        series = _total(boroughs, area)
+        assert set(_periods(series).values()) == {300}, (area, _periods(series))
+        assert series.verdict != "significant_sustained_reduction"
