@@ -330,3 +330,25 @@ def test_two_forces_switching_at_once_are_not_paired_across(
         series = _total(boroughs, area)
         assert set(_periods(series).values()) == {300}, (area, _periods(series))
         assert series.verdict != "significant_sustained_reduction"
+
+
+def test_a_halving_at_a_small_switch_is_no_reduction(sqlite_store: Store) -> None:
+    """Police.uk's 10 a month, then the extract's 5 (half: another definition). At
+    the switch 15 against 30 is within chance, and that alone made them "count
+    alike" (0.50 times as many), so the series ran on and the halving read as a
+    significant sustained reduction over 30 months. Outside the tolerance and
+    too few to tell, the series has no verdict across the switch, and says why."""
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(FIRST_18, 10)),
+        _own(dict.fromkeys(LAST_12, 5)),
+    )
+    result = _judge(sqlite_store)
+    assert not result.series, [(s.area, s.verdict) for s in result.series]
+    notes = "\n".join(result.notes)
+    assert "so they count alike" not in notes, notes
+    assert (
+        f"{EXTRACT} counts 15 in its first 3 months where {FORCE} counts 30 in "
+        "its last 3 months (0.50 times as many): too few records at the switch "
+        "to tell whether the two count alike" in notes
+    ), notes
