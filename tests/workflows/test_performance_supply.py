@@ -352,3 +352,51 @@ def test_a_halving_at_a_small_switch_is_no_reduction(sqlite_store: Store) -> Non
         "its last 3 months (0.50 times as many): too few records at the switch "
         "to tell whether the two count alike" in notes
     ), notes
+
+
+def test_a_switch_joins_the_total_not_the_categories_and_flags(
+    sqlite_store: Store,
+) -> None:
+    """Police.uk's 300 a month of "Violence and sexual offences" give way to the
+    extract's 300 of "Assault" and "Wounding", a fifth with a knife (police.uk
+    says nothing of weapons). The totals count alike and run on; joined too, the
+    police.uk category read 300 then 0, a significant sustained reduction, and
+    the extract's categories and the knife series rose from 0. The switch was
+    judged on the totals only: the series by category and by flag are not joined
+    across it."""
+    extract = _own(dict.fromkeys(LAST_12, 300)).with_columns(
+        pl.when(pl.int_range(pl.len()) % 2 == 0)
+        .then(pl.lit("Assault"))
+        .otherwise(pl.lit("Wounding"))
+        .alias("crime_type"),
+        pl.when(pl.int_range(pl.len()) % 5 == 0)
+        .then(pl.lit("knife"))
+        .otherwise(None)
+        .alias("weapon"),
+    )
+    police_uk = _police_uk(dict.fromkeys(FIRST_18, 300)).with_columns(
+        pl.lit("Violence and sexual offences").alias("crime_type")
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.concat([police_uk, extract], how="diagonal").with_columns(
+                pl.format("i{}", pl.int_range(pl.len())).alias("incident_id")
+            ),
+        )
+    result = run_performance(
+        sqlite_store,
+        baseline_from=BASELINE[0],
+        baseline_to=BASELINE[1],
+        date_from=RECENT[0],
+        date_to=RECENT[1],
+        violence_only=False,
+    )
+    total = next(s for s in result.series if (s.category, s.flag) == ("all", "all"))
+    assert len(_periods(total)) == 30
+    others = [s for s in result.series if (s.category, s.flag) != ("all", "all")]
+    for series in others:
+        assert series.verdict != "significant_sustained_reduction", series.category
+        assert not _periods(series), (series.category, series.flag)
+    notes = "\n".join(result.notes)
+    assert "series by category and by flag are not joined across it" in notes, notes

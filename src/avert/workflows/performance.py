@@ -314,7 +314,12 @@ def _covered_series(
     )
     incidents = _without_superseded(incidents, by, superseded)
     incidents, minor_notes = _without_minor_gaps(
-        incidents, by, suppliers, loaded, (dropped, unloaded), unit
+        incidents,
+        by,
+        suppliers,
+        loaded,
+        (dropped, unloaded.filter(~pl.col("switched"))),
+        unit,
     )
     series = build_series(
         incidents,
@@ -678,13 +683,27 @@ def _without_uncovered_periods(
 ) -> pl.DataFrame:
     """The series without the periods the store's data do not cover
     (:func:`_uncovered_periods`: ``dropped`` from every series, ``unloaded``
-    ``area`` and ``period`` from that area's)."""
+    ``area`` and ``period`` from that area's; those ``switched``, a supplier's
+    periods its successor covers, from its series by category and flag only)."""
     if not series.height or not (dropped or unloaded.height):
         return series
-    kept = series.filter(~pl.col("period").is_in(dropped)).join(
-        unloaded.select("area", "period").unique(),
-        on=["area", "period"],
-        how="anti",
+    total = (pl.col("category") == "all") & (pl.col("flag") == "all")
+    switched = (
+        unloaded.filter("switched")
+        .select("area", "period")
+        .unique()
+        .with_columns(pl.lit(True).alias("_switched"))
+    )
+    kept = (
+        series.filter(~pl.col("period").is_in(dropped))
+        .join(
+            unloaded.filter(~pl.col("switched")).select("area", "period").unique(),
+            on=["area", "period"],
+            how="anti",
+        )
+        .join(switched, on=["area", "period"], how="left")
+        .filter(pl.col("_switched").is_null() | total)
+        .drop("_switched")
     )
     return kept.sort("area", "category", "flag", "period")
 
@@ -760,7 +779,11 @@ def _uncovered_periods(
     verdict; ``forces``: the suppliers named by a force column, two of which
     are two forces, never one's records switching to the other's); the returned
     ``superseded`` are the switched-from supplier's
-    records the area's series then leaves out, from the switch on.
+    records the area's series then leaves out, from the switch on. The switch
+    is judged on the area's total only: its series by category and by flag keep
+    those periods out (``unloaded``'s ``switched``), since the two may sort the
+    same crimes differently (police.uk's "Violence and sexual offences" giving
+    way to an extract's "Assault" and "Wounding" read as a fall to 0).
     """
     suppliers, counted_by_period = supply
     empty = _empty_periods(loaded)
@@ -788,6 +811,7 @@ def _uncovered_periods(
     covered, superseded, switch_notes = supplier_switches(
         counted_by_period, suppliers, loaded, part, unit=unit, forces=forces
     )
+    joined = unloaded.join(covered, on=["area", "supplier", "period"], how="semi")
     unloaded = unloaded.join(covered, on=["area", "supplier", "period"], how="anti")
     part = part.join(superseded, on=["area", "supplier"], how="left").filter(
         pl.col("from").is_null() | (pl.col("period") < pl.col("from"))
@@ -802,7 +826,14 @@ def _uncovered_periods(
         )
     notes.extend(_part_notes(part, unit))
     notes.extend(switch_notes)
-    unloaded = pl.concat([unloaded, part.select(unloaded.columns)])
+    unloaded = pl.concat(
+        [
+            pl.concat([unloaded, part.select(unloaded.columns)]).with_columns(
+                pl.lit(False).alias("switched")
+            ),
+            joined.with_columns(pl.lit(True).alias("switched")),
+        ]
+    )
     return dropped, unloaded, superseded, notes
 
 

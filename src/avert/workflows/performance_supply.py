@@ -303,7 +303,9 @@ def supplier_switches(
                 f"{head}; {said}, so they count alike and the series runs on across "
                 f"the switch, {old}'s records before it and {new}'s from it (a "
                 "change at the switch itself may still be the records', not the "
-                "crimes')."
+                "crimes'); judged on the totals, its series by category and by flag "
+                "are not joined across it (the two may sort the same crimes "
+                "differently)."
             )
         else:
             notes.append(
