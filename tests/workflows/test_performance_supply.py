@@ -400,3 +400,34 @@ def test_a_switch_joins_the_total_not_the_categories_and_flags(
         assert not _periods(series), (series.category, series.flag)
     notes = "\n".join(result.notes)
     assert "series by category and by flag are not joined across it" in notes, notes
+
+
+def test_a_real_fall_is_not_judged_a_gap(sqlite_store: Store) -> None:
+    """Force A's own records, 3 a day every day to June 2023, then a real fall:
+    about one every other day, with a quiet ten days each month. Judged at the
+    rate of its whole span (2 a day), ten empty days were too long for chance, so
+    every recent month was 'partly covered' and left out: the fall had no
+    verdict. At its rate around them (the quieter side's, 45 days each way)
+    they are chance, and the months stay, a significant sustained reduction."""
+    before = {m: 3 * _days_in(m) for m in FIRST_18}
+    quiet = _own(before, source="bundle", force="Force A")
+    days = [
+        dt.datetime.combine(d, dt.time(14, 30))
+        for d in pl.date_range(LAST_12[0], RECENT[1], "1d", eager=True).to_list()
+        if d.day % 2 == 1 and not 10 <= d.day <= 19
+    ]
+    after = pl.DataFrame(
+        {
+            "occurred_from": days,
+            "force": ["Force A"] * len(days),
+            "source": ["bundle"] * len(days),
+            "time_precision": ["exact"] * len(days),
+            "borough": ["North"] * len(days),
+        }
+    )
+    _load(sqlite_store, quiet, after)
+    result = _judge(sqlite_store)
+    assert not any("have no record" in n for n in result.notes), result.notes
+    series = _total(result)
+    assert len(_periods(series)) == 30, _periods(series)
+    assert series.verdict == "significant_sustained_reduction", series.verdict

@@ -25,6 +25,7 @@ from avert.analyse.performance import Unit, period_start
 
 __all__ = [
     "GAP_CHANCE",
+    "GAP_RATE_DAYS",
     "MIN_DAY_COVER",
     "SWITCH_ADJACENT_TOLERANCE",
     "SWITCH_OVERLAP_TOLERANCE",
@@ -50,12 +51,12 @@ def empty_run_days(daily_rate: float, days: int, chance: float = GAP_CHANCE) -> 
     probability e^(−λ) and k given days in a row with e^(−λk); a run can start on
     any of the ``days`` days, so the chance of any such run is at most
     ``days``·e^(−λk) (Boole's inequality). The least k with that chance under
-    ``chance`` is k = ⌈ln(days / chance) / λ⌉: 1 day at 100 records a day, 8 days
-    at 1 a day over a year, 26 days at 0.3 a day. Over-dispersed days (quiet
+    ``chance`` is k = ⌈ln(days / chance) / λ⌉: 1 day at 100 records a day, 11
+    days at 1 a day over a year, 36 days at 0.3 a day. Over-dispersed days (quiet
     Sunday mornings, a bank holiday) are empty more often than Poisson says; the
-    rate is taken over the supplier's whole span, its empty days included, which
-    lowers it and lengthens k, and a period is left out only when the gap days
-    pass 15 % of it (:data:`MIN_DAY_COVER`), which one quiet day never does.
+    rate is the supplier's around the run, the quieter side's
+    (:func:`_empty_runs`), and a period is left out only when the gap days pass
+    15 % of it (:data:`MIN_DAY_COVER`), which one quiet day never does.
     """
     if daily_rate <= 0 or days <= 0:
         return days + 1
@@ -83,9 +84,7 @@ def supplier_gap_periods(
     if not days.height:
         return pl.DataFrame(schema=schema)
     spans = days.group_by("supplier").agg(
-        pl.col("day").min().alias("first"),
-        pl.col("day").max().alias("last"),
-        pl.col("count").sum().alias("n"),
+        pl.col("day").min().alias("first"), pl.col("day").max().alias("last")
     )
     every = "1mo" if unit == "month" else "1w"
     filled = (
@@ -95,36 +94,7 @@ def supplier_gap_periods(
         .with_columns(pl.col("count").fill_null(0))
         .sort("supplier", "day")
     )
-    span_days = (pl.col("last") - pl.col("first")).dt.total_days() + 1
-    rate = pl.col("n") / span_days
-    # empty_run_days over the frame: the least k with days * exp(-rate * k) < chance
-    limits = spans.select(
-        "supplier",
-        (span_days / GAP_CHANCE)
-        .log()
-        .truediv(rate)
-        .ceil()
-        .clip(lower_bound=1)
-        .cast(pl.Int64)
-        .alias("k"),
-        rate.alias("rate"),
-    )
-    empty = pl.col("count") == 0
-    runs = (
-        filled.with_columns(
-            (empty != empty.shift(1).over("supplier"))
-            .fill_null(True)
-            .cum_sum()
-            .over("supplier")
-            .alias("run")
-        )
-        .filter(empty)
-        .group_by("supplier", "run")
-        .agg(pl.col("day").min().alias("from"), pl.col("day").max().alias("to"))
-        .with_columns(((pl.col("to") - pl.col("from")).dt.total_days() + 1).alias("n"))
-        .join(limits, on="supplier")
-        .filter(pl.col("n") >= pl.col("k"))
-    )
+    runs = _empty_runs(filled).filter(pl.col("n") >= pl.col("k"))
     if not runs.height:
         return pl.DataFrame(schema=schema)
     gap_days = (
@@ -160,13 +130,109 @@ def supplier_gap_periods(
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+#: days each side of a run of empty days whose records give the rate it is
+#: judged at (:func:`_empty_runs`)
+GAP_RATE_DAYS = 45
+
+
+def _empty_runs(filled: pl.DataFrame) -> pl.DataFrame:
+    """``supplier``, ``from``, ``to``, ``n`` (days), ``rate`` and ``k``
+    (:func:`empty_run_days` at that rate over the supplier's span) of each run of
+    days without a record in ``filled`` (``supplier``, ``day``, ``count``: every
+    day of each supplier's span, in order).
+
+    The rate is the supplier's around the run: its records a day in the
+    :data:`GAP_RATE_DAYS` days before the run and in as many after (fewer at
+    the span's ends), the quieter of the two. Taken over the whole span, a real
+    fall (3 a day, then one every other day with a quiet ten days a month) was
+    judged at 2 a day, every month after it was a gap and the fall had no
+    verdict; a gap in a steady supplier's records has its usual rate both sides.
+    """
+    cum = pl.col("count").cum_sum().over("supplier")
+    indexed = filled.with_columns(
+        pl.int_range(pl.len()).over("supplier").alias("pos"),
+        cum.alias("cum"),
+        (cum - pl.col("count")).alias("before"),
+        pl.len().over("supplier").alias("span"),
+    )
+    empty = pl.col("count") == 0
+    runs = (
+        indexed.with_columns(
+            (empty != empty.shift(1).over("supplier"))
+            .fill_null(True)
+            .cum_sum()
+            .over("supplier")
+            .alias("run")
+        )
+        .filter(empty)
+        .group_by("supplier", "run")
+        .agg(
+            pl.col("day").min().alias("from"),
+            pl.col("day").max().alias("to"),
+            pl.col("pos").min().alias("a"),
+            pl.col("pos").max().alias("b"),
+            # the records before the run: none in it
+            pl.col("cum").first().alias("held"),
+            pl.col("span").first(),
+        )
+        .with_columns(
+            (pl.col("a") - GAP_RATE_DAYS).clip(lower_bound=0).alias("lo"),
+            pl.min_horizontal(pl.col("span") - 1, pl.col("b") + GAP_RATE_DAYS).alias(
+                "hi"
+            ),
+        )
+    )
+    at = indexed.select("supplier", "pos", "before", "cum")
+    sides = (
+        runs.join(
+            at.select("supplier", pl.col("pos").alias("lo"), "before"),
+            on=["supplier", "lo"],
+        )
+        .join(
+            at.select(
+                "supplier", pl.col("pos").alias("hi"), pl.col("cum").alias("upto")
+            ),
+            on=["supplier", "hi"],
+        )
+        .with_columns(
+            ((pl.col("held") - pl.col("before")) / (pl.col("a") - pl.col("lo"))).alias(
+                "left"
+            ),
+            ((pl.col("upto") - pl.col("held")) / (pl.col("hi") - pl.col("b"))).alias(
+                "right"
+            ),
+        )
+    )
+    rate = pl.min_horizontal(
+        *(
+            pl.when(pl.col(side).is_finite()).then(pl.col(side))
+            for side in ("left", "right")
+        )
+    )
+    # empty_run_days over the frame: the least k with span * exp(-rate * k) < chance
+    return sides.select(
+        "supplier",
+        "from",
+        "to",
+        ((pl.col("to") - pl.col("from")).dt.total_days() + 1).alias("n"),
+        rate.alias("rate"),
+        (pl.col("span") / GAP_CHANCE)
+        .log()
+        .truediv(rate)
+        .ceil()
+        .clip(lower_bound=1)
+        .cast(pl.Int64)
+        .alias("k"),
+    )
+
+
 def _gap_said(
     missing: int, length: int, first: dt.date, last: dt.date, rate: float, k: int
 ) -> str:
     """``have no record on 14 of its 31 days (2024-03-10 to 2024-03-23) ...``."""
     return (
         f"have no record on {missing} of its {length} days ({first} to {last}), "
-        f"though they run at {rate:.1f} a day (by chance, {k} empty day"
+        f"though they run at {rate:.1f} a day around them (by chance, {k} empty day"
         f"{'' if k == 1 else 's'} running happen less than once in "
         f"{1 / GAP_CHANCE:.0f} spans like it)"
     )
