@@ -135,9 +135,13 @@ def test_a_switch_to_the_force_s_own_extract_keeps_the_verdict(
         assert series.no_data == ()
         assert series.verdict == "significant_sustained_reduction", series.verdict
         notes = "\n".join(result.notes)
+        # a board member reads whose records they were: police.uk's files,
+        # not a force's name, which read as the force itself
+        whose = "The series of all areas" if by is None else "North's series"
         assert (
-            f"its records switch from {FORCE} (to the month starting 2023-06-01) "
-            f"to {EXTRACT} (from the month starting 2023-07-01)" in notes
+            f"{whose}: its records switch from data.police.uk's files for {FORCE} "
+            f"(to the month starting 2023-06-01) to {EXTRACT} (from the month "
+            "starting 2023-07-01)" in notes
         ), notes
         assert "so they count alike and the series runs on across the switch" in notes
         assert "no incident in the store" not in notes, notes

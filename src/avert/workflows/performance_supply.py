@@ -356,10 +356,11 @@ def supplier_switches(
             parts,
             unit,
         )
-        whose = "the series of all areas" if area == "all" else f"{area}'s series"
+        whose = "The series of all areas" if area == "all" else f"{area}'s series"
         head = (
-            f"{whose}: its records switch from {old} (to the {unit} starting {last}) "
-            f"to {new} (from the {unit} starting {switch})"
+            f"{whose}: its records switch from {_records_of(old, forces)} (to the "
+            f"{unit} starting {last}) to {_records_of(new, forces)} (from the {unit} "
+            f"starting {switch})"
         )
         if alike:
             covered += [(area, old, p) for p in windows if p > last]
@@ -416,6 +417,13 @@ def _one_to_one(pairs: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
             "periods stay no data and the series has no verdict across the change."
         )
     return pairs.filter(alone), notes
+
+
+def _records_of(name: str, forces: frozenset[str]) -> str:
+    """``data.police.uk's files for Metropolitan Police Service`` for a supplier
+    named by the force column (only data.police.uk's records carry one), else
+    its source: a force's name alone read as the force itself, not its files."""
+    return f"data.police.uk's files for {name}" if name in forces else name
 
 
 def _next_period(period: pl.Expr, unit: Unit) -> pl.Expr:
