@@ -435,3 +435,24 @@ def test_a_real_fall_is_not_judged_a_gap(sqlite_store: Store) -> None:
     series = _total(result)
     assert len(_periods(series)) == 30, _periods(series)
     assert series.verdict == "significant_sustained_reduction", series.verdict
+
+
+def test_an_extract_starting_days_into_the_last_police_uk_month(
+    sqlite_store: Store,
+) -> None:
+    """Police.uk's 3,000 a month to July 2023, the extract's from 5 July. July,
+    the one month both cover, was compared as a whole: the extract's 27 days
+    against police.uk's 31 (0.87 times as many) read as 'they count
+    differently' and the series had no verdict, with July counted twice in it.
+    A month in which one of the two starts or ends is no month to compare them
+    by, and July counts police.uk's whole month."""
+    own = _own(dict.fromkeys(LAST_12, 3000)).filter(
+        pl.col("occurred_from") >= dt.datetime(2023, 7, 5)
+    )
+    _load(sqlite_store, _police_uk(dict.fromkeys(MONTHS[:19], 3000)), own)
+    result = _judge(sqlite_store)
+    notes = "\n".join(result.notes)
+    assert "so they count alike" in notes, notes
+    counts = _periods(_total(result))
+    assert len(counts) == 30, counts
+    assert counts[dt.date(2023, 7, 1)] == 3000, counts

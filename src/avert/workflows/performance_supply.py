@@ -298,12 +298,19 @@ def supplier_switches(
     the old one's records before the switch and the new one's from it, so its
     periods are covered (``covered``: ``area``, ``supplier``, ``period`` no longer
     no data) and the old one's records from the switch on are left out
-    (``superseded``: ``area``, ``supplier``, ``from``) so a month both cover is
-    not counted twice. Not alike (a different definition of the same crimes):
+    (``superseded``: ``area``, ``supplier``, ``from`` and ``to``, none: to the
+    end) so a month both cover is not counted twice; a period both cover in which
+    the new one's records start late counts the old one's, the new one's records
+    in it left out. Not alike (a different definition of the same crimes):
     the periods stay no data, and the note says why the series has no verdict.
     """
     covered_schema = {"area": pl.String, "supplier": pl.String, "period": pl.Date}
-    superseded_schema = {"area": pl.String, "supplier": pl.String, "from": pl.Date}
+    superseded_schema = {
+        "area": pl.String,
+        "supplier": pl.String,
+        "from": pl.Date,
+        "to": pl.Date,
+    }
     none: tuple[pl.DataFrame, pl.DataFrame, list[str]] = (
         pl.DataFrame(schema=covered_schema),
         pl.DataFrame(schema=superseded_schema),
@@ -344,7 +351,7 @@ def supplier_switches(
     )
     pairs, notes = _one_to_one(pairs)
     covered: list[tuple[str, str, dt.date]] = []
-    superseded: list[tuple[str, str, dt.date]] = []
+    superseded: list[tuple[str, str, dt.date, dt.date | None]] = []
     parts = {(s, p) for s, p in part.select("supplier", "period").iter_rows()}
     for area, old, _first, last, new, switch, _end in pairs.iter_rows():
         alike, said = _compare_at_switch(
@@ -365,7 +372,16 @@ def supplier_switches(
         if alike:
             covered += [(area, old, p) for p in windows if p > last]
             covered += [(area, new, p) for p in windows if p < switch]
-            superseded.append((area, old, switch))
+            # a period both cover in which the new one's records start late
+            # counts the old one's whole period
+            handover = (
+                min((p for p in windows if p > switch), default=switch)
+                if (new, switch) in parts and switch <= last
+                else switch
+            )
+            superseded.append((area, old, handover, None))
+            if handover != switch:
+                superseded.append((area, new, switch, handover))
             notes.append(
                 f"{head}; {said}, so they count alike and the series runs on across "
                 f"the switch, {old}'s records before it and {new}'s from it (a "
