@@ -135,9 +135,13 @@ def test_a_switch_to_the_force_s_own_extract_keeps_the_verdict(
         assert series.no_data == ()
         assert series.verdict == "significant_sustained_reduction", series.verdict
         notes = "\n".join(result.notes)
+        # a board member reads whose records they were: police.uk's files,
+        # not a force's name, which read as the force itself
+        whose = "The series of all areas" if by is None else "North's series"
         assert (
-            f"its records switch from {FORCE} (to the month starting 2023-06-01) "
-            f"to {EXTRACT} (from the month starting 2023-07-01)" in notes
+            f"{whose}: its records switch from data.police.uk's files for {FORCE} "
+            f"(to the month starting 2023-06-01) to {EXTRACT} (from the month "
+            "starting 2023-07-01)" in notes
         ), notes
         assert "so they count alike and the series runs on across the switch" in notes
         assert "no incident in the store" not in notes, notes
@@ -294,3 +298,161 @@ def _load_more(store: Store, frame: pl.DataFrame) -> None:
                 pl.lit("Violence and sexual offences").alias("crime_type"),
             ),
         )
+
+
+def test_two_forces_switching_at_once_are_not_paired_across(
+    sqlite_store: Store,
+) -> None:
+    """Two forces, each with data.police.uk files to June 2023 and its own extract
+    from July (300 a month each, 600 in all every month). The series of all areas
+    paired every force with every extract: four 'switches', each force's records
+    joined twice, so the months before read 1,200 and the flat series a
+    significant sustained reduction. Which extract continues which force cannot
+    be told there, so none is joined; each borough's series (one force's) is."""
+    south = dict.fromkeys(FIRST_18, 300)
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(FIRST_18, 300)),
+        _police_uk(south, borough="South").with_columns(
+            pl.lit("Force B").alias("force")
+        ),
+        _own(dict.fromkeys(LAST_12, 300)),
+        _own(dict.fromkeys(LAST_12, 300), source="b-extract").with_columns(
+            pl.lit("South").alias("borough")
+        ),
+    )
+    whole = _judge(sqlite_store)
+    assert not whole.series, [_periods(s) for s in whole.series]
+    notes = "\n".join(whole.notes)
+    assert "Force B (to the month starting 2023-06-01) to met-extract" not in notes
+    assert (
+        f"the records of Force B and {FORCE} end and those of b-extract and "
+        f"{EXTRACT} start at the same time" in notes
+    ), notes
+    boroughs = _judge(sqlite_store, "borough")
+    for area in ("North", "South"):
+        series = _total(boroughs, area)
+        assert set(_periods(series).values()) == {300}, (area, _periods(series))
+        assert series.verdict != "significant_sustained_reduction"
+
+
+def test_a_halving_at_a_small_switch_is_no_reduction(sqlite_store: Store) -> None:
+    """Police.uk's 10 a month, then the extract's 5 (half: another definition). At
+    the switch 15 against 30 is within chance, and that alone made them "count
+    alike" (0.50 times as many), so the series ran on and the halving read as a
+    significant sustained reduction over 30 months. Outside the tolerance and
+    too few to tell, the series has no verdict across the switch, and says why."""
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(FIRST_18, 10)),
+        _own(dict.fromkeys(LAST_12, 5)),
+    )
+    result = _judge(sqlite_store)
+    assert not result.series, [(s.area, s.verdict) for s in result.series]
+    notes = "\n".join(result.notes)
+    assert "so they count alike" not in notes, notes
+    assert (
+        f"{EXTRACT} counts 15 in its first 3 months where {FORCE} counts 30 in "
+        "its last 3 months (0.50 times as many): too few records at the switch "
+        "to tell whether the two count alike" in notes
+    ), notes
+
+
+def test_a_switch_joins_the_total_not_the_categories_and_flags(
+    sqlite_store: Store,
+) -> None:
+    """Police.uk's 300 a month of "Violence and sexual offences" give way to the
+    extract's 300 of "Assault" and "Wounding", a fifth with a knife (police.uk
+    says nothing of weapons). The totals count alike and run on; joined too, the
+    police.uk category read 300 then 0, a significant sustained reduction, and
+    the extract's categories and the knife series rose from 0. The switch was
+    judged on the totals only: the series by category and by flag are not joined
+    across it."""
+    extract = _own(dict.fromkeys(LAST_12, 300)).with_columns(
+        pl.when(pl.int_range(pl.len()) % 2 == 0)
+        .then(pl.lit("Assault"))
+        .otherwise(pl.lit("Wounding"))
+        .alias("crime_type"),
+        pl.when(pl.int_range(pl.len()) % 5 == 0)
+        .then(pl.lit("knife"))
+        .otherwise(None)
+        .alias("weapon"),
+    )
+    police_uk = _police_uk(dict.fromkeys(FIRST_18, 300)).with_columns(
+        pl.lit("Violence and sexual offences").alias("crime_type")
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "incidents",
+            pl.concat([police_uk, extract], how="diagonal").with_columns(
+                pl.format("i{}", pl.int_range(pl.len())).alias("incident_id")
+            ),
+        )
+    result = run_performance(
+        sqlite_store,
+        baseline_from=BASELINE[0],
+        baseline_to=BASELINE[1],
+        date_from=RECENT[0],
+        date_to=RECENT[1],
+        violence_only=False,
+    )
+    total = next(s for s in result.series if (s.category, s.flag) == ("all", "all"))
+    assert len(_periods(total)) == 30
+    others = [s for s in result.series if (s.category, s.flag) != ("all", "all")]
+    for series in others:
+        assert series.verdict != "significant_sustained_reduction", series.category
+        assert not _periods(series), (series.category, series.flag)
+    notes = "\n".join(result.notes)
+    assert "series by category and by flag are not joined across it" in notes, notes
+
+
+def test_a_real_fall_is_not_judged_a_gap(sqlite_store: Store) -> None:
+    """Force A's own records, 3 a day every day to June 2023, then a real fall:
+    about one every other day, with a quiet ten days each month. Judged at the
+    rate of its whole span (2 a day), ten empty days were too long for chance, so
+    every recent month was 'partly covered' and left out: the fall had no
+    verdict. At its rate around them (the quieter side's, 45 days each way)
+    they are chance, and the months stay, a significant sustained reduction."""
+    before = {m: 3 * _days_in(m) for m in FIRST_18}
+    quiet = _own(before, source="bundle", force="Force A")
+    days = [
+        dt.datetime.combine(d, dt.time(14, 30))
+        for d in pl.date_range(LAST_12[0], RECENT[1], "1d", eager=True).to_list()
+        if d.day % 2 == 1 and not 10 <= d.day <= 19
+    ]
+    after = pl.DataFrame(
+        {
+            "occurred_from": days,
+            "force": ["Force A"] * len(days),
+            "source": ["bundle"] * len(days),
+            "time_precision": ["exact"] * len(days),
+            "borough": ["North"] * len(days),
+        }
+    )
+    _load(sqlite_store, quiet, after)
+    result = _judge(sqlite_store)
+    assert not any("have no record" in n for n in result.notes), result.notes
+    series = _total(result)
+    assert len(_periods(series)) == 30, _periods(series)
+    assert series.verdict == "significant_sustained_reduction", series.verdict
+
+
+def test_an_extract_starting_days_into_the_last_police_uk_month(
+    sqlite_store: Store,
+) -> None:
+    """Police.uk's 3,000 a month to July 2023, the extract's from 5 July. July,
+    the one month both cover, was compared as a whole: the extract's 27 days
+    against police.uk's 31 (0.87 times as many) read as 'they count
+    differently' and the series had no verdict, with July counted twice in it.
+    A month in which one of the two starts or ends is no month to compare them
+    by, and July counts police.uk's whole month."""
+    own = _own(dict.fromkeys(LAST_12, 3000)).filter(
+        pl.col("occurred_from") >= dt.datetime(2023, 7, 5)
+    )
+    _load(sqlite_store, _police_uk(dict.fromkeys(MONTHS[:19], 3000)), own)
+    result = _judge(sqlite_store)
+    notes = "\n".join(result.notes)
+    assert "so they count alike" in notes, notes
+    counts = _periods(_total(result))
+    assert len(counts) == 30, counts
+    assert counts[dt.date(2023, 7, 1)] == 3000, counts

@@ -302,7 +302,7 @@ def _covered_series(
     )
     dropped, unloaded, superseded, cover_notes = _uncovered_periods(
         store,
-        (suppliers, counted),
+        (suppliers, counted, _uneven_ends(records, unit)),
         loaded,
         _supplier_parts(
             store, records, unit=unit, date_from=date_from, date_to=date_to
@@ -314,7 +314,12 @@ def _covered_series(
     )
     incidents = _without_superseded(incidents, by, superseded)
     incidents, minor_notes = _without_minor_gaps(
-        incidents, by, suppliers, loaded, (dropped, unloaded), unit
+        incidents,
+        by,
+        suppliers,
+        loaded,
+        (dropped, unloaded.filter(~pl.col("switched"))),
+        unit,
     )
     series = build_series(
         incidents,
@@ -678,13 +683,27 @@ def _without_uncovered_periods(
 ) -> pl.DataFrame:
     """The series without the periods the store's data do not cover
     (:func:`_uncovered_periods`: ``dropped`` from every series, ``unloaded``
-    ``area`` and ``period`` from that area's)."""
+    ``area`` and ``period`` from that area's; those ``switched``, a supplier's
+    periods its successor covers, from its series by category and flag only)."""
     if not series.height or not (dropped or unloaded.height):
         return series
-    kept = series.filter(~pl.col("period").is_in(dropped)).join(
-        unloaded.select("area", "period").unique(),
-        on=["area", "period"],
-        how="anti",
+    total = (pl.col("category") == "all") & (pl.col("flag") == "all")
+    switched = (
+        unloaded.filter("switched")
+        .select("area", "period")
+        .unique()
+        .with_columns(pl.lit(True).alias("_switched"))
+    )
+    kept = (
+        series.filter(~pl.col("period").is_in(dropped))
+        .join(
+            unloaded.filter(~pl.col("switched")).select("area", "period").unique(),
+            on=["area", "period"],
+            how="anti",
+        )
+        .join(switched, on=["area", "period"], how="left")
+        .filter(pl.col("_switched").is_null() | total)
+        .drop("_switched")
     )
     return kept.sort("area", "category", "flag", "period")
 
@@ -699,23 +718,29 @@ def _without_superseded(
     if not superseded.height or not incidents.height:
         return incidents
     area = (pl.col(by).cast(pl.String) if by else pl.lit("all")).fill_null("unknown")
-    keyed = incidents.with_columns(
+    keyed = incidents.with_row_index("_row").with_columns(
         area.alias("_area"), supplier().alias("_supplier")
-    ).join(
-        superseded,
-        left_on=["_area", "_supplier"],
-        right_on=["area", "supplier"],
-        how="left",
     )
-    return keyed.filter(
-        pl.col("from").is_null()
-        | (pl.col("occurred_from").cast(pl.Date) < pl.col("from"))
-    ).drop("_area", "_supplier", "from")
+    # a supplier can be superseded twice in an area (the new one of one switch
+    # and the old one of the next): a left join would count its records twice
+    gone = (
+        keyed.select("_row", "_area", "_supplier", "occurred_from")
+        .join(superseded, left_on=["_area", "_supplier"], right_on=["area", "supplier"])
+        .filter(_in_superseded(pl.col("occurred_from").cast(pl.Date)))
+        .select("_row")
+    )
+    return keyed.join(gone, on="_row", how="anti").drop("_row", "_area", "_supplier")
+
+
+def _in_superseded(day: pl.Expr) -> pl.Expr:
+    """Whether ``day`` falls in a ``superseded`` row's ``from`` to ``to`` (none:
+    to the end)."""
+    return (day >= pl.col("from")) & (pl.col("to").is_null() | (day < pl.col("to")))
 
 
 def _uncovered_periods(
     store: Store,
-    supply: tuple[pl.DataFrame, pl.DataFrame],
+    supply: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
     loaded: pl.DataFrame,
     supplier_parts: pl.DataFrame,
     *,
@@ -757,12 +782,17 @@ def _uncovered_periods(
     :func:`~avert.workflows.performance_supply.supplier_switches`) keeps the
     periods each covers for the other when the two count alike at the switch
     (before, every period of the area was no data and the series had no
-    verdict; ``forces``: the suppliers named by a force column, two of which
+    verdict; ``supply``'s third, :func:`_uneven_ends`, the periods no switch is
+    judged by; ``forces``: the suppliers named by a force column, two of which
     are two forces, never one's records switching to the other's); the returned
     ``superseded`` are the switched-from supplier's
-    records the area's series then leaves out, from the switch on.
+    records the area's series then leaves out, from the switch on. The switch
+    is judged on the area's total only: its series by category and by flag keep
+    those periods out (``unloaded``'s ``switched``), since the two may sort the
+    same crimes differently (police.uk's "Violence and sexual offences" giving
+    way to an extract's "Assault" and "Wounding" read as a fall to 0).
     """
-    suppliers, counted_by_period = supply
+    suppliers, counted_by_period, uneven = supply
     empty = _empty_periods(loaded)
     notes: list[str] = []
     if empty:
@@ -786,13 +816,22 @@ def _uncovered_periods(
         on="supplier",
     )
     covered, superseded, switch_notes = supplier_switches(
-        counted_by_period, suppliers, loaded, part, unit=unit, forces=forces
+        counted_by_period,
+        suppliers,
+        loaded,
+        pl.concat([part.select("supplier", "period"), uneven]),
+        unit=unit,
+        forces=forces,
     )
+    joined = unloaded.join(covered, on=["area", "supplier", "period"], how="semi")
     unloaded = unloaded.join(covered, on=["area", "supplier", "period"], how="anti")
-    part = part.join(superseded, on=["area", "supplier"], how="left").filter(
-        pl.col("from").is_null() | (pl.col("period") < pl.col("from"))
+    part = part.join(
+        part.join(superseded, on=["area", "supplier"])
+        .filter(_in_superseded(pl.col("period")))
+        .select("area", "supplier", "period"),
+        on=["area", "supplier", "period"],
+        how="anti",
     )
-    part = part.drop("from")
     notes.extend(_unloaded_notes(unloaded, unit))
     for period, said in partial:
         notes.append(
@@ -802,7 +841,14 @@ def _uncovered_periods(
         )
     notes.extend(_part_notes(part, unit))
     notes.extend(switch_notes)
-    unloaded = pl.concat([unloaded, part.select(unloaded.columns)])
+    unloaded = pl.concat(
+        [
+            pl.concat([unloaded, part.select(unloaded.columns)]).with_columns(
+                pl.lit(False).alias("switched")
+            ),
+            joined.with_columns(pl.lit(True).alias("switched")),
+        ]
+    )
     return dropped, unloaded, superseded, notes
 
 
@@ -983,6 +1029,36 @@ def _supplier_part_periods(
         )
     ]
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _uneven_ends(records: pl.DataFrame, unit: Unit) -> pl.DataFrame:
+    """``supplier`` and ``period`` of the periods in which a supplier's records
+    in the window (``records``: :func:`_window_records`) start after the first
+    day or end before the last (a month-only record lasts its month): whole
+    enough to count (:data:`MIN_PERIOD_COVER`), not to compare two suppliers by
+    at a switch. An extract from 5 July beside police.uk's whole July read as
+    counting 0.87 times as many, 'another definition', and lost the verdict."""
+    every = "1mo" if unit == "month" else "1w"
+    day = pl.duration(days=1)
+    seen = records.filter("timed") if unit == "week" else records
+    month_end = pl.col("occurred_from").dt.truncate("1mo").dt.offset_by("1mo") - day
+    ends = pl.when(pl.col("timed")).then(pl.col("occurred_from")).otherwise(month_end)
+    spans = seen.group_by("supplier").agg(
+        pl.col("occurred_from").dt.date().min().alias("first"),
+        ends.dt.date().max().alias("last"),
+    )
+    start = pl.col("first").dt.truncate(every)
+    end = pl.col("last").dt.truncate(every)
+    return pl.concat(
+        [
+            spans.filter(pl.col("first") > start).select(
+                "supplier", start.alias("period")
+            ),
+            spans.filter(pl.col("last") < end.dt.offset_by(every) - day).select(
+                "supplier", end.alias("period")
+            ),
+        ]
+    )
 
 
 def _window_spans(
