@@ -147,6 +147,64 @@ def test_a_person_missing_from_a_given_people_file_is_still_rejected(
     assert sqlite_store.count("people") == 1
 
 
+def _people_bundle(folder: Path, birth_years: dict[str, int]) -> Path:
+    """A later extract: one incident, and a people file (with a groups file)."""
+    return _bundle(
+        folder,
+        {
+            "incidents": pl.DataFrame(
+                {
+                    "incident_id": ["I-3"],
+                    "offence_code": ["8N"],
+                    "occurred_at": ["2026-11-05T10:00"],
+                    "lat": [51.5],
+                    "lon": [-0.1],
+                }
+            ),
+            "people": pl.DataFrame(
+                {
+                    "person_id": list(birth_years),
+                    "birth_year": list(birth_years.values()),
+                    "sex": ["F"] * len(birth_years),
+                    "vulnerable": [True] * len(birth_years),
+                }
+            ),
+            "groups": pl.DataFrame({"group_id": ["G-1"], "name": ["Crew"]}),
+        },
+    )
+
+
+def test_a_later_people_file_gives_people_stored_by_id_alone_their_details(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A person stored by id alone (named by a bundle without a people file) holds
+    nothing a later people file could conflict with: its details are stored (they
+    were quarantined as a conflicting duplicate 'birth_year: 1990 (kept: <blank>)',
+    leaving the person without age, sex or vulnerability for ever). A person the
+    first people file gave is still kept, the later row a conflicting duplicate."""
+    _files(any_store, _people_less_bundle(tmp_path / "b1"))
+    files = _files(
+        any_store, _people_bundle(tmp_path / "b2", {"P-1": 1990, "P-2": 2001})
+    )
+    assert (files["people"]["loaded"], files["people"]["conflicts"]) == (2, 0)
+    assert (files["groups"]["loaded"], files["groups"]["conflicts"]) == (1, 0)
+    assert "2 people stored with the person_id alone" in str(files["people"]["note"])
+    assert any_store.count("quarantine") == 0
+    people = any_store.read_frame("people", order_by=("person_id",))
+    assert people.height == 9
+    given = people.filter(pl.col("person_id").is_in(["P-1", "P-2"]))
+    assert given["birth_year"].to_list() == [1990, 2001]
+    assert given["vulnerable"].to_list() == [True, True]
+    assert given["source_line"].to_list() == [2, 3]
+    assert people.filter(pl.col("person_id") == "P-3")["birth_year"].to_list() == [None]
+    assert any_store.read_frame("groups")["name"].to_list() == ["Crew"]
+    again = _files(any_store, _people_bundle(tmp_path / "b3", {"P-1": 1991}))
+    assert (again["people"]["loaded"], again["people"]["conflicts"]) == (0, 1)
+    assert "note" not in again["people"]
+    people = any_store.read_frame("people", where=[("person_id", "=", "P-1")])
+    assert people["birth_year"].to_list() == [1990]
+
+
 @pytest.mark.parametrize("key", ["format", "version"])
 def test_a_manifest_without_format_or_version_says_which_key_is_missing(
     sqlite_store: Store, tmp_path: Path, key: str

@@ -13,6 +13,7 @@ from avert.ingest.keys import row_text
 from avert.ingest.result import PROBLEM_SCHEMA
 from avert.schema import TABLES
 from avert.store.database import Transaction
+from avert.store.loads import delete_bare
 from avert.workflows.load._plan import References
 from avert.workflows.load._state import _append_sorted, _sorted_by_key, _State
 
@@ -107,6 +108,29 @@ def _implied_note(ref_table: str, added: int) -> str:
     return (
         f"{added} {noun} named here, absent from the store and the bundle (it has"
         f" no {ref_table} file), added to {ref_table} with the {ref_pk} alone."
+    )
+
+
+def _give_details(
+    tx: Transaction, table: str, frame: pl.DataFrame, state: _State
+) -> str | None:
+    """Delete the stored rows of ``frame``'s keys that hold their key alone (people
+    or groups an earlier bundle without the file named, :func:`_add_implied`), so
+    that ``frame``'s rows are stored in their place; the file's note, or None.
+
+    Such a row holds nothing a row of the file could conflict with: kept, the
+    file's details (birth year, sex, vulnerability) were quarantined as a
+    conflicting duplicate and the person read as unknown for ever."""
+    if table not in _IMPLIED_NOUN or not state.had_rows_before_load(table):
+        return None  # an empty table holds no such row (nor adds one with its file)
+    ref_pk = TABLES[table].primary_key[0]
+    given = delete_bare(tx, table, frame[ref_pk])
+    if not given:
+        return None
+    one, many = _IMPLIED_NOUN[table]
+    return (
+        f"{given} {one if given == 1 else many} stored with the {ref_pk} alone (named"
+        f" by a bundle without a {table} file) given their details here."
     )
 
 
