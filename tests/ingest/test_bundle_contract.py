@@ -205,6 +205,25 @@ def test_a_later_people_file_gives_people_stored_by_id_alone_their_details(
     assert people["birth_year"].to_list() == [1990]
 
 
+def test_a_people_file_refused_in_a_folder_is_still_a_people_file(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A people.csv linked from outside the bundle folder is refused unread (as a
+    zip member over a limit is): the bundle still gives the file, so a person it
+    may list is not added by id alone ('it has no people file'); the rows naming
+    them are rejected, as docs/bundle.md says."""
+    path = _people_less_bundle(tmp_path / "b")
+    outside = tmp_path / "people.csv"
+    pl.DataFrame({"person_id": ["P-1"], "birth_year": [1990]}).write_csv(outside)
+    (path / "people.csv").symlink_to(outside)
+    report = load_files(sqlite_store, [path], kind="bundle")
+    files = {Path(f.file).stem: f for f in report.files}
+    assert files["people"].error is not None
+    assert (files["involvements"].loaded, files["involvements"].quarantined) == (0, 3)
+    assert "no people file" not in str(files["involvements"].note)
+    assert sqlite_store.count("people") == 0
+
+
 @pytest.mark.parametrize("key", ["format", "version"])
 def test_a_manifest_without_format_or_version_says_which_key_is_missing(
     sqlite_store: Store, tmp_path: Path, key: str

@@ -206,12 +206,27 @@ class Bundle:
         name it does not hold is a dangling reference and its row is rejected, as
         before.
         """
+        given = self._tables_given()
         return {
             table: [
-                r._replace(implied=None if r.table in self.files else self.source)
+                r._replace(implied=None if r.table in given else self.source)
                 for r in rules
             ]
             for table, rules in REFERENCES.items()
+        }
+
+    def _tables_given(self) -> set[str]:
+        """The tables the bundle has a file for, read or refused: a file refused in
+        a folder (a link out of it) is kept under ``refused:/<name>``, not its table."""
+        refused = (
+            k.removeprefix("refused:/").lower().rpartition(".")
+            for k in self.files
+            if k.startswith("refused:/")
+        )
+        return {t for t in self.files if t in BUNDLE_COLUMNS} | {
+            stem
+            for stem, _, ext in refused
+            if stem in BUNDLE_COLUMNS and ext in ("csv", "parquet")
         }
 
     def unit_sources(self) -> list[SourceFile]:
