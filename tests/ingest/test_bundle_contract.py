@@ -224,6 +224,37 @@ def test_a_people_file_refused_in_a_folder_is_still_a_people_file(
     assert sqlite_store.count("people") == 0
 
 
+def test_a_group_is_not_added_for_a_membership_rejected_for_its_person(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Without a groups file, a membership naming a person the people file does not
+    list is rejected: its group must not be added by id alone all the same (it was,
+    a group of no member, counted in the note)."""
+    path = _bundle(
+        tmp_path / "b",
+        {
+            "incidents": pl.DataFrame(
+                {
+                    "incident_id": ["I-1"],
+                    "offence_code": ["8N"],
+                    "occurred_at": ["2026-11-01T10:00"],
+                    "lat": [51.5],
+                    "lon": [-0.1],
+                }
+            ),
+            "people": pl.DataFrame({"person_id": ["P-1"]}),
+            "group_members": pl.DataFrame(
+                {"group_id": ["G-1", "G-2"], "person_id": ["P-9", "P-1"]}
+            ),
+        },
+    )
+    files = _files(sqlite_store, path)
+    members = files["group_members"]
+    assert (members["loaded"], members["quarantined"]) == (1, 1)
+    assert sqlite_store.read_frame("groups")["group_id"].to_list() == ["G-2"]
+    assert "1 group named here" in str(members["note"])
+
+
 @pytest.mark.parametrize("key", ["format", "version"])
 def test_a_manifest_without_format_or_version_says_which_key_is_missing(
     sqlite_store: Store, tmp_path: Path, key: str

@@ -142,14 +142,18 @@ def _check_references(
     references: References,
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     """Reject rows whose references are neither accepted in this load nor stored;
-    under an ``implied`` rule add the rows they name instead (and a note saying so)."""
+    under an ``implied`` rule add the rows they name instead (and a note saying so),
+    for the rows the other rules kept."""
     empty = pl.DataFrame(schema=PROBLEM_SCHEMA)
     rules = references.get(table, [])
     added: dict[str, int] = {}  # rows added under implied rules, per table
     if not rules:
         return frame, empty, []
     problems = [empty]
-    for column, ref_table, where, implied in rules:
+    # rules that reject first: a row one of them rejects adds nothing under another
+    for column, ref_table, where, implied in sorted(
+        rules, key=lambda rule: rule.implied is not None
+    ):
         if column not in frame.columns:  # an optional column left out: nothing named
             continue
         ref_pk = TABLES[ref_table].primary_key[0]
