@@ -267,6 +267,9 @@ def test_a_manifest_without_format_or_version_says_which_key_is_missing(
     with pytest.raises(IngestError, match=f'manifest.json has no "{key}"') as err:
         load_files(sqlite_store, [path], kind="bundle")
     assert "None" not in str(err.value)
+    # the value as FORMATS.md writes it, JSON a manifest can take as it is
+    want = {"format": '"format": "avert-bundle")', "version": '"version": 1)'}
+    assert str(err.value).endswith(want[key])
 
 
 def test_a_people_less_bundle_read_in_parts_adds_each_person_once(

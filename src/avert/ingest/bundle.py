@@ -340,9 +340,10 @@ def _read_manifest(data: bytes, where: str) -> dict[str, object]:
     if not isinstance(manifest, dict):
         msg = f"{where}: manifest.json must be a JSON object"
         raise IngestError(msg)
-    for key, want in (("format", repr(FORMAT)), ("version", str(VERSION))):
+    for key, want in (("format", FORMAT), ("version", VERSION)):
         if key not in manifest:  # not "format is None": the key is not there at all
-            msg = f'{where}: manifest.json has no "{key}" (FORMATS.md: "{key}": {want})'
+            shown = json.dumps({key: want})[1:-1]  # as FORMATS.md writes it: JSON
+            msg = f'{where}: manifest.json has no "{key}" (FORMATS.md: {shown})'
             raise IngestError(msg)
     if manifest.get("format") != FORMAT:
         msg = (
