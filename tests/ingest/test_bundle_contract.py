@@ -205,6 +205,25 @@ def test_a_later_people_file_gives_people_stored_by_id_alone_their_details(
     assert people["birth_year"].to_list() == [1990]
 
 
+def test_a_people_file_loaded_again_looks_up_no_id_only_row_where_none_is_stored(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store whose people all came from people files holds no row of an id
+    alone: a re-load of a big people file is not slowed by a look-up of each of
+    its parts' keys for one (a quarter of a 300,000-person re-load's time)."""
+    from avert.workflows.load import _checks
+
+    path = _people_bundle(tmp_path / "b", {"P-1": 1990})
+    _files(sqlite_store, path)
+
+    def no_lookup(*_: object) -> int:
+        raise AssertionError("looked up rows of an id alone")
+
+    monkeypatch.setattr(_checks, "delete_bare", no_lookup)
+    again = _files(sqlite_store, path)
+    assert (again["people"]["loaded"], again["people"]["duplicates"]) == (0, 1)
+
+
 def test_a_people_file_refused_in_a_folder_is_still_a_people_file(
     sqlite_store: Store, tmp_path: Path
 ) -> None:

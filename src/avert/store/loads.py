@@ -21,6 +21,7 @@ __all__ = [
     "delete_held",
     "delete_keys",
     "delete_quarantined",
+    "has_bare",
     "has_rows",
     "held_files",
     "held_rows",
@@ -184,6 +185,27 @@ def delete_keys(tx: Transaction, table: str, ids: pl.Series) -> int:
 _BARE_FILLS = frozenset({"source", "load_id", "source_file"})
 
 
+def _bare(table: str) -> str:
+    """The condition of a row of ``table`` holding its key alone (:func:`delete_bare`)."""
+    spec = TABLES[table]
+    return " AND ".join(
+        f'"{c}" IS NULL'
+        for c in spec.names
+        if c not in spec.primary_key and c not in _BARE_FILLS
+    )
+
+
+def has_bare(tx: Transaction, table: str) -> bool:
+    """Whether ``table`` holds a row of its key alone (:func:`delete_bare`): one
+    scan at most, stopped at the first such row, instead of a look-up per part of
+    a people file in a store that holds none."""
+    found = tx._query(
+        f'SELECT 1 AS one FROM "{TABLES[table].name}" WHERE {_bare(table)} LIMIT 1',
+        schema={"one": pl.Int64()},
+    )
+    return found.height > 0
+
+
 def delete_bare(tx: Transaction, table: str, ids: pl.Series) -> int:
     """Delete the stored rows of ``table`` (``people``, ``groups``) whose key is in
     ``ids`` and that hold their key alone: no source line and every other column
@@ -195,11 +217,8 @@ def delete_bare(tx: Transaction, table: str, ids: pl.Series) -> int:
     keys = pl.DataFrame({key: ids}, schema={key: pl.String()}).drop_nulls().unique()
     if keys.height == 0:
         return 0
-    empty = " AND ".join(
-        f'"{c}" IS NULL' for c in spec.names if c != key and c not in _BARE_FILLS
-    )
     with _temporary(tx, keys) as temp:
-        bare = f'"{key}" IN (SELECT "{key}" FROM "{temp}") AND {empty}'
+        bare = f'"{key}" IN (SELECT "{key}" FROM "{temp}") AND {_bare(table)}'
         found = tx._query(
             f'SELECT COUNT(*) AS n FROM "{spec.name}" WHERE {bare}',
             schema={"n": pl.Int64()},

@@ -13,7 +13,7 @@ from avert.ingest.keys import row_text
 from avert.ingest.result import PROBLEM_SCHEMA
 from avert.schema import TABLES
 from avert.store.database import Transaction
-from avert.store.loads import delete_bare
+from avert.store.loads import delete_bare, has_bare
 from avert.workflows.load._plan import References
 from avert.workflows.load._state import _append_sorted, _sorted_by_key, _State
 
@@ -123,6 +123,10 @@ def _give_details(
     conflicting duplicate and the person read as unknown for ever."""
     if table not in _IMPLIED_NOUN or not state.had_rows_before_load(table):
         return None  # an empty table holds no such row (nor adds one with its file)
+    if table not in state.bare:  # a bundle with the file adds none: ask once
+        state.bare[table] = has_bare(tx, table)
+    if not state.bare[table]:
+        return None
     ref_pk = TABLES[table].primary_key[0]
     given = delete_bare(tx, table, frame[ref_pk])
     if not given:
