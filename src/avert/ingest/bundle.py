@@ -206,12 +206,27 @@ class Bundle:
         name it does not hold is a dangling reference and its row is rejected, as
         before.
         """
+        given = self._tables_given()
         return {
             table: [
-                r._replace(implied=None if r.table in self.files else self.source)
+                r._replace(implied=None if r.table in given else self.source)
                 for r in rules
             ]
             for table, rules in REFERENCES.items()
+        }
+
+    def _tables_given(self) -> set[str]:
+        """The tables the bundle has a file for, read or refused: a file refused in
+        a folder (a link out of it) is kept under ``refused:/<name>``, not its table."""
+        refused = (
+            k.removeprefix("refused:/").lower().rpartition(".")
+            for k in self.files
+            if k.startswith("refused:/")
+        )
+        return {t for t in self.files if t in BUNDLE_COLUMNS} | {
+            stem
+            for stem, _, ext in refused
+            if stem in BUNDLE_COLUMNS and ext in ("csv", "parquet")
         }
 
     def unit_sources(self) -> list[SourceFile]:
@@ -325,9 +340,10 @@ def _read_manifest(data: bytes, where: str) -> dict[str, object]:
     if not isinstance(manifest, dict):
         msg = f"{where}: manifest.json must be a JSON object"
         raise IngestError(msg)
-    for key, want in (("format", repr(FORMAT)), ("version", str(VERSION))):
+    for key, want in (("format", FORMAT), ("version", VERSION)):
         if key not in manifest:  # not "format is None": the key is not there at all
-            msg = f'{where}: manifest.json has no "{key}" (FORMATS.md: "{key}": {want})'
+            shown = json.dumps({key: want})[1:-1]  # as FORMATS.md writes it: JSON
+            msg = f'{where}: manifest.json has no "{key}" (FORMATS.md: {shown})'
             raise IngestError(msg)
     if manifest.get("format") != FORMAT:
         msg = (

@@ -17,9 +17,11 @@ from avert.schema import HELD_ROWS, LOADS, TABLES
 from avert.store.database import BYTEWISE, Store, Transaction
 
 __all__ = [
+    "delete_bare",
     "delete_held",
     "delete_keys",
     "delete_quarantined",
+    "has_bare",
     "has_rows",
     "held_files",
     "held_rows",
@@ -175,6 +177,54 @@ def delete_keys(tx: Transaction, table: str, ids: pl.Series) -> int:
             schema={"n": pl.Int64()},
         )
         tx._execute(f'DELETE FROM "{TABLES[table].name}" WHERE {inside}')
+    return int(found["n"][0])
+
+
+#: columns a row holding its key alone still fills: its source and the load and
+#: file that named it (its ``source_line`` is empty: no line of a file gave it)
+_BARE_FILLS = frozenset({"source", "load_id", "source_file"})
+
+
+def _bare(table: str) -> str:
+    """The condition of a row of ``table`` holding its key alone (:func:`delete_bare`)."""
+    spec = TABLES[table]
+    return " AND ".join(
+        f'"{c}" IS NULL'
+        for c in spec.names
+        if c not in spec.primary_key and c not in _BARE_FILLS
+    )
+
+
+def has_bare(tx: Transaction, table: str) -> bool:
+    """Whether ``table`` holds a row of its key alone (:func:`delete_bare`): one
+    scan at most, stopped at the first such row, instead of a look-up per part of
+    a people file in a store that holds none."""
+    found = tx._query(
+        f'SELECT 1 AS one FROM "{TABLES[table].name}" WHERE {_bare(table)} LIMIT 1',
+        schema={"one": pl.Int64()},
+    )
+    return found.height > 0
+
+
+def delete_bare(tx: Transaction, table: str, ids: pl.Series) -> int:
+    """Delete the stored rows of ``table`` (``people``, ``groups``) whose key is in
+    ``ids`` and that hold their key alone: no source line and every other column
+    but the source and provenance empty, as a person (group) named by a bundle
+    without a people (groups) file is stored. Returns how many (a count, then a
+    delete, each one statement with the ids sent as one batch)."""
+    spec = TABLES[table]
+    [key] = spec.primary_key
+    keys = pl.DataFrame({key: ids}, schema={key: pl.String()}).drop_nulls().unique()
+    if keys.height == 0:
+        return 0
+    with _temporary(tx, keys) as temp:
+        bare = f'"{key}" IN (SELECT "{key}" FROM "{temp}") AND {_bare(table)}'
+        found = tx._query(
+            f'SELECT COUNT(*) AS n FROM "{spec.name}" WHERE {bare}',
+            schema={"n": pl.Int64()},
+        )
+        if found["n"][0]:
+            tx._execute(f'DELETE FROM "{spec.name}" WHERE {bare}')
     return int(found["n"][0])
 
 

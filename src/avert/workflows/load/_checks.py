@@ -13,6 +13,7 @@ from avert.ingest.keys import row_text
 from avert.ingest.result import PROBLEM_SCHEMA
 from avert.schema import TABLES
 from avert.store.database import Transaction
+from avert.store.loads import delete_bare, has_bare
 from avert.workflows.load._plan import References
 from avert.workflows.load._state import _append_sorted, _sorted_by_key, _State
 
@@ -110,6 +111,33 @@ def _implied_note(ref_table: str, added: int) -> str:
     )
 
 
+def _give_details(
+    tx: Transaction, table: str, frame: pl.DataFrame, state: _State
+) -> str | None:
+    """Delete the stored rows of ``frame``'s keys that hold their key alone (people
+    or groups an earlier bundle without the file named, :func:`_add_implied`), so
+    that ``frame``'s rows are stored in their place; the file's note, or None.
+
+    Such a row holds nothing a row of the file could conflict with: kept, the
+    file's details (birth year, sex, vulnerability) were quarantined as a
+    conflicting duplicate and the person read as unknown for ever."""
+    if table not in _IMPLIED_NOUN or not state.had_rows_before_load(table):
+        return None  # an empty table holds no such row (nor adds one with its file)
+    if table not in state.bare:  # a bundle with the file adds none: ask once
+        state.bare[table] = has_bare(tx, table)
+    if not state.bare[table]:
+        return None
+    ref_pk = TABLES[table].primary_key[0]
+    given = delete_bare(tx, table, frame[ref_pk])
+    if not given:
+        return None
+    one, many = _IMPLIED_NOUN[table]
+    return (
+        f"{given} {one if given == 1 else many} stored with the {ref_pk} alone (named"
+        f" by a bundle without a {table} file) given their details here."
+    )
+
+
 def _check_references(
     tx: Transaction,
     table: str,
@@ -118,14 +146,18 @@ def _check_references(
     references: References,
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     """Reject rows whose references are neither accepted in this load nor stored;
-    under an ``implied`` rule add the rows they name instead (and a note saying so)."""
+    under an ``implied`` rule add the rows they name instead (and a note saying so),
+    for the rows the other rules kept."""
     empty = pl.DataFrame(schema=PROBLEM_SCHEMA)
     rules = references.get(table, [])
     added: dict[str, int] = {}  # rows added under implied rules, per table
     if not rules:
         return frame, empty, []
     problems = [empty]
-    for column, ref_table, where, implied in rules:
+    # rules that reject first: a row one of them rejects adds nothing under another
+    for column, ref_table, where, implied in sorted(
+        rules, key=lambda rule: rule.implied is not None
+    ):
         if column not in frame.columns:  # an optional column left out: nothing named
             continue
         ref_pk = TABLES[ref_table].primary_key[0]

@@ -39,6 +39,7 @@ from avert.store.loads import (
 from avert.workflows.load._checks import (
     _check_references,
     _dup_keys,
+    _give_details,
     _reject_long_keys,
     _split_duplicates,
 )
@@ -380,6 +381,9 @@ def _write(
                 frame.select(pl.col(_HELD[table]).alias("key"))
             )
         state.had_rows_before_load(table)  # ask before this load appends to it
+        given = _give_details(tx, table, frame, state)
+        if given is not None:
+            _say(report, given)
         recorded = is_recorded(table, parsed.kind, parsed.file)
         stored_from: list[pl.DataFrame] | None = [] if recorded else None
         new, dups, conflicts = _split_duplicates(

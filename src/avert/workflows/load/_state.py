@@ -135,6 +135,9 @@ class _State:
         self._had_rows: dict[str, bool] = {}
         #: per table: hashes of the keys this load appended (while _had_rows is False)
         self._written: dict[str, list[pl.Series]] = {}
+        #: per table (people, groups): does it hold rows of their key alone (asked
+        #: once, before this load writes it)
+        self.bare: dict[str, bool] = {}
 
     def before_append(self, table: str, rows: int) -> None:
         """Count rows about to be appended; defer the table's indexes past a size."""
