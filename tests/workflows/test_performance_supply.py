@@ -517,3 +517,50 @@ def test_daily_records_are_not_taken_as_months() -> None:
         pl.lit("toronto-mci").alias("supplier"),
     )
     assert month_dated_suppliers(toronto) == []
+
+
+def test_an_overlap_of_suppliers_counting_differently_is_not_counted_twice(
+    sqlite_store: Store,
+) -> None:
+    """Police.uk's 300 a month to month 24, the extract's 150 a month from month
+    7 (another definition): months 7-24 hold both and counted 450, the same
+    crimes twice, judged from the baseline into the recent period. They are no
+    data now, with a note saying why."""
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(MONTHS[:24], 300)),
+        _own(dict.fromkeys(MONTHS[6:], 150)),
+    )
+    result = _judge(sqlite_store)
+    counted = [_periods(s) for s in result.series]
+    assert not any(counted), counted
+    notes = "\n".join(result.notes)
+    assert "they count differently" in notes, notes
+    assert (
+        "The 18 months both cover (from the month starting 2022-07-01 to the one "
+        "starting 2023-12-01) would count the same crimes twice" in notes
+    ), notes
+
+
+def test_an_overlap_of_two_tangled_switches_is_not_counted_twice(
+    sqlite_store: Store,
+) -> None:
+    """Two forces' files to month 20 and their two extracts from month 17 (which
+    continues which cannot be told): months 17-20 counted all four suppliers'
+    records, each crime twice. They are no data now."""
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(MONTHS[:20], 300)),
+        _police_uk(dict.fromkeys(MONTHS[:20], 300)).with_columns(
+            pl.lit("Force B").alias("force")
+        ),
+        _own(dict.fromkeys(MONTHS[16:], 300)),
+        _own(dict.fromkeys(MONTHS[16:], 300), source="b-extract"),
+    )
+    result = _judge(sqlite_store)
+    counted = [_periods(s) for s in result.series]
+    assert not any(counted), counted
+    assert any(
+        "The 4 months both cover (from the month starting 2023-05-01" in n
+        for n in result.notes
+    ), result.notes

@@ -854,7 +854,7 @@ def _uncovered_periods(
         ).filter(~pl.col("period").is_in(dropped)),
         on="supplier",
     )
-    covered, superseded, switch_notes = supplier_switches(
+    covered, superseded, doubled, switch_notes = supplier_switches(
         counted_by_period,
         suppliers,
         loaded,
@@ -886,6 +886,9 @@ def _uncovered_periods(
                 pl.lit(False).alias("switched")
             ),
             joined.with_columns(pl.lit(True).alias("switched")),
+            # the periods two suppliers not taken for one another both cover:
+            # the same crimes twice
+            doubled.with_columns(pl.lit(False).alias("switched")),
         ]
     )
     return dropped, unloaded, superseded, notes
