@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -456,3 +457,110 @@ def test_an_extract_starting_days_into_the_last_police_uk_month(
     counts = _periods(_total(result))
     assert len(counts) == 30, counts
     assert counts[dt.date(2023, 7, 1)] == 3000, counts
+
+
+def test_a_bundle_dated_the_1st_of_each_month_is_month_resolution(
+    sqlite_store: Store,
+) -> None:
+    """A force's own extract whose dates are only months, written as the 1st at
+    day precision: every month read "no record on 30 of its 31 days", a gap, and
+    the series had no verdict. Its dates are taken as months, with a note."""
+    counts = dict.fromkeys(MONTHS, 300)
+    records = _own(counts, source="bundle", force="Force A").with_columns(
+        pl.col("occurred_from").dt.truncate("1mo"),
+        pl.lit("day").alias("time_precision"),
+    )
+    _load(sqlite_store, records)
+    result = _judge(sqlite_store, "force")
+    series = _total(result, "Force A")
+    assert series.no_data == (), result.notes
+    assert len(_periods(series)) == 30
+    assert not any("have no record" in n for n in result.notes), result.notes
+    assert any(
+        n.startswith(
+            "Force A: its records say a day, but all or nearly all are dated the 1st"
+        )
+        for n in result.notes
+    ), result.notes
+
+
+def test_daily_records_are_not_taken_as_months() -> None:
+    """Toronto's 2017-21 records (4.9 % on the 1st) and a small supplier's four
+    records on the 1st keep their days; five of five on the 1st do not."""
+    from avert.workflows.performance import month_dated_suppliers
+
+    first = dt.datetime(2024, 1, 1, 12)
+    frame = pl.DataFrame(
+        {
+            "occurred_from": [first] * 4
+            + [first] * 5
+            + [first] * 9
+            + [first.replace(day=2)],
+            "timed": [True] * 19,
+            "supplier": ["few"] * 4 + ["monthly"] * 5 + ["mostly"] * 10,
+        }
+    )
+    assert month_dated_suppliers(frame) == ["monthly", "mostly"]
+    path = (
+        Path(__file__).resolve().parents[2].parent
+        / "shared/data/incidents-toronto-major-crime-indicators-2017-2021"
+        / "toronto-mci-2017-2021.csv"
+    )
+    if not path.exists():
+        pytest.skip("Toronto's data are not in ../shared")
+    toronto = pl.read_csv(path, columns=["occurrence_date"]).select(
+        pl.col("occurrence_date")
+        .str.to_date()
+        .cast(pl.Datetime("us"))
+        .alias("occurred_from"),
+        pl.lit(True).alias("timed"),
+        pl.lit("toronto-mci").alias("supplier"),
+    )
+    assert month_dated_suppliers(toronto) == []
+
+
+def test_an_overlap_of_suppliers_counting_differently_is_not_counted_twice(
+    sqlite_store: Store,
+) -> None:
+    """Police.uk's 300 a month to month 24, the extract's 150 a month from month
+    7 (another definition): months 7-24 hold both and counted 450, the same
+    crimes twice, judged from the baseline into the recent period. They are no
+    data now, with a note saying why."""
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(MONTHS[:24], 300)),
+        _own(dict.fromkeys(MONTHS[6:], 150)),
+    )
+    result = _judge(sqlite_store)
+    counted = [_periods(s) for s in result.series]
+    assert not any(counted), counted
+    notes = "\n".join(result.notes)
+    assert "they count differently" in notes, notes
+    assert (
+        "The 18 months both cover (from the month starting 2022-07-01 to the one "
+        "starting 2023-12-01) would count the same crimes twice" in notes
+    ), notes
+
+
+def test_an_overlap_of_two_tangled_switches_is_not_counted_twice(
+    sqlite_store: Store,
+) -> None:
+    """Two forces' files to month 20 and their two extracts from month 17 (which
+    continues which cannot be told): months 17-20 counted all four suppliers'
+    records, each crime twice. They are no data now."""
+    _load(
+        sqlite_store,
+        _police_uk(dict.fromkeys(MONTHS[:20], 300)),
+        _police_uk(dict.fromkeys(MONTHS[:20], 300)).with_columns(
+            pl.lit("Force B").alias("force")
+        ),
+        _own(dict.fromkeys(MONTHS[16:], 300)),
+        _own(dict.fromkeys(MONTHS[16:], 300), source="b-extract"),
+    )
+    result = _judge(sqlite_store)
+    counted = [_periods(s) for s in result.series]
+    assert not any(counted), counted
+    assert any(
+        "The 4 months both cover (from the month starting 2023-05-01" in n
+        for n in result.notes
+    ), result.notes

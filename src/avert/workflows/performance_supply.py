@@ -266,7 +266,7 @@ def supplier_switches(
     *,
     unit: Unit,
     forces: frozenset[str] = frozenset(),
-) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, list[str]]:
     """The areas whose records switch from one supplier to another, and whether
     the series runs on across the switch.
 
@@ -301,8 +301,15 @@ def supplier_switches(
     (``superseded``: ``area``, ``supplier``, ``from`` and ``to``, none: to the
     end) so a month both cover is not counted twice; a period both cover in which
     the new one's records start late counts the old one's, the new one's records
-    in it left out. Not alike (a different definition of the same crimes):
-    the periods stay no data, and the note says why the series has no verdict.
+    in it left out. Not alike (a different definition of the same crimes, or
+    too few to tell), or which continues which not known (:func:`_one_to_one`):
+    the periods stay no data, and the note says why the series has no verdict;
+    the periods both cover are no data too (``doubled``: ``area``,
+    ``supplier``, ``period``), not both suppliers' records added together: a
+    long overlap reaching from the baseline into the recent period was judged
+    on the same crimes counted twice, and counted once in neither's records the
+    series would be one supplier's, then the other's, across a switch the note
+    says cannot be compared.
     """
     covered_schema = {"area": pl.String, "supplier": pl.String, "period": pl.Date}
     superseded_schema = {
@@ -311,9 +318,10 @@ def supplier_switches(
         "from": pl.Date,
         "to": pl.Date,
     }
-    none: tuple[pl.DataFrame, pl.DataFrame, list[str]] = (
+    none: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, list[str]] = (
         pl.DataFrame(schema=covered_schema),
         pl.DataFrame(schema=superseded_schema),
+        pl.DataFrame(schema=covered_schema),
         [],
     )
     windows = loaded.select("period").unique().sort("period")["period"].to_list()
@@ -349,7 +357,8 @@ def supplier_switches(
         )
         .sort("area", "supplier", "supplier_new")
     )
-    pairs, notes = _one_to_one(pairs)
+    pairs, tangled, notes = _one_to_one(pairs, windows, unit)
+    doubled: list[tuple[str, str, dt.date]] = list(tangled)
     covered: list[tuple[str, str, dt.date]] = []
     superseded: list[tuple[str, str, dt.date, dt.date | None]] = []
     parts = {(s, p) for s, p in part.select("supplier", "period").iter_rows()}
@@ -391,22 +400,42 @@ def supplier_switches(
                 "differently)."
             )
         else:
+            both = [p for p in windows if switch <= p <= last]
+            doubled += [(area, new, p) for p in both]
             notes.append(
                 f"{head}; {said}, so periods before and after the switch cannot be "
                 "compared, each supplier's missing periods stay no data and the "
-                "series has no verdict across the switch."
+                f"series has no verdict across the switch.{_doubled_said(both, unit)}"
             )
     return (
         pl.DataFrame(covered, schema=covered_schema, orient="row"),
         pl.DataFrame(superseded, schema=superseded_schema, orient="row"),
+        pl.DataFrame(doubled, schema=covered_schema, orient="row").unique(),
         notes,
     )
 
 
-def _one_to_one(pairs: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+def _doubled_said(both: list[dt.date], unit: Unit) -> str:
+    """`` The 4 months both cover (from ... to ...) ...``: why the periods two
+    suppliers not taken for one another both cover are left out (none: empty)."""
+    if not both:
+        return ""
+    n = len(both)
+    return (
+        f" The {n} {unit}{'' if n == 1 else 's'} both cover (from the {unit} "
+        f"starting {both[0]} to the one starting {both[-1]}) would count the same "
+        "crimes twice, once in each one's records, so they are left out of the "
+        "series too: no data, not a doubled count."
+    )
+
+
+def _one_to_one(
+    pairs: pl.DataFrame, windows: list[dt.date], unit: Unit
+) -> tuple[pl.DataFrame, list[tuple[str, str, dt.date]], list[str]]:
     """The ``pairs`` (``area``, ``supplier``, ``supplier_new``) in which neither
-    supplier has another candidate in its area, and a note for each area with
-    more. Two forces whose police.uk files give way to their own extracts in the
+    supplier has another candidate in its area, the ``area``, ``supplier`` and
+    period (of ``windows``) of each period a tangled pair both cover (no data:
+    :func:`supplier_switches`), and a note for each area with more. Two forces whose police.uk files give way to their own extracts in the
     same month made four pairs in the series of all areas, every force with
     every extract: each force's records were joined twice (a flat 600 a month
     read 1,200 before the switch, a significant sustained reduction), and which
@@ -414,6 +443,14 @@ def _one_to_one(pairs: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     alone = (pl.len().over("area", "supplier") == 1) & (
         pl.len().over("area", "supplier_new") == 1
     )
+    doubled = [
+        (area, new, p)
+        for area, _old, _first, last, new, switch, _end in pairs.filter(
+            ~alone
+        ).iter_rows()
+        for p in windows
+        if switch <= p <= last
+    ]
     tangled = (
         pairs.filter(~alone)
         .group_by("area")
@@ -426,13 +463,15 @@ def _one_to_one(pairs: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     notes = []
     for area, old, new in tangled.iter_rows():
         whose = "The series of all areas" if area == "all" else f"{area}'s series"
+        both = sorted({p for a, _, p in doubled if a == area})
         notes.append(
             f"{whose}: the records of {' and '.join(old)} end and those of "
             f"{' and '.join(new)} start at the same time; which continues which "
             "cannot be told, so none is taken for another's, each one's missing "
-            "periods stay no data and the series has no verdict across the change."
+            "periods stay no data and the series has no verdict across the "
+            f"change.{_doubled_said(both, unit)}"
         )
-    return pairs.filter(alone), notes
+    return pairs.filter(alone), doubled, notes
 
 
 def _records_of(name: str, forces: frozenset[str]) -> str:
