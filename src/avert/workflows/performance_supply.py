@@ -258,6 +258,50 @@ SWITCH_COMPARED = 3
 SWITCH_ALPHA = 0.01
 
 
+def _switch_pairs(
+    suppliers: pl.DataFrame,
+    loaded: pl.DataFrame,
+    *,
+    unit: Unit,
+    forces: frozenset[str],
+) -> pl.DataFrame:
+    """Candidate switches (:func:`supplier_switches`): ``area``, the old
+    ``supplier`` with its ``first`` and ``last`` period of records, and
+    ``supplier_new`` with ``first_new`` and ``last_new``: both counting for the
+    area, the new one starting after the old one's first period and at most the
+    period after its last, ending later; never two named forces."""
+    spans = (
+        loaded.filter(pl.col("count") > 0)
+        .group_by("supplier")
+        .agg(
+            pl.col("period").min().alias("first"), pl.col("period").max().alias("last")
+        )
+    )
+    return (
+        suppliers.filter("counts")
+        .select("area", "supplier")
+        .join(spans, on="supplier")
+        .join(
+            suppliers.filter("counts")
+            .select("area", "supplier")
+            .join(spans, on="supplier"),
+            on="area",
+            suffix="_new",
+        )
+        .filter(
+            (pl.col("first") < pl.col("first_new"))
+            & (pl.col("last") < pl.col("last_new"))
+            & (pl.col("first_new") <= _next_period(pl.col("last"), unit))
+            # two forces are two forces' records, not one's changing hands
+            & ~(
+                pl.col("supplier").is_in(list(forces))
+                & pl.col("supplier_new").is_in(list(forces))
+            )
+        )
+        .sort("area", "supplier", "supplier_new")
+    )
+
+
 def supplier_switches(
     counts: pl.DataFrame,
     suppliers: pl.DataFrame,
@@ -327,36 +371,7 @@ def supplier_switches(
     windows = loaded.select("period").unique().sort("period")["period"].to_list()
     if len(windows) < 2:
         return none
-    spans = (
-        loaded.filter(pl.col("count") > 0)
-        .group_by("supplier")
-        .agg(
-            pl.col("period").min().alias("first"), pl.col("period").max().alias("last")
-        )
-    )
-    pairs = (
-        suppliers.filter("counts")
-        .select("area", "supplier")
-        .join(spans, on="supplier")
-        .join(
-            suppliers.filter("counts")
-            .select("area", "supplier")
-            .join(spans, on="supplier"),
-            on="area",
-            suffix="_new",
-        )
-        .filter(
-            (pl.col("first") < pl.col("first_new"))
-            & (pl.col("last") < pl.col("last_new"))
-            & (pl.col("first_new") <= _next_period(pl.col("last"), unit))
-            # two forces are two forces' records, not one's changing hands
-            & ~(
-                pl.col("supplier").is_in(list(forces))
-                & pl.col("supplier_new").is_in(list(forces))
-            )
-        )
-        .sort("area", "supplier", "supplier_new")
-    )
+    pairs = _switch_pairs(suppliers, loaded, unit=unit, forces=forces)
     pairs, tangled, notes = _one_to_one(pairs, windows, unit)
     doubled: list[tuple[str, str, dt.date]] = list(tangled)
     covered: list[tuple[str, str, dt.date]] = []
