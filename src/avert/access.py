@@ -63,6 +63,7 @@ from avert.written_identity import WITHHELD_MARKERS
 __all__ = [
     "AUDIENCES",
     "DEMO_KEY",
+    "KEPT_WITHHELD",
     "KEY_ENV",
     "MAX_NAME_WORDS",
     "MIN_KEY_BITS",
@@ -88,6 +89,7 @@ __all__ = [
     "check_key",
     "foreign_pieces",
     "id_candidates",
+    "kept_withheld",
     "key_entropy_bits",
     "key_strength_bits",
     "name_candidates",
@@ -108,6 +110,7 @@ __all__ = [
     "suppress_small_counts",
     "text_digest",
     "withhold_action_titles",
+    "written_keys",
 ]
 
 Audience = Literal["police", "partner"]
@@ -874,21 +877,70 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+#: The key of a row's ``authors`` under which the police's words a partner's
+#: save kept withheld are (:func:`kept_withheld`); no field is so named.
+KEPT_WITHHELD: Final = "withheld"
+
+
 def authors_json(
     fields: Mapping[str, tuple[str | None, Sequence[AuthorSpan]]],
+    kept: Mapping[str, str] | None = None,
 ) -> str | None:
     """A row's ``authors`` (JSON): per field, the digest of its text and its
-    spans; fields without spans (all written by the police) are left out.
+    spans; fields without spans (all written by the police) are left out. Under
+    :data:`KEPT_WITHHELD`, ``kept``: the police's words (their
+    :func:`name_key`) each partner and board reader reads as its marker
+    whatever the text around them (:func:`kept_withheld`).
 
     >>> authors_json({"evidence": ("seen ZZ1", [(5, 8, "council")])})
     '{"evidence": {"digest": "8ccf2114a7a74171", "spans": [[5, 8, "council"]]}}'
+    >>> authors_json({}, {"3/4/06": "[date withheld]"})
+    '{"withheld": [["3/4/06", "[date withheld]"]]}'
     """
-    out = {
+    out: dict[str, object] = {
         field: {"digest": text_digest(text), "spans": [list(s) for s in spans]}
         for field, (text, spans) in sorted(fields.items())
-        if text and spans
+        if text and spans and field != KEPT_WITHHELD
     }
+    if kept:
+        out[KEPT_WITHHELD] = [[w, m] for w, m in sorted(kept.items())]
     return json.dumps(out, sort_keys=True) if out else None
+
+
+def kept_withheld(authors: str | None) -> dict[str, str]:
+    """The police's words a partner's save kept withheld (their
+    :func:`name_key`, to the marker read instead), from a row's ``authors``.
+
+    Whether a date is withheld can depend on words beside it (the name of the
+    person it is the date of birth of: :mod:`avert.written_identity`); a
+    partner who deletes those words must not then read what they hid, so the
+    save keeps such words withheld here (:func:`authors_json`), for every
+    partner and board reader of the row.
+
+    >>> kept_withheld('{"withheld": [["3/4/06", "[date withheld]"]]}')
+    {'3/4/06': '[date withheld]'}
+    """
+    if not authors:
+        return {}
+    try:
+        entry = json.loads(authors).get(KEPT_WITHHELD)
+        return {str(w): str(m) for w, m in entry or []}
+    except (ValueError, AttributeError, TypeError):
+        return {}
+
+
+def written_keys(texts: Iterable[str | None], keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` (:func:`name_key` words) ``texts`` write as whole
+    words, in any case and spacing (as :func:`pseudonymise_ids` finds them).
+
+    >>> sorted(written_keys(["met Jo  SMITH"], ["jo smith", "amy doe"]))
+    ['jo smith']
+    """
+    wanted = {k for k in keys if k.strip()}
+    if not wanted:
+        return set()
+    pattern = _shown_pattern(wanted)
+    return {name_key(m.group(0)) for t in texts if t for m in pattern.finditer(t)}
 
 
 def authors_of(authors: str | None, field: str, text: str | None) -> list[AuthorSpan]:

@@ -366,3 +366,83 @@ def test_a_partner_reads_no_date_of_birth_or_address_the_police_typed_but_its_ow
             assert word not in html.unescape(text).lower(), word
     police = signed_in(world.app, "chair").get(f"/plan/actions/{action_id}").text
     assert f"{TYPED_DETAILS}{typed}" in html.unescape(police)
+
+
+#: A child the police name beside her date of birth (born two years ago: the
+#: date is withheld only as the date of birth of a person the text names).
+CHILD_NAME = "Tilly Oraclechild"
+
+
+def test_a_partner_cannot_show_a_date_of_birth_by_deleting_the_name_beside_it(
+    world: World,
+) -> None:
+    """The police wrote "<child's name>, the child, <her date of birth>"; the
+    partner read "P-..., the child, [date withheld]" in the action form,
+    deleted the pseudonym and saved: the date was then no named person's date
+    of birth, and the partner and the board read it. It stays withheld."""
+    from avert.written_identity import DATE_WITHHELD
+
+    store = world.store
+    action_id = _action(world)
+    born = local_today(world.settings.timezone) - dt.timedelta(days=700)
+    held = store.read_frame("person_identity")
+    child = next(
+        str(p)
+        for p in sorted(store.read_frame("people")["person_id"], reverse=True)
+        if str(p) not in set(held["person_id"].to_list())
+    )
+    if not held.filter(pl.col("name") == CHILD_NAME).height:
+        with store.transaction() as tx:
+            tx.append(
+                "person_identity",
+                pl.DataFrame(
+                    {
+                        "person_id": [child],
+                        "name": [CHILD_NAME],
+                        "date_of_birth": [born],
+                    }
+                ),
+            )
+    else:
+        born = held.filter(pl.col("name") == CHILD_NAME)["date_of_birth"][0]
+    written = f"{born:%d/%m/%Y}"
+    delivery.update_action(
+        store,
+        action_id,
+        {"evidence": f"{CHILD_NAME}, the child, {written}"},
+        user=User("chair", "chair"),
+    )
+    partner = _partner(world)
+    page = partner.get(f"/plan/actions/{action_id}").text
+    evidence = _form(page, "evidence")
+    assert evidence.endswith(f", the child, {DATE_WITHHELD}"), evidence
+    saved = partner.post(
+        f"/plan/actions/{action_id}",
+        data={
+            "csrf_token": csrf_of(page),
+            "status": "",
+            "rag": "amber",
+            "rag_reason": _form(page, "rag_reason") or "on track",
+            "evidence": evidence.split(", ", 1)[1],
+            "version": re.findall(r'name="version" value="(\d+)"', page)[0],
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text[:2000]
+    stored = store.read_frame("actions").filter(pl.col("action_id") == action_id)
+    assert stored["evidence"][0] == f"the child, {written}"
+    board = signed_in(world.app, "board")
+    month = f"{local_today(world.settings.timezone):%Y-%m}"
+    pack = repr(delivery.board_pack_data(store, world.settings, month=month))
+    for text in (
+        partner.get(f"/plan/actions/{action_id}").text,
+        partner.get("/plan").text,
+        board.get("/plan").text,
+        board.get(f"/plan/actions/{action_id}").text,
+        pack,
+    ):
+        assert written not in html.unescape(text)
+    page = html.unescape(partner.get(f"/plan/actions/{action_id}").text)
+    assert f"the child, {DATE_WITHHELD}" in page
+    police = signed_in(world.app, "chair").get(f"/plan/actions/{action_id}").text
+    assert f"the child, {written}" in html.unescape(police)

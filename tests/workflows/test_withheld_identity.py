@@ -234,3 +234,110 @@ def test_a_partner_cannot_show_a_date_of_birth_by_cutting_its_clue(
     for user in (COUNCIL, BOARD):
         page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
         assert "05/06/2007" not in str(page["action"]["evidence"])
+
+
+@pytest.mark.parametrize("field", ["evidence", "rag_reason"])
+def test_a_partner_cannot_show_a_date_of_birth_by_deleting_the_name_beside_it(
+    planned: Store, field: str
+) -> None:
+    """The police wrote "Amy Doe, the child, <her date of birth>" (born two
+    years ago: withheld only as the date of birth of a person the text names).
+    The partner read "P-..., the child, [date withheld]", deleted the pseudonym
+    and saved: the date was then no named person's date of birth, and the
+    partner and the board read it. What was withheld from the partner before
+    its save stays withheld after it (the RAG reason too, named in the
+    evidence)."""
+    born = f"{CHILD_BORN:%d/%m/%Y}"
+    police = {"evidence": "Amy Doe, the child, " + born, "rag_reason": "late"}
+    if field == "rag_reason":
+        police = {"evidence": "Amy Doe seen", "rag_reason": f"the child, {born}"}
+    delivery.update_action(planned, "A05", {"rag": "amber", **police}, user=CHAIR)
+    seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    shown = {k: seen["action"][k] for k in ("evidence", "rag_reason")}
+    assert born not in str(shown)
+    assert DATE_WITHHELD in str(shown[field])
+    edited = {
+        k: v.replace(f"{amy}, ", "").replace(amy, "") for k, v in shown.items() if v
+    }
+    delivery.update_action(planned, "A05", edited, user=COUNCIL, settings=SETTINGS)
+    row = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert born in str(row[field][0])
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        assert born not in str(page["action"][field]), user
+        assert DATE_WITHHELD in str(page["action"][field])
+        assert born not in str(page["history"][0]["diff"]), user
+        listed = delivery.plan_board(planned, SETTINGS, user=user)["actions"]
+        assert born not in str({a["action_id"]: a[field] for a in listed}["A05"])
+    # a later save of the text as read keeps the date, still withheld
+    again = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    delivery.update_action(
+        planned,
+        "A05",
+        {field: f"{again['action'][field]} (checked)"},
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    row = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert born in str(row[field][0])
+    page = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    assert born not in str(page["action"][field])
+    police_page = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
+    assert born in str(police_page["action"][field])
+
+
+def test_a_partner_cannot_show_a_date_of_birth_in_a_result_by_deleting_the_name(
+    planned: Store,
+) -> None:
+    """A tasking's result the police wrote, "Amy Doe, the child, <her date of
+    birth>", read by the tasked council as "P-..., the child, [date
+    withheld]". The council saves it without the pseudonym: the marker was
+    stored as typed, the police's date lost; it is now put back, and stays
+    withheld from the council."""
+    now = dt.datetime.now().replace(microsecond=0)
+    made = delivery.add_tasking(
+        planned,
+        "person:P3",
+        what="Visit P3",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    born = f"{CHILD_BORN:%d/%m/%Y}"
+    delivery.record_tasking_result(
+        planned,
+        made["tasking_id"],
+        result=f"Amy Doe, the child, {born}",
+        status=None,
+        user=CHAIR,
+    )
+
+    def result(user: User) -> str:
+        view = delivery.meeting_view(
+            planned, {}, user=user, at=now + dt.timedelta(minutes=1), settings=SETTINGS
+        )
+        return next(
+            str(t["result"])
+            for group in view["taskings"].values()
+            for t in group
+            if t["tasking_id"] == made["tasking_id"]
+        )
+
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    seen = result(COUNCIL)
+    assert seen == f"{amy}, the child, {DATE_WITHHELD}"
+    delivery.record_tasking_result(
+        planned,
+        made["tasking_id"],
+        result=seen.replace(f"{amy}, ", ""),
+        status=None,
+        user=COUNCIL,
+    )
+    row = planned.read_frame("taskings").filter(
+        pl.col("tasking_id") == made["tasking_id"]
+    )
+    assert row["result"][0] == f"the child, {born}"
+    assert result(COUNCIL) == f"the child, {DATE_WITHHELD}"
+    assert result(CHAIR) == f"the child, {born}"

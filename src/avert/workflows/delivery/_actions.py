@@ -15,6 +15,7 @@ from avert.access import (
     authors_json,
     authors_of,
     foreign_pieces,
+    kept_withheld,
     pseudonymise_authored,
     restore_authored,
     withhold_action_titles,
@@ -42,6 +43,7 @@ from avert.workflows.delivery._common import (
     pseudonymise_stored_ids,
     read_delivery,
     stored_ids_shown,
+    withheld_after_save,
 )
 from avert.workflows.delivery._planfile import _action_of
 from avert.workflows.users import (
@@ -222,6 +224,7 @@ def _put_back_shown(
         store,
         pseudo,
         foreign_pieces([old.get(f) for f in fields], [spans[f] for f in fields], org),
+        kept=kept_withheld(old.get("authors")),
     )
     written: dict[str, tuple[str | None, list[AuthorSpan]]] = {}
     for f in fields:
@@ -234,7 +237,14 @@ def _put_back_shown(
             written[f] = (None, [])
         else:
             written[f] = (old.get(f), spans[f])
-    clean["authors"] = authors_json(written)
+    texts = [written[f][0] for f in fields]
+    kept = withheld_after_save(
+        store,
+        shown,
+        foreign_pieces(texts, [written[f][1] for f in fields], org),
+        [old.get("title"), *texts],
+    )
+    clean["authors"] = authors_json(written, kept)
 
 
 def _changed_since(store: Store, action: dict[str, Any], version: int) -> ConflictError:
@@ -555,6 +565,11 @@ def action_page(
                 ],
                 own,
             ),
+            kept={
+                w: m
+                for v in versions
+                for w, m in kept_withheld(v.get("authors")).items()
+            },
         )
     for h in reversed(history.to_dicts()):
         before = json.loads(h["before_json"]) if h["before_json"] else {}

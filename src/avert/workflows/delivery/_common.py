@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 
 from avert.access import (
+    KEPT_WITHHELD,
     NAME_WITHHELD,
     AuthorSpan,
     Pseudonymiser,
@@ -19,6 +20,7 @@ from avert.access import (
     authors_of,
     foreign_pieces,
     id_candidates,
+    kept_withheld,
     name_candidates,
     name_forms,
     name_key,
@@ -26,6 +28,7 @@ from avert.access import (
     pseudonymiser_for,
     restore_authored,
     stored_name_key,
+    written_keys,
 )
 from avert.config.settings import Settings
 from avert.config.timezone import DEFAULT_TIMEZONE, local_now, local_today
@@ -37,6 +40,7 @@ from avert.written_identity import (
     ADDRESS_WITHHELD,
     DATE_WITHHELD,
     POSTCODE_WITHHELD,
+    WITHHELD_MARKERS,
     address_candidates,
     withheld_dates,
     written_dates,
@@ -90,6 +94,7 @@ def stored_ids_shown(
     texts: Sequence[str | None],
     *,
     names: queries.StoredNames | None = None,
+    kept: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Each stored record id and name that ``texts`` write, to what partners read
     instead: its pseudonym (kind person first, then incident, group, ASB report,
@@ -107,7 +112,9 @@ def stored_ids_shown(
     addresses they write are shown as withheld markers
     (:func:`identity_withheld`). ``names``: the stored names as an output
     that asks this of several texts keeps them, read once
-    (:class:`avert.store.queries.StoredNames`); else they are read here."""
+    (:class:`avert.store.queries.StoredNames`); else they are read here.
+    ``kept``: the words a partner's save kept withheld (the rows'
+    :func:`avert.access.kept_withheld`), each shown as its marker too."""
     names = names or queries.StoredNames(store)
     shown: dict[str, str] = {}
     people: set[str] = set()
@@ -130,7 +137,63 @@ def stored_ids_shown(
                 people.update(ids)
     for words, marker in identity_withheld(store, names, texts, people).items():
         shown.setdefault(words, marker)
+    for words, marker in (kept or {}).items():
+        shown.setdefault(words, marker)
     return shown
+
+
+#: What a partner's save keeps withheld: a marker, never a pseudonym (which a
+#: rotating key changes).
+_KEPT_MARKERS = WITHHELD_MARKERS | {NAME_WITHHELD}
+
+
+def withheld_after_save(
+    store: Store,
+    before: dict[str, str],
+    after_pieces: Sequence[str | None],
+    after_texts: Sequence[str | None],
+) -> dict[str, str]:
+    """The police's words a partner's save keeps withheld (the row's
+    :func:`avert.access.kept_withheld` after it).
+
+    ``before``: what the partner was shown in place of words
+    (:func:`stored_ids_shown` of the stored texts, with the words kept
+    before). Each marker of it whose words the saved texts (``after_texts``)
+    still write, but that the partner's view of them (``after_pieces``: its
+    pieces of another writer's words, :func:`avert.access.foreign_pieces`)
+    would no longer withhold, is kept: a date is withheld as the date of birth
+    of a person the same texts name, and deleting the name beside it must not
+    show it. Kept as a mark, not refused: a refusal would tell the partner that
+    the words it deleted made the marker (that the date is the date of birth
+    of the person it deleted)."""
+    markers = {name_key(w): m for w, m in before.items() if m in _KEPT_MARKERS}
+    if not markers:
+        return {}
+    pseudo = Pseudonymiser(None)  # only the markers are used, never a pseudonym
+    natural = {name_key(w) for w in stored_ids_shown(store, pseudo, after_pieces)}
+    still = written_keys(after_texts, markers)
+    return {w: m for w, m in markers.items() if w in still and w not in natural}
+
+
+def rows_kept_withheld(frame: pl.DataFrame) -> dict[int, dict[str, str]]:
+    """The words kept withheld (:func:`avert.access.kept_withheld`) of each
+    row of ``frame`` that has some (its ``authors``), by row number. Each is
+    withheld in its own row only: withheld in another row's words too, a
+    date the partner reads there would become a marker after its save, and
+    tell it what the marker of its own row hides."""
+    if "authors" not in frame.columns:
+        return {}
+    marked = frame.with_row_index("i").filter(
+        pl.col("authors")
+        .cast(pl.String)
+        .str.contains(f'"{KEPT_WITHHELD}"', literal=True)
+        .fill_null(value=False)
+    )
+    return {
+        int(i): kept
+        for i, a in zip(marked["i"], marked["authors"], strict=True)
+        if (kept := kept_withheld(a))
+    }
 
 
 def identity_withheld(
@@ -201,16 +264,22 @@ def pseudonymise_stored_ids(
         [p for c in present for p in foreign_pieces(texts[c], spans[c], org)],
         names=names,
     )
-    return frame.with_columns(
-        pl.Series(
-            c,
-            pseudonymise_authored(
-                texts[c], spans[c], org, shown, (targets or {}).get(c)
-            ),
-            dtype=pl.String,
-        )
+    out = {
+        c: pseudonymise_authored(texts[c], spans[c], org, shown, (targets or {}).get(c))
         for c in present
-    )
+    }
+    for i, kept in rows_kept_withheld(frame).items():
+        # the words a partner's save kept withheld, in their own row only
+        for c in present:
+            target = (targets or {}).get(c)
+            out[c][i] = pseudonymise_authored(
+                [texts[c][i]],
+                [spans[c][i]],
+                org,
+                {**kept, **shown},
+                None if target is None else [target[i]],
+            )[0]
+    return frame.with_columns(pl.Series(c, out[c], dtype=pl.String) for c in present)
 
 
 def authored_spans(
@@ -284,7 +353,8 @@ def _carry_authors(
     (``given``), and that is kept; otherwise each changed field's spans are carried over from ``old``
     through the change (:func:`avert.access.restore_authored`), the new words
     counted as the police's: an unknown writer never gives a partner words it
-    did not write."""
+    did not write. The words a partner's save kept withheld
+    (:func:`avert.access.kept_withheld`) stay kept while the text writes them."""
     fields = AUTHORED_FIELDS.get(entity)
     if not fields:
         return
@@ -292,7 +362,8 @@ def _carry_authors(
     if old is None or (given and full.get("authors") != before):
         anew = full.get("authors") if given else None
         full["authors"] = authors_json(
-            {f: (full.get(f), authors_of(anew, f, full.get(f))) for f in fields}
+            {f: (full.get(f), authors_of(anew, f, full.get(f))) for f in fields},
+            _still_written(entity, full, kept_withheld(anew)),
         )
         return
     carried: dict[str, tuple[str | None, list[AuthorSpan]]] = {}
@@ -303,7 +374,31 @@ def _carry_authors(
             text,
             spans if text == was else restore_authored(text, was, spans, None)[1],
         )
-    full["authors"] = authors_json(carried)
+    full["authors"] = authors_json(
+        carried, _still_written(entity, full, kept_withheld(before))
+    )
+
+
+#: The free text of each delivery entity partners or the board may read, in
+#: which words a partner's save kept withheld are looked for.
+_READ_FIELDS: dict[str, tuple[str, ...]] = {
+    "action": ("title", "evidence", "rag_reason"),
+    "tasking": ("what", "result"),
+}
+
+
+def _still_written(
+    entity: str, row: dict[str, Any], kept: dict[str, str]
+) -> dict[str, str]:
+    """The words of ``kept`` (:func:`avert.access.kept_withheld`) that ``row``'s
+    free text still writes: the others are gone, and need no keeping."""
+    if not kept:
+        return {}
+    texts = [
+        t if isinstance(t := row.get(f), str) else None for f in _READ_FIELDS[entity]
+    ]
+    still = written_keys(texts, kept)
+    return {w: m for w, m in kept.items() if w in still}
 
 
 def _json(row: dict[str, Any] | None) -> str | None:

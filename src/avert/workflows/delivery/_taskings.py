@@ -10,7 +10,14 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.access import authors_json, authors_of, restore_authored
+from avert.access import (
+    Pseudonymiser,
+    authors_json,
+    authors_of,
+    foreign_pieces,
+    kept_withheld,
+    restore_authored,
+)
 from avert.config.timezone import local_now
 from avert.delivery.model import (
     ITEM_KINDS,
@@ -27,6 +34,8 @@ from avert.workflows.delivery._common import (
     _read_rows,
     _save,
     _system_user,
+    stored_ids_shown,
+    withheld_after_save,
 )
 from avert.workflows.users import (
     User,
@@ -35,6 +44,7 @@ from avert.workflows.users import (
     is_allowed,
     refuse_unseen,
 )
+from avert.written_identity import WITHHELD_MARKERS
 
 # --- taskings ------------------------------------------------------------------------
 #: Taskings in the order they were made. ``created_at`` is kept to the microsecond
@@ -321,7 +331,9 @@ def record_tasking_result(
         new["result_at"] = now
         new["result_by"] = user.username
         if user.role == "partner" and user.org:
-            new["authors"] = _result_authors(old, new["result"], user.org)
+            new["result"], new["authors"] = _result_authors(
+                store, old, new["result"], user.org
+            )
     try:
         _save(store, "tasking", [new], user=user, reason="tasking result", now=now)
     except ConflictError as err:
@@ -332,13 +344,32 @@ def record_tasking_result(
     return _read_rows(store, "tasking", [tasking_id])[tasking_id]
 
 
-def _result_authors(old: Mapping[str, Any], result: str | None, org: str) -> str | None:
-    """The tasking's ``authors`` once partner organisation ``org`` writes
-    ``result``: what it typed is its own (it reads it as written), the rest
-    keeps its writers (:func:`avert.access.restore_authored`)."""
+def _result_authors(
+    store: Store, old: Mapping[str, Any], result: str | None, org: str
+) -> tuple[str | None, str | None]:
+    """The result to store, and the tasking's ``authors``, once partner
+    organisation ``org`` writes ``result``: what it typed is its own (it reads
+    it as written), the rest keeps its writers, and each withheld marker it
+    read (a date of birth, an address, a postcode) is put back as the police's
+    words at its place (:func:`avert.access.restore_authored`, against the
+    result as the partner read it); the police's words withheld from it before
+    stay so (:func:`withheld_after_save`: deleting a name beside a date must
+    not show the date)."""
     was = old.get("result")
     spans = authors_of(old.get("authors"), "result", was)
-    return authors_json({"result": restore_authored(result, was, spans, org)})
+    what = old.get("what")
+    shown = stored_ids_shown(
+        store,
+        Pseudonymiser(None),  # only the markers are used, never a pseudonym
+        foreign_pieces([what, was], [[], spans], org),
+        kept=kept_withheld(old.get("authors")),
+    )
+    markers = {w: m for w, m in shown.items() if m in WITHHELD_MARKERS}
+    text, now = restore_authored(result, was, spans, org, markers)
+    kept = withheld_after_save(
+        store, shown, foreign_pieces([what, text], [[], now], org), [what, text]
+    )
+    return text, authors_json({"result": (text, now)}, kept)
 
 
 def is_own_tasking(user: User, tasking: Mapping[str, Any]) -> bool:
