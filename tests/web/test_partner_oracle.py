@@ -92,6 +92,25 @@ def _form(page: str, field_name: str) -> str:
     return html.unescape(found.group(1))
 
 
+def _save_action(
+    partner: TestClient, action_id: str, page: str, *, rag_reason: str, evidence: str
+) -> None:
+    """Save the action form of ``page`` as the partner, amber, with these texts."""
+    saved = partner.post(
+        f"/plan/actions/{action_id}",
+        data={
+            "csrf_token": csrf_of(page),
+            "status": "",
+            "rag": "amber",
+            "rag_reason": rag_reason,
+            "evidence": evidence,
+            "version": re.findall(r'name="version" value="(\d+)"', page)[0],
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text[:2000]
+
+
 def test_a_partner_reads_the_ids_and_names_it_typed_in_an_action_as_typed(
     world: World,
 ) -> None:
@@ -118,19 +137,13 @@ def test_a_partner_reads_the_ids_and_names_it_typed_in_an_action_as_typed(
         f"met {ids['typed']} and {PERSON_NAME.upper()} about {ids['incident'].lower()},"
         f" of {GROUP_NAME}"
     )
-    saved = partner.post(
-        f"/plan/actions/{action_id}",
-        data={
-            "csrf_token": csrf_of(page),
-            "status": "",
-            "rag": "amber",
-            "rag_reason": f"{_form(page, 'rag_reason')}; {typed}",
-            "evidence": f"{_form(page, 'evidence')}. {typed}",
-            "version": re.findall(r'name="version" value="(\d+)"', page)[0],
-        },
-        follow_redirects=False,
+    _save_action(
+        partner,
+        action_id,
+        page,
+        rag_reason=f"{_form(page, 'rag_reason')}; {typed}",
+        evidence=f"{_form(page, 'evidence')}. {typed}",
     )
-    assert saved.status_code == 303, saved.text[:2000]
     stored = store.read_frame("actions").filter(pl.col("action_id") == action_id)
     # the police's words put back, the partner's kept as typed
     assert stored["evidence"][0] == f"Police note: saw {ids['police']}. {typed}"
@@ -334,19 +347,13 @@ def test_a_partner_reads_no_date_of_birth_or_address_the_police_typed_but_its_ow
     page = partner.get(f"/plan/actions/{action_id}").text
     assert _form(page, "evidence") == withheld
     typed = "; met at 14 oracle acacia road, LS9 8AB (d.o.b. 3 April 2006)"
-    saved = partner.post(
-        f"/plan/actions/{action_id}",
-        data={
-            "csrf_token": csrf_of(page),
-            "status": "",
-            "rag": "amber",
-            "rag_reason": _form(page, "rag_reason") or "on track",
-            "evidence": f"{_form(page, 'evidence')}{typed}",
-            "version": re.findall(r'name="version" value="(\d+)"', page)[0],
-        },
-        follow_redirects=False,
+    _save_action(
+        partner,
+        action_id,
+        page,
+        rag_reason=_form(page, "rag_reason") or "on track",
+        evidence=f"{_form(page, 'evidence')}{typed}",
     )
-    assert saved.status_code == 303, saved.text[:2000]
     stored = store.read_frame("actions").filter(pl.col("action_id") == action_id)
     assert stored["evidence"][0] == f"{TYPED_DETAILS}{typed}"
     # the plan board shows no evidence; the action page and its history do
@@ -416,19 +423,13 @@ def test_a_partner_cannot_show_a_date_of_birth_by_deleting_the_name_beside_it(
     page = partner.get(f"/plan/actions/{action_id}").text
     evidence = _form(page, "evidence")
     assert evidence.endswith(f", the child, {DATE_WITHHELD}"), evidence
-    saved = partner.post(
-        f"/plan/actions/{action_id}",
-        data={
-            "csrf_token": csrf_of(page),
-            "status": "",
-            "rag": "amber",
-            "rag_reason": _form(page, "rag_reason") or "on track",
-            "evidence": evidence.split(", ", 1)[1],
-            "version": re.findall(r'name="version" value="(\d+)"', page)[0],
-        },
-        follow_redirects=False,
+    _save_action(
+        partner,
+        action_id,
+        page,
+        rag_reason=_form(page, "rag_reason") or "on track",
+        evidence=evidence.split(", ", 1)[1],
     )
-    assert saved.status_code == 303, saved.text[:2000]
     stored = store.read_frame("actions").filter(pl.col("action_id") == action_id)
     assert stored["evidence"][0] == f"the child, {written}"
     board = signed_in(world.app, "board")
