@@ -166,17 +166,31 @@ def delete_keys(tx: Transaction, table: str, ids: pl.Series) -> int:
     """Delete the stored rows of ``table`` (``stops``, ``incidents``: a one-column
     primary key) whose key is in ``ids``; return how many of them were stored (one
     statement by primary key, the ids sent as one batch)."""
-    [key] = TABLES[table].primary_key
+    return _delete_where_keys(tx, table, ids)
+
+
+def _delete_where_keys(
+    tx: Transaction, table: str, ids: pl.Series, *, also: str | None = None
+) -> int:
+    """Delete the stored rows of ``table`` (a one-column primary key) whose key is
+    in ``ids`` (and that meet the SQL condition ``also``); return how many (a
+    count, then a delete only if any, each one statement with the ids sent as one
+    batch)."""
+    spec = TABLES[table]
+    [key] = spec.primary_key
     keys = pl.DataFrame({key: ids}, schema={key: pl.String()}).drop_nulls().unique()
     if keys.height == 0:
         return 0
     with _temporary(tx, keys) as temp:
-        inside = f'"{key}" IN (SELECT "{key}" FROM "{temp}")'
+        where = f'"{key}" IN (SELECT "{key}" FROM "{temp}")'
+        if also is not None:
+            where = f"{where} AND {also}"
         found = tx._query(
-            f'SELECT COUNT(*) AS n FROM "{TABLES[table].name}" WHERE {inside}',
+            f'SELECT COUNT(*) AS n FROM "{spec.name}" WHERE {where}',
             schema={"n": pl.Int64()},
         )
-        tx._execute(f'DELETE FROM "{TABLES[table].name}" WHERE {inside}')
+        if found["n"][0]:
+            tx._execute(f'DELETE FROM "{spec.name}" WHERE {where}')
     return int(found["n"][0])
 
 
@@ -212,20 +226,7 @@ def delete_bare(tx: Transaction, table: str, ids: pl.Series) -> int:
     but the source and provenance empty, as a person (group) named by a bundle
     without a people (groups) file is stored. Returns how many (a count, then a
     delete, each one statement with the ids sent as one batch)."""
-    spec = TABLES[table]
-    [key] = spec.primary_key
-    keys = pl.DataFrame({key: ids}, schema={key: pl.String()}).drop_nulls().unique()
-    if keys.height == 0:
-        return 0
-    with _temporary(tx, keys) as temp:
-        bare = f'"{key}" IN (SELECT "{key}" FROM "{temp}") AND {_bare(table)}'
-        found = tx._query(
-            f'SELECT COUNT(*) AS n FROM "{spec.name}" WHERE {bare}',
-            schema={"n": pl.Int64()},
-        )
-        if found["n"][0]:
-            tx._execute(f'DELETE FROM "{spec.name}" WHERE {bare}')
-    return int(found["n"][0])
+    return _delete_where_keys(tx, table, ids, also=_bare(table))
 
 
 def delete_quarantined(
