@@ -341,3 +341,53 @@ def test_a_partner_cannot_show_a_date_of_birth_in_a_result_by_deleting_the_name(
     assert row["result"][0] == f"the child, {born}"
     assert result(COUNCIL) == f"the child, {DATE_WITHHELD}"
     assert result(CHAIR) == f"the child, {born}"
+
+
+def test_a_partners_tasking_result_save_puts_the_pseudonyms_back(
+    planned: Store,
+) -> None:
+    """The police's result named the subject by id and another person by name;
+    the tasked council read both as pseudonyms in the meeting, added a word and
+    saved: the pseudonyms were stored as typed (the police's ids and names lost,
+    and shown to the police as pseudonyms). Each is now put back at its place,
+    as the action form's save puts them back."""
+    now = dt.datetime.now().replace(microsecond=0)
+    made = delivery.add_tasking(
+        planned,
+        "person:P3",
+        what="Visit P3",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    police = "P3 seen with Amy Doe at school"
+    delivery.record_tasking_result(
+        planned, made["tasking_id"], result=police, status=None, user=CHAIR
+    )
+
+    def result(user: User) -> str:
+        view = delivery.meeting_view(
+            planned, {}, user=user, at=now + dt.timedelta(minutes=1), settings=SETTINGS
+        )
+        return next(
+            str(t["result"])
+            for group in view["taskings"].values()
+            for t in group
+            if t["tasking_id"] == made["tasking_id"]
+        )
+
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    p3, amy = pseudo("person", "P3"), pseudo("person", "P2")
+    seen = result(COUNCIL)
+    assert seen == f"{p3} seen with {amy} at school"
+    delivery.record_tasking_result(
+        planned,
+        made["tasking_id"],
+        result=f"{seen}; both fine",
+        status=None,
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    assert result(CHAIR) == f"{police}; both fine"
+    assert result(COUNCIL) == f"{seen}; both fine"
