@@ -14,9 +14,11 @@ postcodes"):
 
 * a **date** (``03/04/2006``, ``3/4/06``, ``3.4.2006``, ``2006-04-03``,
   ``2006/04/03``, ``3 April 2006``, ``3rd Apr 06``, ``April 3, 2006``, and as
-  police systems print one, ``03-Apr-2006``, ``03APR2006``; numbers day first, as in
-  the UK; a two-digit year is either century) written right after a
-  date-of-birth clue (``DOB``, ``D.O.B.``, ``date of birth``, ``born``), whoever
+  police systems print one, ``03-Apr-2006``, ``03APR2006``; with spaces about
+  its separators, ``03 / 04 / 2006``, or spaces alone and a four-digit year,
+  ``03 04 2006``; numbers day first, as in the UK; a two-digit year is either
+  century) written right after a date-of-birth clue (``DOB``, ``D.O.B.``,
+  ``date of birth``, ``born``; glued to it too, ``DOB03/04/2006``), whoever
   it belongs to (the clue with it, as one: a partner who cuts the clue, or
   types between, and saves leaves no date of birth without it); one that is the date of birth of a person the same texts name
   (by id or name); and one that is a stored person's date of birth and at least
@@ -101,17 +103,26 @@ _MONTH: Final = (
     r"|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _ORDINAL: Final = r"(?:st|nd|rd|th)?"
-#: A date as written (numbers day first).
-_DATE: Final = re.compile(
-    r"(?<![0-9A-Za-z])(?:"
-    r"(?P<d1>\d{1,2})(?P<sep>[/.\-])(?P<m1>\d{1,2})(?P=sep)(?P<y1>\d{4}|\d{2})"
-    r"|(?P<y2>\d{4})(?P<sep2>[/.\-])(?P<m2>\d{1,2})(?P=sep2)(?P<d2>\d{1,2})"
+#: A date as written (numbers day first): its separators with spaces around
+#: them or none (``03 / 04 / 2006``), numbers apart by spaces alone with a
+#: four-digit year (``03 04 2006``).
+_DATE_BODY: Final = (
+    r"(?:"
+    r"(?P<d1>\d{1,2})\s*(?P<sep>[/.\-])\s*(?P<m1>\d{1,2})\s*(?P=sep)\s*(?P<y1>\d{4}|\d{2})"
+    r"|(?P<y2>\d{4})\s*(?P<sep2>[/.\-])\s*(?P<m2>\d{1,2})\s*(?P=sep2)\s*(?P<d2>\d{1,2})"
+    r"|(?P<d6>\d{1,2})[ \t]+(?P<m6>\d{1,2})[ \t]+(?P<y6>\d{4})"
     rf"|(?P<d3>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<n3>{_MONTH})\.?,?\s+(?P<y3>\d{{4}}|\d{{2}})"
     # as police systems print a date: 03-Apr-2006, 03/APR/2006, 03APR2006
     rf"|(?P<d5>\d{{1,2}})(?P<sep5>[/.\-]?)(?P<n5>{_MONTH})(?P=sep5)(?P<y5>\d{{4}}|\d{{2}})"
     rf"|(?P<n4>{_MONTH})\.?\s+(?P<d4>\d{{1,2}}){_ORDINAL},?\s+(?P<y4>\d{{4}})"
-    r")(?![0-9A-Za-z])",
-    re.IGNORECASE,
+    r")(?![0-9A-Za-z])"
+)
+_DATE: Final = re.compile(r"(?<![0-9A-Za-z])" + _DATE_BODY, re.IGNORECASE)
+#: A date written with no space after its date-of-birth clue (``DOB03/04/2006``,
+#: ``born3.4.06``): the date is read from where the clue ends.
+_DATE_GLUED: Final = re.compile(_DATE_BODY, re.IGNORECASE)
+_GLUED_CLUE: Final = re.compile(
+    r"(?:\bd\.?o\.?b\.?|\bborn|\bbirthday)(?=\d)", re.IGNORECASE
 )
 #: Words just before a date that say it is a date of birth.
 _BIRTH_CLUE: Final = re.compile(
@@ -218,23 +229,32 @@ def written_dates(texts: Iterable[str | None]) -> list[WrittenDate]:
     for text in texts:
         if not text:
             continue
-        for m in _DATE.finditer(text):
-            g = m.groupdict()
-            if g["d1"]:
-                days = _days(g["d1"], int(g["m1"]), g["y1"])
-            elif g["y2"]:
-                days = _days(g["d2"], int(g["m2"]), g["y2"])
-            elif g["d3"]:
-                days = _days(g["d3"], _month(g["n3"]), g["y3"])
-            elif g["d5"]:
-                days = _days(g["d5"], _month(g["n5"]), g["y5"])
-            else:
-                days = _days(g["d4"], _month(g["n4"]), g["y4"])
-            before = max(0, m.start() - 40)
-            clue = _BIRTH_CLUE.search(text[before : m.start()])
-            with_clue = text[before + clue.start() : m.end()] if clue else None
-            out.append(WrittenDate(m.group(0), days, clue is not None, with_clue))
+        glued = (_DATE_GLUED.match(text, c.end()) for c in _GLUED_CLUE.finditer(text))
+        found = {m.start(): m for m in (*_DATE.finditer(text), *glued) if m}
+        out.extend(_written_date(text, found[at]) for at in sorted(found))
     return out
+
+
+def _written_date(text: str, m: re.Match[str]) -> WrittenDate:
+    """The :class:`WrittenDate` of ``m``, a date :data:`_DATE` found in ``text``,
+    with the date-of-birth clue just before it if any."""
+    g = m.groupdict()
+    if g["d1"]:
+        days = _days(g["d1"], int(g["m1"]), g["y1"])
+    elif g["y2"]:
+        days = _days(g["d2"], int(g["m2"]), g["y2"])
+    elif g["d6"]:
+        days = _days(g["d6"], int(g["m6"]), g["y6"])
+    elif g["d3"]:
+        days = _days(g["d3"], _month(g["n3"]), g["y3"])
+    elif g["d5"]:
+        days = _days(g["d5"], _month(g["n5"]), g["y5"])
+    else:
+        days = _days(g["d4"], _month(g["n4"]), g["y4"])
+    before = max(0, m.start() - 40)
+    clue = _BIRTH_CLUE.search(text[before : m.start()])
+    with_clue = text[before + clue.start() : m.end()] if clue else None
+    return WrittenDate(m.group(0), days, clue is not None, with_clue)
 
 
 def withheld_dates(
