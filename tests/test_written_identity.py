@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from avert.written_identity import (
     address_candidates,
     address_key,
+    address_lines,
     postcodes_in_expr,
     street_lines,
     withheld_dates,
@@ -200,3 +201,35 @@ def test_any_numeric_date_after_any_clue_is_withheld_whole(
         [found], named_births=[], stored_births=[], today=dt.date(2026, 1, 1)
     )
     assert withheld == [f"{clue}{written}", written]
+
+
+def test_a_stored_address_is_keyed_by_its_house_number_and_its_house_name() -> None:
+    """A stored address without commas was keyed by its first words only:
+    "Flat 2 14 Acacia Road" (not "14 Acacia Road"), "Rose Cottage Mill Lane"
+    (not "Rose Cottage")."""
+    lines = address_lines(
+        pl.Series(
+            [
+                "Flat 2 14 Acacia Road Leeds LS9 8AB",
+                "ROSE COTTAGE MILL LANE LEEDS",
+                "Rose Cottage 3 Elm Gr",
+                "14 Acacia Road, Leeds",
+                None,
+            ]
+        )
+    ).to_list()
+    assert lines == [
+        ["flat 2 14 acacia road", "14 acacia road"],
+        ["rose cottage mill lane", "rose cottage"],
+        ["rose cottage 3 elm grove", "3 elm grove", "rose cottage"],
+        ["14 acacia road"],
+        [],
+    ]
+
+
+def test_a_street_or_house_name_in_lower_case_is_a_candidate_but_not_any_road() -> None:
+    found = address_candidates(
+        ["at rose cottage, the old barn, near elm gr; down the road, to the house"]
+    )
+    assert {"rose cottage", "the old barn", "elm grove"} <= set(found)
+    assert not {"the road", "down the road", "the house"} & set(found)

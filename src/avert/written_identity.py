@@ -63,6 +63,7 @@ __all__ = [
     "address_clues",
     "address_key",
     "address_key_expr",
+    "address_lines",
     "postcode_key",
     "postcodes_in_expr",
     "street_lines",
@@ -171,8 +172,77 @@ _STREET_KINDS: Final = sorted(
     {*_ADDRESS_WORDS.values(), "way", "walk", "row", "hill", "view", "rise", "green"}
     - {"flat"}
 )
+#: The words a house's name ends at (``Rose Cottage``, ``The Old Barn``).
+_HOUSE_KINDS: Final = (
+    "cottage",
+    "cottages",
+    "house",
+    "farm",
+    "farmhouse",
+    "barn",
+    "lodge",
+    "hall",
+    "manor",
+    "villa",
+    "bungalow",
+    "grange",
+    "rectory",
+    "vicarage",
+)
+#: Words a street's or house's name written in lower case does not start with
+#: (``down the road``, ``at the house``: no address, and a word that would have
+#: the store's addresses holding it keyed, :func:`address_clues`).
+_NOT_A_NAME: Final = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "at",
+        "in",
+        "on",
+        "of",
+        "by",
+        "up",
+        "down",
+        "from",
+        "into",
+        "near",
+        "off",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "your",
+        "its",
+        "this",
+        "that",
+        "same",
+        "main",
+        "back",
+        "front",
+        "next",
+        "each",
+        "every",
+        "any",
+        "some",
+        "no",
+        "and",
+        "or",
+        "home",
+        "family",
+        "school",
+        "police",
+        "social",
+        "care",
+    ]
+)
 #: Most words of a street line looked for in free text.
 _MAX_LINE_WORDS: Final = 8
+#: Most words of a street's or house's name written in lower case, its kind
+#: with them (``rose cottage``, ``acacia road``).
+_MAX_LOWER_WORDS: Final = 4
 
 
 @dataclass(frozen=True)
@@ -384,6 +454,38 @@ def street_lines(addresses: pl.Series) -> pl.Series:
     return cut.fill_null(line).alias("line")
 
 
+def address_lines(addresses: pl.Series) -> pl.Series:
+    """The keys (:func:`address_key`) each stored address may be written by,
+    a list per address: its :func:`street_lines`; the street line from its
+    last house number, where words come before it with no comma (``Flat 2 14
+    Acacia Road Leeds`` gives ``14 acacia road`` too); and a house's name, its
+    first words with no number up to a house's kind (``Rose Cottage Mill Lane
+    Leeds`` gives ``rose cottage``; :data:`_HOUSE_KINDS`). Each over the whole
+    column at once.
+
+    >>> address_lines(pl.Series(["Flat 2 14 Acacia Rd Leeds", "Rose Cottage Leeds"])).to_list()
+    [['flat 2 14 acacia road', '14 acacia road'], ['rose cottage leeds', 'rose cottage']]
+    """
+    plain = addresses.str.replace_all(_POSTCODE_IN_ADDRESS, "")
+    keyed = pl.DataFrame({"plain": plain}).select(
+        address_key_expr(pl.col("plain")).alias("key")
+    )["key"]
+    kinds = "|".join(_STREET_KINDS)
+    houses = "|".join(_HOUSE_KINDS)
+    numbered = keyed.str.extract(
+        rf"(?:^| )(\d+[a-z]? (?:[^\d ]+ )+?(?:{kinds}))(?: |$)", 1
+    )
+    house = keyed.str.extract(rf"^((?:[^\d ]+ )+?(?:{houses}))(?: |$)", 1)
+    return pl.DataFrame(
+        {"line": street_lines(addresses), "numbered": numbered, "house": house}
+    ).select(
+        pl.concat_list("line", "numbered", "house")
+        .list.drop_nulls()
+        .list.unique(maintain_order=True)
+        .alias("lines")
+    )["lines"]
+
+
 def address_candidates(texts: Iterable[str | None]) -> dict[str, list[str]]:
     """The runs of two to :data:`_MAX_LINE_WORDS` words of ``texts`` that may be
     a street line, by their :func:`address_key` (keyed at once), as written:
@@ -405,6 +507,7 @@ def address_candidates(texts: Iterable[str | None]) -> dict[str, list[str]]:
         ]
         for i, (start, _, first) in enumerate(words):
             numbered = any(ch.isdigit() for ch in first)
+            runs.update(_named_runs(text, words[i : i + _MAX_LOWER_WORDS]))
             if not numbered and not first[0].isupper():
                 continue
             for _, end, word in words[i + 1 : i + _MAX_LINE_WORDS]:
@@ -422,11 +525,34 @@ def address_candidates(texts: Iterable[str | None]) -> dict[str, list[str]]:
     return out
 
 
+def _named_runs(text: str, words: Sequence[tuple[int, int, str]]) -> set[str]:
+    """The runs of ``words`` (from the first) of two words or more, in any
+    case, that end at a kind of street or house (``rose cottage``, ``acacia
+    rd``, ``the old barn``), with a word of a name before it, words apart by
+    spaces only: none a number or a word no such name holds
+    (:data:`_NOT_A_NAME`; ``the`` first only)."""
+    kinds = {*_STREET_KINDS, *_HOUSE_KINDS, *_ADDRESS_WORDS}
+    out: set[str] = set()
+    named = False
+    for n in range(1, len(words)):
+        word = words[n - 1][2].lower()
+        if (
+            (word in _NOT_A_NAME and not (n == 1 and word == "the"))
+            or any(ch.isdigit() for ch in word)
+            or text[words[n - 1][1] : words[n][0]].strip()
+        ):
+            break
+        named = named or (word != "the" and word not in kinds)
+        if named and words[n][2].lower() in kinds:
+            out.add(text[words[0][0] : words[n][1]])
+    return out
+
+
 def address_clues(keys: Iterable[str]) -> list[str]:
     """Words a stored address must hold (lower-cased, without apostrophes:
     :func:`address_clue_text`) for its street line to be one of ``keys``: each
-    key's longest word that is no number, no kind of street and of three letters
-    or more, without a last ``s`` (``mary`` for ``7 street marys road``: the
+    key's longest word that is no number, no kind of street or house, not
+    ``the``, and of three letters or more, without a last ``s`` (``mary`` for ``7 street marys road``: the
     address may write ``Mary's``); a key of two words or more without one but
     with a kind of street (``7 green lane``, ``9 park road``, ``2 ox lane``) its
     first kind, as written out and abbreviated (``park``, ``pk``); none for
@@ -439,11 +565,11 @@ def address_clues(keys: Iterable[str]) -> list[str]:
     >>> address_clues(["14 acacia road", "7 street marys road", "2 road", "2 a week"])
     ['acacia', 'mary', 'week']
     """
-    kinds = {*_ADDRESS_WORDS.values(), *_STREET_KINDS}
+    kinds = {*_ADDRESS_WORDS.values(), *_STREET_KINDS, *_HOUSE_KINDS}
     out: set[str] = set()
     for key in keys:
         words = [w for w in key.split() if not any(c.isdigit() for c in w)]
-        named = [w for w in words if w not in kinds and len(w) >= 3]
+        named = [w for w in words if w not in kinds and len(w) >= 3 and w != "the"]
         kind = next((w for w in words if w in kinds), None)
         if named:
             word = max(named, key=len)

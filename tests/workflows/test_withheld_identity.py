@@ -391,3 +391,40 @@ def test_a_partners_tasking_result_save_puts_the_pseudonyms_back(
     )
     assert result(CHAIR) == f"{police}; both fine"
     assert result(COUNCIL) == f"{seen}; both fine"
+
+
+def test_an_address_without_commas_in_lower_case_or_a_house_name_is_withheld(
+    any_store: Store,
+) -> None:
+    """A stored "Flat 2 14 Acacia Road Leeds" (no commas) had the street line
+    "flat 2 14 acacia road", so "14 Acacia Road" the police wrote was shown;
+    "Rose Cottage Mill Lane Leeds" had "rose cottage mill lane", so "Rose
+    Cottage" was shown; and a house's or street's name written in lower case
+    ("rose cottage", "the old barn", "elm grove") was never looked for. Each is
+    withheld now; words that only end in a kind of street ("down the road",
+    "RAG green") stay."""
+    stored = [
+        "Flat 2 14 Acacia Road Leeds LS9 8AB",
+        "Rose Cottage Mill Lane Leeds",
+        "The Old Barn, Lane End",
+        "Elm Grove, Leeds",
+    ]
+    people = [f"P{i}" for i in range(len(stored))]
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": people, "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": people, "address": stored}),
+        )
+    typed = (
+        "Seen at 14 Acacia Road Leeds, then rose cottage, the old barn and elm "
+        "grove; went down the road, RAG green"
+    )
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    shown = stored_ids_shown(any_store, pseudo, [typed])
+    assert {k for k, v in shown.items() if v == ADDRESS_WITHHELD} == {
+        "14 acacia road",
+        "rose cottage",
+        "the old barn",
+        "elm grove",
+    }

@@ -22,8 +22,8 @@ from avert.store.database import _JSON_IN, Store, _cast_to_spec, _to_sql_value
 from avert.written_identity import (
     address_clue_text,
     address_clues,
+    address_lines,
     postcodes_in_expr,
-    street_lines,
 )
 
 __all__ = [
@@ -222,10 +222,10 @@ class StoredNames:
         return set(found["date_of_birth"].drop_nulls().to_list())
 
     def _addresses(self, clues: Sequence[str]) -> pl.DataFrame:
-        """The street line and postcodes (``line``, ``postcodes``) of each stored
-        address holding one of ``clues``
+        """The keys it may be written by and postcodes (``lines``,
+        ``postcodes``) of each stored address holding one of ``clues``
         (:func:`avert.written_identity.address_clue_text`), keyed here
-        (:func:`avert.written_identity.street_lines`): only those are keyed,
+        (:func:`avert.written_identity.address_lines`): only those are keyed,
         not every address."""
         people = self._identities()
         held = people.filter(
@@ -233,7 +233,7 @@ class StoredNames:
         )
         return pl.DataFrame(
             {
-                "line": street_lines(held["address"]),
+                "lines": address_lines(held["address"]),
                 "postcodes": held.select(postcodes_in_expr(pl.col("address")))[
                     "address"
                 ],
@@ -241,11 +241,12 @@ class StoredNames:
         )
 
     def street_lines(self, keys: Sequence[str]) -> set[str]:
-        """The keys of ``keys`` that are a stored address's street line."""
+        """The keys of ``keys`` that are a stored address's street line or
+        house name (:func:`avert.written_identity.address_lines`)."""
         clues = address_clues(keys)
         if not clues:
             return set()
-        lines = self._addresses(clues)["line"].drop_nulls()
+        lines = self._addresses(clues)["lines"].explode().drop_nulls()
         return set(lines.filter(lines.is_in(sorted(set(keys)))).to_list())
 
     def postcodes(self, keys: Sequence[str]) -> set[str]:
