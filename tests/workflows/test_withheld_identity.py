@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from avert.access import NAME_WITHHELD
 from avert.config.settings import load_settings
 from avert.store import Store
 from avert.workflows import delivery
@@ -428,3 +429,67 @@ def test_an_address_without_commas_in_lower_case_or_a_house_name_is_withheld(
         "the old barn",
         "elm grove",
     }
+
+
+def test_a_surname_or_first_name_alone_near_its_person_is_withheld(
+    planned: Store,
+) -> None:
+    """ "Amy Doe seen; Doe said Amy is fine" read "P-... seen; Doe said Amy is
+    fine": a stored surname or first name written alone was shown. One written
+    with a capital within a few words of another clue of the same person (her
+    id or full name) is now withheld in that text; the same word elsewhere, in
+    lower case or far from her clue, stays (a surname is often an ordinary
+    word)."""
+    police = {
+        "evidence": "Amy Doe seen; Doe said Amy is fine",
+        "rag_reason": "Doe a deer; doe",
+    }
+    delivery.update_action(planned, "A05", {"rag": "amber", **police}, user=CHAIR)
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    withheld = f"{amy} seen; {NAME_WITHHELD} said {NAME_WITHHELD} is fine"
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == withheld, user
+        assert page["action"]["rag_reason"] == police["rag_reason"], user
+    # a save around the markers puts the police's words back where they were
+    delivery.update_action(
+        planned,
+        "A05",
+        {"evidence": f"{withheld}. Closed."},
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    row = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert row["evidence"][0] == f"{police['evidence']}. Closed."
+    # cutting the clue shows the words no more (kept withheld, as a date is)
+    cut = withheld.replace(f"{amy} seen; ", "")
+    delivery.update_action(
+        planned, "A05", {"evidence": cut}, user=COUNCIL, settings=SETTINGS
+    )
+    row = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert row["evidence"][0] == "Doe said Amy is fine"
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == cut, user
+    police_page = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
+    assert police_page["action"]["evidence"] == "Doe said Amy is fine"
+
+
+def test_a_partner_typing_a_name_beside_its_person_reads_it_as_typed(
+    planned: Store,
+) -> None:
+    """The partner's own words are neither searched nor a clue: typing "Doe"
+    beside the police's "Amy Doe", or "Amy Doe" beside the police's "Doe",
+    reads back as typed (it learns nothing of whose name the word is)."""
+    delivery.update_action(planned, "A05", {"evidence": "Doe was seen"}, user=CHAIR)
+    seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    assert seen["action"]["evidence"] == "Doe was seen"
+    delivery.update_action(
+        planned,
+        "A05",
+        {"evidence": "Amy Doe: Doe was seen"},
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    assert seen["action"]["evidence"] == "Amy Doe: Doe was seen"

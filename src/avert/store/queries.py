@@ -205,6 +205,21 @@ class StoredNames:
         ).sort("id")
         return list(zip(rows["id"].to_list(), rows["name"].to_list(), strict=True))
 
+    def name_words(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        """The words of each stored name of the people ``ids`` (their key's:
+        lower case, forenames then surname), by id: one filter of the names
+        read once."""
+        if not ids:
+            return {}
+        table = self._table("person")
+        rows = table.filter(
+            pl.col("id").is_in(pl.Series(sorted(set(ids)), dtype=pl.String).implode())
+        )
+        out: dict[str, list[str]] = {}
+        for ident, key in zip(rows["id"].to_list(), rows["key"].to_list(), strict=True):
+            out.setdefault(ident, []).extend(key.split())
+        return out
+
     def births(
         self, *, days: Sequence[dt.date] = (), ids: Sequence[str] = ()
     ) -> set[dt.date]:

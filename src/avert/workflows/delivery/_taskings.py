@@ -36,6 +36,7 @@ from avert.workflows.delivery._common import (
     _read_rows,
     _save,
     _system_user,
+    one_word_shown,
     partner_pseudonymiser,
     stored_ids_shown,
     withheld_after_save,
@@ -380,17 +381,21 @@ def _result_authors(
         if settings is not None
         else Pseudonymiser(None)  # only the markers are used, never a pseudonym
     )
+    people: dict[str, tuple[list[str], list[str]]] = {}
     shown = stored_ids_shown(
         store,
         pseudo,
         foreign_pieces([what, was], [[], spans], org),
         kept=kept_withheld(old.get("authors")),
+        people=people,
     )
     target: tuple[str | None, str | None] = (None, None)
     if settings is None:
         shown = {w: m for w, m in shown.items() if m in WITHHELD_MARKERS}
     else:
         target = _shown_subject(pseudo, old)
+    # a word of a name near its person's clue, in the result only (as read)
+    shown = {**one_word_shown([was], [spans], org, people)[0], **shown}
     text, now = restore_authored(result, was, spans, org, shown, target)
     kept = withheld_after_save(
         store, shown, foreign_pieces([what, text], [[], now], org), [what, text]
