@@ -731,8 +731,10 @@ def one_word_names(
             continue
         words = [(m.start(), m.group(0)) for m in re.finditer(_NAME_WORD, text)]
         starts = [a for a, _ in words]
+        capitals = {w.lower() for _, w in words if w[0].isupper()}
         for clues, name in people.values():
-            wanted = {w for w in name if len(w) > 1}
+            # most people's names are not in most texts: no pattern for them
+            wanted = {w for w in name if len(w) > 1} & capitals
             keys = {k for k in clues if k.strip()}
             if not wanted or not keys:
                 continue

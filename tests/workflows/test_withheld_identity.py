@@ -493,3 +493,50 @@ def test_a_partner_typing_a_name_beside_its_person_reads_it_as_typed(
     )
     seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
     assert seen["action"]["evidence"] == "Amy Doe: Doe was seen"
+
+
+def test_a_partners_tasking_result_save_puts_a_withheld_surname_back(
+    planned: Store,
+) -> None:
+    """The tasked council read the police's "Amy Doe seen; Doe fine" as "P-...
+    seen; [name withheld] fine" and saved it with a word added: the police's
+    words are put back, and the council still reads the marker."""
+    now = dt.datetime.now().replace(microsecond=0)
+    made = delivery.add_tasking(
+        planned,
+        "person:P3",
+        what="Visit P3",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    police = "Amy Doe seen; Doe fine"
+    delivery.record_tasking_result(
+        planned, made["tasking_id"], result=police, status=None, user=CHAIR
+    )
+
+    def result(user: User) -> str:
+        view = delivery.meeting_view(
+            planned, {}, user=user, at=now + dt.timedelta(minutes=1), settings=SETTINGS
+        )
+        return next(
+            str(t["result"])
+            for group in view["taskings"].values()
+            for t in group
+            if t["tasking_id"] == made["tasking_id"]
+        )
+
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    seen = result(COUNCIL)
+    assert seen == f"{amy} seen; {NAME_WITHHELD} fine"
+    delivery.record_tasking_result(
+        planned,
+        made["tasking_id"],
+        result=f"{seen}, ok",
+        status=None,
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    assert result(CHAIR) == f"{police}, ok"
+    assert result(COUNCIL) == f"{seen}, ok"
