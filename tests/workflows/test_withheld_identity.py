@@ -540,3 +540,19 @@ def test_a_partners_tasking_result_save_puts_a_withheld_surname_back(
     )
     assert result(CHAIR) == f"{police}, ok"
     assert result(COUNCIL) == f"{seen}, ok"
+
+
+def test_a_name_word_beside_its_persons_date_of_birth_or_address_is_withheld(
+    planned: Store,
+) -> None:
+    """ "DOB 03/04/2006, Bloggs said so" and "lives 14 Acacia Rd; Jo at home"
+    (Jo Bloggs's date of birth and address, no id or full name) showed the
+    surname and first name beside the markers. A withheld date of birth or
+    address is a clue of the people it is the date of birth or address of."""
+    police = "DOB 03/04/2006, Bloggs said so; lives 14 Acacia Rd; Jo at home"
+    delivery.update_action(planned, "A05", {"evidence": police}, user=CHAIR)
+    page = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    assert page["action"]["evidence"] == (
+        f"{DATE_WITHHELD}, {NAME_WITHHELD} said so; lives {ADDRESS_WITHHELD}; "
+        f"{NAME_WITHHELD} at home"
+    )

@@ -236,6 +236,23 @@ class StoredNames:
         )
         return set(found["date_of_birth"].drop_nulls().to_list())
 
+    def born_on(self, days: Sequence[dt.date]) -> dict[dt.date, set[str]]:
+        """The people born on each of ``days`` (by day; those with someone):
+        one filter of the people read once (:meth:`_identities`)."""
+        if not days:
+            return {}
+        found = self._identities().filter(
+            pl.col("date_of_birth").is_in(
+                pl.Series(sorted(set(days)), dtype=pl.Date).implode()
+            )
+        )
+        out: dict[dt.date, set[str]] = {}
+        for ident, day in zip(
+            found["id"].to_list(), found["date_of_birth"].to_list(), strict=True
+        ):
+            out.setdefault(day, set()).add(ident)
+        return out
+
     def _addresses(self, clues: Sequence[str]) -> pl.DataFrame:
         """The keys it may be written by and postcodes (``lines``,
         ``postcodes``) of each stored address holding one of ``clues``
@@ -248,6 +265,7 @@ class StoredNames:
         )
         return pl.DataFrame(
             {
+                "id": held["id"],
                 "lines": address_lines(held["address"]),
                 "postcodes": held.select(postcodes_in_expr(pl.col("address")))[
                     "address"
@@ -258,11 +276,27 @@ class StoredNames:
     def street_lines(self, keys: Sequence[str]) -> set[str]:
         """The keys of ``keys`` that are a stored address's street line or
         house name (:func:`avert.written_identity.address_lines`)."""
+        return set(self.living_at(keys))
+
+    def living_at(self, keys: Sequence[str]) -> dict[str, set[str]]:
+        """The people each of ``keys`` is a stored address's street line or
+        house name of (:func:`avert.written_identity.address_lines`), by key
+        (those with someone): the addresses holding a word of them keyed once."""
         clues = address_clues(keys)
         if not clues:
-            return set()
-        lines = self._addresses(clues)["lines"].explode().drop_nulls()
-        return set(lines.filter(lines.is_in(sorted(set(keys)))).to_list())
+            return {}
+        lines = (
+            self._addresses(clues)
+            .select("id", "lines")
+            .explode("lines")
+            .filter(pl.col("lines").is_in(pl.Series(sorted(set(keys))).implode()))
+        )
+        out: dict[str, set[str]] = {}
+        for ident, line in zip(
+            lines["id"].to_list(), lines["lines"].to_list(), strict=True
+        ):
+            out.setdefault(line, set()).add(ident)
+        return out
 
     def postcodes(self, keys: Sequence[str]) -> set[str]:
         """The postcode keys of ``keys`` (upper case, no spaces) that a stored

@@ -155,8 +155,9 @@ def _shown_and_people(
 ) -> tuple[dict[str, str], dict[str, tuple[list[str], list[str]]]]:
     """What :func:`stored_ids_shown` shows for ``texts`` (without the words
     kept, or one word of a name), and each stored person the texts name by id
-    or by a name no other stored person has: their clue keys (their id, their
-    name's forms) and their name's words (:func:`avert.access.one_word_names`)."""
+    or by a name no other stored person has, or whose date of birth or address
+    they write withheld: their clue keys (their id, their name's forms, those
+    words) and their name's words (:func:`avert.access.one_word_names`)."""
     shown: dict[str, str] = {}
     people: set[str] = set()
     clues: dict[str, list[str]] = {}
@@ -180,8 +181,13 @@ def _shown_and_people(
                 people.update(ids)
                 if len(ids) == 1:
                     clues.setdefault(min(ids), []).extend(forms)
-    for words, marker in identity_withheld(store, names, texts, people).items():
+    holders: dict[str, list[str]] = {}
+    for words, marker in identity_withheld(
+        store, names, texts, people, holders
+    ).items():
         shown.setdefault(words, marker)
+    for person, keys in holders.items():
+        clues.setdefault(person, []).extend(keys)
     words_of = names.name_words(sorted(clues))
     return shown, {p: (c, words_of[p]) for p, c in clues.items() if p in words_of}
 
@@ -248,6 +254,7 @@ def identity_withheld(
     names: queries.StoredNames,
     texts: Sequence[str | None],
     people: set[str],
+    owners: dict[str, list[str]] | None = None,
 ) -> dict[str, str]:
     """The dates of birth, postcodes and addresses ``texts`` write, each to the
     marker partners read instead (:mod:`avert.written_identity`): a date after
@@ -256,7 +263,10 @@ def identity_withheld(
     every full postcode (one whose inward code reads as something else, a
     lower-case ordinal, ``Y7 2nd``, or a clock time, ``A61 9pm``, only when
     stored); a stored address's street line. The store is asked through
-    ``names`` (the people read once per output)."""
+    ``names`` (the people read once per output). ``owners``: filled with the
+    words of each withheld date and address, by the stored people whose date
+    of birth or address they are (clues of those people:
+    :func:`avert.access.one_word_names`)."""
     out: dict[str, str] = {}
     dates = written_dates(texts)
     if dates:
@@ -268,15 +278,26 @@ def identity_withheld(
             today=local_today(store.timezone),
         ):
             out.setdefault(name_key(words), DATE_WITHHELD)
+        if owners is not None:
+            withheld = [d for d in dates if name_key(d.text) in out]
+            born = names.born_on([day for d in withheld for day in d.days])
+            for d in withheld:
+                for person in {p for day in d.days for p in born.get(day, ())}:
+                    owners.setdefault(person, []).extend(
+                        name_key(w) for w in (d.text, d.with_clue) if w
+                    )
     postcodes = written_postcodes(texts)
     stored = names.postcodes([p.key for p in postcodes if p.doubtful])
     for p in postcodes:
         if not p.doubtful or p.key in stored:
             out.setdefault(name_key(p.text), POSTCODE_WITHHELD)
     runs = address_candidates(texts)
-    for key in names.street_lines(list(runs)):
+    for key, living in names.living_at(list(runs)).items():
         for words in runs[key]:
             out.setdefault(name_key(words), ADDRESS_WITHHELD)
+            if owners is not None:
+                for person in living:
+                    owners.setdefault(person, []).append(name_key(words))
     return out
 
 
