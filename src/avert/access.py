@@ -44,6 +44,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import hmac
 import itertools
@@ -99,6 +100,7 @@ __all__ = [
     "name_forms",
     "name_key",
     "one_word_names",
+    "one_word_names_each",
     "own_pieces",
     "period_of",
     "period_start",
@@ -701,7 +703,7 @@ ONE_WORD_WITHIN: Final = 12
 
 
 def one_word_names(
-    texts: Iterable[str | None],
+    texts: Sequence[str | None],
     people: Mapping[str, tuple[Iterable[str], Iterable[str]]],
     *,
     within: int = ONE_WORD_WITHIN,
@@ -725,35 +727,81 @@ def one_word_names(
     >>> one_word_names(["P12 seen; Young said so", "young people"], people)
     {'^young': '[name withheld]'}
     """
+    return {
+        k: v
+        for found in one_word_names_each(texts, people, within=within)
+        for k, v in found.items()
+    }
+
+
+def one_word_names_each(
+    texts: Sequence[str | None],
+    people: Mapping[str, tuple[Iterable[str], Iterable[str]]],
+    *,
+    within: int = ONE_WORD_WITHIN,
+) -> list[dict[str, str]]:
+    """:func:`one_word_names` of each of ``texts`` on its own, ``people``
+    indexed once for them all."""
+    owners: dict[str, set[str]] = {}
+    named: dict[str, set[str]] = {}
+    for person, (clues, name) in people.items():
+        for key in clues:
+            if key.strip():
+                owners.setdefault(name_key(key), set()).add(person)
+        named[person] = {w for w in name if len(w) > 1}
+    every = {w for ws in named.values() for w in ws}
+    if not owners or not every:
+        return [{} for _ in texts]
+    pattern = _clue_pattern(frozenset(owners))
+    return [
+        _one_word_in(text, pattern, owners, named, every, within) if text else {}
+        for text in texts
+    ]
+
+
+def _one_word_in(
+    text: str,
+    pattern: re.Pattern[str],
+    owners: Mapping[str, set[str]],
+    named: Mapping[str, set[str]],
+    every: set[str],
+    within: int,
+) -> dict[str, str]:
+    """The words of ``text`` :func:`one_word_names` withholds: ``pattern``
+    finds the clues, ``owners`` says whose each is, ``named`` each person's
+    name words (``every``: all of them)."""
+    words = [(m.start(), m.group(0)) for m in re.finditer(_NAME_WORD, text)]
+    if not any(w[0].isupper() and w.lower() in every for _, w in words):
+        return {}  # most texts write no word of a named person's name
+    starts = [a for a, _ in words]
+    found = [
+        (
+            bisect.bisect_left(starts, m.start()),
+            bisect.bisect_left(starts, m.end()),
+            owners.get(name_key(m.group(0)), set()),
+        )
+        for m in pattern.finditer(text)
+    ]
     out: dict[str, str] = {}
-    for text in texts:
-        if not text:
+    for at, (_, word) in enumerate(words):
+        low = word.lower()
+        if not word[0].isupper() or low not in every:
             continue
-        words = [(m.start(), m.group(0)) for m in re.finditer(_NAME_WORD, text)]
-        starts = [a for a, _ in words]
-        capitals = {w.lower() for _, w in words if w[0].isupper()}
-        for clues, name in people.values():
-            # most people's names are not in most texts: no pattern for them
-            wanted = {w for w in name if len(w) > 1} & capitals
-            keys = {k for k in clues if k.strip()}
-            if not wanted or not keys:
-                continue
-            found = [
-                (
-                    bisect.bisect_left(starts, m.start()),
-                    bisect.bisect_left(starts, m.end()),
-                )
-                for m in _shown_pattern(keys).finditer(text)
-            ]
-            for at, (_, word) in enumerate(words):
-                if (
-                    word[0].isupper()
-                    and word.lower() in wanted
-                    and any(a - within <= at < b + within for a, b in found)
-                    and not any(a <= at < b for a, b in found)
-                ):
-                    out.setdefault(CAPITALISED + word.lower(), NAME_WITHHELD)
+        if any(a <= at < b for a, b, _ in found):
+            continue  # a word of the clue itself
+        if any(
+            a - within <= at < b + within and any(low in named[p] for p in who)
+            for a, b, who in found
+        ):
+            out.setdefault(CAPITALISED + low, NAME_WITHHELD)
     return out
+
+
+@functools.lru_cache(maxsize=16)
+def _clue_pattern(keys: frozenset[str]) -> re.Pattern[str]:
+    """:func:`_shown_pattern` of ``keys``, kept: one output asks
+    :func:`one_word_names` of each of its texts with the same people."""
+    return _shown_pattern(keys)
 
 
 def name_key(name: str) -> str:

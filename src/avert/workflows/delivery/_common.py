@@ -24,7 +24,7 @@ from avert.access import (
     name_candidates,
     name_forms,
     name_key,
-    one_word_names,
+    one_word_names_each,
     pseudonymise_authored,
     pseudonymiser_for,
     restore_authored,
@@ -141,10 +141,12 @@ def one_word_shown(
     as a save of it puts the words back."""
     if not people:
         return [{} for _ in texts]
-    return [
-        one_word_names(foreign_pieces([t], [s], org), people) if t else {}
+    pieces = [
+        foreign_pieces([t], [s], org) if t else []
         for t, s in zip(texts, spans, strict=True)
     ]
+    found = iter(one_word_names_each([p for ps in pieces for p in ps], people))
+    return [{k: v for _ in ps for k, v in next(found).items()} for ps in pieces]
 
 
 def _shown_and_people(
