@@ -15,9 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from avert.access import (
+    NAME_WITHHELD,
+    ONE_WORD_WITHIN,
     AuthorSpan,
     authors_json,
     authors_of,
+    one_word_names,
     pseudonymise_authored,
     restore_authored,
     text_digest,
@@ -294,3 +297,30 @@ def test_random_edits_never_show_the_police_details_nor_change_a_partners(
     board = _details_view(stored, spans, None)
     assert board == police_written
     assert not any(w.lower() in board.lower() for w in DETAIL_WORDS), board
+
+
+#: A stored person, as :func:`avert.access.one_word_names` is given one: their
+#: clue keys (id, name forms) and their name's words.
+YOUNG = {"P12": (["p12", "amy young", "young amy", "young, amy"], ["amy", "young"])}
+_FILLER = st.lists(
+    st.sampled_from(["seen", "at", "home", "the", "young", "green", "said", "Mr"]),
+    max_size=30,
+)
+
+
+@given(before=_FILLER, after=_FILLER, far=st.integers(0, 40))
+def test_a_capitalised_name_word_is_withheld_only_near_its_persons_clue(
+    before: list[str], after: list[str], far: int
+) -> None:
+    """Property: "Young" is withheld exactly when P12's id is within
+    :data:`ONE_WORD_WITHIN` words of it in the same text; "young" never; a
+    text with no clue of P12 withholds nothing."""
+    gap = ["x"] * far
+    text = " ".join([*before, "P12", *gap, "Young", *after])
+    found = one_word_names([text], YOUNG)
+    near = far + 1 <= ONE_WORD_WITHIN
+    assert found == ({"^young": NAME_WITHHELD} if near else {})
+    assert not one_word_names([" ".join([*before, "Young", *after])], YOUNG)
+    assert not one_word_names([text.replace("Young", "young")], YOUNG)
+    # the clue in another text is no clue
+    assert not one_word_names(["P12 seen", " ".join(["Young", *after])], YOUNG)

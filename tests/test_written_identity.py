@@ -8,10 +8,13 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from avert.written_identity import (
     address_candidates,
     address_key,
+    address_lines,
     postcodes_in_expr,
     street_lines,
     withheld_dates,
@@ -142,3 +145,91 @@ def test_a_road_and_a_clock_time_are_no_postcode_unless_stored() -> None:
         ("S606PM", True),
         ("M11AE", False),
     ]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "DOB:03/04/2006",
+        "DOB03/04/2006",
+        "D.O.B.03/04/2006",
+        "born3.4.06",
+        "DOB 03 / 04 / 2006",
+        "dob 03 04 2006",
+        "DoB 2006 / 04 / 03",
+        "DOB03APR2006",
+    ],
+)
+def test_a_date_of_birth_glued_to_its_clue_or_spaced_is_read(written: str) -> None:
+    """ "DOB03/04/2006" (no space after the clue) and "03 / 04 / 2006" (spaces
+    around its separators, or none but spaces) were read as no date, so were
+    shown to partners and the board as written. Each is read once, after its
+    clue, and withheld with it."""
+    [found] = written_dates([f"seen: {written}, at home"])
+    assert BORN in found.days
+    assert found.after_clue
+    withheld = withheld_dates(
+        [found], named_births=[], stored_births=[], today=dt.date(2026, 1, 1)
+    )
+    assert withheld[0] == written
+
+
+_SEPARATORS = st.sampled_from(["/", ".", "-", " / ", " . ", " - "])
+_CLUES = st.sampled_from(["DOB", "DOB:", "DOB ", "D.O.B. ", "dob:", "born ", "born"])
+
+
+@given(
+    day=st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(2025, 12, 31)),
+    sep=_SEPARATORS,
+    clue=_CLUES,
+    two_digits=st.booleans(),
+    padded=st.booleans(),
+)
+def test_any_numeric_date_after_any_clue_is_withheld_whole(
+    day: dt.date, sep: str, clue: str, two_digits: bool, padded: bool
+) -> None:
+    """Property: a date of birth written day first in numbers, with any
+    separator (spaced or not), after any clue (glued or not), is read as that
+    day, after its clue, and withheld with the clue as written."""
+    d, m = (f"{day.day:02}", f"{day.month:02}") if padded else (day.day, day.month)
+    year = f"{day.year % 100:02}" if two_digits else f"{day.year}"
+    written = f"{d}{sep}{m}{sep}{year}"
+    [found] = written_dates([f"a child ({clue}{written}) at home"])
+    assert found.text == written
+    assert day in found.days
+    withheld = withheld_dates(
+        [found], named_births=[], stored_births=[], today=dt.date(2026, 1, 1)
+    )
+    assert withheld == [f"{clue}{written}", written]
+
+
+def test_a_stored_address_is_keyed_by_its_house_number_and_its_house_name() -> None:
+    """A stored address without commas was keyed by its first words only:
+    "Flat 2 14 Acacia Road" (not "14 Acacia Road"), "Rose Cottage Mill Lane"
+    (not "Rose Cottage")."""
+    lines = address_lines(
+        pl.Series(
+            [
+                "Flat 2 14 Acacia Road Leeds LS9 8AB",
+                "ROSE COTTAGE MILL LANE LEEDS",
+                "Rose Cottage 3 Elm Gr",
+                "14 Acacia Road, Leeds",
+                None,
+            ]
+        )
+    ).to_list()
+    assert lines == [
+        ["flat 2 14 acacia road", "14 acacia road"],
+        ["rose cottage mill lane", "rose cottage"],
+        ["rose cottage 3 elm grove", "3 elm grove", "rose cottage"],
+        ["14 acacia road"],
+        [],
+    ]
+
+
+def test_a_street_or_house_name_in_lower_case_is_a_candidate_but_not_any_road() -> None:
+    found = address_candidates(
+        ["at rose cottage, the old barn, near elm gr; down the road, to the house"]
+    )
+    assert {"rose cottage", "the old barn", "elm grove"} <= set(found)
+    assert not {"the road", "down the road", "the house"} & set(found)

@@ -41,8 +41,10 @@ Every page of avert (the daily briefing today, the web app next) is made for one
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import hmac
 import itertools
@@ -62,6 +64,7 @@ from avert.written_identity import WITHHELD_MARKERS
 
 __all__ = [
     "AUDIENCES",
+    "CAPITALISED",
     "DEMO_KEY",
     "KEPT_WITHHELD",
     "KEY_ENV",
@@ -69,6 +72,7 @@ __all__ = [
     "MIN_KEY_BITS",
     "MIN_KEY_LENGTH",
     "NAME_WITHHELD",
+    "ONE_WORD_WITHIN",
     "PARTNER_DROPPED",
     "POLICE_ONLY",
     "PREFIXES",
@@ -95,6 +99,8 @@ __all__ = [
     "name_candidates",
     "name_forms",
     "name_key",
+    "one_word_names",
+    "one_word_names_each",
     "own_pieces",
     "period_of",
     "period_start",
@@ -687,6 +693,115 @@ _NAME_WORD: Final = r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*"
 MAX_NAME_WORDS: Final = 6
 #: What a name two stored people share is shown as (a pseudonym would say which).
 NAME_WITHHELD: Final = "[name withheld]"
+#: The start of a key of shown words that is one word of a name, matched only
+#: written with a capital (``^young`` matches "Young", "YOUNG", not "young"):
+#: :func:`one_word_names`.
+CAPITALISED: Final = "^"
+#: How many words from another clue of the same person (their id or full name)
+#: one word of their name is withheld at (:func:`one_word_names`).
+ONE_WORD_WITHIN: Final = 12
+
+
+def one_word_names(
+    texts: Sequence[str | None],
+    people: Mapping[str, tuple[Iterable[str], Iterable[str]]],
+    *,
+    within: int = ONE_WORD_WITHIN,
+) -> dict[str, str]:
+    """The words of a stored person's name written alone in ``texts`` (a
+    surname, a first name) to withhold, each to :data:`NAME_WITHHELD` under its
+    :data:`CAPITALISED` key: one written with a capital, as a whole word, within
+    ``within`` words of another clue of the same person in the same text (their
+    id or full name, as shown: ``people`` maps each person to their clue keys,
+    :func:`name_key` forms, and their name's words).
+
+    Why this rule: a surname alone ("Young", "Green") is an ordinary word, and
+    a store of 200,000 names holds nearly every one; a name's word beside a
+    clue of its person is that person's, and what it tells is already told by
+    the clue (now a pseudonym). Each text is one piece of another writer's
+    words (:func:`foreign_pieces`): a reader's own words are neither searched
+    nor a clue, so typing a word or an id tells it nothing. The marker names no
+    one (a pseudonym would say whose name the word is).
+
+    >>> people = {"P12": (["p12", "amy young"], ["amy", "young"])}
+    >>> one_word_names(["P12 seen; Young said so", "young people"], people)
+    {'^young': '[name withheld]'}
+    """
+    return {
+        k: v
+        for found in one_word_names_each(texts, people, within=within)
+        for k, v in found.items()
+    }
+
+
+def one_word_names_each(
+    texts: Sequence[str | None],
+    people: Mapping[str, tuple[Iterable[str], Iterable[str]]],
+    *,
+    within: int = ONE_WORD_WITHIN,
+) -> list[dict[str, str]]:
+    """:func:`one_word_names` of each of ``texts`` on its own, ``people``
+    indexed once for them all."""
+    owners: dict[str, set[str]] = {}
+    named: dict[str, set[str]] = {}
+    for person, (clues, name) in people.items():
+        for key in clues:
+            if key.strip():
+                owners.setdefault(name_key(key), set()).add(person)
+        named[person] = {w for w in name if len(w) > 1}
+    every = {w for ws in named.values() for w in ws}
+    if not owners or not every:
+        return [{} for _ in texts]
+    pattern = _clue_pattern(frozenset(owners))
+    return [
+        _one_word_in(text, pattern, owners, named, every, within) if text else {}
+        for text in texts
+    ]
+
+
+def _one_word_in(
+    text: str,
+    pattern: re.Pattern[str],
+    owners: Mapping[str, set[str]],
+    named: Mapping[str, set[str]],
+    every: set[str],
+    within: int,
+) -> dict[str, str]:
+    """The words of ``text`` :func:`one_word_names` withholds: ``pattern``
+    finds the clues, ``owners`` says whose each is, ``named`` each person's
+    name words (``every``: all of them)."""
+    words = [(m.start(), m.group(0)) for m in re.finditer(_NAME_WORD, text)]
+    if not any(w[0].isupper() and w.lower() in every for _, w in words):
+        return {}  # most texts write no word of a named person's name
+    starts = [a for a, _ in words]
+    found = [
+        (
+            bisect.bisect_left(starts, m.start()),
+            bisect.bisect_left(starts, m.end()),
+            owners.get(name_key(m.group(0)), set()),
+        )
+        for m in pattern.finditer(text)
+    ]
+    out: dict[str, str] = {}
+    for at, (_, word) in enumerate(words):
+        low = word.lower()
+        if not word[0].isupper() or low not in every:
+            continue
+        if any(a <= at < b for a, b, _ in found):
+            continue  # a word of the clue itself
+        if any(
+            a - within <= at < b + within and any(low in named[p] for p in who)
+            for a, b, who in found
+        ):
+            out.setdefault(CAPITALISED + low, NAME_WITHHELD)
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _clue_pattern(keys: frozenset[str]) -> re.Pattern[str]:
+    """:func:`_shown_pattern` of ``keys``, kept: one output asks
+    :func:`one_word_names` of each of its texts with the same people."""
+    return _shown_pattern(keys)
 
 
 def name_key(name: str) -> str:
@@ -788,12 +903,35 @@ def _shown_pattern(keys: Iterable[str]) -> re.Pattern[str]:
     """One pattern matching each of ``keys`` as a whole word, in any case, its
     spaces as any run of white space (longest first)."""
     alternatives = "|".join(
-        r"\s+".join(re.escape(part) for part in k.split())
+        _capitalised(k[len(CAPITALISED) :])
+        if k.startswith(CAPITALISED)
+        else r"\s+".join(re.escape(part) for part in k.split())
         for k in sorted(set(keys), key=lambda k: (-len(k), k))
     )
     return re.compile(
         rf"(?<![0-9A-Za-z])(?:{alternatives})(?![0-9A-Za-z])", re.IGNORECASE
     )
+
+
+def _capitalised(word: str) -> str:
+    """A pattern of ``word`` written with a capital first letter, the rest in
+    any case (a :data:`CAPITALISED` key)."""
+    if not word:
+        return "(?!)"
+    first = word[0]
+    return f"(?-i:{re.escape(first.upper())}){re.escape(word[1:])}"
+
+
+def _key_of(lowered: Mapping[str, str], matched: str) -> str | None:
+    """The key of ``lowered`` that words :func:`_shown_pattern` found are:
+    their :func:`name_key`, else their :data:`CAPITALISED` key."""
+    key = name_key(matched)
+    if key in lowered:
+        return key
+    capital = CAPITALISED + key
+    if capital in lowered and matched[:1].isupper():
+        return capital
+    return None
 
 
 def pseudonymise_ids(
@@ -825,9 +963,9 @@ def _pseudonym_of(lowered: Mapping[str, str], matched: str) -> str:
     of ``lowered``: by its :func:`name_key`, else (the pattern folds case as the
     regular expression engine does: ``ſ`` as ``s``, ``İ`` as ``i``) the key the
     pattern matches it as."""
-    found = lowered.get(name_key(matched))
-    if found is not None:
-        return found
+    key = _key_of(lowered, matched)
+    if key is not None:
+        return lowered[key]
     return next(v for k, v in lowered.items() if _shown_pattern([k]).fullmatch(matched))
 
 
@@ -940,7 +1078,13 @@ def written_keys(texts: Iterable[str | None], keys: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     pattern = _shown_pattern(wanted)
-    return {name_key(m.group(0)) for t in texts if t for m in pattern.finditer(t)}
+    found = (
+        _key_of(dict.fromkeys(wanted, ""), m.group(0))
+        for t in texts
+        if t
+        for m in pattern.finditer(t)
+    )
+    return {k for k in found if k is not None}
 
 
 def authors_of(authors: str | None, field: str, text: str | None) -> list[AuthorSpan]:

@@ -14,9 +14,11 @@ postcodes"):
 
 * a **date** (``03/04/2006``, ``3/4/06``, ``3.4.2006``, ``2006-04-03``,
   ``2006/04/03``, ``3 April 2006``, ``3rd Apr 06``, ``April 3, 2006``, and as
-  police systems print one, ``03-Apr-2006``, ``03APR2006``; numbers day first, as in
-  the UK; a two-digit year is either century) written right after a
-  date-of-birth clue (``DOB``, ``D.O.B.``, ``date of birth``, ``born``), whoever
+  police systems print one, ``03-Apr-2006``, ``03APR2006``; with spaces about
+  its separators, ``03 / 04 / 2006``, or spaces alone and a four-digit year,
+  ``03 04 2006``; numbers day first, as in the UK; a two-digit year is either
+  century) written right after a date-of-birth clue (``DOB``, ``D.O.B.``,
+  ``date of birth``, ``born``; glued to it too, ``DOB03/04/2006``), whoever
   it belongs to (the clue with it, as one: a partner who cuts the clue, or
   types between, and saves leaves no date of birth without it); one that is the date of birth of a person the same texts name
   (by id or name); and one that is a stored person's date of birth and at least
@@ -61,6 +63,7 @@ __all__ = [
     "address_clues",
     "address_key",
     "address_key_expr",
+    "address_lines",
     "postcode_key",
     "postcodes_in_expr",
     "street_lines",
@@ -101,17 +104,26 @@ _MONTH: Final = (
     r"|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _ORDINAL: Final = r"(?:st|nd|rd|th)?"
-#: A date as written (numbers day first).
-_DATE: Final = re.compile(
-    r"(?<![0-9A-Za-z])(?:"
-    r"(?P<d1>\d{1,2})(?P<sep>[/.\-])(?P<m1>\d{1,2})(?P=sep)(?P<y1>\d{4}|\d{2})"
-    r"|(?P<y2>\d{4})(?P<sep2>[/.\-])(?P<m2>\d{1,2})(?P=sep2)(?P<d2>\d{1,2})"
+#: A date as written (numbers day first): its separators with spaces around
+#: them or none (``03 / 04 / 2006``), numbers apart by spaces alone with a
+#: four-digit year (``03 04 2006``).
+_DATE_BODY: Final = (
+    r"(?:"
+    r"(?P<d1>\d{1,2})\s*(?P<sep>[/.\-])\s*(?P<m1>\d{1,2})\s*(?P=sep)\s*(?P<y1>\d{4}|\d{2})"
+    r"|(?P<y2>\d{4})\s*(?P<sep2>[/.\-])\s*(?P<m2>\d{1,2})\s*(?P=sep2)\s*(?P<d2>\d{1,2})"
+    r"|(?P<d6>\d{1,2})[ \t]+(?P<m6>\d{1,2})[ \t]+(?P<y6>\d{4})"
     rf"|(?P<d3>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<n3>{_MONTH})\.?,?\s+(?P<y3>\d{{4}}|\d{{2}})"
     # as police systems print a date: 03-Apr-2006, 03/APR/2006, 03APR2006
     rf"|(?P<d5>\d{{1,2}})(?P<sep5>[/.\-]?)(?P<n5>{_MONTH})(?P=sep5)(?P<y5>\d{{4}}|\d{{2}})"
     rf"|(?P<n4>{_MONTH})\.?\s+(?P<d4>\d{{1,2}}){_ORDINAL},?\s+(?P<y4>\d{{4}})"
-    r")(?![0-9A-Za-z])",
-    re.IGNORECASE,
+    r")(?![0-9A-Za-z])"
+)
+_DATE: Final = re.compile(r"(?<![0-9A-Za-z])" + _DATE_BODY, re.IGNORECASE)
+#: A date written with no space after its date-of-birth clue (``DOB03/04/2006``,
+#: ``born3.4.06``): the date is read from where the clue ends.
+_DATE_GLUED: Final = re.compile(_DATE_BODY, re.IGNORECASE)
+_GLUED_CLUE: Final = re.compile(
+    r"(?:\bd\.?o\.?b\.?|\bborn|\bbirthday)(?=\d)", re.IGNORECASE
 )
 #: Words just before a date that say it is a date of birth.
 _BIRTH_CLUE: Final = re.compile(
@@ -160,8 +172,77 @@ _STREET_KINDS: Final = sorted(
     {*_ADDRESS_WORDS.values(), "way", "walk", "row", "hill", "view", "rise", "green"}
     - {"flat"}
 )
+#: The words a house's name ends at (``Rose Cottage``, ``The Old Barn``).
+_HOUSE_KINDS: Final = (
+    "cottage",
+    "cottages",
+    "house",
+    "farm",
+    "farmhouse",
+    "barn",
+    "lodge",
+    "hall",
+    "manor",
+    "villa",
+    "bungalow",
+    "grange",
+    "rectory",
+    "vicarage",
+)
+#: Words a street's or house's name written in lower case does not start with
+#: (``down the road``, ``at the house``: no address, and a word that would have
+#: the store's addresses holding it keyed, :func:`address_clues`).
+_NOT_A_NAME: Final = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "at",
+        "in",
+        "on",
+        "of",
+        "by",
+        "up",
+        "down",
+        "from",
+        "into",
+        "near",
+        "off",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "your",
+        "its",
+        "this",
+        "that",
+        "same",
+        "main",
+        "back",
+        "front",
+        "next",
+        "each",
+        "every",
+        "any",
+        "some",
+        "no",
+        "and",
+        "or",
+        "home",
+        "family",
+        "school",
+        "police",
+        "social",
+        "care",
+    ]
+)
 #: Most words of a street line looked for in free text.
 _MAX_LINE_WORDS: Final = 8
+#: Most words of a street's or house's name written in lower case, its kind
+#: with them (``rose cottage``, ``acacia road``).
+_MAX_LOWER_WORDS: Final = 4
 
 
 @dataclass(frozen=True)
@@ -218,23 +299,32 @@ def written_dates(texts: Iterable[str | None]) -> list[WrittenDate]:
     for text in texts:
         if not text:
             continue
-        for m in _DATE.finditer(text):
-            g = m.groupdict()
-            if g["d1"]:
-                days = _days(g["d1"], int(g["m1"]), g["y1"])
-            elif g["y2"]:
-                days = _days(g["d2"], int(g["m2"]), g["y2"])
-            elif g["d3"]:
-                days = _days(g["d3"], _month(g["n3"]), g["y3"])
-            elif g["d5"]:
-                days = _days(g["d5"], _month(g["n5"]), g["y5"])
-            else:
-                days = _days(g["d4"], _month(g["n4"]), g["y4"])
-            before = max(0, m.start() - 40)
-            clue = _BIRTH_CLUE.search(text[before : m.start()])
-            with_clue = text[before + clue.start() : m.end()] if clue else None
-            out.append(WrittenDate(m.group(0), days, clue is not None, with_clue))
+        glued = (_DATE_GLUED.match(text, c.end()) for c in _GLUED_CLUE.finditer(text))
+        found = {m.start(): m for m in (*_DATE.finditer(text), *glued) if m}
+        out.extend(_written_date(text, found[at]) for at in sorted(found))
     return out
+
+
+def _written_date(text: str, m: re.Match[str]) -> WrittenDate:
+    """The :class:`WrittenDate` of ``m``, a date :data:`_DATE` found in ``text``,
+    with the date-of-birth clue just before it if any."""
+    g = m.groupdict()
+    if g["d1"]:
+        days = _days(g["d1"], int(g["m1"]), g["y1"])
+    elif g["y2"]:
+        days = _days(g["d2"], int(g["m2"]), g["y2"])
+    elif g["d6"]:
+        days = _days(g["d6"], int(g["m6"]), g["y6"])
+    elif g["d3"]:
+        days = _days(g["d3"], _month(g["n3"]), g["y3"])
+    elif g["d5"]:
+        days = _days(g["d5"], _month(g["n5"]), g["y5"])
+    else:
+        days = _days(g["d4"], _month(g["n4"]), g["y4"])
+    before = max(0, m.start() - 40)
+    clue = _BIRTH_CLUE.search(text[before : m.start()])
+    with_clue = text[before + clue.start() : m.end()] if clue else None
+    return WrittenDate(m.group(0), days, clue is not None, with_clue)
 
 
 def withheld_dates(
@@ -364,6 +454,38 @@ def street_lines(addresses: pl.Series) -> pl.Series:
     return cut.fill_null(line).alias("line")
 
 
+def address_lines(addresses: pl.Series) -> pl.Series:
+    """The keys (:func:`address_key`) each stored address may be written by,
+    a list per address: its :func:`street_lines`; the street line from its
+    last house number, where words come before it with no comma (``Flat 2 14
+    Acacia Road Leeds`` gives ``14 acacia road`` too); and a house's name, its
+    first words with no number up to a house's kind (``Rose Cottage Mill Lane
+    Leeds`` gives ``rose cottage``; :data:`_HOUSE_KINDS`). Each over the whole
+    column at once.
+
+    >>> address_lines(pl.Series(["Flat 2 14 Acacia Rd Leeds", "Rose Cottage Leeds"])).to_list()
+    [['flat 2 14 acacia road', '14 acacia road'], ['rose cottage leeds', 'rose cottage']]
+    """
+    plain = addresses.str.replace_all(_POSTCODE_IN_ADDRESS, "")
+    keyed = pl.DataFrame({"plain": plain}).select(
+        address_key_expr(pl.col("plain")).alias("key")
+    )["key"]
+    kinds = "|".join(_STREET_KINDS)
+    houses = "|".join(_HOUSE_KINDS)
+    numbered = keyed.str.extract(
+        rf"(?:^| )(\d+[a-z]? (?:[^\d ]+ )+?(?:{kinds}))(?: |$)", 1
+    )
+    house = keyed.str.extract(rf"^((?:[^\d ]+ )+?(?:{houses}))(?: |$)", 1)
+    return pl.DataFrame(
+        {"line": street_lines(addresses), "numbered": numbered, "house": house}
+    ).select(
+        pl.concat_list("line", "numbered", "house")
+        .list.drop_nulls()
+        .list.unique(maintain_order=True)
+        .alias("lines")
+    )["lines"]
+
+
 def address_candidates(texts: Iterable[str | None]) -> dict[str, list[str]]:
     """The runs of two to :data:`_MAX_LINE_WORDS` words of ``texts`` that may be
     a street line, by their :func:`address_key` (keyed at once), as written:
@@ -385,6 +507,7 @@ def address_candidates(texts: Iterable[str | None]) -> dict[str, list[str]]:
         ]
         for i, (start, _, first) in enumerate(words):
             numbered = any(ch.isdigit() for ch in first)
+            runs.update(_named_runs(text, words[i : i + _MAX_LOWER_WORDS]))
             if not numbered and not first[0].isupper():
                 continue
             for _, end, word in words[i + 1 : i + _MAX_LINE_WORDS]:
@@ -402,11 +525,34 @@ def address_candidates(texts: Iterable[str | None]) -> dict[str, list[str]]:
     return out
 
 
+def _named_runs(text: str, words: Sequence[tuple[int, int, str]]) -> set[str]:
+    """The runs of ``words`` (from the first) of two words or more, in any
+    case, that end at a kind of street or house (``rose cottage``, ``acacia
+    rd``, ``the old barn``), with a word of a name before it, words apart by
+    spaces only: none a number or a word no such name holds
+    (:data:`_NOT_A_NAME`; ``the`` first only)."""
+    kinds = {*_STREET_KINDS, *_HOUSE_KINDS, *_ADDRESS_WORDS}
+    out: set[str] = set()
+    named = False
+    for n in range(1, len(words)):
+        word = words[n - 1][2].lower()
+        if (
+            (word in _NOT_A_NAME and not (n == 1 and word == "the"))
+            or any(ch.isdigit() for ch in word)
+            or text[words[n - 1][1] : words[n][0]].strip()
+        ):
+            break
+        named = named or (word != "the" and word not in kinds)
+        if named and words[n][2].lower() in kinds:
+            out.add(text[words[0][0] : words[n][1]])
+    return out
+
+
 def address_clues(keys: Iterable[str]) -> list[str]:
     """Words a stored address must hold (lower-cased, without apostrophes:
     :func:`address_clue_text`) for its street line to be one of ``keys``: each
-    key's longest word that is no number, no kind of street and of three letters
-    or more, without a last ``s`` (``mary`` for ``7 street marys road``: the
+    key's longest word that is no number, no kind of street or house, not
+    ``the``, and of three letters or more, without a last ``s`` (``mary`` for ``7 street marys road``: the
     address may write ``Mary's``); a key of two words or more without one but
     with a kind of street (``7 green lane``, ``9 park road``, ``2 ox lane``) its
     first kind, as written out and abbreviated (``park``, ``pk``); none for
@@ -419,11 +565,11 @@ def address_clues(keys: Iterable[str]) -> list[str]:
     >>> address_clues(["14 acacia road", "7 street marys road", "2 road", "2 a week"])
     ['acacia', 'mary', 'week']
     """
-    kinds = {*_ADDRESS_WORDS.values(), *_STREET_KINDS}
+    kinds = {*_ADDRESS_WORDS.values(), *_STREET_KINDS, *_HOUSE_KINDS}
     out: set[str] = set()
     for key in keys:
         words = [w for w in key.split() if not any(c.isdigit() for c in w)]
-        named = [w for w in words if w not in kinds and len(w) >= 3]
+        named = [w for w in words if w not in kinds and len(w) >= 3 and w != "the"]
         kind = next((w for w in words if w in kinds), None)
         if named:
             word = max(named, key=len)

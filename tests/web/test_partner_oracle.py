@@ -447,3 +447,55 @@ def test_a_partner_cannot_show_a_date_of_birth_by_deleting_the_name_beside_it(
     assert f"the child, {DATE_WITHHELD}" in page
     police = signed_in(world.app, "chair").get(f"/plan/actions/{action_id}").text
     assert f"the child, {written}" in html.unescape(police)
+
+
+def test_a_surname_alone_near_its_person_is_withheld_but_not_the_partners(
+    world: World,
+) -> None:
+    """The police wrote "<child's name> seen; <her surname> said so": the partner
+    and the board read the surname alone as written. It reads "[name withheld]"
+    now; the surname the partner types beside the police's words reads back to
+    it as typed (it learns nothing of whose name the word is), and the board,
+    which reads the partner's words as the police's, reads neither."""
+    from avert.access import NAME_WITHHELD
+
+    store = world.store
+    action_id = _action(world)
+    held = store.read_frame("person_identity")
+    if not held.filter(pl.col("name") == CHILD_NAME).height:
+        child = next(
+            str(p)
+            for p in sorted(store.read_frame("people")["person_id"], reverse=True)
+            if str(p) not in set(held["person_id"].to_list())
+        )
+        with store.transaction() as tx:
+            tx.append(
+                "person_identity",
+                pl.DataFrame({"person_id": [child], "name": [CHILD_NAME]}),
+            )
+    surname = CHILD_NAME.split()[-1]
+    delivery.update_action(
+        store,
+        action_id,
+        {"evidence": f"{CHILD_NAME} seen; {surname} said so"},
+        user=User("chair", "chair"),
+    )
+    partner = _partner(world)
+    page = partner.get(f"/plan/actions/{action_id}").text
+    evidence = _form(page, "evidence")
+    assert evidence.endswith(f" seen; {NAME_WITHHELD} said so"), evidence
+    typed = f" {surname} agreed"
+    _save_action(
+        partner,
+        action_id,
+        page,
+        rag_reason=_form(page, "rag_reason") or "on track",
+        evidence=f"{evidence};{typed}",
+    )
+    stored = store.read_frame("actions").filter(pl.col("action_id") == action_id)
+    assert stored["evidence"][0] == f"{CHILD_NAME} seen; {surname} said so;{typed}"
+    page = partner.get(f"/plan/actions/{action_id}").text
+    assert _form(page, "evidence") == f"{evidence};{typed}"
+    board = signed_in(world.app, "board")
+    text = html.unescape(board.get(f"/plan/actions/{action_id}").text)
+    assert surname not in text

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from avert.access import NAME_WITHHELD
 from avert.config.settings import load_settings
 from avert.store import Store
 from avert.workflows import delivery
@@ -341,3 +342,217 @@ def test_a_partner_cannot_show_a_date_of_birth_in_a_result_by_deleting_the_name(
     assert row["result"][0] == f"the child, {born}"
     assert result(COUNCIL) == f"the child, {DATE_WITHHELD}"
     assert result(CHAIR) == f"the child, {born}"
+
+
+def test_a_partners_tasking_result_save_puts_the_pseudonyms_back(
+    planned: Store,
+) -> None:
+    """The police's result named the subject by id and another person by name;
+    the tasked council read both as pseudonyms in the meeting, added a word and
+    saved: the pseudonyms were stored as typed (the police's ids and names lost,
+    and shown to the police as pseudonyms). Each is now put back at its place,
+    as the action form's save puts them back."""
+    now = dt.datetime.now().replace(microsecond=0)
+    made = delivery.add_tasking(
+        planned,
+        "person:P3",
+        what="Visit P3",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    police = "P3 seen with Amy Doe at school"
+    delivery.record_tasking_result(
+        planned, made["tasking_id"], result=police, status=None, user=CHAIR
+    )
+
+    def result(user: User) -> str:
+        view = delivery.meeting_view(
+            planned, {}, user=user, at=now + dt.timedelta(minutes=1), settings=SETTINGS
+        )
+        return next(
+            str(t["result"])
+            for group in view["taskings"].values()
+            for t in group
+            if t["tasking_id"] == made["tasking_id"]
+        )
+
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    p3, amy = pseudo("person", "P3"), pseudo("person", "P2")
+    seen = result(COUNCIL)
+    assert seen == f"{p3} seen with {amy} at school"
+    delivery.record_tasking_result(
+        planned,
+        made["tasking_id"],
+        result=f"{seen}; both fine",
+        status=None,
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    assert result(CHAIR) == f"{police}; both fine"
+    assert result(COUNCIL) == f"{seen}; both fine"
+
+
+def test_an_address_without_commas_in_lower_case_or_a_house_name_is_withheld(
+    any_store: Store,
+) -> None:
+    """A stored "Flat 2 14 Acacia Road Leeds" (no commas) had the street line
+    "flat 2 14 acacia road", so "14 Acacia Road" the police wrote was shown;
+    "Rose Cottage Mill Lane Leeds" had "rose cottage mill lane", so "Rose
+    Cottage" was shown; and a house's or street's name written in lower case
+    ("rose cottage", "the old barn", "elm grove") was never looked for. Each is
+    withheld now; words that only end in a kind of street ("down the road",
+    "RAG green") stay."""
+    stored = [
+        "Flat 2 14 Acacia Road Leeds LS9 8AB",
+        "Rose Cottage Mill Lane Leeds",
+        "The Old Barn, Lane End",
+        "Elm Grove, Leeds",
+    ]
+    people = [f"P{i}" for i in range(len(stored))]
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": people, "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": people, "address": stored}),
+        )
+    typed = (
+        "Seen at 14 Acacia Road Leeds, then rose cottage, the old barn and elm "
+        "grove; went down the road, RAG green"
+    )
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    shown = stored_ids_shown(any_store, pseudo, [typed])
+    assert {k for k, v in shown.items() if v == ADDRESS_WITHHELD} == {
+        "14 acacia road",
+        "rose cottage",
+        "the old barn",
+        "elm grove",
+    }
+
+
+def test_a_surname_or_first_name_alone_near_its_person_is_withheld(
+    planned: Store,
+) -> None:
+    """ "Amy Doe seen; Doe said Amy is fine" read "P-... seen; Doe said Amy is
+    fine": a stored surname or first name written alone was shown. One written
+    with a capital within a few words of another clue of the same person (her
+    id or full name) is now withheld in that text; the same word elsewhere, in
+    lower case or far from her clue, stays (a surname is often an ordinary
+    word)."""
+    police = {
+        "evidence": "Amy Doe seen; Doe said Amy is fine",
+        "rag_reason": "Doe a deer; doe",
+    }
+    delivery.update_action(planned, "A05", {"rag": "amber", **police}, user=CHAIR)
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    withheld = f"{amy} seen; {NAME_WITHHELD} said {NAME_WITHHELD} is fine"
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == withheld, user
+        assert page["action"]["rag_reason"] == police["rag_reason"], user
+    # a save around the markers puts the police's words back where they were
+    delivery.update_action(
+        planned,
+        "A05",
+        {"evidence": f"{withheld}. Closed."},
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    row = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert row["evidence"][0] == f"{police['evidence']}. Closed."
+    # cutting the clue shows the words no more (kept withheld, as a date is)
+    cut = withheld.replace(f"{amy} seen; ", "")
+    delivery.update_action(
+        planned, "A05", {"evidence": cut}, user=COUNCIL, settings=SETTINGS
+    )
+    row = planned.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert row["evidence"][0] == "Doe said Amy is fine"
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == cut, user
+    police_page = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
+    assert police_page["action"]["evidence"] == "Doe said Amy is fine"
+
+
+def test_a_partner_typing_a_name_beside_its_person_reads_it_as_typed(
+    planned: Store,
+) -> None:
+    """The partner's own words are neither searched nor a clue: typing "Doe"
+    beside the police's "Amy Doe", or "Amy Doe" beside the police's "Doe",
+    reads back as typed (it learns nothing of whose name the word is)."""
+    delivery.update_action(planned, "A05", {"evidence": "Doe was seen"}, user=CHAIR)
+    seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    assert seen["action"]["evidence"] == "Doe was seen"
+    delivery.update_action(
+        planned,
+        "A05",
+        {"evidence": "Amy Doe: Doe was seen"},
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    seen = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    assert seen["action"]["evidence"] == "Amy Doe: Doe was seen"
+
+
+def test_a_partners_tasking_result_save_puts_a_withheld_surname_back(
+    planned: Store,
+) -> None:
+    """The tasked council read the police's "Amy Doe seen; Doe fine" as "P-...
+    seen; [name withheld] fine" and saved it with a word added: the police's
+    words are put back, and the council still reads the marker."""
+    now = dt.datetime.now().replace(microsecond=0)
+    made = delivery.add_tasking(
+        planned,
+        "person:P3",
+        what="Visit P3",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    police = "Amy Doe seen; Doe fine"
+    delivery.record_tasking_result(
+        planned, made["tasking_id"], result=police, status=None, user=CHAIR
+    )
+
+    def result(user: User) -> str:
+        view = delivery.meeting_view(
+            planned, {}, user=user, at=now + dt.timedelta(minutes=1), settings=SETTINGS
+        )
+        return next(
+            str(t["result"])
+            for group in view["taskings"].values()
+            for t in group
+            if t["tasking_id"] == made["tasking_id"]
+        )
+
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    seen = result(COUNCIL)
+    assert seen == f"{amy} seen; {NAME_WITHHELD} fine"
+    delivery.record_tasking_result(
+        planned,
+        made["tasking_id"],
+        result=f"{seen}, ok",
+        status=None,
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    assert result(CHAIR) == f"{police}, ok"
+    assert result(COUNCIL) == f"{seen}, ok"
+
+
+def test_a_name_word_beside_its_persons_date_of_birth_or_address_is_withheld(
+    planned: Store,
+) -> None:
+    """ "DOB 03/04/2006, Bloggs said so" and "lives 14 Acacia Rd; Jo at home"
+    (Jo Bloggs's date of birth and address, no id or full name) showed the
+    surname and first name beside the markers. A withheld date of birth or
+    address is a clue of the people it is the date of birth or address of."""
+    police = "DOB 03/04/2006, Bloggs said so; lives 14 Acacia Rd; Jo at home"
+    delivery.update_action(planned, "A05", {"evidence": police}, user=CHAIR)
+    page = delivery.action_page(planned, SETTINGS, user=COUNCIL, action_id="A05")
+    assert page["action"]["evidence"] == (
+        f"{DATE_WITHHELD}, {NAME_WITHHELD} said so; lives {ADDRESS_WITHHELD}; "
+        f"{NAME_WITHHELD} at home"
+    )

@@ -22,8 +22,8 @@ from avert.store.database import _JSON_IN, Store, _cast_to_spec, _to_sql_value
 from avert.written_identity import (
     address_clue_text,
     address_clues,
+    address_lines,
     postcodes_in_expr,
-    street_lines,
 )
 
 __all__ = [
@@ -205,6 +205,21 @@ class StoredNames:
         ).sort("id")
         return list(zip(rows["id"].to_list(), rows["name"].to_list(), strict=True))
 
+    def name_words(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        """The words of each stored name of the people ``ids`` (their key's:
+        lower case, forenames then surname), by id: one filter of the names
+        read once."""
+        if not ids:
+            return {}
+        table = self._table("person")
+        rows = table.filter(
+            pl.col("id").is_in(pl.Series(sorted(set(ids)), dtype=pl.String).implode())
+        )
+        out: dict[str, list[str]] = {}
+        for ident, key in zip(rows["id"].to_list(), rows["key"].to_list(), strict=True):
+            out.setdefault(ident, []).extend(key.split())
+        return out
+
     def births(
         self, *, days: Sequence[dt.date] = (), ids: Sequence[str] = ()
     ) -> set[dt.date]:
@@ -221,11 +236,28 @@ class StoredNames:
         )
         return set(found["date_of_birth"].drop_nulls().to_list())
 
+    def born_on(self, days: Sequence[dt.date]) -> dict[dt.date, set[str]]:
+        """The people born on each of ``days`` (by day; those with someone):
+        one filter of the people read once (:meth:`_identities`)."""
+        if not days:
+            return {}
+        found = self._identities().filter(
+            pl.col("date_of_birth").is_in(
+                pl.Series(sorted(set(days)), dtype=pl.Date).implode()
+            )
+        )
+        out: dict[dt.date, set[str]] = {}
+        for ident, day in zip(
+            found["id"].to_list(), found["date_of_birth"].to_list(), strict=True
+        ):
+            out.setdefault(day, set()).add(ident)
+        return out
+
     def _addresses(self, clues: Sequence[str]) -> pl.DataFrame:
-        """The street line and postcodes (``line``, ``postcodes``) of each stored
-        address holding one of ``clues``
+        """The keys it may be written by and postcodes (``lines``,
+        ``postcodes``) of each stored address holding one of ``clues``
         (:func:`avert.written_identity.address_clue_text`), keyed here
-        (:func:`avert.written_identity.street_lines`): only those are keyed,
+        (:func:`avert.written_identity.address_lines`): only those are keyed,
         not every address."""
         people = self._identities()
         held = people.filter(
@@ -233,7 +265,8 @@ class StoredNames:
         )
         return pl.DataFrame(
             {
-                "line": street_lines(held["address"]),
+                "id": held["id"],
+                "lines": address_lines(held["address"]),
                 "postcodes": held.select(postcodes_in_expr(pl.col("address")))[
                     "address"
                 ],
@@ -241,12 +274,29 @@ class StoredNames:
         )
 
     def street_lines(self, keys: Sequence[str]) -> set[str]:
-        """The keys of ``keys`` that are a stored address's street line."""
+        """The keys of ``keys`` that are a stored address's street line or
+        house name (:func:`avert.written_identity.address_lines`)."""
+        return set(self.living_at(keys))
+
+    def living_at(self, keys: Sequence[str]) -> dict[str, set[str]]:
+        """The people each of ``keys`` is a stored address's street line or
+        house name of (:func:`avert.written_identity.address_lines`), by key
+        (those with someone): the addresses holding a word of them keyed once."""
         clues = address_clues(keys)
         if not clues:
-            return set()
-        lines = self._addresses(clues)["line"].drop_nulls()
-        return set(lines.filter(lines.is_in(sorted(set(keys)))).to_list())
+            return {}
+        lines = (
+            self._addresses(clues)
+            .select("id", "lines")
+            .explode("lines")
+            .filter(pl.col("lines").is_in(pl.Series(sorted(set(keys))).implode()))
+        )
+        out: dict[str, set[str]] = {}
+        for ident, line in zip(
+            lines["id"].to_list(), lines["lines"].to_list(), strict=True
+        ):
+            out.setdefault(line, set()).add(ident)
+        return out
 
     def postcodes(self, keys: Sequence[str]) -> set[str]:
         """The postcode keys of ``keys`` (upper case, no spaces) that a stored

@@ -323,6 +323,7 @@ def tasking_result(
             result=result,
             user=current_user(request),
             version=_version(version, "tasking"),
+            settings=ctx.settings,
         )
     except ConfigError as err:
         return _back_to_meeting(request, at, str(err))

@@ -39,6 +39,7 @@ from avert.workflows.delivery._common import (
     _last_change,
     _read_rows,
     _save,
+    one_word_shown,
     partner_pseudonymiser,
     pseudonymise_stored_ids,
     read_delivery,
@@ -220,17 +221,29 @@ def _put_back_shown(
     )
     fields = AUTHORED_FIELDS["action"]
     spans = {f: authors_of(old.get("authors"), f, old.get(f)) for f in fields}
+    people: dict[str, tuple[list[str], list[str]]] = {}
     shown = stored_ids_shown(
         store,
         pseudo,
         foreign_pieces([old.get(f) for f in fields], [spans[f] for f in fields], org),
         kept=kept_withheld(old.get("authors")),
+        people=people,
+    )
+    # a word of a name near its person's clue, in its own field only (as read)
+    alone = dict(
+        zip(
+            fields,
+            one_word_shown(
+                [old.get(f) for f in fields], [spans[f] for f in fields], org, people
+            ),
+            strict=True,
+        )
     )
     written: dict[str, tuple[str | None, list[AuthorSpan]]] = {}
     for f in fields:
         if isinstance(clean.get(f), str):
             written[f] = restore_authored(
-                clean[f], old.get(f), spans[f], org, shown, target
+                clean[f], old.get(f), spans[f], org, {**alone[f], **shown}, target
             )
             clean[f] = written[f][0]
         elif f in clean:  # emptied
@@ -240,7 +253,7 @@ def _put_back_shown(
     texts = [written[f][0] for f in fields]
     kept = withheld_after_save(
         store,
-        shown,
+        {k: v for f in fields for k, v in alone[f].items()} | shown,
         foreign_pieces(texts, [written[f][1] for f in fields], org),
         [old.get("title"), *texts],
     )

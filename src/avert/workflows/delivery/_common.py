@@ -24,6 +24,7 @@ from avert.access import (
     name_candidates,
     name_forms,
     name_key,
+    one_word_names_each,
     pseudonymise_authored,
     pseudonymiser_for,
     restore_authored,
@@ -95,6 +96,7 @@ def stored_ids_shown(
     *,
     names: queries.StoredNames | None = None,
     kept: dict[str, str] | None = None,
+    people: dict[str, tuple[list[str], list[str]]] | None = None,
 ) -> dict[str, str]:
     """Each stored record id and name that ``texts`` write, to what partners read
     instead: its pseudonym (kind person first, then incident, group, ASB report,
@@ -114,14 +116,58 @@ def stored_ids_shown(
     that asks this of several texts keeps them, read once
     (:class:`avert.store.queries.StoredNames`); else they are read here.
     ``kept``: the words a partner's save kept withheld (the rows'
-    :func:`avert.access.kept_withheld`), each shown as its marker too."""
+    :func:`avert.access.kept_withheld`), each shown as its marker too.
+    ``people``: filled with each stored person the texts name, for the words
+    of their name written alone (:func:`one_word_shown`)."""
     names = names or queries.StoredNames(store)
+    shown, named = _shown_and_people(store, pseudo, texts, names)
+    if people is not None:
+        people.update(named)
+    for words, marker in (kept or {}).items():
+        shown.setdefault(words, marker)
+    return shown
+
+
+def one_word_shown(
+    texts: Sequence[str | None],
+    spans: Sequence[Sequence[AuthorSpan]],
+    org: str | None,
+    people: dict[str, tuple[list[str], list[str]]],
+) -> list[dict[str, str]]:
+    """Per text of ``texts``, the words of a stored person's name it writes
+    alone near another clue of the person, in the pieces of it that ``org``
+    did not write (:func:`avert.access.one_word_names`, ``people`` from
+    :func:`stored_ids_shown`): each text on its own, as a reader reads it and
+    as a save of it puts the words back."""
+    if not people:
+        return [{} for _ in texts]
+    pieces = [
+        foreign_pieces([t], [s], org) if t else []
+        for t, s in zip(texts, spans, strict=True)
+    ]
+    found = iter(one_word_names_each([p for ps in pieces for p in ps], people))
+    return [{k: v for _ in ps for k, v in next(found).items()} for ps in pieces]
+
+
+def _shown_and_people(
+    store: Store,
+    pseudo: Pseudonymiser,
+    texts: Sequence[str | None],
+    names: queries.StoredNames,
+) -> tuple[dict[str, str], dict[str, tuple[list[str], list[str]]]]:
+    """What :func:`stored_ids_shown` shows for ``texts`` (without the words
+    kept, or one word of a name), and each stored person the texts name by id
+    or by a name no other stored person has, or whose date of birth or address
+    they write withheld: their clue keys (their id, their name's forms, those
+    words) and their name's words (:func:`avert.access.one_word_names`)."""
     shown: dict[str, str] = {}
     people: set[str] = set()
+    clues: dict[str, list[str]] = {}
     for kind, real in queries.stored_ids(store, id_candidates(texts)):
         shown.setdefault(real, pseudo(kind, real))
         if kind == "person":
             people.add(real)
+            clues.setdefault(real, []).append(name_key(real))
     for kind in ("person", "group"):
         keys = name_candidates(texts, min_words=queries.name_words(kind))
         owners: dict[str, set[str]] = {}
@@ -135,11 +181,17 @@ def stored_ids_shown(
                 shown.setdefault(form, value)
             if kind == "person":
                 people.update(ids)
-    for words, marker in identity_withheld(store, names, texts, people).items():
+                if len(ids) == 1:
+                    clues.setdefault(min(ids), []).extend(forms)
+    holders: dict[str, list[str]] = {}
+    for words, marker in identity_withheld(
+        store, names, texts, people, holders
+    ).items():
         shown.setdefault(words, marker)
-    for words, marker in (kept or {}).items():
-        shown.setdefault(words, marker)
-    return shown
+    for person, keys in holders.items():
+        clues.setdefault(person, []).extend(keys)
+    words_of = names.name_words(sorted(clues))
+    return shown, {p: (c, words_of[p]) for p, c in clues.items() if p in words_of}
 
 
 #: What a partner's save keeps withheld: a marker, never a pseudonym (which a
@@ -165,7 +217,10 @@ def withheld_after_save(
     of a person the same texts name, and deleting the name beside it must not
     show it. Kept as a mark, not refused: a refusal would tell the partner that
     the words it deleted made the marker (that the date is the date of birth
-    of the person it deleted)."""
+    of the person it deleted). A word of a name withheld near its person's
+    clue (:func:`one_word_shown`) is kept while written, clue or not: its text
+    alone says whether it is still withheld, and a word the partner reads in
+    one text and not in another of the row would tell it the clue it cut."""
     markers = {name_key(w): m for w, m in before.items() if m in _KEPT_MARKERS}
     if not markers:
         return {}
@@ -201,6 +256,7 @@ def identity_withheld(
     names: queries.StoredNames,
     texts: Sequence[str | None],
     people: set[str],
+    owners: dict[str, list[str]] | None = None,
 ) -> dict[str, str]:
     """The dates of birth, postcodes and addresses ``texts`` write, each to the
     marker partners read instead (:mod:`avert.written_identity`): a date after
@@ -209,7 +265,10 @@ def identity_withheld(
     every full postcode (one whose inward code reads as something else, a
     lower-case ordinal, ``Y7 2nd``, or a clock time, ``A61 9pm``, only when
     stored); a stored address's street line. The store is asked through
-    ``names`` (the people read once per output)."""
+    ``names`` (the people read once per output). ``owners``: filled with the
+    words of each withheld date and address, by the stored people whose date
+    of birth or address they are (clues of those people:
+    :func:`avert.access.one_word_names`)."""
     out: dict[str, str] = {}
     dates = written_dates(texts)
     if dates:
@@ -221,15 +280,26 @@ def identity_withheld(
             today=local_today(store.timezone),
         ):
             out.setdefault(name_key(words), DATE_WITHHELD)
+        if owners is not None:
+            withheld = [d for d in dates if name_key(d.text) in out]
+            born = names.born_on([day for d in withheld for day in d.days])
+            for d in withheld:
+                for person in {p for day in d.days for p in born.get(day, ())}:
+                    owners.setdefault(person, []).extend(
+                        name_key(w) for w in (d.text, d.with_clue) if w
+                    )
     postcodes = written_postcodes(texts)
     stored = names.postcodes([p.key for p in postcodes if p.doubtful])
     for p in postcodes:
         if not p.doubtful or p.key in stored:
             out.setdefault(name_key(p.text), POSTCODE_WITHHELD)
     runs = address_candidates(texts)
-    for key in names.street_lines(list(runs)):
+    for key, living in names.living_at(list(runs)).items():
         for words in runs[key]:
             out.setdefault(name_key(words), ADDRESS_WITHHELD)
+            if owners is not None:
+                for person in living:
+                    owners.setdefault(person, []).append(name_key(words))
     return out
 
 
@@ -258,25 +328,32 @@ def pseudonymise_stored_ids(
         return frame
     texts = {c: frame[c].to_list() for c in present}
     spans = {c: authored_spans(frame, c, org) for c in present}
+    people: dict[str, tuple[list[str], list[str]]] = {}
     shown = stored_ids_shown(
         store,
         pseudo,
         [p for c in present for p in foreign_pieces(texts[c], spans[c], org)],
         names=names,
+        people=people,
     )
     out = {
         c: pseudonymise_authored(texts[c], spans[c], org, shown, (targets or {}).get(c))
         for c in present
     }
-    for i, kept in rows_kept_withheld(frame).items():
-        # the words a partner's save kept withheld, in their own row only
-        for c in present:
-            target = (targets or {}).get(c)
+    alone = {c: one_word_shown(texts[c], spans[c], org, people) for c in present}
+    kept = rows_kept_withheld(frame)
+    for c in present:
+        target = (targets or {}).get(c)
+        for i in range(frame.height):
+            # the words a partner's save kept withheld, in their own row only;
+            # a word of a name near its person's clue, in its own text only
+            if i not in kept and not alone[c][i]:
+                continue
             out[c][i] = pseudonymise_authored(
                 [texts[c][i]],
                 [spans[c][i]],
                 org,
-                {**kept, **shown},
+                {**kept.get(i, {}), **alone[c][i], **shown},
                 None if target is None else [target[i]],
             )[0]
     return frame.with_columns(pl.Series(c, out[c], dtype=pl.String) for c in present)

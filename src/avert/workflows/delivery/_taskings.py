@@ -18,12 +18,14 @@ from avert.access import (
     kept_withheld,
     restore_authored,
 )
+from avert.config.settings import Settings
 from avert.config.timezone import local_now
 from avert.delivery.model import (
     ITEM_KINDS,
     TASKING_STATUSES,
     check_tasking_transition,
     parse_item,
+    subject_type,
 )
 from avert.delivery.taskings import for_briefing, in_area
 from avert.errors import ConfigError, ConflictError, NotFound
@@ -34,6 +36,8 @@ from avert.workflows.delivery._common import (
     _read_rows,
     _save,
     _system_user,
+    one_word_shown,
+    partner_pseudonymiser,
     stored_ids_shown,
     withheld_after_save,
 )
@@ -272,8 +276,15 @@ def record_tasking_result(
     user: User | None = None,
     now: dt.datetime | None = None,
     version: int | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Record a tasking's result (and move it to ``status``: done by default).
+
+    ``settings``: the deployment's (its pseudonym key), with which a partner's
+    result is saved as the action form saves one: each pseudonym it read (the
+    subject's, another stored id's or name's) put back as the police's words at
+    its place (:func:`_result_authors`); without them, only the withheld
+    markers are.
 
     ``version``: the tasking's version the user saw (the meeting page sends it);
     when it is no longer the stored one, another user changed the tasking since,
@@ -332,7 +343,7 @@ def record_tasking_result(
         new["result_by"] = user.username
         if user.role == "partner" and user.org:
             new["result"], new["authors"] = _result_authors(
-                store, old, new["result"], user.org
+                store, old, new["result"], user.org, settings
             )
     try:
         _save(store, "tasking", [new], user=user, reason="tasking result", now=now)
@@ -345,31 +356,66 @@ def record_tasking_result(
 
 
 def _result_authors(
-    store: Store, old: Mapping[str, Any], result: str | None, org: str
+    store: Store,
+    old: Mapping[str, Any],
+    result: str | None,
+    org: str,
+    settings: Settings | None = None,
 ) -> tuple[str | None, str | None]:
     """The result to store, and the tasking's ``authors``, once partner
     organisation ``org`` writes ``result``: what it typed is its own (it reads
-    it as written), the rest keeps its writers, and each withheld marker it
-    read (a date of birth, an address, a postcode) is put back as the police's
-    words at its place (:func:`avert.access.restore_authored`, against the
-    result as the partner read it); the police's words withheld from it before
-    stay so (:func:`withheld_after_save`: deleting a name beside a date must
-    not show the date)."""
+    it as written), the rest keeps its writers, and each pseudonym and withheld
+    marker it read (the subject's pseudonym, another stored id's or name's, a
+    date of birth, an address, a postcode) is put back as the police's words at
+    its place (:func:`avert.access.restore_authored`, against the result as the
+    partner read it in the meeting view: the action form's save,
+    :func:`avert.workflows.delivery._actions._put_back_shown`); the police's
+    words withheld from it before stay so (:func:`withheld_after_save`:
+    deleting a name beside a date must not show the date). Without
+    ``settings`` (no key to make the pseudonyms), the markers only."""
     was = old.get("result")
     spans = authors_of(old.get("authors"), "result", was)
     what = old.get("what")
+    pseudo = (
+        partner_pseudonymiser(settings)
+        if settings is not None
+        else Pseudonymiser(None)  # only the markers are used, never a pseudonym
+    )
+    people: dict[str, tuple[list[str], list[str]]] = {}
     shown = stored_ids_shown(
         store,
-        Pseudonymiser(None),  # only the markers are used, never a pseudonym
+        pseudo,
         foreign_pieces([what, was], [[], spans], org),
         kept=kept_withheld(old.get("authors")),
+        people=people,
     )
-    markers = {w: m for w, m in shown.items() if m in WITHHELD_MARKERS}
-    text, now = restore_authored(result, was, spans, org, markers)
+    target: tuple[str | None, str | None] = (None, None)
+    if settings is None:
+        shown = {w: m for w, m in shown.items() if m in WITHHELD_MARKERS}
+    else:
+        target = _shown_subject(pseudo, old)
+    # a word of a name near its person's clue, in the result only (as read)
+    shown = {**one_word_shown([was], [spans], org, people)[0], **shown}
+    text, now = restore_authored(result, was, spans, org, shown, target)
     kept = withheld_after_save(
         store, shown, foreign_pieces([what, text], [[], now], org), [what, text]
     )
     return text, authors_json({"result": (text, now)}, kept)
+
+
+def _shown_subject(
+    pseudo: Pseudonymiser, tasking: Mapping[str, Any]
+) -> tuple[str | None, str | None]:
+    """``(id, pseudonym)`` of ``tasking``'s subject as a partner reads it in its
+    free text (a person, incident or group by its pseudonym, as the meeting view
+    shows it); ``(None, None)`` for a subject shown as it is (a cell, an area)."""
+    kind, ident = tasking.get("item_kind"), tasking.get("item_id")
+    if not kind or not ident:
+        return None, None
+    subject = subject_type(str(kind))
+    if subject not in ("person", "incident", "group"):
+        return None, None
+    return str(ident), pseudo(subject, str(ident))
 
 
 def is_own_tasking(user: User, tasking: Mapping[str, Any]) -> bool:
