@@ -10,34 +10,29 @@ convention follows the estimator/result objects of scikit-learn and PySAL esda
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import itemgetter
-from typing import Any, Final
+from typing import Any
 
 import polars as pl
 
 __all__ = ["Result", "json_object", "jsonable"]
 
 
-#: The element types JSON takes as they are (no conversion, no copy needed).
-_PLAIN: Final = frozenset({str, bool, int, type(None)})
-
-
 def jsonable(value: Any) -> Any:
     """Return ``value`` converted to plain JSON types (NaN and infinities become None).
 
     Dates and datetimes become ISO strings, tuples become lists, mappings become
-    dicts with string keys, and numpy scalars become Python numbers. A list of
-    dicts that share their keys (a briefing's 21,961 incidents of a London month)
-    is converted a column at a time (:func:`_rows`), not value by value. The
-    cyclic garbage collector is paused meanwhile: the conversion makes ~10^5 new
-    lists and dicts, none in a cycle, and the collector scanning them again and
-    again took half its time.
+    dicts with string keys, and numpy scalars become Python numbers.
+
+    The cyclic garbage collector is paused meanwhile: a briefing of a London month
+    (21,961 incidents) makes about 10^6 new lists, dicts and strings, none in a
+    cycle, and the collector scanning them again and again took half to two
+    thirds of the time (1.1 s down to 0.35-0.4 s; ``benchmarks/briefing_json.py``).
+    Converting a column at a time instead measured no faster once the collector
+    was paused (0.40 s either way): building the output's dicts is the cost.
     """
     if not gc.isenabled():
         return _convert(value)
@@ -58,8 +53,6 @@ def _convert(value: Any) -> Any:
     if t is dict:
         return {k if type(k) is str else str(k): _convert(v) for k, v in value.items()}
     if t is list:
-        if len(value) > 1 and type(value[0]) is dict:
-            return _rows(value)
         return [_convert(v) for v in value]
     if isinstance(value, bool | str):
         return value
@@ -70,9 +63,9 @@ def _convert(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _convert(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return _convert(list(value))
+        return [_convert(v) for v in value]
     if isinstance(value, pl.DataFrame):
-        return _rows(value.to_dicts())
+        return [_convert(row) for row in value.to_dicts()]
     isoformat = getattr(value, "isoformat", None)
     if callable(isoformat):
         return isoformat()
@@ -80,57 +73,6 @@ def _convert(value: Any) -> Any:
     if callable(item):
         return _convert(item())
     return str(value)
-
-
-def _rows(rows: list[Any]) -> list[Any]:
-    """A list of dicts converted a column at a time, key order kept.
-
-    When every item is a dict with the same keys in the same order (rows of one
-    frame, items of one briefing list), each column is converted once
-    (:func:`_column`) and the rows rebuilt from the columns: the same values as
-    :func:`_convert` item by item, in a few passes over flat lists. Anything else
-    (mixed keys, an item that is no dict) is converted item by item.
-    """
-    keys = tuple(rows[0]) if type(rows[0]) is dict else ()
-    if not keys or set(map(type, rows)) != {dict} or set(map(tuple, rows)) != {keys}:
-        return [_convert(r) for r in rows]
-    names = [k if type(k) is str else str(k) for k in keys]
-    if len(keys) == 1:
-        columns = [_column([r[keys[0]] for r in rows])]
-    else:  # the transpose in C: each row's values, then the columns
-        columns = [
-            _column(list(c)) for c in zip(*map(itemgetter(*keys), rows), strict=True)
-        ]
-    return list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
-
-
-def _column(values: list[Any]) -> list[Any]:
-    """One column converted as :func:`_convert` would each value, by its types.
-
-    Plain values are kept, floats checked for NaN and infinities, dates written
-    in ISO; lists of plain values are copied and lists of dicts converted as
-    rows of their own; any other column value by value.
-    """
-    types = set(map(type, values))
-    if types <= _PLAIN:
-        return values
-    if types <= _PLAIN | {float}:
-        return [
-            None if type(v) is float and not math.isfinite(v) else v for v in values
-        ]
-    if types <= {dt.datetime, dt.date, type(None)}:
-        return [None if v is None else v.isoformat() for v in values]
-    if types == {list}:
-        flat = [x for v in values for x in v]
-        inner = set(map(type, flat))
-        if inner <= _PLAIN:
-            return [list(v) for v in values]
-        if inner == {dict}:
-            items = iter(_rows(flat))
-            return [[next(items) for _ in v] for v in values]
-    if types == {dict}:
-        return _rows(values)
-    return [_convert(v) for v in values]
 
 
 def json_object(mapping: Mapping[str, Any]) -> dict[str, Any]:
