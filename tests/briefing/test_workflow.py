@@ -149,6 +149,35 @@ def test_cli_brief(seeded, tmp_path: Path) -> None:
     assert not (out / "briefing.pdf").exists()
 
 
+def test_cli_brief_json_prints_the_record_once_converted(
+    seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--json`` printed a second conversion, indented (a London month: 31 MB
+    and seconds more); it prints the text of briefing.json, compact when big."""
+    import avert.workflows.briefing as workflow
+    from avert.briefing.model import Briefing
+
+    store, _ = seeded
+    out = tmp_path / "out"
+    monkeypatch.setattr(workflow, "_INDENT_MAX_ITEMS", 0)  # as a big briefing
+    calls: list[int] = []
+    to_json = Briefing.to_json
+
+    def counted(self: Briefing) -> dict[str, object]:
+        calls.append(1)
+        return to_json(self)
+
+    monkeypatch.setattr(Briefing, "to_json", counted)
+    args = ["--db", store.url.adbc, "brief", "--at", AT.isoformat(), "--json"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    record = (out / "briefing.json").read_text(encoding="utf-8")
+    assert "\n" not in record  # compact, as the file of a big briefing
+    assert result.stdout == record + "\n"
+    assert len(json.loads(result.stdout)["incidents"]) > 0
+    assert len(calls) == 1
+
+
 def test_read_boundaries(tmp_path: Path) -> None:
     csv = tmp_path / "b.csv"
     csv.write_text(

@@ -12,6 +12,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
 
 from avert.web.auth import authorize, current_user, requires
 from avert.web.pages import (
@@ -30,6 +31,40 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize)])
 
 
+_LIMIT = Field(
+    default=views.BRIEFING_PAGE_DEFAULT,
+    ge=1,
+    le=views.BRIEFING_PAGE_MAX,
+    description=f"Items per page (at most {views.BRIEFING_PAGE_MAX:,}).",
+)
+_OFFSET = Field(default=0, ge=0, description="Items of the ranked list to skip.")
+
+
+class BriefingPages(BaseModel):
+    """Which page of each long list of the briefing (``views.BRIEFING_PAGED``)."""
+
+    incidents_offset: int = _OFFSET
+    incidents_limit: int = _LIMIT
+    retaliation_offset: int = _OFFSET
+    retaliation_limit: int = _LIMIT
+    repeat_victims_offset: int = _OFFSET
+    repeat_victims_limit: int = _LIMIT
+    asb_callers_offset: int = _OFFSET
+    asb_callers_limit: int = _LIMIT
+    people_offset: int = _OFFSET
+    people_limit: int = _LIMIT
+    map_points_offset: int = _OFFSET
+    map_points_limit: int = _LIMIT
+
+    def pages(self) -> dict[str, tuple[int, int]]:
+        """(offset, limit) per list."""
+        fields = self.model_dump()
+        return {
+            name: (fields[f"{name}_offset"], fields[f"{name}_limit"])
+            for name in views.BRIEFING_PAGED
+        }
+
+
 @router.get(
     "/briefing",
     response_class=Response,
@@ -38,17 +73,28 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize)])
 @requires("view-today")
 def briefing(
     request: Request,
+    paging: Annotated[BriefingPages, Query()],
     at: Annotated[str | None, Query(description="End of the window, ISO 8601.")] = None,
     hours: Annotated[int, Query(ge=1, le=MAX_HOURS)] = 24,
     area: str | None = None,
 ) -> Response:
-    """The daily briefing JSON (docs/briefing.md) as the caller's role may see it."""
+    """The daily briefing JSON (docs/briefing.md) as the caller's role may see it,
+    its long lists a page at a time (``pages`` says where each page lies, the
+    total and the next offset; docs/web.md)."""
     ctx = _ctx(request)
     view, _, _ = find_briefing(request, at, hours, area)
-    # the JSON of one cached briefing is encoded once for every caller
-    body = ctx.fragment(
-        view, ("json",), lambda: json.dumps(view.data, ensure_ascii=False)
-    )
+    pages = paging.pages()
+
+    def encode() -> str:
+        return json.dumps(views.briefing_page(view.data, pages), ensure_ascii=False)
+
+    # the first pages at the default size, what nearly every caller asks for, are
+    # encoded once per cached briefing; other pages (any offset and size a caller
+    # chooses) are encoded per request, not kept
+    if pages == BriefingPages().pages():
+        body = ctx.fragment(view, ("json", "first pages"), encode)
+    else:
+        body = encode()
     return Response(body, media_type="application/json")
 
 

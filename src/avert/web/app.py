@@ -44,7 +44,12 @@ from avert.errors import (
 from avert.report import environment as report_environment
 from avert.web.auth import LoginRequired, StaleSignInForm, known_user
 from avert.workflows.users import SignInThrottle
-from avert.workflows.views import BriefingCache, BriefingView, ResultCache
+from avert.workflows.views import (
+    BRIEFING_PAGE_DEFAULT,
+    BriefingCache,
+    BriefingView,
+    ResultCache,
+)
 
 if TYPE_CHECKING:
     from avert.store import Store
@@ -214,7 +219,10 @@ def _templates(*, person_href: str | None = None) -> Jinja2Templates:
         **report_env.globals,
         "person_href": person_href,
         # no briefing.json beside a web page: the same briefing as JSON
-        "full_lists": "the JSON of this briefing (GET /api/v1/briefing, same window)",
+        "full_lists": (
+            "the JSON of this briefing (GET /api/v1/briefing, same window, "
+            f"its long lists {BRIEFING_PAGE_DEFAULT} items a page)"
+        ),
     }
     return Jinja2Templates(env=env)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Generic, TypeVar
 
@@ -63,6 +63,7 @@ __all__ = [
     "as_json",
     "audit_csv",
     "audit_rows",
+    "briefing_page",
     "briefing_view",
     "category_tally",
     "data_view",
@@ -81,6 +82,21 @@ __all__ = [
 
 #: Rows an incidents list shows at most (the rest are counted, not listed).
 MAX_LIST_ROWS = 500
+#: Items of a long briefing list (incidents, map points ...) one API answer gives
+#: by default, and at most (``briefing_page``): a London month is 21,961
+#: incidents, 24 MB of JSON, which a web client should not have to pull at once.
+BRIEFING_PAGE_DEFAULT: Final = 500
+BRIEFING_PAGE_MAX: Final = 5_000
+#: The briefing's lists that can be long, paged by the API (``map_points`` is
+#: ``map.points``); the others are capped by their section or keyed by kind.
+BRIEFING_PAGED: Final = (
+    "incidents",
+    "retaliation",
+    "repeat_victims",
+    "asb_callers",
+    "people",
+    "map_points",
+)
 #: the flags an incidents search filters on (``incidents_view(flag=...)``)
 INCIDENT_FLAGS: Final = ("weapon", "domestic", "hate", "gang_related")
 #: Days after which the Data page warns that a source is stale.
@@ -380,6 +396,48 @@ def briefing_view(
         detail=audit.describe(people=shown, audience=audience),
     )
     return view
+
+
+def _page(items: list[Any], offset: int, limit: int, param: str) -> dict[str, Any]:
+    """Where a page of a list lies in it: offset, limit, returned, total, next."""
+    total = len(items)
+    returned = max(0, min(limit, total - offset))
+    after = offset + returned
+    next_offset = after if after < total else None
+    return {
+        "offset": offset,
+        "limit": limit,
+        "returned": returned,
+        "total": total,
+        "next_offset": next_offset,
+        "next": None
+        if next_offset is None
+        else f"the same query with {param}={next_offset}",
+    }
+
+
+def briefing_page(
+    data: dict[str, Any], pages: Mapping[str, tuple[int, int]] | None = None
+) -> dict[str, Any]:
+    """The briefing JSON ``data`` with each of its long lists cut to one page.
+
+    ``pages`` gives (offset, limit) per list of :data:`BRIEFING_PAGED` (a list
+    not named: its first :data:`BRIEFING_PAGE_DEFAULT` items); ``map_points`` is
+    ``data["map"]["points"]``. The lists keep their ranking. The answer says under
+    ``pages``, per list, where the page lies, how many there are in all and the
+    offset of the next page (None on the last). ``data`` is not changed: it is
+    the cached briefing every caller shares, and the complete record
+    (``briefing.json``).
+    """
+    wanted = dict(pages or {})
+    out = {**data, "map": dict(data["map"]), "pages": {}}
+    for name in BRIEFING_PAGED:
+        offset, limit = wanted.get(name, (0, BRIEFING_PAGE_DEFAULT))
+        holder, key = (out["map"], "points") if name == "map_points" else (out, name)
+        items = holder[key]
+        holder[key] = items[offset : offset + limit]
+        out["pages"][name] = _page(items, offset, limit, f"{name}_offset")
+    return out
 
 
 def incidents_by_harm(rows: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,146 @@
+"""``GET /api/v1/briefing`` gives its long lists a page at a time.
+
+A London month is 21,961 incidents, 24 MB of JSON: the answer listed them all (and
+every map point). It gives a page of each now (500 by default), says under
+``pages`` how many there are in all and the offset of the next page, and the pages
+together are the whole list, for the police and for partners (pseudonyms only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from avert.workflows.users import issue_token
+from avert.workflows.views import (
+    BRIEFING_PAGE_DEFAULT,
+    BRIEFING_PAGE_MAX,
+    BRIEFING_PAGED,
+)
+from web.helpers import World
+from web.test_partner_view import PERSON_ID
+
+WEEK = {"hours": 168}
+
+
+def _client(world: World, username: str) -> tuple[TestClient, dict[str, str]]:
+    token = issue_token(world.store, username)
+    return TestClient(world.app), {"Authorization": f"Bearer {token}"}
+
+
+def _get(world: World, username: str, **params: Any) -> dict[str, Any]:
+    client, headers = _client(world, username)
+    response = client.get("/api/v1/briefing", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def _items(data: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = (
+        data["map"]["points"] if name == "map_points" else data[name]
+    )
+    return items
+
+
+def _all_pages(
+    world: World, username: str, *, limit: int, lists: str = "incidents"
+) -> list[dict[str, Any]]:
+    """Every page of one list, following ``next_offset`` to the end."""
+    items: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = _get(
+            world,
+            username,
+            **WEEK,
+            **{f"{lists}_offset": offset, f"{lists}_limit": limit},
+        )
+        got = _items(page, lists)
+        assert len(got) == page["pages"][lists]["returned"] <= limit
+        items += got
+        offset = page["pages"][lists]["next_offset"]
+    return items
+
+
+def test_the_first_page_says_the_total_and_the_next(world: World) -> None:
+    data = _get(world, "chair", **WEEK, incidents_limit=3)
+    total = data["summary"]["n_incidents"]
+    assert total > 3, "the check needs a week of more than three incidents"
+    assert [i["rank"] for i in data["incidents"]] == [1, 2, 3]
+    assert data["pages"]["incidents"] == {
+        "offset": 0,
+        "limit": 3,
+        "returned": 3,
+        "total": total,
+        "next_offset": 3,
+        "next": "the same query with incidents_offset=3",
+    }
+
+
+def test_the_pages_together_are_the_whole_list(world: World) -> None:
+    whole = _get(world, "chair", **WEEK, incidents_limit=BRIEFING_PAGE_MAX)
+    assert whole["pages"]["incidents"]["next_offset"] is None
+    paged = _all_pages(world, "chair", limit=4)
+    assert paged == whole["incidents"]
+    assert len(paged) == whole["summary"]["n_incidents"]
+    points = _all_pages(world, "chair", limit=7, lists="map_points")
+    assert len(points) == whole["pages"]["map_points"]["total"] > 7
+
+
+def test_every_long_list_is_paged(world: World) -> None:
+    biggest = {f"{name}_limit": BRIEFING_PAGE_MAX for name in BRIEFING_PAGED}
+    whole = _get(world, "chair", **WEEK, **biggest)
+    for name in BRIEFING_PAGED:
+        total = whole["pages"][name]["total"]
+        assert len(_items(whole, name)) == total, name
+        page = _get(world, "chair", **WEEK, **{f"{name}_offset": 1, f"{name}_limit": 2})
+        assert _items(page, name) == _items(whole, name)[1:3], name
+        assert page["pages"][name]["total"] == total, name
+    assert whole["pages"]["repeat_victims"]["total"] > 2, "the check needs victims"
+
+
+def test_the_default_page_is_capped(world: World) -> None:
+    data = _get(world, "chair", hours=720)
+    page = data["pages"]["incidents"]
+    assert page["limit"] == BRIEFING_PAGE_DEFAULT
+    assert len(data["incidents"]) == page["returned"] == min(page["total"], 500)
+    for name in BRIEFING_PAGED:
+        assert len(_items(data, name)) <= BRIEFING_PAGE_DEFAULT, name
+
+
+def test_a_page_past_the_end_is_empty_and_last(world: World) -> None:
+    data = _get(world, "chair", **WEEK, incidents_offset=100_000)
+    assert data["incidents"] == []
+    assert data["pages"]["incidents"]["returned"] == 0
+    assert data["pages"]["incidents"]["next_offset"] is None
+
+
+def test_a_limit_out_of_bounds_is_refused(world: World) -> None:
+    client, headers = _client(world, "chair")
+    for params in (
+        {"incidents_limit": 0},
+        {"incidents_limit": BRIEFING_PAGE_MAX + 1},
+        {"incidents_offset": -1},
+        {"map_points_limit": "abc"},
+    ):
+        response = client.get("/api/v1/briefing", params=params, headers=headers)
+        assert response.status_code == 422, params
+
+
+def test_partner_pages_hold_pseudonyms_only(world: World) -> None:
+    police = _all_pages(world, "chair", limit=5)
+    partner = _all_pages(world, "partner", limit=5)
+    assert len(partner) == len(police)
+    police_ids = {p["person_id"] for i in police for p in i["people"]}
+    assert police_ids & world.person_ids, "the check needs incidents naming people"
+    client, headers = _client(world, "partner")
+    for offset in range(0, len(partner), 5):
+        text = client.get(
+            "/api/v1/briefing",
+            params={**WEEK, "incidents_offset": offset, "incidents_limit": 5},
+            headers=headers,
+        ).text
+        assert not set(PERSON_ID.findall(text)) & world.person_ids
+    assert not any("name" in p for i in partner for p in i["people"])
