@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 import polars as pl
@@ -43,6 +43,7 @@ from avert.ingest.geo import (
     coordinate_problem,
     from_crs,
     project,
+    xy_disagreement,
     xy_problem,
 )
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
@@ -494,13 +495,42 @@ def _to_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(exprs) if exprs else frame
 
 
+#: ISO 8601 basic-format dates and date-times (``20240103``, ``20240103T1420``,
+#: ``20240103T142000Z``, ``20240103T142000+0100``) and the extended form each is
+#: rewritten to: FORMATS.md asks for "ISO 8601", which has both forms, and the
+#: parsers read the extended one. Only a value basic throughout is rewritten (ISO
+#: 8601 does not mix the forms: ``2024-01-03T1420`` stays unread).
+_BASIC_FORMS: Final = (
+    (
+        r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\.\d+)?([Zz]|[+-]\d{2}(?:\d{2})?)?$",
+        "${1}-${2}-${3}T${4}:${5}:${6}${7}${8}",
+    ),
+    (
+        r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})([Zz]|[+-]\d{2}(?:\d{2})?)?$",
+        "${1}-${2}-${3}T${4}:${5}${6}",
+    ),
+    (r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}"),
+)
+
+
+def _extended(value: pl.Expr) -> pl.Expr:
+    """``value`` (stripped text) with a basic-format ISO 8601 date or date-time
+    rewritten to the extended form (:data:`_BASIC_FORMS`); any other text as given."""
+    for pattern, extended in _BASIC_FORMS:
+        value = value.str.replace(pattern, extended)
+    return value
+
+
 def _parse(col: str, kind: BundleColType, timezone: str = DEFAULT_TIMEZONE) -> pl.Expr:
     """Typed value of a text column (null where it does not parse).
 
     Date-times with an offset or ``Z`` are converted to local time in ``timezone``;
-    those without are local already (:mod:`avert.config.timezone`).
+    those without are local already (:mod:`avert.config.timezone`). Dates and
+    date-times may be given in ISO 8601's basic form too (:func:`_extended`).
     """
     value = pl.col(col).str.strip_chars()
+    if kind in ("datetime", "date"):
+        value = _extended(value)
     if kind == "float":
         return value.cast(pl.Float64, strict=False)
     if kind == "int":  # 32-bit, as the store's integer columns (birth_year)
@@ -565,6 +595,8 @@ def _checks(
     crs: str,
     bundle_crs: str,
     out: _Checks | None = None,
+    *,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> _Checks:
     """The row checks of ``table``, added after those already in ``out``."""
     out = _Checks() if out is None else out
@@ -612,6 +644,11 @@ def _checks(
         out.extend(
             [xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)]
         )
+        if has_latlon:  # both pairs given: they must name one place
+            disagree, failing = xy_disagreement(
+                "lon", "lat", "x", "y", source_crs=bundle_crs, crs=crs
+            )
+            out.extend([disagree], failing)
     if table == "intelligence" and _PLACE_LAT in frame.columns:
         out.extend(_place_subject_checks(crs))
     if table == "relationships" and {"valid_from", "valid_to"} <= set(frame.columns):
@@ -644,6 +681,20 @@ def _checks(
             ~(given("lat") & given("lon")) & ~(given("x") & given("y")),
             pl.lit("no location: give lat/lon or x/y"),
         )
+        if "occurred_to" in frame.columns:
+            # FORMATS.md: occurred_at is the start, occurred_to the end of the
+            # window; an end before its start is a swapped or mistyped pair, and
+            # stored it gives a window of negative length
+            out.add(
+                "occurred_to",
+                _ends_before_start("occurred_at", "occurred_to", timezone),
+                join_text(
+                    "occurred_to ",
+                    pl.col("occurred_to").str.strip_chars(),
+                    " is before occurred_at ",
+                    pl.col("occurred_at").str.strip_chars(),
+                ),
+            )
         if "occurred_at" in frame.columns:
             year = _parse("occurred_at", "datetime").dt.year()
             out.add(
@@ -664,6 +715,29 @@ def _checks(
                 ),
             )
     return out
+
+
+def _ends_before_start(start: str, end: str, timezone: str) -> pl.Expr:
+    """True where the date-time ``end`` is surely before ``start``.
+
+    Both are parsed to local wall-clock times (:func:`_parse`) and compared as
+    instants of ``timezone``. An hour that repeats when clocks go back is read to
+    the row's benefit: the start as its earlier instant, the end as its later one,
+    so a window across the change (01:50 BST to 01:10 GMT, given with offsets:
+    local 01:50 to 01:10) is kept; a local time the clocks skip is never flagged.
+    An end given as a date alone ends with that day (``2024-01-03T22:00`` to
+    ``2024-01-03`` is kept).
+    """
+
+    def instant(col: str, ambiguous: Literal["earliest", "latest"]) -> pl.Expr:
+        return _parse(col, "datetime", timezone).dt.replace_time_zone(
+            timezone, ambiguous=ambiguous, non_existent="null"
+        )
+
+    day_alone = _extended(pl.col(end).str.strip_chars()).str.len_chars() == 10
+    end_at = instant(end, "latest")
+    end_at = pl.when(day_alone).then(end_at.dt.offset_by("1d")).otherwise(end_at)
+    return end_at < instant(start, "earliest")
 
 
 #: a place subject's latitude and longitude, as text (checks only, never stored)
@@ -917,7 +991,9 @@ def _map_table(
                 pl.col(c).str.contains("\x00", literal=True),
                 pl.lit("NUL byte in the value (a database cannot store it)"),
             )
-    checks = _checks(frame, table, target.crs, target.bundle_crs, checks)
+    checks = _checks(
+        frame, table, target.crs, target.bundle_crs, checks, timezone=target.timezone
+    )
     good, problems = split_rows(
         frame, header, checks.checks, target=table, failing=checks.failing
     )
