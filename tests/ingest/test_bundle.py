@@ -633,3 +633,13 @@ def test_an_incident_window_ending_before_it_begins_is_quarantined(
         "occurred_to 2026-10-02T01:10:00 is before occurred_at 2026-10-02T01:40:00",
     )
     assert "INC-1" in sqlite_store.read_frame("incidents")["incident_id"].to_list()
+
+
+def test_lat_lon_with_spaces_around_load(bundle: Path, sqlite_store: Store) -> None:
+    """ " 51.5145 " was "not a number" as a latitude, while x/y and every other
+    number with spaces around it were read as that number."""
+    _rewrite(bundle / "incidents.csv", "51.5145,-0.0742,,", '" 51.5145 "," -0.0742 ",,')
+    files = _load(sqlite_store, bundle)
+    assert files["incidents"]["quarantined"] == 0
+    got = sqlite_store.read_frame("incidents").filter(pl.col("incident_id") == "INC-1")
+    assert (got["lat"][0], got["lon"][0]) == (51.5145, -0.0742)

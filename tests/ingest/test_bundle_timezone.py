@@ -94,3 +94,34 @@ def test_a_window_across_the_clocks_going_back_is_kept(
     report = load_files(sqlite_store, [bundle], kind="bundle")
     by_file = {Path(f.file).stem: f for f in report.files}
     assert by_file["incidents"].quarantined == 0
+
+
+def test_a_decimal_comma_in_the_seconds_loads(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """ISO 8601 allows (and prefers) a decimal comma: "14:20:00,5" was "not a datetime"."""
+    _rewrite(
+        bundle / "incidents.csv", "2026-10-01T22:15:00,", '"2026-10-01T22:15:00,5",'
+    )
+    report = load_files(sqlite_store, [bundle], kind="bundle")
+    by_file = {Path(f.file).stem: f for f in report.files}
+    assert by_file["incidents"].quarantined == 0
+    got = sqlite_store.read_frame("incidents").filter(pl.col("incident_id") == "INC-1")
+    assert got["occurred_from"][0] == dt.datetime(2026, 10, 1, 22, 15, 0, 500_000)
+
+
+def test_a_time_not_read_is_rejected_naming_the_forms_read(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A week date, an hour alone or 24:00 are ISO 8601 too, but not read: the
+    reason said "not a datetime" alone, leaving the sender to guess what is."""
+    _rewrite(bundle / "incidents.csv", "2026-10-01T22:15:00,", "2026-W40-4T22:15,")
+    load_files(sqlite_store, [bundle], kind="bundle")
+    q = sqlite_store.read_frame("quarantine").filter(
+        pl.col("target_table") == "incidents"
+    )
+    assert q["reason"].to_list() == [
+        "not a datetime: 2026-W40-4T22:15 (ISO 8601: 2024-01-03T14:20[:00[.5]] or "
+        "20240103T1420[00], optionally with Z, +01, +0100 or +01:00; or a date "
+        "alone, 2024-01-03 or 20240103)"
+    ]

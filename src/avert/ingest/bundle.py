@@ -496,11 +496,17 @@ def _to_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 #: ISO 8601 basic-format dates and date-times (``20240103``, ``20240103T1420``,
-#: ``20240103T142000Z``, ``20240103T142000+0100``) and the extended form each is
+#: ``20240103T142000Z``, ``20240103T142000+0100``) and seconds with a decimal comma
+#: (``14:20:00,5``), and the extended form (decimal point) each is
 #: rewritten to: FORMATS.md asks for "ISO 8601", which has both forms, and the
 #: parsers read the extended one. Only a value basic throughout is rewritten (ISO
 #: 8601 does not mix the forms: ``2024-01-03T1420`` stays unread).
 _BASIC_FORMS: Final = (
+    # a decimal comma in the seconds (ISO 8601 allows it, and prefers it): a point
+    (
+        r"^(\d[0-9-]*[T ][0-9:]*\d{2}),(\d+)([Zz]|[+-]\d{2}(?::?\d{2})?)?$",
+        "${1}.${2}${3}",
+    ),
     (
         r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\.\d+)?([Zz]|[+-]\d{2}(?:\d{2})?)?$",
         "${1}-${2}-${3}T${4}:${5}:${6}${7}${8}",
@@ -510,6 +516,11 @@ _BASIC_FORMS: Final = (
         "${1}-${2}-${3}T${4}:${5}${6}",
     ),
     (r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}"),
+)
+#: the date-time forms read, as a reason names them (docs/bundle.md)
+_DATETIME_FORMS: Final = (
+    "ISO 8601: 2024-01-03T14:20[:00[.5]] or 20240103T1420[00], optionally with Z, "
+    "+01, +0100 or +01:00; or a date alone, 2024-01-03 or 20240103"
 )
 
 
@@ -623,10 +634,11 @@ def _checks(
                 ),
             )
         elif kind != "str":
+            forms = f" ({_DATETIME_FORMS})" if kind == "datetime" else ""
             out.add(
                 name,
                 present & _parse(name, kind).is_null(),
-                join_text("not a ", kind, ": ", raw),
+                join_text("not a ", kind, ": ", raw, forms),
             )
     has_latlon = "lat" in frame.columns and "lon" in frame.columns
     if has_latlon:

@@ -311,9 +311,11 @@ def _coordinate_cases(
 ) -> list[tuple[pl.Expr, str, pl.Expr]]:
     """(condition, column, reason) of each way a pair is bad, first match wins."""
     lon_s, lat_s = pl.col(lon_raw), pl.col(lat_raw)
+    # a number with spaces around it is that number, as x/y and every other
+    # float column are read (" 51.5 " was "not a number" here alone)
     lon, lat = (
-        lon_s.cast(pl.Float64, strict=False),
-        lat_s.cast(pl.Float64, strict=False),
+        lon_s.str.strip_chars().cast(pl.Float64, strict=False),
+        lat_s.str.strip_chars().cast(pl.Float64, strict=False),
     )
     lon_blank, lat_blank = lon_s.is_null(), lat_s.is_null()
     cases: list[tuple[pl.Expr, str, pl.Expr]] = [
