@@ -616,7 +616,8 @@ def test_an_incident_window_ending_before_it_begins_is_quarantined(
 ) -> None:
     """occurred_to before occurred_at loaded, a window of negative length; FORMATS.md
     makes occurred_at the start and occurred_to the end, so the row is rejected.
-    An end given as the day alone ends with that day."""
+    An end given as a date alone is its midnight, as stored: 22:15 to that date is
+    rejected too."""
     inc = bundle / "incidents.csv"
     _rewrite(
         inc,
@@ -624,15 +625,28 @@ def test_an_incident_window_ending_before_it_begins_is_quarantined(
         "2026-10-02T01:40:00,2026-10-02T01:10:00",
     )
     _rewrite(inc, "2026-10-01T22:15:00,,", "2026-10-01T22:15:00,2026-10-01,")
+    # a window of no length is a moment: kept
+    _rewrite(inc, "2026-10-04T12:00:00,,", "2026-10-04T12:00:00,2026-10-04T12:00,")
     files = _load(sqlite_store, bundle)
-    assert files["incidents"]["quarantined"] == 1
-    q = _quarantined(sqlite_store, "incidents")
-    assert (q["line"], q["column"], q["reason"]) == (
-        3,
-        "occurred_to",
-        "occurred_to 2026-10-02T01:10:00 is before occurred_at 2026-10-02T01:40:00",
+    assert files["incidents"]["quarantined"] == 2
+    q = (
+        sqlite_store.read_frame("quarantine")
+        .filter(pl.col("target_table") == "incidents")
+        .sort("line")
     )
-    assert "INC-1" in sqlite_store.read_frame("incidents")["incident_id"].to_list()
+    assert q.select("line", "column", "reason").rows() == [
+        (
+            2,
+            "occurred_to",
+            "occurred_to 2026-10-01 is before occurred_at 2026-10-01T22:15:00",
+        ),
+        (
+            3,
+            "occurred_to",
+            "occurred_to 2026-10-02T01:10:00 is before occurred_at 2026-10-02T01:40:00",
+        ),
+    ]
+    assert "INC-4" in sqlite_store.read_frame("incidents")["incident_id"].to_list()
 
 
 def test_lat_lon_with_spaces_around_load(bundle: Path, sqlite_store: Store) -> None:

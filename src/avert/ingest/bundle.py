@@ -737,8 +737,9 @@ def _ends_before_start(start: str, end: str, timezone: str) -> pl.Expr:
     the row's benefit: the start as its earlier instant, the end as its later one,
     so a window across the change (01:50 BST to 01:10 GMT, given with offsets:
     local 01:50 to 01:10) is kept; a local time the clocks skip is never flagged.
-    An end given as a date alone ends with that day (``2024-01-03T22:00`` to
-    ``2024-01-03`` is kept).
+    A date alone is its midnight, as an ``occurred_at`` date is and as it would be
+    stored: ``2024-01-03T22:00`` to ``2024-01-03`` is flagged (stored, the window
+    would run back 22 hours).
     """
 
     def instant(col: str, ambiguous: Literal["earliest", "latest"]) -> pl.Expr:
@@ -746,10 +747,7 @@ def _ends_before_start(start: str, end: str, timezone: str) -> pl.Expr:
             timezone, ambiguous=ambiguous, non_existent="null"
         )
 
-    day_alone = _extended(pl.col(end).str.strip_chars()).str.len_chars() == 10
-    end_at = instant(end, "latest")
-    end_at = pl.when(day_alone).then(end_at.dt.offset_by("1d")).otherwise(end_at)
-    return end_at < instant(start, "earliest")
+    return instant(end, "latest") < instant(start, "earliest")
 
 
 #: a place subject's latitude and longitude, as text (checks only, never stored)
