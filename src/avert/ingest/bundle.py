@@ -532,16 +532,39 @@ def _extended(value: pl.Expr) -> pl.Expr:
     return value
 
 
+def _iso_column(col: str) -> str:
+    """The hidden column holding ``col``'s text in the extended form (checks and
+    mapping only, never stored)."""
+    return f"_iso_{col}"
+
+
+def _iso_texts(frame: pl.DataFrame, table: str) -> list[pl.Expr]:
+    """Each date and date-time column's stripped text in the extended form
+    (:func:`_extended`), as its hidden column (:func:`_iso_column`).
+
+    Rewritten once per table: :func:`_parse` reads a date-time's text several times
+    over (each format, the offset), and the rewrite inlined there was run for each
+    (parsing 1 M date-times took 11 s instead of 2 s).
+    """
+    return [
+        _extended(pl.col(c).str.strip_chars()).alias(_iso_column(c))
+        for c, kind, _ in BUNDLE_COLUMNS[table]
+        if kind in ("date", "datetime") and c in frame.columns
+    ]
+
+
 def _parse(col: str, kind: BundleColType, timezone: str = DEFAULT_TIMEZONE) -> pl.Expr:
     """Typed value of a text column (null where it does not parse).
 
     Date-times with an offset or ``Z`` are converted to local time in ``timezone``;
     those without are local already (:mod:`avert.config.timezone`). Dates and
-    date-times may be given in ISO 8601's basic form too (:func:`_extended`).
+    date-times may be given in ISO 8601's basic form too: they are read from their
+    hidden column in the extended form (:func:`_iso_texts`), which the frame must
+    hold.
     """
     value = pl.col(col).str.strip_chars()
-    if kind in ("datetime", "date"):
-        value = _extended(value)
+    if kind in ("datetime", "date"):  # read from the table's hidden column
+        value = pl.col(_iso_column(col))
     if kind == "float":
         return value.cast(pl.Float64, strict=False)
     if kind == "int":  # 32-bit, as the store's integer columns (birth_year)
@@ -962,6 +985,18 @@ def _blank_as_missing(frame: pl.DataFrame) -> list[pl.Expr]:
     ]
 
 
+def _prepared(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Read rows as the checks and mapping read them: blank cells missing
+    (:func:`_blank_as_missing`), the hidden columns of dates and date-times in the
+    extended form (:func:`_iso_texts`) and of an intelligence place's two numbers
+    (:func:`_place_parts`)."""
+    frame = frame.with_columns(_blank_as_missing(frame))
+    frame = frame.with_columns(_iso_texts(frame, table))
+    if table == "intelligence":
+        frame = frame.with_columns(_place_parts())
+    return frame
+
+
 def _map_table(
     read: CsvTable,
     table: str,
@@ -980,7 +1015,6 @@ def _map_table(
             "meant is unknown, so the file is not read"
         )
         raise Refused(msg)
-    frame = frame.with_columns(_blank_as_missing(frame))
     bad = rejected_lines(read.bad, table)
     missing = [c for c, _, req in BUNDLE_COLUMNS[table] if req and c not in header]
     if not header and read.rows == 0:  # not "column(s) missing": there is no header
@@ -991,8 +1025,7 @@ def _map_table(
     if missing:
         msg = f"{name}: required column(s) {missing} missing from the header"
         raise IngestError(msg)
-    if table == "intelligence":
-        frame = frame.with_columns(_place_parts())
+    frame = _prepared(frame, table)
     checks = _Checks()
     if parquet:  # CSV lines with a NUL byte are quarantined by the CSV reader
         for c in header:
