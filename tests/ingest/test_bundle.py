@@ -579,3 +579,81 @@ def test_a_whole_float_birth_year_in_csv_reads_and_a_fraction_does_not(
     if year is not None:
         got = sqlite_store.read_frame("people").filter(pl.col("person_id") == "P-2")
         assert got["birth_year"][0] == year
+
+
+def _quarantined(store: Store, table: str) -> dict[str, object]:
+    """The one quarantined row of ``table``'s file (the example bundle quarantines
+    rows of other files on purpose)."""
+    rows = store.read_frame("quarantine").filter(pl.col("target_table") == table)
+    assert rows.height == 1, rows
+    return rows.row(0, named=True)
+
+
+def test_lat_lon_and_x_y_that_disagree_are_quarantined(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A row giving both pairs was placed by its lat/lon and its x/y dropped unseen,
+    even 5 km away: which place is meant is unknown, so the row is rejected. Pairs
+    within the tolerance (rounding) load."""
+    inc = bundle / "incidents.csv"
+    # INC-1 51.5145,-0.0742 is about (533,728, 181,266) in British National Grid
+    _rewrite(inc, "51.5145,-0.0742,,", "51.5145,-0.0742,533740,181250")
+    # INC-2 51.5101,-0.1340: x/y 4.9 km east
+    _rewrite(inc, "51.5101,-0.1340,,", "51.5101,-0.1340,534500,180600")
+    files = _load(sqlite_store, bundle)
+    assert files["incidents"]["quarantined"] == 1
+    q = _quarantined(sqlite_store, "incidents")
+    assert (q["line"], q["column"]) == (3, "x")
+    assert q["reason"].startswith("x/y 534500, 180600 lie 4910 m from")
+    assert "m from lat/lon 51.5101, -0.1340 (more than 50 m" in q["reason"]
+    stored = sqlite_store.read_frame("incidents")["incident_id"].to_list()
+    assert "INC-1" in stored
+    assert "INC-2" not in stored
+
+
+def test_an_incident_window_ending_before_it_begins_is_quarantined(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """occurred_to before occurred_at loaded, a window of negative length; FORMATS.md
+    makes occurred_at the start and occurred_to the end, so the row is rejected.
+    An end given as a date alone is its midnight, as stored: 22:15 to that date is
+    rejected too."""
+    inc = bundle / "incidents.csv"
+    _rewrite(
+        inc,
+        "2026-10-02T01:40:00,2026-10-02T02:10:00",
+        "2026-10-02T01:40:00,2026-10-02T01:10:00",
+    )
+    _rewrite(inc, "2026-10-01T22:15:00,,", "2026-10-01T22:15:00,2026-10-01,")
+    # a window of no length is a moment: kept
+    _rewrite(inc, "2026-10-04T12:00:00,,", "2026-10-04T12:00:00,2026-10-04T12:00,")
+    files = _load(sqlite_store, bundle)
+    assert files["incidents"]["quarantined"] == 2
+    q = (
+        sqlite_store.read_frame("quarantine")
+        .filter(pl.col("target_table") == "incidents")
+        .sort("line")
+    )
+    assert q.select("line", "column", "reason").rows() == [
+        (
+            2,
+            "occurred_to",
+            "occurred_to 2026-10-01 is before occurred_at 2026-10-01T22:15:00",
+        ),
+        (
+            3,
+            "occurred_to",
+            "occurred_to 2026-10-02T01:10:00 is before occurred_at 2026-10-02T01:40:00",
+        ),
+    ]
+    assert "INC-4" in sqlite_store.read_frame("incidents")["incident_id"].to_list()
+
+
+def test_lat_lon_with_spaces_around_load(bundle: Path, sqlite_store: Store) -> None:
+    """ " 51.5145 " was "not a number" as a latitude, while x/y and every other
+    number with spaces around it were read as that number."""
+    _rewrite(bundle / "incidents.csv", "51.5145,-0.0742,,", '" 51.5145 "," -0.0742 ",,')
+    files = _load(sqlite_store, bundle)
+    assert files["incidents"]["quarantined"] == 0
+    got = sqlite_store.read_frame("incidents").filter(pl.col("incident_id") == "INC-1")
+    assert (got["lat"][0], got["lon"][0]) == (51.5145, -0.0742)

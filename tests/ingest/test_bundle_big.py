@@ -49,6 +49,9 @@ _VALUES = st.sampled_from(
         "2024-01-01",
         "2024-01-01 10:00",
         "2024-01-01T10:00:00Z",
+        "20240101T1000Z",
+        "2024-01-01T10:00:00,5",
+        "529000",
         "1850-01-01 10:00",
         "2024-02-30",
         "8N",
@@ -63,10 +66,7 @@ def _frame(table: str, rows: list[list[str | None]]) -> tuple[pl.DataFrame, list
         {c: [r[i] for r in rows] for i, c in enumerate(header)},
         schema=dict.fromkeys(header, pl.String),
     ).with_columns(pl.int_range(2, len(rows) + 2, dtype=pl.Int64).alias(LINE_COL))
-    frame = frame.with_columns(bundle_mod._blank_as_missing(frame))
-    if table == "intelligence":
-        frame = frame.with_columns(bundle_mod._place_parts())
-    return frame, header
+    return bundle_mod._prepared(frame, table), header
 
 
 @settings(max_examples=60, deadline=None)

@@ -54,3 +54,74 @@ def test_another_zone_from_the_setting(bundle: Path, sqlite_store: Store) -> Non
     load_files(sqlite_store, [bundle], kind="bundle", timezone="UTC")
     got = sqlite_store.read_frame("incidents").filter(pl.col("incident_id") == "INC-1")
     assert got["occurred_from"][0] == dt.datetime(2026, 10, 1, 22, 15)
+
+
+def test_iso_8601_basic_form_times_load(bundle: Path, sqlite_store: Store) -> None:
+    """FORMATS.md asks for ISO 8601 date-times; 20240103T1420 and 20240103T142000Z
+    (the standard's basic form) were rejected as "not a datetime"."""
+    inc = bundle / "incidents.csv"
+    _rewrite(inc, "2026-10-01T22:15:00,", "20261001T2215,")
+    _rewrite(
+        inc,
+        "2026-10-02T01:40:00,2026-10-02T02:10:00",
+        "20261002T004000Z,20261002T021000+0100",
+    )
+    _rewrite(inc, "2026-10-03T18:05:00,", "20261003,")
+    report = load_files(sqlite_store, [bundle], kind="bundle")
+    by_file = {Path(f.file).stem: f for f in report.files}
+    assert by_file["incidents"].quarantined == 0
+    rows = {
+        r["incident_id"]: r for r in sqlite_store.read_frame("incidents").to_dicts()
+    }
+    assert rows["INC-1"]["occurred_from"] == dt.datetime(2026, 10, 1, 22, 15)
+    assert rows["INC-2"]["occurred_from"] == dt.datetime(2026, 10, 2, 1, 40)
+    assert rows["INC-2"]["occurred_to"] == dt.datetime(2026, 10, 2, 2, 10)
+    assert rows["INC-3"]["occurred_from"] == dt.datetime(2026, 10, 3)
+    assert rows["INC-3"]["time_precision"] == "day"
+    assert rows["INC-1"]["time_precision"] == "exact"
+
+
+def test_a_window_across_the_clocks_going_back_is_kept(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """01:50 BST to 01:10 GMT is a 20-minute window whose local times run backwards
+    (the hour repeats): not an end before its start."""
+    _rewrite(
+        bundle / "incidents.csv",
+        "2026-10-02T01:40:00,2026-10-02T02:10:00",
+        "2026-10-25T01:50:00+01:00,2026-10-25T01:10:00+00:00",
+    )
+    report = load_files(sqlite_store, [bundle], kind="bundle")
+    by_file = {Path(f.file).stem: f for f in report.files}
+    assert by_file["incidents"].quarantined == 0
+
+
+def test_a_decimal_comma_in_the_seconds_loads(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """ISO 8601 allows (and prefers) a decimal comma: "14:20:00,5" was "not a datetime"."""
+    _rewrite(
+        bundle / "incidents.csv", "2026-10-01T22:15:00,", '"2026-10-01T22:15:00,5",'
+    )
+    report = load_files(sqlite_store, [bundle], kind="bundle")
+    by_file = {Path(f.file).stem: f for f in report.files}
+    assert by_file["incidents"].quarantined == 0
+    got = sqlite_store.read_frame("incidents").filter(pl.col("incident_id") == "INC-1")
+    assert got["occurred_from"][0] == dt.datetime(2026, 10, 1, 22, 15, 0, 500_000)
+
+
+def test_a_time_not_read_is_rejected_naming_the_forms_read(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A week date, an hour alone or 24:00 are ISO 8601 too, but not read: the
+    reason said "not a datetime" alone, leaving the sender to guess what is."""
+    _rewrite(bundle / "incidents.csv", "2026-10-01T22:15:00,", "2026-W40-4T22:15,")
+    load_files(sqlite_store, [bundle], kind="bundle")
+    q = sqlite_store.read_frame("quarantine").filter(
+        pl.col("target_table") == "incidents"
+    )
+    assert q["reason"].to_list() == [
+        "not a datetime: 2026-W40-4T22:15 (ISO 8601: 2024-01-03T14:20[:00[.5]] or "
+        "20240103T1420[00], optionally with Z, +01, +0100 or +01:00; or a date "
+        "alone, 2024-01-03 or 20240103)"
+    ]

@@ -22,6 +22,7 @@ from avert.errors import ConfigError
 __all__ = [
     "AREA_MARGIN_DEG",
     "UK_BOUNDS",
+    "XY_TOLERANCE_M",
     "CrsArea",
     "check_crs",
     "check_store_crs",
@@ -30,6 +31,7 @@ __all__ = [
     "crs_area",
     "from_crs",
     "project",
+    "xy_disagreement",
     "xy_problem",
 ]
 
@@ -38,6 +40,11 @@ __all__ = [
 #: National Grid (its EPSG area of use, lon -9.01..2.01, lat 49.75..61.01, leaves out
 #: the Channel Islands and St Kilda's waters).
 UK_BOUNDS: Final = (-14.0, 4.0, 48.5, 62.0)
+#: Metres by which a row's x/y may lie from its lat/lon (both in the store's CRS)
+#: before the two pairs are said to disagree: a few metres of rounding (x/y to the
+#: metre, lat/lon to 4 decimals, ~11 m) and datum shifts (~5 m) are not a second
+#: place; 50 m is about a street's width.
+XY_TOLERANCE_M: Final = 50.0
 
 #: Degrees added on each side of a CRS's EPSG area of use before a place is called
 #: outside it: a UTM zone is 6 degrees wide but projects well a degree beyond its
@@ -304,9 +311,11 @@ def _coordinate_cases(
 ) -> list[tuple[pl.Expr, str, pl.Expr]]:
     """(condition, column, reason) of each way a pair is bad, first match wins."""
     lon_s, lat_s = pl.col(lon_raw), pl.col(lat_raw)
+    # a number with spaces around it is that number, as x/y and every other
+    # float column are read (" 51.5 " was "not a number" here alone)
     lon, lat = (
-        lon_s.cast(pl.Float64, strict=False),
-        lat_s.cast(pl.Float64, strict=False),
+        lon_s.str.strip_chars().cast(pl.Float64, strict=False),
+        lat_s.str.strip_chars().cast(pl.Float64, strict=False),
     )
     lon_blank, lat_blank = lon_s.is_null(), lat_s.is_null()
     cases: list[tuple[pl.Expr, str, pl.Expr]] = [
@@ -426,6 +435,77 @@ def xy_problem(
         reason = pl.when(cond.fill_null(False)).then(why).otherwise(reason)
     column = pl.when(reason.is_not_null()).then(pl.lit(x_raw))
     return column, reason
+
+
+def xy_disagreement(
+    lon_raw: str,
+    lat_raw: str,
+    x_raw: str,
+    y_raw: str,
+    *,
+    source_crs: str,
+    crs: str,
+    tolerance_m: float = XY_TOLERANCE_M,
+) -> tuple[tuple[pl.Expr, pl.Expr], pl.Expr]:
+    """A row giving both a lat/lon and an x/y pair that are two places.
+
+    Returns ((column, reason), failing). Both pairs are taken to the store's
+    ``crs`` (metres): lat/lon projected from WGS84, x/y from ``source_crs`` (the
+    manifest's), over whole columns; the pairs disagree when they lie more than
+    ``tolerance_m`` apart. A row missing a value of either pair, or with one that
+    is not a number or does not convert, is left to the other checks (``failing``
+    false). ``failing`` builds no text, so reasons are built for the flagged rows
+    alone.
+    """
+    distance = pl.struct(
+        *(
+            pl.col(c).str.strip_chars().cast(pl.Float64, strict=False).alias(a)
+            for c, a in ((lon_raw, "lon"), (lat_raw, "lat"), (x_raw, "x"), (y_raw, "y"))
+        )
+    ).map_batches(
+        partial(_pair_distance, source_crs=source_crs, crs=crs),
+        return_dtype=pl.Float64,
+    )
+    failing = (distance > tolerance_m).fill_null(False)
+    reason = pl.concat_str(
+        [
+            pl.lit("x/y "),
+            pl.col(x_raw).str.strip_chars(),
+            pl.lit(", "),
+            pl.col(y_raw).str.strip_chars(),
+            pl.lit(" lie "),
+            distance.round(0).cast(pl.Int64).cast(pl.String),
+            pl.lit(" m from lat/lon "),
+            pl.col(lat_raw).str.strip_chars(),
+            pl.lit(", "),
+            pl.col(lon_raw).str.strip_chars(),
+            pl.lit(
+                f" (more than {tolerance_m:g} m; x/y in the manifest's crs "
+                f"{source_crs}): which place is meant is unknown"
+            ),
+        ]
+    )
+    column = pl.when(failing).then(pl.lit(x_raw))
+    return (column, pl.when(failing).then(reason)), failing
+
+
+def _pair_distance(pairs: pl.Series, *, source_crs: str, crs: str) -> pl.Series:
+    """Metres in ``crs`` between each row's lon/lat and x/y (in ``source_crs``);
+    null where a value is missing or either pair does not convert."""
+    frame = pairs.struct.unnest()
+    lon, lat, x, y = (
+        frame[c].fill_null(np.nan).to_numpy().astype(np.float64)
+        for c in ("lon", "lat", "x", "y")
+    )
+    given = np.isfinite(lon) & np.isfinite(lat) & np.isfinite(x) & np.isfinite(y)
+    out = np.full(len(frame), np.nan)
+    if given.any():
+        px, py = _PROJ_THREAD.submit(project, lon[given], lat[given], crs=crs).result()
+        qx, qy = _PROJ_THREAD.submit(
+            from_crs, x[given], y[given], source_crs=source_crs, target_crs=crs
+        ).result()
+        out[given] = np.hypot(px - qx, py - qy)
+    return pl.Series(pairs.name, out).fill_nan(None)
 
 
 def _to_lonlat(pairs: pl.Series, *, source_crs: str) -> pl.Series:
