@@ -25,8 +25,6 @@ from typing import Final
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from avert.analyse.networks._common import (
     _INCIDENT_COLUMNS,
@@ -160,6 +158,9 @@ def family_units(
         return pl.DataFrame(schema=schema)
     ids, a, b = _vertex_codes(edges, "person_a", "person_b")
     n = ids.len()
+    from scipy.sparse import coo_matrix  # imported where it is used
+    from scipy.sparse.csgraph import connected_components
+
     adjacency = coo_matrix(
         (np.ones(a.size, dtype=np.int8), (a, b)), shape=(n, n)
     ).tocsr()

@@ -46,15 +46,17 @@ from __future__ import annotations
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy import ndimage, sparse, stats
 
 from avert.analyse.result import Result
 from avert.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = [
     "EMERGING_PATTERNS",
@@ -191,6 +193,8 @@ def gi_star(
         raise ConfigError(msg)
     y = np.where(inside, y, np.nan)  # +-inf are outside too
     filled = np.where(inside, y, 0.0)
+    from scipy import ndimage  # imported where it is used
+
     card = ndimage.convolve(inside.astype(np.float64), k, mode="constant", cval=0.0)
     wy = ndimage.convolve(filled, k, mode="constant", cval=0.0)
     if transform == "R":
@@ -234,6 +238,8 @@ def gi_star_weights(
             "reads NaN cells as outside the study area)."
         )
         raise ConfigError(msg)
+    from scipy import sparse  # imported where it is used
+
     w = sparse.csr_array(weights, dtype=np.float64)
     if w.shape != (n, n):
         msg = (
@@ -305,6 +311,8 @@ def _no_cold_note(
     sd = float(values.std())
     w = float(np.nanmax(np.where(inside, card, np.nan)))
     floor = -np.sqrt(w * (n - 1) / (n - w)) * mean / sd if w < n else -np.inf
+    from scipy import stats  # imported where it is used
+
     p_floor = 2.0 * float(stats.norm.sf(abs(floor)))
     if p_floor <= alpha:
         return None
@@ -355,6 +363,8 @@ def _gi_result(
         z = (g - expected) / np.sqrt(v)
     g = np.where(inside, g, np.nan)
     z = np.where(inside, z, np.nan)
+    from scipy import stats  # imported where it is used
+
     p = 2.0 * stats.norm.sf(np.abs(z))
     p = np.where(np.isfinite(p), p, 1.0)
     q = np.full(y.shape, np.nan)
@@ -465,6 +475,8 @@ def mann_kendall(series: F64) -> tuple[F64, F64]:
     z = np.where(
         s > 0, (s - 1) / np.sqrt(var), np.where(s < 0, (s + 1) / np.sqrt(var), 0.0)
     )
+    from scipy import stats  # imported where it is used
+
     return z, 2.0 * stats.norm.sf(np.abs(z))
 
 
@@ -577,6 +589,8 @@ def dual_kde(
         raise ConfigError(msg)
     inside = np.isfinite(e) & np.isfinite(pop)
     e, pop = np.where(inside, e, 0.0), np.where(inside, pop, 0.0)
+    from scipy import ndimage  # imported where it is used
+
     se = ndimage.gaussian_filter(e, sigma_cells, mode="constant", truncate=3.0)
     sp = ndimage.gaussian_filter(pop, sigma_cells, mode="constant", truncate=3.0)
     with np.errstate(divide="ignore", invalid="ignore"):

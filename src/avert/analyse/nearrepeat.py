@@ -38,7 +38,6 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy.spatial import cKDTree
 
 from avert.analyse.result import Result
 from avert.errors import ConfigError
@@ -119,6 +118,8 @@ def _close_pairs(
         share = COUNT_SAMPLE_EVENTS / n
         keep = np.random.default_rng(seed + 1).random(n) < share
         xs, ys = xs[keep], ys[keep]
+    from scipy.spatial import cKDTree  # 0.3-0.9 s: imported where it is used
+
     tree = cKDTree(np.column_stack([xs, ys]))
     # ordered pairs including each point with itself: (count - n) / 2 pairs
     pairs = (int(tree.count_neighbors(tree, r, p=p)) - int(xs.size)) / 2
@@ -221,6 +222,8 @@ def knox_test(
                 f"{share:.1%} of the events ({int(keep.sum()):,} of {n_all:,}).",
             )
     n = int(t.size)
+    from scipy.spatial import cKDTree  # 0.3-0.9 s: imported where it is used
+
     # the tree compares squared distances, which can round to the other side of
     # the edge than np.hypot: ask it for a hair more, then keep d < edge by np.hypot
     pairs = (

@@ -17,12 +17,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import unquote
 
 import polars as pl
 import pyarrow as pa
-import sqlalchemy as sa
 
 from avert.config.settings import (
     DEFAULT_LOCK_TIMEOUT_S,
@@ -35,6 +34,11 @@ from avert.errors import NotFound, StoreError, StoreUnavailable
 from avert.files import private_files, private_mkdir
 from avert.schema import TABLES, TableSpec
 from avert.store._pool import ConnectionPool
+
+if TYPE_CHECKING:
+    # imported where used: SQLAlchemy (0.15-0.3 s) serves migrations, PostgreSQL's
+    # revision check and index DDL, not a SQLite store's reads
+    import sqlalchemy as sa
 
 __all__ = [
     "BYTEWISE",
@@ -104,6 +108,8 @@ class DatabaseURL:
         scrollback and screenshots; docs/postgresql.md)."""
         if self.dialect == "sqlite":
             return self.adbc
+        import sqlalchemy as sa
+
         return shown_url(sa.make_url(self.sqlalchemy))
 
 
@@ -509,6 +515,8 @@ class Transaction:
         for index in indexes:
             self._execute(f'DROP INDEX IF EXISTS "{index.name}"')
         yield
+        import sqlalchemy as sa
+
         for index in indexes:
             self._execute(str(sa.schema.CreateIndex(index).compile(dialect=dialect)))
 
@@ -692,6 +700,8 @@ class Store:
     @property
     def engine(self) -> sa.Engine:
         """The SQLAlchemy engine (schema work and small queries)."""
+        import sqlalchemy as sa
+
         if self._engine is None:
             if self.dialect == "sqlite":
                 # No pooled sqlite3 connection may outlive its use: Python's sqlite3
@@ -750,10 +760,12 @@ class Store:
         make it with the process umask, readable by others): :meth:`upgrade` makes
         it private.
         """
-        from avert.store.migrate import current_revision
+        from avert.store.migrate import current_revision, sqlite_revision
 
-        if self.dialect == "sqlite" and not Path(self.url.adbc).exists():
-            return None
+        if self.dialect == "sqlite":
+            if not Path(self.url.adbc).exists():
+                return None
+            return sqlite_revision(self)
         return current_revision(self.engine)
 
     def check(self) -> None:

@@ -1,14 +1,28 @@
-"""Run Alembic migrations from the installed package (no alembic.ini needed)."""
+"""Run Alembic migrations from the installed package (no alembic.ini needed).
+
+Every command checks that its store is at the newest revision before it reads
+(:meth:`avert.store.Store.check`). That check reads the revision lines of the
+migration scripts and the stored ``alembic_version`` row, without importing
+Alembic or any migration script: importing Alembic and loading every script
+through its ``ScriptDirectory`` cost 0.2-0.5 s of every command's start-up.
+Alembic itself is imported only to migrate. A SQLite store's row is read through
+the store's own connections (ADBC), so a command that only reads imports no
+SQLAlchemy either (0.15-0.3 s) and opens the file with one SQLite library only.
+"""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+import polars as pl
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from alembic.config import Config
+
+    from avert.store.database import Store
 
 __all__ = [
     "alembic_config",
@@ -19,10 +33,15 @@ __all__ = [
 ]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+#: the table where Alembic keeps the revision a database is at (env.py names no
+#: other table or schema)
+_VERSION_TABLE = "alembic_version"
 
 
 def alembic_config(engine: sa.Engine | None = None) -> Config:
     """An Alembic config pointing at avert's migrations (and ``engine`` when given)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     if engine is not None:
@@ -32,38 +51,156 @@ def alembic_config(engine: sa.Engine | None = None) -> Config:
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Migrate the database behind ``engine`` to ``revision``."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
     """Migrate the database behind ``engine`` down to ``revision`` (``base``: empty)."""
+    from alembic import command
+
     command.downgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: sa.Engine) -> str | None:
-    """The revision stored in the database's ``alembic_version`` table.
+    """The revision stored in the database's ``alembic_version`` table (None when
+    the table is missing: a database never initialised).
+
+    Read as Alembic's ``MigrationContext.get_current_revision`` reads it (the table
+    in the connection's default schema; more than one row is an error), with one
+    query and without importing Alembic.
 
     Usually a command's first contact with the database: a server that cannot be
     reached (or refuses the login) raises :class:`StoreError` with one clear line.
     """
+    import sqlalchemy as sa
+
+    from avert.errors import StoreError
+
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not sa.inspect(conn).has_table(_VERSION_TABLE):
+                return None
+            rows = conn.exec_driver_sql(
+                f'SELECT version_num FROM "{_VERSION_TABLE}"'
+            ).all()
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
-        from avert.errors import StoreError
-        from avert.store.database import shown_url
+        raise StoreError(_unreachable_message(engine, err)) from None
+    return _one_revision([str(row[0]) for row in rows])
 
-        orig = err.orig if err.orig is not None else err
-        lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
-        reason = (lines[0] if lines else type(orig).__name__).rstrip(".")
-        url = shown_url(engine.url)
+
+def sqlite_revision(store: Store) -> str | None:
+    """:func:`current_revision` of a SQLite store, read through its own (ADBC)
+    connections: whether ``alembic_version`` exists, then its rows."""
+    tables = store._query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+        [_VERSION_TABLE],
+        schema={"name": pl.String()},
+    )
+    if tables.height == 0:
+        return None
+    rows = store._query(
+        f'SELECT version_num FROM "{_VERSION_TABLE}"',
+        schema={"version_num": pl.String()},
+    )
+    return _one_revision(rows["version_num"].to_list())
+
+
+def _one_revision(revisions: list[str]) -> str | None:
+    """The one revision recorded (None for none); more than one is an error, as it
+    is for Alembic (avert's migrations have one line of revisions)."""
+    if len(revisions) > 1:
+        from avert.errors import StoreError
+
+        listed = ", ".join(sorted(revisions))
         msg = (
-            f"Cannot connect to the database {url}: {reason}. Check that the server "
-            "is running and the URL (AVERT_DATABASE_URL or --db; docs/postgresql.md)."
+            f"The database records more than one schema revision ({listed}) "
+            "in alembic_version; avert's migrations have one line of revisions."
         )
-        raise StoreError(msg) from None
+        raise StoreError(msg)
+    return revisions[0] if revisions else None
+
+
+def _unreachable_message(
+    engine: sa.Engine, err: sa.exc.OperationalError | sa.exc.InterfaceError
+) -> str:
+    """One line: the database at ``engine`` cannot be reached, and why."""
+    from avert.store.database import shown_url
+
+    orig = err.orig if err.orig is not None else err
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    reason = (lines[0] if lines else type(orig).__name__).rstrip(".")
+    url = shown_url(engine.url)
+    return (
+        f"Cannot connect to the database {url}: {reason}. Check that the server "
+        "is running and the URL (AVERT_DATABASE_URL or --db; docs/postgresql.md)."
+    )
 
 
 def head_revision() -> str | None:
-    """The newest revision shipped with this avert."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest revision shipped with this avert (None when there is none).
+
+    The revision no other script revises, from the ``revision`` and
+    ``down_revision`` assignments of the scripts in ``migrations/versions``, read
+    as Python syntax (:mod:`ast`) and not run: the head Alembic's
+    ``ScriptDirectory.get_current_head`` gives, without importing Alembic and
+    every script (tests/store/test_migrations.py holds the two equal). More than
+    one head is an error, as it is for Alembic.
+    """
+    revises: dict[str, tuple[str, ...]] = {}
+    for script in sorted((_MIGRATIONS / "versions").glob("*.py")):
+        found = _script_revisions(script)
+        if found is not None:
+            revision, down = found
+            revises[revision] = down
+    revised = {down for downs in revises.values() for down in downs}
+    heads = sorted(set(revises) - revised)
+    if len(heads) > 1:
+        from avert.errors import StoreError
+
+        msg = f"avert's migrations have more than one head: {', '.join(heads)}"
+        raise StoreError(msg)
+    return heads[0] if heads else None
+
+
+def _script_revisions(script: Path) -> tuple[str, tuple[str, ...]] | None:
+    """A migration script's ``revision`` and the revisions it revises (its
+    ``down_revision``: none, one, or several for a merge); None for a file that
+    assigns no ``revision`` (not a migration)."""
+    values = {
+        name: ast.literal_eval(value)
+        for name, value in _assignments(ast.parse(script.read_bytes()))
+        if name in ("revision", "down_revision")
+    }
+    revision = values.get("revision")
+    if not isinstance(revision, str):
+        return None
+    down = values.get("down_revision")
+    if down is None:
+        return revision, ()
+    if isinstance(down, str):
+        return revision, (down,)
+    if isinstance(down, tuple | list):
+        return revision, tuple(str(d) for d in down)
+    msg = f"{script.name}: down_revision is neither a revision nor a tuple of them"
+    raise ValueError(msg)
+
+
+def _assignments(module: ast.Module) -> list[tuple[str, ast.expr]]:
+    """The module-level ``name = value`` (and ``name: type = value``) of ``module``."""
+    found: list[tuple[str, ast.expr]] = []
+    for node in module.body:
+        if isinstance(node, ast.Assign):
+            found.extend(
+                (target.id, node.value)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            )
+        elif (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.value is not None
+        ):
+            found.append((node.target.id, node.value))
+    return found

@@ -60,7 +60,6 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage, optimize
 
 from avert.analyse.forecast._base import Forecaster, Risk
 from avert.analyse.forecast._grid import Events, Grid
@@ -87,11 +86,14 @@ def smooth_near(image: npt.ArrayLike, sigma: float) -> npt.NDArray[np.float64]:
     points far out) costs what the events' own patches cost, with the very same
     result.
 
+    >>> from scipy import ndimage
     >>> im = np.zeros((50, 60)); im[10, 20] = 1.0; im[45, 2] = 2.0
     >>> bool(np.array_equal(smooth_near(im, 2.0), ndimage.gaussian_filter(
     ...     im, 2.0, mode="constant", truncate=3.0)))
     True
     """
+    from scipy import ndimage  # 0.1-0.3 s: imported where it is used
+
     image = np.asarray(image, dtype=np.float64)  # no copy of a float map
     if image.size == 0:
         return image.copy()
@@ -168,6 +170,8 @@ def mixture_weights(
         value = float(y @ np.log(mix)) - float(w.sum())
         grad = f @ (y / mix) - 1.0
         return -value, -grad
+
+    from scipy import optimize  # 0.1-0.3 s: imported where it is used
 
     found = optimize.minimize(
         negative,
