@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -399,3 +400,27 @@ def test_every_refused_sign_in_checks_one_password_hash(
             users.authenticate(world.store, name, "wrong" * 4, settings=world.settings)
         assert len(calls) == 1, name
         assert reserved == [name]
+
+
+def test_a_refused_sign_in_keeps_the_name_typed(world: World) -> None:
+    """A mistyped password cleared the Name field too: the user typed both again.
+    The refused page keeps the name (escaped, at most a name's 64 characters) with
+    the cursor in the password; it says no more about the name than before."""
+    client = TestClient(world.app)
+    token = csrf_of(client.get("/login").text)
+    for typed, shown in (
+        ("walker-9", 'value="walker-9"'),
+        ('no<such>"one', 'value="no&lt;such&gt;&#34;one"'),
+        ("n" * 100, f'value="{"n" * 64}"'),
+    ):
+        refused = client.post(
+            "/login",
+            data={"username": typed, "password": "wrong" * 4, "csrf_token": token},
+        )
+        assert refused.status_code == 401
+        assert shown in refused.text
+        assert re.search(r'name="password"[^>]*autofocus', refused.text)
+        assert not re.search(r'name="username"[^>]*autofocus', refused.text)
+    fresh = client.get("/login").text
+    assert re.search(r'name="username"[^>]*autofocus', fresh)
+    assert 'name="username" autocomplete="username" required value' not in fresh

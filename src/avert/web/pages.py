@@ -257,11 +257,17 @@ def login(
             throttle=ctx.sign_ins,
         )
     except TooManyAttempts as err:
-        page = _page(request, "login.html", status=429, error=str(err))
+        page = _page(
+            request, "login.html", status=429, error=str(err), username=username
+        )
         page.headers["Retry-After"] = str(math.ceil(err.retry_after_s))
         return page
     except PermissionDenied as err:
-        return _page(request, "login.html", status=401, error=str(err))
+        # the name typed is kept (the form's token is the session's: no other
+        # site can post it), so only the password is typed again
+        return _page(
+            request, "login.html", status=401, error=str(err), username=username
+        )
     sign_in(request, user)
     return RedirectResponse("/today", status_code=303)
 
