@@ -27,6 +27,7 @@ from avert.web.auth import (
     keep_text,
     requires,
     sign_in,
+    take_flash,
 )
 from avert.web.auth import sign_out as end_session
 from avert.workflows import views
@@ -234,8 +235,8 @@ def find_person(request: Request, person_id: str, purpose: str) -> dict[str, Any
 @router.get("/login")
 @requires("public")
 def login_form(request: Request) -> Response:
-    """The sign-in form."""
-    return _page(request, "login.html", error=None)
+    """The sign-in form, with why it is shown when a session just ended."""
+    return _page(request, "login.html", error=None, note=take_flash(request))
 
 
 @router.post("/login")
