@@ -459,3 +459,19 @@ def test_an_ended_session_is_said_on_the_sign_in_page(
     assert "session-ended" not in client.get("/login").text  # said once
     fresh = TestClient(world.app).get("/login")
     assert "session-ended" not in fresh.text
+
+
+def test_a_one_minute_session_is_said_in_the_singular(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``AVERT_SESSION_IDLE_MINUTES=1`` the page said "after 1 minutes"."""
+    import avert.web.auth as auth
+
+    app = create_app(
+        world.settings.with_overrides(session_idle_minutes="1"), world.store
+    )
+    client = signed_in(app, "analyst")
+    start = time.time()
+    monkeypatch.setattr(auth.time, "time", lambda: start + 90)
+    client.get("/plan/mine", follow_redirects=False)
+    assert "ended after 1 minute without use" in client.get("/login").text

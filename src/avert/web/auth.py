@@ -241,12 +241,14 @@ def _time_out(ctx: WebContext, idle_s: int, age_s: int) -> str | None:
     idle_minutes = int(ctx.settings.session_idle_minutes)
     if idle_s > idle_minutes * 60:
         return (
-            f"Your session ended after {idle_minutes} minutes without use "
+            f"Your session ended after {idle_minutes} "
+            f"minute{'' if idle_minutes == 1 else 's'} without use "
             "(AVERT_SESSION_IDLE_MINUTES): sign in again."
         )
     if age_s > ctx.settings.session_max_seconds():
         return (
-            f"Your session ended {ctx.settings.session_max_hours} hours after "
+            f"Your session ended {ctx.settings.session_max_hours} "
+            f"hour{'' if ctx.settings.session_max_hours == '1' else 's'} after "
             "sign-in (AVERT_SESSION_MAX_HOURS): sign in again."
         )
     return None
