@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 import pytest
@@ -399,3 +401,77 @@ def test_every_refused_sign_in_checks_one_password_hash(
             users.authenticate(world.store, name, "wrong" * 4, settings=world.settings)
         assert len(calls) == 1, name
         assert reserved == [name]
+
+
+def test_a_refused_sign_in_keeps_the_name_typed(world: World) -> None:
+    """A mistyped password cleared the Name field too: the user typed both again.
+    The refused page keeps the name (escaped, at most a name's 64 characters) with
+    the cursor in the password; it says no more about the name than before."""
+    client = TestClient(world.app)
+    token = csrf_of(client.get("/login").text)
+    for typed, shown in (
+        ("walker-9", 'value="walker-9"'),
+        ('no<such>"one', 'value="no&lt;such&gt;&#34;one"'),
+        ("n" * 100, f'value="{"n" * 64}"'),
+    ):
+        refused = client.post(
+            "/login",
+            data={"username": typed, "password": "wrong" * 4, "csrf_token": token},
+        )
+        assert refused.status_code == 401
+        assert shown in refused.text
+        assert re.search(r'name="password"[^>]*autofocus', refused.text)
+        assert not re.search(r'name="username"[^>]*autofocus', refused.text)
+    fresh = client.get("/login").text
+    assert re.search(r'name="username"[^>]*autofocus', fresh)
+    assert 'name="username" autocomplete="username" required value' not in fresh
+
+
+@pytest.mark.parametrize(
+    ("later_s", "said"),
+    [
+        (31 * 60, "after 30 minutes without use"),
+        (12 * 3600 + 600, "12 hours after sign-in"),
+    ],
+)
+def test_an_ended_session_is_said_on_the_sign_in_page(
+    world: World, monkeypatch: pytest.MonkeyPatch, later_s: int, said: str
+) -> None:
+    """A session that ended (30 minutes idle, 12 hours old) sent the browser to
+    the sign-in page without a word: a user could not tell it from a fault. The
+    sign-in page now says the session ended and after what, once."""
+    import avert.web.auth as auth
+
+    client = signed_in(world.app, "analyst")
+    start = time.time()
+    if later_s > 3600:  # active all along: a request every 10 minutes of 12 hours
+        for step in range(10 * 60, 12 * 3600, 10 * 60):
+            monkeypatch.setattr(auth.time, "time", lambda s=step: start + s)
+            still = client.get("/plan/mine", follow_redirects=False)
+            assert still.status_code == 200, step
+    monkeypatch.setattr(auth.time, "time", lambda: start + later_s)
+    ended = client.get("/plan/mine", follow_redirects=False)
+    assert ended.status_code == 303
+    assert ended.headers["location"] == "/login"
+    page = client.get("/login")
+    assert 'id="session-ended"' in page.text
+    assert said in page.text, re.findall(r"session-ended.>[^<]*", page.text)
+    assert "session-ended" not in client.get("/login").text  # said once
+    fresh = TestClient(world.app).get("/login")
+    assert "session-ended" not in fresh.text
+
+
+def test_a_one_minute_session_is_said_in_the_singular(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``AVERT_SESSION_IDLE_MINUTES=1`` the page said "after 1 minutes"."""
+    import avert.web.auth as auth
+
+    app = create_app(
+        world.settings.with_overrides(session_idle_minutes="1"), world.store
+    )
+    client = signed_in(app, "analyst")
+    start = time.time()
+    monkeypatch.setattr(auth.time, "time", lambda: start + 90)
+    client.get("/plan/mine", follow_redirects=False)
+    assert "ended after 1 minute without use" in client.get("/login").text

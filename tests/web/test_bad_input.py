@@ -211,3 +211,42 @@ def test_an_unknown_incident_flag_is_refused_naming_the_flags(world: World) -> N
         assert "unknown" in api.json()["error"]
     assert chair.get("/incidents", params={"flag": "weapon"}).status_code == 200
     assert chair.get("/incidents", params={"flag": ""}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({"target": "-0.15", "target_by": ""}, "needs both its change"),
+        ({"target": "-5", "target_by": "2027-03-31"}, "-1 or more"),
+        ({"target": "-0.15", "target_by": "2027-03-31", "month": "0001-01"}, "year"),
+    ],
+)
+def test_a_refused_performance_form_comes_back_as_typed(
+    world: World, params: dict[str, str], reason: str
+) -> None:
+    """A Target change typed without its date (or out of range) was answered with
+    the error page: no form, only "Back to Today". The Performance page comes back
+    with its form as typed and the reason above it, nothing computed."""
+    board = signed_in(world.app, "board")
+    sent = {"by": "borough", "measure": "harm", "month": "2026-10", **params}
+    page = board.get("/performance", params=sent)
+    assert page.status_code == 400, page.text[:300]
+    assert 'id="performance-error" role="alert"' in page.text
+    assert reason in page.text
+    assert '<form method="get" action="/performance"' in page.text
+    assert f'name="target" value="{params["target"]}"' in page.text
+    assert '<option value="borough" selected>' in page.text
+    assert '<option value="harm" selected>' in page.text
+    assert f'name="month" value="{sent["month"]}"' in page.text
+    assert "Rate ratio" not in page.text  # no verdicts computed
+
+
+def test_a_refused_performance_form_keeps_no_text_of_a_link(world: World) -> None:
+    """Fields that are not of their kind are left empty, not filled with what a
+    link sent: avert's page shows no words of the link's (content spoofing)."""
+    board = signed_in(world.app, "board")
+    params = {"target": SPOOF, "target_by": SPOOF, "month": SPOOF, "by": SPOOF}
+    page = board.get("/performance", params=params)
+    assert page.status_code == 400
+    assert "0800" not in page.text
+    assert 'name="target" value=""' in page.text

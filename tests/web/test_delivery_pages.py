@@ -445,6 +445,8 @@ def test_a_bad_due_time_goes_back_to_the_meeting_with_the_reason(
     shown = client.get(refused.headers["location"]).text
     assert 'id="meeting-error"' in shown
     assert "Due: Not a date and time" in shown
+    # which of the meeting's dozens of forms to mend
+    assert f"Task this {item}: Due: Not a date and time" in html.unescape(shown)
     assert world.store.read_frame("taskings").height == before
 
 

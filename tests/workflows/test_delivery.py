@@ -1690,3 +1690,26 @@ def test_a_partners_save_puts_each_withheld_name_back_where_it_was(
         "Later Jane Doe declined. Closed.",
         reason,
     )
+
+
+@pytest.mark.parametrize("typed", ["Council", " council ", "COUNCIL"])
+def test_a_tasking_given_to_an_organisation_reaches_its_accounts_whatever_its_case(
+    sqlite_store: Store, typed: str
+) -> None:
+    """The meeting gave a tasking to "Council" (as a chair types it); the accounts
+    of "council" never saw it, nor could record its result, and nobody was told.
+    It is saved under the accounts' spelling; a name no account holds as typed."""
+    from avert.workflows.delivery._taskings import is_own_tasking
+    from avert.workflows.users import add_user
+
+    _records(sqlite_store, people=("P1", "P2"))
+    add_user(sqlite_store, "cllr", password="x" * 16, role="partner", org="council")
+    made = delivery.add_tasking(
+        sqlite_store, "person:P1", what="Visit", organisation=typed, user=CHAIR
+    )
+    assert made["organisation"] == "council"
+    assert is_own_tasking(COUNCIL, made)
+    other = delivery.add_tasking(
+        sqlite_store, "person:P2", what="Visit", organisation=" Food Bank ", user=CHAIR
+    )
+    assert other["organisation"] == "Food Bank"

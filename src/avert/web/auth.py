@@ -214,16 +214,14 @@ def _session_user(request: Request, ctx: WebContext) -> User | None:
         return None
     seen = request.session.get("seen")
     since = request.session.get("since")
-    idle_s = int(ctx.settings.session_idle_minutes) * 60
-    max_s = ctx.settings.session_max_seconds()
-    now = int(time.time())
-    if (
-        not isinstance(seen, int)
-        or not isinstance(since, int)
-        or now - seen > idle_s
-        or now - since > max_s
-    ):
+    if not isinstance(seen, int) or not isinstance(since, int):
         request.session.clear()
+        return None
+    now = int(time.time())
+    ended = _time_out(ctx, now - seen, now - since)
+    if ended:
+        request.session.clear()
+        flash(request, ended)  # the sign-in page says why it is shown
         return None
     # a disabled account, or one whose password was reset since, is signed out
     found = _account(request, ctx, name)
@@ -232,6 +230,28 @@ def _session_user(request: Request, ctx: WebContext) -> User | None:
         return None
     request.session["seen"] = now
     return found[0]
+
+
+def _time_out(ctx: WebContext, idle_s: int, age_s: int) -> str | None:
+    """Why a session of ``idle_s`` seconds since its last request and ``age_s`` since
+    its sign-in has ended, or None while it lasts.
+
+    The browser was sent to the sign-in page without a word: the user could not
+    tell an ended session from a fault, nor which setting ended it."""
+    idle_minutes = int(ctx.settings.session_idle_minutes)
+    if idle_s > idle_minutes * 60:
+        return (
+            f"Your session ended after {idle_minutes} "
+            f"minute{'' if idle_minutes == 1 else 's'} without use "
+            "(AVERT_SESSION_IDLE_MINUTES): sign in again."
+        )
+    if age_s > ctx.settings.session_max_seconds():
+        return (
+            f"Your session ended {ctx.settings.session_max_hours} "
+            f"hour{'' if ctx.settings.session_max_hours == '1' else 's'} after "
+            "sign-in (AVERT_SESSION_MAX_HOURS): sign in again."
+        )
+    return None
 
 
 def known_user(request: Request, *, look_up: bool) -> User | None:

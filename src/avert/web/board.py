@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -92,18 +93,34 @@ def performance(
     through a mapping with no ward has no ward to split by)."""
     ctx = _ctx(request)
     area_fields = area_fields_view(ctx.store, ctx.board_stats)
-    if by and by not in area_fields:
-        named = ", ".join(area_fields) or "none: leave it empty"
-        raise HTTPException(
-            400, f"by: no incident records this area (recorded: {named})"
+    try:
+        if by and by not in area_fields:
+            named = ", ".join(area_fields) or "none: leave it empty"
+            raise HTTPException(
+                400, f"by: no incident records this area (recorded: {named})"
+            )
+        end = _month_end(request, month)
+        chosen_target = _target(target, target_by)
+    except HTTPException as refused:
+        # the page again, its form holding what was typed, the reason above it
+        # (the error page took the form away and offered only "Back to Today")
+        return _page(
+            request,
+            "performance.html",
+            status=refused.status_code,
+            stats=None,
+            error=refused.detail,
+            form=_performance_form_as_typed(
+                month, by, measure, target, target_by, area_fields
+            ),
+            area_fields=area_fields,
         )
-    end = _month_end(request, month)
     stats = board_statistics_view(
         ctx.store,
         ctx.board_stats,
         end=end,
         by=by or None,
-        target=_target(target, target_by),
+        target=chosen_target,
         measure=measure,
         profile=ctx.settings.definition_id(),
     )
@@ -111,6 +128,7 @@ def performance(
         request,
         "performance.html",
         stats=stats,
+        error=None,
         form={
             "month": f"{end:%Y-%m}",
             "by": by or "",
@@ -120,6 +138,38 @@ def performance(
         },
         area_fields=area_fields,
     )
+
+
+def _performance_form_as_typed(
+    month: str | None,
+    by: str | None,
+    measure: str,
+    target: str | None,
+    target_by: str | None,
+    area_fields: tuple[str, ...],
+) -> dict[str, str]:
+    """The Performance form's fields as sent, for the page that refuses them.
+
+    Each keeps its value only when it is of its field's kind (a month, an area
+    field offered, a number, a date), as the browser's own fields hold: a link's
+    text is never put on avert's page (content spoofing, as the messages)."""
+
+    def parses(value: str | None, parse: Callable[[str], object]) -> str:
+        text = (value or "").strip()
+        try:
+            parse(text)
+        except ValueError:
+            return ""
+        return text
+
+    change = parses(target, float)
+    return {
+        "month": parses(month, lambda m: dt.date.fromisoformat(f"{m}-01")),
+        "by": by if by in area_fields else "",
+        "measure": measure,
+        "target": change if change and math.isfinite(float(change)) else "",
+        "target_by": parses(target_by, dt.date.fromisoformat),
+    }
 
 
 @router.get("/equality")

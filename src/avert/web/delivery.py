@@ -256,6 +256,14 @@ def _due(due: str, at: str, zone: str) -> dt.datetime | None:
     return None
 
 
+def _of_item(item: str, reason: str) -> str:
+    """``reason`` a "task this" was refused for, naming its item: the meeting lists
+    dozens of items, and "Due: ..." alone did not say which one's form to mend.
+    (The form's own field, sent with its token, never a link's text; at most 80
+    characters of it.)"""
+    return f"Task this {item[:80]}: {reason}"
+
+
 @router.post("/meeting/task")
 @requires("create-tasking")
 def task(
@@ -271,13 +279,13 @@ def task(
     ctx = _ctx(request)
     too_long = _too_long(what=what, who=assignee, organisation=organisation)
     if too_long:
-        return _back_to_meeting(request, at, too_long)
+        return _back_to_meeting(request, at, _of_item(item, too_long))
     try:
         when = _due(due, at, ctx.settings.timezone)
     except HTTPException as err:
         # back to the meeting with the reason, as a refused tasking is, rather
         # than an error page that leaves the meeting
-        return _back_to_meeting(request, at, f"Due: {err.detail}")
+        return _back_to_meeting(request, at, _of_item(item, f"Due: {err.detail}"))
     try:
         delivery.add_tasking(
             ctx.store,

@@ -27,6 +27,7 @@ from avert.web.auth import (
     keep_text,
     requires,
     sign_in,
+    take_flash,
 )
 from avert.web.auth import sign_out as end_session
 from avert.workflows import views
@@ -234,8 +235,8 @@ def find_person(request: Request, person_id: str, purpose: str) -> dict[str, Any
 @router.get("/login")
 @requires("public")
 def login_form(request: Request) -> Response:
-    """The sign-in form."""
-    return _page(request, "login.html", error=None)
+    """The sign-in form, with why it is shown when a session just ended."""
+    return _page(request, "login.html", error=None, note=take_flash(request))
 
 
 @router.post("/login")
@@ -257,11 +258,17 @@ def login(
             throttle=ctx.sign_ins,
         )
     except TooManyAttempts as err:
-        page = _page(request, "login.html", status=429, error=str(err))
+        page = _page(
+            request, "login.html", status=429, error=str(err), username=username
+        )
         page.headers["Retry-After"] = str(math.ceil(err.retry_after_s))
         return page
     except PermissionDenied as err:
-        return _page(request, "login.html", status=401, error=str(err))
+        # the name typed is kept (the form's token is the session's: no other
+        # site can post it), so only the password is typed again
+        return _page(
+            request, "login.html", status=401, error=str(err), username=username
+        )
     sign_in(request, user)
     return RedirectResponse("/today", status_code=303)
 
