@@ -1713,3 +1713,56 @@ def test_a_tasking_given_to_an_organisation_reaches_its_accounts_whatever_its_ca
         sqlite_store, "person:P2", what="Visit", organisation=" Food Bank ", user=CHAIR
     )
     assert other["organisation"] == "Food Bank"
+
+
+def test_an_organisation_typed_exactly_reaches_its_own_accounts_of_two_spellings(
+    sqlite_store: Store,
+) -> None:
+    """With accounts of both "Council" and "council", a tasking given to "council"
+    was saved as "Council" (the first of the two): the accounts of "council", typed
+    exactly, never saw it. An account's organisation held with surrounding spaces
+    was matched by nothing."""
+    from avert.workflows.users import add_user
+
+    _records(sqlite_store, people=("P1", "P2", "P3"))
+    for name, org in (("big", "Council"), ("small", "council"), ("pr", " probation")):
+        add_user(sqlite_store, name, password="x" * 16, role="partner", org=org)
+    for person, typed, saved in (
+        ("P1", "council", "council"),
+        ("P2", "Council", "Council"),
+        ("P3", "Probation", " probation"),
+    ):
+        made = delivery.add_tasking(
+            sqlite_store,
+            f"person:{person}",
+            what="Visit",
+            organisation=typed,
+            user=CHAIR,
+        )
+        assert made["organisation"] == saved, typed
+
+
+def test_a_plan_action_led_by_an_organisation_reaches_its_accounts_whatever_its_case(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A plan file giving an action's lead as "Council" (as a chair types it): the
+    partners of "council" never saw the action in the plan or their actions, nor
+    could change it. The lead is saved as the accounts spell it."""
+    from avert.workflows.users import add_user
+
+    add_user(sqlite_store, "cc", password="x" * 16, role="partner", org="council")
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("lead: council", "lead: Council ")
+    )
+    delivery.import_plan(sqlite_store, path, user=CHAIR)
+    mine = [
+        a["action_id"]
+        for a in delivery.my_actions(sqlite_store, SETTINGS, user=COUNCIL)
+    ]
+    assert "A05" in mine
+    delivery.update_action(
+        sqlite_store, "A05", {"evidence": "15 schools"}, user=COUNCIL
+    )
+    again = delivery.import_plan(sqlite_store, path, user=CHAIR)
+    assert (again.created, again.updated) == (0, 0)

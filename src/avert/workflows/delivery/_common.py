@@ -782,3 +782,29 @@ def _last_change(store: Store, entity: str, entity_id: str) -> dict[str, Any]:
         order_by=["version", "at"],
     )
     return history.row(-1, named=True) if history.height else {}
+
+
+def account_orgs(store: Store) -> tuple[str, ...]:
+    """Every account's organisation, once each, in order (for :func:`accounts_spelling`)."""
+    orgs = store.read_frame("users", columns=["org"]).get_column("org")
+    return tuple(orgs.drop_nulls().unique().sort())
+
+
+def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | None:
+    """``organisation`` as the accounts (``orgs``) spell it, else as typed (trimmed;
+    None if blank).
+
+    A partner sees, and records the result of, the taskings and leads the actions
+    whose organisation is exactly their account's: a tasking given to "Council " or
+    "Council", a plan action led by "Council", was never seen by the accounts of
+    "council", and nobody was told. The name is matched to an account's
+    organisation ignoring case and surrounding spaces (an account's own exact
+    spelling first: when "Council" and "council" both hold accounts, each typed
+    exactly reaches its own); one no account holds (an agency without accounts)
+    is kept.
+    """
+    typed = (organisation or "").strip()
+    if not typed or typed in orgs:
+        return typed or None
+    same = [org for org in orgs if org.strip().lower() == typed.lower()]
+    return same[0] if same else typed

@@ -38,6 +38,8 @@ from avert.workflows.delivery._common import (
     _read_rows,
     _system_user,
     _write,
+    account_orgs,
+    accounts_spelling,
     as_json_values,
     last_imported,
 )
@@ -122,6 +124,7 @@ def import_plan(
     doc = parse_plan(text)
     if shift_days:
         doc = shift_plan(doc, shift_days)
+    doc = _leads_as_accounts_spell(store, doc)
     errors = list(doc.errors)
     stored = _read_rows(store, "action", [a.action_id for a in doc.actions])
     if doc.plan is not None:
@@ -180,6 +183,21 @@ def import_plan(
     totals = [sum(p.counts[i] for p in pending) for i in range(3)]
     created, updated, unchanged = totals
     return ImportResult(doc.plan.plan_id, created, updated, unchanged, kept=tuple(kept))
+
+
+def _leads_as_accounts_spell(store: Store, doc: PlanDocument) -> PlanDocument:
+    """``doc`` with each action's lead organisation as the accounts spell it
+    (:func:`accounts_spelling`): partners see and change the actions their
+    organisation leads, matched exactly, so an action led by "Council" in the file
+    was never seen by the accounts of "council"."""
+    orgs = account_orgs(store)
+    actions = [
+        dataclasses.replace(
+            a, lead_organisation=accounts_spelling(orgs, a.lead_organisation)
+        )
+        for a in doc.actions
+    ]
+    return dataclasses.replace(doc, actions=actions)
 
 
 def _changed_while_importing(

@@ -30,13 +30,14 @@ from avert.delivery.model import (
 from avert.delivery.taskings import for_briefing, in_area
 from avert.errors import ConfigError, ConflictError, NotFound
 from avert.store import Store, queries
-from avert.store.users import read_users
 from avert.workflows.delivery._common import (
     _last_change,
     _now,
     _read_rows,
     _save,
     _system_user,
+    account_orgs,
+    accounts_spelling,
     one_word_shown,
     partner_pseudonymiser,
     stored_ids_shown,
@@ -202,7 +203,7 @@ def add_tasking(
     already = taskings_for_item(store, item)
     if already.height and not anyway:
         raise ConfigError(_already_tasked(item, already.row(0, named=True)))
-    organisation = accounts_spelling(store, organisation)
+    organisation = accounts_spelling(account_orgs(store), organisation)
     # to the microsecond, not the whole second of other delivery stamps: the
     # order taskings were made in (_ORDER) needs it; the meeting and the task list
     # show minutes
@@ -418,23 +419,6 @@ def _shown_subject(
     if subject not in ("person", "incident", "group"):
         return None, None
     return str(ident), pseudo(subject, str(ident))
-
-
-def accounts_spelling(store: Store, organisation: str | None) -> str | None:
-    """``organisation`` as the accounts spell it, else as typed (trimmed; None if blank).
-
-    A partner sees, and records the result of, the taskings whose organisation is
-    exactly their account's (:func:`is_own_tasking`): a tasking given to "Council "
-    or "Council" was never seen by the accounts of "council", and the meeting was
-    not told. The name is matched to an account's organisation ignoring case and
-    surrounding spaces; one no account holds (an agency without accounts) is kept.
-    """
-    typed = (organisation or "").strip()
-    if not typed:
-        return None
-    orgs = read_users(store).get_column("org").drop_nulls().unique().sort()
-    same = orgs.filter(orgs.str.to_lowercase() == typed.lower())
-    return str(same[0]) if same.len() else typed
 
 
 def is_own_tasking(user: User, tasking: Mapping[str, Any]) -> bool:
