@@ -8,10 +8,13 @@ together are the whole list, for the police and for partners (pseudonyms only).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import polars as pl
 from fastapi.testclient import TestClient
 
+from avert.store import audit
 from avert.workflows.users import issue_token
 from avert.workflows.views import (
     BRIEFING_PAGE_DEFAULT,
@@ -144,3 +147,24 @@ def test_partner_pages_hold_pseudonyms_only(world: World) -> None:
         ).text
         assert not set(PERSON_ID.findall(text)) & world.person_ids
     assert not any("name" in p for i in partner for p in i["people"])
+
+
+def test_a_page_is_audited_with_the_people_it_holds(world: World) -> None:
+    """The audit row counts and digests the people the caller receives
+    (docs/audit.md): a page's, not the whole briefing's, so a client paging
+    through a month is not recorded as shown everyone on every page."""
+    client, headers = _client(world, "chair")
+    one_each = {f"{name}_limit": 1 for name in BRIEFING_PAGED}
+    seen = world.store.read_frame("audit").height
+    answer = client.get(
+        "/api/v1/briefing", params={**WEEK, **one_each}, headers=headers
+    )
+    assert answer.status_code == 200
+    rows = world.store.read_frame("audit").slice(seen)
+    row = rows.filter(pl.col("action") == "view").row(0, named=True)
+    shown = set(re.findall(r"\bP\d{7}\b", answer.text)) & world.person_ids
+    whole = _get(world, "chair", **WEEK)
+    held = set(re.findall(r"\bP\d{7}\b", str(whole))) & world.person_ids
+    assert shown < held, "the check needs a page holding fewer people"
+    n, digest = audit.people_digest(sorted(shown))
+    assert f"people={n}; people_sha256={digest}" in row["detail"]

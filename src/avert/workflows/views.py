@@ -333,12 +333,17 @@ def briefing_view(
     area: str | None = None,
     cache: BriefingCache | None = None,
     allow_demo_key: bool = False,
+    pages: Mapping[str, tuple[int, int]] | None = None,
 ) -> BriefingView:
     """The daily briefing for the window ending at ``at``, under the user's audience.
 
     A police-audience briefing lists people, so it is audited as a view before it
     is returned; a partner briefing holds pseudonyms only and is audited too (it is
-    still a disclosure of the shared picture).
+    still a disclosure of the shared picture). The row counts the people the
+    caller receives (docs/audit.md): with ``pages`` (the API's paging, given to
+    :func:`briefing_page` with the same ``pages``), those of that page only, so a
+    client paging through a month is not recorded as shown everyone on every page
+    and the digest is that of the ids the answer holds.
     """
     area = area or user.area
     check_allowed(user, "view-today", area=area)
@@ -386,7 +391,9 @@ def briefing_view(
         )
         view = cache.get(key, compute)
     # every person id the answer holds (pseudonyms for partners), as avert brief
-    shown = people_shown(view.data)
+    shown = people_shown(
+        view.data if pages is None else briefing_page(view.data, pages)
+    )
     audit_as(
         store,
         user,
