@@ -405,8 +405,14 @@ def briefing_view(
     return view
 
 
-def _page(items: list[Any], offset: int, limit: int, param: str) -> dict[str, Any]:
-    """Where a page of a list lies in it: offset, limit, returned, total, next."""
+def _page(
+    items: list[Any], offset: int, limit: int, param: str, at: str | None
+) -> dict[str, Any]:
+    """Where a page of a list lies in it: offset, limit, returned, total, next.
+
+    ``next`` names the window's end ``at`` beside the next offset: a query that
+    left ``at`` out has a window ending now, which moves from one request to the
+    next, and the next page of another window would skip or repeat items."""
     total = len(items)
     returned = max(0, min(limit, total - offset))
     after = offset + returned
@@ -419,7 +425,8 @@ def _page(items: list[Any], offset: int, limit: int, param: str) -> dict[str, An
         "next_offset": next_offset,
         "next": None
         if next_offset is None
-        else f"the same query with {param}={next_offset}",
+        else f"the same query with {'' if at is None else f'at={at}&'}"
+        f"{param}={next_offset}",
     }
 
 
@@ -443,7 +450,9 @@ def briefing_page(
         holder, key = (out["map"], "points") if name == "map_points" else (out, name)
         items = holder[key]
         holder[key] = items[offset : offset + limit]
-        out["pages"][name] = _page(items, offset, limit, f"{name}_offset")
+        out["pages"][name] = _page(
+            items, offset, limit, f"{name}_offset", data.get("at")
+        )
     return out
 
 
