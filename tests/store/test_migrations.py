@@ -63,6 +63,35 @@ def test_check_refuses_two_recorded_revisions(sqlite_store: Store) -> None:
         sqlite_store.check()
 
 
+def test_a_newer_averts_store_is_named_as_such(any_store: Store) -> None:
+    """A store at a revision none of the scripts has (a newer avert's) was told to
+    run 'avert db upgrade', which then failed with Alembic's "Can't locate
+    revision" traceback: both say a newer avert made it."""
+    from avert.workflows.admin import migrate_database
+
+    with any_store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    for step in (any_store.check, lambda: migrate_database(any_store)):
+        with pytest.raises(StoreError, match=r"'9999'.*newer avert") as refused:
+            step()
+        assert "Run 'avert db upgrade'" not in str(refused.value)
+
+
+def test_a_file_that_is_not_a_database_is_named_as_such(tmp_path: Path) -> None:
+    """A --db naming some other file (a CSV, a bundle) raised the SQLite driver's
+    traceback from the revision check; it is one line saying so."""
+    other = tmp_path / "incidents.csv"
+    other.write_text("incident_id,occurred_at\n1,2022-02-01\n" * 50)
+    store = Store(str(other))
+    try:
+        with pytest.raises(
+            StoreError, match=r"incidents\.csv is not a SQLite database"
+        ):
+            store.check()
+    finally:
+        store.close()
+
+
 def test_head_revision_refuses_two_heads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,10 +8,16 @@ together are the whole list, for the police and for partners (pseudonyms only).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
+import polars as pl
+import pytest
 from fastapi.testclient import TestClient
 
+from avert.store import audit
+from avert.workflows import views
 from avert.workflows.users import issue_token
 from avert.workflows.views import (
     BRIEFING_PAGE_DEFAULT,
@@ -75,7 +81,7 @@ def test_the_first_page_says_the_total_and_the_next(world: World) -> None:
         "returned": 3,
         "total": total,
         "next_offset": 3,
-        "next": "the same query with incidents_offset=3",
+        "next": f"the same query with at={data['at']}&incidents_offset=3",
     }
 
 
@@ -144,3 +150,54 @@ def test_partner_pages_hold_pseudonyms_only(world: World) -> None:
         ).text
         assert not set(PERSON_ID.findall(text)) & world.person_ids
     assert not any("name" in p for i in partner for p in i["people"])
+
+
+def test_a_page_is_audited_with_the_people_it_holds(world: World) -> None:
+    """The audit row counts and digests the people the caller receives
+    (docs/audit.md): a page's, not the whole briefing's, so a client paging
+    through a month is not recorded as shown everyone on every page."""
+    client, headers = _client(world, "chair")
+    one_each = {f"{name}_limit": 1 for name in BRIEFING_PAGED}
+    seen = world.store.read_frame("audit").height
+    answer = client.get(
+        "/api/v1/briefing", params={**WEEK, **one_each}, headers=headers
+    )
+    assert answer.status_code == 200
+    rows = world.store.read_frame("audit").slice(seen)
+    row = rows.filter(pl.col("action") == "view").row(0, named=True)
+    shown = set(re.findall(r"\bP\d{7}\b", answer.text)) & world.person_ids
+    whole = _get(world, "chair", **WEEK)
+    held = set(re.findall(r"\bP\d{7}\b", str(whole))) & world.person_ids
+    assert shown < held, "the check needs a page holding fewer people"
+    n, digest = audit.people_digest(sorted(shown))
+    assert f"people={n}; people_sha256={digest}" in row["detail"]
+
+
+def test_the_next_page_is_of_the_same_window(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query without ``at`` has a window ending now, which moves between
+    requests: following ``next`` keeps the first page's window, so the pages
+    neither skip nor repeat items."""
+    end, _ = views.default_window_end(world.store)
+    calls: list[int] = []
+
+    def moving(store: object, **_: object) -> tuple[dt.datetime, None]:
+        calls.append(1)  # the first request's end, then 30 hours earlier
+        return end - dt.timedelta(hours=30 if len(calls) > 1 else 0), None
+
+    monkeypatch.setattr(views, "default_window_end", moving)
+    client, headers = _client(world, "chair")
+    first = client.get(
+        "/api/v1/briefing", params={**WEEK, "incidents_limit": 3}, headers=headers
+    ).json()
+    following = first["pages"]["incidents"]["next"].removeprefix("the same query with ")
+    params = dict(part.split("=", 1) for part in following.split("&"))
+    second = client.get(
+        "/api/v1/briefing",
+        params={**WEEK, "incidents_limit": 3, **params},
+        headers=headers,
+    ).json()
+    assert second["window"] == first["window"]
+    whole = _get(world, "chair", **WEEK, at=first["at"], incidents_limit=6)
+    assert first["incidents"] + second["incidents"] == whole["incidents"]

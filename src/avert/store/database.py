@@ -770,7 +770,7 @@ class Store:
 
     def check(self) -> None:
         """Raise :class:`StoreError` unless the schema is at the newest revision."""
-        from avert.store.migrate import head_revision
+        from avert.store.migrate import head_revision, refuse_unknown_revision
 
         if self.dialect == "sqlite" and not Path(self.url.adbc).exists():
             msg = (
@@ -780,6 +780,7 @@ class Store:
             raise StoreError(msg)
         current, head = self.revision(), head_revision()
         if current != head:
+            refuse_unknown_revision(current)
             msg = (
                 f"The database is at schema revision {current!r}, this avert needs "
                 f"{head!r}. Run 'avert db upgrade'."

@@ -29,6 +29,7 @@ __all__ = [
     "current_revision",
     "downgrade",
     "head_revision",
+    "refuse_unknown_revision",
     "upgrade",
 ]
 
@@ -36,6 +37,8 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 #: the table where Alembic keeps the revision a database is at (env.py names no
 #: other table or schema)
 _VERSION_TABLE = "alembic_version"
+#: the first 16 bytes of every SQLite database file
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def alembic_config(engine: sa.Engine | None = None) -> Config:
@@ -92,7 +95,10 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 def sqlite_revision(store: Store) -> str | None:
     """:func:`current_revision` of a SQLite store, read through its own (ADBC)
-    connections: whether ``alembic_version`` exists, then its rows."""
+    connections: whether ``alembic_version`` exists, then its rows. A file that is
+    not a SQLite database (its first bytes are not SQLite's header) is a
+    :class:`StoreError` that says so, not the driver's traceback."""
+    _refuse_other_file(Path(store.url.adbc))
     tables = store._query(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
         [_VERSION_TABLE],
@@ -105,6 +111,21 @@ def sqlite_revision(store: Store) -> str | None:
         schema={"version_num": pl.String()},
     )
     return _one_revision(rows["version_num"].to_list())
+
+
+def _refuse_other_file(path: Path) -> None:
+    """Raise :class:`StoreError` when ``path`` holds something other than a SQLite
+    database (an empty file is one: SQLite makes it a database)."""
+    with path.open("rb") as file:
+        header = file.read(len(_SQLITE_HEADER))
+    if header and header != _SQLITE_HEADER:
+        from avert.errors import StoreError
+
+        msg = (
+            f"{path} is not a SQLite database. Pass --db (or AVERT_DATABASE_URL) "
+            "the store's file or a PostgreSQL URL; 'avert db init' makes a new one."
+        )
+        raise StoreError(msg)
 
 
 def _one_revision(revisions: list[str]) -> str | None:
@@ -148,12 +169,7 @@ def head_revision() -> str | None:
     every script (tests/store/test_migrations.py holds the two equal). More than
     one head is an error, as it is for Alembic.
     """
-    revises: dict[str, tuple[str, ...]] = {}
-    for script in sorted((_MIGRATIONS / "versions").glob("*.py")):
-        found = _script_revisions(script)
-        if found is not None:
-            revision, down = found
-            revises[revision] = down
+    revises = _revision_graph()
     revised = {down for downs in revises.values() for down in downs}
     heads = sorted(set(revises) - revised)
     if len(heads) > 1:
@@ -162,6 +178,35 @@ def head_revision() -> str | None:
         msg = f"avert's migrations have more than one head: {', '.join(heads)}"
         raise StoreError(msg)
     return heads[0] if heads else None
+
+
+def refuse_unknown_revision(revision: str | None) -> None:
+    """Raise :class:`StoreError` when a store's ``revision`` is none of the scripts
+    shipped with this avert: a newer avert made or upgraded it, and neither this
+    avert's commands nor its migrations can read it (Alembic's "Can't locate
+    revision" traceback)."""
+    if revision is None or revision in _revision_graph():
+        return
+    from avert.errors import StoreError
+
+    msg = (
+        f"The database is at schema revision {revision!r}, which this avert "
+        f"(schema {head_revision()!r}) does not know: a newer avert made or upgraded "
+        "it. Use that avert, or upgrade avert; 'avert db upgrade' cannot take a "
+        "store back."
+    )
+    raise StoreError(msg)
+
+
+def _revision_graph() -> dict[str, tuple[str, ...]]:
+    """Each script's revision and the revisions it revises (its ``down_revision``)."""
+    revises: dict[str, tuple[str, ...]] = {}
+    for script in sorted((_MIGRATIONS / "versions").glob("*.py")):
+        found = _script_revisions(script)
+        if found is not None:
+            revision, down = found
+            revises[revision] = down
+    return revises
 
 
 def _script_revisions(script: Path) -> tuple[str, tuple[str, ...]] | None:

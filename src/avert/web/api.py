@@ -82,8 +82,8 @@ def briefing(
     its long lists a page at a time (``pages`` says where each page lies, the
     total and the next offset; docs/web.md)."""
     ctx = _ctx(request)
-    view, _, _ = find_briefing(request, at, hours, area)
     pages = paging.pages()
+    view, _, _ = find_briefing(request, at, hours, area, pages)
 
     def encode() -> str:
         return json.dumps(views.briefing_page(view.data, pages), ensure_ascii=False)

@@ -34,6 +34,8 @@ from avert.workflows import views
 from avert.workflows.users import User, authenticate
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from avert.web.app import WebContext
 
 __all__ = [
@@ -290,10 +292,15 @@ def home(request: Request) -> Response:
 
 # --- Today ----------------------------------------------------------------------------
 def find_briefing(
-    request: Request, at: str | None, hours: int, area: str | None
+    request: Request,
+    at: str | None,
+    hours: int,
+    area: str | None,
+    pages: Mapping[str, tuple[int, int]] | None = None,
 ) -> tuple[views.BriefingView, dt.datetime, str | None]:
     """The briefing the signed-in user may see of the ``hours`` ending ``at`` (else
-    :func:`default_at`), with that end and the default's note (page and API)."""
+    :func:`default_at`), with that end and the default's note (page and API;
+    ``pages``: the API's page of each long list, audited as such)."""
     ctx = _ctx(request)
     fallback, note = default_at(request)
     when = _parse_at(at, fallback, zone=ctx.settings.timezone)
@@ -306,6 +313,7 @@ def find_briefing(
         area=area or None,
         cache=ctx.briefings,
         allow_demo_key=ctx.demo,
+        pages=pages,
     )
     return view, when, note
 

@@ -15,7 +15,7 @@ from typing import Any
 from avert.config.settings import Settings
 from avert.files import looser_than_allowed
 from avert.store import Store
-from avert.store.migrate import head_revision
+from avert.store.migrate import head_revision, refuse_unknown_revision
 from avert.store.summary import status_summary
 
 __all__ = [
@@ -67,6 +67,7 @@ class Migration:
 def migrate_database(store: Store) -> Migration:
     """Create the database, or migrate it, to the newest revision (safe to repeat)."""
     before = store.revision()
+    refuse_unknown_revision(before)  # a newer avert's store: Alembic's traceback
     store.upgrade()
     return Migration(
         before=before,

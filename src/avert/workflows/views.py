@@ -333,12 +333,17 @@ def briefing_view(
     area: str | None = None,
     cache: BriefingCache | None = None,
     allow_demo_key: bool = False,
+    pages: Mapping[str, tuple[int, int]] | None = None,
 ) -> BriefingView:
     """The daily briefing for the window ending at ``at``, under the user's audience.
 
     A police-audience briefing lists people, so it is audited as a view before it
     is returned; a partner briefing holds pseudonyms only and is audited too (it is
-    still a disclosure of the shared picture).
+    still a disclosure of the shared picture). The row counts the people the
+    caller receives (docs/audit.md): with ``pages`` (the API's paging, given to
+    :func:`briefing_page` with the same ``pages``), those of that page only, so a
+    client paging through a month is not recorded as shown everyone on every page
+    and the digest is that of the ids the answer holds.
     """
     area = area or user.area
     check_allowed(user, "view-today", area=area)
@@ -386,7 +391,9 @@ def briefing_view(
         )
         view = cache.get(key, compute)
     # every person id the answer holds (pseudonyms for partners), as avert brief
-    shown = people_shown(view.data)
+    shown = people_shown(
+        view.data if pages is None else briefing_page(view.data, pages)
+    )
     audit_as(
         store,
         user,
@@ -398,8 +405,14 @@ def briefing_view(
     return view
 
 
-def _page(items: list[Any], offset: int, limit: int, param: str) -> dict[str, Any]:
-    """Where a page of a list lies in it: offset, limit, returned, total, next."""
+def _page(
+    items: list[Any], offset: int, limit: int, param: str, at: str | None
+) -> dict[str, Any]:
+    """Where a page of a list lies in it: offset, limit, returned, total, next.
+
+    ``next`` names the window's end ``at`` beside the next offset: a query that
+    left ``at`` out has a window ending now, which moves from one request to the
+    next, and the next page of another window would skip or repeat items."""
     total = len(items)
     returned = max(0, min(limit, total - offset))
     after = offset + returned
@@ -412,7 +425,8 @@ def _page(items: list[Any], offset: int, limit: int, param: str) -> dict[str, An
         "next_offset": next_offset,
         "next": None
         if next_offset is None
-        else f"the same query with {param}={next_offset}",
+        else f"the same query with {'' if at is None else f'at={at}&'}"
+        f"{param}={next_offset}",
     }
 
 
@@ -436,7 +450,9 @@ def briefing_page(
         holder, key = (out["map"], "points") if name == "map_points" else (out, name)
         items = holder[key]
         holder[key] = items[offset : offset + limit]
-        out["pages"][name] = _page(items, offset, limit, f"{name}_offset")
+        out["pages"][name] = _page(
+            items, offset, limit, f"{name}_offset", data.get("at")
+        )
     return out
 
 
