@@ -29,8 +29,8 @@ def jsonable(value: Any) -> Any:
 
     The cyclic garbage collector is paused meanwhile: a briefing of a London month
     (21,961 incidents) makes about 10^6 new lists, dicts and strings, none in a
-    cycle, and the collector scanning them again and again took half to two
-    thirds of the time (1.1 s down to 0.35-0.4 s; ``benchmarks/briefing_json.py``).
+    cycle, and the collector scanning them again and again took about half the
+    time (0.82 s down to 0.45 s, least of seven; ``benchmarks/briefing_json.py``).
     Converting a column at a time instead measured no faster once the collector
     was paused (0.40 s either way): building the output's dicts is the cost.
     """
