@@ -687,8 +687,10 @@ def id_candidates(texts: Iterable[str | None]) -> list[str]:
 
 
 #: A word of a name: letters, joined by an apostrophe, hyphen or full stop
-#: (``O'Brien``, ``Smith-Jones``).
-_NAME_WORD: Final = r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*"
+#: (``O'Brien``, ``Smith-Jones``), but not by a possessive's ``'s`` (``Doe's
+#: mum`` writes the name ``Doe``: read as ``Doe's``, it was no stored name, and
+#: shown).
+_NAME_WORD: Final = r"[^\W\d_]+(?:['’.\-](?![sS](?![^\W\d_]))[^\W\d_]+)*"
 #: Most words of a name looked for in free text.
 MAX_NAME_WORDS: Final = 6
 #: What a name two stored people share is shown as (a pseudonym would say which).

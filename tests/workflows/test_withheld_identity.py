@@ -556,3 +556,29 @@ def test_a_name_word_beside_its_persons_date_of_birth_or_address_is_withheld(
         f"{DATE_WITHHELD}, {NAME_WITHHELD} said so; lives {ADDRESS_WITHHELD}; "
         f"{NAME_WITHHELD} at home"
     )
+
+
+@pytest.mark.parametrize(
+    ("police", "shown"),
+    [
+        ("Amy Doe's mum seen", "{amy}'s mum seen"),
+        ("DOE, Amy’s mum seen", "{amy}’s mum seen"),
+        (
+            "Amy Doe seen; Doe's mum said so",
+            "{amy} seen; [name withheld]'s mum said so",
+        ),
+        ("P2 seen; DOE’S mum said so", "{amy} seen; [name withheld]’S mum said so"),
+    ],
+)
+def test_a_stored_name_written_with_a_possessive_is_withheld(
+    planned: Store, police: str, shown: str
+) -> None:
+    """ "Amy Doe's mum" was read as the name "Amy Doe's", no stored name, and
+    shown to partners and the board as written; "Doe's" beside her id as the
+    word "doe's", no word of her name. A name's last word is read without its
+    "'s" now."""
+    delivery.update_action(planned, "A05", {"evidence": police}, user=CHAIR)
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == shown.format(amy=amy), user
