@@ -582,3 +582,24 @@ def test_a_stored_name_written_with_a_possessive_is_withheld(
     for user in (COUNCIL, BOARD):
         page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == shown.format(amy=amy), user
+
+
+def test_a_surname_alone_near_its_person_is_withheld_in_the_actions_history(
+    planned: Store,
+) -> None:
+    """The action page withheld "Doe" beside Amy Doe's name in the evidence,
+    but its history, the same words as changed, showed them: "P-... seen; Doe
+    said so". The history withholds it as the page does."""
+    police = "Amy Doe seen; Doe said so"
+    delivery.update_action(planned, "A05", {"evidence": police}, user=CHAIR)
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        [change] = [c for c in page["history"] if "evidence" in c["diff"]]
+        assert change["diff"]["evidence"] == (
+            None,
+            f"{amy} seen; {NAME_WITHHELD} said so",
+        ), user
+    page = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
+    [change] = [c for c in page["history"] if "evidence" in c["diff"]]
+    assert change["diff"]["evidence"] == (None, police)
