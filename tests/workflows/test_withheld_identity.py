@@ -603,3 +603,31 @@ def test_a_surname_alone_near_its_person_is_withheld_in_the_actions_history(
     page = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
     [change] = [c for c in page["history"] if "evidence" in c["diff"]]
     assert change["diff"]["evidence"] == (None, police)
+
+
+@pytest.mark.parametrize(
+    ("stored", "police"),
+    [
+        ("Sean O'Neil", "Sean O’Neil seen; O’Neil said so"),
+        ("Sean O’Neil", "Sean O'Neil seen; O'Neil said so"),
+    ],
+)
+def test_a_name_written_with_a_curly_apostrophe_is_withheld(
+    any_store: Store, stored: str, police: str
+) -> None:
+    """A stored "Sean O'Neil" written "Sean O’Neil" (the apostrophe a word
+    processor or phone types) was no stored name, and shown to partners and
+    the board, with "O’Neil" beside it; and so the other way round. An
+    apostrophe is compared as either now."""
+    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P9"], "name": [stored]}),
+        )
+    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    sean = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == f"{sean} seen; {NAME_WITHHELD} said so"
