@@ -233,3 +233,33 @@ def test_a_street_or_house_name_in_lower_case_is_a_candidate_but_not_any_road() 
     )
     assert {"rose cottage", "the old barn", "elm grove"} <= set(found)
     assert not {"the road", "down the road", "the house"} & set(found)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "DOB 03042006",
+        "DOB: 030406",
+        "dob03042006",
+        "born on03/04/2006",
+        "date of birth03/04/2006",
+        "DOB 03–04–2006",
+        "D.O.B. 03–04–06",
+    ],
+)
+def test_a_date_of_birth_without_separators_or_with_dashes_is_read(
+    written: str,
+) -> None:
+    """ "DOB 03042006" (no separators, as some systems print one), "born
+    on03/04/2006" (a clue of words glued to it) and "03–04–2006" (en dashes, as
+    a word processor writes hyphens) were read as no date, and shown to
+    partners and the board. Each is read after its clue now, and withheld with
+    it; eight digits with no clue stay no date (a reference number)."""
+    [found] = written_dates([f"seen: {written}, at home"])
+    assert BORN in found.days
+    assert found.after_clue
+    withheld = withheld_dates(
+        [found], named_births=[], stored_births=[], today=dt.date(2026, 1, 1)
+    )
+    assert withheld[0] == written
+    assert not written_dates(["crime ref 03042006, log 030406"])

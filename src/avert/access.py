@@ -687,8 +687,12 @@ def id_candidates(texts: Iterable[str | None]) -> list[str]:
 
 
 #: A word of a name: letters, joined by an apostrophe, hyphen or full stop
-#: (``O'Brien``, ``Smith-Jones``).
-_NAME_WORD: Final = r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*"
+#: (``O'Brien``, ``Smith-Jones``), but not by a possessive's ``'s`` (``Doe's
+#: mum`` writes the name ``Doe``: read as ``Doe's``, it was no stored name, and
+#: shown).
+_NAME_WORD: Final = r"[^\W\d_]+(?:['’.\-](?![sS](?![^\W\d_]))[^\W\d_]+)*"
+#: The apostrophe a word processor or phone types (``O’Neil``), compared as ``'``.
+_CURLY: Final = "\u2019"
 #: Most words of a name looked for in free text.
 MAX_NAME_WORDS: Final = 6
 #: What a name two stored people share is shown as (a pseudonym would say which).
@@ -771,7 +775,7 @@ def _one_word_in(
     finds the clues, ``owners`` says whose each is, ``named`` each person's
     name words (``every``: all of them)."""
     words = [(m.start(), m.group(0)) for m in re.finditer(_NAME_WORD, text)]
-    if not any(w[0].isupper() and w.lower() in every for _, w in words):
+    if not any(w[0].isupper() and name_key(w) in every for _, w in words):
         return {}  # most texts write no word of a named person's name
     starts = [a for a, _ in words]
     found = [
@@ -784,7 +788,7 @@ def _one_word_in(
     ]
     out: dict[str, str] = {}
     for at, (_, word) in enumerate(words):
-        low = word.lower()
+        low = name_key(word)
         if not word[0].isupper() or low not in every:
             continue
         if any(a <= at < b for a, b, _ in found):
@@ -805,12 +809,13 @@ def _clue_pattern(keys: frozenset[str]) -> re.Pattern[str]:
 
 
 def name_key(name: str) -> str:
-    """A name as compared: lower case, words one space apart.
+    """A name as compared: lower case, words one space apart, an apostrophe
+    as ``'`` (``O’Neil`` as a word processor or phone types it: :data:`_CURLY`).
 
-    >>> name_key("  John   SMITH ")
-    'john smith'
+    >>> name_key("  John   O’NEIL ")
+    "john o'neil"
     """
-    return " ".join(name.lower().split())
+    return " ".join(name.lower().replace(_CURLY, "'").split())
 
 
 def stored_name_key_expr(name: pl.Expr, *, surname_first: bool) -> pl.Expr:
@@ -818,7 +823,12 @@ def stored_name_key_expr(name: pl.Expr, *, surname_first: bool) -> pl.Expr:
     ``surname_first`` (a person's name), one written "Surname, Forenames", as police
     systems often hold it, as "forenames surname": the key the words of free text
     are asked by (:func:`name_candidates`)."""
-    key = name.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+    key = (
+        name.str.to_lowercase()
+        .str.replace_all(_CURLY, "'", literal=True)
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
     if surname_first:
         key = key.str.replace(r"^([^,]+?) ?, ?([^,]+)$", "${2} ${1}")
     return key
@@ -870,7 +880,7 @@ def name_candidates(texts: Iterable[str | None], *, min_words: int = 2) -> list[
                 if any(g.strip() for g in gaps[1:]):
                     break
                 for lower in (str.lower, _lower_ascii):
-                    parts = [lower(w) for w, _, _ in run]
+                    parts = [lower(w).replace(_CURLY, "'") for w, _, _ in run]
                     if not gaps or not gaps[0].strip():
                         out.add(" ".join(parts))
                     if gaps and gaps[0].strip() in ("", ","):
@@ -905,7 +915,7 @@ def _shown_pattern(keys: Iterable[str]) -> re.Pattern[str]:
     alternatives = "|".join(
         _capitalised(k[len(CAPITALISED) :])
         if k.startswith(CAPITALISED)
-        else r"\s+".join(re.escape(part) for part in k.split())
+        else r"\s+".join(_apostrophes(re.escape(part)) for part in k.split())
         for k in sorted(set(keys), key=lambda k: (-len(k), k))
     )
     return re.compile(
@@ -919,7 +929,12 @@ def _capitalised(word: str) -> str:
     if not word:
         return "(?!)"
     first = word[0]
-    return f"(?-i:{re.escape(first.upper())}){re.escape(word[1:])}"
+    return f"(?-i:{re.escape(first.upper())}){_apostrophes(re.escape(word[1:]))}"
+
+
+def _apostrophes(pattern: str) -> str:
+    """``pattern`` with each ``'`` matching either apostrophe (:data:`_CURLY`)."""
+    return pattern.replace("'", f"['{_CURLY}]")
 
 
 def _key_of(lowered: Mapping[str, str], matched: str) -> str | None:

@@ -18,7 +18,8 @@ postcodes"):
   its separators, ``03 / 04 / 2006``, or spaces alone and a four-digit year,
   ``03 04 2006``; numbers day first, as in the UK; a two-digit year is either
   century) written right after a date-of-birth clue (``DOB``, ``D.O.B.``,
-  ``date of birth``, ``born``; glued to it too, ``DOB03/04/2006``), whoever
+  ``date of birth``, ``born``; glued to it too, ``DOB03/04/2006``; there, its
+  digits with no separator too, ``DOB 03042006``), whoever
   it belongs to (the clue with it, as one: a partner who cuts the clue, or
   types between, and saves leaves no date of birth without it); one that is the date of birth of a person the same texts name
   (by id or name); and one that is a stored person's date of birth and at least
@@ -109,8 +110,8 @@ _ORDINAL: Final = r"(?:st|nd|rd|th)?"
 #: four-digit year (``03 04 2006``).
 _DATE_BODY: Final = (
     r"(?:"
-    r"(?P<d1>\d{1,2})\s*(?P<sep>[/.\-])\s*(?P<m1>\d{1,2})\s*(?P=sep)\s*(?P<y1>\d{4}|\d{2})"
-    r"|(?P<y2>\d{4})\s*(?P<sep2>[/.\-])\s*(?P<m2>\d{1,2})\s*(?P=sep2)\s*(?P<d2>\d{1,2})"
+    r"(?P<d1>\d{1,2})\s*(?P<sep>[/.\-–])\s*(?P<m1>\d{1,2})\s*(?P=sep)\s*(?P<y1>\d{4}|\d{2})"
+    r"|(?P<y2>\d{4})\s*(?P<sep2>[/.\-–])\s*(?P<m2>\d{1,2})\s*(?P=sep2)\s*(?P<d2>\d{1,2})"
     r"|(?P<d6>\d{1,2})[ \t]+(?P<m6>\d{1,2})[ \t]+(?P<y6>\d{4})"
     rf"|(?P<d3>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<n3>{_MONTH})\.?,?\s+(?P<y3>\d{{4}}|\d{{2}})"
     # as police systems print a date: 03-Apr-2006, 03/APR/2006, 03APR2006
@@ -119,11 +120,18 @@ _DATE_BODY: Final = (
     r")(?![0-9A-Za-z])"
 )
 _DATE: Final = re.compile(r"(?<![0-9A-Za-z])" + _DATE_BODY, re.IGNORECASE)
-#: A date written with no space after its date-of-birth clue (``DOB03/04/2006``,
-#: ``born3.4.06``): the date is read from where the clue ends.
-_DATE_GLUED: Final = re.compile(_DATE_BODY, re.IGNORECASE)
+#: A date read from where its date-of-birth clue ends: glued to it
+#: (``DOB03/04/2006``, ``born on03/04/2006``), or its digits with no separator
+#: (``DOB 03042006``, ``DOB 030406``: eight or six digits are a date only
+#: there, else a reference number would be one).
+_DATE_GLUED: Final = re.compile(
+    rf"(?:{_DATE_BODY}|(?P<d7>\d{{2}})(?P<m7>\d{{2}})(?P<y7>\d{{4}}|\d{{2}})(?![0-9A-Za-z]))",
+    re.IGNORECASE,
+)
 _GLUED_CLUE: Final = re.compile(
-    r"(?:\bd\.?o\.?b\.?|\bborn|\bbirthday)(?=\d)", re.IGNORECASE
+    r"(?:\bd\.?\s?o\.?\s?b\.?|\bdate\s+of\s+birth|\bborn(?:\s+on)?|\bbirthday)"
+    r"\s*(?:is\s+)?[:=\-–(]?\s*(?=\d)",
+    re.IGNORECASE,
 )
 #: Words just before a date that say it is a date of birth.
 _BIRTH_CLUE: Final = re.compile(
@@ -315,6 +323,8 @@ def _written_date(text: str, m: re.Match[str]) -> WrittenDate:
         days = _days(g["d2"], int(g["m2"]), g["y2"])
     elif g["d6"]:
         days = _days(g["d6"], int(g["m6"]), g["y6"])
+    elif g.get("d7"):
+        days = _days(g["d7"], int(g["m7"]), g["y7"])
     elif g["d3"]:
         days = _days(g["d3"], _month(g["n3"]), g["y3"])
     elif g["d5"]:

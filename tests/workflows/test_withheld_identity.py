@@ -556,3 +556,78 @@ def test_a_name_word_beside_its_persons_date_of_birth_or_address_is_withheld(
         f"{DATE_WITHHELD}, {NAME_WITHHELD} said so; lives {ADDRESS_WITHHELD}; "
         f"{NAME_WITHHELD} at home"
     )
+
+
+@pytest.mark.parametrize(
+    ("police", "shown"),
+    [
+        ("Amy Doe's mum seen", "{amy}'s mum seen"),
+        ("DOE, Amy’s mum seen", "{amy}’s mum seen"),
+        (
+            "Amy Doe seen; Doe's mum said so",
+            "{amy} seen; [name withheld]'s mum said so",
+        ),
+        ("P2 seen; DOE’S mum said so", "{amy} seen; [name withheld]’S mum said so"),
+    ],
+)
+def test_a_stored_name_written_with_a_possessive_is_withheld(
+    planned: Store, police: str, shown: str
+) -> None:
+    """ "Amy Doe's mum" was read as the name "Amy Doe's", no stored name, and
+    shown to partners and the board as written; "Doe's" beside her id as the
+    word "doe's", no word of her name. A name's last word is read without its
+    "'s" now."""
+    delivery.update_action(planned, "A05", {"evidence": police}, user=CHAIR)
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == shown.format(amy=amy), user
+
+
+def test_a_surname_alone_near_its_person_is_withheld_in_the_actions_history(
+    planned: Store,
+) -> None:
+    """The action page withheld "Doe" beside Amy Doe's name in the evidence,
+    but its history, the same words as changed, showed them: "P-... seen; Doe
+    said so". The history withholds it as the page does."""
+    police = "Amy Doe seen; Doe said so"
+    delivery.update_action(planned, "A05", {"evidence": police}, user=CHAIR)
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        [change] = [c for c in page["history"] if "evidence" in c["diff"]]
+        assert change["diff"]["evidence"] == (
+            None,
+            f"{amy} seen; {NAME_WITHHELD} said so",
+        ), user
+    page = delivery.action_page(planned, SETTINGS, user=CHAIR, action_id="A05")
+    [change] = [c for c in page["history"] if "evidence" in c["diff"]]
+    assert change["diff"]["evidence"] == (None, police)
+
+
+@pytest.mark.parametrize(
+    ("stored", "police"),
+    [
+        ("Sean O'Neil", "Sean O’Neil seen; O’Neil said so"),
+        ("Sean O’Neil", "Sean O'Neil seen; O'Neil said so"),
+    ],
+)
+def test_a_name_written_with_a_curly_apostrophe_is_withheld(
+    any_store: Store, stored: str, police: str
+) -> None:
+    """A stored "Sean O'Neil" written "Sean O’Neil" (the apostrophe a word
+    processor or phone types) was no stored name, and shown to partners and
+    the board, with "O’Neil" beside it; and so the other way round. An
+    apostrophe is compared as either now."""
+    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P9"], "name": [stored]}),
+        )
+    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    sean = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == f"{sean} seen; {NAME_WITHHELD} said so"

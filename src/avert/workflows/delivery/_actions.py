@@ -486,7 +486,7 @@ def my_actions(
 
 
 def _pseudonymised_pair(
-    others: dict[str, str],
+    named: tuple[dict[str, str], dict[str, tuple[list[str], list[str]]]],
     pair: tuple[Any, Any],
     authors: tuple[str | None, str | None],
     field_name: str,
@@ -497,8 +497,11 @@ def _pseudonymised_pair(
 ) -> tuple[Any, Any]:
     """A version's (before, after) free text with the action's target, as it is
     and as it was, and every other stored person, incident and group named by its
-    pseudonym (``others``: :func:`stored_ids_shown`; :func:`_shown`), except the
-    words ``org`` wrote (each version's ``authors``)."""
+    pseudonym (``named``: what :func:`stored_ids_shown` shows, and the people
+    it found, :func:`_shown`), and a word of a name near its person's clue
+    withheld in its own text (:func:`one_word_shown`, as the action page reads
+    it), except the words ``org`` wrote (each version's ``authors``)."""
+    others, people = named
     pseudo = partner_pseudonymiser(settings)
     shown = dict(others)
     for target in (before, row):
@@ -507,9 +510,12 @@ def _pseudonymised_pair(
         if kind is not None and real is not None:
             shown[str(real)] = pseudo(kind, str(real))
     texts = [t if isinstance(t, str) else None for t in pair]
-    replaced = pseudonymise_authored(
-        texts, _own_spans(texts, authors, field_name, org), org, shown
-    )
+    spans = _own_spans(texts, authors, field_name, org)
+    alone = one_word_shown(texts, spans, org, people)
+    replaced = [
+        pseudonymise_authored([t], [s], org, {**a, **shown})[0]
+        for t, s, a in zip(texts, spans, alone, strict=True)
+    ]
     out = [r if isinstance(t, str) else t for t, r in zip(pair, replaced, strict=True)]
     return out[0], out[1]
 
@@ -554,6 +560,7 @@ def action_page(
     )
     changes: list[dict[str, Any]] = []
     others: dict[str, str] = {}
+    people: dict[str, tuple[list[str], list[str]]] = {}
     own = user.org if user.role == "partner" else None
     versions = [
         json.loads(j) if j else {}
@@ -583,6 +590,7 @@ def action_page(
                 for v in versions
                 for w, m in kept_withheld(v.get("authors")).items()
             },
+            people=people,
         )
     for h in reversed(history.to_dicts()):
         before = json.loads(h["before_json"]) if h["before_json"] else {}
@@ -604,7 +612,7 @@ def action_page(
             for field_name in _FREE_TEXT:
                 if field_name in diff:
                     diff[field_name] = _pseudonymised_pair(
-                        others,
+                        (others, people),
                         diff[field_name],
                         (before.get("authors"), after.get("authors")),
                         field_name,
