@@ -29,7 +29,7 @@ import polars as pl
 from avert.analyse.concentration import Entity
 from avert.analyse.result import jsonable
 from avert.config.settings import load_settings
-from avert.errors import ConfigError
+from avert.errors import ConfigError, NotFound
 from avert.files import private_files, private_mkdir, private_write_text
 from avert.policy import ROLES
 from avert.report.render import render_html
@@ -436,7 +436,11 @@ def _stop_ratio(store: Store, city: Any, group: str) -> dict[str, float] | None:
     """The ratio of ``group``'s search rate to the White rate over all the city's
     stops against its residents (:func:`run_equality`, as the Equality page
     computes it), its 95 % interval, and the ratio planted."""
-    rows = run_equality(store).force.frame.filter(pl.col("group") == group)
+    try:
+        found = run_equality(store)
+    except (NotFound, ConfigError):  # a city too small to have stopped anyone
+        return None
+    rows = found.force.frame.filter(pl.col("group") == group)
     if rows.height == 0 or rows["ratio_to_white"][0] is None:
         return None
     row = rows.row(0, named=True)
