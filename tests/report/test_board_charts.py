@@ -180,8 +180,40 @@ def test_outcomes_chart_shows_arrests_when_the_source_records_no_find() -> None:
         }
     )
     result = SimpleNamespace(
-        frame=pl.DataFrame(), by_legislation=pl.DataFrame(), outcomes=outcomes
+        frame=pl.DataFrame(),
+        by_legislation=pl.DataFrame(),
+        trend=pl.DataFrame(),
+        outcomes=outcomes,
     )
     svg = equality_charts(result)["outcomes"]  # type: ignore[arg-type]
     assert "ending in arrest" in svg
     assert "18.0" in svg
+
+
+def test_power_chart_leaves_out_powers_never_used() -> None:
+    """A power under which no one was searched (the demo city uses no s.60) has no
+    ratio for any group: its rows read "no estimate" four times before 2026-12."""
+    from types import SimpleNamespace
+
+    from avert.report.board_charts import equality_charts
+
+    by_legislation = pl.DataFrame(
+        {
+            "power": ["PACE s.1", "PACE s.1", "s.60", "s.60"],
+            "group": ["Black", "White", "Black", "White"],
+            "searches": [30, 40, 0, 0],
+            "ratio_to_white": [3.0, 1.0, None, None],
+            "ci_low": [1.8, None, None, None],
+            "ci_high": [4.9, None, None, None],
+            "significantly_above_1": [True, False, False, False],
+        }
+    )
+    result = SimpleNamespace(
+        frame=pl.DataFrame(),
+        by_legislation=by_legislation,
+        trend=pl.DataFrame(),
+        outcomes=pl.DataFrame(),
+    )
+    svg = equality_charts(result)["legislation"]  # type: ignore[arg-type]
+    assert "PACE s.1: Black" in svg
+    assert "s.60" not in svg

@@ -20,6 +20,7 @@ import polars as pl
 
 __all__ = [
     "POLICE_AGE_RANGES",
+    "SYNTHETIC_AREA_PREFIX",
     "area_features",
     "area_key",
     "area_totals",
@@ -29,7 +30,24 @@ __all__ = [
     "residents_by_dimension",
     "sex_residents",
     "straddling_age_bands",
+    "synthetic_residents",
 ]
+
+#: How the codes of the synthetic city's areas begin (``SYN0042``, ward
+#: ``SYNW0101``): no ONS code does (``E01``, ``W01``, ``S01`` ...), so residents
+#: of such areas are the synthetic city's own (:mod:`avert.synth.residents`), never
+#: a census's.
+SYNTHETIC_AREA_PREFIX = "SYN"
+
+
+def synthetic_residents(rows: pl.DataFrame) -> bool:
+    """Whether every one of ``rows`` (populations rows, at least one) is of an area
+    of the synthetic city (:data:`SYNTHETIC_AREA_PREFIX`): its residents as avert's
+    generator made them, to be named so rather than as a census."""
+    return rows.height > 0 and bool(
+        rows["area"].cast(pl.String).str.starts_with(SYNTHETIC_AREA_PREFIX).all()
+    )
+
 
 #: the columns that place a row: an area by code, name or parent, and a year
 _LEVELS = ("area", "area_name", "parent_area", "year")

@@ -9,7 +9,7 @@ HTML and (through WeasyPrint) its PDF.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -208,7 +208,8 @@ def finds_unrecorded(outcomes: pl.DataFrame) -> bool:
 
 def equality_charts(result: EqualityResult) -> dict[str, str]:
     """SVG charts of stop and search: ``rates`` and ``ratios`` (the force's frame),
-    ``legislation`` (ratios per power) and ``outcomes`` (find rate per group)."""
+    ``legislation`` (ratios per power searched under), ``trend`` (ratios per month) and
+    ``outcomes`` (find rate per group)."""
     out: dict[str, str] = {}
     frame = result.frame
     if frame.height:
@@ -232,12 +233,24 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
         )
     leg = result.by_legislation
     if leg.height and "power" in leg.columns:
-        rows = leg.filter(pl.col("group") != "White").sort("power", "group")
+        # a power no one was searched under has no ratio for any group: left out
+        used = (
+            leg.group_by("power")
+            .agg(pl.col("searches").sum())
+            .filter(pl.col("searches") > 0)
+        )
+        rows = (
+            leg.join(used.select("power"), on="power", how="semi")
+            .filter(pl.col("group") != "White")
+            .sort("power", "group")
+        )
         out["legislation"] = interval_chart_svg(
             [_ratio_row(r, f"{r['power']}: {r['group']}") for r in rows.to_dicts()],
             title="Ratio to the White rate by power, 95 % interval",
             width_px=620,
         )
+    if result.trend.height and "period" in result.trend.columns:
+        out["trend"] = _trend_chart(result.trend)
     oc = result.outcomes
     if finds_unrecorded(oc):
         # no search has a linked find though some ended in arrest: the source does
@@ -266,6 +279,54 @@ def equality_charts(result: EqualityResult) -> dict[str, str]:
         x_label=x_label,
     )
     return out
+
+
+#: a line per group of the trend chart (colour-blind safe: Paul Tol's palette)
+_GROUP_COLOURS: Final = {
+    "Asian": "#332288",
+    "Black": "#CC6677",
+    "Mixed": "#117733",
+    "Other": "#AA4499",
+}
+
+
+def _trend_chart(trend: pl.DataFrame) -> str:
+    """The ratio of each group's search rate to the White rate per period (the
+    trend's ``period``, a month by default), a line per group beside parity (1);
+    a period in which a group or the White group has no searches has no ratio,
+    a gap in its line."""
+    periods = sorted(trend["period"].unique().to_list())
+    labels = [f"{p:%Y-%m}" for p in periods]
+    lines: list[dict[str, Any]] = []
+    for group in sorted(g for g in trend["group"].unique().to_list() if g != "White"):
+        ratio_of = dict(
+            trend.filter(pl.col("group") == group)
+            .select("period", "ratio_to_white")
+            .iter_rows()
+        )
+        lines.append(
+            {
+                "name": group,
+                "values": [ratio_of.get(p) for p in periods],
+                "colour": _GROUP_COLOURS.get(group, SERIES_COLOURS["centre"]),
+                "dots": True,
+            }
+        )
+    lines.append(
+        {
+            "name": "parity (1)",
+            "values": [1.0] * len(periods),
+            "colour": "#777777",
+            "dash": "4 3",
+            "width": 1,
+        }
+    )
+    return line_chart_svg(
+        labels,
+        lines,
+        title="Trend: ratio of each group's search rate to the White rate by month",
+        y_label="ratio to White",
+    )
 
 
 def as_markup(charts: Mapping[str, str]) -> dict[str, Any]:

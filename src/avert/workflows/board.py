@@ -497,6 +497,7 @@ def _equality_figures(found: BoardEquality) -> dict[str, Any]:
         "forces": list(found.forces),
         "force_names": [force_name(f) for f in found.forces],
         "population_year": found.population_year,
+        "residents_label": found.residents_label,
         "force_areas": list(found.force_areas),
         "rates": whole.frame.to_dicts(),
         "by_legislation": whole.by_legislation.to_dicts(),

@@ -3,7 +3,8 @@
 Generates the default synthetic city (about 50,000 people over two years), loads it
 into a fresh ``avert-demo.db``, classifies it under the AVB definition, runs every
 analysis that exists (concentration, VOLT, risk, groups, retaliation, the daily
-briefing of the city's last day) and writes a report folder with an ``index.html``
+briefing of the city's last day, the board pack with stop and search against the
+city's own residents) and writes a report folder with an ``index.html``
 that a person can open, next to the JSON of every result. Where the city planted a
 truth (the power few, high-rate offenders, reprisals), the page sets what avert
 measured beside what was planted.
@@ -23,10 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from avert.analyse.concentration import Entity
 from avert.analyse.result import jsonable
 from avert.config.settings import load_settings
-from avert.errors import ConfigError
+from avert.errors import ConfigError, NotFound
 from avert.files import private_files, private_mkdir, private_write_text
 from avert.policy import ROLES
 from avert.report.render import render_html
@@ -34,10 +37,13 @@ from avert.store import Store
 from avert.store.summary import record_sources
 from avert.synth import CityConfig, make_city, write_bundle
 from avert.synth.bundle import SOURCE_PREFIX
+from avert.synth.residents import write_residents
 from avert.workflows.analysis import RiskKind, run_concentration, run_risk, run_volt
+from avert.workflows.board import load_centroids, load_population
 from avert.workflows.briefing import run_briefing
 from avert.workflows.definitions import classify_store
 from avert.workflows.delivery import board_pack, seed_demo_plan
+from avert.workflows.equality import run_equality
 from avert.workflows.load import load_files
 from avert.workflows.networks import (
     groups_report,
@@ -185,11 +191,13 @@ def _run_demo(
     )
     store = Store(f"sqlite:///{db_path.resolve()}")
     loaded, classified = _load_city(step, city, store, out / "bundle", db_path)
+    _load_residents(step, city, store, out / "residents")
     at = dt.datetime.combine(city.config.end_date, dt.time(6, 0))
     found = _analyses(step, store, at)
     briefing = _plan_brief_and_board(step, store, at, out, pdf=pdf)
     _write_results(out / "json", found, loaded)
     figures = _figures(city, found.results, found.risks, found.retaliation)
+    figures["stop_ratio_black"] = _stop_ratio(store, city, "Black")
     index = out / "index.html"
     private_write_text(
         index,
@@ -247,6 +255,25 @@ def _load_city(
         ),
     )
     return loaded, classified
+
+
+def _load_residents(step: _Steps, city: Any, store: Store, folder: Path) -> None:
+    """The city's own residents per synthetic LSOA and their centroids
+    (:mod:`avert.synth.residents`), loaded as 'avert ingest population' and
+    'avert ingest centroids' load a census: the equality figures' denominators,
+    named on every page as the synthetic city's residents, not a census."""
+    residents, centroids = write_residents(city, folder)
+    step(
+        "load the city's residents (equality denominators)",
+        lambda: (
+            load_population(store, [residents], layout="simple", strict=True),
+            load_centroids(store, [centroids], strict=True),
+        ),
+        lambda r: (
+            f"{r[0].loaded:,} population rows of {city.residents.height:,} "
+            f"residents, {r[1].loaded:,} LSOA centroids"
+        ),
+    )
 
 
 def _analyses(step: _Steps, store: Store, at: dt.datetime) -> _Analyses:
@@ -403,6 +430,26 @@ def _demo_accounts(store: Store) -> list[str]:
             store, role, password=DEMO_PASSWORD, role=role, org=_DEMO_ORGS.get(role)
         )
     return list(ROLES)
+
+
+def _stop_ratio(store: Store, city: Any, group: str) -> dict[str, float] | None:
+    """The ratio of ``group``'s search rate to the White rate over all the city's
+    stops against its residents (:func:`run_equality`, as the Equality page
+    computes it), its 95 % interval, and the ratio planted."""
+    try:
+        found = run_equality(store)
+    except (NotFound, ConfigError):  # a city too small to have stopped anyone
+        return None
+    rows = found.force.frame.filter(pl.col("group") == group)
+    if rows.height == 0 or rows["ratio_to_white"][0] is None:
+        return None
+    row = rows.row(0, named=True)
+    return {
+        "ratio": row["ratio_to_white"],
+        "ci_low": row["ci_low"],
+        "ci_high": row["ci_high"],
+        "planted": city.truth.fields["stops"]["planted_ratios"][group],
+    }
 
 
 def _figures(

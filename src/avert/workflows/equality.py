@@ -23,6 +23,7 @@ from avert.analyse.denominators import (
     police_age_residents,
     sex_residents,
     straddling_age_bands,
+    synthetic_residents,
 )
 from avert.analyse.equality import (
     EqualityResult,
@@ -43,6 +44,7 @@ __all__ = [
     "CENSUS_DAYS",
     "FORCE_AREA_MIN_RATE_RATIO",
     "FORCE_AREA_MIN_STOPS",
+    "SYNTHETIC_RESIDENTS",
     "BoardEquality",
     "census_day",
     "few_residents_rate_notes",
@@ -50,6 +52,7 @@ __all__ = [
     "is_few_residents_note",
     "join_area_names",
     "read_person_list",
+    "residents_label",
     "run_equality",
     "split_area_names",
 ]
@@ -80,6 +83,9 @@ class BoardEquality:
     window: tuple[dt.date, dt.date] | None = None
     #: the months of the window that hold searches of the force
     months_with_stops: int = 0
+    #: the residents the rates are against, as pages name them
+    #: (:func:`residents_label`): "census 2011 residents"
+    residents_label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -97,6 +103,7 @@ class BoardEquality:
             "lists": [m.to_dict() for m in self.lists],
             "force_areas": list(self.force_areas),
             "population_year": self.population_year,
+            "residents_label": self.residents_label,
             "notes": list(self.notes),
             "equality_impact_assessment": jsonable(self.eia),
         }
@@ -237,7 +244,25 @@ def run_equality(
         forces=forces,
         window=window,
         months_with_stops=months_with_stops,
+        residents_label=residents_label(eth_rows, year),
     )
+
+
+#: how pages name the synthetic city's residents as denominators
+SYNTHETIC_RESIDENTS: Final = (
+    "the synthetic city's residents (every resident avert's generator made, not a "
+    "census)"
+)
+
+
+def residents_label(eth_rows: pl.DataFrame, year: int) -> str:
+    """The residents the rates are against, as pages name them: "census 2011
+    residents", or :data:`SYNTHETIC_RESIDENTS` when every ethnic-group row of the
+    year is of the synthetic city (:func:`synthetic_residents`): the demo's
+    denominators are the residents its generator made, never a census."""
+    if synthetic_residents(eth_rows):
+        return SYNTHETIC_RESIDENTS
+    return f"census {year} residents"
 
 
 def _force_area(

@@ -51,6 +51,7 @@ from avert.synth.city._frames import _ids
 from avert.synth.city._groups import _group_incidents, _groups, _rivalry
 from avert.synth.city._population import _families, _geography, _offenders, _people
 from avert.synth.city._records import (
+    _area_codes,
     _asb_frame,
     _attendances,
     _declared_groups,
@@ -208,4 +209,12 @@ def make_city(
         group_members=members_frame,
         truth=truth,
         extracted_at=ctx.end,
+        residents=pl.DataFrame(
+            {
+                "lsoa": _area_codes("SYN", pp.cell, 4),
+                "sex": np.where(pp.male, "M", "F"),
+                "age": pp.age,
+                "ethnicity": np.array(ETHNIC)[pp.eth],
+            }
+        ),
     )

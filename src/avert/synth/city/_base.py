@@ -100,6 +100,10 @@ class City:
     group_members: pl.DataFrame
     truth: Truth
     extracted_at: datetime
+    #: every resident (not only those in a record): ``lsoa`` (the synthetic LSOA,
+    #: its home cell), ``sex`` (M, F), ``age`` (years at the end date) and
+    #: ``ethnicity``; the city's own denominators (:mod:`avert.synth.residents`)
+    residents: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """The canonical tables by name (bundle order)."""

@@ -1,0 +1,28 @@
+"""The demo's Equality page: its stops against the synthetic city's residents.
+
+Before 2026-12 the demo loaded no denominators: the page said "Equality figures are
+not available: No population with an ethnic-group breakdown: load census
+denominators ... first" to every role.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web.helpers import World, signed_in
+
+
+@pytest.mark.parametrize("role", ["chair", "board", "analyst"])
+def test_demo_equality_page_shows_ratios_against_the_city_residents(
+    world: World, role: str
+) -> None:
+    page = signed_in(world.app, role).get("/equality")
+    assert page.status_code == 200
+    html = page.text
+    assert "Equality figures are not available" not in html
+    # a ratio to White with its interval, e.g. "2.51 (0.70 to 9.06)"
+    assert re.search(r"<td>\d+\.\d\d \(\d+\.\d\d to \d+\.\d\d\)</td>", html), html
+    assert "against the synthetic city" in html
+    assert "against census" not in html
