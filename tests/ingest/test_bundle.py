@@ -637,6 +637,30 @@ def test_lat_lon_and_x_y_apart_by_their_own_rounding_load(
     assert "INC-4" not in stored
 
 
+def test_x_y_without_a_manifest_crs_are_not_guessed(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """FORMATS.md: the manifest's crs names the projection of x/y. Without it, x/y
+    were read as EPSG:27700 silently (Irish Grid x/y of Belfast land in Cheshire).
+    A row placed by x/y alone is quarantined; one with lat/lon is placed by them,
+    its x/y not compared with a guessed projection."""
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    del manifest["crs"]
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    # Belfast City Hall: Irish Grid 333900, 374200; lat/lon 54.5964, -5.9301
+    _rewrite(
+        bundle / "incidents.csv", "51.5145,-0.0742,,", "54.5964,-5.9301,333900,374200"
+    )
+    files = _load(sqlite_store, bundle)
+    assert files["incidents"]["quarantined"] == 1
+    q = _quarantined(sqlite_store, "incidents")
+    assert (q["line"], q["column"]) == (4, "x")  # INC-3, x/y alone
+    assert "manifest.json names no crs" in q["reason"]
+    stored = sqlite_store.read_frame("incidents")["incident_id"].to_list()
+    assert "INC-1" in stored
+    assert "INC-3" not in stored
+
+
 def test_an_incident_window_ending_before_it_begins_is_quarantined(
     bundle: Path, sqlite_store: Store
 ) -> None:
