@@ -605,10 +605,60 @@ def test_lat_lon_and_x_y_that_disagree_are_quarantined(
     q = _quarantined(sqlite_store, "incidents")
     assert (q["line"], q["column"]) == (3, "x")
     assert q["reason"].startswith("x/y 534500, 180600 lie 4910 m from")
-    assert "m from lat/lon 51.5101, -0.1340 (more than 50 m" in q["reason"]
+    # 50 m and the rounding of x/y to 100 m (71 m) and lat/lon to 4 decimals (7 m)
+    assert "m from lat/lon 51.5101, -0.1340 (more than 127 m: 50 m and" in q["reason"]
     stored = sqlite_store.read_frame("incidents")["incident_id"].to_list()
     assert "INC-1" in stored
     assert "INC-2" not in stored
+
+
+def test_lat_lon_and_x_y_apart_by_their_own_rounding_load(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """x/y to 100 m (a six-figure grid reference) lie up to 71 m from the exact
+    lat/lon, lat/lon to 3 decimals up to 66 m from x/y to the metre: a fixed 50 m
+    quarantined about a fifth of such rows, each naming one place. The allowance
+    now adds the rounding the values' own digits allow; pairs written to the metre
+    and 6 decimals are still held to about 50 m."""
+    inc = bundle / "incidents.csv"
+    # 66 m apart: x/y rounded to 100 m from the place 51.464117, -0.08324
+    _rewrite(inc, "51.5145,-0.0742,,", "51.464117,-0.08324,533200,175600")
+    # 66 m apart: lat/lon rounded to 3 decimals from the place 537333, 180695
+    _rewrite(inc, "51.5101,-0.1340,,", "51.508,-0.023,537333,180695")
+    # 60 m apart, both pairs to the metre and 6 decimals: not rounding
+    _rewrite(inc, "51.4613,-0.1156,,", "51.464117,-0.08324,533307,175647")
+    files = _load(sqlite_store, bundle)
+    assert files["incidents"]["quarantined"] == 1
+    q = _quarantined(sqlite_store, "incidents")
+    assert (q["line"], q["column"]) == (5, "x")
+    assert q["reason"].startswith("x/y 533307, 175647 lie 60 m from lat/lon")
+    stored = sqlite_store.read_frame("incidents")["incident_id"].to_list()
+    assert {"INC-1", "INC-2"} <= set(stored)
+    assert "INC-4" not in stored
+
+
+def test_x_y_without_a_manifest_crs_are_not_guessed(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """FORMATS.md: the manifest's crs names the projection of x/y. Without it, x/y
+    were read as EPSG:27700 silently (Irish Grid x/y of Belfast land in Cheshire).
+    A row placed by x/y alone is quarantined; one with lat/lon is placed by them,
+    its x/y not compared with a guessed projection."""
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    del manifest["crs"]
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    # Belfast City Hall: Irish Grid 333900, 374200; lat/lon 54.5964, -5.9301
+    _rewrite(
+        bundle / "incidents.csv", "51.5145,-0.0742,,", "54.5964,-5.9301,333900,374200"
+    )
+    files = _load(sqlite_store, bundle)
+    assert files["incidents"]["quarantined"] == 1
+    q = _quarantined(sqlite_store, "incidents")
+    assert (q["line"], q["column"]) == (4, "x")  # INC-3, x/y alone
+    assert "manifest.json names no crs" in q["reason"]
+    stored = sqlite_store.read_frame("incidents")["incident_id"].to_list()
+    assert "INC-1" in stored
+    assert "INC-3" not in stored
 
 
 def test_an_incident_window_ending_before_it_begins_is_quarantined(

@@ -94,6 +94,35 @@ def test_blank_coordinates_are_kept_without_location(
     assert row["x"] is None
 
 
+def test_coordinates_with_spaces_around_keep_their_place(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """ " 53.598298 " passed the coordinate check (it strips, as bundles read
+    numbers) but was cast unstripped when stored: the row loaded with no place,
+    silently (before the check stripped, it was quarantined as "not a number")."""
+    stops = STOPS_HEADER.replace("Policing operation,", "").split(",")
+    stop = dict.fromkeys(stops, "")
+    stop |= {"Type": "Person search", "Date": "2019-06-01T22:34:11+00:00"}
+    stop |= {"Latitude": " 53.38 ", "Longitude": " -1.47 "}
+    files = [
+        write(
+            tmp_path / "2018-07-west-yorkshire-street.csv",
+            [STREET_HEADER, street_row(CID1, lon=" -1.409547 ", lat=" 53.598298 ")],
+        ),
+        write(
+            tmp_path / "2019-06-south-yorkshire-stop-and-search.csv",
+            [",".join(stops), ",".join(stop[c] for c in stops)],
+        ),
+    ]
+    tables = zip(files, ["incidents", "stops"], [53.598298, 53.38], strict=True)
+    for path, table, lat in tables:
+        assert _one(sqlite_store, path)["loaded"] == 1
+        row = sqlite_store.read_frame(table).row(0, named=True)
+        assert row["has_location"] is True
+        assert row["lat"] == lat
+        assert row["x"] is not None
+
+
 @pytest.mark.parametrize(
     ("lon", "lat", "column", "words"),
     [

@@ -142,6 +142,9 @@ class _Target:
     source: str
     crs: str
     timezone: str
+    #: whether the manifest names ``bundle_crs`` (else it is a default no x/y is
+    #: read in: FORMATS.md makes the manifest's crs name their projection)
+    bundle_crs_named: bool = True
 
 
 @dataclass
@@ -179,7 +182,7 @@ class Bundle:
             return lambda: parse_table_parts(
                 src,
                 table,
-                bundle_crs=self.crs,
+                bundle_crs=self.crs if self.manifest.get("crs") else None,
                 source=self.source,
                 crs=crs,
                 timezone=timezone,
@@ -241,7 +244,7 @@ def parse_table_parts(
     src: SourceFile,
     table: str,
     *,
-    bundle_crs: str = "EPSG:27700",
+    bundle_crs: str | None = "EPSG:27700",
     source: str = "bundle",
     crs: str = "EPSG:27700",
     timezone: str = DEFAULT_TIMEZONE,
@@ -257,7 +260,8 @@ def parse_table_parts(
     together the parts hold exactly the rows, problems and line numbers of the
     whole file read at once (a quoted field that may span lines, or a file that is
     not UTF-8, is read whole). Each part carries the whole file's digest; its
-    ``rows`` are the rows of that part.
+    ``rows`` are the rows of that part. ``bundle_crs`` None: the manifest names
+    none, so x/y are not read (:func:`_checks`).
 
     A Parquet table is read in slices of ``part_lines`` rows the same way (a few
     KB of Parquet may hold millions of rows).
@@ -270,7 +274,7 @@ def parse_table_parts(
     parts = _table_parts(
         src,
         table,
-        _Target(bundle_crs, source, crs, timezone),
+        _Target(bundle_crs or "EPSG:27700", source, crs, timezone, bool(bundle_crs)),
         limits=limits,
         part_lines=PART_LINES if part_lines is None else part_lines,
     )
@@ -631,8 +635,13 @@ def _checks(
     out: _Checks | None = None,
     *,
     timezone: str = DEFAULT_TIMEZONE,
+    bundle_crs_named: bool = True,
 ) -> _Checks:
-    """The row checks of ``table``, added after those already in ``out``."""
+    """The row checks of ``table``, added after those already in ``out``.
+
+    Without ``bundle_crs_named`` the projection of x/y is unknown: a row placed by
+    x/y alone is rejected, and a row's x/y are not compared with its lat/lon.
+    """
     out = _Checks() if out is None else out
     for name, kind, required in BUNDLE_COLUMNS[table]:
         if name not in frame.columns:
@@ -679,7 +688,18 @@ def _checks(
         out.extend(
             [xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)]
         )
-        if has_latlon:  # both pairs given: they must name one place
+        if not bundle_crs_named:
+            out.add(
+                "x",
+                no_latlon
+                & (pl.col("x").str.strip_chars().fill_null("") != "")
+                & (pl.col("y").str.strip_chars().fill_null("") != ""),
+                pl.lit(
+                    "x/y given without lat/lon, and manifest.json names no crs: "
+                    'their projection is unknown (add e.g. "crs": "EPSG:27700")'
+                ),
+            )
+        elif has_latlon:  # both pairs given: they must name one place
             disagree, failing = xy_disagreement(
                 "lon", "lat", "x", "y", source_crs=bundle_crs, crs=crs
             )
@@ -1035,7 +1055,13 @@ def _map_table(
                 pl.lit("NUL byte in the value (a database cannot store it)"),
             )
     checks = _checks(
-        frame, table, target.crs, target.bundle_crs, checks, timezone=target.timezone
+        frame,
+        table,
+        target.crs,
+        target.bundle_crs,
+        checks,
+        timezone=target.timezone,
+        bundle_crs_named=target.bundle_crs_named,
     )
     good, problems = split_rows(
         frame, header, checks.checks, target=table, failing=checks.failing

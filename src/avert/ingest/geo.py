@@ -41,10 +41,14 @@ __all__ = [
 #: the Channel Islands and St Kilda's waters).
 UK_BOUNDS: Final = (-14.0, 4.0, 48.5, 62.0)
 #: Metres by which a row's x/y may lie from its lat/lon (both in the store's CRS)
-#: before the two pairs are said to disagree: a few metres of rounding (x/y to the
-#: metre, lat/lon to 4 decimals, ~11 m) and datum shifts (~5 m) are not a second
-#: place; 50 m is about a street's width.
+#: before the two pairs are said to disagree, on top of the rounding their own
+#: digits allow (:func:`_rounding_m`): a few metres of rounding (x/y to the metre,
+#: lat/lon to 4 decimals, ~11 m) and datum shifts (~5 m) are not a second place;
+#: 50 m is about a street's width.
 XY_TOLERANCE_M: Final = 50.0
+#: Metres of ground per degree of latitude (the largest, at the poles: an
+#: allowance errs wide)
+_M_PER_DEG_LAT: Final = 111_700.0
 
 #: Degrees added on each side of a CRS's EPSG area of use before a place is called
 #: outside it: a UTM zone is 6 degrees wide but projects well a degree beyond its
@@ -452,7 +456,9 @@ def xy_disagreement(
     Returns ((column, reason), failing). Both pairs are taken to the store's
     ``crs`` (metres): lat/lon projected from WGS84, x/y from ``source_crs`` (the
     manifest's), over whole columns; the pairs disagree when they lie more than
-    ``tolerance_m`` apart. A row missing a value of either pair, or with one that
+    ``tolerance_m`` apart plus the rounding their digits allow (:func:`_rounding_m`:
+    x/y to 100 m or lat/lon to 3 decimals name one place up to ~70 m away, and
+    FORMATS.md sets no precision). A row missing a value of either pair, or with one that
     is not a number or does not convert, is left to the other checks (``failing``
     false). ``failing`` builds no text, so reasons are built for the flagged rows
     alone.
@@ -466,7 +472,8 @@ def xy_disagreement(
         partial(_pair_distance, source_crs=source_crs, crs=crs),
         return_dtype=pl.Float64,
     )
-    failing = (distance > tolerance_m).fill_null(False)
+    allowed = tolerance_m + _rounding_m(lon_raw, lat_raw, x_raw, y_raw)
+    failing = (distance > allowed).fill_null(False)
     reason = pl.concat_str(
         [
             pl.lit("x/y "),
@@ -479,14 +486,38 @@ def xy_disagreement(
             pl.col(lat_raw).str.strip_chars(),
             pl.lit(", "),
             pl.col(lon_raw).str.strip_chars(),
+            pl.lit(" (more than "),
+            allowed.round(0).cast(pl.Int64).cast(pl.String),
             pl.lit(
-                f" (more than {tolerance_m:g} m; x/y in the manifest's crs "
-                f"{source_crs}): which place is meant is unknown"
+                f" m: {tolerance_m:g} m and the rounding of the digits given; x/y in "
+                f"the manifest's crs {source_crs}): which place is meant is unknown"
             ),
         ]
     )
     column = pl.when(failing).then(pl.lit(x_raw))
     return (column, pl.when(failing).then(reason)), failing
+
+
+def _half_step(raw: str) -> pl.Expr:
+    """Half a unit in the last place the text of number ``raw`` gives: 0.005 for
+    ``51.51`` or ``51.50``, 0.5 for ``533247``; a whole number ending in zeros may
+    be rounded to them, 50 for ``533200`` (a six-figure grid reference)."""
+    text = pl.col(raw).str.strip_chars()
+    decimals = text.str.extract(r"\.(\d*)$").str.len_chars().cast(pl.Int32)
+    zeros = text.str.extract(r"^[+-]?\d*[1-9](0+)$").str.len_chars().cast(pl.Int32)
+    places = pl.coalesce(decimals, -zeros, pl.lit(0, dtype=pl.Int32))
+    return 0.5 * pl.lit(10.0).pow(-places)
+
+
+def _rounding_m(lon_raw: str, lat_raw: str, x_raw: str, y_raw: str) -> pl.Expr:
+    """Metres a row's lat/lon and x/y may lie apart by rounding alone: the
+    half-steps of their digits (:func:`_half_step`) as ground distances, a degree of
+    longitude cos(latitude) of one of latitude, x/y in metres as FORMATS.md says."""
+    lat = pl.col(lat_raw).str.strip_chars().cast(pl.Float64, strict=False)
+    lat_m = _half_step(lat_raw) * _M_PER_DEG_LAT
+    lon_m = _half_step(lon_raw) * _M_PER_DEG_LAT * lat.radians().cos().abs()
+    xy_m = (_half_step(x_raw).pow(2) + _half_step(y_raw).pow(2)).sqrt()
+    return (lat_m.pow(2) + lon_m.pow(2)).sqrt() + xy_m
 
 
 def _pair_distance(pairs: pl.Series, *, source_crs: str, crs: str) -> pl.Series:

@@ -120,11 +120,13 @@ def _with_xy(frame: pl.DataFrame, lon: str, lat: str, *, crs: str) -> pl.DataFra
     distinct points than rows: each distinct pair is projected once and joined back
     (only the coordinate columns are joined, never the whole frame).
     """
+    # stripped as :func:`avert.ingest.geo.coordinate_problem` reads them: a value
+    # it passed (" 53.5 ") cast as given was a row stored with no place
     coords = (
         frame.lazy()
         .select(
-            pl.col(lon).cast(pl.Float64, strict=False).alias("lon"),
-            pl.col(lat).cast(pl.Float64, strict=False).alias("lat"),
+            pl.col(lon).str.strip_chars().cast(pl.Float64, strict=False).alias("lon"),
+            pl.col(lat).str.strip_chars().cast(pl.Float64, strict=False).alias("lat"),
         )
         .collect()
     )
