@@ -366,8 +366,12 @@ def today_fragment(
 
     ``HX-Push-Url`` puts the page of the same window in the address bar, so a
     reload, Back or a copied link shows the window shown (not the default one).
+    Opened otherwise (no ``HX-Request`` header: a link, a bookmark, a new tab) it
+    is the whole page of Today, not a bare fragment without header or style.
     """
     context = _briefing_context(request, at, hours, area)
+    if not request.headers.get("hx-request"):
+        return _page(request, "today.html", **context)
     query = {"at": at or "", "hours": str(context["hours"]), "area": area or ""}
     link = "/today?" + urlencode({k: v for k, v in query.items() if v})
     return HTMLResponse(context["briefing_html"], headers={"HX-Push-Url": link})
