@@ -13,6 +13,7 @@ import polars as pl
 from fastapi.testclient import TestClient
 
 from avert.config.settings import load_settings
+from avert.delivery.model import STATUSES
 from avert.policy import ROLES
 from avert.store import Store
 from avert.web.app import create_app
@@ -1003,3 +1004,37 @@ def test_a_form_without_a_version_is_refused_and_nothing_is_saved(
     row = world.store.read_frame("taskings", where=[("tasking_id", "=", tasking_id)])
     assert row["status"][0] != "done"
     assert row["result"][0] != "Seen"
+
+
+def test_the_task_this_fields_have_a_name_shown_beside_them(world: World) -> None:
+    # "Task this" fields had a placeholder and an aria-label only: once typed in,
+    # nothing on the screen said which was "who" and which "organisation"
+    page = signed_in(world.app, "chair").get("/meeting?hours=168").text
+    form = page[page.index('action="/meeting/task"') :]
+    form = form[: form.index("</form>")]
+    for name, shown in (
+        ("what", "What"),
+        ("assignee", "Who"),
+        ("organisation", "Organisation"),
+        ("due", "Due"),
+    ):
+        assert re.search(
+            rf'<label class="field">{shown}<input[^>]*name="{name}"', form
+        ), name
+
+
+def test_an_actions_statuses_are_listed_in_the_order_of_their_life(
+    world: World,
+) -> None:
+    # the list put the action's own status first, then the others A to Z
+    # ("open, cancelled, done, in progress")
+    client = signed_in(world.app, "chair")
+    for status in ("open", "done"):
+        action_id = _actions(world).filter(pl.col("status") == status)["action_id"][0]
+        page = client.get(f"/plan/actions/{action_id}").text
+        select = page[page.index('<select name="status">') :]
+        listed = re.findall(
+            r'<option value="([^"]+)"', select[: select.index("</select>")]
+        )
+        assert status in listed
+        assert listed == [s for s in STATUSES if s in listed], listed

@@ -7,6 +7,8 @@ error page would put a page inside the page.
 
 from __future__ import annotations
 
+import pytest
+
 from web.helpers import World, signed_in
 
 HX = {"HX-Request": "true"}
@@ -58,3 +60,40 @@ def test_htmx_request_after_the_session_ended_leaves_for_the_sign_in(
     page = anonymous.get("/today", follow_redirects=False)
     assert page.status_code == 303
     assert page.headers["location"] == "/login"
+
+
+def test_the_briefing_opened_without_htmx_is_the_whole_page(world: World) -> None:
+    """``/today/briefing`` opened directly (a link, a new tab) was the bare htmx
+    fragment: no header, navigation or style. It is the page of Today now; htmx
+    still gets the fragment alone."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/today/briefing?hours=48")
+    assert page.status_code == 200
+    assert "<nav" in page.text
+    assert 'id="briefing"' in page.text
+    assert 'value="48"' in page.text
+    fragment = client.get("/today/briefing?hours=48", headers=HX)
+    assert "<nav" not in fragment.text
+
+
+@pytest.mark.parametrize(
+    ("path", "named"),
+    [
+        ("/today?hours=abc", "hours: not a whole number"),
+        ("/today/briefing?hours=1.5", "hours: not a whole number"),
+        ("/meeting?hours=many", "hours: not a whole number"),
+        ("/api/v1/briefing?hours=0", "hours: must be 1 or more"),
+    ],
+)
+def test_a_bad_query_value_is_said_in_avert_words(
+    world: World, path: str, named: str
+) -> None:
+    """``/today?hours=abc`` showed the framework's wording ("Input should be a
+    valid integer, unable to parse string as an integer"); avert says which
+    parameter and what it should be, on its own page (with the navigation)."""
+    answer = signed_in(world.app, "chair").get(path)
+    assert answer.status_code == 422
+    assert named in answer.text
+    assert "Input should" not in answer.text
+    if not path.startswith("/api/"):
+        assert "<nav" in answer.text

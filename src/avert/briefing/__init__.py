@@ -52,6 +52,8 @@ from avert.briefing.intelligence import intelligence_section
 from avert.briefing.makeup import make_up_section
 from avert.briefing.model import (
     LOOKBACK_DAYS,
+    NO_INCIDENTS_STORED,
+    NOTHING_LOADED_NOTE,
     REPEAT_WINDOW_DAYS,
     YEAR_DAYS,
     Boundary,
@@ -76,6 +78,8 @@ from avert.schema import column_or
 __all__ = [
     "FEED_LAG_NOTE_AFTER",
     "LOOKBACK_DAYS",
+    "NOTHING_LOADED_NOTE",
+    "NO_INCIDENTS_STORED",
     "REPEAT_WINDOW_DAYS",
     "YEAR_DAYS",
     "Audience",

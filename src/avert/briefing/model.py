@@ -422,6 +422,22 @@ class Summary(TypedDict):
     n_actions_due: int
 
 
+#: Why a briefing counts nothing when the store holds no incident at all
+#: (:func:`records_missing`; :attr:`Briefing.nothing_loaded`)
+NO_INCIDENTS_STORED: Final = (
+    "the store holds no incidents: none were loaded, and stops, "
+    "populations and surveys are not incidents"
+)
+
+#: The briefing's note when the store holds no incident: nothing was loaded, and
+#: what loads data (not "open incident data name no one": there are none)
+NOTHING_LOADED_NOTE: Final = (
+    "Nothing is loaded yet: the store holds no incidents, and names no person, "
+    "place or group. Data are loaded on avert's server with 'avert ingest' "
+    "(police.uk files, a record bundle or any incident table: docs/cli.md)."
+)
+
+
 def records_missing(
     span: tuple[dt.datetime, dt.datetime] | None,
     window_from: dt.datetime,
@@ -434,10 +450,7 @@ def records_missing(
     because nothing was loaded for it, not because nothing happened.
     """
     if span is None:
-        return (
-            "the store holds no incidents: none were loaded, and stops, "
-            "populations and surveys are not incidents"
-        )
+        return NO_INCIDENTS_STORED
     first, last = span
     if window_to <= first:
         return (
@@ -516,6 +529,8 @@ class Briefing:
                 "month-precision data (data.police.uk) name no victims, suspects "
                 "or offenders"
             )
+        if self.nothing_loaded:
+            return "nothing is loaded yet (the store holds no incidents and no people)"
         if not self.people_recorded:
             return (
                 "the store holds no victims, suspects or offenders (no involvements: "
@@ -524,12 +539,26 @@ class Briefing:
         return None
 
     @property
+    def nothing_loaded(self) -> bool:
+        """Whether the store held no incident at all (nothing loaded): the pages
+        then say so and what loads data, not why open data name no one."""
+        return self.records_missing == NO_INCIDENTS_STORED
+
+    @property
+    def nothing_loaded_note(self) -> str | None:
+        """:data:`NOTHING_LOADED_NOTE` when :attr:`nothing_loaded` (the command
+        line prints it as the pages show it), else None."""
+        return NOTHING_LOADED_NOTE if self.nothing_loaded else None
+
+    @property
     def people_not_shown_short(self) -> str | None:
         """The few words of :attr:`people_not_shown` the summary tiles and the
         command line give (None when the people can be shown); month data show
         no intelligence either, for the same reason."""
         if self.precision == "month":
             return "not in month-precision data"
+        if self.nothing_loaded:
+            return "nothing loaded yet"
         if not self.people_recorded:
             return "no one is named in these data"
         return None

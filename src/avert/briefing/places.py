@@ -14,7 +14,7 @@ whose share is in-sample and says so. :func:`window_map_points` stays.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
@@ -34,7 +34,13 @@ from avert.briefing.model import (
     PlacesSummary,
 )
 
-__all__ = ["PlacesForecast", "places_section", "window_map_points"]
+__all__ = [
+    "NO_PLACES_NOTE_STARTS",
+    "PlacesForecast",
+    "no_places_notes",
+    "places_section",
+    "window_map_points",
+]
 
 
 @dataclass(frozen=True)
@@ -457,6 +463,16 @@ def _forecast_section(
         method=method,
         notes=list(fc.notes),
     )
+
+
+#: How the notes saying why there are no top cells begin (the Places page shows
+#: them where the cells would be: :func:`no_places_notes`)
+NO_PLACES_NOTE_STARTS: Final = ("No violent incident with", "Incidents have no x/y")
+
+
+def no_places_notes(notes: Sequence[str]) -> tuple[str, ...]:
+    """The notes among ``notes`` that say why a briefing has no top cells."""
+    return tuple(n for n in notes if n.startswith(NO_PLACES_NOTE_STARTS))
 
 
 def _no_places_note(ctx: BriefingContext, period: str) -> str:

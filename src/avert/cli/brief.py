@@ -148,6 +148,9 @@ def brief(
         )
     )
     console.print(b.trend["line"])
+    if b.nothing_loaded_note:
+        # as the page: why it is empty and what loads data
+        console.print(b.nothing_loaded_note)
     for path in (files.html, files.pdf, files.json):
         if path is not None:
             console.print(f"  wrote {path}")

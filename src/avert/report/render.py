@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from avert.analyse.forecast import bulk_notes
 from avert.briefing import Briefing
+from avert.briefing.places import no_places_notes
 from avert.files import private_write_bytes
 from avert.report.charts import CATEGORY_COLOURS, category_colour, places_map_svg
 from avert.report.glyphs import drawable_html
@@ -277,6 +278,8 @@ def briefing_page_context(
         "map_sampled": briefing.harm_expected,
         "limits": LIST_LIMITS,
         "grid_notes": bulk_notes(briefing.notes),
+        # why there are no top cells, shown where they would be (Places page)
+        "places_notes": no_places_notes(briefing.notes),
     }
 
 

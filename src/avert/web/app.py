@@ -256,12 +256,40 @@ def _error(request: Request, status: int, message: str) -> Response:
     )
 
 
+#: avert's words for what a parameter should have been, by pydantic's error type
+#: (its own wording, "Input should be a valid integer, unable to parse string as
+#: an integer", was shown on the pages); ``{...}`` are the error's ``ctx``.
+_EXPECTED: dict[str, str] = {
+    "int_parsing": "not a whole number (e.g. 24)",
+    "int_type": "not a whole number (e.g. 24)",
+    "int_from_float": "not a whole number (e.g. 24)",
+    "float_parsing": "not a number (e.g. 0.5)",
+    "float_type": "not a number (e.g. 0.5)",
+    "finite_number": "not a finite number",
+    "bool_parsing": "neither yes nor no (use true or false)",
+    "missing": "missing",
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be {ge} or more",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be {le} or less",
+    "string_too_short": "too short (at least {min_length} characters)",
+    "string_too_long": "too long (at most {max_length} characters)",
+}
+
+
 def _validation_message(exc: RequestValidationError) -> str:
-    """One line per bad parameter: where it was and what was expected."""
+    """One line naming each bad parameter and what was wrong with it, in avert's
+    words (:data:`_EXPECTED`), never the value sent (echoed on avert's own page,
+    a crafted link's text would read as avert's)."""
     parts = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error.get("loc", ())[1:]) or "request"
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+        wording = _EXPECTED.get(str(error.get("type")), "not valid")
+        try:
+            said = wording.format(**(error.get("ctx") or {}))
+        except (KeyError, IndexError, ValueError):
+            said = "not valid"
+        parts.append(f"{where}: {said}")
     return "; ".join(parts) or "The request's parameters are not valid."
 
 

@@ -95,11 +95,49 @@ def header_context(request: Request, user: User | None) -> dict[str, Any]:
     }
 
 
+#: The pages that, on a store holding no incident, say so and what to do
+#: (:func:`nothing_loaded`), not only that their list is empty
+SAY_WHEN_NOTHING_LOADED: frozenset[str] = frozenset(
+    {"today.html", "places.html", "meeting.html", "my_actions.html", "performance.html"}
+)
+
+
+def nothing_loaded(role: str) -> str:
+    """What a page says on a store that holds no incident: why it is empty, and
+    what its reader can do, in the terms of their ``role``. Data are loaded on the
+    server with ``avert ingest`` (docs/cli.md), not through the web app, so only
+    those who run avert (administrators, analysts) can load them; the others are
+    told whom to ask."""
+    said = "Nothing is loaded yet: the store holds no incidents, so there is nothing to show."
+    if role in ("admin", "analyst"):
+        return (
+            f"{said} Load data on the server with 'avert ingest' (police.uk files, "
+            "a record bundle or any incident table: docs/cli.md); "
+            "'avert demo' builds a synthetic city to try avert on."
+        )
+    if role == "partner":
+        return (
+            f"{said} The police force's avert administrator or analyst loads the "
+            "data: ask them."
+        )
+    return (
+        f"{said} Your avert administrator or analyst loads the data "
+        "('avert ingest', docs/cli.md): ask them."
+    )
+
+
 def _page(
     request: Request, template: str, status: int = 200, **context: Any
 ) -> Response:
     user: User | None = getattr(request.state, "user", None)
     header = header_context(request, user)
+    if (
+        template in SAY_WHEN_NOTHING_LOADED
+        and user is not None
+        and status == 200
+        and not views.holds_incidents(_ctx(request).store)
+    ):
+        context["nothing_loaded"] = nothing_loaded(user.role)
     return (
         _ctx(request)
         .templates_for(header["audience"])
@@ -374,8 +412,12 @@ def today_fragment(
 
     ``HX-Push-Url`` puts the page of the same window in the address bar, so a
     reload, Back or a copied link shows the window shown (not the default one).
+    Opened otherwise (no ``HX-Request`` header: a link, a bookmark, a new tab) it
+    is the whole page of Today, not a bare fragment without header or style.
     """
     context = _briefing_context(request, at, hours, area)
+    if not request.headers.get("hx-request"):
+        return _page(request, "today.html", **context)
     query = {"at": at or "", "hours": str(context["hours"]), "area": area or ""}
     link = "/today?" + urlencode({k: v for k, v in query.items() if v})
     return HTMLResponse(context["briefing_html"], headers={"HX-Push-Url": link})

@@ -34,6 +34,8 @@ from avert.access import (
 )
 from avert.areas import AREA_COLUMNS, area_key
 from avert.briefing import (
+    NO_INCIDENTS_STORED,
+    NOTHING_LOADED_NOTE,
     Boundary,
     Briefing,
     BriefingOptions,
@@ -454,11 +456,20 @@ def _with_records_missing(
             "no incident in the store names this area as its borough or LSOA, "
             "the areas a briefing can be of"
         )
+    notes = briefing.notes
+    if missing == NO_INCIDENTS_STORED:
+        # nothing loaded at all: say so and what loads data, not that "open
+        # incident data name no one" (there are none)
+        notes = (
+            NOTHING_LOADED_NOTE,
+            *(n for n in notes if n != NO_PEOPLE_NOTE),
+        )
     if missing is not None and not briefing.incidents:
         # nothing loaded for the window: 0 violence would read as a finding
         briefing = dataclasses.replace(
             briefing,
             records_missing=missing,
+            notes=notes,
             trend={
                 **briefing.trend,
                 "line": f"Violence: not counted ({missing}).",

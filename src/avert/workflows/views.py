@@ -39,6 +39,7 @@ from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
 from avert.store import Store, audit, queries
+from avert.store.loads import has_rows
 from avert.store.summary import (
     incident_span,
     latest_incident_at,
@@ -777,6 +778,12 @@ def groups_view(
             g["same_as"] = [pseudo("group", r) for r in g["same_as"]]
             g["members"] = []  # partners see the size, never who
     return {"groups": groups, "make_up": made, "notes": list(report.get("notes") or [])}
+
+
+def holds_incidents(store: Store) -> bool:
+    """Whether the store holds any incident (one row read): the pages that are
+    empty without one say why and what to do when it holds none."""
+    return has_rows(store, "incidents")
 
 
 def data_view(store: Store) -> dict[str, Any]:

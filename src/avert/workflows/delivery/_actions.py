@@ -639,5 +639,11 @@ def action_page(
         "action": shown.row(0, named=True),
         "history": changes,
         "may_edit": may_edit,
-        "statuses": [row["status"], *sorted(ACTION_TRANSITIONS[row["status"]])],
+        # the statuses it may take, in the order of their life (proposed to
+        # cancelled), its own among them: not its own first, then A to Z
+        "statuses": [
+            s
+            for s in STATUSES
+            if s == row["status"] or s in ACTION_TRANSITIONS[row["status"]]
+        ],
     }

@@ -1,0 +1,107 @@
+"""A store that holds nothing yet (``avert db upgrade``, accounts only): each page
+that is empty says why and what its reader can do, in their role's terms, and the
+briefing says nothing is loaded, not that open incident data name no one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+from avert.cli import app as cli_app
+from avert.config.settings import load_settings
+from avert.store import Store
+from avert.web import create_app
+from avert.workflows.users import add_user
+from web.helpers import PASSWORD, SECRET, signed_in
+
+ROLES = ("admin", "analyst", "chair", "officer", "partner", "board")
+LINE = re.compile(r'<p class="note nothing-loaded" id="nothing-loaded"[^>]*>(.*?)</p>')
+PAGES = ("/today", "/places", "/meeting", "/performance", "/plan/mine")
+
+
+@pytest.fixture(scope="module")
+def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, str]]:
+    root: Path = tmp_path_factory.mktemp("empty")
+    url = f"sqlite:///{root / 'avert.db'}"
+    store = Store(url)
+    store.upgrade()
+    for role in ROLES:
+        org = {"org": "Council"} if role == "partner" else {}
+        add_user(store, role, password=PASSWORD, role=role, **org)
+    settings = load_settings({}).with_overrides(
+        database_url=url, secret_key=SECRET, pseudonym_key=secrets.token_urlsafe(32)
+    )
+    yield create_app(settings, store), url
+    store.close()
+
+
+def _text(page: str) -> str:
+    return html.unescape(page)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_empty_page_says_nothing_is_loaded_and_what_to_do(
+    empty: tuple[FastAPI, str], role: str
+) -> None:
+    # Meeting, My actions and Performance said there was nothing, not why or
+    # what to do; a partner, who cannot load data, is told whom to ask
+    client = signed_in(empty[0], role)
+    for path in PAGES:
+        page = client.get(path)
+        if page.status_code == 403:
+            continue  # not the role's page
+        assert page.status_code == 200, (role, path)
+        said = LINE.search(_text(page.text))
+        assert said, (role, path)
+        line = said.group(1)
+        assert line.startswith("Nothing is loaded yet"), (role, path)
+        if role in ("admin", "analyst"):
+            assert "'avert ingest'" in line
+        elif role == "partner":
+            assert "administrator or analyst loads the data: ask them" in line
+            assert "avert ingest" not in line
+        else:
+            assert "administrator or analyst loads the data" in line
+
+
+def test_the_briefing_of_an_empty_store_says_nothing_is_loaded(
+    empty: tuple[FastAPI, str],
+) -> None:
+    # its notes said "data.police.uk and other open incident data name no one"
+    # of a store that holds no data at all
+    page = _text(signed_in(empty[0], "chair").get("/today").text)
+    assert "open incident data name no one" not in page
+    assert "Nothing is loaded yet: the store holds no incidents" in page
+    assert "'avert ingest'" in page
+
+
+def test_places_says_why_it_has_no_places_on_its_own_page(
+    empty: tuple[FastAPI, str],
+) -> None:
+    # "No places to show for this window." alone; the reason was in Today's notes
+    page = _text(signed_in(empty[0], "chair").get("/places").text)
+    assert "No places to show for this window: the store holds no incidents" in page
+    assert "No violent incident with a place in the last 28 days" in page
+
+
+def test_brief_on_an_empty_store_says_what_the_page_says(
+    empty: tuple[FastAPI, str], tmp_path: Path
+) -> None:
+    at = dt.datetime.now().replace(microsecond=0).isoformat()
+    result = CliRunner().invoke(
+        cli_app,
+        ["--db", empty[1], "brief", "--at", at, "--out", str(tmp_path), "--no-pdf"],
+        env={"COLUMNS": "400"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Nothing is loaded yet: the store holds no incidents" in result.output
+    assert "'avert ingest'" in result.output
+    assert "name no one" not in result.output
