@@ -217,3 +217,43 @@ def test_power_chart_leaves_out_powers_never_used() -> None:
     svg = equality_charts(result)["legislation"]  # type: ignore[arg-type]
     assert "PACE s.1: Black" in svg
     assert "s.60" not in svg
+
+
+def test_line_chart_labels_a_tick_between_integers_as_its_value() -> None:
+    """Ticks of 2.5 (an axis up to 12.5, as the trend of a few months' ratios
+    reaches) were labelled by rounding to a whole number: "12" drawn at 12.5,
+    "18" at 17.5."""
+    svg = line_chart_svg(
+        ["2026-01", "2026-02", "2026-03"],
+        [{"name": "Black", "values": [10.4, 17.2, 21.0]}],
+        title="ratio",
+        y_zero=False,
+    )
+    labels = [t.text for t in ET.fromstring(svg).iter(f"{NS}text")]
+    assert {"12.5", "17.5"} <= set(labels), labels
+    assert not {"12", "18"} & set(labels), labels
+
+
+def test_trend_chart_keeps_a_month_without_searches_as_a_gap() -> None:
+    """A month with no searches has no trend row; its line was drawn straight from
+    the month before to the month after, the axis reading 2026-01 beside 2026-04."""
+    from avert.report.board_charts import _trend_chart
+
+    months = [dt.date(2026, 1, 1), dt.date(2026, 4, 1)]
+    trend = pl.DataFrame(
+        {
+            "period": [m for m in months for _ in range(2)],
+            "group": ["Black", "White"] * 2,
+            "ratio_to_white": [3.0, 1.0, 4.0, 1.0],
+        }
+    )
+    svg = _trend_chart(trend)
+    labels = [t.text for t in ET.fromstring(svg).iter(f"{NS}text")]
+    assert "2026-02" in labels or "2026-03" in labels, labels
+    black = [
+        p.get("points", "")
+        for p in ET.fromstring(svg).iter(f"{NS}polyline")
+        if p.get("stroke") == "#CC6677"
+    ]
+    # two lines of one point each (the gap between), not one joining them
+    assert all(len(points.split()) == 1 for points in black), black

@@ -8,6 +8,7 @@ HTML and (through WeasyPrint) its PDF.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -294,8 +295,12 @@ def _trend_chart(trend: pl.DataFrame) -> str:
     """The ratio of each group's search rate to the White rate per period (the
     trend's ``period``, a month by default), a line per group beside parity (1);
     a period in which a group or the White group has no searches has no ratio,
-    a gap in its line."""
-    periods = sorted(trend["period"].unique().to_list())
+    a gap in its line. Every month from the first to the last is on the axis: a
+    month without searches has no trend row, and is a gap rather than left out
+    (which would join the months either side of it)."""
+    present: list[dt.date] = trend["period"].unique().to_list()
+    months = pl.date_range(min(present), max(present), "1mo", eager=True)
+    periods = sorted(set(months.to_list()) | set(present))
     labels = [f"{p:%Y-%m}" for p in periods]
     lines: list[dict[str, Any]] = []
     for group in sorted(g for g in trend["group"].unique().to_list() if g != "White"):

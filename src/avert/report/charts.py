@@ -430,7 +430,12 @@ def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
 
 
 def _tick_label(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.2g}"
+    """A tick's value as written: whole numbers with thousands separators, others
+    with the decimals they have (ticks are round, :func:`_nice_ticks`: 12.5, not
+    rounded to "12"; 0.125, not "0.12")."""
+    if v == int(v):
+        return f"{v:,.0f}"
+    return f"{v:,.10f}".rstrip("0").rstrip(".")
 
 
 def line_chart_svg(
