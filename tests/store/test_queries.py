@@ -414,3 +414,28 @@ def test_stored_names_finds_names_stored_surname_first_or_widely_spaced(
         ("P2", "Mary  Jones"),
         ("P3", "Maria José da Silva Santos"),
     ]
+
+
+def test_stored_names_index_their_words_and_give_each_found_names_key(
+    any_store: Store,
+) -> None:
+    """Pseudonymising a force's texts keyed each found name again, one by one,
+    and formed every run of every text's words: the names' words are indexed
+    once (the words of their keys) and each found name comes with its key."""
+    with any_store.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {
+                    "person_id": ["P1", "P2", "P3"],
+                    "name": ["SMITH, John", "Mary  O’Neil", None],
+                }
+            ),
+        )
+    names = queries.StoredNames(any_store)
+    assert names.words("person") == {"john", "smith", "mary", "o'neil"}
+    assert names.find_keyed(["john smith", "mary o'neil"], kind="person") == [
+        ("P1", "SMITH, John", "john smith"),
+        ("P2", "Mary  O’Neil", "mary o'neil"),
+    ]
+    assert names.words("group") == frozenset()

@@ -28,7 +28,6 @@ from avert.access import (
     pseudonymise_authored,
     pseudonymiser_for,
     restore_authored,
-    stored_name_key,
     written_keys,
 )
 from avert.config.settings import Settings
@@ -169,10 +168,9 @@ def _shown_and_people(
             people.add(real)
             clues.setdefault(real, []).append(name_key(real))
     for kind in ("person", "group"):
-        keys = name_candidates(texts, min_words=queries.name_words(kind))
+        keys = _asked_names(texts, names, kind)
         owners: dict[str, set[str]] = {}
-        for real, name in names.find(keys, kind=kind):
-            key = stored_name_key(name, surname_first=kind == "person")
+        for real, _, key in names.find_keyed(keys, kind=kind):
             owners.setdefault(key, set()).add(real)
         for name, ids in owners.items():
             value = pseudo(kind, min(ids)) if len(ids) == 1 else NAME_WITHHELD
@@ -192,6 +190,32 @@ def _shown_and_people(
         clues.setdefault(person, []).extend(keys)
     words_of = names.name_words(sorted(clues))
     return shown, {p: (c, words_of[p]) for p, c in clues.items() if p in words_of}
+
+
+def _asked_names(
+    texts: Sequence[str | None], names: queries.StoredNames, kind: str
+) -> list[str]:
+    """The runs of ``texts``' words that may be a stored name of ``kind``
+    (:func:`avert.access.name_candidates`), only those whose every word is a
+    word of a stored name (``names``' index, made once per output): the store
+    finds the same names, and a force's texts are searched once, not each run
+    of each text formed in two cases."""
+    return name_candidates(
+        texts, min_words=queries.name_words(kind), known=_NameWords(names, kind)
+    )
+
+
+class _NameWords:
+    """The words of the stored names of ``kind``
+    (:meth:`avert.store.queries.StoredNames.words`), read when first asked:
+    texts too short to write a name read no name."""
+
+    def __init__(self, names: queries.StoredNames, kind: str) -> None:
+        self._names = names
+        self._kind = kind
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._names.words(self._kind)
 
 
 #: What a partner's save keeps withheld: a marker, never a pseudonym (which a
