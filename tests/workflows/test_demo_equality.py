@@ -6,6 +6,7 @@ said only "load census denominators ... first" to everyone who tried avert.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from avert.synth import CityConfig, make_city
 from avert.workflows.board import board_statistics
 from avert.workflows.demo import run_demo
 from avert.workflows.equality import SYNTHETIC_RESIDENTS, run_equality
+from avert.workflows.performance import run_performance
 
 SEED, PEOPLE, DAYS = 3, 4_000, 400
 
@@ -153,3 +155,28 @@ def test_demo_page_sets_the_stop_ratio_beside_the_planted(
     assert "stop and search rate over White residents" in html
     assert "planted: 4.1" in html
     assert "board/board-pack-" in html
+
+
+def test_demo_performance_rates_are_per_city_resident(
+    demo: tuple[Path, Store],
+) -> None:
+    """The force total's residents are those of its incidents' borough (the
+    synthetic city, parent of its LSOAs): the performance series said "No
+    populations known for these areas" though the city's residents were loaded."""
+    _, store = demo
+    found = run_performance(
+        store,
+        baseline_from=dt.date(2025, 11, 1),
+        baseline_to=dt.date(2026, 7, 31),
+        date_from=dt.date(2026, 8, 1),
+        date_to=dt.date(2026, 10, 31),
+        by_category=False,
+        flags=(),
+    )
+    (total,) = found.series
+    assert total.area == "all"
+    assert total.population == PEOPLE
+    assert not any("No populations known" in n for n in found.notes)
+    assert total.row()["recent_rate_per_1000"] is not None
+    # named as the city's residents, not a census
+    assert any(SYNTHETIC_RESIDENTS in n for n in found.notes)

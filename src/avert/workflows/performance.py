@@ -19,7 +19,11 @@ from typing import Literal
 
 import polars as pl
 
-from avert.analyse.denominators import area_features, area_totals
+from avert.analyse.denominators import (
+    area_features,
+    area_totals,
+    synthetic_residents,
+)
 from avert.analyse.performance import (
     Family,
     PerformanceResult,
@@ -43,7 +47,7 @@ from avert.store.summary import (
 )
 from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
 from avert.workflows.definitions import category_label
-from avert.workflows.equality import few_residents_rate_notes
+from avert.workflows.equality import SYNTHETIC_RESIDENTS, few_residents_rate_notes
 from avert.workflows.performance_supply import supplier_gap_periods, supplier_switches
 
 __all__ = [
@@ -113,6 +117,8 @@ def _incidents(
     cols += ["time_precision", "source", "force"]
     if by and by not in cols:
         cols.append(by)
+    if by is None:  # the force total's residents: those of its incidents' boroughs
+        cols.append("borough")
     frames = load_analysis_incidents(
         store,
         profile=profile,
@@ -192,8 +198,9 @@ def run_performance(
         by_category=by_category,
         flags=flags,
     )
-    populations, similar = _denominators(
-        store, series, by=by, year=population_year, peers=peers
+    boroughs = _recorded_boroughs(incidents) if by is None else ()
+    populations, similar, residents_notes = _denominators(
+        store, series, by=by, year=population_year, peers=peers, boroughs=boroughs
     )
     survey = store.read_frame("confidence_survey")
     result = performance(
@@ -225,7 +232,8 @@ def run_performance(
             *gap_notes,
             *notes,
             *result.notes,
-            *few_residents_rate_notes(populations),
+            *residents_notes,
+            *few_residents_rate_notes(_named_residents(populations, boroughs)),
             *(
                 expected_harm_note(store, incidents, profile=profile)
                 if measure == "harm"
@@ -347,20 +355,78 @@ def _covered_series(
     return series, notes
 
 
+def _recorded_boroughs(incidents: pl.DataFrame) -> tuple[str, ...]:
+    """The boroughs the incidents are recorded in, when every one records one (a
+    store with incidents of unknown place has no borough list for its total)."""
+    if "borough" not in incidents.columns or incidents.height == 0:
+        return ()
+    if incidents["borough"].null_count():
+        return ()
+    return tuple(sorted(incidents["borough"].cast(pl.String).unique().to_list()))
+
+
+def _force_total_residents(
+    table: pl.DataFrame, boroughs: Sequence[str], *, year: int | None
+) -> dict[str, float]:
+    """Residents of the force total (series area ``all``): the sum of the residents
+    of the boroughs its incidents are recorded in, when every one of them is known
+    (:func:`~avert.analyse.denominators.area_totals`: by code, name or as the
+    parent of its LSOAs); none when a borough is not, rather than a rate over
+    part of the force's residents."""
+    if not boroughs:
+        return {}
+    residents = area_totals(table, boroughs, year=year)
+    if set(residents) != set(boroughs):
+        return {}
+    return {"all": sum(residents.values())}
+
+
+def _named_residents(
+    populations: dict[str, float], boroughs: Sequence[str]
+) -> dict[str, float]:
+    """The residents of the series by the area's name: the force total of one
+    borough (the City of London's) named as that borough, so its caveat is given."""
+    if "all" in populations and len(boroughs) == 1:
+        return {boroughs[0]: populations["all"]}
+    return populations
+
+
 def _denominators(
-    store: Store, series: pl.DataFrame, *, by: str | None, year: int | None, peers: int
-) -> tuple[dict[str, float], pl.DataFrame | None]:
-    """Residents of each area of the series (none without populations) and, split
+    store: Store,
+    series: pl.DataFrame,
+    *,
+    by: str | None,
+    year: int | None,
+    peers: int,
+    boroughs: Sequence[str] = (),
+) -> tuple[dict[str, float], pl.DataFrame | None, list[str]]:
+    """Residents of each area of the series (none without populations), split
     by area with residents of more than two, each area's ``peers`` most similar
     areas by their residents' make-up
-    (:func:`~avert.analyse.performance.most_similar_areas`)."""
+    (:func:`~avert.analyse.performance.most_similar_areas`). Unsplit (``by`` None),
+    the force total's residents are those of ``boroughs``, the boroughs its
+    incidents are recorded in (:func:`_force_total_residents`), and a note naming
+    the synthetic city's residents when they are the denominators (as the
+    equality figures name them, :data:`~avert.workflows.equality.SYNTHETIC_RESIDENTS`)."""
     table = store.read_frame("populations")
+    if not table.height:
+        return {}, None, []
+    notes = (
+        [f"Rates per 1,000 are against {SYNTHETIC_RESIDENTS}."]
+        if synthetic_residents(table)
+        else []
+    )
+    if by is None:
+        total = _force_total_residents(table, boroughs, year=year)
+        return total, None, notes if total else []
     areas = series["area"].unique().to_list()
-    populations = area_totals(table, areas, year=year) if table.height else {}
-    if by is None or not populations or peers <= 0 or len(populations) <= 2:
-        return populations, None
+    populations = area_totals(table, areas, year=year)
+    if not populations:
+        return {}, None, []
+    if peers <= 0 or len(populations) <= 2:
+        return populations, None, notes
     features = area_features(table, list(populations), year=year)
-    return populations, most_similar_areas(features, k=peers)
+    return populations, most_similar_areas(features, k=peers), notes
 
 
 def category_labels(incidents: pl.DataFrame) -> dict[str, str]:
