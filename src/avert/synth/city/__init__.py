@@ -51,12 +51,12 @@ from avert.synth.city._frames import _ids
 from avert.synth.city._groups import _group_incidents, _groups, _rivalry
 from avert.synth.city._population import _families, _geography, _offenders, _people
 from avert.synth.city._records import (
-    _area_codes,
     _asb_frame,
     _attendances,
     _declared_groups,
     _intelligence,
     _relationships,
+    _residents_frame,
     _stops,
 )
 from avert.synth.city._truth import _truth, offender_harm_share
@@ -209,12 +209,5 @@ def make_city(
         group_members=members_frame,
         truth=truth,
         extracted_at=ctx.end,
-        residents=pl.DataFrame(
-            {
-                "lsoa": _area_codes("SYN", pp.cell, 4),
-                "sex": np.where(pp.male, "M", "F"),
-                "age": pp.age,
-                "ethnicity": np.array(ETHNIC)[pp.eth],
-            }
-        ),
+        residents=_residents_frame(pp),
     )

@@ -61,6 +61,20 @@ def _area_codes(prefix: str, values: I64, width: int) -> pl.Series:
     ).to_series()
 
 
+def _residents_frame(pp: _People) -> pl.DataFrame:
+    """Every resident of the city (not only those in a record): synthetic LSOA (its
+    250 m cell, ``SYN0000``...), sex, age and ethnic group, for the demo's population
+    denominators (:mod:`avert.synth.residents`)."""
+    return pl.DataFrame(
+        {
+            "lsoa": _area_codes("SYN", pp.cell, 4),
+            "sex": np.where(pp.male, "M", "F"),
+            "age": pp.age,
+            "ethnicity": np.array(ETHNIC)[pp.eth],
+        }
+    )
+
+
 def _xy(
     ctx: _Ctx, geo: _Geography, place: I64, jitter_m: float, tr: Transformer
 ) -> tuple[F64, F64, F64, F64]:
