@@ -743,9 +743,14 @@ def one_word_names_each(
     people: Mapping[str, tuple[Iterable[str], Iterable[str]]],
     *,
     within: int = ONE_WORD_WITHIN,
+    present: Sequence[Iterable[str]] | None = None,
 ) -> list[dict[str, str]]:
     """:func:`one_word_names` of each of ``texts`` on its own, ``people``
-    indexed once for them all."""
+    indexed once for them all. ``present``: per text, the people (of
+    ``people``) whose clue counts as written all through it, wherever the
+    word is (a tasking's subject, which its reader reads every text of the
+    tasking as about: a word of the subject's name anywhere in it links the
+    name to the subject's pseudonym)."""
     owners: dict[str, set[str]] = {}
     named: dict[str, set[str]] = {}
     for person, (clues, name) in people.items():
@@ -754,26 +759,31 @@ def one_word_names_each(
                 owners.setdefault(name_key(key), set()).add(person)
         named[person] = {w for w in name if len(w) > 1}
     every = {w for ws in named.values() for w in ws}
-    if not owners or not every:
+    around = [set(p) & named.keys() for p in present or [()] * len(texts)]
+    if not every or not (owners or any(around)):
         return [{} for _ in texts]
-    pattern = _clue_pattern(frozenset(owners))
+    pattern = _clue_pattern(frozenset(owners)) if owners else None
     return [
-        _one_word_in(text, pattern, owners, named, every, within) if text else {}
-        for text in texts
+        _one_word_in(text, pattern, owners, named, every, within, subjects)
+        if text
+        else {}
+        for text, subjects in zip(texts, around, strict=True)
     ]
 
 
 def _one_word_in(
     text: str,
-    pattern: re.Pattern[str],
+    pattern: re.Pattern[str] | None,
     owners: Mapping[str, set[str]],
     named: Mapping[str, set[str]],
     every: set[str],
     within: int,
+    subjects: set[str],
 ) -> dict[str, str]:
     """The words of ``text`` :func:`one_word_names` withholds: ``pattern``
     finds the clues, ``owners`` says whose each is, ``named`` each person's
-    name words (``every``: all of them)."""
+    name words (``every``: all of them), ``subjects`` the people whose clue
+    is everywhere in it."""
     words = [(m.start(), m.group(0)) for m in re.finditer(_NAME_WORD, text)]
     if not any(w[0].isupper() and name_key(w) in every for _, w in words):
         return {}  # most texts write no word of a named person's name
@@ -784,8 +794,9 @@ def _one_word_in(
             bisect.bisect_left(starts, m.end()),
             owners.get(name_key(m.group(0)), set()),
         )
-        for m in pattern.finditer(text)
+        for m in (pattern.finditer(text) if pattern else ())
     ]
+    everywhere = {w for p in subjects for w in named[p]}
     out: dict[str, str] = {}
     for at, (_, word) in enumerate(words):
         low = name_key(word)
@@ -793,7 +804,7 @@ def _one_word_in(
             continue
         if any(a <= at < b for a, b, _ in found):
             continue  # a word of the clue itself
-        if any(
+        if low in everywhere or any(
             a - within <= at < b + within and any(low in named[p] for p in who)
             for a, b, who in found
         ):

@@ -201,3 +201,33 @@ def test_the_next_page_is_of_the_same_window(
     assert second["window"] == first["window"]
     whole = _get(world, "chair", **WEEK, at=first["at"], incidents_limit=6)
     assert first["incidents"] + second["incidents"] == whole["incidents"]
+
+
+@pytest.mark.parametrize("path", ["/today", "/today/briefing"])
+def test_the_today_page_is_audited_with_the_people_it_shows(
+    world: World, path: str
+) -> None:
+    """The *Today* page lists the first 40 incidents (and the first 20 or 30
+    of its other long lists), but its audit row counted and digested every
+    person of the whole briefing, not "everyone the caller received"
+    (docs/audit.md). It holds exactly the people the page shows now, the
+    page and its htmx fragment alike."""
+    from web.helpers import signed_in
+
+    client = signed_in(world.app, "chair")
+    month = {"hours": 24 * 31}
+    seen = world.store.read_frame("audit").height
+    answer = client.get(path, params=month)
+    assert answer.status_code == 200
+    rows = world.store.read_frame("audit").slice(seen)
+    row = rows.filter(
+        (pl.col("action") == "view") & pl.col("object").str.starts_with("briefing:")
+    ).row(0, named=True)
+    # a person's id as a record (a detected group's id, net-P..., is a group's)
+    person = r"(?<!net-)\bP\d{7}\b"
+    shown = set(re.findall(person, answer.text)) & world.person_ids
+    whole = _get(world, "chair", **month)
+    held = set(re.findall(person, str(whole))) & world.person_ids
+    assert shown < held, "the check needs a page showing fewer people"
+    n, digest = audit.people_digest(sorted(shown))
+    assert f"people={n}; people_sha256={digest}" in row["detail"]

@@ -499,3 +499,83 @@ def test_a_surname_alone_near_its_person_is_withheld_but_not_the_partners(
     board = signed_in(world.app, "board")
     text = html.unescape(board.get(f"/plan/actions/{action_id}").text)
     assert surname not in text
+
+
+#: The stored name of the subject of a tasking these tests give.
+SUBJECT_NAME = "Orla Oraclesubject"
+
+
+def test_a_word_of_a_taskings_subjects_name_is_withheld_but_not_the_partners(
+    world: World,
+) -> None:
+    """A tasking on a person given to the partner, whose police result reads
+    "Mum says <her first name> is fine": the partner read the first name on
+    the meeting, *Today* and the API's briefing, beside a tasking it reads as
+    about her pseudonym. It reads "[name withheld]" now; its edit puts the
+    police's word back, and the first name it types reads back as typed."""
+    from avert.access import NAME_WITHHELD
+
+    store = world.store
+    now = local_now(world.settings.timezone).replace(tzinfo=None)
+    tasked = set(store.read_frame("taskings")["item_id"].to_list())
+    held = set(store.read_frame("person_identity")["person_id"].to_list())
+    people = sorted(str(p) for p in store.read_frame("people")["person_id"])
+    # the lowest unnamed one: the other tests name the highest
+    subject = next(p for p in people[:-5] if p not in tasked and p not in held)
+    with store.transaction() as tx:
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": [subject], "name": [SUBJECT_NAME]}),
+        )
+    first = SUBJECT_NAME.split()[0]
+    made = delivery.add_tasking(
+        store,
+        f"person:{subject}",
+        what="Visit the family",
+        organisation=ORG,
+        due=now + dt.timedelta(hours=12),
+        user=User("chair", "chair"),
+        anyway=True,
+    )
+    police = f"Mum says {first} is fine"
+    delivery.record_tasking_result(
+        store,
+        made["tasking_id"],
+        result=police,
+        status=None,
+        user=User("chair", "chair"),
+    )
+    at = f"{now + dt.timedelta(minutes=1):%Y-%m-%dT%H:%M}"
+    later = (
+        f"{local_now(world.settings.timezone) + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}"
+    )
+    partner = _partner(world)
+
+    def answers() -> dict[str, str]:
+        return {
+            "meeting": partner.get("/meeting", params={"hours": 168, "at": at}).text,
+            "today": partner.get("/today", params={"at": later}).text,
+            "api": partner.get("/api/v1/briefing", params={"at": later}).text,
+        }
+
+    shown = f"Mum says {NAME_WITHHELD} is fine"
+    for where, text in answers().items():
+        assert html.escape(shown) in text or shown in text, where
+        assert first not in text, where
+    # the meeting's form records a first result only: the partner's edit of
+    # one, as the workflow saves it
+    delivery.record_tasking_result(
+        store,
+        made["tasking_id"],
+        result=f"{shown}; {first} called",
+        status=None,
+        user=User(USER, "partner", org=ORG),
+        settings=world.settings,
+    )
+    row = store.read_frame("taskings").filter(
+        pl.col("tasking_id") == made["tasking_id"]
+    )
+    assert row["result"][0] == f"{police}; {first} called"
+    typed = f"{shown}; {first} called"
+    for where, text in answers().items():
+        assert html.escape(typed) in text or typed in text, where

@@ -15,6 +15,7 @@ import pytest
 
 from avert.access import NAME_WITHHELD
 from avert.config.settings import load_settings
+from avert.schema import TABLES
 from avert.store import Store
 from avert.workflows import delivery
 from avert.workflows.delivery._common import stored_ids_shown
@@ -631,3 +632,104 @@ def test_a_name_written_with_a_curly_apostrophe_is_withheld(
     for user in (COUNCIL, BOARD):
         page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == f"{sean} seen; {NAME_WITHHELD} said so"
+
+
+def _tasking_result(store: Store, tasking_id: str, user: User, at: dt.datetime) -> str:
+    """The result of tasking ``tasking_id`` as ``user`` reads it in the meeting."""
+    view = delivery.meeting_view(store, {}, user=user, at=at, settings=SETTINGS)
+    return next(
+        str(t["result"])
+        for group in view["taskings"].values()
+        for t in group
+        if t["tasking_id"] == tasking_id
+    )
+
+
+def _involve_amy(store: Store) -> None:
+    """Incident I1, with Amy Doe (P2) involved in it."""
+    schema = TABLES["incidents"].schema
+    row = dict.fromkeys(schema) | {
+        "incident_id": "I1",
+        "source": "test",
+        "occurred_from": dt.datetime.now().replace(microsecond=0),
+    }
+    with store.transaction() as tx:
+        tx.append("incidents", pl.DataFrame([row], schema=schema))
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {"incident_id": ["I1"], "person_id": ["P2"], "role": ["victim"]}
+            ),
+        )
+
+
+@pytest.mark.parametrize("item", ["person:P2", "repeat_victim:P2", "incident:I1"])
+def test_a_word_of_the_taskings_subjects_name_is_withheld_from_its_partner(
+    planned: Store, item: str
+) -> None:
+    """A tasking on Amy Doe (P2), or on an incident she is involved in, whose
+    police result reads "Mum says Amy is fine": the tasked council read "Amy",
+    her first name, beside the tasking it reads as about her pseudonym (or the
+    incident's). The subject is a clue all through the tasking's texts now;
+    the council's save puts the police's word back, and the first name it
+    types itself reads back as typed."""
+    _involve_amy(planned)
+    now = dt.datetime.now().replace(microsecond=0)
+    at = now + dt.timedelta(minutes=1)
+    made = delivery.add_tasking(
+        planned,
+        item,
+        what="Visit the family",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    police = "Mum says Amy is fine"
+    delivery.record_tasking_result(
+        planned, made["tasking_id"], result=police, status=None, user=CHAIR
+    )
+    seen = _tasking_result(planned, made["tasking_id"], COUNCIL, at)
+    assert seen == f"Mum says {NAME_WITHHELD} is fine"
+    assert _tasking_result(planned, made["tasking_id"], CHAIR, at) == police
+    delivery.record_tasking_result(
+        planned,
+        made["tasking_id"],
+        result=f"{seen}; Amy called",
+        status=None,
+        user=COUNCIL,
+        settings=SETTINGS,
+    )
+    assert _tasking_result(planned, made["tasking_id"], CHAIR, at) == (
+        f"{police}; Amy called"
+    )
+    assert _tasking_result(planned, made["tasking_id"], COUNCIL, at) == (
+        f"{seen}; Amy called"
+    )
+
+
+def test_a_word_of_another_name_in_a_tasking_is_shown(planned: Store) -> None:
+    """Only the subject's name is a clue all through its tasking: in one on
+    Amy Doe, "Jo" (of Jo Bloggs, no subject, and no clue of hers near) reads
+    as written, "Doe" is withheld."""
+    now = dt.datetime.now().replace(microsecond=0)
+    made = delivery.add_tasking(
+        planned,
+        "person:P2",
+        what="Visit the family",
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    delivery.record_tasking_result(
+        planned,
+        made["tasking_id"],
+        result="Jo says Doe is fine",
+        status=None,
+        user=CHAIR,
+    )
+    seen = _tasking_result(
+        planned, made["tasking_id"], COUNCIL, now + dt.timedelta(minutes=1)
+    )
+    assert seen == f"Jo says {NAME_WITHHELD} is fine"

@@ -138,6 +138,8 @@ LIST_LIMITS: Final = {
     "intelligence": 30,
     "actions": 20,
     "zones": 20,
+    # a weak retaliation alert is one line: its victim and these first targets
+    "weak_alert_targets": 3,
 }
 #: Incidents drawn on the map (highest harm first, or a sample in proportion to
 #: the categories when harm is each category's expected weight).

@@ -32,6 +32,7 @@ __all__ = [
     "classified_between",
     "empty",
     "incidents_between",
+    "involved_people",
     "latest_time",
     "located_between",
     "name_words",
@@ -86,6 +87,27 @@ def read_in(
     if not parts:
         return empty(table, columns)
     return pl.concat(parts, how="vertical")
+
+
+def involved_people(store: Store, incidents: Sequence[str]) -> dict[str, list[str]]:
+    """The people involved in each of ``incidents`` (any role), by incident:
+    one read of the involvements by their incident (:func:`read_in`)."""
+    if not incidents:
+        return {}
+    rows = read_in(
+        store,
+        "involvements",
+        "incident_id",
+        incidents,
+        columns=["incident_id", "person_id"],
+    ).unique()
+    out: dict[str, list[str]] = {}
+    for incident, person in zip(
+        rows["incident_id"].to_list(), rows["person_id"].to_list(), strict=True
+    ):
+        if person:
+            out.setdefault(incident, []).append(person)
+    return {k: sorted(v) for k, v in out.items()}
 
 
 #: The tables of records free text may name by id: (kind, table, id column), in

@@ -54,7 +54,11 @@ from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import read_briefing_frames, read_residents
-from avert.workflows.delivery import pseudonymise_stored_ids, taskings_in_area
+from avert.workflows.delivery import (
+    pseudonymise_stored_ids,
+    subject_people,
+    taskings_in_area,
+)
 from avert.workflows.forecast import briefing_places
 from avert.workflows.performance import source_category_names
 
@@ -187,6 +191,16 @@ def _partner_tasking_texts(
         ("what", "result"),
         org=organisation,
         targets={"what": subjects, "result": subjects},
+        subjects=subject_people(
+            store,
+            list(
+                zip(
+                    taskings["item_kind"].to_list(),
+                    taskings["item_id"].to_list(),
+                    strict=True,
+                )
+            ),
+        ),
     )
     if "authors" not in out.columns:
         return out

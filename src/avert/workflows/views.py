@@ -38,6 +38,7 @@ from avert.delivery import subject_type
 from avert.errors import NotFound, PermissionDenied
 from avert.files import neutralise_cells
 from avert.report import briefing_page_context
+from avert.report.render import LIST_LIMITS
 from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
 from avert.store.summary import (
@@ -79,6 +80,7 @@ __all__ = [
     "plan_makeup",
     "record_export",
     "taskings_makeup",
+    "today_lists",
 ]
 
 #: Rows an incidents list shows at most (the rest are counted, not listed).
@@ -344,7 +346,9 @@ def briefing_view(
     caller receives (docs/audit.md): with ``pages`` (the API's paging, given to
     :func:`briefing_page` with the same ``pages``), those of that page only, so a
     client paging through a month is not recorded as shown everyone on every page
-    and the digest is that of the ids the answer holds.
+    and the digest is that of the ids the answer holds; without (the *Today*
+    page and its htmx fragment), those of the items the page lists
+    (:func:`today_lists`), not of the whole briefing.
     """
     area = area or user.area
     check_allowed(user, "view-today", area=area)
@@ -393,7 +397,7 @@ def briefing_view(
         view = cache.get(key, compute)
     # every person id the answer holds (pseudonyms for partners), as avert brief
     shown = people_shown(
-        view.data if pages is None else briefing_page(view.data, pages)
+        today_lists(view.data) if pages is None else briefing_page(view.data, pages)
     )
     audit_as(
         store,
@@ -404,6 +408,42 @@ def briefing_view(
         detail=audit.describe(people=shown, audience=audience),
     )
     return view
+
+
+def today_lists(data: dict[str, Any]) -> dict[str, Any]:
+    """The briefing JSON ``data`` with each list cut to the items the *Today*
+    page lists (``_briefing_sections.html``: the first
+    :data:`avert.report.render.LIST_LIMITS` of each capped list, every person
+    of concern and tasking): what its audit row counts, the page showing each
+    listed item's records whole, but a weak retaliation alert, one line of its
+    victim and first targets (its people cut to those). ``data`` is not
+    changed (the cached briefing every caller shares)."""
+    out = {**data}
+    for name, limit in LIST_LIMITS.items():
+        if name in out and isinstance(out[name], list):
+            out[name] = out[name][:limit]
+    if isinstance(out.get("retaliation"), list):
+        out["retaliation"] = [_as_listed(a) for a in out["retaliation"]]
+    intelligence = out.get("intelligence")
+    if isinstance(intelligence, dict) and "items" in intelligence:
+        out["intelligence"] = {
+            **intelligence,
+            "items": intelligence["items"][: LIST_LIMITS["intelligence"]],
+        }
+    return out
+
+
+def _as_listed(alert: dict[str, Any]) -> dict[str, Any]:
+    """A retaliation ``alert`` with the people the *Today* page shows of it as
+    its linked people: a weak one's victim and first
+    ``LIST_LIMITS["weak_alert_targets"]`` targets (its line shows no other
+    record); a strong one as it is (its row lists every linked record)."""
+    if alert.get("strength") != "weak":
+        return alert
+    targets = alert.get("possible_targets") or []
+    listed = [alert.get("victim_id"), *targets[: LIST_LIMITS["weak_alert_targets"]]]
+    links = {**(alert.get("links") or {}), "person_id": [p for p in listed if p]}
+    return {**alert, "links": links}
 
 
 def _page(

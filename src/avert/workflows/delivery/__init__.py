@@ -23,6 +23,7 @@ from avert.workflows.delivery._common import (
     EXAMPLE_PLAN,
     partner_pseudonymiser,
     pseudonymise_stored_ids,
+    subject_people,
 )
 from avert.workflows.delivery._common import _save as _save
 from avert.workflows.delivery._demo import seed_demo_plan
@@ -70,6 +71,7 @@ __all__ = [
     "read_taskings",
     "record_tasking_result",
     "seed_demo_plan",
+    "subject_people",
     "taskings_for_briefing",
     "taskings_for_item",
     "taskings_in_area",

@@ -32,7 +32,7 @@ from avert.access import (
 )
 from avert.config.settings import Settings
 from avert.config.timezone import DEFAULT_TIMEZONE, local_now, local_today
-from avert.schema import TABLES
+from avert.schema import ITEM_KINDS, TABLES
 from avert.store import Store, audit, queries
 from avert.store.delivery import DELIVERY_TABLES, put_versioned_all
 from avert.workflows.users import User, audit_as
@@ -132,20 +132,67 @@ def one_word_shown(
     spans: Sequence[Sequence[AuthorSpan]],
     org: str | None,
     people: dict[str, tuple[list[str], list[str]]],
+    subjects: Sequence[Sequence[str]] | None = None,
 ) -> list[dict[str, str]]:
     """Per text of ``texts``, the words of a stored person's name it writes
     alone near another clue of the person, in the pieces of it that ``org``
     did not write (:func:`avert.access.one_word_names`, ``people`` from
     :func:`stored_ids_shown`): each text on its own, as a reader reads it and
-    as a save of it puts the words back."""
+    as a save of it puts the words back. ``subjects``: per text, the people
+    its tasking is about (:func:`subject_people`), a clue all through it
+    (in ``people`` with their name's words: :func:`with_subjects`)."""
     if not people:
         return [{} for _ in texts]
     pieces = [
         foreign_pieces([t], [s], org) if t else []
         for t, s in zip(texts, spans, strict=True)
     ]
-    found = iter(one_word_names_each([p for ps in pieces for p in ps], people))
+    about = subjects or [()] * len(texts)
+    found = iter(
+        one_word_names_each(
+            [p for ps in pieces for p in ps],
+            people,
+            present=[who for ps, who in zip(pieces, about, strict=True) for _ in ps],
+        )
+    )
     return [{k: v for _ in ps for k, v in next(found).items()} for ps in pieces]
+
+
+def with_subjects(
+    names: queries.StoredNames,
+    people: dict[str, tuple[list[str], list[str]]],
+    subjects: Sequence[Sequence[str]],
+) -> None:
+    """``people`` (:func:`stored_ids_shown`'s) with each stored person of
+    ``subjects`` it lacks, by their name's words (no clue written: the text
+    is about them, :func:`one_word_shown`), in place."""
+    lacking = sorted({p for who in subjects for p in who} - people.keys())
+    for person, words in names.name_words(lacking).items():
+        people[person] = ([], words)
+
+
+def subject_people(store: Store, items: Sequence[tuple[Any, Any]]) -> list[list[str]]:
+    """Per tasking subject of ``items`` (``(item_kind, item_id)``, the id as
+    stored), the stored people a reader reads its tasking as about: a
+    person's item its person; an incident's (``incident``, ``retaliation``)
+    the people involved in it (:func:`avert.store.queries.involved_people`);
+    none for a group (its members may be dozens: every word of their names
+    withheld in every text of the tasking would hide ordinary words, Green,
+    Young, May, and the members a text names by id or full name are clues
+    already), a place, a cell or an area."""
+    kinds = [ITEM_KINDS.get(str(k), str(k)) if k else None for k, _ in items]
+    incidents = [
+        str(i) for k, (_, i) in zip(kinds, items, strict=True) if k == "incident" and i
+    ]
+    involved = queries.involved_people(store, incidents)
+    return [
+        [str(i)]
+        if k == "person" and i
+        else involved.get(str(i), [])
+        if k == "incident" and i
+        else []
+        for k, (_, i) in zip(kinds, items, strict=True)
+    ]
 
 
 def _shown_and_people(
@@ -336,6 +383,7 @@ def pseudonymise_stored_ids(
     names: queries.StoredNames | None = None,
     org: str | None = None,
     targets: dict[str, list[tuple[str | None, str | None]]] | None = None,
+    subjects: Sequence[Sequence[str]] | None = None,
 ) -> pl.DataFrame:
     """``frame`` with every stored record id and name in its free-text ``columns``
     (those it has) replaced by its pseudonym (:func:`stored_ids_shown`, with the
@@ -346,10 +394,15 @@ def pseudonymise_stored_ids(
     ``org``: the reader's partner organisation, which reads the words it wrote
     (the rows' ``authors``: :func:`avert.access.authors_of`) as written, so that
     typing a stored id or name tells it nothing of the store. ``targets``: per
-    column, each row's ``(id, pseudonym)`` of its subject, replaced too."""
+    column, each row's ``(id, pseudonym)`` of its subject, replaced too.
+    ``subjects``: each row's stored people its texts are about (a tasking's:
+    :func:`subject_people`), a clue all through each of them, so a word of
+    their name written alone is withheld anywhere in it
+    (:func:`one_word_shown`)."""
     present = [c for c in columns if c in frame.columns]
     if frame.height == 0 or not present:
         return frame
+    names = names or queries.StoredNames(store)
     texts = {c: frame[c].to_list() for c in present}
     spans = {c: authored_spans(frame, c, org) for c in present}
     people: dict[str, tuple[list[str], list[str]]] = {}
@@ -360,11 +413,15 @@ def pseudonymise_stored_ids(
         names=names,
         people=people,
     )
+    if subjects is not None:
+        with_subjects(names, people, subjects)
     out = {
         c: pseudonymise_authored(texts[c], spans[c], org, shown, (targets or {}).get(c))
         for c in present
     }
-    alone = {c: one_word_shown(texts[c], spans[c], org, people) for c in present}
+    alone = {
+        c: one_word_shown(texts[c], spans[c], org, people, subjects) for c in present
+    }
     kept = rows_kept_withheld(frame)
     for c in present:
         target = (targets or {}).get(c)
@@ -407,11 +464,13 @@ def pseudonymise_stored_in_rows(
     *,
     org: str | None = None,
     targets: Sequence[tuple[str | None, str | None]] | None = None,
+    subjects: Sequence[Sequence[str]] | None = None,
 ) -> None:
     """Every stored record id and name in the free text of ``rows`` under ``keys``
     replaced by its pseudonym, in place (:func:`pseudonymise_stored_ids` for rows
     already made into dicts: ``org`` reads its own words as written, ``targets``
-    each row's subject): the store is asked once for all of them."""
+    each row's subject, ``subjects`` the people it is about): the store is
+    asked once for all of them."""
     if not rows:
         return
     frame = pl.DataFrame(
@@ -431,6 +490,7 @@ def pseudonymise_stored_in_rows(
         keys,
         org=org,
         targets=None if targets is None else {k: list(targets) for k in keys},
+        subjects=subjects,
     )
     for row, new in zip(rows, shown.iter_rows(named=True), strict=True):
         for k in keys:

@@ -17,6 +17,7 @@ from avert.store import Store, audit
 from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     pseudonymise_stored_in_rows,
+    subject_people,
 )
 from avert.workflows.delivery._taskings import is_own_tasking, taskings_for_briefing
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
@@ -155,5 +156,8 @@ def meeting_view(
             ("what", "result"),
             org=user.org if user.role == "partner" else None,
             targets=[(reals[id(r)], r["item_id"]) for r in rows],
+            subjects=subject_people(
+                store, [(r["item_kind"], reals[id(r)]) for r in rows]
+            ),
         )
     return {"sections": sections, "taskings": window}

@@ -41,6 +41,8 @@ from avert.workflows.delivery._common import (
     one_word_shown,
     partner_pseudonymiser,
     stored_ids_shown,
+    subject_people,
+    with_subjects,
     withheld_after_save,
 )
 from avert.workflows.users import (
@@ -385,20 +387,25 @@ def _result_authors(
         else Pseudonymiser(None)  # only the markers are used, never a pseudonym
     )
     people: dict[str, tuple[list[str], list[str]]] = {}
+    names = queries.StoredNames(store)
     shown = stored_ids_shown(
         store,
         pseudo,
         foreign_pieces([what, was], [[], spans], org),
+        names=names,
         kept=kept_withheld(old.get("authors")),
         people=people,
     )
+    subjects = subject_people(store, [(old.get("item_kind"), old.get("item_id"))])
+    with_subjects(names, people, subjects)
     target: tuple[str | None, str | None] = (None, None)
     if settings is None:
         shown = {w: m for w, m in shown.items() if m in WITHHELD_MARKERS}
     else:
         target = _shown_subject(pseudo, old)
-    # a word of a name near its person's clue, in the result only (as read)
-    shown = {**one_word_shown([was], [spans], org, people)[0], **shown}
+    # a word of a name near its person's clue, or of the subject's name, in
+    # the result only (as read)
+    shown = {**one_word_shown([was], [spans], org, people, subjects)[0], **shown}
     text, now = restore_authored(result, was, spans, org, shown, target)
     kept = withheld_after_save(
         store, shown, foreign_pieces([what, text], [[], now], org), [what, text]
