@@ -289,6 +289,38 @@ def test_a_partner_cannot_show_a_date_of_birth_by_deleting_the_name_beside_it(
     assert born in str(police_page["action"][field])
 
 
+def _council_tasking(
+    store: Store, item: str, *, what: str, police_result: str
+) -> tuple[str, dt.datetime]:
+    """A tasking on ``item`` given to the council, whose result the police (the
+    chair) wrote as ``police_result``: its id, and a time just after to read it at."""
+    now = dt.datetime.now().replace(microsecond=0)
+    made = delivery.add_tasking(
+        store,
+        item,
+        what=what,
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    delivery.record_tasking_result(
+        store, made["tasking_id"], result=police_result, status=None, user=CHAIR
+    )
+    return str(made["tasking_id"]), now + dt.timedelta(minutes=1)
+
+
+def _tasking_result(store: Store, tasking_id: str, user: User, at: dt.datetime) -> str:
+    """The result of tasking ``tasking_id`` as ``user`` reads it in the meeting."""
+    view = delivery.meeting_view(store, {}, user=user, at=at, settings=SETTINGS)
+    return next(
+        str(t["result"])
+        for group in view["taskings"].values()
+        for t in group
+        if t["tasking_id"] == tasking_id
+    )
+
+
 def test_a_partner_cannot_show_a_date_of_birth_in_a_result_by_deleting_the_name(
     planned: Store,
 ) -> None:
@@ -297,49 +329,28 @@ def test_a_partner_cannot_show_a_date_of_birth_in_a_result_by_deleting_the_name(
     withheld]". The council saves it without the pseudonym: the marker was
     stored as typed, the police's date lost; it is now put back, and stays
     withheld from the council."""
-    now = dt.datetime.now().replace(microsecond=0)
-    made = delivery.add_tasking(
+    born = f"{CHILD_BORN:%d/%m/%Y}"
+    tasking_id, at = _council_tasking(
         planned,
         "person:P3",
         what="Visit P3",
-        organisation="council",
-        due=now + dt.timedelta(hours=12),
-        user=CHAIR,
-        anyway=True,
-    )
-    born = f"{CHILD_BORN:%d/%m/%Y}"
-    delivery.record_tasking_result(
-        planned,
-        made["tasking_id"],
-        result=f"Amy Doe, the child, {born}",
-        status=None,
-        user=CHAIR,
+        police_result=f"Amy Doe, the child, {born}",
     )
 
     def result(user: User) -> str:
-        view = delivery.meeting_view(
-            planned, {}, user=user, at=now + dt.timedelta(minutes=1), settings=SETTINGS
-        )
-        return next(
-            str(t["result"])
-            for group in view["taskings"].values()
-            for t in group
-            if t["tasking_id"] == made["tasking_id"]
-        )
+        return _tasking_result(planned, tasking_id, user, at)
 
     amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
     seen = result(COUNCIL)
     assert seen == f"{amy}, the child, {DATE_WITHHELD}"
     delivery.record_tasking_result(
         planned,
-        made["tasking_id"],
+        tasking_id,
         result=seen.replace(f"{amy}, ", ""),
         status=None,
         user=COUNCIL,
     )
-    row = planned.read_frame("taskings").filter(
-        pl.col("tasking_id") == made["tasking_id"]
-    )
+    row = planned.read_frame("taskings").filter(pl.col("tasking_id") == tasking_id)
     assert row["result"][0] == f"the child, {born}"
     assert result(COUNCIL) == f"the child, {DATE_WITHHELD}"
     assert result(CHAIR) == f"the child, {born}"
@@ -353,31 +364,13 @@ def test_a_partners_tasking_result_save_puts_the_pseudonyms_back(
     saved: the pseudonyms were stored as typed (the police's ids and names lost,
     and shown to the police as pseudonyms). Each is now put back at its place,
     as the action form's save puts them back."""
-    now = dt.datetime.now().replace(microsecond=0)
-    made = delivery.add_tasking(
-        planned,
-        "person:P3",
-        what="Visit P3",
-        organisation="council",
-        due=now + dt.timedelta(hours=12),
-        user=CHAIR,
-        anyway=True,
-    )
     police = "P3 seen with Amy Doe at school"
-    delivery.record_tasking_result(
-        planned, made["tasking_id"], result=police, status=None, user=CHAIR
+    tasking_id, at = _council_tasking(
+        planned, "person:P3", what="Visit P3", police_result=police
     )
 
     def result(user: User) -> str:
-        view = delivery.meeting_view(
-            planned, {}, user=user, at=now + dt.timedelta(minutes=1), settings=SETTINGS
-        )
-        return next(
-            str(t["result"])
-            for group in view["taskings"].values()
-            for t in group
-            if t["tasking_id"] == made["tasking_id"]
-        )
+        return _tasking_result(planned, tasking_id, user, at)
 
     pseudo = delivery.partner_pseudonymiser(SETTINGS)
     p3, amy = pseudo("person", "P3"), pseudo("person", "P2")
@@ -385,7 +378,7 @@ def test_a_partners_tasking_result_save_puts_the_pseudonyms_back(
     assert seen == f"{p3} seen with {amy} at school"
     delivery.record_tasking_result(
         planned,
-        made["tasking_id"],
+        tasking_id,
         result=f"{seen}; both fine",
         status=None,
         user=COUNCIL,
@@ -502,38 +495,20 @@ def test_a_partners_tasking_result_save_puts_a_withheld_surname_back(
     """The tasked council read the police's "Amy Doe seen; Doe fine" as "P-...
     seen; [name withheld] fine" and saved it with a word added: the police's
     words are put back, and the council still reads the marker."""
-    now = dt.datetime.now().replace(microsecond=0)
-    made = delivery.add_tasking(
-        planned,
-        "person:P3",
-        what="Visit P3",
-        organisation="council",
-        due=now + dt.timedelta(hours=12),
-        user=CHAIR,
-        anyway=True,
-    )
     police = "Amy Doe seen; Doe fine"
-    delivery.record_tasking_result(
-        planned, made["tasking_id"], result=police, status=None, user=CHAIR
+    tasking_id, at = _council_tasking(
+        planned, "person:P3", what="Visit P3", police_result=police
     )
 
     def result(user: User) -> str:
-        view = delivery.meeting_view(
-            planned, {}, user=user, at=now + dt.timedelta(minutes=1), settings=SETTINGS
-        )
-        return next(
-            str(t["result"])
-            for group in view["taskings"].values()
-            for t in group
-            if t["tasking_id"] == made["tasking_id"]
-        )
+        return _tasking_result(planned, tasking_id, user, at)
 
     amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
     seen = result(COUNCIL)
     assert seen == f"{amy} seen; {NAME_WITHHELD} fine"
     delivery.record_tasking_result(
         planned,
-        made["tasking_id"],
+        tasking_id,
         result=f"{seen}, ok",
         status=None,
         user=COUNCIL,
@@ -634,17 +609,6 @@ def test_a_name_written_with_a_curly_apostrophe_is_withheld(
         assert page["action"]["evidence"] == f"{sean} seen; {NAME_WITHHELD} said so"
 
 
-def _tasking_result(store: Store, tasking_id: str, user: User, at: dt.datetime) -> str:
-    """The result of tasking ``tasking_id`` as ``user`` reads it in the meeting."""
-    view = delivery.meeting_view(store, {}, user=user, at=at, settings=SETTINGS)
-    return next(
-        str(t["result"])
-        for group in view["taskings"].values()
-        for t in group
-        if t["tasking_id"] == tasking_id
-    )
-
-
 def _involve_amy(store: Store) -> None:
     """Incident I1, with Amy Doe (P2) involved in it."""
     schema = TABLES["incidents"].schema
@@ -674,62 +638,34 @@ def test_a_word_of_the_taskings_subjects_name_is_withheld_from_its_partner(
     the council's save puts the police's word back, and the first name it
     types itself reads back as typed."""
     _involve_amy(planned)
-    now = dt.datetime.now().replace(microsecond=0)
-    at = now + dt.timedelta(minutes=1)
-    made = delivery.add_tasking(
-        planned,
-        item,
-        what="Visit the family",
-        organisation="council",
-        due=now + dt.timedelta(hours=12),
-        user=CHAIR,
-        anyway=True,
-    )
     police = "Mum says Amy is fine"
-    delivery.record_tasking_result(
-        planned, made["tasking_id"], result=police, status=None, user=CHAIR
+    tasking_id, at = _council_tasking(
+        planned, item, what="Visit the family", police_result=police
     )
-    seen = _tasking_result(planned, made["tasking_id"], COUNCIL, at)
+    seen = _tasking_result(planned, tasking_id, COUNCIL, at)
     assert seen == f"Mum says {NAME_WITHHELD} is fine"
-    assert _tasking_result(planned, made["tasking_id"], CHAIR, at) == police
+    assert _tasking_result(planned, tasking_id, CHAIR, at) == police
     delivery.record_tasking_result(
         planned,
-        made["tasking_id"],
+        tasking_id,
         result=f"{seen}; Amy called",
         status=None,
         user=COUNCIL,
         settings=SETTINGS,
     )
-    assert _tasking_result(planned, made["tasking_id"], CHAIR, at) == (
-        f"{police}; Amy called"
-    )
-    assert _tasking_result(planned, made["tasking_id"], COUNCIL, at) == (
-        f"{seen}; Amy called"
-    )
+    assert _tasking_result(planned, tasking_id, CHAIR, at) == (f"{police}; Amy called")
+    assert _tasking_result(planned, tasking_id, COUNCIL, at) == (f"{seen}; Amy called")
 
 
 def test_a_word_of_another_name_in_a_tasking_is_shown(planned: Store) -> None:
     """Only the subject's name is a clue all through its tasking: in one on
     Amy Doe, "Jo" (of Jo Bloggs, no subject, and no clue of hers near) reads
     as written, "Doe" is withheld."""
-    now = dt.datetime.now().replace(microsecond=0)
-    made = delivery.add_tasking(
+    tasking_id, at = _council_tasking(
         planned,
         "person:P2",
         what="Visit the family",
-        organisation="council",
-        due=now + dt.timedelta(hours=12),
-        user=CHAIR,
-        anyway=True,
+        police_result="Jo says Doe is fine",
     )
-    delivery.record_tasking_result(
-        planned,
-        made["tasking_id"],
-        result="Jo says Doe is fine",
-        status=None,
-        user=CHAIR,
-    )
-    seen = _tasking_result(
-        planned, made["tasking_id"], COUNCIL, now + dt.timedelta(minutes=1)
-    )
+    seen = _tasking_result(planned, tasking_id, COUNCIL, at)
     assert seen == f"Jo says {NAME_WITHHELD} is fine"
