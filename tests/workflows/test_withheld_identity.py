@@ -171,6 +171,22 @@ def test_a_taskings_what_reads_no_date_of_birth_or_postcode_to_its_partner(
     )
 
 
+def _shown_beside_addresses(
+    store: Store, stored: list[str], typed: str
+) -> dict[str, str]:
+    """What a partner reads for each span of ``typed`` it is not shown as
+    written, with ``stored`` the addresses of people P0, P1 ... in ``store``."""
+    people = [f"P{i}" for i in range(len(stored))]
+    with store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": people, "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": people, "address": stored}),
+        )
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    return stored_ids_shown(store, pseudo, [typed])
+
+
 def test_a_street_named_by_common_words_or_an_apostrophe_is_withheld(
     any_store: Store,
 ) -> None:
@@ -188,19 +204,11 @@ def test_a_street_named_by_common_words_or_an_apostrophe_is_withheld(
         "9 Pk Rd",
         "1 Elm Grove, Y7 2ND",
     ]
-    people = [f"P{i}" for i in range(len(stored))]
-    with any_store.transaction() as tx:
-        tx.append("people", pl.DataFrame({"person_id": people, "source": "test"}))
-        tx.append(
-            "person_identity",
-            pl.DataFrame({"person_id": people, "address": stored}),
-        )
     typed = (
         "Seen at 7 green lane, 14 O'Neill Close, 22 D'Arcy Road, 5 St Anne's Rd "
         "and 9 Park Road; 5 street drinkers moved on; Y7 2nd and Y8 2nd"
     )
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
-    shown = stored_ids_shown(any_store, pseudo, [typed])
+    shown = _shown_beside_addresses(any_store, stored, typed)
     assert {k for k, v in shown.items() if v == ADDRESS_WITHHELD} == {
         "7 green lane",
         "14 o'neill close",
@@ -404,19 +412,11 @@ def test_an_address_without_commas_in_lower_case_or_a_house_name_is_withheld(
         "The Old Barn, Lane End",
         "Elm Grove, Leeds",
     ]
-    people = [f"P{i}" for i in range(len(stored))]
-    with any_store.transaction() as tx:
-        tx.append("people", pl.DataFrame({"person_id": people, "source": "test"}))
-        tx.append(
-            "person_identity",
-            pl.DataFrame({"person_id": people, "address": stored}),
-        )
     typed = (
         "Seen at 14 Acacia Road Leeds, then rose cottage, the old barn and elm "
         "grove; went down the road, RAG green"
     )
-    pseudo = delivery.partner_pseudonymiser(SETTINGS)
-    shown = stored_ids_shown(any_store, pseudo, [typed])
+    shown = _shown_beside_addresses(any_store, stored, typed)
     assert {k for k, v in shown.items() if v == ADDRESS_WITHHELD} == {
         "14 acacia road",
         "rose cottage",
