@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from typing import Any
 
 import polars as pl
 from fastapi.testclient import TestClient
 
 from avert.config.timezone import local_now, local_today
 from avert.schema import TABLES
+from avert.store import Store
 from avert.workflows import delivery
 from avert.workflows.users import User, add_user
 from web.helpers import PASSWORD, World, csrf_of, signed_in, version_of
@@ -111,6 +113,22 @@ def _save_action(
     assert saved.status_code == 303, saved.text[:2000]
 
 
+def _task_to_partner(
+    store: Store, subject: str, *, what: str, now: dt.datetime
+) -> dict[str, Any]:
+    """A tasking on person ``subject`` the chair gives the partner's organisation,
+    due in 12 hours."""
+    return delivery.add_tasking(
+        store,
+        f"person:{subject}",
+        what=what,
+        organisation=ORG,
+        due=now + dt.timedelta(hours=12),
+        user=User("chair", "chair"),
+        anyway=True,
+    )
+
+
 def test_a_partner_reads_the_ids_and_names_it_typed_in_an_action_as_typed(
     world: World,
 ) -> None:
@@ -194,14 +212,8 @@ def test_a_partner_reads_the_ids_and_names_it_typed_in_a_result_as_typed(
         for p in sorted(store.read_frame("people")["person_id"])
         if str(p) not in tasked and str(p) not in ids.values()
     )
-    made = delivery.add_tasking(
-        store,
-        f"person:{subject}",
-        what=f"Check {ids['police']} with {subject}",
-        organisation=ORG,
-        due=now + dt.timedelta(hours=12),
-        user=User("chair", "chair"),
-        anyway=True,
+    made = _task_to_partner(
+        store, subject, what=f"Check {ids['police']} with {subject}", now=now
     )
     at = f"{now + dt.timedelta(minutes=1):%Y-%m-%dT%H:%M}"
     partner = _partner(world)
@@ -258,15 +270,7 @@ def test_a_board_member_of_the_partners_organisation_reads_its_typed_ids_as_pseu
         for p in sorted(store.read_frame("people")["person_id"], reverse=True)
         if str(p) not in tasked and str(p) not in ids.values()
     )
-    made = delivery.add_tasking(
-        store,
-        f"person:{subject}",
-        what="Check the family",
-        organisation=ORG,
-        due=now + dt.timedelta(hours=12),
-        user=User("chair", "chair"),
-        anyway=True,
-    )
+    made = _task_to_partner(store, subject, what="Check the family", now=now)
     typed = f"Saw {ids['typed']} at home"
     delivery.record_tasking_result(
         store,
@@ -528,15 +532,7 @@ def test_a_word_of_a_taskings_subjects_name_is_withheld_but_not_the_partners(
             pl.DataFrame({"person_id": [subject], "name": [SUBJECT_NAME]}),
         )
     first = SUBJECT_NAME.split()[0]
-    made = delivery.add_tasking(
-        store,
-        f"person:{subject}",
-        what="Visit the family",
-        organisation=ORG,
-        due=now + dt.timedelta(hours=12),
-        user=User("chair", "chair"),
-        anyway=True,
-    )
+    made = _task_to_partner(store, subject, what="Visit the family", now=now)
     police = f"Mum says {first} is fine"
     delivery.record_tasking_result(
         store,
