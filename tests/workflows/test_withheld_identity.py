@@ -318,6 +318,14 @@ def _council_tasking(
     return str(made["tasking_id"]), now + dt.timedelta(minutes=1)
 
 
+def _council_saves(store: Store, tasking_id: str, result: str) -> None:
+    """The council's partner saves ``result`` (what it read, edited) as the
+    tasking's result, with the key to put the police's words back."""
+    delivery.record_tasking_result(
+        store, tasking_id, result=result, status=None, user=COUNCIL, settings=SETTINGS
+    )
+
+
 def _tasking_result(store: Store, tasking_id: str, user: User, at: dt.datetime) -> str:
     """The result of tasking ``tasking_id`` as ``user`` reads it in the meeting."""
     view = delivery.meeting_view(store, {}, user=user, at=at, settings=SETTINGS)
@@ -384,14 +392,7 @@ def test_a_partners_tasking_result_save_puts_the_pseudonyms_back(
     p3, amy = pseudo("person", "P3"), pseudo("person", "P2")
     seen = result(COUNCIL)
     assert seen == f"{p3} seen with {amy} at school"
-    delivery.record_tasking_result(
-        planned,
-        tasking_id,
-        result=f"{seen}; both fine",
-        status=None,
-        user=COUNCIL,
-        settings=SETTINGS,
-    )
+    _council_saves(planned, tasking_id, f"{seen}; both fine")
     assert result(CHAIR) == f"{police}; both fine"
     assert result(COUNCIL) == f"{seen}; both fine"
 
@@ -506,14 +507,7 @@ def test_a_partners_tasking_result_save_puts_a_withheld_surname_back(
     amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
     seen = result(COUNCIL)
     assert seen == f"{amy} seen; {NAME_WITHHELD} fine"
-    delivery.record_tasking_result(
-        planned,
-        tasking_id,
-        result=f"{seen}, ok",
-        status=None,
-        user=COUNCIL,
-        settings=SETTINGS,
-    )
+    _council_saves(planned, tasking_id, f"{seen}, ok")
     assert result(CHAIR) == f"{police}, ok"
     assert result(COUNCIL) == f"{seen}, ok"
 
@@ -645,14 +639,7 @@ def test_a_word_of_the_taskings_subjects_name_is_withheld_from_its_partner(
     seen = _tasking_result(planned, tasking_id, COUNCIL, at)
     assert seen == f"Mum says {NAME_WITHHELD} is fine"
     assert _tasking_result(planned, tasking_id, CHAIR, at) == police
-    delivery.record_tasking_result(
-        planned,
-        tasking_id,
-        result=f"{seen}; Amy called",
-        status=None,
-        user=COUNCIL,
-        settings=SETTINGS,
-    )
+    _council_saves(planned, tasking_id, f"{seen}; Amy called")
     assert _tasking_result(planned, tasking_id, CHAIR, at) == (f"{police}; Amy called")
     assert _tasking_result(planned, tasking_id, COUNCIL, at) == (f"{seen}; Amy called")
 
