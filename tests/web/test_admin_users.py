@@ -369,3 +369,18 @@ def test_an_unknown_account_is_not_found(accounts: tuple[TestClient, Store]) -> 
     page = admin.get("/admin/users/nobody-here")
     assert page.status_code == 404
     assert "nobody-here" not in page.text.split("<main>")[1]
+
+
+def test_an_admin_cannot_change_their_own_role(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    admin, store = accounts
+    add_user(store, "admin2", password=PASSWORD, role="admin")  # not the last
+    refused = admin.post(
+        "/admin/users/admin/role",
+        data={"csrf_token": _token(admin, "/admin/users/admin"), "role": "board"},
+    )
+    assert refused.status_code == 400
+    assert "cannot change the role of your own account" in refused.text
+    assert '<option value="board" selected>' in refused.text  # as chosen
+    assert _account(store, "admin")["role"] == "admin"
