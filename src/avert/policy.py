@@ -82,6 +82,10 @@ ACTIONS: Final[dict[str, Action]] = {
         Action("view-audit", "the audit log"),
         Action("export-audit", "the audit log as CSV"),
         Action("sign-out", "end one's own session"),
+        Action(
+            "manage-users",
+            "web app accounts: list, add, disable, enable, unlock, role, password",
+        ),
         Action("view-plan", "the delivery plan board, my actions, an action's page"),
         Action(
             "edit-action",
@@ -120,6 +124,7 @@ GRANTS: Final[dict[str, frozenset[str]]] = {
     "view-data": frozenset({"admin", "analyst"}),
     "view-audit": frozenset({"admin"}),
     "export-audit": frozenset({"admin"}),
+    "manage-users": frozenset({"admin"}),
     "view-plan": frozenset(ROLES),
     "edit-action": frozenset({"admin", "analyst", "chair", "partner"}),
     "view-meeting": frozenset({"admin", "analyst", "chair", "officer", "partner"}),

@@ -164,3 +164,36 @@ def test_an_overlong_username_is_refused_on_both_stores(any_store: Store) -> Non
     assert "A username is at most 64 characters (this one has 4,000)" in output
     code, output = _run(any_store.url.sqlalchemy, "users", "list", "--json")
     assert json.loads(output) == []
+
+
+def test_a_partner_without_an_organisation_is_refused(db: str) -> None:
+    """``--org`` said "partners: required" and nothing required it: a partner
+    without one was created, outside every organisation's scope."""
+    code, out = _run(db, "users", "add", "cllr", "--role", "partner", password="p" * 14)
+    assert code == 1
+    assert "partner account needs an organisation" in " ".join(out.split())
+    code, out = _run(
+        db, "users", "add", "cllr", "--role", "partner", "--org", "council",
+        password="p" * 14,
+    )  # fmt: skip
+    assert code == 0, out
+    _run(db, "users", "add", "ana", "--role", "analyst", password="p" * 14)
+    code, out = _run(db, "users", "set-role", "ana", "--role", "partner")
+    assert code == 1
+    assert json.loads(_run(db, "users", "list", "--json")[1])[0]["role"] == "analyst"
+
+
+def test_the_last_enabled_admin_is_kept(db: str) -> None:
+    """Disabling or demoting the only enabled administrator left nobody to manage
+    accounts in the web app; the command line refuses it as the web app does."""
+    _run(db, "users", "add", "root", "--role", "admin", password="p" * 14)
+    for args in (("disable", "root"), ("set-role", "root", "--role", "analyst")):
+        code, out = _run(db, "users", *args)
+        assert code == 1, args
+        assert "last enabled administrator" in out
+    _run(db, "users", "add", "root2", "--role", "admin", password="p" * 14)
+    assert _run(db, "users", "disable", "root")[0] == 0
+    code, out = _run(db, "users", "set-role", "root2", "--role", "analyst")
+    assert code == 1
+    assert _run(db, "users", "enable", "root")[0] == 0
+    assert _run(db, "users", "set-role", "root2", "--role", "analyst")[0] == 0

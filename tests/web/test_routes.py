@@ -55,6 +55,7 @@ def _get_cases(world: World) -> list[tuple[str, str]]:
             path.replace("{person_id}", _person(world))
             .replace("{action_id:path}", "A05")
             .replace("{action_id}", "A05")
+            .replace("{username}", "officer")
         )
         if path == "/api/v1/people/{person_id}":
             url += "?purpose=route+matrix+test"

@@ -49,6 +49,7 @@ __all__ = [
     "canonical_texts",
     "current_user",
     "describe",
+    "latest_by_user",
     "parse_head",
     "people_digest",
     "read",
@@ -306,6 +307,21 @@ def read(
     if action is not None:
         where.append(("action", "=", action))
     return store.read_frame("audit", where=where, order_by=["seq", "at", "audit_id"])
+
+
+def latest_by_user(store: Store, action: str) -> pl.DataFrame:
+    """``user_name`` and ``at``: the time of each user's latest row of ``action``
+    (``login``: their last sign-in), one row per user.
+
+    One ``GROUP BY`` in the database (the log holds a row per view: never read
+    whole into Python); users with no such row are absent.
+    """
+    return store._query(
+        'SELECT "user_name", MAX("at") AS "at" FROM "audit" '
+        'WHERE "action" = ? GROUP BY "user_name"',
+        [action],
+        schema=AUDIT.schema_of("user_name", "at"),
+    )
 
 
 # --- verifying -------------------------------------------------------------------

@@ -61,6 +61,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("Equality", "/equality", "view-equality"),
     ("Data", "/data", "view-data"),
     ("Audit", "/audit", "view-audit"),
+    ("Users", "/admin/users", "manage-users"),
 )
 
 MAX_HOURS = 24 * 31

@@ -219,6 +219,45 @@ def _check_password(password: str) -> None:
         raise ConfigError(msg)
 
 
+def _check_org(role: str, org: str | None) -> None:
+    """A partner account needs its organisation: partners see and change only their
+    organisation's actions and taskings (the policy's ``org`` scope)."""
+    if role == "partner" and not (org or "").strip():
+        msg = (
+            "A partner account needs an organisation (--org on the command line): "
+            "partners see and change only their organisation's actions and taskings."
+        )
+        raise ConfigError(msg)
+
+
+def _enabled_admins(store: Store) -> list[str]:
+    """The names of the enabled accounts with the admin role (accounts are few)."""
+    users = read_users(store).select("username", "role", "disabled")
+    admins = users.filter((pl.col("role") == "admin") & ~pl.col("disabled"))
+    return admins["username"].to_list()
+
+
+def _check_keeps_an_admin(store: Store, row: dict[str, object], *, change: str) -> None:
+    """Refuse a ``change`` that would leave no enabled administrator: nobody could
+    then manage accounts in the web app (only on the server, with the CLI)."""
+    username = str(row["username"])
+    last = _enabled_admins(store) == [username]
+    if row["role"] == "admin" and not row["disabled"] and last:
+        msg = (
+            f"{username} is the last enabled administrator: {change} would leave "
+            "nobody to manage accounts. Make another account admin first."
+        )
+        raise ConfigError(msg)
+
+
+def _check_not_self(username: str, by: str | None, *, change: str) -> None:
+    """Refuse an administrator a ``change`` of their own account (they would lock
+    themselves out mid-task): another administrator makes it."""
+    if by is not None and by == username:
+        msg = f"You cannot {change} your own account: ask another administrator."
+        raise ConfigError(msg)
+
+
 def _user_row(store: Store, username: str) -> dict[str, object]:
     row = read_user(store, username)
     if row is None:
@@ -237,8 +276,12 @@ def add_user(
     area: str | None = None,
     by: str | None = None,
 ) -> User:
-    """Create an account (audited as ``change``); the name must be new."""
+    """Create an account (audited as ``change``); the name must be new, a partner
+    account needs its organisation (``org``)."""
     _check_role(role)
+    org = (org or "").strip() or None
+    area = (area or "").strip() or None
+    _check_org(role, org)
     _check_password(password)
     if not username or not username.replace("-", "").replace(".", "").isalnum():
         msg = "A username is letters, digits, '.' and '-' only."
@@ -274,11 +317,17 @@ def add_user(
 
 def list_users(store: Store) -> pl.DataFrame:
     """Every account without its password hash, with ``lockout``: its
-    :func:`lockout_state` now (accounts are few: one row each)."""
+    :func:`lockout_state` now (accounts are few: one row each), and
+    ``last_sign_in``: the time of its latest ``login`` audit row (null: never)."""
     users = read_users(store).drop("password_hash")
     now = _now(store)
     states = [lockout_state(row, now) for row in users.iter_rows(named=True)]
-    return users.with_columns(lockout=pl.Series(states, dtype=pl.String))
+    last = audit.latest_by_user(store, "login").rename(
+        {"user_name": "username", "at": "last_sign_in"}
+    )
+    return users.with_columns(lockout=pl.Series(states, dtype=pl.String)).join(
+        last, on="username", how="left", maintain_order="left"
+    )
 
 
 def _update(
@@ -301,6 +350,8 @@ def set_disabled(
     administrator has let them back in.
     """
     if disabled:
+        _check_not_self(username, by, change="disable")
+        _check_keeps_an_admin(store, _user_row(store, username), change="disabling it")
         _update(store, username, reason="account disabled", by=by, disabled=True)
         return
     cleared = _lockout_text(_user_row(store, username), _now(store))
@@ -359,9 +410,21 @@ def _lockout_text(user: dict[str, object], now: dt.datetime) -> str | None:
 
 
 def set_role(store: Store, username: str, role: str, *, by: str | None = None) -> None:
-    """Change an account's role."""
+    """Change an account's role.
+
+    Refused: an administrator changing their own role (``by``), taking the admin
+    role from the last enabled administrator, and the partner role for an account
+    without an organisation (:func:`add_user` rules it alike).
+    """
     _check_role(role)
-    before = _user_row(store, username)["role"]
+    row = _user_row(store, username)
+    before = row["role"]
+    if role == before:
+        return
+    if role != "admin":
+        _check_not_self(username, by, change="change the role of")
+        _check_keeps_an_admin(store, row, change=f"making it {role}")
+    _check_org(role, row["org"] if isinstance(row["org"], str) else None)
     _update(store, username, reason=f"role {before} -> {role}", by=by, role=role)
 
 

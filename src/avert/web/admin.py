@@ -1,0 +1,255 @@
+"""Administration pages: the accounts of the web app (``/admin/users``, admin only).
+
+The page lists every account and adds one; an account's page disables or enables
+it, clears its lockout, changes its role and resets its password. Each form calls
+the workflow the CLI calls (:mod:`avert.workflows.users`), so both refuse alike (a
+short password, a partner without an organisation, an administrator disabling
+themselves, the last enabled administrator removed) and every change is audited
+under the administrator who made it. A change answers with a redirect to the
+account's page (POST-redirect-GET) and a note kept in the session
+(:func:`avert.web.auth.flash`); a refused form comes back with the reason above it
+and what was typed in it, never a password.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from avert.errors import ConfigError, NotFound
+from avert.policy import ROLES
+from avert.web.auth import authorize, current_user, flash, requires, sign_in, take_flash
+from avert.web.pages import _ctx, _page
+from avert.workflows import users
+
+__all__ = ["router"]
+
+router = APIRouter(dependencies=[Depends(authorize)])
+
+ACTION = "manage-users"
+
+
+def _account_href(username: str) -> str:
+    return f"/admin/users/{quote(username, safe='')}"
+
+
+def _forget_cached(request: Request, username: str) -> None:
+    """Drop this process's copy of the account (:data:`avert.web.auth.ACCOUNT_CACHE_S`):
+    a disabled account or a new role takes effect at its next request here."""
+    request.app.state.accounts.pop(username, None)
+
+
+def _done(request: Request, username: str, note: str) -> Response:
+    """After a change: the note for the next page, and to the account's page."""
+    _forget_cached(request, username)
+    flash(request, note)
+    return RedirectResponse(_account_href(username), status_code=303)
+
+
+def _accounts(request: Request) -> list[dict[str, Any]]:
+    return users.list_users(_ctx(request).store).to_dicts()
+
+
+def _account(request: Request, username: str) -> dict[str, Any]:
+    """One account as the list gives it (404 when there is none)."""
+    found = [a for a in _accounts(request) if a["username"] == username]
+    if not found:
+        # the name is not repeated: a link's text on avert's own page
+        raise NotFound("No such account.")
+    return found[0]
+
+
+def _list_page(
+    request: Request,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    return _page(
+        request,
+        "admin_users.html",
+        status=status,
+        accounts=_accounts(request),
+        roles=ROLES,
+        min_password=users.MIN_PASSWORD_CHARS,
+        max_username=users.MAX_USERNAME_CHARS,
+        note=take_flash(request) if status == 200 else None,
+        error=error,
+        typed=typed or {},
+    )
+
+
+def _account_page(
+    request: Request,
+    username: str,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    form: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """An account's page; ``error`` is shown above the ``form`` it refused."""
+    return _page(
+        request,
+        "admin_user.html",
+        status=status,
+        account=_account(request, username),
+        roles=ROLES,
+        min_password=users.MIN_PASSWORD_CHARS,
+        note=take_flash(request) if status == 200 else None,
+        error=error,
+        error_form=form,
+        typed=typed or {},
+    )
+
+
+@router.get("/admin/users")
+@requires(ACTION)
+def accounts(request: Request) -> Response:
+    """Every account (role, organisation, area, state, last sign-in) and a form to
+    add one."""
+    return _list_page(request)
+
+
+@router.post("/admin/users")
+@requires(ACTION)
+def add_account(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    org: Annotated[str, Form()] = "",
+    area: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    password_again: Annotated[str, Form()] = "",
+) -> Response:
+    """Add an account (the CLI's ``users add`` rules); refused, the form again as
+    typed, its passwords empty."""
+    typed = {"username": username, "role": role, "org": org, "area": area}
+    try:
+        _check_repeated(password, password_again)
+        made = users.add_user(
+            _ctx(request).store,
+            username.strip(),
+            password=password,
+            role=role,
+            org=org,
+            area=area,
+            by=current_user(request).username,
+        )
+    except ConfigError as err:
+        return _list_page(request, status=400, error=str(err), typed=typed)
+    return _done(
+        request, made.username, f"Account {made.username} added ({made.role})."
+    )
+
+
+def _check_repeated(password: str, again: str) -> None:
+    """Refuse two passwords that differ (as the CLI's prompt does)."""
+    if password != again:
+        msg = "The two passwords differ: type the new password twice."
+        raise ConfigError(msg)
+
+
+@router.get("/admin/users/{username}")
+@requires(ACTION)
+def account(request: Request, username: str) -> Response:
+    """One account with its forms: disable or enable, unlock, role, password."""
+    return _account_page(request, username)
+
+
+@router.post("/admin/users/{username}/disabled")
+@requires(ACTION)
+def set_disabled(
+    request: Request, username: str, disabled: Annotated[str, Form()] = ""
+) -> Response:
+    """Disable (``disabled=true``) or enable (``false``) an account."""
+    if disabled not in ("true", "false"):
+        return _account_page(
+            request,
+            username,
+            status=400,
+            form="disabled",
+            error="Disabled: true or false.",
+        )
+    off = disabled == "true"
+    try:
+        users.set_disabled(
+            _ctx(request).store,
+            username,
+            disabled=off,
+            by=current_user(request).username,
+        )
+    except ConfigError as err:
+        return _account_page(
+            request, username, status=400, form="disabled", error=str(err)
+        )
+    said = "disabled: it cannot sign in" if off else "enabled"
+    return _done(request, username, f"Account {username} {said}.")
+
+
+@router.post("/admin/users/{username}/unlock")
+@requires(ACTION)
+def unlock(request: Request, username: str) -> Response:
+    """Clear the account's lockout and failed sign-ins (its password is kept)."""
+    cleared = users.unlock(
+        _ctx(request).store, username, by=current_user(request).username
+    )
+    note = (
+        f"Account {username} unlocked ({cleared} cleared)."
+        if cleared
+        else f"Account {username} was not locked: nothing to clear."
+    )
+    return _done(request, username, note)
+
+
+@router.post("/admin/users/{username}/role")
+@requires(ACTION)
+def set_role(
+    request: Request, username: str, role: Annotated[str, Form()] = ""
+) -> Response:
+    """Change the account's role."""
+    try:
+        users.set_role(
+            _ctx(request).store, username, role, by=current_user(request).username
+        )
+    except ConfigError as err:
+        return _account_page(
+            request,
+            username,
+            status=400,
+            form="role",
+            error=str(err),
+            typed={"role": role},
+        )
+    return _done(request, username, f"Account {username} now has the role {role}.")
+
+
+@router.post("/admin/users/{username}/password")
+@requires(ACTION)
+def reset_password(
+    request: Request,
+    username: str,
+    password: Annotated[str, Form()] = "",
+    password_again: Annotated[str, Form()] = "",
+) -> Response:
+    """Set a new password: the account's lockout is cleared and its sessions end
+    (the administrator's own reset keeps this session, ending the others)."""
+    me = current_user(request)
+    try:
+        _check_repeated(password, password_again)
+        users.reset_password(_ctx(request).store, username, password, by=me.username)
+    except ConfigError as err:
+        return _account_page(
+            request, username, status=400, form="password", error=str(err)
+        )
+    if username == me.username:
+        _forget_cached(request, username)
+        sign_in(request, me)  # a session with the new password's stamp
+    ended = "your other sessions" if username == me.username else "its sessions"
+    return _done(
+        request, username, f"Password of {username} reset: {ended} are signed out."
+    )
