@@ -373,3 +373,23 @@ def test_a_folder_of_no_police_uk_file_says_what_it_is(db: str, tmp_path: Path) 
     assert "1,200 row(s) rejected" in out
     assert "not counts" in out
     assert "docs/formats.md" in out
+
+
+def test_status_names_the_months_a_store_lacks(db: str) -> None:
+    """West Yorkshire's July 2018 and the City of London's 2019 in one store:
+    'avert status' printed "incidents months: 2018-07 .. 2019-12 (13)", which reads
+    as thirteen months in a row. It now names the months between with no record
+    (here July 2018 and June 2019)."""
+    runner = CliRunner()
+    for month in ("2018-07", "2019-06"):
+        loaded = runner.invoke(
+            app, ["--db", db, "ingest", "policeuk", str(DATA / "policeuk" / month)]
+        )
+        assert loaded.exit_code in (0, 3), loaded.output
+    result = runner.invoke(app, ["--db", db, "status"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert (
+        "incidents months: 2018-07 .. 2019-06: 2 of its 12 months hold records; "
+        "none in 2018-08 .. 2019-05"
+    ) in out
