@@ -336,3 +336,26 @@ def test_a_repeated_victim_row_is_one_victimisation() -> None:
     row = victim_risk(incidents, involvements, at=AT).frame.row(0, named=True)
     assert (row["n_victimisations"], row["n_domestic"]) == (1, 1)
     assert row["part_repeats"] == 0.0  # one victimisation is not a repeat
+
+
+def test_a_count_in_a_note_separates_its_thousands() -> None:
+    """ "1200 offences of the window have no harm weight" read unlike every other
+    count avert prints: "1,200"."""
+    n = 1200
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "occurred_from": [AT - dt.timedelta(days=10)] * n,
+            "harm_days": [None] * n,
+        },
+        schema_overrides={"harm_days": pl.Float64},
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n)],
+            "person_id": ["x"] * n,
+            "role": ["offender"] * n,
+        }
+    )
+    notes = offender_risk(incidents, involvements, at=AT).notes
+    assert notes[0].startswith("1,200 offences of the window have no harm weight")

@@ -494,3 +494,26 @@ def test_places_carry_the_lsoa_name_beside_the_code() -> None:
     assert result.to_dict()["places"][0]["name"] == "Leeds 111B"
     cells = volt_profiles(incidents, at=AT, window_days=365, cell_size_m=250)
     assert cells.places["name"].to_list() == [None]
+
+
+def test_counts_in_the_notes_separate_their_thousands() -> None:
+    """'analyse volt --all-incidents' on West Yorkshire, July 2018, said "5442
+    incidents of the window have no harm weight" (its 5,442 ASB reports) where
+    'analyse concentration' says "5,442 incidents had no harm weight"."""
+    n = 1200
+    incidents = pl.DataFrame(
+        {
+            "incident_id": [f"i{i}" for i in range(n + 1)],
+            "occurred_from": [dt.datetime(2024, 6, 1)] * (n + 1),
+            "time_precision": ["month"] * (n + 1),
+            "lsoa": ["A", *([None] * n)],
+            "harm_days": [10.0, *([None] * n)],
+        }
+    )
+    notes = volt_profiles(incidents, None, at=AT, window_days=365).notes
+    assert any(
+        note.startswith("1,200 incidents of the window have no harm") for note in notes
+    ), notes
+    assert any(
+        note.startswith("1,200 incidents of the window have no area") for note in notes
+    ), notes

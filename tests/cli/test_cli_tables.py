@@ -171,3 +171,27 @@ def test_a_table_too_wide_leaves_out_columns_and_says_so(
     assert all(len(line) <= 40 for line in out.splitlines()), out
     assert "P" + "0" * 30 + "1" in out
     assert "not shown, to fit 40 columns: notes" in " ".join(out.split())
+
+
+def test_harm_days_of_groups_and_families_read_as_every_other_table(
+    city: City,
+) -> None:
+    """'analyse groups' printed a group's harm as 93440 and 'analyse families' a
+    family's as 12045, where volt, risk and concentration print 93,440: the
+    thousands are separated in every table."""
+    import json
+
+    for args, key, columns in (
+        (["analyse", "groups"], "groups", ["harm_days"]),
+        (
+            ["analyse", "families"],
+            "families",
+            ["harm_days", "harm_days_as_offender", "harm_days_as_victim"],
+        ),
+    ):
+        rows = json.loads(_invoke(city, *args, "--json"))[key][:10]
+        big = [row[c] for row in rows for c in columns if row[c] >= 1000]
+        assert big, (args, "no harm of 1,000 days or more to check")
+        text = _invoke(city, *args)
+        for harm in big:
+            assert f"{harm:,.0f}" in text, (args, harm)

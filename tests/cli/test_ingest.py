@@ -349,3 +349,47 @@ def test_area_loaders_exit_3_on_rejects_like_the_incident_loaders(
     assert rejected.exit_code == 3, rejected.output
     accepted = CliRunner().invoke(app, [*base, "--accept-rejects"])
     assert accepted.exit_code == 0, accepted.output
+
+
+def test_a_folder_of_no_police_uk_file_says_what_it_is(db: str, tmp_path: Path) -> None:
+    """A folder of aggregate counts (the Home Office's offences per force and
+    quarter) given to 'ingest policeuk': the table was titled "load ...: unknown",
+    its README line read "Skipped (not unknown files)", the total was unformatted
+    ("23200 row(s) rejected") and nothing said that avert loads records, not
+    counts. Now the title and line say no file was recognised and point to the
+    documentation of aggregate tables."""
+    folder = tmp_path / "prc"
+    folder.mkdir()
+    header = "Force_Name,Offence_Code,Number_of_Offences"
+    rows = [f"West Yorkshire,8N,{i}" for i in range(1200)]
+    (folder / "prc-pfa.csv").write_text("\n".join([header, *rows]) + "\n")
+    (folder / "README.md").write_text("# counts\n")
+    result = CliRunner().invoke(app, ["--db", db, "ingest", "policeuk", str(folder)])
+    assert result.exit_code == 3, result.output
+    out = " ".join(result.output.split())
+    assert "unknown" not in out
+    assert "no file recognised" in out
+    assert "Skipped (not data files): README.md" in out
+    assert "1,200 row(s) rejected" in out
+    assert "not counts" in out
+    assert "docs/formats.md" in out
+
+
+def test_status_names_the_months_a_store_lacks(db: str) -> None:
+    """West Yorkshire's July 2018 and the City of London's 2019 in one store:
+    'avert status' printed "incidents months: 2018-07 .. 2019-12 (13)", which reads
+    as thirteen months in a row. It now names the months between with no record
+    (here July 2018 and June 2019)."""
+    runner = CliRunner()
+    for month in ("2018-07", "2019-06"):
+        loaded = runner.invoke(
+            app, ["--db", db, "ingest", "policeuk", str(DATA / "policeuk" / month)]
+        )
+        assert loaded.exit_code in (0, 3), loaded.output
+    result = runner.invoke(app, ["--db", db, "status"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert (
+        "incidents months: 2018-07 .. 2019-06: 2 of its 12 months hold records; "
+        "none in 2018-08 .. 2019-05"
+    ) in out

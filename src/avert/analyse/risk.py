@@ -254,7 +254,7 @@ def offender_risk(
     n_no_harm = offences.filter(pl.col("harm_days").is_null())["incident_id"].n_unique()
     if n_no_harm:
         notes.append(
-            f"{n_no_harm} offences of the window have no harm weight: they count as 0 "
+            f"{n_no_harm:,} offences of the window have no harm weight: they count as 0 "
             "days in gravity and harm (the parts and the order understate them)."
         )
     per = (
@@ -365,7 +365,7 @@ def victim_risk(
     n_unknown = victimisations.filter(pl.col("_unknown_domestic")).height
     if n_unknown:
         notes.append(
-            f"{n_unknown} victimisations of the window have no domestic flag: they "
+            f"{n_unknown:,} victimisations of the window have no domestic flag: they "
             "count as not domestic in the domestic part."
         )
     per = (

@@ -865,7 +865,7 @@ def volt_profiles(
         )
     elif n_no_harm := inc["harm_days"].null_count():
         notes.append(
-            f"{n_no_harm} incidents of the window have no harm weight: they count as 0 "
+            f"{n_no_harm:,} incidents of the window have no harm weight: they count as 0 "
             "harm days in the totals and in the highest-harm-first order."
         )
     cell_size_m, _ = _place_unit(inc, cell_size_m, notes)
@@ -874,7 +874,7 @@ def volt_profiles(
     n_unplaced = inc.height - place_keyed.height
     if n_unplaced and place_keyed.height:
         notes.append(
-            f"{n_unplaced} incidents of the window have no "
+            f"{n_unplaced:,} incidents of the window have no "
             f"{'area (LSOA)' if cell_size_m is None else 'coordinates'} and are not in "
             "the place profile."
         )

@@ -99,7 +99,7 @@ def groups(
                 str(g["size"]),
                 g["continuum"],
                 g["band"],
-                f"{g['harm_days']:.0f}",
+                f"{g['harm_days']:,.0f}",
                 g["trend"],
                 g["reasons"][0] if g["reasons"] else "",
             ]
@@ -261,9 +261,9 @@ def families(
             [
                 r["family_id"],
                 str(r["family_size"]),
-                f"{r['harm_days']:.0f}",
-                f"{r['harm_days_as_offender']:.0f}",
-                f"{r['harm_days_as_victim']:.0f}",
+                f"{r['harm_days']:,.0f}",
+                f"{r['harm_days_as_offender']:,.0f}",
+                f"{r['harm_days_as_victim']:,.0f}",
                 str(r["n_domestic"]),
                 str(r["n_youth_violence"]),
                 ", ".join(r["crime_types"]),

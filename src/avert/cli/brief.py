@@ -36,12 +36,22 @@ def brief(
     hours: Annotated[
         int,
         typer.Option(
-            "--hours", min=1, max=744, help="Window length in hours (at most 31 days)."
+            "--hours",
+            min=1,
+            max=744,
+            help="Window length in hours (at most 31 days). Month-only data "
+            "(data.police.uk) are briefed a whole month at a time: the last complete "
+            "month before --at, whatever --hours (docs/briefing.md).",
         ),
     ] = 24,
     area: Annotated[
         str | None,
-        typer.Option("--area", help="Brief on one area only: a borough or an LSOA."),
+        typer.Option(
+            "--area",
+            help="Brief on one area only: a borough or local authority (for "
+            "data.police.uk, the name its LSOA names begin with, e.g. Leeds) or an "
+            "LSOA code.",
+        ),
     ] = None,
     audience: Annotated[
         str,

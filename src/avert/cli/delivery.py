@@ -312,9 +312,13 @@ def board_pack(
     ] = None,
     _pdf: PdfOpt = False,
 ) -> None:
-    """Write the month's board pack (HTML and PDF): plan status, overdue and
-    completed actions with evidence, the principle checks, performance verdicts and
-    stop and search equality (as 'avert analyse equality')."""
+    """Write the month's board pack (HTML and PDF).
+
+    Plan status, overdue and completed actions with evidence, the principle
+    checks, performance verdicts and stop and search equality (as 'avert
+    analyse equality'). People are shown as pseudonyms, so every pack needs
+    AVERT_PSEUDONYM_KEY set (docs/delivery.md), as a partner briefing does.
+    """
     from avert.workflows import delivery
 
     check_out_dir(out)

@@ -173,7 +173,7 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
     rows.append(["total", *([] if one_kind else [""]), *(f"{n:,}" for n in total)])
     title = f"load {report.load_id}"
     if one_kind:
-        title += f": {next(iter(kinds))}"
+        title += f": {_kind_label(next(iter(kinds)))}"
     if folder:
         title += f", files in {folder}"
     print_table(
@@ -191,7 +191,9 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
         title=title,
     )
     if one_kind and skipped:
-        console.print(f"Skipped (not {kinds.pop()} files): {', '.join(skipped)}")
+        kind = next(iter(kinds))
+        what = "data" if kind == _UNRECOGNISED else kind
+        console.print(f"Skipped (not {what} files): {', '.join(skipped)}")
     for f in report.files:
         if f.error:
             console.print(styled((f.file, "red"), f": {f.error}"))
@@ -202,9 +204,31 @@ def _show(report: LoadReport, *, as_json: bool) -> None:
     conflicts = sum(f.conflicts for f in report.files)
     if report.quarantined or conflicts:
         console.print(
-            f"{report.quarantined} row(s) rejected and {conflicts} conflicting "
+            f"{report.quarantined:,} row(s) rejected and {conflicts:,} conflicting "
             "duplicate(s) reported: see 'avert quarantine list'."
         )
+    if kinds == {_UNRECOGNISED}:
+        console.print(_NOTHING_RECOGNISED)
+
+
+#: the kind the police.uk reader gives a file whose header it does not know
+_UNRECOGNISED = "unknown"
+_NOTHING_RECOGNISED = (
+    "No file here is a data.police.uk file. avert loads records (one row per "
+    "crime, stop or person), not counts: an aggregate table (offences per area "
+    "and period, e.g. Home Office or MPS recorded crime) is not loaded "
+    "(docs/formats.md, 'Aggregate tables'); an incident table of your own loads "
+    "with 'avert ingest table', person records with 'avert ingest bundle'."
+)
+
+
+def _kind_label(kind: str) -> str:
+    """The kind of a load's files as its title names it.
+
+    >>> _kind_label("policeuk-street"), _kind_label("unknown")
+    ('policeuk-street', 'no file recognised')
+    """
+    return "no file recognised" if kind == _UNRECOGNISED else kind
 
 
 def _count(n: int | None) -> str:

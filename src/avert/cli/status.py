@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated
 
 import typer
@@ -53,12 +54,45 @@ def status(
                 )
         months = summary[name]["by_month"]
         if months:
-            console.print(
-                f"{name} months: {min(months)} .. {max(months)} ({len(months)})"
-            )
+            console.print(f"{name} months: {_month_span(sorted(months))}")
     q = summary["quarantine"]
     console.print(
         f"quarantine: {q['rejected']:,} rejected, {q['duplicate']:,} duplicate"
+    )
+
+
+def _month_span(months: list[str]) -> str:
+    """The first and last month holding records, and the months between with none.
+
+    A store of July 2018 and of 2019 printed "2018-07 .. 2019-12 (13)", which reads
+    as thirteen months in a row; a month never loaded is no data, not a quiet month
+    (docs/performance.md), so the gaps are named, at most three runs of them.
+
+    >>> _month_span(["2019-01", "2019-02", "2019-03"])
+    '2019-01 .. 2019-03 (3 months)'
+    >>> _month_span(["2018-07", "2019-01", "2019-02"])
+    '2018-07 .. 2019-02: 3 of its 8 months hold records; none in 2018-08 .. 2018-12'
+    >>> _month_span(["2020-01", "2020-03", "2020-05", "2020-07", "2020-09"])
+    '2020-01 .. 2020-09: 5 of its 9 months hold records; none in 2020-02, 2020-04, 2020-06 and 1 more month'
+    """
+    first, last = months[0], months[-1]
+    index = [int(m[:4]) * 12 + int(m[5:7]) - 1 for m in months]
+    span = index[-1] - index[0] + 1
+    if span == len(months):
+        return f"{first} .. {last} ({len(months)} month{'s' * (len(months) != 1)})"
+    runs = [(a + 1, b - 1) for a, b in itertools.pairwise(index) if b - a > 1]
+
+    def name(i: int) -> str:
+        return f"{i // 12}-{i % 12 + 1:02d}"
+
+    shown = [name(a) if a == b else f"{name(a)} .. {name(b)}" for a, b in runs[:3]]
+    rest = sum(b - a + 1 for a, b in runs[3:])
+    gaps = ", ".join(shown)
+    if rest:
+        gaps += f" and {rest} more month{'s' * (rest != 1)}"
+    return (
+        f"{first} .. {last}: {len(months)} of its {span} months hold records; "
+        f"none in {gaps}"
     )
 
 

@@ -1,0 +1,49 @@
+"""``--help`` says what a command does on the data a new analyst loads first:
+data.police.uk months of a force outside London."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from avert.cli import app
+from cli.cli_tree import command_tree
+
+
+def _option_help(command: str, name: str) -> str:
+    params = {p.name: p for p in command_tree()[command].params}
+    return " ".join(str(params[name].help).split())
+
+
+def test_brief_hours_says_a_month_of_police_uk_data_is_briefed_whole() -> None:
+    """'brief --at 2020-01-01 --hours 168' on police.uk months briefs December
+    whole, as docs/briefing.md says; --help said only "Window length in hours"."""
+    assert "whole month" in _option_help("brief", "hours")
+
+
+def test_brief_area_names_the_areas_of_a_force_outside_london() -> None:
+    """--area said "a borough or an LSOA": in West Yorkshire 'Leeds' (the local
+    authority its LSOA names give) is what it takes."""
+    text = _option_help("brief", "area")
+    assert "local authority" in text
+    assert "LSOA code" in text
+
+
+def test_board_pack_help_says_it_needs_the_pseudonym_key() -> None:
+    """Every board pack stops without AVERT_PSEUDONYM_KEY (docs/delivery.md); its
+    --help did not say so, and the error named "partner outputs"."""
+    result = CliRunner().invoke(
+        app, ["board", "pack", "--help"], env={"COLUMNS": "80", "NO_COLOR": "1"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "AVERT_PSEUDONYM_KEY" in " ".join(result.output.split())
+
+
+def test_the_board_group_lists_pack_on_one_unbroken_line() -> None:
+    """'avert board --help' broke the pack's summary after "verdicts and"."""
+    result = CliRunner().invoke(
+        app, ["board", "--help"], env={"COLUMNS": "80", "NO_COLOR": "1"}
+    )
+    pack = [line for line in result.output.splitlines() if "pack" in line]
+    assert pack, result.output
+    assert "board pack (HTML and PDF)" in " ".join(result.output.split())
+    assert "verdicts and" not in result.output
