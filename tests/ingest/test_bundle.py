@@ -707,3 +707,28 @@ def test_lat_lon_with_spaces_around_load(bundle: Path, sqlite_store: Store) -> N
     assert files["incidents"]["quarantined"] == 0
     got = sqlite_store.read_frame("incidents").filter(pl.col("incident_id") == "INC-1")
     assert (got["lat"][0], got["lon"][0]) == (51.5145, -0.0742)
+
+
+def test_half_an_x_y_pair_is_quarantined_as_half_a_lat_lon_pair_is(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A row with lat/lon and x given but y empty loaded silently (its x dropped
+    unread, never compared with the lat/lon), and an asb row with x alone loaded
+    with no place at all. FORMATS.md gives places in pairs; half a lat/lon pair
+    was already quarantined, so half an x/y pair is too, naming the missing half."""
+    inc = bundle / "incidents.csv"
+    _rewrite(inc, "51.5145,-0.0742,,", "51.5145,-0.0742,533740,")  # INC-1: no y
+    asb = bundle / "asb.csv"
+    asb.write_text(
+        "asb_id,occurred_at,category,lat,lon,x,y,caller_id,vulnerable_caller\n"
+        "A-1,2026-10-03T21:00:00,personal,51.5000,-0.1000,,,P-3,true\n"
+        "A-2,2026-10-03T22:00:00,nuisance,,,,181000,,\n"
+    )
+    files = _load(sqlite_store, bundle)
+    assert files["incidents"]["quarantined"] == 1
+    q = _quarantined(sqlite_store, "incidents")
+    assert (q["line"], q["column"], q["reason"]) == (2, "y", "y missing but x given")
+    assert files["asb"]["quarantined"] == 1
+    q = _quarantined(sqlite_store, "asb")
+    assert (q["line"], q["column"], q["reason"]) == (3, "x", "x missing but y given")
+    assert sqlite_store.read_frame("asb")["asb_id"].to_list() == ["A-1"]

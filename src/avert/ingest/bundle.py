@@ -678,6 +678,7 @@ def _checks(
             [coordinate_problem("lon", "lat", crs=crs)],
             coordinate_failing("lon", "lat", crs=crs),
         )
+    out.extend(_half_xy_checks(frame))
     if "x" in frame.columns and "y" in frame.columns:
         no_latlon = (
             (pl.col("lat").str.strip_chars().fill_null("") == "")
@@ -770,6 +771,34 @@ def _checks(
                 ),
             )
     return out
+
+
+def _half_xy_checks(frame: pl.DataFrame) -> list[Check]:
+    """Half an x/y pair (one given, the other blank or its column absent), named
+    by the missing half, as half a lat/lon pair is (:func:`coordinate_problem`).
+
+    FORMATS.md gives a place as a pair; one number alone is no place. A row with
+    lat/lon too loaded placed by them, its lone x dropped unread (never compared
+    with them), and an asb or stop row with x alone loaded with no place at all.
+    """
+    if "x" not in frame.columns and "y" not in frame.columns:
+        return []
+
+    def given(c: str) -> pl.Expr:
+        if c not in frame.columns:
+            return pl.lit(False)
+        return pl.col(c).str.strip_chars().fill_null("") != ""
+
+    return [
+        (
+            pl.lit("y"),
+            pl.when(given("x") & ~given("y")).then(pl.lit("y missing but x given")),
+        ),
+        (
+            pl.lit("x"),
+            pl.when(given("y") & ~given("x")).then(pl.lit("x missing but y given")),
+        ),
+    ]
 
 
 def _ends_before_start(start: str, end: str, timezone: str) -> pl.Expr:
