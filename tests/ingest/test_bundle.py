@@ -732,3 +732,21 @@ def test_half_an_x_y_pair_is_quarantined_as_half_a_lat_lon_pair_is(
     q = _quarantined(sqlite_store, "asb")
     assert (q["line"], q["column"], q["reason"]) == (3, "x", "x missing but y given")
     assert sqlite_store.read_frame("asb")["asb_id"].to_list() == ["A-1"]
+
+
+def test_a_table_file_not_in_utf8_is_read_and_says_so(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """FORMATS.md asks for UTF-8; a groups file saved by Excel on Windows
+    (cp1252) loaded with no word of it, its curly apostrophe stored as the
+    control character U+0092. It is read as cp1252, and the file's report says
+    which encoding was read."""
+    (bundle / "groups.csv").write_bytes(
+        "group_id,name\nG-1,O\u2019Brien crew\n".encode("cp1252")
+    )
+    files = _load(sqlite_store, bundle)
+    assert files["groups"]["loaded"] == 1
+    assert "read as Windows-1252 (cp1252), not UTF-8" in str(files["groups"]["note"])
+    assert "note" not in files["incidents"]
+    names = sqlite_store.read_frame("groups")["name"].to_list()
+    assert names == ["O\u2019Brien crew"]

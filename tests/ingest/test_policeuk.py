@@ -191,6 +191,34 @@ def test_latin1_and_bom_files_load(sqlite_store: Store, tmp_path: Path) -> None:
     assert "On or near Café" in locations
 
 
+def test_a_file_not_in_utf8_says_which_encoding_was_read(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A latin-1 or Windows-1252 file loaded with no word of it: a reader could
+    not tell a file's odd characters came from a guess. The report now names the
+    encoding read, and cp1252's curly apostrophe is stored as one (latin-1 read
+    it as the control character U+0092)."""
+    cp = write(
+        tmp_path / "w.csv",
+        [STREET_HEADER, street_row(CID1, location="On or near St Mary\u2019s")],
+        encoding="cp1252",
+    )
+    latin = write(
+        tmp_path / "l.csv",
+        [STREET_HEADER, street_row(CID2, location="On or near Caf\xe9")],
+        encoding="latin-1",
+    )
+    utf8 = write(tmp_path / "u.csv", [STREET_HEADER, street_row("c" * 64)])
+    out = _one(sqlite_store, cp)
+    assert out["loaded"] == 1
+    assert "read as Windows-1252 (cp1252), not UTF-8" in str(out["note"])
+    out = _one(sqlite_store, latin)
+    assert "read as Latin-1 (ISO-8859-1), not UTF-8" in str(out["note"])
+    assert "note" not in _one(sqlite_store, utf8)
+    locations = set(sqlite_store.read_frame("incidents")["location"].to_list())
+    assert "On or near St Mary\u2019s" in locations
+
+
 def test_blank_lines_are_skipped_not_counted(
     sqlite_store: Store, tmp_path: Path
 ) -> None:

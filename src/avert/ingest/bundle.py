@@ -35,7 +35,7 @@ from avert.config.timezone import (
     local_datetime_expr,
 )
 from avert.errors import ConfigError, IngestError
-from avert.ingest._csv import LINE_COL, CsvTable, open_text, read_csv
+from avert.ingest._csv import LINE_COL, CsvTable, encoding_note, open_text, read_csv
 from avert.ingest._rows import Check, join_text, rejected_lines, split_rows
 from avert.ingest.geo import (
     check_crs,
@@ -1143,4 +1143,5 @@ def _map_table(
         exprs.append(_extra_json(extra))
     out = good.select(exprs)
     problems = pl.concat([bad, problems]).sort("line")
-    return Parsed(name, digest, kind, rows, {table: out}, problems)
+    note = encoding_note(read.encoding)
+    return Parsed(name, digest, kind, rows, {table: out}, problems, note)
