@@ -750,3 +750,24 @@ def test_a_table_file_not_in_utf8_is_read_and_says_so(
     assert "note" not in files["incidents"]
     names = sqlite_store.read_frame("groups")["name"].to_list()
     assert names == ["O\u2019Brien crew"]
+
+
+def test_names_and_texts_are_stored_composed_and_ids_as_given(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A name or text written with its accents apart (NFD: "Zoe" + U+0308) and
+    the same composed (NFC) were stored as two different strings, so a reload
+    in the other form was a conflict and a name matched nothing. Texts are now
+    stored composed; an id is a key other files name exactly, and is kept as
+    written."""
+    nfd = "Zoe\u0308"
+    _rewrite(
+        bundle / "incidents.csv", "INC-4,,Public order", f"INC-{nfd},,Public order"
+    )
+    _rewrite(bundle / "incidents.csv", "Aldgate", f"{nfd} Ward")
+    (bundle / "groups.csv").write_text(f"group_id,name\nG-1,{nfd} crew\n")
+    _load(sqlite_store, bundle)
+    incidents = sqlite_store.read_frame("incidents")
+    assert f"INC-{nfd}" in incidents["incident_id"].to_list()
+    assert "Zo\u00eb Ward" in incidents["ward"].to_list()
+    assert sqlite_store.read_frame("groups")["name"].to_list() == ["Zo\u00eb crew"]

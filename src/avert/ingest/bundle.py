@@ -1019,6 +1019,18 @@ def _parse_table(
     )
 
 
+def _is_id(column: str) -> bool:
+    """Whether ``column`` holds an id (``incident_id``, a relationship's
+    ``person_a``), as given, never rewritten: :func:`_map_table` stores every
+    other text column (a group's name, an outcome, a ward) in Unicode normal
+    form C (accents composed: ``Zoe`` + U+0308 as ``Zoë``), as names are
+    compared (:func:`avert.access.name_key`), so one name written either way is
+    stored once alike. An id is a key other files and the store name exactly:
+    rewritten, it would no longer be theirs.
+    """
+    return column.endswith("_id") or column in ("person_a", "person_b")
+
+
 def _blank_as_missing(frame: pl.DataFrame) -> list[pl.Expr]:
     """Blank text cells as null: FORMATS.md "empty cell = missing".
 
@@ -1115,6 +1127,8 @@ def _map_table(
             )
         elif isinstance(ctype, tuple):
             exprs.append(pl.col(col).str.strip_chars().alias(name_as))
+        elif ctype == "str" and not _is_id(col):
+            exprs.append(_parse(col, ctype).str.normalize("NFC").alias(name_as))
         else:
             exprs.append(_parse(col, ctype, target.timezone).alias(name_as))
     if "lat" in good.columns:
