@@ -17,6 +17,8 @@ and reported, and the other tables load.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import io
 import json
 import zipfile
@@ -1157,5 +1159,94 @@ def _map_table(
         exprs.append(_extra_json(extra))
     out = good.select(exprs)
     problems = pl.concat([bad, problems]).sort("line")
-    note = encoding_note(read.encoding)
+    notes = [
+        encoding_note(read.encoding),
+        _repeated_hour_note(good, out, table, target.timezone),
+    ]
+    note = " ".join(n for n in notes if n) or None
     return Parsed(name, digest, kind, rows, {table: out}, problems, note)
+
+
+#: a date-time's text ending in a UTC offset or Z (its hidden extended column)
+_OFFSET_AT_END: Final = (
+    r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+)
+
+
+def _repeated_hour_note(
+    good: pl.DataFrame, out: pl.DataFrame, table: str, zone: str
+) -> str | None:
+    """What the report says of kept rows (``good``, mapped to ``out``) whose
+    date-time falls in an hour that repeats when clocks go back (01:00-02:00 on
+    the last Sunday of October in London), per date-time column; None when none
+    does.
+
+    The store keeps local wall-clock time without an offset (docs/bundle.md):
+    such a time may be either of the two hours, and one given with an offset
+    (01:30+01:00, then 01:10+00:00 forty minutes later) loads as local time,
+    the offset dropped, so two times of that hour may load in the wrong order.
+    Nothing said so. The mapped times are looked up among the zone's repeated
+    half hours of their years (:func:`_repeated_slots`), not each converted (a
+    million conversions took 0.9 s).
+    """
+    sentences = []
+    for col, kind, _ in BUNDLE_COLUMNS[table]:
+        name_as = _RENAME.get(table, {}).get(col, col)
+        if kind != "datetime" or name_as not in out.columns:
+            continue
+        at = out[name_as]
+        years = tuple(sorted(at.dt.year().drop_nulls().unique().to_list()))
+        slots = _repeated_slots(years, zone)
+        if not slots:
+            continue
+        repeated = at.dt.truncate("30m").is_in(pl.Series(slots).implode())
+        found = good.filter(repeated.fill_null(False)).select(
+            at.filter(repeated.fill_null(False)).alias("at"),
+            pl.col(_iso_column(col)).str.contains(_OFFSET_AT_END).alias("offset"),
+        )
+        if found.height == 0:
+            continue
+        hours = sorted(set(found["at"].dt.truncate("1h").to_list()))
+        where = ", ".join(
+            f"{h:%H:%M}-{h + dt.timedelta(hours=1):%H:%M} local on {h:%Y-%m-%d}"
+            for h in hours
+        )
+        n, given = found.height, int(found["offset"].sum())
+        sentence = (
+            f"{n} {col} {'times fall' if n != 1 else 'time falls'} in the hour that "
+            f"repeats when clocks go back ({where}, {zone}): stored as local time, "
+            "which cannot say which of the two hours"
+        )
+        if given:
+            sentence += (
+                f"; {given} gave a UTC offset, which is not kept, so their order "
+                "within that hour may be lost"
+            )
+        sentences.append(sentence)
+    return "; ".join(sentences) or None
+
+
+@functools.lru_cache(maxsize=64)
+def _repeated_slots(years: tuple[int, ...], zone: str) -> list[dt.datetime]:
+    """The local half hours of ``zone`` in ``years`` that happen twice (clocks
+    going back): each half hour's start read as no single instant (not one the
+    clocks skip, which is none)."""
+    out: list[dt.datetime] = []
+    for year in years:
+        slots = pl.datetime_range(
+            dt.datetime(year, 1, 1),
+            dt.datetime(year + 1, 1, 1),
+            "30m",
+            closed="left",
+            eager=True,
+        ).alias("at")
+        both = slots.to_frame().filter(
+            pl.col("at")
+            .dt.replace_time_zone(zone, ambiguous="null", non_existent="null")
+            .is_null()
+            & pl.col("at")
+            .dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+            .is_not_null()
+        )
+        out += both["at"].to_list()
+    return out

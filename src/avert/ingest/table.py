@@ -781,5 +781,5 @@ def parse_table(
         rows,
         parsed.frames,
         problems,
-        note=encoding_note(encoding),
+        note=" ".join(n for n in (encoding_note(encoding), parsed.note) if n) or None,
     )
