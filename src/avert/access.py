@@ -51,6 +51,7 @@ import itertools
 import json
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Final, Literal
@@ -764,7 +765,7 @@ def one_word_names_each(
         return [{} for _ in texts]
     pattern = _clue_pattern(frozenset(owners)) if owners else None
     return [
-        _one_word_in(text, pattern, owners, named, every, within, subjects)
+        _one_word_in(_nfc(text), pattern, owners, named, every, within, subjects)
         if text
         else {}
         for text, subjects in zip(texts, around, strict=True)
@@ -821,12 +822,28 @@ def _clue_pattern(keys: frozenset[str]) -> re.Pattern[str]:
 
 def name_key(name: str) -> str:
     """A name as compared: lower case, words one space apart, an apostrophe
-    as ``'`` (``O’Neil`` as a word processor or phone types it: :data:`_CURLY`).
+    as ``'`` (``O’Neil`` as a word processor or phone types it: :data:`_CURLY`),
+    its accents composed (Unicode NFC: ``Zoe`` + U+0308, as text pasted from a
+    Mac may hold it, is ``Zoë``; :func:`_nfc`).
 
     >>> name_key("  John   O’NEIL ")
     "john o'neil"
+    >>> name_key("Zoe\u0308") == name_key("Zo\u00eb") == "zo\u00eb"
+    True
     """
-    return " ".join(name.lower().replace(_CURLY, "'").split())
+    return " ".join(_nfc(name).lower().replace(_CURLY, "'").split())
+
+
+def _nfc(text: str) -> str:
+    """``text`` in Unicode normal form C (accents composed with their letters).
+
+    One name reads alike written composed (``ë``, U+00EB, as most keyboards
+    type it) or decomposed (``e`` + U+0308); compared as written, a stored name
+    in one form was no name written in the other, and was shown to partners.
+    Names and texts are compared in this form; texts are shown as written
+    (:func:`_any_form` finds a name in either).
+    """
+    return unicodedata.normalize("NFC", text)
 
 
 def stored_name_key_expr(name: pl.Expr, *, surname_first: bool) -> pl.Expr:
@@ -835,7 +852,8 @@ def stored_name_key_expr(name: pl.Expr, *, surname_first: bool) -> pl.Expr:
     systems often hold it, as "forenames surname": the key the words of free text
     are asked by (:func:`name_candidates`)."""
     key = (
-        name.str.to_lowercase()
+        name.str.normalize("NFC")
+        .str.to_lowercase()
         .str.replace_all(_CURLY, "'", literal=True)
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
@@ -892,7 +910,7 @@ def name_candidates(
     out: set[str] = set()
     for text in texts:
         if text:
-            out.update(_name_runs(text, max(min_words, 1), known))
+            out.update(_name_runs(_nfc(text), max(min_words, 1), known))
     return sorted(out)
 
 
@@ -953,7 +971,7 @@ def _shown_pattern(keys: Iterable[str]) -> re.Pattern[str]:
     alternatives = "|".join(
         _capitalised(k[len(CAPITALISED) :])
         if k.startswith(CAPITALISED)
-        else r"\s+".join(_apostrophes(re.escape(part)) for part in k.split())
+        else r"\s+".join(_apostrophes(_any_form(part)) for part in k.split())
         for k in sorted(set(keys), key=lambda k: (-len(k), k))
     )
     return re.compile(
@@ -967,7 +985,30 @@ def _capitalised(word: str) -> str:
     if not word:
         return "(?!)"
     first = word[0]
-    return f"(?-i:{re.escape(first.upper())}){_apostrophes(re.escape(word[1:]))}"
+    rest = _apostrophes(_any_form(word[1:]))
+    upper = first.upper()
+    decomposed = unicodedata.normalize("NFD", upper)
+    if decomposed != upper:  # a capital written with its accent apart: Ë as E + ¨
+        return f"(?-i:{re.escape(upper)}|{re.escape(decomposed)}){rest}"
+    return f"(?-i:{re.escape(upper)}){rest}"
+
+
+def _any_form(word: str) -> str:
+    """A pattern of the literal ``word`` (:func:`name_key` form, composed) that
+    matches it written composed or decomposed, letter by letter (:func:`_nfc`):
+    a text is searched as written, so a name's place in it is its own.
+
+    >>> bool(re.fullmatch(_any_form("zo\u00eb"), "zoe\u0308"))
+    True
+    """
+    out = []
+    for ch in word:
+        decomposed = unicodedata.normalize("NFD", ch)
+        if decomposed == ch:
+            out.append(re.escape(ch))
+        else:
+            out.append(f"(?:{re.escape(ch)}|{re.escape(decomposed)})")
+    return "".join(out)
 
 
 def _apostrophes(pattern: str) -> str:

@@ -707,3 +707,67 @@ def test_lat_lon_with_spaces_around_load(bundle: Path, sqlite_store: Store) -> N
     assert files["incidents"]["quarantined"] == 0
     got = sqlite_store.read_frame("incidents").filter(pl.col("incident_id") == "INC-1")
     assert (got["lat"][0], got["lon"][0]) == (51.5145, -0.0742)
+
+
+def test_half_an_x_y_pair_is_quarantined_as_half_a_lat_lon_pair_is(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A row with lat/lon and x given but y empty loaded silently (its x dropped
+    unread, never compared with the lat/lon), and an asb row with x alone loaded
+    with no place at all. FORMATS.md gives places in pairs; half a lat/lon pair
+    was already quarantined, so half an x/y pair is too, naming the missing half."""
+    inc = bundle / "incidents.csv"
+    _rewrite(inc, "51.5145,-0.0742,,", "51.5145,-0.0742,533740,")  # INC-1: no y
+    asb = bundle / "asb.csv"
+    asb.write_text(
+        "asb_id,occurred_at,category,lat,lon,x,y,caller_id,vulnerable_caller\n"
+        "A-1,2026-10-03T21:00:00,personal,51.5000,-0.1000,,,P-3,true\n"
+        "A-2,2026-10-03T22:00:00,nuisance,,,,181000,,\n"
+    )
+    files = _load(sqlite_store, bundle)
+    assert files["incidents"]["quarantined"] == 1
+    q = _quarantined(sqlite_store, "incidents")
+    assert (q["line"], q["column"], q["reason"]) == (2, "y", "y missing but x given")
+    assert files["asb"]["quarantined"] == 1
+    q = _quarantined(sqlite_store, "asb")
+    assert (q["line"], q["column"], q["reason"]) == (3, "x", "x missing but y given")
+    assert sqlite_store.read_frame("asb")["asb_id"].to_list() == ["A-1"]
+
+
+def test_a_table_file_not_in_utf8_is_read_and_says_so(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """FORMATS.md asks for UTF-8; a groups file saved by Excel on Windows
+    (cp1252) loaded with no word of it, its curly apostrophe stored as the
+    control character U+0092. It is read as cp1252, and the file's report says
+    which encoding was read."""
+    (bundle / "groups.csv").write_bytes(
+        "group_id,name\nG-1,O\u2019Brien crew\n".encode("cp1252")
+    )
+    files = _load(sqlite_store, bundle)
+    assert files["groups"]["loaded"] == 1
+    assert "read as Windows-1252 (cp1252), not UTF-8" in str(files["groups"]["note"])
+    assert "note" not in files["incidents"]
+    names = sqlite_store.read_frame("groups")["name"].to_list()
+    assert names == ["O\u2019Brien crew"]
+
+
+def test_names_and_texts_are_stored_composed_and_ids_as_given(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A name or text written with its accents apart (NFD: "Zoe" + U+0308) and
+    the same composed (NFC) were stored as two different strings, so a reload
+    in the other form was a conflict and a name matched nothing. Texts are now
+    stored composed; an id is a key other files name exactly, and is kept as
+    written."""
+    nfd = "Zoe\u0308"
+    _rewrite(
+        bundle / "incidents.csv", "INC-4,,Public order", f"INC-{nfd},,Public order"
+    )
+    _rewrite(bundle / "incidents.csv", "Aldgate", f"{nfd} Ward")
+    (bundle / "groups.csv").write_text(f"group_id,name\nG-1,{nfd} crew\n")
+    _load(sqlite_store, bundle)
+    incidents = sqlite_store.read_frame("incidents")
+    assert f"INC-{nfd}" in incidents["incident_id"].to_list()
+    assert "Zo\u00eb Ward" in incidents["ward"].to_list()
+    assert sqlite_store.read_frame("groups")["name"].to_list() == ["Zo\u00eb crew"]

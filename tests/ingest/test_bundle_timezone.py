@@ -125,3 +125,40 @@ def test_a_time_not_read_is_rejected_naming_the_forms_read(
         "20240103T1420[00], optionally with Z, +01, +0100 or +01:00; or a date "
         "alone, 2024-01-03 or 20240103)"
     ]
+
+
+def test_times_in_the_repeated_hour_are_named_in_the_report(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """When clocks go back (01:00-02:00 on 25 October 2026 in London) one hour of
+    local time happens twice, and the store keeps local wall-clock time: 01:30
+    BST and 01:10 GMT (40 minutes later) load as 01:30 and 01:10, in the
+    opposite order, with their offsets dropped, and a time without an offset may
+    be either. This loaded without a word; the file's report now says how many
+    times fell in that hour and how many gave an offset that was dropped."""
+    inc = bundle / "incidents.csv"
+    _rewrite(inc, "2026-10-01T22:15:00,", "2026-10-25T01:30:00+01:00,")
+    _rewrite(
+        inc,
+        "2026-10-02T01:40:00,2026-10-02T02:10:00",
+        "2026-10-25T01:10:00+00:00,2026-10-25T01:20:00+00:00",
+    )
+    _rewrite(inc, "2026-10-03T18:05:00,", "2026-10-25T01:45:00,")
+    report = load_files(sqlite_store, [bundle], kind="bundle")
+    incidents = next(f for f in report.files if Path(f.file).stem == "incidents")
+    assert incidents.quarantined == 0
+    got = sqlite_store.read_frame("incidents").sort("incident_id")
+    rows = {r["incident_id"]: r["occurred_from"] for r in got.to_dicts()}
+    assert rows["INC-1"] == dt.datetime(2026, 10, 25, 1, 30)  # 00:30 UTC
+    assert rows["INC-2"] == dt.datetime(2026, 10, 25, 1, 10)  # 01:10 UTC
+    assert str(incidents.note).startswith(
+        "3 occurred_at times fall in the hour that repeats when clocks go back "
+        "(01:00-02:00 local on 2026-10-25, Europe/London): stored as local time, "
+        "which cannot say which of the two hours; 2 gave a UTC offset, which is "
+        "not kept, so their order within that hour may be lost; "
+        "1 occurred_to time falls in the hour"
+    )
+    assert (
+        "note"
+        not in next(f for f in report.files if Path(f.file).stem == "stops").as_dict()
+    )

@@ -18,6 +18,20 @@ def test_latin1_is_read_and_normalised_to_utf8() -> None:
     assert data.decode("utf-8") == "a\ncafé\n"
 
 
+def test_windows_1252_is_read_as_such_not_as_latin1() -> None:
+    """A Windows extract's curly apostrophe and euro sign (0x92, 0x80) read as
+    latin-1 became C1 control characters (U+0092, U+0080): the name looked right
+    nowhere and matched nothing. Bytes 0x80-0x9F are control codes in latin-1,
+    never text; in cp1252 they are these characters."""
+    data, encoding = decode("a\nO\u2019Brien \u20ac5\n".encode("cp1252"))
+    assert encoding == "cp1252"
+    assert data.decode("utf-8") == "a\nO\u2019Brien \u20ac5\n"
+    # a byte cp1252 does not define (0x81): latin-1, nothing lost
+    data, encoding = decode(b"a\nx\x81\x92\n")
+    assert encoding == "latin-1"
+    assert data.decode("utf-8") == "a\nx\x81\x92\n"
+
+
 def test_blank_lines_are_neither_rows_nor_problems_and_lines_are_physical() -> None:
     table = read_csv(b"a,b\r\n1,2\r\n\r\n\r\n3,4\r\n")
     assert table.rows == 2

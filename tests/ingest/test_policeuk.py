@@ -191,6 +191,34 @@ def test_latin1_and_bom_files_load(sqlite_store: Store, tmp_path: Path) -> None:
     assert "On or near Café" in locations
 
 
+def test_a_file_not_in_utf8_says_which_encoding_was_read(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A latin-1 or Windows-1252 file loaded with no word of it: a reader could
+    not tell a file's odd characters came from a guess. The report now names the
+    encoding read, and cp1252's curly apostrophe is stored as one (latin-1 read
+    it as the control character U+0092)."""
+    cp = write(
+        tmp_path / "w.csv",
+        [STREET_HEADER, street_row(CID1, location="On or near St Mary\u2019s")],
+        encoding="cp1252",
+    )
+    latin = write(
+        tmp_path / "l.csv",
+        [STREET_HEADER, street_row(CID2, location="On or near Caf\xe9")],
+        encoding="latin-1",
+    )
+    utf8 = write(tmp_path / "u.csv", [STREET_HEADER, street_row("c" * 64)])
+    out = _one(sqlite_store, cp)
+    assert out["loaded"] == 1
+    assert "read as Windows-1252 (cp1252), not UTF-8" in str(out["note"])
+    out = _one(sqlite_store, latin)
+    assert "read as Latin-1 (ISO-8859-1), not UTF-8" in str(out["note"])
+    assert "note" not in _one(sqlite_store, utf8)
+    locations = set(sqlite_store.read_frame("incidents")["location"].to_list())
+    assert "On or near St Mary\u2019s" in locations
+
+
 def test_blank_lines_are_skipped_not_counted(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
@@ -646,3 +674,50 @@ def test_api_outcome_false_is_no_outcome() -> None:
         basename="2017-01-avon-and-somerset-stops-force.json",
     )
     assert parsed.frames["stops"]["outcome"].to_list() == [None, None, "Arrest"]
+
+
+def test_each_stop_of_several_files_is_stored_under_its_own_file(
+    template_db: Path, tmp_path: Path
+) -> None:
+    """Stop-and-search files of two months and two forces loaded at once, from
+    a folder and from a zip: each stop names the file and line it came from (a
+    report said a load filed every stop under its first file's name)."""
+    row = (
+        "Person search,2019-{m}-0{d}T22:34:11+00:00,False,,{lat},-1.47,Male,18-24,"
+        "White - English,White,Misuse of Drugs Act 1971 (section 23),"
+        "Controlled drugs,Arrest,True,False"
+    )
+    names = {
+        "2019-06-south-yorkshire-stop-and-search.csv": ("06", "53.38"),
+        "2019-07-south-yorkshire-stop-and-search.csv": ("07", "53.38"),
+        "2019-06-west-yorkshire-stop-and-search.csv": ("06", "53.80"),
+    }
+    folder = tmp_path / "stops"
+    for name, (m, lat) in names.items():
+        write(
+            folder / name,
+            [STOPS_HEADER, *(row.format(m=m, d=d, lat=lat) for d in (1, 2))],
+        )
+    archive = tmp_path / "stops.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in names:
+            zf.write(folder / name, f"2019/{name}")
+    for path, shown in ((folder, f"{folder}/"), (archive, f"{archive}!2019/")):
+        db = tmp_path / f"{path.name}.db"
+        for suffix in ("", "-wal"):  # as the sqlite_store fixture copies it
+            source = template_db.with_name(template_db.name + suffix)
+            if source.exists():
+                shutil.copy(source, db.with_name(db.name + suffix))
+        store = Store(f"sqlite:///{db}")
+        report = load_files(store, [path])
+        assert sorted(f.loaded for f in report.files) == [2, 2, 2]
+        stops = store.read_frame("stops")
+        per_file = stops.group_by("source_file").agg(
+            pl.col("source_line").sort(), pl.col("force").first()
+        )
+        assert sorted(per_file.rows()) == sorted(
+            (shown + name, [2, 3], name[8:].removesuffix("-stop-and-search.csv"))
+            for name in names
+        )
+        assert set(stops["source"]) == {"policeuk"}
+        store.close()

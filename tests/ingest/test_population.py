@@ -93,6 +93,24 @@ def test_ons_long_maps_codes_and_adds_total(tmp_path: Path) -> None:
     assert set(rows["area_name"]) == {"Hartlepool"}
 
 
+def test_a_population_file_not_in_utf8_is_read_and_says_so(tmp_path: Path) -> None:
+    """A census file saved in latin-1 naming "Ynys Môn" was refused, "not a
+    readable CSV: invalid utf-8 sequence". It is read (latin-1 here, cp1252 when
+    its bytes say so, as every CSV avert reads), and its note says which."""
+    path = tmp_path / "census-2021-utla.csv"
+    path.write_bytes(ONS_LONG.replace("Hartlepool", "Ynys M\u00f4n").encode("latin-1"))
+    parsed = parse_population(path)
+    rows = parsed.frames["populations"]
+    assert set(rows["area_name"]) == {"Ynys M\u00f4n"}
+    assert str(parsed.note).startswith(
+        "read as Latin-1 (ISO-8859-1), not UTF-8: check its accented letters"
+    )
+    assert parse_population(_write(tmp_path, "u.csv", ONS_LONG)).note is not None
+    assert "Latin-1" not in str(
+        parse_population(_write(tmp_path, "u.csv", ONS_LONG)).note
+    )
+
+
 def test_midyear_wide_sex_and_age(tmp_path: Path) -> None:
     parsed = parse_population(_write(tmp_path, "london-mid2019-pop.csv", MIDYEAR))
     rows = parsed.frames["populations"].sort("sex", "age_band")

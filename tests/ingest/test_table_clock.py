@@ -368,3 +368,24 @@ def test_epoch_seconds_written_as_floats_are_read(tmp_path: Path) -> None:
         return str(parsed.frames["incidents"]["incident_id"][0])
 
     assert csv_id("1672552393.0") == csv_id("1672552393")
+
+
+def test_a_mapped_time_in_the_repeated_hour_is_named_in_the_note(
+    tmp_path: Path,
+) -> None:
+    """A mapped table goes through the bundle's checks: a time in the hour that
+    repeats when clocks go back (Los Angeles: 01:00-02:00 on 1 November 2020)
+    is named in its report, as a bundle's is; the note the bundle's parse gave
+    was dropped by the table's own before."""
+    rows = LA.replace("01/08/2020 12:00:00 AM,2130", "11/01/2020 12:00:00 AM,130")
+    parsed = parse_table(
+        rows.encode(),
+        read_mapping(_la_mapping(tmp_path)),
+        name="la.csv",
+        crs="EPSG:32611",
+        timezone="America/Los_Angeles",
+    )
+    assert str(parsed.note).startswith(
+        "1 occurred_at time falls in the hour that repeats when clocks go back "
+        "(01:00-02:00 local on 2020-11-01, America/Los_Angeles)"
+    )

@@ -19,6 +19,7 @@ from avert.schema import TABLES
 from avert.store import Store
 from avert.workflows import delivery
 from avert.workflows.delivery._common import stored_ids_shown
+from avert.workflows.load import load_files
 from avert.workflows.users import User
 from avert.written_identity import ADDRESS_WITHHELD, DATE_WITHHELD, POSTCODE_WITHHELD
 
@@ -656,3 +657,67 @@ def test_a_word_of_another_name_in_a_tasking_is_shown(planned: Store) -> None:
     )
     seen = _tasking_result(planned, tasking_id, COUNCIL, at)
     assert seen == f"Jo says {NAME_WITHHELD} is fine"
+
+
+@pytest.mark.parametrize(
+    ("stored", "police"),
+    [
+        ("Zo\u00eb Kr\u00fcger", "Zoe\u0308 Kru\u0308ger seen; Kru\u0308ger said so"),
+        ("Zoe\u0308 Kru\u0308ger", "Zo\u00eb Kr\u00fcger seen; Kr\u00fcger said so"),
+    ],
+)
+def test_a_name_written_in_other_unicode_form_is_withheld(
+    any_store: Store, stored: str, police: str
+) -> None:
+    """A stored "Zoë Krüger" (composed, NFC, as most keyboards type it) written
+    with its accents as separate marks (NFD, as text pasted from a Mac may be:
+    "Zoe" + U+0308) was no stored name, and shown to partners and the board; and
+    so the other way round. The two read alike and are one name now."""
+    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P9"], "name": [stored]}),
+        )
+    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    zoe = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == f"{zoe} seen; {NAME_WITHHELD} said so"
+
+
+def test_a_group_name_loaded_from_a_bundle_is_withheld_in_either_unicode_form(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """End to end: a bundle's groups file names "Zoë Crew" composed (NFC); the
+    police write it decomposed ("Zoe" + U+0308) in an action's evidence, and the
+    other way round. Each is the group to a partner (its pseudonym), and the
+    name is stored composed, as read from the file either way."""
+    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    bundle = tmp_path / "b"
+    bundle.mkdir()
+    (bundle / "manifest.json").write_text(
+        '{"format": "avert-bundle", "version": 1, "crs": "EPSG:27700"}'
+    )
+    (bundle / "incidents.csv").write_text(
+        "incident_id,crime_type,occurred_at,lat,lon\n"
+        "I1,Robbery,2026-10-01T22:00,51.5,-0.1\n"
+    )
+    (bundle / "groups.csv").write_text(
+        "group_id,name\nG1,Zo\u00eb Crew\nG2,Bj\u00f6rn Lot\n".replace(
+            "Bj\u00f6rn", "Bjo\u0308rn"
+        ),
+        encoding="utf-8",
+    )
+    report = load_files(any_store, [bundle], kind="bundle")
+    assert all(f.loaded == f.rows for f in report.files)
+    stored = any_store.read_frame("groups", order_by=("group_id",))["name"].to_list()
+    assert stored == ["Zo\u00eb Crew", "Bj\u00f6rn Lot"]  # NFC, as typed mostly
+    police = "Zoe\u0308 Crew met Bj\u00f6rn Lot"
+    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    shown = delivery.partner_pseudonymiser(SETTINGS)
+    page = delivery.action_page(any_store, SETTINGS, user=COUNCIL, action_id="A05")
+    assert page["action"]["evidence"] == (
+        f"{shown('group', 'G1')} met {shown('group', 'G2')}"
+    )

@@ -23,6 +23,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from avert.errors import IngestError
+from avert.ingest._csv import encoding_note
 from avert.ingest._rows import split_rows
 from avert.ingest.population import (
     _blank,
@@ -95,7 +96,7 @@ def parse_boundaries(
     p = Path(path)
     source = _known_crs(crs, "The file's CRS")
     target = _known_crs(store_crs, "The store's CRS")
-    frame, digest = _read(p)
+    frame, digest, encoding = _read(p)
     cols = [c for c in frame.columns if c != "_line"]
     area = (
         _col_named(cols, code_column) if code_column else _col_named(cols, *_CODE_NAMES)
@@ -147,4 +148,12 @@ def parse_boundaries(
         pl.col("_line").alias("source_line"),
     )
     frames = {"area_boundaries": _canonical(out, AREA_BOUNDARIES)}
-    return Parsed(str(path), digest, "area-boundaries", frame.height, frames, problems)
+    return Parsed(
+        str(path),
+        digest,
+        "area-boundaries",
+        frame.height,
+        frames,
+        problems,
+        encoding_note(encoding),
+    )

@@ -41,6 +41,7 @@ from typing import Final
 import polars as pl
 
 from avert.errors import IngestError
+from avert.ingest._csv import decode, encoding_note
 from avert.ingest._rows import Check, split_rows
 from avert.ingest.keys import row_text
 from avert.ingest.result import PROBLEM_SCHEMA, Parsed, problems_frame
@@ -121,7 +122,11 @@ def _folder_given(path: Path) -> IngestError:
     )
 
 
-def _read(path: Path) -> tuple[pl.DataFrame, str]:
+def _read(path: Path) -> tuple[pl.DataFrame, str, str]:
+    """The file's records (``_line``: the physical line each starts on), its
+    digest, and the encoding read: UTF-8 (a byte order mark dropped), else
+    cp1252 or latin-1 (:func:`~avert.ingest._csv.decode`; a latin-1 census file
+    naming "Ynys Môn" was refused, "invalid utf-8 sequence")."""
     if path.is_dir():
         raise _folder_given(path)
     try:
@@ -130,8 +135,7 @@ def _read(path: Path) -> tuple[pl.DataFrame, str]:
         msg = f"Cannot read {path}: {err}"
         raise IngestError(msg) from err
     digest = hashlib.sha256(data).hexdigest()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    data, encoding = decode(data)
     try:
         frame = pl.read_csv(data, infer_schema=False, truncate_ragged_lines=True)
     except pl.exceptions.PolarsError as err:
@@ -141,7 +145,7 @@ def _read(path: Path) -> tuple[pl.DataFrame, str]:
     header_lines = 1 + sum(c.count("\n") for c in frame.columns)
     frame = frame.rename({c: c.strip() for c in frame.columns})
     lines = _first_lines(frame, quoted=b'"' in data, header_lines=header_lines)
-    return frame.with_columns(lines), digest
+    return frame.with_columns(lines), digest, encoding
 
 
 def _first_lines(
@@ -580,7 +584,7 @@ def parse_population(
         Force a layout instead of detecting it.
     """
     p = Path(path)
-    frame, digest = _read(p)
+    frame, digest, encoding = _read(p)
     n_read = frame.height
     cols = [c for c in frame.columns if c != "_line"]
     frame, nul_problems = split_rows(
@@ -650,7 +654,9 @@ def parse_population(
         rows=n_rows,
         frames={"populations": out},
         problems=problems,
-        note=_rows_note(kind, n_read=n_read, n_rows=n_rows),
+        note=_notes(
+            encoding_note(encoding), _rows_note(kind, n_read=n_read, n_rows=n_rows)
+        ),
     )
 
 
@@ -664,6 +670,11 @@ _ROWS_FROM_LINES: Final = {
     "census's finer groups), 'Does not apply' lines (no residents) left out, and "
     "a total row per area where the file gives none",
 }
+
+
+def _notes(*notes: str | None) -> str | None:
+    """The notes given, one after another (None: none)."""
+    return " ".join(n for n in notes if n) or None
 
 
 def _rows_note(kind: str, *, n_read: int, n_rows: int) -> str | None:
@@ -718,7 +729,7 @@ def parse_confidence(
     is 0-100; ``respondents`` and ``measure`` are optional columns.
     """
     p = Path(path)
-    frame, digest = _read(p)
+    frame, digest, encoding = _read(p)
     cols = [c for c in frame.columns if c != "_line"]
     area = _col_named(cols, "area", "area_code", "borough", "force")
     period = _col_named(cols, "period", "date", "month", "quarter")
@@ -770,7 +781,13 @@ def parse_confidence(
     )
     frames = {"confidence_survey": _canonical(out, CONFIDENCE_SURVEY)}
     return Parsed(
-        str(path), digest, "confidence-survey", frame.height, frames, problems
+        str(path),
+        digest,
+        "confidence-survey",
+        frame.height,
+        frames,
+        problems,
+        encoding_note(encoding),
     )
 
 
@@ -782,7 +799,7 @@ def parse_centroids(path: str | Path) -> Parsed:
     WGS84 ranges are rejected.
     """
     p = Path(path)
-    frame, digest = _read(p)
+    frame, digest, encoding = _read(p)
     cols = [c for c in frame.columns if c != "_line"]
     area = _col_named(cols, "area", "LSOACD", "LSOA21CD", "LSOA11CD", "code")
     lat = _col_named(cols, "latitude", "lat")
@@ -810,4 +827,12 @@ def parse_centroids(path: str | Path) -> Parsed:
         pl.col("_line").alias("source_line"),
     )
     frames = {"area_centroids": _canonical(out, AREA_CENTROIDS)}
-    return Parsed(str(path), digest, "area-centroids", frame.height, frames, problems)
+    return Parsed(
+        str(path),
+        digest,
+        "area-centroids",
+        frame.height,
+        frames,
+        problems,
+        encoding_note(encoding),
+    )

@@ -39,7 +39,7 @@ from pyproj.exceptions import CRSError
 from avert.config._toml import Constraint, check, fail, read_file
 from avert.config.timezone import DEFAULT_TIMEZONE
 from avert.errors import ConfigError, IngestError
-from avert.ingest._csv import LINE_COL, read_csv
+from avert.ingest._csv import LINE_COL, encoding_note, read_csv
 from avert.ingest._rows import join_text, rejected_lines
 from avert.ingest.bundle import _read_parquet, parse_bundle_table
 from avert.ingest.keys import ContentKeyer
@@ -459,8 +459,9 @@ def _read(
     columns: set[str],
     time: tuple[str, str | None] = ("", None),
     timezone: str | None = None,
-) -> tuple[pl.DataFrame, list[str], int, pl.DataFrame]:
-    """Rows as text with the file's line numbers, header, row count, malformed lines.
+) -> tuple[pl.DataFrame, list[str], int, pl.DataFrame, str]:
+    """Rows as text with the file's line numbers, header, row count, malformed
+    lines, and the encoding read (``utf-8`` for Parquet).
 
     Of a Parquet file only the mapped ``columns`` are read as text: the others
     may hold what has no text form (GeoParquet's binary ``geometry``, lists,
@@ -500,13 +501,13 @@ def _read(
             LINE_COL, offset=1
         )
         frame = frame.with_columns(pl.col(LINE_COL).cast(pl.Int64))
-        return frame, header, frame.height, pl.DataFrame()
+        return frame, header, frame.height, pl.DataFrame(), "utf-8"
     for magic, what in _NOT_TEXT:
         if data.startswith(magic):
             msg = f"{name}: not a CSV text file but {what}. Nothing was loaded."
             raise IngestError(msg)
     csv = read_csv(data, limits=limits)
-    return csv.frame, list(csv.header), csv.rows, csv.bad
+    return csv.frame, list(csv.header), csv.rows, csv.bad, csv.encoding
 
 
 def _check_some_time_reads(
@@ -679,7 +680,7 @@ def parse_table(
     """
     digest = hashlib.sha256(data + mapping.digest().encode()).hexdigest()
     is_parquet = name.lower().endswith(".parquet") if parquet is None else parquet
-    frame, header, rows, bad = _read(
+    frame, header, rows, bad, encoding = _read(
         data,
         name,
         parquet=is_parquet,
@@ -773,4 +774,12 @@ def parse_table(
                 problems,
             ]
         ).sort("line")
-    return Parsed(name, digest, "table-incidents", rows, parsed.frames, problems)
+    return Parsed(
+        name,
+        digest,
+        "table-incidents",
+        rows,
+        parsed.frames,
+        problems,
+        note=" ".join(n for n in (encoding_note(encoding), parsed.note) if n) or None,
+    )

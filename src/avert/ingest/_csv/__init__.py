@@ -32,7 +32,7 @@ from avert.ingest._csv._stream import (
     scan_file,
 )
 from avert.ingest._csv._table import LINE_COL, CsvTable, split_header
-from avert.ingest._csv._text import decode
+from avert.ingest._csv._text import decode, encoding_note
 
 __all__ = [
     "LINE_COL",
@@ -41,6 +41,7 @@ __all__ = [
     "Normalised",
     "TextFile",
     "decode",
+    "encoding_note",
     "normalise_file",
     "open_text",
     "read_csv",

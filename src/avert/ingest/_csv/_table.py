@@ -31,7 +31,7 @@ class CsvTable:
     rows
         Non-blank data lines (well-formed + malformed).
     encoding
-        ``utf-8``, ``utf-8-sig`` or ``latin-1``.
+        ``utf-8``, ``utf-8-sig``, ``cp1252`` or ``latin-1``.
     duplicated
         Names the first line gives more than once (``header`` numbers the later
         copies, ``name_2``): which one is meant is the reader's call.

@@ -1,7 +1,9 @@
 """File bytes made ready to scan: encodings, line ends, NUL bytes, blank lines.
 
-Encodings: UTF-8, UTF-8 with BOM and, when the bytes are not valid UTF-8, latin-1
-(ISO-8859-1, as older police extracts are); the text is normalised to UTF-8. A file
+Encodings: UTF-8, UTF-8 with BOM and, when the bytes are not valid UTF-8,
+Windows-1252 (cp1252, as Excel on Windows saves a CSV) or latin-1 (ISO-8859-1, as
+older police extracts are; :func:`_single_byte`); the text is normalised to UTF-8,
+and the reader's report names the encoding read (:func:`encoding_note`). A file
 that is UTF-8 but for a few lines (some line has a valid multi-byte UTF-8 character
 and no more lines are invalid than valid) is read as UTF-8, and each invalid line is
 quarantined (shown decoded as latin-1) instead of re-decoding the whole file.
@@ -61,7 +63,7 @@ def decode(data: bytes) -> tuple[bytes, str]:
     """Return ``data`` as UTF-8 bytes without BOM, and the encoding it was in.
 
     UTF-8 validity is checked incrementally (bounded memory); invalid UTF-8 is read
-    as latin-1 and re-encoded (a mostly UTF-8 file keeps its valid lines: see
+    as cp1252 or latin-1 (:func:`_single_byte`) and re-encoded (a mostly UTF-8 file keeps its valid lines: see
     :func:`_decode`).
     """
     text, encoding, _ = _decode(data)
@@ -102,7 +104,8 @@ def _decode_lines(
     some line holds valid multi-byte UTF-8 and no more lines are invalid than valid,
     the file is UTF-8 with a few stray bytes: each invalid line is re-encoded from
     latin-1 and reported (quarantined), the rest stays as it is. Otherwise the file
-    is latin-1 throughout (a single stray byte in ASCII text is latin-1 too).
+    is single-byte throughout, cp1252 or latin-1 (:func:`_single_byte`; a single
+    stray byte in ASCII text is one too).
     """
     nl = np.flatnonzero(arr == _NL)
     high = np.flatnonzero(arr >= 0x80)
@@ -117,7 +120,8 @@ def _decode_lines(
             bad.append(k)
     valid = len(candidates) - len(bad)
     if valid == 0 or len(bad) > valid:
-        return data.decode("latin-1").encode("utf-8"), "latin-1", {}
+        text, single = _single_byte(data)
+        return text.encode("utf-8"), single, {}
     odd: _Odd = {}
     pieces: list[bytes | memoryview] = []
     view = memoryview(data)
@@ -134,6 +138,51 @@ def _decode_lines(
         )
     pieces.append(view[pos:])
     return b"".join(pieces), encoding, odd
+
+
+#: bytes cp1252 leaves undefined: a file holding one is read as latin-1
+_CP1252_UNDEFINED: Final = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+#: bytes that are C1 control codes in latin-1 and characters in cp1252
+_C1: Final = re.compile(b"[\x80-\x9f]")
+#: what a report says of a file read in each encoding other than UTF-8
+_ENCODING_NAMES: Final = {
+    "cp1252": "Windows-1252 (cp1252)",
+    "latin-1": "Latin-1 (ISO-8859-1)",
+}
+
+
+def _single_byte(data: bytes) -> tuple[str, str]:
+    r"""A file that is not UTF-8 decoded, and the encoding read: cp1252 when it
+    holds a byte of 0x80-0x9F and none cp1252 leaves undefined, else latin-1.
+
+    Both map every other byte alike. Bytes 0x80-0x9F are C1 control codes in
+    latin-1, which no text holds, and cp1252's curly quotes, dashes and euro
+    sign: a CSV that Excel on Windows saved (``O’Brien``, 0x92) read as latin-1
+    stored ``O\x92Brien``, right nowhere. latin-1 decodes any byte, so nothing
+    is lost either way.
+
+    >>> _single_byte(b"O\x92Brien caf\xe9")
+    ('O’Brien café', 'cp1252')
+    >>> _single_byte(b"caf\xe9"), _single_byte(b"\x81\x92")[1]
+    (('café', 'latin-1'), 'latin-1')
+    """
+    if _C1.search(data) and not _CP1252_UNDEFINED.search(data):
+        return data.decode("cp1252"), "cp1252"
+    return data.decode("latin-1"), "latin-1"
+
+
+def encoding_note(encoding: str) -> str | None:
+    """What a file's report says of the encoding it was read in (None: UTF-8).
+
+    >>> encoding_note("utf-8-sig") is None
+    True
+    >>> encoding_note("cp1252")
+    'read as Windows-1252 (cp1252), not UTF-8: check its accented letters and symbols'
+    """
+    name = _ENCODING_NAMES.get(encoding)
+    if name is None:
+        return None
+    return f"read as {name}, not UTF-8: check its accented letters and symbols"
 
 
 def _fix_line_ends(data: bytes) -> bytes:

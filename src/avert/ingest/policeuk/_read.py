@@ -20,6 +20,7 @@ from avert.ingest._csv import (
     Normalised,
     TextFile,
     decode,
+    encoding_note,
     open_text,
     read_csv,
     read_csv_parts,
@@ -344,7 +345,8 @@ def _map(table: CsvTable, kind: str, file: _File, *, digest: str) -> Parsed:
     bad = rejected_lines(table.bad, target)
     out, problems = _MAPPERS[kind](table.frame, table.header, file)
     problems = pl.concat([bad, problems]).sort("line")
-    return Parsed(file.name, digest, kind, table.rows, {target: out}, problems)
+    note = encoding_note(table.encoding)
+    return Parsed(file.name, digest, kind, table.rows, {target: out}, problems, note)
 
 
 def _unrecognised(
