@@ -18,6 +18,7 @@ from avert.config.settings import load_settings
 from avert.schema import TABLES
 from avert.store import Store
 from avert.workflows import delivery
+from avert.workflows.briefing import build_briefing
 from avert.workflows.delivery._common import stored_ids_shown
 from avert.workflows.users import User
 from avert.written_identity import ADDRESS_WITHHELD, DATE_WITHHELD, POSTCODE_WITHHELD
@@ -656,3 +657,48 @@ def test_a_word_of_another_name_in_a_tasking_is_shown(planned: Store) -> None:
     )
     seen = _tasking_result(planned, tasking_id, COUNCIL, at)
     assert seen == f"Jo says {NAME_WITHHELD} is fine"
+
+
+def test_a_taskings_who_reads_no_stored_name_or_date_of_birth_to_its_partner(
+    planned: Store,
+) -> None:
+    """A tasking's "who" is free text the police type, as its "what" is: given
+    to the council as "Amy Doe's keyworker, DOB 3/4/06", the council's partner
+    read the stored name and date of birth as typed, on the meeting page and on
+    Today. It is now withheld as the what is; the police read it as typed."""
+    now = dt.datetime.now().replace(microsecond=0)
+    who = "Amy Doe's keyworker, DOB 3/4/06"
+    made = delivery.add_tasking(
+        planned,
+        "person:P1",
+        what="Visit",
+        assignee=who,
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    at = now + dt.timedelta(minutes=1)
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    shown = f"{amy}'s keyworker, {DATE_WITHHELD}"
+
+    def meeting_who(user: User) -> set[str | None]:
+        view = delivery.meeting_view(planned, {}, user=user, at=at, settings=SETTINGS)
+        return {
+            t["assignee"]
+            for group in view["taskings"].values()
+            for t in group
+            if t["tasking_id"] == made["tasking_id"]
+        }
+
+    assert meeting_who(COUNCIL) == {shown}
+    assert meeting_who(CHAIR) == {who}
+    briefing = build_briefing(
+        planned,
+        at=at,
+        audience="partner",
+        organisation="council",
+        pseudonym_key=SETTINGS.pseudonym_key,
+    )
+    listed = [t for group in briefing.taskings.values() for t in group]
+    assert [t["assignee"] for t in listed] == [shown]

@@ -45,6 +45,7 @@ from avert.briefing import (
 )
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
+from avert.delivery.model import TASKING_TEXTS
 from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
@@ -170,7 +171,7 @@ _UNNAMED: Final = ("cell", "area")
 def _partner_tasking_texts(
     store: Store, p: Pseudonymiser, taskings: pl.DataFrame, organisation: str | None
 ) -> pl.DataFrame:
-    """The taskings' what and result as partner ``organisation`` reads them: the
+    """The taskings' what, who and result as partner ``organisation`` reads them: the
     subject and every stored id and name by its pseudonym, except the words of a
     result the organisation wrote, which it reads as written
     (:func:`avert.workflows.delivery.pseudonymise_stored_ids`). Its results are
@@ -188,9 +189,9 @@ def _partner_tasking_texts(
         store,
         p,
         taskings,
-        ("what", "result"),
+        TASKING_TEXTS,
         org=organisation,
-        targets={"what": subjects, "result": subjects},
+        targets=dict.fromkeys(TASKING_TEXTS, subjects),
         subjects=subject_people(
             store,
             list(

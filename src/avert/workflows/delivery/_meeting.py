@@ -10,6 +10,7 @@ import polars as pl
 from avert.access import audience_of
 from avert.config.settings import Settings
 from avert.delivery.model import (
+    TASKING_TEXTS,
     subject_key,
     subject_type,
 )
@@ -146,14 +147,15 @@ def meeting_view(
                 is_allowed(user, "record-tasking-result") and is_own_tasking(user, row)
             )
     if pseudo is not None:
-        # the subject and the stored ids and names the what and result name, but
-        # the words the partner's own organisation wrote
+        # the subject and the stored ids and names the what, who and result
+        # name, but the words the partner's own organisation wrote (the who is
+        # police free text too: "Amy Doe's keyworker" named a stored person)
         rows = [*by_subject.values(), *(r for v in window.values() for r in v)]
         pseudonymise_stored_in_rows(
             store,
             pseudo,
             rows,
-            ("what", "result"),
+            TASKING_TEXTS,
             org=user.org if user.role == "partner" else None,
             targets=[(reals[id(r)], r["item_id"]) for r in rows],
             subjects=subject_people(
