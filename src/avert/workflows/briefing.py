@@ -59,6 +59,7 @@ from avert.workflows.delivery import (
     pseudonymise_stored_ids,
     subject_people,
     taskings_in_area,
+    with_accounts_spelling,
 )
 from avert.workflows.forecast import briefing_places
 from avert.workflows.performance import source_category_names
@@ -393,7 +394,11 @@ def build_briefing(
         )
         areas = recent["borough"].drop_nulls().unique().to_list()
     frames["residents"] = read_residents(store, areas)
-    frames["taskings"] = _listed_taskings(frames["taskings"], aud, organisation)
+    # each tasking's organisation as the accounts spell it now (an account made
+    # since it was given reads it as its own)
+    frames["taskings"] = _listed_taskings(
+        with_accounts_spelling(store, frames["taskings"]), aud, organisation
+    )
     if area and frames["taskings"].height:
         # an area's briefing lists that area's taskings (the others mark items only)
         placed = taskings_in_area(store, frames["taskings"], area)

@@ -885,10 +885,42 @@ def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | No
     organisation ignoring case and surrounding spaces (an account's own exact
     spelling first: when "Council" and "council" both hold accounts, each typed
     exactly reaches its own); one no account holds (an agency without accounts)
-    is kept.
+    is kept. A tasking's stored name is matched again when it is read
+    (:func:`with_accounts_spelling`), for the accounts made since.
+
+    >>> accounts_spelling(("Council", "council", "probation"), " COUNCIL ")
+    'Council'
+    >>> accounts_spelling(("Council", "council"), "council")
+    'council'
+    >>> accounts_spelling(("probation",), "Leeds City Council")
+    'Leeds City Council'
     """
     typed = (organisation or "").strip()
     if not typed or typed in orgs:
         return typed or None
     same = [org for org in orgs if org.strip().lower() == typed.lower()]
     return same[0] if same else typed
+
+
+def with_accounts_spelling(
+    store: Store, frame: pl.DataFrame, column: str = "organisation"
+) -> pl.DataFrame:
+    """``frame`` with each organisation name in ``column`` as the accounts spell
+    it now (:func:`accounts_spelling`, the rule a new tasking's name is saved by).
+
+    A tasking is saved under the spelling of the accounts that exist when it is
+    made: one given to "Leeds City Council" before the council had an account was
+    never seen by the account made later of "leeds city council", on the meeting,
+    *Today* or the API, nor could it record its result. Read through this, it is
+    the account's; a name that is another organisation's ("Council" beside "Leeds
+    City Council") is not matched, nor is one typed exactly as another account's.
+    One look at the accounts, and one per distinct name (not per row).
+    """
+    if column not in frame.columns or frame.height == 0:
+        return frame
+    orgs = account_orgs(store)
+    names = frame.get_column(column).drop_nulls().unique().to_list()
+    changed = {n: s for n in names if (s := accounts_spelling(orgs, n)) != n}
+    if not changed:
+        return frame
+    return frame.with_columns(pl.col(column).replace(changed))

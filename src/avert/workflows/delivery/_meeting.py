@@ -19,6 +19,7 @@ from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     pseudonymise_stored_in_rows,
     subject_people,
+    with_accounts_spelling,
 )
 from avert.workflows.delivery._taskings import is_own_tasking, taskings_for_briefing
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
@@ -72,7 +73,9 @@ def meeting_view(
         reals[id(row)] = row["item_id"]
         row["item_id"] = shown_id(row["item_kind"], row["item_id"])
 
-    live = store.read_frame("taskings").filter(pl.col("status") != "cancelled")
+    live = with_accounts_spelling(store, store.read_frame("taskings")).filter(
+        pl.col("status") != "cancelled"
+    )
     by_subject: dict[str, dict[str, Any]] = {}
     for row in live.sort("created_at", "tasking_id").to_dicts():
         as_shown(row)
