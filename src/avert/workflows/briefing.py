@@ -36,6 +36,7 @@ from avert.areas import AREA_COLUMNS, area_key
 from avert.briefing import (
     NO_INCIDENTS_STORED,
     NOTHING_LOADED_NOTE,
+    NOTHING_LOADED_PARTNER_NOTE,
     Boundary,
     Briefing,
     BriefingOptions,
@@ -481,7 +482,9 @@ def _with_records_missing(
         # nothing loaded at all: say so and what loads data, not that "open
         # incident data name no one" (there are none)
         notes = (
-            NOTHING_LOADED_NOTE,
+            NOTHING_LOADED_NOTE
+            if briefing.audience == "police"
+            else NOTHING_LOADED_PARTNER_NOTE,
             *(n for n in notes if n != NO_PEOPLE_NOTE),
         )
     if missing is not None and not briefing.incidents:
