@@ -702,3 +702,48 @@ def test_a_taskings_who_reads_no_stored_name_or_date_of_birth_to_its_partner(
     )
     listed = [t for group in briefing.taskings.values() for t in group]
     assert [t["assignee"] for t in listed] == [shown]
+
+
+def test_a_detected_groups_id_in_any_case_reads_as_the_groups_pseudonym(
+    planned: Store,
+) -> None:
+    """A detected group's id holds its smallest member's person id (``net-P1``).
+    Written in another case ("NET-P1"), or once the group was no longer detected,
+    it is no stored id: the partner read "NET-" beside the member's pseudonym,
+    which named the group's member. Every spelling now reads as the group's
+    pseudonym, on the meeting and on Today; the police read it as typed."""
+    now = dt.datetime.now().replace(microsecond=0)
+    what = "Disrupt NET-P1 (and net-p2, seen with net-P3)"
+    made = delivery.add_tasking(
+        planned,
+        "cell:150m:E1:N2",
+        what=what,
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    at = now + dt.timedelta(minutes=1)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    group = {p: pseudo("group", f"net-{p}") for p in ("P1", "P2", "P3")}
+    shown = f"Disrupt {group['P1']} (and {group['P2']}, seen with {group['P3']})"
+
+    def meeting_what(user: User) -> str:
+        view = delivery.meeting_view(planned, {}, user=user, at=at, settings=SETTINGS)
+        return next(
+            str(t["what"])
+            for v in view["taskings"].values()
+            for t in v
+            if t["tasking_id"] == made["tasking_id"]
+        )
+
+    assert meeting_what(COUNCIL) == shown
+    assert meeting_what(CHAIR) == what
+    briefing = build_briefing(
+        planned,
+        at=at,
+        audience="partner",
+        organisation="council",
+        pseudonym_key=SETTINGS.pseudonym_key,
+    )
+    assert [t["what"] for v in briefing.taskings.values() for t in v] == [shown]
