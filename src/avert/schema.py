@@ -752,7 +752,12 @@ DETECTED_GROUPS: Final = _spec(
     "detected_groups",
     "Derived: groups detected from recorded co-offending, as of one time (the latest run).",
     [
-        ("group_id", pl.String(), "net- + the smallest member person_id"),
+        (
+            "group_id",
+            pl.String(),
+            "net- + the smallest member person_id (police only: partners and the "
+            "board read the group's pseudonym, in free text too)",
+        ),
         ("as_of", _DT, "end of the history the groups were found in"),
         ("computed_at", _DT, "when the run was made"),
         ("profile", pl.String(), "violence definition profile of the run"),

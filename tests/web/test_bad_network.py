@@ -179,12 +179,21 @@ def test_the_session_cookie_stays_under_4_kb_with_a_long_purpose_and_flash(
             follow_redirects=False,
         ).headers.get_list("set-cookie")
     ]
-    # a tasking whose 'what' the "already tasked" message repeats, outside ASCII
-    item, what = "cell:150m:E-777:N777", "Patrouille à " + "é" * 1500
-    for _ in range(2):
+    # a tasking whose result the "already closed" message repeats, outside ASCII
+    item, result = "cell:150m:E-777:N777", "Patrouille à " + "é" * 1500
+    sent = client.post(
+        "/meeting/task",
+        data={"csrf_token": token, "item": item, "what": "Patrol"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text[:300]
+    cookies.append(sent.headers.get_list("set-cookie"))
+    made = world.store.read_frame("taskings", where=[("item_id", "=", item[5:])])
+    tasking_id, version = made["tasking_id"][0], str(made["version"][0])
+    for _ in range(2):  # the second, from the same page, is refused
         sent = client.post(
-            "/meeting/task",
-            data={"csrf_token": token, "item": item, "what": what},
+            f"/meeting/taskings/{tasking_id}",
+            data={"csrf_token": token, "result": result, "version": version},
             follow_redirects=False,
         )
         assert sent.status_code == 303, sent.text[:300]
@@ -194,9 +203,9 @@ def test_the_session_cookie_stays_under_4_kb_with_a_long_purpose_and_flash(
     assert page.status_code == 200
     cookies.append(page.headers.get_list("set-cookie"))
     sizes = [len(header) for headers in cookies for header in headers]
-    assert len(sizes) == 4, sizes
+    assert len(sizes) == 5, sizes
     assert max(sizes) < 4096, sizes
-    assert f"{item} is already tasked" in page.text
+    assert f"Tasking {tasking_id} was already closed (done)" in page.text
     assert "éé..." in page.text
     # and the record still opens with the purpose kept
     assert 'id="history"' in client.get(f"/people/{person}").text

@@ -20,7 +20,7 @@ from avert.config.settings import load_settings
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, signed_in
+from web.helpers import PASSWORD, SECRET, World, signed_in
 
 ROLES = ("admin", "analyst", "chair", "officer", "partner", "board")
 LINE = re.compile(r'<p class="note nothing-loaded" id="nothing-loaded"[^>]*>(.*?)</p>')
@@ -105,3 +105,51 @@ def test_brief_on_an_empty_store_says_what_the_page_says(
     assert "Nothing is loaded yet: the store holds no incidents" in result.output
     assert "'avert ingest'" in result.output
     assert "name no one" not in result.output
+
+
+def _briefing_text(page: str) -> str:
+    """The words of Today's briefing (its fragment), tags and styles dropped."""
+    body = page[page.index('<div id="briefing">') :]
+    body = re.sub(r"<style.*?</style>", " ", body, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+@pytest.mark.parametrize("role", ["chair", "partner"])
+def test_today_of_an_empty_store_says_nothing_is_loaded_in_each_section(
+    empty: tuple[FastAPI, str], role: str
+) -> None:
+    """Today of a store holding nothing headed its incidents "day unknown" (the
+    words of month-only data), said intelligence was not recorded "(its data hold
+    incidents only)", listed notes that only follow from it (no groups, no top
+    cells) and told a partner to run 'avert ingest' on the server. Each section
+    now says nothing is loaded, and the note says who loads the data."""
+    text = _briefing_text(signed_in(empty[0], role).get("/today").text)
+    assert "day unknown" not in text
+    assert "its data hold incidents only" not in text
+    assert "No groups recorded" not in text
+    assert "no top cells" not in text
+    assert "highest harm first · nothing loaded yet" in text
+    said = "Not shown: nothing is loaded yet (the note above says who loads the data)."
+    assert text.count(said) == 3  # incidents, places, intelligence
+    if role == "partner":
+        assert "avert ingest" not in text
+        assert "administrator or analyst loads the data: ask them" in text
+    else:
+        assert "An administrator or analyst loads data on avert's server" in text
+    assert "imported with 'avert plan import'" in text
+
+
+def test_today_of_a_window_after_the_latest_record_says_what_to_do(
+    world: World,
+) -> None:
+    """A window after the store's latest incident was headed "day unknown" (no
+    record is month-only there) and said only that none were loaded for it; it
+    is now headed "no records for this window" and says how to brief on one."""
+    page = signed_in(world.app, "chair").get(
+        "/today", params={"at": "2100-01-01T06:00"}
+    )
+    assert page.status_code == 200
+    text = _briefing_text(page.text)
+    assert "day unknown" not in text
+    assert "highest harm first · no records for this window" in text
+    assert "before this window: none were loaded for it yet. Brief on a window" in text

@@ -18,6 +18,7 @@ from avert.config.settings import load_settings
 from avert.schema import TABLES
 from avert.store import Store
 from avert.workflows import delivery
+from avert.workflows.briefing import build_briefing
 from avert.workflows.delivery._common import stored_ids_shown
 from avert.workflows.load import load_files
 from avert.workflows.users import User
@@ -721,3 +722,93 @@ def test_a_group_name_loaded_from_a_bundle_is_withheld_in_either_unicode_form(
     assert page["action"]["evidence"] == (
         f"{shown('group', 'G1')} met {shown('group', 'G2')}"
     )
+
+
+def test_a_taskings_who_reads_no_stored_name_or_date_of_birth_to_its_partner(
+    planned: Store,
+) -> None:
+    """A tasking's "who" is free text the police type, as its "what" is: given
+    to the council as "Amy Doe's keyworker, DOB 3/4/06", the council's partner
+    read the stored name and date of birth as typed, on the meeting page and on
+    Today. It is now withheld as the what is; the police read it as typed."""
+    now = dt.datetime.now().replace(microsecond=0)
+    who = "Amy Doe's keyworker, DOB 3/4/06"
+    made = delivery.add_tasking(
+        planned,
+        "person:P1",
+        what="Visit",
+        assignee=who,
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    at = now + dt.timedelta(minutes=1)
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P2")
+    shown = f"{amy}'s keyworker, {DATE_WITHHELD}"
+
+    def meeting_who(user: User) -> set[str | None]:
+        view = delivery.meeting_view(planned, {}, user=user, at=at, settings=SETTINGS)
+        return {
+            t["assignee"]
+            for group in view["taskings"].values()
+            for t in group
+            if t["tasking_id"] == made["tasking_id"]
+        }
+
+    assert meeting_who(COUNCIL) == {shown}
+    assert meeting_who(CHAIR) == {who}
+    briefing = build_briefing(
+        planned,
+        at=at,
+        audience="partner",
+        organisation="council",
+        pseudonym_key=SETTINGS.pseudonym_key,
+    )
+    listed = [t for group in briefing.taskings.values() for t in group]
+    assert [t["assignee"] for t in listed] == [shown]
+
+
+def test_a_detected_groups_id_in_any_case_reads_as_the_groups_pseudonym(
+    planned: Store,
+) -> None:
+    """A detected group's id holds its smallest member's person id (``net-P1``).
+    Written in another case ("NET-P1"), or once the group was no longer detected,
+    it is no stored id: the partner read "NET-" beside the member's pseudonym,
+    which named the group's member. Every spelling now reads as the group's
+    pseudonym, on the meeting and on Today; the police read it as typed."""
+    now = dt.datetime.now().replace(microsecond=0)
+    what = "Disrupt NET-P1 (and net-p2, seen with net-P3)"
+    made = delivery.add_tasking(
+        planned,
+        "cell:150m:E1:N2",
+        what=what,
+        organisation="council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+        anyway=True,
+    )
+    at = now + dt.timedelta(minutes=1)
+    pseudo = delivery.partner_pseudonymiser(SETTINGS)
+    group = {p: pseudo("group", f"net-{p}") for p in ("P1", "P2", "P3")}
+    shown = f"Disrupt {group['P1']} (and {group['P2']}, seen with {group['P3']})"
+
+    def meeting_what(user: User) -> str:
+        view = delivery.meeting_view(planned, {}, user=user, at=at, settings=SETTINGS)
+        return next(
+            str(t["what"])
+            for v in view["taskings"].values()
+            for t in v
+            if t["tasking_id"] == made["tasking_id"]
+        )
+
+    assert meeting_what(COUNCIL) == shown
+    assert meeting_what(CHAIR) == what
+    briefing = build_briefing(
+        planned,
+        at=at,
+        audience="partner",
+        organisation="council",
+        pseudonym_key=SETTINGS.pseudonym_key,
+    )
+    assert [t["what"] for v in briefing.taskings.values() for t in v] == [shown]

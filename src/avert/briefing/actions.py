@@ -29,7 +29,14 @@ def actions_section(ctx: BriefingContext) -> Section[ActionItem]:
     """Open or in-progress actions due by the window's end, oldest due first."""
     acts = ctx.frames["actions"]
     if not acts.height:
-        return Section([], ["No delivery plan actions recorded yet: no actions due."])
+        return Section(
+            [],
+            [
+                "No delivery plan actions recorded yet: no actions due (the "
+                "partnership's plan is imported with 'avert plan import': "
+                "docs/delivery.md)."
+            ],
+        )
     end = ctx.window_to.date()
     due = (
         acts.filter(

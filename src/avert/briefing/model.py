@@ -430,11 +430,30 @@ NO_INCIDENTS_STORED: Final = (
 )
 
 #: The briefing's note when the store holds no incident: nothing was loaded, and
-#: what loads data (not "open incident data name no one": there are none)
+#: who loads data and how (not "open incident data name no one": there are none).
+#: Only an administrator or analyst runs avert on its server, so it says who does
+#: (the partner's note: :data:`NOTHING_LOADED_PARTNER_NOTE`).
 NOTHING_LOADED_NOTE: Final = (
     "Nothing is loaded yet: the store holds no incidents, and names no person, "
-    "place or group. Data are loaded on avert's server with 'avert ingest' "
-    "(police.uk files, a record bundle or any incident table: docs/cli.md)."
+    "place or group. An administrator or analyst loads data on avert's server "
+    "with 'avert ingest' (police.uk files, a record bundle or any incident "
+    "table: docs/cli.md)."
+)
+#: :data:`NOTHING_LOADED_NOTE` as partners and the board read it: they do not
+#: run avert, so it says whom to ask, not a command they cannot run
+NOTHING_LOADED_PARTNER_NOTE: Final = (
+    "Nothing is loaded yet: the store holds no incidents, and names no person, "
+    "place or group. The police force's avert administrator or analyst loads "
+    "the data: ask them."
+)
+#: How the notes saying why there are no top cells begin (the Places page shows
+#: them where the cells would be: :func:`avert.briefing.places.no_places_notes`)
+NO_PLACES_NOTE_STARTS: Final = ("No violent incident with", "Incidents have no x/y")
+#: The note of a store that holds no groups (:mod:`avert.briefing.retaliation`)
+NO_GROUPS_NOTE: Final = "No groups recorded: no retaliation alerts can be raised."
+OTHER_WINDOW: Final = (
+    "Brief on a window within the store's records (its end: 'Window ends' on "
+    "Today, '--at' of 'avert brief'), or have the data of this one loaded"
 )
 
 
@@ -547,8 +566,30 @@ class Briefing:
     @property
     def nothing_loaded_note(self) -> str | None:
         """:data:`NOTHING_LOADED_NOTE` when :attr:`nothing_loaded` (the command
-        line prints it as the pages show it), else None."""
-        return NOTHING_LOADED_NOTE if self.nothing_loaded else None
+        line prints it as the pages show it; partners and the board read
+        :data:`NOTHING_LOADED_PARTNER_NOTE`), else None."""
+        if not self.nothing_loaded:
+            return None
+        return (
+            NOTHING_LOADED_NOTE
+            if self.audience == "police"
+            else (NOTHING_LOADED_PARTNER_NOTE)
+        )
+
+    @property
+    def notes_shown(self) -> tuple[str, ...]:
+        """The notes a page lists: all of them, but on a store that holds nothing
+        those that only follow from it (no groups, no located violence for top
+        cells: the sections say "nothing is loaded yet"), the nothing-loaded note
+        first. The Places page still reads :attr:`notes` for why it has no cells.
+        """
+        if not self.nothing_loaded:
+            return tuple(self.notes)
+        return tuple(
+            n
+            for n in self.notes
+            if n != NO_GROUPS_NOTE and not n.startswith(NO_PLACES_NOTE_STARTS)
+        )
 
     @property
     def people_not_shown_short(self) -> str | None:
@@ -569,6 +610,8 @@ class Briefing:
         command line give (None when the incidents are shown)."""
         if self.incidents_not_shown is None:
             return None
+        if self.nothing_loaded:
+            return "nothing loaded yet"
         if self.undated_in_window:
             return "day unknown in month-precision data"
         return "no records for this window"

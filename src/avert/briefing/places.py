@@ -26,6 +26,7 @@ from avert.analyse.hotspots import recent_hotspots
 from avert.briefing.context import BriefingContext, counted, month_start
 from avert.briefing.model import (
     LOOKBACK_DAYS,
+    NO_PLACES_NOTE_STARTS,
     MapPoint,
     NearRepeat,
     NearRepeatZone,
@@ -463,11 +464,6 @@ def _forecast_section(
         method=method,
         notes=list(fc.notes),
     )
-
-
-#: How the notes saying why there are no top cells begin (the Places page shows
-#: them where the cells would be: :func:`no_places_notes`)
-NO_PLACES_NOTE_STARTS: Final = ("No violent incident with", "Incidents have no x/y")
 
 
 def no_places_notes(notes: Sequence[str]) -> tuple[str, ...]:

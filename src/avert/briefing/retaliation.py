@@ -21,7 +21,7 @@ from typing import Any, cast
 import polars as pl
 
 from avert.briefing.context import BriefingContext, links
-from avert.briefing.model import RetaliationItem, Section
+from avert.briefing.model import NO_GROUPS_NOTE, RetaliationItem, Section
 
 __all__ = ["retaliation_section"]
 
@@ -52,9 +52,7 @@ def retaliation_section(ctx: BriefingContext) -> Section[RetaliationItem]:
     ret = ctx.frames["retaliation"]
     if not ret.height:
         if ctx.frames["group_members"].height == 0:
-            return Section(
-                [], ["No groups recorded: no retaliation alerts can be raised."]
-            )
+            return Section([], [NO_GROUPS_NOTE])
         return Section([])
     live = (
         ret.filter(

@@ -29,6 +29,7 @@ __all__ = [
     "STRANDS",
     "SUBJECT_TYPES",
     "TASKING_STATUSES",
+    "TASKING_TEXTS",
     "TASKING_TRANSITIONS",
     "Action",
     "Objective",
@@ -67,6 +68,11 @@ ACTION_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
 }
 
 TASKING_STATUSES: Final = ("open", "done", "cancelled")
+#: A tasking's free text: what is to be done, who does it (the "who" is typed
+#: too, and named a stored person as "Amy Doe's keyworker") and its result;
+#: partners and the board read each with the stored ids, names, dates of birth
+#: and addresses in it withheld.
+TASKING_TEXTS: Final = ("what", "assignee", "result")
 #: Allowed status changes of a tasking.
 TASKING_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     "open": frozenset({"done", "cancelled"}),

@@ -215,6 +215,26 @@ def _check_review_date(text: str) -> None:
 @requires("view-meeting")
 def meeting(request: Request, at: str | None = None, hours: int = 24) -> Response:
     """Today's briefing items, each with "task this", and the window's taskings."""
+    return _meeting_page(request, at, hours, error=take_flash(request))
+
+
+def _meeting_page(
+    request: Request,
+    at: str | None,
+    hours: int,
+    *,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """The meeting of the window ending ``at``, saying ``error``.
+
+    ``typed``: a refused "Task this" form (its ``item`` and fields as sent): the
+    page is the answer to it (400), with that item's form as typed and the reason
+    above it, so the chair mends it rather than typing it all again (as the
+    action form, :func:`edit_action`). Its fields could not go through the
+    session as the reason once did: a cookie holds 4 KB, a field 10,000
+    characters.
+    """
     ctx = _ctx(request)
     context = _briefing_context(request, at, hours, None)
     hours = context["hours"]  # bounded as the briefing's: 1 to MAX_HOURS
@@ -228,15 +248,23 @@ def meeting(request: Request, at: str | None = None, hours: int = 24) -> Respons
         hours=hours,
         settings=ctx.settings,
     )
+    offered = typed is not None and any(
+        i["item"] == typed["item"] and not i["tasked"]
+        for s in found["sections"]
+        for i in s["items"]
+    )
     return _page(
         request,
         "meeting.html",
+        status=400 if typed is not None else 200,
         meeting=found,
         at_value=context["at_value"],
         hours=hours,
         due_value=f"{when + dt.timedelta(days=1):%Y-%m-%dT%H:%M}",
         window=context["b"],
-        error=take_flash(request),
+        error=error,
+        # the form to show as typed, when the page offers its item
+        typed=typed if offered else None,
         taskings_makeup=views.taskings_makeup(
             ctx.store, ctx.settings, user=current_user(request), at=when, hours=hours
         ),
@@ -275,17 +303,33 @@ def task(
     due: Annotated[str, Form()] = "",
     at: Annotated[str, Form()] = "",
 ) -> Response:
-    """Create a tasking from a briefing item; an item already tasked says so."""
+    """Create a tasking from a briefing item; an item already tasked says so.
+
+    Refused (a field too long, a due time not read, an item tasked already or not
+    in the store), the meeting comes back with the form as typed and the reason
+    above it (:func:`_meeting_page`), nothing saved.
+    """
     ctx = _ctx(request)
+    typed = {
+        "item": item,
+        "what": what,
+        "assignee": assignee,
+        "organisation": organisation,
+        "due": due,
+    }
+
+    def refused(reason: str) -> Response:
+        return _meeting_page(request, at or None, 24, error=reason, typed=typed)
+
     too_long = _too_long(what=what, who=assignee, organisation=organisation)
     if too_long:
-        return _back_to_meeting(request, at, _of_item(item, too_long))
+        return refused(_of_item(item, too_long))
     try:
         when = _due(due, at, ctx.settings.timezone)
     except HTTPException as err:
-        # back to the meeting with the reason, as a refused tasking is, rather
-        # than an error page that leaves the meeting
-        return _back_to_meeting(request, at, _of_item(item, f"Due: {err.detail}"))
+        # the meeting with the reason, as a refused tasking is, rather than an
+        # error page that leaves the meeting
+        return refused(_of_item(item, f"Due: {err.detail}"))
     try:
         delivery.add_tasking(
             ctx.store,
@@ -297,7 +341,7 @@ def task(
             user=current_user(request),
         )
     except ConfigError as err:
-        return _back_to_meeting(request, at, str(err))
+        return refused(str(err))
     return _back_to_meeting(request, at)
 
 

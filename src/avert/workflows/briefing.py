@@ -36,6 +36,7 @@ from avert.areas import AREA_COLUMNS, area_key
 from avert.briefing import (
     NO_INCIDENTS_STORED,
     NOTHING_LOADED_NOTE,
+    NOTHING_LOADED_PARTNER_NOTE,
     Boundary,
     Briefing,
     BriefingOptions,
@@ -45,6 +46,7 @@ from avert.briefing import (
 )
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
+from avert.delivery.model import TASKING_TEXTS
 from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
@@ -58,6 +60,7 @@ from avert.workflows.delivery import (
     pseudonymise_stored_ids,
     subject_people,
     taskings_in_area,
+    with_accounts_spelling,
 )
 from avert.workflows.forecast import briefing_places
 from avert.workflows.performance import source_category_names
@@ -170,7 +173,7 @@ _UNNAMED: Final = ("cell", "area")
 def _partner_tasking_texts(
     store: Store, p: Pseudonymiser, taskings: pl.DataFrame, organisation: str | None
 ) -> pl.DataFrame:
-    """The taskings' what and result as partner ``organisation`` reads them: the
+    """The taskings' what, who and result as partner ``organisation`` reads them: the
     subject and every stored id and name by its pseudonym, except the words of a
     result the organisation wrote, which it reads as written
     (:func:`avert.workflows.delivery.pseudonymise_stored_ids`). Its results are
@@ -188,9 +191,9 @@ def _partner_tasking_texts(
         store,
         p,
         taskings,
-        ("what", "result"),
+        TASKING_TEXTS,
         org=organisation,
-        targets={"what": subjects, "result": subjects},
+        targets=dict.fromkeys(TASKING_TEXTS, subjects),
         subjects=subject_people(
             store,
             list(
@@ -392,7 +395,11 @@ def build_briefing(
         )
         areas = recent["borough"].drop_nulls().unique().to_list()
     frames["residents"] = read_residents(store, areas)
-    frames["taskings"] = _listed_taskings(frames["taskings"], aud, organisation)
+    # each tasking's organisation as the accounts spell it now (an account made
+    # since it was given reads it as its own)
+    frames["taskings"] = _listed_taskings(
+        with_accounts_spelling(store, frames["taskings"]), aud, organisation
+    )
     if area and frames["taskings"].height:
         # an area's briefing lists that area's taskings (the others mark items only)
         placed = taskings_in_area(store, frames["taskings"], area)
@@ -475,7 +482,9 @@ def _with_records_missing(
         # nothing loaded at all: say so and what loads data, not that "open
         # incident data name no one" (there are none)
         notes = (
-            NOTHING_LOADED_NOTE,
+            NOTHING_LOADED_NOTE
+            if briefing.audience == "police"
+            else NOTHING_LOADED_PARTNER_NOTE,
             *(n for n in notes if n != NO_PEOPLE_NOTE),
         )
     if missing is not None and not briefing.incidents:

@@ -24,6 +24,7 @@ from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     pseudonymise_stored_ids,
     subject_people,
+    with_accounts_spelling,
 )
 from avert.workflows.delivery._common import _save as _save
 from avert.workflows.delivery._demo import seed_demo_plan
@@ -77,4 +78,5 @@ __all__ = [
     "taskings_in_area",
     "update_action",
     "visible_actions",
+    "with_accounts_spelling",
 ]

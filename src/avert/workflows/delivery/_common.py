@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -209,11 +209,15 @@ def _shown_and_people(
     shown: dict[str, str] = {}
     people: set[str] = set()
     clues: dict[str, list[str]] = {}
-    for kind, real in queries.stored_ids(store, id_candidates(texts)):
+    candidates = id_candidates(texts)
+    found = queries.stored_ids(store, candidates)
+    for kind, real in found:
         shown.setdefault(real, pseudo(kind, real))
         if kind == "person":
             people.add(real)
             clues.setdefault(real, []).append(name_key(real))
+    for word, group in detected_group_words(candidates, found).items():
+        shown.setdefault(word, pseudo("group", group))
     for kind in ("person", "group"):
         keys = _asked_names(texts, names, kind)
         owners: dict[str, set[str]] = {}
@@ -237,6 +241,43 @@ def _shown_and_people(
         clues.setdefault(person, []).extend(keys)
     words_of = names.name_words(sorted(clues))
     return shown, {p: (c, words_of[p]) for p, c in clues.items() if p in words_of}
+
+
+#: How a detected group's id begins: ``net-`` and its smallest member's person id
+#: (:func:`avert.analyse.networks.detect_groups`)
+DETECTED_GROUP_PREFIX: Final = "net-"
+
+
+def detected_group_words(
+    candidates: Sequence[str], found: Sequence[tuple[str, str]]
+) -> dict[str, str]:
+    """Each of ``candidates`` (words of a text) that is a detected group's id
+    written in another case, or of a group no longer detected, to that group's id
+    as :func:`avert.analyse.networks.detect_groups` makes it.
+
+    A detected group's id holds a member's person id (``net-P0000046``). Written
+    as stored it is the group's pseudonym for partners and the board; written in
+    another case ("NET-P0000046", "net-p0000046"), or once the group is no longer
+    detected (its members changed since the text was written), it was no stored
+    id: its person id was found instead, and the partner read "net-" beside that
+    person's pseudonym, which said who the group's member is. Such a word is the
+    group's pseudonym now, the same in any case and whether or not the group is
+    still stored. ``found``: the ``(kind, id)`` of the candidates that are
+    stored ids (:func:`avert.store.queries.stored_ids`).
+
+    >>> detected_group_words(
+    ...     ["NET-P12", "net-p12", "net-P9", "P12", "p12"], [("person", "P12")]
+    ... )
+    {'NET-P12': 'net-P12', 'net-p12': 'net-P12'}
+    """
+    people = {real.lower(): real for kind, real in found if kind == "person"}
+    size = len(DETECTED_GROUP_PREFIX)
+    return {
+        word: DETECTED_GROUP_PREFIX + people[word[size:].lower()]
+        for word in candidates
+        if word[:size].lower() == DETECTED_GROUP_PREFIX
+        and word[size:].lower() in people
+    }
 
 
 def _asked_names(
@@ -885,10 +926,42 @@ def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | No
     organisation ignoring case and surrounding spaces (an account's own exact
     spelling first: when "Council" and "council" both hold accounts, each typed
     exactly reaches its own); one no account holds (an agency without accounts)
-    is kept.
+    is kept. A tasking's stored name is matched again when it is read
+    (:func:`with_accounts_spelling`), for the accounts made since.
+
+    >>> accounts_spelling(("Council", "council", "probation"), " COUNCIL ")
+    'Council'
+    >>> accounts_spelling(("Council", "council"), "council")
+    'council'
+    >>> accounts_spelling(("probation",), "Leeds City Council")
+    'Leeds City Council'
     """
     typed = (organisation or "").strip()
     if not typed or typed in orgs:
         return typed or None
     same = [org for org in orgs if org.strip().lower() == typed.lower()]
     return same[0] if same else typed
+
+
+def with_accounts_spelling(
+    store: Store, frame: pl.DataFrame, column: str = "organisation"
+) -> pl.DataFrame:
+    """``frame`` with each organisation name in ``column`` as the accounts spell
+    it now (:func:`accounts_spelling`, the rule a new tasking's name is saved by).
+
+    A tasking is saved under the spelling of the accounts that exist when it is
+    made: one given to "Leeds City Council" before the council had an account was
+    never seen by the account made later of "leeds city council", on the meeting,
+    *Today* or the API, nor could it record its result. Read through this, it is
+    the account's; a name that is another organisation's ("Council" beside "Leeds
+    City Council") is not matched, nor is one typed exactly as another account's.
+    One look at the accounts, and one per distinct name (not per row).
+    """
+    if column not in frame.columns or frame.height == 0:
+        return frame
+    orgs = account_orgs(store)
+    names = frame.get_column(column).drop_nulls().unique().to_list()
+    changed = {n: s for n in names if (s := accounts_spelling(orgs, n)) != n}
+    if not changed:
+        return frame
+    return frame.with_columns(pl.col(column).replace(changed))

@@ -10,6 +10,7 @@ import polars as pl
 from avert.access import audience_of
 from avert.config.settings import Settings
 from avert.delivery.model import (
+    TASKING_TEXTS,
     subject_key,
     subject_type,
 )
@@ -18,6 +19,7 @@ from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     pseudonymise_stored_in_rows,
     subject_people,
+    with_accounts_spelling,
 )
 from avert.workflows.delivery._taskings import is_own_tasking, taskings_for_briefing
 from avert.workflows.users import User, audit_as, check_allowed, is_allowed
@@ -71,7 +73,9 @@ def meeting_view(
         reals[id(row)] = row["item_id"]
         row["item_id"] = shown_id(row["item_kind"], row["item_id"])
 
-    live = store.read_frame("taskings").filter(pl.col("status") != "cancelled")
+    live = with_accounts_spelling(store, store.read_frame("taskings")).filter(
+        pl.col("status") != "cancelled"
+    )
     by_subject: dict[str, dict[str, Any]] = {}
     for row in live.sort("created_at", "tasking_id").to_dicts():
         as_shown(row)
@@ -146,14 +150,15 @@ def meeting_view(
                 is_allowed(user, "record-tasking-result") and is_own_tasking(user, row)
             )
     if pseudo is not None:
-        # the subject and the stored ids and names the what and result name, but
-        # the words the partner's own organisation wrote
+        # the subject and the stored ids and names the what, who and result
+        # name, but the words the partner's own organisation wrote (the who is
+        # police free text too: "Amy Doe's keyworker" named a stored person)
         rows = [*by_subject.values(), *(r for v in window.values() for r in v)]
         pseudonymise_stored_in_rows(
             store,
             pseudo,
             rows,
-            ("what", "result"),
+            TASKING_TEXTS,
             org=user.org if user.role == "partner" else None,
             targets=[(reals[id(r)], r["item_id"]) for r in rows],
             subjects=subject_people(

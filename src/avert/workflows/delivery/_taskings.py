@@ -42,6 +42,7 @@ from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     stored_ids_shown,
     subject_people,
+    with_accounts_spelling,
     with_subjects,
     withheld_after_save,
 )
@@ -318,7 +319,17 @@ def record_tasking_result(
     check_allowed(user, "record-tasking-result")
     old = _read_rows(store, "tasking", [tasking_id]).get(tasking_id)
     if not is_allowed(user, "create-tasking") and (
-        old is None or not is_own_tasking(user, old)
+        old is None
+        or not is_own_tasking(
+            user,
+            {
+                **old,
+                # as the accounts spell it now (an account made since the tasking)
+                "organisation": accounts_spelling(
+                    account_orgs(store), old["organisation"]
+                ),
+            },
+        )
     ):
         # another's tasking is refused as one that does not exist: the answer
         # tells neither whether it exists nor whose it is
@@ -470,10 +481,11 @@ def taskings_for_briefing(
     results (:func:`avert.delivery.taskings.for_briefing`). ``as_at=False``: as they
     stand now (the meeting view, where taskings made at the meeting count at once).
     ``area`` (a user's scope): only the taskings whose subject is in it
-    (:func:`taskings_in_area`) or given to ``assignee``.
+    (:func:`taskings_in_area`) or given to ``assignee``. Organisations as the
+    accounts spell them now (:func:`avert.workflows.delivery._common.with_accounts_spelling`).
     """
     where = [("created_at", "<=", at)] if as_at else []
-    rows = store.read_frame("taskings", where=where)
+    rows = with_accounts_spelling(store, store.read_frame("taskings", where=where))
     if area and rows.height:
         mine = pl.col("assignee") == assignee if assignee else pl.lit(value=False)
         placed = taskings_in_area(store, rows, area)
