@@ -4,9 +4,11 @@ without the password."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +20,7 @@ from avert.errors import ConfigError
 from avert.policy import ROLES
 from avert.store import Store
 from avert.web import create_app
+from avert.workflows import users as users_workflow
 from avert.workflows.users import (
     add_user,
     authenticate,
@@ -384,3 +387,85 @@ def test_an_admin_cannot_change_their_own_role(
     assert "cannot change the role of your own account" in refused.text
     assert '<option value="board" selected>' in refused.text  # as chosen
     assert _account(store, "admin")["role"] == "admin"
+
+
+def _enabled_admins(store: Store) -> list[str]:
+    rows = list_users(store).filter((pl.col("role") == "admin") & ~pl.col("disabled"))
+    return rows["username"].to_list()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda store, name, by: set_disabled(store, name, disabled=True, by=by),
+        lambda store, name, by: set_role(store, name, "analyst", by=by),
+    ],
+    ids=["disable", "demote"],
+)
+def test_two_admins_removing_each_other_at_once_keep_one(
+    any_store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[Store, str, str], None],
+) -> None:
+    """Two administrators (two web workers) disabling or demoting each other at the
+    same moment: each checked that another enabled administrator was left before
+    either wrote, and both were disabled: nobody could manage accounts.
+
+    Every check here is held until the other one has checked too (or for 1 s, when
+    the other waits for the store): the worst interleaving, every time."""
+    store = any_store
+    add_user(store, "ann", password=PASSWORD, role="admin")
+    add_user(store, "bob", password=PASSWORD, role="admin")
+    both_checked = threading.Barrier(2)
+    check = users_workflow._check_keeps_an_admin
+
+    def check_then_wait(*args: object, **kwargs: object) -> None:
+        check(*args, **kwargs)  # type: ignore[arg-type]
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=1.0)
+
+    monkeypatch.setattr(users_workflow, "_check_keeps_an_admin", check_then_wait)
+    refused: list[str] = []
+
+    def remove(name: str, by: str) -> None:
+        try:
+            change(store, name, by)
+        except ConfigError as err:
+            refused.append(str(err))
+
+    threads = [
+        threading.Thread(target=remove, args=("bob", "ann")),
+        threading.Thread(target=remove, args=("ann", "bob")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(_enabled_admins(store)) == 1
+    assert len(refused) == 1
+    assert "last enabled administrator" in refused[0]
+
+
+def test_a_change_made_meanwhile_is_not_undone(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An account was changed by writing back the whole row read a moment before: a
+    role change (or the user's own sign-out) read before another administrator's
+    "disable" and written after it enabled the account again."""
+    store = any_store
+    add_user(store, "ann", password=PASSWORD, role="admin")
+    add_user(store, "carl", password=PASSWORD, role="officer")
+    now = users_workflow._now
+    meanwhile: list[bool] = []
+
+    def disable_meanwhile(store_: Store) -> object:
+        if not meanwhile:  # once, while the role change is under way
+            meanwhile.append(True)
+            set_disabled(store, "carl", disabled=True, by="ann")
+        return now(store_)
+
+    monkeypatch.setattr(users_workflow, "_now", disable_meanwhile)
+    set_role(store, "carl", "analyst", by="bob")
+    assert meanwhile
+    carl = _account(store, "carl")
+    assert (carl["role"], carl["disabled"]) == ("analyst", True)

@@ -11,6 +11,7 @@ use is one ``UPDATE``
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Final
 
 import polars as pl
@@ -19,6 +20,7 @@ from avert.schema import API_TOKENS, USERS, TableSpec
 from avert.store.database import Store, _to_sql_value
 
 __all__ = [
+    "change_user",
     "clear_failed_logins",
     "put_token",
     "put_user",
@@ -58,6 +60,54 @@ def read_user(store: Store, username: str) -> dict[str, object] | None:
 def put_user(store: Store, row: dict[str, object]) -> None:
     """Insert or replace one account (keyed by ``username``)."""
     _put_one(store, USERS, "username", row)
+
+
+#: the PostgreSQL advisory lock key that serialises the changes of accounts
+_PG_ACCOUNT_CHANGE_LOCK: Final = 0x61766572_74_4143
+
+
+def change_user(
+    store: Store,
+    username: str,
+    changes: Mapping[str, object],
+    *,
+    check: Callable[[pl.DataFrame], None] | None = None,
+) -> bool:
+    """Set the columns in ``changes`` of one account, after ``check`` of every
+    account as they are then; False when there is no such account.
+
+    One transaction holds the write lock (SQLite: from its start; PostgreSQL: an
+    advisory lock) from the read that ``check`` sees (every account, hashes
+    included) to the write, so a check that looks at other accounts (the last
+    enabled administrator) sees every earlier change and keeps later ones out
+    until this one commits: two administrators disabling each other at once each
+    saw the other enabled, and both were disabled. ``check`` raises to refuse
+    (nothing is written). The write is one ``UPDATE`` of those columns alone:
+    writing back the whole row read a moment before undid what another change or a
+    sign-in wrote meanwhile (a "disable" undone by a role change).
+    """
+    columns = list(changes)
+    unknown = set(columns) - set(USERS.names)
+    if unknown or not columns:
+        msg = f"Not columns of users: {sorted(unknown) or 'none given'}"
+        raise ValueError(msg)
+    with store.transaction() as tx:
+        tx.serialise(_PG_ACCOUNT_CHANGE_LOCK)
+        names = ", ".join(f'"{c}"' for c in USERS.names)
+        accounts = tx._query(
+            f'SELECT {names} FROM "users" ORDER BY "username"', schema=USERS.schema
+        )
+        if not (accounts["username"] == username).any():
+            return False
+        if check is not None:
+            check(accounts)
+        tx._execute(
+            'UPDATE "users" SET '
+            + ", ".join(f'"{c}" = ?' for c in columns)
+            + ' WHERE "username" = ?',
+            [*(_to_sql_value(changes[c], store.dialect) for c in columns), username],
+        )
+    return True
 
 
 #: the PostgreSQL advisory lock key that serialises the counting of sign-ins
