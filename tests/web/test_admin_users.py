@@ -469,3 +469,20 @@ def test_a_change_made_meanwhile_is_not_undone(
     assert meanwhile
     carl = _account(store, "carl")
     assert (carl["role"], carl["disabled"]) == ("analyst", True)
+
+
+def test_two_accounts_added_at_once_under_one_name_keep_the_first(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two administrators adding the same name at once: both found it free, and the
+    second add replaced the first account (its role and password) without a word
+    (on PostgreSQL, or failed on the primary key). The second is refused."""
+    store = any_store
+    add_user(store, "zed", password=PASSWORD, role="officer")
+    # the second add checked the name before the first was written
+    monkeypatch.setattr(users_workflow, "read_user", lambda _store, _name: None)
+    with pytest.raises(ConfigError, match="exists already"):
+        add_user(store, "zed", password=NEW_PASSWORD, role="admin")
+    assert _account(store, "zed")["role"] == "officer"
+    monkeypatch.undo()
+    authenticate(store, "zed", PASSWORD, settings=load_settings({}))

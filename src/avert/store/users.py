@@ -20,6 +20,7 @@ from avert.schema import API_TOKENS, USERS, TableSpec
 from avert.store.database import Store, _to_sql_value
 
 __all__ = [
+    "add_user_row",
     "change_user",
     "clear_failed_logins",
     "put_token",
@@ -60,6 +61,26 @@ def read_user(store: Store, username: str) -> dict[str, object] | None:
 def put_user(store: Store, row: dict[str, object]) -> None:
     """Insert or replace one account (keyed by ``username``)."""
     _put_one(store, USERS, "username", row)
+
+
+def add_user_row(store: Store, row: dict[str, object]) -> bool:
+    """Insert a new account; False (nothing written) when its name is taken.
+
+    The look and the insert are one transaction under the lock of account changes
+    (:func:`change_user`): two accounts added at once under one name each found it
+    free, and the second replaced the first (:func:`put_user` replaces).
+    """
+    with store.transaction() as tx:
+        tx.serialise(_PG_ACCOUNT_CHANGE_LOCK)
+        taken = tx._query(
+            'SELECT "username" FROM "users" WHERE "username" = ?',
+            [row["username"]],
+            schema=USERS.schema_of("username"),
+        )
+        if taken.height:
+            return False
+        tx.append("users", pl.DataFrame([row], schema=USERS.schema))
+    return True
 
 
 #: the PostgreSQL advisory lock key that serialises the changes of accounts

@@ -37,10 +37,10 @@ from avert.errors import ConfigError, NotFound, PermissionDenied, TooManyAttempt
 from avert.policy import ROLES, Decision, decide
 from avert.store import Store, audit, sign_ins
 from avert.store.users import (
+    add_user_row,
     change_user,
     clear_failed_logins,
     put_token,
-    put_user,
     read_token,
     read_tokens,
     read_user,
@@ -293,7 +293,7 @@ def add_user(
         msg = f"User {username!r} exists already"
         raise ConfigError(msg)
     now = _now(store)
-    put_user(
+    added = add_user_row(
         store,
         {
             "username": username,
@@ -308,6 +308,9 @@ def add_user(
             "updated_at": now,
         },
     )
+    if not added:  # added meanwhile, by another administrator
+        msg = f"User {username!r} exists already"
+        raise ConfigError(msg)
     _audit_change(store, f"user:{username}", f"account created with role {role}", by)
     return User(username, role, org, area)
 
