@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from avert.config.settings import load_settings
-from avert.errors import ConfigError
+from avert.errors import ConfigError, PermissionDenied
 from avert.policy import ROLES
 from avert.store import Store
 from avert.web import create_app
@@ -402,14 +402,18 @@ def _enabled_admins(store: Store) -> list[str]:
     ],
     ids=["disable", "demote"],
 )
+@pytest.mark.parametrize("web", [True, False], ids=["web", "command-line"])
 def test_two_admins_removing_each_other_at_once_keep_one(
     any_store: Store,
     monkeypatch: pytest.MonkeyPatch,
-    change: Callable[[Store, str, str], None],
+    change: Callable[[Store, str, str | None], None],
+    web: bool,
 ) -> None:
-    """Two administrators (two web workers) disabling or demoting each other at the
-    same moment: each checked that another enabled administrator was left before
-    either wrote, and both were disabled: nobody could manage accounts.
+    """Two administrators (two web workers, or two ``avert users`` commands)
+    disabling or demoting each other at the same moment: each checked that another
+    enabled administrator was left before either wrote, and both were disabled:
+    nobody could manage accounts. In the web app the second is refused as no
+    longer an administrator; on the command line, as the last one.
 
     Every check here is held until the other one has checked too (or for 1 s, when
     the other waits for the store): the worst interleaving, every time."""
@@ -427,15 +431,15 @@ def test_two_admins_removing_each_other_at_once_keep_one(
     monkeypatch.setattr(users_workflow, "_check_keeps_an_admin", check_then_wait)
     refused: list[str] = []
 
-    def remove(name: str, by: str) -> None:
+    def remove(name: str, by: str | None) -> None:
         try:
             change(store, name, by)
-        except ConfigError as err:
+        except (ConfigError, PermissionDenied) as err:
             refused.append(str(err))
 
     threads = [
-        threading.Thread(target=remove, args=("bob", "ann")),
-        threading.Thread(target=remove, args=("ann", "bob")),
+        threading.Thread(target=remove, args=("bob", "ann" if web else None)),
+        threading.Thread(target=remove, args=("ann", "bob" if web else None)),
     ]
     for thread in threads:
         thread.start()
@@ -443,7 +447,8 @@ def test_two_admins_removing_each_other_at_once_keep_one(
         thread.join(timeout=30)
     assert len(_enabled_admins(store)) == 1
     assert len(refused) == 1
-    assert "last enabled administrator" in refused[0]
+    why = "no longer an enabled administrator" if web else "last enabled administrator"
+    assert why in refused[0]
 
 
 def test_a_change_made_meanwhile_is_not_undone(
@@ -465,7 +470,7 @@ def test_a_change_made_meanwhile_is_not_undone(
         return now(store_)
 
     monkeypatch.setattr(users_workflow, "_now", disable_meanwhile)
-    set_role(store, "carl", "analyst", by="bob")
+    set_role(store, "carl", "analyst", by="ann")
     assert meanwhile
     carl = _account(store, "carl")
     assert (carl["role"], carl["disabled"]) == ("analyst", True)
@@ -486,3 +491,43 @@ def test_two_accounts_added_at_once_under_one_name_keep_the_first(
     assert _account(store, "zed")["role"] == "officer"
     monkeypatch.undo()
     authenticate(store, "zed", PASSWORD, settings=load_settings({}))
+
+
+@pytest.mark.parametrize(
+    ("removed", "path", "data"),
+    [
+        ("demote", "/admin/users/admin2/role", {"role": "admin"}),
+        ("disable", "/admin/users/admin2/disabled", {"disabled": "false"}),
+        ("demote", "/admin/users/admin/disabled", {"disabled": "true"}),
+    ],
+    ids=["promotes-back", "enables-back", "disables-the-other"],
+)
+def test_an_admin_removed_at_another_worker_cannot_act_meanwhile(
+    accounts: tuple[TestClient, Store], removed: str, path: str, data: dict[str, str]
+) -> None:
+    """A worker knows an account's role and state up to 5 s late (its account
+    cache): an administrator just demoted or disabled at another worker still
+    passed as one there, and made themselves admin again, enabled themselves, or
+    disabled the administrator who had removed them. A change is made only by an
+    account the store holds as an enabled administrator at that moment."""
+    admin, store = accounts
+    add_user(store, "admin2", password=PASSWORD, role="admin")
+    add_user(store, "admin3", password=PASSWORD, role="admin")  # none is the last
+    second_worker = create_app(admin.app.state.avert.settings, store)
+    admin2 = signed_in(second_worker, "admin2")
+    token = _token(admin2, "/admin/users/admin2")  # admin2 cached there as admin
+    change = (
+        {"path": "/admin/users/admin2/role", "data": {"role": "analyst"}}
+        if removed == "demote"
+        else {"path": "/admin/users/admin2/disabled", "data": {"disabled": "true"}}
+    )
+    done = admin.post(
+        change["path"],
+        data={"csrf_token": _token(admin, "/admin/users/admin2"), **change["data"]},
+    )
+    assert done.status_code == 200
+    before = list_users(store).select("username", "role", "disabled").rows()
+    refused = admin2.post(path, data={"csrf_token": token, **data})
+    assert refused.status_code == 403
+    assert "no longer an enabled administrator" in refused.text
+    assert list_users(store).select("username", "role", "disabled").rows() == before

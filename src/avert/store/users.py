@@ -17,7 +17,7 @@ from typing import Final
 import polars as pl
 
 from avert.schema import API_TOKENS, USERS, TableSpec
-from avert.store.database import Store, _to_sql_value
+from avert.store.database import Store, Transaction, _to_sql_value
 
 __all__ = [
     "add_user_row",
@@ -63,24 +63,37 @@ def put_user(store: Store, row: dict[str, object]) -> None:
     _put_one(store, USERS, "username", row)
 
 
-def add_user_row(store: Store, row: dict[str, object]) -> bool:
-    """Insert a new account; False (nothing written) when its name is taken.
+def add_user_row(
+    store: Store,
+    row: dict[str, object],
+    *,
+    check: Callable[[pl.DataFrame], None] | None = None,
+) -> bool:
+    """Insert a new account, after ``check`` of every account as they are then;
+    False (nothing written) when its name is taken.
 
     The look and the insert are one transaction under the lock of account changes
     (:func:`change_user`): two accounts added at once under one name each found it
     free, and the second replaced the first (:func:`put_user` replaces).
     """
     with store.transaction() as tx:
-        tx.serialise(_PG_ACCOUNT_CHANGE_LOCK)
-        taken = tx._query(
-            'SELECT "username" FROM "users" WHERE "username" = ?',
-            [row["username"]],
-            schema=USERS.schema_of("username"),
-        )
-        if taken.height:
+        accounts = _locked_accounts(tx)
+        if check is not None:
+            check(accounts)
+        if (accounts["username"] == row["username"]).any():
             return False
         tx.append("users", pl.DataFrame([row], schema=USERS.schema))
     return True
+
+
+def _locked_accounts(tx: Transaction) -> pl.DataFrame:
+    """Every account (hashes included), read under the lock of account changes:
+    no other change of an account runs until ``tx`` ends."""
+    tx.serialise(_PG_ACCOUNT_CHANGE_LOCK)
+    names = ", ".join(f'"{c}"' for c in USERS.names)
+    return tx._query(
+        f'SELECT {names} FROM "users" ORDER BY "username"', schema=USERS.schema
+    )
 
 
 #: the PostgreSQL advisory lock key that serialises the changes of accounts
@@ -113,11 +126,7 @@ def change_user(
         msg = f"Not columns of users: {sorted(unknown) or 'none given'}"
         raise ValueError(msg)
     with store.transaction() as tx:
-        tx.serialise(_PG_ACCOUNT_CHANGE_LOCK)
-        names = ", ".join(f'"{c}"' for c in USERS.names)
-        accounts = tx._query(
-            f'SELECT {names} FROM "users" ORDER BY "username"', schema=USERS.schema
-        )
+        accounts = _locked_accounts(tx)
         if not (accounts["username"] == username).any():
             return False
         if check is not None:

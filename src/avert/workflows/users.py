@@ -247,6 +247,24 @@ def _check_keeps_an_admin(
         raise ConfigError(msg)
 
 
+def _check_acting_admin(accounts: pl.DataFrame, by: str | None) -> None:
+    """Refuse a change made in the web app unless ``by``, the administrator signed
+    in, is an enabled administrator among ``accounts`` (read in the change's
+    transaction); None: the command line on the server, not checked.
+
+    A web worker knows an account's role and state up to
+    ``ACCOUNT_CACHE_S`` late (:mod:`avert.web.auth`): an administrator just demoted
+    or disabled at another worker still passed as one there, and could make
+    themselves admin again or enable themselves.
+    """
+    if by is None:
+        return
+    me = accounts.filter(pl.col("username") == by)
+    if not me.height or me["role"][0] != "admin" or me["disabled"][0]:
+        msg = "Not allowed: your account is no longer an enabled administrator."
+        raise PermissionDenied(msg)
+
+
 def _check_not_self(username: str, by: str | None, *, change: str) -> None:
     """Refuse an administrator a ``change`` of their own account (they would lock
     themselves out mid-task): another administrator makes it."""
@@ -295,7 +313,8 @@ def add_user(
     now = _now(store)
     added = add_user_row(
         store,
-        {
+        check=lambda accounts: _check_acting_admin(accounts, by),
+        row={
             "username": username,
             "password_hash": _HASHER.hash(password),
             "role": role,
@@ -337,13 +356,23 @@ def _update(
     reason: str,
     by: str | None,
     check: Callable[[pl.DataFrame], None] | None = None,
+    by_admin: bool = True,
     **changes: object,
 ) -> None:
     """Write ``changes`` to the account (those columns alone), after ``check`` of
     every account in the same locked transaction (:func:`change_user`), and audit
-    it; :class:`NotFound` when there is no such account."""
+    it; :class:`NotFound` when there is no such account. ``by_admin``: an
+    administrator's change, refused unless ``by`` is one then
+    (:func:`_check_acting_admin`)."""
+
+    def checks(accounts: pl.DataFrame) -> None:
+        if by_admin:
+            _check_acting_admin(accounts, by)
+        if check is not None:
+            check(accounts)
+
     if not change_user(
-        store, username, {**changes, "updated_at": _now(store)}, check=check
+        store, username, {**changes, "updated_at": _now(store)}, check=checks
     ):
         _user_row(store, username)  # raises NotFound
     _audit_change(store, f"user:{username}", reason, by)
@@ -783,6 +812,7 @@ def end_sessions(store: Store, username: str, *, reason: str = "signed out") -> 
         username,
         reason=f"web sessions ended ({reason})",
         by=username,
+        by_admin=False,
         session_epoch=epoch + 1,
     )
 
