@@ -63,6 +63,10 @@ def put_user(store: Store, row: dict[str, object]) -> None:
     _put_one(store, USERS, "username", row)
 
 
+#: the PostgreSQL advisory lock key that serialises the changes of accounts
+_PG_ACCOUNT_CHANGE_LOCK: Final = 0x61766572_74_4143
+
+
 def add_user_row(
     store: Store,
     row: dict[str, object],
@@ -94,10 +98,6 @@ def _locked_accounts(tx: Transaction) -> pl.DataFrame:
     return tx._query(
         f'SELECT {names} FROM "users" ORDER BY "username"', schema=USERS.schema
     )
-
-
-#: the PostgreSQL advisory lock key that serialises the changes of accounts
-_PG_ACCOUNT_CHANGE_LOCK: Final = 0x61766572_74_4143
 
 
 def change_user(

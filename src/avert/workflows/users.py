@@ -374,7 +374,8 @@ def _update(
     if not change_user(
         store, username, {**changes, "updated_at": _now(store)}, check=checks
     ):
-        _user_row(store, username)  # raises NotFound
+        msg = f"No user {username!r}"
+        raise NotFound(msg)
     _audit_change(store, f"user:{username}", reason, by)
 
 
