@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -30,3 +31,20 @@ def test_quarantine_export_is_audited(sqlite_store: Store, tmp_path: Path) -> No
     assert out.exists()
     rows = sqlite_store.read_frame("audit")
     assert rows.select("action", "object").rows() == [("export", f"quarantine:{out}")]
+
+
+def test_the_last_sign_ins_are_read_from_an_index(sqlite_store: Store) -> None:
+    """The Users page's "last sign-in" grouped every row of the audit log, which
+    holds a row per page view: 0.4-0.6 s a page at 1,000,000 rows on SQLite,
+    0.2-0.6 s on PostgreSQL. An index of (action, user_name, at) serves it alone
+    (11-35 ms; 20-45 ms)."""
+    import sqlite3
+
+    path = sqlite_store.url.adbc.removeprefix("file:").split("?")[0]
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        plan = conn.execute(
+            f"EXPLAIN QUERY PLAN {audit.LATEST_BY_USER_SQL}", ["login"]
+        ).fetchall()
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "COVERING INDEX" in details, details
+    assert "SCAN" not in details, details

@@ -4,9 +4,11 @@ without the password."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -14,10 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from avert.config.settings import load_settings
-from avert.errors import ConfigError
+from avert.errors import ConfigError, PermissionDenied
 from avert.policy import ROLES
 from avert.store import Store
 from avert.web import create_app
+from avert.workflows import users as users_workflow
 from avert.workflows.users import (
     add_user,
     authenticate,
@@ -384,3 +387,147 @@ def test_an_admin_cannot_change_their_own_role(
     assert "cannot change the role of your own account" in refused.text
     assert '<option value="board" selected>' in refused.text  # as chosen
     assert _account(store, "admin")["role"] == "admin"
+
+
+def _enabled_admins(store: Store) -> list[str]:
+    rows = list_users(store).filter((pl.col("role") == "admin") & ~pl.col("disabled"))
+    return rows["username"].to_list()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda store, name, by: set_disabled(store, name, disabled=True, by=by),
+        lambda store, name, by: set_role(store, name, "analyst", by=by),
+    ],
+    ids=["disable", "demote"],
+)
+@pytest.mark.parametrize("web", [True, False], ids=["web", "command-line"])
+def test_two_admins_removing_each_other_at_once_keep_one(
+    any_store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[Store, str, str | None], None],
+    web: bool,
+) -> None:
+    """Two administrators (two web workers, or two ``avert users`` commands)
+    disabling or demoting each other at the same moment: each checked that another
+    enabled administrator was left before either wrote, and both were disabled:
+    nobody could manage accounts. In the web app the second is refused as no
+    longer an administrator; on the command line, as the last one.
+
+    Every check here is held until the other one has checked too (or for 1 s, when
+    the other waits for the store): the worst interleaving, every time."""
+    store = any_store
+    add_user(store, "ann", password=PASSWORD, role="admin")
+    add_user(store, "bob", password=PASSWORD, role="admin")
+    both_checked = threading.Barrier(2)
+    check = users_workflow._check_keeps_an_admin
+
+    def check_then_wait(*args: object, **kwargs: object) -> None:
+        check(*args, **kwargs)  # type: ignore[arg-type]
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=1.0)
+
+    monkeypatch.setattr(users_workflow, "_check_keeps_an_admin", check_then_wait)
+    refused: list[str] = []
+
+    def remove(name: str, by: str | None) -> None:
+        try:
+            change(store, name, by)
+        except (ConfigError, PermissionDenied) as err:
+            refused.append(str(err))
+
+    threads = [
+        threading.Thread(target=remove, args=("bob", "ann" if web else None)),
+        threading.Thread(target=remove, args=("ann", "bob" if web else None)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(_enabled_admins(store)) == 1
+    assert len(refused) == 1
+    why = "no longer an enabled administrator" if web else "last enabled administrator"
+    assert why in refused[0]
+
+
+def test_a_change_made_meanwhile_is_not_undone(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An account was changed by writing back the whole row read a moment before: a
+    role change (or the user's own sign-out) read before another administrator's
+    "disable" and written after it enabled the account again."""
+    store = any_store
+    add_user(store, "ann", password=PASSWORD, role="admin")
+    add_user(store, "carl", password=PASSWORD, role="officer")
+    now = users_workflow._now
+    meanwhile: list[bool] = []
+
+    def disable_meanwhile(store_: Store) -> object:
+        if not meanwhile:  # once, while the role change is under way
+            meanwhile.append(True)
+            set_disabled(store, "carl", disabled=True, by="ann")
+        return now(store_)
+
+    monkeypatch.setattr(users_workflow, "_now", disable_meanwhile)
+    set_role(store, "carl", "analyst", by="ann")
+    assert meanwhile
+    carl = _account(store, "carl")
+    assert (carl["role"], carl["disabled"]) == ("analyst", True)
+
+
+def test_two_accounts_added_at_once_under_one_name_keep_the_first(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two administrators adding the same name at once: both found it free, and the
+    second add replaced the first account (its role and password) without a word
+    (on PostgreSQL, or failed on the primary key). The second is refused."""
+    store = any_store
+    add_user(store, "zed", password=PASSWORD, role="officer")
+    # the second add checked the name before the first was written
+    monkeypatch.setattr(users_workflow, "read_user", lambda _store, _name: None)
+    with pytest.raises(ConfigError, match="exists already"):
+        add_user(store, "zed", password=NEW_PASSWORD, role="admin")
+    assert _account(store, "zed")["role"] == "officer"
+    monkeypatch.undo()
+    authenticate(store, "zed", PASSWORD, settings=load_settings({}))
+
+
+@pytest.mark.parametrize(
+    ("removed", "path", "data"),
+    [
+        ("demote", "/admin/users/admin2/role", {"role": "admin"}),
+        ("disable", "/admin/users/admin2/disabled", {"disabled": "false"}),
+        ("demote", "/admin/users/admin/disabled", {"disabled": "true"}),
+    ],
+    ids=["promotes-back", "enables-back", "disables-the-other"],
+)
+def test_an_admin_removed_at_another_worker_cannot_act_meanwhile(
+    accounts: tuple[TestClient, Store], removed: str, path: str, data: dict[str, str]
+) -> None:
+    """A worker knows an account's role and state up to 5 s late (its account
+    cache): an administrator just demoted or disabled at another worker still
+    passed as one there, and made themselves admin again, enabled themselves, or
+    disabled the administrator who had removed them. A change is made only by an
+    account the store holds as an enabled administrator at that moment."""
+    admin, store = accounts
+    add_user(store, "admin2", password=PASSWORD, role="admin")
+    add_user(store, "admin3", password=PASSWORD, role="admin")  # none is the last
+    second_worker = create_app(admin.app.state.avert.settings, store)
+    admin2 = signed_in(second_worker, "admin2")
+    token = _token(admin2, "/admin/users/admin2")  # admin2 cached there as admin
+    change = (
+        {"path": "/admin/users/admin2/role", "data": {"role": "analyst"}}
+        if removed == "demote"
+        else {"path": "/admin/users/admin2/disabled", "data": {"disabled": "true"}}
+    )
+    done = admin.post(
+        change["path"],
+        data={"csrf_token": _token(admin, "/admin/users/admin2"), **change["data"]},
+    )
+    assert done.status_code == 200
+    before = list_users(store).select("username", "role", "disabled").rows()
+    refused = admin2.post(path, data={"csrf_token": token, **data})
+    assert refused.status_code == 403
+    assert "no longer an enabled administrator" in refused.text
+    assert list_users(store).select("username", "role", "disabled").rows() == before

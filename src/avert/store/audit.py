@@ -43,6 +43,7 @@ from avert.store.database import Filter, Store, Transaction
 __all__ = [
     "CHAIN_FIELDS",
     "GENESIS_HASH",
+    "LATEST_BY_USER_SQL",
     "Problem",
     "Verification",
     "canonical_text",
@@ -309,6 +310,14 @@ def read(
     return store.read_frame("audit", where=where, order_by=["seq", "at", "audit_id"])
 
 
+#: Each user's latest row of one action: read from the index of (action,
+#: user_name, at) alone (migration 0023), not the whole log.
+LATEST_BY_USER_SQL: Final = (
+    'SELECT "user_name", MAX("at") AS "at" FROM "audit" '
+    'WHERE "action" = ? GROUP BY "user_name"'
+)
+
+
 def latest_by_user(store: Store, action: str) -> pl.DataFrame:
     """``user_name`` and ``at``: the time of each user's latest row of ``action``
     (``login``: their last sign-in), one row per user.
@@ -317,8 +326,7 @@ def latest_by_user(store: Store, action: str) -> pl.DataFrame:
     whole into Python); users with no such row are absent.
     """
     return store._query(
-        'SELECT "user_name", MAX("at") AS "at" FROM "audit" '
-        'WHERE "action" = ? GROUP BY "user_name"',
+        LATEST_BY_USER_SQL,
         [action],
         schema=AUDIT.schema_of("user_name", "at"),
     )

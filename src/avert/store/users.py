@@ -11,14 +11,17 @@ use is one ``UPDATE``
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Final
 
 import polars as pl
 
 from avert.schema import API_TOKENS, USERS, TableSpec
-from avert.store.database import Store, _to_sql_value
+from avert.store.database import Store, Transaction, _to_sql_value
 
 __all__ = [
+    "add_user_row",
+    "change_user",
     "clear_failed_logins",
     "put_token",
     "put_user",
@@ -58,6 +61,83 @@ def read_user(store: Store, username: str) -> dict[str, object] | None:
 def put_user(store: Store, row: dict[str, object]) -> None:
     """Insert or replace one account (keyed by ``username``)."""
     _put_one(store, USERS, "username", row)
+
+
+#: the PostgreSQL advisory lock key that serialises the changes of accounts
+_PG_ACCOUNT_CHANGE_LOCK: Final = 0x61766572_74_4143
+
+
+def add_user_row(
+    store: Store,
+    row: dict[str, object],
+    *,
+    check: Callable[[pl.DataFrame], None] | None = None,
+) -> bool:
+    """Insert a new account, after ``check`` of every account as they are then;
+    False (nothing written) when its name is taken.
+
+    The look and the insert are one transaction under the lock of account changes
+    (:func:`change_user`): two accounts added at once under one name each found it
+    free, and the second replaced the first (:func:`put_user` replaces).
+    """
+    with store.transaction() as tx:
+        accounts = _locked_accounts(tx)
+        if check is not None:
+            check(accounts)
+        if (accounts["username"] == row["username"]).any():
+            return False
+        tx.append("users", pl.DataFrame([row], schema=USERS.schema))
+    return True
+
+
+def _locked_accounts(tx: Transaction) -> pl.DataFrame:
+    """Every account (hashes included), read under the lock of account changes:
+    no other change of an account runs until ``tx`` ends."""
+    tx.serialise(_PG_ACCOUNT_CHANGE_LOCK)
+    names = ", ".join(f'"{c}"' for c in USERS.names)
+    return tx._query(
+        f'SELECT {names} FROM "users" ORDER BY "username"', schema=USERS.schema
+    )
+
+
+def change_user(
+    store: Store,
+    username: str,
+    changes: Mapping[str, object],
+    *,
+    check: Callable[[pl.DataFrame], None] | None = None,
+) -> bool:
+    """Set the columns in ``changes`` of one account, after ``check`` of every
+    account as they are then; False when there is no such account.
+
+    One transaction holds the write lock (SQLite: from its start; PostgreSQL: an
+    advisory lock) from the read that ``check`` sees (every account, hashes
+    included) to the write, so a check that looks at other accounts (the last
+    enabled administrator) sees every earlier change and keeps later ones out
+    until this one commits: two administrators disabling each other at once each
+    saw the other enabled, and both were disabled. ``check`` raises to refuse
+    (nothing is written). The write is one ``UPDATE`` of those columns alone:
+    writing back the whole row read a moment before undid what another change or a
+    sign-in wrote meanwhile (a "disable" undone by a role change).
+    """
+    columns = list(changes)
+    unknown = set(columns) - set(USERS.names)
+    if unknown or not columns:
+        msg = f"Not columns of users: {sorted(unknown) or 'none given'}"
+        raise ValueError(msg)
+    with store.transaction() as tx:
+        accounts = _locked_accounts(tx)
+        if not (accounts["username"] == username).any():
+            return False
+        if check is not None:
+            check(accounts)
+        tx._execute(
+            'UPDATE "users" SET '
+            + ", ".join(f'"{c}" = ?' for c in columns)
+            + ' WHERE "username" = ?',
+            [*(_to_sql_value(changes[c], store.dialect) for c in columns), username],
+        )
+    return True
 
 
 #: the PostgreSQL advisory lock key that serialises the counting of sign-ins

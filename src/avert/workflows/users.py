@@ -37,9 +37,10 @@ from avert.errors import ConfigError, NotFound, PermissionDenied, TooManyAttempt
 from avert.policy import ROLES, Decision, decide
 from avert.store import Store, audit, sign_ins
 from avert.store.users import (
+    add_user_row,
+    change_user,
     clear_failed_logins,
     put_token,
-    put_user,
     read_token,
     read_tokens,
     read_user,
@@ -230,24 +231,38 @@ def _check_org(role: str, org: str | None) -> None:
         raise ConfigError(msg)
 
 
-def _enabled_admins(store: Store) -> list[str]:
-    """The names of the enabled accounts with the admin role (accounts are few)."""
-    users = read_users(store).select("username", "role", "disabled")
-    admins = users.filter((pl.col("role") == "admin") & ~pl.col("disabled"))
-    return admins["username"].to_list()
-
-
-def _check_keeps_an_admin(store: Store, row: dict[str, object], *, change: str) -> None:
-    """Refuse a ``change`` that would leave no enabled administrator: nobody could
-    then manage accounts in the web app (only on the server, with the CLI)."""
-    username = str(row["username"])
-    last = _enabled_admins(store) == [username]
-    if row["role"] == "admin" and not row["disabled"] and last:
+def _check_keeps_an_admin(
+    accounts: pl.DataFrame, username: str, *, change: str
+) -> None:
+    """Refuse a ``change`` of ``username`` that would leave no enabled administrator
+    among ``accounts`` (every account, as the change's transaction reads them):
+    nobody could then manage accounts in the web app (only on the server, with the
+    CLI)."""
+    admins = accounts.filter((pl.col("role") == "admin") & ~pl.col("disabled"))
+    if admins["username"].to_list() == [username]:
         msg = (
             f"{username} is the last enabled administrator: {change} would leave "
             "nobody to manage accounts. Make another account admin first."
         )
         raise ConfigError(msg)
+
+
+def _check_acting_admin(accounts: pl.DataFrame, by: str | None) -> None:
+    """Refuse a change made in the web app unless ``by``, the administrator signed
+    in, is an enabled administrator among ``accounts`` (read in the change's
+    transaction); None: the command line on the server, not checked.
+
+    A web worker knows an account's role and state up to
+    ``ACCOUNT_CACHE_S`` late (:mod:`avert.web.auth`): an administrator just demoted
+    or disabled at another worker still passed as one there, and could make
+    themselves admin again or enable themselves.
+    """
+    if by is None:
+        return
+    me = accounts.filter(pl.col("username") == by)
+    if not me.height or me["role"][0] != "admin" or me["disabled"][0]:
+        msg = "Not allowed: your account is no longer an enabled administrator."
+        raise PermissionDenied(msg)
 
 
 def _check_not_self(username: str, by: str | None, *, change: str) -> None:
@@ -296,9 +311,10 @@ def add_user(
         msg = f"User {username!r} exists already"
         raise ConfigError(msg)
     now = _now(store)
-    put_user(
+    added = add_user_row(
         store,
-        {
+        check=lambda accounts: _check_acting_admin(accounts, by),
+        row={
             "username": username,
             "password_hash": _HASHER.hash(password),
             "role": role,
@@ -311,6 +327,9 @@ def add_user(
             "updated_at": now,
         },
     )
+    if not added:  # added meanwhile, by another administrator
+        msg = f"User {username!r} exists already"
+        raise ConfigError(msg)
     _audit_change(store, f"user:{username}", f"account created with role {role}", by)
     return User(username, role, org, area)
 
@@ -331,11 +350,32 @@ def list_users(store: Store) -> pl.DataFrame:
 
 
 def _update(
-    store: Store, username: str, *, reason: str, by: str | None, **changes: object
+    store: Store,
+    username: str,
+    *,
+    reason: str,
+    by: str | None,
+    check: Callable[[pl.DataFrame], None] | None = None,
+    by_admin: bool = True,
+    **changes: object,
 ) -> None:
-    row = _user_row(store, username)
-    row.update(changes, updated_at=_now(store))
-    put_user(store, row)
+    """Write ``changes`` to the account (those columns alone), after ``check`` of
+    every account in the same locked transaction (:func:`change_user`), and audit
+    it; :class:`NotFound` when there is no such account. ``by_admin``: an
+    administrator's change, refused unless ``by`` is one then
+    (:func:`_check_acting_admin`)."""
+
+    def checks(accounts: pl.DataFrame) -> None:
+        if by_admin:
+            _check_acting_admin(accounts, by)
+        if check is not None:
+            check(accounts)
+
+    if not change_user(
+        store, username, {**changes, "updated_at": _now(store)}, check=checks
+    ):
+        msg = f"No user {username!r}"
+        raise NotFound(msg)
     _audit_change(store, f"user:{username}", reason, by)
 
 
@@ -351,8 +391,16 @@ def set_disabled(
     """
     if disabled:
         _check_not_self(username, by, change="disable")
-        _check_keeps_an_admin(store, _user_row(store, username), change="disabling it")
-        _update(store, username, reason="account disabled", by=by, disabled=True)
+        _update(
+            store,
+            username,
+            reason="account disabled",
+            by=by,
+            check=lambda accounts: _check_keeps_an_admin(
+                accounts, username, change="disabling it"
+            ),
+            disabled=True,
+        )
         return
     cleared = _lockout_text(_user_row(store, username), _now(store))
     _update(
@@ -417,15 +465,26 @@ def set_role(store: Store, username: str, role: str, *, by: str | None = None) -
     without an organisation (:func:`add_user` rules it alike).
     """
     _check_role(role)
-    row = _user_row(store, username)
-    before = row["role"]
+    before = _user_row(store, username)["role"]
     if role == before:
         return
     if role != "admin":
         _check_not_self(username, by, change="change the role of")
-        _check_keeps_an_admin(store, row, change=f"making it {role}")
-    _check_org(role, row["org"] if isinstance(row["org"], str) else None)
-    _update(store, username, reason=f"role {before} -> {role}", by=by, role=role)
+
+    def check(accounts: pl.DataFrame) -> None:
+        if role != "admin":
+            _check_keeps_an_admin(accounts, username, change=f"making it {role}")
+        org = accounts.filter(pl.col("username") == username)["org"][0]
+        _check_org(role, org)
+
+    _update(
+        store,
+        username,
+        reason=f"role {before} -> {role}",
+        by=by,
+        check=check,
+        role=role,
+    )
 
 
 def reset_password(
@@ -754,6 +813,7 @@ def end_sessions(store: Store, username: str, *, reason: str = "signed out") -> 
         username,
         reason=f"web sessions ended ({reason})",
         by=username,
+        by_admin=False,
         session_epoch=epoch + 1,
     )
 
