@@ -713,9 +713,10 @@ def one_word_names(
     within: int = ONE_WORD_WITHIN,
 ) -> dict[str, str]:
     """The words of a stored person's name written alone in ``texts`` (a
-    surname, a first name) to withhold, each to :data:`NAME_WITHHELD` under its
-    :data:`CAPITALISED` key: one written with a capital, as a whole word, within
-    ``within`` words of another clue of the same person in the same text (their
+    surname, a first name, a part of a double-barrelled one) to withhold, each
+    to :data:`NAME_WITHHELD` under its :data:`CAPITALISED` key: one written with
+    a capital, as a whole word, within ``within`` words of another clue of the
+    same person in the same text (their
     id or full name, as shown: ``people`` maps each person to their clue keys,
     :func:`name_key` forms, and their name's words).
 
@@ -757,7 +758,7 @@ def one_word_names_each(
         for key in clues:
             if key.strip():
                 owners.setdefault(name_key(key), set()).add(person)
-        named[person] = {w for w in name if len(w) > 1}
+        named[person] = {w for w in _name_parts(name) if len(w) > 1}
     every = {w for ws in named.values() for w in ws}
     around = [set(p) & named.keys() for p in present or [()] * len(texts)]
     if not every or not (owners or any(around)):
@@ -769,6 +770,18 @@ def one_word_names_each(
         else {}
         for text, subjects in zip(texts, around, strict=True)
     ]
+
+
+def _name_parts(words: Iterable[str]) -> set[str]:
+    """A name's ``words`` and the parts of each double-barrelled one
+    (``smith-jones`` gives ``smith`` and ``jones`` too): Amy Smith-Jones is
+    written "Amy Smith" or "Mrs Jones" as often as in full, and each part beside
+    her clue is her name as much as the whole.
+
+    >>> sorted(_name_parts(["amy", "smith-jones"]))
+    ['amy', 'jones', 'smith', 'smith-jones']
+    """
+    return {part for w in words for part in (w, *w.split("-"))}
 
 
 def _one_word_in(
