@@ -263,3 +263,24 @@ def test_a_date_of_birth_without_separators_or_with_dashes_is_read(
     )
     assert withheld[0] == written
     assert not written_dates(["crime ref 03042006, log 030406"])
+
+
+def test_a_month_first_date_with_a_short_year_is_no_stored_birth_alone() -> None:
+    """ "April 3 06" is read as a date anywhere, but "May 3 12 officers" (a
+    count after a date, its year not written with a zero) is withheld only
+    after a clue or as the date of birth of a person named: a force's store
+    holds someone born on nearly every day."""
+    found = written_dates(["April 3 06; May 3 12 officers; DOB May 3 12"])
+    assert [(d.text, d.loose) for d in found] == [
+        ("April 3 06", False),
+        ("May 3 12", True),
+        ("May 3 12", False),
+    ]
+    stored = [dt.date(2006, 4, 3), dt.date(2012, 5, 3)]
+    today = dt.date(2026, 1, 1)
+    assert withheld_dates(
+        found, named_births=[], stored_births=stored, today=today
+    ) == ["April 3 06", "DOB May 3 12", "May 3 12"]
+    assert withheld_dates(
+        found[1:2], named_births=stored, stored_births=[], today=today
+    ) == ["May 3 12"]

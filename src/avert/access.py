@@ -714,9 +714,10 @@ def one_word_names(
     within: int = ONE_WORD_WITHIN,
 ) -> dict[str, str]:
     """The words of a stored person's name written alone in ``texts`` (a
-    surname, a first name) to withhold, each to :data:`NAME_WITHHELD` under its
-    :data:`CAPITALISED` key: one written with a capital, as a whole word, within
-    ``within`` words of another clue of the same person in the same text (their
+    surname, a first name, a part of a double-barrelled one) to withhold, each
+    to :data:`NAME_WITHHELD` under its :data:`CAPITALISED` key: one written with
+    a capital, as a whole word, within ``within`` words of another clue of the
+    same person in the same text (their
     id or full name, as shown: ``people`` maps each person to their clue keys,
     :func:`name_key` forms, and their name's words).
 
@@ -758,7 +759,7 @@ def one_word_names_each(
         for key in clues:
             if key.strip():
                 owners.setdefault(name_key(key), set()).add(person)
-        named[person] = {w for w in name if len(w) > 1}
+        named[person] = {w for w in _name_parts(name) if len(w) > 1}
     every = {w for ws in named.values() for w in ws}
     around = [set(p) & named.keys() for p in present or [()] * len(texts)]
     if not every or not (owners or any(around)):
@@ -770,6 +771,18 @@ def one_word_names_each(
         else {}
         for text, subjects in zip(texts, around, strict=True)
     ]
+
+
+def _name_parts(words: Iterable[str]) -> set[str]:
+    """A name's ``words`` and the parts of each double-barrelled one
+    (``smith-jones`` gives ``smith`` and ``jones`` too): Amy Smith-Jones is
+    written "Amy Smith" or "Mrs Jones" as often as in full, and each part beside
+    her clue is her name as much as the whole.
+
+    >>> sorted(_name_parts(["amy", "smith-jones"]))
+    ['amy', 'jones', 'smith', 'smith-jones']
+    """
+    return {part for w in words for part in (w, *w.split("-"))}
 
 
 def _one_word_in(
@@ -979,6 +992,121 @@ def _shown_pattern(keys: Iterable[str]) -> re.Pattern[str]:
     )
 
 
+#: A word as the shown words' patterns bound one: ASCII letters and digits.
+_ASCII_WORD: Final = re.compile(r"[0-9a-z]+")
+#: What :func:`_ascii_fold` writes for a character that matches two ASCII
+#: letters in any case (none does: a key holding one is asked of every text).
+_TWO_LETTERS: Final = "\0"
+
+
+class _ShownFinder:
+    """:func:`_shown_pattern` of many keys, asked of each text by the keys it
+    may hold only.
+
+    One pattern of some thousand alternatives (an output naming a few thousand
+    people, each in three forms) tries each of them at each place of each
+    text: 7.6 s of 8.4 s for 1,000 texts. The pattern finds a key only where
+    each of its words is a whole word of the text, a word being a run of ASCII
+    letters and digits as the pattern bounds one, each character read as the
+    ASCII letter it matches in any case (``ſ`` as ``s``, ``İ`` as ``i``; any
+    other character as a space: :func:`_ascii_fold`), and nothing between them
+    but what the key has there, which holds no such letter: the key's words
+    are a run of the text's words, in order. So each text is searched by the
+    pattern of the keys whose words are a run of its words (found by the runs
+    as an index; "john smith" asks not for "smith john"). Their order is the
+    whole pattern's, so at
+    each place the same key matches first and the words found are the same
+    (``tests/test_shown_finder.py`` holds the old search as its oracle)."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys = frozenset(keys)
+        self._by_words: dict[tuple[str, ...], list[str]] = {}
+        self._always: set[str] = set()
+        for key in self.keys:
+            folded = _ascii_fold(_pattern_letters(key))
+            words = tuple(_ASCII_WORD.findall(folded))
+            if not words or _TWO_LETTERS in folded:
+                self._always.add(key)
+                continue
+            self._by_words.setdefault(words, []).append(key)
+        self._longest = max(map(len, self._by_words), default=0)
+
+    @functools.cached_property
+    def whole(self) -> re.Pattern[str]:
+        """The pattern of every key."""
+        return _shown_pattern(self.keys)
+
+    def pattern_for(self, text: str) -> re.Pattern[str] | None:
+        """The pattern that finds in ``text`` what :attr:`whole` finds (none
+        when no key can be found in it)."""
+        composed = _nfc(text)
+        keys = set(self._always)
+        # A key is found composed or decomposed (:func:`_any_form`): its words
+        # are the composed text's, not the decomposed one's ("zoe" + U+0308).
+        for form in {text, composed}:
+            folded = _ascii_fold(form)
+            if _TWO_LETTERS in folded:
+                return self.whole
+            keys |= self._keys_in(_ASCII_WORD.findall(folded))
+        return _narrow_pattern(frozenset(keys)) if keys else None
+
+    def _keys_in(self, words: Sequence[str]) -> set[str]:
+        """The keys whose words are a run of ``words``."""
+        return {
+            key
+            for at in range(len(words))
+            for n in range(1, min(self._longest, len(words) - at) + 1)
+            for key in self._by_words.get(tuple(words[at : at + n]), ())
+        }
+
+
+@functools.lru_cache(maxsize=256)
+def _narrow_pattern(keys: frozenset[str]) -> re.Pattern[str]:
+    """:func:`_shown_pattern` of the few ``keys`` one text may hold, kept (texts
+    naming the same people ask for the same)."""
+    return _shown_pattern(keys)
+
+
+def _pattern_letters(key: str) -> str:
+    """The characters :func:`_shown_pattern` matches ``key`` by, in any case:
+    a :data:`CAPITALISED` key's capital as upper-cased (``ß`` as ``SS``)."""
+    if key.startswith(CAPITALISED):
+        word = key[len(CAPITALISED) :]
+        return word[:1].upper() + word[1:]
+    return key
+
+
+def _ascii_fold(text: str) -> str:
+    """``text`` lower-cased, each other character as the ASCII letter it
+    matches in any case (``Straſſe`` as ``strasse``), or a space when none: a
+    character that matches no ASCII letter is matched only by one that matches
+    none (the engine's rule, checked of each character that matches one), so
+    a pattern's words meet the text's words.
+
+    >>> _ascii_fold("Kelvin \u212a ſ İ"), _ascii_fold("Łukasz")
+    ('kelvin k s i', ' ukasz')
+    """
+    if text.isascii():
+        return text.lower()
+    return "".join(ch.lower() if ch.isascii() else _ascii_like(ch) for ch in text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _ascii_like(ch: str) -> str:
+    """The lower-cased ASCII character ``ch`` matches in any case (the regular
+    expression engine's rule: ``ſ`` matches ``s``, the Kelvin sign ``k``),
+    asked of the engine itself; a space when none, :data:`_TWO_LETTERS` when
+    two."""
+    like = {
+        chr(code).lower()
+        for code in range(128)
+        if re.fullmatch(re.escape(ch), chr(code), re.IGNORECASE)
+    }
+    if len(like) > 1:
+        return _TWO_LETTERS
+    return next(iter(like), " ")
+
+
 def _capitalised(word: str) -> str:
     """A pattern of ``word`` written with a capital first letter, the rest in
     any case (a :data:`CAPITALISED` key)."""
@@ -1045,9 +1173,11 @@ def pseudonymise_ids(
     lowered = {name_key(k): v for k, v in shown.items() if k.strip() and v is not None}
     if not lowered:
         return list(texts)
-    pattern = _shown_pattern(lowered)
+    finder = _ShownFinder(lowered)
     return [
-        pattern.sub(lambda m: _pseudonym_of(lowered, m.group(0)), t) if t else t
+        pattern.sub(lambda m: _pseudonym_of(lowered, m.group(0)), t)
+        if t and (pattern := finder.pattern_for(t))
+        else t
         for t in texts
     ]
 
@@ -1171,11 +1301,11 @@ def written_keys(texts: Iterable[str | None], keys: Iterable[str]) -> set[str]:
     wanted = {k for k in keys if k.strip()}
     if not wanted:
         return set()
-    pattern = _shown_pattern(wanted)
+    finder = _ShownFinder(wanted)
     found = (
         _key_of(dict.fromkeys(wanted, ""), m.group(0))
         for t in texts
-        if t
+        if t and (pattern := finder.pattern_for(t))
         for m in pattern.finditer(t)
     )
     return {k for k in found if k is not None}
@@ -1236,15 +1366,15 @@ def _inside(lo: int, hi: int, ranges: Sequence[tuple[int, int]]) -> bool:
 
 def _shown_lookup(
     shown: Mapping[str, str],
-) -> tuple[dict[str, str], re.Pattern[str] | None]:
+) -> tuple[dict[str, str], _ShownFinder | None]:
     lowered = {name_key(k): v for k, v in shown.items() if k.strip() and v is not None}
-    return lowered, _shown_pattern(lowered) if lowered else None
+    return lowered, _ShownFinder(lowered) if lowered else None
 
 
 def _shown_parts(
     text: str,
     lowered: Mapping[str, str],
-    pattern: re.Pattern[str] | None,
+    finder: _ShownFinder | None,
     target: tuple[str | None, str | None],
 ) -> list[tuple[str, str, bool]]:
     """``text`` as a partner reads it, in parts ``(shown, written, replaced)``:
@@ -1262,12 +1392,13 @@ def _shown_parts(
             plain += [(pseudonym, m.group(0), True)]
             at = m.end()
     plain.append((text[at:], text[at:], False))
-    if pattern is None:
+    if finder is None:
         return [p for p in plain if p[1]]
     out: list[tuple[str, str, bool]] = []
     for shown_part, written, replaced in plain:
-        if replaced:
-            out.append((shown_part, written, True))
+        pattern = None if replaced else finder.pattern_for(written)
+        if pattern is None:
+            out.append((shown_part, written, replaced))
             continue
         at = 0
         for m in pattern.finditer(written):
@@ -1283,7 +1414,7 @@ def _reader_parts(
     spans: Sequence[AuthorSpan],
     org: str | None,
     lowered: Mapping[str, str],
-    pattern: re.Pattern[str] | None,
+    finder: _ShownFinder | None,
     target: tuple[str | None, str | None],
 ) -> list[tuple[str, str, bool, int]]:
     """``text`` as a reader of ``org`` reads it, in parts ``(shown, written,
@@ -1301,7 +1432,7 @@ def _reader_parts(
             continue
         at = a
         for shown_part, written, replaced in _shown_parts(
-            text[a:b], lowered, pattern, target
+            text[a:b], lowered, finder, target
         ):
             if replaced and _inside(at, at + len(written), mine):
                 out.append((written, written, False, at))
@@ -1354,14 +1485,14 @@ def pseudonymise_authored(
     >>> pseudonymise_authored(["P12 or P12"], [spans], None, {"P12": "P-AB"})
     ['P-AB or P-AB']
     """
-    lowered, pattern = _shown_lookup(shown)
+    lowered, finder = _shown_lookup(shown)
     out: list[str | None] = []
     for i, text in enumerate(texts):
         if not text:
             out.append(text)
             continue
         target = targets[i] if targets is not None else (None, None)
-        parts = _reader_parts(text, spans[i], org, lowered, pattern, target)
+        parts = _reader_parts(text, spans[i], org, lowered, finder, target)
         out.append("".join(shown_part for shown_part, _, _, _ in parts))
     return out
 
@@ -1408,9 +1539,9 @@ def restore_authored(
     if not text:
         return text, []
     stored = stored or ""
-    lowered, pattern = _shown_lookup(shown or {})
+    lowered, finder = _shown_lookup(shown or {})
     # the stored text as shown: parts (shown, written, replaced, stored start)
-    parts = _reader_parts(stored, spans, org, lowered, pattern, target)
+    parts = _reader_parts(stored, spans, org, lowered, finder, target)
     writer: list[str | None] = [None] * len(stored)
     for a, b, o in spans:
         if 0 <= a <= b <= len(stored):

@@ -117,6 +117,8 @@ _DATE_BODY: Final = (
     # as police systems print a date: 03-Apr-2006, 03/APR/2006, 03APR2006
     rf"|(?P<d5>\d{{1,2}})(?P<sep5>[/.\-]?)(?P<n5>{_MONTH})(?P=sep5)(?P<y5>\d{{4}}|\d{{2}})"
     rf"|(?P<n4>{_MONTH})\.?\s+(?P<d4>\d{{1,2}}){_ORDINAL},?\s+(?P<y4>\d{{4}})"
+    # month first, a two-digit year (April 3 06), not a clock time's hour
+    rf"|(?P<n9>{_MONTH})\.?\s+(?P<d9>\d{{1,2}}){_ORDINAL},?\s+(?P<y9>\d{{2}})(?![:.]\d)"
     r")(?![0-9A-Za-z])"
 )
 _DATE: Final = re.compile(r"(?<![0-9A-Za-z])" + _DATE_BODY, re.IGNORECASE)
@@ -125,7 +127,8 @@ _DATE: Final = re.compile(r"(?<![0-9A-Za-z])" + _DATE_BODY, re.IGNORECASE)
 #: (``DOB 03042006``, ``DOB 030406``: eight or six digits are a date only
 #: there, else a reference number would be one).
 _DATE_GLUED: Final = re.compile(
-    rf"(?:{_DATE_BODY}|(?P<d7>\d{{2}})(?P<m7>\d{{2}})(?P<y7>\d{{4}}|\d{{2}})(?![0-9A-Za-z]))",
+    rf"(?:{_DATE_BODY}|(?P<d7>\d{{2}})(?P<m7>\d{{2}})(?P<y7>\d{{4}}|\d{{2}})(?![0-9A-Za-z])"
+    r"|(?P<d8>\d{1,2})[ \t]+(?P<m8>\d{1,2})[ \t]+(?P<y8>\d{2})(?![0-9A-Za-z]|[:.]\d))",
     re.IGNORECASE,
 )
 _GLUED_CLUE: Final = re.compile(
@@ -180,6 +183,9 @@ _STREET_KINDS: Final = sorted(
     {*_ADDRESS_WORDS.values(), "way", "walk", "row", "hill", "view", "rise", "green"}
     - {"flat"}
 )
+#: Kinds of street that also name an area (``Hyde Park``, ``Chapel Allerton
+#: Green``): a town before one is no house's name (:func:`address_lines`).
+_AREA_KINDS: Final = frozenset({"park", "green", "hill", "view", "rise", "mount"})
 #: The words a house's name ends at (``Rose Cottage``, ``The Old Barn``).
 _HOUSE_KINDS: Final = (
     "cottage",
@@ -265,6 +271,7 @@ class WrittenDate:
     days: tuple[dt.date, ...]
     after_clue: bool
     with_clue: str | None = None
+    loose: bool = False
 
 
 @dataclass(frozen=True)
@@ -325,16 +332,22 @@ def _written_date(text: str, m: re.Match[str]) -> WrittenDate:
         days = _days(g["d6"], int(g["m6"]), g["y6"])
     elif g.get("d7"):
         days = _days(g["d7"], int(g["m7"]), g["y7"])
+    elif g.get("d8"):
+        days = _days(g["d8"], int(g["m8"]), g["y8"])
     elif g["d3"]:
         days = _days(g["d3"], _month(g["n3"]), g["y3"])
     elif g["d5"]:
         days = _days(g["d5"], _month(g["n5"]), g["y5"])
-    else:
+    elif g["d4"]:
         days = _days(g["d4"], _month(g["n4"]), g["y4"])
+    else:
+        days = _days(g["d9"], _month(g["n9"]), g["y9"])
     before = max(0, m.start() - 40)
     clue = _BIRTH_CLUE.search(text[before : m.start()])
     with_clue = text[before + clue.start() : m.end()] if clue else None
-    return WrittenDate(m.group(0), days, clue is not None, with_clue)
+    # "May 3 12 officers": a count after a date, unless its zero says a year
+    loose = bool(g["n9"]) and not g["y9"].startswith("0") and clue is None
+    return WrittenDate(m.group(0), days, clue is not None, with_clue, loose)
 
 
 def withheld_dates(
@@ -361,7 +374,7 @@ def withheld_dates(
         for d in written
         if d.after_clue
         or any(day in named for day in d.days)
-        or any(day in stored and day <= old for day in d.days)
+        or (not d.loose and any(day in stored and day <= old for day in d.days))
         for words in ((d.with_clue, d.text) if d.with_clue else (d.text,))
     ]
 
@@ -470,8 +483,10 @@ def address_lines(addresses: pl.Series) -> pl.Series:
     last house number, where words come before it with no comma (``Flat 2 14
     Acacia Road Leeds`` gives ``14 acacia road`` too); and a house's name, its
     first words with no number up to a house's kind (``Rose Cottage Mill Lane
-    Leeds`` gives ``rose cottage``; :data:`_HOUSE_KINDS`). Each over the whole
-    column at once.
+    Leeds`` gives ``rose cottage``; :data:`_HOUSE_KINDS`); and a house's name
+    of one word before its street (``Bramleys, Church Lane`` gives ``bramleys
+    church lane``: :func:`_named_house_lines`). Each over the whole column at
+    once.
 
     >>> address_lines(pl.Series(["Flat 2 14 Acacia Rd Leeds", "Rose Cottage Leeds"])).to_list()
     [['flat 2 14 acacia road', '14 acacia road'], ['rose cottage leeds', 'rose cottage']]
@@ -487,13 +502,37 @@ def address_lines(addresses: pl.Series) -> pl.Series:
     )
     house = keyed.str.extract(rf"^((?:[^\d ]+ )+?(?:{houses}))(?: |$)", 1)
     return pl.DataFrame(
-        {"line": street_lines(addresses), "numbered": numbered, "house": house}
+        {
+            "line": street_lines(addresses),
+            "numbered": numbered,
+            "house": house,
+            "named": _named_house_lines(plain),
+        }
     ).select(
-        pl.concat_list("line", "numbered", "house")
+        pl.concat_list("line", "numbered", "house", "named")
         .list.drop_nulls()
         .list.unique(maintain_order=True)
         .alias("lines")
     )["lines"]
+
+
+def _named_house_lines(plain: pl.Series) -> pl.Series:
+    """The key of each address that starts with a house's name of one word
+    and no kind of house, then a part that is a street (``Bramleys, Church
+    Lane, Leeds`` gives ``bramleys church lane``): the name and the street,
+    up to the street's kind (a street of one word, ``Bramleys, Leeds``, gives
+    none: a word alone, ``Bramleys``, is as often an ordinary word; nor does
+    a kind that also names an area, ``Leeds, Hyde Park``:
+    :data:`_AREA_KINDS`). Null for another address; over the whole column at
+    once."""
+    parts = pl.DataFrame({"plain": plain}).select(
+        pl.col("plain")
+        .str.extract(r"^\s*([^\d\s,;]+\s*[,;\n]\s*[^\d\s,;][^,;\n]*)", 1)
+        .alias("named")
+    )
+    keyed = parts.select(address_key_expr(pl.col("named")).alias("named"))["named"]
+    kinds = "|".join(k for k in _STREET_KINDS if k not in _AREA_KINDS)
+    return keyed.str.extract(rf"^(\S+ (?:\S+ )+?(?:{kinds}))(?: |$)", 1)
 
 
 def address_candidates(texts: Iterable[str | None]) -> dict[str, list[str]]:

@@ -812,3 +812,88 @@ def test_a_detected_groups_id_in_any_case_reads_as_the_groups_pseudonym(
         pseudonym_key=SETTINGS.pseudonym_key,
     )
     assert [t["what"] for v in briefing.taskings.values() for t in v] == [shown]
+
+
+@pytest.mark.parametrize(
+    ("police", "shown"),
+    [
+        ("P9 seen; Amy Smith said so", "{amy} seen; {w} {w} said so"),
+        ("P9 seen; Smith-Jones said so", "{amy} seen; {w} said so"),
+        ("P9 seen; Amy Jones said so", "{amy} seen; {w} {w} said so"),
+        ("Amy Smith-Jones seen; Mrs Jones said so", "{amy} seen; Mrs {w} said so"),
+        ("P9 seen; Smith and Jones", "{amy} seen; {w} and {w}"),
+        ("Smith and Jones, no one named", "Smith and Jones, no one named"),
+    ],
+)
+def test_a_part_of_a_double_barrelled_surname_near_its_person_is_withheld(
+    any_store: Store, police: str, shown: str
+) -> None:
+    """A stored "Amy Smith-Jones" written "Amy Smith" or "Mrs Jones" beside
+    her id or full name was shown to partners and the board: "Smith" and
+    "Jones" were no word of her name (only "smith-jones" was). Each part of a
+    double-barrelled name is a word of it now; far from a clue of hers, each
+    stays an ordinary word."""
+    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P9"], "name": ["Amy Smith-Jones"]}),
+        )
+    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
+    expected = shown.format(amy=amy, w=NAME_WITHHELD)
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == expected, user
+
+
+@pytest.mark.parametrize(
+    ("police", "shown"),
+    [
+        ("DOB 3 4 06 seen", "{d} seen"),
+        ("DOB 3.4.06 seen", "{d} seen"),
+        ("seen 3rd April 2006", "seen {d}"),
+        ("seen April 3 06", "seen {d}"),
+        ("DOB: April 3rd, 98", "{d}"),
+        ("seen 3 Apr 2006", "seen {d}"),
+        ("born 3/4/06 ok", "{d} ok"),
+        # no stored date of birth, no clue: kept
+        ("seen April 4 06; 3 4 06", "seen April 4 06; 3 4 06"),
+        ("on April 3 06:30, 3 4 06", "on April 3 06:30, 3 4 06"),
+    ],
+)
+def test_a_date_of_birth_month_first_or_spaced_with_a_short_year_is_withheld(
+    planned: Store, police: str, shown: str
+) -> None:
+    """Jo Bloggs' stored date of birth (3 April 2006) written "DOB 3 4 06"
+    (numbers apart by spaces, a two-digit year) or "April 3 06" (month first,
+    a two-digit year) was read as no date, and shown to partners and the board.
+    Each is read now: spaced numbers after a date-of-birth clue only, month
+    first anywhere (a stored date of birth, or after a clue); a clock time
+    after a date ("April 3 06:30") stays."""
+    delivery.update_action(planned, "A05", {"evidence": police}, user=CHAIR)
+    expected = shown.format(d=DATE_WITHHELD)
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(planned, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == expected, user
+
+
+def test_a_house_named_by_one_word_before_its_street_is_withheld(
+    any_store: Store,
+) -> None:
+    """A stored "Bramleys, Church Lane, Leeds" (a house's name of one word, no
+    kind of house) had no street line: its first part was one word, so
+    "Bramleys, Church Lane" the police wrote was shown to partners and the
+    board. The name with its street is withheld now; the street alone, the
+    name alone, and a town before an area ("Leeds, Hyde Park") stay."""
+    stored = ["Bramleys, Church Lane, Leeds", "Leeds, Hyde Park"]
+    typed = (
+        "Seen at Bramleys, Church Lane and at bramleys church ln; Bramleys "
+        "again; Church Lane shops; Leeds, Hyde Park"
+    )
+    shown = _shown_beside_addresses(any_store, stored, typed)
+    assert {k for k, v in shown.items() if v == ADDRESS_WITHHELD} == {
+        "bramleys, church lane",
+        "bramleys church ln",
+    }
