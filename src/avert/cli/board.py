@@ -553,7 +553,7 @@ def _print_equality(result: BoardEquality) -> None:
                 else ""
             )
             + f"force area: {join_area_names(result.force_areas)} "
-            f"(census {result.population_year})",
+            f"(against {result.residents_label})",
         )
     )
     print_table(

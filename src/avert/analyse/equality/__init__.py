@@ -1019,14 +1019,20 @@ def _outcomes(s: pl.DataFrame) -> pl.DataFrame:
 
 # --- Equality Impact Assessment --------------------------------------------------------
 def equality_impact_summary(
-    stops: EqualityResult | None, lists: Sequence[ListMakeUp] = ()
+    stops: EqualityResult | None,
+    lists: Sequence[ListMakeUp] = (),
+    *,
+    synthetic: bool = False,
 ) -> dict[str, Any]:
     """An Equality Impact Assessment summary generated from the data.
 
     Returns a JSON-ready dict: ``monitored`` (what is monitored and how),
     ``figures`` (headline rates and ratios), ``significantly_above_1`` (every ratio
     whose 95 % Katz interval and exact conditional lower end lie above 1, with
-    where it was found) and ``not_stated``.
+    where it was found), ``not_stated`` and ``reading``, whose caveat on the
+    residents fits their source: a census is dated; ``synthetic`` residents (the
+    synthetic city's, :mod:`avert.synth.residents`) are every resident the
+    generator made, the same on every day of the city: no census, none dated.
     """
     monitored = []
     figures: list[dict[str, Any]] = []
@@ -1103,7 +1109,12 @@ def equality_impact_summary(
             "is above 1 and the exact conditional test (Clopper-Pearson) agrees, "
             "so a ratio resting on a handful of searches or people is not flagged "
             "by the large-sample interval alone. A ratio is a measure of difference, not of its cause: "
-            "residents are not the population available to be searched, and the "
-            "census is dated."
+            "residents are not the population available to be searched"
+            + (
+                " (here the synthetic city's residents, every one avert's generator "
+                "made: no census, so none that is dated)."
+                if synthetic
+                else ", and the census is dated."
+            )
         ),
     }
