@@ -179,3 +179,22 @@ def test_demo_performance_rates_are_per_city_resident(
     # named as the city's residents, not a census
     assert any(SYNTHETIC_RESIDENTS in n for n in found.notes)
 
+
+def test_demo_says_plainly_why_there_is_no_find_rate(
+    demo: tuple[Path, Store],
+) -> None:
+    """The demo's find rate read "not known" with a note that "the source does not
+    seem to record the link": the synthetic stops carry outcomes, but the record
+    bundle they are loaded from has no column for the link (FORMATS.md v1), which
+    is known, not a guess."""
+    _, store = demo
+    city = make_city(CityConfig(people=PEOPLE, days=DAYS), seed=SEED)
+    eq = board_statistics(store, end=city.config.end_date, performance=False)[
+        "equality"
+    ]
+    assert not eq["finds_recorded"]
+    (note,) = [n for n in eq["notes"] if "no find rate" in n]
+    assert "does not seem" not in note
+    assert "record bundle" in note
+    assert "avert synthetic city" in note
+    assert "the arrest rate is given" in note

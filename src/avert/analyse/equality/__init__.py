@@ -777,10 +777,20 @@ def _stop_notes(
                     if n
                 )
             )
+            bundles = _bundle_sources(s)
             notes.append(
                 f"None of the {total:,} searches has an outcome linked to its object, "
-                f"though {arrests:,} ended in arrest: the source does not seem to "
-                f"record the link ({held}), so no find rate is given."
+                f"though {arrests:,} ended in arrest: "
+                + (
+                    "they were loaded from a record bundle ("
+                    + ", ".join(f"'{b}'" for b in bundles)
+                    + "), whose format has no column saying whether a search's "
+                    "outcome was linked to what was searched for, so no find rate "
+                    "is given; the arrest rate is given."
+                    if bundles
+                    else f"the source does not seem to record the link ({held}), "
+                    "so no find rate is given."
+                )
             )
         elif linked:
             notes.extend(_unlinked_note(s))
@@ -792,6 +802,25 @@ def _stop_notes(
             "they count in force totals only."
         )
     return tuple(notes)
+
+
+#: the ``source`` of the stops avert reads from data.police.uk (its archive's CSV
+#: files, its API); any other is a record bundle's (its manifest's source)
+_POLICE_UK_SOURCES: Final = frozenset({"policeuk", "policeuk-api"})
+
+
+def _bundle_sources(s: pl.DataFrame) -> list[str]:
+    """The sources of ``s`` when every search is from a record bundle, whose
+    format (FORMATS.md, v1) has no column for the link of an outcome to the object
+    of the search: the demo's synthetic stops carry outcomes but never the link,
+    and "the source does not seem to record the link" guessed at what is known.
+    Empty when any search is police.uk's, or no source is known."""
+    if "source" not in s.columns:
+        return []
+    sources = s["source"].cast(pl.String).drop_nulls().unique().sort().to_list()
+    if not sources or set(sources) & _POLICE_UK_SOURCES:
+        return []
+    return sources[:3]
 
 
 #: self-defined searches of a group from which its absence among the
