@@ -112,3 +112,25 @@ def test_the_eia_caveat_fits_synthetic_residents(
     census = run_equality(sqlite_store, force=None, areas=["Sheffield"])
     assert census.residents_label == "census 2021 residents"
     assert census.eia["reading"].endswith("and the census is dated.")
+
+
+def test_the_cli_prints_rates_and_ratios_as_the_page_does(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """To three significant figures the CLI printed "33.3" where the Equality page
+    says 33.33, and intervals such as the Met's "2.56-3" and South Yorkshire's
+    "0.888-1.1" beside ratios of two decimals."""
+    _mixed_store(sqlite_store, tmp_path)
+    output = " ".join(
+        _invoke(sqlite_store, "analyse", "equality").replace("│", " ").split()
+    )
+    black = next(
+        r
+        for r in run_equality(sqlite_store).force.frame.iter_rows(named=True)
+        if r["group"] == "Black"
+    )
+    assert f"{black['rate_per_1000']:.2f}" == "33.33"
+    assert (
+        f"33.33 {black['ratio_to_white']:.2f} "
+        f"{black['ci_low']:.2f}-{black['ci_high']:.2f}" in output
+    ), output
