@@ -684,8 +684,31 @@ def test_one_search_is_not_significant_though_katz_lies_above_1() -> None:
     assert equality_impact_summary(res)["significantly_above_1"] == []
     # the frame, the power (all s.23) and the month (all January): 3 ratios
     note = next(n for n in res.notes if "Clopper-Pearson" in n)
-    assert note.startswith("3 ratios whose Katz interval lies above 1")
+    assert note.startswith(
+        "3 ratios (1 of the rates by group, 1 by power, 1 of single months in the "
+        "trend) whose Katz interval lies above 1"
+    ), note
     assert res.frame.filter(pl.col("group") == "White")["exact_ci_low"][0] is None
+
+
+def test_the_note_says_where_the_unflagged_ratios_are() -> None:
+    """South Yorkshire's 2019-2021 searches said "5 ratios whose Katz interval lies
+    above 1 rest on too few searches ... not flagged" beside a table of ratios all
+    flagged: the five were single months of the trend (Other, 13 searches)."""
+    from avert.analyse.equality._disproportionality import _withheld_note
+
+    katz_only = pl.DataFrame(
+        {"ci_low": [1.05, 1.2], "exact_ci_low": [0.9, 1.1]}
+    ).with_columns(significantly_above_1=pl.Series([False, True]))
+    none = katz_only.head(0)
+    (note,) = _withheld_note(
+        [none, none, pl.concat([katz_only] * 5).head(9)],
+        "searches",
+        ("a", "b", "in months"),
+    )
+    assert note.startswith("5 ratios (all in months) whose"), note
+    (one,) = _withheld_note([katz_only], "people")
+    assert one.startswith("1 ratio whose Katz"), one
 
 
 def test_large_counts_katz_and_exact_agree() -> None:

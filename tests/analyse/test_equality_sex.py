@@ -130,7 +130,7 @@ def test_a_sex_ratio_on_a_handful_is_not_flagged_by_katz_alone() -> None:
     assert male["ci_low"] == pytest.approx(3.80, abs=0.01)
     assert male["exact_ci_low"] == pytest.approx(0.680, abs=0.001)
     assert male["significantly_above_1"] is False
-    assert any(n.startswith("1 ratio whose Katz interval") for n in res.notes)
+    assert any(n.startswith("1 ratio (by sex) whose Katz interval") for n in res.notes)
 
 
 def _pops(rows: list[tuple[str, str, str, str, int]]) -> pl.DataFrame:

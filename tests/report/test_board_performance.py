@@ -98,9 +98,11 @@ def test_harm_verdicts_show_recent_harm_beside_expected_harm() -> None:
     assert "<td>501,234 / 537,836</td>" in html
     assert "2,827 /" not in html
     assert "Monthly harm (CCHI days)" in html
-    # the rate per 1,000 residents stays a rate of events: its heading says so
-    assert "<th>Events per 1,000</th>" in html
+    # the rate per 1,000 residents stays a rate of events: its heading says so,
+    # and that it is of the recent period (the heading gave no period: 3 months'
+    # incidents per 1,000 read as a rate per year)
+    assert "<th>Events per 1,000 residents, recent period</th>" in html
     counts = render_html("_board_performance.html", stats=_stats(None))
     assert "<td>100 / 120</td>" in counts
     assert "Monthly counts" in counts
-    assert "<th>Per 1,000</th>" in counts
+    assert "<th>Per 1,000 residents, recent period</th>" in counts

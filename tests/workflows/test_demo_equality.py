@@ -141,10 +141,8 @@ def test_demo_board_pack_shows_ratios_against_the_city_residents(
 def test_residents_label_of_a_census() -> None:
     from avert.workflows.equality import residents_label
 
-    rows = pl.DataFrame({"area": ["E01000001", "SYN0001"]})
-    assert residents_label(rows, 2011) == "census 2011 residents"
-    assert residents_label(rows.head(0), 2011) == "census 2011 residents"
-    assert residents_label(rows.tail(1), 2024) == SYNTHETIC_RESIDENTS
+    assert residents_label("census", 2011) == "census 2011 residents"
+    assert residents_label("synthetic", 2024) == SYNTHETIC_RESIDENTS
 
 
 def test_demo_page_sets_the_stop_ratio_beside_the_planted(
@@ -180,3 +178,23 @@ def test_demo_performance_rates_are_per_city_resident(
     assert total.row()["recent_rate_per_1000"] is not None
     # named as the city's residents, not a census
     assert any(SYNTHETIC_RESIDENTS in n for n in found.notes)
+
+
+def test_demo_says_plainly_why_there_is_no_find_rate(
+    demo: tuple[Path, Store],
+) -> None:
+    """The demo's find rate read "not known" with a note that "the source does not
+    seem to record the link": the synthetic stops carry outcomes, but the record
+    bundle they are loaded from has no column for the link (FORMATS.md v1), which
+    is known, not a guess."""
+    _, store = demo
+    city = make_city(CityConfig(people=PEOPLE, days=DAYS), seed=SEED)
+    eq = board_statistics(store, end=city.config.end_date, performance=False)[
+        "equality"
+    ]
+    assert not eq["finds_recorded"]
+    (note,) = [n for n in eq["notes"] if "no find rate" in n]
+    assert "does not seem" not in note
+    assert "record bundle" in note
+    assert "avert synthetic city" in note
+    assert "the arrest rate is given" in note

@@ -117,7 +117,9 @@ def test_a_force_area_note_lists_names_holding_commas_unambiguously(
         app, ["--db", sqlite_store.url.sqlalchemy, *args], env={"COLUMNS": "300"}
     )
     assert result.exit_code == 0, result.output
-    assert f"force area: {listed} (census 2011)" in " ".join(result.output.split())
+    assert f"force area: {listed} (against census 2011 residents)" in " ".join(
+        result.output.split()
+    )
 
 
 @pytest.mark.parametrize(

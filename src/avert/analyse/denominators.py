@@ -24,10 +24,12 @@ __all__ = [
     "area_features",
     "area_key",
     "area_totals",
+    "force_area_members",
     "group_residents",
     "latest_year",
     "police_age_residents",
     "residents_by_dimension",
+    "residents_sources",
     "sex_residents",
     "straddling_age_bands",
     "synthetic_residents",
@@ -121,6 +123,87 @@ def _resolve(
             }
         )
     return pl.concat(out, how="diagonal_relaxed")
+
+
+def force_area_members(
+    per_area: pl.DataFrame,
+    *,
+    min_share: float,
+    min_rate_ratio: float,
+    min_count: int,
+) -> pl.DataFrame:
+    """Which areas a force's records fall in are its own: ``per_area`` (``area``,
+    ``count`` of records, ``residents``, null where unknown) plus ``share`` (of
+    the records) and ``inside``.
+
+    A share of the records alone misjudges both ways: a large force's quiet
+    areas hold under 1 % of them, while a small force's few records over the
+    border reach it. Records per resident separate them: the reference rate is
+    that of the areas holding at least ``min_share`` of the records, and an area
+    is inside when its own rate is at least ``min_rate_ratio`` of it and it holds
+    ``min_count`` or more records. When none is, the areas holding ``min_share``
+    are. The equality figures take a force area from where its stops fall so,
+    and the performance total its residents from where its incidents are
+    recorded.
+
+    >>> per_area = pl.DataFrame({"area": ["Leeds", "Bradford", "Craven"],
+    ...     "count": [900, 500, 3], "residents": [800_000, 540_000, 57_000]})
+    >>> force_area_members(per_area, min_share=0.01, min_rate_ratio=0.1,
+    ...     min_count=2)["inside"].to_list()
+    [True, True, False]
+    """
+    total = max(int(per_area["count"].sum()), 1)
+    framed = per_area.with_columns((pl.col("count") / total).alias("share"))
+    core = framed.filter(pl.col("share") >= min_share)
+    reference = float(core["count"].sum()) / max(float(core["residents"].sum()), 1.0)
+    inside = (
+        pl.col("residents").is_not_null()
+        & (pl.col("count") >= min_count)
+        & (pl.col("count") / pl.col("residents") >= min_rate_ratio * reference)
+    ).fill_null(value=False)
+    members = framed.with_columns(inside.alias("inside"))
+    if not members["inside"].any():  # nothing reaches the rate: the share rule
+        members = members.with_columns((pl.col("share") >= min_share).alias("inside"))
+    return members
+
+
+def residents_sources(
+    populations: pl.DataFrame,
+    areas: Sequence[str],
+    *,
+    year: int | None = None,
+    ethnicity: bool = False,
+) -> dict[str, list[str]]:
+    """Of the rows that give ``areas`` their residents (matched as
+    :func:`area_totals`, or :func:`group_residents` with ``ethnicity``), which
+    are the synthetic city's (:data:`SYNTHETIC_AREA_PREFIX`) and which are not:
+    ``{"synthetic": [...], "census": [...]}``, the areas of each, as asked.
+
+    A label taken from every row of the year ("the synthetic city's residents"
+    only when all are) called the synthetic city's residents census residents
+    in a store that also held a census of that year; this looks at the rows
+    actually counted.
+
+    >>> rows = pl.DataFrame({"area": ["SYN01", "E01"], "area_name": ["SYN01", "E01"],
+    ...     "parent_area": ["Synthetic City", "Leeds"], "year": [2021, 2021],
+    ...     "sex": ["all", "all"], "age_band": ["all", "all"],
+    ...     "ethnicity": ["all", "all"], "population": [10, 20]})
+    >>> residents_sources(rows, ["Synthetic City", "Leeds"])
+    {'synthetic': ['Synthetic City'], 'census': ['Leeds']}
+    """
+    rows = populations.filter(_TOTAL & ((pl.col("ethnicity") != "all") == ethnicity))
+    if year is not None:
+        rows = rows.filter(pl.col("year") == year)
+    synthetic = pl.col("area").cast(pl.String).str.starts_with(SYNTHETIC_AREA_PREFIX)
+    got = _resolve(
+        rows.select(*_LEVELS, synthetic.alias("_synthetic"), "population"), areas
+    )
+    out: dict[str, list[str]] = {"synthetic": [], "census": []}
+    for area, is_synthetic in (
+        got.select("asked", "_synthetic").unique().sort("asked").iter_rows()
+    ):
+        out["synthetic" if is_synthetic else "census"].append(str(area))
+    return out
 
 
 def area_totals(

@@ -7,7 +7,7 @@ objects of ``docs/performance.md`` and ``docs/equality.md``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -219,12 +219,22 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
-def _ci(row: Mapping[str, object]) -> str:
+def _ci(row: Mapping[str, object], fmt: Callable[[object], str] | None = None) -> str:
     """A row's 95 % confidence interval, ``low-high``; one ``n/a`` when it has none
     (e.g. the White row of an equality table, the reference of every ratio)."""
     if row["ci_low"] is None and row["ci_high"] is None:
         return "n/a"
-    return f"{_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}"
+    fmt = fmt or _fmt
+    return f"{fmt(row['ci_low'])}-{fmt(row['ci_high'])}"
+
+
+def _two(value: object) -> str:
+    """A rate or ratio of the equality tables to two decimals, as the Equality page
+    and the board pack print them: to three significant figures the CLI printed
+    "2.56-3" and "0.888-1.1" beside "2.77", and "33.3" where the page said 33.33."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.2f}"
+    return _fmt(value)
 
 
 def performance(
@@ -553,7 +563,7 @@ def _print_equality(result: BoardEquality) -> None:
                 else ""
             )
             + f"force area: {join_area_names(result.force_areas)} "
-            f"(census {result.population_year})",
+            f"(against {result.residents_label})",
         )
     )
     print_table(
@@ -570,9 +580,9 @@ def _print_equality(result: BoardEquality) -> None:
                 row["group"],
                 _whole(row["searches"]),
                 _whole(row["residents"]),
-                _fmt(row["rate_per_1000"]),
-                _fmt(row["ratio_to_white"]),
-                _ci(row),
+                _two(row["rate_per_1000"]),
+                _two(row["ratio_to_white"]),
+                _ci(row, _two),
             ]
             for row in result.force.frame.iter_rows(named=True)
         ],
@@ -594,8 +604,8 @@ def _print_equality(result: BoardEquality) -> None:
                     str(r["category"]),
                     _fmt(r["listed"]),
                     _fmt(r["pool"]),
-                    _fmt(r["ratio"]),
-                    _ci(r),
+                    _two(r["ratio"]),
+                    _ci(r, _two),
                 ]
                 for r in made.frame.iter_rows(named=True)
             ],
@@ -635,9 +645,9 @@ def _print_by_sex(by_sex: pl.DataFrame) -> None:
                 *(
                     [
                         _whole(r["residents_of_sex"]),
-                        _fmt(r["rate_per_1000_of_sex"]),
-                        _fmt(r["ratio_to_other_sex"]),
-                        _ci(r),
+                        _two(r["rate_per_1000_of_sex"]),
+                        _two(r["ratio_to_other_sex"]),
+                        _ci(r, _two),
                     ]
                     if rated
                     else []

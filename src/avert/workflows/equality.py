@@ -17,13 +17,15 @@ from typing import Any, Final, Literal
 import polars as pl
 
 from avert.analyse.denominators import (
+    SYNTHETIC_AREA_PREFIX,
     area_key,
+    force_area_members,
     group_residents,
     latest_year,
     police_age_residents,
+    residents_sources,
     sex_residents,
     straddling_age_bands,
-    synthetic_residents,
 )
 from avert.analyse.equality import (
     EqualityResult,
@@ -194,6 +196,10 @@ def run_equality(
         max_km=max_km,
         notes=notes,
     )
+    label = residents_label(
+        _one_source(residents_sources(pops, force_areas, year=year, ethnicity=True)),
+        year,
+    )
     force_result = _force_equality(
         stops,
         by_area,
@@ -232,7 +238,9 @@ def run_equality(
     lists: tuple[ListMakeUp, ...] = ()
     if list_people is not None:
         lists = (_list_make_up(store, list_people, list_name, date_from, date_to),)
-    eia = equality_impact_summary(force_result, lists)
+    eia = equality_impact_summary(
+        force_result, lists, synthetic=label == SYNTHETIC_RESIDENTS
+    )
     return BoardEquality(
         force=force_result,
         areas=area_result,
@@ -244,7 +252,7 @@ def run_equality(
         forces=forces,
         window=window,
         months_with_stops=months_with_stops,
-        residents_label=residents_label(eth_rows, year),
+        residents_label=label,
     )
 
 
@@ -255,14 +263,37 @@ SYNTHETIC_RESIDENTS: Final = (
 )
 
 
-def residents_label(eth_rows: pl.DataFrame, year: int) -> str:
+def residents_label(sources: Literal["synthetic", "census"], year: int) -> str:
     """The residents the rates are against, as pages name them: "census 2011
-    residents", or :data:`SYNTHETIC_RESIDENTS` when every ethnic-group row of the
-    year is of the synthetic city (:func:`synthetic_residents`): the demo's
-    denominators are the residents its generator made, never a census."""
-    if synthetic_residents(eth_rows):
+    residents", or :data:`SYNTHETIC_RESIDENTS` when they are the synthetic city's
+    (:func:`_one_source`): the demo's denominators are the residents its
+    generator made, never a census.
+
+    >>> residents_label("census", 2011)
+    'census 2011 residents'
+    """
+    if sources == "synthetic":
         return SYNTHETIC_RESIDENTS
     return f"census {year} residents"
+
+
+def _one_source(sources: Mapping[str, Sequence[str]]) -> Literal["synthetic", "census"]:
+    """Whether the force area's residents are the synthetic city's or a census's
+    (:func:`~avert.analyse.denominators.residents_sources`); a
+    :class:`~avert.errors.ConfigError` naming the areas of each when they are
+    both: a rate over residents some of whom the generator made is no census
+    rate, and no rate of the synthetic city either."""
+    synthetic, census = list(sources["synthetic"]), list(sources["census"])
+    if synthetic and census:
+        msg = (
+            f"The force area's residents would mix the synthetic city's (made by "
+            f"avert's generator, areas coded {SYNTHETIC_AREA_PREFIX}...: "
+            f"{join_area_names(synthetic)}) with census residents "
+            f"({join_area_names(census)}): no rate is set against both. Give the "
+            "areas of one of them with --areas (the Equality page's Areas field)."
+        )
+        raise ConfigError(msg)
+    return "synthetic" if synthetic else "census"
 
 
 def _force_area(
@@ -913,24 +944,15 @@ def _force_areas(
             "(avert analyse equality, avert board pack; the Equality page's Areas field)."
         )
         raise NotFound(msg)
-    per_area = (
-        located.group_by("parent")
-        .agg(pl.len().alias("stops"))
-        .join(residents, on="parent", how="left")
-        .with_columns((pl.col("stops") / located.height).alias("share"))
-    )
-    core = per_area.filter(pl.col("share") >= min_share)
-    reference = float(core["stops"].sum()) / max(float(core["residents"].sum()), 1.0)
-    rate = pl.col("stops") / pl.col("residents")
-    inside = (
-        pl.col("residents").is_not_null()
-        & (pl.col("stops") >= FORCE_AREA_MIN_STOPS)
-        & (rate >= FORCE_AREA_MIN_RATE_RATIO * reference)
-    )
-    chosen = per_area.filter(inside)
-    if chosen.height == 0:  # nothing reaches the rate: the share rule alone
-        chosen = core
-    force_areas = tuple(sorted(chosen["parent"].to_list()))
+    per_area = force_area_members(
+        located.group_by(pl.col("parent").alias("area"))
+        .agg(pl.len().alias("count"))
+        .join(residents.rename({"parent": "area"}), on="area", how="left"),
+        min_share=min_share,
+        min_rate_ratio=FORCE_AREA_MIN_RATE_RATIO,
+        min_count=FORCE_AREA_MIN_STOPS,
+    ).rename({"area": "parent", "count": "stops"})
+    force_areas = tuple(sorted(per_area.filter("inside")["parent"].to_list()))
     left_out = per_area.filter(~pl.col("parent").is_in(force_areas)).sort(
         ["stops", "parent"], descending=[True, False]
     )

@@ -15,14 +15,15 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 from itertools import pairwise
-from typing import Literal
+from typing import Final, Literal
 
 import polars as pl
 
 from avert.analyse.denominators import (
     area_features,
     area_totals,
-    synthetic_residents,
+    force_area_members,
+    residents_sources,
 )
 from avert.analyse.performance import (
     Family,
@@ -47,7 +48,12 @@ from avert.store.summary import (
 )
 from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
 from avert.workflows.definitions import category_label
-from avert.workflows.equality import SYNTHETIC_RESIDENTS, few_residents_rate_notes
+from avert.workflows.equality import (
+    FORCE_AREA_MIN_RATE_RATIO,
+    SYNTHETIC_RESIDENTS,
+    few_residents_rate_notes,
+    join_area_names,
+)
 from avert.workflows.performance_supply import supplier_gap_periods, supplier_switches
 
 __all__ = [
@@ -198,9 +204,9 @@ def run_performance(
         by_category=by_category,
         flags=flags,
     )
-    boroughs = _recorded_boroughs(incidents) if by is None else ()
-    populations, similar, residents_notes = _denominators(
-        store, series, by=by, year=population_year, peers=peers, boroughs=boroughs
+    recorded = _recorded_boroughs(incidents) if by is None else None
+    populations, similar, residents_notes, boroughs = _denominators(
+        store, series, by=by, year=population_year, peers=peers, recorded=recorded
     )
     survey = store.read_frame("confidence_survey")
     result = performance(
@@ -355,30 +361,92 @@ def _covered_series(
     return series, notes
 
 
-def _recorded_boroughs(incidents: pl.DataFrame) -> tuple[str, ...]:
-    """The boroughs the incidents are recorded in, when every one records one (a
-    store with incidents of unknown place has no borough list for its total)."""
+def _recorded_boroughs(incidents: pl.DataFrame) -> pl.DataFrame | None:
+    """``area``, ``count``: the boroughs the incidents are recorded in and the
+    incidents of each, when every one records one (a store with incidents of
+    unknown place has no borough list for its total)."""
     if "borough" not in incidents.columns or incidents.height == 0:
-        return ()
+        return None
     if incidents["borough"].null_count():
-        return ()
-    return tuple(sorted(incidents["borough"].cast(pl.String).unique().to_list()))
+        return None
+    return (
+        incidents.group_by(pl.col("borough").cast(pl.String).alias("area"))
+        .agg(pl.len().alias("count"))
+        .sort("area")
+    )
+
+
+#: a borough holding this share of the incidents counts toward the reference rate
+#: of the force total's boroughs (:func:`_force_total_residents`)
+BOROUGH_MIN_SHARE: Final = 0.01
+#: ... and one with fewer incidents than this is never counted as the force's own
+BOROUGH_MIN_INCIDENTS: Final = 2
 
 
 def _force_total_residents(
-    table: pl.DataFrame, boroughs: Sequence[str], *, year: int | None
-) -> dict[str, float]:
-    """Residents of the force total (series area ``all``): the sum of the residents
-    of the boroughs its incidents are recorded in, when every one of them is known
-    (:func:`~avert.analyse.denominators.area_totals`: by code, name or as the
-    parent of its LSOAs); none when a borough is not, rather than a rate over
-    part of the force's residents."""
-    if not boroughs:
-        return {}
-    residents = area_totals(table, boroughs, year=year)
-    if set(residents) != set(boroughs):
-        return {}
-    return {"all": sum(residents.values())}
+    table: pl.DataFrame, recorded: pl.DataFrame | None, *, year: int | None
+) -> tuple[dict[str, float], tuple[str, ...], list[str]]:
+    """Residents of the force total (series area ``all``), the boroughs they are of
+    and a note naming them: the sum over the boroughs its incidents are recorded
+    in that are its own.
+
+    data.police.uk places a crime at a map point near where it happened, so a
+    force's file holds a few crimes recorded in a neighbouring borough: their
+    whole borough's residents went into the rate (three crimes in Craven added
+    its 57,000 residents to Leeds' and Bradford's). A borough counts when its
+    incidents per resident reach :data:`FORCE_AREA_MIN_RATE_RATIO` of the rate
+    of those holding :data:`BOROUGH_MIN_SHARE` of the incidents, as the equality
+    figures take a force area from where its stops fall
+    (:func:`~avert.analyse.denominators.force_area_members`); the others'
+    incidents still count. None when a borough holding that share has no known
+    residents (:func:`~avert.analyse.denominators.area_totals`: by code, name or
+    as the parent of its LSOAs), rather than a rate over part of the force's
+    residents."""
+    if recorded is None or recorded.height == 0:
+        return {}, (), []
+    residents = area_totals(table, recorded["area"].to_list(), year=year)
+    members = force_area_members(
+        recorded.with_columns(
+            pl.col("area")
+            .replace_strict(residents, default=None, return_dtype=pl.Float64)
+            .alias("residents")
+        ),
+        min_share=BOROUGH_MIN_SHARE,
+        min_rate_ratio=FORCE_AREA_MIN_RATE_RATIO,
+        min_count=BOROUGH_MIN_INCIDENTS,
+    )
+    inside = members.filter("inside")
+    unknown = members.filter(
+        (pl.col("share") >= BOROUGH_MIN_SHARE) & pl.col("residents").is_null()
+    )
+    if unknown.height or inside["residents"].null_count():
+        return {}, (), []
+    kept = tuple(inside["area"].to_list())
+    left = members.filter(~pl.col("inside")).sort(
+        ["count", "area"], descending=[True, False]
+    )
+    note = (
+        "Rates per 1,000 of the whole area are per resident of "
+        f"{join_area_names(kept)}"
+        + (
+            " (the boroughs its incidents are recorded in but "
+            + join_area_names(
+                f"{r['area']} ({r['count']:,} incident{'s' if r['count'] != 1 else ''})"
+                for r in left.head(5).to_dicts()
+            )
+            + (f" and {left.height - 5} more" if left.height > 5 else "")
+            + ": a borough counts when its incidents per resident reach "
+            f"{FORCE_AREA_MIN_RATE_RATIO:.0%} of the rate of the boroughs holding "
+            f"{BOROUGH_MIN_SHARE:.0%} or more of them, and it holds "
+            f"{BOROUGH_MIN_INCIDENTS} or more; a few crimes placed just over the "
+            "boundary bring no neighbour's residents in. The incidents left out "
+            "still count in the series)"
+            if left.height
+            else " (every borough its incidents are recorded in)"
+        )
+        + "."
+    )
+    return {"all": float(inside["residents"].sum())}, kept, [note]
 
 
 def _named_residents(
@@ -398,35 +466,70 @@ def _denominators(
     by: str | None,
     year: int | None,
     peers: int,
-    boroughs: Sequence[str] = (),
-) -> tuple[dict[str, float], pl.DataFrame | None, list[str]]:
+    recorded: pl.DataFrame | None = None,
+) -> tuple[dict[str, float], pl.DataFrame | None, list[str], tuple[str, ...]]:
     """Residents of each area of the series (none without populations), split
     by area with residents of more than two, each area's ``peers`` most similar
     areas by their residents' make-up
-    (:func:`~avert.analyse.performance.most_similar_areas`). Unsplit (``by`` None),
-    the force total's residents are those of ``boroughs``, the boroughs its
-    incidents are recorded in (:func:`_force_total_residents`), and a note naming
-    the synthetic city's residents when they are the denominators (as the
-    equality figures name them, :data:`~avert.workflows.equality.SYNTHETIC_RESIDENTS`)."""
+    (:func:`~avert.analyse.performance.most_similar_areas`), notes, and the
+    boroughs of the force total. Unsplit (``by`` None), the force total's
+    residents are those of the boroughs of ``recorded`` (``area``, ``count``: its
+    incidents' boroughs) that are its own (:func:`_force_total_residents`). A
+    note names the synthetic city's residents when they are the denominators
+    (:func:`_residents_source_notes`)."""
     table = store.read_frame("populations")
     if not table.height:
-        return {}, None, []
-    notes = (
-        [f"Rates per 1,000 are against {SYNTHETIC_RESIDENTS}."]
-        if synthetic_residents(table)
-        else []
-    )
+        return {}, None, [], ()
     if by is None:
-        total = _force_total_residents(table, boroughs, year=year)
-        return total, None, notes if total else []
+        total, boroughs, notes = _force_total_residents(table, recorded, year=year)
+        if not total:
+            return {}, None, [], ()
+        sourced = _residents_source_notes(table, boroughs, year=year, total=True)
+        if sourced is None:
+            mixed = residents_sources(table, boroughs, year=year)
+            return (
+                {},
+                None,
+                [
+                    "No rate per 1,000 of the whole area: the residents of "
+                    f"{join_area_names(mixed['synthetic'])} are {SYNTHETIC_RESIDENTS}, "
+                    f"those of {join_area_names(mixed['census'])} a census's; no "
+                    "rate is set against both (--by borough gives each its own)."
+                ],
+                (),
+            )
+        return total, None, [*notes, *sourced], boroughs
     areas = series["area"].unique().to_list()
     populations = area_totals(table, areas, year=year)
     if not populations:
-        return {}, None, []
+        return {}, None, [], ()
+    notes = _residents_source_notes(table, list(populations), year=year) or []
     if peers <= 0 or len(populations) <= 2:
-        return populations, None, notes
+        return populations, None, notes, ()
     features = area_features(table, list(populations), year=year)
-    return populations, most_similar_areas(features, k=peers), notes
+    return populations, most_similar_areas(features, k=peers), notes, ()
+
+
+def _residents_source_notes(
+    table: pl.DataFrame, areas: Sequence[str], *, year: int | None, total: bool = False
+) -> list[str] | None:
+    """A note naming :data:`SYNTHETIC_RESIDENTS` where they are the denominators of
+    ``areas`` (as the equality figures name them), the areas of each source when
+    some are a census's; None for a ``total`` over both, which is no rate (a
+    label taken from the whole table named none when a census was also loaded)."""
+    sources = residents_sources(table, areas, year=year)
+    synthetic, census = sources["synthetic"], sources["census"]
+    if not synthetic:
+        return []
+    if not census:
+        return [f"Rates per 1,000 are against {SYNTHETIC_RESIDENTS}."]
+    if total:
+        return None
+    return [
+        f"Rates per 1,000 of {join_area_names(synthetic)} are against "
+        f"{SYNTHETIC_RESIDENTS}; those of {join_area_names(census)} against census "
+        "residents."
+    ]
 
 
 def category_labels(incidents: pl.DataFrame) -> dict[str, str]:

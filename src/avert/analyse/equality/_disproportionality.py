@@ -109,18 +109,32 @@ _KATZ_ONLY: Final = (pl.col("ci_low") > 1).fill_null(value=False) & ~pl.col(
 )
 
 
-def _withheld_note(frames: Sequence[pl.DataFrame], counted: str) -> tuple[str, ...]:
-    """One note counting the ratios whose Katz interval alone lies above 1."""
-    n = sum(
-        int(f.select(_KATZ_ONLY.sum()).item())
+def _withheld_note(
+    frames: Sequence[pl.DataFrame],
+    counted: str,
+    where: Sequence[str] = (),
+) -> tuple[str, ...]:
+    """One note counting the ratios whose Katz interval alone lies above 1, and,
+    with ``where`` (a phrase per frame: "in single months of the trend"), where
+    they are: South Yorkshire's 2019-2021 searches gave "5 ratios ... not flagged"
+    beside a table of five ratios all flagged, the five being months of the
+    trend."""
+    counts = [
+        int(f.select(_KATZ_ONLY.sum()).item()) if "exact_ci_low" in f.columns else 0
         for f in frames
-        if "exact_ci_low" in f.columns
-    )
+    ]
+    n = sum(counts)
     if not n:
         return ()
     ratios, rest = ("ratio", "rests") if n == 1 else ("ratios", "rest")
+    places = [
+        f"{k:,} {place}" if k < n else f"{'all ' if n > 1 else ''}{place}"
+        for k, place in zip(counts, where, strict=False)
+        if k
+    ]
+    located = f" ({', '.join(places)})" if len(where) == len(frames) else ""
     return (
-        f"{n:,} {ratios} whose Katz interval lies above 1 {rest} on too few "
+        f"{n:,} {ratios}{located} whose Katz interval lies above 1 {rest} on too few "
         f"{counted} to be significant by the exact conditional test "
         "(Clopper-Pearson; its lower end, 'exact_ci_low', is 1 or below): "
         "not flagged.",

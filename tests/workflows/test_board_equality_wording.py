@@ -1,0 +1,40 @@
+"""The board pack's and the Equality page's equality section, read as an analyst
+reads it: the period of its rates said, and a flag not placed "in" the force."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from test_force_areas import _humberside_and_london
+
+from avert.report.render import render_html
+from avert.store import Store
+from avert.workflows.board import board_statistics
+
+
+def _section(store: Store, tmp_path: Path) -> str:
+    _humberside_and_london(store, tmp_path)
+    stats = board_statistics(
+        store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+    )
+    assert stats["equality"]["available"], stats["equality"]["note"]
+    return " ".join(render_html("_board_equality.html", stats=stats).split())
+
+
+def test_the_rates_say_their_period(sqlite_store: Store, tmp_path: Path) -> None:
+    """ "The rates are per 1,000 residents of all ages" with no period: a board
+    member could read South Yorkshire's 21.47 Black searches per 1,000 as a rate
+    per year or per month; they are the 12 months' searches."""
+    html = _section(sqlite_store, tmp_path)
+    assert "The rates are the searches of these 12 months per 1,000 residents" in html
+
+
+def test_a_flag_is_not_placed_in_the_force(sqlite_store: Store, tmp_path: Path) -> None:
+    """The EIA's flags read "Black in South Yorkshire Police": the force's own
+    figures have no area to name."""
+    html = _section(sqlite_store, tmp_path)
+    flags = html[html.index('<ul class="flags">') :]
+    flags = flags[: flags.index("</ul>")]
+    assert "stop and search (rates): Black, ratio" in flags, flags
+    assert " in Humberside Police" not in flags
