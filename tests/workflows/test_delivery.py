@@ -1865,3 +1865,27 @@ def test_a_partner_briefing_of_the_organisation_as_typed_lists_its_taskings(
     for typed in ("leeds city council", "Leeds City Council", " LEEDS CITY COUNCIL"):
         assert listed(typed) == [made["tasking_id"]], typed
     assert listed("Council") == []
+
+
+def test_a_plan_with_no_open_action_is_not_called_unrecorded(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A plan whose actions are all done briefed "No delivery plan actions recorded
+    yet: ... the partnership's plan is imported with 'avert plan import'", as if
+    no plan had been imported (the briefing reads only open actions). It says no
+    action is open, which a store without a plan holds too."""
+    import re
+
+    from avert.workflows.briefing import build_briefing
+
+    _records(sqlite_store, people=("P1",))
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        re.sub(r"status: \w+", "status: done", EXAMPLE.read_text(encoding="utf-8"))
+    )
+    delivery.import_plan(sqlite_store, path, user=CHAIR)
+    assert sqlite_store.count("actions") > 0
+    briefing = build_briefing(sqlite_store, at=dt.datetime.now())
+    said = " ".join(briefing.notes)
+    assert "recorded yet" not in said, said
+    assert "No open delivery plan actions" in said, said
