@@ -379,7 +379,7 @@ def test_status_names_the_months_a_store_lacks(db: str) -> None:
     """West Yorkshire's July 2018 and the City of London's 2019 in one store:
     'avert status' printed "incidents months: 2018-07 .. 2019-12 (13)", which reads
     as thirteen months in a row. It now names the months between with no record
-    (here July 2018 and June 2019)."""
+    (here August 2018 to May 2019)."""
     runner = CliRunner()
     for month in ("2018-07", "2019-06"):
         loaded = runner.invoke(

@@ -1825,3 +1825,67 @@ def test_an_account_made_later_sees_the_taskings_given_to_its_organisation(
         sqlite_store, made["tasking_id"], result="Seen", user=leeds, settings=SETTINGS
     )
     assert (done["status"], done["result"]) == ("done", "Seen")
+
+
+def test_a_partner_briefing_of_the_organisation_as_typed_lists_its_taskings(
+    sqlite_store: Store,
+) -> None:
+    """`avert brief --audience partner --org "leeds city council"` listed the
+    taskings given to "leeds city council" before the council's account ("Leeds
+    City Council") was made; once taskings were read with the accounts' spelling,
+    it listed none of them. The organisation asked for is matched by the same
+    rule: it lists them, and "Council" still lists none."""
+    from avert.workflows.briefing import build_briefing
+    from avert.workflows.users import add_user
+
+    _records(sqlite_store, people=("P1",))
+    now = dt.datetime.now().replace(microsecond=0)
+    made = delivery.add_tasking(
+        sqlite_store,
+        "person:P1",
+        what="Visit",
+        organisation="leeds city council",
+        due=now + dt.timedelta(hours=12),
+        user=CHAIR,
+    )
+    add_user(
+        sqlite_store, "lcc", password="x" * 16, role="partner", org="Leeds City Council"
+    )
+
+    def listed(org: str) -> list[str]:
+        briefing = build_briefing(
+            sqlite_store,
+            at=now + dt.timedelta(minutes=1),
+            audience="partner",
+            organisation=org,
+            pseudonym_key=KEY,
+        )
+        return [t["tasking_id"] for v in briefing.taskings.values() for t in v]
+
+    for typed in ("leeds city council", "Leeds City Council", " LEEDS CITY COUNCIL"):
+        assert listed(typed) == [made["tasking_id"]], typed
+    assert listed("Council") == []
+
+
+def test_a_plan_with_no_open_action_is_not_called_unrecorded(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A plan whose actions are all done briefed "No delivery plan actions recorded
+    yet: ... the partnership's plan is imported with 'avert plan import'", as if
+    no plan had been imported (the briefing reads only open actions). It says no
+    action is open, which a store without a plan holds too."""
+    import re
+
+    from avert.workflows.briefing import build_briefing
+
+    _records(sqlite_store, people=("P1",))
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        re.sub(r"status: \w+", "status: done", EXAMPLE.read_text(encoding="utf-8"))
+    )
+    delivery.import_plan(sqlite_store, path, user=CHAIR)
+    assert sqlite_store.count("actions") > 0
+    briefing = build_briefing(sqlite_store, at=dt.datetime.now())
+    said = " ".join(briefing.notes)
+    assert "recorded yet" not in said, said
+    assert "No open delivery plan actions" in said, said

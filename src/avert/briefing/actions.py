@@ -32,9 +32,10 @@ def actions_section(ctx: BriefingContext) -> Section[ActionItem]:
         return Section(
             [],
             [
-                "No delivery plan actions recorded yet: no actions due (the "
-                "partnership's plan is imported with 'avert plan import': "
-                "docs/delivery.md)."
+                # only open and in-progress actions are read: a plan whose
+                # actions are all done or cancelled has none here either
+                "No open delivery plan actions: none due (the partnership's "
+                "plan is imported with 'avert plan import': docs/delivery.md)."
             ],
         )
     end = ctx.window_to.date()

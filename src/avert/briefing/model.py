@@ -451,10 +451,6 @@ NOTHING_LOADED_PARTNER_NOTE: Final = (
 NO_PLACES_NOTE_STARTS: Final = ("No violent incident with", "Incidents have no x/y")
 #: The note of a store that holds no groups (:mod:`avert.briefing.retaliation`)
 NO_GROUPS_NOTE: Final = "No groups recorded: no retaliation alerts can be raised."
-OTHER_WINDOW: Final = (
-    "Brief on a window within the store's records (its end: 'Window ends' on "
-    "Today, '--at' of 'avert brief'), or have the data of this one loaded"
-)
 
 
 def records_missing(

@@ -57,6 +57,8 @@ from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
 from avert.workflows.briefing_reads import read_briefing_frames, read_residents
 from avert.workflows.delivery import (
+    account_orgs,
+    accounts_spelling,
     pseudonymise_stored_ids,
     subject_people,
     taskings_in_area,
@@ -396,7 +398,10 @@ def build_briefing(
         areas = recent["borough"].drop_nulls().unique().to_list()
     frames["residents"] = read_residents(store, areas)
     # each tasking's organisation as the accounts spell it now (an account made
-    # since it was given reads it as its own)
+    # since it was given reads it as its own), and so the organisation asked for
+    # ('avert brief --org' as typed lists the taskings saved under its spelling)
+    if organisation:
+        organisation = accounts_spelling(account_orgs(store), organisation)
     frames["taskings"] = _listed_taskings(
         with_accounts_spelling(store, frames["taskings"]), aud, organisation
     )

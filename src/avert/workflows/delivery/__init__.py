@@ -21,6 +21,8 @@ from avert.workflows.delivery._actions import (
 from avert.workflows.delivery._checks import board_checks, checks_view
 from avert.workflows.delivery._common import (
     EXAMPLE_PLAN,
+    account_orgs,
+    accounts_spelling,
     partner_pseudonymiser,
     pseudonymise_stored_ids,
     subject_people,
@@ -50,6 +52,8 @@ from avert.workflows.delivery._taskings import (
 __all__ = [
     "EXAMPLE_PLAN",
     "ImportResult",
+    "account_orgs",
+    "accounts_spelling",
     "action_page",
     "add_tasking",
     "board_actions",
