@@ -155,3 +155,33 @@ def test_big_parquet_table_in_slices_equals_whole(
     assert n_parts >= n_whole + frame.height // 40
     for table, dumped in whole.items():
         assert parts[table].equals(dumped), table
+
+
+def _notes_whole_and_in_parts(
+    template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: Path
+) -> list[str | None]:
+    """The incidents file's note loaded whole, then in parts of 40 lines."""
+    notes = []
+    for stream_min, part_lines in ((1 << 62, 10**9), (0, 40)):
+        monkeypatch.setattr(bundle, "STREAM_MIN_BYTES", stream_min)
+        monkeypatch.setattr(bundle, "PART_LINES", part_lines)
+        store = _copy_of(template_db, tmp_path / f"note-{part_lines}.db")
+        report = load_files(store, [folder], kind="bundle")
+        notes.append(next(f for f in report.files if "incidents" in f.file).note)
+        store.close()
+    return notes
+
+
+def test_a_big_table_not_in_utf8_says_so_read_in_parts_too(
+    template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big cp1252 table read in parts loaded with no word of its encoding
+    (each part named the encoding of text already decoded, UTF-8), where the
+    same file read whole said 'read as Windows-1252 (cp1252)'."""
+    folder = _bundle(tmp_path)
+    path = folder / "incidents.csv"
+    text = path.read_text().replace("St James's", "St James\u2019s")
+    path.write_bytes(text.encode("cp1252"))
+    whole, parts = _notes_whole_and_in_parts(template_db, tmp_path, monkeypatch, folder)
+    assert str(whole).startswith("read as Windows-1252 (cp1252), not UTF-8")
+    assert parts == whole
