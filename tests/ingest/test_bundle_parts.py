@@ -185,3 +185,22 @@ def test_a_big_table_not_in_utf8_says_so_read_in_parts_too(
     whole, parts = _notes_whole_and_in_parts(template_db, tmp_path, monkeypatch, folder)
     assert str(whole).startswith("read as Windows-1252 (cp1252), not UTF-8")
     assert parts == whole
+
+
+def test_the_repeated_hour_is_counted_over_every_part(
+    template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big table's times in the hour that repeats when clocks go back were
+    counted in its first part only (the report kept the first part's note): read
+    in parts, three such times in three parts were 'one'. The count is the
+    file's, read whole or in parts."""
+    folder = _bundle(tmp_path)
+    path = folder / "incidents.csv"
+    lines = path.read_text().split("\n")
+    for i in (5, 100, 250):  # three parts of 40 lines apart
+        at = next(k for k, line in enumerate(lines) if line.startswith(f"BIG-{i},"))
+        lines[at] = lines[at].replace("2026-10-01T22:15:00", "2026-10-25T01:30:00")
+    path.write_text("\n".join(lines))
+    whole, parts = _notes_whole_and_in_parts(template_db, tmp_path, monkeypatch, folder)
+    assert str(whole).startswith("3 occurred_at times fall in the hour that repeats")
+    assert parts == whole
