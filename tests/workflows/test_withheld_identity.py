@@ -812,3 +812,33 @@ def test_a_detected_groups_id_in_any_case_reads_as_the_groups_pseudonym(
         pseudonym_key=SETTINGS.pseudonym_key,
     )
     assert [t["what"] for v in briefing.taskings.values() for t in v] == [shown]
+
+
+@pytest.mark.parametrize(
+    "police",
+    [
+        "L\u00ea Th\u1ecb H\u00f4\u0300ng seen",  # ô + grave, as typed in Windows
+        "Le\u0302 Thi\u0323 Ho\u0302\u0300ng seen",  # decomposed (NFD)
+        "L\u00ea Th\u1ecb H\u1ed3ng seen",  # composed (NFC)
+    ],
+)
+def test_a_name_with_two_marks_on_a_letter_is_withheld_however_composed(
+    any_store: Store, police: str
+) -> None:
+    """A letter with two accents (Vietnamese "ồ": o, circumflex and grave) may be
+    written composed, decomposed, or half composed ("ô" + a combining grave, as
+    the Windows Vietnamese keyboard types a tone mark): the name was found as
+    the stored person's, but half composed it was not replaced, and partners
+    and the board read it."""
+    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P9"], "name": ["L\u00ea Th\u1ecb H\u1ed3ng"]}),
+        )
+    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    who = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == f"{who} seen"
