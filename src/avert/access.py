@@ -687,11 +687,16 @@ def id_candidates(texts: Iterable[str | None]) -> list[str]:
     return sorted({v for run in out for v in (run, run.upper(), run.lower())})
 
 
+#: A letter and the combining marks after it (the Unicode blocks of marks).
+_LETTER: Final = (
+    r"[^\W\d_][\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*"
+)
 #: A word of a name: letters, joined by an apostrophe, hyphen or full stop
 #: (``O'Brien``, ``Smith-Jones``), but not by a possessive's ``'s`` (``Doe's
 #: mum`` writes the name ``Doe``: read as ``Doe's``, it was no stored name, and
-#: shown).
-_NAME_WORD: Final = r"[^\W\d_]+(?:['’.\-](?![sS](?![^\W\d_]))[^\W\d_]+)*"
+#: shown). A letter takes the combining marks written after it (Yoruba "ọ̀",
+#: ``ọ`` + U+0300, has no single character: the word was cut at the mark).
+_NAME_WORD: Final = rf"(?:{_LETTER})+(?:['’.\-](?![sS](?![^\W\d_]))(?:{_LETTER})+)*"
 #: The apostrophe a word processor or phone types (``O’Neil``), compared as ``'``.
 _CURLY: Final = "\u2019"
 #: Most words of a name looked for in free text.
