@@ -687,11 +687,16 @@ def id_candidates(texts: Iterable[str | None]) -> list[str]:
     return sorted({v for run in out for v in (run, run.upper(), run.lower())})
 
 
+#: A letter and the combining marks after it (the Unicode blocks of marks).
+_LETTER: Final = (
+    r"[^\W\d_][\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*"
+)
 #: A word of a name: letters, joined by an apostrophe, hyphen or full stop
 #: (``O'Brien``, ``Smith-Jones``), but not by a possessive's ``'s`` (``Doe's
 #: mum`` writes the name ``Doe``: read as ``Doe's``, it was no stored name, and
-#: shown).
-_NAME_WORD: Final = r"[^\W\d_]+(?:['’.\-](?![sS](?![^\W\d_]))[^\W\d_]+)*"
+#: shown). A letter takes the combining marks written after it (Yoruba "ọ̀",
+#: ``ọ`` + U+0300, has no single character: the word was cut at the mark).
+_NAME_WORD: Final = rf"(?:{_LETTER})+(?:['’.\-](?![sS](?![^\W\d_]))(?:{_LETTER})+)*"
 #: The apostrophe a word processor or phone types (``O’Neil``), compared as ``'``.
 _CURLY: Final = "\u2019"
 #: Most words of a name looked for in free text.
@@ -1114,29 +1119,56 @@ def _capitalised(word: str) -> str:
         return "(?!)"
     first = word[0]
     rest = _apostrophes(_any_form(word[1:]))
-    upper = first.upper()
-    decomposed = unicodedata.normalize("NFD", upper)
-    if decomposed != upper:  # a capital written with its accent apart: Ë as E + ¨
-        return f"(?-i:{re.escape(upper)}|{re.escape(decomposed)}){rest}"
-    return f"(?-i:{re.escape(upper)}){rest}"
+    # a capital written with its accent apart too: Ë as E + ¨ (:func:`_forms`)
+    capital = "|".join(re.escape(f) for f in _forms(first.upper()))
+    return f"(?-i:{capital}){rest}"
 
 
 def _any_form(word: str) -> str:
     """A pattern of the literal ``word`` (:func:`name_key` form, composed) that
-    matches it written composed or decomposed, letter by letter (:func:`_nfc`):
-    a text is searched as written, so a name's place in it is its own.
+    matches it written composed, decomposed or partly composed, letter by
+    letter (:func:`_forms`, :func:`_nfc`): a text is searched as written, so
+    a name's place in it is its own.
 
     >>> bool(re.fullmatch(_any_form("zo\u00eb"), "zoe\u0308"))
+    True
+    >>> bool(re.fullmatch(_any_form("h\u1ed3ng"), "h\u00f4\u0300ng"))
     True
     """
     out = []
     for ch in word:
-        decomposed = unicodedata.normalize("NFD", ch)
-        if decomposed == ch:
+        forms = _forms(ch)
+        if len(forms) == 1:
             out.append(re.escape(ch))
         else:
-            out.append(f"(?:{re.escape(ch)}|{re.escape(decomposed)})")
+            out.append(f"(?:{'|'.join(re.escape(f) for f in forms)})")
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _forms(text: str) -> tuple[str, ...]:
+    """Each way of writing ``text`` (a letter, or a capital's letters) that
+    reads as it (its NFC is ``text``'s), longest first: composed, decomposed
+    (NFD), or partly composed. The Windows Vietnamese keyboard types ``ồ``
+    (o, circumflex, grave) as ``ô`` and a combining grave: searched as
+    composed or decomposed only, a stored name found in such a text (its NFC)
+    was not replaced in it, and was shown.
+
+    >>> _forms("\u1ed3") == ("o\u0302\u0300", "\u00f4\u0300", "\u1ed3")
+    True
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    if len(text) != 1 or decomposed == text:
+        return tuple(dict.fromkeys((text, decomposed)))
+    base, marks = decomposed[0], decomposed[1:]
+    forms = {text, decomposed}
+    for order in itertools.permutations(marks):
+        for k in range(len(order)):
+            head = unicodedata.normalize("NFC", base + "".join(order[:k]))
+            form = head + "".join(order[k:])
+            if unicodedata.normalize("NFC", form) == unicodedata.normalize("NFC", text):
+                forms.add(form)
+    return tuple(sorted(forms, key=lambda f: (-len(f), f)))
 
 
 def _apostrophes(pattern: str) -> str:

@@ -155,3 +155,52 @@ def test_big_parquet_table_in_slices_equals_whole(
     assert n_parts >= n_whole + frame.height // 40
     for table, dumped in whole.items():
         assert parts[table].equals(dumped), table
+
+
+def _notes_whole_and_in_parts(
+    template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: Path
+) -> list[str | None]:
+    """The incidents file's note loaded whole, then in parts of 40 lines."""
+    notes = []
+    for stream_min, part_lines in ((1 << 62, 10**9), (0, 40)):
+        monkeypatch.setattr(bundle, "STREAM_MIN_BYTES", stream_min)
+        monkeypatch.setattr(bundle, "PART_LINES", part_lines)
+        store = _copy_of(template_db, tmp_path / f"note-{part_lines}.db")
+        report = load_files(store, [folder], kind="bundle")
+        notes.append(next(f for f in report.files if "incidents" in f.file).note)
+        store.close()
+    return notes
+
+
+def test_a_big_table_not_in_utf8_says_so_read_in_parts_too(
+    template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big cp1252 table read in parts loaded with no word of its encoding
+    (each part named the encoding of text already decoded, UTF-8), where the
+    same file read whole said 'read as Windows-1252 (cp1252)'."""
+    folder = _bundle(tmp_path)
+    path = folder / "incidents.csv"
+    text = path.read_text().replace("St James's", "St James\u2019s")
+    path.write_bytes(text.encode("cp1252"))
+    whole, parts = _notes_whole_and_in_parts(template_db, tmp_path, monkeypatch, folder)
+    assert str(whole).startswith("read as Windows-1252 (cp1252), not UTF-8")
+    assert parts == whole
+
+
+def test_the_repeated_hour_is_counted_over_every_part(
+    template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big table's times in the hour that repeats when clocks go back were
+    counted in its first part only (the report kept the first part's note): read
+    in parts, three such times in three parts were 'one'. The count is the
+    file's, read whole or in parts."""
+    folder = _bundle(tmp_path)
+    path = folder / "incidents.csv"
+    lines = path.read_text().split("\n")
+    for i in (5, 100, 250):  # three parts of 40 lines apart
+        at = next(k for k, line in enumerate(lines) if line.startswith(f"BIG-{i},"))
+        lines[at] = lines[at].replace("2026-10-01T22:15:00", "2026-10-25T01:30:00")
+    path.write_text("\n".join(lines))
+    whole, parts = _notes_whole_and_in_parts(template_db, tmp_path, monkeypatch, folder)
+    assert str(whole).startswith("3 occurred_at times fall in the hour that repeats")
+    assert parts == whole

@@ -897,3 +897,63 @@ def test_a_house_named_by_one_word_before_its_street_is_withheld(
         "bramleys, church lane",
         "bramleys church ln",
     }
+
+
+@pytest.mark.parametrize(
+    "police",
+    [
+        "L\u00ea Th\u1ecb H\u00f4\u0300ng seen",  # ô + grave, as typed in Windows
+        "Le\u0302 Thi\u0323 Ho\u0302\u0300ng seen",  # decomposed (NFD)
+        "L\u00ea Th\u1ecb H\u1ed3ng seen",  # composed (NFC)
+    ],
+)
+def test_a_name_with_two_marks_on_a_letter_is_withheld_however_composed(
+    any_store: Store, police: str
+) -> None:
+    """A letter with two accents (Vietnamese "ồ": o, circumflex and grave) may be
+    written composed, decomposed, or half composed ("ô" + a combining grave, as
+    the Windows Vietnamese keyboard types a tone mark): the name was found as
+    the stored person's, but half composed it was not replaced, and partners
+    and the board read it."""
+    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["P9"], "name": ["L\u00ea Th\u1ecb H\u1ed3ng"]}),
+        )
+    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    who = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == f"{who} seen"
+
+
+@pytest.mark.parametrize(
+    "police",
+    [
+        "Saw Ad\u00e9\u1ecd\u0300l\u00e1 Bello today",  # composed (NFC)
+        "Saw Ade\u0301o\u0323\u0300la\u0301 Bello today",  # decomposed (NFD)
+    ],
+)
+def test_a_name_with_a_letter_no_single_character_writes_is_withheld(
+    any_store: Store, police: str
+) -> None:
+    """Yoruba "ọ̀" (o, dot below, grave) has no composed character: even in NFC
+    it is "ọ" and a combining grave, and a word was cut at the mark, so a
+    stored "Adéọ̀lá Bello" was never found in free text and was shown to
+    partners and the board."""
+    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
+        tx.append(
+            "person_identity",
+            pl.DataFrame(
+                {"person_id": ["P9"], "name": ["Ad\u00e9\u1ecd\u0300l\u00e1 Bello"]}
+            ),
+        )
+    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    who = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
+    for user in (COUNCIL, BOARD):
+        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        assert page["action"]["evidence"] == f"Saw {who} today"

@@ -322,11 +322,24 @@ def _table_parts(
                 parts = text.parts(
                     part_lines=part_lines, first_part_lines=part_lines // 4
                 )
+                clock: _Clock = {}
                 for csv in [text.read_whole()] if parts is None else parts:
                     yield _map_table(
-                        csv, table, name=src.name, digest=text.digest, target=target
+                        csv,
+                        table,
+                        name=src.name,
+                        digest=text.digest,
+                        target=target,
+                        clock=clock,
                     )
                     del csv  # only the mapped part stays alive while it is written
+                yield from _clock_part(
+                    clock,
+                    table,
+                    name=src.name,
+                    digest=text.digest,
+                    zone=target.timezone,
+                )
                 return
         yield _parse_table(
             src.read_bytes(limits),
@@ -931,6 +944,7 @@ def _parquet_parts(
     except Exception as err:  # polars raises several types for corrupt files
         msg = f"{src.name}: not a readable Parquet file: {err}"
         raise IngestError(msg) from err
+    clock: _Clock = {}
     for start in range(0, max(total, 1), part_lines):
         try:
             frame = scan.slice(start, part_lines).collect()
@@ -940,9 +954,18 @@ def _parquet_parts(
         rows = _parquet_rows(frame, start)
         del frame
         yield _map_table(
-            rows, table, name=src.name, digest=digest, target=target, parquet=True
+            rows,
+            table,
+            name=src.name,
+            digest=digest,
+            target=target,
+            parquet=True,
+            clock=clock,
         )
         del rows
+    yield from _clock_part(
+        clock, table, name=src.name, digest=digest, zone=target.timezone
+    )
 
 
 def _read_parquet(data: bytes, name: str) -> pl.DataFrame:
@@ -1075,8 +1098,14 @@ def _map_table(
     digest: str,
     target: _Target,
     parquet: bool = False,
+    clock: _Clock | None = None,
 ) -> Parsed:
-    """Check and map read rows (a whole table file or one part of it)."""
+    """Check and map read rows (a whole table file or one part of it).
+
+    ``clock``: the file's times in the repeated hour so far, this part's added
+    to them (:func:`_clock_part` reports them after its last part), not
+    reported with this part: each part's count was the file's before.
+    """
     frame, header, rows = read.frame, read.header, read.rows
     twice = [c for c, _, _ in BUNDLE_COLUMNS[table] if c in read.duplicated]
     if twice:
@@ -1166,10 +1195,15 @@ def _map_table(
         exprs.append(_extra_json(extra))
     out = good.select(exprs)
     problems = pl.concat([bad, problems]).sort("line")
-    notes = [
-        encoding_note(read.encoding),
-        _repeated_hour_note(good, out, table, target.timezone),
-    ]
+    times = _repeated_hour_times(good, out, table, target.timezone)
+    if clock is None:
+        notes = [
+            encoding_note(read.encoding),
+            _repeated_hour_note(times, table, target.timezone),
+        ]
+    else:
+        _add_times(clock, times)
+        notes = [encoding_note(read.encoding)]
     note = " ".join(n for n in notes if n) or None
     return Parsed(name, digest, kind, rows, {table: out}, problems, note)
 
@@ -1180,13 +1214,17 @@ _OFFSET_AT_END: Final = (
 )
 
 
-def _repeated_hour_note(
+#: per date-time column (of the file's table), its times in the hour that
+#: repeats when clocks go back: how many, how many gave a UTC offset, the hours
+_Clock = dict[str, tuple[int, int, set[dt.datetime]]]
+
+
+def _repeated_hour_times(
     good: pl.DataFrame, out: pl.DataFrame, table: str, zone: str
-) -> str | None:
-    """What the report says of kept rows (``good``, mapped to ``out``) whose
-    date-time falls in an hour that repeats when clocks go back (01:00-02:00 on
-    the last Sunday of October in London), per date-time column; None when none
-    does.
+) -> _Clock:
+    """The kept rows (``good``, mapped to ``out``) whose date-time falls in an
+    hour that repeats when clocks go back (01:00-02:00 on the last Sunday of
+    October in London), per date-time column (:func:`_repeated_hour_note`).
 
     The store keeps local wall-clock time without an offset (docs/bundle.md):
     such a time may be either of the two hours, and one given with an offset
@@ -1196,7 +1234,7 @@ def _repeated_hour_note(
     half hours of their years (:func:`_repeated_slots`), not each converted (a
     million conversions took 0.9 s).
     """
-    sentences = []
+    times: _Clock = {}
     for col, kind, _ in BUNDLE_COLUMNS[table]:
         name_as = _RENAME.get(table, {}).get(col, col)
         if kind != "datetime" or name_as not in out.columns:
@@ -1211,14 +1249,31 @@ def _repeated_hour_note(
             at.filter(repeated.fill_null(False)).alias("at"),
             pl.col(_iso_column(col)).str.contains(_OFFSET_AT_END).alias("offset"),
         )
-        if found.height == 0:
+        if found.height:
+            hours = set(found["at"].dt.truncate("1h").to_list())
+            times[col] = (found.height, int(found["offset"].sum()), hours)
+    return times
+
+
+def _add_times(clock: _Clock, times: _Clock) -> None:
+    """``times`` (of one more part of a file) added to ``clock``, in place."""
+    for col, (n, given, hours) in times.items():
+        was_n, was_given, was_hours = clock.get(col, (0, 0, set()))
+        clock[col] = (was_n + n, was_given + given, was_hours | hours)
+
+
+def _repeated_hour_note(times: _Clock, table: str, zone: str) -> str | None:
+    """What the report says of a file's ``times`` in the repeated hour
+    (:func:`_repeated_hour_times`), per date-time column; None: none."""
+    sentences = []
+    for col, _, _ in BUNDLE_COLUMNS[table]:
+        if col not in times:
             continue
-        hours = sorted(set(found["at"].dt.truncate("1h").to_list()))
+        n, given, hours = times[col]
         where = ", ".join(
             f"{h:%H:%M}-{h + dt.timedelta(hours=1):%H:%M} local on {h:%Y-%m-%d}"
-            for h in hours
+            for h in sorted(hours)
         )
-        n, given = found.height, int(found["offset"].sum())
         sentence = (
             f"{n} {col} {'times fall' if n != 1 else 'time falls'} in the hour that "
             f"repeats when clocks go back ({where}, {zone}): stored as local time, "
@@ -1231,6 +1286,18 @@ def _repeated_hour_note(
             )
         sentences.append(sentence)
     return "; ".join(sentences) or None
+
+
+def _clock_part(
+    clock: _Clock, table: str, *, name: str, digest: str, zone: str
+) -> Iterator[Parsed]:
+    """After the last part of a file read in parts, a part of no rows whose
+    note is the file's times in the repeated hour (:func:`_repeated_hour_note`
+    of ``clock``, every part's), when it has some: the load adds a part's note
+    to the file's report."""
+    note = _repeated_hour_note(clock, table, zone)
+    if note is not None:
+        yield Parsed(name, digest, f"bundle-{table}", 0, note=note)
 
 
 @functools.lru_cache(maxsize=64)

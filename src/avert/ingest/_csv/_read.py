@@ -32,7 +32,7 @@ from avert.ingest._csv._table import (
     _unique_names,
     split_header,
 )
-from avert.ingest._csv._text import _finish, _prepare, _strip_bom
+from avert.ingest._csv._text import _finish, _prepare
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
 
 _PIECE_LINES: Final = 50_000  # lines per Polars read of a part (~10 MiB)
@@ -375,7 +375,8 @@ def read_csv_parts(
     if plan is None:
         return None
     prepared.text = b""  # the parts hold the text
-    return (_finish(table, prepared) for table in _parts(text_bytes, scan, *plan))
+    parts = _parts(text_bytes, scan, *plan, encoding=prepared.encoding)
+    return (_finish(table, prepared) for table in parts)
 
 
 def _plan_parts(
@@ -399,9 +400,12 @@ def _plan_parts(
 
 
 def _parts(
-    text_bytes: bytes, scan: _Scan, cuts: list[int], n_total: int
+    text_bytes: bytes, scan: _Scan, cuts: list[int], n_total: int, *, encoding: str
 ) -> Iterator[CsvTable]:
-    head, encoding = _strip_bom(text_bytes[: int(scan.nl[0]) + 1])  # as decode()
+    """The parts of the decoded ``text_bytes`` (its BOM gone), each naming the
+    ``encoding`` the file was read in (its text's, UTF-8 now, named no cp1252
+    or latin-1 file, whose report then said nothing of it)."""
+    head = text_bytes[: int(scan.nl[0]) + 1]
     his = [*cuts[1:], n_total - 1]
     for cut, hi in zip(cuts, his, strict=True):
         if cut < hi:

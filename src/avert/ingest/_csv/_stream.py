@@ -32,7 +32,7 @@ from avert.ingest._csv._normalise import Normalised, normalise_file
 from avert.ingest._csv._read import _plan_parts, _read_lines, read_csv, read_csv_parts
 from avert.ingest._csv._scan import _CR, _NL, _Scan, _Scanner
 from avert.ingest._csv._table import CsvTable
-from avert.ingest._csv._text import _check_lines, _check_utf8, _strip_bom
+from avert.ingest._csv._text import _check_lines, _check_utf8
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
 
 _READ_CHUNK: Final = 1 << 23  # 8 MiB per read of a streamed file (reused buffers)
@@ -301,7 +301,8 @@ def _file_parts(
         got = _read_at(fh, view, bom)
     if got != len(head) or head[-1] != _NL or _stamp(fh) != streamed.stamp:
         raise _changed(name)
-    header, encoding = _strip_bom(bytes(head))  # as the in-memory parts do
+    header = bytes(head)  # read after the BOM
+    encoding = "utf-8-sig" if bom else "utf-8"  # as read_csv names the file's
     his = [*cuts[1:], n_total - 1]
     # each part is read with the newline before it, so that its scan slice starts
     # at 0 and the bytes prove the part still begins where a line begins

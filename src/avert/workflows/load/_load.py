@@ -260,14 +260,17 @@ def _note_cut_short(report: LoadReport) -> None:
 
 
 def _add(total: FileReport, part: FileReport) -> None:
-    """Sum the counts of one more part of the same file into ``total``."""
+    """Sum the counts of one more part of the same file into ``total``, and
+    add its note when it says what the file's does not (a bundle table's
+    repeated hour comes after its last part: :func:`avert.ingest.bundle._clock_part`)."""
     total.sha256 = part.sha256
     total.rows += part.rows
     total.loaded += part.loaded
     total.quarantined += part.quarantined
     total.duplicates += part.duplicates
     total.conflicts += part.conflicts
-    total.note = total.note or part.note
+    if part.note and part.note not in (total.note or ""):  # each part says it
+        total.note = f"{total.note} {part.note}" if total.note else part.note
     total.error = total.error or part.error
 
 
