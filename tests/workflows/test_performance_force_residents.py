@@ -21,10 +21,19 @@ from avert.workflows.board import run_performance
 BOROUGHS = {"Leeds": (600, 800_000), "Bradford": (400, 540_000), "Craven": (3, 57_000)}
 
 
-def _store(store: Store, boroughs_of: dict[str, tuple[int, int]] | None = None) -> None:
-    """``boroughs_of``: each borough's incidents over 2024 and its residents."""
+def _store(
+    store: Store,
+    boroughs_of: dict[str, tuple[int, int]] | None = None,
+    *,
+    unplaced: int = 0,
+) -> None:
+    """``boroughs_of``: each borough's incidents over 2024 and its residents;
+    ``unplaced`` incidents more record no borough (police.uk's "No location")."""
     boroughs_of = boroughs_of or BOROUGHS
-    boroughs = [b for b, (n, _) in boroughs_of.items() for _ in range(n)]
+    boroughs: list[str | None] = [
+        b for b, (n, _) in boroughs_of.items() for _ in range(n)
+    ]
+    boroughs += [None] * unplaced
     n = len(boroughs)
     incidents = pl.DataFrame(
         {
@@ -97,3 +106,25 @@ def test_the_city_of_london_is_rated_per_its_own_residents(
     assert any(
         n.startswith("The City of London has 7,375 residents") for n in found.notes
     ), found.notes
+
+
+def test_crimes_with_no_location_leave_the_rate_in_place(sqlite_store: Store) -> None:
+    """Every police.uk street file has crimes with no location, hence no borough
+    (West Yorkshire, July 2018: 883 of 31,635; the City of London's 2019 file 649
+    of 9,932): the whole area had no rate per 1,000 at all ("No populations known
+    for these areas"), so the rule choosing its boroughs never ran on a real file.
+    The boroughs are now chosen from the incidents that record one."""
+    _store(sqlite_store, unplaced=30)
+    found = _judged(sqlite_store)
+    (total,) = found.series
+    assert total.population == 800_000 + 540_000
+    text = " ".join(found.notes)
+    assert "30 incidents (3% of them) record no borough" in text, found.notes
+
+
+def test_a_total_mostly_of_no_borough_has_no_rate(sqlite_store: Store) -> None:
+    """With more than a tenth of the incidents of no known borough, the boroughs
+    recorded may not be the force's: no rate rather than one over part of it."""
+    _store(sqlite_store, unplaced=200)
+    (total,) = _judged(sqlite_store).series
+    assert total.population is None

@@ -361,18 +361,28 @@ def _covered_series(
     return series, notes
 
 
+#: the most of a force total's incidents that may record no borough for its
+#: boroughs to be chosen from the rest (:func:`_recorded_boroughs`)
+UNPLACED_MAX_SHARE: Final = 0.1
+
+
 def _recorded_boroughs(incidents: pl.DataFrame) -> pl.DataFrame | None:
     """``area``, ``count``: the boroughs the incidents are recorded in and the
-    incidents of each, when every one records one (a store with incidents of
-    unknown place has no borough list for its total)."""
+    incidents of each, with a null ``area`` row counting those of no borough.
+
+    Every police.uk street file has crimes with no location, hence no borough
+    (West Yorkshire, July 2018: 883 of 31,635): asking that every incident record
+    one left every real file without a whole-area rate. None when more than
+    :data:`UNPLACED_MAX_SHARE` record none (a store of incidents of unknown place
+    has no borough list for its total)."""
     if "borough" not in incidents.columns or incidents.height == 0:
         return None
-    if incidents["borough"].null_count():
+    if incidents["borough"].null_count() > UNPLACED_MAX_SHARE * incidents.height:
         return None
     return (
         incidents.group_by(pl.col("borough").cast(pl.String).alias("area"))
         .agg(pl.len().alias("count"))
-        .sort("area")
+        .sort("area", nulls_last=True)
     )
 
 
@@ -402,6 +412,12 @@ def _force_total_residents(
     residents (:func:`~avert.analyse.denominators.area_totals`: by code, name or
     as the parent of its LSOAs), rather than a rate over part of the force's
     residents."""
+    unplaced = (
+        0
+        if recorded is None
+        else int(recorded.filter(pl.col("area").is_null())["count"].sum())
+    )
+    recorded = None if recorded is None else recorded.drop_nulls("area")
     if recorded is None or recorded.height == 0:
         return {}, (), []
     residents = area_totals(table, recorded["area"].to_list(), year=year)
@@ -445,8 +461,20 @@ def _force_total_residents(
             else " (every borough its incidents are recorded in)"
         )
         + "."
+        + _unplaced_note(unplaced, unplaced + int(recorded["count"].sum()))
     )
     return {"all": float(inside["residents"].sum())}, kept, [note]
+
+
+def _unplaced_note(unplaced: int, total: int) -> str:
+    """A sentence on the incidents of the force total that record no borough."""
+    if not unplaced:
+        return ""
+    return (
+        f" {unplaced:,} incident{'s' if unplaced != 1 else ''} "
+        f"({unplaced / total:.0%} of them) {'record' if unplaced != 1 else 'records'} no borough (police.uk's crimes "
+        "with no location): they count in the series, not in choosing the boroughs."
+    )
 
 
 def _named_residents(
