@@ -1088,3 +1088,47 @@ def test_a_refused_task_this_keeps_what_was_typed(world: World) -> None:
         # the other items' forms are as the page gives them
         assert text.count('value="pc-jones"') == 1, bad
     assert world.store.count("taskings") == before
+
+
+def test_an_account_made_after_the_plan_sees_and_changes_its_actions(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # a plan imported before the council had an account kept the lead "Leeds City
+    # Council" as typed: the account made later, of "leeds city council", saw none
+    # of its actions on /plan or /plan/mine, and its page and form were refused
+    app = _plan_app(
+        sqlite_store,
+        tmp_path,
+        "  - {id: A1, strand: prevention, title: a, lead: Leeds City Council}\n"
+        "  - {id: A2, strand: prevention, title: b, lead: police}\n",
+    )
+    add_user(
+        sqlite_store, "lcc", password=PASSWORD, role="partner", org="leeds city council"
+    )
+    client = signed_in(app, "lcc")
+    for url in ("/plan", "/plan/mine"):
+        listed = re.findall(r'href="/plan/actions/([^"]+)"', client.get(url).text)
+        assert listed == ["A1"], url
+    stored = sqlite_store.read_frame("actions").filter(pl.col("action_id") == "A1")
+    page = client.get("/plan/actions/A1")
+    assert page.status_code == 200
+    saved = client.post(
+        "/plan/actions/A1",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "version": version_of(page.text),
+            "status": stored["status"].item(),
+            "evidence": "Seen.",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    row = sqlite_store.read_frame("actions").filter(pl.col("action_id") == "A1")
+    assert row.select("evidence", "lead_organisation").row(0) == (
+        "Seen.",
+        "Leeds City Council",
+    )
+    # the partner of "council" is another organisation's, and sees none of it
+    other = signed_in(app, "partner")
+    assert "/plan/actions/A1" not in other.get("/plan").text
+    assert other.get("/plan/actions/A1").status_code in (403, 404)

@@ -1771,6 +1771,76 @@ def test_a_plan_action_led_by_an_organisation_reaches_its_accounts_whatever_its_
     assert (again.created, again.updated) == (0, 0)
 
 
+def test_an_account_made_later_sees_the_plan_actions_its_organisation_leads(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A plan imported while the council had no account kept the lead "Leeds City
+    Council" as typed; the account made later, of "leeds city council ", never saw
+    the action on the plan, its actions, the action's page or the briefing, nor
+    could change it. The lead is matched to the accounts when read, as a
+    tasking's organisation is: the account sees and changes it (saved as stored),
+    the accounts of "Council" and "council" do not, and an action led by "Council"
+    is the exact spelling's only."""
+    from avert.workflows.briefing import build_briefing
+    from avert.workflows.users import add_user
+
+    path = tmp_path / "plan.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace("lead: council", "lead: Leeds City Council", 1)
+    path.write_text(text.replace("lead: council", "lead: Council", 1))
+    delivery.import_plan(sqlite_store, path, user=CHAIR)
+    for name, org in (
+        ("lcc", "leeds city council "),
+        ("big", "Council"),
+        ("small", "council"),
+    ):
+        add_user(sqlite_store, name, password="x" * 16, role="partner", org=org)
+    leeds = User("lcc", "partner", org="leeds city council")  # add_user strips it
+    big = User("big", "partner", org="Council")
+    small = User("small", "partner", org="council")
+
+    def seen(user: User) -> tuple[list[str], list[str], list[str]]:
+        board = delivery.plan_board(sqlite_store, SETTINGS, user=user)
+        mine = delivery.my_actions(sqlite_store, SETTINGS, user=user)
+        return (
+            [a["action_id"] for a in board["actions"]],
+            board["leads"],
+            [a["action_id"] for a in mine],
+        )
+
+    assert seen(leeds) == (["A05"], ["leeds city council"], ["A05"])
+    assert seen(big) == (["A08"], ["Council"], ["A08"])
+    assert seen(small) == ([], [], [])
+    page = delivery.action_page(sqlite_store, SETTINGS, user=leeds, action_id="A05")
+    assert page["may_edit"]
+    for other in (big, small):
+        with pytest.raises(PermissionDenied):
+            delivery.action_page(sqlite_store, SETTINGS, user=other, action_id="A05")
+        with pytest.raises(PermissionDenied):
+            delivery.update_action(
+                sqlite_store, "A05", {"evidence": "none"}, user=other
+            )
+    done = delivery.update_action(
+        sqlite_store, "A05", {"evidence": "15 schools"}, user=leeds
+    )
+    assert (done["evidence"], done["lead_organisation"]) == (
+        "15 schools",
+        "Leeds City Council",
+    )
+    briefing = build_briefing(
+        sqlite_store,
+        at=dt.datetime(2010, 12, 31),
+        audience="partner",
+        organisation=leeds.org,
+        pseudonym_key=KEY,
+    )
+    # a partner reads the actions' ids as pseudonyms: the schools' action by title
+    leads = {a["title"]: a["lead_organisation"] for a in briefing.actions}
+    assert leads[
+        "Violence-reduction programme in the schools of the highest-harm wards"
+    ] == ("leeds city council")
+
+
 def test_an_account_made_later_sees_the_taskings_given_to_its_organisation(
     sqlite_store: Store,
 ) -> None:

@@ -405,6 +405,10 @@ def build_briefing(
     frames["taskings"] = _listed_taskings(
         with_accounts_spelling(store, frames["taskings"]), aud, organisation
     )
+    if "actions" in frames:  # each action's lead likewise (as the plan board reads it)
+        frames["actions"] = with_accounts_spelling(
+            store, frames["actions"], "lead_organisation"
+        )
     if area and frames["taskings"].height:
         # an area's briefing lists that area's taskings (the others mark items only)
         placed = taskings_in_area(store, frames["taskings"], area)

@@ -53,6 +53,7 @@ from avert.workflows.delivery import (
     board_actions,
     partner_pseudonymiser,
     taskings_for_briefing,
+    with_accounts_spelling,
 )
 from avert.workflows.networks import audit_groups, group_analysis, person_report
 from avert.workflows.performance import source_category_names
@@ -1050,6 +1051,8 @@ def plan_makeup(
         columns=["target_type", "target_id", "status", "lead_organisation", "area"],
         where=[("target_type", "=", "person")],
     ).filter(~pl.col("status").is_in(["done", "cancelled"]))
+    # each lead as the accounts spell it now, as the plan board reads it
+    actions = with_accounts_spelling(store, actions, "lead_organisation")
     actions = board_actions(actions, user, lead=lead, area=area)
     until, _ = default_window_end(store)
     return list_makeup(

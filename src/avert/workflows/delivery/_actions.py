@@ -39,11 +39,14 @@ from avert.workflows.delivery._common import (
     _last_change,
     _read_rows,
     _save,
+    account_orgs,
+    accounts_spelling,
     one_word_shown,
     partner_pseudonymiser,
     pseudonymise_stored_ids,
     read_delivery,
     stored_ids_shown,
+    with_accounts_spelling,
     withheld_after_save,
 )
 from avert.workflows.delivery._planfile import _action_of
@@ -59,13 +62,18 @@ from avert.workflows.users import (
 # --- actions -------------------------------------------------------------------------
 def read_actions(store: Store, *, today: dt.date | None = None) -> pl.DataFrame:
     """Every action, as it stood at the end of ``today``, with ``overdue`` and
-    ``overdue_days`` derived for that day.
+    ``overdue_days`` derived for that day, each lead organisation as the accounts
+    spell it now (:func:`with_accounts_spelling`: an account made after the plan
+    was imported sees and changes the actions its organisation leads).
 
     ``today`` defaults to today in the force's zone (the store's), not the machine's;
     a past day reads each action's state then (:func:`read_delivery`).
     """
     today = today or local_today(store.timezone)
-    return with_overdue(read_delivery(store, "action", today=today), today)
+    actions = read_delivery(store, "action", today=today)
+    return with_overdue(
+        with_accounts_spelling(store, actions, "lead_organisation"), today
+    )
 
 
 def _refuse_partner(
@@ -84,8 +92,15 @@ def _refuse_partner(
     )
 
 
-def _may_edit(user: User, row: dict[str, Any]) -> None:
-    check_allowed(user, "edit-action", org=row.get("lead_organisation") or "")
+def _lead_as_accounts_spell(store: Store, row: dict[str, Any]) -> str | None:
+    """The lead organisation of one action ``row`` as the accounts spell it now
+    (:func:`accounts_spelling`): whose action it is, for the partner permission,
+    while the row is saved as stored."""
+    return accounts_spelling(account_orgs(store), row.get("lead_organisation"))
+
+
+def _may_edit(user: User, lead_organisation: str | None) -> None:
+    check_allowed(user, "edit-action", org=lead_organisation or "")
 
 
 def update_action(
@@ -144,14 +159,13 @@ def _update_action(
     version: int | None,
 ) -> dict[str, Any]:
     old = _read_rows(store, "action", [action_id]).get(action_id)
-    if user.role == "partner" and (
-        old is None or not _visible(user, old.get("lead_organisation"))
-    ):
+    lead = None if old is None else _lead_as_accounts_spell(store, old)
+    if user.role == "partner" and (old is None or not _visible(user, lead)):
         _refuse_partner(store, user, action_id, asked="edit-action")
     if old is None:
         msg = "No such action (see the plan for its actions)"
         raise NotFound(msg)
-    _may_edit(user, old)
+    _may_edit(user, lead)
     if version is not None and int(old["version"] or 0) != version:
         raise _changed_since(store, old, version)
     allowed = PARTNER_FIELDS if user.role == "partner" else EDITABLE_FIELDS
@@ -432,7 +446,12 @@ def plan_board(
         for k, v in actions.group_by("rag").len().sort("rag").iter_rows()
     }
     visible = visible_actions(
-        store.read_frame("actions", columns=["lead_organisation", "area"]), user
+        with_accounts_spelling(
+            store,
+            store.read_frame("actions", columns=["lead_organisation", "area"]),
+            "lead_organisation",
+        ),
+        user,
     )
     leads = sorted(visible["lead_organisation"].drop_nulls().unique().to_list())
     if visible["lead_organisation"].null_count():

@@ -926,8 +926,9 @@ def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | No
     organisation ignoring case and surrounding spaces (an account's own exact
     spelling first: when "Council" and "council" both hold accounts, each typed
     exactly reaches its own); one no account holds (an agency without accounts)
-    is kept. A tasking's stored name is matched again when it is read
-    (:func:`with_accounts_spelling`), for the accounts made since.
+    is kept. A tasking's stored name, and a plan action's stored lead, is matched
+    again when it is read (:func:`with_accounts_spelling`), for the accounts made
+    since.
 
     >>> accounts_spelling(("Council", "council", "probation"), " COUNCIL ")
     'Council'
