@@ -1033,6 +1033,8 @@ class _ShownFinder:
             if not words or _TWO_LETTERS in folded:
                 self._always.add(key)
                 continue
+            if _may_glue(_pattern_letters(key)) and folded[-1:].isalnum():
+                words = words[-1:]
             self._by_words.setdefault(words, []).append(key)
         self._longest = max(map(len, self._by_words), default=0)
 
@@ -1063,6 +1065,27 @@ class _ShownFinder:
             for n in range(1, min(self._longest, len(words) - at) + 1)
             for key in self._by_words.get(tuple(words[at : at + n]), ())
         }
+
+
+def _may_glue(letters: str) -> bool:
+    """Whether a key's ``letters`` hold an ASCII letter or digit then a letter
+    a text may write as an ASCII letter and its accent (``zoë`` as ``zoe`` +
+    U+0308): there the text's words are the key's as composed (NFC) only. A
+    key such as "zoë rene", ending in a word, is also found before an accent
+    NFC joins to that word ("Zoe" + U+0308 " Rene" + U+0301, as text pasted
+    from a Mac holds "Zoë René"): neither form of the text holds its words as
+    a run, only its last word, which :class:`_ShownFinder` asks for it by.
+
+    >>> _may_glue("zo\u00eb rene"), _may_glue("\u0142ukasz"), _may_glue("ab\u0142")
+    (True, False, False)
+    """
+    return any(
+        a.isascii()
+        and a.isalnum()
+        and not b.isascii()
+        and unicodedata.normalize("NFD", b)[0].isascii()
+        for a, b in itertools.pairwise(letters)
+    )
 
 
 @functools.lru_cache(maxsize=256)
