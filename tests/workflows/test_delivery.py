@@ -1841,6 +1841,64 @@ def test_an_account_made_later_sees_the_plan_actions_its_organisation_leads(
     ] == ("leeds city council")
 
 
+def test_the_plans_people_of_an_account_made_later_count_its_actions(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The make-up of the people the plan's open actions target (the plan board's
+    "people" panel) reads each action's lead as the accounts spell it, as the
+    board does: the account made later of "leeds city council" counts the person
+    its action, imported with the lead "Leeds City Council", targets; the account
+    of "council" counts none."""
+    from avert.workflows.users import add_user
+    from avert.workflows.views import plan_makeup
+
+    path = tmp_path / "plan.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace("lead: council", "lead: Leeds City Council", 1)
+    cohort = "subject: {type: cohort, id: secondary-schools-top-wards}"
+    path.write_text(text.replace(cohort, "subject: {type: person, id: P-1}", 1))
+    delivery.import_plan(sqlite_store, path, user=CHAIR)
+    add_user(
+        sqlite_store, "lcc", password="x" * 16, role="partner", org="leeds city council"
+    )
+    leeds = User("lcc", "partner", org="leeds city council")
+    made_up = plan_makeup(sqlite_store, SETTINGS, user=leeds)
+    assert made_up is not None
+    assert made_up["n"] == 1
+    assert plan_makeup(sqlite_store, SETTINGS, user=COUNCIL) is None
+
+
+def test_a_plan_exported_and_imported_again_keeps_a_lead_matched_when_read(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A plan imported while the council had no account kept the lead "Leeds City
+    Council"; once the account of "leeds city council" was made, the plan exported
+    and imported unchanged recorded a new version of the action, its lead changed
+    to "leeds city council" (a change nobody made). The lead read as the same
+    organisation is kept as stored: nothing changes."""
+    from avert.workflows.users import add_user
+
+    path = tmp_path / "plan.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    path.write_text(text.replace("lead: council", "lead: Leeds City Council", 1))
+    delivery.import_plan(sqlite_store, path, user=CHAIR)
+    add_user(
+        sqlite_store, "lcc", password="x" * 16, role="partner", org="leeds city council"
+    )
+    exported = tmp_path / "exported.yaml"
+    delivery.export_plan(sqlite_store, exported)
+    again = delivery.import_plan(sqlite_store, exported, user=CHAIR)
+    assert (again.created, again.updated) == (0, 0)
+    row = sqlite_store.read_frame("actions").filter(pl.col("action_id") == "A05")
+    assert row.select("lead_organisation", "version").row(0) == (
+        "Leeds City Council",
+        1,
+    )
+    # a file naming another organisation still changes the lead
+    path.write_text(text.replace("lead: council", "lead: probation", 1))
+    assert delivery.import_plan(sqlite_store, path, user=CHAIR).updated == 1
+
+
 def test_an_account_made_later_sees_the_taskings_given_to_its_organisation(
     sqlite_store: Store,
 ) -> None:

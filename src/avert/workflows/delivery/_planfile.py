@@ -124,9 +124,9 @@ def import_plan(
     doc = parse_plan(text)
     if shift_days:
         doc = shift_plan(doc, shift_days)
-    doc = _leads_as_accounts_spell(store, doc)
-    errors = list(doc.errors)
     stored = _read_rows(store, "action", [a.action_id for a in doc.actions])
+    doc = _leads_as_accounts_spell(store, doc, stored)
+    errors = list(doc.errors)
     if doc.plan is not None:
         errors += _other_plans_ids(store, doc, stored)
     if errors or doc.plan is None:
@@ -185,18 +185,29 @@ def import_plan(
     return ImportResult(doc.plan.plan_id, created, updated, unchanged, kept=tuple(kept))
 
 
-def _leads_as_accounts_spell(store: Store, doc: PlanDocument) -> PlanDocument:
+def _leads_as_accounts_spell(
+    store: Store, doc: PlanDocument, stored: dict[str, dict[str, Any]]
+) -> PlanDocument:
     """``doc`` with each action's lead organisation as the accounts spell it
     (:func:`accounts_spelling`): partners see and change the actions their
     organisation leads, matched exactly, so an action led by "Council" in the file
-    was never seen by the accounts of "council"."""
+    was never seen by the accounts of "council".
+
+    A stored lead (``stored``: the actions as they are, by id) that names the same
+    organisation, read as the accounts spell it now (:func:`with_accounts_spelling`),
+    is kept as stored: a plan exported and imported again after an account was made
+    of "leeds city council" recorded a lead change, from "Leeds City Council", that
+    nobody made.
+    """
     orgs = account_orgs(store)
-    actions = [
-        dataclasses.replace(
-            a, lead_organisation=accounts_spelling(orgs, a.lead_organisation)
-        )
-        for a in doc.actions
-    ]
+
+    def lead(action: Action) -> str | None:
+        spelt = accounts_spelling(orgs, action.lead_organisation)
+        old = stored.get(action.action_id, {}).get("lead_organisation")
+        same = old is not None and accounts_spelling(orgs, old) == spelt
+        return old if same else spelt
+
+    actions = [dataclasses.replace(a, lead_organisation=lead(a)) for a in doc.actions]
     return dataclasses.replace(doc, actions=actions)
 
 
