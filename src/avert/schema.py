@@ -37,6 +37,7 @@ __all__ = [
     "DELIVERY_HISTORY",
     "DETECTED_GROUPS",
     "DETECTED_GROUP_MEMBERS",
+    "DETECTED_GROUP_PREFIX",
     "ETHNICITIES",
     "GROUPS",
     "GROUP_MEMBERS",
@@ -747,6 +748,10 @@ CLASSIFICATIONS: Final = _spec(
     # it reads the index alone, never the row (migration 0013)
     indexes=(("incident_id", "profile", "in_definition"),),
 )
+
+#: How a detected group's id begins: ``net-`` and its smallest member's person id
+#: (:func:`avert.analyse.networks.detect_groups`; police only, as that id is).
+DETECTED_GROUP_PREFIX: Final = "net-"
 
 DETECTED_GROUPS: Final = _spec(
     "detected_groups",

@@ -23,7 +23,7 @@ from avert.analyse.networks._profiles import _profiles
 from avert.analyse.result import Result
 from avert.config.networks import NetworksConfig
 from avert.errors import SchemaError
-from avert.schema import check_frame
+from avert.schema import DETECTED_GROUP_PREFIX, check_frame
 
 
 def detect_groups(
@@ -94,7 +94,9 @@ def detect_groups(
     return (
         members.with_columns(
             pl.len().over("_c").alias("_n"),
-            (pl.lit("net-") + pl.col("person_id").min().over("_c")).alias("group_id"),
+            (
+                pl.lit(DETECTED_GROUP_PREFIX) + pl.col("person_id").min().over("_c")
+            ).alias("group_id"),
         )
         .filter(pl.col("_n") >= cfg.min_group_size)
         .select("group_id", "person_id", pl.lit("detected").alias("origin"))

@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 import polars as pl
 
@@ -32,7 +32,7 @@ from avert.access import (
 )
 from avert.config.settings import Settings
 from avert.config.timezone import DEFAULT_TIMEZONE, local_now, local_today
-from avert.schema import ITEM_KINDS, TABLES
+from avert.schema import DETECTED_GROUP_PREFIX, ITEM_KINDS, TABLES
 from avert.store import Store, audit, queries
 from avert.store.delivery import DELIVERY_TABLES, put_versioned_all
 from avert.workflows.users import User, audit_as
@@ -241,11 +241,6 @@ def _shown_and_people(
         clues.setdefault(person, []).extend(keys)
     words_of = names.name_words(sorted(clues))
     return shown, {p: (c, words_of[p]) for p, c in clues.items() if p in words_of}
-
-
-#: How a detected group's id begins: ``net-`` and its smallest member's person id
-#: (:func:`avert.analyse.networks.detect_groups`)
-DETECTED_GROUP_PREFIX: Final = "net-"
 
 
 def detected_group_words(
