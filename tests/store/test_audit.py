@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from pathlib import Path
 
+import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app
@@ -48,3 +51,38 @@ def test_the_last_sign_ins_are_read_from_an_index(sqlite_store: Store) -> None:
     details = " ".join(str(row[-1]) for row in plan)
     assert "COVERING INDEX" in details, details
     assert "SCAN" not in details, details
+
+
+def test_the_last_sign_in_is_each_users_latest_login(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Users page's last sign-in is each user's latest ``login`` row: a
+    failed sign-in after it, another action, or another user's login is not it,
+    and a user who never signed in is absent."""
+    start = dt.datetime(2026, 1, 5, 9, 0)
+    clock = (start + dt.timedelta(minutes=m) for m in range(10))
+    monkeypatch.setattr(audit, "local_now", lambda _zone: next(clock))
+    for action, user in (
+        ("login", "amy"),
+        ("login", "bob"),
+        ("login", "amy"),
+        ("login-failed", "amy"),
+        ("view", "cat"),
+    ):
+        audit.record(
+            any_store, action=action, obj=f"user:{user}", reason="t", user=user
+        )
+    rows = any_store.read_frame("audit")
+    want = (
+        rows.filter(action="login")
+        .group_by("user_name")
+        .agg(pl.col("at").max())
+        .sort("user_name")
+    )
+    got = audit.latest_by_user(any_store, "login").sort("user_name")
+    assert got.rows() == want.rows()
+    assert got["user_name"].to_list() == ["amy", "bob"]
+    assert got.rows() == [
+        ("amy", start + dt.timedelta(minutes=2)),
+        ("bob", start + dt.timedelta(minutes=1)),
+    ]
