@@ -721,3 +721,52 @@ def test_each_stop_of_several_files_is_stored_under_its_own_file(
         )
         assert set(stops["source"]) == {"policeuk"}
         store.close()
+
+
+def test_a_cp1252_file_loaded_before_it_was_read_so_reloads_adding_nothing(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Windows-1252 file was read as latin-1 until December 2026 (its ``’``
+    stored as U+0092). Read as cp1252 now, its rows without a Crime ID (ASB,
+    every stop and search) had new content keys, so a store loaded before took
+    them a second time on a re-load, and its rows with a Crime ID were each
+    quarantined as a conflicting duplicate. The re-load now adds nothing."""
+    street = write(
+        tmp_path / "2018-07-west-yorkshire-street.csv",
+        [
+            STREET_HEADER,
+            street_row(location="On or near St Mary\u2019s Road"),
+            street_row(location="On or near St Mary\u2019s Road"),
+            street_row(
+                CID1, location="On or near St Mary\u2019s Road", crime_type="Burglary"
+            ),
+            street_row(location="On or near Ash Mount"),
+        ],
+        encoding="cp1252",
+    )
+    stop = (
+        "Person search,2019-01-05T10:00:00+00:00,False,,53.59,-1.40,Male,18-24,"
+        "White,White,Misuse of Drugs Act 1971 (section 23),Controlled drugs,"
+        "Arrest \u2013 {n},False,False"
+    )
+    stops = write(
+        tmp_path / "2019-01-west-yorkshire-stop-and-search.csv",
+        [STOPS_HEADER, *(stop.format(n=n) for n in (1, 1, 2))],
+        encoding="cp1252",
+    )
+    with monkeypatch.context() as old:  # as avert read it before: latin-1 throughout
+        old.setattr(
+            "avert.ingest._csv._text._single_byte",
+            lambda data: (data.decode("latin-1"), "latin-1"),
+        )
+        assert _one(sqlite_store, street)["loaded"] == 4
+        assert _one(sqlite_store, stops)["loaded"] == 3
+    stored = {t: sqlite_store.read_frame(t).height for t in ("incidents", "stops")}
+    assert "On or near St Mary\x92s Road" in set(
+        sqlite_store.read_frame("incidents")["location"]
+    )
+    for path, rows in ((street, 4), (stops, 3)):
+        out = _one(sqlite_store, path)
+        assert (out["loaded"], out["duplicates"], out["quarantined"]) == (0, rows, 0)
+    assert {t: sqlite_store.read_frame(t).height for t in stored} == stored
+    assert _quarantine(sqlite_store).height == 0
