@@ -731,15 +731,17 @@ def test_a_cp1252_file_loaded_before_it_was_read_so_reloads_adding_nothing(
     every stop and search) had new content keys, so a store loaded before took
     them a second time on a re-load, and its rows with a Crime ID were each
     quarantined as a conflicting duplicate. The re-load now adds nothing."""
+    burglary = street_row(
+        CID1, location="On or near St Mary\u2019s Road", crime_type="Burglary"
+    )
     street = write(
         tmp_path / "2018-07-west-yorkshire-street.csv",
         [
             STREET_HEADER,
             street_row(location="On or near St Mary\u2019s Road"),
             street_row(location="On or near St Mary\u2019s Road"),
-            street_row(
-                CID1, location="On or near St Mary\u2019s Road", crime_type="Burglary"
-            ),
+            burglary,
+            burglary,  # a Crime ID given twice: the second copy is a duplicate
             street_row(location="On or near Ash Mount"),
         ],
         encoding="cp1252",
@@ -759,13 +761,13 @@ def test_a_cp1252_file_loaded_before_it_was_read_so_reloads_adding_nothing(
             "avert.ingest._csv._text._single_byte",
             lambda data: (data.decode("latin-1"), "latin-1"),
         )
-        assert _one(sqlite_store, street)["loaded"] == 4
+        assert _one(sqlite_store, street)["loaded"] == 4  # of 5
         assert _one(sqlite_store, stops)["loaded"] == 3
     stored = {t: sqlite_store.read_frame(t).height for t in ("incidents", "stops")}
     assert "On or near St Mary\x92s Road" in set(
         sqlite_store.read_frame("incidents")["location"]
     )
-    for path, rows in ((street, 4), (stops, 3)):
+    for path, rows in ((street, 5), (stops, 3)):
         out = _one(sqlite_store, path)
         assert (out["loaded"], out["duplicates"], out["quarantined"]) == (0, rows, 0)
     assert {t: sqlite_store.read_frame(t).height for t in stored} == stored

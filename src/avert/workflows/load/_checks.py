@@ -291,13 +291,17 @@ def _split_duplicates(
             if stored_from is not None:
                 stored_from.append(stored.select(*pk, "source_file"))
             n_dups += seen_before.height
-            seen.append(_conflicts(table, seen_before, stored, pk, compared))
+            seen.append(
+                _conflicts(table, seen_before, stored, pk, compared, stored=True)
+            )
         if rest.height:  # later rows of this part's keys: kept = stored, else first
             later = rest.join(part.select(pk), on=pk, how="semi")
             reference = pl.concat(
                 [stored, new.select(stored.columns)], how="diagonal_relaxed"
             ).unique(pk, keep="first", maintain_order=True)
-            repeated.append(_conflicts(table, later, reference, pk, compared))
+            repeated.append(  # the kept row may be a stored one
+                _conflicts(table, later, reference, pk, compared, stored=True)
+            )
         del stored
     # no part when every row was rejected by a reference check: nothing is new
     new_rows = pl.concat(news, rechunk=False) if len(news) > 1 else (news or [first])[0]
@@ -329,11 +333,15 @@ def _conflicts(
     reference: pl.DataFrame,
     pk: list[str],
     compared: list[str],
+    *,
+    stored: bool = False,
 ) -> pl.DataFrame:
     """A problem row for each candidate whose compared fields differ from the kept
     row of its key in ``reference`` (one row per key). Only the rows that differ get
     a reason: a re-load of a whole year is all duplicates, and text built for every
-    one of them cost seconds and GiB."""
+    one of them cost seconds and GiB. ``stored``: ``reference`` may hold stored
+    rows, whose texts an earlier avert may have read otherwise (:func:`_differs`).
+    """
     if not compared or candidates.height == 0:
         return pl.DataFrame(schema=PROBLEM_SCHEMA)
     joined = candidates.select([*pk, *compared, "source_line"]).join(
@@ -346,9 +354,9 @@ def _conflicts(
     joined = joined.filter(
         pl.any_horizontal(~pl.col(c).eq_missing(pl.col(f"{c}__kept")) for c in compared)
     )
-    # (the few rows that differ) a text stored by an earlier avert as it read
-    # the same file is the kept row's own: :func:`_differs`
-    text = [c for c in compared if joined.schema[c] == pl.String]
+    # (the few rows that differ from a stored row) a text an earlier avert stored
+    # as it read the same file is the kept row's own: :func:`_differs`
+    text = [c for c in compared if stored and joined.schema[c] == pl.String]
     joined = joined.with_columns(
         as_read_now(pl.col(f"{c}__kept")).alias(f"{c}__now") for c in text
     )
