@@ -724,7 +724,7 @@ def test_each_stop_of_several_files_is_stored_under_its_own_file(
 
 
 def test_a_cp1252_file_loaded_before_it_was_read_so_reloads_adding_nothing(
-    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    any_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A Windows-1252 file was read as latin-1 until December 2026 (its ``’``
     stored as U+0092). Read as cp1252 now, its rows without a Crime ID (ASB,
@@ -761,14 +761,14 @@ def test_a_cp1252_file_loaded_before_it_was_read_so_reloads_adding_nothing(
             "avert.ingest._csv._text._single_byte",
             lambda data: (data.decode("latin-1"), "latin-1"),
         )
-        assert _one(sqlite_store, street)["loaded"] == 4  # of 5
-        assert _one(sqlite_store, stops)["loaded"] == 3
-    stored = {t: sqlite_store.read_frame(t).height for t in ("incidents", "stops")}
+        assert _one(any_store, street)["loaded"] == 4  # of 5
+        assert _one(any_store, stops)["loaded"] == 3
+    stored = {t: any_store.read_frame(t).height for t in ("incidents", "stops")}
     assert "On or near St Mary\x92s Road" in set(
-        sqlite_store.read_frame("incidents")["location"]
+        any_store.read_frame("incidents")["location"]
     )
     for path, rows in ((street, 5), (stops, 3)):
-        out = _one(sqlite_store, path)
+        out = _one(any_store, path)
         assert (out["loaded"], out["duplicates"], out["quarantined"]) == (0, rows, 0)
-    assert {t: sqlite_store.read_frame(t).height for t in stored} == stored
-    assert _quarantine(sqlite_store).height == 0
+    assert {t: any_store.read_frame(t).height for t in stored} == stored
+    assert _quarantine(any_store).height == 0
