@@ -772,3 +772,24 @@ def test_a_cp1252_file_loaded_before_it_was_read_so_reloads_adding_nothing(
         assert (out["loaded"], out["duplicates"], out["quarantined"]) == (0, rows, 0)
     assert {t: any_store.read_frame(t).height for t in stored} == stored
     assert _quarantine(any_store).height == 0
+
+
+def test_a_central_european_file_is_said_to_be_read_as_an_assumed_encoding(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A Windows-1250 file (Polish, Czech) has the bytes of cp1252 for other
+    letters and cannot be told from one: "Łódź" reads as "£ódŸ". avert does not
+    guess; its note said only 'read as Windows-1252', as if known. It now says
+    the encoding is assumed and what to do."""
+    path = write(
+        tmp_path / "w.csv",
+        [STREET_HEADER, street_row(CID1, location="On or near \u0141\u00f3d\u017a")],
+        encoding="cp1250",
+    )
+    out = _one(sqlite_store, path)
+    assert "the encoding is assumed: a Central European file, Windows-1250" in str(
+        out["note"]
+    )
+    assert "save it as UTF-8" in str(out["note"])
+    location = sqlite_store.read_frame("incidents")["location"].to_list()
+    assert location == ["On or near \u00a3\u00f3d\u0178"]
