@@ -771,3 +771,26 @@ def test_names_and_texts_are_stored_composed_and_ids_as_given(
     assert f"INC-{nfd}" in incidents["incident_id"].to_list()
     assert "Zo\u00eb Ward" in incidents["ward"].to_list()
     assert sqlite_store.read_frame("groups")["name"].to_list() == ["Zo\u00eb crew"]
+
+
+def test_a_bundle_stored_decomposed_before_reloads_adding_nothing(
+    bundle: Path, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until December 2026 a bundle's texts were stored as written; a name or a
+    ward written decomposed (NFD: "Zoe" + U+0308) is now stored composed, so a
+    re-load of the same bundle quarantined each such row as a conflicting
+    duplicate of its stored self. Its ids are as given either way: nothing is
+    taken twice, and now nothing is quarantined either."""
+    nfd = "Zoe\u0308"
+    _rewrite(bundle / "incidents.csv", "Aldgate", f"{nfd} Ward")
+    (bundle / "groups.csv").write_text(f"group_id,name\nG-1,{nfd} crew\n")
+    with monkeypatch.context() as old:  # as avert stored it before: as written
+        old.setattr("avert.ingest.bundle._is_id", lambda column: True)
+        first = _load(sqlite_store, bundle)
+    assert sqlite_store.read_frame("groups")["name"].to_list() == [f"{nfd} crew"]
+    files = _load(sqlite_store, bundle)
+    for name, counts in files.items():
+        assert counts["loaded"] == 0, name
+        assert counts["duplicates"] == first[name]["loaded"], name
+        assert counts["quarantined"] == 0, name
+    assert sqlite_store.read_frame("quarantine").height == 0

@@ -13,7 +13,7 @@ def test_utf8_bom_is_stripped_and_reported() -> None:
 
 
 def test_latin1_is_read_and_normalised_to_utf8() -> None:
-    data, encoding = decode("a\ncaf\xe9\n".encode("latin-1"))
+    data, encoding, _ = decode("a\ncaf\xe9\n".encode("latin-1"))
     assert encoding == "latin-1"
     assert data.decode("utf-8") == "a\ncafé\n"
 
@@ -23,11 +23,11 @@ def test_windows_1252_is_read_as_such_not_as_latin1() -> None:
     latin-1 became C1 control characters (U+0092, U+0080): the name looked right
     nowhere and matched nothing. Bytes 0x80-0x9F are control codes in latin-1,
     never text; in cp1252 they are these characters."""
-    data, encoding = decode("a\nO\u2019Brien \u20ac5\n".encode("cp1252"))
+    data, encoding, _ = decode("a\nO\u2019Brien \u20ac5\n".encode("cp1252"))
     assert encoding == "cp1252"
     assert data.decode("utf-8") == "a\nO\u2019Brien \u20ac5\n"
     # a byte cp1252 does not define (0x81): latin-1, nothing lost
-    data, encoding = decode(b"a\nx\x81\x92\n")
+    data, encoding, _ = decode(b"a\nx\x81\x92\n")
     assert encoding == "latin-1"
     assert data.decode("utf-8") == "a\nx\x81\x92\n"
 

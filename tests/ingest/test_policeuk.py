@@ -721,3 +721,75 @@ def test_each_stop_of_several_files_is_stored_under_its_own_file(
         )
         assert set(stops["source"]) == {"policeuk"}
         store.close()
+
+
+def test_a_cp1252_file_loaded_before_it_was_read_so_reloads_adding_nothing(
+    any_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Windows-1252 file was read as latin-1 until December 2026 (its ``’``
+    stored as U+0092). Read as cp1252 now, its rows without a Crime ID (ASB,
+    every stop and search) had new content keys, so a store loaded before took
+    them a second time on a re-load, and its rows with a Crime ID were each
+    quarantined as a conflicting duplicate. The re-load now adds nothing."""
+    burglary = street_row(
+        CID1, location="On or near St Mary\u2019s Road", crime_type="Burglary"
+    )
+    street = write(
+        tmp_path / "2018-07-west-yorkshire-street.csv",
+        [
+            STREET_HEADER,
+            street_row(location="On or near St Mary\u2019s Road"),
+            street_row(location="On or near St Mary\u2019s Road"),
+            burglary,
+            burglary,  # a Crime ID given twice: the second copy is a duplicate
+            street_row(location="On or near Ash Mount"),
+        ],
+        encoding="cp1252",
+    )
+    stop = (
+        "Person search,2019-01-05T10:00:00+00:00,False,,53.59,-1.40,Male,18-24,"
+        "White,White,Misuse of Drugs Act 1971 (section 23),Controlled drugs,"
+        "Arrest \u2013 {n},False,False"
+    )
+    stops = write(
+        tmp_path / "2019-01-west-yorkshire-stop-and-search.csv",
+        [STOPS_HEADER, *(stop.format(n=n) for n in (1, 1, 2))],
+        encoding="cp1252",
+    )
+    with monkeypatch.context() as old:  # as avert read it before: latin-1 throughout
+        old.setattr(
+            "avert.ingest._csv._text._single_byte",
+            lambda data: (data.decode("latin-1"), "latin-1"),
+        )
+        assert _one(any_store, street)["loaded"] == 4  # of 5
+        assert _one(any_store, stops)["loaded"] == 3
+    stored = {t: any_store.read_frame(t).height for t in ("incidents", "stops")}
+    assert "On or near St Mary\x92s Road" in set(
+        any_store.read_frame("incidents")["location"]
+    )
+    for path, rows in ((street, 5), (stops, 3)):
+        out = _one(any_store, path)
+        assert (out["loaded"], out["duplicates"], out["quarantined"]) == (0, rows, 0)
+    assert {t: any_store.read_frame(t).height for t in stored} == stored
+    assert _quarantine(any_store).height == 0
+
+
+def test_a_central_european_file_is_said_to_be_read_as_an_assumed_encoding(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A Windows-1250 file (Polish, Czech) has the bytes of cp1252 for other
+    letters and cannot be told from one: "Łódź" reads as "£ódŸ". avert does not
+    guess; its note said only 'read as Windows-1252', as if known. It now says
+    the encoding is assumed and what to do."""
+    path = write(
+        tmp_path / "w.csv",
+        [STREET_HEADER, street_row(CID1, location="On or near \u0141\u00f3d\u017a")],
+        encoding="cp1250",
+    )
+    out = _one(sqlite_store, path)
+    assert "the encoding is assumed: a Central European file, Windows-1250" in str(
+        out["note"]
+    )
+    assert "save it as UTF-8" in str(out["note"])
+    location = sqlite_store.read_frame("incidents")["location"].to_list()
+    assert location == ["On or near \u00a3\u00f3d\u0178"]

@@ -111,6 +111,24 @@ def test_a_population_file_not_in_utf8_is_read_and_says_so(tmp_path: Path) -> No
     )
 
 
+def test_a_mostly_utf8_population_file_says_which_lines_were_latin1(
+    tmp_path: Path,
+) -> None:
+    """A UTF-8 file with a line or two pasted from a latin-1 one: those lines were
+    read as latin-1 and loaded without a word. The note says how many and which."""
+    text = ONS_LONG.replace("Hartlepool", "Ynys M\u00f4n")
+    lines = text.encode("utf-8").split(b"\n")
+    lines[3] = lines[3].replace("M\u00f4n".encode(), "M\u00f4n".encode("latin-1"))
+    path = tmp_path / "census-2021-utla.csv"
+    path.write_bytes(b"\n".join(lines))
+    parsed = parse_population(path)
+    assert set(parsed.frames["populations"]["area_name"]) == {"Ynys M\u00f4n"}
+    assert (
+        "1 line not valid UTF-8 although the rest of the file is (line 4) read"
+        " as Latin-1 (ISO-8859-1)"
+    ) in str(parsed.note)
+
+
 def test_midyear_wide_sex_and_age(tmp_path: Path) -> None:
     parsed = parse_population(_write(tmp_path, "london-mid2019-pop.csv", MIDYEAR))
     rows = parsed.frames["populations"].sort("sex", "age_band")

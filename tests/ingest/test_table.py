@@ -792,3 +792,28 @@ def test_a_binary_file_under_a_csv_path_says_what_it_is(
     data = magic + bytes(range(256)) * 4
     with pytest.raises(IngestError, match=match):
         parse_table(data, read_mapping(TORONTO_MAPPING), name="t.csv", crs="EPSG:32617")
+
+
+def test_a_cp1252_table_loaded_before_it_was_read_so_reloads_adding_nothing(
+    tmp_path: Path, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table without ids, saved as Windows-1252, was read as latin-1 until
+    December 2026: a row holding a dash (0x96) is keyed by its text, and read as
+    cp1252 now it had a new key, so a re-load took it a second time. It is keyed
+    by its text as latin-1 reads the bytes, as before, and its stored text
+    (U+0096) is the file's own: nothing is loaded or quarantined again."""
+    text = CSV.replace("House,A", "House \u2013 flat,Bloor\u2013West")
+    path = tmp_path / "tor.csv"
+    path.write_bytes(text.encode("cp1252"))
+    kw = {"kind": "table", "mapping": TORONTO_MAPPING, "crs": "EPSG:32617"}
+    with monkeypatch.context() as old:  # as avert read it before: latin-1 throughout
+        old.setattr(
+            "avert.ingest._csv._text._single_byte",
+            lambda data: (data.decode("latin-1"), "latin-1"),
+        )
+        first = load_files(sqlite_store, [path], **kw)  # type: ignore[arg-type]
+    quarantined = sqlite_store.read_frame("quarantine").height
+    again = load_files(sqlite_store, [path], **kw)  # type: ignore[arg-type]
+    assert (first.loaded, again.loaded, again.duplicates) == (2, 0, 2)
+    assert sqlite_store.read_frame("incidents").height == 2
+    assert sqlite_store.read_frame("quarantine").height == quarantined

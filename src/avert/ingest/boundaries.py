@@ -23,7 +23,6 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from avert.errors import IngestError
-from avert.ingest._csv import encoding_note
 from avert.ingest._rows import split_rows
 from avert.ingest.population import (
     _blank,
@@ -96,7 +95,7 @@ def parse_boundaries(
     p = Path(path)
     source = _known_crs(crs, "The file's CRS")
     target = _known_crs(store_crs, "The store's CRS")
-    frame, digest, encoding = _read(p)
+    frame, digest, encoding_read = _read(p)
     cols = [c for c in frame.columns if c != "_line"]
     area = (
         _col_named(cols, code_column) if code_column else _col_named(cols, *_CODE_NAMES)
@@ -155,5 +154,5 @@ def parse_boundaries(
         frame.height,
         frames,
         problems,
-        encoding_note(encoding),
+        encoding_read,
     )

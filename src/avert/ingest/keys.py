@@ -7,18 +7,36 @@ depends on the file's path (the same file in a zip or a folder gives the same ke
 
 The digest is BLAKE2b (128 bits) from :mod:`hashlib`: Polars' own ``hash`` is not
 stable across Polars versions, and a key stored in a database must be.
+
+A key must not change when avert reads the same bytes differently either. Until
+December 2026 a file that is not UTF-8 was read as latin-1 throughout; it is
+now read as Windows-1252 when its bytes say so (:mod:`avert.ingest._csv._text`),
+so its bytes 0x80-0x9F are curly quotes, dashes and the euro sign instead of C1
+control codes. A row holding one would have had a new key, and a store loaded
+before would have taken it a second time on a re-load. A file read as cp1252 is
+therefore keyed by its text as latin-1 reads the same bytes (``read_as``): the keys
+of every row are those earlier versions stored, whatever the text stored now.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Final
 
 import polars as pl
 
-__all__ = ["ContentKeyer", "content_keys", "row_text"]
+__all__ = ["ContentKeyer", "as_read_now", "content_keys", "row_text"]
 
 _SEP = "\x1f"
+#: bytes 0x80-0x9F that Windows-1252 defines (0x81, 0x8D, 0x8F, 0x90 and 0x9D it
+#: leaves undefined: a file holding one is read as latin-1)
+_CP1252_DEFINED: Final = bytes(
+    b for b in range(0x80, 0xA0) if b not in b"\x81\x8d\x8f\x90\x9d"
+)
+#: what Windows-1252 reads those bytes as, and what latin-1 reads them as (keys)
+_CP1252_HIGH: Final = list(_CP1252_DEFINED.decode("cp1252"))
+_LATIN1_HIGH: Final = list(_CP1252_DEFINED.decode("latin-1"))
 
 
 def row_text(columns: Sequence[str], *, separator: str = ",") -> pl.Expr:
@@ -29,14 +47,59 @@ def row_text(columns: Sequence[str], *, separator: str = ",") -> pl.Expr:
 
 
 def content_keys(
-    frame: pl.DataFrame, columns: Sequence[str], *, prefix: str, salt: str = ""
+    frame: pl.DataFrame,
+    columns: Sequence[str],
+    *,
+    prefix: str,
+    salt: str = "",
+    read_as: str = "utf-8",
 ) -> pl.Series:
     """Key each row by ``prefix`` + digest of its content and ordinal among equals.
 
-    ``frame`` holds the rows of a whole file in file order; ``columns``, ``prefix``
-    and ``salt`` are those of :class:`ContentKeyer`, which keys a file part by part.
+    ``frame`` holds the rows of a whole file in file order; ``columns``, ``prefix``,
+    ``salt`` and ``read_as`` are those of :class:`ContentKeyer`, which keys a file
+    part by part.
     """
-    return ContentKeyer(columns, prefix=prefix, salt=salt).keys(frame)
+    keyer = ContentKeyer(columns, prefix=prefix, salt=salt, read_as=read_as)
+    return keyer.keys(frame)
+
+
+def as_read_now(text: pl.Expr) -> pl.Expr:
+    r"""Text an earlier avert stored, as avert reads the same file now.
+
+    Two changes of December 2026 give a re-loaded row other text than its stored
+    copy, though its file is the same: a Windows-1252 file's bytes 0x80-0x9F were
+    stored as C1 control codes (latin-1's reading, never text: U+0092 for the
+    apostrophe ``’``), and a bundle's text was stored as written, its accents
+    perhaps decomposed (NFD), where it is now stored composed (NFC). A row whose
+    fields differ from its stored copy only so is the same record, not a
+    conflict (:func:`avert.workflows.load._checks._conflicts`).
+
+    >>> frame = pl.DataFrame({"t": ["O\x92Brien", "Zoe\u0308"]})
+    >>> frame.select(as_read_now(pl.col("t")))["t"].to_list()
+    ['O’Brien', 'Zoë']
+    """
+    return text.str.replace_many(_LATIN1_HIGH, _CP1252_HIGH).str.normalize("NFC")
+
+
+def _as_latin1_read(column: str) -> pl.Expr:
+    r"""A column of text read as cp1252, as latin-1 reads the same bytes.
+
+    Every character cp1252 gives a byte of 0x80-0x9F (``’`` of 0x92) back to the
+    C1 control code latin-1 gives it (U+0092); the other bytes both read alike.
+    In text read as cp1252 each such character came from its byte, so the text
+    is exactly what avert before December 2026 read.
+
+    >>> frame = pl.DataFrame({"t": ["O\u2019Brien \u20ac5"]})
+    >>> frame.select(_as_latin1_read("t")).item()
+    'O\x92Brien \x805'
+    """
+    return (
+        pl.col(column)
+        .cast(pl.String)
+        .str.replace_many(_CP1252_HIGH, _LATIN1_HIGH)
+        .alias(column)
+    )
 
 
 class ContentKeyer:
@@ -56,18 +119,32 @@ class ContentKeyer:
         Short tag put before the digest, e.g. ``"puk-"``.
     salt
         Extra text mixed in (e.g. the force of a stop-and-search file).
+    read_as
+        The encoding the file was read in (``CsvTable.encoding``): rows of a file
+        read as ``cp1252`` are keyed by their text as latin-1 reads its bytes (see
+        the module's docstring), so that they keep the keys earlier versions gave.
     """
 
-    def __init__(self, columns: Sequence[str], *, prefix: str, salt: str = "") -> None:
+    def __init__(
+        self,
+        columns: Sequence[str],
+        *,
+        prefix: str,
+        salt: str = "",
+        read_as: str = "utf-8",
+    ) -> None:
         self.columns = list(columns)
         self.prefix = prefix
         self.salt = salt
+        self.read_as = read_as
         self._seen: pl.DataFrame | None = None
 
     def keys(self, frame: pl.DataFrame) -> pl.Series:
         """Keys of the next part's rows (in file order); remembers their contents."""
         if frame.height == 0:
             return pl.Series("key", [], dtype=pl.String)
+        if self.read_as == "cp1252":
+            frame = frame.select(_as_latin1_read(c) for c in self.columns)
         content = frame.select(
             row_text(self.columns, separator=_SEP).alias("c")
         ).with_columns(

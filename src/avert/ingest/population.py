@@ -122,11 +122,13 @@ def _folder_given(path: Path) -> IngestError:
     )
 
 
-def _read(path: Path) -> tuple[pl.DataFrame, str, str]:
+def _read(path: Path) -> tuple[pl.DataFrame, str, str | None]:
     """The file's records (``_line``: the physical line each starts on), its
-    digest, and the encoding read: UTF-8 (a byte order mark dropped), else
-    cp1252 or latin-1 (:func:`~avert.ingest._csv.decode`; a latin-1 census file
-    naming "Ynys Môn" was refused, "invalid utf-8 sequence")."""
+    digest, and the report's note of the encoding read (None: UTF-8, a byte order
+    mark dropped), else cp1252 or latin-1, or UTF-8 but for lines read as latin-1
+    (:func:`~avert.ingest._csv.decode`; a latin-1 census file naming "Ynys Môn"
+    was refused, "invalid utf-8 sequence"; a mostly UTF-8 file's other lines were
+    read as latin-1 without a word)."""
     if path.is_dir():
         raise _folder_given(path)
     try:
@@ -135,7 +137,7 @@ def _read(path: Path) -> tuple[pl.DataFrame, str, str]:
         msg = f"Cannot read {path}: {err}"
         raise IngestError(msg) from err
     digest = hashlib.sha256(data).hexdigest()
-    data, encoding = decode(data)
+    data, encoding, latin1_lines = decode(data)
     try:
         frame = pl.read_csv(data, infer_schema=False, truncate_ragged_lines=True)
     except pl.exceptions.PolarsError as err:
@@ -145,7 +147,8 @@ def _read(path: Path) -> tuple[pl.DataFrame, str, str]:
     header_lines = 1 + sum(c.count("\n") for c in frame.columns)
     frame = frame.rename({c: c.strip() for c in frame.columns})
     lines = _first_lines(frame, quoted=b'"' in data, header_lines=header_lines)
-    return frame.with_columns(lines), digest, encoding
+    note = encoding_note(encoding, latin1_lines=latin1_lines)
+    return frame.with_columns(lines), digest, note
 
 
 def _first_lines(
@@ -584,7 +587,7 @@ def parse_population(
         Force a layout instead of detecting it.
     """
     p = Path(path)
-    frame, digest, encoding = _read(p)
+    frame, digest, encoding_read = _read(p)
     n_read = frame.height
     cols = [c for c in frame.columns if c != "_line"]
     frame, nul_problems = split_rows(
@@ -654,9 +657,7 @@ def parse_population(
         rows=n_rows,
         frames={"populations": out},
         problems=problems,
-        note=_notes(
-            encoding_note(encoding), _rows_note(kind, n_read=n_read, n_rows=n_rows)
-        ),
+        note=_notes(encoding_read, _rows_note(kind, n_read=n_read, n_rows=n_rows)),
     )
 
 
@@ -729,7 +730,7 @@ def parse_confidence(
     is 0-100; ``respondents`` and ``measure`` are optional columns.
     """
     p = Path(path)
-    frame, digest, encoding = _read(p)
+    frame, digest, encoding_read = _read(p)
     cols = [c for c in frame.columns if c != "_line"]
     area = _col_named(cols, "area", "area_code", "borough", "force")
     period = _col_named(cols, "period", "date", "month", "quarter")
@@ -787,7 +788,7 @@ def parse_confidence(
         frame.height,
         frames,
         problems,
-        encoding_note(encoding),
+        encoding_read,
     )
 
 
@@ -799,7 +800,7 @@ def parse_centroids(path: str | Path) -> Parsed:
     WGS84 ranges are rejected.
     """
     p = Path(path)
-    frame, digest, encoding = _read(p)
+    frame, digest, encoding_read = _read(p)
     cols = [c for c in frame.columns if c != "_line"]
     area = _col_named(cols, "area", "LSOACD", "LSOA21CD", "LSOA11CD", "code")
     lat = _col_named(cols, "latitude", "lat")
@@ -834,5 +835,5 @@ def parse_centroids(path: str | Path) -> Parsed:
         frame.height,
         frames,
         problems,
-        encoding_note(encoding),
+        encoding_read,
     )

@@ -723,7 +723,9 @@ def parse_table(
         ids = frame.get_column(c["incident_id"]).alias("incident_id")
     else:
         content = [k for k in mapped.columns if k != LINE_COL]
-        keyer = ContentKeyer(content, prefix="tbl-", salt=mapping.source)
+        keyer = ContentKeyer(
+            content, prefix="tbl-", salt=mapping.source, read_as=encoding
+        )
         ids = keyer.keys(mapped).alias("incident_id")
     mapped = mapped.with_columns(ids)
     if _date_only_format(mapping):  # a date alone, as the bundle reads one (day)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -59,15 +60,21 @@ def _check_utf8(
         decoder.decode(chunk, final=False)
 
 
-def decode(data: bytes) -> tuple[bytes, str]:
-    """Return ``data`` as UTF-8 bytes without BOM, and the encoding it was in.
+def decode(data: bytes) -> tuple[bytes, str, list[int]]:
+    r"""Return ``data`` as UTF-8 bytes without BOM, the encoding it was in, and the
+    lines (1-based, physical) read as latin-1 in a file that is UTF-8 otherwise.
 
     UTF-8 validity is checked incrementally (bounded memory); invalid UTF-8 is read
-    as cp1252 or latin-1 (:func:`_single_byte`) and re-encoded (a mostly UTF-8 file keeps its valid lines: see
-    :func:`_decode`).
+    as cp1252 or latin-1 (:func:`_single_byte`) and re-encoded; a mostly UTF-8 file
+    keeps its valid lines and reads its invalid ones as latin-1 (see
+    :func:`_decode_lines`; :func:`read_csv` quarantines them, a reader of this text
+    says so with :func:`encoding_note`).
+
+    >>> decode(b"M\xc3\xb4n\nCaf\xe9\nM\xc3\xb4n\n")
+    (b'M\xc3\xb4n\nCaf\xc3\xa9\nM\xc3\xb4n\n', 'utf-8', [2])
     """
-    text, encoding, _ = _decode(data)
-    return text, encoding
+    text, encoding, odd = _decode(data)
+    return text, encoding, sorted(odd)
 
 
 def _strip_bom(data: bytes) -> tuple[bytes, str]:
@@ -171,18 +178,48 @@ def _single_byte(data: bytes) -> tuple[str, str]:
     return data.decode("latin-1"), "latin-1"
 
 
-def encoding_note(encoding: str) -> str | None:
-    """What a file's report says of the encoding it was read in (None: UTF-8).
+#: at most this many line numbers are listed in a note
+_LINES_LISTED: Final = 10
+
+
+def encoding_note(encoding: str, *, latin1_lines: Sequence[int] = ()) -> str | None:
+    """What a file's report says of the encoding it was read in (None: UTF-8
+    throughout).
+
+    ``latin1_lines``: the lines of a file that is UTF-8 otherwise which were read
+    as latin-1 (:func:`decode`), by a reader that loads them rather than
+    quarantining them. Windows-1252 is assumed, never known: a Central European
+    file (Windows-1250: Polish, Czech) has the same bytes for other letters (its
+    ``ł`` reads as ``³``, its ``ś`` as ``œ``), and no rule tells the two apart
+    reliably from the bytes alone, so the note says what to do.
 
     >>> encoding_note("utf-8-sig") is None
     True
-    >>> encoding_note("cp1252")
-    'read as Windows-1252 (cp1252), not UTF-8: check its accented letters and symbols'
+    >>> print(encoding_note("cp1252"))
+    read as Windows-1252 (cp1252), not UTF-8: check its accented letters and symbols (the encoding is assumed: a Central European file, Windows-1250, reads wrongly so: save it as UTF-8)
+    >>> print(encoding_note("utf-8", latin1_lines=[4, 9]))
+    2 lines not valid UTF-8 although the rest of the file is (lines 4, 9) read as Latin-1 (ISO-8859-1): check their accented letters and symbols
     """
+    if latin1_lines:
+        n = len(latin1_lines)
+        listed = ", ".join(str(line) for line in latin1_lines[:_LINES_LISTED])
+        more = f" and {n - _LINES_LISTED:,} more" if n > _LINES_LISTED else ""
+        return (
+            f"{n:,} line{'s' if n != 1 else ''} not valid UTF-8 although the rest"
+            f" of the file is (line{'s' if n != 1 else ''} {listed}{more}) read as"
+            f" {_ENCODING_NAMES['latin-1']}: check their accented letters and"
+            " symbols"
+        )
     name = _ENCODING_NAMES.get(encoding)
     if name is None:
         return None
-    return f"read as {name}, not UTF-8: check its accented letters and symbols"
+    note = f"read as {name}, not UTF-8: check its accented letters and symbols"
+    if encoding == "cp1252":
+        note += (
+            " (the encoding is assumed: a Central European file, Windows-1250,"
+            " reads wrongly so: save it as UTF-8)"
+        )
+    return note
 
 
 def _fix_line_ends(data: bytes) -> bytes:

@@ -43,16 +43,26 @@ class _File:
 
     @classmethod
     def of(
-        cls, kind: str, header: Sequence[str], *, name: str, basename: str, crs: str
+        cls,
+        kind: str,
+        header: Sequence[str],
+        *,
+        name: str,
+        basename: str,
+        crs: str,
+        encoding: str = "utf-8",
     ) -> _File:
-        """The file ``name`` (``basename``: its file name) of ``kind``."""
+        """The file ``name`` (``basename``: its file name) of ``kind``, read in
+        ``encoding`` (its rows keyed as :class:`ContentKeyer` says for it)."""
         force = force_from_name(basename)
         if kind == STOPS:
-            keyer = ContentKeyer(header, prefix="pus-", salt=force or "")
+            keyer = ContentKeyer(
+                header, prefix="pus-", salt=force or "", read_as=encoding
+            )
         elif kind == REDUCED:
-            keyer = ContentKeyer(header, prefix="pur-")
+            keyer = ContentKeyer(header, prefix="pur-", read_as=encoding)
         else:
-            keyer = ContentKeyer(header, prefix="puk-")
+            keyer = ContentKeyer(header, prefix="puk-", read_as=encoding)
         return cls(name, crs, keyer, force)
 
     def provenance(self) -> list[pl.Expr]:

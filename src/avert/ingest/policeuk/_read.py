@@ -278,7 +278,12 @@ def _mapped_parts(
             raise IngestError(msg)
         if file is None:
             file = _File.of(
-                part_kind, table.header, name=name, basename=basename, crs=crs
+                part_kind,
+                table.header,
+                name=name,
+                basename=basename,
+                crs=crs,
+                encoding=table.encoding,
             )
         parsed = _map(table, part_kind, file, digest=digest())
         del table  # only the mapped part stays alive while it is written
@@ -335,7 +340,14 @@ def _parse(
         return _unrecognised(
             data, table, name=name, digest=digest, normalised=normalised
         )
-    file = _File.of(kind, table.header, name=name, basename=basename, crs=crs)
+    file = _File.of(
+        kind,
+        table.header,
+        name=name,
+        basename=basename,
+        crs=crs,
+        encoding=table.encoding,
+    )
     return _map(table, kind, file, digest=digest)
 
 

@@ -9,7 +9,7 @@ from typing import Final
 import polars as pl
 
 from avert.ingest._rows import join_text
-from avert.ingest.keys import row_text
+from avert.ingest.keys import as_read_now, row_text
 from avert.ingest.result import PROBLEM_SCHEMA
 from avert.schema import TABLES
 from avert.store.database import Transaction
@@ -291,13 +291,17 @@ def _split_duplicates(
             if stored_from is not None:
                 stored_from.append(stored.select(*pk, "source_file"))
             n_dups += seen_before.height
-            seen.append(_conflicts(table, seen_before, stored, pk, compared))
+            seen.append(
+                _conflicts(table, seen_before, stored, pk, compared, stored=True)
+            )
         if rest.height:  # later rows of this part's keys: kept = stored, else first
             later = rest.join(part.select(pk), on=pk, how="semi")
             reference = pl.concat(
                 [stored, new.select(stored.columns)], how="diagonal_relaxed"
             ).unique(pk, keep="first", maintain_order=True)
-            repeated.append(_conflicts(table, later, reference, pk, compared))
+            repeated.append(  # the kept row may be a stored one
+                _conflicts(table, later, reference, pk, compared, stored=True)
+            )
         del stored
     # no part when every row was rejected by a reference check: nothing is new
     new_rows = pl.concat(news, rechunk=False) if len(news) > 1 else (news or [first])[0]
@@ -307,17 +311,37 @@ def _split_duplicates(
     return new_rows, n_dups, conflicts
 
 
+def _differs(column: str, *, text: bool) -> pl.Expr:
+    """Whether a row's ``column`` differs from its kept row's (``column__kept``;
+    of a ``text`` column, ``column__now`` too: the kept text as read now).
+
+    A ``text`` column stored by an earlier avert as it read the same file
+    (:func:`~avert.ingest.keys.as_read_now`: a Windows-1252 quote stored as a C1
+    control code, a bundle's accents stored decomposed) is the kept row's own
+    value: a re-load of the file is a duplicate, not a conflict, and the stored
+    row is kept as it is.
+    """
+    new, kept = pl.col(column), pl.col(f"{column}__kept")
+    if not text:
+        return ~new.eq_missing(kept)
+    return ~new.eq_missing(kept) & ~new.eq_missing(pl.col(f"{column}__now"))
+
+
 def _conflicts(
     table: str,
     candidates: pl.DataFrame,
     reference: pl.DataFrame,
     pk: list[str],
     compared: list[str],
+    *,
+    stored: bool = False,
 ) -> pl.DataFrame:
     """A problem row for each candidate whose compared fields differ from the kept
     row of its key in ``reference`` (one row per key). Only the rows that differ get
     a reason: a re-load of a whole year is all duplicates, and text built for every
-    one of them cost seconds and GiB."""
+    one of them cost seconds and GiB. ``stored``: ``reference`` may hold stored
+    rows, whose texts an earlier avert may have read otherwise (:func:`_differs`).
+    """
     if not compared or candidates.height == 0:
         return pl.DataFrame(schema=PROBLEM_SCHEMA)
     joined = candidates.select([*pk, *compared, "source_line"]).join(
@@ -330,8 +354,16 @@ def _conflicts(
     joined = joined.filter(
         pl.any_horizontal(~pl.col(c).eq_missing(pl.col(f"{c}__kept")) for c in compared)
     )
+    # (the few rows that differ from a stored row) a text an earlier avert stored
+    # as it read the same file is the kept row's own: :func:`_differs`
+    text = [c for c in compared if stored and joined.schema[c] == pl.String]
+    joined = joined.with_columns(
+        as_read_now(pl.col(f"{c}__kept")).alias(f"{c}__now") for c in text
+    )
+    differs = {c: _differs(c, text=c in text) for c in compared}
+    joined = joined.filter(pl.any_horizontal(differs.values()))
     diffs = [
-        pl.when(~pl.col(c).eq_missing(pl.col(f"{c}__kept"))).then(
+        pl.when(differs[c]).then(
             join_text(
                 f"{c}: ",
                 pl.col(c).cast(pl.String).fill_null("<blank>"),
@@ -342,10 +374,7 @@ def _conflicts(
         )
         for c in compared
     ]
-    cols = [
-        pl.when(~pl.col(c).eq_missing(pl.col(f"{c}__kept"))).then(pl.lit(c))
-        for c in compared
-    ]
+    cols = [pl.when(differs[c]).then(pl.lit(c)) for c in compared]
     joined = joined.with_columns(
         pl.concat_list(diffs).list.drop_nulls().list.join("; ").alias("_why"),
         pl.concat_list(cols).list.drop_nulls().list.join(",").alias("_cols"),
