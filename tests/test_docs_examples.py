@@ -57,8 +57,9 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def documented_commands(text: str) -> Iterator[tuple[int, str]]:
-    """(line, command) of every ``avert ...`` command shown in a page."""
+def code_block_commands(text: str) -> Iterator[tuple[int, str]]:
+    """(line, command) of the ``avert ...`` lines of a page's code blocks: whole
+    command lines a reader copies, unlike inline mentions such as `avert brief`."""
     for block in CODE_BLOCK.finditer(text):
         body = block.group(1).replace("\\\n", " ")
         first = _line_of(text, block.start(1))
@@ -68,6 +69,11 @@ def documented_commands(text: str) -> Iterator[tuple[int, str]]:
             words = re.sub(r"^(\w+=('[^']*'|\"[^\"]*\"|\S+)\s+)+", "", words)
             if words.startswith("avert "):
                 yield first + k, words
+
+
+def documented_commands(text: str) -> Iterator[tuple[int, str]]:
+    """(line, command) of every ``avert ...`` command shown in a page."""
+    yield from code_block_commands(text)
     for code in INLINE.finditer(text):
         if code.group(1).startswith("avert "):
             yield _line_of(text, code.start()), code.group(1).replace("\n", " ")
@@ -130,6 +136,62 @@ def command_problems(command: str) -> list[str]:
             path.append(word)
         i += 1
     return problems
+
+
+# A page's placeholders, given a value of their kind so the line can be parsed.
+PLACEHOLDER_VALUES = {
+    "DATETIME": "2026-11-24T06:00",
+    "ID": "P0000001",
+    "PATH": "file.toml",
+    "FILE.csv": "file.csv",
+    "TEXT": "text",
+    "DIR": "out",
+    "BOROUGH_OR_LSOA": "Leeds",
+}
+
+
+def parse_problem(command: str) -> str | None:
+    """Why the CLI refuses one documented command line, values included (None: it
+    parses). Optional ``[...]`` parts are kept, ``a|b`` choices take the first,
+    placeholders a value of their kind (``PLACEHOLDER_VALUES``)."""
+    words = [
+        PLACEHOLDER_VALUES.get(w, w.split("|")[0] if "|" in w else w)
+        for w in _words(command)
+    ]
+    node: Any = _cli()
+    path = ["avert"]
+    while words and words[0] in (getattr(node, "commands", None) or {}):
+        node = node.commands[words[0]]
+        path.append(words.pop(0))
+    try:
+        node.make_context(" ".join(path), words)
+    except typer.Exit:  # --help
+        return None
+    except typer._click.exceptions.ClickException as error:
+        return str(error.format_message())
+    return None
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_documented_command_lines_parse(page: Path) -> None:
+    """Each ``avert`` line of a page's code blocks parses as the CLI reads it: its
+    values too (a number, a choice, a time), not only the option names."""
+    text = page.read_text(encoding="utf-8")
+    problems = [
+        f"{page.name}:{line}: `{command}`: {why}"
+        for line, command in code_block_commands(text)
+        if (why := parse_problem(command))
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_parse_check_finds_a_bad_value() -> None:
+    """The check above can fail: a value the option refuses, a missing argument."""
+    assert parse_problem("avert analyse risk --top 20 --json") is None
+    assert parse_problem("avert brief --at DATETIME --hours 24 --no-pdf") is None
+    assert parse_problem("avert analyse risk --top twenty")
+    assert parse_problem("avert analyse risk --kind offender|victim --top 0")
+    assert parse_problem("avert brief --hours 24")  # --at is required
 
 
 @functools.cache

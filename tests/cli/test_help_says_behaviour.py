@@ -3,6 +3,7 @@ data.police.uk months of a force outside London."""
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app
@@ -47,3 +48,35 @@ def test_the_board_group_lists_pack_on_one_unbroken_line() -> None:
     assert pack, result.output
     assert "board pack (HTML and PDF)" in " ".join(result.output.split())
     assert "verdicts and" not in result.output
+
+
+# What each command of a group is called in the group's one-line help.
+GROUP_HELP_WORDS = {
+    "ingest": {
+        "policeuk": "police.uk",
+        "bundle": "bundle",
+        "table": "incident table",
+        "population": "populations",
+        "confidence": "confidence",
+        "centroids": "centroids",
+        "boundaries": "boundaries",
+    },
+    "users": {},  # each command by its own name
+    "task": {},
+}
+
+
+@pytest.mark.parametrize("group", sorted(GROUP_HELP_WORDS))
+def test_a_group_help_that_lists_its_commands_lists_them_all(group: str) -> None:
+    """'avert --help' said ingest loads "populations, confidence surveys and area
+    centroids": 'avert ingest boundaries' (the LSOA polygons docs/equality.md
+    prefers) was not there for a newcomer reading the top-level help."""
+    tree = command_tree()
+    text = " ".join(str(tree[group].help).split())
+    subcommands = [p.split(" ", 1)[1] for p in tree if p.startswith(f"{group} ")]
+    missing = [
+        name
+        for name in subcommands
+        if GROUP_HELP_WORDS[group].get(name, name) not in text
+    ]
+    assert not missing, f"avert {group}'s help does not name: {missing}: {text}"

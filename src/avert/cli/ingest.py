@@ -44,7 +44,8 @@ _EXIT_HELP = (
 
 ingest_app = typer.Typer(
     help="Load police.uk files, an avert record bundle or any incident table "
-    "(nothing is dropped), and populations, confidence surveys and area centroids.",
+    "(nothing is dropped), and populations, confidence surveys, area centroids and "
+    "area boundaries.",
     no_args_is_help=True,
 )
 
