@@ -107,8 +107,10 @@ def test_different_names_are_not_look_alikes() -> None:
     assert username_skeleton("ian") != username_skeleton("Ian")  # I passes for l
 
 
-def test_revoke_refuses_another_accounts_token(store: Store) -> None:
-    """``avert users token ana --revoke ID`` revoked ID whoever's it was."""
+def test_revoke_refuses_another_accounts_token(any_store: Store) -> None:
+    """``avert users token ana --revoke ID`` revoked ID whoever's it was (SQLite
+    and PostgreSQL)."""
+    store = any_store
     add_user(store, "ana", password=PASSWORD, role="analyst")
     add_user(store, "bob", password=PASSWORD, role="officer")
     bobs = issue_token(store, "bob")
