@@ -84,7 +84,8 @@ ACTIONS: Final[dict[str, Action]] = {
         Action("sign-out", "end one's own session"),
         Action(
             "manage-users",
-            "web app accounts: list, add, disable, enable, unlock, role, password",
+            "web app accounts: list, add, disable, enable, unlock, role, password, "
+            "API tokens (list, issue, revoke)",
         ),
         Action("view-plan", "the delivery plan board, my actions, an action's page"),
         Action(

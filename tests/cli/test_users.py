@@ -197,3 +197,18 @@ def test_the_last_enabled_admin_is_kept(db: str) -> None:
     assert code == 1
     assert _run(db, "users", "enable", "root")[0] == 0
     assert _run(db, "users", "set-role", "root2", "--role", "analyst")[0] == 0
+
+
+def test_revoke_names_the_account_of_the_token(db: str) -> None:
+    """``users token ana --revoke ID`` with the id of bob's token revoked bob's."""
+    for name in ("ana", "bob"):
+        _run(db, "users", "add", name, "--role", "officer", password="y" * 14)
+    token = _run(db, "users", "token", "bob")[1].strip().splitlines()[-1]
+    code, out = _run(db, "users", "token", "ana", "--revoke", token.split("_")[1])
+    assert code == 1
+    assert "has no token" in out
+    assert Store(db).read_frame("api_tokens")["revoked_at"].null_count() == 1
+    code, out = _run(db, "users", "token", "bob", "--revoke", token.split("_")[1])
+    assert (code, "revoked." in out) == (0, True)
+    code, out = _run(db, "users", "token", "bob", "--revoke", token.split("_")[1])
+    assert "was revoked already" in out

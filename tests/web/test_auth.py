@@ -186,7 +186,7 @@ def test_revoked_and_forged_tokens_get_401(world: World) -> None:
     forged = token[:-4] + "AAAA"
     bad = {"Authorization": f"Bearer {forged}"}
     assert api.get("/api/v1/incidents", headers=bad).status_code == 401
-    revoke_token(world.store, token.split("_")[1])
+    revoke_token(world.store, token.split("_")[1], username="analyst")
     assert api.get("/api/v1/incidents", headers=headers).status_code == 401
     stored = world.store.read_frame("api_tokens")
     assert token.split("_", 2)[2] not in " ".join(stored["token_sha256"].to_list())

@@ -178,7 +178,7 @@ def token(
     username: UsernameArg,
     revoke: Annotated[
         str | None,
-        typer.Option("--revoke", help="Revoke the token with this id instead."),
+        typer.Option("--revoke", help="Revoke USERNAME's token with this id instead."),
     ] = None,
 ) -> None:
     """Print a new API token for USERNAME once (only its digest is kept)."""
@@ -186,8 +186,11 @@ def token(
 
     store = get_store(ctx)
     if revoke:
-        revoke_token(store, revoke)
-        console.print(f"Token {revoke} revoked.")
+        earlier = revoke_token(store, revoke, username=username)
+        if earlier is None:
+            console.print(f"Token {revoke} of {username} revoked.")
+        else:
+            console.print(f"Token {revoke} of {username} was revoked already.")
         return
     value = issue_token(store, username)
     err_console.print(

@@ -20,6 +20,7 @@ from avert.schema import API_TOKENS, USERS, TableSpec
 from avert.store.database import Store, Transaction, _to_sql_value
 
 __all__ = [
+    "add_token_row",
     "add_user_row",
     "change_user",
     "clear_failed_logins",
@@ -30,6 +31,7 @@ __all__ = [
     "read_user",
     "read_users",
     "reserve_sign_in",
+    "revoke_token_row",
     "stamp_token_use",
 ]
 
@@ -212,6 +214,67 @@ def read_token(store: Store, token_id: str) -> dict[str, object] | None:
 def put_token(store: Store, row: dict[str, object]) -> None:
     """Insert or replace one token row (keyed by ``token_id``)."""
     _put_one(store, API_TOKENS, "token_id", row)
+
+
+def add_token_row(
+    store: Store,
+    row: dict[str, object],
+    *,
+    check: Callable[[pl.DataFrame], None] | None = None,
+) -> bool:
+    """Insert a new token of ``row["username"]``, after ``check`` of every account
+    as they are then; False (nothing written) when there is no such account.
+
+    The look and the insert are one transaction under the lock of account changes
+    (:func:`change_user`): an administrator removed, or the account disabled, by
+    another administrator a moment before is seen by ``check``.
+    """
+    with store.transaction() as tx:
+        accounts = _locked_accounts(tx)
+        if check is not None:
+            check(accounts)
+        if not (accounts["username"] == row["username"]).any():
+            return False
+        tx.append("api_tokens", pl.DataFrame([row], schema=API_TOKENS.schema))
+    return True
+
+
+def revoke_token_row(
+    store: Store,
+    token_id: str,
+    *,
+    username: str,
+    at: dt.datetime,
+    check: Callable[[pl.DataFrame], None] | None = None,
+) -> dict[str, object] | None:
+    """Revoke the token ``token_id`` of ``username`` at ``at``, after ``check`` of
+    every account; the token's row as it was before, or None when ``username`` has
+    no such token (another account's token is not touched).
+
+    A token revoked already keeps its first ``revoked_at`` (nothing written). One
+    transaction under the lock of account changes, and one ``UPDATE`` of
+    ``revoked_at`` alone: writing back the whole row undid a use stamped meanwhile.
+    """
+    names = ", ".join(f'"{c}"' for c in API_TOKENS.names)
+    with store.transaction() as tx:
+        accounts = _locked_accounts(tx)
+        if check is not None:
+            check(accounts)
+        found = tx._query(
+            f'SELECT {names} FROM "api_tokens" WHERE "token_id" = ? AND "username" = ?',
+            [token_id, username],
+            schema=API_TOKENS.schema,
+        )
+        if not found.height:
+            return None
+        before = found.row(0, named=True)
+        if before["revoked_at"] is None:
+            tx._execute(
+                'UPDATE "api_tokens" SET "revoked_at" = ? '
+                'WHERE "token_id" = ? AND "revoked_at" IS NULL',
+                [_to_sql_value(at, store.dialect), token_id],
+            )
+    return before
 
 
 def stamp_token_use(store: Store, token_id: str, *, at: dt.datetime) -> None:

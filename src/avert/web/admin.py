@@ -1,7 +1,9 @@
 """Administration pages: the accounts of the web app (``/admin/users``, admin only).
 
 The page lists every account and adds one; an account's page disables or enables
-it, clears its lockout, changes its role and resets its password. Each form calls
+it, clears its lockout, changes its role, resets its password, and lists, issues
+and revokes its API tokens (a new token's value is on the answer to its form alone,
+never stored, logged, audited nor redirected to). Each form calls
 the workflow the CLI calls (:mod:`avert.workflows.users`), so both refuse alike (a
 short password, a partner without an organisation, an administrator disabling
 themselves, the last enabled administrator removed) and every change is audited
@@ -19,7 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from avert.errors import ConfigError, NotFound
+from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.policy import ROLES
 from avert.web.auth import authorize, current_user, flash, requires, sign_in, take_flash
 from avert.web.pages import _ctx, _page
@@ -91,13 +93,18 @@ def _account_page(
     error: str | None = None,
     form: str | None = None,
     typed: dict[str, str] | None = None,
+    new_token: str | None = None,
 ) -> Response:
-    """An account's page; ``error`` is shown above the ``form`` it refused."""
+    """An account's page with its tokens; ``error`` is shown above the ``form`` it
+    refused; ``new_token``: the value of a token just issued (this answer only)."""
+    found = _account(request, username)
     return _page(
         request,
         "admin_user.html",
         status=status,
-        account=_account(request, username),
+        account=found,
+        tokens=users.list_tokens(_ctx(request).store, found["username"]).to_dicts(),
+        new_token=new_token,
         roles=ROLES,
         min_password=users.MIN_PASSWORD_CHARS,
         note=take_flash(request) if status == 200 else None,
@@ -253,3 +260,57 @@ def reset_password(
     return _done(
         request, username, f"Password of {username} reset: {ended} are signed out."
     )
+
+
+@router.post("/admin/users/{username}/tokens")
+@requires(ACTION)
+def issue_token(request: Request, username: str) -> Response:
+    """Issue an API token to the account: its value is on this answer alone (not a
+    redirect: it would travel in a URL or the session), ``Cache-Control: no-store``
+    as every answer (:data:`avert.web.app.SECURITY_HEADERS`); the store keeps its digest, the audit row its id.
+
+    Refused with another token (``Authorization: Bearer``): a stolen token must not
+    mint more that outlive its revocation; a token is issued from a signed-in
+    session."""
+    if "authorization" in request.headers:
+        msg = "API tokens are issued from a signed-in session, not with a token."
+        raise PermissionDenied(msg)
+    store = _ctx(request).store
+    name = _account(request, username)["username"]
+    try:
+        value = users.issue_token(store, name, by=current_user(request).username)
+    except ConfigError as err:
+        return _account_page(request, name, status=400, form="tokens", error=str(err))
+    # every answer of the app is ``Cache-Control: no-store`` (SECURITY_HEADERS)
+    return _account_page(request, name, new_token=value)
+
+
+@router.post("/admin/users/{username}/tokens/{token_id}/revoke")
+@requires(ACTION)
+def revoke_token(request: Request, username: str, token_id: str) -> Response:
+    """Revoke one of the account's tokens (another account's id is refused: 404,
+    nothing revoked); one revoked already is left as it was, and said so."""
+    name = _account(request, username)["username"]
+    try:
+        earlier = users.revoke_token(
+            _ctx(request).store,
+            token_id,
+            username=name,
+            by=current_user(request).username,
+        )
+    except NotFound:
+        # the id is not repeated: it comes from the request
+        return _account_page(
+            request,
+            name,
+            status=404,
+            form="tokens",
+            error="This account has no such token: nothing was revoked.",
+        )
+    note = (
+        f"Token {token_id} of {name} revoked: it no longer works."
+        if earlier is None
+        else f"Token {token_id} of {name} was revoked already "
+        f"({earlier:%d %b %Y %H:%M}): nothing changed."
+    )
+    return _done(request, name, note)

@@ -22,6 +22,7 @@ import math
 import secrets
 import threading
 import time
+import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,15 +38,16 @@ from avert.errors import ConfigError, NotFound, PermissionDenied, TooManyAttempt
 from avert.policy import ROLES, Decision, decide
 from avert.store import Store, audit, sign_ins
 from avert.store.users import (
+    add_token_row,
     add_user_row,
     change_user,
     clear_failed_logins,
-    put_token,
     read_token,
     read_tokens,
     read_user,
     read_users,
     reserve_sign_in,
+    revoke_token_row,
     stamp_token_use,
 )
 
@@ -61,8 +63,10 @@ __all__ = [
     "end_sessions",
     "is_allowed",
     "issue_token",
+    "list_tokens",
     "list_users",
     "lockout_state",
+    "normal_username",
     "refuse_unseen",
     "reset_password",
     "revoke_token",
@@ -71,6 +75,7 @@ __all__ = [
     "set_role",
     "unlock",
     "user_for_token",
+    "username_skeleton",
 ]
 
 #: Shortest password accepted (NCSC password guidance: length over complexity).
@@ -298,22 +303,15 @@ def add_user(
     area = (area or "").strip() or None
     _check_org(role, org)
     _check_password(password)
-    if not username or not username.replace("-", "").replace(".", "").isalnum():
-        msg = "A username is letters, digits, '.' and '-' only."
-        raise ConfigError(msg)
-    if len(username) > MAX_USERNAME_CHARS:
-        msg = (
-            f"A username is at most {MAX_USERNAME_CHARS} characters "
-            f"(this one has {len(username):,})."
-        )
-        raise ConfigError(msg)
+    username = normal_username(username)
+    _check_username(username)
     if read_user(store, username) is not None:
         msg = f"User {username!r} exists already"
         raise ConfigError(msg)
     now = _now(store)
     added = add_user_row(
         store,
-        check=lambda accounts: _check_acting_admin(accounts, by),
+        check=lambda accounts: _check_new_name(accounts, username, by),
         row={
             "username": username,
             "password_hash": _HASHER.hash(password),
@@ -332,6 +330,118 @@ def add_user(
         raise ConfigError(msg)
     _audit_change(store, f"user:{username}", f"account created with role {role}", by)
     return User(username, role, org, area)
+
+
+def normal_username(username: str) -> str:
+    """``username`` as accounts are kept and looked up: Unicode NFC (Unicode
+    Standard Annex #15), so that "siôn" typed as "o" and a combining circumflex
+    (some keyboards send that) is the "siôn" the account was made with."""
+    return unicodedata.normalize("NFC", username)
+
+
+#: Letters allowed besides ASCII: the Latin script's letters with diacritics and
+#: the extra letters of European languages (Latin-1 Supplement, Latin Extended-A
+#: and -B, Latin Extended Additional: "ô", "ł", "ŵ", "ẅ", "ș"); not the IPA and
+#: phonetic letters ("ɑ", "ɡ", small capitals), which copy plain ones.
+_LATIN_LETTER_RANGES = ((0x00C0, 0x024F), (0x1E00, 0x1EFF))
+
+#: Letters of :data:`_LATIN_LETTER_RANGES` that pass for another letter once their
+#: marks are stripped (Unicode Technical Standard #39, confusables.txt: these map
+#: to the plain letter) and the digits and capital that pass for letters.
+_LOOKS_LIKE = str.maketrans(
+    {
+        "ı": "i",
+        "ł": "l",
+        "Ł": "l",
+        "ǀ": "l",
+        "ƚ": "l",
+        "I": "l",
+        "1": "l",
+        "0": "o",
+        "ø": "o",
+        "Ø": "o",
+        "đ": "d",
+        "Đ": "d",
+        "Ð": "d",
+        "ð": "d",
+        "ħ": "h",
+        "Ħ": "h",
+        "ŧ": "t",
+        "Ŧ": "t",
+        "ƀ": "b",
+        "ǥ": "g",
+        "ɇ": "e",
+        "ȼ": "c",
+        "ƶ": "z",
+        "ɍ": "r",
+        "ɏ": "y",
+    }
+)
+
+
+def _is_name_char(char: str) -> bool:
+    if char.isascii():
+        return char.isalnum() or char in ".-"
+    code = ord(char)
+    return char.isalpha() and any(lo <= code <= hi for lo, hi in _LATIN_LETTER_RANGES)
+
+
+def _check_username(username: str) -> None:
+    """Refuse a name (NFC already) that is not Latin letters (accents allowed),
+    ASCII digits, '.' and '-', or is too long.
+
+    One script only, so that no name mixes in a letter of another that looks like
+    a Latin one (Cyrillic "а" in "аdmin"; UTS #39 "mixed-script confusables"); no
+    compatibility forms (NFKC would change them: ligatures, long s), no digits of
+    other scripts, no marks left over after NFC."""
+    if not username:
+        msg = "A username is needed."
+        raise ConfigError(msg)
+    if len(username) > MAX_USERNAME_CHARS:
+        msg = (
+            f"A username is at most {MAX_USERNAME_CHARS} characters "
+            f"(this one has {len(username):,})."
+        )
+        raise ConfigError(msg)
+    if unicodedata.normalize("NFKC", username) != username or not all(
+        _is_name_char(c) for c in username
+    ):
+        msg = (
+            "A username is letters of the Latin alphabet (accents allowed: "
+            "siôn, łukasz), digits 0-9, '.' and '-' only: no letters of other "
+            "alphabets, which can look like Latin ones."
+        )
+        raise ConfigError(msg)
+
+
+def username_skeleton(username: str) -> str:
+    """What ``username`` looks like, for telling two names apart: its letters
+    without accents or case, and the letters and digits that pass for others made
+    one (":data:`_LOOKS_LIKE`": "łukasz" and "lukasz", "o1ga" and "olga",
+    "Admin" and "admin" alike).
+
+    A reduced form of the *skeleton* of Unicode Technical Standard #39 (section 4,
+    "Confusable Detection"), for the letters :func:`_check_username` allows.
+    """
+    decomposed = unicodedata.normalize("NFKD", username)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.translate(_LOOKS_LIKE).casefold().translate(_LOOKS_LIKE)
+
+
+def _check_new_name(accounts: pl.DataFrame, username: str, by: str | None) -> None:
+    """Refuse a new account's name that looks like an existing account's (another
+    name with the same :func:`username_skeleton`): in a list, a log or the audit
+    trail the one would pass for the other. ``by``: :func:`_check_acting_admin`."""
+    _check_acting_admin(accounts, by)
+    seen = username_skeleton(username)
+    for other in accounts["username"].to_list():
+        if other != username and username_skeleton(other) == seen:
+            msg = (
+                f"{username!r} looks like the account {other!r}: in lists and the "
+                "audit log one would pass for the other. Choose a name that differs "
+                "by more than accents, case or a look-alike letter."
+            )
+            raise ConfigError(msg)
 
 
 def list_users(store: Store) -> pl.DataFrame:
@@ -620,7 +730,11 @@ def authenticate(
     checked (:meth:`SignInThrottle.reserve`), so sign-ins sent at once, to any
     process, check no more passwords than the limit. A success forgets that
     name's own failures from that address.
+
+    The name is looked up in its NFC form (:func:`normal_username`), the form
+    accounts are made in.
     """
+    username = normal_username(username)
     if throttle is None or not client:
         return _check_one_at_a_time(store, username, password, settings=settings)
     _refuse_throttled(store, client, throttle)
@@ -823,11 +937,29 @@ def _digest(secret: str) -> str:
 
 
 def issue_token(store: Store, username: str, *, by: str | None = None) -> str:
-    """Make a new API token for ``username`` and return it (shown once, never kept)."""
-    _user_row(store, username)
+    """Make a new API token for ``username`` and return it (shown once, never kept).
+
+    Refused, nothing written: no such account (:class:`NotFound`); a disabled
+    account (:class:`ConfigError`: its tokens do not work while it is disabled, and
+    a token issued then would start working the moment it is enabled); in the web
+    app, ``by`` no longer an enabled administrator (:func:`_check_acting_admin`),
+    checked with the insert under the lock of account changes. Audited as a
+    ``change`` of ``token:ID`` under ``by`` (the id only, never the value).
+    """
+
+    def check(accounts: pl.DataFrame) -> None:
+        _check_acting_admin(accounts, by)
+        owner = accounts.filter(pl.col("username") == username)
+        if owner.height and owner["disabled"][0]:
+            msg = (
+                f"{username} is disabled: its API tokens do not work. Enable the "
+                "account first, then issue a token."
+            )
+            raise ConfigError(msg)
+
     token_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    put_token(
+    added = add_token_row(
         store,
         {
             "token_id": token_id,
@@ -837,25 +969,48 @@ def issue_token(store: Store, username: str, *, by: str | None = None) -> str:
             "revoked_at": None,
             "last_used_at": None,
         },
+        check=check,
     )
+    if not added:
+        msg = f"No user {username!r}"
+        raise NotFound(msg)
     _audit_change(store, f"token:{token_id}", f"API token issued to {username}", by)
     return f"{_TOKEN_PREFIX}_{token_id}_{secret}"
 
 
-def revoke_token(store: Store, token_id: str, *, by: str | None = None) -> None:
-    """Revoke a token by its public id (the part after ``avt_``)."""
-    rows = read_tokens(store).filter(pl.col("token_id") == token_id)
-    if rows.height == 0:
-        msg = f"No token {token_id!r}"
+def revoke_token(
+    store: Store, token_id: str, *, username: str, by: str | None = None
+) -> dt.datetime | None:
+    """Revoke the token ``token_id`` (the part after ``avt_``) of ``username``.
+
+    Returns None when revoked now (audited as a ``change`` of ``token:ID`` under
+    ``by``), or the time it was revoked already (nothing written: a second
+    administrator's page opened before the first revoked it). :class:`NotFound`
+    when ``username`` has no such token, alike whether the id is another
+    account's or nothing's: an id typed against the wrong account (or sent from
+    the wrong account's page) revoked that other account's token. In the web app
+    ``by`` must still be an enabled administrator (:func:`_check_acting_admin`).
+    """
+    before = revoke_token_row(
+        store,
+        token_id,
+        username=username,
+        at=_now(store),
+        check=lambda accounts: _check_acting_admin(accounts, by),
+    )
+    if before is None:
+        msg = f"{username!r} has no token {token_id!r}"
         raise NotFound(msg)
-    row = rows.row(0, named=True)
-    row["revoked_at"] = _now(store)
-    put_token(store, row)
-    _audit_change(store, f"token:{token_id}", "API token revoked", by)
+    revoked = before["revoked_at"]
+    if isinstance(revoked, dt.datetime):
+        return revoked
+    _audit_change(store, f"token:{token_id}", f"API token of {username} revoked", by)
+    return None
 
 
 def list_tokens(store: Store, username: str | None = None) -> pl.DataFrame:
-    """Tokens (public id, owner, dates), never their digests."""
+    """Tokens (public id, owner, issued, revoked, last used), never their digests;
+    the oldest first."""
     return read_tokens(store, username=username).drop("token_sha256")
 
 

@@ -1,0 +1,300 @@
+"""API tokens on an account's page (``/admin/users/NAME``): listed without their
+value or digest, issued with the value on that answer alone, revoked; admin only,
+audited under the administrator, through the workflow the CLI uses."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from fastapi.testclient import TestClient
+
+from avert.config.settings import load_settings
+from avert.policy import ROLES
+from avert.store import Store
+from avert.web import create_app
+from avert.workflows.users import (
+    add_user,
+    issue_token,
+    list_tokens,
+    set_disabled,
+    set_role,
+    user_for_token,
+)
+from web.helpers import PASSWORD, SECRET, csrf_of, signed_in
+
+TOKEN = re.compile(r"avt_[0-9a-f]{12}_[A-Za-z0-9_-]{40,}")
+
+
+@pytest.fixture
+def accounts(tmp_path: Path) -> Iterator[tuple[TestClient, Store]]:
+    """A store of accounts only (one per role), its app, a client of ``admin``."""
+    url = f"sqlite:///{tmp_path / 'accounts.db'}"
+    store = Store(url)
+    store.upgrade()
+    for role in ROLES:
+        org = {"org": "council"} if role == "partner" else {}
+        add_user(store, role, password=PASSWORD, role=role, **org)
+    settings = load_settings({}).with_overrides(
+        database_url=url, secret_key=SECRET, pseudonym_key=secrets.token_urlsafe(32)
+    )
+    app = create_app(settings, store)
+    yield signed_in(app, "admin"), store
+    store.close()
+
+
+def _csrf(client: TestClient, path: str = "/admin/users/officer") -> str:
+    return csrf_of(client.get(path).text)
+
+
+def _changes(store: Store) -> pl.DataFrame:
+    log = store.read_frame("audit", order_by=["seq"])
+    return log.filter(pl.col("action") == "change")
+
+
+def _issue(client: TestClient, name: str = "officer") -> str:
+    answer = client.post(
+        f"/admin/users/{name}/tokens",
+        data={"csrf_token": _csrf(client, f"/admin/users/{name}")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 200, answer.text
+    found = TOKEN.search(answer.text)
+    assert found, "no token on the answer"
+    return found.group(0)
+
+
+def test_issue_shows_the_value_once_and_keeps_it_nowhere(
+    accounts: tuple[TestClient, Store], caplog: pytest.LogCaptureFixture
+) -> None:
+    admin, store = accounts
+    caplog.set_level(logging.DEBUG)
+    answer = admin.post(
+        "/admin/users/officer/tokens",
+        data={"csrf_token": _csrf(admin)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 200  # the value on this answer, not a redirect
+    assert answer.headers["cache-control"] == "no-store"
+    assert "location" not in answer.headers
+    value = TOKEN.search(answer.text)
+    assert value, answer.text
+    token = value.group(0)
+    secret = token.split("_", 2)[2]
+    assert "Copy it now: it is not stored" in answer.text
+    assert user_for_token(store, token) is not None  # it works
+    # never again: not on the next page, the log, the audit rows or the store
+    later = admin.get("/admin/users/officer").text
+    assert secret not in later
+    token_id = token.split("_")[1]
+    assert token_id in later  # listed by its id
+    assert secret not in caplog.text
+    assert secret not in store.read_frame("audit").write_csv()
+    assert secret not in store.read_frame("api_tokens").write_csv()
+    digest = store.read_frame("api_tokens")["token_sha256"][0]
+    assert digest not in later
+    assert digest not in answer.text
+    rows = _changes(store).filter(pl.col("object") == f"token:{token_id}")
+    assert rows.select("user_name", "role", "reason").rows() == [
+        ("admin", "admin", "API token issued to officer")
+    ]
+
+
+def test_the_page_lists_tokens_with_their_state(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    admin, store = accounts
+    assert 'id="no-tokens"' in admin.get("/admin/users/officer").text
+    used = _issue(admin)
+    revoked = _issue(admin)
+    assert user_for_token(store, used) is not None  # stamps its last use
+    admin.post(
+        f"/admin/users/officer/tokens/{revoked.split('_')[1]}/revoke",
+        data={"csrf_token": _csrf(admin)},
+    )
+    page = admin.get("/admin/users/officer").text
+    table = page.split('id="token-list"')[1].split("</table>")[0]
+    rows = table.split("<tr>")[2:]
+    assert len(rows) == 2
+    used_row = next(r for r in rows if used.split("_")[1] in r)
+    revoked_row = next(r for r in rows if revoked.split("_")[1] in r)
+    assert "live" in used_row
+    assert "never" not in used_row
+    assert "revoked " in revoked_row
+    assert "Revoke</button>" not in revoked_row
+    assert "Revoke</button>" in used_row
+
+
+def test_revoke_stops_the_token_and_is_audited(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    admin, store = accounts
+    token = _issue(admin)
+    token_id = token.split("_")[1]
+    done = admin.post(
+        f"/admin/users/officer/tokens/{token_id}/revoke",
+        data={"csrf_token": _csrf(admin)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/admin/users/officer"
+    assert (
+        f"Token {token_id} of officer revoked" in admin.get("/admin/users/officer").text
+    )
+    assert user_for_token(store, token) is None
+    assert ("admin", "API token of officer revoked") in _changes(store).filter(
+        pl.col("object") == f"token:{token_id}"
+    ).select("user_name", "reason").rows()
+
+
+def test_a_token_revoked_from_another_accounts_page_is_refused(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    """The id of the analyst's token posted from the officer's page: the route
+    revoked any token by its id, whoever's account the page was."""
+    admin, store = accounts
+    theirs = issue_token(store, "analyst")
+    token_id = theirs.split("_")[1]
+    refused = admin.post(
+        f"/admin/users/officer/tokens/{token_id}/revoke",
+        data={"csrf_token": _csrf(admin)},
+    )
+    assert refused.status_code == 404
+    assert "no such token: nothing was revoked" in refused.text
+    assert user_for_token(store, theirs) is not None
+    assert _changes(store).filter(pl.col("object") == f"token:{token_id}").height == 1
+    # nor an id that names nothing, and the answer is the same
+    nothing = admin.post(
+        "/admin/users/officer/tokens/000000000000/revoke",
+        data={"csrf_token": _csrf(admin)},
+    )
+    assert nothing.status_code == 404
+    assert "no such token: nothing was revoked" in nothing.text
+
+
+def test_a_second_admins_stale_revoke_keeps_the_first(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    """Two administrators with the page open: the second one's revoke of a token
+    revoked already moved its revoked time and wrote a second audit row."""
+    admin, store = accounts
+    add_user(store, "admin2", password=PASSWORD, role="admin")
+    admin2 = signed_in(admin.app, "admin2")
+    token_id = issue_token(store, "officer").split("_")[1]
+    stale = _csrf(admin2)  # admin2's page, opened while the token was live
+    admin.post(
+        f"/admin/users/officer/tokens/{token_id}/revoke",
+        data={"csrf_token": _csrf(admin)},
+    )
+    first = list_tokens(store, "officer")["revoked_at"][0]
+    again = admin2.post(
+        f"/admin/users/officer/tokens/{token_id}/revoke", data={"csrf_token": stale}
+    )
+    assert again.status_code == 200
+    assert "was revoked already" in again.text
+    assert list_tokens(store, "officer")["revoked_at"][0] == first
+    revokes = _changes(store).filter(
+        (pl.col("object") == f"token:{token_id}")
+        & pl.col("reason").str.contains("revoked")
+    )
+    assert revokes["user_name"].to_list() == ["admin"]
+
+
+def test_a_disabled_account_shows_its_tokens_stopped_and_gets_none(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    admin, store = accounts
+    add_user(store, "admin2", password=PASSWORD, role="admin")
+    admin2 = signed_in(admin.app, "admin2")
+    token = issue_token(store, "officer")
+    stale = _csrf(admin2)  # the issue form, opened while officer was enabled
+    set_disabled(store, "officer", disabled=True, by="admin")
+    assert user_for_token(store, token) is None
+    page = admin.get("/admin/users/officer").text
+    assert 'id="tokens-stopped"' in page
+    assert "stopped</b>: the account is disabled" in page
+    assert 'id="issue-token"' not in page
+    refused = admin2.post("/admin/users/officer/tokens", data={"csrf_token": stale})
+    assert refused.status_code == 400
+    assert "is disabled: its API tokens do not work" in refused.text
+    assert TOKEN.search(refused.text) is None
+    assert list_tokens(store, "officer").height == 1
+
+
+def test_an_admin_demoted_at_another_worker_cannot_issue_or_revoke(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    """A worker knows an account's role up to 5 s late: an administrator just
+    demoted elsewhere still passed as one there, and issued tokens."""
+    admin, store = accounts
+    add_user(store, "admin2", password=PASSWORD, role="admin")
+    second_worker = create_app(admin.app.state.avert.settings, store)
+    admin2 = signed_in(second_worker, "admin2")
+    token_id = issue_token(store, "officer").split("_")[1]
+    stale = _csrf(admin2)  # cached there as admin
+    set_role(store, "admin2", "analyst", by="admin")
+    for path in (
+        "/admin/users/officer/tokens",
+        f"/admin/users/officer/tokens/{token_id}/revoke",
+    ):
+        refused = admin2.post(path, data={"csrf_token": stale})
+        assert refused.status_code == 403, path
+        assert "no longer an enabled administrator" in refused.text
+    tokens = list_tokens(store, "officer")
+    assert tokens.height == 1
+    assert tokens["revoked_at"].null_count() == 1
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
+def test_every_role_but_admin_is_refused(
+    accounts: tuple[TestClient, Store], role: str
+) -> None:
+    admin, store = accounts
+    token_id = issue_token(store, "officer").split("_")[1]
+    client = signed_in(admin.app, role)
+    csrf = csrf_of(client.get("/today").text)
+    for path in (
+        f"/admin/users/{role}/tokens",
+        "/admin/users/officer/tokens",
+        f"/admin/users/officer/tokens/{token_id}/revoke",
+    ):
+        refused = client.post(path, data={"csrf_token": csrf})
+        assert refused.status_code == 403, (role, path)
+        assert TOKEN.search(refused.text) is None
+    tokens = list_tokens(store)
+    assert tokens.height == 1
+    assert tokens["revoked_at"].null_count() == 1
+
+
+@pytest.mark.parametrize("path", ["tokens", "tokens/{id}/revoke"])
+def test_without_the_csrf_token_nothing_changes(
+    accounts: tuple[TestClient, Store], path: str
+) -> None:
+    admin, store = accounts
+    token_id = issue_token(store, "officer").split("_")[1]
+    url = "/admin/users/officer/" + path.replace("{id}", token_id)
+    for sent in ({}, {"csrf_token": "forged"}):
+        refused = admin.post(url, data=sent)
+        assert refused.status_code == 403
+        assert TOKEN.search(refused.text) is None
+    tokens = list_tokens(store)
+    assert (tokens.height, tokens["revoked_at"].null_count()) == (1, 1)
+
+
+def test_a_token_cannot_issue_another(accounts: tuple[TestClient, Store]) -> None:
+    """An administrator's bearer token (no CSRF check) posting to the issue form:
+    a stolen token minted fresh ones that outlived its revocation."""
+    admin, store = accounts
+    token = issue_token(store, "admin")
+    api = TestClient(admin.app)
+    refused = api.post(
+        "/admin/users/admin/tokens", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert refused.status_code == 403
+    assert "issued from a signed-in session" in refused.text
+    assert list_tokens(store, "admin").height == 1
