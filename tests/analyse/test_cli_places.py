@@ -171,7 +171,7 @@ def test_gistar_grid_leaves_a_stray_300_km_away_out_with_a_note(
     stray = json.loads(_run(far, *args, "--json"))
     # the grid of the bulk (5 km: 34 x 34 cells), not 305 km wide: the same spots
     assert stray["notes"][:-1] == alone["notes"]
-    assert "cells of 1156 at FDR" in alone["notes"][0]
+    assert "cells of 1,156 at FDR" in alone["notes"][0]
     assert stray["spots"] == alone["spots"]
     note = stray["notes"][-1]
     assert note.startswith(

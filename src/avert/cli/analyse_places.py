@@ -177,7 +177,7 @@ def near_repeat(
         _print_result(res, n_events=res.n_events, n_pairs=res.n_pairs, bands=res.frame)
         return
     console.print(
-        f"{res.n_events} events, {res.n_pairs} pairs in range, {sims} permutations"
+        f"{res.n_events:,} events, {res.n_pairs:,} pairs in range, {sims:,} permutations"
     )
     _knox_table(res.frame)
 
@@ -285,7 +285,7 @@ def gistar(
     _table(spots.select("cell_id", "spot", "value", "z", "q_value"), limit=shown)
     if shown < spots.height:
         console.print(
-            f"First {shown} of {spots.height} cells (by z; --limit 0 or --json "
+            f"First {shown:,} of {spots.height:,} cells (by z; --limit 0 or --json "
             "shows every cell)."
         )
 
@@ -365,8 +365,8 @@ def hotspots(
         return
     shown = _shown(limit, frame.height)
     console.print(
-        f"{frame.height} cells with a pattern"
-        + (": " + ", ".join(f"{n} {p}" for p, n in counts.items()) if counts else "")
+        f"{frame.height:,} cells with a pattern"
+        + (": " + ", ".join(f"{n:,} {p}" for p, n in counts.items()) if counts else "")
         + "."
     )
     print_notes(res.notes)  # events left out of the grid, far from the bulk
@@ -376,7 +376,7 @@ def hotspots(
     )
     if shown < frame.height:
         console.print(
-            f"First {shown} of {frame.height} cells (by pattern, then trend z; "
+            f"First {shown:,} of {frame.height:,} cells (by pattern, then trend z; "
             "--limit 0 or --json shows every cell)."
         )
 
