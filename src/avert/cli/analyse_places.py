@@ -24,6 +24,8 @@ from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, period, when
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import polars as pl
 
     from avert.workflows.places import StudyArea
@@ -306,9 +308,9 @@ def _shown(limit: int, rows: int) -> int:
     return rows if limit == 0 else min(limit, rows)
 
 
-def _slice_days(value: float) -> float:
+def _slice_days(value: float | None) -> float | None:
     """``--slice-days``: a usage error naming it unless positive and finite."""
-    if not 0 < value < math.inf:  # NaN too
+    if value is not None and not 0 < value < math.inf:  # NaN too
         raise typer.BadParameter(f"must be more than 0 days; got {value:g}")
     return value
 
@@ -322,9 +324,23 @@ def hotspots(
         int, typer.Option("--slices", min=3, help="Number of slices.")
     ] = 12,
     slice_days: Annotated[
-        float,
-        typer.Option("--slice-days", callback=_slice_days, help="Days per slice."),
-    ] = 7.0,
+        float | None,
+        typer.Option(
+            "--slice-days",
+            callback=_slice_days,
+            help="Days per slice (default 7).",
+            show_default=False,
+        ),
+    ] = None,
+    slice_months: Annotated[
+        int | None,
+        typer.Option(
+            "--slice-months",
+            min=1,
+            help="Calendar months per slice instead of days, for data that gives "
+            "the month only (data.police.uk); --at the first of a month.",
+        ),
+    ] = None,
     cell: CellOpt = 150.0,
     radius: _RADIUS = 1,
     alpha: _ALPHA = 0.05,
@@ -343,19 +359,26 @@ def hotspots(
     from avert.workflows.places import emerging_counts, run_emerging
 
     end = when(ctx, at, "--at")
+    if slice_months is not None and slice_days is not None:
+        msg = "give --slice-days or --slice-months, not both"
+        raise typer.BadParameter(msg, param_hint="'--slice-months'")
+    days = 7.0 if slice_days is None else slice_days
     try:
-        end - dt.timedelta(days=slices * slice_days)
+        end - dt.timedelta(days=slices * days)
     except OverflowError as err:  # a crash before
-        msg = f"{slices} slices of {slice_days:g} days reach before the year 1"
+        msg = f"{slices} slices of {days:g} days reach before the year 1"
         raise typer.BadParameter(msg, param_hint="'--slices' / '--slice-days'") from err
     res = run_emerging(
-        read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
+        _hotspot_events(
+            ctx, csv, all_incidents=all_incidents, monthly=bool(slice_months)
+        ),
         at=end,
         slices=slices,
-        slice_days=slice_days,
+        slice_days=days,
         cell_size_m=cell,
         radius=radius,
         alpha=alpha,
+        slice_months=slice_months,
     )
     frame = res.frame
     counts = emerging_counts(frame)
@@ -379,6 +402,28 @@ def hotspots(
             f"First {shown:,} of {frame.height:,} cells (by pattern, then trend z; "
             "--limit 0 or --json shows every cell)."
         )
+
+
+def _hotspot_events(
+    ctx: typer.Context, csv: Path | None, *, all_incidents: bool, monthly: bool
+) -> pl.DataFrame:
+    """The events of ``analyse hotspots``: month-only records (data.police.uk) kept
+    for monthly slices, left out of slices of days; a store holding nothing else is
+    refused, saying that monthly slices can read it."""
+    from avert.errors import ConfigError
+
+    if monthly:
+        return read_events(ctx, csv, all_incidents=all_incidents)
+    try:
+        return read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
+    except ConfigError as err:
+        if "month-only" not in str(err):
+            raise
+        msg = (
+            f"{err} Emerging hot spots can still compare months: 'avert analyse "
+            "hotspots --slice-months 1 --at' the first of the month after the last."
+        )
+        raise ConfigError(msg) from err
 
 
 def register(app: typer.Typer) -> None:

@@ -264,24 +264,36 @@ def run_emerging(
     cell_size_m: float = 150.0,
     radius: int = 1,
     alpha: float = 0.05,
+    slice_months: int | None = None,
 ) -> EmergingResult:
     """Emerging hotspot classes over ``slices`` periods of ``slice_days`` before ``at``.
 
+    ``slice_months`` instead cuts calendar months (``at`` the first of a month at
+    00:00): slice *k* holds the events dated in its months, so data.police.uk's
+    month-only records (dated the first of their month) count in their own month.
     Returns the cells with a pattern other than ``none``, newest patterns first
     (:class:`EmergingResult`). The grid covers the bulk of the window's events;
     those left out far from it are counted in a note
     (:func:`avert.analyse.forecast.bulk_events`).
     """
-    if slices < 3 or slice_days <= 0:
+    if slices < 3 or slice_days <= 0 or (slice_months is not None and slice_months < 1):
         msg = "emerging hotspots need at least 3 slices of positive length."
         raise ConfigError(msg)
-    start = at - dt.timedelta(days=slices * slice_days)
+    start = (
+        at - dt.timedelta(days=slices * slice_days)
+        if slice_months is None
+        else _months_before(at, slices * slice_months)
+    )
     ev_frame, stray = bulk_events(_window(events, start, at), grid="hotspot grid")
     grid, _, ev = count_grid(ev_frame, cell_size_m)
     _check_cells(grid.n_cells, cell_size_m)
-    k = np.floor((ev.t - to_days(start)) / slice_days).astype(np.int64)
-    k = np.clip(k, 0, slices - 1)
-    flat = np.bincount(k * grid.n_cells + ev.cell, minlength=slices * grid.n_cells)
+    if slice_months is None:
+        k = np.floor((ev.t - to_days(start)) / slice_days).astype(np.int64)
+        k = np.clip(k, 0, slices - 1)
+        cell = ev.cell
+    else:
+        k, cell = _month_slices(ev_frame, grid, start, slice_months)
+    flat = np.bincount(k * grid.n_cells + cell, minlength=slices * grid.n_cells)
     cube: npt.NDArray[np.float64] = flat.reshape(slices, *grid.shape).astype(np.float64)
     em = emerging_hotspots(cube, alpha=alpha, radius=radius)
     no_cold = _no_cold_slices_note(cube, radius=radius, alpha=alpha)
@@ -293,6 +305,46 @@ def run_emerging(
         .drop("_o")
     )
     return EmergingResult(frame, tuple(n for n in (no_cold, stray) if n))
+
+
+def _months_before(at: dt.datetime, months: int) -> dt.datetime:
+    """The first of the month ``months`` calendar months before ``at``, which must
+    itself be the first of a month at 00:00 (a slice edge inside a month would cut
+    a police.uk month whose records all carry its first day)."""
+    if at.day != 1 or at.time() != dt.time(0):
+        nxt = at.year * 12 + at.month  # the next month, counted from year 0
+        first = dt.date(nxt // 12, nxt % 12 + 1, 1)
+        msg = (
+            "Monthly slices end on the first of a month at 00:00 (police.uk dates a "
+            f"month's records on its first day); got --at {at:%Y-%m-%d %H:%M}. "
+            f"--at {first:%Y-%m-%d} ends the last slice with {at:%B %Y}."
+        )
+        raise ConfigError(msg)
+    index = at.year * 12 + at.month - 1 - months
+    if index < 12:  # before the year 1
+        msg = f"{months} months before {at:%Y-%m-%d} reach before the year 1."
+        raise ConfigError(msg)
+    return dt.datetime(index // 12, index % 12 + 1, 1, tzinfo=at.tzinfo)
+
+
+def _month_slices(
+    events: pl.DataFrame, grid: Grid, start: dt.datetime, slice_months: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Slice and cell of each located event in ``[start, start + slices months)``:
+    slice *k* holds the calendar months ``k * slice_months`` to ``(k + 1) *
+    slice_months - 1`` after ``start`` (vectorised over the rows)."""
+    when = events["occurred_at"]
+    if isinstance(when.dtype, pl.Datetime) and when.dtype.time_zone is not None:
+        when = when.dt.replace_time_zone(None)
+    month = (
+        when.dt.year().cast(pl.Int64) * 12 + when.dt.month().cast(pl.Int64)
+    ).to_numpy()
+    k = (month - (start.year * 12 + start.month)) // slice_months
+    cell = grid.cell_index(
+        events["x"].cast(pl.Float64).to_numpy(), events["y"].cast(pl.Float64).to_numpy()
+    )
+    ok = (cell >= 0) & (k >= 0)
+    return k[ok].astype(np.int64), cell[ok]
 
 
 def _no_cold_slices_note(
