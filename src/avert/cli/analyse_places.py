@@ -251,12 +251,14 @@ def gistar(
         str,
         typer.Option(
             "--study-area",
-            help="grid: every cell of the box around the window's events; active: "
-            "only the cells with an event at any time in the data read (the store "
-            "or --csv), so that a cell where events happen but none did in the "
-            "window can be a cold spot (over the box, mostly empty, none can).",
+            help="active: only the cells with an event at any time in the data "
+            "read (the store or --csv), so a cell is hot against the places where "
+            "events happen, and a cell where events happen but none did in the "
+            "window can be cold; grid: every cell of the box around the window's "
+            "events, mostly empty ground on a force's data, against which most "
+            "cells near a few events read hot and none can be cold.",
         ),
-    ] = "grid",
+    ] = "active",
 ) -> None:
     """Getis-Ord Gi* per cell with a false-discovery-rate correction: hot and cold spots.
 

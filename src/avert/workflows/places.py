@@ -167,8 +167,43 @@ def run_gistar(
         if study_area == "grid" and any(n.startswith(NO_COLD_SPOT) for n in res.notes)
         else ()
     )
-    notes = (*res.notes, *hint, *(n for n in (stray, sparse) if n))
-    return replace(res, frame=_cell_ids(res.frame, grid), notes=notes)
+    empty_hot = _empty_hot_note(counts, res) if study_area == "grid" else None
+    notes = (*res.notes, *hint, *(n for n in (empty_hot, stray, sparse) if n))
+    return replace(
+        res,
+        frame=_cell_ids(res.frame, grid),
+        notes=notes,
+        params={**res.params, "study_area": study_area},
+    )
+
+
+#: Over a box at least this share empty, :func:`run_gistar` says what "hot" means
+EMPTY_BOX_SHARE = 0.5
+
+
+def _empty_hot_note(counts: npt.NDArray[np.float64], res: GiStarResult) -> str | None:
+    """Say how many hot cells of a mostly empty box hold no event, and how few
+    events a hot neighbourhood needs: Gi* compares each neighbourhood with the mean
+    and spread of the whole grid, and over a force's bounding box (moors, parks,
+    water) most cells are empty. On West Yorkshire's violence of July 2018 (150 m
+    cells, 97.6 % of 216,376 empty), 3,826 of the 6,816 hot cells held no event and
+    a 3 x 3 neighbourhood of 5 events read hot; over the cells with an event (the
+    ``active`` study area) 144 cells were hot. The neighbourhood's events are
+    ``G* x`` the grid's total (G* is the neighbourhood's share of it)."""
+    hot = res.spot == "hot"
+    empty_share = float((counts == 0).mean())
+    if empty_share < EMPTY_BOX_SHARE or not hot.any():
+        return None
+    n_empty_hot = int((hot & (counts == 0)).sum())
+    fewest = float(np.min(res.g[hot])) * float(np.nansum(counts))
+    return (
+        f"Over the events' bounding box, {empty_share:.1%} of its cells empty, "
+        f"{n_empty_hot:,} of the {int(hot.sum()):,} hot cells hold no event, and a "
+        f"neighbourhood of {fewest:.0f} events reads hot: Gi* compares each "
+        "neighbourhood with the whole grid, empty ground included. The active study "
+        "area (analyse gistar's default) compares it with the cells where events "
+        "happen."
+    )
 
 
 def _active_cells(
