@@ -10,12 +10,16 @@ command's default is now the active cells, and the box says what its "hot" means
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import polars as pl
+from typer.testing import CliRunner
 
-from avert.workflows.places import run_gistar
+from avert.cli import app
+from avert.workflows.places import run_emerging, run_gistar
 
 
 def _two_towns() -> pl.DataFrame:
@@ -67,3 +71,56 @@ def test_active_cells_call_no_empty_cell_hot_and_need_no_such_note() -> None:
     assert 0 < hot.height < box.frame.filter(pl.col("spot") == "hot").height
     assert (hot["value"] > 0).all()
     assert not [n for n in active.notes if n.startswith("Over the events' bounding")]
+
+
+def _two_towns_over_months() -> pl.DataFrame:
+    """The two towns over four months, the busy squares in the last two only."""
+    rng = np.random.default_rng(6)
+    frames = []
+    for month in range(4):
+        town = _two_towns().sample(fraction=1.0, seed=month)
+        if month < 2:  # no busy square yet
+            town = town.filter(pl.col("x") % 1_000 != 10.0)
+        shift = rng.uniform(-1, 1, (town.height, 2))
+        frames.append(
+            town.with_columns(
+                x=pl.col("x") + shift[:, 0],
+                y=pl.col("y") + shift[:, 1],
+                occurred_at=pl.lit(dt.datetime(2018, 3 + month, 1)),
+            )
+        )
+    return pl.concat(frames)
+
+
+def _ever_empty(frame: pl.DataFrame, events: pl.DataFrame) -> int:
+    """Cells of ``frame`` (with ``cell_id``) where no event of ``events`` fell."""
+    ids = events.select(
+        pl.format(
+            "150m:E{}:N{}",
+            (pl.col("x") / 150).floor().cast(pl.Int64),
+            (pl.col("y") / 150).floor().cast(pl.Int64),
+        )
+    ).to_series()
+    return frame.filter(~pl.col("cell_id").is_in(ids.implode())).height
+
+
+def test_hotspots_over_the_active_cells_give_no_empty_cell_a_pattern(
+    tmp_path: Path,
+) -> None:
+    """``analyse hotspots`` over the box gave empty cells beside busy ones a
+    pattern, as Gi* did (London's first quarter of 2022 by month: 18,630 cells
+    with a pattern over the box, 518 over the active cells, now the default)."""
+    events = _two_towns_over_months()
+    at = dt.datetime(2018, 7, 1)
+    box = run_emerging(events, at=at, slices=4, slice_months=1, study_area="grid")
+    assert _ever_empty(box.frame, events) > 0
+    path = tmp_path / "towns.csv"
+    events.write_csv(path)
+    args = ["analyse", "hotspots", "--csv", str(path), "--at", "2018-07-01"]
+    res = CliRunner().invoke(
+        app, [*args, "--slices", "4", "--slice-months", "1", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    cells = pl.DataFrame(json.loads(res.output)["cells"])
+    assert 0 < cells.height < box.frame.height
+    assert _ever_empty(cells, events) == 0

@@ -52,6 +52,18 @@ _ALPHA = Annotated[
         "--alpha", callback=_false_discovery_rate, help="False discovery rate."
     ),
 ]
+_STUDY_AREA = Annotated[
+    str,
+    typer.Option(
+        "--study-area",
+        help="active: only the cells with an event at any time in the data "
+        "read (the store or --csv), so a cell is hot against the places where "
+        "events happen, and a cell where events happen but none did in the "
+        "window can be cold; grid: every cell of the box around the window's "
+        "events, mostly empty ground on a force's data, against which most "
+        "cells near a few events read hot and none can be cold.",
+    ),
+]
 _LIMIT = Annotated[
     int,
     typer.Option("--limit", min=0, help="Cells shown in the table (0: every cell)."),
@@ -247,18 +259,7 @@ def gistar(
     all_incidents: AllIncidentsOpt = False,
     limit: _LIMIT = 50,
     as_json: JsonOpt = False,
-    study_area: Annotated[
-        str,
-        typer.Option(
-            "--study-area",
-            help="active: only the cells with an event at any time in the data "
-            "read (the store or --csv), so a cell is hot against the places where "
-            "events happen, and a cell where events happen but none did in the "
-            "window can be cold; grid: every cell of the box around the window's "
-            "events, mostly empty ground on a force's data, against which most "
-            "cells near a few events read hot and none can be cold.",
-        ),
-    ] = "active",
+    study_area: _STUDY_AREA = "active",
 ) -> None:
     """Getis-Ord Gi* per cell with a false-discovery-rate correction: hot and cold spots.
 
@@ -350,6 +351,7 @@ def hotspots(
     all_incidents: AllIncidentsOpt = False,
     limit: _LIMIT = 50,
     as_json: JsonOpt = False,
+    study_area: _STUDY_AREA = "active",
 ) -> None:
     """Emerging hot spots: new, intensifying, persistent, diminishing, sporadic ... cells.
 
@@ -381,6 +383,7 @@ def hotspots(
         radius=radius,
         alpha=alpha,
         slice_months=slice_months,
+        study_area=_study_area(study_area),
     )
     frame = res.frame
     counts = emerging_counts(frame)

@@ -300,6 +300,7 @@ def run_emerging(
     radius: int = 1,
     alpha: float = 0.05,
     slice_months: int | None = None,
+    study_area: StudyArea = "grid",
 ) -> EmergingResult:
     """Emerging hotspot classes over ``slices`` periods of ``slice_days`` before ``at``.
 
@@ -309,8 +310,13 @@ def run_emerging(
     Returns the cells with a pattern other than ``none``, newest patterns first
     (:class:`EmergingResult`). The grid covers the bulk of the window's events;
     those left out far from it are counted in a note
-    (:func:`avert.analyse.forecast.bulk_events`).
+    (:func:`avert.analyse.forecast.bulk_events`). ``study_area="active"`` tests in
+    every slice only the cells with an event at any time in ``events``, as
+    :func:`run_gistar` does.
     """
+    if study_area not in STUDY_AREAS:
+        msg = f"study_area must be one of {', '.join(STUDY_AREAS)}; got {study_area!r}."
+        raise ConfigError(msg)
     if slices < 3 or slice_days <= 0 or (slice_months is not None and slice_months < 1):
         msg = "emerging hotspots need at least 3 slices of positive length."
         raise ConfigError(msg)
@@ -330,8 +336,12 @@ def run_emerging(
         k, cell = _month_slices(ev_frame, grid, start, slice_months)
     flat = np.bincount(k * grid.n_cells + cell, minlength=slices * grid.n_cells)
     cube: npt.NDArray[np.float64] = flat.reshape(slices, *grid.shape).astype(np.float64)
+    if study_area == "active":
+        cube = np.where(np.isnan(_active_cells(events, grid, cube[0])), np.nan, cube)
     em = emerging_hotspots(cube, alpha=alpha, radius=radius)
-    no_cold = _no_cold_slices_note(cube, radius=radius, alpha=alpha)
+    no_cold = _no_cold_slices_note(
+        cube, radius=radius, alpha=alpha, study_area=study_area
+    )
     order = {p: k for k, p in enumerate(EMERGING_PATTERNS)}
     frame = (
         _cell_ids(em.filter(pl.col("pattern") != "none"), grid)
@@ -383,7 +393,11 @@ def _month_slices(
 
 
 def _no_cold_slices_note(
-    cube: npt.NDArray[np.float64], *, radius: int, alpha: float
+    cube: npt.NDArray[np.float64],
+    *,
+    radius: int,
+    alpha: float,
+    study_area: StudyArea = "grid",
 ) -> str | None:
     """Say in how many slices no cell can be a cold spot (:func:`gi_star`'s note):
     a cell is *oscillating* only after a cold slice, which a grid of mostly zeros
@@ -397,6 +411,14 @@ def _no_cold_slices_note(
     )
     if not none:
         return None
+    if study_area == "active":
+        return (
+            f"{NO_COLD_SPOT} in {none} of the {len(cube)} slices: even over the "
+            "cells where events happen, a slice's events are too few for an empty "
+            "neighbourhood to lie far enough below its mean, so no cell can turn "
+            "oscillating (hot, after a cold slice) from them. Longer slices give "
+            "each cell more events."
+        )
     return (
         f"{NO_COLD_SPOT} in {none} of the {len(cube)} slices: even a cell whose "
         "whole neighbourhood is empty lies too little below the mean of a grid of "
