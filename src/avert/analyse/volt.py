@@ -983,9 +983,10 @@ def _empty_window_note(
     window said only "Time of day is unavailable ... data.police.uk gives the month
     only", of no incident at all)."""
     when = incidents["occurred_from"].drop_nulls()
+    first, last = when.min(), when.max()
     span = (
-        f"; the incidents read run from {when.min():%Y-%m-%d} to {when.max():%Y-%m-%d}"
-        if when.len()
+        f"; the incidents read run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        if isinstance(first, dt.date) and isinstance(last, dt.date)
         else ""
     )
     return [
