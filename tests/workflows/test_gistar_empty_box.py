@@ -71,6 +71,14 @@ def test_active_cells_call_no_empty_cell_hot_and_need_no_such_note() -> None:
     assert 0 < hot.height < box.frame.filter(pl.col("spot") == "hot").height
     assert (hot["value"] > 0).all()
     assert not [n for n in active.notes if n.startswith("Over the events' bounding")]
+    # said of the cells where events happen, not of "NaN or masked" cells
+    inside = box.frame.filter(pl.col("value") > 0).height
+    outside = box.frame.height - inside
+    assert active.notes[1] == (
+        f"The study area is the {inside:,} cells with an event at any time in the "
+        f"data read; the box's other {outside:,} cells are outside the study area "
+        "and left out (--study-area grid tests them too)."
+    )
 
 
 def _two_towns_over_months() -> pl.DataFrame:

@@ -168,12 +168,28 @@ def run_gistar(
         else ()
     )
     empty_hot = _empty_hot_note(counts, res) if study_area == "grid" else None
-    notes = (*res.notes, *hint, *(n for n in (empty_hot, stray, sparse) if n))
+    own = tuple(
+        _active_note(n, counts) if study_area == "active" else n for n in res.notes
+    )
+    notes = (*own, *hint, *(n for n in (empty_hot, stray, sparse) if n))
     return replace(
         res,
         frame=_cell_ids(res.frame, grid),
         notes=notes,
         params={**res.params, "study_area": study_area},
+    )
+
+
+def _active_note(note: str, counts: npt.NDArray[np.float64]) -> str:
+    """Gi*'s count of the cells outside the study area, said of the active cells
+    (the API's "NaN or masked" means nothing on the command line)."""
+    if "cells outside the study area (NaN or masked)" not in note:
+        return note
+    inside = int(np.isfinite(counts).sum())
+    return (
+        f"The study area is the {inside:,} cells with an event at any time in the "
+        f"data read; the box's other {counts.size - inside:,} cells are outside the "
+        "study area and left out (--study-area grid tests them too)."
     )
 
 
