@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from avert.cli import app
 from avert.errors import ConfigError
 from avert.store import Store
-from avert.workflows.places import run_emerging
+from avert.workflows.places import run_emerging, run_gistar
 
 _AT = dt.datetime(2022, 1, 1)
 
@@ -86,3 +86,29 @@ def test_cli_reads_month_only_records_with_slice_months(tmp_path: Path) -> None:
         app, [*args, "--slice-months", "1", "--slice-days", "30"], env=env
     )
     assert both.exit_code == 2
+
+
+def test_gistar_window_inside_a_police_uk_month_says_what_it_does() -> None:
+    """``analyse gistar --from 2019-03-15 --to 2019-04-15`` on the City of London's
+    police.uk months used April's 105 violent records and none of March's 143
+    (dated the first of their month), without a word."""
+    events = _months().with_columns(time_precision=pl.lit("month"))
+    res = run_gistar(
+        events,
+        date_from=dt.datetime(2021, 3, 15),
+        date_to=dt.datetime(2021, 4, 15),
+    )
+    march = events.filter(pl.col("occurred_at") == dt.datetime(2021, 3, 1)).height
+    april = events.filter(pl.col("occurred_at") == dt.datetime(2021, 4, 1)).height
+    assert any(
+        n.startswith(f"{march:,} month-dated incidents of 2021-03 are left out")
+        for n in res.notes
+    ), res.notes
+    assert any(
+        n.startswith(f"{april:,} month-dated incidents of 2021-04 are in the window")
+        for n in res.notes
+    )
+    whole = run_gistar(
+        events, date_from=dt.datetime(2021, 3, 1), date_to=dt.datetime(2021, 5, 1)
+    )
+    assert not any("month-dated" in n for n in whole.notes)

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from avert.analyse._window import month_edge_notes
 from avert.analyse.forecast import Events, Grid, bulk_events, to_days
 from avert.analyse.gistar import (
     EMERGING_PATTERNS,
@@ -171,12 +172,33 @@ def run_gistar(
     own = tuple(
         _active_note(n, counts) if study_area == "active" else n for n in res.notes
     )
-    notes = (*own, *hint, *(n for n in (empty_hot, stray, sparse) if n))
+    notes = (
+        *own,
+        *hint,
+        *(n for n in (empty_hot, stray, sparse) if n),
+        *_month_edges(events, date_from, date_to),
+    )
     return replace(
         res,
         frame=_cell_ids(res.frame, grid),
         notes=notes,
         params={**res.params, "study_area": study_area},
+    )
+
+
+def _month_edges(
+    events: pl.DataFrame, date_from: dt.datetime | None, date_to: dt.datetime | None
+) -> list[str]:
+    """Month-only records (data.police.uk) that a ``--from``/``--to`` inside their
+    month leaves out or takes in whole (:func:`avert.analyse._window.month_edge_notes`):
+    ``--from 2019-03-15`` on police.uk months silently dropped all of March's."""
+    if "time_precision" not in events.columns:
+        return []
+    return month_edge_notes(
+        events.rename({"occurred_at": "occurred_from"}),
+        start=date_from,
+        end=date_to,
+        closed="left",
     )
 
 
