@@ -166,12 +166,12 @@ def test_gistar_grid_leaves_a_stray_300_km_away_out_with_a_note(
 ) -> None:
     far = tmp_path / "far.csv"
     _with_stray(_contagious(1)).write_csv(far)
-    args = ("gistar", "--cell", "150")
+    args = ("gistar", "--cell", "150", "--study-area", "grid")
     alone = json.loads(_run(_csv(tmp_path), *args, "--json"))
     stray = json.loads(_run(far, *args, "--json"))
     # the grid of the bulk (5 km: 34 x 34 cells), not 305 km wide: the same spots
     assert stray["notes"][:-1] == alone["notes"]
-    assert "cells of 1156 at FDR" in alone["notes"][0]
+    assert "cells of 1,156 at FDR" in alone["notes"][0]
     assert stray["spots"] == alone["spots"]
     note = stray["notes"][-1]
     assert note.startswith(
@@ -216,7 +216,8 @@ def test_without_a_stray_gistar_and_emerging_grid_every_event() -> None:
     # and, as no cell can be cold over the box, the option that tests fewer cells
     assert res.notes[: len(before.notes)] == before.notes
     assert [n[:27] for n in res.notes[len(before.notes) :]] == [
-        "study_area='active' (analys"
+        "study_area='active' (analys",
+        "Over the events' bounding b",  # hot cells that hold no event
     ]
     assert res.frame.height == grid.n_cells
     assert res.frame.drop("cell_id", "x", "y").equals(before.frame)
@@ -354,12 +355,14 @@ def test_gistar_cli_study_area(tmp_path: Path) -> None:
     typo is a usage error naming the choices."""
     csv = _csv(tmp_path)
     args = ["analyse", "gistar", "--csv", str(csv), "--cell", "150", "--json"]
-    box = json.loads(CliRunner().invoke(app, args).output)
+    box = json.loads(CliRunner().invoke(app, [*args, "--study-area", "grid"]).output)
     assert any(s["value"] == 0 for s in box["spots"])  # an empty cell, hot
     assert any("--study-area active" in n for n in box["notes"])
-    res = CliRunner().invoke(app, [*args, "--study-area", "active"])
+    assert box["params"]["study_area"] == "grid"
+    res = CliRunner().invoke(app, args)  # the default since 2026-12
     assert res.exit_code == 0, res.output
     active = json.loads(res.output)
+    assert active["params"]["study_area"] == "active"
     assert active["spots"]
     assert all(s["value"] > 0 for s in active["spots"])
     assert any("outside the study area" in n for n in active["notes"])

@@ -108,6 +108,26 @@ def test_month_only_data_says_time_of_day_unavailable() -> None:
     assert res.to_dict()["hour_of_week"] is None
 
 
+def test_an_empty_window_says_so_not_that_times_are_month_only() -> None:
+    """``avert analyse volt --at 2010-01-01`` on a store of 2019 printed empty
+    profiles under "Time of day is unavailable: no incident in the window has an
+    exact time (data.police.uk gives the month only)", of no incident at all."""
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b"],
+            "occurred_from": [dt.datetime(2019, 1, 1), dt.datetime(2019, 3, 1)],
+            "time_precision": ["exact", "month"],
+            "lsoa": ["E1", "E2"],
+        }
+    )
+    res = volt_profiles(incidents, None, at=dt.datetime(2010, 1, 1), window_days=365)
+    assert res.places.height == 0
+    assert not any("Time of day is unavailable" in n for n in res.notes)
+    (note,) = [n for n in res.notes if n.startswith("No incident in the window")]
+    assert "(365 days to 2010-01-01 00:00): every profile is empty" in note
+    assert "run from 2019-01-01 to 2019-03-01" in note
+
+
 def test_hour_precision_data_has_a_time_of_day() -> None:
     """A city's open data gives the hour (``time_precision = "hour"``, e.g. the
     Toronto mapping): the hour-of-week profile counts it, and ``last_precision``

@@ -395,11 +395,11 @@ def _gi_result(
         method="Getis-Ord Gi* (self included), normal z, Benjamini-Hochberg FDR",
         source=_SOURCE,
         notes=(
-            f"{int((spot == 'hot').sum())} hot and {int((spot == 'cold').sum())} cold "
-            f"cells of {n} at FDR {alpha}.",
+            f"{int((spot == 'hot').sum()):,} hot and {int((spot == 'cold').sum()):,} "
+            f"cold cells of {n:,} at FDR {alpha}.",
             *(
                 (
-                    f"{y.size - n} cells outside the study area (NaN or masked) left out.",
+                    f"{y.size - n:,} cells outside the study area (NaN or masked) left out.",
                 )
                 if n < y.size
                 else ()

@@ -879,7 +879,11 @@ def volt_profiles(
             "the place profile."
         )
     how, months, n_inexact = time_profiles(inc)
-    notes += _time_notes(how, n_inexact)
+    notes += (
+        _time_notes(how, n_inexact)
+        if inc.height
+        else _empty_window_note(incidents, at=at, window_days=window_days)
+    )
     notes += _month_edge_notes(incidents, at=at, window_days=window_days)
     victims = offenders = pl.DataFrame(schema=_PEOPLE_SCHEMA)
     summaries = [_repeat_summary(places, "place", place_keyed)]
@@ -970,6 +974,25 @@ def _month_edge_notes(
     return month_edge_notes(
         incidents, start=at - dt.timedelta(days=window_days), end=at, closed="right"
     )
+
+
+def _empty_window_note(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> list[str]:
+    """Say that the window holds no incident, and when those given fall (an empty
+    window said only "Time of day is unavailable ... data.police.uk gives the month
+    only", of no incident at all)."""
+    when = incidents["occurred_from"].drop_nulls()
+    first, last = when.min(), when.max()
+    span = (
+        f"; the incidents read run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        if isinstance(first, dt.date) and isinstance(last, dt.date)
+        else ""
+    )
+    return [
+        f"No incident in the window ({window_days:,} days to {at:%Y-%m-%d %H:%M}): "
+        f"every profile is empty{span}."
+    ]
 
 
 def _time_notes(how: pl.DataFrame | None, n_inexact: int) -> list[str]:

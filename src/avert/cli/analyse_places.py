@@ -24,6 +24,8 @@ from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, period, when
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import polars as pl
 
     from avert.workflows.places import StudyArea
@@ -48,6 +50,18 @@ _ALPHA = Annotated[
     float,
     typer.Option(
         "--alpha", callback=_false_discovery_rate, help="False discovery rate."
+    ),
+]
+_STUDY_AREA = Annotated[
+    str,
+    typer.Option(
+        "--study-area",
+        help="active: only the cells with an event at any time in the data "
+        "read (the store or --csv), so a cell is hot against the places where "
+        "events happen, and a cell where events happen but none did in the "
+        "window can be cold; grid: every cell of the box around the window's "
+        "events, mostly empty ground on a force's data, against which most "
+        "cells near a few events read hot and none can be cold.",
     ),
 ]
 _LIMIT = Annotated[
@@ -177,7 +191,7 @@ def near_repeat(
         _print_result(res, n_events=res.n_events, n_pairs=res.n_pairs, bands=res.frame)
         return
     console.print(
-        f"{res.n_events} events, {res.n_pairs} pairs in range, {sims} permutations"
+        f"{res.n_events:,} events, {res.n_pairs:,} pairs in range, {sims:,} permutations"
     )
     _knox_table(res.frame)
 
@@ -245,16 +259,7 @@ def gistar(
     all_incidents: AllIncidentsOpt = False,
     limit: _LIMIT = 50,
     as_json: JsonOpt = False,
-    study_area: Annotated[
-        str,
-        typer.Option(
-            "--study-area",
-            help="grid: every cell of the box around the window's events; active: "
-            "only the cells with an event at any time in the data read (the store "
-            "or --csv), so that a cell where events happen but none did in the "
-            "window can be a cold spot (over the box, mostly empty, none can).",
-        ),
-    ] = "grid",
+    study_area: _STUDY_AREA = "active",
 ) -> None:
     """Getis-Ord Gi* per cell with a false-discovery-rate correction: hot and cold spots.
 
@@ -285,7 +290,7 @@ def gistar(
     _table(spots.select("cell_id", "spot", "value", "z", "q_value"), limit=shown)
     if shown < spots.height:
         console.print(
-            f"First {shown} of {spots.height} cells (by z; --limit 0 or --json "
+            f"First {shown:,} of {spots.height:,} cells (by z; --limit 0 or --json "
             "shows every cell)."
         )
 
@@ -306,9 +311,9 @@ def _shown(limit: int, rows: int) -> int:
     return rows if limit == 0 else min(limit, rows)
 
 
-def _slice_days(value: float) -> float:
+def _slice_days(value: float | None) -> float | None:
     """``--slice-days``: a usage error naming it unless positive and finite."""
-    if not 0 < value < math.inf:  # NaN too
+    if value is not None and not 0 < value < math.inf:  # NaN too
         raise typer.BadParameter(f"must be more than 0 days; got {value:g}")
     return value
 
@@ -322,9 +327,23 @@ def hotspots(
         int, typer.Option("--slices", min=3, help="Number of slices.")
     ] = 12,
     slice_days: Annotated[
-        float,
-        typer.Option("--slice-days", callback=_slice_days, help="Days per slice."),
-    ] = 7.0,
+        float | None,
+        typer.Option(
+            "--slice-days",
+            callback=_slice_days,
+            help="Days per slice (default 7).",
+            show_default=False,
+        ),
+    ] = None,
+    slice_months: Annotated[
+        int | None,
+        typer.Option(
+            "--slice-months",
+            min=1,
+            help="Calendar months per slice instead of days, for data that gives "
+            "the month only (data.police.uk); --at the first of a month.",
+        ),
+    ] = None,
     cell: CellOpt = 150.0,
     radius: _RADIUS = 1,
     alpha: _ALPHA = 0.05,
@@ -332,6 +351,7 @@ def hotspots(
     all_incidents: AllIncidentsOpt = False,
     limit: _LIMIT = 50,
     as_json: JsonOpt = False,
+    study_area: _STUDY_AREA = "active",
 ) -> None:
     """Emerging hot spots: new, intensifying, persistent, diminishing, sporadic ... cells.
 
@@ -343,19 +363,27 @@ def hotspots(
     from avert.workflows.places import emerging_counts, run_emerging
 
     end = when(ctx, at, "--at")
+    if slice_months is not None and slice_days is not None:
+        msg = "give --slice-days or --slice-months, not both"
+        raise typer.BadParameter(msg, param_hint="'--slice-months'")
+    days = 7.0 if slice_days is None else slice_days
     try:
-        end - dt.timedelta(days=slices * slice_days)
+        end - dt.timedelta(days=slices * days)
     except OverflowError as err:  # a crash before
-        msg = f"{slices} slices of {slice_days:g} days reach before the year 1"
+        msg = f"{slices} slices of {days:g} days reach before the year 1"
         raise typer.BadParameter(msg, param_hint="'--slices' / '--slice-days'") from err
     res = run_emerging(
-        read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True),
+        _hotspot_events(
+            ctx, csv, all_incidents=all_incidents, monthly=bool(slice_months)
+        ),
         at=end,
         slices=slices,
-        slice_days=slice_days,
+        slice_days=days,
         cell_size_m=cell,
         radius=radius,
         alpha=alpha,
+        slice_months=slice_months,
+        study_area=_study_area(study_area),
     )
     frame = res.frame
     counts = emerging_counts(frame)
@@ -365,8 +393,8 @@ def hotspots(
         return
     shown = _shown(limit, frame.height)
     console.print(
-        f"{frame.height} cells with a pattern"
-        + (": " + ", ".join(f"{n} {p}" for p, n in counts.items()) if counts else "")
+        f"{frame.height:,} cells with a pattern"
+        + (": " + ", ".join(f"{n:,} {p}" for p, n in counts.items()) if counts else "")
         + "."
     )
     print_notes(res.notes)  # events left out of the grid, far from the bulk
@@ -376,9 +404,31 @@ def hotspots(
     )
     if shown < frame.height:
         console.print(
-            f"First {shown} of {frame.height} cells (by pattern, then trend z; "
+            f"First {shown:,} of {frame.height:,} cells (by pattern, then trend z; "
             "--limit 0 or --json shows every cell)."
         )
+
+
+def _hotspot_events(
+    ctx: typer.Context, csv: Path | None, *, all_incidents: bool, monthly: bool
+) -> pl.DataFrame:
+    """The events of ``analyse hotspots``: month-only records (data.police.uk) kept
+    for monthly slices, left out of slices of days; a store holding nothing else is
+    refused, saying that monthly slices can read it."""
+    from avert.errors import ConfigError
+
+    if monthly:
+        return read_events(ctx, csv, all_incidents=all_incidents)
+    try:
+        return read_events(ctx, csv, all_incidents=all_incidents, day_resolution=True)
+    except ConfigError as err:
+        if "month-only" not in str(err):
+            raise
+        msg = (
+            f"{err} Emerging hot spots can still compare months: 'avert analyse "
+            "hotspots --slice-months 1 --at' the first of the month after the last."
+        )
+        raise ConfigError(msg) from err
 
 
 def register(app: typer.Typer) -> None:

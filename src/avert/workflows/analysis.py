@@ -207,7 +207,7 @@ def classification_policy(
         else:
             fate = "count in no category"
         notes.append(
-            f"{n_unclassified} incidents have no classification under '{profile}' "
+            f"{n_unclassified:,} incidents have no classification under '{profile}' "
             f"and {fate}. Run 'avert classify' to classify them."
         )
     if violence_only:

@@ -240,7 +240,7 @@ def bulk_events(
         return events, None
     first = int(np.argmax(out))
     note = (
-        f"{BULK_NOTE_START} {grid}: {n_out} of {int(located.sum())} located events "
+        f"{BULK_NOTE_START} {grid}: {n_out:,} of {int(located.sum()):,} located events "
         f"{'lies' if n_out == 1 else 'lie'} far from the bulk of the others (outside "
         f"x {x_lo:.0f}..{x_hi:.0f}, y {y_lo:.0f}..{y_hi:.0f} m; first at x "
         f"{xs[first]:.0f}, y {ys[first]:.0f}): a mis-geocoded place? The grid "

@@ -1,0 +1,114 @@
+"""Emerging hot spots month by month on data.police.uk's month-only records.
+
+``avert analyse hotspots`` refused every store of police.uk months ("emerging hot
+spots need the day"), so an analyst could not compare the months police.uk gives;
+slices of 30 days would cut its months, whose records all carry the first day.
+``--slice-months`` cuts calendar months and reads month-only records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.errors import ConfigError
+from avert.store import Store
+from avert.workflows.places import run_emerging, run_gistar
+
+_AT = dt.datetime(2022, 1, 1)
+
+
+def _months(seed: int = 3) -> pl.DataFrame:
+    """Twelve months of 2021, every record dated the first of its month: 150 spread
+    over 3 x 3 km each month, and 30 at one place in each of October to December."""
+    rng = np.random.default_rng(seed)
+    rows: list[tuple[float, float, dt.datetime]] = []
+    for month in range(1, 13):
+        first = dt.datetime(2021, month, 1)
+        rows += [
+            (float(x), float(y), first)
+            for x, y in rng.uniform(0, 3_000, (150, 2)) + np.array([530_000, 180_000])
+        ]
+        if month >= 10:
+            rows += [(531_520.0, 181_520.0, first)] * 30
+    return pl.DataFrame(rows, schema=["x", "y", "occurred_at"], orient="row")
+
+
+def test_monthly_slices_put_each_month_in_its_own_slice() -> None:
+    res = run_emerging(_months(), at=_AT, slices=12, slice_months=1)
+    cell = res.frame.filter(pl.col("cell_id") == "150m:E3543:N1210").row(0, named=True)
+    assert cell["pattern"] == "consecutive"
+    assert cell["hot_slices"] == 3
+    # quarters: the last one alone is hot
+    quarters = run_emerging(_months(), at=_AT, slices=4, slice_months=3)
+    row = quarters.frame.filter(pl.col("cell_id") == "150m:E3543:N1210").row(
+        0, named=True
+    )
+    assert (row["pattern"], row["hot_slices"]) == ("new", 1)
+
+
+def test_monthly_slices_end_on_the_first_of_a_month() -> None:
+    with pytest.raises(ConfigError, match=r"--at 2022-01-01 ends the last slice"):
+        run_emerging(_months(), at=dt.datetime(2021, 12, 15), slices=12, slice_months=1)
+
+
+def test_cli_reads_month_only_records_with_slice_months(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "avert.db"))
+    store.upgrade()
+    events = _months()
+    inc = events.select(
+        incident_id=pl.format("i{}", pl.int_range(pl.len())),
+        source=pl.lit("policeuk"),
+        occurred_from="occurred_at",
+        time_precision=pl.lit("month"),
+        x="x",
+        y="y",
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", inc)
+    db = ["--db", str(tmp_path / "avert.db"), "analyse", "hotspots"]
+    args = [*db, "--at", "2022-01-01", "--slices", "12", "--all-incidents"]
+    env = {"COLUMNS": "200"}
+    refused = CliRunner().invoke(app, args, env=env)
+    assert refused.exit_code != 0
+    assert "--slice-months 1" in str(refused.exception)
+    res = CliRunner().invoke(
+        app, [*args, "--slice-months", "1", "--limit", "0"], env=env
+    )
+    assert res.exit_code == 0, res.output
+    assert "150m:E3543:N1210" in res.output
+    both = CliRunner().invoke(
+        app, [*args, "--slice-months", "1", "--slice-days", "30"], env=env
+    )
+    assert both.exit_code == 2
+
+
+def test_gistar_window_inside_a_police_uk_month_says_what_it_does() -> None:
+    """``analyse gistar --from 2019-03-15 --to 2019-04-15`` on the City of London's
+    police.uk months used April's 105 violent records and none of March's 143
+    (dated the first of their month), without a word."""
+    events = _months().with_columns(time_precision=pl.lit("month"))
+    res = run_gistar(
+        events,
+        date_from=dt.datetime(2021, 3, 15),
+        date_to=dt.datetime(2021, 4, 15),
+    )
+    march = events.filter(pl.col("occurred_at") == dt.datetime(2021, 3, 1)).height
+    april = events.filter(pl.col("occurred_at") == dt.datetime(2021, 4, 1)).height
+    assert any(
+        n.startswith(f"{march:,} month-dated incidents of 2021-03 are left out")
+        for n in res.notes
+    ), res.notes
+    assert any(
+        n.startswith(f"{april:,} month-dated incidents of 2021-04 are in the window")
+        for n in res.notes
+    )
+    whole = run_gistar(
+        events, date_from=dt.datetime(2021, 3, 1), date_to=dt.datetime(2021, 5, 1)
+    )
+    assert not any("month-dated" in n for n in whole.notes)
