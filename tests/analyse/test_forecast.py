@@ -694,6 +694,22 @@ def test_bulk_events_leaves_out_the_stray_and_keeps_unlocated_rows() -> None:
     assert bulk_notes(["other", note]) == (note,)
 
 
+def test_texts_of_day_or_month_first_are_refused_not_guessed() -> None:
+    """Polars guesses ``01/02/2024`` as day-first: a month-first (American) city's
+    times whose days never pass 12 were read as other days, silently (1 March read
+    as 3 January, a forecast of the wrong history). Only ISO 8601 texts are read;
+    the others are a ConfigError that says how to parse them."""
+    ev = _random_events(22).filter(pl.col("occurred_at").dt.day() <= 12)
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100, "shape": (10, 10)}
+    for fmt in ("%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M", "%d.%m.%Y"):
+        texts = ev.with_columns(pl.col("occurred_at").dt.strftime(fmt))
+        with pytest.raises(ConfigError, match=r"not ISO 8601 .*str.to_datetime"):
+            forecast_grid(texts, at=AT, model="counting", **grid)
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", " %Y-%m-%d"):
+        texts = ev.with_columns(pl.col("occurred_at").dt.strftime(fmt))
+        assert forecast_grid(texts, at=AT, model="counting", **grid).sum() > 0
+
+
 def test_iso_texts_with_an_offset_are_read_as_the_clock_they_write() -> None:
     """Texts like ``2024-02-29T23:30:00-05:00`` were parsed as instants and read as
     UTC's clock (04:30 the next day), so a naive ``at`` of local midnight left out

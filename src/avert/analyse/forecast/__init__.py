@@ -166,7 +166,8 @@ def forecast_grid(
         Polars frame with ``x``, ``y`` (metres, any projected CRS) and
         ``occurred_at`` (naive local datetimes; aware ones are read as their
         wall-clock time; dates and ISO 8601 texts are read too, a text with an
-        offset as the clock it writes); only events
+        offset as the clock it writes; other texts, ``01/02/2023``, are refused:
+        day or month first cannot be told); only events
         before ``at`` are used. A pandas frame is converted.
     origin_xy
         South-west corner of cell ``(0, 0)``.
