@@ -710,6 +710,20 @@ def test_texts_of_day_or_month_first_are_refused_not_guessed() -> None:
         assert forecast_grid(texts, at=AT, model="counting", **grid).sum() > 0
 
 
+def test_a_numpy_horizon_is_read_and_a_number_is_refused_clearly() -> None:
+    """An evaluation in numpy passes ``np.timedelta64(1, "D")``; it raised an
+    AttributeError (no ``total_seconds``), as did a bare number, whose unit
+    (hours? days?) is not guessed: now the same forecast, and a ConfigError."""
+    ev = _random_events(23)
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100, "shape": (10, 10)}
+    want = forecast_grid(ev, at=AT, model="sepp", horizon=dt.timedelta(hours=8), **grid)
+    got = forecast_grid(ev, at=AT, model="sepp", horizon=np.timedelta64(8, "h"), **grid)
+    np.testing.assert_array_equal(got, want)
+    for bad in (1, "24h", np.timedelta64("NaT")):
+        with pytest.raises(ConfigError, match=r"horizon must be a datetime\.timedelta"):
+            forecast_grid(ev, at=AT, horizon=bad, **grid)  # type: ignore[arg-type]
+
+
 def test_iso_texts_with_an_offset_are_read_as_the_clock_they_write() -> None:
     """Texts like ``2024-02-29T23:30:00-05:00`` were parsed as instants and read as
     UTC's clock (04:30 the next day), so a naive ``at`` of local midnight left out

@@ -155,7 +155,7 @@ def forecast_grid(
     shape: tuple[int, int],
     at: dt.datetime | dt.date | np.datetime64 | str,
     model: str = "default",
-    horizon: dt.timedelta = dt.timedelta(days=1),
+    horizon: dt.timedelta | np.timedelta64 = dt.timedelta(days=1),
     **params: Any,
 ) -> Risk:
     """Return the risk of every cell for ``[at, at + horizon)``, shape ``(ny, nx)``.
@@ -182,7 +182,8 @@ def forecast_grid(
     model
         A key of :data:`MODELS`; ``"default"`` is the best model measured.
     horizon
-        Length of the forecast period (one day by default).
+        Length of the forecast period (one day by default): a timedelta or a
+        ``np.timedelta64``.
     params
         Options of the model (e.g. ``window_days=365`` for ``counting``).
 
