@@ -724,6 +724,15 @@ def test_a_numpy_horizon_is_read_and_a_number_is_refused_clearly() -> None:
             forecast_grid(ev, at=AT, horizon=bad, **grid)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("bad", [None, 3, Counting])
+def test_a_model_that_is_not_a_name_is_refused_with_the_names(bad: object) -> None:
+    """``model=None`` (an evaluation's unset option) or a model class raised an
+    AttributeError on ``strip``; now the error lists the names to choose from."""
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100, "shape": (10, 10)}
+    with pytest.raises(ConfigError, match=r"named by text, one of \['blend'"):
+        forecast_grid(_random_events(24), at=AT, model=bad, **grid)  # type: ignore[arg-type]
+
+
 def test_iso_texts_with_an_offset_are_read_as_the_clock_they_write() -> None:
     """Texts like ``2024-02-29T23:30:00-05:00`` were parsed as instants and read as
     UTC's clock (04:30 the next day), so a naive ``at`` of local midnight left out

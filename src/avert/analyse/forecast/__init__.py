@@ -134,6 +134,9 @@ def model_name(name: str) -> str:
     ConfigError
         When ``name`` is no model's name.
     """
+    if not isinstance(name, str):  # None, a class: was an AttributeError on strip
+        msg = f"The forecast model is named by text, one of {sorted(MODELS)}; got {name!r}."
+        raise ConfigError(msg)
     key = name.strip().lower()
     key = ALIASES.get(key, key)
     if key not in MODELS:
