@@ -694,6 +694,45 @@ def test_bulk_events_leaves_out_the_stray_and_keeps_unlocated_rows() -> None:
     assert bulk_notes(["other", note]) == (note,)
 
 
+def test_texts_of_day_or_month_first_are_refused_not_guessed() -> None:
+    """Polars guesses ``01/02/2024`` as day-first: a month-first (American) city's
+    times whose days never pass 12 were read as other days, silently (1 March read
+    as 3 January, a forecast of the wrong history). Only ISO 8601 texts are read;
+    the others are a ConfigError that says how to parse them."""
+    ev = _random_events(22).filter(pl.col("occurred_at").dt.day() <= 12)
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100, "shape": (10, 10)}
+    for fmt in ("%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M", "%d.%m.%Y"):
+        texts = ev.with_columns(pl.col("occurred_at").dt.strftime(fmt))
+        with pytest.raises(ConfigError, match=r"not ISO 8601 .*str.to_datetime"):
+            forecast_grid(texts, at=AT, model="counting", **grid)
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", " %Y-%m-%d"):
+        texts = ev.with_columns(pl.col("occurred_at").dt.strftime(fmt))
+        assert forecast_grid(texts, at=AT, model="counting", **grid).sum() > 0
+
+
+def test_a_numpy_horizon_is_read_and_a_number_is_refused_clearly() -> None:
+    """An evaluation in numpy passes ``np.timedelta64(1, "D")``; it raised an
+    AttributeError (no ``total_seconds``), as did a bare number, whose unit
+    (hours? days?) is not guessed: now the same forecast, and a ConfigError."""
+    ev = _random_events(23)
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100, "shape": (10, 10)}
+    want = forecast_grid(ev, at=AT, model="sepp", horizon=dt.timedelta(hours=8), **grid)
+    got = forecast_grid(ev, at=AT, model="sepp", horizon=np.timedelta64(8, "h"), **grid)
+    np.testing.assert_array_equal(got, want)
+    for bad in (1, "24h", np.timedelta64("NaT")):
+        with pytest.raises(ConfigError, match=r"horizon must be a datetime\.timedelta"):
+            forecast_grid(ev, at=AT, horizon=bad, **grid)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [None, 3, Counting])
+def test_a_model_that_is_not_a_name_is_refused_with_the_names(bad: object) -> None:
+    """``model=None`` (an evaluation's unset option) or a model class raised an
+    AttributeError on ``strip``; now the error lists the names to choose from."""
+    grid = {"origin_xy": (0, 0), "cell_size_m": 100, "shape": (10, 10)}
+    with pytest.raises(ConfigError, match=r"named by text, one of \['blend'"):
+        forecast_grid(_random_events(24), at=AT, model=bad, **grid)  # type: ignore[arg-type]
+
+
 def test_iso_texts_with_an_offset_are_read_as_the_clock_they_write() -> None:
     """Texts like ``2024-02-29T23:30:00-05:00`` were parsed as instants and read as
     UTC's clock (04:30 the next day), so a naive ``at`` of local midnight left out

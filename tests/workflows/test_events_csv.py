@@ -81,6 +81,21 @@ def test_times_in_no_readable_format_stop_with_advice(tmp_path: Path) -> None:
         events_from_csv(path)
 
 
+def test_day_or_month_first_times_are_not_guessed(tmp_path: Path) -> None:
+    """Polars' date guessing read ``01/02/2024`` as 1 February: a month-first file
+    whose days never pass 12 was read as other days, silently (an American city's
+    short extract forecast from the wrong history). Such times now stop the read
+    with advice, in either order; ISO 8601 texts read as before."""
+    for text in ("01/02/2024 10:00", "02/01/2024 10:00", "02.01.2024 10:00"):
+        path = _write(tmp_path, {"x": [1.0], "y": [2.0], "occurred_at": [text]})
+        with pytest.raises(IngestError, match=r"reads as a date-time .*time_format"):
+            events_from_csv(path)
+    for text in ("2024-01-02 10:00", "2024-01-02T10:00:00.5", "2024-01-02"):
+        path = _write(tmp_path, {"x": [1.0], "y": [2.0], "occurred_at": [text]})
+        events, _ = events_from_csv(path)
+        assert events["occurred_at"].dt.date().to_list() == [dt.date(2024, 1, 2)]
+
+
 def test_latitude_and_longitude_without_x_y_get_a_hint(tmp_path: Path) -> None:
     path = _write(
         tmp_path,

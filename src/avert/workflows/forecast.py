@@ -230,6 +230,9 @@ def events_from_csv(
     every time entering avert (:mod:`avert.config.timezone`); times without one are
     local already.
 
+    Times in text are read as ISO 8601 only (``01/02/2024``, day or month first,
+    is not guessed: a file of such times stops with advice).
+
     Returns the events and notes: rows without a readable time or a finite ``x``,
     ``y`` are left out and counted (the first named by its line, or its row in a
     Parquet file), never dropped silently. A file that cannot be read, none of whose
@@ -244,7 +247,9 @@ def events_from_csv(
         frame = (
             pl.read_parquet(path)
             if parquet
-            else pl.read_csv(path, infer_schema_length=10_000, try_parse_dates=True)
+            # times stay text, read as ISO 8601 below: Polars' date guessing read
+            # 01/02/2024 as day-first, a month-first file's days as other days
+            else pl.read_csv(path, infer_schema_length=10_000)
         )
     except pl.exceptions.PolarsError as err:  # empty, ragged or not the format
         why = str(err).splitlines()[0] if str(err) else type(err).__name__

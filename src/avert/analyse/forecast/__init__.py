@@ -134,6 +134,9 @@ def model_name(name: str) -> str:
     ConfigError
         When ``name`` is no model's name.
     """
+    if not isinstance(name, str):  # None, a class: was an AttributeError on strip
+        msg = f"The forecast model is named by text, one of {sorted(MODELS)}; got {name!r}."
+        raise ConfigError(msg)
     key = name.strip().lower()
     key = ALIASES.get(key, key)
     if key not in MODELS:
@@ -155,7 +158,7 @@ def forecast_grid(
     shape: tuple[int, int],
     at: dt.datetime | dt.date | np.datetime64 | str,
     model: str = "default",
-    horizon: dt.timedelta = dt.timedelta(days=1),
+    horizon: dt.timedelta | np.timedelta64 = dt.timedelta(days=1),
     **params: Any,
 ) -> Risk:
     """Return the risk of every cell for ``[at, at + horizon)``, shape ``(ny, nx)``.
@@ -166,7 +169,8 @@ def forecast_grid(
         Polars frame with ``x``, ``y`` (metres, any projected CRS) and
         ``occurred_at`` (naive local datetimes; aware ones are read as their
         wall-clock time; dates and ISO 8601 texts are read too, a text with an
-        offset as the clock it writes); only events
+        offset as the clock it writes; other texts, ``01/02/2023``, are refused:
+        day or month first cannot be told); only events
         before ``at`` are used. A pandas frame is converted.
     origin_xy
         South-west corner of cell ``(0, 0)``.
@@ -181,7 +185,8 @@ def forecast_grid(
     model
         A key of :data:`MODELS`; ``"default"`` is the best model measured.
     horizon
-        Length of the forecast period (one day by default).
+        Length of the forecast period (one day by default): a timedelta or a
+        ``np.timedelta64``.
     params
         Options of the model (e.g. ``window_days=365`` for ``counting``).
 

@@ -71,14 +71,15 @@ class Forecaster(ABC):
     def predict(
         self,
         at: dt.datetime | dt.date | np.datetime64 | str,
-        horizon: dt.timedelta = dt.timedelta(days=1),
+        horizon: dt.timedelta | np.timedelta64 = dt.timedelta(days=1),
     ) -> Risk:
         """Return the risk of each cell for ``[at, at + horizon)``, shape ``grid.shape``.
 
-        ``at`` may also be an ISO 8601 text (``"2021-01-01"``).
+        ``at`` may also be an ISO 8601 text (``"2021-01-01"``); ``horizon`` a
+        ``datetime.timedelta`` (pandas' too) or a ``np.timedelta64``.
         """
         at = read_at(at)
-        hours = horizon.total_seconds() / 3600.0
+        hours = _horizon(horizon).total_seconds() / 3600.0
         if hours <= 0:
             msg = f"horizon must be positive; got {horizon!r}."
             raise ConfigError(msg)
@@ -114,3 +115,17 @@ class Forecaster(ABC):
     @abstractmethod
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
         """Return a flat risk per cell from the events before ``t0`` (days)."""
+
+
+def _horizon(value: object) -> dt.timedelta:
+    """``value`` as a timedelta: a ``datetime.timedelta`` (pandas' Timedelta is
+    one) or a ``np.timedelta64``; anything else (a number of unknown unit, a text)
+    is a ConfigError, where it was an AttributeError on ``total_seconds``."""
+    if isinstance(value, np.timedelta64) and not np.isnat(value):
+        return dt.timedelta(microseconds=float(value / np.timedelta64(1, "us")))
+    if isinstance(value, dt.timedelta):
+        return value
+    msg = (
+        f"horizon must be a datetime.timedelta, e.g. timedelta(days=1); got {value!r}."
+    )
+    raise ConfigError(msg)
