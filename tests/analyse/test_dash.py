@@ -229,3 +229,17 @@ def test_without_a_domestic_flag_escalation_is_not_counted_and_said() -> None:
     )
     assert result.frame.height == 0
     assert any("no 'domestic' flag" in n for n in result.notes)
+
+
+def test_the_yes_answers_of_an_old_assessment_do_not_rank() -> None:
+    """Two victims escalating alike: the one whose 20 yes answers are a year old
+    is not ranked above one whose current assessment has 5."""
+    near = [AT - dt.timedelta(days=i + 1) for i in range(3)]
+    frame = _run(
+        _assessments(
+            _assessment("P-a", yes=20, at=AT - WINDOW - dt.timedelta(days=1)),
+            _assessment("P-b", yes=5),
+        ),
+        {"P-a": near, "P-b": near},
+    )
+    assert frame["person_id"].to_list() == ["P-b", "P-a"]

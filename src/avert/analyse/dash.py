@@ -351,8 +351,15 @@ def marac_referrals(
 
 def _ranked(per: pl.DataFrame) -> pl.DataFrame:
     """Highest first (:data:`_RANKING`), with ``rank`` 1, 2, ..."""
+    current_yes = pl.when(pl.col("assessment_current")).then(pl.col("n_yes"))
     ordered = per.sort(
-        ["criteria_met", "n_yes", "n_domestic", "last_domestic_at", "person_id"],
+        [
+            pl.col("criteria_met"),
+            current_yes,
+            pl.col("n_domestic"),
+            pl.col("last_domestic_at"),
+            pl.col("person_id"),
+        ],
         descending=[True, True, True, True, False],
         nulls_last=True,
     )

@@ -98,7 +98,7 @@ def run_marac(
         )
     audit_view(
         store,
-        f"analysis:marac:{when:%Y-%m-%dT%H:%M}",
+        "analysis:marac",
         people=frame["person_id"],
         reason=reason,
         user=user,
