@@ -172,6 +172,7 @@ POLICE_ONLY: Final[Mapping[str, tuple[str, ...]]] = {
     "stops": ("extra",),
     "attendances": ("extra",),
     "intelligence": ("subject_id", "text", "source", "extra"),
+    "dash": ("extra",),
     "actions": ("title", "evidence", "rag_reason"),
 }
 #: What the partner view drops, in words (printed on every partner page).
@@ -195,6 +196,7 @@ _ID_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
     "relationships": (("person_a", "person"), ("person_b", "person")),
     "stops": (("stop_id", "stop"), ("person_id", "person")),
     "intelligence": (("intel_id", "intel"),),
+    "dash": (("person_id", "person"), ("incident_id", "incident")),
     "retaliation": (("incident_id", "incident"), ("victim_id", "person")),
 }
 _ID_LIST_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {

@@ -34,6 +34,10 @@ __all__ = [
     "CLASSIFICATIONS",
     "CONFIDENCE_SURVEY",
     "CONTINUUM_LEVELS",
+    "DASH",
+    "DASH_ANSWERS",
+    "DASH_QUESTIONS",
+    "DASH_RISK_LEVELS",
     "DELIVERY_HISTORY",
     "DETECTED_GROUPS",
     "DETECTED_GROUP_MEMBERS",
@@ -101,6 +105,11 @@ RELATIONSHIP_KINDS: Final = (
 ASB_CATEGORIES: Final = ("personal", "nuisance", "environmental")
 INTEL_SUBJECT_TYPES: Final = ("person", "place", "group")
 INTEL_TOPICS: Final = ("weapon", "drugs", "conflict", "exploitation", "other")
+#: DASH 2009 risk checklist (SafeLives; ACPO 2009): the number of questions, the
+#: answers a question may have (blank: not asked) and the assessor's risk levels
+DASH_QUESTIONS: Final = 27
+DASH_ANSWERS: Final = ("yes", "no", "not_known")
+DASH_RISK_LEVELS: Final = ("standard", "medium", "high")
 #: How precise an incident's time is, finest first: ``exact`` (as recorded),
 #: ``hour`` (the hour is known, e.g. a city's open data), ``day``, ``month``
 #: (data.police.uk); ``occurred_from`` is the start of that hour, day or month.
@@ -213,6 +222,18 @@ BUNDLE_FORMAT: Final[dict[str, list[tuple[str, BundleColType, bool]]]] = {
         ("subject_id", "str", True),
         ("grading", "str", False),
         ("topic", INTEL_TOPICS, False),
+    ],
+    # an avert extension beyond FORMATS.md ("avert may read more"): DASH risk
+    # assessments of domestic abuse victims (docs/bundle.md)
+    "dash": [
+        ("assessment_id", "str", True),
+        ("person_id", "str", True),
+        ("assessed_at", "datetime", True),
+        ("incident_id", "str", False),
+        ("agency", "str", False),
+        *((f"q{n}", DASH_ANSWERS, False) for n in range(1, DASH_QUESTIONS + 1)),
+        ("professional_judgement", "bool", False),
+        ("risk_level", DASH_RISK_LEVELS, False),
     ],
 }
 
@@ -553,6 +574,33 @@ INTELLIGENCE: Final = _spec(
         _EXTRA,
     ],
     ("intel_id",),
+)
+
+DASH: Final = _spec(
+    "dash",
+    "A DASH 2009 domestic abuse risk assessment of a victim (bundle extension).",
+    [
+        ("assessment_id", pl.String(), "stable id"),
+        _SOURCE,
+        ("person_id", pl.String(), "the victim assessed (key into people)"),
+        ("assessed_at", _DT, "when assessed"),
+        ("incident_id", pl.String(), "the incident that prompted it, if given"),
+        ("agency", pl.String(), "who assessed"),
+        *(
+            (f"q{n}", pl.String(), f"DASH question {n}: {_one_of(DASH_ANSWERS)}")
+            for n in range(1, DASH_QUESTIONS + 1)
+        ),
+        (
+            "professional_judgement",
+            pl.Boolean(),
+            "the assessor judged the risk high whatever the count",
+        ),
+        ("risk_level", pl.String(), _one_of(DASH_RISK_LEVELS)),
+        *_PROVENANCE,
+        _EXTRA,
+    ],
+    ("assessment_id",),
+    indexes=(("person_id",),),
 )
 
 GROUPS: Final = _spec(
@@ -1051,6 +1099,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         ASB,
         ATTENDANCES,
         INTELLIGENCE,
+        DASH,
         GROUPS,
         GROUP_MEMBERS,
         ACTIONS,

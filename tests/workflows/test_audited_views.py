@@ -52,6 +52,7 @@ PERSON_COMMANDS = [
     (["analyse", "risk", "--kind", "offender"], "analysis:risk:offender", True),
     (["analyse", "risk", "--kind", "victim"], "analysis:risk:victim", True),
     (["analyse", "risk", "--kind", "asb"], "analysis:risk:asb", True),
+    (["analyse", "marac"], "analysis:marac", True),
     (
         ["analyse", "concentration", "--entity", "offender"],
         "analysis:concentration:offender",

@@ -26,14 +26,15 @@ from avert.access import (
     check_audience,
     redact_frames,
 )
+from avert.analyse.dash import marac_referrals
 from avert.analyse.risk import victim_risk
 from avert.analyse.trend import month_window
 from avert.areas import AREA_COLUMNS, in_area
 from avert.briefing.model import Precision
 from avert.classify.labels import category_name
-from avert.config.risk import RiskConfig
+from avert.config.risk import RiskConfig, default_risk_config
 from avert.errors import ConfigError
-from avert.schema import check_frame, column_or
+from avert.schema import DASH_QUESTIONS, check_frame, column_or
 
 __all__ = [
     "BriefingContext",
@@ -127,6 +128,15 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         "result_at": pl.Datetime("us"),
         "updated_at": pl.Datetime("us"),
         "listed": pl.Boolean(),
+    },
+    # DASH risk assessments made up to ``at`` (a bundle's dash file): the MARAC
+    # referral criteria of the repeat victims (:attr:`BriefingContext.marac`)
+    "dash": {
+        "assessment_id": pl.String(),
+        "person_id": pl.String(),
+        "assessed_at": pl.Datetime("us"),
+        **{f"q{n}": pl.String() for n in range(1, DASH_QUESTIONS + 1)},
+        "professional_judgement": pl.Boolean(),
     },
     "retaliation": {
         "incident_id": pl.String(),
@@ -428,6 +438,28 @@ class BriefingContext:
             ),
             self.involvements,
             people if "vulnerable" in people.columns else None,
+            at=self.window_to,
+            config=self.risk_config,
+        ).frame
+
+    @property
+    def marac_window_days(self) -> int:
+        """The MARAC escalation window in days (the risk configuration's)."""
+        return (self.risk_config or default_risk_config()).marac.escalation_window_days
+
+    @cached_property
+    def marac(self) -> pl.DataFrame:
+        """The victims meeting a MARAC referral criterion at the window's end
+        (:func:`avert.analyse.dash.marac_referrals`, as ``avert analyse marac``
+        lists them): ``person_id`` (pseudonyms for partners), the criteria,
+        ``n_yes``, ``n_domestic``. Escalation counts the domestic incidents the
+        briefing holds: the window's and its people's year of history."""
+        inc = self.frames["incidents"]
+        columns = [c for c in ("incident_id", "occurred_from", "domestic") if c in inc]
+        return marac_referrals(
+            inc.select(columns),
+            self.involvements,
+            self.frames["dash"],
             at=self.window_to,
             config=self.risk_config,
         ).frame

@@ -40,6 +40,36 @@ def take_parts(
     return parts
 
 
+def _marac_reasons(ctx: BriefingContext) -> pl.DataFrame:
+    """``person_id``, ``marac_reason``: the MARAC referral criteria each victim
+    meets (:attr:`BriefingContext.marac`), in words."""
+    met = ctx.marac
+    parts = [
+        pl.when(pl.col("visible_high_risk")).then(
+            pl.format("visible high risk ({} DASH yes answers)", pl.col("n_yes"))
+        ),
+        pl.when(pl.col("professional_judgement")).then(
+            pl.lit("professional judgement")
+        ),
+        pl.when(pl.col("potential_escalation")).then(
+            pl.format(
+                "potential escalation ({} domestic incidents in {} days)",
+                pl.col("n_domestic"),
+                pl.lit(ctx.marac_window_days),
+            )
+        ),
+    ]
+    return met.select(
+        "person_id",
+        pl.concat_str(
+            [
+                pl.lit("meets MARAC referral criteria: "),
+                pl.concat_str(parts, separator=", ", ignore_nulls=True),
+            ]
+        ).alias("marac_reason"),
+    )
+
+
 def repeat_victims_section(ctx: BriefingContext) -> Section[RepeatVictimItem]:
     """Victims of the window with 2+ victimisations in 365 days, most harm first."""
     victim_facts = ctx.victim_facts
@@ -55,6 +85,7 @@ def repeat_victims_section(ctx: BriefingContext) -> Section[RepeatVictimItem]:
         )
         .join(victim_facts, on="person_id")
         .filter(pl.col("n_victimisations") >= 2)
+        .join(_marac_reasons(ctx), on="person_id", how="left")
         .join(ctx.names, on="person_id", how="left")
         .pipe(ctx.in_police_order)  # ties: the police order, the same for partners
         .sort(["harm_today", "score", PERSON_SEQ], descending=[True, True, False])
@@ -75,6 +106,9 @@ def repeat_victims_section(ctx: BriefingContext) -> Section[RepeatVictimItem]:
             row["reasons"].append("recorded as vulnerable")
         if row.get("n_domestic"):
             row["reasons"].append(f"{row['n_domestic']} domestic abuse incident(s)")
+        marac = row.pop("marac_reason", None)
+        if marac:
+            row["reasons"].append(marac)
         row["links"] = links(row["today"], [row["person_id"]])
         items.append(cast(RepeatVictimItem, row))
     return Section(items)

@@ -14,6 +14,7 @@ import typer
 
 from avert import __version__
 from avert.cli import (
+    analyse_marac,
     analyse_networks,
     analyse_places,
     analyse_volt,
@@ -74,7 +75,7 @@ app = typer.Typer(
     add_completion=False,
 )
 analyse_app = typer.Typer(
-    help="Analyses: concentration, VOLT, risk; groups, a person, retaliation and "
+    help="Analyses: concentration, VOLT, risk, MARAC referrals; groups, a person, retaliation and "
     "families; near repeat, Gi* and emerging hot spots; performance and equality.",
     no_args_is_help=True,
 )
@@ -129,7 +130,7 @@ for _module in (
     retention,
 ):
     _module.register(app)
-for _module in (analyse_volt, analyse_networks, analyse_places):
+for _module in (analyse_volt, analyse_marac, analyse_networks, analyse_places):
     _module.register(analyse_app)
 board.register(app, analyse_app)
 

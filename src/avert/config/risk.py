@@ -26,6 +26,7 @@ __all__ = [
     "AsbRiskConfig",
     "Bands",
     "Flag",
+    "MaracConfig",
     "OffenderRiskConfig",
     "RiskConfig",
     "VictimRiskConfig",
@@ -194,12 +195,25 @@ class AsbRiskConfig:
 
 
 @dataclass(frozen=True)
+class MaracConfig:
+    """MARAC referral criteria of domestic abuse victims (:mod:`avert.analyse.dash`)."""
+
+    visible_high_risk_yes: int = option(minimum=1, maximum=27)
+    escalation_incidents: int = option(minimum=1)
+    escalation_window_days: int = option(minimum=1)
+    source: str = option(parse=_source_line)
+    visible_high_risk_source: str = option("")
+    escalation_source: str = option("")
+
+
+@dataclass(frozen=True)
 class RiskConfig:
     """All risk settings, with the file(s) they came from."""
 
     offender: OffenderRiskConfig = option()
     victim: VictimRiskConfig = option()
     asb: AsbRiskConfig = option()
+    marac: MaracConfig = option()
     origin: str = ""
 
 
@@ -225,12 +239,12 @@ def load_risk_config(path: str | Path | None = None) -> RiskConfig:
     raw, where = read(None, packaged="risk.toml", what="risk configuration")
     if path is not None:
         over, where_over = read(path, packaged="risk.toml", what="risk configuration")
-        unknown = sorted(set(over) - {"offender", "victim", "asb"})
+        unknown = sorted(set(over) - {"offender", "victim", "asb", "marac"})
         if unknown:
             raise fail(
                 where_over,
                 ",".join(unknown),
-                "unknown tables; allowed offender, victim, asb",
+                "unknown tables; allowed offender, victim, asb, marac",
             )
         raw = merge(raw, over)
         where = f"{where_over} over {where}"

@@ -119,6 +119,9 @@ REFERENCES: Final[dict[str, list[Reference]]] = {
     "intelligence": [
         Reference("subject_id", "people", where=("subject_type", "person")),
     ],
+    # DASH assessments (an avert extension, docs/bundle.md): the victim and the
+    # incident that prompted the assessment
+    "dash": [Reference("person_id", "people"), Reference("incident_id", "incidents")],
 }
 _RENAME: Final = {"incidents": {"occurred_at": "occurred_from"}}
 _HAS_SOURCE: Final = {
@@ -130,6 +133,7 @@ _HAS_SOURCE: Final = {
     "stops",
     "attendances",
     "intelligence",
+    "dash",
 }
 
 

@@ -67,6 +67,7 @@ RECORD_TABLES: Final = (
     "asb",
     "attendances",
     "intelligence",
+    "dash",
 )
 
 

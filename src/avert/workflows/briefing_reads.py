@@ -170,6 +170,10 @@ def _submit_table_reads(
             columns=list(INTEL_COLUMNS),
             where=[("recorded_at", ">=", window_from), ("recorded_at", "<", at)],
         ),
+        # DASH assessments known at ``at``: the repeat victims' MARAC criteria
+        "dash": pool.submit(
+            store.read_frame, "dash", where=[("assessed_at", "<=", at)]
+        ),
         "actions": pool.submit(
             store.read_frame,
             "actions",

@@ -45,6 +45,7 @@ from avert.synth.city._base import (
     _Ctx,
     _Events,
 )
+from avert.synth.city._dash import dash_assessments
 from avert.synth.city._domestic import _asb, _domestic
 from avert.synth.city._events import _background, _high_rate
 from avert.synth.city._frames import _ids
@@ -210,4 +211,7 @@ def make_city(
         truth=truth,
         extracted_at=ctx.end,
         residents=_residents_frame(pp),
+        dash=dash_assessments(
+            truth["domestic_dyads"], incidents, people, seed=seed, end=ctx.end
+        ),
     )

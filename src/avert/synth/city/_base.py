@@ -104,6 +104,9 @@ class City:
     #: its home cell), ``sex`` (M, F), ``age`` (years at the end date) and
     #: ``ethnicity``; the city's own denominators (:mod:`avert.synth.residents`)
     residents: pl.DataFrame = field(default_factory=pl.DataFrame)
+    #: DASH risk assessments of domestic abuse victims (the bundle's ``dash``
+    #: file, an avert extension; :mod:`avert.synth.city._dash`)
+    dash: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """The canonical tables by name (bundle order)."""
@@ -118,6 +121,7 @@ class City:
             "intelligence": self.intelligence,
             "groups": self.groups,
             "group_members": self.group_members,
+            "dash": self.dash,
         }
 
 

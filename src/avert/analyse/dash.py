@@ -1,0 +1,382 @@
+"""Domestic abuse risk: DASH answers and the MARAC referral criteria.
+
+Method
+------
+The DASH 2009 risk checklist (Domestic Abuse, Stalking and Harassment and
+Honour-based violence; Laura Richards for ACPO with CAADA, now SafeLives) asks a
+victim 27 questions. A victim is referred to a MARAC (multi-agency risk assessment
+conference) when any of three criteria holds (SafeLives' recommended referral
+criteria; DOMAIN.md, "Risk and prioritisation"):
+
+* **visible high risk**: the victim's latest current assessment has at least
+  ``visible_high_risk_yes`` (14) "yes" answers;
+* **professional judgement**: the assessor judged the risk high whatever the count
+  (the assessment's ``professional_judgement``);
+* **potential escalation**: at least ``escalation_incidents`` (3) domestic
+  incidents with the person as victim in the ``escalation_window_days`` (365) to
+  the as-of time, counted from the incidents, so a victim with no DASH at all is
+  found too.
+
+An assessment is *current* when made within the escalation window to the as-of
+time (``(at - window, at]``); an older one is shown but its answers and judgement
+count for no criterion (risk is dynamic: SafeLives asks for a new checklist after
+a new incident), and the result's notes say how many victims that concerns. The
+thresholds and their sources are in ``config/defaults/risk.toml`` (``[marac]``).
+
+Ranking: by the number of criteria met, then the yes count of the current
+assessment, then the domestic incidents of the window, then the latest domestic
+incident, then the person id; never by a group or a demographic attribute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Final
+
+import polars as pl
+
+from avert.analyse._window import in_window, window_start
+from avert.analyse.result import Result, json_object
+from avert.config.risk import MaracConfig, RiskConfig, default_risk_config
+from avert.schema import DASH_QUESTIONS, check_frame
+
+__all__ = [
+    "CRITERIA",
+    "DASH_QUESTION_LABELS",
+    "MaracResult",
+    "dash_answers",
+    "marac_referrals",
+]
+
+#: Short labels of the 27 DASH 2009 questions, in the checklist's order
+#: (paraphrased, not its wording). 1-11 checked against the ACPO/CAADA DASH 2009
+#: risk form; 12-27 follow its published order as avert's authors know it:
+#: check them against the form your force uses.
+DASH_QUESTION_LABELS: Final = (
+    "current incident resulted in injury",
+    "victim very frightened",
+    "afraid of further injury, violence or being killed",
+    "isolated from family or friends",
+    "depressed or having suicidal thoughts",
+    "separated or tried to separate in the past year",
+    "conflict over child contact",
+    "constant texting, calling, following, stalking or harassing",
+    "pregnant or a baby in the past 18 months",
+    "children or dependants in the household not the abuser's",
+    "abuser has hurt the children or dependants",
+    "abuser has threatened to hurt or kill the children or dependants",
+    "abuse happening more often",
+    "abuse getting worse",
+    "abuser controls everything or is excessively jealous",
+    "abuser has used weapons or objects to hurt",
+    "abuser has threatened to kill and was believed",
+    "abuser has strangled, choked, suffocated or drowned",
+    "abuser does or says sexual things that hurt or degrade",
+    "another person has threatened the victim or is feared",
+    "abuser has hurt anyone else",
+    "abuser has mistreated an animal or pet",
+    "financial issues",
+    "abuser has problems with drugs, alcohol or mental health",
+    "abuser has threatened or attempted suicide",
+    "abuser has broken bail, an injunction or an agreement",
+    "abuser has been in trouble with the police or has a criminal history",
+)
+assert len(DASH_QUESTION_LABELS) == DASH_QUESTIONS
+
+#: the referral criteria, each a boolean column of the result
+CRITERIA: Final = (
+    "visible_high_risk",
+    "professional_judgement",
+    "potential_escalation",
+)
+_QUESTIONS: Final = tuple(f"q{n}" for n in range(1, DASH_QUESTIONS + 1))
+_RANKING: Final = (
+    "ranked by the criteria met (most first), then the yes answers of the current "
+    "assessment, then the domestic incidents of the window, then the latest of "
+    "them, then by id; never by group membership or a demographic attribute"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaracResult(Result):
+    """Victims meeting a MARAC referral criterion, highest first.
+
+    ``frame``: ``rank``, ``person_id``, ``criteria_met``, one boolean column per
+    criterion (:data:`CRITERIA`), ``n_yes``, ``n_not_known``, ``n_asked``,
+    ``yes_questions`` (the labels of the questions answered yes, ``;``-separated),
+    ``assessment_id``, ``assessed_at``, ``assessment_current``, ``risk_level``,
+    ``agency``, ``n_domestic`` (in the window), ``last_domestic_at``.
+    """
+
+    at: dt.datetime
+    window_days: int
+    n_population: int
+
+    def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
+        """The list as JSON (``docs/analyses.md``, ``avert analyse marac --json``)."""
+        frame = self.frame if top is None else self.frame.head(top)
+        return json_object(
+            {
+                "kind": "marac",
+                "id_column": "person_id",
+                "at": self.at,
+                "window_days": self.window_days,
+                "window": {
+                    "from": window_start(self.at, self.window_days),
+                    "to": self.at,
+                },
+                "population": self.params.get("population", ""),
+                "n_population": self.n_population,
+                "n_meeting": self.frame.height,
+                "criteria": list(CRITERIA),
+                "ranking": _RANKING,
+                "rows": frame,
+                "params": dict(self.params),
+                "method": self.method,
+                "source": self.source,
+                "notes": list(self.notes),
+            }
+        )
+
+
+def dash_answers(assessments: pl.DataFrame) -> pl.DataFrame:
+    """Per assessment: ``n_yes``, ``n_not_known``, ``n_asked`` (a blank answer is a
+    question not asked) and ``yes_questions`` (the labels of the yes answers,
+    ``;``-separated, in the checklist's order); a question column the frame lacks
+    counts as not asked."""
+    given = [q for q in _QUESTIONS if q in assessments.columns]
+
+    def count(answer: str) -> pl.Expr:
+        if not given:
+            return pl.lit(0, dtype=pl.Int64)
+        return pl.sum_horizontal(
+            (pl.col(q) == answer).fill_null(value=False).cast(pl.Int64) for q in given
+        )
+
+    labels = [
+        pl.when(pl.col(q) == "yes").then(pl.lit(f"{q} {DASH_QUESTION_LABELS[i]}"))
+        for i, q in enumerate(_QUESTIONS)
+        if q in given
+    ]
+    asked = (
+        pl.sum_horizontal(pl.col(q).is_not_null().cast(pl.Int64) for q in given)
+        if given
+        else pl.lit(0, dtype=pl.Int64)
+    )
+    yes_questions = (
+        pl.concat_str(labels, separator="; ", ignore_nulls=True)
+        if labels
+        else pl.lit(None, dtype=pl.String)
+    )
+    return assessments.with_columns(
+        count("yes").alias("n_yes"),
+        count("not_known").alias("n_not_known"),
+        asked.alias("n_asked"),
+        pl.when(count("yes") > 0).then(yes_questions).alias("yes_questions"),
+    )
+
+
+def _latest_assessments(
+    assessments: pl.DataFrame, at: dt.datetime, window_days: int
+) -> pl.DataFrame:
+    """Each victim's latest assessment made up to ``at``, with its answers counted
+    and whether it is current (made in the window ``(at - window_days, at]``)."""
+    check_frame(assessments, ["assessment_id", "person_id", "assessed_at"], name="dash")
+    for col, dtype in (
+        ("professional_judgement", pl.Boolean),
+        ("risk_level", pl.String),
+        ("agency", pl.String),
+    ):
+        if col not in assessments.columns:
+            assessments = assessments.with_columns(pl.lit(None, dtype=dtype).alias(col))
+    latest = (
+        assessments.filter(pl.col("assessed_at") <= at)
+        .sort("person_id", "assessed_at", "assessment_id")
+        .group_by("person_id", maintain_order=True)
+        .last()
+    )
+    return dash_answers(latest).select(
+        "person_id",
+        "assessment_id",
+        "assessed_at",
+        in_window("assessed_at", at, window_days).alias("assessment_current"),
+        "n_yes",
+        "n_not_known",
+        "n_asked",
+        "yes_questions",
+        pl.col("professional_judgement").cast(pl.Boolean).fill_null(value=False),
+        "risk_level",
+        "agency",
+    )
+
+
+def _domestic_victimisations(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    at: dt.datetime,
+    window_days: int,
+    notes: list[str],
+) -> pl.DataFrame:
+    """Per person: domestic incidents as a victim in ``(at - window_days, at]``."""
+    check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
+    check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
+    schema = pl.Schema(
+        {
+            "person_id": pl.String(),
+            "n_domestic": pl.Int64(),
+            "last_domestic_at": pl.Datetime("us"),
+        }
+    )
+    if "domestic" not in incidents.columns:
+        notes.append(
+            "The incidents have no 'domestic' flag: potential escalation cannot be "
+            "counted and is met by no one."
+        )
+        return pl.DataFrame(schema=schema)
+    window = incidents.filter(in_window("occurred_from", at, window_days))
+    unknown = window.filter(pl.col("domestic").is_null()).height
+    if unknown:
+        notes.append(
+            f"{unknown:,} incidents of the window have no domestic flag: they count "
+            "as not domestic for potential escalation."
+        )
+    domestic = window.filter(pl.col("domestic").cast(pl.Boolean).fill_null(False))
+    return (
+        involvements.lazy()
+        .filter(pl.col("role") == "victim")
+        .select("incident_id", "person_id")
+        .unique()  # a victim once per incident, however often a row says so
+        .join(domestic.lazy().select("incident_id", "occurred_from"), on="incident_id")
+        .group_by("person_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_domestic"),
+            pl.col("occurred_from")
+            .max()
+            .cast(pl.Datetime("us"))
+            .alias("last_domestic_at"),
+        )
+        .collect()
+        .cast(schema)
+    )
+
+
+def marac_referrals(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    assessments: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    config: RiskConfig | MaracConfig | None = None,
+) -> MaracResult:
+    """Victims meeting a MARAC referral criterion as of ``at`` (module docstring).
+
+    Parameters
+    ----------
+    incidents
+        ``incident_id``, ``occurred_from``, ``domestic`` (without it potential
+        escalation is met by no one, and a note says so).
+    involvements
+        ``incident_id``, ``person_id``, ``role``.
+    assessments
+        The ``dash`` table: ``assessment_id``, ``person_id``, ``assessed_at``,
+        ``q1``..``q27``, ``professional_judgement``, ``risk_level``, ``agency``
+        (optional columns may be missing). Assessments after ``at`` are ignored.
+    at
+        The as-of time; the window is ``(at - escalation_window_days, at]``.
+    config
+        The risk configuration (its ``marac`` table) or a :class:`MaracConfig`.
+    """
+    cfg = config.marac if isinstance(config, RiskConfig) else config
+    cfg = cfg or default_risk_config().marac
+    days = cfg.escalation_window_days
+    notes: list[str] = []
+    latest = _latest_assessments(assessments, at, days)
+    victims = _domestic_victimisations(incidents, involvements, at, days, notes)
+    per = latest.join(victims, on="person_id", how="full", coalesce=True)
+    current = pl.col("assessment_current").fill_null(value=False)
+    per = per.with_columns(
+        (current & (pl.col("n_yes") >= cfg.visible_high_risk_yes)).alias(
+            "visible_high_risk"
+        ),
+        (current & pl.col("professional_judgement").fill_null(value=False)).alias(
+            "professional_judgement"
+        ),
+        (pl.col("n_domestic").fill_null(0) >= cfg.escalation_incidents).alias(
+            "potential_escalation"
+        ),
+        pl.col("n_domestic").fill_null(0),
+    ).with_columns(
+        pl.sum_horizontal(pl.col(c).cast(pl.Int64) for c in CRITERIA).alias(
+            "criteria_met"
+        )
+    )
+    stale = per.filter(pl.col("assessment_id").is_not_null() & ~current)
+    if stale.height:
+        notes.append(
+            f"{stale.height:,} victims' latest DASH assessment is older than "
+            f"{days} days (made on or before {window_start(at, days):%Y-%m-%d}): not "
+            "current, so its answers and judgement meet no criterion; reassess."
+        )
+    meeting = _ranked(per.filter(pl.col("criteria_met") > 0))
+    population = (
+        f"every person with a DASH assessment up to {at:%Y-%m-%d %H:%M}, or a "
+        f"domestic incident as a victim in the {days} days to it"
+    )
+    return MaracResult(
+        frame=meeting,
+        params={
+            "visible_high_risk_yes": cfg.visible_high_risk_yes,
+            "escalation_incidents": cfg.escalation_incidents,
+            "escalation_window_days": days,
+            "population": population,
+            "ranking": _RANKING,
+            "n_assessed": latest.height,
+        },
+        method=(
+            "MARAC referral criteria: visible high risk (DASH yes answers), "
+            "professional judgement, potential escalation (domestic incidents)"
+        ),
+        source=" ".join(
+            s
+            for s in (cfg.source, cfg.visible_high_risk_source, cfg.escalation_source)
+            if s
+        ),
+        notes=tuple(notes),
+        at=at,
+        window_days=days,
+        n_population=per.height,
+    )
+
+
+def _ranked(per: pl.DataFrame) -> pl.DataFrame:
+    """Highest first (:data:`_RANKING`), with ``rank`` 1, 2, ..."""
+    current_yes = pl.when(pl.col("assessment_current")).then(pl.col("n_yes"))
+    ordered = per.sort(
+        [
+            pl.col("criteria_met"),
+            current_yes,
+            pl.col("n_domestic"),
+            pl.col("last_domestic_at"),
+            pl.col("person_id"),
+        ],
+        descending=[True, True, True, True, False],
+        nulls_last=True,
+    )
+    return ordered.with_row_index("rank", offset=1).select(
+        pl.col("rank").cast(pl.Int64),
+        "person_id",
+        "criteria_met",
+        *CRITERIA,
+        "n_yes",
+        "n_not_known",
+        "n_asked",
+        "yes_questions",
+        "assessment_id",
+        "assessed_at",
+        "assessment_current",
+        "risk_level",
+        "agency",
+        "n_domestic",
+        "last_domestic_at",
+    )

@@ -1,0 +1,147 @@
+"""``avert analyse marac``: domestic abuse victims meeting a MARAC referral criterion.
+
+A thin command over :func:`avert.workflows.marac.run_marac`; ``--json`` prints the
+list as ``docs/analyses.md`` documents it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from avert.cli._common import (
+    check_choice,
+    console,
+    get_settings,
+    get_store,
+    print_json,
+    print_notes,
+    styled,
+)
+from avert.cli._table import Col, print_table
+from avert.cli._time import TIME_HELP, when
+
+if TYPE_CHECKING:
+    from avert.workflows.marac import MaracResult
+
+__all__ = ["register"]
+
+#: the criteria as the table's column shows them
+_SHORT = {
+    "visible_high_risk": "visible high risk",
+    "professional_judgement": "judgement",
+    "potential_escalation": "escalation",
+}
+
+
+def _yes_cell(row: dict[str, object]) -> str:
+    if row["assessment_id"] is None and row["assessed_at"] is None:
+        return "no DASH"
+    stale = "" if row["assessment_current"] else " (not current)"
+    return f"{row['n_yes']}/{row['n_asked']}{stale}"
+
+
+def _table(result: MaracResult, top: int) -> None:
+    rows = [
+        [
+            str(row["rank"]),
+            str(row["person_id"]),
+            ", ".join(_SHORT[c] for c in _SHORT if row[c]),
+            _yes_cell(row),
+            f"{row['assessed_at']:%Y-%m-%d}" if row["assessed_at"] else "",
+            str(row["risk_level"] or ""),
+            str(row["n_domestic"]),
+            f"{row['last_domestic_at']:%Y-%m-%d}" if row["last_domestic_at"] else "",
+        ]
+        for row in result.frame.head(top).iter_rows(named=True)
+    ]
+    print_table(
+        [
+            Col("rank", "fixed", "right"),
+            Col("person_id", "id"),
+            Col("criteria met"),
+            Col("DASH yes", "fixed", "right"),
+            Col("assessed", "fixed", drop=3),
+            Col("level", "fixed", drop=2),
+            Col("domestic incidents", "fixed", "right"),
+            Col("last domestic", "fixed", drop=1),
+        ],
+        rows,
+        caption=(
+            f"visible high risk: {result.params['visible_high_risk_yes']}+ yes; "
+            f"escalation: {result.params['escalation_incidents']}+ domestic incidents "
+            f"as a victim in {result.window_days} days"
+        ),
+    )
+
+
+def marac(
+    ctx: typer.Context,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            "--at",
+            help="As of this moment (default: the latest incident or assessment). "
+            + TIME_HELP,
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows shown.")] = 50,
+    audience: Annotated[
+        str,
+        typer.Option(
+            "--audience",
+            help="police, or partner (people as stable pseudonyms, no assessment ids).",
+        ),
+    ] = "police",
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="A risk TOML laid over config/defaults/risk.toml (its [marac] "
+            "thresholds; default: the risk_config setting).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the documented JSON (docs/analyses.md)."),
+    ] = False,
+) -> None:
+    """Domestic abuse victims meeting a MARAC referral criterion, highest first.
+
+    Criteria: visible high risk (14+ DASH yes answers), professional judgement, or
+    potential escalation (3+ domestic incidents as a victim in 12 months); the
+    thresholds are in the risk configuration's [marac] table.
+    """
+    from avert.workflows.marac import run_marac
+
+    check_choice(audience, ("police", "partner"), "--audience")
+    as_of = when(ctx, at, "--as-of")  # checked before the store is opened
+    settings = get_settings(ctx)
+    result = run_marac(
+        get_store(ctx),
+        at=as_of,
+        config_path=config or settings.risk_config_file(),
+        audience=audience,
+        pseudonym_key=settings.pseudonym_key,
+        pseudonym_rotation=settings.pseudonym_rotation,
+    )
+    if as_json:
+        print_json(result.to_dict(top=top))
+        return
+    console.print(
+        styled(
+            ("MARAC referral criteria", "bold"),
+            f" as of {result.at:%Y-%m-%d %H:%M}: {result.frame.height:,} of "
+            f"{result.n_population:,} victims meet one",
+        )
+    )
+    _table(result, top)
+    print_notes(result.notes)
+
+
+def register(analyse_app: typer.Typer) -> None:
+    """Add ``marac`` to the ``avert analyse`` group."""
+    analyse_app.command("marac")(marac)

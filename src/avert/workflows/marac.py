@@ -1,0 +1,107 @@
+"""Workflow of ``avert analyse marac``: read the store, call :mod:`avert.analyse.dash`.
+
+Reads the incidents of the escalation window with their ``domestic`` flag (every
+incident: the violence definition does not limit domestic abuse), the victims' involvements and the ``dash`` table (DASH assessments, a bundle
+extension), and lists the victims meeting a MARAC referral criterion. The list
+names people: it is written to the audit log before it is returned
+(:func:`avert.workflows.analysis.audit_view`, as the risk lists), under the
+audience's role; a partner audience sees every person and incident as its
+pseudonym (:mod:`avert.access`) and no assessment id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+
+from avert.access import Audience, check_audience, pseudonymiser_for
+from avert.analyse._window import window_start
+from avert.analyse.dash import MaracResult, marac_referrals
+from avert.config.risk import load_risk_config
+from avert.errors import NotFound
+from avert.store import Store
+from avert.workflows.analysis import NO_PEOPLE_NOTE, audit_view
+
+__all__ = ["MaracResult", "run_marac"]
+
+_NO_DASH_NOTE = (
+    "The store holds no DASH assessments (a bundle's dash file, docs/bundle.md): "
+    "only potential escalation, from the domestic incidents, can be met."
+)
+
+
+def _latest(store: Store) -> dt.datetime:
+    """The latest incident or assessment: the default as-of time."""
+    times = [
+        store.read_frame("incidents", columns=["occurred_from"])["occurred_from"].max(),
+        store.read_frame("dash", columns=["assessed_at"])["assessed_at"].max(),
+    ]
+    known = [t for t in times if isinstance(t, dt.datetime)]
+    if not known:
+        msg = "There are no incidents nor DASH assessments in the store: nothing to analyse."
+        raise NotFound(msg)
+    return max(known)
+
+
+def run_marac(
+    store: Store,
+    *,
+    at: dt.datetime | None = None,
+    config_path: str | Path | None = None,
+    audience: str = "police",
+    pseudonym_key: str | None = None,
+    pseudonym_rotation: str = "none",
+    user: str | None = None,
+    reason: str = "MARAC referral criteria (avert analyse marac)",
+) -> MaracResult:
+    """Victims meeting a MARAC referral criterion as of ``at`` (default: the latest
+    incident or assessment), highest first; audited before it is returned.
+
+    ``audience`` ``partner``: ``person_id`` is the person's pseudonym (the key and
+    rotation of the settings; a missing or weak key is refused, as for the
+    briefing), the assessment id is withheld, and the audit row counts the
+    pseudonyms shown.
+    """
+    aud: Audience = check_audience(audience)
+    if aud == "partner":  # a missing or weak key is refused before anything is read
+        pseudonymiser_for(pseudonym_key)
+    config = load_risk_config(config_path)
+    when = at or _latest(store)
+    start = window_start(when, config.marac.escalation_window_days)
+    incidents = store.read_frame(
+        "incidents",
+        columns=["incident_id", "occurred_from", "domestic"],
+        where=[("occurred_from", ">", start), ("occurred_from", "<=", when)],
+    )
+    involvements = store.read_frame(
+        "involvements", columns=["incident_id", "person_id", "role"]
+    )
+    assessments = store.read_frame("dash")
+    result = marac_referrals(
+        incidents, involvements, assessments, at=when, config=config
+    )
+    notes = list(result.notes)
+    if assessments.height == 0:
+        notes.insert(0, _NO_DASH_NOTE)
+    if involvements.height == 0:
+        notes.insert(0, NO_PEOPLE_NOTE)
+    frame = result.frame
+    if aud == "partner":
+        pseudonymiser = pseudonymiser_for(
+            pseudonym_key, rotation=pseudonym_rotation, at=when
+        )
+        frame = pseudonymiser.column(frame, "person_id", "person").with_columns(
+            pl.lit(None, dtype=pl.String).alias("assessment_id")
+        )
+    audit_view(
+        store,
+        "analysis:marac",
+        people=frame["person_id"],
+        reason=reason,
+        user=user,
+        role=aud,
+    )
+    return replace(result, frame=frame, notes=tuple(notes))

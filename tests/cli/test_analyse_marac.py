@@ -1,0 +1,152 @@
+"""``avert analyse marac``: the MARAC list through the access rules and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+
+import polars as pl
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.store import Store
+
+AT = dt.datetime(2026, 11, 30, 12, 0)
+
+
+def _fill(store: Store) -> None:
+    """P-esc: 3 domestic incidents in the year; P-dash: a DASH of 15 yes; P-low:
+    one domestic incident and a DASH of 2 yes (meets nothing)."""
+    times = [AT - dt.timedelta(days=d) for d in (1, 40, 200, 5)]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i2", "i3", "i4"],
+            "source": ["test"] * 4,
+            "occurred_from": times,
+            "time_precision": ["exact"] * 4,
+            "domestic": [True] * 4,
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i2", "i3", "i4"],
+            "person_id": ["P-esc", "P-esc", "P-esc", "P-low"],
+            "role": ["victim"] * 4,
+        }
+    )
+
+    def dash(aid: str, person: str, yes: int) -> dict[str, object]:
+        return {
+            "assessment_id": aid,
+            "person_id": person,
+            "assessed_at": AT - dt.timedelta(days=3),
+            **{f"q{n}": "yes" if n <= yes else "no" for n in range(1, 28)},
+            "professional_judgement": False,
+        }
+
+    with store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append("involvements", involvements)
+        tx.append(
+            "dash",
+            pl.DataFrame([dash("D-1", "P-dash", 15), dash("D-2", "P-low", 2)]),
+        )
+
+
+def _marac(store: Store, *args: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
+    result = CliRunner(env=env).invoke(
+        app,
+        [
+            "--db",
+            store.url.sqlalchemy,
+            "analyse",
+            "marac",
+            "--as-of",
+            AT.isoformat(),
+            "--json",
+            *args,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def _audit(store: Store) -> pl.DataFrame:
+    return store.read_frame("audit").filter(
+        pl.col("object").str.starts_with("analysis:marac")
+    )
+
+
+def test_police_see_the_victims_meeting_a_criterion_and_a_view_is_audited(
+    sqlite_store: Store,
+) -> None:
+    _fill(sqlite_store)
+    out = _marac(sqlite_store)
+    rows = out["rows"]
+    assert [r["person_id"] for r in rows] == ["P-dash", "P-esc"]
+    assert rows[0]["visible_high_risk"] is True
+    assert rows[0]["n_yes"] == 15
+    assert rows[0]["assessment_id"] == "D-1"
+    assert rows[1]["potential_escalation"] is True
+    assert rows[1]["n_domestic"] == 3
+    assert out["n_population"] == 3
+    audit = _audit(sqlite_store)
+    assert audit.height == 1
+    assert audit["role"][0] == "police"
+    assert "people=2" in audit["detail"][0]
+
+
+def test_a_partner_sees_pseudonyms_and_no_assessment_id(sqlite_store: Store) -> None:
+    _fill(sqlite_store)
+    env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)}
+    out = _marac(sqlite_store, "--audience", "partner", env=env)
+    shown = [r["person_id"] for r in out["rows"]]
+    assert len(shown) == 2
+    assert not {"P-dash", "P-esc"} & set(shown)
+    assert all(r["assessment_id"] is None for r in out["rows"])
+    assert "P-dash" not in json.dumps(out)
+    again = _marac(sqlite_store, "--audience", "partner", env=env)
+    assert [r["person_id"] for r in again["rows"]] == shown  # stable pseudonyms
+    audit = _audit(sqlite_store)
+    assert audit["role"].to_list() == ["partner", "partner"]
+
+
+def test_a_partner_list_without_a_key_is_refused_before_anything_is_shown(
+    sqlite_store: Store,
+) -> None:
+    _fill(sqlite_store)
+    result = CliRunner(env={"AVERT_PSEUDONYM_KEY": ""}).invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "marac",
+            "--audience",
+            "partner",
+        ],
+    )
+    assert result.exit_code != 0
+    assert "P-dash" not in result.output
+    assert _audit(sqlite_store).height == 0
+
+
+def test_the_table_names_the_criteria(sqlite_store: Store) -> None:
+    _fill(sqlite_store)
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "marac",
+            "--as-of",
+            AT.isoformat(),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 of 3 victims meet one" in result.output
+    assert "visible high risk" in result.output
+    assert "escalation" in result.output
+    assert "15/27" in result.output
