@@ -793,3 +793,27 @@ def test_a_central_european_file_is_said_to_be_read_as_an_assumed_encoding(
     assert "save it as UTF-8" in str(out["note"])
     location = sqlite_store.read_frame("incidents")["location"].to_list()
     assert location == ["On or near \u00a3\u00f3d\u0178"]
+
+
+def test_a_cp1252_month_saved_again_as_utf8_replaces_its_month(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """docs/formats.md: a Windows-1252 file and its UTF-8 copy key their rows
+    without ids differently (the cp1252 file as latin-1 reads it, for stores
+    loaded before the cp1252 reading), so the copy re-loaded plainly stores the
+    stops holding a dash twice; with --replace-month it replaces the month."""
+    stop = (
+        "Person search,2019-01-05T10:{n:02d}:00+00:00,False,,53.59,-1.40,Male,"
+        "18-24,White,White,Misuse of Drugs Act 1971 (section 23),Controlled drugs,"
+        "Arrest{dash}{n},False,False"
+    )
+    lines = [STOPS_HEADER]
+    lines += [stop.format(n=n, dash=" \u2013 " if n < 10 else " ") for n in range(40)]
+    name = "2019-01-west-yorkshire-stop-and-search.csv"
+    cp1252 = write(tmp_path / "cp1252" / name, lines, encoding="cp1252")
+    utf8 = write(tmp_path / "utf8" / name, lines)
+    assert _one(sqlite_store, cp1252)["loaded"] == 40
+    assert _one(sqlite_store, utf8)["loaded"] == 10  # the 10 with a dash, again
+    assert sqlite_store.read_frame("stops").height == 50
+    _one(sqlite_store, utf8, replace_months=True)
+    assert sqlite_store.read_frame("stops").height == 40
