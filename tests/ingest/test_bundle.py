@@ -797,7 +797,7 @@ def test_a_bundle_stored_decomposed_before_reloads_adding_nothing(
 
 
 def test_an_id_rewritten_composed_is_a_revision_not_an_old_reading(
-    bundle: Path, sqlite_store: Store
+    bundle: Path, any_store: Store
 ) -> None:
     """Ids are kept as written: "P-Zoe" + U+0308 and "P-Zoë" are two people. A
     re-load was forgiven a stored text that differs only in its accents' form
@@ -812,11 +812,11 @@ def test_an_id_rewritten_composed_is_a_revision_not_an_old_reading(
     )
     stops = bundle / "stops.csv"
     _rewrite(stops, ",Black,Black,P-1", f",Black,Black,{nfd}")
-    _load(sqlite_store, bundle)
+    _load(any_store, bundle)
     _rewrite(stops, f",Black,Black,{nfd}", f",Black,Black,{nfc}")
-    files = _load(sqlite_store, bundle)
+    files = _load(any_store, bundle)
     assert files["stops"]["loaded"] == 0
-    quarantine = sqlite_store.read_frame("quarantine")
+    quarantine = any_store.read_frame("quarantine")
     assert quarantine.filter(pl.col("target_table") == "stops")["column"].to_list() == [
         "person_id"
     ]
