@@ -817,3 +817,24 @@ def test_a_cp1252_month_saved_again_as_utf8_replaces_its_month(
     assert sqlite_store.read_frame("stops").height == 50
     _one(sqlite_store, utf8, replace_months=True)
     assert sqlite_store.read_frame("stops").height == 40
+
+
+def test_utf8_and_latin1_files_keep_the_keys_earlier_versions_gave() -> None:
+    """Only a file read as Windows-1252 is keyed by its latin-1 reading: a UTF-8
+    stop with a dash and a latin-1 one with an accent keep their keys (pinned as
+    avert before the cp1252 re-keying gave them), so their re-loads add nothing."""
+    stop = (
+        "Person search,2019-01-05T10:00:00+00:00,False,,53.59,-1.40,Male,18-24,"
+        "White,White,Misuse of Drugs Act 1971 (section 23),Controlled drugs,"
+        "Arrest {} 1,False,False"
+    )
+    name = "2019-01-west-yorkshire-stop-and-search.csv"
+    keys = {}
+    for encoding, letter in (("utf-8", "\u2013"), ("latin-1", "\u00e9")):
+        data = f"{STOPS_HEADER}\n{stop.format(letter)}\n".encode(encoding)
+        parsed = parse_policeuk_bytes(data, name=name, basename=name)
+        keys[encoding] = parsed.frames["stops"]["stop_id"].item()
+    assert keys == {
+        "utf-8": "pus-4b2fbdaabc7593bc07a4bec3fc4c11e3",
+        "latin-1": "pus-cee90168fd1b154a26ca7aaaf3e7001c",
+    }
