@@ -782,7 +782,7 @@ def test_a_central_european_file_is_said_to_be_read_as_an_assumed_encoding(
     guess; its note said only 'read as Windows-1252', as if known. It now says
     the encoding is assumed and what to do."""
     path = write(
-        tmp_path / "w.csv",
+        tmp_path / "cp1250" / "2018-07-west-yorkshire-street.csv",
         [STREET_HEADER, street_row(CID1, location="On or near \u0141\u00f3d\u017a")],
         encoding="cp1250",
     )
@@ -793,6 +793,14 @@ def test_a_central_european_file_is_said_to_be_read_as_an_assumed_encoding(
     assert "save it as UTF-8" in str(out["note"])
     location = sqlite_store.read_frame("incidents")["location"].to_list()
     assert location == ["On or near \u00a3\u00f3d\u0178"]
+    # as docs/formats.md says: its UTF-8 copy loaded with --replace-month
+    # replaces the month's rows read wrongly
+    copy = tmp_path / "utf8" / path.name
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes().decode("cp1250").encode("utf-8"))
+    _one(sqlite_store, copy, replace_months=True)
+    location = sqlite_store.read_frame("incidents")["location"].to_list()
+    assert location == ["On or near \u0141\u00f3d\u017a"]
 
 
 def test_a_cp1252_month_saved_again_as_utf8_replaces_its_month(
