@@ -782,7 +782,7 @@ def test_a_central_european_file_is_said_to_be_read_as_an_assumed_encoding(
     guess; its note said only 'read as Windows-1252', as if known. It now says
     the encoding is assumed and what to do."""
     path = write(
-        tmp_path / "w.csv",
+        tmp_path / "cp1250" / "2018-07-west-yorkshire-street.csv",
         [STREET_HEADER, street_row(CID1, location="On or near \u0141\u00f3d\u017a")],
         encoding="cp1250",
     )
@@ -793,3 +793,56 @@ def test_a_central_european_file_is_said_to_be_read_as_an_assumed_encoding(
     assert "save it as UTF-8" in str(out["note"])
     location = sqlite_store.read_frame("incidents")["location"].to_list()
     assert location == ["On or near \u00a3\u00f3d\u0178"]
+    # as docs/formats.md says: its UTF-8 copy loaded with --replace-month
+    # replaces the month's rows read wrongly
+    copy = tmp_path / "utf8" / path.name
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes().decode("cp1250").encode("utf-8"))
+    _one(sqlite_store, copy, replace_months=True)
+    location = sqlite_store.read_frame("incidents")["location"].to_list()
+    assert location == ["On or near \u0141\u00f3d\u017a"]
+
+
+def test_a_cp1252_month_saved_again_as_utf8_replaces_its_month(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """docs/formats.md: a Windows-1252 file and its UTF-8 copy key their rows
+    without ids differently (the cp1252 file as latin-1 reads it, for stores
+    loaded before the cp1252 reading), so the copy re-loaded plainly stores the
+    stops holding a dash twice; with --replace-month it replaces the month."""
+    stop = (
+        "Person search,2019-01-05T10:{n:02d}:00+00:00,False,,53.59,-1.40,Male,"
+        "18-24,White,White,Misuse of Drugs Act 1971 (section 23),Controlled drugs,"
+        "Arrest{dash}{n},False,False"
+    )
+    lines = [STOPS_HEADER]
+    lines += [stop.format(n=n, dash=" \u2013 " if n < 10 else " ") for n in range(40)]
+    name = "2019-01-west-yorkshire-stop-and-search.csv"
+    cp1252 = write(tmp_path / "cp1252" / name, lines, encoding="cp1252")
+    utf8 = write(tmp_path / "utf8" / name, lines)
+    assert _one(sqlite_store, cp1252)["loaded"] == 40
+    assert _one(sqlite_store, utf8)["loaded"] == 10  # the 10 with a dash, again
+    assert sqlite_store.read_frame("stops").height == 50
+    _one(sqlite_store, utf8, replace_months=True)
+    assert sqlite_store.read_frame("stops").height == 40
+
+
+def test_utf8_and_latin1_files_keep_the_keys_earlier_versions_gave() -> None:
+    """Only a file read as Windows-1252 is keyed by its latin-1 reading: a UTF-8
+    stop with a dash and a latin-1 one with an accent keep their keys (pinned as
+    avert before the cp1252 re-keying gave them), so their re-loads add nothing."""
+    stop = (
+        "Person search,2019-01-05T10:00:00+00:00,False,,53.59,-1.40,Male,18-24,"
+        "White,White,Misuse of Drugs Act 1971 (section 23),Controlled drugs,"
+        "Arrest {} 1,False,False"
+    )
+    name = "2019-01-west-yorkshire-stop-and-search.csv"
+    keys = {}
+    for encoding, letter in (("utf-8", "\u2013"), ("latin-1", "\u00e9")):
+        data = f"{STOPS_HEADER}\n{stop.format(letter)}\n".encode(encoding)
+        parsed = parse_policeuk_bytes(data, name=name, basename=name)
+        keys[encoding] = parsed.frames["stops"]["stop_id"].item()
+    assert keys == {
+        "utf-8": "pus-4b2fbdaabc7593bc07a4bec3fc4c11e3",
+        "latin-1": "pus-cee90168fd1b154a26ca7aaaf3e7001c",
+    }

@@ -48,6 +48,7 @@ from avert.ingest.geo import (
     xy_disagreement,
     xy_problem,
 )
+from avert.ingest.keys import is_id_column
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
 from avert.ingest.result import Parsed, Reference, refused, refused_before_first
 from avert.ingest.sources import (
@@ -1055,9 +1056,9 @@ def _is_id(column: str) -> bool:
     form C (accents composed: ``Zoe`` + U+0308 as ``Zoë``), as names are
     compared (:func:`avert.access.name_key`), so one name written either way is
     stored once alike. An id is a key other files and the store name exactly:
-    rewritten, it would no longer be theirs.
+    rewritten, it would no longer be theirs (:func:`~avert.ingest.keys.is_id_column`).
     """
-    return column.endswith("_id") or column in ("person_a", "person_b")
+    return is_id_column(column)
 
 
 def _has_non_ascii(values: pl.Series) -> bool:

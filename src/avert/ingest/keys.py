@@ -26,7 +26,7 @@ from typing import Final
 
 import polars as pl
 
-__all__ = ["ContentKeyer", "as_read_now", "content_keys", "row_text"]
+__all__ = ["ContentKeyer", "as_read_now", "content_keys", "is_id_column", "row_text"]
 
 _SEP = "\x1f"
 #: bytes 0x80-0x9F that Windows-1252 defines (0x81, 0x8D, 0x8F, 0x90 and 0x9D it
@@ -64,7 +64,15 @@ def content_keys(
     return keyer.keys(frame)
 
 
-def as_read_now(text: pl.Expr) -> pl.Expr:
+def is_id_column(column: str) -> bool:
+    """Whether ``column`` holds an id (``incident_id``, a stop's ``person_id``, a
+    relationship's ``person_a``): a key other files and the store name exactly,
+    kept as written, never rewritten (not even composed, :func:`as_read_now`).
+    """
+    return column.endswith("_id") or column in ("person_a", "person_b")
+
+
+def as_read_now(text: pl.Expr, *, compose: bool = True) -> pl.Expr:
     r"""Text an earlier avert stored, as avert reads the same file now.
 
     Two changes of December 2026 give a re-loaded row other text than its stored
@@ -75,11 +83,18 @@ def as_read_now(text: pl.Expr) -> pl.Expr:
     fields differ from its stored copy only so is the same record, not a
     conflict (:func:`avert.workflows.load._checks._conflicts`).
 
+    ``compose=False`` for an id (:func:`is_id_column`): ids were never composed,
+    so "P-Zoe" + U+0308 and "P-Zoë" are two ids, and a row naming the other one
+    is a revision, not an old reading.
+
     >>> frame = pl.DataFrame({"t": ["O\x92Brien", "Zoe\u0308"]})
     >>> frame.select(as_read_now(pl.col("t")))["t"].to_list()
     ['O’Brien', 'Zoë']
+    >>> frame.select(as_read_now(pl.col("t"), compose=False))["t"].to_list()
+    ['O’Brien', 'Zoe\u0308']
     """
-    return text.str.replace_many(_LATIN1_HIGH, _CP1252_HIGH).str.normalize("NFC")
+    text = text.str.replace_many(_LATIN1_HIGH, _CP1252_HIGH)
+    return text.str.normalize("NFC") if compose else text
 
 
 def _as_latin1_read(column: str) -> pl.Expr:

@@ -9,7 +9,7 @@ from typing import Final
 import polars as pl
 
 from avert.ingest._rows import join_text
-from avert.ingest.keys import as_read_now, row_text
+from avert.ingest.keys import as_read_now, is_id_column, row_text
 from avert.ingest.result import PROBLEM_SCHEMA
 from avert.schema import TABLES
 from avert.store.database import Transaction
@@ -317,9 +317,9 @@ def _differs(column: str, *, text: bool) -> pl.Expr:
 
     A ``text`` column stored by an earlier avert as it read the same file
     (:func:`~avert.ingest.keys.as_read_now`: a Windows-1252 quote stored as a C1
-    control code, a bundle's accents stored decomposed) is the kept row's own
-    value: a re-load of the file is a duplicate, not a conflict, and the stored
-    row is kept as it is.
+    control code, a bundle's accents stored decomposed, never an id's: ids were
+    never composed) is the kept row's own value: a re-load of the file is a
+    duplicate, not a conflict, and the stored row is kept as it is.
     """
     new, kept = pl.col(column), pl.col(f"{column}__kept")
     if not text:
@@ -358,7 +358,10 @@ def _conflicts(
     # as it read the same file is the kept row's own: :func:`_differs`
     text = [c for c in compared if stored and joined.schema[c] == pl.String]
     joined = joined.with_columns(
-        as_read_now(pl.col(f"{c}__kept")).alias(f"{c}__now") for c in text
+        as_read_now(pl.col(f"{c}__kept"), compose=not is_id_column(c)).alias(
+            f"{c}__now"
+        )
+        for c in text
     )
     differs = {c: _differs(c, text=c in text) for c in compared}
     joined = joined.filter(pl.any_horizontal(differs.values()))
