@@ -705,9 +705,12 @@ def test_texts_of_day_or_month_first_are_refused_not_guessed() -> None:
         texts = ev.with_columns(pl.col("occurred_at").dt.strftime(fmt))
         with pytest.raises(ConfigError, match=r"not ISO 8601 .*str.to_datetime"):
             forecast_grid(texts, at=AT, model="counting", **grid)
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", " %Y-%m-%d"):
+    want = forecast_grid(ev, at=AT, model="counting", **grid)
+    # year-first texts cannot mix up day and month: read, as they were before
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", " %Y-%m-%d", "%Y/%m/%d %H:%M"):
         texts = ev.with_columns(pl.col("occurred_at").dt.strftime(fmt))
-        assert forecast_grid(texts, at=AT, model="counting", **grid).sum() > 0
+        got = forecast_grid(texts, at=AT, model="counting", **grid)
+        np.testing.assert_array_equal(got, want)
 
 
 def test_a_numpy_horizon_is_read_and_a_number_is_refused_clearly() -> None:

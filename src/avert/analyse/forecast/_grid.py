@@ -285,9 +285,10 @@ def to_days(value: dt.datetime | dt.date | np.datetime64 | str) -> float:
 
 #: The UTC offset (or ``Z``) ending an ISO 8601 text
 _OFFSET_END: Final = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
-#: How an ISO 8601 text starts: a year-first date, then a time (``T`` or a space) or
-#: nothing
-_ISO_DATE_START: Final = r"^\d{4}-\d{2}-\d{2}(?:[Tt ]|$)"
+#: How a text whose day and month cannot be mixed up starts: a year-first date
+#: (ISO 8601's ``2024-07-01``, or ``2024/7/1`` as some exports write it), then a
+#: time (``T`` or a space) or nothing
+_YEAR_FIRST_DATE_START: Final = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[Tt ]|$)"
 
 
 def _parse_times(text: pl.Series) -> pl.Series:
@@ -301,16 +302,18 @@ def _parse_times(text: pl.Series) -> pl.Series:
     left out the last four or five hours of local events and an aware one was not
     converted (a text column has no zone to convert it to).
 
-    Only ISO 8601 is read: Polars would also guess ``01/02/2023`` as day-first
-    (1 February), so a month-first city's texts (an American extract) were read
-    as other days, silently whenever no day in them passed 12 (a short history);
-    a text that does not start with a ``YYYY-MM-DD`` date is a ConfigError."""
+    Only year-first texts are read (ISO 8601, or ``2023/02/01`` with slashes):
+    Polars would also guess ``01/02/2023`` as day-first (1 February), so a
+    month-first city's texts (an American extract) were read as other days,
+    silently whenever no day in them passed 12 (a short history); a text that
+    does not start with a year-first date is a ConfigError."""
     text = text.str.strip_chars()  # padded values (a fixed-width export) read too
-    not_iso = text.is_not_null() & ~text.str.contains(_ISO_DATE_START)
+    not_iso = text.is_not_null() & ~text.str.contains(_YEAR_FIRST_DATE_START)
     if not_iso.any():
         first = text.filter(not_iso)[0]
         msg = (
-            f"events.occurred_at holds text that is not ISO 8601 ({first!r}; "
+            f"events.occurred_at holds text that is not ISO 8601 nor year-first "
+            f"({first!r}; "
             "whether a day or a month comes first cannot be told); parse it "
             "first, e.g. pl.col('occurred_at').str.to_datetime('%m/%d/%Y %H:%M')."
         )
