@@ -29,6 +29,7 @@ from avert.workflows import users
 
 __all__ = ["router"]
 
+
 async def _from_a_session(request: Request) -> None:
     """Refuse a change of accounts sent with an API token (``Authorization``):
     accounts and their tokens are changed from a signed-in session only. A stolen
