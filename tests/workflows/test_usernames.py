@@ -199,3 +199,12 @@ def test_an_account_made_before_in_another_normal_form_still_signs_in(
     put_user(store, {**row, "username": kelvin})  # as the earlier CLI kept it
     settings = load_settings({})
     assert authenticate(store, kelvin, PASSWORD, settings=settings).username == kelvin
+
+
+@pytest.mark.parametrize("name", [".", "..", "-", "-.-"])
+def test_a_name_without_a_letter_or_digit_is_refused(store: Store, name: str) -> None:
+    """Refused before names took accents, then accepted: ".." made an account
+    whose page ``/admin/users/..`` a browser resolves to another address."""
+    with pytest.raises(ConfigError, match="A username"):
+        add_user(store, name, password=PASSWORD, role="officer")
+    assert list_users(store).height == 0

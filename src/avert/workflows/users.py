@@ -421,7 +421,8 @@ def _is_name_char(char: str) -> bool:
 
 def _check_username(username: str) -> None:
     """Refuse a name (NFC already) that is not Latin letters (accents allowed),
-    ASCII digits, '.' and '-', or is too long.
+    ASCII digits, '.' and '-' (with a letter or digit: ".." would be a path
+    segment of the account's page), or is too long.
 
     One script only, so that no name mixes in a letter of another that looks like
     a Latin one (Cyrillic "а" in "аdmin"; UTS #39 "mixed-script confusables"); no
@@ -436,13 +437,16 @@ def _check_username(username: str) -> None:
             f"(this one has {len(username):,})."
         )
         raise ConfigError(msg)
-    if unicodedata.normalize("NFKC", username) != username or not all(
-        _is_name_char(c) for c in username
+    if (
+        unicodedata.normalize("NFKC", username) != username
+        or not all(_is_name_char(c) for c in username)
+        or not username.strip(".-")
     ):
         msg = (
             "A username is letters of the Latin alphabet (accents allowed: "
-            "siôn, łukasz), digits 0-9, '.' and '-' only: no letters of other "
-            "alphabets, which can look like Latin ones."
+            "siôn, łukasz), digits 0-9, '.' and '-' only, with at least one "
+            "letter or digit: no letters of other alphabets, which can look like "
+            "Latin ones."
         )
         raise ConfigError(msg)
 
