@@ -296,5 +296,42 @@ def test_a_token_cannot_issue_another(accounts: tuple[TestClient, Store]) -> Non
         "/admin/users/admin/tokens", headers={"Authorization": f"Bearer {token}"}
     )
     assert refused.status_code == 403
-    assert "issued from a signed-in session" in refused.text
+    assert "from a signed-in session" in refused.text
     assert list_tokens(store, "admin").height == 1
+
+
+def test_a_token_cannot_change_accounts_to_mint_one_either(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    """The issue form refused a bearer token, but the other forms took it: a
+    stolen administrator's token added an administrator with a password of the
+    thief's choosing (or reset one's password), whose session then issued tokens
+    that outlived the stolen one's revocation."""
+    admin, store = accounts
+    token = issue_token(store, "admin")
+    api = TestClient(admin.app)
+    bearer = {"Authorization": f"Bearer {token}"}
+    new_password = "a thief's long passphrase"
+    forms = {
+        "/admin/users": {
+            "username": "mallory",
+            "role": "admin",
+            "password": new_password,
+            "password_again": new_password,
+        },
+        "/admin/users/officer/password": {
+            "password": new_password,
+            "password_again": new_password,
+        },
+        "/admin/users/officer/role": {"role": "admin"},
+        "/admin/users/officer/disabled": {"disabled": "true"},
+        "/admin/users/officer/unlock": {},
+    }
+    hashes = store.read_frame("users").sort("username")
+    for path, form in forms.items():
+        refused = api.post(path, data=form, headers=bearer, follow_redirects=False)
+        assert refused.status_code == 403, (path, refused.status_code)
+        assert "from a signed-in session" in refused.text
+    assert store.read_frame("users").sort("username").equals(hashes)
+    # reading the accounts with a token is unchanged
+    assert api.get("/admin/users", headers=bearer).status_code == 200

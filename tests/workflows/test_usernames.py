@@ -142,3 +142,69 @@ def test_issue_is_refused_for_a_disabled_or_unknown_account_or_a_removed_admin(
     with pytest.raises(PermissionDenied, match="no longer an enabled administrator"):
         issue_token(store, "cy", by="bob")
     assert list_tokens(store).height == 0
+
+
+@pytest.mark.parametrize(
+    ("existing", "new"),
+    [
+        ("ivan", "Ivan"),  # case alone: "I" also passes for "l", "i" does not
+        ("Ivan", "ivan"),
+        ("ian", "Ían"),
+        ("Ian", "lan"),  # a capital I passes for a small l
+        ("lan", "Ɩan"),  # Latin capital iota
+        ("morgan", "rnorgan"),  # "rn" passes for "m"
+        ("allan", "aǁan"),  # the click letter "ǁ" passes for "ll"
+        ("rob", "Ʀob"),  # Latin letter yr
+        ("bob", "ƅob"),  # tone six
+        ("bob2", "bobƧ"),  # tone two passes for the digit
+        ("jo3", "joȜ"),  # yogh
+        ("ross", "roƽs"),  # tone five passes for "s"
+        ("gary", "ƍary"),  # turned delta
+        ("amy", "amỿ"),  # y with loop
+        ("tom", "ƫom"),  # t with palatal hook
+        ("caesar", "cæsar"),  # the letter "æ" passes for "ae"
+        ("phoebe", "phœbe"),
+    ],
+)
+def test_a_look_alike_outside_the_first_list_is_refused(
+    store: Store, existing: str, new: str
+) -> None:
+    """Pairs that UTS #39 confusables.txt maps to one another (or case alone)
+    that the reduced skeleton let through as a second account."""
+    add_user(store, existing, password=PASSWORD, role="officer")
+    with pytest.raises(ConfigError, match="looks like the account"):
+        add_user(store, new, password=PASSWORD, role="officer")
+    assert list_users(store)["username"].to_list() == [existing]
+
+
+def test_names_that_only_share_letters_are_not_look_alikes(store: Store) -> None:
+    for name in ["ilona", "llona", "iain", "arnold.kay"]:
+        add_user(store, name, password=PASSWORD, role="officer")
+    assert list_users(store).height == 4
+
+
+def test_an_account_made_before_in_another_normal_form_still_signs_in(
+    store: Store,
+) -> None:
+    """``avert users add`` took any letters before names were kept in NFC: an
+    account "Kim" with the Kelvin sign K (U+212A, NFC "K") could no longer sign in
+    once sign-in looked names up in NFC alone."""
+    from avert.store.users import put_user, read_user
+
+    kelvin = "\u212aim"
+    assert unicodedata.normalize("NFC", kelvin) == "Kim"
+    add_user(store, "someone", password=PASSWORD, role="officer")
+    row = read_user(store, "someone")
+    assert row is not None
+    put_user(store, {**row, "username": kelvin})  # as the earlier CLI kept it
+    settings = load_settings({})
+    assert authenticate(store, kelvin, PASSWORD, settings=settings).username == kelvin
+
+
+@pytest.mark.parametrize("name", [".", "..", "-", "-.-"])
+def test_a_name_without_a_letter_or_digit_is_refused(store: Store, name: str) -> None:
+    """Refused before names took accents, then accepted: ".." made an account
+    whose page ``/admin/users/..`` a browser resolves to another address."""
+    with pytest.raises(ConfigError, match="A username"):
+        add_user(store, name, password=PASSWORD, role="officer")
+    assert list_users(store).height == 0

@@ -29,7 +29,22 @@ from avert.workflows import users
 
 __all__ = ["router"]
 
-router = APIRouter(dependencies=[Depends(authorize)])
+
+async def _from_a_session(request: Request) -> None:
+    """Refuse a change of accounts sent with an API token (``Authorization``):
+    accounts and their tokens are changed from a signed-in session only. A stolen
+    administrator's token could otherwise add an administrator with a password of
+    its holder's choosing, or reset one's, and that session issue tokens that
+    outlive the stolen one's revocation. Reading the pages is unchanged."""
+    if request.method != "GET" and "authorization" in request.headers:
+        msg = (
+            "Accounts and their API tokens are changed from a signed-in session, "
+            "not with an API token."
+        )
+        raise PermissionDenied(msg)
+
+
+router = APIRouter(dependencies=[Depends(authorize), Depends(_from_a_session)])
 
 ACTION = "manage-users"
 
@@ -269,12 +284,9 @@ def issue_token(request: Request, username: str) -> Response:
     redirect: it would travel in a URL or the session), ``Cache-Control: no-store``
     as every answer (:data:`avert.web.app.SECURITY_HEADERS`); the store keeps its digest, the audit row its id.
 
-    Refused with another token (``Authorization: Bearer``): a stolen token must not
-    mint more that outlive its revocation; a token is issued from a signed-in
+    Refused with another token (``Authorization: Bearer``), as every change of
+    accounts is (:func:`_from_a_session`): a token is issued from a signed-in
     session."""
-    if "authorization" in request.headers:
-        msg = "API tokens are issued from a signed-in session, not with a token."
-        raise PermissionDenied(msg)
     store = _ctx(request).store
     name = _account(request, username)["username"]
     try:

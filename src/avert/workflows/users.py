@@ -375,8 +375,41 @@ _LOOKS_LIKE = str.maketrans(
         "ƶ": "z",
         "ɍ": "r",
         "ɏ": "y",
+        # further letters confusables.txt maps to a plain letter, digit or pair
+        # (capitals and the small letters their case folding gives alike)
+        "Ɩ": "l",
+        "ɩ": "l",
+        "ǁ": "ll",
+        "Ʀ": "r",
+        "ʀ": "r",
+        "Ƅ": "b",
+        "ƅ": "b",
+        "Ƨ": "2",
+        "ƨ": "2",
+        "Ȝ": "3",
+        "ȝ": "3",
+        "Ʒ": "3",
+        "ʒ": "3",
+        "Ƽ": "5",
+        "ƽ": "s",
+        "Ȣ": "8",
+        "ȣ": "8",
+        "ƍ": "g",
+        "ỿ": "y",
+        "Ỿ": "y",
+        "ẝ": "f",
+        "ƫ": "t",
+        "Ƿ": "þ",
+        "ƿ": "þ",
+        "Æ": "ae",
+        "æ": "ae",
+        "Œ": "oe",
+        "œ": "oe",
     }
 )
+
+#: Pairs of letters that pass for one (confusables.txt: "rn" for "m").
+_LOOKS_LIKE_PAIRS: tuple[tuple[str, str], ...] = (("rn", "m"),)
 
 
 def _is_name_char(char: str) -> bool:
@@ -388,7 +421,8 @@ def _is_name_char(char: str) -> bool:
 
 def _check_username(username: str) -> None:
     """Refuse a name (NFC already) that is not Latin letters (accents allowed),
-    ASCII digits, '.' and '-', or is too long.
+    ASCII digits, '.' and '-' (with a letter or digit: ".." would be a path
+    segment of the account's page), or is too long.
 
     One script only, so that no name mixes in a letter of another that looks like
     a Latin one (Cyrillic "а" in "аdmin"; UTS #39 "mixed-script confusables"); no
@@ -403,13 +437,16 @@ def _check_username(username: str) -> None:
             f"(this one has {len(username):,})."
         )
         raise ConfigError(msg)
-    if unicodedata.normalize("NFKC", username) != username or not all(
-        _is_name_char(c) for c in username
+    if (
+        unicodedata.normalize("NFKC", username) != username
+        or not all(_is_name_char(c) for c in username)
+        or not username.strip(".-")
     ):
         msg = (
             "A username is letters of the Latin alphabet (accents allowed: "
-            "siôn, łukasz), digits 0-9, '.' and '-' only: no letters of other "
-            "alphabets, which can look like Latin ones."
+            "siôn, łukasz), digits 0-9, '.' and '-' only, with at least one "
+            "letter or digit: no letters of other alphabets, which can look like "
+            "Latin ones."
         )
         raise ConfigError(msg)
 
@@ -425,17 +462,30 @@ def username_skeleton(username: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", username)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return bare.translate(_LOOKS_LIKE).casefold().translate(_LOOKS_LIKE)
+    seen = bare.translate(_LOOKS_LIKE).casefold().translate(_LOOKS_LIKE)
+    for pair, one in _LOOKS_LIKE_PAIRS:
+        seen = seen.replace(pair, one)
+    return seen
+
+
+def _look_alike(one: str, other: str) -> bool:
+    """Whether two names pass for one another: the same :func:`username_skeleton`
+    as typed ("Ian" and "lan": a capital I passes for a small l) or once both are
+    case folded ("Ivan" and "ivan": the skeleton as typed keeps them apart, since
+    "I" becomes "l" and "i" stays)."""
+    return username_skeleton(one) == username_skeleton(other) or username_skeleton(
+        one.casefold()
+    ) == username_skeleton(other.casefold())
 
 
 def _check_new_name(accounts: pl.DataFrame, username: str, by: str | None) -> None:
     """Refuse a new account's name that looks like an existing account's (another
     name with the same :func:`username_skeleton`): in a list, a log or the audit
-    trail the one would pass for the other. ``by``: :func:`_check_acting_admin`."""
+    trail the one would pass for the other (:func:`_look_alike`). ``by``:
+    :func:`_check_acting_admin`."""
     _check_acting_admin(accounts, by)
-    seen = username_skeleton(username)
     for other in accounts["username"].to_list():
-        if other != username and username_skeleton(other) == seen:
+        if other != username and _look_alike(username, other):
             msg = (
                 f"{username!r} looks like the account {other!r}: in lists and the "
                 "audit log one would pass for the other. Choose a name that differs "
@@ -732,9 +782,11 @@ def authenticate(
     name's own failures from that address.
 
     The name is looked up in its NFC form (:func:`normal_username`), the form
-    accounts are made in.
+    accounts are made in, unless an account has the name exactly as typed (one
+    made before names were kept in NFC: "Kim" with the Kelvin sign K).
     """
-    username = normal_username(username)
+    if read_user(store, username) is None:
+        username = normal_username(username)
     if throttle is None or not client:
         return _check_one_at_a_time(store, username, password, settings=settings)
     _refuse_throttled(store, client, throttle)
