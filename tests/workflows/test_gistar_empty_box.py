@@ -143,8 +143,7 @@ def _later_elsewhere(events: pl.DataFrame) -> pl.DataFrame:
         {
             "x": xy[:, 0],
             "y": xy[:, 1],
-            "occurred_at": [events["occurred_at"].max() + dt.timedelta(days=40)]
-            * 200,
+            "occurred_at": [events["occurred_at"].max() + dt.timedelta(days=40)] * 200,
         }
     )
     return pl.concat([events, later])

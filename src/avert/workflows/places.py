@@ -27,6 +27,7 @@ from avert.analyse.gistar import (
     GiStarResult,
     emerging_hotspots,
     gi_star,
+    mann_kendall,
 )
 from avert.analyse.nearrepeat import Distance, KnoxResult, knox_test
 from avert.errors import ConfigError
@@ -393,6 +394,7 @@ def run_emerging(
     no_cold = _no_cold_slices_note(
         cube, radius=radius, alpha=alpha, study_area=study_area
     )
+    no_trend = _no_trend_note(slices, alpha)
     order = {p: k for k, p in enumerate(EMERGING_PATTERNS)}
     frame = (
         _cell_ids(em.filter(pl.col("pattern") != "none"), grid)
@@ -400,7 +402,32 @@ def run_emerging(
         .sort("_o", "trend_z", descending=[False, True])
         .drop("_o")
     )
-    return EmergingResult(frame, tuple(n for n in (no_cold, stray) if n))
+    return EmergingResult(frame, tuple(n for n in (no_trend, no_cold, stray) if n))
+
+
+def _smallest_trend_p(slices: int) -> float:
+    """The smallest two-sided p of :func:`avert.analyse.gistar.mann_kendall` over
+    ``slices`` values: that of a series rising in every slice."""
+    rising = np.arange(slices, dtype=np.float64).reshape(slices, 1)
+    return float(mann_kendall(rising)[1][0])
+
+
+def _no_trend_note(slices: int, alpha: float) -> str | None:
+    """Say when too few slices leave the Mann-Kendall trend test no way to reach
+    ``alpha``: no cell can then be *intensifying* or *diminishing*, and every cell
+    hot in 90 % of the slices reads *persistent*, "no trend", whatever its trend
+    (3 slices: smallest p 0.30; 4: 0.089; 5: 0.027, Mann 1945's normal
+    approximation as :func:`avert.analyse.gistar.mann_kendall`)."""
+    smallest = _smallest_trend_p(slices)
+    if smallest <= alpha:
+        return None
+    enough = next(t for t in range(slices + 1, 1_000) if _smallest_trend_p(t) <= alpha)
+    return (
+        f"With {slices:,} slices the trend test cannot reach {alpha:g} (its smallest "
+        f"p, for a Gi* z rising in every slice, is {smallest:.2g}): no cell can be "
+        "intensifying or diminishing, and 'persistent' means hot in at least 90% of "
+        f"the slices, whatever its trend. {enough:,} slices or more can show a trend."
+    )
 
 
 def _months_before(at: dt.datetime, months: int) -> dt.datetime:
