@@ -170,3 +170,25 @@ def test_hotspots_active_cells_ignore_records_after_at() -> None:
     more = run_emerging(_later_elsewhere(events), **kw)  # type: ignore[arg-type]
     assert alone.frame.height > 0
     assert more.frame.equals(alone.frame)
+
+
+def test_active_cells_without_history_say_they_are_the_window_s_own() -> None:
+    """On a store of one month (West Yorkshire's July 2018: 144 hot, 0 cold of
+    5,253 cells) every active cell holds an event of the window: the study area is
+    chosen from the counts tested, which the output did not say."""
+    month = run_gistar(_two_towns(), study_area="active")
+    tested = month.frame.filter(pl.col("value").is_not_nan()).height
+    (note,) = [n for n in month.notes if n.startswith("Every one of the")]
+    assert note.startswith(f"Every one of the {tested:,} cells tested holds an event")
+    assert "chosen from the counts tested" in note
+    # with months before the window, cells with none in it are tested too
+    history = run_gistar(
+        _two_towns_over_months(),
+        study_area="active",
+        date_from=dt.datetime(2018, 6, 1),
+        date_to=dt.datetime(2018, 7, 1),
+    )
+    assert (history.frame["value"] == 0).any()
+    assert not [n for n in history.notes if n.startswith("Every one of the")]
+    box = run_gistar(_two_towns(), study_area="grid")
+    assert not [n for n in box.notes if n.startswith("Every one of the")]

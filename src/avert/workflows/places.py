@@ -175,6 +175,8 @@ def run_gistar(
     own = tuple(
         _active_note(n, counts) if study_area == "active" else n for n in res.notes
     )
+    if study_area == "active":
+        own = (*own, *_no_history_note(counts))
     notes = (
         *own,
         *hint,
@@ -215,6 +217,26 @@ def _active_note(note: str, counts: npt.NDArray[np.float64]) -> str:
         f"The study area is the {inside:,} cells with an event in the data read "
         f"before the window's end; the box's other {counts.size - inside:,} cells are outside the "
         "study area and left out (--study-area grid tests them too)."
+    )
+
+
+def _no_history_note(counts: npt.NDArray[np.float64]) -> tuple[str, ...]:
+    """Say when every active cell holds an event of the window (a store of that
+    window alone): the study area is then chosen from the very counts Gi* tests,
+    so "hot" is against the cells with an event in the window, and no tested
+    cell is empty, nor cold for being empty (West Yorkshire's July 2018: 144 hot and 0
+    cold of 5,253 cells, all with an event, said without a word)."""
+    tested = counts[np.isfinite(counts)]
+    if tested.size == 0 or float(tested.min()) <= 0:
+        return ()
+    return (
+        f"Every one of the {tested.size:,} cells tested holds an event of the "
+        "window: the data read has no history before it, so the study area is "
+        "chosen from the counts tested. 'Hot' is against the cells with an event "
+        "in the window, and no cell without one is tested: a cold spot can be "
+        "a patch of few events, never one of none. Data with earlier months (or a "
+        "later --from) gives a history in which a cell with none in the window "
+        "can be cold.",
     )
 
 
