@@ -75,8 +75,8 @@ def test_active_cells_call_no_empty_cell_hot_and_need_no_such_note() -> None:
     inside = box.frame.filter(pl.col("value") > 0).height
     outside = box.frame.height - inside
     assert active.notes[1] == (
-        f"The study area is the {inside:,} cells with an event at any time in the "
-        f"data read; the box's other {outside:,} cells are outside the study area "
+        f"The study area is the {inside:,} cells with an event in the data read "
+        f"before the window's end; the box's other {outside:,} cells are outside the study area "
         "and left out (--study-area grid tests them too)."
     )
 
@@ -132,3 +132,63 @@ def test_hotspots_over_the_active_cells_give_no_empty_cell_a_pattern(
     cells = pl.DataFrame(json.loads(res.output)["cells"])
     assert 0 < cells.height < box.frame.height
     assert _ever_empty(cells, events) == 0
+
+
+def _later_elsewhere(events: pl.DataFrame) -> pl.DataFrame:
+    """``events`` and, a month after them, 200 events spread over the empty ground
+    between the two towns (cells with no event before)."""
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0, 18_000, (200, 2)) + np.array([402_000.0, 428_000.0])
+    later = pl.DataFrame(
+        {
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "occurred_at": [events["occurred_at"].max() + dt.timedelta(days=40)] * 200,
+        }
+    )
+    return pl.concat([events, later])
+
+
+def test_active_cells_of_a_past_window_ignore_later_records() -> None:
+    """The active cells were those with an event at any time in the store, later
+    records too: London's January 2022 read 450 hot cells with February and March
+    in the store and 268 without them. A past window's answer must not change as
+    later months are loaded."""
+    events = _two_towns_over_months()
+    window = {"date_from": dt.datetime(2018, 5, 1), "date_to": dt.datetime(2018, 7, 1)}
+    alone = run_gistar(events, study_area="active", **window)
+    more = run_gistar(_later_elsewhere(events), study_area="active", **window)
+    assert more.notes[:2] == alone.notes[:2]
+    assert more.frame.equals(alone.frame)
+
+
+def test_hotspots_active_cells_ignore_records_after_at() -> None:
+    events = _two_towns_over_months()
+    at = dt.datetime(2018, 7, 1)
+    kw = {"at": at, "slices": 4, "slice_months": 1, "study_area": "active"}
+    alone = run_emerging(events, **kw)  # type: ignore[arg-type]
+    more = run_emerging(_later_elsewhere(events), **kw)  # type: ignore[arg-type]
+    assert alone.frame.height > 0
+    assert more.frame.equals(alone.frame)
+
+
+def test_active_cells_without_history_say_they_are_the_window_s_own() -> None:
+    """On a store of one month (West Yorkshire's July 2018: 144 hot, 0 cold of
+    5,253 cells) every active cell holds an event of the window: the study area is
+    chosen from the counts tested, which the output did not say."""
+    month = run_gistar(_two_towns(), study_area="active")
+    tested = month.frame.filter(pl.col("value").is_not_nan()).height
+    (note,) = [n for n in month.notes if n.startswith("Every one of the")]
+    assert note.startswith(f"Every one of the {tested:,} cells tested holds an event")
+    assert "chosen from the counts tested" in note
+    # with months before the window, cells with none in it are tested too
+    history = run_gistar(
+        _two_towns_over_months(),
+        study_area="active",
+        date_from=dt.datetime(2018, 6, 1),
+        date_to=dt.datetime(2018, 7, 1),
+    )
+    assert (history.frame["value"] == 0).any()
+    assert not [n for n in history.notes if n.startswith("Every one of the")]
+    box = run_gistar(_two_towns(), study_area="grid")
+    assert not [n for n in box.notes if n.startswith("Every one of the")]

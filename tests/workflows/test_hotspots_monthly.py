@@ -112,3 +112,18 @@ def test_gistar_window_inside_a_police_uk_month_says_what_it_does() -> None:
         events, date_from=dt.datetime(2021, 3, 1), date_to=dt.datetime(2021, 5, 1)
     )
     assert not any("month-dated" in n for n in whole.notes)
+
+
+def test_too_few_slices_for_a_trend_say_persistent_is_no_finding() -> None:
+    """With 3 monthly slices (docs/places.md's London example: 217 cells
+    *persistent*) the Mann-Kendall test's smallest p is 0.30: no cell could be
+    intensifying or diminishing, and *persistent* ("no trend") was said of cells
+    whatever their trend, without a word."""
+    events = _months()
+    three = run_emerging(events, at=_AT, slices=3, slice_months=1)
+    (note,) = [n for n in three.notes if n.startswith("With 3 slices the trend test")]
+    assert "smallest p, for a Gi* z rising in every slice, is 0.3)" in note
+    assert "5 slices or more can show a trend" in note
+    assert not three.frame["pattern"].is_in(["intensifying", "diminishing"]).any()
+    twelve = run_emerging(events, at=_AT, slices=12, slice_months=1)
+    assert not [n for n in twelve.notes if "trend test cannot" in n]

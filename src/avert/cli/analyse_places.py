@@ -56,8 +56,8 @@ _STUDY_AREA = Annotated[
     str,
     typer.Option(
         "--study-area",
-        help="active: only the cells with an event at any time in the data "
-        "read (the store or --csv), so a cell is hot against the places where "
+        help="active: only the cells with an event in the data read (the "
+        "store or --csv) before the window's end, so a cell is hot against the places where "
         "events happen, and a cell where events happen but none did in the "
         "window can be cold; grid: every cell of the box around the window's "
         "events, mostly empty ground on a force's data, against which most "

@@ -27,6 +27,7 @@ from avert.analyse.gistar import (
     GiStarResult,
     emerging_hotspots,
     gi_star,
+    mann_kendall,
 )
 from avert.analyse.nearrepeat import Distance, KnoxResult, knox_test
 from avert.errors import ConfigError
@@ -142,8 +143,10 @@ def run_gistar(
     The grid covers the bulk of the window's events; those left out far from it
     are counted in a last note (:func:`avert.analyse.forecast.bulk_events`).
     ``study_area="active"`` tests only the cells where events happen: those with an
-    event at any time in ``events`` (the whole store or file, not only the
-    window); the others are outside the study area (:func:`_active_cells`).
+    event in ``events`` before ``date_to`` (the whole history of the store or file
+    up to the window's end, not only the window, and nothing after it, so later
+    records do not change a past window's answer); the others are outside the
+    study area (:func:`_active_cells`).
     """
     if study_area not in STUDY_AREAS:
         msg = f"study_area must be one of {', '.join(STUDY_AREAS)}; got {study_area!r}."
@@ -152,7 +155,7 @@ def run_gistar(
     grid, counts, _ = count_grid(bulk, cell_size_m)
     _check_cells(counts.size, cell_size_m)
     if study_area == "active":
-        counts = _active_cells(events, grid, counts)
+        counts = _active_cells(_window_end(events, date_to), grid, counts)
     res = gi_star(counts, radius=radius, alpha=alpha)
     # over the active cells the box's empty ground is out of the study area
     sparse = (
@@ -163,7 +166,7 @@ def run_gistar(
     hint = (
         (
             "study_area='active' (analyse gistar --study-area active) tests only the "
-            "cells with an event at any time in the data read.",
+            "cells with an event in the data read before the window's end.",
         )
         if study_area == "grid" and any(n.startswith(NO_COLD_SPOT) for n in res.notes)
         else ()
@@ -172,6 +175,8 @@ def run_gistar(
     own = tuple(
         _active_note(n, counts) if study_area == "active" else n for n in res.notes
     )
+    if study_area == "active":
+        own = (*own, *_no_history_note(counts))
     notes = (
         *own,
         *hint,
@@ -209,9 +214,29 @@ def _active_note(note: str, counts: npt.NDArray[np.float64]) -> str:
         return note
     inside = int(np.isfinite(counts).sum())
     return (
-        f"The study area is the {inside:,} cells with an event at any time in the "
-        f"data read; the box's other {counts.size - inside:,} cells are outside the "
+        f"The study area is the {inside:,} cells with an event in the data read "
+        f"before the window's end; the box's other {counts.size - inside:,} cells are outside the "
         "study area and left out (--study-area grid tests them too)."
+    )
+
+
+def _no_history_note(counts: npt.NDArray[np.float64]) -> tuple[str, ...]:
+    """Say when every active cell holds an event of the window (a store of that
+    window alone): the study area is then chosen from the very counts Gi* tests,
+    so "hot" is against the cells with an event in the window, and no tested
+    cell is empty, nor cold for being empty (West Yorkshire's July 2018: 144 hot and 0
+    cold of 5,253 cells, all with an event, said without a word)."""
+    tested = counts[np.isfinite(counts)]
+    if tested.size == 0 or float(tested.min()) <= 0:
+        return ()
+    return (
+        f"Every one of the {tested.size:,} cells tested holds an event of the "
+        "window: the data read has no history before it, so the study area is "
+        "chosen from the counts tested. 'Hot' is against the cells with an event "
+        "in the window, and no cell without one is tested: a cold spot can be "
+        "a patch of few events, never one of none. Data with earlier months (or a "
+        "later --from) gives a history in which a cell with none in the window "
+        "can be cold.",
     )
 
 
@@ -242,6 +267,16 @@ def _empty_hot_note(counts: npt.NDArray[np.float64], res: GiStarResult) -> str |
         "area (analyse gistar's default) compares it with the cells where events "
         "happen."
     )
+
+
+def _window_end(events: pl.DataFrame, date_to: dt.datetime | None) -> pl.DataFrame:
+    """The events before the window's end, of which :func:`_active_cells` takes the
+    study area: a store's later records must not change a past window's answer (on
+    London's first quarter of 2022, January's Gi* read 450 hot cells with February
+    and March in the store and 268 without them)."""
+    if date_to is None:
+        return events
+    return events.filter(pl.col("occurred_at") < date_to)
 
 
 def _active_cells(
@@ -349,8 +384,8 @@ def run_emerging(
     (:class:`EmergingResult`). The grid covers the bulk of the window's events;
     those left out far from it are counted in a note
     (:func:`avert.analyse.forecast.bulk_events`). ``study_area="active"`` tests in
-    every slice only the cells with an event at any time in ``events``, as
-    :func:`run_gistar` does.
+    every slice only the cells with an event in ``events`` before ``at`` (any
+    slice, or before the first), as :func:`run_gistar` does.
     """
     if study_area not in STUDY_AREAS:
         msg = f"study_area must be one of {', '.join(STUDY_AREAS)}; got {study_area!r}."
@@ -375,11 +410,13 @@ def run_emerging(
     flat = np.bincount(k * grid.n_cells + cell, minlength=slices * grid.n_cells)
     cube: npt.NDArray[np.float64] = flat.reshape(slices, *grid.shape).astype(np.float64)
     if study_area == "active":
-        cube = np.where(np.isnan(_active_cells(events, grid, cube[0])), np.nan, cube)
+        active = _active_cells(_window_end(events, at), grid, cube[0])
+        cube = np.where(np.isnan(active), np.nan, cube)
     em = emerging_hotspots(cube, alpha=alpha, radius=radius)
     no_cold = _no_cold_slices_note(
         cube, radius=radius, alpha=alpha, study_area=study_area
     )
+    no_trend = _no_trend_note(slices, alpha)
     order = {p: k for k, p in enumerate(EMERGING_PATTERNS)}
     frame = (
         _cell_ids(em.filter(pl.col("pattern") != "none"), grid)
@@ -387,7 +424,32 @@ def run_emerging(
         .sort("_o", "trend_z", descending=[False, True])
         .drop("_o")
     )
-    return EmergingResult(frame, tuple(n for n in (no_cold, stray) if n))
+    return EmergingResult(frame, tuple(n for n in (no_trend, no_cold, stray) if n))
+
+
+def _smallest_trend_p(slices: int) -> float:
+    """The smallest two-sided p of :func:`avert.analyse.gistar.mann_kendall` over
+    ``slices`` values: that of a series rising in every slice."""
+    rising = np.arange(slices, dtype=np.float64).reshape(slices, 1)
+    return float(mann_kendall(rising)[1][0])
+
+
+def _no_trend_note(slices: int, alpha: float) -> str | None:
+    """Say when too few slices leave the Mann-Kendall trend test no way to reach
+    ``alpha``: no cell can then be *intensifying* or *diminishing*, and every cell
+    hot in 90 % of the slices reads *persistent*, "no trend", whatever its trend
+    (3 slices: smallest p 0.30; 4: 0.089; 5: 0.027, Mann 1945's normal
+    approximation as :func:`avert.analyse.gistar.mann_kendall`)."""
+    smallest = _smallest_trend_p(slices)
+    if smallest <= alpha:
+        return None
+    enough = next(t for t in range(slices + 1, 1_000) if _smallest_trend_p(t) <= alpha)
+    return (
+        f"With {slices:,} slices the trend test cannot reach {alpha:g} (its smallest "
+        f"p, for a Gi* z rising in every slice, is {smallest:.2g}): no cell can be "
+        "intensifying or diminishing, and 'persistent' means hot in at least 90% of "
+        f"the slices, whatever its trend. {enough:,} slices or more can show a trend."
+    )
 
 
 def _months_before(at: dt.datetime, months: int) -> dt.datetime:
