@@ -72,7 +72,10 @@ def test_gistar_and_hotspots_cli(tmp_path: Path) -> None:
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "cells" in json.loads(res.output)
+    payload = json.loads(res.output)
+    assert "cells" in payload
+    # the study area changes every figure: the JSON names it, as gistar's does
+    assert payload["study_area"] == "active"
 
 
 def test_near_repeat_zones_only_when_contagion_found() -> None:

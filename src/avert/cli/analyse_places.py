@@ -389,7 +389,8 @@ def hotspots(
     counts = emerging_counts(frame)
     if as_json:
         notes = {"notes": list(res.notes)} if res.notes else {}
-        print_json(json_object({"counts": counts, "cells": frame, **notes}))
+        payload = {"study_area": study_area, "counts": counts, "cells": frame}
+        print_json(json_object({**payload, **notes}))
         return
     shown = _shown(limit, frame.height)
     console.print(

@@ -138,7 +138,7 @@ def events_from_store(
             incidents = incidents.filter(~month_only)
             notes = (
                 *notes,
-                f"{n_month_only} {MONTH_ONLY_NOTE}: dated the first of their month, "
+                f"{n_month_only:,} {MONTH_ONLY_NOTE}: dated the first of their month, "
                 "they cannot say which day (docs/places.md).",
             )
     events = _located_events(incidents)
