@@ -88,6 +88,7 @@ def test_police_see_the_victims_meeting_a_criterion_and_a_view_is_audited(
     assert rows[0]["visible_high_risk"] is True
     assert rows[0]["n_yes"] == 15
     assert rows[0]["assessment_id"] == "D-1"
+    assert rows[0]["yes_questions"].startswith("q1 current incident resulted in injury")
     assert rows[1]["potential_escalation"] is True
     assert rows[1]["n_domestic"] == 3
     assert out["n_population"] == 3
@@ -105,6 +106,10 @@ def test_a_partner_sees_pseudonyms_and_no_assessment_id(sqlite_store: Store) -> 
     assert len(shown) == 2
     assert not {"P-dash", "P-esc"} & set(shown)
     assert all(r["assessment_id"] is None for r in out["rows"])
+    # the DASH answers are special-category data: counts only, never which ones
+    assert all(r["yes_questions"] is None for r in out["rows"])
+    assert [r["n_yes"] for r in out["rows"]] == [15, None]
+    assert "resulted in injury" not in json.dumps(out)
     assert "P-dash" not in json.dumps(out)
     again = _marac(sqlite_store, "--audience", "partner", env=env)
     assert [r["person_id"] for r in again["rows"]] == shown  # stable pseudonyms
@@ -150,3 +155,14 @@ def test_the_table_names_the_criteria(sqlite_store: Store) -> None:
     assert "visible high risk" in result.output
     assert "escalation" in result.output
     assert "15/27" in result.output
+
+
+def test_the_help_names_the_marac_table() -> None:
+    """Rich read "[marac]" in the help as markup and printed "the risk
+    configuration's  table"."""
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["analyse", "marac", "--help"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "configuration's marac table" in result.output
+    assert "its  thresholds" not in result.output

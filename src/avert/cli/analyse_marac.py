@@ -93,15 +93,16 @@ def marac(
         str,
         typer.Option(
             "--audience",
-            help="police, or partner (people as stable pseudonyms, no assessment ids).",
+            help="police, or partner (people as stable pseudonyms; no assessment "
+            "ids, no DASH questions answered yes: only their counts).",
         ),
     ] = "police",
     config: Annotated[
         Path | None,
         typer.Option(
             "--config",
-            help="A risk TOML laid over config/defaults/risk.toml (its [marac] "
-            "thresholds; default: the risk_config setting).",
+            help="A risk TOML laid over config/defaults/risk.toml (the thresholds of "
+            "its marac table; default: the risk_config setting).",
         ),
     ] = None,
     as_json: Annotated[
@@ -113,7 +114,7 @@ def marac(
 
     Criteria: visible high risk (14+ DASH yes answers), professional judgement, or
     potential escalation (3+ domestic incidents as a victim in 12 months); the
-    thresholds are in the risk configuration's [marac] table.
+    thresholds are in the risk configuration's marac table (risk.toml).
     """
     from avert.workflows.marac import run_marac
 

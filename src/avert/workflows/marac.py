@@ -5,8 +5,9 @@ incident: the violence definition does not limit domestic abuse), the victims' i
 extension), and lists the victims meeting a MARAC referral criterion. The list
 names people: it is written to the audit log before it is returned
 (:func:`avert.workflows.analysis.audit_view`, as the risk lists), under the
-audience's role; a partner audience sees every person and incident as its
-pseudonym (:mod:`avert.access`) and no assessment id.
+audience's role; a partner audience sees every person as its pseudonym
+(:mod:`avert.access`), and neither the assessment id nor which DASH questions
+were answered yes (:data:`PARTNER_WITHHELD`): only their counts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
@@ -25,8 +27,10 @@ from avert.errors import NotFound
 from avert.store import Store
 from avert.workflows.analysis import NO_PEOPLE_NOTE, audit_view
 
-__all__ = ["MaracResult", "run_marac"]
+__all__ = ["PARTNER_WITHHELD", "MaracResult", "run_marac"]
 
+#: the columns of the list a partner never sees (null in the partner list)
+PARTNER_WITHHELD: Final = ("assessment_id", "yes_questions")
 _NO_DASH_NOTE = (
     "The store holds no DASH assessments (a bundle's dash file, docs/bundle.md): "
     "only potential escalation, from the domestic incidents, can be met."
@@ -62,8 +66,8 @@ def run_marac(
 
     ``audience`` ``partner``: ``person_id`` is the person's pseudonym (the key and
     rotation of the settings; a missing or weak key is refused, as for the
-    briefing), the assessment id is withheld, and the audit row counts the
-    pseudonyms shown.
+    briefing), the assessment id and the questions answered yes are withheld
+    (:data:`PARTNER_WITHHELD`), and the audit row counts the pseudonyms shown.
     """
     aud: Audience = check_audience(audience)
     if aud == "partner":  # a missing or weak key is refused before anything is read
@@ -93,8 +97,10 @@ def run_marac(
         pseudonymiser = pseudonymiser_for(
             pseudonym_key, rotation=pseudonym_rotation, at=when
         )
+        # the answers are special-category data (health, sex life): a partner
+        # sees the counts the criteria rest on, never which questions were yes
         frame = pseudonymiser.column(frame, "person_id", "person").with_columns(
-            pl.lit(None, dtype=pl.String).alias("assessment_id")
+            pl.lit(None, dtype=pl.String).alias(c) for c in PARTNER_WITHHELD
         )
     audit_view(
         store,
