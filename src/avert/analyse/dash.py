@@ -11,7 +11,10 @@ criteria; DOMAIN.md, "Risk and prioritisation"):
 * **visible high risk**: the victim's latest current assessment has at least
   ``visible_high_risk_yes`` (14) "yes" answers;
 * **professional judgement**: the assessor judged the risk high whatever the count
-  (the assessment's ``professional_judgement``);
+  (the assessment's ``professional_judgement``, or a recorded ``risk_level`` of
+  ``high`` with fewer yes answers than visible high risk needs: the grade can then
+  only be the assessor's judgement; many force systems record the grade, not a
+  separate flag);
 * **potential escalation**: at least ``escalation_incidents`` (3) domestic
   incidents with the person as victim in the ``escalation_window_days`` (365) to
   the as-of time, counted from the incidents, so a victim with no DASH at all is
@@ -299,7 +302,7 @@ def marac_referrals(
         (current & (pl.col("n_yes") >= cfg.visible_high_risk_yes)).alias(
             "visible_high_risk"
         ),
-        (current & pl.col("professional_judgement").fill_null(value=False)).alias(
+        (current & _judged_high(cfg.visible_high_risk_yes)).alias(
             "professional_judgement"
         ),
         (pl.col("n_domestic").fill_null(0) >= cfg.escalation_incidents).alias(
@@ -346,6 +349,19 @@ def marac_referrals(
         at=at,
         window_days=days,
         n_population=per.height,
+    )
+
+
+def _judged_high(visible_high_risk_yes: int) -> pl.Expr:
+    """True where the assessor judged the risk high whatever the count: the
+    ``professional_judgement`` flag, or a recorded ``risk_level`` of ``high`` on
+    an assessment with fewer than ``visible_high_risk_yes`` yes answers (a grade
+    the count does not give is the assessor's judgement)."""
+    graded = (pl.col("risk_level") == "high") & (
+        pl.col("n_yes") < visible_high_risk_yes
+    )
+    return pl.col("professional_judgement").fill_null(value=False) | graded.fill_null(
+        value=False
     )
 
 
