@@ -263,3 +263,21 @@ def test_an_assessment_graded_high_below_14_yes_is_professional_judgement() -> N
     assert _met(frame, "P-2")["professional_judgement"] is False
     assert frame.filter(pl.col("person_id") == "P-2")["criteria_met"][0] == 1
     assert "P-3" not in frame["person_id"].to_list()
+
+
+def test_an_incident_after_the_current_assessment_is_noted() -> None:
+    """A current DASH of 5 yes and two domestic incidents after it: the list
+    showed the old answers as current and said nothing; a note now counts the
+    victims to reassess."""
+    result = marac_referrals(
+        *_incidents({"P-1": [AT - dt.timedelta(days=3), AT - dt.timedelta(days=1)]}),
+        _assessments(_assessment("P-1", yes=5, at=AT - dt.timedelta(days=60))),
+        at=AT,
+    )
+    assert any(n.startswith("1 victim(s) had a domestic incident after") for n in result.notes)
+    before = marac_referrals(
+        *_incidents({"P-1": [AT - dt.timedelta(days=90)]}),
+        _assessments(_assessment("P-1", yes=5, at=AT - dt.timedelta(days=60))),
+        at=AT,
+    )
+    assert not any("after their latest" in n for n in before.notes)

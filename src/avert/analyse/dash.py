@@ -22,8 +22,10 @@ criteria; DOMAIN.md, "Risk and prioritisation"):
 
 An assessment is *current* when made within the escalation window to the as-of
 time (``(at - window, at]``); an older one is shown but its answers and judgement
-count for no criterion (risk is dynamic: SafeLives asks for a new checklist after
-a new incident), and the result's notes say how many victims that concerns. The
+count for no criterion, and the result's notes say how many victims that
+concerns. Risk is dynamic (SafeLives asks for a new checklist after each new
+incident): a note also counts the victims with a domestic incident after their
+current assessment, whose answers predate it. The
 thresholds and their sources are in ``config/defaults/risk.toml`` (``[marac]``).
 
 Ranking: by the number of criteria met, then the yes count of the current
@@ -314,13 +316,7 @@ def marac_referrals(
             "criteria_met"
         )
     )
-    stale = per.filter(pl.col("assessment_id").is_not_null() & ~current)
-    if stale.height:
-        notes.append(
-            f"{stale.height:,} victims' latest DASH assessment is older than "
-            f"{days} days (made on or before {window_start(at, days):%Y-%m-%d}): not "
-            "current, so its answers and judgement meet no criterion; reassess."
-        )
+    notes.extend(_assessment_notes(per, at, days))
     meeting = _ranked(per.filter(pl.col("criteria_met") > 0))
     population = (
         f"every person with a DASH assessment up to {at:%Y-%m-%d %H:%M}, or a "
@@ -350,6 +346,30 @@ def marac_referrals(
         window_days=days,
         n_population=per.height,
     )
+
+
+def _assessment_notes(per: pl.DataFrame, at: dt.datetime, days: int) -> list[str]:
+    """Notes on the victims whose latest assessment is not current, and on those
+    hit again after their current one (its answers predate the new incident)."""
+    notes = []
+    current = pl.col("assessment_current").fill_null(value=False)
+    stale = per.filter(pl.col("assessment_id").is_not_null() & ~current).height
+    if stale:
+        notes.append(
+            f"{stale:,} victims' latest DASH assessment is older than "
+            f"{days} days (made on or before {window_start(at, days):%Y-%m-%d}): not "
+            "current, so its answers and judgement meet no criterion; reassess."
+        )
+    since = per.filter(
+        current & (pl.col("last_domestic_at") > pl.col("assessed_at")).fill_null(False)
+    ).height
+    if since:
+        notes.append(
+            f"{since:,} victim(s) had a domestic incident after their latest DASH "
+            "assessment: its answers predate it (SafeLives asks for a new checklist "
+            "after each new incident); reassess."
+        )
+    return notes
 
 
 def _judged_high(visible_high_risk_yes: int) -> pl.Expr:
