@@ -274,7 +274,9 @@ def test_an_incident_after_the_current_assessment_is_noted() -> None:
         _assessments(_assessment("P-1", yes=5, at=AT - dt.timedelta(days=60))),
         at=AT,
     )
-    assert any(n.startswith("1 victim(s) had a domestic incident after") for n in result.notes)
+    assert any(
+        n.startswith("1 victim(s) had a domestic incident after") for n in result.notes
+    )
     before = marac_referrals(
         *_incidents({"P-1": [AT - dt.timedelta(days=90)]}),
         _assessments(_assessment("P-1", yes=5, at=AT - dt.timedelta(days=60))),
