@@ -166,3 +166,35 @@ def test_the_help_names_the_marac_table() -> None:
     assert result.exit_code == 0, result.output
     assert "configuration's marac table" in result.output
     assert "its  thresholds" not in result.output
+
+
+def test_the_list_shows_its_make_up_against_its_population(
+    sqlite_store: Store,
+) -> None:
+    """Every list of people shows its make-up (DESIGN.md, equality): the MARAC
+    list had none. Two of the three victims are listed; partners get the
+    small-cell rule."""
+    _fill(sqlite_store)
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "people",
+            pl.DataFrame(
+                {
+                    "person_id": ["P-esc", "P-dash", "P-low"],
+                    "sex": ["F", "F", "M"],
+                    "birth_year": [1990, 1980, 1970],
+                    "ethnicity": ["White", "Asian", "White"],
+                }
+            ),
+        )
+    made = _marac(sqlite_store)["make_up"]
+    assert (made["n"], made["n_pool"]) == (2, 3)
+    sex = {r["category"]: r["listed"] for r in made["rows"] if r["dimension"] == "sex"}
+    assert sex["F"] == 2
+    env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)}
+    partner = _marac(sqlite_store, "--audience", "partner", env=env)["make_up"]
+    assert partner["n"] == 2
+    assert partner["disclosure"]
+    assert all(
+        r["listed"] is None for r in partner["rows"] if r["dimension"] == "sex"
+    )

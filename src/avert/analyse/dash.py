@@ -36,7 +36,7 @@ incident, then the person id; never by a group or a demographic attribute.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import polars as pl
@@ -117,6 +117,13 @@ class MaracResult(Result):
     at: dt.datetime
     window_days: int
     n_population: int
+    #: the ``person_id`` of every victim of the population the list is drawn from
+    population_ids: pl.Series = field(
+        default_factory=lambda: pl.Series("person_id", [], dtype=pl.String)
+    )
+    #: the list's make-up against its population (set by the workflow:
+    #: :func:`avert.briefing.makeup.make_up`), or None
+    make_up: dict[str, Any] | None = None
 
     def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
         """The list as JSON (``docs/analyses.md``, ``avert analyse marac --json``)."""
@@ -141,6 +148,7 @@ class MaracResult(Result):
                 "method": self.method,
                 "source": self.source,
                 "notes": list(self.notes),
+                "make_up": self.make_up,
             }
         )
 
@@ -345,6 +353,7 @@ def marac_referrals(
         at=at,
         window_days=days,
         n_population=per.height,
+        population_ids=per["person_id"],
     )
 
 

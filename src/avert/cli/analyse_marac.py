@@ -22,6 +22,7 @@ from avert.cli._common import (
 )
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
+from avert.cli.analyse_volt import make_up_line
 
 if TYPE_CHECKING:
     from avert.workflows.marac import MaracResult
@@ -140,6 +141,8 @@ def marac(
         )
     )
     _table(result, top)
+    if result.make_up is not None:
+        console.print(make_up_line(result.make_up))
     print_notes(result.notes)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -24,7 +24,7 @@ from avert.analyse._window import window_start
 from avert.analyse.dash import MaracResult, marac_referrals
 from avert.config.risk import load_risk_config
 from avert.errors import NotFound
-from avert.store import Store
+from avert.store import Store, queries
 from avert.workflows.analysis import NO_PEOPLE_NOTE, audit_view
 
 __all__ = ["PARTNER_WITHHELD", "MaracResult", "run_marac"]
@@ -92,6 +92,7 @@ def run_marac(
         notes.insert(0, _NO_DASH_NOTE)
     if involvements.height == 0:
         notes.insert(0, NO_PEOPLE_NOTE)
+    made = _make_up(store, result, audience=aud)
     frame = result.frame
     if aud == "partner":
         pseudonymiser = pseudonymiser_for(
@@ -110,4 +111,37 @@ def run_marac(
         user=user,
         role=aud,
     )
-    return replace(result, frame=frame, notes=tuple(notes))
+    return replace(result, frame=frame, notes=tuple(notes), make_up=made)
+
+
+def _make_up(
+    store: Store, result: MaracResult, *, audience: Audience
+) -> dict[str, Any] | None:
+    """The list's make-up by sex, age band and ethnicity against the victims it
+    was drawn from (:func:`avert.briefing.makeup.make_up`, the one make-up of
+    avert, as the risk lists'; partners: the small-cell rule), or None for an
+    empty list. Counted on the police ids: a partner's pseudonyms count alike."""
+    from avert.briefing.makeup import make_up
+
+    if result.frame.height == 0:
+        return None
+    pool = result.population_ids.cast(pl.String).to_list()
+    people = queries.read_in(
+        store,
+        "people",
+        "person_id",
+        pool,
+        columns=("person_id", "sex", "birth_year", "ethnicity"),
+    )
+    return make_up(
+        result.frame["person_id"].to_list(),
+        pool,
+        people,
+        at_year=result.at.year,
+        key="marac",
+        label=(
+            f"the {result.frame.height:,} victims meeting a MARAC referral criterion"
+        ),
+        pool_label=str(result.params.get("population", "")),
+        audience=audience,
+    )
