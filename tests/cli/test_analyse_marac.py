@@ -195,6 +195,4 @@ def test_the_list_shows_its_make_up_against_its_population(
     partner = _marac(sqlite_store, "--audience", "partner", env=env)["make_up"]
     assert partner["n"] == 2
     assert partner["disclosure"]
-    assert all(
-        r["listed"] is None for r in partner["rows"] if r["dimension"] == "sex"
-    )
+    assert all(r["listed"] is None for r in partner["rows"] if r["dimension"] == "sex")
