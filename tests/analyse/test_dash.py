@@ -243,3 +243,43 @@ def test_the_yes_answers_of_an_old_assessment_do_not_rank() -> None:
         {"P-a": near, "P-b": near},
     )
     assert frame["person_id"].to_list() == ["P-b", "P-a"]
+
+
+def test_an_assessment_graded_high_below_14_yes_is_professional_judgement() -> None:
+    """Many force systems record the assessor's grade, not a judgement flag: a
+    current DASH graded high with 6 yes answers met no criterion, so a victim
+    the officer graded high risk was missing from the list. A grade of high the
+    count does not give is the assessor's judgement; one the count gives (16
+    yes) adds no second criterion."""
+    graded = _assessment("P-1", yes=6) | {"risk_level": "high"}
+    counted = _assessment("P-2", yes=16) | {"risk_level": "high"}
+    medium = _assessment("P-3", yes=6) | {"risk_level": "medium"}
+    frame = _run(pl.DataFrame([graded, counted, medium]))
+    assert _met(frame, "P-1") == {
+        "visible_high_risk": False,
+        "professional_judgement": True,
+        "potential_escalation": False,
+    }
+    assert _met(frame, "P-2")["professional_judgement"] is False
+    assert frame.filter(pl.col("person_id") == "P-2")["criteria_met"][0] == 1
+    assert "P-3" not in frame["person_id"].to_list()
+
+
+def test_an_incident_after_the_current_assessment_is_noted() -> None:
+    """A current DASH of 5 yes and two domestic incidents after it: the list
+    showed the old answers as current and said nothing; a note now counts the
+    victims to reassess."""
+    result = marac_referrals(
+        *_incidents({"P-1": [AT - dt.timedelta(days=3), AT - dt.timedelta(days=1)]}),
+        _assessments(_assessment("P-1", yes=5, at=AT - dt.timedelta(days=60))),
+        at=AT,
+    )
+    assert any(
+        n.startswith("1 victim(s) had a domestic incident after") for n in result.notes
+    )
+    before = marac_referrals(
+        *_incidents({"P-1": [AT - dt.timedelta(days=90)]}),
+        _assessments(_assessment("P-1", yes=5, at=AT - dt.timedelta(days=60))),
+        at=AT,
+    )
+    assert not any("after their latest" in n for n in before.notes)

@@ -88,6 +88,7 @@ def test_police_see_the_victims_meeting_a_criterion_and_a_view_is_audited(
     assert rows[0]["visible_high_risk"] is True
     assert rows[0]["n_yes"] == 15
     assert rows[0]["assessment_id"] == "D-1"
+    assert rows[0]["yes_questions"].startswith("q1 current incident resulted in injury")
     assert rows[1]["potential_escalation"] is True
     assert rows[1]["n_domestic"] == 3
     assert out["n_population"] == 3
@@ -105,6 +106,10 @@ def test_a_partner_sees_pseudonyms_and_no_assessment_id(sqlite_store: Store) -> 
     assert len(shown) == 2
     assert not {"P-dash", "P-esc"} & set(shown)
     assert all(r["assessment_id"] is None for r in out["rows"])
+    # the DASH answers are special-category data: counts only, never which ones
+    assert all(r["yes_questions"] is None for r in out["rows"])
+    assert [r["n_yes"] for r in out["rows"]] == [15, None]
+    assert "resulted in injury" not in json.dumps(out)
     assert "P-dash" not in json.dumps(out)
     again = _marac(sqlite_store, "--audience", "partner", env=env)
     assert [r["person_id"] for r in again["rows"]] == shown  # stable pseudonyms
@@ -150,3 +155,44 @@ def test_the_table_names_the_criteria(sqlite_store: Store) -> None:
     assert "visible high risk" in result.output
     assert "escalation" in result.output
     assert "15/27" in result.output
+
+
+def test_the_help_names_the_marac_table() -> None:
+    """Rich read "[marac]" in the help as markup and printed "the risk
+    configuration's  table"."""
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["analyse", "marac", "--help"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "configuration's marac table" in result.output
+    assert "its  thresholds" not in result.output
+
+
+def test_the_list_shows_its_make_up_against_its_population(
+    sqlite_store: Store,
+) -> None:
+    """Every list of people shows its make-up (DESIGN.md, equality): the MARAC
+    list had none. Two of the three victims are listed; partners get the
+    small-cell rule."""
+    _fill(sqlite_store)
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "people",
+            pl.DataFrame(
+                {
+                    "person_id": ["P-esc", "P-dash", "P-low"],
+                    "sex": ["F", "F", "M"],
+                    "birth_year": [1990, 1980, 1970],
+                    "ethnicity": ["White", "Asian", "White"],
+                }
+            ),
+        )
+    made = _marac(sqlite_store)["make_up"]
+    assert (made["n"], made["n_pool"]) == (2, 3)
+    sex = {r["category"]: r["listed"] for r in made["rows"] if r["dimension"] == "sex"}
+    assert sex["F"] == 2
+    env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32)}
+    partner = _marac(sqlite_store, "--audience", "partner", env=env)["make_up"]
+    assert partner["n"] == 2
+    assert partner["disclosure"]
+    assert all(r["listed"] is None for r in partner["rows"] if r["dimension"] == "sex")

@@ -164,3 +164,32 @@ def test_a_meeting_tasking_about_a_person_restarts_their_clear_period(
     # an incident's tasking names an incident, not a person called "informed"
     informed = review.people.filter(pl.col("person_id") == "informed")
     assert informed["review_due_at"].to_list() == [dt.datetime(2025, 5, 1)]
+
+
+def test_a_dash_assessment_is_a_record_of_its_victim(any_store: Store) -> None:
+    """A DASH risk assessment (the bundle's ``dash`` table) is a record of the
+    victim: the review ignored it, so a victim assessed last month whose incident
+    was in 2015 was due at once, and one held by an assessment alone was listed
+    as having no linked record."""
+    load_retention_world(any_store)
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["assessed"]}))
+        tx.append(
+            "dash",
+            pl.DataFrame(
+                {
+                    "assessment_id": ["D1", "D2"],
+                    "person_id": ["old_victim", "assessed"],
+                    "assessed_at": [dt.datetime(2026, 5, 1), dt.datetime(2024, 3, 1)],
+                }
+            ),
+        )
+    review = retention_review(
+        any_store, profile="avb-2010", as_of=AS_OF, due_only=False
+    )
+    rows = {r["person_id"]: r for r in review.people.iter_rows(named=True)}
+    assert rows["old_victim"]["review_due_at"] == dt.datetime(2032, 5, 1)
+    assert not rows["old_victim"]["due"]
+    assert rows["assessed"]["basis"] == "other records only"
+    assert rows["assessed"]["review_due_at"] == dt.datetime(2030, 3, 1)
+    assert not rows["assessed"]["due"]

@@ -11,7 +11,10 @@ criteria; DOMAIN.md, "Risk and prioritisation"):
 * **visible high risk**: the victim's latest current assessment has at least
   ``visible_high_risk_yes`` (14) "yes" answers;
 * **professional judgement**: the assessor judged the risk high whatever the count
-  (the assessment's ``professional_judgement``);
+  (the assessment's ``professional_judgement``, or a recorded ``risk_level`` of
+  ``high`` with fewer yes answers than visible high risk needs: the grade can then
+  only be the assessor's judgement; many force systems record the grade, not a
+  separate flag);
 * **potential escalation**: at least ``escalation_incidents`` (3) domestic
   incidents with the person as victim in the ``escalation_window_days`` (365) to
   the as-of time, counted from the incidents, so a victim with no DASH at all is
@@ -19,8 +22,10 @@ criteria; DOMAIN.md, "Risk and prioritisation"):
 
 An assessment is *current* when made within the escalation window to the as-of
 time (``(at - window, at]``); an older one is shown but its answers and judgement
-count for no criterion (risk is dynamic: SafeLives asks for a new checklist after
-a new incident), and the result's notes say how many victims that concerns. The
+count for no criterion, and the result's notes say how many victims that
+concerns. Risk is dynamic (SafeLives asks for a new checklist after each new
+incident): a note also counts the victims with a domestic incident after their
+current assessment, whose answers predate it. The
 thresholds and their sources are in ``config/defaults/risk.toml`` (``[marac]``).
 
 Ranking: by the number of criteria met, then the yes count of the current
@@ -31,7 +36,7 @@ incident, then the person id; never by a group or a demographic attribute.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import polars as pl
@@ -112,6 +117,13 @@ class MaracResult(Result):
     at: dt.datetime
     window_days: int
     n_population: int
+    #: the ``person_id`` of every victim of the population the list is drawn from
+    population_ids: pl.Series = field(
+        default_factory=lambda: pl.Series("person_id", [], dtype=pl.String)
+    )
+    #: the list's make-up against its population (set by the workflow:
+    #: :func:`avert.briefing.makeup.make_up`), or None
+    make_up: dict[str, Any] | None = None
 
     def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
         """The list as JSON (``docs/analyses.md``, ``avert analyse marac --json``)."""
@@ -136,6 +148,7 @@ class MaracResult(Result):
                 "method": self.method,
                 "source": self.source,
                 "notes": list(self.notes),
+                "make_up": self.make_up,
             }
         )
 
@@ -299,7 +312,7 @@ def marac_referrals(
         (current & (pl.col("n_yes") >= cfg.visible_high_risk_yes)).alias(
             "visible_high_risk"
         ),
-        (current & pl.col("professional_judgement").fill_null(value=False)).alias(
+        (current & _judged_high(cfg.visible_high_risk_yes)).alias(
             "professional_judgement"
         ),
         (pl.col("n_domestic").fill_null(0) >= cfg.escalation_incidents).alias(
@@ -311,13 +324,7 @@ def marac_referrals(
             "criteria_met"
         )
     )
-    stale = per.filter(pl.col("assessment_id").is_not_null() & ~current)
-    if stale.height:
-        notes.append(
-            f"{stale.height:,} victims' latest DASH assessment is older than "
-            f"{days} days (made on or before {window_start(at, days):%Y-%m-%d}): not "
-            "current, so its answers and judgement meet no criterion; reassess."
-        )
+    notes.extend(_assessment_notes(per, at, days))
     meeting = _ranked(per.filter(pl.col("criteria_met") > 0))
     population = (
         f"every person with a DASH assessment up to {at:%Y-%m-%d %H:%M}, or a "
@@ -346,6 +353,44 @@ def marac_referrals(
         at=at,
         window_days=days,
         n_population=per.height,
+        population_ids=per["person_id"],
+    )
+
+
+def _assessment_notes(per: pl.DataFrame, at: dt.datetime, days: int) -> list[str]:
+    """Notes on the victims whose latest assessment is not current, and on those
+    hit again after their current one (its answers predate the new incident)."""
+    notes = []
+    current = pl.col("assessment_current").fill_null(value=False)
+    stale = per.filter(pl.col("assessment_id").is_not_null() & ~current).height
+    if stale:
+        notes.append(
+            f"{stale:,} victims' latest DASH assessment is older than "
+            f"{days} days (made on or before {window_start(at, days):%Y-%m-%d}): not "
+            "current, so its answers and judgement meet no criterion; reassess."
+        )
+    since = per.filter(
+        current & (pl.col("last_domestic_at") > pl.col("assessed_at")).fill_null(False)
+    ).height
+    if since:
+        notes.append(
+            f"{since:,} victim(s) had a domestic incident after their latest DASH "
+            "assessment: its answers predate it (SafeLives asks for a new checklist "
+            "after each new incident); reassess."
+        )
+    return notes
+
+
+def _judged_high(visible_high_risk_yes: int) -> pl.Expr:
+    """True where the assessor judged the risk high whatever the count: the
+    ``professional_judgement`` flag, or a recorded ``risk_level`` of ``high`` on
+    an assessment with fewer than ``visible_high_risk_yes`` yes answers (a grade
+    the count does not give is the assessor's judgement)."""
+    graded = (pl.col("risk_level") == "high") & (
+        pl.col("n_yes") < visible_high_risk_yes
+    )
+    return pl.col("professional_judgement").fill_null(value=False) | graded.fill_null(
+        value=False
     )
 
 

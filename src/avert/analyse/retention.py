@@ -18,8 +18,8 @@ avert holds only what a bundle gives it, so it approximates the groups from the
 definition's categories: a suspect or offender in ``most_serious_violence`` or
 ``serious_sexual`` is group 1; a suspect or offender in any other category of the
 violence definition is group 2; everyone else (other offending, victims, witnesses,
-ASB callers, people stopped, intelligence subjects, group members, people a
-meeting tasking names) is group 3. The clear period runs from the person's latest record of any kind, since a new record
+ASB callers, people stopped, intelligence subjects, victims with a DASH risk
+assessment, group members, people a meeting tasking names) is group 3. The clear period runs from the person's latest record of any kind, since a new record
 restarts it. A person with no dated record at all (in the people table only, or
 named only as someone's relation) is due at once: no record of theirs justifies
 keeping them, and the review decides whether a relative's link still serves a
@@ -68,7 +68,7 @@ def retention_groups(records: pl.DataFrame) -> pl.DataFrame:
 
     ``records`` has a row per person and kind of record: ``person_id``, ``source``
     (an involvement role such as ``offender``, or ``intelligence``, ``asb_caller``,
-    ``stop``, ``group_member``, ``person``, ``relation``), ``category`` (the
+    ``stop``, ``dash``, ``group_member``, ``person``, ``relation``), ``category`` (the
     definition category of an involvement's incident, else null) and ``last_at``
     (the latest such record; null for the undated ``person`` and ``relation``
     rows). Returns one row per person: ``person_id``, ``retention_group`` (1, 2 or

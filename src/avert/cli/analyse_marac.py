@@ -22,6 +22,7 @@ from avert.cli._common import (
 )
 from avert.cli._table import Col, print_table
 from avert.cli._time import TIME_HELP, when
+from avert.cli.analyse_volt import make_up_line
 
 if TYPE_CHECKING:
     from avert.workflows.marac import MaracResult
@@ -93,15 +94,16 @@ def marac(
         str,
         typer.Option(
             "--audience",
-            help="police, or partner (people as stable pseudonyms, no assessment ids).",
+            help="police, or partner (people as stable pseudonyms; no assessment "
+            "ids, no DASH questions answered yes: only their counts).",
         ),
     ] = "police",
     config: Annotated[
         Path | None,
         typer.Option(
             "--config",
-            help="A risk TOML laid over config/defaults/risk.toml (its [marac] "
-            "thresholds; default: the risk_config setting).",
+            help="A risk TOML laid over config/defaults/risk.toml (the thresholds of "
+            "its marac table; default: the risk_config setting).",
         ),
     ] = None,
     as_json: Annotated[
@@ -113,7 +115,7 @@ def marac(
 
     Criteria: visible high risk (14+ DASH yes answers), professional judgement, or
     potential escalation (3+ domestic incidents as a victim in 12 months); the
-    thresholds are in the risk configuration's [marac] table.
+    thresholds are in the risk configuration's marac table (risk.toml).
     """
     from avert.workflows.marac import run_marac
 
@@ -139,6 +141,8 @@ def marac(
         )
     )
     _table(result, top)
+    if result.make_up is not None:
+        console.print(make_up_line(result.make_up))
     print_notes(result.notes)
 
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from avert.workflows.analysis import Entity, Measure, RiskKind, RiskResult
 
-__all__ = ["register"]
+__all__ = ["make_up_line", "register"]
 
 _JSON = Annotated[
     bool, typer.Option("--json", help="Print the documented JSON (docs/analyses.md).")
@@ -341,7 +341,7 @@ def _risk_table(result: RiskResult, top: int) -> None:
     )
 
 
-def _make_up_line(made: dict[str, Any]) -> Text:
+def make_up_line(made: dict[str, Any]) -> Text:
     """One line per dimension: the listed share of each category (pool share)."""
     lines = [f" of {made['label']} against {made['pool']}:"]
     rows = made.get("rows") or []
@@ -410,7 +410,7 @@ def risk(
         _risk_table(result, top)
         console.print(str(result.params.get("ranking", "")), style="dim")
         if made is not None:
-            console.print(_make_up_line(made))
+            console.print(make_up_line(made))
         print_notes(result.notes)
 
 

@@ -767,6 +767,9 @@ _PERSON_RECORDS_SQL: Final = (
     'SELECT "person_id", \'stop\', NULL, MAX("occurred_at") FROM "stops" '
     'WHERE "person_id" IS NOT NULL GROUP BY "person_id" '
     "UNION ALL "
+    'SELECT "person_id", \'dash\', NULL, MAX("assessed_at") FROM "dash" '
+    'WHERE "person_id" IS NOT NULL GROUP BY "person_id" '
+    "UNION ALL "
     'SELECT "item_id", \'tasking\', NULL, MAX("created_at") FROM "taskings" '
     "WHERE \"item_kind\" IN ('person', 'repeat_victim', 'asb_caller') "
     'GROUP BY "item_id"'
@@ -785,8 +788,9 @@ def person_records(store: Store, *, profile: str) -> pl.DataFrame:
     Rows ``person_id``, ``source``, ``category``, ``last_at``: one per person and
     involvement role (with the incident's category when it is in the definition
     under ``profile``), and per person for intelligence on them, ASB they reported,
-    stops of them, taskings of the daily meeting naming them (``source``
-    ``intelligence``, ``asb_caller``, ``stop``, ``tasking``) and
+    stops of them, DASH risk assessments of them, taskings of the daily meeting
+    naming them (``source`` ``intelligence``, ``asb_caller``, ``stop``, ``dash``,
+    ``tasking``) and
     declared group membership (``group_member``, its ``since`` date); plus a
     ``person`` row with a null ``last_at`` for everyone in the people table (or
     whose name, date of birth or address ``person_identity`` holds) and a

@@ -5,8 +5,9 @@ incident: the violence definition does not limit domestic abuse), the victims' i
 extension), and lists the victims meeting a MARAC referral criterion. The list
 names people: it is written to the audit log before it is returned
 (:func:`avert.workflows.analysis.audit_view`, as the risk lists), under the
-audience's role; a partner audience sees every person and incident as its
-pseudonym (:mod:`avert.access`) and no assessment id.
+audience's role; a partner audience sees every person as its pseudonym
+(:mod:`avert.access`), and neither the assessment id nor which DASH questions
+were answered yes (:data:`PARTNER_WITHHELD`): only their counts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, Final
 
 import polars as pl
 
@@ -22,11 +24,13 @@ from avert.analyse._window import window_start
 from avert.analyse.dash import MaracResult, marac_referrals
 from avert.config.risk import load_risk_config
 from avert.errors import NotFound
-from avert.store import Store
+from avert.store import Store, queries
 from avert.workflows.analysis import NO_PEOPLE_NOTE, audit_view
 
-__all__ = ["MaracResult", "run_marac"]
+__all__ = ["PARTNER_WITHHELD", "MaracResult", "run_marac"]
 
+#: the columns of the list a partner never sees (null in the partner list)
+PARTNER_WITHHELD: Final = ("assessment_id", "yes_questions")
 _NO_DASH_NOTE = (
     "The store holds no DASH assessments (a bundle's dash file, docs/bundle.md): "
     "only potential escalation, from the domestic incidents, can be met."
@@ -62,8 +66,8 @@ def run_marac(
 
     ``audience`` ``partner``: ``person_id`` is the person's pseudonym (the key and
     rotation of the settings; a missing or weak key is refused, as for the
-    briefing), the assessment id is withheld, and the audit row counts the
-    pseudonyms shown.
+    briefing), the assessment id and the questions answered yes are withheld
+    (:data:`PARTNER_WITHHELD`), and the audit row counts the pseudonyms shown.
     """
     aud: Audience = check_audience(audience)
     if aud == "partner":  # a missing or weak key is refused before anything is read
@@ -88,13 +92,16 @@ def run_marac(
         notes.insert(0, _NO_DASH_NOTE)
     if involvements.height == 0:
         notes.insert(0, NO_PEOPLE_NOTE)
+    made = _make_up(store, result, audience=aud)
     frame = result.frame
     if aud == "partner":
         pseudonymiser = pseudonymiser_for(
             pseudonym_key, rotation=pseudonym_rotation, at=when
         )
+        # the answers are special-category data (health, sex life): a partner
+        # sees the counts the criteria rest on, never which questions were yes
         frame = pseudonymiser.column(frame, "person_id", "person").with_columns(
-            pl.lit(None, dtype=pl.String).alias("assessment_id")
+            pl.lit(None, dtype=pl.String).alias(c) for c in PARTNER_WITHHELD
         )
     audit_view(
         store,
@@ -104,4 +111,37 @@ def run_marac(
         user=user,
         role=aud,
     )
-    return replace(result, frame=frame, notes=tuple(notes))
+    return replace(result, frame=frame, notes=tuple(notes), make_up=made)
+
+
+def _make_up(
+    store: Store, result: MaracResult, *, audience: Audience
+) -> dict[str, Any] | None:
+    """The list's make-up by sex, age band and ethnicity against the victims it
+    was drawn from (:func:`avert.briefing.makeup.make_up`, the one make-up of
+    avert, as the risk lists'; partners: the small-cell rule), or None for an
+    empty list. Counted on the police ids: a partner's pseudonyms count alike."""
+    from avert.briefing.makeup import make_up
+
+    if result.frame.height == 0:
+        return None
+    pool = result.population_ids.cast(pl.String).to_list()
+    people = queries.read_in(
+        store,
+        "people",
+        "person_id",
+        pool,
+        columns=("person_id", "sex", "birth_year", "ethnicity"),
+    )
+    return make_up(
+        result.frame["person_id"].to_list(),
+        pool,
+        people,
+        at_year=result.at.year,
+        key="marac",
+        label=(
+            f"the {result.frame.height:,} victims meeting a MARAC referral criterion"
+        ),
+        pool_label=str(result.params.get("population", "")),
+        audience=audience,
+    )
