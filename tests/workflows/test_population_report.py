@@ -7,6 +7,7 @@ sex and 6 age bands; the rows read as areas, or as people.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -93,3 +94,37 @@ def test_real_census_file_says_its_1392_rows_read(
     out = _ingest(sqlite_store, path)
     assert "1,392 data rows read give 1,044 population rows" in out, out
     assert "summed into one row" in out
+
+
+def test_population_notes_are_sentences_of_their_own(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A census file in latin-1 whose lines are summed had two notes joined with a
+    bare space, read as one: "...accented letters and symbols 4 data rows read
+    give 3 population rows...". Each is now a sentence, in the terminal and in
+    ``--json``."""
+    census = tmp_path / "census-2021-ethnic-group.csv"
+    census.write_bytes(
+        (
+            "Upper tier local authorities Code,Upper tier local authorities,"
+            "Ethnic group (8 categories) Code,Ethnic group,Observation\n"
+            "W06000001,Ynys M\u00f4n,1,Asian,1599\n"
+            "W06000001,Ynys M\u00f4n,5,White Other,170\n"
+            "W06000001,Ynys M\u00f4n,6,White Other,1137\n"
+            "W06000001,Ynys M\u00f4n,6,White Other,3\n"
+        ).encode("latin-1")
+    )
+    out = _ingest(sqlite_store, census)
+    assert "accented letters and symbols. 4 data rows read give 3" in out, out
+    res = CliRunner().invoke(
+        app,
+        [
+            *("--db", sqlite_store.url.sqlalchemy, "ingest", "population"),
+            *("--json", str(census)),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    note = json.loads(res.output)[0]["note"]
+    assert note.startswith("read as Latin-1 (ISO-8859-1), not UTF-8:"), note
+    assert "accented letters and symbols. 4 data rows read give 3" in note, note
+    assert note.endswith("a total row per area where the file gives none."), note

@@ -50,7 +50,13 @@ from avert.ingest.geo import (
 )
 from avert.ingest.keys import is_id_column
 from avert.ingest.limits import DEFAULT_LIMITS, Limits, Refused
-from avert.ingest.result import Parsed, Reference, refused, refused_before_first
+from avert.ingest.result import (
+    Parsed,
+    Reference,
+    join_notes,
+    refused,
+    refused_before_first,
+)
 from avert.ingest.sources import (
     SourceFile,
     _Archive,
@@ -1209,7 +1215,7 @@ def _map_table(
     else:
         _add_times(clock, times)
         notes = [encoding_note(read.encoding)]
-    note = " ".join(n for n in notes if n) or None
+    note = join_notes(*notes)
     return Parsed(name, digest, kind, rows, {table: out}, problems, note)
 
 

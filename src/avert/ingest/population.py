@@ -44,7 +44,7 @@ from avert.errors import IngestError
 from avert.ingest._csv import decode, encoding_note
 from avert.ingest._rows import Check, split_rows
 from avert.ingest.keys import row_text
-from avert.ingest.result import PROBLEM_SCHEMA, Parsed, problems_frame
+from avert.ingest.result import PROBLEM_SCHEMA, Parsed, join_notes, problems_frame
 from avert.schema import AREA_CENTROIDS, CONFIDENCE_SURVEY, POPULATIONS, TableSpec
 
 __all__ = [
@@ -657,7 +657,7 @@ def parse_population(
         rows=n_rows,
         frames={"populations": out},
         problems=problems,
-        note=_notes(encoding_read, _rows_note(kind, n_read=n_read, n_rows=n_rows)),
+        note=join_notes(encoding_read, _rows_note(kind, n_read=n_read, n_rows=n_rows)),
     )
 
 
@@ -671,11 +671,6 @@ _ROWS_FROM_LINES: Final = {
     "census's finer groups), 'Does not apply' lines (no residents) left out, and "
     "a total row per area where the file gives none",
 }
-
-
-def _notes(*notes: str | None) -> str | None:
-    """The notes given, one after another (None: none)."""
-    return " ".join(n for n in notes if n) or None
 
 
 def _rows_note(kind: str, *, n_read: int, n_rows: int) -> str | None:

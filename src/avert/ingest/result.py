@@ -16,6 +16,7 @@ __all__ = [
     "FileReport",
     "Parsed",
     "Reference",
+    "join_notes",
     "problems_frame",
     "refused",
     "refused_before_first",
@@ -56,6 +57,41 @@ class Reference(NamedTuple):
     table: str
     where: tuple[str, str] | None = None
     implied: str | None = None
+
+
+#: how a note may already end a sentence
+_SENTENCE_ENDS: Final = (".", "!", "?", ".)")
+
+
+def join_notes(*notes: str | None) -> str | None:
+    """The notes given as one text, each a sentence of its own (None: none).
+
+    Notes are written to stand alone after a file's name (``file: note``), so most
+    start in lower case and some have no full stop; joined with a bare space they
+    ran into one another ("...accented letters and symbols 1,392 data rows read
+    give..."). When there are two or more, each ends with a full stop and each
+    after the first starts with a capital; a note given alone is left as it is, and
+    a note the text already says (a file read in parts says it in each) is left out.
+
+    >>> join_notes("read as Latin-1: check its symbols", None, "4 rows read give 3.")
+    'read as Latin-1: check its symbols. 4 rows read give 3.'
+    >>> join_notes("empty file"), join_notes(None, ""), join_notes("a b.", "a b")
+    ('empty file', None, 'a b.')
+    """
+    given: list[str] = []
+    for note in notes:
+        note = (note or "").strip()
+        if note and not any(_said_in(note, n) for n in given):
+            given.append(note)
+    if len(given) < 2:
+        return given[0] if given else None
+    sentences = [n if n.endswith(_SENTENCE_ENDS) else f"{n}." for n in given]
+    return " ".join([sentences[0], *(n[0].upper() + n[1:] for n in sentences[1:])])
+
+
+def _said_in(note: str, text: str) -> bool:
+    """Whether ``text`` already says ``note`` (case and its full stop aside)."""
+    return note.removesuffix(".").lower() in text.lower()
 
 
 def problems_frame(

@@ -45,7 +45,7 @@ from avert.ingest.bundle import _read_parquet, parse_bundle_table
 from avert.ingest.keys import ContentKeyer
 from avert.ingest.limits import DEFAULT_LIMITS, Limits
 from avert.ingest.policeuk import POLICEUK_CRIME_TYPES
-from avert.ingest.result import Parsed
+from avert.ingest.result import Parsed, join_notes
 from avert.schema import TIME_PRECISIONS
 
 __all__ = [
@@ -783,5 +783,5 @@ def parse_table(
         rows,
         parsed.frames,
         problems,
-        note=" ".join(n for n in (encoding_note(encoding), parsed.note) if n) or None,
+        note=join_notes(encoding_note(encoding), parsed.note),
     )

@@ -26,6 +26,7 @@ from avert.ingest.result import (
     REFUSED,
     FileReport,
     Parsed,
+    join_notes,
 )
 from avert.ingest.sources import unterminated_last_line
 from avert.schema import QUARANTINE, TABLES
@@ -269,8 +270,7 @@ def _add(total: FileReport, part: FileReport) -> None:
     total.quarantined += part.quarantined
     total.duplicates += part.duplicates
     total.conflicts += part.conflicts
-    if part.note and part.note not in (total.note or ""):  # each part says it
-        total.note = f"{total.note} {part.note}" if total.note else part.note
+    total.note = join_notes(total.note, part.note)  # each part may say it again
     total.error = total.error or part.error
 
 
@@ -433,7 +433,7 @@ def _write(
     state.file_problems += rejected.filter(pl.col("line") == 0).height
     if rejected.filter(pl.col("line") == 0).height:
         reason = rejected.filter(pl.col("line") == 0)["reason"][0]
-        report.note = f"{reason} {report.note}" if report.note else reason
+        report.note = join_notes(reason, report.note)
     if parsed.kind in ("unknown", REFUSED) and rejected.height:
         report.error = report.note or rejected["reason"][0]
     _write_quarantine(tx, all_problems, parsed, load_id, state)

@@ -723,4 +723,4 @@ def _say_revised(f: FileReport, name: str, missing: int) -> None:
         "month once, load this file again with --replace-month (avert ingest "
         "policeuk), which replaces the month's stored stops with this file's."
     )
-    f.note = f"{f.note} {said}" if f.note else said
+    _say(f, said)

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.ingest.result import FileReport
+from avert.ingest.result import FileReport, join_notes
 from avert.schema import TABLES
 from avert.store.database import Transaction
 from avert.store.loads import has_rows
@@ -93,7 +93,7 @@ _HELD: Final = {"stops": "stop_id", "incidents": "incident_id"}
 
 def _say(f: FileReport, said: str) -> None:
     """Add ``said`` to the file's note."""
-    f.note = f"{f.note} {said}" if f.note else said
+    f.note = join_notes(f.note, said)
 
 
 def _sorted_by_key(frame: pl.DataFrame, pk: Sequence[str]) -> bool:
