@@ -56,8 +56,13 @@ _VALUES = st.sampled_from(
         "2024-02-30",
         "8N",
         "a\x00b",
+        "yes",
+        "not_known",
+        "high",
     ]
 )
+#: a row holds a value for every column of the widest table (``dash``: 33)
+_WIDEST = max(len(columns) for columns in BUNDLE_COLUMNS.values())
 
 
 def _frame(table: str, rows: list[list[str | None]]) -> tuple[pl.DataFrame, list[str]]:
@@ -72,7 +77,7 @@ def _frame(table: str, rows: list[list[str | None]]) -> tuple[pl.DataFrame, list
 @settings(max_examples=60, deadline=None)
 @given(
     table=st.sampled_from(sorted(BUNDLE_COLUMNS)),
-    rows=st.lists(st.lists(_VALUES, min_size=20, max_size=20), max_size=12),
+    rows=st.lists(st.lists(_VALUES, min_size=_WIDEST, max_size=_WIDEST), max_size=12),
     bundle_crs=st.sampled_from(["EPSG:27700", "EPSG:4326"]),
 )
 def test_the_cheap_mask_gives_the_same_split_as_every_check(
