@@ -364,10 +364,15 @@ def _assessment_notes(per: pl.DataFrame, at: dt.datetime, days: int) -> list[str
     current = pl.col("assessment_current").fill_null(value=False)
     stale = per.filter(pl.col("assessment_id").is_not_null() & ~current).height
     if stale:
+        whose, its = (
+            ("victim's latest DASH assessment is", "its")
+            if stale == 1
+            else ("victims' latest DASH assessments are", "their")
+        )
         notes.append(
-            f"{stale:,} victims' latest DASH assessment is older than "
-            f"{days} days (made on or before {window_start(at, days):%Y-%m-%d}): not "
-            "current, so its answers and judgement meet no criterion; reassess."
+            f"{stale:,} {whose} older than {days} days (made on or before "
+            f"{window_start(at, days):%Y-%m-%d}): not current, so {its} answers "
+            "and judgement meet no criterion; reassess."
         )
     since = per.filter(
         current & (pl.col("last_domestic_at") > pl.col("assessed_at")).fill_null(False)

@@ -137,7 +137,7 @@ def marac(
         styled(
             ("MARAC referral criteria", "bold"),
             f" as of {result.at:%Y-%m-%d %H:%M}: {result.frame.height:,} of "
-            f"{result.n_population:,} victims meet one",
+            f"{result.n_population:,} domestic abuse victims meet at least one",
         )
     )
     _table(result, top)
