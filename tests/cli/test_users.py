@@ -212,3 +212,29 @@ def test_revoke_names_the_account_of_the_token(db: str) -> None:
     assert (code, "revoked." in out) == (0, True)
     code, out = _run(db, "users", "token", "bob", "--revoke", token.split("_")[1])
     assert "was revoked already" in out
+
+
+def test_every_command_finds_a_name_typed_decomposed(db: str) -> None:
+    """Accounts are kept in NFC; a terminal that sends "siôn" as "o" and a combining
+    circumflex got "No user" from every command but ``add`` and sign-in."""
+    nfc, decomposed = "si\u00f4n", "sio\u0302n"
+    _run(db, "users", "add", nfc, "--role", "analyst", password="z" * 14)
+    _lock(db, decomposed)  # sign-in finds it (it did already)
+    code, out = _run(db, "users", "unlock", decomposed)
+    assert (code, "unlocked (a lockout until" in out) == (0, True), out
+    assert "disabled" not in out
+    for args in (
+        ("disable", decomposed),
+        ("enable", decomposed),
+        ("set-role", decomposed, "--role", "chair"),
+        ("token", decomposed),
+    ):
+        code, out = _run(db, "users", *args)
+        assert code == 0, (args, out)
+    code, out = _run(db, "users", "reset-password", decomposed, password="w" * 14)
+    assert code == 0, out
+    token_id = Store(db).read_frame("api_tokens")["token_id"][0]
+    code, out = _run(db, "users", "token", decomposed, "--revoke", token_id)
+    assert (code, "revoked" in out) == (0, True), out
+    users = json.loads(_run(db, "users", "list", "--json")[1])
+    assert [(u["username"], u["role"]) for u in users] == [(nfc, "chair")]

@@ -343,3 +343,35 @@ def test_a_folder_given_for_a_file_names_its_csv_files(
     (tmp_path / "a.txt").write_text("x\n")
     with pytest.raises(IngestError, match="is a folder with no CSV file in it"):
         load_centroids(sqlite_store, [tmp_path])
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_a_blank_line_is_not_a_row(
+    sqlite_store: Store, tmp_path: Path, end: str
+) -> None:
+    """A blank line in a census file was read as a row and quarantined ("no area
+    code"), so ``avert ingest population`` exited 3 with nothing wrong. Blank lines
+    are skipped and not counted, as the bundle and police.uk readers do; a line of
+    only commas is still a row (of blank cells) there and here."""
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    (census,) = shared_data("census-2021-age-sex-england-wales").glob("*.csv")
+    lines = census.read_text(encoding="utf-8").splitlines()
+    clean = parse_population(census)
+    blank = [*lines[:40], "", *lines[40:], "", ""]
+    path = _write(tmp_path, census.name, end.join(blank) + end)
+    parsed = parse_population(path)
+    assert parsed.problems.height == 0
+    assert parsed.rows == clean.rows
+    assert parsed.note == clean.note
+    got = parsed.frames["populations"].drop("source_line")
+    assert got.equals(clean.frames["populations"].drop("source_line"))
+    db = ["--db", sqlite_store.url.sqlalchemy]
+    loaded = CliRunner().invoke(app, [*db, "ingest", "population", str(path)])
+    assert loaded.exit_code == 0, loaded.output
+    commas = [*lines[:40], ",,,,,,", *lines[40:]]
+    path.write_text(end.join(commas) + end, encoding="utf-8")
+    assert parse_population(path).problems["line"].to_list() == [41]

@@ -135,9 +135,10 @@ def enable(ctx: typer.Context, username: UsernameArg) -> None:
 @users_app.command("unlock")
 def unlock_(ctx: typer.Context, username: UsernameArg) -> None:
     """Clear an account's lockout and failed sign-ins (its password is kept)."""
-    from avert.workflows.users import current_account, unlock
+    from avert.workflows.users import current_account, stored_username, unlock
 
     store = get_store(ctx)
+    username = stored_username(store, username)
     cleared = unlock(store, username)
     if cleared is None:
         console.print(f"User {username} was not locked: nothing to clear.")

@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import polars as pl
 
 from avert.errors import IngestError
@@ -148,7 +149,24 @@ def _read(path: Path) -> tuple[pl.DataFrame, str, str | None]:
     frame = frame.rename({c: c.strip() for c in frame.columns})
     lines = _first_lines(frame, quoted=b'"' in data, header_lines=header_lines)
     note = encoding_note(encoding, latin1_lines=latin1_lines)
-    return frame.with_columns(lines), digest, note
+    frame = frame.with_columns(lines)
+    blank = _blank_line_numbers(data)
+    if blank.size:  # Polars reads a blank line as a record of nulls
+        frame = frame.filter(~pl.col("_line").is_in(pl.Series(blank.tolist())))
+    return frame, digest, note
+
+
+def _blank_line_numbers(data: bytes) -> np.ndarray:
+    """The 1-based numbers of the empty physical lines of ``data`` (nothing but a
+    line end, CR LF or LF): not records, as the bundle and police.uk readers skip
+    them (:func:`avert.ingest._csv.read_csv`: "blank lines are neither rows nor
+    problems"). A line of only commas is a record (of blank cells), as there."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(arr == ord("\n"))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    length = ends - starts
+    has_cr = (length > 0) & (arr[np.maximum(ends - 1, 0)] == ord("\r"))
+    return np.flatnonzero(length - has_cr == 0) + 1
 
 
 def _first_lines(
@@ -159,7 +177,8 @@ def _first_lines(
 
     A quoted field may hold line breaks, so a record spans one line plus the line
     feeds in its fields, and starts after the header and the lines of the records
-    before it (a blank line is a record of its own here). Without quotes each record
+    before it (a blank line is a record of its own here, dropped after). Without
+    quotes each record
     is one line.
     """
     n = frame.height

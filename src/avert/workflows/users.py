@@ -73,6 +73,7 @@ __all__ = [
     "session_account",
     "set_disabled",
     "set_role",
+    "stored_username",
     "unlock",
     "user_for_token",
     "username_skeleton",
@@ -332,6 +333,17 @@ def add_user(
     return User(username, role, org, area)
 
 
+def stored_username(store: Store, username: str) -> str:
+    """The form of ``username`` to look the account up by: as typed when an account
+    has that name exactly (one made before names were kept in NFC: "Kim" with the
+    Kelvin sign K), else its NFC form (:func:`normal_username`), the form accounts
+    are made in, so a terminal that sends "siôn" decomposed finds "siôn". Shared by
+    sign-in and every command that names an account."""
+    if read_user(store, username) is not None:
+        return username
+    return normal_username(username)
+
+
 def normal_username(username: str) -> str:
     """``username`` as accounts are kept and looked up: Unicode NFC (Unicode
     Standard Annex #15), so that "siôn" typed as "o" and a combining circumflex
@@ -549,6 +561,7 @@ def set_disabled(
     counts, so the refusal tells nothing) must not keep its user out once an
     administrator has let them back in.
     """
+    username = stored_username(store, username)
     if disabled:
         _check_not_self(username, by, change="disable")
         _update(
@@ -582,6 +595,7 @@ def unlock(store: Store, username: str, *, by: str | None = None) -> str | None:
     cleared (``"a lockout until ..."``, ``"3 failed sign-ins"``) or None when there
     was nothing to clear (nothing written then).
     """
+    username = stored_username(store, username)
     cleared = _lockout_text(_user_row(store, username), _now(store))
     if cleared is None:
         return None
@@ -624,6 +638,7 @@ def set_role(store: Store, username: str, role: str, *, by: str | None = None) -
     role from the last enabled administrator, and the partner role for an account
     without an organisation (:func:`add_user` rules it alike).
     """
+    username = stored_username(store, username)
     _check_role(role)
     before = _user_row(store, username)["role"]
     if role == before:
@@ -651,6 +666,7 @@ def reset_password(
     store: Store, username: str, password: str, *, by: str | None = None
 ) -> None:
     """Set a new password and clear any lockout."""
+    username = stored_username(store, username)
     _check_password(password)
     _update(
         store,
@@ -781,12 +797,10 @@ def authenticate(
     process, check no more passwords than the limit. A success forgets that
     name's own failures from that address.
 
-    The name is looked up in its NFC form (:func:`normal_username`), the form
-    accounts are made in, unless an account has the name exactly as typed (one
-    made before names were kept in NFC: "Kim" with the Kelvin sign K).
+    The name is looked up as :func:`stored_username` says: as typed when an
+    account has it exactly, else in its NFC form.
     """
-    if read_user(store, username) is None:
-        username = normal_username(username)
+    username = stored_username(store, username)
     if throttle is None or not client:
         return _check_one_at_a_time(store, username, password, settings=settings)
     _refuse_throttled(store, client, throttle)
@@ -998,6 +1012,7 @@ def issue_token(store: Store, username: str, *, by: str | None = None) -> str:
     checked with the insert under the lock of account changes. Audited as a
     ``change`` of ``token:ID`` under ``by`` (the id only, never the value).
     """
+    username = stored_username(store, username)
 
     def check(accounts: pl.DataFrame) -> None:
         _check_acting_admin(accounts, by)
@@ -1043,6 +1058,7 @@ def revoke_token(
     the wrong account's page) revoked that other account's token. In the web app
     ``by`` must still be an enabled administrator (:func:`_check_acting_admin`).
     """
+    username = stored_username(store, username)
     before = revoke_token_row(
         store,
         token_id,
