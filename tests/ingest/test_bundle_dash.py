@@ -74,7 +74,9 @@ def test_a_dash_file_loads_with_its_answers(any_store: Store, tmp_path: Path) ->
     assert row["source"] == "dash test"
 
 
-def test_a_dash_file_loaded_again_adds_nothing(any_store: Store, tmp_path: Path) -> None:
+def test_a_dash_file_loaded_again_adds_nothing(
+    any_store: Store, tmp_path: Path
+) -> None:
     path = _bundle(tmp_path / "b", _good())
     _load(any_store, path)
     again = _load(any_store, path)
