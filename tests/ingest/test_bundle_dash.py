@@ -75,13 +75,13 @@ def test_a_dash_file_loads_with_its_answers(any_store: Store, tmp_path: Path) ->
 
 
 def test_a_dash_file_loaded_again_adds_nothing(
-    sqlite_store: Store, tmp_path: Path
+    any_store: Store, tmp_path: Path
 ) -> None:
     path = _bundle(tmp_path / "b", _good())
-    _load(sqlite_store, path)
-    again = _load(sqlite_store, path)
+    _load(any_store, path)
+    again = _load(any_store, path)
     assert again["dash"]["loaded"] == 0
-    assert sqlite_store.count("dash") == 1
+    assert any_store.count("dash") == 1
 
 
 @pytest.mark.parametrize(
@@ -113,12 +113,12 @@ def test_a_bad_dash_row_is_quarantined_with_its_reason(
 
 
 def test_an_assessment_id_given_twice_with_other_answers_is_a_conflict(
-    sqlite_store: Store, tmp_path: Path
+    any_store: Store, tmp_path: Path
 ) -> None:
     """assessment_id is unique: the second row of one id with other values is
     not stored over the first (nothing lost: it goes to quarantine)."""
     other = _good().with_columns(pl.lit("no").alias("q1"))
-    files = _load(sqlite_store, _bundle(tmp_path / "b", pl.concat([_good(), other])))
+    files = _load(any_store, _bundle(tmp_path / "b", pl.concat([_good(), other])))
     assert files["dash"]["loaded"] == 1
-    assert sqlite_store.count("dash") == 1
-    assert sqlite_store.count("quarantine") == 1
+    assert any_store.count("dash") == 1
+    assert any_store.count("quarantine") == 1

@@ -174,3 +174,25 @@ def test_tied_outcomes_pick_the_same_row_as_sqlite(
         picked.append(store.read_frame("incidents")["outcome"].to_list())
     # the later file name (r1) wins on both stores
     assert picked == [["Offender given a caution"]] * 2
+
+
+def test_a_look_alike_refusal_names_the_account_sqlite_names(
+    language_store: Store, sqlite_store: Store
+) -> None:
+    """Two accounts alike but for case (made before look-alikes were refused): a
+    third is refused naming the first in bytewise order on both stores (the
+    accounts were read in the database's order: 'dai' before 'Dai' here)."""
+    from avert.errors import ConfigError
+    from avert.store.users import put_user, read_user
+    from avert.workflows.users import add_user
+
+    said = []
+    for store in (sqlite_store, language_store):
+        add_user(store, "Dai", password="a long enough passphrase", role="analyst")
+        older = read_user(store, "Dai")
+        assert older is not None
+        put_user(store, {**older, "username": "dai"})
+        with pytest.raises(ConfigError) as refused:
+            add_user(store, "DAI", password="a long enough passphrase", role="analyst")
+        said.append(str(refused.value).split(":")[0])
+    assert said == ["'DAI' looks like the account 'Dai'"] * 2

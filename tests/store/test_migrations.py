@@ -12,6 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect as sa_inspect
 
 from avert.errors import StoreError
 from avert.store import Store, migrate
@@ -202,3 +203,21 @@ def test_0017_fills_exactly_the_borough_a_load_gives(
     got = any_store.read_frame("incidents").sort("incident_id")
     assert got["borough"].to_list() == loaded["borough"].to_list()
     assert loaded["borough"].to_list()[:3] == ["Leeds", "City of London", "Ynys Môn"]
+
+
+def test_0024_down_and_up_again_with_data(any_store: Store) -> None:
+    """0024 -> 0023 -> 0024 on a store holding a person and a DASH assessment:
+    the downgrade drops the assessments alone, the upgrade takes them again."""
+    assessment = pl.DataFrame({"assessment_id": ["D-1"], "person_id": ["P-1"]})
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P-1"]}))
+        tx.append("dash", assessment)
+    downgrade(any_store.engine, "0023")
+    with any_store.engine.connect() as conn:
+        assert "dash" not in sa_inspect(conn).get_table_names()
+    any_store.upgrade()
+    assert any_store.count("dash") == 0
+    assert any_store.read_frame("people")["person_id"].to_list() == ["P-1"]
+    with any_store.transaction() as tx:
+        tx.append("dash", assessment)
+    assert any_store.read_frame("dash")["assessment_id"].to_list() == ["D-1"]

@@ -3,6 +3,7 @@ at creation and sign-in, no other alphabets and no look-alikes of an account."""
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from pathlib import Path
 
@@ -122,6 +123,26 @@ def test_revoke_refuses_another_accounts_token(any_store: Store) -> None:
     # a second revoke keeps the first time and says when
     first = list_tokens(store, "bob")["revoked_at"][0]
     assert revoke_token(store, bobs.split("_")[1], username="bob") == first
+
+
+def test_tokens_issued_in_one_second_keep_their_order_after_a_revoke(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Times are kept to the second, so tokens issued in one second tie. On
+    PostgreSQL a revoke (an UPDATE) moves the token's row to the end of the table
+    and the account's page listed it last, after tokens issued with it (SQLite kept
+    it in place): a tie is now ordered by the token's id, the same on both."""
+    import avert.workflows.users as users
+
+    second = dt.datetime(2026, 12, 5, 12, 0, 0)
+    monkeypatch.setattr(users, "_now", lambda _store: second)
+    add_user(any_store, "bob", password=PASSWORD, role="officer")
+    for _ in range(3):
+        issue_token(any_store, "bob")
+    listed = list_tokens(any_store, "bob")["token_id"].to_list()
+    assert listed == sorted(listed)  # the same on SQLite and PostgreSQL
+    revoke_token(any_store, listed[0], username="bob")
+    assert list_tokens(any_store, "bob")["token_id"].to_list() == listed
 
 
 def test_issue_is_refused_for_a_disabled_or_unknown_account_or_a_removed_admin(

@@ -17,7 +17,7 @@ from typing import Final
 import polars as pl
 
 from avert.schema import API_TOKENS, USERS, TableSpec
-from avert.store.database import Store, Transaction, _to_sql_value
+from avert.store.database import BYTEWISE, Store, Transaction, _to_sql_value
 
 __all__ = [
     "add_token_row",
@@ -97,8 +97,11 @@ def _locked_accounts(tx: Transaction) -> pl.DataFrame:
     no other change of an account runs until ``tx`` ends."""
     tx.serialise(_PG_ACCOUNT_CHANGE_LOCK)
     names = ", ".join(f'"{c}"' for c in USERS.names)
+    # bytewise, as read_users: a checked name's refusal names the same account
+    # on every store, whatever the PostgreSQL database's collation
+    order = f'"username"{BYTEWISE[tx.dialect]}'
     return tx._query(
-        f'SELECT {names} FROM "users" ORDER BY "username"', schema=USERS.schema
+        f'SELECT {names} FROM "users" ORDER BY {order}', schema=USERS.schema
     )
 
 
@@ -201,9 +204,18 @@ def clear_failed_logins(store: Store, username: str, *, at: dt.datetime) -> None
 
 
 def read_tokens(store: Store, *, username: str | None = None) -> pl.DataFrame:
-    """API tokens (digests only), optionally of one user."""
+    """API tokens (digests only), optionally of one user: the oldest first, tokens
+    issued in one second (times are kept to the second) by their id.
+
+    The id breaks the tie so that every store lists them alike: without it a
+    revoke (an ``UPDATE``) moved the token's row to the end of a PostgreSQL table,
+    and the account's page listed it after tokens issued with it, where SQLite
+    kept it in place.
+    """
     where = [("username", "=", username)] if username is not None else []
-    return store.read_frame("api_tokens", where=where, order_by=["created_at"])
+    return store.read_frame(
+        "api_tokens", where=where, order_by=["created_at", "token_id"]
+    )
 
 
 def read_token(store: Store, token_id: str) -> dict[str, object] | None:
