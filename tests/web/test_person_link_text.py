@@ -60,3 +60,15 @@ def test_an_unknown_person_is_refused_without_repeating_the_link(
     assert api.status_code == 404
     assert "call 0800" not in api.text
     assert "No such person" in api.json()["error"]
+
+
+def test_the_equality_page_does_not_repeat_an_unknown_force(world: World) -> None:
+    """``/equality?force=TEXT`` said "No stops of the force 'TEXT' in the store"
+    under the page's heading: a link's text as avert's words. The Force field
+    still holds what was typed, as a browser's own field would."""
+    client = signed_in(world.app, "board")
+    page = client.get("/equality", params={"force": SPOOF})
+    assert page.status_code == 200
+    assert "No stops of the force asked for in the store" in page.text
+    text_outside_the_field = page.text.replace(f'value="{SPOOF}"', "")
+    assert "call 0800" not in text_outside_the_field
