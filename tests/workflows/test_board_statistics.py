@@ -295,7 +295,7 @@ def test_performance_and_equality_pages(board_app: FastAPI) -> None:
     assert "Searches by Test Force" in eq.text
     other = client.get("/equality?month=2024-12&force=other-force")
     assert other.status_code == 200
-    assert "No stops of the force &#39;other-force&#39; in the store" in other.text
+    assert "No stops of the force asked for in the store" in other.text
     assert 'name="force" value="other-force"' in other.text
     assert client.get("/performance?month=nonsense").status_code == 400
 

@@ -463,7 +463,13 @@ def person_purpose(request: Request, person_id: str) -> Response:
     ):
         found = find_person(request, person_id, opened["purpose"])
         return _page(request, "person.html", person_id=person_id, found=found)
-    return _page(request, "person_purpose.html", person_id=person_id, error=None)
+    return _page(
+        request,
+        "person_purpose.html",
+        person_id=person_id,
+        known=views.person_known(_ctx(request).store, person_id),
+        error=None,
+    )
 
 
 @router.post("/people/{person_id}")
@@ -480,6 +486,7 @@ def person(
             "person_purpose.html",
             status=400,
             person_id=person_id,
+            known=views.person_known(_ctx(request).store, person_id),
             purpose=purpose,
             error="State the purpose of viewing this person (a few words).",
         )

@@ -479,7 +479,9 @@ def _no_stops(store: Store, force: str | None) -> str:
             f"{r['force']} ({r['n']:,})" for r in per_force.head(8).to_dicts()
         )
         return (
-            f"No stops of the force '{force}' in the store. Forces with stops (as "
+            # the force asked is not repeated: on the equality page it is a
+            # link's text (content spoofing); its field shows it as typed
+            "No stops of the force asked for in the store. Forces with stops (as "
             f"--force names them, from the police.uk file names): {said}."
         )
     first, last = mine["occurred_at"].min(), mine["occurred_at"].max()
