@@ -312,7 +312,7 @@ def test_strong_alerts_come_first_and_weak_ones_apart(frames) -> None:
     assert "group(s) " not in weak["reasons"][0]
 
 
-def test_alerts_of_equal_harm_latest_first_and_in_the_police_order_for_partners() -> None:
+def test_equal_harm_alerts_latest_first_in_the_police_order() -> None:
     """Alerts of equal harm broke by incident id, earliest first (the briefing ranks
     equal harm latest first), and partners, whose ids are pseudonyms, read them in
     another order than the police at the same meeting."""
