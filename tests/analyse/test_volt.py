@@ -7,7 +7,12 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from avert.analyse.volt import person_profiles, time_profiles, volt_profiles
+from avert.analyse.volt import (
+    person_profiles,
+    time_profiles,
+    volt_overlaps,
+    volt_profiles,
+)
 
 AT = dt.datetime(2024, 6, 30, 23, 0)
 
@@ -537,3 +542,29 @@ def test_counts_in_the_notes_separate_their_thousands() -> None:
     assert any(
         note.startswith("1,200 incidents of the window have no area") for note in notes
     ), notes
+
+
+@pytest.mark.parametrize(
+    ("n_offenders", "expected"), [(30, 2), (50, 3), (70, 4), (250, 13)]
+)
+def test_priority_offenders_are_the_top_ceil_share(
+    n_offenders: int, expected: int
+) -> None:
+    """The top 5 % of offenders was round(0.05 n), which halves to even: 2 of 50
+    (4 %) but 4 of 70 (5.7 %), 12 of 250. It is ceil(0.05 n), as the top sets of
+    concentration: 3 of 50, 13 of 250."""
+    ids = [f"o{k:03d}" for k in range(n_offenders)]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ids,
+            "occurred_from": [AT - dt.timedelta(days=1)] * n_offenders,
+            "time_precision": ["exact"] * n_offenders,
+            "lsoa": ["A"] * n_offenders,
+            "harm_days": [float(n_offenders - k) for k in range(n_offenders)],
+        }
+    )
+    involvements = pl.DataFrame(
+        {"incident_id": ids, "person_id": ids, "role": ["offender"] * n_offenders}
+    )
+    overlaps, _ = volt_overlaps(incidents, involvements, at=AT, priority_top=0.05)
+    assert overlaps["n_priority_offenders"] == expected

@@ -312,6 +312,65 @@ def test_strong_alerts_come_first_and_weak_ones_apart(frames) -> None:
     assert "group(s) " not in weak["reasons"][0]
 
 
+def test_equal_harm_alerts_latest_first_in_the_police_order() -> None:
+    """Alerts of equal harm broke by incident id, earliest first (the briefing ranks
+    equal harm latest first), and partners, whose ids are pseudonyms, read them in
+    another order than the police at the same meeting."""
+    hours = [30, 5, 200, 5, 70, 120, 5, 250]  # before AT; three at the same time
+    ids = [f"i{k}" for k in range(len(hours))]
+    times = [AT - dt.timedelta(hours=h) for h in hours]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ids,
+            "occurred_from": times,
+            "in_definition": [True] * len(ids),
+            "category": ["assault_with_injury"] * len(ids),
+            "harm_days": [10.0] * len(ids),
+        }
+    )
+    victims = [f"v{k}" for k in range(len(ids))]
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ids * 2,
+            "person_id": victims + [f"s{k}" for k in range(len(ids))],
+            "role": ["victim"] * len(ids) + ["suspect"] * len(ids),
+        }
+    )
+    alerts = pl.DataFrame(
+        {
+            "incident_id": ids,
+            "victim_id": victims,
+            "occurred_from": times,
+            "live_until": [t + dt.timedelta(days=14) for t in times],
+            "strength": ["weak"] * len(ids),
+            "victim_groups": [[] for _ in ids],
+            "rival_groups": [["G1"] for _ in ids],
+            "at_risk_of_retaliation_from": [[v] for v in victims],
+            "possible_targets": [[f"s{k}"] for k in range(len(ids))],
+            "reasons": [["weak"] for _ in ids],
+        }
+    )
+    members = pl.DataFrame(
+        {"group_id": ["G1"] * len(ids), "person_id": [f"s{k}" for k in range(len(ids))]}
+    )
+    tables = {"retaliation": alerts, "group_members": members}
+    police = daily_briefing(incidents, involvements, at=AT, tables=tables)
+    ours = [a["incident_id"] for a in police.retaliation]
+    assert ours == ["i1", "i3", "i6", "i0", "i4", "i5", "i2", "i7"]
+    p = Pseudonymiser("test-key")
+    partner = daily_briefing(
+        incidents,
+        involvements,
+        at=AT,
+        tables=tables,
+        audience="partner",
+        pseudonymiser=p,
+    )
+    theirs = [a["incident_id"] for a in partner.retaliation]
+    assert theirs == [p("incident", i) for i in ours]
+    assert "police_seq" not in json.dumps(partner.to_json())
+
+
 def test_bad_options_raise(frames) -> None:
     with pytest.raises(ConfigError):
         _brief(frames, audience="public")

@@ -1,5 +1,9 @@
 """Section 2a: live retaliation alerts, strong first, then highest harm first.
 
+Alerts of equal harm come latest incident first, then in the police order of
+incidents and victims (time and police id), so a partner, who sees pseudonyms, reads
+the alerts in the police's order.
+
 The alerts come from the caller (:func:`avert.analyse.networks.retaliation_alerts`
 over declared or stored detected groups); this section keeps those still live at the
 end of the window, adds each incident's harm and category, and (partners) rebuilds
@@ -20,7 +24,7 @@ from typing import Any, cast
 
 import polars as pl
 
-from avert.briefing.context import BriefingContext, links
+from avert.briefing.context import PERSON_SEQ, SEQ, BriefingContext, links
 from avert.briefing.model import NO_GROUPS_NOTE, RetaliationItem, Section
 
 __all__ = ["retaliation_section"]
@@ -60,21 +64,35 @@ def retaliation_section(ctx: BriefingContext) -> Section[RetaliationItem]:
         )
         .join(
             ctx.incidents.select(
-                "incident_id", pl.col("harm_days").fill_null(0.0), "category"
+                "incident_id",
+                pl.col("harm_days").fill_null(0.0),
+                "category",
+                pl.col("occurred_from").alias("_incident_at"),
+                SEQ,
             ),
             on="incident_id",
             # with an area, its incidents' alerts only (as incidents, places, trend)
             how="left" if ctx.area is None else "inner",
         )
+        .join(
+            ctx.frames["person_order"].rename({"person_id": "victim_id"}),
+            on="victim_id",
+            how="left",
+        )
+        # equal harm: the latest first, then the police order of incidents and of
+        # victims, never an id a partner sees as a pseudonym (the incidents' rule)
         .sort(
             [
                 pl.col("strength").fill_null("strong") != "strong",
                 pl.col("harm_days").fill_null(0.0),
-                "incident_id",
-                "victim_id",
+                "_incident_at",
+                SEQ,
+                PERSON_SEQ,
             ],
-            descending=[False, True, False, False],
+            descending=[False, True, True, False, False],
+            nulls_last=True,
         )
+        .drop("_incident_at", SEQ, PERSON_SEQ)
         .with_row_index("rank", offset=1)
     )
     items: list[RetaliationItem] = []

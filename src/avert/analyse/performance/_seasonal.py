@@ -123,7 +123,9 @@ def seasonal_change(
     is never narrower than Poisson's); the interval and p-value use t quantiles with
     the baseline fit's residual degrees of freedom (McCullagh & Nelder 1989 §4.5;
     Wedderburn 1974). The interval so widens with the over-dispersion that the
-    baseline shows. The method before (Poisson, quasi-Poisson only when a χ² test
+    baseline shows. A baseline the season model fits exactly (12 months) has no
+    residual degree of freedom: the whole fit's χ²/df and degrees of freedom are
+    used then. The method before (Poisson, quasi-Poisson only when a χ² test
     found over-dispersion, t with the whole fit's degrees of freedom) gave 5.5-11 %
     false ``significant_*`` on flat over-dispersed series; measured figures of this
     one are in ``benchmarks/performance_verdicts.py`` and ``docs/performance.md``.
