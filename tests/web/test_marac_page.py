@@ -179,9 +179,10 @@ def test_marac_page_for_a_partner_shows_pseudonyms_and_counts_only(
 
 @pytest.mark.parametrize("role", ["officer", "board"])
 def test_marac_page_is_refused_and_the_refusal_audited(world: World, role: str) -> None:
+    client = signed_in(world.app, role)
     audit = world.store.read_frame("audit")
     before = audit.filter(pl.col("user_name") == role).height
-    page = signed_in(world.app, role).get("/marac")
+    page = client.get("/marac")
     assert page.status_code == 403
     assert "marac-list" not in page.text
     audit = world.store.read_frame("audit", order_by=["seq"])
@@ -189,4 +190,4 @@ def test_marac_page_is_refused_and_the_refusal_audited(world: World, role: str) 
     assert mine.height == before + 1
     assert mine["action"][-1] == "view-refused"
     assert mine["object"][-1] == "analysis:marac"
-    assert 'href="/marac"' not in signed_in(world.app, role).get("/today").text
+    assert 'href="/marac"' not in client.get("/today").text

@@ -61,6 +61,7 @@ def run_marac(
     user: str | None = None,
     reason: str = "MARAC referral criteria (avert analyse marac)",
     allow_demo_key: bool = False,
+    role: str | None = None,
 ) -> MaracResult:
     """Victims meeting a MARAC referral criterion as of ``at`` (default: the latest
     incident or assessment), highest first; audited before it is returned.
@@ -69,6 +70,8 @@ def run_marac(
     rotation of the settings; a missing or weak key is refused, as for the
     briefing, unless ``allow_demo_key``: ``avert demo``'s web app), the assessment id and the questions answered yes are withheld
     (:data:`PARTNER_WITHHELD`), and the audit row counts the pseudonyms shown.
+    The audit row is written as ``user`` under ``role`` (default: the audience;
+    the web app passes the signed-in account's role).
     """
     aud: Audience = check_audience(audience)
     if aud == "partner":  # a missing or weak key is refused before anything is read
@@ -113,7 +116,7 @@ def run_marac(
         people=frame["person_id"],
         reason=reason,
         user=user,
-        role=aud,
+        role=role or aud,
     )
     return replace(result, frame=frame, notes=tuple(notes), make_up=made)
 

@@ -856,6 +856,7 @@ def marac_view(
         user=user.username,
         reason="MARAC referral criteria (web: MARAC page)",
         allow_demo_key=allow_demo_key,
+        role=user.role,
     )
     rules = criterion_rules(result.params)
     return {
