@@ -36,6 +36,7 @@ incident, then the person id; never by a group or a demographic attribute.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -462,7 +463,7 @@ def _ranked(per: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def criterion_rules(params: dict[str, Any]) -> dict[str, str]:
+def criterion_rules(params: Mapping[str, Any]) -> dict[str, str]:
     """Each criterion's rule with its threshold, in the words of the table caption
     of ``avert analyse marac`` (``params``: a :class:`MaracResult`'s)."""
     return {
