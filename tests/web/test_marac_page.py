@@ -129,8 +129,10 @@ def _listed(html: str) -> list[str]:
 
 @pytest.mark.parametrize("role", ["analyst", "chair", "admin"])
 def test_marac_page_lists_what_the_workflow_lists(world: World, role: str) -> None:
+    client = signed_in(world.app, role)
+    assert 'href="/marac"' in client.get("/today").text  # in the navigation
     before = _marac_rows(world, role).height
-    page = signed_in(world.app, role).get("/marac")
+    page = client.get("/marac")
     assert page.status_code == 200, page.text
     html = page.text
     assert _marac_rows(world, role).height == before + 1
