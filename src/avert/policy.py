@@ -76,6 +76,12 @@ ACTIONS: Final[dict[str, Action]] = {
         Action("view-today", "the daily briefing for a window", scope="area"),
         Action("view-incidents", "incidents with why each is in", scope="area"),
         Action("view-person", "one person's record, scores and links", personal=True),
+        Action(
+            "view-marac",
+            "domestic abuse victims meeting a MARAC referral criterion (partners: "
+            "pseudonyms and counts only)",
+            personal=True,
+        ),
         Action("view-places", "places map and cells"),
         Action("view-groups", "groups, continuum and matrix band"),
         Action("view-data", "loads, quarantine counts and data freshness"),
@@ -120,6 +126,9 @@ GRANTS: Final[dict[str, frozenset[str]]] = {
     "view-today": frozenset(ROLES),
     "view-incidents": frozenset({"admin", "analyst", "chair", "officer", "partner"}),
     "view-person": POLICE_ROLES,
+    # the MARAC list (avert analyse marac): the chair and analysts; partners
+    # under pseudonyms, as the command's partner audience; not officers or the board
+    "view-marac": frozenset({"admin", "analyst", "chair", "partner"}),
     "view-places": frozenset(ROLES),
     "view-groups": frozenset({"admin", "analyst", "chair", "officer", "partner"}),
     "view-data": frozenset({"admin", "analyst"}),

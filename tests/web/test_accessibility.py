@@ -50,12 +50,13 @@ PAGES = {
         "/plan",
         "/plan/mine",
         "/meeting",
+        "/marac",
         "/performance",
         "/equality",
         "/no-such-page",
     ],
     "admin": ["/data", "/audit"],
-    "partner": ["/today", "/incidents", "/plan", "/meeting"],
+    "partner": ["/today", "/incidents", "/plan", "/meeting", "/marac"],
     "board": ["/today", "/plan", "/performance", "/equality"],
 }
 
@@ -91,6 +92,7 @@ def test_every_page_passes_axe(
         page.fill("input[name=purpose]", "daily meeting check")  # type: ignore[attr-defined]
         page.click("form button[type=submit] >> nth=-1")  # type: ignore[attr-defined]
         page.wait_for_selector("#history")  # type: ignore[attr-defined]
+        page.locator("#domestic-abuse").wait_for(state="attached")  # type: ignore[attr-defined]
         found["person"] = _violations(page)
         page.goto(f"{base_url}/plan")  # type: ignore[attr-defined]
         page.locator("a[href^='/plan/actions/']").first.click()  # type: ignore[attr-defined]

@@ -36,6 +36,7 @@ incident, then the person id; never by a group or a demographic attribute.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -48,10 +49,13 @@ from avert.schema import DASH_QUESTIONS, check_frame
 
 __all__ = [
     "CRITERIA",
+    "CRITERION_NAMES",
     "DASH_QUESTION_LABELS",
     "MaracResult",
+    "criterion_rules",
     "dash_answers",
     "marac_referrals",
+    "person_domestic_risk",
 ]
 
 #: Short labels of the 27 DASH 2009 questions, in the checklist's order
@@ -95,6 +99,12 @@ CRITERIA: Final = (
     "professional_judgement",
     "potential_escalation",
 )
+#: the criteria as a page names them
+CRITERION_NAMES: Final = {
+    "visible_high_risk": "visible high risk",
+    "professional_judgement": "professional judgement",
+    "potential_escalation": "potential escalation",
+}
 _QUESTIONS: Final = tuple(f"q{n}" for n in range(1, DASH_QUESTIONS + 1))
 _RANKING: Final = (
     "ranked by the criteria met (most first), then the yes answers of the current "
@@ -300,15 +310,67 @@ def marac_referrals(
     config
         The risk configuration (its ``marac`` table) or a :class:`MaracConfig`.
     """
-    cfg = config.marac if isinstance(config, RiskConfig) else config
-    cfg = cfg or default_risk_config().marac
+    cfg = _marac_config(config)
     days = cfg.escalation_window_days
     notes: list[str] = []
     latest = _latest_assessments(assessments, at, days)
     victims = _domestic_victimisations(incidents, involvements, at, days, notes)
-    per = latest.join(victims, on="person_id", how="full", coalesce=True)
+    per = _criteria(
+        latest.join(victims, on="person_id", how="full", coalesce=True), cfg
+    )
+    notes.extend(_assessment_notes(per, at, days))
+    meeting = _ranked(per.filter(pl.col("criteria_met") > 0))
+    population = (
+        f"every person with a DASH assessment up to {at:%Y-%m-%d %H:%M}, or a "
+        f"domestic incident as a victim in the {days} days to it"
+    )
+    return MaracResult(
+        frame=meeting,
+        params={
+            **_params(cfg),
+            "population": population,
+            "ranking": _RANKING,
+            "n_assessed": latest.height,
+        },
+        method=(
+            "MARAC referral criteria: visible high risk (DASH yes answers), "
+            "professional judgement, potential escalation (domestic incidents)"
+        ),
+        source=_source(cfg),
+        notes=tuple(notes),
+        at=at,
+        window_days=days,
+        n_population=per.height,
+        population_ids=per["person_id"],
+    )
+
+
+def _marac_config(config: RiskConfig | MaracConfig | None) -> MaracConfig:
+    cfg = config.marac if isinstance(config, RiskConfig) else config
+    return cfg or default_risk_config().marac
+
+
+def _params(cfg: MaracConfig) -> dict[str, int]:
+    return {
+        "visible_high_risk_yes": cfg.visible_high_risk_yes,
+        "escalation_incidents": cfg.escalation_incidents,
+        "escalation_window_days": cfg.escalation_window_days,
+    }
+
+
+def _source(cfg: MaracConfig) -> str:
+    return " ".join(
+        s
+        for s in (cfg.source, cfg.visible_high_risk_source, cfg.escalation_source)
+        if s
+    )
+
+
+def _criteria(per: pl.DataFrame, cfg: MaracConfig) -> pl.DataFrame:
+    """``per`` (latest assessment joined with the window's domestic incidents)
+    with one boolean column per criterion and ``criteria_met``."""
     current = pl.col("assessment_current").fill_null(value=False)
-    per = per.with_columns(
+    return per.with_columns(
         (current & (pl.col("n_yes") >= cfg.visible_high_risk_yes)).alias(
             "visible_high_risk"
         ),
@@ -323,37 +385,6 @@ def marac_referrals(
         pl.sum_horizontal(pl.col(c).cast(pl.Int64) for c in CRITERIA).alias(
             "criteria_met"
         )
-    )
-    notes.extend(_assessment_notes(per, at, days))
-    meeting = _ranked(per.filter(pl.col("criteria_met") > 0))
-    population = (
-        f"every person with a DASH assessment up to {at:%Y-%m-%d %H:%M}, or a "
-        f"domestic incident as a victim in the {days} days to it"
-    )
-    return MaracResult(
-        frame=meeting,
-        params={
-            "visible_high_risk_yes": cfg.visible_high_risk_yes,
-            "escalation_incidents": cfg.escalation_incidents,
-            "escalation_window_days": days,
-            "population": population,
-            "ranking": _RANKING,
-            "n_assessed": latest.height,
-        },
-        method=(
-            "MARAC referral criteria: visible high risk (DASH yes answers), "
-            "professional judgement, potential escalation (domestic incidents)"
-        ),
-        source=" ".join(
-            s
-            for s in (cfg.source, cfg.visible_high_risk_source, cfg.escalation_source)
-            if s
-        ),
-        notes=tuple(notes),
-        at=at,
-        window_days=days,
-        n_population=per.height,
-        population_ids=per["person_id"],
     )
 
 
@@ -430,3 +461,151 @@ def _ranked(per: pl.DataFrame) -> pl.DataFrame:
         "n_domestic",
         "last_domestic_at",
     )
+
+
+def criterion_rules(params: Mapping[str, Any]) -> dict[str, str]:
+    """Each criterion's rule with its threshold, in the words of the table caption
+    of ``avert analyse marac`` (``params``: a :class:`MaracResult`'s)."""
+    return {
+        "visible_high_risk": f"{params['visible_high_risk_yes']}+ yes",
+        "professional_judgement": (
+            "the assessor judged the risk high (the judgement flag, or a recorded "
+            f"level of high with fewer than {params['visible_high_risk_yes']} yes)"
+        ),
+        "potential_escalation": (
+            f"{params['escalation_incidents']}+ domestic incidents as a victim in "
+            f"{params['escalation_window_days']} days"
+        ),
+    }
+
+
+def person_domestic_risk(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    assessments: pl.DataFrame,
+    *,
+    person_id: str,
+    at: dt.datetime,
+    config: RiskConfig | MaracConfig | None = None,
+) -> dict[str, Any] | None:
+    """One person's domestic abuse risk as of ``at``: the latest DASH assessment up
+    to ``at``, each MARAC criterion met or not with its rule and the person's
+    value, the notes (an assessment older than the window; a domestic incident
+    after it: reassess) and the answers with their labels
+    (:data:`DASH_QUESTION_LABELS`). The criteria are those of
+    :func:`marac_referrals` (one computation: its ``_criteria``), on the person's
+    rows only. None when the person has neither an assessment up to ``at`` nor a
+    domestic incident as a victim in the window.
+    """
+    cfg = _marac_config(config)
+    days = cfg.escalation_window_days
+    notes: list[str] = []
+    mine = assessments.filter(pl.col("person_id") == person_id)
+    latest = _latest_assessments(mine, at, days)
+    victims = _domestic_victimisations(
+        incidents,
+        involvements.filter(pl.col("person_id") == person_id),
+        at,
+        days,
+        notes,
+    )
+    per = _criteria(
+        latest.join(victims, on="person_id", how="full", coalesce=True), cfg
+    )
+    if per.height == 0:
+        return None
+    row = per.row(0, named=True)
+    assessment = None if latest.height == 0 else latest.row(0, named=True)
+    params = _params(cfg)
+    rules = criterion_rules(params)
+    values = _criterion_values(row, assessment)
+    notes.extend(_person_notes(row, assessment, at, days))
+    return {
+        "at": at,
+        "window_days": days,
+        "params": params,
+        "source": _source(cfg),
+        "assessment": assessment,
+        "criteria": [
+            {
+                "criterion": c,
+                "name": CRITERION_NAMES[c],
+                "rule": rules[c],
+                "met": bool(row[c]),
+                "value": values[c],
+            }
+            for c in CRITERIA
+        ],
+        "criteria_met": int(row["criteria_met"]),
+        "n_domestic": int(row["n_domestic"]),
+        "last_domestic_at": row["last_domestic_at"],
+        "notes": notes,
+        "answers": _answers(mine, assessment),
+    }
+
+
+def _criterion_values(
+    row: dict[str, Any], assessment: dict[str, Any] | None
+) -> dict[str, str]:
+    """What the person has, per criterion, in words."""
+    stale = "" if row["assessment_current"] else " (not current)"
+    if assessment is None:
+        yes = judged = "no DASH assessment"
+    else:
+        yes = f"{row['n_yes']} yes of {row['n_asked']} asked{stale}"
+        if assessment["professional_judgement"]:
+            judged = f"judged high by the assessor{stale}"
+        elif assessment["risk_level"] == "high":
+            judged = f"recorded level high{stale}"
+        else:
+            level = assessment["risk_level"] or "none"
+            judged = f"not judged high (recorded level: {level})"
+    n = row["n_domestic"]
+    return {
+        "visible_high_risk": yes,
+        "professional_judgement": judged,
+        "potential_escalation": f"{n} domestic incident{'' if n == 1 else 's'}",
+    }
+
+
+def _person_notes(
+    row: dict[str, Any],
+    assessment: dict[str, Any] | None,
+    at: dt.datetime,
+    days: int,
+) -> list[str]:
+    """The conditions of :func:`_assessment_notes`, said of one person."""
+    if assessment is None:
+        return [
+            f"No DASH assessment recorded up to {at:%Y-%m-%d}: only potential "
+            "escalation can be met; assess."
+        ]
+    if not assessment["assessment_current"]:
+        return [
+            f"The latest DASH assessment is older than {days} days (made on or "
+            f"before {window_start(at, days):%Y-%m-%d}): not current, so its "
+            "answers and judgement meet no criterion; reassess."
+        ]
+    last = row["last_domestic_at"]
+    if last is not None and last > assessment["assessed_at"]:
+        return [
+            f"A domestic incident as a victim on {last:%Y-%m-%d} came after the "
+            "latest DASH assessment: its answers predate it (SafeLives asks for a "
+            "new checklist after each new incident); reassess."
+        ]
+    return []
+
+
+def _answers(
+    mine: pl.DataFrame, assessment: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The questions of the latest assessment with their labels and answers
+    (``None``: not asked)."""
+    if assessment is None:
+        return []
+    answered = mine.filter(pl.col("assessment_id") == assessment["assessment_id"])
+    got = answered.row(0, named=True)
+    return [
+        {"question": i + 1, "label": label, "answer": got.get(f"q{i + 1}")}
+        for i, label in enumerate(DASH_QUESTION_LABELS)
+    ]

@@ -413,7 +413,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     ConfigError
         When no usable secret key is set outside the demo.
     """
-    from avert.web import admin, api, board, delivery, pages
+    from avert.web import admin, api, board, delivery, marac, pages
 
     secret = _check_secret(settings, demo=demo)
     store.timezone = settings.timezone  # one zone for stored times and "now"
@@ -465,6 +465,7 @@ def create_app(settings: Settings, store: Store, *, demo: bool = False) -> FastA
     app.include_router(pages.router)
     app.include_router(delivery.router)
     app.include_router(board.router)
+    app.include_router(marac.router)
     app.include_router(admin.router)
     app.include_router(api.router)
     return app

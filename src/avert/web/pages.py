@@ -56,6 +56,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("Places", "/places", "view-places"),
     ("Groups", "/groups", "view-groups"),
     ("Meeting", "/meeting", "view-meeting"),
+    ("MARAC", "/marac", "view-marac"),
     ("Plan", "/plan", "view-plan"),
     ("Performance", "/performance", "view-performance"),
     ("Equality", "/equality", "view-equality"),

@@ -21,13 +21,13 @@ import polars as pl
 
 from avert.access import Audience, check_audience, pseudonymiser_for
 from avert.analyse._window import window_start
-from avert.analyse.dash import MaracResult, marac_referrals
-from avert.config.risk import load_risk_config
+from avert.analyse.dash import MaracResult, marac_referrals, person_domestic_risk
+from avert.config.risk import RiskConfig, load_risk_config
 from avert.errors import NotFound
 from avert.store import Store, queries
 from avert.workflows.analysis import NO_PEOPLE_NOTE, audit_view
 
-__all__ = ["PARTNER_WITHHELD", "MaracResult", "run_marac"]
+__all__ = ["PARTNER_WITHHELD", "MaracResult", "person_dash", "run_marac"]
 
 #: the columns of the list a partner never sees (null in the partner list)
 PARTNER_WITHHELD: Final = ("assessment_id", "yes_questions")
@@ -60,18 +60,22 @@ def run_marac(
     pseudonym_rotation: str = "none",
     user: str | None = None,
     reason: str = "MARAC referral criteria (avert analyse marac)",
+    allow_demo_key: bool = False,
+    role: str | None = None,
 ) -> MaracResult:
     """Victims meeting a MARAC referral criterion as of ``at`` (default: the latest
     incident or assessment), highest first; audited before it is returned.
 
     ``audience`` ``partner``: ``person_id`` is the person's pseudonym (the key and
     rotation of the settings; a missing or weak key is refused, as for the
-    briefing), the assessment id and the questions answered yes are withheld
+    briefing, unless ``allow_demo_key``: ``avert demo``'s web app), the assessment id and the questions answered yes are withheld
     (:data:`PARTNER_WITHHELD`), and the audit row counts the pseudonyms shown.
+    The audit row is written as ``user`` under ``role`` (default: the audience;
+    the web app passes the signed-in account's role).
     """
     aud: Audience = check_audience(audience)
     if aud == "partner":  # a missing or weak key is refused before anything is read
-        pseudonymiser_for(pseudonym_key)
+        pseudonymiser_for(pseudonym_key, allow_demo=allow_demo_key)
     config = load_risk_config(config_path)
     when = at or _latest(store)
     start = window_start(when, config.marac.escalation_window_days)
@@ -96,7 +100,10 @@ def run_marac(
     frame = result.frame
     if aud == "partner":
         pseudonymiser = pseudonymiser_for(
-            pseudonym_key, rotation=pseudonym_rotation, at=when
+            pseudonym_key,
+            rotation=pseudonym_rotation,
+            at=when,
+            allow_demo=allow_demo_key,
         )
         # the answers are special-category data (health, sex life): a partner
         # sees the counts the criteria rest on, never which questions were yes
@@ -109,9 +116,47 @@ def run_marac(
         people=frame["person_id"],
         reason=reason,
         user=user,
-        role=aud,
+        role=role or aud,
     )
     return replace(result, frame=frame, notes=tuple(notes), make_up=made)
+
+
+def person_dash(
+    store: Store, person_id: str, *, at: dt.datetime, config: RiskConfig
+) -> dict[str, Any] | None:
+    """One person's domestic abuse risk as of ``at``
+    (:func:`avert.analyse.dash.person_domestic_risk`: their latest DASH assessment,
+    the MARAC criteria it and their domestic incidents meet, the notes, the
+    answers), read for that person only; None when they have neither.
+
+    Not audited here: it is a part of the person's page, whose view
+    (:func:`avert.workflows.views.person_view`) checks the access rules and
+    writes the audit row, with its purpose, before this is read.
+    """
+    start = window_start(at, config.marac.escalation_window_days)
+    involvements = store.read_frame(
+        "involvements",
+        columns=["incident_id", "person_id", "role"],
+        where=[("person_id", "=", person_id)],
+    )
+    incidents = store.read_frame(
+        "incidents",
+        columns=["incident_id", "occurred_from", "domestic"],
+        where=[
+            ("incident_id", "in", involvements["incident_id"].unique().to_list()),
+            ("occurred_from", ">", start),
+            ("occurred_from", "<=", at),
+        ],
+    )
+    assessments = store.read_frame("dash", where=[("person_id", "=", person_id)])
+    return person_domestic_risk(
+        incidents,
+        involvements,
+        assessments,
+        person_id=person_id,
+        at=at,
+        config=config,
+    )
 
 
 def _make_up(

@@ -23,6 +23,7 @@ from avert.access import (
     Audience,
     audience_of,
 )
+from avert.analyse.dash import CRITERIA, CRITERION_NAMES, criterion_rules
 from avert.analyse.networks import match_groups
 from avert.analyse.result import jsonable
 from avert.analyse.trend import month_window
@@ -55,6 +56,7 @@ from avert.workflows.delivery import (
     taskings_for_briefing,
     with_accounts_spelling,
 )
+from avert.workflows.marac import person_dash, run_marac
 from avert.workflows.networks import audit_groups, group_analysis, person_report
 from avert.workflows.performance import source_category_names
 from avert.workflows.users import User, audit_as, check_allowed
@@ -730,6 +732,13 @@ def person_view(
             "person": people.row(0, named=True),
             "network": report,
             "history": history.to_dicts(),
+            # the latest DASH assessment up to today and the MARAC criteria
+            "dash": person_dash(
+                store,
+                person_id,
+                at=local_now(store.timezone).replace(second=0, microsecond=0),
+                config=risk_config,
+            ),
             # what the own-risk counts cover: its window and the roles it scores
             "risk_window": {
                 "days": offender.window_days,
@@ -837,6 +846,43 @@ def groups_view(
             g["same_as"] = [pseudo("group", r) for r in g["same_as"]]
             g["members"] = []  # partners see the size, never who
     return {"groups": groups, "make_up": made, "notes": list(report.get("notes") or [])}
+
+
+def marac_view(
+    store: Store,
+    settings: Settings,
+    *,
+    user: User,
+    at: dt.datetime | None = None,
+    allow_demo_key: bool = False,
+) -> dict[str, Any]:
+    """The victims meeting a MARAC referral criterion as of ``at`` (default: the
+    latest incident or assessment, as ``avert analyse marac``), highest first:
+    :func:`avert.workflows.marac.run_marac` under the user's audience (a partner:
+    pseudonyms, no assessment ids, no questions answered yes), audited by it as
+    the signed-in user and role; a refused view is audited too
+    (:func:`avert.workflows.users.check_allowed`)."""
+    check_allowed(user, "view-marac", store=store, obj="analysis:marac")
+    audience = audience_of(user.role)
+    result = run_marac(
+        store,
+        at=at,
+        config_path=settings.risk_config_file(),
+        audience=audience,
+        pseudonym_key=settings.pseudonym_key or None,
+        pseudonym_rotation=settings.pseudonym_rotation,
+        user=user.username,
+        reason="MARAC referral criteria (web: MARAC page)",
+        allow_demo_key=allow_demo_key,
+        role=user.role,
+    )
+    rules = criterion_rules(result.params)
+    return {
+        "result": result,
+        "rows": result.frame.to_dicts(),
+        "criteria": [(c, CRITERION_NAMES[c], rules[c]) for c in CRITERIA],
+        "audience": audience,
+    }
 
 
 def holds_incidents(store: Store) -> bool:
