@@ -150,8 +150,16 @@ def test_json_carries_the_lines_the_terminal_shows(
         files.append(str(path))
     res = CliRunner().invoke(
         app,
-        ["--db", sqlite_store.url.sqlalchemy, "ingest", "population", *files]
-        + ["--area-type", "utla", "--json"],
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "ingest",
+            "population",
+            *files,
+            "--area-type",
+            "utla",
+            "--json",
+        ],
     )
     assert res.exit_code == 0, res.output
     found = {f["file"]: f.get("summary") for f in json.loads(res.stdout)}
