@@ -42,6 +42,16 @@ __all__ = ["register"]
 _JSON_LOAD = Annotated[
     bool, typer.Option("--json", help="Print one JSON object per file.")
 ]
+#: ... and of ``avert ingest population``, whose objects hold the lines under its table
+_JSON_POPULATION = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print one JSON object per file; one that added rows has a 'summary': "
+        "the areas, residents and rows per year and area type (the lines under "
+        "the table).",
+    ),
+]
 
 
 def _loaded(
@@ -92,7 +102,7 @@ def population(
     ] = None,
     strict: StrictOpt = False,
     accept_rejects: AcceptOpt = False,
-    as_json: _JSON_LOAD = False,
+    as_json: _JSON_POPULATION = False,
 ) -> None:
     """Load residents per area (census or mid-year estimates; docs/performance.md)."""
     from avert.workflows.board import (
