@@ -52,6 +52,14 @@ def _csrf(client: TestClient, path: str = "/admin/users/officer") -> str:
     return csrf_of(client.get(path).text)
 
 
+def _issue_form(client: TestClient, name: str = "officer") -> dict[str, str]:
+    """What the issue form on the account's page (opened now) sends."""
+    page = client.get(f"/admin/users/{name}").text
+    found = re.search(r'name="issue_nonce" value="([^"]+)"', page)
+    assert found, "no issue nonce on the page"
+    return {"csrf_token": csrf_of(page), "issue_nonce": found.group(1)}
+
+
 def _changes(store: Store) -> pl.DataFrame:
     log = store.read_frame("audit", order_by=["seq"])
     return log.filter(pl.col("action") == "change")
@@ -60,7 +68,7 @@ def _changes(store: Store) -> pl.DataFrame:
 def _issue(client: TestClient, name: str = "officer") -> str:
     answer = client.post(
         f"/admin/users/{name}/tokens",
-        data={"csrf_token": _csrf(client, f"/admin/users/{name}")},
+        data=_issue_form(client, name),
         follow_redirects=False,
     )
     assert answer.status_code == 200, answer.text
@@ -76,7 +84,7 @@ def test_issue_shows_the_value_once_and_keeps_it_nowhere(
     caplog.set_level(logging.DEBUG)
     answer = admin.post(
         "/admin/users/officer/tokens",
-        data={"csrf_token": _csrf(admin)},
+        data=_issue_form(admin),
         follow_redirects=False,
     )
     assert answer.status_code == 200  # the value on this answer, not a redirect
@@ -212,14 +220,14 @@ def test_a_disabled_account_shows_its_tokens_stopped_and_gets_none(
     add_user(store, "admin2", password=PASSWORD, role="admin")
     admin2 = signed_in(admin.app, "admin2")
     token = issue_token(store, "officer")
-    stale = _csrf(admin2)  # the issue form, opened while officer was enabled
+    stale = _issue_form(admin2)  # opened while officer was enabled
     set_disabled(store, "officer", disabled=True, by="admin")
     assert user_for_token(store, token) is None
     page = admin.get("/admin/users/officer").text
     assert 'id="tokens-stopped"' in page
     assert "stopped</b>: the account is disabled" in page
     assert 'id="issue-token"' not in page
-    refused = admin2.post("/admin/users/officer/tokens", data={"csrf_token": stale})
+    refused = admin2.post("/admin/users/officer/tokens", data=stale)
     assert refused.status_code == 400
     assert "is disabled: its API tokens do not work" in refused.text
     assert TOKEN.search(refused.text) is None
@@ -236,13 +244,13 @@ def test_an_admin_demoted_at_another_worker_cannot_issue_or_revoke(
     second_worker = create_app(admin.app.state.avert.settings, store)
     admin2 = signed_in(second_worker, "admin2")
     token_id = issue_token(store, "officer").split("_")[1]
-    stale = _csrf(admin2)  # cached there as admin
+    stale = _issue_form(admin2)  # cached there as admin
     set_role(store, "admin2", "analyst", by="admin")
     for path in (
         "/admin/users/officer/tokens",
         f"/admin/users/officer/tokens/{token_id}/revoke",
     ):
-        refused = admin2.post(path, data={"csrf_token": stale})
+        refused = admin2.post(path, data=stale)
         assert refused.status_code == 403, path
         assert "no longer an enabled administrator" in refused.text
     tokens = list_tokens(store, "officer")
@@ -335,3 +343,79 @@ def test_a_token_cannot_change_accounts_to_mint_one_either(
     assert store.read_frame("users").sort("username").equals(hashes)
     # reading the accounts with a token is unchanged
     assert api.get("/admin/users", headers=bearer).status_code == 200
+
+
+def test_reloading_the_answer_issues_no_second_token(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    """Reloading the answer that showed a new token re-posts its form: each
+    reload issued another live token."""
+    admin, store = accounts
+    form = _issue_form(admin)
+    first = admin.post("/admin/users/officer/tokens", data=form)
+    assert first.status_code == 200
+    assert TOKEN.search(first.text)
+    again = admin.post("/admin/users/officer/tokens", data=form)  # the reload
+    assert again.status_code == 409
+    assert TOKEN.search(again.text) is None
+    assert "A token was already issued from this form" in again.text
+    assert "revoke it below" in again.text
+    assert list_tokens(store, "officer").height == 1
+    # the form on that answer (or the page opened again) issues a new one
+    assert TOKEN.search(
+        admin.post("/admin/users/officer/tokens", data=_issue_form(admin)).text
+    )
+    assert list_tokens(store, "officer").height == 2
+
+
+def test_a_double_post_with_the_cookie_of_before_issues_one_token(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    """Two posts of one form at once (a double click) both carry the session as
+    it was before either answer: the worker remembers the nonce too."""
+    admin, store = accounts
+    form = _issue_form(admin)
+    before = admin.cookies.get("avert_session")
+    assert before
+    assert admin.post("/admin/users/officer/tokens", data=form).status_code == 200
+    admin.cookies.set("avert_session", before)
+    again = admin.post("/admin/users/officer/tokens", data=form)
+    assert again.status_code == 409
+    assert TOKEN.search(again.text) is None
+    assert list_tokens(store, "officer").height == 1
+
+
+def test_an_issue_nonce_is_good_for_its_session_and_account_only(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    admin, store = accounts
+    add_user(store, "admin2", password=PASSWORD, role="admin")
+    admin2 = signed_in(admin.app, "admin2")
+    theirs = _issue_form(admin2)
+    other_account = _issue_form(admin, "analyst")
+    for sent in (
+        {},  # no nonce
+        {"issue_nonce": "forged.0123"},
+        {"issue_nonce": theirs["issue_nonce"]},  # another session's
+        {"issue_nonce": other_account["issue_nonce"]},  # another account's
+    ):
+        refused = admin.post(
+            "/admin/users/officer/tokens", data={"csrf_token": _csrf(admin), **sent}
+        )
+        assert refused.status_code == 400, sent
+        assert "out of date" in refused.text
+        assert TOKEN.search(refused.text) is None
+    assert list_tokens(store).height == 0
+
+
+def test_a_form_refused_for_a_disabled_account_issues_once_enabled(
+    accounts: tuple[TestClient, Store],
+) -> None:
+    admin, store = accounts
+    form = _issue_form(admin)
+    set_disabled(store, "officer", disabled=True, by="admin")
+    assert admin.post("/admin/users/officer/tokens", data=form).status_code == 400
+    set_disabled(store, "officer", disabled=False, by="admin")
+    answer = admin.post("/admin/users/officer/tokens", data=form)
+    assert answer.status_code == 200
+    assert TOKEN.search(answer.text)

@@ -128,3 +128,46 @@ def test_population_notes_are_sentences_of_their_own(
     assert note.startswith("read as Latin-1 (ISO-8859-1), not UTF-8:"), note
     assert "accented letters and symbols. 4 data rows read give 3" in note, note
     assert note.endswith("a total row per area where the file gives none."), note
+
+
+def test_json_carries_the_lines_the_terminal_shows(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """``--json`` left out the areas and residents lines the table shows under it:
+    a script saw rows, never 2 areas and 156,188 residents."""
+    files = []
+    for year, rows in (
+        (
+            2021,
+            "E09000001,City of London,White,5955\nE09000001,City of London,Black,233",
+        ),
+        (2011, "E09000002,Barking,White,100000\nE09000002,Barking,Black,50000"),
+    ):
+        path = tmp_path / f"utla-{year}.csv"
+        path.write_text(
+            f"area,area_name,ethnicity,population\n{rows}\n", encoding="utf-8"
+        )
+        files.append(str(path))
+    res = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "ingest",
+            "population",
+            *files,
+            "--area-type",
+            "utla",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    found = {f["file"]: f.get("summary") for f in json.loads(res.stdout)}
+    assert found == {
+        files[0]: [
+            "2021: 1 area (utla), 6,188 residents; 2 rows: each area by ethnic group."
+        ],
+        files[1]: [
+            "2011: 1 area (utla), 150,000 residents; 2 rows: each area by ethnic group."
+        ],
+    }

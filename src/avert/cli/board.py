@@ -42,6 +42,16 @@ __all__ = ["register"]
 _JSON_LOAD = Annotated[
     bool, typer.Option("--json", help="Print one JSON object per file.")
 ]
+#: ... and of ``avert ingest population``, whose objects hold the lines under its table
+_JSON_POPULATION = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print one JSON object per file; one that added rows has a 'summary': "
+        "the areas, residents and rows per year and area type (the lines under "
+        "the table).",
+    ),
+]
 
 
 def _loaded(
@@ -50,11 +60,13 @@ def _loaded(
     as_json: bool,
     accept_rejects: bool,
     notes: Sequence[str] = (),
+    summaries: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
-    """Show an area-data load (and ``notes`` under its table); exit 3 when it
-    rejected a file or a row, as the incident loaders do (docs/command-line.md),
-    unless ``--accept-rejects``."""
-    show_load(report, as_json=as_json)
+    """Show an area-data load (and ``notes`` under its table; under ``--json``
+    ``summaries``, by file, in each file's object); exit 3 when it rejected a file
+    or a row, as the incident loaders do (docs/command-line.md), unless
+    ``--accept-rejects``."""
+    show_load(report, as_json=as_json, summaries=summaries)
     if not as_json:
         print_notes(notes)
     if report.rejected_files and not accept_rejects:
@@ -90,10 +102,14 @@ def population(
     ] = None,
     strict: StrictOpt = False,
     accept_rejects: AcceptOpt = False,
-    as_json: _JSON_LOAD = False,
+    as_json: _JSON_POPULATION = False,
 ) -> None:
     """Load residents per area (census or mid-year estimates; docs/performance.md)."""
-    from avert.workflows.board import load_population, population_lines
+    from avert.workflows.board import (
+        load_population,
+        population_lines,
+        population_lines_by_file,
+    )
 
     pairs: dict[str, str] = {}
     for item in mapping or []:
@@ -110,11 +126,13 @@ def population(
         layout=layout,
         strict=strict,
     )
+    store = get_store(ctx)
     _loaded(
         report,
         as_json=as_json,
         accept_rejects=accept_rejects,
-        notes=population_lines(get_store(ctx), report),
+        notes=() if as_json else population_lines(store, report),
+        summaries=population_lines_by_file(store, report) if as_json else None,
     )
 
 

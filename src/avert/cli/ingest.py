@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -142,9 +142,22 @@ def _rows_header(kinds: set[str]) -> str:
     return "rows"
 
 
-def _show(report: LoadReport, *, as_json: bool) -> None:
+def _show(
+    report: LoadReport,
+    *,
+    as_json: bool,
+    summaries: Mapping[str, Sequence[str]] | None = None,
+) -> None:
+    """The load's table and notes; under ``as_json`` its JSON, each file's object
+    with its ``summary`` lines (``summaries``, by file) where it has some: the
+    terminal prints them as notes under the table."""
     if as_json:
-        print_json(report.as_json())
+        files = report.as_json()
+        for found in files:
+            lines = (summaries or {}).get(found["file"])
+            if lines:
+                found["summary"] = list(lines)
+        print_json(files)
         return
     skipped = list(report.skipped)
     folder, all_names = _folder_and_names([f.file for f in report.files] + skipped)

@@ -52,9 +52,18 @@ def status(
                     f"{name} {key.replace('_', ' ')}: "
                     + ", ".join(f"{k} {v:,}" for k, v in groups.items())
                 )
-        months = summary[name]["by_month"]
+        months = dict(summary[name]["by_month"])
+        # rows with no date (a hand-edited or partly migrated store) group as
+        # "(none)": counted on a line of their own, not a month (a traceback)
+        undated = months.pop("(none)", 0)
         if months:
             console.print(f"{name} months: {_month_span(sorted(months))}")
+        if undated:
+            console.print(
+                f"{name} with no date: {undated:,} (in no month above, nor in "
+                "any window of dates: the briefing, forecasts and performance "
+                "leave them out)"
+            )
     q = summary["quarantine"]
     console.print(
         f"quarantine: {q['rejected']:,} rejected, {q['duplicate']:,} duplicate"

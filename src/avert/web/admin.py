@@ -11,10 +11,19 @@ under the administrator who made it. A change answers with a redirect to the
 account's page (POST-redirect-GET) and a note kept in the session
 (:func:`avert.web.auth.flash`); a refused form comes back with the reason above it
 and what was typed in it, never a password.
+
+The form that issues a token carries a one-time nonce (:func:`_issue_form_nonce`):
+reloading the answer that showed a new token re-posts that form, and issued a
+second live token each time; a nonce already used issues nothing and says so.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+import threading
+from collections import OrderedDict
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -23,7 +32,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from avert.errors import ConfigError, NotFound, PermissionDenied
 from avert.policy import ROLES
-from avert.web.auth import authorize, current_user, flash, requires, sign_in, take_flash
+from avert.web.auth import (
+    authorize,
+    csrf_token,
+    current_user,
+    flash,
+    requires,
+    sign_in,
+    take_flash,
+)
 from avert.web.pages import _ctx, _page
 from avert.workflows import users
 
@@ -64,6 +81,101 @@ def _done(request: Request, username: str, note: str) -> Response:
     _forget_cached(request, username)
     flash(request, note)
     return RedirectResponse(_account_href(username), status_code=303)
+
+
+#: Nonces of issue forms used, that a session keeps (its newest) ...
+SESSION_SPENT_NONCES = 4
+#: ... and that a worker process keeps (two posts of one form at once: a
+#: double click sends the session cookie as it was before either answer)
+PROCESS_SPENT_NONCES = 1000
+
+
+class _SpentNonces:
+    """The newest ``PROCESS_SPENT_NONCES`` nonces this process issued a token for."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def spend(self, nonce: str) -> bool:
+        """Mark ``nonce`` used; False when it was already."""
+        with self._lock:
+            if nonce in self._seen:
+                return False
+            self._seen[nonce] = None
+            while len(self._seen) > PROCESS_SPENT_NONCES:
+                self._seen.popitem(last=False)
+            return True
+
+    def release(self, nonce: str) -> None:
+        """Forget ``nonce`` (nothing was issued with it)."""
+        with self._lock:
+            self._seen.pop(nonce, None)
+
+
+_SPENT_LOCK = threading.Lock()
+
+
+def _process_spent(request: Request) -> _SpentNonces:
+    with _SPENT_LOCK:
+        found = getattr(request.app.state, "spent_issue_nonces", None)
+        if not isinstance(found, _SpentNonces):
+            found = _SpentNonces()
+            request.app.state.spent_issue_nonces = found
+        return found
+
+
+def _nonce_mac(request: Request, username: str, random_part: str) -> str:
+    """The nonce's signature: HMAC-SHA256 keyed by the session's CSRF token over
+    the account and the random part (so a nonce is good for one session and one
+    account only)."""
+    key = csrf_token(request).encode()
+    message = f"{username}\x00{random_part}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def _issue_form_nonce(request: Request, username: str) -> str:
+    """A fresh one-time nonce for the account page's issue form: a random part
+    and its signature (:func:`_nonce_mac`); nothing is kept until it is used."""
+    random_part = secrets.token_urlsafe(12)
+    return f"{random_part}.{_nonce_mac(request, username, random_part)}"
+
+
+def _spend_issue_nonce(
+    request: Request, username: str, nonce: str
+) -> tuple[int, str] | None:
+    """Use ``nonce`` to issue a token to ``username``: None when it may, else the
+    answer's status and why not. A nonce of another session or account (or none) is out of date; one used
+    already (kept in the session, :data:`SESSION_SPENT_NONCES`, and in this
+    process, :data:`PROCESS_SPENT_NONCES`) issued its token already."""
+    random_part, _, mac = nonce.partition(".")
+    if not random_part or not hmac.compare_digest(
+        mac, _nonce_mac(request, username, random_part)
+    ):
+        return 400, (
+            "This form to issue a token is out of date (or for another account): "
+            "nothing was issued. Use the form below."
+        )
+    spent = request.session.get("issued_nonces")
+    spent = [n for n in spent if isinstance(n, str)] if isinstance(spent, list) else []
+    if random_part in spent or not _process_spent(request).spend(random_part):
+        return 409, (
+            "A token was already issued from this form (a reload sends it again): "
+            "nothing more was issued. Its value was shown once, on the answer to "
+            "the form; if it was not copied, revoke it below and issue another."
+        )
+    request.session["issued_nonces"] = [*spent, random_part][-SESSION_SPENT_NONCES:]
+    return None
+
+
+def _release_issue_nonce(request: Request, nonce: str) -> None:
+    """Undo :func:`_spend_issue_nonce` when no token was issued (the account was
+    disabled meanwhile): the same form may issue one once it is enabled."""
+    random_part = nonce.partition(".")[0]
+    _process_spent(request).release(random_part)
+    spent = request.session.get("issued_nonces")
+    if isinstance(spent, list):
+        request.session["issued_nonces"] = [n for n in spent if n != random_part]
 
 
 def _accounts(request: Request) -> list[dict[str, Any]]:
@@ -120,6 +232,7 @@ def _account_page(
         account=found,
         tokens=users.list_tokens(_ctx(request).store, found["username"]).to_dicts(),
         new_token=new_token,
+        issue_nonce=_issue_form_nonce(request, found["username"]),
         roles=ROLES,
         min_password=users.MIN_PASSWORD_CHARS,
         note=take_flash(request) if status == 200 else None,
@@ -279,20 +392,33 @@ def reset_password(
 
 @router.post("/admin/users/{username}/tokens")
 @requires(ACTION)
-def issue_token(request: Request, username: str) -> Response:
+def issue_token(
+    request: Request, username: str, issue_nonce: Annotated[str, Form()] = ""
+) -> Response:
     """Issue an API token to the account: its value is on this answer alone (not a
     redirect: it would travel in a URL or the session), ``Cache-Control: no-store``
-    as every answer (:data:`avert.web.app.SECURITY_HEADERS`); the store keeps its digest, the audit row its id.
+    as every answer (:data:`avert.web.app.SECURITY_HEADERS`); the store keeps its
+    digest, the audit row its id.
 
-    Refused with another token (``Authorization: Bearer``), as every change of
-    accounts is (:func:`_from_a_session`): a token is issued from a signed-in
-    session."""
+    Once per form: ``issue_nonce`` (:func:`_issue_form_nonce`) sent again, as a
+    reload of this answer does, issues nothing (409) and says a token was issued
+    from it already. Refused with another token (``Authorization: Bearer``), as
+    every change of accounts is (:func:`_from_a_session`): a token is issued from
+    a signed-in session."""
     store = _ctx(request).store
     name = _account(request, username)["username"]
+    refused = _spend_issue_nonce(request, name, issue_nonce)
+    if refused is not None:
+        status, why = refused
+        return _account_page(request, name, status=status, form="tokens", error=why)
     try:
         value = users.issue_token(store, name, by=current_user(request).username)
     except ConfigError as err:
+        _release_issue_nonce(request, issue_nonce)
         return _account_page(request, name, status=400, form="tokens", error=str(err))
+    except Exception:  # nothing issued (a refusal, the store): the form stays good
+        _release_issue_nonce(request, issue_nonce)
+        raise
     # every answer of the app is ``Cache-Control: no-store`` (SECURITY_HEADERS)
     return _account_page(request, name, new_token=value)
 

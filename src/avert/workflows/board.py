@@ -67,6 +67,7 @@ __all__ = [
     "load_confidence",
     "load_population",
     "population_lines",
+    "population_lines_by_file",
     "run_equality",
     "run_performance",
 ]
@@ -106,16 +107,41 @@ def population_lines(store: Store, report: LoadReport) -> list[str]:
     the file gives them, else of its finest rows (those with the fewest "all"), which
     partition the residents once each.
     """
+    return _summary_lines(_population_rows(store, report))
+
+
+def population_lines_by_file(store: Store, report: LoadReport) -> dict[str, list[str]]:
+    """:func:`population_lines` of each file of the load that added rows (by its
+    name as the load report gives it): the fields ``--json`` adds to each file."""
+    rows = _population_rows(store, report)
+    return {
+        str(name): _summary_lines(part)
+        for (name,), part in rows.group_by("source_file", maintain_order=True)
+    }
+
+
+def _population_rows(store: Store, report: LoadReport) -> pl.DataFrame:
+    """The rows the load added, with ``_alls``: how many of sex, age band and
+    ethnicity are "all" (3: the area's total row)."""
     rows = store.read_frame(
         "populations",
-        columns=["year", "area_type", "area", "population", *_SPLIT_COLUMNS],
+        columns=[
+            "year",
+            "area_type",
+            "area",
+            "population",
+            "source_file",
+            *_SPLIT_COLUMNS,
+        ],
         where=[("load_id", "=", report.load_id)],
     )
-    if not rows.height:
-        return []
-    rows = rows.with_columns(
+    return rows.with_columns(
         pl.sum_horizontal(*(pl.col(c) == "all" for c in _SPLIT_COLUMNS)).alias("_alls")
     )
+
+
+def _summary_lines(rows: pl.DataFrame) -> list[str]:
+    """One line per year and area type of ``rows`` (:func:`_population_rows`)."""
     lines = []
     for (year, area_type), part in rows.group_by(
         "year", "area_type", maintain_order=True
