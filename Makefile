@@ -7,6 +7,23 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Every test marker runs (PostgreSQL and browser included); -n 2 uses both cores.
 PYTEST_ARGS ?= -n 2 -q
+# The tests' stores and PostgreSQL server go to a memory file system (tmpfs, /dev/shm)
+# when it has 8 GB free, in a folder of their own removed after the run. SQLite and
+# PostgreSQL wait for the disk at every commit (fsync: 2-15 ms each on a shared disk),
+# which no test is about; the crash tests kill a process, which tmpfs survives as a
+# disk does. TEST_TMPFS=0 keeps them in the system's temporary folder.
+TEST_TMPFS ?= 1
+define run_pytest
+	@shm=$$(df -k --output=fstype,avail /dev/shm 2>/dev/null | awk 'NR == 2 && $$1 == "tmpfs" && $$2 > 8000000 {print "/dev/shm"}'); \
+	if [ -n "$$shm" ] && [ "$(TEST_TMPFS)" != 0 ]; then \
+	  dir=$$(mktemp -d "$$shm/avert-test-XXXXXX") && mkdir "$$dir/tmp" || exit 1; \
+	  echo "test stores in $$dir (tmpfs; TEST_TMPFS=0 keeps them on disk)"; \
+	  TMPDIR="$$dir/tmp" $(BIN)/pytest --basetemp="$$dir/pytest" $(1); status=$$?; \
+	  rm -rf "$$dir"; exit $$status; \
+	else \
+	  $(BIN)/pytest $(1); \
+	fi
+endef
 
 .PHONY: demo test test-fast lint install browser-deps bench docs clean
 
@@ -40,10 +57,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: $(STAMP) browser-deps lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(call run_pytest,$(PYTEST_ARGS))
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -n 2 -q -m "not slow and not postgres and not browser and not shared"
+	$(call run_pytest,-n 2 -q -m "not slow and not postgres and not browser and not shared")
 
 docs: $(STAMP)
 	$(BIN)/python -m avert.docs_gen

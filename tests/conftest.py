@@ -65,9 +65,13 @@ def chromium() -> str:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh SQLite store at the newest schema revision."""
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+def sqlite_store(tmp_path: Path, template_db: Path) -> Iterator[Store]:
+    """A fresh SQLite store at the newest schema revision (a copy of the session's
+    migrated template: running every migration again costs about a second a test;
+    ``tests/store/test_migrations.py`` runs them)."""
+    path = tmp_path / "avert.db"
+    shutil.copyfile(template_db, path)
+    store = Store(f"sqlite:///{path}")
     store.upgrade()
     yield store
     store.close()
