@@ -127,3 +127,19 @@ def test_too_few_slices_for_a_trend_say_persistent_is_no_finding() -> None:
     assert not three.frame["pattern"].is_in(["intensifying", "diminishing"]).any()
     twelve = run_emerging(events, at=_AT, slices=12, slice_months=1)
     assert not [n for n in twelve.notes if "trend test cannot" in n]
+
+
+def test_cells_of_one_pattern_and_trend_are_listed_south_to_north_west_to_east() -> (
+    None
+):
+    """Few slices give few distinct trend z-scores, so many cells tie on pattern and
+    trend: they are listed by row, then column, whatever the events' order."""
+    events = _months()
+    res = run_emerging(events, at=_AT, slices=4, slice_months=3)
+    again = run_emerging(events.reverse(), at=_AT, slices=4, slice_months=3)
+    assert res.frame.equals(again.frame)
+    keys = res.frame.select("pattern", "trend_z", "row", "col").rows()
+    assert len({k[:2] for k in keys}) < len(keys), "the case needs tied cells"
+    for (p1, z1, r1, c1), (p2, z2, r2, c2) in zip(keys, keys[1:], strict=False):
+        if (p1, z1) == (p2, z2):
+            assert (r1, c1) < (r2, c2)

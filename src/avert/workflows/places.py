@@ -421,7 +421,9 @@ def run_emerging(
     frame = (
         _cell_ids(em.filter(pl.col("pattern") != "none"), grid)
         .with_columns(_o=pl.col("pattern").replace_strict(order, default=9))
-        .sort("_o", "trend_z", descending=[False, True])
+        # cells of one pattern and trend listed south to north, west to east, so
+        # that ties (a few slices give few distinct z-scores) read alike every run
+        .sort("_o", "trend_z", "row", "col", descending=[False, True, False, False])
         .drop("_o")
     )
     return EmergingResult(frame, tuple(n for n in (no_trend, no_cold, stray) if n))
