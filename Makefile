@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Every test marker runs (PostgreSQL and browser included); -n 2 uses both cores.
-PYTEST_ARGS ?= -n 2 -q
+# Every test marker runs (PostgreSQL and browser included); -n 2 uses both cores;
+# the 30 slowest tests are listed after the run (the suite's time budget is 20 minutes).
+PYTEST_ARGS ?= -n 2 -q --durations=30
 # The tests' stores and PostgreSQL server go to a memory file system (tmpfs, /dev/shm)
 # when it has 8 GB free, in a folder of their own removed after the run. SQLite and
 # PostgreSQL wait for the disk at every commit (fsync: 2-15 ms each on a shared disk),
@@ -17,9 +18,9 @@ define run_pytest
 	@shm=$$(df -k --output=fstype,avail /dev/shm 2>/dev/null | awk 'NR == 2 && $$1 == "tmpfs" && $$2 > 8000000 {print "/dev/shm"}'); \
 	if [ -n "$$shm" ] && [ "$(TEST_TMPFS)" != 0 ]; then \
 	  dir=$$(mktemp -d "$$shm/avert-test-XXXXXX") && mkdir "$$dir/tmp" || exit 1; \
+	  trap 'rm -rf "$$dir"' EXIT; trap 'exit 130' INT TERM HUP; \
 	  echo "test stores in $$dir (tmpfs; TEST_TMPFS=0 keeps them on disk)"; \
-	  TMPDIR="$$dir/tmp" $(BIN)/pytest --basetemp="$$dir/pytest" $(1); status=$$?; \
-	  rm -rf "$$dir"; exit $$status; \
+	  TMPDIR="$$dir/tmp" $(BIN)/pytest --basetemp="$$dir/pytest" $(1); \
 	else \
 	  $(BIN)/pytest $(1); \
 	fi
