@@ -499,7 +499,7 @@ def person(
             "person_purpose.html",
             status=400,
             person_id=person_id,
-                purpose=purpose,
+            purpose=purpose,
             error="State the purpose of viewing this person (a few words).",
         )
     # whole, or cut with "..." to fit the session cookie (a refused cookie kept
