@@ -8,6 +8,7 @@ slices of 30 days would cut its months, whose records all carry the first day.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +141,6 @@ def test_cells_of_one_pattern_and_trend_are_listed_south_to_north_west_to_east()
     assert res.frame.equals(again.frame)
     keys = res.frame.select("pattern", "trend_z", "row", "col").rows()
     assert len({k[:2] for k in keys}) < len(keys), "the case needs tied cells"
-    for (p1, z1, r1, c1), (p2, z2, r2, c2) in zip(keys, keys[1:], strict=False):
+    for (p1, z1, r1, c1), (p2, z2, r2, c2) in itertools.pairwise(keys):
         if (p1, z1) == (p2, z2):
             assert (r1, c1) < (r2, c2)

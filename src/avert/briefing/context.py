@@ -604,9 +604,11 @@ def prepare(
             msg = "--area needs incidents.borough or incidents.lsoa; these incidents have neither."
             raise ConfigError(msg)
         inc = inc.filter(in_area(area, inc.columns))
+        # the area is not repeated: the heading names it where an incident does
+        # (on the web it may be a link's text: content spoofing)
         all_notes.append(
-            f"Area {area}: incidents, retaliation alerts, places, trend and taskings "
-            "cover this area (borough or LSOA) only; ASB and "
+            "Incidents, retaliation alerts, places, trend and taskings cover the "
+            "briefing's area (borough or LSOA) only; ASB and "
             "intelligence carry no borough and are shown for the whole force."
         )
     # One order whatever order the rows came in: SQLite and PostgreSQL return rows

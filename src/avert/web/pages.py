@@ -31,6 +31,7 @@ from avert.web.auth import (
 )
 from avert.web.auth import sign_out as end_session
 from avert.workflows import views
+from avert.workflows.briefing import known_areas, names_known_area
 from avert.workflows.users import User, authenticate
 
 if TYPE_CHECKING:
@@ -370,10 +371,22 @@ def _briefing_context(
         "at_value": f"{when:%Y-%m-%dT%H:%M}",
         "hours": hours,
         "area": area or "",
+        "area_named": _area_named(ctx, view, area),
         "default_note": note if not at else None,
     }
     context["briefing_html"] = _briefing_html(ctx, view, user, context)
     return context
+
+
+def _area_named(ctx: WebContext, view: views.BriefingView, area: str | None) -> bool:
+    """Whether the briefing's heading may name ``area``: an incident of the store
+    names it (:func:`avert.workflows.briefing.known_areas`). Any other text came
+    from the link (``/today?area=TEXT`` headed "Daily risk briefing: TEXT", content
+    spoofing); the Area field still holds it as typed. The store is read only when
+    the window lists no incident (one listed names the area)."""
+    if not area or view.page["data"].get("incidents"):
+        return True
+    return names_known_area(area, known_areas(ctx.store))
 
 
 def _briefing_html(
@@ -468,7 +481,6 @@ def person_purpose(request: Request, person_id: str) -> Response:
         request,
         "person_purpose.html",
         person_id=person_id,
-        known=views.person_known(_ctx(request).store, person_id),
         error=None,
     )
 
@@ -487,7 +499,6 @@ def person(
             "person_purpose.html",
             status=400,
             person_id=person_id,
-            known=views.person_known(_ctx(request).store, person_id),
             purpose=purpose,
             error="State the purpose of viewing this person (a few words).",
         )

@@ -79,7 +79,6 @@ __all__ = [
     "incidents_by_harm",
     "incidents_view",
     "list_makeup",
-    "person_known",
     "person_view",
     "plan_makeup",
     "record_export",
@@ -748,22 +747,6 @@ def person_view(
         }
     )
     return out
-
-
-def person_known(store: Store, person_id: str) -> bool:
-    """Whether the store holds a person ``person_id`` (their id alone is read).
-
-    The page asking for the purpose names the id it opens only when this holds:
-    ``/people/TEXT`` said "Open the record of TEXT" for any text of a link
-    (content spoofing; docs/web.md: a page never shows a message taken from its
-    link). Only police roles reach it (``view-person``), who may open any record,
-    so it tells them nothing they could not learn; the record itself is read
-    only after the purpose is stated and audited (:func:`person_view`).
-    """
-    found = store.read_frame(
-        "people", columns=["person_id"], where=[("person_id", "=", person_id)]
-    )
-    return found.height > 0
 
 
 def groups_view(
