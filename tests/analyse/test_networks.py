@@ -653,6 +653,43 @@ def test_retaliation_targets_ranked_capped_and_strong_first() -> None:
     assert any("weak alert" in r for r in alerts[1]["reasons"])
 
 
+def test_weak_alert_needs_a_trigger_other_than_the_attackers_group() -> None:
+    """A victim in no group is admitted because a suspect is in a group, so
+    inter_group always holds for them: it alone must not raise their weak alert
+    (a group member's common assault outside the violence definition, unarmed, is
+    no reprisal risk); a group-linked victim's inter_group still does."""
+    membership = pl.DataFrame(
+        [(g, g.lower() + s, "detected") for g in ("G1", "R1") for s in "ab"],
+        schema=["group_id", "person_id", "origin"],
+        orient="row",
+    )
+    rows = [
+        ("U", 10, "r1a", "u1", False, "none"),  # 105A on a victim in no group
+        ("K", 11, "r1a", "u2", False, "knife"),  # armed: a weak alert
+        ("D", 12, "r1b", "u3", True, "none"),  # in the definition: a weak alert
+        ("G", 13, "r1a", "g1a", False, "none"),  # on a group member: strong
+    ]
+    incidents = pl.DataFrame(
+        [(i, _day(d), 10.0, de, w) for i, d, _, _, de, w in rows],
+        schema=["incident_id", "occurred_from", "harm_days", "in_definition", "weapon"],
+        orient="row",
+    )
+    involvements = pl.DataFrame(
+        [(i, o, "suspect") for i, _, o, _, _, _ in rows]
+        + [(i, v, "victim") for i, _, _, v, _, _ in rows],
+        schema=["incident_id", "person_id", "role"],
+        orient="row",
+    )
+    alerts = nw.retaliation_alerts(
+        incidents, involvements, membership, since=_day(0)
+    ).frame
+    assert sorted(zip(alerts["incident_id"], alerts["strength"], strict=True)) == [
+        ("D", "weak"),
+        ("G", "strong"),
+        ("K", "weak"),
+    ]
+
+
 def test_allied_groups_may_retaliate_last() -> None:
     """Members of a group that co-offended with the victim's group are listed last."""
     membership = pl.DataFrame(

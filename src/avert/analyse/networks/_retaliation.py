@@ -337,7 +337,8 @@ def _triggered(
     )
     # a victim in no known group, hurt by a group-linked suspect, is linked to the
     # conflict by the attack itself (when retaliation.unlinked_victims)
-    allowed = pl.col("_linked").fill_null(False)
+    allowed_strong = pl.col("_linked").fill_null(False)
+    allowed = allowed_strong
     if rc.unlinked_victims:
         allowed = allowed | pl.col("_inter").fill_null(False)
     conds = {
@@ -347,9 +348,15 @@ def _triggered(
         "gang_related": pl.col("gang_related"),
         "inter_group": pl.col("_inter").fill_null(False),
     }
+    # a victim in no group is admitted by _inter, so inter_group always holds for
+    # them: their (weak) alert needs another trigger (violence of the definition,
+    # a weapon, an injury, the gang flag), or any offence of a group-linked
+    # person against anyone (a common assault outside the definition, a theft)
+    # would be read as a reprisal risk
+    fires = {**conds, "inter_group": conds["inter_group"] & allowed_strong}
     fired: pl.Expr = pl.lit(False)
     for name in rc.triggers:
-        fired = fired | conds[name]
+        fired = fired | fires[name]
     trig = trig.with_columns(
         pl.concat_list([pl.when(conds[n]).then(pl.lit(n)) for n in rc.triggers])
         .list.drop_nulls()
