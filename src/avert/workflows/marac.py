@@ -25,6 +25,7 @@ from avert.analyse.dash import MaracResult, marac_referrals, person_domestic_ris
 from avert.config.risk import RiskConfig, load_risk_config
 from avert.errors import NotFound
 from avert.store import Store, queries
+from avert.store.summary import latest_dash_at, latest_incident_at
 from avert.workflows.analysis import NO_PEOPLE_NOTE, audit_view
 
 __all__ = [
@@ -48,11 +49,9 @@ def latest_as_of(store: Store) -> dt.datetime:
     and of the person page's *Domestic abuse risk* section, so that the two agree
     (on a store loaded from an archive, "today" would put every assessment and
     domestic incident outside the window the list counts them in)."""
-    times = [
-        store.read_frame("incidents", columns=["occurred_from"])["occurred_from"].max(),
-        store.read_frame("dash", columns=["assessed_at"])["assessed_at"].max(),
-    ]
-    known = [t for t in times if isinstance(t, dt.datetime)]
+    # two MAX queries: the person page asks at each showing
+    times = [latest_incident_at(store), latest_dash_at(store)]
+    known = [t for t in times if t is not None]
     if not known:
         msg = "There are no incidents nor DASH assessments in the store: nothing to analyse."
         raise NotFound(msg)
