@@ -193,3 +193,24 @@ def test_marac_page_is_refused_and_the_refusal_audited(world: World, role: str) 
     assert mine["action"][-1] == "view-refused"
     assert mine["object"][-1] == "analysis:marac"
     assert 'href="/marac"' not in client.get("/today").text
+
+
+def test_person_section_agrees_with_the_marac_list_whatever_the_clock(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The section is as of the MARAC page's default (the latest incident or
+    assessment), not today: on a store whose records end in the past, "today"
+    put every listed victim's assessment and incidents outside the window, so a
+    chair following the list's link read "not met" for a victim it lists."""
+    import avert.workflows.views as views
+
+    listed = run_marac(world.store)
+    first = listed.frame.row(0, named=True)
+    later = listed.at + dt.timedelta(days=3 * 365)
+    monkeypatch.setattr(views, "local_now", lambda *_a, **_k: later)
+    client = signed_in(world.app, "chair")
+    section = _section(_open_person(client, first["person_id"], "clock check"))
+    assert f"{listed.at:%d %b %Y}" in section
+    assert f"MARAC referral criteria: {first['criteria_met']} of 3 met" in section, (
+        section
+    )

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.schema import CLASSIFICATIONS, INCIDENTS, LOADS, STOPS, TableSpec
+from avert.schema import CLASSIFICATIONS, DASH, INCIDENTS, LOADS, STOPS, TableSpec
 from avert.store.database import BYTEWISE, Store, _to_sql_value
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "incident_forces_sharing",
     "incident_span",
     "incident_spans",
+    "latest_dash_at",
     "latest_incident_at",
     "latest_stop_at",
     "month_only_incidents",
@@ -162,6 +163,11 @@ def latest_stop_at(store: Store) -> dt.datetime | None:
 def latest_incident_at(store: Store) -> dt.datetime | None:
     """Start time of the most recent incident in the store (None when empty)."""
     return _latest(store, INCIDENTS, "occurred_from")
+
+
+def latest_dash_at(store: Store) -> dt.datetime | None:
+    """Time of the most recent DASH assessment in the store (None when none)."""
+    return _latest(store, DASH, "assessed_at")
 
 
 def month_only_incidents(store: Store) -> tuple[int, int]:

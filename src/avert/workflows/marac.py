@@ -25,9 +25,16 @@ from avert.analyse.dash import MaracResult, marac_referrals, person_domestic_ris
 from avert.config.risk import RiskConfig, load_risk_config
 from avert.errors import NotFound
 from avert.store import Store, queries
+from avert.store.summary import latest_dash_at, latest_incident_at
 from avert.workflows.analysis import NO_PEOPLE_NOTE, audit_view
 
-__all__ = ["PARTNER_WITHHELD", "MaracResult", "person_dash", "run_marac"]
+__all__ = [
+    "PARTNER_WITHHELD",
+    "MaracResult",
+    "latest_as_of",
+    "person_dash",
+    "run_marac",
+]
 
 #: the columns of the list a partner never sees (null in the partner list)
 PARTNER_WITHHELD: Final = ("assessment_id", "yes_questions")
@@ -37,13 +44,14 @@ _NO_DASH_NOTE = (
 )
 
 
-def _latest(store: Store) -> dt.datetime:
-    """The latest incident or assessment: the default as-of time."""
-    times = [
-        store.read_frame("incidents", columns=["occurred_from"])["occurred_from"].max(),
-        store.read_frame("dash", columns=["assessed_at"])["assessed_at"].max(),
-    ]
-    known = [t for t in times if isinstance(t, dt.datetime)]
+def latest_as_of(store: Store) -> dt.datetime:
+    """The latest incident or assessment: the default as-of time of the MARAC list
+    and of the person page's *Domestic abuse risk* section, so that the two agree
+    (on a store loaded from an archive, "today" would put every assessment and
+    domestic incident outside the window the list counts them in)."""
+    # two MAX queries: the person page asks at each showing
+    times = [latest_incident_at(store), latest_dash_at(store)]
+    known = [t for t in times if t is not None]
     if not known:
         msg = "There are no incidents nor DASH assessments in the store: nothing to analyse."
         raise NotFound(msg)
@@ -77,7 +85,7 @@ def run_marac(
     if aud == "partner":  # a missing or weak key is refused before anything is read
         pseudonymiser_for(pseudonym_key, allow_demo=allow_demo_key)
     config = load_risk_config(config_path)
-    when = at or _latest(store)
+    when = at or latest_as_of(store)
     start = window_start(when, config.marac.escalation_window_days)
     incidents = store.read_frame(
         "incidents",

@@ -56,7 +56,7 @@ from avert.workflows.delivery import (
     taskings_for_briefing,
     with_accounts_spelling,
 )
-from avert.workflows.marac import person_dash, run_marac
+from avert.workflows.marac import latest_as_of, person_dash, run_marac
 from avert.workflows.networks import audit_groups, group_analysis, person_report
 from avert.workflows.performance import source_category_names
 from avert.workflows.users import User, audit_as, check_allowed
@@ -726,18 +726,21 @@ def person_view(
         .sort("occurred_from", descending=True)
     )
     offender = risk_config.offender
+    try:
+        dash_at: dt.datetime | None = latest_as_of(store)
+    except NotFound:  # no incident nor assessment: nothing for the section
+        dash_at = None
     out: dict[str, Any] = jsonable(
         {
             "person": people.row(0, named=True),
             "network": report,
             "history": history.to_dicts(),
-            # the latest DASH assessment up to today and the MARAC criteria
-            "dash": person_dash(
-                store,
-                person_id,
-                at=local_now(store.timezone).replace(second=0, microsecond=0),
-                config=risk_config,
-            ),
+            # the latest DASH assessment and the MARAC criteria, as of the MARAC
+            # page's default (the latest incident or assessment): the two agree
+            "dash": None
+            if dash_at is None
+            else person_dash(store, person_id, at=dash_at, config=risk_config),
+            "dash_at": dash_at,
             # what the own-risk counts cover: its window and the roles it scores
             "risk_window": {
                 "days": offender.window_days,
