@@ -196,3 +196,43 @@ def test_the_list_shows_its_make_up_against_its_population(
     assert partner["n"] == 2
     assert partner["disclosure"]
     assert all(r["listed"] is None for r in partner["rows"] if r["dimension"] == "sex")
+
+
+def test_a_partner_make_up_reads_withheld_cells_as_withheld_not_zero(
+    sqlite_store: Store,
+) -> None:
+    """A partner's make-up withholds counts of 1-4 people: the terminal printed them
+    as 'F None (0% vs 67%)', a share of 0 % that is false; they read '[c]', with the
+    rule under them."""
+    _fill(sqlite_store)
+    with sqlite_store.transaction() as tx:
+        tx.append(
+            "people",
+            pl.DataFrame(
+                {
+                    "person_id": ["P-esc", "P-dash", "P-low"],
+                    "sex": ["F", "F", "M"],
+                    "birth_year": [1990, 1980, 1970],
+                    "ethnicity": ["White", "Asian", "White"],
+                }
+            ),
+        )
+    env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32), "COLUMNS": "200"}
+    result = CliRunner(env=env).invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "marac",
+            "--as-of",
+            AT.isoformat(),
+            "--audience",
+            "partner",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    sex = next(ln for ln in result.output.splitlines() if ln.strip().startswith("sex:"))
+    assert "None" not in sex
+    assert "F [c] ([c] vs [c])" in sex
+    assert "[c]: withheld" in result.output

@@ -177,6 +177,12 @@ def test_marac_page_for_a_partner_shows_pseudonyms_and_counts_only(
     for label in DASH_QUESTION_LABELS:
         assert label not in html
     assert 'href="/people/' not in html
+    # withheld make-up cells read [c], never 'None (0% ...' (a false share)
+    makeup = re.search(r'<p class="note" id="marac-makeup">(.*?)</p>', html, re.S)
+    assert makeup is not None
+    assert "None" not in makeup[1]
+    if any(r.get("listed_withheld") for r in (partner.make_up or {}).get("rows", [])):
+        assert "[c]" in makeup[1]
 
 
 @pytest.mark.parametrize("role", ["officer", "board"])

@@ -341,19 +341,35 @@ def _risk_table(result: RiskResult, top: int) -> None:
     )
 
 
+def _made_value(row: dict[str, Any], column: str, *, withheld: str) -> str:
+    """A make-up cell's count or share: ``[c]`` when withheld from a partner (the
+    small-cell rule), ``-`` when there is none; never 0 for either."""
+    value = row.get(column)
+    any_withheld = row.get("listed_withheld") or row.get("pool_withheld")
+    if row.get(withheld) or (value is None and any_withheld):
+        return "[c]"
+    if value is None:
+        return "-"
+    return f"{value:.0%}" if column.startswith("share_") else f"{value}"
+
+
 def make_up_line(made: dict[str, Any]) -> Text:
-    """One line per dimension: the listed share of each category (pool share)."""
+    """One line per dimension: the listed share of each category (pool share);
+    a partner's withheld cells read ``[c]`` and the rule is printed under them."""
     lines = [f" of {made['label']} against {made['pool']}:"]
     rows = made.get("rows") or []
     for dim in ("sex", "age_band", "ethnicity"):
         cells = [
-            f"{r['category']} {r['listed']} ({(r.get('share_listed') or 0):.0%}"
-            f" vs {(r.get('share_pool') or 0):.0%})"
+            f"{r['category']} {_made_value(r, 'listed', withheld='listed_withheld')}"
+            f" ({_made_value(r, 'share_listed', withheld='listed_withheld')}"
+            f" vs {_made_value(r, 'share_pool', withheld='pool_withheld')})"
             for r in rows
             if r["dimension"] == dim
         ]
         if cells:
             lines.append(f"  {dim.replace('_', ' ')}: " + ", ".join(cells))
+    if made.get("disclosure"):
+        lines.append(f"  {made['disclosure']}")
     return styled(("make-up", "bold"), "\n".join(lines))
 
 
