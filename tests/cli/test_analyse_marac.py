@@ -54,6 +54,23 @@ def _fill(store: Store) -> None:
         )
 
 
+def _fill_with_people(store: Store) -> None:
+    """:func:`_fill` and the three victims' sex, birth year and ethnicity."""
+    _fill(store)
+    with store.transaction() as tx:
+        tx.append(
+            "people",
+            pl.DataFrame(
+                {
+                    "person_id": ["P-esc", "P-dash", "P-low"],
+                    "sex": ["F", "F", "M"],
+                    "birth_year": [1990, 1980, 1970],
+                    "ethnicity": ["White", "Asian", "White"],
+                }
+            ),
+        )
+
+
 def _marac(store: Store, *args: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
     result = CliRunner(env=env).invoke(
         app,
@@ -174,19 +191,7 @@ def test_the_list_shows_its_make_up_against_its_population(
     """Every list of people shows its make-up (DESIGN.md, equality): the MARAC
     list had none. Two of the three victims are listed; partners get the
     small-cell rule."""
-    _fill(sqlite_store)
-    with sqlite_store.transaction() as tx:
-        tx.append(
-            "people",
-            pl.DataFrame(
-                {
-                    "person_id": ["P-esc", "P-dash", "P-low"],
-                    "sex": ["F", "F", "M"],
-                    "birth_year": [1990, 1980, 1970],
-                    "ethnicity": ["White", "Asian", "White"],
-                }
-            ),
-        )
+    _fill_with_people(sqlite_store)
     made = _marac(sqlite_store)["make_up"]
     assert (made["n"], made["n_pool"]) == (2, 3)
     sex = {r["category"]: r["listed"] for r in made["rows"] if r["dimension"] == "sex"}
@@ -204,19 +209,7 @@ def test_a_partner_make_up_reads_withheld_cells_as_withheld_not_zero(
     """A partner's make-up withholds counts of 1-4 people: the terminal printed them
     as 'F None (0% vs 67%)', a share of 0 % that is false; they read '[c]', with the
     rule under them."""
-    _fill(sqlite_store)
-    with sqlite_store.transaction() as tx:
-        tx.append(
-            "people",
-            pl.DataFrame(
-                {
-                    "person_id": ["P-esc", "P-dash", "P-low"],
-                    "sex": ["F", "F", "M"],
-                    "birth_year": [1990, 1980, 1970],
-                    "ethnicity": ["White", "Asian", "White"],
-                }
-            ),
-        )
+    _fill_with_people(sqlite_store)
     env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32), "COLUMNS": "200"}
     result = CliRunner(env=env).invoke(
         app,
