@@ -8,6 +8,7 @@ Only ``AVERT_TEST_POSTGRES=0`` skips them, and then with a printed reason.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 import uuid
@@ -62,6 +63,27 @@ def chromium() -> str:
         print(reason)
         pytest.skip(reason)
     return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its lowest cost for the tests that run in this process.
+
+    avert hashes with argon2-cffi's defaults (RFC 9106's second recommendation:
+    64 MiB, three passes), about 0.25 s a hash and as much a sign-in: hundreds of
+    accounts and sign-ins made the tests wait minutes on a cost no test is about.
+    ``tests/workflows/test_password_cost.py`` checks the shipped hasher's parameters;
+    processes the tests start (the CLI in a subprocess, web workers) keep them.
+    """
+    from argon2 import PasswordHasher
+
+    from avert.workflows import users
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_HASHER", cheap)
+        patch.setattr(users, "_DUMMY_HASH", cheap.hash(secrets.token_urlsafe(16)))
+        yield
 
 
 @pytest.fixture
