@@ -19,6 +19,7 @@ from avert.analyse.concentration import (
     measure_concentration,
     smallest_share_for,
     stability,
+    top_count,
     top_share,
 )
 from avert.analyse.places import assign_cells, grid_cells
@@ -265,6 +266,20 @@ def test_stability_of_top_set() -> None:
     same = stability(first, first, top=0.4)
     assert same.overlap_share == 1.0
     assert same.spearman == pytest.approx(1.0)
+
+
+def test_top_sets_are_the_ceiling_of_the_exact_share() -> None:
+    """ceil(top * n) of the float product made the top 7 % of 100 entities eight
+    (0.07 * 100 == 7.000000000000001), the top 14 % of 50 eight, 28 % of 25 eight."""
+    from fractions import Fraction
+
+    for percent in range(1, 100):
+        for n in (0, 1, 25, 50, 75, 100, 300, 900, 1_500):
+            exact = math.ceil(Fraction(percent, 100) * n)
+            assert top_count(percent / 100, n) == exact, (percent, n)
+    values = pl.DataFrame({"entity_id": [f"e{k:03d}" for k in range(100)]})
+    values = values.with_columns(value=pl.Series([float(100 - k) for k in range(100)]))
+    assert stability(values, values, top=0.07).n_top == 7
 
 
 def test_top_entities_say_when_they_cut_a_run_of_equal_values() -> None:

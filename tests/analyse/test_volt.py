@@ -545,14 +545,16 @@ def test_counts_in_the_notes_separate_their_thousands() -> None:
 
 
 @pytest.mark.parametrize(
-    ("n_offenders", "expected"), [(30, 2), (50, 3), (70, 4), (250, 13)]
+    ("share", "n_offenders", "expected"),
+    [(0.05, 30, 2), (0.05, 50, 3), (0.05, 70, 4), (0.05, 250, 13), (0.07, 100, 7)],
 )
 def test_priority_offenders_are_the_top_ceil_share(
-    n_offenders: int, expected: int
+    share: float, n_offenders: int, expected: int
 ) -> None:
     """The top 5 % of offenders was round(0.05 n), which halves to even: 2 of 50
     (4 %) but 4 of 70 (5.7 %), 12 of 250. It is ceil(0.05 n), as the top sets of
-    concentration: 3 of 50, 13 of 250."""
+    concentration: 3 of 50, 13 of 250; and ceil of the exact product (0.07 * 100 is
+    7.000000000000001 in floating point: the top 7 % of 100 was 8)."""
     ids = [f"o{k:03d}" for k in range(n_offenders)]
     incidents = pl.DataFrame(
         {
@@ -566,5 +568,5 @@ def test_priority_offenders_are_the_top_ceil_share(
     involvements = pl.DataFrame(
         {"incident_id": ids, "person_id": ids, "role": ["offender"] * n_offenders}
     )
-    overlaps, _ = volt_overlaps(incidents, involvements, at=AT, priority_top=0.05)
+    overlaps, _ = volt_overlaps(incidents, involvements, at=AT, priority_top=share)
     assert overlaps["n_priority_offenders"] == expected

@@ -70,6 +70,7 @@ __all__ = [
     "measure_concentration",
     "smallest_share_for",
     "stability",
+    "top_count",
     "top_share",
 ]
 
@@ -251,6 +252,19 @@ def top_share(values: Values, *, top: float = 0.2) -> float:
         return math.nan
     p, share = _lorenz_exact(arr)
     return float(min(max(1.0 - np.interp(1.0 - top, p, share), 0.0), 1.0))
+
+
+def top_count(top: float, n: int) -> int:
+    """Return how many of ``n`` entities form the top fraction ``top``: ``ceil(top * n)``.
+
+    Computed on the product rounded to nine decimals first: in binary floating point
+    ``0.07 * 100`` is ``7.000000000000001``, whose ceiling made the top 7 % of 100
+    entities eight.
+
+    >>> top_count(0.07, 100), top_count(0.05, 50), top_count(0.2, 0)
+    (7, 3, 0)
+    """
+    return math.ceil(round(top * n, 9)) if n else 0
 
 
 def _top_cumulative(arr: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -914,7 +928,7 @@ def stability(
         pl.col("value_first").fill_null(0.0), pl.col("value_second").fill_null(0.0)
     ).sort("entity_id")
     n = both.height
-    k = math.ceil(top * n) if n else 0
+    k = top_count(top, n)
 
     def top_flag(col: str) -> pl.Expr:
         # frame is sorted by entity_id, so ordinal ranks break ties by entity_id

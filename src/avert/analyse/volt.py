@@ -30,7 +30,6 @@ Methods
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -38,6 +37,7 @@ from typing import Any, Final
 import polars as pl
 
 from avert.analyse._window import in_window, month_edge_notes
+from avert.analyse.concentration import top_count
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
 from avert.errors import ConfigError
@@ -540,7 +540,7 @@ def volt_overlaps(
     # the top ceil(q * n), as concentration's top sets: round() halves to even, so
     # the top 5 % of 50 offenders was 2 (4 %) and of 70 was 4 (5.7 %)
     n_priority = (
-        max(1, math.ceil(priority_top * offenders.height)) if offenders.height else 0
+        max(1, top_count(priority_top, offenders.height)) if offenders.height else 0
     )
     priority = offenders.head(n_priority).select("person_id")
     repeat = victims.filter(pl.col("n_incidents") >= repeat_min).select("person_id")
