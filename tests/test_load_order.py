@@ -10,11 +10,21 @@ quarantined source more than 1,024 rejected lines with an empty column, so the f
 rows of a result can be all NULL in a column that is text further down.
 
 The first order runs in the fast suite on SQLite; the rest are marked ``slow``.
+
+PostgreSQL runs the design's first two orders (street first, outcomes first), not all
+six. The bug lived in SQLite: its columns carry no declared type, so a read's types
+came from whichever rows came first. PostgreSQL returns each column's declared type
+whatever rows it holds, so the order of loads cannot change a read's types there;
+everything else an order could change (duplicates, quarantine, classification) is
+dialect-free code that all six orders check on SQLite. Two orders still check on
+PostgreSQL that loads in different orders end with the same rows and that every read
+runs after them; each further order costs 15-25 s.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import json
 import secrets
@@ -23,6 +33,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from avert.cli import app
@@ -54,6 +66,20 @@ def test_the_orders_cover_every_adjacent_pair() -> None:
     pairs = {p for order in ORDERS for p in itertools.pairwise(order)}
     assert pairs == set(itertools.permutations(SOURCES, 2))
     assert {order[0] for order in ORDERS} == set(SOURCES)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cli_built_once() -> Iterator[None]:
+    """Build avert's click command tree once for this module, not on every invoke.
+
+    typer's CliRunner rebuilds the tree from every command's type hints on each
+    ``invoke`` (about 0.5 s idle: more than most reads here take); the tree is the
+    same every time, so each command still parses and runs exactly as ``avert`` does.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        built_once = functools.cache(typer.main.get_command)
+        patch.setattr(typer.testing, "_get_command", built_once)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -201,10 +227,14 @@ def _orders() -> Iterator[object]:
 def test_load_order_then_every_read_on_sqlite(
     order: tuple[str, ...],
     sources: dict[str, tuple[str, Path]],
+    template_db: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    # a copy of the session's migrated store (test_migrations.py runs migrations)
+    path = tmp_path / "avert.db"
+    shutil.copyfile(template_db, path)
+    store = Store(f"sqlite:///{path}")
     store.upgrade()
     store.close()
     monkeypatch.chdir(tmp_path)
@@ -214,7 +244,7 @@ def test_load_order_then_every_read_on_sqlite(
 
 @pytest.mark.postgres
 @pytest.mark.slow
-@pytest.mark.parametrize("order", [pytest.param(o, id=">".join(o)) for o in ORDERS])
+@pytest.mark.parametrize("order", [pytest.param(o, id=">".join(o)) for o in ORDERS[:2]])
 def test_load_order_then_every_read_on_postgresql(
     order: tuple[str, ...],
     sources: dict[str, tuple[str, Path]],

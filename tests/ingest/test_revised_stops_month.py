@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
@@ -573,10 +574,11 @@ def test_a_real_met_month_revised_replaces_exactly(
     name = "2018-03-metropolitan-stop-and-search.csv"
     source = _shared_data() / "police-uk-stop-and-search-london-2018-h1" / name
     header, *lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    seen = Counter(lines)  # lines.count per line was 118 M comparisons (2.7 s)
     once = [
         i
         for i, line in enumerate(lines)
-        if lines.count(line) == 1 and ",A no further action disposal," in line
+        if seen[line] == 1 and ",A no further action disposal," in line
     ]
     revised = [*lines]
     for i in once[100:103]:

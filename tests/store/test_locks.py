@@ -16,7 +16,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -86,8 +86,10 @@ _LONG_READER = textwrap.dedent(
     print("done", flush=True)
     """
 )
-#: longer than the 30 s SQLite busy timeout avert had before lock_timeout_s
-_LONG_READ_S = 35
+#: the fixed SQLite busy timeout avert had before lock_timeout_s
+_OLD_BUSY_TIMEOUT_S = 30
+#: how long the long read holds its transaction open (longer than a 1 s timeout)
+_LONG_READ_S = 4
 
 
 @contextmanager
@@ -113,6 +115,35 @@ def _finish(child: subprocess.Popen[str]) -> str:
     out, err = child.communicate(timeout=300)
     assert child.returncode == 0, err
     return out
+
+
+@contextmanager
+def _long_read_during_load(
+    store: Store, hold_s: float
+) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback for a load that, on its first call (inside the load's
+    transaction), starts one reader holding a read open ``hold_s`` seconds. The
+    reader must succeed; it is waited for when the block ends, even after a load
+    that failed."""
+    readers: list[subprocess.Popen[str]] = []
+
+    def progress(what: str, done: int, total: int) -> None:
+        if not readers:
+            child = subprocess.Popen(
+                [sys.executable, "-c", _LONG_READER, store.url.adbc, str(hold_s)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            readers.append(child)
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "ready"
+
+    try:
+        yield progress
+    finally:
+        assert len(readers) == 1, "the load never reported progress"
+        _finish(readers[0])
 
 
 def test_a_second_load_waits_for_the_first(any_store: Store) -> None:
@@ -189,27 +220,27 @@ def test_the_lock_timeout_setting_is_checked() -> None:
 
 @pytest.mark.slow
 def test_a_load_outwaits_a_long_read(sqlite_store: Store) -> None:
-    # a report reading for longer than the old fixed 30 s busy timeout, from inside
-    # the load (rollback journal): the load's commit waits for it, then succeeds
-    readers: list[subprocess.Popen[str]] = []
-    hold = str(_LONG_READ_S)
-
-    def progress(what: str, done: int, total: int) -> None:
-        if not readers:
-            child = subprocess.Popen(
-                [sys.executable, "-c", _LONG_READER, sqlite_store.url.adbc, hold],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            readers.append(child)
-            assert child.stdout is not None
-            assert child.stdout.readline().strip() == "ready"
-
+    # a report reading from inside the load (rollback journal): the load's commit
+    # waits for it as long as lock_timeout_s says, then succeeds. avert once waited
+    # a fixed 30 s whatever the setting, so a report reading 35 s failed every load.
+    # The claim is that lock_timeout_s, not a fixed time, bounds the wait: a load
+    # allowed 1 s gives up on a 4 s read, one allowed the default outwaits it (a
+    # fixed 30 s would let the first load succeed too). The default is far above 30 s.
+    url = sqlite_store.url.sqlalchemy
+    assert Store(url).lock_timeout_s > _OLD_BUSY_TIMEOUT_S
     load_files(sqlite_store, [DATA / "2018-07"])
-    t0 = time.monotonic()
-    report = load_files(sqlite_store, [STREET], progress=progress)
+    before = sqlite_store.counts()
+
+    impatient = Store(url, lock_timeout_s=1)
+    refused = pytest.raises(StoreError, match=r"for more than 1 s .*lock_timeout_s")
+    with refused, _long_read_during_load(sqlite_store, _LONG_READ_S) as progress:
+        load_files(impatient, [STREET], progress=progress)
+    assert sqlite_store.counts() == before  # the refused load wrote nothing
+
+    with _long_read_during_load(sqlite_store, _LONG_READ_S) as progress:
+        t0 = time.monotonic()
+        report = load_files(sqlite_store, [STREET], progress=progress)
+        waited = time.monotonic() - t0
     assert report.loaded > 0
-    assert time.monotonic() - t0 > _LONG_READ_S - 5  # it waited for the reader
-    _finish(readers[0])
+    assert waited > _LONG_READ_S - 1  # it waited for the reader
     assert sqlite_store.pragma("journal_mode") == "wal"
