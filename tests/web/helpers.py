@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,16 @@ class World:
     app: FastAPI
     person_ids: frozenset[str]
     demo_dir: Path  # the demo's own files: briefing/, board/, index.html
+
+
+def migrated_store(path: Path, template_db: Path) -> Store:
+    """A new SQLite store at ``path``, at the newest revision: a copy of the
+    session's migrated ``template_db`` (tests/conftest.py), not every migration run
+    again (about a second a store; tests/store/test_migrations.py runs them)."""
+    shutil.copyfile(template_db, path)
+    store = Store(f"sqlite:///{path}")
+    store.check()  # at the newest revision (an upgrade would load every migration)
+    return store
 
 
 def csrf_of(html: str) -> str:
@@ -93,22 +104,33 @@ def signed_in(app: FastAPI, username: str) -> TestClient:
 CITY_JUNE_2019 = Path(__file__).parents[1] / "data" / "policeuk" / "2019-06"
 
 
-def city_month_app(root: Path) -> FastAPI:
-    """The web app over a SQLite store in ``root`` of :data:`CITY_JUNE_2019` only,
-    loaded with the command line, with one analyst account."""
+def city_month_db(root: Path, template_db: Path) -> Path:
+    """A SQLite store in ``root`` of :data:`CITY_JUNE_2019` only, loaded with the
+    command line (copy it: the session fixture ``city_month`` makes it once)."""
     from typer.testing import CliRunner
 
     from avert.cli import app as cli_app
+
+    path = root / "month.db"
+    migrated_store(path, template_db).close()
+    res = CliRunner().invoke(
+        cli_app,
+        ["--db", f"sqlite:///{path}", "ingest", "policeuk", str(CITY_JUNE_2019)],
+    )
+    assert res.exit_code == 0, res.output
+    return path
+
+
+def city_month_app(root: Path, city_month: Path) -> FastAPI:
+    """The web app over a copy in ``root`` of the store ``city_month`` (of
+    :data:`CITY_JUNE_2019` only, :func:`city_month_db`), with one analyst account."""
     from avert.config.settings import load_settings
     from avert.web import create_app
     from avert.workflows.users import add_user
 
-    url = f"sqlite:///{root / 'month.db'}"
-    Store(url).upgrade()
-    res = CliRunner().invoke(
-        cli_app, ["--db", url, "ingest", "policeuk", str(CITY_JUNE_2019)]
-    )
-    assert res.exit_code == 0, res.output
+    path = root / "month.db"
+    shutil.copyfile(city_month, path)
+    url = f"sqlite:///{path}"
     store = Store(url)
     add_user(store, "analyst", password=PASSWORD, role="analyst")
     settings = load_settings({}).with_overrides(
