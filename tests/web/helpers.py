@@ -6,6 +6,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -67,19 +68,41 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: a signed-in browser's cookies by (server, username): later pages of that user
+#: start signed in (the form's sign-in is checked once a user and server, and by
+#: ``fresh`` callers every time)
+_SIGNED_IN: dict[tuple[str, str], Any] = {}
+
+
 def sign_in_page(
-    browser: object, base_url: str, username: str
+    browser: object, base_url: str, username: str, *, fresh: bool = False
 ) -> tuple[object, list[str]]:
     """A new Playwright page of ``browser`` signed in as ``username`` on Today, and
-    the list its console errors are collected in."""
-    page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    the list its console errors are collected in.
+
+    The first page of a user at ``base_url`` (and every page when ``fresh``) signs
+    in through the form; later ones open Today with that sign-in's session cookie
+    (a new browser context each), as a browser with the session kept would: the
+    form's sign-in costs a page, a hash and a redirect a test. A session ended
+    meanwhile (sent to the sign-in page) signs in through the form again.
+    """
+    state = None if fresh else _SIGNED_IN.get((base_url, username))
+    page = browser.new_page(  # type: ignore[attr-defined]
+        viewport={"width": 1366, "height": 900}, storage_state=state
+    )
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    if state is not None:
+        page.goto(f"{base_url}/today")
+        if page.url.startswith(f"{base_url}/today"):
+            return page, errors
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/today")
+    if not fresh:
+        _SIGNED_IN[(base_url, username)] = page.context.storage_state()
     return page, errors
 
 

@@ -26,7 +26,7 @@ PERSON_ID = re.compile(r"\bP\d{7}\b")
 def test_each_role_signs_in_and_sees_its_nav(
     world: World, base_url: str, browser: object, role: str
 ) -> None:
-    page, errors = sign_in_page(browser, base_url, role)
+    page, errors = sign_in_page(browser, base_url, role, fresh=True)
     nav = page.inner_text("nav.bar")  # type: ignore[attr-defined]
     assert ("Audit" in nav) == (role == "admin")
     assert ("Data" in nav) == (role in ("admin", "analyst"))
@@ -203,8 +203,8 @@ def test_a_window_change_after_the_session_ended_goes_to_the_sign_in(
     from avert.workflows.users import add_user
 
     add_user(world.store, "walker", password=PASSWORD, role="analyst")
-    page, _ = sign_in_page(browser, base_url, "walker")
-    other, _ = sign_in_page(browser, base_url, "walker")
+    page, _ = sign_in_page(browser, base_url, "walker", fresh=True)
+    other, _ = sign_in_page(browser, base_url, "walker", fresh=True)
     other.click("nav.bar button[type=submit]")  # Sign out: every session ends  # type: ignore[attr-defined]
     other.wait_for_url("**/login")  # type: ignore[attr-defined]
     page.fill("input[name=hours]", "48")  # type: ignore[attr-defined]
