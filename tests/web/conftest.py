@@ -17,7 +17,7 @@ from avert.store import Store
 from avert.web import create_app
 from avert.workflows.demo import run_demo
 from avert.workflows.users import add_user
-from web.helpers import CHROMIUM_ARGS, PASSWORD, SECRET, World
+from web.helpers import CHROMIUM_ARGS, PASSWORD, SECRET, World, city_month_db
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +45,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         frozenset(people["person_id"]),
         root / "demo",
     )
+
+
+@pytest.fixture(scope="session")
+def city_month(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    """The store of City of London's June 2019 only, loaded once (copy it:
+    :func:`web.helpers.city_month_app` does)."""
+    return city_month_db(tmp_path_factory.mktemp("city-month"), template_db)
 
 
 def _free_port() -> int:

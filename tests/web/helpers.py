@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -26,6 +28,16 @@ class World:
     app: FastAPI
     person_ids: frozenset[str]
     demo_dir: Path  # the demo's own files: briefing/, board/, index.html
+
+
+def migrated_store(path: Path, template_db: Path) -> Store:
+    """A new SQLite store at ``path``, at the newest revision: a copy of the
+    session's migrated ``template_db`` (tests/conftest.py), not every migration run
+    again (about a second a store; tests/store/test_migrations.py runs them)."""
+    shutil.copyfile(template_db, path)
+    store = Store(f"sqlite:///{path}")
+    store.check()  # at the newest revision (an upgrade would load every migration)
+    return store
 
 
 def csrf_of(html: str) -> str:
@@ -56,19 +68,41 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: a signed-in browser's cookies by (server, username): later pages of that user
+#: start signed in (the form's sign-in is checked once a user and server, and by
+#: ``fresh`` callers every time)
+_SIGNED_IN: dict[tuple[str, str], Any] = {}
+
+
 def sign_in_page(
-    browser: object, base_url: str, username: str
+    browser: object, base_url: str, username: str, *, fresh: bool = False
 ) -> tuple[object, list[str]]:
     """A new Playwright page of ``browser`` signed in as ``username`` on Today, and
-    the list its console errors are collected in."""
-    page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    the list its console errors are collected in.
+
+    The first page of a user at ``base_url`` (and every page when ``fresh``) signs
+    in through the form; later ones open Today with that sign-in's session cookie
+    (a new browser context each), as a browser with the session kept would: the
+    form's sign-in costs a page, a hash and a redirect a test. A session ended
+    meanwhile (sent to the sign-in page) signs in through the form again.
+    """
+    state = None if fresh else _SIGNED_IN.get((base_url, username))
+    page = browser.new_page(  # type: ignore[attr-defined]
+        viewport={"width": 1366, "height": 900}, storage_state=state
+    )
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    if state is not None:
+        page.goto(f"{base_url}/today")
+        if page.url.startswith(f"{base_url}/today"):
+            return page, errors
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/today")
+    if not fresh:
+        _SIGNED_IN[(base_url, username)] = page.context.storage_state()
     return page, errors
 
 
@@ -93,22 +127,33 @@ def signed_in(app: FastAPI, username: str) -> TestClient:
 CITY_JUNE_2019 = Path(__file__).parents[1] / "data" / "policeuk" / "2019-06"
 
 
-def city_month_app(root: Path) -> FastAPI:
-    """The web app over a SQLite store in ``root`` of :data:`CITY_JUNE_2019` only,
-    loaded with the command line, with one analyst account."""
+def city_month_db(root: Path, template_db: Path) -> Path:
+    """A SQLite store in ``root`` of :data:`CITY_JUNE_2019` only, loaded with the
+    command line (copy it: the session fixture ``city_month`` makes it once)."""
     from typer.testing import CliRunner
 
     from avert.cli import app as cli_app
+
+    path = root / "month.db"
+    migrated_store(path, template_db).close()
+    res = CliRunner().invoke(
+        cli_app,
+        ["--db", f"sqlite:///{path}", "ingest", "policeuk", str(CITY_JUNE_2019)],
+    )
+    assert res.exit_code == 0, res.output
+    return path
+
+
+def city_month_app(root: Path, city_month: Path) -> FastAPI:
+    """The web app over a copy in ``root`` of the store ``city_month`` (of
+    :data:`CITY_JUNE_2019` only, :func:`city_month_db`), with one analyst account."""
     from avert.config.settings import load_settings
     from avert.web import create_app
     from avert.workflows.users import add_user
 
-    url = f"sqlite:///{root / 'month.db'}"
-    Store(url).upgrade()
-    res = CliRunner().invoke(
-        cli_app, ["--db", url, "ingest", "policeuk", str(CITY_JUNE_2019)]
-    )
-    assert res.exit_code == 0, res.output
+    path = root / "month.db"
+    shutil.copyfile(city_month, path)
+    url = f"sqlite:///{path}"
     store = Store(url)
     add_user(store, "analyst", password=PASSWORD, role="analyst")
     settings = load_settings({}).with_overrides(

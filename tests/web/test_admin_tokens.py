@@ -26,17 +26,16 @@ from avert.workflows.users import (
     set_role,
     user_for_token,
 )
-from web.helpers import PASSWORD, SECRET, csrf_of, signed_in
+from web.helpers import PASSWORD, SECRET, csrf_of, migrated_store, signed_in
 
 TOKEN = re.compile(r"avt_[0-9a-f]{12}_[A-Za-z0-9_-]{40,}")
 
 
 @pytest.fixture
-def accounts(tmp_path: Path) -> Iterator[tuple[TestClient, Store]]:
+def accounts(tmp_path: Path, template_db: Path) -> Iterator[tuple[TestClient, Store]]:
     """A store of accounts only (one per role), its app, a client of ``admin``."""
     url = f"sqlite:///{tmp_path / 'accounts.db'}"
-    store = Store(url)
-    store.upgrade()
+    store = migrated_store(tmp_path / "accounts.db", template_db)
     for role in ROLES:
         org = {"org": "council"} if role == "partner" else {}
         add_user(store, role, password=PASSWORD, role=role, **org)

@@ -28,18 +28,17 @@ from avert.workflows.users import (
     set_disabled,
     set_role,
 )
-from web.helpers import PASSWORD, SECRET, csrf_of, signed_in
+from web.helpers import PASSWORD, SECRET, csrf_of, migrated_store, signed_in
 
 NEW_PASSWORD = "a new long passphrase 42"
 
 
 @pytest.fixture
-def accounts(tmp_path: Path) -> Iterator[tuple[TestClient, Store]]:
+def accounts(tmp_path: Path, template_db: Path) -> Iterator[tuple[TestClient, Store]]:
     """A store of accounts only (one per role, the partner of the council), its
     app, and a client signed in as ``admin``."""
     url = f"sqlite:///{tmp_path / 'accounts.db'}"
-    store = Store(url)
-    store.upgrade()
+    store = migrated_store(tmp_path / "accounts.db", template_db)
     for role in ROLES:
         org = {"org": "council"} if role == "partner" else {}
         add_user(store, role, password=PASSWORD, role=role, **org)

@@ -10,21 +10,19 @@ from pathlib import Path
 import polars as pl
 
 from avert.config.settings import load_settings
-from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, signed_in
+from web.helpers import PASSWORD, SECRET, migrated_store, signed_in
 
 
 def test_the_performance_page_reads_the_definition_settings_classifications(
-    tmp_path: Path,
+    tmp_path: Path, template_db: Path
 ) -> None:
     """A store classified under who-broad only, with the setting who-broad: the page
     read avb-2010's classifications, found none and counted every incident under
     its police.uk crime type."""
     url = f"sqlite:///{tmp_path / 'avert.db'}"
-    store = Store(url)
-    store.upgrade()
+    store = migrated_store(tmp_path / "avert.db", template_db)
     rows, classes = [], []
     for month in range(25):
         first = dt.date(2024 + month // 12, month % 12 + 1, 1)

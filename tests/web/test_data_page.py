@@ -20,7 +20,7 @@ from avert.config.settings import load_settings
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, signed_in
+from web.helpers import PASSWORD, SECRET, migrated_store, signed_in
 
 STREET = (
     Path(__file__).parents[1]
@@ -32,12 +32,12 @@ STREET = (
 
 
 @pytest.fixture(scope="module")
-def data_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+def data_app(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> FastAPI:
     """Five rows, one repeated as it is, one repeated as another crime type (a
     conflicting duplicate), one with a bad month (rejected)."""
     root = tmp_path_factory.mktemp("data")
     url = f"sqlite:///{root / 'data.db'}"
-    Store(url).upgrade()
+    migrated_store(root / "data.db", template_db).close()
     header, *rows = STREET.read_text(encoding="utf-8").splitlines()[:6]
     fields = rows[1].split(",")
     fields[9] = "Robbery"

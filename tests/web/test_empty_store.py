@@ -17,10 +17,9 @@ from typer.testing import CliRunner
 
 from avert.cli import app as cli_app
 from avert.config.settings import load_settings
-from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, World, signed_in
+from web.helpers import PASSWORD, SECRET, World, migrated_store, signed_in
 
 ROLES = ("admin", "analyst", "chair", "officer", "partner", "board")
 LINE = re.compile(r'<p class="note nothing-loaded" id="nothing-loaded"[^>]*>(.*?)</p>')
@@ -28,11 +27,12 @@ PAGES = ("/today", "/places", "/meeting", "/performance", "/plan/mine")
 
 
 @pytest.fixture(scope="module")
-def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, str]]:
+def empty(
+    tmp_path_factory: pytest.TempPathFactory, template_db: Path
+) -> Iterator[tuple[FastAPI, str]]:
     root: Path = tmp_path_factory.mktemp("empty")
     url = f"sqlite:///{root / 'avert.db'}"
-    store = Store(url)
-    store.upgrade()
+    store = migrated_store(root / "avert.db", template_db)
     for role in ROLES:
         org = {"org": "Council"} if role == "partner" else {}
         add_user(store, role, password=PASSWORD, role=role, **org)

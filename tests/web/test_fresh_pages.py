@@ -67,8 +67,10 @@ def _half_unclassified(store: Store) -> None:
             )
 
 
-def test_a_classification_shows_at_once_in_every_worker(tmp_path: Path) -> None:
-    first_app = city_month_app(tmp_path)
+def test_a_classification_shows_at_once_in_every_worker(
+    tmp_path: Path, city_month: Path
+) -> None:
+    first_app = city_month_app(tmp_path, city_month)
     second_app = _second_worker(first_app)
     store: Store = first_app.state.avert.store
     _half_unclassified(store)
@@ -82,10 +84,12 @@ def test_a_classification_shows_at_once_in_every_worker(tmp_path: Path) -> None:
     assert _summary(signed_in(uncached, "analyst")) == fresh[0]
 
 
-def test_sign_ins_and_page_views_keep_the_results(tmp_path: Path) -> None:
+def test_sign_ins_and_page_views_keep_the_results(
+    tmp_path: Path, city_month: Path
+) -> None:
     """A sign-in writes 11 rows (audit, account, throttle) and every page view an
     audit row: had they raised the number, no result would ever be used twice."""
-    app = city_month_app(tmp_path)
+    app = city_month_app(tmp_path, city_month)
     store: Store = app.state.avert.store
     before = store.generation()
     guess = TestClient(app)
@@ -106,12 +110,14 @@ def test_sign_ins_and_page_views_keep_the_results(tmp_path: Path) -> None:
     assert len(ctx.groups._entries) == len(ctx.briefings._entries) == 1
 
 
-def test_no_page_view_changes_the_data_generation(tmp_path: Path) -> None:
+def test_no_page_view_changes_the_data_generation(
+    tmp_path: Path, city_month: Path
+) -> None:
     """Every page and API read, twice, as an admin (who may open them all): none
     writes anything but audit rows, so the kept results stay in use."""
     from avert.workflows.users import add_user
 
-    app = city_month_app(tmp_path)
+    app = city_month_app(tmp_path, city_month)
     store: Store = app.state.avert.store
     add_user(store, "admin", password=PASSWORD, role="admin")
     before = store.generation()

@@ -4,6 +4,7 @@ exact times)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,15 +13,14 @@ from typer.testing import CliRunner
 
 from avert.cli import app as cli_app
 from avert.config.settings import load_settings
-from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, city_month_app, signed_in
+from web.helpers import PASSWORD, SECRET, city_month_app, migrated_store, signed_in
 
 
 @pytest.fixture(scope="module")
-def month_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    return city_month_app(tmp_path_factory.mktemp("month"))
+def month_app(tmp_path_factory: pytest.TempPathFactory, city_month: Path) -> FastAPI:
+    return city_month_app(tmp_path_factory.mktemp("month"), city_month)
 
 
 def test_incidents_page_lists_the_latest_month(month_app: FastAPI) -> None:
@@ -165,11 +165,11 @@ def test_window_before_the_records_is_not_counted_as_zero(month_app: FastAPI) ->
 
 
 @pytest.fixture(scope="module")
-def empty_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+def empty_app(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> FastAPI:
     """A store without incidents (as one of stop and search only)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('empty') / 'empty.db'}"
-    store = Store(url)
-    store.upgrade()
+    path = tmp_path_factory.mktemp("empty") / "empty.db"
+    url = f"sqlite:///{path}"
+    store = migrated_store(path, template_db)
     add_user(store, "analyst", password=PASSWORD, role="analyst")
     settings = load_settings({}).with_overrides(
         database_url=url, secret_key=SECRET, pseudonym_key="k" * 40

@@ -17,12 +17,11 @@ from avert.config.settings import load_settings
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, signed_in
+from web.helpers import PASSWORD, SECRET, migrated_store, signed_in
 
 
-def _store(url: str) -> Store:
-    store = Store(url)
-    store.upgrade()
+def _store(path: Path, template_db: Path) -> Store:
+    store = migrated_store(path, template_db)
     months = pl.date_range(dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True)
     rows = [
         {"occurred_from": dt.datetime(m.year, m.month, 1), "force": force}
@@ -43,10 +42,10 @@ def _store(url: str) -> Store:
 
 
 def test_the_performance_page_names_a_force_s_months_not_loaded(
-    tmp_path: Path,
+    tmp_path: Path, template_db: Path
 ) -> None:
     url = f"sqlite:///{tmp_path / 'avert.db'}"
-    store = _store(url)
+    store = _store(tmp_path / "avert.db", template_db)
     add_user(store, "board", password=PASSWORD, role="board")
     settings = load_settings({}).with_overrides(
         database_url=url, secret_key=SECRET, pseudonym_key=secrets.token_urlsafe(32)
@@ -63,12 +62,14 @@ def test_the_performance_page_names_a_force_s_months_not_loaded(
         store.close()
 
 
-def test_a_force_s_part_month_is_not_called_not_loaded(tmp_path: Path) -> None:
+def test_a_force_s_part_month_is_not_called_not_loaded(
+    tmp_path: Path, template_db: Path
+) -> None:
     """Force A's own records end on 13 December 2024 while Force B's run to its
     end: December is left out of Force A's series as a part month, and the page
     said it was "not loaded"; it says the month is only part covered."""
     url = f"sqlite:///{tmp_path / 'avert.db'}"
-    store = _store(url)
+    store = _store(tmp_path / "avert.db", template_db)
     days = pl.date_range(dt.date(2022, 1, 1), dt.date(2024, 12, 13), "1d", eager=True)
     own = pl.DataFrame(
         {"occurred_from": [dt.datetime(d.year, d.month, d.day, 12) for d in days]}

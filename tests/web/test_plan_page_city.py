@@ -4,6 +4,7 @@ with no plan imported: every table says why it is empty."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -12,8 +13,8 @@ from web.helpers import city_month_app, signed_in
 
 
 @pytest.fixture(scope="module")
-def city_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    return city_month_app(tmp_path_factory.mktemp("city"))
+def city_app(tmp_path_factory: pytest.TempPathFactory, city_month: Path) -> FastAPI:
+    return city_month_app(tmp_path_factory.mktemp("city"), city_month)
 
 
 def test_the_lead_organisation_table_of_an_empty_plan_says_so(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi import FastAPI
 from typer.testing import CliRunner
@@ -12,7 +14,7 @@ from avert.config.settings import load_settings
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, signed_in
+from web.helpers import PASSWORD, SECRET, migrated_store, signed_in
 
 ROWS = (
     "occurrence_date,occurrence_hour,mci_category,premises_type,neighbourhood,"
@@ -23,10 +25,10 @@ ROWS = (
 
 
 @pytest.fixture(scope="module")
-def table_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+def table_app(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> FastAPI:
     root = tmp_path_factory.mktemp("table")
     url = f"sqlite:///{root / 'table.db'}"
-    Store(url).upgrade()
+    migrated_store(root / "table.db", template_db).close()
     csv = root / "toronto.csv"
     csv.write_text(ROWS, encoding="utf-8")
     env = {"AVERT_CRS": "EPSG:32617", "AVERT_TIMEZONE": "America/Toronto"}
