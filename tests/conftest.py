@@ -7,6 +7,7 @@ Only ``AVERT_TEST_POSTGRES=0`` skips them, and then with a printed reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -90,11 +91,12 @@ def _cheap_password_hashing() -> Iterator[None]:
 def sqlite_store(tmp_path: Path, template_db: Path) -> Iterator[Store]:
     """A fresh SQLite store at the newest schema revision (a copy of the session's
     migrated template: running every migration again costs about a second a test;
-    ``tests/store/test_migrations.py`` runs them)."""
+    ``tests/store/test_migrations.py`` runs them). The copy keeps the template's
+    WAL journal mode (SQLite stores it in the file): no ``upgrade()`` to run again,
+    which, at the head, still cost Alembic's check (about 50 ms a test)."""
     path = tmp_path / "avert.db"
     shutil.copyfile(template_db, path)
     store = Store(f"sqlite:///{path}")
-    store.upgrade()
     yield store
     store.close()
 
@@ -137,24 +139,69 @@ def postgres_server_url() -> Iterator[str]:
         server.cleanup()
 
 
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server_url: str, worker_id: str) -> Iterator[str]:
+    """Name of a PostgreSQL database at the newest revision, migrated once per
+    session and worker: each test's database is a copy of it (``CREATE DATABASE
+    ... TEMPLATE``, a file copy on the server), not a new run of every migration
+    (more than a second a test). ``tests/store/test_migrations.py`` runs them.
+
+    The name is unique per session too, so that two sessions sharing a server
+    (``AVERT_TEST_POSTGRES_URL``) never copy or drop each other's template.
+    """
+    name = f"avert_template_{worker_id}_{uuid.uuid4().hex[:8]}"
+    with _postgres_database(postgres_server_url, name) as url:
+        store = Store(url)
+        store.upgrade()
+        # PostgreSQL copies a template only while no one is connected to it.
+        store.close()
+        yield name
+
+
 @pytest.fixture
-def postgres_store(postgres_server_url: str) -> Iterator[Store]:
-    """A fresh PostgreSQL database (created for this test) at the newest revision."""
+def postgres_store(postgres_server_url: str, postgres_template: str) -> Iterator[Store]:
+    """A fresh PostgreSQL database (created for this test) at the newest revision:
+    a copy of the session's migrated template."""
+    name = f"avert_test_{uuid.uuid4().hex[:10]}"
+    with _postgres_database(postgres_server_url, name, postgres_template) as url:
+        store = Store(url)
+        yield store
+        store.close()
+
+
+@pytest.fixture
+def migrated_postgres_store(postgres_server_url: str) -> Iterator[Store]:
+    """A PostgreSQL database created empty and migrated to the newest revision
+    here, by every migration (for the tests of the migrations themselves)."""
+    name = f"avert_test_{uuid.uuid4().hex[:10]}"
+    with _postgres_database(postgres_server_url, name) as url:
+        store = Store(url)
+        assert store.revision() is None  # empty: every migration runs below
+        store.upgrade()
+        yield store
+        store.close()
+
+
+@contextlib.contextmanager
+def _postgres_database(
+    server_url: str, name: str, template: str | None = None
+) -> Iterator[str]:
+    """Create the database ``name`` (empty, or a copy of ``template``) on the
+    server, yield its URL, drop it (and end its connections) afterwards."""
     import sqlalchemy as sa
 
-    admin = Store(postgres_server_url)
-    name = f"avert_test_{uuid.uuid4().hex[:10]}"
+    admin = Store(server_url)
     engine = sa.create_engine(admin.url.sqlalchemy, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = _with_database(postgres_server_url, name)
-    store = Store(url)
-    store.upgrade()
-    yield store
-    store.close()
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    engine.dispose()
+    copy = f' TEMPLATE "{template}"' if template else ""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
+        yield _with_database(server_url, name)
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+        admin.close()
 
 
 def _with_database(url: str, name: str) -> str:

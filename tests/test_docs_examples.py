@@ -30,6 +30,7 @@ import functools
 import importlib
 import re
 import shlex
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -281,7 +282,9 @@ def test_documented_environment_variables_are_settings(page: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_documented_api_endpoints_and_parameters_exist(tmp_path: Path) -> None:
+def test_documented_api_endpoints_and_parameters_exist(
+    tmp_path: Path, template_db: Path
+) -> None:
     """Each ``GET /api/v1/...?name=`` of docs/web.md is a route with those query
     parameters (the app's own OpenAPI document says which)."""
     import secrets
@@ -290,9 +293,9 @@ def test_documented_api_endpoints_and_parameters_exist(tmp_path: Path) -> None:
     from avert.store import Store
     from avert.web import create_app
 
+    shutil.copyfile(template_db, tmp_path / "api.db")  # a store at the head
     url = f"sqlite:///{tmp_path / 'api.db'}"
     store = Store(url)
-    store.upgrade()
     settings = load_settings({}).with_overrides(
         database_url=url, secret_key=secrets.token_urlsafe(32)
     )

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import secrets
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -22,10 +23,11 @@ EXAMPLE = Path(__file__).parents[2] / "docs" / "example-plan.yaml"
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'plan.db'}"
-    Store(url).upgrade()
-    return url
+def db(tmp_path: Path, template_db: Path) -> str:
+    """A fresh store at the head (a copy of the session's migrated template)."""
+    path = tmp_path / "plan.db"
+    shutil.copyfile(template_db, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

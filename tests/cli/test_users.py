@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,11 @@ from avert.store import Store
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'users.db'}"
-    Store(url).upgrade()
-    return url
+def db(tmp_path: Path, template_db: Path) -> str:
+    """A fresh store at the head (a copy of the session's migrated template)."""
+    path = tmp_path / "users.db"
+    shutil.copyfile(template_db, path)
+    return f"sqlite:///{path}"
 
 
 def _run(db: str, *args: str, password: str | None = None) -> tuple[int, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -350,6 +351,7 @@ def test_the_stop_names_what_is_wrong(tmp_path: Path, rows: str, match: str) -> 
 
 def test_cli_error_keeps_square_brackets(
     tmp_path: Path,
+    template_db: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -361,7 +363,7 @@ def test_cli_error_keeps_square_brackets(
     data = tmp_path / "us.csv"
     data.write_text(US_TIMES, encoding="utf-8")
     db = tmp_path / "cli.db"
-    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    shutil.copyfile(template_db, db)  # a migrated store
     args = ["avert", "--db", str(db), "ingest", "table", str(data), "--crs"]
     mapping = str(_us_mapping(tmp_path, None))
     monkeypatch.setattr(sys, "argv", [*args, "EPSG:32617", "--mapping", mapping])
@@ -373,10 +375,12 @@ def test_cli_error_keeps_square_brackets(
     assert Store(f"sqlite:///{db}").read_frame("quarantine").height == 0
 
 
-def test_cli_load_is_idempotent_with_quarantine(tmp_path: Path) -> None:
+def test_cli_load_is_idempotent_with_quarantine(
+    tmp_path: Path, template_db: Path
+) -> None:
     path = _write(tmp_path)
     db = tmp_path / "cli.db"
-    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    shutil.copyfile(template_db, db)  # a migrated store
     sqlite_store = Store(f"sqlite:///{db}")
     args = [
         "--db",
@@ -403,10 +407,10 @@ def test_cli_load_is_idempotent_with_quarantine(tmp_path: Path) -> None:
     assert accepted.exit_code == 0, accepted.output
 
 
-def test_cli_table_load_is_ready_to_brief(tmp_path: Path) -> None:
+def test_cli_table_load_is_ready_to_brief(tmp_path: Path, template_db: Path) -> None:
     """As every 'avert ingest': classified after the load (docs/formats.md)."""
     db = tmp_path / "cli.db"
-    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    shutil.copyfile(template_db, db)  # a migrated store
     args = ["--db", str(db), "ingest", "table", str(_write(tmp_path))]
     args += ["--mapping", str(TORONTO_MAPPING), "--crs", "EPSG:32617"]
     result = CliRunner().invoke(app, args)
@@ -415,19 +419,19 @@ def test_cli_table_load_is_ready_to_brief(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{db}")
     assert store.read_frame("classifications").height == 2
     db2 = tmp_path / "cli2.db"
-    assert CliRunner().invoke(app, ["--db", str(db2), "db", "init"]).exit_code == 0
+    shutil.copyfile(template_db, db2)  # a migrated store
     args[1] = str(db2)
     assert CliRunner().invoke(app, [*args, "--no-classify"]).exit_code == 3
     assert Store(f"sqlite:///{db2}").read_frame("classifications").height == 0
 
 
 def test_cli_table_load_keeps_the_ingest_limits(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, template_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A file over AVERT_INGEST_MAX_FILE_BYTES is refused and quarantined, as in
     every other load, not read whole."""
     db = tmp_path / "cli.db"
-    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    shutil.copyfile(template_db, db)  # a migrated store
     monkeypatch.setenv("AVERT_INGEST_MAX_FILE_BYTES", "100")
     args = ["--db", str(db), "ingest", "table", str(_write(tmp_path)), "--json"]
     args += ["--mapping", str(TORONTO_MAPPING), "--crs", "EPSG:32617"]
@@ -442,14 +446,14 @@ def test_cli_table_load_keeps_the_ingest_limits(
 
 
 def test_cli_table_load_refuses_a_file_with_a_line_over_the_limit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, template_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """AVERT_INGEST_MAX_LINE_BYTES applies to a table's lines: the file holding a
     longer line is refused and quarantined at line 0, and the other files of the
     load still load (the table reader used the default limit, and a line over it
     stopped the whole load)."""
     db = tmp_path / "cli.db"
-    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    shutil.copyfile(template_db, db)  # a migrated store
     monkeypatch.setenv("AVERT_INGEST_MAX_LINE_BYTES", "100")
     folder = tmp_path / "in"
     folder.mkdir()
@@ -604,13 +608,15 @@ def test_table_load_on_both_databases_is_idempotent(
     assert any_store.read_frame("incidents").height == 2
 
 
-def test_cli_table_of_a_long_file_name_fits_80_columns(tmp_path: Path) -> None:
+def test_cli_table_of_a_long_file_name_fits_80_columns(
+    tmp_path: Path, template_db: Path
+) -> None:
     """A police.uk-style name two characters wider than its column breaks after a
     hyphen (``...-midlands-`` / ``outcomes.csv``), and no line passes 80 columns."""
     name = "2019-06-west-midlands-outcomes.csv"
     path = _write(tmp_path, name=name)
     db = tmp_path / "cli.db"
-    assert CliRunner().invoke(app, ["--db", str(db), "db", "init"]).exit_code == 0
+    shutil.copyfile(template_db, db)  # a migrated store
     args = ["--db", str(db), "ingest", "table", str(path)]
     mapping = ["--mapping", str(TORONTO_MAPPING), "--crs", "EPSG:32617"]
     result = CliRunner().invoke(app, [*args, *mapping], env={"COLUMNS": "80"})

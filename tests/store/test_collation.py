@@ -112,13 +112,28 @@ def language_server(postgres_server_url: str) -> Iterator[str]:
         shutil.rmtree(locales, ignore_errors=True)
 
 
-@pytest.fixture
-def language_store(language_server: str) -> Iterator[Store]:
-    """A fresh store in a PostgreSQL database whose collation is en_US.UTF-8."""
-    name = f"avert_en_{uuid.uuid4().hex[:10]}"
+@pytest.fixture(scope="module")
+def language_template(language_server: str) -> Iterator[str]:
+    """Name of an en_US.UTF-8 database at the newest revision, migrated once for
+    the module (a copy of a template keeps its locale and collation)."""
+    name = f"avert_en_template_{uuid.uuid4().hex[:8]}"
     assert _create(language_server, name)
     store = Store(_with_database(language_server, name))
     store.upgrade()
+    store.close()  # PostgreSQL copies a template only while no one is connected
+    yield name
+    _drop(language_server, name)
+
+
+@pytest.fixture
+def language_store(language_server: str, language_template: str) -> Iterator[Store]:
+    """A fresh store in a PostgreSQL database whose collation is en_US.UTF-8 (a copy
+    of the module's migrated template)."""
+    name = f"avert_en_{uuid.uuid4().hex[:10]}"
+    assert _admin(
+        language_server, f'CREATE DATABASE "{name}" TEMPLATE "{language_template}"'
+    )
+    store = Store(_with_database(language_server, name))
     yield store
     store.close()
     _drop(language_server, name)

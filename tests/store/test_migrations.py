@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -22,9 +23,29 @@ from avert.workflows.load import load_files
 from ingest.helpers import STREET_HEADER, street_row, write
 
 
-def test_upgrade_reaches_head_and_matches_models(any_store: Store) -> None:
-    assert any_store.revision() == head_revision()
-    with any_store.engine.connect() as conn:
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def store_migrated_here(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Store]:
+    """An empty database migrated to the head by this fixture, every migration run
+    (the other fixtures' stores are copies of a template migrated once a session)."""
+    if request.param == "postgresql":
+        yield request.getfixturevalue("migrated_postgres_store")
+        return
+    store = Store(f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert store.revision() is None
+    store.upgrade()
+    yield store
+    store.close()
+
+
+def test_upgrade_reaches_head_and_matches_models(store_migrated_here: Store) -> None:
+    """From an empty database, the migrations reach the head and the schema they
+    build is the models' (no drift)."""
+    assert store_migrated_here.revision() == head_revision()
+    with store_migrated_here.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
 
