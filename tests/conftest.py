@@ -8,6 +8,7 @@ Only ``AVERT_TEST_POSTGRES=0`` skips them, and then with a printed reason.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import shutil
@@ -84,6 +85,26 @@ def _cheap_password_hashing() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(users, "_HASHER", cheap)
         patch.setattr(users, "_DUMMY_HASH", cheap.hash(secrets.token_urlsafe(16)))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cli_built_once() -> Iterator[None]:
+    """Build a Typer app's click command tree once per test process, not per invoke.
+
+    typer's ``CliRunner.invoke`` rebuilds the whole tree of avert's commands from
+    their type hints on every call (0.15-0.5 s, more than most commands under test
+    take); the tree is the same every time, so each command still parses and runs
+    exactly as ``avert`` does. A private name of typer: an upgrade that renames it
+    fails here, loudly (``setattr`` of a missing attribute raises).
+    """
+    import typer.main
+    import typer.testing
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            typer.testing, "_get_command", functools.cache(typer.main.get_command)
+        )
         yield
 
 

@@ -24,7 +24,6 @@ runs after them; each further order costs 15-25 s.
 from __future__ import annotations
 
 import csv
-import functools
 import itertools
 import json
 import secrets
@@ -33,8 +32,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import typer.main
-import typer.testing
 from typer.testing import CliRunner
 
 from avert.cli import app
@@ -66,20 +63,6 @@ def test_the_orders_cover_every_adjacent_pair() -> None:
     pairs = {p for order in ORDERS for p in itertools.pairwise(order)}
     assert pairs == set(itertools.permutations(SOURCES, 2))
     assert {order[0] for order in ORDERS} == set(SOURCES)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _cli_built_once() -> Iterator[None]:
-    """Build avert's click command tree once for this module, not on every invoke.
-
-    typer's CliRunner rebuilds the tree from every command's type hints on each
-    ``invoke`` (about 0.5 s idle: more than most reads here take); the tree is the
-    same every time, so each command still parses and runs exactly as ``avert`` does.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        built_once = functools.cache(typer.main.get_command)
-        patch.setattr(typer.testing, "_get_command", built_once)
-        yield
 
 
 @pytest.fixture(scope="session")
