@@ -49,8 +49,10 @@ class StoreTemplates:
         else:
             made = f"avert_tpl_{name}_{uuid.uuid4().hex[:8]}"
             store = self._new_postgres(made, template=None)
-            # dropped before the server stops (finalizers run last-in first-out)
-            self._request.addfinalizer(lambda: self._drop(made))
+            # dropped before the server stops: a finalizer of the session itself,
+            # added after the server's (they run last-in first-out); one of this
+            # fixture would run after the server (set up later) has stopped
+            self._request.node.addfinalizer(lambda: self._drop(made))
         store.upgrade()
         prepare(store)
         store.close()
