@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from store_templates import StoreTemplates
 
 from avert.store import Store
 from loaded_city import loaded_city
@@ -19,3 +20,11 @@ def city_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     )
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def store_templates(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> StoreTemplates:
+    """Prepared stores copied per test: see :class:`StoreTemplates`."""
+    return StoreTemplates(request, tmp_path_factory.mktemp("store-templates"))

@@ -6,12 +6,14 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import polars as pl
 import pytest
+from store_templates import StoreTemplates
 
 from avert.access import NAME_WITHHELD, pseudonymise_ids
 from avert.config.settings import load_settings
@@ -64,10 +66,20 @@ def _records(
             )
 
 
+def _import_example(store: Store) -> None:
+    delivery.import_plan(store, EXAMPLE, user=CHAIR)
+
+
 @pytest.fixture
-def planned(sqlite_store: Store) -> Store:
-    delivery.import_plan(sqlite_store, EXAMPLE, user=CHAIR)
-    return sqlite_store
+def planned(store_templates: StoreTemplates, tmp_path: Path) -> Iterator[Store]:
+    """A SQLite store with the example plan imported: a copy of one imported once a
+    session (the import takes about a second; the tests of the import import it
+    again or on a store of their own)."""
+    store, close = store_templates.copy(
+        "sqlite", "example_plan", _import_example, tmp_path
+    )
+    yield store
+    close()
 
 
 def test_import_is_idempotent_and_export_round_trips(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 import pytest
+from store_templates import StoreTemplates
 
 from avert.access import NAME_WITHHELD
 from avert.config.settings import load_settings
@@ -35,13 +37,10 @@ CHILD_BORN = dt.date.today() - dt.timedelta(days=700)
 OTHER_BORN = dt.date.today() - dt.timedelta(days=400)
 
 
-@pytest.fixture
-def planned(any_store: Store) -> Store:
-    """The example plan, and three stored people with dates of birth and
-    addresses."""
-    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
+def _store_people(store: Store) -> None:
+    """Three stored people with dates of birth and addresses."""
     people = ["P1", "P2", "P3"]
-    with any_store.transaction() as tx:
+    with store.transaction() as tx:
         tx.append("people", pl.DataFrame({"person_id": people, "source": "test"}))
         tx.append(
             "person_identity",
@@ -58,7 +57,45 @@ def planned(any_store: Store) -> Store:
                 }
             ),
         )
-    return any_store
+
+
+def _import_example(store: Store) -> None:
+    delivery.import_plan(store, EXAMPLE, user=CHAIR)
+
+
+def _import_example_and_people(store: Store) -> None:
+    _import_example(store)
+    _store_people(store)
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def plan_store(
+    request: pytest.FixtureRequest, store_templates: StoreTemplates, tmp_path: Path
+) -> Iterator[Store]:
+    """The example plan imported, on SQLite and on PostgreSQL: a copy of a store
+    prepared once a session (the import takes about a second; no test here is
+    about it, ``test_delivery.py`` is)."""
+    store, close = store_templates.copy(
+        request.param, "withheld_plan", _import_example, tmp_path
+    )
+    yield store
+    close()
+
+
+@pytest.fixture(params=BACKENDS)
+def planned(
+    request: pytest.FixtureRequest, store_templates: StoreTemplates, tmp_path: Path
+) -> Iterator[Store]:
+    """The example plan, and three stored people with dates of birth and
+    addresses (a copy of a store prepared once a session, as ``plan_store``)."""
+    store, close = store_templates.copy(
+        request.param, "withheld_planned", _import_example_and_people, tmp_path
+    )
+    yield store
+    close()
 
 
 def _police_text() -> tuple[str, str]:
@@ -585,23 +622,22 @@ def test_a_surname_alone_near_its_person_is_withheld_in_the_actions_history(
     ],
 )
 def test_a_name_written_with_a_curly_apostrophe_is_withheld(
-    any_store: Store, stored: str, police: str
+    plan_store: Store, stored: str, police: str
 ) -> None:
     """A stored "Sean O'Neil" written "Sean O’Neil" (the apostrophe a word
     processor or phone types) was no stored name, and shown to partners and
     the board, with "O’Neil" beside it; and so the other way round. An
     apostrophe is compared as either now."""
-    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
-    with any_store.transaction() as tx:
+    with plan_store.transaction() as tx:
         tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
         tx.append(
             "person_identity",
             pl.DataFrame({"person_id": ["P9"], "name": [stored]}),
         )
-    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
     sean = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
     for user in (COUNCIL, BOARD):
-        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        page = delivery.action_page(plan_store, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == f"{sean} seen; {NAME_WITHHELD} said so"
 
 
@@ -668,34 +704,32 @@ def test_a_word_of_another_name_in_a_tasking_is_shown(planned: Store) -> None:
     ],
 )
 def test_a_name_written_in_other_unicode_form_is_withheld(
-    any_store: Store, stored: str, police: str
+    plan_store: Store, stored: str, police: str
 ) -> None:
     """A stored "Zoë Krüger" (composed, NFC, as most keyboards type it) written
     with its accents as separate marks (NFD, as text pasted from a Mac may be:
     "Zoe" + U+0308) was no stored name, and shown to partners and the board; and
     so the other way round. The two read alike and are one name now."""
-    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
-    with any_store.transaction() as tx:
+    with plan_store.transaction() as tx:
         tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
         tx.append(
             "person_identity",
             pl.DataFrame({"person_id": ["P9"], "name": [stored]}),
         )
-    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
     zoe = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
     for user in (COUNCIL, BOARD):
-        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        page = delivery.action_page(plan_store, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == f"{zoe} seen; {NAME_WITHHELD} said so"
 
 
 def test_a_group_name_loaded_from_a_bundle_is_withheld_in_either_unicode_form(
-    any_store: Store, tmp_path: Path
+    plan_store: Store, tmp_path: Path
 ) -> None:
     """End to end: a bundle's groups file names "Zoë Crew" composed (NFC); the
     police write it decomposed ("Zoe" + U+0308) in an action's evidence, and the
     other way round. Each is the group to a partner (its pseudonym), and the
     name is stored composed, as read from the file either way."""
-    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
     bundle = tmp_path / "b"
     bundle.mkdir()
     (bundle / "manifest.json").write_text(
@@ -711,14 +745,14 @@ def test_a_group_name_loaded_from_a_bundle_is_withheld_in_either_unicode_form(
         ),
         encoding="utf-8",
     )
-    report = load_files(any_store, [bundle], kind="bundle")
+    report = load_files(plan_store, [bundle], kind="bundle")
     assert all(f.loaded == f.rows for f in report.files)
-    stored = any_store.read_frame("groups", order_by=("group_id",))["name"].to_list()
+    stored = plan_store.read_frame("groups", order_by=("group_id",))["name"].to_list()
     assert stored == ["Zo\u00eb Crew", "Bj\u00f6rn Lot"]  # NFC, as typed mostly
     police = "Zoe\u0308 Crew met Bj\u00f6rn Lot"
-    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
     shown = delivery.partner_pseudonymiser(SETTINGS)
-    page = delivery.action_page(any_store, SETTINGS, user=COUNCIL, action_id="A05")
+    page = delivery.action_page(plan_store, SETTINGS, user=COUNCIL, action_id="A05")
     assert page["action"]["evidence"] == (
         f"{shown('group', 'G1')} met {shown('group', 'G2')}"
     )
@@ -826,25 +860,24 @@ def test_a_detected_groups_id_in_any_case_reads_as_the_groups_pseudonym(
     ],
 )
 def test_a_part_of_a_double_barrelled_surname_near_its_person_is_withheld(
-    any_store: Store, police: str, shown: str
+    plan_store: Store, police: str, shown: str
 ) -> None:
     """A stored "Amy Smith-Jones" written "Amy Smith" or "Mrs Jones" beside
     her id or full name was shown to partners and the board: "Smith" and
     "Jones" were no word of her name (only "smith-jones" was). Each part of a
     double-barrelled name is a word of it now; far from a clue of hers, each
     stays an ordinary word."""
-    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
-    with any_store.transaction() as tx:
+    with plan_store.transaction() as tx:
         tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
         tx.append(
             "person_identity",
             pl.DataFrame({"person_id": ["P9"], "name": ["Amy Smith-Jones"]}),
         )
-    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
     amy = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
     expected = shown.format(amy=amy, w=NAME_WITHHELD)
     for user in (COUNCIL, BOARD):
-        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        page = delivery.action_page(plan_store, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == expected, user
 
 
@@ -908,24 +941,23 @@ def test_a_house_named_by_one_word_before_its_street_is_withheld(
     ],
 )
 def test_a_name_with_two_marks_on_a_letter_is_withheld_however_composed(
-    any_store: Store, police: str
+    plan_store: Store, police: str
 ) -> None:
     """A letter with two accents (Vietnamese "ồ": o, circumflex and grave) may be
     written composed, decomposed, or half composed ("ô" + a combining grave, as
     the Windows Vietnamese keyboard types a tone mark): the name was found as
     the stored person's, but half composed it was not replaced, and partners
     and the board read it."""
-    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
-    with any_store.transaction() as tx:
+    with plan_store.transaction() as tx:
         tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
         tx.append(
             "person_identity",
             pl.DataFrame({"person_id": ["P9"], "name": ["L\u00ea Th\u1ecb H\u1ed3ng"]}),
         )
-    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
     who = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
     for user in (COUNCIL, BOARD):
-        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        page = delivery.action_page(plan_store, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == f"{who} seen"
 
 
@@ -937,14 +969,13 @@ def test_a_name_with_two_marks_on_a_letter_is_withheld_however_composed(
     ],
 )
 def test_a_name_with_a_letter_no_single_character_writes_is_withheld(
-    any_store: Store, police: str
+    plan_store: Store, police: str
 ) -> None:
     """Yoruba "ọ̀" (o, dot below, grave) has no composed character: even in NFC
     it is "ọ" and a combining grave, and a word was cut at the mark, so a
     stored "Adéọ̀lá Bello" was never found in free text and was shown to
     partners and the board."""
-    delivery.import_plan(any_store, EXAMPLE, user=CHAIR)
-    with any_store.transaction() as tx:
+    with plan_store.transaction() as tx:
         tx.append("people", pl.DataFrame({"person_id": ["P9"], "source": "test"}))
         tx.append(
             "person_identity",
@@ -952,8 +983,8 @@ def test_a_name_with_a_letter_no_single_character_writes_is_withheld(
                 {"person_id": ["P9"], "name": ["Ad\u00e9\u1ecd\u0300l\u00e1 Bello"]}
             ),
         )
-    delivery.update_action(any_store, "A05", {"evidence": police}, user=CHAIR)
+    delivery.update_action(plan_store, "A05", {"evidence": police}, user=CHAIR)
     who = delivery.partner_pseudonymiser(SETTINGS)("person", "P9")
     for user in (COUNCIL, BOARD):
-        page = delivery.action_page(any_store, SETTINGS, user=user, action_id="A05")
+        page = delivery.action_page(plan_store, SETTINGS, user=user, action_id="A05")
         assert page["action"]["evidence"] == f"Saw {who} today"
