@@ -143,7 +143,8 @@ def test_cli_brief(seeded, tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "Daily risk briefing" in result.output
+    # the terminal's line names the area, as the briefing's heading does
+    assert "Daily risk briefing of Northfield " in result.output
     data = json.loads((out / "briefing.json").read_text(encoding="utf-8"))
     assert data["area"] == "Northfield"
     assert not (out / "briefing.pdf").exists()

@@ -149,9 +149,11 @@ def brief(
         if b.places or b.incidents_not_shown_short is None
         else f"places not shown ({b.incidents_not_shown_short})"
     )
+    # the area the briefing is of, as its heading says (checked a known area above)
     console.print(
         styled(
             ("Daily risk briefing", "bold"),
+            (f" of {b.area}", "bold") if b.area else "",
             f" {b.window_from:%Y-%m-%d %H:%M} to "
             f"{b.window_to:%Y-%m-%d %H:%M} ({b.audience}): "
             f"{incidents}, {people}, {places}.",
