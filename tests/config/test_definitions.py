@@ -265,3 +265,56 @@ def test_a_profile_is_read_once_per_version_of_its_file(
     for _ in range(2):  # an error is not cached
         with pytest.raises(ConfigError, match="not_a_key"):
             load_profile(bad)
+
+
+def test_a_profile_follows_the_packaged_harm_table_and_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache of ``load_profile`` is keyed on the packaged harm table's version
+    too: an edit of that table is seen at once. A relative path names the file of
+    the current folder, after a change of folder as before."""
+    from avert.config import definitions
+
+    harm_copy = tmp_path / "harm.toml"
+    harm_copy.write_text(
+        Path(definitions._default_path("harm.toml")).read_text("utf-8"), "utf-8"
+    )
+    packaged = definitions._default_path
+    monkeypatch.setattr(
+        definitions,
+        "_default_path",
+        lambda name: harm_copy if name == "harm.toml" else packaged(name),
+    )
+    assert "street begging" not in load_profile("who-broad").policeuk
+    text = harm_copy.read_text("utf-8")
+    harm_copy.write_text(
+        text.replace(
+            "[policeuk_unweighted]\n", '[policeuk_unweighted]\n"street begging" = "x"\n'
+        ),
+        "utf-8",
+    )
+    assert "street begging" in load_profile("who-broad").policeuk
+    who = Path(packaged("violence_who.toml")).read_text("utf-8")
+    for folder, pid in (("a", "who-aaaaa"), ("b", "who-bbbbb")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "mine.toml").write_text(
+            who.replace('id = "who-broad"', f'id = "{pid}"'), "utf-8"
+        )
+    monkeypatch.chdir(tmp_path / "a")
+    assert load_profile("mine.toml").id == "who-aaaaa"
+    monkeypatch.chdir(tmp_path / "b")
+    assert load_profile("mine.toml").id == "who-bbbbb"
+
+
+def test_a_path_that_cannot_be_looked_at_is_a_config_error(tmp_path: Path) -> None:
+    """A definition path too long for the system, or a loop of links, raised a bare
+    OSError from the cache's look at the file (a traceback on the command line);
+    it is the ConfigError naming the file, as before the cache."""
+    from avert.config.definitions import profile_id
+
+    loop = tmp_path / "loop.toml"
+    loop.symlink_to(loop)
+    for path in ("x" * 300 + ".toml", str(loop)):
+        with pytest.raises(ConfigError):
+            load_profile(path)
+        assert profile_id(path) == path

@@ -554,12 +554,14 @@ def profile_id(name_or_path: str | Path) -> str:
 def _file_version(path: Path) -> tuple[int, ...] | None:
     """A version of the regular file ``path``: its device, inode, size, modification
     and change times (a change time cannot be set back), or None when ``path`` is no
-    regular file. Pages and briefings ask for a profile many times: a file is read
+    regular file or cannot be looked at (a name too long, a loop of links, a folder
+    the user may not enter: reading it then raises the :class:`ConfigError` that
+    names the file). Pages and briefings ask for a profile many times: a file is read
     once per version of it, so an edit, even between two calls of one run, is read
     again."""
     try:
         stat = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:
         return None
     if not S_ISREG(stat.st_mode):
         return None
