@@ -7,7 +7,6 @@ Only ``AVERT_TEST_POSTGRES=0`` skips them, and then with a printed reason.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import secrets
@@ -26,6 +25,7 @@ from hypothesis import settings
 os.environ.pop("COLUMNS", None)
 
 from avert.store import Store
+from postgres_databases import postgres_database
 
 # Property tests check invariants, not speed (speed lives in benchmarks/): no
 # per-example deadline, which a busy machine would turn into failures.
@@ -171,7 +171,7 @@ def postgres_template(postgres_server_url: str, worker_id: str) -> Iterator[str]
     (``AVERT_TEST_POSTGRES_URL``) never copy or drop each other's template.
     """
     name = f"avert_template_{worker_id}_{uuid.uuid4().hex[:8]}"
-    with _postgres_database(postgres_server_url, name) as url:
+    with postgres_database(postgres_server_url, name) as url:
         store = Store(url)
         store.upgrade()
         # PostgreSQL copies a template only while no one is connected to it.
@@ -184,7 +184,7 @@ def postgres_store(postgres_server_url: str, postgres_template: str) -> Iterator
     """A fresh PostgreSQL database (created for this test) at the newest revision:
     a copy of the session's migrated template."""
     name = f"avert_test_{uuid.uuid4().hex[:10]}"
-    with _postgres_database(postgres_server_url, name, postgres_template) as url:
+    with postgres_database(postgres_server_url, name, postgres_template) as url:
         store = Store(url)
         yield store
         store.close()
@@ -195,41 +195,12 @@ def migrated_postgres_store(postgres_server_url: str) -> Iterator[Store]:
     """A PostgreSQL database created empty and migrated to the newest revision
     here, by every migration (for the tests of the migrations themselves)."""
     name = f"avert_test_{uuid.uuid4().hex[:10]}"
-    with _postgres_database(postgres_server_url, name) as url:
+    with postgres_database(postgres_server_url, name) as url:
         store = Store(url)
         assert store.revision() is None  # empty: every migration runs below
         store.upgrade()
         yield store
         store.close()
-
-
-@contextlib.contextmanager
-def _postgres_database(
-    server_url: str, name: str, template: str | None = None
-) -> Iterator[str]:
-    """Create the database ``name`` (empty, or a copy of ``template``) on the
-    server, yield its URL, drop it (and end its connections) afterwards."""
-    import sqlalchemy as sa
-
-    admin = Store(server_url)
-    engine = sa.create_engine(admin.url.sqlalchemy, isolation_level="AUTOCOMMIT")
-    copy = f' TEMPLATE "{template}"' if template else ""
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
-        yield _with_database(server_url, name)
-    finally:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
-        admin.close()
-
-
-def _with_database(url: str, name: str) -> str:
-    """Replace the database name of a postgresql:// URL (keeps ?host=... sockets)."""
-    head, _, query = url.partition("?")
-    base = head.rsplit("/", 1)[0]
-    return f"{base}/{name}" + (f"?{query}" if query else "")
 
 
 @pytest.fixture(

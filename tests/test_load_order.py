@@ -23,9 +23,11 @@ runs after them; each further order costs 15-25 s.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import json
+import os
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -190,14 +192,25 @@ def run_order(
     return status
 
 
-_EXPECTED: dict[str, object] = {}
+@pytest.fixture(scope="session")
+def counts_file(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """Where the first order to finish in this run writes its tables' row counts,
+    for every other order to compare with: one file for all of the run's pytest-
+    xdist workers (a worker's own state would leave an order that runs alone in
+    its worker, as the two PostgreSQL orders may, compared with nothing)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base if worker_id == "master" else base.parent) / "load-order-counts.json"
 
 
-def _check_same_counts(status: dict[str, object]) -> None:
-    """Every order ends with the same rows (compared within one test process)."""
+def _check_same_counts(status: dict[str, object], counts_file: Path) -> None:
+    """Every order ends with the same rows (compared across the whole run)."""
     tables = status["tables"]
-    _EXPECTED.setdefault("tables", tables)
-    assert tables == _EXPECTED["tables"]
+    mine = counts_file.with_name(f"{counts_file.name}.{secrets.token_hex(8)}")
+    mine.write_text(json.dumps(tables), encoding="utf-8")
+    with contextlib.suppress(FileExistsError):
+        os.link(mine, counts_file)  # atomic: the first order's counts are kept
+    mine.unlink()
+    assert tables == json.loads(counts_file.read_text(encoding="utf-8"))
 
 
 def _orders() -> Iterator[object]:
@@ -210,6 +223,7 @@ def _orders() -> Iterator[object]:
 def test_load_order_then_every_read_on_sqlite(
     order: tuple[str, ...],
     sources: dict[str, tuple[str, Path]],
+    counts_file: Path,
     template_db: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -222,7 +236,9 @@ def test_load_order_then_every_read_on_sqlite(
     store.close()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AVERT_PSEUDONYM_KEY", secrets.token_urlsafe(32))
-    _check_same_counts(run_order(store.url.sqlalchemy, order, sources, tmp_path))
+    _check_same_counts(
+        run_order(store.url.sqlalchemy, order, sources, tmp_path), counts_file
+    )
 
 
 @pytest.mark.postgres
@@ -231,6 +247,7 @@ def test_load_order_then_every_read_on_sqlite(
 def test_load_order_then_every_read_on_postgresql(
     order: tuple[str, ...],
     sources: dict[str, tuple[str, Path]],
+    counts_file: Path,
     postgres_store: Store,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -238,5 +255,6 @@ def test_load_order_then_every_read_on_postgresql(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AVERT_PSEUDONYM_KEY", secrets.token_urlsafe(32))
     _check_same_counts(
-        run_order(postgres_store.url.sqlalchemy, order, sources, tmp_path)
+        run_order(postgres_store.url.sqlalchemy, order, sources, tmp_path),
+        counts_file,
     )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from avert.store import Store
+from postgres_databases import postgres_database
 
 
 class StoreTemplates:
@@ -19,7 +20,8 @@ class StoreTemplates:
 
     SQLite: the prepared file is copied. PostgreSQL: the prepared database is the
     ``TEMPLATE`` of a new database (a file-level copy made by the server). The
-    preparation ran on a store at the newest revision, as a test's own would.
+    preparation runs on a copy of the session's migrated store (``template_db``,
+    ``postgres_template``), at the newest revision as a test's own would be.
     """
 
     def __init__(self, request: pytest.FixtureRequest, root: Path) -> None:
@@ -27,12 +29,9 @@ class StoreTemplates:
         self._root = root
         self._made: dict[tuple[str, str], str] = {}  # (backend, name) -> path/db
 
-    def _admin(self) -> sa.Engine:
-        server_url: str = self._request.getfixturevalue("postgres_server_url")
-        admin = Store(server_url)
-        engine = sa.create_engine(admin.url.sqlalchemy, isolation_level="AUTOCOMMIT")
-        admin.close()
-        return engine
+    def _server_url(self) -> str:
+        url: str = self._request.getfixturevalue("postgres_server_url")
+        return url
 
     def _template(
         self, backend: str, name: str, prepare: Callable[[Store], None]
@@ -47,28 +46,22 @@ class StoreTemplates:
             store = Store(f"sqlite:///{path}")
             made = str(path)
         else:
+            migrated: str = self._request.getfixturevalue("postgres_template")
             made = f"avert_tpl_{name}_{uuid.uuid4().hex[:8]}"
-            store = self._new_postgres(made, template=None)
+            database = contextlib.ExitStack()
+            url = database.enter_context(
+                postgres_database(self._server_url(), made, migrated)
+            )
             # dropped before the server stops: a finalizer of the session itself,
             # added after the server's (they run last-in first-out); one of this
             # fixture would run after the server (set up later) has stopped
-            self._request.node.addfinalizer(lambda: self._drop(made))
-        store.upgrade()
+            self._request.node.addfinalizer(database.close)
+            store = Store(url)
+        store.check()  # at the newest revision, as a test's own store
         prepare(store)
-        store.close()
+        store.close()  # PostgreSQL copies a template only while no one is connected
         self._made[key] = made
         return made
-
-    def _new_postgres(self, db: str, *, template: str | None) -> Store:
-        server_url: str = self._request.getfixturevalue("postgres_server_url")
-        engine = self._admin()
-        with engine.connect() as conn:
-            copy = f' TEMPLATE "{template}"' if template else ""
-            conn.exec_driver_sql(f'CREATE DATABASE "{db}"{copy}')
-        engine.dispose()
-        head, _, query = server_url.partition("?")
-        url = f"{head.rsplit('/', 1)[0]}/{db}" + (f"?{query}" if query else "")
-        return Store(url)
 
     def copy(
         self,
@@ -83,21 +76,14 @@ class StoreTemplates:
             path = folder / "avert.db"
             shutil.copyfile(made, path)
             store = Store(f"sqlite:///{path}")
-            store.upgrade()
+            store.check()
             return store, store.close
 
+        database = contextlib.ExitStack()
         db = f"avert_test_{uuid.uuid4().hex[:10]}"
-        store = self._new_postgres(db, template=made)
-        store.upgrade()
-
-        def close() -> None:
-            store.close()
-            self._drop(db)
-
-        return store, close
-
-    def _drop(self, db: str) -> None:
-        engine = self._admin()
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        engine.dispose()
+        store = Store(
+            database.enter_context(postgres_database(self._server_url(), db, made))
+        )
+        database.callback(store.close)  # run first: closed, then dropped
+        store.check()
+        return store, database.close
