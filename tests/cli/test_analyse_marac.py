@@ -7,7 +7,7 @@ import json
 import secrets
 
 import polars as pl
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from avert.cli import app
 from avert.store import Store
@@ -71,22 +71,16 @@ def _fill_with_people(store: Store) -> None:
         )
 
 
-def _marac(store: Store, *args: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
-    result = CliRunner(env=env).invoke(
-        app,
-        [
-            "--db",
-            store.url.sqlalchemy,
-            "analyse",
-            "marac",
-            "--as-of",
-            AT.isoformat(),
-            "--json",
-            *args,
-        ],
-    )
+def _marac_run(store: Store, *args: str, env: dict[str, str] | None = None) -> Result:
+    """``avert analyse marac --as-of AT ARGS`` on ``store`` (it must succeed)."""
+    command = ["--db", store.url.sqlalchemy, "analyse", "marac", "--as-of"]
+    result = CliRunner(env=env).invoke(app, [*command, AT.isoformat(), *args])
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    return result
+
+
+def _marac(store: Store, *args: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
+    return json.loads(_marac_run(store, "--json", *args, env=env).stdout)  # type: ignore[no-any-return]
 
 
 def _audit(store: Store) -> pl.DataFrame:
@@ -156,22 +150,11 @@ def test_a_partner_list_without_a_key_is_refused_before_anything_is_shown(
 
 def test_the_table_names_the_criteria(sqlite_store: Store) -> None:
     _fill(sqlite_store)
-    result = CliRunner(env={"COLUMNS": "200"}).invoke(
-        app,
-        [
-            "--db",
-            sqlite_store.url.sqlalchemy,
-            "analyse",
-            "marac",
-            "--as-of",
-            AT.isoformat(),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    assert "2 of 3 domestic abuse victims meet at least one" in result.output
-    assert "visible high risk" in result.output
-    assert "escalation" in result.output
-    assert "15/27" in result.output
+    output = _marac_run(sqlite_store, env={"COLUMNS": "200"}).output
+    assert "2 of 3 domestic abuse victims meet at least one" in output
+    assert "visible high risk" in output
+    assert "escalation" in output
+    assert "15/27" in output
 
 
 def test_the_help_names_the_marac_table() -> None:
@@ -211,21 +194,8 @@ def test_a_partner_make_up_reads_withheld_cells_as_withheld_not_zero(
     rule under them."""
     _fill_with_people(sqlite_store)
     env = {"AVERT_PSEUDONYM_KEY": secrets.token_urlsafe(32), "COLUMNS": "200"}
-    result = CliRunner(env=env).invoke(
-        app,
-        [
-            "--db",
-            sqlite_store.url.sqlalchemy,
-            "analyse",
-            "marac",
-            "--as-of",
-            AT.isoformat(),
-            "--audience",
-            "partner",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    sex = next(ln for ln in result.output.splitlines() if ln.strip().startswith("sex:"))
+    output = _marac_run(sqlite_store, "--audience", "partner", env=env).output
+    sex = next(ln for ln in output.splitlines() if ln.strip().startswith("sex:"))
     assert "None" not in sex
     assert "F [c] ([c] vs [c])" in sex
-    assert "[c]: withheld" in result.output
+    assert "[c]: withheld" in output

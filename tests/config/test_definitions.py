@@ -222,7 +222,7 @@ def test_files_parse_as_plain_toml() -> None:
 
 
 def test_a_profile_is_read_once_per_version_of_its_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, definition_reads: list[Path]
 ) -> None:
     """``load_profile`` read and checked the TOML file on every call (21 times for
     one board's objective measures, about 0.09 s each); it now reads a file once
@@ -236,14 +236,7 @@ def test_a_profile_is_read_once_per_version_of_its_file(
     text = src.read_text("utf-8")
     path = tmp_path / "mine.toml"
     path.write_text(text, "utf-8")
-    reads: list[Path] = []
-    read_file = definitions.read_file
-
-    def counted(file: Path, what: str) -> dict[str, object]:
-        reads.append(file)
-        return read_file(file, what)
-
-    monkeypatch.setattr(definitions, "read_file", counted)
+    reads = definition_reads
     first = load_profile(path)
     assert load_profile(str(path)) is first
     assert [p.name for p in reads if p.name == "mine.toml"] == ["mine.toml"]

@@ -58,26 +58,17 @@ def test_only_the_settings_module_reads_the_environment() -> None:
 
 
 def test_definition_id_reads_its_file_once_per_version_of_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, definition_reads: list[Path]
 ) -> None:
     """``definition_id()`` read and parsed the definition TOML file on every call
     (once per objective, section and page); it now reads it once per version of
     the file, and an edited file gives its new id at once."""
     import os
 
-    from avert.config import definitions
-
     text = (SRC / "config" / "defaults" / "violence_who.toml").read_text("utf-8")
     path = tmp_path / "mine.toml"
     path.write_text(text, "utf-8")
-    reads: list[Path] = []
-    read_file = definitions.read_file
-
-    def counted(file: Path, what: str) -> dict[str, object]:
-        reads.append(file)
-        return read_file(file, what)
-
-    monkeypatch.setattr(definitions, "read_file", counted)
+    reads = definition_reads
     settings = Settings(definition=str(path))
     assert [settings.definition_id() for _ in range(3)] == ["who-broad"] * 3
     assert Settings(definition=str(path)).definition_id() == "who-broad"
