@@ -368,8 +368,11 @@ class Events:
         y = events.get_column("y").cast(pl.Float64).to_numpy()
         cell = grid.cell_index(x, y)
         ok = (cell >= 0) & np.isfinite(t)
-        order = np.argsort(t[ok], kind="stable")
-        return cls(cell[ok][order], t[ok][order], x[ok][order], y[ok][order])
+        cell, t, x, y = cell[ok], t[ok], x[ok], y[ok]
+        if t.size > 1 and not bool(np.all(t[1:] >= t[:-1])):  # sorted: kept as is
+            order = np.argsort(t, kind="stable")
+            cell, t, x, y = cell[order], t[order], x[order], y[order]
+        return cls(cell, t, x, y)
 
     def before(self, t_days: float, window_days: float | None = None) -> Events:
         """Return the events with ``t_days - window_days <= t < t_days``."""
