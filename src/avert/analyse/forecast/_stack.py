@@ -281,6 +281,7 @@ class Stacked(Forecaster):
         self,
         count: npt.NDArray[np.float64],
         weights: npt.NDArray[np.float64] | None = None,
+        out: npt.NDArray[np.float64] | None = None,
     ) -> npt.NDArray[np.float64]:
         """The component maps of a decayed count per cell.
 
@@ -288,10 +289,16 @@ class Stacked(Forecaster):
         is exactly zero is left as zeros instead of computed: ``weights @ maps``
         is then the same, bit for bit (each of its terms is ``0 * v = 0``, finite
         ``v``), at the cost of the smoothings that count only (the weights learnt
-        often put none on one or two of them).
+        often put none on one or two of them). ``out``, an array of the maps'
+        shape whose rows of zero weight hold zeros, is written in place of a new
+        one (a loop over days reuses it).
         """
         base = (count / max(float(count.sum()), 1e-12)).reshape(self.grid.shape)
-        rows = np.zeros((len(self.sigmas_cells) + 2, self.grid.n_cells))
+        rows = (
+            np.zeros((len(self.sigmas_cells) + 2, self.grid.n_cells))
+            if out is None
+            else out
+        )
         rows[0] = base.ravel()
         for k, sigma in enumerate(self.sigmas_cells, start=1):
             if weights is None or weights[k] != 0.0:
@@ -336,6 +343,7 @@ class Stacked(Forecaster):
         )
         count = self._decayed_count(events.before(start), start)
         stack_cols, recent_cols, counts = [], [], []
+        maps = np.zeros((len(self.sigmas_cells) + 2, self.grid.n_cells))
         for back in range(1, self.ahead_days + 1):
             day = start - back
             held = events.between(day, day + 1.0)
@@ -345,7 +353,7 @@ class Stacked(Forecaster):
                 continue
             n = np.bincount(held.cell, minlength=self.grid.n_cells)
             seen = n > 0
-            stack_cols.append((weights @ self._maps_of(count, weights))[seen])
+            stack_cols.append((weights @ self._maps_of(count, weights, maps))[seen])
             recent_cols.append(self.recent_map(events.before(day), day)[seen])
             counts.append(n[seen].astype(np.float64))
         if not counts:
