@@ -4,7 +4,10 @@ The case the issue's owner runs on a hidden city (issue 16: "under 1 s per day")
 a 500 x 500 grid of 100 m cells (50 x 50 km), 150,000 events a year (70 % around
 400 hotspots of Pareto-distributed weight, N(0, 300 m); 30 % uniform), with every
 event of ``--years`` years passed each day, as an evaluation loop would; times to
-the microsecond, sorted (``--unsorted``: shuffled rows). For ``--days`` days from
+the microsecond, sorted (``--unsorted``: shuffled rows). ``--near-repeats 0.2``
+makes that share of the events followers of others (N(0, 80 m) away, an
+exponential three days later): the stack then weighs more of its maps and the
+recent map, and costs more. For ``--days`` days from
 2024-12-01 the default is fitted and predicts the next day; printed: each day's CPU
 seconds (one thread) and the peak resident set size, then the median, and a
 digest of the forecasts (equal before and after a speed change: the outputs are
@@ -34,7 +37,9 @@ ORIGIN = (300_000.0, 5_000_000.0)
 SIDE_M = 50_000.0
 
 
-def city(years: float, *, unsorted: bool, seed: int = 1) -> pl.DataFrame:
+def city(
+    years: float, *, unsorted: bool, near_repeats: float = 0.0, seed: int = 1
+) -> pl.DataFrame:
     """The seeded city: ``150,000 * years`` events ending 2025-01-01."""
     rng = np.random.default_rng(seed)
     n = int(150_000 * years)
@@ -46,6 +51,11 @@ def city(years: float, *, unsorted: bool, seed: int = 1) -> pl.DataFrame:
     xy[uniform] = rng.uniform((x0, y0), (x0 + SIDE_M, y0 + SIDE_M), (uniform.sum(), 2))
     end = np.datetime64("2025-01-01T00:00:00", "us")
     span_us = rng.random(n) * years * 365 * 86_400e6
+    followers = rng.random(n) < near_repeats
+    leader = rng.integers(0, n, int(followers.sum()))
+    xy[followers] = xy[leader] + rng.normal(0, 80, (leader.size, 2))
+    later_us = rng.exponential(3 * 86_400e6, leader.size)
+    span_us[followers] = np.maximum(span_us[leader] - later_us, 0.0)
     frame = pl.DataFrame(
         {
             "x": xy[:, 0],
@@ -61,13 +71,15 @@ def main() -> None:
     parser.add_argument("--years", type=float, default=4.0)
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--unsorted", action="store_true")
+    parser.add_argument("--near-repeats", type=float, default=0.0)
     args = parser.parse_args()
-    events = city(args.years, unsorted=args.unsorted)
+    events = city(args.years, unsorted=args.unsorted, near_repeats=args.near_repeats)
     grid = {"origin_xy": ORIGIN, "cell_size_m": 100, "shape": (500, 500)}
     forecast_grid(events, at=dt.datetime(2024, 11, 30), **grid)  # warm-up
     print(
         f"{events.height:,} events over {args.years:g} years"
-        f"{' (unsorted)' if args.unsorted else ''}; 500 x 500 cells of 100 m"
+        f"{' (unsorted)' if args.unsorted else ''}, {args.near_repeats:.0%} near "
+        "repeats; 500 x 500 cells of 100 m"
     )
     cpu: list[float] = []
     digest = hashlib.sha256()
