@@ -170,8 +170,9 @@ def forecast_grid(
         ``occurred_at`` (naive local datetimes; aware ones are read as their
         wall-clock time; dates and ISO 8601 texts are read too, a text with an
         offset as the clock it writes; other texts, ``01/02/2023``, are refused:
-        day or month first cannot be told); only events
-        before ``at`` are used. A pandas frame is converted.
+        day or month first cannot be told; so are epoch numbers, whose unit
+        cannot be told); only events before ``at`` are used. A pandas frame or
+        a dict of columns is converted, a LazyFrame collected.
     origin_xy
         South-west corner of cell ``(0, 0)``.
     cell_size_m
@@ -181,7 +182,8 @@ def forecast_grid(
     at
         Start of the forecast period: a datetime (when aware and the events'
         times are too, converted to their zone first), a date (midnight) or a
-        naive ``np.datetime64`` or an ISO 8601 text (``"2021-01-01"``).
+        naive ``np.datetime64`` or an ISO 8601 text (``"2021-01-01"``); None,
+        NaT or a number is a ConfigError.
     model
         A key of :data:`MODELS`; ``"default"`` is the best model measured.
     horizon

@@ -45,8 +45,10 @@ class Forecaster(ABC):
         :meth:`predict` is then first converted to their zone (the same instant).
         """
         self._zone = None
+        if isinstance(events, pl.LazyFrame):  # a query the caller built: run it
+            events = events.collect()
         if not isinstance(events, (Events, pl.DataFrame)):  # pandas, dict of columns
-            events = pl.DataFrame(events)
+            events = _as_frame(events)
         if isinstance(events, Events):
             self._events = events
         else:
@@ -115,6 +117,21 @@ class Forecaster(ABC):
     @abstractmethod
     def _predict(self, past: Events, t0: float, horizon_days: float) -> Risk:
         """Return a flat risk per cell from the events before ``t0`` (days)."""
+
+
+def _as_frame(events: object) -> pl.DataFrame:
+    """``events`` (a pandas frame, a dict of columns) as a Polars frame; anything
+    Polars cannot read is a ConfigError saying what to pass (it was Polars' own
+    TypeError or ValueError from deep inside the constructor)."""
+    try:
+        return pl.DataFrame(events)  # type: ignore[arg-type]
+    except (TypeError, ValueError, pl.exceptions.PolarsError) as err:
+        msg = (
+            "events must be a Polars DataFrame (or a pandas one, or a dict of "
+            "columns) with x, y and occurred_at; got "
+            f"{type(events).__name__} ({str(err).splitlines()[0]})."
+        )
+        raise ConfigError(msg) from None
 
 
 def _horizon(value: object) -> dt.timedelta:

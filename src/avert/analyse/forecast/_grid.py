@@ -259,14 +259,31 @@ def read_at(
 ) -> dt.datetime | dt.date | np.datetime64:
     """Return ``value`` with an ISO 8601 text (``"2021-01-01"``,
     ``"2021-01-01T06:00"``, ``"2021-01-01T06:00Z"``) read as a date or datetime;
-    any other value unchanged. A text that is not ISO 8601 is a ConfigError."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        msg = f"at must be an ISO 8601 date or datetime; got {value!r}."
-        raise ConfigError(msg) from None
+    any other date, datetime (pandas' Timestamp is one) or ``np.datetime64``
+    unchanged. A text that is not ISO 8601 is a ConfigError, and so is anything
+    else: a missing time (None, NaT) or a number, whose unit cannot be told
+    (``None`` was an AttributeError; a NaT read every event, later ones too, or
+    none)."""
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            msg = f"at must be an ISO 8601 date or datetime; got {value!r}."
+            raise ConfigError(msg) from None
+    if isinstance(value, np.datetime64):
+        missing = bool(np.isnat(value))
+    elif isinstance(value, dt.date):
+        missing = value != value  # pandas' NaT is a datetime unequal to itself
+    else:
+        msg = (
+            "at must be a datetime, a date, a np.datetime64 or an ISO 8601 text "
+            f"(e.g. '2021-01-01'); got {value!r} ({type(value).__name__})."
+        )
+        raise ConfigError(msg)
+    if missing:
+        msg = f"at is a missing time ({value!r}); give the start of the forecast."
+        raise ConfigError(msg)
+    return value
 
 
 def to_days(value: dt.datetime | dt.date | np.datetime64 | str) -> float:
@@ -333,6 +350,21 @@ def _parse_times(text: pl.Series) -> pl.Series:
         raise ConfigError(msg) from None
 
 
+def _metres(events: pl.DataFrame, axis: str) -> npt.NDArray[np.float64]:
+    """Column ``axis`` of ``events`` as float metres (nulls NaN); a ConfigError
+    naming it when it holds something else (a text that is no number was Polars'
+    InvalidOperationError)."""
+    try:
+        values = events.get_column(axis).cast(pl.Float64)
+    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as err:
+        msg = (
+            f"events.{axis} must be numbers (metres in a projected CRS); "
+            f"{str(err).splitlines()[0]}"
+        )
+        raise ConfigError(msg) from None
+    return values.to_numpy()
+
+
 @dataclass(frozen=True)
 class Events:
     """Events inside a grid as arrays: flat cell index and time in days, time-sorted."""
@@ -360,16 +392,23 @@ class Events:
             when = when.cast(pl.Datetime("us"))
         if not isinstance(when.dtype, pl.Datetime):
             msg = f"events.occurred_at must be a datetime; got {when.dtype}."
+            if when.dtype.is_numeric():  # epoch numbers: their unit cannot be told
+                msg += (
+                    " Numbers since 1970 have no unit to read them by; convert "
+                    "them first, e.g. pl.from_epoch('occurred_at', time_unit='s')."
+                )
             raise ConfigError(msg)
         if when.dtype.time_zone is not None:  # type: ignore[union-attr, unused-ignore]
             when = when.dt.replace_time_zone(None)
         t = when.dt.epoch("us").cast(pl.Float64).to_numpy() / DAY_US
-        x = events.get_column("x").cast(pl.Float64).to_numpy()
-        y = events.get_column("y").cast(pl.Float64).to_numpy()
+        x, y = (_metres(events, axis) for axis in ("x", "y"))
         cell = grid.cell_index(x, y)
         ok = (cell >= 0) & np.isfinite(t)
-        order = np.argsort(t[ok], kind="stable")
-        return cls(cell[ok][order], t[ok][order], x[ok][order], y[ok][order])
+        cell, t, x, y = cell[ok], t[ok], x[ok], y[ok]
+        if t.size > 1 and not bool(np.all(t[1:] >= t[:-1])):  # sorted: kept as is
+            order = np.argsort(t, kind="stable")
+            cell, t, x, y = cell[order], t[order], x[order], y[order]
+        return cls(cell, t, x, y)
 
     def before(self, t_days: float, window_days: float | None = None) -> Events:
         """Return the events with ``t_days - window_days <= t < t_days``."""

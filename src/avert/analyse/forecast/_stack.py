@@ -260,24 +260,52 @@ class Stacked(Forecaster):
 
     def _decayed_count(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
         """Events per cell at ``t0``, each weighted ``2 ** (-age / half_life_days)``."""
+        return self._count_of(events.cell, self._event_weights(events, t0))
+
+    def _event_weights(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
+        """Each event's weight at ``t0``: ``2 ** (-age / half_life_days)`` (1 without
+        a half-life); element by element, so a subset's are the subset of these."""
         age = t0 - events.t
-        w = (
-            np.ones_like(age)
-            if self.half_life_days is None
-            else np.exp(-_LN2 * age / self.half_life_days)
-        )
-        count = np.bincount(events.cell, weights=w, minlength=self.grid.n_cells)
+        if self.half_life_days is None:
+            return np.ones_like(age)
+        return np.asarray(np.exp(-_LN2 * age / self.half_life_days), dtype=np.float64)
+
+    def _count_of(
+        self, cell: npt.NDArray[np.int64], weight: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        """The sum of ``weight`` per cell (in the events' order)."""
+        count = np.bincount(cell, weights=weight, minlength=self.grid.n_cells)
         return count.astype(np.float64, copy=False)
 
-    def _maps_of(self, count: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """The component maps of a decayed count per cell."""
+    def _maps_of(
+        self,
+        count: npt.NDArray[np.float64],
+        weights: npt.NDArray[np.float64] | None = None,
+        out: npt.NDArray[np.float64] | None = None,
+    ) -> npt.NDArray[np.float64]:
+        """The component maps of a decayed count per cell.
+
+        Given the ``weights`` the maps will be mixed with, a smoothing whose weight
+        is exactly zero is left as zeros instead of computed: ``weights @ maps``
+        is then the same, bit for bit (each of its terms is ``0 * v = 0``, finite
+        ``v``), at the cost of the smoothings that count only (the weights learnt
+        often put none on one or two of them). ``out``, an array of the maps'
+        shape whose rows of zero weight hold zeros, is written in place of a new
+        one (a loop over days reuses it).
+        """
         base = (count / max(float(count.sum()), 1e-12)).reshape(self.grid.shape)
-        rows = [base.ravel()]
-        for sigma in self.sigmas_cells:
-            smooth = smooth_near(base, sigma).ravel()
-            rows.append(smooth / max(float(smooth.sum()), 1e-12))
-        rows.append(np.full(self.grid.n_cells, 1.0 / self.grid.n_cells))
-        return np.vstack(rows)
+        rows = (
+            np.zeros((len(self.sigmas_cells) + 2, self.grid.n_cells))
+            if out is None
+            else out
+        )
+        rows[0] = base.ravel()
+        for k, sigma in enumerate(self.sigmas_cells, start=1):
+            if weights is None or weights[k] != 0.0:
+                smooth = smooth_near(base, sigma).ravel()
+                np.divide(smooth, max(float(smooth.sum()), 1e-12), out=rows[k])
+        rows[-1] = 1.0 / self.grid.n_cells
+        return rows
 
     def recent_map(self, events: Events, t0: float) -> npt.NDArray[np.float64]:
         """Return the last days' events at ``t0`` as a flat density: the count with
@@ -315,6 +343,7 @@ class Stacked(Forecaster):
         )
         count = self._decayed_count(events.before(start), start)
         stack_cols, recent_cols, counts = [], [], []
+        maps = np.zeros((len(self.sigmas_cells) + 2, self.grid.n_cells))
         for back in range(1, self.ahead_days + 1):
             day = start - back
             held = events.between(day, day + 1.0)
@@ -324,7 +353,7 @@ class Stacked(Forecaster):
                 continue
             n = np.bincount(held.cell, minlength=self.grid.n_cells)
             seen = n > 0
-            stack_cols.append((weights @ self._maps_of(count))[seen])
+            stack_cols.append((weights @ self._maps_of(count, weights, maps))[seen])
             recent_cols.append(self.recent_map(events.before(day), day)[seen])
             counts.append(n[seen].astype(np.float64))
         if not counts:
@@ -362,14 +391,16 @@ class Stacked(Forecaster):
         )
         maps: list[npt.NDArray[np.float64]] = []
         counts: list[npt.NDArray[np.float64]] = []
+        weight = self._event_weights(ev, t0)  # once: each block's are a subset
         for b in np.unique(block):
             inside = block == b
             if inside.all():
                 return None
-            rest = Events(ev.cell[~inside], ev.t[~inside], ev.x[~inside], ev.y[~inside])
+            rest = ~inside
             n = np.bincount(ev.cell[inside], minlength=self.grid.n_cells)
             seen = n > 0
-            maps.append(self.maps(rest, t0)[:, seen])
+            rest_count = self._count_of(ev.cell[rest], weight[rest])
+            maps.append(self._maps_of(rest_count)[:, seen])
             counts.append(n[seen].astype(np.float64))
         return np.hstack(maps), np.concatenate(counts)
 
