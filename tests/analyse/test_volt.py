@@ -570,3 +570,43 @@ def test_priority_offenders_are_the_top_ceil_share(
     )
     overlaps, _ = volt_overlaps(incidents, involvements, at=AT, priority_top=share)
     assert overlaps["n_priority_offenders"] == expected
+
+
+def test_trend_needs_both_halves_covered_by_each_source() -> None:
+    """A store with an older force's months beside another source's recent months
+    (West Yorkshire's July 2018 beside London's 2022) does not cover the newer
+    source's earlier half: the trend is withheld and the note names that source."""
+    old = pl.DataFrame(
+        {
+            "incident_id": ["wy1", "wy2"],
+            "occurred_from": [dt.datetime(2018, 7, 1)] * 2,
+            "time_precision": ["month", "month"],
+            "lsoa": ["W", "W"],
+            "source": ["policeuk", "policeuk"],
+            "force": ["West Yorkshire Police", "West Yorkshire Police"],
+        }
+    )
+    recent = pl.DataFrame(
+        {
+            "incident_id": ["l1", "l2", "l3"],
+            "occurred_from": [dt.datetime(2022, m, 1) for m in (1, 2, 3)],
+            "time_precision": ["month"] * 3,
+            "lsoa": ["L", "L", "L"],
+            "source": ["policeuk-reduced"] * 3,
+            "force": pl.Series([None, None, None], dtype=pl.String),
+        }
+    )
+    at = dt.datetime(2022, 3, 31, 23, 59)
+    res = volt_profiles(pl.concat([old, recent]), None, at=at, window_days=365)
+    assert res.places.height == 1
+    assert res.places["trend"].to_list() == [None]
+    assert any(
+        "Trend unavailable: the incidents of policeuk-reduced start 2022-01-01" in n
+        for n in res.notes
+    )
+    # one source reaching back to the window's start still gives the trend
+    year = recent.with_columns(
+        pl.Series("occurred_from", [dt.datetime(2021, 4, 1), *recent["occurred_from"][1:]])
+    )
+    res = volt_profiles(pl.concat([old, year]), None, at=at, window_days=365)
+    assert res.places["trend"].null_count() == 0
