@@ -606,7 +606,9 @@ def test_trend_needs_both_halves_covered_by_each_source() -> None:
     )
     # one source reaching back to the window's start still gives the trend
     year = recent.with_columns(
-        pl.Series("occurred_from", [dt.datetime(2021, 4, 1), *recent["occurred_from"][1:]])
+        pl.Series(
+            "occurred_from", [dt.datetime(2021, 4, 1), *recent["occurred_from"][1:]]
+        )
     )
     res = volt_profiles(pl.concat([old, year]), None, at=at, window_days=365)
     assert res.places["trend"].null_count() == 0
