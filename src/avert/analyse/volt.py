@@ -45,6 +45,7 @@ from avert.errors import ConfigError
 from avert.schema import TIME_PRECISIONS, check_frame
 
 __all__ = [
+    "CELL_NAME_COLUMNS",
     "VoltResult",
     "person_profiles",
     "place_profiles",
@@ -303,19 +304,29 @@ def _place_keyed(inc: pl.DataFrame, cell_size_m: float | None) -> pl.DataFrame:
     ).filter(pl.col("place_id").is_not_null())
 
 
+#: What names a grid cell, in the order tried (the briefing's places name cells by
+#: the same: LSOA name, else ward or neighbourhood, else borough)
+CELL_NAME_COLUMNS: Final = ("lsoa_name", "ward", "borough")
+
+
 def _place_names(inc: pl.DataFrame, cell_size_m: float | None) -> pl.DataFrame:
-    """Per LSOA ``place_id``, the ``name`` its incidents give it (police.uk's "LSOA
-    name", the name the briefing shows): the most frequent non-empty ``lsoa_name``,
-    ties by the name, so every run says the same. A bare code (E01032739) is a
-    place no one at a meeting can find. Grid cells (``cell_size_m``) and records
-    without ``lsoa_name`` give no rows: their ``name`` stays null."""
+    """Per ``place_id``, the ``name`` its incidents give it: the most frequent
+    non-empty name, ties by the name, so every run says the same. An LSOA is named
+    by its ``lsoa_name`` (police.uk's "LSOA name", the name the briefing shows); a
+    grid cell (``cell_size_m``) by its incidents' LSOA name, else ward or
+    neighbourhood, else borough (:data:`CELL_NAME_COLUMNS`). A bare code
+    (E01032739, 250m:E2522:N19339) is a place no one at a meeting can find.
+    Records without those columns give no rows: their ``name`` stays null."""
     empty = pl.DataFrame(schema={"place_id": pl.String, "name": pl.String})
-    if cell_size_m is not None or not {"lsoa", "lsoa_name"} <= set(inc.columns):
+    columns = ("lsoa_name",) if cell_size_m is None else CELL_NAME_COLUMNS
+    present = [c for c in columns if c in inc.columns]
+    if not present or (cell_size_m is None and "lsoa" not in inc.columns):
         return empty
-    name = pl.col("lsoa_name").cast(pl.String).str.strip_chars()
+    texts = [pl.col(c).cast(pl.String).str.strip_chars() for c in present]
+    name = pl.coalesce([pl.when(t != "").then(t) for t in texts])
     return (
-        inc.select(pl.col("lsoa").alias("place_id"), name.alias("name"))
-        .filter(pl.col("place_id").is_not_null() & (pl.col("name") != ""))
+        inc.select(_place_col(inc, cell_size_m), name.alias("name"))
+        .filter(pl.col("place_id").is_not_null() & pl.col("name").is_not_null())
         .group_by("place_id", "name")
         .len()
         .sort(["place_id", "len", "name"], descending=[False, True, False])
