@@ -499,7 +499,7 @@ def test_a_month_dated_last_record_has_no_days_since() -> None:
 def test_places_carry_the_lsoa_name_beside_the_code() -> None:
     """West Yorkshire's VOLT read "E01033010" where the briefing says "Leeds 111B":
     each LSOA place carries its commonest name (ties by the name), the code kept;
-    an LSOA with no name, and every grid cell, a null name."""
+    an LSOA with no name a null name; a grid cell its incidents' commonest name."""
     incidents = pl.DataFrame(
         {
             "incident_id": ["i1", "i2", "i3", "i4", "i5"],
@@ -518,7 +518,39 @@ def test_places_carry_the_lsoa_name_beside_the_code() -> None:
     assert result.peak_times["name"][0] == "Leeds 111B"
     assert result.to_dict()["places"][0]["name"] == "Leeds 111B"
     cells = volt_profiles(incidents, at=AT, window_days=365, cell_size_m=250)
-    assert cells.places["name"].to_list() == [None]
+    assert cells.places["name"].to_list() == ["Leeds 111B"]
+
+
+def test_grid_cells_are_named_by_their_incidents_area() -> None:
+    """Toronto's VOLT listed "250m:E2522:N19339" with no name, where the briefing
+    names the cell "Church-Yonge Corridor": a cell takes its incidents' commonest
+    LSOA name, else ward or neighbourhood, else borough (ties by the name)."""
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["t1", "t2", "t3", "t4", "t5"],
+            "occurred_from": [dt.datetime(2024, 6, d) for d in (1, 2, 3, 4, 5)],
+            "lsoa_name": pl.Series([None] * 5, dtype=pl.String),
+            "ward": [
+                "Moss Park",
+                "Church-Yonge Corridor",
+                "Church-Yonge Corridor",
+                "",
+                None,
+            ],
+            "borough": [None, None, None, None, "Old Toronto"],
+            "x": [10.0, 20.0, 30.0, 900.0, 1500.0],
+            "y": [10.0, 20.0, 30.0, 900.0, 1500.0],
+            "harm_days": [3.0, 3.0, 3.0, 2.0, 1.0],
+        }
+    )
+    res = volt_profiles(incidents, at=AT, window_days=365)
+    assert res.params["place_unit"] == "cell"
+    names = dict(zip(res.places["place_id"], res.places["name"], strict=True))
+    assert names == {
+        "250m:E0:N0": "Church-Yonge Corridor",
+        "250m:E3:N3": None,
+        "250m:E6:N6": "Old Toronto",
+    }
 
 
 def test_counts_in_the_notes_separate_their_thousands() -> None:
@@ -570,3 +602,45 @@ def test_priority_offenders_are_the_top_ceil_share(
     )
     overlaps, _ = volt_overlaps(incidents, involvements, at=AT, priority_top=share)
     assert overlaps["n_priority_offenders"] == expected
+
+
+def test_trend_needs_both_halves_covered_by_each_source() -> None:
+    """A store with an older force's months beside another source's recent months
+    (West Yorkshire's July 2018 beside London's 2022) does not cover the newer
+    source's earlier half: the trend is withheld and the note names that source."""
+    old = pl.DataFrame(
+        {
+            "incident_id": ["wy1", "wy2"],
+            "occurred_from": [dt.datetime(2018, 7, 1)] * 2,
+            "time_precision": ["month", "month"],
+            "lsoa": ["W", "W"],
+            "source": ["policeuk", "policeuk"],
+            "force": ["West Yorkshire Police", "West Yorkshire Police"],
+        }
+    )
+    recent = pl.DataFrame(
+        {
+            "incident_id": ["l1", "l2", "l3"],
+            "occurred_from": [dt.datetime(2022, m, 1) for m in (1, 2, 3)],
+            "time_precision": ["month"] * 3,
+            "lsoa": ["L", "L", "L"],
+            "source": ["policeuk-reduced"] * 3,
+            "force": pl.Series([None, None, None], dtype=pl.String),
+        }
+    )
+    at = dt.datetime(2022, 3, 31, 23, 59)
+    res = volt_profiles(pl.concat([old, recent]), None, at=at, window_days=365)
+    assert res.places.height == 1
+    assert res.places["trend"].to_list() == [None]
+    assert any(
+        "Trend unavailable: the incidents of policeuk-reduced start 2022-01-01" in n
+        for n in res.notes
+    )
+    # one source reaching back to the window's start still gives the trend
+    year = recent.with_columns(
+        pl.Series(
+            "occurred_from", [dt.datetime(2021, 4, 1), *recent["occurred_from"][1:]]
+        )
+    )
+    res = volt_profiles(pl.concat([old, year]), None, at=at, window_days=365)
+    assert res.places["trend"].null_count() == 0

@@ -706,3 +706,31 @@ def test_an_unfinished_month_s_places_note_does_not_say_there_is_no_violence() -
         and "40 month-only records" in n
         for n in b.notes
     ), b.notes
+
+
+def test_the_map_draws_its_sample_from_the_incidents_in_its_frame() -> None:
+    """A force-wide month's map is framed on its top cells (1.5 km around), but
+    its 400 dots were sampled from the whole force: London's March 2022 drew 25 of
+    them in the frame, around a top cell that alone held 53 incidents, so the map
+    showed little violence where most was. The sample is now drawn from the
+    incidents in the frame, and the caption says how many those are."""
+    n_near, n_far = 600, 3000
+    near = _month_rows(dt.datetime(2022, 1, 1), n_near)  # 1 km x 0.8 km
+    far = _month_rows(dt.datetime(2022, 1, 1), n_far, start=n_near).with_columns(
+        x=pl.Series([560_000.0 + (i % 60) * 1000 for i in range(n_far)]),
+        y=pl.Series([150_000.0 + (i // 60) * 1000 for i in range(n_far)]),
+    )
+    inc = pl.concat([near, far]).with_columns(
+        in_definition=pl.lit(True),
+        category=pl.lit(None, pl.String),
+        harm_days=pl.lit(119.3036),
+        harm_source=pl.lit("expected:violence and sexual offences"),
+    )
+    b = daily_briefing(inc, at=dt.datetime(2022, 2, 1, 6))
+    html = render_briefing_html(b)
+    assert (
+        "The map shows 400 of the 600 incidents in its frame (3,600 in the window)"
+        in html
+    )
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert svg.count("<circle") >= 400

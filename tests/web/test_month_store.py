@@ -252,3 +252,20 @@ def test_groups_of_a_store_naming_no_one_read_no_incidents(
     assert "No groups found" in page.text
     assert "name no one" in page.text
     assert read == [0]
+
+
+def test_brief_area_says_an_lsoa_name_is_named_by_its_code(
+    month_app: FastAPI,
+) -> None:
+    """The briefing names places by LSOA name ("City of London 001F"), but
+    `--area` takes the LSOA's code: the name was refused with a list of 20
+    boroughs and codes that did not say which code it was."""
+    url = month_app.state.avert.settings.database_url
+    res = CliRunner().invoke(
+        cli_app,
+        ["--db", url, "brief", "--at", "2019-07-01", "--area", "city of london 001F"],
+    )
+    assert res.exit_code == 2
+    text = " ".join(res.output.replace("│", " ").split())
+    assert "is the name of the LSOA E01032739" in text
+    assert "(--area E01032739) or its borough (City of London)" in text

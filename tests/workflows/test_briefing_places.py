@@ -21,6 +21,7 @@ from avert.analyse.forecast import (
 )
 from avert.briefing import daily_briefing
 from avert.config.settings import DEFAULT_PLACES_CELL_M
+from avert.report import render_briefing_html
 from avert.store import Store
 from avert.workflows.briefing import build_briefing, run_briefing
 from avert.workflows.forecast import briefing_places, recent_violence
@@ -243,3 +244,43 @@ def test_places_are_named_by_the_streets_of_the_days_before_the_window(
     named = [p["near"] for p in build_briefing(seeded, at=AT).places if p["near"]]
     assert named
     assert all(n.startswith("Street ") for n in named), named
+
+
+@pytest.mark.parametrize("audience", ["police", "partner"])
+def test_near_repeat_zones_are_named_by_their_incidents_cell(
+    tmp_path: Path, audience: str
+) -> None:
+    """A zone read only "E 618,246 N 4,827,712" (Toronto's 27 zones of 30 Dec
+    2021): each now names its incident's cell as the places do, the street and
+    area for the police, the area alone for partners."""
+    frame = _contagious(2).with_columns(
+        location=pl.format("On or near Street {}", pl.int_range(pl.len()) % 7),
+        lsoa_name=pl.lit("Testtown 001A"),
+    )
+    fc = briefing_places(_store(tmp_path, frame), at=AT, profile="avb-2010")
+    assert fc is not None
+    classified = frame.with_columns(
+        in_definition=pl.lit(value=True),
+        category=pl.lit("assault_with_injury"),
+        harm_days=pl.lit(180.0),
+    )
+    b = daily_briefing(
+        classified,
+        at=AT,
+        places_forecast=fc,
+        audience=audience,  # type: ignore[arg-type]
+        pseudonymiser=Pseudonymiser("test-key"),
+    )
+    zones = b.places_summary["near_repeat"]["zones"]
+    assert zones
+    if audience == "police":
+        assert all(
+            z["near"] is not None
+            and z["near"].startswith("Street ")
+            and z["near"].endswith(" · Testtown 001A")
+            for z in zones
+        ), zones
+    else:
+        assert {z["near"] for z in zones} == {"Testtown 001A"}
+    table = render_briefing_html(b).split('class="zones cols"')[1].split("</table>")[0]
+    assert f"near {zones[0]['near']}</span>" in table

@@ -40,10 +40,12 @@ from avert.analyse._window import in_window, month_edge_notes
 from avert.analyse.concentration import top_count
 from avert.analyse.places import cell_expr
 from avert.analyse.result import Result, json_object
+from avert.analyse.trend import COVERAGE_KEYS
 from avert.errors import ConfigError
 from avert.schema import TIME_PRECISIONS, check_frame
 
 __all__ = [
+    "CELL_NAME_COLUMNS",
     "VoltResult",
     "person_profiles",
     "place_profiles",
@@ -302,19 +304,29 @@ def _place_keyed(inc: pl.DataFrame, cell_size_m: float | None) -> pl.DataFrame:
     ).filter(pl.col("place_id").is_not_null())
 
 
+#: What names a grid cell, in the order tried (the briefing's places name cells by
+#: the same: LSOA name, else ward or neighbourhood, else borough)
+CELL_NAME_COLUMNS: Final = ("lsoa_name", "ward", "borough")
+
+
 def _place_names(inc: pl.DataFrame, cell_size_m: float | None) -> pl.DataFrame:
-    """Per LSOA ``place_id``, the ``name`` its incidents give it (police.uk's "LSOA
-    name", the name the briefing shows): the most frequent non-empty ``lsoa_name``,
-    ties by the name, so every run says the same. A bare code (E01032739) is a
-    place no one at a meeting can find. Grid cells (``cell_size_m``) and records
-    without ``lsoa_name`` give no rows: their ``name`` stays null."""
+    """Per ``place_id``, the ``name`` its incidents give it: the most frequent
+    non-empty name, ties by the name, so every run says the same. An LSOA is named
+    by its ``lsoa_name`` (police.uk's "LSOA name", the name the briefing shows); a
+    grid cell (``cell_size_m``) by its incidents' LSOA name, else ward or
+    neighbourhood, else borough (:data:`CELL_NAME_COLUMNS`). A bare code
+    (E01032739, 250m:E2522:N19339) is a place no one at a meeting can find.
+    Records without those columns give no rows: their ``name`` stays null."""
     empty = pl.DataFrame(schema={"place_id": pl.String, "name": pl.String})
-    if cell_size_m is not None or not {"lsoa", "lsoa_name"} <= set(inc.columns):
+    columns = ("lsoa_name",) if cell_size_m is None else CELL_NAME_COLUMNS
+    present = [c for c in columns if c in inc.columns]
+    if not present or (cell_size_m is None and "lsoa" not in inc.columns):
         return empty
-    name = pl.col("lsoa_name").cast(pl.String).str.strip_chars()
+    texts = [pl.col(c).cast(pl.String).str.strip_chars() for c in present]
+    name = pl.coalesce([pl.when(t != "").then(t) for t in texts])
     return (
-        inc.select(pl.col("lsoa").alias("place_id"), name.alias("name"))
-        .filter(pl.col("place_id").is_not_null() & (pl.col("name") != ""))
+        inc.select(_place_col(inc, cell_size_m), name.alias("name"))
+        .filter(pl.col("place_id").is_not_null() & pl.col("name").is_not_null())
         .group_by("place_id", "name")
         .len()
         .sort(["place_id", "len", "name"], descending=[False, True, False])
@@ -708,18 +720,41 @@ class VoltResult(Result):
         )
 
 
-def _window_covered(
+def _first_uncovered(
     incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
-) -> bool:
-    """Whether the incidents reach back to the window's start (within a day).
+) -> tuple[str, dt.datetime] | None:
+    """The first record's time of a source whose records start inside the window
+    (more than a day after its start), with the source's name when the incidents
+    come from several; None when every source of the window's incidents reaches
+    back to its start.
 
     The trend (later half minus earlier half) needs both halves covered: a store
     whose records begin inside the window, such as one month of data.police.uk,
-    would show every place and person as growing.
+    would show every place and person as growing. Coverage is judged per source
+    (``source`` and ``force`` when present, :data:`avert.analyse.trend.COVERAGE_KEYS`,
+    the keys the briefing's year-on-year trend compares on): a store holding West
+    Yorkshire's July 2018 beside London's first quarter of 2022 does not cover
+    London's 2021, and every London place read as growing (+174, +187, ...).
     """
-    first = incidents["occurred_from"].min() if incidents.height else None
+    if incidents.height == 0:
+        return None
+    keys = [k for k in COVERAGE_KEYS if k in incidents.columns]
     start = at - dt.timedelta(days=window_days)
-    return not isinstance(first, dt.datetime) or first <= start + dt.timedelta(days=1)
+    first = pl.col("occurred_from").min().alias("first")
+    firsts = incidents.group_by(keys).agg(first) if keys else incidents.select(first)
+    if keys:
+        in_win = incidents.filter(in_window("occurred_from", at, window_days))
+        supplying = in_win.select(keys).unique()
+        late = firsts.join(supplying, on=keys, nulls_equal=True)
+    else:
+        late = firsts
+    late = late.filter(pl.col("first") > start + dt.timedelta(days=1))
+    if late.height == 0 or late["first"].null_count():
+        return None
+    row = late.sort("first").row(0, named=True)
+    several = firsts.height > 1
+    label = "/".join(str(row[k]) for k in keys if row[k] is not None)
+    return (label or "(unnamed source)") if several else "", row["first"]
 
 
 def _months_cut_at_start(
@@ -788,7 +823,8 @@ def _no_trend_note(
 
     Month-dated incidents left out at the window's start
     (:func:`_months_cut_at_start`), or incidents that start inside the window
-    (:func:`_window_covered`): later minus earlier would read as growth.
+    (:func:`_first_uncovered`, per source): later minus earlier would read as
+    growth.
     """
     cut = _months_cut_at_start(incidents, at=at, window_days=window_days)
     if cut:
@@ -808,13 +844,14 @@ def _no_trend_note(
             "such as 6 or 12 to a month's end, has its midpoint at a month's turn "
             "and gives the trend)."
         )
-    if not _window_covered(incidents, at=at, window_days=window_days):
-        first = incidents["occurred_from"].min()
-        start_text = first.date().isoformat() if isinstance(first, dt.datetime) else ""
+    uncovered = _first_uncovered(incidents, at=at, window_days=window_days)
+    if uncovered is not None:
+        label, first = uncovered
+        whose = f"of {label} " if label else ""
         return (
-            f"Trend unavailable: the incidents start {start_text}, inside the "
-            f"{window_days}-day window, so its earlier half is not covered (later "
-            "minus earlier would read as growth)."
+            f"Trend unavailable: the incidents {whose}start {first.date().isoformat()}, "
+            f"inside the {window_days}-day window, so its earlier half is not covered "
+            "(later minus earlier would read as growth)."
         )
     return None
 

@@ -241,6 +241,9 @@ class NearRepeatZone(TypedDict):
     occurred_at: dt.datetime
     radius_m: float
     until: dt.datetime
+    #: the name of the incident's cell, as a place's ``near`` (partners: the area
+    #: alone); None when its incidents name nothing
+    near: str | None
 
 
 class NearRepeat(TypedDict):

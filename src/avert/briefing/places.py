@@ -298,20 +298,27 @@ def _name_places(
 
 
 def _zone_items(
-    ctx: BriefingContext, fc: PlacesForecast, cell_size_m: float
+    ctx: BriefingContext, fc: PlacesForecast, cell_size_m: float, named: pl.DataFrame
 ) -> list[NearRepeatZone]:
+    """The zones as the page lists them, each with ``near``: the name of its
+    incident's cell (:func:`_named_cells`: "Boar Lane · Leeds 111B"; partners, the
+    area alone), None when its incidents name nothing. A zone read only "E 618,246
+    N 4,827,712", which no one at a meeting can find."""
     z = fc.zones
     if z.height == 0:
         return []
+    s = cell_size_m
+    z = z.with_columns(cell_id=_cell_ids(s)).join(
+        named.select("cell_id", "near"), on="cell_id", how="left"
+    )
     if ctx.partner:  # partners see the centre of the incident's cell only
-        s = cell_size_m
         z = z.with_columns(
             x=((pl.col("x") / s).floor() + 0.5) * s,
             y=((pl.col("y") / s).floor() + 0.5) * s,
         )
     return cast(
         list[NearRepeatZone],
-        z.select("x", "y", "occurred_at", "radius_m", "until").to_dicts(),
+        z.select("x", "y", "occurred_at", "radius_m", "until", "near").to_dicts(),
     )
 
 
@@ -363,7 +370,7 @@ def _forecast_section(
         min(ctx.window_from, ctx.at - dt.timedelta(days=LOOKBACK_DAYS)),
         max(ctx.window_to, ctx.at),
     )
-    zones = _zone_items(ctx, fc, s)
+    zones = _zone_items(ctx, fc, s, named)
     horizon_h = float(plan.params.get("horizon_hours", 24.0))
     items: list[PlaceItem] = []
     for row in plan.frame.to_dicts():

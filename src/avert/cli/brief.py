@@ -173,12 +173,18 @@ def brief(
 
 def check_area(ctx: typer.Context, area: str) -> None:
     """Usage error (exit 2) when ``area`` names no area of the store, listing the known."""
-    from avert.workflows.briefing import known_areas, names_known_area
+    from avert.workflows.briefing import (
+        area_named_otherwise,
+        known_areas,
+        names_known_area,
+    )
     from avert.workflows.equality import join_area_names
 
-    known = known_areas(get_store(ctx))
+    store = get_store(ctx)
+    known = known_areas(store)
     if names_known_area(area, known):
         return
+    hint = area_named_otherwise(store, area)
     if not known:
         msg = (
             f"no area {area!r}: the store's incidents name no borough or LSOA: "
@@ -189,6 +195,8 @@ def check_area(ctx: typer.Context, area: str) -> None:
         shown = join_area_names(known[:20])  # a name may hold a comma
         more = f" (the first 20 of {len(known)})" if len(known) > 20 else ""
         msg = f"no area {area!r} in the store. Known areas{more}: {shown}"
+    if hint is not None:
+        msg = f"no area {area!r} in the store: {hint}"
     raise typer.BadParameter(msg, param_hint="--area")
 
 

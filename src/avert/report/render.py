@@ -22,7 +22,12 @@ from avert.analyse.forecast import bulk_notes
 from avert.briefing import Briefing
 from avert.briefing.places import no_places_notes
 from avert.files import private_write_bytes
-from avert.report.charts import CATEGORY_COLOURS, category_colour, places_map_svg
+from avert.report.charts import (
+    CATEGORY_COLOURS,
+    category_colour,
+    places_map_svg,
+    points_in_map_frame,
+)
 from avert.report.glyphs import drawable_html
 
 __all__ = [
@@ -262,11 +267,17 @@ def briefing_page_context(
     One place for the report page and the web app, which renders the same
     sections (``_briefing_sections.html``) inside its own pages.
     """
-    points = _map_points(briefing.map_points, sample=briefing.harm_expected)
+    cell_size_m = float(briefing.places_summary.get("cell_size_m", 100.0))
+    # drawn from the incidents the frame shows: a sample of the whole force
+    # framed on its top cells showed few dots where most of them are
+    framed = points_in_map_frame(
+        list(briefing.places), briefing.map_points, cell_size_m=cell_size_m
+    )
+    points = _map_points(framed, sample=briefing.harm_expected)
     svg = places_map_svg(
         list(briefing.places),
         points,
-        cell_size_m=float(briefing.places_summary.get("cell_size_m", 100.0)),
+        cell_size_m=cell_size_m,
         boundaries=list(briefing.boundaries),
         title=_map_title(briefing),
         zones=briefing.places_summary.get("near_repeat", {}).get("zones", []),
@@ -276,7 +287,8 @@ def briefing_page_context(
         "data": briefing.to_json() if data is None else data,
         "map_svg": Markup(svg),  # built from numbers and escaped labels
         "map_legend": _legend(points),
-        "map_shown": (len(points), len(briefing.map_points)),
+        # drawn, in the map's frame, in the window
+        "map_shown": (len(points), len(framed), len(briefing.map_points)),
         "map_sampled": briefing.harm_expected,
         "limits": LIST_LIMITS,
         "grid_notes": bulk_notes(briefing.notes),

@@ -36,8 +36,8 @@ from avert.analyse.risk import (
     offender_risk,
     victim_risk,
 )
-from avert.analyse.trend import month_window
-from avert.analyse.volt import VoltResult, volt_profiles
+from avert.analyse.trend import COVERAGE_KEYS, month_window
+from avert.analyse.volt import CELL_NAME_COLUMNS, VoltResult, volt_profiles
 from avert.classify.harm import expected_harm_origin
 from avert.config.risk import load_risk_config
 from avert.errors import NotFound, SchemaError
@@ -418,7 +418,7 @@ def run_volt(
         date_to=None if at is None else at + dt.timedelta(microseconds=1),
         violence_only=violence_only,
         # the LSOA's name beside its code in the place profile
-        columns=(*_INCIDENT_COLUMNS, "lsoa_name"),
+        columns=(*_INCIDENT_COLUMNS, *CELL_NAME_COLUMNS, *COVERAGE_KEYS),
     )
     when = at or _default_at(frames)
     involvements = store.read_frame(

@@ -682,6 +682,33 @@ def known_areas(store: Store) -> list[str]:
     return [*named[0], *(v for v in named[1] if v not in boroughs)]
 
 
+def area_named_otherwise(store: Store, area: str) -> str | None:
+    """What ``area`` names in the store when it is not a borough or LSOA code, or
+    None: an LSOA's name (the briefing prints places as "Boar Lane · Leeds 111B"),
+    given with its code and borough, or a ward (Toronto's neighbourhoods), which no
+    briefing is of. Matched as :func:`avert.areas.area_key` matches areas."""
+    key = area_key(area)
+    frame = store.read_frame(
+        "incidents", columns=["borough", "lsoa", "lsoa_name", "ward"]
+    )
+    named = frame.filter(
+        pl.col("lsoa_name").str.strip_chars().str.to_lowercase().eq(key)
+    ).drop_nulls("lsoa")
+    if named.height:
+        row = named.sort("lsoa").row(0, named=True)
+        borough = f" or its borough ({row['borough']})" if row["borough"] else ""
+        return (
+            f"{area.strip()!r} is the name of the LSOA {row['lsoa']}: an area is named "
+            f"by its code (--area {row['lsoa']}){borough}"
+        )
+    if frame.filter(pl.col("ward").str.strip_chars().str.to_lowercase().eq(key)).height:
+        return (
+            f"{area.strip()!r} is a ward or neighbourhood of the incidents: a briefing "
+            "is of a borough or an LSOA only"
+        )
+    return None
+
+
 def names_known_area(area: str, known: Sequence[str]) -> bool:
     """Whether ``area`` is one of ``known`` (:func:`known_areas`) as the briefing
     matches areas (:func:`avert.areas.area_key`: any case, no surrounding spaces)."""
