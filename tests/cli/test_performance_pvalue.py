@@ -132,3 +132,16 @@ def test_recent_and_expected_are_in_the_same_measure(
     )
     assert f" {shown} " in f" {line} ", line
     assert "2827/5.38e+05" not in line  # the count against expected harm
+
+
+def test_an_interval_end_is_not_rounded_onto_1() -> None:
+    """The tables' intervals, three significant figures for performance and two
+    decimals for equality: an end of 0.99962 beside a significant reduction printed
+    "1", one of 1.0042 beside a flagged ratio "1.00"; each keeps its side of 1."""
+    from avert.cli.board import _ci, _two
+
+    assert _ci({"ci_low": 0.62, "ci_high": 0.99962}) == "0.62-0.9996"
+    assert _ci({"ci_low": 1.00041, "ci_high": 1.4}) == "1.0004-1.4"
+    assert _ci({"ci_low": 0.614, "ci_high": 0.942}) == "0.614-0.942"
+    assert _ci({"ci_low": 1.0042, "ci_high": 3.236}, _two) == "1.004-3.24"
+    assert _ci({"ci_low": 1.0, "ci_high": 1.2}, _two) == "1.00-1.20"

@@ -243,7 +243,26 @@ def _ci(row: Mapping[str, object], fmt: Callable[[object], str] | None = None) -
     if row["ci_low"] is None and row["ci_high"] is None:
         return "n/a"
     fmt = fmt or _fmt
-    return f"{fmt(row['ci_low'])}-{fmt(row['ci_high'])}"
+    return f"{_interval_end(row['ci_low'], fmt)}-{_interval_end(row['ci_high'], fmt)}"
+
+
+def _interval_end(value: object, fmt: Callable[[object], str]) -> str:
+    """An end of a ratio's interval as ``fmt`` writes it, unless that rounds it onto
+    or across 1, the value the verdict turns on: then to as many decimals as keep
+    its side (``interval_end_text``; 0.9996 printed "1" by three significant
+    figures, beside a significant reduction)."""
+    from avert.report.render import interval_end_text
+
+    text = fmt(value)
+    if not isinstance(value, float):
+        return text
+    try:
+        shown = float(text.replace(",", ""))
+    except ValueError:
+        return text
+    if (shown > 1) - (shown < 1) == (value > 1) - (value < 1):
+        return text
+    return interval_end_text(value)
 
 
 def _two(value: object) -> str:

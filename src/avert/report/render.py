@@ -30,6 +30,7 @@ __all__ = [
     "MAP_POINTS_LIMIT",
     "TALL_ROW_CHARS",
     "environment",
+    "interval_end_text",
     "pvalue_text",
     "render_briefing_html",
     "render_html",
@@ -69,6 +70,27 @@ def pvalue_text(value: Any, alpha: float = 0.05) -> str:
     while digits < 8 and (round(p, digits) < alpha) != (p < alpha):
         digits += 1
     return f"{p:.{digits}f}"
+
+
+def _side_of_one(value: float) -> int:
+    """-1, 0 or 1: ``value`` below, at or above 1 (no change, for a ratio)."""
+    return (value > 1) - (value < 1)
+
+
+def interval_end_text(value: Any, digits: int = 2) -> str:
+    """An end of a ratio's 95 % interval to ``digits`` decimals, with more where
+    those would round it onto or across 1, the value the verdict turns on: a
+    "significant sustained reduction" at rate ratio 0.52 whose interval ends at
+    0.9967 printed "(0.27 to 1.00)", as if it reached no change (Toronto's
+    Dorset Park robberies, 2020 against 2018-19), and an upper end of 1.0014 on
+    "no significant change" read the same; they print 0.997 and 1.001 now."""
+    if value is None:
+        return "–"
+    end = float(value)
+    shown = digits
+    while shown < 8 and _side_of_one(round(end, shown)) != _side_of_one(end):
+        shown += 1
+    return f"{end:.{shown}f}"
 
 
 def _pct(value: Any) -> str:
@@ -111,6 +133,7 @@ def environment() -> Environment:
     env.filters["num"] = _num
     env.filters["pct"] = _pct
     env.filters["pvalue"] = pvalue_text
+    env.filters["interval_end"] = interval_end_text
     env.filters["label"] = _label
     env.filters["tall"] = _tall
     env.globals["category_colour"] = category_colour
