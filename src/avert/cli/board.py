@@ -221,6 +221,16 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _amount(value: object) -> str:
+    """A count, harm or expectation of the performance table as the board pack
+    prints it, in thousands from 100 ("17,084/19,556"), to three significant
+    figures below ("18/37.5"): three significant figures throughout printed
+    Toronto's 2020 violence as "17084/1.96e+04" and harm as "2.53e+06"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{round(value):,}" if abs(value) >= 100 else f"{value:.3g}"
+    return _fmt(value)
+
+
 def _whole(value: object) -> str:
     """A count in thousands ("1,206,057"), as every other table of avert prints it:
     the equality tables printed "1206057" residents (and a float count of
@@ -408,11 +418,11 @@ def _print_performance(result: PerformanceResult, alpha: float) -> None:
                 else pvalue_text(row["p_value"], alpha),
                 # in the verdict's measure: harm is judged against expected harm
                 (
-                    _fmt(row["recent_harm"])
+                    _amount(row["recent_harm"])
                     if row.get("measure") == "harm"
-                    else _fmt(row["recent_count"])
+                    else _amount(row["recent_count"])
                 )
-                + f"/{_fmt(row['recent_expected'])}",
+                + f"/{_amount(row['recent_expected'])}",
             ]
         )
     if not rows:  # no series: the notes say why, an empty table said nothing
