@@ -31,6 +31,7 @@ __all__ = [
     "TALL_ROW_CHARS",
     "environment",
     "interval_end_text",
+    "measure_path_text",
     "pvalue_text",
     "render_briefing_html",
     "render_html",
@@ -93,6 +94,32 @@ def interval_end_text(value: Any, digits: int = 2) -> str:
     return f"{end:.{shown}f}"
 
 
+def _measure_value_text(value: float) -> str:
+    """A value of an objective's measure as its table prints it (the template's
+    ``val``): two decimals under 10 when not whole (a share, 0.71), else whole."""
+    if value < 10 and value != round(value):
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"
+
+
+def measure_path_text(path: Any, current: Any) -> str:
+    """An objective's *path now* as its table prints it, with more decimals where it
+    would print the same as the current value it is judged against though the two
+    differ: a count of 355 against a path of 354.6 read "355" and "355" beside
+    "off track" (the status compares the unrounded path, docs/delivery.md)."""
+    if path is None:
+        return "–"
+    end = float(path)
+    text = _measure_value_text(end)
+    if current is None or abs(float(current) - end) <= 1e-9:
+        return text
+    now = float(current)
+    shown = 2 if end < 10 and end != round(end) else 0
+    while shown < 6 and f"{end:,.{shown}f}" == f"{now:,.{shown}f}":
+        shown += 1
+    return f"{end:,.{shown}f}" if shown else text
+
+
 def _pct(value: Any) -> str:
     return "–" if value is None else f"{float(value) * 100:.0f} %"
 
@@ -134,6 +161,7 @@ def environment() -> Environment:
     env.filters["pct"] = _pct
     env.filters["pvalue"] = pvalue_text
     env.filters["interval_end"] = interval_end_text
+    env.filters["measure_path"] = measure_path_text
     env.filters["label"] = _label
     env.filters["tall"] = _tall
     env.globals["category_colour"] = category_colour
