@@ -247,3 +247,15 @@ def test_board_pack_withholds_a_date_of_birth_and_address_in_evidence(
     assert "of [address withheld], [postcode withheld]" in page
     for word in ("april 2006", "acacia", "ls9 8ab"):
         assert word not in page.lower(), word
+
+
+def test_plan_status_path_keeps_its_difference_from_now() -> None:
+    """``avert plan status`` printed a count of 355 against a path of 354.6 as
+    "355" twice beside "off track"; the path keeps the decimal that tells them
+    apart, and prints as before otherwise."""
+    from avert.cli.delivery import _path
+
+    assert _path(354.6, 355) == "354.6"
+    assert _path(354.6, 399) == "355"
+    assert _path(0.709, 0.87) == "0.71"
+    assert _path(None, 355) == "-"

@@ -96,7 +96,8 @@ def _table_line(
 
 
 @pytest.mark.parametrize(
-    ("measure", "shown"), [("harm", "5.01e+05/5.38e+05"), ("count", "2827/2.46e+03")]
+    ("measure", "shown"),
+    [("harm", "501,234/537,836"), ("count", "2,827/2,456")],  # "2827/2.46e+03"
 )
 def test_recent_and_expected_are_in_the_same_measure(
     sqlite_store: Store, monkeypatch: pytest.MonkeyPatch, measure: str, shown: str
@@ -132,3 +133,28 @@ def test_recent_and_expected_are_in_the_same_measure(
     )
     assert f" {shown} " in f" {line} ", line
     assert "2827/5.38e+05" not in line  # the count against expected harm
+
+
+def test_an_interval_end_is_not_rounded_onto_1() -> None:
+    """The tables' intervals, three significant figures for performance and two
+    decimals for equality: an end of 0.99962 beside a significant reduction printed
+    "1", one of 1.0042 beside a flagged ratio "1.00"; each keeps its side of 1."""
+    from avert.cli.board import _ci, _two
+
+    assert _ci({"ci_low": 0.62, "ci_high": 0.99962}) == "0.62-0.9996"
+    assert _ci({"ci_low": 1.00041, "ci_high": 1.4}) == "1.0004-1.4"
+    assert _ci({"ci_low": 0.614, "ci_high": 0.942}) == "0.614-0.942"
+    assert _ci({"ci_low": 1.0042, "ci_high": 3.236}, _two) == "1.004-3.24"
+    assert _ci({"ci_low": 1.0, "ci_high": 1.2}, _two) == "1.00-1.20"
+
+
+def test_small_counts_and_expectations_keep_three_figures() -> None:
+    """Below 100 a count or expectation keeps three significant figures, as a
+    ward's robberies "18/37.5"; from 100 whole numbers in thousands, never "1.96e+04"."""
+    from avert.cli.board import _amount
+
+    assert _amount(18) == "18"
+    assert _amount(37.46) == "37.5"
+    assert _amount(19555.99) == "19,556"
+    assert _amount(2527855.22) == "2,527,855"
+    assert _amount(None) == "n/a"

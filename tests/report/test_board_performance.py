@@ -106,3 +106,38 @@ def test_harm_verdicts_show_recent_harm_beside_expected_harm() -> None:
     assert "<td>100 / 120</td>" in counts
     assert "Monthly counts" in counts
     assert "<th>Per 1,000 residents, recent period</th>" in counts
+
+
+def test_an_interval_end_is_not_rounded_onto_1() -> None:
+    """Toronto's Dorset Park robberies, 2020 against 2018-19: a significant
+    sustained reduction, rate ratio 0.52 (0.2698 to 0.9967), printed "(0.27 to
+    1.00)", an interval seeming to reach no change; so did Moss Park's significant
+    increase (1.0031 to 1.38). An end rounded onto 1 keeps the digits of its side."""
+    html = render_html(
+        "_board_performance.html",
+        stats=_stats(None, rate_ratio=0.519, ci_low=0.2698, ci_high=0.9967),
+    )
+    assert "0.52 (0.27 to 0.997)" in html
+    assert "to 1.00)" not in html
+    html = render_html(
+        "_board_performance.html",
+        stats=_stats(
+            None,
+            verdict="significant_increase",
+            rate_ratio=1.175,
+            ci_low=1.0031,
+            ci_high=1.3756,
+        ),
+    )
+    assert "1.18 (1.003 to 1.38)" in html
+
+
+def test_interval_end_text_keeps_the_side_of_1() -> None:
+    from avert.report.render import interval_end_text
+
+    assert interval_end_text(0.9967) == "0.997"
+    assert interval_end_text(1.0014) == "1.001"
+    assert interval_end_text(0.99996) == "0.99996"
+    assert interval_end_text(0.8162) == "0.82"
+    assert interval_end_text(1.0) == "1.00"
+    assert interval_end_text(None) == "–"

@@ -205,3 +205,47 @@ def test_a_row_with_a_cell_over_a_page_long_may_break() -> None:
     )
     assert html.count('<tr class="m-on_track">') == 1
     assert html.count('<tr class="m-on_track tall">') == 1
+
+
+def test_a_path_printed_as_the_current_value_keeps_its_difference() -> None:
+    """An objective's count of 355 against a path now of 354.6 printed "355" and
+    "355" beside "off track": the path keeps the decimal that tells them apart
+    (a share too: 0.705 against 0.7049); otherwise as before."""
+    from avert.report.render import environment
+
+    def row(current: float, path: float, status: str) -> dict[str, object]:
+        return dict.fromkeys(
+            ("indicator", "window_from", "window_to", "baseline_source", "reason"),
+            None,
+        ) | {
+            "objective_id": "P1",
+            "title": "t",
+            "strand": "prevention",
+            "series": "violence",
+            "baseline": 396,
+            "target": 317,
+            "verdict": None,
+            "current": current,
+            "path": path,
+            "status": status,
+        }
+
+    def cells(current: float, path: float, status: str) -> str:
+        html = (
+            environment()
+            .get_template("_objective_measures.html")
+            .render(measures=[row(current, path, status)])
+        )
+        return " ".join(html[html.index("<b>P1</b>") :].split())
+
+    assert '<td class="v"><b>355</b></td> <td class="v">354.6</td>' in cells(
+        355, 354.6, "off_track"
+    )
+    assert '<td class="v"><b>399</b></td> <td class="v">355</td>' in cells(
+        399, 354.6, "off_track"
+    )
+    assert '<td class="v">0.7049</td>' in cells(0.705, 0.7049, "off_track")
+    assert '<td class="v"><b>0.87</b></td> <td class="v">0.71</td>' in cells(
+        0.87, 0.709, "on_track"
+    )
+    assert '<td class="v">355</td>' in cells(355, 355.0, "on_track")

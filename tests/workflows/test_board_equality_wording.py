@@ -38,3 +38,23 @@ def test_a_flag_is_not_placed_in_the_force(sqlite_store: Store, tmp_path: Path) 
     flags = flags[: flags.index("</ul>")]
     assert "stop and search (rates): Black, ratio" in flags, flags
     assert " in Humberside Police" not in flags
+
+
+def test_a_flagged_ratio_s_interval_does_not_read_as_reaching_1(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A ratio flagged as significantly above 1 whose interval starts at 1.0042
+    printed "(1.00 to ...)"; it keeps the digits of its side of 1 now, in the table
+    and the EIA's flags."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+    )
+    row = next(r for r in stats["equality"]["rates"] if r["significantly_above_1"])
+    row["ci_low"] = 1.0042
+    for flag in stats["equality"]["eia"]["significantly_above_1"]:
+        if flag.get("group") == row["group"] and "ci_low" in flag:
+            flag["ci_low"] = 1.0042
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert "(1.004 to" in html
+    assert "(1.00 to" not in html

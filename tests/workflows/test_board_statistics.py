@@ -639,3 +639,20 @@ def test_performance_by_harm_says_harm_is_a_category_estimate(
     ), harm.notes
     count = run_performance(sqlite_store, measure="count", **periods)
     assert not any("expected weight" in n for n in count.notes)
+
+
+def test_board_statistics_after_the_data_say_there_is_none_in_the_windows(
+    sqlite_store: Store,
+) -> None:
+    """A month years after the data (Toronto's 2017-21, month 2026-11) said "Fewer
+    than 13 whole months of incidents up to this month", of 60: it now says the
+    36 months of the board's windows hold none, with the span of the data."""
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", _incidents())
+    stats = board_statistics(sqlite_store, end=dt.date(2029, 11, 30), equality=False)
+    note = stats["performance"]["note"]
+    assert note.startswith(
+        "No incident in the 36 months to the end of November 2029"
+    ), note
+    assert "incidents run from 2022-01-01 to 2024-12-27" in note
+    assert "Fewer than 13" not in note

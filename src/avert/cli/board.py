@@ -221,6 +221,16 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _amount(value: object) -> str:
+    """A count, harm or expectation of the performance table as the board pack
+    prints it, in thousands from 100 ("17,084/19,556"), to three significant
+    figures below ("18/37.5"): three significant figures throughout printed
+    Toronto's 2020 violence as "17084/1.96e+04" and harm as "2.53e+06"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{round(value):,}" if abs(value) >= 100 else f"{value:.3g}"
+    return _fmt(value)
+
+
 def _whole(value: object) -> str:
     """A count in thousands ("1,206,057"), as every other table of avert prints it:
     the equality tables printed "1206057" residents (and a float count of
@@ -243,7 +253,26 @@ def _ci(row: Mapping[str, object], fmt: Callable[[object], str] | None = None) -
     if row["ci_low"] is None and row["ci_high"] is None:
         return "n/a"
     fmt = fmt or _fmt
-    return f"{fmt(row['ci_low'])}-{fmt(row['ci_high'])}"
+    return f"{_interval_end(row['ci_low'], fmt)}-{_interval_end(row['ci_high'], fmt)}"
+
+
+def _interval_end(value: object, fmt: Callable[[object], str]) -> str:
+    """An end of a ratio's interval as ``fmt`` writes it, unless that rounds it onto
+    or across 1, the value the verdict turns on: then to as many decimals as keep
+    its side (``interval_end_text``; 0.9996 printed "1" by three significant
+    figures, beside a significant reduction)."""
+    from avert.report.render import interval_end_text
+
+    text = fmt(value)
+    if not isinstance(value, float):
+        return text
+    try:
+        shown = float(text.replace(",", ""))
+    except ValueError:
+        return text
+    if (shown > 1) - (shown < 1) == (value > 1) - (value < 1):
+        return text
+    return interval_end_text(value)
 
 
 def _two(value: object) -> str:
@@ -389,11 +418,11 @@ def _print_performance(result: PerformanceResult, alpha: float) -> None:
                 else pvalue_text(row["p_value"], alpha),
                 # in the verdict's measure: harm is judged against expected harm
                 (
-                    _fmt(row["recent_harm"])
+                    _amount(row["recent_harm"])
                     if row.get("measure") == "harm"
-                    else _fmt(row["recent_count"])
+                    else _amount(row["recent_count"])
                 )
-                + f"/{_fmt(row['recent_expected'])}",
+                + f"/{_amount(row['recent_expected'])}",
             ]
         )
     if not rows:  # no series: the notes say why, an empty table said nothing

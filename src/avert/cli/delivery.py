@@ -93,6 +93,15 @@ def _value(value: float | None) -> str:
     )
 
 
+def _path(path: float | None, current: float | None) -> str:
+    """The path now as ``_value`` prints it, with the decimals that keep it apart
+    from the current value it is judged against (355 against 354.6 printed "355"
+    twice beside "off track")."""
+    from avert.report.render import measure_path_text
+
+    return _value(path) if path is None else measure_path_text(path, current)
+
+
 @plan_app.command("status")
 def plan_status(
     ctx: typer.Context,
@@ -155,7 +164,7 @@ def plan_status(
                 _value(m["baseline"]),
                 _value(m["target"]),
                 _value(m["current"]),
-                _value(m["path"]),
+                _path(m["path"], m["current"]),
                 m["status"].replace("_", " ")
                 + (f" ({m['verdict'].replace('_', ' ')})" if m["verdict"] else ""),
             ]

@@ -35,6 +35,8 @@ __all__ = [
     "MAP_POINTS_LIMIT",
     "TALL_ROW_CHARS",
     "environment",
+    "interval_end_text",
+    "measure_path_text",
     "pvalue_text",
     "render_briefing_html",
     "render_html",
@@ -74,6 +76,53 @@ def pvalue_text(value: Any, alpha: float = 0.05) -> str:
     while digits < 8 and (round(p, digits) < alpha) != (p < alpha):
         digits += 1
     return f"{p:.{digits}f}"
+
+
+def _side_of_one(value: float) -> int:
+    """-1, 0 or 1: ``value`` below, at or above 1 (no change, for a ratio)."""
+    return (value > 1) - (value < 1)
+
+
+def interval_end_text(value: Any, digits: int = 2) -> str:
+    """An end of a ratio's 95 % interval to ``digits`` decimals, with more where
+    those would round it onto or across 1, the value the verdict turns on: a
+    "significant sustained reduction" at rate ratio 0.52 whose interval ends at
+    0.9967 printed "(0.27 to 1.00)", as if it reached no change (Toronto's
+    Dorset Park robberies, 2020 against 2018-19), and an upper end of 1.0014 on
+    "no significant change" read the same; they print 0.997 and 1.001 now."""
+    if value is None:
+        return "–"
+    end = float(value)
+    shown = digits
+    while shown < 8 and _side_of_one(round(end, shown)) != _side_of_one(end):
+        shown += 1
+    return f"{end:.{shown}f}"
+
+
+def _measure_value_text(value: float) -> str:
+    """A value of an objective's measure as its table prints it (the template's
+    ``val``): two decimals under 10 when not whole (a share, 0.71), else whole."""
+    if value < 10 and value != round(value):
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"
+
+
+def measure_path_text(path: Any, current: Any) -> str:
+    """An objective's *path now* as its table prints it, with more decimals where it
+    would print the same as the current value it is judged against though the two
+    differ: a count of 355 against a path of 354.6 read "355" and "355" beside
+    "off track" (the status compares the unrounded path, docs/delivery.md)."""
+    if path is None:
+        return "–"
+    end = float(path)
+    text = _measure_value_text(end)
+    if current is None or abs(float(current) - end) <= 1e-9:
+        return text
+    now = float(current)
+    shown = 2 if end < 10 and end != round(end) else 0
+    while shown < 6 and f"{end:,.{shown}f}" == f"{now:,.{shown}f}":
+        shown += 1
+    return f"{end:,.{shown}f}" if shown else text
 
 
 def _pct(value: Any) -> str:
@@ -116,6 +165,8 @@ def environment() -> Environment:
     env.filters["num"] = _num
     env.filters["pct"] = _pct
     env.filters["pvalue"] = pvalue_text
+    env.filters["interval_end"] = interval_end_text
+    env.filters["measure_path"] = measure_path_text
     env.filters["label"] = _label
     env.filters["tall"] = _tall
     env.globals["category_colour"] = category_colour

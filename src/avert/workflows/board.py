@@ -300,8 +300,17 @@ def _forces_note(store: Store, by: str | None) -> list[str]:
     ]
 
 
+#: The board's recent period and its baseline, in months (:func:`board_windows`)
+BOARD_RECENT_MONTHS: Final = 12
+BOARD_BASELINE_MONTHS: Final = 24
+
+
 def board_windows(
-    store: Store, *, end: dt.date, recent_months: int = 12, baseline_months: int = 24
+    store: Store,
+    *,
+    end: dt.date,
+    recent_months: int = BOARD_RECENT_MONTHS,
+    baseline_months: int = BOARD_BASELINE_MONTHS,
 ) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]] | None:
     """Baseline and recent windows (whole months) ending with ``end``'s month.
 
@@ -403,7 +412,7 @@ def _board_performance(
     if windows is None:
         return {
             "available": False,
-            "note": _no_baseline_note(store),
+            "note": _no_baseline_note(store, perf_end),
             "series": [],
         }
     (b0, b1), (r0, r1) = windows
@@ -446,10 +455,22 @@ def _board_performance(
     }
 
 
-def _no_baseline_note(store: Store) -> str:
-    """Why the board has no performance part: under 13 whole months of incidents
-    (a 12-month baseline at least), with the span of the store's incidents."""
+def _no_baseline_note(store: Store, end: dt.date) -> str:
+    """Why the board has no performance part, with the span of the store's
+    incidents: under 13 whole months of incidents up to ``end``'s month (a 12-month
+    baseline at least), or none in the 36 months to it (:func:`board_windows`'
+    reach) when the store's incidents all end before them: a month chosen years
+    after Toronto's 2017-21 data said "fewer than 13 whole months" of 60."""
     span = incident_span(store)
+    earliest = first_of_month(end, -(BOARD_RECENT_MONTHS + BOARD_BASELINE_MONTHS) + 1)
+    if span is not None and span[1].date() < earliest:
+        return (
+            f"No incident in the {BOARD_RECENT_MONTHS + BOARD_BASELINE_MONTHS} "
+            f"months to the end of {end:%B %Y} (the {BOARD_RECENT_MONTHS} judged "
+            f"and the {BOARD_BASELINE_MONTHS} of their baseline): the store's "
+            f"incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}; choose a "
+            "month in their span."
+        )
     return (
         "Fewer than 13 whole months of incidents up to this month: no baseline "
         "to judge against (12 months at least)."
