@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 import avert.workflows.load._state as load_state
+from avert.ingest import geo
 from avert.store import Store
 from avert.workflows.load import load_files
 from avert.workflows.load._checks import _reject_long_keys
@@ -90,3 +91,34 @@ def test_a_table_of_one_batch_starts_no_thread(
             "stops",
         )
     )
+
+
+def test_x_y_beside_lat_lon_are_not_converted_to_find_no_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rows giving lat/lon are placed by them: their x/y are not checked as a
+    place alone, so not converted either (each conversion was a hand-over to the
+    projection thread, about a millisecond, once per use of its result)."""
+    handed: list[str] = []
+    submit = geo._PROJ_THREAD.submit
+
+    def counting(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        handed.append(fn.__name__)
+        return submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(geo._PROJ_THREAD, "submit", counting)
+    frame = pl.DataFrame(
+        {"lat": ["51.5", None], "x": ["530000", "9e9"], "y": ["180000", "180000"]}
+    )
+    used = pl.col("lat").is_null()
+    _, reason = geo.xy_problem(
+        "x", "y", source_crs="EPSG:27700", crs="EPSG:27700", used=used
+    )
+    assert frame.select(reason.alias("r"))["r"].to_list() == [
+        None,
+        "x/y do not convert from EPSG:27700 to lon/lat: 9e9, 180000",
+    ]
+    assert handed  # the row without lat/lon is converted
+    handed.clear()
+    assert frame.head(1).select(reason.is_null().alias("r"))["r"].to_list() == [True]
+    assert handed == []  # a row with lat/lon is not
