@@ -17,6 +17,9 @@ import pytest
 
 import avert.workflows.load._state as load_state
 from avert.ingest import geo
+from avert.ingest._csv import LINE_COL
+from avert.ingest._rows import split_rows
+from avert.ingest.bundle import parse_bundle_table
 from avert.store import Store
 from avert.workflows.load import load_files
 from avert.workflows.load._checks import _reject_long_keys
@@ -122,3 +125,50 @@ def test_x_y_beside_lat_lon_are_not_converted_to_find_no_problem(
     handed.clear()
     assert frame.head(1).select(reason.is_null().alias("r"))["r"].to_list() == [True]
     assert handed == []  # a row with lat/lon is not
+
+
+def test_rows_placed_by_lat_lon_run_no_x_y_conversion_at_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The x/y check's cheap test (which rows it may fail) converts nothing: on a
+    table whose rows all give lat/lon its conversion is never called, and a row
+    given by x/y alone is still checked."""
+    calls: list[int] = []
+    to_lonlat = geo._to_lonlat
+
+    def counting(pairs: pl.Series, **kwargs: Any) -> pl.Series:
+        calls.append(len(pairs))
+        return to_lonlat(pairs, **kwargs)
+
+    monkeypatch.setattr(geo, "_to_lonlat", counting)
+    head = "asb_id,occurred_at,category,lat,lon,x,y\n"
+    placed = head + "A1,2024-01-01T10:00,nuisance,51.5,-0.1,530000,180000\n"
+    parsed = parse_bundle_table(placed.encode(), "asb", name="asb.csv")
+    assert parsed.problems.height == 0
+    assert calls == []
+    alone = placed + "A2,2024-01-01T10:00,nuisance,,,9e9,180000\n"
+    parsed = parse_bundle_table(alone.encode(), "asb", name="asb.csv")
+    assert parsed.problems["reason"].to_list() == [
+        "x/y do not convert from EPSG:27700 to lon/lat: 9e9, 180000"
+    ]
+    assert calls  # the flagged row's reason
+
+
+def test_an_empty_table_runs_no_row_check() -> None:
+    """A table of no rows (a header alone, or a part every row of which was
+    refused) has nothing to check: its checks, milliseconds each, are not run."""
+    ran: list[int] = []
+
+    def check(values: pl.Series) -> pl.Series:
+        ran.append(len(values))
+        return values.is_null()
+
+    flagged = pl.col("a").map_batches(check, return_dtype=pl.Boolean)
+    checks = [(pl.lit("a"), pl.when(flagged).then(pl.lit("a missing")))]
+    empty = pl.DataFrame(schema={"a": pl.String, LINE_COL: pl.Int64})
+    good, problems = split_rows(empty, ["a"], checks, target="t", failing=flagged)
+    assert good.height == problems.height == 0
+    assert ran == []
+    one = pl.DataFrame({"a": [None], LINE_COL: [2]})
+    good, problems = split_rows(one, ["a"], checks, target="t", failing=flagged)
+    assert problems["reason"].to_list() == ["a missing"]

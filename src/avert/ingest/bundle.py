@@ -46,6 +46,7 @@ from avert.ingest.geo import (
     from_crs,
     project,
     xy_disagreement,
+    xy_maybe_failing,
     xy_problem,
 )
 from avert.ingest.keys import is_id_column
@@ -713,7 +714,8 @@ def _checks(
             else pl.lit(True)
         )
         out.extend(
-            [xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)]
+            [xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)],
+            xy_maybe_failing("x", "y", used=no_latlon),
         )
         if not bundle_crs_named:
             out.add(

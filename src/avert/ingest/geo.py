@@ -32,6 +32,7 @@ __all__ = [
     "from_crs",
     "project",
     "xy_disagreement",
+    "xy_maybe_failing",
     "xy_problem",
 ]
 
@@ -444,6 +445,20 @@ def xy_problem(
         reason = pl.when(cond.fill_null(False)).then(why).otherwise(reason)
     column = pl.when(reason.is_not_null()).then(pl.lit(x_raw))
     return column, reason
+
+
+def xy_maybe_failing(x_raw: str, y_raw: str, *, used: pl.Expr) -> pl.Expr:
+    """True on every row :func:`xy_problem` may give a reason for (the rows it
+    checks: ``used``, with x and y numbers), without converting a pair.
+
+    A cheap test for :func:`~avert.ingest._rows.split_rows`: its conversion of x/y
+    runs in Python on the projection thread, once per use of its result in the
+    reason, about a millisecond each, for every row; the reason is then built for
+    these rows alone, and on a table whose rows all give lat/lon not at all.
+    """
+    x = pl.col(x_raw).str.strip_chars().cast(pl.Float64, strict=False)
+    y = pl.col(y_raw).str.strip_chars().cast(pl.Float64, strict=False)
+    return (used & x.is_finite() & y.is_finite()).fill_null(False)
 
 
 def xy_disagreement(
