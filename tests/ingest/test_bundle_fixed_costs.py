@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 import avert.workflows.load._state as load_state
-from avert.ingest import geo
+from avert.ingest import bundle, geo
 from avert.ingest._csv import LINE_COL
 from avert.ingest._rows import split_rows
 from avert.ingest.bundle import parse_bundle_table
@@ -172,3 +172,27 @@ def test_an_empty_table_runs_no_row_check() -> None:
     one = pl.DataFrame({"a": [None], LINE_COL: [2]})
     good, problems = split_rows(one, ["a"], checks, target="t", failing=flagged)
     assert problems["reason"].to_list() == ["a missing"]
+
+
+def test_the_checks_of_a_table_are_built_once_for_its_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bundles loaded one after another (a day's, the next day's) reuse the checks
+    built for a table read with the same columns; other columns get their own."""
+    built: list[str] = []
+    checks = bundle._checks
+
+    def counting(frame: pl.DataFrame, table: str, *args: Any, **kwargs: Any) -> Any:
+        built.append(table)
+        return checks(frame, table, *args, **kwargs)
+
+    monkeypatch.setattr(bundle, "_checks", counting)
+    bundle._table_checks.cache_clear()
+    text = "person_id,birth_year\nP1,1990\nP2,199x\n"
+    first = parse_bundle_table(text.encode(), "people", name="a.csv")
+    again = parse_bundle_table(text.encode(), "people", name="b.csv")
+    assert built == ["people"]
+    assert first.problems["reason"].to_list() == ["not a int: 199x"]
+    assert again.problems.to_dicts() == first.problems.to_dicts()
+    parse_bundle_table(b"person_id,sex\nP1,M\n", "people", name="c.csv")
+    assert built == ["people", "people"]
