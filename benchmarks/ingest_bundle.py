@@ -12,8 +12,18 @@ fresh subprocess). With ``--reload`` the same bundle is then loaded again into t
 same store, in another fresh process (every row a duplicate, nothing added): its
 seconds and peak RSS, which should stay near the first load's.
 
+With ``--small LOADS`` it measures the fixed costs of a small bundle instead (a
+partner's daily bundle: ``--incidents`` defaults to 10 there, giving 10 incidents, 10
+people and 20 involvements): in one fresh process, the CPU seconds (every thread:
+``time.process_time``) of its first load (imports, caches), then of ``LOADS`` loads
+each into a fresh store (SQLite; on PostgreSQL the one database's schema is
+dropped and migrated again between loads, outside the timing), then of ``LOADS`` reloads of
+the same bundle into the last store (every row a duplicate). Median and minimum per
+load are printed. ``--small 10 --synth 500 30`` loads the smallest synthetic city
+instead (every table of the format, about 1,350 rows).
+
 Usage: ``python benchmarks/ingest_bundle.py [--incidents 1000000] [--parquet]
-[--synth 400000 1095 [--rate 700]] [--postgres] [--reload]``
+[--synth 400000 1095 [--rate 700]] [--postgres] [--reload] [--small LOADS]``
 """
 
 from __future__ import annotations
@@ -126,9 +136,101 @@ def step(path: str, db: str) -> None:
     )
 
 
+def small_step(path: str, db: str, loads: int) -> None:
+    """The small-bundle loads of ``--small`` in this (fresh) process; print JSON."""
+    from avert.store import Store
+    from avert.workflows.load import load_files
+
+    def fresh_store(i: int) -> Store:
+        store = Store(db.replace("bench.db", f"bench-{i}.db"))
+        if store.dialect == "postgresql":  # empty the one database again
+            with store.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+                conn.exec_driver_sql("CREATE SCHEMA public")
+        store.upgrade()
+        return store
+
+    def cpu_of_load(store: Store) -> float:
+        t0 = time.process_time()
+        report = load_files(store, [path], kind="bundle")
+        cpu = time.process_time() - t0
+        assert all(f.balanced for f in report.files)
+        return cpu
+
+    first = cpu_of_load(fresh_store(0))
+    fresh, store = [], None
+    for i in range(1, loads + 1):
+        if store is not None:
+            store.close()
+        store = fresh_store(i)
+        fresh.append(cpu_of_load(store))
+    assert store is not None
+    reload = [cpu_of_load(store) for _ in range(loads)]
+    print(json.dumps({"first": first, "fresh": fresh, "reload": reload}))
+
+
+def make_bundle(args: argparse.Namespace, bundle: Path, incidents: int) -> str:
+    """Write the bundle ``args`` ask for (``--synth``, else the own generator with
+    ``incidents``) to ``bundle``; return how it was made."""
+    if args.synth:
+        people, days = args.synth
+        # avert.synth in a child process (as `avert synth`, plus the crime rate
+        # that the CLI does not expose; benchmarks/synth_city.py uses 700)
+        code = (
+            "import sys; from pathlib import Path; "
+            "from avert.synth import CityConfig, make_city, write_bundle; "
+            f"c = CityConfig(people={people}, days={days}, "
+            f"crimes_per_1000_per_year={args.rate}); "
+            f"write_bundle(make_city(c, seed=1), Path(sys.argv[1]), "
+            f"fmt={'parquet' if args.parquet else 'csv'!r})"
+        )
+        subprocess.run(
+            [sys.executable, "-c", code, str(bundle)],
+            check=True,
+            capture_output=True,
+        )
+        how = f"avert.synth people={people} days={days} rate={args.rate}"
+    else:
+        build(bundle, incidents, parquet=args.parquet)
+        how = "own generator"
+    return how
+
+
+def run_small(args: argparse.Namespace) -> None:
+    """``--small``: CPU seconds per load of a small bundle (see the docstring)."""
+    incidents = 10 if args.incidents == _DEFAULT_INCIDENTS else args.incidents
+    with tempfile.TemporaryDirectory(prefix="avert-bundle-bench-") as tmp:
+        bundle = Path(tmp) / "bundle"
+        how = make_bundle(args, bundle, incidents)
+        print(f"small bundle built with {how}")
+        with store_targets(tmp, postgres=args.postgres) as targets:
+            n = str(args.small)
+            for label, url in targets:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--small-step", str(bundle), url, n],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                result = last_json(out.stdout)
+                print(
+                    f"{label:10s} first load in a fresh process "
+                    f"{result['first']:.3f} s CPU"
+                )
+                for what in ("fresh", "reload"):
+                    cpus = sorted(result[what])
+                    print(
+                        f"    {what:7s} {len(cpus)} loads: median "
+                        f"{cpus[len(cpus) // 2]:.3f} s CPU, min {cpus[0]:.3f} s"
+                    )
+
+
+_DEFAULT_INCIDENTS = 1_000_000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--incidents", type=int, default=_DEFAULT_INCIDENTS)
     parser.add_argument("--parquet", action="store_true")
     parser.add_argument("--synth", nargs=2, type=int, metavar=("PEOPLE", "DAYS"))
     parser.add_argument(
@@ -137,34 +239,25 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--reload", action="store_true")
     parser.add_argument("--step", nargs=2, metavar=("BUNDLE", "DB"))
+    parser.add_argument(
+        "--small", type=int, metavar="LOADS", help="fixed costs of a small bundle"
+    )
+    parser.add_argument("--small-step", nargs=3, metavar=("BUNDLE", "DB", "LOADS"))
     args = parser.parse_args()
     if args.step:
         step(*args.step)
         return
+    if args.small_step:
+        bundle, db, loads = args.small_step
+        small_step(bundle, db, int(loads))
+        return
+    if args.small:
+        run_small(args)
+        return
     with tempfile.TemporaryDirectory(prefix="avert-bundle-bench-") as tmp:
         bundle = Path(tmp) / "bundle"
         t0 = time.perf_counter()
-        if args.synth:
-            people, days = args.synth
-            # avert.synth in a child process (as `avert synth`, plus the crime rate
-            # that the CLI does not expose; benchmarks/synth_city.py uses 700)
-            code = (
-                "import sys; from pathlib import Path; "
-                "from avert.synth import CityConfig, make_city, write_bundle; "
-                f"c = CityConfig(people={people}, days={days}, "
-                f"crimes_per_1000_per_year={args.rate}); "
-                f"write_bundle(make_city(c, seed=1), Path(sys.argv[1]), "
-                f"fmt={'parquet' if args.parquet else 'csv'!r})"
-            )
-            subprocess.run(
-                [sys.executable, "-c", code, str(bundle)],
-                check=True,
-                capture_output=True,
-            )
-            how = f"avert.synth people={people} days={days} rate={args.rate}"
-        else:
-            build(bundle, args.incidents, parquet=args.parquet)
-            how = "own generator"
+        how = make_bundle(args, bundle, args.incidents)
         print(
             f"bundle built with {how} ({'parquet' if args.parquet else 'csv'}) "
             f"in {time.perf_counter() - t0:.1f} s"

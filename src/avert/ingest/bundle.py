@@ -46,6 +46,7 @@ from avert.ingest.geo import (
     from_crs,
     project,
     xy_disagreement,
+    xy_maybe_failing,
     xy_problem,
 )
 from avert.ingest.keys import is_id_column
@@ -713,7 +714,8 @@ def _checks(
             else pl.lit(True)
         )
         out.extend(
-            [xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)]
+            [xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)],
+            xy_maybe_failing("x", "y", used=no_latlon),
         )
         if not bundle_crs_named:
             out.add(
@@ -1101,6 +1103,36 @@ def _prepared(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     return frame
 
 
+@functools.lru_cache(maxsize=64)
+def _table_checks(
+    table: str, columns: tuple[str, ...], nul_columns: tuple[str, ...], target: _Target
+) -> _Checks:
+    """The row checks of ``table`` read with ``columns`` (:func:`_checks`), after a
+    check for a NUL byte in each of ``nul_columns`` (a Parquet file's).
+
+    Built once per table, columns and target, and kept: the checks are Polars
+    expressions, which any frame with those columns can run, and building them
+    took longer than running them on a daily bundle's tens of rows (thousands of
+    expression objects, ~30 ms a bundle). Never changed once built.
+    """
+    checks = _Checks()
+    for c in nul_columns:
+        checks.add(
+            c,
+            pl.col(c).str.contains("\x00", literal=True),
+            pl.lit("NUL byte in the value (a database cannot store it)"),
+        )
+    return _checks(
+        pl.DataFrame(schema=dict.fromkeys(columns, pl.String)),
+        table,
+        target.crs,
+        target.bundle_crs,
+        checks,
+        timezone=target.timezone,
+        bundle_crs_named=target.bundle_crs_named,
+    )
+
+
 def _map_table(
     read: CsvTable,
     table: str,
@@ -1136,22 +1168,9 @@ def _map_table(
         msg = f"{name}: required column(s) {missing} missing from the header"
         raise IngestError(msg)
     frame = _prepared(frame, table)
-    checks = _Checks()
-    if parquet:  # CSV lines with a NUL byte are quarantined by the CSV reader
-        for c in header:
-            checks.add(
-                c,
-                pl.col(c).str.contains("\x00", literal=True),
-                pl.lit("NUL byte in the value (a database cannot store it)"),
-            )
-    checks = _checks(
-        frame,
-        table,
-        target.crs,
-        target.bundle_crs,
-        checks,
-        timezone=target.timezone,
-        bundle_crs_named=target.bundle_crs_named,
+    # CSV lines with a NUL byte are quarantined by the CSV reader
+    checks = _table_checks(
+        table, tuple(frame.columns), tuple(header) if parquet else (), target
     )
     good, problems = split_rows(
         frame, header, checks.checks, target=table, failing=checks.failing

@@ -32,6 +32,7 @@ __all__ = [
     "from_crs",
     "project",
     "xy_disagreement",
+    "xy_maybe_failing",
     "xy_problem",
 ]
 
@@ -395,7 +396,12 @@ def xy_problem(
     """
     x = pl.col(x_raw).str.strip_chars().cast(pl.Float64, strict=False)
     y = pl.col(y_raw).str.strip_chars().cast(pl.Float64, strict=False)
-    lonlat = pl.struct(x.alias("x"), y.alias("y")).map_batches(
+    # only the rows checked are converted (every use of lon/lat below is under
+    # ``given``, so within ``used``): Polars runs the conversion once per use, and
+    # a table whose rows all give lat/lon converts none (:func:`_to_lonlat`)
+    lonlat = pl.struct(
+        pl.when(used).then(x).alias("x"), pl.when(used).then(y).alias("y")
+    ).map_batches(
         partial(_to_lonlat, source_crs=source_crs),
         return_dtype=pl.Struct({"lon": pl.Float64, "lat": pl.Float64}),
     )
@@ -439,6 +445,20 @@ def xy_problem(
         reason = pl.when(cond.fill_null(False)).then(why).otherwise(reason)
     column = pl.when(reason.is_not_null()).then(pl.lit(x_raw))
     return column, reason
+
+
+def xy_maybe_failing(x_raw: str, y_raw: str, *, used: pl.Expr) -> pl.Expr:
+    """True on every row :func:`xy_problem` may give a reason for (the rows it
+    checks: ``used``, with x and y numbers), without converting a pair.
+
+    A cheap test for :func:`~avert.ingest._rows.split_rows`: its conversion of x/y
+    runs in Python on the projection thread, once per use of its result in the
+    reason, about a millisecond each, for every row; the reason is then built for
+    these rows alone, and on a table whose rows all give lat/lon not at all.
+    """
+    x = pl.col(x_raw).str.strip_chars().cast(pl.Float64, strict=False)
+    y = pl.col(y_raw).str.strip_chars().cast(pl.Float64, strict=False)
+    return (used & x.is_finite() & y.is_finite()).fill_null(False)
 
 
 def xy_disagreement(
@@ -540,11 +560,19 @@ def _pair_distance(pairs: pl.Series, *, source_crs: str, crs: str) -> pl.Series:
 
 
 def _to_lonlat(pairs: pl.Series, *, source_crs: str) -> pl.Series:
-    """lon/lat of each x/y pair in ``source_crs`` (NaN where it does not convert)."""
+    """lon/lat of each x/y pair in ``source_crs`` (NaN where it does not convert).
+
+    Without a pair of finite numbers nothing converts: all NaN, without handing
+    PROJ an array to the projection thread (a hand-over costs about a millisecond,
+    once per use of the result in an expression).
+    """
     frame = pairs.struct.unnest()
     x = frame["x"].fill_null(np.nan).to_numpy().astype(np.float64)
     y = frame["y"].fill_null(np.nan).to_numpy().astype(np.float64)
-    lon, lat = _PROJ_THREAD.submit(from_crs, x, y, source_crs=source_crs).result()
+    if not (np.isfinite(x) & np.isfinite(y)).any():
+        lon, lat = np.full(len(x), np.nan), np.full(len(x), np.nan)
+    else:
+        lon, lat = _PROJ_THREAD.submit(from_crs, x, y, source_crs=source_crs).result()
     return pl.DataFrame({"lon": lon, "lat": lat}).to_struct(pairs.name)
 
 

@@ -810,12 +810,7 @@ class Store:
         sqlite = self.dialect == "sqlite"
         # a load switches WAL -> rollback journal only when no one else has the
         # database open (first back to WAL: a mode left by a killed load)
-        journal = (
-            bulk
-            and sqlite
-            and self._journal_mode("wal", wait=False)
-            and self._journal_mode("delete", wait=False)
-        )
+        journal = bulk and sqlite and self._journal_mode("wal", "delete", wait=False)
         failed = False
         try:
             with self._write_connection() as conn:
@@ -912,8 +907,11 @@ class Store:
                 raise StoreUnavailable(msg) from err
             raise
 
-    def _journal_mode(self, mode: Literal["delete", "wal"], *, wait: bool) -> bool:
-        """Set SQLite's journal mode; False when another connection prevents it.
+    def _journal_mode(self, *modes: Literal["delete", "wal"], wait: bool) -> bool:
+        """Set SQLite's journal mode to each of ``modes`` in turn, on one
+        connection (one open of the file: a connection costs more than the
+        pragma); False, and the later modes not tried, when another connection
+        prevents one.
 
         ``wait``: up to the lock timeout for other connections to let go (to return
         to WAL after a load); else give up at once (a load then keeps WAL).
@@ -925,13 +923,16 @@ class Store:
         try:
             with conn.cursor() as cur:
                 cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
-                cur.execute(f"PRAGMA journal_mode = {mode}")
-                row = cur.fetchone()
+                for mode in modes:
+                    cur.execute(f"PRAGMA journal_mode = {mode}")
+                    row = cur.fetchone()
+                    if row is None or str(row[0]).lower() != mode:
+                        return False
         except sqlite_dbapi.Error:  # "database is locked": others have it open
             return False
         finally:
             conn.close()
-        return row is not None and str(row[0]).lower() == mode
+        return True
 
     def read_frame(
         self,

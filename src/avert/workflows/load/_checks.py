@@ -51,8 +51,10 @@ def _reject_long_keys(
     if not keys:
         return frame, pl.DataFrame(schema=PROBLEM_SCHEMA)
     size = pl.sum_horizontal(pl.col(c).str.len_bytes().fill_null(0) for c in keys)
-    too_long = (size > MAX_KEY_BYTES).fill_null(False)
-    bad = frame.filter(too_long)
+    mask = frame.select((size > MAX_KEY_BYTES).fill_null(False)).to_series()
+    if not mask.any():  # the usual case: no filtered copies, no reason text built
+        return frame, pl.DataFrame(schema=PROBLEM_SCHEMA)
+    bad = frame.filter(mask)
     problems = bad.select(
         pl.col("source_line").alias("line"),
         pl.lit(", ".join(keys)).alias("column"),
@@ -65,7 +67,7 @@ def _reject_long_keys(
         pl.lit("rejected").alias("kind"),
         pl.lit(table).alias("target_table"),
     )
-    return frame.filter(~too_long), problems
+    return frame.filter(~mask), problems
 
 
 #: what an implied row is called in a file's note, per referenced table

@@ -428,12 +428,14 @@ def _write(
                 table == "outcomes" or state.table_has_rows("outcomes")
             )
     all_problems = pl.concat(problems)
+    if all_problems.height == 0:  # the usual case: nothing to count or quarantine
+        return report
     rejected = all_problems.filter(pl.col("kind") == "rejected")
     report.quarantined = rejected.filter(pl.col("line") > 0).height
-    state.file_problems += rejected.filter(pl.col("line") == 0).height
-    if rejected.filter(pl.col("line") == 0).height:
-        reason = rejected.filter(pl.col("line") == 0)["reason"][0]
-        report.note = join_notes(reason, report.note)
+    whole = rejected.filter(pl.col("line") == 0)  # file problems, not rows
+    state.file_problems += whole.height
+    if whole.height:
+        report.note = join_notes(whole["reason"][0], report.note)
     if parsed.kind in ("unknown", REFUSED) and rejected.height:
         report.error = report.note or rejected["reason"][0]
     _write_quarantine(tx, all_problems, parsed, load_id, state)

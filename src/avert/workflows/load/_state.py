@@ -218,6 +218,8 @@ def _append_sorted(tx: Transaction, table: str, new: pl.DataFrame) -> int:
         def prepare(start: int) -> Any:
             return tx.arrow_for(table, new[order.slice(start, _APPEND_ROWS)])
 
+    if len(starts) == 1:  # one batch: nothing to overlap, no thread to start
+        return tx.append_arrow(table, prepare(0))
     loaded = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="avert-batch") as pool:
         pending = pool.submit(prepare, starts[0])
