@@ -64,7 +64,7 @@ CASES = [
 ]
 
 
-def forecast(model: str, day: str, **params: float) -> np.ndarray:
+def forecast(model: str, day: str, **params: object) -> np.ndarray:
     return forecast_grid(
         seeded_city(),
         origin_xy=ORIGIN,
@@ -94,3 +94,23 @@ def test_the_tolerance_tells_a_changed_parameter() -> None:
         np.testing.assert_allclose(
             changed, pinned("default", "2023-11-15"), rtol=RTOL, atol=0.0
         )
+
+
+def test_a_time_sorted_history_and_weight_on_every_map_are_unchanged() -> None:
+    """The paths the speed-up added: a history already sorted by time (not sorted
+    again) and weights on every smoothing (none left out of the one-day-ahead
+    fit; the seeded city's learnt weights leave two at zero)."""
+    day = "2023-11-15"
+    city = seeded_city().sort("occurred_at")
+    sorted_risk = forecast_grid(
+        city,
+        origin_xy=ORIGIN,
+        cell_size_m=CELL_M,
+        shape=SHAPE,
+        at=dt.datetime(2023, 11, 15),
+    )
+    np.testing.assert_allclose(sorted_risk, pinned("default", day), rtol=RTOL, atol=0.0)
+    weighted = forecast("default", day, weights=[0.3, 0.2, 0.2, 0.2, 0.1])
+    np.testing.assert_allclose(
+        weighted, pinned("default weights", day), rtol=RTOL, atol=0.0
+    )
