@@ -9,8 +9,9 @@ The arrays were computed by the code of 2026-12-05 before any input-handling or
 speed change (commit db3daba9) and stored in ``tests/data/forecast-pinned``. The
 counts are compared bit for bit; the default's to 1e-12 relative: its last bits
 depend on the machine's BLAS kernels (OpenBLAS' Sandybridge kernels give other
-bits than its Haswell ones, up to 6e-15 apart), so a SHA-256 of its bytes failed
-on a machine other than the one that pinned it. A change of a model's parameter
+bits than its Haswell ones, up to 6e-15 apart: OPENBLAS_CORETYPE=Sandybridge),
+so a SHA-256 of its bytes, as first pinned, failed with those kernels on the
+very machine that pinned it. A change of a model's parameter
 moves the forecasts far more (a half-life of 365.5 days for 365: 1e-3 relative,
 checked below; even the tie-break's 1e-9 made 1.01e-9 is outside it).
 """
