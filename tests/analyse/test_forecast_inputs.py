@@ -151,3 +151,20 @@ def test_no_history_one_event_and_one_cell(model: str) -> None:
             assert risk.argmax() == count.argmax()
         else:
             assert not risk.any()
+
+
+@pytest.mark.parametrize(
+    ("at", "same_as"),
+    [
+        (pd.Period("2023-11-15", "D"), AT),
+        (pd.Period("2023-11-15 06:00", "h"), AT + dt.timedelta(hours=6)),
+        (pd.Period("2023-11", "M"), dt.datetime(2023, 11, 1)),
+    ],
+    ids=repr,
+)
+def test_a_pandas_period_is_read_as_its_start(at: object, same_as: dt.datetime) -> None:
+    """A daily loop over ``pd.period_range`` passes Periods: they were read (by
+    their year, month and day) before the checks of ``at`` refused them."""
+    city = seeded_city()
+    got = forecast_grid(city, at=at, **GRID)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(got, forecast_grid(city, at=same_as, **GRID))

@@ -182,8 +182,8 @@ def forecast_grid(
     at
         Start of the forecast period: a datetime (when aware and the events'
         times are too, converted to their zone first), a date (midnight) or a
-        naive ``np.datetime64`` or an ISO 8601 text (``"2021-01-01"``); None,
-        NaT or a number is a ConfigError.
+        naive ``np.datetime64``, an ISO 8601 text (``"2021-01-01"``) or a pandas
+        Period (its start); None, NaT or a number is a ConfigError.
     model
         A key of :data:`MODELS`; ``"default"`` is the best model measured.
     horizon

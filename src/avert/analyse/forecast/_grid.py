@@ -260,16 +260,20 @@ def read_at(
     """Return ``value`` with an ISO 8601 text (``"2021-01-01"``,
     ``"2021-01-01T06:00"``, ``"2021-01-01T06:00Z"``) read as a date or datetime;
     any other date, datetime (pandas' Timestamp is one) or ``np.datetime64``
-    unchanged. A text that is not ISO 8601 is a ConfigError, and so is anything
-    else: a missing time (None, NaT) or a number, whose unit cannot be told
-    (``None`` was an AttributeError; a NaT read every event, later ones too, or
-    none)."""
+    unchanged; pandas' Period is read as its start (a daily loop over
+    ``pd.period_range`` passes them). A text that is not ISO 8601 is a
+    ConfigError, and so is anything else: a missing time (None, NaT) or a number,
+    whose unit cannot be told (``None`` was an AttributeError; a NaT read every
+    event, later ones too, or none)."""
     if isinstance(value, str):
         try:
             return dt.datetime.fromisoformat(value.strip())
         except ValueError:
             msg = f"at must be an ISO 8601 date or datetime; got {value!r}."
             raise ConfigError(msg) from None
+    start = getattr(value, "start_time", None)  # pandas' Period (no import here)
+    if isinstance(start, dt.datetime):
+        value = start
     if isinstance(value, np.datetime64):
         missing = bool(np.isnat(value))
     elif isinstance(value, dt.date):
