@@ -168,3 +168,14 @@ def test_a_pandas_period_is_read_as_its_start(at: object, same_as: dt.datetime) 
     city = seeded_city()
     got = forecast_grid(city, at=at, **GRID)  # type: ignore[arg-type]
     np.testing.assert_array_equal(got, forecast_grid(city, at=same_as, **GRID))
+
+
+@pytest.mark.parametrize("half_life_days", [0.0, -30.0, float("nan")])
+def test_a_half_life_that_is_not_positive_is_refused(half_life_days: float) -> None:
+    """A negative half-life made old events weigh without bound (the decayed counts
+    overflowed to inf, so the maps were nan); zero divided by zero."""
+    from avert.analyse.forecast import Grid, make_model
+
+    grid = Grid(ORIGIN, CELL_M, SHAPE)
+    with pytest.raises(ConfigError, match="half_life_days"):
+        make_model("default", grid, half_life_days=half_life_days)

@@ -216,8 +216,12 @@ class Stacked(Forecaster):
         recent_weight: float | None = None,
     ) -> None:
         super().__init__(grid)
-        if holdout_days <= 0 or any(s <= 0 for s in sigmas_cells):
-            msg = "holdout_days and sigmas_cells must be > 0."
+        if (
+            holdout_days <= 0
+            or any(s <= 0 for s in sigmas_cells)
+            or (half_life_days is not None and not half_life_days > 0)
+        ):
+            msg = "half_life_days, holdout_days and sigmas_cells must be > 0."
             raise ConfigError(msg)
         if (
             (recent_half_life_days is not None and recent_half_life_days <= 0)
