@@ -656,3 +656,31 @@ def test_board_statistics_after_the_data_say_there_is_none_in_the_windows(
     ), note
     assert "incidents run from 2022-01-01 to 2024-12-27" in note
     assert "Fewer than 13" not in note
+
+
+def test_board_statistics_in_a_gap_or_before_the_data_say_there_is_none(
+    sqlite_store: Store,
+) -> None:
+    """A month whose 36 months fall in a gap of years between two loads said
+    "Fewer than 13 whole months of incidents up to this month", with 36 whole
+    months of them before the gap; so did a month before the data. Both say the
+    36 months hold no incident now, with the span of the data."""
+    first = _incidents()
+    later = first.with_columns(
+        pl.col("incident_id") + "-later",
+        pl.col("occurred_from").dt.offset_by("10y"),
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", first)
+        tx.append("incidents", later)
+    note = board_statistics(sqlite_store, end=dt.date(2030, 6, 30), equality=False)[
+        "performance"
+    ]["note"]
+    assert note.startswith("No incident in the 36 months to the end of June 2030"), note
+    assert "incidents run from 2022-01-01 to 2034-12-27, with a gap there" in note
+    assert "Fewer than 13" not in note
+    note = board_statistics(sqlite_store, end=dt.date(2018, 6, 30), equality=False)[
+        "performance"
+    ]["note"]
+    assert note.startswith("No incident in the 36 months to the end of June 2018")
+    assert note.endswith("choose a month in their span."), note
