@@ -542,7 +542,8 @@ def _board_equality(
     return {
         "available": True,
         "note": None,
-        "window": (e_from, e_to),
+        # the days counted: to the last search when they stop in the last month
+        "window": found.window or (e_from, e_to),
         "window_months": months,
         **_equality_figures(found),
     }
