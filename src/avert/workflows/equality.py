@@ -440,15 +440,25 @@ def _per_area_notes(
     outside = placed.height - unplaced - in_force.height
     if in_force.height == 0:
         why = (
-            f"all {outside:,} placed fall outside "
+            (
+                "it falls outside "
+                if outside == 1
+                else f"all {outside:,} placed fall outside "
+            )
             + ("the areas of the per-area table" if unplaceable else "the force area")
             if outside
             else why_unplaced()
         )
         return [
-            f"No per-area rates: none of the {placed.height:,} searches could be "
-            "placed in an area of the force area (the force's figures count them "
-            f"all): {why}."
+            (
+                "No per-area rates: the one search could not be placed in an area "
+                "of the force area (the force's figures count it): "
+                if placed.height == 1
+                else f"No per-area rates: none of the {placed.height:,} searches "
+                "could be placed in an area of the force area (the force's figures "
+                "count them all): "
+            )
+            + f"{why}."
         ]
     if not unplaced and not outside:
         return []
