@@ -950,3 +950,25 @@ def test_searches_with_no_recorded_outcome_are_noted() -> None:
     assert f"of the 16 searches with one, {finds} found" in note
     full = stop_search_equality(_stops(["White"] * 16 + ["Black"] * 4), residents)
     assert not [n for n in full.notes if "no recorded outcome" in n]
+
+
+def test_one_search_without_a_linked_outcome_is_not_none_of_1() -> None:
+    """One search ending in arrest, its outcome not linked, read "None of the 1
+    searches has an outcome linked ... (blank for all 1)"."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White"],
+            "outcome": ["Arrest"],
+            "outcome_linked": pl.Series([None], dtype=pl.Boolean),
+        }
+    )
+    residents = pl.DataFrame({"group": ["White"], "population": [1_000]})
+    notes = stop_search_equality(stops, residents).notes
+    said = next(n for n in notes if "outcome linked to its object" in n)
+    assert said.startswith(
+        "The one search has no outcome linked to its object, though it ended in "
+        "arrest: "
+    ), said
+    assert "(blank)" in said, said
+    assert "of the 1 " not in said
+    assert "all 1)" not in said

@@ -259,3 +259,16 @@ def test_plan_status_path_keeps_its_difference_from_now() -> None:
     assert _path(354.6, 399) == "355"
     assert _path(0.709, 0.87) == "0.71"
     assert _path(None, 355) == "-"
+
+
+def test_plan_status_now_takes_the_decimals_of_its_path() -> None:
+    """A harm of 12,345.75 CCHI days printed "12,346" beside a path of "12,345.9"
+    and "on track", as if above the path it is below; a whole count keeps its
+    print."""
+    from avert.cli.delivery import _now
+
+    assert _now(12345.75, 12345.9) == "12,345.8"
+    assert _now(355, 354.6) == "355"
+    assert _now(0.87, 0.709) == "0.87"
+    assert _now(12345.75, None) == "12,346"
+    assert _now(None, 355) == "-"

@@ -257,3 +257,36 @@ def test_trend_chart_keeps_a_month_without_searches_as_a_gap() -> None:
     ]
     # two lines of one point each (the gap between), not one joining them
     assert all(len(points.split()) == 1 for points in black), black
+
+
+def test_expected_chart_title_keeps_an_interval_end_off_1() -> None:
+    """The board pack's chart of actual against expected printed Dorset Park's
+    significant sustained reduction (0.52, interval to 0.9967) as "(0.27 to 1.00)"
+    in its title, below a table that prints 0.997."""
+    import dataclasses
+
+    months = pl.date_range(
+        dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True
+    ).to_list()
+    counts = np.random.default_rng(3).poisson([40] * 24 + [25] * 12)
+    series = pl.DataFrame(
+        {
+            "area": "A",
+            "category": "all",
+            "flag": "all",
+            "period": months,
+            "count": counts.astype(np.int64),
+        }
+    )
+    res = performance(
+        series,
+        baseline=(dt.date(2022, 1, 1), dt.date(2023, 12, 31)),
+        recent=(dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+    )
+    s = res.series[0]
+    assert s.change is not None
+    change = dataclasses.replace(s.change, ci_low=0.2698, ci_high=0.9967)
+    charts = series_charts(dataclasses.replace(s, change=change))
+    title = ET.fromstring(charts["expected"]).find(f"{NS}title").text  # type: ignore[union-attr]
+    assert title is not None
+    assert title.endswith("(0.27 to 0.997)"), title

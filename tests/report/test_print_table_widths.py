@@ -249,3 +249,13 @@ def test_a_path_printed_as_the_current_value_keeps_its_difference() -> None:
         0.87, 0.709, "on_track"
     )
     assert '<td class="v">355</td>' in cells(355, 355.0, "on_track")
+    # the current value, when not whole, takes the path's decimals: a harm of
+    # 12,345.75 printed "12,346" beside a path of "12,345.9" and "on track", and a
+    # share of 0.705 "0.70" beside "0.7049" and "off track"
+    assert '<b>12,345.8</b></td> <td class="v">12,345.9</td>' in cells(
+        12345.75, 12345.9, "on_track"
+    )
+    assert '<b>0.7050</b></td> <td class="v">0.7049</td>' in cells(
+        0.705, 0.7049, "off_track"
+    )
+    assert "<b>0.87</b></td>" in cells(0.87, 0.709, "on_track")

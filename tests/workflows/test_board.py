@@ -1234,3 +1234,32 @@ def test_equality_says_a_population_year_has_no_ethnic_groups(
         ],
     )
     assert "No 2019 populations are loaded" in " ".join(str(res.exception).split())
+
+
+def test_equality_window_ends_with_the_last_search_in_its_last_month(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Stops that end part way through the month chosen printed the window to its
+    last day (the demo: "searches 2025-12-01 to 2026-11-30" of stops ending on 24
+    November), as if the whole month were counted; the window ends with the last
+    search now, with a note. A month without searches is not cut (its note says)."""
+    from avert.report.render import render_html
+    from avert.workflows.board import board_statistics, run_equality
+
+    _census_and_stops(sqlite_store, tmp_path, outcomes=False)  # 3 Jan - 3 Jun 2024
+    half = run_equality(
+        sqlite_store, date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 6, 30)
+    )
+    assert half.window == (dt.date(2024, 1, 1), dt.date(2024, 6, 3))
+    assert any(
+        "end on 2024-06-03, 27 days before the end of June 2024" in n
+        for n in half.notes
+    ), half.notes
+    stats = board_statistics(sqlite_store, end=dt.date(2024, 6, 30), performance=False)
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert "Test Force 2023-07-01 to 2024-06-03 (the store" in html, html[:600]
+    assert "to 2024-06-30" not in html
+    year = run_equality(
+        sqlite_store, date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 12, 31)
+    )
+    assert year.window == (dt.date(2024, 1, 1), dt.date(2024, 12, 31))

@@ -87,8 +87,9 @@ def test_board_statistics_before_the_data_names_their_span(
         tx.append("incidents", _incidents())
     stats = board_statistics(sqlite_store, end=dt.date(2020, 6, 30), equality=False)
     note = stats["performance"]["note"]
-    assert note.startswith("Fewer than 13 whole months"), note
-    assert "The store's incidents run from 2022-01-01 to 2024-12-27." in note
+    # the 36 months to it hold none (they said "fewer than 13 whole months")
+    assert note.startswith("No incident in the 36 months to the end of June 2020")
+    assert "the store's incidents run from 2022-01-01 to 2024-12-27;" in note
 
 
 def test_board_statistics_say_when_two_forces_are_counted_together(
@@ -542,7 +543,8 @@ def test_equality_page_defaults_to_the_last_month_with_stops(
     Yorkshire's July 2018 street crime and later stops opened on no stops at all)."""
     page = signed_in(board_app, "board").get("/equality")
     assert 'name="month" value="2024-06"' in page.text
-    assert "Searches by Test Force 2023-07-01 to 2024-06-30" in page.text
+    # to the last search, on 3 June (not to 30 June, as if the month were counted)
+    assert "Searches by Test Force 2023-07-01 to 2024-06-03" in page.text
 
 
 def test_a_month_the_data_stop_in_is_not_counted_as_whole(sqlite_store: Store) -> None:
@@ -656,3 +658,31 @@ def test_board_statistics_after_the_data_say_there_is_none_in_the_windows(
     ), note
     assert "incidents run from 2022-01-01 to 2024-12-27" in note
     assert "Fewer than 13" not in note
+
+
+def test_board_statistics_in_a_gap_or_before_the_data_say_there_is_none(
+    sqlite_store: Store,
+) -> None:
+    """A month whose 36 months fall in a gap of years between two loads said
+    "Fewer than 13 whole months of incidents up to this month", with 36 whole
+    months of them before the gap; so did a month before the data. Both say the
+    36 months hold no incident now, with the span of the data."""
+    first = _incidents()
+    later = first.with_columns(
+        pl.col("incident_id") + "-later",
+        pl.col("occurred_from").dt.offset_by("10y"),
+    )
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", first)
+        tx.append("incidents", later)
+    note = board_statistics(sqlite_store, end=dt.date(2030, 6, 30), equality=False)[
+        "performance"
+    ]["note"]
+    assert note.startswith("No incident in the 36 months to the end of June 2030"), note
+    assert "incidents run from 2022-01-01 to 2034-12-27, with a gap there" in note
+    assert "Fewer than 13" not in note
+    note = board_statistics(sqlite_store, end=dt.date(2018, 6, 30), equality=False)[
+        "performance"
+    ]["note"]
+    assert note.startswith("No incident in the 36 months to the end of June 2018")
+    assert note.endswith("choose a month in their span."), note

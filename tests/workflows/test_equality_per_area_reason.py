@@ -109,3 +109,18 @@ def test_stops_without_coordinates_come_before_missing_lsoa_rows(
     _stops(sqlite_store, located=False)
     note = _per_area_note(sqlite_store)
     assert note.endswith("them all): no stop has a latitude and longitude.")
+
+
+def test_one_search_outside_the_force_area_is_not_none_of_1() -> None:
+    """One search placed outside the force area read "none of the 1 searches could
+    be placed ... all 1 placed fall outside the force area"."""
+    from avert.workflows.equality import _per_area_notes
+
+    placed = pl.DataFrame({"parent": ["E08000001"]})
+    notes = _per_area_notes(
+        placed, placed.clear(), max_km=2.0, why_unplaced=lambda: "no coordinates"
+    )
+    assert notes == [
+        "No per-area rates: the one search could not be placed in an area of the "
+        "force area (the force's figures count it): it falls outside the force area."
+    ], notes

@@ -102,6 +102,15 @@ def _path(path: float | None, current: float | None) -> str:
     return _value(path) if path is None else measure_path_text(path, current)
 
 
+def _now(current: float | None, path: float | None) -> str:
+    """The current value as ``_value`` prints it, to the decimals of its path where
+    that needs more and the value is not whole (a harm of 12,345.75 printed
+    "12,346" beside a path of "12,345.9" and "on track")."""
+    from avert.report.render import measure_now_text
+
+    return _value(current) if current is None else measure_now_text(current, path)
+
+
 @plan_app.command("status")
 def plan_status(
     ctx: typer.Context,
@@ -163,7 +172,7 @@ def plan_status(
                 f"{m['objective_id']} {m['series'] or m['indicator'] or '-'}",
                 _value(m["baseline"]),
                 _value(m["target"]),
-                _value(m["current"]),
+                _now(m["current"], m["path"]),
                 _path(m["path"], m["current"]),
                 m["status"].replace("_", " ")
                 + (f" ({m['verdict'].replace('_', ' ')})" if m["verdict"] else ""),

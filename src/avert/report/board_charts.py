@@ -22,6 +22,7 @@ from avert.report.charts import (
     interval_chart_svg,
     line_chart_svg,
 )
+from avert.report.render import interval_end_text
 
 __all__ = ["equality_charts", "series_charts", "series_title"]
 
@@ -134,9 +135,10 @@ def series_charts(s: SeriesResult) -> dict[str, str]:
                     "dash": "6 3",
                 },
             ],
+            # an end rounded onto 1 keeps its side, as the table above the chart
             title=f"Actual against the seasonal expectation, {name}: rate ratio "
-            f"{s.change.rate_ratio:.2f} ({s.change.ci_low:.2f} to "
-            f"{s.change.ci_high:.2f})",
+            f"{s.change.rate_ratio:.2f} ({interval_end_text(s.change.ci_low)} to "
+            f"{interval_end_text(s.change.ci_high)})",
             y_label=unit,
             shade=recent,
             shade_label="recent period",

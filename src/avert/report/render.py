@@ -36,6 +36,7 @@ __all__ = [
     "TALL_ROW_CHARS",
     "environment",
     "interval_end_text",
+    "measure_now_text",
     "measure_path_text",
     "pvalue_text",
     "render_briefing_html",
@@ -107,6 +108,18 @@ def _measure_value_text(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _measure_path_decimals(path: float, current: float | None) -> int | None:
+    """The decimals that tell ``path`` from ``current`` where the table would print
+    the two alike though they differ (None: print both as usual)."""
+    if current is None or abs(float(current) - path) <= 1e-9:
+        return None
+    now = float(current)
+    shown = 2 if path < 10 and path != round(path) else 0
+    while shown < 6 and f"{path:,.{shown}f}" == f"{now:,.{shown}f}":
+        shown += 1
+    return shown or None
+
+
 def measure_path_text(path: Any, current: Any) -> str:
     """An objective's *path now* as its table prints it, with more decimals where it
     would print the same as the current value it is judged against though the two
@@ -115,14 +128,22 @@ def measure_path_text(path: Any, current: Any) -> str:
     if path is None:
         return "–"
     end = float(path)
-    text = _measure_value_text(end)
-    if current is None or abs(float(current) - end) <= 1e-9:
-        return text
+    shown = _measure_path_decimals(end, current)
+    return _measure_value_text(end) if shown is None else f"{end:,.{shown}f}"
+
+
+def measure_now_text(current: Any, path: Any) -> str:
+    """An objective's current value as its table prints it, to the decimals of its
+    path (:func:`measure_path_text`) where that needs more and the value is not
+    whole: a harm of 12,345.75 CCHI days printed "12,346" beside a path of
+    "12,345.9" and "on track", as if above the path it is below."""
+    if current is None:
+        return "–"
     now = float(current)
-    shown = 2 if end < 10 and end != round(end) else 0
-    while shown < 6 and f"{end:,.{shown}f}" == f"{now:,.{shown}f}":
-        shown += 1
-    return f"{end:,.{shown}f}" if shown else text
+    shown = None if path is None else _measure_path_decimals(float(path), now)
+    if shown is None or now == round(now):
+        return _measure_value_text(now)
+    return f"{now:,.{shown}f}"
 
 
 def _pct(value: Any) -> str:
@@ -167,6 +188,7 @@ def environment() -> Environment:
     env.filters["pvalue"] = pvalue_text
     env.filters["interval_end"] = interval_end_text
     env.filters["measure_path"] = measure_path_text
+    env.filters["measure_now"] = measure_now_text
     env.filters["label"] = _label
     env.filters["tall"] = _tall
     env.globals["category_colour"] = category_colour

@@ -459,17 +459,32 @@ def _no_baseline_note(store: Store, end: dt.date) -> str:
     """Why the board has no performance part, with the span of the store's
     incidents: under 13 whole months of incidents up to ``end``'s month (a 12-month
     baseline at least), or none in the 36 months to it (:func:`board_windows`'
-    reach) when the store's incidents all end before them: a month chosen years
-    after Toronto's 2017-21 data said "fewer than 13 whole months" of 60."""
+    reach): a month chosen years after Toronto's 2017-21 data said "fewer than 13
+    whole months" of 60, and so did a month in a gap of years between two loads,
+    or before the data."""
     span = incident_span(store)
     earliest = first_of_month(end, -(BOARD_RECENT_MONTHS + BOARD_BASELINE_MONTHS) + 1)
-    if span is not None and span[1].date() < earliest:
+    after = last_of_month(end) + dt.timedelta(days=1)
+    if span is not None and (
+        incident_extent(
+            store,
+            dt.datetime.combine(earliest, dt.time()),
+            dt.datetime.combine(after, dt.time()),
+        )
+        is None
+    ):
+        outside = span[1].date() < earliest or span[0].date() >= after
         return (
             f"No incident in the {BOARD_RECENT_MONTHS + BOARD_BASELINE_MONTHS} "
             f"months to the end of {end:%B %Y} (the {BOARD_RECENT_MONTHS} judged "
             f"and the {BOARD_BASELINE_MONTHS} of their baseline): the store's "
-            f"incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}; choose a "
-            "month in their span."
+            f"incidents run from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}"
+            + (
+                "; choose a month in their span."
+                if outside
+                else ", with a gap there; choose a month with incidents in the "
+                "months before it."
+            )
         )
     return (
         "Fewer than 13 whole months of incidents up to this month: no baseline "
@@ -527,7 +542,8 @@ def _board_equality(
     return {
         "available": True,
         "note": None,
-        "window": (e_from, e_to),
+        # the days counted: to the last search when they stop in the last month
+        "window": found.window or (e_from, e_to),
         "window_months": months,
         **_equality_figures(found),
     }

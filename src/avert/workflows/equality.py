@@ -356,13 +356,19 @@ def _force_area(
     return force_areas, by_area
 
 
+def _days_text(days: int) -> str:
+    """``days`` with its noun ("1 day", "6 days")."""
+    return f"{days:,} day" if days == 1 else f"{days:,} days"
+
+
 def _stops_window(
     stops: pl.DataFrame,
     date_from: dt.date | None,
     date_to: dt.date | None,
     notes: list[str],
 ) -> tuple[tuple[dt.date, dt.date], int]:
-    """The days counted (the window asked, else the first and last day searched) and
+    """The days counted (the window asked, else the first and last day searched;
+    the last day searched when that falls in the asked window's last month) and
     the months of it holding searches; a note when some months hold none, since a
     rate per 1,000 residents is of the searches of the months that do (a store
     holding one month of a force's stops, read as a year's rate, is 12 times too
@@ -395,6 +401,21 @@ def _stops_window(
             f"months from {start:%Y-%m} to {end:%Y-%m} ({said}): the rates per 1,000 "
             "residents are of those months' searches, not a rate per year."
         )
+    if (
+        date_to is not None
+        and last.date() < end
+        and last.strftime("%Y-%m") == (f"{end:%Y-%m}")
+    ):
+        # the searches stop part way through the window's last month (the data
+        # end there, or the month is still under way): the window printed to its
+        # last day read as whole months of searches (the demo's stops end 24 Nov)
+        notes.append(
+            f"The store's searches of this force end on {last:%Y-%m-%d}, "
+            f"{_days_text((end - last.date()).days)} before the end of "
+            f"{end:%B %Y}: the "
+            "rates are of the searches to that day."
+        )
+        end = last.date()
     return (start, end), len(held)
 
 
@@ -419,15 +440,25 @@ def _per_area_notes(
     outside = placed.height - unplaced - in_force.height
     if in_force.height == 0:
         why = (
-            f"all {outside:,} placed fall outside "
+            (
+                "it falls outside "
+                if outside == 1
+                else f"all {outside:,} placed fall outside "
+            )
             + ("the areas of the per-area table" if unplaceable else "the force area")
             if outside
             else why_unplaced()
         )
         return [
-            f"No per-area rates: none of the {placed.height:,} searches could be "
-            "placed in an area of the force area (the force's figures count them "
-            f"all): {why}."
+            (
+                "No per-area rates: the one search could not be placed in an area "
+                "of the force area (the force's figures count it): "
+                if placed.height == 1
+                else f"No per-area rates: none of the {placed.height:,} searches "
+                "could be placed in an area of the force area (the force's figures "
+                "count them all): "
+            )
+            + f"{why}."
         ]
     if not unplaced and not outside:
         return []

@@ -787,12 +787,20 @@ def _stop_notes(
                     if n
                 )
             )
+            if total == 1:  # "none of the 1 searches ... blank for all 1"
+                held = "blank" if blank else "false" if false else "true"
             bundles = _bundle_sources(s)
             notes.append(
-                f"None of the {total:,} searches has an outcome linked to its object, "
-                f"though {arrests:,} ended in arrest: "
+                (
+                    "The one search has no outcome linked to its object, though it "
+                    "ended in arrest: "
+                    if total == 1
+                    else f"None of the {total:,} searches has an outcome linked to "
+                    f"its object, though {arrests:,} ended in arrest: "
+                )
                 + (
-                    "they were loaded from a record bundle ("
+                    ("it was" if total == 1 else "they were")
+                    + " loaded from a record bundle ("
                     + ", ".join(f"'{b}'" for b in bundles)
                     + "), whose format has no column saying whether a search's "
                     "outcome was linked to what was searched for, so no find rate "
