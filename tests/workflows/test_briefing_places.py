@@ -286,8 +286,9 @@ def test_near_repeat_zones_are_named_by_their_incidents_cell(
     assert f"near {zones[0]['near']}</span>" in table
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_an_area_given_by_a_ward_or_lsoa_name_is_said_to_be_one(
-    tmp_path: Path,
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
     """`brief --area "Moss Park"` (a Toronto neighbourhood, the name its places
     print) says it is a ward or neighbourhood, not a list of other areas; an LSOA's
@@ -298,7 +299,12 @@ def test_an_area_given_by_a_ward_or_lsoa_name_is_said_to_be_one(
     frame = _contagious(2, n=20).with_columns(
         ward=pl.lit("Moss Park"), lsoa_name=pl.lit(None, pl.String)
     )
-    store = _store(tmp_path, frame)
+    if backend == "sqlite":
+        store = _store(tmp_path, frame)
+    else:
+        store = request.getfixturevalue("postgres_store")
+        with store.transaction() as tx:
+            tx.append("incidents", frame)
     hint = area_named_otherwise(store, " moss PARK ")
     assert hint is not None
     assert "is a ward or neighbourhood of the incidents" in hint
