@@ -644,3 +644,73 @@ def test_trend_needs_both_halves_covered_by_each_source() -> None:
     )
     res = volt_profiles(pl.concat([old, year]), None, at=at, window_days=365)
     assert res.places["trend"].null_count() == 0
+
+
+def test_trend_needs_each_source_to_run_to_the_windows_end() -> None:
+    """A source whose months stop inside the window while another's run on (a
+    force's January to June 2019 beside another's whole year) would read as
+    falling at every place: the trend is withheld and the note names the source
+    and its last day; both sources running to the end give the trend."""
+    whole = pl.DataFrame(
+        {
+            "incident_id": [f"a{m}" for m in range(1, 13)],
+            "occurred_from": [dt.datetime(2019, m, 1) for m in range(1, 13)],
+            "time_precision": ["month"] * 12,
+            "lsoa": ["A"] * 12,
+            "source": ["policeuk"] * 12,
+            "force": ["City of London Police"] * 12,
+        }
+    )
+    half = pl.DataFrame(
+        {
+            "incident_id": [f"b{m}" for m in range(1, 7)],
+            "occurred_from": [dt.datetime(2019, m, 1) for m in range(1, 7)],
+            "time_precision": ["month"] * 6,
+            "lsoa": ["B"] * 6,
+            "source": ["policeuk"] * 6,
+            "force": ["West Yorkshire Police"] * 6,
+        }
+    )
+    at = dt.datetime(2019, 12, 31, 23, 59)
+    res = volt_profiles(pl.concat([whole, half]), None, at=at, window_days=365)
+    assert res.places["trend"].to_list() == [None, None]
+    assert any(
+        "Trend unavailable: the incidents of policeuk/West Yorkshire Police end "
+        "2019-06-30" in n
+        for n in res.notes
+    )
+    # the same months of both forces: each runs to the end, the trend is given
+    both = whole.vstack(whole.with_columns(force=pl.lit("West Yorkshire Police")))
+    res = volt_profiles(both, None, at=at, window_days=365)
+    assert res.places["trend"].to_list() == [0]
+    assert not any("Trend unavailable" in n for n in res.notes)
+
+
+def test_a_cell_across_several_areas_says_its_name_is_the_commonest() -> None:
+    """A 250 m cell whose incidents lie in two neighbourhoods was listed under the
+    commonest alone, as though the cell were in it: a note says how many cells
+    hold several areas and that each is named by the commonest."""
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["t1", "t2", "t3", "t4"],
+            "occurred_from": [dt.datetime(2024, 6, d) for d in (1, 2, 3, 4)],
+            "ward": [
+                "Moss Park",
+                "Church-Yonge Corridor",
+                "Church-Yonge Corridor",
+                "X",
+            ],
+            "x": [10.0, 20.0, 30.0, 900.0],
+            "y": [10.0, 20.0, 30.0, 900.0],
+        }
+    )
+    res = volt_profiles(incidents, at=AT, window_days=365, cell_size_m=250)
+    assert res.places["name"].to_list() == ["Church-Yonge Corridor", "X"]
+    assert "n_names" not in res.places.columns
+    assert any(
+        n.startswith("1 of the 2 cells hold incidents of several areas")
+        for n in res.notes
+    )
+    one_area = incidents.with_columns(ward=pl.lit("Moss Park"))
+    res = volt_profiles(one_area, at=AT, window_days=365, cell_size_m=250)
+    assert not any("several areas" in n for n in res.notes)

@@ -284,3 +284,28 @@ def test_near_repeat_zones_are_named_by_their_incidents_cell(
         assert {z["near"] for z in zones} == {"Testtown 001A"}
     table = render_briefing_html(b).split('class="zones cols"')[1].split("</table>")[0]
     assert f"near {zones[0]['near']}</span>" in table
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_area_given_by_a_ward_or_lsoa_name_is_said_to_be_one(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """`brief --area "Moss Park"` (a Toronto neighbourhood, the name its places
+    print) says it is a ward or neighbourhood, not a list of other areas; an LSOA's
+    name gives its code; a name the store does not hold gives no hint. The store
+    holds no LSOA name at all (a Toronto table): no error on its empty column."""
+    from avert.workflows.briefing import area_named_otherwise
+
+    frame = _contagious(2, n=20).with_columns(
+        ward=pl.lit("Moss Park"), lsoa_name=pl.lit(None, pl.String)
+    )
+    if backend == "sqlite":
+        store = _store(tmp_path, frame)
+    else:
+        store = request.getfixturevalue("postgres_store")
+        with store.transaction() as tx:
+            tx.append("incidents", frame)
+    hint = area_named_otherwise(store, " moss PARK ")
+    assert hint is not None
+    assert "is a ward or neighbourhood of the incidents" in hint
+    assert area_named_otherwise(store, "Leeds 111B") is None

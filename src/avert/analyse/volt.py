@@ -316,8 +316,12 @@ def _place_names(inc: pl.DataFrame, cell_size_m: float | None) -> pl.DataFrame:
     grid cell (``cell_size_m``) by its incidents' LSOA name, else ward or
     neighbourhood, else borough (:data:`CELL_NAME_COLUMNS`). A bare code
     (E01032739, 250m:E2522:N19339) is a place no one at a meeting can find.
-    Records without those columns give no rows: their ``name`` stays null."""
-    empty = pl.DataFrame(schema={"place_id": pl.String, "name": pl.String})
+    Records without those columns give no rows: their ``name`` stays null.
+    ``n_names`` counts the distinct names of the place's incidents (a cell across
+    two LSOAs has 2: its name is the commonest, :func:`_shared_cells_note`)."""
+    empty = pl.DataFrame(
+        schema={"place_id": pl.String, "name": pl.String, "n_names": pl.UInt32}
+    )
     columns = ("lsoa_name",) if cell_size_m is None else CELL_NAME_COLUMNS
     present = [c for c in columns if c in inc.columns]
     if not present or (cell_size_m is None and "lsoa" not in inc.columns):
@@ -331,14 +335,34 @@ def _place_names(inc: pl.DataFrame, cell_size_m: float | None) -> pl.DataFrame:
         .len()
         .sort(["place_id", "len", "name"], descending=[False, True, False])
         .group_by("place_id", maintain_order=True)
-        .agg(pl.col("name").first())
+        .agg(pl.col("name").first(), n_names=pl.len())
     )
+
+
+def _shared_cells_note(places: pl.DataFrame, names: pl.DataFrame) -> list[str]:
+    """A note when listed grid cells hold incidents of several named areas: each is
+    named by the commonest, which the table would otherwise pass off as the cell's
+    only area ("250m:E2522:N19339 Church-Yonge Corridor" across two neighbourhoods).
+    """
+    shared = places.join(names, on="place_id").filter(pl.col("n_names") > 1).height
+    if not shared:
+        return []
+    return [
+        f"{shared:,} of the {places.height:,} cells hold incidents of several areas: "
+        "a cell is named by its incidents' commonest area (LSOA name, else ward or "
+        "neighbourhood, else borough), not the only one."
+    ]
 
 
 def _with_names(frame: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
     """``frame`` with the place's ``name`` beside its ``place_id`` (null when
     unknown), rows in their order."""
-    named = frame.join(names, on="place_id", how="left", maintain_order="left")
+    named = frame.join(
+        names.select("place_id", "name"),
+        on="place_id",
+        how="left",
+        maintain_order="left",
+    )
     rest = [c for c in frame.columns if c != "place_id"]
     return named.select("place_id", "name", *rest)
 
@@ -757,6 +781,51 @@ def _first_uncovered(
     return (label or "(unnamed source)") if several else "", row["first"]
 
 
+def _first_ended_early(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> tuple[str, dt.datetime] | None:
+    """The end of the records of a source that stops more than a day before the
+    others of the window (or ``at``, if sooner), with its name; None when every
+    source of the window's incidents runs to the same end, or there is one source.
+
+    A month-dated record covers its month, so its source runs to the month's end.
+    A source whose records stop inside the window leaves the later half without
+    them, and each of its places and people reads as falling: a force's months of
+    January to June beside another's whole year gave every place of the first a
+    trend of minus its count. Judged per source as :func:`_first_uncovered`.
+    """
+    keys = [k for k in COVERAGE_KEYS if k in incidents.columns]
+    if not keys or incidents.height == 0:
+        return None  # one source: the data's end is the end of the window's records
+    t = pl.col("occurred_from")
+    month = (
+        pl.col("time_precision").fill_null("exact") == "month"
+        if "time_precision" in incidents.columns
+        else pl.lit(value=False)
+    )
+    record_end = pl.when(month).then(t.dt.offset_by("1mo")).otherwise(t)
+    in_win = incidents.filter(in_window("occurred_from", at, window_days))
+    supplying = in_win.select(keys).unique()
+    ends = (
+        incidents.filter(t <= at)
+        .group_by(keys)
+        .agg(record_end.max().alias("end"))
+        .join(supplying, on=keys, nulls_equal=True)
+    )
+    if ends.height < 2:
+        return None
+    latest = ends["end"].max()
+    if not isinstance(latest, dt.datetime):
+        return None
+    data_end = min(at, latest)
+    early = ends.filter(pl.col("end") < data_end - dt.timedelta(days=1))
+    if early.height == 0:
+        return None
+    row = early.sort("end").row(0, named=True)
+    label = "/".join(str(row[k]) for k in keys if row[k] is not None)
+    return label or "(unnamed source)", row["end"]
+
+
 def _months_cut_at_start(
     incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
 ) -> str:
@@ -824,7 +893,8 @@ def _no_trend_note(
     Month-dated incidents left out at the window's start
     (:func:`_months_cut_at_start`), or incidents that start inside the window
     (:func:`_first_uncovered`, per source): later minus earlier would read as
-    growth.
+    growth; a source whose incidents stop inside the window while others go on
+    (:func:`_first_ended_early`): it would read as a fall.
     """
     cut = _months_cut_at_start(incidents, at=at, window_days=window_days)
     if cut:
@@ -852,6 +922,15 @@ def _no_trend_note(
             f"Trend unavailable: the incidents {whose}start {first.date().isoformat()}, "
             f"inside the {window_days}-day window, so its earlier half is not covered "
             "(later minus earlier would read as growth)."
+        )
+    ended = _first_ended_early(incidents, at=at, window_days=window_days)
+    if ended is not None:
+        label, end = ended
+        return (
+            f"Trend unavailable: the incidents of {label} end "
+            f"{(end - dt.timedelta(microseconds=1)).date().isoformat()}, inside the {window_days}-day window, so its "
+            "later half is not covered for them (later minus earlier would read as "
+            "a fall)."
         )
     return None
 
@@ -970,6 +1049,8 @@ def volt_profiles(
         offenders = offenders.with_columns(no_trend)
     peaks = _peak_times(inc, places.head(n_priority_places), cell_size_m=cell_size_m)
     names = _place_names(inc, cell_size_m)
+    if cell_size_m is not None:
+        notes += _shared_cells_note(places, names)
     places, peaks = _with_names(places, names), _with_names(peaks, names)
     meet = _with_names(meet, names)
     summary = pl.DataFrame(summaries, schema=_SUMMARY_SCHEMA)

@@ -190,23 +190,22 @@ def places_map_svg(
     zones
         Near-repeat zones: ``x``, ``y``, ``radius_m``, drawn as dashed discs.
     """
-    xs, ys = _map_extent(cells, points, context_m=context_m)
+    frame = _map_frame(
+        cells,
+        points,
+        cell_size_m=cell_size_m,
+        size_px=(width_px, height_px),
+        margin_m=margin_m,
+        context_m=context_m,
+    )
     head = _svg_head("map", width_px, height_px, title) + (
         f'<rect x="0" y="0" width="{width_px}" height="{height_px}" fill="#f7f7f4" '
         'stroke="#bbb"/>'
     )
-    if not xs:
+    if frame is None:
         return _no_data_svg(
             head, width_px, height_px, "No located incidents to map", 14
         )
-    frame = _MapFrame.around(
-        xs,
-        ys,
-        margin_m=margin_m,
-        cell_size_m=cell_size_m,
-        width_px=width_px,
-        height_px=height_px,
-    )
     squares, labels = _cell_parts(frame, cells, cell_size_m)
     return "".join(
         [
@@ -246,17 +245,16 @@ def points_in_map_frame(
     """
     if not cells:
         return list(points)
-    xs, ys = _map_extent(cells, points, context_m=context_m)
-    if not xs:
-        return []
-    frame = _MapFrame.around(
-        xs,
-        ys,
-        margin_m=margin_m,
+    frame = _map_frame(
+        cells,
+        points,
         cell_size_m=cell_size_m,
-        width_px=width_px,
-        height_px=height_px,
+        size_px=(width_px, height_px),
+        margin_m=margin_m,
+        context_m=context_m,
     )
+    if frame is None:
+        return []
     left, right = (
         frame.x0 - frame.ox / frame.scale,
         frame.x0 + (width_px - frame.ox) / frame.scale,
@@ -269,6 +267,31 @@ def points_in_map_frame(
         if left <= x <= right and bottom <= y <= top:
             inside.append(p)
     return inside
+
+
+def _map_frame(
+    cells: Sequence[Mapping[str, Any]],
+    points: Sequence[Mapping[str, Any]],
+    *,
+    cell_size_m: float,
+    size_px: tuple[int, int],
+    margin_m: float,
+    context_m: float,
+) -> _MapFrame | None:
+    """The frame :func:`places_map_svg` draws in and :func:`points_in_map_frame`
+    filters by (one frame, so the caption counts what the map shows); None when
+    nothing is located."""
+    xs, ys = _map_extent(cells, points, context_m=context_m)
+    if not xs:
+        return None
+    return _MapFrame.around(
+        xs,
+        ys,
+        margin_m=margin_m,
+        cell_size_m=cell_size_m,
+        width_px=size_px[0],
+        height_px=size_px[1],
+    )
 
 
 def _map_extent(

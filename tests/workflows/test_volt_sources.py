@@ -1,0 +1,50 @@
+"""VOLT's trend coverage per source, read from a store (SQLite and PostgreSQL):
+the ``source`` and ``force`` columns reach the analysis."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from avert.workflows.analysis import run_volt
+
+
+def _months(force: str, months: range, lsoa: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "incident_id": [f"{force[:2]}{m}" for m in months],
+            "occurred_from": [dt.datetime(2019, m, 1) for m in months],
+            "time_precision": ["month"] * len(months),
+            "lsoa": [lsoa] * len(months),
+            "source": ["policeuk"] * len(months),
+            "force": [force] * len(months),
+        }
+    )
+
+
+@pytest.mark.parametrize("kind", ["sqlite_store", "postgres_store"])
+def test_a_force_whose_months_stop_inside_the_window_withholds_the_trend(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    """City of London's whole 2019 beside West Yorkshire's January to June: the
+    second force's places would read as falling; the trend is withheld, the note
+    names the force and its last day."""
+    store = request.getfixturevalue(kind)
+    frame = pl.concat(
+        [
+            _months("City of London Police", range(1, 13), "A"),
+            _months("West Yorkshire Police", range(1, 7), "B"),
+        ]
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", frame)
+    res = run_volt(
+        store, at=dt.datetime(2019, 12, 31, 23, 59), violence_only=False, user="test"
+    )
+    assert res.places["trend"].to_list() == [None, None]
+    assert any(
+        "the incidents of policeuk/West Yorkshire Police end 2019-06-30" in n
+        for n in res.notes
+    ), res.notes
