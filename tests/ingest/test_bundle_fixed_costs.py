@@ -96,20 +96,26 @@ def test_a_table_of_one_batch_starts_no_thread(
     )
 
 
+@pytest.fixture
+def handed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the functions handed to the projection thread from now on."""
+    names: list[str] = []
+    submit = geo._PROJ_THREAD.submit
+
+    def counting(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        names.append(fn.__name__)
+        return submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(geo._PROJ_THREAD, "submit", counting)
+    return names
+
+
 def test_x_y_beside_lat_lon_are_not_converted_to_find_no_problem(
-    monkeypatch: pytest.MonkeyPatch,
+    handed: list[str],
 ) -> None:
     """Rows giving lat/lon are placed by them: their x/y are not checked as a
     place alone, so not converted either (each conversion was a hand-over to the
     projection thread, about a millisecond, once per use of its result)."""
-    handed: list[str] = []
-    submit = geo._PROJ_THREAD.submit
-
-    def counting(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        handed.append(fn.__name__)
-        return submit(fn, *args, **kwargs)
-
-    monkeypatch.setattr(geo._PROJ_THREAD, "submit", counting)
     frame = pl.DataFrame(
         {"lat": ["51.5", None], "x": ["530000", "9e9"], "y": ["180000", "180000"]}
     )
@@ -128,19 +134,11 @@ def test_x_y_beside_lat_lon_are_not_converted_to_find_no_problem(
 
 
 def test_rows_placed_by_lat_lon_run_no_x_y_conversion_at_all(
-    monkeypatch: pytest.MonkeyPatch,
+    handed: list[str],
 ) -> None:
     """The x/y check hands no pair to the projection thread on a table whose rows
     all give lat/lon (its conversion sees no pair to convert), and a row given by
     x/y alone is still checked."""
-    handed: list[str] = []
-    submit = geo._PROJ_THREAD.submit
-
-    def counting(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        handed.append(fn.__name__)
-        return submit(fn, *args, **kwargs)
-
-    monkeypatch.setattr(geo._PROJ_THREAD, "submit", counting)
     head = "asb_id,occurred_at,category,lat,lon,x,y\n"
     placed = head + "A1,2024-01-01T10:00,nuisance,51.5,-0.1,530000,180000\n"
     parsed = parse_bundle_table(placed.encode(), "asb", name="asb.csv")
