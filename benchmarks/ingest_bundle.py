@@ -4,7 +4,9 @@ By default builds its own bundle (numpy, seeded): N incidents, N people and 2 N
 involvements, written as CSV (or Parquet with ``--parquet``). With ``--synth PEOPLE DAYS``
 it writes the bundle with ``avert.synth`` instead (``--rate``: crimes per 1,000 residents
 a year, default 700 as in ``benchmarks/synth_city.py``; ``--synth 400000 1095`` gives
-about 1 M incidents) and reports its incident count.
+about 1 M incidents) and reports its incident count. ``--xy`` places the own
+generator's incidents by x/y (British National Grid metres) instead of lat/lon, as
+many forces' extracts do: each pair is converted to lon/lat to be checked.
 Prints build time, load seconds in total and split by step, rows/s and peak RSS, and
 the extra time ``avert ingest`` spends after the load classifying the store
 (``refresh_after_load``, issue 12.7), all measured in this run (the load runs in a
@@ -23,7 +25,8 @@ load are printed. ``--small 10 --synth 500 30`` loads the smallest synthetic cit
 instead (every table of the format, about 1,350 rows).
 
 Usage: ``python benchmarks/ingest_bundle.py [--incidents 1000000] [--parquet]
-[--synth 400000 1095 [--rate 700]] [--postgres] [--reload] [--small LOADS]``
+[--xy] [--synth 400000 1095 [--rate 700]] [--postgres] [--reload]
+[--small LOADS]``
 """
 
 from __future__ import annotations
@@ -40,9 +43,12 @@ from harness import last_json, peak_rss_mib, store_targets
 
 
 def build(
-    folder: Path, incidents: int, *, parquet: bool, seed: int = 7
+    folder: Path, incidents: int, *, parquet: bool, seed: int = 7, xy: bool = False
 ) -> dict[str, int]:
-    """Write a valid bundle with ``incidents`` incidents; return rows per table."""
+    """Write a valid bundle with ``incidents`` incidents; return rows per table.
+
+    ``xy``: incidents placed by x/y in EPSG:27700 (inner London) instead of lat/lon.
+    """
     import numpy as np
     import polars as pl
 
@@ -85,8 +91,17 @@ def build(
                 "offence_code": rng.choice(codes, n),
                 "crime_type": rng.choice(types, n),
                 "occurred_at": (start + seconds).astype(str),
-                "lat": np.round(51.3 + rng.random(n) * 0.4, 6),
-                "lon": np.round(-0.5 + rng.random(n) * 0.7, 6),
+                **(
+                    {
+                        "x": np.round(510000 + rng.random(n) * 40000, 1),
+                        "y": np.round(165000 + rng.random(n) * 30000, 1),
+                    }
+                    if xy
+                    else {
+                        "lat": np.round(51.3 + rng.random(n) * 0.4, 6),
+                        "lon": np.round(-0.5 + rng.random(n) * 0.7, 6),
+                    }
+                ),
                 "borough": rng.choice(
                     np.array(["Camden", "Hackney", "Lambeth", "Brent"]), n
                 ),
@@ -191,8 +206,8 @@ def make_bundle(args: argparse.Namespace, bundle: Path, incidents: int) -> str:
         )
         how = f"avert.synth people={people} days={days} rate={args.rate}"
     else:
-        build(bundle, incidents, parquet=args.parquet)
-        how = "own generator"
+        build(bundle, incidents, parquet=args.parquet, xy=args.xy)
+        how = "own generator, placed by x/y" if args.xy else "own generator"
     return how
 
 
@@ -232,6 +247,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=_DEFAULT_INCIDENTS)
     parser.add_argument("--parquet", action="store_true")
+    parser.add_argument("--xy", action="store_true", help="incidents placed by x/y")
     parser.add_argument("--synth", nargs=2, type=int, metavar=("PEOPLE", "DAYS"))
     parser.add_argument(
         "--rate", type=float, default=700.0, help="--synth crimes per 1,000 a year"

@@ -46,7 +46,7 @@ from avert.ingest.geo import (
     from_crs,
     project,
     xy_disagreement,
-    xy_maybe_failing,
+    xy_failing,
     xy_problem,
 )
 from avert.ingest.keys import is_id_column
@@ -715,7 +715,7 @@ def _checks(
         )
         out.extend(
             [xy_problem("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon)],
-            xy_maybe_failing("x", "y", used=no_latlon),
+            xy_failing("x", "y", source_crs=bundle_crs, crs=crs, used=no_latlon),
         )
         if not bundle_crs_named:
             out.add(

@@ -32,7 +32,7 @@ __all__ = [
     "from_crs",
     "project",
     "xy_disagreement",
-    "xy_maybe_failing",
+    "xy_failing",
     "xy_problem",
 ]
 
@@ -394,6 +394,36 @@ def xy_problem(
     lon/lat. Only rows where ``used`` is true are checked (where the row gives no
     lat/lon, which win); a blank or non-numeric x/y is left to the other checks.
     """
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    for cond, why in reversed(
+        _xy_cases(x_raw, y_raw, source_crs=source_crs, crs=crs, used=used)
+    ):
+        reason = pl.when(cond.fill_null(False)).then(why).otherwise(reason)
+    column = pl.when(reason.is_not_null()).then(pl.lit(x_raw))
+    return column, reason
+
+
+def xy_failing(
+    x_raw: str, y_raw: str, *, source_crs: str, crs: str, used: pl.Expr
+) -> pl.Expr:
+    """Boolean expression: true exactly where :func:`xy_problem` gives a reason.
+
+    The conditions alone (no reason text), as :func:`coordinate_failing`, so
+    :func:`~avert.ingest._rows.split_rows` builds reasons for the bad rows only.
+    It converts the x/y of the rows checked (``used``): a test without the
+    conversion would flag every row placed by x/y, and a million such rows would
+    then have every check's reason text built (twice the load time).
+    """
+    out: pl.Expr = pl.lit(False)
+    for cond, _ in _xy_cases(x_raw, y_raw, source_crs=source_crs, crs=crs, used=used):
+        out = out | cond.fill_null(False)
+    return out
+
+
+def _xy_cases(
+    x_raw: str, y_raw: str, *, source_crs: str, crs: str, used: pl.Expr
+) -> list[tuple[pl.Expr, pl.Expr]]:
+    """(condition, reason) of each way an x/y pair is bad, first match wins."""
     x = pl.col(x_raw).str.strip_chars().cast(pl.Float64, strict=False)
     y = pl.col(y_raw).str.strip_chars().cast(pl.Float64, strict=False)
     # only the rows checked are converted (every use of lon/lat below is under
@@ -440,25 +470,7 @@ def xy_problem(
                 ),
             )
         )
-    reason: pl.Expr = pl.lit(None, dtype=pl.String)
-    for cond, why in reversed(cases):
-        reason = pl.when(cond.fill_null(False)).then(why).otherwise(reason)
-    column = pl.when(reason.is_not_null()).then(pl.lit(x_raw))
-    return column, reason
-
-
-def xy_maybe_failing(x_raw: str, y_raw: str, *, used: pl.Expr) -> pl.Expr:
-    """True on every row :func:`xy_problem` may give a reason for (the rows it
-    checks: ``used``, with x and y numbers), without converting a pair.
-
-    A cheap test for :func:`~avert.ingest._rows.split_rows`: its conversion of x/y
-    runs in Python on the projection thread, once per use of its result in the
-    reason, about a millisecond each, for every row; the reason is then built for
-    these rows alone, and on a table whose rows all give lat/lon not at all.
-    """
-    x = pl.col(x_raw).str.strip_chars().cast(pl.Float64, strict=False)
-    y = pl.col(y_raw).str.strip_chars().cast(pl.Float64, strict=False)
-    return (used & x.is_finite() & y.is_finite()).fill_null(False)
+    return cases
 
 
 def xy_disagreement(
