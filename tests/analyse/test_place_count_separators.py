@@ -58,3 +58,14 @@ def test_near_repeat_line_and_stray_note_have_separators(tmp_path: Path) -> None
     )
     assert note is not None
     assert f"1 of {events.height + 1:,} located events" in note
+
+
+def test_briefing_place_reasons_have_separators() -> None:
+    """A busy cell's reason read "harm 3315 days" in the daily briefing's places
+    (the tour's synthetic city), where every other count has separators."""
+    from avert.briefing.places import _reasons
+
+    row = {"score": 1234.5, "rank": 1, "n_events": 1500, "harm_days": 3315.0}
+    reasons = _reasons(row, period="the last 28 days", bandwidth_m=300.0)
+    assert "1,500 violent incidents in this cell in the last 28 days" in reasons[1]
+    assert reasons[1].endswith("harm 3,315 days")

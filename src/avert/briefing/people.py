@@ -66,7 +66,7 @@ def people_section(ctx: BriefingContext, *, top: int = 10) -> Section[PersonItem
         row["groups"] = row.get("groups") or []
         row["reasons"] = [
             f"{'/'.join(row['roles_today'])} in {len(row['today'])} incident(s) in "
-            f"the window (harm {row['harm_today']:.0f} days)",
+            f"the window (harm {row['harm_today']:,.0f} days)",
             score_line("offender risk (RFGH)", row["score"], parts),
         ]
         if not row.get("n_offences"):

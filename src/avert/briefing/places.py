@@ -118,7 +118,7 @@ def _reasons(row: dict[str, Any], *, period: str, bandwidth_m: float) -> list[st
     if row["n_events"]:
         reasons.append(
             f"{_incidents(row['n_events'])} in this cell in {period}, "
-            f"harm {row['harm_days']:.0f} days"
+            f"harm {row['harm_days']:,.0f} days"
         )
     else:
         reasons.append(
@@ -132,10 +132,10 @@ def _reasons(row: dict[str, Any], *, period: str, bandwidth_m: float) -> list[st
 def _incidents(n: int) -> str:
     """``n`` violent incident(s), in words.
 
-    >>> _incidents(1), _incidents(3)
-    ('1 violent incident', '3 violent incidents')
+    >>> _incidents(1), _incidents(3), _incidents(1500)
+    ('1 violent incident', '3 violent incidents', '1,500 violent incidents')
     """
-    return f"{n} violent incident{'' if n == 1 else 's'}"
+    return f"{n:,} violent incident{'' if n == 1 else 's'}"
 
 
 def _percent(share: float) -> str:
@@ -384,7 +384,7 @@ def _forecast_section(
         if n:
             reasons.append(
                 f"{_incidents(n)} in this cell in the last {LOOKBACK_DAYS} "
-                f"days, harm {harm:.0f} days"
+                f"days, harm {harm:,.0f} days"
             )
         else:
             reasons.append(

@@ -97,7 +97,7 @@ def repeat_victims_section(ctx: BriefingContext) -> Section[RepeatVictimItem]:
         parts = take_parts(row, partner=ctx.partner)
         row["reasons"] = [
             f"victim again in the window ({len(row['today'])} incident(s), harm "
-            f"{row['harm_today']:.0f} days)",
+            f"{row['harm_today']:,.0f} days)",
             f"{counted(row['n_victimisations'], 'victimisation')} in "
             f"{REPEAT_WINDOW_DAYS} days",
             score_line("repeat-victim score", row["score"], parts),
