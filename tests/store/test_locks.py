@@ -244,3 +244,36 @@ def test_a_load_outwaits_a_long_read(sqlite_store: Store) -> None:
     assert report.loaded > 0
     assert waited > _LONG_READ_S - 1  # it waited for the reader
     assert sqlite_store.pragma("journal_mode") == "wal"
+
+
+def test_the_return_to_wal_waits_for_a_writer_that_began_as_the_load_ended(
+    sqlite_store: Store,
+) -> None:
+    """A second load that waited for the first begins its write the moment the first
+    commits; the first's return to WAL then met a write transaction, and SQLite
+    answered ``PRAGMA journal_mode = wal`` with the old mode at once, without its
+    busy timeout: the load failed ("stays in rollback-journal mode: other commands
+    held it for more than 600 s") though it had waited no time at all (seen in CI on
+    tests/ingest/test_bundle_concurrent.py). The change now waits for the writer."""
+    import threading
+
+    import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+    assert sqlite_store._journal_mode("delete", wait=False)  # as inside a load
+    writer = sqlite_dbapi.connect(sqlite_store.url.adbc, autocommit=True)
+    cur = writer.cursor()
+    cur.execute("BEGIN IMMEDIATE")
+    cur.execute("CREATE TABLE held (x INTEGER)")
+    release = threading.Timer(1.0, lambda: cur.execute("COMMIT"))
+    release.start()
+    try:
+        t0 = time.monotonic()
+        back = sqlite_store._journal_mode("wal", wait=True)
+        waited = time.monotonic() - t0
+    finally:
+        release.join()
+        cur.close()
+        writer.close()
+    assert back, "the return to WAL gave up while a writer held the database"
+    assert waited > 0.5  # it waited for the writer's commit
+    assert sqlite_store.pragma("journal_mode") == "wal"

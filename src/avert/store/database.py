@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 import uuid
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -915,21 +916,26 @@ class Store:
 
         ``wait``: up to the lock timeout for other connections to let go (to return
         to WAL after a load); else give up at once (a load then keeps WAL).
+
+        SQLite's busy timeout does not cover the change: while another connection
+        holds a write transaction (a second load that waited for this one and began
+        as it committed), ``PRAGMA journal_mode`` answers the old mode at once
+        without calling the busy handler. So a waiting change is tried again every
+        50 ms until the lock timeout, as the busy handler would.
         """
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
+        deadline = time.monotonic() + (self.lock_timeout_s if wait else 0.0)
         conn = sqlite_dbapi.connect(self.url.adbc, autocommit=True)
         busy_ms = int(self.lock_timeout_s * 1000) if wait else 0
         try:
             with conn.cursor() as cur:
                 cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
                 for mode in modes:
-                    cur.execute(f"PRAGMA journal_mode = {mode}")
-                    row = cur.fetchone()
-                    if row is None or str(row[0]).lower() != mode:
-                        return False
-        except sqlite_dbapi.Error:  # "database is locked": others have it open
-            return False
+                    while not _set_journal_mode(cur, mode, sqlite_dbapi.Error):
+                        if time.monotonic() >= deadline:
+                            return False
+                        time.sleep(0.05)
         finally:
             conn.close()
         return True
@@ -1112,3 +1118,15 @@ class Store:
             with tx._conn.cursor() as cur:
                 cur.execute(delete_sql, params)
             return tx.append(table, frame)
+
+
+def _set_journal_mode(cur: Any, mode: str, error: type[Exception]) -> bool:
+    """Whether ``PRAGMA journal_mode = mode`` took on SQLite cursor ``cur`` (it
+    answers the mode in force: the old one when another connection prevents the
+    change; ``error``, the driver's, when the database is locked)."""
+    try:
+        cur.execute(f"PRAGMA journal_mode = {mode}")
+        row = cur.fetchone()
+    except error:  # "database is locked": others have it open
+        return False
+    return row is not None and str(row[0]).lower() == mode
