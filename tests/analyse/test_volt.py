@@ -646,31 +646,27 @@ def test_trend_needs_both_halves_covered_by_each_source() -> None:
     assert res.places["trend"].null_count() == 0
 
 
+def _monthly_2019(prefix: str, months: int, *, lsoa: str, force: str) -> pl.DataFrame:
+    """One police.uk incident a month from January 2019 for ``months`` months."""
+    return pl.DataFrame(
+        {
+            "incident_id": [f"{prefix}{m}" for m in range(1, months + 1)],
+            "occurred_from": [dt.datetime(2019, m, 1) for m in range(1, months + 1)],
+            "time_precision": ["month"] * months,
+            "lsoa": [lsoa] * months,
+            "source": ["policeuk"] * months,
+            "force": [force] * months,
+        }
+    )
+
+
 def test_trend_needs_each_source_to_run_to_the_windows_end() -> None:
     """A source whose months stop inside the window while another's run on (a
     force's January to June 2019 beside another's whole year) would read as
     falling at every place: the trend is withheld and the note names the source
     and its last day; both sources running to the end give the trend."""
-    whole = pl.DataFrame(
-        {
-            "incident_id": [f"a{m}" for m in range(1, 13)],
-            "occurred_from": [dt.datetime(2019, m, 1) for m in range(1, 13)],
-            "time_precision": ["month"] * 12,
-            "lsoa": ["A"] * 12,
-            "source": ["policeuk"] * 12,
-            "force": ["City of London Police"] * 12,
-        }
-    )
-    half = pl.DataFrame(
-        {
-            "incident_id": [f"b{m}" for m in range(1, 7)],
-            "occurred_from": [dt.datetime(2019, m, 1) for m in range(1, 7)],
-            "time_precision": ["month"] * 6,
-            "lsoa": ["B"] * 6,
-            "source": ["policeuk"] * 6,
-            "force": ["West Yorkshire Police"] * 6,
-        }
-    )
+    whole = _monthly_2019("a", 12, lsoa="A", force="City of London Police")
+    half = _monthly_2019("b", 6, lsoa="B", force="West Yorkshire Police")
     at = dt.datetime(2019, 12, 31, 23, 59)
     res = volt_profiles(pl.concat([whole, half]), None, at=at, window_days=365)
     assert res.places["trend"].to_list() == [None, None]

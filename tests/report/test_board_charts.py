@@ -73,13 +73,13 @@ def test_interval_and_bar_charts_flag_rows_above_one() -> None:
     assert "12.5" in bars
 
 
-def test_series_charts_draw_limits_from_the_baseline() -> None:
+def _falling_series() -> pl.DataFrame:
+    """36 months of one area: Poisson counts of 40 a month for two years, then 25."""
     months = pl.date_range(
         dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True
     ).to_list()
-    rng = np.random.default_rng(3)
-    counts = rng.poisson([40] * 24 + [25] * 12)
-    series = pl.DataFrame(
+    counts = np.random.default_rng(3).poisson([40] * 24 + [25] * 12)
+    return pl.DataFrame(
         {
             "area": "A",
             "category": "all",
@@ -88,6 +88,10 @@ def test_series_charts_draw_limits_from_the_baseline() -> None:
             "count": counts.astype(np.int64),
         }
     )
+
+
+def test_series_charts_draw_limits_from_the_baseline() -> None:
+    series = _falling_series()
     res = performance(
         series,
         baseline=(dt.date(2022, 1, 1), dt.date(2023, 12, 31)),
@@ -97,7 +101,7 @@ def test_series_charts_draw_limits_from_the_baseline() -> None:
     charts = series_charts(res.series[0])
     assert set(charts) == {"spc", "expected", "target"}
     spc = ET.fromstring(charts["spc"])
-    centre = float(np.mean(counts[:24]))
+    centre = float(series["count"].head(24).mean())
     ucl = centre + 3 * math.sqrt(centre)
     # the dashed upper limit line is flat at the baseline's centre + 3 sigma
     dashed = [
@@ -265,19 +269,7 @@ def test_expected_chart_title_keeps_an_interval_end_off_1() -> None:
     in its title, below a table that prints 0.997."""
     import dataclasses
 
-    months = pl.date_range(
-        dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True
-    ).to_list()
-    counts = np.random.default_rng(3).poisson([40] * 24 + [25] * 12)
-    series = pl.DataFrame(
-        {
-            "area": "A",
-            "category": "all",
-            "flag": "all",
-            "period": months,
-            "count": counts.astype(np.int64),
-        }
-    )
+    series = _falling_series()
     res = performance(
         series,
         baseline=(dt.date(2022, 1, 1), dt.date(2023, 12, 31)),
