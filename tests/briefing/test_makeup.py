@@ -231,3 +231,21 @@ def test_partner_make_up_of_one_sex_does_not_say_so() -> None:
     # the police see the breakdown as it is, no added zero rows
     police = made_for("police")
     assert [r["category"] for r in police["rows"] if r["dimension"] == "sex"] == ["M"]
+
+
+def test_make_up_interval_ends_keep_their_side_of_one() -> None:
+    """A ratio flagged above 1 whose interval starts at 1.0031 printed "(1.00-2.30)",
+    as if it reached no change; the end prints with the decimals that keep its side
+    (as the board's intervals, ``interval_end_text``)."""
+    from avert.report.render import environment
+
+    macro = environment().from_string(
+        "{% import '_macros.html' as m %}"
+        "{{ m.interval(r, 'ratio', 'ci_low', 'ci_high', False) }}"
+    )
+    shown = macro.render(r={"ratio": 1.52, "ci_low": 1.0031, "ci_high": 2.3})
+    assert "(1.003–2.30)" in shown
+    below = macro.render(r={"ratio": 0.61, "ci_low": 0.3, "ci_high": 0.9996})
+    assert "(0.30–0.9996)" in below
+    missing = macro.render(r={"ratio": 1.2, "ci_low": None, "ci_high": None})
+    assert "(–––)" in missing
