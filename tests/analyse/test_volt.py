@@ -890,3 +890,57 @@ def test_a_cell_across_several_areas_says_its_name_is_the_commonest() -> None:
     one_area = incidents.with_columns(ward=pl.lit("Moss Park"))
     res = volt_profiles(one_area, at=AT, window_days=365, cell_size_m=250)
     assert not any("several areas" in n for n in res.notes)
+
+
+def test_a_month_dated_source_cut_by_the_window_is_left_out_of_the_trend() -> None:
+    """police.uk months beside exact-time police records, with the window ending at
+    the latest exact record (mid-month): the month the window cuts at its start, or
+    whose month holds its midpoint, withheld every trend; now only that source's
+    records are left out of the trend, its place is n/a, and the note names its
+    months."""
+    incidents, _ = _city(hospital_stops_days_before=0)
+    police = incidents.filter(pl.col("source") == "police")
+    first = dt.datetime(2025, 11, 1)
+    months = [
+        first.replace(year=2025 + (10 + k) // 12, month=(10 + k) % 12 + 1)
+        for k in range(13)
+    ]
+    policeuk = pl.DataFrame(
+        {
+            "incident_id": [f"m{k}" for k in range(len(months))],
+            "occurred_from": months,
+            "time_precision": ["month"] * len(months),
+            "lsoa": ["M"] * len(months),
+            "harm_days": [1.0] * len(months),
+            "source": ["policeuk"] * len(months),
+            "force": ["Neighbouring Police"] * len(months),
+        }
+    )
+    both = pl.concat([police, policeuk])
+    res = volt_profiles(both, None, at=CITY_AT, window_days=365)
+    got = dict(res.places.select("place_id", "trend").iter_rows())
+    police_only = _expected_trend(both, None, "lsoa", sources=["police"])
+    assert got == {**police_only, "M": None}
+    # January to November 2026: December 2025 is cut, in no half nor count
+    assert res.places.filter(pl.col("place_id") == "M")["n_incidents"].item() == 11
+    note = next(n for n in res.notes if n.startswith("Trend from"))
+    assert note.startswith(
+        "Trend from the records of police/City Police only: the incidents of "
+        "policeuk/Neighbouring Police of 2025-12 are month-dated and left out at "
+        "the window's start"
+    )
+    assert not any("Trend unavailable" in n for n in res.notes)
+    # 200 days: May 2026 cut at the start, August 2026 holds the midpoint
+    res = volt_profiles(both, None, at=CITY_AT, window_days=200)
+    got = dict(res.places.select("place_id", "trend").iter_rows())
+    police_200 = _expected_trend(both, None, "lsoa", sources=["police"], days=200)
+    assert got == {**police_200, "M": None}
+    note = next(n for n in res.notes if n.startswith("Trend from"))
+    assert "of 2026-05 are month-dated and left out" in note
+    assert (
+        "of 2026-08 are month-dated and their month holds the window's midpoint" in note
+    )
+    # the months alone: no source covers both halves, the cut withholds every trend
+    res = volt_profiles(policeuk, None, at=CITY_AT, window_days=365)
+    assert res.places["trend"].to_list() == [None]
+    assert any(n.startswith("Trend unavailable: the month-dated") for n in res.notes)

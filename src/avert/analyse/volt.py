@@ -777,7 +777,8 @@ def _source_coverage(
     """One row per source supplying the window, earliest first record first: its
     :data:`COVERAGE_KEYS` columns, ``label`` ("" when the incidents hold one
     source), ``first`` (its first record), ``end`` (the end of its records up to
-    ``at``), ``late`` and ``early``.
+    ``at``), ``late``, ``early``, ``cut`` and ``held`` (:func:`_incomplete`: any
+    of them leaves the source out of the trend).
 
     The trend (later half minus earlier half) needs both halves covered, judged per
     source (``source`` and ``force`` when present,
@@ -794,6 +795,11 @@ def _source_coverage(
       January to June beside another's whole year gave every place of the first a
       trend of minus its count. A month-dated record covers its month, so its
       source runs to the month's end.
+    * ``cut``: the months (``2025-12, ...``) of its month-dated records the window
+      leaves out at its start although they run more than a day into it
+      (:func:`_months_cut_at_start`: the earlier half is short of them).
+    * ``held``: the months of its month-dated records of the window that hold the
+      window's midpoint (:func:`_months_at_midpoint`: in neither half).
     """
     keys = [k for k in COVERAGE_KEYS if k in incidents.columns]
     t = pl.col("occurred_from")
@@ -803,7 +809,18 @@ def _source_coverage(
         else pl.lit(value=False)
     )
     record_end = pl.when(month).then(t.dt.offset_by("1mo")).otherwise(t)
-    spans = [t.min().alias("first"), record_end.filter(t <= at).max().alias("end")]
+
+    def months(which: pl.Expr, name: str) -> pl.Expr:
+        return (
+            t.filter(which).dt.strftime("%Y-%m").unique().sort().str.join(", ")
+        ).alias(name)
+
+    spans = [
+        t.min().alias("first"),
+        record_end.filter(t <= at).max().alias("end"),
+        months(_cut_at_start(incidents, at=at, window_days=window_days), "cut"),
+        months(_at_midpoint(incidents, at=at, window_days=window_days), "held"),
+    ]
     if keys:
         supplying = (
             incidents.filter(in_window("occurred_from", at, window_days))
@@ -830,7 +847,18 @@ def _source_coverage(
         (pl.col("end") < data_end - dt.timedelta(days=1))
         .fill_null(value=False)
         .alias("early"),
+        pl.col("cut", "held").fill_null(""),
     ).sort("first", "label")
+
+
+def _incomplete() -> pl.Expr:
+    """True for a source of :func:`_source_coverage` that does not cover both halves."""
+    return (
+        pl.col("late")
+        | pl.col("early")
+        | (pl.col("cut") != "")
+        | (pl.col("held") != "")
+    )
 
 
 def _months_cut_at_start(
@@ -845,16 +873,26 @@ def _months_cut_at_start(
     """
     if incidents.height == 0 or "time_precision" not in incidents.columns:
         return ""
-    start = at - dt.timedelta(days=window_days)
-    t = pl.col("occurred_from")
-    cut = incidents.filter(
-        (pl.col("time_precision") == "month")
-        & (t <= start)
-        & (t.dt.truncate("1mo").dt.offset_by("1mo") > start + dt.timedelta(days=1))
-    )
+    cut = incidents.filter(_cut_at_start(incidents, at=at, window_days=window_days))
     return ", ".join(
         cut["occurred_from"].dt.strftime("%Y-%m").unique().sort().to_list()
     )
+
+
+def _cut_at_start(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> pl.Expr:
+    """True for a month-dated record the window leaves out although its month runs
+    more than a day into it (:func:`_months_cut_at_start`)."""
+    if "time_precision" not in incidents.columns:
+        return pl.lit(value=False)
+    start = at - dt.timedelta(days=window_days)
+    t = pl.col("occurred_from")
+    return (
+        (pl.col("time_precision") == "month")
+        & (t <= start)
+        & (t.dt.truncate("1mo").dt.offset_by("1mo") > start + dt.timedelta(days=1))
+    ).fill_null(value=False)
 
 
 #: How far the window's midpoint may fall inside a month of month-dated records
@@ -876,20 +914,30 @@ def _months_at_midpoint(
     """
     if incidents.height == 0 or "time_precision" not in incidents.columns:
         return ""
+    held = incidents.filter(_at_midpoint(incidents, at=at, window_days=window_days))
+    return ", ".join(
+        held["occurred_from"].dt.strftime("%Y-%m").unique().sort().to_list()
+    )
+
+
+def _at_midpoint(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> pl.Expr:
+    """True for a month-dated record of the window whose month holds its midpoint
+    more than :data:`MIDPOINT_SLACK` from both its ends (:func:`_months_at_midpoint`)."""
+    if "time_precision" not in incidents.columns:
+        return pl.lit(value=False)
     start = at - dt.timedelta(days=window_days)
     mid = at - dt.timedelta(days=window_days / 2)
     t = pl.col("occurred_from")
     end = t.dt.offset_by("1mo")
-    held = incidents.filter(
+    return (
         (pl.col("time_precision") == "month")
         & (t > start)
         & (t <= at)
         & (t + MIDPOINT_SLACK < mid)
         & (end - MIDPOINT_SLACK > mid)
-    )
-    return ", ".join(
-        held["occurred_from"].dt.strftime("%Y-%m").unique().sort().to_list()
-    )
+    ).fill_null(value=False)
 
 
 def _no_trend_note(
@@ -902,14 +950,15 @@ def _no_trend_note(
     """Why the window gives no trend (its earlier half is short of records), or None.
 
     Month-dated incidents left out at the window's start
-    (:func:`_months_cut_at_start`) or holding its midpoint
-    (:func:`_months_at_midpoint`): the window's, whatever their source. Otherwise
-    when no source of ``coverage`` (:func:`_source_coverage`) covers both halves:
-    the first that starts inside the window is named (later minus earlier would
-    read as growth), else the first that stops inside it (a fall). When some
-    sources cover both halves, the trend is taken from theirs (None here;
-    :func:`_partial_trend_note`).
+    (:func:`_months_cut_at_start`), else holding its midpoint
+    (:func:`_months_at_midpoint`), else the first source that starts inside the
+    window (later minus earlier would read as growth), else the first that stops
+    inside it (a fall): named when no source of ``coverage``
+    (:func:`_source_coverage`) covers both halves. When some do, the trend is
+    taken from theirs (None here; :func:`_partial_trend_note`).
     """
+    if coverage.filter(~_incomplete()).height:
+        return None  # a source covers both halves: the trend is taken from those
     cut = _months_cut_at_start(incidents, at=at, window_days=window_days)
     if cut:
         return (
@@ -928,8 +977,6 @@ def _no_trend_note(
             "such as 6 or 12 to a month's end, has its midpoint at a month's turn "
             "and gives the trend)."
         )
-    if coverage.filter(~pl.col("late") & ~pl.col("early")).height:
-        return None  # a source covers both halves: the trend is taken from those
     uncovered = coverage.filter("late")
     if uncovered.height:
         row = uncovered.row(0, named=True)
@@ -974,7 +1021,7 @@ def _partial_trend_note(
     """Say which sources the trend leaves out and why, and how many places and
     people have no trend for it (``no_trend``: per dimension, those whose records
     in the window all come from the sources left out)."""
-    incomplete = pl.col("late") | pl.col("early")
+    incomplete = _incomplete()
     kept = coverage.filter(~incomplete)["label"].to_list()
     whose = ", ".join(kept) if len(kept) <= 3 else f"{len(kept):,} sources"
     reasons = []
@@ -991,6 +1038,17 @@ def _partial_trend_note(
                 f"end {_last_day(row['end'])}, more than a day before the others "
                 "(its later half is not covered: later minus earlier would read as "
                 "a fall)"
+            )
+        if row["cut"]:
+            spans.append(
+                f"of {row['cut']} are month-dated and left out at the window's "
+                "start, though their month runs into it (its earlier half is short "
+                "of them)"
+            )
+        if row["held"]:
+            spans.append(
+                f"of {row['held']} are month-dated and their month holds the "
+                "window's midpoint (they are in neither half)"
             )
         reasons.append(f"the incidents of {row['label']} " + " and ".join(spans))
     missing = [
@@ -1075,13 +1133,9 @@ def volt_profiles(
     no_trend_note = _no_trend_note(
         incidents, at=at, window_days=window_days, coverage=coverage
     )
-    partial = no_trend_note is None and bool(
-        coverage.filter(pl.col("late") | pl.col("early")).height
-    )
+    partial = no_trend_note is None and bool(coverage.filter(_incomplete()).height)
     if partial:  # the trend from the sources covering both halves only
-        inc = _mark_trend_records(
-            inc, coverage.filter(pl.col("late") | pl.col("early"))
-        )
+        inc = _mark_trend_records(inc, coverage.filter(_incomplete()))
     place_keyed = _place_keyed(inc, cell_size_m)
     places = _profile(place_keyed, "place_id", at=at, window_days=window_days)
     n_unplaced = inc.height - place_keyed.height
