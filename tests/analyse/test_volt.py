@@ -925,9 +925,9 @@ def test_a_month_dated_source_cut_by_the_window_is_left_out_of_the_trend() -> No
     assert res.places.filter(pl.col("place_id") == "M")["n_incidents"].item() == 11
     note = next(n for n in res.notes if n.startswith("Trend from"))
     assert note.startswith(
-        "Trend from the records of police/City Police only: the incidents of "
-        "policeuk/Neighbouring Police of 2025-12 are month-dated and left out at "
-        "the window's start"
+        "Trend from the records of police/City Police only: the month-dated "
+        "incidents of policeuk/Neighbouring Police of 2025-12 are left out at the "
+        "window's start"
     )
     assert not any("Trend unavailable" in n for n in res.notes)
     # 200 days: May 2026 cut at the start, August 2026 holds the midpoint
@@ -936,9 +936,10 @@ def test_a_month_dated_source_cut_by_the_window_is_left_out_of_the_trend() -> No
     police_200 = _expected_trend(both, None, "lsoa", sources=["police"], days=200)
     assert got == {**police_200, "M": None}
     note = next(n for n in res.notes if n.startswith("Trend from"))
-    assert "of 2026-05 are month-dated and left out" in note
+    assert "Neighbouring Police of 2026-05 are left out at the window's start" in note
     assert (
-        "of 2026-08 are month-dated and their month holds the window's midpoint" in note
+        "the month-dated incidents of policeuk/Neighbouring Police of 2026-08 have "
+        "the window's midpoint inside their month (they are in neither half)" in note
     )
     # the months alone: no source covers both halves, the cut withholds every trend
     res = volt_profiles(policeuk, None, at=CITY_AT, window_days=365)

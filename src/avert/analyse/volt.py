@@ -1026,31 +1026,30 @@ def _partial_trend_note(
     whose = ", ".join(kept) if len(kept) <= 3 else f"{len(kept):,} sources"
     reasons = []
     for row in coverage.filter(incomplete).iter_rows(named=True):  # sources: few
-        spans = []
+        of = f"the incidents of {row['label']}"
         if row["late"]:
-            spans.append(
-                f"start {row['first'].date().isoformat()}, inside the "
+            reasons.append(
+                f"{of} start {row['first'].date().isoformat()}, inside the "
                 f"{window_days}-day window (its earlier half is not covered: later "
                 "minus earlier would read as growth)"
             )
         if row["early"]:
-            spans.append(
-                f"end {_last_day(row['end'])}, more than a day before the others "
-                "(its later half is not covered: later minus earlier would read as "
-                "a fall)"
+            reasons.append(
+                f"{of} end {_last_day(row['end'])}, more than a day before the "
+                "others (its later half is not covered: later minus earlier would "
+                "read as a fall)"
             )
         if row["cut"]:
-            spans.append(
-                f"of {row['cut']} are month-dated and left out at the window's "
-                "start, though their month runs into it (its earlier half is short "
-                "of them)"
+            reasons.append(
+                f"the month-dated {of.removeprefix('the ')} of {row['cut']} are "
+                "left out at the window's start, though their month runs more than "
+                "a day into it (its earlier half is short of them)"
             )
         if row["held"]:
-            spans.append(
-                f"of {row['held']} are month-dated and their month holds the "
-                "window's midpoint (they are in neither half)"
+            reasons.append(
+                f"the month-dated {of.removeprefix('the ')} of {row['held']} have "
+                "the window's midpoint inside their month (they are in neither half)"
             )
-        reasons.append(f"the incidents of {row['label']} " + " and ".join(spans))
     missing = [
         f"{n:,} {dimension}{'' if n == 1 else 's'}"
         for dimension, n in no_trend.items()
