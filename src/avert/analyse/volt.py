@@ -1186,28 +1186,13 @@ def volt_profiles(
             profiles=(victims, offenders),
             joined=joined,
         )
-    if partial:
-        notes.append(
-            _partial_trend_note(
-                coverage,
-                window_days=window_days,
-                no_trend={
-                    name: frame["trend"].null_count()
-                    for name, frame in (
-                        ("place", places),
-                        ("victim", victims),
-                        ("offender", offenders),
-                    )
-                    if "trend" in frame.columns  # no people: open data
-                },
-            )
-        )
-    if no_trend_note is not None:
-        notes.append(no_trend_note)
-        no_trend = pl.lit(None, pl.Int64).alias("trend")
-        places = places.with_columns(no_trend)
-        victims = victims.with_columns(no_trend)
-        offenders = offenders.with_columns(no_trend)
+    places, victims, offenders = _trend_coverage_notes(
+        (places, victims, offenders),
+        coverage,
+        no_trend_note=no_trend_note,
+        window_days=window_days,
+        notes=notes,
+    )
     peaks = _peak_times(inc, places.head(n_priority_places), cell_size_m=cell_size_m)
     names = _place_names(inc, cell_size_m)
     if cell_size_m is not None:
@@ -1240,6 +1225,36 @@ def volt_profiles(
         meeting_places=meet,
         peak_times=peaks,
     )
+
+
+def _trend_coverage_notes(
+    profiles: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    coverage: pl.DataFrame,
+    *,
+    no_trend_note: str | None,
+    window_days: int,
+    notes: list[str],
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The place, victim and offender profiles with the trend's coverage applied,
+    and its note added to ``notes``: every trend null with ``no_trend_note``; else,
+    when sources were left out of the trend (:func:`_mark_trend_records`), the note
+    that names them and counts the entities left without a trend."""
+    if no_trend_note is not None:
+        notes.append(no_trend_note)
+        no_trend = pl.lit(None, pl.Int64).alias("trend")
+        places, victims, offenders = (p.with_columns(no_trend) for p in profiles)
+        return places, victims, offenders
+    if coverage.filter(_incomplete()).height:
+        names = ("place", "victim", "offender")
+        no_trend = {
+            name: frame["trend"].null_count()
+            for name, frame in zip(names, profiles, strict=True)
+            if "trend" in frame.columns  # no people: open data
+        }
+        notes.append(
+            _partial_trend_note(coverage, window_days=window_days, no_trend=no_trend)
+        )
+    return profiles
 
 
 def _month_edge_notes(
