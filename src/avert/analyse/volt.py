@@ -1241,8 +1241,8 @@ def _trend_coverage_notes(
     that names them and counts the entities left without a trend."""
     if no_trend_note is not None:
         notes.append(no_trend_note)
-        no_trend = pl.lit(None, pl.Int64).alias("trend")
-        places, victims, offenders = (p.with_columns(no_trend) for p in profiles)
+        null_trend = pl.lit(None, pl.Int64).alias("trend")
+        places, victims, offenders = (p.with_columns(null_trend) for p in profiles)
         return places, victims, offenders
     if coverage.filter(_incomplete()).height:
         names = ("place", "victim", "offender")
