@@ -660,26 +660,206 @@ def _monthly_2019(prefix: str, months: int, *, lsoa: str, force: str) -> pl.Data
     )
 
 
-def test_trend_needs_each_source_to_run_to_the_windows_end() -> None:
+def test_a_source_stopping_inside_the_window_is_left_out_of_the_trend() -> None:
     """A source whose months stop inside the window while another's run on (a
     force's January to June 2019 beside another's whole year) would read as
-    falling at every place: the trend is withheld and the note names the source
-    and its last day; both sources running to the end give the trend."""
+    falling at every place of it: the trend is taken from the force that runs to
+    the end only, the other's places are n/a (not -6), and the note names the
+    source left out and its last day; both sources running to the end give the
+    trend of both."""
     whole = _monthly_2019("a", 12, lsoa="A", force="City of London Police")
     half = _monthly_2019("b", 6, lsoa="B", force="West Yorkshire Police")
     at = dt.datetime(2019, 12, 31, 23, 59)
     res = volt_profiles(pl.concat([whole, half]), None, at=at, window_days=365)
-    assert res.places["trend"].to_list() == [None, None]
+    assert res.places["place_id"].to_list() == ["A", "B"]
+    assert res.places["trend"].to_list() == [0, None]
+    assert res.places["n_incidents"].to_list() == [12, 6]  # counts stay whole
+    assert not any("Trend unavailable" in n for n in res.notes)
     assert any(
-        "Trend unavailable: the incidents of policeuk/West Yorkshire Police end "
-        "2019-06-30" in n
+        n.startswith(
+            "Trend from the records of policeuk/City of London Police only: the "
+            "incidents of policeuk/West Yorkshire Police end 2019-06-30, more than "
+            "a day before the others"
+        )
+        and "1 place with no other record in the window has no trend (n/a)" in n
         for n in res.notes
     )
     # the same months of both forces: each runs to the end, the trend is given
     both = whole.vstack(whole.with_columns(force=pl.lit("West Yorkshire Police")))
     res = volt_profiles(both, None, at=at, window_days=365)
     assert res.places["trend"].to_list() == [0]
+    assert not any("Trend" in n for n in res.notes)
+
+
+def test_no_source_covering_both_halves_withholds_every_trend() -> None:
+    """When every source of the window starts inside it or stops early, no trend
+    is left to give: n/a for all, the note names the first source (as before)."""
+    late = _monthly_2019("a", 12, lsoa="A", force="City of London Police").filter(
+        pl.col("occurred_from") >= dt.datetime(2019, 4, 1)
+    )
+    half = _monthly_2019("b", 6, lsoa="B", force="West Yorkshire Police")
+    at = dt.datetime(2019, 12, 31, 23, 59)
+    res = volt_profiles(pl.concat([late, half]), None, at=at, window_days=365)
+    assert res.places["trend"].to_list() == [None, None]
+    assert any(
+        "Trend unavailable: the incidents of policeuk/City of London Police start "
+        "2019-04-01" in n
+        for n in res.notes
+    )
+    assert not any(n.startswith("Trend from") for n in res.notes)
+
+
+#: The synthetic city: a police source of exact times over a whole year and a
+#: hospital's exact-time records that stop four days before the window's end.
+CITY_AT = dt.datetime(2026, 12, 1, 23, 0)
+
+
+def _city(hospital_stops_days_before: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Police: incidents every 3 days at A and B (B more in the later half), with
+    a victim and an offender each; hospital A&E: every 5 days at B and H, its
+    victims ``hv*``, stopping ``hospital_stops_days_before`` days before
+    :data:`CITY_AT`."""
+    police_t = [CITY_AT - dt.timedelta(days=3 * k, hours=k % 24) for k in range(124)]
+    police = pl.DataFrame(
+        {
+            "incident_id": [f"p{k}" for k in range(len(police_t))],
+            "occurred_from": police_t,
+            "time_precision": ["exact"] * len(police_t),
+            # A every other record; B the rest, plus more of the later half
+            "lsoa": ["A" if k % 2 or k > 100 else "B" for k in range(len(police_t))],
+            "harm_days": [float(1 + k % 7) for k in range(len(police_t))],
+            "source": ["police"] * len(police_t),
+            "force": ["City Police"] * len(police_t),
+        }
+    )
+    stop = CITY_AT - dt.timedelta(days=hospital_stops_days_before)
+    hospital_t = [stop - dt.timedelta(days=5 * k) for k in range(74)]
+    hospital = pl.DataFrame(
+        {
+            "incident_id": [f"h{k}" for k in range(len(hospital_t))],
+            "occurred_from": hospital_t,
+            "time_precision": ["exact"] * len(hospital_t),
+            "lsoa": ["B" if k % 3 == 0 else "H" for k in range(len(hospital_t))],
+            "harm_days": [2.0] * len(hospital_t),
+            "source": ["hospital A&E"] * len(hospital_t),
+            "force": pl.Series([None] * len(hospital_t), dtype=pl.String),
+        }
+    )
+    incidents = pl.concat([police, hospital])
+    involvements = pl.DataFrame(
+        {
+            "incident_id": [
+                *police["incident_id"],
+                *police["incident_id"],
+                *hospital["incident_id"],
+            ],
+            "person_id": [f"pv{k % 9}" for k in range(police.height)]
+            + [f"po{k % 5}" for k in range(police.height)]
+            # hv0 also a police victim's id: pv0 is in both sources
+            + [("pv0" if k % 4 == 0 else f"hv{k % 6}") for k in range(hospital.height)],
+            "role": ["victim"] * police.height
+            + ["offender"] * police.height
+            + ["victim"] * hospital.height,
+        }
+    )
+    return incidents, involvements
+
+
+def _expected_trend(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame | None,
+    key: str,
+    *,
+    sources: list[str],
+    days: int = 365,
+) -> dict[str, int]:
+    """Later-half minus earlier-half counts per ``key`` of ``sources``' records,
+    counted independently of avert (exact times: the halves split at the midpoint)."""
+    start = CITY_AT - dt.timedelta(days=days)
+    mid = CITY_AT - dt.timedelta(days=days / 2)
+    rows = incidents.filter(
+        (pl.col("occurred_from") > start)
+        & (pl.col("occurred_from") <= CITY_AT)
+        & pl.col("source").is_in(sources)
+    )
+    if involvements is not None:
+        rows = rows.join(
+            involvements.filter(pl.col("role") == "victim"), on="incident_id"
+        )
+    got = rows.group_by(key).agg(
+        ((pl.col("occurred_from") > mid).sum().cast(pl.Int64) * 2 - pl.len()).alias("t")
+    )
+    return dict(got.iter_rows())
+
+
+def test_a_sparse_source_stopping_early_no_longer_hides_the_other_trends() -> None:
+    """A hospital's records that stop four days before the police's withheld the
+    police trend of every place and person: each trend is now the police records'
+    (checked against independent counts), a place or victim only in the hospital's
+    records is n/a (not 0 or a fall), the window's counts and harm stay whole, and
+    the note names the source left out and its last day."""
+    incidents, involvements = _city(hospital_stops_days_before=4)
+    res = volt_profiles(incidents, involvements, at=CITY_AT, window_days=365)
+    places = {r["place_id"]: r for r in res.places.iter_rows(named=True)}
+    police_only = _expected_trend(incidents, None, "lsoa", sources=["police"])
+    assert {p: places[p]["trend"] for p in ("A", "B")} == police_only
+    assert places["H"]["trend"] is None
+    assert places["H"]["n_later_half"] is None
+    assert places["H"]["n_earlier_half"] is None
+    # counts and harm of the window: every record, the hospital's too
+    window = incidents.filter(
+        pl.col("occurred_from") > CITY_AT - dt.timedelta(days=365)
+    )
+    whole = window.group_by("lsoa").agg(pl.len(), pl.col("harm_days").sum())
+    for lsoa, n, harm in whole.iter_rows():
+        assert places[lsoa]["n_incidents"] == n
+        assert places[lsoa]["harm_days"] == pytest.approx(harm)
+    b = places["B"]
+    assert b["n_later_half"] - b["n_earlier_half"] == b["trend"]
+    assert b["n_later_half"] + b["n_earlier_half"] < b["n_incidents"]
+    victims = {r["person_id"]: r["trend"] for r in res.victims.iter_rows(named=True)}
+    expected = _expected_trend(incidents, involvements, "person_id", sources=["police"])
+    assert {p: t for p, t in victims.items() if p.startswith("pv")} == expected
+    assert {p: t for p, t in victims.items() if p.startswith("hv")} == dict.fromkeys(
+        [f"hv{k}" for k in range(6)], None
+    )
+    assert res.offenders["trend"].null_count() == 0
+    note = next(n for n in res.notes if n.startswith("Trend from"))
+    assert note.startswith(
+        "Trend from the records of police/City Police only: the incidents of "
+        "hospital A&E end 2026-11-27, more than a day before the others"
+    )
+    assert "1 place and 6 victims with no other record in the window have" in note
     assert not any("Trend unavailable" in n for n in res.notes)
+
+
+def test_a_source_ending_within_a_day_of_the_others_stays_in_the_trend() -> None:
+    """Coverage is judged per source as before: the hospital's records stopping
+    less than a day before the police's leave it in the trend, with no note."""
+    incidents, involvements = _city(hospital_stops_days_before=0)
+    res = volt_profiles(incidents, involvements, at=CITY_AT, window_days=365)
+    both = _expected_trend(incidents, None, "lsoa", sources=["police", "hospital A&E"])
+    got = dict(res.places.select("place_id", "trend").iter_rows())
+    assert got == both
+    assert not any(n.startswith("Trend") for n in res.notes)
+
+
+def test_a_source_starting_inside_the_window_is_left_out_of_the_trend() -> None:
+    """A partner source loaded from inside the window (its earlier half empty)
+    would read as growth: the trend is the police's, the note says where the
+    partner's records start."""
+    incidents, involvements = _city(hospital_stops_days_before=0)
+    joined = CITY_AT - dt.timedelta(days=100)
+    incidents = incidents.filter(
+        (pl.col("source") == "police") | (pl.col("occurred_from") > joined)
+    )
+    res = volt_profiles(incidents, involvements, at=CITY_AT, window_days=365)
+    police_only = _expected_trend(incidents, None, "lsoa", sources=["police"])
+    got = dict(res.places.select("place_id", "trend").iter_rows())
+    assert got == {**police_only, "H": None}
+    note = next(n for n in res.notes if n.startswith("Trend from"))
+    assert "the incidents of hospital A&E start 2026-08-" in note
+    assert "its earlier half is not covered" in note
 
 
 def test_a_cell_across_several_areas_says_its_name_is_the_commonest() -> None:
@@ -710,3 +890,58 @@ def test_a_cell_across_several_areas_says_its_name_is_the_commonest() -> None:
     one_area = incidents.with_columns(ward=pl.lit("Moss Park"))
     res = volt_profiles(one_area, at=AT, window_days=365, cell_size_m=250)
     assert not any("several areas" in n for n in res.notes)
+
+
+def test_a_month_dated_source_cut_by_the_window_is_left_out_of_the_trend() -> None:
+    """police.uk months beside exact-time police records, with the window ending at
+    the latest exact record (mid-month): the month the window cuts at its start, or
+    whose month holds its midpoint, withheld every trend; now only that source's
+    records are left out of the trend, its place is n/a, and the note names its
+    months."""
+    incidents, _ = _city(hospital_stops_days_before=0)
+    police = incidents.filter(pl.col("source") == "police")
+    first = dt.datetime(2025, 11, 1)
+    months = [
+        first.replace(year=2025 + (10 + k) // 12, month=(10 + k) % 12 + 1)
+        for k in range(13)
+    ]
+    policeuk = pl.DataFrame(
+        {
+            "incident_id": [f"m{k}" for k in range(len(months))],
+            "occurred_from": months,
+            "time_precision": ["month"] * len(months),
+            "lsoa": ["M"] * len(months),
+            "harm_days": [1.0] * len(months),
+            "source": ["policeuk"] * len(months),
+            "force": ["Neighbouring Police"] * len(months),
+        }
+    )
+    both = pl.concat([police, policeuk])
+    res = volt_profiles(both, None, at=CITY_AT, window_days=365)
+    got = dict(res.places.select("place_id", "trend").iter_rows())
+    police_only = _expected_trend(both, None, "lsoa", sources=["police"])
+    assert got == {**police_only, "M": None}
+    # January to November 2026: December 2025 is cut, in no half nor count
+    assert res.places.filter(pl.col("place_id") == "M")["n_incidents"].item() == 11
+    note = next(n for n in res.notes if n.startswith("Trend from"))
+    assert note.startswith(
+        "Trend from the records of police/City Police only: the month-dated "
+        "incidents of policeuk/Neighbouring Police of 2025-12 are left out at the "
+        "window's start"
+    )
+    assert not any("Trend unavailable" in n for n in res.notes)
+    # 200 days: May 2026 cut at the start, August 2026 holds the midpoint
+    res = volt_profiles(both, None, at=CITY_AT, window_days=200)
+    got = dict(res.places.select("place_id", "trend").iter_rows())
+    police_200 = _expected_trend(both, None, "lsoa", sources=["police"], days=200)
+    assert got == {**police_200, "M": None}
+    note = next(n for n in res.notes if n.startswith("Trend from"))
+    assert "Neighbouring Police of 2026-05 are left out at the window's start" in note
+    assert (
+        "the month-dated incidents of policeuk/Neighbouring Police of 2026-08 have "
+        "the window's midpoint inside their month (they are in neither half)" in note
+    )
+    # the months alone: no source covers both halves, the cut withholds every trend
+    res = volt_profiles(policeuk, None, at=CITY_AT, window_days=365)
+    assert res.places["trend"].to_list() == [None]
+    assert any(n.startswith("Trend unavailable: the month-dated") for n in res.notes)

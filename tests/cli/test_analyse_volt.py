@@ -468,3 +468,54 @@ def test_a_definition_file_reads_its_own_classifications(
         assert out["params"]["n_incidents"] == 11  # i0 is not violence
         assert any("'my-def' definition" in n for n in out["notes"]), out["notes"]
         monkeypatch.delenv("AVERT_DEFINITION", raising=False)
+
+
+def test_volt_table_and_json_say_which_source_the_trend_leaves_out(
+    sqlite_store: Store,
+) -> None:
+    """A force whose months stop in June beside another's whole 2019: the table
+    and the JSON give the whole year's place its trend and the other's place
+    ``n/a``, and both carry the note naming the force left out and why."""
+    frames = [
+        pl.DataFrame(
+            {
+                "incident_id": [f"{lsoa}{m}" for m in range(1, months + 1)],
+                "source": ["policeuk"] * months,
+                "force": [force] * months,
+                "occurred_from": [
+                    dt.datetime(2019, m, 1) for m in range(1, months + 1)
+                ],
+                "time_precision": ["month"] * months,
+                "lsoa": [lsoa] * months,
+            }
+        )
+        for lsoa, months, force in (
+            ("A", 12, "City of London Police"),
+            ("B", 6, "West Yorkshire Police"),
+        )
+    ]
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", pl.concat(frames))
+    args = ["volt", "--all-incidents", "--at", "2019-12-31T23:59"]
+    volt = _run(sqlite_store, *args)
+    assert [(p["place_id"], p["trend"]) for p in volt["places"]] == [
+        ("A", 0),
+        ("B", None),
+    ]
+    note = (
+        "Trend from the records of policeuk/City of London Police only: the "
+        "incidents of policeuk/West Yorkshire Police end 2019-06-30"
+    )
+    assert any(n.startswith(note) for n in volt["notes"])
+    text = CliRunner(env={"COLUMNS": "300"}).invoke(
+        app, ["--db", sqlite_store.url.sqlalchemy, "analyse", *args]
+    )
+    assert text.exit_code == 0, text.output
+    # place, incidents, harm days, repeats, trend, last
+    cells = [
+        [c.strip() for c in line.strip("│ ").split("│")]
+        for line in text.output.splitlines()
+        if line.startswith("│ A") or line.startswith("│ B")
+    ]
+    assert [(c[0], c[4]) for c in cells] == [("A", "+0"), ("B", "n/a")]
+    assert note in " ".join(text.output.split())

@@ -25,12 +25,13 @@ def _months(force: str, months: range, lsoa: str) -> pl.DataFrame:
 
 
 @pytest.mark.parametrize("kind", ["sqlite_store", "postgres_store"])
-def test_a_force_whose_months_stop_inside_the_window_withholds_the_trend(
+def test_a_force_whose_months_stop_inside_the_window_is_left_out_of_the_trend(
     kind: str, request: pytest.FixtureRequest
 ) -> None:
     """City of London's whole 2019 beside West Yorkshire's January to June: the
-    second force's places would read as falling; the trend is withheld, the note
-    names the force and its last day."""
+    second force's places would read as falling; the trend is City of London's
+    alone, the second force's place is n/a (its count whole), and the note names
+    the force left out and its last day."""
     store = request.getfixturevalue(kind)
     frame = pl.concat(
         [
@@ -43,8 +44,14 @@ def test_a_force_whose_months_stop_inside_the_window_withholds_the_trend(
     res = run_volt(
         store, at=dt.datetime(2019, 12, 31, 23, 59), violence_only=False, user="test"
     )
-    assert res.places["trend"].to_list() == [None, None]
+    assert res.places.select("place_id", "n_incidents", "trend").rows() == [
+        ("A", 12, 0),
+        ("B", 6, None),
+    ]
     assert any(
-        "the incidents of policeuk/West Yorkshire Police end 2019-06-30" in n
+        n.startswith(
+            "Trend from the records of policeuk/City of London Police only: the "
+            "incidents of policeuk/West Yorkshire Police end 2019-06-30"
+        )
         for n in res.notes
     ), res.notes

@@ -11,8 +11,11 @@ Methods
   Cambridge Crime Harm Index days, when ``harm_days`` is given), first and last
   date, repeats (``n - 1``), and trend = incidents in the later half of the window
   minus incidents in the earlier half (a month-dated record counts at the middle of
-  its month; null, with a note, when the incidents given start more than a day
-  inside the window: the earlier half is then not covered).
+  its month), from the sources that cover both halves (:func:`_source_coverage`):
+  a source starting more than a day inside the window, or stopping more than a
+  day before the others, is left out of the trend (not of the counts), with a
+  note; an entity with only its records, and every entity when no source covers
+  both halves, has a null trend.
 * **Repeat rate** of a population (Farrell & Pease 1993; Home Office repeat
   victimisation measure): ``(incidents - entities) / incidents``, the share of
   incidents that were repeats against the same entity; and the share of entities
@@ -129,13 +132,16 @@ def _half_time() -> pl.Expr:
 def _profile(
     keyed: pl.DataFrame, key: str, *, at: dt.datetime, window_days: int
 ) -> pl.DataFrame:
-    """Aggregate (key, incident_id, occurred_from, harm, precision) rows into a
-    profile. ``last_precision``: how precise ``last_at`` is (``exact``, ``hour``,
+    """Aggregate (key, incident_id, occurred_from, harm, precision[, in_trend])
+    rows into a profile. The halves and the trend count the rows ``in_trend``
+    (all when the column is absent); none of them: null. ``last_precision``: how precise ``last_at`` is (``exact``, ``hour``,
     ``day`` or ``month``, the finest among the events at that time): a police.uk
     record is dated the first of its month and says no more."""
     mid = at - dt.timedelta(days=window_days / 2)
     if "precision" not in keyed.columns:
         keyed = keyed.with_columns(pl.lit(0, dtype=pl.Int64).alias("precision"))
+    if "in_trend" not in keyed.columns:
+        keyed = keyed.with_columns(pl.lit(value=True).alias("in_trend"))
     names = {rank: name for name, rank in _PRECISION_RANK.items()}
     return (
         keyed.group_by(key)
@@ -150,7 +156,11 @@ def _profile(
             pl.col("harm").is_null().all().alias("_no_harm"),
             pl.col("occurred_from").min().alias("first_at"),
             pl.col("occurred_from").max().alias("last_at"),
-            (_half_time() > mid).sum().cast(pl.Int64).alias("n_later_half"),
+            ((_half_time() > mid) & pl.col("in_trend"))
+            .sum()
+            .cast(pl.Int64)
+            .alias("n_later_half"),
+            pl.col("in_trend").sum().cast(pl.Int64).alias("_n_trend"),
         )
         .with_columns(
             pl.when(pl.col("_no_harm"))
@@ -158,7 +168,12 @@ def _profile(
             .otherwise(pl.col("harm_days"))
             .alias("harm_days"),
             (pl.col("n_incidents") - 1).alias("n_repeats"),
-            (pl.col("n_incidents") - pl.col("n_later_half")).alias("n_earlier_half"),
+            # halves of the records the trend compares (every record, unless a
+            # source is left out of it: volt_profiles); none of them: null
+            pl.when(pl.col("_n_trend") > 0).then(pl.col("n_later_half")),
+            pl.when(pl.col("_n_trend") > 0)
+            .then(pl.col("_n_trend") - pl.col("n_later_half"))
+            .alias("n_earlier_half"),
             # a month-dated last record (police.uk) has no day: its days since
             # are unknown (they read 30 for a record of any day of March)
             pl.when(pl.col("last_precision") != "month")
@@ -169,7 +184,7 @@ def _profile(
         .with_columns(
             (pl.col("n_later_half") - pl.col("n_earlier_half")).alias("trend"),
         )
-        .drop("_no_harm")
+        .drop("_no_harm", "_n_trend")
         .sort(
             [pl.col("harm_days").fill_null(0.0), "n_incidents", key],
             descending=[True, True, False],
@@ -234,6 +249,7 @@ def _window_involvements(
         pl.col("occurred_from"),
         _harm(incidents).alias("harm"),
         _precision(incidents),
+        *_trend_mark(incidents),
     ]
     if with_place:
         cols.append(_place_col(incidents, cell_size_m))
@@ -249,7 +265,12 @@ def _window_involvements(
 def _people_keyed(joined: pl.DataFrame, roles: Sequence[str]) -> pl.DataFrame:
     """One row per (person, incident) in ``roles``."""
     keyed = joined.filter(pl.col("role").is_in(list(roles))).select(
-        "incident_id", "person_id", "occurred_from", "harm", "precision"
+        "incident_id",
+        "person_id",
+        "occurred_from",
+        "harm",
+        "precision",
+        *_trend_mark(joined),
     )
     if len(set(roles)) > 1:  # (incident, person, role) is the key: one role is unique
         keyed = keyed.unique(["incident_id", "person_id"])
@@ -301,7 +322,13 @@ def _place_keyed(inc: pl.DataFrame, cell_size_m: float | None) -> pl.DataFrame:
         _harm(inc).alias("harm"),
         _precision(inc),
         _place_col(inc, cell_size_m),
+        *_trend_mark(inc),
     ).filter(pl.col("place_id").is_not_null())
+
+
+def _trend_mark(frame: pl.DataFrame) -> list[pl.Expr]:
+    """``in_trend`` when ``frame`` has it (:func:`_mark_trend_records`), else none."""
+    return [pl.col("in_trend")] if "in_trend" in frame.columns else []
 
 
 #: What names a grid cell, in the order tried (the briefing's places name cells by
@@ -744,59 +771,37 @@ class VoltResult(Result):
         )
 
 
-def _first_uncovered(
+def _source_coverage(
     incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
-) -> tuple[str, dt.datetime] | None:
-    """The first record's time of a source whose records start inside the window
-    (more than a day after its start), with the source's name when the incidents
-    come from several; None when every source of the window's incidents reaches
-    back to its start.
+) -> pl.DataFrame:
+    """One row per source supplying the window, earliest first record first: its
+    :data:`COVERAGE_KEYS` columns, ``label`` ("" when the incidents hold one
+    source), ``first`` (its first record), ``end`` (the end of its records up to
+    ``at``), ``late``, ``early``, ``cut`` and ``held`` (:func:`_incomplete`: any
+    of them leaves the source out of the trend).
 
-    The trend (later half minus earlier half) needs both halves covered: a store
-    whose records begin inside the window, such as one month of data.police.uk,
-    would show every place and person as growing. Coverage is judged per source
-    (``source`` and ``force`` when present, :data:`avert.analyse.trend.COVERAGE_KEYS`,
-    the keys the briefing's year-on-year trend compares on): a store holding West
-    Yorkshire's July 2018 beside London's first quarter of 2022 does not cover
-    London's 2021, and every London place read as growing (+174, +187, ...).
-    """
-    if incidents.height == 0:
-        return None
-    keys = [k for k in COVERAGE_KEYS if k in incidents.columns]
-    start = at - dt.timedelta(days=window_days)
-    first = pl.col("occurred_from").min().alias("first")
-    firsts = incidents.group_by(keys).agg(first) if keys else incidents.select(first)
-    if keys:
-        in_win = incidents.filter(in_window("occurred_from", at, window_days))
-        supplying = in_win.select(keys).unique()
-        late = firsts.join(supplying, on=keys, nulls_equal=True)
-    else:
-        late = firsts
-    late = late.filter(pl.col("first") > start + dt.timedelta(days=1))
-    if late.height == 0 or late["first"].null_count():
-        return None
-    row = late.sort("first").row(0, named=True)
-    several = firsts.height > 1
-    label = "/".join(str(row[k]) for k in keys if row[k] is not None)
-    return (label or "(unnamed source)") if several else "", row["first"]
+    The trend (later half minus earlier half) needs both halves covered, judged per
+    source (``source`` and ``force`` when present,
+    :data:`avert.analyse.trend.COVERAGE_KEYS`, the keys the briefing's year-on-year
+    trend compares on); without them the incidents are one source.
 
-
-def _first_ended_early(
-    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
-) -> tuple[str, dt.datetime] | None:
-    """The end of the records of a source that stops more than a day before the
-    others of the window (or ``at``, if sooner), with its name; None when every
-    source of the window's incidents runs to the same end, or there is one source.
-
-    A month-dated record covers its month, so its source runs to the month's end.
-    A source whose records stop inside the window leaves the later half without
-    them, and each of its places and people reads as falling: a force's months of
-    January to June beside another's whole year gave every place of the first a
-    trend of minus its count. Judged per source as :func:`_first_uncovered`.
+    * ``late``: the first record is more than a day after the window's start, so
+      the earlier half is not covered. One month of data.police.uk would show every
+      place and person as growing; a store holding West Yorkshire's July 2018
+      beside London's first quarter of 2022 does not cover London's 2021 (every
+      London place read as growing: +174, +187, ...).
+    * ``early``: the records stop more than a day before the others of the window
+      (or ``at``, if sooner), so the later half is not covered: a force's months of
+      January to June beside another's whole year gave every place of the first a
+      trend of minus its count. A month-dated record covers its month, so its
+      source runs to the month's end.
+    * ``cut``: the months (``2025-12, ...``) of its month-dated records the window
+      leaves out at its start although they run more than a day into it
+      (:func:`_months_cut_at_start`: the earlier half is short of them).
+    * ``held``: the months of its month-dated records of the window that hold the
+      window's midpoint (:func:`_months_at_midpoint`: in neither half).
     """
     keys = [k for k in COVERAGE_KEYS if k in incidents.columns]
-    if not keys or incidents.height == 0:
-        return None  # one source: the data's end is the end of the window's records
     t = pl.col("occurred_from")
     month = (
         pl.col("time_precision").fill_null("exact") == "month"
@@ -804,26 +809,56 @@ def _first_ended_early(
         else pl.lit(value=False)
     )
     record_end = pl.when(month).then(t.dt.offset_by("1mo")).otherwise(t)
-    in_win = incidents.filter(in_window("occurred_from", at, window_days))
-    supplying = in_win.select(keys).unique()
-    ends = (
-        incidents.filter(t <= at)
-        .group_by(keys)
-        .agg(record_end.max().alias("end"))
-        .join(supplying, on=keys, nulls_equal=True)
+
+    def months(which: pl.Expr, name: str) -> pl.Expr:
+        return (
+            t.filter(which).dt.strftime("%Y-%m").unique().sort().str.join(", ")
+        ).alias(name)
+
+    spans = [
+        t.min().alias("first"),
+        record_end.filter(t <= at).max().alias("end"),
+        months(_cut_at_start(incidents, at=at, window_days=window_days), "cut"),
+        months(_at_midpoint(incidents, at=at, window_days=window_days), "held"),
+    ]
+    if keys:
+        supplying = (
+            incidents.filter(in_window("occurred_from", at, window_days))
+            .select(keys)
+            .unique()
+        )
+        every = incidents.group_by(keys).agg(spans)
+        name = pl.concat_str(
+            [pl.col(k).cast(pl.String) for k in keys], separator="/", ignore_nulls=True
+        )
+        label = pl.when(name.fill_null("") == "").then(pl.lit("(unnamed source)"))
+        per = every.join(supplying, on=keys, nulls_equal=True).with_columns(
+            (label.otherwise(name) if every.height > 1 else pl.lit("")).alias("label")
+        )
+    else:
+        per = incidents.select(spans).with_columns(pl.lit("").alias("label"))
+    start = at - dt.timedelta(days=window_days)
+    latest = per["end"].max() if per.height else None
+    data_end = min(at, latest) if isinstance(latest, dt.datetime) else at
+    return per.with_columns(
+        (pl.col("first") > start + dt.timedelta(days=1))
+        .fill_null(value=False)
+        .alias("late"),
+        (pl.col("end") < data_end - dt.timedelta(days=1))
+        .fill_null(value=False)
+        .alias("early"),
+        pl.col("cut", "held").fill_null(""),
+    ).sort("first", "label")
+
+
+def _incomplete() -> pl.Expr:
+    """True for a source of :func:`_source_coverage` that does not cover both halves."""
+    return (
+        pl.col("late")
+        | pl.col("early")
+        | (pl.col("cut") != "")
+        | (pl.col("held") != "")
     )
-    if ends.height < 2:
-        return None
-    latest = ends["end"].max()
-    if not isinstance(latest, dt.datetime):
-        return None
-    data_end = min(at, latest)
-    early = ends.filter(pl.col("end") < data_end - dt.timedelta(days=1))
-    if early.height == 0:
-        return None
-    row = early.sort("end").row(0, named=True)
-    label = "/".join(str(row[k]) for k in keys if row[k] is not None)
-    return label or "(unnamed source)", row["end"]
 
 
 def _months_cut_at_start(
@@ -838,16 +873,26 @@ def _months_cut_at_start(
     """
     if incidents.height == 0 or "time_precision" not in incidents.columns:
         return ""
-    start = at - dt.timedelta(days=window_days)
-    t = pl.col("occurred_from")
-    cut = incidents.filter(
-        (pl.col("time_precision") == "month")
-        & (t <= start)
-        & (t.dt.truncate("1mo").dt.offset_by("1mo") > start + dt.timedelta(days=1))
-    )
+    cut = incidents.filter(_cut_at_start(incidents, at=at, window_days=window_days))
     return ", ".join(
         cut["occurred_from"].dt.strftime("%Y-%m").unique().sort().to_list()
     )
+
+
+def _cut_at_start(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> pl.Expr:
+    """True for a month-dated record the window leaves out although its month runs
+    more than a day into it (:func:`_months_cut_at_start`)."""
+    if "time_precision" not in incidents.columns:
+        return pl.lit(value=False)
+    start = at - dt.timedelta(days=window_days)
+    t = pl.col("occurred_from")
+    return (
+        (pl.col("time_precision") == "month")
+        & (t <= start)
+        & (t.dt.truncate("1mo").dt.offset_by("1mo") > start + dt.timedelta(days=1))
+    ).fill_null(value=False)
 
 
 #: How far the window's midpoint may fall inside a month of month-dated records
@@ -869,33 +914,51 @@ def _months_at_midpoint(
     """
     if incidents.height == 0 or "time_precision" not in incidents.columns:
         return ""
-    start = at - dt.timedelta(days=window_days)
-    mid = at - dt.timedelta(days=window_days / 2)
-    t = pl.col("occurred_from")
-    end = t.dt.offset_by("1mo")
-    held = incidents.filter(
-        (pl.col("time_precision") == "month")
-        & (t > start)
-        & (t <= at)
-        & (t + MIDPOINT_SLACK < mid)
-        & (end - MIDPOINT_SLACK > mid)
-    )
+    held = incidents.filter(_at_midpoint(incidents, at=at, window_days=window_days))
     return ", ".join(
         held["occurred_from"].dt.strftime("%Y-%m").unique().sort().to_list()
     )
 
 
-def _no_trend_note(
+def _at_midpoint(
     incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> pl.Expr:
+    """True for a month-dated record of the window whose month holds its midpoint
+    more than :data:`MIDPOINT_SLACK` from both its ends (:func:`_months_at_midpoint`)."""
+    if "time_precision" not in incidents.columns:
+        return pl.lit(value=False)
+    start = at - dt.timedelta(days=window_days)
+    mid = at - dt.timedelta(days=window_days / 2)
+    t = pl.col("occurred_from")
+    end = t.dt.offset_by("1mo")
+    return (
+        (pl.col("time_precision") == "month")
+        & (t > start)
+        & (t <= at)
+        & (t + MIDPOINT_SLACK < mid)
+        & (end - MIDPOINT_SLACK > mid)
+    ).fill_null(value=False)
+
+
+def _no_trend_note(
+    incidents: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    window_days: int,
+    coverage: pl.DataFrame,
 ) -> str | None:
     """Why the window gives no trend (its earlier half is short of records), or None.
 
     Month-dated incidents left out at the window's start
-    (:func:`_months_cut_at_start`), or incidents that start inside the window
-    (:func:`_first_uncovered`, per source): later minus earlier would read as
-    growth; a source whose incidents stop inside the window while others go on
-    (:func:`_first_ended_early`): it would read as a fall.
+    (:func:`_months_cut_at_start`), else holding its midpoint
+    (:func:`_months_at_midpoint`), else the first source that starts inside the
+    window (later minus earlier would read as growth), else the first that stops
+    inside it (a fall): named when no source of ``coverage``
+    (:func:`_source_coverage`) covers both halves. When some do, the trend is
+    taken from theirs (None here; :func:`_partial_trend_note`).
     """
+    if coverage.filter(~_incomplete()).height:
+        return None  # a source covers both halves: the trend is taken from those
     cut = _months_cut_at_start(incidents, at=at, window_days=window_days)
     if cut:
         return (
@@ -914,25 +977,101 @@ def _no_trend_note(
             "such as 6 or 12 to a month's end, has its midpoint at a month's turn "
             "and gives the trend)."
         )
-    uncovered = _first_uncovered(incidents, at=at, window_days=window_days)
-    if uncovered is not None:
-        label, first = uncovered
-        whose = f"of {label} " if label else ""
+    uncovered = coverage.filter("late")
+    if uncovered.height:
+        row = uncovered.row(0, named=True)
+        whose = f"of {row['label']} " if row["label"] else ""
         return (
-            f"Trend unavailable: the incidents {whose}start {first.date().isoformat()}, "
-            f"inside the {window_days}-day window, so its earlier half is not covered "
-            "(later minus earlier would read as growth)."
+            f"Trend unavailable: the incidents {whose}start "
+            f"{row['first'].date().isoformat()}, inside the {window_days}-day window, "
+            "so its earlier half is not covered (later minus earlier would read as "
+            "growth)."
         )
-    ended = _first_ended_early(incidents, at=at, window_days=window_days)
-    if ended is not None:
-        label, end = ended
+    ended = coverage.filter("early").sort("end")
+    if ended.height:
+        row = ended.row(0, named=True)
         return (
-            f"Trend unavailable: the incidents of {label} end "
-            f"{(end - dt.timedelta(microseconds=1)).date().isoformat()}, inside the {window_days}-day window, so its "
+            f"Trend unavailable: the incidents of {row['label']} end "
+            f"{_last_day(row['end'])}, inside the {window_days}-day window, so its "
             "later half is not covered for them (later minus earlier would read as "
             "a fall)."
         )
     return None
+
+
+def _last_day(end: dt.datetime) -> str:
+    """The day of a source's last instant (``end`` of a month-dated record is the
+    next month's first instant: its last day is the month's last)."""
+    return (end - dt.timedelta(microseconds=1)).date().isoformat()
+
+
+def _mark_trend_records(inc: pl.DataFrame, left_out: pl.DataFrame) -> pl.DataFrame:
+    """``inc`` with ``in_trend``: False for the records of the ``left_out`` sources
+    (their :data:`COVERAGE_KEYS`), True for the rest; rows in their order."""
+    keys = [k for k in COVERAGE_KEYS if k in inc.columns]
+    out = left_out.select(keys).with_columns(pl.lit(value=False).alias("in_trend"))
+    return inc.join(
+        out, on=keys, how="left", nulls_equal=True, maintain_order="left"
+    ).with_columns(pl.col("in_trend").fill_null(value=True))
+
+
+def _partial_trend_note(
+    coverage: pl.DataFrame, *, window_days: int, no_trend: dict[str, int]
+) -> str:
+    """Say which sources the trend leaves out and why, and how many places and
+    people have no trend for it (``no_trend``: per dimension, those whose records
+    in the window all come from the sources left out)."""
+    incomplete = _incomplete()
+    kept = coverage.filter(~incomplete)["label"].to_list()
+    whose = ", ".join(kept) if len(kept) <= 3 else f"{len(kept):,} sources"
+    reasons = []
+    for row in coverage.filter(incomplete).iter_rows(named=True):  # sources: few
+        of = f"the incidents of {row['label']}"
+        if row["late"]:
+            reasons.append(
+                f"{of} start {row['first'].date().isoformat()}, inside the "
+                f"{window_days}-day window (its earlier half is not covered: later "
+                "minus earlier would read as growth)"
+            )
+        if row["early"]:
+            reasons.append(
+                f"{of} end {_last_day(row['end'])}, more than a day before the "
+                "others (its later half is not covered: later minus earlier would "
+                "read as a fall)"
+            )
+        if row["cut"]:
+            reasons.append(
+                f"the month-dated {of.removeprefix('the ')} of {row['cut']} are "
+                "left out at the window's start, though their month runs more than "
+                "a day into it (its earlier half is short of them)"
+            )
+        if row["held"]:
+            reasons.append(
+                f"the month-dated {of.removeprefix('the ')} of {row['held']} have "
+                "the window's midpoint inside their month (they are in neither half)"
+            )
+    missing = [
+        f"{n:,} {dimension}{'' if n == 1 else 's'}"
+        for dimension, n in no_trend.items()
+        if n
+    ]
+    return (
+        f"Trend from the records of {whose} only: "
+        + "; ".join(reasons)
+        + ". Their records count in the incidents and harm, not in the trend"
+        + (
+            f"; {_and(missing)} with no other record in the window "
+            f"{'has' if len(missing) == 1 and missing[0].startswith('1 ') else 'have'} "
+            "no trend (n/a)."
+            if missing
+            else "."
+        )
+    )
+
+
+def _and(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def volt_profiles(
@@ -989,6 +1128,13 @@ def volt_profiles(
             "harm days in the totals and in the highest-harm-first order."
         )
     cell_size_m, _ = _place_unit(inc, cell_size_m, notes)
+    coverage = _source_coverage(incidents, at=at, window_days=window_days)
+    no_trend_note = _no_trend_note(
+        incidents, at=at, window_days=window_days, coverage=coverage
+    )
+    partial = no_trend_note is None and bool(coverage.filter(_incomplete()).height)
+    if partial:  # the trend from the sources covering both halves only
+        inc = _mark_trend_records(inc, coverage.filter(_incomplete()))
     place_keyed = _place_keyed(inc, cell_size_m)
     places = _profile(place_keyed, "place_id", at=at, window_days=window_days)
     n_unplaced = inc.height - place_keyed.height
@@ -1040,13 +1186,13 @@ def volt_profiles(
             profiles=(victims, offenders),
             joined=joined,
         )
-    no_trend_note = _no_trend_note(incidents, at=at, window_days=window_days)
-    if no_trend_note is not None:
-        notes.append(no_trend_note)
-        no_trend = pl.lit(None, pl.Int64).alias("trend")
-        places = places.with_columns(no_trend)
-        victims = victims.with_columns(no_trend)
-        offenders = offenders.with_columns(no_trend)
+    places, victims, offenders = _trend_coverage_notes(
+        (places, victims, offenders),
+        coverage,
+        no_trend_note=no_trend_note,
+        window_days=window_days,
+        notes=notes,
+    )
     peaks = _peak_times(inc, places.head(n_priority_places), cell_size_m=cell_size_m)
     names = _place_names(inc, cell_size_m)
     if cell_size_m is not None:
@@ -1079,6 +1225,36 @@ def volt_profiles(
         meeting_places=meet,
         peak_times=peaks,
     )
+
+
+def _trend_coverage_notes(
+    profiles: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    coverage: pl.DataFrame,
+    *,
+    no_trend_note: str | None,
+    window_days: int,
+    notes: list[str],
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The place, victim and offender profiles with the trend's coverage applied,
+    and its note added to ``notes``: every trend null with ``no_trend_note``; else,
+    when sources were left out of the trend (:func:`_mark_trend_records`), the note
+    that names them and counts the entities left without a trend."""
+    if no_trend_note is not None:
+        notes.append(no_trend_note)
+        null_trend = pl.lit(None, pl.Int64).alias("trend")
+        places, victims, offenders = (p.with_columns(null_trend) for p in profiles)
+        return places, victims, offenders
+    if coverage.filter(_incomplete()).height:
+        names = ("place", "victim", "offender")
+        no_trend = {
+            name: frame["trend"].null_count()
+            for name, frame in zip(names, profiles, strict=True)
+            if "trend" in frame.columns  # no people: open data
+        }
+        notes.append(
+            _partial_trend_note(coverage, window_days=window_days, no_trend=no_trend)
+        )
+    return profiles
 
 
 def _month_edge_notes(
