@@ -350,6 +350,31 @@ def test_retaliation_alert_names_retaliators_and_targets() -> None:
     assert row["live_until"] == "2024-12-13T12:00:00"  # day 333 + 14 days
 
 
+def test_retaliation_victim_also_recorded_as_suspect_may_retaliate() -> None:
+    """In a mutual fight (b1 recorded as victim and as suspect, with a1 of group A),
+    b1 was dropped from those who may retaliate with the incident's suspects, yet the
+    reason still read "the victim and 1 linked people" beside b2 and b3: the victim
+    is listed first whatever else they are recorded as, and the count is right."""
+    incidents, involvements, _ = _world()
+    result = nw.analyse_groups(incidents, involvements, as_of=_day(329))
+    fight = pl.DataFrame(
+        {"incident_id": ["X1"], "person_id": ["b1"], "role": ["suspect"]}
+    )
+    alerts = nw.retaliation_alerts(
+        incidents,
+        pl.concat([involvements, fight]),
+        result.membership,
+        since=_day(330),
+        until=_day(330.5),
+        co_edges=result.co_edges,
+    )
+    alert = alerts.to_json()["alerts"][0]
+    assert alert["victim_id"] == "b1"
+    assert alert["at_risk_of_retaliation_from"] == ["b1", "b2", "b3"]
+    assert any("the victim and 2 linked people" in r for r in alert["reasons"])
+    assert "b1" not in alert["possible_targets"]
+
+
 def test_retaliation_unknown_offender_uses_earlier_conflicts() -> None:
     incidents, involvements, _ = _world()
     result = nw.analyse_groups(incidents, involvements, as_of=_day(340))
