@@ -218,3 +218,20 @@ def test_families_notes_say_why_the_list_is_empty_in_table_and_json(
     _fill(sqlite_store)
     full = _run(sqlite_store, "families")
     assert "each once (most harm first)" in str(full["notes"])
+
+
+def test_families_say_when_ages_are_unknown_not_that_there_is_no_youth_violence(
+    sqlite_store: Store,
+) -> None:
+    """With no birth year on record (the London gang network as the docs load it:
+    54 people, no age column) every family showed youth violence 0 and no word
+    that it could not be counted: read as "none". The notes and each family say
+    how many members' ages are unknown."""
+    _fill(sqlite_store)  # people are not written: no one has a birth year
+    out = _run(sqlite_store, "families")
+    (family,) = out["families"]  # type: ignore[misc]
+    assert family["n_youth_violence"] == 0
+    assert family["n_members_without_birth_year"] == family["family_size"] == 3
+    assert "3 of 3 family members have no birth year" in str(out["notes"])
+    table = _analyse(sqlite_store, "families", columns=200)
+    assert "no birth year" in " ".join(table.stdout.split())

@@ -156,6 +156,27 @@ def test_family_harm_without_people_has_no_youth_violence() -> None:
         fam.family_harm(units, incidents.drop("harm_days"), involvements)
 
 
+def test_family_harm_counts_members_whose_age_is_unknown() -> None:
+    """A member with no birth year cannot count towards youth violence: each family
+    says how many such members it has, so a 0 is not read as "none"."""
+    units = fam.family_units(_relationships())
+    incidents, involvements = _one_violent_victimisation_of_k1()
+    sizes = dict(units.group_by("family_id").agg(pl.len()).rows())
+    without = fam.family_harm(units, incidents, involvements)
+    assert (
+        dict(without.select("family_id", "n_members_without_birth_year").rows())
+        == sizes
+    )
+    people = pl.DataFrame(
+        {"person_id": ["k1", "mum"], "birth_year": [2008, None]},
+        schema={"person_id": pl.String, "birth_year": pl.Int64},
+    )
+    out = fam.family_harm(units, incidents, involvements, people=people)
+    row = out.filter(pl.col("family_id") == "fam-dad").row(0, named=True)
+    assert row["n_youth_violence"] == 1
+    assert row["n_members_without_birth_year"] == row["family_size"] - 1
+
+
 def test_sibling_offending() -> None:
     rel = _relationships()
     involvements = pl.DataFrame(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import polars as pl
@@ -348,6 +349,81 @@ def test_retaliation_alert_names_retaliators_and_targets() -> None:
     assert "a1" in row["at_risk_of_retaliation_from"]
     assert "b2" not in row["at_risk_of_retaliation_from"]
     assert row["live_until"] == "2024-12-13T12:00:00"  # day 333 + 14 days
+
+
+def test_retaliation_victim_also_recorded_as_suspect_may_retaliate() -> None:
+    """In a mutual fight (b1 recorded as victim and as suspect, with a1 of group A),
+    b1 was dropped from those who may retaliate with the incident's suspects, yet the
+    reason still read "the victim and 1 linked people" beside b2 and b3: the victim
+    is listed first whatever else they are recorded as, and the count is right."""
+    incidents, involvements, _ = _world()
+    result = nw.analyse_groups(incidents, involvements, as_of=_day(329))
+    fight = pl.DataFrame(
+        {"incident_id": ["X1"], "person_id": ["b1"], "role": ["suspect"]}
+    )
+    alerts = nw.retaliation_alerts(
+        incidents,
+        pl.concat([involvements, fight]),
+        result.membership,
+        since=_day(330),
+        until=_day(330.5),
+        co_edges=result.co_edges,
+    )
+    alert = alerts.to_json()["alerts"][0]
+    assert alert["victim_id"] == "b1"
+    assert alert["at_risk_of_retaliation_from"] == ["b1", "b2", "b3"]
+    assert any("the victim and 2 linked people" in r for r in alert["reasons"])
+    assert "b1" not in alert["possible_targets"]
+
+
+def test_a_mutual_fight_ties_no_one_and_keeps_rival_groups_apart() -> None:
+    """Two groups of three (six shoplifting incidents each) and a knife fight in which
+    a1 and b1 are each recorded as suspect and victim (a counter-allegation): the
+    fight tied a1 and b1 as co-offenders, which merged the rival groups into one
+    group of six with no conflict and no rival, and b2's later stabbing of a2 listed
+    b1 and b3, the attacker's own group, among those who may retaliate for a2, with
+    no rival group. A victim of the incident ties no one."""
+    t = _day(200)
+    rows: list[tuple[str, dt.datetime, float, bool, str]] = []
+    people: list[tuple[str, str, str]] = []
+    for k in range(6):
+        for g in ("a", "b"):
+            rows.append(
+                (f"{g}{k}", t - dt.timedelta(days=30 * k + 5), 10.0, False, "none")
+            )
+            people += [(f"{g}{k}", f"{g}{j}", "offender") for j in (1, 2, 3)]
+    rows += [
+        ("F0", t - dt.timedelta(days=2), 200.0, True, "knife"),
+        ("S1", t + dt.timedelta(days=1), 200.0, True, "knife"),
+    ]
+    people += [("F0", p, r) for p in ("a1", "b1") for r in ("suspect", "victim")]
+    people += [("S1", "a2", "victim"), ("S1", "b2", "suspect")]
+    incidents = pl.DataFrame(
+        rows,
+        schema=["incident_id", "occurred_from", "harm_days", "in_definition", "weapon"],
+        orient="row",
+    )
+    involvements = pl.DataFrame(
+        people, schema=["incident_id", "person_id", "role"], orient="row"
+    )
+    history = incidents.filter(pl.col("occurred_from") < t)
+    edges = nw.co_offending_edges(history, involvements, as_of=t)
+    assert ("a1", "b1") not in set(edges.select("person_a", "person_b").rows())
+    result = nw.analyse_groups(history, involvements, as_of=t)
+    assert result.co_edges.equals(edges)
+    groups = result.membership.group_by("group_id").agg(pl.col("person_id").sort())
+    assert sorted(groups["person_id"].to_list()) == [
+        ["a1", "a2", "a3"],
+        ["b1", "b2", "b3"],
+    ]
+    by_id = {r["group_id"]: r for r in result.frame.to_dicts()}
+    assert by_id["net-a1"]["rivals"] == ["net-b1"]  # the fight is a conflict
+    alert = nw.retaliation_alerts(
+        incidents, involvements, result.membership, since=t, co_edges=edges
+    ).to_json()["alerts"][0]
+    assert alert["victim_id"] == "a2"
+    assert alert["rival_groups"] == ["net-b1"]
+    assert alert["at_risk_of_retaliation_from"] == ["a1", "a2", "a3"]
 
 
 def test_retaliation_unknown_offender_uses_earlier_conflicts() -> None:

@@ -213,6 +213,8 @@ def family_harm(
         ``n_offenders``, ``n_victims``, ``harm_days`` (harm of the incidents in which
         a member is offender or victim, each incident once), ``harm_days_as_offender``,
         ``harm_days_as_victim``, ``n_domestic``, ``n_youth_violence``,
+        ``n_members_without_birth_year`` (members whose age is unknown: their
+        violence cannot count as youth violence, so a 0 there is not "none"),
         ``crime_types`` (list), ``n_crime_types``, ``has_domestic_abuse``,
         ``has_youth_violence``, ``both_domestic_and_youth_violence``; sorted by
         ``harm_days``, descending, ties by ``family_id``. An incident inside the
@@ -225,6 +227,8 @@ def family_harm(
     Youth violence: a violent incident (inside the definition) in which a family
     member aged up to ``youth_max_age`` (MPS serious youth violence counts victims
     aged 1-19) is victim or offender; age is the incident year minus birth year.
+    A member with no birth year (or no ``people`` frame) has no known age and is
+    counted in ``n_members_without_birth_year``.
     """
     cfg = _config(config)
     check_frame(units, ["person_id", "family_id", "family_size"], name="units")
@@ -232,7 +236,9 @@ def family_harm(
     inv = _check_involvements(involvements)
     inc = _family_incidents(incidents, since=since, until=until)
     rows = _family_rows(units, inc, inv, people, cfg)
-    out = _family_stats(units, rows)
+    out = _family_stats(units, rows).join(
+        _members_without_birth_year(units, people), on="family_id", how="left"
+    )
     return out.sort(["harm_days", "family_id"], descending=[True, False]).select(
         "family_id",
         "family_size",
@@ -244,11 +250,33 @@ def family_harm(
         "harm_days_as_victim",
         "n_domestic",
         "n_youth_violence",
+        "n_members_without_birth_year",
         "crime_types",
         "n_crime_types",
         "has_domestic_abuse",
         "has_youth_violence",
         "both_domestic_and_youth_violence",
+    )
+
+
+def _members_without_birth_year(
+    units: pl.DataFrame, people: pl.DataFrame | None
+) -> pl.DataFrame:
+    """Per family, the members with no birth year: ``family_id``,
+    ``n_members_without_birth_year`` (every member when ``people`` has none)."""
+    if people is None or "birth_year" not in people.columns:
+        known = pl.DataFrame(schema={"person_id": pl.String})
+    else:
+        known = people.filter(pl.col("birth_year").is_not_null()).select(
+            pl.col("person_id").cast(pl.String)
+        )
+    return (
+        units.select("family_id", "person_id")
+        .join(known.unique(), on="person_id", how="anti")
+        .group_by("family_id")
+        .agg(pl.len().cast(pl.Int64).alias("n_members_without_birth_year"))
+        .join(units.select("family_id").unique(), on="family_id", how="right")
+        .select("family_id", pl.col("n_members_without_birth_year").fill_null(0))
     )
 
 

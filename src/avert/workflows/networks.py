@@ -528,12 +528,22 @@ def family_notes(
             "(families.kinds) in the store's relationships; a bundle's relationships "
             "file (docs/bundle.md) holds them."
         ]
-    return [
+    notes = [
         "harm: days of every recorded incident (all dates, any crime type) in which "
         f"a member is offender ({' or '.join(cfg.graph.roles)}, graph.roles) or "
         "victim, each once (most harm first); an incident between two members is "
         "in both 'harm as offender' and 'harm as victim'."
     ]
+    unknown = families.get_column("n_members_without_birth_year").sum()
+    if unknown:
+        members = families.get_column("family_size").sum()
+        notes.append(
+            f"youth violence: {unknown:,} of {members:,} family members have no "
+            "birth year, so their age is unknown and their violence is not counted "
+            f"as youth violence (aged up to {cfg.families.youth_max_age}): a 0 there "
+            "is not 'none' (n_members_without_birth_year per family)."
+        )
+    return notes
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ def co_offending_edges(
     """Return the weighted co-offending ties between people.
 
     Two people are tied when both are recorded in ``config.graph.roles`` (suspect,
-    offender) in the same incident within ``graph.window_days`` before ``as_of``.
+    offender) in the same incident within ``graph.window_days`` before ``as_of``,
+    and neither is also recorded as a victim of it (a mutual fight ties no one).
 
     Parameters
     ----------
@@ -68,7 +69,21 @@ def co_offending_edges(
     """
     cfg = _config(config).graph
     window = _graph_window(incidents, involvements, as_of=as_of, cfg=cfg)
-    return _edges(window.off, end=window.end, cfg=cfg)
+    return _edges(_tie_rows(window.off, window.inv), end=window.end, cfg=cfg)
+
+
+def _tie_rows(off: pl.DataFrame, inv: pl.DataFrame) -> pl.DataFrame:
+    """The offending rows that make co-offending ties: a person also recorded as a
+    victim of the incident (a mutual fight, a counter-allegation) is a party on the
+    other side, not a co-offender, so that fights between rivals do not tie them
+    (and merge their groups). The rows still count as offending elsewhere (group
+    incidents, conflicts)."""
+    victims = (
+        inv.filter(pl.col("role") == "victim")
+        .select("incident_id", "person_id")
+        .unique()
+    )
+    return off.join(victims, on=["incident_id", "person_id"], how="anti")
 
 
 def _person_codes(persons: pl.Series) -> pl.Series:

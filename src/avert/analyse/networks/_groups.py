@@ -17,7 +17,7 @@ from avert.analyse.networks._common import (
     _graph_window,
 )
 from avert.analyse.networks._conflicts import _conflict_incidents, _summarise_conflicts
-from avert.analyse.networks._graph import _edges, to_igraph
+from avert.analyse.networks._graph import _edges, _tie_rows, to_igraph
 from avert.analyse.networks._matrix import assign_continuum, prioritise_groups
 from avert.analyse.networks._profiles import _profiles
 from avert.analyse.result import Result
@@ -331,7 +331,7 @@ def analyse_groups(
     # offending rows are found once and shared by every step
     window = _graph_window(incidents, involvements, as_of=as_of, cfg=cfg.graph)
     inc, inv, start, end, off = window
-    edges = _edges(off, end=end, cfg=cfg.graph)
+    edges = _edges(_tie_rows(off, inv), end=end, cfg=cfg.graph)
     detected = detect_groups(edges, config=cfg)
     membership = group_membership(detected, group_members)
     conflicts = _summarise_conflicts(

@@ -416,23 +416,21 @@ def _retaliators(
                 *_KEYS, "other_id", pl.lit(2).alias("_o"), pl.lit(0.0).alias("_w")
             )
         )
-    # the victim comes first: victims of group violence often retaliate themselves
+    # the victim comes first: victims of group violence often retaliate themselves,
+    # also when recorded as a suspect too (a mutual fight, a counter-allegation);
+    # the incident's other suspects/offenders are the other side, not retaliators
     victim_self = base.select(
         *_KEYS,
         pl.col("victim_id").alias("other_id"),
         pl.lit(-1).alias("_o"),
         pl.lit(0.0).alias("_w"),
     )
-    retal = (
-        pl.concat(
-            [
-                victim_self,
-                pl.concat(parts).filter(pl.col("other_id") != pl.col("victim_id")),
-            ]
-        )
+    linked = (
+        pl.concat(parts)
+        .filter(pl.col("other_id") != pl.col("victim_id"))
         .join(offenders, on=["incident_id", "other_id"], how="anti")
-        .with_columns(pl.col("_w").cast(pl.Float64))
     )
+    retal = pl.concat([victim_self, linked]).with_columns(pl.col("_w").cast(pl.Float64))
     return _capped_list(
         retal.with_columns((pl.col("_o") * 1e9 + pl.col("_w")).alias("_ord")),
         _KEYS,
