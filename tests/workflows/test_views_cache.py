@@ -76,6 +76,34 @@ def test_briefings_kept_are_few_and_an_expired_one_is_let_go() -> None:
     assert list(cache._entries) == [("new",)]
 
 
+def test_a_meeting_pays_a_briefing_once_per_load_not_once_a_minute(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The briefing was kept 60 s although its key holds the data generation, so a
+    meeting of twenty minutes rebuilt the same window (4 CPU seconds on London's
+    month) every minute; now it is rebuilt when the data change (the next request
+    after a load shows it), and the time is a backstop of ten minutes."""
+    clock = [1_000.0]
+    monkeypatch.setattr(views.time, "monotonic", lambda: clock[0])
+    cache = views.BriefingCache()
+    made: list[int] = []
+
+    def briefing() -> int:
+        made.append(1)
+        return len(made)
+
+    def opened() -> int:
+        return cache.get(("window", sqlite_store.generation()), briefing)
+
+    assert opened() == 1
+    clock[0] += 5 * 60.0  # five minutes into the meeting, data unchanged
+    assert opened() == 1
+    _record_a_load(sqlite_store)
+    assert opened() == 2  # a load shows on the next request
+    clock[0] += views.BRIEFING_CACHE_TTL_S  # the backstop: past its time
+    assert opened() == 3
+
+
 def test_board_statistics_are_shared_until_a_new_load(
     sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -43,6 +43,7 @@ from typing import Any, Final
 import polars as pl
 
 from avert.access import Audience, Pseudonymiser
+from avert.analyse.result import collector_paused
 from avert.analyse.trend import month_window, year_on_year
 from avert.briefing.actions import actions_section
 from avert.briefing.asb import asb_callers_section
@@ -408,6 +409,47 @@ def daily_briefing(
         ``incidents`` lacks the classification columns.
     """
     opts = options or BriefingOptions()
+    # a London month's items are ~10^6 short-lived dicts, lists and strings: the
+    # cyclic collector scanning them took about a third of the assembly
+    with collector_paused():
+        return _daily_briefing(
+            incidents,
+            involvements,
+            at=at,
+            hours=hours,
+            area=area,
+            audience=audience,
+            tables=tables,
+            boundaries=boundaries,
+            pseudonymiser=pseudonymiser,
+            risk_config=risk_config,
+            profile=profile,
+            opts=opts,
+            notes=notes,
+            places_forecast=places_forecast,
+            category_names=category_names,
+        )
+
+
+def _daily_briefing(
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame | None,
+    *,
+    at: dt.datetime,
+    hours: int,
+    area: str | None,
+    audience: str,
+    tables: Mapping[str, pl.DataFrame | None] | None,
+    boundaries: Sequence[Boundary],
+    pseudonymiser: Pseudonymiser | None,
+    risk_config: RiskConfig | None,
+    profile: str,
+    opts: BriefingOptions,
+    notes: Sequence[str],
+    places_forecast: PlacesForecast | None,
+    category_names: Mapping[tuple[str, str], str] | None,
+) -> Briefing:
+    """:func:`daily_briefing` with the collector paused: context, sections, page."""
     ctx = prepare(
         incidents,
         involvements,

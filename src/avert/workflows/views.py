@@ -179,6 +179,14 @@ class ResultCache(Generic[T]):
         self._locks.pop(key, None)
 
 
+#: How long the web app keeps a briefing (seconds). Its key holds the store's data
+#: generation, so a load, a classification, a tasking or plan edit shows on the next
+#: request whatever this is; the time is a backstop for writes from outside avert
+#: and for what the generation does not count (an account's organisation spelling,
+#: :data:`avert.store.database.QUIET_TABLES`), as for the board's statistics. A
+#: minute (before) made a meeting pay a rebuild of the same window every minute:
+#: on London's month of March 2022 about 4 CPU seconds each (docs/web.md).
+BRIEFING_CACHE_TTL_S: Final = 600.0
 #: Briefings the web app keeps (:class:`BriefingCache`). A meeting needs one window
 #: at a time, once per audience (police, each partner organisation, the board) and
 #: per area of area-scoped users: a handful within a minute. Each kept briefing
@@ -194,15 +202,17 @@ class BriefingCache(ResultCache[BriefingView]):
 
     The meeting's chair, twenty officers and the partners all open *Today* within a
     few minutes; each audience's briefing for one window is computed once. An entry
-    is used for ``ttl_s`` seconds and only while the store's data are unchanged (its
-    data generation is part of the key): a load, a re-classification or a tasking
-    made or done shows at once. At most
+    is used for ``ttl_s`` seconds (:data:`BRIEFING_CACHE_TTL_S`, ten minutes) and
+    only while the store's data are unchanged (its data generation is part of the
+    key): a load, a re-classification or a tasking made or done shows at once. At most
     :data:`BRIEFING_CACHE_ENTRIES` are kept: someone paging back through many
     windows holds no more memory than a meeting does.
     """
 
     def __init__(
-        self, ttl_s: float = 60.0, max_entries: int = BRIEFING_CACHE_ENTRIES
+        self,
+        ttl_s: float = BRIEFING_CACHE_TTL_S,
+        max_entries: int = BRIEFING_CACHE_ENTRIES,
     ) -> None:
         super().__init__(ttl_s=ttl_s, max_entries=max_entries)
 
