@@ -76,7 +76,9 @@ def test_the_performance_page_runs_the_analysis_once_and_no_equality(
     shown = board_workflows.board_statistics(
         store, end=dt.date(2024, 12, 31), by="force", equality=False
     )
-    whole = board_workflows.board_statistics(store, end=dt.date(2024, 12, 31), by="force")
+    whole = board_workflows.board_statistics(
+        store, end=dt.date(2024, 12, 31), by="force"
+    )
     assert shown["performance"]["available"]
     assert "significant_sustained_reduction" in {
         r["verdict"] for r in shown["performance"]["series"] if r["area"] == "Force B"

@@ -202,7 +202,7 @@ def print_json(payload: Any) -> None:
     sys.stdout.write("\n")
 
 
-class _Unusual(Exception):
+class _UnusualKeyError(Exception):
     """A mapping key that is not text: :func:`indented_json` leaves it to ``json``."""
 
 
@@ -226,7 +226,7 @@ def indented_json(payload: Any) -> str:
         parts: list[str] = []
         _indented(payload, 0, parts)
         return "".join(parts)
-    except _Unusual:
+    except _UnusualKeyError:
         return json.dumps(payload, indent=2, default=_json_value, ensure_ascii=False)
 
 
@@ -253,7 +253,7 @@ def _indented(value: Any, level: int, parts: list[str]) -> None:
     inner = "\n" + "  " * (level + 1)
     items = value.values() if is_dict else value
     if is_dict and any(type(k) is not str for k in value):
-        raise _Unusual
+        raise _UnusualKeyError
     if all(type(v) in _PLAIN for v in items):
         flat = _encoder(level + 1)(value)
         parts.extend(("{" if is_dict else "[", inner, flat[1:-1]))
