@@ -26,7 +26,7 @@ benchmark says so and stops::
         [--save before.json | --compare before.json] [--repeat 3]
 
 Measured (2 shared cores, 420 ward series, CPU-s best of 3, wall beside): see
-docs/performance.md ("Speed").
+docs/performance.md ("Speed of avert at force scale").
 """
 
 from __future__ import annotations
