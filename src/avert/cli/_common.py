@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -197,7 +198,70 @@ def _json_value(value: Any) -> str:
 def print_json(payload: Any) -> None:
     """Write ``payload`` as JSON to standard output (stable key order, UTF-8); times
     as ISO 8601 (``2026-12-03T07:50:03``), as every other JSON of avert."""
-    sys.stdout.write(
-        json.dumps(payload, indent=2, default=_json_value, ensure_ascii=False)
-    )
+    sys.stdout.write(indented_json(payload))
     sys.stdout.write("\n")
+
+
+class _UnusualKeyError(Exception):
+    """A mapping key that is not text: :func:`indented_json` leaves it to ``json``."""
+
+
+#: the types a flat object or array may hold to go to the C encoder whole
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def indented_json(payload: Any) -> str:
+    """``json.dumps(payload, indent=2, default=_json_value, ensure_ascii=False)``,
+    the very same text, faster.
+
+    The standard library writes indented JSON with its Python encoder, a generator
+    call per value: 3.5 s of CPU for the 11.6 MB of ``avert analyse performance
+    --by ward --json`` on Toronto (420 series of 48 months). Here the objects and
+    arrays of plain values (most of a payload: a chart's rows) go whole to its C
+    encoder, the item separator carrying the newline and indentation, and only
+    the nesting above them is walked in Python. A mapping with a key that is not
+    text (``json`` would convert it) is left to ``json.dumps`` whole.
+    """
+    try:
+        parts: list[str] = []
+        _indented(payload, 0, parts)
+        return "".join(parts)
+    except _UnusualKeyError:
+        return json.dumps(payload, indent=2, default=_json_value, ensure_ascii=False)
+
+
+@functools.cache
+def _encoder(level: int | None) -> Callable[[Any], str]:
+    """The C encoder of one value (``level`` None), or of a flat object or array
+    at nesting ``level`` (its items on lines of their own): made once, as
+    ``json.dumps`` would make one for every call."""
+    if level is None:
+        return json.JSONEncoder(ensure_ascii=False, default=_json_value).encode
+    inner = "\n" + "  " * level
+    return json.JSONEncoder(ensure_ascii=False, separators=("," + inner, ": ")).encode
+
+
+def _indented(value: Any, level: int, parts: list[str]) -> None:
+    """Append ``value`` as :func:`indented_json` writes it at nesting ``level``."""
+    is_dict = isinstance(value, dict)
+    if not is_dict and not isinstance(value, list | tuple):
+        parts.append(_encoder(None)(value))
+        return
+    if not value:
+        parts.append("{}" if is_dict else "[]")
+        return
+    inner = "\n" + "  " * (level + 1)
+    items = value.values() if is_dict else value
+    if is_dict and any(type(k) is not str for k in value):
+        raise _UnusualKeyError
+    if all(type(v) in _PLAIN for v in items):
+        flat = _encoder(level + 1)(value)
+        parts.extend(("{" if is_dict else "[", inner, flat[1:-1]))
+    else:
+        parts.append("{" if is_dict else "[")
+        for i, (key, item) in enumerate(value.items() if is_dict else enumerate(value)):
+            parts.append(inner if i == 0 else "," + inner)
+            if is_dict:
+                parts.append(_encoder(None)(key) + ": ")
+            _indented(item, level + 1, parts)
+    parts.extend(("\n", "  " * level, "}" if is_dict else "]"))

@@ -123,6 +123,9 @@ def performance(
         target=chosen_target,
         measure=measure,
         profile=ctx.settings.definition_id(),
+        # the page shows no equality figure: computing them cost every request
+        # the force's stop and search analysis (0.2 s warm on the demo city)
+        equality=False,
     )
     return _page(
         request,
