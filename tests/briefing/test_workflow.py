@@ -534,11 +534,36 @@ def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> N
             frames["involvements"],
             pl.DataFrame(
                 {
-                    "incident_id": ["HIST1", "HIST1", "NOW1", "NOW1"] + ["HIST2"] * 4,
-                    "person_id": ["VIC", "COF", "VIC", "SUS", "VIC", "VIC"]
-                    + ["RIV", "RIV"],
-                    "role": ["offender", "offender", "victim", "suspect"]
-                    + ["suspect", "victim"] * 2,
+                    "incident_id": [
+                        "HIST1",
+                        "HIST1",
+                        "NOW1",
+                        "NOW1",
+                        "HIST2",
+                        "HIST2",
+                        "HIST2",
+                        "HIST2",
+                    ],
+                    "person_id": [
+                        "VIC",
+                        "COF",
+                        "VIC",
+                        "SUS",
+                        "VIC",
+                        "VIC",
+                        "RIV",
+                        "RIV",
+                    ],
+                    "role": [
+                        "offender",
+                        "offender",
+                        "victim",
+                        "suspect",
+                        "suspect",
+                        "victim",
+                        "suspect",
+                        "victim",
+                    ],
                 }
             ),
         ]
