@@ -376,13 +376,20 @@ def test_retaliation_victim_also_recorded_as_suspect_may_retaliate() -> None:
     assert "b1" not in alert["possible_targets"]
 
 
-def test_a_mutual_fight_ties_no_one_and_keeps_rival_groups_apart() -> None:
+@pytest.mark.parametrize("beside", ["", "a3"])
+def test_a_mutual_fight_ties_no_one_and_keeps_rival_groups_apart(beside: str) -> None:
     """Two groups of three (six shoplifting incidents each) and a knife fight in which
     a1 and b1 are each recorded as suspect and victim (a counter-allegation): the
     fight tied a1 and b1 as co-offenders, which merged the rival groups into one
     group of six with no conflict and no rival, and b2's later stabbing of a2 listed
     b1 and b3, the attacker's own group, among those who may retaliate for a2, with
-    no rival group. A victim of the incident ties no one."""
+    no rival group. A victim of the incident ties no one.
+
+    With a3 recorded as a suspect only (fighting beside a1), a3 ties to neither a1
+    nor b1 there: the records do not say on which side a3 fought, and a tie to b1
+    (one shared incident is enough, ``ally_min_incidents``) would make the rival
+    group an ally and list b1 and b3 as retaliators for a2 again; a3's tie to a1
+    stands on their shared offending elsewhere."""
     t = _day(200)
     rows: list[tuple[str, dt.datetime, float, bool, str]] = []
     people: list[tuple[str, str, str]] = []
@@ -397,6 +404,7 @@ def test_a_mutual_fight_ties_no_one_and_keeps_rival_groups_apart() -> None:
         ("S1", t + dt.timedelta(days=1), 200.0, True, "knife"),
     ]
     people += [("F0", p, r) for p in ("a1", "b1") for r in ("suspect", "victim")]
+    people += [("F0", beside, "suspect")] if beside else []
     people += [("S1", "a2", "victim"), ("S1", "b2", "suspect")]
     incidents = pl.DataFrame(
         rows,

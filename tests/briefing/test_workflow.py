@@ -505,7 +505,9 @@ def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> N
     """The briefing's alerts listed only the victim and their group as possible
     retaliators (it reads no graph); ``avert analyse retaliation`` also lists the
     victim's co-offenders and kin. Now both do (co-offending and kin of the people
-    the alerts name are read from the store)."""
+    the alerts name are read from the store). A mutual fight (HIST2: VIC and RIV
+    each recorded as suspect and victim) ties them in neither: the briefing had
+    still listed the rival RIV as VIC's co-offender, among those who may retaliate."""
     frames = make_frames(300, at=AT, seed=3)
     inc = frames["incidents"]
     template = inc.filter(pl.col("in_definition")).head(1)
@@ -514,6 +516,10 @@ def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> N
             template.with_columns(
                 pl.lit("HIST1").alias("incident_id"),
                 pl.lit(AT - dt.timedelta(days=100)).alias("occurred_from"),
+            ),
+            template.with_columns(
+                pl.lit("HIST2").alias("incident_id"),
+                pl.lit(AT - dt.timedelta(days=50)).alias("occurred_from"),
             ),
             template.with_columns(
                 pl.lit("NOW1").alias("incident_id"),
@@ -528,9 +534,36 @@ def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> N
             frames["involvements"],
             pl.DataFrame(
                 {
-                    "incident_id": ["HIST1", "HIST1", "NOW1", "NOW1"],
-                    "person_id": ["VIC", "COF", "VIC", "SUS"],
-                    "role": ["offender", "offender", "victim", "suspect"],
+                    "incident_id": [
+                        "HIST1",
+                        "HIST1",
+                        "NOW1",
+                        "NOW1",
+                        "HIST2",
+                        "HIST2",
+                        "HIST2",
+                        "HIST2",
+                    ],
+                    "person_id": [
+                        "VIC",
+                        "COF",
+                        "VIC",
+                        "SUS",
+                        "VIC",
+                        "VIC",
+                        "RIV",
+                        "RIV",
+                    ],
+                    "role": [
+                        "offender",
+                        "offender",
+                        "victim",
+                        "suspect",
+                        "suspect",
+                        "victim",
+                        "suspect",
+                        "victim",
+                    ],
                 }
             ),
         ]
@@ -562,6 +595,7 @@ def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> N
     at_risk = set(alert["at_risk_of_retaliation_from"])
     assert {"VIC", "COF", "KIN"} <= at_risk
     assert "SUS" not in at_risk  # the incident's own suspect
+    assert "RIV" not in at_risk  # the other side of a mutual fight
     assert any("co-offenders, kin" in r for r in alert["reasons"])
     assert "EXP" not in at_risk
     # avert analyse retaliation over the same 14 days: the same kin and co-offender
@@ -572,6 +606,7 @@ def test_retaliation_lists_the_victims_co_offenders_and_kin(tmp_path: Path) -> N
     row = report.frame.filter(pl.col("incident_id") == "NOW1").row(0, named=True)
     cli_at_risk = set(row["at_risk_of_retaliation_from"])
     assert {"VIC", "COF", "KIN"} <= cli_at_risk
+    assert "RIV" not in cli_at_risk
     assert "EXP" not in cli_at_risk
 
 

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from avert.access import name_candidates
+from avert.analyse.networks import co_offending_edges
 from avert.store import Store, queries
 
 
@@ -222,6 +223,46 @@ def test_offending_history_brings_everyone_who_offended_beside_them(
     )
     assert none[0].is_empty()
     assert none[1].schema == inc.schema
+
+
+def test_offending_history_ties_as_the_whole_graph_does_in_a_mutual_fight(
+    any_store: Store,
+) -> None:
+    """In e2 P1 and P3 are each recorded as suspect and victim (a mutual fight) and
+    P5 as offender: ``analyse groups`` ties neither P1 nor P3 there (the other
+    side, not co-offenders), but the briefing's ties come from this read, which
+    left out the victim rows, so the briefing tied P1 to P3 (rivals) and listed
+    one as the other's co-offender and possible retaliator. The read brings the
+    victim rows of the people also recorded as suspects/offenders, not others'."""
+    _seed(any_store)
+    with any_store.transaction() as tx:
+        tx.append(
+            "involvements",
+            pl.DataFrame(
+                {
+                    "incident_id": ["e2", "e2", "e2", "e2", "e2"],
+                    "person_id": ["P1", "P3", "P3", "P4", "P5"],
+                    "role": ["victim", "suspect", "victim", "victim", "offender"],
+                }
+            ),
+        )
+    roles = ("suspect", "offender")
+    inv, inc = queries.offending_history(
+        any_store,
+        ["P1"],
+        since=dt.datetime(2019, 1, 1),
+        until=dt.datetime(2019, 7, 1),
+        profile="avb-2010",
+        roles=roles,
+    )
+    assert "P4" not in inv["person_id"].to_list()  # a victim only: not read
+    at = dt.datetime(2019, 7, 1)
+    briefing = co_offending_edges(inc, inv, as_of=at).select("person_a", "person_b")
+    everyone = any_store.read_frame("involvements")
+    whole = co_offending_edges(
+        inc, everyone.filter(pl.col("incident_id") == "e2"), as_of=at
+    ).select("person_a", "person_b")
+    assert briefing.rows() == whole.rows() == []
 
 
 def test_read_classified_matches_the_joined_range_read(any_store: Store) -> None:

@@ -678,14 +678,19 @@ def offending_history(
 
     The ties :func:`avert.analyse.networks.co_offending_edges` draws from the result
     are all those of ``person_ids`` (each with its full weight), without reading the
-    force's whole graph. Returns ``(involvements, incidents)`` as
-    :func:`person_history`.
+    force's whole graph. So the ``victim`` rows of the people in ``roles`` who are
+    also recorded as victims of the same incident (a mutual fight) come too: such a
+    person makes no tie there, as in the whole graph. Returns ``(involvements,
+    incidents)`` as :func:`person_history`.
     """
     if not person_ids or not roles:
         return _history_frames(None)
     json_in = _JSON_IN[store.dialect]
     sql = (
-        _HISTORY_SELECT + f'WHERE v."role" IN ({json_in}) AND v."incident_id" IN ('
+        _HISTORY_SELECT + f'WHERE (v."role" IN ({json_in}) OR (v."role" = \'victim\' '
+        'AND EXISTS (SELECT 1 FROM "involvements" w '
+        'WHERE w."incident_id" = v."incident_id" AND w."person_id" = v."person_id" '
+        f'AND w."role" IN ({json_in})))) AND v."incident_id" IN ('
         'SELECT o."incident_id" FROM "involvements" o '
         f'WHERE o."person_id" IN ({json_in}) AND o."role" IN ({json_in})) '
         'AND i."occurred_from" >= ? AND i."occurred_from" < ?'
@@ -695,7 +700,14 @@ def offending_history(
     return _history_frames(
         store._query(
             sql,
-            [profile, role_list, people, role_list, *_range(store, since, until)],
+            [
+                profile,
+                role_list,
+                role_list,
+                people,
+                role_list,
+                *_range(store, since, until),
+            ],
             schema={**_HISTORY_INV, **_HISTORY_INC},
         )
     )
