@@ -945,3 +945,49 @@ def test_a_month_dated_source_cut_by_the_window_is_left_out_of_the_trend() -> No
     res = volt_profiles(policeuk, None, at=CITY_AT, window_days=365)
     assert res.places["trend"].to_list() == [None]
     assert any(n.startswith("Trend unavailable: the month-dated") for n in res.notes)
+
+
+def test_a_trend_from_part_of_an_items_records_is_marked_on_the_item() -> None:
+    """A place or person whose records come partly from a source left out of the
+    trend showed a trend of the rest alone, with nothing on the row to say so (B:
+    +11 from 51 of its 76 records, the hospital's 25 left out): each row now
+    counts its records left out of the trend (``n_left_out_of_trend``, checked
+    against counts made here), and the note counts the rows whose trend is partial."""
+    incidents, involvements = _city(hospital_stops_days_before=4)
+    res = volt_profiles(incidents, involvements, at=CITY_AT, window_days=365)
+    window = incidents.filter(
+        (pl.col("occurred_from") > CITY_AT - dt.timedelta(days=365))
+        & (pl.col("occurred_from") <= CITY_AT)
+    )
+    hospital = window.filter(pl.col("source") == "hospital A&E")
+    expected_places = dict.fromkeys(window["lsoa"].unique(), 0) | dict(
+        hospital.group_by("lsoa").len().iter_rows()
+    )
+    got = dict(res.places.select("place_id", "n_left_out_of_trend").iter_rows())
+    assert got == expected_places
+    assert got["B"] > 0
+    b = res.places.filter(pl.col("place_id") == "B").row(0, named=True)
+    assert b["trend"] is not None
+    assert b["n_later_half"] + b["n_earlier_half"] + got["B"] == b["n_incidents"]
+    victims_out = dict(
+        hospital.join(involvements, on="incident_id")
+        .filter(pl.col("role") == "victim")
+        .group_by("person_id")
+        .len()
+        .iter_rows()
+    )
+    got_victims = dict(
+        res.victims.select("person_id", "n_left_out_of_trend").iter_rows()
+    )
+    assert {p: n for p, n in got_victims.items() if n} == victims_out
+    assert res.offenders["n_left_out_of_trend"].sum() == 0
+    note = next(n for n in res.notes if n.startswith("Trend from"))
+    assert (
+        "the trend of 1 place and 1 victim leaves out some of their records (marked "
+        "* in the table, n_left_out_of_trend in JSON)" in note
+    )
+    # both sources covering both halves: nothing left out, no mark
+    incidents, involvements = _city(hospital_stops_days_before=0)
+    res = volt_profiles(incidents, involvements, at=CITY_AT, window_days=365)
+    assert res.places["n_left_out_of_trend"].sum() == 0
+    assert res.victims["n_left_out_of_trend"].sum() == 0

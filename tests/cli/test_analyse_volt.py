@@ -519,3 +519,50 @@ def test_volt_table_and_json_say_which_source_the_trend_leaves_out(
     ]
     assert [(c[0], c[4]) for c in cells] == [("A", "+0"), ("B", "n/a")]
     assert note in " ".join(text.output.split())
+
+
+def test_volt_table_marks_a_trend_from_part_of_a_places_records(
+    sqlite_store: Store,
+) -> None:
+    """Place A holds City of London's whole 2019 and West Yorkshire's January to
+    June: its trend is City of London's alone. The table showed ``+0`` as though
+    it were the place's; it now shows ``+0*``, and the JSON row counts the six
+    records left out."""
+    frames = [
+        pl.DataFrame(
+            {
+                "incident_id": [f"{tag}{m}" for m in range(1, months + 1)],
+                "source": ["policeuk"] * months,
+                "force": [force] * months,
+                "occurred_from": [
+                    dt.datetime(2019, m, 1) for m in range(1, months + 1)
+                ],
+                "time_precision": ["month"] * months,
+                "lsoa": [lsoa] * months,
+            }
+        )
+        for tag, lsoa, months, force in (
+            ("a", "A", 12, "City of London Police"),
+            ("w", "A", 6, "West Yorkshire Police"),
+            ("b", "B", 6, "West Yorkshire Police"),
+        )
+    ]
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", pl.concat(frames))
+    args = ["volt", "--all-incidents", "--at", "2019-12-31T23:59"]
+    volt = _run(sqlite_store, *args)
+    assert [
+        (p["place_id"], p["n_incidents"], p["trend"], p["n_left_out_of_trend"])
+        for p in volt["places"]
+    ] == [("A", 18, 0, 6), ("B", 6, None, 6)]
+    text = CliRunner(env={"COLUMNS": "300"}).invoke(
+        app, ["--db", sqlite_store.url.sqlalchemy, "analyse", *args]
+    )
+    assert text.exit_code == 0, text.output
+    cells = [
+        [c.strip() for c in line.strip("│ ").split("│")]
+        for line in text.output.splitlines()
+        if line.startswith("│ A") or line.startswith("│ B")
+    ]
+    assert [(c[0], c[4]) for c in cells] == [("A", "+0*"), ("B", "n/a")]
+    assert "marked * in the table" in " ".join(text.output.split())

@@ -134,9 +134,10 @@ def _profile(
 ) -> pl.DataFrame:
     """Aggregate (key, incident_id, occurred_from, harm, precision[, in_trend])
     rows into a profile. The halves and the trend count the rows ``in_trend``
-    (all when the column is absent); none of them: null. ``last_precision``: how precise ``last_at`` is (``exact``, ``hour``,
-    ``day`` or ``month``, the finest among the events at that time): a police.uk
-    record is dated the first of its month and says no more."""
+    (all when the column is absent); none of them: null; ``n_left_out_of_trend``
+    counts the others. ``last_precision``: how precise ``last_at`` is (``exact``,
+    ``hour``, ``day`` or ``month``, the finest among the events at that time): a
+    police.uk record is dated the first of its month and says no more."""
     mid = at - dt.timedelta(days=window_days / 2)
     if "precision" not in keyed.columns:
         keyed = keyed.with_columns(pl.lit(0, dtype=pl.Int64).alias("precision"))
@@ -183,6 +184,9 @@ def _profile(
         )
         .with_columns(
             (pl.col("n_later_half") - pl.col("n_earlier_half")).alias("trend"),
+            # records of the window the trend leaves out (their source does not
+            # cover both halves): a trend of 19 of 136 records is not the place's
+            (pl.col("n_incidents") - pl.col("_n_trend")).alias("n_left_out_of_trend"),
         )
         .drop("_no_harm", "_n_trend")
         .sort(
@@ -1016,11 +1020,17 @@ def _mark_trend_records(inc: pl.DataFrame, left_out: pl.DataFrame) -> pl.DataFra
 
 
 def _partial_trend_note(
-    coverage: pl.DataFrame, *, window_days: int, no_trend: dict[str, int]
+    coverage: pl.DataFrame,
+    *,
+    window_days: int,
+    no_trend: dict[str, int],
+    part_trend: dict[str, int] | None = None,
 ) -> str:
-    """Say which sources the trend leaves out and why, and how many places and
-    people have no trend for it (``no_trend``: per dimension, those whose records
-    in the window all come from the sources left out)."""
+    """Say which sources the trend leaves out and why, how many places and people
+    have no trend for it (``no_trend``: per dimension, those whose records in the
+    window all come from the sources left out), and how many have a trend of part
+    of their records (``part_trend``: some of theirs are left out; each is marked
+    by ``n_left_out_of_trend``, a ``*`` in the table)."""
     incomplete = _incomplete()
     kept = coverage.filter(~incomplete)["label"].to_list()
     whose = ", ".join(kept) if len(kept) <= 3 else f"{len(kept):,} sources"
@@ -1055,18 +1065,39 @@ def _partial_trend_note(
         for dimension, n in no_trend.items()
         if n
     ]
+    partial = [
+        f"{n:,} {dimension}{'' if n == 1 else 's'}"
+        for dimension, n in (part_trend or {}).items()
+        if n
+    ]
     return (
         f"Trend from the records of {whose} only: "
         + "; ".join(reasons)
         + ". Their records count in the incidents and harm, not in the trend"
         + (
             f"; {_and(missing)} with no other record in the window "
-            f"{'has' if len(missing) == 1 and missing[0].startswith('1 ') else 'have'} "
-            "no trend (n/a)."
+            f"{_has(missing)} no trend (n/a)"
             if missing
-            else "."
+            else ""
         )
+        + (
+            f"; the trend of {_and(partial)} leaves out some of {_their(partial)} "
+            "records (marked * in the table, n_left_out_of_trend in JSON)"
+            if partial
+            else ""
+        )
+        + "."
     )
+
+
+def _has(counted: Sequence[str]) -> str:
+    """ "has" after one thing counted ("1 place"), else "have"."""
+    return "has" if len(counted) == 1 and counted[0].startswith("1 ") else "have"
+
+
+def _their(counted: Sequence[str]) -> str:
+    """ "its" after one thing counted ("1 place"), else "their"."""
+    return "its" if len(counted) == 1 and counted[0].startswith("1 ") else "their"
 
 
 def _and(items: Sequence[str]) -> str:
@@ -1251,8 +1282,20 @@ def _trend_coverage_notes(
             for name, frame in zip(names, profiles, strict=True)
             if "trend" in frame.columns  # no people: open data
         }
+        part_trend = {
+            name: frame.filter(
+                pl.col("trend").is_not_null() & (pl.col("n_left_out_of_trend") > 0)
+            ).height
+            for name, frame in zip(names, profiles, strict=True)
+            if "trend" in frame.columns
+        }
         notes.append(
-            _partial_trend_note(coverage, window_days=window_days, no_trend=no_trend)
+            _partial_trend_note(
+                coverage,
+                window_days=window_days,
+                no_trend=no_trend,
+                part_trend=part_trend,
+            )
         )
     return profiles
 
