@@ -701,6 +701,8 @@ def test_no_source_covering_both_halves_withholds_every_trend() -> None:
     at = dt.datetime(2019, 12, 31, 23, 59)
     res = volt_profiles(pl.concat([late, half]), None, at=at, window_days=365)
     assert res.places["trend"].to_list() == [None, None]
+    # every record is left out of the trend, as for a place of left-out sources only
+    assert (res.places["n_left_out_of_trend"] == res.places["n_incidents"]).all()
     assert any(
         "Trend unavailable: the incidents of policeuk/City of London Police start "
         "2019-04-01" in n

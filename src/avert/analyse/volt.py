@@ -1273,7 +1273,10 @@ def _trend_coverage_notes(
     if no_trend_note is not None:
         notes.append(no_trend_note)
         null_trend = pl.lit(None, pl.Int64).alias("trend")
-        places, victims, offenders = (p.with_columns(null_trend) for p in profiles)
+        every_left_out = pl.col("n_incidents").alias("n_left_out_of_trend")
+        places, victims, offenders = (
+            p.with_columns(null_trend, every_left_out) for p in profiles
+        )
         return places, victims, offenders
     if coverage.filter(_incomplete()).height:
         names = ("place", "victim", "offender")
