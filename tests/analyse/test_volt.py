@@ -993,3 +993,62 @@ def test_a_trend_from_part_of_an_items_records_is_marked_on_the_item() -> None:
     res = volt_profiles(incidents, involvements, at=CITY_AT, window_days=365)
     assert res.places["n_left_out_of_trend"].sum() == 0
     assert res.victims["n_left_out_of_trend"].sum() == 0
+
+
+def _flat_months_and_days(at: dt.datetime) -> pl.DataFrame:
+    """police.uk months of November 2025 to December 2026, 30 records each (a flat
+    rate), beside exact-time police records one a day to ``at``."""
+    months = [
+        dt.datetime(2025 + (10 + k) // 12, (10 + k) % 12 + 1, 1) for k in range(14)
+    ]
+    policeuk = pl.DataFrame(
+        {
+            "incident_id": [f"m{k}-{j}" for k in range(14) for j in range(30)],
+            "occurred_from": [m for m in months for _ in range(30)],
+            "time_precision": ["month"] * 420,
+            "lsoa": ["M"] * 420,
+            "source": ["policeuk"] * 420,
+            "force": ["Neighbouring Police"] * 420,
+        }
+    )
+    exact = pl.DataFrame(
+        {
+            "incident_id": [f"e{k}" for k in range(400)],
+            "occurred_from": [at - dt.timedelta(days=k) for k in range(400)],
+            "time_precision": ["exact"] * 400,
+            "lsoa": ["E"] * 400,
+            "source": ["police"] * 400,
+            "force": ["City Police"] * 400,
+        }
+    )
+    return pl.concat([policeuk, exact])
+
+
+def test_a_month_running_past_the_windows_end_is_left_out_of_the_trend() -> None:
+    """A window to 10 December holds December's police.uk month whole (it is dated
+    the 1st) though only 10 days of it are before its end: a flat 30 records a
+    month read +30 (seven months in the later half against six). That source is now
+    left out of the trend as a month cut at the start is, its place is n/a, and the
+    note says why; alone, it withholds every trend."""
+    at = dt.datetime(2026, 12, 10, 12, 0)  # start 2025-11-30 12:00: nothing cut
+    incidents = _flat_months_and_days(at)
+    res = volt_profiles(incidents, None, at=at, window_days=375)
+    got = dict(res.places.select("place_id", "trend").iter_rows())
+    assert got == {"M": None, "E": 1}  # E: 188 after the midpoint, 187 before
+    assert res.places.filter(pl.col("place_id") == "M")["n_incidents"].item() == 390
+    note = next(n for n in res.notes if n.startswith("Trend from"))
+    assert (
+        "the month-dated incidents of policeuk/Neighbouring Police of 2026-12 are in "
+        "the window whole although their month runs more than a day past its end"
+    ) in note
+    alone = incidents.filter(pl.col("source") == "policeuk")
+    res = volt_profiles(alone, None, at=at, window_days=375)
+    assert res.places["trend"].to_list() == [None]
+    assert any(
+        n.startswith("Trend unavailable: the month-dated incidents of 2026-12 are in")
+        for n in res.notes
+    )
+    # a window to December's end: the months are whole, the flat rate reads 0
+    end = dt.datetime(2026, 12, 31, 23, 59)
+    res = volt_profiles(alone, None, at=end, window_days=365)
+    assert res.places["trend"].to_list() == [0]

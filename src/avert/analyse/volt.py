@@ -804,6 +804,9 @@ def _source_coverage(
       (:func:`_months_cut_at_start`: the earlier half is short of them).
     * ``held``: the months of its month-dated records of the window that hold the
       window's midpoint (:func:`_months_at_midpoint`: in neither half).
+    * ``past``: the months of its month-dated records of the window that run more
+      than a day past ``at`` (:func:`_past_end`: the later half holds the whole
+      month though the window holds part of it).
     """
     keys = [k for k in COVERAGE_KEYS if k in incidents.columns]
     t = pl.col("occurred_from")
@@ -824,6 +827,7 @@ def _source_coverage(
         record_end.filter(t <= at).max().alias("end"),
         months(_cut_at_start(incidents, at=at, window_days=window_days), "cut"),
         months(_at_midpoint(incidents, at=at, window_days=window_days), "held"),
+        months(_past_end(incidents, at=at), "past"),
     ]
     if keys:
         supplying = (
@@ -851,7 +855,7 @@ def _source_coverage(
         (pl.col("end") < data_end - dt.timedelta(days=1))
         .fill_null(value=False)
         .alias("early"),
-        pl.col("cut", "held").fill_null(""),
+        pl.col("cut", "held", "past").fill_null(""),
     ).sort("first", "label")
 
 
@@ -862,6 +866,7 @@ def _incomplete() -> pl.Expr:
         | pl.col("early")
         | (pl.col("cut") != "")
         | (pl.col("held") != "")
+        | (pl.col("past") != "")
     )
 
 
@@ -924,6 +929,22 @@ def _months_at_midpoint(
     )
 
 
+def _past_end(incidents: pl.DataFrame, *, at: dt.datetime) -> pl.Expr:
+    """True for a month-dated record of the window whose month runs more than a day
+    past ``at``: the window holds the whole month (a record is dated its month's
+    first instant) though only part of it is before ``at``, so the later half counts
+    a whole month of that source against the days it covers (a 375-day window to
+    10 December holds December 2026 whole: a flat 30 records a month read +30)."""
+    if "time_precision" not in incidents.columns:
+        return pl.lit(value=False)
+    t = pl.col("occurred_from")
+    return (
+        (pl.col("time_precision") == "month")
+        & (t <= at)
+        & (t.dt.offset_by("1mo") > at + dt.timedelta(days=1))
+    ).fill_null(value=False)
+
+
 def _at_midpoint(
     incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
 ) -> pl.Expr:
@@ -957,7 +978,8 @@ def _no_trend_note(
     (:func:`_months_cut_at_start`), else holding its midpoint
     (:func:`_months_at_midpoint`), else the first source that starts inside the
     window (later minus earlier would read as growth), else the first that stops
-    inside it (a fall): named when no source of ``coverage``
+    inside it (a fall), else month-dated incidents whose month runs past its end
+    (:func:`_past_end`: growth): named when no source of ``coverage``
     (:func:`_source_coverage`) covers both halves. When some do, the trend is
     taken from theirs (None here; :func:`_partial_trend_note`).
     """
@@ -999,6 +1021,15 @@ def _no_trend_note(
             f"{_last_day(row['end'])}, inside the {window_days}-day window, so its "
             "later half is not covered for them (later minus earlier would read as "
             "a fall)."
+        )
+    past = coverage.filter(pl.col("past") != "")
+    if past.height:
+        return (
+            f"Trend unavailable: the month-dated incidents of {past['past'][0]} are "
+            "in the window whole although their month runs more than a day past its "
+            "end, so its later half holds a whole month against part of one (later "
+            "minus earlier would read as growth). A window to that month's end gives "
+            "the trend."
         )
     return None
 
@@ -1059,6 +1090,12 @@ def _partial_trend_note(
             reasons.append(
                 f"the month-dated {of.removeprefix('the ')} of {row['held']} have "
                 "the window's midpoint inside their month (they are in neither half)"
+            )
+        if row["past"]:
+            reasons.append(
+                f"the month-dated {of.removeprefix('the ')} of {row['past']} are in "
+                "the window whole although their month runs more than a day past its "
+                "end (its later half holds a whole month against part of one)"
             )
     missing = [
         f"{n:,} {dimension}{'' if n == 1 else 's'}"
