@@ -470,6 +470,21 @@ def test_a_definition_file_reads_its_own_classifications(
         monkeypatch.delenv("AVERT_DEFINITION", raising=False)
 
 
+def _months_of_2019(tag: str, lsoa: str, months: int, force: str) -> pl.DataFrame:
+    """police.uk records of ``force`` at ``lsoa``, one a month from January 2019
+    for ``months`` months (ids ``tag1``, ``tag2``, ...)."""
+    return pl.DataFrame(
+        {
+            "incident_id": [f"{tag}{m}" for m in range(1, months + 1)],
+            "source": ["policeuk"] * months,
+            "force": [force] * months,
+            "occurred_from": [dt.datetime(2019, m, 1) for m in range(1, months + 1)],
+            "time_precision": ["month"] * months,
+            "lsoa": [lsoa] * months,
+        }
+    )
+
+
 def test_volt_table_and_json_say_which_source_the_trend_leaves_out(
     sqlite_store: Store,
 ) -> None:
@@ -477,18 +492,7 @@ def test_volt_table_and_json_say_which_source_the_trend_leaves_out(
     and the JSON give the whole year's place its trend and the other's place
     ``n/a``, and both carry the note naming the force left out and why."""
     frames = [
-        pl.DataFrame(
-            {
-                "incident_id": [f"{lsoa}{m}" for m in range(1, months + 1)],
-                "source": ["policeuk"] * months,
-                "force": [force] * months,
-                "occurred_from": [
-                    dt.datetime(2019, m, 1) for m in range(1, months + 1)
-                ],
-                "time_precision": ["month"] * months,
-                "lsoa": [lsoa] * months,
-            }
-        )
+        _months_of_2019(lsoa, lsoa, months, force)
         for lsoa, months, force in (
             ("A", 12, "City of London Police"),
             ("B", 6, "West Yorkshire Police"),
@@ -529,18 +533,7 @@ def test_volt_table_marks_a_trend_from_part_of_a_places_records(
     it were the place's; it now shows ``+0*``, and the JSON row counts the six
     records left out."""
     frames = [
-        pl.DataFrame(
-            {
-                "incident_id": [f"{tag}{m}" for m in range(1, months + 1)],
-                "source": ["policeuk"] * months,
-                "force": [force] * months,
-                "occurred_from": [
-                    dt.datetime(2019, m, 1) for m in range(1, months + 1)
-                ],
-                "time_precision": ["month"] * months,
-                "lsoa": [lsoa] * months,
-            }
-        )
+        _months_of_2019(tag, lsoa, months, force)
         for tag, lsoa, months, force in (
             ("a", "A", 12, "City of London Police"),
             ("w", "A", 6, "West Yorkshire Police"),
