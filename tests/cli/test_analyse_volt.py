@@ -485,6 +485,22 @@ def _months_of_2019(tag: str, lsoa: str, months: int, force: str) -> pl.DataFram
     )
 
 
+def _table_trends(store: Store, args: list[str]) -> tuple[list[tuple[str, str]], str]:
+    """The (place, trend) cells of places A and B in the table of ``analyse args``,
+    and its output on one line (notes unwrapped)."""
+    text = CliRunner(env={"COLUMNS": "300"}).invoke(
+        app, ["--db", store.url.sqlalchemy, "analyse", *args]
+    )
+    assert text.exit_code == 0, text.output
+    # place, incidents, harm days, repeats, trend, last
+    cells = [
+        [c.strip() for c in line.strip("│ ").split("│")]
+        for line in text.output.splitlines()
+        if line.startswith(("│ A", "│ B"))
+    ]
+    return [(c[0], c[4]) for c in cells], " ".join(text.output.split())
+
+
 def test_volt_table_and_json_say_which_source_the_trend_leaves_out(
     sqlite_store: Store,
 ) -> None:
@@ -511,18 +527,9 @@ def test_volt_table_and_json_say_which_source_the_trend_leaves_out(
         "incidents of policeuk/West Yorkshire Police end 2019-06-30"
     )
     assert any(n.startswith(note) for n in volt["notes"])
-    text = CliRunner(env={"COLUMNS": "300"}).invoke(
-        app, ["--db", sqlite_store.url.sqlalchemy, "analyse", *args]
-    )
-    assert text.exit_code == 0, text.output
-    # place, incidents, harm days, repeats, trend, last
-    cells = [
-        [c.strip() for c in line.strip("│ ").split("│")]
-        for line in text.output.splitlines()
-        if line.startswith("│ A") or line.startswith("│ B")
-    ]
-    assert [(c[0], c[4]) for c in cells] == [("A", "+0"), ("B", "n/a")]
-    assert note in " ".join(text.output.split())
+    trends, output = _table_trends(sqlite_store, args)
+    assert trends == [("A", "+0"), ("B", "n/a")]
+    assert note in output
 
 
 def test_volt_table_marks_a_trend_from_part_of_a_places_records(
@@ -548,14 +555,6 @@ def test_volt_table_marks_a_trend_from_part_of_a_places_records(
         (p["place_id"], p["n_incidents"], p["trend"], p["n_left_out_of_trend"])
         for p in volt["places"]
     ] == [("A", 18, 0, 6), ("B", 6, None, 6)]
-    text = CliRunner(env={"COLUMNS": "300"}).invoke(
-        app, ["--db", sqlite_store.url.sqlalchemy, "analyse", *args]
-    )
-    assert text.exit_code == 0, text.output
-    cells = [
-        [c.strip() for c in line.strip("│ ").split("│")]
-        for line in text.output.splitlines()
-        if line.startswith("│ A") or line.startswith("│ B")
-    ]
-    assert [(c[0], c[4]) for c in cells] == [("A", "+0*"), ("B", "n/a")]
-    assert "marked * in the table" in " ".join(text.output.split())
+    trends, output = _table_trends(sqlite_store, args)
+    assert trends == [("A", "+0*"), ("B", "n/a")]
+    assert "marked * in the table" in output
