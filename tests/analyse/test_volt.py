@@ -701,6 +701,8 @@ def test_no_source_covering_both_halves_withholds_every_trend() -> None:
     at = dt.datetime(2019, 12, 31, 23, 59)
     res = volt_profiles(pl.concat([late, half]), None, at=at, window_days=365)
     assert res.places["trend"].to_list() == [None, None]
+    # every record is left out of the trend, as for a place of left-out sources only
+    assert (res.places["n_left_out_of_trend"] == res.places["n_incidents"]).all()
     assert any(
         "Trend unavailable: the incidents of policeuk/City of London Police start "
         "2019-04-01" in n
@@ -945,3 +947,108 @@ def test_a_month_dated_source_cut_by_the_window_is_left_out_of_the_trend() -> No
     res = volt_profiles(policeuk, None, at=CITY_AT, window_days=365)
     assert res.places["trend"].to_list() == [None]
     assert any(n.startswith("Trend unavailable: the month-dated") for n in res.notes)
+
+
+def test_a_trend_from_part_of_an_items_records_is_marked_on_the_item() -> None:
+    """A place or person whose records come partly from a source left out of the
+    trend showed a trend of the rest alone, with nothing on the row to say so (B:
+    +11 from 51 of its 76 records, the hospital's 25 left out): each row now
+    counts its records left out of the trend (``n_left_out_of_trend``, checked
+    against counts made here), and the note counts the rows whose trend is partial."""
+    incidents, involvements = _city(hospital_stops_days_before=4)
+    res = volt_profiles(incidents, involvements, at=CITY_AT, window_days=365)
+    window = incidents.filter(
+        (pl.col("occurred_from") > CITY_AT - dt.timedelta(days=365))
+        & (pl.col("occurred_from") <= CITY_AT)
+    )
+    hospital = window.filter(pl.col("source") == "hospital A&E")
+    expected_places = dict.fromkeys(window["lsoa"].unique(), 0) | dict(
+        hospital.group_by("lsoa").len().iter_rows()
+    )
+    got = dict(res.places.select("place_id", "n_left_out_of_trend").iter_rows())
+    assert got == expected_places
+    assert got["B"] > 0
+    b = res.places.filter(pl.col("place_id") == "B").row(0, named=True)
+    assert b["trend"] is not None
+    assert b["n_later_half"] + b["n_earlier_half"] + got["B"] == b["n_incidents"]
+    victims_out = dict(
+        hospital.join(involvements, on="incident_id")
+        .filter(pl.col("role") == "victim")
+        .group_by("person_id")
+        .len()
+        .iter_rows()
+    )
+    got_victims = dict(
+        res.victims.select("person_id", "n_left_out_of_trend").iter_rows()
+    )
+    assert {p: n for p, n in got_victims.items() if n} == victims_out
+    assert res.offenders["n_left_out_of_trend"].sum() == 0
+    note = next(n for n in res.notes if n.startswith("Trend from"))
+    assert (
+        "the trend of 1 place and 1 victim leaves out some of their records (marked "
+        "* in the table, n_left_out_of_trend in JSON)" in note
+    )
+    # both sources covering both halves: nothing left out, no mark
+    incidents, involvements = _city(hospital_stops_days_before=0)
+    res = volt_profiles(incidents, involvements, at=CITY_AT, window_days=365)
+    assert res.places["n_left_out_of_trend"].sum() == 0
+    assert res.victims["n_left_out_of_trend"].sum() == 0
+
+
+def _flat_months_and_days(at: dt.datetime) -> pl.DataFrame:
+    """police.uk months of November 2025 to December 2026, 30 records each (a flat
+    rate), beside exact-time police records one a day to ``at``."""
+    months = [
+        dt.datetime(2025 + (10 + k) // 12, (10 + k) % 12 + 1, 1) for k in range(14)
+    ]
+    policeuk = pl.DataFrame(
+        {
+            "incident_id": [f"m{k}-{j}" for k in range(14) for j in range(30)],
+            "occurred_from": [m for m in months for _ in range(30)],
+            "time_precision": ["month"] * 420,
+            "lsoa": ["M"] * 420,
+            "source": ["policeuk"] * 420,
+            "force": ["Neighbouring Police"] * 420,
+        }
+    )
+    exact = pl.DataFrame(
+        {
+            "incident_id": [f"e{k}" for k in range(400)],
+            "occurred_from": [at - dt.timedelta(days=k) for k in range(400)],
+            "time_precision": ["exact"] * 400,
+            "lsoa": ["E"] * 400,
+            "source": ["police"] * 400,
+            "force": ["City Police"] * 400,
+        }
+    )
+    return pl.concat([policeuk, exact])
+
+
+def test_a_month_running_past_the_windows_end_is_left_out_of_the_trend() -> None:
+    """A window to 10 December holds December's police.uk month whole (it is dated
+    the 1st) though only 10 days of it are before its end: a flat 30 records a
+    month read +30 (seven months in the later half against six). That source is now
+    left out of the trend as a month cut at the start is, its place is n/a, and the
+    note says why; alone, it withholds every trend."""
+    at = dt.datetime(2026, 12, 10, 12, 0)  # start 2025-11-30 12:00: nothing cut
+    incidents = _flat_months_and_days(at)
+    res = volt_profiles(incidents, None, at=at, window_days=375)
+    got = dict(res.places.select("place_id", "trend").iter_rows())
+    assert got == {"M": None, "E": 1}  # E: 188 after the midpoint, 187 before
+    assert res.places.filter(pl.col("place_id") == "M")["n_incidents"].item() == 390
+    note = next(n for n in res.notes if n.startswith("Trend from"))
+    assert (
+        "the month-dated incidents of policeuk/Neighbouring Police of 2026-12 are in "
+        "the window whole although their month runs more than a day past its end"
+    ) in note
+    alone = incidents.filter(pl.col("source") == "policeuk")
+    res = volt_profiles(alone, None, at=at, window_days=375)
+    assert res.places["trend"].to_list() == [None]
+    assert any(
+        n.startswith("Trend unavailable: the month-dated incidents of 2026-12 are in")
+        for n in res.notes
+    )
+    # a window to December's end: the months are whole, the flat rate reads 0
+    end = dt.datetime(2026, 12, 31, 23, 59)
+    res = volt_profiles(alone, None, at=end, window_days=365)
+    assert res.places["trend"].to_list() == [0]

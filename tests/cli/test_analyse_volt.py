@@ -470,6 +470,37 @@ def test_a_definition_file_reads_its_own_classifications(
         monkeypatch.delenv("AVERT_DEFINITION", raising=False)
 
 
+def _months_of_2019(tag: str, lsoa: str, months: int, force: str) -> pl.DataFrame:
+    """police.uk records of ``force`` at ``lsoa``, one a month from January 2019
+    for ``months`` months (ids ``tag1``, ``tag2``, ...)."""
+    return pl.DataFrame(
+        {
+            "incident_id": [f"{tag}{m}" for m in range(1, months + 1)],
+            "source": ["policeuk"] * months,
+            "force": [force] * months,
+            "occurred_from": [dt.datetime(2019, m, 1) for m in range(1, months + 1)],
+            "time_precision": ["month"] * months,
+            "lsoa": [lsoa] * months,
+        }
+    )
+
+
+def _table_trends(store: Store, args: list[str]) -> tuple[list[tuple[str, str]], str]:
+    """The (place, trend) cells of places A and B in the table of ``analyse args``,
+    and its output on one line (notes unwrapped)."""
+    text = CliRunner(env={"COLUMNS": "300"}).invoke(
+        app, ["--db", store.url.sqlalchemy, "analyse", *args]
+    )
+    assert text.exit_code == 0, text.output
+    # place, incidents, harm days, repeats, trend, last
+    cells = [
+        [c.strip() for c in line.strip("│ ").split("│")]
+        for line in text.output.splitlines()
+        if line.startswith(("│ A", "│ B"))
+    ]
+    return [(c[0], c[4]) for c in cells], " ".join(text.output.split())
+
+
 def test_volt_table_and_json_say_which_source_the_trend_leaves_out(
     sqlite_store: Store,
 ) -> None:
@@ -477,18 +508,7 @@ def test_volt_table_and_json_say_which_source_the_trend_leaves_out(
     and the JSON give the whole year's place its trend and the other's place
     ``n/a``, and both carry the note naming the force left out and why."""
     frames = [
-        pl.DataFrame(
-            {
-                "incident_id": [f"{lsoa}{m}" for m in range(1, months + 1)],
-                "source": ["policeuk"] * months,
-                "force": [force] * months,
-                "occurred_from": [
-                    dt.datetime(2019, m, 1) for m in range(1, months + 1)
-                ],
-                "time_precision": ["month"] * months,
-                "lsoa": [lsoa] * months,
-            }
-        )
+        _months_of_2019(lsoa, lsoa, months, force)
         for lsoa, months, force in (
             ("A", 12, "City of London Police"),
             ("B", 6, "West Yorkshire Police"),
@@ -507,15 +527,34 @@ def test_volt_table_and_json_say_which_source_the_trend_leaves_out(
         "incidents of policeuk/West Yorkshire Police end 2019-06-30"
     )
     assert any(n.startswith(note) for n in volt["notes"])
-    text = CliRunner(env={"COLUMNS": "300"}).invoke(
-        app, ["--db", sqlite_store.url.sqlalchemy, "analyse", *args]
-    )
-    assert text.exit_code == 0, text.output
-    # place, incidents, harm days, repeats, trend, last
-    cells = [
-        [c.strip() for c in line.strip("│ ").split("│")]
-        for line in text.output.splitlines()
-        if line.startswith("│ A") or line.startswith("│ B")
+    trends, output = _table_trends(sqlite_store, args)
+    assert trends == [("A", "+0"), ("B", "n/a")]
+    assert note in output
+
+
+def test_volt_table_marks_a_trend_from_part_of_a_places_records(
+    sqlite_store: Store,
+) -> None:
+    """Place A holds City of London's whole 2019 and West Yorkshire's January to
+    June: its trend is City of London's alone. The table showed ``+0`` as though
+    it were the place's; it now shows ``+0*``, and the JSON row counts the six
+    records left out."""
+    frames = [
+        _months_of_2019(tag, lsoa, months, force)
+        for tag, lsoa, months, force in (
+            ("a", "A", 12, "City of London Police"),
+            ("w", "A", 6, "West Yorkshire Police"),
+            ("b", "B", 6, "West Yorkshire Police"),
+        )
     ]
-    assert [(c[0], c[4]) for c in cells] == [("A", "+0"), ("B", "n/a")]
-    assert note in " ".join(text.output.split())
+    with sqlite_store.transaction() as tx:
+        tx.append("incidents", pl.concat(frames))
+    args = ["volt", "--all-incidents", "--at", "2019-12-31T23:59"]
+    volt = _run(sqlite_store, *args)
+    assert [
+        (p["place_id"], p["n_incidents"], p["trend"], p["n_left_out_of_trend"])
+        for p in volt["places"]
+    ] == [("A", 18, 0, 6), ("B", 6, None, 6)]
+    trends, output = _table_trends(sqlite_store, args)
+    assert trends == [("A", "+0*"), ("B", "n/a")]
+    assert "marked * in the table" in output

@@ -44,10 +44,9 @@ def test_a_force_whose_months_stop_inside_the_window_is_left_out_of_the_trend(
     res = run_volt(
         store, at=dt.datetime(2019, 12, 31, 23, 59), violence_only=False, user="test"
     )
-    assert res.places.select("place_id", "n_incidents", "trend").rows() == [
-        ("A", 12, 0),
-        ("B", 6, None),
-    ]
+    assert res.places.select(
+        "place_id", "n_incidents", "trend", "n_left_out_of_trend"
+    ).rows() == [("A", 12, 0, 0), ("B", 6, None, 6)]
     assert any(
         n.startswith(
             "Trend from the records of policeuk/City of London Police only: the "

@@ -134,9 +134,10 @@ def _profile(
 ) -> pl.DataFrame:
     """Aggregate (key, incident_id, occurred_from, harm, precision[, in_trend])
     rows into a profile. The halves and the trend count the rows ``in_trend``
-    (all when the column is absent); none of them: null. ``last_precision``: how precise ``last_at`` is (``exact``, ``hour``,
-    ``day`` or ``month``, the finest among the events at that time): a police.uk
-    record is dated the first of its month and says no more."""
+    (all when the column is absent); none of them: null; ``n_left_out_of_trend``
+    counts the others. ``last_precision``: how precise ``last_at`` is (``exact``,
+    ``hour``, ``day`` or ``month``, the finest among the events at that time): a
+    police.uk record is dated the first of its month and says no more."""
     mid = at - dt.timedelta(days=window_days / 2)
     if "precision" not in keyed.columns:
         keyed = keyed.with_columns(pl.lit(0, dtype=pl.Int64).alias("precision"))
@@ -183,6 +184,9 @@ def _profile(
         )
         .with_columns(
             (pl.col("n_later_half") - pl.col("n_earlier_half")).alias("trend"),
+            # records of the window the trend leaves out (their source does not
+            # cover both halves): a trend of 19 of 136 records is not the place's
+            (pl.col("n_incidents") - pl.col("_n_trend")).alias("n_left_out_of_trend"),
         )
         .drop("_no_harm", "_n_trend")
         .sort(
@@ -800,6 +804,9 @@ def _source_coverage(
       (:func:`_months_cut_at_start`: the earlier half is short of them).
     * ``held``: the months of its month-dated records of the window that hold the
       window's midpoint (:func:`_months_at_midpoint`: in neither half).
+    * ``past``: the months of its month-dated records of the window that run more
+      than a day past ``at`` (:func:`_past_end`: the later half holds the whole
+      month though the window holds part of it).
     """
     keys = [k for k in COVERAGE_KEYS if k in incidents.columns]
     t = pl.col("occurred_from")
@@ -820,6 +827,7 @@ def _source_coverage(
         record_end.filter(t <= at).max().alias("end"),
         months(_cut_at_start(incidents, at=at, window_days=window_days), "cut"),
         months(_at_midpoint(incidents, at=at, window_days=window_days), "held"),
+        months(_past_end(incidents, at=at), "past"),
     ]
     if keys:
         supplying = (
@@ -847,7 +855,7 @@ def _source_coverage(
         (pl.col("end") < data_end - dt.timedelta(days=1))
         .fill_null(value=False)
         .alias("early"),
-        pl.col("cut", "held").fill_null(""),
+        pl.col("cut", "held", "past").fill_null(""),
     ).sort("first", "label")
 
 
@@ -858,6 +866,7 @@ def _incomplete() -> pl.Expr:
         | pl.col("early")
         | (pl.col("cut") != "")
         | (pl.col("held") != "")
+        | (pl.col("past") != "")
     )
 
 
@@ -920,6 +929,22 @@ def _months_at_midpoint(
     )
 
 
+def _past_end(incidents: pl.DataFrame, *, at: dt.datetime) -> pl.Expr:
+    """True for a month-dated record of the window whose month runs more than a day
+    past ``at``: the window holds the whole month (a record is dated its month's
+    first instant) though only part of it is before ``at``, so the later half counts
+    a whole month of that source against the days it covers (a 375-day window to
+    10 December holds December 2026 whole: a flat 30 records a month read +30)."""
+    if "time_precision" not in incidents.columns:
+        return pl.lit(value=False)
+    t = pl.col("occurred_from")
+    return (
+        (pl.col("time_precision") == "month")
+        & (t <= at)
+        & (t.dt.offset_by("1mo") > at + dt.timedelta(days=1))
+    ).fill_null(value=False)
+
+
 def _at_midpoint(
     incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
 ) -> pl.Expr:
@@ -953,7 +978,8 @@ def _no_trend_note(
     (:func:`_months_cut_at_start`), else holding its midpoint
     (:func:`_months_at_midpoint`), else the first source that starts inside the
     window (later minus earlier would read as growth), else the first that stops
-    inside it (a fall): named when no source of ``coverage``
+    inside it (a fall), else month-dated incidents whose month runs past its end
+    (:func:`_past_end`: growth): named when no source of ``coverage``
     (:func:`_source_coverage`) covers both halves. When some do, the trend is
     taken from theirs (None here; :func:`_partial_trend_note`).
     """
@@ -996,6 +1022,15 @@ def _no_trend_note(
             "later half is not covered for them (later minus earlier would read as "
             "a fall)."
         )
+    past = coverage.filter(pl.col("past") != "")
+    if past.height:
+        return (
+            f"Trend unavailable: the month-dated incidents of {past['past'][0]} are "
+            "in the window whole although their month runs more than a day past its "
+            "end, so its later half holds a whole month against part of one (later "
+            "minus earlier would read as growth). A window to that month's end gives "
+            "the trend."
+        )
     return None
 
 
@@ -1016,11 +1051,17 @@ def _mark_trend_records(inc: pl.DataFrame, left_out: pl.DataFrame) -> pl.DataFra
 
 
 def _partial_trend_note(
-    coverage: pl.DataFrame, *, window_days: int, no_trend: dict[str, int]
+    coverage: pl.DataFrame,
+    *,
+    window_days: int,
+    no_trend: dict[str, int],
+    part_trend: dict[str, int] | None = None,
 ) -> str:
-    """Say which sources the trend leaves out and why, and how many places and
-    people have no trend for it (``no_trend``: per dimension, those whose records
-    in the window all come from the sources left out)."""
+    """Say which sources the trend leaves out and why, how many places and people
+    have no trend for it (``no_trend``: per dimension, those whose records in the
+    window all come from the sources left out), and how many have a trend of part
+    of their records (``part_trend``: some of theirs are left out; each is marked
+    by ``n_left_out_of_trend``, a ``*`` in the table)."""
     incomplete = _incomplete()
     kept = coverage.filter(~incomplete)["label"].to_list()
     whose = ", ".join(kept) if len(kept) <= 3 else f"{len(kept):,} sources"
@@ -1050,9 +1091,20 @@ def _partial_trend_note(
                 f"the month-dated {of.removeprefix('the ')} of {row['held']} have "
                 "the window's midpoint inside their month (they are in neither half)"
             )
+        if row["past"]:
+            reasons.append(
+                f"the month-dated {of.removeprefix('the ')} of {row['past']} are in "
+                "the window whole although their month runs more than a day past its "
+                "end (its later half holds a whole month against part of one)"
+            )
     missing = [
         f"{n:,} {dimension}{'' if n == 1 else 's'}"
         for dimension, n in no_trend.items()
+        if n
+    ]
+    partial = [
+        f"{n:,} {dimension}{'' if n == 1 else 's'}"
+        for dimension, n in (part_trend or {}).items()
         if n
     ]
     return (
@@ -1061,12 +1113,28 @@ def _partial_trend_note(
         + ". Their records count in the incidents and harm, not in the trend"
         + (
             f"; {_and(missing)} with no other record in the window "
-            f"{'has' if len(missing) == 1 and missing[0].startswith('1 ') else 'have'} "
-            "no trend (n/a)."
+            f"{_has(missing)} no trend (n/a)"
             if missing
-            else "."
+            else ""
         )
+        + (
+            f"; the trend of {_and(partial)} leaves out some of {_their(partial)} "
+            "records (marked * in the table, n_left_out_of_trend in JSON)"
+            if partial
+            else ""
+        )
+        + "."
     )
+
+
+def _has(counted: Sequence[str]) -> str:
+    """ "has" after one thing counted ("1 place"), else "have"."""
+    return "has" if len(counted) == 1 and counted[0].startswith("1 ") else "have"
+
+
+def _their(counted: Sequence[str]) -> str:
+    """ "its" after one thing counted ("1 place"), else "their"."""
+    return "its" if len(counted) == 1 and counted[0].startswith("1 ") else "their"
 
 
 def _and(items: Sequence[str]) -> str:
@@ -1242,7 +1310,10 @@ def _trend_coverage_notes(
     if no_trend_note is not None:
         notes.append(no_trend_note)
         null_trend = pl.lit(None, pl.Int64).alias("trend")
-        places, victims, offenders = (p.with_columns(null_trend) for p in profiles)
+        every_left_out = pl.col("n_incidents").alias("n_left_out_of_trend")
+        places, victims, offenders = (
+            p.with_columns(null_trend, every_left_out) for p in profiles
+        )
         return places, victims, offenders
     if coverage.filter(_incomplete()).height:
         names = ("place", "victim", "offender")
@@ -1251,8 +1322,20 @@ def _trend_coverage_notes(
             for name, frame in zip(names, profiles, strict=True)
             if "trend" in frame.columns  # no people: open data
         }
+        part_trend = {
+            name: frame.filter(
+                pl.col("trend").is_not_null() & (pl.col("n_left_out_of_trend") > 0)
+            ).height
+            for name, frame in zip(names, profiles, strict=True)
+            if "trend" in frame.columns
+        }
         notes.append(
-            _partial_trend_note(coverage, window_days=window_days, no_trend=no_trend)
+            _partial_trend_note(
+                coverage,
+                window_days=window_days,
+                no_trend=no_trend,
+                part_trend=part_trend,
+            )
         )
     return profiles
 

@@ -216,7 +216,7 @@ def volt(
                 f"{row['n_incidents']:,}",
                 _days(row["harm_days"]),
                 f"{row['n_repeats']:,}",
-                "n/a" if row["trend"] is None else f"{row['trend']:+d}",
+                _trend(row["trend"], row.get("n_left_out_of_trend")),
                 _when(row["last_at"], row.get("last_precision")),
             ]
             for row in result.places.head(top).iter_rows(named=True)
@@ -244,6 +244,14 @@ def _place(place_id: object, name: str | None) -> str:
     """A place as its code with its name where the records give one
     (``E01033010 Leeds 111B``): the code alone is a place no one can find."""
     return str(place_id) if not name else f"{place_id} {name}"
+
+
+def _trend(trend: int | None, n_left_out: int | None) -> str:
+    """A trend as ``+3``, ``n/a`` when null, ``+3*`` when it leaves out some of the
+    row's records (their source does not cover both halves: the notes say which)."""
+    if trend is None:
+        return "n/a"
+    return f"{trend:+d}" + ("*" if n_left_out else "")
 
 
 def _days(value: float | None) -> str:
