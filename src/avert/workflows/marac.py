@@ -110,31 +110,9 @@ def run_marac(
     )
     notes = list(result.notes)
     if area is not None:
-        force_list = result.frame["person_id"]
-        local = area_victims(incidents, involvements, area)
-        mine = pl.col("person_id").is_in(local.implode())
-        theirs = involvements.filter(mine)
-        result = marac_referrals(
-            incidents.filter(
-                pl.col("incident_id").is_in(theirs["incident_id"].implode())
-            ),
-            theirs,
-            assessments.filter(mine),
-            at=when,
-            config=config,
-        )
-        unplaced = force_list.filter(
-            ~force_list.is_in(area_victims(incidents, involvements, None).implode())
-        )
-        notes = [*result.notes, area_note(area, unplaced.len())]
-        result = replace(
-            result,
-            params={
-                **result.params,
-                "area": area,
-                "population": f"{result.params['population']}, in area {area}",
-            },
-        )
+        frames = (incidents, involvements, assessments)
+        result = _area_list(result, frames, area, config=config)
+        notes = list(result.notes)
     if assessments.height == 0:
         notes.insert(0, _NO_DASH_NOTE)
     if involvements.height == 0:
@@ -162,6 +140,43 @@ def run_marac(
         role=role or aud,
     )
     return replace(result, frame=frame, notes=tuple(notes), make_up=made)
+
+
+def _area_list(
+    force: MaracResult,
+    frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    area: str,
+    *,
+    config: RiskConfig,
+) -> MaracResult:
+    """``force`` (the force's list) for ``area``: the criteria counted again over
+    the records of the area's victims (:func:`area_victims`) alone, so that the
+    population, the make-up and the notes are theirs; the note of
+    :func:`area_note` counts the force's victims in no area."""
+    incidents, involvements, assessments = frames
+    mine = pl.col("person_id").is_in(
+        area_victims(incidents, involvements, area).implode()
+    )
+    theirs = involvements.filter(mine)
+    result = marac_referrals(
+        incidents.filter(pl.col("incident_id").is_in(theirs["incident_id"].implode())),
+        theirs,
+        assessments.filter(mine),
+        at=force.at,
+        config=config,
+    )
+    listed = force.frame["person_id"]
+    placed = area_victims(incidents, involvements, None)
+    unplaced = listed.filter(~listed.is_in(placed.implode())).len()
+    return replace(
+        result,
+        notes=(*result.notes, area_note(area, unplaced)),
+        params={
+            **result.params,
+            "area": area,
+            "population": f"{result.params['population']}, in area {area}",
+        },
+    )
 
 
 def area_victims(
