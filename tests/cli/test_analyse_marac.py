@@ -199,3 +199,39 @@ def test_a_partner_make_up_reads_withheld_cells_as_withheld_not_zero(
     assert "None" not in sex
     assert "F [c] ([c] vs [c])" in sex
     assert "[c]: withheld" in output
+
+
+def test_area_lists_its_victims_and_counts_those_in_no_area(
+    sqlite_store: Store,
+) -> None:
+    """P-esc's incidents are of Leeds, P-low's of York; P-dash has a DASH alone."""
+    _fill(sqlite_store)
+    with sqlite_store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE incidents SET borough = 'Leeds'")
+        conn.exec_driver_sql(
+            "UPDATE incidents SET borough = 'York' WHERE incident_id = 'i4'"
+        )
+    out = _marac(sqlite_store, "--area", "leeds")
+    assert [r["person_id"] for r in out["rows"]] == ["P-esc"]
+    assert out["n_population"] == 1
+    assert out["params"]["area"] == "leeds"
+    assert any(
+        n.startswith("Area leeds:") and "1 of the force's list are in no area" in n
+        for n in out["notes"]
+    )
+    assert _audit(sqlite_store)["reason"][0].endswith("; area=leeds")
+    york = _marac(sqlite_store, "--area", "York")  # P-low meets no criterion
+    assert york["rows"] == []
+    assert york["n_population"] == 1
+    text = " ".join(_marac_run(sqlite_store, "--area", "Leeds").stdout.split())
+    assert "1 of 1 domestic abuse victims of area Leeds meet" in text
+
+
+def test_an_unknown_area_is_a_usage_error(sqlite_store: Store) -> None:
+    _fill(sqlite_store)
+    with sqlite_store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE incidents SET borough = 'Leeds'")
+    command = ["--db", sqlite_store.url.sqlalchemy, "analyse", "marac", "--area"]
+    result = CliRunner().invoke(app, [*command, "Nowhere"])
+    assert result.exit_code == 2
+    assert "Leeds" in result.output

@@ -106,6 +106,15 @@ def marac(
             "its marac table; default: the risk_config setting).",
         ),
     ] = None,
+    area: Annotated[
+        str | None,
+        typer.Option(
+            "--area",
+            help="One area's victims only (those with a domestic incident of the "
+            "window in it): a borough or local authority, or an LSOA code, as "
+            "avert brief --area. A note counts the force's victims in no area.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Print the documented JSON (docs/analyses.md)."),
@@ -117,11 +126,14 @@ def marac(
     potential escalation (3+ domestic incidents as a victim in 12 months); the
     thresholds are in the risk configuration's marac table (risk.toml).
     """
+    from avert.cli.brief import check_area
     from avert.workflows.marac import run_marac
 
     check_choice(audience, ("police", "partner"), "--audience")
     as_of = when(ctx, at, "--as-of")  # checked before the store is opened
     settings = get_settings(ctx)
+    if area is not None:
+        check_area(ctx, area)
     result = run_marac(
         get_store(ctx),
         at=as_of,
@@ -129,6 +141,7 @@ def marac(
         audience=audience,
         pseudonym_key=settings.pseudonym_key,
         pseudonym_rotation=settings.pseudonym_rotation,
+        area=area,
     )
     if as_json:
         print_json(result.to_dict(top=top))
@@ -137,7 +150,9 @@ def marac(
         styled(
             ("MARAC referral criteria", "bold"),
             f" as of {result.at:%Y-%m-%d %H:%M}: {result.frame.height:,} of "
-            f"{result.n_population:,} domestic abuse victims meet at least one",
+            f"{result.n_population:,} domestic abuse victims"
+            + (f" of area {area}" if area is not None else "")
+            + " meet at least one",
         )
     )
     _table(result, top)

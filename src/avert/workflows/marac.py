@@ -22,6 +22,7 @@ import polars as pl
 from avert.access import Audience, check_audience, pseudonymiser_for
 from avert.analyse._window import window_start
 from avert.analyse.dash import MaracResult, marac_referrals, person_domestic_risk
+from avert.areas import AREA_COLUMNS, in_area
 from avert.config.risk import RiskConfig, load_risk_config
 from avert.errors import NotFound
 from avert.store import Store, queries
@@ -31,6 +32,8 @@ from avert.workflows.analysis import NO_PEOPLE_NOTE, audit_view
 __all__ = [
     "PARTNER_WITHHELD",
     "MaracResult",
+    "area_note",
+    "area_victims",
     "latest_as_of",
     "person_dash",
     "run_marac",
@@ -70,6 +73,7 @@ def run_marac(
     reason: str = "MARAC referral criteria (avert analyse marac)",
     allow_demo_key: bool = False,
     role: str | None = None,
+    area: str | None = None,
 ) -> MaracResult:
     """Victims meeting a MARAC referral criterion as of ``at`` (default: the latest
     incident or assessment), highest first; audited before it is returned.
@@ -80,6 +84,11 @@ def run_marac(
     (:data:`PARTNER_WITHHELD`), and the audit row counts the pseudonyms shown.
     The audit row is written as ``user`` under ``role`` (default: the audience;
     the web app passes the signed-in account's role).
+
+    ``area``: only the victims with a domestic incident of the window in it
+    (:func:`area_victims`), counted over their records alone; a note says how
+    many of the force's list name no place (:func:`area_note`). The audit row
+    names the area.
     """
     aud: Audience = check_audience(audience)
     if aud == "partner":  # a missing or weak key is refused before anything is read
@@ -89,7 +98,7 @@ def run_marac(
     start = window_start(when, config.marac.escalation_window_days)
     incidents = store.read_frame(
         "incidents",
-        columns=["incident_id", "occurred_from", "domestic"],
+        columns=["incident_id", "occurred_from", "domestic", *AREA_COLUMNS],
         where=[("occurred_from", ">", start), ("occurred_from", "<=", when)],
     )
     involvements = store.read_frame(
@@ -100,6 +109,10 @@ def run_marac(
         incidents, involvements, assessments, at=when, config=config
     )
     notes = list(result.notes)
+    if area is not None:
+        frames = (incidents, involvements, assessments)
+        result = _area_list(result, frames, area, config=config)
+        notes = list(result.notes)
     if assessments.height == 0:
         notes.insert(0, _NO_DASH_NOTE)
     if involvements.height == 0:
@@ -122,11 +135,96 @@ def run_marac(
         store,
         "analysis:marac",
         people=frame["person_id"],
-        reason=reason,
+        reason=reason if area is None else f"{reason}; area={area}",
         user=user,
         role=role or aud,
     )
     return replace(result, frame=frame, notes=tuple(notes), make_up=made)
+
+
+def _area_list(
+    force: MaracResult,
+    frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    area: str,
+    *,
+    config: RiskConfig,
+) -> MaracResult:
+    """``force`` (the force's list) for ``area``: the criteria counted again over
+    the records of the area's victims (:func:`area_victims`) alone, so that the
+    population, the make-up and the notes are theirs; the note of
+    :func:`area_note` counts the force's victims in no area."""
+    incidents, involvements, assessments = frames
+    mine = pl.col("person_id").is_in(
+        area_victims(incidents, involvements, area).implode()
+    )
+    theirs = involvements.filter(mine)
+    result = marac_referrals(
+        incidents.filter(pl.col("incident_id").is_in(theirs["incident_id"].implode())),
+        theirs,
+        assessments.filter(mine),
+        at=force.at,
+        config=config,
+    )
+    listed = force.frame["person_id"]
+    placed = area_victims(incidents, involvements, None)
+    unplaced = listed.filter(~listed.is_in(placed.implode())).len()
+    return replace(
+        result,
+        notes=(*result.notes, area_note(area, unplaced)),
+        params={
+            **result.params,
+            "area": area,
+            "population": f"{result.params['population']}, in area {area}",
+        },
+    )
+
+
+def area_victims(
+    incidents: pl.DataFrame, involvements: pl.DataFrame, area: str | None
+) -> pl.Series:
+    """The victims of a domestic incident of ``incidents`` (the escalation window's)
+    in ``area`` (its borough or LSOA, :func:`avert.areas.in_area`, the pages' one
+    rule), or, for None, in any area (naming a borough or an LSOA).
+
+    A victim is placed by the incidents the list counts them on (potential
+    escalation), as the briefing places an incident; a DASH assessment names no
+    place, so a victim known by one alone is in no area.
+    """
+    columns = [c for c in AREA_COLUMNS if c in incidents.columns]
+    if area is not None:
+        placed = in_area(area, incidents.columns)
+    elif columns:
+        placed = pl.any_horizontal(
+            pl.col(c).cast(pl.String).str.strip_chars().ne("").fill_null(value=False)
+            for c in columns
+        )
+    else:
+        placed = pl.lit(value=False)
+    domestic = pl.col("domestic").cast(pl.Boolean).fill_null(value=False)
+    local = (
+        incidents.filter(domestic & placed)["incident_id"]
+        if "domestic" in incidents.columns
+        else pl.Series("incident_id", [], dtype=pl.String)
+    )
+    return (
+        involvements.filter(
+            (pl.col("role") == "victim") & pl.col("incident_id").is_in(local.implode())
+        )["person_id"]
+        .unique()
+        .sort()
+    )
+
+
+def area_note(area: str, unplaced: int) -> str:
+    """The note of an area's list: it shows the area's victims only, and how many of
+    the force's list are in no area (their records name no place)."""
+    return (
+        f"Area {area}: the victims with a domestic incident of the window in it. "
+        f"{unplaced:,} of the force's list are in no area (a DASH assessment with "
+        "no domestic incident in the window, or domestic incidents naming no "
+        "borough or LSOA) and are not shown here: the force-wide list (a user "
+        "without an area) shows them."
+    )
 
 
 def person_dash(

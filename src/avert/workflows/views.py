@@ -857,7 +857,9 @@ def marac_view(
     :func:`avert.workflows.marac.run_marac` under the user's audience (a partner:
     pseudonyms, no assessment ids, no questions answered yes), audited by it as
     the signed-in user and role; a refused view is audited too
-    (:func:`avert.workflows.users.check_allowed`)."""
+    (:func:`avert.workflows.users.check_allowed`). A user with an area sees its
+    victims only, with a note counting those of the force's list in no area
+    (``run_marac``'s ``area``), as the briefing and the incidents page are theirs."""
     check_allowed(user, "view-marac", store=store, obj="analysis:marac")
     audience = audience_of(user.role)
     result = run_marac(
@@ -871,6 +873,7 @@ def marac_view(
         reason="MARAC referral criteria (web: MARAC page)",
         allow_demo_key=allow_demo_key,
         role=user.role,
+        area=user.area,
     )
     rules = criterion_rules(result.params)
     return {
@@ -878,6 +881,7 @@ def marac_view(
         "rows": result.frame.to_dicts(),
         "criteria": [(c, CRITERION_NAMES[c], rules[c]) for c in CRITERIA],
         "audience": audience,
+        "area": user.area,
     }
 
 
