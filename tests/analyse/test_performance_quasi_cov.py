@@ -151,7 +151,9 @@ def test_another_statsmodels_bookkeeping_falls_back_to_the_refit(
     """The shortcut re-derives statsmodels' convergence bookkeeping
     (``fit_history``): laid out otherwise, it refits rather than fail or guess."""
     pois, _, _ = _fits(counts)
-    history = {k: list(v) if isinstance(v, list) else v for k, v in pois.fit_history.items()}
+    history = {
+        k: list(v) if isinstance(v, list) else v for k, v in pois.fit_history.items()
+    }
     if change == "no params":
         del history["params"]
     elif change == "no iteration":
