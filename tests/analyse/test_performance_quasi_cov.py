@@ -110,3 +110,68 @@ def test_a_judged_series_takes_four_fits_not_five(
     assert result.series[0].change is not None
     assert result.series[0].change.family == "quasipoisson"
     assert len(fits) == 4
+
+
+def _refit(pois: Any, scale: float) -> np.ndarray:
+    model = pois.model
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        refit = GLM(model.endog, model.exog, family=Poisson()).fit(scale=scale)
+    return np.asarray(refit.cov_params())
+
+
+def test_a_scale_of_zero_is_refitted_as_statsmodels_reads_it() -> None:
+    """``fit(scale=0.0)`` is no fixed scale to statsmodels (1): the covariance
+    was the fit's times 0, an interval of no width, where the refit's is not."""
+    pois, _, _ = _fits(STEADY)
+    assert np.array_equal(_quasi_cov(pois, 0.0), _refit(pois, 0.0))
+    assert np.all(np.diag(_quasi_cov(pois, 0.0)) > 0)
+
+
+class _OtherStatsmodels:
+    """``pois`` as another statsmodels might hand it back: ``fit_history`` laid
+    out otherwise (``history``); everything else as it is."""
+
+    def __init__(self, pois: Any, history: dict[str, Any]) -> None:
+        self._pois = pois
+        self.fit_history = history
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pois, name)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["no params", "no iteration", "params without the leading inf"],
+)
+@pytest.mark.parametrize("counts", [SPARSE, STEADY], ids=["sparse", "steady"])
+def test_another_statsmodels_bookkeeping_falls_back_to_the_refit(
+    counts: list[int], change: str
+) -> None:
+    """The shortcut re-derives statsmodels' convergence bookkeeping
+    (``fit_history``): laid out otherwise, it refits rather than fail or guess."""
+    pois, _, _ = _fits(counts)
+    history = {
+        k: list(v) if isinstance(v, list) else v for k, v in pois.fit_history.items()
+    }
+    if change == "no params":
+        del history["params"]
+    elif change == "no iteration":
+        del history["iteration"]
+    else:
+        history["params"] = history["params"][1:]
+        history["deviance"] = history["deviance"][1:]
+    scale = max(1.0, float(pois.pearson_chi2) / float(pois.df_resid))
+    other = _OtherStatsmodels(pois, history)
+    assert np.array_equal(_quasi_cov(other, scale), _refit(pois, scale))
+
+
+def test_a_fit_from_given_start_values_is_refitted() -> None:
+    """A first fit from ``start_params`` iterates from them, not from
+    ``starting_mu``: the re-derived deviances are not its own, so it refits."""
+    pois, y, x = _fits(SPARSE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        started = GLM(y, x, family=Poisson()).fit(start_params=pois.params * 0.5)
+    for scale in (1.3, 2.7, 0.6):
+        assert np.array_equal(_quasi_cov(started, scale), _refit(started, scale))

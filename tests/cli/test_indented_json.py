@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from avert.cli._common import _json_value, indented_json
 
@@ -59,4 +61,64 @@ PAYLOADS: list[Any] = [
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
 def test_indented_json_is_the_standard_text(payload: Any) -> None:
+    assert indented_json(payload) == _standard(payload)
+
+
+class _Dict(dict):  # type: ignore[type-arg]
+    pass
+
+
+class _List(list):  # type: ignore[type-arg]
+    pass
+
+
+class _Str(str):
+    pass
+
+
+class _Float(float):
+    pass
+
+
+class _Int(int):
+    pass
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.just(-0.0),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF)),
+    st.text().map(_Str),
+    st.floats().map(_Float),
+    st.integers().map(_Int),
+    st.integers(-100, 100).map(np.int64),
+    st.floats(allow_nan=True).map(np.float64),
+    st.floats(width=32).map(np.float32),
+    st.booleans().map(np.bool_),
+    st.sampled_from([dt.date(2021, 3, 1), dt.datetime(2021, 3, 1, 6, 30), dt.time(6)]),
+)
+_KEYS = st.one_of(st.text(), st.text().map(_Str), st.integers(), st.none())
+_PAYLOADS = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5),
+        st.lists(inner, max_size=5).map(tuple),
+        st.lists(inner, max_size=5).map(_List),
+        st.dictionaries(st.text(), inner, max_size=5),
+        st.dictionaries(st.text(), inner, max_size=5).map(_Dict),
+        st.dictionaries(_KEYS, inner, max_size=4),
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PAYLOADS)
+def test_indented_json_is_the_standard_text_whatever_the_payload(payload: Any) -> None:
+    """Nesting, tuples, keys that are not text, nan/inf/-0.0, big integers, bool
+    beside int, numpy scalars, times, control characters and lone surrogates,
+    empty containers, subclasses of dict, list, str, float and int."""
     assert indented_json(payload) == _standard(payload)

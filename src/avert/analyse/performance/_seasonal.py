@@ -423,28 +423,60 @@ def _quasi_cov(pois: Any, scale: float) -> F64:
     from statsmodels.genmod.families import Poisson
     from statsmodels.genmod.generalized_linear_model import GLM
 
-    model, history = pois.model, pois.fit_history
-    fixed = np.array(scale)  # as statsmodels holds a fixed scale
-    mus = [model.family.starting_mu(model.endog)]
-    mus += [model.family.fitted(np.dot(model.exog, p)) for p in history["params"][2:]]
-    deviance = [np.inf] + [
-        model.family.deviance(
-            model.endog, mu, model.var_weights, model.freq_weights, fixed
-        )
-        for mu in mus
-    ]
+    if _stops_where_fitted(pois, scale):
+        return np.asarray(pois.normalized_cov_params) * scale
+    quasi = GLM(pois.model.endog, pois.model.exog, family=Poisson()).fit(scale=scale)
+    return np.asarray(quasi.cov_params())
+
+
+def _stops_where_fitted(pois: Any, scale: float) -> bool:
+    """Whether statsmodels' refit of ``pois`` with the fixed ``scale`` stops at the
+    iteration ``pois`` stopped at (see :func:`_quasi_cov`); False whenever that
+    cannot be told for sure, so the caller refits.
+
+    It re-derives statsmodels' IRLS bookkeeping (0.14-0.15:
+    ``GLM._fit_irls``, ``fit_history``'s ``params`` led by ``inf`` and the start,
+    the deviance of ``family.starting_mu`` first). The re-derivation is checked
+    on ``pois`` itself first: its deviances at ``pois``'s own scale (1) must be
+    those statsmodels recorded, bit for bit, else (another statsmodels, a start
+    or an offset) False. A scale that is not a positive number is False too:
+    statsmodels reads ``fit(scale=0.0)`` as no fixed scale (1).
+    """
+    if not (isinstance(scale, float) and math.isfinite(scale) and scale > 0.0):
+        return False
+    try:
+        model, history = pois.model, pois.fit_history
+        iterations = int(history["iteration"])
+        params, recorded = history["params"], history["deviance"]
+        if not pois.converged or len(params) != iterations + 2:
+            return False
+        if len(recorded) != iterations + 2 or model.offset is not None:
+            return False
+        mus = [model.family.starting_mu(model.endog)]
+        mus += [model.family.fitted(np.dot(model.exog, p)) for p in params[2:]]
+
+        def deviance(mu: F64, at_scale: Any) -> float:
+            return float(
+                model.family.deviance(
+                    model.endog, mu, model.var_weights, model.freq_weights, at_scale
+                )
+            )
+
+        if [deviance(mu, 1.0) for mu in mus] != [float(d) for d in recorded[1:]]:
+            return False
+        fixed = np.array(scale)  # as statsmodels holds a fixed scale
+        scaled = [np.inf] + [deviance(mu, fixed) for mu in mus]
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+        return False
     stop = next(
         (
             i
-            for i in range(1, len(deviance) - 1)
-            if np.allclose(deviance[i], deviance[i + 1], atol=1e-8, rtol=0.0)
+            for i in range(1, len(scaled) - 1)
+            if np.allclose(scaled[i], scaled[i + 1], atol=1e-8, rtol=0.0)
         ),
         None,
     )
-    if pois.converged and stop == history["iteration"]:
-        return np.asarray(pois.normalized_cov_params) * scale
-    quasi = GLM(model.endog, model.exog, family=Poisson()).fit(scale=scale)
-    return np.asarray(quasi.cov_params())
+    return stop == iterations
 
 
 def _estimate(
