@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import adbc_driver_manager
 import polars as pl
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -20,6 +21,7 @@ from avert.errors import ConflictError, StoreError
 from avert.store import Store, migrate
 from avert.store.migrate import alembic_config, downgrade, head_revision
 from avert.store.tables import metadata
+from avert.store.users import put_token
 from avert.workflows.load import load_files
 from avert.workflows.users import add_user, issue_token
 from ingest.helpers import STREET_HEADER, street_row, write
@@ -216,7 +218,13 @@ def test_0025_keeps_the_tokens_issued_before_and_takes_one_per_form(
     issue_token(any_store, "officer")
     with pytest.raises(ConflictError, match="already issued from this form"):
         issue_token(any_store, "officer", form_nonce="form-1")
+    # the database itself refuses a second row of one form, whatever writes it
     tokens = any_store.read_frame("api_tokens")
+    one_form = tokens.filter(pl.col("issue_nonce_sha256").is_not_null()).row(
+        0, named=True
+    )
+    with pytest.raises(adbc_driver_manager.DatabaseError, match="issue_nonce_sha256"):
+        put_token(any_store, {**one_form, "token_id": "ba9876543210"})
     assert tokens.height == 4
     assert tokens["issue_nonce_sha256"].null_count() == 3
     downgrade(any_store.engine, "0024")

@@ -20,6 +20,7 @@ from avert.schema import API_TOKENS, USERS, TableSpec
 from avert.store.database import BYTEWISE, Store, Transaction, _to_sql_value
 
 __all__ = [
+    "TokenAdded",
     "add_token_row",
     "add_user_row",
     "change_user",
@@ -32,7 +33,6 @@ __all__ = [
     "read_users",
     "reserve_sign_in",
     "revoke_token_row",
-    "TokenAdded",
     "stamp_token_use",
 ]
 
