@@ -1035,8 +1035,16 @@ API_TOKENS: Final = _spec(
         ("created_at", _DT, "when issued"),
         ("revoked_at", _DT, "when revoked (null: live)"),
         ("last_used_at", _DT, "last use"),
+        (
+            "issue_nonce_sha256",
+            pl.String(),
+            "SHA-256 of the one-time nonce of the web form that issued it, unique: "
+            "one form issues one token, whichever server process takes it (null: "
+            "issued by `avert users token`)",
+        ),
     ],
     ("token_id",),
+    unique=(("issue_nonce_sha256",),),
 )
 
 SIGN_IN_FAILURES: Final = _spec(

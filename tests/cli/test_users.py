@@ -65,6 +65,12 @@ def test_token_printed_once_and_revocable(db: str) -> None:
     assert token.split("_", 2)[2] not in rows.write_csv()
     assert _run(db, "users", "token", "tok", "--revoke", token.split("_")[1])[0] == 0
     assert Store(db).read_frame("api_tokens")["revoked_at"].null_count() == 0
+    # the CLI has no issue form: its tokens hold no form nonce, and two of them
+    # pass the column's unique constraint (nulls are distinct)
+    assert _run(db, "users", "token", "tok")[0] == 0
+    rows = Store(db).read_frame("api_tokens")
+    assert rows.height == 2
+    assert rows["issue_nonce_sha256"].null_count() == 2
 
 
 def _lock(db: str, name: str) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import adbc_driver_manager
 import polars as pl
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -15,11 +17,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect as sa_inspect
 
-from avert.errors import StoreError
+from avert.errors import ConflictError, StoreError
 from avert.store import Store, migrate
 from avert.store.migrate import alembic_config, downgrade, head_revision
 from avert.store.tables import metadata
+from avert.store.users import put_token
 from avert.workflows.load import load_files
+from avert.workflows.users import add_user, issue_token
 from ingest.helpers import STREET_HEADER, street_row, write
 
 
@@ -187,6 +191,49 @@ def test_0017_fills_the_borough_of_policeuk_rows_loaded_before(
     sqlite_store.upgrade()
     got = sqlite_store.read_frame("incidents").sort("incident_id")
     assert got["borough"].to_list() == ["Barnsley", "Own"]  # a stated borough is kept
+
+
+def test_0025_keeps_the_tokens_issued_before_and_takes_one_per_form(
+    any_store: Store,
+) -> None:
+    """A store with tokens issued before 0025 upgrades with each kept (no form
+    nonce: null); then one token per form, any number from the CLI; the
+    downgrade drops the column and keeps the tokens."""
+    add_user(any_store, "officer", password="a long enough passphrase", role="officer")
+    downgrade(any_store.engine, "0024")
+    issued_at = dt.datetime(2026, 12, 5, 10, 0)
+    stamp = issued_at.isoformat(sep="T" if any_store.dialect == "sqlite" else " ")
+    with any_store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO api_tokens (token_id, username, token_sha256, created_at) "
+            f"VALUES ('0123456789ab', 'officer', 'digest', '{stamp}')"
+        )
+    any_store.upgrade()
+    before = any_store.read_frame("api_tokens")
+    assert before.select("token_id", "created_at", "issue_nonce_sha256").rows() == [
+        ("0123456789ab", issued_at, None)
+    ]
+    issue_token(any_store, "officer", form_nonce="form-1")
+    issue_token(any_store, "officer")
+    issue_token(any_store, "officer")
+    with pytest.raises(ConflictError, match="already issued from this form"):
+        issue_token(any_store, "officer", form_nonce="form-1")
+    # the database itself refuses a second row of one form, whatever writes it
+    tokens = any_store.read_frame("api_tokens")
+    one_form = tokens.filter(pl.col("issue_nonce_sha256").is_not_null()).row(
+        0, named=True
+    )
+    with pytest.raises(adbc_driver_manager.DatabaseError, match="issue_nonce_sha256"):
+        put_token(any_store, {**one_form, "token_id": "ba9876543210"})
+    assert tokens.height == 4
+    assert tokens["issue_nonce_sha256"].null_count() == 3
+    downgrade(any_store.engine, "0024")
+    with any_store.engine.connect() as conn:
+        columns = {c["name"] for c in sa_inspect(conn).get_columns("api_tokens")}
+        count = conn.exec_driver_sql("SELECT COUNT(*) FROM api_tokens").scalar()
+    assert "issue_nonce_sha256" not in columns
+    assert count == 4
+    any_store.upgrade()
 
 
 def test_0017_fills_exactly_the_borough_a_load_gives(

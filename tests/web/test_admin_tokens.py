@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -418,3 +419,75 @@ def test_a_form_refused_for_a_disabled_account_issues_once_enabled(
     answer = admin.post("/admin/users/officer/tokens", data=form)
     assert answer.status_code == 200
     assert TOKEN.search(answer.text)
+
+
+@pytest.fixture
+def two_workers(any_store: Store) -> tuple[TestClient, TestClient, Store]:
+    """Two server processes' apps over one store (SQLite and PostgreSQL), each
+    with a client of one ``admin`` session (the same cookie)."""
+    for role in ROLES:
+        org = {"org": "council"} if role == "partner" else {}
+        add_user(any_store, role, password=PASSWORD, role=role, **org)
+    settings = load_settings({}).with_overrides(
+        database_url=any_store.url.sqlalchemy,
+        secret_key=SECRET,
+        pseudonym_key=secrets.token_urlsafe(32),
+    )
+    first = signed_in(create_app(settings, any_store), "admin")
+    second = TestClient(create_app(settings, any_store))
+    second.cookies.set("avert_session", first.cookies["avert_session"])
+    return first, second, any_store
+
+
+def test_a_double_click_at_two_workers_issues_one_token(
+    two_workers: tuple[TestClient, TestClient, Store],
+) -> None:
+    """Two posts of one form at once, taken by two server processes (``avert serve
+    --workers 2``), each with the session cookie of before: each process knew only
+    its own nonces, and both issued a live token."""
+    first, second, store = two_workers
+    form = _issue_form(first)
+    start = threading.Barrier(2)
+    answers: dict[str, int] = {}
+
+    def post(name: str, client: TestClient) -> None:
+        start.wait()
+        answer = client.post("/admin/users/officer/tokens", data=form)
+        answers[name] = answer.status_code
+        assert (TOKEN.search(answer.text) is not None) == (answer.status_code == 200)
+
+    threads = [
+        threading.Thread(target=post, args=(name, client))
+        for name, client in (("first", first), ("second", second))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers.values()) == [200, 409]
+    assert list_tokens(store, "officer").height == 1
+    # one after the other too, either order: the second worker refuses the first's
+    for later in (first, second):
+        again = later.post("/admin/users/officer/tokens", data=form)
+        assert again.status_code == 409
+        assert "A token was already issued from this form" in again.text
+    assert list_tokens(store, "officer").height == 1
+    issued = _changes(store).filter(pl.col("reason") == "API token issued to officer")
+    assert issued.height == 1
+
+
+def test_a_form_refused_at_one_worker_issues_at_the_other(
+    two_workers: tuple[TestClient, TestClient, Store],
+) -> None:
+    """A form refused (the account disabled meanwhile) issued nothing: it stays
+    good, at another worker too, once the account is enabled; then it is spent."""
+    first, second, store = two_workers
+    form = _issue_form(first)
+    set_disabled(store, "officer", disabled=True, by="admin")
+    assert first.post("/admin/users/officer/tokens", data=form).status_code == 400
+    set_disabled(store, "officer", disabled=False, by="admin")
+    answer = second.post("/admin/users/officer/tokens", data=form)
+    assert answer.status_code == 200
+    assert TOKEN.search(answer.text)
+    assert first.post("/admin/users/officer/tokens", data=form).status_code == 409
+    assert list_tokens(store, "officer").height == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Final
+from typing import Final, Literal
 
 import polars as pl
 
@@ -20,6 +20,7 @@ from avert.schema import API_TOKENS, USERS, TableSpec
 from avert.store.database import BYTEWISE, Store, Transaction, _to_sql_value
 
 __all__ = [
+    "TokenAdded",
     "add_token_row",
     "add_user_row",
     "change_user",
@@ -228,27 +229,50 @@ def put_token(store: Store, row: dict[str, object]) -> None:
     _put_one(store, API_TOKENS, "token_id", row)
 
 
+#: what :func:`add_token_row` did: added; nothing (no such account); nothing (the
+#: form's nonce issued a token already)
+TokenAdded = Literal["added", "no_account", "form_used"]
+
+
 def add_token_row(
     store: Store,
     row: dict[str, object],
     *,
     check: Callable[[pl.DataFrame], None] | None = None,
-) -> bool:
+) -> TokenAdded:
     """Insert a new token of ``row["username"]``, after ``check`` of every account
-    as they are then; False (nothing written) when there is no such account.
+    as they are then; nothing written when there is no such account
+    (``"no_account"``), or when a token of the same issue form is stored already
+    (``"form_used"``: ``row["issue_nonce_sha256"]``, when not null, is on a row).
 
     The look and the insert are one transaction under the lock of account changes
     (:func:`change_user`): an administrator removed, or the account disabled, by
-    another administrator a moment before is seen by ``check``.
+    another administrator a moment before is seen by ``check``, and of two posts
+    of one form (a double click, taken by two server processes) the second sees
+    the first's token. The column's unique constraint (migration 0025) refuses a
+    second row of one form whatever the path that writes it.
     """
+    nonce_digest = row.get("issue_nonce_sha256")
     with store.transaction() as tx:
         accounts = _locked_accounts(tx)
+        if nonce_digest is not None and _form_used(tx, str(nonce_digest)):
+            return "form_used"
         if check is not None:
             check(accounts)
         if not (accounts["username"] == row["username"]).any():
-            return False
+            return "no_account"
         tx.append("api_tokens", pl.DataFrame([row], schema=API_TOKENS.schema))
-    return True
+    return "added"
+
+
+def _form_used(tx: Transaction, nonce_digest: str) -> bool:
+    """Whether a token row holds ``nonce_digest`` (the issue form's nonce)."""
+    found = tx._query(
+        'SELECT "token_id" FROM "api_tokens" WHERE "issue_nonce_sha256" = ?',
+        [nonce_digest],
+        schema={"token_id": pl.String()},
+    )
+    return found.height > 0
 
 
 def revoke_token_row(

@@ -14,7 +14,9 @@ and what was typed in it, never a password.
 
 The form that issues a token carries a one-time nonce (:func:`_issue_form_nonce`):
 reloading the answer that showed a new token re-posts that form, and issued a
-second live token each time; a nonce already used issues nothing and says so.
+second live token each time; a nonce already used issues nothing and says so. The
+store keeps the nonce's digest with the token under a unique constraint, so two
+posts of one form taken by two server processes issue one token too.
 """
 
 from __future__ import annotations
@@ -22,15 +24,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-from collections import OrderedDict
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from avert.errors import ConfigError, NotFound, PermissionDenied
+from avert.errors import ConfigError, ConflictError, NotFound, PermissionDenied
 from avert.policy import ROLES
 from avert.web.auth import (
     authorize,
@@ -83,48 +83,6 @@ def _done(request: Request, username: str, note: str) -> Response:
     return RedirectResponse(_account_href(username), status_code=303)
 
 
-#: Nonces of issue forms used, that a session keeps (its newest) ...
-SESSION_SPENT_NONCES = 4
-#: ... and that a worker process keeps (two posts of one form at once: a
-#: double click sends the session cookie as it was before either answer)
-PROCESS_SPENT_NONCES = 1000
-
-
-class _SpentNonces:
-    """The newest ``PROCESS_SPENT_NONCES`` nonces this process issued a token for."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._seen: OrderedDict[str, None] = OrderedDict()
-
-    def spend(self, nonce: str) -> bool:
-        """Mark ``nonce`` used; False when it was already."""
-        with self._lock:
-            if nonce in self._seen:
-                return False
-            self._seen[nonce] = None
-            while len(self._seen) > PROCESS_SPENT_NONCES:
-                self._seen.popitem(last=False)
-            return True
-
-    def release(self, nonce: str) -> None:
-        """Forget ``nonce`` (nothing was issued with it)."""
-        with self._lock:
-            self._seen.pop(nonce, None)
-
-
-_SPENT_LOCK = threading.Lock()
-
-
-def _process_spent(request: Request) -> _SpentNonces:
-    with _SPENT_LOCK:
-        found = getattr(request.app.state, "spent_issue_nonces", None)
-        if not isinstance(found, _SpentNonces):
-            found = _SpentNonces()
-            request.app.state.spent_issue_nonces = found
-        return found
-
-
 def _nonce_mac(request: Request, username: str, random_part: str) -> str:
     """The nonce's signature: HMAC-SHA256 keyed by the session's CSRF token over
     the account and the random part (so a nonce is good for one session and one
@@ -141,41 +99,19 @@ def _issue_form_nonce(request: Request, username: str) -> str:
     return f"{random_part}.{_nonce_mac(request, username, random_part)}"
 
 
-def _spend_issue_nonce(
-    request: Request, username: str, nonce: str
-) -> tuple[int, str] | None:
-    """Use ``nonce`` to issue a token to ``username``: None when it may, else the
-    answer's status and why not. A nonce of another session or account (or none) is out of date; one used
-    already (kept in the session, :data:`SESSION_SPENT_NONCES`, and in this
-    process, :data:`PROCESS_SPENT_NONCES`) issued its token already."""
+def _check_issue_nonce(request: Request, username: str, nonce: str) -> str | None:
+    """The random part of ``nonce`` when it is a nonce this session's form for
+    ``username`` carried, else None (another session's or account's, or none: out
+    of date). Whether it issued a token already is the store's to say
+    (:func:`avert.workflows.users.issue_token`): the session and the process knew
+    only the posts they took, and two posts of one form at two server processes
+    both passed."""
     random_part, _, mac = nonce.partition(".")
     if not random_part or not hmac.compare_digest(
         mac, _nonce_mac(request, username, random_part)
     ):
-        return 400, (
-            "This form to issue a token is out of date (or for another account): "
-            "nothing was issued. Use the form below."
-        )
-    spent = request.session.get("issued_nonces")
-    spent = [n for n in spent if isinstance(n, str)] if isinstance(spent, list) else []
-    if random_part in spent or not _process_spent(request).spend(random_part):
-        return 409, (
-            "A token was already issued from this form (a reload sends it again): "
-            "nothing more was issued. Its value was shown once, on the answer to "
-            "the form; if it was not copied, revoke it below and issue another."
-        )
-    request.session["issued_nonces"] = [*spent, random_part][-SESSION_SPENT_NONCES:]
-    return None
-
-
-def _release_issue_nonce(request: Request, nonce: str) -> None:
-    """Undo :func:`_spend_issue_nonce` when no token was issued (the account was
-    disabled meanwhile): the same form may issue one once it is enabled."""
-    random_part = nonce.partition(".")[0]
-    _process_spent(request).release(random_part)
-    spent = request.session.get("issued_nonces")
-    if isinstance(spent, list):
-        request.session["issued_nonces"] = [n for n in spent if n != random_part]
+        return None
+    return random_part
 
 
 def _accounts(request: Request) -> list[dict[str, Any]]:
@@ -401,24 +337,34 @@ def issue_token(
     digest, the audit row its id.
 
     Once per form: ``issue_nonce`` (:func:`_issue_form_nonce`) sent again, as a
-    reload of this answer does, issues nothing (409) and says a token was issued
-    from it already. Refused with another token (``Authorization: Bearer``), as
-    every change of accounts is (:func:`_from_a_session`): a token is issued from
-    a signed-in session."""
+    reload of this answer or a double click does, issues nothing (409) and says a
+    token was issued from it already; the store keeps the nonce's digest with the
+    token, so this holds whichever server process takes each post. A form refused
+    (the account disabled meanwhile) issued nothing and stays good. Refused with
+    another token (``Authorization: Bearer``), as every change of accounts is
+    (:func:`_from_a_session`): a token is issued from a signed-in session."""
     store = _ctx(request).store
     name = _account(request, username)["username"]
-    refused = _spend_issue_nonce(request, name, issue_nonce)
-    if refused is not None:
-        status, why = refused
-        return _account_page(request, name, status=status, form="tokens", error=why)
+    random_part = _check_issue_nonce(request, name, issue_nonce)
+    if random_part is None:
+        why = (
+            "This form to issue a token is out of date (or for another account): "
+            "nothing was issued. Use the form below."
+        )
+        return _account_page(request, name, status=400, form="tokens", error=why)
     try:
-        value = users.issue_token(store, name, by=current_user(request).username)
-    except ConfigError as err:
-        _release_issue_nonce(request, issue_nonce)
+        value = users.issue_token(
+            store, name, by=current_user(request).username, form_nonce=random_part
+        )
+    except ConflictError:  # before ConfigError, which it is
+        why = (
+            "A token was already issued from this form (a reload sends it again): "
+            "nothing more was issued. Its value was shown once, on the answer to "
+            "the form; if it was not copied, revoke it below and issue another."
+        )
+        return _account_page(request, name, status=409, form="tokens", error=why)
+    except ConfigError as err:  # nothing issued: the form stays good
         return _account_page(request, name, status=400, form="tokens", error=str(err))
-    except Exception:  # nothing issued (a refusal, the store): the form stays good
-        _release_issue_nonce(request, issue_nonce)
-        raise
     # every answer of the app is ``Cache-Control: no-store`` (SECURITY_HEADERS)
     return _account_page(request, name, new_token=value)
 

@@ -34,7 +34,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from avert.config.settings import Settings
 from avert.config.timezone import local_now
-from avert.errors import ConfigError, NotFound, PermissionDenied, TooManyAttempts
+from avert.errors import (
+    ConfigError,
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
 from avert.policy import ROLES, Decision, decide
 from avert.store import Store, audit, sign_ins
 from avert.store.users import (
@@ -1002,10 +1008,15 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_token(store: Store, username: str, *, by: str | None = None) -> str:
+def issue_token(
+    store: Store, username: str, *, by: str | None = None, form_nonce: str | None = None
+) -> str:
     """Make a new API token for ``username`` and return it (shown once, never kept).
 
-    Refused, nothing written: no such account (:class:`NotFound`); a disabled
+    Refused, nothing written: a ``form_nonce`` (the web app's issue form, one
+    token per form) that issued a token already, kept as its SHA-256 with the
+    token under a unique constraint, so whichever server process takes the second
+    post (:class:`ConflictError`); no such account (:class:`NotFound`); a disabled
     account (:class:`ConfigError`: its tokens do not work while it is disabled, and
     a token issued then would start working the moment it is enabled); in the web
     app, ``by`` no longer an enabled administrator (:func:`_check_acting_admin`),
@@ -1035,10 +1046,14 @@ def issue_token(store: Store, username: str, *, by: str | None = None) -> str:
             "created_at": _now(store),
             "revoked_at": None,
             "last_used_at": None,
+            "issue_nonce_sha256": None if form_nonce is None else _digest(form_nonce),
         },
         check=check,
     )
-    if not added:
+    if added == "form_used":
+        msg = "A token was already issued from this form: nothing more was issued."
+        raise ConflictError(msg)
+    if added == "no_account":
         msg = f"No user {username!r}"
         raise NotFound(msg)
     _audit_change(store, f"token:{token_id}", f"API token issued to {username}", by)
@@ -1077,9 +1092,11 @@ def revoke_token(
 
 
 def list_tokens(store: Store, username: str | None = None) -> pl.DataFrame:
-    """Tokens (public id, owner, issued, revoked, last used), never their digests;
-    the oldest first."""
-    return read_tokens(store, username=username).drop("token_sha256")
+    """Tokens (public id, owner, issued, revoked, last used), never their digests
+    (nor their issue form's); the oldest first."""
+    return read_tokens(store, username=username).drop(
+        "token_sha256", "issue_nonce_sha256"
+    )
 
 
 #: A token's use is written to the audit log (and its ``last_used_at`` stamped) at
