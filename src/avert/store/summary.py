@@ -32,7 +32,6 @@ __all__ = [
     "latest_incident_at",
     "latest_stop_at",
     "month_only_incidents",
-    "profile_classified",
     "record_sources",
     "status_summary",
 ]
@@ -123,17 +122,6 @@ def status_summary(store: Store) -> dict[str, Any]:
         "last_loaded_at": None if last is None else last.isoformat(),
     }
     return out
-
-
-def profile_classified(store: Store, profile: str) -> bool:
-    """Whether ``classifications`` holds a row of definition ``profile``: one query
-    stopping at the first (:func:`classified_profiles` groups the whole table)."""
-    frame = store._query(
-        'SELECT 1 AS one FROM "classifications" WHERE "profile" = ? LIMIT 1',
-        [profile],
-        schema={"one": pl.Int64()},
-    )
-    return frame.height > 0
 
 
 def classified_profiles(store: Store) -> list[str]:

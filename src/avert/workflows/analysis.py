@@ -42,7 +42,6 @@ from avert.classify.harm import expected_harm_origin
 from avert.config.risk import load_risk_config
 from avert.errors import NotFound, SchemaError
 from avert.store import Store, audit, queries
-from avert.store.summary import profile_classified
 
 __all__ = [
     "AnalysisFrames",
@@ -132,68 +131,6 @@ def load_analysis_incidents(
         ``incidents`` (analysed), ``area`` (every incident of the window, for place
         populations) and notes saying what happened.
     """
-    if date_from is not None and date_to is not None:
-        joined, area, stored = _read_window_classified(
-            store, profile, date_from, date_to, columns
-        )
-    else:
-        joined, area, stored = _read_all_classified(
-            store, profile, date_from, date_to, columns
-        )
-    return classification_policy(
-        joined,
-        area,
-        profile=profile,
-        stored=stored,
-        violence_only=violence_only,
-        require=require,
-    )
-
-
-_READ_CLASS_COLUMNS: Final = ("in_definition", "category", "harm_days")
-
-
-def _read_window_classified(
-    store: Store,
-    profile: str,
-    date_from: dt.datetime,
-    date_to: dt.datetime,
-    columns: Sequence[str],
-) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
-    """The window's incidents joined in SQL to their classification under
-    ``profile`` (:func:`~avert.store.queries.classified_between`: only those of the
-    window's incidents, not every one of the definition), the incidents alone, and
-    whether the definition has any stored classification (asked of the store only
-    when none of the window's incidents has one). The frames are those the reads
-    of the whole definition (:func:`_read_all_classified`) give, columns in the
-    same order."""
-    names = list(columns)
-    read = queries.classified_between(
-        store,
-        date_from,
-        date_to,
-        columns=names,
-        profile=profile,
-        class_columns=_READ_CLASS_COLUMNS,
-    )
-    area = read.select(names)
-    stored = read["in_definition"].null_count() < read.height or profile_classified(
-        store, profile
-    )
-    joined = read.select(*names, *_READ_CLASS_COLUMNS) if stored else area
-    return joined, area, stored
-
-
-def _read_all_classified(
-    store: Store,
-    profile: str,
-    date_from: dt.datetime | None,
-    date_to: dt.datetime | None,
-    columns: Sequence[str],
-) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
-    """The incidents of a window open at one end or both, left-joined to the
-    definition's classifications read whole; the incidents alone; whether the
-    definition has any."""
     where: list[tuple[str, str, object]] = []
     if date_from is not None:
         where.append(("occurred_from", ">=", date_from))
@@ -202,7 +139,7 @@ def _read_all_classified(
     area = store.read_frame("incidents", columns=list(columns), where=where)
     classes = store.read_frame(
         "classifications",
-        columns=["incident_id", *_READ_CLASS_COLUMNS],
+        columns=["incident_id", "in_definition", "category", "harm_days"],
         where=[("profile", "=", profile)],
     )
     joined = (
@@ -210,7 +147,14 @@ def _read_all_classified(
         if classes.height == 0
         else area.join(classes, on="incident_id", how="left")
     )
-    return joined, area, classes.height > 0
+    return classification_policy(
+        joined,
+        area,
+        profile=profile,
+        stored=classes.height > 0,
+        violence_only=violence_only,
+        require=require,
+    )
 
 
 def classification_policy(
