@@ -105,21 +105,14 @@ def _load_toronto(work: Path) -> str:
     url = f"sqlite:///{work / 'toronto.db'}"
     csv = TORONTO / "toronto-mci-2017-2021.csv"
     print(f"loading {csv.name} into {work / 'toronto.db'} ...", flush=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "avert",
-            "ingest",
-            "table",
-            str(csv),
-            "--mapping",
-            "toronto-mci",
-        ],
-        env=_env(url),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    avert = [sys.executable, "-m", "avert"]
+    for args in (
+        ["db", "init"],  # a load needs a store made first
+        ["ingest", "table", str(csv), "--mapping", "toronto-mci"],
+    ):
+        subprocess.run(
+            [*avert, *args], env=_env(url), check=True, stdout=subprocess.DEVNULL
+        )
     return url
 
 

@@ -52,7 +52,7 @@ def _both(
         date_to=dt.datetime.combine(_DAY + dt.timedelta(days=1), dt.time()),
         violence_only=violence_only,
     )
-    board, notes = performance_incidents(
+    board, _, notes = performance_incidents(
         store,
         by=None,
         date_from=_DAY,

@@ -87,9 +87,9 @@ def _check_area_field(store: Store, by: str | None) -> None:
     if by not in AREA_FIELDS:
         msg = f"--by must be one of {', '.join(AREA_FIELDS)}, not {by!r}"
         raise NotFound(msg)
+    if columns_with_data(store, INCIDENTS, (by,)):
+        return  # (one query; the others' only to name them when it has none)
     present = area_fields_with_data(store)
-    if by in present:
-        return
     if present:
         msg = (
             f"No incident in the store records a {by!r}: split by "
@@ -111,8 +111,10 @@ def _incidents(
     date_to: dt.date,
     profile: str,
     violence_only: bool,
-) -> tuple[pl.DataFrame, list[str]]:
-    """Incidents of the days through the one reader of classified incidents.
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Incidents of the days through the one reader of classified incidents, every
+    incident of the days (of any kind: the coverage of the window is judged from
+    them, :func:`_records_of`) and the notes.
 
     Unclassified (no stored classifications for ``profile``): every incident counts
     and the categories are police.uk crime types. Classified: the categories are
@@ -136,16 +138,22 @@ def _incidents(
     notes = list(frames.notes)
     if not frames.classified:
         notes.append("Categories are police.uk crime types.")
-        return frames.incidents.with_columns(
-            pl.col("crime_type").alias("category")
-        ), notes
+        return (
+            frames.incidents.with_columns(pl.col("crime_type").alias("category")),
+            frames.area,
+            notes,
+        )
     # a police.uk row in the definition on its category alone has no profile
     # category: it is a series of its own, as 'avert classify' lists it; a row
     # outside the definition (violence_only=False) counts under its crime type, so
     # the categories still add up to the total
-    return frames.incidents.with_columns(
-        category_label().fill_null(pl.col("crime_type")).alias("category")
-    ), notes
+    return (
+        frames.incidents.with_columns(
+            category_label().fill_null(pl.col("crime_type")).alias("category")
+        ),
+        frames.area,
+        notes,
+    )
 
 
 def run_performance(
@@ -184,7 +192,7 @@ def run_performance(
     baseline_from, baseline_to, date_from, date_to, cut_notes = _whole_periods(
         unit, baseline_from, baseline_to, date_from, date_to
     )
-    incidents, notes = _judged_incidents(
+    incidents, records, notes = _judged_incidents(
         store,
         unit=unit,
         by=by,
@@ -197,6 +205,7 @@ def run_performance(
     series, gap_notes = _covered_series(
         store,
         incidents,
+        records,
         unit=unit,
         by=by,
         date_from=baseline_from,
@@ -259,14 +268,16 @@ def _judged_incidents(
     profile: str,
     violence_only: bool,
     measure: Literal["count", "harm"],
-) -> tuple[pl.DataFrame, list[str]]:
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     """The incidents a series counts (:func:`_incidents`; a weekly one without the
-    month-only ones, :func:`_without_month_only`), with their notes.
+    month-only ones, :func:`_without_month_only`), the window's records
+    (:func:`_records_of` every incident of the window, read once with them) and
+    the notes.
 
     Refuses an empty store (an empty table and "run 'avert classify' first" said
     nothing of the cause) and harm without classifications for ``profile``.
     """
-    incidents, notes = _incidents(
+    incidents, window, notes = _incidents(
         store,
         by=by,
         date_from=date_from,
@@ -289,12 +300,13 @@ def _judged_incidents(
             "Run 'avert classify' first, or judge counts."
         )
         raise SchemaError(msg)
-    return incidents, notes
+    return incidents, _records_of(window), notes
 
 
 def _covered_series(
     store: Store,
     incidents: pl.DataFrame,
+    records: pl.DataFrame,
     *,
     unit: Unit,
     by: str | None,
@@ -307,10 +319,10 @@ def _covered_series(
     data do not cover (:func:`_without_uncovered_periods`), with the notes saying
     which, and why a window left with no series at all has none; a minor
     supplier's records are first left out of the series of the areas whose
-    periods it did not all load (:func:`_without_minor_gaps`)."""
+    periods it did not all load (:func:`_without_minor_gaps`). ``records``: the
+    window's records (:func:`_records_of`), from the incidents' own read."""
     counted = _area_supplier_counts(incidents, by, unit)
     suppliers = _area_suppliers(counted)
-    records = _window_records(store, date_from, date_to)
     loaded = _loaded_by_supplier(
         records, unit=unit, date_from=date_from, date_to=date_to
     )
@@ -672,19 +684,28 @@ def _window_records(
 ) -> pl.DataFrame:
     """``occurred_from``, ``timed`` (the record says more than its month) and
     :func:`supplier` of every incident in the store from ``first_day`` to
-    ``last_day``: the one read the coverage of a window is judged from."""
-    frame = store.read_frame(
-        "incidents",
-        columns=["occurred_from", "time_precision", "force", "source"],
-        where=[
-            ("occurred_from", ">=", dt.datetime.combine(first_day, dt.time())),
-            (
-                "occurred_from",
-                "<",
-                dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()),
-            ),
-        ],
+    ``last_day``: the one read the coverage of a window is judged from
+    (:func:`_records_of`)."""
+    return _records_of(
+        store.read_frame(
+            "incidents",
+            columns=["occurred_from", "time_precision", "force", "source"],
+            where=[
+                ("occurred_from", ">=", dt.datetime.combine(first_day, dt.time())),
+                (
+                    "occurred_from",
+                    "<",
+                    dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()),
+                ),
+            ],
+        )
     )
+
+
+def _records_of(frame: pl.DataFrame) -> pl.DataFrame:
+    """``occurred_from``, ``timed``, ``supplier``, ``named_force`` and
+    ``month_dated`` of a window's incidents (``occurred_from``, ``time_precision``,
+    ``force``, ``source``; :func:`_window_records`)."""
     force = pl.col("force").cast(pl.String).str.strip_chars()
     records = frame.select(
         "occurred_from",
