@@ -10,10 +10,17 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from avert.access import Pseudonymiser
 from avert.briefing.context import BriefingContext, links, prepare
-from avert.briefing.incidents import incidents_section, ranked_incidents
+from avert.briefing.incidents import (
+    _item_columns,
+    _items,
+    incidents_section,
+    ranked_incidents,
+)
 from briefing.factory import make_frames
 
 AT = dt.datetime(2025, 3, 10, 8)
@@ -85,3 +92,105 @@ def test_incident_items_are_those_of_the_row_by_row_assembly(audience: str) -> N
         assert got == want
         assert [list(p) for p in got["people"]] == [list(p) for p in want["people"]]
         assert list(got["links"]) == ["incident_id", "person_id", "group_id"]
+
+
+def _frames_without(case: str) -> dict[str, pl.DataFrame]:
+    """The factory's frames with no incident in the window, no people at all, or a
+    single incident in the window."""
+    frames = make_frames(3000, at=AT, seed=11)
+    incidents = frames["incidents"]
+    window_start = AT - dt.timedelta(days=28)
+    before = incidents.filter(pl.col("occurred_from") < window_start)
+    if case == "no incident":
+        frames["incidents"] = before
+    elif case == "no people":
+        frames["involvements"] = frames["involvements"].head(0)
+    else:  # one incident
+        recent = incidents.filter(
+            (pl.col("occurred_from") >= window_start) & pl.col("in_definition")
+        )
+        frames["incidents"] = pl.concat([before, recent.head(1)])
+    return frames
+
+
+@pytest.mark.parametrize("audience", ["police", "partner"])
+@pytest.mark.parametrize("case", ["no incident", "no people", "one incident"])
+def test_incident_items_of_odd_windows_are_those_of_the_row_by_row_assembly(
+    case: str, audience: str
+) -> None:
+    """An empty window (list columns of an empty frame), incidents with no known
+    people (every ``people`` list empty) and a single incident."""
+    frames = _frames_without(case)
+    ctx = prepare(
+        frames["incidents"],
+        frames["involvements"],
+        at=AT,
+        hours=24 * 28,
+        audience=audience,
+        pseudonymiser=Pseudonymiser() if audience == "partner" else None,
+        tables={
+            k: v for k, v in frames.items() if k not in ("incidents", "involvements")
+        },
+    )
+    built = incidents_section(ctx).items
+    expected = _row_by_row(ctx)
+    assert len(expected) == {"no incident": 0, "one incident": 1}.get(
+        case, len(expected)
+    )
+    assert built == expected
+    assert [list(item) for item in built] == [list(item) for item in expected]
+
+
+_IDS = st.one_of(
+    st.none(),
+    # pieces beyond ASCII: accented, a combining mark, a ligature, astral ones
+    st.lists(
+        st.sampled_from(["a", "B", "0", "\u00e9", "e\u0301", "\ufb01", "\U0001f600"]),
+        max_size=3,
+    ).map("".join),
+)
+
+
+@given(
+    people=st.lists(st.lists(_IDS, max_size=5), min_size=1, max_size=4),
+    groups=st.lists(st.lists(_IDS, max_size=4), min_size=1, max_size=4),
+)
+@settings(max_examples=200, deadline=None)
+def test_link_ids_are_sorted_as_links_sorts_them(
+    people: list[list[str | None]], groups: list[list[str | None]]
+) -> None:
+    """Polars' sort of the ids (UTF-8 bytes) is Python's code point order, nulls
+    and repeats dropped, for ids beyond ASCII, combining marks and astral ones."""
+    n = min(len(people), len(groups))
+    person = pl.Struct(
+        {
+            "person_id": pl.String(),
+            "role": pl.String(),
+            "name": pl.String(),
+            "groups": pl.List(pl.String()),
+        }
+    )
+    ranked = pl.DataFrame(
+        {
+            "rank": list(range(1, n + 1)),
+            "incident_id": [f"i{k}" for k in range(n)],
+            "people": [
+                [
+                    {"person_id": p, "role": "victim", "name": None, "groups": []}
+                    for p in ps
+                ]
+                for ps in people[:n]
+            ],
+            "group_ids": groups[:n],
+        },
+        schema={
+            "rank": pl.Int64(),
+            "incident_id": pl.String(),
+            "people": pl.List(person),
+            "group_ids": pl.List(pl.String()),
+        },
+    )
+    items = _items(_item_columns(ranked, partner=False))
+    assert [item["links"] for item in items] == [
+        links([f"i{k}"], people[k], groups[k]) for k in range(n)
+    ]

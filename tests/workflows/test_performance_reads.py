@@ -97,3 +97,44 @@ def test_performance_reads_the_window_once(
     window = [s for s in sqls if '"occurred_from" >= ' in s and "incidents" in s]
     assert len(window) == 1, window
     assert len([s for s in sqls if "IS NOT NULL LIMIT 1" in s]) == 1
+
+
+def test_coverage_records_are_those_of_a_read_of_their_own(store: Store) -> None:
+    """The window's records taken from the incidents' read are the rows a read of
+    their own gave: every kind (classified outside the definition too), month-only
+    police.uk rows, a minor supplier, a force with padding; undated rows in neither."""
+    from avert.workflows.performance import _judged_incidents, _window_records
+
+    _append(store, "new", dt.date(2023, 1, 1), 180)
+    month_only = pl.DataFrame(
+        {
+            "incident_id": [f"uk{i:03d}" for i in range(24)] + ["undated"],
+            "source": ["police.uk"] * 24 + ["test"],
+            "force": [" Testshire "] * 24 + ["Testshire"],
+            "occurred_from": [
+                dt.datetime(2023 + i // 12, i % 12 + 1, 1) for i in range(24)
+            ]
+            + [None],
+            "time_precision": ["month"] * 24 + ["exact"],
+            "crime_type": ["Robbery"] * 25,
+        },
+        schema_overrides={"occurred_from": pl.Datetime("us")},
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", month_only)
+    classify_store(store, profile="avb-2010")
+    first, last = dt.date(2023, 1, 1), dt.date(2024, 6, 30)
+    for unit in ("month", "week"):
+        _, records, _ = _judged_incidents(
+            store,
+            unit=unit,  # type: ignore[arg-type]
+            by="ward",
+            date_from=first,
+            date_to=last,
+            profile="avb-2010",
+            violence_only=True,
+            measure="count",
+        )
+        own = _window_records(store, first, last)
+        assert records.height == own.height == 180 + 18
+        assert records.sort(pl.all()).equals(own.sort(pl.all()))
