@@ -141,3 +141,50 @@ def test_an_area_scoped_partner_sees_their_area_under_pseudonyms(
     assert "2 of the force&#39;s list are in no area" in page.text
     assert _listed(page.text) == []  # a pseudonym, never a police id
     assert "area=South" in _audit_reason(any_store, "south")
+
+
+def test_a_victim_placed_by_their_assessments_incident_is_their_areas(
+    any_store: Store,
+) -> None:
+    """P1's DASH assessment (visible high risk) was prompted by an incident in
+    North of more than 12 months before: no domestic incident of the window
+    places P1, but the assessment's incident does. North's list shows P1, South's
+    does not, and the note's victims in no area leave P1 out."""
+    _store(any_store)
+    long_ago = _AT - dt.timedelta(days=400)
+    with any_store.transaction() as tx:
+        tx.append("people", pl.DataFrame({"person_id": ["P1"], "source": "t"}))
+        tx.append(
+            "incidents",
+            pl.DataFrame(
+                {
+                    "incident_id": ["P1-old"],
+                    "occurred_from": [long_ago],
+                    "borough": ["NORTH"],
+                    "domestic": [True],
+                    "source": ["test"],
+                    "time_precision": ["exact"],
+                    "crime_type": ["Violence with injury"],
+                }
+            ),
+        )
+        tx.append(
+            "dash",
+            pl.DataFrame(
+                {
+                    "assessment_id": ["A-P1"],
+                    "person_id": ["P1"],
+                    "incident_id": ["P1-old"],
+                    "assessed_at": [_AT - dt.timedelta(days=3)],
+                    **{f"q{n}": ["yes"] for n in range(1, 16)},
+                }
+            ),
+        )
+    north = _client(any_store, "north", "analyst", "North").get("/marac")
+    assert north.status_code == 200, north.text[:800]
+    assert "P1</a>" in north.text
+    assert "3 of 3 domestic abuse victims of area North meet" in north.text
+    assert "2 of the force&#39;s list are in no area" in north.text
+    south = _client(any_store, "south", "analyst", "South").get("/marac")
+    assert "P1</a>" not in south.text
+    assert "1 of 1 domestic abuse victims of area South meet" in south.text

@@ -111,7 +111,7 @@ def marac(
         typer.Option(
             "--area",
             help="One area's victims only (those with a domestic incident of the "
-            "window in it): a borough or local authority, or an LSOA code, as "
+            "window in it, or whose DASH assessment's incident is in it): a borough or local authority, or an LSOA code, as "
             "avert brief --area. A note counts the force's victims in no area.",
         ),
     ] = None,

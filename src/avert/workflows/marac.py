@@ -111,7 +111,8 @@ def run_marac(
     notes = list(result.notes)
     if area is not None:
         frames = (incidents, involvements, assessments)
-        result = _area_list(result, frames, area, config=config)
+        prompted = _dash_places(store, assessments, when)
+        result = _area_list(result, frames, prompted, area, config=config)
         notes = list(result.notes)
     if assessments.height == 0:
         notes.insert(0, _NO_DASH_NOTE)
@@ -145,17 +146,19 @@ def run_marac(
 def _area_list(
     force: MaracResult,
     frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    prompted: pl.DataFrame,
     area: str,
     *,
     config: RiskConfig,
 ) -> MaracResult:
     """``force`` (the force's list) for ``area``: the criteria counted again over
-    the records of the area's victims (:func:`area_victims`) alone, so that the
-    population, the make-up and the notes are theirs; the note of
+    the records of the area's victims (:func:`area_victims`; ``prompted``: the
+    places of their DASH assessments' incidents, :func:`_dash_places`) alone, so
+    that the population, the make-up and the notes are theirs; the note of
     :func:`area_note` counts the force's victims in no area."""
     incidents, involvements, assessments = frames
     mine = pl.col("person_id").is_in(
-        area_victims(incidents, involvements, area).implode()
+        area_victims(incidents, involvements, area, prompted=prompted).implode()
     )
     theirs = involvements.filter(mine)
     result = marac_referrals(
@@ -166,7 +169,7 @@ def _area_list(
         config=config,
     )
     listed = force.frame["person_id"]
-    placed = area_victims(incidents, involvements, None)
+    placed = area_victims(incidents, involvements, None, prompted=prompted)
     unplaced = listed.filter(~listed.is_in(placed.implode())).len()
     return replace(
         result,
@@ -179,51 +182,92 @@ def _area_list(
     )
 
 
+def _dash_places(
+    store: Store, assessments: pl.DataFrame, at: dt.datetime
+) -> pl.DataFrame:
+    """Each victim's latest DASH assessment up to ``at`` (the one the list counts)
+    with the place of the incident that prompted it (``person_id`` and the area
+    columns), whenever that incident occurred: an assessment names no place, but
+    its incident does."""
+    columns = ["person_id", *AREA_COLUMNS]
+    if "incident_id" not in assessments.columns or assessments.height == 0:
+        return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+    latest = (
+        assessments.filter(pl.col("assessed_at") <= at)
+        .sort("person_id", "assessed_at", "assessment_id")
+        .group_by("person_id", maintain_order=True)
+        .last()
+        .filter(pl.col("incident_id").is_not_null())
+        .select("person_id", "incident_id")
+    )
+    places = store.read_frame(
+        "incidents",
+        columns=["incident_id", *AREA_COLUMNS],
+        where=[("incident_id", "in", latest["incident_id"].unique().to_list())],
+    )
+    return latest.join(places, on="incident_id").select(
+        "person_id", *(c for c in AREA_COLUMNS if c in places.columns)
+    )
+
+
+def _placed(area: str | None, columns: list[str]) -> pl.Expr:
+    """Rows in ``area`` (:func:`avert.areas.in_area`), or, for None, naming one."""
+    if area is not None:
+        return in_area(area, columns)
+    named = [c for c in AREA_COLUMNS if c in columns]
+    if not named:
+        return pl.lit(value=False)
+    return pl.any_horizontal(
+        pl.col(c).cast(pl.String).str.strip_chars().ne("").fill_null(value=False)
+        for c in named
+    )
+
+
 def area_victims(
-    incidents: pl.DataFrame, involvements: pl.DataFrame, area: str | None
+    incidents: pl.DataFrame,
+    involvements: pl.DataFrame,
+    area: str | None,
+    *,
+    prompted: pl.DataFrame | None = None,
 ) -> pl.Series:
     """The victims of a domestic incident of ``incidents`` (the escalation window's)
     in ``area`` (its borough or LSOA, :func:`avert.areas.in_area`, the pages' one
-    rule), or, for None, in any area (naming a borough or an LSOA).
+    rule), or, for None, in any area (naming a borough or an LSOA); and the
+    victims whose DASH assessment's incident is there (``prompted``: ``person_id``
+    and the area columns of that incident, whenever it occurred).
 
     A victim is placed by the incidents the list counts them on (potential
-    escalation), as the briefing places an incident; a DASH assessment names no
-    place, so a victim known by one alone is in no area.
+    escalation), as the briefing places an incident, and by the incident that
+    prompted their assessment (visible high risk); a victim known by an
+    assessment naming no incident alone is in no area.
     """
-    columns = [c for c in AREA_COLUMNS if c in incidents.columns]
-    if area is not None:
-        placed = in_area(area, incidents.columns)
-    elif columns:
-        placed = pl.any_horizontal(
-            pl.col(c).cast(pl.String).str.strip_chars().ne("").fill_null(value=False)
-            for c in columns
-        )
-    else:
-        placed = pl.lit(value=False)
     domestic = pl.col("domestic").cast(pl.Boolean).fill_null(value=False)
     local = (
-        incidents.filter(domestic & placed)["incident_id"]
+        incidents.filter(domestic & _placed(area, incidents.columns))["incident_id"]
         if "domestic" in incidents.columns
         else pl.Series("incident_id", [], dtype=pl.String)
     )
-    return (
-        involvements.filter(
-            (pl.col("role") == "victim") & pl.col("incident_id").is_in(local.implode())
-        )["person_id"]
-        .unique()
-        .sort()
+    by_incident = involvements.filter(
+        (pl.col("role") == "victim") & pl.col("incident_id").is_in(local.implode())
+    )["person_id"]
+    by_dash = (
+        pl.Series("person_id", [], dtype=pl.String)
+        if prompted is None
+        else prompted.filter(_placed(area, prompted.columns))["person_id"]
     )
+    return pl.concat([by_incident, by_dash]).unique().sort()
 
 
 def area_note(area: str, unplaced: int) -> str:
     """The note of an area's list: it shows the area's victims only, and how many of
     the force's list are in no area (their records name no place)."""
     return (
-        f"Area {area}: the victims with a domestic incident of the window in it. "
-        f"{unplaced:,} of the force's list are in no area (a DASH assessment with "
-        "no domestic incident in the window, or domestic incidents naming no "
-        "borough or LSOA) and are not shown here: the force-wide list (a user "
-        "without an area) shows them."
+        f"Area {area}: the victims with a domestic incident of the window in it, "
+        "or whose DASH assessment's incident is in it. "
+        f"{unplaced:,} of the force's list are in no area (a DASH assessment "
+        "naming no incident with a place and no domestic incident in the window, "
+        "or domestic incidents naming no borough or LSOA) and are not shown here: "
+        "the force-wide list (a user without an area) shows them."
     )
 
 
