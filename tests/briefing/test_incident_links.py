@@ -64,10 +64,9 @@ def _frames() -> dict[str, pl.DataFrame]:
     return frames
 
 
-@pytest.mark.parametrize("audience", ["police", "partner"])
-def test_incident_items_are_those_of_the_row_by_row_assembly(audience: str) -> None:
-    frames = _frames()
-    ctx = prepare(
+def _context(frames: dict[str, pl.DataFrame], audience: str) -> BriefingContext:
+    """The briefing's context of the four weeks to :data:`AT` for ``audience``."""
+    return prepare(
         frames["incidents"],
         frames["involvements"],
         at=AT,
@@ -78,6 +77,12 @@ def test_incident_items_are_those_of_the_row_by_row_assembly(audience: str) -> N
             k: v for k, v in frames.items() if k not in ("incidents", "involvements")
         },
     )
+
+
+@pytest.mark.parametrize("audience", ["police", "partner"])
+def test_incident_items_are_those_of_the_row_by_row_assembly(audience: str) -> None:
+    frames = _frames()
+    ctx = _context(frames, audience)
     built = incidents_section(ctx).items
     expected = _row_by_row(ctx)
     assert len(built) == len(expected) > 50
@@ -121,17 +126,7 @@ def test_incident_items_of_odd_windows_are_those_of_the_row_by_row_assembly(
     """An empty window (list columns of an empty frame), incidents with no known
     people (every ``people`` list empty) and a single incident."""
     frames = _frames_without(case)
-    ctx = prepare(
-        frames["incidents"],
-        frames["involvements"],
-        at=AT,
-        hours=24 * 28,
-        audience=audience,
-        pseudonymiser=Pseudonymiser() if audience == "partner" else None,
-        tables={
-            k: v for k, v in frames.items() if k not in ("incidents", "involvements")
-        },
-    )
+    ctx = _context(frames, audience)
     built = incidents_section(ctx).items
     expected = _row_by_row(ctx)
     assert len(expected) == {"no incident": 0, "one incident": 1}.get(

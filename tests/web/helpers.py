@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -37,6 +40,31 @@ def migrated_store(path: Path, template_db: Path) -> Store:
     shutil.copyfile(template_db, path)
     store = Store(f"sqlite:///{path}")
     store.check()  # at the newest revision (an upgrade would load every migration)
+    return store
+
+
+def two_forces_monthly_store(
+    path: Path, template_db: Path, per_month: Callable[[str, dt.date], int]
+) -> Store:
+    """A migrated store holding Force A's and Force B's police.uk-style monthly
+    violence records from January 2022 to December 2024, ``per_month(force,
+    month)`` records each month (0: the month not loaded)."""
+    store = migrated_store(path, template_db)
+    months = pl.date_range(dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True)
+    rows = [
+        {"occurred_from": dt.datetime(m.year, m.month, 1), "force": force}
+        for m in months.to_list()
+        for force in ("Force A", "Force B")
+        for _ in range(per_month(force, m))
+    ]
+    frame = pl.DataFrame(rows).with_columns(
+        pl.format("i{}", pl.int_range(pl.len())).alias("incident_id"),
+        pl.lit("policeuk").alias("source"),
+        pl.lit("month").alias("time_precision"),
+        pl.lit("Violence and sexual offences").alias("crime_type"),
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", frame)
     return store
 
 

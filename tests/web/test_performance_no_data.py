@@ -17,28 +17,16 @@ from avert.config.settings import load_settings
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, migrated_store, signed_in
+from web.helpers import PASSWORD, SECRET, signed_in, two_forces_monthly_store
 
 
 def _store(path: Path, template_db: Path) -> Store:
-    store = migrated_store(path, template_db)
-    months = pl.date_range(dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True)
-    rows = [
-        {"occurred_from": dt.datetime(m.year, m.month, 1), "force": force}
-        for m in months.to_list()
-        for force in ("Force A", "Force B")
-        if not (force == "Force A" and m == dt.date(2024, 3, 1))
-        for _ in range(20)
-    ]
-    frame = pl.DataFrame(rows).with_columns(
-        pl.format("i{}", pl.int_range(pl.len())).alias("incident_id"),
-        pl.lit("policeuk").alias("source"),
-        pl.lit("month").alias("time_precision"),
-        pl.lit("Violence and sexual offences").alias("crime_type"),
+    """Two forces' monthly records, 2022 to 2024, Force A's March 2024 missing."""
+    return two_forces_monthly_store(
+        path,
+        template_db,
+        lambda force, m: 0 if (force, m) == ("Force A", dt.date(2024, 3, 1)) else 20,
     )
-    with store.transaction() as tx:
-        tx.append("incidents", frame)
-    return store
 
 
 def test_the_performance_page_names_a_force_s_months_not_loaded(

@@ -13,7 +13,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pytest
 
 import avert.workflows.board as board_workflows
@@ -21,28 +20,16 @@ from avert.config.settings import load_settings
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, migrated_store, signed_in
+from web.helpers import PASSWORD, SECRET, signed_in, two_forces_monthly_store
 
 
 def _store(path: Path, template_db: Path) -> Store:
-    """Two forces' monthly records, 2022 to 2024."""
-    store = migrated_store(path, template_db)
-    months = pl.date_range(dt.date(2022, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True)
-    rows = [
-        {"occurred_from": dt.datetime(m.year, m.month, 1), "force": force}
-        for m in months.to_list()
-        for force in ("Force A", "Force B")
-        for _ in range(20 if force == "Force A" or m.year < 2024 else 12)
-    ]
-    frame = pl.DataFrame(rows).with_columns(
-        pl.format("i{}", pl.int_range(pl.len())).alias("incident_id"),
-        pl.lit("policeuk").alias("source"),
-        pl.lit("month").alias("time_precision"),
-        pl.lit("Violence and sexual offences").alias("crime_type"),
+    """Two forces' monthly records, 2022 to 2024 (Force B's fall in 2024)."""
+    return two_forces_monthly_store(
+        path,
+        template_db,
+        lambda force, m: 20 if force == "Force A" or m.year < 2024 else 12,
     )
-    with store.transaction() as tx:
-        tx.append("incidents", frame)
-    return store
 
 
 def test_the_performance_page_runs_the_analysis_once_and_no_equality(

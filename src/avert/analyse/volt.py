@@ -1142,6 +1142,20 @@ def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _harm_notes(window: pl.DataFrame) -> list[str]:
+    """What the window's incidents say of harm: none when every one has a weight."""
+    if "harm_days" not in window.columns:
+        return [
+            "No harm_days column: harm is unavailable (run 'avert classify'); ranked by count."
+        ]
+    if n_no_harm := window["harm_days"].null_count():
+        return [
+            f"{n_no_harm:,} incidents of the window have no harm weight: they count as 0 "
+            "harm days in the totals and in the highest-harm-first order."
+        ]
+    return []
+
+
 def volt_profiles(
     incidents: pl.DataFrame,
     involvements: pl.DataFrame | None = None,
@@ -1180,21 +1194,12 @@ def volt_profiles(
     """
     _check_window(window_days)
     check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
-    notes: list[str] = []
     # one order whatever order the rows came in (SQLite and PostgreSQL return equal
     # times differently): the harm sums are float sums and would follow it
     inc = window_incidents(incidents, at=at, window_days=window_days).sort(
         "occurred_from", "incident_id"
     )
-    if "harm_days" not in incidents.columns:
-        notes.append(
-            "No harm_days column: harm is unavailable (run 'avert classify'); ranked by count."
-        )
-    elif n_no_harm := inc["harm_days"].null_count():
-        notes.append(
-            f"{n_no_harm:,} incidents of the window have no harm weight: they count as 0 "
-            "harm days in the totals and in the highest-harm-first order."
-        )
+    notes = _harm_notes(inc)
     cell_size_m, _ = _place_unit(inc, cell_size_m, notes)
     coverage = _source_coverage(incidents, at=at, window_days=window_days)
     no_trend_note = _no_trend_note(
