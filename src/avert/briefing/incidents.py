@@ -48,6 +48,39 @@ _SHOWN: Final = (
 )
 
 
+def harm_days_text(harm_days: pl.Expr) -> pl.Expr:
+    """Harm days as the briefing's other reasons write them: to one decimal, with
+    thousands separators, no ".0" when whole ("1,460", "2.3", "12,345.6").
+
+    An incident's reason read "harm 1460.0 days" beside "1,460 d" in its row.
+    Vectorised (no Python per row); Polars' rounding to one decimal, as before;
+    up to 999,999,999.9 days (no incident's harm is near it).
+    """
+    tenths_total = (harm_days * 10).round(0).cast(pl.Int64)
+    whole, tenths = tenths_total // 10, tenths_total % 10
+
+    def three(e: pl.Expr) -> pl.Expr:
+        return e.cast(pl.String).str.zfill(3)
+
+    grouped = (
+        pl.when(whole >= 1_000_000)
+        .then(
+            pl.format(
+                "{},{},{}",
+                whole // 1_000_000,
+                three((whole // 1000) % 1000),
+                three(whole % 1000),
+            )
+        )
+        .when(whole >= 1000)
+        .then(pl.format("{},{}", whole // 1000, three(whole % 1000)))
+        .otherwise(whole.cast(pl.String))
+    )
+    return (
+        pl.when(tenths > 0).then(pl.format("{}.{}", grouped, tenths)).otherwise(grouped)
+    )
+
+
 def _reasons(profile: str) -> pl.Expr:
     """Why each incident is on the page, as a list of sentences."""
     return pl.concat_list(
@@ -71,7 +104,7 @@ def _reasons(profile: str) -> pl.Expr:
             pl.when(pl.col("harm_days").is_not_null()).then(
                 pl.format(
                     "harm {} days (Cambridge Crime Harm Index{})",
-                    pl.col("harm_days").round(1),
+                    harm_days_text(pl.col("harm_days")),
                     pl.when(pl.col("harm_source") != "")
                     .then(pl.format(", {}", pl.col("harm_source")))
                     .otherwise(pl.lit("")),
