@@ -38,3 +38,30 @@ def test_known_harm_days() -> None:
         .to_list()
     )
     assert texts == ["1,460", "0", "2.3", "12,345.6", "1,234,567.2", "5,475", None]
+
+
+def test_an_incidents_reason_gives_its_harm_as_written() -> None:
+    """The reason of the incident's row, through the briefing's reasons expression."""
+    from avert.briefing.incidents import _reasons
+
+    frame = pl.DataFrame(
+        {
+            "category": ["most_serious_violence", "common_assault"],
+            "rule_ids": ["msv.gbh", "ca.common"],
+            "crime_type": [None, None],
+            "harm_days": [1460.0, 1.0],
+            "harm_source": ["derived:5D", "derived:105A"],
+            "weapon": ["none", "none"],
+            "injury": ["serious", "none"],
+            "domestic": [False, False],
+            "hate": ["", ""],
+            "gang_related": [False, False],
+            "group_ids": [[], []],
+            "max_victimisations": [1, 1],
+            "n_offending": [1, 1],
+        },
+        schema_overrides={"crime_type": pl.String, "group_ids": pl.List(pl.String)},
+    )
+    reasons = frame.select(_reasons("avb-2010").alias("r"))["r"].to_list()
+    assert "harm 1,460 days (Cambridge Crime Harm Index, derived:5D)" in reasons[0]
+    assert "harm 1 day (Cambridge Crime Harm Index, derived:105A)" in reasons[1]

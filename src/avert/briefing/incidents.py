@@ -103,8 +103,11 @@ def _reasons(profile: str) -> pl.Expr:
             ),
             pl.when(pl.col("harm_days").is_not_null()).then(
                 pl.format(
-                    "harm {} days (Cambridge Crime Harm Index{})",
+                    "harm {} day{} (Cambridge Crime Harm Index{})",
                     harm_days_text(pl.col("harm_days")),
+                    pl.when(harm_days_text(pl.col("harm_days")) == "1")
+                    .then(pl.lit(""))
+                    .otherwise(pl.lit("s")),
                     pl.when(pl.col("harm_source") != "")
                     .then(pl.format(", {}", pl.col("harm_source")))
                     .otherwise(pl.lit("")),
