@@ -195,6 +195,41 @@ def _rank(
     return scored.select(first + [c for c in scored.columns if c not in first])
 
 
+
+def _empty_list_note(
+    per: pl.DataFrame,
+    records: pl.DataFrame,
+    when: str,
+    *,
+    at: dt.datetime,
+    window_days: int,
+    n_in_window: int,
+    who: str,
+    what: str = "incident",
+) -> list[str]:
+    """Why a list is empty: no record in its window at all (say where the records
+    given run, so an empty window does not read as "no one at risk"), or records
+    that name no one in the role scored."""
+    if per.height:
+        return []
+    span = f"the {window_days} days to {at:%Y-%m-%d %H:%M}"
+    if n_in_window:
+        return [
+            f"None of the {n_in_window:,} {what}s of {span} records {who}: the list "
+            "is empty because no one was scored, not because no one is at risk."
+        ]
+    times = records[when].drop_nulls() if when in records.columns else None
+    if times is None or times.is_empty():
+        where = f"there is no {what} on or before {at:%Y-%m-%d}"
+    else:
+        where = (
+            f"the {what}s run from {times.min():%Y-%m-%d} to {times.max():%Y-%m-%d}"
+        )
+    return [
+        f"No {what} in the window ({span}): the list is empty because nothing was "
+        f"recorded then, not because no one is at risk; {where}."
+    ]
+
 def _config(config: RiskConfig | None) -> RiskConfig:
     return default_risk_config() if config is None else config
 
@@ -267,6 +302,15 @@ def offender_risk(
             pl.col("harm_days").sum().alias("harm_days"),
         )
         .with_columns(_days_since("last_at", at))
+    )
+    notes += _empty_list_note(
+        per,
+        incidents,
+        "occurred_from",
+        at=at,
+        window_days=cfg.window_days,
+        n_in_window=inc.height,
+        who=f"anyone as {' or '.join(cfg.roles)}",
     )
     w = cfg.weights
     per = per.with_columns(
@@ -393,6 +437,15 @@ def victim_risk(
     else:
         notes.append("No people.vulnerable: the vulnerability part scores 0.")
         per = per.with_columns(pl.lit(value=False).alias("vulnerable"))
+    notes += _empty_list_note(
+        per,
+        incidents,
+        "occurred_from",
+        at=at,
+        window_days=cfg.window_days,
+        n_in_window=inc.height,
+        who="anyone as victim",
+    )
     w = cfg.weights
     per = per.with_columns(
         _part(per, cfg.repeats, w["repeats"], "n_victimisations").alias("part_repeats"),
@@ -478,6 +531,16 @@ def asb_escalation_risk(
     notes: list[str] = []
     id_col = "person_id" if unit == "caller" else "place_id"
     per = _asb_reports(asb, at=at, unit=unit, cfg=cfg, id_col=id_col)
+    notes += _empty_list_note(
+        per,
+        asb,
+        "occurred_at",
+        at=at,
+        window_days=cfg.window_days,
+        n_in_window=asb.filter(in_window("occurred_at", at, cfg.window_days)).height,
+        who="a caller" if unit == "caller" else "a place (x, y)",
+        what="ASB report",
+    )
     per = _asb_violence_after(
         per,
         incidents,
