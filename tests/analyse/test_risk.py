@@ -412,7 +412,6 @@ def test_an_empty_asb_window_says_so() -> None:
     res = asb_escalation_risk(asb, incidents, None, at=AT, unit="caller")
     assert res.frame.height == 0
     assert any(
-        n.startswith("No ASB report in the window (the 182 days to")
-        and "run from" in n
+        n.startswith("No ASB report in the window (the 182 days to") and "run from" in n
         for n in res.notes
     )

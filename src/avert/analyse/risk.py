@@ -195,7 +195,6 @@ def _rank(
     return scored.select(first + [c for c in scored.columns if c not in first])
 
 
-
 def _empty_list_note(
     per: pl.DataFrame,
     records: pl.DataFrame,
@@ -222,13 +221,12 @@ def _empty_list_note(
     if times is None or times.is_empty():
         where = f"there is no {what} on or before {at:%Y-%m-%d}"
     else:
-        where = (
-            f"the {what}s run from {times.min():%Y-%m-%d} to {times.max():%Y-%m-%d}"
-        )
+        where = f"the {what}s run from {times.min():%Y-%m-%d} to {times.max():%Y-%m-%d}"
     return [
         f"No {what} in the window ({span}): the list is empty because nothing was "
         f"recorded then, not because no one is at risk; {where}."
     ]
+
 
 def _config(config: RiskConfig | None) -> RiskConfig:
     return default_risk_config() if config is None else config

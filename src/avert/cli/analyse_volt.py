@@ -225,7 +225,7 @@ def volt(
     if result.overlaps:
         for key, value in result.overlaps.items():
             console.print(f"{key}: {value}")
-    print_notes(result.notes)
+    print_notes([*result.notes, *result.cut_tie_notes(top, ("places",))])
 
 
 #: How a time of each precision is shown: a month-only record as its month.
