@@ -415,3 +415,32 @@ def test_an_empty_asb_window_says_so() -> None:
         n.startswith("No ASB report in the window (the 182 days to") and "run from" in n
         for n in res.notes
     )
+
+
+def test_a_top_cut_inside_an_exact_tie_says_so() -> None:
+    """Three co-offenders of one incident share every figure behind their score:
+    a list of the top 2 names two of them by id alone, and says so."""
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i2"],
+            "occurred_from": [AT - dt.timedelta(days=3), AT - dt.timedelta(days=40)],
+            "harm_days": [365.0, 10.0],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i1", "i1", "i2"],
+            "person_id": ["c", "a", "b", "d"],
+            "role": ["offender"] * 4,
+        }
+    )
+    res = offender_risk(incidents, involvements, at=AT)
+    assert res.frame["person_id"].to_list() == ["a", "b", "c", "d"]
+    (note,) = [n for n in res.to_dict(top=2)["notes"] if "exact tie" in n]
+    assert note.startswith(
+        "The top 2 end inside an exact tie: 2 of the 3 people with score "
+    )
+    assert note.endswith("the other 1 is left out by id order alone.")
+    # the top 3 (all of the tie) and the top 1 of a list of distinct figures: no note
+    assert not any("exact tie" in n for n in res.to_dict(top=3)["notes"])
+    assert not any("exact tie" in n for n in res.to_dict(top=None)["notes"])

@@ -109,9 +109,38 @@ class RiskResult(Result):
                 "params": dict(self.params),
                 "method": self.method,
                 "source": self.source,
-                "notes": list(self.notes),
+                "notes": [*self.notes, *self.cut_tie_notes(top)],
             }
         )
+
+    def cut_tie_notes(self, top: int | None) -> list[str]:
+        """A note when the first ``top`` rows end inside an exact tie: the same score
+        and the same figures behind it (co-offenders of one incident share them all),
+        so which of them are listed is decided by id alone."""
+        frame = self.frame
+        if top is None or top <= 0 or frame.height <= top or not self.parts:
+            return []
+        cols = frame.columns
+        first_part = min(cols.index(p) for p in self.parts)
+        keys = frame.select(["score", *cols[cols.index("score") + 1 : first_part]])
+        last = keys.slice(top - 1, 1)
+        if last.rows() != keys.slice(top, 1).rows():
+            return []
+        same = pl.all_horizontal(
+            pl.col(c).eq_missing(last[c].item()) for c in keys.columns
+        )
+        n_equal = keys.filter(same).height
+        n_in = keys.head(top).filter(same).height
+        places = self.id_column == "place_id"
+        n_out = n_equal - n_in
+        return [
+            f"The top {top} end inside an exact tie: {n_in} of the {n_equal:,} "
+            f"{'places' if places else 'people'} with score {last['score'].item():g} "
+            "and the same figures behind it"
+            + ("" if places else " (people of one incident share them all)")
+            + f" {'is' if n_in == 1 else 'are'} listed, the other {n_out:,} "
+            f"{'is' if n_out == 1 else 'are'} left out by id order alone."
+        ]
 
 
 def _days_since(col: str, at: dt.datetime) -> pl.Expr:
