@@ -247,10 +247,12 @@ def _empty_list_note(
             "is empty because no one was scored, not because no one is at risk."
         ]
     times = records[when].drop_nulls() if when in records.columns else None
-    if times is None or times.is_empty():
-        where = f"there is no {what} on or before {at:%Y-%m-%d}"
+    first = times.min() if times is not None else None
+    last = times.max() if times is not None else None
+    if isinstance(first, dt.date) and isinstance(last, dt.date):
+        where = f"the {what}s run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
     else:
-        where = f"the {what}s run from {times.min():%Y-%m-%d} to {times.max():%Y-%m-%d}"
+        where = f"there is no {what} on or before {at:%Y-%m-%d}"
     return [
         f"No {what} in the window ({span}): the list is empty because nothing was "
         f"recorded then, not because no one is at risk; {where}."
