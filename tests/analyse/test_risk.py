@@ -359,3 +359,88 @@ def test_a_count_in_a_note_separates_its_thousands() -> None:
     )
     notes = offender_risk(incidents, involvements, at=AT).notes
     assert notes[0].startswith("1,200 offences of the window have no harm weight")
+
+
+def test_an_empty_window_says_so_and_where_the_records_are() -> None:
+    """A risk list of a window without records says why it is empty (an empty list
+    must not read as "no one at risk"), and where the records run."""
+    incidents, involvements, _ = _planted_offenders()
+    early = AT - dt.timedelta(days=800)
+    res = offender_risk(incidents, involvements, at=early)
+    assert res.frame.height == 0
+    (note,) = [n for n in res.notes if n.startswith("No incident in the window")]
+    assert "not because no one is at risk" in note
+    first = incidents["occurred_from"].min()
+    assert f"run from {first:%Y-%m-%d} to {AT:%Y-%m-%d}" in note
+    # nothing at all on or before then
+    none_before = offender_risk(incidents.head(0), involvements, at=early)
+    assert any("there is no incident on or before" in n for n in none_before.notes)
+
+
+def test_a_window_whose_records_name_no_one_says_so() -> None:
+    incidents, _, _ = _planted_offenders()
+    nobody = pl.DataFrame(
+        schema={"incident_id": pl.String, "person_id": pl.String, "role": pl.String}
+    )
+    res = victim_risk(incidents, nobody, at=AT)
+    n_window = incidents.filter(
+        pl.col("occurred_from") > AT - dt.timedelta(days=365)
+    ).height
+    assert any(
+        n.startswith(f"None of the {n_window:,} incidents of the 365 days")
+        and "as victim" in n
+        for n in res.notes
+    )
+    # a list with people in it has no such note
+    full = offender_risk(incidents, _planted_offenders()[1], at=AT)
+    assert not any("the list is empty" in n for n in full.notes)
+
+
+def test_an_empty_asb_window_says_so() -> None:
+    asb = pl.DataFrame(
+        {
+            "asb_id": ["a1", "a2"],
+            "occurred_at": [AT - dt.timedelta(days=400), AT - dt.timedelta(days=300)],
+            "caller_id": ["c1", "c1"],
+            "x": [1.0, 1.0],
+            "y": [1.0, 1.0],
+        }
+    )
+    incidents = pl.DataFrame(
+        schema={"incident_id": pl.String, "occurred_from": pl.Datetime("us")}
+    )
+    res = asb_escalation_risk(asb, incidents, None, at=AT, unit="caller")
+    assert res.frame.height == 0
+    assert any(
+        n.startswith("No ASB report in the window (the 182 days to") and "run from" in n
+        for n in res.notes
+    )
+
+
+def test_a_top_cut_inside_an_exact_tie_says_so() -> None:
+    """Three co-offenders of one incident share every figure behind their score:
+    a list of the top 2 names two of them by id alone, and says so."""
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i2"],
+            "occurred_from": [AT - dt.timedelta(days=3), AT - dt.timedelta(days=40)],
+            "harm_days": [365.0, 10.0],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["i1", "i1", "i1", "i2"],
+            "person_id": ["c", "a", "b", "d"],
+            "role": ["offender"] * 4,
+        }
+    )
+    res = offender_risk(incidents, involvements, at=AT)
+    assert res.frame["person_id"].to_list() == ["a", "b", "c", "d"]
+    (note,) = [n for n in res.to_dict(top=2)["notes"] if "exact tie" in n]
+    assert note.startswith(
+        "The top 2 end inside an exact tie: 2 of the 3 people with score "
+    )
+    assert note.endswith("the other 1 is left out by id order alone.")
+    # the top 3 (all of the tie) and the top 1 of a list of distinct figures: no note
+    assert not any("exact tie" in n for n in res.to_dict(top=3)["notes"])
+    assert not any("exact tie" in n for n in res.to_dict(top=None)["notes"])

@@ -1052,3 +1052,55 @@ def test_a_month_running_past_the_windows_end_is_left_out_of_the_trend() -> None
     end = dt.datetime(2026, 12, 31, 23, 59)
     res = volt_profiles(alone, None, at=end, window_days=365)
     assert res.places["trend"].to_list() == [0]
+
+
+def _tied_offenders(n: int = 20) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``n`` offenders of one incident each of 10 harm days, and one of 50."""
+    ids = [f"i{i:02d}" for i in range(n + 1)]
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ids,
+            "occurred_from": [AT - dt.timedelta(days=i + 1) for i in range(n + 1)],
+            "harm_days": [50.0] + [10.0] * n,
+            "lsoa": ["E01000001"] * (n + 1),
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ids,
+            "person_id": [f"p{i:02d}" for i in range(n + 1)],
+            "role": ["offender"] * (n + 1),
+        }
+    )
+    return incidents, involvements
+
+
+def test_a_priority_set_cut_inside_a_tie_says_so() -> None:
+    """The top 5 % of 41 offenders is 3: one of 50 days and two of the 40 with 10
+    days, chosen by id; a note says so, as concentration's top entities do."""
+    incidents, involvements = _tied_offenders(40)
+    res = volt_profiles(incidents, involvements, at=AT)
+    assert res.overlaps["n_priority_offenders"] == 3
+    (note,) = [n for n in res.notes if "priority offenders" in n]
+    assert note.startswith(
+        "The cut of the set of priority offenders (top 0.05: 3 of 41) falls inside a "
+        "tie: 2 of the 40 offenders with 10 harm days and 1 incident are in it, the "
+        "other 38 are left out by id order"
+    )
+    # a list of the JSON cut inside the tie says so too; a cut between values does not
+    assert any(
+        n.startswith("The cut of the top 5 offenders")
+        for n in res.to_dict(top=5)["notes"]
+    )
+    assert not any("top 1 offenders" in n for n in res.to_dict(top=1)["notes"])
+
+
+def test_no_tie_note_when_the_cut_falls_between_values() -> None:
+    incidents, involvements = _tied_offenders(40)
+    distinct = incidents.with_columns(
+        (pl.col("harm_days") + pl.int_range(pl.len()).cast(pl.Float64)).alias(
+            "harm_days"
+        )
+    )
+    res = volt_profiles(distinct, involvements, at=AT)
+    assert not any("falls inside a tie" in n for n in res.to_dict(top=5)["notes"])

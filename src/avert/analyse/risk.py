@@ -109,9 +109,38 @@ class RiskResult(Result):
                 "params": dict(self.params),
                 "method": self.method,
                 "source": self.source,
-                "notes": list(self.notes),
+                "notes": [*self.notes, *self.cut_tie_notes(top)],
             }
         )
+
+    def cut_tie_notes(self, top: int | None) -> list[str]:
+        """A note when the first ``top`` rows end inside an exact tie: the same score
+        and the same figures behind it (co-offenders of one incident share them all),
+        so which of them are listed is decided by id alone."""
+        frame = self.frame
+        if top is None or top <= 0 or frame.height <= top or not self.parts:
+            return []
+        cols = frame.columns
+        first_part = min(cols.index(p) for p in self.parts)
+        keys = frame.select(["score", *cols[cols.index("score") + 1 : first_part]])
+        last = keys.slice(top - 1, 1)
+        if last.rows() != keys.slice(top, 1).rows():
+            return []
+        same = pl.all_horizontal(
+            pl.col(c).eq_missing(last[c].item()) for c in keys.columns
+        )
+        n_equal = keys.filter(same).height
+        n_in = keys.head(top).filter(same).height
+        places = self.id_column == "place_id"
+        n_out = n_equal - n_in
+        return [
+            f"The top {top} end inside an exact tie: {n_in} of the {n_equal:,} "
+            f"{'places' if places else 'people'} with score {last['score'].item():g} "
+            "and the same figures behind it"
+            + ("" if places else " (people of one incident share them all)")
+            + f" {'is' if n_in == 1 else 'are'} listed, the other {n_out:,} "
+            f"{'is' if n_out == 1 else 'are'} left out by id order alone."
+        ]
 
 
 def _days_since(col: str, at: dt.datetime) -> pl.Expr:
@@ -195,6 +224,41 @@ def _rank(
     return scored.select(first + [c for c in scored.columns if c not in first])
 
 
+def _empty_list_note(
+    per: pl.DataFrame,
+    records: pl.DataFrame,
+    when: str,
+    *,
+    at: dt.datetime,
+    window_days: int,
+    n_in_window: int,
+    who: str,
+    what: str = "incident",
+) -> list[str]:
+    """Why a list is empty: no record in its window at all (say where the records
+    given run, so an empty window does not read as "no one at risk"), or records
+    that name no one in the role scored."""
+    if per.height:
+        return []
+    span = f"the {window_days} days to {at:%Y-%m-%d %H:%M}"
+    if n_in_window:
+        return [
+            f"None of the {n_in_window:,} {what}s of {span} records {who}: the list "
+            "is empty because no one was scored, not because no one is at risk."
+        ]
+    times = records[when].drop_nulls() if when in records.columns else None
+    first = times.min() if times is not None else None
+    last = times.max() if times is not None else None
+    if isinstance(first, dt.date) and isinstance(last, dt.date):
+        where = f"the {what}s run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    else:
+        where = f"there is no {what} on or before {at:%Y-%m-%d}"
+    return [
+        f"No {what} in the window ({span}): the list is empty because nothing was "
+        f"recorded then, not because no one is at risk; {where}."
+    ]
+
+
 def _config(config: RiskConfig | None) -> RiskConfig:
     return default_risk_config() if config is None else config
 
@@ -267,6 +331,15 @@ def offender_risk(
             pl.col("harm_days").sum().alias("harm_days"),
         )
         .with_columns(_days_since("last_at", at))
+    )
+    notes += _empty_list_note(
+        per,
+        incidents,
+        "occurred_from",
+        at=at,
+        window_days=cfg.window_days,
+        n_in_window=inc.height,
+        who=f"anyone as {' or '.join(cfg.roles)}",
     )
     w = cfg.weights
     per = per.with_columns(
@@ -393,6 +466,15 @@ def victim_risk(
     else:
         notes.append("No people.vulnerable: the vulnerability part scores 0.")
         per = per.with_columns(pl.lit(value=False).alias("vulnerable"))
+    notes += _empty_list_note(
+        per,
+        incidents,
+        "occurred_from",
+        at=at,
+        window_days=cfg.window_days,
+        n_in_window=inc.height,
+        who="anyone as victim",
+    )
     w = cfg.weights
     per = per.with_columns(
         _part(per, cfg.repeats, w["repeats"], "n_victimisations").alias("part_repeats"),
@@ -478,6 +560,16 @@ def asb_escalation_risk(
     notes: list[str] = []
     id_col = "person_id" if unit == "caller" else "place_id"
     per = _asb_reports(asb, at=at, unit=unit, cfg=cfg, id_col=id_col)
+    notes += _empty_list_note(
+        per,
+        asb,
+        "occurred_at",
+        at=at,
+        window_days=cfg.window_days,
+        n_in_window=asb.filter(in_window("occurred_at", at, cfg.window_days)).height,
+        who="a caller" if unit == "caller" else "a place (x, y)",
+        what="ASB report",
+    )
     per = _asb_violence_after(
         per,
         incidents,

@@ -670,6 +670,36 @@ def volt_overlaps(
     return summary, meet
 
 
+def cut_tie_note(
+    frame: pl.DataFrame, n_listed: int, *, what: str, listed: str
+) -> list[str]:
+    """Say when the first ``n_listed`` rows of a profile (sorted by harm, then
+    incidents, then id) end inside a run of equal harm and incidents: which of those
+    rows are in ``listed`` is then decided by id order, not by the measure.
+
+    ``what`` names the rows (``offenders``), ``listed`` the set (``the top 20``).
+    """
+    if n_listed <= 0 or frame.height <= n_listed:
+        return []
+    keys = frame.select(
+        pl.col("harm_days").fill_null(0.0).alias("h"), pl.col("n_incidents").alias("n")
+    )
+    last, following = keys.row(n_listed - 1), keys.row(n_listed)
+    if last != following:
+        return []
+    same = (pl.col("h") == last[0]) & (pl.col("n") == last[1])
+    n_equal = keys.filter(same).height
+    n_in = keys.head(n_listed).filter(same).height
+    incidents = "incident" if last[1] == 1 else "incidents"
+    return [
+        f"The cut of {listed} falls inside a tie: {n_in} of the {n_equal:,} {what} "
+        f"with {last[0]:,g} harm days and {last[1]:,} {incidents} "
+        f"{'is' if n_in == 1 else 'are'} in it, the other {n_equal - n_in:,} "
+        f"{'is' if n_equal - n_in == 1 else 'are'} left out by id order, not by harm "
+        "or count."
+    ]
+
+
 def _peak_times(
     incidents: pl.DataFrame, places: pl.DataFrame, *, cell_size_m: float | None
 ) -> pl.DataFrame:
@@ -770,9 +800,21 @@ class VoltResult(Result):
                 "peak_times": self.peak_times,
                 "method": self.method,
                 "source": self.source,
-                "notes": list(self.notes),
+                "notes": [*self.notes, *self.cut_tie_notes(top)],
             }
         )
+
+    def cut_tie_notes(
+        self, top: int, lists: Sequence[str] = ("victims", "offenders", "places")
+    ) -> list[str]:
+        """Notes for the ``top`` rows of each of ``lists`` that end inside a tie."""
+        return [
+            note
+            for name in lists
+            for note in cut_tie_note(
+                getattr(self, name), top, what=name, listed=f"the top {top} {name}"
+            )
+        ]
 
 
 def _source_coverage(
@@ -1258,6 +1300,15 @@ def volt_profiles(
             priority_top=priority_top,
             profiles=(victims, offenders),
             joined=joined,
+        )
+        notes += cut_tie_note(
+            offenders,
+            overlaps["n_priority_offenders"],
+            what="offenders",
+            listed=(
+                f"the set of priority offenders (top {priority_top:g}: "
+                f"{overlaps['n_priority_offenders']:,} of {offenders.height:,})"
+            ),
         )
     places, victims, offenders = _trend_coverage_notes(
         (places, victims, offenders),

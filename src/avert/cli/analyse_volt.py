@@ -225,7 +225,7 @@ def volt(
     if result.overlaps:
         for key, value in result.overlaps.items():
             console.print(f"{key}: {value}")
-    print_notes(result.notes)
+    print_notes([*result.notes, *result.cut_tie_notes(top, ("places",))])
 
 
 #: How a time of each precision is shown: a month-only record as its month.
@@ -435,7 +435,7 @@ def risk(
         console.print(str(result.params.get("ranking", "")), style="dim")
         if made is not None:
             console.print(make_up_line(made))
-        print_notes(result.notes)
+        print_notes([*result.notes, *result.cut_tie_notes(top)])
 
 
 def register(analyse_app: typer.Typer) -> None:
