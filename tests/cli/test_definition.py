@@ -140,16 +140,18 @@ def _seed(store: Store) -> None:
 
 def test_classify_store_reports_moves(sqlite_store: Store, tmp_path: Path) -> None:
     _seed(sqlite_store)
-    first = classify_store(sqlite_store, profile="avb-2010")
+    # a force's own definition: the AVB file under an id of its own
+    text = Path(load_profile("avb-2010").path).read_text(encoding="utf-8")
+    path = tmp_path / "mine.toml"
+    path.write_text(text.replace('id = "avb-2010"', 'id = "mine"'), encoding="utf-8")
+    first = classify_store(sqlite_store, profile=str(path))
     assert (first.incidents, first.in_definition, first.new) == (4, 3, 4)
     stored = sqlite_store.read_frame("classifications").sort("incident_id")
     assert stored["in_definition"].to_list() == [True, True, True, False]
     assert stored["category"].to_list()[1] == "violence_repeat_victim"
-    # switch the repeat-victim extension off: b and c move out, a stays
-    text = Path(load_profile("avb-2010").path).read_text(encoding="utf-8")
-    path = tmp_path / "no-repeat.toml"
+    # edit it: the repeat-victim extension off; b and c move out, a stays
     path.write_text(
-        text.replace(
+        path.read_text(encoding="utf-8").replace(
             'enabled = true\nid = "ext.repeat_victim"',
             'enabled = false\nid = "ext.repeat_victim"',
         ),
