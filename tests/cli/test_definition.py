@@ -53,6 +53,9 @@ def test_explain_json_contract() -> None:
             "ext.weapon",
             "ext.group_offending",
         ],
+        "resolution": "offence_code",
+        "policeuk_reason": None,
+        "possible_rule_ids": [],
         "harm_days": 1.0,
         "harm_source": payload["harm_source"],
         "harm_table": payload["harm_table"],
@@ -61,6 +64,50 @@ def test_explain_json_contract() -> None:
     assert payload["harm_table"].startswith("packaged avert table (harm.toml)")
     code, out = invoke(["definition", "explain", "--offence-code", "105A", "--json"])
     assert json.loads(out)["in_definition"] is False
+
+
+def test_explain_a_police_uk_category_says_why_and_matches_no_rule() -> None:
+    """A police.uk "violence and sexual offences" row (no offence code) was explained
+    as "IN ... because" 18 rules, homicide and rape among them, none of which it
+    matched. It now says why the category counts as in (56.5% of its national
+    offences are in on their code alone, at least the profile's 50%) and lists those
+    rules as what the record may be; a rule it does match (a hate strand) stays a
+    reason, and a category that alone counts as out says so."""
+    code, out = invoke(
+        ["definition", "explain", "--crime-type", "Violence and sexual offences"]
+    )
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "IN of avb-2010" in text
+    assert "56.5% of its national 2017/18 offences are in on their code alone" in text
+    assert "at least the profile's 50%" in text
+    assert "because msv.homicide" not in text
+    assert "because awi." not in text
+    assert "may be msv.homicide" in text
+    code, out = invoke(
+        [
+            "definition",
+            "explain",
+            "--crime-type",
+            "Violence and sexual offences",
+            "--json",
+        ]
+    )
+    payload = json.loads(out)
+    assert payload["resolution"] == "possible"
+    assert "counts as in" in payload["policeuk_reason"]
+    assert "msv.homicide" in payload["possible_rule_ids"]
+    assert payload["rule_ids"] == payload["possible_rule_ids"]  # as classifications
+    code, out = invoke(
+        ["definition", "explain", "--crime-type", "Public order", "--hate", "race"]
+    )
+    text = " ".join(out.split())
+    assert "IN of avb-2010; category: hate_crime" in text
+    assert "10.7%" in text
+    assert "below the profile's 50%" in text
+    assert "the category alone counts as out" in text
+    assert "because hate.race" in text
+    assert "may be hate.racially_religiously_aggravated" in text
 
 
 def test_explain_who_profile_and_unknown_code() -> None:

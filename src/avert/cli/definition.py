@@ -265,8 +265,12 @@ def explain_cmd(
     console.print(
         f"{verdict} of {prof.id}; category: {result.category or '-'}; resolution: {result.resolution}"
     )
+    if result.policeuk_reason:
+        console.print(f"  because {result.policeuk_reason}")
     for clause in result.clauses:
         console.print(f"  because {clause}")
+    for clause in result.possible_clauses:
+        console.print(f"  may be {clause}")
     console.print(f"harm: {result.harm_days} days ({result.harm_source})")
     console.print(f"harm table: {result.harm_table}")
 
