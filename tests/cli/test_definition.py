@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from avert.cli.definition import register
-from avert.config.definitions import load_profile
+from avert.config.definitions import load_harm, load_profile
 from avert.config.settings import Settings
 from avert.store import Store
 from avert.workflows.definitions import classify_store
@@ -208,6 +208,38 @@ def test_classify_store_reports_moves(sqlite_store: Store, tmp_path: Path) -> No
     assert (second.moved_in, second.moved_out, second.new) == (0, 2, 0)
     assert second.moved_out_ids == ("b", "c")
     assert sqlite_store.count("classifications") == 4
+
+
+def test_classify_reports_incidents_whose_harm_weight_changed(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Reclassifying under another harm table (``--harm``, or ``avert ingest`` after a
+    one-off ``avert classify --harm``) changed the harm of incidents and the total,
+    and the report said "moved in: 0  moved out: 0  recategorised: 0": nothing
+    seemed to change. It now counts the incidents reweighted and gives the harm of
+    the definition before and now."""
+    _seed(sqlite_store)
+    first = classify_store(sqlite_store, profile="avb-2010")
+    assert (first.reweighted, first.previous_harm_days) == (0, None)
+    assert first.harm_days == 12.0  # a: 8N 10 days; b, c: 105A repeat victim, 1 each
+    harm = Path(load_harm().path).read_text(encoding="utf-8")
+    start = harm.index('[codes."8N"]')
+    at = harm.index("days = 10.0", start)
+    mine = tmp_path / "harm-mine.toml"
+    mine.write_text(harm[:at] + "days = 20.0" + harm[at + 11 :], encoding="utf-8")
+    second = classify_store(sqlite_store, profile="avb-2010", harm=load_harm(str(mine)))
+    assert (second.moved_in, second.moved_out, second.recategorised) == (0, 0, 0)
+    assert second.reweighted == 1
+    assert (second.previous_harm_days, second.harm_days) == (12.0, 22.0)
+    db = f"sqlite:///{sqlite_store.url.adbc}"
+    code, out = invoke(["classify"], db)
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "reweighted: 1" in text
+    assert "harm of the definition: 22.0 days before, 12.0 now" in text
+    code, out = invoke(["classify"], db)
+    assert "reweighted: 0" in " ".join(out.split())
+    assert "harm of the definition" not in out
 
 
 def test_classify_command(sqlite_store: Store) -> None:

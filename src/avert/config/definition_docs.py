@@ -178,7 +178,7 @@ def render_docs(
         "your own (a copy of `harm.toml`, or `avert harm import`), given by "
         "`harm_table` or `--harm`. Stored classifications are not remade when a "
         "file changes: run `avert classify` after every edit of the definition or "
-        "the harm table (it reports what moved in and out).",
+        "the harm table (it reports what moved in and out and what was reweighted).",
         "",
     ]
     for pid in profiles:
