@@ -245,6 +245,7 @@ def _prior_profile(tmp_path: Path) -> Profile:
         Path(AVB.path)
         .read_text(encoding="utf-8")
         .replace('direction = "both"', 'direction = "prior"')
+        .replace('id = "avb-2010"', 'id = "avb-prior"')
     )
     path = tmp_path / "prior.toml"
     path.write_text(text, encoding="utf-8")
@@ -416,6 +417,9 @@ def test_explain_contract() -> None:
         "in_definition",
         "category",
         "rule_ids",
+        "resolution",
+        "policeuk_reason",
+        "possible_rule_ids",
         "harm_days",
         "harm_source",
         "harm_table",

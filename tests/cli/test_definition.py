@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from avert.cli.definition import register
-from avert.config.definitions import load_profile
+from avert.config.definitions import load_harm, load_profile
 from avert.config.settings import Settings
 from avert.store import Store
 from avert.workflows.definitions import classify_store
@@ -53,6 +53,9 @@ def test_explain_json_contract() -> None:
             "ext.weapon",
             "ext.group_offending",
         ],
+        "resolution": "offence_code",
+        "policeuk_reason": None,
+        "possible_rule_ids": [],
         "harm_days": 1.0,
         "harm_source": payload["harm_source"],
         "harm_table": payload["harm_table"],
@@ -61,6 +64,50 @@ def test_explain_json_contract() -> None:
     assert payload["harm_table"].startswith("packaged avert table (harm.toml)")
     code, out = invoke(["definition", "explain", "--offence-code", "105A", "--json"])
     assert json.loads(out)["in_definition"] is False
+
+
+def test_explain_a_police_uk_category_says_why_and_matches_no_rule() -> None:
+    """A police.uk "violence and sexual offences" row (no offence code) was explained
+    as "IN ... because" 18 rules, homicide and rape among them, none of which it
+    matched. It now says why the category counts as in (56.5% of its national
+    offences are in on their code alone, at least the profile's 50%) and lists those
+    rules as what the record may be; a rule it does match (a hate strand) stays a
+    reason, and a category that alone counts as out says so."""
+    code, out = invoke(
+        ["definition", "explain", "--crime-type", "Violence and sexual offences"]
+    )
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "IN of avb-2010" in text
+    assert "56.5% of its national 2017/18 offences are in on their code alone" in text
+    assert "at least the profile's 50%" in text
+    assert "because msv.homicide" not in text
+    assert "because awi." not in text
+    assert "may be msv.homicide" in text
+    code, out = invoke(
+        [
+            "definition",
+            "explain",
+            "--crime-type",
+            "Violence and sexual offences",
+            "--json",
+        ]
+    )
+    payload = json.loads(out)
+    assert payload["resolution"] == "possible"
+    assert "counts as in" in payload["policeuk_reason"]
+    assert "msv.homicide" in payload["possible_rule_ids"]
+    assert payload["rule_ids"] == payload["possible_rule_ids"]  # as classifications
+    code, out = invoke(
+        ["definition", "explain", "--crime-type", "Public order", "--hate", "race"]
+    )
+    text = " ".join(out.split())
+    assert "IN of avb-2010; category: hate_crime" in text
+    assert "10.7%" in text
+    assert "below the profile's 50%" in text
+    assert "the category alone counts as out" in text
+    assert "because hate.race" in text
+    assert "may be hate.racially_religiously_aggravated" in text
 
 
 def test_explain_who_profile_and_unknown_code() -> None:
@@ -140,16 +187,18 @@ def _seed(store: Store) -> None:
 
 def test_classify_store_reports_moves(sqlite_store: Store, tmp_path: Path) -> None:
     _seed(sqlite_store)
-    first = classify_store(sqlite_store, profile="avb-2010")
+    # a force's own definition: the AVB file under an id of its own
+    text = Path(load_profile("avb-2010").path).read_text(encoding="utf-8")
+    path = tmp_path / "mine.toml"
+    path.write_text(text.replace('id = "avb-2010"', 'id = "mine"'), encoding="utf-8")
+    first = classify_store(sqlite_store, profile=str(path))
     assert (first.incidents, first.in_definition, first.new) == (4, 3, 4)
     stored = sqlite_store.read_frame("classifications").sort("incident_id")
     assert stored["in_definition"].to_list() == [True, True, True, False]
     assert stored["category"].to_list()[1] == "violence_repeat_victim"
-    # switch the repeat-victim extension off: b and c move out, a stays
-    text = Path(load_profile("avb-2010").path).read_text(encoding="utf-8")
-    path = tmp_path / "no-repeat.toml"
+    # edit it: the repeat-victim extension off; b and c move out, a stays
     path.write_text(
-        text.replace(
+        path.read_text(encoding="utf-8").replace(
             'enabled = true\nid = "ext.repeat_victim"',
             'enabled = false\nid = "ext.repeat_victim"',
         ),
@@ -159,6 +208,38 @@ def test_classify_store_reports_moves(sqlite_store: Store, tmp_path: Path) -> No
     assert (second.moved_in, second.moved_out, second.new) == (0, 2, 0)
     assert second.moved_out_ids == ("b", "c")
     assert sqlite_store.count("classifications") == 4
+
+
+def test_classify_reports_incidents_whose_harm_weight_changed(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Reclassifying under another harm table (``--harm``, or ``avert ingest`` after a
+    one-off ``avert classify --harm``) changed the harm of incidents and the total,
+    and the report said "moved in: 0  moved out: 0  recategorised: 0": nothing
+    seemed to change. It now counts the incidents reweighted and gives the harm of
+    the definition before and now."""
+    _seed(sqlite_store)
+    first = classify_store(sqlite_store, profile="avb-2010")
+    assert (first.reweighted, first.previous_harm_days) == (0, None)
+    assert first.harm_days == 12.0  # a: 8N 10 days; b, c: 105A repeat victim, 1 each
+    harm = Path(load_harm().path).read_text(encoding="utf-8")
+    start = harm.index('[codes."8N"]')
+    at = harm.index("days = 10.0", start)
+    mine = tmp_path / "harm-mine.toml"
+    mine.write_text(harm[:at] + "days = 20.0" + harm[at + 11 :], encoding="utf-8")
+    second = classify_store(sqlite_store, profile="avb-2010", harm=load_harm(str(mine)))
+    assert (second.moved_in, second.moved_out, second.recategorised) == (0, 0, 0)
+    assert second.reweighted == 1
+    assert (second.previous_harm_days, second.harm_days) == (12.0, 22.0)
+    db = f"sqlite:///{sqlite_store.url.adbc}"
+    code, out = invoke(["classify"], db)
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "reweighted: 1" in text
+    assert "harm of the definition: 22.0 days before, 12.0 now" in text
+    code, out = invoke(["classify"], db)
+    assert "reweighted: 0" in " ".join(out.split())
+    assert "harm of the definition" not in out
 
 
 def test_classify_command(sqlite_store: Store) -> None:

@@ -78,7 +78,8 @@ def _write(tmp_path: Path, old: str, new: str) -> Path:
     text = AVB_PATH.read_text(encoding="utf-8")
     assert old in text
     path = tmp_path / "violence.toml"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    text = text.replace(old, new, 1).replace('id = "avb-2010"', 'id = "avb-test"', 1)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -233,7 +234,7 @@ def test_a_profile_is_read_once_per_version_of_its_file(
     from avert.config import definitions
 
     src = Path(definitions.__file__).parent / "defaults" / "violence_who.toml"
-    text = src.read_text("utf-8")
+    text = src.read_text("utf-8").replace('id = "who-broad"', 'id = "who-mine"')
     path = tmp_path / "mine.toml"
     path.write_text(text, "utf-8")
     reads = definition_reads
@@ -243,11 +244,11 @@ def test_a_profile_is_read_once_per_version_of_its_file(
     # the same size and modification time, a new file: read again
     stamp = path.stat().st_mtime_ns
     path.unlink()
-    path.write_text(text.replace('id = "who-broad"', 'id = "who-bread"'), "utf-8")
+    path.write_text(text.replace('id = "who-mine"', 'id = "who-mind"'), "utf-8")
     os.utime(path, ns=(stamp, stamp))
-    assert load_profile(path).id == "who-bread"
+    assert load_profile(path).id == "who-mind"
     # edited in place
-    path.write_text(text.replace('id = "who-broad"', 'id = "mine"'), "utf-8")
+    path.write_text(text.replace('id = "who-mine"', 'id = "mine"'), "utf-8")
     assert load_profile(path).id == "mine"
     # a harm table of the caller's: checked against it, every call
     before = len(reads)
@@ -311,3 +312,32 @@ def test_a_path_that_cannot_be_looked_at_is_a_config_error(tmp_path: Path) -> No
         with pytest.raises(ConfigError):
             load_profile(path)
         assert profile_id(path) == path
+
+
+@pytest.mark.parametrize("builtin", ["avb-2010", "who-broad"])
+def test_a_copy_that_keeps_a_built_in_id_is_refused(
+    tmp_path: Path, builtin: str
+) -> None:
+    """Classifications are stored under the profile id: an edited copy of a built-in
+    file that kept its id overwrote the built-in definition's classifications, was
+    reported as that definition, and the next ``avert ingest`` (which classifies the
+    built-in id with the packaged file) silently undid it. The copy is now refused,
+    by name, when it is loaded and when its id is read for the analyses."""
+    from avert.config.definitions import profile_id
+
+    packaged = Path(load_profile(builtin).path)
+    copy = tmp_path / "mine.toml"
+    copy.write_text(packaged.read_text("utf-8"), "utf-8")
+    for read in (load_profile, profile_id):
+        with pytest.raises(ConfigError, match=rf"mine.toml: profile.id: '{builtin}'"):
+            read(copy)
+    # the packaged file itself, by id or by path, and a copy with its own id are fine
+    assert load_profile(builtin).id == builtin
+    assert load_profile(packaged).id == builtin
+    assert profile_id(str(packaged)) == builtin
+    copy.write_text(
+        packaged.read_text("utf-8").replace(f'id = "{builtin}"', 'id = "mine"', 1),
+        "utf-8",
+    )
+    assert load_profile(copy).id == "mine"
+    assert profile_id(str(copy)) == "mine"

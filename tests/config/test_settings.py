@@ -66,20 +66,21 @@ def test_definition_id_reads_its_file_once_per_version_of_it(
     import os
 
     text = (SRC / "config" / "defaults" / "violence_who.toml").read_text("utf-8")
+    text = text.replace('id = "who-broad"', 'id = "who-mine"')
     path = tmp_path / "mine.toml"
     path.write_text(text, "utf-8")
     reads = definition_reads
     settings = Settings(definition=str(path))
-    assert [settings.definition_id() for _ in range(3)] == ["who-broad"] * 3
-    assert Settings(definition=str(path)).definition_id() == "who-broad"
+    assert [settings.definition_id() for _ in range(3)] == ["who-mine"] * 3
+    assert Settings(definition=str(path)).definition_id() == "who-mine"
     assert len(reads) == 1
     # the same size and modification time, a new file: read again
     stamp = path.stat().st_mtime_ns
     path.unlink()
-    path.write_text(text.replace('id = "who-broad"', 'id = "who-bread"'), "utf-8")
+    path.write_text(text.replace('id = "who-mine"', 'id = "who-mind"'), "utf-8")
     os.utime(path, ns=(stamp, stamp))
-    assert settings.definition_id() == "who-bread"
+    assert settings.definition_id() == "who-mind"
     # edited in place (the size changes)
-    path.write_text(text.replace('id = "who-broad"', 'id = "mine"'), "utf-8")
+    path.write_text(text.replace('id = "who-mine"', 'id = "mine"'), "utf-8")
     assert settings.definition_id() == "mine"
     assert len(reads) == 3

@@ -38,6 +38,7 @@ from avert.classify.harm import harm_lazy
 from avert.config.definitions import (
     Condition,
     HarmTable,
+    PoliceUkCategory,
     Profile,
     Rule,
     code_key,
@@ -566,13 +567,25 @@ class Explanation:
     resolution: str | None
     clauses: tuple[str, ...]
     harm_table: str = ""
+    #: Why a record with a police.uk category and no offence code is in or out.
+    policeuk_reason: str | None = None
+    #: The rules a police.uk category's offences may match (not matched by the record).
+    possible_rule_ids: tuple[str, ...] = ()
+    possible_clauses: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON contract of ``avert definition explain --json``."""
+        """The JSON contract of ``avert definition explain --json``: ``rule_ids`` as
+        the record's ``classifications`` row has them; for a police.uk category
+        without a code, ``policeuk_reason`` says why it is in or out and
+        ``possible_rule_ids`` lists the rules its offences may match (also in
+        ``rule_ids`` when the category counts as in), none of them matched."""
         return {
             "in_definition": self.in_definition,
             "category": self.category,
             "rule_ids": list(self.rule_ids),
+            "resolution": self.resolution,
+            "policeuk_reason": self.policeuk_reason,
+            "possible_rule_ids": list(self.possible_rule_ids),
             "harm_days": self.harm_days,
             "harm_source": self.harm_source,
             "harm_table": self.harm_table,
@@ -671,7 +684,8 @@ def explain(
             if ptype in harm.expected
             else harm.unweighted.get(ptype, "no weight")
         )
-    clauses = tuple(_clause(prof, rid) for rid in rule_ids)
+    pu = prof.policeuk.get((crime_type or "").strip().lower()) if code is None else None
+    possible = pu.rule_ids if pu is not None else ()
     return Explanation(
         in_definition=bool(out["in_definition"]),
         category=out["category"],
@@ -679,8 +693,31 @@ def explain(
         harm_days=out["harm_days"],
         harm_source=source,
         resolution=out["resolution"],
-        clauses=clauses,
+        clauses=tuple(_clause(prof, r) for r in rule_ids if r not in possible),
         harm_table=harm.describe(),
+        policeuk_reason=_policeuk_reason(prof, pu) if pu is not None else None,
+        possible_rule_ids=possible,
+        possible_clauses=tuple(_clause(prof, r) for r in possible),
+    )
+
+
+def _policeuk_reason(profile: Profile, pu: PoliceUkCategory) -> str:
+    """Why a record with police.uk category ``pu`` and no offence code is in or out
+    of ``profile``: the share of the category's national 2017/18 offences that are
+    in on their code alone, against ``policeuk_possible_min_share``."""
+    head = f"police.uk category '{pu.name}', no offence code: "
+    if pu.status == "in":
+        return head + "every offence published under it is in on its code alone"
+    if pu.status == "out":
+        return head + "no offence published under it is in on its code alone"
+    floor = profile.policeuk_possible_min_share
+    side = "at least" if pu.in_definition else "below"
+    verdict = "in" if pu.in_definition else "out"
+    return (
+        f"{head}{pu.in_share:.1%} of its national 2017/18 offences are in on their "
+        f"code alone, {side} the profile's {floor:.0%} (policeuk_possible_min_share): "
+        f"the category alone counts as {verdict} (the record may be an offence of a "
+        "possible rule, or of none)"
     )
 
 

@@ -265,8 +265,12 @@ def explain_cmd(
     console.print(
         f"{verdict} of {prof.id}; category: {result.category or '-'}; resolution: {result.resolution}"
     )
+    if result.policeuk_reason:
+        console.print(f"  because {result.policeuk_reason}")
     for clause in result.clauses:
         console.print(f"  because {clause}")
+    for clause in result.possible_clauses:
+        console.print(f"  may be {clause}")
     console.print(f"harm: {result.harm_days} days ({result.harm_source})")
     console.print(f"harm table: {result.harm_table}")
 
@@ -323,8 +327,16 @@ def classify(
     console.print(f"harm table: {harm.describe()}")
     console.print(
         f"moved in: {report.moved_in:,}  moved out: {report.moved_out:,}  "
-        f"recategorised: {report.recategorised:,}  newly classified: {report.new:,}"
+        f"recategorised: {report.recategorised:,}  newly classified: {report.new:,}  "
+        f"reweighted: {report.reweighted:,}"
     )
+    if report.previous_harm_days is not None and (
+        report.reweighted or report.previous_harm_days != report.harm_days
+    ):
+        console.print(
+            f"  harm of the definition: {report.previous_harm_days:,.1f} days before, "
+            f"{report.harm_days:,.1f} now"
+        )
     if show_ids and report.moved_in_ids:
         console.print("  in:  " + ", ".join(report.moved_in_ids[:show_ids]))
     if show_ids and report.moved_out_ids:

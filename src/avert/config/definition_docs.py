@@ -167,6 +167,19 @@ def render_docs(
         "`avert definition explain` names the table "
         "each weight came from.",
         "",
+        "A definition of your own: copy a built-in file (`src/avert/config/defaults/"
+        "violence.toml` or `violence_who.toml`), give it an id of its own in "
+        "`[profile] id` (a copy that keeps `avb-2010` or `who-broad` is refused: "
+        "classifications are stored under the id), add, remove or change categories "
+        "and rules, then `avert definition validate mine.toml`, `avert definition diff "
+        "avb-2010 mine.toml` and `avert classify --definition mine.toml`; setting "
+        "`definition` (`AVERT_DEFINITION=mine.toml`) makes it the one the analyses, "
+        "briefings and `avert ingest` use. A weight is changed in a harm table of "
+        "your own (a copy of `harm.toml`, or `avert harm import`), given by "
+        "`harm_table` or `--harm`. Stored classifications are not remade when a "
+        "file changes: run `avert classify` after every edit of the definition or "
+        "the harm table (it reports what moved in and out and what was reweighted).",
+        "",
     ]
     for pid in profiles:
         lines += _profile_docs(load_profile(pid, harm=harm), harm)

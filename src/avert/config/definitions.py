@@ -576,7 +576,29 @@ def _file_profile_id(path: str, version: tuple[int, ...]) -> str:
     data = read_file(Path(path), "definition")
     name = Path(path).name
     head = _table(name, "profile", data.get("profile"))
-    return build(_ProfileHead, head, name, "profile").id
+    return _own_id(Path(path), build(_ProfileHead, head, name, "profile").id)
+
+
+def _own_id(path: Path, pid: str) -> str:
+    """``pid``, the ``[profile] id`` of the file ``path``, unless it is the id of a
+    built-in profile and ``path`` is not that profile's packaged file.
+
+    Classifications are stored under the profile id, and ``avert ingest`` and the
+    analyses take a built-in id for the packaged file: an edited copy that kept
+    ``avb-2010`` overwrote the built-in definition's classifications, was reported as
+    the AVB 2010 definition, and was silently undone by the next load.
+    """
+    if pid in PROFILES:
+        packaged = _default_path(PROFILES[pid])
+        if path.resolve() != packaged.resolve():
+            raise fail(
+                path.name,
+                "profile.id",
+                f"{pid!r} is the id of the built-in profile; give your definition an "
+                f"id of its own (e.g. '{pid}-local'), so that its classifications "
+                "are kept apart from the built-in one's",
+            )
+    return pid
 
 
 def _parse_condition(item: object, where: str, key: str) -> Condition:
@@ -737,6 +759,7 @@ def _read_profile(path: Path, harm: HarmTable) -> Profile:
         policeuk=MappingProxyType({}),
         code_lookup=MappingProxyType(harm.code_lookup),
     )
+    _own_id(path, head.id)
     return _with_policeuk(profile, harm)
 
 

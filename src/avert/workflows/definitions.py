@@ -49,7 +49,10 @@ class ClassifyReport:
     ``moved_in`` / ``moved_out`` count incidents that were classified before under the
     same profile id and changed ``in_definition``; ``new`` counts incidents classified
     for the first time; ``recategorised`` counts those in before and after under another
-    category. ``by_category`` maps each category to its count now (see
+    category; ``reweighted`` counts those classified before whose harm weight changed
+    (another harm table, or an edited weight), and ``previous_harm_days`` is the harm
+    of the definition before (None when nothing was classified before).
+    ``by_category`` maps each category to its count now (see
     :func:`category_counts`: ``""`` = not in the definition). ``notes`` say what
     the harm total leaves out or only estimates (see :func:`harm_notes`).
     """
@@ -66,6 +69,8 @@ class ClassifyReport:
     moved_in_ids: tuple[str, ...] = ()
     moved_out_ids: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    reweighted: int = 0
+    previous_harm_days: float | None = None
 
 
 @dataclass(frozen=True)
@@ -76,15 +81,25 @@ class Moves:
     recategorised: int
     moved_in_ids: tuple[str, ...]
     moved_out_ids: tuple[str, ...]
+    reweighted: int = 0
 
 
 def compare(previous: pl.DataFrame, current: pl.DataFrame) -> Moves:
     """Compare two classification frames of one profile (pure helper)."""
-    joined = current.select("incident_id", "in_definition", "category").join(
+    was_harm = (
+        pl.col("harm_days") if "harm_days" in previous.columns else pl.lit(None)
+    ).cast(pl.Float64)
+    now_harm = (
+        pl.col("harm_days") if "harm_days" in current.columns else pl.lit(None)
+    ).cast(pl.Float64)
+    joined = current.select(
+        "incident_id", "in_definition", "category", now_harm.alias("_harm")
+    ).join(
         previous.select(
             "incident_id",
             pl.col("in_definition").alias("_was_in"),
             pl.col("category").alias("_was_cat"),
+            was_harm.alias("_was_harm"),
         ),
         on="incident_id",
         how="left",
@@ -96,11 +111,15 @@ def compare(previous: pl.DataFrame, current: pl.DataFrame) -> Moves:
     recat = joined.filter(
         was & now & pl.col("_was_cat").ne_missing(pl.col("category"))
     ).height
+    reweighted = joined.filter(
+        was.is_not_null() & pl.col("_was_harm").ne_missing(pl.col("_harm"))
+    ).height
     return Moves(
         new=joined.filter(was.is_null()).height,
         recategorised=recat,
         moved_in_ids=tuple(str(x) for x in moved_in.to_list()),
         moved_out_ids=tuple(str(x) for x in moved_out.to_list()),
+        reweighted=reweighted if "harm_days" in previous.columns else 0,
     )
 
 
@@ -219,7 +238,7 @@ def classify_store(
     )
     previous = store.read_frame(
         "classifications",
-        columns=["incident_id", "in_definition", "category"],
+        columns=["incident_id", "in_definition", "category", "harm_days"],
         where=[("profile", "=", prof.id)],
     )
     current = classify_with_harm(incidents, involvements, prof, harm)
@@ -245,4 +264,14 @@ def classify_store(
         moved_in_ids=diff.moved_in_ids,
         moved_out_ids=diff.moved_out_ids,
         notes=harm_notes(current, incidents.select("incident_id", "source")),
+        reweighted=diff.reweighted,
+        previous_harm_days=(
+            float(
+                previous.filter(pl.col("in_definition"))["harm_days"]
+                .fill_null(0.0)
+                .sum()
+            )
+            if previous.height
+            else None
+        ),
     )
