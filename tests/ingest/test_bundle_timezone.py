@@ -162,3 +162,29 @@ def test_times_in_the_repeated_hour_are_named_in_the_report(
         "note"
         not in next(f for f in report.files if Path(f.file).stem == "stops").as_dict()
     )
+
+
+def test_times_in_the_skipped_hour_are_named_in_the_report(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """When clocks go forward (01:00-02:00 on 29 March 2026 in London) no local
+    time of that hour exists. A bundle time without an offset in it (a system
+    keeping winter time all year, or a typo) names no instant; it is stored as
+    given (nothing lost) and loaded without a word. The file's report now says
+    so; a time given with an offset is converted and never falls there."""
+    inc = bundle / "incidents.csv"
+    _rewrite(inc, "2026-10-01T22:15:00,", "2026-03-29T01:30:00,")
+    _rewrite(inc, "2026-10-03T18:05:00,", "2026-03-29T01:30:00Z,")  # 02:30 BST
+    report = load_files(sqlite_store, [bundle], kind="bundle")
+    incidents = next(f for f in report.files if Path(f.file).stem == "incidents")
+    assert incidents.quarantined == 0
+    got = sqlite_store.read_frame("incidents").sort("incident_id")
+    rows = {r["incident_id"]: r["occurred_from"] for r in got.to_dicts()}
+    assert rows["INC-1"] == dt.datetime(2026, 3, 29, 1, 30)  # as given
+    assert rows["INC-3"] == dt.datetime(2026, 3, 29, 2, 30)
+    assert incidents.note == (
+        "1 occurred_at time falls in the hour that clocks skip when they go "
+        "forward (01:00-02:00 local on 2026-03-29, Europe/London): no such local "
+        "time exists (a time kept in winter time all year, or mistyped?); stored "
+        "as given"
+    )
