@@ -188,3 +188,31 @@ def test_times_in_the_skipped_hour_are_named_in_the_report(
         "time exists (a time kept in winter time all year, or mistyped?); stored "
         "as given"
     )
+
+
+def test_a_date_alone_where_no_precision_is_kept_is_named_in_the_report(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """An incident's date alone loads with ``time_precision = 'day'``; an ASB
+    report's, a stop's or an incident's ``occurred_to`` has no such column and is
+    stored at 00:00, a time the source never gave (a count by hour of day reads
+    it as midnight). It loaded without a word; the file's report now says so."""
+    _rewrite(bundle / "asb.csv", "2026-10-03T21:00:00,", "2026-10-03,")
+    _rewrite(bundle / "stops.csv", "2026-10-01T23:00:00,", "20261001,")
+    inc = bundle / "incidents.csv"
+    _rewrite(inc, "2026-10-01T22:15:00,", "2026-10-01,")  # day precision: no note
+    _rewrite(inc, "2026-10-02T02:10:00", "2026-10-03")
+    report = load_files(sqlite_store, [bundle], kind="bundle")
+    by_file = {Path(f.file).stem: f for f in report.files}
+    assert [by_file[t].quarantined for t in ("asb", "stops", "incidents")] == [0, 0, 0]
+    asb = sqlite_store.read_frame("asb")
+    assert asb["occurred_at"].to_list() == [dt.datetime(2026, 10, 3)]
+    assert by_file["asb"].note == (
+        "1 occurred_at value is a date alone: stored at 00:00 of that day, as this "
+        "table has no column to say the time is not known"
+    )
+    assert str(by_file["stops"].note).startswith("1 occurred_at value is a date")
+    assert by_file["incidents"].note == (
+        "1 occurred_to value is a date alone: stored at 00:00 of that day, as this "
+        "table has no column to say the time is not known"
+    )

@@ -1226,6 +1226,7 @@ def _map_table(
     out = good.select(exprs)
     problems = pl.concat([bad, problems]).sort("line")
     times = _repeated_hour_times(good, out, table, target.timezone)
+    times.update(_date_only_times(good, table))
     if clock is None:
         notes = [
             encoding_note(read.encoding),
@@ -1247,7 +1248,8 @@ _OFFSET_AT_END: Final = (
 #: per date-time column (of the file's table) and clock change (``"repeated"``:
 #: the hour that repeats when clocks go back; ``"skipped"``: the hour they skip
 #: going forward), its times in that hour: how many, how many gave a UTC offset,
-#: the hours
+#: the hours; and (``"date"``) how many of its values are a date alone, stored
+#: at midnight with nothing to mark them (:func:`_date_only_times`)
 _Clock = dict[tuple[str, str], tuple[int, int, set[dt.datetime]]]
 
 
@@ -1294,6 +1296,33 @@ def _repeated_hour_times(
     return times
 
 
+def _date_only_times(good: pl.DataFrame, table: str) -> _Clock:
+    """Per date-time column, the kept rows whose value is a date alone
+    (``2026-10-01`` or ``20261001``), other than an incident's ``occurred_at``.
+
+    An incident's date alone is stored at midnight with ``time_precision =
+    'day'``; the other tables (asb, stops, attendances, intelligence, dash) and
+    an incident's ``occurred_to`` have no precision column, so the date is
+    stored as 00:00 of that day, a time the source never gave, which a count by
+    hour of day reads as midnight. Nothing said so (:func:`_repeated_hour_note`
+    does now).
+    """
+    out: _Clock = {}
+    for col, kind, _ in BUNDLE_COLUMNS[table]:
+        if kind != "datetime" or col not in good.columns:
+            continue
+        if (table, col) == ("incidents", "occurred_at"):
+            continue
+        n = int(
+            good.select(
+                pl.col(_iso_column(col)).str.contains(r"^\d{4}-\d{2}-\d{2}$").sum()
+            ).item()
+        )
+        if n:
+            out[col, "date"] = (n, 0, set())
+    return out
+
+
 def _add_times(clock: _Clock, times: _Clock) -> None:
     """``times`` (of one more part of a file) added to ``clock``, in place."""
     for col, (n, given, hours) in times.items():
@@ -1307,10 +1336,17 @@ def _repeated_hour_note(times: _Clock, table: str, zone: str) -> str | None:
     date-time column; None: none."""
     sentences = []
     for col, _, _ in BUNDLE_COLUMNS[table]:
-        for change in ("repeated", "skipped"):
+        for change in ("repeated", "skipped", "date"):
             if (col, change) not in times:
                 continue
             n, given, hours = times[col, change]
+            if change == "date":
+                values = "values are a date" if n != 1 else "value is a date"
+                sentences.append(
+                    f"{n} {col} {values} alone: stored at 00:00 of that day, as this "
+                    "table has no column to say the time is not known"
+                )
+                continue
             where = ", ".join(
                 f"{h:%H:%M}-{h + dt.timedelta(hours=1):%H:%M} local on {h:%Y-%m-%d}"
                 for h in sorted(hours)
