@@ -289,7 +289,8 @@ def _distinct_members(drawn: I64, k: I64, sizes: I64) -> I64:
                 break
             hit = rows[clash]
             taken[hit, p] = (taken[hit, p] + 1) % sizes[hit]
-    return taken[inc, pos]
+    out: I64 = taken[inc, pos]
+    return out
 
 
 @dataclass(frozen=True)
