@@ -383,7 +383,9 @@ def _read_manifest(data: bytes, where: str) -> dict[str, object]:
             f"expected {FORMAT!r}"
         )
         raise IngestError(msg)
-    if manifest.get("version") != VERSION:
+    version = manifest.get("version")
+    # JSON true equals 1 to Python: not a version (1.0 is the number 1, and is)
+    if isinstance(version, bool) or version != VERSION:
         msg = (
             f"{where}: unknown bundle version {manifest.get('version')!r}; "
             f"this avert reads version {VERSION}"
