@@ -564,3 +564,31 @@ def test_distinct_members_moves_a_repeated_draw_to_the_next_free_member() -> Non
     got = _distinct_members(drawn, k, sizes)
     # first draws are kept; a repeat moves to the next free position, cyclically
     assert got.tolist() == [1, 2, 0, 1, 2, 3, 2, 0, 1]
+
+
+def test_every_time_of_the_city_exists_on_a_london_clock() -> None:
+    """Times were drawn as seconds of local days, and the day clocks go forward has
+    23 hours: the default city wrote 5 times in the skipped hour (01:40 on 29
+    March 2026), which exist on no clock and which ``avert ingest bundle`` reports.
+    Such a time now reads as the clock does after the change (02:40)."""
+    city = make_city(seed=0)
+    columns = {
+        "incidents": ["occurred_from", "occurred_to"],
+        "asb": ["occurred_at"],
+        "stops": ["occurred_at"],
+        "attendances": ["occurred_at"],
+        "intelligence": ["recorded_at"],
+        "dash": ["assessed_at"],
+    }
+    for table, cols in columns.items():
+        frame = getattr(city, table)
+        for col in cols:
+            at = frame[col].drop_nulls()
+            on_the_clock = at.dt.replace_time_zone(
+                "Europe/London", ambiguous="earliest", non_existent="null"
+            )
+            assert on_the_clock.null_count() == 0, (
+                table,
+                col,
+                at.filter(on_the_clock.is_null()),
+            )
