@@ -863,3 +863,26 @@ def test_a_rejected_row_s_raw_text_reads_back_as_its_fields(
     assert row["incident_id"] == "INC-1"
     assert row["outcome"] == 'Charged, "on" bail'
     assert row["weapon"] == "Knife"
+
+
+def test_a_format_column_named_in_another_case_is_named_in_the_report(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """FORMATS.md: column names are exact and lower case; unknown columns are kept
+    and ignored. ``Domestic`` is such a column, so every row loaded with no
+    domestic flag and the load said nothing. The report now names it; a required
+    column in another case stops the load naming the column the header has."""
+    inc = bundle / "incidents.csv"
+    _rewrite(inc, ",domestic,", ",Domestic,")
+    files = _load(sqlite_store, bundle)
+    assert files["incidents"]["note"] == (
+        "column(s) 'Domestic' (not 'domestic') read as extra columns: FORMATS.md "
+        "column names are exact and lower case, so their values are kept in extra "
+        "and no analysis reads them"
+    )
+    assert sqlite_store.read_frame("incidents")["domestic"].null_count() > 0
+    _rewrite(inc, "incident_id,", "Incident_ID,")
+    with pytest.raises(
+        IngestError, match="the header has 'Incident_ID' for 'incident_id'"
+    ):
+        load_files(sqlite_store, [bundle], kind="bundle")

@@ -931,6 +931,40 @@ def _extra_columns(header: list[str], table: str) -> list[str]:
     return [c for c in header if c and c not in known and c != LINE_COL]
 
 
+def _misspelt_columns(header: list[str], table: str) -> dict[str, str]:
+    """The header's columns the format does not name whose name, in lower case
+    and without spaces around it, is a format column the header lacks
+    (``Domestic`` for ``domestic``), each with that format column."""
+    known = {c for c, _, _ in BUNDLE_COLUMNS[table]}
+    present = set(header)
+    out = {}
+    for c in _extra_columns(header, table):
+        want = c.strip().lower()
+        if want in known and want not in present:
+            out[c] = want
+    return out
+
+
+def _misspelt_note(header: list[str], table: str) -> str | None:
+    """What the report says of columns named as a format column in another case
+    (:func:`_misspelt_columns`); None: none.
+
+    FORMATS.md: column names are exact and lower case, and unknown columns are
+    kept and ignored. ``Domestic`` is such a column: its values are kept in
+    ``extra`` and no analysis reads them, so every row loaded as if no domestic
+    flag was given. Nothing said so.
+    """
+    near = _misspelt_columns(header, table)
+    if not near:
+        return None
+    names = ", ".join(f"{c!r} (not {want!r})" for c, want in near.items())
+    return (
+        f"column(s) {names} read as extra columns: FORMATS.md column names are "
+        "exact and lower case, so their values are kept in extra and no analysis "
+        "reads them"
+    )
+
+
 def _extra_json(columns: list[str]) -> pl.Expr:
     """The row's ``columns`` as one JSON object of their text values, ``extra``
     (FORMATS.md: unknown extra columns are kept as-is and ignored by analyses)."""
@@ -1168,6 +1202,13 @@ def _map_table(
         raise IngestError(msg)
     if missing:
         msg = f"{name}: required column(s) {missing} missing from the header"
+        near = _misspelt_columns(header, table)
+        if near:
+            msg += (
+                " (the header has "
+                + ", ".join(f"{c!r} for {want!r}" for c, want in near.items())
+                + ": FORMATS.md column names are exact and lower case)"
+            )
         raise IngestError(msg)
     frame = _prepared(frame, table)
     # CSV lines with a NUL byte are quarantined by the CSV reader
@@ -1229,14 +1270,16 @@ def _map_table(
     problems = pl.concat([bad, problems]).sort("line")
     times = _repeated_hour_times(good, out, table, target.timezone)
     times.update(_date_only_times(good, table))
+    misspelt = _misspelt_note(header, table)
     if clock is None:
         notes = [
             encoding_note(read.encoding),
+            misspelt,
             _repeated_hour_note(times, table, target.timezone),
         ]
     else:
         _add_times(clock, times)
-        notes = [encoding_note(read.encoding)]
+        notes = [encoding_note(read.encoding), misspelt]
     note = join_notes(*notes)
     return Parsed(name, digest, kind, rows, {table: out}, problems, note)
 
