@@ -102,6 +102,20 @@ def test_unknown_version(bundle: Path, sqlite_store: Store) -> None:
         load_files(sqlite_store, [bundle], kind="bundle")
 
 
+def test_a_version_of_true_is_not_version_1(bundle: Path, sqlite_store: Store) -> None:
+    """``"version": true`` compared equal to 1 (Python's True == 1) and the bundle
+    loaded as format v1; it is no version, and the load stops saying so. The
+    number 1.0 is 1, and loads."""
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    (bundle / "manifest.json").write_text(json.dumps(manifest | {"version": True}))
+    with pytest.raises(IngestError, match="unknown bundle version True"):
+        load_files(sqlite_store, [bundle], kind="bundle")
+    assert sqlite_store.read_frame("incidents").height == 0
+    (bundle / "manifest.json").write_text(json.dumps(manifest | {"version": 1.0}))
+    load_files(sqlite_store, [bundle], kind="bundle")
+    assert sqlite_store.read_frame("incidents").height > 0
+
+
 def test_an_unknown_manifest_crs_stops_the_load(
     bundle: Path, sqlite_store: Store
 ) -> None:
@@ -820,3 +834,55 @@ def test_an_id_rewritten_composed_is_a_revision_not_an_old_reading(
     assert quarantine.filter(pl.col("target_table") == "stops")["column"].to_list() == [
         "person_id"
     ]
+
+
+def test_a_rejected_row_s_raw_text_reads_back_as_its_fields(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A quarantined row's ``raw`` is how the user sees the row to correct it. Its
+    fields were joined by bare commas, so a quoted field holding a comma, a quote
+    or a line break (``"Charged, on bail"``) read back as more fields than the
+    header has. ``raw`` is now the row as one CSV line, quoted as RFC 4180 quotes
+    it, and reads back as the row's own fields."""
+    inc = bundle / "incidents.csv"
+    _rewrite(
+        inc,
+        ",knife,,true,serious,Charged",
+        ',Knife,,true,serious,"Charged, ""on"" bail"',
+    )
+    _load(sqlite_store, bundle)
+    q = sqlite_store.read_frame("quarantine").filter(
+        pl.col("source_file").str.ends_with("incidents.csv")
+    )
+    assert q["reason"].to_list() == ["not one of none|knife|firearm|other: Knife"]
+    raw = q["raw"][0]
+    header = inc.read_text().splitlines()[0]
+    back = pl.read_csv(f"{header}\n{raw}\n".encode(), infer_schema_length=0)
+    assert back.width == len(header.split(","))
+    row = back.row(0, named=True)
+    assert row["incident_id"] == "INC-1"
+    assert row["outcome"] == 'Charged, "on" bail'
+    assert row["weapon"] == "Knife"
+
+
+def test_a_format_column_named_in_another_case_is_named_in_the_report(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """FORMATS.md: column names are exact and lower case; unknown columns are kept
+    and ignored. ``Domestic`` is such a column, so every row loaded with no
+    domestic flag and the load said nothing. The report now names it; a required
+    column in another case stops the load naming the column the header has."""
+    inc = bundle / "incidents.csv"
+    _rewrite(inc, ",domestic,", ",Domestic,")
+    files = _load(sqlite_store, bundle)
+    assert files["incidents"]["note"] == (
+        "column(s) 'Domestic' (not 'domestic') read as extra columns: FORMATS.md "
+        "column names are exact and lower case, so their values are kept in extra "
+        "and no analysis reads them"
+    )
+    assert sqlite_store.read_frame("incidents")["domestic"].null_count() > 0
+    _rewrite(inc, "incident_id,", "Incident_ID,")
+    with pytest.raises(
+        IngestError, match="the header has 'Incident_ID' for 'incident_id'"
+    ):
+        load_files(sqlite_store, [bundle], kind="bundle")

@@ -162,3 +162,57 @@ def test_times_in_the_repeated_hour_are_named_in_the_report(
         "note"
         not in next(f for f in report.files if Path(f.file).stem == "stops").as_dict()
     )
+
+
+def test_times_in_the_skipped_hour_are_named_in_the_report(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """When clocks go forward (01:00-02:00 on 29 March 2026 in London) no local
+    time of that hour exists. A bundle time without an offset in it (a system
+    keeping winter time all year, or a typo) names no instant; it is stored as
+    given (nothing lost) and loaded without a word. The file's report now says
+    so; a time given with an offset is converted and never falls there."""
+    inc = bundle / "incidents.csv"
+    _rewrite(inc, "2026-10-01T22:15:00,", "2026-03-29T01:30:00,")
+    _rewrite(inc, "2026-10-03T18:05:00,", "2026-03-29T01:30:00Z,")  # 02:30 BST
+    report = load_files(sqlite_store, [bundle], kind="bundle")
+    incidents = next(f for f in report.files if Path(f.file).stem == "incidents")
+    assert incidents.quarantined == 0
+    got = sqlite_store.read_frame("incidents").sort("incident_id")
+    rows = {r["incident_id"]: r["occurred_from"] for r in got.to_dicts()}
+    assert rows["INC-1"] == dt.datetime(2026, 3, 29, 1, 30)  # as given
+    assert rows["INC-3"] == dt.datetime(2026, 3, 29, 2, 30)
+    assert incidents.note == (
+        "1 occurred_at time falls in the hour that clocks skip when they go "
+        "forward (01:00-02:00 local on 2026-03-29, Europe/London): no such local "
+        "time exists (a time kept in winter time all year, or mistyped?); stored "
+        "as given"
+    )
+
+
+def test_a_date_alone_where_no_precision_is_kept_is_named_in_the_report(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """An incident's date alone loads with ``time_precision = 'day'``; an ASB
+    report's, a stop's or an incident's ``occurred_to`` has no such column and is
+    stored at 00:00, a time the source never gave (a count by hour of day reads
+    it as midnight). It loaded without a word; the file's report now says so."""
+    _rewrite(bundle / "asb.csv", "2026-10-03T21:00:00,", "2026-10-03,")
+    _rewrite(bundle / "stops.csv", "2026-10-01T23:00:00,", "20261001,")
+    inc = bundle / "incidents.csv"
+    _rewrite(inc, "2026-10-01T22:15:00,", "2026-10-01,")  # day precision: no note
+    _rewrite(inc, "2026-10-02T02:10:00", "2026-10-03")
+    report = load_files(sqlite_store, [bundle], kind="bundle")
+    by_file = {Path(f.file).stem: f for f in report.files}
+    assert [by_file[t].quarantined for t in ("asb", "stops", "incidents")] == [0, 0, 0]
+    asb = sqlite_store.read_frame("asb")
+    assert asb["occurred_at"].to_list() == [dt.datetime(2026, 10, 3)]
+    assert by_file["asb"].note == (
+        "1 occurred_at value is a date alone: stored at 00:00 of that day, as this "
+        "table has no column to say the time is not known"
+    )
+    assert str(by_file["stops"].note).startswith("1 occurred_at value is a date")
+    assert by_file["incidents"].note == (
+        "1 occurred_to value is a date alone: stored at 00:00 of that day, as this "
+        "table has no column to say the time is not known"
+    )

@@ -511,3 +511,84 @@ def test_a_short_city_does_not_pile_incidents_on_one_second() -> None:
                 .to_list()
             )
             assert len(set(times)) == len(times)
+
+
+def test_every_group_incident_names_two_or_more_members(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A group incident is committed by 2-4 of its members (docs/synth.md). The
+    members were drawn with replacement and a member drawn twice collapsed into
+    one involvement: 36 of the 612 group incidents of the default city named a
+    single member (and 169 member involvements were lost). Each incident's
+    members, as the group step writes them, are now distinct."""
+    import avert.synth.city as city_module
+
+    written: list[tuple[np.ndarray, np.ndarray]] = []
+    group_incidents = city_module._group_incidents
+
+    def recording(*args: object) -> None:
+        ev = args[5]
+        involve = ev.involve  # type: ignore[attr-defined]
+
+        def record(ids: np.ndarray, who: np.ndarray, role: object) -> None:
+            written.append((np.asarray(ids).copy(), np.asarray(who).copy()))
+            involve(ids, who, role)
+
+        ev.involve = record  # type: ignore[attr-defined]
+        try:
+            group_incidents(*args)
+        finally:
+            ev.involve = involve  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(city_module, "_group_incidents", recording)
+    make_city(CityConfig(people=20_000, days=365), seed=3)
+    # per level: the members' involvements, then outsiders', then victims'
+    members = written[0::3]
+    assert len(members) == 3
+    for ids, who in members:
+        per_incident = (
+            pl.DataFrame({"incident": ids, "person": who})
+            .group_by("incident")
+            .agg(pl.col("person").n_unique().alias("members"), pl.len().alias("rows"))
+        )
+        assert per_incident["members"].min() >= 2
+        assert (per_incident["members"] == per_incident["rows"]).all()
+
+
+def test_distinct_members_moves_a_repeated_draw_to_the_next_free_member() -> None:
+    from avert.synth.city._groups import _distinct_members
+
+    drawn = np.array([1, 1, 0, 0, 0, 3, 2, 3, 3], dtype=np.int64)
+    k = np.array([2, 3, 4], dtype=np.int64)
+    sizes = np.array([4, 4, 4], dtype=np.int64)
+    got = _distinct_members(drawn, k, sizes)
+    # first draws are kept; a repeat moves to the next free position, cyclically
+    assert got.tolist() == [1, 2, 0, 1, 2, 3, 2, 0, 1]
+
+
+def test_every_time_of_the_city_exists_on_a_london_clock() -> None:
+    """Times were drawn as seconds of local days, and the day clocks go forward has
+    23 hours: the default city wrote 5 times in the skipped hour (01:40 on 29
+    March 2026), which exist on no clock and which ``avert ingest bundle`` reports.
+    Such a time now reads as the clock does after the change (02:40)."""
+    city = make_city(seed=0)
+    columns = {
+        "incidents": ["occurred_from", "occurred_to"],
+        "asb": ["occurred_at"],
+        "stops": ["occurred_at"],
+        "attendances": ["occurred_at"],
+        "intelligence": ["recorded_at"],
+        "dash": ["assessed_at"],
+    }
+    for table, cols in columns.items():
+        frame = getattr(city, table)
+        for col in cols:
+            at = frame[col].drop_nulls()
+            on_the_clock = at.dt.replace_time_zone(
+                "Europe/London", ambiguous="earliest", non_existent="null"
+            )
+            assert on_the_clock.null_count() == 0, (
+                table,
+                col,
+                at.filter(on_the_clock.is_null()),
+            )

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 import polars as pl
 
 from avert.ingest._csv import LINE_COL
-from avert.ingest.keys import row_text
 from avert.ingest.result import PROBLEM_SCHEMA
 
-__all__ = ["Check", "join_text", "rejected_lines", "split_rows"]
+__all__ = ["Check", "csv_row_text", "join_text", "rejected_lines", "split_rows"]
 
 #: (column name expression, reason expression: null when the row passes)
 Check = tuple[pl.Expr, pl.Expr]
@@ -25,6 +24,36 @@ def join_text(*parts: pl.Expr | str) -> pl.Expr:
     ``concat_str`` reads the same column correctly.
     """
     return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in parts])
+
+
+def csv_row_text(columns: Sequence[str]) -> pl.Expr:
+    """The row's fields as one CSV line (RFC 4180): joined by commas, a field
+    holding a comma, a double quote or a line break quoted (its quotes doubled),
+    blank for missing.
+
+    A quarantined row's ``raw`` is what the user reads to see and correct it:
+    joined bare, a field ``"FR,9"`` read back as two fields and a row as one
+    field more than its header. Content keys join fields bare
+    (:func:`avert.ingest.keys.row_text`), which must never change; this is for
+    display only.
+    """
+    fields = []
+    for c in columns:
+        text = pl.col(c).cast(pl.String).fill_null("")
+        fields.append(
+            pl.when(text.str.contains(r'[,"\r\n]'))
+            .then(
+                pl.concat_str(
+                    [
+                        pl.lit('"'),
+                        text.str.replace_all('"', '""', literal=True),
+                        pl.lit('"'),
+                    ]
+                )
+            )
+            .otherwise(text)
+        )
+    return pl.concat_str(fields, separator=",")
 
 
 def rejected_lines(bad: pl.DataFrame, target: str | None) -> pl.DataFrame:
@@ -55,7 +84,8 @@ def split_rows(
     """Apply checks in order; return good rows and one problem per failing row.
 
     The first failing check names the row's column and reason; ``raw`` is the row's
-    fields joined by commas (the header's columns, blank for missing).
+    fields as one CSV line (the header's columns, blank for missing, quoted as
+    RFC 4180 quotes them: :func:`csv_row_text`).
 
     ``failing`` (optional) is a cheap boolean expression that is true on every row
     some check fails on (true on more rows is allowed, never on fewer): the checks'
@@ -107,7 +137,7 @@ def split_rows(
         pl.col(LINE_COL).alias("line"),
         pl.col("_qcol").alias("column"),
         pl.col("_qwhy").alias("reason"),
-        row_text(list(header)).alias("raw"),
+        csv_row_text(list(header)).alias("raw"),
         pl.lit("rejected").alias("kind"),
         pl.lit(target).alias("target_table"),
     ).cast(PROBLEM_SCHEMA)

@@ -383,7 +383,9 @@ def _read_manifest(data: bytes, where: str) -> dict[str, object]:
             f"expected {FORMAT!r}"
         )
         raise IngestError(msg)
-    if manifest.get("version") != VERSION:
+    version = manifest.get("version")
+    # JSON true equals 1 to Python: not a version (1.0 is the number 1, and is)
+    if isinstance(version, bool) or version != VERSION:
         msg = (
             f"{where}: unknown bundle version {manifest.get('version')!r}; "
             f"this avert reads version {VERSION}"
@@ -929,6 +931,40 @@ def _extra_columns(header: list[str], table: str) -> list[str]:
     return [c for c in header if c and c not in known and c != LINE_COL]
 
 
+def _misspelt_columns(header: list[str], table: str) -> dict[str, str]:
+    """The header's columns the format does not name whose name, in lower case
+    and without spaces around it, is a format column the header lacks
+    (``Domestic`` for ``domestic``), each with that format column."""
+    known = {c for c, _, _ in BUNDLE_COLUMNS[table]}
+    present = set(header)
+    out = {}
+    for c in _extra_columns(header, table):
+        want = c.strip().lower()
+        if want in known and want not in present:
+            out[c] = want
+    return out
+
+
+def _misspelt_note(header: list[str], table: str) -> str | None:
+    """What the report says of columns named as a format column in another case
+    (:func:`_misspelt_columns`); None: none.
+
+    FORMATS.md: column names are exact and lower case, and unknown columns are
+    kept and ignored. ``Domestic`` is such a column: its values are kept in
+    ``extra`` and no analysis reads them, so every row loaded as if no domestic
+    flag was given. Nothing said so.
+    """
+    near = _misspelt_columns(header, table)
+    if not near:
+        return None
+    names = ", ".join(f"{c!r} (not {want!r})" for c, want in near.items())
+    return (
+        f"column(s) {names} read as extra columns: FORMATS.md column names are "
+        "exact and lower case, so their values are kept in extra and no analysis "
+        "reads them"
+    )
+
+
 def _extra_json(columns: list[str]) -> pl.Expr:
     """The row's ``columns`` as one JSON object of their text values, ``extra``
     (FORMATS.md: unknown extra columns are kept as-is and ignored by analyses)."""
@@ -1166,6 +1202,13 @@ def _map_table(
         raise IngestError(msg)
     if missing:
         msg = f"{name}: required column(s) {missing} missing from the header"
+        near = _misspelt_columns(header, table)
+        if near:
+            msg += (
+                " (the header has "
+                + ", ".join(f"{c!r} for {want!r}" for c, want in near.items())
+                + ": FORMATS.md column names are exact and lower case)"
+            )
         raise IngestError(msg)
     frame = _prepared(frame, table)
     # CSV lines with a NUL byte are quarantined by the CSV reader
@@ -1226,14 +1269,17 @@ def _map_table(
     out = good.select(exprs)
     problems = pl.concat([bad, problems]).sort("line")
     times = _repeated_hour_times(good, out, table, target.timezone)
+    times.update(_date_only_times(good, table))
+    misspelt = _misspelt_note(header, table)
     if clock is None:
         notes = [
             encoding_note(read.encoding),
+            misspelt,
             _repeated_hour_note(times, table, target.timezone),
         ]
     else:
         _add_times(clock, times)
-        notes = [encoding_note(read.encoding)]
+        notes = [encoding_note(read.encoding), misspelt]
     note = join_notes(*notes)
     return Parsed(name, digest, kind, rows, {table: out}, problems, note)
 
@@ -1244,9 +1290,12 @@ _OFFSET_AT_END: Final = (
 )
 
 
-#: per date-time column (of the file's table), its times in the hour that
-#: repeats when clocks go back: how many, how many gave a UTC offset, the hours
-_Clock = dict[str, tuple[int, int, set[dt.datetime]]]
+#: per date-time column (of the file's table) and clock change (``"repeated"``:
+#: the hour that repeats when clocks go back; ``"skipped"``: the hour they skip
+#: going forward), its times in that hour: how many, how many gave a UTC offset,
+#: the hours; and (``"date"``) how many of its values are a date alone, stored
+#: at midnight with nothing to mark them (:func:`_date_only_times`)
+_Clock = dict[tuple[str, str], tuple[int, int, set[dt.datetime]]]
 
 
 def _repeated_hour_times(
@@ -1254,15 +1303,18 @@ def _repeated_hour_times(
 ) -> _Clock:
     """The kept rows (``good``, mapped to ``out``) whose date-time falls in an
     hour that repeats when clocks go back (01:00-02:00 on the last Sunday of
-    October in London), per date-time column (:func:`_repeated_hour_note`).
+    October in London) or that they skip going forward (01:00-02:00 on the last
+    Sunday of March), per date-time column (:func:`_repeated_hour_note`).
 
     The store keeps local wall-clock time without an offset (docs/bundle.md):
     such a time may be either of the two hours, and one given with an offset
     (01:30+01:00, then 01:10+00:00 forty minutes later) loads as local time,
     the offset dropped, so two times of that hour may load in the wrong order.
-    Nothing said so. The mapped times are looked up among the zone's repeated
-    half hours of their years (:func:`_repeated_slots`), not each converted (a
-    million conversions took 0.9 s).
+    A local time in the skipped hour (01:30 on 29 March 2026 in London) names
+    no instant at all: it is stored as given, and only a time without an offset
+    can be one. Nothing said either. The mapped times are looked up among the
+    zone's repeated and skipped half hours of their years (:func:`_clock_slots`),
+    not each converted (a million conversions took 0.9 s).
     """
     times: _Clock = {}
     for col, kind, _ in BUNDLE_COLUMNS[table]:
@@ -1271,18 +1323,49 @@ def _repeated_hour_times(
             continue
         at = out[name_as]
         years = tuple(sorted(at.dt.year().drop_nulls().unique().to_list()))
-        slots = _repeated_slots(years, zone)
-        if not slots:
-            continue
-        repeated = at.dt.truncate("30m").is_in(pl.Series(slots).implode())
-        found = good.filter(repeated.fill_null(False)).select(
-            at.filter(repeated.fill_null(False)).alias("at"),
-            pl.col(_iso_column(col)).str.contains(_OFFSET_AT_END).alias("offset"),
-        )
-        if found.height:
-            hours = set(found["at"].dt.truncate("1h").to_list())
-            times[col] = (found.height, int(found["offset"].sum()), hours)
+        for change, slots in zip(
+            ("repeated", "skipped"), _clock_slots(years, zone), strict=True
+        ):
+            if not slots:
+                continue
+            hit = (
+                at.dt.truncate("30m").is_in(pl.Series(slots).implode()).fill_null(False)
+            )
+            found = good.filter(hit).select(
+                at.filter(hit).alias("at"),
+                pl.col(_iso_column(col)).str.contains(_OFFSET_AT_END).alias("offset"),
+            )
+            if found.height:
+                hours = set(found["at"].dt.truncate("1h").to_list())
+                times[col, change] = (found.height, int(found["offset"].sum()), hours)
     return times
+
+
+def _date_only_times(good: pl.DataFrame, table: str) -> _Clock:
+    """Per date-time column, the kept rows whose value is a date alone
+    (``2026-10-01`` or ``20261001``), other than an incident's ``occurred_at``.
+
+    An incident's date alone is stored at midnight with ``time_precision =
+    'day'``; the other tables (asb, stops, attendances, intelligence, dash) and
+    an incident's ``occurred_to`` have no precision column, so the date is
+    stored as 00:00 of that day, a time the source never gave, which a count by
+    hour of day reads as midnight. Nothing said so (:func:`_repeated_hour_note`
+    does now).
+    """
+    out: _Clock = {}
+    for col, kind, _ in BUNDLE_COLUMNS[table]:
+        if kind != "datetime" or col not in good.columns:
+            continue
+        if (table, col) == ("incidents", "occurred_at"):
+            continue
+        n = int(
+            good.select(
+                pl.col(_iso_column(col)).str.contains(r"^\d{4}-\d{2}-\d{2}$").sum()
+            ).item()
+        )
+        if n:
+            out[col, "date"] = (n, 0, set())
+    return out
 
 
 def _add_times(clock: _Clock, times: _Clock) -> None:
@@ -1293,28 +1376,45 @@ def _add_times(clock: _Clock, times: _Clock) -> None:
 
 
 def _repeated_hour_note(times: _Clock, table: str, zone: str) -> str | None:
-    """What the report says of a file's ``times`` in the repeated hour
-    (:func:`_repeated_hour_times`), per date-time column; None: none."""
+    """What the report says of a file's ``times`` in the hour that repeats or
+    that is skipped when clocks change (:func:`_repeated_hour_times`), per
+    date-time column; None: none."""
     sentences = []
     for col, _, _ in BUNDLE_COLUMNS[table]:
-        if col not in times:
-            continue
-        n, given, hours = times[col]
-        where = ", ".join(
-            f"{h:%H:%M}-{h + dt.timedelta(hours=1):%H:%M} local on {h:%Y-%m-%d}"
-            for h in sorted(hours)
-        )
-        sentence = (
-            f"{n} {col} {'times fall' if n != 1 else 'time falls'} in the hour that "
-            f"repeats when clocks go back ({where}, {zone}): stored as local time, "
-            "which cannot say which of the two hours"
-        )
-        if given:
-            sentence += (
-                f"; {given} gave a UTC offset, which is not kept, so their order "
-                "within that hour may be lost"
+        for change in ("repeated", "skipped", "date"):
+            if (col, change) not in times:
+                continue
+            n, given, hours = times[col, change]
+            if change == "date":
+                values = "values are a date" if n != 1 else "value is a date"
+                sentences.append(
+                    f"{n} {col} {values} alone: stored at 00:00 of that day, as this "
+                    "table has no column to say the time is not known"
+                )
+                continue
+            where = ", ".join(
+                f"{h:%H:%M}-{h + dt.timedelta(hours=1):%H:%M} local on {h:%Y-%m-%d}"
+                for h in sorted(hours)
             )
-        sentences.append(sentence)
+            falls = "times fall" if n != 1 else "time falls"
+            if change == "skipped":
+                sentences.append(
+                    f"{n} {col} {falls} in the hour that clocks skip when they go "
+                    f"forward ({where}, {zone}): no such local time exists (a time "
+                    "kept in winter time all year, or mistyped?); stored as given"
+                )
+                continue
+            sentence = (
+                f"{n} {col} {falls} in the hour that repeats when clocks go back "
+                f"({where}, {zone}): stored as local time, which cannot say which "
+                "of the two hours"
+            )
+            if given:
+                sentence += (
+                    f"; {given} gave a UTC offset, which is not kept, so their order "
+                    "within that hour may be lost"
+                )
+            sentences.append(sentence)
     return "; ".join(sentences) or None
 
 
@@ -1331,11 +1431,14 @@ def _clock_part(
 
 
 @functools.lru_cache(maxsize=64)
-def _repeated_slots(years: tuple[int, ...], zone: str) -> list[dt.datetime]:
+def _clock_slots(
+    years: tuple[int, ...], zone: str
+) -> tuple[list[dt.datetime], list[dt.datetime]]:
     """The local half hours of ``zone`` in ``years`` that happen twice (clocks
-    going back): each half hour's start read as no single instant (not one the
-    clocks skip, which is none)."""
-    out: list[dt.datetime] = []
+    going back: each read as no single instant, though the earlier of two), and
+    those that never happen (clocks going forward: no instant at all)."""
+    repeated: list[dt.datetime] = []
+    skipped: list[dt.datetime] = []
     for year in years:
         slots = pl.datetime_range(
             dt.datetime(year, 1, 1),
@@ -1344,13 +1447,14 @@ def _repeated_slots(years: tuple[int, ...], zone: str) -> list[dt.datetime]:
             closed="left",
             eager=True,
         ).alias("at")
-        both = slots.to_frame().filter(
-            pl.col("at")
-            .dt.replace_time_zone(zone, ambiguous="null", non_existent="null")
-            .is_null()
-            & pl.col("at")
-            .dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
-            .is_not_null()
+        at = pl.col("at")
+        unique = at.dt.replace_time_zone(zone, ambiguous="null", non_existent="null")
+        earliest = at.dt.replace_time_zone(
+            zone, ambiguous="earliest", non_existent="null"
         )
-        out += both["at"].to_list()
-    return out
+        frame = slots.to_frame()
+        repeated += frame.filter(unique.is_null() & earliest.is_not_null())[
+            "at"
+        ].to_list()
+        skipped += frame.filter(earliest.is_null())["at"].to_list()
+    return repeated, skipped

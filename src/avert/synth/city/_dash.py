@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from avert.schema import DASH_QUESTIONS
+from avert.synth.city._frames import _as_the_clock_reads
 
 __all__ = ["ASSESSED_SHARE", "dash_assessments"]
 
@@ -128,4 +129,5 @@ def dash_assessments(
         },
         schema_overrides=dict.fromkeys(_QUESTIONS, pl.String),
     )
-    return frame.with_columns(pl.col("assessed_at").cast(pl.Datetime("us")))
+    assessed_at = _as_the_clock_reads(frame["assessed_at"].cast(pl.Datetime("us")))
+    return frame.with_columns(assessed_at)

@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from avert.config.timezone import DEFAULT_TIMEZONE
 from avert.schema import AGE_RANGES
 from avert.synth.city._base import I64, _Ctx
 
@@ -20,8 +21,35 @@ def _age_range(age: I64) -> npt.NDArray[np.str_]:
 
 
 def _datetimes(ctx: _Ctx, secs: I64) -> pl.Series:
+    """Local wall-clock times ``secs`` after the city's start, as a clock reads
+    them (:func:`_as_the_clock_reads`)."""
     base = np.datetime64(ctx.start, "us").astype(np.int64)
-    return pl.Series(base + secs.astype(np.int64) * 1_000_000).cast(pl.Datetime("us"))
+    local = pl.Series(base + secs.astype(np.int64) * 1_000_000).cast(pl.Datetime("us"))
+    return _as_the_clock_reads(local)
+
+
+def _as_the_clock_reads(local: pl.Series) -> pl.Series:
+    """``local`` (naive wall-clock times of the city, in England) with a time in
+    the hour that clocks skip going forward moved one hour on, as a clock reads
+    it after the change.
+
+    Times are drawn as seconds of local days, and a day when clocks go forward
+    has 23 hours: 01:40 on 29 March 2026 is no time in London, yet the default
+    city wrote 5 such times, which ``avert ingest bundle`` reports as times that
+    do not exist (docs/bundle.md).
+    """
+    zone = DEFAULT_TIMEZONE  # the city is Birmingham's grid (docs/synth.md)
+    skipped = (
+        local.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+        .is_null()
+        .fill_null(False)
+        & local.is_not_null()
+    )
+    if not skipped.any():
+        return local
+    return local + pl.Series(skipped.cast(pl.Int64) * 3_600_000_000).cast(
+        pl.Duration("us")
+    )
 
 
 _OUTCOMES = (
