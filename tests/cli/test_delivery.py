@@ -128,7 +128,14 @@ def test_plan_status_shows_each_objective_measure(db: str) -> None:
     assert checks["overdue"] == "7"
     assert checks["without an owner"] == "1"
     assert checks["subjects under two or more boards"] == "1"
+    # a store naming no person, place or group, and no victim, has nothing to
+    # check: "0 of 0" read as everything in hand, as the plan board and pack say
+    assert checks["top-harm subjects with no action"] == "–"
+    assert checks["repeat victims with no enhanced response"] == "–"
+    assert "names no person, place or group" in " ".join(out.split())
+    assert "the store names no victims" in " ".join(out.split())
     found = json.loads(_run(db, "plan", "status", "--json")[1])
+    assert found["not_checked"]["repeat_victims"].startswith("not checked")
     statuses = {m["objective_id"]: m["status"] for m in found["measures"]}
     # an empty store: the series need data; the survey measure is reported by hand
     assert statuses == {
