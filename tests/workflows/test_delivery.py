@@ -2029,3 +2029,28 @@ def test_a_plan_with_no_open_action_is_not_called_unrecorded(
     said = " ".join(briefing.notes)
     assert "recorded yet" not in said, said
     assert "No open delivery plan actions" in said, said
+
+
+def test_an_import_names_the_leads_no_account_holds(sqlite_store: Store) -> None:
+    """A lead misspelt in the file ("Councl") was stored, and no partner saw its
+    actions, without a word: the import names it with its actions. Leads an
+    account holds, in any case, are not named; nor is any lead of a store without
+    partner accounts (the command line alone)."""
+    from avert.workflows.users import add_user
+
+    text = (
+        "plan: {id: lp, title: P, board: B}\n"
+        "actions:\n"
+        "  - {id: L1, strand: prevention, title: a, lead: Councl}\n"
+        "  - {id: L2, strand: prevention, title: b, lead: COUNCIL}\n"
+        "  - {id: L3, strand: prevention, title: c, lead: Councl}\n"
+        "  - {id: L4, strand: prevention, title: d}\n"
+    )
+    alone = delivery.import_plan(sqlite_store, "p.yaml", user=CHAIR, text=text)
+    assert alone.unmatched_leads == ()
+    add_user(sqlite_store, "cllr", password="x" * 16, role="partner", org="council")
+    again = delivery.import_plan(
+        sqlite_store, "p.yaml", user=CHAIR, text=text.replace("title: d", "title: e")
+    )
+    assert again.unmatched_leads == ("'Councl' (L1, L3)",)
+    assert "lead organisations no account holds: 'Councl' (L1, L3)" in again.line()
