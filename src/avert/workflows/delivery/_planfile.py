@@ -104,7 +104,14 @@ def _unmatched_leads(store: Store, doc: PlanDocument) -> tuple[str, ...]:
         # as it is read (a stored "COUNCIL" is kept, and read as "council")
         if lead and accounts_spelling(orgs, lead) not in orgs:
             found.setdefault(lead, []).append(action.action_id)
-    return tuple(f"{lead!r} ({', '.join(ids)})" for lead, ids in sorted(found.items()))
+    return tuple(f"{lead!r} ({_some(ids)})" for lead, ids in sorted(found.items()))
+
+
+def _some(ids: list[str], shown: int = 3) -> str:
+    """The first ``shown`` of ``ids``, and how many more: a plan of 1,000 actions
+    named hundreds of one lead's."""
+    more = len(ids) - shown
+    return ", ".join(ids[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _plan_errors(path: str, errors: list[PlanFileError]) -> ConfigError:
