@@ -2084,3 +2084,10 @@ def test_a_plan_import_audits_its_changes_in_one_transaction(
     assert changes.height == 61
     assert sorted(changes["object"].to_list())[0] == "action:B000"
     assert audit.verify(sqlite_store).ok
+
+
+def test_the_leads_no_account_holds_name_three_actions_and_how_many_more() -> None:
+    from avert.workflows.delivery._planfile import _some
+
+    assert _some(["A1", "A2", "A3"]) == "A1, A2, A3"
+    assert _some(["A1", "A2", "A3", "A4", "A5"]) == "A1, A2, A3 and 2 more"
