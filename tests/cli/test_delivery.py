@@ -128,7 +128,14 @@ def test_plan_status_shows_each_objective_measure(db: str) -> None:
     assert checks["overdue"] == "7"
     assert checks["without an owner"] == "1"
     assert checks["subjects under two or more boards"] == "1"
+    # a store naming no person, place or group, and no victim, has nothing to
+    # check: "0 of 0" read as everything in hand, as the plan board and pack say
+    assert checks["top-harm subjects with no action"] == "–"
+    assert checks["repeat victims with no enhanced response"] == "–"
+    assert "names no person, place or group" in " ".join(out.split())
+    assert "the store names no victims" in " ".join(out.split())
     found = json.loads(_run(db, "plan", "status", "--json")[1])
+    assert found["not_checked"]["repeat_victims"].startswith("not checked")
     statuses = {m["objective_id"]: m["status"] for m in found["measures"]}
     # an empty store: the series need data; the survey measure is reported by hand
     assert statuses == {
@@ -272,3 +279,17 @@ def test_plan_status_now_takes_the_decimals_of_its_path() -> None:
     assert _now(0.87, 0.709) == "0.87"
     assert _now(12345.75, None) == "12,346"
     assert _now(None, 355) == "-"
+
+
+def test_task_add_says_when_no_account_is_of_the_organisation(tasked: str) -> None:
+    """A tasking given to "Councl" was saved as typed and seen by no partner of
+    "council", without a word; one given to "COUNCIL" reaches them (no note)."""
+    from avert.workflows.users import add_user
+
+    add_user(Store(tasked), "cllr", password="x" * 16, role="partner", org="council")
+    code, out = _run(tasked, "task", "add", "--item", "incident:I9", "--org", "Councl")
+    assert code == 0, out
+    assert "No account is of the organisation 'Councl'" in " ".join(out.split())
+    code, out = _run(tasked, "task", "add", "--item", "person:P8", "--org", "COUNCIL")
+    assert code == 0, out
+    assert "No account" not in out

@@ -263,3 +263,30 @@ def test_text_with_a_next_line_character_survives_dump_and_parse() -> None:
     assert (doc.actions[0].title, doc.actions[0].evidence) == ("a\x85b", "x\x85 y")
     again = parse_plan(dump_plan(doc.plan, doc.objectives, doc.actions))
     assert again.actions == doc.actions
+
+
+def test_a_red_rag_without_reason_is_listed_beside_the_actions_other_errors() -> None:
+    """An action with a bad strand (or no title, a repeated id) was not built, so
+    its red RAG without a reason was reported only after the strand was mended:
+    the import lists every error at once."""
+    doc = parse_plan(
+        "plan: {id: p, title: P, board: B}\n"
+        "actions:\n"
+        "  - id: A1\n"
+        "    strand: prevntion\n"
+        "    title: a\n"
+        "    rag: red\n"
+        "  - id: A2\n"
+        "    strand: prevention\n"
+        "    rag: {rating: amber}\n"
+        "  - id: A3\n"
+        "    strand: prevention\n"
+        "    title: c\n"
+        "    rag: amber\n"
+    )
+    found = [(e.line, e.message) for e in doc.errors if "RAG" in e.message]
+    assert found == [
+        (6, "action A1: RAG red needs a reason"),
+        (9, "action A2: RAG amber needs a reason"),
+        (13, "action A3: RAG amber needs a reason"),
+    ]

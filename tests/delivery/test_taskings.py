@@ -73,3 +73,36 @@ def test_a_tasking_is_in_the_area_of_its_subject() -> None:
     assert west == [*incidents_people_places, False, True, True, True]
     by_lsoa = in_area(taskings, incidents, involvements, "e01").to_list()
     assert by_lsoa[:5] == [False, True, False, True, True]
+
+
+def test_a_live_meeting_of_a_past_window_counts_overdue_and_due_from_now() -> None:
+    """The meeting of a window ending days ago (a store whose records end then)
+    showed a tasking due the next morning, still open twelve days later, as "due",
+    not overdue; and a tasking made at it, due a day after now, was in neither
+    list. Live, they are counted from now; a replayed briefing from its window."""
+    at = dt.datetime(2026, 11, 24, 6)
+    now = dt.datetime(2026, 12, 6, 12)
+    taskings = _taskings(["T-a", "T-b", "T-c"]).with_columns(
+        pl.Series(
+            "due",
+            [
+                dt.datetime(2026, 11, 20, 9),  # overdue at the window's end too
+                dt.datetime(2026, 11, 24, 9),  # due then, overdue now
+                dt.datetime(2026, 12, 7, 12),  # made at the meeting now
+            ],
+        ),
+        pl.lit(dt.datetime(2026, 11, 1)).alias("created_at"),
+        pl.lit(None, pl.String).alias("result"),
+    )
+    live = for_briefing(taskings, at=at, replay=False, now=now)
+    assert live["overdue"]["tasking_id"].to_list() == ["T-a", "T-b"]
+    assert live["due"]["tasking_id"].to_list() == ["T-c"]
+    replayed = for_briefing(taskings, at=at, now=now)
+    assert replayed["overdue"]["tasking_id"].to_list() == ["T-a"]
+    assert replayed["due"]["tasking_id"].to_list() == ["T-b"]
+    # a window ending after now keeps its own reference
+    ahead = for_briefing(
+        taskings, at=dt.datetime(2026, 12, 7, 6), replay=False, now=now
+    )
+    assert ahead["overdue"]["tasking_id"].to_list() == ["T-a", "T-b"]
+    assert ahead["due"]["tasking_id"].to_list() == ["T-c"]

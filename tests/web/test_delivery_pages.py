@@ -1132,3 +1132,24 @@ def test_an_account_made_after_the_plan_sees_and_changes_its_actions(
     other = signed_in(app, "partner")
     assert "/plan/actions/A1" not in other.get("/plan").text
     assert other.get("/plan/actions/A1").status_code in (403, 404)
+
+
+def test_task_this_is_due_a_day_after_now_when_the_window_ended_days_ago(
+    world: World, monkeypatch: Any
+) -> None:
+    """The demo city's records end on 24 November, so its meeting shows the window
+    ending then; a tasking made from it on 6 December was offered (and, with no due
+    typed, given) a due time of 25 November: overdue the moment it was made."""
+    from avert.config import timezone
+    from avert.web.delivery import _due
+
+    now = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)  # 12:00 in London (GMT)
+    monkeypatch.setattr(timezone, "_utc_now", lambda: now)
+    page = signed_in(world.app, "chair").get("/meeting")
+    assert "window Mon 23 Nov 2026 06:00 to Tue 24 Nov 2026 06:00" in page.text
+    offered = set(re.findall(r'name="due" value="([^"]+)"', page.text))
+    assert offered == {"2026-12-07T12:00"}
+    zone = world.settings.timezone
+    assert _due("", "2026-11-24T06:00", zone) == dt.datetime(2026, 12, 7, 12, 0)
+    # a window that ends later than now keeps its own 24 hours
+    assert _due("", "2026-12-08T06:00", zone) == dt.datetime(2026, 12, 9, 6, 0)

@@ -8,7 +8,7 @@ audit log.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -149,15 +149,18 @@ def plan_status(
             ["without a review date", str(c["no_review_date"])],
             [
                 "top-harm subjects with no action",
-                f"{c['top_subjects_without_action']} of {c['top_subjects']}",
+                _checked(found, "top_subjects", c["top_subjects_without_action"]),
             ],
             [
                 "repeat victims with no enhanced response",
-                f"{c['repeat_victims_without_response']} of {c['repeat_victims']}",
+                _checked(found, "repeat_victims", c["repeat_victims_without_response"]),
             ],
             ["subjects under two or more boards", str(c["duplicated_subjects"])],
         ],
     )
+    for check, why in found["not_checked"].items():
+        if why:
+            console.print(f"{check.replace('_', ' ')}: {why}")
     print_table(
         [
             Col("objective", "text"),
@@ -183,6 +186,14 @@ def plan_status(
     for m in found["measures"]:
         if m["reason"]:
             console.print(f"{m['objective_id']}: {m['reason']}")
+
+
+def _checked(found: dict[str, Any], check: str, without: int) -> str:
+    """``WITHOUT of ALL`` of a check, or "–" when it had nothing to look at (its
+    reason is printed below the table): "0 of 0" reads as everything in hand."""
+    if found["not_checked"].get(check):
+        return "–"
+    return f"{without} of {found['checks'][check]}"
 
 
 @task_app.command("add")
@@ -229,6 +240,14 @@ def task_add(
         anyway=anyway,
     )
     console.print(f"{row['tasking_id']}: {item} due {row['due']:%Y-%m-%d %H:%M}")
+    orgs = delivery.account_orgs(store)
+    if orgs and row["organisation"] and row["organisation"] not in orgs:
+        # saved as typed: a misspelt organisation's partners never see the tasking
+        console.print(
+            f"No account is of the organisation {row['organisation']!r}: no "
+            "partner sees or records this tasking until one is made (a "
+            f"misspelling? the accounts' organisations: {', '.join(orgs)})"
+        )
 
 
 @task_app.command("list")

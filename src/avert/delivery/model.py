@@ -38,6 +38,7 @@ __all__ = [
     "check_tasking_transition",
     "check_transition",
     "parse_item",
+    "rag_problem",
     "shown_value",
     "subject_key",
     "subject_type",
@@ -120,6 +121,14 @@ def _check(
         allowed = ", ".join(sorted(table[old])) or "nothing"
         msg = f"{what} status cannot move from {old!r} to {new!r} (from {old!r}: {allowed})"
         raise ConfigError(msg)
+
+
+def rag_problem(rag: str | None, reason: str | None) -> str | None:
+    """What is wrong with a RAG rating and its reason: a red or amber one needs a
+    reason (the board asks why), else None."""
+    if rag in ("red", "amber") and not (reason or "").strip():
+        return f"RAG {rag} needs a reason"
+    return None
 
 
 def check_transition(old: str | None, new: str) -> None:
@@ -247,8 +256,8 @@ class Action:
             )
         if self.rag is not None and self.rag not in RAGS:
             out.append(f"RAG {shown_value(self.rag)} is not one of {', '.join(RAGS)}")
-        if self.rag in ("red", "amber") and not (self.rag_reason or "").strip():
-            out.append(f"RAG {self.rag} needs a reason")
+        if problem := rag_problem(self.rag, self.rag_reason):
+            out.append(problem)
         if self.target_type is not None and self.target_type not in SUBJECT_TYPES:
             out.append(
                 f"subject type {shown_value(self.target_type)} is not one of "

@@ -34,6 +34,7 @@ from avert.delivery.model import (
     Action,
     Objective,
     Plan,
+    rag_problem,
 )
 
 __all__ = [
@@ -460,6 +461,11 @@ def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
         }
         fresh = _seen(doc, r, "action", aid)
         if not (fresh and aid and strand and fields["title"]):
+            # the action is not built, so its problems() are not asked: a red
+            # RAG without reason beside a bad strand was listed only once the
+            # strand was mended ("every error" is listed at once)
+            if problem := rag_problem(rag, rag_reason):
+                r.error("rag", problem)
             continue
         action = Action(
             action_id=aid,

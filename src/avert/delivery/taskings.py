@@ -67,7 +67,12 @@ def as_at(taskings: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:
 
 
 def for_briefing(
-    taskings: pl.DataFrame, *, at: dt.datetime, hours: int = 24, replay: bool = True
+    taskings: pl.DataFrame,
+    *,
+    at: dt.datetime,
+    hours: int = 24,
+    replay: bool = True,
+    now: dt.datetime | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The briefing's taskings: ``overdue``, ``due``, ``done`` (see :data:`SECTIONS`).
 
@@ -77,7 +82,11 @@ def for_briefing(
     ``at``, so a result recorded at the meeting shows there). Each sorted by due time, then the item tasked (kind, id), then the
     tasking's id, so the order does not depend on the random part of tasking ids.
     ``replay``: as they stood at ``at`` (:func:`as_at`); False: as they stand now (a
-    live meeting view).
+    live meeting view), overdue and due then counted from ``now`` when the window
+    ended before it (a meeting of a past window, or of a store whose records end
+    days ago): a tasking due on 24 November and still open on 6 December is
+    overdue, not "due in the next 24 hours" of the window, and one made at that
+    meeting, due a day after now, is due (it shows at once).
     """
     rows = (as_at(taskings, at) if replay else taskings).sort(
         ["due", "item_kind", "item_id", "tasking_id"]
@@ -85,12 +94,13 @@ def for_briefing(
     since = at - dt.timedelta(hours=hours)
     is_open = pl.col("status") == "open"
     done_at = pl.coalesce("result_at", "updated_at")
+    ref = at if replay or now is None else max(at, now)
     return {
-        "overdue": rows.filter(is_open & (pl.col("due") < at)),
+        "overdue": rows.filter(is_open & (pl.col("due") < ref)),
         "due": rows.filter(
             is_open
-            & (pl.col("due") >= at)
-            & (pl.col("due") <= at + dt.timedelta(days=1))
+            & (pl.col("due") >= ref)
+            & (pl.col("due") <= ref + dt.timedelta(days=1))
         ),
         # live, a result recorded after ``at`` (the meeting's window ends when its
         # page opened) is done since the window began: it stays on the page

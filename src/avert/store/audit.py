@@ -29,7 +29,7 @@ import hashlib
 import os
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -55,6 +55,7 @@ __all__ = [
     "people_digest",
     "read",
     "record",
+    "record_all",
     "row_hash",
     "verify",
     "verify_rows",
@@ -258,16 +259,42 @@ def record(
     str
         The row's ``audit_id``.
     """
-    row: dict[str, Any] = {
-        "audit_id": uuid.uuid4().hex,
-        "at": local_now(store.timezone).replace(microsecond=0),
-        "user_name": user or current_user(),
-        "role": role,
+    entry = {
         "action": action,
-        "object": obj,
+        "obj": obj,
         "reason": reason,
-        "detail": detail or None,
+        "role": role,
+        "user": user,
+        "detail": detail,
     }
+    return record_all(store, [entry])[0]
+
+
+def record_all(store: Store, entries: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Append one chained audit row per entry, in order, in one transaction.
+
+    Each entry holds the arguments of :func:`record` (``action``, ``obj``,
+    ``reason``, and optionally ``role``, ``user``, ``detail``). One transaction
+    for a batch: a plan import of 1,000 actions audited each change in a
+    transaction of its own, two thirds of its time (13 of 20 s). Returns the
+    rows' ``audit_id``, in order.
+    """
+    if not entries:
+        return []
+    at = local_now(store.timezone).replace(microsecond=0)
+    rows: list[dict[str, Any]] = [
+        {
+            "audit_id": uuid.uuid4().hex,
+            "at": at,
+            "user_name": e.get("user") or current_user(),
+            "role": e.get("role", "police"),
+            "action": e["action"],
+            "object": e["obj"],
+            "reason": e["reason"],
+            "detail": e.get("detail") or None,
+        }
+        for e in entries
+    ]
     # Appends of one process queue here, in order; the database lock (_lock) only
     # orders processes. Without it, threads of a web server contend for SQLite's
     # write lock through its sleeping busy handler: seconds of tail latency.
@@ -279,13 +306,15 @@ def record(
             schema=AUDIT.schema_of("seq", "row_hash"),
         )
         if last.height:
-            row["seq"] = int(last["seq"][0]) + 1
-            row["prev_hash"] = last["row_hash"][0] or GENESIS_HASH
+            seq, prev = int(last["seq"][0]), last["row_hash"][0] or GENESIS_HASH
         else:
-            row["seq"], row["prev_hash"] = 1, GENESIS_HASH
-        row["row_hash"] = row_hash(canonical_text(row))
-        tx.append("audit", pl.DataFrame([row], schema=AUDIT.schema))
-    return str(row["audit_id"])
+            seq, prev = 0, GENESIS_HASH
+        for row in rows:  # a chain: each row's hash holds the one before
+            seq += 1
+            row["seq"], row["prev_hash"] = seq, prev
+            row["row_hash"] = prev = row_hash(canonical_text(row))
+        tx.append("audit", pl.DataFrame(rows, schema=AUDIT.schema))
+    return [str(row["audit_id"]) for row in rows]
 
 
 # --- reading ---------------------------------------------------------------------

@@ -260,7 +260,7 @@ def _meeting_page(
         meeting=found,
         at_value=context["at_value"],
         hours=hours,
-        due_value=f"{when + dt.timedelta(days=1):%Y-%m-%dT%H:%M}",
+        due_value=f"{_default_due(when, ctx.settings.timezone):%Y-%m-%dT%H:%M}",
         window=context["b"],
         error=error,
         # the form to show as typed, when the page offers its item
@@ -271,8 +271,23 @@ def _meeting_page(
     )
 
 
+def _default_due(window_end: dt.datetime, zone: str) -> dt.datetime:
+    """A tasking's due time when none is typed: 24 hours after the meeting's window
+    ends, or after now when that end is past.
+
+    The meeting of a store without recent records (an archive, the demo city), or
+    a window chosen earlier, ends days ago; a tasking made now was due 24 hours
+    after that end, overdue the moment it was made (the demo's meeting offered 25
+    November to a chair tasking on 6 December).
+    """
+    return max(window_end, local_now(zone).replace(second=0, microsecond=0)) + (
+        dt.timedelta(days=1)
+    )
+
+
 def _due(due: str, at: str, zone: str) -> dt.datetime | None:
-    """The form's due time; else 24 hours after the meeting's window; else None.
+    """The form's due time; else :func:`_default_due` of the meeting's window; else
+    None (the workflow's default: 24 hours after now).
 
     Times are the force's (``zone``): one with an offset is converted to it.
     """
@@ -280,7 +295,7 @@ def _due(due: str, at: str, zone: str) -> dt.datetime | None:
     if due:
         return _parse_at(due, now, zone=zone)
     if at:
-        return _parse_at(at, now, zone=zone) + dt.timedelta(days=1)
+        return _default_due(_parse_at(at, now, zone=zone), zone)
     return None
 
 

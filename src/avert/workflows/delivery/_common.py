@@ -35,7 +35,7 @@ from avert.config.timezone import DEFAULT_TIMEZONE, local_now, local_today
 from avert.schema import DETECTED_GROUP_PREFIX, ITEM_KINDS, TABLES
 from avert.store import Store, audit, queries
 from avert.store.delivery import DELIVERY_TABLES, put_versioned_all
-from avert.workflows.users import User, audit_as
+from avert.workflows.users import User
 from avert.written_identity import (
     ADDRESS_WITHHELD,
     DATE_WITHHELD,
@@ -848,15 +848,22 @@ def _write(
     if not parts:
         return
     put_versioned_all(store, parts, unless_tasked=unless_tasked)
-    for p in pending:
-        for h in p.history:
-            audit_as(
-                store,
-                user,
-                action="change",
-                obj=f"{p.entity}:{h['entity_id']}",
-                reason=f"{reason}: {h['change']} version {h['version']}",
-            )
+    # one audit transaction for all the changes (a 1,000-action plan import wrote
+    # 1,005 audit transactions, 13 of its 20 s)
+    audit.record_all(
+        store,
+        [
+            {
+                "action": "change",
+                "obj": f"{p.entity}:{h['entity_id']}",
+                "reason": f"{reason}: {h['change']} version {h['version']}",
+                "role": user.role,
+                "user": user.username,
+            }
+            for p in pending
+            for h in p.history
+        ],
+    )
 
 
 def _save(

@@ -21,7 +21,7 @@ from avert.store import Store, queries
 from avert.store.summary import classified_profiles
 from avert.workflows.board import first_of_month, run_performance
 from avert.workflows.delivery._actions import plan_board
-from avert.workflows.delivery._checks import board_checks
+from avert.workflows.delivery._checks import checks_view
 from avert.workflows.delivery._common import (
     _system_user,
     partner_pseudonymiser,
@@ -578,15 +578,21 @@ def plan_status(
     store: Store, settings: Settings, *, today: dt.date | None = None
 ) -> dict[str, Any]:
     """What ``avert plan status`` prints: the strand x status grid, the summary of
-    the checks and each objective's measure against its target (audited view)."""
+    the checks and each objective's measure against its target (audited view).
+
+    ``not_checked``: why a check had nothing to look at (None when it had), as
+    the plan board and the board pack say it rather than "0 of 0", which reads
+    as everything in hand (:func:`avert.workflows.delivery.checks_view`).
+    """
     user = _system_user()
     board = plan_board(store, settings, user=user, today=today)
-    checks = board_checks(store, settings, today=board["today"])
+    checks = checks_view(store, settings, user=user, today=board["today"])
     return {
         "today": board["today"],
         "grid": board["grid"],
         "statuses": board["statuses"],
         "rag": board["rag"],
-        "checks": checks.summary,
+        "checks": checks["summary"],
+        "not_checked": checks["not_checked"],
         "measures": objective_measures(store, settings, today=board["today"]),
     }

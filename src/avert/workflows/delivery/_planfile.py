@@ -58,9 +58,13 @@ class ImportResult:
     #: changes made in avert since the last import that the file left alone and the
     #: import kept ("action A04 status")
     kept: tuple[str, ...] = ()
+    #: the file's lead organisations no account's organisation matches, each with
+    #: its actions ("Councl (A03, A07)"), when the store has partner accounts
+    unmatched_leads: tuple[str, ...] = ()
 
     def line(self) -> str:
-        """One line for the CLI (and one more naming the changes kept)."""
+        """One line for the CLI (and one more naming the changes kept, and one the
+        leads no account holds)."""
         line = (
             f"plan {self.plan_id}: {self.created} created, {self.updated} updated, "
             f"{self.unchanged} unchanged"
@@ -70,7 +74,44 @@ class ImportResult:
                 f"\nkept {len(self.kept)} change(s) made in avert since the last "
                 f"import: {', '.join(self.kept)}"
             )
+        if self.unmatched_leads:
+            line += (
+                f"\nlead organisations no account holds: "
+                f"{', '.join(self.unmatched_leads)}; no partner sees or changes "
+                "those actions until an account of the organisation is made (a "
+                "misspelling? stored as written)"
+            )
         return line
+
+
+def _unmatched_leads(store: Store, doc: PlanDocument) -> tuple[str, ...]:
+    """The leads of ``doc``'s actions (as the accounts spell them) that no account's
+    organisation is, with their actions, when some partner account exists.
+
+    A lead is matched to the accounts' organisations as it is read
+    (:func:`accounts_spelling`), so a lead misspelt in the file ("Councl")
+    was stored and seen by no partner, and nobody was told; a store without
+    partner accounts (the command line alone) is not told of every lead.
+    """
+    users = store.read_frame("users", columns=["role", "org"])
+    partners = users.filter(pl.col("role") == "partner")["org"].drop_nulls()
+    if partners.is_empty():
+        return ()
+    orgs = account_orgs(store)
+    found: dict[str, list[str]] = {}
+    for action in doc.actions:
+        lead = action.lead_organisation
+        # as it is read (a stored "COUNCIL" is kept, and read as "council")
+        if lead and accounts_spelling(orgs, lead) not in orgs:
+            found.setdefault(lead, []).append(action.action_id)
+    return tuple(f"{lead!r} ({_some(ids)})" for lead, ids in sorted(found.items()))
+
+
+def _some(ids: list[str], shown: int = 3) -> str:
+    """The first ``shown`` of ``ids``, and how many more: a plan of 1,000 actions
+    named hundreds of one lead's."""
+    more = len(ids) - shown
+    return ", ".join(ids[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _plan_errors(path: str, errors: list[PlanFileError]) -> ConfigError:
@@ -182,7 +223,14 @@ def import_plan(
         raise _changed_while_importing(store, src, pending, err) from err
     totals = [sum(p.counts[i] for p in pending) for i in range(3)]
     created, updated, unchanged = totals
-    return ImportResult(doc.plan.plan_id, created, updated, unchanged, kept=tuple(kept))
+    return ImportResult(
+        doc.plan.plan_id,
+        created,
+        updated,
+        unchanged,
+        kept=tuple(kept),
+        unmatched_leads=_unmatched_leads(store, doc),
+    )
 
 
 def _leads_as_accounts_spell(

@@ -479,7 +479,8 @@ def taskings_for_briefing(
     ``due``: open, due within the next 24 hours (inclusive); ``overdue``: open, due
     before ``at``; ``done``: done in the window (``at - hours`` to ``at``), with their
     results (:func:`avert.delivery.taskings.for_briefing`). ``as_at=False``: as they
-    stand now (the meeting view, where taskings made at the meeting count at once).
+    stand now (the meeting view, where taskings made at the meeting count at once;
+    overdue and due from now when the window ended before it).
     ``area`` (a user's scope): only the taskings whose subject is in it
     (:func:`taskings_in_area`) or given to ``assignee``. Organisations as the
     accounts spell them now (:func:`avert.workflows.delivery._common.with_accounts_spelling`).
@@ -492,5 +493,11 @@ def taskings_for_briefing(
         rows = rows.filter(
             placed | rows.select(mine.fill_null(value=False)).to_series()
         )
-    parts = for_briefing(rows, at=at, hours=hours, replay=as_at)
+    parts = for_briefing(
+        rows,
+        at=at,
+        hours=hours,
+        replay=as_at,
+        now=None if as_at else local_now(store.timezone),
+    )
     return {k: v.to_dicts() for k, v in parts.items()}
