@@ -1288,6 +1288,8 @@ def _map_table(
 _OFFSET_AT_END: Final = (
     r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 )
+#: a date alone, in the extended form (:func:`_iso_column`): no time of day given
+_DATE_ALONE: Final = r"^\d{4}-\d{2}-\d{2}$"
 
 
 #: per date-time column (of the file's table) and clock change (``"repeated"``:
@@ -1328,9 +1330,11 @@ def _repeated_hour_times(
         ):
             if not slots:
                 continue
-            hit = (
-                at.dt.truncate("30m").is_in(pl.Series(slots).implode()).fill_null(False)
-            )
+            # a date alone gave no time: its 00:00 is no time of the clock change
+            # (where clocks change at midnight: Chile, Cuba, Lebanon)
+            hit = at.dt.truncate("30m").is_in(pl.Series(slots).implode()).fill_null(
+                False
+            ) & ~good[_iso_column(col)].str.contains(_DATE_ALONE).fill_null(False)
             found = good.filter(hit).select(
                 at.filter(hit).alias("at"),
                 pl.col(_iso_column(col)).str.contains(_OFFSET_AT_END).alias("offset"),
@@ -1360,7 +1364,7 @@ def _date_only_times(good: pl.DataFrame, table: str) -> _Clock:
             continue
         n = int(
             good.select(
-                pl.col(_iso_column(col)).str.contains(r"^\d{4}-\d{2}-\d{2}$").sum()
+                pl.col(_iso_column(col)).str.contains(_DATE_ALONE).sum()
             ).item()
         )
         if n:
