@@ -874,7 +874,7 @@ def test_a_row_rejected_by_a_reference_check_reads_back_as_its_fields(
     line now, like a row the format's checks reject."""
     with (bundle / "stops.csv").open("a") as f:
         f.write(
-            'S-3,2026-10-02T11:30:00,,,Firearms Act 1968 (section 47),'
+            "S-3,2026-10-02T11:30:00,,,Firearms Act 1968 (section 47),"
             '"Firearms, ammunition",Arrest,18-24,M,,White,P-404\n'
         )
     _load(sqlite_store, bundle)

@@ -1363,9 +1363,7 @@ def _date_only_times(good: pl.DataFrame, table: str) -> _Clock:
         if (table, col) == ("incidents", "occurred_at"):
             continue
         n = int(
-            good.select(
-                pl.col(_iso_column(col)).str.contains(_DATE_ALONE).sum()
-            ).item()
+            good.select(pl.col(_iso_column(col)).str.contains(_DATE_ALONE).sum()).item()
         )
         if n:
             out[col, "date"] = (n, 0, set())
