@@ -945,6 +945,23 @@ def _misspelt_columns(header: list[str], table: str) -> dict[str, str]:
     return out
 
 
+def _missing_message(
+    name: str, missing: list[str], header: list[str], table: str
+) -> str:
+    """Why a file whose header lacks ``missing`` required columns is refused,
+    naming a column of the header that is one of them in another case
+    (:func:`_misspelt_columns`)."""
+    msg = f"{name}: required column(s) {missing} missing from the header"
+    near = _misspelt_columns(header, table)
+    if near:
+        msg += (
+            " (the header has "
+            + ", ".join(f"{c!r} for {want!r}" for c, want in near.items())
+            + ": FORMATS.md column names are exact and lower case)"
+        )
+    return msg
+
+
 def _misspelt_note(header: list[str], table: str) -> str | None:
     """What the report says of columns named as a format column in another case
     (:func:`_misspelt_columns`); None: none.
@@ -1201,15 +1218,7 @@ def _map_table(
             msg += "; leave the file out of the bundle when the table has no rows"
         raise IngestError(msg)
     if missing:
-        msg = f"{name}: required column(s) {missing} missing from the header"
-        near = _misspelt_columns(header, table)
-        if near:
-            msg += (
-                " (the header has "
-                + ", ".join(f"{c!r} for {want!r}" for c, want in near.items())
-                + ": FORMATS.md column names are exact and lower case)"
-            )
-        raise IngestError(msg)
+        raise IngestError(_missing_message(name, missing, header, table))
     frame = _prepared(frame, table)
     # CSV lines with a NUL byte are quarantined by the CSV reader
     checks = _table_checks(
