@@ -865,6 +865,26 @@ def test_a_rejected_row_s_raw_text_reads_back_as_its_fields(
     assert row["weapon"] == "Knife"
 
 
+def test_a_row_rejected_by_a_reference_check_reads_back_as_its_fields(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """A row rejected after mapping (a person not found, a key too long) or kept
+    as a duplicate with other fields still had its fields joined by bare commas,
+    so a stop's ``"Firearms, ammunition"`` read back as two fields. It is one CSV
+    line now, like a row the format's checks reject."""
+    with (bundle / "stops.csv").open("a") as f:
+        f.write(
+            "S-3,2026-10-02T11:30:00,,,Firearms Act 1968 (section 47),"
+            '"Firearms, ammunition",Arrest,18-24,M,,White,P-404\n'
+        )
+    _load(sqlite_store, bundle)
+    q = sqlite_store.read_frame("quarantine")
+    assert q["reason"][0].startswith("person_id P-404 not found in people")
+    back = pl.read_csv(q["raw"][0].encode(), has_header=False, infer_schema_length=0)
+    assert "Firearms, ammunition" in back.row(0)
+    assert back.row(0)[0] == "S-3"
+
+
 def test_a_format_column_named_in_another_case_is_named_in_the_report(
     bundle: Path, sqlite_store: Store
 ) -> None:

@@ -216,3 +216,32 @@ def test_a_date_alone_where_no_precision_is_kept_is_named_in_the_report(
         "1 occurred_to value is a date alone: stored at 00:00 of that day, as this "
         "table has no column to say the time is not known"
     )
+
+
+def test_a_date_alone_is_no_time_in_an_hour_clocks_skip_at_midnight(
+    bundle: Path, sqlite_store: Store
+) -> None:
+    """Where clocks go forward at midnight (Chile: 00:00-01:00 on 6 September
+    2026) a date given alone, stored at 00:00, was reported as a time "in the
+    hour that clocks skip ... (a time kept in winter time all year, or
+    mistyped?)": the source gave no time at all. An incident's date alone (day
+    precision) says nothing now; an ASB report's says only that it is a date
+    alone."""
+    zone = "America/Santiago"
+    _rewrite(bundle / "incidents.csv", "2026-10-01T22:15:00,", "2026-09-06,")
+    _rewrite(bundle / "asb.csv", "2026-10-03T21:00:00,", "2026-09-06,")
+    report = load_files(sqlite_store, [bundle], kind="bundle", timezone=zone)
+    by_file = {Path(f.file).stem: f for f in report.files}
+    assert by_file["incidents"].note is None
+    assert by_file["asb"].note == (
+        "1 occurred_at value is a date alone: stored at 00:00 of that day, as this "
+        "table has no column to say the time is not known"
+    )
+    # a time given in that hour is still named
+    _rewrite(bundle / "stops.csv", "2026-10-01T23:00:00,", "2026-09-06T00:30:00,")
+    report = load_files(sqlite_store, [bundle], kind="bundle", timezone=zone)
+    stops = next(f for f in report.files if Path(f.file).stem == "stops")
+    assert str(stops.note).startswith(
+        "1 occurred_at time falls in the hour that clocks skip when they go forward "
+        "(00:00-01:00 local on 2026-09-06, America/Santiago)"
+    )

@@ -375,3 +375,23 @@ def test_a_blank_line_is_not_a_row(
     commas = [*lines[:40], ",,,,,,", *lines[40:]]
     path.write_text(end.join(commas) + end, encoding="utf-8")
     assert parse_population(path).problems["line"].to_list() == [41]
+
+
+def test_a_rejected_wide_row_s_raw_text_reads_back_as_its_fields(
+    tmp_path: Path,
+) -> None:
+    """A census row rejected whole (a count that is no whole number) kept its
+    fields joined by bare commas, so a count written ``"1,465"`` (which the file's
+    good rows may hold: thousands are read) read back as two fields: the row as
+    one field more than its header. It is one CSV line now, as in a bundle."""
+    header = CENSUS_2011.splitlines()[0]
+    text = (
+        f"{header}\n"
+        'E01000003,E02000001,"City of London, East",London,"1,465",x,'
+        "1,1,1,1,1,1,1,1,1,0,0,0,0,0\n"
+    )
+    parsed = parse_population(_write(tmp_path, "census-2011-lsoa.csv", text))
+    raw = parsed.problems["raw"][0]
+    back = pl.read_csv(f"{header}\n{raw}\n".encode(), infer_schema_length=0)
+    assert back.width == len(header.split(","))
+    assert back.row(0)[2:5] == ("City of London, East", "London", "1,465")

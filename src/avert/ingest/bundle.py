@@ -945,6 +945,23 @@ def _misspelt_columns(header: list[str], table: str) -> dict[str, str]:
     return out
 
 
+def _missing_message(
+    name: str, missing: list[str], header: list[str], table: str
+) -> str:
+    """Why a file whose header lacks ``missing`` required columns is refused,
+    naming a column of the header that is one of them in another case
+    (:func:`_misspelt_columns`)."""
+    msg = f"{name}: required column(s) {missing} missing from the header"
+    near = _misspelt_columns(header, table)
+    if near:
+        msg += (
+            " (the header has "
+            + ", ".join(f"{c!r} for {want!r}" for c, want in near.items())
+            + ": FORMATS.md column names are exact and lower case)"
+        )
+    return msg
+
+
 def _misspelt_note(header: list[str], table: str) -> str | None:
     """What the report says of columns named as a format column in another case
     (:func:`_misspelt_columns`); None: none.
@@ -1201,15 +1218,7 @@ def _map_table(
             msg += "; leave the file out of the bundle when the table has no rows"
         raise IngestError(msg)
     if missing:
-        msg = f"{name}: required column(s) {missing} missing from the header"
-        near = _misspelt_columns(header, table)
-        if near:
-            msg += (
-                " (the header has "
-                + ", ".join(f"{c!r} for {want!r}" for c, want in near.items())
-                + ": FORMATS.md column names are exact and lower case)"
-            )
-        raise IngestError(msg)
+        raise IngestError(_missing_message(name, missing, header, table))
     frame = _prepared(frame, table)
     # CSV lines with a NUL byte are quarantined by the CSV reader
     checks = _table_checks(
@@ -1288,6 +1297,8 @@ def _map_table(
 _OFFSET_AT_END: Final = (
     r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 )
+#: a date alone, in the extended form (:func:`_iso_column`): no time of day given
+_DATE_ALONE: Final = r"^\d{4}-\d{2}-\d{2}$"
 
 
 #: per date-time column (of the file's table) and clock change (``"repeated"``:
@@ -1328,9 +1339,11 @@ def _repeated_hour_times(
         ):
             if not slots:
                 continue
-            hit = (
-                at.dt.truncate("30m").is_in(pl.Series(slots).implode()).fill_null(False)
-            )
+            # a date alone gave no time: its 00:00 is no time of the clock change
+            # (where clocks change at midnight: Chile, Cuba, Lebanon)
+            hit = at.dt.truncate("30m").is_in(pl.Series(slots).implode()).fill_null(
+                False
+            ) & ~good[_iso_column(col)].str.contains(_DATE_ALONE).fill_null(False)
             found = good.filter(hit).select(
                 at.filter(hit).alias("at"),
                 pl.col(_iso_column(col)).str.contains(_OFFSET_AT_END).alias("offset"),
@@ -1359,9 +1372,7 @@ def _date_only_times(good: pl.DataFrame, table: str) -> _Clock:
         if (table, col) == ("incidents", "occurred_at"):
             continue
         n = int(
-            good.select(
-                pl.col(_iso_column(col)).str.contains(r"^\d{4}-\d{2}-\d{2}$").sum()
-            ).item()
+            good.select(pl.col(_iso_column(col)).str.contains(_DATE_ALONE).sum()).item()
         )
         if n:
             out[col, "date"] = (n, 0, set())

@@ -43,8 +43,7 @@ import polars as pl
 
 from avert.errors import IngestError
 from avert.ingest._csv import decode, encoding_note
-from avert.ingest._rows import Check, split_rows
-from avert.ingest.keys import row_text
+from avert.ingest._rows import Check, csv_row_text, split_rows
 from avert.ingest.result import PROBLEM_SCHEMA, Parsed, join_notes, problems_frame
 from avert.schema import AREA_CENTROIDS, CONFIDENCE_SURVEY, POPULATIONS, TableSpec
 
@@ -255,12 +254,15 @@ def _blank(column: str) -> pl.Expr:
 def _problems(
     frame: pl.DataFrame, bad: pl.Expr, column: pl.Expr, reason: pl.Expr, cols: list[str]
 ) -> pl.DataFrame:
+    """The rows ``bad`` marks, rejected whole; ``raw`` is the row as one CSV line
+    (:func:`~avert.ingest._rows.csv_row_text`), so a count written ``"1,234"``
+    reads back as one field."""
     rejected = frame.filter(bad)
     return rejected.select(
         pl.col("_line").alias("line"),
         column.cast(pl.String).alias("column"),
         reason.cast(pl.String).alias("reason"),
-        row_text(cols).alias("raw"),
+        csv_row_text(cols).alias("raw"),
         pl.lit("rejected").alias("kind"),
         pl.lit("populations").alias("target_table"),
     ).cast(dict(PROBLEM_SCHEMA))  # type: ignore[arg-type]

@@ -8,8 +8,8 @@ from typing import Final
 
 import polars as pl
 
-from avert.ingest._rows import join_text
-from avert.ingest.keys import as_read_now, is_id_column, row_text
+from avert.ingest._rows import csv_row_text, join_text
+from avert.ingest.keys import as_read_now, is_id_column
 from avert.ingest.result import PROBLEM_SCHEMA
 from avert.schema import TABLES
 from avert.store.database import Transaction
@@ -63,7 +63,7 @@ def _reject_long_keys(
             size.cast(pl.String),
             " bytes; a database index cannot hold it)",
         ).alias("reason"),
-        row_text([c for c in frame.columns if c not in _PROVENANCE]).alias("raw"),
+        csv_row_text([c for c in frame.columns if c not in _PROVENANCE]).alias("raw"),
         pl.lit("rejected").alias("kind"),
         pl.lit(table).alias("target_table"),
     )
@@ -201,7 +201,7 @@ def _check_references(
                     f" not found in {ref_table} (not stored, and absent from this"
                     " bundle or rejected there)",
                 ).alias("reason"),
-                row_text([c for c in frame.columns if c not in _PROVENANCE]).alias(
+                csv_row_text([c for c in frame.columns if c not in _PROVENANCE]).alias(
                     "raw"
                 ),
                 pl.lit("rejected").alias("kind"),
@@ -393,7 +393,7 @@ def _conflicts(
                 pl.lit(f"duplicate {'/'.join(pk)} with different fields: ")
                 + pl.col("_why")
             ).alias("reason"),
-            row_text([*pk, *compared]).alias("raw"),
+            csv_row_text([*pk, *compared]).alias("raw"),
             pl.lit("duplicate").alias("kind"),
             pl.lit(table).alias("target_table"),
         )
