@@ -97,7 +97,8 @@ def test_an_empty_window_before_the_records_says_where_they_run(
         "occurred_from"
     ]
     first, last = times.min(), times.max()
-    assert isinstance(first, dt.datetime) and isinstance(last, dt.datetime)
+    assert isinstance(first, dt.datetime)
+    assert isinstance(last, dt.datetime)
     span = f"the store's incidents run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
     for kind in ("offender", "victim"):
         (result,) = run_risk(city_store, kind=kind, at=first - dt.timedelta(days=400))
