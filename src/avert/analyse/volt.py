@@ -704,8 +704,10 @@ def cut_tie_note(
 def _same_tie(last: tuple[Any, ...]) -> pl.Expr:
     """The rows of a profile with the harm (null as 0, as the profile is sorted) and
     the incidents of ``last``, a ``(harm, incidents)`` pair."""
-    return (pl.col("harm_days").fill_null(0.0) == last[0]) & (
-        pl.col("n_incidents") == last[1]
+    harm: float = last[0]
+    n_incidents: int = last[1]
+    return (pl.col("harm_days").fill_null(0.0) == harm) & (
+        pl.col("n_incidents") == n_incidents
     )
 
 
