@@ -1104,3 +1104,24 @@ def test_no_tie_note_when_the_cut_falls_between_values() -> None:
     )
     res = volt_profiles(distinct, involvements, at=AT)
     assert not any("falls inside a tie" in n for n in res.to_dict(top=5)["notes"])
+
+
+def test_a_tie_note_writes_the_harm_as_it_is_or_unknown() -> None:
+    """Without harm weights (no ``harm_days``: VOLT ranks by count) a tie note said
+    "0 harm days", a figure no record holds; and a large harm was rounded to six
+    digits (1,234,567.5 read "1.23457e+06")."""
+    incidents, involvements = _tied_offenders(40)
+    unweighted = volt_profiles(incidents.drop("harm_days"), involvements, at=AT)
+    notes = unweighted.to_dict(top=5)["notes"]
+    (note,) = [n for n in notes if n.startswith("The cut of the top 5 offenders")]
+    assert "offenders with no known harm and 1 incident" in note
+    assert not any("0 harm days" in n for n in notes)
+    large = volt_profiles(
+        incidents.with_columns(pl.col("harm_days") * 123_456.75), involvements, at=AT
+    )
+    (note,) = [
+        n
+        for n in large.to_dict(top=5)["notes"]
+        if n.startswith("The cut of the top 5 offenders")
+    ]
+    assert "with 1,234,567.5 harm days and 1 incident" in note

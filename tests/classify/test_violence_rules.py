@@ -538,3 +538,18 @@ def test_keyed_fast_path_equals_the_row_by_row_reference() -> None:
     slow = classify_rowwise(frame, involvements, AVB)
     assert fast.equals(slow)
     assert fast["category"].n_unique() >= 8  # the frame exercises most rules
+
+
+def test_explain_never_says_all_of_a_mixed_category() -> None:
+    """Possession of weapons is 38,752 of the 38,760 national 2017/18 offences in
+    AVB 2010 on their code alone (the Home Office table of /work/shared/data): the
+    reason said "100.0%" of a category whose status is "possible"."""
+    reason = explain(crime_type="Possession of weapons").policeuk_reason
+    assert reason is not None
+    assert "100.0%" not in reason
+    assert "over 99.9% of its national 2017/18 offences" in reason
+    assert "at least the profile's 50% " in reason
+    # a share with a decimal is written as it is (56.5 % of violence and sexual)
+    vso = explain(crime_type="Violence and sexual offences").policeuk_reason
+    assert vso is not None
+    assert "56.5% of its national" in vso

@@ -327,7 +327,7 @@ def test_a_copy_that_keeps_a_built_in_id_is_refused(
 
     packaged = Path(load_profile(builtin).path)
     copy = tmp_path / "mine.toml"
-    copy.write_text(packaged.read_text("utf-8"), "utf-8")
+    copy.write_text(packaged.read_text("utf-8") + "\n# edited\n", "utf-8")
     for read in (load_profile, profile_id):
         with pytest.raises(ConfigError, match=rf"mine.toml: profile.id: '{builtin}'"):
             read(copy)
@@ -341,3 +341,22 @@ def test_a_copy_that_keeps_a_built_in_id_is_refused(
     )
     assert load_profile(copy).id == "mine"
     assert profile_id(str(copy)) == "mine"
+
+
+@pytest.mark.parametrize("builtin", ["avb-2010", "who-broad"])
+def test_a_copy_the_same_as_the_packaged_file_is_accepted(
+    tmp_path: Path, builtin: str
+) -> None:
+    """A deployment's ``AVERT_DEFINITION`` may name its own copy of a built-in file:
+    byte for byte the same, it classifies as the built-in one does and was refused
+    (every command and page stopped); it is accepted, and refused once edited."""
+    from avert.config.definitions import profile_id
+
+    packaged = Path(load_profile(builtin).path)
+    copy = tmp_path / "violence.toml"
+    copy.write_bytes(packaged.read_bytes())
+    assert load_profile(copy).id == builtin
+    assert profile_id(copy) == builtin
+    copy.write_text(packaged.read_text("utf-8").replace("\n", "\n\n", 1), "utf-8")
+    with pytest.raises(ConfigError, match=r"violence.toml: profile.id: "):
+        load_profile(copy)

@@ -85,3 +85,26 @@ def test_the_briefing_repeat_victims_carry_the_victim_list_score(
             ], victim["person_id"]
             seen += 1
     assert seen >= 5
+
+
+def test_an_empty_window_before_the_records_says_where_they_run(
+    city_store: Store,
+) -> None:
+    """The lists read the incidents up to ``at`` only: a window before the first
+    record said "there is no incident on or before" it, not where the records run
+    (which the note promises); the store's span is named now."""
+    times = city_store.read_frame("incidents", columns=["occurred_from"])[
+        "occurred_from"
+    ]
+    first, last = times.min(), times.max()
+    assert isinstance(first, dt.datetime)
+    assert isinstance(last, dt.datetime)
+    span = f"the store's incidents run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    for kind in ("offender", "victim"):
+        (result,) = run_risk(city_store, kind=kind, at=first - dt.timedelta(days=400))
+        assert result.frame.height == 0
+        (note,) = [n for n in result.notes if n.startswith("No incident in the window")]
+        assert note.endswith(span + "."), note
+    # a window with records in it: no such note (and no query for the span)
+    (full,) = run_risk(city_store, kind="victim", at=last)
+    assert not any("the store's incidents" in n for n in full.notes)

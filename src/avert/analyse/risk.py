@@ -234,10 +234,16 @@ def _empty_list_note(
     n_in_window: int,
     who: str,
     what: str = "incident",
+    records_span: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> list[str]:
     """Why a list is empty: no record in its window at all (say where the records
-    given run, so an empty window does not read as "no one at risk"), or records
-    that name no one in the role scored."""
+    run, so an empty window does not read as "no one at risk"), or records that
+    name no one in the role scored.
+
+    ``records_span``: the first and last time of all the records, when ``records``
+    are only some of them (a workflow reads the incidents up to ``at`` only: a
+    window before the first of them would otherwise say nothing of where they run,
+    and one between two runs of records would seem to end the records)."""
     if per.height:
         return []
     span = f"the {window_days} days to {at:%Y-%m-%d %H:%M}"
@@ -249,7 +255,10 @@ def _empty_list_note(
     times = records[when].drop_nulls() if when in records.columns else None
     first = times.min() if times is not None else None
     last = times.max() if times is not None else None
-    if isinstance(first, dt.date) and isinstance(last, dt.date):
+    if records_span is not None:
+        first, last = records_span
+        where = f"the store's {what}s run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    elif isinstance(first, dt.date) and isinstance(last, dt.date):
         where = f"the {what}s run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
     else:
         where = f"there is no {what} on or before {at:%Y-%m-%d}"
@@ -269,6 +278,7 @@ def offender_risk(
     *,
     at: dt.datetime,
     config: RiskConfig | OffenderRiskConfig | None = None,
+    records_span: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> RiskResult:
     """Score offenders by Recency, Frequency, Gravity and Harm (RFGH).
 
@@ -282,6 +292,10 @@ def offender_risk(
         Date and time of scoring; the window is ``(at - window_days, at]``.
     config
         Risk configuration (default: ``config/defaults/risk.toml``).
+    records_span
+        First and last time of all the incidents, when ``incidents`` are only
+        some of them (those up to ``at``): an empty list's note says where
+        they run.
 
     Returns
     -------
@@ -340,6 +354,7 @@ def offender_risk(
         window_days=cfg.window_days,
         n_in_window=inc.height,
         who=f"anyone as {' or '.join(cfg.roles)}",
+        records_span=records_span,
     )
     w = cfg.weights
     per = per.with_columns(
@@ -378,6 +393,7 @@ def victim_risk(
     *,
     at: dt.datetime,
     config: RiskConfig | VictimRiskConfig | None = None,
+    records_span: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> RiskResult:
     """Score victims by repeats, recency, vulnerability and domestic abuse.
 
@@ -393,6 +409,10 @@ def victim_risk(
         Date and time of scoring; the window is ``(at - window_days, at]``.
     config
         Risk configuration.
+    records_span
+        First and last time of all the incidents, when ``incidents`` are only
+        some of them (those up to ``at``): an empty list's note says where
+        they run.
 
     Returns
     -------
@@ -474,6 +494,7 @@ def victim_risk(
         window_days=cfg.window_days,
         n_in_window=inc.height,
         who="anyone as victim",
+        records_span=records_span,
     )
     w = cfg.weights
     per = per.with_columns(

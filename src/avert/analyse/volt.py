@@ -693,11 +693,33 @@ def cut_tie_note(
     incidents = "incident" if last[1] == 1 else "incidents"
     return [
         f"The cut of {listed} falls inside a tie: {n_in} of the {n_equal:,} {what} "
-        f"with {last[0]:,g} harm days and {last[1]:,} {incidents} "
+        f"with {_tie_harm(frame.filter(_same_tie(last)), last[0])} and "
+        f"{last[1]:,} {incidents} "
         f"{'is' if n_in == 1 else 'are'} in it, the other {n_equal - n_in:,} "
         f"{'is' if n_equal - n_in == 1 else 'are'} left out by id order, not by harm "
         "or count."
     ]
+
+
+def _same_tie(last: tuple[Any, ...]) -> pl.Expr:
+    """The rows of a profile with the harm (null as 0, as the profile is sorted) and
+    the incidents of ``last``, a ``(harm, incidents)`` pair."""
+    harm: float = last[0]
+    n_incidents: int = last[1]
+    return (pl.col("harm_days").fill_null(0.0) == harm) & (
+        pl.col("n_incidents") == n_incidents
+    )
+
+
+def _tie_harm(tied: pl.DataFrame, harm_days: float) -> str:
+    """The harm of the ``tied`` rows in words: their days as they are (1,234,567.5,
+    not 1.23457e+06), or no known harm where the rows have no harm weight (no
+    ``harm_days`` column, or no weighted incident: not "0 harm days")."""
+    n_unknown = tied["harm_days"].null_count()
+    days = f"{harm_days:,.2f}".rstrip("0").rstrip(".") + " harm days"
+    if n_unknown == 0:
+        return days
+    return "no known harm" if n_unknown == tied.height else f"{days} or no known harm"
 
 
 def _peak_times(

@@ -701,6 +701,17 @@ def explain(
     )
 
 
+def _part_share(share: float) -> str:
+    """A share of a mixed category as a percentage with one decimal, never "100.0%"
+    or "0.0%" (possession of weapons is 38,752 of 38,760 offences in AVB 2010: 99.98%,
+    not all of them)."""
+    if share < 1.0 and round(share * 100, 1) >= 100.0:
+        return "over 99.9%"
+    if share > 0.0 and round(share * 100, 1) <= 0.0:
+        return "under 0.1%"
+    return f"{share:.1%}"
+
+
 def _policeuk_reason(profile: Profile, pu: PoliceUkCategory) -> str:
     """Why a record with police.uk category ``pu`` and no offence code is in or out
     of ``profile``: the share of the category's national 2017/18 offences that are
@@ -714,8 +725,9 @@ def _policeuk_reason(profile: Profile, pu: PoliceUkCategory) -> str:
     side = "at least" if pu.in_definition else "below"
     verdict = "in" if pu.in_definition else "out"
     return (
-        f"{head}{pu.in_share:.1%} of its national 2017/18 offences are in on their "
-        f"code alone, {side} the profile's {floor:.0%} (policeuk_possible_min_share): "
+        f"{head}{_part_share(pu.in_share)} of its national 2017/18 offences are in on "
+        f"their code alone, {side} the profile's {floor * 100:.4g}%"
+        " (policeuk_possible_min_share): "
         f"the category alone counts as {verdict} (the record may be an offence of a "
         "possible rule, or of none)"
     )

@@ -169,8 +169,9 @@ def render_docs(
         "",
         "A definition of your own: copy a built-in file (`src/avert/config/defaults/"
         "violence.toml` or `violence_who.toml`), give it an id of its own in "
-        "`[profile] id` (a copy that keeps `avb-2010` or `who-broad` is refused: "
-        "classifications are stored under the id), add, remove or change categories "
+        "`[profile] id` (an edited copy that keeps `avb-2010` or `who-broad` is "
+        "refused: classifications are stored under the id; an unchanged copy is "
+        "accepted), add, remove or change categories "
         "and rules, then `avert definition validate mine.toml`, `avert definition diff "
         "avb-2010 mine.toml` and `avert classify --definition mine.toml`; setting "
         "`definition` (`AVERT_DEFINITION=mine.toml`) makes it the one the analyses, "

@@ -586,11 +586,14 @@ def _own_id(path: Path, pid: str) -> str:
     Classifications are stored under the profile id, and ``avert ingest`` and the
     analyses take a built-in id for the packaged file: an edited copy that kept
     ``avb-2010`` overwrote the built-in definition's classifications, was reported as
-    the AVB 2010 definition, and was silently undone by the next load.
+    the AVB 2010 definition, and was silently undone by the next load. A copy
+    byte for byte the same as the packaged file (a deployment's ``AVERT_DEFINITION``
+    naming its own copy) classifies as the built-in one does: it is accepted, until
+    either file changes.
     """
     if pid in PROFILES:
         packaged = _default_path(PROFILES[pid])
-        if path.resolve() != packaged.resolve():
+        if path.resolve() != packaged.resolve() and not _same_bytes(path, packaged):
             raise fail(
                 path.name,
                 "profile.id",
@@ -599,6 +602,15 @@ def _own_id(path: Path, pid: str) -> str:
                 "are kept apart from the built-in one's",
             )
     return pid
+
+
+def _same_bytes(path: Path, other: Path) -> bool:
+    """Whether the files ``path`` and ``other`` hold the same bytes (False when
+    either cannot be read)."""
+    try:
+        return path.read_bytes() == other.read_bytes()
+    except OSError:
+        return False
 
 
 def _parse_condition(item: object, where: str, key: str) -> Condition:

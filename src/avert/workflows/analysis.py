@@ -22,7 +22,7 @@ from typing import Final, Literal
 
 import polars as pl
 
-from avert.analyse._window import month_edge_notes
+from avert.analyse._window import in_window, month_edge_notes
 from avert.analyse.concentration import (
     NO_MEASURE_NOTE,
     ConcentrationResult,
@@ -39,9 +39,14 @@ from avert.analyse.risk import (
 from avert.analyse.trend import COVERAGE_KEYS, month_window
 from avert.analyse.volt import CELL_NAME_COLUMNS, VoltResult, volt_profiles
 from avert.classify.harm import expected_harm_origin
-from avert.config.risk import load_risk_config
+from avert.config.risk import (
+    OffenderRiskConfig,
+    VictimRiskConfig,
+    load_risk_config,
+)
 from avert.errors import NotFound, SchemaError
 from avert.store import Store, audit, queries
+from avert.store.summary import incident_span
 
 __all__ = [
     "AnalysisFrames",
@@ -511,13 +516,26 @@ def run_risk(
         _require_harm(frames)
         when = at or _default_at(frames)
         results = [
-            offender_risk(frames.incidents, involvements, at=when, config=config)
+            offender_risk(
+                frames.incidents,
+                involvements,
+                at=when,
+                config=config,
+                records_span=_empty_window_span(store, frames, when, config.offender),
+            )
         ]
     elif kind == "victim":
         when = at or _default_at(frames)
         people = store.read_frame("people", columns=["person_id", "vulnerable"])
         results = [
-            victim_risk(frames.incidents, involvements, people, at=when, config=config)
+            victim_risk(
+                frames.incidents,
+                involvements,
+                people,
+                at=when,
+                config=config,
+                records_span=_empty_window_span(store, frames, when, config.victim),
+            )
         ]
     else:
         asb = store.read_frame(
@@ -555,6 +573,24 @@ def run_risk(
     )
     no_people = (NO_PEOPLE_NOTE,) if kind != "asb" and involvements.height == 0 else ()
     return [replace(r, notes=(*no_people, *frames.notes, *r.notes)) for r in results]
+
+
+def _empty_window_span(
+    store: Store,
+    frames: AnalysisFrames,
+    at: dt.datetime,
+    config: OffenderRiskConfig | VictimRiskConfig,
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """Where the store's incidents run (:func:`incident_span`) when a risk list's
+    window ``(at - window_days, at]`` holds none of the incidents read (those up to
+    ``at``): its note then says where the records are, though none of them were read
+    (a window before the first record), or some were read after it (one between
+    two runs of records). None when the window holds some: no query."""
+    if frames.incidents.filter(
+        in_window("occurred_from", at, config.window_days)
+    ).height:
+        return None
+    return incident_span(store)
 
 
 #: Why a person-level list is empty on a store of open data.
