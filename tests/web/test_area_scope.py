@@ -218,3 +218,18 @@ def test_an_area_briefing_scores_its_people_on_their_year_in_the_area(
                 assert (p["n_offences"], p["score"]) == scores[p["person_id"]], lsoa
                 checked += 1
     assert checked, "needs a person with records in one LSOA only"
+
+
+def test_an_area_users_area_field_names_their_area_not_all(world: World) -> None:
+    """Walked in a browser as an officer of one LSOA: Today and Incidents showed
+    their area's records under an Area field reading "all" (its placeholder), so
+    the page said the whole force while it listed one area. The field's
+    placeholder names the user's own area; users without one still read "all"."""
+    officer = signed_in(world.app, "officer-e")
+    chair = signed_in(world.app, "chair")
+    for path in ("/today", "/incidents"):
+        scoped = officer.get(path)
+        assert scoped.status_code == 200
+        assert re.search(r'name="area" value="" placeholder="AREA-E"', scoped.text)
+        whole = chair.get(path).text
+        assert re.search(r'name="area" value="" placeholder="all"', whole)

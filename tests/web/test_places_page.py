@@ -15,7 +15,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from avert.cli import app as cli_app
-from web.helpers import World, signed_in
+from web.helpers import PASSWORD, World, signed_in
 
 CELL_ID = re.compile(r"\b\d+m:E\d+:N\d+\b")
 
@@ -136,3 +136,30 @@ def test_places_map_has_its_key(world: World) -> None:
     key = page.text[page.text.index('<div class="legend">') :]
     assert "top cells, numbered by rank" in key
     assert "dots: incidents in the window by category" in key
+
+
+def test_places_says_when_its_budget_is_larger_than_the_cells_of_an_area(
+    world: World,
+) -> None:
+    """Walked as an officer of one LSOA: Today said "The patrol budget (10 cells)
+    is larger than the 6 cells the events span ... the expected share says
+    little", while Places, the page of those cells, showed "Expected share 100 %"
+    alone. Places carries the note beside the share it qualifies."""
+    from avert.workflows.users import add_user
+
+    lsoas = world.store.read_frame("incidents", columns=["lsoa"])["lsoa"]
+    lsoa = str(lsoas.drop_nulls().value_counts(sort=True)["lsoa"][0])
+    add_user(world.store, "officer-lsoa", password=PASSWORD, role="officer", area=lsoa)
+    officer = signed_in(world.app, "officer-lsoa")
+    at = f"{_at(world):%Y-%m-%dT%H:%M}"
+    today = officer.get(f"/today?at={at}").text
+    note = re.search(
+        r"The patrol budget \(10 cells\) is larger than the \d+ cells?", today
+    )
+    assert note is not None, "the area's events should span fewer than 10 cells"
+    places = officer.get(f"/places?at={at}")
+    assert places.status_code == 200
+    summary = places.text[places.text.index('id="places-summary"') :]
+    summary = summary[: summary.index("</ul>")]
+    assert note.group(0) in summary
+    assert "the expected share says little" in summary

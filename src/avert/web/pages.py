@@ -516,11 +516,23 @@ def person(
 
 
 # --- Places, Groups, Data, Audit -------------------------------------------------------
+#: How the briefing's note on a patrol budget larger than its grid starts
+#: (:func:`avert.workflows.forecast.budget_note`)
+BUDGET_NOTE_START = "The patrol budget ("
+
+
 @router.get("/places")
 @requires("view-places")
 def places(request: Request, at: str | None = None) -> Response:
-    """Where to deploy: the places map and cells of the briefing."""
-    return _page(request, "places.html", **_briefing_context(request, at, 24, None))
+    """Where to deploy: the places map and cells of the briefing.
+
+    With the briefing's note that the patrol budget is larger than the cells the
+    events span (:func:`avert.workflows.forecast.budget_note`): Today said it, and
+    Places showed "Expected share 100 %" without it (an area's six cells).
+    """
+    context = _briefing_context(request, at, 24, None)
+    budget = [n for n in context["b"].notes if n.startswith(BUDGET_NOTE_START)]
+    return _page(request, "places.html", **context, budget_notes=budget)
 
 
 @router.get("/groups")
