@@ -918,6 +918,24 @@ def account_orgs(store: Store) -> tuple[str, ...]:
     return tuple(orgs.drop_nulls().unique().sort())
 
 
+def unheld_organisation_note(store: Store, organisation: str | None) -> str | None:
+    """What to tell whoever gave a tasking to ``organisation`` (as saved) when no
+    account is of it while some account has an organisation, else None.
+
+    A tasking given to a misspelt organisation ("Councl") is saved as typed and
+    no partner sees it (:func:`accounts_spelling`); the command line and the
+    meeting page say so, naming the accounts' organisations.
+    """
+    orgs = account_orgs(store)
+    if not orgs or not organisation or organisation in orgs:
+        return None
+    return (
+        f"No account is of the organisation {organisation!r}: no partner sees or "
+        "records this tasking until one is made (a misspelling? the accounts' "
+        f"organisations: {', '.join(orgs)})"
+    )
+
+
 def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | None:
     """``organisation`` as the accounts (``orgs``) spell it, else as typed (trimmed;
     None if blank).
