@@ -1153,3 +1153,41 @@ def test_task_this_is_due_a_day_after_now_when_the_window_ended_days_ago(
     assert _due("", "2026-11-24T06:00", zone) == dt.datetime(2026, 12, 7, 12, 0)
     # a window that ends later than now keeps its own 24 hours
     assert _due("", "2026-12-08T06:00", zone) == dt.datetime(2026, 12, 9, 6, 0)
+
+
+def test_task_this_says_when_no_account_is_of_the_organisation(world: World) -> None:
+    """A tasking given at the meeting to "Councl" was saved as typed and seen by no
+    partner of "council", without a word (the command line said so, the meeting
+    did not): the meeting now says so, naming the accounts' organisations."""
+    client = signed_in(world.app, "chair")
+    page = client.get("/meeting")
+    items = re.findall(r'name="item" value="([^"]+)"', page.text)
+    at = re.findall(r'name="at" value="([^"]+)"', page.text)[0]
+    token = csrf_of(page.text)
+    orgs = delivery.account_orgs(world.store)
+    assert orgs, "the demo has no account of an organisation"
+    made = client.post(
+        "/meeting/task",
+        data={
+            "csrf_token": token,
+            "item": items[-1],
+            "organisation": "Zzcouncl",
+            "at": at,
+        },
+        follow_redirects=True,
+    )
+    said = " ".join(made.text.split())
+    assert "No account is of the organisation &#39;Zzcouncl&#39;" in said, said[:500]
+    assert orgs[0] in said
+    # an organisation an account holds, in another case, says nothing
+    made = client.post(
+        "/meeting/task",
+        data={
+            "csrf_token": token,
+            "item": items[-2],
+            "organisation": orgs[0].upper(),
+            "at": at,
+        },
+        follow_redirects=True,
+    )
+    assert "No account is of the organisation" not in made.text

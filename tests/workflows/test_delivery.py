@@ -2091,3 +2091,38 @@ def test_the_leads_no_account_holds_name_three_actions_and_how_many_more() -> No
 
     assert _some(["A1", "A2", "A3"]) == "A1, A2, A3"
     assert _some(["A1", "A2", "A3", "A4", "A5"]) == "A1, A2, A3 and 2 more"
+
+
+def test_a_plan_import_whose_audit_fails_stores_nothing(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import's actions were stored in one transaction and audited in another:
+    an audit append that failed (a lock timeout, the process killed between the
+    two) left the plan's actions stored and unaudited. Both are one transaction
+    now: neither is stored; an import after it stores both, the chain whole."""
+    from avert.store import audit
+
+    text = (
+        "plan: {id: ap, title: P, board: B}\n"
+        "actions:\n"
+        "  - {id: C1, strand: prevention, title: a}\n"
+        "  - {id: C2, strand: prevention, title: b}\n"
+    )
+
+    def broken(text: str) -> str:
+        raise RuntimeError("audit append failed")
+
+    monkeypatch.setattr(audit, "row_hash", broken)
+    with pytest.raises(RuntimeError, match="audit append failed"):
+        delivery.import_plan(any_store, "p.yaml", user=CHAIR, text=text)
+    monkeypatch.undo()
+    assert any_store.read_frame("actions").height == 0
+    assert any_store.read_frame("plans").height == 0
+    assert audit.read(any_store).height == 0
+    done = delivery.import_plan(any_store, "p.yaml", user=CHAIR, text=text)
+    assert done.created == 3
+    rows = audit.read(any_store)
+    assert sorted(rows["object"].to_list()) == ["action:C1", "action:C2", "plan:ap"]
+    assert set(rows["user_name"]) == {"chair1"}
+    assert set(rows["role"]) == {"chair"}
+    assert audit.verify(any_store).ok

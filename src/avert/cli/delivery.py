@@ -240,14 +240,9 @@ def task_add(
         anyway=anyway,
     )
     console.print(f"{row['tasking_id']}: {item} due {row['due']:%Y-%m-%d %H:%M}")
-    orgs = delivery.account_orgs(store)
-    if orgs and row["organisation"] and row["organisation"] not in orgs:
-        # saved as typed: a misspelt organisation's partners never see the tasking
-        console.print(
-            f"No account is of the organisation {row['organisation']!r}: no "
-            "partner sees or records this tasking until one is made (a "
-            f"misspelling? the accounts' organisations: {', '.join(orgs)})"
-        )
+    # saved as typed: a misspelt organisation's partners never see the tasking
+    if note := delivery.unheld_organisation_note(store, row["organisation"]):
+        console.print(note)
 
 
 @task_app.command("list")

@@ -46,6 +46,8 @@ __all__ = [
     "LATEST_BY_USER_SQL",
     "Problem",
     "Verification",
+    "append_in",
+    "append_lock",
     "canonical_text",
     "canonical_texts",
     "current_user",
@@ -277,11 +279,40 @@ def record_all(store: Store, entries: Sequence[Mapping[str, Any]]) -> list[str]:
     ``reason``, and optionally ``role``, ``user``, ``detail``). One transaction
     for a batch: a plan import of 1,000 actions audited each change in a
     transaction of its own, two thirds of its time (13 of 20 s). Returns the
-    rows' ``audit_id``, in order.
+    rows' ``audit_id``, in order. To append them in the transaction of the change
+    they audit (both or neither stored): :func:`append_lock` and
+    :func:`append_in`.
     """
     if not entries:
         return []
-    at = local_now(store.timezone).replace(microsecond=0)
+    with append_lock(), store.transaction() as tx:
+        return append_in(tx, entries, timezone=store.timezone)
+
+
+def append_lock() -> threading.Lock:
+    """The lock that queues this process's audit appends, in order; hold it (before
+    the transaction opens) around a transaction that calls :func:`append_in`.
+
+    The database lock (:func:`_lock`) only orders processes. Without this one,
+    threads of a web server contend for SQLite's write lock through its sleeping
+    busy handler: seconds of tail latency. Taken inside a transaction that holds
+    SQLite's write lock, it could wait on a thread that waits on that lock.
+    """
+    return _APPEND_LOCK
+
+
+def append_in(
+    tx: Transaction, entries: Sequence[Mapping[str, Any]], *, timezone: str
+) -> list[str]:
+    """:func:`record_all` in the transaction ``tx`` (the caller holds
+    :func:`append_lock`): the rows are stored if and only if ``tx`` commits.
+
+    ``timezone``: the store's (the rows' ``at``: now, there, to the second).
+    """
+    if not entries:
+        return []
+    _lock(tx)  # first: the rows' time is then no earlier than the last row's
+    at = local_now(timezone).replace(microsecond=0)
     rows: list[dict[str, Any]] = [
         {
             "audit_id": uuid.uuid4().hex,
@@ -295,25 +326,20 @@ def record_all(store: Store, entries: Sequence[Mapping[str, Any]]) -> list[str]:
         }
         for e in entries
     ]
-    # Appends of one process queue here, in order; the database lock (_lock) only
-    # orders processes. Without it, threads of a web server contend for SQLite's
-    # write lock through its sleeping busy handler: seconds of tail latency.
-    with _APPEND_LOCK, store.transaction() as tx:
-        _lock(tx)
-        last = tx._query(
-            'SELECT "seq", "row_hash" FROM "audit" '
-            'WHERE "seq" = (SELECT MAX("seq") FROM "audit")',
-            schema=AUDIT.schema_of("seq", "row_hash"),
-        )
-        if last.height:
-            seq, prev = int(last["seq"][0]), last["row_hash"][0] or GENESIS_HASH
-        else:
-            seq, prev = 0, GENESIS_HASH
-        for row in rows:  # a chain: each row's hash holds the one before
-            seq += 1
-            row["seq"], row["prev_hash"] = seq, prev
-            row["row_hash"] = prev = row_hash(canonical_text(row))
-        tx.append("audit", pl.DataFrame(rows, schema=AUDIT.schema))
+    last = tx._query(
+        'SELECT "seq", "row_hash" FROM "audit" '
+        'WHERE "seq" = (SELECT MAX("seq") FROM "audit")',
+        schema=AUDIT.schema_of("seq", "row_hash"),
+    )
+    if last.height:
+        seq, prev = int(last["seq"][0]), last["row_hash"][0] or GENESIS_HASH
+    else:
+        seq, prev = 0, GENESIS_HASH
+    for row in rows:  # a chain: each row's hash holds the one before
+        seq += 1
+        row["seq"], row["prev_hash"] = seq, prev
+        row["row_hash"] = prev = row_hash(canonical_text(row))
+    tx.append("audit", pl.DataFrame(rows, schema=AUDIT.schema))
     return [str(row["audit_id"]) for row in rows]
 
 

@@ -14,13 +14,14 @@ made from a row another writer changed meanwhile is refused
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 import polars as pl
 
 from avert.errors import ConflictError
 from avert.schema import TABLES
+from avert.store import audit
 from avert.store.database import Store, Transaction
 
 __all__ = ["DELIVERY_TABLES", "put_versioned", "put_versioned_all"]
@@ -59,6 +60,7 @@ def put_versioned_all(
     parts: list[tuple[str, pl.DataFrame, pl.DataFrame]],
     *,
     unless_tasked: tuple[str, Sequence[str]] | None = None,
+    audit_entries: Sequence[Mapping[str, Any]] = (),
 ) -> int:
     """:func:`put_versioned` of several entities in one transaction (a plan import:
     its plan, objectives and actions are all stored or none). Returns the rows put.
@@ -69,6 +71,11 @@ def put_versioned_all(
         ``(item_id, item_kinds)``: write nothing when a tasking of one of those
         kinds names ``item_id`` and is not cancelled (the look and the write in
         one transaction, no other delivery writer between them).
+    audit_entries
+        The audit rows of the changes (:func:`avert.store.audit.record_all`),
+        appended in the same transaction: the changes and their audit rows are
+        both stored or neither (an import whose audit append failed kept its
+        actions, unaudited).
 
     Raises
     ------
@@ -79,7 +86,7 @@ def put_versioned_all(
         taskings found). Nothing is written.
     """
     done = 0
-    with store.transaction() as tx:
+    with audit.append_lock(), store.transaction() as tx:
         tx.serialise(_PG_DELIVERY_LOCK)
         if unless_tasked is not None:
             _refuse_tasked(tx, *unless_tasked)
@@ -97,6 +104,8 @@ def put_versioned_all(
             tx.append(table, rows)
             tx.append("delivery_history", history)
             done += len(ids)
+        if done:
+            audit.append_in(tx, audit_entries, timezone=store.timezone)
     return done
 
 

@@ -346,7 +346,7 @@ def task(
         # error page that leaves the meeting
         return refused(_of_item(item, f"Due: {err.detail}"))
     try:
-        delivery.add_tasking(
+        row = delivery.add_tasking(
             ctx.store,
             item,
             what=what or f"Follow up {item}",
@@ -357,7 +357,11 @@ def task(
         )
     except ConfigError as err:
         return refused(str(err))
-    return _back_to_meeting(request, at)
+    # saved as typed: a misspelt organisation's partners never see the tasking
+    note = delivery.unheld_organisation_note(ctx.store, row["organisation"])
+    return _back_to_meeting(
+        request, at, f"{row['tasking_id']} saved. {note}" if note else None
+    )
 
 
 @router.post("/meeting/taskings/{tasking_id}")

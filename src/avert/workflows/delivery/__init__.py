@@ -26,6 +26,7 @@ from avert.workflows.delivery._common import (
     partner_pseudonymiser,
     pseudonymise_stored_ids,
     subject_people,
+    unheld_organisation_note,
     with_accounts_spelling,
 )
 from avert.workflows.delivery._common import _save as _save
@@ -80,6 +81,7 @@ __all__ = [
     "taskings_for_briefing",
     "taskings_for_item",
     "taskings_in_area",
+    "unheld_organisation_note",
     "update_action",
     "visible_actions",
     "with_accounts_spelling",

@@ -830,7 +830,7 @@ def _write(
     reason: str,
     unless_tasked: tuple[str, Sequence[str]] | None = None,
 ) -> None:
-    """Store every entity's changed rows in one transaction, then audit each change.
+    """Store every entity's changed rows, and audit each change, in one transaction.
 
     Raises :class:`~avert.errors.ConflictError` (nothing written) when a row was
     changed by another writer since :func:`_changes` read it, or ``unless_tasked``
@@ -847,12 +847,13 @@ def _write(
     ]
     if not parts:
         return
-    put_versioned_all(store, parts, unless_tasked=unless_tasked)
-    # one audit transaction for all the changes (a 1,000-action plan import wrote
-    # 1,005 audit transactions, 13 of its 20 s)
-    audit.record_all(
+    # the changes and their audit rows in one transaction: both or neither (a
+    # 1,000-action plan import wrote 1,005 audit transactions, 13 of its 20 s)
+    put_versioned_all(
         store,
-        [
+        parts,
+        unless_tasked=unless_tasked,
+        audit_entries=[
             {
                 "action": "change",
                 "obj": f"{p.entity}:{h['entity_id']}",
@@ -915,6 +916,24 @@ def account_orgs(store: Store) -> tuple[str, ...]:
     """Every account's organisation, once each, in order (for :func:`accounts_spelling`)."""
     orgs = store.read_frame("users", columns=["org"]).get_column("org")
     return tuple(orgs.drop_nulls().unique().sort())
+
+
+def unheld_organisation_note(store: Store, organisation: str | None) -> str | None:
+    """What to tell whoever gave a tasking to ``organisation`` (as saved) when no
+    account is of it while some account has an organisation, else None.
+
+    A tasking given to a misspelt organisation ("Councl") is saved as typed and
+    no partner sees it (:func:`accounts_spelling`); the command line and the
+    meeting page say so, naming the accounts' organisations.
+    """
+    orgs = account_orgs(store)
+    if not orgs or not organisation or organisation in orgs:
+        return None
+    return (
+        f"No account is of the organisation {organisation!r}: no partner sees or "
+        "records this tasking until one is made (a misspelling? the accounts' "
+        f"organisations: {', '.join(orgs)})"
+    )
 
 
 def accounts_spelling(orgs: Sequence[str], organisation: str | None) -> str | None:
