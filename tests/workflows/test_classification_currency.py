@@ -85,3 +85,20 @@ def test_classified_before_the_digests_says_nothing(sqlite_store: Store) -> None
     assert check_currency(sqlite_store, "avb-2010").state == "unknown"
     notes = load_analysis_incidents(sqlite_store, profile="avb-2010").notes
     assert not any(n.startswith("Stale classifications:") for n in notes)
+
+
+def test_the_incidents_page_names_stale_classifications(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    from avert.workflows.users import User
+    from avert.workflows.views import incidents_view
+
+    _incidents(sqlite_store)
+    classify_store(sqlite_store, profile="avb-2010")
+    switched = load_settings({}).with_overrides(harm_table=str(_other_harm(tmp_path)))
+    window = {"date_from": _AT, "date_to": _AT + dt.timedelta(days=1)}
+    user = User("ana", "analyst")
+    found = incidents_view(sqlite_store, switched, user=user, **window)
+    assert [n[:22] for n in found["notes"]] == ["Stale classifications:"]
+    found = incidents_view(sqlite_store, load_settings({}), user=user, **window)
+    assert found["notes"] == []
