@@ -107,11 +107,12 @@ class Currency:
             if self.classified_at is None
             else f" on {self.classified_at:%Y-%m-%d %H:%M}"
         )
+        # file names, not paths: the note reaches partners' and the board's outputs
         what: list[str] = []
         if self.definition_changed:
-            what.append(f"the definition in force ({self.definition_file})")
+            what.append(f"the definition in force ({Path(self.definition_file).name})")
         if self.harm_changed:
-            what.append(f"the harm table in force ({self.harm_file})")
+            what.append(f"the harm table in force ({Path(self.harm_file).name})")
         return (
             f"{STALE_NOTE_PREFIX} definition '{self.profile}' was classified"
             f"{when} under another {self.changed()} than {' and '.join(what)}. "
@@ -138,9 +139,9 @@ def run_row(profile: Profile, harm: HarmTable, *, at: dt.datetime) -> pl.DataFra
             "profile": [profile.id],
             "classified_at": [at],
             "definition_sha256": [content_sha256(profile.path)],
-            "definition_file": [str(profile.path)],
+            "definition_file": [str(Path(profile.path).resolve())],
             "harm_sha256": [content_sha256(harm.path)],
-            "harm_file": [str(harm.path)],
+            "harm_file": [str(Path(harm.path).resolve())],
         },
         schema={
             "profile": pl.String(),
