@@ -32,6 +32,7 @@ __all__ = [
     "AUDIT",
     "BUNDLE_FORMAT",
     "CLASSIFICATIONS",
+    "CLASSIFICATION_RUNS",
     "CONFIDENCE_SURVEY",
     "CONTINUUM_LEVELS",
     "DASH",
@@ -797,6 +798,31 @@ CLASSIFICATIONS: Final = _spec(
     indexes=(("incident_id", "profile", "in_definition"),),
 )
 
+CLASSIFICATION_RUNS: Final = _spec(
+    "classification_runs",
+    "Derived: what produced each profile's stored classifications (one row per "
+    "profile, replaced with them): the analyses compare it with the definition and "
+    "harm table in force and say when the classifications are stale.",
+    [
+        ("profile", pl.String(), "definition profile id, as in classifications"),
+        ("classified_at", _DT, "when 'avert classify' (or 'avert ingest') wrote them"),
+        (
+            "definition_sha256",
+            pl.String(),
+            "SHA-256 of the definition's canonical content (its TOML as parsed: "
+            "whitespace, comments and key order do not count)",
+        ),
+        ("definition_file", pl.String(), "the definition file classified under"),
+        (
+            "harm_sha256",
+            pl.String(),
+            "SHA-256 of the harm table's canonical content (its TOML as parsed)",
+        ),
+        ("harm_file", pl.String(), "the harm table file classified with"),
+    ],
+    ("profile",),
+)
+
 #: How a detected group's id begins: ``net-`` and its smallest member's person id
 #: (:func:`avert.analyse.networks.detect_groups`; police only, as that id is).
 DETECTED_GROUP_PREFIX: Final = "net-"
@@ -1116,6 +1142,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         TASKINGS,
         DELIVERY_HISTORY,
         CLASSIFICATIONS,
+        CLASSIFICATION_RUNS,
         DETECTED_GROUPS,
         DETECTED_GROUP_MEMBERS,
         QUARANTINE,

@@ -128,7 +128,11 @@ def read_events(
             violence_only=not all_incidents,
             day_resolution=day_resolution,
         )
-        notes = tuple(n for n in notes if MONTH_ONLY_NOTE in n)
+        from avert.workflows.staleness import STALE_NOTE_PREFIX
+
+        notes = tuple(
+            n for n in notes if MONTH_ONLY_NOTE in n or n.startswith(STALE_NOTE_PREFIX)
+        )
     for note in notes:
         err_console.print(styled(("note:", "yellow"), " ", note))
     return events

@@ -6,7 +6,10 @@
      "incidents": {"by_source": {...}, "by_force": {...}, "by_month": {...}},
      "stops": {...same...},
      "quarantine": {"rejected": N, "duplicate": N, "by_file": {...}},
-     "loads": {"files": N, "last_loaded_at": "..."}}
+     "loads": {"files": N, "last_loaded_at": "..."},
+     "classifications": {"avb-2010": {"state": "current" | "stale" | "unknown",
+                                      "changed": "definition" | "harm table" | ...,
+                                      "classified_at": "..."}}}
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ from typing import Annotated
 
 import typer
 
-from avert.cli._common import check_out_file, console, get_store, print_json
+from avert.cli._common import (
+    check_out_file,
+    console,
+    get_settings,
+    get_store,
+    print_json,
+)
 from avert.cli._options import CsvOutArg, ForceOpt, JsonOpt, StableJsonOpt
 from avert.cli._table import Col, print_frame, print_table
 
@@ -35,7 +44,7 @@ def status(
     """Row counts per table; incidents and stops per source, force and month."""
     from avert.workflows.admin import store_status
 
-    summary = store_status(get_store(ctx))
+    summary = store_status(get_store(ctx), settings=get_settings(ctx))
     if as_json:
         print_json(summary)
         return
@@ -67,6 +76,24 @@ def status(
     q = summary["quarantine"]
     console.print(
         f"quarantine: {q['rejected']:,} rejected, {q['duplicate']:,} duplicate"
+    )
+    for profile, currency in summary["classifications"].items():
+        console.print(f"classifications {profile}: {_currency_line(currency)}")
+
+
+def _currency_line(currency: dict[str, str | None]) -> str:
+    """Whether a profile's classifications are current, in words."""
+    at = f" (classified {currency['classified_at']})" * bool(currency["classified_at"])
+    if currency["state"] == "stale":
+        return (
+            f"stale: made under another {currency['changed']} than the one in "
+            f"force{at}; run 'avert classify'"
+        )
+    if currency["state"] == "current":
+        return f"current{at}"
+    return (
+        "unknown: no record of the definition and harm table they were made "
+        "under (classified before avert kept one), or a file in force cannot be read"
     )
 
 

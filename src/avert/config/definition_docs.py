@@ -181,6 +181,26 @@ def render_docs(
         "file changes: run `avert classify` after every edit of the definition or "
         "the harm table (it reports what moved in and out and what was reweighted).",
         "",
+        "Stale classifications are named. `avert classify` (and the classification "
+        "after `avert ingest`) stores with a profile's classifications the SHA-256 "
+        "of the definition's and the harm table's canonical content (the TOML as "
+        "parsed: an edit of comments, whitespace or key order is no change) and when "
+        "it classified. Every analysis that reads them (VOLT, concentration, risk, "
+        "the briefing, places, networks, performance, the board pack, the web "
+        "pages) compares them with the definition and harm table in force: the "
+        "setting `definition` when its id is the profile's (else the built-in "
+        "profile of that id, else the file classified from) and the setting "
+        "`harm_table`. When they differ, each output carries a note (in `--json`, "
+        "under `notes`) that names the profile and what changed (definition, harm "
+        "table or both) and says to run `avert classify`; the old classifications "
+        "are still read (nothing is classified on the fly), so old figures can be "
+        "read on purpose. `avert status` shows, per profile, `current`, `stale` "
+        "(and what changed) or `unknown`: classified before avert kept these "
+        "digests (nothing is said on the outputs until the profile is classified "
+        "again), or a file in force cannot be read. `avert classify --harm FILE` "
+        "with another table than the setting's leaves the analyses' harm table "
+        "note until the setting names it too.",
+        "",
     ]
     for pid in profiles:
         lines += _profile_docs(load_profile(pid, harm=harm), harm)

@@ -19,7 +19,10 @@ the key, e.g. ``violence.toml: rules[3].offence_codes: unknown offence code '8X'
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -56,10 +59,13 @@ __all__ = [
     "WeaponExtension",
     "available_profiles",
     "code_key",
+    "content_sha256",
+    "harm_path",
     "load_harm",
     "load_profile",
     "normalise_code",
     "profile_id",
+    "profile_path",
 ]
 
 #: Built-in profiles: id -> file name in ``avert/config/defaults``.
@@ -549,6 +555,47 @@ def profile_id(name_or_path: str | Path) -> str:
     if version is None:  # not a regular file: as Path.is_file() did
         return text
     return _file_profile_id(text, version)
+
+
+def harm_path(path: str | Path | None = None) -> Path:
+    """The harm table file :func:`load_harm` reads for ``path`` (None or empty: the
+    packaged ``harm.toml``)."""
+    return Path(path) if path else _default_path(_HARM_FILE)
+
+
+def profile_path(name_or_path: str | Path) -> Path:
+    """The violence TOML file :func:`load_profile` reads for a built-in id or a path."""
+    return _resolve_profile_path(name_or_path)
+
+
+def content_sha256(path: str | Path) -> str | None:
+    """SHA-256 of a TOML file's canonical content, or None when it cannot be read.
+
+    The content is the file as parsed (:mod:`tomllib`), written as JSON with sorted
+    keys: an edit of whitespace, comments or the order of keys gives the same
+    digest, an edit of any value another. ``avert classify`` stores the digests of
+    the definition and the harm table it classified under
+    (:mod:`avert.workflows.staleness`); the analyses compare them with the files in
+    force. Read once per version of the file (:func:`_file_version`).
+    """
+    file_path = Path(path)
+    version = _file_version(file_path)
+    if version is None:
+        return None
+    return _content_sha256_of_version(str(file_path), version)
+
+
+@lru_cache(maxsize=32)
+def _content_sha256_of_version(path: str, version: tuple[int, ...]) -> str | None:
+    del version  # the cache key: a new version of the file is read again
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    canonical = json.dumps(
+        data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _file_version(path: Path) -> tuple[int, ...] | None:

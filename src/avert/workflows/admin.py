@@ -87,9 +87,20 @@ def database_revision(store: Store) -> tuple[str | None, str | None]:
     return store.revision(), head_revision()
 
 
-def store_status(store: Store) -> dict[str, Any]:
-    """The stable ``avert status --json`` object (see :mod:`avert.store.summary`).
+def store_status(store: Store, *, settings: Settings | None = None) -> dict[str, Any]:
+    """The stable ``avert status --json`` object (see :mod:`avert.store.summary`),
+    with ``classifications``: per classified profile, whether its classifications
+    are current under the definition and harm table in force (``settings``; default
+    the process's), :func:`avert.workflows.staleness.currency_of_profiles`.
 
     Counts only: no person is shown, so nothing is written to the audit log.
     """
-    return status_summary(store)
+    from avert.store.summary import classified_profiles
+    from avert.workflows.staleness import currency_of_profiles
+
+    summary = status_summary(store)
+    currency = currency_of_profiles(
+        store, classified_profiles(store), settings=settings
+    )
+    summary["classifications"] = {p: c.to_dict() for p, c in currency.items()}
+    return summary

@@ -47,6 +47,7 @@ from avert.config.risk import (
 from avert.errors import NotFound, SchemaError
 from avert.store import Store, audit, queries
 from avert.store.summary import incident_span
+from avert.workflows.staleness import staleness_notes
 
 __all__ = [
     "AnalysisFrames",
@@ -159,6 +160,7 @@ def load_analysis_incidents(
         stored=classes.height > 0,
         violence_only=violence_only,
         require=require,
+        stale=staleness_notes(store, profile) if classes.height else (),
     )
 
 
@@ -170,8 +172,9 @@ def classification_policy(
     stored: bool,
     violence_only: bool,
     require: bool = False,
+    stale: Sequence[str] = (),
 ) -> AnalysisFrames:
-    """What avert does when classifications are missing: the one policy.
+    """What avert does when classifications are missing or stale: the one policy.
 
     ``incidents`` are the window's incidents left-joined to their classification
     under ``profile`` (null where an incident has none); ``stored`` says whether the
@@ -186,9 +189,13 @@ def classification_policy(
       ``classified`` is False and a note says to run ``avert classify``;
     * some incidents have none (loaded with ``--no-classify`` since): a note counts
       them; they are left out under ``violence_only``, else kept with nulls (which
-      the ``require`` callers read as outside the definition, and the note says so).
+      the ``require`` callers read as outside the definition, and the note says so);
+    * they were made under another definition or harm table than the one in force
+      (``stale``: the note of :func:`avert.workflows.staleness.staleness_notes`):
+      the stored ones are read all the same (old figures may be wanted), the note
+      leads the others.
     """
-    notes: list[str] = []
+    notes: list[str] = [*stale] if stored else []
     if not stored:
         if require and incidents.height:
             msg = (

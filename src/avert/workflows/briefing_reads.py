@@ -35,6 +35,7 @@ from avert.store.loads import has_rows
 from avert.store.summary import classified_profiles
 from avert.workflows.analysis import NO_PEOPLE_NOTE, classification_policy
 from avert.workflows.networks import briefing_retaliation, read_detected_groups
+from avert.workflows.staleness import staleness_notes
 
 __all__ = ["read_briefing_frames", "read_residents"]
 
@@ -415,6 +416,7 @@ def _classification_notes(
         stored=stored,
         violence_only=False,
         require=True,
+        stale=staleness_notes(store, profile) if stored else (),
     )
     if stored:  # (an empty window of an unclassified store says nothing)
         notes.extend(read.notes)

@@ -17,6 +17,8 @@ from avert.classify.labels import category_label
 from avert.config.definitions import HarmTable, Profile, load_harm, load_profile
 from avert.schema import CLASSIFICATIONS
 from avert.store import Store
+from avert.store.classified import replace_classifications
+from avert.workflows.staleness import classified_now, run_row
 
 __all__ = [
     "ClassifyReport",
@@ -243,10 +245,13 @@ def classify_store(
     )
     current = classify_with_harm(incidents, involvements, prof, harm)
     diff = compare(previous, current)
-    store.replace_rows(
-        "classifications",
+    # with the digests of the definition and harm table, so the analyses can say
+    # when they are stale (avert.workflows.staleness)
+    replace_classifications(
+        store,
+        prof.id,
         current.select(CLASSIFICATIONS.names),
-        where=[("profile", "=", prof.id)],
+        run_row(prof, harm, at=classified_now(store)),
     )
     counts = category_counts(current, incidents)
     return ClassifyReport(

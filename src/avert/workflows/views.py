@@ -59,6 +59,7 @@ from avert.workflows.delivery import (
 from avert.workflows.marac import latest_as_of, person_dash, run_marac
 from avert.workflows.networks import audit_groups, group_analysis, person_report
 from avert.workflows.performance import source_category_names
+from avert.workflows.staleness import staleness_notes
 from avert.workflows.users import User, audit_as, check_allowed
 
 __all__ = [
@@ -655,6 +656,10 @@ def incidents_view(
             "shown": shown.height,
             "incidents": shown.to_dicts(),
             "by_category": categories,
+            # made under another definition or harm table than the one in force
+            "notes": staleness_notes(
+                store, settings.definition_id(), settings=settings
+            ),
             # nothing loaded for the window: "0 found" is then no finding
             "records_missing": (
                 None

@@ -1,0 +1,42 @@
+"""Stored classifications of a definition profile, written with what produced them.
+
+``avert classify`` and ``avert ingest`` replace a profile's rows of
+``classifications`` and its one row of ``classification_runs`` (the digests of the
+definition and harm table classified under, and when) in one transaction, so a
+reader never sees classifications of one definition beside the digest of another.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from avert.store.database import Store
+
+__all__ = ["classification_runs", "replace_classifications"]
+
+_TABLES = ("classifications", "classification_runs")
+
+
+def replace_classifications(
+    store: Store, profile: str, classes: pl.DataFrame, run: pl.DataFrame
+) -> int:
+    """Replace ``profile``'s classifications and its run row; return the rows written.
+
+    ``classes`` follows :data:`avert.schema.CLASSIFICATIONS`, ``run`` (one row)
+    :data:`avert.schema.CLASSIFICATION_RUNS`, both of ``profile``.
+    """
+    with store.transaction() as tx:
+        for table in _TABLES:
+            tx._execute(f'DELETE FROM "{table}" WHERE "profile" = ?', [profile])
+        tx.append("classification_runs", run)
+        return tx.append("classifications", classes)
+
+
+def classification_runs(store: Store, profile: str | None = None) -> pl.DataFrame:
+    """The stored run rows (:data:`avert.schema.CLASSIFICATION_RUNS`): of ``profile``
+    (none or one row), or of every profile when None. One read of a table of one
+    row per classified profile."""
+    where: list[tuple[str, str, object]] = (
+        [] if profile is None else [("profile", "=", profile)]
+    )
+    return store.read_frame("classification_runs", where=where)

@@ -1,0 +1,138 @@
+"""Stale classifications are named: an edited definition or another harm table.
+
+A user who edits their definition file (same ``[profile] id``) or switches the harm
+table and does not run ``avert classify`` again read every analysis from the old
+classifications and harm without a word. Now each output carries a note naming the
+profile, what changed and "run 'avert classify'"; ``avert status`` says whether each
+profile is current. Classifying again makes the note go; an edit of comments or
+whitespace is no change; built-in definitions unchanged say nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from avert.cli import app
+from avert.config.definitions import harm_path, profile_path
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+_STALE = "Stale classifications: definition"
+
+#: a strand added to a definition: stalking and harassment in the definition
+_NEW_RULE = """
+[[rules]]
+id = "mine.public_order"
+category = "harassment"
+clause = "public fear, alarm or distress"
+offence_codes = ["9A"]
+"""
+
+
+@pytest.fixture(scope="module")
+def loaded_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Police.uk 2019-06 loaded (and classified under the built-in avb-2010)."""
+    path = tmp_path_factory.mktemp("stale") / "open.db"
+    shutil.copy(template_db, path)
+    url = f"sqlite:///{path}"
+    loaded = CliRunner().invoke(
+        app, ["--db", url, "ingest", "policeuk", str(DATA / "policeuk" / "2019-06")]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    return url
+
+
+def _invoke(db: str, env: dict[str, str], *args: str) -> str:
+    result = CliRunner().invoke(app, ["--db", db, *args], env=env)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _volt_notes(db: str, env: dict[str, str]) -> list[str]:
+    payload = json.loads(_invoke(db, env, "analyse", "volt", "--json"))
+    return [str(n) for n in payload["notes"]]
+
+
+def _stale(notes: list[str]) -> list[str]:
+    return [n for n in notes if n.startswith(_STALE)]
+
+
+def _own_definition(tmp_path: Path) -> Path:
+    text = profile_path("avb-2010").read_text(encoding="utf-8")
+    mine = tmp_path / "mine.toml"
+    mine.write_text(text.replace('id = "avb-2010"', 'id = "mine"', 1), "utf-8")
+    return mine
+
+
+def test_built_in_definition_unchanged_says_nothing(loaded_db: str) -> None:
+    env = {"AVERT_DEFINITION": "avb-2010", "AVERT_HARM_TABLE": ""}
+    assert _stale(_volt_notes(loaded_db, env)) == []
+    status = json.loads(_invoke(loaded_db, env, "status", "--json"))
+    assert status["classifications"]["avb-2010"]["state"] == "current"
+
+
+def test_edited_definition_is_named_until_classified_again(
+    loaded_db: str, tmp_path: Path
+) -> None:
+    mine = _own_definition(tmp_path)
+    env = {"AVERT_DEFINITION": str(mine), "AVERT_HARM_TABLE": ""}
+    _invoke(loaded_db, env, "classify")
+    assert _stale(_volt_notes(loaded_db, env)) == []
+
+    # comments and whitespace are no change
+    mine.write_text("# my force's copy\n\n" + mine.read_text("utf-8"), "utf-8")
+    assert _stale(_volt_notes(loaded_db, env)) == []
+
+    mine.write_text(mine.read_text("utf-8") + _NEW_RULE, "utf-8")
+    stale = _stale(_volt_notes(loaded_db, env))
+    assert len(stale) == 1
+    assert "'mine'" in stale[0]
+    assert "another definition than" in stale[0]
+    assert "harm table" not in stale[0]
+    assert "run 'avert classify'" in stale[0]
+    status = json.loads(_invoke(loaded_db, env, "status", "--json"))
+    assert status["classifications"]["mine"]["state"] == "stale"
+    assert status["classifications"]["mine"]["changed"] == "definition"
+    assert "classifications mine: stale" in _invoke(loaded_db, env, "status")
+
+    _invoke(loaded_db, env, "classify")
+    assert _stale(_volt_notes(loaded_db, env)) == []
+    status = json.loads(_invoke(loaded_db, env, "status", "--json"))
+    assert status["classifications"]["mine"]["state"] == "current"
+
+
+def test_another_harm_table_is_named(loaded_db: str, tmp_path: Path) -> None:
+    text = harm_path().read_text(encoding="utf-8")
+    other = tmp_path / "harm_other.toml"
+    # one weight changed: a harm table of its own
+    other.write_text(text.replace("days = 18.75", "days = 19.75", 1), "utf-8")
+    assert other.read_text("utf-8") != text
+    env = {"AVERT_DEFINITION": "avb-2010", "AVERT_HARM_TABLE": str(other)}
+    stale = _stale(_volt_notes(loaded_db, env))
+    assert len(stale) == 1
+    assert "'avb-2010'" in stale[0]
+    assert (
+        "another harm table than the harm table in force (harm_other.toml)" in stale[0]
+    )
+    # back to the packaged table classified with: current
+    packaged = {"AVERT_DEFINITION": "avb-2010", "AVERT_HARM_TABLE": ""}
+    assert _stale(_volt_notes(loaded_db, packaged)) == []
+
+
+def test_briefing_json_names_the_edited_definition(
+    loaded_db: str, tmp_path: Path
+) -> None:
+    mine = _own_definition(tmp_path)
+    env = {"AVERT_DEFINITION": str(mine), "AVERT_HARM_TABLE": ""}
+    _invoke(loaded_db, env, "classify")
+    mine.write_text(mine.read_text("utf-8") + _NEW_RULE, "utf-8")
+    args = ("brief", "--at", "2019-06-30T06:00", "--no-pdf", "--json")
+    out = ("--out", str(tmp_path / "b"))
+    payload = json.loads(_invoke(loaded_db, env, *args, *out))
+    notes = [str(n) for n in payload["notes"]]
+    assert len(_stale(notes)) == 1, notes
+    assert "'mine'" in _stale(notes)[0]
