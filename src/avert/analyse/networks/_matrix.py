@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 
+from avert.analyse.harm_text import harm_days_text
 from avert.analyse.networks._common import (
     _config,
 )
@@ -213,7 +214,8 @@ def _matrix_reasons(
         ),
         pl.format(
             f"harm: {{}} crime harm days in {{}} incidents (levels at {_fmt(h0)} and {_fmt(h1)})",
-            pl.col("harm_days").round(0),
+            # whole days, as the groups page's Harm column ("10,488 d")
+            harm_days_text(pl.col("harm_days").round(0)),
             pl.col("n_incidents"),
         ),
     ]
