@@ -878,8 +878,12 @@ def test_person_without_co_offenders_has_every_metric() -> None:
         "betweenness",
         "component_size",
         "n_network",
+        "n_network_family",
         "n_network_victims",
         "exposure",
+        "exposure_window_days",
     }
     assert (metrics["degree"], metrics["betweenness"]) == (0, 0.0)
+    # a close network without co-offenders is the family alone
+    assert metrics["n_network_family"] == metrics["n_network"]
     assert metrics["component_size"] == 1
