@@ -25,3 +25,15 @@ def test_a_groups_harm_reads_as_its_harm_column(world: World) -> None:
         assert said is not None, reasons
         assert said.group(1) == column, (column, reasons)
     assert any("," in column for column, _ in rows)  # thousands are separated
+
+
+def test_a_groups_continuum_reason_names_its_measures_in_words(world: World) -> None:
+    """Walked in a browser: a group's continuum reason read "continuum street_gang
+    by rule: longevity_days 686.92 >= 90; n_violent_incidents 29 >= 5"."""
+    page = signed_in(world.app, "chair").get("/groups")
+    assert page.status_code == 200
+    reasons = re.findall(r"<li>(continuum [^<]*)</li>", page.text)
+    assert reasons, page.text[:2000]
+    for reason in reasons:
+        assert "_" not in reason, reason
+    assert any("days active" in r for r in reasons), reasons
