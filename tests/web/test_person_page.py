@@ -283,3 +283,21 @@ def test_network_position_says_what_it_counts_and_adds_up(world: World) -> None:
         if 'id="family"' in html and "<small>their</small>" in html:
             checked += 1
     assert checked, "no person with family in the world"
+
+
+def test_a_persons_groups_read_in_words(world: World) -> None:
+    """The Groups section of the person page read "group id G003 origin declared"."""
+    members = world.store.read_frame("group_members", columns=["person_id"])
+    assert members.height, "no declared group member in the world"
+    person = str(members["person_id"].sort()[0])
+    client = signed_in(world.app, "analyst")
+    token = csrf_of(client.get(f"/people/{person}").text)
+    html = client.post(
+        f"/people/{person}", data={"csrf_token": token, "purpose": "groups check"}
+    ).text
+    section = html[html.index('id="groups"') :]
+    section = section[: section.index("</section>")]
+    assert "<li>" in section, section
+    assert "group id" not in section
+    assert "origin" not in section
+    assert re.search(r"</span> (declared|detected in co-offending)</li>", section)
