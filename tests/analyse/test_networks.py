@@ -148,7 +148,7 @@ def test_analyse_groups_profiles_continuum_band_and_reasons() -> None:
     assert b["continuum"] == "peer_group"
     assert b["violence_share"] == pytest.approx(1 / 7)
     assert a["band"] in {"high", "medium"}
-    assert any(r.startswith("continuum street_gang") for r in a["reasons"])
+    assert any(r.startswith("continuum street gang") for r in a["reasons"])
     assert any("violent conflicts" in r for r in a["reasons"])
     # declared group: 'zz' has no record, so corroboration is 2 of 3
     assert g["origin"] == "declared"
@@ -186,7 +186,9 @@ def test_continuum_rules_first_match_wins() -> None:
         "street_gang",
         "peer_group",
     ]
-    assert "firearm_share 0.5 >= 0.1" in out.get_column("continuum_reason")[0]
+    # the measure in words (the groups page read "firearm_share 0.5 >= 0.1")
+    reason = out.get_column("continuum_reason")[0]
+    assert "share of incidents with a firearm 0.5 >= 0.1" in reason
 
 
 def test_matrix_bands_follow_the_score() -> None:
@@ -567,7 +569,7 @@ def test_declared_continuum_shown_beside_rules() -> None:
     g = next(x for x in result.to_json()["groups"] if x["group_id"] == "G-East")
     assert g["declared_continuum"] == "organised_network"
     assert g["continuum"] == "street_gang"
-    assert any("declared level organised_network differs" in r for r in g["reasons"])
+    assert any("declared level organised network differs" in r for r in g["reasons"])
 
 
 def _ring_of_cliques(n_cliques: int, size: int) -> pl.DataFrame:
@@ -878,8 +880,12 @@ def test_person_without_co_offenders_has_every_metric() -> None:
         "betweenness",
         "component_size",
         "n_network",
+        "n_network_family",
         "n_network_victims",
         "exposure",
+        "exposure_window_days",
     }
     assert (metrics["degree"], metrics["betweenness"]) == (0, 0.0)
+    # a close network without co-offenders is the family alone
+    assert metrics["n_network_family"] == metrics["n_network"]
     assert metrics["component_size"] == 1

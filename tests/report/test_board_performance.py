@@ -141,3 +141,21 @@ def test_interval_end_text_keeps_the_side_of_1() -> None:
     assert interval_end_text(0.8162) == "0.82"
     assert interval_end_text(1.0) == "1.00"
     assert interval_end_text(None) == "–"
+
+
+def test_control_chart_signals_are_named_in_words() -> None:
+    """Walked in a browser: the performance page's signals read "beyond 3sigma 4,
+    two of three 2sigma 4", the rules' keys; they read as the charts name them."""
+    html = render_html(
+        "_board_performance.html",
+        stats=_stats(
+            None,
+            spc_signals={"beyond_3sigma": 4, "two_of_three_2sigma": 2, "run_8": 0},
+            spc_sigma_z=1.5,
+            spc_signals_adjusted={"beyond_3sigma": 1, "two_of_three_2sigma": 0},
+        ),
+    )
+    assert "sigma 4" not in html
+    assert "3sigma" not in html
+    assert "beyond 3 sigma: 4, 2 of 3 beyond 2 sigma: 2" in html  # the plain chart
+    assert "beyond 3 sigma: 1" in html  # the widened limits

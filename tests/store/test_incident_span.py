@@ -8,7 +8,12 @@ import datetime as dt
 import polars as pl
 
 from avert.store import Store
-from avert.store.summary import incident_extent, incident_span, incident_spans
+from avert.store.summary import (
+    incident_extent,
+    incident_span,
+    incident_spans,
+    stop_span,
+)
 
 
 def test_span_of_exact_and_month_only_incidents(any_store: Store) -> None:
@@ -131,3 +136,25 @@ def test_spans_per_force_and_source(any_store: Store) -> None:
         ),
     ]
     assert incident_spans(any_store, timed=True)["force"].to_list() == ["A"]
+
+
+def test_stop_span_is_the_first_and_latest_stop(any_store: Store) -> None:
+    """The Data page's Records gave the latest stop only (its *First* blank)."""
+    assert stop_span(any_store) is None
+    stops = pl.DataFrame(
+        {
+            "stop_id": ["s1", "s2", "s3"],
+            "source": ["p", "p", "p"],
+            "occurred_at": [
+                dt.datetime(2024, 2, 3, 4),
+                dt.datetime(2023, 11, 30, 23, 5),
+                dt.datetime(2024, 1, 1),
+            ],
+        }
+    )
+    with any_store.transaction() as tx:
+        tx.append("stops", stops)
+    assert stop_span(any_store) == (
+        dt.datetime(2023, 11, 30, 23, 5),
+        dt.datetime(2024, 2, 3, 4),
+    )

@@ -233,3 +233,31 @@ def test_an_area_users_area_field_names_their_area_not_all(world: World) -> None
         assert re.search(r'name="area" value="" placeholder="AREA-E"', scoped.text)
         whole = chair.get(path).text
         assert re.search(r'name="area" value="" placeholder="all"', whole)
+
+
+def test_an_area_briefing_says_its_actions_due_are_the_whole_forces(
+    world: World,
+) -> None:
+    """Walked in a browser as an officer of one LSOA: Today's tiles read "6 actions
+    due" among the area's counts, while the six were the whole force's (the
+    delivery plan is force-wide, docs/web.md). The tile, the section and the notes
+    say so; a briefing of the whole force is unchanged."""
+    inc = world.store.read_frame("incidents", columns=["borough"])
+    borough = str(
+        inc.drop_nulls().group_by("borough").len().sort("len", descending=True)[0, 0]
+    )
+    chair = signed_in(world.app, "chair")
+    whole = chair.get("/today").text
+    local = chair.get("/today", params={"area": borough}).text
+    tile = re.compile(r"<b>([\d,]+)</b>actions due( <small>[^<]*</small>)?</div>")
+    whole_tile, local_tile = tile.search(whole), tile.search(local)
+    assert whole_tile is not None
+    assert local_tile is not None
+    assert whole_tile.group(1) == local_tile.group(1)  # the same force-wide count
+    assert whole_tile.group(2) is None
+    assert (
+        local_tile.group(2) == " <small>(whole force: the plan is force-wide)</small>"
+    )
+    assert re.search(r"the delivery plan is force-wide, not the area(&#39;|')s", local)
+    assert re.search(r"so are the delivery plan(&#39;|')s actions due", local)
+    assert "force-wide, not the area" not in whole

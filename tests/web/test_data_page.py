@@ -8,6 +8,7 @@ quarantined as faults, or nothing checked; the 100 rows skipped were shown nowhe
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from avert.config.settings import load_settings
 from avert.store import Store
 from avert.web import create_app
 from avert.workflows.users import add_user
-from web.helpers import PASSWORD, SECRET, migrated_store, signed_in
+from web.helpers import PASSWORD, SECRET, World, migrated_store, signed_in
 
 STREET = (
     Path(__file__).parents[1]
@@ -72,3 +73,18 @@ def test_the_data_page_names_each_count(data_app: FastAPI) -> None:
     assert "1 rejected row, each with the reason" in text
     assert "1 conflicting duplicate: rows whose id is already in the store" in text
     assert "Quarantine: 1 rejected" not in text
+
+
+def test_the_records_table_gives_the_first_stop_too(world: World) -> None:
+    """Walked in a browser: the Records table's stops row had a blank *First*
+    (only the latest stop was read), which read as a missing or broken date."""
+    stops = world.store.read_frame("stops", columns=["occurred_at"])
+    first = stops["occurred_at"].min()
+    assert isinstance(first, dt.datetime)
+    page = signed_in(world.app, "admin").get("/data")
+    assert page.status_code == 200
+    table = page.text[page.text.index('id="records"') :]
+    table = table[: table.index("</table>")]
+    row = re.search(r"<tr><td>stops</td><td>([^<]*)</td>", table)
+    assert row is not None, table
+    assert row.group(1) == f"{first:%d %b %Y}"

@@ -48,10 +48,10 @@ def test_person_page_says_what_each_number_counts(world: World) -> None:
     metrics = html[html.index('id="metrics"') :]
     metrics = metrics[: metrics.index("</section>")]
     counts = re.findall(
-        r"(degree|component size|n network(?: victims)?) ([\d,.]+)", metrics
+        r"<b>([\d,.]+)</b> (co-offender|close contact|of those)", metrics
     )
-    assert {name for name, _ in counts} >= {"degree", "n network"}, metrics
-    assert all("." not in value for _, value in counts), counts  # 9, not 9.00
+    assert {name for _, name in counts} == {"co-offender", "close contact", "of those"}
+    assert all("." not in value for value, _ in counts), counts  # 9, not 9.00
     # the view stays audited with its purpose
     audit = world.store.read_frame("audit")
     rows = audit.filter(audit["object"] == f"person:{person}")
@@ -240,9 +240,64 @@ def test_victimised_contacts_show_a_readable_date(world: World) -> None:
         ).text
         section = html[html.index('id="victimised"') :]
         section = section[: section.index("</section>")]
-        if "last victimised at" in section:
+        if "last victimised</small>" in section:
             break
     else:
         raise AssertionError("no person with a victimised contact in the world")
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", section), section
-    assert re.search(r"last victimised at</small> \d\d \w{3} \d{4} \d\d:\d\d", section)
+    assert re.search(r"last victimised</small> \d\d \w{3} \d{4} \d\d:\d\d", section)
+
+
+#: Raw keys the person page printed in its network, family and contact rows.
+RAW_KEYS = ("n network", "component size", "n victimisations", "kind</small>")
+
+
+def test_network_position_says_what_it_counts_and_adds_up(world: World) -> None:
+    """Walked in a browser: "Network position" read "degree 0 · component size 1 ·
+    n network 2 · n network victims 2", which no reader could reconcile (the close
+    network of exposure counts family, the degree co-offenders only), and the
+    family and contact rows read "kind child" and "n victimisations 8"."""
+    rel = world.store.read_frame("relationships", columns=["person_a"])
+    client = signed_in(world.app, "analyst")
+    checked = 0
+    for person in rel["person_a"].unique().sort().head(8).to_list():
+        token = csrf_of(client.get(f"/people/{person}").text)
+        html = client.post(
+            f"/people/{person}", data={"csrf_token": token, "purpose": "words check"}
+        ).text
+        assert not [k for k in RAW_KEYS if k in html], person
+        section = html[html.index('id="metrics"') :]
+        section = section[: section.index("</section>")]
+        said = re.search(
+            r"<b>([\d,]+)</b> close contacts? for exposure: ([\d,]+) co-offenders?"
+            r" and ([\d,]+) family members? who",
+            section,
+        )
+        assert said is not None, section
+        total, co, family = (int(g.replace(",", "")) for g in said.groups())
+        assert total == co + family
+        degree = re.search(r"<b>([\d,]+)</b> co-offenders?:", section)
+        assert degree is not None
+        assert int(degree.group(1)) == co
+        checked += family > 0
+        if 'id="family"' in html and "<small>their</small>" in html:
+            checked += 1
+    assert checked, "no person with family in the world"
+
+
+def test_a_persons_groups_read_in_words(world: World) -> None:
+    """The Groups section of the person page read "group id G003 origin declared"."""
+    members = world.store.read_frame("group_members", columns=["person_id"])
+    assert members.height, "no declared group member in the world"
+    person = str(members["person_id"].sort()[0])
+    client = signed_in(world.app, "analyst")
+    token = csrf_of(client.get(f"/people/{person}").text)
+    html = client.post(
+        f"/people/{person}", data={"csrf_token": token, "purpose": "groups check"}
+    ).text
+    section = html[html.index('id="groups"') :]
+    section = section[: section.index("</section>")]
+    assert "<li>" in section, section
+    assert "group id" not in section
+    assert "origin" not in section
+    assert re.search(r"</span> (declared|detected in co-offending)</li>", section)

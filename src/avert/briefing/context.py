@@ -609,7 +609,8 @@ def prepare(
         all_notes.append(
             "Incidents, retaliation alerts, places, trend and taskings cover the "
             "briefing's area (borough or LSOA) only; ASB and "
-            "intelligence carry no borough and are shown for the whole force."
+            "intelligence carry no borough and are shown for the whole force, and "
+            "so are the delivery plan's actions due (the plan is force-wide)."
         )
     # One order whatever order the rows came in: SQLite and PostgreSQL return rows
     # of equal times (a month-only month) differently, and the map points, the

@@ -6,6 +6,7 @@ from typing import Any, Final, cast
 
 import polars as pl
 
+from avert.analyse.harm_text import harm_days_text
 from avert.briefing.context import OFFENDING_ROLES, SEQ, BriefingContext
 from avert.briefing.model import GROUP_SIZE, REPEAT_WINDOW_DAYS, IncidentItem, Section
 from avert.schema import column_or
@@ -48,39 +49,6 @@ _SHOWN: Final = (
 )
 
 
-def harm_days_text(harm_days: pl.Expr) -> pl.Expr:
-    """Harm days as the briefing's other reasons write them: to one decimal, with
-    thousands separators, no ".0" when whole ("1,460", "2.3", "12,345.6").
-
-    An incident's reason read "harm 1460.0 days" beside "1,460 d" in its row.
-    Vectorised (no Python per row); Polars' rounding to one decimal, as before;
-    up to 999,999,999.9 days (no incident's harm is near it).
-    """
-    tenths_total = (harm_days * 10).round(0).cast(pl.Int64)
-    whole, tenths = tenths_total // 10, tenths_total % 10
-
-    def three(e: pl.Expr) -> pl.Expr:
-        return e.cast(pl.String).str.zfill(3)
-
-    grouped = (
-        pl.when(whole >= 1_000_000)
-        .then(
-            pl.format(
-                "{},{},{}",
-                whole // 1_000_000,
-                three((whole // 1000) % 1000),
-                three(whole % 1000),
-            )
-        )
-        .when(whole >= 1000)
-        .then(pl.format("{},{}", whole // 1000, three(whole % 1000)))
-        .otherwise(whole.cast(pl.String))
-    )
-    return (
-        pl.when(tenths > 0).then(pl.format("{}.{}", grouped, tenths)).otherwise(grouped)
-    )
-
-
 def _reasons(profile: str) -> pl.Expr:
     """Why each incident is on the page, as a list of sentences."""
     return pl.concat_list(
@@ -88,7 +56,9 @@ def _reasons(profile: str) -> pl.Expr:
             pl.format(
                 "in definition {}: {} ({})",
                 pl.lit(profile),
-                pl.col("category"),
+                # in words, as the incident's title ("personal robbery", not
+                # "personal_robbery"); the rule ids stay as the definition has them
+                pl.col("category").str.replace_all("_", " "),
                 pl.col("rule_ids").str.replace_all(r";\s*", "; "),
             ),
             # a broad recorded type (police.uk's "Violence and sexual offences")

@@ -22,16 +22,10 @@ from avert.report.charts import (
     interval_chart_svg,
     line_chart_svg,
 )
+from avert.report.render import SPC_RULE_NAMES as _RULE_NAMES
 from avert.report.render import interval_end_text
 
 __all__ = ["equality_charts", "series_charts", "series_title"]
-
-_RULE_NAMES = {
-    "beyond_3sigma": "beyond 3 sigma",
-    "run_8": "run of 8",
-    "two_of_three_2sigma": "2 of 3 beyond 2 sigma",
-    "trend_6": "trend of 6",
-}
 
 
 def series_title(s: SeriesResult, labels: Mapping[str, str] | None = None) -> str:

@@ -154,6 +154,21 @@ def _label(value: Any) -> str:
     return "" if value is None else str(value).replace("_", " ")
 
 
+#: The control-chart run rules in words (:func:`avert.analyse.performance` names
+#: them by key: the performance page read "beyond 3sigma 4, two of three 2sigma 4").
+SPC_RULE_NAMES: Final = {
+    "beyond_3sigma": "beyond 3 sigma",
+    "run_8": "run of 8",
+    "two_of_three_2sigma": "2 of 3 beyond 2 sigma",
+    "trend_6": "trend of 6",
+}
+
+
+def _spc_rule(key: Any) -> str:
+    """A control-chart rule's name in words (any other key: spaces for underscores)."""
+    return SPC_RULE_NAMES.get(str(key)) or _label(key)
+
+
 #: Characters of one cell's text from which its table row may break across pages:
 #: some 45 lines in a 22 % column of an A4 page, most of its height.
 TALL_ROW_CHARS: Final = 1000
@@ -190,6 +205,7 @@ def environment() -> Environment:
     env.filters["measure_path"] = measure_path_text
     env.filters["measure_now"] = measure_now_text
     env.filters["label"] = _label
+    env.filters["spc_rule"] = _spc_rule
     env.filters["tall"] = _tall
     env.globals["category_colour"] = category_colour
     # where a person's id links to (the web app's record page, police roles only);

@@ -34,6 +34,7 @@ __all__ = [
     "month_only_incidents",
     "record_sources",
     "status_summary",
+    "stop_span",
 ]
 
 
@@ -158,6 +159,21 @@ def columns_with_data(
 def latest_stop_at(store: Store) -> dt.datetime | None:
     """Time of the most recent stop and search in the store (None when empty)."""
     return _latest(store, STOPS, "occurred_at")
+
+
+def stop_span(store: Store) -> tuple[dt.datetime, dt.datetime] | None:
+    """When the store's stops and searches start and end: the earliest and latest
+    ``occurred_at`` (None when there are none; one scan)."""
+    when = STOPS.schema["occurred_at"]
+    frame = store._query(
+        f'SELECT MIN("occurred_at") AS "first", MAX("occurred_at") AS "last" '
+        f'FROM "{STOPS.name}"',
+        schema={"first": when, "last": when},
+    )
+    first, last = frame.row(0) if frame.height else (None, None)
+    if isinstance(first, dt.datetime) and isinstance(last, dt.datetime):
+        return first, last
+    return None
 
 
 def latest_incident_at(store: Store) -> dt.datetime | None:

@@ -47,6 +47,7 @@ from avert.store.summary import (
     latest_incident_at,
     latest_stop_at,
     status_summary,
+    stop_span,
 )
 from avert.workflows import audit as audit_workflow
 from avert.workflows.briefing import build_briefing, people_shown, read_residents
@@ -922,12 +923,12 @@ def data_view(store: Store) -> dict[str, Any]:
     ]
     # how old the records are, not only the loads: a load of today can hold 2022
     span = incident_span(store)
-    latest_stop = latest_stop_at(store)
+    stops = stop_span(store)
     records: list[dict[str, Any]] = []
     if span is not None:
         records.append({"table": "incidents", "first": span[0], "latest": span[1]})
-    if latest_stop is not None:
-        records.append({"table": "stops", "first": None, "latest": latest_stop})
+    if stops is not None:
+        records.append({"table": "stops", "first": stops[0], "latest": stops[1]})
     stale += [
         f"{r['table']}: the latest record is of {r['latest']:%d %b %Y}, "
         f"{(now - r['latest']).days:,} days ago, whenever it was loaded"

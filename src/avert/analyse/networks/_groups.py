@@ -357,7 +357,8 @@ def analyse_groups(
                 pl.format(
                     "{}; declared level {} differs: review the group audit",
                     pl.col("continuum_reason"),
-                    pl.col("declared_continuum"),
+                    # in words, as the reason's own level ("organised network")
+                    pl.col("declared_continuum").str.replace_all("_", " "),
                 )
             )
             .otherwise(pl.col("continuum_reason"))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
+from avert.analyse.harm_text import harm_days_text
 from avert.analyse.networks._common import (
     _config,
 )
@@ -17,6 +18,32 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
+#: What each measure a continuum rule may test counts, in the words of its reason
+#: (:data:`avert.config.networks.CONTINUUM_MEASURES`): the groups page read
+#: "longevity_days 686.92 >= 90; n_violent_incidents 29 >= 5".
+MEASURE_WORDS: Final = {
+    "size": "members",
+    "n_incidents": "incidents",
+    "harm_days": "crime harm days",
+    "harm_days_per_member": "crime harm days per member",
+    "harm_days_per_incident": "crime harm days per incident",
+    "violence_share": "share of incidents violent",
+    "n_violent_incidents": "violent incidents",
+    "weapon_share": "share of incidents with a weapon",
+    "firearm_share": "share of incidents with a firearm",
+    "gang_flag_share": "share of incidents flagged gang-related",
+    "longevity_days": "days active",
+    "n_conflicts": "violent conflicts with rivals",
+    "n_rivals": "rival groups",
+    "max_rival_conflicts": "most violent conflicts with one rival group",
+}
+
+
+def _words(measure: str) -> str:
+    """A rule's measure in words (any other: its name, spaces for underscores)."""
+    return MEASURE_WORDS.get(measure) or measure.replace("_", " ")
+
+
 def _rule_expr(rule: ContinuumRule) -> tuple[pl.Expr, pl.Expr]:
     """(holds, reason) expressions of one continuum rule."""
     holds: pl.Expr = pl.lit(True)
@@ -25,7 +52,10 @@ def _rule_expr(rule: ContinuumRule) -> tuple[pl.Expr, pl.Expr]:
         cond = pl.col(measure) >= threshold
         holds = holds & cond
         parts.append(
-            pl.format(f"{measure} {{}} >= {_fmt(threshold)}", pl.col(measure).round(2))
+            pl.format(
+                f"{_words(measure)} {{}} >= {_fmt(threshold)}",
+                pl.col(measure).round(2),
+            )
         )
     if rule.any_of:
         n_any: pl.Expr = pl.lit(0, dtype=pl.Int64)
@@ -35,7 +65,8 @@ def _rule_expr(rule: ContinuumRule) -> tuple[pl.Expr, pl.Expr]:
             parts.append(
                 pl.when(cond).then(
                     pl.format(
-                        f"{measure} {{}} >= {_fmt(threshold)}", pl.col(measure).round(2)
+                        f"{_words(measure)} {{}} >= {_fmt(threshold)}",
+                        pl.col(measure).round(2),
                     )
                 )
             )
@@ -43,10 +74,11 @@ def _rule_expr(rule: ContinuumRule) -> tuple[pl.Expr, pl.Expr]:
     text = (
         pl.concat_list(parts).list.drop_nulls().list.join("; ") if parts else pl.lit("")
     )
+    level = rule.level.replace("_", " ")  # "street gang", as the Continuum column
     reason = (
-        pl.format(f"continuum {rule.level} by rule: {{}}", text)
+        pl.format(f"continuum {level} by rule: {{}}", text)
         if parts
-        else pl.lit(f"continuum {rule.level}: default level (no higher rule holds)")
+        else pl.lit(f"continuum {level}: default level (no higher rule holds)")
     )
     return holds, reason
 
@@ -213,7 +245,8 @@ def _matrix_reasons(
         ),
         pl.format(
             f"harm: {{}} crime harm days in {{}} incidents (levels at {_fmt(h0)} and {_fmt(h1)})",
-            pl.col("harm_days").round(0),
+            # whole days, as the groups page's Harm column ("10,488 d")
+            harm_days_text(pl.col("harm_days").round(0)),
             pl.col("n_incidents"),
         ),
     ]

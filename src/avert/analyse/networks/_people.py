@@ -271,8 +271,13 @@ def person_network(
         ``person_id``, ``risk`` (own score and parts, or None), ``roles`` (counts by
         role), ``co_offenders`` (``person_id``, ``n_incidents``, ``weight``),
         ``family`` (``person_id``, ``kind``: their tie to the person, ``child``
-        for a child of a ``parent`` tie), ``groups``, ``metrics`` (degree,
-        betweenness in the person's component, exposure) and ``victimised_contacts``.
+        for a child of a ``parent`` tie), ``groups``, ``metrics`` (``degree``: the
+        co-offenders; ``betweenness`` and ``component_size`` in the person's
+        co-offending component; ``n_network``: the close network of exposure, the
+        co-offenders and, with ``exposure.include_family``, ``n_network_family``
+        family who are not co-offenders; ``n_network_victims`` of them victims of
+        violence in the ``exposure_window_days`` to ``as_of``; ``exposure``, their
+        share) and ``victimised_contacts`` (those victims).
 
     Raises
     ------
@@ -329,7 +334,12 @@ def person_network(
     if cfg.exposure.include_family:
         contacts = pl.concat([contacts, fam_list.select("person_id")]).unique()
     hit = contacts.join(vic, on="person_id").sort("person_id")
+    # the close network is the co-offenders and (exposure.include_family) the
+    # family who are not co-offenders: the page says so, as "n network 2" beside
+    # "degree 0" could not be reconciled
     metrics["n_network"] = contacts.height
+    metrics["n_network_family"] = contacts.height - co_list.height
+    metrics["exposure_window_days"] = cfg.exposure.window_days
     metrics["n_network_victims"] = hit.height
     metrics["exposure"] = hit.height / contacts.height if contacts.height else 0.0
     risk_row: dict[str, Any] | None = None
