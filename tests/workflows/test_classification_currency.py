@@ -102,3 +102,18 @@ def test_the_incidents_page_names_stale_classifications(
     assert [n[:22] for n in found["notes"]] == ["Stale classifications:"]
     found = incidents_view(sqlite_store, load_settings({}), user=user, **window)
     assert found["notes"] == []
+
+
+def test_the_note_does_not_call_the_table_classified_with_the_older(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # classified with a newer table (--harm) while the setting still names the
+    # packaged one: the stored figures are not "from the older harm table"
+    _incidents(sqlite_store)
+    classify_store(
+        sqlite_store, profile="avb-2010", harm=load_harm(_other_harm(tmp_path))
+    )
+    note = check_currency(sqlite_store, "avb-2010", settings=load_settings({})).note()
+    assert note is not None
+    assert "older" not in note
+    assert "from the harm table they were classified under" in note
