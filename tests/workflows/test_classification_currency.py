@@ -102,3 +102,38 @@ def test_the_incidents_page_names_stale_classifications(
     assert [n[:22] for n in found["notes"]] == ["Stale classifications:"]
     found = incidents_view(sqlite_store, load_settings({}), user=user, **window)
     assert found["notes"] == []
+
+
+def test_the_note_does_not_call_the_table_classified_with_the_older(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # classified with a newer table (--harm) while the setting still names the
+    # packaged one: the stored figures are not "from the older harm table"
+    _incidents(sqlite_store)
+    classify_store(
+        sqlite_store, profile="avb-2010", harm=load_harm(_other_harm(tmp_path))
+    )
+    note = check_currency(sqlite_store, "avb-2010", settings=load_settings({})).note()
+    assert note is not None
+    assert "older" not in note
+    assert "from the harm table they were classified under" in note
+
+
+def test_the_network_analyses_carry_the_note(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # groups and retaliation rank by the definition's harm: stale, they say so
+    from avert.workflows.networks import group_analysis, retaliation_report
+
+    _incidents(sqlite_store)
+    classify_store(sqlite_store, profile="avb-2010")
+    monkeypatch.setenv("AVERT_HARM_TABLE", str(_other_harm(tmp_path)))
+    since = _AT - dt.timedelta(days=7)
+    for notes in (
+        group_analysis(sqlite_store, profile="avb-2010").notes,
+        retaliation_report(sqlite_store, since=since, profile="avb-2010").notes,
+    ):
+        assert sum(n.startswith("Stale classifications:") for n in notes) == 1
+    monkeypatch.setenv("AVERT_HARM_TABLE", "")
+    notes = group_analysis(sqlite_store, profile="avb-2010").notes
+    assert not any(n.startswith("Stale classifications:") for n in notes)

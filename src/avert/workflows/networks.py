@@ -41,6 +41,7 @@ from avert.workflows.analysis import (
     audit_view,
     load_analysis_incidents,
 )
+from avert.workflows.staleness import STALE_NOTE_PREFIX
 
 __all__ = [
     "DetectedGroups",
@@ -80,6 +81,8 @@ class NetworkFrames:
     group_members: pl.DataFrame
     groups: pl.DataFrame
     people: pl.DataFrame
+    #: the note that the classifications are stale (:mod:`avert.workflows.staleness`)
+    stale_notes: tuple[str, ...] = ()
 
 
 def read_network_frames(
@@ -155,6 +158,7 @@ def read_network_frames(
         ),
         groups=store.read_frame("groups", columns=["group_id", "continuum"]),
         people=store.read_frame("people", columns=["person_id", "birth_year"]),
+        stale_notes=tuple(n for n in read.notes if n.startswith(STALE_NOTE_PREFIX)),
     )
 
 
@@ -206,6 +210,7 @@ def group_analysis(
     )
     if frames.involvements.height == 0:
         result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
+    result = replace(result, notes=(*frames.stale_notes, *result.notes))
     empty = _declared_without_members(frames, named=audience == "police")
     if empty:
         result = replace(result, notes=(*result.notes, empty))
@@ -396,7 +401,7 @@ def retaliation_report(
     audit_view(store, "analysis:retaliation", people=people, reason=reason, user=user)
     if frames.involvements.height == 0:
         result = replace(result, notes=(NO_PEOPLE_NOTE, *result.notes))
-    return result
+    return replace(result, notes=(*frames.stale_notes, *result.notes))
 
 
 def briefing_retaliation(

@@ -116,8 +116,10 @@ class Currency:
         return (
             f"{STALE_NOTE_PREFIX} definition '{self.profile}' was classified"
             f"{when} under another {self.changed()} than {' and '.join(what)}. "
-            f"These figures are from the older {self.changed()}: run 'avert "
-            "classify' to bring them up to date."
+            # "older" would be wrong when the table classified with is the newer
+            # one (an imported CCHI update used with --harm, the setting not yet)
+            f"These figures are from the {self.changed()} they were classified "
+            "under: run 'avert classify' to bring them up to date."
         )
 
     def to_dict(self) -> dict[str, object]:
