@@ -283,3 +283,22 @@ def test_an_incident_after_the_current_assessment_is_noted() -> None:
         at=AT,
     )
     assert not any("after their latest" in n for n in before.notes)
+
+
+def test_a_store_whose_records_never_carry_the_flag_is_said_to_meet_no_escalation() -> (
+    None
+):
+    # a bundle without the 'domestic' column stores a null flag on every incident:
+    # "N incidents have no flag: they count as not domestic" read as if no victim
+    # were escalating; the note now says escalation cannot be counted at all
+    incidents, involvements = _incidents({"P-1": [AT - dt.timedelta(days=1)] * 4})
+    unflagged = incidents.with_columns(pl.lit(None, pl.Boolean).alias("domestic"))
+    result = marac_referrals(unflagged, involvements, _assessments(), at=AT)
+    assert result.frame.height == 0
+    (note,) = [n for n in result.notes if "domestic flag" in n]
+    assert note.startswith("None of the window's 4 incidents has a domestic flag")
+    assert "met by no one" in note
+    # some flagged, some not: the unflagged count as not domestic, as before
+    mixed = pl.concat([incidents.head(3), unflagged.tail(1)], how="vertical_relaxed")
+    result = marac_referrals(mixed, involvements, _assessments(), at=AT)
+    assert any(n.startswith("1 incident of the window has no") for n in result.notes)

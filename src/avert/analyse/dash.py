@@ -259,10 +259,23 @@ def _domestic_victimisations(
         return pl.DataFrame(schema=schema)
     window = incidents.filter(in_window("occurred_from", at, window_days))
     unknown = window.filter(pl.col("domestic").is_null()).height
-    if unknown:
+    if unknown and unknown == window.height:
+        # a store whose records never carry the flag (a bundle without the
+        # column): "counted as not domestic" would read as "no one is escalating"
         notes.append(
-            f"{unknown:,} incidents of the window have no domestic flag: they count "
-            "as not domestic for potential escalation."
+            f"None of the window's {unknown:,} incidents has a domestic flag (the "
+            "records do not carry it): potential escalation cannot be counted and "
+            "is met by no one."
+        )
+    elif unknown:
+        notes.append(
+            (
+                "1 incident of the window has no domestic flag: it counts"
+                if unknown == 1
+                else f"{unknown:,} incidents of the window have no domestic flag: "
+                "they count"
+            )
+            + " as not domestic for potential escalation."
         )
     domestic = window.filter(pl.col("domestic").cast(pl.Boolean).fill_null(False))
     return (

@@ -164,6 +164,7 @@ def person(
         )
     )
     console.print(picture["note"], style="dim")
+    print_notes(picture["notes"])
 
 
 def retaliation(
@@ -239,10 +240,16 @@ def families(
     """Family units (kin and same-address links) with harm across crime types."""
     from avert.report.payload import jsonable
     from avert.workflows.networks import family_notes, family_report
+    from avert.workflows.staleness import staleness_notes
 
     scope = _scope(ctx, config)
-    frame = family_report(get_store(ctx), **scope)
-    notes = family_notes(frame, config=scope["config"])
+    store = get_store(ctx)
+    frame = family_report(store, **scope)
+    notes = family_notes(
+        frame,
+        config=scope["config"],
+        stale=staleness_notes(store, scope["profile"], settings=get_settings(ctx)),
+    )
     if as_json:
         print_json({"families": jsonable(frame), "notes": notes})
         return

@@ -21,6 +21,7 @@ from avert.cli._common import (
     get_settings,
     get_store,
     print_json,
+    print_notes,
 )
 from avert.cli._options import ForceOpt, JsonOutputOpt, PdfOpt
 from avert.cli._table import Col, print_frame, print_table
@@ -161,6 +162,7 @@ def plan_status(
     for check, why in found["not_checked"].items():
         if why:
             console.print(f"{check.replace('_', ' ')}: {why}")
+    print_notes(found["notes"])
     print_table(
         [
             Col("objective", "text"),

@@ -186,8 +186,10 @@ def render_docs(
         "of the definition's and the harm table's canonical content (the TOML as "
         "parsed: an edit of comments, whitespace or key order is no change) and when "
         "it classified. Every analysis that reads them (VOLT, concentration, risk, "
-        "the briefing, places, groups, retaliation, performance, the board pack, "
-        "the web pages; not yet families nor a person's network picture) compares them with the definition and harm table in force: the "
+        "the briefing, places, groups, retaliation, families, a person's network "
+        "picture and person page, the delivery plan's checks, the retention "
+        "review, performance, the board pack, the web pages) compares them with "
+        "the definition and harm table in force: the "
         "setting `definition` when its id is the profile's (else the built-in "
         "profile of that id, else the file classified from) and the setting "
         "`harm_table`. When they differ, each output carries a note (in `--json`, "
@@ -199,7 +201,9 @@ def render_docs(
         "digests (nothing is said on the outputs until the profile is classified "
         "again), or a file in force cannot be read. `avert classify --harm FILE` "
         "with another table than the setting's leaves the analyses' harm table "
-        "note until the setting names it too.",
+        "note until the setting names it too. The web app's *Today* page keeps a "
+        "briefing ten minutes, but an edit of the definition or harm table in "
+        "force shows its note on the next request (the check is in the cache key).",
         "",
     ]
     for pid in profiles:

@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_TIMEZONE",
     "ISO_DATETIME_FORMATS",
     "check_timezone",
+    "elapsed_hours",
     "local_datetime_expr",
     "local_now",
     "local_today",
@@ -84,6 +85,30 @@ def local_now(timezone: str = DEFAULT_TIMEZONE) -> dt.datetime:
 def local_today(timezone: str = DEFAULT_TIMEZONE) -> dt.date:
     """Today's date in ``timezone`` (the date of :func:`local_now`)."""
     return local_now(timezone).date()
+
+
+def elapsed_hours(
+    start: dt.datetime, end: dt.datetime, timezone: str = DEFAULT_TIMEZONE
+) -> float:
+    """Hours that pass between two naive local wall-clock times of ``timezone``.
+
+    Stored times are wall-clock times (docs/bundle.md): across the morning the
+    clocks change, 08:00 to 08:00 is 23 or 25 elapsed hours. A time in the hour
+    that repeats is read as its first occurrence (``fold=0``, PEP 495).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> elapsed_hours(dt.datetime(2026, 10, 24, 8), dt.datetime(2026, 10, 25, 8))
+    25.0
+    >>> elapsed_hours(dt.datetime(2026, 3, 28, 8), dt.datetime(2026, 3, 29, 8))
+    23.0
+    """
+    zone = check_timezone(timezone)
+    passed = end.replace(tzinfo=zone).astimezone(dt.UTC) - start.replace(
+        tzinfo=zone
+    ).astimezone(dt.UTC)
+    return passed.total_seconds() / 3600
 
 
 def to_local(value: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> dt.datetime:

@@ -46,6 +46,7 @@ from avert.briefing import (
 )
 from avert.config.risk import RiskConfig
 from avert.config.settings import DEFAULT_PLACES_CELL_M
+from avert.config.timezone import elapsed_hours
 from avert.delivery.model import TASKING_TEXTS
 from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
@@ -454,10 +455,33 @@ def build_briefing(
     if NO_PEOPLE_NOTE in notes or not has_rows(store, "involvements"):
         briefing = dataclasses.replace(briefing, people_recorded=False)
     briefing = _with_records_missing(store, briefing, area)
+    briefing = _with_clock_change(briefing, hours, store.timezone)
     if timings is not None:
         timings["read_s"] = t1 - t0
         timings["assemble_s"] = time.perf_counter() - t1
     return briefing
+
+
+def _with_clock_change(briefing: Briefing, hours: int, timezone: str) -> Briefing:
+    """``briefing`` with a note when the clocks changed in its window: the window is
+    ``hours`` of wall-clock time (since the same time yesterday, docs/briefing.md),
+    which is then one hour more or less of elapsed time, while its header still
+    reads "24 hours"; the meeting should know why it holds more (or fewer) hours
+    of incidents than usual. Month-precision briefings have no hours to count."""
+    if briefing.precision != "exact":
+        return briefing
+    elapsed = elapsed_hours(briefing.window_from, briefing.window_to, timezone)
+    if abs(elapsed - hours) < 1e-9:
+        return briefing
+    went = "back" if elapsed > hours else "forward"
+    note = (
+        f"The clocks went {went} in this window ({timezone}): "
+        f"{briefing.window_from:%d %b %H:%M} to {briefing.window_to:%d %b %H:%M} is "
+        f"{hours} hours on the clock but {elapsed:g} elapsed hours, so it holds "
+        f"{'one hour more' if went == 'back' else 'one hour less'} of incidents "
+        "than a usual day's."
+    )
+    return dataclasses.replace(briefing, notes=(*briefing.notes, note))
 
 
 def _with_records_missing(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -285,7 +286,9 @@ def person_report(
     The view is written to the audit log first (DESIGN.md: every view of a person),
     as ``user`` under ``role`` (the web passes the signed-in account and its role).
     ``risk_config`` scores the person's own risk (setting ``risk_config``; the
-    packaged one when ``None``), as ``avert analyse risk`` does.
+    packaged one when ``None``), as ``avert analyse risk`` does. ``notes`` holds
+    the note of :func:`avert.workflows.staleness.staleness_notes` when the
+    classifications it reads are stale (empty otherwise).
     """
     audit.record(
         store,
@@ -305,7 +308,7 @@ def person_report(
         config=cfg,
     )
     at = groups.params["as_of"]
-    return person_network(
+    picture = person_network(
         person_id,
         incidents=frames.incidents,
         involvements=frames.involvements,
@@ -325,6 +328,9 @@ def person_report(
         # an empty picture, not "not found" (the briefing links to the page)
         known=frames.people.filter(pl.col("person_id") == person_id).height > 0,
     )
+    # the own risk and the victimised contacts count the definition's violence:
+    # say when its classifications were made under another definition or harm table
+    return {**picture, "notes": list(frames.stale_notes)}
 
 
 def retaliation_report(
@@ -522,22 +528,31 @@ def family_report(
 
 
 def family_notes(
-    families: pl.DataFrame, *, config: NetworksConfig | None = None
+    families: pl.DataFrame,
+    *,
+    config: NetworksConfig | None = None,
+    stale: Sequence[str] = (),
 ) -> list[str]:
-    """The caveats printed under the families table (and in its JSON ``notes``)."""
+    """The caveats printed under the families table (and in its JSON ``notes``).
+
+    ``stale``: the note of :func:`avert.workflows.staleness.staleness_notes` for the
+    profile :func:`family_report` read (its harm is the classifications'), first.
+    """
     cfg = config or default_networks_config()
     if families.height == 0:
         kinds = ", ".join(cfg.families.kinds)
         return [
+            *stale,
             f"No family units: no two people are linked as {kinds} "
             "(families.kinds) in the store's relationships; a bundle's relationships "
-            "file (docs/bundle.md) holds them."
+            "file (docs/bundle.md) holds them.",
         ]
     notes = [
+        *stale,
         "harm: days of every recorded incident (all dates, any crime type) in which "
         f"a member is offender ({' or '.join(cfg.graph.roles)}, graph.roles) or "
         "victim, each once (most harm first); an incident between two members is "
-        "in both 'harm as offender' and 'harm as victim'."
+        "in both 'harm as offender' and 'harm as victim'.",
     ]
     unknown = families.get_column("n_members_without_birth_year").sum()
     if unknown:

@@ -27,6 +27,7 @@ from avert.files import write_csv
 from avert.store import Store, audit, queries
 from avert.store.summary import classified_profiles
 from avert.workflows.analysis import audit_view
+from avert.workflows.staleness import staleness_notes
 
 __all__ = ["RetentionReview", "export_retention", "retention_review"]
 
@@ -125,7 +126,9 @@ def retention_review(
     unknown = records.filter(
         pl.col("unclassified") & pl.col("source").is_in(OFFENDING_ROLES)
     )["person_id"].n_unique()
-    notes = (
+    # groups 1 and 2 come from the definition's categories: say when they were
+    # classified under another definition or harm table than the one in force
+    notes = (*staleness_notes(store, profile),) + (
         (
             f"{unknown:,} suspect(s) or offender(s) are in incidents with no "
             f"classification under '{profile}' (loaded with --no-classify since): "

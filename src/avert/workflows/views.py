@@ -408,6 +408,9 @@ def briefing_view(
             organisation,
             own_words,
             store.generation(),  # a load, classification, tasking made or done since
+            # the definition or harm table edited since its classification (no
+            # write to the store): the stale note shows at once, not ten minutes on
+            *staleness_notes(store, settings.definition_id(), settings=settings),
         )
         view = cache.get(key, compute)
     # every person id the answer holds (pseudonyms for partners), as avert brief

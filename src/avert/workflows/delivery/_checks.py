@@ -17,6 +17,7 @@ from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.delivery._actions import _PSEUDONYMOUS, read_actions
 from avert.workflows.delivery._common import partner_pseudonymiser, read_delivery
+from avert.workflows.staleness import staleness_notes
 from avert.workflows.users import User, check_allowed
 
 # --- checks --------------------------------------------------------------------------
@@ -210,4 +211,6 @@ def checks_view(
         "by_org": checks.overdue_by_org.to_dicts(),
         "duplicates": dups.to_dicts(),
         "approaches": checks.approaches.to_dicts(),
+        # the top subjects' harm is the classifications': say when they are stale
+        "notes": staleness_notes(store, settings.definition_id(), settings=settings),
     }

@@ -594,5 +594,6 @@ def plan_status(
         "rag": board["rag"],
         "checks": checks["summary"],
         "not_checked": checks["not_checked"],
+        "notes": checks["notes"],
         "measures": objective_measures(store, settings, today=board["today"]),
     }
