@@ -45,6 +45,36 @@ def test_near_repeat_cli(tmp_path: Path) -> None:
     assert first["ratio"] > 3
 
 
+def test_near_repeat_table_says_the_smallest_p_the_permutations_allow(
+    tmp_path: Path,
+) -> None:
+    """The table's p of 0.050 with 19 permutations is the floor, not a measured
+    0.05: the notes saying so were printed with --json only."""
+    res = CliRunner().invoke(
+        app,
+        ["analyse", "near-repeat", "--csv", str(_csv(tmp_path)), "--sims", "19"],
+        terminal_width=200,
+    )
+    assert res.exit_code == 0, res.output
+    assert "Smallest possible p-value with 19 permutations: 0.05." in res.output
+
+
+def test_near_repeat_cli_refuses_month_only_dates(tmp_path: Path) -> None:
+    """A CSV of data.police.uk months (every record on the 1st): the Knox test read
+    'the same month' as a near repeat (the City of London's 2019: ratio 1.04 * in
+    0-100 m, 0-7 days) without a word; it now stops and says why."""
+    f = _contagious(1).with_columns(pl.col("occurred_at").dt.truncate("1mo"))
+    p = tmp_path / "months.csv"
+    f.write_csv(p)
+    res = CliRunner().invoke(
+        app, ["analyse", "near-repeat", "--csv", str(p), "--sims", "19"]
+    )
+    assert res.exit_code != 0
+    # the command line's error handler prints it as "Error: ..." (main)
+    assert "first of a month" in str(res.exception)
+    assert "near-repeat (ratio" not in res.output
+
+
 def test_gistar_and_hotspots_cli(tmp_path: Path) -> None:
     csv = _csv(tmp_path)
     res = CliRunner().invoke(

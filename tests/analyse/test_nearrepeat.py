@@ -314,3 +314,20 @@ def test_knox_manhattan_distance_as_the_near_repeat_calculator_can_count() -> No
     assert streets.frame["observed"].to_list() == [0, 0, 1, 0]
     with pytest.raises(ConfigError, match="euclidean or manhattan"):
         knox_test(one, distance="chebyshev")  # type: ignore[arg-type]
+
+
+def test_knox_refuses_month_only_dates_and_notes_a_large_share() -> None:
+    """data.police.uk dates a month's records on its first day: every pair of a month
+    was 0 days apart and the first time band read 'same month' as near repeat."""
+    f = _contagious(3, n=200)
+    months = f.with_columns(pl.col("occurred_at").dt.truncate("1mo"))
+    with pytest.raises(ConfigError, match="first of a month"):
+        knox_test(months, n_sims=9)
+    # a third month-only among events known to the day: kept, with a note
+    mixed = pl.concat([f, months.head(months.height // 2)])
+    r = knox_test(mixed, n_sims=9)
+    assert any("first of a month" in n for n in r.notes)
+    # events known to the day: no note (about 1 in 30 fall on a 1st)
+    assert not any("first of a month" in n for n in knox_test(f, n_sims=9).notes)
+    # a handful, all on the 1st, may be chance: tested
+    assert knox_test(months.head(5), n_sims=9).n_events == 5

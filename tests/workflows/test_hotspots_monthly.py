@@ -144,3 +144,16 @@ def test_cells_of_one_pattern_and_trend_are_listed_south_to_north_west_to_east()
     for (p1, z1, r1, c1), (p2, z2, r2, c2) in itertools.pairwise(keys):
         if (p1, z1) == (p2, z2):
             assert (r1, c1) < (r2, c2)
+
+
+def test_slices_of_days_refuse_month_only_dates() -> None:
+    """Month-only dates given as events (a --csv of police.uk months) in weekly
+    slices: each month fell in the one slice holding its first day, the others
+    empty, and cells read hot on and off (the City of London's 2019: 15 cells
+    *sporadic*). Refused, naming --slice-months; events known to the day run."""
+    with pytest.raises(ConfigError, match="--slice-months"):
+        run_emerging(_months(), at=dt.datetime(2021, 12, 2), slices=12, slice_days=7)
+    days = _months().with_columns(
+        pl.col("occurred_at") + pl.duration(days=pl.int_range(pl.len()) % 28)
+    )
+    run_emerging(days, at=dt.datetime(2021, 12, 2), slices=12, slice_days=7)

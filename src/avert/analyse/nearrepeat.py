@@ -159,6 +159,48 @@ def _placed_times(
     return xs[ok][order], ys[ok][order], t[ok][order]
 
 
+#: At least this many events, every one dated 00:00 on the first of a month, are
+#: read as month-only dates and refused (by chance, events of known days would all
+#: fall on the 1st about once in 30**10 tries)
+MONTH_ONLY_MIN_EVENTS: Final = 10
+#: Above this share of events dated 00:00 on the first of a month (about 1 in 30 of
+#: events known to the day, far fewer with a time of day), a note says what they do
+MONTH_START_NOTE_SHARE: Final = 0.2
+
+
+def _month_start_share(t_us: npt.NDArray[np.int64]) -> float:
+    """Share of the times (wall-clock microseconds) at 00:00 on the first of a month,
+    where data.police.uk dates every record of the month."""
+    if t_us.size == 0:
+        return 0.0
+    when = t_us.astype("datetime64[us]")
+    return float((when.astype("datetime64[M]").astype("datetime64[us]") == when).mean())
+
+
+def _month_only_check(t_us: npt.NDArray[np.int64]) -> tuple[str, ...]:
+    """Refuse times that are all month starts (month-only dates: every pair within a
+    month is 0 days apart, so the first time band would read "same month" as a near
+    repeat); return a note when many are."""
+    share = _month_start_share(t_us)
+    if share == 1.0 and t_us.size >= MONTH_ONLY_MIN_EVENTS:
+        msg = (
+            f"Every one of the {t_us.size:,} events is dated 00:00 on the first of a "
+            "month, as data.police.uk dates a month's records: with month-only "
+            "dates every pair of a month is 0 days apart, so the Knox test would "
+            "read 'the same month' as a near repeat. It needs the day of each "
+            "event: load records with exact times."
+        )
+        raise ConfigError(msg)
+    if share < MONTH_START_NOTE_SHARE:
+        return ()
+    return (
+        f"{share:.0%} of the events are dated 00:00 on the first of a month, as "
+        "data.police.uk dates month-only records: if they are, their pairs within "
+        "a month count as 0 days apart, and a first time band's ratio above 1 is "
+        "no evidence of near repeats. Leave month-only records out.",
+    )
+
+
 def knox_test(
     events: pl.DataFrame,
     *,
@@ -177,7 +219,10 @@ def knox_test(
     Parameters
     ----------
     events
-        One row per event; rows without coordinates or time are left out.
+        One row per event; rows without coordinates or time are left out. Times
+        that are all 00:00 on the first of a month (month-only dates, as
+        data.police.uk gives) are refused (:class:`ConfigError`): every pair of a
+        month would be 0 days apart; a note says when many are.
     space_bands_m, time_bands_days
         Band edges (half-open ``[lo, hi)``), starting at 0.
     n_sims
@@ -208,6 +253,7 @@ def knox_test(
         raise ConfigError(msg)
     p = _MINKOWSKI[distance]
     xs, ys, t = _placed_times(events, x=x, y=y, time=time)
+    month_note = _month_only_check(t)
     n_all = int(t.size)
     sampled_note: tuple[str, ...] = ()
     if max_pairs is not None and n_all > 1:
@@ -299,7 +345,14 @@ def knox_test(
         source=_SOURCE,
         notes=(
             *sampled_note,
-            f"{events.height - n_all} events without coordinates or time left out.",
+            *month_note,
+            *(
+                (
+                    f"{events.height - n_all:,} events without coordinates or time left out.",
+                )
+                if events.height > n_all
+                else ()
+            ),
             f"Smallest possible p-value with {n_sims} permutations: "
             f"{1 / (1 + n_sims):.3g}.",
         ),

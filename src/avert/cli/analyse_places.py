@@ -194,6 +194,7 @@ def near_repeat(
         f"{res.n_events:,} events, {res.n_pairs:,} pairs in range, {sims:,} permutations"
     )
     _knox_table(res.frame)
+    print_notes(res.notes)  # the smallest p the permutations allow, rows left out
 
 
 def _band(lo: float, hi: float) -> str:

@@ -29,7 +29,12 @@ from avert.analyse.gistar import (
     gi_star,
     mann_kendall,
 )
-from avert.analyse.nearrepeat import Distance, KnoxResult, knox_test
+from avert.analyse.nearrepeat import (
+    MONTH_ONLY_MIN_EVENTS,
+    Distance,
+    KnoxResult,
+    knox_test,
+)
 from avert.errors import ConfigError
 
 __all__ = [
@@ -399,6 +404,8 @@ def run_emerging(
         else _months_before(at, slices * slice_months)
     )
     ev_frame, stray = bulk_events(_window(events, start, at), grid="hotspot grid")
+    if slice_months is None:
+        _refuse_month_only(ev_frame)
     grid, _, ev = count_grid(ev_frame, cell_size_m)
     _check_cells(grid.n_cells, cell_size_m)
     if slice_months is None:
@@ -427,6 +434,27 @@ def run_emerging(
         .drop("_o")
     )
     return EmergingResult(frame, tuple(n for n in (no_trend, no_cold, stray) if n))
+
+
+def _refuse_month_only(events: pl.DataFrame) -> None:
+    """Slices of days over month-only dates (every event 00:00 on the first of a
+    month, as data.police.uk dates them, e.g. from ``--csv``): each month's events
+    fall in the one slice holding its first day and the others are empty, so
+    cells read hot on and off (every crime of the City of London's 2019 in weekly
+    slices: 15 cells *sporadic*). Refused, naming ``--slice-months``."""
+    when = events["occurred_at"]
+    if when.len() < MONTH_ONLY_MIN_EVENTS or not bool(
+        (when == when.dt.truncate("1mo")).all()
+    ):
+        return
+    msg = (
+        f"Every one of the window's {when.len():,} events is dated 00:00 on the first "
+        "of a month, as data.police.uk dates a month's records: slices of days would "
+        "put each month in the slice holding its first day and leave the others "
+        "empty. Use slices of months (analyse hotspots --slice-months 1, --at the "
+        "first of a month)."
+    )
+    raise ConfigError(msg)
 
 
 def _smallest_trend_p(slices: int) -> float:
