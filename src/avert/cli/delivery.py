@@ -7,6 +7,8 @@ audit log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -257,10 +259,15 @@ def task_list(
     as_json: JsonOutputOpt = False,
 ) -> None:
     """Taskings, newest first."""
+    from avert.errors import ConfigError
     from avert.workflows import delivery
 
+    try:
+        taskings = delivery.read_taskings(get_store(ctx), status=status)
+    except ConfigError as err:  # a misspelt status: a usage error, as any bad value
+        raise typer.BadParameter(str(err), param_hint="--status") from err
     print_frame(
-        delivery.read_taskings(get_store(ctx), status=status),
+        taskings,
         [
             Col("id", "id"),
             Col("item", "id"),
@@ -294,7 +301,10 @@ def task_done(
     """Mark a tasking done (with its result)."""
     from avert.workflows import delivery
 
-    row = delivery.record_tasking_result(get_store(ctx), tasking_id, result=result)
+    with _named_tasking(tasking_id):
+        row = delivery.record_tasking_result(
+            get_store(ctx), tasking_id, result=result
+        )
     console.print(f"{row['tasking_id']}: {row['status']}")
 
 
@@ -307,10 +317,26 @@ def task_result(
     """Record a tasking's result without changing its status."""
     from avert.workflows import delivery
 
-    row = delivery.record_tasking_result(
-        get_store(ctx), tasking_id, result=result, status=None
-    )
+    with _named_tasking(tasking_id):
+        row = delivery.record_tasking_result(
+            get_store(ctx), tasking_id, result=result, status=None
+        )
     console.print(f"{row['tasking_id']}: result recorded ({row['status']})")
+
+
+@contextmanager
+def _named_tasking(tasking_id: str) -> Iterator[None]:
+    """An unknown tasking id as one line that names it and where the ids are.
+
+    The workflow's message points at the web meeting page; on the command line the
+    ids come from ``avert task list``."""
+    from avert.errors import NotFound
+
+    try:
+        yield
+    except NotFound as err:
+        msg = f"No tasking {tasking_id!r}: 'avert task list' lists the taskings' ids"
+        raise NotFound(msg) from err
 
 
 @board_app.command("pack")
