@@ -302,9 +302,7 @@ def task_done(
     from avert.workflows import delivery
 
     with _named_tasking(tasking_id):
-        row = delivery.record_tasking_result(
-            get_store(ctx), tasking_id, result=result
-        )
+        row = delivery.record_tasking_result(get_store(ctx), tasking_id, result=result)
     console.print(f"{row['tasking_id']}: {row['status']}")
 
 
