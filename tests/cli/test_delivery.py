@@ -183,6 +183,17 @@ def test_task_list_refuses_an_unknown_status(db: str) -> None:
     assert len(json.loads(out)) == 1
 
 
+def test_board_pack_refuses_a_month_that_is_not_one(db: str) -> None:
+    """``--month 2026-13`` was exit 1 and, without a pseudonym key, was answered
+    with the key's message; it is a usage error, before anything else."""
+    result = CliRunner().invoke(
+        app, ["--db", db, "board", "pack", "--month", "2026-13"]
+    )
+    assert result.exit_code == 2
+    assert "YYYY-MM" in result.output
+    assert "PSEUDONYM" not in result.output
+
+
 @pytest.mark.usefixtures("tasked")
 def test_task_done_and_result_name_an_unknown_tasking_and_the_list(db: str) -> None:
     """A mistyped tasking id said "No such tasking (see the meeting for its

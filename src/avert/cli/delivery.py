@@ -322,6 +322,18 @@ def task_result(
     console.print(f"{row['tasking_id']}: result recorded ({row['status']})")
 
 
+def _check_month(month: str) -> None:
+    """Usage error (exit 2) unless ``month`` is a month YYYY-MM; it was exit 1, and
+    only after the pseudonym key was checked (a pack needs one)."""
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        msg = f"{month!r} is not a month YYYY-MM, e.g. 2026-10"
+        raise typer.BadParameter(msg, param_hint="--month") from None
+
+
 @contextmanager
 def _named_tasking(tasking_id: str) -> Iterator[None]:
     """An unknown tasking id as one line that names it and where the ids are.
@@ -377,6 +389,7 @@ def board_pack(
     """
     from avert.workflows import delivery
 
+    _check_month(month)
     check_out_dir(out)
     force_areas = area_list(areas, "--areas")  # before the store is opened
     settings = get_settings(ctx)
