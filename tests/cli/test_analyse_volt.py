@@ -352,6 +352,18 @@ def test_volt_default_window_holds_a_year_of_police_uk_months(
     assert volt["places"][0]["trend"] == 0
 
 
+def test_concentration_refuses_cell_for_people(sqlite_store: Store) -> None:
+    """``--entity offender --cell 250`` printed the offenders' concentration as if
+    ``--cell`` were not there; grid cells apply to places only."""
+    _fill(sqlite_store, classify=True)
+    db = ["--db", sqlite_store.url.sqlalchemy, "analyse", "concentration"]
+    result = CliRunner().invoke(app, [*db, "--entity", "offender", "--cell", "250"])
+    assert result.exit_code == 2
+    assert "--entity place" in result.output
+    result = CliRunner().invoke(app, [*db, "--entity", "place", "--cell", "250"])
+    assert result.exit_code == 0, result.output
+
+
 def test_concentration_text_writes_entities_for_a_share_with_separators(
     sqlite_store: Store,
 ) -> None:

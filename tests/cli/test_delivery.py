@@ -170,15 +170,40 @@ def test_task_add_due_with_an_offset_is_converted_to_local_time(db: str) -> None
 
 @pytest.mark.usefixtures("tasked")
 def test_task_list_refuses_an_unknown_status(db: str) -> None:
-    """A misspelt status listed nothing, as if there were no taskings."""
+    """A misspelt status listed nothing, as if there were no taskings; it is a
+    usage error (exit 2, as every unknown value; it was 1 until 2026-12)."""
     assert _run(db, "task", "add", "--item", "incident:I9")[0] == 0
     code, out = _run(db, "task", "list", "--status", "opne")
-    assert code == 1
+    assert code == 2
+    assert "--status" in out
     assert "'opne'" in out
     assert "open, done, cancelled" in out
     code, out = _run(db, "task", "list", "--status", "open", "--json")
     assert code == 0
     assert len(json.loads(out)) == 1
+
+
+def test_board_pack_refuses_a_month_that_is_not_one(db: str) -> None:
+    """``--month 2026-13`` was exit 1 and, without a pseudonym key, was answered
+    with the key's message; it is a usage error, before anything else."""
+    result = CliRunner().invoke(
+        app, ["--db", db, "board", "pack", "--month", "2026-13"]
+    )
+    assert result.exit_code == 2
+    assert "YYYY-MM" in result.output
+    assert "PSEUDONYM" not in result.output
+
+
+@pytest.mark.usefixtures("tasked")
+def test_task_done_and_result_name_an_unknown_tasking_and_the_list(db: str) -> None:
+    """A mistyped tasking id said "No such tasking (see the meeting for its
+    taskings)": the web page's words, naming neither the id nor a command."""
+    for args in (("done", "T20990101-nope"), ("result", "T20990101-nope", "seen")):
+        code, out = _run(db, "task", *args)
+        assert code == 1
+        assert "'T20990101-nope'" in out
+        assert "avert task list" in out
+        assert "meeting" not in out
 
 
 @pytest.mark.usefixtures("tasked")

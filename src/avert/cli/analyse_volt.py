@@ -59,7 +59,8 @@ def concentration(
         typer.Option(
             "--cell",
             min=1,
-            help="Places as grid cells of this size in metres (default: LSOA).",
+            help="Places as grid cells of this size in metres (default: LSOA; "
+            "--entity place only).",
         ),
     ] = None,
     date_from: FromOpt = None,
@@ -73,6 +74,9 @@ def concentration(
 
     check_choice(entity, ("offender", "victim", "place", "group"), "--entity")
     check_choice(measure, ("count", "harm"), "--measure")
+    if cell is not None and entity != "place":  # it was silently ignored
+        msg = f"grid cells are places: give --entity place, or leave --cell out for {entity}s"
+        raise typer.BadParameter(msg, param_hint="--cell")
     profile = profile_name(ctx, definition)
     start, end = period(ctx, date_from, date_to)
     result = run_concentration(

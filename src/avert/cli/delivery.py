@@ -7,6 +7,8 @@ audit log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -259,10 +261,15 @@ def task_list(
     as_json: JsonOutputOpt = False,
 ) -> None:
     """Taskings, newest first."""
+    from avert.errors import ConfigError
     from avert.workflows import delivery
 
+    try:
+        taskings = delivery.read_taskings(get_store(ctx), status=status)
+    except ConfigError as err:  # a misspelt status: a usage error, as any bad value
+        raise typer.BadParameter(str(err), param_hint="--status") from err
     print_frame(
-        delivery.read_taskings(get_store(ctx), status=status),
+        taskings,
         [
             Col("id", "id"),
             Col("item", "id"),
@@ -296,7 +303,8 @@ def task_done(
     """Mark a tasking done (with its result)."""
     from avert.workflows import delivery
 
-    row = delivery.record_tasking_result(get_store(ctx), tasking_id, result=result)
+    with _named_tasking(tasking_id):
+        row = delivery.record_tasking_result(get_store(ctx), tasking_id, result=result)
     console.print(f"{row['tasking_id']}: {row['status']}")
 
 
@@ -309,10 +317,38 @@ def task_result(
     """Record a tasking's result without changing its status."""
     from avert.workflows import delivery
 
-    row = delivery.record_tasking_result(
-        get_store(ctx), tasking_id, result=result, status=None
-    )
+    with _named_tasking(tasking_id):
+        row = delivery.record_tasking_result(
+            get_store(ctx), tasking_id, result=result, status=None
+        )
     console.print(f"{row['tasking_id']}: result recorded ({row['status']})")
+
+
+def _check_month(month: str) -> None:
+    """Usage error (exit 2) unless ``month`` is a month YYYY-MM; it was exit 1, and
+    only after the pseudonym key was checked (a pack needs one)."""
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        msg = f"{month!r} is not a month YYYY-MM, e.g. 2026-10"
+        raise typer.BadParameter(msg, param_hint="--month") from None
+
+
+@contextmanager
+def _named_tasking(tasking_id: str) -> Iterator[None]:
+    """An unknown tasking id as one line that names it and where the ids are.
+
+    The workflow's message points at the web meeting page; on the command line the
+    ids come from ``avert task list``."""
+    from avert.errors import NotFound
+
+    try:
+        yield
+    except NotFound as err:
+        msg = f"No tasking {tasking_id!r}: 'avert task list' lists the taskings' ids"
+        raise NotFound(msg) from err
 
 
 @board_app.command("pack")
@@ -355,6 +391,7 @@ def board_pack(
     """
     from avert.workflows import delivery
 
+    _check_month(month)
     check_out_dir(out)
     force_areas = area_list(areas, "--areas")  # before the store is opened
     settings = get_settings(ctx)
