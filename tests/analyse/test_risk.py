@@ -444,3 +444,35 @@ def test_a_top_cut_inside_an_exact_tie_says_so() -> None:
     # the top 3 (all of the tie) and the top 1 of a list of distinct figures: no note
     assert not any("exact tie" in n for n in res.to_dict(top=3)["notes"])
     assert not any("exact tie" in n for n in res.to_dict(top=None)["notes"])
+
+
+def test_victim_risk_without_flag_columns_says_so_in_order() -> None:
+    """No ``domestic`` column and no people: both parts score 0 and the notes say
+    so, the domestic note first."""
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["a", "b"],
+            "occurred_from": [AT - dt.timedelta(days=d) for d in (3, 40)],
+        }
+    )
+    involvements = pl.DataFrame(
+        {"incident_id": ["a", "b"], "person_id": ["v1", "v1"], "role": ["victim"] * 2}
+    )
+    res = victim_risk(incidents, involvements, at=AT)
+    assert res.notes == (
+        "incidents has no 'domestic' flag: the domestic part scores 0.",
+        "No people.vulnerable: the vulnerability part scores 0.",
+    )
+    assert res.frame["part_domestic"].to_list() == [0.0]
+    assert res.frame["part_vulnerability"].to_list() == [0.0]
+    assert res.frame["vulnerable"].to_list() == [False]
+
+
+def test_asb_callers_without_involvements_say_violence_is_unseen() -> None:
+    asb, incidents, _, _ = _asb_city()
+    res = asb_escalation_risk(asb, incidents, None, at=AT, unit="caller")
+    assert res.notes == (
+        "No involvements: violence against callers cannot be seen (part scores 0).",
+    )
+    assert res.frame["n_violence_after"].sum() == 0
+    assert res.frame["part_violence_after"].sum() == 0.0

@@ -407,6 +407,43 @@ def _part_entity_note(
     ]
 
 
+def _per_entity(
+    values: pl.DataFrame, entity_col: str, value_col: str, events_col: str | None
+) -> pl.DataFrame:
+    """Per entity id: the summed value and events (rows when no events column)."""
+    agg = [pl.col(value_col).cast(pl.Float64).fill_null(0.0).sum().alias("value")]
+    if events_col is not None and events_col in values.columns:
+        agg.append(
+            pl.col(events_col).cast(pl.Int64).fill_null(0).sum().alias("n_events")
+        )
+    else:
+        agg.append(pl.len().cast(pl.Int64).alias("n_events"))
+    return (
+        values.filter(pl.col(entity_col).is_not_null())
+        .group_by(pl.col(entity_col).cast(pl.String).alias("entity_id"))
+        .agg(agg)
+    )
+
+
+def _with_population(per: pl.DataFrame, population: pl.Series) -> pl.DataFrame:
+    """``per`` over every entity of ``population`` too, with zeros for those without."""
+    pop = pl.DataFrame({"entity_id": population.cast(pl.String)}).drop_nulls().unique()
+    return pop.join(per, on="entity_id", how="full", coalesce=True).with_columns(
+        pl.col("value").fill_null(0.0), pl.col("n_events").fill_null(0)
+    )
+
+
+def _entities_for_shares(
+    arr: npt.NDArray[np.float64], shares: Sequence[float]
+) -> dict[str, dict[str, float]]:
+    """Per share: the smallest fraction (and number) of entities that carries it."""
+    inverse: dict[str, dict[str, float]] = {}
+    for s in shares:
+        frac, k = smallest_share_for(arr, share=s)
+        inverse[_key(s)] = {"share_of_entities": frac, "n_entities": k}
+    return inverse
+
+
 def concentration_from_values(
     values: pl.DataFrame,
     *,
@@ -455,28 +492,10 @@ def concentration_from_values(
         _check_fraction("tops", q)
     for s in shares:
         _check_fraction("shares", s, low_open=True)
-    agg = [pl.col(value_col).cast(pl.Float64).fill_null(0.0).sum().alias("value")]
-    if events_col is not None and events_col in values.columns:
-        agg.append(
-            pl.col(events_col).cast(pl.Int64).fill_null(0).sum().alias("n_events")
-        )
-    else:
-        agg.append(pl.len().cast(pl.Int64).alias("n_events"))
-    per = (
-        values.filter(pl.col(entity_col).is_not_null())
-        .group_by(pl.col(entity_col).cast(pl.String).alias("entity_id"))
-        .agg(agg)
-    )
+    per = _per_entity(values, entity_col, value_col, events_col)
     n_with_events = per.height
     if population is not None:
-        pop = (
-            pl.DataFrame({"entity_id": population.cast(pl.String)})
-            .drop_nulls()
-            .unique()
-        )
-        per = pop.join(per, on="entity_id", how="full", coalesce=True).with_columns(
-            pl.col("value").fill_null(0.0), pl.col("n_events").fill_null(0)
-        )
+        per = _with_population(per, population)
     per = per.sort(["value", "entity_id"], descending=[True, False])
     arr = per["value"].to_numpy()
     total = float(arr.sum()) if arr.size else 0.0
@@ -487,10 +506,7 @@ def concentration_from_values(
         pl.Series("cum_share", cum, dtype=pl.Float64),
     ).select("entity_id", "value", "n_events", "rank", "cum_share")
     top_shares = {_key(q): top_share(arr, top=q) for q in tops}
-    inverse: dict[str, dict[str, float]] = {}
-    for s in shares:
-        frac, k = smallest_share_for(arr, share=s)
-        inverse[_key(s)] = {"share_of_entities": frac, "n_entities": k}
+    inverse = _entities_for_shares(arr, shares)
     g = gini(arr)
     gg = generalised_gini(arr, n_events=n_events) if n_events > 0 else math.nan
     label = population_label or (
@@ -585,23 +601,27 @@ def _entity_incidents(
 
 def _unattributed_note(
     incidents: pl.DataFrame,
-    people: pl.DataFrame,
+    involvements: pl.DataFrame | None,
     *,
     entity: Entity,
     measure: Measure,
-    roles: Sequence[str],
-) -> str | None:
+    group_members: pl.DataFrame | None,
+    roles: Sequence[str] | None,
+) -> list[str]:
     """The incidents no entity of the population carries, which every share leaves out.
 
     Over offenders most violence has no recorded offender (unsolved): the top shares
     are of the offender-attributed incidents only, and a reader must see that base.
     """
+    people = _entity_incidents(
+        involvements, entity=entity, group_members=group_members, roles=roles
+    )
     if incidents.height == 0 or people.height == 0:
-        return None
+        return []
     out = incidents.join(people.select("incident_id"), on="incident_id", how="anti")
     if out.height == 0:
-        return None
-    who = "/".join(roles)
+        return []
+    who = "/".join(roles or _ROLES[entity])
     if entity == "group":
         who = f"{who} who is a member of a group"
     text = (
@@ -613,7 +633,7 @@ def _unattributed_note(
         left = float(out["harm_days"].fill_null(0.0).sum())
         if total > 0:
             text += f", {left / total:.1%} of the harm days"
-    return text + ": they are outside these shares, which are of the rest."
+    return [text + ": they are outside these shares, which are of the rest."]
 
 
 def entity_values(
@@ -682,6 +702,94 @@ def entity_values(
     )
 
 
+def _place_unit_name(cell_size_m: float | None) -> str:
+    """The place unit in words: ``LSOA`` or ``250 m grid cell``."""
+    return "LSOA" if cell_size_m is None else f"{cell_size_m:g} m grid cell"
+
+
+def _place_population(
+    source: pl.DataFrame,
+    *,
+    cell_size_m: float | None,
+    places: pl.Series | None,
+    cell_population: Literal["active", "box"],
+    area_given: bool,
+) -> tuple[pl.Series, str]:
+    """The place population (zeros included) and its label: the given place set, the
+    grid over ``source``'s bounding box, or the places holding one of its incidents."""
+    unit = _place_unit_name(cell_size_m)
+    if places is not None:
+        return places, f"every {unit} of the given place set, zeros included"
+    if cell_size_m is not None and cell_population == "box":
+        return grid_cells(source, cell_size_m=cell_size_m), (
+            f"every {unit} of the rectangle spanned by the area's recorded "
+            "incidents, zeros included"
+        )
+    # the LSOAs or cells with a recorded incident
+    seen = (
+        source["lsoa"]
+        if cell_size_m is None
+        else assign_cells(source.select("x", "y"), cell_size_m=cell_size_m)["cell_id"]
+    )
+    label = (
+        f"every {unit} with at least one recorded incident of any kind in the "
+        "area and window, zeros included"
+        if area_given
+        else f"every {unit} with at least one analysed event (no area given)"
+    )
+    return seen.drop_nulls().unique(), label
+
+
+def _unplaced_notes(
+    incidents: pl.DataFrame, values: pl.DataFrame, cell_size_m: float | None
+) -> list[str]:
+    """Notes on incidents without a place, and on data with no LSOA at all."""
+    unit = _place_unit_name(cell_size_m)
+    notes: list[str] = []
+    n_unplaced = incidents.height - values.height
+    if n_unplaced:
+        article = "an" if unit == "LSOA" else "a"
+        notes.append(
+            f"{n_unplaced:,} incidents without {article} {unit} were left out."
+        )
+    if cell_size_m is None and values.height == 0 and n_unplaced:
+        # not only a police.uk copy without the column: data from outside
+        # England and Wales (Toronto) have no LSOAs at all
+        notes.append(
+            "No incident has an LSOA (an England and Wales census area: the "
+            "data give none): give a grid cell size (--cell 250) for places as "
+            "grid cells."
+        )
+    return notes
+
+
+def _measure_params(
+    entity: Entity,
+    measure: Measure,
+    *,
+    cell_size_m: float | None,
+    cell_population: Literal["active", "box"],
+    date_from: dt.datetime | None,
+    date_to: dt.datetime | None,
+    n_incidents: int,
+) -> dict[str, Any]:
+    """The ``params`` echoed by :func:`measure_concentration`."""
+    return {
+        "entity": entity,
+        "measure": measure,
+        "cell_size_m": cell_size_m,
+        "cell_population": cell_population
+        if entity == "place" and cell_size_m
+        else None,
+        "place_unit": None
+        if entity != "place"
+        else ("lsoa" if cell_size_m is None else "cell"),
+        "from": date_from,
+        "to": date_to,
+        "n_incidents": n_incidents,
+    }
+
+
 def measure_concentration(
     incidents: pl.DataFrame,
     involvements: pl.DataFrame | None = None,
@@ -742,82 +850,33 @@ def measure_concentration(
     notes: list[str] = []
     population: pl.Series | None = None
     if entity == "place":
-        unit = "LSOA" if cell_size_m is None else f"{cell_size_m:g} m grid cell"
-        source = incidents if area is None else area
-        if places is not None:
-            population = places
-            label = f"every {unit} of the given place set, zeros included"
-        elif cell_size_m is not None and cell_population == "box":
-            population = grid_cells(source, cell_size_m=cell_size_m)
-            label = (
-                f"every {unit} of the rectangle spanned by the area's recorded "
-                "incidents, zeros included"
-            )
-        else:  # the LSOAs or cells with a recorded incident
-            seen = (
-                source["lsoa"]
-                if cell_size_m is None
-                else assign_cells(source.select("x", "y"), cell_size_m=cell_size_m)[
-                    "cell_id"
-                ]
-            )
-            population = seen.drop_nulls().unique()
-            label = (
-                f"every {unit} with at least one recorded incident of any kind in the "
-                "area and window, zeros included"
-                if area is not None
-                else f"every {unit} with at least one analysed event (no area given)"
-            )
-        n_unplaced = incidents.height - values.height
-        if n_unplaced:
-            article = "an" if unit == "LSOA" else "a"
-            notes.append(
-                f"{n_unplaced:,} incidents without {article} {unit} were left out."
-            )
-        if cell_size_m is None and values.height == 0 and n_unplaced:
-            # not only a police.uk copy without the column: data from outside
-            # England and Wales (Toronto) have no LSOAs at all
-            notes.append(
-                "No incident has an LSOA (an England and Wales census area: the "
-                "data give none): give a grid cell size (--cell 250) for places as "
-                "grid cells."
-            )
+        population, label = _place_population(
+            incidents if area is None else area,
+            cell_size_m=cell_size_m,
+            places=places,
+            cell_population=cell_population,
+            area_given=area is not None,
+        )
+        notes += _unplaced_notes(incidents, values, cell_size_m)
     else:
         label = (
             f"every {entity} with at least one incident as "
             f"{'/'.join(roles or _ROLES[entity])} in the window"
         )
-        unattributed = _unattributed_note(
+        notes += _unattributed_note(
             incidents,
-            _entity_incidents(
-                involvements, entity=entity, group_members=group_members, roles=roles
-            ),
+            involvements,
             entity=entity,
             measure=measure,
-            roles=roles or _ROLES[entity],
+            group_members=group_members,
+            roles=roles,
         )
-        if unattributed:
-            notes.append(unattributed)
     if measure == "harm" and "harm_days" in incidents.columns:
         n_null = int(incidents["harm_days"].null_count())
         if n_null:
             notes.append(
                 f"{n_null:,} incidents had no harm weight and count as 0 days."
             )
-    params: dict[str, Any] = {
-        "entity": entity,
-        "measure": measure,
-        "cell_size_m": cell_size_m,
-        "cell_population": cell_population
-        if entity == "place" and cell_size_m
-        else None,
-        "place_unit": None
-        if entity != "place"
-        else ("lsoa" if cell_size_m is None else "cell"),
-        "from": date_from,
-        "to": date_to,
-        "n_incidents": incidents.height,
-    }
     return concentration_from_values(
         values,
         population=population,
@@ -826,7 +885,15 @@ def measure_concentration(
         population_label=label,
         tops=tops,
         shares=shares,
-        params=params,
+        params=_measure_params(
+            entity,
+            measure,
+            cell_size_m=cell_size_m,
+            cell_population=cell_population,
+            date_from=date_from,
+            date_to=date_to,
+            n_incidents=incidents.height,
+        ),
         notes=notes,
     )
 

@@ -320,13 +320,8 @@ def offender_risk(
         "occurred_from",
         pl.col("harm_days").cast(pl.Float64),
     )
-    offences = (
-        involvements.lazy()
-        .filter(pl.col("role").is_in(list(cfg.roles)))
-        .select("incident_id", "person_id")
-        .unique()
-        .join(inc.lazy(), on="incident_id", how="inner")
-        .collect()
+    offences = _person_incidents(
+        involvements, pl.col("role").is_in(list(cfg.roles)), inc
     )
     notes: list[str] = []
     n_no_harm = offences.filter(pl.col("harm_days").is_null())["incident_id"].n_unique()
@@ -335,17 +330,7 @@ def offender_risk(
             f"{n_no_harm:,} offences of the window have no harm weight: they count as 0 "
             "days in gravity and harm (the parts and the order understate them)."
         )
-    per = (
-        offences.with_columns(pl.col("harm_days").fill_null(0.0))
-        .group_by("person_id")
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_offences"),
-            pl.col("occurred_from").max().alias("last_at"),
-            pl.col("harm_days").max().alias("max_harm_days"),
-            pl.col("harm_days").sum().alias("harm_days"),
-        )
-        .with_columns(_days_since("last_at", at))
-    )
+    per = _offender_measures(offences, at)
     notes += _empty_list_note(
         per,
         incidents,
@@ -356,19 +341,13 @@ def offender_risk(
         who=f"anyone as {' or '.join(cfg.roles)}",
         records_span=records_span,
     )
-    w = cfg.weights
-    per = per.with_columns(
-        _part(per, cfg.recency, w["recency"], "days_since_last").alias("part_recency"),
-        _part(per, cfg.frequency, w["frequency"], "n_offences").alias("part_frequency"),
-        _part(per, cfg.gravity, w["gravity"], "max_harm_days").alias("part_gravity"),
-        _part(per, cfg.harm, w["harm"], "harm_days").alias("part_harm"),
-    )
+    per = _offender_parts(per, cfg)
     parts = ("part_recency", "part_frequency", "part_gravity", "part_harm")
     return RiskResult(
         frame=_rank(per, "person_id", parts, OFFENDER_TIES),
         params={
             "roles": list(cfg.roles),
-            "weights": dict(w),
+            "weights": dict(cfg.weights),
             "ranking": ranking_rule(OFFENDER_TIES),
         },
         method="Recency-Frequency-Gravity-Harm (RFGH) banded score, sum of named parts",
@@ -383,6 +362,46 @@ def offender_risk(
             f"{cfg.window_days} days to {at:%Y-%m-%d %H:%M}"
         ),
         parts=parts,
+    )
+
+
+def _person_incidents(
+    involvements: pl.DataFrame, role: pl.Expr, incidents: pl.DataFrame
+) -> pl.DataFrame:
+    """The (incident, person) pairs of ``role`` once each, joined to ``incidents``."""
+    return (
+        involvements.lazy()
+        .filter(role)
+        .select("incident_id", "person_id")
+        .unique()
+        .join(incidents.lazy(), on="incident_id", how="inner")
+        .collect()
+    )
+
+
+def _offender_measures(offences: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:
+    """Per person: offences, last time, gravity and total harm (null harm counts 0)."""
+    return (
+        offences.with_columns(pl.col("harm_days").fill_null(0.0))
+        .group_by("person_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_offences"),
+            pl.col("occurred_from").max().alias("last_at"),
+            pl.col("harm_days").max().alias("max_harm_days"),
+            pl.col("harm_days").sum().alias("harm_days"),
+        )
+        .with_columns(_days_since("last_at", at))
+    )
+
+
+def _offender_parts(per: pl.DataFrame, cfg: OffenderRiskConfig) -> pl.DataFrame:
+    """The four weighted score parts of the RFGH offender score."""
+    w = cfg.weights
+    return per.with_columns(
+        _part(per, cfg.recency, w["recency"], "days_since_last").alias("part_recency"),
+        _part(per, cfg.frequency, w["frequency"], "n_offences").alias("part_frequency"),
+        _part(per, cfg.gravity, w["gravity"], "max_harm_days").alias("part_gravity"),
+        _part(per, cfg.harm, w["harm"], "harm_days").alias("part_harm"),
     )
 
 
@@ -427,65 +446,18 @@ def victim_risk(
     check_frame(incidents, ["incident_id", "occurred_from"], name="incidents")
     check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
     notes: list[str] = []
-    domestic = (
-        pl.col("domestic").cast(pl.Boolean).fill_null(value=False)
-        if "domestic" in incidents.columns
-        else pl.lit(value=False)
-    )
-    if "domestic" not in incidents.columns:
-        notes.append("incidents has no 'domestic' flag: the domestic part scores 0.")
-    unknown_domestic = (
-        pl.col("domestic").is_null()
-        if "domestic" in incidents.columns
-        else pl.lit(value=False)
-    )
-    inc = incidents.filter(in_window("occurred_from", at, cfg.window_days)).select(
-        "incident_id",
-        "occurred_from",
-        domestic.alias("domestic"),
-        unknown_domestic.alias("_unknown_domestic"),
-    )
-    victimisations = (
-        involvements.lazy()
-        .filter(pl.col("role") == "victim")
-        .select("incident_id", "person_id")
-        # a person is victimised once per incident, however often a row says so
-        # (as an offender offends once per incident in the offender score)
-        .unique()
-        .join(inc.lazy(), on="incident_id", how="inner")
-        .collect()
-    )
+    inc = _victim_window(incidents, at=at, window_days=cfg.window_days, notes=notes)
+    # a person is victimised once per incident, however often a row says so
+    # (as an offender offends once per incident in the offender score)
+    victimisations = _person_incidents(involvements, pl.col("role") == "victim", inc)
     n_unknown = victimisations.filter(pl.col("_unknown_domestic")).height
     if n_unknown:
         notes.append(
             f"{n_unknown:,} victimisations of the window have no domestic flag: they "
             "count as not domestic in the domestic part."
         )
-    per = (
-        victimisations.group_by("person_id")
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_victimisations"),
-            pl.col("occurred_from").max().alias("last_at"),
-            pl.col("domestic").sum().cast(pl.Int64).alias("n_domestic"),
-        )
-        .with_columns(_days_since("last_at", at))
-    )
-    if people is not None and "vulnerable" in people.columns:
-        check_frame(people, ["person_id"], name="people")
-        vul = people.select("person_id", pl.col("vulnerable").cast(pl.Boolean)).unique(
-            "person_id", keep="first"
-        )
-        per = per.join(vul, on="person_id", how="left")
-        n_unknown = int(per["vulnerable"].null_count())
-        if n_unknown:
-            notes.append(
-                f"{n_unknown} of {per.height} victims have no recorded vulnerability "
-                "(no people row, or an empty flag): they score 0 for vulnerability."
-            )
-        per = per.with_columns(pl.col("vulnerable").fill_null(value=False))
-    else:
-        notes.append("No people.vulnerable: the vulnerability part scores 0.")
-        per = per.with_columns(pl.lit(value=False).alias("vulnerable"))
+    per = _victim_measures(victimisations, at)
+    per = _with_vulnerability(per, people, notes)
     notes += _empty_list_note(
         per,
         incidents,
@@ -496,21 +468,11 @@ def victim_risk(
         who="anyone as victim",
         records_span=records_span,
     )
-    w = cfg.weights
-    per = per.with_columns(
-        _part(per, cfg.repeats, w["repeats"], "n_victimisations").alias("part_repeats"),
-        _part(per, cfg.recency, w["recency"], "days_since_last").alias("part_recency"),
-        (
-            pl.col("vulnerable").cast(pl.Float64)
-            * cfg.vulnerability.points
-            * w["vulnerability"]
-        ).alias("part_vulnerability"),
-        _part(per, cfg.domestic, w["domestic"], "n_domestic").alias("part_domestic"),
-    )
+    per = _victim_parts(per, cfg)
     parts = ("part_repeats", "part_recency", "part_vulnerability", "part_domestic")
     return RiskResult(
         frame=_rank(per, "person_id", parts, VICTIM_TIES),
-        params={"weights": dict(w), "ranking": ranking_rule(VICTIM_TIES)},
+        params={"weights": dict(cfg.weights), "ranking": ranking_rule(VICTIM_TIES)},
         method="repeat-victim risk: banded repeats, recency, vulnerability, domestic abuse",
         source=cfg.source,
         notes=tuple(notes),
@@ -523,6 +485,79 @@ def victim_risk(
             f"{at:%Y-%m-%d %H:%M}"
         ),
         parts=parts,
+    )
+
+
+def _victim_window(
+    incidents: pl.DataFrame, *, at: dt.datetime, window_days: int, notes: list[str]
+) -> pl.DataFrame:
+    """Incidents of the window with a filled ``domestic`` flag and whether it was unknown."""
+    domestic = (
+        pl.col("domestic").cast(pl.Boolean).fill_null(value=False)
+        if "domestic" in incidents.columns
+        else pl.lit(value=False)
+    )
+    if "domestic" not in incidents.columns:
+        notes.append("incidents has no 'domestic' flag: the domestic part scores 0.")
+    unknown_domestic = (
+        pl.col("domestic").is_null()
+        if "domestic" in incidents.columns
+        else pl.lit(value=False)
+    )
+    return incidents.filter(in_window("occurred_from", at, window_days)).select(
+        "incident_id",
+        "occurred_from",
+        domestic.alias("domestic"),
+        unknown_domestic.alias("_unknown_domestic"),
+    )
+
+
+def _victim_measures(victimisations: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:
+    """Per person: victimisations, last time and domestic incidents."""
+    return (
+        victimisations.group_by("person_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_victimisations"),
+            pl.col("occurred_from").max().alias("last_at"),
+            pl.col("domestic").sum().cast(pl.Int64).alias("n_domestic"),
+        )
+        .with_columns(_days_since("last_at", at))
+    )
+
+
+def _with_vulnerability(
+    per: pl.DataFrame, people: pl.DataFrame | None, notes: list[str]
+) -> pl.DataFrame:
+    """``per`` plus ``vulnerable`` from ``people`` (unknown counts as not vulnerable)."""
+    if people is not None and "vulnerable" in people.columns:
+        check_frame(people, ["person_id"], name="people")
+        vul = people.select("person_id", pl.col("vulnerable").cast(pl.Boolean)).unique(
+            "person_id", keep="first"
+        )
+        per = per.join(vul, on="person_id", how="left")
+        n_unknown = int(per["vulnerable"].null_count())
+        if n_unknown:
+            notes.append(
+                f"{n_unknown} of {per.height} victims have no recorded vulnerability "
+                "(no people row, or an empty flag): they score 0 for vulnerability."
+            )
+        return per.with_columns(pl.col("vulnerable").fill_null(value=False))
+    notes.append("No people.vulnerable: the vulnerability part scores 0.")
+    return per.with_columns(pl.lit(value=False).alias("vulnerable"))
+
+
+def _victim_parts(per: pl.DataFrame, cfg: VictimRiskConfig) -> pl.DataFrame:
+    """The four weighted score parts of the repeat-victim score."""
+    w = cfg.weights
+    return per.with_columns(
+        _part(per, cfg.repeats, w["repeats"], "n_victimisations").alias("part_repeats"),
+        _part(per, cfg.recency, w["recency"], "days_since_last").alias("part_recency"),
+        (
+            pl.col("vulnerable").cast(pl.Float64)
+            * cfg.vulnerability.points
+            * w["vulnerability"]
+        ).alias("part_vulnerability"),
+        _part(per, cfg.domestic, w["domestic"], "n_domestic").alias("part_domestic"),
     )
 
 
@@ -612,16 +647,7 @@ def asb_escalation_risk(
     what = "caller" if unit == "caller" else f"{cfg.cell_size_m:g} m grid cell"
     return RiskResult(
         frame=_rank(per, id_col, parts, ASB_TIES),
-        params={
-            "unit": unit,
-            "cell_size_m": cfg.cell_size_m if unit == "place" else None,
-            "trigger_reports": cfg.trigger_reports,
-            "weights": dict(cfg.weights),
-            "violence": "incidents with in_definition true"
-            if "in_definition" in incidents.columns
-            else "every incident given",
-            "ranking": ranking_rule(ASB_TIES),
-        },
+        params=_asb_params(unit, cfg, incidents),
         method="ASB escalation risk: repeats (community trigger step), recency, vulnerable caller, personal ASB, violence after ASB",
         source=cfg.source,
         notes=tuple(notes),
@@ -635,6 +661,22 @@ def asb_escalation_risk(
         ),
         parts=parts,
     )
+
+
+def _asb_params(
+    unit: AsbUnit, cfg: AsbRiskConfig, incidents: pl.DataFrame
+) -> dict[str, Any]:
+    """The ``params`` of an ASB escalation list."""
+    return {
+        "unit": unit,
+        "cell_size_m": cfg.cell_size_m if unit == "place" else None,
+        "trigger_reports": cfg.trigger_reports,
+        "weights": dict(cfg.weights),
+        "violence": "incidents with in_definition true"
+        if "in_definition" in incidents.columns
+        else "every incident given",
+        "ranking": ranking_rule(ASB_TIES),
+    }
 
 
 def _asb_reports(

@@ -542,6 +542,51 @@ def _repeat_summary(
     }
 
 
+def _place_counts(
+    placed: pl.DataFrame, people: pl.DataFrame, roles: Sequence[str], name: str
+) -> pl.DataFrame:
+    """Per place: distinct incidents where one of ``people`` had one of ``roles``."""
+    return (
+        placed.lazy()
+        .filter(pl.col("role").is_in(list(roles)))
+        .join(people.lazy(), on="person_id", how="semi")
+        .select("incident_id", "place_id")
+        .unique()
+        .group_by("place_id")
+        .agg(pl.len().cast(pl.Int64).alias(name))
+        .collect()
+    )
+
+
+def _meeting_places(
+    placed: pl.DataFrame,
+    priority: pl.DataFrame,
+    repeat: pl.DataFrame,
+    offender_roles: Sequence[str],
+) -> pl.DataFrame:
+    """Places with both priority-offender and repeat-victim incidents, most first."""
+    return (
+        _place_counts(placed, priority, offender_roles, "n_priority_offender_incidents")
+        .join(
+            _place_counts(placed, repeat, ("victim",), "n_repeat_victim_incidents"),
+            on="place_id",
+        )
+        .sort(
+            [
+                pl.col("n_priority_offender_incidents")
+                + pl.col("n_repeat_victim_incidents"),
+                "place_id",
+            ],
+            descending=[True, False],
+        )
+    )
+
+
+def _share(part: int, whole: int) -> float | None:
+    """``part / whole``, or ``None`` when there is no whole."""
+    return part / whole if whole else None
+
+
 def volt_overlaps(
     incidents: pl.DataFrame,
     involvements: pl.DataFrame,
@@ -621,46 +666,13 @@ def volt_overlaps(
             with_place=True,
         )
     placed = joined.filter(pl.col("place_id").is_not_null())
-
-    def place_counts(
-        people: pl.DataFrame, roles: Sequence[str], name: str
-    ) -> pl.DataFrame:
-        return (
-            placed.lazy()
-            .filter(pl.col("role").is_in(list(roles)))
-            .join(people.lazy(), on="person_id", how="semi")
-            .select("incident_id", "place_id")
-            .unique()
-            .group_by("place_id")
-            .agg(pl.len().cast(pl.Int64).alias(name))
-            .collect()
-        )
-
-    meet = (
-        place_counts(priority, offender_roles, "n_priority_offender_incidents")
-        .join(
-            place_counts(repeat, ("victim",), "n_repeat_victim_incidents"),
-            on="place_id",
-        )
-        .sort(
-            [
-                pl.col("n_priority_offender_incidents")
-                + pl.col("n_repeat_victim_incidents"),
-                "place_id",
-            ],
-            descending=[True, False],
-        )
-    )
+    meet = _meeting_places(placed, priority, repeat, offender_roles)
     summary = {
         "n_victims": victims.height,
         "n_offenders": offenders.height,
         "n_victim_offenders": both,
-        "share_victims_also_offenders": both / victims.height
-        if victims.height
-        else None,
-        "share_offenders_also_victims": both / offenders.height
-        if offenders.height
-        else None,
+        "share_victims_also_offenders": _share(both, victims.height),
+        "share_offenders_also_victims": _share(both, offenders.height),
         "n_priority_offenders": n_priority,
         "priority_offenders": f"top {priority_top:g} of offenders by harm, then count",
         "n_repeat_victims": repeat.height,
@@ -1220,6 +1232,120 @@ def _harm_notes(window: pl.DataFrame) -> list[str]:
     return []
 
 
+def _volt_params(
+    *,
+    at: dt.datetime,
+    window_days: int,
+    cell_size_m: float | None,
+    offender_roles: Sequence[str],
+    priority_top: float,
+    n_incidents: int,
+) -> dict[str, Any]:
+    """The ``params`` of a VOLT result."""
+    return {
+        "at": at,
+        "window_days": window_days,
+        "from": at - dt.timedelta(days=window_days),
+        "place_unit": "lsoa" if cell_size_m is None else "cell",
+        "cell_size_m": cell_size_m,
+        "offender_roles": list(offender_roles),
+        "priority_top": priority_top,
+        "population": "every victim, offender and place with at least one incident in the window",
+        "n_incidents": n_incidents,
+    }
+
+
+def _trend_sources(
+    inc: pl.DataFrame, incidents: pl.DataFrame, *, at: dt.datetime, window_days: int
+) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
+    """Source coverage of the window, the note when no trend can be given, and the
+    window's incidents marked for the trend when only some sources cover it."""
+    coverage = _source_coverage(incidents, at=at, window_days=window_days)
+    no_trend_note = _no_trend_note(
+        incidents, at=at, window_days=window_days, coverage=coverage
+    )
+    partial = no_trend_note is None and bool(coverage.filter(_incomplete()).height)
+    if partial:  # the trend from the sources covering both halves only
+        inc = _mark_trend_records(inc, coverage.filter(_incomplete()))
+    return inc, coverage, no_trend_note
+
+
+def _volt_places(
+    inc: pl.DataFrame,
+    cell_size_m: float | None,
+    *,
+    at: dt.datetime,
+    window_days: int,
+    notes: list[str],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The placed incidents and the place profile; a note on the unplaced ones."""
+    place_keyed = _place_keyed(inc, cell_size_m)
+    places = _profile(place_keyed, "place_id", at=at, window_days=window_days)
+    n_unplaced = inc.height - place_keyed.height
+    if n_unplaced and place_keyed.height:
+        notes.append(
+            f"{n_unplaced:,} incidents of the window have no "
+            f"{'area (LSOA)' if cell_size_m is None else 'coordinates'} and are not in "
+            "the place profile."
+        )
+    return place_keyed, places
+
+
+def _volt_people(
+    inc: pl.DataFrame,
+    involvements: pl.DataFrame | None,
+    *,
+    at: dt.datetime,
+    window_days: int,
+    cell_size_m: float | None,
+    offender_roles: Sequence[str],
+    priority_top: float,
+    notes: list[str],
+) -> tuple[
+    pl.DataFrame, pl.DataFrame, list[dict[str, Any]], dict[str, Any], pl.DataFrame
+]:
+    """Victim and offender profiles, their summary rows, overlaps and meeting places."""
+    if involvements is None:
+        notes.append(
+            "No involvements (open data): victim and offender profiles are unavailable."
+        )
+        empty = pl.DataFrame(schema=_PEOPLE_SCHEMA)
+        return empty, empty, [], {}, pl.DataFrame(schema={"place_id": pl.String})
+    check_frame(involvements, ["incident_id", "person_id", "role"], name="involvements")
+    joined = _window_involvements(
+        inc,
+        involvements,
+        at=at,
+        window_days=window_days,
+        cell_size_m=cell_size_m,
+        with_place=True,
+    )
+    victims, offenders, people_rows = _people_profiles(
+        joined, offender_roles, at=at, window_days=window_days
+    )
+    overlaps, meet = volt_overlaps(
+        inc,
+        involvements,
+        at=at,
+        window_days=window_days,
+        cell_size_m=cell_size_m,
+        offender_roles=offender_roles,
+        priority_top=priority_top,
+        profiles=(victims, offenders),
+        joined=joined,
+    )
+    notes += cut_tie_note(
+        offenders,
+        overlaps["n_priority_offenders"],
+        what="offenders",
+        listed=(
+            f"the set of priority offenders (top {priority_top:g}: "
+            f"{overlaps['n_priority_offenders']:,} of {offenders.height:,})"
+        ),
+    )
+    return victims, offenders, people_rows, overlaps, meet
+
+
 def volt_profiles(
     incidents: pl.DataFrame,
     involvements: pl.DataFrame | None = None,
@@ -1265,22 +1391,12 @@ def volt_profiles(
     )
     notes = _harm_notes(inc)
     cell_size_m, _ = _place_unit(inc, cell_size_m, notes)
-    coverage = _source_coverage(incidents, at=at, window_days=window_days)
-    no_trend_note = _no_trend_note(
-        incidents, at=at, window_days=window_days, coverage=coverage
+    inc, coverage, no_trend_note = _trend_sources(
+        inc, incidents, at=at, window_days=window_days
     )
-    partial = no_trend_note is None and bool(coverage.filter(_incomplete()).height)
-    if partial:  # the trend from the sources covering both halves only
-        inc = _mark_trend_records(inc, coverage.filter(_incomplete()))
-    place_keyed = _place_keyed(inc, cell_size_m)
-    places = _profile(place_keyed, "place_id", at=at, window_days=window_days)
-    n_unplaced = inc.height - place_keyed.height
-    if n_unplaced and place_keyed.height:
-        notes.append(
-            f"{n_unplaced:,} incidents of the window have no "
-            f"{'area (LSOA)' if cell_size_m is None else 'coordinates'} and are not in "
-            "the place profile."
-        )
+    place_keyed, places = _volt_places(
+        inc, cell_size_m, at=at, window_days=window_days, notes=notes
+    )
     how, months, n_inexact = time_profiles(inc)
     notes += (
         _time_notes(how, n_inexact)
@@ -1288,50 +1404,17 @@ def volt_profiles(
         else _empty_window_note(incidents, at=at, window_days=window_days)
     )
     notes += _month_edge_notes(incidents, at=at, window_days=window_days)
-    victims = offenders = pl.DataFrame(schema=_PEOPLE_SCHEMA)
-    summaries = [_repeat_summary(places, "place", place_keyed)]
-    overlaps: dict[str, Any] = {}
-    meet = pl.DataFrame(schema={"place_id": pl.String})
-    if involvements is None:
-        notes.append(
-            "No involvements (open data): victim and offender profiles are unavailable."
-        )
-    else:
-        check_frame(
-            involvements, ["incident_id", "person_id", "role"], name="involvements"
-        )
-        joined = _window_involvements(
-            inc,
-            involvements,
-            at=at,
-            window_days=window_days,
-            cell_size_m=cell_size_m,
-            with_place=True,
-        )
-        victims, offenders, people_rows = _people_profiles(
-            joined, offender_roles, at=at, window_days=window_days
-        )
-        summaries = [*people_rows, *summaries]
-        overlaps, meet = volt_overlaps(
-            inc,
-            involvements,
-            at=at,
-            window_days=window_days,
-            cell_size_m=cell_size_m,
-            offender_roles=offender_roles,
-            priority_top=priority_top,
-            profiles=(victims, offenders),
-            joined=joined,
-        )
-        notes += cut_tie_note(
-            offenders,
-            overlaps["n_priority_offenders"],
-            what="offenders",
-            listed=(
-                f"the set of priority offenders (top {priority_top:g}: "
-                f"{overlaps['n_priority_offenders']:,} of {offenders.height:,})"
-            ),
-        )
+    victims, offenders, people_rows, overlaps, meet = _volt_people(
+        inc,
+        involvements,
+        at=at,
+        window_days=window_days,
+        cell_size_m=cell_size_m,
+        offender_roles=offender_roles,
+        priority_top=priority_top,
+        notes=notes,
+    )
+    summaries = [*people_rows, _repeat_summary(places, "place", place_keyed)]
     places, victims, offenders = _trend_coverage_notes(
         (places, victims, offenders),
         coverage,
@@ -1348,17 +1431,14 @@ def volt_profiles(
     summary = pl.DataFrame(summaries, schema=_SUMMARY_SCHEMA)
     return VoltResult(
         frame=summary,
-        params={
-            "at": at,
-            "window_days": window_days,
-            "from": at - dt.timedelta(days=window_days),
-            "place_unit": "lsoa" if cell_size_m is None else "cell",
-            "cell_size_m": cell_size_m,
-            "offender_roles": list(offender_roles),
-            "priority_top": priority_top,
-            "population": "every victim, offender and place with at least one incident in the window",
-            "n_incidents": inc.height,
-        },
+        params=_volt_params(
+            at=at,
+            window_days=window_days,
+            cell_size_m=cell_size_m,
+            offender_roles=offender_roles,
+            priority_top=priority_top,
+            n_incidents=inc.height,
+        ),
         method="VOLT profiles (counts, harm, repeats, trend), time profiles, overlaps",
         source=_SOURCE,
         notes=tuple(notes),

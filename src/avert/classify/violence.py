@@ -354,6 +354,57 @@ def _row_repeat(
     return _scatter_rows(rows.height, rows_hit["_row"])
 
 
+def _row_extensions(
+    rows: pl.DataFrame, involvements: pl.DataFrame | None, profile: Profile
+) -> tuple[pl.Series, pl.Series]:
+    """Per row: whether the group offending and repeat-victim extensions apply."""
+    g = profile.group_offending
+    group = (
+        (pl.col("n_suspects").fill_null(0) >= g.min_suspects)
+        if g.enabled
+        else pl.lit(value=False)
+    )
+    repeat = (
+        pl.col("is_repeat_victim").fill_null(value=False)
+        if profile.repeat_victim.enabled
+        else pl.lit(value=False)
+    )
+    flags_row = rows.select(_g=group, _r=repeat)
+    g_ok, r_ok = flags_row["_g"], flags_row["_r"]
+    if involvements is not None and involvements.height > 0:
+        check_frame(
+            involvements, ["incident_id", "person_id", "role"], name="involvements"
+        )
+        if g.enabled:
+            g_ok = g_ok | _row_group_ok(rows, involvements, profile)
+        if profile.repeat_victim.enabled:
+            r_ok = r_ok | _row_repeat(rows, involvements, profile)
+    return g_ok, r_ok
+
+
+def _with_extension_combos(small: pl.LazyFrame, min_suspects: int) -> pl.LazyFrame:
+    """Each distinct feature row four times, once per (group, repeat) combination,
+    in the order of the key ``_aidx * 4 + group * 2 + repeat``."""
+    combos = pl.LazyFrame(
+        {"_g": [False, False, True, True], "_r": [False, True, False, True]}
+    )
+    return (
+        small.drop("n_suspects", "is_repeat_victim")
+        .with_row_index("_aidx")
+        .join(combos, how="cross")
+        .with_columns(
+            n_suspects=pl.when(pl.col("_g"))
+            .then(pl.lit(min_suspects, pl.Int64))
+            .otherwise(0),
+            is_repeat_victim=pl.col("_r"),
+            _k2=pl.col("_aidx") * 4
+            + pl.col("_g").cast(pl.UInt32) * 2
+            + pl.col("_r").cast(pl.UInt32),
+        )
+        .sort("_k2")
+    )
+
+
 def _classify_keyed(
     incidents: pl.DataFrame,
     involvements: pl.DataFrame | None,
@@ -409,46 +460,9 @@ def _classify_keyed(
     rows = rows.with_columns(
         _row=pl.int_range(pl.len(), dtype=pl.UInt32), _vr=small_vr.gather(aidx)
     )
-    g = profile.group_offending
-    group = (
-        (pl.col("n_suspects").fill_null(0) >= g.min_suspects)
-        if g.enabled
-        else pl.lit(value=False)
-    )
-    repeat = (
-        pl.col("is_repeat_victim").fill_null(value=False)
-        if profile.repeat_victim.enabled
-        else pl.lit(value=False)
-    )
-    flags_row = rows.select(_g=group, _r=repeat)
-    g_ok, r_ok = flags_row["_g"], flags_row["_r"]
-    if involvements is not None and involvements.height > 0:
-        check_frame(
-            involvements, ["incident_id", "person_id", "role"], name="involvements"
-        )
-        if g.enabled:
-            g_ok = g_ok | _row_group_ok(rows, involvements, profile)
-        if profile.repeat_victim.enabled:
-            r_ok = r_ok | _row_repeat(rows, involvements, profile)
+    g_ok, r_ok = _row_extensions(rows, involvements, profile)
     k2 = aidx * 4 + g_ok.cast(pl.UInt32) * 2 + r_ok.cast(pl.UInt32)
-    combos = pl.LazyFrame(
-        {"_g": [False, False, True, True], "_r": [False, True, False, True]}
-    )
-    expanded = (
-        small.drop("n_suspects", "is_repeat_victim")
-        .with_row_index("_aidx")
-        .join(combos, how="cross")
-        .with_columns(
-            n_suspects=pl.when(pl.col("_g"))
-            .then(pl.lit(g.min_suspects, pl.Int64))
-            .otherwise(0),
-            is_repeat_victim=pl.col("_r"),
-            _k2=pl.col("_aidx") * 4
-            + pl.col("_g").cast(pl.UInt32) * 2
-            + pl.col("_r").cast(pl.UInt32),
-        )
-        .sort("_k2")
-    )
+    expanded = _with_extension_combos(small, profile.group_offending.min_suspects)
     lf = _classify_lazy(expanded, None, profile)
     cols = list(_OUT_COLUMNS[1:])
     if harm is not None:
@@ -592,6 +606,54 @@ class Explanation:
         }
 
 
+def _check_explain_values(
+    *, weapon: str | None, injury: str | None, hate: Sequence[str]
+) -> None:
+    """Raise :class:`NotFound` on an unknown weapon, injury level or hate strand."""
+    if weapon is not None and weapon not in WEAPONS:
+        raise NotFound(f"Unknown weapon {weapon!r}; use one of {list(WEAPONS)}")
+    if injury is not None and injury not in INJURY_LEVELS:
+        raise NotFound(f"Unknown injury {injury!r}; use one of {list(INJURY_LEVELS)}")
+    bad = [h for h in hate if h not in HATE_STRANDS]
+    if bad:
+        raise NotFound(f"Unknown hate strands {bad}; use {list(HATE_STRANDS)}")
+
+
+def _explain_code(
+    prof: Profile, harm: HarmTable, offence_code: str | None, crime_type: str | None
+) -> str | None:
+    """The table code of ``offence_code`` (``None`` for a known police.uk category);
+    :class:`NotFound` when neither is known."""
+    if offence_code is not None:
+        code = prof.code_lookup.get(code_key(offence_code))
+        if code is None:
+            raise NotFound(
+                f"Unknown offence code {offence_code!r} (not in {harm.path})"
+            )
+        return code
+    if crime_type is None or crime_type.strip().lower() not in prof.policeuk:
+        raise NotFound(
+            f"Give a known offence code or police.uk category; got {crime_type!r}. "
+            f"Categories: {sorted(prof.policeuk)}"
+        )
+    return None
+
+
+def _harm_source_text(harm: HarmTable, code: str | None, crime_type: str | None) -> str:
+    """Where the harm weight of an offence code (or police.uk category) comes from."""
+    if code is not None:
+        entry = harm.codes[code]
+        return f"{'derived' if entry.derived else 'CCHI'}: {entry.source}" + (
+            f". Reasoning: {entry.reason}" if entry.reason else ""
+        )
+    ptype = (crime_type or "").strip().lower()
+    return (
+        harm.expected[ptype].source
+        if ptype in harm.expected
+        else harm.unweighted.get(ptype, "no weight")
+    )
+
+
 def explain(
     offence_code: str | None = None,
     *,
@@ -635,25 +697,8 @@ def explain(
     """
     prof = _as_profile(profile)
     harm = harm_table if harm_table is not None else load_harm()
-    if weapon is not None and weapon not in WEAPONS:
-        raise NotFound(f"Unknown weapon {weapon!r}; use one of {list(WEAPONS)}")
-    if injury is not None and injury not in INJURY_LEVELS:
-        raise NotFound(f"Unknown injury {injury!r}; use one of {list(INJURY_LEVELS)}")
-    bad = [h for h in hate if h not in HATE_STRANDS]
-    if bad:
-        raise NotFound(f"Unknown hate strands {bad}; use {list(HATE_STRANDS)}")
-    code = None
-    if offence_code is not None:
-        code = prof.code_lookup.get(code_key(offence_code))
-        if code is None:
-            raise NotFound(
-                f"Unknown offence code {offence_code!r} (not in {harm.path})"
-            )
-    elif crime_type is None or crime_type.strip().lower() not in prof.policeuk:
-        raise NotFound(
-            f"Give a known offence code or police.uk category; got {crime_type!r}. "
-            f"Categories: {sorted(prof.policeuk)}"
-        )
+    _check_explain_values(weapon=weapon, injury=injury, hate=hate)
+    code = _explain_code(prof, harm, offence_code, crime_type)
     row: dict[str, object] = {
         "incident_id": "explain",
         "offence_code": code,
@@ -672,18 +717,7 @@ def explain(
     frame = pl.DataFrame([row], schema=schema)
     out = classify_with_harm(frame, None, prof, harm).row(0, named=True)
     rule_ids = tuple(out["rule_ids"].split(";")) if out["rule_ids"] else ()
-    if code is not None:
-        entry = harm.codes[code]
-        source = f"{'derived' if entry.derived else 'CCHI'}: {entry.source}" + (
-            f". Reasoning: {entry.reason}" if entry.reason else ""
-        )
-    else:
-        ptype = (crime_type or "").strip().lower()
-        source = (
-            harm.expected[ptype].source
-            if ptype in harm.expected
-            else harm.unweighted.get(ptype, "no weight")
-        )
+    source = _harm_source_text(harm, code, crime_type)
     pu = prof.policeuk.get((crime_type or "").strip().lower()) if code is None else None
     possible = pu.rule_ids if pu is not None else ()
     return Explanation(

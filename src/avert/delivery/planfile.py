@@ -378,75 +378,104 @@ def _parse_objectives(doc: PlanDocument, top: _Map, plan_id: str) -> None:
             doc.objectives.append(Objective(oid, plan_id, strand, title, **values))
 
 
+def _action_strand(
+    r: _Reader, node: _Map, strands: dict[str, str]
+) -> tuple[str | None, str | None]:
+    """An action's objective and strand (the objective's when not given); errors
+    when the objective is unknown, the strands differ, or neither is given."""
+    objective = r.text("objective")
+    if objective is not None and objective not in strands:
+        r.error("objective", f"no objective {objective!r} in this plan")
+    strand = r.choice("strand", STRANDS)
+    if strand is None and objective in strands:
+        strand = strands[objective]
+    elif strand and objective in strands and strands[objective] != strand:
+        r.error(
+            "strand",
+            f"strand {strand!r} differs from objective {objective!r}'s "
+            f"{strands[objective]!r}",
+        )
+    if strand is None and "strand" not in node:
+        r.error(None, "needs a 'strand' or an 'objective'")
+    return objective, strand
+
+
+def _action_supporting(r: _Reader, node: _Map) -> list[str]:
+    """An action's supporting organisations: a list or one text, ';' separating."""
+    supporting = node.get("supporting") or []
+    if isinstance(supporting, (bool, int, float)):
+        supporting = str(_as_text(supporting, node.raw.get("supporting")))
+    if isinstance(supporting, str):
+        supporting = [supporting]
+    if not isinstance(supporting, list) or not all(
+        isinstance(s, (str, bool, int, float)) for s in supporting
+    ):
+        r.error("supporting", "'supporting' must be a list of organisations")
+        supporting = []
+    # ';' separates partners in the store: "council; nhs" is two, in a list too
+    supporting = [
+        part.strip()
+        for s, raw in zip(supporting, _raws(supporting), strict=True)
+        for part in str(_as_text(s, raw)).split(";")
+        if part.strip()
+    ]
+    if any("\x00" in s for s in supporting):
+        r.error("supporting", f"'supporting' {_NUL}")
+        supporting = []
+    return supporting
+
+
+def _action_subject(r: _Reader, node: _Map) -> tuple[str | None, str | None]:
+    """An action's subject type and id: ``TYPE:ID`` in short, or a mapping."""
+    subject_type = subject_id = None
+    raw_subject = node.get("subject")
+    subject = None
+    if isinstance(raw_subject, str):  # "person:P1" in short
+        kind, _, ident = raw_subject.partition(":")
+        subject_type, subject_id = kind.strip().lower(), ident.strip() or None
+        if subject_type not in SUBJECT_TYPES or subject_id is None:
+            r.error(
+                "subject",
+                f"subject {raw_subject!r} is not TYPE:ID with TYPE one of "
+                f"{', '.join(SUBJECT_TYPES)}",
+            )
+            subject_type = subject_id = None
+    else:
+        subject = r.child("subject")
+    if subject is not None:
+        subject.unknown({"type", "id"})
+        subject_type = subject.choice("type", SUBJECT_TYPES, required=True)
+        subject_id = subject.text("id", required=True)
+    return subject_type, subject_id
+
+
+def _action_rag(
+    doc: PlanDocument, r: _Reader, node: _Map, aid: str | None
+) -> tuple[str | None, str | None]:
+    """An action's RAG rating and reason: a rating alone, or a mapping of both."""
+    rag = rag_reason = None
+    rag_node = node.get("rag")
+    if isinstance(rag_node, _Map):
+        rr = _Reader(doc, rag_node, f"action {aid} rag")
+        rr.unknown({"rating", "reason"})
+        # a reason alone is an unrated action's note (the web allows it)
+        rag = rr.choice("rating", RAGS, required="reason" not in rag_node)
+        rag_reason = rr.text("reason")
+    elif rag_node is not None:
+        rag = r.choice("rag", RAGS)
+    return rag, rag_reason
+
+
 def _parse_actions(doc: PlanDocument, top: _Map, plan: Plan | None) -> None:
     strands = {o.objective_id: o.strand for o in doc.objectives}
     for node in _items(doc, top, "actions"):
         r = _Reader(doc, node, f"action {node.raw.get('id', '?')}")
         r.unknown(_ACTION_KEYS)
         aid = r.ident()
-        objective = r.text("objective")
-        if objective is not None and objective not in strands:
-            r.error("objective", f"no objective {objective!r} in this plan")
-        strand = r.choice("strand", STRANDS)
-        if strand is None and objective in strands:
-            strand = strands[objective]
-        elif strand and objective in strands and strands[objective] != strand:
-            r.error(
-                "strand",
-                f"strand {strand!r} differs from objective {objective!r}'s "
-                f"{strands[objective]!r}",
-            )
-        if strand is None and "strand" not in node:
-            r.error(None, "needs a 'strand' or an 'objective'")
-        supporting = node.get("supporting") or []
-        if isinstance(supporting, (bool, int, float)):
-            supporting = str(_as_text(supporting, node.raw.get("supporting")))
-        if isinstance(supporting, str):
-            supporting = [supporting]
-        if not isinstance(supporting, list) or not all(
-            isinstance(s, (str, bool, int, float)) for s in supporting
-        ):
-            r.error("supporting", "'supporting' must be a list of organisations")
-            supporting = []
-        # ';' separates partners in the store: "council; nhs" is two, in a list too
-        supporting = [
-            part.strip()
-            for s, raw in zip(supporting, _raws(supporting), strict=True)
-            for part in str(_as_text(s, raw)).split(";")
-            if part.strip()
-        ]
-        if any("\x00" in s for s in supporting):
-            r.error("supporting", f"'supporting' {_NUL}")
-            supporting = []
-        subject_type = subject_id = None
-        raw_subject = node.get("subject")
-        subject = None
-        if isinstance(raw_subject, str):  # "person:P1" in short
-            kind, _, ident = raw_subject.partition(":")
-            subject_type, subject_id = kind.strip().lower(), ident.strip() or None
-            if subject_type not in SUBJECT_TYPES or subject_id is None:
-                r.error(
-                    "subject",
-                    f"subject {raw_subject!r} is not TYPE:ID with TYPE one of "
-                    f"{', '.join(SUBJECT_TYPES)}",
-                )
-                subject_type = subject_id = None
-        else:
-            subject = r.child("subject")
-        if subject is not None:
-            subject.unknown({"type", "id"})
-            subject_type = subject.choice("type", SUBJECT_TYPES, required=True)
-            subject_id = subject.text("id", required=True)
-        rag = rag_reason = None
-        rag_node = node.get("rag")
-        if isinstance(rag_node, _Map):
-            rr = _Reader(doc, rag_node, f"action {aid} rag")
-            rr.unknown({"rating", "reason"})
-            # a reason alone is an unrated action's note (the web allows it)
-            rag = rr.choice("rating", RAGS, required="reason" not in rag_node)
-            rag_reason = rr.text("reason")
-        elif rag_node is not None:
-            rag = r.choice("rag", RAGS)
+        objective, strand = _action_strand(r, node, strands)
+        supporting = _action_supporting(r, node)
+        subject_type, subject_id = _action_subject(r, node)
+        rag, rag_reason = _action_rag(doc, r, node, aid)
         status = r.choice("status", STATUSES) or "proposed"
         fields: dict[str, Any] = {
             "title": r.text("title", required=True),

@@ -29,9 +29,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -654,41 +655,11 @@ def _check_some_place_fits(
     raise IngestError(msg)
 
 
-def parse_table(
-    data: bytes,
-    mapping: TableMapping,
-    *,
-    name: str,
-    crs: str = "EPSG:27700",
-    parquet: bool | None = None,
-    timezone: str = DEFAULT_TIMEZONE,
-    limits: Limits = DEFAULT_LIMITS,
-) -> Parsed:
-    """Parse one incident table (CSV or Parquet bytes) through ``mapping``.
-
-    ``timezone`` is the store's (settings ``timezone``): a time with an offset or Z
-    is converted to it, as in a bundle; ``limits`` are the ingest limits (the line
-    length).
-
-    Raises
-    ------
-    IngestError
-        When a mapped column is not in the file, no row's time reads (a missing or
-        wrong ``time_format``), no row's place is inside the area of the store's
-        CRS, or the file cannot be read (:class:`~avert.ingest.limits.Refused`
-        when a line is longer than ``limits`` allow).
-    """
-    digest = hashlib.sha256(data + mapping.digest().encode()).hexdigest()
-    is_parquet = name.lower().endswith(".parquet") if parquet is None else parquet
-    frame, header, rows, bad, encoding = _read(
-        data,
-        name,
-        parquet=is_parquet,
-        limits=limits,
-        columns=set(mapping.columns.values()),
-        time=(mapping.columns.get("occurred_at", ""), mapping.time_format),
-        timezone=timezone,
-    )
+def _check_mapped_columns(
+    header: list[str], mapping: TableMapping, *, name: str
+) -> None:
+    """Stop the load when a mapped column is not in the file's header (an empty
+    file, or one read as a single field: another separator, says so)."""
     missing = sorted({c for c in mapping.columns.values() if c not in header})
     if missing:
         msg = f"{name}: mapped column(s) {missing} not in the file's header {header}"
@@ -700,7 +671,13 @@ def parse_table(
                 "comma-separated files (save the file as CSV with commas)"
             )
         raise IngestError(msg)
-    _check_hours_are_hours(frame, mapping, name=name)
+
+
+def _mapped_incidents(
+    frame: pl.DataFrame, mapping: TableMapping, *, encoding: str, timezone: str
+) -> pl.DataFrame:
+    """The file's rows as bundle incident columns (with their line numbers): keyed
+    by the source's id or a content digest, categories translated by the mapping."""
     c = mapping.columns
     exprs: list[pl.Expr] = [_when(mapping).alias("occurred_at")]
     for key in _AS_GIVEN:
@@ -738,6 +715,72 @@ def parse_table(
         mapped = mapped.with_columns(
             pl.col("crime_type").str.strip_chars().replace(types).alias("crime_type")
         )
+    return mapped
+
+
+def _file_problems(
+    problems: pl.DataFrame,
+    lines: npt.NDArray[Any],
+    bad: pl.DataFrame,
+    frame: pl.DataFrame,
+    mapping: TableMapping,
+) -> pl.DataFrame:
+    """The problems by the file's own line numbers, with the lines that could not be
+    read at all, in line order."""
+    if problems.height:
+        problems = problems.with_columns(
+            pl.Series("line", lines[problems["line"].to_numpy() - 1].astype(np.int64))
+        )
+        problems = _name_unread_times(problems, frame, mapping)
+    if bad.height:
+        problems = pl.concat(
+            [
+                rejected_lines(bad, "incidents").cast(problems.schema),
+                problems,
+            ]
+        ).sort("line")
+    return problems
+
+
+def parse_table(
+    data: bytes,
+    mapping: TableMapping,
+    *,
+    name: str,
+    crs: str = "EPSG:27700",
+    parquet: bool | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Parsed:
+    """Parse one incident table (CSV or Parquet bytes) through ``mapping``.
+
+    ``timezone`` is the store's (settings ``timezone``): a time with an offset or Z
+    is converted to it, as in a bundle; ``limits`` are the ingest limits (the line
+    length).
+
+    Raises
+    ------
+    IngestError
+        When a mapped column is not in the file, no row's time reads (a missing or
+        wrong ``time_format``), no row's place is inside the area of the store's
+        CRS, or the file cannot be read (:class:`~avert.ingest.limits.Refused`
+        when a line is longer than ``limits`` allow).
+    """
+    digest = hashlib.sha256(data + mapping.digest().encode()).hexdigest()
+    is_parquet = name.lower().endswith(".parquet") if parquet is None else parquet
+    frame, header, rows, bad, encoding = _read(
+        data,
+        name,
+        parquet=is_parquet,
+        limits=limits,
+        columns=set(mapping.columns.values()),
+        time=(mapping.columns.get("occurred_at", ""), mapping.time_format),
+        timezone=timezone,
+    )
+    _check_mapped_columns(header, mapping, name=name)
+    _check_hours_are_hours(frame, mapping, name=name)
+    c = mapping.columns
+    mapped = _mapped_incidents(frame, mapping, encoding=encoding, timezone=timezone)
     lines = mapped.get_column(LINE_COL).to_numpy()
     buf = io.BytesIO()
     mapped.drop(LINE_COL).write_parquet(buf)
@@ -763,25 +806,12 @@ def parse_table(
         table = table.with_columns(pl.lit(False).alias("has_source_id"))
     table = _stated_precision(table, mapping.time_precision)
     parsed.frames["incidents"] = table
-    problems = parsed.problems
-    if problems.height:
-        problems = problems.with_columns(
-            pl.Series("line", lines[problems["line"].to_numpy() - 1].astype(np.int64))
-        )
-        problems = _name_unread_times(problems, frame, mapping)
-    if bad.height:
-        problems = pl.concat(
-            [
-                rejected_lines(bad, "incidents").cast(problems.schema),
-                problems,
-            ]
-        ).sort("line")
     return Parsed(
         name,
         digest,
         "table-incidents",
         rows,
         parsed.frames,
-        problems,
+        _file_problems(parsed.problems, lines, bad, frame, mapping),
         note=join_notes(encoding_note(encoding), parsed.note),
     )

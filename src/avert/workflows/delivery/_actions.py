@@ -554,6 +554,62 @@ def _own_spans(
     ]
 
 
+def _history_ids_shown(
+    store: Store,
+    settings: Settings | None,
+    history: pl.DataFrame,
+    *,
+    own: str | None,
+    people: dict[str, tuple[list[str], list[str]]],
+) -> dict[str, str]:
+    """The stored ids the history's free text names, as a non-police reader sees
+    them (but the reader's own organisation's words), asked of the store once."""
+    versions = [
+        json.loads(j) if j else {}
+        for j in [*history["before_json"], *history["after_json"]]
+    ]
+    texts = [
+        (t if isinstance(t := v.get(k), str) else None, v.get("authors"), k)
+        for v in versions
+        for k in _FREE_TEXT
+    ]
+    return stored_ids_shown(
+        store,
+        partner_pseudonymiser(settings),
+        foreign_pieces(
+            [t for t, _, _ in texts],
+            [
+                [s for s in authors_of(a, k, t) if s[2] == own] if own else []
+                for t, a, k in texts
+            ],
+            own,
+        ),
+        kept={
+            w: m for v in versions for w, m in kept_withheld(v.get("authors")).items()
+        },
+        people=people,
+    )
+
+
+def _withhold_in_diff(
+    diff: dict[str, tuple[Any, Any]],
+    row: dict[str, Any],
+    before: dict[str, Any],
+    user: User,
+) -> None:
+    """In place, for a non-police reader: the target id pseudonymised; for a
+    person, group or incident target, the title (and, but for the lead partner,
+    the evidence and RAG reason) withheld."""
+    if "target_id" in diff:
+        diff["target_id"] = ("(pseudonymised)", "(pseudonymised)")
+    subjects = {row["target_type"], before.get("target_type")}
+    theirs = user.role == "partner" and row["lead_organisation"] == user.org
+    withheld = ("title",) if theirs else ("title", "evidence", "rag_reason")
+    for field_name in withheld:
+        if field_name in diff and subjects & set(TITLE_WITHHELD_TARGETS):
+            diff[field_name] = ("(withheld)", "(withheld)")
+
+
 def action_page(
     store: Store,
     settings: Settings | None,
@@ -581,36 +637,8 @@ def action_page(
     others: dict[str, str] = {}
     people: dict[str, tuple[list[str], list[str]]] = {}
     own = user.org if user.role == "partner" else None
-    versions = [
-        json.loads(j) if j else {}
-        for j in [*history["before_json"], *history["after_json"]]
-    ]
     if audience_of(user.role) != "police":
-        # the stored ids the history's free text names (but the reader's own
-        # organisation's words), asked of the store once
-        texts = [
-            (t if isinstance(t := v.get(k), str) else None, v.get("authors"), k)
-            for v in versions
-            for k in _FREE_TEXT
-        ]
-        others = stored_ids_shown(
-            store,
-            partner_pseudonymiser(settings),
-            foreign_pieces(
-                [t for t, _, _ in texts],
-                [
-                    [s for s in authors_of(a, k, t) if s[2] == own] if own else []
-                    for t, a, k in texts
-                ],
-                own,
-            ),
-            kept={
-                w: m
-                for v in versions
-                for w, m in kept_withheld(v.get("authors")).items()
-            },
-            people=people,
-        )
+        others = _history_ids_shown(store, settings, history, own=own, people=people)
     for h in reversed(history.to_dicts()):
         before = json.loads(h["before_json"]) if h["before_json"] else {}
         after = json.loads(h["after_json"]) if h["after_json"] else {}
@@ -620,14 +648,7 @@ def action_page(
             if before.get(k) != after.get(k) and k != "authors"
         }
         if audience_of(user.role) != "police":
-            if "target_id" in diff:
-                diff["target_id"] = ("(pseudonymised)", "(pseudonymised)")
-            subjects = {row["target_type"], before.get("target_type")}
-            theirs = user.role == "partner" and row["lead_organisation"] == user.org
-            withheld = ("title",) if theirs else ("title", "evidence", "rag_reason")
-            for field_name in withheld:
-                if field_name in diff and subjects & set(TITLE_WITHHELD_TARGETS):
-                    diff[field_name] = ("(withheld)", "(withheld)")
+            _withhold_in_diff(diff, row, before, user)
             for field_name in _FREE_TEXT:
                 if field_name in diff:
                     diff[field_name] = _pseudonymised_pair(

@@ -38,6 +38,61 @@ MEETING_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+def _meeting_sections(
+    briefing: dict[str, Any], by_subject: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The briefing's taskable sections, each item with its live tasking, if any."""
+    sections = []
+    for section, kind, key, title in MEETING_SECTIONS:
+        items = []
+        for row in briefing.get(section) or []:
+            ident = row.get(key)
+            if ident is None:
+                continue
+            reasons = row.get("reasons") or []
+            items.append(
+                {
+                    "kind": kind,
+                    "id": str(ident),
+                    "item": f"{kind}:{ident}",
+                    "reasons": reasons[:2],
+                    "harm": row.get("harm_days"),
+                    "tasked": by_subject.get(subject_key(kind, str(ident))),
+                }
+            )
+        # the first 15 are offered for tasking; ``total`` says how many there are
+        sections.append(
+            {
+                "section": section,
+                "title": title,
+                "items": items[:MEETING_ITEMS],
+                "total": len(items),
+            }
+        )
+    return sections
+
+
+def _window_taskings(
+    store: Store, user: User, *, at: dt.datetime, hours: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The taskings of the window that ``user`` sees, as their briefing lists them."""
+    # an area-scoped user: their area's taskings and their own (as their briefing)
+    window = taskings_for_briefing(
+        store,
+        at=at,
+        hours=hours,
+        as_at=False,
+        area=user.area,
+        assignee=user.username,
+    )
+    if user.role == "partner":  # their organisation's taskings, as in the briefing
+        window = {
+            k: [r for r in v if r["organisation"] == (user.org or "")]
+            for k, v in window.items()
+        }
+    return window
+
+
 def meeting_view(
     store: Store,
     briefing: dict[str, Any],
@@ -83,47 +138,8 @@ def meeting_view(
             # another organisation's tasking: only that it exists (as the briefing)
             row.update(what=None, assignee=None, result=None)
         by_subject[subject_key(row["item_kind"], row["item_id"])] = row
-    sections = []
-    for section, kind, key, title in MEETING_SECTIONS:
-        items = []
-        for row in briefing.get(section) or []:
-            ident = row.get(key)
-            if ident is None:
-                continue
-            reasons = row.get("reasons") or []
-            items.append(
-                {
-                    "kind": kind,
-                    "id": str(ident),
-                    "item": f"{kind}:{ident}",
-                    "reasons": reasons[:2],
-                    "harm": row.get("harm_days"),
-                    "tasked": by_subject.get(subject_key(kind, str(ident))),
-                }
-            )
-        # the first 15 are offered for tasking; ``total`` says how many there are
-        sections.append(
-            {
-                "section": section,
-                "title": title,
-                "items": items[:MEETING_ITEMS],
-                "total": len(items),
-            }
-        )
-    # an area-scoped user: their area's taskings and their own (as their briefing)
-    window = taskings_for_briefing(
-        store,
-        at=at,
-        hours=hours,
-        as_at=False,
-        area=user.area,
-        assignee=user.username,
-    )
-    if user.role == "partner":  # their organisation's taskings, as in the briefing
-        window = {
-            k: [r for r in v if r["organisation"] == (user.org or "")]
-            for k, v in window.items()
-        }
+    sections = _meeting_sections(briefing, by_subject)
+    window = _window_taskings(store, user, at=at, hours=hours)
     # the people the window's taskings name (the items' are the briefing's, audited
     # with it), as shown: pseudonyms for partners
     people = [

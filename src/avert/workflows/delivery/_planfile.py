@@ -119,6 +119,67 @@ def _plan_errors(path: str, errors: list[PlanFileError]) -> ConfigError:
     return ConfigError(f"{len(errors)} error(s) in plan file {path}:\n{lines}")
 
 
+def _read_plan_text(path: str | Path) -> str:
+    """The text of the plan file at ``path``; :class:`ConfigError` if unreadable."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        msg = f"Cannot read plan file {path}: {err}"
+        raise ConfigError(msg) from err
+
+
+def _transition_errors(
+    doc: PlanDocument,
+    actions: list[dict[str, Any]],
+    stored: dict[str, dict[str, Any]],
+    *,
+    conflicted: set[int],
+) -> list[PlanFileError]:
+    """The status changes the transition table forbids, on lines not in conflict."""
+    errors: list[PlanFileError] = []
+    for row in actions:
+        old = stored.get(row["action_id"])
+        if doc.lines.get(f"action:{row['action_id']}", 1) in conflicted:
+            continue  # its conflict is reported already
+        try:
+            check_transition(old["status"] if old else None, row["status"])
+        except ConfigError as err:
+            line = doc.lines.get(f"action:{row['action_id']}", 1)
+            errors.append(PlanFileError(line, f"action {row['action_id']}: {err}"))
+    return errors
+
+
+def _import_changes(
+    store: Store,
+    doc: PlanDocument,
+    merged: dict[str, list[dict[str, Any]]],
+    given: dict[str, dict[str, dict[str, Any]]],
+    *,
+    user: User,
+    now: dt.datetime,
+) -> list[_Pending]:
+    """The versioned changes of an import: the file's rows, then the actions that
+    follow their objective's strand (not in the file: source ``app``)."""
+    pending = [
+        _changes(
+            store,
+            entity,
+            rows,
+            user=user,
+            now=now,
+            source="plan-file",
+            file_rows=given[entity],
+        )
+        for entity, rows in merged.items()
+    ]
+    followers = _strand_followers(store, doc)
+    if followers:  # not in the file, so not the file's row: source app
+        pending.append(
+            _changes(store, "action", followers, user=user, now=now, source="app")
+        )
+    return pending
+
+
 def import_plan(
     store: Store,
     path: str | Path,
@@ -157,11 +218,7 @@ def import_plan(
     user = user or _system_user()
     src = str(path)
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            msg = f"Cannot read plan file {src}: {err}"
-            raise ConfigError(msg) from err
+        text = _read_plan_text(path)
     doc = parse_plan(text)
     if shift_days:
         doc = shift_plan(doc, shift_days)
@@ -186,37 +243,15 @@ def import_plan(
         given[entity] = {str(r[key]): r for r in rows}
         errors += merge.conflicts
         kept += merge.kept
-    conflicted = {e.line for e in errors}
-    for row in merged["action"]:
-        old = stored.get(row["action_id"])
-        if doc.lines.get(f"action:{row['action_id']}", 1) in conflicted:
-            continue  # its conflict is reported already
-        try:
-            check_transition(old["status"] if old else None, row["status"])
-        except ConfigError as err:
-            line = doc.lines.get(f"action:{row['action_id']}", 1)
-            errors.append(PlanFileError(line, f"action {row['action_id']}: {err}"))
+    errors += _transition_errors(
+        doc, merged["action"], stored, conflicted={e.line for e in errors}
+    )
     if errors:
         raise _plan_errors(src, sorted(errors, key=lambda e: e.line))
     reason = f"plan import {Path(src).name}"
-    now = now or _now(store)
-    pending = [
-        _changes(
-            store,
-            entity,
-            rows,
-            user=user,
-            now=now,
-            source="plan-file",
-            file_rows=given[entity],
-        )
-        for entity, rows in merged.items()
-    ]
-    followers = _strand_followers(store, doc)
-    if followers:  # not in the file, so not the file's row: source app
-        pending.append(
-            _changes(store, "action", followers, user=user, now=now, source="app")
-        )
+    pending = _import_changes(
+        store, doc, merged, given, user=user, now=now or _now(store)
+    )
     try:
         _write(store, pending, user=user, reason=reason)  # one transaction: all or none
     except ConflictError as err:
