@@ -58,3 +58,23 @@ def test_a_flagged_ratio_s_interval_does_not_read_as_reaching_1(
     html = " ".join(render_html("_board_equality.html", stats=stats).split())
     assert "(1.004 to" in html
     assert "(1.00 to" not in html
+
+
+def test_one_vehicle_only_search_reads_as_one(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """One search of a vehicle only (Kent, January 2019) read "1 searches of a
+    vehicle only (no person searched) are in none either"."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+    )
+    row = stats["equality"]["not_stated"][0]
+    row["vehicle_only"] = 1
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert "1 search of a vehicle only (no person searched) is in none either." in html
+    row["vehicle_only"] = 3
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert (
+        "3 searches of a vehicle only (no person searched) are in none either." in html
+    )
