@@ -972,3 +972,20 @@ def test_one_search_without_a_linked_outcome_is_not_none_of_1() -> None:
     assert "(blank)" in said, said
     assert "of the 1 " not in said
     assert "all 1)" not in said
+
+
+def test_one_vehicle_only_search_is_one_search() -> None:
+    """Kent's January 2019 searches hold one search of a vehicle only, and the note
+    read "1 searches of a vehicle only ... are in no group's rate either"."""
+    stops = pl.DataFrame(
+        {
+            "ethnicity": ["White", "Black", None],
+            "search_type": ["Person search", "Person search", "Vehicle search"],
+        }
+    )
+    residents = pl.DataFrame({"group": ["White", "Black"], "population": [1_000, 100]})
+    res = stop_search_equality(stops, residents)
+    assert res.notes[1].startswith(
+        "1 search of a vehicle only (no person searched: no ethnicity or sex "
+        "recorded) is in no group's rate either"
+    ), res.notes[1]

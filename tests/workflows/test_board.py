@@ -724,6 +724,29 @@ def test_equality_matches_area_names_as_ons_spells_them(
     assert int(named.areas.frame["searches"].sum()) == 40
 
 
+def test_equality_names_the_census_that_has_an_area(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """An area the chosen census lacks but another held census has (Cleveland's
+    2021 codes, E06000001..., against the 2011 census) was asked "did you mean
+    E01000001 or W01000001" (LSOAs); the error names the census that has it."""
+    from avert.workflows.board import run_equality
+
+    _two_censuses(sqlite_store, tmp_path)
+    with pytest.raises(ConfigError) as err:
+        run_equality(
+            sqlite_store,
+            population_year=2011,
+            areas=["E09000002", "Richmond upon Thames"],
+        )
+    text = str(err.value)
+    assert (
+        "No 2011 census ethnic-group residents for E09000002 (in the 2021 census: "
+        "--population-year 2021)" in text
+    ), text
+    assert "did you mean" not in text
+
+
 def test_equality_refuses_an_area_without_residents(
     sqlite_store: Store, tmp_path: Path
 ) -> None:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from test_force_areas import _humberside_and_london
+from typer.testing import CliRunner
 
+from avert.cli import app
 from avert.report.render import render_html
 from avert.store import Store
 from avert.workflows.board import board_statistics
@@ -58,3 +61,70 @@ def test_a_flagged_ratio_s_interval_does_not_read_as_reaching_1(
     html = " ".join(render_html("_board_equality.html", stats=stats).split())
     assert "(1.004 to" in html
     assert "(1.00 to" not in html
+
+
+def test_one_vehicle_only_search_reads_as_one(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """One search of a vehicle only (Kent, January 2019) read "1 searches of a
+    vehicle only (no person searched) are in none either"."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    stats = board_statistics(
+        sqlite_store, end=dt.date(2019, 1, 31), force="humberside", performance=False
+    )
+    row = stats["equality"]["not_stated"][0]
+    row["vehicle_only"] = 1
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert "1 search of a vehicle only (no person searched) is in none either." in html
+    row["vehicle_only"] = 3
+    html = " ".join(render_html("_board_equality.html", stats=stats).split())
+    assert (
+        "3 searches of a vehicle only (no person searched) are in none either." in html
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "cell"),
+    [
+        (
+            {"ratio_to_white": 3.4, "ci_low": 1.26, "significantly_above_1": False},
+            "no: too few",
+        ),
+        ({"ratio_to_white": 3.4, "ci_low": 1.26, "significantly_above_1": True}, "yes"),
+        (
+            {"ratio_to_white": 1.02, "ci_low": 0.25, "significantly_above_1": False},
+            "no",
+        ),
+        (
+            {"ratio_to_white": 1.0, "ci_low": None, "significantly_above_1": False},
+            "n/a",
+        ),
+        (
+            {"ratio_to_white": None, "ci_low": None, "significantly_above_1": False},
+            "n/a",
+        ),
+    ],
+)
+def test_the_cli_table_says_which_ratio_is_flagged(
+    row: dict[str, object], cell: str
+) -> None:
+    """Durham's Mixed ratio, January 2019, printed 3.40 (1.26-9.16) on 4 searches
+    with nothing saying the exact test does not bear it out."""
+    from avert.cli.board import significance_cell
+
+    assert significance_cell(row) == cell
+
+
+def test_the_cli_equality_table_has_the_flag_column(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """`avert analyse equality` prints each ratio's flag beside its interval."""
+    _humberside_and_london(sqlite_store, tmp_path)
+    args = ["analyse", "equality", "--force", "humberside"]
+    result = CliRunner().invoke(
+        app, ["--db", sqlite_store.url.sqlalchemy, *args], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "significantly above 1" in result.output
+    black = next(line for line in result.output.splitlines() if "│ Black" in line)
+    assert black.rstrip(" │").endswith("yes"), black

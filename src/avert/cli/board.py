@@ -621,6 +621,7 @@ def _print_equality(result: BoardEquality) -> None:
             Col("per 1,000", "fixed", "right"),
             Col("ratio to White", "fixed", "right"),
             Col("95 % CI", "fixed", "right", drop=1),
+            Col("significantly above 1", "fixed"),
         ],
         [
             [
@@ -630,6 +631,7 @@ def _print_equality(result: BoardEquality) -> None:
                 _two(row["rate_per_1000"]),
                 _two(row["ratio_to_white"]),
                 _ci(row, _two),
+                significance_cell(row),
             ]
             for row in result.force.frame.iter_rows(named=True)
         ],
@@ -659,6 +661,22 @@ def _print_equality(result: BoardEquality) -> None:
             title=f"Make-up of list '{made.list_name}' against its pool",
         )
     print_notes((*result.notes, *result.force.notes))
+
+
+def significance_cell(row: Mapping[str, object]) -> str:
+    """Whether a ratio is significantly above 1, as the board pack's highlighted
+    rows and the EIA's flags say it: "yes" (the Katz interval's and the exact
+    conditional test's lower ends both above 1), "no: too few" (the Katz interval
+    alone above 1), "no", or "n/a" (no ratio, or the reference). The table showed
+    the Katz interval alone: Durham's Mixed ratio, January 2019, 3.40 (1.26-9.16)
+    on 4 searches, read as significant though the exact test does not bear it out
+    and nothing in the table said which ratios were flagged."""
+    low = row.get("ci_low")
+    if row.get("ratio_to_white") is None or low is None:
+        return "n/a"
+    if row.get("significantly_above_1"):
+        return "yes"
+    return "no: too few" if isinstance(low, int | float) and low > 1 else "no"
 
 
 def _print_by_sex(by_sex: pl.DataFrame) -> None:

@@ -351,6 +351,7 @@ def _force_area(
                 inferred_from=None
                 if areas or listed or named_year == year
                 else named_year,
+                elsewhere=_other_census_areas(missing, pops, year),
             )
         )
     return force_areas, by_area
@@ -1296,17 +1297,36 @@ def _rejoin_ons_names(areas: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _other_census_areas(
+    missing: Sequence[str], pops: pl.DataFrame, year: int
+) -> dict[str, int]:
+    """Each of ``missing`` (areas with no residents by ethnic group in ``year``)
+    that another held year's ethnic groups have, with the latest such year."""
+    found: dict[str, int] = {}
+    for other in sorted(_ethnic_years(pops), reverse=True):
+        if other == year:
+            continue
+        rows = group_residents(_ethnic_rows(pops, other), list(missing), year=other)
+        for area in rows["area"].unique().to_list():
+            found.setdefault(str(area), other)
+    return found
+
+
 def _no_residents(
     missing: Sequence[str],
     eth_rows: pl.DataFrame,
     year: int,
     *,
     inferred_from: int | None = None,
+    elsewhere: Mapping[str, int] | None = None,
 ) -> str:
     """Why the figures are refused when areas of the force area have no residents:
     the force's searches would be set against only part of its residents.
     ``inferred_from``: the census year of the LSOA rows that named the areas of an
-    inferred force area, when the denominators are of another census."""
+    inferred force area, when the denominators are of another census.
+    ``elsewhere``: the missing areas another held census has, with its year: they
+    are named with it, not with this census's nearest names (Cleveland's 2021
+    codes against the 2011 census were asked "did you mean E01000001", an LSOA)."""
     import difflib
 
     known = sorted(
@@ -1319,6 +1339,10 @@ def _no_residents(
     )
     hints = []
     for name in missing:
+        if elsewhere and name in elsewhere:
+            other = elsewhere[name]
+            hints.append(f"{name} (in the {other} census: --population-year {other})")
+            continue
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
         hints.append(f"{name} (did you mean {' or '.join(close)}?)" if close else name)
     inferred = (

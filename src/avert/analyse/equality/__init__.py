@@ -742,11 +742,13 @@ def _stop_notes(
         "shown in 'not_stated'."
     ]
     if vehicles:
+        # one such search (Kent, January 2019) read "1 searches ... are"
+        searches, are = ("search", "is") if vehicles == 1 else ("searches", "are")
         notes.append(
-            f"{vehicles:,} searches of a vehicle only (no person searched: no "
-            "ethnicity or sex recorded) are in no group's rate either, and not among "
-            "those with no recorded ethnicity ('vehicle_only'; 'vehicle only' in the "
-            "searches by sex)."
+            f"{vehicles:,} {searches} of a vehicle only (no person searched: no "
+            f"ethnicity or sex recorded) {are} in no group's rate either, and not "
+            "among those with no recorded ethnicity ('vehicle_only'; 'vehicle only' "
+            "in the searches by sex)."
         )
     if defined == "self" and missing and "officer_ethnicity" in s.columns:
         notes.extend(_unstated_lean(s))
