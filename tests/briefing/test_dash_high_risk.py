@@ -213,10 +213,15 @@ def test_workflow_places_by_incident_and_audits_the_victim(tmp_path) -> None:
     )
     with store.transaction() as tx:
         tx.append("dash", dash)
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["v-dash-only"], "name": ["Dana Only"]}),
+        )
     files = run_briefing(store, at=at, out_dir=tmp_path / "b", pdf=False)
     section = files.briefing.dash_high_risk
     assert section is not None
     assert [d["person_id"] for d in section["items"]] == ["v-dash-only"]
+    assert section["items"][0].get("name") == "Dana Only"
     shown = people_shown(json.loads(files.json.read_text(encoding="utf-8")))
     assert "v-dash-only" in shown
     audit = store.read_frame("audit").filter(pl.col("action") == "export")

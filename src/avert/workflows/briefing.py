@@ -52,7 +52,7 @@ from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
 from avert.schema import ITEM_KINDS
-from avert.store import Store, audit
+from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
@@ -350,6 +350,22 @@ def _dash_placed(
     )
 
 
+def _with_dash_names(
+    store: Store, identities: pl.DataFrame, dash: pl.DataFrame, *, since: dt.datetime
+) -> pl.DataFrame:
+    """``identities`` with the names of the victims of the assessments made from
+    ``since`` that it lacks (the reads name the window's incidents' people only):
+    the high-risk DASH section names its victims as the other lists do."""
+    wanted = set(dash.filter(pl.col("assessed_at") >= since)["person_id"].to_list())
+    missing = sorted(wanted - set(identities["person_id"].to_list()))
+    if not missing:
+        return identities
+    named = queries.read_in(
+        store, "person_identity", "person_id", missing, columns=("person_id", "name")
+    )
+    return pl.concat([identities, named], how="diagonal_relaxed")
+
+
 def _mapped_category_names(incidents: pl.DataFrame) -> dict[tuple[str, str], str]:
     """Names of the ``police.uk: <category>`` labels of in-definition incidents of
     a mapped source, per source (:func:`source_category_names`: "toronto-mci:
@@ -438,9 +454,12 @@ def build_briefing(
         areas = recent["borough"].drop_nulls().unique().to_list()
     frames["residents"] = read_residents(store, areas)
     if "dash" in frames:
-        frames["dash"] = _dash_placed(
-            store, frames["dash"], since=at - dt.timedelta(hours=hours)
-        )
+        since = at - dt.timedelta(hours=hours)
+        frames["dash"] = _dash_placed(store, frames["dash"], since=since)
+        if aud == "police":  # partners never get names: not even read
+            frames["identities"] = _with_dash_names(
+                store, frames["identities"], frames["dash"], since=since
+            )
     # each tasking's organisation as the accounts spell it now (an account made
     # since it was given reads it as its own), and so the organisation asked for
     # ('avert brief --org' as typed lists the taskings saved under its spelling)
