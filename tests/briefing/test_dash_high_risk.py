@@ -234,3 +234,27 @@ def test_workflow_places_by_incident_and_audits_the_victim(tmp_path) -> None:
     assert theirs is not None
     assert [d["person_id"] for d in mine["items"]] == ["v-dash-only"]
     assert theirs["items"] == []
+    # the command line prints the section, one line an assessment
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            store.url.adbc,
+            "brief",
+            "--at",
+            at.isoformat(),
+            "--out",
+            str(tmp_path / "cli"),
+            "--no-pdf",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "High-risk domestic abuse assessments (DASH): 1 high-risk DASH assessment"
+        in " ".join(result.output.split())
+    )
+    assert "1. v-dash-only assessed" in result.output
