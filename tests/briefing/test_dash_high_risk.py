@@ -258,3 +258,26 @@ def test_workflow_places_by_incident_and_audits_the_victim(tmp_path) -> None:
         in " ".join(result.output.split())
     )
     assert "1. v-dash-only assessed" in result.output
+
+
+def test_the_window_is_on_the_clock_when_the_clocks_go_back() -> None:
+    """Briefed at 08:00 on 25 Oct 2026 (clocks back at 02:00): the window starts at
+    08:00 the day before on the clock, 25 elapsed hours, as the incidents'; an
+    assessment at 08:30 the day before is in it, one at 07:30 is not."""
+    incidents, involvements, dash = _frames()
+    early = dash.filter(pl.col("assessment_id") == "D-high")
+    moved = pl.concat(
+        [
+            early.with_columns(
+                pl.lit("D-in").alias("assessment_id"),
+                pl.lit(dt.datetime(2026, 10, 24, 8, 30)).alias("assessed_at"),
+            ),
+            early.with_columns(
+                pl.lit("D-out").alias("assessment_id"),
+                pl.lit(dt.datetime(2026, 10, 24, 7, 30)).alias("assessed_at"),
+            ),
+        ]
+    )
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": moved})
+    assert b.dash_high_risk is not None
+    assert [d["assessment_id"] for d in b.dash_high_risk["items"]] == ["D-in"]
