@@ -52,8 +52,10 @@ __all__ = [
     "CRITERION_NAMES",
     "DASH_QUESTION_LABELS",
     "MaracResult",
+    "criterion_params",
     "criterion_rules",
     "dash_answers",
+    "high_risk_assessments",
     "marac_referrals",
     "person_domestic_risk",
 ]
@@ -363,6 +365,12 @@ def _marac_config(config: RiskConfig | MaracConfig | None) -> MaracConfig:
     return cfg or default_risk_config().marac
 
 
+def criterion_params(config: RiskConfig | MaracConfig | None = None) -> dict[str, int]:
+    """The thresholds of the criteria (a :class:`MaracResult`'s ``params``), for
+    :func:`criterion_rules`."""
+    return _params(_marac_config(config))
+
+
 def _params(cfg: MaracConfig) -> dict[str, int]:
     return {
         "visible_high_risk_yes": cfg.visible_high_risk_yes,
@@ -473,6 +481,64 @@ def _ranked(per: pl.DataFrame) -> pl.DataFrame:
         "agency",
         "n_domestic",
         "last_domestic_at",
+    )
+
+
+def high_risk_assessments(
+    assessments: pl.DataFrame,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    config: RiskConfig | MaracConfig | None = None,
+) -> pl.DataFrame:
+    """The assessments made in ``[since, until)`` that are judged high risk by the
+    assessment criteria of :func:`marac_referrals` (one rule: its ``_criteria``):
+    visible high risk (``visible_high_risk_yes`` or more yes answers) or
+    professional judgement (:func:`_judged_high`). Every assessment counts, not only
+    each victim's latest: a victim assessed twice in the span is listed twice.
+    Potential escalation is a criterion of the victim's incidents, not of an
+    assessment, and is not tested here.
+
+    Returns ``assessment_id``, ``person_id``, ``assessed_at``, ``incident_id``,
+    ``agency``, ``risk_level``, ``n_yes``, ``n_asked``, ``visible_high_risk``,
+    ``professional_judgement``, latest first (then by ``assessment_id``).
+    """
+    cfg = _marac_config(config)
+    check_frame(assessments, ["assessment_id", "person_id", "assessed_at"], name="dash")
+    for col, dtype in (
+        ("incident_id", pl.String),
+        ("professional_judgement", pl.Boolean),
+        ("risk_level", pl.String),
+        ("agency", pl.String),
+    ):
+        if col not in assessments.columns:
+            assessments = assessments.with_columns(pl.lit(None, dtype=dtype).alias(col))
+    made = assessments.filter(
+        (pl.col("assessed_at") >= since) & (pl.col("assessed_at") < until)
+    )
+    judged = _criteria(
+        dash_answers(made).with_columns(
+            pl.lit(value=True).alias("assessment_current"),
+            pl.col("professional_judgement").cast(pl.Boolean).fill_null(value=False),
+            pl.lit(0, dtype=pl.Int64).alias("n_domestic"),
+        ),
+        cfg,
+    )
+    return (
+        judged.filter(pl.col("visible_high_risk") | pl.col("professional_judgement"))
+        .sort(["assessed_at", "assessment_id"], descending=[True, False])
+        .select(
+            "assessment_id",
+            "person_id",
+            "assessed_at",
+            "incident_id",
+            "agency",
+            "risk_level",
+            "n_yes",
+            "n_asked",
+            "visible_high_risk",
+            "professional_judgement",
+        )
     )
 
 

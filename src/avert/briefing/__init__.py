@@ -8,9 +8,10 @@ highest harm first and each with its reasons:
 1. the violent incidents of the window (the AVB definition), with harm, weapon,
    domestic / hate / group flags, linked people and groups
    (:func:`~avert.briefing.incidents.incidents_section`);
-2. retaliation alerts, repeat victims hit again, vulnerable ASB callers at
-   escalation risk (:mod:`~avert.briefing.retaliation`, :mod:`~avert.briefing.victims`,
-   :mod:`~avert.briefing.asb`);
+2. retaliation alerts, repeat victims hit again, the high-risk domestic abuse
+   (DASH) assessments of the window, vulnerable ASB callers at escalation risk
+   (:mod:`~avert.briefing.retaliation`, :mod:`~avert.briefing.victims`,
+   :mod:`~avert.briefing.dash`, :mod:`~avert.briefing.asb`);
 3. people of concern: the top offender-risk people linked to the window's
    incidents, with their score parts (RFGH, :func:`avert.analyse.risk.offender_risk`);
 4. places for the next 24 hours: the default forecast's top cells with the share
@@ -48,6 +49,7 @@ from avert.analyse.trend import month_window, year_on_year
 from avert.briefing.actions import actions_section
 from avert.briefing.asb import asb_callers_section
 from avert.briefing.context import BriefingContext, prepare
+from avert.briefing.dash import dash_section
 from avert.briefing.incidents import incidents_section
 from avert.briefing.intelligence import intelligence_section
 from avert.briefing.makeup import make_up_section
@@ -60,6 +62,7 @@ from avert.briefing.model import (
     YEAR_DAYS,
     Boundary,
     Briefing,
+    DashHighRisk,
     IncidentItem,
     PersonItem,
     Section,
@@ -94,6 +97,7 @@ __all__ = [
     "actions_section",
     "asb_callers_section",
     "daily_briefing",
+    "dash_section",
     "incidents_section",
     "intelligence_section",
     "make_up_section",
@@ -310,6 +314,10 @@ def _methods(ctx: BriefingContext, places_method: str) -> dict[str, str]:
         "repeat_victims": "avert.analyse.risk.victim_risk (365 days)",
         "asb_callers": "avert.analyse.risk.asb_escalation_risk (callers)",
         "retaliation": "avert.analyse.networks.retaliation_alerts",
+        "dash_high_risk": (
+            "DASH assessments of the window judged high risk: "
+            "avert.analyse.dash.high_risk_assessments (MARAC referral criteria)"
+        ),
         "places": places_method,
         "trend": f"counts of in-definition incidents; a year earlier = {YEAR_DAYS} days before",
     }
@@ -475,6 +483,7 @@ class _Sections:
     incidents: Section[Any]
     retaliation: Section[Any]
     victims: Section[Any]
+    dash: DashHighRisk
     asb: Section[Any]
     people: Section[Any]
     intelligence: Any
@@ -500,6 +509,7 @@ class _Sections:
         inc = incidents_section(ctx)
         ret = retaliation_section(ctx)
         victims = repeat_victims_section(ctx)
+        dash = dash_section(ctx, victims.items)
         asb = asb_callers_section(ctx)
         people = people_section(ctx, top=opts.top_people)
         intel = intelligence_section(ctx)
@@ -509,7 +519,9 @@ class _Sections:
         make_up = _tasked_and_made_up(
             ctx, inc, ret, victims, asb, people, places, tasks
         )
-        return cls(places, inc, ret, victims, asb, people, intel, acts, tasks, make_up)
+        return cls(
+            places, inc, ret, victims, dash, asb, people, intel, acts, tasks, make_up
+        )
 
 
 def _assemble(
@@ -559,6 +571,7 @@ def _assemble(
         incidents=tuple(s.incidents.items),
         retaliation=tuple(ret.items),
         repeat_victims=tuple(s.victims.items),
+        dash_high_risk=s.dash,
         asb_callers=tuple(s.asb.items),
         people=tuple(s.people.items),
         places=tuple(s.places.items),

@@ -130,11 +130,15 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         "listed": pl.Boolean(),
     },
     # DASH risk assessments made up to ``at`` (a bundle's dash file): the MARAC
-    # referral criteria of the repeat victims (:attr:`BriefingContext.marac`)
+    # referral criteria of the repeat victims (:attr:`BriefingContext.marac`) and
+    # the window's high-risk assessments (:mod:`avert.briefing.dash`)
     "dash": {
         "assessment_id": pl.String(),
         "person_id": pl.String(),
         "assessed_at": pl.Datetime("us"),
+        "incident_id": pl.String(),
+        "agency": pl.String(),
+        "risk_level": pl.String(),
         **{f"q{n}": pl.String() for n in range(1, DASH_QUESTIONS + 1)},
         "professional_judgement": pl.Boolean(),
     },

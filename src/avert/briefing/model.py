@@ -33,6 +33,8 @@ __all__ = [
     "AsbCallerItem",
     "Boundary",
     "Briefing",
+    "DashHighRisk",
+    "DashItem",
     "IncidentItem",
     "IncidentPerson",
     "Intelligence",
@@ -341,6 +343,45 @@ class Intelligence(TypedDict):
     line: str
 
 
+class DashItem(TypedDict, total=False):
+    """A DASH assessment made in the window and judged high risk
+    (:func:`avert.analyse.dash.high_risk_assessments`)."""
+
+    rank: Required[int]
+    person_id: Required[str]  # the victim (a pseudonym for partners)
+    name: str | None  # police only
+    assessment_id: Required[str | None]  # police only (null for partners)
+    assessed_at: Required[dt.datetime]
+    agency: Required[str | None]
+    n_yes: Required[int]
+    n_asked: Required[int]
+    #: the criteria met, as a page names them ("visible high risk", ...)
+    criteria: Required[list[str]]
+    #: the victim already met a DASH criterion of the MARAC list (visible high
+    #: risk or professional judgement, by a current assessment) before the window
+    on_marac_list_before: Required[bool]
+    #: the victim is also on this briefing's repeat victims hit again in the window
+    repeat_victim: Required[bool]
+    reasons: Required[list[str]]
+    links: Required[Links]
+
+
+class DashHighRisk(TypedDict):
+    """The section of the high-risk DASH assessments of the window.
+
+    ``recorded`` is False when the data hold no DASH assessment at all (a bundle
+    without a dash file): ``items`` is then empty by absence, and ``line`` says
+    so. ``n_assessed``: the assessments made in the window (in the area), of
+    which ``items`` are those judged high risk."""
+
+    recorded: bool
+    n_assessed: int
+    items: list[DashItem]
+    line: str
+    rule: str
+    notes: list[str]
+
+
 class ActionItem(TypedDict):
     """An open delivery-plan action due by the end of the window."""
 
@@ -537,6 +578,9 @@ class Briefing:
     #: record or after its latest, so 0 would read as a finding (set by the
     #: workflow, which can see the whole store: :func:`records_missing`)
     records_missing: str | None = None
+    #: the high-risk DASH assessments of the window (:mod:`avert.briefing.dash`);
+    #: None for a briefing made without them
+    dash_high_risk: DashHighRisk | None = None
 
     @property
     def people_not_shown(self) -> str | None:
@@ -637,7 +681,8 @@ class Briefing:
 
         Keys: ``window`` (``from``, ``to``), ``at``, ``hours``, ``area``,
         ``audience``, ``precision``, ``profile``, ``summary``, ``trend``,
-        ``incidents``, ``retaliation``, ``repeat_victims``, ``asb_callers``,
+        ``incidents``, ``retaliation``, ``repeat_victims``, ``dash_high_risk``
+        (the high-risk DASH assessments of the window), ``asb_callers``,
         ``people``, ``places`` (cells with ``x``, ``y``, ``score``),
         ``places_summary``, ``intelligence``, ``actions``, ``make_up`` (each list
         of people by sex, age band and ethnicity), ``taskings``, ``map``, ``notes``,
@@ -659,6 +704,7 @@ class Briefing:
                 "incidents": list(self.incidents),
                 "retaliation": list(self.retaliation),
                 "repeat_victims": list(self.repeat_victims),
+                "dash_high_risk": self.dash_high_risk,
                 "asb_callers": list(self.asb_callers),
                 "people": list(self.people),
                 "places": list(self.places),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -19,6 +19,9 @@ from avert.cli._common import (
 )
 from avert.cli._options import PdfOpt
 from avert.cli._time import TIME_HELP, when
+
+if TYPE_CHECKING:
+    from avert.briefing.model import DashHighRisk
 
 __all__ = ["register"]
 
@@ -160,6 +163,7 @@ def brief(
         )
     )
     console.print(b.trend["line"])
+    _print_dash(b.dash_high_risk)
     if b.nothing_loaded_note:
         # as the page: why it is empty and what loads data
         console.print(b.nothing_loaded_note)
@@ -169,6 +173,23 @@ def brief(
     console.print(
         "  timings: " + ", ".join(f"{k} {v:.2f}" for k, v in files.timings.items())
     )
+
+
+def _print_dash(dash: DashHighRisk | None) -> None:
+    """The high-risk DASH assessments of the window, one line each, as the page
+    lists them (its line alone when there are none or no DASH data)."""
+    if dash is None:
+        return
+    console.print(Text(f"High-risk domestic abuse assessments (DASH): {dash['line']}"))
+    for d in dash["items"]:
+        new = "" if d["on_marac_list_before"] else "; new to the MARAC list"
+        console.print(
+            Text(
+                f"  {d['rank']}. {d['person_id']} assessed "
+                f"{d['assessed_at']:%d %b %H:%M}: {', '.join(d['criteria'])} "
+                f"({d['n_yes']} yes){new}"
+            )
+        )
 
 
 def check_area(ctx: typer.Context, area: str) -> None:

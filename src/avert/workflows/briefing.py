@@ -52,7 +52,7 @@ from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
 from avert.report.render import render_briefing_html, render_pdf
 from avert.schema import ITEM_KINDS
-from avert.store import Store, audit
+from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
@@ -140,6 +140,8 @@ def people_shown(data: dict[str, Any]) -> list[str]:
     ):
         for item in data.get(section) or []:
             ids.update(item.get("links", {}).get("person_id") or [])
+    for item in (data.get("dash_high_risk") or {}).get("items") or []:
+        ids.update(item.get("links", {}).get("person_id") or [])
     for item in data.get("intelligence", {}).get("items") or []:
         ids.update(item.get("links", {}).get("person_id") or [])
     for item in data.get("actions") or []:
@@ -311,6 +313,59 @@ def _undate_before(briefing: Briefing, *, since: dt.datetime) -> Briefing:
     )
 
 
+def _dash_placed(
+    store: Store, dash: pl.DataFrame, *, since: dt.datetime
+) -> pl.DataFrame:
+    """``dash`` with the ``borough`` and ``lsoa`` of the incident that prompted each
+    assessment made from ``since`` (null for the others, and for one naming no
+    stored incident): an assessment names no place, its incident does, and an
+    area's briefing lists the high-risk assessments of its area
+    (:mod:`avert.briefing.dash`)."""
+    ids = (
+        dash.filter(pl.col("assessed_at") >= since)["incident_id"]
+        .drop_nulls()
+        .unique()
+        .to_list()
+        if "incident_id" in dash.columns and dash.height
+        else []
+    )
+    schema = {"incident_id": pl.String, **dict.fromkeys(AREA_COLUMNS, pl.String)}
+    places = (
+        store.read_frame(
+            "incidents",
+            columns=["incident_id", *AREA_COLUMNS],
+            where=[("incident_id", "in", ids)],
+        )
+        if ids
+        else pl.DataFrame(schema=schema)
+    )
+    placed = places.select(
+        pl.col("incident_id").cast(pl.String),
+        *(pl.col(c).cast(pl.String) for c in AREA_COLUMNS if c in places.columns),
+    ).unique("incident_id")
+    if "incident_id" not in dash.columns:
+        return dash
+    return dash.drop([c for c in AREA_COLUMNS if c in dash.columns]).join(
+        placed, on="incident_id", how="left"
+    )
+
+
+def _with_dash_names(
+    store: Store, identities: pl.DataFrame, dash: pl.DataFrame, *, since: dt.datetime
+) -> pl.DataFrame:
+    """``identities`` with the names of the victims of the assessments made from
+    ``since`` that it lacks (the reads name the window's incidents' people only):
+    the high-risk DASH section names its victims as the other lists do."""
+    wanted = set(dash.filter(pl.col("assessed_at") >= since)["person_id"].to_list())
+    missing = sorted(wanted - set(identities["person_id"].to_list()))
+    if not missing:
+        return identities
+    named = queries.read_in(
+        store, "person_identity", "person_id", missing, columns=("person_id", "name")
+    )
+    return pl.concat([identities, named], how="diagonal_relaxed")
+
+
 def _mapped_category_names(incidents: pl.DataFrame) -> dict[tuple[str, str], str]:
     """Names of the ``police.uk: <category>`` labels of in-definition incidents of
     a mapped source, per source (:func:`source_category_names`: "toronto-mci:
@@ -398,6 +453,13 @@ def build_briefing(
         )
         areas = recent["borough"].drop_nulls().unique().to_list()
     frames["residents"] = read_residents(store, areas)
+    if "dash" in frames:
+        since = at - dt.timedelta(hours=hours)
+        frames["dash"] = _dash_placed(store, frames["dash"], since=since)
+        if aud == "police":  # partners never get names: not even read
+            frames["identities"] = _with_dash_names(
+                store, frames["identities"], frames["dash"], since=since
+            )
     # each tasking's organisation as the accounts spell it now (an account made
     # since it was given reads it as its own), and so the organisation asked for
     # ('avert brief --org' as typed lists the taskings saved under its spelling)

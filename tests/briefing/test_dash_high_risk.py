@@ -1,0 +1,283 @@
+"""The briefing lists the DASH assessments of its window judged high risk, whether or
+not their victim was in a violent incident of the window
+(:mod:`avert.briefing.dash`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+
+from avert.access import Pseudonymiser
+from avert.briefing import daily_briefing
+from avert.briefing.dash import NO_DASH_LINE
+from avert.report.render import render_briefing_html
+
+AT = dt.datetime(2026, 10, 25, 8)
+
+
+def _answers(n_yes: int) -> dict[str, list[str]]:
+    return {f"q{n}": ["yes" if n <= n_yes else "no"] for n in range(1, 28)}
+
+
+def _frames() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One violent incident today (victim v-hit, in Northfield); DASH assessments:
+
+    * D-high: v-quiet, 16 yes, 10 hours ago, no incident of the window: listed;
+    * D-judged: v-judged, 5 yes but judged high, incident in Southgate: listed;
+    * D-medium: v-medium, 9 yes, medium, in the window: not listed;
+    * D-old: v-old, 20 yes, 30 hours ago (before the window): not listed;
+    * D-early: v-quiet, 15 yes, 100 days ago: v-quiet was on the list before.
+    """
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["I-1", "I-2", "I-3"],
+            "occurred_from": [
+                AT - dt.timedelta(hours=3),
+                AT - dt.timedelta(days=20),
+                AT - dt.timedelta(hours=14),
+            ],
+            "in_definition": [True, True, False],
+            "category": ["assault_with_injury", "assault_with_injury", None],
+            "harm_days": [10.0, 10.0, 0.0],
+            "domestic": [True, True, True],
+            "borough": ["Northfield", "Northfield", "Southgate"],
+        }
+    )
+    involvements = pl.DataFrame(
+        {
+            "incident_id": ["I-1", "I-2", "I-3"],
+            "person_id": ["v-hit", "v-hit", "v-judged"],
+            "role": ["victim", "victim", "victim"],
+        }
+    )
+    rows = [
+        ("D-high", "v-quiet", AT - dt.timedelta(hours=10), 16, False, "high", "I-9"),
+        ("D-judged", "v-judged", AT - dt.timedelta(hours=13), 5, True, None, "I-3"),
+        ("D-medium", "v-medium", AT - dt.timedelta(hours=2), 9, False, "medium", None),
+        ("D-old", "v-old", AT - dt.timedelta(hours=30), 20, False, "high", None),
+        ("D-early", "v-quiet", AT - dt.timedelta(days=100), 15, False, "high", None),
+    ]
+    dash = pl.concat(
+        [
+            pl.DataFrame(
+                {
+                    "assessment_id": [a],
+                    "person_id": [p],
+                    "assessed_at": [t],
+                    "incident_id": [i],
+                    "agency": ["police"],
+                    **_answers(n),
+                    "professional_judgement": [j],
+                    "risk_level": [lvl],
+                }
+            )
+            for a, p, t, n, j, lvl, i in rows
+        ]
+    )
+    return incidents, involvements, dash
+
+
+def test_lists_high_risk_assessments_of_the_window_only() -> None:
+    incidents, involvements, dash = _frames()
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    section = b.dash_high_risk
+    assert section is not None
+    items = section["items"]
+    assert [d["assessment_id"] for d in items] == ["D-high", "D-judged"]
+    high, judged = items
+    assert high["person_id"] == "v-quiet"
+    assert high["criteria"] == ["visible high risk"]
+    assert high["n_yes"] == 16
+    assert high["on_marac_list_before"] is True  # D-early, 15 yes, current
+    assert judged["criteria"] == ["professional judgement"]
+    assert judged["on_marac_list_before"] is False
+    assert section["n_assessed"] == 3
+    assert (
+        section["line"]
+        == "2 high-risk DASH assessments of 3 assessments made in the window."
+    )
+    data = b.to_json()
+    assert [d["person_id"] for d in data["dash_high_risk"]["items"]] == [
+        "v-quiet",
+        "v-judged",
+    ]
+    html = render_briefing_html(b, data=data)
+    assert "High-risk domestic abuse assessments, last 24 hours" in html
+    assert "v-quiet" in html
+
+
+def test_nothing_high_risk_in_the_window_is_one_line() -> None:
+    incidents, involvements, dash = _frames()
+    dash = dash.filter(pl.col("assessment_id").is_in(["D-medium", "D-old"]))
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    assert b.dash_high_risk is not None
+    assert b.dash_high_risk["recorded"] is True
+    assert b.dash_high_risk["items"] == []
+    assert b.dash_high_risk["line"] == (
+        "No DASH assessment made in the window was judged high risk "
+        "(1 assessment made in it)."
+    )
+
+
+def test_without_dash_data_it_says_so() -> None:
+    incidents, involvements, _ = _frames()
+    b = daily_briefing(incidents, involvements, at=AT)
+    assert b.dash_high_risk is not None
+    assert b.dash_high_risk["recorded"] is False
+    assert b.dash_high_risk["line"] == NO_DASH_LINE
+    html = render_briefing_html(b, data=b.to_json())
+    assert "The data hold no DASH assessments" in html
+
+
+def test_an_area_lists_its_own_assessments() -> None:
+    incidents, involvements, dash = _frames()
+    north = daily_briefing(
+        incidents, involvements, at=AT, area="Northfield", tables={"dash": dash}
+    )
+    south = daily_briefing(
+        incidents, involvements, at=AT, area="southgate", tables={"dash": dash}
+    )
+    assert north.dash_high_risk is not None
+    assert south.dash_high_risk is not None
+    assert north.dash_high_risk["items"] == []
+    assert [d["assessment_id"] for d in south.dash_high_risk["items"]] == ["D-judged"]
+    # D-high names I-9 (no stored incident) and D-medium no incident: in no area
+    assert south.dash_high_risk["notes"] == [
+        "2 DASH assessments of the window name no incident with a borough or LSOA: "
+        "in no area, not listed here (the force-wide briefing lists them if high "
+        "risk)."
+    ]
+    # placed by the area columns the workflow adds from the assessment's incident
+    placed = dash.with_columns(
+        pl.when(pl.col("assessment_id") == "D-high")
+        .then(pl.lit("Northfield"))
+        .alias("borough")
+    )
+    north = daily_briefing(
+        incidents, involvements, at=AT, area="Northfield", tables={"dash": placed}
+    )
+    assert north.dash_high_risk is not None
+    assert [d["assessment_id"] for d in north.dash_high_risk["items"]] == ["D-high"]
+
+
+def test_partners_see_pseudonyms_and_no_assessment_id() -> None:
+    incidents, involvements, dash = _frames()
+    p = Pseudonymiser("test-key")
+    b = daily_briefing(
+        incidents,
+        involvements,
+        at=AT,
+        tables={"dash": dash},
+        audience="partner",
+        pseudonymiser=p,
+    )
+    assert b.dash_high_risk is not None
+    items = b.dash_high_risk["items"]
+    assert [d["person_id"] for d in items] == [
+        p("person", "v-quiet"),
+        p("person", "v-judged"),
+    ]
+    assert all(d["assessment_id"] is None and "name" not in d for d in items)
+    assert "v-quiet" not in str(b.to_json())
+
+
+def test_workflow_places_by_incident_and_audits_the_victim(tmp_path) -> None:
+    """Through the store: a high-risk assessment whose victim had no incident of
+    the window is listed, placed in its incident's borough for an area's
+    briefing, and its victim is counted in the export's audit row."""
+    from avert.store import Store
+    from avert.store.audit import people_digest
+    from avert.workflows.briefing import build_briefing, people_shown, run_briefing
+    from briefing.factory import make_frames, write_store
+
+    at = dt.datetime(2025, 3, 10, 8)
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    frames = make_frames(600, at=at, seed=5)
+    write_store(store, frames)
+    old = (
+        frames["incidents"]
+        .filter(pl.col("occurred_from") < at - dt.timedelta(days=40))
+        .row(0, named=True)
+    )
+    dash = pl.DataFrame(
+        {
+            "assessment_id": ["D-store"],
+            "person_id": ["v-dash-only"],
+            "assessed_at": [at - dt.timedelta(hours=5)],
+            "incident_id": [old["incident_id"]],
+            **_answers(17),
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("dash", dash)
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["v-dash-only"], "name": ["Dana Only"]}),
+        )
+    files = run_briefing(store, at=at, out_dir=tmp_path / "b", pdf=False)
+    section = files.briefing.dash_high_risk
+    assert section is not None
+    assert [d["person_id"] for d in section["items"]] == ["v-dash-only"]
+    assert section["items"][0].get("name") == "Dana Only"
+    shown = people_shown(json.loads(files.json.read_text(encoding="utf-8")))
+    assert "v-dash-only" in shown
+    audit = store.read_frame("audit").filter(pl.col("action") == "export")
+    _, digest = people_digest(shown)
+    assert f"people={len(shown)}; people_sha256={digest}" in audit["detail"][-1]
+    other = next(b for b in ("Northfield", "Southgate") if b != old["borough"])
+    mine = build_briefing(store, at=at, area=old["borough"]).dash_high_risk
+    theirs = build_briefing(store, at=at, area=other).dash_high_risk
+    assert mine is not None
+    assert theirs is not None
+    assert [d["person_id"] for d in mine["items"]] == ["v-dash-only"]
+    assert theirs["items"] == []
+    # the command line prints the section, one line an assessment
+    from typer.testing import CliRunner
+
+    from avert.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            store.url.adbc,
+            "brief",
+            "--at",
+            at.isoformat(),
+            "--out",
+            str(tmp_path / "cli"),
+            "--no-pdf",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "High-risk domestic abuse assessments (DASH): 1 high-risk DASH assessment"
+        in " ".join(result.output.split())
+    )
+    assert "1. v-dash-only assessed" in result.output
+
+
+def test_the_window_is_on_the_clock_when_the_clocks_go_back() -> None:
+    """Briefed at 08:00 on 25 Oct 2026 (clocks back at 02:00): the window starts at
+    08:00 the day before on the clock, 25 elapsed hours, as the incidents'; an
+    assessment at 08:30 the day before is in it, one at 07:30 is not."""
+    incidents, involvements, dash = _frames()
+    early = dash.filter(pl.col("assessment_id") == "D-high")
+    moved = pl.concat(
+        [
+            early.with_columns(
+                pl.lit("D-in").alias("assessment_id"),
+                pl.lit(dt.datetime(2026, 10, 24, 8, 30)).alias("assessed_at"),
+            ),
+            early.with_columns(
+                pl.lit("D-out").alias("assessment_id"),
+                pl.lit(dt.datetime(2026, 10, 24, 7, 30)).alias("assessed_at"),
+            ),
+        ]
+    )
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": moved})
+    assert b.dash_high_risk is not None
+    assert [d["assessment_id"] for d in b.dash_high_risk["items"]] == ["D-in"]
