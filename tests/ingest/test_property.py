@@ -9,7 +9,7 @@ wrong type. Every load must finish (a refused file is an outcome, a traceback is
 not), account for every row, write exactly what it reports as loaded, and report
 the same quarantined rows as the quarantine table holds. The fast versions run ten
 examples a check on SQLite and PostgreSQL; the ``slow`` ones run
-``AVERT_PROPERTY_EXAMPLES`` (default 100: about 1.5 min for bundles, whose every
+``AVERT_PROPERTY_EXAMPLES`` (default 50: under a minute for bundles, whose every
 load takes about a second) on SQLite; set it higher for a deeper search.
 """
 
@@ -53,7 +53,7 @@ _FAST = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 _LONG = settings(
-    _FAST, max_examples=int(os.environ.get("AVERT_PROPERTY_EXAMPLES", "100"))
+    _FAST, max_examples=int(os.environ.get("AVERT_PROPERTY_EXAMPLES", "50"))
 )
 
 #: text corruptions of one line (the line stays one line)
