@@ -45,3 +45,19 @@ def test_no_note_when_every_top_fraction_is_at_least_one_entity() -> None:
     population = pl.Series([f"L{i:03d}" for i in range(100)])
     res = concentration_from_values(_city(), population=population, entity="place")
     assert not [n for n in res.notes if "less than one" in n], res.notes
+
+
+def test_the_note_spells_the_default_entity_and_one_entity_in_english() -> None:
+    """``concentration_from_values`` without ``entity`` wrote "With 3 entitys"; a
+    population of one wrote "With 1 places"."""
+    values = pl.DataFrame({"entity_id": ["a", "b", "c"], "value": [3.0, 1.0, 0.0]})
+    (note,) = [n for n in concentration_from_values(values).notes if "less" in n]
+    assert note.startswith("With 3 entities, the top ")
+    assert note.endswith("not a set of entities.")
+    assert "entitys" not in note
+    one = pl.DataFrame({"entity_id": ["a"], "value": [2.0]})
+    (note,) = [
+        n for n in concentration_from_values(one, entity="place").notes if "less" in n
+    ]
+    assert note.startswith("With 1 place, the top ")
+    assert note.endswith("not a set of places.")

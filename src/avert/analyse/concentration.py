@@ -399,11 +399,13 @@ def _part_entity_note(
     sizes = " and ".join(f"{q * n:.2g}" for q in part)
     verb, their = ("is", "its share") if len(part) == 1 else ("are", "their shares")
     first = float(arr.max()) / float(arr.sum())
+    # the entities named are place, offender, victim, group or the default "entity"
+    entities = "entities" if entity == "entity" else f"{entity}s"
     return [
-        f"With {n:,} {entity}s, the top {tops_text} {verb} less than one {entity} "
-        f"({sizes} of one {entity}): {their} of the measure {verb} read off the "
-        f"interpolated Lorenz curve, a part of the {100 * first:.1f} % the top "
-        f"{entity} carries alone, not a set of {entity}s."
+        f"With {n:,} {entity if n == 1 else entities}, the top {tops_text} {verb} "
+        f"less than one {entity} ({sizes} of one {entity}): {their} of the measure "
+        f"{verb} read off the interpolated Lorenz curve, a part of the "
+        f"{100 * first:.1f} % the top {entity} carries alone, not a set of {entities}."
     ]
 
 
