@@ -18,13 +18,20 @@ import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app
-from avert.config.definitions import harm_path
+from avert.config.definitions import harm_path, profile_path
 from avert.config.settings import load_settings
 from avert.store import Store
 from avert.workflows.definitions import classify_store
 
 _AT = dt.datetime(2024, 6, 1, 12)
 _STALE = "Stale classifications:"
+_NEW_RULE = """
+[[rules]]
+id = "mine.public_order"
+category = "harassment"
+clause = "public fear, alarm or distress"
+offence_codes = ["9A"]
+"""
 
 
 def _store_with_people(store: Store) -> None:
@@ -135,8 +142,25 @@ def test_retention_review_carries_the_note(
     as_of = _AT + dt.timedelta(days=30)
     review = retention_review(sqlite_store, profile="avb-2010", as_of=as_of)
     assert _stale(review.notes) == []
+    # the groups come from the categories, never the harm: another harm table
+    # alone moves nothing, and 'avert classify' would change no group
     monkeypatch.setenv("AVERT_HARM_TABLE", str(_other_harm(tmp_path)))
     review = retention_review(sqlite_store, profile="avb-2010", as_of=as_of)
+    assert _stale(review.notes) == []
+    # an edited definition does move them
+    monkeypatch.setenv("AVERT_HARM_TABLE", "")
+    text = profile_path("avb-2010").read_text(encoding="utf-8")
+    mine = tmp_path / "mine.toml"
+    mine.write_text(text.replace('id = "avb-2010"', 'id = "mine"', 1), "utf-8")
+    classify_store(sqlite_store, profile=str(mine))
+    monkeypatch.setenv("AVERT_DEFINITION", str(mine))
+    assert (
+        _stale(retention_review(sqlite_store, profile="mine", as_of=as_of).notes) == []
+    )
+    mine.write_text(
+        text.replace('id = "avb-2010"', 'id = "mine"', 1) + _NEW_RULE, "utf-8"
+    )
+    review = retention_review(sqlite_store, profile="mine", as_of=as_of)
     assert len(_stale(review.notes)) == 1
     assert len(_stale(review.to_json()["notes"])) == 1
 
