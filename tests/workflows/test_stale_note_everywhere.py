@@ -197,3 +197,48 @@ def _load_harm(path: Path) -> object:
     from avert.config.definitions import load_harm
 
     return load_harm(path)
+
+
+def test_plan_status_and_the_plan_board_and_person_page_show_the_note(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the CLI's plan status (text and --json) and the web's plan board and person
+    # page print what the workflows return: each edge is checked, not only the data
+    import json
+    import secrets
+
+    from avert.web import create_app
+    from avert.workflows.users import add_user
+    from web.helpers import PASSWORD, SECRET, csrf_of, signed_in
+
+    _store_with_people(sqlite_store)
+    other = str(_other_harm(tmp_path))
+    db = sqlite_store.url.sqlalchemy
+    for env, n in (({"AVERT_HARM_TABLE": ""}, 0), ({"AVERT_HARM_TABLE": other}, 1)):
+        result = CliRunner().invoke(
+            app, ["--db", db, "plan", "status", "--json"], env=env
+        )
+        assert result.exit_code == 0, result.output
+        assert len(_stale(json.loads(result.stdout)["notes"])) == n
+    text = CliRunner().invoke(app, ["--db", db, "plan", "status"], env=env)
+    assert _STALE in " ".join(text.stdout.split())
+
+    # the web app runs under the process's settings (avert web: the environment),
+    # which the person page's network read consults as every analysis does
+    monkeypatch.setenv("AVERT_HARM_TABLE", other)
+    add_user(sqlite_store, "analyst", password=PASSWORD, role="analyst")
+    settings = load_settings({}).with_overrides(
+        database_url=sqlite_store.url,
+        secret_key=SECRET,
+        pseudonym_key=secrets.token_urlsafe(32),
+        harm_table=other,
+    )
+    client = signed_in(create_app(settings, sqlite_store), "analyst")
+    board = client.get("/plan")
+    assert board.status_code == 200, board.text[:800]
+    assert 'id="checks-notes"' in board.text
+    assert _STALE in board.text
+    token = csrf_of(client.get("/today").text)
+    page = client.post("/people/P1", data={"csrf_token": token, "purpose": "check"})
+    assert page.status_code == 200, page.text[:800]
+    assert 'class="stale-note"' in page.text
