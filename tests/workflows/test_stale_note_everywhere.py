@@ -242,3 +242,24 @@ def test_plan_status_and_the_plan_board_and_person_page_show_the_note(
     page = client.post("/people/P1", data={"csrf_token": token, "purpose": "check"})
     assert page.status_code == 200, page.text[:800]
     assert 'class="stale-note"' in page.text
+
+
+def test_the_board_pack_carries_the_note_of_its_checks(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # the pack prints the checks' top-harm subjects, as the plan board does: it
+    # carried no word when their harm was classified under another table
+    import secrets
+
+    from avert.workflows import delivery
+
+    _store_with_people(sqlite_store)
+    packaged = load_settings({}).with_overrides(pseudonym_key=secrets.token_urlsafe(32))
+    switched = packaged.with_overrides(harm_table=str(_other_harm(tmp_path)))
+    month = f"{_AT:%Y-%m}"
+    assert (
+        _stale(delivery.board_pack_data(sqlite_store, packaged, month=month)["notes"])
+        == []
+    )
+    found = delivery.board_pack_data(sqlite_store, switched, month=month)
+    assert len(_stale(found["notes"])) == 1
