@@ -302,3 +302,13 @@ def test_a_store_whose_records_never_carry_the_flag_is_said_to_meet_no_escalatio
     mixed = pl.concat([incidents.head(3), unflagged.tail(1)], how="vertical_relaxed")
     result = marac_referrals(mixed, involvements, _assessments(), at=AT)
     assert any(n.startswith("1 incident of the window has no") for n in result.notes)
+
+
+def test_a_window_of_one_unflagged_incident_reads_in_the_singular() -> None:
+    # "None of the window's 1 incidents has a domestic flag" read as a slip
+    incidents, involvements = _incidents({"P-1": [AT - dt.timedelta(days=1)]})
+    unflagged = incidents.with_columns(pl.lit(None, pl.Boolean).alias("domestic"))
+    result = marac_referrals(unflagged, involvements, _assessments(), at=AT)
+    (note,) = [n for n in result.notes if "domestic flag" in n]
+    assert note.startswith("The window's one incident has no domestic flag (the ")
+    assert "cannot be counted" in note

@@ -51,3 +51,45 @@ def test_elapsed_hours_of_a_wall_clock_window() -> None:
     assert elapsed_hours(autumn - day, autumn) == 25.0
     assert elapsed_hours(autumn, autumn + day) == 24.0
     assert elapsed_hours(autumn - day, autumn, "UTC") == 24.0
+
+
+@pytest.mark.parametrize(
+    ("timezone", "at", "hours", "said"),
+    [
+        # Lord Howe Island moves its clocks by half an hour, not one
+        (
+            "Australia/Lord_Howe",
+            dt.datetime(2025, 4, 6, 8),
+            24,
+            "24.5 elapsed hours, so it holds half an hour more of incidents than "
+            "24 hours usually do",
+        ),
+        # a window of --hours 12 across the change is no "usual day"
+        (
+            "Europe/London",
+            dt.datetime(2025, 10, 26, 8),
+            12,
+            "12 hours on the clock but 13 elapsed hours, so it holds one hour more "
+            "of incidents than 12 hours usually do",
+        ),
+        # another zone, a window not ending on the morning of the change
+        (
+            "America/New_York",
+            dt.datetime(2025, 3, 9, 20),
+            24,
+            "23 elapsed hours, so it holds one hour less of incidents than 24 "
+            "hours usually do",
+        ),
+    ],
+)
+def test_the_clock_change_note_says_how_much_the_window_gained_or_lost(
+    sqlite_store: Store, timezone: str, at: dt.datetime, hours: int, said: str
+) -> None:
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    sqlite_store.timezone = timezone
+    write_store(sqlite_store, make_frames(300, at=at + dt.timedelta(days=1), seed=5))
+    briefing = build_briefing(sqlite_store, at=at, hours=hours)
+    (note,) = [n for n in briefing.notes if _CLOCK in n]
+    assert said in note

@@ -18,13 +18,20 @@ import pytest
 from typer.testing import CliRunner
 
 from avert.cli import app
-from avert.config.definitions import harm_path
+from avert.config.definitions import harm_path, profile_path
 from avert.config.settings import load_settings
 from avert.store import Store
 from avert.workflows.definitions import classify_store
 
 _AT = dt.datetime(2024, 6, 1, 12)
 _STALE = "Stale classifications:"
+_NEW_RULE = """
+[[rules]]
+id = "mine.public_order"
+category = "harassment"
+clause = "public fear, alarm or distress"
+offence_codes = ["9A"]
+"""
 
 
 def _store_with_people(store: Store) -> None:
@@ -135,8 +142,25 @@ def test_retention_review_carries_the_note(
     as_of = _AT + dt.timedelta(days=30)
     review = retention_review(sqlite_store, profile="avb-2010", as_of=as_of)
     assert _stale(review.notes) == []
+    # the groups come from the categories, never the harm: another harm table
+    # alone moves nothing, and 'avert classify' would change no group
     monkeypatch.setenv("AVERT_HARM_TABLE", str(_other_harm(tmp_path)))
     review = retention_review(sqlite_store, profile="avb-2010", as_of=as_of)
+    assert _stale(review.notes) == []
+    # an edited definition does move them
+    monkeypatch.setenv("AVERT_HARM_TABLE", "")
+    text = profile_path("avb-2010").read_text(encoding="utf-8")
+    mine = tmp_path / "mine.toml"
+    mine.write_text(text.replace('id = "avb-2010"', 'id = "mine"', 1), "utf-8")
+    classify_store(sqlite_store, profile=str(mine))
+    monkeypatch.setenv("AVERT_DEFINITION", str(mine))
+    assert (
+        _stale(retention_review(sqlite_store, profile="mine", as_of=as_of).notes) == []
+    )
+    mine.write_text(
+        text.replace('id = "avb-2010"', 'id = "mine"', 1) + _NEW_RULE, "utf-8"
+    )
+    review = retention_review(sqlite_store, profile="mine", as_of=as_of)
     assert len(_stale(review.notes)) == 1
     assert len(_stale(review.to_json()["notes"])) == 1
 
@@ -173,3 +197,69 @@ def _load_harm(path: Path) -> object:
     from avert.config.definitions import load_harm
 
     return load_harm(path)
+
+
+def test_plan_status_and_the_plan_board_and_person_page_show_the_note(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the CLI's plan status (text and --json) and the web's plan board and person
+    # page print what the workflows return: each edge is checked, not only the data
+    import json
+    import secrets
+
+    from avert.web import create_app
+    from avert.workflows.users import add_user
+    from web.helpers import PASSWORD, SECRET, csrf_of, signed_in
+
+    _store_with_people(sqlite_store)
+    other = str(_other_harm(tmp_path))
+    db = sqlite_store.url.sqlalchemy
+    for env, n in (({"AVERT_HARM_TABLE": ""}, 0), ({"AVERT_HARM_TABLE": other}, 1)):
+        result = CliRunner().invoke(
+            app, ["--db", db, "plan", "status", "--json"], env=env
+        )
+        assert result.exit_code == 0, result.output
+        assert len(_stale(json.loads(result.stdout)["notes"])) == n
+    text = CliRunner().invoke(app, ["--db", db, "plan", "status"], env=env)
+    assert _STALE in " ".join(text.stdout.split())
+
+    # the web app runs under the process's settings (avert web: the environment),
+    # which the person page's network read consults as every analysis does
+    monkeypatch.setenv("AVERT_HARM_TABLE", other)
+    add_user(sqlite_store, "analyst", password=PASSWORD, role="analyst")
+    settings = load_settings({}).with_overrides(
+        database_url=sqlite_store.url,
+        secret_key=SECRET,
+        pseudonym_key=secrets.token_urlsafe(32),
+        harm_table=other,
+    )
+    client = signed_in(create_app(settings, sqlite_store), "analyst")
+    board = client.get("/plan")
+    assert board.status_code == 200, board.text[:800]
+    assert 'id="checks-notes"' in board.text
+    assert _STALE in board.text
+    token = csrf_of(client.get("/today").text)
+    page = client.post("/people/P1", data={"csrf_token": token, "purpose": "check"})
+    assert page.status_code == 200, page.text[:800]
+    assert 'class="stale-note"' in page.text
+
+
+def test_the_board_pack_carries_the_note_of_its_checks(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    # the pack prints the checks' top-harm subjects, as the plan board does: it
+    # carried no word when their harm was classified under another table
+    import secrets
+
+    from avert.workflows import delivery
+
+    _store_with_people(sqlite_store)
+    packaged = load_settings({}).with_overrides(pseudonym_key=secrets.token_urlsafe(32))
+    switched = packaged.with_overrides(harm_table=str(_other_harm(tmp_path)))
+    month = f"{_AT:%Y-%m}"
+    assert (
+        _stale(delivery.board_pack_data(sqlite_store, packaged, month=month)["notes"])
+        == []
+    )
+    found = delivery.board_pack_data(sqlite_store, switched, month=month)
+    assert len(_stale(found["notes"])) == 1

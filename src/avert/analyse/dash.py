@@ -264,10 +264,14 @@ def _domestic_victimisations(
     if unknown and unknown == window.height:
         # a store whose records never carry the flag (a bundle without the
         # column): "counted as not domestic" would read as "no one is escalating"
+        which = (
+            "The window's one incident has no domestic flag"
+            if unknown == 1
+            else f"None of the window's {unknown:,} incidents has a domestic flag"
+        )
         notes.append(
-            f"None of the window's {unknown:,} incidents has a domestic flag (the "
-            "records do not carry it): potential escalation cannot be counted and "
-            "is met by no one."
+            f"{which} (the records do not carry it): potential escalation cannot be "
+            "counted and is met by no one."
         )
     elif unknown:
         notes.append(

@@ -536,12 +536,16 @@ def _with_clock_change(briefing: Briefing, hours: int, timezone: str) -> Briefin
     if abs(elapsed - hours) < 1e-9:
         return briefing
     went = "back" if elapsed > hours else "forward"
+    # not always an hour (Lord Howe Island moves its clocks by half an hour), and
+    # a window of --hours 12 is no "day"
+    shift_h = abs(elapsed - hours)
+    shift = {1.0: "one hour", 0.5: "half an hour"}.get(shift_h, f"{shift_h:g} hours")
     note = (
         f"The clocks went {went} in this window ({timezone}): "
         f"{briefing.window_from:%d %b %H:%M} to {briefing.window_to:%d %b %H:%M} is "
         f"{hours} hours on the clock but {elapsed:g} elapsed hours, so it holds "
-        f"{'one hour more' if went == 'back' else 'one hour less'} of incidents "
-        "than a usual day's."
+        f"{shift} {'more' if went == 'back' else 'less'} of incidents than "
+        f"{hours} hours usually do."
     )
     return dataclasses.replace(briefing, notes=(*briefing.notes, note))
 

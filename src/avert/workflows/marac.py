@@ -45,6 +45,13 @@ _NO_DASH_NOTE = (
     "The store holds no DASH assessments (a bundle's dash file, docs/bundle.md): "
     "only potential escalation, from the domestic incidents, can be met."
 )
+#: no DASH and no domestic flag in the window: escalation is not countable either
+#: (the note of :func:`avert.analyse.dash.marac_referrals` says why)
+_NO_DASH_NOR_FLAG_NOTE = (
+    "The store holds no DASH assessments (a bundle's dash file, docs/bundle.md) "
+    "and its incidents of the window carry no domestic flag: no criterion can be "
+    "met."
+)
 
 
 def latest_as_of(store: Store) -> dt.datetime:
@@ -115,7 +122,12 @@ def run_marac(
         result = _area_list(result, frames, prompted, area, config=config)
         notes = list(result.notes)
     if assessments.height == 0:
-        notes.insert(0, _NO_DASH_NOTE)
+        # "only potential escalation can be met" beside "escalation cannot be
+        # counted" (records without the flag) contradicted itself
+        unflagged = (
+            incidents.height > 0 and incidents.get_column("domestic").is_null().all()
+        )
+        notes.insert(0, _NO_DASH_NOR_FLAG_NOTE if unflagged else _NO_DASH_NOTE)
     if involvements.height == 0:
         notes.insert(0, NO_PEOPLE_NOTE)
     made = _make_up(store, result, audience=aud)

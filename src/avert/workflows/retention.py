@@ -127,8 +127,8 @@ def retention_review(
         pl.col("unclassified") & pl.col("source").is_in(OFFENDING_ROLES)
     )["person_id"].n_unique()
     # groups 1 and 2 come from the definition's categories: say when they were
-    # classified under another definition or harm table than the one in force
-    notes = (*staleness_notes(store, profile),) + (
+    # classified under another definition than the one in force (no harm is read)
+    notes = (*staleness_notes(store, profile, reads_harm=False),) + (
         (
             f"{unknown:,} suspect(s) or offender(s) are in incidents with no "
             f"classification under '{profile}' (loaded with --no-classify since): "

@@ -233,8 +233,20 @@ def currency_of_profiles(
 
 
 def staleness_notes(
-    store: Store, profile: str, *, settings: Settings | None = None
+    store: Store,
+    profile: str,
+    *,
+    settings: Settings | None = None,
+    reads_harm: bool = True,
 ) -> list[str]:
-    """The note of :meth:`Currency.note` as a list (empty unless stale)."""
-    note = check_currency(store, profile, settings=settings).note()
+    """The note of :meth:`Currency.note` as a list (empty unless stale).
+
+    ``reads_harm`` false: the output reads the definition's categories only (the
+    retention groups), which a change of the harm table alone does not move, so
+    that change is not noted (running 'avert classify' would change nothing).
+    """
+    currency = check_currency(store, profile, settings=settings)
+    if not (reads_harm or currency.definition_changed):
+        return []
+    note = currency.note()
     return [] if note is None else [note]

@@ -137,7 +137,8 @@ def board_pack_data(store: Store, settings: Settings, *, month: str) -> dict[str
     return {
         "month": month,
         "today": today,
-        "notes": notes,
+        # the principle checks' top subjects are by the classifications' harm
+        "notes": [*view["notes"], *notes],
         "plans": plans.to_dicts(),
         "grid": grid,
         "statuses": [*STATUSES, "overdue"],
