@@ -275,8 +275,16 @@ def test_equality_cli_list_make_up(sqlite_store: Store, tmp_path: Path) -> None:
     # the make-up's table says which ratios are flagged, as the rates' does
     table = CliRunner().invoke(
         app,
-        ["--db", sqlite_store.url.sqlalchemy, "analyse", "equality", "--areas", "X"]
-        + ["--list", str(listed)],
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "equality",
+            "--areas",
+            "X",
+            "--list",
+            str(listed),
+        ],
         env={"COLUMNS": "200"},
     )
     assert table.exit_code == 0, table.output

@@ -138,8 +138,14 @@ def test_cli_prints_and_writes_searches_by_sex(
     # the terminal has room (left out before the interval where it has not)
     wide = CliRunner().invoke(
         app,
-        ["--db", sqlite_store.url.sqlalchemy, "analyse", "equality"]
-        + ["--areas", "Alpha,Beta"],
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "equality",
+            "--areas",
+            "Alpha,Beta",
+        ],
         env={"COLUMNS": "200"},
     )
     male = next(x for x in wide.output.splitlines() if "Male" in x and "2,000" in x)
