@@ -282,3 +282,29 @@ def test_expected_chart_title_keeps_an_interval_end_off_1() -> None:
     title = ET.fromstring(charts["expected"]).find(f"{NS}title").text  # type: ignore[union-attr]
     assert title is not None
     assert title.endswith("(0.27 to 0.997)"), title
+
+
+def test_no_estimate_is_not_drawn_across_the_line_at_1() -> None:
+    """No interval dips below 1 (South Yorkshire's searches by power): the dashed
+    line at 1 runs at the left edge, where "no estimate" was written across it."""
+    label_px = 60  # "no estimate" at 10 px in DejaVu Sans: 59.6 px
+    for rows in (
+        [
+            {"label": "s.1", "value": 3.0, "low": 2.0, "high": 4.5, "flag": True},
+            {"label": "s.60", "value": None, "low": None, "high": None},
+        ],
+        [
+            {"label": "s.1", "value": 0.3, "low": 0.1, "high": 0.9, "flag": False},
+            {"label": "s.23", "value": 3.0, "low": 2.0, "high": 4.5, "flag": True},
+            {"label": "s.60", "value": None, "low": None, "high": None},
+        ],
+    ):
+        root = ET.fromstring(interval_chart_svg(rows, title="By power"))
+        dashed = next(ln for ln in root.iter(f"{NS}line") if ln.get("stroke-dasharray"))
+        line_x = float(dashed.get("x1", "nan"))
+        label = next(t for t in root.iter(f"{NS}text") if t.text == "no estimate")
+        start = float(label.get("x", "nan"))
+        assert not start - 2 <= line_x <= start + label_px + 2, (
+            start,
+            line_x,
+        )

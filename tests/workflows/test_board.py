@@ -272,6 +272,24 @@ def test_equality_cli_list_make_up(sqlite_store: Store, tmp_path: Path) -> None:
     )
     made = out["lists"][0]
     assert made["list"] == "top"
+    # the make-up's table says which ratios are flagged, as the rates' does
+    table = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "equality",
+            "--areas",
+            "X",
+            "--list",
+            str(listed),
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert table.exit_code == 0, table.output
+    make_up = table.output[table.output.index("Make-up of list 'top'") :]
+    assert "significantly above 1" in make_up, make_up
     black = next(
         r
         for r in made["make_up"]
@@ -1242,7 +1260,7 @@ def test_equality_says_a_population_year_has_no_ethnic_groups(
     assert res.exit_code == 1
     text = " ".join(str(res.exception).split())
     assert text.startswith("The 2020 populations loaded give no ethnic groups"), text
-    assert "--population-year (2011)" in text
+    assert "--population-year (the Equality page's Census year: 2011)" in text
     assert "ethnic-group residents for" not in text
     # a year not loaded at all says so
     res = CliRunner().invoke(

@@ -686,3 +686,41 @@ def test_board_statistics_in_a_gap_or_before_the_data_say_there_is_none(
     ]["note"]
     assert note.startswith("No incident in the 36 months to the end of June 2018")
     assert note.endswith("choose a month in their span."), note
+
+
+def test_equality_page_chooses_the_census_year(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The page could not choose the census of its denominators, yet its errors
+    said "--population-year" (a command-line option): a Census year field now
+    offers the years with ethnic groups (default: the CLI's), and the errors name
+    it. Census 2011 by LSOA and 2021 by local authority; stops of September 2024."""
+    import html
+
+    from workflows.test_board import _two_censuses
+
+    _two_censuses(sqlite_store, tmp_path)
+    add_user(sqlite_store, "board", password=PASSWORD, role="board")
+    settings = load_settings({}).with_overrides(
+        database_url=sqlite_store.url.sqlalchemy, secret_key=SECRET
+    )
+    client = signed_in(create_app(settings, sqlite_store), "board")
+    areas = "areas=Barking+and+Dagenham;+Richmond+upon+Thames"
+    default = client.get(f"/equality?month=2024-09&{areas}")
+    assert default.status_code == 200, default.text
+    assert '<select name="census"' in default.text
+    assert '<option value="2011">2011</option>' in default.text
+    assert '<option value="" selected>default (2021)</option>' in default.text
+    old = client.get(f"/equality?month=2024-09&{areas}&census=2011")
+    assert old.status_code == 200, old.text
+    assert '<option value="2011" selected>2011</option>' in old.text
+    assert "census 2021 residents" in default.text
+    assert "census 2011 residents" in old.text
+    assert "census 2021 residents" not in old.text
+    # the 2021 code against the 2011 census: the error names the page's field
+    code = client.get("/equality?month=2024-09&areas=E09000002;+Richmond&census=2011")
+    text = " ".join(html.unescape(code.text).split())
+    assert "(in the 2021 census: --population-year 2021)" in text, text
+    assert "--population-year (the Equality page's Census year)" in text
+    assert client.get(f"/equality?{areas}&census=2015").status_code == 400
+    assert client.get(f"/equality?{areas}&census=x").status_code == 400

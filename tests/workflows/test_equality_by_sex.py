@@ -134,6 +134,22 @@ def test_cli_prints_and_writes_searches_by_sex(
     line = next(x for x in table.splitlines() if "Male" in x and "2,000" in x)
     assert "2.67" in line
     assert "1.48-4.81" in line
+    # its flag beside the interval, as the rates by group's (it had none), where
+    # the terminal has room (left out before the interval where it has not)
+    wide = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            sqlite_store.url.sqlalchemy,
+            "analyse",
+            "equality",
+            "--areas",
+            "Alpha,Beta",
+        ],
+        env={"COLUMNS": "200"},
+    )
+    male = next(x for x in wide.output.splitlines() if "Male" in x and "2,000" in x)
+    assert male.rstrip(" │").endswith("1.48-4.81 │ yes"), male
     data = json.loads(
         _invoke(sqlite_store, "analyse", "equality", "--areas", "Alpha,Beta", "--json")
     )

@@ -88,5 +88,6 @@ def test_a_later_census_chosen_for_its_lsoas_names_the_earlier_one_held() -> Non
         "The denominators are the 2021 census (taken 21 March 2021), after the first "
         "day counted (2019-01-01), the latest with ethnic groups by LSOA (per-LSOA "
         "rates); the store also holds ethnic groups of 2011, taken by then: "
-        "--population-year 2011 gives the force's rates against them."
+        "--population-year 2011 (the Equality page's Census year) gives the force's "
+        "rates against them."
     ), note

@@ -646,6 +646,8 @@ def _print_equality(result: BoardEquality) -> None:
                 Col("pool", "fixed", "right"),
                 Col("ratio", "fixed", "right"),
                 Col("95 % CI", "fixed", "right", drop=1),
+                # left out before the interval on a narrow terminal
+                Col("significantly above 1", "fixed", drop=2),
             ],
             [
                 [
@@ -655,6 +657,7 @@ def _print_equality(result: BoardEquality) -> None:
                     _fmt(r["pool"]),
                     _two(r["ratio"]),
                     _ci(r, _two),
+                    significance_cell(r, ratio="ratio"),
                 ]
                 for r in made.frame.iter_rows(named=True)
             ],
@@ -663,16 +666,20 @@ def _print_equality(result: BoardEquality) -> None:
     print_notes((*result.notes, *result.force.notes))
 
 
-def significance_cell(row: Mapping[str, object]) -> str:
+def significance_cell(
+    row: Mapping[str, object], *, ratio: str = "ratio_to_white"
+) -> str:
     """Whether a ratio is significantly above 1, as the board pack's highlighted
     rows and the EIA's flags say it: "yes" (the Katz interval's and the exact
     conditional test's lower ends both above 1), "no: too few" (the Katz interval
     alone above 1), "no", or "n/a" (no ratio, or the reference). The table showed
     the Katz interval alone: Durham's Mixed ratio, January 2019, 3.40 (1.26-9.16)
     on 4 searches, read as significant though the exact test does not bear it out
-    and nothing in the table said which ratios were flagged."""
+    and nothing in the table said which ratios were flagged. ``ratio``: the
+    row's ratio column (``ratio_to_other_sex`` by sex, ``ratio`` of a list's
+    make-up, whose tables showed their intervals without the flag too)."""
     low = row.get("ci_low")
-    if row.get("ratio_to_white") is None or low is None:
+    if row.get(ratio) is None or low is None:
         return "n/a"
     if row.get("significantly_above_1"):
         return "yes"
@@ -697,6 +704,8 @@ def _print_by_sex(by_sex: pl.DataFrame) -> None:
                     Col("per 1,000", "fixed", "right"),
                     Col("ratio to other sex", "fixed", "right"),
                     Col("95 % CI", "fixed", "right", drop=1),
+                    # left out before the interval on a narrow terminal
+                    Col("significantly above 1", "fixed", drop=2),
                 ]
                 if rated
                 else []
@@ -713,6 +722,7 @@ def _print_by_sex(by_sex: pl.DataFrame) -> None:
                         _two(r["rate_per_1000_of_sex"]),
                         _two(r["ratio_to_other_sex"]),
                         _ci(r, _two),
+                        significance_cell(r, ratio="ratio_to_other_sex"),
                     ]
                     if rated
                     else []

@@ -380,6 +380,16 @@ def board_pack(
             "a data.police.uk force, else inferred from where the stops fall).",
         ),
     ] = None,
+    population_year: Annotated[
+        int | None,
+        typer.Option(
+            "--population-year",
+            help="Census year of the equality section's denominators (default, as "
+            "'avert analyse equality': the latest with ethnic groups taken by the "
+            "first day counted, else the earliest; for a force area inferred from "
+            "the stops, the latest with ethnic groups by LSOA).",
+        ),
+    ] = None,
     _pdf: PdfOpt = False,
 ) -> None:
     """Write the month's board pack (HTML and PDF).
@@ -406,6 +416,7 @@ def board_pack(
             pdf=not no_pdf,
             force=force,
             areas=force_areas,
+            population_year=population_year,
             progress=lambda step: status.update(Text(f"avert board pack: {step}")),
         )
     for path in written:

@@ -812,6 +812,11 @@ def _apart(
     return sorted(kept)
 
 
+#: the width of "no estimate" at 10 px, with a margin (DejaVu Sans: 59.6 px;
+#: Liberation Sans, metrics of Arial: 51.7 px)
+_NO_ESTIMATE_PX: Final = 62
+
+
 def interval_chart_svg(
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -868,6 +873,11 @@ def interval_chart_svg(
         f'<text x="{left + w / 2}" y="{axis_y + 26}" font-size="10" '
         f'text-anchor="middle" fill="#444">{escape(x_label)}</text>'
     )
+    # "no estimate" (about 60 px wide) at the left unless the dashed line at 1
+    # runs there, as when no interval dips below 1: then just right of the line
+    # (the label was drawn across it on the board pack's "By power")
+    ref_x = tx(reference)
+    none_x = left + 4 if ref_x - left > _NO_ESTIMATE_PX + 8 else ref_x + 6
     for k, r in enumerate(rows):
         y = top + row_h * k + row_h / 2
         parts.append(
@@ -877,7 +887,7 @@ def interval_chart_svg(
         v, lo_v, hi_v = r.get("value"), r.get("low"), r.get("high")
         if v is None or not float(v) > 0:
             parts.append(
-                f'<text x="{left + 4}" y="{_fmt(y + 3.5)}" font-size="10" '
+                f'<text x="{_fmt(none_x)}" y="{_fmt(y + 3.5)}" font-size="10" '
                 'fill="#777">no estimate</text>'
             )
             continue

@@ -17,12 +17,21 @@ from typing import Any, Final
 
 import polars as pl
 
-from avert.schema import CLASSIFICATIONS, DASH, INCIDENTS, LOADS, STOPS, TableSpec
+from avert.schema import (
+    CLASSIFICATIONS,
+    DASH,
+    INCIDENTS,
+    LOADS,
+    POPULATIONS,
+    STOPS,
+    TableSpec,
+)
 from avert.store.database import BYTEWISE, Store, _to_sql_value
 
 __all__ = [
     "classified_profiles",
     "columns_with_data",
+    "ethnic_group_years",
     "incident_extent",
     "incident_forces",
     "incident_forces_sharing",
@@ -159,6 +168,18 @@ def columns_with_data(
 def latest_stop_at(store: Store) -> dt.datetime | None:
     """Time of the most recent stop and search in the store (None when empty)."""
     return _latest(store, STOPS, "occurred_at")
+
+
+def ethnic_group_years(store: Store) -> list[int]:
+    """The years whose populations hold residents by ethnic group, oldest first
+    (one query): the census years ``avert analyse equality --population-year``
+    and the Equality page's Census year field can choose."""
+    frame = store._query(
+        f'SELECT DISTINCT "year" AS "year" FROM "{POPULATIONS.name}" '
+        'WHERE "ethnicity" <> \'all\' AND "year" IS NOT NULL ORDER BY 1',
+        schema={"year": pl.Int64()},
+    )
+    return [int(y) for y in frame["year"].to_list()]
 
 
 def stop_span(store: Store) -> tuple[dt.datetime, dt.datetime] | None:

@@ -22,6 +22,7 @@ from avert.workflows.views import (
     area_fields_view,
     board_statistics_view,
     default_equality_month_end,
+    ethnic_group_years,
 )
 
 __all__ = ["router"]
@@ -182,13 +183,16 @@ def equality(
     month: str | None = None,
     force: str | None = None,
     areas: str | None = None,
+    census: str | None = None,
 ) -> Response:
     """Stop and search against residents and the Equality Impact Assessment, of
     ``force``'s stops (needed when the store holds several forces' stops) against
     the residents of ``areas`` (local authorities separated by commas, or by
     semicolons when a name holds a comma; empty: the police
     force area of a data.police.uk force, else inferred from where the stops fall,
-    which stops without coordinates cannot tell)."""
+    which stops without coordinates cannot tell) counted by the ``census`` of that
+    year (the CLI's ``--population-year``; empty: its default, the latest with
+    ethnic groups taken by the first day counted)."""
     ctx = _ctx(request)
     end = (None if month else default_equality_month_end(ctx.store)) or _month_end(
         request, month
@@ -197,6 +201,8 @@ def equality(
     named = split_area_names(areas or "")  # "Bristol, City of; Mendip" too
     if len(named) > MAX_AREAS:
         raise HTTPException(400, f"At most {MAX_AREAS} areas")
+    years = ethnic_group_years(ctx.store)
+    year = _census_year(census, years)
     stats = board_statistics_view(
         ctx.store,
         ctx.board_stats,
@@ -204,6 +210,7 @@ def equality(
         performance=False,
         force=chosen,
         areas=named or None,
+        population_year=year,
     )
     return _page(
         request,
@@ -213,5 +220,20 @@ def equality(
             "month": f"{end:%Y-%m}",
             "force": chosen or "",
             "areas": join_area_names(named),
+            "census": "" if year is None else str(year),
         },
+        census_years=years,
     )
+
+
+def _census_year(census: str | None, years: list[int]) -> int | None:
+    """The Census year field: empty, the default (None); else one of ``years``,
+    those with residents by ethnic group (the choices the page offers)."""
+    text = (census or "").strip()
+    if not text:
+        return None
+    held = ", ".join(map(str, years)) or "none: load a census with ethnic groups"
+    if not text.isdigit() or int(text) not in years:
+        msg = f"Census year: no residents by ethnic group of that year (held: {held})"
+        raise HTTPException(400, msg)
+    return int(text)

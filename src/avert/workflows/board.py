@@ -358,6 +358,7 @@ def board_statistics(
     equality: bool = True,
     force: str | None = None,
     areas: Sequence[str] | None = None,
+    population_year: int | None = None,
 ) -> dict[str, Any]:
     """Performance verdicts and equality figures with their SVG charts, for pages.
 
@@ -366,7 +367,8 @@ def board_statistics(
     ``by`` area). Equality: :func:`run_equality` over the ``equality_months`` months
     to the end of ``end``'s month, of ``force``'s stops (None: the one force of the
     stops) against the residents of ``areas`` (None: inferred from where the stops
-    fall). A part that cannot be computed (too little data, no stops, stops of
+    fall) counted by the census of ``population_year`` (None: as
+    :func:`run_equality` chooses). A part that cannot be computed (too little data, no stops, stops of
     several forces and none chosen, no census denominators) says why in its
     ``note``; the other part is
     still given; ``performance=False`` or ``equality=False`` leaves that part out
@@ -389,6 +391,7 @@ def board_statistics(
             months=equality_months,
             force=force,
             areas=areas,
+            population_year=population_year,
             computed=equality,
         ),
     }
@@ -524,6 +527,7 @@ def _board_equality(
     months: int,
     force: str | None,
     areas: Sequence[str] | None,
+    population_year: int | None = None,
     computed: bool,
 ) -> dict[str, Any]:
     """The board's equality part: :func:`run_equality` over the ``months`` months
@@ -535,7 +539,12 @@ def _board_equality(
         return {"available": False, "note": None}
     try:
         found = run_equality(
-            store, force=force, areas=areas, date_from=e_from, date_to=e_to
+            store,
+            force=force,
+            areas=areas,
+            date_from=e_from,
+            date_to=e_to,
+            population_year=population_year,
         )
     except (NotFound, SchemaError, ConfigError) as err:
         return {"available": False, "note": str(err)}

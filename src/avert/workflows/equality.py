@@ -681,6 +681,11 @@ def _days_where(
     return where
 
 
+#: where the Equality page and the board pack choose ``--population-year``: their
+#: messages named the CLI's option alone, which the page had no field for
+_PAGE_YEAR: Final = "(the Equality page's Census year)"
+
+
 def _newer_census(
     pops: pl.DataFrame, year: int, start: dt.date, *, lsoa_first: str | None
 ) -> list[str]:
@@ -702,7 +707,7 @@ def _newer_census(
         f"{_whole_years(taken, start)} years before the first day counted, {start}), "
         f"{why}; "
         f"the store also holds ethnic groups of {newer}: --population-year {newer} "
-        "gives the force's rates against them. A group that grew faster than the "
+        f"{_PAGE_YEAR} gives the force's rates against them. A group that grew faster than the "
         f"White group since {year} has its ratio to White overstated by the older "
         "count."
     ]
@@ -738,14 +743,15 @@ def _later_census(
         return [
             f"{head}, the latest with ethnic groups by LSOA ({lsoa_first}); the store "
             f"also holds ethnic groups of {earlier[-1]}, taken by then: "
-            f"--population-year {earlier[-1]} gives the force's rates against them. "
+            f"--population-year {earlier[-1]} {_PAGE_YEAR} gives the force's rates "
+            "against them. "
             f"{grew}."
         ]
     return [
         f"{head}: the store holds no census with ethnic groups taken by then. {grew} "
         "(and an earlier count overstates it): to see both sides, load an earlier "
         "census (e.g. the 2011 Census by LSOA) with 'avert ingest population' and "
-        "choose it with --population-year."
+        f"choose it with --population-year {_PAGE_YEAR}."
     ]
 
 
@@ -849,7 +855,8 @@ def _no_ethnic_groups(pops: pl.DataFrame, year: int, held: Sequence[int]) -> str
         else f"No {year} populations are loaded"
     )
     choose = (
-        f"choose a year that has them with --population-year ({', '.join(map(str, held))})"
+        "choose a year that has them with --population-year "
+        f"{_PAGE_YEAR[:-1]}: {', '.join(map(str, held))})"
         if held
         else "load a census's residents by ethnic group"
     )
@@ -1359,7 +1366,7 @@ def _no_residents(
         "(every rate too high). Name the force area's local authorities as the "
         f"{year} census rows name them (or by code) with --areas (the Equality "
         "page's Areas field), choose another "
-        "census with --population-year, or load the missing areas with 'avert "
+        f"census with --population-year {_PAGE_YEAR}, or load the missing areas with 'avert "
         "ingest population'."
     )
 

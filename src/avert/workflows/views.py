@@ -43,6 +43,7 @@ from avert.report.render import LIST_LIMITS
 from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
 from avert.store.summary import (
+    ethnic_group_years,
     incident_span,
     latest_incident_at,
     latest_stop_at,
@@ -77,6 +78,7 @@ __all__ = [
     "default_equality_month_end",
     "default_window_end",
     "default_window_start",
+    "ethnic_group_years",
     "groups_view",
     "incidents_by_harm",
     "incidents_view",

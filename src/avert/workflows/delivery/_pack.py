@@ -170,12 +170,13 @@ def board_pack(
     pdf: bool = True,
     force: str | None = None,
     areas: Sequence[str] | None = None,
+    population_year: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write ``board-pack-YYYY-MM.html`` (and ``.pdf``) in ``out_dir``; audited.
 
-    ``force`` and ``areas`` choose the stops and the residents of the equality
-    section, as in :func:`avert.workflows.board.run_equality`. ``progress`` is
+    ``force``, ``areas`` and ``population_year`` choose the stops and the
+    residents of the equality section, as in :func:`avert.workflows.board.run_equality`. ``progress`` is
     told the name of each step as it starts, for a status line: a pack takes
     seconds (a 72-action plan over a 20,000-resident city: 6 to 12 s, most of it
     the PDF).
@@ -195,6 +196,7 @@ def board_pack(
         profile=settings.definition_id(),
         force=force,
         areas=areas,
+        population_year=population_year,
     )
     html = render_html(
         "board_pack.html", d=data, stats=stats, title=f"Board pack {month}"
