@@ -331,3 +331,24 @@ def test_knox_refuses_month_only_dates_and_notes_a_large_share() -> None:
     assert not any("first of a month" in n for n in knox_test(f, n_sims=9).notes)
     # a handful, all on the 1st, may be chance: tested
     assert knox_test(months.head(5), n_sims=9).n_events == 5
+
+
+def test_knox_keeps_exact_times_at_midnight_on_the_first() -> None:
+    """Ten incidents at New Year's midnight over the years, from the store (its
+    ``time_precision`` says exact): real times, kept; the same from a CSV, whose
+    dates may be police.uk months, stopped. A store frame with month rows is
+    still suspected."""
+    new_years = pl.DataFrame(
+        {
+            "x": [100.0 * i for i in range(12)],
+            "y": [50.0 * (i % 3) for i in range(12)],
+            "occurred_at": [dt.datetime(2015 + i, 1, 1) for i in range(12)],
+        }
+    )
+    with pytest.raises(ConfigError, match="first of a month"):
+        knox_test(new_years, n_sims=9)
+    exact = new_years.with_columns(time_precision=pl.lit("exact"))
+    assert knox_test(exact, n_sims=9).n_events == 12
+    months = new_years.with_columns(time_precision=pl.lit("month"))
+    with pytest.raises(ConfigError, match="first of a month"):
+        knox_test(months, n_sims=9)
