@@ -98,7 +98,10 @@ def brief(
     check_choice(audience, ("police", "partner"), "--audience")
     if org is not None and audience != "partner":  # a police briefing lists every
         # organisation's taskings: --org was silently ignored
-        msg = "lists one partner's taskings: give it with --audience partner"
+        msg = (
+            "a partner briefing's option: give it with --audience partner (a "
+            "police briefing lists every organisation's taskings)"
+        )
         raise typer.BadParameter(msg, param_hint="--org")
     check_out_dir(out)
     settings = get_settings(ctx)
