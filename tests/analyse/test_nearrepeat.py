@@ -333,22 +333,18 @@ def test_knox_refuses_month_only_dates_and_notes_a_large_share() -> None:
     assert knox_test(months.head(5), n_sims=9).n_events == 5
 
 
-def test_knox_keeps_exact_times_at_midnight_on_the_first() -> None:
-    """Ten incidents at New Year's midnight over the years, from the store (its
-    ``time_precision`` says exact): real times, kept; the same from a CSV, whose
-    dates may be police.uk months, stopped. A store frame with month rows is
-    still suspected."""
-    new_years = pl.DataFrame(
+def test_knox_refuses_month_starts_whatever_precision_they_claim() -> None:
+    """``avert ingest table`` stores ``time_precision`` exact by default: a table of
+    monthly records loaded so reads as exact. The guess does not trust the label
+    (ten real incidents at one New Year's midnight are refused too: events at one
+    instant have no time gaps to test, every ratio was NaN and every p 1)."""
+    new_year = pl.DataFrame(
         {
             "x": [100.0 * i for i in range(12)],
             "y": [50.0 * (i % 3) for i in range(12)],
-            "occurred_at": [dt.datetime(2015 + i, 1, 1) for i in range(12)],
+            "occurred_at": [dt.datetime(2019, 1 + i % 12, 1) for i in range(12)],
+            "time_precision": ["exact"] * 12,
         }
     )
     with pytest.raises(ConfigError, match="first of a month"):
-        knox_test(new_years, n_sims=9)
-    exact = new_years.with_columns(time_precision=pl.lit("exact"))
-    assert knox_test(exact, n_sims=9).n_events == 12
-    months = new_years.with_columns(time_precision=pl.lit("month"))
-    with pytest.raises(ConfigError, match="first of a month"):
-        knox_test(months, n_sims=9)
+        knox_test(new_year, n_sims=9)

@@ -157,18 +157,3 @@ def test_slices_of_days_refuse_month_only_dates() -> None:
         pl.col("occurred_at") + pl.duration(days=pl.int_range(pl.len()) % 28)
     )
     run_emerging(days, at=dt.datetime(2021, 12, 2), slices=12, slice_days=7)
-
-
-def test_slices_of_days_keep_exact_times_at_midnight_on_the_first() -> None:
-    """The store's events say their precision: exact times at 00:00 on the 1st
-    (real) are sliced by days; the same times of a CSV are refused."""
-    exact = _months().with_columns(time_precision=pl.lit("exact"))
-    res = run_emerging(exact, at=dt.datetime(2021, 12, 2), slices=12, slice_days=7)
-    assert res.frame.height > 0
-    with pytest.raises(ConfigError, match="--slice-months"):
-        run_emerging(
-            exact.with_columns(time_precision=pl.lit("month")),
-            at=dt.datetime(2021, 12, 2),
-            slices=12,
-            slice_days=7,
-        )

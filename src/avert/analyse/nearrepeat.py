@@ -43,7 +43,7 @@ from avert.analyse.result import Result
 from avert.errors import ConfigError
 from avert.schema import check_frame
 
-__all__ = ["Distance", "KnoxResult", "knox_test", "may_be_month_only"]
+__all__ = ["Distance", "KnoxResult", "knox_test"]
 
 #: How far apart two events are: straight-line, or along a street grid (the sum of
 #: the x and y differences), the Near Repeat Calculator's two settings.
@@ -177,14 +177,6 @@ def _month_start_share(t_us: npt.NDArray[np.int64]) -> float:
     return float((when.astype("datetime64[M]").astype("datetime64[us]") == when).mean())
 
 
-def may_be_month_only(events: pl.DataFrame) -> bool:
-    """Whether month starts may be month-only dates: always without a
-    ``time_precision`` column (a CSV), else only when a row says ``month``."""
-    if "time_precision" not in events.columns:
-        return True
-    return bool((events.get_column("time_precision") == "month").any())
-
-
 def _month_only_check(t_us: npt.NDArray[np.int64]) -> tuple[str, ...]:
     """Refuse times that are all month starts (month-only dates: every pair within a
     month is 0 days apart, so the first time band would read "same month" as a near
@@ -230,9 +222,7 @@ def knox_test(
         One row per event; rows without coordinates or time are left out. Times
         that are all 00:00 on the first of a month (month-only dates, as
         data.police.uk gives) are refused (:class:`ConfigError`): every pair of a
-        month would be 0 days apart; a note says when many are. With a
-        ``time_precision`` column (the store's events) only rows it calls
-        ``month`` are suspected: exact and day dates at 00:00 on a 1st are kept.
+        month would be 0 days apart; a note says when many are.
     space_bands_m, time_bands_days
         Band edges (half-open ``[lo, hi)``), starting at 0.
     n_sims
@@ -263,9 +253,7 @@ def knox_test(
         raise ConfigError(msg)
     p = _MINKOWSKI[distance]
     xs, ys, t = _placed_times(events, x=x, y=y, time=time)
-    # the store says which dates are month-only (time_precision): its exact and day
-    # dates at 00:00 on a 1st are real (ten incidents at New Year's midnight)
-    month_note = _month_only_check(t) if may_be_month_only(events) else ()
+    month_note = _month_only_check(t)
     n_all = int(t.size)
     sampled_note: tuple[str, ...] = ()
     if max_pairs is not None and n_all > 1:

@@ -34,7 +34,6 @@ from avert.analyse.nearrepeat import (
     Distance,
     KnoxResult,
     knox_test,
-    may_be_month_only,
 )
 from avert.errors import ConfigError
 
@@ -442,14 +441,10 @@ def _refuse_month_only(events: pl.DataFrame) -> None:
     month, as data.police.uk dates them, e.g. from ``--csv``): each month's events
     fall in the one slice holding its first day and the others are empty, so
     cells read hot on and off (every crime of the City of London's 2019 in weekly
-    slices: 15 cells *sporadic*). Refused, naming ``--slice-months``. Events with
-    a ``time_precision`` (the store's) are suspected only when one says ``month``:
-    exact dates at 00:00 on a 1st are real."""
+    slices: 15 cells *sporadic*). Refused, naming ``--slice-months``."""
     when = events["occurred_at"]
-    if (
-        not may_be_month_only(events)
-        or when.len() < MONTH_ONLY_MIN_EVENTS
-        or not bool((when == when.dt.truncate("1mo")).all())
+    if when.len() < MONTH_ONLY_MIN_EVENTS or not bool(
+        (when == when.dt.truncate("1mo")).all()
     ):
         return
     msg = (
