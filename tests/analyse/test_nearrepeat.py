@@ -331,3 +331,20 @@ def test_knox_refuses_month_only_dates_and_notes_a_large_share() -> None:
     assert not any("first of a month" in n for n in knox_test(f, n_sims=9).notes)
     # a handful, all on the 1st, may be chance: tested
     assert knox_test(months.head(5), n_sims=9).n_events == 5
+
+
+def test_knox_refuses_month_starts_whatever_precision_they_claim() -> None:
+    """``avert ingest table`` stores ``time_precision`` exact by default: a table of
+    monthly records loaded so reads as exact. The guess does not trust the label
+    (ten real incidents at one New Year's midnight are refused too: events at one
+    instant have no time gaps to test, every ratio was NaN and every p 1)."""
+    new_year = pl.DataFrame(
+        {
+            "x": [100.0 * i for i in range(12)],
+            "y": [50.0 * (i % 3) for i in range(12)],
+            "occurred_at": [dt.datetime(2019, 1 + i % 12, 1) for i in range(12)],
+            "time_precision": ["exact"] * 12,
+        }
+    )
+    with pytest.raises(ConfigError, match="first of a month"):
+        knox_test(new_year, n_sims=9)

@@ -307,10 +307,36 @@ def test_harm_unavailable_says_what_to_do_for_each_analysis(
     assert "No incidents to analyse" in error("risk")
     _fill(sqlite_store, classify=False)
     risk = error("risk")
-    assert "Run 'avert classify' first." in risk
+    assert "run 'avert classify --definition avb-2010' first." in risk
     assert "--measure" not in risk  # analyse risk has no such option
     concentration = error("concentration", "--measure", "harm")
-    assert "Run 'avert classify' first, or use --measure count." in concentration
+    assert (
+        "run 'avert classify --definition avb-2010' first, or use --measure count."
+        in concentration
+    )
+
+
+def test_harm_unavailable_names_the_profile_to_classify_or_calls_it_unknown(
+    sqlite_store: Store,
+) -> None:
+    """``--definition who-broad`` (not classified) and ``--definition nope`` (no
+    such profile) both said "Run 'avert classify' first", which classifies the
+    profile in force (avb-2010, classified already) and never calls nope unknown."""
+    _fill(sqlite_store, classify=True)
+
+    def error(*args: str) -> str:
+        result = CliRunner().invoke(
+            app, ["--db", sqlite_store.url.sqlalchemy, "analyse", *args]
+        )
+        assert result.exit_code != 0, result.output
+        return " ".join(f"{result.output} {result.exception}".split())
+
+    for args in (("risk",), ("concentration", "--measure", "harm")):
+        broad = error(*args, "--definition", "who-broad")
+        assert "'avert classify --definition who-broad'" in broad
+        nope = error(*args, "--definition", "nope")
+        assert "'nope' is an unknown definition profile" in nope
+        assert "avb-2010, who-broad" in nope
 
 
 def test_volt_default_window_holds_a_year_of_police_uk_months(

@@ -181,6 +181,22 @@ def test_an_unknown_area_lists_the_known_ones(
         )  # fmt: skip
 
 
+def test_brief_org_without_partner_audience_is_a_usage_error(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """``avert brief --org X`` without ``--audience partner`` wrote the police
+    briefing (every organisation's taskings) as if ``--org`` were not given."""
+    out = tmp_path / "b"
+    code, output = _run(
+        sqlite_store, "brief", "--at", "2026-11-24T06:00", "--org", "Housing",
+        "--no-pdf", "--out", str(out),
+    )  # fmt: skip
+    assert code == 2, output
+    assert "--org" in output
+    assert "--audience partner" in output
+    assert not out.exists()  # refused before anything was written
+
+
 @pytest.mark.parametrize("driver", ["sqlite", "postgresql"])
 def test_ctrl_c_during_a_database_write_is_one_line_and_writes_nothing(
     driver: str,

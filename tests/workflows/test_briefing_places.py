@@ -309,3 +309,10 @@ def test_an_area_given_by_a_ward_or_lsoa_name_is_said_to_be_one(
     assert hint is not None
     assert "is a ward or neighbourhood of the incidents" in hint
     assert area_named_otherwise(store, "Leeds 111B") is None
+
+
+def test_unclassified_profile_note_names_the_command(seeded: Store) -> None:
+    """Places forecast of a profile not classified: the note said "run 'avert
+    classify'", which classifies the profile in force (here avb-2010, done)."""
+    _, notes = recent_violence(seeded, at=AT, days=30, profile="who-broad")
+    assert any("'avert classify --definition who-broad'" in n for n in notes), notes

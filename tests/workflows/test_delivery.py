@@ -1020,6 +1020,8 @@ objectives:
     )
     assert m["status"] == "insufficient_data"
     assert "Harm is unavailable" in m["reason"]
+    # names the profile to classify ("Run 'avert classify' first" did not)
+    assert "'avert classify --definition avb-2010'" in m["reason"]
 
 
 def test_import_refuses_ids_of_another_plan(planned: Store) -> None:

@@ -75,7 +75,7 @@ def test_a_definition_never_classified_is_refused(any_store: Store) -> None:
     """Without the definition's classifications every offender would be group 3,
     reviewed after 6 years instead of 10: refused, as the briefing refuses."""
     load_retention_world(any_store)
-    with pytest.raises(NotFound, match="avert classify"):
+    with pytest.raises(NotFound, match="'avb-2026' is an unknown definition profile"):
         retention_review(any_store, profile="avb-2026", as_of=AS_OF)
     assert any_store.read_frame("audit").height == 0
 

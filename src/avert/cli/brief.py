@@ -89,7 +89,8 @@ def brief(
         str | None,
         typer.Option(
             "--org",
-            help="Partner organisation: its taskings are listed (partner only).",
+            help="Partner organisation: its taskings are listed (with --audience "
+            "partner only; a police briefing lists every organisation's).",
         ),
     ] = None,
 ) -> None:
@@ -98,6 +99,13 @@ def brief(
     from avert.workflows.briefing import read_boundaries, run_briefing
 
     check_choice(audience, ("police", "partner"), "--audience")
+    if org is not None and audience != "partner":  # a police briefing lists every
+        # organisation's taskings: --org was silently ignored
+        msg = (
+            "a partner briefing's option: give it with --audience partner (a "
+            "police briefing lists every organisation's taskings)"
+        )
+        raise typer.BadParameter(msg, param_hint="--org")
     check_out_dir(out)
     settings = get_settings(ctx)
     at_local = when(ctx, at, "--at")

@@ -39,6 +39,7 @@ from avert.analyse.risk import (
 from avert.analyse.trend import COVERAGE_KEYS, month_window
 from avert.analyse.volt import CELL_NAME_COLUMNS, VoltResult, volt_profiles
 from avert.classify.harm import expected_harm_origin
+from avert.config.definitions import PROFILES
 from avert.config.risk import (
     OffenderRiskConfig,
     VictimRiskConfig,
@@ -57,6 +58,7 @@ __all__ = [
     "RiskResult",
     "audit_view",
     "classification_policy",
+    "classify_advice",
     "expected_harm_note",
     "load_analysis_incidents",
     "run_concentration",
@@ -164,6 +166,24 @@ def load_analysis_incidents(
     )
 
 
+def classify_advice(profile: str) -> str:
+    """What to run when nothing is classified under ``profile``, naming it.
+
+    ``avert classify`` alone classifies the profile in force, not necessarily
+    ``profile`` (``--definition who-broad`` was answered "Run 'avert classify'
+    first"); a profile neither built in nor ever classified (``--definition
+    nope``) is called unknown, with the built-in ones.
+    """
+    if profile in PROFILES:
+        return f"run 'avert classify --definition {profile}' first"
+    return (
+        f"'{profile}' is an unknown definition profile (not built in: "
+        f"{', '.join(PROFILES)}; nothing is classified under it): give one of "
+        "those, or classify under your violence TOML file first ('avert classify "
+        "--definition FILE.toml')"
+    )
+
+
 def classification_policy(
     incidents: pl.DataFrame,
     area: pl.DataFrame,
@@ -200,12 +220,12 @@ def classification_policy(
         if require and incidents.height:
             msg = (
                 f"No classifications for definition '{profile}' of these incidents: "
-                "run 'avert classify' first."
+                f"{classify_advice(profile)}."
             )
             raise NotFound(msg)
         notes.append(
             f"No classifications for definition '{profile}': every incident is analysed "
-            "and harm is unavailable (run 'avert classify' first)."
+            f"and harm is unavailable ({classify_advice(profile)})."
         )
         return AnalysisFrames(
             area, area, profile=profile, classified=False, notes=notes
@@ -242,7 +262,8 @@ def _require_harm(frames: AnalysisFrames, *, instead: str = "") -> None:
     else:
         msg = (
             f"Harm is unavailable: the classifications table has no rows for "
-            f"definition '{frames.profile}'. Run 'avert classify' first{instead}."
+            f"definition '{frames.profile}': {classify_advice(frames.profile)}"
+            f"{instead}."
         )
     raise SchemaError(msg)
 

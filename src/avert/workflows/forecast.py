@@ -52,7 +52,7 @@ from avert.config.timezone import (
 from avert.errors import ConfigError, IngestError
 from avert.store import Store, queries
 from avert.store.summary import month_only_incidents
-from avert.workflows.analysis import load_analysis_incidents
+from avert.workflows.analysis import classify_advice, load_analysis_incidents
 from avert.workflows.places import near_repeat_zones
 
 __all__ = [
@@ -730,7 +730,7 @@ def recent_violence(
     if frame.height and frame["in_definition"].null_count() == frame.height:
         notes = (
             f"Places forecast: no classifications for '{profile}': every incident "
-            "is forecast (run 'avert classify').",
+            f"is forecast ({classify_advice(profile)}).",
         )
     else:
         frame = frame.filter(pl.col("in_definition").fill_null(value=False))

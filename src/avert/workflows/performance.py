@@ -46,7 +46,11 @@ from avert.store.summary import (
     incident_span,
     incident_spans,
 )
-from avert.workflows.analysis import expected_harm_note, load_analysis_incidents
+from avert.workflows.analysis import (
+    classify_advice,
+    expected_harm_note,
+    load_analysis_incidents,
+)
 from avert.workflows.definitions import category_label
 from avert.workflows.equality import (
     FORCE_AREA_MIN_RATE_RATIO,
@@ -296,8 +300,8 @@ def _judged_incidents(
         raise NotFound(msg)
     if measure == "harm" and "harm_days" not in incidents.columns:
         msg = (
-            f"Harm is unavailable: no classifications for definition '{profile}'. "
-            "Run 'avert classify' first, or judge counts."
+            f"Harm is unavailable: no classifications for definition '{profile}': "
+            f"{classify_advice(profile)}, or judge counts."
         )
         raise SchemaError(msg)
     return incidents, _records_of(window), notes

@@ -26,7 +26,7 @@ from avert.errors import NotFound
 from avert.files import write_csv
 from avert.store import Store, audit, queries
 from avert.store.summary import classified_profiles
-from avert.workflows.analysis import audit_view
+from avert.workflows.analysis import audit_view, classify_advice
 from avert.workflows.staleness import staleness_notes
 
 __all__ = ["RetentionReview", "export_retention", "retention_review"]
@@ -94,8 +94,7 @@ def retention_review(
     ):
         msg = (
             f"No classifications for definition '{profile}': the retention groups of "
-            "suspects and offenders come from its categories (run 'avert classify' "
-            "first)."
+            f"suspects and offenders come from its categories ({classify_advice(profile)})."
         )
         raise NotFound(msg)
     reviewed = review_due(
