@@ -389,3 +389,35 @@ def test_workflow_reads_the_escalation_of_a_victim_not_in_the_window(
     assert partner is not None
     assert [d["on_marac_list_before"] for d in police["items"]] == [True]
     assert [d["on_marac_list_before"] for d in partner["items"]] == [True]
+
+
+def test_a_store_with_later_assessments_does_not_say_it_holds_none(tmp_path) -> None:
+    """A briefing of a day before the store's first DASH assessment says none was
+    made in its window, not that the data hold no DASH assessments (it said so:
+    the reads hold the assessments made by its end only)."""
+    from avert.store import Store
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    at = dt.datetime(2025, 3, 10, 8)
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    write_store(store, make_frames(200, at=at, seed=3))
+    assert build_briefing(store, at=at).dash_high_risk["line"] == NO_DASH_LINE  # type: ignore[index]
+    later = pl.DataFrame(
+        {
+            "assessment_id": ["D-later"],
+            "person_id": ["v-later"],
+            "assessed_at": [at + dt.timedelta(days=3)],
+            **_answers(16),
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("dash", later)
+    section = build_briefing(store, at=at).dash_high_risk
+    assert section is not None
+    assert section["recorded"] is True
+    assert section["line"] == (
+        "No DASH assessment made in the window was judged high risk "
+        "(0 assessments made in it)."
+    )

@@ -37,7 +37,7 @@ from avert.briefing.context import BriefingContext, counted, links
 from avert.briefing.model import DashHighRisk, DashItem, RepeatVictimItem
 from avert.config.risk import default_risk_config
 
-__all__ = ["NO_DASH_LINE", "dash_section"]
+__all__ = ["NO_DASH_LINE", "dash_section", "none_made_yet"]
 
 #: The section's line when the data hold no DASH assessment at all
 NO_DASH_LINE: Final = (
@@ -200,9 +200,23 @@ def dash_section(
         f"{counted(len(items), 'high-risk DASH assessment')} of "
         f"{counted(n, 'assessment')} made in the window."
         if items
-        else f"No DASH assessment made in the window was judged high risk "
-        f"({counted(n, 'assessment')} made in it)."
+        else _none_high_line(n)
     )
     return DashHighRisk(
         recorded=True, n_assessed=n, items=items, line=line, rule=rule, notes=notes
     )
+
+
+def _none_high_line(n_assessed: int) -> str:
+    return (
+        "No DASH assessment made in the window was judged high risk "
+        f"({counted(n_assessed, 'assessment')} made in it)."
+    )
+
+
+def none_made_yet(section: DashHighRisk) -> DashHighRisk:
+    """``section`` (made without DASH assessments) for a store that holds some,
+    none made by the briefing's end (a briefing of a day before the first): none
+    in the window, not "the data hold no DASH assessments", which would send the
+    reader looking for a missing dash file."""
+    return {**section, "recorded": True, "n_assessed": 0, "line": _none_high_line(0)}

@@ -44,6 +44,7 @@ from avert.briefing import (
     daily_briefing,
     records_missing,
 )
+from avert.briefing.dash import none_made_yet
 from avert.config.risk import RiskConfig, default_risk_config
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.config.timezone import elapsed_hours
@@ -558,6 +559,9 @@ def build_briefing(
     )
     if period_note is not None:
         briefing = _undate_before(briefing, since=at - dt.timedelta(hours=hours))
+    dash = briefing.dash_high_risk
+    if dash is not None and not dash["recorded"] and has_rows(store, "dash"):
+        briefing = dataclasses.replace(briefing, dash_high_risk=none_made_yet(dash))
     # the store names no one: the pages say so (also where the reads chose a month
     # of month-only records but the area's window holds none: then no month's
     # note says people cannot be shown, and the tiles counted 0)
