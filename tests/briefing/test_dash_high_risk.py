@@ -341,12 +341,22 @@ def test_workflow_reads_the_escalation_of_a_victim_not_in_the_window(
     the window's people's history; the workflow reads them, for police and
     partners alike."""
     from avert.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    _check_escalation_read(store)
+
+
+def test_workflow_reads_the_escalation_on_postgresql(postgres_store) -> None:
+    """The same read on PostgreSQL."""
+    _check_escalation_read(postgres_store)
+
+
+def _check_escalation_read(store) -> None:
     from avert.workflows.briefing import build_briefing
     from briefing.factory import make_frames, write_store
 
     at = dt.datetime(2025, 3, 10, 8)
-    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
-    store.upgrade()
     frames = make_frames(300, at=at, seed=7)
     old = (
         frames["incidents"]
