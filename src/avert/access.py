@@ -197,6 +197,7 @@ _ID_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {
     "stops": (("stop_id", "stop"), ("person_id", "person")),
     "intelligence": (("intel_id", "intel"),),
     "dash": (("person_id", "person"), ("incident_id", "incident")),
+    "dash_victim_incidents": (("incident_id", "incident"), ("person_id", "person")),
     "retaliation": (("incident_id", "incident"), ("victim_id", "person")),
 }
 _ID_LIST_COLUMNS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {

@@ -281,3 +281,153 @@ def test_the_window_is_on_the_clock_when_the_clocks_go_back() -> None:
     b = daily_briefing(incidents, involvements, at=AT, tables={"dash": moved})
     assert b.dash_high_risk is not None
     assert [d["assessment_id"] for d in b.dash_high_risk["items"]] == ["D-in"]
+
+
+def _escalated(incidents: pl.DataFrame, involvements: pl.DataFrame):
+    """v-esc: victim of 3 domestic incidents in the year before the window (on the
+    MARAC list by potential escalation), none in the window; assessed high risk in
+    the window for the first time."""
+    ids = ["E-1", "E-2", "E-3"]
+    more = pl.DataFrame(
+        {
+            "incident_id": ids,
+            "occurred_from": [AT - dt.timedelta(days=d) for d in (30, 60, 90)],
+            "in_definition": [False] * 3,
+            "category": [None] * 3,
+            "harm_days": [0.0] * 3,
+            "domestic": [True] * 3,
+            "borough": ["Northfield"] * 3,
+        },
+        schema_overrides={"category": pl.String},
+    )
+    victims = pl.DataFrame(
+        {"incident_id": ids, "person_id": ["v-esc"] * 3, "role": ["victim"] * 3}
+    )
+    dash = pl.DataFrame(
+        {
+            "assessment_id": ["D-esc"],
+            "person_id": ["v-esc"],
+            "assessed_at": [AT - dt.timedelta(hours=4)],
+            "incident_id": [None],
+            **_answers(16),
+        },
+        schema_overrides={"incident_id": pl.String},
+    )
+    return (
+        pl.concat([incidents, more], how="diagonal_relaxed"),
+        pl.concat([involvements, victims]),
+        dash,
+    )
+
+
+def test_a_victim_listed_by_escalation_before_is_not_new_to_the_list() -> None:
+    """The MARAC list holds a victim of 3 domestic incidents in 365 days whatever
+    their DASH: a high-risk assessment of theirs is not "new to the MARAC list:
+    refer" (it said so: only the assessments before the window were looked at)."""
+    incidents, involvements, _ = _frames()
+    incidents, involvements, dash = _escalated(incidents, involvements)
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    assert b.dash_high_risk is not None
+    (item,) = b.dash_high_risk["items"]
+    assert item["on_marac_list_before"] is True
+    assert "already on the MARAC list before the window" in item["reasons"]
+    assert not any("refer" in r for r in item["reasons"])
+
+
+def test_workflow_reads_the_escalation_of_a_victim_not_in_the_window(
+    tmp_path,
+) -> None:
+    """Through the store: the victim's domestic incidents of the year are not among
+    the window's people's history; the workflow reads them, for police and
+    partners alike."""
+    from avert.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    _check_escalation_read(store)
+
+
+def test_workflow_reads_the_escalation_on_postgresql(postgres_store) -> None:
+    """The same read on PostgreSQL."""
+    _check_escalation_read(postgres_store)
+
+
+def _check_escalation_read(store) -> None:
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    at = dt.datetime(2025, 3, 10, 8)
+    frames = make_frames(300, at=at, seed=7)
+    old = (
+        frames["incidents"]
+        .filter(
+            pl.col("occurred_from").is_between(
+                at - dt.timedelta(days=200), at - dt.timedelta(days=20)
+            )
+        )["incident_id"]
+        .head(3)
+        .to_list()
+    )
+    frames["incidents"] = frames["incidents"].with_columns(
+        pl.col("incident_id").is_in(old).or_(pl.col("domestic")).alias("domestic")
+    )
+    frames["involvements"] = pl.concat(
+        [
+            frames["involvements"],
+            pl.DataFrame(
+                {"incident_id": old, "person_id": ["v-esc"] * 3, "role": ["victim"] * 3}
+            ),
+        ],
+        how="diagonal_relaxed",
+    )
+    write_store(store, frames)
+    dash = pl.DataFrame(
+        {
+            "assessment_id": ["D-esc"],
+            "person_id": ["v-esc"],
+            "assessed_at": [at - dt.timedelta(hours=5)],
+            **_answers(16),
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("dash", dash)
+    police = build_briefing(store, at=at).dash_high_risk
+    partner = build_briefing(
+        store, at=at, audience="partner", allow_demo_key=True
+    ).dash_high_risk
+    assert police is not None
+    assert partner is not None
+    assert [d["on_marac_list_before"] for d in police["items"]] == [True]
+    assert [d["on_marac_list_before"] for d in partner["items"]] == [True]
+
+
+def test_a_store_with_later_assessments_does_not_say_it_holds_none(tmp_path) -> None:
+    """A briefing of a day before the store's first DASH assessment says none was
+    made in its window, not that the data hold no DASH assessments (it said so:
+    the reads hold the assessments made by its end only)."""
+    from avert.store import Store
+    from avert.workflows.briefing import build_briefing
+    from briefing.factory import make_frames, write_store
+
+    at = dt.datetime(2025, 3, 10, 8)
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    write_store(store, make_frames(200, at=at, seed=3))
+    assert build_briefing(store, at=at).dash_high_risk["line"] == NO_DASH_LINE  # type: ignore[index]
+    later = pl.DataFrame(
+        {
+            "assessment_id": ["D-later"],
+            "person_id": ["v-later"],
+            "assessed_at": [at + dt.timedelta(days=3)],
+            **_answers(16),
+        }
+    )
+    with store.transaction() as tx:
+        tx.append("dash", later)
+    section = build_briefing(store, at=at).dash_high_risk
+    assert section is not None
+    assert section["recorded"] is True
+    assert section["line"] == (
+        "No DASH assessment made in the window was judged high risk "
+        "(0 assessments made in it)."
+    )

@@ -142,6 +142,17 @@ _OPTIONAL: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
         **{f"q{n}": pl.String() for n in range(1, DASH_QUESTIONS + 1)},
         "professional_judgement": pl.Boolean(),
     },
+    # the victim involvements of the DASH victims of the window in the year before
+    # it, with each incident's time and domestic flag (read by the workflow):
+    # whether a victim was already on the MARAC list by potential escalation
+    # before the window (:mod:`avert.briefing.dash`)
+    "dash_victim_incidents": {
+        "incident_id": pl.String(),
+        "person_id": pl.String(),
+        "role": pl.String(),
+        "occurred_from": pl.Datetime("us"),
+        "domestic": pl.Boolean(),
+    },
     "retaliation": {
         "incident_id": pl.String(),
         "victim_id": pl.String(),

@@ -19,6 +19,7 @@ in no area, and a note counts those the area's list leaves out.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Final, cast
 
@@ -36,7 +37,7 @@ from avert.briefing.context import BriefingContext, counted, links
 from avert.briefing.model import DashHighRisk, DashItem, RepeatVictimItem
 from avert.config.risk import default_risk_config
 
-__all__ = ["NO_DASH_LINE", "dash_section"]
+__all__ = ["NO_DASH_LINE", "dash_section", "none_made_yet"]
 
 #: The section's line when the data hold no DASH assessment at all
 NO_DASH_LINE: Final = (
@@ -66,31 +67,47 @@ def _in_area(ctx: BriefingContext, made: pl.DataFrame) -> tuple[pl.DataFrame, in
 
 
 def _on_list_before(ctx: BriefingContext, dash: pl.DataFrame) -> set[str]:
-    """The victims meeting a DASH criterion of the MARAC list (visible high risk or
-    professional judgement, by an assessment current then) at the window's start,
-    from the assessments made before it: :func:`marac_referrals` as of then."""
+    """The victims on the MARAC list at the window's start: :func:`marac_referrals`
+    as of then, from the assessments made before the window and the victims'
+    domestic incidents of the year to it (the briefing's incidents and the
+    workflow's ``dash_victim_incidents``), by any of its criteria. A victim listed
+    by potential escalation (3 domestic incidents in 365 days) is on the list
+    though no assessment of theirs was high risk: told "new to the MARAC list:
+    refer", the meeting would refer a victim the list already holds."""
     before = dash.filter(pl.col("assessed_at") < ctx.window_from)
-    if not before.height:
-        return set()
-    empty = pl.DataFrame(
-        schema={
-            "incident_id": pl.String,
-            "occurred_from": pl.Datetime("us"),
-            "domestic": pl.Boolean,
-        }
+    history = ctx.frames["dash_victim_incidents"]
+    incidents = pl.concat(
+        [
+            ctx.incidents.select(
+                pl.col("incident_id").cast(pl.String),
+                pl.col("occurred_from").cast(pl.Datetime("us")),
+                (
+                    pl.col("domestic").cast(pl.Boolean)
+                    if "domestic" in ctx.incidents.columns
+                    else pl.lit(None, dtype=pl.Boolean).alias("domestic")
+                ),
+            ),
+            history.select("incident_id", "occurred_from", "domestic"),
+        ]
+    ).filter(pl.col("occurred_from") < ctx.window_from)
+    involvements = pl.concat(
+        [
+            ctx.involvements.select(
+                pl.col(c).cast(pl.String) for c in ("incident_id", "person_id", "role")
+            ),
+            history.select("incident_id", "person_id", "role"),
+        ]
     )
+    if not before.height and not incidents.height:
+        return set()
     met = marac_referrals(
-        empty,
-        pl.DataFrame(
-            schema={"incident_id": pl.String, "person_id": pl.String, "role": pl.String}
-        ),
+        incidents.unique("incident_id", keep="first"),
+        involvements.unique(),
         before,
-        at=ctx.window_from,
+        at=ctx.window_from - dt.timedelta(microseconds=1),
         config=ctx.risk_config,
     ).frame
-    return set(
-        met.filter(pl.any_horizontal(*_ASSESSMENT_CRITERIA))["person_id"].to_list()
-    )
+    return set(met["person_id"].to_list())
 
 
 def _reasons(row: dict[str, object], visible_yes: int) -> list[str]:
@@ -106,7 +123,7 @@ def _reasons(row: dict[str, object], visible_yes: int) -> list[str]:
             + ("" if row["visible_high_risk"] else f" ({row['n_yes']} yes)")
         )
     reasons.append(
-        "already met a DASH criterion of the MARAC list before the window"
+        "already on the MARAC list before the window"
         if row["on_marac_list_before"]
         else "new to the MARAC list: refer to the MARAC (SafeLives)"
     )
@@ -120,7 +137,7 @@ def dash_section(
 ) -> DashHighRisk:
     """The DASH assessments made in the window and judged high risk, latest first,
     each with its victim, time, the criteria met, whether the victim was already on
-    the MARAC list by DASH before the window, and whether they are among
+    the MARAC list (any criterion) before the window, and whether they are among
     ``repeat_victims`` (this briefing's list). The data record no referral to a
     MARAC, so none is claimed."""
     cfg = (ctx.risk_config or default_risk_config()).marac
@@ -183,9 +200,23 @@ def dash_section(
         f"{counted(len(items), 'high-risk DASH assessment')} of "
         f"{counted(n, 'assessment')} made in the window."
         if items
-        else f"No DASH assessment made in the window was judged high risk "
-        f"({counted(n, 'assessment')} made in it)."
+        else _none_high_line(n)
     )
     return DashHighRisk(
         recorded=True, n_assessed=n, items=items, line=line, rule=rule, notes=notes
     )
+
+
+def _none_high_line(n_assessed: int) -> str:
+    return (
+        "No DASH assessment made in the window was judged high risk "
+        f"({counted(n_assessed, 'assessment')} made in it)."
+    )
+
+
+def none_made_yet(section: DashHighRisk) -> DashHighRisk:
+    """``section`` (made without DASH assessments) for a store that holds some,
+    none made by the briefing's end (a briefing of a day before the first): none
+    in the window, not "the data hold no DASH assessments", which would send the
+    reader looking for a missing dash file."""
+    return {**section, "recorded": True, "n_assessed": 0, "line": _none_high_line(0)}

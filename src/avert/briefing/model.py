@@ -357,8 +357,9 @@ class DashItem(TypedDict, total=False):
     n_asked: Required[int]
     #: the criteria met, as a page names them ("visible high risk", ...)
     criteria: Required[list[str]]
-    #: the victim already met a DASH criterion of the MARAC list (visible high
-    #: risk or professional judgement, by a current assessment) before the window
+    #: the victim was already on the MARAC list before the window, by any of its
+    #: criteria (a current assessment, or potential escalation by their domestic
+    #: incidents of the year to the window's start)
     on_marac_list_before: Required[bool]
     #: the victim is also on this briefing's repeat victims hit again in the window
     repeat_victim: Required[bool]

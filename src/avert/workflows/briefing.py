@@ -44,7 +44,8 @@ from avert.briefing import (
     daily_briefing,
     records_missing,
 )
-from avert.config.risk import RiskConfig
+from avert.briefing.dash import none_made_yet
+from avert.config.risk import RiskConfig, default_risk_config
 from avert.config.settings import DEFAULT_PLACES_CELL_M
 from avert.config.timezone import elapsed_hours
 from avert.delivery.model import TASKING_TEXTS
@@ -366,6 +367,46 @@ def _with_dash_names(
     return pl.concat([identities, named], how="diagonal_relaxed")
 
 
+def _dash_victim_incidents(
+    store: Store,
+    dash: pl.DataFrame,
+    *,
+    since: dt.datetime,
+    days: int,
+    profile: str,
+) -> pl.DataFrame:
+    """The victim involvements of the victims of the assessments made from
+    ``since``, in the ``days`` (the MARAC escalation window) before it, with each
+    incident's ``occurred_from`` and ``domestic``: whether a victim was already on
+    the MARAC list by potential escalation before the window
+    (:mod:`avert.briefing.dash`). One indexed read of these few people's year
+    (:func:`queries.person_history`)."""
+    victims = sorted(
+        set(dash.filter(pl.col("assessed_at") >= since)["person_id"].to_list())
+    )
+    involvements, incidents = queries.person_history(
+        store,
+        victims,
+        since=since - dt.timedelta(days=days + 1),
+        until=since,
+        profile=profile,
+    )
+    return (
+        involvements.select(
+            pl.col(c).cast(pl.String) for c in ("incident_id", "person_id", "role")
+        )
+        .filter(pl.col("role") == "victim")
+        .join(
+            incidents.select(
+                pl.col("incident_id").cast(pl.String),
+                pl.col("occurred_from").cast(pl.Datetime("us")),
+                pl.col("domestic").cast(pl.Boolean),
+            ).unique("incident_id"),
+            on="incident_id",
+        )
+    )
+
+
 def _mapped_category_names(incidents: pl.DataFrame) -> dict[tuple[str, str], str]:
     """Names of the ``police.uk: <category>`` labels of in-definition incidents of
     a mapped source, per source (:func:`source_category_names`: "toronto-mci:
@@ -456,6 +497,13 @@ def build_briefing(
     if "dash" in frames:
         since = at - dt.timedelta(hours=hours)
         frames["dash"] = _dash_placed(store, frames["dash"], since=since)
+        frames["dash_victim_incidents"] = _dash_victim_incidents(
+            store,
+            frames["dash"],
+            since=since,
+            days=(risk_config or default_risk_config()).marac.escalation_window_days,
+            profile=profile,
+        )
         if aud == "police":  # partners never get names: not even read
             frames["identities"] = _with_dash_names(
                 store, frames["identities"], frames["dash"], since=since
@@ -511,6 +559,9 @@ def build_briefing(
     )
     if period_note is not None:
         briefing = _undate_before(briefing, since=at - dt.timedelta(hours=hours))
+    dash = briefing.dash_high_risk
+    if dash is not None and not dash["recorded"] and has_rows(store, "dash"):
+        briefing = dataclasses.replace(briefing, dash_high_risk=none_made_yet(dash))
     # the store names no one: the pages say so (also where the reads chose a month
     # of month-only records but the area's window holds none: then no month's
     # note says people cannot be shown, and the tiles counted 0)
