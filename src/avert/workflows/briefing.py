@@ -407,6 +407,29 @@ def _dash_victim_incidents(
     )
 
 
+def _read_dash_context(
+    store: Store,
+    frames: dict[str, pl.DataFrame],
+    *,
+    since: dt.datetime,
+    escalation_days: int,
+    profile: str,
+    names: bool,
+) -> None:
+    """Add to ``frames`` what the high-risk DASH section needs beyond the window's
+    reads (:mod:`avert.briefing.dash`): each assessment's place (its incident's),
+    its victims' year of victim incidents (already on the MARAC list by potential
+    escalation?) and, when ``names``, the victims' names."""
+    frames["dash"] = _dash_placed(store, frames["dash"], since=since)
+    frames["dash_victim_incidents"] = _dash_victim_incidents(
+        store, frames["dash"], since=since, days=escalation_days, profile=profile
+    )
+    if names:
+        frames["identities"] = _with_dash_names(
+            store, frames["identities"], frames["dash"], since=since
+        )
+
+
 def _mapped_category_names(incidents: pl.DataFrame) -> dict[tuple[str, str], str]:
     """Names of the ``police.uk: <category>`` labels of in-definition incidents of
     a mapped source, per source (:func:`source_category_names`: "toronto-mci:
@@ -495,19 +518,16 @@ def build_briefing(
         areas = recent["borough"].drop_nulls().unique().to_list()
     frames["residents"] = read_residents(store, areas)
     if "dash" in frames:
-        since = at - dt.timedelta(hours=hours)
-        frames["dash"] = _dash_placed(store, frames["dash"], since=since)
-        frames["dash_victim_incidents"] = _dash_victim_incidents(
+        _read_dash_context(
             store,
-            frames["dash"],
-            since=since,
-            days=(risk_config or default_risk_config()).marac.escalation_window_days,
+            frames,
+            since=at - dt.timedelta(hours=hours),
+            escalation_days=(
+                risk_config or default_risk_config()
+            ).marac.escalation_window_days,
             profile=profile,
+            names=aud == "police",  # partners never get names: not even read
         )
-        if aud == "police":  # partners never get names: not even read
-            frames["identities"] = _with_dash_names(
-                store, frames["identities"], frames["dash"], since=since
-            )
     # each tasking's organisation as the accounts spell it now (an account made
     # since it was given reads it as its own), and so the organisation asked for
     # ('avert brief --org' as typed lists the taskings saved under its spelling)
