@@ -220,6 +220,41 @@ def test_matrix_bands_follow_the_score() -> None:
     assert any("firearms" in r for r in rows["hi"]["reasons"])
 
 
+def test_matrix_reasons_count_in_words_and_whole_percents() -> None:
+    """Walked in a browser: the groups page read "18 violent conflicts with 1 rival
+    groups", "1 incidents in the recent window" and "violence in 69.0% of
+    incidents (>= 40%)"."""
+    profiles = pl.DataFrame(
+        {
+            "group_id": ["one", "two"],
+            "origin": ["detected"] * 2,
+            "harm_days": [5000.0, 5000.0],
+            "n_incidents": [10, 10],
+            "violence_share": [0.69, 0.9],
+            "weapon_share": [0.43, 0.5],
+            "firearm_share": [0.2, 0.2],
+            "n_conflicts": [18, 1],
+            "n_rivals": [1, 2],
+            "trend": ["rising", "rising"],
+            "recent_incidents": [1, 8],
+            "previous_incidents": [0, 2],
+        }
+    )
+    rows = {
+        r["group_id"]: r["reasons"] for r in nw.prioritise_groups(profiles).to_dicts()
+    }
+    assert "threat: 18 violent conflicts with 1 rival group" in rows["one"]
+    assert "threat: 1 violent conflict with 2 rival groups" in rows["two"]
+    assert any(
+        r.startswith("trend: rising (1 incident in the recent") for r in rows["one"]
+    )
+    assert any(
+        r.startswith("trend: rising (8 incidents in the recent") for r in rows["two"]
+    )
+    assert "threat: violence in 69% of incidents (>= 40%)" in rows["one"]
+    assert not any(".0%" in r for rs in rows.values() for r in rs), rows
+
+
 def test_person_metrics_exposure_and_betweenness() -> None:
     edges = pl.DataFrame(
         {

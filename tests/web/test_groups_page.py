@@ -1,5 +1,5 @@
 """The groups page writes a group's harm days one way, in its Harm column and in
-its reasons."""
+its reasons, and shows a group's reasons on a phone."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from web.helpers import World, signed_in
 
 #: One group's row: its Harm column and its reasons.
 ROW = re.compile(
-    r'<td class="harm">([^<]*) d</td>\s*<td><ul class="reasons">(.*?)</ul>', re.S
+    r'<td class="harm"[^>]*>([^<]*) d</td>\s*<td[^>]*><ul class="reasons">(.*?)</ul>',
+    re.S,
 )
 
 
@@ -37,3 +38,23 @@ def test_a_groups_continuum_reason_names_its_measures_in_words(world: World) -> 
     for reason in reasons:
         assert "_" not in reason, reason
     assert any("days active" in r for r in reasons), reasons
+
+
+def test_a_groups_cells_stack_on_a_phone_each_under_its_column_name(
+    world: World,
+) -> None:
+    """Walked in chromium at 390x844 (partner and chair): the list scrolled
+    sideways in its box, a group's reasons (its Why) off the screen and each row
+    about 480 px tall, blank under the group's size. The list stacks its cells on
+    a phone (``table.stack``, as the MARAC list), each named by its column."""
+    page = signed_in(world.app, "partner").get("/groups")
+    assert page.status_code == 200
+    table = re.search(r'<table id="group-list"([^>]*)>(.*?)</table>', page.text, re.S)
+    assert table is not None, page.text[:2000]
+    assert 'class="stack"' in table.group(1), table.group(1)
+    cells = re.findall(r"<td([^>]*)>", table.group(2))
+    assert cells
+    labels = [re.search(r'data-label="([^"]+)"', c) for c in cells]
+    assert all(labels), [c for c, f in zip(cells, labels, strict=True) if not f]
+    names = {f.group(1) for f in labels if f}
+    assert names == {"Group", "Continuum", "Band", "Size", "Harm", "Why"}, names

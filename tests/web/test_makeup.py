@@ -195,7 +195,9 @@ def test_groups_page_says_which_rows_are_one_group(world: World, username: str) 
     other view; partners see it under the group's pseudonym only."""
     page = signed_in(world.app, username).get("/groups").text
     table = page[page.index('id="group-list"') : page.index("</table>")]
-    rows = re.findall(r"<tr><td><span class=\"rec\">([^<]+)</span>(.*?)</td>", table)
+    rows = re.findall(
+        r"<tr><td[^>]*><span class=\"rec\">([^<]+)</span>(.*?)</td>", table
+    )
     same = {
         gid: re.findall(r'<span class="rec">([^<]+)</span>', rest) for gid, rest in rows
     }

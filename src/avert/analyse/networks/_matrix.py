@@ -229,6 +229,16 @@ def _matrix_scores(
     )
 
 
+def _counted(count: pl.Expr, noun: str) -> pl.Expr:
+    """``count`` and ``noun``, plural unless the count is 1 ("1 rival group", "2
+    rival groups"; the groups page read "with 1 rival groups")."""
+    return pl.format(
+        "{} {}",
+        count,
+        pl.when(count == 1).then(pl.lit(noun)).otherwise(pl.lit(noun + "s")),
+    )
+
+
 def _matrix_reasons(
     out: pl.DataFrame, m: MatrixConfig, over: Sequence[pl.Expr]
 ) -> list[pl.Expr]:
@@ -255,22 +265,23 @@ def _matrix_reasons(
             pl.when(cond).then(
                 pl.format(
                     f"threat: {what} in {{}}% of incidents (>= {_fmt(100 * getattr(m, threshold))}%)",
-                    (100 * pl.col(column)).round(0),
+                    # whole percent, as its threshold ("69%", not "69.0%")
+                    (100 * pl.col(column)).round(0).cast(pl.Int64),
                 )
             )
         )
     reasons += [
         pl.when(over[-1]).then(
             pl.format(
-                "threat: {} violent conflicts with {} rival groups",
-                pl.col("n_conflicts"),
-                pl.col("n_rivals"),
+                "threat: {} with {}",
+                _counted(pl.col("n_conflicts"), "violent conflict"),
+                _counted(pl.col("n_rivals"), "rival group"),
             )
         ),
         pl.format(
-            "trend: {} ({} incidents in the recent window, {} in the one before)",
+            "trend: {} ({} in the recent window, {} in the one before)",
             pl.col("trend"),
-            pl.col("recent_incidents"),
+            _counted(pl.col("recent_incidents"), "incident"),
             pl.col("previous_incidents"),
         ),
     ]
