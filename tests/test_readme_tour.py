@@ -4,11 +4,13 @@ The ``sh`` block under "## Five-minute tour" in README.md is parsed here and eve
 ``avert`` command in it runs through the CLI, in order, in a fresh folder: so the
 README and this test cannot drift apart. Two variants:
 
-- the small tour (fast suite): the real-data folder under ``../shared`` becomes two
+- the small tour (fast suite): the real-data folder (``tests/data/...``, run from the
+  repository's root, or ``../shared/...``) becomes two
   small police.uk files from tests/data (1,222 rows: more than one batch of the
   SQLite driver's type inference, which is what broke the tour in issue 12.1), the
   synthetic city is made smaller, and the PDF is skipped;
-- the full tour (``shared``, ``slow``): the README verbatim, on ../shared/data
+- the full tour (``shared``, ``slow``): the README verbatim (``tests/data/...``
+  resolved from the repository's root), on ../shared/data where it names it
   (skipped, with the reason printed, when that folder is absent).
 
 Both run on SQLite and (marker ``postgres``) on PostgreSQL, where the database comes
@@ -34,6 +36,8 @@ README = REPO / "README.md"
 TEST_DATA = REPO / "tests" / "data"
 SHARED_DATA = REPO.parent / "shared" / "data"
 SHARED_PREFIX = "../shared/data/"
+#: the README's tour runs from the repository's root: its shipped test data
+REPO_DATA_PREFIX = "tests/data/"
 
 
 def tour_commands(readme: Path = README) -> list[list[str]]:
@@ -59,12 +63,20 @@ def test_the_tour_has_its_commands() -> None:
     assert firsts[0] == "db"
     for needed in ("ingest", "classify", "analyse", "brief", "synth", "status"):
         assert needed in firsts
-    assert any(SHARED_PREFIX in word for c in commands for word in c)
+    # real police.uk data a fresh clone has (tests/data), or ../shared's
+    assert any(
+        word.startswith((REPO_DATA_PREFIX, SHARED_PREFIX))
+        for c in commands
+        for word in c
+    )
 
 
 def _small(command: list[str], small_data: Path) -> list[str]:
     """The command on small data: test files for ../shared, a smaller city, no PDF."""
-    out = [str(small_data) if w.startswith(SHARED_PREFIX) else w for w in command]
+    out = [
+        str(small_data) if w.startswith((SHARED_PREFIX, REPO_DATA_PREFIX)) else w
+        for w in command
+    ]
     if out[0] == "export":
         return out
     if out[0] == "synth":
@@ -152,7 +164,14 @@ def test_full_readme_tour_on_shared_data(
     work = tmp_path / "tour"
     work.mkdir()
     resolved = [
-        [str(SHARED_DATA / w[len(SHARED_PREFIX) :]) if w in used else w for w in c]
+        [
+            str(SHARED_DATA / w[len(SHARED_PREFIX) :])
+            if w in used
+            else str(REPO / w)
+            if w.startswith(REPO_DATA_PREFIX)
+            else w
+            for w in c
+        ]
         for c in commands
     ]
     _run_tour(resolved, work, monkeypatch)
