@@ -1234,8 +1234,9 @@ def pseudonymise_ids(
     texts: Sequence[str | None], shown: Mapping[str, str]
 ) -> list[str | None]:
     """``texts`` with each whole-word id or name of ``shown`` (real -> pseudonym),
-    in any case and with any white space between its words, replaced by its
-    pseudonym, as :func:`pseudonymise_text` replaces one.
+    in any case and with any white space between its words (invisible spaces too,
+    :data:`_INVISIBLE_SPACES`), replaced by its pseudonym, as
+    :func:`pseudonymise_text` replaces one.
 
     Free text written by police (a tasking's what, an action's evidence) can name
     any person, incident or group by its id or a person by name, not only the
