@@ -391,3 +391,30 @@ def test_a_name_matched_in_another_unicode_case_is_replaced_not_a_crash() -> Non
     assert pseudonymise_authored([text], [[]], "council", shown) == [
         "met P-X, then P-X and P-K"
     ]
+
+
+def test_a_name_with_invisible_spaces_between_its_words_is_replaced() -> None:
+    """Text pasted from a web page or a chat holds zero width spaces, word joiners
+    and byte order marks between words ("John\\u200b Smith" reads "John Smith"):
+    the run was no name to ask the store about nor to match, and a chair's
+    tasking naming a stored person so showed the name to the partner it was
+    given to (found by the secprobe walk of /meeting as a partner)."""
+    from avert.access import (
+        name_candidates,
+        name_forms,
+        name_key,
+        pseudonymise_authored,
+        pseudonymise_ids,
+    )
+
+    shown = dict.fromkeys(name_forms("John Smith"), "P-AB")
+    for gap in ("\u200b ", "\u200b", " \u2060", "\ufeff", "\u200b\u200b "):
+        text = f"visit John{gap}Smith and SMITH,{gap}John"
+        assert "john smith" in name_candidates([text]), repr(gap)
+        assert pseudonymise_ids([text], shown) == ["visit P-AB and P-AB"], repr(gap)
+        assert pseudonymise_authored([text], [[]], "council", shown) == [
+            "visit P-AB and P-AB"
+        ], repr(gap)
+    assert name_key("John\u200bSmith") == "john smith"
+    # a word is still a word: the space-less "JohnSmith" is no name
+    assert pseudonymise_ids(["JohnSmith"], shown) == ["JohnSmith"]

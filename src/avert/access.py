@@ -702,6 +702,17 @@ _LETTER: Final = (
 _NAME_WORD: Final = rf"(?:{_LETTER})+(?:['’.\-](?![sS](?![^\W\d_]))(?:{_LETTER})+)*"
 #: The apostrophe a word processor or phone types (``O’Neil``), compared as ``'``.
 _CURLY: Final = "\u2019"
+#: Invisible characters that part words as a space does: zero width space
+#: (U+200B), word joiner (U+2060), zero width no-break space (U+FEFF). Text
+#: pasted from a web page, a chat or a word processor holds them between a
+#: name's words ("John\u200b Smith" reads "John Smith"); read as part of a word,
+#: the run was no name and its stored name was shown to partners.
+_INVISIBLE_SPACES: Final = "\u200b\u2060\ufeff"
+#: :data:`_INVISIBLE_SPACES` as spaces (``str.translate``).
+_AS_SPACES: Final = str.maketrans(dict.fromkeys(_INVISIBLE_SPACES, " "))
+#: A pattern of white space between two words of a name: any run of white
+#: space or :data:`_INVISIBLE_SPACES`.
+_NAME_GAP: Final = rf"[\s{_INVISIBLE_SPACES}]+"
 #: Most words of a name looked for in free text.
 MAX_NAME_WORDS: Final = 6
 #: What a name two stored people share is shown as (a pseudonym would say which).
@@ -852,7 +863,9 @@ def name_key(name: str) -> str:
     >>> name_key("Zoe\u0308") == name_key("Zo\u00eb") == "zo\u00eb"
     True
     """
-    return " ".join(_nfc(name).lower().replace(_CURLY, "'").split())
+    return " ".join(
+        _nfc(name).translate(_AS_SPACES).lower().replace(_CURLY, "'").split()
+    )
 
 
 def _nfc(text: str) -> str:
@@ -876,7 +889,7 @@ def stored_name_key_expr(name: pl.Expr, *, surname_first: bool) -> pl.Expr:
         name.str.normalize("NFC")
         .str.to_lowercase()
         .str.replace_all(_CURLY, "'", literal=True)
-        .str.replace_all(r"\s+", " ")
+        .str.replace_all(_NAME_GAP, " ")
         .str.strip_chars()
     )
     if surname_first:
@@ -943,7 +956,10 @@ def _name_runs(text: str, min_words: int, known: Container[str] | None) -> set[s
         [lower(m.group(0)).replace(_CURLY, "'") for m in matches]
         for lower in (str.lower, _lower_ascii)
     ]
-    gaps = [text[a.end() : b.start()].strip() for a, b in itertools.pairwise(matches)]
+    gaps = [
+        text[a.end() : b.start()].translate(_AS_SPACES).strip()
+        for a, b in itertools.pairwise(matches)
+    ]
     out: set[str] = set()
     for i in range(len(matches)):
         for n in range(min_words, MAX_NAME_WORDS + 1):
@@ -992,7 +1008,7 @@ def _shown_pattern(keys: Iterable[str]) -> re.Pattern[str]:
     alternatives = "|".join(
         _capitalised(k[len(CAPITALISED) :])
         if k.startswith(CAPITALISED)
-        else r"\s+".join(_apostrophes(_any_form(part)) for part in k.split())
+        else _NAME_GAP.join(_apostrophes(_any_form(part)) for part in k.split())
         for k in sorted(set(keys), key=lambda k: (-len(k), k))
     )
     return re.compile(
@@ -1218,8 +1234,9 @@ def pseudonymise_ids(
     texts: Sequence[str | None], shown: Mapping[str, str]
 ) -> list[str | None]:
     """``texts`` with each whole-word id or name of ``shown`` (real -> pseudonym),
-    in any case and with any white space between its words, replaced by its
-    pseudonym, as :func:`pseudonymise_text` replaces one.
+    in any case and with any white space between its words (invisible spaces too,
+    :data:`_INVISIBLE_SPACES`), replaced by its pseudonym, as
+    :func:`pseudonymise_text` replaces one.
 
     Free text written by police (a tasking's what, an action's evidence) can name
     any person, incident or group by its id or a person by name, not only the
