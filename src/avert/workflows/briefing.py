@@ -47,7 +47,7 @@ from avert.briefing import (
 from avert.briefing.dash import none_made_yet
 from avert.config.risk import RiskConfig, default_risk_config
 from avert.config.settings import DEFAULT_PLACES_CELL_M
-from avert.config.timezone import elapsed_hours
+from avert.config.timezone import window_hours
 from avert.delivery.model import TASKING_TEXTS
 from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
@@ -600,10 +600,13 @@ def _with_clock_change(briefing: Briefing, hours: int, timezone: str) -> Briefin
     ``hours`` of wall-clock time (since the same time yesterday, docs/briefing.md),
     which is then one hour more or less of elapsed time, while its header still
     reads "24 hours"; the meeting should know why it holds more (or fewer) hours
-    of incidents than usual. Month-precision briefings have no hours to count."""
+    of incidents than usual. Counted by :func:`avert.config.timezone.window_hours`:
+    a window starting or ending inside the repeated hour holds half of it twice
+    (24.5 hours, not the 25 or 24 of reading its edges as one instant each).
+    Month-precision briefings have no hours to count."""
     if briefing.precision != "exact":
         return briefing
-    elapsed = elapsed_hours(briefing.window_from, briefing.window_to, timezone)
+    elapsed = window_hours(briefing.window_from, briefing.window_to, timezone)
     if abs(elapsed - hours) < 1e-9:
         return briefing
     went = "back" if elapsed > hours else "forward"
