@@ -477,17 +477,13 @@ def build_briefing(
         own_words=own_words,
     )
     opts = BriefingOptions(cell_size_m=cell_size_m)
+    # the MARAC escalation window: the DASH assessments read, and their victims' year
+    days = (risk_config or default_risk_config()).marac.escalation_window_days
     frames, notes, places = _read_window(
-        store, reader, at=at, area=area, profile=profile, opts=opts
+        store, reader, at=at, area=area, profile=profile, opts=opts, days=days
     )
     _add_store_frames(
-        store,
-        frames,
-        reader,
-        at=at,
-        area=area,
-        profile=profile,
-        risk_config=risk_config,
+        store, frames, reader, at=at, area=area, profile=profile, escalation_days=days
     )
     t1 = time.perf_counter()
     briefing = daily_briefing(
@@ -571,11 +567,13 @@ def _read_window(
     area: str | None,
     profile: str,
     opts: BriefingOptions,
+    days: int,
 ) -> tuple[dict[str, pl.DataFrame], list[str], PlacesForecast | None]:
     """The window's frames and notes (:func:`read_briefing_frames`), with the
     backtested places forecast and the Knox test run beside the reads; under a
     rotating key, what falls before the key period dropped (:func:`_drop_before`)
-    and the period's note added."""
+    and the period's note added. ``days``: the MARAC escalation window, the DASH
+    assessments read before the window."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the backtested forecast and the Knox test run beside the reads
         f_places = pool.submit(
@@ -588,7 +586,12 @@ def _read_window(
             cell_size_m=opts.cell_size_m,
         )
         frames, notes = read_briefing_frames(
-            store, at=at, hours=reader.hours, profile=profile, audience=reader.audience
+            store,
+            at=at,
+            hours=reader.hours,
+            profile=profile,
+            audience=reader.audience,
+            escalation_days=days,
         )
         places = f_places.result()
     if reader.period_note is not None:
@@ -605,7 +608,7 @@ def _add_store_frames(
     at: dt.datetime,
     area: str | None,
     profile: str,
-    risk_config: RiskConfig | None,
+    escalation_days: int,
 ) -> None:
     """Add to ``frames`` what the workflow reads beyond the window's reads: the
     residents of the briefing's areas, the high-risk DASH section's context
@@ -622,9 +625,7 @@ def _add_store_frames(
             store,
             frames,
             since=reader.since(at),
-            escalation_days=(
-                risk_config or default_risk_config()
-            ).marac.escalation_window_days,
+            escalation_days=escalation_days,
             profile=profile,
             names=reader.audience
             == "police",  # partners never get names: not even read
