@@ -431,3 +431,39 @@ def test_a_store_with_later_assessments_does_not_say_it_holds_none(tmp_path) -> 
         "No DASH assessment made in the window was judged high risk "
         "(0 assessments made in it)."
     )
+
+
+def test_a_victim_assessed_high_risk_twice_is_one_row_and_one_referral() -> None:
+    """v-judged assessed high risk twice in the window (D-judged, 13 hours ago, and
+    an IDVA's D-again, an hour ago): one row, the latest, naming the earlier, and
+    one "refer to the MARAC" (each row said it: the meeting saw two referrals)."""
+    incidents, involvements, dash = _frames()
+    again = dash.filter(pl.col("assessment_id") == "D-judged").with_columns(
+        pl.lit("D-again").alias("assessment_id"),
+        pl.lit(AT - dt.timedelta(hours=1)).alias("assessed_at"),
+        pl.lit("idva").alias("agency"),
+        *(pl.lit("yes").alias(f"q{n}") for n in range(1, 15)),
+        pl.lit(None, dtype=pl.String).alias("incident_id"),
+    )
+    dash = pl.concat([dash, again])
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    section = b.dash_high_risk
+    assert section is not None
+    items = section["items"]
+    assert [d["assessment_id"] for d in items] == ["D-again", "D-high"]
+    assert [d["rank"] for d in items] == [1, 2]
+    (row,) = [d for d in items if d["person_id"] == "v-judged"]
+    assert row["criteria"] == ["visible high risk", "professional judgement"]
+    assert (
+        "also assessed high risk earlier in the window: 24 Oct 19:00 by police "
+        "(5 yes); one victim, one MARAC referral (not one per assessment)"
+    ) in row["reasons"]
+    referrals = [r for d in items for r in d["reasons"] if "refer to the MARAC" in r]
+    assert referrals == ["new to the MARAC list: refer to the MARAC (SafeLives)"]
+    assert row["links"]["incident_id"] == ["I-3"]  # the earlier one's incident
+    assert section["line"] == (
+        "3 high-risk DASH assessments of 4 assessments made in the window, of 2 "
+        "victims: one row and one MARAC referral a victim."
+    )
+    html = render_briefing_html(b, data=b.to_json())
+    assert html.count("new to MARAC list") == 1
