@@ -467,3 +467,84 @@ def test_a_victim_assessed_high_risk_twice_is_one_row_and_one_referral() -> None
     )
     html = render_briefing_html(b, data=b.to_json())
     assert html.count("new to MARAC list") == 1
+
+
+def test_a_month_briefing_reads_its_month_s_assessments(tmp_path) -> None:
+    """Month-precision incidents (data.police.uk): the briefing covers July 2019,
+    and its high-risk assessments are July's. The workflow read their places,
+    names and victims' year from 24 hours before ``at`` (1 August): the earlier
+    ones of July were nameless, and an area's briefing counted the one in another
+    area as naming no placed incident. A note says the list is the month's."""
+    from avert.store import Store
+    from avert.workflows.briefing import build_briefing
+
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    july = dt.datetime(2019, 7, 1)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["M-1", "M-2"],
+            "source": "policeuk",
+            "force": "City of London Police",
+            "crime_type": "Violence and sexual offences",
+            "occurred_from": july,
+            "time_precision": "month",
+            "lsoa": ["E01000001", "E01000002"],
+            "borough": ["City of London", "Westminster"],
+            "x": [530000.0, 529000.0],
+            "y": [180000.0, 181000.0],
+        }
+    )
+    classes = incidents.select(
+        "incident_id",
+        pl.lit("avb-2010").alias("profile"),
+        pl.lit(value=True).alias("in_definition"),
+        pl.lit("assault_with_injury").alias("category"),
+        pl.lit("vap.injury").alias("rule_ids"),
+        pl.lit(10.0).alias("harm_days"),
+    )
+    dash = pl.concat(
+        [
+            pl.DataFrame(
+                {
+                    "assessment_id": [a],
+                    "person_id": [p],
+                    "assessed_at": [t],
+                    "incident_id": [i],
+                    **_answers(16),
+                }
+            )
+            for a, p, t, i in (
+                ("D-mid", "v-mid", dt.datetime(2019, 7, 15, 14), "M-1"),
+                ("D-west", "v-west", dt.datetime(2019, 7, 3, 9), "M-2"),
+            )
+        ]
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append("classifications", classes)
+        tx.append("dash", dash)
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["v-mid", "v-west"], "name": ["M", "W"]}),
+        )
+    at = dt.datetime(2019, 8, 2, 8)
+    b = build_briefing(store, at=at)
+    assert b.precision == "month"
+    section = b.dash_high_risk
+    assert section is not None
+    assert [(d["person_id"], d.get("name")) for d in section["items"]] == [
+        ("v-mid", "M"),
+        ("v-west", "W"),
+    ]
+    assert section["notes"] == [
+        "The incidents are month-precision (data.police.uk), so this briefing covers "
+        "July 2019, not the last 24 hours: the assessments listed are those made in "
+        'July 2019, and "new to the MARAC list" means not on it on 01 Jul 2019: the '
+        "victim may have been referred since (avert analyse marac lists the victims "
+        "as of now)."
+    ]
+    city = build_briefing(store, at=at, area="City of London").dash_high_risk
+    assert city is not None
+    assert [d["person_id"] for d in city["items"]] == ["v-mid"]
+    assert not any("name no incident" in n for n in city["notes"])

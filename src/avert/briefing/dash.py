@@ -10,7 +10,9 @@ criteria of the MARAC list, :func:`avert.analyse.dash.high_risk_assessments`
 rule for the briefing, ``avert analyse marac`` and the person page.
 
 The window is the briefing's own, ``[window_from, window_to)`` on the clock: 23 or
-25 elapsed hours on the mornings the clocks change (the briefing's note says so).
+25 elapsed hours on the mornings the clocks change (the briefing's note says so);
+a month-precision briefing's is its month, and a note says the list is the month's,
+not the last hours', and its "new to the MARAC list" as of the month's start.
 An area's briefing lists the assessments whose incident is in the area (the
 ``borough``/``lsoa`` of the assessment's incident, added by the workflow, or the
 incident among the area's incidents); an assessment naming no placed incident is
@@ -255,7 +257,7 @@ def dash_section(
         if not ctx.partner:
             item["name"] = names.get(row["person_id"])
         items.append(item)
-    notes = []
+    notes = _month_notes(ctx, len(items))
     if unplaced:
         notes.append(
             f"{counted(unplaced, 'DASH assessment')} of the window name no incident "
@@ -270,6 +272,27 @@ def dash_section(
         rule=rule,
         notes=notes,
     )
+
+
+def _month_notes(ctx: BriefingContext, n_items: int) -> list[str]:
+    """A month-precision briefing's note: it covers a month, not the last hours,
+    so its high-risk assessments are a month's, and "new to the MARAC list: refer"
+    is as of the month's start (the victim may have been referred since)."""
+    if ctx.precision != "month":
+        return []
+    month = f"{ctx.window_from:%B %Y}"
+    return [
+        f"The incidents are month-precision (data.police.uk), so this briefing "
+        f"covers {month}, not the last {ctx.hours} hours: "
+        + (
+            f'the assessments listed are those made in {month}, and "new to the '
+            f'MARAC list" means not on it on {ctx.window_from:%d %b %Y}: the '
+            "victim may have been referred since (avert analyse marac lists the "
+            "victims as of now)."
+            if n_items
+            else f"none made in {month} was judged high risk."
+        )
+    ]
 
 
 def _line(n_high: int, n_victims: int, n_assessed: int) -> str:

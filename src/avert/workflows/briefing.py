@@ -57,7 +57,11 @@ from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
-from avert.workflows.briefing_reads import read_briefing_frames, read_residents
+from avert.workflows.briefing_reads import (
+    briefing_window_from,
+    read_briefing_frames,
+    read_residents,
+)
 from avert.workflows.delivery import (
     account_orgs,
     accounts_spelling,
@@ -624,7 +628,10 @@ def _add_store_frames(
         _read_dash_context(
             store,
             frames,
-            since=reader.since(at),
+            # the briefing's window: a month-precision briefing's is its month
+            # (the last 24 hours left the month's other assessments unplaced,
+            # unnamed and without their victims' year of incidents)
+            since=briefing_window_from(store, at=at, hours=reader.hours),
             escalation_days=escalation_days,
             profile=profile,
             names=reader.audience

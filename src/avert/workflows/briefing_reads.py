@@ -39,7 +39,7 @@ from avert.workflows.analysis import NO_PEOPLE_NOTE, classification_policy
 from avert.workflows.networks import briefing_retaliation, read_detected_groups
 from avert.workflows.staleness import staleness_notes
 
-__all__ = ["read_briefing_frames", "read_residents"]
+__all__ = ["briefing_window_from", "read_briefing_frames", "read_residents"]
 
 _INCIDENT_COLUMNS: Final = (
     "incident_id",
@@ -129,6 +129,17 @@ def _choose_month(
         at, hours, latest_exact=latest_exact, latest_month=month_start(latest_month)
     )
     return (m_from, m_to) if precision == "month" else None
+
+
+def briefing_window_from(
+    store: Store, *, at: dt.datetime, hours: int = 24
+) -> dt.datetime:
+    """The start of the window a briefing at ``at`` covers, as
+    :func:`read_briefing_frames` chooses it: the first instant of the last complete
+    month when only month-precision data reach ``at`` (:func:`_choose_month`),
+    else ``hours`` before ``at``. Two indexed MAX queries."""
+    month = _choose_month(store, at=at, hours=hours)
+    return at - dt.timedelta(hours=hours) if month is None else month[0]
 
 
 def _month_spans(
