@@ -431,3 +431,120 @@ def test_a_store_with_later_assessments_does_not_say_it_holds_none(tmp_path) -> 
         "No DASH assessment made in the window was judged high risk "
         "(0 assessments made in it)."
     )
+
+
+def test_a_victim_assessed_high_risk_twice_is_one_row_and_one_referral() -> None:
+    """v-judged assessed high risk twice in the window (D-judged, 13 hours ago, and
+    an IDVA's D-again, an hour ago): one row, the latest, naming the earlier, and
+    one "refer to the MARAC" (each row said it: the meeting saw two referrals)."""
+    incidents, involvements, dash = _frames()
+    again = dash.filter(pl.col("assessment_id") == "D-judged").with_columns(
+        pl.lit("D-again").alias("assessment_id"),
+        pl.lit(AT - dt.timedelta(hours=1)).alias("assessed_at"),
+        pl.lit("idva").alias("agency"),
+        *(pl.lit("yes").alias(f"q{n}") for n in range(1, 15)),
+        pl.lit(None, dtype=pl.String).alias("incident_id"),
+    )
+    dash = pl.concat([dash, again])
+    b = daily_briefing(incidents, involvements, at=AT, tables={"dash": dash})
+    section = b.dash_high_risk
+    assert section is not None
+    items = section["items"]
+    assert [d["assessment_id"] for d in items] == ["D-again", "D-high"]
+    assert [d["rank"] for d in items] == [1, 2]
+    (row,) = [d for d in items if d["person_id"] == "v-judged"]
+    assert row["criteria"] == ["visible high risk", "professional judgement"]
+    assert (
+        "also assessed high risk earlier in the window: 24 Oct 19:00 by police "
+        "(5 yes); one victim, one MARAC referral (not one per assessment)"
+    ) in row["reasons"]
+    referrals = [r for d in items for r in d["reasons"] if "refer to the MARAC" in r]
+    assert referrals == ["new to the MARAC list: refer to the MARAC (SafeLives)"]
+    assert row["links"]["incident_id"] == ["I-3"]  # the earlier one's incident
+    assert section["line"] == (
+        "3 high-risk DASH assessments of 4 assessments made in the window, of 2 "
+        "victims: one row and one MARAC referral a victim."
+    )
+    html = render_briefing_html(b, data=b.to_json())
+    assert html.count("new to MARAC list") == 1
+
+
+def test_a_month_briefing_reads_its_month_s_assessments(tmp_path) -> None:
+    """Month-precision incidents (data.police.uk): the briefing covers July 2019,
+    and its high-risk assessments are July's. The workflow read their places,
+    names and victims' year from 24 hours before ``at`` (1 August): the earlier
+    ones of July were nameless, and an area's briefing counted the one in another
+    area as naming no placed incident. A note says the list is the month's."""
+    from avert.store import Store
+    from avert.workflows.briefing import build_briefing
+
+    store = Store(f"sqlite:///{tmp_path / 'avert.db'}")
+    store.upgrade()
+    july = dt.datetime(2019, 7, 1)
+    incidents = pl.DataFrame(
+        {
+            "incident_id": ["M-1", "M-2"],
+            "source": "policeuk",
+            "force": "City of London Police",
+            "crime_type": "Violence and sexual offences",
+            "occurred_from": july,
+            "time_precision": "month",
+            "lsoa": ["E01000001", "E01000002"],
+            "borough": ["City of London", "Westminster"],
+            "x": [530000.0, 529000.0],
+            "y": [180000.0, 181000.0],
+        }
+    )
+    classes = incidents.select(
+        "incident_id",
+        pl.lit("avb-2010").alias("profile"),
+        pl.lit(value=True).alias("in_definition"),
+        pl.lit("assault_with_injury").alias("category"),
+        pl.lit("vap.injury").alias("rule_ids"),
+        pl.lit(10.0).alias("harm_days"),
+    )
+    dash = pl.concat(
+        [
+            pl.DataFrame(
+                {
+                    "assessment_id": [a],
+                    "person_id": [p],
+                    "assessed_at": [t],
+                    "incident_id": [i],
+                    **_answers(16),
+                }
+            )
+            for a, p, t, i in (
+                ("D-mid", "v-mid", dt.datetime(2019, 7, 15, 14), "M-1"),
+                ("D-west", "v-west", dt.datetime(2019, 7, 3, 9), "M-2"),
+            )
+        ]
+    )
+    with store.transaction() as tx:
+        tx.append("incidents", incidents)
+        tx.append("classifications", classes)
+        tx.append("dash", dash)
+        tx.append(
+            "person_identity",
+            pl.DataFrame({"person_id": ["v-mid", "v-west"], "name": ["M", "W"]}),
+        )
+    at = dt.datetime(2019, 8, 2, 8)
+    b = build_briefing(store, at=at)
+    assert b.precision == "month"
+    section = b.dash_high_risk
+    assert section is not None
+    assert [(d["person_id"], d.get("name")) for d in section["items"]] == [
+        ("v-mid", "M"),
+        ("v-west", "W"),
+    ]
+    assert section["notes"] == [
+        "The incidents are month-precision (data.police.uk), so this briefing covers "
+        "July 2019, not the last 24 hours: the assessments listed are those made in "
+        'July 2019, and "new to the MARAC list" means not on it on 01 Jul 2019: the '
+        "victim may have been referred since (avert analyse marac lists the victims "
+        "as of now)."
+    ]
+    city = build_briefing(store, at=at, area="City of London").dash_high_risk
+    assert city is not None
+    assert [d["person_id"] for d in city["items"]] == ["v-mid"]
+    assert not any("name no incident" in n for n in city["notes"])

@@ -10,11 +10,19 @@ criteria of the MARAC list, :func:`avert.analyse.dash.high_risk_assessments`
 rule for the briefing, ``avert analyse marac`` and the person page.
 
 The window is the briefing's own, ``[window_from, window_to)`` on the clock: 23 or
-25 elapsed hours on the mornings the clocks change (the briefing's note says so).
+25 elapsed hours on the mornings the clocks change (the briefing's note says so);
+a month-precision briefing's is its month, and a note says the list is the month's,
+not the last hours', and its "new to the MARAC list" as of the month's start.
 An area's briefing lists the assessments whose incident is in the area (the
 ``borough``/``lsoa`` of the assessment's incident, added by the workflow, or the
 incident among the area's incidents); an assessment naming no placed incident is
 in no area, and a note counts those the area's list leaves out.
+
+One row a victim: a MARAC discusses a victim's case and is referred it once, so a
+victim assessed high risk twice in the window (a police DASH overnight, an IDVA's in
+the morning) is one row, their latest assessment (the one the MARAC list counts),
+whose reasons name the earlier ones; the section's line counts both the
+assessments and the victims.
 """
 
 from __future__ import annotations
@@ -110,7 +118,23 @@ def _on_list_before(ctx: BriefingContext, dash: pl.DataFrame) -> set[str]:
     return set(met["person_id"].to_list())
 
 
-def _reasons(row: dict[str, object], visible_yes: int) -> list[str]:
+def _earlier_line(earlier: list[dict[str, object]]) -> str:
+    """The reason naming a victim's earlier high-risk assessments of the window."""
+    told = "; ".join(
+        f"{cast(dt.datetime, e['assessed_at']):%d %b %H:%M}"
+        + (f" by {e['agency']}" if e.get("agency") else "")
+        + f" ({e['n_yes']} yes)"
+        for e in earlier
+    )
+    return (
+        f"also assessed high risk earlier in the window: {told}; one victim, one "
+        "MARAC referral (not one per assessment)"
+    )
+
+
+def _reasons(
+    row: dict[str, object], visible_yes: int, earlier: list[dict[str, object]]
+) -> list[str]:
     reasons = []
     if row["visible_high_risk"]:
         reasons.append(
@@ -122,6 +146,8 @@ def _reasons(row: dict[str, object], visible_yes: int) -> list[str]:
             "professional judgement: the assessor judged the risk high"
             + ("" if row["visible_high_risk"] else f" ({row['n_yes']} yes)")
         )
+    if earlier:
+        reasons.append(_earlier_line(earlier))
     reasons.append(
         "already on the MARAC list before the window"
         if row["on_marac_list_before"]
@@ -132,12 +158,61 @@ def _reasons(row: dict[str, object], visible_yes: int) -> list[str]:
     return reasons
 
 
+def _per_victim(
+    high: pl.DataFrame,
+) -> tuple[pl.DataFrame, dict[str, list[dict[str, object]]]]:
+    """``high`` (latest first) as one row per victim, their latest high-risk
+    assessment of the window, and each victim's earlier ones (latest first).
+
+    A MARAC discusses a victim's case, referred once: two high-risk assessments of
+    one victim in a window (a police DASH overnight and an IDVA's in the morning)
+    said "refer to the MARAC" twice, and the meeting would refer the victim
+    twice. The row is the latest, the one the MARAC list counts
+    (:func:`avert.analyse.dash.marac_referrals`: a victim's latest assessment)."""
+    latest = pl.col("assessment_id").cum_count().over("person_id") == 1
+    marked = high.with_columns(latest.alias("_latest"))
+    earlier: dict[str, list[dict[str, object]]] = {}
+    for row in marked.filter(~pl.col("_latest")).to_dicts():  # a few a day
+        earlier.setdefault(str(row["person_id"]), []).append(row)
+    return marked.filter(pl.col("_latest")).drop("_latest"), earlier
+
+
+def _item(
+    ctx: BriefingContext,
+    rank: int,
+    row: dict[str, object],
+    earlier: list[dict[str, object]],
+    visible_yes: int,
+) -> DashItem:
+    """The section's row of one victim's latest high-risk assessment."""
+    item: dict[str, object] = {
+        "rank": rank,
+        "person_id": row["person_id"],
+        "assessment_id": None if ctx.partner else row["assessment_id"],
+        "assessed_at": row["assessed_at"],
+        "agency": row["agency"],
+        "n_yes": row["n_yes"],
+        "n_asked": row["n_asked"],
+        "criteria": [CRITERION_NAMES[c] for c in _ASSESSMENT_CRITERIA if row[c]],
+        "on_marac_list_before": row["on_marac_list_before"],
+        "repeat_victim": row["repeat_victim"],
+        "reasons": _reasons(row, visible_yes, earlier),
+        "links": links(
+            [cast(str | None, r["incident_id"]) for r in (row, *earlier)],
+            [cast(str | None, row["person_id"])],
+        ),
+    }
+    return cast(DashItem, item)
+
+
 def dash_section(
     ctx: BriefingContext, repeat_victims: Sequence[RepeatVictimItem] = ()
 ) -> DashHighRisk:
-    """The DASH assessments made in the window and judged high risk, latest first,
-    each with its victim, time, the criteria met, whether the victim was already on
-    the MARAC list (any criterion) before the window, and whether they are among
+    """The DASH assessments made in the window and judged high risk, one row per
+    victim (their latest; the earlier ones of the window in its reasons and
+    links: one referral, :func:`_per_victim`), latest first, each with its
+    victim, time, the criteria met, whether the victim was already on the MARAC
+    list (any criterion) before the window, and whether they are among
     ``repeat_victims`` (this briefing's list). The data record no referral to a
     MARAC, so none is claimed."""
     cfg = (ctx.risk_config or default_risk_config()).marac
@@ -164,46 +239,76 @@ def dash_section(
     high = high_risk_assessments(
         made, since=ctx.window_from, until=ctx.window_to, config=cfg
     )
+    rows, earlier = _per_victim(high)
     before = _on_list_before(ctx, dash)
     repeat = {v["person_id"] for v in repeat_victims}
     names = dict(zip(ctx.names["person_id"], ctx.names["name"], strict=True))
     items: list[DashItem] = []
-    for rank, row in enumerate(high.to_dicts(), start=1):
+    for rank, row in enumerate(rows.to_dicts(), start=1):
         row["on_marac_list_before"] = row["person_id"] in before
         row["repeat_victim"] = row["person_id"] in repeat
-        item = {
-            "rank": rank,
-            "person_id": row["person_id"],
-            "assessment_id": None if ctx.partner else row["assessment_id"],
-            "assessed_at": row["assessed_at"],
-            "agency": row["agency"],
-            "n_yes": row["n_yes"],
-            "n_asked": row["n_asked"],
-            "criteria": [CRITERION_NAMES[c] for c in _ASSESSMENT_CRITERIA if row[c]],
-            "on_marac_list_before": row["on_marac_list_before"],
-            "repeat_victim": row["repeat_victim"],
-            "reasons": _reasons(row, cfg.visible_high_risk_yes),
-            "links": links([row["incident_id"]], [row["person_id"]]),
-        }
+        item = _item(
+            ctx,
+            rank,
+            row,
+            earlier.get(str(row["person_id"]), []),
+            cfg.visible_high_risk_yes,
+        )
         if not ctx.partner:
             item["name"] = names.get(row["person_id"])
-        items.append(cast(DashItem, item))
-    notes = []
+        items.append(item)
+    notes = _month_notes(ctx, len(items))
     if unplaced:
         notes.append(
             f"{counted(unplaced, 'DASH assessment')} of the window name no incident "
             "with a borough or LSOA: in no area, not listed here (the force-wide "
             "briefing lists them if high risk)."
         )
-    n = made.height
-    line = (
-        f"{counted(len(items), 'high-risk DASH assessment')} of "
-        f"{counted(n, 'assessment')} made in the window."
-        if items
-        else _none_high_line(n)
-    )
     return DashHighRisk(
-        recorded=True, n_assessed=n, items=items, line=line, rule=rule, notes=notes
+        recorded=True,
+        n_assessed=made.height,
+        items=items,
+        line=_line(high.height, len(items), made.height),
+        rule=rule,
+        notes=notes,
+    )
+
+
+def _month_notes(ctx: BriefingContext, n_items: int) -> list[str]:
+    """A month-precision briefing's note: it covers a month, not the last hours,
+    so its high-risk assessments are a month's, and "new to the MARAC list: refer"
+    is as of the month's start (the victim may have been referred since)."""
+    if ctx.precision != "month":
+        return []
+    month = f"{ctx.window_from:%B %Y}"
+    return [
+        f"The incidents are month-precision (data.police.uk), so this briefing "
+        f"covers {month}, not the last {ctx.hours} hours: "
+        + (
+            f'the assessments listed are those made in {month}, and "new to the '
+            f'MARAC list" means not on it on {ctx.window_from:%d %b %Y}: the '
+            "victim may have been referred since (avert analyse marac lists the "
+            "victims as of now)."
+            if n_items
+            else f"none made in {month} was judged high risk."
+        )
+    ]
+
+
+def _line(n_high: int, n_victims: int, n_assessed: int) -> str:
+    """The section's line: the high-risk assessments of those made in the window,
+    and of how many victims when some victim had more than one."""
+    if not n_high:
+        return _none_high_line(n_assessed)
+    of = (
+        f"{counted(n_high, 'high-risk DASH assessment')} of "
+        f"{counted(n_assessed, 'assessment')} made in the window"
+    )
+    if n_victims == n_high:
+        return f"{of}."
+    return (
+        f"{of}, of {counted(n_victims, 'victim')}: one row and one MARAC referral "
+        "a victim."
     )
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "local_today",
     "parse_local",
     "to_local",
+    "window_hours",
 ]
 
 #: The zone of stored times unless the ``timezone`` setting says otherwise.
@@ -109,6 +110,72 @@ def elapsed_hours(
         tzinfo=zone
     ).astimezone(dt.UTC)
     return passed.total_seconds() / 3600
+
+
+def _changes(
+    start: dt.datetime, end: dt.datetime, zone: ZoneInfo
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The wall-clock spans the clocks of ``zone`` skip (first < second) or repeat
+    (second < first) near ``[start, end]``: each change as (wall time just before
+    it, wall time just after it). Found by the UTC offset hour by hour, then the
+    change's instant by halving to the second."""
+    utc0 = start.replace(tzinfo=zone).astimezone(dt.UTC) - dt.timedelta(days=1)
+    utc1 = end.replace(tzinfo=zone).astimezone(dt.UTC) + dt.timedelta(days=1)
+    out = []
+    hour = dt.timedelta(hours=1)
+    t = utc0
+    while t < utc1:
+        before, after = (
+            t.astimezone(zone).utcoffset(),
+            (t + hour).astimezone(zone).utcoffset(),
+        )
+        if before != after and before is not None and after is not None:
+            lo, hi = t, t + hour  # offset(lo) == before, offset(hi) == after
+            while hi - lo > dt.timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                if mid.astimezone(zone).utcoffset() == before:
+                    lo = mid
+                else:
+                    hi = mid
+            naive = hi.replace(tzinfo=None)
+            out.append((naive + before, naive + after))
+        t += hour
+    return out
+
+
+def window_hours(
+    start: dt.datetime, end: dt.datetime, timezone: str = DEFAULT_TIMEZONE
+) -> float:
+    """Hours of time the wall-clock window ``[start, end)`` of ``timezone`` holds.
+
+    Stored times are wall-clock times (docs/bundle.md), so a window of them holds
+    every instant whose wall-clock time is in it: a wall-clock time in the hour
+    that repeats when the clocks go back happens twice and is held twice, one in
+    the hour skipped when they go forward never happens. So the window holds its
+    clock hours, plus the part of a repeated span it covers, less the part of a
+    skipped span. Unlike :func:`elapsed_hours`, a window starting or ending inside
+    the repeated hour is counted right: 01:30 to 01:30 the next day across the
+    change at 02:00 holds 24.5 hours (01:30-02:00 twice, 01:00-01:30 once).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> window_hours(dt.datetime(2026, 10, 24, 8), dt.datetime(2026, 10, 25, 8))
+    25.0
+    >>> window_hours(dt.datetime(2026, 10, 25, 1, 30), dt.datetime(2026, 10, 26, 1, 30))
+    24.5
+    >>> window_hours(dt.datetime(2026, 3, 28, 8), dt.datetime(2026, 3, 29, 8))
+    23.0
+    """
+    zone = check_timezone(timezone)
+    held = end - start
+    for before, after in _changes(start, end, zone):
+        lo, hi = min(before, after), max(before, after)
+        overlap = min(end, hi) - max(start, lo)
+        if overlap > dt.timedelta(0):
+            # repeated (the clocks went back: after < before): held twice
+            held += overlap if after < before else -overlap
+    return held.total_seconds() / 3600
 
 
 def to_local(value: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> dt.datetime:

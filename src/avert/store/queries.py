@@ -29,6 +29,7 @@ from avert.written_identity import (
 __all__ = [
     "CLASS_COLUMNS",
     "StoredNames",
+    "assessments_between",
     "classified_between",
     "empty",
     "incidents_between",
@@ -390,6 +391,18 @@ def incidents_between(
         "incidents",
         columns=list(columns),
         where=[("occurred_from", ">=", start), ("occurred_from", "<", end)],
+    )
+
+
+def assessments_between(
+    store: Store, start: dt.datetime, end: dt.datetime
+) -> pl.DataFrame:
+    """DASH assessments (the ``dash`` table) with ``start <= assessed_at <= end``:
+    the end included, as an assessment made at a briefing's ``at`` is known then.
+    One range read (the briefing's: its window and the MARAC escalation window
+    before it, not every assessment ever made)."""
+    return store.read_frame(
+        "dash", where=[("assessed_at", ">=", start), ("assessed_at", "<=", end)]
     )
 
 

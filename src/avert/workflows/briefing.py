@@ -47,7 +47,7 @@ from avert.briefing import (
 from avert.briefing.dash import none_made_yet
 from avert.config.risk import RiskConfig, default_risk_config
 from avert.config.settings import DEFAULT_PLACES_CELL_M
-from avert.config.timezone import elapsed_hours
+from avert.config.timezone import window_hours
 from avert.delivery.model import TASKING_TEXTS
 from avert.errors import NotFound, TooEarlyError
 from avert.files import private_mkdir, private_write_text, read_csv_input
@@ -57,7 +57,11 @@ from avert.store import Store, audit, queries
 from avert.store.loads import has_rows
 from avert.store.summary import incident_span
 from avert.workflows.analysis import NO_PEOPLE_NOTE
-from avert.workflows.briefing_reads import read_briefing_frames, read_residents
+from avert.workflows.briefing_reads import (
+    briefing_window_from,
+    read_briefing_frames,
+    read_residents,
+)
 from avert.workflows.delivery import (
     account_orgs,
     accounts_spelling,
@@ -67,6 +71,7 @@ from avert.workflows.delivery import (
     with_accounts_spelling,
 )
 from avert.workflows.forecast import briefing_places
+from avert.workflows.marac import incident_places
 from avert.workflows.performance import source_category_names
 
 __all__ = [
@@ -321,33 +326,17 @@ def _dash_placed(
     assessment made from ``since`` (null for the others, and for one naming no
     stored incident): an assessment names no place, its incident does, and an
     area's briefing lists the high-risk assessments of its area
-    (:mod:`avert.briefing.dash`)."""
-    ids = (
-        dash.filter(pl.col("assessed_at") >= since)["incident_id"]
-        .drop_nulls()
-        .unique()
-        .to_list()
-        if "incident_id" in dash.columns and dash.height
-        else []
-    )
-    schema = {"incident_id": pl.String, **dict.fromkeys(AREA_COLUMNS, pl.String)}
-    places = (
-        store.read_frame(
-            "incidents",
-            columns=["incident_id", *AREA_COLUMNS],
-            where=[("incident_id", "in", ids)],
-        )
-        if ids
-        else pl.DataFrame(schema=schema)
-    )
-    placed = places.select(
-        pl.col("incident_id").cast(pl.String),
-        *(pl.col(c).cast(pl.String) for c in AREA_COLUMNS if c in places.columns),
-    ).unique("incident_id")
+    (:mod:`avert.briefing.dash`). The places are the MARAC list's read
+    (:func:`avert.workflows.marac.incident_places`)."""
     if "incident_id" not in dash.columns:
         return dash
+    ids = (
+        dash.filter(pl.col("assessed_at") >= since)["incident_id"].to_list()
+        if dash.height
+        else []
+    )
     return dash.drop([c for c in AREA_COLUMNS if c in dash.columns]).join(
-        placed, on="incident_id", how="left"
+        incident_places(store, ids), on="incident_id", how="left"
     )
 
 
@@ -474,8 +463,91 @@ def build_briefing(
     ``cell_size_m``: the places grid (setting ``places_cell_m``), the same as
     ``avert forecast``'s. ``risk_config``: the risk scores' configuration (setting
     ``risk_config``; ``None``: the packaged one), as ``avert analyse risk`` uses it.
+
+    Steps: who reads and which window (:func:`_reader`), the reads
+    (:func:`_read_window`), the workflow's own frames (:func:`_add_store_frames`),
+    the assembly (:func:`avert.briefing.daily_briefing`), then what only the
+    whole store can say (:func:`_with_store_facts`).
     """
     t0 = time.perf_counter()
+    reader = _reader(
+        at,
+        hours,
+        audience=audience,
+        pseudonym_key=pseudonym_key,
+        pseudonym_rotation=pseudonym_rotation,
+        allow_demo_key=allow_demo_key,
+        organisation=organisation,
+        own_words=own_words,
+    )
+    opts = BriefingOptions(cell_size_m=cell_size_m)
+    # the MARAC escalation window: the DASH assessments read, and their victims' year
+    days = (risk_config or default_risk_config()).marac.escalation_window_days
+    frames, notes, places = _read_window(
+        store, reader, at=at, area=area, profile=profile, opts=opts, days=days
+    )
+    _add_store_frames(
+        store, frames, reader, at=at, area=area, profile=profile, escalation_days=days
+    )
+    t1 = time.perf_counter()
+    briefing = daily_briefing(
+        frames["incidents"],
+        frames["involvements"],
+        at=at,
+        hours=reader.hours,
+        area=area,
+        audience=reader.audience,
+        tables={
+            k: v for k, v in frames.items() if k not in ("incidents", "involvements")
+        },
+        boundaries=boundaries,
+        pseudonymiser=reader.pseudonymiser,
+        profile=profile,
+        notes=notes,
+        options=opts,
+        places_forecast=places,
+        risk_config=risk_config,
+        category_names=_mapped_category_names(frames["incidents"]),
+    )
+    briefing = _with_store_facts(store, briefing, reader, at=at, area=area, notes=notes)
+    if timings is not None:
+        timings["read_s"] = t1 - t0
+        timings["assemble_s"] = time.perf_counter() - t1
+    return briefing
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """Who a briefing is for and the hours of its window: ``hours`` clipped to
+    the pseudonym key period (``period_note`` then says so,
+    :func:`_clip_to_key_period`); ``organisation`` as the accounts spell it once
+    :func:`_add_store_frames` has looked (as asked until then)."""
+
+    audience: Audience
+    pseudonymiser: Pseudonymiser | None
+    hours: int
+    period_note: str | None
+    organisation: str | None
+    own_words: bool
+
+    def since(self, at: dt.datetime) -> dt.datetime:
+        """The window's start on the clock: ``hours`` before ``at``."""
+        return at - dt.timedelta(hours=self.hours)
+
+
+def _reader(
+    at: dt.datetime,
+    hours: int,
+    *,
+    audience: Audience,
+    pseudonym_key: str | None,
+    pseudonym_rotation: str,
+    allow_demo_key: bool,
+    organisation: str | None,
+    own_words: bool,
+) -> _Reader:
+    """The reader of a briefing: the audience, a partner's pseudonymiser (a
+    missing or weak key refused first) and the window's hours under its key."""
     aud = check_audience(audience)
     pseudonymiser = (
         pseudonymiser_for(
@@ -488,7 +560,24 @@ def build_briefing(
     hours, period_note = _clip_to_key_period(
         at, hours, starts=starts, rotation=pseudonym_rotation
     )
-    opts = BriefingOptions(cell_size_m=cell_size_m)
+    return _Reader(aud, pseudonymiser, hours, period_note, organisation, own_words)
+
+
+def _read_window(
+    store: Store,
+    reader: _Reader,
+    *,
+    at: dt.datetime,
+    area: str | None,
+    profile: str,
+    opts: BriefingOptions,
+    days: int,
+) -> tuple[dict[str, pl.DataFrame], list[str], PlacesForecast | None]:
+    """The window's frames and notes (:func:`read_briefing_frames`), with the
+    backtested places forecast and the Knox test run beside the reads; under a
+    rotating key, what falls before the key period dropped (:func:`_drop_before`)
+    and the period's note added. ``days``: the MARAC escalation window, the DASH
+    assessments read before the window."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the backtested forecast and the Knox test run beside the reads
         f_places = pool.submit(
@@ -501,40 +590,72 @@ def build_briefing(
             cell_size_m=opts.cell_size_m,
         )
         frames, notes = read_briefing_frames(
-            store, at=at, hours=hours, profile=profile, audience=aud
+            store,
+            at=at,
+            hours=reader.hours,
+            profile=profile,
+            audience=reader.audience,
+            escalation_days=days,
         )
         places = f_places.result()
-    if period_note is not None:
-        frames, places = _drop_before(
-            frames, places, since=at - dt.timedelta(hours=hours)
-        )
-        notes.append(period_note)
+    if reader.period_note is not None:
+        frames, places = _drop_before(frames, places, since=reader.since(at))
+        notes.append(reader.period_note)
+    return frames, notes, places
+
+
+def _add_store_frames(
+    store: Store,
+    frames: dict[str, pl.DataFrame],
+    reader: _Reader,
+    *,
+    at: dt.datetime,
+    area: str | None,
+    profile: str,
+    escalation_days: int,
+) -> None:
+    """Add to ``frames`` what the workflow reads beyond the window's reads: the
+    residents of the briefing's areas, the high-risk DASH section's context
+    (:func:`_read_dash_context`), and the taskings and actions as the reader
+    reads them (:func:`_taskings_as_read`)."""
     if area:
         areas = [area]
     else:  # the boroughs of the window: the force area the briefing covers
-        recent = frames["incidents"].filter(
-            pl.col("occurred_from") >= at - dt.timedelta(hours=hours)
-        )
+        recent = frames["incidents"].filter(pl.col("occurred_from") >= reader.since(at))
         areas = recent["borough"].drop_nulls().unique().to_list()
     frames["residents"] = read_residents(store, areas)
     if "dash" in frames:
         _read_dash_context(
             store,
             frames,
-            since=at - dt.timedelta(hours=hours),
-            escalation_days=(
-                risk_config or default_risk_config()
-            ).marac.escalation_window_days,
+            # the briefing's window: a month-precision briefing's is its month
+            # (the last 24 hours left the month's other assessments unplaced,
+            # unnamed and without their victims' year of incidents)
+            since=briefing_window_from(store, at=at, hours=reader.hours),
+            escalation_days=escalation_days,
             profile=profile,
-            names=aud == "police",  # partners never get names: not even read
+            names=reader.audience
+            == "police",  # partners never get names: not even read
         )
+    _taskings_as_read(store, frames, reader, area=area)
+
+
+def _taskings_as_read(
+    store: Store, frames: dict[str, pl.DataFrame], reader: _Reader, *, area: str | None
+) -> None:
+    """``frames``' taskings and actions as ``reader`` reads them: each tasking's
+    organisation and each action's lead as the accounts spell them now, the
+    taskings listed for the reader (:func:`_listed_taskings`; an area's: those
+    whose subject is in it), and for a partner the police free text with every
+    stored id as its pseudonym."""
     # each tasking's organisation as the accounts spell it now (an account made
     # since it was given reads it as its own), and so the organisation asked for
     # ('avert brief --org' as typed lists the taskings saved under its spelling)
+    organisation = reader.organisation
     if organisation:
         organisation = accounts_spelling(account_orgs(store), organisation)
     frames["taskings"] = _listed_taskings(
-        with_accounts_spelling(store, frames["taskings"]), aud, organisation
+        with_accounts_spelling(store, frames["taskings"]), reader.audience, organisation
     )
     if "actions" in frames:  # each action's lead likewise (as the plan board reads it)
         frames["actions"] = with_accounts_spelling(
@@ -544,6 +665,7 @@ def build_briefing(
         # an area's briefing lists that area's taskings (the others mark items only)
         placed = taskings_in_area(store, frames["taskings"], area)
         frames["taskings"] = frames["taskings"].with_columns(pl.col("listed") & placed)
+    pseudonymiser = reader.pseudonymiser
     if pseudonymiser is not None:
         # police free text a partner reads names no stored record by its id
         if "actions" in frames:
@@ -555,30 +677,25 @@ def build_briefing(
                 store,
                 pseudonymiser,
                 frames["taskings"],
-                organisation if own_words else None,
+                organisation if reader.own_words else None,
             )
-    t1 = time.perf_counter()
-    briefing = daily_briefing(
-        frames["incidents"],
-        frames["involvements"],
-        at=at,
-        hours=hours,
-        area=area,
-        audience=aud,
-        tables={
-            k: v for k, v in frames.items() if k not in ("incidents", "involvements")
-        },
-        boundaries=boundaries,
-        pseudonymiser=pseudonymiser,
-        profile=profile,
-        notes=notes,
-        options=opts,
-        places_forecast=places,
-        risk_config=risk_config,
-        category_names=_mapped_category_names(frames["incidents"]),
-    )
-    if period_note is not None:
-        briefing = _undate_before(briefing, since=at - dt.timedelta(hours=hours))
+
+
+def _with_store_facts(
+    store: Store,
+    briefing: Briefing,
+    reader: _Reader,
+    *,
+    at: dt.datetime,
+    area: str | None,
+    notes: list[str],
+) -> Briefing:
+    """``briefing`` with what only the whole store can say: under a rotating key
+    no person's date from before the window; "none made yet", not "no DASH data",
+    when the store holds later assessments; that the store names no one; why it
+    lists no incident (:func:`_with_records_missing`); and the clock change."""
+    if reader.period_note is not None:
+        briefing = _undate_before(briefing, since=reader.since(at))
     dash = briefing.dash_high_risk
     if dash is not None and not dash["recorded"] and has_rows(store, "dash"):
         briefing = dataclasses.replace(briefing, dash_high_risk=none_made_yet(dash))
@@ -588,11 +705,7 @@ def build_briefing(
     if NO_PEOPLE_NOTE in notes or not has_rows(store, "involvements"):
         briefing = dataclasses.replace(briefing, people_recorded=False)
     briefing = _with_records_missing(store, briefing, area)
-    briefing = _with_clock_change(briefing, hours, store.timezone)
-    if timings is not None:
-        timings["read_s"] = t1 - t0
-        timings["assemble_s"] = time.perf_counter() - t1
-    return briefing
+    return _with_clock_change(briefing, reader.hours, store.timezone)
 
 
 def _with_clock_change(briefing: Briefing, hours: int, timezone: str) -> Briefing:
@@ -600,10 +713,13 @@ def _with_clock_change(briefing: Briefing, hours: int, timezone: str) -> Briefin
     ``hours`` of wall-clock time (since the same time yesterday, docs/briefing.md),
     which is then one hour more or less of elapsed time, while its header still
     reads "24 hours"; the meeting should know why it holds more (or fewer) hours
-    of incidents than usual. Month-precision briefings have no hours to count."""
+    of incidents than usual. Counted by :func:`avert.config.timezone.window_hours`:
+    a window starting or ending inside the repeated hour holds half of it twice
+    (24.5 hours, not the 25 or 24 of reading its edges as one instant each).
+    Month-precision briefings have no hours to count."""
     if briefing.precision != "exact":
         return briefing
-    elapsed = elapsed_hours(briefing.window_from, briefing.window_to, timezone)
+    elapsed = window_hours(briefing.window_from, briefing.window_to, timezone)
     if abs(elapsed - hours) < 1e-9:
         return briefing
     went = "back" if elapsed > hours else "forward"

@@ -4,7 +4,8 @@ Reads only what the day needs (so a store of a million incidents briefs in well 
 two seconds): the incidents of the last 28 days (window, places, retaliation), the
 same 28 days a year earlier (trend), the involvements of the recent incidents, the
 last year of incidents of the people linked to the window (risk scores), the ASB
-history of the window's callers, the window's intelligence, open actions, groups;
+history of the window's callers, the window's intelligence, the DASH assessments of
+the window and of the MARAC escalation window before it, open actions, groups;
 and the residents of the briefing's areas by sex, age and ethnicity (make-up).
 Classification columns come from the ``classifications`` table of the definition
 profile (``avert classify``). :mod:`avert.workflows.briefing` assembles and writes
@@ -29,6 +30,7 @@ from avert.briefing import LOOKBACK_DAYS, REPEAT_WINDOW_DAYS
 from avert.briefing.actions import ACTION_COLUMNS
 from avert.briefing.context import month_start, window_for
 from avert.briefing.intelligence import INTEL_COLUMNS
+from avert.config.risk import default_risk_config
 from avert.schema import ITEM_KINDS
 from avert.store import Store, queries
 from avert.store.loads import has_rows
@@ -37,7 +39,7 @@ from avert.workflows.analysis import NO_PEOPLE_NOTE, classification_policy
 from avert.workflows.networks import briefing_retaliation, read_detected_groups
 from avert.workflows.staleness import staleness_notes
 
-__all__ = ["read_briefing_frames", "read_residents"]
+__all__ = ["briefing_window_from", "read_briefing_frames", "read_residents"]
 
 _INCIDENT_COLUMNS: Final = (
     "incident_id",
@@ -129,6 +131,17 @@ def _choose_month(
     return (m_from, m_to) if precision == "month" else None
 
 
+def briefing_window_from(
+    store: Store, *, at: dt.datetime, hours: int = 24
+) -> dt.datetime:
+    """The start of the window a briefing at ``at`` covers, as
+    :func:`read_briefing_frames` chooses it: the first instant of the last complete
+    month when only month-precision data reach ``at`` (:func:`_choose_month`),
+    else ``hours`` before ``at``. Two indexed MAX queries."""
+    month = _choose_month(store, at=at, hours=hours)
+    return at - dt.timedelta(hours=hours) if month is None else month[0]
+
+
 def _month_spans(
     m_from: dt.datetime, m_to: dt.datetime
 ) -> list[tuple[dt.datetime, dt.datetime, tuple[str, ...]]]:
@@ -149,9 +162,15 @@ def _exact_sources(incidents: pl.DataFrame) -> pl.DataFrame:
 
 
 def _submit_table_reads(
-    pool: ThreadPoolExecutor, store: Store, *, window_from: dt.datetime, at: dt.datetime
+    pool: ThreadPoolExecutor,
+    store: Store,
+    *,
+    window_from: dt.datetime,
+    at: dt.datetime,
+    dash_from: dt.datetime,
 ) -> dict[str, Future[pl.DataFrame]]:
-    """Start the reads that do not depend on the incidents (groups, intel, actions)."""
+    """Start the reads that do not depend on the incidents (groups, intel, actions,
+    the DASH assessments from ``dash_from``)."""
     return {
         "groups": pool.submit(
             store.read_frame, "groups", columns=["group_id", "name", "continuum"]
@@ -171,10 +190,11 @@ def _submit_table_reads(
             columns=list(INTEL_COLUMNS),
             where=[("recorded_at", ">=", window_from), ("recorded_at", "<", at)],
         ),
-        # DASH assessments known at ``at``: the repeat victims' MARAC criteria
-        "dash": pool.submit(
-            store.read_frame, "dash", where=[("assessed_at", "<=", at)]
-        ),
+        # DASH assessments known at ``at`` that can count: the window's, and
+        # those of the MARAC escalation window before it (an older one is no
+        # victim's current assessment then nor at ``at``: it meets no criterion
+        # of the repeat victims' nor of the list before the window)
+        "dash": pool.submit(queries.assessments_between, store, dash_from, at),
         "actions": pool.submit(
             store.read_frame,
             "actions",
@@ -261,8 +281,13 @@ def read_briefing_frames(
     hours: int = 24,
     profile: str = "avb-2010",
     audience: Audience = "police",
+    escalation_days: int | None = None,
 ) -> tuple[dict[str, pl.DataFrame], list[str]]:
     """Read the frames a day's briefing needs, filtered in SQL by time and id.
+
+    ``escalation_days``: the MARAC escalation window of the risk configuration
+    (None: the packaged one's); the DASH assessments read are those of the window
+    and of these days before it, the ones a MARAC criterion can count.
 
     Returns
     -------
@@ -271,6 +296,8 @@ def read_briefing_frames(
         plus ``retaliation``), and notes on what the store could not provide.
     """
     notes: list[str] = []
+    if escalation_days is None:
+        escalation_days = default_risk_config().marac.escalation_window_days
     window_from = at - dt.timedelta(hours=hours)
     recent_from = min(window_from, at - dt.timedelta(days=LOOKBACK_DAYS))
     year = dt.timedelta(days=YEAR_DAYS)
@@ -300,7 +327,12 @@ def read_briefing_frames(
                 pool.submit(between, a, b, cols)
                 for a, b, cols in _month_spans(window_from, window_to)
             ]
-        f_other = _submit_table_reads(pool, store, window_from=window_from, at=at)
+        # a day more than the escalation window: the list before the window is
+        # taken as of a microsecond before it (avert.briefing.dash)
+        dash_from = window_from - dt.timedelta(days=escalation_days + 1)
+        f_other = _submit_table_reads(
+            pool, store, window_from=window_from, at=at, dash_from=dash_from
+        )
 
         parts = [f.result() for f in f_parts]
         # the window and the 28 days before it (exact), or the month

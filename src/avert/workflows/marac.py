@@ -13,6 +13,7 @@ were answered yes (:data:`PARTNER_WITHHELD`): only their counts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
@@ -34,6 +35,7 @@ __all__ = [
     "MaracResult",
     "area_note",
     "area_victims",
+    "incident_places",
     "latest_as_of",
     "person_dash",
     "run_marac",
@@ -194,13 +196,37 @@ def _area_list(
     )
 
 
+def incident_places(store: Store, incident_ids: Sequence[str]) -> pl.DataFrame:
+    """``incident_id`` and the area columns (:data:`avert.areas.AREA_COLUMNS`) of the
+    stored incidents among ``incident_ids``, as text, one row each (one indexed
+    read; empty without ids): where a DASH assessment is, for an assessment names
+    no place but the incident that prompted it does. The one read of both the
+    MARAC list's (:func:`_dash_places`) and the briefing's
+    (:func:`avert.workflows.briefing._dash_placed`) places of assessments."""
+    ids = sorted({str(i) for i in incident_ids if i is not None})
+    if not ids:
+        return pl.DataFrame(
+            schema={"incident_id": pl.String, **dict.fromkeys(AREA_COLUMNS, pl.String)}
+        )
+    places = store.read_frame(
+        "incidents",
+        columns=["incident_id", *AREA_COLUMNS],
+        where=[("incident_id", "in", ids)],
+    )
+    return places.select(
+        pl.col("incident_id").cast(pl.String),
+        *(pl.col(c).cast(pl.String) for c in AREA_COLUMNS if c in places.columns),
+    ).unique("incident_id", maintain_order=True)
+
+
 def _dash_places(
     store: Store, assessments: pl.DataFrame, at: dt.datetime
 ) -> pl.DataFrame:
     """Each victim's latest DASH assessment up to ``at`` (the one the list counts)
     with the place of the incident that prompted it (``person_id`` and the area
-    columns), whenever that incident occurred: an assessment names no place, but
-    its incident does."""
+    columns; :func:`incident_places`), whenever that incident occurred: an
+    assessment names no place, but its incident does. A victim whose assessment
+    names no stored incident has no row."""
     columns = ["person_id", *AREA_COLUMNS]
     if "incident_id" not in assessments.columns or assessments.height == 0:
         return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
@@ -212,11 +238,7 @@ def _dash_places(
         .filter(pl.col("incident_id").is_not_null())
         .select("person_id", "incident_id")
     )
-    places = store.read_frame(
-        "incidents",
-        columns=["incident_id", *AREA_COLUMNS],
-        where=[("incident_id", "in", latest["incident_id"].unique().to_list())],
-    )
+    places = incident_places(store, latest["incident_id"].to_list())
     return latest.join(places, on="incident_id").select(
         "person_id", *(c for c in AREA_COLUMNS if c in places.columns)
     )
