@@ -143,6 +143,91 @@ def test_on_a_phone_only_tables_scroll_sideways(
     page.close()  # type: ignore[attr-defined]
 
 
+# the tables of the page (outside a make-up box, whose small tables may scroll) that
+# hide part of a row off the screen: in their own scrolling box or past its edge
+_HIDING_TABLES = """() => [...document.querySelectorAll('main table')]
+    .filter(t => !t.closest('aside.makeup'))
+    .filter(t => t.scrollWidth > t.clientWidth + 1 || [...t.querySelectorAll('td')]
+        .some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+    .map(t => (t.id || t.className || '?') + ' in '
+        + (t.closest('section')?.id || 'main') + ': '
+        + (t.scrollWidth - t.clientWidth) + ' px hidden')"""
+
+
+def _dash_window(world: World) -> str:
+    """The ``at`` of a Today window whose last 24 hours hold a high-risk DASH
+    assessment (tests/web/test_today_dash.py's window)."""
+    import datetime as dt
+
+    import polars as pl
+
+    dash = world.store.read_frame("dash")
+    yes = pl.sum_horizontal(
+        (pl.col(f"q{n}") == "yes").fill_null(value=False).cast(pl.Int64)
+        for n in range(1, 28)
+    )
+    row = dash.filter(yes >= 14).sort("assessed_at").row(-1, named=True)
+    at = (row["assessed_at"] + dt.timedelta(hours=1)).replace(minute=0, second=0)
+    assert isinstance(at, dt.datetime)
+    return f"{at:%Y-%m-%dT%H:%M}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "path",
+    ["DASH", "/today?hours=168", "/places", "/plan", "/incidents", "/data", "/audit"],
+)
+def test_on_a_phone_no_table_hides_a_column(
+    world: World, base_url: str, browser: object, path: str
+) -> None:
+    """At 390 px the briefing's tables (the high-risk DASH assessments', the repeat
+    victims', the people's...) kept their columns in a row that scrolled sideways
+    in its box: the Why column 66-201 px past the screen's edge, unseen. So did the
+    plan's objectives (332 px) and actions (478 px), the strands' overdue count,
+    the Incidents list's flags, the Data page's loads and the Audit log's reasons.
+    Their rows now stack, a cell under another after its column's name."""
+    page, errors = sign_in_page(browser, base_url, "admin")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    if path == "DASH":
+        path = f"/today?at={_dash_window(world)}"
+    page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    if path.startswith("/today?at="):
+        section = page.locator("#dash-high-risk + p + table td")  # type: ignore[attr-defined]
+        assert section.count() > 0, "no high-risk DASH row in the window"
+    assert page.locator("main table td").count() > 0  # type: ignore[attr-defined]
+    assert page.evaluate(_HIDING_TABLES) == []  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/today?hours=168", "/plan", "/incidents"])
+def test_on_a_wide_screen_the_tables_keep_their_columns(
+    base_url: str, browser: object, path: str
+) -> None:
+    """At 1280 px the stacked tables are tables: a header row shown, each row's
+    cells side by side, no column's name repeated before a cell."""
+    page, errors = sign_in_page(browser, base_url, "admin")
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{base_url}{path}")  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    found = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('main table.stack')].map(t => ({
+            head: t.tHead ? getComputedStyle(t.tHead).display : 'none',
+            cell: getComputedStyle(t.querySelector('td')).display,
+            label: getComputedStyle(t.querySelector('td'), '::before').content,
+        }))"""
+    )
+    assert found, f"no stacked table on {path}"
+    assert all(f["cell"] == "table-cell" for f in found), found
+    assert all(f["head"] == "table-header-group" for f in found), found
+    assert all(f["label"] in ("none", "normal") for f in found), found
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.close()  # type: ignore[attr-defined]
+
+
 @pytest.mark.browser
 def test_a_refused_form_says_why_in_its_target(base_url: str, browser: object) -> None:
     """An area-scoped officer asking for another area's briefing gets the 403's
@@ -405,9 +490,10 @@ def test_places_fits_a_small_phone(base_url: str, browser: object, width: int) -
 def test_the_briefing_file_reads_on_a_phone(
     world: World, browser: object, width: int
 ) -> None:
-    """The briefing's HTML file opened on a phone fits the screen, its tables scroll
-    sideways and its reasons keep a readable width: the print style squeezed the
-    "Why it is here" column to a letter a line ("in / defi / nitio / n")."""
+    """The briefing's HTML file opened on a phone fits the screen, its tables' rows
+    stack (no column off the screen) and its reasons keep a readable width: the
+    print style squeezed the "Why it is here" column to a letter a line ("in / defi
+    / nitio / n")."""
     import datetime as dt
 
     from avert.report.render import render_briefing_html
@@ -428,6 +514,7 @@ def test_the_briefing_file_reads_on_a_phone(
             'ul.reasons')].map(e => e.getBoundingClientRect().width))"""
     )
     assert 120 <= narrowest < float("inf"), narrowest
+    assert page.evaluate(_HIDING_TABLES.replace("main table", "table")) == []
     page.close()
 
 

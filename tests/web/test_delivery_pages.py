@@ -894,7 +894,7 @@ def test_each_rag_is_written_beside_its_colour(world: World) -> None:
     pack's overdue table: red and green look alike to one man in twelve and in a
     greyscale print (WCAG 1.4.1, use of colour). The word is written beside it."""
     page = signed_in(world.app, "chair").get("/plan").text
-    actions = page[page.index('<table id="actions">') :]
+    actions = page[page.index('<table id="actions"') :]
     dots = re.findall(r'<span class="rag (\w+)"></span> (<b>\w+</b>)?', actions)
     assert dots, "the demo plan has no action with a RAG"
     assert all(word == f"<b>{rag}</b>" for rag, word in dots), dots

@@ -282,7 +282,7 @@ def test_near_repeat_zones_are_named_by_their_incidents_cell(
         ), zones
     else:
         assert {z["near"] for z in zones} == {"Testtown 001A"}
-    table = render_briefing_html(b).split('class="zones cols"')[1].split("</table>")[0]
+    table = render_briefing_html(b).split('class="zones cols')[1].split("</table>")[0]
     assert f"near {zones[0]['near']}</span>" in table
 
 

@@ -1,0 +1,87 @@
+"""The briefing's tables on a phone: each row's cells one under another, each after
+its column's name (``data-label``), by the one ``table.stack`` rule of
+``_style.html``; the PDF keeps its columns.
+
+At 390 px the tables kept their columns in a row scrolled sideways in its own
+box, the Why column 66-201 px past the screen's edge (the web Today page, the
+high-risk DASH assessments and repeat victims among them).
+tests/web/test_browser.py checks the pages in Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import avert
+
+TEMPLATES = Path(avert.__file__).parent / "report" / "templates"
+BRIEFING = ["_briefing_sections.html", "_briefing_taskings.html"]
+_TABLE = re.compile(r"<table\b([^>]*)>(.*?)</table>", re.S)
+
+
+def _tables(name: str) -> list[tuple[str, str]]:
+    """The opening tag's attributes and the body of each table in template ``name``."""
+    return _TABLE.findall((TEMPLATES / name).read_text())
+
+
+@pytest.mark.parametrize("name", BRIEFING)
+def test_every_briefing_table_stacks_and_every_cell_names_its_column(
+    name: str,
+) -> None:
+    tables = _tables(name)
+    assert tables, name
+    for attrs, body in tables:
+        assert re.search(r'class="[^"]*\bstack\b', attrs), (name, attrs)
+        heads = re.findall(r"<th\b[^>]*>(.*?)</th>", body)
+        cells = re.findall(r"<td\b([^>]*)>", body)
+        assert cells, (name, attrs)
+        for cell in cells:
+            label = re.search(r'data-label="([^"]+)"', cell)
+            assert label, (name, heads, cell)
+        # one label a column, in the header's order (a row's first cell the first)
+        labels = [re.search(r'data-label="([^"]+)"', c).group(1) for c in cells]  # type: ignore[union-attr]
+        assert len(set(labels)) == len(heads), (name, heads, labels)
+
+
+def test_the_stacking_rule_is_for_screens_only() -> None:
+    """One ``table.stack`` rule (the web app's avert.css had its own twin), inside
+    a ``screen`` media block: print and the PDF keep the table's columns."""
+    style = (TEMPLATES / "_style.html").read_text()
+    blocks = re.findall(r"@media ([^{]*)\{((?:[^{}]|\{[^{}]*\})*)\}", style)
+    stacking = [media for media, body in blocks if "table.stack" in body]
+    assert stacking == ["screen and (max-width: 760px) "], stacking
+    css = (Path(avert.__file__).parent / "web" / "static" / "avert.css").read_text()
+    assert "table.stack td[data-label]::before" not in css
+
+
+def _boxes(box: Any) -> Iterator[Any]:
+    """``box`` and every box inside it (WeasyPrint's layout tree)."""
+    yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _boxes(child)
+
+
+def test_a_stacked_table_prints_as_a_table() -> None:
+    """WeasyPrint (print media) lays a ``cols stack`` table out in its columns,
+    with no column name before a cell (WeasyPrint skips a media query with a
+    width in it; the rule's ``screen`` is checked above)."""
+    weasyprint = pytest.importorskip("weasyprint")
+    style = (TEMPLATES / "_style.html").read_text()
+    html = (
+        f"<html><head>{style}</head><body><main><table class='cols stack'><thead><tr>"
+        "<th class='w4'>#</th><th class='w96'>Why</th></tr></thead><tbody><tr>"
+        "<td data-label='Rank' class='rank'>1</td><td data-label='Why'>a reason</td>"
+        "</tr></tbody></table></main></body></html>"
+    )
+    page = weasyprint.HTML(string=html).render().pages[0]._page_box
+    cells = [b for b in _boxes(page) if type(b).__name__ == "TableCellBox"]
+    assert len(cells) == 4  # two header cells and a row's two
+    assert cells[2].position_y == cells[3].position_y  # side by side
+    texts = "".join(b.text for b in _boxes(page) if hasattr(b, "text"))
+    assert "Why:" not in texts
+    assert "Rank:" not in texts
