@@ -13,6 +13,7 @@ from avert.cli._common import (
     check_choice,
     check_out_dir,
     console,
+    existing_file,
     get_settings,
     get_store,
     styled,
@@ -73,6 +74,7 @@ _BoundariesOpt = Annotated[
     Path | None,
     typer.Option(
         "--boundaries",
+        callback=existing_file,
         help="CSV of area outlines with a WKT geometry column in the store's CRS.",
     ),
 ]
