@@ -169,7 +169,12 @@ def parse_problem(command: str) -> str | None:
     except typer.Exit:  # --help
         return None
     except typer._click.exceptions.ClickException as error:
-        return str(error.format_message())
+        message = str(error.format_message())
+        # the page's example files are not on this machine: an input path is checked
+        # to exist as the line is parsed (a usage error), which says nothing of the page
+        if re.search(r": no such file( or folder)?: ", message):
+            return None
+        return message
     return None
 
 

@@ -326,7 +326,9 @@ def test_harm_unavailable_names_the_profile_to_classify_or_calls_it_unknown(
 
     def error(*args: str) -> str:
         result = CliRunner().invoke(
-            app, ["--db", sqlite_store.url.sqlalchemy, "analyse", *args]
+            app,
+            ["--db", sqlite_store.url.sqlalchemy, "analyse", *args],
+            env={"COLUMNS": "300"},  # the usage error's box: one line
         )
         assert result.exit_code != 0, result.output
         return " ".join(f"{result.output} {result.exception}".split())
@@ -335,7 +337,7 @@ def test_harm_unavailable_names_the_profile_to_classify_or_calls_it_unknown(
         broad = error(*args, "--definition", "who-broad")
         assert "'avert classify --definition who-broad'" in broad
         nope = error(*args, "--definition", "nope")
-        assert "'nope' is an unknown definition profile" in nope
+        assert "unknown definition 'nope'" in nope  # a usage error (exit 2)
         assert "avb-2010, who-broad" in nope
 
 

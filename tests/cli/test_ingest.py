@@ -115,12 +115,15 @@ def test_strict_exits_1_and_loads_nothing(db: str, tmp_path: Path) -> None:
     assert sum(status["tables"].values()) == 0
 
 
-def test_unreadable_input_exits_1(db: str, tmp_path: Path) -> None:
+def test_missing_input_is_a_usage_error(db: str, tmp_path: Path) -> None:
+    """A path that does not exist: exit 2 naming it (it was 1, as a load error)."""
     result = CliRunner().invoke(
-        app, ["--db", db, "ingest", "policeuk", str(tmp_path / "nope")]
+        app,
+        ["--db", db, "ingest", "policeuk", str(tmp_path / "nope")],
+        env={"COLUMNS": "300"},
     )
-    assert result.exit_code == 1
-    assert isinstance(result.exception, IngestError)
+    assert result.exit_code == 2
+    assert f"no such file or folder: {tmp_path / 'nope'}" in result.output
 
 
 def test_ingest_bundle_and_crs_option(db: str) -> None:

@@ -201,6 +201,176 @@ def _month_only_check(t_us: npt.NDArray[np.int64]) -> tuple[str, ...]:
     )
 
 
+def _check_run_options(n_sims: int, distance: str) -> float:
+    """Refuse fewer than one permutation or an unknown distance; return the
+    distance's Minkowski p."""
+    if n_sims < 1:
+        msg = f"n_sims must be at least 1; got {n_sims}."
+        raise ConfigError(msg)
+    if distance not in _MINKOWSKI:
+        msg = f"distance must be euclidean or manhattan; got {distance!r}."
+        raise ConfigError(msg)
+    return _MINKOWSKI[distance]
+
+
+def _sample_to_max_pairs(
+    xs: npt.NDArray[np.float64],
+    ys: npt.NDArray[np.float64],
+    t: npt.NDArray[np.int64],
+    *,
+    max_space_m: float,
+    max_pairs: int | None,
+    seed: int,
+    p: float,
+) -> tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+    tuple[str, ...],
+]:
+    """The events to test: all of them, or, when more than ``max_pairs`` pairs lie
+    closer than ``max_space_m``, a seeded random share of them that leaves about
+    ``max_pairs`` pairs (pairs scale with the square of the share), with a note."""
+    n_all = int(t.size)
+    if max_pairs is None or n_all <= 1:
+        return xs, ys, t, ()
+    n_close = _close_pairs(xs, ys, float(np.nextafter(max_space_m, 0)), seed, p)
+    if n_close <= max_pairs:
+        return xs, ys, t, ()
+    share = float(np.sqrt(max_pairs / n_close))
+    keep = np.random.default_rng(seed).random(n_all) < share
+    note = (
+        f"{'About ' if n_all > COUNT_SAMPLE_EVENTS else ''}{n_close:,} pairs "
+        f"within {max_space_m:g} m: tested on a seeded random "
+        f"{share:.1%} of the events ({int(keep.sum()):,} of {n_all:,}).",
+    )
+    return xs[keep], ys[keep], t[keep], note
+
+
+def _pairs_within(
+    xs: npt.NDArray[np.float64],
+    ys: npt.NDArray[np.float64],
+    *,
+    max_space_m: float,
+    p: float,
+    distance: Distance,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """Positions ``i``, ``j`` and distance ``d`` (metres) of every pair of events
+    closer than ``max_space_m`` (k-d tree pairs, then the exact distance); refuses
+    more than :data:`_MAX_PAIRS` pairs."""
+    from scipy.spatial import cKDTree  # 0.3-0.9 s: imported where it is used
+
+    # the tree compares squared distances, which can round to the other side of
+    # the edge than np.hypot: ask it for a hair more, then keep d < edge by np.hypot
+    pairs = (
+        cKDTree(np.column_stack([xs, ys])).query_pairs(
+            r=max_space_m * (1 + 1e-9), p=p, output_type="ndarray"
+        )
+        if xs.size > 1
+        else np.empty((0, 2), dtype=np.int64)
+    )
+    if pairs.shape[0] > _MAX_PAIRS:
+        msg = (
+            f"{pairs.shape[0]} pairs within {max_space_m} m: too many for a Monte "
+            "Carlo test; use a shorter period, a smaller area or smaller space bands."
+        )
+        raise ConfigError(msg)
+    i, j = pairs[:, 0], pairs[:, 1]
+    dx, dy = xs[i] - xs[j], ys[i] - ys[j]
+    d = np.hypot(dx, dy) if distance == "euclidean" else np.abs(dx) + np.abs(dy)
+    inside = d < max_space_m
+    return i[inside].astype(np.intp), j[inside].astype(np.intp), d[inside]
+
+
+@dataclass(frozen=True)
+class _PairCells:
+    """Counts the pairs per (space band, time band) cell for any order of the times.
+
+    A pair's cell is ``space_bin * n_time_bands + time_bin``, with the time bin how
+    many time edges after 0 its gap reaches (the last band is open): a few
+    comparisons per pair, about 2.5x faster per permutation than a binary search
+    over the edges.
+    """
+
+    i: npt.NDArray[np.intp]
+    j: npt.NDArray[np.intp]
+    cell_base: npt.NDArray[np.intp]
+    time_edges_us: npt.NDArray[np.int64]
+    n_cells: int
+
+    @classmethod
+    def of(
+        cls,
+        i: npt.NDArray[np.intp],
+        j: npt.NDArray[np.intp],
+        d_m: npt.NDArray[np.float64],
+        space_edges_m: npt.NDArray[np.float64],
+        time_edges_days: npt.NDArray[np.float64],
+    ) -> _PairCells:
+        """The cells of pairs ``i``, ``j`` at distances ``d_m``."""
+        sbin = np.searchsorted(space_edges_m, d_m, side="right") - 1  # [lo, hi)
+        n_t = time_edges_days.size  # time_edges_days.size - 1 bands + 1 beyond
+        return cls(
+            i=i,
+            j=j,
+            cell_base=(sbin * n_t).astype(np.intp),
+            time_edges_us=np.round(time_edges_days * 86_400e6).astype(np.int64),
+            n_cells=(space_edges_m.size - 1) * n_t,
+        )
+
+    def counts(self, t_us: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Pairs per cell when event ``k`` happened at ``t_us[k]``."""
+        gap = np.abs(t_us[self.i] - t_us[self.j])
+        cell = self.cell_base.copy()
+        for edge in self.time_edges_us[1:]:
+            cell += gap >= edge
+        return np.bincount(cell, minlength=self.n_cells)
+
+
+def _permuted_counts(
+    cells: _PairCells, t_us: npt.NDArray[np.int64], n_sims: int, seed: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Observed pairs per cell, their mean over ``n_sims`` seeded permutations of
+    the times (expected), and how many permutations reached the observed count."""
+    observed = cells.counts(t_us)
+    rng = np.random.default_rng(seed)
+    total = np.zeros(cells.n_cells)
+    at_least = np.zeros(cells.n_cells)
+    for _ in range(n_sims):
+        c = cells.counts(t_us[rng.permutation(t_us.size)])
+        total += c
+        at_least += c >= observed
+    return observed, total / n_sims, at_least
+
+
+def _knox_frame(
+    space_edges_m: npt.NDArray[np.float64],
+    time_edges_days: npt.NDArray[np.float64],
+    observed: npt.NDArray[np.int64],
+    expected: npt.NDArray[np.float64],
+    at_least: npt.NDArray[np.float64],
+    n_sims: int,
+) -> pl.DataFrame:
+    """One row per (space band, time band): counts, Knox ratio and Monte Carlo p."""
+    n_t = time_edges_days.size
+    n_space = space_edges_m.size - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(expected > 0, observed / expected, np.nan)
+    t_hi = np.append(time_edges_days[1:], np.inf)
+    return pl.DataFrame(
+        {
+            "space_lo_m": np.repeat(space_edges_m[:-1], n_t),
+            "space_hi_m": np.repeat(space_edges_m[1:], n_t),
+            "time_lo_days": np.tile(time_edges_days, n_space),
+            "time_hi_days": np.tile(t_hi, n_space),
+            "observed": observed.astype(np.int64),
+            "expected": expected,
+            "ratio": ratio,
+            "p_value": (1.0 + at_least) / (1.0 + n_sims),
+        }
+    )
+
+
 def knox_test(
     events: pl.DataFrame,
     *,
@@ -245,95 +415,19 @@ def knox_test(
     check_frame(events, [x, y, time], name="events")
     se = _edges(space_bands_m, "space_bands_m")
     te = _edges(time_bands_days, "time_bands_days")
-    if n_sims < 1:
-        msg = f"n_sims must be at least 1; got {n_sims}."
-        raise ConfigError(msg)
-    if distance not in _MINKOWSKI:
-        msg = f"distance must be euclidean or manhattan; got {distance!r}."
-        raise ConfigError(msg)
-    p = _MINKOWSKI[distance]
+    p = _check_run_options(n_sims, distance)
     xs, ys, t = _placed_times(events, x=x, y=y, time=time)
     month_note = _month_only_check(t)
-    n_all = int(t.size)
-    sampled_note: tuple[str, ...] = ()
-    if max_pairs is not None and n_all > 1:
-        n_close = _close_pairs(xs, ys, float(np.nextafter(se[-1], 0)), seed, p)
-        if n_close > max_pairs:
-            share = float(np.sqrt(max_pairs / n_close))
-            keep = np.random.default_rng(seed).random(n_all) < share
-            xs, ys, t = xs[keep], ys[keep], t[keep]
-            sampled_note = (
-                f"{'About ' if n_all > COUNT_SAMPLE_EVENTS else ''}{n_close:,} pairs "
-                f"within {se[-1]:g} m: tested on a seeded random "
-                f"{share:.1%} of the events ({int(keep.sum()):,} of {n_all:,}).",
-            )
-    n = int(t.size)
-    from scipy.spatial import cKDTree  # 0.3-0.9 s: imported where it is used
-
-    # the tree compares squared distances, which can round to the other side of
-    # the edge than np.hypot: ask it for a hair more, then keep d < edge by np.hypot
-    pairs = (
-        cKDTree(np.column_stack([xs, ys])).query_pairs(
-            r=float(se[-1]) * (1 + 1e-9), p=p, output_type="ndarray"
-        )
-        if n > 1
-        else np.empty((0, 2), dtype=np.int64)
+    n_placed = int(t.size)
+    xs, ys, t, sampled_note = _sample_to_max_pairs(
+        xs, ys, t, max_space_m=float(se[-1]), max_pairs=max_pairs, seed=seed, p=p
     )
-    if pairs.shape[0] > _MAX_PAIRS:
-        msg = (
-            f"{pairs.shape[0]} pairs within {se[-1]} m: too many for a Monte Carlo "
-            "test; use a shorter period, a smaller area or smaller space bands."
-        )
-        raise ConfigError(msg)
-    i, j = pairs[:, 0], pairs[:, 1]
-    dx, dy = xs[i] - xs[j], ys[i] - ys[j]
-    d = np.hypot(dx, dy) if distance == "euclidean" else np.abs(dx) + np.abs(dy)
-    inside = d < se[-1]
-    pairs, i, j, d = pairs[inside], i[inside], j[inside], d[inside]
-    sbin = np.searchsorted(se, d, side="right") - 1  # [lo, hi)
-    n_t = te.size  # te.size - 1 bands + 1 beyond
-    n_cells = (se.size - 1) * n_t
-
-    # a pair's cell is sbin * n_t + tbin, with tbin = how many time edges after 0
-    # its gap reaches (the last band is open): a few comparisons per pair, about
-    # 2.5x faster per permutation than a binary search over the edges
-    cell_base = (sbin * n_t).astype(np.intp)
-    te_us = np.round(te * 86_400e6).astype(np.int64)
-    i, j = i.astype(np.intp), j.astype(np.intp)
-
-    def counts(tt: np.ndarray) -> np.ndarray:  # type: ignore[type-arg, unused-ignore]
-        gap = np.abs(tt[i] - tt[j])
-        cell = cell_base.copy()
-        for edge in te_us[1:]:
-            cell += gap >= edge
-        return np.bincount(cell, minlength=n_cells)
-
-    observed = counts(t)
-    rng = np.random.default_rng(seed)
-    total = np.zeros(n_cells)
-    at_least = np.zeros(n_cells)
-    for _ in range(n_sims):
-        c = counts(t[rng.permutation(n)])
-        total += c
-        at_least += c >= observed
-    expected = total / n_sims
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(expected > 0, observed / expected, np.nan)
-    t_hi = np.append(te[1:], np.inf)
-    frame = pl.DataFrame(
-        {
-            "space_lo_m": np.repeat(se[:-1], n_t),
-            "space_hi_m": np.repeat(se[1:], n_t),
-            "time_lo_days": np.tile(te, se.size - 1),
-            "time_hi_days": np.tile(t_hi, se.size - 1),
-            "observed": observed.astype(np.int64),
-            "expected": expected,
-            "ratio": ratio,
-            "p_value": (1.0 + at_least) / (1.0 + n_sims),
-        }
-    )
+    i, j, d = _pairs_within(xs, ys, max_space_m=float(se[-1]), p=p, distance=distance)
+    cells = _PairCells.of(i, j, d, se, te)
+    observed, expected, at_least = _permuted_counts(cells, t, n_sims, seed)
+    left_out = events.height - n_placed
     return KnoxResult(
-        frame=frame,
+        frame=_knox_frame(se, te, observed, expected, at_least, n_sims),
         params={
             "space_bands_m": [float(v) for v in se],
             "time_bands_days": [float(v) for v in te],
@@ -347,16 +441,14 @@ def knox_test(
             *sampled_note,
             *month_note,
             *(
-                (
-                    f"{events.height - n_all:,} events without coordinates or time left out.",
-                )
-                if events.height > n_all
+                (f"{left_out:,} events without coordinates or time left out.",)
+                if left_out > 0
                 else ()
             ),
             f"Smallest possible p-value with {n_sims} permutations: "
             f"{1 / (1 + n_sims):.3g}.",
         ),
-        n_events=n,
-        n_pairs=int(pairs.shape[0]),
+        n_events=int(t.size),
+        n_pairs=int(i.size),
         n_sims=n_sims,
     )

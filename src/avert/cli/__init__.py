@@ -36,6 +36,7 @@ from avert.cli import (
     users,
 )
 from avert.cli._common import err_console, styled
+from avert.cli._options import hide_old_option_names
 from avert.config.settings import load_settings
 from avert.errors import AvertError
 
@@ -133,6 +134,8 @@ for _module in (
 for _module in (analyse_volt, analyse_marac, analyse_networks, analyse_places):
     _module.register(analyse_app)
 board.register(app, analyse_app)
+# renamed options keep their old names working, shown by one name in --help
+hide_old_option_names(app)
 
 
 def _interrupted(err: BaseException) -> bool:

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -28,7 +28,10 @@ __all__ = [
     "check_out_dir",
     "check_out_file",
     "console",
+    "definition_to_read",
     "err_console",
+    "existing_file",
+    "existing_file_or_folder",
     "get_settings",
     "get_store",
     "print_json",
@@ -92,12 +95,62 @@ def get_store(ctx: typer.Context, *, check: bool = True) -> Store:
 def profile_name(ctx: typer.Context, definition: str | None) -> str:
     """The id of the definition profile of ``--definition`` if given, else of the
     setting's: a path to a violence TOML file gives the id its classifications are
-    stored under."""
+    stored under.
+
+    A usage error (exit 2) when ``--definition`` names a file that does not exist,
+    or an id neither built in nor classified in the store, listing the known ones
+    (an unknown id analysed every incident, with a note, or exited 1).
+    """
     if definition is None:
         return get_settings(ctx).definition_id()
-    from avert.config.definitions import profile_id
+    from avert.config.definitions import PROFILES, profile_id
 
-    return profile_id(definition)
+    _check_definition_file(definition)
+    profile = profile_id(definition)
+    if profile in PROFILES:
+        return profile
+    from avert.workflows.analysis import known_definitions
+
+    known = known_definitions(get_store(ctx))
+    if profile not in known:
+        msg = (
+            f"unknown definition {definition!r}: known: {', '.join(known)}; or give "
+            "a violence TOML file"
+        )
+        raise typer.BadParameter(msg, param_hint="--definition")
+    return profile
+
+
+def _looks_like_file(definition: str) -> bool:
+    """Whether ``definition`` names a file rather than a profile id."""
+    return definition.lower().endswith(".toml") or any(
+        sep in definition for sep in ("/", os.sep)
+    )
+
+
+def _check_definition_file(definition: str) -> None:
+    """Usage error "no such file: PATH" for a definition file that does not exist."""
+    if _looks_like_file(definition) and not Path(definition).exists():
+        msg = f"no such file: {definition}"
+        raise typer.BadParameter(msg, param_hint="--definition")
+
+
+def definition_to_read(value: str | None) -> str | None:
+    """Typer callback of a ``--definition`` whose rules are read (``classify``,
+    ``definition show|explain``): a usage error (exit 2) unless it is a built-in
+    profile or a file, naming the built-in ones (it exited 1)."""
+    from avert.config.definitions import PROFILES
+
+    if value is None or value in PROFILES:
+        return value
+    _check_definition_file(value)
+    if not Path(value).exists():
+        msg = (
+            f"unknown definition {value!r}: give a built-in one "
+            f"({', '.join(PROFILES)}) or a violence TOML file"
+        )
+        raise typer.BadParameter(msg, param_hint="--definition")
+    return value
 
 
 def read_events(
@@ -107,7 +160,7 @@ def read_events(
     all_incidents: bool,
     day_resolution: bool = False,
 ) -> pl.DataFrame:
-    """Events with ``x``, ``y``, ``occurred_at``: from ``--csv`` if given, else the store.
+    """Events with ``x``, ``y``, ``occurred_at``: from ``--events-file`` if given, else the store.
 
     From the store, the violence of the configured definition profile, or every
     incident with ``--all-incidents``; ``day_resolution`` leaves month-only rows out
@@ -136,6 +189,40 @@ def read_events(
     for note in notes:
         err_console.print(styled(("note:", "yellow"), " ", note))
     return events
+
+
+_Given = TypeVar("_Given", str, Path, list[str], list[Path], None)
+
+
+def _check_exists(param: typer.CallbackParam, value: _Given, what: str) -> _Given:
+    """Usage error (exit 2) "no such WHAT: PATH" for the first path in ``value``
+    (one path, a list of them or None) that does not exist; else ``value``."""
+    given: list[str | Path] = (
+        list(value) if isinstance(value, list) else [] if value is None else [value]
+    )
+    for path in given:
+        if not Path(path).exists():
+            # the option's name as its help shows it (not "'--new' / '--old'"), or
+            # an argument's name as the usage line shows it (PATH, PATHS)
+            hint = (
+                param.opts[0]
+                if param.param_type_name == "option"
+                else (param.name or "path").upper()
+            )
+            raise typer.BadParameter(f"no such {what}: {path}", param_hint=hint)
+    return value
+
+
+def existing_file(param: typer.CallbackParam, value: _Given) -> _Given:
+    """Typer callback of an input file option or argument: a usage error (exit 2)
+    "no such file: PATH" before anything is opened or read."""
+    return _check_exists(param, value, "file")
+
+
+def existing_file_or_folder(param: typer.CallbackParam, value: _Given) -> _Given:
+    """:func:`existing_file` of an input that may be a folder: "no such file or
+    folder: PATH"."""
+    return _check_exists(param, value, "file or folder")
 
 
 def check_choice(value: str, choices: Sequence[str], option: str) -> None:

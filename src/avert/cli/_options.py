@@ -8,11 +8,14 @@ not one option: it stays with its command.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
+from avert.cli._common import existing_file
 from avert.cli._time import TIME_HELP
 
 __all__ = [
@@ -25,11 +28,14 @@ __all__ = [
     "JsonOpt",
     "JsonOutputOpt",
     "LoadJsonOpt",
+    "OldNamesHiddenCommand",
+    "OldNamesHiddenGroup",
     "PdfOpt",
     "ProfileOpt",
     "StableJsonOpt",
     "StrictOpt",
     "ToOpt",
+    "hide_old_option_names",
 ]
 
 #: ``--json`` of most listing commands
@@ -75,7 +81,9 @@ ToOpt = Annotated[
 EventsCsvOpt = Annotated[
     Path | None,
     typer.Option(
+        "--events-file",
         "--csv",
+        callback=existing_file,
         help="Read events from this CSV/Parquet (columns x, y in metres, occurred_at) "
         "instead of the store.",
     ),
@@ -112,3 +120,77 @@ StrictOpt = Annotated[
 PdfOpt = Annotated[
     bool, typer.Option("--pdf", hidden=True, help="The default: write the PDF.")
 ]
+
+
+def _format_help_one_name(
+    command: TyperCommand | TyperGroup,
+    ctx: Any,
+    formatter: Any,
+    format_help: Callable[[Any, Any], None],
+) -> None:
+    """Run ``format_help`` with every option of ``command`` showing only its first
+    long name (restored after)."""
+    shown = [(p, p.opts) for p in command.params]
+    try:
+        for param, opts in shown:
+            param.opts = _first_long_name(opts)
+        format_help(ctx, formatter)
+    finally:
+        for param, opts in shown:
+            param.opts = opts
+
+
+class OldNamesHiddenCommand(TyperCommand):
+    """A command whose ``--help`` shows each option by its first long name only.
+
+    An option renamed keeps its old name working as a further name after the new
+    one (``typer.Option("--days", "--window-days")``: old scripts still run), and
+    the help, hence docs/cli.md, shows the one name to use.
+    """
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The help with every option's further long names left out."""
+        _format_help_one_name(self, ctx, formatter, super().format_help)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Parse ``args``; a usage error about an option names it by its first long
+        name ("Missing option '--from'", not "'--from' / '--since'")."""
+        try:
+            return super().parse_args(ctx, args)
+        except typer.BadParameter as err:  # MissingParameter too
+            param = err.param
+            if (
+                err.param_hint is None
+                and param is not None
+                and param.param_type_name == "option"
+            ):
+                err.param_hint = [o for o in param.opts if o.startswith("--")][:1]
+            raise
+
+
+class OldNamesHiddenGroup(TyperGroup):
+    """:class:`OldNamesHiddenCommand` of a group whose callback takes options
+    (``avert forecast``)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The help with every option's further long names left out."""
+        _format_help_one_name(self, ctx, formatter, super().format_help)
+
+
+def _first_long_name(opts: list[str]) -> list[str]:
+    """``opts`` without the long names after the first (short names kept)."""
+    longs = [o for o in opts if o.startswith("--")]
+    return [o for o in opts if not o.startswith("--") or o == longs[0]]
+
+
+def hide_old_option_names(app: typer.Typer) -> None:
+    """Give every command of ``app`` :class:`OldNamesHiddenCommand` and every group
+    :class:`OldNamesHiddenGroup` (one that names a class of its own keeps it)."""
+    for command in app.registered_commands:
+        if command.cls in (None, TyperCommand):
+            command.cls = OldNamesHiddenCommand
+    for group in app.registered_groups:
+        if not isinstance(group.cls, type):  # Typer's default
+            group.cls = OldNamesHiddenGroup
+        if isinstance(group.typer_instance, typer.Typer):
+            hide_old_option_names(group.typer_instance)

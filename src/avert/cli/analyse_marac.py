@@ -14,6 +14,7 @@ import typer
 from avert.cli._common import (
     check_choice,
     console,
+    existing_file,
     get_settings,
     get_store,
     print_json,
@@ -102,6 +103,7 @@ def marac(
         Path | None,
         typer.Option(
             "--config",
+            callback=existing_file,
             help="A risk TOML laid over config/defaults/risk.toml (the thresholds of "
             "its marac table; default: the risk_config setting).",
         ),

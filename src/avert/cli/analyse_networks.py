@@ -19,6 +19,7 @@ import typer
 
 from avert.cli._common import (
     console,
+    existing_file,
     get_settings,
     get_store,
     print_json,
@@ -36,7 +37,10 @@ __all__ = ["register"]
 
 _CONFIG_HELP = "Networks TOML overriding config/defaults/networks.toml."
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help=_CONFIG_HELP, show_default=False)
+    Path | None,
+    typer.Option(
+        "--config", callback=existing_file, help=_CONFIG_HELP, show_default=False
+    ),
 ]
 AsOfOpt = Annotated[
     str | None,

@@ -57,7 +57,7 @@ _STUDY_AREA = Annotated[
     typer.Option(
         "--study-area",
         help="active: only the cells with an event in the data read (the "
-        "store or --csv) before the window's end, so a cell is hot against the places where "
+        "store or --events-file) before the window's end, so a cell is hot against the places where "
         "events happen, and a cell where events happen but none did in the "
         "window can be cold; grid: every cell of the box around the window's "
         "events, mostly empty ground on a force's data, against which most "

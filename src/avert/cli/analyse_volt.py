@@ -16,6 +16,7 @@ import typer
 from avert.cli._common import (
     check_choice,
     console,
+    existing_file,
     get_settings,
     get_store,
     print_json,
@@ -401,6 +402,7 @@ def risk(
         Path | None,
         typer.Option(
             "--config",
+            callback=existing_file,
             help="A risk TOML laid over config/defaults/risk.toml (default: the "
             "risk_config setting, which person pages and the briefing also use).",
         ),

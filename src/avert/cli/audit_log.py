@@ -18,6 +18,7 @@ import typer
 from avert.cli._common import (
     check_out_file,
     console,
+    existing_file,
     get_store,
     print_json,
     styled,
@@ -79,7 +80,9 @@ def verify(
     csv: Annotated[
         Path | None,
         typer.Option(
+            "--export-file",
             "--csv",
+            callback=existing_file,
             help="Check an unfiltered 'avert audit export' file instead of the database.",
             show_default=False,
         ),

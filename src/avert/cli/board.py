@@ -17,6 +17,7 @@ from avert.cli._common import (
     area_list,
     check_choice,
     console,
+    existing_file,
     get_store,
     print_json,
     print_notes,
@@ -75,7 +76,9 @@ def _loaded(
 
 def population(
     ctx: typer.Context,
-    paths: Annotated[list[str], typer.Argument(help="Population CSV files.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Population CSV files.", callback=existing_file)
+    ],
     year: Annotated[
         int | None,
         typer.Option("--year", help="Census/estimate year (default: from the file)."),
@@ -139,7 +142,11 @@ def population(
 def confidence(
     ctx: typer.Context,
     paths: Annotated[
-        list[str], typer.Argument(help="CSV: area, period, pct_agree [, respondents].")
+        list[str],
+        typer.Argument(
+            help="CSV: area, period, pct_agree [, respondents].",
+            callback=existing_file,
+        ),
     ],
     measure: Annotated[
         str, typer.Option("--measure", help="Question id stored with the rows.")
@@ -158,7 +165,10 @@ def confidence(
 def centroids(
     ctx: typer.Context,
     paths: Annotated[
-        list[str], typer.Argument(help="CSV: area code, latitude, longitude.")
+        list[str],
+        typer.Argument(
+            help="CSV: area code, latitude, longitude.", callback=existing_file
+        ),
     ],
     strict: StrictOpt = False,
     accept_rejects: AcceptOpt = False,
@@ -174,7 +184,11 @@ def centroids(
 def boundaries(
     ctx: typer.Context,
     paths: Annotated[
-        list[str], typer.Argument(help="CSV: area code, WKT polygon (docs/formats.md).")
+        list[str],
+        typer.Argument(
+            help="CSV: area code, WKT polygon (docs/formats.md).",
+            callback=existing_file,
+        ),
     ],
     crs: Annotated[
         str, typer.Option("--crs", help="CRS of the file's WKT coordinates.")
@@ -553,6 +567,7 @@ def equality(
         Path | None,
         typer.Option(
             "--list",
+            callback=existing_file,
             help="A priority list: a file of person ids (one a line, or a CSV whose "
             "first column is person_id); its make-up against everyone with an "
             "offence in the window.",

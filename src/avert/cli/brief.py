@@ -13,6 +13,7 @@ from avert.cli._common import (
     check_choice,
     check_out_dir,
     console,
+    existing_file,
     get_settings,
     get_store,
     styled,
@@ -21,83 +22,130 @@ from avert.cli._options import PdfOpt
 from avert.cli._time import TIME_HELP, when
 
 if TYPE_CHECKING:
-    from avert.briefing.model import DashHighRisk
+    from datetime import datetime
+
+    from avert.briefing.model import Boundary, Briefing, DashHighRisk
+    from avert.config.settings import Settings
+    from avert.workflows.briefing import BriefingFiles
 
 __all__ = ["register"]
 
 
+# the options of ``avert brief`` (its own: their help is about the briefing)
+_AtOpt = Annotated[
+    str,
+    typer.Option(
+        "--at",
+        help="End of the window, e.g. 2026-11-24T08:00 (a date means 00:00). "
+        + TIME_HELP,
+    ),
+]
+_HoursOpt = Annotated[
+    int,
+    typer.Option(
+        "--hours",
+        min=1,
+        max=744,
+        help="Window length in hours (at most 31 days). Month-only data "
+        "(data.police.uk) are briefed a whole month at a time: the last complete "
+        "month before --at, whatever --hours (docs/briefing.md).",
+    ),
+]
+_AreaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--area",
+        help="Brief on one area only: a borough or local authority (for "
+        "data.police.uk, the name its LSOA names begin with, e.g. Leeds) or an "
+        "LSOA code.",
+    ),
+]
+_AudienceOpt = Annotated[
+    str,
+    typer.Option(
+        "--audience",
+        help="police, or partner (stable pseudonyms, police-only fields dropped).",
+    ),
+]
+_OutOpt = Annotated[
+    Path, typer.Option("--out", help="Folder for briefing.html, .pdf and .json.")
+]
+_BoundariesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--boundaries",
+        callback=existing_file,
+        help="CSV of area outlines with a WKT geometry column in the store's CRS.",
+    ),
+]
+_NoPdfOpt = Annotated[
+    bool, typer.Option("--no-pdf", help="Skip the PDF (HTML and JSON only).")
+]
+_JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print briefing.json to standard output (every item; compact above "
+        "2,000 incidents, as the file).",
+    ),
+]
+_OrgOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--org",
+        help="Partner organisation: its taskings are listed (with --audience "
+        "partner only; a police briefing lists every organisation's).",
+    ),
+]
+
+
 def brief(
     ctx: typer.Context,
-    at: Annotated[
-        str,
-        typer.Option(
-            "--at",
-            help="End of the window, e.g. 2026-11-24T08:00 (a date means 00:00). "
-            + TIME_HELP,
-        ),
-    ],
-    hours: Annotated[
-        int,
-        typer.Option(
-            "--hours",
-            min=1,
-            max=744,
-            help="Window length in hours (at most 31 days). Month-only data "
-            "(data.police.uk) are briefed a whole month at a time: the last complete "
-            "month before --at, whatever --hours (docs/briefing.md).",
-        ),
-    ] = 24,
-    area: Annotated[
-        str | None,
-        typer.Option(
-            "--area",
-            help="Brief on one area only: a borough or local authority (for "
-            "data.police.uk, the name its LSOA names begin with, e.g. Leeds) or an "
-            "LSOA code.",
-        ),
-    ] = None,
-    audience: Annotated[
-        str,
-        typer.Option(
-            "--audience",
-            help="police, or partner (stable pseudonyms, police-only fields dropped).",
-        ),
-    ] = "police",
-    out: Annotated[
-        Path, typer.Option("--out", help="Folder for briefing.html, .pdf and .json.")
-    ] = Path("briefing"),
-    boundaries: Annotated[
-        Path | None,
-        typer.Option(
-            "--boundaries",
-            help="CSV of area outlines with a WKT geometry column in the store's CRS.",
-        ),
-    ] = None,
-    no_pdf: Annotated[
-        bool, typer.Option("--no-pdf", help="Skip the PDF (HTML and JSON only).")
-    ] = False,
+    at: _AtOpt,
+    hours: _HoursOpt = 24,
+    area: _AreaOpt = None,
+    audience: _AudienceOpt = "police",
+    out: _OutOpt = Path("briefing"),
+    boundaries: _BoundariesOpt = None,
+    no_pdf: _NoPdfOpt = False,
     _pdf: PdfOpt = False,
-    as_json: Annotated[
-        bool,
-        typer.Option(
-            "--json",
-            help="Print briefing.json to standard output (every item; compact above "
-            "2,000 incidents, as the file).",
-        ),
-    ] = False,
-    org: Annotated[
-        str | None,
-        typer.Option(
-            "--org",
-            help="Partner organisation: its taskings are listed (with --audience "
-            "partner only; a police briefing lists every organisation's).",
-        ),
-    ] = None,
+    as_json: _JsonOpt = False,
+    org: _OrgOpt = None,
 ) -> None:
     """Write the daily risk briefing (HTML, PDF, JSON) for the window ending at --at."""
-    from avert.config.risk import load_risk_config
-    from avert.workflows.briefing import read_boundaries, run_briefing
+    from avert.workflows.briefing import read_boundaries
 
+    _check_audience(audience, org)
+    check_out_dir(out)
+    settings = get_settings(ctx)
+    at_local = when(ctx, at, "--at")
+    # --boundaries is read before the store is opened (--area needs the store)
+    outlines = read_boundaries(boundaries, area=area) if boundaries else []
+    if area is not None:
+        check_area(ctx, area)
+    files = _write_briefing(
+        ctx,
+        settings,
+        at=at_local,
+        out=out,
+        hours=hours,
+        area=area,
+        audience=audience,
+        outlines=outlines,
+        pdf=not no_pdf,
+        org=org,
+    )
+    if as_json:
+        # the very text of briefing.json (the record, every item), not a second
+        # conversion and an indented encoding of it: 31 MB and seconds for a
+        # London month, where the file is compact above 2,000 incidents
+        sys.stdout.write(files.json.read_text(encoding="utf-8") + "\n")
+        return
+    _print_summary(files)
+
+
+def _check_audience(audience: str, org: str | None) -> None:
+    """Usage error for an unknown --audience, or --org without --audience partner."""
     check_choice(audience, ("police", "partner"), "--audience")
     if org is not None and audience != "partner":  # a police briefing lists every
         # organisation's taskings: --org was silently ignored
@@ -106,20 +154,33 @@ def brief(
             "police briefing lists every organisation's taskings)"
         )
         raise typer.BadParameter(msg, param_hint="--org")
-    check_out_dir(out)
-    settings = get_settings(ctx)
-    at_local = when(ctx, at, "--at")
-    # --boundaries is read before the store is opened (--area needs the store)
-    outlines = read_boundaries(boundaries, area=area) if boundaries else []
-    if area is not None:
-        check_area(ctx, area)
+
+
+def _write_briefing(
+    ctx: typer.Context,
+    settings: Settings,
+    *,
+    at: datetime,
+    out: Path,
+    hours: int,
+    area: str | None,
+    audience: str,
+    outlines: list[Boundary],
+    pdf: bool,
+    org: str | None,
+) -> BriefingFiles:
+    """Run the briefing workflow with the settings' profile, pseudonym key, cell
+    size and risk configuration, showing its steps on a status line."""
+    from avert.config.risk import load_risk_config
+    from avert.workflows.briefing import run_briefing
+
     store = get_store(ctx)
     # a status line while it works (seconds to a minute, the PDF most of it); a
     # status line reads markup from a str: it is given Text
     with console.status(Text("avert brief")) as status:
-        files = run_briefing(
+        return run_briefing(
             store,
-            at=at_local,
+            at=at,
             out_dir=out,
             hours=hours,
             area=area,
@@ -128,19 +189,23 @@ def brief(
             pseudonym_key=settings.pseudonym_key,
             pseudonym_rotation=settings.pseudonym_rotation,
             boundaries=outlines,
-            pdf=not no_pdf,
+            pdf=pdf,
             organisation=org,
             cell_size_m=settings.places_cell_size(),
             risk_config=load_risk_config(settings.risk_config_file()),
             progress=lambda step: status.update(Text(f"avert brief: {step}")),
         )
-    if as_json:
-        # the very text of briefing.json (the record, every item), not a second
-        # conversion and an indented encoding of it: 31 MB and seconds for a
-        # London month, where the file is compact above 2,000 incidents
-        sys.stdout.write(files.json.read_text(encoding="utf-8") + "\n")
-        return
-    b = files.briefing
+
+
+def _summary_counts(b: Briefing) -> str:
+    """ "N violent incidents, N people of concern, N places", each saying why it is
+    not shown where the data cannot tell it (as the page's tiles)."""
+    # a police.uk store briefed mid-month: its records have no day, not 0 violence
+    incidents = (
+        f"{b.summary['n_incidents']:,} violent incidents"
+        if b.incidents_not_shown_short is None
+        else f"violent incidents not shown ({b.incidents_not_shown_short})"
+    )
     # as the page's tile: "0 people of concern" would read as a finding where the
     # data name no one (police.uk months, open incident data)
     people = (
@@ -148,26 +213,26 @@ def brief(
         if b.people_not_shown_short is None
         else f"people of concern not shown ({b.people_not_shown_short})"
     )
-    # a police.uk store briefed mid-month: its records have no day, not 0 violence
-    incidents = (
-        f"{b.summary['n_incidents']:,} violent incidents"
-        if b.incidents_not_shown_short is None
-        else f"violent incidents not shown ({b.incidents_not_shown_short})"
-    )
     # nor are its places none: they have no day to be placed in
     places = (
         f"{len(b.places)} places"
         if b.places or b.incidents_not_shown_short is None
         else f"places not shown ({b.incidents_not_shown_short})"
     )
+    return f"{incidents}, {people}, {places}"
+
+
+def _print_summary(files: BriefingFiles) -> None:
+    """The briefing's heading line, trend, DASH list, empty-store note, the files
+    written and the timings."""
+    b = files.briefing
     # the area the briefing is of, as its heading says (checked a known area above)
     console.print(
         styled(
             ("Daily risk briefing", "bold"),
             (f" of {b.area}", "bold") if b.area else "",
             f" {b.window_from:%Y-%m-%d %H:%M} to "
-            f"{b.window_to:%Y-%m-%d %H:%M} ({b.audience}): "
-            f"{incidents}, {people}, {places}.",
+            f"{b.window_to:%Y-%m-%d %H:%M} ({b.audience}): {_summary_counts(b)}.",
         )
     )
     console.print(b.trend["line"])

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from avert.cli._common import console, get_settings, get_store, print_json, styled
+from avert.cli._common import (
+    console,
+    definition_to_read,
+    existing_file,
+    get_settings,
+    get_store,
+    print_json,
+    styled,
+)
 from avert.cli._options import JsonOpt
 from avert.cli._table import Col, print_table
 from avert.errors import ConfigError
@@ -32,6 +40,7 @@ DefinitionOpt = Annotated[
     str | None,
     typer.Option(
         "--definition",
+        callback=definition_to_read,
         help="Profile id (avb-2010, who-broad) or a violence TOML file "
         "(default: the 'definition' setting).",
         show_default=False,
@@ -41,6 +50,7 @@ HarmOpt = Annotated[
     Path | None,
     typer.Option(
         "--harm",
+        callback=existing_file,
         help="Harm TOML file (default: the 'harm_table' setting, else the packaged "
         "CCHI table).",
         show_default=False,

@@ -20,6 +20,7 @@ from avert.cli._common import (
     check_out_dir,
     check_out_file,
     console,
+    existing_file,
     get_settings,
     get_store,
     print_json,
@@ -48,7 +49,12 @@ TaskingIdArg = Annotated[str, typer.Argument(help="Tasking id.")]
 @plan_app.command("import")
 def plan_import(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Plan file (YAML, docs/delivery.md).")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Plan file (YAML, docs/delivery.md).", callback=existing_file
+        ),
+    ],
     overwrite: Annotated[
         bool,
         typer.Option(

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from avert.cli._common import console, print_json
+from avert.cli._common import console, existing_file, print_json
 from avert.cli._options import JsonOpt
 from avert.config.choices import CCHI_SHEET
 
@@ -28,7 +28,9 @@ def import_cmd(
     path: Annotated[
         Path,
         typer.Argument(
-            help="The Cambridge CCHI workbook (xlsx).", exists=True, dir_okay=False
+            help="The Cambridge CCHI workbook (xlsx).",
+            callback=existing_file,
+            dir_okay=False,
         ),
     ],
     out: Annotated[

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from avert.cli._common import (
     console,
     err_console,
+    existing_file_or_folder,
     get_settings,
     get_store,
     print_json,
@@ -401,7 +402,8 @@ def policeuk(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="data.police.uk CSV files, folders (YYYY-MM/ archive layout) or zips."
+            help="data.police.uk CSV files, folders (YYYY-MM/ archive layout) or zips.",
+            callback=existing_file_or_folder,
         ),
     ],
     strict: StrictOpt = False,
@@ -439,7 +441,13 @@ def policeuk(
 )
 def bundle(
     ctx: typer.Context,
-    path: Annotated[str, typer.Argument(help="An avert record bundle: folder or zip.")],
+    path: Annotated[
+        str,
+        typer.Argument(
+            help="An avert record bundle: folder or zip.",
+            callback=existing_file_or_folder,
+        ),
+    ],
     strict: StrictOpt = False,
     as_json: LoadJsonOpt = False,
     no_classify: NoClassifyOpt = False,

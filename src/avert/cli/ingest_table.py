@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from avert.cli._common import existing_file_or_folder
 from avert.cli._options import LoadJsonOpt, StrictOpt
 from avert.cli.ingest import (
     _EXIT_HELP,
@@ -26,7 +27,11 @@ __all__ = ["register"]
 def table(
     ctx: typer.Context,
     paths: Annotated[
-        list[str], typer.Argument(help="CSV or Parquet files (or folders of them).")
+        list[str],
+        typer.Argument(
+            help="CSV or Parquet files (or folders of them).",
+            callback=existing_file_or_folder,
+        ),
     ],
     mapping: Annotated[
         str,  # as typed: "./toronto-mci" is a path, "toronto-mci" may be shipped

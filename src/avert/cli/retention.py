@@ -67,10 +67,14 @@ def retention(
     ] = "retention review (avert retention)",
     csv: Annotated[
         Path | None,
-        typer.Option("--csv", help="Also write the people listed to this CSV file."),
+        typer.Option(
+            "--write-csv",
+            "--csv",
+            help="Also write the people listed to this CSV file.",
+        ),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace the --csv file if it exists.")
+        bool, typer.Option("--force", help="Replace the --write-csv file if it exists.")
     ] = False,
     as_json: StableJsonOpt = False,
 ) -> None:
@@ -83,7 +87,7 @@ def retention(
     from avert.workflows.retention import export_retention, retention_review
 
     if csv is not None:
-        check_out_file(csv, force=force, option="--csv")
+        check_out_file(csv, force=force, option="--write-csv")
     settings = get_settings(ctx)
     store = get_store(ctx)
     review = retention_review(

@@ -166,6 +166,14 @@ def load_analysis_incidents(
     )
 
 
+def known_definitions(store: Store) -> list[str]:
+    """The definition profiles an analysis can read: the built-in ones, then those
+    classified in ``store`` under an id of their own (from a violence TOML file)."""
+    from avert.store.summary import classified_profiles
+
+    return [*PROFILES, *(p for p in classified_profiles(store) if p not in PROFILES)]
+
+
 def classify_advice(profile: str) -> str:
     """What to run when nothing is classified under ``profile``, naming it.
 

@@ -125,7 +125,7 @@ def export_audit(
     The export is audited before the file is written; returns the rows written.
     The CSV holds ``seq``, ``prev_hash`` and ``row_hash`` and times to the
     microsecond, so an unfiltered export can be checked away from the database
-    (``avert audit verify --csv``, :func:`read_export`).
+    (``avert audit verify --export-file``, :func:`read_export`).
     """
     rows = audit.read(store, since=since, until=until, user=user_name, action=action)
     filters = _filters(since, until, user_name, action)

@@ -343,7 +343,7 @@ def _sparse_grid_note(
         f"{h / 1000:.1f} km: Gi* compares each cell with the whole grid, mostly "
         f"empty, so most cells with events read hot ({hot:,} of the "
         f"{int(occupied.sum()):,} cells with events). Compare the hot cells by z, or "
-        "give --csv with the events of the area itself."
+        "give --events-file with the events of the area itself."
     )
 
 
@@ -438,7 +438,7 @@ def run_emerging(
 
 def _refuse_month_only(events: pl.DataFrame) -> None:
     """Slices of days over month-only dates (every event 00:00 on the first of a
-    month, as data.police.uk dates them, e.g. from ``--csv``): each month's events
+    month, as data.police.uk dates them, e.g. from ``--events-file``): each month's events
     fall in the one slice holding its first day and the others are empty, so
     cells read hot on and off (every crime of the City of London's 2019 in weekly
     slices: 15 cells *sporadic*). Refused, naming ``--slice-months``."""

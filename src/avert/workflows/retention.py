@@ -160,7 +160,7 @@ def export_retention(
     path: str | Path,
     *,
     user: str | None = None,
-    reason: str = "retention review exported (avert retention --csv)",
+    reason: str = "retention review exported (avert retention --write-csv)",
 ) -> int:
     """Write the review's people to an owner-only CSV file; return the row count.
 
