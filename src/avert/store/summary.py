@@ -29,6 +29,7 @@ from avert.schema import (
 from avert.store.database import BYTEWISE, Store, _to_sql_value
 
 __all__ = [
+    "classified_counts",
     "classified_profiles",
     "columns_with_data",
     "ethnic_group_years",
@@ -142,6 +143,19 @@ def classified_profiles(store: Store) -> list[str]:
         schema=CLASSIFICATIONS.schema_of("profile"),
     )
     return [str(p) for p in frame["profile"].to_list()]
+
+
+def classified_counts(store: Store) -> dict[str, int]:
+    """Rows in ``classifications`` per definition profile (one query, grouped in
+    the database). A profile classified over the whole store holds one row per
+    incident, so a count below the incidents' says some incidents were loaded
+    after its last classification (a load killed before it classified, or one
+    loaded with ``--no-classify``)."""
+    frame = store._query(
+        'SELECT "profile", COUNT(*) AS n FROM "classifications" GROUP BY "profile"',
+        schema={**CLASSIFICATIONS.schema_of("profile"), "n": pl.Int64()},
+    )
+    return {str(p): int(n) for p, n in frame.iter_rows()}
 
 
 def columns_with_data(
